@@ -1,0 +1,210 @@
+/**
+ * `phone-connector validate|outgoing|callback`: check a connector, dry-run the request it
+ * would send, or run a recorded webhook through it. Node only; the engine it drives is not.
+ */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import {
+  buildOutgoingRequest,
+  checkConnector,
+  type ConnectorPlan,
+  ConnectorRuntimeError,
+  formatDiagnostic,
+  handleWebhook,
+  redactRequest,
+  type RunContext,
+  secretValues,
+  WEBHOOK_EVENTS,
+  WebhookError,
+  type WebhookEvent,
+} from '../src/index.ts';
+
+const USAGE = `Usage:
+  phone-connector validate FILE...
+  phone-connector outgoing FILE --config CFG.json --to NUMBER [--vars VARS.json] [--country CC] [--show-secrets]
+  phone-connector callback FILE --event answer|status|incoming --config CFG.json --payload FILE
+                  [--content-type TYPE] [--url URL] [--vars VARS.json] [--dial NUMBER,...] [--country CC]
+
+VARS.json holds the agent profile and runtime values: {"extension": "+14155550111",
+"email": "...", "callerid": "...", "user_<field>": "...", "answer_callback": "https://..."}.`;
+
+const StringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  readFile(path: string): string;
+}
+
+const nodeIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  readFile: (path) => readFileSync(path, 'utf8'),
+};
+
+/** Runs the CLI; returns the exit code (0 ok, 1 connector or runtime error, 2 usage). */
+export function runConnectorCli(argv: string[], io: CliIo = nodeIo): number {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'validate':
+        return validate(rest, io);
+      case 'outgoing':
+        return outgoing(rest, io);
+      case 'callback':
+        return callback(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        io.err(`unknown command "${command}"\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`${error.message}\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ConnectorRuntimeError || error instanceof WebhookError || error instanceof InputError) {
+      io.err(`error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+class UsageError extends Error {}
+class InputError extends Error {}
+
+function validate(args: string[], io: CliIo): number {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  if (positionals.length === 0) throw new UsageError('validate needs at least one FILE');
+  let failed = false;
+  for (const file of positionals) {
+    const result = checkConnector(readInput(io, file, 'connector'), { file });
+    for (const diagnostic of result.diagnostics) (diagnostic.severity === 'error' ? io.err : io.out)(formatDiagnostic(diagnostic));
+    if (result.plan) {
+      const warnings = result.plan.warnings.length;
+      io.out(`${file}: ok${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}`);
+    } else failed = true;
+  }
+  return failed ? 1 : 0;
+}
+
+function outgoing(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { config: { type: 'string' }, to: { type: 'string' }, vars: { type: 'string' }, country: { type: 'string' }, 'show-secrets': { type: 'boolean' } },
+  });
+  const file = single(positionals, 'outgoing');
+  if (!values.config || !values.to) throw new UsageError('outgoing needs --config and --to');
+  const plan = load(file, io);
+  if (!plan) return 1;
+  const context = runContext(io, values.config, values.vars, values.country);
+  const request = buildOutgoingRequest(plan, context, values.to);
+  const shown = values['show-secrets'] ? request : redactRequest(request, secretValues(plan, context.config));
+  io.out(JSON.stringify(shown, null, 2));
+  return 0;
+}
+
+function callback(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      event: { type: 'string' },
+      config: { type: 'string' },
+      payload: { type: 'string' },
+      'content-type': { type: 'string' },
+      url: { type: 'string' },
+      vars: { type: 'string' },
+      dial: { type: 'string' },
+      country: { type: 'string' },
+    },
+  });
+  const file = single(positionals, 'callback');
+  const event = values.event as WebhookEvent | undefined;
+  if (!event || !WEBHOOK_EVENTS.includes(event)) throw new UsageError(`--event must be one of: ${WEBHOOK_EVENTS.join(', ')}`);
+  if (!values.config || !values.payload) throw new UsageError('callback needs --config and --payload');
+  const plan = load(file, io);
+  if (!plan) return 1;
+  const context = runContext(io, values.config, values.vars, values.country);
+  const body = readInput(io, values.payload, 'payload');
+  const contentType = values['content-type'] ?? contentTypeFor(values.payload);
+  const callbackUrl = { answer: context.callbacks?.answer, status: context.callbacks?.status, incoming: context.callbacks?.incoming }[event];
+  const url = values.url ?? callbackUrl ?? `https://relay.invalid/hooks/cli/secret/${event}`;
+  const headers: Record<string, string> = contentType ? { 'Content-Type': contentType } : {};
+  const dialNumbers = values.dial?.split(',').map((n) => n.trim()).filter(Boolean);
+  const result = handleWebhook(plan, event, { method: 'POST', url, headers, body }, context, { dialNumbers });
+  io.out(JSON.stringify({ record: result.record, ...(result.status ? { status: result.status } : {}), reply: result.reply }, null, 2));
+  return 0;
+}
+
+function single(positionals: string[], command: string): string {
+  if (positionals.length !== 1) throw new UsageError(`${command} takes exactly one connector FILE`);
+  return positionals[0]!;
+}
+
+function load(file: string, io: CliIo): ConnectorPlan | undefined {
+  const result = checkConnector(readInput(io, file, 'connector'), { file });
+  for (const diagnostic of result.diagnostics) if (diagnostic.severity === 'error') io.err(formatDiagnostic(diagnostic));
+  return result.plan;
+}
+
+function readInput(io: CliIo, path: string, what: string): string {
+  try {
+    return io.readFile(path);
+  } catch (error) {
+    throw new InputError(`cannot read ${what} file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+function readJsonMap(io: CliIo, path: string, what: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readInput(io, path, what));
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`${what} file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  const checked = StringMap.safeParse(parsed);
+  if (!checked.success) throw new InputError(`${what} file ${path} must be a JSON object of strings`);
+  return checked.data;
+}
+
+const AGENT_KEYS = new Set(['extension', 'email', 'callerid']);
+const CALLBACK_KEYS: Record<string, 'answer' | 'status' | 'incoming'> = { answer_callback: 'answer', status_callback: 'status', incoming_callback: 'incoming' };
+
+/** Config from CFG.json; agent profile, callback URLs and other variables from VARS.json. */
+function runContext(io: CliIo, configPath: string, varsPath: string | undefined, country: string | undefined): RunContext {
+  const config = readJsonMap(io, configPath, 'config');
+  const vars = varsPath ? readJsonMap(io, varsPath, 'vars') : {};
+  const context: RunContext = { config, agent: { fields: {} }, callbacks: {}, vars: {}, defaultCountry: country ?? vars.country ?? 'US' };
+  for (const [key, value] of Object.entries(vars)) {
+    if (AGENT_KEYS.has(key)) context.agent![key as 'extension'] = value;
+    else if (key.startsWith('user_')) context.agent!.fields![key.slice(5)] = value;
+    else if (CALLBACK_KEYS[key]) context.callbacks![CALLBACK_KEYS[key]!] = value;
+    else if (key !== 'country') context.vars![key] = value;
+  }
+  for (const [key, event] of Object.entries(CALLBACK_KEYS)) context.callbacks![event] ??= config[key];
+  return context;
+}
+
+function contentTypeFor(path: string): string | undefined {
+  switch (extname(path).toLowerCase()) {
+    case '.form':
+      return 'application/x-www-form-urlencoded';
+    case '.json':
+      return 'application/json';
+    case '.xml':
+      return 'text/xml';
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,472 @@
+import { parsePath, PathSyntaxError, type PayloadPath } from '../payload/path.ts';
+import { RECORD_FIELD_ALIASES, RECORD_FIELDS } from '../record/call-record.ts';
+import type { Template } from '../template/ast.ts';
+import { TemplateSyntaxError } from '../template/ast.ts';
+import { checkFilterCall, FILTERS } from '../template/filters.ts';
+import { parseTemplate, references } from '../template/parse.ts';
+import { ConnectorLoadError, type Diagnostic, didYouMean } from './diagnostics.ts';
+import { CONNECTOR_GRAMMAR } from './grammar.ts';
+import {
+  type AuthPlan,
+  CALLBACK_FIELDS,
+  type CallbackPlan,
+  type ConfigField,
+  type ConnectorPlan,
+  type FieldMapping,
+  type FieldType,
+  type HeaderPlan,
+  type MappingPlan,
+  type OutgoingPlan,
+  type ParameterPlan,
+  type ProviderPlan,
+  type ReplyParameterPlan,
+  type ReplyPlan,
+  type RequestPlan,
+  type SignaturePlan,
+  type StatusCallbackPlan,
+  type ValueType,
+} from './plan.ts';
+import { checkStructure } from './structure.ts';
+import { LineIndex, parseXmlTree, type XmlElement } from './xml-tree.ts';
+
+export interface LoadOptions {
+  /** Shown in diagnostics; defaults to `connector.xml`. */
+  file?: string;
+}
+
+export interface CheckResult {
+  plan?: ConnectorPlan;
+  diagnostics: Diagnostic[];
+}
+
+/** Variables of the agent and the outgoing call, known in every template. */
+const AGENT_VARIABLES = ['to_number', 'from_number', 'extension', 'email', 'callerid'];
+const CALLBACK_URL_VARIABLES = ['answer_callback', 'status_callback', 'incoming_callback', 'answer_status_callback'];
+type TemplateContext = 'request' | 'callback';
+
+/** Loads and validates a connector completely; throws ConnectorLoadError listing every error. */
+export function loadConnector(source: string, options: LoadOptions = {}): ConnectorPlan {
+  const result = checkConnector(source, options);
+  if (!result.plan) throw new ConnectorLoadError(result.diagnostics);
+  return result.plan;
+}
+
+/** Validates a connector and, when it has no errors, compiles it. Never throws on bad input. */
+export function checkConnector(source: string, options: LoadOptions = {}): CheckResult {
+  return new Compilation(source, options.file ?? 'connector.xml').run();
+}
+
+class Compilation {
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly lines: LineIndex;
+  private fields = new Map<string, ConfigField>();
+  private mappedExtras = new Set<string>();
+
+  constructor(
+    private readonly source: string,
+    private readonly file: string,
+  ) {
+    this.lines = new LineIndex(source);
+  }
+
+  run(): CheckResult {
+    const parsed = parseXmlTree(this.source);
+    if (!parsed.ok) {
+      this.report('error', 'xml-syntax', parsed.problem.offset, parsed.problem.path ?? '(document)', parsed.problem.message, parsed.problem.hint);
+      return this.result();
+    }
+    const root = parsed.root;
+    if (root.name !== 'connector') {
+      this.reportAt(root, 'error', 'wrong-root', root.offset, `the root element must be <connector>, not <${root.name}>`, didYouMean(root.name, ['connector']));
+      return this.result();
+    }
+    for (const problem of checkStructure(root, CONNECTOR_GRAMMAR)) {
+      this.reportAt(problem.element, problem.severity, problem.code, problem.offset, problem.message, problem.hint);
+    }
+    const plan = this.compile(root);
+    return this.result(plan);
+  }
+
+  private result(plan?: ConnectorPlan): CheckResult {
+    const diagnostics = this.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
+    const failed = diagnostics.some((d) => d.severity === 'error');
+    return failed || !plan ? { diagnostics } : { plan: { ...plan, warnings: diagnostics }, diagnostics };
+  }
+
+  private report(severity: 'error' | 'warning', code: string, offset: number, path: string, message: string, hint?: string): void {
+    const { line, col } = this.lines.locate(offset);
+    this.diagnostics.push({ severity, code, message, hint, file: this.file, line, col, path });
+  }
+
+  private reportAt(element: XmlElement, severity: 'error' | 'warning', code: string, offset: number, message: string, hint?: string): void {
+    this.report(severity, code, offset, element.path, message, hint);
+  }
+
+  private error(element: XmlElement, message: string, hint?: string, offset = element.offset, code = 'invalid'): void {
+    this.reportAt(element, 'error', code, offset, message, hint);
+  }
+
+  // ---- the document ----------------------------------------------------------------------
+
+  private compile(root: XmlElement): ConnectorPlan {
+    this.fields = this.compileFields(child(root, 'config'));
+    this.mappedExtras = collectMappedFields(root);
+    const providerElement = child(root, 'provider');
+    const outgoingElement = child(root, 'outgoing_call');
+    const incomingElement = child(root, 'incoming_call');
+    if (!outgoingElement && !incomingElement) {
+      this.error(root, 'a connector needs <outgoing_call>, <incoming_call> or both', 'add <outgoing_call> for click to call');
+    }
+    if (outgoingElement && !providerElement) {
+      this.error(root, '<outgoing_call> needs a <provider> with the API URL', 'add <provider><url>https://…</url></provider>');
+    }
+    return {
+      file: this.file,
+      name: attr(root, 'name') ?? this.file.replace(/^.*[\\/]/, '').replace(/\.xml$/i, ''),
+      fields: [...this.fields.values()],
+      provider: providerElement ? this.compileProvider(providerElement) : undefined,
+      outgoing: outgoingElement ? this.compileOutgoing(outgoingElement) : undefined,
+      incoming: incomingElement ? this.compileCallback(incomingElement) : undefined,
+      warnings: [],
+    };
+  }
+
+  private compileFields(config: XmlElement | undefined): Map<string, ConfigField> {
+    const fields = new Map<string, ConfigField>();
+    for (const element of children(child(config, 'fields'), 'field')) {
+      const name = attr(element, 'name');
+      if (!name) continue;
+      if (fields.has(name)) {
+        this.error(element, `config field \`${name}\` is declared twice`, 'field names must be unique', attrOffset(element, 'name'));
+        continue;
+      }
+      const presence = (attr(element, 'presence') ?? attr(element, 'presense') ?? 'optional').toLowerCase();
+      fields.set(name, {
+        name,
+        label: attr(element, 'label') || name,
+        type: (attr(element, 'type')?.toLowerCase() ?? 'text') as FieldType,
+        mandatory: presence === 'mandatory',
+        callbackUrl: (CALLBACK_FIELDS as readonly string[]).includes(name),
+      });
+    }
+    return fields;
+  }
+
+  private compileProvider(element: XmlElement): ProviderPlan {
+    const urlElement = child(element, 'url');
+    const url = urlElement ? this.textTemplate(urlElement, 'request') : undefined;
+    if (urlElement && url) {
+      const first = url.parts[0];
+      if (!url.source.trim()) this.error(urlElement, 'the provider URL is empty', 'write the API base URL, e.g. https://api.example.com/v1');
+      else if (first?.kind === 'text' && !/^https?:\/\//i.test(first.text.trimStart())) {
+        this.error(urlElement, `the provider URL must start with http:// or https:// (got "${url.source.trim().slice(0, 40)}")`);
+      }
+    }
+    const auth: AuthPlan[] = [];
+    const authElement = child(element, 'auth');
+    for (const method of authElement?.children ?? []) {
+      switch (method.name) {
+        case 'basic':
+          auth.push({ kind: 'basic', username: this.attrTemplate(method, 'username', 'request'), password: this.attrTemplate(method, 'password', 'request') });
+          break;
+        case 'bearer':
+          auth.push({ kind: 'bearer', token: this.attrTemplate(method, 'token', 'request') });
+          break;
+        case 'header':
+        case 'query':
+          auth.push({ kind: method.name, name: attr(method, 'name') ?? '', value: this.attrTemplate(method, 'value', 'request') });
+          break;
+      }
+    }
+    const signatureElement = child(element, 'signature');
+    return { url: url ?? parseTemplate(''), auth, signature: signatureElement ? this.compileSignature(signatureElement) : undefined };
+  }
+
+  private compileSignature(element: XmlElement): SignaturePlan | undefined {
+    const type = attr(element, 'type')?.toLowerCase();
+    if (type === 'twilio') {
+      if (attr(element, 'token') === undefined) this.error(element, '<signature type="twilio"> needs a `token` attribute', 'token="$config.$fields.authtoken"');
+      return { kind: 'twilio', token: this.attrTemplate(element, 'token', 'request') };
+    }
+    if (type === 'header') {
+      if (!attr(element, 'name') || attr(element, 'value') === undefined) {
+        this.error(element, '<signature type="header"> needs `name` and `value` attributes', 'name="X-Webhook-Secret" value="$config.$fields.webhook_secret"');
+      }
+      return { kind: 'header', name: attr(element, 'name') ?? '', value: this.attrTemplate(element, 'value', 'request') };
+    }
+    return undefined;
+  }
+
+  private compileOutgoing(element: XmlElement): OutgoingPlan {
+    const requestElement = child(element, 'request');
+    const responseElement = child(element, 'response');
+    const callbacks = child(element, 'callbacks');
+    const answer = child(callbacks, 'answer_callback');
+    const status = child(callbacks, 'status_callback');
+    const response = responseElement ? this.compileMapping(responseElement, 'request') : undefined;
+    if (response && !response.fields.some((f) => f.field === 'call_id')) {
+      this.reportAt(responseElement!, 'warning', 'no-call-id', responseElement!.offset, 'the outgoing response maps no call_id',
+        'without it webhooks cannot be matched to the call the agent placed; map the id the provider returns');
+    }
+    return {
+      request: requestElement ? this.compileRequest(requestElement) : { method: 'POST', format: 'form', headers: [], parameters: [] },
+      response,
+      answer: answer ? this.compileCallback(answer) : undefined,
+      status: status ? this.compileStatusCallback(status) : undefined,
+    };
+  }
+
+  private compileRequest(element: XmlElement): RequestPlan {
+    const format = (attr(element, 'format')?.toLowerCase() ?? 'form') as 'form' | 'json';
+    const method = (attr(element, 'method')?.toUpperCase() ?? 'POST') as 'GET' | 'POST';
+    const urlElement = child(element, 'url');
+    const parameters = children(child(element, 'parameters'), 'parameter').map((p) => this.compileRequestParameter(p, format, method, false));
+    return {
+      method,
+      format,
+      url: urlElement ? this.textTemplate(urlElement, 'request') : undefined,
+      headers: this.compileHeaders(child(element, 'headers'), 'request'),
+      parameters,
+    };
+  }
+
+  private compileRequestParameter(element: XmlElement, format: 'form' | 'json', method: 'GET' | 'POST', inArray: boolean): ParameterPlan {
+    const name = attr(element, 'name');
+    if (!name && !inArray) this.error(element, '<parameter> needs a `name` attribute', 'only items of a type="array" parameter may omit it');
+    const nested = children(element, 'parameter');
+    const type = (attr(element, 'type')?.toLowerCase() ?? (nested.length ? 'object' : 'string')) as ValueType;
+    if ((nested.length || type === 'object' || type === 'array' || attr(element, 'type')) && (format !== 'json' || method === 'GET')) {
+      this.error(element, 'nested and typed parameters need a JSON body', 'set <request method="post" format="json">');
+    }
+    return {
+      name: name ?? '',
+      type,
+      value: this.parameterValue(element, type, 'request'),
+      children: nested.map((p) => this.compileRequestParameter(p, format, method, type === 'array')),
+    };
+  }
+
+  /** A parameter's value: its `value` attribute or its text; none for objects and arrays. */
+  private parameterValue(element: XmlElement, type: ValueType, context: TemplateContext): Template | undefined {
+    const hasText = element.texts.some((t) => t.text.trim());
+    const hasValue = attr(element, 'value') !== undefined;
+    if (hasText && hasValue) this.error(element, '<parameter> has both a `value` attribute and text', 'keep one of them');
+    if ((type === 'object' || type === 'array') && (hasText || hasValue)) {
+      this.error(element, `a parameter of type ${type} takes nested <parameter> elements, not a value`);
+      return undefined;
+    }
+    if (hasValue) return this.attrTemplate(element, 'value', context);
+    if (hasText) return this.textTemplate(element, context);
+    return undefined;
+  }
+
+  private compileHeaders(element: XmlElement | undefined, context: TemplateContext): HeaderPlan[] {
+    return children(element, 'header').map((h) => ({ name: attr(h, 'name') ?? '', value: this.attrTemplate(h, 'value', context) }));
+  }
+
+  private compileCallback(element: XmlElement): CallbackPlan {
+    const response = child(element, 'response');
+    const reply = child(element, 'send_response');
+    return { response: response ? this.compileMapping(response, 'callback') : undefined, reply: reply ? this.compileReply(reply) : undefined };
+  }
+
+  private compileStatusCallback(element: XmlElement): StatusCallbackPlan {
+    const owner = new Map<string, XmlElement>();
+    const blocks = children(element, 'status').map((block) => {
+      const list = attr(block, 'for') ?? '';
+      const statuses = list.split(',').map((s) => s.trim().toLowerCase());
+      if (statuses.some((s) => !s)) {
+        this.error(block, `the status list "${list}" has an empty entry`, 'separate statuses with single commas: for="completed,busy"', attrOffset(block, 'for'));
+      }
+      for (const status of statuses.filter(Boolean)) {
+        const first = owner.get(status);
+        if (first && first !== block) this.error(block, `status \`${status}\` is already handled by ${first.path}`, 'list each status in one block only', attrOffset(block, 'for'));
+        else owner.set(status, block);
+      }
+      const response = child(block, 'response');
+      const reply = child(block, 'send_response');
+      return {
+        for: [...new Set(statuses.filter(Boolean))],
+        response: response ? this.compileMapping(response, 'callback') : undefined,
+        reply: reply ? this.compileReply(reply) : undefined,
+      };
+    });
+    return { use: this.attrPath(element, 'use') ?? { source: '', segments: [] }, blocks };
+  }
+
+  private compileMapping(element: XmlElement, context: TemplateContext): MappingPlan {
+    const fields: FieldMapping[] = [];
+    const seen = new Set<string>();
+    for (const mapping of element.children) {
+      let field = mapping.name;
+      const alias = RECORD_FIELD_ALIASES[field];
+      if (alias) {
+        this.reportAt(mapping, 'warning', 'field-alias', mapping.offset, `<${field}> is read as <${alias}>`, `spell it <${alias}>`);
+        field = alias;
+      }
+      if (seen.has(field)) this.error(mapping, `record field \`${field}\` is mapped twice in this block`);
+      seen.add(field);
+      const use = this.attrPath(mapping, 'use');
+      const fallback = attr(mapping, 'default') !== undefined ? this.attrTemplate(mapping, 'default', context) : undefined;
+      if (attr(mapping, 'use') === undefined && !fallback) {
+        this.error(mapping, `<${mapping.name}> needs a \`use\` path or a \`default\` value`, `e.g. <${mapping.name} use="CallSid"/>`);
+      }
+      const inList = attr(mapping, 'in');
+      if (inList !== undefined && field !== 'success') {
+        this.error(mapping, '`in` is only allowed on <success>', undefined, attrOffset(mapping, 'in'));
+      }
+      fields.push({
+        field,
+        use,
+        default: fallback,
+        in: inList === undefined ? undefined : inList.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
+      });
+    }
+    const format = attr(element, 'format')?.toLowerCase() as 'json' | 'xml' | undefined;
+    return { format, fields };
+  }
+
+  private compileReply(element: XmlElement): ReplyPlan {
+    const format = (attr(element, 'format')?.toLowerCase() ?? 'xml') as 'xml' | 'json';
+    const parameters = children(child(element, 'parameters'), 'parameter').map((p) => this.compileReplyParameter(p, format, false));
+    const agentDialing = attr(element, 'agentdialing');
+    if (agentDialing !== undefined && !hasParameterNamed(parameters, agentDialing)) {
+      this.error(element, `agentdialing names \`${agentDialing}\`, but no <parameter name="${agentDialing}"> exists in this reply`,
+        didYouMean(agentDialing, allParameterNames(parameters)) ?? 'name the parameter to repeat for each agent, usually Number', attrOffset(element, 'agentdialing'));
+    }
+    if (format === 'json' && attr(element, 'root') !== undefined) this.error(element, '`root` applies to XML replies only', undefined, attrOffset(element, 'root'));
+    return { format, root: attr(element, 'root') ?? 'Response', agentDialing, headers: this.compileHeaders(child(element, 'headers'), 'callback'), parameters };
+  }
+
+  private compileReplyParameter(element: XmlElement, format: 'xml' | 'json', inArray: boolean): ReplyParameterPlan {
+    const nested = children(element, 'parameter');
+    const declared = attr(element, 'type')?.toLowerCase() as ValueType | undefined;
+    if (declared && format === 'xml') this.error(element, '`type` applies to JSON replies only', undefined, attrOffset(element, 'type'));
+    if (format === 'json' && child(element, 'attrs')) this.error(element, '<attrs> applies to XML replies only');
+    const type: ValueType = declared ?? (nested.length && format === 'json' ? 'object' : 'string');
+    if (!attr(element, 'name') && !inArray) this.error(element, '<parameter> needs a `name` attribute');
+    return {
+      name: attr(element, 'name') ?? '',
+      type,
+      value: this.parameterValue(element, format === 'xml' ? 'string' : type, 'callback'),
+      attrs: children(child(element, 'attrs'), 'attr').map((a) => ({ name: attr(a, 'name') ?? '', value: this.attrTemplate(a, 'value', 'callback') })),
+      children: nested.map((p) => this.compileReplyParameter(p, format, type === 'array')),
+    };
+  }
+
+  // ---- values ----------------------------------------------------------------------------
+
+  private attrPath(element: XmlElement, name: string): PayloadPath | undefined {
+    const value = attr(element, name);
+    if (value === undefined) return undefined;
+    try {
+      return parsePath(value);
+    } catch (error) {
+      if (!(error instanceof PathSyntaxError)) throw error;
+      this.error(element, error.message, error.hint, attrOffset(element, name), 'invalid-path');
+      return undefined;
+    }
+  }
+
+  private attrTemplate(element: XmlElement, name: string, context: TemplateContext): Template {
+    const value = attr(element, name) ?? '';
+    return this.template(value, element, valueOffset(this.source, element, name), context);
+  }
+
+  private textTemplate(element: XmlElement, context: TemplateContext): Template {
+    const text = element.texts.map((t) => t.text).join('').trim();
+    const first = element.texts.find((t) => t.text.trim());
+    const offset = first ? (first.cdata ? first.offset + '<![CDATA['.length : first.offset) : element.offset;
+    return this.template(text, element, offset, context);
+  }
+
+  private template(value: string, element: XmlElement, offset: number, context: TemplateContext): Template {
+    let template: Template;
+    try {
+      template = parseTemplate(value);
+    } catch (error) {
+      if (!(error instanceof TemplateSyntaxError)) throw error;
+      this.error(element, error.message, error.hint, offset + error.offset, 'template-syntax');
+      return parseTemplate('');
+    }
+    for (const ref of references(template)) {
+      const at = offset + ref.offset;
+      if (ref.scope === 'config') {
+        if (!this.fields.has(ref.name)) {
+          this.error(element, `config field \`${ref.name}\` is not declared`,
+            didYouMean(ref.name, this.fields.keys()) ?? `declare it: <field name="${ref.name}" …/> inside <config><fields>`, at, 'undeclared-field');
+        }
+      } else {
+        const known = this.knownVariables(context);
+        const isProfile = ref.name.startsWith('user_') && ref.name.length > 5;
+        if (!known.has(ref.name) && !isProfile) {
+          const where = context === 'request' ? 'in the outgoing request' : 'here';
+          this.error(element, `unknown variable @${ref.name} ${where}`,
+            didYouMean(ref.name, known) ?? `known: ${[...known].map((k) => `@${k}`).join(', ')}, @user_<field>`, at, 'unknown-variable');
+        }
+      }
+      for (const filter of ref.filters) {
+        const problem = checkFilterCall(filter);
+        if (problem) {
+          this.error(element, problem.message, (problem.message.startsWith('unknown') && didYouMean(filter.name, Object.keys(FILTERS))) || problem.hint, offset + filter.offset, 'filter');
+        }
+      }
+    }
+    return template;
+  }
+
+  private knownVariables(context: TemplateContext): Set<string> {
+    const known = new Set([...AGENT_VARIABLES, ...CALLBACK_URL_VARIABLES]);
+    if (context === 'callback') {
+      for (const field of RECORD_FIELDS) known.add(field);
+      known.add('call_status_raw');
+      known.add('direction_raw');
+      for (const extra of this.mappedExtras) known.add(extra);
+    }
+    return known;
+  }
+}
+
+// ---- tree helpers --------------------------------------------------------------------------
+
+function child(element: XmlElement | undefined, name: string): XmlElement | undefined {
+  return element?.children.find((c) => c.name === name);
+}
+
+function children(element: XmlElement | undefined, name: string): XmlElement[] {
+  return element?.children.filter((c) => c.name === name) ?? [];
+}
+
+function attr(element: XmlElement, name: string): string | undefined {
+  return element.attributes.find((a) => a.name === name)?.value;
+}
+
+function attrOffset(element: XmlElement, name: string): number {
+  return element.attributes.find((a) => a.name === name)?.offset ?? element.offset;
+}
+
+/** Offset of the first character of an attribute's value (after `name="`). */
+function valueOffset(source: string, element: XmlElement, name: string): number {
+  const at = attrOffset(element, name);
+  const quote = source.slice(at).search(/["']/);
+  return quote >= 0 ? at + quote + 1 : at;
+}
+
+/** Names of the fields mapped anywhere, so send_response templates may use extras (`@Digits`). */
+function collectMappedFields(root: XmlElement): Set<string> {
+  const names = new Set<string>();
+  const visit = (element: XmlElement) => {
+    if (element.name === 'response') for (const mapping of element.children) names.add(RECORD_FIELD_ALIASES[mapping.name] ?? mapping.name);
+    element.children.forEach(visit);
+  };
+  visit(root);
+  return names;
+}
+
+function allParameterNames(parameters: ReplyParameterPlan[]): string[] {
+  return parameters.flatMap((p) => [p.name, ...allParameterNames(p.children)]);
+}
+
+function hasParameterNamed(parameters: ReplyParameterPlan[], name: string): boolean {
+  return allParameterNames(parameters).includes(name);
+}

@@ -1,0 +1,248 @@
+import { z } from 'zod';
+
+/**
+ * The connector grammar: the one source of truth for which elements and attributes exist,
+ * where, and what their values must look like. The validator walks documents with it and
+ * docs/connectors.md's element reference is generated from it (a test keeps them in step).
+ */
+
+/** How an attribute's value is read. */
+export type ValueKind = 'template' | 'path' | 'list' | 'name' | 'enum' | 'literal';
+
+export interface AttributeSpec {
+  doc: string;
+  kind: ValueKind;
+  required?: boolean;
+  /** Checks the raw value; the first issue's message becomes the error. */
+  schema?: z.ZodType<string>;
+  /** Accepted, with a warning pointing at `replacement` (a seed misspelling). */
+  deprecatedFor?: string;
+}
+
+export interface ElementSpec {
+  doc: string;
+  attributes: Record<string, AttributeSpec>;
+  /** Known child elements. */
+  children: Record<string, ElementSpec>;
+  /** Any other child name is a mapping of that record field (response blocks). */
+  mapping?: ElementSpec;
+  /** May appear more than once under its parent. */
+  repeat?: boolean;
+  required?: boolean;
+  /** Text content is a template (URLs, parameter values); elsewhere text is ignored with a warning. */
+  text?: boolean;
+}
+
+const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const enumOf = (values: readonly [string, ...string[]], what: string) =>
+  z.string().refine((v) => values.includes(v.toLowerCase()), { message: `${what} must be one of: ${values.join(', ')}` });
+const identifier = (what: string) =>
+  z.string().regex(IDENTIFIER, { message: `${what} must start with a letter or _ and contain only letters, digits and _` });
+const xmlName = (what: string) => z.string().regex(XML_NAME, { message: `${what} must be a valid XML element name` });
+const nonEmpty = (what: string) => z.string().trim().min(1, { message: `${what} must not be empty` });
+
+const template = (doc: string, required = false): AttributeSpec => ({ doc, kind: 'template', required });
+
+const headerElement = (doc: string): ElementSpec => ({
+  doc,
+  repeat: true,
+  attributes: {
+    name: { doc: 'Header name.', kind: 'name', required: true, schema: nonEmpty('a header name') },
+    value: template('Header value (template).', true),
+  },
+  children: {},
+});
+
+const headersElement = (doc: string): ElementSpec => ({ doc, attributes: {}, children: { header: headerElement('One HTTP header.') } });
+
+const mappingField: ElementSpec = {
+  doc: 'Maps one record field. Its element name is the field: `call_id`, `call_status`, `direction`, `from_number`, `to_number`, `user_number`, `duration`, `starttime`, `endtime`, `recordingurl`, `billrate`, `gateway`, `campaign_name`, `uui`, `error`, `success`, or any other name (kept as an extra field).',
+  attributes: {
+    use: { doc: 'Path of the value in the payload (`CallSid`, `data.Status`, `entries.0.sessionId`).', kind: 'path' },
+    default: template('Value (template) used when the path is missing or empty.'),
+    in: { doc: 'On `success` only: comma-separated values that mean success (case-insensitive).', kind: 'list' },
+  },
+  children: {},
+};
+
+const responseElement = (doc: string): ElementSpec => ({
+  doc,
+  attributes: {
+    format: { doc: '`json` or `xml`: how to read a response body; for webhooks the Content-Type decides and this is the fallback.', kind: 'enum', schema: enumOf(['json', 'xml'], 'format') },
+  },
+  children: {},
+  mapping: mappingField,
+});
+
+const replyParameter: ElementSpec = {
+  doc: 'An element of the reply (XML) or a key (JSON); nested parameters are its children.',
+  repeat: true,
+  text: true,
+  attributes: {
+    name: { doc: 'Element or key name.', kind: 'name', required: true, schema: xmlName('a parameter name') },
+    value: template('Text content (template). Text inside the element works too.'),
+    type: { doc: 'JSON only: `string` (default), `number`, `boolean`, `object` or `array`.', kind: 'enum', schema: enumOf(['string', 'number', 'boolean', 'object', 'array'], 'type') },
+  },
+  children: {
+    attrs: {
+      doc: 'XML attributes of the parameter element.',
+      attributes: {},
+      children: {
+        attr: {
+          doc: 'One attribute.',
+          repeat: true,
+          attributes: {
+            name: { doc: 'Attribute name.', kind: 'name', required: true, schema: xmlName('an attribute name') },
+            value: template('Attribute value (template).', true),
+          },
+          children: {},
+        },
+      },
+    },
+  },
+};
+replyParameter.children.parameter = replyParameter;
+
+const sendResponseElement: ElementSpec = {
+  doc: 'The reply to the webhook. Without it the relay answers 200 with an empty body.',
+  attributes: {
+    format: { doc: '`xml` (a `<Response>` document) or `json`.', kind: 'enum', schema: enumOf(['xml', 'json'], 'format') },
+    agentdialing: { doc: 'Name of the parameter to repeat once per agent to ring, with `@extension` bound to each agent\'s number.', kind: 'name' },
+    root: { doc: 'XML only: the root element (default `Response`).', kind: 'name', schema: xmlName('root') },
+  },
+  children: {
+    headers: headersElement('HTTP headers of the reply.'),
+    parameters: { doc: 'The reply body.', attributes: {}, children: { parameter: replyParameter } },
+  },
+};
+
+const requestParameter: ElementSpec = {
+  doc: 'One request parameter: query string for GET, form field (or JSON key with `format="json"`) for POST.',
+  repeat: true,
+  text: true,
+  attributes: {
+    name: { doc: 'Parameter name (optional inside `type="array"`).', kind: 'name' },
+    value: template('Value (template). Text inside the element works too.'),
+    type: { doc: 'JSON bodies: `string` (default), `number`, `boolean`, `object` (nested parameters) or `array`.', kind: 'enum', schema: enumOf(['string', 'number', 'boolean', 'object', 'array'], 'type') },
+  },
+  children: {},
+};
+requestParameter.children.parameter = requestParameter;
+
+const callbackElement = (doc: string): ElementSpec => ({
+  doc,
+  attributes: {},
+  children: { response: responseElement('Maps the webhook request to the call record.'), send_response: sendResponseElement },
+});
+
+export const CONNECTOR_GRAMMAR: ElementSpec = {
+  doc: 'The root element.',
+  attributes: {
+    for: { doc: 'Must be `PhoneCalls`.', kind: 'enum', required: true, schema: z.string().refine((v) => v === 'PhoneCalls', { message: 'for must be "PhoneCalls"' }) },
+    name: { doc: 'Display name shown in the options page (defaults to the file name).', kind: 'literal' },
+  },
+  children: {
+    config: {
+      doc: 'The settings an admin fills in (Options > Provider).',
+      attributes: {},
+      children: {
+        fields: {
+          doc: 'The list of settings.',
+          attributes: {},
+          children: {
+            field: {
+              doc: 'One setting. `answer_callback`, `status_callback` and `incoming_callback` are filled by the relay with the instance\'s callback URLs.',
+              repeat: true,
+              attributes: {
+                name: { doc: 'Referenced as `$config.$fields.NAME`.', kind: 'name', required: true, schema: identifier('a field name') },
+                label: { doc: 'Label in the form.', kind: 'literal' },
+                type: { doc: '`text` (default), `password` (masked, redacted) or `url`.', kind: 'enum', schema: enumOf(['text', 'password', 'url'], 'type') },
+                presence: { doc: '`mandatory` or `optional` (default).', kind: 'enum', schema: enumOf(['mandatory', 'optional'], 'presence') },
+                presense: { doc: 'The seed\'s misspelling of `presence`; accepted with a warning.', kind: 'enum', schema: enumOf(['mandatory', 'optional'], 'presence'), deprecatedFor: 'presence' },
+              },
+              children: {},
+            },
+          },
+        },
+      },
+    },
+    provider: {
+      doc: 'The provider\'s API endpoint, authentication and webhook signature.',
+      attributes: {},
+      children: {
+        url: { doc: 'Base URL (template); request URLs are appended to it.', text: true, required: true, attributes: {}, children: {} },
+        auth: {
+          doc: 'How requests authenticate; several methods may be combined.',
+          attributes: {},
+          children: {
+            basic: {
+              doc: 'HTTP Basic authentication.',
+              attributes: { username: template('User name (template).', true), password: template('Password (template).', true) },
+              children: {},
+            },
+            bearer: { doc: '`Authorization: Bearer <token>`.', attributes: { token: template('Token (template).', true) }, children: {} },
+            header: headerElement('An API-key header sent with every request.'),
+            query: {
+              doc: 'An API-key query parameter sent with every request.',
+              repeat: true,
+              attributes: { name: { doc: 'Parameter name.', kind: 'name', required: true, schema: nonEmpty('a parameter name') }, value: template('Value (template).', true) },
+              children: {},
+            },
+          },
+        },
+        signature: {
+          doc: 'How the relay verifies that webhooks come from the provider.',
+          attributes: {
+            type: { doc: '`twilio` (X-Twilio-Signature, HMAC-SHA1 over URL and parameters) or `header` (a shared secret in a header).', kind: 'enum', required: true, schema: enumOf(['twilio', 'header'], 'type') },
+            token: template('`twilio`: the auth token (template).'),
+            name: { doc: '`header`: the header that carries the secret.', kind: 'name' },
+            value: template('`header`: the expected secret (template).'),
+          },
+          children: {},
+        },
+      },
+    },
+    outgoing_call: {
+      doc: 'Click to call: the request that places a call, how to read its response, and the call\'s webhooks.',
+      attributes: {},
+      children: {
+        request: {
+          doc: 'The HTTP request that places the call.',
+          required: true,
+          attributes: {
+            method: { doc: '`get` or `post` (default).', kind: 'enum', schema: enumOf(['get', 'post'], 'method') },
+            format: { doc: '`form` (default) or `json`: how a POST body is encoded.', kind: 'enum', schema: enumOf(['form', 'json'], 'format') },
+          },
+          children: {
+            url: { doc: 'Appended to the provider URL; empty means the provider URL; absolute means as is.', text: true, attributes: {}, children: {} },
+            headers: headersElement('Request headers.'),
+            parameters: { doc: 'Request parameters.', attributes: {}, children: { parameter: requestParameter } },
+          },
+        },
+        response: responseElement('Maps the provider\'s answer to the call request (call id, status, error, success).'),
+        callbacks: {
+          doc: 'Webhooks for calls we placed.',
+          attributes: {},
+          children: {
+            answer_callback: callbackElement('Hit when the agent answers; its reply usually bridges to the customer.'),
+            status_callback: {
+              doc: 'Hit on each status change of the call.',
+              attributes: { use: { doc: 'Path of the status value that selects a `status` block.', kind: 'path', required: true } },
+              children: {
+                status: {
+                  doc: 'Handles the statuses it lists.',
+                  repeat: true,
+                  attributes: { for: { doc: 'Comma-separated provider statuses (case-insensitive).', kind: 'list', required: true } },
+                  children: { response: responseElement('Updates the call record.'), send_response: sendResponseElement },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    incoming_call: callbackElement('Incoming calls: maps the provider\'s request to a record (and a popup), and replies (e.g. ring the agents).'),
+  },
+};

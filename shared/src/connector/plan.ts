@@ -1,0 +1,117 @@
+import type { PayloadPath } from '../payload/path.ts';
+import type { Template } from '../template/ast.ts';
+import type { Diagnostic } from './diagnostics.ts';
+
+/** A connector compiled once; every runtime function is a pure function of a plan. */
+export interface ConnectorPlan {
+  file: string;
+  name: string;
+  fields: ConfigField[];
+  provider?: ProviderPlan;
+  outgoing?: OutgoingPlan;
+  incoming?: CallbackPlan;
+  /** Warnings found while loading (errors make loading fail). */
+  warnings: Diagnostic[];
+}
+
+export type FieldType = 'text' | 'password' | 'url';
+
+export interface ConfigField {
+  name: string;
+  label: string;
+  type: FieldType;
+  mandatory: boolean;
+  /** Filled by the relay with a generated callback URL, shown read-only. */
+  callbackUrl: boolean;
+}
+
+export const CALLBACK_FIELDS = ['answer_callback', 'status_callback', 'incoming_callback'] as const;
+
+export interface ProviderPlan {
+  url: Template;
+  auth: AuthPlan[];
+  signature?: SignaturePlan;
+}
+
+export type AuthPlan =
+  | { kind: 'basic'; username: Template; password: Template }
+  | { kind: 'bearer'; token: Template }
+  | { kind: 'header'; name: string; value: Template }
+  | { kind: 'query'; name: string; value: Template };
+
+export type SignaturePlan = { kind: 'twilio'; token: Template } | { kind: 'header'; name: string; value: Template };
+
+export interface OutgoingPlan {
+  request: RequestPlan;
+  response?: MappingPlan;
+  answer?: CallbackPlan;
+  status?: StatusCallbackPlan;
+}
+
+export interface RequestPlan {
+  method: 'GET' | 'POST';
+  format: 'form' | 'json';
+  url?: Template;
+  headers: HeaderPlan[];
+  parameters: ParameterPlan[];
+}
+
+export interface HeaderPlan {
+  name: string;
+  value: Template;
+}
+
+export type ValueType = 'string' | 'number' | 'boolean' | 'object' | 'array';
+
+export interface ParameterPlan {
+  name: string;
+  type: ValueType;
+  value?: Template;
+  children: ParameterPlan[];
+}
+
+export interface MappingPlan {
+  format?: 'json' | 'xml';
+  fields: FieldMapping[];
+}
+
+export interface FieldMapping {
+  field: string;
+  use?: PayloadPath;
+  default?: Template;
+  /** `success` only: the values that mean success, lower-cased. */
+  in?: string[];
+}
+
+export interface CallbackPlan {
+  response?: MappingPlan;
+  reply?: ReplyPlan;
+}
+
+export interface StatusCallbackPlan {
+  use: PayloadPath;
+  blocks: StatusBlockPlan[];
+}
+
+export interface StatusBlockPlan {
+  /** Lower-cased provider statuses. */
+  for: string[];
+  response?: MappingPlan;
+  reply?: ReplyPlan;
+}
+
+export interface ReplyPlan {
+  format: 'xml' | 'json';
+  root: string;
+  agentDialing?: string;
+  headers: HeaderPlan[];
+  parameters: ReplyParameterPlan[];
+}
+
+export interface ReplyParameterPlan {
+  name: string;
+  type: ValueType;
+  value?: Template;
+  attrs: HeaderPlan[];
+  children: ReplyParameterPlan[];
+}

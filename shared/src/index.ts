@@ -1,0 +1,51 @@
+export { checkConnector, loadConnector, type CheckResult, type LoadOptions } from './connector/compile.ts';
+export { ConnectorLoadError, formatDiagnostic, type Diagnostic } from './connector/diagnostics.ts';
+export { CONNECTOR_GRAMMAR, type ElementSpec, type AttributeSpec } from './connector/grammar.ts';
+export type * from './connector/plan.ts';
+export { CALLBACK_FIELDS } from './connector/plan.ts';
+export { parsePath, getPath } from './payload/path.ts';
+export { parseBody, formatFromContentType, PayloadError } from './payload/parse-body.ts';
+export {
+  CANONICAL_STATUSES,
+  RECORD_FIELDS,
+  buildRecord,
+  normaliseDirection,
+  normaliseDuration,
+  normaliseStatus,
+  normaliseTime,
+  recordVariables,
+  type CallDirection,
+  type CallRecord,
+  type CallStatus,
+} from './record/call-record.ts';
+export { normalisePhone, toE164, toNational, isCountryCode } from './record/phone.ts';
+export { parseTemplate } from './template/parse.ts';
+export { FILTERS } from './template/filters.ts';
+export { MissingValueError, renderTemplate, howToSet, type TemplateScope } from './template/render.ts';
+export {
+  buildOutgoingRequest,
+  ConnectorRuntimeError,
+  joinUrl,
+  mapOutgoingResponse,
+  placeCall,
+  type Fetch,
+  type OutgoingRequest,
+  type OutgoingResult,
+  type ProviderResponse,
+} from './runtime/outgoing.ts';
+export { redactRequest, secretValues, REDACTED } from './runtime/redact.ts';
+export { escapeXml, renderReply, type WebhookReply } from './runtime/reply.ts';
+export { buildScope, type AgentProfile, type CallbackUrls, type RunContext } from './runtime/scope.ts';
+export {
+  handleWebhook,
+  mapWebhook,
+  readPayload,
+  WEBHOOK_EVENTS,
+  WebhookError,
+  type WebhookEvent,
+  type WebhookRequest,
+  type WebhookResult,
+} from './runtime/webhook.ts';
+export { computeTwilioSignature, verifyTwilioSignature } from './signature/twilio.ts';
+export { verifyWebhookSignature, type SignatureVerdict } from './signature/verify.ts';
+export { constantTimeEqual } from './signature/crypto.ts';

@@ -1,0 +1,78 @@
+import { XMLParser } from 'fast-xml-parser';
+
+export type BodyFormat = 'form' | 'json' | 'xml' | 'query';
+
+export class PayloadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PayloadError';
+  }
+}
+
+const xmlParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  processEntities: true,
+  htmlEntities: false,
+});
+
+/** The body format a Content-Type names, or undefined when it names none we read. */
+export function formatFromContentType(contentType: string | undefined): BodyFormat | undefined {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!type) return undefined;
+  if (type === 'application/x-www-form-urlencoded') return 'form';
+  if (type === 'application/json' || type.endsWith('+json')) return 'json';
+  if (type === 'text/xml' || type === 'application/xml' || type.endsWith('+xml')) return 'xml';
+  return undefined;
+}
+
+/** Reads a body in the given format into a plain object. Malformed input is a PayloadError. */
+export function parseBody(body: string, format: BodyFormat): Record<string, unknown> {
+  if (body.trim() === '') return {};
+  switch (format) {
+    case 'form':
+    case 'query':
+      return formToObject(new URLSearchParams(body));
+    case 'json': {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch (error) {
+        throw new PayloadError(`the body is not valid JSON: ${(error as Error).message}`);
+      }
+      if (Array.isArray(parsed)) return { ...parsed };
+      if (parsed === null || typeof parsed !== 'object') return { value: parsed };
+      return parsed as Record<string, unknown>;
+    }
+    case 'xml':
+      return parseXmlBody(body);
+  }
+}
+
+/**
+ * XML bodies become objects whose top level is the root element's content, so `Call.Sid`
+ * reads `<TwilioResponse><Call><Sid>` the same way it reads `{"Call":{"Sid":…}}`.
+ */
+function parseXmlBody(body: string): Record<string, unknown> {
+  if (/<!(DOCTYPE|ENTITY)\b/i.test(body)) throw new PayloadError('XML with a DOCTYPE or entity declaration is refused');
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = xmlParser.parse(body, true) as Record<string, unknown>;
+  } catch (error) {
+    throw new PayloadError(`the body is not well-formed XML: ${(error as Error).message}`);
+  }
+  const roots = Object.keys(parsed).filter((k) => !k.startsWith('?'));
+  if (roots.length !== 1) return parsed;
+  const content = parsed[roots[0]!];
+  return content !== null && typeof content === 'object' ? (content as Record<string, unknown>) : { [roots[0]!]: content };
+}
+
+/** Form fields as an object; a repeated key keeps its last value (Twilio repeats none we map). */
+export function formToObject(params: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of params) out[key] = value;
+  return out;
+}

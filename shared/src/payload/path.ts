@@ -1,0 +1,77 @@
+/**
+ * Dotted paths into webhook and response payloads: `data.Status`, `entries.0.sessionId`,
+ * `Call.Sid`. `entries[0]` is read as `entries.0`.
+ */
+export interface PayloadPath {
+  source: string;
+  segments: string[];
+}
+
+export class PathSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'PathSyntaxError';
+  }
+}
+
+export function parsePath(source: string): PayloadPath {
+  const trimmed = source.trim();
+  if (!trimmed) throw new PathSyntaxError('the path is empty', 'name a field of the payload, e.g. `CallSid` or `data.Status`');
+  if (/\s/.test(trimmed)) throw new PathSyntaxError(`the path \`${trimmed}\` contains white space`);
+  const normalised = trimmed.replace(/\[(\d+)\]/g, '.$1');
+  if (/[[\]]/.test(normalised)) throw new PathSyntaxError(`the path \`${trimmed}\` has a bracket that is not an index like [0]`);
+  const segments = normalised.split('.');
+  if (segments.some((s) => s === '')) {
+    throw new PathSyntaxError(`the path \`${trimmed}\` has an empty segment`, 'segments are separated by single dots: `data.Status`');
+  }
+  return { source: trimmed, segments };
+}
+
+/**
+ * The value at a path. At each level an exact key that itself contains dots wins over
+ * splitting (`{"a.b": 1}` answers `a.b`); then an exact key, then a key that differs only
+ * in case (Twilio's JSON says `to` where the seed maps `To`). A string that holds JSON is
+ * parsed when the path continues into it (Ozonetel posts `data` as a JSON string).
+ */
+export function getPath(payload: unknown, path: PayloadPath): unknown {
+  return walk(payload, path.segments, 0);
+}
+
+function walk(value: unknown, segments: string[], index: number): unknown {
+  if (index === segments.length) return value;
+  const container = asContainer(value);
+  if (container === undefined) return undefined;
+  for (let end = segments.length; end > index + 1; end--) {
+    const joined = segments.slice(index, end).join('.');
+    if (hasOwn(container, joined)) return walk((container as Record<string, unknown>)[joined], segments, end);
+  }
+  const key = segments[index]!;
+  if (Array.isArray(container)) {
+    return /^\d+$/.test(key) ? walk(container[Number(key)], segments, index + 1) : undefined;
+  }
+  if (hasOwn(container, key)) return walk(container[key], segments, index + 1);
+  const lower = key.toLowerCase();
+  const caseless = Object.keys(container).find((k) => k.toLowerCase() === lower);
+  return caseless === undefined ? undefined : walk(container[caseless], segments, index + 1);
+}
+
+function asContainer(value: unknown): Record<string, unknown> | unknown[] | undefined {
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return undefined;
+    try {
+      return asContainer(JSON.parse(trimmed));
+    } catch {
+      return undefined;
+    }
+  }
+  if (value !== null && typeof value === 'object') return value as Record<string, unknown> | unknown[];
+  return undefined;
+}
+
+function hasOwn(container: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(container, key);
+}

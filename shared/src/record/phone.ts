@@ -1,0 +1,33 @@
+import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+
+export type { CountryCode };
+
+export function isCountryCode(code: string): code is CountryCode {
+  return isSupportedCountry(code.toUpperCase());
+}
+
+/**
+ * E.164 form of a dialable number (`+14155550100`), reading national numbers in the
+ * default country. Returns undefined for anything that is not a phone number (SIP URIs,
+ * `client:alice`, anonymous callers): callers keep the raw value then.
+ */
+export function toE164(raw: string, defaultCountry?: string): string | undefined {
+  const country = defaultCountry && isCountryCode(defaultCountry) ? (defaultCountry.toUpperCase() as CountryCode) : undefined;
+  const cleaned = raw.trim().replace(/^00/, '+');
+  if (!/\d/.test(cleaned) || /[a-z]{2,}:/i.test(cleaned)) return undefined;
+  const parsed = parsePhoneNumberFromString(cleaned, country) ?? parsePhoneNumberFromString(`+${cleaned.replace(/^\+/, '')}`);
+  if (!parsed || !parsed.isPossible()) return undefined;
+  return parsed.number;
+}
+
+/** National format (`(415) 555-0100`) for display; falls back to the input. */
+export function toNational(raw: string, defaultCountry?: string): string {
+  const e164 = toE164(raw, defaultCountry);
+  if (!e164) return raw;
+  return parsePhoneNumberFromString(e164)?.formatNational() ?? raw;
+}
+
+/** A number as the call record stores it: E.164 when it is one, else the provider's value as is. */
+export function normalisePhone(raw: string, defaultCountry?: string): string {
+  return toE164(raw, defaultCountry) ?? raw.trim();
+}

@@ -1,0 +1,24 @@
+import type { MappingPlan } from '../connector/plan.ts';
+import { getPath } from '../payload/path.ts';
+import { renderOptional, type TemplateScope } from '../template/render.ts';
+
+/**
+ * Runs a `response` block over a payload: each field takes the value at its path, or its
+ * default (a template) when the path is missing or empty. Unset fields are left out.
+ */
+export function applyMapping(mapping: MappingPlan, payload: unknown, scope: TemplateScope): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const field of mapping.fields) {
+    const found = field.use ? stringify(getPath(payload, field.use)) : undefined;
+    const value = found !== undefined && found !== '' ? found : field.default ? renderOptional(field.default, scope) : undefined;
+    if (value !== undefined && value !== '') values[field.field] = value;
+  }
+  return values;
+}
+
+function stringify(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
+}

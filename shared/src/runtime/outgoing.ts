@@ -1,0 +1,182 @@
+import type { AuthPlan, ConnectorPlan, ParameterPlan } from '../connector/plan.ts';
+import { parseBody } from '../payload/parse-body.ts';
+import { type CallRecord, buildRecord } from '../record/call-record.ts';
+import { toE164 } from '../record/phone.ts';
+import { base64 } from '../template/filters.ts';
+import { MissingValueError, renderTemplate, type TemplateScope } from '../template/render.ts';
+import { applyMapping } from './mapping.ts';
+import { buildScope, type RunContext } from './scope.ts';
+
+/** An HTTP request the engine wants sent; the caller (service worker, relay, CLI) sends it. */
+export interface OutgoingRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export class ConnectorRuntimeError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'not-supported' | 'missing-value' | 'invalid-number' | 'provider-error' | 'network' | 'invalid-url',
+  ) {
+    super(message);
+    this.name = 'ConnectorRuntimeError';
+  }
+}
+
+/** Builds the request that places a call to `to` (any format; normalised to E.164). Pure. */
+export function buildOutgoingRequest(plan: ConnectorPlan, context: RunContext, to: string): OutgoingRequest {
+  const request = plan.outgoing?.request;
+  if (!plan.provider || !request) throw new ConnectorRuntimeError(`${plan.name} cannot place calls: it has no <outgoing_call>`, 'not-supported');
+  const toNumber = toE164(to, context.defaultCountry);
+  if (!toNumber) throw new ConnectorRuntimeError(`"${to}" is not a phone number`, 'invalid-number');
+  const scope = buildScope(plan, { ...context, vars: { ...context.vars, to_number: toNumber } });
+  return withValues(() => {
+    const url = new URL(joinUrl(renderTemplate(plan.provider!.url, scope).trim(), request.url ? renderTemplate(request.url, scope).trim() : ''));
+    const headers: Record<string, string> = {};
+    applyAuth(plan.provider!.auth, scope, url, headers);
+    for (const header of request.headers) headers[header.name] = renderTemplate(header.value, scope);
+    let body: string | undefined;
+    if (request.method === 'GET') {
+      for (const p of request.parameters) url.searchParams.append(p.name, p.value ? renderTemplate(p.value, scope) : '');
+    } else if (request.format === 'json') {
+      body = JSON.stringify(Object.fromEntries(request.parameters.map((p) => [p.name, jsonValue(p, scope)])));
+      headers['Content-Type'] ??= 'application/json';
+    } else {
+      body = new URLSearchParams(request.parameters.map((p) => [p.name, p.value ? renderTemplate(p.value, scope) : ''])).toString();
+      headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
+    }
+    return { method: request.method, url: url.toString(), headers, ...(body === undefined ? {} : { body }) };
+  });
+}
+
+function withValues<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof MissingValueError) throw new ConnectorRuntimeError(error.message, 'missing-value');
+    if (error instanceof TypeError && /URL/i.test(error.message)) throw new ConnectorRuntimeError(`the request URL is not valid: ${error.message}`, 'invalid-url');
+    throw error;
+  }
+}
+
+/** The seed's rules: empty -> base URL; absolute -> as is; otherwise appended with one slash. */
+export function joinUrl(base: string, path: string): string {
+  if (!path) return base;
+  if (/^https?:\/\//i.test(path)) return path;
+  return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}
+
+function applyAuth(auth: AuthPlan[], scope: TemplateScope, url: URL, headers: Record<string, string>): void {
+  for (const method of auth) {
+    switch (method.kind) {
+      case 'basic':
+        headers.Authorization = `Basic ${base64(`${renderTemplate(method.username, scope)}:${renderTemplate(method.password, scope)}`)}`;
+        break;
+      case 'bearer':
+        headers.Authorization = `Bearer ${renderTemplate(method.token, scope)}`;
+        break;
+      case 'header':
+        headers[method.name] = renderTemplate(method.value, scope);
+        break;
+      case 'query':
+        url.searchParams.append(method.name, renderTemplate(method.value, scope));
+        break;
+    }
+  }
+}
+
+function jsonValue(parameter: ParameterPlan, scope: TemplateScope): unknown {
+  switch (parameter.type) {
+    case 'object':
+      return Object.fromEntries(parameter.children.map((c) => [c.name, jsonValue(c, scope)]));
+    case 'array':
+      return parameter.children.map((c) => jsonValue(c, scope));
+    case 'number': {
+      const text = parameter.value ? renderTemplate(parameter.value, scope) : '';
+      const n = Number(text);
+      if (text.trim() === '' || Number.isNaN(n)) throw new ConnectorRuntimeError(`parameter ${parameter.name} must be a number (got "${text}")`, 'missing-value');
+      return n;
+    }
+    case 'boolean': {
+      const text = (parameter.value ? renderTemplate(parameter.value, scope) : '').trim().toLowerCase();
+      return text === 'true' || text === '1' || text === 'yes';
+    }
+    default:
+      return parameter.value ? renderTemplate(parameter.value, scope) : '';
+  }
+}
+
+/** An HTTP response as the caller received it. */
+export interface ProviderResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
+export interface OutgoingResult {
+  ok: boolean;
+  record: CallRecord;
+  /** The reason shown to the agent when `ok` is false. */
+  error?: string;
+}
+
+/** Words that mean failure in a mapped `success` value (Ozonetel: "fail", "fails", "false"). */
+const FAILURE_WORDS = new Set(['', '0', 'false', 'no', 'fail', 'fails', 'failed', 'failure', 'error', 'null', 'undefined', 'none']);
+
+/**
+ * Maps the provider's answer to the call request. Success is a 2xx and, when `success` is
+ * mapped, a value in its `in` list (or any value that is not a failure word).
+ */
+export function mapOutgoingResponse(plan: ConnectorPlan, context: RunContext, to: string, response: ProviderResponse): OutgoingResult {
+  const mapping = plan.outgoing?.response;
+  const contentType = Object.entries(response.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+  const format = mapping?.format ?? (/xml/i.test(contentType ?? '') ? 'xml' : 'json');
+  let payload: Record<string, unknown> = {};
+  let unreadable = false;
+  try {
+    payload = parseBody(response.body, format);
+  } catch {
+    unreadable = true;
+  }
+  const toNumber = toE164(to, context.defaultCountry) ?? to;
+  const scope = buildScope(plan, { ...context, vars: { ...context.vars, to_number: toNumber } });
+  const values = mapping ? applyMapping(mapping, payload, scope) : {};
+  const record = buildRecord({ direction: 'outbound', to_number: toNumber, ...values }, { defaultCountry: context.defaultCountry });
+  if (context.agent?.extension && !values.from_number) record.from_number = toE164(context.agent.extension, context.defaultCountry) ?? context.agent.extension;
+  const successSpec = mapping?.fields.find((f) => f.field === 'success');
+  const httpOk = response.status >= 200 && response.status < 300;
+  let ok = httpOk && !unreadable;
+  if (ok && successSpec) {
+    const value = (values.success ?? '').trim().toLowerCase();
+    ok = successSpec.in ? successSpec.in.includes(value) : !FAILURE_WORDS.has(value);
+  }
+  if (ok) return { ok, record };
+  const snippet = response.body.trim().slice(0, 200);
+  const error = record.error || (unreadable ? `HTTP ${response.status}: the provider's answer is not ${format.toUpperCase()}${snippet ? `: ${snippet}` : ''}` : `HTTP ${response.status}${httpOk ? ': the provider did not confirm the call' : ''}`);
+  return { ok, record: { ...record, error }, error };
+}
+
+export type Fetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{
+  status: number;
+  headers: { forEach(callback: (value: string, key: string) => void): void };
+  text(): Promise<string>;
+}>;
+
+/** Places a call: build, send with the given fetch, map. Network failures become a clear error. */
+export async function placeCall(plan: ConnectorPlan, context: RunContext, to: string, fetch: Fetch): Promise<OutgoingResult & { request: OutgoingRequest }> {
+  const request = buildOutgoingRequest(plan, context, to);
+  let response: ProviderResponse;
+  try {
+    const answer = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
+    const headers: Record<string, string> = {};
+    answer.headers.forEach((value, key) => (headers[key] = value));
+    response = { status: answer.status, headers, body: await answer.text() };
+  } catch (error) {
+    const host = new URL(request.url).host;
+    const message = `could not reach ${host}: ${(error as Error).message}`;
+    return { ok: false, error: message, record: { extra: {}, error: message }, request };
+  }
+  return { ...mapOutgoingResponse(plan, context, to, response), request };
+}

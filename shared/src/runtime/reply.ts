@@ -1,0 +1,80 @@
+import type { ReplyParameterPlan, ReplyPlan } from '../connector/plan.ts';
+import { renderTemplate, type TemplateScope } from '../template/render.ts';
+
+/** The HTTP reply to a webhook. */
+export interface WebhookReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export const EMPTY_REPLY: WebhookReply = { status: 200, headers: {}, body: '' };
+
+/**
+ * Renders a `send_response`. With `agentdialing`, the named parameter is repeated once per
+ * number in `dialNumbers`, each time with `@extension` bound to that number.
+ */
+export function renderReply(reply: ReplyPlan | undefined, scope: TemplateScope, dialNumbers?: readonly string[]): WebhookReply {
+  if (!reply) return { ...EMPTY_REPLY, headers: {} };
+  const headers: Record<string, string> = {};
+  for (const header of reply.headers) headers[header.name] = renderTemplate(header.value, scope);
+  const hasContentType = Object.keys(headers).some((k) => k.toLowerCase() === 'content-type');
+  if (!hasContentType) headers['Content-Type'] = reply.format === 'xml' ? 'text/xml' : 'application/json';
+  const expand = (parameter: ReplyParameterPlan): Array<{ parameter: ReplyParameterPlan; scope: TemplateScope }> => {
+    if (reply.agentDialing === undefined || parameter.name !== reply.agentDialing || !dialNumbers?.length) return [{ parameter, scope }];
+    return dialNumbers.map((number) => ({ parameter, scope: { ...scope, vars: { ...scope.vars, extension: number } } }));
+  };
+  const body = reply.format === 'xml' ? renderXml(reply.root, reply.parameters, scope, expand) : renderJson(reply.parameters, scope, expand);
+  return { status: 200, headers, body };
+}
+
+type Expand = (parameter: ReplyParameterPlan) => Array<{ parameter: ReplyParameterPlan; scope: TemplateScope }>;
+
+function renderXml(root: string, parameters: ReplyParameterPlan[], scope: TemplateScope, expand: Expand): string {
+  const element = (parameter: ReplyParameterPlan, s: TemplateScope): string => {
+    const attrs = parameter.attrs.map((a) => ` ${a.name}="${escapeXml(renderTemplate(a.value, s), true)}"`).join('');
+    const text = parameter.value ? escapeXml(renderTemplate(parameter.value, s), false) : '';
+    const inner = text + parameter.children.flatMap(expand).map((e) => element(e.parameter, e.scope)).join('');
+    return inner ? `<${parameter.name}${attrs}>${inner}</${parameter.name}>` : `<${parameter.name}${attrs}/>`;
+  };
+  const content = parameters.flatMap(expand).map((e) => element(e.parameter, e.scope)).join('');
+  return `<?xml version="1.0" encoding="UTF-8"?><${root}>${content}</${root}>`;
+}
+
+function renderJson(parameters: ReplyParameterPlan[], scope: TemplateScope, expand: Expand): string {
+  const value = (parameter: ReplyParameterPlan, s: TemplateScope): unknown => {
+    switch (parameter.type) {
+      case 'object':
+        return members(parameter.children, s);
+      case 'array':
+        return parameter.children.flatMap(expand).map((e) => value(e.parameter, e.scope));
+      case 'number':
+        return Number(parameter.value ? renderTemplate(parameter.value, s) : '0');
+      case 'boolean':
+        return /^(true|1|yes)$/i.test(parameter.value ? renderTemplate(parameter.value, s).trim() : '');
+      default:
+        return parameter.value ? renderTemplate(parameter.value, s) : '';
+    }
+  };
+  const members = (list: ReplyParameterPlan[], s: TemplateScope): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const parameter of list) {
+      const copies = expand(parameter);
+      // A dialled parameter becomes a list of one entry per agent, even for a single agent.
+      const dialled = copies.length !== 1 || copies[0]!.scope !== s;
+      out[parameter.name] = dialled ? copies.map((e) => value(e.parameter, e.scope)) : value(parameter, s);
+    }
+    return out;
+  };
+  return JSON.stringify(members(parameters, scope));
+}
+
+/** Characters XML 1.0 cannot carry at all (control characters, lone surrogates, U+FFFE/F). */
+const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Escapes text for XML content or a double-quoted attribute; drops characters XML cannot hold. */
+export function escapeXml(text: string, attribute: boolean): string {
+  const clean = text.replace(NOT_XML, '');
+  const escaped = clean.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return attribute ? escaped.replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\r/g, '&#13;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;') : escaped.replace(/\r/g, '&#13;');
+}

@@ -1,0 +1,54 @@
+import type { ConnectorPlan } from '../connector/plan.ts';
+import type { TemplateScope } from '../template/render.ts';
+
+/** The agent who places or receives calls, as templates see them (`@extension`, `@user_*`). */
+export interface AgentProfile {
+  /** The agent's own phone number or extension. */
+  extension?: string;
+  email?: string;
+  /** Caller ID to present, when the connector has no `callerid` config field. */
+  callerid?: string;
+  /** Any other profile fields, read as `@user_<name>`. */
+  fields?: Record<string, string>;
+}
+
+/** The relay-generated callback URLs of one connector instance. */
+export interface CallbackUrls {
+  answer?: string;
+  status?: string;
+  incoming?: string;
+}
+
+export interface RunContext {
+  /** Config values, by field name. */
+  config: Record<string, string | undefined>;
+  agent?: AgentProfile;
+  callbacks?: CallbackUrls;
+  /** ISO country used to read national numbers (`US`, `IN`). */
+  defaultCountry?: string;
+  /** Extra variables, highest precedence (`@to_number`, record fields in callbacks). */
+  vars?: Record<string, string | undefined>;
+}
+
+/**
+ * Builds the template scope: agent profile, callback URLs (relay-provided, else the config
+ * fields of the same name, as in Vtiger's connectors), `@callerid` from the config field when
+ * declared, else the agent's caller ID.
+ */
+export function buildScope(plan: ConnectorPlan, context: RunContext): TemplateScope {
+  const { config, agent = {}, callbacks = {} } = context;
+  const vars: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(agent.fields ?? {})) vars[`user_${name}`] = value;
+  vars.extension = agent.extension;
+  vars.email = agent.email;
+  vars.from_number = agent.extension;
+  const hasCallerIdField = plan.fields.some((f) => f.name === 'callerid');
+  vars.callerid = (hasCallerIdField ? config.callerid : undefined) || agent.callerid;
+  vars.answer_callback = callbacks.answer ?? config.answer_callback;
+  vars.status_callback = callbacks.status ?? config.status_callback;
+  vars.answer_status_callback = vars.status_callback;
+  vars.incoming_callback = callbacks.incoming ?? config.incoming_callback;
+  for (const [name, value] of Object.entries(context.vars ?? {})) if (value !== undefined) vars[name] = value;
+  const configLabels = Object.fromEntries(plan.fields.map((f) => [f.name, f.label]));
+  return { config, vars, defaultCountry: context.defaultCountry, configLabels };
+}

@@ -1,0 +1,143 @@
+import type { CallbackPlan, ConnectorPlan, MappingPlan, ReplyPlan } from '../connector/plan.ts';
+import { type BodyFormat, formatFromContentType, parseBody, PayloadError, formToObject } from '../payload/parse-body.ts';
+import { getPath } from '../payload/path.ts';
+import { buildRecord, type CallRecord, recordVariables } from '../record/call-record.ts';
+import { MissingValueError } from '../template/render.ts';
+import { applyMapping } from './mapping.ts';
+import { renderReply, type WebhookReply } from './reply.ts';
+import { buildScope, type RunContext } from './scope.ts';
+
+export type WebhookEvent = 'answer' | 'status' | 'incoming';
+export const WEBHOOK_EVENTS: readonly WebhookEvent[] = ['answer', 'status', 'incoming'];
+
+/** A webhook as received: the raw body is kept for signature checks. */
+export interface WebhookRequest {
+  method: string;
+  /** The full URL the provider called (query parameters are merged into the payload). */
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export class WebhookError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'unsupported-event' | 'bad-payload' | 'reply-failed',
+  ) {
+    super(message);
+    this.name = 'WebhookError';
+  }
+}
+
+export interface WebhookResult {
+  /** Query parameters merged with the parsed body. */
+  payload: Record<string, unknown>;
+  record: CallRecord;
+  /** For status callbacks: the provider's status value and whether a block handled it. */
+  status?: { raw: string | undefined; matched: boolean };
+  reply: WebhookReply;
+}
+
+export interface WebhookOptions {
+  /** Numbers of the agents to ring, for `agentdialing` replies. */
+  dialNumbers?: readonly string[];
+}
+
+/** Maps a webhook to a call record and renders the reply. Pure: no I/O, no clock. */
+export function handleWebhook(plan: ConnectorPlan, event: WebhookEvent, request: WebhookRequest, context: RunContext, options: WebhookOptions = {}): WebhookResult {
+  const { payload, record, status, reply } = mapWebhook(plan, event, request, context);
+  const scope = buildScope(plan, { ...context, vars: { ...context.vars, ...recordVariables(record) } });
+  try {
+    return { payload, record, status, reply: renderReply(reply, scope, options.dialNumbers) };
+  } catch (error) {
+    if (error instanceof MissingValueError) throw new WebhookError(`cannot build the reply: ${error.message}`, 'reply-failed');
+    throw error;
+  }
+}
+
+/** The mapping half of handleWebhook, with the reply plan that applies. */
+export function mapWebhook(plan: ConnectorPlan, event: WebhookEvent, request: WebhookRequest, context: RunContext) {
+  const callback = selectCallback(plan, event);
+  const payload = readPayload(request, callback.fallbackFormat);
+  const scope = buildScope(plan, context);
+  let mapping: MappingPlan | undefined;
+  let reply: ReplyPlan | undefined;
+  let status: WebhookResult['status'];
+  if (event === 'status') {
+    const statusPlan = plan.outgoing!.status!;
+    const raw = stringValue(getPath(payload, statusPlan.use));
+    const block = raw === undefined ? undefined : statusPlan.blocks.find((b) => b.for.includes(raw.trim().toLowerCase()));
+    status = { raw, matched: Boolean(block) };
+    mapping = block?.response ?? callIdOnly(plan);
+    reply = block?.reply;
+  } else {
+    mapping = callback.plan?.response;
+    reply = callback.plan?.reply;
+  }
+  const values = mapping ? applyMapping(mapping, payload, scope) : {};
+  if (event === 'incoming' && !values.direction) values.direction = 'inbound';
+  if (event === 'answer' && !values.direction) values.direction = 'outbound';
+  if (status && !status.matched && status.raw !== undefined) values.call_status = status.raw;
+  const record = buildRecord(values, { defaultCountry: context.defaultCountry });
+  return { payload, record, status, reply };
+}
+
+function selectCallback(plan: ConnectorPlan, event: WebhookEvent): { plan?: CallbackPlan; fallbackFormat?: BodyFormat } {
+  switch (event) {
+    case 'answer':
+      if (!plan.outgoing?.answer) throw new WebhookError(`${plan.name} has no <answer_callback>`, 'unsupported-event');
+      return { plan: plan.outgoing.answer, fallbackFormat: plan.outgoing.answer.response?.format };
+    case 'status': {
+      const status = plan.outgoing?.status;
+      if (!status) throw new WebhookError(`${plan.name} has no <status_callback>`, 'unsupported-event');
+      return { fallbackFormat: status.blocks.find((b) => b.response?.format)?.response?.format };
+    }
+    case 'incoming':
+      if (!plan.incoming) throw new WebhookError(`${plan.name} has no <incoming_call>`, 'unsupported-event');
+      return { plan: plan.incoming, fallbackFormat: plan.incoming.response?.format };
+  }
+}
+
+/**
+ * When no status block matches, the record keeps its fields; we still need the call id to
+ * find it, so we borrow the call_id path of any status block (or of the answer callback).
+ */
+function callIdOnly(plan: ConnectorPlan): MappingPlan | undefined {
+  const candidates = [...(plan.outgoing?.status?.blocks.map((b) => b.response) ?? []), plan.outgoing?.answer?.response];
+  for (const mapping of candidates) {
+    const callId = mapping?.fields.find((f) => f.field === 'call_id' && f.use);
+    if (callId) return { fields: [callId] };
+  }
+  return undefined;
+}
+
+/**
+ * Query parameters merged with the body (the body wins on a clash). The Content-Type decides
+ * how the body is read; without one, the connector's `format`, then the body's first character.
+ */
+export function readPayload(request: WebhookRequest, fallback?: BodyFormat): Record<string, unknown> {
+  let query: Record<string, string> = {};
+  try {
+    query = formToObject(new URL(request.url).searchParams);
+  } catch {
+    throw new WebhookError(`the request URL "${request.url}" is not valid`, 'bad-payload');
+  }
+  const contentType = Object.entries(request.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+  const format = formatFromContentType(contentType) ?? fallback ?? sniffFormat(request.body);
+  try {
+    return { ...query, ...parseBody(request.body, format) };
+  } catch (error) {
+    if (error instanceof PayloadError) throw new WebhookError(error.message, 'bad-payload');
+    throw error;
+  }
+}
+
+function sniffFormat(body: string): BodyFormat {
+  const first = body.trimStart()[0];
+  return first === '{' || first === '[' ? 'json' : first === '<' ? 'xml' : 'form';
+}
+
+function stringValue(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}

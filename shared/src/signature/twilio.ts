@@ -1,0 +1,69 @@
+import { constantTimeEqual, hmacBase64, sha256Hex } from './crypto.ts';
+
+/** Parameters as Twilio signs them; repeated keys keep every value. */
+export type SignedParams = Record<string, string | readonly string[]> | ReadonlyArray<readonly [string, string]>;
+
+/**
+ * `base64(HMAC-SHA1(authToken, url + key1 + value1 + key2 + value2 …))`, keys sorted, and the
+ * values of a repeated key sorted too (as Twilio's own SDKs do).
+ */
+export function computeTwilioSignature(authToken: string, url: string, params: SignedParams = {}): Promise<string> {
+  const grouped = new Map<string, string[]>();
+  const pairs: Array<readonly [string, string | readonly string[]]> = Array.isArray(params) ? params : Object.entries(params);
+  for (const [key, value] of pairs) {
+    const list = grouped.get(key) ?? [];
+    list.push(...(typeof value === 'string' ? [value] : value));
+    grouped.set(key, list);
+  }
+  let data = url;
+  for (const key of [...grouped.keys()].sort()) for (const value of grouped.get(key)!.sort()) data += key + value;
+  return hmacBase64('SHA-1', authToken, data);
+}
+
+export interface TwilioSignatureInput {
+  authToken: string;
+  /** The public URL the provider called, query included. */
+  url: string;
+  /** The X-Twilio-Signature header. */
+  signature: string | undefined;
+  /** The raw request body. */
+  body?: string;
+  contentType?: string;
+}
+
+/**
+ * Verifies `X-Twilio-Signature`. Form bodies are signed as sorted parameters; JSON bodies are
+ * signed through a `bodySHA256` query parameter (URL only), whose hash must match the body.
+ * Like Twilio's validators, the URL is tried as given, without its port and with the
+ * default port added, since proxies differ in whether they keep it.
+ */
+export async function verifyTwilioSignature(input: TwilioSignatureInput): Promise<boolean> {
+  const { authToken, url, signature, body = '', contentType = '' } = input;
+  if (!signature || !authToken) return false;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  const bodyHash = parsed.searchParams.get('bodySHA256');
+  let params: Array<[string, string]> = [];
+  if (bodyHash !== null) {
+    if (!constantTimeEqual(await sha256Hex(body), bodyHash.toLowerCase())) return false;
+  } else if (/application\/x-www-form-urlencoded/i.test(contentType) || (!contentType && body)) {
+    params = [...new URLSearchParams(body)];
+  }
+  for (const candidate of urlVariants(url, parsed)) {
+    if (constantTimeEqual(await computeTwilioSignature(authToken, candidate, params), signature)) return true;
+  }
+  return false;
+}
+
+function urlVariants(original: string, parsed: URL): string[] {
+  const defaultPort = parsed.protocol === 'https:' ? '443' : parsed.protocol === 'http:' ? '80' : '';
+  const authority = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)/i.exec(original)?.[1] ?? '';
+  const rest = original.slice(authority.length);
+  const withoutPort = authority.replace(/:\d+$/, '');
+  const withPort = /:\d+$/.test(authority) ? authority : `${authority}:${defaultPort}`;
+  return [...new Set([original, withoutPort + rest, withPort + rest])];
+}

@@ -1,0 +1,83 @@
+import type { Reference, Template } from './ast.ts';
+import { FILTERS, type FilterContext } from './filters.ts';
+
+/** The values a template can see while it renders. */
+export interface TemplateScope {
+  config: Readonly<Record<string, string | undefined>>;
+  vars: Readonly<Record<string, string | undefined>>;
+  defaultCountry?: string;
+  /** Labels of config fields, used in "is empty" messages. */
+  configLabels?: Readonly<Record<string, string>>;
+}
+
+/** A template needed a value nobody set. The message says which, and how to set it. */
+export class MissingValueError extends Error {
+  constructor(
+    readonly reference: string,
+    readonly hint: string,
+  ) {
+    super(`${reference} is empty: ${hint}`);
+    this.name = 'MissingValueError';
+  }
+}
+
+export function renderTemplate(template: Template, scope: TemplateScope): string {
+  let out = '';
+  for (const part of template.parts) out += part.kind === 'text' ? part.text : renderReference(part, scope);
+  return out;
+}
+
+/** Like renderTemplate, but a template that is one bare reference to an unset value yields undefined. */
+export function renderOptional(template: Template, scope: TemplateScope): string | undefined {
+  try {
+    return renderTemplate(template, scope);
+  } catch (error) {
+    if (error instanceof MissingValueError) return undefined;
+    throw error;
+  }
+}
+
+function renderReference(ref: Reference, scope: TemplateScope): string {
+  let value = lookup(ref, scope);
+  const context: FilterContext = { defaultCountry: scope.defaultCountry, renderNested: (t) => renderTemplate(t, scope) };
+  for (const filter of ref.filters) value = FILTERS[filter.name]!.apply(value, filter.arg, context);
+  if (value === undefined) throw missing(ref, scope);
+  return value;
+}
+
+function lookup(ref: Reference, scope: TemplateScope): string | undefined {
+  const value = ref.scope === 'config' ? scope.config[ref.name] : scope.vars[ref.name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function missing(ref: Reference, scope: TemplateScope): MissingValueError {
+  if (ref.scope === 'config') {
+    const label = scope.configLabels?.[ref.name];
+    return new MissingValueError(`$config.$fields.${ref.name}`, `fill in ${label ? `"${label}" (${ref.name})` : ref.name} in Options > Provider`);
+  }
+  return new MissingValueError(`@${ref.name}`, howToSet(ref.name));
+}
+
+/** Where the person using the product sets each variable. */
+export function howToSet(name: string): string {
+  switch (name) {
+    case 'extension':
+      return 'set your phone number in Options > Agent';
+    case 'email':
+      return 'set your e-mail in Options > Agent';
+    case 'callerid':
+      return 'set your caller ID in Options > Agent (or the connector\'s callerid field)';
+    case 'to_number':
+      return 'no number to call was given';
+    case 'from_number':
+      return 'set your phone number in Options > Agent';
+    case 'answer_callback':
+    case 'status_callback':
+    case 'incoming_callback':
+    case 'answer_status_callback':
+      return 'connect a relay in Options > Relay: it provides the callback URLs';
+    default:
+      if (name.startsWith('user_')) return `set the profile field "${name.slice(5)}" in Options > Agent`;
+      return `the call record has no ${name}: the provider's request did not carry it`;
+  }
+}
