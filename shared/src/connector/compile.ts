@@ -399,7 +399,10 @@ class Compilation {
       } else {
         const known = this.knownVariables(context);
         const isProfile = ref.name.startsWith('user_') && ref.name.length > 5;
-        if (!known.has(ref.name) && !isProfile) {
+        if (!known.has(ref.name) && !isProfile && context === 'request' && this.knownVariables('callback').has(ref.name)) {
+          this.error(element, `@${ref.name} is a call record field: it is only known in callbacks and replies, not in the outgoing request`,
+            'the request runs before the provider has told us anything about the call', at, 'unknown-variable');
+        } else if (!known.has(ref.name) && !isProfile) {
           const where = context === 'request' ? 'in the outgoing request' : 'here';
           this.error(element, `unknown variable @${ref.name} ${where}`,
             didYouMean(ref.name, known) ?? `known: ${[...known].map((k) => `@${k}`).join(', ')}, @user_<field>`, at, 'unknown-variable');

@@ -48,8 +48,14 @@ export function checkStructure(element: XmlElement, spec: ElementSpec, problems:
     const childSpec = spec.children[child.name] ?? spec.mapping;
     if (!childSpec) {
       const known = Object.keys(spec.children);
-      report('error', 'unknown-element', child.offset, `unknown element <${child.name}> inside <${element.name}>`,
-        didYouMean(child.name, known) ?? (known.length ? `allowed here: ${known.map((k) => `<${k}>`).join(', ')}` : `<${element.name}> takes no child elements`));
+      problems.push({
+        severity: 'error',
+        code: 'unknown-element',
+        element: child,
+        offset: child.offset,
+        message: `unknown element <${child.name}> inside <${element.name}>`,
+        hint: didYouMean(child.name, known) ?? (known.length ? `allowed here: ${known.map((k) => `<${k}>`).join(', ')}` : `<${element.name}> takes no child elements`),
+      });
       continue;
     }
     const count = (seen.get(child.name) ?? 0) + 1;

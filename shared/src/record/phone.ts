@@ -15,9 +15,13 @@ export function toE164(raw: string, defaultCountry?: string): string | undefined
   const country = defaultCountry && isCountryCode(defaultCountry) ? (defaultCountry.toUpperCase() as CountryCode) : undefined;
   const cleaned = raw.trim().replace(/^00/, '+');
   if (!/\d/.test(cleaned) || /[a-z]{2,}:/i.test(cleaned)) return undefined;
-  const parsed = parsePhoneNumberFromString(cleaned, country) ?? parsePhoneNumberFromString(`+${cleaned.replace(/^\+/, '')}`);
-  if (!parsed || !parsed.isPossible()) return undefined;
-  return parsed.number;
+  // Ozonetel sends `918041234567`: digits with a country code but no `+`. Prefer whichever
+  // reading is a valid number, then whichever is at least possible (test ranges like 555-01xx).
+  const national = parsePhoneNumberFromString(cleaned, country);
+  const international = cleaned.startsWith('+') ? undefined : parsePhoneNumberFromString(`+${cleaned}`);
+  const candidates = [national, international].filter((p) => p !== undefined);
+  const parsed = candidates.find((p) => p.isValid()) ?? candidates.find((p) => p.isPossible());
+  return parsed?.number;
 }
 
 /** National format (`(415) 555-0100`) for display; falls back to the input. */

@@ -20,24 +20,26 @@ export function renderReply(reply: ReplyPlan | undefined, scope: TemplateScope, 
   for (const header of reply.headers) headers[header.name] = renderTemplate(header.value, scope);
   const hasContentType = Object.keys(headers).some((k) => k.toLowerCase() === 'content-type');
   if (!hasContentType) headers['Content-Type'] = reply.format === 'xml' ? 'text/xml' : 'application/json';
-  const expand = (parameter: ReplyParameterPlan): Array<{ parameter: ReplyParameterPlan; scope: TemplateScope }> => {
-    if (reply.agentDialing === undefined || parameter.name !== reply.agentDialing || !dialNumbers?.length) return [{ parameter, scope }];
-    return dialNumbers.map((number) => ({ parameter, scope: { ...scope, vars: { ...scope.vars, extension: number } } }));
+  const expand: Expand = (parameter, current) => {
+    const dialled = reply.agentDialing !== undefined && parameter.name === reply.agentDialing && Boolean(dialNumbers?.length);
+    if (!dialled) return { dialled, copies: [{ parameter, scope: current }] };
+    return { dialled, copies: dialNumbers!.map((number) => ({ parameter, scope: { ...current, vars: { ...current.vars, extension: number } } })) };
   };
   const body = reply.format === 'xml' ? renderXml(reply.root, reply.parameters, scope, expand) : renderJson(reply.parameters, scope, expand);
   return { status: 200, headers, body };
 }
 
-type Expand = (parameter: ReplyParameterPlan) => Array<{ parameter: ReplyParameterPlan; scope: TemplateScope }>;
+/** One parameter as rendered: once, or once per dialled agent with `@extension` bound. */
+type Expand = (parameter: ReplyParameterPlan, scope: TemplateScope) => { dialled: boolean; copies: Array<{ parameter: ReplyParameterPlan; scope: TemplateScope }> };
 
 function renderXml(root: string, parameters: ReplyParameterPlan[], scope: TemplateScope, expand: Expand): string {
   const element = (parameter: ReplyParameterPlan, s: TemplateScope): string => {
     const attrs = parameter.attrs.map((a) => ` ${a.name}="${escapeXml(renderTemplate(a.value, s), true)}"`).join('');
     const text = parameter.value ? escapeXml(renderTemplate(parameter.value, s), false) : '';
-    const inner = text + parameter.children.flatMap(expand).map((e) => element(e.parameter, e.scope)).join('');
+    const inner = text + parameter.children.flatMap((c) => expand(c, s).copies).map((e) => element(e.parameter, e.scope)).join('');
     return inner ? `<${parameter.name}${attrs}>${inner}</${parameter.name}>` : `<${parameter.name}${attrs}/>`;
   };
-  const content = parameters.flatMap(expand).map((e) => element(e.parameter, e.scope)).join('');
+  const content = parameters.flatMap((p) => expand(p, scope).copies).map((e) => element(e.parameter, e.scope)).join('');
   return `<?xml version="1.0" encoding="UTF-8"?><${root}>${content}</${root}>`;
 }
 
@@ -47,7 +49,7 @@ function renderJson(parameters: ReplyParameterPlan[], scope: TemplateScope, expa
       case 'object':
         return members(parameter.children, s);
       case 'array':
-        return parameter.children.flatMap(expand).map((e) => value(e.parameter, e.scope));
+        return parameter.children.flatMap((c) => expand(c, s).copies).map((e) => value(e.parameter, e.scope));
       case 'number':
         return Number(parameter.value ? renderTemplate(parameter.value, s) : '0');
       case 'boolean':
@@ -59,9 +61,8 @@ function renderJson(parameters: ReplyParameterPlan[], scope: TemplateScope, expa
   const members = (list: ReplyParameterPlan[], s: TemplateScope): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (const parameter of list) {
-      const copies = expand(parameter);
+      const { dialled, copies } = expand(parameter, s);
       // A dialled parameter becomes a list of one entry per agent, even for a single agent.
-      const dialled = copies.length !== 1 || copies[0]!.scope !== s;
       out[parameter.name] = dialled ? copies.map((e) => value(e.parameter, e.scope)) : value(parameter, s);
     }
     return out;

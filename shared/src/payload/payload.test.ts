@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { formatFromContentType, parseBody, PayloadError } from './parse-body.ts';
+import { getPath, parsePath, PathSyntaxError } from './path.ts';
+
+const at = (payload: unknown, path: string) => getPath(payload, parsePath(path));
+
+describe('paths', () => {
+  it('reads dotted paths with array indices', () => {
+    const payload = { result: { content: { call_id: 'c1' } }, entries: [{ sessionId: 's0' }, { sessionId: 's1' }] };
+    expect(at(payload, 'result.content.call_id')).toBe('c1');
+    expect(at(payload, 'entries.1.sessionId')).toBe('s1');
+    expect(at(payload, 'entries[0].sessionId')).toBe('s0');
+    expect(at(payload, 'entries.2.sessionId')).toBeUndefined();
+    expect(at(payload, 'entries.x')).toBeUndefined();
+  });
+
+  it('prefers an exact key containing dots or dashes over splitting', () => {
+    expect(at({ 'data.Status': 'exact', data: { Status: 'split' } }, 'data.Status')).toBe('exact');
+    expect(at({ a: { 'b.c': { d: 1 } } }, 'a.b.c.d')).toBe(1);
+    expect(at({ 'X-Call-Id': 'h1' }, 'X-Call-Id')).toBe('h1');
+  });
+
+  it('falls back to a key differing only in case', () => {
+    expect(at({ to: '+1415' }, 'To')).toBe('+1415');
+    expect(at({ To: 'exact', to: 'lower' }, 'To')).toBe('exact');
+  });
+
+  it('parses a JSON string when the path continues into it (Ozonetel data field)', () => {
+    const payload = { data: JSON.stringify({ Status: 'Answered', nested: JSON.stringify({ deep: 7 }) }) };
+    expect(at(payload, 'data.Status')).toBe('Answered');
+    expect(at(payload, 'data.nested.deep')).toBe(7);
+    expect(at({ data: 'not json' }, 'data.Status')).toBeUndefined();
+    expect(at({ data: '{broken' }, 'data.Status')).toBeUndefined();
+  });
+
+  it.each(['', 'data..Status', '.a', 'a.', 'a b', 'a[x]'])('rejects the path %j', (path) => {
+    expect(() => parsePath(path)).toThrow(PathSyntaxError);
+  });
+});
+
+describe('bodies', () => {
+  it('maps content types to formats', () => {
+    expect(formatFromContentType('application/x-www-form-urlencoded; charset=utf-8')).toBe('form');
+    expect(formatFromContentType('application/json')).toBe('json');
+    expect(formatFromContentType('application/vnd.api+json')).toBe('json');
+    expect(formatFromContentType('text/xml')).toBe('xml');
+    expect(formatFromContentType('application/xml')).toBe('xml');
+    expect(formatFromContentType('text/plain')).toBeUndefined();
+    expect(formatFromContentType(undefined)).toBeUndefined();
+  });
+
+  it('reads form, JSON and XML bodies', () => {
+    expect(parseBody('CallSid=CA1&To=%2B1415', 'form')).toEqual({ CallSid: 'CA1', To: '+1415' });
+    expect(parseBody('{"a":{"b":1}}', 'json')).toEqual({ a: { b: 1 } });
+    expect(parseBody('<Response><Call><Sid>CA9</Sid><Status>queued</Status></Call></Response>', 'xml')).toEqual({ Call: { Sid: 'CA9', Status: 'queued' } });
+    expect(parseBody('   ', 'json')).toEqual({});
+  });
+
+  it('keeps XML attributes as keys', () => {
+    expect(parseBody('<r><call id="7">x</call></r>', 'xml')).toEqual({ call: { id: '7', '#text': 'x' } });
+  });
+
+  it('rejects malformed JSON and XML with DTDs', () => {
+    expect(() => parseBody('{"a":', 'json')).toThrow(PayloadError);
+    expect(() => parseBody('<!DOCTYPE x [<!ENTITY e "boom">]><x>&e;</x>', 'xml')).toThrow('DOCTYPE');
+  });
+});

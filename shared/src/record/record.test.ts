@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { buildRecord, normaliseDirection, normaliseDuration, normaliseStatus, normaliseTime, recordVariables } from './call-record.ts';
+import { normalisePhone, toE164, toNational } from './phone.ts';
+
+describe('status normalisation', () => {
+  it.each([
+    ['queued', 'queued'],
+    ['initiated', 'queued'],
+    ['queued successfully', 'queued'],
+    ['ringing', 'ringing'],
+    ['ring', 'ringing'],
+    ['in-progress', 'in-progress'],
+    ['answered', 'in-progress'],
+    ['In Progress', 'in-progress'],
+    ['completed', 'completed'],
+    ['hangup', 'completed'],
+    ['normal_clearing', 'completed'],
+    ['busy', 'busy'],
+    ['user_busy', 'busy'],
+    ['no-answer', 'no-answer'],
+    ['NotAnswered', 'no-answer'],
+    ['not_answered', 'no-answer'],
+    ['timeout', 'no-answer'],
+    ['failed', 'failed'],
+    ['invalid_number', 'failed'],
+    ['rejected', 'failed'],
+    ['canceled', 'canceled'],
+    ['cancelled', 'canceled'],
+    ['originator_cancel', 'canceled'],
+  ])('%s -> %s', (raw, canonical) => {
+    expect(normaliseStatus(raw)).toBe(canonical);
+  });
+
+  it('leaves unknown words unnormalised', () => {
+    expect(normaliseStatus('purple')).toBeUndefined();
+  });
+});
+
+describe('other normalisations', () => {
+  it.each([
+    ['42', 42],
+    ['42.6', 43],
+    ['01:05', 65],
+    ['00:02:05', 125],
+    ['1:00:00', 3600],
+  ])('duration %s -> %d s', (raw, seconds) => {
+    expect(normaliseDuration(raw)).toBe(seconds);
+  });
+
+  it('rejects durations it cannot read', () => {
+    expect(normaliseDuration('two minutes')).toBeUndefined();
+  });
+
+  it.each([
+    ['2026-11-24T10:00:00Z', '2026-11-24T10:00:00.000Z'],
+    ['Tue, 31 Aug 2010 20:36:28 +0000', '2010-08-31T20:36:28.000Z'],
+    ['2026-11-24 10:15:02', '2026-11-24T10:15:02'],
+    ['2026-11-24 10:15', '2026-11-24T10:15:00'],
+    ['1764000000', '2025-11-24T16:00:00.000Z'],
+    ['1764000000000', '2025-11-24T16:00:00.000Z'],
+  ])('time %s -> %s', (raw, iso) => {
+    expect(normaliseTime(raw)).toBe(iso);
+  });
+
+  it.each([
+    ['inbound', 'inbound'],
+    ['outbound-api', 'outbound'],
+    ['outbound-dial', 'outbound'],
+    ['Manual', 'outbound'],
+    ['InBound', 'inbound'],
+    ['incoming', 'inbound'],
+  ])('direction %s -> %s', (raw, direction) => {
+    expect(normaliseDirection(raw)).toBe(direction);
+  });
+
+  it('formats phone numbers with a default country', () => {
+    expect(toE164('(415) 555-0100', 'US')).toBe('+14155550100');
+    expect(toE164('098450 12345', 'IN')).toBe('+919845012345');
+    expect(toE164('0044 20 7946 0018', 'US')).toBe('+442079460018');
+    expect(toE164('919845012345', 'US')).toBe('+919845012345');
+    expect(toE164('client:alice', 'US')).toBeUndefined();
+    expect(toE164('sip:alice@example.com', 'US')).toBeUndefined();
+    expect(toE164('12', 'US')).toBeUndefined();
+    expect(toNational('+14155550100')).toBe('(415) 555-0100');
+    expect(normalisePhone('anonymous', 'US')).toBe('anonymous');
+  });
+});
+
+describe('buildRecord', () => {
+  it('normalises each known field and keeps raw values', () => {
+    const record = buildRecord(
+      {
+        call_id: 'CA1',
+        call_status: 'Answered',
+        direction: 'outbound-api',
+        from_number: '(415) 555-0100',
+        to_number: '+44 20 7946 0018',
+        duration: '00:01:05',
+        starttime: '2026-11-24 10:00:00',
+        recordingurl: 'https://rec/1.mp3',
+        disposition: 'Interested',
+      },
+      { defaultCountry: 'US' },
+    );
+    expect(record).toEqual({
+      extra: { disposition: 'Interested' },
+      call_id: 'CA1',
+      call_status: 'in-progress',
+      call_status_raw: 'Answered',
+      direction: 'outbound',
+      direction_raw: 'outbound-api',
+      from_number: '+14155550100',
+      to_number: '+442079460018',
+      duration: 65,
+      starttime: '2026-11-24T10:00:00',
+      recordingurl: 'https://rec/1.mp3',
+    });
+  });
+
+  it('keeps unreadable durations and times as raw extras instead of dropping them', () => {
+    const record = buildRecord({ duration: 'n/a', endtime: 'yesterday-ish' });
+    expect(record.duration).toBeUndefined();
+    expect(record.extra).toEqual({ duration_raw: 'n/a', endtime_raw: 'yesterday-ish' });
+  });
+
+  it('exposes the record as template variables', () => {
+    expect(recordVariables(buildRecord({ call_id: 'CA1', duration: '5', custom: 'x' }))).toEqual({ call_id: 'CA1', duration: '5', custom: 'x' });
+  });
+});

@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { loadConnector } from '../connector/compile.ts';
+import { base64 } from '../template/filters.ts';
+import { buildOutgoingRequest, ConnectorRuntimeError, type Fetch, joinUrl, mapOutgoingResponse, placeCall } from './outgoing.ts';
+import { redactRequest, REDACTED, secretValues } from './redact.ts';
+import type { RunContext } from './scope.ts';
+
+const connector = (request: string, response = '<response format="json"><call_id use="id"/><call_status use="state"/><error use="error.message"/></response>', auth = '') =>
+  loadConnector(`<connector for="PhoneCalls">
+  <config><fields>
+    <field name="key" type="password"/><field name="account"/><field name="callerid"/><field name="api_secret"/>
+  </fields></config>
+  <provider><url>https://api.example.com/v2/</url><auth>${auth}</auth></provider>
+  <outgoing_call>${request}${response}</outgoing_call>
+</connector>`);
+
+const context: RunContext = {
+  config: { key: 'k3y!', account: 'acme', callerid: '+15005550006', api_secret: 'sh' },
+  agent: { extension: '+14155550111', email: 'ada@example.com', callerid: '+15550000000', fields: { team: 'Sales' } },
+  callbacks: { answer: 'https://relay/hooks/i/s/answer', status: 'https://relay/hooks/i/s/status' },
+  defaultCountry: 'US',
+};
+
+describe('buildOutgoingRequest', () => {
+  it('POSTs a form body to the provider URL joined with the request URL', () => {
+    const plan = connector(`<request><url>/calls</url><parameters>
+      <parameter name="to" value="@to_number"/><parameter name="from" value="@callerid"/>
+      <parameter name="agent" value="@extension"/><parameter name="team" value="@user_team"/>
+      <parameter name="cb" value="@answer_callback|urlappend:{'DialTo': '@to_number'}"/><parameter name="st" value="@answer_status_callback"/>
+    </parameters></request>`);
+    const request = buildOutgoingRequest(plan, context, '(415) 555-0100');
+    expect(request).toEqual({
+      method: 'POST',
+      url: 'https://api.example.com/v2/calls',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'to=%2B14155550100&from=%2B15005550006&agent=%2B14155550111&team=Sales&cb=https%3A%2F%2Frelay%2Fhooks%2Fi%2Fs%2Fanswer%3FDialTo%3D%252B14155550100&st=https%3A%2F%2Frelay%2Fhooks%2Fi%2Fs%2Fstatus',
+    });
+  });
+
+  it('puts GET parameters in the query string and keeps a trailing ? in the URL working', () => {
+    const plan = connector('<request method="get"><url>AgentManualDial.php?</url><parameters><parameter name="customerNumber" value="@to_number|digits"/><parameter name="agentID" value="@email"/></parameters></request>');
+    const request = buildOutgoingRequest(plan, context, '+1 415 555 0100');
+    expect(request).toEqual({ method: 'GET', url: 'https://api.example.com/v2/AgentManualDial.php?customerNumber=14155550100&agentID=ada%40example.com', headers: {} });
+  });
+
+  it('sends typed, nested JSON bodies', () => {
+    const plan = connector(`<request format="json"><parameters>
+      <parameter name="to" type="array"><parameter type="object"><parameter name="type" value="phone"/><parameter name="number" value="@to_number|digits"/></parameter></parameter>
+      <parameter name="timeout" type="number" value="45"/><parameter name="record" type="boolean" value="yes"/>
+      <parameter name="meta"><parameter name="agent" value="@email"/></parameter>
+    </parameters></request>`);
+    const request = buildOutgoingRequest(plan, context, '+14155550100');
+    expect(request.headers['Content-Type']).toBe('application/json');
+    expect(JSON.parse(request.body!)).toEqual({ to: [{ type: 'phone', number: '14155550100' }], timeout: 45, record: true, meta: { agent: 'ada@example.com' } });
+  });
+
+  it('applies basic, bearer, header and query auth', () => {
+    const plan = connector('<request/>', '', `<basic username="$config.$fields.account" password="$config.$fields.key"/>
+      <header name="X-Key" value="$config.$fields.key"/><query name="sig" value="$config.$fields.api_secret"/>`);
+    const request = buildOutgoingRequest(plan, context, '+14155550100');
+    expect(request.headers.Authorization).toBe(`Basic ${base64('acme:k3y!')}`);
+    expect(request.headers['X-Key']).toBe('k3y!');
+    expect(request.url).toBe('https://api.example.com/v2/?sig=sh');
+    const bearer = buildOutgoingRequest(connector('<request/>', '', '<bearer token="$config.$fields.key"/>'), context, '+14155550100');
+    expect(bearer.headers.Authorization).toBe('Bearer k3y!');
+  });
+
+  it('prefers the callerid config field, else the agent caller ID', () => {
+    const plan = connector('<request><parameters><parameter name="from" value="@callerid"/></parameters></request>');
+    expect(buildOutgoingRequest(plan, { ...context, config: { ...context.config, callerid: '' } }, '+14155550100').body).toBe('from=%2B15550000000');
+  });
+
+  it('explains what is missing and where to set it', () => {
+    const plan = connector('<request><parameters><parameter name="To" value="@extension"/></parameters></request>');
+    expect(() => buildOutgoingRequest(plan, { ...context, agent: {} }, '+14155550100')).toThrow(
+      new ConnectorRuntimeError('@extension is empty: set your phone number in Options > Agent', 'missing-value'),
+    );
+    expect(() => buildOutgoingRequest(plan, context, 'call me maybe')).toThrow('"call me maybe" is not a phone number');
+  });
+
+  it('joins URLs as the seed describes', () => {
+    expect(joinUrl('https://a/b', '')).toBe('https://a/b');
+    expect(joinUrl('https://a/b/', '/c')).toBe('https://a/b/c');
+    expect(joinUrl('https://a/b', 'https://other/x')).toBe('https://other/x');
+  });
+});
+
+describe('mapOutgoingResponse', () => {
+  const plan = connector('<request/>');
+
+  it('maps the call id and status of a 2xx answer', () => {
+    const result = mapOutgoingResponse(plan, context, '+14155550100', { status: 201, body: '{"id":"c-1","state":"queued"}' });
+    expect(result.ok).toBe(true);
+    expect(result.record).toMatchObject({ call_id: 'c-1', call_status: 'queued', direction: 'outbound', to_number: '+14155550100', from_number: '+14155550111' });
+  });
+
+  it("shows the provider's error message, else the HTTP status", () => {
+    expect(mapOutgoingResponse(plan, context, '+14155550100', { status: 400, body: '{"error":{"message":"To is not a valid number"}}' }).error).toBe('To is not a valid number');
+    expect(mapOutgoingResponse(plan, context, '+14155550100', { status: 503, body: '' }).error).toBe('HTTP 503');
+    expect(mapOutgoingResponse(plan, context, '+14155550100', { status: 502, body: '<html>Bad gateway</html>' }).error).toBe(
+      "HTTP 502: the provider's answer is not JSON: <html>Bad gateway</html>",
+    );
+  });
+
+  it('applies success predicates case-insensitively (Ozonetel)', () => {
+    const ozonetel = connector('<request/>', '<response><call_id use="ucid"/><success use="status" in="queued successfully,queued"/><error use="message"/></response>');
+    const map = (body: string) => mapOutgoingResponse(ozonetel, context, '+14155550100', { status: 200, body });
+    expect(map('{"status":"Queued Successfully","ucid":"9"}').ok).toBe(true);
+    expect(map('{"status":"fail","message":"please provide proper user credentials"}')).toMatchObject({ ok: false, error: 'please provide proper user credentials' });
+    expect(map('{"status":"false","message":"Token Expired","data":null}').error).toBe('Token Expired');
+    const loose = connector('<request/>', '<response><success use="ok"/></response>');
+    expect(mapOutgoingResponse(loose, context, '+14155550100', { status: 200, body: '{"ok":true}' }).ok).toBe(true);
+    expect(mapOutgoingResponse(loose, context, '+14155550100', { status: 200, body: '{"ok":"fails"}' })).toMatchObject({ ok: false, error: 'HTTP 200: the provider did not confirm the call' });
+  });
+
+  it('reads XML responses', () => {
+    const xml = connector('<request/>', '<response format="xml"><call_id use="Call.Sid"/><call_status use="Call.Status"/></response>');
+    const result = mapOutgoingResponse(xml, context, '+14155550100', { status: 200, body: '<TwilioResponse><Call><Sid>ex1</Sid><Status>in-progress</Status></Call></TwilioResponse>' });
+    expect(result.record).toMatchObject({ call_id: 'ex1', call_status: 'in-progress' });
+  });
+});
+
+describe('placeCall', () => {
+  const plan = connector('<request><parameters><parameter name="to" value="@to_number"/></parameters></request>');
+
+  it('sends the built request through the given fetch and maps the answer', async () => {
+    const seen: Array<{ url: string; body?: string }> = [];
+    const fetch: Fetch = async (url, init) => {
+      seen.push({ url, body: init.body });
+      return { status: 201, headers: new Headers({ 'content-type': 'application/json' }), text: async () => '{"id":"c-9","state":"ringing"}' };
+    };
+    const result = await placeCall(plan, context, '+14155550100', fetch);
+    expect(seen).toEqual([{ url: 'https://api.example.com/v2/', body: 'to=%2B14155550100' }]);
+    expect(result).toMatchObject({ ok: true, record: { call_id: 'c-9', call_status: 'ringing' } });
+  });
+
+  it('turns a network failure into a clear reason', async () => {
+    const fetch: Fetch = async () => {
+      throw new TypeError('fetch failed');
+    };
+    expect(await placeCall(plan, context, '+14155550100', fetch)).toMatchObject({ ok: false, error: 'could not reach api.example.com: fetch failed' });
+  });
+});
+
+describe('redaction', () => {
+  it('masks Authorization and every secret config value wherever it appears', () => {
+    const plan = connector('<request method="get"><parameters><parameter name="k" value="$config.$fields.key"/><parameter name="s" value="$config.$fields.api_secret"/></parameters></request>', '', '<basic username="$config.$fields.account" password="$config.$fields.key"/><header name="X-Key" value="$config.$fields.key"/>');
+    const request = buildOutgoingRequest(plan, context, '+14155550100');
+    const secrets = secretValues(plan, context.config);
+    expect(secrets.sort()).toEqual(['k3y!', 'sh']);
+    const redacted = redactRequest(request, secrets);
+    expect(redacted.headers).toEqual({ Authorization: `Basic ${REDACTED}`, 'X-Key': REDACTED });
+    expect(redacted.url).toBe(`https://api.example.com/v2/?k=${REDACTED}&s=${REDACTED}`);
+    expect(JSON.stringify(redacted)).not.toContain('k3y');
+  });
+});

@@ -1,0 +1,116 @@
+import { XMLValidator } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import { loadConnector } from '../connector/compile.ts';
+import { escapeXml, renderReply } from './reply.ts';
+import type { RunContext } from './scope.ts';
+import { handleWebhook, readPayload, WebhookError, type WebhookRequest } from './webhook.ts';
+
+const plan = loadConnector(`<connector for="PhoneCalls">
+  <config><fields><field name="status_callback" type="url"/></fields></config>
+  <provider><url>https://api.example.com</url></provider>
+  <outgoing_call>
+    <request/>
+    <callbacks>
+      <answer_callback>
+        <response><call_id use="CallSid"/><to_number use="DialTo"/><call_status use="CallStatus"/></response>
+        <send_response format="xml">
+          <parameters><parameter name="Dial"><attrs><attr name="action" value="@status_callback"/></attrs><parameter name="Number" value="@to_number"/></parameter></parameters>
+        </send_response>
+      </answer_callback>
+      <status_callback use="CallStatus">
+        <status for="completed,busy"><response><call_id use="CallSid"/><call_status use="CallStatus"/><duration use="CallDuration"/></response></status>
+        <status for="ringing"><response><call_id use="CallSid"/><call_status use="CallStatus"/></response></status>
+      </status_callback>
+    </callbacks>
+  </outgoing_call>
+  <incoming_call>
+    <response format="json"><call_id use="call.id"/><from_number use="call.from"/><to_number use="call.to"/><caller_name use="call.name" default="Unknown caller"/></response>
+    <send_response format="json" agentdialing="endpoint">
+      <parameters>
+        <parameter name="action" value="connect"/>
+        <parameter name="greeting" value="Hello @caller_name"/>
+        <parameter name="endpoint" type="object"><parameter name="number" value="@extension"/></parameter>
+      </parameters>
+    </send_response>
+  </incoming_call>
+</connector>`);
+
+const context: RunContext = { config: { status_callback: 'https://relay/hooks/i/s/status' }, agent: { extension: '+14155550111' }, defaultCountry: 'US' };
+const form = (body: string, url = 'https://relay/hooks/i/s/x'): WebhookRequest => ({ method: 'POST', url, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+
+describe('handleWebhook', () => {
+  it('maps an answer webhook (query merged into the payload) and renders the bridging reply', () => {
+    const result = handleWebhook(plan, 'answer', form('CallSid=CA1&CallStatus=in-progress', 'https://relay/hooks/i/s/answer?DialTo=%2B14155550100'), context);
+    expect(result.payload).toEqual({ DialTo: '+14155550100', CallSid: 'CA1', CallStatus: 'in-progress' });
+    expect(result.record).toMatchObject({ call_id: 'CA1', to_number: '+14155550100', call_status: 'in-progress', direction: 'outbound' });
+    expect(result.reply).toEqual({
+      status: 200,
+      headers: { 'Content-Type': 'text/xml' },
+      body: '<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="https://relay/hooks/i/s/status"><Number>+14155550100</Number></Dial></Response>',
+    });
+  });
+
+  it('selects the status block by the status value, case-insensitively', () => {
+    const result = handleWebhook(plan, 'status', form('CallSid=CA1&CallStatus=Completed&CallDuration=42'), context);
+    expect(result.status).toEqual({ raw: 'Completed', matched: true });
+    expect(result.record).toMatchObject({ call_id: 'CA1', call_status: 'completed', call_status_raw: 'Completed', duration: 42 });
+    expect(result.reply).toEqual({ status: 200, headers: {}, body: '' });
+  });
+
+  it('records the raw status and keeps other fields when no block matches', () => {
+    const result = handleWebhook(plan, 'status', form('CallSid=CA1&CallStatus=in-progress&CallDuration=9'), context);
+    expect(result.status).toEqual({ raw: 'in-progress', matched: false });
+    expect(result.record).toEqual({ extra: {}, call_id: 'CA1', call_status: 'in-progress', call_status_raw: 'in-progress' });
+  });
+
+  it('maps JSON incoming calls, defaults direction to inbound and rings every agent', () => {
+    const request: WebhookRequest = { method: 'POST', url: 'https://relay/h', headers: { 'content-type': 'application/json' }, body: '{"call":{"id":"in-1","from":"(415) 555-0199","to":"+15005550006"}}' };
+    const result = handleWebhook(plan, 'incoming', request, context, { dialNumbers: ['+14155550111', '+14155550122'] });
+    expect(result.record).toMatchObject({ call_id: 'in-1', from_number: '+14155550199', direction: 'inbound', extra: { caller_name: 'Unknown caller' } });
+    expect(JSON.parse(result.reply.body)).toEqual({
+      action: 'connect',
+      greeting: 'Hello Unknown caller',
+      endpoint: [{ number: '+14155550111' }, { number: '+14155550122' }],
+    });
+    expect(result.reply.headers['Content-Type']).toBe('application/json');
+  });
+
+  it('falls back to the connector format, then to the body, when there is no Content-Type', () => {
+    expect(readPayload({ method: 'POST', url: 'https://r/h', headers: {}, body: '{"a":1}' }, 'json')).toEqual({ a: 1 });
+    expect(readPayload({ method: 'POST', url: 'https://r/h', headers: {}, body: '<x><a>1</a></x>' })).toEqual({ a: '1' });
+    expect(readPayload({ method: 'GET', url: 'https://r/h?a=1&b=2', headers: {}, body: '' })).toEqual({ a: '1', b: '2' });
+  });
+
+  it('rejects unparsable bodies and events the connector does not declare', () => {
+    const broken: WebhookRequest = { method: 'POST', url: 'https://r/h', headers: { 'Content-Type': 'application/json' }, body: '{"call":' };
+    expect(() => handleWebhook(plan, 'incoming', broken, context)).toThrow(WebhookError);
+    const noIncoming = loadConnector('<connector for="PhoneCalls"><provider><url>https://a</url></provider><outgoing_call><request/></outgoing_call></connector>');
+    expect(() => handleWebhook(noIncoming, 'incoming', form(''), context)).toThrow(expect.objectContaining({ code: 'unsupported-event' }));
+    expect(() => handleWebhook(noIncoming, 'answer', form(''), context)).toThrow(expect.objectContaining({ code: 'unsupported-event' }));
+  });
+
+  it('fails the reply, not silently, when a value it needs is missing', () => {
+    expect(() => handleWebhook(plan, 'answer', form('CallSid=CA1'), context)).toThrow('cannot build the reply: @to_number is empty');
+  });
+});
+
+describe('renderReply', () => {
+  it('answers 200 with an empty body when there is no send_response', () => {
+    expect(renderReply(undefined, { config: {}, vars: {} })).toEqual({ status: 200, headers: {}, body: '' });
+  });
+
+  it('escapes hostile values so they cannot add elements', () => {
+    const reply = handleWebhook(plan, 'answer', form('CallSid=CA1', `https://relay/h?DialTo=${encodeURIComponent('</Number><Hangup/>&"\'')}`), {
+      ...context,
+      config: { status_callback: 'https://r/"><Evil/>' },
+    }).reply;
+    expect(XMLValidator.validate(reply.body)).toBe(true);
+    expect(reply.body).toContain('<Number>&lt;/Number&gt;&lt;Hangup/&gt;&amp;"\'</Number>');
+    expect(reply.body).toContain('action="https://r/&quot;&gt;&lt;Evil/&gt;"');
+  });
+
+  it('drops characters XML cannot carry', () => {
+    expect(escapeXml('a\u0000b\u0008c\uFFFEd\uD800e', false)).toBe('abcde');
+    expect(escapeXml('tab\tnew\nline', true)).toBe('tab&#9;new&#10;line');
+  });
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { loadConnector } from '../connector/compile.ts';
+import { constantTimeEqual, sha256Hex } from './crypto.ts';
+import { computeTwilioSignature, verifyTwilioSignature } from './twilio.ts';
+import { verifyWebhookSignature } from './verify.ts';
+
+// Vectors published in Twilio's own SDK tests (twilio-python tests/unit/test_request_validator.py).
+const TOKEN = '12345';
+const URL_ = 'https://mycompany.com/myapp.php?foo=1&bar=2';
+const PARAMS = { CallSid: 'CA1234567890ABCDE', Digits: '1234', From: '+14158675309', To: '+18005551212', Caller: '+14158675309' };
+const FORM = new URLSearchParams(PARAMS).toString();
+const JSON_BODY = '{"property": "value", "boolean": true}';
+const BODY_HASH = '0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620';
+const form = { contentType: 'application/x-www-form-urlencoded' };
+
+describe('Twilio signatures (vectors from the Twilio SDK tests)', () => {
+  it('computes the signature of URL + sorted parameters', async () => {
+    expect(await computeTwilioSignature(TOKEN, URL_, PARAMS)).toBe('RSOYDt4T1cUTdK1PDd93/VVr8B8=');
+  });
+
+  it('signs repeated keys with every value, values sorted', async () => {
+    const params = [['Sid', 'CA123'], ['SidAccount', 'AC123'], ['Digits', '5678'], ['Digits', '1234']] as const;
+    expect(await computeTwilioSignature(TOKEN, URL_, params)).toBe('IK+Dwps556ElfBT0I3Rgjkr1wJU=');
+  });
+
+  it('hashes JSON bodies as Twilio does', async () => {
+    expect(await sha256Hex(JSON_BODY)).toBe(BODY_HASH);
+  });
+
+  it('accepts a valid form webhook and rejects any change', async () => {
+    const ok = { authToken: TOKEN, url: URL_, signature: 'RSOYDt4T1cUTdK1PDd93/VVr8B8=', body: FORM, ...form };
+    expect(await verifyTwilioSignature(ok)).toBe(true);
+    expect(await verifyTwilioSignature({ ...ok, body: FORM.replace('1234', '1235') })).toBe(false);
+    expect(await verifyTwilioSignature({ ...ok, url: URL_.replace('foo=1', 'foo=2') })).toBe(false);
+    expect(await verifyTwilioSignature({ ...ok, authToken: '54321' })).toBe(false);
+    expect(await verifyTwilioSignature({ ...ok, signature: undefined })).toBe(false);
+    expect(await verifyTwilioSignature({ ...ok, signature: 'RSOYDt4T1cUTdK1PDd93/VVr8B8' })).toBe(false);
+  });
+
+  it('removes a port on https and on http, and adds the default port', async () => {
+    const base = { authToken: TOKEN, body: FORM, ...form };
+    expect(await verifyTwilioSignature({ ...base, url: URL_.replace('.com', '.com:1234'), signature: 'RSOYDt4T1cUTdK1PDd93/VVr8B8=' })).toBe(true);
+    expect(await verifyTwilioSignature({ ...base, url: URL_.replace('.com', '.com:1234').replace('https', 'http'), signature: 'Zmvh+3yNM1Phv2jhDCwEM3q5ebU=' })).toBe(true);
+    expect(await verifyTwilioSignature({ ...base, url: URL_, signature: 'kvajT1Ptam85bY51eRf/AJRuM3w=' })).toBe(true);
+    expect(await verifyTwilioSignature({ ...base, url: URL_.replace('https', 'http'), signature: '0ZXoZLH/DfblKGATFgpif+LLRf4=' })).toBe(true);
+  });
+
+  it('validates JSON bodies through bodySHA256', async () => {
+    const url = `${URL_}&bodySHA256=${BODY_HASH}`;
+    const json = { authToken: TOKEN, url, body: JSON_BODY, contentType: 'application/json', signature: 'a9nBmqA0ju/hNViExpshrM61xv4=' };
+    expect(await verifyTwilioSignature(json)).toBe(true);
+    expect(await verifyTwilioSignature({ ...json, body: '{"property": "other", "boolean": true}' })).toBe(false);
+  });
+
+  it('compares in constant time over equal lengths and rejects different lengths', () => {
+    expect(constantTimeEqual('abc', 'abc')).toBe(true);
+    expect(constantTimeEqual('abc', 'abd')).toBe(false);
+    expect(constantTimeEqual('abc', 'abcd')).toBe(false);
+    expect(constantTimeEqual('', '')).toBe(true);
+    expect(constantTimeEqual('', 'a')).toBe(false);
+  });
+});
+
+describe('verifyWebhookSignature', () => {
+  const connector = (signature: string) =>
+    loadConnector(`<connector for="PhoneCalls">
+  <config><fields><field name="authtoken" type="password"/></fields></config>
+  <provider><url>https://api.example.com</url>${signature}</provider>
+  <incoming_call><response><call_id use="CallSid"/></response></incoming_call>
+</connector>`);
+  const request = (headers: Record<string, string>) => ({ method: 'POST', url: URL_, headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: FORM });
+
+  it('reports unchecked when the connector declares no signature', async () => {
+    expect(await verifyWebhookSignature(connector(''), { config: {} }, request({}))).toEqual({ checked: false });
+  });
+
+  it('checks X-Twilio-Signature with the configured token', async () => {
+    const plan = connector('<signature type="twilio" token="$config.$fields.authtoken"/>');
+    const good = await verifyWebhookSignature(plan, { config: { authtoken: TOKEN } }, request({ 'X-Twilio-Signature': 'RSOYDt4T1cUTdK1PDd93/VVr8B8=' }));
+    expect(good).toEqual({ checked: true, valid: true });
+    const bad = await verifyWebhookSignature(plan, { config: { authtoken: 'other' } }, request({ 'x-twilio-signature': 'RSOYDt4T1cUTdK1PDd93/VVr8B8=' }));
+    expect(bad).toEqual({ checked: true, valid: false, reason: 'X-Twilio-Signature does not match' });
+    const unconfigured = await verifyWebhookSignature(plan, { config: {} }, request({ 'X-Twilio-Signature': 'x' }));
+    expect(unconfigured.checked && unconfigured.valid).toBe(false);
+  });
+
+  it('checks a shared-secret header', async () => {
+    const plan = connector('<signature type="header" name="X-Webhook-Secret" value="$config.$fields.authtoken"/>');
+    expect(await verifyWebhookSignature(plan, { config: { authtoken: 's3' } }, request({ 'x-webhook-secret': 's3' }))).toEqual({ checked: true, valid: true });
+    expect((await verifyWebhookSignature(plan, { config: { authtoken: 's3' } }, request({ 'X-Webhook-Secret': 's4' }))).checked).toBe(true);
+    expect(await verifyWebhookSignature(plan, { config: { authtoken: 's3' } }, request({}))).toEqual({ checked: true, valid: false, reason: 'X-Webhook-Secret is missing or wrong' });
+  });
+});

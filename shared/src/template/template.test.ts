@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { TemplateSyntaxError } from './ast.ts';
+import { checkFilterCall } from './filters.ts';
+import { parseTemplate, references } from './parse.ts';
+import { MissingValueError, renderTemplate, type TemplateScope } from './render.ts';
+
+const scope = (vars: Record<string, string | undefined> = {}, config: Record<string, string | undefined> = {}): TemplateScope => ({
+  vars,
+  config,
+  defaultCountry: 'US',
+  configLabels: { authtoken: 'Auth token' },
+});
+const render = (source: string, vars?: Record<string, string | undefined>, config?: Record<string, string | undefined>) =>
+  renderTemplate(parseTemplate(source), scope(vars, config));
+
+describe('parseTemplate', () => {
+  it('splits literal text, @variables and $config.$fields references with their offsets', () => {
+    const template = parseTemplate('https://api/$config.$fields.authid/Calls?to=@to_number');
+    expect(template.parts).toEqual([
+      { kind: 'text', text: 'https://api/' },
+      { kind: 'ref', scope: 'config', name: 'authid', filters: [], offset: 12 },
+      { kind: 'text', text: '/Calls?to=' },
+      { kind: 'ref', scope: 'var', name: 'to_number', filters: [], offset: 44 },
+    ]);
+  });
+
+  it('keeps @ inside e-mail addresses and @@ as a literal @', () => {
+    expect(render('ops@example.com')).toBe('ops@example.com');
+    expect(render('@@home')).toBe('@home');
+    expect(render('a @ b')).toBe('a @ b');
+  });
+
+  it('binds a filter chain to the reference before it, left to right', () => {
+    const [ref] = [...references(parseTemplate("@to_number|digits|default:'none'"))];
+    expect(ref?.filters.map((f) => f.name)).toEqual(['digits', 'default']);
+  });
+
+  it('reads a lone | after a reference as text', () => {
+    expect(render('@email| next', { email: 'a@b.c' })).toBe('a@b.c| next');
+  });
+
+  it("parses urlappend's object argument with template values", () => {
+    const [ref] = [...references(parseTemplate("@answer_callback|urlappend:{'DialTo': '@to_number', \"x\": 'lit'}"))];
+    const arg = ref?.filters[0]?.arg;
+    expect(arg?.kind).toBe('object');
+    expect(arg?.kind === 'object' && arg.entries.map(([k, t]) => [k, t.source])).toEqual([
+      ['DialTo', '@to_number'],
+      ['x', 'lit'],
+    ]);
+  });
+
+  it('finds references nested in filter arguments', () => {
+    const names = [...references(parseTemplate("@answer_callback|urlappend:{'DialTo': '@to_number'}|default:'@status_callback'"))].map((r) => r.name);
+    expect(names).toEqual(['answer_callback', 'to_number', 'status_callback']);
+  });
+
+  it.each([
+    ['$config.$fields.', '`$config.$fields.` must be followed by a field name', 0],
+    ['x $config.authid', 'config fields are written `$config.$fields.NAME`', 2],
+    ["@a|default:'open", 'unterminated string', 11],
+    ["@a|urlappend:{'k' '@b'}", 'expected `:` after the key', 18],
+    ["@a|urlappend:{'k': '@b'", 'unterminated filter object', 13],
+    ['@a|urlappend:{k: 1}', 'expected a quoted key', 14],
+    ['@a|default:', 'a filter argument is missing', 11],
+  ])('rejects %s with a positioned error', (source, message, offset) => {
+    let caught: unknown;
+    try {
+      parseTemplate(source);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(TemplateSyntaxError);
+    expect((caught as TemplateSyntaxError).message).toContain(message);
+    expect((caught as TemplateSyntaxError).offset).toBe(offset);
+  });
+});
+
+describe('renderTemplate', () => {
+  it('substitutes variables and config fields', () => {
+    expect(render('$config.$fields.authid:@extension', { extension: '+1415' }, { authid: 'AC1' })).toBe('AC1:+1415');
+  });
+
+  it('names the missing variable and says where to set it, never renders an empty string', () => {
+    expect(() => render('To=@extension')).toThrow(new MissingValueError('@extension', 'set your phone number in Options > Agent'));
+    expect(() => render('@extension', { extension: '' })).toThrow('@extension is empty: set your phone number in Options > Agent');
+    expect(() => render('@user_phone_home')).toThrow('@user_phone_home is empty: set the profile field "phone_home" in Options > Agent');
+    expect(() => render('@answer_callback')).toThrow('connect a relay in Options > Relay');
+  });
+
+  it('names an empty config field by its label', () => {
+    expect(() => render('$config.$fields.authtoken')).toThrow('$config.$fields.authtoken is empty: fill in "Auth token" (authtoken) in Options > Provider');
+  });
+
+  it('lets default fill a missing value, with a template argument', () => {
+    expect(render("@user_campaign|default:'Inbound'")).toBe('Inbound');
+    expect(render("$config.$fields.campaign|default:'@user_phone_home'", { user_phone_home: 'Sales' })).toBe('Sales');
+    expect(render("@email|default:'x'", { email: 'a@b.c' })).toBe('a@b.c');
+  });
+});
+
+describe('filters', () => {
+  it.each([
+    ["@u|urlappend:{'DialTo': '@n'}", 'https://r/h/answer?DialTo=%2B14155550100'],
+    ["@q|urlappend:{'DialTo': '@n'}", 'https://r/h/answer?x=1&DialTo=%2B14155550100'],
+    ["@h|urlappend:{'a': 'b c'}", 'https://r/h?a=b%20c#frag'],
+    ['@n|urlencode', '%2B14155550100'],
+    ['@p|digits', '14155550100'],
+    ['@p|e164', '+14155550100'],
+    ["@in|e164:'IN'", '+919845012345'],
+    ['@p|national', '(415) 555-0100'],
+    ['@w|lower', 'mixed case'],
+    ['@w|upper', 'MIXED CASE'],
+    ['@w|base64', 'TWl4ZWQgQ2FzZQ=='],
+    ['@uni|base64', 'w6nDqA=='],
+    ['@p|digits|e164', '+14155550100'],
+  ])('%s -> %s', (source, expected) => {
+    expect(
+      render(source, {
+        u: 'https://r/h/answer',
+        q: 'https://r/h/answer?x=1',
+        h: 'https://r/h#frag',
+        n: '+14155550100',
+        p: '+1 (415) 555-0100',
+        in: '098450 12345',
+        w: 'Mixed Case',
+        uni: 'éè',
+      }),
+    ).toBe(expected);
+  });
+
+  it('passes values that are not phone numbers through e164 unchanged', () => {
+    expect(render('@x|e164', { x: 'client:alice' })).toBe('client:alice');
+  });
+
+  it.each([
+    ['urlapend', undefined, 'unknown filter `urlapend`'],
+    ['digits', { kind: 'string' as const, value: 'x', template: parseTemplate('x') }, 'filter `digits` takes no argument'],
+    ['default', undefined, 'filter `default` needs a quoted argument'],
+    ['urlappend', { kind: 'string' as const, value: 'x', template: parseTemplate('x') }, 'filter `urlappend` needs an object argument'],
+  ])('checkFilterCall rejects %s', (name, arg, message) => {
+    expect(checkFilterCall({ name, arg, offset: 0 })?.message).toBe(message);
+  });
+});

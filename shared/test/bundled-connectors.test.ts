@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildOutgoingRequest, checkConnector, formatDiagnostic, handleWebhook, loadConnector, mapOutgoingResponse, type RunContext } from '../src/index.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const read = (path: string) => readFileSync(join(root, path), 'utf8');
+const example = (name: string) => read(`connectors/examples/${name}`);
+const json = (name: string) => JSON.parse(example(name)) as Record<string, string>;
+const formRequest = (body: string, url: string) => ({ method: 'POST', url, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+
+describe('connectors/twilio.xml', () => {
+  const plan = loadConnector(read('connectors/twilio.xml'), { file: 'connectors/twilio.xml' });
+  const config = json('twilio.config.json');
+  const context: RunContext = { config, agent: { extension: '+14155550111' }, defaultCountry: 'US' };
+
+  it('loads with no warnings', () => {
+    expect(plan.warnings).toEqual([]);
+    expect(plan.fields.filter((f) => f.mandatory).map((f) => f.name)).toEqual(['authid', 'authtoken', 'callerid', 'answer_callback', 'status_callback', 'incoming_callback']);
+  });
+
+  it('creates a call the way the Calls API expects', () => {
+    const request = buildOutgoingRequest(plan, context, '+1 415 555 0100');
+    expect(request.method).toBe('POST');
+    expect(request.url).toBe(`https://api.twilio.com/2010-04-01/Accounts/${config.authid}/Calls.json`);
+    expect(request.headers.Authorization).toBe(`Basic ${btoa(`${config.authid}:${config.authtoken}`)}`);
+    const body = new URLSearchParams(request.body);
+    expect(body.get('To')).toBe('+14155550111');
+    expect(body.get('From')).toBe(config.callerid);
+    expect(body.get('Url')).toBe(`${config.answer_callback}?DialTo=%2B14155550100`);
+    expect(body.get('StatusCallback')).toBe(config.status_callback);
+  });
+
+  it("maps Twilio's 201 create-call response (sid, status)", () => {
+    const response = { status: 201, body: '{"sid":"CAe1644a7eed5088b159577c5802d8be38","status":"queued","to":"+14155550111","direction":"outbound-api"}' };
+    expect(mapOutgoingResponse(plan, context, '+14155550100', response)).toMatchObject({ ok: true, record: { call_id: 'CAe1644a7eed5088b159577c5802d8be38', call_status: 'queued' } });
+    const failure = { status: 400, body: '{"code":21211,"message":"The \'To\' number +1415 is not a valid phone number.","status":400}' };
+    expect(mapOutgoingResponse(plan, context, '+14155550100', failure)).toMatchObject({ ok: false, error: "The 'To' number +1415 is not a valid phone number." });
+  });
+
+  it('bridges an answered call to the customer with <Dial><Number>', () => {
+    const result = handleWebhook(plan, 'answer', formRequest(example('twilio-answer.form'), config.answer_callback!), context);
+    expect(result.record).toMatchObject({ call_id: 'CA5f0c3d2e1b4a69788796a5b4c3d2e1f0', to_number: '+14155550100', user_number: '+14155550111', call_status: 'in-progress' });
+    expect(result.reply.body).toBe(
+      `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${config.status_callback}"><Number>+14155550100</Number></Dial></Response>`,
+    );
+  });
+
+  it('records completion with duration and time', () => {
+    const result = handleWebhook(plan, 'status', formRequest(example('twilio-status.form'), config.status_callback!), context);
+    expect(result.record).toMatchObject({ call_status: 'completed', duration: 42, starttime: '2026-11-24T10:00:42.000Z' });
+  });
+
+  it('rings every targeted agent on an incoming call', () => {
+    const result = handleWebhook(plan, 'incoming', formRequest(example('twilio-incoming.form'), config.incoming_callback!), context, { dialNumbers: ['+14155550111', '+14155550122'] });
+    expect(result.record).toMatchObject({ direction: 'inbound', from_number: '+14155550199', to_number: '+15005550006', call_status: 'ringing' });
+    expect(result.reply.body).toContain('<Number>+14155550111</Number><Number>+14155550122</Number>');
+  });
+});
+
+describe('connectors/ozonetel.xml', () => {
+  const plan = loadConnector(read('connectors/ozonetel.xml'), { file: 'connectors/ozonetel.xml' });
+  const config = json('ozonetel.config.json');
+  const context: RunContext = { config, agent: { email: 'agent@example.com', fields: { phone_home: 'Inbound_918041234567' } }, defaultCountry: 'IN' };
+
+  it('dials through AgentManualDial with the agent and campaign', () => {
+    const url = new URL(buildOutgoingRequest(plan, context, '98450 12345').url);
+    expect(url.origin + url.pathname).toBe('https://in1-ccaas-api.ozonetel.com/CAServices/AgentManualDial.php');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      username: config.username,
+      api_key: config.apikey,
+      agentID: 'agent@example.com',
+      campaignName: 'Inbound_918041234567',
+      customerNumber: '919845012345',
+      UCID: 'true',
+      format: 'json',
+    });
+    const withCampaign = new URL(buildOutgoingRequest(plan, { ...context, config: { ...config, campaign: 'Outbound_1' } }, '98450 12345').url);
+    expect(withCampaign.searchParams.get('campaignName')).toBe('Outbound_1');
+  });
+
+  it('accepts {"status":"queued successfully","ucid":…} and shows failures', () => {
+    expect(mapOutgoingResponse(plan, context, '+919845012345', { status: 200, body: '{"status":"queued successfully","ucid":"90112233"}' })).toMatchObject({ ok: true, record: { call_id: '90112233' } });
+    expect(mapOutgoingResponse(plan, context, '+919845012345', { status: 200, body: '{"status":"Fail","message":"Agent not logged in"}' })).toMatchObject({ ok: false, error: 'Agent not logged in' });
+  });
+
+  it('reads the callback summary posted as JSON in the data form field', () => {
+    const result = handleWebhook(plan, 'status', formRequest(example('ozonetel-status.form'), config.status_callback!), context);
+    expect(result.status).toEqual({ raw: 'Answered', matched: true });
+    expect(result.record).toMatchObject({
+      call_id: '7791234567890123',
+      call_status: 'completed',
+      duration: 125,
+      starttime: '2026-11-24T10:15:02',
+      endtime: '2026-11-24T10:17:07',
+      to_number: '+918041234567',
+      from_number: '+919845012345',
+      user_number: '+919845098450',
+      direction: 'outbound',
+      campaign_name: 'Inbound_918041234567',
+      recordingurl: 'https://recordings.example.com/7791234567890123.mp3',
+      extra: { disposition: 'Interested' },
+    });
+  });
+});
+
+describe("the seed's Twilio example, repaired only by adding closing slashes", () => {
+  it('loads, with a warning for each seed quirk', () => {
+    const result = checkConnector(readFileSync(join(import.meta.dirname, 'fixtures/seed-twilio-repaired.xml'), 'utf8'), { file: 'seed-twilio.xml' });
+    expect(result.plan).toBeDefined();
+    expect(result.diagnostics.map(formatDiagnostic)).toEqual([
+      'seed-twilio.xml:11:54: warning: `presense` is read as `presence` (at connector/config/fields/field[6]) — spell it `presence`',
+      'seed-twilio.xml:33:1: warning: <callid> is read as <call_id> (at connector/outgoing_call/response/callid) — spell it <call_id>',
+      'seed-twilio.xml:34:1: warning: <status> is read as <call_status> (at connector/outgoing_call/response/status) — spell it <call_status>',
+      'seed-twilio.xml:49:1: warning: text "//sending response to callback" inside <answer_callback> is ignored (at connector/outgoing_call/callbacks/answer_callback) — use an XML comment <!-- … --> for notes',
+      'seed-twilio.xml:92:1: warning: text "//sending response to callback" inside <incoming_call> is ignored (at connector/incoming_call) — use an XML comment <!-- … --> for notes',
+    ]);
+  });
+
+  it('still works: its answer callback bridges like ours', () => {
+    const plan = loadConnector(readFileSync(join(import.meta.dirname, 'fixtures/seed-twilio-repaired.xml'), 'utf8'));
+    const config = json('twilio.config.json');
+    const result = handleWebhook(plan, 'answer', formRequest(example('twilio-answer.form'), config.answer_callback!), { config, defaultCountry: 'US' });
+    expect(result.reply.body).toContain('<Number>+14155550100</Number>');
+  });
+
+  it('the unrepaired seed fails at its first unclosed tag', () => {
+    const seed = read('shared/test/fixtures/seed-twilio-repaired.xml').replace(/\/>/g, '>').replace(/<\/(\w+)>/g, '<$1>');
+    const [first] = checkConnector(seed, { file: 'seed.xml' }).diagnostics;
+    expect(first && formatDiagnostic(first)).toBe(
+      'seed.xml:6:1: error: <field> is never closed (at connector/config/fields/field) — end the tag with /> or add </field>; the seed examples lost their closing slashes',
+    );
+  });
+});

@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderElementReference } from '../cli/element-reference.ts';
+import { CONNECTOR_GRAMMAR, type ElementSpec, FILTERS } from '../src/index.ts';
+
+const guide = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'connectors.md'), 'utf8');
+
+describe('docs/connectors.md', () => {
+  it('carries the element reference generated from the grammar (run `pnpm docs:gen` after changing it)', () => {
+    expect(guide).toContain(renderElementReference());
+  });
+
+  it('documents every element, attribute and filter the grammar accepts', () => {
+    const names = new Set<string>();
+    const seen = new Set<ElementSpec>();
+    const walk = (name: string, spec: ElementSpec) => {
+      if (seen.has(spec)) return;
+      seen.add(spec);
+      names.add(`<${name}>`);
+      for (const attribute of Object.keys(spec.attributes)) names.add(`| \`${attribute}\` |`);
+      for (const [child, childSpec] of Object.entries(spec.children)) walk(child, childSpec);
+    };
+    walk('connector', CONNECTOR_GRAMMAR);
+    for (const name of names) expect(guide).toContain(name);
+    for (const filter of Object.keys(FILTERS)) expect(guide).toContain(`| \`${filter}\` |`);
+  });
+});
