@@ -4,7 +4,7 @@ import type { Template } from '../template/ast.ts';
 import { TemplateSyntaxError } from '../template/ast.ts';
 import { checkFilterCall, FILTERS } from '../template/filters.ts';
 import { parseTemplate, references } from '../template/parse.ts';
-import { ConnectorLoadError, type Diagnostic, didYouMean } from './diagnostics.ts';
+import { closest, ConnectorLoadError, type Diagnostic, didYouMean } from './diagnostics.ts';
 import { CONNECTOR_GRAMMAR } from './grammar.ts';
 import {
   type AuthPlan,
@@ -117,7 +117,8 @@ class Compilation {
     if (!outgoingElement && !incomingElement) {
       this.error(root, 'a connector needs <outgoing_call>, <incoming_call> or both', 'add <outgoing_call> for click to call');
     }
-    if (outgoingElement && !providerElement) {
+    const misspeltProvider = root.children.some((c) => c.name !== 'provider' && closest(c.name, ['provider']));
+    if (outgoingElement && !providerElement && !misspeltProvider) {
       this.error(root, '<outgoing_call> needs a <provider> with the API URL', 'add <provider><url>https://…</url></provider>');
     }
     return {
@@ -232,7 +233,7 @@ class Compilation {
 
   private compileRequestParameter(element: XmlElement, format: 'form' | 'json', method: 'GET' | 'POST', inArray: boolean): ParameterPlan {
     const name = attr(element, 'name');
-    if (!name && !inArray) this.error(element, '<parameter> needs a `name` attribute', 'only items of a type="array" parameter may omit it');
+    if (!name && !inArray) this.error(element, '<parameter> needs a `name` attribute', 'only items of a type="array" parameter may omit it', element.offset, 'missing-attribute');
     const nested = children(element, 'parameter');
     const type = (attr(element, 'type')?.toLowerCase() ?? (nested.length ? 'object' : 'string')) as ValueType;
     if ((nested.length || type === 'object' || type === 'array' || attr(element, 'type')) && (format !== 'json' || method === 'GET')) {
@@ -344,7 +345,7 @@ class Compilation {
     if (declared && format === 'xml') this.error(element, '`type` applies to JSON replies only', undefined, attrOffset(element, 'type'));
     if (format === 'json' && child(element, 'attrs')) this.error(element, '<attrs> applies to XML replies only');
     const type: ValueType = declared ?? (nested.length && format === 'json' ? 'object' : 'string');
-    if (!attr(element, 'name') && !inArray) this.error(element, '<parameter> needs a `name` attribute');
+    if (!attr(element, 'name') && !inArray) this.error(element, '<parameter> needs a `name` attribute', 'only items of a type="array" parameter may omit it', element.offset, 'missing-attribute');
     return {
       name: attr(element, 'name') ?? '',
       type,
@@ -370,48 +371,55 @@ class Compilation {
 
   private attrTemplate(element: XmlElement, name: string, context: TemplateContext): Template {
     const value = attr(element, name) ?? '';
-    return this.template(value, element, valueOffset(this.source, element, name), context);
+    const start = valueOffset(this.source, element, name);
+    const quote = this.source[start - 1] ?? '"';
+    const end = this.source.indexOf(quote, start);
+    return this.template(value, element, start, context, this.source.slice(start, end < 0 ? undefined : end));
   }
 
   private textTemplate(element: XmlElement, context: TemplateContext): Template {
     const text = element.texts.map((t) => t.text).join('').trim();
     const first = element.texts.find((t) => t.text.trim());
-    const offset = first ? (first.cdata ? first.offset + '<![CDATA['.length : first.offset) : element.offset;
-    return this.template(text, element, offset, context);
+    if (!first) return this.template(text, element, element.offset, context);
+    if (first.cdata) return this.template(text, element, first.offset + '<![CDATA['.length, context);
+    const end = this.source.indexOf('<', first.offset);
+    return this.template(text, element, first.offset, context, this.source.slice(first.offset, end < 0 ? undefined : end));
   }
 
-  private template(value: string, element: XmlElement, offset: number, context: TemplateContext): Template {
+  /** `raw` is the value as written in the file, so positions after `&amp;` still point at the right column. */
+  private template(value: string, element: XmlElement, offset: number, context: TemplateContext, raw?: string): Template {
+    const at = (index: number) => offset + (raw === undefined ? index : rawIndex(raw, index));
     let template: Template;
     try {
       template = parseTemplate(value);
     } catch (error) {
       if (!(error instanceof TemplateSyntaxError)) throw error;
-      this.error(element, error.message, error.hint, offset + error.offset, 'template-syntax');
+      this.error(element, error.message, error.hint, at(error.offset), 'template-syntax');
       return parseTemplate('');
     }
     for (const ref of references(template)) {
-      const at = offset + ref.offset;
+      const refAt = at(ref.offset);
       if (ref.scope === 'config') {
         if (!this.fields.has(ref.name)) {
           this.error(element, `config field \`${ref.name}\` is not declared`,
-            didYouMean(ref.name, this.fields.keys()) ?? `declare it: <field name="${ref.name}" …/> inside <config><fields>`, at, 'undeclared-field');
+            didYouMean(ref.name, this.fields.keys()) ?? `declare it: <field name="${ref.name}" …/> inside <config><fields>`, refAt, 'undeclared-field');
         }
       } else {
         const known = this.knownVariables(context);
         const isProfile = ref.name.startsWith('user_') && ref.name.length > 5;
         if (!known.has(ref.name) && !isProfile && context === 'request' && this.knownVariables('callback').has(ref.name)) {
           this.error(element, `@${ref.name} is a call record field: it is only known in callbacks and replies, not in the outgoing request`,
-            'the request runs before the provider has told us anything about the call', at, 'unknown-variable');
+            'the request runs before the provider has told us anything about the call', refAt, 'unknown-variable');
         } else if (!known.has(ref.name) && !isProfile) {
           const where = context === 'request' ? 'in the outgoing request' : 'here';
           this.error(element, `unknown variable @${ref.name} ${where}`,
-            didYouMean(ref.name, known) ?? `known: ${[...known].map((k) => `@${k}`).join(', ')}, @user_<field>`, at, 'unknown-variable');
+            didYouMean(ref.name, known)?.replace('`', '`@') ?? `known: ${[...known].map((k) => `@${k}`).join(', ')}, @user_<field>`, refAt, 'unknown-variable');
         }
       }
       for (const filter of ref.filters) {
         const problem = checkFilterCall(filter);
         if (problem) {
-          this.error(element, problem.message, (problem.message.startsWith('unknown') && didYouMean(filter.name, Object.keys(FILTERS))) || problem.hint, offset + filter.offset, 'filter');
+          this.error(element, problem.message, (problem.message.startsWith('unknown') && didYouMean(filter.name, Object.keys(FILTERS))) || problem.hint, at(filter.offset), 'filter');
         }
       }
     }
@@ -453,6 +461,18 @@ function valueOffset(source: string, element: XmlElement, name: string): number 
   const at = attrOffset(element, name);
   const quote = source.slice(at).search(/["']/);
   return quote >= 0 ? at + quote + 1 : at;
+}
+
+/** The index in the raw (entity-escaped) text of the character at `decodedIndex` of its decoded form. */
+function rawIndex(raw: string, decodedIndex: number): number {
+  let decoded = 0;
+  let i = 0;
+  while (i < raw.length && decoded < decodedIndex) {
+    const entity = raw[i] === '&' ? /^&(#x[0-9a-f]+|#\d+|[a-z]+);/i.exec(raw.slice(i)) : null;
+    i += entity ? entity[0].length : 1;
+    decoded++;
+  }
+  return i + (decodedIndex - decoded);
 }
 
 /** Names of the fields mapped anywhere, so send_response templates may use extras (`@Digits`). */

@@ -81,7 +81,7 @@ const replyParameter: ElementSpec = {
   repeat: true,
   text: true,
   attributes: {
-    name: { doc: 'Element or key name.', kind: 'name', required: true, schema: xmlName('a parameter name') },
+    name: { doc: 'Element or key name (optional inside a JSON `type="array"`).', kind: 'name', schema: xmlName('a parameter name') },
     value: template('Text content (template). Text inside the element works too.'),
     type: { doc: 'JSON only: `string` (default), `number`, `boolean`, `object` or `array`.', kind: 'enum', schema: enumOf(['string', 'number', 'boolean', 'object', 'array'], 'type') },
   },

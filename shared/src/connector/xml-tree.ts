@@ -138,6 +138,8 @@ function checkTagBalance(source: string): XmlSyntaxProblem | undefined {
       const open = stack.pop();
       if (!open) return { message: `</${name}> closes nothing`, offset: match.index, hint: 'remove it' };
       if (open.name !== name) {
+        const slashless = missingSlash([...stack, open]);
+        if (slashless) return slashless;
         return {
           message: `</${name}> found where </${open.name}> was expected`,
           offset: match.index,
@@ -151,22 +153,23 @@ function checkTagBalance(source: string): XmlSyntaxProblem | undefined {
     stack.push({ name, offset: match.index, bare: /^<[\w.:-]+\s*>$/.test(body) });
   }
   if (stack.length === 0) return undefined;
-  const openedAgain = stack.find((open, i) => open.bare && stack.slice(0, i).some((o) => o.name === open.name && !o.bare));
   const unclosed = stack.slice(1).find((open) => !open.bare) ?? stack[stack.length - 1]!;
-  if (openedAgain && openedAgain.offset < unclosed.offset) {
-    return {
-      message: `<${openedAgain.name}> looks like a closing tag without its slash`,
-      offset: openedAgain.offset,
-      hint: `write </${openedAgain.name}>`,
-      path: pathOf(stack.slice(0, stack.indexOf(openedAgain) + 1)),
-    };
-  }
+  const slashless = missingSlash(stack);
+  if (slashless && slashless.offset < unclosed.offset) return slashless;
   return {
     message: `<${unclosed.name}> is never closed`,
     offset: unclosed.offset,
     path: pathOf(stack.slice(0, stack.indexOf(unclosed) + 1)),
     hint: `end the tag with /> or add </${unclosed.name}>; the seed examples lost their closing slashes`,
   };
+}
+
+/** A bare `<name>` opened inside an element of the same name: a closing tag that lost its slash. */
+function missingSlash(stack: OpenTag[]): XmlSyntaxProblem | undefined {
+  const index = stack.findIndex((open, i) => open.bare && stack.slice(0, i).some((o) => o.name === open.name && !o.bare));
+  if (index < 0) return undefined;
+  const tag = stack[index]!;
+  return { message: `<${tag.name}> looks like a closing tag without its slash`, offset: tag.offset, hint: `write </${tag.name}>`, path: pathOf(stack.slice(0, index + 1)) };
 }
 
 function pathOf(tags: OpenTag[]): string {

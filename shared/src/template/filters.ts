@@ -29,16 +29,17 @@ export const FILTERS: Record<string, FilterSpec> = {
     apply: defined((url, arg, context) => {
       if (arg?.kind !== 'object') return url;
       const query = arg.entries
-        .map(([key, template]) => `${encodeURIComponent(key)}=${encodeURIComponent(context.renderNested(template))}`)
+        .map(([key, template]) => `${encodeUriComponentSafe(key)}=${encodeUriComponentSafe(context.renderNested(template))}`)
         .join('&');
       if (!query) return url;
       const hashAt = url.indexOf('#');
       const [base, hash] = hashAt >= 0 ? [url.slice(0, hashAt), url.slice(hashAt)] : [url, ''];
-      const joiner = !base.includes('?') ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&';
+      const queryAt = base.indexOf('?');
+      const joiner = queryAt < 0 ? '?' : queryAt === base.length - 1 || base.endsWith('&') ? '' : '&';
       return `${base}${joiner}${query}${hash}`;
     }),
   },
-  urlencode: { arg: 'none', doc: 'Percent-encodes the value for use inside a URL.', apply: defined((v) => encodeURIComponent(v)) },
+  urlencode: { arg: 'none', doc: 'Percent-encodes the value for use inside a URL.', apply: defined((v) => encodeUriComponentSafe(v)) },
   digits: { arg: 'none', doc: 'Keeps only the digits: `+1 (415) 555-0100` becomes `14155550100`.', apply: defined((v) => v.replace(/\D+/g, '')) },
   e164: {
     arg: 'optional-string',
@@ -59,6 +60,11 @@ export const FILTERS: Record<string, FilterSpec> = {
     apply: (v, arg, context) => (v === undefined || v === '' ? (arg?.kind === 'string' ? context.renderNested(arg.template) : '') : v),
   },
 };
+
+/** encodeURIComponent that never throws: a lone surrogate (valid in JSON) becomes U+FFFD, as URLSearchParams does. */
+export function encodeUriComponentSafe(text: string): string {
+  return encodeURIComponent(text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'));
+}
 
 export function base64(text: string): string {
   let binary = '';
