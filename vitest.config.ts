@@ -7,7 +7,7 @@ export default defineConfig({
     projects: [
       { test: { name: 'shared', root: './shared', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'] } },
       { test: { name: 'relay-server', root: './relay-server', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'], passWithNoTests: true } },
-      { test: { name: 'extension', root: './extension', include: ['**/*.test.ts'], exclude: ['**/node_modules/**', '**/.output/**'], passWithNoTests: true } },
+      './extension/vitest.config.ts',
       { test: { name: 'tests', root: './tests', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'], passWithNoTests: true } },
     ],
   },

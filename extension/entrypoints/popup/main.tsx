@@ -1,0 +1,5 @@
+import { render } from 'preact';
+import '../../src/ui/common.css';
+import { Popup } from '../../src/popup/Popup.tsx';
+
+render(<Popup />, document.getElementById('app')!);

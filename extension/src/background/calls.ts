@@ -1,0 +1,108 @@
+import { type ConnectorPlan, placeCall, type RunContext } from '@phone-connector/shared';
+import browser from 'webextension-polyfill';
+import { FINAL_STATUSES, type CallRecordView } from '../call-view.ts';
+import { compileConnector, connectorSource } from '../connectors.ts';
+import type { BackgroundToContent, CallProgressState, PlaceCallResponse } from '../messages.ts';
+import { agentSettings, callbackUrls, providerSettings, relaySettings, resolvedDefaultCountry } from '../storage.ts';
+import { RelayApi } from './relay-api.ts';
+
+interface PlacedCall {
+  key: string;
+  tabId?: number;
+  to: string;
+  instance: string;
+}
+
+/**
+ * Click to call: runs the connector's outgoing request from the service worker, reports the
+ * call to the relay for the call log, and keeps the tab that asked informed of its progress
+ * as the relay's events arrive.
+ */
+export class OutboundCalls {
+  /** Placed calls by provider call id, until they end. */
+  private readonly placed = new Map<string, PlacedCall>();
+  private counter = 0;
+
+  async place(to: string, tabId?: number): Promise<PlaceCallResponse> {
+    const key = `call-${Date.now()}-${++this.counter}`;
+    const notify = (state: CallProgressState, detail?: string, durationSeconds?: number) =>
+      tabId === undefined ? Promise.resolve() : sendToTab(tabId, { type: 'call-progress', key, to, state, detail, durationSeconds });
+    await notify('calling');
+    const setup = await loadCallSetup();
+    if ('error' in setup) {
+      await notify('error', setup.error);
+      return { ok: false, error: setup.error };
+    }
+    let result;
+    try {
+      result = await placeCall(setup.plan, setup.context, to, (url, init) => fetch(url, init));
+    } catch (error) {
+      const message = (error as Error).message;
+      await notify('error', message);
+      return { ok: false, error: message };
+    }
+    if (!result.ok) {
+      await notify('error', result.error);
+      return { ok: false, error: result.error ?? 'the provider refused the call' };
+    }
+    const callId = result.record.call_id;
+    await notify(stateOf(result.record.call_status) ?? 'queued');
+    if (callId) {
+      this.placed.set(callId, { key, tabId, to, instance: setup.instance });
+      const relay = new RelayApi(await relaySettings.getValue());
+      if (relay.configured) {
+        try {
+          await relay.reportCall({ instance: setup.instance, call_id: callId, to_number: result.record.to_number ?? to, from_number: result.record.from_number, status: result.record.call_status });
+        } catch (error) {
+          await notify(stateOf(result.record.call_status) ?? 'queued', `not in the call log yet: ${(error as Error).message}`);
+        }
+      }
+    }
+    return { ok: true, key };
+  }
+
+  /** A relay event about an outgoing call: forward its progress to the tab that placed it. */
+  async onRelayCall(call: CallRecordView): Promise<void> {
+    const placed = this.placed.get(call.call_id);
+    if (!placed) return;
+    const state = stateOf(call.status);
+    if (state && placed.tabId !== undefined) await sendToTab(placed.tabId, { type: 'call-progress', key: placed.key, to: placed.to, state, durationSeconds: call.duration ?? undefined });
+    if (call.status && FINAL_STATUSES.has(call.status)) this.placed.delete(call.call_id);
+  }
+}
+
+function stateOf(status: string | null | undefined): CallProgressState | undefined {
+  const known: CallProgressState[] = ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled'];
+  return known.find((s) => s === status);
+}
+
+export async function sendToTab(tabId: number, message: BackgroundToContent): Promise<void> {
+  try {
+    await browser.tabs.sendMessage(tabId, message, { frameId: 0 });
+  } catch {
+    // The tab closed or navigated away from an enabled site: nothing to show there.
+  }
+}
+
+/** Everything a call needs: the compiled connector and the agent's context. */
+export async function loadCallSetup(): Promise<{ plan: ConnectorPlan; context: RunContext; instance: string } | { error: string }> {
+  const [provider, agent, callbacks, country] = await Promise.all([providerSettings.getValue(), agentSettings.getValue(), callbackUrls.getValue(), resolvedDefaultCountry()]);
+  const source = connectorSource(provider);
+  if (!source) return { error: 'no provider is set up: choose one in Options > Provider' };
+  const checked = compileConnector(source);
+  if (!checked.plan) return { error: `the connector has errors: fix them in Options > Provider (${checked.diagnostics[0]?.message ?? ''})` };
+  const config: Record<string, string> = { ...provider.config };
+  if (callbacks.answer) config.answer_callback = callbacks.answer;
+  if (callbacks.status) config.status_callback = callbacks.status;
+  if (callbacks.incoming) config.incoming_callback = callbacks.incoming;
+  return {
+    plan: checked.plan,
+    instance: provider.instanceId,
+    context: {
+      config,
+      agent: { extension: agent.extension || undefined, email: agent.email || undefined, callerid: agent.callerid || undefined, fields: agent.fields },
+      callbacks,
+      defaultCountry: country,
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import browser from 'webextension-polyfill';
+// Chrome-typed namespace, for the registerContentScripts options the polyfill does not describe.
+import { browser as webext } from 'wxt/browser';
+import type { EnabledSite } from '../storage.ts';
+
+const SCRIPT_ID = 'pc-content';
+const CONTENT_SCRIPT = '/content-scripts/content.js';
+
+/**
+ * Registers the content script for exactly the sites the agent enabled, and nowhere else.
+ * Sites whose host permission was revoked are left out (registering them would fail).
+ */
+export async function syncContentScripts(sites: EnabledSite[]): Promise<string[]> {
+  const granted: string[] = [];
+  for (const site of sites) if (await browser.permissions.contains({ origins: [site.pattern] })) granted.push(site.pattern);
+  const existing = await webext.scripting.getRegisteredContentScripts({ ids: [SCRIPT_ID] });
+  if (existing.length) await webext.scripting.unregisterContentScripts({ ids: [SCRIPT_ID] });
+  if (granted.length === 0) return granted;
+  await webext.scripting.registerContentScripts([
+    {
+      id: SCRIPT_ID,
+      matches: granted,
+      js: [CONTENT_SCRIPT],
+      css: [],
+      allFrames: true,
+      matchOriginAsFallback: true,
+      runAt: 'document_idle',
+      persistAcrossSessions: true,
+    },
+  ]);
+  return granted;
+}
+
+/** Starts the content script in tabs that were already open when their site was enabled. */
+export async function injectIntoOpenTabs(patterns: string[]): Promise<void> {
+  if (patterns.length === 0) return;
+  const tabs = await browser.tabs.query({ url: patterns });
+  await Promise.all(
+    tabs.map((tab) =>
+      tab.id === undefined
+        ? undefined
+        : webext.scripting.executeScript({ target: { tabId: tab.id, allFrames: true }, files: [CONTENT_SCRIPT] }).catch(() => undefined),
+    ),
+  );
+}

@@ -1,0 +1,73 @@
+import browser from 'webextension-polyfill';
+import { FINAL_STATUSES, type CallRecordView } from '../call-view.ts';
+import { CRM_PRESETS, matchesPattern } from '../sites.ts';
+import { type EnabledSite, enabledSites } from '../storage.ts';
+import { sendToTab } from './calls.ts';
+
+/**
+ * Incoming calls: shown in the CRM tab the agent is looking at (the active tab of the
+ * focused window, else the most recently used enabled tab), or as a system notification
+ * when no enabled tab is open. Updates of a call go to the tab that shows it.
+ */
+export class IncomingCalls {
+  private readonly shownIn = new Map<string, number>();
+  private readonly notified = new Set<string>();
+
+  async onRelayCall(call: CallRecordView): Promise<void> {
+    const sites = await enabledSites.getValue();
+    let tabId = this.shownIn.get(call.id);
+    if (tabId !== undefined && !(await tabStillEnabled(tabId, sites))) tabId = undefined;
+    if (tabId === undefined && !FINAL_STATUSES.has(call.status ?? '')) tabId = await pickTab(sites);
+    if (tabId === undefined) {
+      await this.notify(call);
+      return;
+    }
+    this.shownIn.set(call.id, tabId);
+    const tab = await browser.tabs.get(tabId);
+    await sendToTab(tabId, { type: 'incoming-call', call, searchUrl: searchUrlFor(tab.url, sites, call.from_number) });
+    if (FINAL_STATUSES.has(call.status ?? '')) this.shownIn.delete(call.id);
+  }
+
+  private async notify(call: CallRecordView): Promise<void> {
+    const id = `pc-incoming-${call.id}`;
+    if (FINAL_STATUSES.has(call.status ?? '')) {
+      if (this.notified.delete(call.id)) await browser.notifications.clear(id);
+      return;
+    }
+    this.notified.add(call.id);
+    await browser.notifications.create(id, {
+      type: 'basic',
+      iconUrl: browser.runtime.getURL('/icon/128.png'),
+      title: 'Incoming call',
+      message: `${call.from_number ?? 'Unknown number'}${call.status ? ` · ${call.status}` : ''}`,
+    });
+  }
+}
+
+async function tabStillEnabled(tabId: number, sites: EnabledSite[]): Promise<boolean> {
+  try {
+    const tab = await browser.tabs.get(tabId);
+    return Boolean(tab.url && sites.some((s) => matchesPattern(s.pattern, tab.url!)));
+  } catch {
+    return false;
+  }
+}
+
+async function pickTab(sites: EnabledSite[]): Promise<number | undefined> {
+  if (sites.length === 0) return undefined;
+  const enabled = (url?: string) => Boolean(url && sites.some((s) => matchesPattern(s.pattern, url)));
+  const [focused] = await browser.tabs.query({ active: true, lastFocusedWindow: true });
+  if (focused?.id !== undefined && enabled(focused.url)) return focused.id;
+  const tabs = (await browser.tabs.query({})).filter((t) => t.id !== undefined && enabled(t.url));
+  tabs.sort((a, b) => (b.lastAccessed ?? 0) - (a.lastAccessed ?? 0));
+  return tabs[0]?.id;
+}
+
+/** "Open in CRM": the site's search page for the caller's number. */
+export function searchUrlFor(tabUrl: string | undefined, sites: EnabledSite[], number: string | null): string | undefined {
+  if (!tabUrl || !number) return undefined;
+  const site = sites.find((s) => matchesPattern(s.pattern, tabUrl));
+  const template = site?.searchUrl ?? CRM_PRESETS.find((p) => p.id === site?.preset)?.searchPath;
+  if (!template) return undefined;
+  return new URL(template.replace('{query}', encodeURIComponent(number)), tabUrl).toString();
+}

@@ -1,0 +1,116 @@
+import { toE164 } from '@phone-connector/shared';
+import browser from 'webextension-polyfill';
+// Chrome-typed namespace for contextMenus and alarms.
+import { browser as webext } from 'wxt/browser';
+import { isContentMessage, type PlaceCallResponse, type SaveNotesResponse } from '../messages.ts';
+import { connectionStatus, enabledSites, lastSeq, relaySettings, resolvedDefaultCountry } from '../storage.ts';
+import { showConnectionBadge } from './badge.ts';
+import { OutboundCalls } from './calls.ts';
+import { injectIntoOpenTabs, syncContentScripts } from './content-scripts.ts';
+import { IncomingCalls } from './incoming.ts';
+import { RelayApi } from './relay-api.ts';
+import { type CallEvent, RelaySocket } from './relay-socket.ts';
+
+const MENU_ID = 'pc-call-selection';
+
+/** The service worker: relay connection, calls, incoming popups, content script registration. */
+export function startBackground(): void {
+  const outbound = new OutboundCalls();
+  const incoming = new IncomingCalls();
+  let socket: RelaySocket | undefined;
+
+  const handleEvent = async (event: CallEvent) => {
+    const stored = await lastSeq.getValue();
+    if (stored !== null && event.seq <= stored) return; // already handled before a reconnect
+    if (event.call.direction === 'inbound') await incoming.onRelayCall(event.call);
+    else await outbound.onRelayCall(event.call);
+    await lastSeq.setValue(event.seq);
+  };
+
+  const connect = async () => {
+    socket?.stop();
+    socket = undefined;
+    const relay = await relaySettings.getValue();
+    if (!relay.url || !relay.token) {
+      await connectionStatus.setValue({ state: 'not-configured', since: Date.now() });
+      return;
+    }
+    socket = new RelaySocket({
+      url: relay.url,
+      token: relay.token,
+      loadSeq: () => lastSeq.getValue(),
+      onWelcome: async (seq) => {
+        const stored = await lastSeq.getValue();
+        if (stored === null || stored > seq) await lastSeq.setValue(seq);
+      },
+      onEvent: handleEvent,
+      onState: (state, detail) => void connectionStatus.setValue({ state, detail, since: Date.now() }),
+    });
+    socket.start();
+  };
+
+  const syncSites = async () => {
+    const sites = await enabledSites.getValue();
+    const granted = await syncContentScripts(sites);
+    await webext.contextMenus.removeAll();
+    if (granted.length) {
+      webext.contextMenus.create({ id: MENU_ID, title: 'Call "%s"', contexts: ['selection'], documentUrlPatterns: granted });
+    }
+    return granted;
+  };
+
+  browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime.MessageSender) => {
+    if (!isContentMessage(message)) return undefined;
+    switch (message.type) {
+      case 'place-call':
+        return outbound.place(message.to, sender.tab?.id ?? message.tabId) satisfies Promise<PlaceCallResponse>;
+      case 'save-notes':
+        return saveNotes(message.callId, message.notes) satisfies Promise<SaveNotesResponse>;
+      default:
+        return undefined;
+    }
+  });
+
+  webext.contextMenus.onClicked.addListener((info, tab) => {
+    if (info.menuItemId !== MENU_ID || !info.selectionText) return;
+    void (async () => {
+      const number = toE164(info.selectionText!, await resolvedDefaultCountry());
+      if (number) await outbound.place(number, tab?.id);
+      else if (tab?.id !== undefined) {
+        await browser.tabs.sendMessage(tab.id, { type: 'call-progress', key: `sel-${Date.now()}`, to: info.selectionText!, state: 'error', detail: `"${info.selectionText}" is not a phone number` }).catch(() => undefined);
+      }
+    })();
+  });
+
+  connectionStatus.watch((status) => void showConnectionBadge(status));
+  relaySettings.watch(async (next, previous) => {
+    if (next.url !== previous?.url || next.token !== previous?.token) await lastSeq.setValue(null);
+    await connect();
+  });
+  enabledSites.watch(async () => {
+    const granted = await syncSites();
+    await injectIntoOpenTabs(granted);
+  });
+
+  // MV3 stops idle workers; the socket's 20 s ping keeps this one alive while connected, and
+  // this alarm brings the connection back after the browser suspended the worker anyway.
+  webext.alarms.create('pc-keepalive', { periodInMinutes: 1 });
+  webext.alarms.onAlarm.addListener((alarm) => {
+    if (alarm.name === 'pc-keepalive') socket ? socket.ensureConnected() : void connect();
+  });
+
+  void (async () => {
+    await showConnectionBadge(await connectionStatus.getValue());
+    await syncSites();
+    await connect();
+  })();
+}
+
+async function saveNotes(callId: string, notes: string): Promise<SaveNotesResponse> {
+  try {
+    await new RelayApi(await relaySettings.getValue()).updateCall(callId, { notes });
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
+  }
+}

@@ -1,0 +1,102 @@
+import type { CallRecordView } from '../call-view.ts';
+import type { RelaySettings } from '../storage.ts';
+
+export class RelayError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly body?: unknown,
+  ) {
+    super(message);
+    this.name = 'RelayError';
+  }
+}
+
+export interface RelayMe {
+  id: string;
+  name: string;
+  number: string | null;
+  email: string | null;
+  profile: Record<string, string>;
+  admin: boolean;
+}
+
+export interface RelayInstance {
+  id: string;
+  connector: string | null;
+  name: string;
+  callbacks: { answer: string; status: string; incoming: string };
+  warnings: unknown[];
+}
+
+export interface RelayConnectorInfo {
+  id: string;
+  name: string;
+  fields: Array<{ name: string; label: string; type: string; mandatory: boolean; callbackUrl: boolean }>;
+}
+
+/** The agent API of the relay (docs/relay.md), from the extension's side. */
+export class RelayApi {
+  constructor(private readonly settings: RelaySettings) {}
+
+  get configured(): boolean {
+    return Boolean(this.settings.url && this.settings.token);
+  }
+
+  me(): Promise<RelayMe> {
+    return this.request('GET', '/me');
+  }
+
+  updateMe(patch: { number?: string; email?: string | null; profile?: Record<string, string | null> }): Promise<RelayMe> {
+    return this.request('PATCH', '/me', patch);
+  }
+
+  connectors(): Promise<RelayConnectorInfo[]> {
+    return this.request('GET', '/connectors');
+  }
+
+  putInstance(id: string, body: { connector?: string; xml?: string; config: Record<string, string> }): Promise<RelayInstance> {
+    return this.request('PUT', `/instances/${encodeURIComponent(id)}`, body);
+  }
+
+  reportCall(body: { instance: string; call_id: string; to_number: string; from_number?: string; status?: string }): Promise<CallRecordView> {
+    return this.request('POST', '/calls', body);
+  }
+
+  calls(query: { limit?: number; number?: string } = {}): Promise<{ calls: CallRecordView[]; next_cursor: string | null }> {
+    const params = new URLSearchParams();
+    if (query.limit) params.set('limit', String(query.limit));
+    if (query.number) params.set('number', query.number);
+    return this.request('GET', `/calls${params.size ? `?${params}` : ''}`);
+  }
+
+  updateCall(id: string, patch: { notes?: string; disposition?: string }): Promise<CallRecordView> {
+    return this.request('PATCH', `/calls/${encodeURIComponent(id)}`, patch);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    if (!this.configured) throw new RelayError('no relay is set up: add its URL and your token in Options > Relay', 0);
+    let response: Response;
+    try {
+      response = await fetch(`${this.settings.url.replace(/\/+$/, '')}/api/v1${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${this.settings.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new RelayError(`relay unreachable at ${this.settings.url}: ${(error as Error).message}`, 0);
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    if (!response.ok) {
+      const message = (parsed as { error?: string } | undefined)?.error ?? `HTTP ${response.status}`;
+      throw new RelayError(response.status === 401 ? 'the relay refused your token: check it in Options > Relay' : `relay: ${message}`, response.status, parsed);
+    }
+    return parsed as T;
+  }
+}

@@ -1,0 +1,127 @@
+import type { CallRecordView } from '../call-view.ts';
+
+export type ConnectionState = 'not-configured' | 'connecting' | 'connected' | 'offline' | 'unauthorized';
+
+export interface CallEvent {
+  seq: number;
+  event: 'created' | 'updated';
+  call: CallRecordView;
+}
+
+export interface RelaySocketOptions {
+  url: string;
+  token: string;
+  /** Reads the last seq handled (null before the first connection), so a reconnect resumes right after it. */
+  loadSeq(): Promise<number | null>;
+  /** The relay's current seq: adopted when we have none, or when the relay's history was reset. */
+  onWelcome(seq: number): Promise<void>;
+  /** Handles one event; the seq is stored only after this resolves, so nothing is lost. */
+  onEvent(event: CallEvent): Promise<void>;
+  onState(state: ConnectionState, detail?: string): void;
+  /** Interval of the keepalive ping; MV3 service workers sleep after 30 s without events. */
+  keepaliveMs?: number;
+  maxBackoffMs?: number;
+  WebSocketImpl?: typeof WebSocket;
+}
+
+/**
+ * The relay WebSocket: says hello with the token and last seq, hands events over one at a
+ * time in order, pings every 20 s (which keeps the service worker alive), and reconnects
+ * with capped exponential backoff plus jitter. Close code 4401 means the token is wrong: it
+ * stops retrying until the settings change.
+ */
+export class RelaySocket {
+  private socket?: WebSocket;
+  private keepalive?: ReturnType<typeof setInterval>;
+  private retry?: ReturnType<typeof setTimeout>;
+  private attempts = 0;
+  private stopped = false;
+  private queue: Promise<void> = Promise.resolve();
+  state: ConnectionState = 'connecting';
+
+  constructor(private readonly options: RelaySocketOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    void this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    clearInterval(this.keepalive);
+    this.socket?.close(1000, 'settings changed');
+    this.socket = undefined;
+  }
+
+  /** Reconnects now if the socket is down (called by the periodic alarm). */
+  ensureConnected(): void {
+    if (!this.stopped && this.state !== 'connected' && this.state !== 'connecting' && this.state !== 'unauthorized') {
+      clearTimeout(this.retry);
+      void this.connect();
+    }
+  }
+
+  private setState(state: ConnectionState, detail?: string): void {
+    this.state = state;
+    this.options.onState(state, detail);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    this.setState('connecting');
+    const Impl = this.options.WebSocketImpl ?? WebSocket;
+    const wsUrl = `${this.options.url.replace(/\/+$/, '').replace(/^http/, 'ws')}/ws`;
+    let socket: WebSocket;
+    try {
+      socket = new Impl(wsUrl);
+    } catch (error) {
+      this.scheduleReconnect(`bad relay URL: ${(error as Error).message}`);
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = async () => {
+      const lastSeq = await this.options.loadSeq();
+      socket.send(JSON.stringify({ type: 'hello', token: this.options.token, last_seq: lastSeq }));
+    };
+    socket.onmessage = (message) => {
+      let data: { type?: string; seq?: number; event?: 'created' | 'updated'; call?: CallRecordView };
+      try {
+        data = JSON.parse(String(message.data));
+      } catch {
+        return;
+      }
+      if (data.type === 'welcome') {
+        const seq = typeof data.seq === 'number' ? data.seq : 0;
+        this.queue = this.queue.then(() => this.options.onWelcome(seq)).catch((error) => console.warn('relay welcome failed', error));
+        this.attempts = 0;
+        this.setState('connected');
+        clearInterval(this.keepalive);
+        this.keepalive = setInterval(() => socket.readyState === socket.OPEN && socket.send('{"type":"ping"}'), this.options.keepaliveMs ?? 20_000);
+      } else if (data.type === 'call' && typeof data.seq === 'number' && data.call && data.event) {
+        const event: CallEvent = { seq: data.seq, event: data.event, call: data.call };
+        // Events are handled strictly in order, each fully before the next.
+        this.queue = this.queue.then(() => this.options.onEvent(event)).catch((error) => console.warn('relay event failed', error));
+      }
+    };
+    socket.onclose = (event) => {
+      clearInterval(this.keepalive);
+      if (this.socket !== socket || this.stopped) return;
+      this.socket = undefined;
+      if (event.code === 4401) {
+        this.setState('unauthorized', 'the relay refused your token');
+        return;
+      }
+      this.scheduleReconnect(event.reason || `connection closed (${event.code})`);
+    };
+    socket.onerror = () => undefined;
+  }
+
+  private scheduleReconnect(detail: string): void {
+    if (this.stopped) return;
+    this.setState('offline', detail);
+    const base = Math.min(this.options.maxBackoffMs ?? 30_000, 1000 * 2 ** this.attempts);
+    this.attempts++;
+    this.retry = setTimeout(() => void this.connect(), base / 2 + Math.random() * (base / 2));
+  }
+}

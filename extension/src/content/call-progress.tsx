@@ -1,0 +1,40 @@
+import type { CallProgressState } from '../messages.ts';
+import { CallProgressCard } from './ui/CallProgressCard.tsx';
+import { mountCard } from './ui/mount.ts';
+
+const ENDED: ReadonlySet<CallProgressState> = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+const CLOSE_AFTER_END_MS = 5000;
+/** Errors stay longer: the agent has to read why the call did not go through. */
+const CLOSE_AFTER_ERROR_MS = 20000;
+
+/** Progress cards of the calls placed from this page, one per call. */
+export class CallProgressCards {
+  private readonly cards = new Map<string, { update(node: preact.ComponentChild): void; remove(): void; timer?: ReturnType<typeof setTimeout> }>();
+
+  constructor(private readonly doc: Document) {}
+
+  update(key: string, to: string, state: CallProgressState, detail?: string, durationSeconds?: number): void {
+    const node = <CallProgressCard to={to} state={state} detail={detail} durationSeconds={durationSeconds} onDismiss={() => this.close(key)} />;
+    let card = this.cards.get(key);
+    if (card) card.update(node);
+    else {
+      const mounted = mountCard(this.doc, { 'data-pc-progress': key }, node);
+      card = { update: mounted.update, remove: mounted.remove };
+      this.cards.set(key, card);
+    }
+    clearTimeout(card.timer);
+    if (state === 'error') card.timer = setTimeout(() => this.close(key), CLOSE_AFTER_ERROR_MS);
+    else if (ENDED.has(state)) card.timer = setTimeout(() => this.close(key), CLOSE_AFTER_END_MS);
+  }
+
+  close(key: string): void {
+    const card = this.cards.get(key);
+    clearTimeout(card?.timer);
+    card?.remove();
+    this.cards.delete(key);
+  }
+
+  closeAll(): void {
+    for (const key of [...this.cards.keys()]) this.close(key);
+  }
+}

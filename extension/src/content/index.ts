@@ -1,0 +1,58 @@
+import browser from 'webextension-polyfill';
+import type { ContentScriptContext } from 'wxt/utils/content-script-context';
+import type { BackgroundToContent, PlaceCallResponse, SaveNotesResponse } from '../messages.ts';
+import { resolvedDefaultCountry } from '../storage.ts';
+import { CallProgressCards } from './call-progress.tsx';
+import { IncomingPopups } from './incoming-popup.tsx';
+import { startScanner } from './scanner.ts';
+
+/** Marks the frame so a second injection (site enabled while the tab was open) does nothing. */
+const RUNNING = '__phoneConnectorContent';
+
+export async function startContentScript(ctx: ContentScriptContext): Promise<void> {
+  const marker = window as unknown as Record<string, unknown>;
+  if (marker[RUNNING]) return;
+  marker[RUNNING] = true;
+  ctx.onInvalidated(() => delete marker[RUNNING]);
+
+  let country = await resolvedDefaultCountry();
+  const isTop = window === window.top;
+  const progress = new CallProgressCards(document);
+  const placeCall = (to: string) => {
+    void (browser.runtime.sendMessage({ type: 'place-call', to }) as Promise<PlaceCallResponse>).catch(() => undefined);
+  };
+  const scanner = startScanner({ root: document, defaultCountry: country, signal: ctx.signal, onCall: (e164) => placeCall(e164) });
+
+  if (!isTop) return; // popups and progress cards live in the top frame only
+  const popups = new IncomingPopups(
+    document,
+    async (callId, notes) => (await browser.runtime.sendMessage({ type: 'save-notes', callId, notes })) as SaveNotesResponse,
+    () => country,
+  );
+  const onMessage = (message: unknown) => {
+    const m = message as BackgroundToContent;
+    switch (m.type) {
+      case 'call-progress':
+        progress.update(m.key, m.to, m.state, m.detail, m.durationSeconds);
+        break;
+      case 'incoming-call':
+        popups.show(m.call, m.searchUrl);
+        break;
+      case 'settings-changed':
+        void resolvedDefaultCountry().then((next) => {
+          if (next !== country) {
+            country = next;
+            scanner.rescan();
+          }
+        });
+        break;
+    }
+    return undefined;
+  };
+  browser.runtime.onMessage.addListener(onMessage);
+  ctx.onInvalidated(() => {
+    browser.runtime.onMessage.removeListener(onMessage);
+    popups.closeAll();
+    progress.closeAll();
+  });
+}

@@ -1,0 +1,25 @@
+/** Styles of our in-page UI; they live inside our shadow root, so the CRM's CSS cannot reach them. */
+export const PANEL_CSS = `
+:host { all: initial; }
+.pc-stack { position: fixed; right: 16px; bottom: 16px; z-index: 2147483646; display: flex; flex-direction: column; gap: 8px;
+  font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111827; }
+.pc-card { width: 300px; background: #fff; border: 1px solid #d1d5db; border-radius: 10px; box-shadow: 0 8px 24px rgba(0,0,0,.18); padding: 12px 14px; }
+.pc-row { display: flex; align-items: center; justify-content: space-between; gap: 8px; }
+.pc-title { font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: #4b5563; }
+.pc-number { font-size: 18px; font-weight: 600; margin: 4px 0 0; }
+.pc-e164 { color: #6b7280; font-size: 12px; }
+.pc-status { display: inline-block; border-radius: 999px; padding: 1px 8px; font-size: 12px; font-weight: 600; background: #e5e7eb; }
+.pc-status[data-state="ringing"], .pc-status[data-state="calling"], .pc-status[data-state="queued"] { background: #fef3c7; color: #92400e; }
+.pc-status[data-state="in-progress"] { background: #dcfce7; color: #166534; }
+.pc-status[data-state="error"], .pc-status[data-state="failed"], .pc-status[data-state="busy"], .pc-status[data-state="no-answer"] { background: #fee2e2; color: #991b1b; }
+.pc-detail { margin-top: 6px; color: #374151; word-break: break-word; }
+.pc-timer { font-variant-numeric: tabular-nums; color: #374151; }
+.pc-actions { display: flex; gap: 8px; margin-top: 10px; align-items: center; }
+.pc-link { color: #1d4ed8; text-decoration: none; font-weight: 600; }
+.pc-link:hover { text-decoration: underline; }
+textarea { width: 100%; box-sizing: border-box; margin-top: 8px; min-height: 54px; font: inherit; border: 1px solid #d1d5db; border-radius: 6px; padding: 6px; resize: vertical; }
+button { font: inherit; border-radius: 6px; border: 1px solid #d1d5db; background: #f9fafb; padding: 4px 10px; cursor: pointer; color: inherit; }
+button:focus-visible, textarea:focus-visible, a:focus-visible { outline: 2px solid #2563eb; outline-offset: 1px; }
+.pc-close { border: none; background: transparent; font-size: 16px; line-height: 1; padding: 2px 6px; }
+.pc-saved { color: #166534; font-size: 12px; }
+`;

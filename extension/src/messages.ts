@@ -1,0 +1,28 @@
+import type { CallRecordView } from './call-view.ts';
+
+/**
+ * The one message map between the background, content scripts and extension pages. Every
+ * message is `{type, ...}`; `Request` lists what each side sends, `Response` what it gets back.
+ */
+export type ContentToBackground =
+  /** `tabId` lets the toolbar popup show progress in the tab the agent is looking at. */
+  | { type: 'place-call'; to: string; tabId?: number }
+  | { type: 'save-notes'; callId: string; notes: string }
+  | { type: 'content-ready' };
+
+export type BackgroundToContent =
+  /** Progress of a call this agent placed, shown as a small status card near the page corner. */
+  | { type: 'call-progress'; key: string; to: string; state: CallProgressState; detail?: string; durationSeconds?: number }
+  /** An incoming call to show (or update) in the popup; `call.id` is the relay call id. */
+  | { type: 'incoming-call'; call: CallRecordView; searchUrl?: string }
+  /** The default country changed: rescan with it. */
+  | { type: 'settings-changed' };
+
+export type CallProgressState = 'calling' | 'queued' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled' | 'error';
+
+export type PlaceCallResponse = { ok: true; key: string } | { ok: false; error: string };
+export type SaveNotesResponse = { ok: true } | { ok: false; error: string };
+
+export function isContentMessage(message: unknown): message is ContentToBackground {
+  return typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string';
+}

@@ -1,0 +1,99 @@
+import { toNational } from '@phone-connector/shared';
+import { useEffect, useState } from 'preact/hooks';
+import browser from 'webextension-polyfill';
+import { RelayApi } from '../background/relay-api.ts';
+import type { CallRecordView } from '../call-view.ts';
+import type { PlaceCallResponse } from '../messages.ts';
+import { matchesPattern, originPattern } from '../sites.ts';
+import { connectionStatus, enabledSites, relaySettings, resolvedDefaultCountry } from '../storage.ts';
+import { ConnectionBadge } from '../ui/ConnectionBadge.tsx';
+import { useStored } from '../ui/use-stored.ts';
+
+/** Toolbar popup: dial box, recent calls, connection, enable/disable on the current site. */
+export function Popup() {
+  const [status] = useStored(connectionStatus);
+  const [sites = []] = useStored(enabledSites);
+  const [tab, setTab] = useState<browser.Tabs.Tab | undefined>(undefined);
+  const [number, setNumber] = useState('');
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>(undefined);
+  const [calls, setCalls] = useState<CallRecordView[] | string | undefined>(undefined);
+  const [country, setCountry] = useState('US');
+
+  useEffect(() => {
+    void browser.tabs.query({ active: true, currentWindow: true }).then(([active]) => setTab(active));
+    void resolvedDefaultCountry().then(setCountry);
+    void relaySettings.getValue().then(async (relay) => {
+      const api = new RelayApi(relay);
+      if (!api.configured) return setCalls('Set up the relay in Options to see your calls.');
+      try {
+        setCalls((await api.calls({ limit: 8 })).calls);
+      } catch (error) {
+        setCalls((error as Error).message);
+      }
+    });
+  }, []);
+
+  const isWeb = Boolean(tab?.url && /^https?:/.test(tab.url));
+  const site = isWeb ? sites.find((s) => matchesPattern(s.pattern, tab!.url!)) : undefined;
+  const call = async (event: Event) => {
+    event.preventDefault();
+    if (!number.trim()) return;
+    setMessage({ kind: 'ok', text: 'Calling your phone…' });
+    const result = (await browser.runtime.sendMessage({ type: 'place-call', to: number.trim(), tabId: site ? tab?.id : undefined })) as PlaceCallResponse;
+    setMessage(result.ok ? { kind: 'ok', text: 'Your phone is ringing.' } : { kind: 'error', text: result.error });
+  };
+  const toggleSite = async () => {
+    if (!tab?.url) return;
+    if (site) {
+      await enabledSites.setValue(sites.filter((s) => s !== site));
+      return;
+    }
+    const pattern = originPattern(tab.url);
+    if (!(await browser.permissions.request({ origins: [pattern] }))) return setMessage({ kind: 'error', text: 'Permission was not granted.' });
+    await enabledSites.setValue([...(await enabledSites.getValue()), { pattern }]);
+  };
+
+  return (
+    <main style="width: 320px; padding: 12px">
+      <div class="row" style="justify-content: space-between">
+        <strong>Phone Connector</strong>
+        <ConnectionBadge status={status} />
+      </div>
+      <form onSubmit={call} class="row" style="margin-top: 10px">
+        <input type="tel" aria-label="Number to call" placeholder="Number to call" value={number} onInput={(e) => setNumber((e.target as HTMLInputElement).value)} />
+        <button class="primary" type="submit">Call</button>
+      </form>
+      {message ? <p role="status" class={message.kind}>{message.text}</p> : null}
+      {isWeb ? (
+        <p>
+          <button type="button" onClick={() => void toggleSite()} data-testid="toggle-site">
+            {site ? 'Disable on this site' : 'Enable on this site'}
+          </button>
+        </p>
+      ) : null}
+      <h2 style="font-size: 13px; margin: 12px 0 4px">Recent calls</h2>
+      {typeof calls === 'string' ? (
+        <p class="hint">{calls}</p>
+      ) : calls === undefined ? (
+        <p class="hint">Loading…</p>
+      ) : calls.length === 0 ? (
+        <p class="hint">No calls yet.</p>
+      ) : (
+        <ul style="list-style: none; padding: 0; margin: 0" data-testid="recent-calls">
+          {calls.map((c) => {
+            const other = c.direction === 'inbound' ? c.from_number : c.to_number;
+            return (
+              <li key={c.id} class="row" style="padding: 4px 0; border-bottom: 1px solid #e5e7eb">
+                <span>{c.direction === 'inbound' ? '↙' : '↗'} {other ? toNational(other, country) : 'Unknown'}</span>
+                <span class="hint" style="text-align: right">{c.status ?? ''}{c.duration ? ` · ${c.duration}s` : ''}</span>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <p style="margin-top: 10px">
+        <a href={browser.runtime.getURL('/options.html')} target="_blank" rel="noopener">Options</a>
+      </p>
+    </main>
+  );
+}

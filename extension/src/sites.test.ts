@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { searchUrlFor } from './background/incoming.ts';
+import { CRM_PRESETS, matchesPattern, originPattern } from './sites.ts';
+
+describe('match patterns', () => {
+  it.each([
+    ['https://*.od2.vtiger.com/*', 'https://acme.od2.vtiger.com/index.php?module=Contacts', true],
+    ['https://*.od2.vtiger.com/*', 'https://od2.vtiger.com/', true],
+    ['https://*.od2.vtiger.com/*', 'https://evil-od2.vtiger.com.example/', false],
+    ['https://*.od2.vtiger.com/*', 'http://acme.od2.vtiger.com/', false],
+    ['https://app.hubspot.com/*', 'https://app.hubspot.com/contacts/1', true],
+    ['https://app.hubspot.com/*', 'https://app.hubspot.com.evil.io/', false],
+    ['*://crm.example.com/*', 'http://crm.example.com/x', true],
+    ['*://crm.example.com/*', 'ftp://crm.example.com/x', false],
+    ['http://127.0.0.1/*', 'http://127.0.0.1:4321/page.html', true],
+    ['not a pattern', 'https://a/', false],
+  ])('%s covers %s: %s', (pattern, url, expected) => {
+    expect(matchesPattern(pattern, url)).toBe(expected);
+  });
+
+  it('derives the pattern of an origin, any port', () => {
+    expect(originPattern('https://crm.example.com:8443/path?q=1')).toBe('https://crm.example.com/*');
+  });
+
+  it('has a preset for each of the five CRMs', () => {
+    expect(CRM_PRESETS.map((p) => p.id)).toEqual(['vtiger', 'salesforce', 'hubspot', 'zoho', 'pipedrive']);
+  });
+});
+
+describe('Open in CRM', () => {
+  it('builds the preset search URL on the tab origin', () => {
+    const sites = [{ pattern: 'https://*.od2.vtiger.com/*', preset: 'vtiger' }];
+    expect(searchUrlFor('https://acme.od2.vtiger.com/index.php?module=Contacts', sites, '+14155550100')).toBe(
+      'https://acme.od2.vtiger.com/index.php?module=Home&view=List&search_key=phone&query_string=%2B14155550100',
+    );
+  });
+
+  it('uses a custom search URL, and nothing for sites without one', () => {
+    expect(searchUrlFor('http://127.0.0.1:9/crm', [{ pattern: 'http://127.0.0.1/*', searchUrl: '/search?q={query}' }], '+1 415')).toBe('http://127.0.0.1:9/search?q=%2B1%20415');
+    expect(searchUrlFor('http://127.0.0.1:9/crm', [{ pattern: 'http://127.0.0.1/*' }], '+1415')).toBeUndefined();
+    expect(searchUrlFor(undefined, [], '+1415')).toBeUndefined();
+  });
+});

@@ -1,0 +1,44 @@
+/**
+ * CRM presets: where the content script may run and how "Open in CRM" searches for a number.
+ * `{query}` in a search URL is replaced by the URL-encoded number.
+ */
+export interface CrmPreset {
+  id: 'vtiger' | 'salesforce' | 'hubspot' | 'zoho' | 'pipedrive';
+  name: string;
+  /** Match patterns for the CRM's hosts (requested as optional host permissions). */
+  matches: string[];
+  /** Search page for a phone number, relative to the tab's origin. */
+  searchPath: string;
+}
+
+export const CRM_PRESETS: readonly CrmPreset[] = [
+  { id: 'vtiger', name: 'Vtiger CRM', matches: ['https://*.od2.vtiger.com/*', 'https://*.vtiger.com/*'], searchPath: '/index.php?module=Home&view=List&search_key=phone&query_string={query}' },
+  { id: 'salesforce', name: 'Salesforce Lightning', matches: ['https://*.lightning.force.com/*', 'https://*.my.salesforce.com/*'], searchPath: '/one/one.app#/sObject/Contact/home?search={query}' },
+  { id: 'hubspot', name: 'HubSpot', matches: ['https://app.hubspot.com/*', 'https://app-eu1.hubspot.com/*'], searchPath: '/contacts/search?query={query}' },
+  { id: 'zoho', name: 'Zoho CRM', matches: ['https://crm.zoho.com/*', 'https://crm.zoho.eu/*', 'https://crm.zoho.in/*', 'https://crm.zoho.com.au/*'], searchPath: '/crm/search?searchword={query}' },
+  { id: 'pipedrive', name: 'Pipedrive', matches: ['https://*.pipedrive.com/*'], searchPath: '/search?q={query}' },
+];
+
+/** The match pattern that covers one origin (`https://crm.example.com` -> `https://crm.example.com/*`). */
+export function originPattern(origin: string): string {
+  const url = new URL(origin);
+  return `${url.protocol}//${url.hostname}/*`;
+}
+
+/** Whether a URL is covered by a match pattern (scheme, host with `*.` wildcard, any path). */
+export function matchesPattern(pattern: string, href: string): boolean {
+  const match = /^(\*|https?):\/\/([^/]+)\/(.*)$/.exec(pattern);
+  if (!match) return false;
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    return false;
+  }
+  const [, scheme, host] = match;
+  if (scheme !== '*' && `${scheme}:` !== url.protocol) return false;
+  if (scheme === '*' && url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (host === '*') return true;
+  if (host!.startsWith('*.')) return url.hostname === host!.slice(2) || url.hostname.endsWith(host!.slice(1));
+  return url.hostname === host;
+}

@@ -1,0 +1,81 @@
+import { storage } from '#imports';
+
+/**
+ * Every setting the extension keeps, in one place, each a typed item in storage.local
+ * (never sync: tokens and provider secrets must not leave the machine).
+ */
+
+export interface RelaySettings {
+  /** Base URL of the relay, e.g. https://relay.example.com */
+  url: string;
+  /** The agent's bearer token, printed once by `pnpm relay agent add`. */
+  token: string;
+}
+
+export interface ProviderSettings {
+  /** A bundled connector id (`twilio`), or undefined when customXml is used. */
+  connectorId?: string;
+  customXml?: string;
+  /** Config values by field name. */
+  config: Record<string, string>;
+  /** This extension's instance id at the relay. */
+  instanceId: string;
+}
+
+export interface AgentSettings {
+  /** The agent's own phone number or extension (@extension). */
+  extension: string;
+  email: string;
+  /** Caller ID when the connector has no callerid field (@callerid). */
+  callerid: string;
+  /** Extra profile fields, read as @user_<name>. */
+  fields: Record<string, string>;
+}
+
+export interface EnabledSite {
+  /** Match pattern, e.g. `https://acme.od2.vtiger.com/*`. */
+  pattern: string;
+  /** The preset it came from, if any; decides the "Open in CRM" search URL. */
+  preset?: string;
+  /** Custom search URL with {query}, for sites without a preset. */
+  searchUrl?: string;
+}
+
+export interface CallbackUrls {
+  answer?: string;
+  status?: string;
+  incoming?: string;
+}
+
+export const relaySettings = storage.defineItem<RelaySettings>('local:relay', { fallback: { url: '', token: '' }, version: 1 });
+export const providerSettings = storage.defineItem<ProviderSettings>('local:provider', {
+  fallback: { connectorId: 'twilio', config: {}, instanceId: 'default' },
+  version: 1,
+});
+export const agentSettings = storage.defineItem<AgentSettings>('local:agent', { fallback: { extension: '', email: '', callerid: '', fields: {} }, version: 1 });
+export const enabledSites = storage.defineItem<EnabledSite[]>('local:sites', { fallback: [], version: 1 });
+/** ISO country used to read national numbers; the browser's locale until the agent picks one. */
+export const defaultCountry = storage.defineItem<string>('local:defaultCountry', { fallback: '', version: 1 });
+/** The callback URLs the relay generated for this extension's instance. */
+export const callbackUrls = storage.defineItem<CallbackUrls>('local:callbacks', { fallback: {}, version: 1 });
+/** The last WebSocket event seq handled, so a reconnect resumes exactly after it; null before the first connection. */
+export const lastSeq = storage.defineItem<number | null>('local:lastSeq', { fallback: null, version: 1 });
+
+/** The browser's country (`en-IN` -> `IN`), else US. */
+export function localeCountry(locale: string = navigator.language): string {
+  const region = /[-_]([A-Za-z]{2})\b/.exec(locale)?.[1];
+  return region ? region.toUpperCase() : 'US';
+}
+
+export async function resolvedDefaultCountry(): Promise<string> {
+  return (await defaultCountry.getValue()) || localeCountry();
+}
+
+export interface ConnectionStatus {
+  state: 'not-configured' | 'connecting' | 'connected' | 'offline' | 'unauthorized';
+  detail?: string;
+  since: number;
+}
+
+/** Written by the background, watched by the options page and the toolbar popup. */
+export const connectionStatus = storage.defineItem<ConnectionStatus>('local:connection', { fallback: { state: 'not-configured', since: 0 }, version: 1 });

@@ -1,0 +1,8 @@
+import { defineProject } from 'vitest/config';
+import { WxtVitest } from 'wxt/testing/vitest-plugin';
+
+// Unit tests of the extension run against WXT's fake browser (wxt/testing), not hand mocks.
+export default defineProject({
+  plugins: [WxtVitest()],
+  test: { name: 'extension', include: ['**/*.test.ts', '**/*.test.tsx'], exclude: ['**/node_modules/**', '**/.output*/**'] },
+});

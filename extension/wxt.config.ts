@@ -1,0 +1,22 @@
+import { defineConfig } from 'wxt';
+
+// Hosts the end-to-end build may reach without a permission prompt (a prompt cannot be
+// clicked in headless Chromium). Real users grant every host at the moment they enable it.
+const testHosts = process.env.PC_TEST_HOSTS === '1' ? ['http://127.0.0.1/*', 'http://localhost/*'] : [];
+
+export default defineConfig({
+  srcDir: '.',
+  entrypointsDir: 'entrypoints',
+  outDir: process.env.PC_OUT_DIR ?? '.output',
+  manifest: ({ browser }) => ({
+    name: 'Phone Connector',
+    description: 'Click to call from any CRM and see incoming calls in the page, through your telephony provider.',
+    permissions: ['storage', 'scripting', 'notifications', 'contextMenus', 'alarms', 'tabs'],
+    host_permissions: testHosts,
+    optional_host_permissions: ['*://*/*'],
+    ...(browser === 'firefox' ? { browser_specific_settings: { gecko: { id: 'phone-connector@example.com' } } } : {}),
+  }),
+  vite: () => ({
+    esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
+  }),
+});

@@ -1,0 +1,68 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Worker } from 'playwright-core';
+
+const root = join(import.meta.dirname, '..', '..', '..');
+export const E2E_BUILD_DIR = join(root, 'extension', '.output-e2e', 'chrome-mv3');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Builds the extension as users get it, plus host permissions for 127.0.0.1 (a permission
+ * prompt cannot be clicked in headless Chromium). Built once per test run.
+ */
+export function buildExtensionForTests(): string {
+  execFileSync(process.execPath, [join(root, 'node_modules', 'wxt', 'bin', 'wxt.mjs'), 'build'], {
+    cwd: join(root, 'extension'),
+    env: { ...process.env, PC_TEST_HOSTS: '1', PC_OUT_DIR: '.output-e2e' },
+    stdio: 'pipe',
+  });
+  if (!existsSync(join(E2E_BUILD_DIR, 'manifest.json'))) throw new Error(`extension build produced no manifest in ${E2E_BUILD_DIR}`);
+  return E2E_BUILD_DIR;
+}
+
+export interface ExtensionBrowser {
+  context: BrowserContext;
+  worker: Worker;
+  extensionId: string;
+  /** Writes extension settings (storage.local), as the options page would. */
+  setStorage(values: Record<string, unknown>): Promise<void>;
+  getStorage(keys: string[]): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/** Debian's Chromium with the built extension loaded, headless, in a fresh profile. */
+export async function launchWithExtension(extensionDir = E2E_BUILD_DIR): Promise<ExtensionBrowser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  const profile = mkdtempSync(join(tmpdir(), 'pc-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: false,
+    viewport: { width: 1280, height: 900 },
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
+    ],
+  });
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
+  const extensionId = new URL(worker.url()).host;
+  return {
+    context,
+    worker,
+    extensionId,
+    setStorage: (values) => worker.evaluate((v) => chrome.storage.local.set(v), values),
+    getStorage: (keys) => worker.evaluate((k) => chrome.storage.local.get(k), keys),
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
