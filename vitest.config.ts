@@ -8,7 +8,19 @@ export default defineConfig({
       { test: { name: 'shared', root: './shared', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'] } },
       { test: { name: 'relay-server', root: './relay-server', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'], passWithNoTests: true } },
       './extension/vitest.config.ts',
-      { test: { name: 'tests', root: './tests', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'], passWithNoTests: true } },
+      { test: { name: 'tests', root: './tests', include: ['**/*.test.ts'], exclude: ['**/node_modules/**', 'e2e/**'], testTimeout: 30_000, hookTimeout: 60_000 } },
+      {
+        // Real Chromium with the built extension: one browser at a time on these 2-core machines.
+        test: {
+          name: 'e2e',
+          root: './tests',
+          include: ['e2e/**/*.test.ts'],
+          globalSetup: ['./e2e/harness/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

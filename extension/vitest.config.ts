@@ -3,6 +3,7 @@ import { WxtVitest } from 'wxt/testing/vitest-plugin';
 
 // Unit tests of the extension run against WXT's fake browser (wxt/testing), not hand mocks.
 export default defineProject({
-  plugins: [WxtVitest()],
+  root: import.meta.dirname,
+  plugins: [WxtVitest({ root: import.meta.dirname })],
   test: { name: 'extension', include: ['**/*.test.ts', '**/*.test.tsx'], exclude: ['**/node_modules/**', '**/.output*/**'] },
 });

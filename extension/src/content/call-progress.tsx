@@ -1,3 +1,4 @@
+import { toNational } from '@phone-connector/shared';
 import type { CallProgressState } from '../messages.ts';
 import { CallProgressCard } from './ui/CallProgressCard.tsx';
 import { mountCard } from './ui/mount.ts';
@@ -11,10 +12,13 @@ const CLOSE_AFTER_ERROR_MS = 20000;
 export class CallProgressCards {
   private readonly cards = new Map<string, { update(node: preact.ComponentChild): void; remove(): void; timer?: ReturnType<typeof setTimeout> }>();
 
-  constructor(private readonly doc: Document) {}
+  constructor(
+    private readonly doc: Document,
+    private readonly country: () => string,
+  ) {}
 
   update(key: string, to: string, state: CallProgressState, detail?: string, durationSeconds?: number): void {
-    const node = <CallProgressCard to={to} state={state} detail={detail} durationSeconds={durationSeconds} onDismiss={() => this.close(key)} />;
+    const node = <CallProgressCard to={toNational(to, this.country())} state={state} detail={detail} durationSeconds={durationSeconds} onDismiss={() => this.close(key)} />;
     let card = this.cards.get(key);
     if (card) card.update(node);
     else {

@@ -17,7 +17,7 @@ export async function startContentScript(ctx: ContentScriptContext): Promise<voi
 
   let country = await resolvedDefaultCountry();
   const isTop = window === window.top;
-  const progress = new CallProgressCards(document);
+  const progress = new CallProgressCards(document, () => country);
   const placeCall = (to: string) => {
     void (browser.runtime.sendMessage({ type: 'place-call', to }) as Promise<PlaceCallResponse>).catch(() => undefined);
   };

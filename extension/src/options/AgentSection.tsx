@@ -55,12 +55,12 @@ export function AgentSection() {
       <h2 id="agent-heading">Agent</h2>
       <form onSubmit={save} noValidate>
         <label for="agent-extension" class="required">Your phone number or extension</label>
-        <input id="agent-extension" type="tel" value={draft.extension} onInput={(e) => setDraft({ ...draft, extension: (e.target as HTMLInputElement).value })} />
+        <input id="agent-extension" type="tel" value={draft.extension} onInput={(e) => setDraft((d) => d && { ...d, extension: (e.target as HTMLInputElement).value })} />
         <p class="hint">Your phone rings first on every call you place; incoming calls to this number pop up for you.</p>
         <label for="agent-email">E-mail</label>
-        <input id="agent-email" type="email" value={draft.email} onInput={(e) => setDraft({ ...draft, email: (e.target as HTMLInputElement).value })} />
+        <input id="agent-email" type="email" value={draft.email} onInput={(e) => setDraft((d) => d && { ...d, email: (e.target as HTMLInputElement).value })} />
         <label for="agent-callerid">Caller ID</label>
-        <input id="agent-callerid" type="tel" value={draft.callerid} onInput={(e) => setDraft({ ...draft, callerid: (e.target as HTMLInputElement).value })} />
+        <input id="agent-callerid" type="tel" value={draft.callerid} onInput={(e) => setDraft((d) => d && { ...d, callerid: (e.target as HTMLInputElement).value })} />
         <p class="hint">Used when the connector has no caller ID of its own.</p>
         <label for="agent-fields">Other profile fields</label>
         <textarea id="agent-fields" style="min-height: 60px" placeholder="phone_home=Inbound_918041234567" value={extraText} onInput={(e) => setExtraText((e.target as HTMLTextAreaElement).value)} />

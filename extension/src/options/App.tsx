@@ -9,9 +9,9 @@ export function App() {
     <main style="max-width: 760px; margin: 24px auto; padding: 0 16px">
       <h1>Phone Connector</h1>
       <p class="hint">Click to call from your CRM, and see incoming calls in it. Settings stay on this computer.</p>
+      <RelaySection />
       <AgentSection />
       <ProviderSection />
-      <RelaySection />
       <SitesSection />
       <DryRunSection />
     </main>

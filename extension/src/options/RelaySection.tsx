@@ -44,9 +44,9 @@ export function RelaySection() {
       </p>
       <form onSubmit={save} noValidate>
         <label for="relay-url" class="required">Relay URL</label>
-        <input id="relay-url" type="url" placeholder="https://relay.example.com" value={draft.url} onInput={(e) => setDraft({ ...draft, url: (e.target as HTMLInputElement).value })} />
+        <input id="relay-url" type="url" placeholder="https://relay.example.com" value={draft.url} onInput={(e) => setDraft((d) => d && { ...d, url: (e.target as HTMLInputElement).value })} />
         <label for="relay-token" class="required">Your token</label>
-        <input id="relay-token" type="password" autocomplete="off" value={draft.token} onInput={(e) => setDraft({ ...draft, token: (e.target as HTMLInputElement).value })} />
+        <input id="relay-token" type="password" autocomplete="off" value={draft.token} onInput={(e) => setDraft((d) => d && { ...d, token: (e.target as HTMLInputElement).value })} />
         <p>
           <button class="primary" type="submit">Save and connect</button>
         </p>

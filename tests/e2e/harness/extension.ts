@@ -13,11 +13,16 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  * prompt cannot be clicked in headless Chromium). Built once per test run.
  */
 export function buildExtensionForTests(): string {
-  execFileSync(process.execPath, [join(root, 'node_modules', 'wxt', 'bin', 'wxt.mjs'), 'build'], {
-    cwd: join(root, 'extension'),
-    env: { ...process.env, PC_TEST_HOSTS: '1', PC_OUT_DIR: '.output-e2e' },
-    stdio: 'pipe',
-  });
+  try {
+    execFileSync(process.execPath, [join(root, 'extension', 'node_modules', 'wxt', 'bin', 'wxt.mjs'), 'build'], {
+      cwd: join(root, 'extension'),
+      env: { ...process.env, PC_TEST_HOSTS: '1', PC_OUT_DIR: '.output-e2e' },
+      stdio: 'pipe',
+    });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`wxt build failed:\n${stdout?.toString() ?? ''}${stderr?.toString() ?? ''}`);
+  }
   if (!existsSync(join(E2E_BUILD_DIR, 'manifest.json'))) throw new Error(`extension build produced no manifest in ${E2E_BUILD_DIR}`);
   return E2E_BUILD_DIR;
 }

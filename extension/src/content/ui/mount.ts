@@ -12,6 +12,8 @@ export function mountCard(doc: Document, attributes: Record<string, string>, con
   if (!stack) {
     stack = doc.createElement('div');
     stack.id = STACK_ID;
+    // Marks our own UI: the scanner never puts call buttons inside it.
+    stack.setAttribute('data-pc-ui', '');
     stack.setAttribute('style', 'all: initial; position: fixed; right: 16px; bottom: 16px; z-index: 2147483646; display: flex; flex-direction: column; gap: 8px;');
     doc.documentElement.appendChild(stack);
   }

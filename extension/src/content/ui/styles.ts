@@ -1,9 +1,7 @@
 /** Styles of our in-page UI; they live inside our shadow root, so the CRM's CSS cannot reach them. */
 export const PANEL_CSS = `
 :host { all: initial; }
-.pc-stack { position: fixed; right: 16px; bottom: 16px; z-index: 2147483646; display: flex; flex-direction: column; gap: 8px;
-  font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111827; }
-.pc-card { width: 300px; background: #fff; border: 1px solid #d1d5db; border-radius: 10px; box-shadow: 0 8px 24px rgba(0,0,0,.18); padding: 12px 14px; }
+.pc-card { font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111827; text-align: left; width: 300px; background: #fff; border: 1px solid #d1d5db; border-radius: 10px; box-shadow: 0 8px 24px rgba(0,0,0,.18); padding: 12px 14px; }
 .pc-row { display: flex; align-items: center; justify-content: space-between; gap: 8px; }
 .pc-title { font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: #4b5563; }
 .pc-number { font-size: 18px; font-weight: 600; margin: 4px 0 0; }

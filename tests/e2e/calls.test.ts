@@ -1,0 +1,124 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_NUMBER, startWorld, TWILIO_NUMBER, waitFor, type World } from './harness/world.ts';
+
+const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+
+let world: World;
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  world = await startWorld();
+});
+afterAll(async () => world?.close());
+
+/** Records every status text a card showed, so a test sees the whole sequence, not only the end. */
+const recordStatuses = `(() => {
+  window.__pcStatuses = [];
+  const seen = new WeakSet();
+  const watch = () => {
+    for (const host of document.querySelectorAll('[data-pc-progress],[data-pc-popup]')) {
+      if (seen.has(host) || !host.shadowRoot) continue;
+      seen.add(host);
+      const push = () => { const s = host.shadowRoot.querySelector('[data-pc-field="status"]'); if (s && window.__pcStatuses.at(-1) !== s.textContent) window.__pcStatuses.push(s.textContent); };
+      push();
+      new MutationObserver(push).observe(host.shadowRoot, { subtree: true, childList: true, characterData: true });
+    }
+  };
+  new MutationObserver(watch).observe(document.documentElement, { subtree: true, childList: true });
+})()`;
+
+describe('click to call, end to end', () => {
+  it('a click on a number rings the agent, bridges to the customer and shows live statuses', async () => {
+    const page = await world.open('contact.html');
+    const button = page.locator('button[data-pc-call="+14155550100"]');
+    await button.waitFor({ timeout: 10_000 });
+    await page.evaluate(recordStatuses);
+    await button.click();
+
+    await waitFor(() => world.twilio.calls.size === 1, 10_000, 'the create-call request at the simulator');
+    const call = [...world.twilio.calls.values()][0]!;
+    expect(call.direction).toBe('outbound-api');
+    expect(call.to).toBe(AGENT_NUMBER);
+    expect(call.from).toBe(TWILIO_NUMBER);
+    await call.done;
+    expect(call.dialed).toEqual(['+14155550100']);
+
+    const card = page.locator('[data-pc-progress]');
+    await expect.poll(() => card.locator('[data-pc-field="status"]').textContent(), { timeout: 10_000 }).toBe('Ended');
+    const statuses = (await page.evaluate(() => (window as unknown as { __pcStatuses: string[] }).__pcStatuses)) as string[];
+    expect(statuses[0]).toBe('Calling…');
+    expect(statuses).toContain('In progress');
+    expect(statuses.at(-1)).toBe('Ended');
+    expect(await page.evaluate(() => (window as unknown as { rowClicks?: number }).rowClicks ?? 0)).toBe(0);
+    await page.screenshot({ path: join(SCREENSHOTS, 'click-to-call.png') });
+    await page.close();
+  });
+
+  it('a synthetic click from a page script places no call', async () => {
+    const before = world.twilio.calls.size;
+    const page = await world.open('contact.html');
+    await page.locator('button[data-pc-call]').first().waitFor();
+    await page.evaluate(() => {
+      const button = document.querySelector<HTMLButtonElement>('button[data-pc-call]')!;
+      button.click();
+      button.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    });
+    await page.waitForTimeout(1000);
+    expect(world.twilio.calls.size).toBe(before);
+    expect(await page.locator('[data-pc-progress]').count()).toBe(0);
+    await page.close();
+  });
+
+  it('shows the reason when the agent has no number', async () => {
+    await world.browser.setStorage({ agent: { extension: '', email: '', callerid: '', fields: {} } });
+    const page = await world.open('contact.html');
+    await page.locator('button[data-pc-call]').first().click();
+    await expect
+      .poll(() => page.locator('[data-pc-progress] >> [data-pc-field="detail"]').textContent(), { timeout: 10_000 })
+      .toBe('@extension is empty: set your phone number in Options > Agent');
+    await world.browser.setStorage({ agent: { extension: AGENT_NUMBER, email: 'ada@example.com', callerid: '', fields: {} } });
+    await page.close();
+  });
+});
+
+describe('incoming calls, end to end', () => {
+  it('pops up in the page within a second, updates live, and closes after the call ends', async () => {
+    const page = await world.open('contact.html');
+    await page.locator('button[data-pc-call]').first().waitFor();
+    await page.evaluate(recordStatuses);
+    const instance = (await (await fetch(`${world.relay.url}/api/v1/instances`, { headers: { Authorization: `Bearer ${world.agent.token}` } })).json()) as Array<{ callbacks: { incoming: string; status: string } }>;
+    const started = Date.now();
+    const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: '+14155550199', to: AGENT_NUMBER, statusCallback: instance[0]!.callbacks.status });
+    const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
+    await popup.waitFor({ timeout: 5_000 });
+    expect(Date.now() - started).toBeLessThan(1000 + 500);
+    expect(await popup.locator('[data-pc-field="number"]').textContent()).toBe('(415) 555-0199');
+    expect(await popup.locator('[data-pc-field="e164"]').textContent()).toBe('+14155550199');
+    expect(await popup.locator('a', { hasText: 'Open in CRM' }).getAttribute('href')).toBe(`${world.site.url}/search?q=%2B14155550199`);
+    await page.screenshot({ path: join(SCREENSHOTS, 'incoming-popup.png') });
+    await call.done;
+    expect(call.dialed).toEqual([AGENT_NUMBER]);
+    await expect.poll(() => popup.count(), { timeout: 10_000 }).toBe(0);
+    const statuses = (await page.evaluate(() => (window as unknown as { __pcStatuses: string[] }).__pcStatuses)) as string[];
+    expect(statuses.at(-1)).toBe('Ended');
+    expect(await page.locator('[data-pc-popup]').count()).toBe(0);
+    await page.close();
+  });
+
+  it('saves notes typed in the popup to the call record', async () => {
+    const page = await world.open('contact.html');
+    await page.locator('button[data-pc-call]').first().waitFor();
+    const instance = (await (await fetch(`${world.relay.url}/api/v1/instances`, { headers: { Authorization: `Bearer ${world.agent.token}` } })).json()) as Array<{ callbacks: { incoming: string } }>;
+    // No status callback: the call stays open so the agent can type.
+    const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: '+14155550142', to: AGENT_NUMBER });
+    const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
+    await popup.waitFor({ timeout: 5_000 });
+    await popup.locator('textarea').fill('Wants a callback on Friday <b>not bold</b>');
+    await popup.locator('button', { hasText: 'Save notes' }).click();
+    await popup.locator('.pc-saved').waitFor();
+    const calls = (await (await fetch(`${world.relay.url}/api/v1/calls?number=%2B14155550142`, { headers: { Authorization: `Bearer ${world.agent.token}` } })).json()) as { calls: Array<{ notes: string }> };
+    expect(calls.calls[0]?.notes).toBe('Wants a callback on Friday <b>not bold</b>');
+    await page.close();
+  });
+});

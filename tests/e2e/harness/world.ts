@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { TwilioSimulator } from '../../simulators/twilio.ts';
+import { addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../../relay/harness.ts';
+import { type ExtensionBrowser, launchWithExtension } from './extension.ts';
+import { serveDirectory } from './static-server.ts';
+
+export const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
+export const AUTH_TOKEN = 'e2e-auth-token-0123456789';
+export const TWILIO_NUMBER = '+15005550006';
+export const AGENT_NUMBER = '+14155550111';
+
+/**
+ * Everything real, started by the project's own code: a relay process on SQLite, the Twilio
+ * simulator over HTTP, a static CRM-like site, and Chromium with the built extension set up
+ * as an agent would set it up (relay, provider, profile, enabled site).
+ */
+export interface World {
+  relay: RelayProcess;
+  agent: TestAgent;
+  twilio: TwilioSimulator;
+  site: { url: string };
+  browser: ExtensionBrowser;
+  close(): Promise<void>;
+  /** Opens a page of the test site and waits until the content script has scanned it. */
+  open(path: string): Promise<Page>;
+}
+
+/** The bundled Twilio connector, pointed at the simulator instead of api.twilio.com. */
+export function twilioConnectorFor(simulatorUrl: string): string {
+  return readFileSync(join(REPO_ROOT, 'connectors', 'twilio.xml'), 'utf8').replaceAll('https://api.twilio.com', simulatorUrl);
+}
+
+export async function startWorld(options: { siteDir?: string } = {}): Promise<World> {
+  const dir = tempDir('pc-e2e-');
+  const db = join(dir.path, 'relay.db');
+  const agent = await addAgent(db, { name: 'Ada', number: AGENT_NUMBER, email: 'ada@example.com' });
+  const relay = await startRelayProcess({ db });
+  const twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN });
+  const site = await serveDirectory(options.siteDir ?? join(import.meta.dirname, '..', 'fixtures'));
+  const xml = twilioConnectorFor(twilio.baseUrl);
+  const config = { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER };
+  const instance = await api(relay, agent.token, 'PUT', '/instances/default', { xml, config });
+  if (instance.status !== 200) throw new Error(`instance registration failed: ${JSON.stringify(instance.body)}`);
+  const browser = await launchWithExtension();
+  await browser.setStorage({
+    provider: { customXml: xml, config, instanceId: 'default' },
+    callbacks: (instance.body as { callbacks: Record<string, string> }).callbacks,
+    agent: { extension: AGENT_NUMBER, email: 'ada@example.com', callerid: '', fields: {} },
+    defaultCountry: 'US',
+    sites: [{ pattern: 'http://127.0.0.1/*', searchUrl: '/search?q={query}' }],
+    relay: { url: relay.url, token: agent.token },
+  });
+  await waitFor(async () => ((await browser.getStorage(['connection'])).connection as { state?: string } | undefined)?.state === 'connected', 15_000, 'the extension to connect to the relay');
+  return {
+    relay,
+    agent,
+    twilio,
+    site,
+    browser,
+    open: async (path) => {
+      const page = await browser.context.newPage();
+      await page.goto(`${site.url}/${path.replace(/^\//, '')}`);
+      return page;
+    },
+    close: async () => {
+      await browser.close();
+      await twilio.close();
+      await site.close();
+      await relay.stop();
+      dir.remove();
+    },
+  };
+}
+
+export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

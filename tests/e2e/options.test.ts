@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ExtensionBrowser, launchWithExtension } from './harness/extension.ts';
+import { twilioConnectorFor } from './harness/world.ts';
+
+const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+
+let browser: ExtensionBrowser;
+let page: Page;
+beforeAll(async () => {
+  browser = await launchWithExtension();
+  page = await browser.context.newPage();
+  await page.goto(`chrome-extension://${browser.extensionId}/options.html`);
+  await page.getByRole('heading', { name: 'Provider' }).waitFor();
+});
+afterAll(async () => browser?.close());
+
+describe('options page', () => {
+  it('generates the config form from the connector and enforces mandatory fields', async () => {
+    await page.getByLabel('Connector', { exact: true }).selectOption('twilio');
+    await expect.poll(() => page.getByTestId('connector-ok').textContent()).toBe('Twilio: valid connector.');
+    for (const label of ['Account SID', 'Auth token', 'Twilio number (caller ID)']) await expect(page.getByLabel(label, { exact: true }).count()).resolves.toBe(1);
+    expect(await page.getByLabel('Auth token', { exact: true }).getAttribute('type')).toBe('password');
+    expect(await page.getByLabel('Answer callback URL', { exact: true }).getAttribute('readonly')).not.toBeNull();
+
+    await page.getByLabel('Account SID', { exact: true }).fill('AC123');
+    await page.getByRole('button', { name: 'Save provider' }).click();
+    await expect.poll(() => page.getByTestId('provider-message').textContent()).toBe('Fill in: Auth token, Twilio number (caller ID).');
+    expect(await page.getByLabel('Auth token', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    const stored = (await browser.getStorage(['provider'])).provider as { config?: Record<string, string> } | undefined;
+    expect(stored?.config?.authid).toBeUndefined();
+
+    await page.getByLabel('Auth token', { exact: true }).fill('secret-token');
+    await page.getByLabel('Twilio number (caller ID)', { exact: true }).fill('+15005550006');
+    // Saving asks for access to the provider's API host; headless Chromium cannot answer that
+    // prompt for api.twilio.com, so the same connector is saved pointed at a granted test host.
+    await page.getByLabel('Connector', { exact: true }).selectOption('__custom__');
+    await page.getByLabel('Connector XML').fill(twilioConnectorFor('http://127.0.0.1:9'));
+    await page.getByRole('button', { name: 'Save provider' }).click();
+    await expect.poll(() => page.getByTestId('provider-message').textContent()).toBe('Saved. Set up the relay below to get your callback URLs.');
+    const saved = (await browser.getStorage(['provider'])).provider as { customXml: string; config: Record<string, string> };
+    expect(saved.config).toEqual({ authid: 'AC123', authtoken: 'secret-token', callerid: '+15005550006' });
+    expect(saved.customXml).toContain('http://127.0.0.1:9/2010-04-01/Accounts/');
+    await page.screenshot({ path: join(SCREENSHOTS, 'options.png'), fullPage: true });
+  });
+
+  it('validates custom XML live and shows line:col for each problem', async () => {
+    await page.getByLabel('Connector', { exact: true }).selectOption('__custom__');
+    await page.getByLabel('Connector XML').fill(
+      ['<connector for="PhoneCalls">', '  <config><fields><field name="token" type="pasword"/></fields></config>', '  <incoming_call><response><call_id use="CallSid"/></response></incoming_call>', '</connector>'].join('\n'),
+    );
+    const diagnostics = page.getByTestId('connector-diagnostics');
+    await expect.poll(() => diagnostics.textContent()).toContain('2:39 error: type must be one of: text, password, url (got "pasword")');
+    await page.getByLabel('Connector XML').fill('<connector for="PhoneCalls">\n  <incoming_call>\n    <response><call_id use="CallSid"><call_id>\n  </incoming_call>\n</connector>');
+    await expect.poll(() => diagnostics.textContent()).toContain('3:38 error: <call_id> looks like a closing tag without its slash');
+    await page.screenshot({ path: join(SCREENSHOTS, 'options-custom-xml.png') });
+  });
+});
