@@ -1,0 +1,89 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AuthEnv } from '../auth/index.ts';
+import { generateCallbackSecret, randomId } from '../auth/token.ts';
+import type { RelayDeps } from '../deps.ts';
+import { callbackUrls, diagnosticJson, maskedConfig, registerInstance, type DiagnosticJson } from '../instances/register.ts';
+import type { Instance } from '../store/index.ts';
+import { readJson } from './body.ts';
+
+export const INSTANCE_ID = /^[a-z0-9_-]{1,64}$/;
+const MAX_XML_CHARS = 256 * 1024;
+
+const instanceBody = z.object({
+  connector: z.string().max(128).optional(),
+  xml: z.string().max(MAX_XML_CHARS).optional(),
+  config: z.record(z.string().max(128), z.string().max(4096)).default({}),
+});
+
+/** `/instances`: the agent's connector instances and their callback URLs. */
+export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+
+  const instanceJson = (instance: Instance, warnings?: DiagnosticJson[]) => {
+    const plan = deps.plans.planFor(instance);
+    return {
+      id: instance.localId,
+      connector: instance.connector,
+      name: plan?.name ?? instance.connector,
+      config: maskedConfig(plan, instance.config),
+      callbacks: callbackUrls(deps.publicUrl(), instance),
+      warnings: warnings ?? (plan ? plan.warnings.map(diagnosticJson) : [unavailable(instance)]),
+    };
+  };
+
+  app.get('/', (c) => c.json(deps.store.instancesOf(c.get('agent').id).map((i) => instanceJson(i))));
+
+  app.get('/:id', (c) => {
+    const instance = deps.store.instanceOf(c.get('agent').id, c.req.param('id'));
+    return instance ? c.json(instanceJson(instance)) : c.json({ error: 'no such instance' }, 404);
+  });
+
+  app.put('/:id', async (c) => {
+    const localId = c.req.param('id');
+    if (!INSTANCE_ID.test(localId)) return c.json({ error: 'instance ids are 1 to 64 characters among a-z, 0-9, _ and -' }, 400);
+    const parsed = await readJson(c, instanceBody);
+    if (!parsed.ok) return parsed.response;
+    const agent = c.get('agent');
+    const previous = deps.store.instanceOf(agent.id, localId);
+    // A new instance gets its uid and secret now, since its callback URLs go into its config.
+    const keys = previous ?? { uid: randomId('in_'), secret: generateCallbackSecret() };
+    const registration = registerInstance(parsed.value, {
+      localId,
+      bundled: deps.plans.bundled,
+      callbacks: callbackUrls(deps.publicUrl(), keys),
+      previous,
+    });
+    if (!registration.ok) return c.json({ error: registration.error, diagnostics: registration.diagnostics }, 422);
+    const instance = deps.store.putInstance(
+      { agentId: agent.id, localId, connector: registration.connector, xml: registration.xml, config: registration.config, at: deps.now().toISOString() },
+      keys,
+    );
+    deps.plans.forget(instance.uid);
+    deps.log.info('instance saved', { agent: agent.id, instance: instance.uid, connector: instance.connector, created: !previous });
+    return c.json(instanceJson(instance, registration.warnings));
+  });
+
+  app.delete('/:id', (c) => {
+    const agent = c.get('agent');
+    const instance = deps.store.instanceOf(agent.id, c.req.param('id'));
+    if (!instance || !deps.store.deleteInstance(agent.id, instance.localId)) return c.json({ error: 'no such instance' }, 404);
+    deps.plans.forget(instance.uid);
+    deps.log.info('instance deleted', { agent: agent.id, instance: instance.uid });
+    return c.body(null, 204);
+  });
+
+  return app;
+}
+
+function unavailable(instance: Instance): DiagnosticJson {
+  return {
+    line: null,
+    col: null,
+    path: 'connector',
+    message: `the connector "${instance.connector}" cannot be loaded any more; its webhooks fail`,
+    hint: 'register the instance again with a connector this relay has',
+    severity: 'error',
+    code: 'connector-unavailable',
+  };
+}

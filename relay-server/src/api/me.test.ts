@@ -1,0 +1,62 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { testRelay } from '../testing.ts';
+
+let relay: ReturnType<typeof testRelay>;
+let ada: ReturnType<typeof relay.addAgent>;
+
+beforeEach(() => {
+  relay = testRelay();
+  ada = relay.addAgent('Ada', '+14155550111', { email: 'ada@example.com', admin: true });
+});
+
+describe('/me', () => {
+  it('shows the agent', async () => {
+    const response = await relay.call(ada.token, 'GET', '/me');
+    expect(await response.json()).toEqual({ id: ada.id, name: 'Ada', number: '+14155550111', email: 'ada@example.com', profile: {}, admin: true });
+  });
+
+  it('updates number, email and profile fields', async () => {
+    const response = await relay.call(ada.token, 'PATCH', '/me', { number: '(415) 555-0199', email: 'ada@calls.example', profile: { country: 'US', callerid: '+15005550006' } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ number: '+14155550199', email: 'ada@calls.example', profile: { country: 'US', callerid: '+15005550006' } });
+    const again = await relay.call(ada.token, 'PATCH', '/me', { email: null, profile: { callerid: null, phone_home: '+14155550000' } });
+    expect(await again.json()).toMatchObject({ number: '+14155550199', email: null, profile: { country: 'US', phone_home: '+14155550000' } });
+    expect((await (await relay.call(ada.token, 'GET', '/me')).json()).profile).toEqual({ country: 'US', phone_home: '+14155550000' });
+  });
+
+  it('reads a national number in the stored profile country', async () => {
+    await relay.call(ada.token, 'PATCH', '/me', { profile: { country: 'IN' } });
+    expect(await (await relay.call(ada.token, 'PATCH', '/me', { number: '098450 98450' })).json()).toMatchObject({ number: '+919845098450' });
+  });
+
+  it.each([
+    [{ number: 'not a number' }, 422, 'is not a phone number'],
+    [{ number: '5550100' }, 422, 'is not a phone number'],
+    [{ email: 'ada at example' }, 422, 'is not an e-mail address'],
+    [{ profile: { country: 'Narnia' } }, 422, 'not an ISO country code'],
+    [{ profile: { 'Bad Key': 'x' } }, 400, 'profile keys'],
+    [{ profile: { note: 'x'.repeat(1025) } }, 400, 'at profile.note'],
+    [{ profile: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v'])) }, 422, 'at most 64 fields'],
+    [{ number: 14155550100 }, 400, 'expected string'],
+    ['{"number": ', 400, 'must be JSON'],
+  ])('refuses %j with %i', async (body, status, message) => {
+    const response = await relay.call(ada.token, 'PATCH', '/me', body);
+    expect(response.status).toBe(status);
+    expect(((await response.json()) as { error: string }).error).toContain(message);
+    expect((await (await relay.call(ada.token, 'GET', '/me')).json()).number).toBe('+14155550111');
+  });
+});
+
+describe('CORS', () => {
+  it('lets any origin call with a bearer token (no cookies are used)', async () => {
+    const preflight = await relay.app.request('/api/v1/me', {
+      method: 'OPTIONS',
+      headers: { Origin: 'chrome-extension://abc', 'Access-Control-Request-Method': 'PATCH', 'Access-Control-Request-Headers': 'authorization, content-type' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('Access-Control-Allow-Origin')).toBe('*');
+    expect(preflight.headers.get('Access-Control-Allow-Headers')).toMatch(/Authorization/);
+    expect(preflight.headers.get('Access-Control-Allow-Methods')).toMatch(/PATCH/);
+    expect(preflight.headers.get('Access-Control-Allow-Credentials')).toBeNull();
+  });
+});

@@ -1,0 +1,58 @@
+import { isCountryCode, toE164 } from '@phone-connector/shared';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AuthEnv } from '../auth/index.ts';
+import type { RelayDeps } from '../deps.ts';
+import type { Agent } from '../store/index.ts';
+import { readJson } from './body.ts';
+
+const MAX_PROFILE_FIELDS = 64;
+
+const mePatch = z.object({
+  number: z.string().max(64).optional(),
+  email: z.string().max(254).nullable().optional(),
+  profile: z
+    .record(z.string().regex(/^[a-z0-9_]{1,64}$/, 'profile keys are [a-z0-9_]{1,64}'), z.string().max(1024).nullable())
+    .optional(),
+});
+
+export function meJson(agent: Agent) {
+  return { id: agent.id, name: agent.name, number: agent.number, email: agent.email, profile: agent.profile, admin: agent.admin };
+}
+
+/** `/me`: the agent's own profile. */
+export function meApp(deps: RelayDeps): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+
+  app.get('/', (c) => c.json(meJson(c.get('agent'))));
+
+  app.patch('/', async (c) => {
+    const parsed = await readJson(c, mePatch);
+    if (!parsed.ok) return parsed.response;
+    const agent = c.get('agent');
+    const patch = parsed.value;
+
+    let profile: Record<string, string> | undefined;
+    if (patch.profile) {
+      profile = { ...agent.profile };
+      for (const [key, value] of Object.entries(patch.profile)) {
+        if (value === null) delete profile[key];
+        else profile[key] = value;
+      }
+      if (Object.keys(profile).length > MAX_PROFILE_FIELDS) return c.json({ error: `a profile holds at most ${MAX_PROFILE_FIELDS} fields` }, 422);
+      if (profile.country !== undefined && !isCountryCode(profile.country)) return c.json({ error: `profile.country "${profile.country}" is not an ISO country code (US, IN, GB…)` }, 422);
+    }
+    let number: string | undefined;
+    if (patch.number !== undefined) {
+      number = toE164(patch.number, (profile ?? agent.profile).country);
+      if (!number) return c.json({ error: `"${patch.number}" is not a phone number: use the international form, +14155550100` }, 422);
+    }
+    if (patch.email && !/^[^\s@]+@[^\s@]+$/.test(patch.email)) return c.json({ error: `"${patch.email}" is not an e-mail address` }, 422);
+
+    const updated = deps.store.updateAgent(agent.id, { number, email: patch.email === '' ? null : patch.email, profile });
+    if (!updated) return c.json({ error: 'this agent no longer exists' }, 401);
+    return c.json(meJson(updated));
+  });
+
+  return app;
+}

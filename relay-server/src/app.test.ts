@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { createApp } from './app.ts';
+import { hookPathForLog, createLogger } from './log.ts';
+import { testRelay } from './testing.ts';
+
+describe('operations endpoints', () => {
+  it('reports health until shutdown starts', async () => {
+    const { deps } = testRelay();
+    const readiness = { ready: true };
+    const app = createApp(deps, readiness);
+    expect(await (await app.request('/healthz')).json()).toEqual({ status: 'ok' });
+    readiness.ready = false;
+    const response = await app.request('/healthz');
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ status: 'shutting-down' });
+  });
+
+  it('serves Prometheus text', async () => {
+    const relay = testRelay();
+    relay.deps.metrics.webhook('status', 'ok');
+    relay.deps.metrics.pushLatency.observe(0.003);
+    const response = await relay.app.request('/metrics');
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0.0.4/);
+    const text = await response.text();
+    expect(text).toContain('# TYPE relay_webhooks_total counter\nrelay_webhooks_total{event="status",outcome="ok"} 1\n');
+    expect(text).toContain('relay_push_latency_seconds_bucket{le="0.0025"} 0\nrelay_push_latency_seconds_bucket{le="0.005"} 1\n');
+    expect(text).toContain('relay_push_latency_seconds_count 1\n');
+    expect(text).toContain('relay_ws_connected_agents 0\n');
+  });
+
+  it('answers unknown paths with JSON 404', async () => {
+    const { app } = testRelay();
+    const response = await app.request('/nope');
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: 'not found' });
+  });
+});
+
+describe('logs', () => {
+  it('writes JSON lines at or above the level', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'warn', write: (l) => lines.push(l) });
+    log.info('hidden');
+    log.warn('shown', { error: new Error('boom'), n: 1 });
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn', msg: 'shown', error: 'boom', n: 1, time: expect.any(String) });
+  });
+
+  it('masks the secret of callback paths', () => {
+    expect(hookPathForLog('/hooks/in_abc/s3cr3t/answer')).toBe('/hooks/in_abc/***/answer');
+    expect(hookPathForLog('/api/v1/me')).toBe('/api/v1/me');
+  });
+});

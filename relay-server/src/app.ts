@@ -1,0 +1,26 @@
+import { Hono } from 'hono';
+import { apiApp } from './api/index.ts';
+import type { RelayDeps } from './deps.ts';
+import { hooksApp } from './hooks/index.ts';
+import { hookPathForLog } from './log.ts';
+
+/** Whether the relay takes traffic; turns false when shutdown starts. */
+export interface Readiness {
+  ready: boolean;
+}
+
+/** The relay's HTTP application: webhooks, agent API, health and metrics. */
+export function createApp(deps: RelayDeps, readiness: Readiness = { ready: true }): Hono {
+  const app = new Hono();
+  app.get('/healthz', (c) => (readiness.ready ? c.json({ status: 'ok' }) : c.json({ status: 'shutting-down' }, 503)));
+  app.get('/metrics', (c) => c.body(deps.metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }));
+  app.get('/ws', (c) => c.json({ error: 'this endpoint takes WebSocket upgrades only' }, 426));
+  app.route('/hooks', hooksApp(deps));
+  app.route('/api/v1', apiApp(deps));
+  app.notFound((c) => c.json({ error: 'not found' }, 404));
+  app.onError((error, c) => {
+    deps.log.error('request failed', { method: c.req.method, path: hookPathForLog(new URL(c.req.url).pathname), error });
+    return c.json({ error: 'internal error' }, 500);
+  });
+  return app;
+}

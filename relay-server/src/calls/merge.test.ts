@@ -1,0 +1,78 @@
+import { buildRecord } from '@phone-connector/shared';
+import { describe, expect, it } from 'vitest';
+import { type CallState, mergeCall, sameState, updateFromRecord, updateFromReport } from './merge.ts';
+
+const answered = mergeCall(undefined, { direction: 'outbound', status: 'in-progress', status_raw: 'in-progress', to_number: '+14155550100', from_number: '+15005550006' });
+
+describe('mergeCall', () => {
+  it('starts from an empty call', () => {
+    expect(mergeCall(undefined, {})).toEqual({
+      direction: null,
+      status: null,
+      status_raw: null,
+      from_number: null,
+      to_number: null,
+      user_number: null,
+      duration: null,
+      started_at: null,
+      ended_at: null,
+      recording_url: null,
+      extra: {},
+    });
+  });
+
+  it('never erases a field an earlier webhook set', () => {
+    const next = mergeCall(answered, { status: 'completed', status_raw: 'completed', duration: 42 });
+    expect(next).toMatchObject({ to_number: '+14155550100', from_number: '+15005550006', status: 'completed', duration: 42 });
+  });
+
+  it('moves the status forward only', () => {
+    const completed = mergeCall(answered, { status: 'completed', status_raw: 'completed' });
+    expect(mergeCall(completed, { status: 'ringing', status_raw: 'ringing' })).toMatchObject({ status: 'completed', status_raw: 'completed' });
+    expect(mergeCall(completed, { status: 'in-progress', status_raw: 'in-progress' })).toMatchObject({ status: 'completed' });
+    expect(mergeCall(answered, { status: 'queued', status_raw: 'initiated' })).toMatchObject({ status: 'in-progress', status_raw: 'in-progress' });
+  });
+
+  it('lets a final status replace another final status', () => {
+    const busy = mergeCall(answered, { status: 'busy', status_raw: 'busy' });
+    expect(mergeCall(busy, { status: 'completed', status_raw: 'completed' })).toMatchObject({ status: 'completed' });
+  });
+
+  it('records an unrecognised status word in status_raw only', () => {
+    expect(mergeCall(answered, { status_raw: 'warp-speed' })).toMatchObject({ status: 'in-progress', status_raw: 'warp-speed' });
+  });
+
+  it('keeps the first direction and merges extra fields key by key', () => {
+    const first = mergeCall(undefined, { direction: 'inbound', extra: { a: '1', b: '2' } });
+    expect(mergeCall(first, { direction: 'outbound', extra: { b: '3', c: '4' } })).toMatchObject({ direction: 'inbound', extra: { a: '1', b: '3', c: '4' } });
+  });
+});
+
+describe('sameState', () => {
+  it('compares every field, extra included', () => {
+    const copy: CallState = { ...answered, extra: { ...answered.extra } };
+    expect(sameState(answered, copy)).toBe(true);
+    expect(sameState(answered, { ...copy, duration: 1 })).toBe(false);
+    expect(sameState(answered, { ...copy, extra: { x: '1' } })).toBe(false);
+    expect(sameState({ ...copy, extra: { x: '1' } }, { ...copy, extra: { y: '1' } })).toBe(false);
+  });
+});
+
+describe('updates', () => {
+  it('takes a mapped record, known extras into extra', () => {
+    const record = buildRecord({ call_id: 'CA1', call_status: 'answered', duration: '00:01:05', starttime: '2026-11-24 10:00:00', recordingurl: 'https://r/1.mp3', gateway: 'gw', region: 'eu' });
+    expect(updateFromRecord(record)).toEqual({
+      status: 'in-progress',
+      status_raw: 'answered',
+      duration: 65,
+      started_at: '2026-11-24T10:00:00',
+      recording_url: 'https://r/1.mp3',
+      extra: { region: 'eu', gateway: 'gw' },
+    });
+  });
+
+  it('takes a report from the extension, numbers in E.164', () => {
+    expect(updateFromReport({ to_number: '(415) 555-0100', status: 'queued' }, 'US')).toEqual({ direction: 'outbound', to_number: '+14155550100', status: 'queued', status_raw: 'queued' });
+    expect(updateFromReport({ to_number: 'sip:alice@example.com', from_number: '+14155550111' })).toEqual({ direction: 'outbound', to_number: 'sip:alice@example.com', from_number: '+14155550111' });
+  });
+});

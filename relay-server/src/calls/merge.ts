@@ -1,0 +1,109 @@
+import { type CallRecord, type CallStatus, normaliseStatus, normalisePhone } from '@phone-connector/shared';
+
+/** The provider-facing fields of a call, as stored. Absent values are null. */
+export interface CallState {
+  direction: 'inbound' | 'outbound' | null;
+  status: CallStatus | null;
+  status_raw: string | null;
+  from_number: string | null;
+  to_number: string | null;
+  user_number: string | null;
+  duration: number | null;
+  started_at: string | null;
+  ended_at: string | null;
+  recording_url: string | null;
+  extra: Record<string, string>;
+}
+
+/** What one webhook or report says about a call; undefined means "says nothing". */
+export type CallUpdate = { [K in Exclude<keyof CallState, 'extra'>]?: NonNullable<CallState[K]> } & { extra?: Record<string, string> };
+
+const FINAL: ReadonlySet<CallStatus> = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
+const RANK: Record<CallStatus, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3, busy: 3, 'no-answer': 3, failed: 3, canceled: 3 };
+
+export function isFinal(status: CallStatus | null): boolean {
+  return status !== null && FINAL.has(status);
+}
+
+const EMPTY: CallState = {
+  direction: null,
+  status: null,
+  status_raw: null,
+  from_number: null,
+  to_number: null,
+  user_number: null,
+  duration: null,
+  started_at: null,
+  ended_at: null,
+  recording_url: null,
+  extra: {},
+};
+
+/**
+ * Folds an update into a call. Providers retry and reorder webhooks, so a later update never
+ * erases a field, and the status only moves forward (a late `ringing` after `completed` is
+ * dropped). An unrecognised status word updates `status_raw` alone.
+ */
+export function mergeCall(current: CallState | undefined, update: CallUpdate): CallState {
+  const base = current ?? EMPTY;
+  const next: CallState = { ...base, extra: { ...base.extra, ...update.extra } };
+  for (const field of ['from_number', 'to_number', 'user_number', 'duration', 'started_at', 'ended_at', 'recording_url'] as const) {
+    if (update[field] !== undefined) (next as Record<typeof field, unknown>)[field] = update[field];
+  }
+  next.direction = base.direction ?? update.direction ?? null;
+  if (update.status !== undefined) {
+    if (base.status === null || RANK[update.status] >= RANK[base.status]) {
+      next.status = update.status;
+      next.status_raw = update.status_raw ?? update.status;
+    }
+  } else if (update.status_raw !== undefined) {
+    next.status_raw = update.status_raw;
+  }
+  return next;
+}
+
+export function sameState(a: CallState, b: CallState): boolean {
+  for (const key of Object.keys(EMPTY) as Array<keyof CallState>) {
+    if (key === 'extra') continue;
+    if (a[key] !== b[key]) return false;
+  }
+  const aKeys = Object.keys(a.extra);
+  return aKeys.length === Object.keys(b.extra).length && aKeys.every((k) => a.extra[k] === b.extra[k]);
+}
+
+/** Record fields with a column of their own; the other mapped fields go to `extra`. */
+const OTHER_FIELDS = ['billrate', 'gateway', 'campaign_name', 'uui', 'error', 'success'] as const;
+
+/** The update a mapped webhook carries. */
+export function updateFromRecord(record: CallRecord): CallUpdate {
+  const extra: Record<string, string> = { ...record.extra };
+  for (const field of OTHER_FIELDS) if (record[field] !== undefined) extra[field] = record[field]!;
+  return withoutUndefined({
+    direction: record.direction,
+    status: record.call_status,
+    status_raw: record.call_status_raw,
+    from_number: record.from_number,
+    to_number: record.to_number,
+    user_number: record.user_number,
+    duration: record.duration,
+    started_at: record.starttime,
+    ended_at: record.endtime,
+    recording_url: record.recordingurl,
+    extra,
+  });
+}
+
+/** The update for a call the extension reports it placed. */
+export function updateFromReport(report: { to_number: string; from_number?: string; status?: string }, defaultCountry?: string): CallUpdate {
+  return withoutUndefined({
+    direction: 'outbound' as const,
+    to_number: normalisePhone(report.to_number, defaultCountry),
+    from_number: report.from_number === undefined ? undefined : normalisePhone(report.from_number, defaultCountry),
+    status: report.status === undefined ? undefined : normaliseStatus(report.status),
+    status_raw: report.status,
+  });
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,84 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runRelayCli } from './cli.ts';
+
+let dir: string;
+let db: string;
+let out: string[];
+let err: string[];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'relay-cli-'));
+  db = join(dir, 'relay.db');
+  out = [];
+  err = [];
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const run = (args: string[], env: Record<string, string> = {}) => runRelayCli(args, { out: (t) => out.push(t), err: (t) => err.push(t), env });
+
+describe('relay agent', () => {
+  it('adds an agent, prints its token once and stores only its hash', async () => {
+    expect(await run(['agent', 'add', '--db', db, '--name', 'Ada', '--number', '+1 415 555 0111', '--email', 'ada@example.com', '--admin'])).toBe(0);
+    const token = /^(pcr_\S+)$/m.exec(out.join('\n'))![1]!;
+    expect(out.join('\n')).toContain('shown only this once');
+    out = [];
+    expect(await run(['agent', 'list', '--db', db, '--json'])).toBe(0);
+    const [agent] = JSON.parse(out[0]!) as Array<Record<string, unknown>>;
+    expect(agent).toMatchObject({ name: 'Ada', number: '+14155550111', email: 'ada@example.com', admin: true });
+    expect(agent).not.toHaveProperty('token');
+    for (const file of [db, `${db}-wal`].filter(existsSync)) expect(readFileSync(file).includes(token)).toBe(false);
+  });
+
+  it('lists agents in a table, and says when there are none', async () => {
+    await run(['agent', 'list', '--db', db]);
+    expect(out).toEqual(['No agents yet: relay agent add --name NAME --number +14155550100']);
+    await run(['agent', 'add', '--db', db, '--name', 'Ada', '--number', '+14155550111', '--json']);
+    out = [];
+    await run(['agent', 'list', '--db', db]);
+    expect(out[0]).toMatch(/^ag_\S+\tAda\t\+14155550111\t-\tagent\t\d{4}-/);
+  });
+
+  it('removes an agent by id', async () => {
+    await run(['agent', 'add', '--db', db, '--name', 'Ada', '--number', '+14155550111', '--json']);
+    const { id } = JSON.parse(out[0]!) as { id: string };
+    expect(await run(['agent', 'remove', id, '--db', db])).toBe(0);
+    expect(await run(['agent', 'remove', id, '--db', db])).toBe(1);
+    expect(err).toEqual([`relay: no agent ${id}`]);
+  });
+
+  it.each([
+    [['agent', 'add', '--name', 'Ada'], '--number is required'],
+    [['agent', 'add', '--name', 'Ada', '--number', '555-0100'], 'is not a phone number'],
+    [['agent', 'add', '--number', '+14155550111'], '--name is required'],
+    [['agent', 'add', '--name', 'Ada', '--number', '+14155550111', '--email', 'nope'], 'is not an e-mail address'],
+    [['agent', 'add', '--name', 'Ada', '--number', '+14155550111', '--colour', 'red'], "Unknown option '--colour'"],
+    [['agent', 'remove'], 'give the id of one agent'],
+    [['agent', 'rename'], 'unknown command "agent rename"'],
+    [['start', '--port', '70000'], 'is not a TCP port'],
+    [['start', '--public-url', 'ftp://relay'], 'must be http:// or https://'],
+    [['agent', 'list', '--db', 'a.db', '--database-url', 'postgres://x'], 'either --db or --database-url'],
+  ])('exits 2 with a usage message for %j', async (args, message) => {
+    expect(await run(args.map((a) => (a === 'a.db' ? db : a)))).toBe(2);
+    expect(err.join('\n')).toContain(message);
+    expect(err.join('\n')).toContain('Usage:');
+  });
+
+  it('refuses PostgreSQL clearly instead of falling back to SQLite', async () => {
+    expect(await run(['agent', 'list', '--database-url', 'postgres://relay@db/relay'])).toBe(1);
+    expect(err).toEqual(['relay: PostgreSQL support is not built yet: use --db FILE (SQLite) for now']);
+    expect(await run(['agent', 'list'], { DATABASE_URL: 'postgres://relay@db/relay' })).toBe(1);
+    expect(await run(['start', '--port', '0'], { DATABASE_URL: 'postgres://relay@db/relay' })).toBe(1);
+    expect(err.at(-1)).toContain('PostgreSQL support is not built yet');
+  });
+});
+
+describe('relay help', () => {
+  it('prints the usage', async () => {
+    expect(await run(['help'])).toBe(0);
+    expect(out[0]).toContain('relay start');
+    expect(await run([])).toBe(2);
+  });
+});

@@ -1,0 +1,131 @@
+import { parseArgs } from 'node:util';
+import { toE164 } from '@phone-connector/shared';
+import { generateToken, hashToken, randomId } from './auth/token.ts';
+import { type StoreFlags, startConfig, storeLocation, UsageError } from './config.ts';
+import { createLogger } from './log.ts';
+import { startRelay } from './server.ts';
+import { type Agent, openStore } from './store/index.ts';
+
+const USAGE = `Usage:
+  relay start [--port N] [--host H] [--public-url URL] [--db FILE | --database-url URL]
+  relay agent add --name NAME --number E164 [--email E] [--admin] [--json] [--db FILE]
+  relay agent list [--json] [--db FILE]
+  relay agent remove AGENT_ID [--db FILE]
+
+Environment: PORT, HOST, PUBLIC_URL, DATABASE_URL, LOG_LEVEL. Default store: ./data/relay.db.
+See docs/relay.md.`;
+
+const STORE_OPTIONS = { db: { type: 'string' }, 'database-url': { type: 'string' } } as const;
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: Record<string, string | undefined>;
+}
+
+const processIo: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`), env: process.env };
+
+/** Runs a relay command; resolves to the exit code (`start` resolves once the relay is up). */
+export async function runRelayCli(argv: string[], io: Io = processIo): Promise<number> {
+  try {
+    const [command, sub, ...rest] = argv;
+    if (command === 'start') return await start([sub, ...rest].filter((a): a is string => a !== undefined), io);
+    if (command === 'agent' && sub === 'add') return agentAdd(rest, io);
+    if (command === 'agent' && sub === 'list') return agentList(rest, io);
+    if (command === 'agent' && sub === 'remove') return agentRemove(rest, io);
+    if (command === 'help' || command === '--help' || command === undefined) {
+      io.out(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    throw new UsageError(`unknown command "${argv.slice(0, 2).join(' ')}"`);
+  } catch (error) {
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+      io.err(`relay: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    io.err(`relay: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+async function start(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { ...STORE_OPTIONS, port: { type: 'string' }, host: { type: 'string' }, 'public-url': { type: 'string' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const config = startConfig(values, io.env);
+  const log = createLogger({ level: config.logLevel });
+  const relay = await startRelay({ ...config, log });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      log.warn('second signal: exiting now', { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    log.info('signal received', { signal });
+    void relay.close().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  return 0;
+}
+
+function agentAdd(args: string[], io: Io): number {
+  const { values } = parseArgs({
+    args,
+    options: { ...STORE_OPTIONS, name: { type: 'string' }, number: { type: 'string' }, email: { type: 'string' }, admin: { type: 'boolean' }, json: { type: 'boolean' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const name = values.name?.trim();
+  if (!name || name.length > 200) throw new UsageError('--name is required (at most 200 characters)');
+  if (!values.number) throw new UsageError('--number is required, in E.164 form: +14155550100');
+  const number = toE164(values.number);
+  if (!number) throw new UsageError(`--number "${values.number}" is not a phone number in E.164 form (+14155550100)`);
+  if (values.email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(values.email)) throw new UsageError(`--email "${values.email}" is not an e-mail address`);
+  const token = generateToken();
+  const agent = withStore(values, io, (store) =>
+    store.addAgent({ id: randomId('ag_'), name, number, email: values.email ?? null, admin: values.admin ?? false, tokenHash: hashToken(token), createdAt: new Date().toISOString() }),
+  );
+  if (values.json) io.out(JSON.stringify({ ...agentJson(agent), token }));
+  else io.out(`Added agent ${agent.id} (${agent.name}, ${agent.number}).\nToken, shown only this once; paste it into the extension's options (Relay):\n${token}`);
+  return 0;
+}
+
+function agentList(args: string[], io: Io): number {
+  const { values } = parseArgs({ args, options: { ...STORE_OPTIONS, json: { type: 'boolean' } }, strict: true, allowPositionals: false });
+  const agents = withStore(values, io, (store) => store.listAgents());
+  if (values.json) io.out(JSON.stringify(agents.map(agentJson)));
+  else if (agents.length === 0) io.out('No agents yet: relay agent add --name NAME --number +14155550100');
+  else for (const a of agents) io.out([a.id, a.name, a.number, a.email ?? '-', a.admin ? 'admin' : 'agent', a.createdAt].join('\t'));
+  return 0;
+}
+
+function agentRemove(args: string[], io: Io): number {
+  const { values, positionals } = parseArgs({ args, options: STORE_OPTIONS, strict: true, allowPositionals: true });
+  if (positionals.length !== 1) throw new UsageError('give the id of one agent to remove (see relay agent list)');
+  const id = positionals[0]!;
+  const removed = withStore(values, io, (store) => store.removeAgent(id));
+  if (!removed) {
+    io.err(`relay: no agent ${id}`);
+    return 1;
+  }
+  io.out(`Removed agent ${id}, its instances and its event log.`);
+  return 0;
+}
+
+function withStore<T>(flags: StoreFlags, io: Io, work: (store: ReturnType<typeof openStore>) => T): T {
+  const store = openStore(storeLocation(flags, io.env));
+  try {
+    return work(store);
+  } finally {
+    store.close();
+  }
+}
+
+function agentJson(agent: Agent) {
+  return { id: agent.id, name: agent.name, number: agent.number, email: agent.email, admin: agent.admin, created_at: agent.createdAt };
+}

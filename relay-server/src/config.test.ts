@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { normalisePublicUrl, startConfig, storeLocation } from './config.ts';
+
+describe('startConfig', () => {
+  it('defaults to port 8787 on loopback with SQLite in ./data', () => {
+    expect(startConfig({}, {})).toEqual({ db: './data/relay.db', port: 8787, host: '127.0.0.1', logLevel: 'info' });
+  });
+
+  it('reads the environment, flags winning', () => {
+    const env = { PORT: '9000', HOST: '0.0.0.0', PUBLIC_URL: 'https://env.example', LOG_LEVEL: 'warn' };
+    expect(startConfig({}, env)).toMatchObject({ port: 9000, host: '0.0.0.0', publicUrl: 'https://env.example', logLevel: 'warn' });
+    expect(startConfig({ port: '0', host: '127.0.0.1', 'public-url': 'https://flag.example/' }, env)).toMatchObject({ port: 0, host: '127.0.0.1', publicUrl: 'https://flag.example' });
+  });
+
+  it('refuses bad values', () => {
+    expect(() => startConfig({ port: '-1' }, {})).toThrow('is not a TCP port');
+    expect(() => startConfig({}, { LOG_LEVEL: 'loud' })).toThrow('LOG_LEVEL');
+  });
+});
+
+describe('storeLocation', () => {
+  it('picks --db over DATABASE_URL, and DATABASE_URL over the default', () => {
+    expect(storeLocation({ db: 'x.db' }, { DATABASE_URL: 'postgres://h/d' })).toEqual({ db: 'x.db' });
+    expect(storeLocation({}, { DATABASE_URL: 'postgres://h/d' })).toEqual({ databaseUrl: 'postgres://h/d' });
+    expect(storeLocation({}, {})).toEqual({ db: './data/relay.db' });
+  });
+});
+
+describe('normalisePublicUrl', () => {
+  it('keeps scheme, host, port and path prefix, without a trailing slash', () => {
+    expect(normalisePublicUrl('https://relay.example.com/')).toBe('https://relay.example.com');
+    expect(normalisePublicUrl('http://abc.ngrok.app:8443/pc/')).toBe('http://abc.ngrok.app:8443/pc');
+  });
+
+  it.each(['relay.example.com', 'ws://relay.example.com', 'https://relay.example.com/?x=1', 'https://u:p@relay.example.com'])('refuses %s', (url) => {
+    expect(() => normalisePublicUrl(url)).toThrow();
+  });
+});

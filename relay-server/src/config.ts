@@ -1,0 +1,65 @@
+import { isLogLevel, type LogLevel } from './log.ts';
+import { DEFAULTS } from './server.ts';
+import { DEFAULT_DB, type StoreLocation } from './store/index.ts';
+
+/** A mistake in the command line or environment: printed with the usage, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface StoreFlags {
+  db?: string;
+  'database-url'?: string;
+}
+
+export interface StartFlags extends StoreFlags {
+  port?: string;
+  host?: string;
+  'public-url'?: string;
+}
+
+export interface StartConfig extends StoreLocation {
+  port: number;
+  host: string;
+  publicUrl?: string;
+  logLevel: LogLevel;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Where the store is: a flag wins over the environment; SQLite at ./data/relay.db otherwise. */
+export function storeLocation(flags: StoreFlags, env: Env): StoreLocation {
+  if (flags.db !== undefined && flags['database-url'] !== undefined) throw new UsageError('give either --db or --database-url, not both');
+  if (flags.db !== undefined) return { db: flags.db };
+  const databaseUrl = flags['database-url'] ?? env.DATABASE_URL;
+  return databaseUrl ? { databaseUrl } : { db: DEFAULT_DB };
+}
+
+export function startConfig(flags: StartFlags, env: Env): StartConfig {
+  const portText = flags.port ?? env.PORT ?? String(DEFAULTS.port);
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(`port "${portText}" is not a TCP port (0 to 65535; 0 picks a free one)`);
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  if (!isLogLevel(logLevel)) throw new UsageError(`LOG_LEVEL "${logLevel}" is not one of debug, info, warn, error`);
+  const publicUrl = flags['public-url'] ?? env.PUBLIC_URL;
+  return {
+    ...storeLocation(flags, env),
+    port,
+    host: flags.host ?? env.HOST ?? DEFAULTS.host,
+    ...(publicUrl ? { publicUrl: normalisePublicUrl(publicUrl) } : {}),
+    logLevel,
+  };
+}
+
+/** `https://relay.example.com/prefix/` -> `https://relay.example.com/prefix`; rejects anything but an http(s) base URL. */
+export function normalisePublicUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`public URL "${text}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`public URL "${text}" must be http:// or https://`);
+  if (url.search || url.hash || url.username || url.password) throw new UsageError(`public URL "${text}" must not carry a query, fragment or credentials`);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}

@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { computeTwilioSignature } from '@phone-connector/shared';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { PUBLIC_URL, TWILIO_TOKEN, testRelay } from '../testing.ts';
+
+let relay: ReturnType<typeof testRelay>;
+let ada: ReturnType<typeof relay.addAgent>;
+let hooks: Awaited<ReturnType<typeof relay.twilioInstance>>;
+
+beforeEach(async () => {
+  relay = testRelay();
+  ada = relay.addAgent('Ada', '+14155550111');
+  hooks = await relay.twilioInstance(ada.token);
+});
+
+const answer = (sid: string) => ({ CallSid: sid, CallStatus: 'in-progress', From: '+15005550006', To: '+14155550111' });
+
+describe('accepted webhooks', () => {
+  it('stores the call, publishes its event and answers with the TwiML', async () => {
+    const response = await relay.twilioWebhook(`${hooks.answer}?DialTo=%2B14155550100`, answer('CA1'));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/xml');
+    expect(await response.text()).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${hooks.status}"><Number>+14155550100</Number></Dial></Response>`);
+    expect(relay.published.map((e) => [e.agentId, e.seq, e.kind])).toEqual([[ada.id, 1, 'created']]);
+    expect(JSON.parse(relay.published[0]!.call)).toMatchObject({ call_id: 'CA1', instance_id: 'main', direction: 'outbound', status: 'in-progress', to_number: '+14155550100', user_number: '+14155550111' });
+    expect(relay.deps.metrics.render()).toContain('relay_webhooks_total{event="answer",outcome="ok"} 1');
+  });
+
+  it('takes GET webhooks with query parameters', async () => {
+    const url = `${hooks.status}?CallSid=CA2&CallStatus=completed&CallDuration=7`;
+    const signature = await computeTwilioSignature(TWILIO_TOKEN, url);
+    const response = await relay.app.request(url.replace(PUBLIC_URL, ''), { headers: { 'X-Twilio-Signature': signature } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('');
+    expect(JSON.parse(relay.published[0]!.call)).toMatchObject({ call_id: 'CA2', status: 'completed', duration: 7 });
+  });
+
+  it('takes JSON bodies signed through bodySHA256', async () => {
+    const body = JSON.stringify({ CallSid: 'CA3', CallStatus: 'ringing' });
+    const url = `${hooks.status}?bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
+    const signature = await computeTwilioSignature(TWILIO_TOKEN, url);
+    const response = await relay.app.request(url.replace(PUBLIC_URL, ''), { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Twilio-Signature': signature }, body });
+    expect(response.status).toBe(200);
+    expect(JSON.parse(relay.published[0]!.call)).toMatchObject({ call_id: 'CA3', status: 'ringing' });
+  });
+
+  it('answers a retry exactly as the first time, with no new event', async () => {
+    relay.addAgent('Bob', '+14155550122');
+    const incoming = { CallSid: 'CA4', From: '+14155550199', To: '+15005550006', CallStatus: 'ringing', Direction: 'inbound' };
+    const first = await (await relay.twilioWebhook(hooks.incoming, incoming)).text();
+    expect(first).toContain('<Number>+14155550111</Number><Number>+14155550122</Number>');
+    expect(relay.published).toHaveLength(2);
+    // An agent added meanwhile does not change whom a known call rings.
+    relay.addAgent('Cy', '+14155550133');
+    const retry = await relay.twilioWebhook(hooks.incoming, incoming);
+    expect(retry.status).toBe(200);
+    expect(await retry.text()).toBe(first);
+    expect(relay.published).toHaveLength(2);
+  });
+
+  it('keeps the record when the reply cannot be built, and says why with a 500', async () => {
+    const response = await relay.twilioWebhook(hooks.answer, answer('CA5'));
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: expect.stringContaining('@to_number is empty') });
+    expect(relay.store.callAgentIds(relay.store.instanceOf(ada.id, 'main')!.uid, 'CA5')).toEqual([ada.id]);
+    expect(relay.published).toHaveLength(1);
+    expect(relay.deps.metrics.render()).toContain('relay_webhooks_total{event="answer",outcome="reply_failed"} 1');
+  });
+
+  it('takes webhooks of connectors that declare no signature unsigned', async () => {
+    const put = await relay.call(ada.token, 'PUT', '/instances/ozo', { connector: 'ozonetel', config: { apikey: 'k', username: 'u' } });
+    const { callbacks } = (await put.json()) as { callbacks: { status: string; answer: string } };
+    const body = readFileSync(new URL('../../../connectors/examples/ozonetel-status.form', import.meta.url), 'utf8');
+    const response = await relay.app.request(callbacks.status.replace(PUBLIC_URL, ''), { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+    expect(response.status).toBe(200);
+    expect(JSON.parse(relay.published.at(-1)!.call)).toMatchObject({ call_id: '7791234567890123', status: 'completed', duration: 125 });
+    // Ozonetel has no answer callback.
+    const unsupported = await relay.app.request(callbacks.answer.replace(PUBLIC_URL, ''), { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+    expect(unsupported.status).toBe(404);
+    expect(relay.published).toHaveLength(1);
+  });
+});
+
+describe('refused webhooks', () => {
+  it('checks the size before anything else', async () => {
+    const url = hooks.status.replace(/in_[^/]+/, 'in_unknown').replace(PUBLIC_URL, '');
+    const response = await relay.app.request(url, { method: 'POST', headers: { 'Content-Length': String(64 * 1024 + 1) }, body: 'x'.repeat(64 * 1024 + 1) });
+    expect(response.status).toBe(413);
+  });
+
+  it('checks the secret before the signature', async () => {
+    const response = await relay.twilioWebhook(hooks.status.replace(/\/[^/]+\/status$/, '/wrong/status'), answer('CA6'), { token: 'wrong-token' });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ error: 'wrong secret' });
+    expect(relay.deps.metrics.render()).toContain('relay_webhooks_total{event="status",outcome="forbidden"} 1');
+  });
+
+  it('fails closed when the connector can no longer be loaded', async () => {
+    relay.store.putInstance({ agentId: ada.id, localId: 'broken', connector: 'custom', xml: '<connector', config: {}, at: new Date().toISOString() }, { uid: 'in_broken', secret: 's' });
+    const response = await relay.app.request('/hooks/in_broken/s/status', { method: 'POST', body: 'CallSid=CA7' });
+    expect(response.status).toBe(500);
+    expect(relay.published).toEqual([]);
+  });
+
+  it('answers an unexpected failure with 500 and logs it without the secret', async () => {
+    relay.store.saveCall = () => {
+      throw new Error('disk full');
+    };
+    const response = await relay.twilioWebhook(`${hooks.answer}?DialTo=%2B14155550100`, answer('CA10'));
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: 'internal error' });
+    expect(relay.published).toEqual([]);
+    expect(relay.deps.metrics.render()).toContain('relay_webhooks_total{event="answer",outcome="error"} 1');
+    const entry = relay.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'webhook failed');
+    expect(entry).toMatchObject({ level: 'error', error: 'disk full', path: expect.stringContaining('/***/answer') });
+  });
+
+  it('never logs the callback secret, the provider token or the agent token', async () => {
+    await relay.twilioWebhook(`${hooks.answer}?DialTo=%2B14155550100`, answer('CA8'));
+    await relay.twilioWebhook(hooks.status, answer('CA9'), { token: 'wrong' });
+    const secret = new URL(hooks.status).pathname.split('/')[3]!;
+    const logs = relay.logs.join('\n');
+    expect(logs).toContain('/***/answer');
+    expect(logs).not.toContain(secret);
+    expect(logs).not.toContain(TWILIO_TOKEN);
+    expect(logs).not.toContain(ada.token);
+  });
+});

@@ -1,0 +1,47 @@
+import { WEBHOOK_EVENTS } from '@phone-connector/shared';
+import { Hono } from 'hono';
+import type { RelayDeps } from '../deps.ts';
+import { hookPathForLog } from '../log.ts';
+import { refuse, webhookGuard } from './guard/index.ts';
+import { ingestWebhook } from './ingest.ts';
+import { type SignedHookEnv, webhookSignature } from './signature/index.ts';
+
+/** `/hooks/{instance}/{secret}/{event}`: provider webhooks. */
+export function hooksApp(deps: RelayDeps): Hono<SignedHookEnv> {
+  const app = new Hono<SignedHookEnv>();
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    // Refusals name their outcome; otherwise the status says it (404: no such route).
+    const outcome = c.get('outcome') ?? (c.res.status < 400 ? 'ok' : c.res.status === 404 ? 'not_found' : 'error');
+    const name = c.req.param('event') ?? '';
+    const event = (WEBHOOK_EVENTS as readonly string[]).includes(name) ? name : 'unknown';
+    deps.metrics.webhook(event, outcome);
+    const fields = { method: c.req.method, path: hookPathForLog(new URL(c.req.url).pathname), status: c.res.status, outcome, ms: Math.round(performance.now() - started) };
+    if (outcome === 'ok') deps.log.info('webhook', fields);
+    else deps.log.warn('webhook refused', fields);
+  });
+
+  app.all('/:instance/:secret/:event', webhookGuard(deps), webhookSignature(deps), (c) => {
+    const result = ingestWebhook(deps, {
+      event: c.get('event'),
+      instance: c.get('instance'),
+      owner: c.get('owner'),
+      plan: c.get('plan'),
+      request: c.get('request'),
+    });
+    if (result.kind === 'refused') return refuse(c, result.status, result.status === 404 ? 'not_found' : 'bad_request', result.error);
+    deps.log.debug('call stored', { instance: c.get('instance').uid, callId: result.callId, created: result.created, events: result.events });
+    if (result.kind === 'reply-failed') return refuse(c, 500, 'reply_failed', result.error);
+    return c.body(result.reply.body, result.reply.status as 200, result.reply.headers);
+  });
+
+  app.onError((error, c) => {
+    deps.log.error('webhook failed', { path: hookPathForLog(new URL(c.req.url).pathname), error });
+    c.set('outcome', 'error');
+    return c.json({ error: 'internal error' }, 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,91 @@
+/** The relay's Prometheus metrics, rendered in the text exposition format. */
+
+type Labels = Record<string, string>;
+
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+function labelText(labels: Labels): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+
+class Counter {
+  private readonly values = new Map<string, number>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
+  inc(labels: Labels): void {
+    const key = labelText(labels);
+    this.values.set(key, (this.values.get(key) ?? 0) + 1);
+  }
+  render(): string[] {
+    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`, ...[...this.values].map(([k, v]) => `${this.name}${k} ${v}`)];
+  }
+}
+
+class Histogram {
+  private readonly counts = BUCKETS.map(() => 0);
+  private sum = 0;
+  private count = 0;
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
+  observe(seconds: number): void {
+    BUCKETS.forEach((bound, i) => {
+      if (seconds <= bound) this.counts[i]!++;
+    });
+    this.sum += seconds;
+    this.count++;
+  }
+  render(): string[] {
+    return [
+      `# HELP ${this.name} ${this.help}`,
+      `# TYPE ${this.name} histogram`,
+      ...BUCKETS.map((bound, i) => `${this.name}_bucket{le="${bound}"} ${this.counts[i]}`),
+      `${this.name}_bucket{le="+Inf"} ${this.count}`,
+      `${this.name}_sum ${this.sum}`,
+      `${this.name}_count ${this.count}`,
+    ];
+  }
+}
+
+export type WebhookOutcome =
+  | 'ok'
+  | 'reply_failed'
+  | 'not_found'
+  | 'forbidden'
+  | 'bad_signature'
+  | 'bad_request'
+  | 'too_large'
+  | 'method_not_allowed'
+  | 'error';
+
+export class RelayMetrics {
+  readonly webhooks = new Counter('relay_webhooks_total', 'Provider webhooks received, by event and outcome.');
+  readonly disconnects = new Counter('relay_ws_disconnects_total', 'WebSocket connections the relay closed, by reason.');
+  readonly pushLatency = new Histogram('relay_push_latency_seconds', 'Time from an event being stored to its message being handed to the socket.');
+  /** Read at render time, from the WebSocket hub. */
+  connections: () => { agents: number; sockets: number } = () => ({ agents: 0, sockets: 0 });
+
+  webhook(event: string, outcome: WebhookOutcome): void {
+    this.webhooks.inc({ event, outcome });
+  }
+
+  render(): string {
+    const { agents, sockets } = this.connections();
+    return [
+      ...this.webhooks.render(),
+      '# HELP relay_ws_connected_agents Agents with at least one live WebSocket.',
+      '# TYPE relay_ws_connected_agents gauge',
+      `relay_ws_connected_agents ${agents}`,
+      '# HELP relay_ws_connections Live WebSocket connections.',
+      '# TYPE relay_ws_connections gauge',
+      `relay_ws_connections ${sockets}`,
+      ...this.disconnects.render(),
+      ...this.pushLatency.render(),
+      '',
+    ].join('\n');
+  }
+}

@@ -1,0 +1,105 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createApp, type Readiness } from './app.ts';
+import type { RelayDeps } from './deps.ts';
+import { loadBundledConnectors } from './instances/catalogue.ts';
+import { PlanResolver } from './instances/plans.ts';
+import { createLogger, type Logger } from './log.ts';
+import { RelayMetrics } from './metrics.ts';
+import { type CallStore, openStore, type StoreLocation } from './store/index.ts';
+import { Hub } from './ws/hub.ts';
+import { attachWebSocket, closeWebSockets } from './ws/index.ts';
+
+export interface RelayOptions extends StoreLocation {
+  port: number;
+  host: string;
+  /** The address providers reach; defaults to the address the relay listens on. */
+  publicUrl?: string;
+  log?: Logger;
+  /** Folder of bundled connectors (the repository's `connectors/` by default). */
+  connectorsDir?: string;
+  /** Bytes queued for one WebSocket client before it is dropped (4008). */
+  wsBufferLimit?: number;
+  heartbeatMs?: number;
+  helloTimeoutMs?: number;
+  /** How long shutdown waits for in-flight requests before cutting connections. */
+  shutdownTimeoutMs?: number;
+}
+
+export interface RunningRelay {
+  port: number;
+  publicUrl: string;
+  store: CallStore;
+  /** Graceful shutdown: stop taking connections, finish in-flight requests, close the store. */
+  close(): Promise<void>;
+}
+
+export const DEFAULTS = {
+  port: 8787,
+  host: '127.0.0.1',
+  wsBufferLimit: 1024 * 1024,
+  heartbeatMs: 30_000,
+  helloTimeoutMs: 5_000,
+  shutdownTimeoutMs: 10_000,
+};
+
+export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
+  const log = options.log ?? createLogger();
+  const plans = new PlanResolver(loadBundledConnectors(options.connectorsDir));
+  const store = openStore(options);
+  const metrics = new RelayMetrics();
+  const hub = new Hub({
+    store,
+    metrics,
+    log,
+    bufferLimit: options.wsBufferLimit ?? DEFAULTS.wsBufferLimit,
+    heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs,
+  });
+  let publicUrl = options.publicUrl ?? '';
+  const deps: RelayDeps = { store, plans, publish: (events) => hub.publish(events), metrics, log, publicUrl: () => publicUrl, now: () => new Date() };
+  const readiness: Readiness = { ready: true };
+  const app = createApp(deps, readiness);
+
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const started = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () => resolve(started as Server)) as Server;
+      started.once('error', reject);
+    });
+  } catch (error) {
+    hub.stop();
+    store.close();
+    throw error;
+  }
+  const wss = attachWebSocket(server, { store, hub, log, helloTimeoutMs: options.helloTimeoutMs ?? DEFAULTS.helloTimeoutMs });
+  const port = (server.address() as AddressInfo).port;
+  publicUrl ||= `http://${urlHost(options.host)}:${port}`;
+  log.info('listening', { port, host: options.host, publicUrl, connectors: [...plans.bundled.keys()] });
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= new Promise<void>((resolve) => {
+      readiness.ready = false;
+      log.info('shutting down');
+      hub.stop();
+      closeWebSockets(wss, 'relay shutting down');
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
+      const deadline = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs);
+      server.close(() => {
+        clearInterval(sweep);
+        clearTimeout(deadline);
+        store.close();
+        log.info('stopped');
+        resolve();
+      });
+    }));
+
+  return { port, publicUrl, store, close };
+}
+
+/** A host as it appears in a URL; a wildcard bind address is reached through loopback. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

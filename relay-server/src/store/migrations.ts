@@ -1,0 +1,71 @@
+/**
+ * Schema versions, applied in order; `PRAGMA user_version` records how many have run. Never
+ * edit a released entry: append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE agents (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    number TEXT NOT NULL,
+    email TEXT,
+    profile TEXT NOT NULL DEFAULT '{}',
+    admin INTEGER NOT NULL DEFAULT 0,
+    token_hash TEXT NOT NULL UNIQUE,
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX agents_by_number ON agents (number);
+
+  CREATE TABLE instances (
+    uid TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    local_id TEXT NOT NULL,
+    connector TEXT NOT NULL,
+    xml TEXT,
+    config TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (agent_id, local_id)
+  );
+
+  CREATE TABLE calls (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    instance_uid TEXT REFERENCES instances (uid) ON DELETE SET NULL,
+    call_id TEXT NOT NULL,
+    direction TEXT,
+    status TEXT,
+    status_raw TEXT,
+    from_number TEXT,
+    to_number TEXT,
+    user_number TEXT,
+    duration INTEGER,
+    started_at TEXT,
+    ended_at TEXT,
+    recording_url TEXT,
+    notes TEXT,
+    disposition TEXT,
+    extra TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (instance_uid, call_id)
+  );
+
+  CREATE TABLE call_agents (
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    call_id INTEGER NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+    PRIMARY KEY (agent_id, call_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX call_agents_by_call ON call_agents (call_id);
+
+  CREATE TABLE events (
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    call TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (agent_id, seq)
+  ) WITHOUT ROWID;
+  `,
+];

@@ -1,0 +1,329 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { type CallState, mergeCall, sameState } from '../calls/merge.ts';
+import type {
+  Agent,
+  AgentEvent,
+  AgentPatch,
+  Call,
+  CallNotes,
+  CallQuery,
+  CallStore,
+  EventKind,
+  Instance,
+  InstanceInput,
+  NewAgent,
+  SaveCallInput,
+  SaveCallResult,
+} from './index.ts';
+import { MIGRATIONS } from './migrations.ts';
+
+interface AgentRow {
+  id: string;
+  name: string;
+  number: string;
+  email: string | null;
+  profile: string;
+  admin: number;
+  created_at: string;
+}
+
+interface InstanceRow {
+  uid: string;
+  agent_id: string;
+  local_id: string;
+  connector: string;
+  xml: string | null;
+  config: string;
+  secret: string;
+  created_at: string;
+  updated_at: string;
+}
+
+type CallRow = Omit<Call, 'extra'> & { extra: string; instance_uid: string | null };
+
+interface EventRow {
+  agent_id: string;
+  seq: number;
+  kind: EventKind;
+  call: string;
+}
+
+const AGENT_COLUMNS = 'id, name, number, email, profile, admin, created_at';
+const CALL_SELECT = `
+  SELECT c.id, i.local_id AS instance_id, c.instance_uid, c.call_id, c.direction, c.status, c.status_raw,
+         c.from_number, c.to_number, c.user_number, c.duration, c.started_at, c.ended_at, c.recording_url,
+         c.notes, c.disposition, c.created_at, c.updated_at, c.extra
+  FROM calls c LEFT JOIN instances i ON i.uid = c.instance_uid`;
+
+/** Opens (creating and migrating when needed) the SQLite database at `file`. */
+export function openSqliteStore(file: string): CallStore {
+  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    // FULL: a webhook the relay acknowledged survives a power cut, not only a process crash.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return new SqliteStore(db);
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) throw new Error(`the database is at schema version ${version}, newer than this relay (${MIGRATIONS.length}): upgrade the relay`);
+  for (let next = version; next < MIGRATIONS.length; next++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[next]!);
+      db.pragma(`user_version = ${next + 1}`);
+    }).immediate();
+  }
+}
+
+class SqliteStore implements CallStore {
+  private readonly statements;
+
+  constructor(private readonly db: Database.Database) {
+    this.statements = {
+      insertAgent: db.prepare(
+        `INSERT INTO agents (id, name, number, email, admin, token_hash, created_at) VALUES (@id, @name, @number, @email, @admin, @tokenHash, @createdAt)`,
+      ),
+      agents: db.prepare<[], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents ORDER BY created_at, id`),
+      agentById: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ?`),
+      agentByToken: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE token_hash = ?`),
+      removeAgent: db.prepare<[string]>(`DELETE FROM agents WHERE id = ?`),
+      updateAgent: db.prepare(`UPDATE agents SET number = @number, email = @email, profile = @profile WHERE id = @id`),
+      instanceByUid: db.prepare<[string], InstanceRow>(`SELECT * FROM instances WHERE uid = ?`),
+      instanceOf: db.prepare<[string, string], InstanceRow>(`SELECT * FROM instances WHERE agent_id = ? AND local_id = ?`),
+      instancesOf: db.prepare<[string], InstanceRow>(`SELECT * FROM instances WHERE agent_id = ? ORDER BY local_id`),
+      insertInstance: db.prepare(
+        `INSERT INTO instances (uid, agent_id, local_id, connector, xml, config, secret, created_at, updated_at)
+         VALUES (@uid, @agentId, @localId, @connector, @xml, @config, @secret, @at, @at)`,
+      ),
+      replaceInstance: db.prepare(`UPDATE instances SET connector = @connector, xml = @xml, config = @config, updated_at = @at WHERE uid = @uid`),
+      deleteInstance: db.prepare<[string, string]>(`DELETE FROM instances WHERE agent_id = ? AND local_id = ?`),
+      callByKey: db.prepare<[string, string], CallRow>(`${CALL_SELECT} WHERE c.instance_uid = ? AND c.call_id = ?`),
+      callById: db.prepare<[number], CallRow>(`${CALL_SELECT} WHERE c.id = ?`),
+      callForAgent: db.prepare<[number, string], CallRow>(
+        `${CALL_SELECT} WHERE c.id = ? AND EXISTS (SELECT 1 FROM call_agents ca WHERE ca.call_id = c.id AND ca.agent_id = ?)`,
+      ),
+      insertCall: db.prepare(
+        `INSERT INTO calls (instance_uid, call_id, direction, status, status_raw, from_number, to_number, user_number, duration,
+                            started_at, ended_at, recording_url, extra, created_at, updated_at)
+         VALUES (@instance_uid, @call_id, @direction, @status, @status_raw, @from_number, @to_number, @user_number, @duration,
+                 @started_at, @ended_at, @recording_url, @extra, @at, @at)`,
+      ),
+      updateCall: db.prepare(
+        `UPDATE calls SET direction = @direction, status = @status, status_raw = @status_raw, from_number = @from_number,
+                          to_number = @to_number, user_number = @user_number, duration = @duration, started_at = @started_at,
+                          ended_at = @ended_at, recording_url = @recording_url, extra = @extra, updated_at = @at
+         WHERE id = @id`,
+      ),
+      annotateCall: db.prepare(`UPDATE calls SET notes = @notes, disposition = @disposition, updated_at = @at WHERE id = @id`),
+      callAgents: db.prepare<[number], { agent_id: string }>(`SELECT agent_id FROM call_agents WHERE call_id = ? ORDER BY agent_id`),
+      callAgentsByKey: db.prepare<[string, string], { agent_id: string }>(
+        `SELECT ca.agent_id FROM call_agents ca JOIN calls c ON c.id = ca.call_id JOIN agents a ON a.id = ca.agent_id
+         WHERE c.instance_uid = ? AND c.call_id = ? ORDER BY a.created_at, a.id`,
+      ),
+      // Driven by call_agents' primary key, so an agent's page costs the same however many calls others have.
+      listCalls: db.prepare<Record<string, unknown>, CallRow>(
+        `${CALL_SELECT} JOIN call_agents ca ON ca.call_id = c.id
+         WHERE ca.agent_id = @agentId
+           AND (@number IS NULL OR c.from_number = @number OR c.to_number = @number OR c.user_number = @number)
+           AND (@direction IS NULL OR c.direction = @direction)
+           AND (@since IS NULL OR c.created_at >= @since)
+           AND (@until IS NULL OR c.created_at < @until)
+           AND (@before IS NULL OR ca.call_id < @before)
+         ORDER BY ca.call_id DESC LIMIT @limit`,
+      ),
+      linkAgent: db.prepare<[string, number]>(`INSERT OR IGNORE INTO call_agents (agent_id, call_id) VALUES (?, ?)`),
+      nextSeq: db.prepare<[string], { last_seq: number }>(`UPDATE agents SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`),
+      lastSeq: db.prepare<[string], { last_seq: number }>(`SELECT last_seq FROM agents WHERE id = ?`),
+      insertEvent: db.prepare(`INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES (@agentId, @seq, @kind, @call, @at)`),
+      eventsAfter: db.prepare<[string, number, number], EventRow>(
+        `SELECT agent_id, seq, kind, call FROM events WHERE agent_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      ),
+    };
+  }
+
+  addAgent(agent: NewAgent): Agent {
+    this.statements.insertAgent.run({ ...agent, admin: agent.admin ? 1 : 0 });
+    return this.agentById(agent.id)!;
+  }
+
+  listAgents(): Agent[] {
+    return this.statements.agents.all().map(toAgent);
+  }
+
+  removeAgent(id: string): boolean {
+    return this.statements.removeAgent.run(id).changes > 0;
+  }
+
+  agentById(id: string): Agent | undefined {
+    const row = this.statements.agentById.get(id);
+    return row && toAgent(row);
+  }
+
+  agentByTokenHash(tokenHash: string): Agent | undefined {
+    const row = this.statements.agentByToken.get(tokenHash);
+    return row && toAgent(row);
+  }
+
+  updateAgent(id: string, patch: AgentPatch): Agent | undefined {
+    return this.db.transaction(() => {
+      const current = this.agentById(id);
+      if (!current) return undefined;
+      this.statements.updateAgent.run({
+        id,
+        number: patch.number ?? current.number,
+        email: patch.email === undefined ? current.email : patch.email,
+        profile: JSON.stringify(patch.profile ?? current.profile),
+      });
+      return this.agentById(id);
+    }).immediate();
+  }
+
+  putInstance(input: InstanceInput, fresh: { uid: string; secret: string }): Instance {
+    return this.db.transaction(() => {
+      const existing = this.statements.instanceOf.get(input.agentId, input.localId);
+      const values = { ...input, config: JSON.stringify(input.config) };
+      if (existing) this.statements.replaceInstance.run({ ...values, uid: existing.uid });
+      else this.statements.insertInstance.run({ ...values, ...fresh });
+      return toInstance(this.statements.instanceOf.get(input.agentId, input.localId)!);
+    }).immediate();
+  }
+
+  instanceByUid(uid: string): Instance | undefined {
+    const row = this.statements.instanceByUid.get(uid);
+    return row && toInstance(row);
+  }
+
+  instanceOf(agentId: string, localId: string): Instance | undefined {
+    const row = this.statements.instanceOf.get(agentId, localId);
+    return row && toInstance(row);
+  }
+
+  instancesOf(agentId: string): Instance[] {
+    return this.statements.instancesOf.all(agentId).map(toInstance);
+  }
+
+  deleteInstance(agentId: string, localId: string): boolean {
+    return this.statements.deleteInstance.run(agentId, localId).changes > 0;
+  }
+
+  callAgentIds(instanceUid: string, callId: string): string[] {
+    return this.statements.callAgentsByKey.all(instanceUid, callId).map((r) => r.agent_id);
+  }
+
+  saveCall(input: SaveCallInput): SaveCallResult {
+    return this.db.transaction((): SaveCallResult => {
+      const existing = this.statements.callByKey.get(input.instanceUid, input.callId);
+      const before = existing && toCall(existing);
+      const state = mergeCall(before, input.update);
+      const changed = !before || !sameState(before, state);
+      const values = { ...stateColumns(state), at: input.at };
+      let id: number;
+      if (!existing) id = Number(this.statements.insertCall.run({ ...values, instance_uid: input.instanceUid, call_id: input.callId }).lastInsertRowid);
+      else {
+        id = existing.id;
+        if (changed) this.statements.updateCall.run({ ...values, id });
+      }
+      const linked = new Set(existing ? this.statements.callAgents.all(id).map((r) => r.agent_id) : []);
+      const added = [...new Set(input.agentIds)].filter((agentId) => !linked.has(agentId));
+      for (const agentId of added) this.statements.linkAgent.run(agentId, id);
+      const call = toCall(this.statements.callById.get(id)!);
+      const audience: Array<[string, EventKind]> = [...added.map((a) => [a, 'created'] as [string, EventKind])];
+      if (existing && changed) for (const agentId of linked) audience.push([agentId, 'updated']);
+      return { call, created: !existing, events: this.appendEvents(audience, call, input.at) };
+    }).immediate();
+  }
+
+  callFor(agentId: string, id: number): Call | undefined {
+    const row = this.statements.callForAgent.get(id, agentId);
+    return row && toCall(row);
+  }
+
+  listCalls(agentId: string, query: CallQuery): Call[] {
+    const params = { number: null, direction: null, since: null, until: null, before: null, ...query, agentId };
+    return this.statements.listCalls.all(params).map(toCall);
+  }
+
+  annotateCall(agentId: string, id: number, notes: CallNotes, at: string): { call: Call; events: AgentEvent[] } | undefined {
+    return this.db.transaction(() => {
+      const current = this.callFor(agentId, id);
+      if (!current) return undefined;
+      const next = {
+        notes: notes.notes === undefined ? current.notes : notes.notes,
+        disposition: notes.disposition === undefined ? current.disposition : notes.disposition,
+      };
+      if (next.notes === current.notes && next.disposition === current.disposition) return { call: current, events: [] };
+      this.statements.annotateCall.run({ ...next, at, id });
+      const call = this.callFor(agentId, id)!;
+      const audience = this.statements.callAgents.all(id).map((r) => [r.agent_id, 'updated'] as [string, EventKind]);
+      return { call, events: this.appendEvents(audience, call, at) };
+    }).immediate();
+  }
+
+  lastSeq(agentId: string): number {
+    return this.statements.lastSeq.get(agentId)?.last_seq ?? 0;
+  }
+
+  eventsAfter(agentId: string, seq: number, limit: number): AgentEvent[] {
+    return this.statements.eventsAfter.all(agentId, seq, limit).map((r) => ({ agentId: r.agent_id, seq: r.seq, kind: r.kind, call: r.call }));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Must run inside a transaction: takes each agent's next seq and stores the event. */
+  private appendEvents(audience: Array<[string, EventKind]>, call: Call, at: string): AgentEvent[] {
+    const snapshot = JSON.stringify(call);
+    return audience.map(([agentId, kind]) => {
+      const seq = this.statements.nextSeq.get(agentId)!.last_seq;
+      this.statements.insertEvent.run({ agentId, seq, kind, call: snapshot, at });
+      return { agentId, seq, kind, call: snapshot };
+    });
+  }
+}
+
+function toAgent(row: AgentRow): Agent {
+  return {
+    id: row.id,
+    name: row.name,
+    number: row.number,
+    email: row.email,
+    profile: JSON.parse(row.profile) as Record<string, string>,
+    admin: row.admin === 1,
+    createdAt: row.created_at,
+  };
+}
+
+function toInstance(row: InstanceRow): Instance {
+  return {
+    uid: row.uid,
+    agentId: row.agent_id,
+    localId: row.local_id,
+    connector: row.connector,
+    xml: row.xml,
+    config: JSON.parse(row.config) as Record<string, string>,
+    secret: row.secret,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toCall(row: CallRow): Call {
+  const { instance_uid: _uid, extra, ...rest } = row;
+  return { ...rest, extra: JSON.parse(extra) as Record<string, string> };
+}
+
+function stateColumns(state: CallState) {
+  return { ...state, extra: JSON.stringify(state.extra) };
+}

@@ -1,0 +1,242 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { generateToken, hashToken } from '../auth/token.ts';
+import { createLogger } from '../log.ts';
+import { type RelayOptions, type RunningRelay, startRelay } from '../server.ts';
+
+let dir: string;
+let relay: RunningRelay;
+let ada: { id: string; token: string };
+
+async function start(options: Partial<RelayOptions> = {}) {
+  relay = await startRelay({ port: 0, host: '127.0.0.1', db: join(dir, 'relay.db'), log: createLogger({ write: () => {} }), ...options });
+  ada = addAgent('ada', '+14155550111');
+  await api('PUT', '/instances/main', { connector: 'twilio', config: { authid: 'AC1', authtoken: 't', callerid: '+15005550006' } });
+}
+
+function addAgent(id: string, number: string) {
+  const token = generateToken();
+  relay.store.addAgent({ id, name: id.toUpperCase(), number, email: null, admin: false, tokenHash: hashToken(token), createdAt: new Date().toISOString() });
+  return { id, token };
+}
+
+async function api(method: string, path: string, body?: unknown, token = ada.token) {
+  const response = await fetch(`http://127.0.0.1:${relay.port}/api/v1${path}`, { method, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return response.json() as Promise<any>;
+}
+
+/** Creates `count` calls, one event each. */
+async function makeEvents(count: number, from = 0) {
+  for (let i = from; i < from + count; i++) await api('POST', '/calls', { instance: 'main', call_id: `CA${i}`, to_number: '+14155550100' });
+}
+
+class Client {
+  readonly messages: any[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => this.messages.push(JSON.parse(data.toString())));
+    this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  }
+  static async open(options: { token?: string; query?: string; ws?: WebSocket.ClientOptions; path?: string } = {}) {
+    const ws = new WebSocket(`ws://127.0.0.1:${relay.port}${options.path ?? '/ws'}${options.query ?? ''}`, {
+      ...options.ws,
+      ...(options.token ? { headers: { Authorization: `Bearer ${options.token}` } } : {}),
+    });
+    const client = new Client(ws);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    return client;
+  }
+  get events() {
+    return this.messages.filter((m) => m.type === 'call');
+  }
+  async until(predicate: (c: Client) => boolean, timeoutMs = 5000) {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this)) {
+      if (Date.now() > deadline) throw new Error(`timed out with ${this.messages.length} messages`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'relay-ws-'));
+});
+afterEach(async () => {
+  await relay?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('authentication', () => {
+  beforeEach(() => start({ helloTimeoutMs: 200 }));
+
+  it('takes the token in the upgrade header, with last_seq in the query', async () => {
+    await makeEvents(3);
+    const client = await Client.open({ token: ada.token, query: '?last_seq=1' });
+    await client.until((c) => c.events.length === 2);
+    expect(client.messages[0]).toEqual({ type: 'welcome', seq: 3, agent: { id: 'ada', name: 'ADA' } });
+    expect(client.events.map((e) => e.seq)).toEqual([2, 3]);
+    client.ws.close();
+  });
+
+  it('takes the token in a hello message, as browsers must', async () => {
+    await makeEvents(2);
+    const client = await Client.open();
+    client.ws.send(JSON.stringify({ type: 'hello', token: ada.token, last_seq: 0 }));
+    await client.until((c) => c.events.length === 2);
+    expect(client.messages[0]).toMatchObject({ type: 'welcome', seq: 2 });
+    expect(client.events[0]).toMatchObject({ type: 'call', seq: 1, event: 'created', call: { call_id: 'CA0', instance_id: 'main' } });
+    client.ws.close();
+  });
+
+  it.each([
+    ['a wrong header token', { token: generateToken() }, undefined, 4401],
+    ['a wrong hello token', {}, { type: 'hello', token: 'pcr_nope', last_seq: 0 }, 4401],
+    ['a hello without token', {}, { type: 'hello' }, 4401],
+    ['a first message that is not a hello', {}, { type: 'ping' }, 4400],
+    ['a first message that is not JSON', {}, 'hello?', 4400],
+    ['a negative last_seq', {}, { type: 'hello', token: 'TOKEN', last_seq: -1 }, 4400],
+    ['a last_seq that is not a number', {}, { type: 'hello', token: 'TOKEN', last_seq: '1; DROP' }, 4400],
+  ])('closes on %s', async (_case, options, hello, code) => {
+    const client = await Client.open(options);
+    if (hello !== undefined) client.ws.send(typeof hello === 'string' ? hello : JSON.stringify(hello).replace('TOKEN', ada.token));
+    expect((await client.closed).code).toBe(code);
+    expect(client.messages).toEqual([]);
+  });
+
+  it('closes with 4401 when no hello comes in time', async () => {
+    const client = await Client.open();
+    const started = Date.now();
+    expect((await client.closed).code).toBe(4401);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('closes with 1009 on a message over 4 KiB', async () => {
+    const client = await Client.open();
+    client.ws.send(JSON.stringify({ type: 'hello', token: 'x'.repeat(5000) }));
+    expect((await client.closed).code).toBe(1009);
+  });
+
+  it('answers a plain GET on /ws with 426 and refuses upgrades elsewhere', async () => {
+    expect((await fetch(`http://127.0.0.1:${relay.port}/ws`)).status).toBe(426);
+    await expect(Client.open({ token: ada.token, path: '/socket' })).rejects.toThrow(/404/);
+  });
+});
+
+describe('events', () => {
+  beforeEach(() => start({ wsBufferLimit: 16 * 1024 }));
+
+  it('replays a long history in order, in batches, then goes live without a gap or a repeat', async () => {
+    await makeEvents(250);
+    const client = await Client.open({ token: ada.token, query: '?last_seq=0' });
+    const live = makeEvents(20, 250);
+    await live;
+    await client.until((c) => c.events.length >= 270);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(client.events.map((e) => e.seq)).toEqual(Array.from({ length: 270 }, (_, i) => i + 1));
+    client.ws.close();
+  });
+
+  it('sends only live events without last_seq, and none of another agent', async () => {
+    addAgent('bob', '+14155550122');
+    await makeEvents(2);
+    const client = await Client.open({ token: ada.token });
+    await client.until((c) => c.messages.length === 1);
+    expect(client.messages[0]).toMatchObject({ type: 'welcome', seq: 2 });
+    await api('POST', '/calls', { instance: 'main', call_id: 'CAlive', to_number: '+14155550100' });
+    await client.until((c) => c.events.length === 1);
+    expect(client.events[0]).toMatchObject({ seq: 3, call: { call_id: 'CAlive' } });
+    client.ws.close();
+  });
+
+  it('treats a last_seq beyond the history as a reset: nothing replayed, live continues', async () => {
+    await makeEvents(1);
+    const client = await Client.open({ token: ada.token, query: '?last_seq=99' });
+    await client.until((c) => c.messages.length === 1);
+    expect(client.messages[0]).toMatchObject({ type: 'welcome', seq: 1 });
+    await makeEvents(1, 1);
+    await client.until((c) => c.events.length === 1);
+    expect(client.events[0].seq).toBe(2);
+    client.ws.close();
+  });
+
+  it('answers pings, reports unknown messages, and counts connections and push latency', async () => {
+    const client = await Client.open({ token: ada.token });
+    client.ws.send(JSON.stringify({ type: 'ping' }));
+    client.ws.send('{"type":"subscribe"}');
+    await client.until((c) => c.messages.length === 3);
+    expect(client.messages.slice(1)).toEqual([{ type: 'pong' }, { type: 'error', error: expect.stringContaining('ping') }]);
+    await makeEvents(1);
+    await client.until((c) => c.events.length === 1);
+    const metrics = await (await fetch(`http://127.0.0.1:${relay.port}/metrics`)).text();
+    expect(metrics).toContain('relay_ws_connected_agents 1');
+    expect(metrics).toContain('relay_ws_connections 1');
+    expect(metrics).toMatch(/relay_push_latency_seconds_count 1\n/);
+    client.ws.close();
+  });
+
+  it('disconnects a client that stops reading with 4008, without delaying the others', async () => {
+    const slow = await Client.open({ token: ada.token, query: '?last_seq=0' });
+    const fast = await Client.open({ token: ada.token, query: '?last_seq=0' });
+    await Promise.all([slow.until((c) => c.messages.length === 1), fast.until((c) => c.messages.length === 1)]);
+    await makeEvents(1);
+    await Promise.all([slow.until((c) => c.events.length === 1), fast.until((c) => c.events.length === 1)]);
+    slow.ws.pause();
+    const notes = 'n'.repeat(9_000);
+    let sent = 1;
+    // The kernel buffers several MB on loopback before anything queues in the relay.
+    for (; sent < 1500; sent++) {
+      expect((await api('PATCH', '/calls/1', { notes: `${sent}${notes}` })).notes).toHaveLength(notes.length + String(sent).length);
+      if (sent % 20 === 0 && (await (await fetch(`http://127.0.0.1:${relay.port}/metrics`)).text()).includes('relay_ws_disconnects_total{reason="slow"} 1')) break;
+    }
+    expect(sent).toBeLessThan(1500);
+    await fast.until((c) => c.events.length === sent + 1);
+    expect(fast.events.map((e) => e.seq)).toEqual(Array.from({ length: sent + 1 }, (_, i) => i + 1));
+    slow.ws.resume();
+    expect((await slow.closed).code).toBe(4008);
+    const seqs = slow.events.map((e) => e.seq);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+
+    // It resumes from the last event it got, and catches up.
+    const resumed = await Client.open({ token: ada.token, query: `?last_seq=${seqs.at(-1)}` });
+    await resumed.until((c) => c.events.length === sent + 1 - seqs.length);
+    expect(resumed.events[0].seq).toBe(seqs.length + 1);
+    fast.ws.close();
+    resumed.ws.close();
+  }, 30_000);
+});
+
+describe('liveness', () => {
+  beforeEach(() => start({ heartbeatMs: 50 }));
+
+  it('drops a connection that does not answer pings, keeps one that does', async () => {
+    const silent = await Client.open({ token: ada.token, ws: { autoPong: false } });
+    const healthy = await Client.open({ token: ada.token });
+    expect((await silent.closed).code).toBe(1006);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(healthy.ws.readyState).toBe(WebSocket.OPEN);
+    const metrics = await (await fetch(`http://127.0.0.1:${relay.port}/metrics`)).text();
+    expect(metrics).toContain('relay_ws_disconnects_total{reason="heartbeat"} 1');
+    expect(metrics).toContain('relay_ws_connections 1');
+    healthy.ws.close();
+  });
+
+  it('closes the sockets of a removed agent with 4401', async () => {
+    const client = await Client.open({ token: ada.token });
+    relay.store.removeAgent('ada');
+    expect((await client.closed).code).toBe(4401);
+  });
+
+  it('closes sockets with 1001 on shutdown, those still awaiting their hello too', async () => {
+    const client = await Client.open({ token: ada.token });
+    const pending = await Client.open();
+    await client.until((c) => c.messages.length === 1);
+    const started = Date.now();
+    await relay.close();
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect((await client.closed).code).toBe(1001);
+    expect((await pending.closed).code).toBe(1001);
+  });
+});

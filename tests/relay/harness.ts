@@ -1,0 +1,252 @@
+/**
+ * Test harness for the relay as users run it: a real `relay start` process on a free port
+ * with its SQLite file in a temporary folder, agents created with `relay agent add`, HTTP
+ * calls to the agent API and WebSocket clients that collect the events they receive.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import WebSocket from 'ws';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(REPO_ROOT, 'relay-server', 'bin.mjs');
+const run = promisify(execFile);
+
+/** A temporary folder, removed by `remove()`. */
+export function tempDir(prefix = 'relay-test-'): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export interface RelayProcess {
+  port: number;
+  /** `http://127.0.0.1:{port}`: where the relay listens. */
+  url: string;
+  /** Every line the process wrote to stdout and stderr. */
+  output: string[];
+  process: ChildProcess;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
+  /** Sends a signal and resolves with the exit code once the process is gone. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves with the first log entry (JSON line) matching, waiting for it if needed. */
+  waitForLog(match: (entry: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+export interface StartOptions {
+  /** SQLite file; without one the relay uses its default, ./data/relay.db under `cwd`. */
+  db?: string;
+  publicUrl?: string;
+  env?: Record<string, string>;
+  args?: string[];
+  cwd?: string;
+}
+
+/** Starts `relay start --port 0` and resolves once its `listening` line names the port. */
+export async function startRelayProcess(options: StartOptions): Promise<RelayProcess> {
+  const args = [BIN, 'start', '--port', '0', '--host', '127.0.0.1', ...(options.db ? ['--db', options.db] : []), ...(options.publicUrl ? ['--public-url', options.publicUrl] : []), ...(options.args ?? [])];
+  const child = spawn(process.execPath, args, { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, LOG_LEVEL: 'debug', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  const listeners = new Set<() => void>();
+  const collect = (stream: NodeJS.ReadableStream) => {
+    let pending = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      output.push(...lines);
+      for (const listener of listeners) listener();
+    });
+  };
+  collect(child.stdout!);
+  collect(child.stderr!);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const waitForLog: RelayProcess['waitForLog'] = (match, timeoutMs = 10_000) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        for (const line of output) {
+          const entry = parseLine(line);
+          if (entry && match(entry)) {
+            cleanup();
+            resolve(entry);
+            return;
+          }
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`no matching log line within ${timeoutMs} ms; output:\n${output.join('\n')}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        listeners.delete(check);
+      };
+      listeners.add(check);
+      void exited.then(() => {
+        if (!listeners.has(check)) return;
+        cleanup();
+        reject(new Error(`the relay exited; output:\n${output.join('\n')}`));
+      });
+      check();
+    });
+
+  const listening = await waitForLog((e) => e.msg === 'listening');
+  const port = listening.port as number;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    output,
+    process: child,
+    exited,
+    waitForLog,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+function parseLine(line: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the relay CLI to completion. */
+export async function relayCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+export interface TestAgent {
+  id: string;
+  name: string;
+  number: string;
+  token: string;
+}
+
+/** `relay agent add --json`: the agent and its token. */
+export async function addAgent(db: string, agent: { name: string; number: string; email?: string; admin?: boolean }): Promise<TestAgent> {
+  const args = ['agent', 'add', '--db', db, '--json', '--name', agent.name, '--number', agent.number];
+  if (agent.email) args.push('--email', agent.email);
+  if (agent.admin) args.push('--admin');
+  const result = await relayCli(args);
+  if (result.code !== 0) throw new Error(`agent add failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as TestAgent;
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** One agent-API call; the body is JSON-encoded, the answer JSON-decoded when it is JSON. */
+export async function api<T = any>(relay: { url: string }, token: string | undefined, method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = {};
+  if (token !== undefined) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(`${relay.url}/api/v1${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const text = await response.text();
+  const parsed = /json/.test(response.headers.get('content-type') ?? '') ? JSON.parse(text) : text;
+  return { status: response.status, headers: response.headers, body: parsed as T };
+}
+
+export interface CallEvent {
+  type: 'call';
+  seq: number;
+  event: 'created' | 'updated';
+  call: Record<string, any>;
+}
+
+export interface Welcome {
+  type: 'welcome';
+  seq: number;
+  agent: { id: string; name: string };
+}
+
+/** A WebSocket client the way the extension uses it; collects every message it receives. */
+export class AgentClient {
+  readonly messages: Array<Record<string, any>> = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private readonly waiters = new Set<() => void>();
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      this.messages.push(JSON.parse(data.toString()) as Record<string, any>);
+      for (const waiter of this.waiters) waiter();
+    });
+    this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  }
+
+  /**
+   * Connects with the token in the upgrade's Authorization header (`mode: 'header'`) or in a
+   * hello message (`mode: 'hello'`, as browsers do). Resolves once the socket is open.
+   */
+  static async connect(relay: { url: string }, token: string, options: { lastSeq?: number | null; mode?: 'header' | 'hello'; wsOptions?: WebSocket.ClientOptions } = {}): Promise<AgentClient> {
+    const mode = options.mode ?? 'header';
+    const url = new URL('/ws', relay.url.replace(/^http/, 'ws'));
+    if (mode === 'header' && options.lastSeq !== undefined && options.lastSeq !== null) url.searchParams.set('last_seq', String(options.lastSeq));
+    const ws = new WebSocket(url, { ...options.wsOptions, ...(mode === 'header' ? { headers: { Authorization: `Bearer ${token}` } } : {}) });
+    const client = new AgentClient(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    if (mode === 'hello') ws.send(JSON.stringify({ type: 'hello', token, last_seq: options.lastSeq ?? null }));
+    return client;
+  }
+
+  get welcome(): Welcome | undefined {
+    return this.messages.find((m) => m.type === 'welcome') as Welcome | undefined;
+  }
+
+  get events(): CallEvent[] {
+    return this.messages.filter((m) => m.type === 'call') as CallEvent[];
+  }
+
+  /** The seq of the last event received, as a client would remember it. */
+  get lastSeq(): number | undefined {
+    return this.events.at(-1)?.seq ?? this.welcome?.seq;
+  }
+
+  /** Resolves once `predicate` holds over the messages received so far. */
+  waitFor(predicate: (client: AgentClient) => boolean, timeoutMs = 5000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!predicate(this)) return;
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`timed out; received:\n${this.messages.map((m) => JSON.stringify(m)).join('\n')}`));
+      }, timeoutMs);
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  waitForEvents(count: number, timeoutMs?: number): Promise<void> {
+    return this.waitFor((c) => c.events.length >= count, timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    if (this.ws.readyState !== WebSocket.CLOSED) this.ws.close();
+    await this.closed;
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * Outbound and inbound calls end to end: the engine places the call the way the extension
+ * does, a Twilio simulator drives signed webhooks through a "proxy" into a real relay
+ * process, and agents' WebSocket clients receive the events.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newSid, TwilioSimulator } from '../simulators/twilio.ts';
+import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from './harness.ts';
+
+const PUBLIC_URL = 'https://relay.example.test/pc';
+const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
+const AUTH_TOKEN = 'twilio-auth-token-for-tests';
+const TWILIO_NUMBER = '+15005550006';
+const CUSTOMER = '+14155550100';
+
+let dir: ReturnType<typeof tempDir>;
+let relay: RelayProcess;
+let twilio: TwilioSimulator;
+let ada: TestAgent;
+let bob: TestAgent;
+let callbacks: { answer: string; status: string; incoming: string };
+let config: Record<string, string>;
+let plan: ConnectorPlan;
+
+beforeAll(async () => {
+  dir = tempDir();
+  const db = join(dir.path, 'relay.db');
+  ada = await addAgent(db, { name: 'Ada', number: '+14155550111', email: 'ada@example.com' });
+  bob = await addAgent(db, { name: 'Bob', number: '+14155550122' });
+  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
+  // The relay sits behind a proxy: Twilio calls the public URL, the proxy forwards it.
+  twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, forward: (url) => url.replace(PUBLIC_URL, relay.url) });
+  const put = await api(relay, ada.token, 'PUT', '/instances/twilio-main', {
+    connector: 'twilio',
+    config: { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER },
+  });
+  expect(put.status).toBe(200);
+  callbacks = put.body.callbacks;
+  config = { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER, answer_callback: callbacks.answer, status_callback: callbacks.status, incoming_callback: callbacks.incoming };
+  plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/twilio.xml'), 'utf8'));
+}, 30_000);
+
+afterAll(async () => {
+  await twilio?.close();
+  await relay?.stop();
+  dir?.remove();
+});
+
+/** The engine's requests to api.twilio.com, sent to the simulator instead. */
+const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => fetch(url.replace('https://api.twilio.com', twilio.baseUrl), init);
+
+/** The extension's part of an outbound call: place it with the engine, then report it. */
+async function placeOutboundCall(agent: TestAgent, to: string) {
+  const placed = await placeCall(plan, { config, agent: { extension: agent.number }, callbacks }, to, toSimulator);
+  expect(placed.ok, placed.error).toBe(true);
+  const sid = placed.record.call_id!;
+  const report = await api(relay, agent.token, 'POST', '/calls', { instance: 'twilio-main', call_id: sid, to_number: to, status: placed.record.call_status_raw });
+  expect([200, 201]).toContain(report.status);
+  return { sid, simulated: twilio.calls.get(sid)! };
+}
+
+const RANK: Record<string, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3 };
+
+describe('outbound call (click to call)', () => {
+  it('bridges the agent to the customer and pushes each change to the agent only', async () => {
+    const adaSocket = await AgentClient.connect(relay, ada.token, { mode: 'hello', lastSeq: null });
+    const bobSocket = await AgentClient.connect(relay, bob.token, { lastSeq: null });
+    await adaSocket.waitFor((c) => c.welcome !== undefined);
+    await bobSocket.waitFor((c) => c.welcome !== undefined);
+    const startSeq = adaSocket.welcome!.seq;
+
+    const { sid, simulated } = await placeOutboundCall(ada, CUSTOMER);
+    await simulated.done;
+
+    // Twilio rang the agent's phone from the Twilio number, then asked the relay what to do.
+    expect(simulated.to).toBe(ada.number);
+    expect(simulated.from).toBe(TWILIO_NUMBER);
+    const voice = simulated.exchanges.find((e) => e.kind === 'voice')!;
+    expect(voice.url).toBe(`${callbacks.answer}?DialTo=%2B14155550100`);
+    expect(voice.status).toBe(200);
+    expect(voice.contentType).toMatch(/^text\/xml/);
+    expect(voice.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${callbacks.status}"><Number>${CUSTOMER}</Number></Dial></Response>`);
+    expect(simulated.dialed).toEqual([CUSTOMER]);
+    expect(simulated.errors).toEqual([]);
+    expect(simulated.exchanges.map((e) => [e.kind, e.params.CallStatus, e.status])).toEqual([
+      ['status', 'initiated', 200],
+      ['status', 'ringing', 200],
+      ['voice', 'in-progress', 200],
+      ['status', 'in-progress', 200],
+      ['dial-action', 'in-progress', 200],
+      ['status', 'completed', 200],
+    ]);
+
+    await adaSocket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+    const events = adaSocket.events;
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => startSeq + i + 1));
+    expect(events.filter((e) => e.event === 'created')).toHaveLength(1);
+    expect(events[0]!.event).toBe('created');
+    const ranks = events.map((e) => RANK[e.call.status as string] ?? -1);
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(events.every((e) => e.call.call_id === sid)).toBe(true);
+
+    const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);
+    expect(calls.body.calls).toHaveLength(1);
+    expect(calls.body.calls[0]).toMatchObject({
+      instance_id: 'twilio-main',
+      call_id: sid,
+      direction: 'outbound',
+      status: 'completed',
+      status_raw: 'completed',
+      to_number: CUSTOMER,
+      from_number: TWILIO_NUMBER,
+      user_number: ada.number,
+      duration: 47,
+    });
+    expect(calls.body.calls[0]).toEqual(events.at(-1)!.call);
+
+    // Bob saw nothing of Ada's call.
+    expect(bobSocket.events).toEqual([]);
+    expect((await api(relay, bob.token, 'GET', '/calls')).body.calls).toEqual([]);
+    await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+
+  it('keeps one record when the extension reports the call after the webhooks arrived', async () => {
+    twilio.dialOutcome = { answer: false, status: 'busy' };
+    const { sid, simulated } = await placeOutboundCall(ada, '+14155550177');
+    await simulated.done;
+    twilio.dialOutcome = { answer: true, talkSeconds: 42 };
+    const again = await api(relay, ada.token, 'POST', '/calls', { instance: 'twilio-main', call_id: sid, to_number: '+14155550177', status: 'queued' });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ call_id: sid, status: 'completed', to_number: '+14155550177' });
+    expect(simulated.exchanges.find((e) => e.kind === 'dial-action')!.params.DialCallStatus).toBe('busy');
+    const list = await api(relay, ada.token, 'GET', '/calls?number=%2B14155550177');
+    expect(list.body.calls).toHaveLength(1);
+  });
+});
+
+describe('placing a call with wrong credentials', () => {
+  it("shows Twilio's error and no call happens", async () => {
+    const before = twilio.calls.size;
+    const placed = await placeCall(plan, { config: { ...config, authtoken: 'wrong' }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    expect(placed).toMatchObject({ ok: false, error: 'Authenticate' });
+    expect(twilio.calls.size).toBe(before);
+  });
+});
+
+describe('inbound call (incoming popup)', () => {
+  it('rings every agent when no agent has the called number, and pushes to each', async () => {
+    const adaSocket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
+    const bobSocket = await AgentClient.connect(relay, bob.token, { mode: 'hello', lastSeq: null });
+    await Promise.all([adaSocket.waitFor((c) => !!c.welcome), bobSocket.waitFor((c) => !!c.welcome)]);
+
+    const call = twilio.inboundCall({ url: callbacks.incoming, from: '+14155550199', to: TWILIO_NUMBER, statusCallback: callbacks.status, extra: { CallerName: 'Grace <script>alert(1)</script>' } });
+    await call.done;
+
+    const voice = call.exchanges[0]!;
+    expect(voice.status).toBe(200);
+    expect(voice.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${callbacks.status}"><Number>${ada.number}</Number><Number>${bob.number}</Number></Dial></Response>`);
+    expect(call.dialed).toEqual([ada.number, bob.number]);
+
+    for (const socket of [adaSocket, bobSocket]) {
+      await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+      expect(socket.events[0]).toMatchObject({ event: 'created', call: { call_id: call.sid, direction: 'inbound', status: 'ringing', from_number: '+14155550199', to_number: TWILIO_NUMBER } });
+      expect(socket.events.every((e) => e.call.call_id === call.sid)).toBe(true);
+    }
+    const [adaView] = (await api(relay, ada.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
+    const [bobView] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
+    expect(adaView).toEqual(bobView);
+    expect(adaView).toMatchObject({ call_id: call.sid, status: 'completed', duration: 35 });
+    await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+
+  it('rings only the agent whose number was called', async () => {
+    const adaSocket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
+    const bobSocket = await AgentClient.connect(relay, bob.token, { lastSeq: null });
+    await Promise.all([adaSocket.waitFor((c) => !!c.welcome), bobSocket.waitFor((c) => !!c.welcome)]);
+
+    const call = twilio.inboundCall({ url: callbacks.incoming, from: '+14155550188', to: bob.number });
+    await call.done;
+    expect(call.dialed).toEqual([bob.number]);
+    await bobSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.event === 'created'));
+    expect(adaSocket.events).toEqual([]);
+    expect((await api(relay, ada.token, 'GET', '/calls?number=%2B14155550188')).body.calls).toEqual([]);
+    await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+
+  it('answers a retried webhook the same way without a second record or popup', async () => {
+    const bobSocket = await AgentClient.connect(relay, bob.token, { lastSeq: null });
+    await bobSocket.waitFor((c) => !!c.welcome);
+    const call = twilio.inboundCall({ url: callbacks.incoming, from: '+14155550166', to: bob.number });
+    await call.done;
+    await bobSocket.waitForEvents(2);
+    const before = bobSocket.events.length;
+
+    // Twilio retries the very same request (same sid, same parameters).
+    const retry = await twilio.webhook({ ...call, status: 'ringing' }, 'voice', 'POST', callbacks.incoming);
+    expect(retry.status).toBe(200);
+    expect(retry.body).toBe(call.exchanges[0]!.body);
+    const ping = JSON.stringify({ type: 'ping' });
+    bobSocket.ws.send(ping);
+    await bobSocket.waitFor((c) => c.messages.some((m) => m.type === 'pong'));
+    expect(bobSocket.events).toHaveLength(before);
+    const list = await api(relay, bob.token, 'GET', '/calls?number=%2B14155550166');
+    expect(list.body.calls).toHaveLength(1);
+    expect(list.body.calls[0].status).toBe('in-progress');
+    await bobSocket.close();
+  });
+
+  it('ignores a late ringing after the call completed', async () => {
+    const call = twilio.inboundCall({ url: callbacks.incoming, from: '+14155550155', to: bob.number, statusCallback: callbacks.status });
+    await call.done;
+    const late = await twilio.webhook({ ...call, status: 'ringing', sid: call.sid }, 'status', 'POST', callbacks.status);
+    expect(late.status).toBe(200);
+    const list = await api(relay, bob.token, 'GET', '/calls?number=%2B14155550155');
+    expect(list.body.calls[0]).toMatchObject({ status: 'completed', duration: 35 });
+  });
+
+  it('takes an unknown call sid on the status callback as a new call of the instance owner', async () => {
+    const sid = newSid();
+    const stray = await twilio.webhook({ sid, direction: 'outbound-api', from: TWILIO_NUMBER, to: ada.number, status: 'completed', dialed: [], errors: [], exchanges: [], done: Promise.resolve() }, 'status', 'POST', callbacks.status, { CallDuration: '3' });
+    expect(stray.status).toBe(200);
+    const list = await api(relay, ada.token, 'GET', '/calls?limit=1');
+    expect(list.body.calls[0]).toMatchObject({ call_id: sid, status: 'completed', duration: 3 });
+  });
+});

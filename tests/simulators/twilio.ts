@@ -1,0 +1,276 @@
+/**
+ * A Twilio Programmable Voice simulator over real HTTP, speaking Twilio's documented wire
+ * format (../shared/PROVIDERS.md, A1): it takes create-call requests (Basic auth, form body,
+ * 201 JSON with a `CA…` sid), then drives the call the way Twilio does: status callbacks for
+ * the requested StatusCallbackEvents, the voice webhook on `Url`, the TwiML it gets back
+ * (`<Dial action><Number>…`) and the final `completed` callback. Every webhook is a form POST
+ * signed with `X-Twilio-Signature` over the exact URL called. Inbound calls are started with
+ * `inboundCall`. Everything sent and received is kept in `exchanges` for assertions.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { computeTwilioSignature } from '@phone-connector/shared';
+import { parseTwiml, type TwimlElement } from './twiml.ts';
+
+export interface TwilioSimulatorOptions {
+  accountSid: string;
+  authToken: string;
+  /**
+   * Where a request to a public URL really goes, as a reverse proxy or tunnel would forward it.
+   * The signature is always computed over the public URL, as Twilio does.
+   */
+  forward?: (publicUrl: string) => string;
+}
+
+/** One webhook the simulator sent, and the relay's answer. */
+export interface Exchange {
+  kind: 'voice' | 'status' | 'dial-action';
+  method: 'GET' | 'POST';
+  url: string;
+  params: Record<string, string>;
+  /** 0 when the request did not get an HTTP answer. */
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** What the person on the other end does when `<Dial>` rings them. */
+export type DialOutcome = { answer: true; talkSeconds: number } | { answer: false; status: 'busy' | 'no-answer' | 'failed' };
+
+export interface SimulatedCall {
+  sid: string;
+  direction: 'outbound-api' | 'inbound';
+  from: string;
+  to: string;
+  status: string;
+  /** Numbers of every `<Number>` in the `<Dial>`s the relay answered with. */
+  dialed: string[];
+  /** Twilio error notifications the call raised (bad TwiML). */
+  errors: string[];
+  exchanges: Exchange[];
+  /** Resolves when the call has ended and its last callback was sent. */
+  done: Promise<void>;
+}
+
+interface CreatedCallPlan {
+  url: string;
+  method: 'GET' | 'POST';
+  statusCallback?: string;
+  statusCallbackMethod: 'GET' | 'POST';
+  events: Set<string>;
+}
+
+const API_VERSION = '2010-04-01';
+const CALLS_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\.json$/;
+
+export class TwilioSimulator {
+  readonly calls = new Map<string, SimulatedCall>();
+  /** How the next outbound call's `<Dial>` ends; the default is answered, 42 s of talk. */
+  dialOutcome: DialOutcome = { answer: true, talkSeconds: 42 };
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+    private readonly options: TwilioSimulatorOptions,
+  ) {}
+
+  static async start(options: TwilioSimulatorOptions): Promise<TwilioSimulator> {
+    let simulator: TwilioSimulator | undefined;
+    const server = createServer((req, res) => {
+      simulator!.handle(req, res).catch((error: Error) => sendJson(res, 500, { message: error.message, status: 500 }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    simulator = new TwilioSimulator(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options);
+    return simulator;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.calls.values()].map((c) => c.done));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** An inbound call: Twilio requests the number's voice URL, then follows the TwiML. */
+  inboundCall(input: { url: string; from: string; to: string; statusCallback?: string; extra?: Record<string, string> }): SimulatedCall {
+    const call = this.newCall('inbound', input.from, input.to, 'ringing');
+    call.done = (async () => {
+      const voice = await this.webhook(call, 'voice', 'POST', input.url, { ...input.extra });
+      // Twilio answers an inbound call to run its TwiML.
+      call.status = 'in-progress';
+      await this.followTwiml(call, voice, { answer: true, talkSeconds: 30 });
+      call.status = 'completed';
+      if (input.statusCallback) await this.webhook(call, 'status', 'POST', input.statusCallback, { CallDuration: '35', ...progress(call, 1) });
+    })();
+    return call;
+  }
+
+  /** Sends one signed webhook for a call, as Twilio would; exposed for step-by-step scenarios. */
+  async webhook(call: SimulatedCall, kind: Exchange['kind'], method: 'GET' | 'POST', url: string, extra: Record<string, string> = {}): Promise<Exchange> {
+    const params = { ...this.standardParams(call), ...extra };
+    const target = new URL(url);
+    if (method === 'GET') for (const [k, v] of Object.entries(params)) target.searchParams.append(k, v);
+    const signed = method === 'GET' ? target.toString() : url;
+    const signature = await computeTwilioSignature(this.options.authToken, signed, method === 'GET' ? {} : params);
+    const exchange: Exchange = { kind, method, url: signed, params, status: 0, contentType: '', body: '' };
+    try {
+      const response = await fetch(this.options.forward ? this.options.forward(signed) : signed, {
+        method,
+        headers: { 'X-Twilio-Signature': signature, 'User-Agent': 'TwilioProxy/1.1', ...(method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
+        ...(method === 'POST' ? { body: new URLSearchParams(params).toString() } : {}),
+      });
+      exchange.status = response.status;
+      exchange.contentType = response.headers.get('content-type') ?? '';
+      exchange.body = await response.text();
+    } catch (error) {
+      exchange.body = (error as Error).message;
+    }
+    call.exchanges.push(exchange);
+    return exchange;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    const match = CALLS_PATH.exec(url.pathname);
+    if (!match) return sendJson(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+    if (req.method !== 'POST') return sendJson(res, 405, { code: 20004, message: 'Method not allowed', status: 405 });
+    const expected = `Basic ${Buffer.from(`${this.options.accountSid}:${this.options.authToken}`).toString('base64')}`;
+    if (match[1] !== this.options.accountSid || req.headers.authorization !== expected) {
+      return sendJson(res, 401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
+    }
+    if (!/^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '')) {
+      return sendJson(res, 400, { code: 20001, message: 'Content-Type must be application/x-www-form-urlencoded', status: 400 });
+    }
+    const form = new URLSearchParams(await readBody(req));
+    const to = form.get('To');
+    const from = form.get('From');
+    const voiceUrl = form.get('Url');
+    if (!to) return sendJson(res, 400, { code: 21201, message: "No 'To' number is specified", status: 400 });
+    if (!from) return sendJson(res, 400, { code: 21213, message: "No 'From' number is specified", status: 400 });
+    if (!voiceUrl || !/^https?:\/\//.test(voiceUrl)) return sendJson(res, 400, { code: 21205, message: 'Url is not a valid URL', status: 400 });
+
+    const call = this.newCall('outbound-api', from, to, 'queued');
+    const plan: CreatedCallPlan = {
+      url: voiceUrl,
+      method: form.get('Method')?.toUpperCase() === 'GET' ? 'GET' : 'POST',
+      statusCallback: form.get('StatusCallback') ?? undefined,
+      statusCallbackMethod: form.get('StatusCallbackMethod')?.toUpperCase() === 'GET' ? 'GET' : 'POST',
+      // Sent as one space-separated value or as repeated keys; "completed" is always sent.
+      events: new Set([...form.getAll('StatusCallbackEvent').flatMap((v) => v.split(/\s+/)), 'completed']),
+    };
+    const now = new Date().toUTCString().replace('GMT', '+0000');
+    sendJson(res, 201, {
+      sid: call.sid,
+      account_sid: this.options.accountSid,
+      to,
+      from,
+      status: 'queued',
+      direction: 'outbound-api',
+      api_version: API_VERSION,
+      duration: null,
+      price: null,
+      price_unit: 'USD',
+      start_time: null,
+      end_time: null,
+      date_created: now,
+      date_updated: now,
+      uri: `/${API_VERSION}/Accounts/${this.options.accountSid}/Calls/${call.sid}.json`,
+    });
+    const outcome = this.dialOutcome;
+    call.done = this.driveOutbound(call, plan, outcome);
+  }
+
+  private async driveOutbound(call: SimulatedCall, plan: CreatedCallPlan, outcome: DialOutcome): Promise<void> {
+    let sequence = 0;
+    const status = async (event: string, callStatus: string, extra: Record<string, string> = {}) => {
+      call.status = callStatus;
+      if (!plan.statusCallback || !plan.events.has(event)) return;
+      await this.webhook(call, 'status', plan.statusCallbackMethod, plan.statusCallback, { ...progress(call, sequence++), ...extra });
+    };
+    await status('initiated', 'initiated');
+    await status('ringing', 'ringing');
+    call.status = 'in-progress';
+    const voice = await this.webhook(call, 'voice', plan.method, plan.url);
+    await status('answered', 'in-progress');
+    const talked = await this.followTwiml(call, voice, outcome);
+    await status('completed', 'completed', { CallDuration: String(talked + 5) });
+  }
+
+  /**
+   * Follows a TwiML answer: each `<Dial>` rings its `<Number>`s, then Twilio requests the
+   * `action` URL with the dial's outcome. TwiML that does not parse ends the call (12100).
+   * Returns the seconds talked.
+   */
+  private async followTwiml(call: SimulatedCall, answer: Exchange, outcome: DialOutcome): Promise<number> {
+    if (answer.status !== 200 || !/xml/i.test(answer.contentType)) return 0;
+    let document: TwimlElement;
+    try {
+      document = parseTwiml(answer.body);
+    } catch (error) {
+      call.errors.push(`12100 Document parse failure: ${(error as Error).message}`);
+      return 0;
+    }
+    let talked = 0;
+    for (const dial of document.children.filter((e) => e.name === 'Dial')) {
+      const numbers = dial.children.filter((e) => e.name === 'Number').map((e) => e.text.trim());
+      call.dialed.push(...numbers);
+      const seconds = outcome.answer ? outcome.talkSeconds : 0;
+      talked += seconds;
+      if (dial.attrs.action) {
+        await this.webhook(call, 'dial-action', dial.attrs.method?.toUpperCase() === 'GET' ? 'GET' : 'POST', dial.attrs.action, {
+          DialCallStatus: outcome.answer ? 'completed' : outcome.status,
+          DialCallSid: newSid(),
+          DialCallDuration: String(seconds),
+          DialBridged: String(outcome.answer),
+        });
+      }
+    }
+    return talked;
+  }
+
+  private newCall(direction: SimulatedCall['direction'], from: string, to: string, status: string): SimulatedCall {
+    const call: SimulatedCall = { sid: newSid(), direction, from, to, status, dialed: [], errors: [], exchanges: [], done: Promise.resolve() };
+    this.calls.set(call.sid, call);
+    return call;
+  }
+
+  private standardParams(call: SimulatedCall): Record<string, string> {
+    return {
+      AccountSid: this.options.accountSid,
+      ApiVersion: API_VERSION,
+      CallSid: call.sid,
+      CallStatus: call.status,
+      Called: call.to,
+      Caller: call.from,
+      Direction: call.direction,
+      From: call.from,
+      To: call.to,
+    };
+  }
+}
+
+function progress(call: SimulatedCall, sequence: number): Record<string, string> {
+  return {
+    CallbackSource: 'call-progress-events',
+    SequenceNumber: String(sequence),
+    Timestamp: new Date().toUTCString().replace('GMT', '+0000'),
+    CallStatus: call.status,
+  };
+}
+
+/** `CA` and 32 hex digits, as Twilio's call sids. */
+export function newSid(): string {
+  return `CA${randomBytes(16).toString('hex')}`;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+}
