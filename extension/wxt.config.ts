@@ -8,6 +8,8 @@ export default defineConfig({
   srcDir: '.',
   entrypointsDir: 'entrypoints',
   outDir: process.env.PC_OUT_DIR ?? '.output',
+  // MV3 everywhere: Firefox's MV3 has the optional host permissions and runtime content scripts we rely on.
+  manifestVersion: 3,
   manifest: ({ browser }) => ({
     name: 'Phone Connector',
     description: 'Click to call from any CRM and see incoming calls in the page, through your telephony provider.',

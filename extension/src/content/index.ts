@@ -42,7 +42,7 @@ export async function startContentScript(ctx: ContentScriptContext): Promise<voi
         void resolvedDefaultCountry().then((next) => {
           if (next !== country) {
             country = next;
-            scanner.rescan();
+            scanner.rescan(next);
           }
         });
         break;

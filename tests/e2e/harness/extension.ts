@@ -37,6 +37,10 @@ export interface ExtensionBrowser {
   close(): Promise<void>;
 }
 
+interface ExtensionGlobal {
+  chrome: { storage: { local: { set(values: Record<string, unknown>): Promise<void>; get(keys: string[]): Promise<Record<string, unknown>> } } };
+}
+
 /** Debian's Chromium with the built extension loaded, headless, in a fresh profile. */
 export async function launchWithExtension(extensionDir = E2E_BUILD_DIR): Promise<ExtensionBrowser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
@@ -63,8 +67,9 @@ export async function launchWithExtension(extensionDir = E2E_BUILD_DIR): Promise
     context,
     worker,
     extensionId,
-    setStorage: (values) => worker.evaluate((v) => chrome.storage.local.set(v), values),
-    getStorage: (keys) => worker.evaluate((k) => chrome.storage.local.get(k), keys),
+    // These functions run inside the service worker, where `chrome` is the extension API.
+    setStorage: (values) => worker.evaluate((v) => (globalThis as unknown as ExtensionGlobal).chrome.storage.local.set(v), values),
+    getStorage: (keys) => worker.evaluate((k) => (globalThis as unknown as ExtensionGlobal).chrome.storage.local.get(k), keys),
     close: async () => {
       await context.close();
       rmSync(profile, { recursive: true, force: true });

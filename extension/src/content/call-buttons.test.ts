@@ -1,0 +1,127 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createCallButton, isCallButton } from './call-buttons.ts';
+
+/**
+ * happy-dom has no trusted events; a browser sets `isTrusted` only for input from the user
+ * (mouse, or Enter/Space on a focused button). Forcing it here exercises the same listener;
+ * the end-to-end suite clicks for real in Chromium.
+ */
+function userClick(target: EventTarget): MouseEvent {
+  const event = new MouseEvent('click', { bubbles: true, cancelable: true });
+  Object.defineProperty(event, 'isTrusted', { value: true });
+  target.dispatchEvent(event);
+  return event;
+}
+
+function mount(extension?: string) {
+  const onActivate = vi.fn();
+  const row = document.createElement('div');
+  const rowClicks = vi.fn();
+  row.addEventListener('click', rowClicks);
+  const target = { text: ' (415) 555-0100 ext. 12 ', e164: '+14155550100', ...(extension ? { extension } : {}) };
+  const button = createCallButton(document, target, onActivate);
+  row.append(button);
+  document.body.append(row);
+  return { button, onActivate, rowClicks };
+}
+
+afterEach(() => {
+  document.body.replaceChildren();
+  vi.restoreAllMocks();
+});
+
+describe('createCallButton', () => {
+  it('is a real, labelled button carrying the number', () => {
+    const { button } = mount('12');
+    expect(button.localName).toBe('button');
+    expect(button.type).toBe('button');
+    expect(button.dataset.pcCall).toBe('+14155550100');
+    expect(button.dataset.pcExt).toBe('12');
+    expect(button.getAttribute('aria-label')).toBe('Call (415) 555-0100 ext. 12');
+    expect(button.title).toBe('Call +14155550100 ext. 12');
+    expect(button.querySelector('svg')?.getAttribute('aria-hidden')).toBe('true');
+    expect(button.tabIndex).toBe(0);
+    expect(isCallButton(button)).toBe(true);
+    expect(isCallButton(document.createElement('button'))).toBe(false);
+  });
+
+  it('has no data-pc-ext without an extension', () => {
+    expect(mount().button.hasAttribute('data-pc-ext')).toBe(false);
+  });
+
+  it('styles itself inline and !important, over the page CSS', () => {
+    const style = mount().button.getAttribute('style') ?? '';
+    expect(style).toMatch(/^all: initial !important;/);
+    expect(style).toContain('border-radius: 50% !important');
+    expect(style).toContain('cursor: pointer !important');
+  });
+
+  it('calls on a trusted click, and keeps the click from the CRM row', () => {
+    const { button, onActivate, rowClicks } = mount('12');
+    const event = userClick(button);
+    expect(onActivate).toHaveBeenCalledExactlyOnceWith('+14155550100', '12');
+    expect(event.defaultPrevented).toBe(true);
+    expect(rowClicks).not.toHaveBeenCalled();
+  });
+
+  it('ignores clicks made by page scripts', () => {
+    const { button, onActivate } = mount();
+    button.click();
+    button.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true }));
+    button.dispatchEvent(new PointerEvent('click', { bubbles: true }));
+    expect(onActivate).not.toHaveBeenCalled();
+  });
+
+  it('places one call for a double click', () => {
+    const { button, onActivate } = mount();
+    userClick(button);
+    userClick(button);
+    expect(onActivate).toHaveBeenCalledOnce();
+  });
+
+  it('keeps Enter and Space from the page, so its grid cannot cancel the activation', () => {
+    const { button } = mount();
+    const pageKeys = vi.fn();
+    document.body.addEventListener('keydown', pageKeys);
+    document.body.addEventListener('keyup', pageKeys);
+    button.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    button.dispatchEvent(new KeyboardEvent('keyup', { key: ' ', bubbles: true }));
+    expect(pageKeys).not.toHaveBeenCalled();
+    button.dispatchEvent(new KeyboardEvent('keydown', { key: 'Tab', bubbles: true }));
+    expect(pageKeys).toHaveBeenCalledOnce();
+  });
+
+  it('keeps mousedown from the row, which some grids act on', () => {
+    const { button } = mount();
+    const pageMouse = vi.fn();
+    document.body.addEventListener('mousedown', pageMouse);
+    button.dispatchEvent(new MouseEvent('mousedown', { bubbles: true }));
+    expect(pageMouse).not.toHaveBeenCalled();
+  });
+
+  it('draws a focus ring when focused', () => {
+    const { button } = mount();
+    button.focus();
+    expect(button.style.getPropertyValue('outline-style')).toBe('solid');
+    button.blur();
+    expect(button.style.getPropertyValue('outline-style')).toBe('none');
+  });
+
+  it('never lets an error of the call handler reach the page', async () => {
+    const debug = vi.spyOn(console, 'debug').mockImplementation(() => undefined);
+    const pageErrors = vi.fn();
+    window.addEventListener('error', pageErrors);
+    const throwing = createCallButton(document, { text: '415 555 0100', e164: '+14155550100' }, () => {
+      throw new Error('background gone');
+    });
+    const rejecting = createCallButton(document, { text: '415 555 0101', e164: '+14155550101' }, () => Promise.reject(new Error('no answer')));
+    document.body.append(throwing, rejecting);
+    expect(() => userClick(throwing)).not.toThrow();
+    userClick(rejecting);
+    await Promise.resolve();
+    expect(pageErrors).not.toHaveBeenCalled();
+    window.removeEventListener('error', pageErrors);
+    expect(debug.mock.calls.length).toBeLessThanOrEqual(1);
+  });
+});

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { detectNumbers, detectSelectedNumber, mightContainPhoneNumber, parseCallHref } from './detect-numbers.ts';
+
+interface Found {
+  text: string;
+  e164: string;
+  extension?: string;
+}
+
+/** [page text, default country, what must be found (in order)] */
+const cases: Array<[string, string, Found[]]> = [
+  // National numbers, read in the default country.
+  ['Call 415-555-0100 now', 'US', [{ text: '415-555-0100', e164: '+14155550100' }]],
+  ['(212) 555-0199', 'US', [{ text: '(212) 555-0199', e164: '+12125550199' }]],
+  ['212.555.0199', 'US', [{ text: '212.555.0199', e164: '+12125550199' }]],
+  ['1-800-555-0199', 'US', [{ text: '1-800-555-0199', e164: '+18005550199' }]],
+  ['Tel. 4155550100', 'us', [{ text: '4155550100', e164: '+14155550100' }]],
+  ['020 7946 0018', 'GB', [{ text: '020 7946 0018', e164: '+442079460018' }]],
+  ['06 12 34 56 78', 'FR', [{ text: '06 12 34 56 78', e164: '+33612345678' }]],
+  ['06.12.34.56.78', 'FR', [{ text: '06.12.34.56.78', e164: '+33612345678' }]],
+  ['030 901820', 'DE', [{ text: '030 901820', e164: '+4930901820' }]],
+  ['98765 43210', 'IN', [{ text: '98765 43210', e164: '+919876543210' }]],
+  ['Caller ID: 415 555 0100', 'US', [{ text: '415 555 0100', e164: '+14155550100' }]],
+  ['Phone # 415 555 0100', 'US', [{ text: '415 555 0100', e164: '+14155550100' }]],
+  // International numbers, whatever the default country.
+  ['+44 20 7946 0018', 'US', [{ text: '+44 20 7946 0018', e164: '+442079460018' }]],
+  ['0044 20 7946 0018', 'US', [{ text: '0044 20 7946 0018', e164: '+442079460018' }]],
+  ['0044 20 7946 0018', 'FR', [{ text: '0044 20 7946 0018', e164: '+442079460018' }]],
+  ['011 44 20 7946 0018', 'US', [{ text: '011 44 20 7946 0018', e164: '+442079460018' }]],
+  ['+33 1 42 68 53 00', 'DE', [{ text: '+33 1 42 68 53 00', e164: '+33142685300' }]],
+  ['+44 (0)20 7946 0018', 'US', [{ text: '+44 (0)20 7946 0018', e164: '+442079460018' }]],
+  ['+1 415 555 0100', 'ZZ', [{ text: '+1 415 555 0100', e164: '+14155550100' }]],
+  ['+91 98765 43210', '', [{ text: '+91 98765 43210', e164: '+919876543210' }]],
+  // Extensions.
+  ['(415) 555-0100 x123', 'US', [{ text: '(415) 555-0100 x123', e164: '+14155550100', extension: '123' }]],
+  ['415 555 0100 ext. 12', 'US', [{ text: '415 555 0100 ext. 12', e164: '+14155550100', extension: '12' }]],
+  ['415 555 0100 ext 12', 'US', [{ text: '415 555 0100 ext 12', e164: '+14155550100', extension: '12' }]],
+  ['+1 415 555 0100 #12', 'US', [{ text: '+1 415 555 0100 #12', e164: '+14155550100', extension: '12' }]],
+  ['4155550100x12', 'US', [{ text: '4155550100x12', e164: '+14155550100', extension: '12' }]],
+  ['+44 20 7946 0018 ext. 7', 'US', [{ text: '+44 20 7946 0018 ext. 7', e164: '+442079460018', extension: '7' }]],
+  // Several numbers, offsets over the original text.
+  [
+    'Call 415-555-0100 or 415-555-0101.',
+    'US',
+    [
+      { text: '415-555-0100', e164: '+14155550100' },
+      { text: '415-555-0101', e164: '+14155550101' },
+    ],
+  ],
+  ['15/01/2024 - 415 555 0100', 'US', [{ text: '415 555 0100', e164: '+14155550100' }]],
+  ['Created 2024-05-01 14:30, mobile +1 415 555 0100', 'US', [{ text: '+1 415 555 0100', e164: '+14155550100' }]],
+  // Look-alikes: dates and times.
+  ['2024-05-01', 'US', []],
+  ['01/05/2024', 'US', []],
+  ['05.01.2024', 'DE', []],
+  ['12-31-2024', 'US', []],
+  ['2024-05-01 14:30:00', 'US', []],
+  ['12:30 - 14:45', 'US', []],
+  // Order, invoice and other ids.
+  ['#100234', 'US', []],
+  ['#4155550100', 'US', []],
+  ['ORD-2024-000123', 'US', []],
+  ['2024-000123', 'US', []],
+  ['INV 2024 1234', 'US', []],
+  ['Order #2015550123', 'US', []],
+  ['Invoice no. 2015550123', 'US', []],
+  ['Ticket: 2015550123', 'US', []],
+  ['Customer ID 4155550100', 'US', []],
+  ['AB4155550100CD', 'US', []],
+  ['user-4155550100', 'US', []],
+  ['14155550100@sms.example.com', 'US', []],
+  // Zip codes.
+  ['94107', 'US', []],
+  ['94107-1234', 'US', []],
+  ['SW1A 1AA', 'GB', []],
+  ['75008 Paris', 'FR', []],
+  // Prices.
+  ['$1,234.56', 'US', []],
+  ['1 234,56 €', 'FR', []],
+  ['USD 1234567890', 'US', []],
+  ['USD 4155550100', 'US', []],
+  ['4155550100 EUR', 'US', []],
+  ['€ 4.155.550.100', 'DE', []],
+  ['4155550100.00', 'US', []],
+  ['Total: 2015550123', 'US', []],
+  // IP addresses, long ids, cards, tracking numbers, ISBNs.
+  ['192.168.100.200', 'US', []],
+  ['212.55.50.199', 'US', []],
+  ['4111 1111 1111 1111', 'US', []],
+  ['4155-5501-0012-3456', 'US', []],
+  ['1234567890123456', 'US', []],
+  ['550e8400-e29b-41d4-a716-446655440000', 'US', []],
+  ['1Z999AA10123456784', 'US', []],
+  ['9400 1000 0000 0000 0000 00', 'US', []],
+  ['ISBN 978-3-16-148410-0', 'US', []],
+  ['ISBN 0306406152', 'US', []],
+  // Versions and coordinates.
+  ['v2.415.555.0100', 'US', []],
+  ['version 4.15.5550.100', 'US', []],
+  ['10.0.19041.1234', 'US', []],
+  ['37.7749, -122.4194', 'US', []],
+  ['40.712776,-74.005974', 'US', []],
+  ['37.4155550100', 'US', []],
+  // Too short, or not valid where it is read.
+  ['555-0100', 'US', []],
+  ['1234567890', 'US', []],
+  ['0612345678', 'US', []],
+];
+
+describe('detectNumbers', () => {
+  it.each(cases)('%j (%s)', (text, country, expected) => {
+    const found = detectNumbers(text, country);
+    expect(found.map(({ text: shown, e164, extension }) => ({ text: shown, e164, ...(extension ? { extension } : {}) }))).toEqual(expected);
+    for (const number of found) expect(text.slice(number.start, number.end)).toBe(number.text);
+  });
+
+  it('keeps offsets over long text', () => {
+    const text = `${'Lorem ipsum dolor sit amet. '.repeat(20)}Reach Ana at +1 (415) 555-0100 ext. 5 today.`;
+    const [number] = detectNumbers(text, 'US');
+    expect(number).toMatchObject({ start: text.indexOf('+1'), text: '+1 (415) 555-0100 ext. 5', extension: '5' });
+  });
+
+  it('does not read a word cut by the context window as an id label', () => {
+    const text = `${'x'.repeat(40)} at the border 415 555 0100`;
+    expect(detectNumbers(text, 'US').map((n) => n.e164)).toEqual(['+14155550100']);
+  });
+});
+
+describe('mightContainPhoneNumber', () => {
+  it('needs seven digits, in any script', () => {
+    expect(mightContainPhoneNumber('555-010')).toBe(false);
+    expect(mightContainPhoneNumber('555-0100')).toBe(true);
+    expect(mightContainPhoneNumber('٠١٢٣٤٥٦')).toBe(true);
+  });
+});
+
+describe('detectSelectedNumber', () => {
+  it('takes the first detected number of a selection', () => {
+    expect(detectSelectedNumber('Ana: +1 415 555 0100, Bo: +1 415 555 0101', 'US')).toEqual({ text: '+1 415 555 0100', e164: '+14155550100' });
+  });
+
+  it('trusts the agent for numbers the page scan refuses', () => {
+    expect(detectSelectedNumber('Order #2015550123', 'US')).toEqual({ text: '2015550123', e164: '+12015550123' });
+  });
+
+  it('finds nothing in a selection without a number', () => {
+    expect(detectSelectedNumber('Acme Corp', 'US')).toBeUndefined();
+  });
+});
+
+describe('parseCallHref', () => {
+  it.each([
+    ['tel:+14155550100', 'US', { text: '+14155550100', e164: '+14155550100' }],
+    ['tel:+1-415-555-0100;ext=12', 'US', { text: '+1-415-555-0100', e164: '+14155550100', extension: '12' }],
+    ['tel:4155550100', 'US', { text: '4155550100', e164: '+14155550100' }],
+    ['TEL:%2B442079460018', 'US', { text: '+442079460018', e164: '+442079460018' }],
+    ['callto:+33612345678', 'US', { text: '+33612345678', e164: '+33612345678' }],
+    ['callto://+33612345678', 'US', { text: '+33612345678', e164: '+33612345678' }],
+  ])('%s', (href, country, expected) => {
+    expect(parseCallHref(href, country)).toEqual(expected);
+  });
+
+  it.each(['tel:911', 'tel:', 'mailto:ana@example.com', 'tel:%E0%A4%A'])('refuses %s', (href) => {
+    expect(parseCallHref(href, 'US')).toBeUndefined();
+  });
+});

@@ -1,0 +1,148 @@
+import { type CountryCode, findPhoneNumbersInText, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+
+/** A number to call, as the page shows it and normalised. */
+export interface PhoneTarget {
+  /** The number as displayed, extension included. */
+  text: string;
+  e164: string;
+  extension?: string;
+}
+
+/** A number found in a string; `start`/`end` (exclusive) index that string. */
+export interface DetectedNumber extends PhoneTarget {
+  start: number;
+  end: number;
+}
+
+/** No full number (area code included) has fewer digits; cheaper than a libphonenumber search. */
+const MIN_DIGITS = 7;
+
+/**
+ * Look-alikes libphonenumber accepts as (part of) a number. They are blanked with spaces of
+ * the same length before the search, so offsets stay those of the page's text and a date
+ * cannot swallow a neighbouring number ("15/01/2024 - 415 555 0100" finds nothing otherwise).
+ */
+const MASKED_LOOKALIKES = [
+  // Dates with one separator throughout: 2024-05-01, 2024/5/1, 01/05/2024, 05.01.24.
+  /(?<![\d./-])(?:\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2(?:\d{4}|\d{2}))(?!\d|[-/.]\d)/g,
+  // Times: 14:30, 9:05:59.
+  /(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)/g,
+  // IPv4 addresses; octets never have a leading zero, Belgian "02.123.45.67" keeps its own.
+  /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)/g,
+];
+
+/**
+ * "0044 20…" is international everywhere, even where the dialling prefix is 011 (US); only
+ * at the start of a number, never a group inside one ("020 7946 0018").
+ */
+const DOUBLE_ZERO_PREFIX = /(?<![\d+)][\s./-]*)00(?=[1-9])/g;
+
+/** Part of a longer token: ORD-2024-000123, 37.4155550100, user4155550100@…, #4155550100. */
+const ATTACHED_BEFORE = /(?:[\p{Script=Latin}\p{N}][-_/\\]|\p{N}[.,]|[#@])$/u;
+const ATTACHED_AFTER = /^(?:[-_/\\@][\p{Script=Latin}\p{N}]|[.,]\p{N}|[\p{Script=Latin}\p{N}])/u;
+
+const CURRENCY_CODES = 'USD|EUR|GBP|JPY|CNY|RMB|INR|CHF|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|RUB|BRL|MXN|ZAR|SGD|HKD|KRW|TRY|AED|SAR|ILS|Rs';
+const CURRENCY_BEFORE = new RegExp(`(?:\\p{Sc}|\\b(?:${CURRENCY_CODES})\\.?)\\s*$`, 'u');
+const CURRENCY_AFTER = new RegExp(`^\\s*(?:\\p{Sc}|(?:${CURRENCY_CODES})\\b)`, 'u');
+
+/** Labels of ids, amounts and versions right before the digits: "Order #2015550123", "Invoice no. …". */
+const ID_LABEL_BEFORE =
+  /(?:^|[^\p{L}])(?:order|ord|invoice|inv|ref|reference|ticket|case|sku|(?<!caller[\s-]?)id|isbn|ean|upc|serial|tracking|transaction|txn|receipt|account|acct|iban|po|version|ver|v|build|rev|total|amount|price|balance)\s*(?:no\.?|nr\.?|num(?:ber)?|#)?\s*[:#.]?\s*$/iu;
+
+/** "2024-000123" reads as a valid US number; a year and a dash starts ids, never a phone number. */
+const YEAR_PREFIX = /^(?:19|20)\d\d[-/]/;
+
+/** How much text around a match the context guards look at. */
+const CONTEXT = 32;
+
+/** True when `text` has enough digits to hold a phone number; a cheap pre-filter for the DOM scan. */
+export function mightContainPhoneNumber(text: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const isDigit = (code >= 48 && code <= 57) || (code > 127 && /\p{Nd}/u.test(text[i] ?? ''));
+    if (isDigit && ++digits >= MIN_DIGITS) return true;
+  }
+  return false;
+}
+
+/**
+ * Phone numbers in `text`: international ones anywhere, national ones as read in
+ * `defaultCountry` (ISO 3166 alpha-2; unknown codes find international numbers only). Only
+ * numbers valid for their country are kept, minus look-alikes (dates, ids, prices, …).
+ */
+export function detectNumbers(text: string, defaultCountry: string): DetectedNumber[] {
+  if (!mightContainPhoneNumber(text)) return [];
+  const searched = maskLookalikes(text);
+  // Without `extended`, libphonenumber keeps only numbers valid for their country (VALID leniency).
+  const found = findPhoneNumbersInText(searched, { defaultCountry: toCountry(defaultCountry) });
+  const numbers: DetectedNumber[] = [];
+  for (const { number, startsAt, endsAt } of found) {
+    // Undo the 00 -> " +" rewrite so the match covers what the page shows.
+    const start = searched[startsAt] === '+' && text[startsAt] !== '+' ? startsAt - 1 : startsAt;
+    if (isLookalike(text, start, endsAt)) continue;
+    numbers.push({ start, end: endsAt, text: text.slice(start, endsAt), e164: number.number, ...(number.ext ? { extension: number.ext } : {}) });
+  }
+  return numbers;
+}
+
+/**
+ * The number in a selection the agent asked to call: the first detected one, else any
+ * possible number (the agent vouches for it, so look-alike guards and validity are relaxed).
+ */
+export function detectSelectedNumber(selection: string, defaultCountry: string): PhoneTarget | undefined {
+  const [first] = detectNumbers(selection, defaultCountry);
+  if (first) return { text: first.text, e164: first.e164, ...(first.extension ? { extension: first.extension } : {}) };
+  const [possible] = findPhoneNumbersInText(selection, { defaultCountry: toCountry(defaultCountry), extended: true });
+  if (!possible) return undefined;
+  const { number, startsAt, endsAt } = possible;
+  return { text: selection.slice(startsAt, endsAt), e164: number.number, ...(number.ext ? { extension: number.ext } : {}) };
+}
+
+/**
+ * The number of a `tel:`/`callto:` link (RFC 3966 `;ext=` included). The page declares it a
+ * phone number, so a possible number is enough; service codes such as `tel:911` are not.
+ */
+export function parseCallHref(href: string, defaultCountry: string): PhoneTarget | undefined {
+  const match = /^\s*(?:tel|callto):(?:\/\/)?(.*)$/is.exec(href);
+  if (!match?.[1]) return undefined;
+  let value = match[1];
+  try {
+    value = decodeURIComponent(value);
+  } catch {
+    // A stray % is not an escape: read the href as written.
+  }
+  const [digits = '', ...params] = value.split(';');
+  const extension = params.map((param) => /^ext=(\d+)$/i.exec(param.trim())?.[1]).find(Boolean);
+  const number = parsePhoneNumberFromString(digits.trim(), { defaultCountry: toCountry(defaultCountry) });
+  if (!number?.isPossible()) return undefined;
+  const ext = extension ?? number.ext;
+  return { text: digits.trim(), e164: number.number, ...(ext ? { extension: ext } : {}) };
+}
+
+function toCountry(code: string): CountryCode | undefined {
+  const upper = code.trim().toUpperCase();
+  return isSupportedCountry(upper) ? upper : undefined;
+}
+
+function maskLookalikes(text: string): string {
+  let masked = text;
+  for (const pattern of MASKED_LOOKALIKES) masked = masked.replace(pattern, (lookalike) => ' '.repeat(lookalike.length));
+  return masked.replace(DOUBLE_ZERO_PREFIX, ' +');
+}
+
+function isLookalike(text: string, start: number, end: number): boolean {
+  const from = Math.max(0, start - CONTEXT);
+  const preceding = text.slice(from, start);
+  // Drop a word the window cuts in half, so "border" never reads as "order".
+  const before = /\p{L}/u.test(text[from - 1] ?? '') ? preceding.replace(/^\p{L}+/u, '') : preceding;
+  const after = text.slice(end, end + CONTEXT);
+  return (
+    ATTACHED_BEFORE.test(before) ||
+    ATTACHED_AFTER.test(after) ||
+    CURRENCY_BEFORE.test(before) ||
+    CURRENCY_AFTER.test(after) ||
+    ID_LABEL_BEFORE.test(before) ||
+    YEAR_PREFIX.test(text.slice(start, end))
+  );
+}

@@ -1,0 +1,90 @@
+import { isCallButton } from '../call-buttons.ts';
+
+/**
+ * Elements whose text is never a place for a button: form fields and their options, code,
+ * embedded documents, graphics, the document head, and other buttons (no nested buttons).
+ */
+const SKIPPED_ELEMENTS = new Set([
+  'input', 'textarea', 'select', 'option', 'optgroup', 'button', 'script', 'style', 'noscript', 'template',
+  'svg', 'math', 'canvas', 'iframe', 'frame', 'object', 'embed', 'video', 'audio', 'head', 'title',
+]);
+
+const EDITABLE = new Set(['', 'true', 'plaintext-only']);
+
+/** `a[href^="tel:"]`, `a[href^="callto:"]`: the link gets one button, its text none. */
+export function isCallLink(element: Element): element is HTMLAnchorElement {
+  return element.localName === 'a' && /^\s*(?:tel|callto):/i.test(element.getAttribute('href') ?? '');
+}
+
+/** Subtrees the walk does not enter at all; decided from the tag alone, so it stays cheap. */
+export function isSkippedElement(element: Element): boolean {
+  // data-pc-ui marks our own cards (incoming popup, call progress): no buttons inside them.
+  return SKIPPED_ELEMENTS.has(element.localName) || isCallButton(element) || element.hasAttribute('data-pc-ui');
+}
+
+type Placement = 'allowed' | 'excluded' | 'hidden';
+
+/**
+ * Decides, per element, whether text inside may get buttons. Lives for one batch: results
+ * are cached per element (a 1,000-row table shares its ancestors), and computed styles are
+ * read before the batch writes anything, so there is no layout thrashing.
+ */
+export class ScanFilter {
+  private readonly placements = new Map<Element, Placement>();
+
+  /** `onHiddenRoot` gets each outermost hidden element, to rescan it when it is shown. */
+  constructor(private readonly onHiddenRoot: (element: Element) => void) {}
+
+  /** May the text children of `parent` (an element or a shadow root) get buttons? */
+  allowsTextIn(parent: Node | null): boolean {
+    const element = toElement(parent);
+    return element !== null && this.placement(element) === 'allowed';
+  }
+
+  /** May this tel:/callto: link get a button? */
+  allowsLink(link: HTMLAnchorElement): boolean {
+    if (!this.allowsTextIn(link.parentNode)) return false;
+    if (!isHidden(link)) return true;
+    this.onHiddenRoot(link);
+    return false;
+  }
+
+  private placement(element: Element): Placement {
+    const cached = this.placements.get(element);
+    if (cached) return cached;
+    const parent = toElement(element.parentNode);
+    const inherited = parent ? this.placement(parent) : 'allowed';
+    let placement: Placement = inherited;
+    if (inherited === 'allowed') {
+      if (isExcluded(element)) placement = 'excluded';
+      else if (isHidden(element)) {
+        placement = 'hidden';
+        this.onHiddenRoot(element);
+      }
+    }
+    this.placements.set(element, placement);
+    return placement;
+  }
+}
+
+function isExcluded(element: Element): boolean {
+  const editable = element.getAttribute('contenteditable');
+  return isSkippedElement(element) || isCallLink(element) || (editable !== null && EDITABLE.has(editable.toLowerCase()));
+}
+
+/** Attribute checks first; the computed style only when they pass. */
+function isHidden(element: Element): boolean {
+  if (element.hasAttribute('hidden') || element.getAttribute('aria-hidden') === 'true') return true;
+  const view = element.ownerDocument.defaultView;
+  if (!view) return false;
+  const style = view.getComputedStyle(element);
+  return style.display === 'none' || style.visibility === 'hidden' || style.visibility === 'collapse';
+}
+
+/** The element a node's children render in: itself, or the host of a shadow root. */
+function toElement(node: Node | null): Element | null {
+  if (!node) return null;
+  if (node.nodeType === Node.ELEMENT_NODE) return node as Element;
+  if (node.nodeType === Node.DOCUMENT_FRAGMENT_NODE && 'host' in node) return (node as ShadowRoot).host;
+  return null;
+}

@@ -1,0 +1,93 @@
+import { mightContainPhoneNumber } from '../detect-numbers.ts';
+import type { Anchor } from './button-slots.ts';
+import { isCallLink, isSkippedElement } from './scan-filter.ts';
+
+/** How many nodes a walk visits between two looks at the clock. */
+const NODES_PER_CLOCK_CHECK = 256;
+
+interface Walk {
+  root: Node;
+  walker: TreeWalker;
+}
+
+/**
+ * Nodes waiting to be scanned: text nodes and links as they are, subtrees (elements, shadow
+ * roots, the document) through a tree walk that can pause at a deadline and resume in the
+ * next frame. Yields only what may hold a number: text with enough digits, call links.
+ */
+export class ScanQueue {
+  private readonly pending = new Set<Node>();
+  private walk: Walk | undefined;
+
+  constructor(
+    private readonly doc: Document,
+    /** Told about each open shadow root met on the way; the queue does not enter them itself. */
+    private readonly onShadowRoot: (root: ShadowRoot) => void,
+  ) {}
+
+  get isEmpty(): boolean {
+    return this.walk === undefined && this.pending.size === 0;
+  }
+
+  add(node: Node): void {
+    this.pending.add(node);
+  }
+
+  clear(): void {
+    this.pending.clear();
+    this.walk = undefined;
+  }
+
+  /**
+   * The next text node or call link; undefined when the queue is empty or a walk paused at
+   * `deadline`. A walk visits a few hundred nodes at least, so every batch makes progress.
+   */
+  next(deadline: number): Anchor | undefined {
+    for (;;) {
+      if (this.walk) {
+        const result = this.step(this.walk, deadline);
+        if (result === 'paused') return undefined;
+        if (result !== 'done') return result;
+        this.walk = undefined;
+      }
+      const first = this.pending.values().next();
+      if (first.done) return undefined;
+      const node = first.value;
+      this.pending.delete(node);
+      // A detached text node or link is still returned: the scanner drops its buttons.
+      if (node.nodeType === Node.TEXT_NODE) return node as Text;
+      if (node.nodeType === Node.ELEMENT_NODE) {
+        const element = node as Element;
+        if (element.shadowRoot) this.onShadowRoot(element.shadowRoot);
+        if (isCallLink(element)) return element;
+        if (isSkippedElement(element)) continue;
+      }
+      if (node.isConnected && node.hasChildNodes()) this.walk = { root: node, walker: this.createWalker(node) };
+    }
+  }
+
+  private step(walk: Walk, deadline: number): Anchor | 'paused' | 'done' {
+    const { walker, root } = walk;
+    if (!root.isConnected) return 'done';
+    // The page removed the node the walk paused at: start over, placing buttons is idempotent.
+    if (!root.contains(walker.currentNode)) walker.currentNode = root;
+    let visited = 0;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.nodeType === Node.TEXT_NODE) {
+        if (mightContainPhoneNumber((node as Text).data)) return node as Text;
+      } else {
+        const element = node as Element;
+        if (element.shadowRoot) this.onShadowRoot(element.shadowRoot);
+        if (isCallLink(element)) return element;
+      }
+      if (++visited % NODES_PER_CLOCK_CHECK === 0 && performance.now() >= deadline) return 'paused';
+    }
+    return 'done';
+  }
+
+  private createWalker(root: Node): TreeWalker {
+    return this.doc.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
+      acceptNode: (node) => (node.nodeType === Node.ELEMENT_NODE && isSkippedElement(node as Element) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
+    });
+  }
+}

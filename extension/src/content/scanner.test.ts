@@ -1,0 +1,338 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type Scanner, type ScannerOptions, startScanner } from './scanner.ts';
+
+const running: AbortController[] = [];
+
+function scan(html: string, options: Partial<ScannerOptions> = {}) {
+  document.body.innerHTML = html;
+  const controller = new AbortController();
+  running.push(controller);
+  const onCall = vi.fn();
+  const scanner = startScanner({
+    root: document,
+    defaultCountry: 'US',
+    signal: controller.signal,
+    onCall,
+    schedule: (callback) => setTimeout(callback, 0),
+    ...options,
+  });
+  return { scanner, controller, onCall };
+}
+
+/** Every call button, open shadow roots included. */
+function buttons(root: Document | ShadowRoot = document): HTMLButtonElement[] {
+  const found = [...root.querySelectorAll<HTMLButtonElement>('button[data-pc-call]')];
+  for (const element of root.querySelectorAll('*')) if (element.shadowRoot) found.push(...buttons(element.shadowRoot));
+  return found;
+}
+
+const numbers = () => buttons().map((button) => button.dataset.pcCall);
+
+/** A settled scan, then a few more frames: nothing may change in between. */
+async function settled(scanner: Scanner): Promise<void> {
+  await scanner.idle();
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  await scanner.idle();
+}
+
+function userClick(target: EventTarget): void {
+  const event = new MouseEvent('click', { bubbles: true, cancelable: true });
+  Object.defineProperty(event, 'isTrusted', { value: true });
+  target.dispatchEvent(event);
+}
+
+/** A Vtiger-like list: mobile (empty every 10th row), office with an extension every 5th row
+ *  (empty every 7th), and look-alike columns (date, order id, price, zip). */
+function contactRows(count: number): { html: string; expected: number } {
+  let expected = 0;
+  const rows: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const line = String(100 + (i % 100)).padStart(4, '0');
+    const areas = ['212', '305', '415', '617', '702'];
+    const area = areas[Math.floor(i / 100) % areas.length];
+    const mobile = i % 10 === 9 ? '' : `+1 ${area}-555-${line}`;
+    const office = i % 7 === 3 ? '' : `(${area}) 555-${line}${i % 5 === 0 ? ' ext. 12' : ''}`;
+    expected += (mobile ? 1 : 0) + (office ? 1 : 0);
+    rows.push(
+      `<tr><td>Contact ${i}</td><td>${mobile}</td><td>${office}</td><td>2024-05-${String((i % 28) + 1).padStart(2, '0')}</td>` +
+        `<td>ORD-2024-${String(i).padStart(6, '0')}</td><td>$${i},234.56</td><td>9410${i % 10}</td></tr>`,
+    );
+  }
+  return { html: `<table><tbody>${rows.join('')}</tbody></table>`, expected };
+}
+
+afterEach(() => {
+  for (const controller of running.splice(0)) controller.abort();
+  document.body.replaceChildren();
+  document.head.replaceChildren();
+  vi.restoreAllMocks();
+});
+
+describe('startScanner', () => {
+  it('puts exactly one button per number on a 1,000-row list, in batches', async () => {
+    const { html, expected } = contactRows(1000);
+    let batches = 0;
+    const { scanner } = scan(html, {
+      // happy-dom recomputes every style of the document after each change, far slower than
+      // a browser: a larger budget keeps this test short. The next test bounds batches exactly.
+      budgetMs: 50,
+      schedule: (callback) => {
+        batches++;
+        setTimeout(callback, 0);
+      },
+    });
+    await settled(scanner);
+    expect(expected).toBe(1757);
+    expect(buttons()).toHaveLength(expected);
+    expect(batches).toBeGreaterThan(1);
+    expect(document.querySelectorAll('[data-pc-ext="12"]')).toHaveLength(171);
+  });
+
+  it('ends a batch at the budget, yet always makes progress', async () => {
+    const { html, expected } = contactRows(30);
+    let batches = 0;
+    const { scanner } = scan(html, {
+      budgetMs: 0,
+      schedule: (callback) => {
+        batches++;
+        setTimeout(callback, 0);
+      },
+    });
+    await settled(scanner);
+    expect(buttons()).toHaveLength(expected);
+    // A zero budget plans one text node per batch; every row has at least four with seven
+    // digits or more (a phone, the date, the order id, the price).
+    expect(batches).toBeGreaterThanOrEqual(30 * 4);
+  });
+
+  it('places buttons after the text node, which stays whole and untouched', async () => {
+    const { scanner } = scan('<p>Call 415-555-0100 or +44 20 7946 0018 today</p>');
+    const text = document.querySelector('p')?.firstChild;
+    await settled(scanner);
+    expect(document.querySelector('p')?.firstChild).toBe(text);
+    expect(text?.textContent).toBe('Call 415-555-0100 or +44 20 7946 0018 today');
+    expect([...(document.querySelector('p')?.childNodes ?? [])].map((node) => node.nodeName)).toEqual(['#text', 'BUTTON', 'BUTTON']);
+    expect(numbers()).toEqual(['+14155550100', '+442079460018']);
+  });
+
+  it('uses the default schedule (animation frames) when none is given', async () => {
+    document.body.innerHTML = '<p>415-555-0100</p>';
+    const controller = new AbortController();
+    running.push(controller);
+    const scanner = startScanner({ root: document, defaultCountry: 'US', signal: controller.signal, onCall: vi.fn() });
+    await scanner.idle();
+    expect(numbers()).toEqual(['+14155550100']);
+  });
+
+  it('scans open shadow roots, attached before or after it started, and observes them', async () => {
+    document.body.innerHTML = '<div id="before"></div><div id="later"></div><div id="closed"></div>';
+    document.querySelector('#before')?.attachShadow({ mode: 'open' }).append(Object.assign(document.createElement('span'), { textContent: '415-555-0101' }));
+    document.querySelector('#closed')?.attachShadow({ mode: 'closed' }).append('415-555-0109');
+    const controller = new AbortController();
+    running.push(controller);
+    const scanner = startScanner({ root: document, defaultCountry: 'US', signal: controller.signal, onCall: vi.fn(), schedule: (cb) => setTimeout(cb, 0) });
+    await settled(scanner);
+    expect(numbers()).toEqual(['+14155550101']);
+
+    // A custom element inserted later, rendering into its shadow root afterwards (Lit, Stencil).
+    const host = document.createElement('x-contact-card');
+    const shadow = host.attachShadow({ mode: 'open' });
+    document.body.append(host);
+    await settled(scanner);
+    shadow.innerHTML = '<p>Mobile: <b>+1 415 555 0102</b></p>';
+    await settled(scanner);
+    // A shadow root attached to an element already scanned, found with its host's next change.
+    const later = document.querySelector('#later');
+    later?.attachShadow({ mode: 'open' }).append('415-555-0103');
+    later?.setAttribute('class', 'loaded');
+    await settled(scanner);
+    expect(numbers().sort()).toEqual(['+14155550101', '+14155550102', '+14155550103']);
+  });
+
+  it('never touches form fields, editors, code or hidden nodes', async () => {
+    document.head.innerHTML = '<title>415-555-0100</title><style>.hide { display: none } .ghost { visibility: hidden }</style>';
+    const { scanner } = scan(`
+      <input value="415-555-0100"><textarea>415-555-0101</textarea>
+      <select><option>415-555-0102</option></select>
+      <div contenteditable="true"><p>415-555-0103</p></div>
+      <div contenteditable="plaintext-only">415-555-0104</div>
+      <script>var phone = "415-555-0105";</script><style>/* 415-555-0106 */</style>
+      <noscript>415-555-0107</noscript><template><p>415-555-0108</p></template>
+      <div hidden><p>415-555-0109</p></div>
+      <div aria-hidden="true">415-555-0110</div>
+      <div style="display: none"><span>415-555-0111</span></div>
+      <div class="hide"><span>415-555-0112</span></div>
+      <div class="ghost">415-555-0113</div>
+      <button type="button">415-555-0114</button>
+      <svg><text>415-555-0115</text></svg>
+      <iframe srcdoc="<p>415-555-0116</p>"></iframe>
+      <p>Visible: 415-555-0199</p>`);
+    await settled(scanner);
+    expect(numbers()).toEqual(['+14155550199']);
+  });
+
+  it('scans a hidden subtree once it is shown', async () => {
+    document.head.innerHTML = '<style>.collapsed .details { display: none }</style>';
+    const { scanner } = scan(`
+      <section class="collapsed"><div class="details">415-555-0120</div></section>
+      <div hidden>415-555-0121</div>
+      <div aria-hidden="true"><span>415-555-0122</span></div>`);
+    await settled(scanner);
+    expect(buttons()).toHaveLength(0);
+    document.querySelector('section')?.classList.remove('collapsed');
+    document.querySelector('[hidden]')?.removeAttribute('hidden');
+    document.querySelector('[aria-hidden]')?.removeAttribute('aria-hidden');
+    await settled(scanner);
+    expect(numbers().sort()).toEqual(['+14155550120', '+14155550121', '+14155550122']);
+  });
+
+  it('gives a tel:/callto: link one button after it, none for its text', async () => {
+    const { scanner } = scan(`
+      <p><a href="tel:+14155550130">+1 (415) 555-0130</a></p>
+      <p><a href="tel:+1-415-555-0131;ext=7">Call Ana</a></p>
+      <p><a href="callto:+442079460018">London office</a></p>
+      <p><a href="tel:911">Emergency 911</a></p>
+      <p><a href="/contacts/4155550132">Contact 4155550132</a></p>`);
+    await settled(scanner);
+    const links = [...document.querySelectorAll('a[href^="tel:"], a[href^="callto:"]')];
+    expect(links.map((link) => (link.nextSibling as HTMLElement | null)?.dataset?.pcCall)).toEqual(['+14155550130', '+14155550131', '+442079460018', undefined]);
+    expect(document.querySelector('[data-pc-ext="7"]')?.getAttribute('aria-label')).toBe('Call +1-415-555-0131');
+    expect(document.querySelector('[data-pc-call="+14155550130"]')?.getAttribute('aria-label')).toBe('Call +1 (415) 555-0130');
+    // A number in an ordinary link's text gets its button after the text.
+    expect(document.querySelector<HTMLElement>('a[href^="/contacts"] button')?.dataset.pcCall).toBe('+14155550132');
+    expect(buttons()).toHaveLength(4);
+
+    document.querySelector('a[href^="tel:+14155550130"]')?.setAttribute('href', 'tel:+14155550133');
+    document.querySelector('a[href^="callto:"]')?.setAttribute('href', 'https://example.com');
+    await settled(scanner);
+    expect(numbers().sort()).toEqual(['+14155550131', '+14155550132', '+14155550133']);
+  });
+
+  it('never duplicates buttons, whatever the page does to the nodes', async () => {
+    const { html, expected } = contactRows(60);
+    const { scanner } = scan(html);
+    await settled(scanner);
+    const tbody = document.querySelector('tbody');
+    if (!tbody) throw new Error('no table');
+    for (let round = 0; round < 3; round++) {
+      // Sort (moves every row), re-set identical text, touch classes, re-append a cell's text.
+      for (const row of [...tbody.querySelectorAll('tr')].reverse()) tbody.append(row);
+      for (const cell of tbody.querySelectorAll('td:nth-child(2)')) {
+        const text = cell.firstChild;
+        if (text?.nodeType === Node.TEXT_NODE) (text as Text).data = (text as Text).data;
+      }
+      tbody.querySelector('tr')?.classList.toggle('selected');
+      const cell = tbody.querySelector('tr:nth-child(2) td:nth-child(2)');
+      if (cell?.firstChild) cell.append(cell.firstChild);
+      await settled(scanner);
+    }
+    scanner.rescan();
+    await settled(scanner);
+    expect(buttons()).toHaveLength(expected);
+    for (const button of buttons()) expect(button.previousSibling?.nodeType === Node.TEXT_NODE || button.previousSibling?.nodeName === 'BUTTON').toBe(true);
+  });
+
+  it('replaces the buttons when the text changes', async () => {
+    const { scanner } = scan('<p>415-555-0140</p>');
+    await settled(scanner);
+    const text = document.querySelector('p')?.firstChild as Text;
+    text.data = 'Office 415-555-0141, mobile 415-555-0142';
+    await settled(scanner);
+    expect(numbers()).toEqual(['+14155550141', '+14155550142']);
+    text.data = 'No phone on file';
+    await settled(scanner);
+    expect(buttons()).toHaveLength(0);
+  });
+
+  it('brings buttons back exactly once after React-like re-renders', async () => {
+    const { scanner } = scan('<table><tbody><tr><td class="phone">+1 415-555-0150</td><td class="when">12:00:00</td></tr></tbody></table>');
+    await settled(scanner);
+    const row = () => document.querySelector('tr') as HTMLTableRowElement;
+    for (let tick = 0; tick < 3; tick++) {
+      // React's setTextContent when the cell has more than one child: new text node, our button gone.
+      (row().querySelector('.phone') as HTMLElement).textContent = '+1 415-555-0150';
+      (row().querySelector('.when') as HTMLElement).textContent = `12:00:0${tick}`;
+      await settled(scanner);
+      expect(numbers()).toEqual(['+14155550150']);
+      // A key change: the whole row is re-created.
+      row().replaceWith(row().cloneNode(false));
+      row().innerHTML = '<td class="phone">+1 415-555-0150</td><td class="when">12:00:00</td>';
+      await settled(scanner);
+      expect(numbers()).toEqual(['+14155550150']);
+    }
+  });
+
+  it('puts back a button the page removed while its number stays', async () => {
+    const { scanner } = scan('<p>415-555-0160</p>');
+    await settled(scanner);
+    buttons()[0]?.remove();
+    await settled(scanner);
+    expect(numbers()).toEqual(['+14155550160']);
+  });
+
+  it('drops the buttons of a removed text node', async () => {
+    const { scanner } = scan('<p><span>Phone </span>415-555-0161</p>');
+    await settled(scanner);
+    document.querySelector('p')?.lastChild?.previousSibling?.remove();
+    await settled(scanner);
+    expect(buttons()).toHaveLength(0);
+  });
+
+  it('calls only on a trusted click', async () => {
+    const { scanner, onCall } = scan('<div class="row"><span>(415) 555-0170 ext. 12</span></div>');
+    const rowClicks = vi.fn();
+    document.querySelector('.row')?.addEventListener('click', rowClicks);
+    await settled(scanner);
+    const [button] = buttons();
+    if (!button) throw new Error('no button');
+    button.click();
+    button.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    expect(onCall).not.toHaveBeenCalled();
+    userClick(button);
+    expect(onCall).toHaveBeenCalledExactlyOnceWith('+14155550170', '12');
+    expect(rowClicks).toHaveBeenCalledTimes(2); // the page's own synthetic clicks only
+  });
+
+  it('never lets a throwing onCall escape into the page', async () => {
+    vi.spyOn(console, 'debug').mockImplementation(() => undefined);
+    const { scanner } = scan('<p>415-555-0180</p>', {
+      onCall: () => {
+        throw new Error('extension context invalidated');
+      },
+    });
+    await settled(scanner);
+    const pageErrors = vi.fn();
+    window.addEventListener('error', pageErrors);
+    expect(() => userClick(buttons()[0] as HTMLButtonElement)).not.toThrow();
+    window.removeEventListener('error', pageErrors);
+    expect(pageErrors).not.toHaveBeenCalled();
+  });
+
+  it('reads national numbers in the new country on rescan', async () => {
+    const { scanner } = scan('<p>020 7946 0018</p><p>+1 415 555 0190</p>');
+    await settled(scanner);
+    expect(numbers()).toEqual(['+14155550190']);
+    scanner.rescan('GB');
+    await settled(scanner);
+    expect(numbers()).toEqual(['+442079460018', '+14155550190']);
+  });
+
+  it('removes every button and stops observing when aborted', async () => {
+    const { scanner, controller } = scan('<p>415-555-0100</p><div id="host"></div>');
+    document.querySelector('#host')?.attachShadow({ mode: 'open' }).append('415-555-0101');
+    await settled(scanner);
+    expect(buttons()).toHaveLength(2);
+    controller.abort();
+    expect(buttons()).toHaveLength(0);
+    document.body.insertAdjacentHTML('beforeend', '<p>415-555-0102</p>');
+    await settled(scanner);
+    expect(buttons()).toHaveLength(0);
+  });
+
+  it('does nothing when started with an aborted signal', async () => {
+    const { scanner } = scan('<p>415-555-0100</p>', { signal: AbortSignal.abort() });
+    await settled(scanner);
+    expect(buttons()).toHaveLength(0);
+  });
+});

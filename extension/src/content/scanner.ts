@@ -1,0 +1,255 @@
+import { isCallButton } from './call-buttons.ts';
+import { detectNumbers, mightContainPhoneNumber, type PhoneTarget, parseCallHref } from './detect-numbers.ts';
+import { type Anchor, ButtonSlots, removeAllCallButtons } from './dom/button-slots.ts';
+import { nextFrame } from './dom/next-frame.ts';
+import { safely } from './dom/safely.ts';
+import { isCallLink, ScanFilter } from './dom/scan-filter.ts';
+import { ScanQueue } from './dom/scan-queue.ts';
+
+export interface ScannerOptions {
+  root: Document;
+  /** ISO 3166 alpha-2 country national numbers are read in. */
+  defaultCountry: string;
+  /** Aborting stops observing and removes every button. */
+  signal: AbortSignal;
+  /** A trusted click on a button. */
+  onCall(e164: string, extension?: string): void;
+  /** Main-thread time one batch may take; 8 ms leaves half a 60 Hz frame to the page. */
+  budgetMs?: number;
+  /** Runs a batch later; the next animation frame by default. */
+  schedule?: (callback: () => void) => void;
+}
+
+export interface Scanner {
+  /** Removes every button and scans the page again, e.g. in a new default country. */
+  rescan(defaultCountry?: string): void;
+  /** Resolves once every change seen so far has been scanned. */
+  idle(): Promise<void>;
+}
+
+const DEFAULT_BUDGET_MS = 8;
+
+/**
+ * Share of the budget spent reading; the rest is left for writing what was read (creating
+ * and inserting buttons costs about a third of finding them, measured in Chromium).
+ */
+const READ_SHARE = 0.75;
+
+/** Longer text nodes (logs, JSON dumps) are skipped: one search must fit in a frame. */
+const MAX_TEXT_LENGTH = 10_000;
+
+/** `href` for call links; the others can show a hidden subtree (Vtiger's `.hide`, `[hidden]`, modals' aria-hidden). */
+const OBSERVED: MutationObserverInit = {
+  childList: true,
+  subtree: true,
+  characterData: true,
+  attributes: true,
+  attributeFilter: ['href', 'hidden', 'aria-hidden', 'class', 'style'],
+};
+
+/**
+ * Puts a call button after every phone number in `root`, its open shadow roots included,
+ * and keeps them right as the page changes: only added or changed nodes are scanned, in
+ * batches of at most `budgetMs` per frame. Frames are not entered: the content script runs
+ * in each of them.
+ */
+export function startScanner(options: ScannerOptions): Scanner {
+  const scanner = new PageScanner(options);
+  if (options.signal.aborted) scanner.stop();
+  else options.signal.addEventListener('abort', () => safely(() => scanner.stop()), { once: true });
+  return { rescan: (country) => safely(() => scanner.rescan(country)), idle: () => scanner.idle() };
+}
+
+class PageScanner {
+  private readonly root: Document;
+  private readonly budgetMs: number;
+  private readonly schedule: (callback: () => void) => void;
+  private readonly onCall: (e164: string, extension?: string) => void;
+  private country: string;
+  private slots: ButtonSlots;
+  private readonly queue: ScanQueue;
+  private readonly observer: MutationObserver;
+  private readonly observedRoots = new WeakSet<ShadowRoot>();
+  /** Outermost hidden elements whose text was skipped, rescanned when they may have been shown. */
+  private readonly hiddenRoots = new Set<Element>();
+  /** Elements whose class, style or hidden state changed since the last batch. */
+  private readonly restyled = new Set<Node>();
+  private scheduled = false;
+  private stopped = false;
+  private waiters: Array<() => void> = [];
+
+  constructor(options: ScannerOptions) {
+    this.root = options.root;
+    this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
+    this.schedule = options.schedule ?? nextFrame;
+    this.onCall = options.onCall;
+    this.country = options.defaultCountry;
+    this.slots = this.createSlots();
+    this.queue = new ScanQueue(this.root, (shadowRoot) => {
+      this.observe(shadowRoot);
+      this.queue.add(shadowRoot);
+    });
+    this.observer = new MutationObserver((records) => safely(() => this.onMutations(records)));
+    this.observer.observe(this.root, OBSERVED);
+    this.queue.add(this.root);
+    this.requestBatch();
+  }
+
+  rescan(country?: string): void {
+    if (this.stopped) return;
+    if (country !== undefined) this.country = country;
+    removeAllCallButtons(this.root);
+    this.slots = this.createSlots();
+    this.hiddenRoots.clear();
+    this.queue.clear();
+    this.queue.add(this.root);
+    this.requestBatch();
+  }
+
+  idle(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    // Changes made just before this call are still in the observer's queue.
+    safely(() => this.onMutations(this.observer.takeRecords()));
+    if (!this.scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.observer.disconnect();
+    this.queue.clear();
+    this.hiddenRoots.clear();
+    this.restyled.clear();
+    removeAllCallButtons(this.root);
+    this.settle();
+  }
+
+  private createSlots(): ButtonSlots {
+    return new ButtonSlots(this.root, (e164, extension) => this.onCall(e164, extension));
+  }
+
+  private observe(shadowRoot: ShadowRoot): void {
+    if (this.observedRoots.has(shadowRoot)) return;
+    this.observedRoots.add(shadowRoot);
+    this.observer.observe(shadowRoot, OBSERVED);
+  }
+
+  private onMutations(records: MutationRecord[]): void {
+    for (const { type, target, addedNodes, removedNodes, attributeName } of records) {
+      if (isCallButton(target)) continue; // our hover and focus styles
+      if (type === 'characterData') {
+        if (target.nodeType === Node.TEXT_NODE) this.queue.add(target);
+      } else if (type === 'childList') {
+        for (const node of addedNodes) if (!isCallButton(node)) this.queue.add(node);
+        for (const node of removedNodes) {
+          // Our button removed by the page (its anchor stays): put it back. A removed anchor: drop its buttons.
+          const anchor = this.slots.anchorToRestore(node) ?? (this.slots.has(node) ? node : undefined);
+          if (anchor) this.queue.add(anchor);
+        }
+      } else if (attributeName === 'href') {
+        // No longer a call link: its button goes, its text becomes ordinary text to scan.
+        if (!isCallLink(target as Element) && this.slots.has(target)) this.slots.release(target);
+        this.queue.add(target);
+      } else if (this.hiddenRoots.size > 0) {
+        this.restyled.add(target);
+      }
+      // A shadow root attached after the host was scanned shows up with the host's next change.
+      const shadowRoot = (target as Element).shadowRoot;
+      if (shadowRoot && !this.observedRoots.has(shadowRoot)) {
+        this.observe(shadowRoot);
+        this.queue.add(shadowRoot);
+      }
+    }
+    this.requestBatch();
+  }
+
+  private requestBatch(): void {
+    if (this.scheduled || this.stopped || (this.queue.isEmpty && this.restyled.size === 0)) return;
+    this.scheduled = true;
+    this.schedule(() => safely(() => this.runBatch()));
+  }
+
+  /** Reads first (text, styles), then writes every button change: no layout thrashing. */
+  private runBatch(): void {
+    this.scheduled = false;
+    if (this.stopped) return;
+    try {
+      const deadline = performance.now() + this.budgetMs * READ_SHARE;
+      this.queueShownRoots();
+      const filter = new ScanFilter((element) => this.hiddenRoots.add(element));
+      const planned = new Set<Anchor>();
+      const writes: Array<() => void> = [];
+      // At least one anchor per batch, so a tiny budget still makes progress.
+      do {
+        const anchor = this.queue.next(deadline);
+        if (!anchor) break;
+        if (planned.has(anchor)) continue;
+        planned.add(anchor);
+        safely(() => this.plan(anchor, filter, writes));
+      } while (performance.now() < deadline);
+      for (const write of writes) safely(write);
+    } finally {
+      if (this.queue.isEmpty) this.settle();
+      else this.requestBatch();
+    }
+  }
+
+  /** Queues the hidden roots inside (or equal to) an element whose class, style or hidden state changed. */
+  private queueShownRoots(): void {
+    if (this.restyled.size === 0) return;
+    for (const element of this.hiddenRoots) {
+      if (!element.isConnected) this.hiddenRoots.delete(element);
+      else if (hasAncestorIn(element, this.restyled)) {
+        this.hiddenRoots.delete(element);
+        this.queue.add(element);
+      }
+    }
+    this.restyled.clear();
+  }
+
+  private plan(anchor: Anchor, filter: ScanFilter, writes: Array<() => void>): void {
+    const isText = anchor.nodeType === Node.TEXT_NODE;
+    const release = () => writes.push(() => this.slots.release(anchor));
+    if (!anchor.isConnected || (!isText && !isCallLink(anchor as Element))) {
+      if (this.slots.has(anchor)) release();
+      return;
+    }
+    const source = isText ? (anchor as Text).data : ((anchor as HTMLAnchorElement).getAttribute('href') ?? '');
+    if (this.slots.isCurrent(anchor, source)) return;
+    const targets = this.slots.targetsFor(anchor, source) ?? (isText ? this.readText(source) : this.readLink(anchor as HTMLAnchorElement, source));
+    // Styles are read only for text that has numbers: most digits on a CRM page are not phone numbers.
+    if (targets.length > 0 && !(isText ? filter.allowsTextIn(anchor.parentNode) : filter.allowsLink(anchor as HTMLAnchorElement))) {
+      // Not remembered: a hidden anchor is read again when it is shown.
+      if (this.slots.has(anchor)) release();
+      return;
+    }
+    writes.push(() => this.slots.place(anchor, source, targets));
+  }
+
+  private readText(text: string): PhoneTarget[] {
+    if (text.length > MAX_TEXT_LENGTH || !mightContainPhoneNumber(text)) return [];
+    return detectNumbers(text, this.country);
+  }
+
+  private readLink(link: HTMLAnchorElement, href: string): PhoneTarget[] {
+    const target = parseCallHref(href, this.country);
+    if (!target) return [];
+    // "Call Ana" links: name the number in the button's label, not the link's words.
+    const shown = link.textContent?.trim() ?? '';
+    return [{ ...target, text: /\d/.test(shown) ? shown : target.text }];
+  }
+
+  private settle(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
+
+/** Is `node`, or an ancestor across shadow boundaries, in `set`? */
+function hasAncestorIn(node: Node, set: Set<Node>): boolean {
+  for (let current: Node | null = node; current; current = current.parentNode ?? (current as ShadowRoot).host ?? null) {
+    if (set.has(current)) return true;
+  }
+  return false;
+}
