@@ -40,6 +40,8 @@ export {
   handleWebhook,
   mapWebhook,
   readPayload,
+  renderWebhookReply,
+  type MappedWebhook,
   WEBHOOK_EVENTS,
   WebhookError,
   type WebhookEvent,

@@ -49,6 +49,8 @@ describe('connectors/twilio.xml', () => {
   it('records completion with duration and time', () => {
     const result = handleWebhook(plan, 'status', formRequest(example('twilio-status.form'), config.status_callback!), context);
     expect(result.record).toMatchObject({ call_status: 'completed', duration: 42, starttime: '2026-11-24T10:00:42.000Z' });
+    // Twilio also posts the <Dial action> here and expects TwiML: an empty Response ends the call.
+    expect(result.reply).toEqual({ status: 200, headers: { 'Content-Type': 'text/xml' }, body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' });
   });
 
   it('rings every targeted agent on an incoming call', () => {

@@ -32,7 +32,7 @@ describe('accepted webhooks', () => {
     const signature = await computeTwilioSignature(TWILIO_TOKEN, url);
     const response = await relay.app.request(url.replace(PUBLIC_URL, ''), { headers: { 'X-Twilio-Signature': signature } });
     expect(response.status).toBe(200);
-    expect(await response.text()).toBe('');
+    expect(await response.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
     expect(JSON.parse(relay.published[0]!.call)).toMatchObject({ call_id: 'CA2', status: 'completed', duration: 7 });
   });
 

@@ -1,4 +1,4 @@
-import { handleWebhook, mapWebhook, type WebhookEvent, WebhookError, type WebhookReply, type WebhookRequest, type ConnectorPlan } from '@phone-connector/shared';
+import { mapWebhook, renderWebhookReply, type MappedWebhook, type WebhookEvent, WebhookError, type WebhookReply, type WebhookRequest, type ConnectorPlan } from '@phone-connector/shared';
 import { updateFromRecord } from '../calls/merge.ts';
 import { routeNewCall } from '../calls/routing.ts';
 import type { RelayDeps } from '../deps.ts';
@@ -26,14 +26,15 @@ export type IngestResult =
 export function ingestWebhook(deps: RelayDeps, webhook: VerifiedWebhook): IngestResult {
   const { event, instance, owner, plan, request } = webhook;
   const context = runContext(instance, owner, deps.publicUrl());
-  let record;
+  let mapped: MappedWebhook;
   try {
-    record = mapWebhook(plan, event, request, context).record;
+    mapped = mapWebhook(plan, event, request, context);
   } catch (error) {
     if (error instanceof WebhookError && error.code === 'unsupported-event') return { kind: 'refused', status: 404, error: error.message };
     if (error instanceof WebhookError && error.code === 'bad-payload') return { kind: 'refused', status: 400, error: error.message };
     throw error;
   }
+  const { record } = mapped;
   const callId = record.call_id;
   if (!callId) return { kind: 'refused', status: 400, error: 'the webhook carries no call id the connector can map' };
 
@@ -44,7 +45,7 @@ export function ingestWebhook(deps: RelayDeps, webhook: VerifiedWebhook): Ingest
   let reply: WebhookReply | undefined;
   let replyError: string | undefined;
   try {
-    reply = handleWebhook(plan, event, request, context, { dialNumbers: agents.map((a) => a.number) }).reply;
+    reply = renderWebhookReply(plan, mapped, context, { dialNumbers: agents.map((a) => a.number) });
   } catch (error) {
     if (!(error instanceof WebhookError && error.code === 'reply-failed')) throw error;
     replyError = error.message;

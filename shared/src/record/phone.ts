@@ -17,8 +17,10 @@ export function toE164(raw: string, defaultCountry?: string): string | undefined
   if (!/\d/.test(cleaned) || /[a-z]{2,}:/i.test(cleaned)) return undefined;
   // Ozonetel sends `918041234567`: digits with a country code but no `+`. Prefer whichever
   // reading is a valid number, then whichever is at least possible (test ranges like 555-01xx).
-  const national = parsePhoneNumberFromString(cleaned, country);
-  const international = cleaned.startsWith('+') ? undefined : parsePhoneNumberFromString(`+${cleaned}`);
+  // extract: false — the whole value must be the number; `call me at +1 415…` or markup around
+  // a number is not a phone number (webhook fields are provider- and caller-controlled).
+  const national = parsePhoneNumberFromString(cleaned, { defaultCountry: country, extract: false });
+  const international = cleaned.startsWith('+') ? undefined : parsePhoneNumberFromString(`+${cleaned}`, { extract: false });
   const candidates = [national, international].filter((p) => p !== undefined);
   const parsed = candidates.find((p) => p.isValid()) ?? candidates.find((p) => p.isPossible());
   return parsed?.number;

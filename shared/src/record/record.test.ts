@@ -83,6 +83,9 @@ describe('other normalisations', () => {
     expect(toE164('12', 'US')).toBeUndefined();
     expect(toNational('+14155550100')).toBe('(415) 555-0100');
     expect(normalisePhone('anonymous', 'US')).toBe('anonymous');
+    // The whole value must be a number: nothing is pulled out of surrounding text or markup.
+    expect(toE164('call me at +1 415 555 0100 now', 'US')).toBeUndefined();
+    expect(toE164('"><Hangup/><Dial>+19005550000</Dial>', 'US')).toBeUndefined();
   });
 });
 

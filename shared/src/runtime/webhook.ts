@@ -45,10 +45,20 @@ export interface WebhookOptions {
 
 /** Maps a webhook to a call record and renders the reply. Pure: no I/O, no clock. */
 export function handleWebhook(plan: ConnectorPlan, event: WebhookEvent, request: WebhookRequest, context: RunContext, options: WebhookOptions = {}): WebhookResult {
-  const { payload, record, status, reply } = mapWebhook(plan, event, request, context);
-  const scope = buildScope(plan, { ...context, vars: { ...context.vars, ...recordVariables(record) } });
+  const mapped = mapWebhook(plan, event, request, context);
+  return { payload: mapped.payload, record: mapped.record, status: mapped.status, reply: renderWebhookReply(plan, mapped, context, options) };
+}
+
+export type MappedWebhook = ReturnType<typeof mapWebhook>;
+
+/**
+ * The reply half of handleWebhook, for callers that must look at the record before replying
+ * (the relay decides which agents to ring from it).
+ */
+export function renderWebhookReply(plan: ConnectorPlan, mapped: MappedWebhook, context: RunContext, options: WebhookOptions = {}): WebhookReply {
+  const scope = buildScope(plan, { ...context, vars: { ...context.vars, ...recordVariables(mapped.record) } });
   try {
-    return { payload, record, status, reply: renderReply(reply, scope, options.dialNumbers) };
+    return renderReply(mapped.reply, scope, options.dialNumbers);
   } catch (error) {
     if (error instanceof MissingValueError) throw new WebhookError(`cannot build the reply: ${error.message}`, 'reply-failed');
     throw error;

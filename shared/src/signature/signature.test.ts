@@ -91,3 +91,14 @@ describe('verifyWebhookSignature', () => {
     expect(await verifyWebhookSignature(plan, { config: { authtoken: 's3' } }, request({}))).toEqual({ checked: true, valid: false, reason: 'X-Webhook-Secret is missing or wrong' });
   });
 });
+
+describe('Twilio signatures: URL forms proxies produce', () => {
+  it("treats ' and %27 in the query alike", async () => {
+    const signature = await computeTwilioSignature(TOKEN, "https://r.example/hooks/a?Caller=O'Brien", PARAMS);
+    expect(await verifyTwilioSignature({ authToken: TOKEN, url: 'https://r.example/hooks/a?Caller=O%27Brien', signature, body: FORM, ...form })).toBe(true);
+  });
+
+  it('refuses to sign with an empty token', async () => {
+    await expect(computeTwilioSignature('', URL_, PARAMS)).rejects.toThrow('cannot sign without an auth token');
+  });
+});

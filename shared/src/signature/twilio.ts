@@ -8,6 +8,7 @@ export type SignedParams = Record<string, string | readonly string[]> | Readonly
  * values of a repeated key sorted too (as Twilio's own SDKs do).
  */
 export function computeTwilioSignature(authToken: string, url: string, params: SignedParams = {}): Promise<string> {
+  if (!authToken) return Promise.reject(new Error('cannot sign without an auth token'));
   const grouped = new Map<string, string[]>();
   const pairs: Array<readonly [string, string | readonly string[]]> = Array.isArray(params) ? params : Object.entries(params);
   for (const [key, value] of pairs) {
@@ -65,5 +66,7 @@ function urlVariants(original: string, parsed: URL): string[] {
   const rest = original.slice(authority.length);
   const withoutPort = authority.replace(/:\d+$/, '');
   const withPort = /:\d+$/.test(authority) ? authority : `${authority}:${defaultPort}`;
-  return [...new Set([original, withoutPort + rest, withPort + rest])];
+  const bases = [original, withoutPort + rest, withPort + rest];
+  // twilio-node treats ' and %27 in the query as the same character; proxies differ in which they send.
+  return [...new Set(bases.flatMap((u) => [u, u.replace(/%27/gi, "'"), u.replace(/'/g, '%27')]))];
 }
