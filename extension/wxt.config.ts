@@ -16,7 +16,18 @@ export default defineConfig({
     permissions: ['storage', 'scripting', 'notifications', 'contextMenus', 'alarms', 'tabs'],
     host_permissions: testHosts,
     optional_host_permissions: ['*://*/*'],
-    ...(browser === 'firefox' ? { browser_specific_settings: { gecko: { id: 'phone-connector@example.com' } } } : {}),
+    ...(browser === 'firefox'
+      ? {
+          browser_specific_settings: {
+            gecko: {
+              id: 'phone-connector@example.com',
+              // Numbers clicked go to the agent's telephony provider, call notes and numbers to
+              // their relay, with the tokens that authenticate them: nothing goes anywhere else.
+              data_collection_permissions: { required: ['personallyIdentifyingInfo', 'personalCommunications', 'authenticationInfo'] },
+            },
+          },
+        }
+      : {}),
   }),
   vite: () => ({
     esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },

@@ -88,11 +88,21 @@ describe('incoming calls, end to end', () => {
     await page.locator('button[data-pc-call]').first().waitFor();
     await page.evaluate(recordStatuses);
     const instance = (await (await fetch(`${world.relay.url}/api/v1/instances`, { headers: { Authorization: `Bearer ${world.agent.token}` } })).json()) as Array<{ callbacks: { incoming: string; status: string } }>;
+    // The page notes the moment the popup's host appears (same machine clock as this process).
+    await page.evaluate(() => {
+      new MutationObserver((_, observer) => {
+        if (document.querySelector('[data-pc-popup]')) {
+          (window as unknown as { __pcPopupAt: number }).__pcPopupAt = Date.now();
+          observer.disconnect();
+        }
+      }).observe(document.documentElement, { subtree: true, childList: true });
+    });
     const started = Date.now();
     const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: '+14155550199', to: AGENT_NUMBER, statusCallback: instance[0]!.callbacks.status });
     const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
     await popup.waitFor({ timeout: 5_000 });
-    expect(Date.now() - started).toBeLessThan(1000 + 500);
+    const shownAt = (await page.evaluate(() => (window as unknown as { __pcPopupAt: number }).__pcPopupAt)) as number;
+    expect(shownAt - started).toBeLessThan(1000);
     expect(await popup.locator('[data-pc-field="number"]').textContent()).toBe('(415) 555-0199');
     expect(await popup.locator('[data-pc-field="e164"]').textContent()).toBe('+14155550199');
     expect(await popup.locator('a', { hasText: 'Open in CRM' }).getAttribute('href')).toBe(`${world.site.url}/search?q=%2B14155550199`);
@@ -120,5 +130,59 @@ describe('incoming calls, end to end', () => {
     const calls = (await (await fetch(`${world.relay.url}/api/v1/calls?number=%2B14155550142`, { headers: { Authorization: `Bearer ${world.agent.token}` } })).json()) as { calls: Array<{ notes: string }> };
     expect(calls.calls[0]?.notes).toBe('Wants a callback on Friday <b>not bold</b>');
     await page.close();
+  });
+});
+
+describe('toolbar popup', () => {
+  it('lists recent calls from the relay and dials from its box', async () => {
+    const popup = await world.browser.context.newPage();
+    await popup.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
+    await expect.poll(() => popup.getByTestId('connection-status').textContent()).toBe('Connected');
+    const recent = popup.getByTestId('recent-calls');
+    await recent.waitFor();
+    expect(await recent.textContent()).toContain('(415) 555-0199');
+    const before = world.twilio.calls.size;
+    await popup.getByLabel('Number to call').fill('(212) 555-0142');
+    await popup.getByRole('button', { name: 'Call', exact: true }).click();
+    await waitFor(() => world.twilio.calls.size === before + 1, 10_000, 'the call from the toolbar popup');
+    await expect.poll(() => popup.getByRole('status').textContent()).toBe('Your phone is ringing.');
+    const placed = [...world.twilio.calls.values()].at(-1)!;
+    await placed.done;
+    expect(placed.dialed).toEqual(['+12125550142']);
+    await popup.close();
+  });
+});
+
+describe('relay connection', () => {
+  it('shows the relay going away on the badge and, once it is back, delivers what was missed', async () => {
+    const page = await world.open('contact.html');
+    await page.locator('button[data-pc-call]').first().waitFor();
+    const badge = () => world.browser.worker.evaluate(() => (globalThis as unknown as { chrome: { action: { getBadgeText(d: object): Promise<string> } } }).chrome.action.getBadgeText({}));
+    expect(await badge()).toBe('');
+    const port = world.relay.port;
+    await world.relay.stop();
+    await expect.poll(badge, { timeout: 10_000 }).toBe('!');
+    expect(((await world.browser.getStorage(['connection'])).connection as { state: string }).state).toBe('offline');
+
+    // Same port, same database: a call arrives before the extension has reconnected.
+    world.relay = await world.restartRelay(port);
+    const instance = (await (await fetch(`${world.relay.url}/api/v1/instances`, { headers: { Authorization: `Bearer ${world.agent.token}` } })).json()) as Array<{ callbacks: { incoming: string } }>;
+    const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: '+14155550177', to: AGENT_NUMBER });
+    await call.done;
+    await page.locator(`[data-pc-popup="${call.sid}"]`).waitFor({ timeout: 40_000 });
+    await expect.poll(badge, { timeout: 10_000 }).toBe('');
+    await page.close();
+  });
+});
+
+describe('no enabled tab open', () => {
+  it('shows an incoming call as a system notification', async () => {
+    for (const page of world.browser.context.pages()) await page.close();
+    const instance = (await (await fetch(`${world.relay.url}/api/v1/instances`, { headers: { Authorization: `Bearer ${world.agent.token}` } })).json()) as Array<{ callbacks: { incoming: string } }>;
+    const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: '+14155550188', to: AGENT_NUMBER });
+    await call.done;
+    const notifications = () =>
+      world.browser.worker.evaluate(() => (globalThis as unknown as { chrome: { notifications: { getAll(): Promise<Record<string, boolean>> } } }).chrome.notifications.getAll());
+    await expect.poll(async () => Object.keys(await notifications()), { timeout: 10_000 }).toEqual([expect.stringMatching(/^pc-incoming-/)]);
   });
 });

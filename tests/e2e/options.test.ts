@@ -57,3 +57,25 @@ describe('options page', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'options-custom-xml.png') });
   });
 });
+
+describe('dry run', () => {
+  it('explains what is missing, then shows the exact request with secrets redacted', async () => {
+    await page.getByLabel('Your phone number or extension').fill('(415) 555-0111');
+    await page.getByRole('button', { name: 'Save agent' }).click();
+    await expect.poll(() => page.getByTestId('agent-message').textContent()).toBe('Saved.');
+    expect(((await browser.getStorage(['agent'])).agent as { extension: string }).extension).toBe('+14155550111');
+
+    await page.getByLabel('Number to call').fill('+44 20 7946 0018');
+    await page.getByRole('button', { name: 'Show the request' }).click();
+    await expect.poll(() => page.getByTestId('dryrun-message').textContent()).toBe('@answer_callback is empty: connect a relay in Options > Relay: it provides the callback URLs');
+
+    await browser.setStorage({ callbacks: { answer: 'https://relay.example/hooks/in_1/s/answer', status: 'https://relay.example/hooks/in_1/s/status', incoming: 'https://relay.example/hooks/in_1/s/incoming' } });
+    await page.getByRole('button', { name: 'Show the request' }).click();
+    const shown = JSON.parse((await page.getByTestId('dry-run').textContent())!);
+    expect(shown).toMatchObject({ method: 'POST', url: 'http://127.0.0.1:9/2010-04-01/Accounts/AC123/Calls.json', headers: { Authorization: 'Basic <redacted>' } });
+    const body = new URLSearchParams(shown.body);
+    expect(body.get('To')).toBe('+14155550111');
+    expect(body.get('Url')).toBe('https://relay.example/hooks/in_1/s/answer?DialTo=%2B442079460018');
+    expect(JSON.stringify(shown)).not.toContain('secret-token');
+  });
+});

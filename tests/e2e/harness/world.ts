@@ -23,8 +23,10 @@ export interface World {
   site: { url: string };
   browser: ExtensionBrowser;
   close(): Promise<void>;
-  /** Opens a page of the test site and waits until the content script has scanned it. */
+  /** Opens a page of the test site. */
   open(path: string): Promise<Page>;
+  /** Starts the relay again on the same port and database (after `relay.stop()`). */
+  restartRelay(port: number): Promise<RelayProcess>;
 }
 
 /** The bundled Twilio connector, pointed at the simulator instead of api.twilio.com. */
@@ -53,7 +55,7 @@ export async function startWorld(options: { siteDir?: string } = {}): Promise<Wo
     relay: { url: relay.url, token: agent.token },
   });
   await waitFor(async () => ((await browser.getStorage(['connection'])).connection as { state?: string } | undefined)?.state === 'connected', 15_000, 'the extension to connect to the relay');
-  return {
+  const world: World = {
     relay,
     agent,
     twilio,
@@ -64,14 +66,16 @@ export async function startWorld(options: { siteDir?: string } = {}): Promise<Wo
       await page.goto(`${site.url}/${path.replace(/^\//, '')}`);
       return page;
     },
+    restartRelay: (port) => startRelayProcess({ db, args: ['--port', String(port)] }),
     close: async () => {
       await browser.close();
       await twilio.close();
       await site.close();
-      await relay.stop();
+      await world.relay.stop();
       dir.remove();
     },
   };
+  return world;
 }
 
 export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
