@@ -1,4 +1,4 @@
-import type { CallRecordView } from './call-view.ts';
+import type { CallView } from '@phone-connector/shared';
 
 /**
  * The one message map between the background, content scripts and extension pages. Every
@@ -7,14 +7,14 @@ import type { CallRecordView } from './call-view.ts';
 export type ContentToBackground =
   /** `tabId` lets the toolbar popup show progress in the tab the agent is looking at. */
   | { type: 'place-call'; to: string; tabId?: number }
-  | { type: 'save-notes'; callId: string; notes: string }
+  | { type: 'save-notes'; callId: number; notes: string }
   | { type: 'content-ready' };
 
 export type BackgroundToContent =
   /** Progress of a call this agent placed, shown as a small status card near the page corner. */
   | { type: 'call-progress'; key: string; to: string; state: CallProgressState; detail?: string; durationSeconds?: number }
   /** An incoming call to show (or update) in the popup; `call.id` is the relay call id. */
-  | { type: 'incoming-call'; call: CallRecordView; searchUrl?: string }
+  | { type: 'incoming-call'; call: CallView; searchUrl?: string }
   /** The default country changed: rescan with it. */
   | { type: 'settings-changed' };
 

@@ -19,6 +19,7 @@ export {
   type CallStatus,
 } from './record/call-record.ts';
 export { normalisePhone, toE164, toNational, isCountryCode } from './record/phone.ts';
+export { FINAL_STATUSES, isFinalStatus, type CallView } from './record/call-view.ts';
 export { parseTemplate } from './template/parse.ts';
 export { FILTERS } from './template/filters.ts';
 export { MissingValueError, renderTemplate, howToSet, type TemplateScope } from './template/render.ts';

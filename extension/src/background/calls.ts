@@ -1,6 +1,6 @@
 import { type ConnectorPlan, placeCall, type RunContext } from '@phone-connector/shared';
 import browser from 'webextension-polyfill';
-import { FINAL_STATUSES, type CallRecordView } from '../call-view.ts';
+import { isFinalStatus, type CallView } from '@phone-connector/shared';
 import { compileConnector, connectorSource } from '../connectors.ts';
 import type { BackgroundToContent, CallProgressState, PlaceCallResponse } from '../messages.ts';
 import { agentSettings, callbackUrls, providerSettings, relaySettings, resolvedDefaultCountry } from '../storage.ts';
@@ -62,12 +62,12 @@ export class OutboundCalls {
   }
 
   /** A relay event about an outgoing call: forward its progress to the tab that placed it. */
-  async onRelayCall(call: CallRecordView): Promise<void> {
+  async onRelayCall(call: CallView): Promise<void> {
     const placed = this.placed.get(call.call_id);
     if (!placed) return;
     const state = stateOf(call.status);
     if (state && placed.tabId !== undefined) await sendToTab(placed.tabId, { type: 'call-progress', key: placed.key, to: placed.to, state, durationSeconds: call.duration ?? undefined });
-    if (call.status && FINAL_STATUSES.has(call.status)) this.placed.delete(call.call_id);
+    if (isFinalStatus(call.status)) this.placed.delete(call.call_id);
   }
 }
 

@@ -1,5 +1,5 @@
 import browser from 'webextension-polyfill';
-import { FINAL_STATUSES, type CallRecordView } from '../call-view.ts';
+import { isFinalStatus, type CallView } from '@phone-connector/shared';
 import { CRM_PRESETS, matchesPattern } from '../sites.ts';
 import { type EnabledSite, enabledSites } from '../storage.ts';
 import { sendToTab } from './calls.ts';
@@ -10,14 +10,14 @@ import { sendToTab } from './calls.ts';
  * when no enabled tab is open. Updates of a call go to the tab that shows it.
  */
 export class IncomingCalls {
-  private readonly shownIn = new Map<string, number>();
-  private readonly notified = new Set<string>();
+  private readonly shownIn = new Map<number, number>();
+  private readonly notified = new Set<number>();
 
-  async onRelayCall(call: CallRecordView): Promise<void> {
+  async onRelayCall(call: CallView): Promise<void> {
     const sites = await enabledSites.getValue();
     let tabId = this.shownIn.get(call.id);
     if (tabId !== undefined && !(await tabStillEnabled(tabId, sites))) tabId = undefined;
-    if (tabId === undefined && !FINAL_STATUSES.has(call.status ?? '')) tabId = await pickTab(sites);
+    if (tabId === undefined && !isFinalStatus(call.status)) tabId = await pickTab(sites);
     if (tabId === undefined) {
       await this.notify(call);
       return;
@@ -25,12 +25,12 @@ export class IncomingCalls {
     this.shownIn.set(call.id, tabId);
     const tab = await browser.tabs.get(tabId);
     await sendToTab(tabId, { type: 'incoming-call', call, searchUrl: searchUrlFor(tab.url, sites, call.from_number) });
-    if (FINAL_STATUSES.has(call.status ?? '')) this.shownIn.delete(call.id);
+    if (isFinalStatus(call.status)) this.shownIn.delete(call.id);
   }
 
-  private async notify(call: CallRecordView): Promise<void> {
+  private async notify(call: CallView): Promise<void> {
     const id = `pc-incoming-${call.id}`;
-    if (FINAL_STATUSES.has(call.status ?? '')) {
+    if (isFinalStatus(call.status)) {
       if (this.notified.delete(call.id)) await browser.notifications.clear(id);
       return;
     }

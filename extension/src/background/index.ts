@@ -106,7 +106,7 @@ export function startBackground(): void {
   })();
 }
 
-async function saveNotes(callId: string, notes: string): Promise<SaveNotesResponse> {
+async function saveNotes(callId: number, notes: string): Promise<SaveNotesResponse> {
   try {
     await new RelayApi(await relaySettings.getValue()).updateCall(callId, { notes });
     return { ok: true };

@@ -1,4 +1,4 @@
-import type { CallRecordView } from '../call-view.ts';
+import type { CallView } from '@phone-connector/shared';
 import type { RelaySettings } from '../storage.ts';
 
 export class RelayError extends Error {
@@ -59,19 +59,19 @@ export class RelayApi {
     return this.request('PUT', `/instances/${encodeURIComponent(id)}`, body);
   }
 
-  reportCall(body: { instance: string; call_id: string; to_number: string; from_number?: string; status?: string }): Promise<CallRecordView> {
+  reportCall(body: { instance: string; call_id: string; to_number: string; from_number?: string; status?: string }): Promise<CallView> {
     return this.request('POST', '/calls', body);
   }
 
-  calls(query: { limit?: number; number?: string } = {}): Promise<{ calls: CallRecordView[]; next_cursor: string | null }> {
+  calls(query: { limit?: number; number?: string } = {}): Promise<{ calls: CallView[]; next_cursor: string | null }> {
     const params = new URLSearchParams();
     if (query.limit) params.set('limit', String(query.limit));
     if (query.number) params.set('number', query.number);
     return this.request('GET', `/calls${params.size ? `?${params}` : ''}`);
   }
 
-  updateCall(id: string, patch: { notes?: string; disposition?: string }): Promise<CallRecordView> {
-    return this.request('PATCH', `/calls/${encodeURIComponent(id)}`, patch);
+  updateCall(id: number, patch: { notes?: string; disposition?: string }): Promise<CallView> {
+    return this.request('PATCH', `/calls/${id}`, patch);
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {

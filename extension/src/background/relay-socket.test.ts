@@ -1,11 +1,11 @@
+import type { CallView } from '@phone-connector/shared';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
-import type { CallRecordView } from '../call-view.ts';
 import { type CallEvent, type ConnectionState, RelaySocket } from './relay-socket.ts';
 
-const call = (id: string): CallRecordView =>
-  ({ id, instance_id: 'in_1', call_id: `CA${id}`, direction: 'inbound', status: 'ringing', extra: {} }) as unknown as CallRecordView;
+const call = (id: string): CallView =>
+  ({ id, instance_id: 'in_1', call_id: `CA${id}`, direction: 'inbound', status: 'ringing', extra: {} }) as unknown as CallView;
 
 interface FakeRelay {
   url: string;
@@ -16,7 +16,7 @@ interface FakeRelay {
 }
 
 /** A real WebSocket server speaking the relay's /ws protocol (docs/relay.md), in memory. */
-async function fakeRelay(events: Array<{ seq: number; call: CallRecordView }>, options: { reject?: boolean } = {}): Promise<FakeRelay> {
+async function fakeRelay(events: Array<{ seq: number; call: CallView }>, options: { reject?: boolean } = {}): Promise<FakeRelay> {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise((resolve) => server.once('listening', resolve));
   const relay: FakeRelay = {

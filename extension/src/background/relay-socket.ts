@@ -1,11 +1,11 @@
-import type { CallRecordView } from '../call-view.ts';
+import type { CallView } from '@phone-connector/shared';
 
 export type ConnectionState = 'not-configured' | 'connecting' | 'connected' | 'offline' | 'unauthorized';
 
 export interface CallEvent {
   seq: number;
   event: 'created' | 'updated';
-  call: CallRecordView;
+  call: CallView;
 }
 
 export interface RelaySocketOptions {
@@ -85,7 +85,7 @@ export class RelaySocket {
       socket.send(JSON.stringify({ type: 'hello', token: this.options.token, last_seq: lastSeq }));
     };
     socket.onmessage = (message) => {
-      let data: { type?: string; seq?: number; event?: 'created' | 'updated'; call?: CallRecordView };
+      let data: { type?: string; seq?: number; event?: 'created' | 'updated'; call?: CallView };
       try {
         data = JSON.parse(String(message.data));
       } catch {

@@ -1,5 +1,5 @@
 import { toNational } from '@phone-connector/shared';
-import { type CallRecordView, FINAL_STATUSES } from '../call-view.ts';
+import { isFinalStatus, type CallView } from '@phone-connector/shared';
 import { IncomingPopup } from './ui/IncomingPopup.tsx';
 import { mountCard } from './ui/mount.ts';
 
@@ -7,7 +7,7 @@ import { mountCard } from './ui/mount.ts';
 export const CLOSE_AFTER_END_MS = 4000;
 
 interface Shown {
-  update(call: CallRecordView, searchUrl?: string): void;
+  update(call: CallView, searchUrl?: string): void;
   remove(): void;
 }
 
@@ -21,14 +21,14 @@ export class IncomingPopups {
 
   constructor(
     private readonly doc: Document,
-    private readonly saveNotes: (callId: string, notes: string) => Promise<{ ok: boolean; error?: string }>,
+    private readonly saveNotes: (callId: number, notes: string) => Promise<{ ok: boolean; error?: string }>,
     private readonly country: () => string,
   ) {}
 
-  show(call: CallRecordView, searchUrl?: string): void {
+  show(call: CallView, searchUrl?: string): void {
     let popup = this.shown.get(call.call_id);
     if (!popup) {
-      const render = (c: CallRecordView, url?: string) => (
+      const render = (c: CallView, url?: string) => (
         <IncomingPopup
           call={c}
           nationalNumber={c.from_number ? toNational(c.from_number, this.country()) : 'Unknown number'}
@@ -43,7 +43,7 @@ export class IncomingPopups {
     } else {
       popup.update(call, searchUrl);
     }
-    if (FINAL_STATUSES.has(call.status ?? '') && !this.timers.has(call.call_id)) {
+    if (isFinalStatus(call.status) && !this.timers.has(call.call_id)) {
       this.timers.set(call.call_id, setTimeout(() => this.close(call.call_id), CLOSE_AFTER_END_MS));
     }
   }

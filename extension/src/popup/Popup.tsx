@@ -1,8 +1,7 @@
-import { toNational } from '@phone-connector/shared';
+import { type CallView, toNational } from '@phone-connector/shared';
 import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import { RelayApi } from '../background/relay-api.ts';
-import type { CallRecordView } from '../call-view.ts';
 import type { PlaceCallResponse } from '../messages.ts';
 import { matchesPattern, originPattern } from '../sites.ts';
 import { connectionStatus, enabledSites, relaySettings, resolvedDefaultCountry } from '../storage.ts';
@@ -16,7 +15,7 @@ export function Popup() {
   const [tab, setTab] = useState<browser.Tabs.Tab | undefined>(undefined);
   const [number, setNumber] = useState('');
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>(undefined);
-  const [calls, setCalls] = useState<CallRecordView[] | string | undefined>(undefined);
+  const [calls, setCalls] = useState<CallView[] | string | undefined>(undefined);
   const [country, setCountry] = useState('US');
 
   useEffect(() => {

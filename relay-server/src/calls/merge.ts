@@ -1,28 +1,15 @@
-import { type CallRecord, type CallStatus, normaliseStatus, normalisePhone } from '@phone-connector/shared';
+import { type CallRecord, type CallStatus, type CallView, FINAL_STATUSES, normaliseStatus, normalisePhone } from '@phone-connector/shared';
 
 /** The provider-facing fields of a call, as stored. Absent values are null. */
-export interface CallState {
-  direction: 'inbound' | 'outbound' | null;
-  status: CallStatus | null;
-  status_raw: string | null;
-  from_number: string | null;
-  to_number: string | null;
-  user_number: string | null;
-  duration: number | null;
-  started_at: string | null;
-  ended_at: string | null;
-  recording_url: string | null;
-  extra: Record<string, string>;
-}
+export type CallState = Omit<CallView, 'id' | 'instance_id' | 'call_id' | 'notes' | 'disposition' | 'created_at' | 'updated_at'>;
 
 /** What one webhook or report says about a call; undefined means "says nothing". */
 export type CallUpdate = { [K in Exclude<keyof CallState, 'extra'>]?: NonNullable<CallState[K]> } & { extra?: Record<string, string> };
 
-const FINAL: ReadonlySet<CallStatus> = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
 const RANK: Record<CallStatus, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3, busy: 3, 'no-answer': 3, failed: 3, canceled: 3 };
 
 export function isFinal(status: CallStatus | null): boolean {
-  return status !== null && FINAL.has(status);
+  return status !== null && FINAL_STATUSES.has(status);
 }
 
 const EMPTY: CallState = {

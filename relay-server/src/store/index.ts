@@ -3,7 +3,8 @@
  * beside the SQLite one (`--database-url`, a later issue). Every method that writes more than
  * one row does so in one transaction.
  */
-import type { CallState, CallUpdate } from '../calls/merge.ts';
+import type { CallView } from '@phone-connector/shared';
+import type { CallUpdate } from '../calls/merge.ts';
 import { openSqliteStore } from './sqlite.ts';
 
 export interface Agent {
@@ -62,16 +63,7 @@ export interface InstanceInput {
 }
 
 /** A call as the API and the WebSocket show it. */
-export interface Call extends CallState {
-  id: number;
-  /** The owner's id for the instance, null once the instance is deleted. */
-  instance_id: string | null;
-  call_id: string;
-  notes: string | null;
-  disposition: string | null;
-  created_at: string;
-  updated_at: string;
-}
+export type Call = CallView;
 
 export type EventKind = 'created' | 'updated';
 

@@ -1,9 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { CallRecordView } from '../../call-view.ts';
-import { FINAL_STATUSES } from '../../call-view.ts';
+import { isFinalStatus, type CallView } from '@phone-connector/shared';
 
 export interface IncomingPopupProps {
-  call: CallRecordView;
+  call: CallView;
   /** National format of the caller's number, for display. */
   nationalNumber: string;
   searchUrl?: string;
@@ -24,7 +23,7 @@ const STATUS_LABELS: Record<string, string> = {
 
 /** The incoming-call popup: who is calling, live status and timer, CRM search, notes. */
 export function IncomingPopup({ call, nationalNumber, searchUrl, onSaveNotes, onDismiss }: IncomingPopupProps) {
-  const ended = FINAL_STATUSES.has(call.status ?? '');
+  const ended = isFinalStatus(call.status);
   const [notes, setNotes] = useState(call.notes ?? '');
   const [saveState, setSaveState] = useState<'idle' | 'saving' | 'saved' | string>('idle');
   const [now, setNow] = useState(Date.now());
