@@ -5,5 +5,6 @@ import { WxtVitest } from 'wxt/testing/vitest-plugin';
 export default defineProject({
   root: import.meta.dirname,
   plugins: [WxtVitest({ root: import.meta.dirname })],
+  resolve: { alias: { 'webextension-polyfill': `${import.meta.dirname}/src/testing/fake-polyfill.ts` } },
   test: { name: 'extension', include: ['**/*.test.ts', '**/*.test.tsx'], exclude: ['**/node_modules/**', '**/.output*/**'] },
 });

@@ -133,6 +133,23 @@ describe('incoming calls, end to end', () => {
   });
 });
 
+describe('hostile input', () => {
+  it('renders a caller ID full of markup as text, never as HTML', async () => {
+    const page = await world.open('contact.html');
+    await page.locator('button[data-pc-call]').first().waitFor();
+    const instance = (await (await fetch(`${world.relay.url}/api/v1/instances`, { headers: { Authorization: `Bearer ${world.agent.token}` } })).json()) as Array<{ callbacks: { incoming: string } }>;
+    const hostile = '<img src=x onerror="window.pwned=1"><b>boss</b>';
+    const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: hostile, to: AGENT_NUMBER });
+    const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
+    await popup.waitFor({ timeout: 5_000 });
+    expect(await popup.locator('[data-pc-field="e164"]').textContent()).toBe(hostile);
+    expect(await popup.locator('img, b').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    await call.done;
+    await page.close();
+  });
+});
+
 describe('toolbar popup', () => {
   it('lists recent calls from the relay and dials from its box', async () => {
     const popup = await world.browser.context.newPage();

@@ -2,6 +2,7 @@ import { type ConnectorPlan, placeCall, type RunContext } from '@phone-connector
 import browser from 'webextension-polyfill';
 import { isFinalStatus, type CallView } from '@phone-connector/shared';
 import { compileConnector, connectorSource } from '../connectors.ts';
+import { detectSelectedNumber } from '../content/detect-numbers.ts';
 import type { BackgroundToContent, CallProgressState, PlaceCallResponse } from '../messages.ts';
 import { agentSettings, callbackUrls, providerSettings, relaySettings, resolvedDefaultCountry } from '../storage.ts';
 import { RelayApi } from './relay-api.ts';
@@ -59,6 +60,15 @@ export class OutboundCalls {
       }
     }
     return { ok: true, key };
+  }
+
+  /** "Call selection": the first number in the selected text, read in the default country. */
+  async placeSelection(selection: string, tabId?: number): Promise<PlaceCallResponse> {
+    const target = detectSelectedNumber(selection, await resolvedDefaultCountry());
+    if (target) return this.place(target.e164, tabId);
+    const error = `"${selection.trim().slice(0, 60)}" is not a phone number`;
+    if (tabId !== undefined) await sendToTab(tabId, { type: 'call-progress', key: `selection-${++this.counter}`, to: selection.trim().slice(0, 60), state: 'error', detail: error });
+    return { ok: false, error };
   }
 
   /** A relay event about an outgoing call: forward its progress to the tab that placed it. */

@@ -1,9 +1,8 @@
-import { toE164 } from '@phone-connector/shared';
 import browser from 'webextension-polyfill';
 // Chrome-typed namespace for contextMenus and alarms.
 import { browser as webext } from 'wxt/browser';
 import { isContentMessage, type PlaceCallResponse, type SaveNotesResponse } from '../messages.ts';
-import { connectionStatus, enabledSites, lastSeq, relaySettings, resolvedDefaultCountry } from '../storage.ts';
+import { connectionStatus, enabledSites, lastSeq, relaySettings } from '../storage.ts';
 import { showConnectionBadge } from './badge.ts';
 import { OutboundCalls } from './calls.ts';
 import { injectIntoOpenTabs, syncContentScripts } from './content-scripts.ts';
@@ -72,14 +71,7 @@ export function startBackground(): void {
   });
 
   webext.contextMenus.onClicked.addListener((info, tab) => {
-    if (info.menuItemId !== MENU_ID || !info.selectionText) return;
-    void (async () => {
-      const number = toE164(info.selectionText!, await resolvedDefaultCountry());
-      if (number) await outbound.place(number, tab?.id);
-      else if (tab?.id !== undefined) {
-        await browser.tabs.sendMessage(tab.id, { type: 'call-progress', key: `sel-${Date.now()}`, to: info.selectionText!, state: 'error', detail: `"${info.selectionText}" is not a phone number` }).catch(() => undefined);
-      }
-    })();
+    if (info.menuItemId === MENU_ID && info.selectionText) void outbound.placeSelection(info.selectionText, tab?.id);
   });
 
   connectionStatus.watch((status) => void showConnectionBadge(status));
