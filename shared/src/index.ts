@@ -50,5 +50,7 @@ export {
   type WebhookResult,
 } from './runtime/webhook.ts';
 export { computeTwilioSignature, verifyTwilioSignature } from './signature/twilio.ts';
-export { verifyWebhookSignature, type SignatureVerdict } from './signature/verify.ts';
+export { verifyWebhookSignature, type SignatureVerdict, type VerifyOptions } from './signature/verify.ts';
+export { plivoV3Signature, plivoV3SignedString, verifyPlivoV3 } from './signature/plivo.ts';
+export { verifyTelnyxSignature } from './signature/telnyx.ts';
 export { constantTimeEqual } from './signature/crypto.ts';

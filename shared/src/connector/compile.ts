@@ -185,15 +185,24 @@ class Compilation {
 
   private compileSignature(element: XmlElement): SignaturePlan | undefined {
     const type = attr(element, 'type')?.toLowerCase();
-    if (type === 'twilio') {
-      if (attr(element, 'token') === undefined) this.error(element, '<signature type="twilio"> needs a `token` attribute', 'token="$config.$fields.authtoken"');
-      return { kind: 'twilio', token: this.attrTemplate(element, 'token', 'request') };
-    }
-    if (type === 'header') {
-      if (!attr(element, 'name') || attr(element, 'value') === undefined) {
-        this.error(element, '<signature type="header"> needs `name` and `value` attributes', 'name="X-Webhook-Secret" value="$config.$fields.webhook_secret"');
-      }
-      return { kind: 'header', name: attr(element, 'name') ?? '', value: this.attrTemplate(element, 'value', 'request') };
+    const needs = (name: string, example: string) => {
+      if (attr(element, name) === undefined) this.error(element, `<signature type="${type}"> needs a \`${name}\` attribute`, example);
+    };
+    switch (type) {
+      case 'twilio':
+        needs('token', 'token="$config.$fields.authtoken"');
+        return { kind: 'twilio', token: this.attrTemplate(element, 'token', 'request'), header: attr(element, 'header') ?? 'X-Twilio-Signature' };
+      case 'plivo-v3':
+        needs('token', 'token="$config.$fields.authtoken"');
+        return { kind: 'plivo-v3', token: this.attrTemplate(element, 'token', 'request') };
+      case 'telnyx':
+        needs('public_key', 'public_key="$config.$fields.public_key"');
+        return { kind: 'telnyx', publicKey: this.attrTemplate(element, 'public_key', 'request'), toleranceSeconds: Number(attr(element, 'tolerance') ?? 300) };
+      case 'header':
+        if (!attr(element, 'name') || attr(element, 'value') === undefined) {
+          this.error(element, '<signature type="header"> needs `name` and `value` attributes', 'name="X-Webhook-Secret" value="$config.$fields.webhook_secret"');
+        }
+        return { kind: 'header', name: attr(element, 'name') ?? '', value: this.attrTemplate(element, 'value', 'request') };
     }
     return undefined;
   }
@@ -336,7 +345,7 @@ class Compilation {
         didYouMean(agentDialing, allParameterNames(parameters)) ?? 'name the parameter to repeat for each agent, usually Number', attrOffset(element, 'agentdialing'));
     }
     if (format === 'json' && attr(element, 'root') !== undefined) this.error(element, '`root` applies to XML replies only', undefined, attrOffset(element, 'root'));
-    return { format, root: attr(element, 'root') ?? 'Response', agentDialing, headers: this.compileHeaders(child(element, 'headers'), 'callback'), parameters };
+    return { status: Number(attr(element, 'status') ?? 200), format, root: attr(element, 'root') ?? 'Response', agentDialing, headers: this.compileHeaders(child(element, 'headers'), 'callback'), parameters };
   }
 
   private compileReplyParameter(element: XmlElement, format: 'xml' | 'json', inArray: boolean): ReplyParameterPlan {

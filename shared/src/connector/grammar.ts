@@ -111,6 +111,11 @@ const sendResponseElement: ElementSpec = {
     format: { doc: '`xml` (a `<Response>` document) or `json`.', kind: 'enum', schema: enumOf(['xml', 'json'], 'format') },
     agentdialing: { doc: 'Name of the parameter to repeat once per agent to ring, with `@extension` bound to each agent\'s number.', kind: 'name' },
     root: { doc: 'XML only: the root element (default `Response`).', kind: 'name', schema: xmlName('root') },
+    status: {
+      doc: 'HTTP status of the reply (default 200); 204 answers with no body (Bandwidth\'s disconnect).',
+      kind: 'literal',
+      schema: z.string().regex(/^[1-5]\d\d$/, { message: 'status must be an HTTP status code such as 200 or 204' }),
+    },
   },
   children: {
     headers: headersElement('HTTP headers of the reply.'),
@@ -195,8 +200,20 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
         signature: {
           doc: 'How the relay verifies that webhooks come from the provider.',
           attributes: {
-            type: { doc: '`twilio` (X-Twilio-Signature, HMAC-SHA1 over URL and parameters) or `header` (a shared secret in a header).', kind: 'enum', required: true, schema: enumOf(['twilio', 'header'], 'type') },
-            token: template('`twilio`: the auth token (template).'),
+            type: {
+              doc: '`twilio` (HMAC-SHA1 over URL and parameters; SignalWire too, with `header`), `plivo-v3` (X-Plivo-Signature-V3 with its nonce), `telnyx` (Ed25519 over timestamp and body) or `header` (a shared secret in a header).',
+              kind: 'enum',
+              required: true,
+              schema: enumOf(['twilio', 'plivo-v3', 'telnyx', 'header'], 'type'),
+            },
+            token: template('`twilio`, `plivo-v3`: the auth token or signing key (template).'),
+            header: { doc: '`twilio`: the header carrying the signature (default X-Twilio-Signature; SignalWire sends X-SignalWire-Signature).', kind: 'name', schema: nonEmpty('a header name') },
+            public_key: template('`telnyx`: the account public key, base64 (template).'),
+            tolerance: {
+              doc: '`telnyx`: how many seconds a webhook\'s timestamp may be from now (default 300); older ones are replays.',
+              kind: 'literal',
+              schema: z.string().regex(/^\d{1,5}$/, { message: 'tolerance must be a number of seconds' }),
+            },
             name: { doc: '`header`: the header that carries the secret.', kind: 'name' },
             value: template('`header`: the expected secret (template).'),
           },

@@ -39,7 +39,11 @@ export type AuthPlan =
   | { kind: 'header'; name: string; value: Template }
   | { kind: 'query'; name: string; value: Template };
 
-export type SignaturePlan = { kind: 'twilio'; token: Template } | { kind: 'header'; name: string; value: Template };
+export type SignaturePlan =
+  | { kind: 'twilio'; token: Template; header: string }
+  | { kind: 'plivo-v3'; token: Template }
+  | { kind: 'telnyx'; publicKey: Template; toleranceSeconds: number }
+  | { kind: 'header'; name: string; value: Template };
 
 export interface OutgoingPlan {
   request: RequestPlan;
@@ -101,6 +105,8 @@ export interface StatusBlockPlan {
 }
 
 export interface ReplyPlan {
+  /** HTTP status; 200 unless the connector says otherwise. */
+  status: number;
   format: 'xml' | 'json';
   root: string;
   agentDialing?: string;

@@ -16,6 +16,8 @@ export const EMPTY_REPLY: WebhookReply = { status: 200, headers: {}, body: '' };
  */
 export function renderReply(reply: ReplyPlan | undefined, scope: TemplateScope, dialNumbers?: readonly string[]): WebhookReply {
   if (!reply) return { ...EMPTY_REPLY, headers: {} };
+  // 204 and 304 carry no body, so no content type either.
+  if (reply.status === 204 || reply.status === 304) return { status: reply.status, headers: {}, body: '' };
   const headers: Record<string, string> = {};
   for (const header of reply.headers) headers[header.name] = renderTemplate(header.value, scope);
   const hasContentType = Object.keys(headers).some((k) => k.toLowerCase() === 'content-type');
@@ -26,7 +28,7 @@ export function renderReply(reply: ReplyPlan | undefined, scope: TemplateScope, 
     return { dialled, copies: dialNumbers!.map((number) => ({ parameter, scope: { ...current, vars: { ...current.vars, extension: number } } })) };
   };
   const body = reply.format === 'xml' ? renderXml(reply.root, reply.parameters, scope, expand) : renderJson(reply.parameters, scope, expand);
-  return { status: 200, headers, body };
+  return { status: reply.status, headers, body };
 }
 
 /** One parameter as rendered: once, or once per dialled agent with `@extension` bound. */

@@ -114,3 +114,13 @@ describe('renderReply', () => {
     expect(escapeXml('tab\tnew\nline', true)).toBe('tab&#9;new&#10;line');
   });
 });
+
+describe('reply status', () => {
+  it('answers 204 with no body or content type when the connector says so (Bandwidth disconnect)', () => {
+    const bandwidthLike = loadConnector(`<connector for="PhoneCalls">
+  <incoming_call><response><call_id use="callId"/></response><send_response format="xml" status="204"/></incoming_call>
+</connector>`);
+    const result = handleWebhook(bandwidthLike, 'incoming', { method: 'POST', url: 'https://r/h', headers: { 'content-type': 'application/json' }, body: '{"callId":"c-1"}' }, context);
+    expect(result.reply).toEqual({ status: 204, headers: {}, body: '' });
+  });
+});

@@ -1,40 +1,94 @@
 import type { ConnectorPlan } from '../connector/plan.ts';
+import { formatFromContentType } from '../payload/parse-body.ts';
 import { buildScope, type RunContext } from '../runtime/scope.ts';
 import type { WebhookRequest } from '../runtime/webhook.ts';
-import { MissingValueError, renderTemplate } from '../template/render.ts';
+import { MissingValueError, renderTemplate, type TemplateScope } from '../template/render.ts';
+import type { Template } from '../template/ast.ts';
 import { constantTimeEqual } from './crypto.ts';
+import { verifyPlivoV3 } from './plivo.ts';
+import { verifyTelnyxSignature } from './telnyx.ts';
 import { verifyTwilioSignature } from './twilio.ts';
 
 export type SignatureVerdict = { checked: false } | { checked: true; valid: boolean; reason?: string };
 
+export interface VerifyOptions {
+  /** Milliseconds since the epoch, for schemes with a replay window (Telnyx); defaults to now. */
+  now?: number;
+}
+
 /**
  * Checks a webhook against the connector's `<signature>`. `request.url` must be the public
- * URL the provider called (behind a proxy the local URL differs and signatures fail).
+ * URL the provider called (behind a proxy the local URL differs and signatures fail) and
+ * `request.body` the raw body.
  */
-export async function verifyWebhookSignature(plan: ConnectorPlan, context: RunContext, request: WebhookRequest): Promise<SignatureVerdict> {
+export async function verifyWebhookSignature(plan: ConnectorPlan, context: RunContext, request: WebhookRequest, options: VerifyOptions = {}): Promise<SignatureVerdict> {
   const signature = plan.provider?.signature;
   if (!signature) return { checked: false };
   const header = (name: string) => Object.entries(request.headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
   const scope = buildScope(plan, context);
-  let secret: string;
+  const secretTemplate = signature.kind === 'telnyx' ? signature.publicKey : signature.kind === 'header' ? signature.value : signature.token;
+  const secret = renderSecret(secretTemplate, scope);
+  if (typeof secret !== 'string') return { checked: true, valid: false, reason: `cannot verify: ${secret.error}` };
+  const verdict = (valid: boolean, reason: string): SignatureVerdict => (valid ? { checked: true, valid } : { checked: true, valid, reason });
+
+  switch (signature.kind) {
+    case 'header': {
+      const sent = header(signature.name);
+      return verdict(sent !== undefined && constantTimeEqual(sent, secret), `${signature.name} is missing or wrong`);
+    }
+    case 'twilio': {
+      const valid = await verifyTwilioSignature({ authToken: secret, url: request.url, signature: header(signature.header), body: request.body, contentType: header('Content-Type') });
+      return verdict(valid, `${signature.header} does not match`);
+    }
+    case 'plivo-v3': {
+      const valid = await verifyPlivoV3({
+        authToken: secret,
+        method: request.method,
+        url: request.url,
+        params: bodyParams(request.body, header('Content-Type')),
+        signature: header('X-Plivo-Signature-V3'),
+        nonce: header('X-Plivo-Signature-V3-Nonce'),
+      });
+      return verdict(valid, 'X-Plivo-Signature-V3 does not match');
+    }
+    case 'telnyx': {
+      const valid = await verifyTelnyxSignature({
+        publicKey: secret,
+        signature: header('telnyx-signature-ed25519'),
+        timestamp: header('telnyx-timestamp'),
+        body: request.body,
+        now: options.now ?? Date.now(),
+        toleranceSeconds: signature.toleranceSeconds,
+      });
+      return verdict(valid, 'telnyx-signature-ed25519 does not match, or telnyx-timestamp is outside the tolerance');
+    }
+  }
+}
+
+function renderSecret(template: Template, scope: TemplateScope): string | { error: string } {
   try {
-    secret = renderTemplate(signature.kind === 'twilio' ? signature.token : signature.value, scope);
+    return renderTemplate(template, scope);
   } catch (error) {
-    if (error instanceof MissingValueError) return { checked: true, valid: false, reason: `cannot verify: ${error.message}` };
+    if (error instanceof MissingValueError) return { error: error.message };
     throw error;
   }
-  if (signature.kind === 'header') {
-    const sent = header(signature.name);
-    return sent !== undefined && constantTimeEqual(sent, secret)
-      ? { checked: true, valid: true }
-      : { checked: true, valid: false, reason: `${signature.name} is missing or wrong` };
+}
+
+/** The body's parameters as providers sign them: form fields (repeated keys kept) or a JSON object. */
+function bodyParams(body: string, contentType: string | undefined): Record<string, unknown> {
+  if (!body.trim()) return {};
+  if (formatFromContentType(contentType) === 'json') {
+    try {
+      const parsed: unknown = JSON.parse(body);
+      return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
   }
-  const valid = await verifyTwilioSignature({
-    authToken: secret,
-    url: request.url,
-    signature: header('X-Twilio-Signature'),
-    body: request.body,
-    contentType: header('Content-Type'),
-  });
-  return valid ? { checked: true, valid } : { checked: true, valid, reason: 'X-Twilio-Signature does not match' };
+  const params: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(body)) {
+    const existing = params[key];
+    params[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return params;
 }

@@ -11,7 +11,7 @@ export type SignedHookEnv = HookEnv & { Bindings: Partial<HttpBindings>; Variabl
  * the URL they called, so the URL checked is the public URL plus the request target exactly as
  * it arrived (percent-encoding untouched), never the address the relay listens on.
  */
-export function webhookSignature(options: { publicUrl: () => string }): MiddlewareHandler<SignedHookEnv> {
+export function webhookSignature(options: { publicUrl: () => string; now: () => Date }): MiddlewareHandler<SignedHookEnv> {
   return async function webhookSignatureHandler(c, next) {
     const request: WebhookRequest = {
       method: c.req.method,
@@ -19,7 +19,7 @@ export function webhookSignature(options: { publicUrl: () => string }): Middlewa
       headers: Object.fromEntries(c.req.raw.headers),
       body: c.get('body'),
     };
-    const verdict = await verifyWebhookSignature(c.get('plan'), runContext(c.get('instance'), c.get('owner'), options.publicUrl()), request);
+    const verdict = await verifyWebhookSignature(c.get('plan'), runContext(c.get('instance'), c.get('owner'), options.publicUrl()), request, { now: options.now().getTime() });
     if (verdict.checked && !verdict.valid) return refuse(c, 403, 'bad_signature', `signature check failed: ${verdict.reason ?? 'no valid signature'}`);
     c.set('request', request);
     await next();

@@ -1,0 +1,102 @@
+import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { loadConnector } from '../connector/compile.ts';
+import { plivoV3Signature, plivoV3SignedString, verifyPlivoV3 } from './plivo.ts';
+import { verifyTelnyxSignature } from './telnyx.ts';
+import { verifyWebhookSignature } from './verify.ts';
+
+// Each check is computed here a second time with node:crypto, independently of the engine's
+// WebCrypto code, from the providers' descriptions (plivo-python utils/signature_v3.py;
+// Telnyx's webhook verification: Ed25519 over `${timestamp}|${body}`).
+const nodeHmac256 = (key: string, message: string) => createHmac('sha256', key).update(message).digest('base64');
+
+describe('Plivo V3 signatures', () => {
+  const URL_ = 'https://relay.example/hooks/in_1/s3/answer';
+
+  it('builds the signed string for POST: sorted body parameters after "?" when there is no query', () => {
+    expect(plivoV3SignedString('POST', URL_, { To: '+14155550100', CallUUID: 'u-1', From: '+1415' })).toBe(`${URL_}?CallUUIDu-1From+1415To+14155550100`);
+    expect(plivoV3SignedString('POST', URL_, {})).toBe(URL_);
+  });
+
+  it('puts the sorted query, a dot, then the body parameters when there are both', () => {
+    expect(plivoV3SignedString('POST', `${URL_}?b=2&a=1`, { X: 'y' })).toBe(`${URL_}?a=1&b=2.Xy`);
+    expect(plivoV3SignedString('POST', `${URL_}?b=2&a=1`, {})).toBe(`${URL_}?a=1&b=2`);
+  });
+
+  it('merges parameters into the query for GET and sorts repeated values', () => {
+    expect(plivoV3SignedString('GET', `${URL_}?z=1`, { a: ['3', '1'] })).toBe(`${URL_}?a=1&a=3&z=1`);
+    expect(plivoV3SignedString('POST', URL_, { a: ['3', '1'], n: { y: '2', x: '1' } })).toBe(`${URL_}?a1a3nx1y2`);
+  });
+
+  it('matches an independent HMAC-SHA256 and accepts any of several signatures', async () => {
+    const params = { CallUUID: 'u-1', Direction: 'outbound', To: '919250333699' };
+    const expected = nodeHmac256('tok', `${URL_}?CallUUIDu-1DirectionoutboundTo919250333699.n0nce`);
+    expect(await plivoV3Signature('tok', 'POST', URL_, params, 'n0nce')).toBe(expected);
+    expect(await verifyPlivoV3({ authToken: 'tok', method: 'POST', url: URL_, params, nonce: 'n0nce', signature: `old-signature,${expected}` })).toBe(true);
+    expect(await verifyPlivoV3({ authToken: 'tok', method: 'POST', url: URL_, params: { ...params, To: '1' }, nonce: 'n0nce', signature: expected })).toBe(false);
+    expect(await verifyPlivoV3({ authToken: 'tok', method: 'POST', url: URL_, params, nonce: 'other', signature: expected })).toBe(false);
+    expect(await verifyPlivoV3({ authToken: 'tok', method: 'POST', url: URL_, params, nonce: undefined, signature: expected })).toBe(false);
+  });
+});
+
+describe('Telnyx Ed25519 signatures', () => {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const rawPublic = publicKey.export({ format: 'der', type: 'spki' }).subarray(12).toString('base64');
+  const body = '{"data":{"event_type":"call.initiated"}}';
+  const now = 1_764_000_000_000;
+  const signed = (timestamp: string, text = body) => sign(null, Buffer.from(`${timestamp}|${text}`), privateKey).toString('base64');
+  const input = { publicKey: rawPublic, body, now, toleranceSeconds: 300 };
+
+  it('accepts a fresh, correctly signed webhook', async () => {
+    const timestamp = String(now / 1000 - 10);
+    expect(await verifyTelnyxSignature({ ...input, timestamp, signature: signed(timestamp) })).toBe(true);
+  });
+
+  it('rejects a changed body, a replay outside the tolerance, another key and junk', async () => {
+    const timestamp = String(now / 1000);
+    expect(await verifyTelnyxSignature({ ...input, timestamp, signature: signed(timestamp, '{"data":{}}') })).toBe(false);
+    const old = String(now / 1000 - 301);
+    expect(await verifyTelnyxSignature({ ...input, timestamp: old, signature: signed(old) })).toBe(false);
+    const other = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(12).toString('base64');
+    expect(await verifyTelnyxSignature({ ...input, publicKey: other, timestamp, signature: signed(timestamp) })).toBe(false);
+    expect(await verifyTelnyxSignature({ ...input, timestamp, signature: 'not base64!' })).toBe(false);
+    expect(await verifyTelnyxSignature({ ...input, timestamp: 'yesterday', signature: signed(timestamp) })).toBe(false);
+  });
+});
+
+describe('signatures declared in connectors', () => {
+  const connector = (signature: string) =>
+    loadConnector(`<connector for="PhoneCalls">
+  <config><fields><field name="secret" type="password"/></fields></config>
+  <provider><url>https://api.example.com</url>${signature}</provider>
+  <incoming_call><response><call_id use="CallSid"/></response></incoming_call>
+</connector>`);
+
+  it('verifies SignalWire through the Twilio scheme under its own header', async () => {
+    const plan = connector('<signature type="twilio" header="X-SignalWire-Signature" token="$config.$fields.secret"/>');
+    const url = 'https://relay.example/hooks/a';
+    const body = 'CallSid=CA1&From=%2B1415';
+    const signature = createHmac('sha1', 'k').update(`${url}CallSidCA1From+1415`).digest('base64');
+    const request = (headers: Record<string, string>) => ({ method: 'POST', url, headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body });
+    expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, request({ 'X-SignalWire-Signature': signature }))).toEqual({ checked: true, valid: true });
+    expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, request({ 'X-Twilio-Signature': signature }))).toMatchObject({ valid: false, reason: 'X-SignalWire-Signature does not match' });
+  });
+
+  it('verifies Plivo V3 over the form body and Telnyx with the injected clock', async () => {
+    const url = 'https://relay.example/hooks/p';
+    const body = 'CallUUID=u-1&To=%2B1415';
+    const plivo = connector('<signature type="plivo-v3" token="$config.$fields.secret"/>');
+    const headers = { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Plivo-Signature-V3-Nonce': 'n', 'X-Plivo-Signature-V3': nodeHmac256('k', `${url}?CallUUIDu-1To+1415.n`) };
+    expect(await verifyWebhookSignature(plivo, { config: { secret: 'k' } }, { method: 'POST', url, headers, body })).toEqual({ checked: true, valid: true });
+
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const key = publicKey.export({ format: 'der', type: 'spki' }).subarray(12).toString('base64');
+    const telnyx = connector('<signature type="telnyx" public_key="$config.$fields.secret" tolerance="60"/>');
+    const timestamp = '1764000000';
+    const telnyxHeaders = { 'telnyx-timestamp': timestamp, 'telnyx-signature-ed25519': sign(null, Buffer.from(`${timestamp}|${body}`), privateKey).toString('base64') };
+    const telnyxRequest = { method: 'POST', url, headers: telnyxHeaders, body };
+    expect(await verifyWebhookSignature(telnyx, { config: { secret: key } }, telnyxRequest, { now: 1_764_000_030_000 })).toEqual({ checked: true, valid: true });
+    expect((await verifyWebhookSignature(telnyx, { config: { secret: key } }, telnyxRequest, { now: 1_764_000_090_000 })).checked).toBe(true);
+    expect(await verifyWebhookSignature(telnyx, { config: { secret: key } }, telnyxRequest, { now: 1_764_000_090_000 })).toMatchObject({ valid: false });
+  });
+});
