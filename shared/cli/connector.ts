@@ -9,6 +9,7 @@ import { z } from 'zod';
 import {
   buildOutgoingRequest,
   checkConnector,
+  dryRunAuth,
   type ConnectorPlan,
   ConnectorRuntimeError,
   formatDiagnostic,
@@ -107,7 +108,7 @@ function outgoing(args: string[], io: CliIo): number {
   const plan = load(file, io);
   if (!plan) return 1;
   const context = runContext(io, values.config, values.vars, values.country);
-  const request = buildOutgoingRequest(plan, context, values.to);
+  const request = buildOutgoingRequest(plan, { ...context, resolvedAuth: dryRunAuth(plan) }, values.to);
   const shown = values['show-secrets'] ? request : redactRequest(request, secretValues(plan, context.config));
   io.out(JSON.stringify(shown, null, 2));
   return 0;

@@ -35,6 +35,8 @@ export {
   type ProviderResponse,
 } from './runtime/outgoing.ts';
 export { redactRequest, secretValues, REDACTED } from './runtime/redact.ts';
+export { defaultAuthEnvironment, dryRunAuth, resolveAuth, type AuthEnvironment } from './runtime/auth.ts';
+export { signJwt, verifyHs256Jwt, type JwtAlgorithm } from './signature/jwt.ts';
 export { escapeXml, renderReply, type WebhookReply } from './runtime/reply.ts';
 export { buildScope, type AgentProfile, type CallbackUrls, type RunContext } from './runtime/scope.ts';
 export {

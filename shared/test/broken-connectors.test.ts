@@ -1253,7 +1253,7 @@ const REPLY: BrokenCase[] = [
     message: '`type` applies to JSON replies only',
   },
   {
-    name: '`root` on a JSON reply',
+    name: 'a JSON reply whose root is neither object nor array',
     xml: xml(
       '<connector for="PhoneCalls">',
       '  <incoming_call>',
@@ -1270,7 +1270,7 @@ const REPLY: BrokenCase[] = [
     line: 4,
     col: 34,
     path: 'connector/incoming_call/send_response',
-    message: '`root` applies to XML replies only',
+    message: 'root of a JSON reply must be `object` or `array` (got "Response")',
   },
   {
     name: '`root` that is not an XML name',

@@ -177,6 +177,17 @@ class Compilation {
         case 'query':
           auth.push({ kind: method.name, name: attr(method, 'name') ?? '', value: this.attrTemplate(method, 'value', 'request') });
           break;
+        case 'jwt':
+          auth.push({
+            kind: 'jwt',
+            algorithm: (attr(method, 'algorithm')?.toUpperCase() ?? 'RS256') as 'RS256' | 'HS256',
+            key: this.attrTemplate(method, 'key', 'request'),
+            ttlSeconds: Number(attr(method, 'ttl') ?? 900),
+            header: attr(method, 'header') ?? 'Authorization',
+            prefix: attr(method, 'prefix') ?? 'Bearer ',
+            claims: this.compileHeaders(method, 'request', 'claim'),
+          });
+          break;
       }
     }
     const signatureElement = child(element, 'signature');
@@ -198,6 +209,9 @@ class Compilation {
       case 'telnyx':
         needs('public_key', 'public_key="$config.$fields.public_key"');
         return { kind: 'telnyx', publicKey: this.attrTemplate(element, 'public_key', 'request'), toleranceSeconds: Number(attr(element, 'tolerance') ?? 300) };
+      case 'vonage':
+        needs('token', 'token="$config.$fields.signature_secret"');
+        return { kind: 'vonage', token: this.attrTemplate(element, 'token', 'request'), toleranceSeconds: Number(attr(element, 'tolerance') ?? 300) };
       case 'header':
         if (!attr(element, 'name') || attr(element, 'value') === undefined) {
           this.error(element, '<signature type="header"> needs `name` and `value` attributes', 'name="X-Webhook-Secret" value="$config.$fields.webhook_secret"');
@@ -270,8 +284,9 @@ class Compilation {
     return undefined;
   }
 
-  private compileHeaders(element: XmlElement | undefined, context: TemplateContext): HeaderPlan[] {
-    return children(element, 'header').map((h) => ({ name: attr(h, 'name') ?? '', value: this.attrTemplate(h, 'value', context) }));
+  /** Name/value pairs: `<header>`s, or the `<claim>`s of a JWT. */
+  private compileHeaders(element: XmlElement | undefined, context: TemplateContext, tag = 'header'): HeaderPlan[] {
+    return children(element, tag).map((h) => ({ name: attr(h, 'name') ?? '', value: this.attrTemplate(h, 'value', context) }));
   }
 
   private compileCallback(element: XmlElement): CallbackPlan {
@@ -338,14 +353,17 @@ class Compilation {
 
   private compileReply(element: XmlElement): ReplyPlan {
     const format = (attr(element, 'format')?.toLowerCase() ?? 'xml') as 'xml' | 'json';
-    const parameters = children(child(element, 'parameters'), 'parameter').map((p) => this.compileReplyParameter(p, format, false));
+    const root = attr(element, 'root') ?? (format === 'xml' ? 'Response' : 'object');
+    if (format === 'json' && root !== 'object' && root !== 'array') {
+      this.error(element, `root of a JSON reply must be \`object\` or \`array\` (got "${root}")`, undefined, attrOffset(element, 'root'));
+    }
+    const parameters = children(child(element, 'parameters'), 'parameter').map((p) => this.compileReplyParameter(p, format, root === 'array'));
     const agentDialing = attr(element, 'agentdialing');
     if (agentDialing !== undefined && !hasParameterNamed(parameters, agentDialing)) {
       this.error(element, `agentdialing names \`${agentDialing}\`, but no <parameter name="${agentDialing}"> exists in this reply`,
         didYouMean(agentDialing, allParameterNames(parameters)) ?? 'name the parameter to repeat for each agent, usually Number', attrOffset(element, 'agentdialing'));
     }
-    if (format === 'json' && attr(element, 'root') !== undefined) this.error(element, '`root` applies to XML replies only', undefined, attrOffset(element, 'root'));
-    return { status: Number(attr(element, 'status') ?? 200), format, root: attr(element, 'root') ?? 'Response', agentDialing, headers: this.compileHeaders(child(element, 'headers'), 'callback'), parameters };
+    return { status: Number(attr(element, 'status') ?? 200), format, root, agentDialing, headers: this.compileHeaders(child(element, 'headers'), 'callback'), parameters };
   }
 
   private compileReplyParameter(element: XmlElement, format: 'xml' | 'json', inArray: boolean): ReplyParameterPlan {

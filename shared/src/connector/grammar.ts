@@ -110,7 +110,7 @@ const sendResponseElement: ElementSpec = {
   attributes: {
     format: { doc: '`xml` (a `<Response>` document) or `json`.', kind: 'enum', schema: enumOf(['xml', 'json'], 'format') },
     agentdialing: { doc: 'Name of the parameter to repeat once per agent to ring, with `@extension` bound to each agent\'s number.', kind: 'name' },
-    root: { doc: 'XML only: the root element (default `Response`).', kind: 'name', schema: xmlName('root') },
+    root: { doc: 'XML: the root element (default `Response`). JSON: `object` (default) or `array`, whose items are the parameters (Vonage NCCO).', kind: 'name', schema: xmlName('root') },
     status: {
       doc: 'HTTP status of the reply (default 200); 204 answers with no body (Bandwidth\'s disconnect).',
       kind: 'literal',
@@ -189,6 +189,27 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
             },
             bearer: { doc: '`Authorization: Bearer <token>`.', attributes: { token: template('Token (template).', true) }, children: {} },
             header: headerElement('An API-key header sent with every request.'),
+            jwt: {
+              doc: 'A JSON Web Token minted for each call (Vonage: RS256 with the application\'s private key), sent in a header.',
+              attributes: {
+                algorithm: { doc: '`RS256` (PKCS#8 PEM private key) or `HS256` (shared secret).', kind: 'enum', required: true, schema: enumOf(['rs256', 'hs256'], 'algorithm') },
+                key: template('The private key or secret (template).', true),
+                ttl: { doc: 'Seconds until `exp` (default 900).', kind: 'literal', schema: z.string().regex(/^\d{1,6}$/, { message: 'ttl must be a number of seconds' }) },
+                header: { doc: 'Header to send it in (default Authorization).', kind: 'name', schema: nonEmpty('a header name') },
+                prefix: { doc: 'Text before the token (default `Bearer `).', kind: 'literal' },
+              },
+              children: {
+                claim: {
+                  doc: 'A claim besides `iat`, `exp` and `jti`, which are always set.',
+                  repeat: true,
+                  attributes: {
+                    name: { doc: 'Claim name.', kind: 'name', required: true, schema: nonEmpty('a claim name') },
+                    value: template('Claim value (template).', true),
+                  },
+                  children: {},
+                },
+              },
+            },
             query: {
               doc: 'An API-key query parameter sent with every request.',
               repeat: true,
@@ -201,16 +222,16 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
           doc: 'How the relay verifies that webhooks come from the provider.',
           attributes: {
             type: {
-              doc: '`twilio` (HMAC-SHA1 over URL and parameters; SignalWire too, with `header`), `plivo-v3` (X-Plivo-Signature-V3 with its nonce), `telnyx` (Ed25519 over timestamp and body) or `header` (a shared secret in a header).',
+              doc: '`twilio` (HMAC-SHA1 over URL and parameters; SignalWire too, with `header`), `plivo-v3` (X-Plivo-Signature-V3 with its nonce), `telnyx` (Ed25519 over timestamp and body), `vonage` (an HS256 JWT in Authorization with the body\'s hash) or `header` (a shared secret in a header).',
               kind: 'enum',
               required: true,
-              schema: enumOf(['twilio', 'plivo-v3', 'telnyx', 'header'], 'type'),
+              schema: enumOf(['twilio', 'plivo-v3', 'telnyx', 'vonage', 'header'], 'type'),
             },
-            token: template('`twilio`, `plivo-v3`: the auth token or signing key (template).'),
+            token: template('`twilio`, `plivo-v3`, `vonage`: the auth token, signing key or signature secret (template).'),
             header: { doc: '`twilio`: the header carrying the signature (default X-Twilio-Signature; SignalWire sends X-SignalWire-Signature).', kind: 'name', schema: nonEmpty('a header name') },
             public_key: template('`telnyx`: the account public key, base64 (template).'),
             tolerance: {
-              doc: '`telnyx`: how many seconds a webhook\'s timestamp may be from now (default 300); older ones are replays.',
+              doc: '`telnyx`, `vonage`: how many seconds a webhook\'s timestamp may be from now (default 300); older ones are replays.',
               kind: 'literal',
               schema: z.string().regex(/^\d{1,5}$/, { message: 'tolerance must be a number of seconds' }),
             },

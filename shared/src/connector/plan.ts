@@ -37,12 +37,14 @@ export type AuthPlan =
   | { kind: 'basic'; username: Template; password: Template }
   | { kind: 'bearer'; token: Template }
   | { kind: 'header'; name: string; value: Template }
-  | { kind: 'query'; name: string; value: Template };
+  | { kind: 'query'; name: string; value: Template }
+  | { kind: 'jwt'; algorithm: 'RS256' | 'HS256'; key: Template; ttlSeconds: number; header: string; prefix: string; claims: HeaderPlan[] };
 
 export type SignaturePlan =
   | { kind: 'twilio'; token: Template; header: string }
   | { kind: 'plivo-v3'; token: Template }
   | { kind: 'telnyx'; publicKey: Template; toleranceSeconds: number }
+  | { kind: 'vonage'; token: Template; toleranceSeconds: number }
   | { kind: 'header'; name: string; value: Template };
 
 export interface OutgoingPlan {

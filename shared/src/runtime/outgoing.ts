@@ -5,7 +5,11 @@ import { toE164 } from '../record/phone.ts';
 import { base64 } from '../template/filters.ts';
 import { MissingValueError, renderTemplate, type TemplateScope } from '../template/render.ts';
 import { applyMapping } from './mapping.ts';
+import { type AuthEnvironment, defaultAuthEnvironment, resolveAuth } from './auth.ts';
+import { ConnectorRuntimeError } from './errors.ts';
 import { buildScope, type RunContext } from './scope.ts';
+
+export { ConnectorRuntimeError };
 
 /** An HTTP request the engine wants sent; the caller (service worker, relay, CLI) sends it. */
 export interface OutgoingRequest {
@@ -13,16 +17,6 @@ export interface OutgoingRequest {
   url: string;
   headers: Record<string, string>;
   body?: string;
-}
-
-export class ConnectorRuntimeError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'not-supported' | 'missing-value' | 'invalid-number' | 'provider-error' | 'network' | 'invalid-url',
-  ) {
-    super(message);
-    this.name = 'ConnectorRuntimeError';
-  }
 }
 
 /** Builds the request that places a call to `to` (any format; normalised to E.164). Pure. */
@@ -35,7 +29,7 @@ export function buildOutgoingRequest(plan: ConnectorPlan, context: RunContext, t
   return withValues(() => {
     const url = new URL(joinUrl(renderTemplate(plan.provider!.url, scope).trim(), request.url ? renderTemplate(request.url, scope).trim() : ''));
     const headers: Record<string, string> = {};
-    applyAuth(plan.provider!.auth, scope, url, headers);
+    applyAuth(plan.provider!.auth, scope, url, headers, context.resolvedAuth ?? {});
     for (const header of request.headers) headers[header.name] = renderTemplate(header.value, scope);
     let body: string | undefined;
     if (request.method === 'GET') {
@@ -68,8 +62,8 @@ export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
 }
 
-function applyAuth(auth: AuthPlan[], scope: TemplateScope, url: URL, headers: Record<string, string>): void {
-  for (const method of auth) {
+function applyAuth(auth: AuthPlan[], scope: TemplateScope, url: URL, headers: Record<string, string>, resolved: Record<number, string>): void {
+  for (const [index, method] of auth.entries()) {
     switch (method.kind) {
       case 'basic':
         headers.Authorization = `Basic ${base64(`${renderTemplate(method.username, scope)}:${renderTemplate(method.password, scope)}`)}`;
@@ -83,6 +77,12 @@ function applyAuth(auth: AuthPlan[], scope: TemplateScope, url: URL, headers: Re
       case 'query':
         url.searchParams.append(method.name, renderTemplate(method.value, scope));
         break;
+      case 'jwt': {
+        const token = resolved[index];
+        if (token === undefined) throw new ConnectorRuntimeError('the request token was not minted: call resolveAuth before building the request', 'not-supported');
+        headers[method.header] = `${method.prefix}${token}`;
+        break;
+      }
     }
   }
 }
@@ -165,8 +165,15 @@ export type Fetch = (url: string, init: { method: string; headers: Record<string
 }>;
 
 /** Places a call: build, send with the given fetch, map. Network failures become a clear error. */
-export async function placeCall(plan: ConnectorPlan, context: RunContext, to: string, fetch: Fetch): Promise<OutgoingResult & { request: OutgoingRequest }> {
-  const request = buildOutgoingRequest(plan, context, to);
+export async function placeCall(
+  plan: ConnectorPlan,
+  context: RunContext,
+  to: string,
+  fetch: Fetch,
+  environment: AuthEnvironment = defaultAuthEnvironment(),
+): Promise<OutgoingResult & { request: OutgoingRequest }> {
+  const resolvedAuth = await resolveAuth(plan, context, environment);
+  const request = buildOutgoingRequest(plan, { ...context, resolvedAuth }, to);
   let response: ProviderResponse;
   try {
     const answer = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });

@@ -27,7 +27,7 @@ export function renderReply(reply: ReplyPlan | undefined, scope: TemplateScope, 
     if (!dialled) return { dialled, copies: [{ parameter, scope: current }] };
     return { dialled, copies: dialNumbers!.map((number) => ({ parameter, scope: { ...current, vars: { ...current.vars, extension: number } } })) };
   };
-  const body = reply.format === 'xml' ? renderXml(reply.root, reply.parameters, scope, expand) : renderJson(reply.parameters, scope, expand);
+  const body = reply.format === 'xml' ? renderXml(reply.root, reply.parameters, scope, expand) : renderJson(reply.root === 'array', reply.parameters, scope, expand);
   return { status: reply.status, headers, body };
 }
 
@@ -45,7 +45,7 @@ function renderXml(root: string, parameters: ReplyParameterPlan[], scope: Templa
   return `<?xml version="1.0" encoding="UTF-8"?><${root}>${content}</${root}>`;
 }
 
-function renderJson(parameters: ReplyParameterPlan[], scope: TemplateScope, expand: Expand): string {
+function renderJson(asArray: boolean, parameters: ReplyParameterPlan[], scope: TemplateScope, expand: Expand): string {
   const value = (parameter: ReplyParameterPlan, s: TemplateScope): unknown => {
     switch (parameter.type) {
       case 'object':
@@ -69,6 +69,7 @@ function renderJson(parameters: ReplyParameterPlan[], scope: TemplateScope, expa
     }
     return out;
   };
+  if (asArray) return JSON.stringify(parameters.flatMap((p) => expand(p, scope).copies).map((e) => value(e.parameter, e.scope)));
   return JSON.stringify(members(parameters, scope));
 }
 

@@ -28,6 +28,8 @@ export interface RunContext {
   defaultCountry?: string;
   /** Extra variables, highest precedence (`@to_number`, record fields in callbacks). */
   vars?: Record<string, string | undefined>;
+  /** Per-request credentials minted by resolveAuth (JWTs), by auth method index. */
+  resolvedAuth?: Record<number, string>;
 }
 
 /**

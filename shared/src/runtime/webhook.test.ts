@@ -124,3 +124,28 @@ describe('reply status', () => {
     expect(result.reply).toEqual({ status: 204, headers: {}, body: '' });
   });
 });
+
+describe('JSON array replies', () => {
+  it('renders an NCCO-style array whose items are the parameters, with agentdialing inside', () => {
+    const ncco = loadConnector(`<connector for="PhoneCalls">
+  <incoming_call>
+    <response><call_id use="uuid"/><from_number use="from"/></response>
+    <send_response format="json" root="array" agentdialing="endpoint">
+      <parameters>
+        <parameter type="object"><parameter name="action" value="talk"/><parameter name="text" value="Connecting @from_number"/></parameter>
+        <parameter type="object">
+          <parameter name="action" value="connect"/>
+          <parameter name="endpoint" type="object"><parameter name="type" value="phone"/><parameter name="number" value="@extension|digits"/></parameter>
+        </parameter>
+      </parameters>
+    </send_response>
+  </incoming_call>
+</connector>`);
+    const request: WebhookRequest = { method: 'GET', url: 'https://r/h?uuid=u-1&from=14155550199&to=15005550006', headers: {}, body: '' };
+    const reply = handleWebhook(ncco, 'incoming', request, context, { dialNumbers: ['+14155550111', '+14155550122'] }).reply;
+    expect(JSON.parse(reply.body)).toEqual([
+      { action: 'talk', text: 'Connecting +14155550199' },
+      { action: 'connect', endpoint: [{ type: 'phone', number: '14155550111' }, { type: 'phone', number: '14155550122' }] },
+    ]);
+  });
+});

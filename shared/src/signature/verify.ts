@@ -5,6 +5,7 @@ import type { WebhookRequest } from '../runtime/webhook.ts';
 import { MissingValueError, renderTemplate, type TemplateScope } from '../template/render.ts';
 import type { Template } from '../template/ast.ts';
 import { constantTimeEqual } from './crypto.ts';
+import { verifyHs256Jwt } from './jwt.ts';
 import { verifyPlivoV3 } from './plivo.ts';
 import { verifyTelnyxSignature } from './telnyx.ts';
 import { verifyTwilioSignature } from './twilio.ts';
@@ -12,7 +13,7 @@ import { verifyTwilioSignature } from './twilio.ts';
 export type SignatureVerdict = { checked: false } | { checked: true; valid: boolean; reason?: string };
 
 export interface VerifyOptions {
-  /** Milliseconds since the epoch, for schemes with a replay window (Telnyx); defaults to now. */
+  /** Milliseconds since the epoch, for schemes with a replay window (Telnyx, Vonage); defaults to now. */
   now?: number;
 }
 
@@ -50,6 +51,11 @@ export async function verifyWebhookSignature(plan: ConnectorPlan, context: RunCo
         nonce: header('X-Plivo-Signature-V3-Nonce'),
       });
       return verdict(valid, 'X-Plivo-Signature-V3 does not match');
+    }
+    case 'vonage': {
+      const bearer = /^Bearer\s+(.+)$/i.exec(header('Authorization') ?? '')?.[1];
+      const result = await verifyHs256Jwt({ token: bearer, secret, now: options.now ?? Date.now(), toleranceSeconds: signature.toleranceSeconds, body: request.body });
+      return verdict(result.valid, result.reason ?? '');
     }
     case 'telnyx': {
       const valid = await verifyTelnyxSignature({
