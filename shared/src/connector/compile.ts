@@ -41,6 +41,8 @@ export interface CheckResult {
 
 /** Variables of the agent and the outgoing call, known in every template. */
 const AGENT_VARIABLES = ['to_number', 'from_number', 'extension', 'email', 'callerid'];
+/** Known while the request is built, for signing it (Zadarma): its path and sorted query. */
+const REQUEST_VARIABLES = ['request_path', 'request_query'];
 const CALLBACK_URL_VARIABLES = ['answer_callback', 'status_callback', 'incoming_callback', 'answer_status_callback'];
 type TemplateContext = 'request' | 'callback';
 
@@ -426,7 +428,9 @@ class Compilation {
     }
     for (const ref of references(template)) {
       const refAt = at(ref.offset);
-      if (ref.scope === 'config') {
+      if (ref.scope === 'group') {
+        // A group's content is checked as references of its own (references() yields them).
+      } else if (ref.scope === 'config') {
         if (!this.fields.has(ref.name)) {
           this.error(element, `config field \`${ref.name}\` is not declared`,
             didYouMean(ref.name, this.fields.keys()) ?? `declare it: <field name="${ref.name}" …/> inside <config><fields>`, refAt, 'undeclared-field');
@@ -455,6 +459,7 @@ class Compilation {
 
   private knownVariables(context: TemplateContext): Set<string> {
     const known = new Set([...AGENT_VARIABLES, ...CALLBACK_URL_VARIABLES]);
+    if (context === 'request') for (const name of REQUEST_VARIABLES) known.add(name);
     if (context === 'callback') {
       for (const field of RECORD_FIELDS) known.add(field);
       known.add('call_status_raw');

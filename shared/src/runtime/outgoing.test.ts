@@ -154,3 +154,27 @@ describe('redaction', () => {
     expect(JSON.stringify(redacted)).not.toContain('k3y');
   });
 });
+
+describe('signed requests (Zadarma)', () => {
+  it("signs with the request's path and sorted query, as Zadarma documents", async () => {
+    const { createHash, createHmac } = await import('node:crypto');
+    const plan = loadConnector(`<connector for="PhoneCalls">
+  <config><fields><field name="key"/><field name="secret" type="password"/></fields></config>
+  <provider>
+    <url>https://api.zadarma.com/v1/</url>
+    <auth><header name="Authorization" value="$config.$fields.key:{{@request_path@request_query@request_query|md5}}|hmac_sha1:'$config.$fields.secret'|base64"/></auth>
+  </provider>
+  <outgoing_call>
+    <request method="get"><url>request/callback/</url><parameters>
+      <parameter name="to" value="@to_number"/><parameter name="from" value="@extension"/><parameter name="predicted" value="y y"/>
+    </parameters></request>
+  </outgoing_call>
+</connector>`);
+    const request = buildOutgoingRequest(plan, { config: { key: 'user1', secret: 's3' }, agent: { extension: '+14155550111' } }, '+14155550100');
+    // Zadarma's algorithm, written out independently: base64(hex(HMAC-SHA1(path + q + md5(q)))).
+    const query = 'from=%2B14155550111&predicted=y+y&to=%2B14155550100';
+    const hex = createHmac('sha1', 's3').update(`/v1/request/callback/${query}${createHash('md5').update(query).digest('hex')}`).digest('hex');
+    expect(request.headers.Authorization).toBe(`user1:${Buffer.from(hex).toString('base64')}`);
+    expect(request.url).toBe('https://api.zadarma.com/v1/request/callback/?to=%2B14155550100&from=%2B14155550111&predicted=y+y');
+  });
+});

@@ -2,7 +2,7 @@ import type { AuthPlan, ConnectorPlan, ParameterPlan } from '../connector/plan.t
 import { parseBody } from '../payload/parse-body.ts';
 import { type CallRecord, buildRecord } from '../record/call-record.ts';
 import { toE164 } from '../record/phone.ts';
-import { base64 } from '../template/filters.ts';
+import { base64, encodeUriComponentSafe } from '../template/filters.ts';
 import { MissingValueError, renderTemplate, type TemplateScope } from '../template/render.ts';
 import { applyMapping } from './mapping.ts';
 import { type AuthEnvironment, defaultAuthEnvironment, resolveAuth } from './auth.ts';
@@ -28,21 +28,33 @@ export function buildOutgoingRequest(plan: ConnectorPlan, context: RunContext, t
   const scope = buildScope(plan, { ...context, vars: { ...context.vars, to_number: toNumber } });
   return withValues(() => {
     const url = new URL(joinUrl(renderTemplate(plan.provider!.url, scope).trim(), request.url ? renderTemplate(request.url, scope).trim() : ''));
+    const fields = request.format === 'json' && request.method === 'POST' ? [] : request.parameters.map((p) => [p.name, p.value ? renderTemplate(p.value, scope) : ''] as [string, string]);
+    // Auth and headers may sign the request (Zadarma): they see its path and sorted query.
+    const signing: TemplateScope = { ...scope, vars: { ...scope.vars, request_path: url.pathname, request_query: phpQuery(request.method === 'GET' ? [...url.searchParams, ...fields] : fields) } };
     const headers: Record<string, string> = {};
-    applyAuth(plan.provider!.auth, scope, url, headers, context.resolvedAuth ?? {});
-    for (const header of request.headers) headers[header.name] = renderTemplate(header.value, scope);
+    applyAuth(plan.provider!.auth, signing, url, headers, context.resolvedAuth ?? {});
+    for (const header of request.headers) headers[header.name] = renderTemplate(header.value, signing);
     let body: string | undefined;
     if (request.method === 'GET') {
-      for (const p of request.parameters) url.searchParams.append(p.name, p.value ? renderTemplate(p.value, scope) : '');
+      for (const [name, value] of fields) url.searchParams.append(name, value);
     } else if (request.format === 'json') {
       body = JSON.stringify(Object.fromEntries(request.parameters.map((p) => [p.name, jsonValue(p, scope)])));
       headers['Content-Type'] ??= 'application/json';
     } else {
-      body = new URLSearchParams(request.parameters.map((p) => [p.name, p.value ? renderTemplate(p.value, scope) : ''])).toString();
+      body = new URLSearchParams(fields).toString();
       headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
     }
     return { method: request.method, url: url.toString(), headers, ...(body === undefined ? {} : { body }) };
   });
+}
+
+/** PHP's http_build_query of the parameters sorted by name (RFC 1738: spaces as `+`). */
+export function phpQuery(pairs: Array<[string, string]>): string {
+  const encode = (text: string) => encodeUriComponentSafe(text).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
+  return [...pairs]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => `${encode(name)}=${encode(value)}`)
+    .join('&');
 }
 
 function withValues<T>(build: () => T): T {

@@ -7,9 +7,12 @@ export interface Template {
 export type TemplatePart = { kind: 'text'; text: string } | ({ kind: 'ref' } & Reference);
 
 export interface Reference {
-  /** `config` for `$config.$fields.NAME`, `var` for `@NAME`. */
-  scope: 'config' | 'var';
+  /** `config` for `$config.$fields.NAME`, `var` for `@NAME`, `group` for `{{ … }}`. */
+  scope: 'config' | 'var' | 'group';
+  /** Empty for a group. */
   name: string;
+  /** A group's content, rendered as one value that the filters then apply to. */
+  template?: Template;
   filters: FilterCall[];
   /** Offset of the reference inside the template source. */
   offset: number;

@@ -1,4 +1,5 @@
 import { toE164, toNational } from '../record/phone.ts';
+import { hmacSha1, hmacSha256, md5, sha1, sha256 } from './digest.ts';
 import type { FilterArg, FilterCall } from './ast.ts';
 
 export interface FilterContext {
@@ -54,6 +55,19 @@ export const FILTERS: Record<string, FilterSpec> = {
   lower: { arg: 'none', doc: 'Lower case.', apply: defined((v) => v.toLowerCase()) },
   upper: { arg: 'none', doc: 'Upper case.', apply: defined((v) => v.toUpperCase()) },
   base64: { arg: 'none', doc: 'Base64 of the UTF-8 bytes (for hand-built `Authorization` headers).', apply: defined((v) => base64(v)) },
+  md5: { arg: 'none', doc: 'MD5 of the UTF-8 value, lower-case hex.', apply: defined((v) => md5(v)) },
+  sha1: { arg: 'none', doc: 'SHA-1, lower-case hex.', apply: defined((v) => sha1(v)) },
+  sha256: { arg: 'none', doc: 'SHA-256, lower-case hex.', apply: defined((v) => sha256(v)) },
+  hmac_sha1: {
+    arg: 'string',
+    doc: "HMAC-SHA1 with the argument as key, lower-case hex: `{{@request_path@request_query}}|hmac_sha1:'$config.$fields.secret'`.",
+    apply: defined((v, arg, context) => hmacSha1(arg?.kind === 'string' ? context.renderNested(arg.template) : '', v)),
+  },
+  hmac_sha256: {
+    arg: 'string',
+    doc: 'HMAC-SHA256 with the argument as key, lower-case hex.',
+    apply: defined((v, arg, context) => hmacSha256(arg?.kind === 'string' ? context.renderNested(arg.template) : '', v)),
+  },
   default: {
     arg: 'string',
     doc: "Uses the argument (a template) when the value is not set or empty: `$config.$fields.campaign|default:'@user_phone_home'`. The only filter that accepts a missing value.",

@@ -10,8 +10,9 @@ const WORD_BEFORE_AT = /[A-Za-z0-9._%+-]/;
 /**
  * Parses `text with @var|filter:arg and $config.$fields.name` into a Template.
  *
- * `@` starts a variable unless it follows a word character (so `ops@example.com` stays
- * literal); `@@` is a literal `@`. Filters bind to the reference they follow.
+ * `@` starts a variable unless it follows literal word characters (so `ops@example.com`
+ * stays literal); `@@` is a literal `@`. Filters bind to the reference they follow; `{{ … }}`
+ * groups text and references into one value for filters (`{{@path@query}}|md5`).
  */
 export function parseTemplate(source: string): Template {
   const parts: TemplatePart[] = [];
@@ -28,7 +29,10 @@ export function parseTemplate(source: string): Template {
       i += 2;
       continue;
     }
-    if (ch === '@' && !(i > 0 && WORD_BEFORE_AT.test(source[i - 1]!))) {
+    // After literal word characters `@` is text (`ops@example.com`); right after a reference it
+    // starts the next one (`@request_path@request_query`).
+    const afterReference = parts.length > 0 && !text && parts[parts.length - 1]!.kind === 'ref';
+    if (ch === '@' && (afterReference || !(i > 0 && WORD_BEFORE_AT.test(source[i - 1]!)))) {
       NAME.lastIndex = i + 1;
       const match = NAME.exec(source);
       if (!match) {
@@ -40,6 +44,15 @@ export function parseTemplate(source: string): Template {
       const end = i + 1 + match[0].length;
       const { filters, next } = parseFilters(source, end);
       parts.push({ kind: 'ref', scope: 'var', name: match[0], filters, offset: i });
+      i = next;
+      continue;
+    }
+    const end = ch === '{' && source[i + 1] === '{' ? closingBraces(source, i) : -1;
+    if (end >= 0) {
+      flushText();
+      const inner = parseNested(source.slice(i + 2, end), i + 2);
+      const { filters, next } = parseFilters(source, end + 2);
+      parts.push({ kind: 'ref', scope: 'group', name: '', template: inner, filters, offset: i });
       i = next;
       continue;
     }
@@ -153,6 +166,22 @@ function parseObject(source: string, start: number): { arg: FilterArg; next: num
   }
 }
 
+/** The index of the `}}` that closes the `{{` at `start`, counting nested groups; -1 if none (then `{{` is text). */
+function closingBraces(source: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < source.length - 1; i++) {
+    if (source[i] === '{' && source[i + 1] === '{') {
+      depth++;
+      i++;
+    } else if (source[i] === '}' && source[i + 1] === '}') {
+      depth--;
+      if (depth === 0) return i;
+      i++;
+    }
+  }
+  return -1;
+}
+
 /** Parses a template nested in a filter argument, reporting errors at their place in the outer one. */
 function parseNested(source: string, offset: number): Template {
   try {
@@ -173,6 +202,7 @@ export function* references(template: Template): Generator<Extract<TemplatePart,
   for (const part of template.parts) {
     if (part.kind !== 'ref') continue;
     yield part;
+    if (part.template) yield* references(part.template);
     for (const filter of part.filters) {
       if (filter.arg?.kind === 'object') for (const [, value] of filter.arg.entries) yield* references(value);
       if (filter.arg?.kind === 'string') yield* references(filter.arg.template);

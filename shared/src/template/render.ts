@@ -46,11 +46,13 @@ function renderReference(ref: Reference, scope: TemplateScope): string {
 }
 
 function lookup(ref: Reference, scope: TemplateScope): string | undefined {
+  if (ref.scope === 'group') return renderTemplate(ref.template!, scope);
   const value = ref.scope === 'config' ? scope.config[ref.name] : scope.vars[ref.name];
   return value === undefined || value === '' ? undefined : value;
 }
 
 function missing(ref: Reference, scope: TemplateScope): MissingValueError {
+  if (ref.scope === 'group') return new MissingValueError(`{{${ref.template!.source}}}`, 'the group rendered empty');
   if (ref.scope === 'config') {
     const label = scope.configLabels?.[ref.name];
     return new MissingValueError(`$config.$fields.${ref.name}`, `fill in ${label ? `"${label}" (${ref.name})` : ref.name} in Options > Provider`);

@@ -141,3 +141,27 @@ describe('filters', () => {
     expect(checkFilterCall({ name, arg, offset: 0 })?.message).toBe(message);
   });
 });
+
+describe('groups and digests', () => {
+  it('renders a {{ }} group as one value for its filters, nested groups included', () => {
+    expect(render('{{@a/@b}}|upper', { a: 'x', b: 'y' })).toBe('X/Y');
+    expect(render('{{{{@a}}|upper/{{@b}}}}|lower', { a: 'x', b: 'Y' })).toBe('x/y');
+    expect(render('{{{{@a}}|upper/@b}}', { a: 'x', b: 'y' })).toBe('X/y');
+    expect(render('{{@a}}', { a: 'plain' })).toBe('plain');
+  });
+
+  it('reads a reference right after another as the next reference, text@word as text', () => {
+    expect(render('@a@b', { a: '1', b: '2' })).toBe('12');
+    expect(render('ops@b', { b: '2' })).toBe('ops@b');
+  });
+
+  it('hashes and signs', () => {
+    expect(render('@a|md5', { a: 'abc' })).toBe('900150983cd24fb0d6963f7d28e17f72');
+    expect(render("@a|hmac_sha256:'key'", { a: 'The quick brown fox jumps over the lazy dog' })).toBe('f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8');
+    expect(render("@a|hmac_sha1:'$config.$fields.k'", { a: 'x' }, { k: 'key' })).toBe(render("@a|hmac_sha1:'key'", { a: 'x' }));
+  });
+
+  it('reads a {{ without its }} as text', () => {
+    expect(render('a {{@b', { b: '1' })).toBe('a {{1');
+  });
+});
