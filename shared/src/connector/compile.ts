@@ -44,7 +44,8 @@ const AGENT_VARIABLES = ['to_number', 'from_number', 'extension', 'email', 'call
 /** Known while the request is built, for signing it (Zadarma): its path and sorted query. */
 const REQUEST_VARIABLES = ['request_path', 'request_query'];
 const CALLBACK_URL_VARIABLES = ['answer_callback', 'status_callback', 'incoming_callback', 'answer_status_callback'];
-type TemplateContext = 'request' | 'callback';
+/** Where a template renders: `payload` templates see the webhook's own fields, any name. */
+type TemplateContext = 'request' | 'callback' | 'payload';
 
 /** Loads and validates a connector completely; throws ConnectorLoadError listing every error. */
 export function loadConnector(source: string, options: LoadOptions = {}): ConnectorPlan {
@@ -214,6 +215,18 @@ class Compilation {
       case 'vonage':
         needs('token', 'token="$config.$fields.signature_secret"');
         return { kind: 'vonage', token: this.attrTemplate(element, 'token', 'request'), toleranceSeconds: Number(attr(element, 'tolerance') ?? 300) };
+      case 'hmac':
+        needs('token', 'token="$config.$fields.secret"');
+        needs('header', 'header="Signature"');
+        needs('message', 'message="@caller_id@called_did@call_start"');
+        return {
+          kind: 'hmac',
+          token: this.attrTemplate(element, 'token', 'request'),
+          header: attr(element, 'header') ?? '',
+          message: this.attrTemplate(element, 'message', 'payload'),
+          algorithm: (attr(element, 'algorithm')?.toLowerCase() ?? 'sha1') as 'sha1' | 'sha256',
+          encoding: (attr(element, 'encoding')?.toLowerCase() ?? 'base64') as 'base64' | 'hex' | 'base64-hex',
+        };
       case 'header':
         if (!attr(element, 'name') || attr(element, 'value') === undefined) {
           this.error(element, '<signature type="header"> needs `name` and `value` attributes', 'name="X-Webhook-Secret" value="$config.$fields.webhook_secret"');
@@ -435,7 +448,7 @@ class Compilation {
           this.error(element, `config field \`${ref.name}\` is not declared`,
             didYouMean(ref.name, this.fields.keys()) ?? `declare it: <field name="${ref.name}" …/> inside <config><fields>`, refAt, 'undeclared-field');
         }
-      } else {
+      } else if (context !== 'payload') {
         const known = this.knownVariables(context);
         const isProfile = ref.name.startsWith('user_') && ref.name.length > 5;
         if (!known.has(ref.name) && !isProfile && context === 'request' && this.knownVariables('callback').has(ref.name)) {

@@ -222,13 +222,16 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
           doc: 'How the relay verifies that webhooks come from the provider.',
           attributes: {
             type: {
-              doc: '`twilio` (HMAC-SHA1 over URL and parameters; SignalWire too, with `header`), `plivo-v3` (X-Plivo-Signature-V3 with its nonce), `telnyx` (Ed25519 over timestamp and body), `vonage` (an HS256 JWT in Authorization with the body\'s hash) or `header` (a shared secret in a header).',
+              doc: '`twilio` (HMAC-SHA1 over URL and parameters; SignalWire too, with `header`), `plivo-v3` (X-Plivo-Signature-V3 with its nonce), `telnyx` (Ed25519 over timestamp and body), `vonage` (an HS256 JWT in Authorization with the body\'s hash), `hmac` (an HMAC of a `message` built from the webhook\'s fields, in `header`: Zadarma) or `header` (a shared secret in a header).',
               kind: 'enum',
               required: true,
-              schema: enumOf(['twilio', 'plivo-v3', 'telnyx', 'vonage', 'header'], 'type'),
+              schema: enumOf(['twilio', 'plivo-v3', 'telnyx', 'vonage', 'hmac', 'header'], 'type'),
             },
-            token: template('`twilio`, `plivo-v3`, `vonage`: the auth token, signing key or signature secret (template).'),
-            header: { doc: '`twilio`: the header carrying the signature (default X-Twilio-Signature; SignalWire sends X-SignalWire-Signature).', kind: 'name', schema: nonEmpty('a header name') },
+            token: template('`twilio`, `plivo-v3`, `vonage`, `hmac`: the auth token, signing key or secret (template).'),
+            header: { doc: '`twilio`: the header carrying the signature (default X-Twilio-Signature; SignalWire sends X-SignalWire-Signature). `hmac`: the header carrying it (required).', kind: 'name', schema: nonEmpty('a header name') },
+            message: template('`hmac`: what is signed, a template over the webhook\'s fields (`@caller_id@called_did@call_start`).'),
+            algorithm: { doc: '`hmac`: `sha1` (default) or `sha256`.', kind: 'enum', schema: enumOf(['sha1', 'sha256'], 'algorithm') },
+            encoding: { doc: '`hmac`: `base64` of the digest (default), `hex`, or `base64-hex` (base64 of the hex string, as PHP\'s hash_hmac makes it: Zadarma).', kind: 'enum', schema: enumOf(['base64', 'hex', 'base64-hex'], 'encoding') },
             public_key: template('`telnyx`: the account public key, base64 (template).'),
             tolerance: {
               doc: '`telnyx`, `vonage`: how many seconds a webhook\'s timestamp may be from now (default 300); older ones are replays.',

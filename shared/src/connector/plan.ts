@@ -45,6 +45,7 @@ export type SignaturePlan =
   | { kind: 'plivo-v3'; token: Template }
   | { kind: 'telnyx'; publicKey: Template; toleranceSeconds: number }
   | { kind: 'vonage'; token: Template; toleranceSeconds: number }
+  | { kind: 'hmac'; token: Template; header: string; message: Template; algorithm: 'sha1' | 'sha256'; encoding: 'base64' | 'hex' | 'base64-hex' }
   | { kind: 'header'; name: string; value: Template };
 
 export interface OutgoingPlan {

@@ -100,3 +100,31 @@ describe('signatures declared in connectors', () => {
     expect(await verifyWebhookSignature(telnyx, { config: { secret: key } }, telnyxRequest, { now: 1_764_000_090_000 })).toMatchObject({ valid: false });
   });
 });
+
+describe('HMAC over webhook fields (Zadarma)', () => {
+  const plan = loadConnector(`<connector for="PhoneCalls">
+  <config><fields><field name="secret" type="password"/></fields></config>
+  <provider>
+    <url>https://api.zadarma.com/v1/</url>
+    <signature type="hmac" header="Signature" token="$config.$fields.secret" encoding="base64-hex"
+      message="{{@caller_id|default:'@internal'}}{{@called_did|default:'@destination'}}@call_start"/>
+  </provider>
+  <incoming_call><response><call_id use="pbx_call_id"/></response></incoming_call>
+</connector>`);
+  // Zadarma: base64 of PHP's hex hash_hmac('sha1', caller_id . called_did . call_start, secret).
+  const zadarma = (message: string) => Buffer.from(createHmac('sha1', 'k').update(message).digest('hex')).toString('base64');
+  const post = (fields: Record<string, string>, signature: string) => ({
+    method: 'POST',
+    url: 'https://relay.example/hooks/z',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Signature: signature },
+    body: new URLSearchParams(fields).toString(),
+  });
+
+  it('checks the fields each event signs', async () => {
+    const start = { event: 'NOTIFY_START', caller_id: '+14155550199', called_did: '15005550006', call_start: '2026-11-24 10:00:00', pbx_call_id: 'in_1' };
+    expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, post(start, zadarma('+14155550199150055500062026-11-24 10:00:00')))).toEqual({ checked: true, valid: true });
+    const out = { event: 'NOTIFY_OUT_START', internal: '100', destination: '14155550100', call_start: '2026-11-24 10:01:00', pbx_call_id: 'out_1' };
+    expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, post(out, zadarma('100141555501002026-11-24 10:01:00')))).toEqual({ checked: true, valid: true });
+    expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, post({ ...start, caller_id: '+1' }, zadarma('+14155550199150055500062026-11-24 10:00:00')))).toMatchObject({ valid: false, reason: 'Signature does not match' });
+  });
+});

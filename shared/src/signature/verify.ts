@@ -1,10 +1,12 @@
 import type { ConnectorPlan } from '../connector/plan.ts';
 import { formatFromContentType } from '../payload/parse-body.ts';
 import { buildScope, type RunContext } from '../runtime/scope.ts';
-import type { WebhookRequest } from '../runtime/webhook.ts';
 import { MissingValueError, renderTemplate, type TemplateScope } from '../template/render.ts';
 import type { Template } from '../template/ast.ts';
 import { constantTimeEqual } from './crypto.ts';
+import { readPayload, type WebhookRequest } from '../runtime/webhook.ts';
+import { hmacSha1, hmacSha256 } from '../template/digest.ts';
+import { base64 } from '../template/filters.ts';
 import { verifyHs256Jwt } from './jwt.ts';
 import { verifyPlivoV3 } from './plivo.ts';
 import { verifyTelnyxSignature } from './telnyx.ts';
@@ -57,6 +59,21 @@ export async function verifyWebhookSignature(plan: ConnectorPlan, context: RunCo
       const result = await verifyHs256Jwt({ token: bearer, secret, now: options.now ?? Date.now(), toleranceSeconds: signature.toleranceSeconds, body: request.body });
       return verdict(result.valid, result.reason ?? '');
     }
+    case 'hmac': {
+      const payload = readPayload(request);
+      const fields = Object.fromEntries(Object.entries(payload).filter(([, v]) => typeof v === 'string' || typeof v === 'number').map(([k, v]) => [k, String(v)]));
+      let message: string;
+      try {
+        message = renderTemplate(signature.message, { ...scope, vars: { ...scope.vars, ...fields } });
+      } catch (error) {
+        if (error instanceof MissingValueError) return verdict(false, `cannot verify: ${error.message}`);
+        throw error;
+      }
+      const hex = signature.algorithm === 'sha1' ? hmacSha1(secret, message) : hmacSha256(secret, message);
+      const expected = signature.encoding === 'hex' ? hex : signature.encoding === 'base64-hex' ? base64(hex) : base64FromHex(hex);
+      const sent = header(signature.header);
+      return verdict(sent !== undefined && constantTimeEqual(sent.trim(), expected), `${signature.header} does not match`);
+    }
     case 'telnyx': {
       const valid = await verifyTelnyxSignature({
         publicKey: secret,
@@ -97,4 +114,10 @@ function bodyParams(body: string, contentType: string | undefined): Record<strin
     params[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
   }
   return params;
+}
+
+function base64FromHex(hex: string): string {
+  let binary = '';
+  for (let i = 0; i < hex.length; i += 2) binary += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
+  return btoa(binary);
 }
