@@ -8,8 +8,9 @@ export const BUNDLED_CONNECTORS_DIR = fileURLToPath(new URL('../../../connectors
 
 /** Bundled connectors by id (file name without `.xml`), loaded once. A broken one stops the start. */
 export function loadBundledConnectors(dir: string = BUNDLED_CONNECTORS_DIR): ReadonlyMap<string, ConnectorPlan> {
-  const files = readdirSync(dir)
+  const ids = readdirSync(dir)
     .filter((name) => name.endsWith('.xml'))
+    .map((name) => name.slice(0, -'.xml'.length))
     .sort();
-  return new Map(files.map((name) => [name.slice(0, -'.xml'.length), loadConnector(readFileSync(join(dir, name), 'utf8'), { file: `connectors/${name}` })]));
+  return new Map(ids.map((id) => [id, loadConnector(readFileSync(join(dir, `${id}.xml`), 'utf8'), { file: `connectors/${id}.xml` })]));
 }
