@@ -35,7 +35,7 @@ export {
   type ProviderResponse,
 } from './runtime/outgoing.ts';
 export { redactRequest, secretValues, REDACTED } from './runtime/redact.ts';
-export { defaultAuthEnvironment, dryRunAuth, resolveAuth, type AuthEnvironment } from './runtime/auth.ts';
+export { defaultAuthEnvironment, dryRunAuth, forgetTokens, memoryTokenCache, resolveAuth, type AuthEnvironment, type CachedToken, type TokenCache } from './runtime/auth.ts';
 export { signJwt, verifyHs256Jwt, type JwtAlgorithm } from './signature/jwt.ts';
 export { escapeXml, renderReply, type WebhookReply } from './runtime/reply.ts';
 export { buildScope, type AgentProfile, type CallbackUrls, type RunContext } from './runtime/scope.ts';

@@ -1,6 +1,5 @@
-import { type ConnectorPlan, placeCall, type RunContext } from '@phone-connector/shared';
+import { type CallView, type ConnectorPlan, defaultAuthEnvironment, isFinalStatus, memoryTokenCache, placeCall, type RunContext } from '@phone-connector/shared';
 import browser from 'webextension-polyfill';
-import { isFinalStatus, type CallView } from '@phone-connector/shared';
 import { compileConnector, connectorSource } from '../connectors.ts';
 import { detectSelectedNumber } from '../content/detect-numbers.ts';
 import type { BackgroundToContent, CallProgressState, PlaceCallResponse } from '../messages.ts';
@@ -23,6 +22,8 @@ export class OutboundCalls {
   /** Placed calls by provider call id, until they end. */
   private readonly placed = new Map<string, PlacedCall>();
   private counter = 0;
+  /** Tokens of token-step connectors, kept while the service worker lives. */
+  private readonly tokenCache = memoryTokenCache();
 
   async place(to: string, tabId?: number): Promise<PlaceCallResponse> {
     const key = `call-${Date.now()}-${++this.counter}`;
@@ -36,7 +37,7 @@ export class OutboundCalls {
     }
     let result;
     try {
-      result = await placeCall(setup.plan, setup.context, to, (url, init) => fetch(url, init));
+      result = await placeCall(setup.plan, setup.context, to, (url, init) => fetch(url, init), { ...defaultAuthEnvironment(), tokenCache: this.tokenCache });
     } catch (error) {
       const message = (error as Error).message;
       await notify('error', message);

@@ -180,6 +180,23 @@ class Compilation {
         case 'query':
           auth.push({ kind: method.name, name: attr(method, 'name') ?? '', value: this.attrTemplate(method, 'value', 'request') });
           break;
+        case 'token': {
+          const basic = child(method, 'basic');
+          auth.push({
+            kind: 'token',
+            url: this.attrTemplate(method, 'url', 'request'),
+            method: (attr(method, 'method')?.toUpperCase() ?? 'POST') as 'GET' | 'POST',
+            format: (attr(method, 'format')?.toLowerCase() ?? 'form') as 'form' | 'json',
+            path: this.attrPath(method, 'path') ?? { source: '', segments: [] },
+            expiresPath: this.attrPath(method, 'expires_path'),
+            header: attr(method, 'header') ?? 'Authorization',
+            prefix: attr(method, 'prefix') ?? 'Bearer ',
+            query: attr(method, 'query'),
+            basic: basic ? { username: this.attrTemplate(basic, 'username', 'request'), password: this.attrTemplate(basic, 'password', 'request') } : undefined,
+            parameters: this.compileHeaders(method, 'request', 'parameter'),
+          });
+          break;
+        }
         case 'jwt':
           auth.push({
             kind: 'jwt',

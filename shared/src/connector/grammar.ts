@@ -105,6 +105,12 @@ const replyParameter: ElementSpec = {
 };
 replyParameter.children.parameter = replyParameter;
 
+const basicElement: ElementSpec = {
+  doc: 'HTTP Basic authentication.',
+  attributes: { username: template('User name (template).', true), password: template('Password (template).', true) },
+  children: {},
+};
+
 const sendResponseElement: ElementSpec = {
   doc: 'The reply to the webhook. Without it the relay answers 200 with an empty body.',
   attributes: {
@@ -182,13 +188,31 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
           doc: 'How requests authenticate; several methods may be combined.',
           attributes: {},
           children: {
-            basic: {
-              doc: 'HTTP Basic authentication.',
-              attributes: { username: template('User name (template).', true), password: template('Password (template).', true) },
-              children: {},
-            },
+            basic: basicElement,
             bearer: { doc: '`Authorization: Bearer <token>`.', attributes: { token: template('Token (template).', true) }, children: {} },
             header: headerElement('An API-key header sent with every request.'),
+            token: {
+              doc: 'A token step (Vtiger\'s "URL-based authorization"): a request to a token URL whose answer gives the token used on every call; cached until it expires, fetched again once when the provider answers 401.',
+              attributes: {
+                url: template('The token URL (template).', true),
+                method: { doc: '`post` (default) or `get`.', kind: 'enum', schema: enumOf(['get', 'post'], 'method') },
+                format: { doc: '`form` (default) or `json`: how the token request\'s parameters are sent.', kind: 'enum', schema: enumOf(['form', 'json'], 'format') },
+                path: { doc: 'Path of the token in the answer (`access_token`, `data.token`).', kind: 'path', required: true },
+                expires_path: { doc: 'Path of its lifetime in seconds (`expires_in`); without it the token is kept until a 401.', kind: 'path' },
+                header: { doc: 'Header that carries the token (default Authorization).', kind: 'name', schema: nonEmpty('a header name') },
+                prefix: { doc: 'Text before the token in the header (default `Bearer `).', kind: 'literal' },
+                query: { doc: 'Send the token as this query parameter instead of a header.', kind: 'name', schema: nonEmpty('a parameter name') },
+              },
+              children: {
+                basic: basicElement,
+                parameter: {
+                  doc: 'A parameter of the token request.',
+                  repeat: true,
+                  attributes: { name: { doc: 'Parameter name.', kind: 'name', required: true, schema: nonEmpty('a parameter name') }, value: template('Value (template).', true) },
+                  children: {},
+                },
+              },
+            },
             jwt: {
               doc: 'A JSON Web Token minted for each call (Vonage: RS256 with the application\'s private key), sent in a header.',
               attributes: {

@@ -38,6 +38,19 @@ export type AuthPlan =
   | { kind: 'bearer'; token: Template }
   | { kind: 'header'; name: string; value: Template }
   | { kind: 'query'; name: string; value: Template }
+  | {
+      kind: 'token';
+      url: Template;
+      method: 'GET' | 'POST';
+      format: 'form' | 'json';
+      path: PayloadPath;
+      expiresPath?: PayloadPath;
+      header: string;
+      prefix: string;
+      query?: string;
+      basic?: { username: Template; password: Template };
+      parameters: HeaderPlan[];
+    }
   | { kind: 'jwt'; algorithm: 'RS256' | 'HS256'; key: Template; ttlSeconds: number; header: string; prefix: string; claims: HeaderPlan[] };
 
 export type SignaturePlan =

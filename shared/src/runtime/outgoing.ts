@@ -5,7 +5,7 @@ import { toE164 } from '../record/phone.ts';
 import { base64, encodeUriComponentSafe } from '../template/filters.ts';
 import { MissingValueError, renderTemplate, type TemplateScope } from '../template/render.ts';
 import { applyMapping } from './mapping.ts';
-import { type AuthEnvironment, defaultAuthEnvironment, resolveAuth } from './auth.ts';
+import { type AuthEnvironment, defaultAuthEnvironment, forgetTokens, resolveAuth } from './auth.ts';
 import { ConnectorRuntimeError } from './errors.ts';
 import { buildScope, type RunContext } from './scope.ts';
 
@@ -89,10 +89,12 @@ function applyAuth(auth: AuthPlan[], scope: TemplateScope, url: URL, headers: Re
       case 'query':
         url.searchParams.append(method.name, renderTemplate(method.value, scope));
         break;
-      case 'jwt': {
+      case 'jwt':
+      case 'token': {
         const token = resolved[index];
         if (token === undefined) throw new ConnectorRuntimeError('the request token was not minted: call resolveAuth before building the request', 'not-supported');
-        headers[method.header] = `${method.prefix}${token}`;
+        if (method.kind === 'token' && method.query) url.searchParams.append(method.query, token);
+        else headers[method.header] = `${method.prefix}${token}`;
         break;
       }
     }
@@ -184,18 +186,24 @@ export async function placeCall(
   fetch: Fetch,
   environment: AuthEnvironment = defaultAuthEnvironment(),
 ): Promise<OutgoingResult & { request: OutgoingRequest }> {
-  const resolvedAuth = await resolveAuth(plan, context, environment);
-  const request = buildOutgoingRequest(plan, { ...context, resolvedAuth }, to);
-  let response: ProviderResponse;
-  try {
-    const answer = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
-    const headers: Record<string, string> = {};
-    answer.headers.forEach((value, key) => (headers[key] = value));
-    response = { status: answer.status, headers, body: await answer.text() };
-  } catch (error) {
-    const host = new URL(request.url).host;
-    const message = `could not reach ${host}: ${(error as Error).message}`;
-    return { ok: false, error: message, record: { extra: {}, error: message }, request };
+  const env: AuthEnvironment = { fetch, ...environment };
+  const send = async (): Promise<{ request: OutgoingRequest; response?: ProviderResponse; error?: string }> => {
+    const request = buildOutgoingRequest(plan, { ...context, resolvedAuth: await resolveAuth(plan, context, env) }, to);
+    try {
+      const answer = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
+      const headers: Record<string, string> = {};
+      answer.headers.forEach((value, key) => (headers[key] = value));
+      return { request, response: { status: answer.status, headers, body: await answer.text() } };
+    } catch (error) {
+      return { request, error: `could not reach ${new URL(request.url).host}: ${(error as Error).message}` };
+    }
+  };
+  let attempt = await send();
+  // A token the provider no longer accepts is fetched again, once.
+  if (attempt.response?.status === 401 && plan.provider?.auth.some((a) => a.kind === 'token')) {
+    forgetTokens(plan, context, env.tokenCache);
+    attempt = await send();
   }
-  return { ...mapOutgoingResponse(plan, context, to, response), request };
+  if (!attempt.response) return { ok: false, error: attempt.error, record: { extra: {}, error: attempt.error }, request: attempt.request };
+  return { ...mapOutgoingResponse(plan, context, to, attempt.response), request: attempt.request };
 }
