@@ -79,3 +79,20 @@ describe('dry run', () => {
     expect(JSON.stringify(shown)).not.toContain('secret-token');
   });
 });
+
+describe('replay', () => {
+  it('runs a pasted webhook through the connector and shows the record and the reply', async () => {
+    await page.getByLabel('Event').selectOption('answer');
+    await page.getByLabel('URL the provider called (its query is part of the payload)').fill('https://relay.example/hooks/in_1/s/answer?DialTo=%2B442079460018');
+    await page.getByLabel('Body').fill('CallSid=CA42&From=%2B15005550006&To=%2B14155550111&CallStatus=in-progress');
+    await page.getByRole('button', { name: 'Replay' }).click();
+    const shown = JSON.parse((await page.getByTestId('replay-result').textContent())!);
+    expect(shown.record).toMatchObject({ call_id: 'CA42', to_number: '+442079460018', call_status: 'in-progress' });
+    expect(shown.reply.body).toContain('<Number>+442079460018</Number>');
+
+    await page.getByLabel('Content type').selectOption('application/json');
+    await page.getByLabel('Body').fill('{"CallSid":');
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await expect.poll(() => page.getByTestId('replay-error').textContent()).toContain('the body is not valid JSON');
+  });
+});

@@ -2,6 +2,7 @@ import { AgentSection } from './AgentSection.tsx';
 import { DryRunSection } from './DryRunSection.tsx';
 import { ProviderSection } from './ProviderSection.tsx';
 import { RelaySection } from './RelaySection.tsx';
+import { ReplaySection } from './ReplaySection.tsx';
 import { SitesSection } from './SitesSection.tsx';
 
 export function App() {
@@ -14,6 +15,7 @@ export function App() {
       <ProviderSection />
       <SitesSection />
       <DryRunSection />
+      <ReplaySection />
     </main>
   );
 }
