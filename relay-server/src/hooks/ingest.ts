@@ -40,8 +40,14 @@ export function ingestWebhook(deps: RelayDeps, webhook: VerifiedWebhook): Ingest
 
   // The reply may ring the call's agents (agentdialing), and who they are depends on the mapped
   // record, hence mapping first and rendering the reply second.
-  const known = deps.store.callAgentIds(instance.uid, callId);
-  const agents = known.length > 0 ? known.map((id) => deps.store.agentById(id)).filter((a) => a !== undefined) : routeNewCall(event, record, owner, deps.store.listAgents());
+  const known = deps.store
+    .callAgentIds(instance.uid, callId)
+    .map((id) => deps.store.agentById(id))
+    .filter((a) => a !== undefined);
+  // An incoming webhook always routes like an incoming call, even when a status webhook of
+  // the same call came first (Vonage may send the caller leg's events before the answer).
+  const routed = known.length === 0 || event === 'incoming' ? routeNewCall(event, record, owner, deps.store.listAgents()) : [];
+  const agents = [...known, ...routed.filter((agent) => !known.some((k) => k.id === agent.id))];
   let reply: WebhookReply | undefined;
   let replyError: string | undefined;
   try {

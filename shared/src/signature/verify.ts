@@ -56,7 +56,9 @@ export async function verifyWebhookSignature(plan: ConnectorPlan, context: RunCo
     }
     case 'vonage': {
       const bearer = /^Bearer\s+(.+)$/i.exec(header('Authorization') ?? '')?.[1];
-      const result = await verifyHs256Jwt({ token: bearer, secret, now: options.now ?? Date.now(), toleranceSeconds: signature.toleranceSeconds, body: request.body });
+      // Vonage hashes the body of a POST, and the query parameters as compact JSON for a GET.
+      const hashed = request.method.toUpperCase() === 'GET' ? JSON.stringify(Object.fromEntries(new URL(request.url).searchParams)) : request.body;
+      const result = await verifyHs256Jwt({ token: bearer, secret, now: options.now ?? Date.now(), toleranceSeconds: signature.toleranceSeconds, body: hashed });
       return verdict(result.valid, result.reason ?? '');
     }
     case 'hmac': {

@@ -1,0 +1,255 @@
+/**
+ * connectors/vonage.xml against the Vonage simulator, through a real relay process: click to
+ * call (application JWT -> create call -> answer URL's NCCO -> every leg's events), an incoming
+ * call whose NCCO rings the agents in turn, and webhooks whose signed JWT is wrong.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+import { VonageSimulator } from '../simulators/vonage.ts';
+
+const PUBLIC_URL = 'https://relay.example.test/pc';
+const APPLICATION_ID = 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab';
+const API_KEY = 'a1b2c3d4';
+const SIGNATURE_SECRET = 'vonage-signature-secret-for-tests';
+const VIRTUAL_NUMBER = '+14155550101';
+const CUSTOMER = '+14155550100';
+
+const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const PRIVATE_KEY = keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+const digits = (number: string) => number.replace(/\D/g, '');
+
+let dir: ReturnType<typeof tempDir>;
+let relay: RelayProcess;
+let vonage: VonageSimulator;
+let ada: TestAgent;
+let bob: TestAgent;
+let callbacks: { answer: string; status: string; incoming: string };
+let config: Record<string, string>;
+let plan: ConnectorPlan;
+
+beforeAll(async () => {
+  dir = tempDir();
+  const db = join(dir.path, 'relay.db');
+  ada = await addAgent(db, { name: 'Ada', number: '+14155550111' });
+  bob = await addAgent(db, { name: 'Bob', number: '+14155550122' });
+  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
+  // The relay never calls Vonage, so it gets no private key: only what checks and answers webhooks.
+  const put = await api(relay, ada.token, 'PUT', '/instances/vonage-main', {
+    connector: 'vonage',
+    config: { application_id: APPLICATION_ID, signature_secret: SIGNATURE_SECRET, callerid: VIRTUAL_NUMBER },
+  });
+  expect(put.status, JSON.stringify(put.body)).toBe(200);
+  callbacks = put.body.callbacks;
+  config = { application_id: APPLICATION_ID, private_key: PRIVATE_KEY, signature_secret: SIGNATURE_SECRET, callerid: VIRTUAL_NUMBER };
+  vonage = await VonageSimulator.start({
+    applicationId: APPLICATION_ID,
+    publicKey: keys.publicKey,
+    apiKey: API_KEY,
+    signatureSecret: SIGNATURE_SECRET,
+    numbers: [digits(VIRTUAL_NUMBER)],
+    forward: (url) => url.replace(PUBLIC_URL, relay.url),
+  });
+  // What docs/providers/vonage.md tells the admin to paste into the application's Voice capability.
+  vonage.application = { answerUrl: callbacks.incoming, answerMethod: 'POST', eventUrl: callbacks.status, eventMethod: 'POST' };
+  plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/vonage.xml'), 'utf8'));
+}, 30_000);
+
+afterAll(async () => {
+  await vonage?.close();
+  await relay?.stop();
+  dir?.remove();
+});
+
+/** The engine's requests to api.nexmo.com, sent to the simulator instead. */
+const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => fetch(url.replace('https://api.nexmo.com', vonage.baseUrl), init);
+
+/** The extension's part of an outbound call: place it with the engine, then report it. */
+async function placeOutboundCall(agent: TestAgent, to: string) {
+  const placed = await placeCall(plan, { config, agent: { extension: agent.number }, callbacks }, to, toSimulator);
+  expect(placed.ok, placed.error).toBe(true);
+  const callId = placed.record.call_id!;
+  const report = await api(relay, agent.token, 'POST', '/calls', { instance: 'vonage-main', call_id: callId, to_number: to, status: placed.record.call_status_raw });
+  expect([200, 201]).toContain(report.status);
+  return { placed, callId, simulated: vonage.calls.get(callId)! };
+}
+
+const RANK: Record<string, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3, busy: 3, 'no-answer': 3, failed: 3, canceled: 3 };
+
+describe('outbound call (click to call)', () => {
+  it('connects the agent to the customer and keeps every leg on one call record', async () => {
+    const socket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
+    await socket.waitFor((c) => c.welcome !== undefined);
+    const startSeq = socket.welcome!.seq;
+
+    const { placed, callId, simulated } = await placeOutboundCall(ada, CUSTOMER);
+    await simulated.done;
+
+    // One JSON request with a fresh application JWT (checked by the simulator with the public key).
+    expect(placed.request.url).toBe('https://api.nexmo.com/v1/calls');
+    expect(placed.request.headers.Authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(JSON.parse(placed.request.body!)).toEqual({
+      to: [{ type: 'phone', number: digits(ada.number) }],
+      from: { type: 'phone', number: digits(VIRTUAL_NUMBER) },
+      answer_url: [`${callbacks.answer}?DialTo=%2B14155550100`],
+      answer_method: 'POST',
+      event_url: [callbacks.status],
+      event_method: 'POST',
+    });
+    expect(callId).toBe(simulated.conversationUuid);
+    expect(placed.record.call_status).toBe('queued');
+
+    // Vonage rang the agent, then asked the answer URL for an NCCO that connects the customer.
+    expect([simulated.leg.to, simulated.leg.from]).toEqual([digits(ada.number), digits(VIRTUAL_NUMBER)]);
+    const answer = simulated.exchanges.find((e) => e.kind === 'answer')!;
+    expect(answer).toMatchObject({ method: 'POST', url: `${callbacks.answer}?DialTo=%2B14155550100`, status: 200 });
+    expect(answer.contentType).toMatch(/^application\/json/);
+    expect(JSON.parse(answer.body)).toEqual([
+      { action: 'connect', from: digits(VIRTUAL_NUMBER), eventUrl: [callbacks.status], endpoint: [{ type: 'phone', number: digits(CUSTOMER) }] },
+    ]);
+    expect(simulated.dialed).toEqual([digits(CUSTOMER)]);
+    expect(simulated.errors).toEqual([]);
+
+    // Both legs reported, each under its own uuid, all accepted.
+    const [customerLeg] = simulated.connected;
+    const leg = (uuid: string) => (uuid === simulated.leg.uuid ? 'agent' : uuid === customerLeg!.uuid ? 'customer' : uuid);
+    expect(simulated.exchanges.map((e) => [leg(e.leg), e.kind, e.payload.status ?? null, e.status])).toEqual([
+      ['agent', 'event', 'started', 200],
+      ['agent', 'event', 'ringing', 200],
+      ['agent', 'answer', null, 200],
+      ['agent', 'event', 'answered', 200],
+      ['customer', 'event', 'started', 200],
+      ['customer', 'event', 'ringing', 200],
+      ['customer', 'event', 'answered', 200],
+      ['customer', 'event', 'completed', 200],
+      ['agent', 'event', 'completed', 200],
+    ]);
+
+    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed' && c.events.at(-1)?.call.duration === 47);
+    const events = socket.events;
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => startSeq + i + 1));
+    expect(events.filter((e) => e.event === 'created')).toHaveLength(1);
+    expect(events[0]!.event).toBe('created');
+    expect(events.every((e) => e.call.call_id === callId)).toBe(true);
+    const ranks = events.map((e) => RANK[e.call.status as string] ?? -1);
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(events.map((e) => e.call.status)).toEqual(expect.arrayContaining(['ringing', 'in-progress', 'completed']));
+
+    const calls = await api(relay, ada.token, 'GET', '/calls?limit=50');
+    const mine = calls.body.calls.filter((c: { call_id: string }) => c.call_id === callId);
+    expect(mine).toHaveLength(1);
+    expect(calls.body.calls.filter((c: { to_number: string }) => c.to_number === CUSTOMER)).toHaveLength(1);
+    expect(mine[0]).toMatchObject({
+      instance_id: 'vonage-main',
+      direction: 'outbound',
+      status: 'completed',
+      status_raw: 'completed',
+      to_number: CUSTOMER,
+      from_number: VIRTUAL_NUMBER,
+      user_number: ada.number,
+      duration: 47,
+    });
+    expect(mine[0].extra).toMatchObject({ billrate: '0.01390000' });
+    expect(mine[0]).toEqual(events.at(-1)!.call);
+    await socket.close();
+  });
+});
+
+describe('placing a call with the wrong private key', () => {
+  it("shows Vonage's error and no call happens", async () => {
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const before = vonage.calls.size;
+    const placed = await placeCall(plan, { config: { ...config, private_key: other }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    expect(placed).toMatchObject({ ok: false, error: 'You did not provide correct credentials.' });
+    expect(vonage.calls.size).toBe(before);
+  });
+
+  it('names the setting when the private key is missing', async () => {
+    const { private_key: _, ...withoutKey } = config;
+    await expect(placeCall(plan, { config: withoutKey, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator)).rejects.toThrow(/private_key|Private key/);
+  });
+});
+
+describe('inbound call (incoming popup)', () => {
+  it('pops up for every agent and rings them in turn until one answers', async () => {
+    const adaSocket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
+    const bobSocket = await AgentClient.connect(relay, bob.token, { mode: 'hello', lastSeq: null });
+    await Promise.all([adaSocket.waitFor((c) => !!c.welcome), bobSocket.waitFor((c) => !!c.welcome)]);
+
+    // Ada's phone rings out; Bob answers, then the caller hangs up.
+    vonage.dialOutcomes = [{ answer: false, status: 'unanswered' }, { answer: true, talkSeconds: 30, hangup: 'caller' }];
+    const call = vonage.inboundCall({ from: '14155550199', to: digits(VIRTUAL_NUMBER) });
+    await call.done;
+
+    const answer = call.exchanges[0]!;
+    expect(answer).toMatchObject({ kind: 'answer', method: 'POST', url: callbacks.incoming, status: 200 });
+    const connect = (agent: TestAgent) => ({ action: 'connect', from: digits(VIRTUAL_NUMBER), timeout: 20, eventUrl: [callbacks.status], endpoint: [{ type: 'phone', number: digits(agent.number) }] });
+    expect(JSON.parse(answer.body)).toEqual([connect(ada), connect(bob)]);
+    expect(call.dialed).toEqual([digits(ada.number), digits(bob.number)]);
+    expect(call.errors).toEqual([]);
+    expect(call.exchanges.every((e) => e.status === 200)).toBe(true);
+
+    for (const socket of [adaSocket, bobSocket]) {
+      await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed' && c.events.at(-1)?.call.duration === 33);
+      expect(socket.events[0]).toMatchObject({
+        event: 'created',
+        call: { call_id: call.conversationUuid, direction: 'inbound', status: 'ringing', from_number: '+14155550199', to_number: VIRTUAL_NUMBER },
+      });
+      expect(socket.events.filter((e) => e.event === 'created')).toHaveLength(1);
+      expect(socket.events.every((e) => e.call.call_id === call.conversationUuid)).toBe(true);
+    }
+    const [adaView] = (await api(relay, ada.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
+    const [bobView] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
+    expect(adaView).toEqual(bobView);
+    expect(adaView).toMatchObject({ call_id: call.conversationUuid, direction: 'inbound', status: 'completed', duration: 33, from_number: '+14155550199' });
+    await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+
+  // Vonage may send the caller leg's events before or with the answer request: the call is
+  // first seen through a status webhook, and the incoming webhook must still ring everyone.
+  it('rings every agent even when the caller leg reports before the answer request', async () => {
+    vonage.dialOutcomes = [{ answer: true, talkSeconds: 5, hangup: 'caller' }];
+    const call = vonage.inboundCall({ from: '14155550177', to: digits(VIRTUAL_NUMBER), eventsBeforeAnswer: true });
+    await call.done;
+    const answer = call.exchanges.find((e) => e.kind === 'answer')!;
+    expect(JSON.parse(answer.body)).toHaveLength(2);
+  });
+
+  // For a GET webhook Vonage's payload_hash covers the query parameters as JSON.
+  it('accepts a signed GET answer request', async () => {
+    vonage.application = { ...vonage.application, answerMethod: 'GET' };
+    try {
+      const call = vonage.inboundCall({ from: '14155550166', to: digits(VIRTUAL_NUMBER) });
+      await call.done;
+      expect(call.exchanges[0]!.status).toBe(200);
+    } finally {
+      vonage.application = { ...vonage.application, answerMethod: 'POST' };
+    }
+  });
+});
+
+describe('signed webhooks', () => {
+  const target = () => ({ url: callbacks.status, method: 'POST' as const });
+
+  it('refuses a bad signature, a tampered body and an unsigned request, and stores nothing', async () => {
+    const conversation = 'CON-00000000-1111-2222-3333-444444444444';
+    const leg = { uuid: '00000000-aaaa-bbbb-cccc-dddddddddddd', direction: 'inbound' as const, from: '14155550144', to: digits(VIRTUAL_NUMBER) };
+    const call = { conversationUuid: conversation, leg, connected: [], ncco: [], dialed: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const payload = { from: leg.from, to: leg.to, uuid: leg.uuid, conversation_uuid: conversation, status: 'completed', direction: 'inbound', duration: '12', timestamp: new Date().toISOString() };
+
+    const wrongSecret = await vonage.webhook(call, leg, 'event', target(), payload, { secret: 'not-the-signature-secret' });
+    const tampered = await vonage.webhook(call, leg, 'event', target(), payload, { payloadHash: '0'.repeat(64) });
+    const unsigned = await vonage.webhook(call, leg, 'event', target(), payload, { omit: true });
+    for (const refused of [wrongSecret, tampered, unsigned]) expect(refused.status).toBe(403);
+
+    const before = (await api(relay, ada.token, 'GET', '/calls?limit=50')).body.calls;
+    expect(before.some((c: { call_id: string }) => c.call_id === conversation)).toBe(false);
+    const good = await vonage.webhook(call, leg, 'event', target(), payload);
+    expect(good.status).toBe(200);
+    const stored = (await api(relay, ada.token, 'GET', '/calls?limit=50')).body.calls.filter((c: { call_id: string }) => c.call_id === conversation);
+    expect(stored).toMatchObject([{ status: 'completed', duration: 12 }]);
+  });
+});

@@ -1,0 +1,425 @@
+/**
+ * A Vonage Voice API simulator over real HTTP. It takes create-call requests the way
+ * api.nexmo.com does (an application JWT checked with the application's public key, a JSON
+ * body), then drives the call: the agent's leg reports started and ringing, Vonage asks the
+ * answer URL for an NCCO, follows its `connect` actions (one new leg per action, each with its
+ * own uuid in the same conversation) and reports every leg's events. Inbound calls start with
+ * `inboundCall`, from the application's Answer URL. Every webhook carries a signed JWT in
+ * `Authorization`. Everything sent and received is kept in `exchanges`.
+ *
+ * Facts used, and where they come from:
+ * - Create call, `POST https://api.nexmo.com/v1/calls`, JSON: `to` (array of endpoints),
+ *   `from`, `answer_url` (array) or `ncco`, `answer_method` (default GET), `event_url` (array,
+ *   required unless the application has one), `event_method` (default POST); phone numbers
+ *   are `\d{7,15}`; 201 `{uuid, status, direction, conversation_uuid}`. Documented: the Voice
+ *   OpenAPI definition, Nexmo/api-specification definitions/voice.yml.
+ * - The application JWT: RS256, claims application_id, iat, jti, exp. Documented:
+ *   @vonage/jwt tokenGenerate (Vonage/vonage-node-sdk). The 401 body
+ *   `{type, title, detail, instance}` is documented (api-specification common_errors.yml
+ *   BadCredentialsError); the 400 bodies (`invalid_parameters`, the JSON error) are assumed.
+ * - Answer webhook: `to`, `from`, `uuid`, `conversation_uuid`, in the query for GET, as a JSON
+ *   body for POST; the reply is an NCCO (a JSON array). Documented: Voice API webhook reference.
+ * - Events: JSON POST with `from, to, uuid, conversation_uuid, status, direction, timestamp`;
+ *   `answered` adds empty `start_time, rate, network`; `completed` adds `duration, start_time,
+ *   end_time, rate, price, network`. Documented: webhook reference. That an inbound call's
+ *   answer request comes before its own leg's events is assumed (a Vonage tutorial's log shows
+ *   them at the same millisecond); `eventsBeforeAnswer` sends them first.
+ * - `connect`: at most one endpoint per action; several actions ring one after the other;
+ *   `from` must be one of your virtual numbers, else the caller ID is unknown; `timeout`
+ *   defaults to 60 s; the new leg's events go to the action's `eventUrl`, else the
+ *   application's Event URL. Documented: NCCO reference and Call Flow guide; a connected leg
+ *   having its own uuid in the same conversation_uuid is shown in Vonage's phone-to-app
+ *   tutorial. That the NCCO goes on after a connected leg hangs up, and stops when the leg
+ *   running it hangs up, is assumed.
+ * - Signed webhooks: `Authorization: Bearer <JWT>`, HS256 with the signature secret, claims
+ *   iat, jti, iss "Vonage", payload_hash, api_key, application_id; no exp in Vonage's sample.
+ *   Documented: "Decoding signed webhooks" (developer.vonage.com getting-started/webhooks).
+ *   payload_hash is the SHA-256 (hex) of the JSON body for a POST and of the query parameters
+ *   as compact JSON, in order, for a GET: documented in Vonage's support article "How do I
+ *   verify that the Voice API Webhook request and its payload has not been tampered". That
+ *   the answer webhook is signed like the events is assumed ("signed by default" covers the
+ *   Voice API; a 2021 developer-preview page excluded the answer webhook).
+ */
+import { createHash, createHmac, type KeyObject, randomUUID, verify } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+type Method = 'GET' | 'POST';
+
+export interface VonageSimulatorOptions {
+  applicationId: string;
+  /** The application's public key, which checks the JWTs signed with its private key. */
+  publicKey: KeyObject | string;
+  /** The account's API key, sent in the webhook JWT's `api_key` claim. */
+  apiKey: string;
+  /** The account's signature secret, which signs webhooks. */
+  signatureSecret: string;
+  /** The account's virtual numbers (digits); a connect `from` outside them hides the caller ID. */
+  numbers: string[];
+  /** Where a request to a public URL really goes, as a reverse proxy or tunnel forwards it. */
+  forward?: (publicUrl: string) => string;
+}
+
+/** The application's Voice capability, as set in the dashboard. */
+export interface VoiceCapability {
+  answerUrl?: string;
+  answerMethod?: Method;
+  eventUrl?: string;
+  eventMethod?: Method;
+}
+
+/** One webhook the simulator sent, and the relay's answer. */
+export interface Exchange {
+  kind: 'answer' | 'event';
+  /** The uuid of the leg it is about. */
+  leg: string;
+  method: Method;
+  url: string;
+  payload: Record<string, unknown>;
+  authorization: string;
+  /** 0 when the request did not get an HTTP answer. */
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** What the person at a connect's endpoint does. */
+export type DialOutcome =
+  | { answer: true; talkSeconds: number; hangup: 'callee' | 'caller' }
+  | { answer: false; status: 'busy' | 'unanswered' | 'rejected' | 'failed' | 'timeout' };
+
+export interface SimulatedLeg {
+  uuid: string;
+  direction: 'inbound' | 'outbound';
+  from: string;
+  to: string;
+}
+
+export interface SimulatedCall {
+  conversationUuid: string;
+  /** The first leg: the agent's (outbound) or the caller's (inbound). */
+  leg: SimulatedLeg;
+  /** Legs created by connect actions, in order. */
+  connected: SimulatedLeg[];
+  /** The NCCO actions the relay answered with. */
+  ncco: Array<Record<string, unknown>>;
+  /** Endpoint numbers rung by connect actions, in order. */
+  dialed: string[];
+  /** What Vonage would report as errors (bad NCCO, refused actions). */
+  errors: string[];
+  exchanges: Exchange[];
+  /** Resolves when the call has ended and its last event was sent. */
+  done: Promise<void>;
+}
+
+interface CallPlan {
+  answer: { url: string; method: Method };
+  event?: { url: string; method: Method };
+}
+
+const PHONE = /^\d{7,15}$/;
+const DEFAULT_OUTCOME: DialOutcome = { answer: true, talkSeconds: 42, hangup: 'callee' };
+
+export class VonageSimulator {
+  readonly calls = new Map<string, SimulatedCall>();
+  /** The application's Voice capability: inbound calls and legs without an eventUrl use it. */
+  application: VoiceCapability = {};
+  /** How the next connect actions end, consumed in order; then the default (answered, 42 s). */
+  dialOutcomes: DialOutcome[] = [];
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+    private readonly options: VonageSimulatorOptions,
+  ) {}
+
+  static async start(options: VonageSimulatorOptions): Promise<VonageSimulator> {
+    let simulator: VonageSimulator | undefined;
+    const server = createServer((req, res) => {
+      simulator!.handle(req, res).catch((error: Error) => sendJson(res, 500, { title: 'Internal Error', detail: error.message }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    simulator = new VonageSimulator(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options);
+    return simulator;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.calls.values()].map((c) => c.done));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * A customer calls one of the application's numbers: Vonage asks the Answer URL for an NCCO
+   * and runs it. With `eventsBeforeAnswer`, the caller's leg reports started and ringing first.
+   */
+  inboundCall(input: { from: string; to: string; eventsBeforeAnswer?: boolean }): SimulatedCall {
+    const { answerUrl, answerMethod = 'GET', eventUrl, eventMethod = 'POST' } = this.application;
+    if (!answerUrl) throw new Error('set application.answerUrl before placing an inbound call');
+    const call = this.newCall({ uuid: randomUUID(), direction: 'inbound', from: input.from, to: input.to });
+    const plan: CallPlan = { answer: { url: answerUrl, method: answerMethod }, ...(eventUrl ? { event: { url: eventUrl, method: eventMethod } } : {}) };
+    call.done = (async () => {
+      const started = new Date();
+      if (input.eventsBeforeAnswer) await this.progress(call, call.leg, plan.event, ['started', 'ringing']);
+      const answer = await this.answerWebhook(call, plan.answer);
+      if (!input.eventsBeforeAnswer) await this.progress(call, call.leg, plan.event, ['started', 'ringing']);
+      await this.event(call, call.leg, plan.event, 'answered');
+      const talked = await this.runNcco(call, answer);
+      await this.event(call, call.leg, plan.event, 'completed', completion(started, talked + 3));
+    })();
+    return call;
+  }
+
+  /**
+   * Sends one signed webhook, as Vonage would; exposed for step-by-step scenarios. `sign`
+   * replaces the signing (another secret, another payload hash, or no header at all).
+   */
+  async webhook(
+    call: SimulatedCall,
+    leg: SimulatedLeg,
+    kind: Exchange['kind'],
+    target: { url: string; method: Method },
+    payload: Record<string, unknown>,
+    sign: { secret?: string; payloadHash?: string; omit?: boolean } = {},
+  ): Promise<Exchange> {
+    const url = new URL(target.url);
+    let body: string | undefined;
+    let hashed: string;
+    if (target.method === 'GET') {
+      for (const [key, value] of Object.entries(payload)) url.searchParams.append(key, String(value));
+      // Vonage hashes the query parameters as a compact JSON object, in their order.
+      hashed = JSON.stringify(Object.fromEntries(url.searchParams));
+    } else {
+      body = JSON.stringify(payload);
+      hashed = body;
+    }
+    const token = hs256Jwt(sign.secret ?? this.options.signatureSecret, {
+      iat: Math.floor(Date.now() / 1000),
+      jti: randomUUID(),
+      iss: 'Vonage',
+      payload_hash: sign.payloadHash ?? createHash('sha256').update(hashed).digest('hex'),
+      api_key: this.options.apiKey,
+      application_id: this.options.applicationId,
+    });
+    const authorization = sign.omit ? '' : `Bearer ${token}`;
+    const exchange: Exchange = { kind, leg: leg.uuid, method: target.method, url: url.toString(), payload, authorization, status: 0, contentType: '', body: '' };
+    try {
+      const response = await fetch(this.options.forward ? this.options.forward(url.toString()) : url, {
+        method: target.method,
+        headers: { 'User-Agent': 'Vonage-Voice', ...(authorization ? { Authorization: authorization } : {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        ...(body === undefined ? {} : { body }),
+      });
+      exchange.status = response.status;
+      exchange.contentType = response.headers.get('content-type') ?? '';
+      exchange.body = await response.text();
+    } catch (error) {
+      exchange.body = (error as Error).message;
+    }
+    call.exchanges.push(exchange);
+    return exchange;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    if (url.pathname !== '/v1/calls' && url.pathname !== '/v1/calls/') return sendError(res, 404, 'not-found', 'Not Found', `${url.pathname} does not exist`);
+    if (req.method !== 'POST') return sendError(res, 405, 'wrong-verb', 'Request method not allowed', `Request method '${req.method}' not supported`);
+    const unauthorized = this.checkApplicationJwt(req.headers.authorization);
+    if (unauthorized) return sendError(res, 401, 'unauthorized', 'Invalid credentials supplied', 'You did not provide correct credentials.', unauthorized);
+    let body: Record<string, unknown>;
+    try {
+      if (!/^application\/json/i.test(req.headers['content-type'] ?? '')) throw new Error('not JSON');
+      body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('not an object');
+    } catch {
+      return sendError(res, 400, 'invalid-json', 'Invalid JSON', 'The request body did not contain valid JSON');
+    }
+
+    const invalid: Array<{ name: string; reason: string }> = [];
+    const to = Array.isArray(body.to) ? (body.to[0] as Record<string, unknown> | undefined) : undefined;
+    if (!to || to.type !== 'phone' || typeof to.number !== 'string' || !PHONE.test(to.number)) invalid.push({ name: 'to', reason: 'must be an array holding a phone endpoint whose number is 7 to 15 digits' });
+    const from = body.from as Record<string, unknown> | undefined;
+    if (!from || from.type !== 'phone' || typeof from.number !== 'string' || !PHONE.test(from.number)) invalid.push({ name: 'from', reason: 'must be a phone endpoint whose number is 7 to 15 digits' });
+    const answerUrl = Array.isArray(body.answer_url) ? body.answer_url[0] : undefined;
+    if (typeof answerUrl !== 'string' || !/^https?:\/\//.test(answerUrl)) invalid.push({ name: 'answer_url', reason: 'must be an array holding the URL that answers with an NCCO' });
+    const eventUrl = Array.isArray(body.event_url) ? body.event_url[0] : this.application.eventUrl;
+    if (typeof eventUrl !== 'string' || !/^https?:\/\//.test(eventUrl)) invalid.push({ name: 'event_url', reason: 'is required unless the application has an Event URL' });
+    for (const name of ['answer_method', 'event_method']) {
+      if (body[name] !== undefined && body[name] !== 'GET' && body[name] !== 'POST') invalid.push({ name, reason: 'must be GET or POST' });
+    }
+    if (invalid.length > 0) return sendJson(res, 400, { type: 'https://developer.nexmo.com/api-errors#bad-request', title: 'Bad Request', detail: `Invalid parameter: ${invalid[0]!.name}`, instance: randomUUID(), invalid_parameters: invalid });
+
+    const call = this.newCall({ uuid: randomUUID(), direction: 'outbound', from: from!.number as string, to: to!.number as string });
+    sendJson(res, 201, { uuid: call.leg.uuid, status: 'started', direction: 'outbound', conversation_uuid: call.conversationUuid });
+    const plan: CallPlan = {
+      answer: { url: answerUrl as string, method: body.answer_method === 'POST' ? 'POST' : 'GET' },
+      event: { url: eventUrl as string, method: body.event_method === 'GET' ? 'GET' : 'POST' },
+    };
+    call.done = this.driveOutbound(call, plan);
+  }
+
+  /** The reason the application JWT is refused, or undefined when it is good. */
+  private checkApplicationJwt(header: string | undefined): string | undefined {
+    const token = /^Bearer (\S+)$/.exec(header ?? '')?.[1];
+    const parts = token?.split('.');
+    if (!parts || parts.length !== 3) return 'no Bearer JWT';
+    const [head, payload, signature] = parts as [string, string, string];
+    let claims: Record<string, unknown>;
+    try {
+      if (decodePart(head).alg !== 'RS256') return 'the JWT is not RS256';
+      claims = decodePart(payload);
+    } catch {
+      return 'the JWT does not decode';
+    }
+    if (!verify('RSA-SHA256', Buffer.from(`${head}.${payload}`), this.options.publicKey, Buffer.from(signature, 'base64url'))) return 'the JWT signature does not match the public key';
+    const now = Date.now() / 1000;
+    if (claims.application_id !== this.options.applicationId) return 'application_id is not this application';
+    if (typeof claims.exp !== 'number' || claims.exp <= now) return 'the JWT has expired';
+    if (typeof claims.iat !== 'number' || claims.iat > now + 60) return 'iat is missing or in the future';
+    if (typeof claims.jti !== 'string' || !claims.jti) return 'jti is missing';
+    return undefined;
+  }
+
+  private async driveOutbound(call: SimulatedCall, plan: CallPlan): Promise<void> {
+    const started = new Date();
+    await this.progress(call, call.leg, plan.event, ['started', 'ringing']);
+    const answer = await this.answerWebhook(call, plan.answer);
+    await this.event(call, call.leg, plan.event, 'answered');
+    const talked = await this.runNcco(call, answer);
+    await this.event(call, call.leg, plan.event, 'completed', completion(started, talked + 5));
+  }
+
+  private answerWebhook(call: SimulatedCall, target: { url: string; method: Method }): Promise<Exchange> {
+    const { leg } = call;
+    // The webhook reference lists GET parameters as to, from, conversation_uuid, uuid and the POST body as from, to, uuid, conversation_uuid.
+    const payload =
+      target.method === 'GET'
+        ? { to: leg.to, from: leg.from, conversation_uuid: call.conversationUuid, uuid: leg.uuid }
+        : { from: leg.from, to: leg.to, uuid: leg.uuid, conversation_uuid: call.conversationUuid };
+    return this.webhook(call, leg, 'answer', target, payload);
+  }
+
+  /**
+   * Runs the NCCO the answer URL returned. Each `connect` rings its one endpoint as a new leg;
+   * an answered leg talks, then the NCCO goes on if that leg hung up and stops if the caller
+   * did. Returns the seconds talked.
+   */
+  private async runNcco(call: SimulatedCall, answer: Exchange): Promise<number> {
+    if (answer.status < 200 || answer.status > 299) {
+      call.errors.push(`answer URL answered HTTP ${answer.status}`);
+      return 0;
+    }
+    let actions: unknown;
+    try {
+      actions = JSON.parse(answer.body);
+    } catch {
+      actions = undefined;
+    }
+    if (!Array.isArray(actions) || !actions.every((a) => typeof a === 'object' && a !== null && !Array.isArray(a))) {
+      call.errors.push('the NCCO is not a JSON array of actions');
+      return 0;
+    }
+    call.ncco = actions as Array<Record<string, unknown>>;
+    let talked = 0;
+    for (const action of call.ncco) {
+      if (action.action !== 'connect') continue;
+      const endpoints = Array.isArray(action.endpoint) ? (action.endpoint as Array<Record<string, unknown>>) : [];
+      if (endpoints.length !== 1) {
+        call.errors.push(`connect takes exactly one endpoint, got ${endpoints.length}`);
+        continue;
+      }
+      const endpoint = endpoints[0]!;
+      if (endpoint.type !== 'phone' || typeof endpoint.number !== 'string' || !PHONE.test(endpoint.number)) {
+        call.errors.push(`connect endpoint is not a phone number of 7 to 15 digits: ${JSON.stringify(endpoint)}`);
+        continue;
+      }
+      const from = typeof action.from === 'string' ? action.from : '';
+      if (!this.options.numbers.includes(from)) call.errors.push(`connect from "${from}" is not one of your virtual numbers: the caller ID is unknown`);
+      // The action's eventUrl, else the application's Event URL.
+      const own = Array.isArray(action.eventUrl) && typeof action.eventUrl[0] === 'string' ? action.eventUrl[0] : undefined;
+      const { eventUrl, eventMethod = 'POST' } = this.application;
+      const target = own ? { url: own, method: action.eventMethod === 'GET' ? ('GET' as const) : ('POST' as const) } : eventUrl ? { url: eventUrl, method: eventMethod } : undefined;
+      const leg: SimulatedLeg = { uuid: randomUUID(), direction: 'outbound', from, to: endpoint.number };
+      call.connected.push(leg);
+      call.dialed.push(endpoint.number);
+      const outcome = this.dialOutcomes.shift() ?? DEFAULT_OUTCOME;
+      const started = new Date();
+      await this.progress(call, leg, target, ['started', 'ringing']);
+      if (!outcome.answer) {
+        await this.event(call, leg, target, outcome.status);
+        continue;
+      }
+      await this.event(call, leg, target, 'answered');
+      talked += outcome.talkSeconds;
+      await this.event(call, leg, target, 'completed', completion(started, outcome.talkSeconds));
+      if (outcome.hangup === 'caller') break;
+    }
+    return talked;
+  }
+
+  private async progress(call: SimulatedCall, leg: SimulatedLeg, target: CallPlan['event'], statuses: string[]): Promise<void> {
+    for (const status of statuses) await this.event(call, leg, target, status);
+  }
+
+  /** One event of a leg, with the fields the webhook reference lists for its status, in its order. */
+  private async event(call: SimulatedCall, leg: SimulatedLeg, target: CallPlan['event'], status: string, summary?: Completion): Promise<void> {
+    if (!target) return;
+    const { from, to, uuid, direction } = leg;
+    const conversation_uuid = call.conversationUuid;
+    const timestamp = new Date().toISOString();
+    const payload =
+      status === 'completed' && summary
+        ? { end_time: summary.end_time, uuid, network: summary.network, duration: summary.duration, start_time: summary.start_time, rate: summary.rate, price: summary.price, from, to, conversation_uuid, status, direction, timestamp }
+        : status === 'answered'
+          ? { start_time: null, rate: null, from, to, uuid, conversation_uuid, status, direction, network: null, timestamp }
+          : { from, to, uuid, conversation_uuid, status, direction, timestamp };
+    await this.webhook(call, leg, 'event', target, payload);
+  }
+
+  private newCall(leg: SimulatedLeg): SimulatedCall {
+    const call: SimulatedCall = { conversationUuid: `CON-${randomUUID()}`, leg, connected: [], ncco: [], dialed: [], errors: [], exchanges: [], done: Promise.resolve() };
+    this.calls.set(call.conversationUuid, call);
+    return call;
+  }
+}
+
+interface Completion {
+  end_time: string;
+  network: string;
+  duration: string;
+  start_time: string;
+  rate: string;
+  price: string;
+}
+
+/** The summary fields of a `completed` event for a leg that began at `started` and lasted `seconds`. */
+function completion(started: Date, seconds: number): Completion {
+  const ended = new Date(started.getTime() + seconds * 1000);
+  return { end_time: ended.toISOString(), network: '310260', duration: String(seconds), start_time: started.toISOString(), rate: '0.01390000', price: (0.0139 * (seconds / 60)).toFixed(8) };
+}
+
+/** An HS256 JWT, as Vonage signs webhooks (independent of the engine's implementation). */
+export function hs256Jwt(secret: string, claims: Record<string, unknown>): string {
+  const unsigned = `${Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+}
+
+function decodePart(part: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendError(res: ServerResponse, status: number, type: string, title: string, detail: string, reason?: string): void {
+  // `reason` is the simulator's own note on why, for test failures; Vonage does not send it.
+  sendJson(res, status, { type: `https://developer.nexmo.com/api-errors#${type}`, title, detail, instance: randomUUID(), ...(reason ? { simulator_reason: reason } : {}) });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+}
