@@ -6,6 +6,14 @@
  * (`<Dial action><Number>…`) and the final `completed` callback. Every webhook is a form POST
  * signed with `X-Twilio-Signature` over the exact URL called. Inbound calls are started with
  * `inboundCall`. Everything sent and received is kept in `exchanges` for assertions.
+ *
+ * A call created with inline TwiML (`Twiml` instead of `Url`, as twilio-direct.xml does) runs
+ * that document at once, with no voice webhook. Twilio documents (twilio-node `call.ts`, the
+ * `twiml` parameter) that `Url` wins when both are given and that `Twiml` holds at most 4000
+ * characters (error 32018); answering an over-long one with HTTP 400 is assumed.
+ *
+ * Twilio-compatible providers reuse it through the options: SignalWire's LaML API lives under
+ * `/api/laml/2010-04-01`, signs with its own key under its own header and has UUID call sids.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -21,6 +29,16 @@ export interface TwilioSimulatorOptions {
    * The signature is always computed over the public URL, as Twilio does.
    */
   forward?: (publicUrl: string) => string;
+  /** Path of the API before `/Accounts/{sid}/Calls.json`; default `/2010-04-01`. */
+  apiPrefix?: string;
+  /** Headers that carry the webhook signature; default `X-Twilio-Signature`. */
+  signatureHeaders?: readonly string[];
+  /** Key that signs webhooks; default the auth token (SignalWire: the project's Signing Key). */
+  signingKey?: string;
+  /** Computes a webhook signature; default the engine's Twilio algorithm. */
+  sign?: (key: string, url: string, params: Record<string, string>) => Promise<string> | string;
+  /** Makes a call sid; default `CA` and 32 hex digits. */
+  newSid?: () => string;
 }
 
 /** One webhook the simulator sent, and the relay's answer. */
@@ -48,13 +66,16 @@ export interface SimulatedCall {
   dialed: string[];
   /** Twilio error notifications the call raised (bad TwiML). */
   errors: string[];
+  /** The inline TwiML the call was created with (`Twiml` parameter), if any. */
+  twiml?: string;
   exchanges: Exchange[];
   /** Resolves when the call has ended and its last callback was sent. */
   done: Promise<void>;
 }
 
 interface CreatedCallPlan {
-  url: string;
+  /** The voice URL, or the inline TwiML document the call runs instead. */
+  voice: { url: string } | { twiml: string };
   method: 'GET' | 'POST';
   statusCallback?: string;
   statusCallbackMethod: 'GET' | 'POST';
@@ -62,10 +83,13 @@ interface CreatedCallPlan {
 }
 
 const API_VERSION = '2010-04-01';
-const CALLS_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\.json$/;
+/** Twilio's documented maximum for the `Twiml` parameter (error 32018). */
+const MAX_TWIML_CHARS = 4000;
 
 export class TwilioSimulator {
   readonly calls = new Map<string, SimulatedCall>();
+  private readonly apiPrefix: string;
+  private readonly callsPath: RegExp;
   /** How the next outbound call's `<Dial>` ends; the default is answered, 42 s of talk. */
   dialOutcome: DialOutcome = { answer: true, talkSeconds: 42 };
 
@@ -73,7 +97,10 @@ export class TwilioSimulator {
     private readonly server: Server,
     readonly baseUrl: string,
     private readonly options: TwilioSimulatorOptions,
-  ) {}
+  ) {
+    this.apiPrefix = (options.apiPrefix ?? `/${API_VERSION}`).replace(/\/+$/, '');
+    this.callsPath = new RegExp(`^${this.apiPrefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/Accounts/([^/]+)/Calls\\.json$`);
+  }
 
   static async start(options: TwilioSimulatorOptions): Promise<TwilioSimulator> {
     let simulator: TwilioSimulator | undefined;
@@ -110,12 +137,14 @@ export class TwilioSimulator {
     const target = new URL(url);
     if (method === 'GET') for (const [k, v] of Object.entries(params)) target.searchParams.append(k, v);
     const signed = method === 'GET' ? target.toString() : url;
-    const signature = await computeTwilioSignature(this.options.authToken, signed, method === 'GET' ? {} : params);
+    const sign = this.options.sign ?? computeTwilioSignature;
+    const signature = await sign(this.options.signingKey ?? this.options.authToken, signed, method === 'GET' ? {} : params);
+    const signatureHeaders = Object.fromEntries((this.options.signatureHeaders ?? ['X-Twilio-Signature']).map((name) => [name, signature]));
     const exchange: Exchange = { kind, method, url: signed, params, status: 0, contentType: '', body: '' };
     try {
       const response = await fetch(this.options.forward ? this.options.forward(signed) : signed, {
         method,
-        headers: { 'X-Twilio-Signature': signature, 'User-Agent': 'TwilioProxy/1.1', ...(method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
+        headers: { ...signatureHeaders, 'User-Agent': 'TwilioProxy/1.1', ...(method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
         ...(method === 'POST' ? { body: new URLSearchParams(params).toString() } : {}),
       });
       exchange.status = response.status;
@@ -130,7 +159,7 @@ export class TwilioSimulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
-    const match = CALLS_PATH.exec(url.pathname);
+    const match = this.callsPath.exec(url.pathname);
     if (!match) return sendJson(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
     if (req.method !== 'POST') return sendJson(res, 405, { code: 20004, message: 'Method not allowed', status: 405 });
     const expected = `Basic ${Buffer.from(`${this.options.accountSid}:${this.options.authToken}`).toString('base64')}`;
@@ -144,13 +173,20 @@ export class TwilioSimulator {
     const to = form.get('To');
     const from = form.get('From');
     const voiceUrl = form.get('Url');
+    const twiml = form.get('Twiml');
     if (!to) return sendJson(res, 400, { code: 21201, message: "No 'To' number is specified", status: 400 });
     if (!from) return sendJson(res, 400, { code: 21213, message: "No 'From' number is specified", status: 400 });
-    if (!voiceUrl || !/^https?:\/\//.test(voiceUrl)) return sendJson(res, 400, { code: 21205, message: 'Url is not a valid URL', status: 400 });
+    // Url wins over Twiml when both are given; only a call without Url runs its inline TwiML.
+    const inline = voiceUrl === null && twiml !== null;
+    if (inline && twiml.length > MAX_TWIML_CHARS) {
+      return sendJson(res, 400, { code: 32018, message: `Twiml size exceeded maximum allowed value of ${MAX_TWIML_CHARS} characters`, status: 400 });
+    }
+    if (!inline && (!voiceUrl || !/^https?:\/\//.test(voiceUrl))) return sendJson(res, 400, { code: 21205, message: 'Url is not a valid URL', status: 400 });
 
     const call = this.newCall('outbound-api', from, to, 'queued');
+    if (inline) call.twiml = twiml;
     const plan: CreatedCallPlan = {
-      url: voiceUrl,
+      voice: inline ? { twiml } : { url: voiceUrl! },
       method: form.get('Method')?.toUpperCase() === 'GET' ? 'GET' : 'POST',
       statusCallback: form.get('StatusCallback') ?? undefined,
       statusCallbackMethod: form.get('StatusCallbackMethod')?.toUpperCase() === 'GET' ? 'GET' : 'POST',
@@ -173,7 +209,7 @@ export class TwilioSimulator {
       end_time: null,
       date_created: now,
       date_updated: now,
-      uri: `/${API_VERSION}/Accounts/${this.options.accountSid}/Calls/${call.sid}.json`,
+      uri: `${this.apiPrefix}/Accounts/${this.options.accountSid}/Calls/${call.sid}.json`,
     });
     const outcome = this.dialOutcome;
     call.done = this.driveOutbound(call, plan, outcome);
@@ -189,7 +225,11 @@ export class TwilioSimulator {
     await status('initiated', 'initiated');
     await status('ringing', 'ringing');
     call.status = 'in-progress';
-    const voice = await this.webhook(call, 'voice', plan.method, plan.url);
+    // Inline TwiML runs as if the voice URL had answered it: no request is made.
+    const voice: Exchange =
+      'url' in plan.voice
+        ? await this.webhook(call, 'voice', plan.method, plan.voice.url)
+        : { kind: 'voice', method: 'POST', url: '', params: {}, status: 200, contentType: 'text/xml', body: plan.voice.twiml };
     await status('answered', 'in-progress');
     const talked = await this.followTwiml(call, voice, outcome);
     await status('completed', 'completed', { CallDuration: String(talked + 5) });
@@ -228,7 +268,7 @@ export class TwilioSimulator {
   }
 
   private newCall(direction: SimulatedCall['direction'], from: string, to: string, status: string): SimulatedCall {
-    const call: SimulatedCall = { sid: newSid(), direction, from, to, status, dialed: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const call: SimulatedCall = { sid: (this.options.newSid ?? newSid)(), direction, from, to, status, dialed: [], errors: [], exchanges: [], done: Promise.resolve() };
     this.calls.set(call.sid, call);
     return call;
   }

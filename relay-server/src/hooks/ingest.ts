@@ -44,9 +44,14 @@ export function ingestWebhook(deps: RelayDeps, webhook: VerifiedWebhook): Ingest
     .callAgentIds(instance.uid, callId)
     .map((id) => deps.store.agentById(id))
     .filter((a) => a !== undefined);
-  // An incoming webhook always routes like an incoming call, even when a status webhook of
-  // the same call came first (Vonage may send the caller leg's events before the answer).
-  const routed = known.length === 0 || event === 'incoming' ? routeNewCall(event, record, owner, deps.store.listAgents()) : [];
+  // A known call keeps the agents it was routed to (a retry rings the same people). But when
+  // only a status webhook had been seen (routed to the owner alone: Vonage may send the caller
+  // leg's events before the answer request), the incoming webhook routes it as incoming —
+  // unless the call is one the agent placed (Africa's Talking posts its answer there too).
+  const ownerOnly = known.length === 1 && known[0]!.id === owner.id;
+  const placedByAgent = deps.store.callByKey(instance.uid, callId)?.direction === 'outbound';
+  const reroute = event === 'incoming' && ownerOnly && !placedByAgent;
+  const routed = known.length === 0 || reroute ? routeNewCall(event, record, owner, deps.store.listAgents()) : [];
   const agents = [...known, ...routed.filter((agent) => !known.some((k) => k.id === agent.id))];
   let reply: WebhookReply | undefined;
   let replyError: string | undefined;

@@ -217,6 +217,11 @@ class SqliteStore implements CallStore {
     return this.statements.deleteInstance.run(agentId, localId).changes > 0;
   }
 
+  callByKey(instanceUid: string, callId: string): Call | undefined {
+    const row = this.statements.callByKey.get(instanceUid, callId);
+    return row && toCall(row);
+  }
+
   callAgentIds(instanceUid: string, callId: string): string[] {
     return this.statements.callAgentsByKey.all(instanceUid, callId).map((r) => r.agent_id);
   }

@@ -1,0 +1,171 @@
+/**
+ * connectors/africastalking.xml against the Africa's Talking simulator, through a real relay
+ * process. Africa's Talking has one callback URL per number, so the relay's incoming URL takes
+ * the incoming calls, the requests of calls placed here once the agent answers, and every final
+ * request (isActive=0): one mapping serves them all, keyed by sessionId (entries.0.sessionId in
+ * the call API's answer).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+import { AfricasTalkingSimulator } from '../simulators/africastalking.ts';
+
+const PUBLIC_URL = 'https://relay.example.test';
+const USERNAME = 'acme';
+const API_KEY = 'atsk_africastalking-key-for-tests';
+const AT_NUMBER = '+254711082000';
+const CUSTOMER = '+254722555666';
+
+let dir: ReturnType<typeof tempDir>;
+let relay: RelayProcess;
+let at: AfricasTalkingSimulator;
+let ada: TestAgent;
+let bob: TestAgent;
+let callbacks: { answer: string; status: string; incoming: string };
+let config: Record<string, string>;
+let plan: ConnectorPlan;
+
+beforeAll(async () => {
+  dir = tempDir();
+  const db = join(dir.path, 'relay.db');
+  ada = await addAgent(db, { name: 'Ada', number: '+254733000222' });
+  bob = await addAgent(db, { name: 'Bob', number: '+254733000333' });
+  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
+  const settings = { username: USERNAME, apikey: API_KEY, callerid: AT_NUMBER };
+  const put = await api(relay, ada.token, 'PUT', '/instances/at-main', { connector: 'africastalking', config: settings });
+  expect(put.status).toBe(200);
+  expect(put.body.warnings).toEqual([]);
+  callbacks = put.body.callbacks;
+  config = { ...settings, incoming_callback: callbacks.incoming };
+  // The admin pasted the incoming URL into the number's Callback URL in the Voice dashboard.
+  at = await AfricasTalkingSimulator.start({ username: USERNAME, apiKey: API_KEY, numbers: { [AT_NUMBER]: callbacks.incoming }, forward: (url) => url.replace(PUBLIC_URL, relay.url) });
+  at.manualPickUp = true;
+  plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/africastalking.xml'), 'utf8'));
+}, 30_000);
+
+afterAll(async () => {
+  await at?.close();
+  await relay?.stop();
+  dir?.remove();
+});
+
+/** The engine's requests to voice.africastalking.com, sent to the simulator instead. */
+const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => fetch(url.replace('https://voice.africastalking.com', at.baseUrl), init);
+
+/** The extension's part (place, report) while the agent's phone rings; then the agent picks up. */
+async function placeOutboundCall(agent: TestAgent, to: string) {
+  const placed = await placeCall(plan, { config, agent: { extension: agent.number }, callbacks }, to, toSimulator);
+  expect(placed.ok, placed.error).toBe(true);
+  const sessionId = placed.record.call_id!;
+  const report = await api(relay, agent.token, 'POST', '/calls', { instance: 'at-main', call_id: sessionId, to_number: to, status: placed.record.call_status_raw });
+  expect([200, 201]).toContain(report.status);
+  at.pickUp(sessionId);
+  const simulated = at.calls.get(sessionId)!;
+  await simulated.done;
+  return { sessionId, placed, simulated };
+}
+
+async function connect(agent: TestAgent): Promise<AgentClient> {
+  const socket = await AgentClient.connect(relay, agent.token, { lastSeq: null });
+  await socket.waitFor((c) => c.welcome !== undefined);
+  return socket;
+}
+
+const RANK: Record<string, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3 };
+
+describe('outbound call (click to call)', () => {
+  it('calls the agent, dials the customer named in clientRequestId, and closes on the final request', async () => {
+    const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
+    const startSeq = adaSocket.welcome!.seq;
+    const { sessionId, placed, simulated } = await placeOutboundCall(ada, CUSTOMER);
+
+    expect(sessionId).toMatch(/^ATVId_[0-9a-f]{32}$/);
+    expect(placed.record).toMatchObject({ call_status: 'queued', call_status_raw: 'Queued' });
+    expect(simulated).toMatchObject({ direction: 'Outbound', callerNumber: ada.number, destinationNumber: AT_NUMBER, clientRequestId: CUSTOMER, errors: [] });
+    expect(simulated.exchanges.map((e) => [e.kind, e.url, e.params.isActive, e.status])).toEqual([
+      ['callback', callbacks.incoming, '1', 200],
+      ['final', callbacks.incoming, '0', 200],
+    ]);
+    expect(simulated.exchanges[0]!.contentType).toMatch(/^application\/xml/);
+    expect(simulated.exchanges[0]!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial phoneNumbers="${CUSTOMER}"/></Response>`);
+    expect(simulated.dials).toEqual([[CUSTOMER]]);
+
+    await adaSocket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+    const events = adaSocket.events;
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => startSeq + i + 1));
+    expect(events.map((e) => e.event)).toEqual(['created', ...events.slice(1).map(() => 'updated')]);
+    expect(events.every((e) => e.call.call_id === sessionId)).toBe(true);
+    const ranks = events.map((e) => RANK[e.call.status as string] ?? -1);
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+
+    const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);
+    expect(calls.body.calls).toHaveLength(1);
+    expect(calls.body.calls[0]).toMatchObject({
+      instance_id: 'at-main',
+      call_id: sessionId,
+      direction: 'outbound',
+      status: 'completed',
+      status_raw: 'NORMAL_CLEARING',
+      to_number: CUSTOMER,
+      from_number: ada.number,
+      duration: 47,
+      extra: { line_number: AT_NUMBER, amount: '2.3500', currency: 'KES', call_session_state: 'Completed' },
+    });
+    expect(calls.body.calls[0]).toEqual(events.at(-1)!.call);
+    expect(bobSocket.events).toEqual([]);
+    await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+
+  it('records an agent who does not pick up from the final request alone', async () => {
+    at.outcome = { answer: false, cause: 'NO_ANSWER' };
+    const { sessionId, simulated } = await placeOutboundCall(ada, '+254722555000');
+    at.outcome = { answer: true };
+    expect(simulated.exchanges.map((e) => e.kind)).toEqual(['final']);
+    const [call] = (await api(relay, ada.token, 'GET', '/calls?number=%2B254722555000')).body.calls;
+    expect(call).toMatchObject({ call_id: sessionId, status: 'no-answer', duration: 0 });
+  });
+});
+
+describe('placing a call', () => {
+  it('shows the refusal of a wrong API key, and no call happens', async () => {
+    const before = at.calls.size;
+    const placed = await placeCall(plan, { config: { ...config, apikey: 'wrong' }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    expect(placed.ok).toBe(false);
+    expect(placed.error).toContain('The supplied authentication is invalid');
+    expect(at.calls.size).toBe(before);
+  });
+
+  it("shows Africa's Talking's errorMessage for a caller id that is not the account's", async () => {
+    const placed = await placeCall(plan, { config: { ...config, callerid: '+254711000999' }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    expect(placed).toMatchObject({ ok: false, error: 'Invalid callerId: +254711000999' });
+  });
+});
+
+describe('inbound call (incoming popup)', () => {
+  it('pops up for every agent and dials them one after the other until one answers', async () => {
+    const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
+    at.unanswered.add(ada.number);
+    const call = at.inboundCall({ from: '+254722000111', to: AT_NUMBER });
+    await call.done;
+    at.unanswered.clear();
+
+    expect(call.exchanges.map((e) => [e.kind, e.status])).toEqual([
+      ['callback', 200],
+      ['final', 200],
+    ]);
+    expect(call.exchanges[0]!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial phoneNumbers="${ada.number}"/><Dial phoneNumbers="${bob.number}"/></Response>`);
+    expect(call.dials).toEqual([[ada.number], [bob.number]]);
+    expect(call.errors).toEqual([]);
+
+    for (const socket of [adaSocket, bobSocket]) {
+      await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+      expect(socket.events[0]).toMatchObject({ event: 'created', call: { call_id: call.sessionId, direction: 'inbound', status: 'ringing', from_number: '+254722000111', to_number: null, extra: { line_number: AT_NUMBER } } });
+      expect(socket.events.every((e) => e.call.call_id === call.sessionId)).toBe(true);
+    }
+    const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
+    expect(view).toMatchObject({ call_id: call.sessionId, status: 'completed', duration: 47 });
+    await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+});

@@ -1,0 +1,177 @@
+/**
+ * connectors/bandwidth.xml against the Bandwidth simulator, through a real relay process:
+ * click to call (create call -> answer -> BXML transfer -> disconnect answered 204), and an
+ * incoming call whose initiate event pops up for the agents and rings their phones.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+import { BandwidthSimulator } from '../simulators/bandwidth.ts';
+
+const PUBLIC_URL = 'https://relay.example.test/pc';
+const ACCOUNT_ID = '9900000';
+const CLIENT_ID = 'bw-client-id';
+const CLIENT_SECRET = 'bw-client-secret-for-tests';
+const CALLBACK_USER = 'relay';
+const CALLBACK_PASSWORD = 'callback-password-for-tests';
+const APPLICATION_ID = '04e88489-df02-4e34-a0ee-27a91849555f';
+const BANDWIDTH_NUMBER = '+19195551234';
+const CUSTOMER = '+14155550100';
+
+let dir: ReturnType<typeof tempDir>;
+let relay: RelayProcess;
+let bandwidth: BandwidthSimulator;
+let ada: TestAgent;
+let bob: TestAgent;
+let callbacks: { answer: string; status: string; incoming: string };
+let config: Record<string, string>;
+let plan: ConnectorPlan;
+
+beforeAll(async () => {
+  dir = tempDir();
+  const db = join(dir.path, 'relay.db');
+  ada = await addAgent(db, { name: 'Ada', number: '+14155550111' });
+  bob = await addAgent(db, { name: 'Bob', number: '+14155550122' });
+  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
+  bandwidth = await BandwidthSimulator.start({
+    accountId: ACCOUNT_ID,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    applicationId: APPLICATION_ID,
+    // The application's callback credentials, set in the Bandwidth App as the docs page says.
+    callbackCreds: { userId: CALLBACK_USER, password: CALLBACK_PASSWORD },
+    forward: (url) => url.replace(PUBLIC_URL, relay.url),
+  });
+  config = { account_id: ACCOUNT_ID, client_id: CLIENT_ID, client_secret: CLIENT_SECRET, application_id: APPLICATION_ID, callerid: BANDWIDTH_NUMBER, callback_username: CALLBACK_USER, callback_password: CALLBACK_PASSWORD };
+  const put = await api(relay, ada.token, 'PUT', '/instances/bandwidth-main', { connector: 'bandwidth', config });
+  expect(put.status, JSON.stringify(put.body)).toBe(200);
+  callbacks = put.body.callbacks;
+  plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/bandwidth.xml'), 'utf8'));
+}, 30_000);
+
+afterAll(async () => {
+  await bandwidth?.close();
+  await relay?.stop();
+  dir?.remove();
+});
+
+/** The engine's requests to Bandwidth's token and Voice hosts, sent to the simulator instead. */
+const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) =>
+  fetch(url.replace(/^https:\/\/(voice|api)\.bandwidth\.com/, bandwidth.baseUrl), init);
+
+describe('outbound call (click to call)', () => {
+  it('transfers the agent to the customer, and the disconnect gets its 204', async () => {
+    // The agent's phone rings a moment, as phones do: the extension's report comes first.
+    bandwidth.ringMs = 300;
+    const socket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
+    await socket.waitFor((c) => c.welcome !== undefined);
+
+    const placed = await placeCall(plan, { config, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    expect(placed.ok, placed.error).toBe(true);
+    const callId = placed.record.call_id!;
+    expect(callId).toMatch(/^c-/);
+    expect(placed.record.call_status).toBe('queued');
+    expect(placed.request.headers.Authorization).toMatch(/^Bearer /);
+    const report = await api(relay, ada.token, 'POST', '/calls', { instance: 'bandwidth-main', call_id: callId, to_number: CUSTOMER, from_number: placed.record.from_number, status: placed.record.call_status });
+    expect([200, 201]).toContain(report.status);
+    const call = bandwidth.calls.get(callId)!;
+    await call.done;
+    bandwidth.ringMs = 0;
+
+    expect([call.to, call.from]).toEqual([ada.number, BANDWIDTH_NUMBER]);
+    const [answer, disconnect] = call.exchanges;
+    expect(answer).toMatchObject({ eventType: 'answer', url: `${callbacks.answer}?DialTo=%2B14155550100`, status: 200 });
+    expect(answer!.contentType).toMatch(/xml/);
+    expect(answer!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Transfer transferCallerId="${BANDWIDTH_NUMBER}"><PhoneNumber>${CUSTOMER}</PhoneNumber></Transfer></Response>`);
+    expect(call.transferredTo).toEqual([CUSTOMER]);
+    expect(disconnect).toMatchObject({ eventType: 'disconnect', url: callbacks.status, status: 204, contentType: null, body: '' });
+    expect(call.exchanges).toHaveLength(2);
+    expect(call.errors).toEqual([]);
+
+    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+    const events = socket.events;
+    expect(events.map((e) => [e.event, e.call.status])).toEqual([
+      ['created', 'queued'],
+      ['updated', 'in-progress'],
+      ['updated', 'completed'],
+    ]);
+    expect(events.every((e) => e.call.call_id === callId)).toBe(true);
+
+    const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);
+    expect(calls.body.calls).toHaveLength(1);
+    expect(calls.body.calls[0]).toMatchObject({ instance_id: 'bandwidth-main', call_id: callId, direction: 'outbound', status: 'completed', status_raw: 'hangup', to_number: CUSTOMER, from_number: BANDWIDTH_NUMBER, user_number: ada.number });
+    await socket.close();
+  });
+
+  it('records a busy customer with the cause Bandwidth gives', async () => {
+    bandwidth.transferOutcome = { answer: false, cause: 'busy' };
+    const placed = await placeCall(plan, { config, agent: { extension: ada.number }, callbacks }, '+14155550177', toSimulator);
+    bandwidth.transferOutcome = { answer: true, talkSeconds: 42 };
+    expect(placed.ok, placed.error).toBe(true);
+    await bandwidth.calls.get(placed.record.call_id!)!.done;
+    const calls = await api(relay, ada.token, 'GET', '/calls?limit=200');
+    expect(calls.body.calls.find((c: { call_id: string }) => c.call_id === placed.record.call_id)).toMatchObject({ status: 'busy', status_raw: 'busy' });
+  });
+
+  it.each([
+    ['an unknown application', { application_id: 'nope' }, 'Invalid applicationId: application not found'],
+  ])("shows Bandwidth's error for %s and places no call", async (_case, override, error) => {
+    const before = bandwidth.calls.size;
+    const placed = await placeCall(plan, { config: { ...config, ...override }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    expect(placed).toMatchObject({ ok: false, error });
+    expect(bandwidth.calls.size).toBe(before);
+  });
+
+  it('says the token request failed when the client secret is wrong', async () => {
+    const before = bandwidth.calls.size;
+    await expect(placeCall(plan, { config: { ...config, client_secret: 'wrong' }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator)).rejects.toThrow(
+      'the token request to api.bandwidth.com answered HTTP 401: {"error":"invalid_client"}',
+    );
+    expect(bandwidth.calls.size).toBe(before);
+  });
+});
+
+describe('inbound call (incoming popup)', () => {
+  it('pops up for every agent, rings their phones at once, and takes the disconnect with 204', async () => {
+    const adaSocket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
+    const bobSocket = await AgentClient.connect(relay, bob.token, { lastSeq: null });
+    await Promise.all([adaSocket.waitFor((c) => !!c.welcome), bobSocket.waitFor((c) => !!c.welcome)]);
+
+    const call = bandwidth.inboundCall({ initiateUrl: callbacks.incoming, statusUrl: callbacks.status, from: '+14155550199', to: BANDWIDTH_NUMBER });
+    await call.done;
+
+    expect(call.exchanges[0]).toMatchObject({ eventType: 'initiate', status: 200 });
+    expect(call.exchanges[0]!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Transfer><PhoneNumber>${ada.number}</PhoneNumber><PhoneNumber>${bob.number}</PhoneNumber></Transfer></Response>`);
+    expect(call.transferredTo).toEqual([ada.number, bob.number]);
+    expect(call.exchanges[1]).toMatchObject({ eventType: 'disconnect', status: 204, body: '' });
+    expect(call.errors).toEqual([]);
+    for (const socket of [adaSocket, bobSocket]) {
+      await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+      expect(socket.events[0]).toMatchObject({ event: 'created', call: { call_id: call.callId, direction: 'inbound', status: 'ringing', from_number: '+14155550199', to_number: BANDWIDTH_NUMBER } });
+    }
+    await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+
+  it('refuses callbacks without the callback credentials with 403, storing nothing', async () => {
+    for (const authorization of [undefined, `Basic ${btoa(`${CALLBACK_USER}:guess`)}`, `Bearer ${CALLBACK_PASSWORD}`]) {
+      const callId = `c-${crypto.randomUUID()}`;
+      const response = await fetch(callbacks.incoming.replace(PUBLIC_URL, relay.url), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...(authorization ? { Authorization: authorization } : {}) },
+        body: JSON.stringify({ eventType: 'initiate', callId, from: '+14155550144', to: BANDWIDTH_NUMBER, direction: 'inbound' }),
+      });
+      expect(response.status).toBe(403);
+      const calls = await api(relay, ada.token, 'GET', '/calls?limit=200');
+      expect(calls.body.calls.map((c: { call_id: string }) => c.call_id)).not.toContain(callId);
+    }
+  });
+
+  it('rings only the agent whose number was called', async () => {
+    const call = bandwidth.inboundCall({ initiateUrl: callbacks.incoming, statusUrl: callbacks.status, from: '+14155550188', to: bob.number });
+    await call.done;
+    expect(call.transferredTo).toEqual([bob.number]);
+    expect((await api(relay, ada.token, 'GET', '/calls?number=%2B14155550188')).body.calls).toEqual([]);
+  });
+});

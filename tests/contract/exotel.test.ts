@@ -1,0 +1,185 @@
+/**
+ * connectors/exotel.xml against the Exotel simulator, through a real relay process. The
+ * connector reads Exotel's default XML answer (`<TwilioResponse><Call><Sid>`), so the call id
+ * comes from the nested path Call.Sid; Exotel bridges the two legs itself, so the relay only
+ * hears StatusCallbacks. Incoming calls come from a Connect applet that fetches whom to dial
+ * from the relay, and a Passthru applet that reports the end.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+import { ExotelSimulator } from '../simulators/exotel.ts';
+
+const PUBLIC_URL = 'https://relay.example.test';
+const API_KEY = 'exotel-api-key';
+const API_TOKEN = 'exotel-api-token';
+const SID = 'acme1';
+const EXOPHONE = '+918047112233';
+const CUSTOMER = '+919812345678';
+
+let dir: ReturnType<typeof tempDir>;
+let relay: RelayProcess;
+let exotel: ExotelSimulator;
+let ada: TestAgent;
+let bob: TestAgent;
+let callbacks: { answer: string; status: string; incoming: string };
+let config: Record<string, string>;
+let plan: ConnectorPlan;
+
+beforeAll(async () => {
+  dir = tempDir();
+  const db = join(dir.path, 'relay.db');
+  ada = await addAgent(db, { name: 'Ada', number: '+919900011122' });
+  bob = await addAgent(db, { name: 'Bob', number: '+919900033344' });
+  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
+  exotel = await ExotelSimulator.start({ apiKey: API_KEY, apiToken: API_TOKEN, sid: SID, exoPhones: [EXOPHONE], forward: (url) => url.replace(PUBLIC_URL, relay.url) });
+  const settings = { apikey: API_KEY, apitoken: API_TOKEN, sid: SID, subdomain: 'api.in.exotel.com', callerid: EXOPHONE };
+  const put = await api(relay, ada.token, 'PUT', '/instances/exotel-main', { connector: 'exotel', config: settings });
+  expect(put.status).toBe(200);
+  expect(put.body.warnings).toEqual([]);
+  callbacks = put.body.callbacks;
+  config = { ...settings, status_callback: callbacks.status, incoming_callback: callbacks.incoming };
+  plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/exotel.xml'), 'utf8'));
+}, 30_000);
+
+afterAll(async () => {
+  await exotel?.close();
+  await relay?.stop();
+  dir?.remove();
+});
+
+/** The engine's requests to api.in.exotel.com, sent to the simulator instead. */
+const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => fetch(url.replace('https://api.in.exotel.com', exotel.baseUrl), init);
+
+async function placeOutboundCall(agent: TestAgent, to: string) {
+  const placed = await placeCall(plan, { config, agent: { extension: agent.number }, callbacks }, to, toSimulator);
+  expect(placed.ok, placed.error).toBe(true);
+  const sid = placed.record.call_id!;
+  const report = await api(relay, agent.token, 'POST', '/calls', { instance: 'exotel-main', call_id: sid, to_number: to, status: placed.record.call_status_raw });
+  expect([200, 201]).toContain(report.status);
+  return { sid, placed, simulated: exotel.calls.get(sid)! };
+}
+
+async function connect(agent: TestAgent): Promise<AgentClient> {
+  const socket = await AgentClient.connect(relay, agent.token, { lastSeq: null });
+  await socket.waitFor((c) => c.welcome !== undefined);
+  return socket;
+}
+
+const RANK: Record<string, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3 };
+
+describe('outbound call (click to call)', () => {
+  it('reads Call.Sid from the XML answer, and the StatusCallbacks update that one record', async () => {
+    const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
+    const startSeq = adaSocket.welcome!.seq;
+
+    const { sid, placed, simulated } = await placeOutboundCall(ada, CUSTOMER);
+    expect(sid).toMatch(/^[0-9a-f]{32}$/);
+    expect(placed.record).toMatchObject({ call_status: 'in-progress', call_status_raw: 'in-progress' });
+    expect(placed.request.url).toBe(`https://api.in.exotel.com/v1/Accounts/${SID}/Calls/connect`);
+    await simulated.done;
+
+    // Exotel rang the agent first, then the customer, from the ExoPhone.
+    expect(simulated).toMatchObject({ from: ada.number, to: CUSTOMER, callerId: EXOPHONE });
+    expect(simulated.dialed).toEqual([ada.number, CUSTOMER]);
+    expect(simulated.exchanges.map((e) => [e.kind, e.method, e.params.EventType, e.params.Status, e.status])).toEqual([
+      ['status', 'POST', 'answered', 'in-progress', 200],
+      ['status', 'POST', 'terminal', 'completed', 200],
+    ]);
+    expect(simulated.exchanges.every((e) => e.url === callbacks.status && e.body === '')).toBe(true);
+
+    await adaSocket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+    const events = adaSocket.events;
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => startSeq + i + 1));
+    expect(events.filter((e) => e.event === 'created')).toHaveLength(1);
+    expect(events.every((e) => e.call.call_id === sid)).toBe(true);
+    const ranks = events.map((e) => RANK[e.call.status as string] ?? -1);
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+
+    const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);
+    expect(calls.body.calls).toHaveLength(1);
+    expect(calls.body.calls[0]).toMatchObject({
+      instance_id: 'exotel-main',
+      call_id: sid,
+      direction: 'outbound',
+      status: 'completed',
+      to_number: CUSTOMER,
+      from_number: EXOPHONE,
+      user_number: ada.number,
+      duration: 42,
+    });
+    expect(calls.body.calls[0]).toEqual(events.at(-1)!.call);
+    expect(bobSocket.events).toEqual([]);
+    await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+
+  it('records a customer who does not answer', async () => {
+    exotel.outcome = { agent: 'answered', customer: 'no-answer' };
+    const { sid, simulated } = await placeOutboundCall(ada, '+919812300000');
+    await simulated.done;
+    exotel.outcome = { agent: 'answered', customer: 'answered' };
+    const [call] = (await api(relay, ada.token, 'GET', '/calls?number=%2B919812300000')).body.calls;
+    expect(call).toMatchObject({ call_id: sid, status: 'no-answer', duration: 0 });
+  });
+});
+
+describe('the create-call API', () => {
+  const request = (path: string, form: Record<string, string>, key = API_KEY) =>
+    fetch(`${exotel.baseUrl}/v1/Accounts/${SID}/${path}`, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${Buffer.from(`${key}:${API_TOKEN}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+
+  it('answers JSON with the same nested Call.Sid when the path ends in .json', async () => {
+    const response = await request('Calls/connect.json', { From: ada.number, To: CUSTOMER, CallerId: EXOPHONE });
+    expect(response.headers.get('content-type')).toMatch(/json/);
+    const body = (await response.json()) as { Call: Record<string, string> };
+    expect(body.Call).toMatchObject({ AccountSid: SID, From: ada.number, To: CUSTOMER, PhoneNumberSid: EXOPHONE, Direction: 'outbound-api', Uri: `/v1/Accounts/${SID}/Calls/${body.Call.Sid}.json` });
+    await exotel.calls.get(body.Call.Sid!)!.done;
+  });
+
+  it('refuses a missing parameter with 400 and an XML RestException', async () => {
+    const response = await request('Calls/connect', { From: ada.number, To: CUSTOMER });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('<RestException><Status>400</Status><Message>Missing parameter CallerId</Message></RestException>');
+  });
+
+  it("shows Exotel's XML error message to the agent for wrong credentials", async () => {
+    const before = exotel.calls.size;
+    const placed = await placeCall(plan, { config: { ...config, apitoken: 'wrong' }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    expect(placed).toMatchObject({ ok: false, error: 'Authentication is required to view this page.' });
+    expect(exotel.calls.size).toBe(before);
+  });
+});
+
+describe('inbound call (incoming popup)', () => {
+  it('pops up for every agent, answers the Connect applet with their numbers, and closes on the Passthru', async () => {
+    const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
+    const call = exotel.inboundCall({ connectUrl: callbacks.incoming, passthruUrl: callbacks.status, from: '+919812399999', to: EXOPHONE });
+    await call.done;
+
+    const connectExchange = call.exchanges[0]!;
+    expect(connectExchange).toMatchObject({ kind: 'connect', method: 'GET', status: 200 });
+    expect(connectExchange.contentType).toMatch(/^application\/json/);
+    expect(JSON.parse(connectExchange.body)).toEqual({
+      fetch_after_attempt: false,
+      destination: { numbers: [ada.number, bob.number] },
+      outgoing_phone_number: EXOPHONE,
+      parallel_ringing: { activate: true, max_parallel_attempts: 5 },
+    });
+    expect(call.dialed).toEqual([ada.number, bob.number]);
+    expect(call.errors).toEqual([]);
+
+    for (const socket of [adaSocket, bobSocket]) {
+      await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+      expect(socket.events[0]).toMatchObject({ event: 'created', call: { call_id: call.sid, direction: 'inbound', status: 'ringing', from_number: '+919812399999', to_number: EXOPHONE } });
+      expect(socket.events.every((e) => e.call.call_id === call.sid)).toBe(true);
+    }
+    const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
+    expect(view).toMatchObject({ call_id: call.sid, status: 'completed', status_raw: 'completed', duration: 42, user_number: ada.number });
+    await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+});

@@ -1,0 +1,188 @@
+/**
+ * connectors/myoperator.xml against the MyOperator simulator, through a real relay process:
+ * click to call through the OBD API (MyOperator rings the agent, then the customer, and tells
+ * the relay through Webhook v2), an incoming call that pops up for the agents, and webhook
+ * deliveries without the agreed API key. Several MyOperator facts are unconfirmed (see the
+ * simulator): these tests prove the connector against those assumptions, not against MyOperator.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+import { MyOperatorSimulator } from '../simulators/myoperator.ts';
+
+const PUBLIC_URL = 'https://relay.example.test/pc';
+const API_KEY = 'x-api-key-for-tests';
+const COMPANY_ID = '6836cad944e39380';
+const SECRET_TOKEN = 'secret-token-for-tests';
+const PUBLIC_IVR_ID = '68749ed88306c330';
+const WEBHOOK_KEY = 'webhook-key-for-tests';
+const DID = '+911206544510';
+const CUSTOMER = '+919876543210';
+const ADA_USER = '6836cad947bcc605';
+const BOB_USER = '69d4d6bb5ffa3909';
+
+let dir: ReturnType<typeof tempDir>;
+let relay: RelayProcess;
+let myoperator: MyOperatorSimulator;
+let ada: TestAgent;
+let bob: TestAgent;
+let callbacks: { answer: string; status: string; incoming: string };
+let config: Record<string, string>;
+let plan: ConnectorPlan;
+
+beforeAll(async () => {
+  dir = tempDir();
+  const db = join(dir.path, 'relay.db');
+  ada = await addAgent(db, { name: 'Ada', number: '+919810000001' });
+  bob = await addAgent(db, { name: 'Bob', number: '+919810000002' });
+  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
+  config = { api_key: API_KEY, company_id: COMPANY_ID, secret_token: SECRET_TOKEN, public_ivr_id: PUBLIC_IVR_ID, user_id: ADA_USER, webhook_key: WEBHOOK_KEY };
+  const put = await api(relay, ada.token, 'PUT', '/instances/myoperator-main', { connector: 'myoperator', config });
+  expect(put.status, JSON.stringify(put.body)).toBe(200);
+  callbacks = put.body.callbacks;
+  // The two Webhook v2 entries the admin creates, as docs/providers/myoperator.md says.
+  const auth = { header: 'X-Webhook-Key', value: WEBHOOK_KEY };
+  myoperator = await MyOperatorSimulator.start({
+    apiKey: API_KEY,
+    companyId: COMPANY_ID,
+    secretToken: SECRET_TOKEN,
+    publicIvrId: PUBLIC_IVR_ID,
+    users: { [ADA_USER]: ada.number, [BOB_USER]: bob.number },
+    did: DID,
+    webhooks: [
+      { url: callbacks.incoming, events: ['call.initiated'], auth },
+      { url: callbacks.status, events: ['call.answered', 'call.end'], auth },
+    ],
+    forward: (url) => url.replace(PUBLIC_URL, relay.url),
+  });
+  plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/myoperator.xml'), 'utf8'));
+}, 30_000);
+
+afterAll(async () => {
+  await myoperator?.close();
+  await relay?.stop();
+  dir?.remove();
+});
+
+const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => fetch(url.replace('https://obd-api.myoperator.co', myoperator.baseUrl), init);
+
+async function storedCallIds(): Promise<string[]> {
+  const list = await api(relay, ada.token, 'GET', '/calls?limit=200');
+  return list.body.calls.map((c: { call_id: string }) => c.call_id);
+}
+
+describe('outbound call (click to call, OBD User Dial)', () => {
+  it("rings the agent's user, then the customer, and follows the call through Webhook v2", async () => {
+    myoperator.ringMs = 300; // the agent's phone rings a moment: the extension's report comes first
+    const socket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
+    await socket.waitFor((c) => c.welcome !== undefined);
+
+    const placed = await placeCall(plan, { config, agent: { extension: ada.number }, callbacks, defaultCountry: 'IN' }, '098765 43210', toSimulator);
+    expect(placed.ok, placed.error).toBe(true);
+    expect(placed.request.headers['x-api-key']).toBe(API_KEY);
+    expect(JSON.parse(placed.request.body!)).toEqual({ company_id: COMPANY_ID, secret_token: SECRET_TOKEN, type: '1', user_id: ADA_USER, number: CUSTOMER, public_ivr_id: PUBLIC_IVR_ID });
+    const callId = placed.record.call_id!;
+    const report = await api(relay, ada.token, 'POST', '/calls', { instance: 'myoperator-main', call_id: callId, to_number: CUSTOMER, from_number: placed.record.from_number, status: placed.record.call_status });
+    expect(report.status).toBe(201);
+    const call = myoperator.calls.get(callId)!;
+    await call.done;
+    myoperator.ringMs = 0;
+
+    expect([call.direction, call.agentPhone, call.customer]).toEqual(['outgoing', ada.number, CUSTOMER]);
+    expect(call.deliveries.map((d) => [d.eventType, d.url, d.status, d.body])).toEqual([
+      ['call.initiated', callbacks.incoming, 200, ''],
+      ['call.answered', callbacks.status, 200, ''],
+      ['call.end', callbacks.status, 200, ''],
+    ]);
+
+    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+    expect(socket.events.map((e) => [e.event, e.call.status])).toEqual([
+      ['created', 'queued'],
+      ['updated', 'ringing'],
+      ['updated', 'in-progress'],
+      ['updated', 'completed'],
+    ]);
+    expect(socket.events.every((e) => e.call.call_id === callId)).toBe(true);
+    const [record] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`)).body.calls;
+    expect(record).toMatchObject({ instance_id: 'myoperator-main', call_id: callId, direction: 'outbound', status: 'completed', to_number: CUSTOMER, duration: 43, extra: { outcome: 'bridged' } });
+    await socket.close();
+  });
+
+  it('records a call the customer did not pick up', async () => {
+    myoperator.outcome = { answer: false, status: 'missed' };
+    const placed = await placeCall(plan, { config, agent: { extension: ada.number }, callbacks }, '+919876500000', toSimulator);
+    myoperator.outcome = { answer: true, talkSeconds: 42 };
+    expect(placed.ok, placed.error).toBe(true);
+    await myoperator.calls.get(placed.record.call_id!)!.done;
+    const list = await api(relay, ada.token, 'GET', '/calls?limit=200');
+    // call.end says "missed" in payload.status, which the connector keeps as the outcome.
+    expect(list.body.calls.find((c: { call_id: string }) => c.call_id === placed.record.call_id)).toMatchObject({ status: 'completed', extra: { outcome: 'missed' } });
+  });
+
+  it.each([
+    ['a wrong secret token', { secret_token: 'wrong' }, 'invalid secret_token'],
+    ['an unknown user', { user_id: 'nobody' }, 'invalid user_id'],
+    ['a wrong x-api-key', { api_key: 'wrong' }, 'HTTP 403'],
+  ])("shows MyOperator's error for %s and places no call", async (_case, override, error) => {
+    const before = myoperator.calls.size;
+    const placed = await placeCall(plan, { config: { ...config, ...override }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    expect(placed).toMatchObject({ ok: false, error });
+    expect(myoperator.calls.size).toBe(before);
+  });
+});
+
+describe('inbound call (incoming popup)', () => {
+  it('pops up for every agent while MyOperator rings the one its IVR picked', async () => {
+    const adaSocket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
+    const bobSocket = await AgentClient.connect(relay, bob.token, { lastSeq: null });
+    await Promise.all([adaSocket.waitFor((c) => !!c.welcome), bobSocket.waitFor((c) => !!c.welcome)]);
+
+    const call = myoperator.inboundCall({ from: '+917906225789', userId: BOB_USER });
+    await call.done;
+    expect(call.agentPhone).toBe(bob.number);
+    expect(call.deliveries.map((d) => [d.eventType, d.status])).toEqual([
+      ['call.initiated', 200],
+      ['call.answered', 200],
+      ['call.end', 200],
+    ]);
+
+    // The agents' numbers are not in MyOperator's events, so the relay tells every agent.
+    for (const socket of [adaSocket, bobSocket]) {
+      await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+      expect(socket.events[0]).toMatchObject({ event: 'created', call: { call_id: call.sessionId, direction: 'inbound', status: 'ringing', from_number: '+917906225789', extra: { did: DID } } });
+    }
+    const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
+    expect(view).toMatchObject({ call_id: call.sessionId, status: 'completed', duration: 31 });
+    await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+});
+
+describe('webhook authentication', () => {
+  const event = (sessionId: string) => ({
+    event_id: 'e-1',
+    company_id: COMPANY_ID,
+    event_type: 'call.initiated',
+    event_sequence: 1,
+    event_version: 1,
+    timestamp: new Date().toISOString(),
+    channel: 'call',
+    direction: 'incoming',
+    session_id: sessionId,
+    system_identifier: DID,
+    customer_identifier: '+917900000000',
+    payload: {},
+  });
+
+  it.each([
+    ['a wrong X-Webhook-Key', { header: 'X-Webhook-Key', value: 'guess' }],
+    ['no key at all', undefined],
+    ['the key in another header', { header: 'X-Api-Key', value: WEBHOOK_KEY }],
+  ])('refuses a delivery with %s with 403 and stores nothing', async (_case, auth) => {
+    const sessionId = `s4.forged.${Math.random()}`;
+    const delivery = await myoperator.post({ url: callbacks.incoming, events: ['call.initiated'], ...(auth ? { auth } : {}) }, event(sessionId));
+    expect(delivery.status).toBe(403);
+    expect(await storedCallIds()).not.toContain(sessionId);
+  });
+});

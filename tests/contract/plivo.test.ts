@@ -1,0 +1,199 @@
+/**
+ * connectors/plivo.xml against the Plivo simulator, through a real relay process: the engine
+ * places the call as the extension does, the simulator drives V3-signed webhooks through a
+ * "proxy" into the relay, and agents' WebSocket clients receive the events. Plivo's create-call
+ * answers a request_uuid, its webhooks carry RequestUUID and CallUUID: every webhook of one call
+ * must land on one record.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+import { type PlivoCall, PlivoSimulator, plivoV3Signature } from '../simulators/plivo.ts';
+
+const PUBLIC_URL = 'https://relay.example.test/pc';
+const AUTH_ID = 'MAODU1MDRKOTQ2ZJY5ZD';
+const AUTH_TOKEN = 'plivo-auth-token-for-tests';
+const PLIVO_NUMBER = '+14155550199';
+const CUSTOMER = '+14155550100';
+
+let dir: ReturnType<typeof tempDir>;
+let relay: RelayProcess;
+let plivo: PlivoSimulator;
+let ada: TestAgent;
+let bob: TestAgent;
+let callbacks: { answer: string; status: string; incoming: string };
+let config: Record<string, string>;
+let plan: ConnectorPlan;
+
+beforeAll(async () => {
+  dir = tempDir();
+  const db = join(dir.path, 'relay.db');
+  ada = await addAgent(db, { name: 'Ada', number: '+14155550111' });
+  bob = await addAgent(db, { name: 'Bob', number: '+14155550122' });
+  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
+  // A second, older token is still active: Plivo then sends two signatures, comma-separated.
+  plivo = await PlivoSimulator.start({ authId: AUTH_ID, authToken: AUTH_TOKEN, otherTokens: ['an-older-token'], forward: (url) => url.replace(PUBLIC_URL, relay.url) });
+  const put = await api(relay, ada.token, 'PUT', '/instances/plivo-main', { connector: 'plivo', config: { authid: AUTH_ID, authtoken: AUTH_TOKEN, callerid: PLIVO_NUMBER } });
+  expect(put.status).toBe(200);
+  expect(put.body.warnings).toEqual([]);
+  callbacks = put.body.callbacks;
+  config = { authid: AUTH_ID, authtoken: AUTH_TOKEN, callerid: PLIVO_NUMBER, answer_callback: callbacks.answer, status_callback: callbacks.status, incoming_callback: callbacks.incoming };
+  plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/plivo.xml'), 'utf8'));
+}, 30_000);
+
+afterAll(async () => {
+  await plivo?.close();
+  await relay?.stop();
+  dir?.remove();
+});
+
+/** The engine's requests to api.plivo.com, sent to the simulator instead. */
+const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => fetch(url.replace('https://api.plivo.com', plivo.baseUrl), init);
+
+/** The extension's part of an outbound call: place it with the engine, then report it. */
+async function placeOutboundCall(agent: TestAgent, to: string) {
+  const placed = await placeCall(plan, { config, agent: { extension: agent.number }, callbacks }, to, toSimulator);
+  expect(placed.ok, placed.error).toBe(true);
+  const requestUuid = placed.record.call_id!;
+  const report = await api(relay, agent.token, 'POST', '/calls', { instance: 'plivo-main', call_id: requestUuid, to_number: to, status: placed.record.call_status_raw });
+  expect([200, 201]).toContain(report.status);
+  return { requestUuid, simulated: plivo.calls.get(requestUuid)! };
+}
+
+async function connect(agent: TestAgent): Promise<AgentClient> {
+  const socket = await AgentClient.connect(relay, agent.token, { lastSeq: null });
+  await socket.waitFor((c) => c.welcome !== undefined);
+  return socket;
+}
+
+const RANK: Record<string, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3 };
+
+describe('outbound call (click to call)', () => {
+  it('rings the agent, bridges the customer with <Dial><Number>, and keeps one record keyed by request_uuid', async () => {
+    const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
+    const startSeq = adaSocket.welcome!.seq;
+
+    const { requestUuid, simulated } = await placeOutboundCall(ada, CUSTOMER);
+    await simulated.done;
+
+    // Plivo called the agent's phone from the Plivo number (digits, as Plivo documents them).
+    expect(simulated).toMatchObject({ from: '14155550199', to: '14155550111', errors: [] });
+    expect(simulated.callUuid).not.toBe(requestUuid);
+    expect(simulated.exchanges.map((e) => [e.kind, e.params.Event, e.params.CallStatus, e.status])).toEqual([
+      ['ring', 'Ring', 'ringing', 200],
+      ['answer', 'StartApp', 'in-progress', 200],
+      ['hangup', 'Hangup', 'completed', 200],
+    ]);
+    const answer = simulated.exchanges[1]!;
+    expect(answer.url).toBe(`${callbacks.answer}?DialTo=%2B14155550100`);
+    expect(answer.headers['X-Plivo-Signature-V3']!.split(',')).toHaveLength(2);
+    expect(answer.contentType).toMatch(/^text\/xml/);
+    expect(answer.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial callerId="14155550199"><Number>14155550100</Number></Dial></Response>');
+    expect(simulated.dialed).toEqual(['14155550100']);
+    expect(simulated.callerIds).toEqual(['14155550199']);
+
+    await adaSocket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+    const events = adaSocket.events;
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => startSeq + i + 1));
+    expect(events.map((e) => e.event)).toEqual(['created', ...events.slice(1).map(() => 'updated')]);
+    expect(events.every((e) => e.call.call_id === requestUuid)).toBe(true);
+    const ranks = events.map((e) => RANK[e.call.status as string] ?? -1);
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+
+    const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);
+    expect(calls.body.calls).toHaveLength(1);
+    expect(calls.body.calls[0]).toMatchObject({
+      instance_id: 'plivo-main',
+      call_id: requestUuid,
+      direction: 'outbound',
+      status: 'completed',
+      status_raw: 'completed',
+      to_number: CUSTOMER,
+      from_number: PLIVO_NUMBER,
+      user_number: ada.number,
+      duration: 45,
+      extra: { call_uuid: simulated.callUuid, hangup_cause: 'NORMAL_CLEARING' },
+    });
+    expect(calls.body.calls[0]).toEqual(events.at(-1)!.call);
+    expect(bobSocket.events).toEqual([]);
+    await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+
+  it('records a busy agent phone from the hangup URL alone', async () => {
+    plivo.legOutcome = { answer: false, status: 'busy' };
+    const { requestUuid, simulated } = await placeOutboundCall(ada, '+14155550133');
+    await simulated.done;
+    plivo.legOutcome = { answer: true };
+    expect(simulated.exchanges.map((e) => e.kind)).toEqual(['ring', 'hangup']);
+    const [call] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550133')).body.calls;
+    expect(call).toMatchObject({ call_id: requestUuid, status: 'busy', duration: 0, extra: { hangup_cause: 'USER_BUSY' } });
+  });
+});
+
+describe('placing a call', () => {
+  it("shows Plivo's error for wrong credentials, and no call happens", async () => {
+    const before = plivo.calls.size;
+    const placed = await placeCall(plan, { config: { ...config, authtoken: 'wrong' }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    expect(placed).toMatchObject({ ok: false, error: 'authentication failed: check your Auth ID and Auth Token' });
+    expect(plivo.calls.size).toBe(before);
+  });
+
+  it('is refused with 400 when a required parameter is missing', async () => {
+    const response = await fetch(`${plivo.baseUrl}/v1/Account/${AUTH_ID}/Call/`, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${Buffer.from(`${AUTH_ID}:${AUTH_TOKEN}`).toString('base64')}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ from: '14155550199', to: '14155550111' }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'answer_url is a required parameter' });
+  });
+});
+
+describe('inbound call (incoming popup)', () => {
+  it('pops up for every agent, rings them all with one <Dial>, and closes on the hangup URL keyed by CallUUID', async () => {
+    const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
+    const call = plivo.inboundCall({ answerUrl: callbacks.incoming, hangupUrl: callbacks.status, from: '14155550177', to: '14155550199' });
+    await call.done;
+
+    const answer = call.exchanges[0]!;
+    expect(answer.status).toBe(200);
+    expect(answer.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial><Number>14155550111</Number><Number>14155550122</Number></Dial></Response>');
+    expect(call.dialed).toEqual(['14155550111', '14155550122']);
+    expect(call.errors).toEqual([]);
+
+    for (const socket of [adaSocket, bobSocket]) {
+      await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+      expect(socket.events[0]).toMatchObject({ event: 'created', call: { call_id: call.callUuid, direction: 'inbound', status: 'ringing', from_number: '+14155550177', to_number: PLIVO_NUMBER } });
+      expect(socket.events.every((e) => e.call.call_id === call.callUuid)).toBe(true);
+    }
+    const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
+    expect(view).toMatchObject({ call_id: call.callUuid, status: 'completed', duration: 45, extra: { hangup_cause: 'NORMAL_CLEARING' } });
+    await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+});
+
+describe('webhook signatures', () => {
+  it('refuses a webhook signed with another token, or not signed, with 403 and stores nothing', async () => {
+    const socket = await connect(bob);
+    const forged = await forgedIncoming('not-the-auth-token');
+    expect(forged.status).toBe(403);
+    expect(JSON.parse(forged.body)).toMatchObject({ error: expect.stringMatching(/X-Plivo-Signature-V3/) });
+    expect((await forgedIncoming(null)).status).toBe(403);
+    expect((await api(relay, bob.token, 'GET', '/calls?number=%2B14155550166')).body.calls).toEqual([]);
+    expect(socket.events).toEqual([]);
+    await socket.close();
+  });
+});
+
+/** An incoming-call webhook signed with a wrong token, or with no signature at all. */
+function forgedIncoming(token: string | null) {
+  const call: PlivoCall = { callUuid: randomUUID(), direction: 'inbound', from: '14155550166', to: '14155550199', dialed: [], callerIds: [], errors: [], exchanges: [], done: Promise.resolve() };
+  const params = { CallUUID: call.callUuid, From: call.from, To: call.to, Direction: 'inbound', CallStatus: 'ringing', Event: 'StartApp' };
+  return plivo.webhook(call, 'answer', callbacks.incoming, params, (headers) => {
+    if (token === null) delete headers['X-Plivo-Signature-V3'];
+    else headers['X-Plivo-Signature-V3'] = plivoV3Signature(token, 'POST', callbacks.incoming, params, headers['X-Plivo-Signature-V3-Nonce']!);
+  });
+}

@@ -1,0 +1,287 @@
+/**
+ * An Africa's Talking Voice simulator over real HTTP. It takes call requests (apiKey header,
+ * form body, JSON answer with one entry per number called), rings each number and, when it is
+ * answered, posts to the callback URL of the calling number (set per number in the Voice
+ * dashboard), follows the XML actions it gets back (`<Dial phoneNumbers>`, `<Redirect>`,
+ * `<Reject>`, …) and finishes with the final request (isActive=0) that carries the duration
+ * and the cost. Incoming calls (`inboundCall`) post to the same URL. Africa's Talking signs
+ * nothing.
+ *
+ * Facts used:
+ * - Documented (PROVIDERS.md A14, Africa's Talking's example): the call API answers
+ *   `{"entries":[{"status":"Queued","phoneNumber":"+254…","sessionId":"ATVId_…"}],
+ *   "errorMessage":"None"}`.
+ * - Seen in third-party SDK code (AtEx `make_call.ex` and others): POST
+ *   https://voice.africastalking.com/call (sandbox: voice.sandbox.africastalking.com) with the
+ *   headers apiKey and Accept: application/json and the form fields username, from (your
+ *   Africa's Talking number), to (comma-separated numbers) and clientRequestId ("sent to your
+ *   callback URL").
+ * - Documented (docs.africastalking.com voice/callhandler): one callback URL per number; form
+ *   POSTs with isActive (0 on the final request, which holds the call's duration and cost),
+ *   sessionId (the same for the whole call), direction (Inbound, Outbound), callerNumber (the
+ *   phone user), destinationNumber (your number), dtmfDigits, recordingUrl; the reply is XML
+ *   actions run in order: Say, Play, GetDigits, Dial, Record, Redirect, Reject, Conference,
+ *   Enqueue.
+ * - Seen in third-party guides: Dial's phoneNumbers is a comma-separated list, rung at once
+ *   unless sequential="true".
+ * - Assumed: the error answers (401 text "The supplied authentication is invalid" for a wrong
+ *   apiKey; `{"entries":[],"errorMessage":…}` with 400 for bad fields); HTTP 200 for a queued
+ *   call; the final request's durationInSeconds, currencyCode, amount, hangupCause
+ *   (NORMAL_CLEARING, NO_ANSWER, USER_BUSY) and callSessionState (Completed); that each <Dial>
+ *   that bridges ends the call when the parties hang up (actions after it are not run); the
+ *   price (0.05 KES a second); that a <Dial> nobody answers moves on to the next action.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseTwiml, type TwimlElement } from './twiml.ts';
+
+export interface AfricasTalkingSimulatorOptions {
+  username: string;
+  apiKey: string;
+  /** The account's phone numbers and the callback URL set for each in the dashboard. */
+  numbers: Record<string, string>;
+  forward?: (publicUrl: string) => string;
+}
+
+export interface AtExchange {
+  kind: 'callback' | 'final';
+  url: string;
+  params: Record<string, string>;
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export interface AtCall {
+  sessionId: string;
+  direction: 'Outbound' | 'Inbound';
+  /** The phone user: the caller of an incoming call, the person an outgoing call rings. */
+  callerNumber: string;
+  /** The Africa's Talking number. */
+  destinationNumber: string;
+  clientRequestId?: string;
+  /** Each <Dial> the replies held, as the list of numbers it rang. */
+  dials: string[][];
+  /** Why Africa's Talking gave up on a reply, if it did. */
+  errors: string[];
+  exchanges: AtExchange[];
+  done: Promise<void>;
+}
+
+/** Whether the person called answers; the default is yes. */
+export type AtOutcome = { answer: true } | { answer: false; cause: 'NO_ANSWER' | 'USER_BUSY' };
+
+const NUMBER = /^\+\d{6,15}$/;
+
+export class AfricasTalkingSimulator {
+  readonly calls = new Map<string, AtCall>();
+  outcome: AtOutcome = { answer: true };
+  talkSeconds = 42;
+  /**
+   * When set, an outgoing call rings until `pickUp(sessionId)`: a test reports the call to the
+   * relay first, as the extension does while the agent's phone rings.
+   */
+  manualPickUp = false;
+  /** Phones that ring out without answering when a <Dial> rings them. */
+  readonly unanswered = new Set<string>();
+  private readonly ringing = new Map<string, () => void>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+    private readonly options: AfricasTalkingSimulatorOptions,
+  ) {}
+
+  static async start(options: AfricasTalkingSimulatorOptions): Promise<AfricasTalkingSimulator> {
+    let simulator: AfricasTalkingSimulator | undefined;
+    const server = createServer((req, res) => {
+      simulator!.handle(req, res).catch((error: Error) => sendJson(res, 500, { entries: [], errorMessage: error.message }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    simulator = new AfricasTalkingSimulator(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options);
+    return simulator;
+  }
+
+  async close(): Promise<void> {
+    for (const sessionId of [...this.ringing.keys()]) this.pickUp(sessionId);
+    await Promise.allSettled([...this.calls.values()].map((c) => c.done));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The ringing of an outgoing call ends (with `manualPickUp`): answered or not, per `outcome`. */
+  pickUp(sessionId: string): void {
+    const answer = this.ringing.get(sessionId);
+    if (!answer) throw new Error(`${sessionId} is not ringing`);
+    this.ringing.delete(sessionId);
+    answer();
+  }
+
+  /** Someone calls one of the account's numbers. */
+  inboundCall(input: { from: string; to: string }): AtCall {
+    const url = this.options.numbers[input.to];
+    if (!url) throw new Error(`${input.to} is not a number of this account`);
+    const call = this.newCall('Inbound', input.from, input.to);
+    call.done = this.run(call, url, { answer: true });
+    return call;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    if (url.pathname !== '/call') return sendJson(res, 404, { entries: [], errorMessage: 'Not found' });
+    if (req.method !== 'POST') return sendJson(res, 405, { entries: [], errorMessage: 'Method not allowed' });
+    if (req.headers.apikey !== this.options.apiKey) return sendText(res, 401, 'The supplied authentication is invalid');
+    if (!/^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '')) return sendJson(res, 400, { entries: [], errorMessage: 'Expected a form-encoded body' });
+    const form = new URLSearchParams(await readBody(req));
+    const field = (name: string) => form.get(name)?.trim() ?? '';
+    if (field('username') !== this.options.username) return sendText(res, 401, 'The supplied authentication is invalid');
+    if (!field('from')) return sendJson(res, 400, { entries: [], errorMessage: 'Missing parameter: from' });
+    const callbackUrl = this.options.numbers[field('from')];
+    if (!callbackUrl) return sendJson(res, 400, { entries: [], errorMessage: `Invalid callerId: ${field('from')}` });
+    const to = field('to').split(',').map((n) => n.trim()).filter(Boolean);
+    if (to.length === 0) return sendJson(res, 400, { entries: [], errorMessage: 'Missing parameter: to' });
+    const entries = to.map((number) => {
+      if (!NUMBER.test(number)) return { phoneNumber: number, status: 'InvalidPhoneNumber', sessionId: 'None' };
+      const call = this.newCall('Outbound', number, field('from'));
+      if (field('clientRequestId')) call.clientRequestId = field('clientRequestId');
+      call.done = this.run(call, callbackUrl, this.outcome);
+      return { phoneNumber: number, status: 'Queued', sessionId: call.sessionId };
+    });
+    sendJson(res, 200, { entries, errorMessage: 'None' });
+  }
+
+  /** One call session: the callback once the phone user is on the line, its actions, the final request. */
+  private async run(call: AtCall, url: string, outcome: AtOutcome): Promise<void> {
+    await new Promise<void>((resolve) => {
+      if (call.direction === 'Outbound' && this.manualPickUp) this.ringing.set(call.sessionId, resolve);
+      else setImmediate(resolve);
+    });
+    const started = new Date();
+    let talked = 0;
+    let cause = outcome.answer ? 'NORMAL_CLEARING' : outcome.cause;
+    if (outcome.answer) {
+      let next: string | undefined = url;
+      // Redirect hands the call to another script; a loop is cut after a few hops.
+      for (let hops = 0; next && hops < 5; hops++) {
+        const reply = await this.post(call, 'callback', next, { ...this.base(call, '1'), callStartTime: atTime(started) });
+        const result = this.follow(call, reply);
+        talked += result.talked;
+        if (result.rejected) cause = 'CALL_REJECTED';
+        next = result.redirect;
+      }
+    }
+    const duration = outcome.answer ? talked + 5 : 0;
+    await this.post(call, 'final', url, {
+      ...this.base(call, '0'),
+      callStartTime: atTime(started),
+      durationInSeconds: String(duration),
+      currencyCode: 'KES',
+      amount: (duration * 0.05).toFixed(4),
+      hangupCause: cause,
+      callSessionState: outcome.answer ? 'Completed' : 'Failed',
+    });
+  }
+
+  /** Runs the actions of one reply, in order. */
+  private follow(call: AtCall, reply: AtExchange): { talked: number; redirect?: string; rejected?: boolean } {
+    if (reply.status !== 200) {
+      call.errors.push(`the callback URL answered HTTP ${reply.status}`);
+      return { talked: 0 };
+    }
+    let document: TwimlElement;
+    try {
+      document = parseTwiml(reply.body);
+    } catch (error) {
+      call.errors.push(`invalid XML: ${(error as Error).message}`);
+      return { talked: 0 };
+    }
+    for (const action of document.children) {
+      switch (action.name) {
+        case 'Dial': {
+          const numbers = (action.attrs.phoneNumbers ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+          if (numbers.length === 0 || !numbers.every((n) => NUMBER.test(n) || n.includes('@'))) {
+            call.errors.push(`<Dial> needs phoneNumbers, a comma-separated list (got "${action.attrs.phoneNumbers ?? ''}")`);
+            return { talked: 0 };
+          }
+          call.dials.push(numbers);
+          // A number that answers talks with the caller; when they hang up the session is over.
+          // If none answers, the next action runs.
+          if (numbers.some((n) => !this.unanswered.has(n))) return { talked: this.talkSeconds };
+          break;
+        }
+        case 'Redirect':
+          return { talked: 0, redirect: action.text.trim() };
+        case 'Reject':
+          return { talked: 0, rejected: true };
+        case 'Say':
+        case 'Play':
+        case 'GetDigits':
+        case 'Record':
+        case 'Conference':
+        case 'Enqueue':
+          break;
+        default:
+          call.errors.push(`unknown action <${action.name}>`);
+          return { talked: 0 };
+      }
+    }
+    return { talked: 0 };
+  }
+
+  private base(call: AtCall, isActive: '0' | '1'): Record<string, string> {
+    return {
+      isActive,
+      sessionId: call.sessionId,
+      direction: call.direction,
+      callerNumber: call.callerNumber,
+      destinationNumber: call.destinationNumber,
+      ...(call.clientRequestId ? { clientRequestId: call.clientRequestId } : {}),
+    };
+  }
+
+  private async post(call: AtCall, kind: AtExchange['kind'], url: string, params: Record<string, string>): Promise<AtExchange> {
+    const exchange: AtExchange = { kind, url, params, status: 0, contentType: '', body: '' };
+    try {
+      const response = await fetch(this.options.forward ? this.options.forward(url) : url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(params).toString(),
+      });
+      exchange.status = response.status;
+      exchange.contentType = response.headers.get('content-type') ?? '';
+      exchange.body = await response.text();
+    } catch (error) {
+      exchange.body = (error as Error).message;
+    }
+    call.exchanges.push(exchange);
+    return exchange;
+  }
+
+  private newCall(direction: AtCall['direction'], callerNumber: string, destinationNumber: string): AtCall {
+    const call: AtCall = { sessionId: `ATVId_${randomBytes(16).toString('hex')}`, direction, callerNumber, destinationNumber, dials: [], errors: [], exchanges: [], done: Promise.resolve() };
+    this.calls.set(call.sessionId, call);
+    return call;
+  }
+}
+
+/** `YYYY-MM-DD HH:mm:ss`, UTC. */
+function atTime(date: Date): string {
+  return date.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain' }).end(text);
+}

@@ -1,0 +1,310 @@
+/**
+ * A Bandwidth Programmable Voice simulator over real HTTP: the OAuth 2.0 token endpoint, the
+ * create-call API (Bearer token, JSON), then the call's JSON webhooks (answer, disconnect; initiate for inbound calls), the
+ * BXML the relay answers (`<Transfer><PhoneNumber>…`) rung and bridged, and the 204 Bandwidth
+ * wants for a disconnect checked. Inbound calls are started with `inboundCall`.
+ *
+ * Facts used, and where they come from:
+ * - Documented (dev.bandwidth.com, Create Call; SDK `CreateCallRequest`/`CreateCallResponse`):
+ *   `POST https://voice.bandwidth.com/api/v2/accounts/{accountId}/calls`, JSON; `from`, `to`,
+ *   `answerUrl`, `applicationId` required; `answerMethod`, `disconnectUrl`,
+ *   `disconnectMethod`, `username`/`password` (Basic credentials for the callbacks), `tag`,
+ *   `callTimeout`, `callbackTimeout` optional; HTTP 201 with `accountId, callId ("c-…"),
+ *   applicationId, to, from, callUrl, answerUrl, answerMethod, disconnectUrl,
+ *   disconnectMethod, enqueuedTime, callTimeout, callbackTimeout, tag`.
+ * - Documented (Voice errors): `{"type","description","id"}`; 400 `validation` ("Invalid to:
+ *   must be an E164 telephone number"), 401 `authentication-error` ("The credentials provided
+ *   were invalid"), 403 `authorization-error` ("Access is denied"), 415 for another media
+ *   type. Assumed: a token of another account gets the 403.
+ * - Documented (Credential Management): legacy API users (Basic auth) end on December 2, 2026;
+ *   API Credentials use OAuth 2.0 client credentials. Seen in Bandwidth's SDKs: the token URL
+ *   `https://api.bandwidth.com/api/v1/oauth2/token`, Basic `client_id:client_secret`, form
+ *   `grant_type=client_credentials`, answer `{access_token, expires_in}`. The simulator
+ *   accepts only such tokens on the Voice API. Assumed: a wrong client gets 401
+ *   `{"error":"invalid_client"}` (RFC 6749's wording), an unknown token 401 as above.
+ * - Documented (webhooks answer, initiate, disconnect, transferComplete): JSON POSTs with
+ *   `eventType, eventTime, accountId, applicationId, from, to, direction, callId, callUrl,
+ *   startTime`, `answerTime` once answered, `endTime, cause` on disconnect (`hangup, busy,
+ *   timeout, cancel, rejected, …`); the answer and initiate replies are BXML `<Response>`, the
+ *   disconnect expects HTTP 204; `<Transfer transferCallerId>` rings every `<PhoneNumber>` at
+ *   once and bridges the one that answers; invalid BXML ends the call (`invalid-bxml`) and an
+ *   undeliverable callback too (`callback-error`).
+ * - Documented (Create Call; Applications): callbacks carry Basic auth with the `username`/
+ *   `password` given on the call, and an application's callback credentials for the events
+ *   of incoming calls. No signature: Bandwidth does not sign webhooks.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseTwiml, type TwimlElement } from './twiml.ts';
+
+export interface BandwidthSimulatorOptions {
+  accountId: string;
+  /** An API Credential (OAuth 2.0 client). */
+  clientId: string;
+  clientSecret: string;
+  applicationId: string;
+  /** The application's callback credentials, sent with the events of incoming calls. */
+  callbackCreds?: { userId: string; password: string };
+  forward?: (publicUrl: string) => string;
+}
+
+export interface BandwidthExchange {
+  eventType: string;
+  url: string;
+  event: Record<string, unknown>;
+  /** 0 when the request did not get an HTTP answer. */
+  status: number;
+  contentType: string | null;
+  body: string;
+}
+
+export type TransferOutcome = { answer: true; talkSeconds: number } | { answer: false; cause: 'busy' | 'timeout' | 'rejected' };
+
+export interface BandwidthCall {
+  callId: string;
+  direction: 'outbound' | 'inbound';
+  from: string;
+  to: string;
+  startTime: string;
+  answerTime?: string;
+  /** The cause of the disconnect, once the call has ended. */
+  cause?: string;
+  /** `<PhoneNumber>`s of every `<Transfer>` the relay answered with. */
+  transferredTo: string[];
+  /** `transferCallerId` of those transfers. */
+  transferCallerIds: string[];
+  errors: string[];
+  exchanges: BandwidthExchange[];
+  done: Promise<void>;
+}
+
+interface CallbackPlan {
+  answerUrl?: string;
+  disconnectUrl?: string;
+  credentials?: string;
+}
+
+const CALLS_PATH = /^\/api\/v2\/accounts\/([^/]+)\/calls$/;
+const TOKEN_PATH = '/api/v1/oauth2/token';
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+export class BandwidthSimulator {
+  readonly calls = new Map<string, BandwidthCall>();
+  /** Access tokens issued, and how many times the token endpoint was asked. */
+  private readonly tokens = new Set<string>();
+  tokenRequests = 0;
+  transferOutcome: TransferOutcome = { answer: true, talkSeconds: 42 };
+  /** How long the agent's phone rings before the agent answers an outbound call. */
+  ringMs = 0;
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+    private readonly options: BandwidthSimulatorOptions,
+  ) {}
+
+  static async start(options: BandwidthSimulatorOptions): Promise<BandwidthSimulator> {
+    let simulator: BandwidthSimulator | undefined;
+    const server = createServer((req, res) => {
+      simulator!.handle(req, res).catch((error: Error) => sendJson(res, 500, { type: 'internal-server-error', description: error.message, id: null }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    simulator = new BandwidthSimulator(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options);
+    return simulator;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.calls.values()].map((c) => c.done));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * An inbound call to a number of the application: the initiate event goes to its
+   * Call-initiated callback URL, the disconnect to its Call status callback URL.
+   */
+  inboundCall(input: { initiateUrl: string; statusUrl?: string; from: string; to: string }): BandwidthCall {
+    const call = this.newCall('inbound', input.from, input.to);
+    const creds = this.options.callbackCreds;
+    const credentials = creds ? Buffer.from(`${creds.userId}:${creds.password}`).toString('base64') : undefined;
+    call.done = (async () => {
+      const initiate = await this.event(call, input.initiateUrl, 'initiate', {}, credentials);
+      call.answerTime = new Date().toISOString();
+      const cause = await this.followBxml(call, initiate, { answer: true, talkSeconds: 30 });
+      await this.disconnect(call, input.statusUrl, cause, credentials);
+    })();
+    return call;
+  }
+
+  /** Sends one webhook event for a call, as Bandwidth would; exposed for step-by-step scenarios. */
+  async event(call: BandwidthCall, url: string, eventType: string, extra: Record<string, unknown>, credentials?: string): Promise<BandwidthExchange> {
+    const event = { ...this.baseEvent(call, eventType), ...extra };
+    const exchange: BandwidthExchange = { eventType, url, event, status: 0, contentType: null, body: '' };
+    try {
+      const response = await fetch(this.options.forward ? this.options.forward(url) : url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'User-Agent': 'BandwidthAPI/v2', ...(credentials ? { Authorization: `Basic ${credentials}` } : {}) },
+        body: JSON.stringify(event),
+      });
+      exchange.status = response.status;
+      exchange.contentType = response.headers.get('content-type');
+      exchange.body = await response.text();
+    } catch (error) {
+      exchange.body = (error as Error).message;
+    }
+    call.exchanges.push(exchange);
+    return exchange;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', this.baseUrl).pathname;
+    if (path === TOKEN_PATH && req.method === 'POST') return this.issueToken(req, res);
+    const match = CALLS_PATH.exec(path);
+    if (!match || req.method !== 'POST') return sendJson(res, 404, { type: 'not-found', description: 'The resource was not found', id: null });
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!bearer || !this.tokens.has(bearer)) return sendJson(res, 401, { type: 'authentication-error', description: 'The credentials provided were invalid', id: null });
+    if (match[1] !== this.options.accountId) return sendJson(res, 403, { type: 'authorization-error', description: 'Access is denied', id: null });
+    if (!/^application\/json/i.test(req.headers['content-type'] ?? '')) return sendJson(res, 415, { type: 'validation', description: 'Content-Type must be application/json', id: null });
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+    } catch {
+      return sendJson(res, 400, { type: 'validation', description: 'The request body is not valid JSON', id: null });
+    }
+    for (const name of ['from', 'to', 'answerUrl', 'applicationId']) {
+      if (typeof body[name] !== 'string' || !body[name]) return sendJson(res, 400, { type: 'validation', description: `Missing ${name}`, id: null });
+    }
+    const { from, to, answerUrl, applicationId } = body as Record<string, string>;
+    for (const [name, value] of [['to', to], ['from', from]] as const) {
+      if (!E164.test(value!)) return sendJson(res, 400, { type: 'validation', description: `Invalid ${name}: must be an E164 telephone number`, id: null });
+    }
+    if (applicationId !== this.options.applicationId) return sendJson(res, 400, { type: 'validation', description: 'Invalid applicationId: application not found', id: null });
+
+    const call = this.newCall('outbound', from!, to!);
+    const disconnectUrl = typeof body.disconnectUrl === 'string' ? body.disconnectUrl : undefined;
+    const username = typeof body.username === 'string' ? body.username : undefined;
+    const password = typeof body.password === 'string' ? body.password : undefined;
+    sendJson(res, 201, {
+      accountId: this.options.accountId,
+      callId: call.callId,
+      applicationId,
+      to,
+      from,
+      callUrl: `https://voice.bandwidth.com/api/v2/accounts/${this.options.accountId}/calls/${call.callId}`,
+      answerUrl,
+      answerMethod: body.answerMethod ?? 'POST',
+      disconnectUrl: disconnectUrl ?? null,
+      disconnectMethod: body.disconnectMethod ?? 'POST',
+      enqueuedTime: new Date().toISOString(),
+      callTimeout: body.callTimeout ?? 30,
+      callbackTimeout: body.callbackTimeout ?? 15,
+      tag: body.tag ?? null,
+    });
+    const plan: CallbackPlan = { answerUrl, disconnectUrl, credentials: username && password ? Buffer.from(`${username}:${password}`).toString('base64') : undefined };
+    const outcome = this.transferOutcome;
+    call.done = this.driveOutbound(call, plan, outcome, this.ringMs);
+  }
+
+  /** OAuth 2.0 client credentials: Basic client id and secret, form grant_type. */
+  private async issueToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.tokenRequests++;
+    const expected = `Basic ${Buffer.from(`${this.options.clientId}:${this.options.clientSecret}`).toString('base64')}`;
+    const form = new URLSearchParams(await readBody(req));
+    if (req.headers.authorization !== expected) return sendJson(res, 401, { error: 'invalid_client' });
+    if (!/^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '') || form.get('grant_type') !== 'client_credentials') {
+      return sendJson(res, 400, { error: 'unsupported_grant_type' });
+    }
+    const token = randomBytes(24).toString('base64url');
+    this.tokens.add(token);
+    sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: 3600 });
+  }
+
+  private async driveOutbound(call: BandwidthCall, plan: CallbackPlan, outcome: TransferOutcome, ringMs: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, ringMs));
+    call.answerTime = new Date().toISOString();
+    const answer = await this.event(call, plan.answerUrl!, 'answer', {}, plan.credentials);
+    const cause = await this.followBxml(call, answer, outcome);
+    await this.disconnect(call, plan.disconnectUrl, cause, plan.credentials);
+  }
+
+  private async disconnect(call: BandwidthCall, url: string | undefined, cause: string, credentials?: string): Promise<void> {
+    call.cause = cause;
+    if (!url) return;
+    const exchange = await this.event(call, url, 'disconnect', { endTime: new Date().toISOString(), cause }, credentials);
+    // Bandwidth documents 204 as the answer to a disconnect; anything else is noted.
+    if (exchange.status !== 204 || exchange.body !== '') call.errors.push(`disconnect answered ${exchange.status} with ${JSON.stringify(exchange.body)}`);
+  }
+
+  /**
+   * Follows a BXML answer: each `<Transfer>` rings its `<PhoneNumber>`s at once and bridges
+   * the one that answers. Returns the disconnect cause.
+   */
+  private async followBxml(call: BandwidthCall, answer: BandwidthExchange, outcome: TransferOutcome): Promise<string> {
+    if (answer.status < 200 || answer.status >= 300) return 'callback-error';
+    let document: TwimlElement;
+    try {
+      document = parseTwiml(answer.body);
+    } catch (error) {
+      call.errors.push(`invalid BXML: ${(error as Error).message}`);
+      return 'invalid-bxml';
+    }
+    let cause = 'hangup';
+    for (const transfer of document.children.filter((e) => e.name === 'Transfer')) {
+      const numbers = transfer.children.filter((e) => e.name === 'PhoneNumber').map((e) => e.text.trim());
+      if (numbers.length === 0) {
+        call.errors.push('invalid BXML: <Transfer> without <PhoneNumber>');
+        return 'invalid-bxml';
+      }
+      call.transferredTo.push(...numbers);
+      if (transfer.attrs.transferCallerId) call.transferCallerIds.push(transfer.attrs.transferCallerId);
+      if (!outcome.answer) cause = outcome.cause;
+    }
+    return cause;
+  }
+
+  private newCall(direction: BandwidthCall['direction'], from: string, to: string): BandwidthCall {
+    const call: BandwidthCall = {
+      callId: `c-${randomUUID()}`,
+      direction,
+      from,
+      to,
+      transferredTo: [],
+      transferCallerIds: [],
+      errors: [],
+      exchanges: [],
+      done: Promise.resolve(),
+      startTime: new Date().toISOString(),
+    };
+    this.calls.set(call.callId, call);
+    return call;
+  }
+
+  private baseEvent(call: BandwidthCall, eventType: string): Record<string, unknown> {
+    return {
+      eventType,
+      eventTime: new Date().toISOString(),
+      accountId: this.options.accountId,
+      applicationId: this.options.applicationId,
+      from: call.from,
+      to: call.to,
+      direction: call.direction,
+      callId: call.callId,
+      callUrl: `https://voice.bandwidth.com/api/v2/accounts/${this.options.accountId}/calls/${call.callId}`,
+      startTime: call.startTime,
+      ...(call.answerTime ? { answerTime: call.answerTime } : {}),
+    };
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8' }).end(JSON.stringify(body));
+}

@@ -1,0 +1,315 @@
+/**
+ * An Exotel simulator over real HTTP. It takes "connect two numbers" requests (Basic auth with
+ * API key and token, form body; XML answers, or JSON when the path ends in `.json`), then
+ * drives the call the way Exotel does: it rings From (the agent), dials To (the customer) once
+ * the agent answers and bridges them itself, posting the subscribed StatusCallback events
+ * (answered, terminal) as forms. Incoming calls (`inboundCall`) run a flow of a Connect applet
+ * whose Dial Whom is fetched from a URL (a GET whose JSON reply lists the numbers to ring) and
+ * an async Passthru applet after it. Exotel signs nothing.
+ *
+ * Facts used:
+ * - Documented (developer.exotel.com, "Connect two numbers"): POST
+ *   /v1/Accounts/{sid}/Calls/connect on api.exotel.com or api.in.exotel.com, Basic
+ *   `api_key:api_token`, form parameters From (called first), To, CallerId (an ExoPhone)
+ *   required, StatusCallback and StatusCallbackEvents (answered, terminal) optional; XML
+ *   responses unless `.json` is appended.
+ * - Seen in a public code fixture (PROVIDERS.md A3, [C]): the JSON answer `{"Call":{"Sid",
+ *   "ParentCallSid","DateCreated","DateUpdated","AccountSid","To","From","PhoneNumberSid",
+ *   "Status","StartTime","EndTime","Duration","Price","Direction":"outbound-api","AnsweredBy",
+ *   "ForwardedFrom","CallerName","Uri"}}`.
+ * - Documented (StatusCallback page): a form POST with CallSid, DateUpdated
+ *   (YYYY-MM-DD HH:mm:ss), Status (completed, failed, busy, no-answer), RecordingUrl; with
+ *   StatusCallbackEvents also EventType, DateCreated, To, From, PhoneNumberSid, StartTime,
+ *   EndTime, ConversationDuration, Direction (outbound-api), CustomField, Legs (OnCallDuration,
+ *   Status, AnsweredBy).
+ * - Documented (support.exotel.com, Connect applet "Dial Whom" from a URL, Passthru applet):
+ *   GETs with CallSid, CallFrom, CallTo, Direction (incoming), Created, DialCallDuration,
+ *   StartTime, EndTime, CallType (call-attempt, completed, client-hangup, incomplete,
+ *   voicemail), DialWhomNumber, and the header Exotel-Version: 1.0 on the Connect applet's.
+ * - Assumed: the XML form (`<TwilioResponse><Call><Sid>…`, element names as the JSON keys);
+ *   errors as `<RestException><Status/><Message/></RestException>` (JSON: the same keys);
+ *   HTTP 200 for a created call and 401/400 for refusals; the answered event's Status
+ *   (in-progress); StatusCallbackEvents sent as indexed keys (`StatusCallbackEvents[0]=…`,
+ *   repeated keys accepted too); Legs sent as `Legs[0][Status]` form keys; the Connect applet's reply shape
+ *   `{"destination":{"numbers":[…]},"parallel_ringing":{"activate":…},…}` (seen in public
+ *   integrations, not on Exotel's pages).
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ExotelSimulatorOptions {
+  apiKey: string;
+  apiToken: string;
+  sid: string;
+  /** The account's ExoPhones; CallerId must be one of them. */
+  exoPhones: readonly string[];
+  forward?: (publicUrl: string) => string;
+}
+
+export interface ExotelExchange {
+  kind: 'status' | 'connect' | 'passthru';
+  method: 'GET' | 'POST';
+  url: string;
+  params: Record<string, string>;
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** What happens to the two legs of a connect call; the default is both answered. */
+export type ConnectOutcome = { agent: 'answered' | 'no-answer' | 'busy'; customer: 'answered' | 'no-answer' | 'busy' };
+
+export interface ExotelCall {
+  sid: string;
+  direction: 'outbound-api' | 'incoming';
+  from: string;
+  to: string;
+  callerId: string;
+  /** Numbers Exotel rang for the call, in order (agent first on outbound calls). */
+  dialed: string[];
+  /** Why the Connect applet could not use the relay's answer, if it could not. */
+  errors: string[];
+  exchanges: ExotelExchange[];
+  done: Promise<void>;
+}
+
+const CONNECT_PATH = /^\/v1\/Accounts\/([^/]+)\/Calls\/connect(\.json)?$/;
+
+export class ExotelSimulator {
+  readonly calls = new Map<string, ExotelCall>();
+  outcome: ConnectOutcome = { agent: 'answered', customer: 'answered' };
+  talkSeconds = 42;
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+    private readonly options: ExotelSimulatorOptions,
+  ) {}
+
+  static async start(options: ExotelSimulatorOptions): Promise<ExotelSimulator> {
+    let simulator: ExotelSimulator | undefined;
+    const server = createServer((req, res) => {
+      simulator!.handle(req, res).catch((error: Error) => sendError(res, 500, error.message, false));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    simulator = new ExotelSimulator(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options);
+    return simulator;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.calls.values()].map((c) => c.done));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * An incoming call to an ExoPhone whose flow is Connect (Dial Whom: the relay's URL) then an
+   * async Passthru. The first number the Connect reply lists answers.
+   */
+  inboundCall(input: { connectUrl: string; passthruUrl?: string; from: string; to: string }): ExotelCall {
+    const call = this.newCall('incoming', input.from, input.to, input.to);
+    call.done = (async () => {
+      const started = new Date();
+      const base = { CallSid: call.sid, CallFrom: call.from, CallTo: call.to, From: call.from, To: call.to, Direction: 'incoming', Created: exotelTime(started), StartTime: exotelTime(started) };
+      const connect = await this.get(call, 'connect', input.connectUrl, { ...base, DialCallDuration: '0', EndTime: '1970-01-01 05:30:00', CallType: 'call-attempt', CurrentTime: exotelTime(new Date()) }, { 'Exotel-Version': '1.0' });
+      const numbers = this.readConnectReply(call, connect);
+      call.dialed.push(...numbers);
+      const answered = numbers[0];
+      if (!input.passthruUrl) return;
+      await this.get(call, 'passthru', input.passthruUrl, {
+        ...base,
+        DialCallDuration: answered ? String(this.talkSeconds) : '0',
+        DialWhomNumber: answered ?? '',
+        EndTime: '1970-01-01 05:30:00',
+        CallType: answered ? 'completed' : 'incomplete',
+        CurrentTime: exotelTime(new Date()),
+      });
+    })();
+    return call;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    const match = CONNECT_PATH.exec(url.pathname);
+    const json = Boolean(match?.[2]);
+    if (!match) return sendError(res, 404, 'The requested resource was not found', url.pathname.endsWith('.json'));
+    if (req.method !== 'POST') return sendError(res, 405, 'Method not allowed', json);
+    const expected = `Basic ${Buffer.from(`${this.options.apiKey}:${this.options.apiToken}`).toString('base64')}`;
+    if (match[1] !== this.options.sid || req.headers.authorization !== expected) return sendError(res, 401, 'Authentication is required to view this page.', json);
+    if (!/^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '')) return sendError(res, 400, 'Parameters must be sent as form data', json);
+    const form = new URLSearchParams(await readBody(req));
+    for (const name of ['From', 'To', 'CallerId']) {
+      if (!form.get(name)?.trim()) return sendError(res, 400, `Missing parameter ${name}`, json);
+    }
+    const callerId = form.get('CallerId')!.trim();
+    if (!this.options.exoPhones.includes(callerId)) return sendError(res, 400, `CallerId ${callerId} is not an ExoPhone of this account`, json);
+    const statusCallback = form.get('StatusCallback') ?? undefined;
+    if (statusCallback && !/^https?:\/\//.test(statusCallback)) return sendError(res, 400, 'StatusCallback is not a valid URL', json);
+    // Sent as StatusCallbackEvents[0]=…, [1]=… (or repeated keys).
+    const events = new Set([...form.entries()].filter(([k]) => /^StatusCallbackEvents(\[\d+\])?$/.test(k)).map(([, v]) => v.trim()));
+
+    const call = this.newCall('outbound-api', form.get('From')!.trim(), form.get('To')!.trim(), callerId);
+    const now = exotelTime(new Date());
+    const resource = {
+      Sid: call.sid,
+      ParentCallSid: '',
+      DateCreated: now,
+      DateUpdated: now,
+      AccountSid: this.options.sid,
+      To: call.to,
+      From: call.from,
+      PhoneNumberSid: callerId,
+      Status: 'in-progress',
+      StartTime: now,
+      EndTime: '',
+      Duration: '',
+      Price: '',
+      Direction: 'outbound-api',
+      AnsweredBy: '',
+      ForwardedFrom: '',
+      CallerName: '',
+      Uri: `/v1/Accounts/${this.options.sid}/Calls/${call.sid}${json ? '.json' : ''}`,
+    };
+    if (json) sendJsonBody(res, 200, { Call: resource });
+    else sendXml(res, 200, `<Call>${Object.entries(resource).map(([k, v]) => (v === '' ? `<${k}/>` : `<${k}>${escapeXml(v)}</${k}>`)).join('')}</Call>`);
+    call.done = this.driveConnect(call, statusCallback, events, this.outcome);
+  }
+
+  private async driveConnect(call: ExotelCall, statusCallback: string | undefined, events: Set<string>, outcome: ConnectOutcome): Promise<void> {
+    const started = new Date();
+    call.dialed.push(call.from);
+    const agentAnswered = outcome.agent === 'answered';
+    if (agentAnswered) call.dialed.push(call.to);
+    const bridged = agentAnswered && outcome.customer === 'answered';
+    const status = !agentAnswered ? outcome.agent : bridged ? 'completed' : outcome.customer;
+    const talked = bridged ? this.talkSeconds : 0;
+    if (!statusCallback) return;
+    const agentLeg = { Status: agentAnswered ? 'completed' : outcome.agent, OnCallDuration: agentAnswered ? talked + 10 : 0 };
+    const customerLeg = agentAnswered ? { Status: bridged ? 'completed' : outcome.customer, OnCallDuration: talked } : undefined;
+    if (agentAnswered && events.has('answered')) {
+      await this.post(call, statusCallback, this.eventParams(call, 'answered', 'in-progress', started, 0, [{ Status: 'in-progress', OnCallDuration: 0 }]));
+    }
+    const final = events.has('terminal')
+      ? this.eventParams(call, 'terminal', status, started, talked, customerLeg ? [agentLeg, customerLeg] : [agentLeg])
+      : { CallSid: call.sid, DateUpdated: exotelTime(new Date()), Status: status, RecordingUrl: '' };
+    await this.post(call, statusCallback, final);
+  }
+
+  /** A StatusCallback for a subscribed event; Legs go as `Legs[i][Key]` form keys. */
+  private eventParams(call: ExotelCall, event: 'answered' | 'terminal', status: string, started: Date, talked: number, legs: Array<{ Status: string; OnCallDuration: number }>): Record<string, string> {
+    const params: Record<string, string> = {
+      CallSid: call.sid,
+      EventType: event,
+      Status: status,
+      DateCreated: exotelTime(started),
+      DateUpdated: exotelTime(new Date()),
+      To: call.to,
+      From: call.from,
+      PhoneNumberSid: call.callerId,
+      StartTime: exotelTime(started),
+      EndTime: event === 'terminal' ? exotelTime(new Date(started.getTime() + (talked + 10) * 1000)) : '',
+      ConversationDuration: String(talked),
+      Direction: 'outbound-api',
+      CustomField: '',
+      RecordingUrl: '',
+    };
+    legs.forEach((leg, i) => {
+      params[`Legs[${i}][OnCallDuration]`] = String(leg.OnCallDuration);
+      params[`Legs[${i}][Status]`] = leg.Status;
+      params[`Legs[${i}][AnsweredBy]`] = 'NA';
+    });
+    return params;
+  }
+
+  /**
+   * Reads the Connect applet's dynamic-URL reply: a 200 JSON object whose destination.numbers
+   * lists the numbers to ring. Anything else sends the call down the applet's failure path.
+   */
+  private readConnectReply(call: ExotelCall, reply: ExotelExchange): string[] {
+    if (reply.status !== 200 || !/json/i.test(reply.contentType)) {
+      call.errors.push(`the Connect URL answered HTTP ${reply.status} ${reply.contentType}`);
+      return [];
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(reply.body);
+    } catch {
+      call.errors.push('the Connect URL did not answer JSON');
+      return [];
+    }
+    const numbers = (parsed as { destination?: { numbers?: unknown } }).destination?.numbers;
+    if (!Array.isArray(numbers) || numbers.length === 0 || !numbers.every((n) => typeof n === 'string' && /^\+?\d{6,15}$/.test(n))) {
+      call.errors.push('destination.numbers must be a non-empty list of phone numbers');
+      return [];
+    }
+    const parallel = (parsed as { parallel_ringing?: { activate?: unknown } }).parallel_ringing?.activate === true;
+    // Without parallel ringing Exotel tries the numbers one by one; the first still answers here.
+    return parallel ? (numbers as string[]) : [(numbers as string[])[0]!];
+  }
+
+  private newCall(direction: ExotelCall['direction'], from: string, to: string, callerId: string): ExotelCall {
+    const call: ExotelCall = { sid: randomBytes(16).toString('hex'), direction, from, to, callerId, dialed: [], errors: [], exchanges: [], done: Promise.resolve() };
+    this.calls.set(call.sid, call);
+    return call;
+  }
+
+  private post(call: ExotelCall, url: string, params: Record<string, string>): Promise<ExotelExchange> {
+    return this.send(call, 'status', 'POST', url, params, {});
+  }
+
+  private get(call: ExotelCall, kind: 'connect' | 'passthru', url: string, params: Record<string, string>, headers: Record<string, string> = {}): Promise<ExotelExchange> {
+    return this.send(call, kind, 'GET', url, params, headers);
+  }
+
+  private async send(call: ExotelCall, kind: ExotelExchange['kind'], method: 'GET' | 'POST', url: string, params: Record<string, string>, headers: Record<string, string>): Promise<ExotelExchange> {
+    const target = new URL(url);
+    if (method === 'GET') for (const [k, v] of Object.entries(params)) target.searchParams.append(k, v);
+    const sent = method === 'GET' ? target.toString() : url;
+    const exchange: ExotelExchange = { kind, method, url: sent, params, status: 0, contentType: '', body: '' };
+    try {
+      const response = await fetch(this.options.forward ? this.options.forward(sent) : sent, {
+        method,
+        headers: { 'User-Agent': 'Exotel', ...headers, ...(method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
+        ...(method === 'POST' ? { body: new URLSearchParams(params).toString() } : {}),
+      });
+      exchange.status = response.status;
+      exchange.contentType = response.headers.get('content-type') ?? '';
+      exchange.body = await response.text();
+    } catch (error) {
+      exchange.body = (error as Error).message;
+    }
+    call.exchanges.push(exchange);
+    return exchange;
+  }
+}
+
+/** Exotel's times: `YYYY-MM-DD HH:mm:ss` in the account's zone (UTC here). */
+function exotelTime(date: Date): string {
+  return date.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function sendXml(res: ServerResponse, status: number, inner: string): void {
+  res.writeHead(status, { 'Content-Type': 'application/xml' }).end(`<?xml version="1.0" encoding="UTF-8"?>\n<TwilioResponse>${inner}</TwilioResponse>\n`);
+}
+
+function sendJsonBody(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function sendError(res: ServerResponse, status: number, message: string, json: boolean): void {
+  if (json) sendJsonBody(res, status, { RestException: { Status: status, Message: message } });
+  else sendXml(res, status, `<RestException><Status>${status}</Status><Message>${escapeXml(message)}</Message></RestException>`);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,307 @@
+/**
+ * A Plivo Voice simulator over real HTTP. It takes Call API requests (Basic auth, JSON body,
+ * 201 with a `request_uuid`), then drives the call the way Plivo does: the ring URL, the answer
+ * URL whose Plivo XML it follows (`<Dial callerId><Number>`), and the hangup URL. Incoming calls
+ * (`inboundCall`) run an Application's Answer and Hangup URLs. Every request is a form POST
+ * signed with Plivo's V3 signature, computed here with node:crypto, independently of the
+ * engine's verifier.
+ *
+ * Facts used:
+ * - Documented (docs.plivo.com, Call API "Make an outbound call"): POST
+ *   https://api.plivo.com/v1/Account/{auth_id}/Call/; from, to, answer_url required; ring_url,
+ *   hangup_url, *_method (default POST) optional; answer `{"message":"call fired",
+ *   "request_uuid","api_id"}` (201 in plivo-python's fixture, 200 on the docs page).
+ * - Documented (Call API "Callbacks"): ring_url gets From, To, RequestUUID, ALegRequestUUID,
+ *   CallUUID, Direction=outbound, Event=Ring, CallStatus=ringing, SessionStart; answer_url the
+ *   same with Event=StartApp, CallStatus=in-progress, ALegUUID; hangup_url Event=Hangup,
+ *   CallStatus=completed, StartTime, AnswerTime, EndTime (yyyy-MM-dd HH:mm:ss).
+ * - Documented (XML request; Application): inbound requests carry CallUUID, From, To,
+ *   CallStatus (ringing), Direction=inbound and no request ids; hangup requests add
+ *   HangupCause, Duration, BillDuration; outbound CallStatus may be busy, failed, timeout or
+ *   no-answer; answers are Plivo XML documents under `<Response>`, at most 100 KB.
+ * - Documented (Dial XML): `<Dial callerId="…"><Number>…</Number></Dial>`; several Numbers
+ *   ring at once and the first to answer is bridged.
+ * - Documented (PROVIDERS.md A2, plivo-python `signature_v3.py`): X-Plivo-Signature-V3 =
+ *   base64(HMAC-SHA256(auth token, S + "." + nonce)), S as written in `plivoV3String`, nonce in
+ *   X-Plivo-Signature-V3-Nonce; the header may list one signature per active token.
+ * - Documented (API responses): errors are JSON `{"api_id", "error"}` with 400 or 401.
+ * - Assumed: the error texts, that the Call API wants a JSON body (the SDKs send one), that an
+ *   invalid answer XML ends the call with HangupCause "Invalid Answer XML" (the CDR example's
+ *   hangup_cause_name) and that the nonce is a string of digits.
+ */
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseTwiml, type TwimlElement } from './twiml.ts';
+
+export interface PlivoSimulatorOptions {
+  authId: string;
+  authToken: string;
+  /** Tokens whose signatures are sent besides the auth token's (Plivo lists one per active token). */
+  otherTokens?: readonly string[];
+  /** Where a request to a public URL really goes (a proxy in front of the relay). */
+  forward?: (publicUrl: string) => string;
+}
+
+export interface PlivoExchange {
+  kind: 'ring' | 'answer' | 'hangup';
+  url: string;
+  params: Record<string, string>;
+  headers: Record<string, string>;
+  /** 0 when the request got no HTTP answer. */
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** How the A leg (the phone Plivo calls first) ends up; the default is answered. */
+export type LegOutcome = { answer: true } | { answer: false; status: 'busy' | 'no-answer' | 'failed' | 'timeout' };
+
+export interface PlivoCall {
+  requestUuid?: string;
+  callUuid: string;
+  direction: 'outbound' | 'inbound';
+  from: string;
+  to: string;
+  /** Every `<Number>` of the `<Dial>`s the answer XML held, and the Dial's callerId. */
+  dialed: string[];
+  callerIds: string[];
+  /** Why Plivo gave up on the answer XML, if it did. */
+  errors: string[];
+  exchanges: PlivoExchange[];
+  done: Promise<void>;
+}
+
+interface OutboundPlan {
+  answerUrl: string;
+  ringUrl?: string;
+  hangupUrl?: string;
+}
+
+const CALL_PATH = /^\/v1\/Account\/([^/]+)\/Call\/?$/;
+const NUMBER = /^\+?\d{6,15}$/;
+
+export class PlivoSimulator {
+  readonly calls = new Map<string, PlivoCall>();
+  legOutcome: LegOutcome = { answer: true };
+  /** Seconds the bridged parties talk. */
+  talkSeconds = 42;
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+    private readonly options: PlivoSimulatorOptions,
+  ) {}
+
+  static async start(options: PlivoSimulatorOptions): Promise<PlivoSimulator> {
+    let simulator: PlivoSimulator | undefined;
+    const server = createServer((req, res) => {
+      simulator!.handle(req, res).catch((error: Error) => sendJson(res, 500, { api_id: randomUUID(), error: error.message }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    simulator = new PlivoSimulator(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options);
+    return simulator;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.calls.values()].map((c) => c.done));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** An incoming call to a Plivo number whose Application has these Answer and Hangup URLs. */
+  inboundCall(input: { answerUrl: string; hangupUrl?: string; from: string; to: string; extra?: Record<string, string> }): PlivoCall {
+    const call = this.newCall('inbound', input.from, input.to);
+    call.done = (async () => {
+      const base = { CallUUID: call.callUuid, From: call.from, To: call.to, Direction: 'inbound', ...input.extra };
+      const answer = await this.webhook(call, 'answer', input.answerUrl, { ...base, CallStatus: 'ringing', Event: 'StartApp' });
+      const talked = this.followXml(call, answer);
+      if (input.hangupUrl) {
+        await this.webhook(call, 'hangup', input.hangupUrl, { ...base, CallStatus: 'completed', Event: 'Hangup', HangupCause: talked > 0 ? 'NORMAL_CLEARING' : 'NO_ANSWER', Duration: String(talked + 3), BillDuration: String(talked + 3) });
+      }
+    })();
+    return call;
+  }
+
+  /** Sends one signed form POST, as Plivo does; exposed for step-by-step scenarios. */
+  async webhook(call: PlivoCall, kind: PlivoExchange['kind'], url: string, params: Record<string, string>, tamper?: (headers: Record<string, string>) => void): Promise<PlivoExchange> {
+    const nonce = String(randomBytes(8).readBigUInt64BE() % 10n ** 16n);
+    const tokens = [...(this.options.otherTokens ?? []), this.options.authToken];
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'User-Agent': 'PlivoHTTP/1.0',
+      'X-Plivo-Signature-V3': tokens.map((t) => plivoV3Signature(t, 'POST', url, params, nonce)).join(','),
+      'X-Plivo-Signature-V3-Nonce': nonce,
+    };
+    tamper?.(headers);
+    const exchange: PlivoExchange = { kind, url, params, headers, status: 0, contentType: '', body: '' };
+    try {
+      const response = await fetch(this.options.forward ? this.options.forward(url) : url, { method: 'POST', headers, body: new URLSearchParams(params).toString() });
+      exchange.status = response.status;
+      exchange.contentType = response.headers.get('content-type') ?? '';
+      exchange.body = await response.text();
+    } catch (error) {
+      exchange.body = (error as Error).message;
+    }
+    call.exchanges.push(exchange);
+    return exchange;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    const match = CALL_PATH.exec(url.pathname);
+    if (!match) return sendJson(res, 404, { api_id: randomUUID(), error: 'not found' });
+    if (req.method !== 'POST') return sendJson(res, 405, { api_id: randomUUID(), error: 'method not allowed' });
+    const expected = `Basic ${Buffer.from(`${this.options.authId}:${this.options.authToken}`).toString('base64')}`;
+    if (match[1] !== this.options.authId || req.headers.authorization !== expected) {
+      return sendJson(res, 401, { api_id: randomUUID(), error: 'authentication failed: check your Auth ID and Auth Token' });
+    }
+    if (!/^application\/json/i.test(req.headers['content-type'] ?? '')) return sendJson(res, 400, { api_id: randomUUID(), error: 'the request body must be JSON' });
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+    } catch {
+      return sendJson(res, 400, { api_id: randomUUID(), error: 'the request body is not valid JSON' });
+    }
+    const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string).trim() : '');
+    for (const name of ['from', 'to', 'answer_url']) {
+      if (!text(name)) return sendJson(res, 400, { api_id: randomUUID(), error: `${name} is a required parameter` });
+    }
+    if (!NUMBER.test(text('from'))) return sendJson(res, 400, { api_id: randomUUID(), error: `invalid from number: ${text('from')}` });
+    if (!NUMBER.test(text('to')) && !text('to').startsWith('sip:')) return sendJson(res, 400, { api_id: randomUUID(), error: `invalid destination: ${text('to')}` });
+    for (const name of ['answer_url', 'ring_url', 'hangup_url']) {
+      if (text(name) && !/^https?:\/\//.test(text(name))) return sendJson(res, 400, { api_id: randomUUID(), error: `${name} is not a valid URL` });
+    }
+    for (const name of ['answer_method', 'ring_method', 'hangup_method']) {
+      // Only POST is simulated; asking for GET would change how every request is signed.
+      if (text(name) && text(name).toUpperCase() !== 'POST') return sendJson(res, 400, { api_id: randomUUID(), error: `${name}: the simulator only sends POST` });
+    }
+    const call = this.newCall('outbound', text('from'), text('to'));
+    call.requestUuid = randomUUID();
+    this.calls.set(call.requestUuid, call);
+    sendJson(res, 201, { message: 'call fired', request_uuid: call.requestUuid, api_id: randomUUID() });
+    call.done = this.driveOutbound(call, { answerUrl: text('answer_url'), ringUrl: text('ring_url') || undefined, hangupUrl: text('hangup_url') || undefined }, this.legOutcome);
+  }
+
+  private async driveOutbound(call: PlivoCall, plan: OutboundPlan, outcome: LegOutcome): Promise<void> {
+    const started = new Date();
+    const base = { From: call.from, To: call.to, RequestUUID: call.requestUuid!, ALegRequestUUID: call.requestUuid!, CallUUID: call.callUuid, Direction: 'outbound' };
+    if (plan.ringUrl) await this.webhook(call, 'ring', plan.ringUrl, { ...base, Event: 'Ring', CallStatus: 'ringing', SessionStart: sessionStart(started) });
+    let talked = 0;
+    const answered = new Date(started.getTime() + 3000);
+    if (outcome.answer) {
+      const answer = await this.webhook(call, 'answer', plan.answerUrl, { ...base, ALegUUID: call.callUuid, Event: 'StartApp', CallStatus: 'in-progress', SessionStart: sessionStart(started) });
+      talked = this.followXml(call, answer);
+    }
+    if (!plan.hangupUrl) return;
+    const duration = outcome.answer ? talked + 3 : 0;
+    await this.webhook(call, 'hangup', plan.hangupUrl, {
+      ...base,
+      ALegUUID: call.callUuid,
+      Event: 'Hangup',
+      CallStatus: outcome.answer ? 'completed' : outcome.status,
+      HangupCause: outcome.answer ? (call.errors.length ? 'Invalid Answer XML' : 'NORMAL_CLEARING') : outcome.status === 'busy' ? 'USER_BUSY' : 'NO_ANSWER',
+      Duration: String(duration),
+      BillDuration: String(duration),
+      StartTime: localTime(started),
+      ...(outcome.answer ? { AnswerTime: localTime(answered) } : {}),
+      EndTime: localTime(new Date(answered.getTime() + duration * 1000)),
+    });
+  }
+
+  /**
+   * Follows an answer: Plivo XML under `<Response>`, each `<Dial>` ringing its `<Number>`s at once
+   * (the first answers). Anything Plivo would refuse ends the call with an error. Returns the
+   * seconds talked.
+   */
+  private followXml(call: PlivoCall, answer: PlivoExchange): number {
+    if (answer.status !== 200) {
+      call.errors.push(`answer URL answered HTTP ${answer.status}`);
+      return 0;
+    }
+    if (!/^(text|application)\/xml/i.test(answer.contentType)) {
+      call.errors.push(`answer URL answered ${answer.contentType || 'no content type'}, not XML`);
+      return 0;
+    }
+    if (Buffer.byteLength(answer.body) > 100 * 1024) {
+      call.errors.push('answer XML is larger than 100 KB');
+      return 0;
+    }
+    let document: TwimlElement;
+    try {
+      document = parseTwiml(answer.body);
+    } catch (error) {
+      call.errors.push(`Invalid Answer XML: ${(error as Error).message}`);
+      return 0;
+    }
+    let talked = 0;
+    for (const verb of document.children) {
+      if (verb.name !== 'Dial') continue;
+      const numbers = verb.children.filter((e) => e.name === 'Number').map((e) => e.text.trim());
+      const invalid = numbers.find((n) => !NUMBER.test(n) && !n.startsWith('sip:'));
+      if (numbers.length === 0 || invalid !== undefined) {
+        call.errors.push(`Invalid Answer XML: <Dial> needs <Number>s of digits${invalid ? ` (got "${invalid}")` : ''}`);
+        return talked;
+      }
+      call.dialed.push(...numbers);
+      if (verb.attrs.callerId !== undefined) call.callerIds.push(verb.attrs.callerId);
+      talked += this.talkSeconds;
+    }
+    return talked;
+  }
+
+  private newCall(direction: PlivoCall['direction'], from: string, to: string): PlivoCall {
+    const call: PlivoCall = { callUuid: randomUUID(), direction, from, to, dialed: [], callerIds: [], errors: [], exchanges: [], done: Promise.resolve() };
+    this.calls.set(call.callUuid, call);
+    return call;
+  }
+}
+
+/**
+ * The string Plivo's V3 scheme signs, written from plivo-python's `signature_v3.py`: the URL
+ * without its query; for POST, "?" and the sorted query (`k=v&…`, query values decoded) when
+ * there is a query or any body parameter, "." when there are both, then the sorted body
+ * parameters as `k` + `v` with no separators.
+ */
+export function plivoV3String(method: 'GET' | 'POST', url: string, params: Record<string, string>): string {
+  const queryAt = url.indexOf('?');
+  const base = queryAt < 0 ? url : url.slice(0, queryAt);
+  const query = new Map<string, string[]>();
+  for (const [key, value] of new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1))) query.set(key, [...(query.get(key) ?? []), value]);
+  if (method === 'GET') for (const [key, value] of Object.entries(params)) query.set(key, [...(query.get(key) ?? []), value]);
+  const queryString = [...query.keys()]
+    .sort()
+    .flatMap((key) => [...query.get(key)!].sort().map((value) => `${key}=${value}`))
+    .join('&');
+  if (method === 'GET') return queryString ? `${base}?${queryString}` : base;
+  const keys = Object.keys(params).sort();
+  let signed = base;
+  if (queryString || keys.length) signed += `?${queryString}`;
+  if (queryString && keys.length) signed += '.';
+  return signed + keys.map((key) => key + params[key]).join('');
+}
+
+export function plivoV3Signature(token: string, method: 'GET' | 'POST', url: string, params: Record<string, string>, nonce: string): string {
+  return createHmac('sha256', token).update(`${plivoV3String(method, url, params)}.${nonce}`, 'utf8').digest('base64');
+}
+
+/** Plivo's CDR times: the account's local time as `yyyy-MM-dd HH:mm:ss` (UTC here). */
+function localTime(date: Date): string {
+  return date.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+function sessionStart(date: Date): string {
+  return `${date.toISOString().slice(0, 23).replace('T', ' ')}000`;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+}

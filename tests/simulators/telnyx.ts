@@ -1,0 +1,285 @@
+/**
+ * A Telnyx TeXML simulator over real HTTP: the TeXML Calls API (Bearer API key, JSON body),
+ * then the call's webhooks as Telnyx sends them, form-encoded and signed with Ed25519 by a key
+ * pair generated here (the test gives the relay `publicKey`, base64 of its 32 raw bytes). The
+ * TeXML the relay answers is followed like the Twilio simulator follows TwiML (`<Dial action>
+ * <Number>`). Inbound calls are started with `inboundCall`.
+ *
+ * Facts used, and where they come from:
+ * - Documented (developers.telnyx.com, TeXML REST "Initiate an outbound call"; telnyx-python
+ *   `CallCallsParams`): `POST https://api.telnyx.com/v2/texml/Accounts/{account_sid}/Calls`,
+ *   `Authorization: Bearer <API key>`, JSON with `ApplicationSid`, `To`, `From` required and
+ *   `Url`, `UrlMethod`, `StatusCallback`, `StatusCallbackMethod`, `StatusCallbackEvent`
+ *   (`initiated ringing answered completed`, several separated by spaces) optional.
+ * - Documented (same OpenAPI, "Initiate TeXML Call Result"): the answer has `from`, `status`,
+ *   `to`. Seen in third-party code (not in the schema): it also has `call_sid`, the `v3:…` id
+ *   the webhooks carry as CallSid; the simulator answers it, and assumes HTTP 200.
+ * - Documented (API error codes; API troubleshooting): errors are `{"errors":[{code, title,
+ *   detail}]}`, 10009 "Authentication failed" (HTTP 401), 10004 "Missing required parameter"
+ *   and 10016 "Phone number must be in +E.164 format" (HTTP 422 for validation errors).
+ *   Assumed: 10005 with HTTP 404 for another account, 10017 with HTTP 422 for an unknown
+ *   ApplicationSid, 10014 with HTTP 415 for a body that is not JSON.
+ * - Documented (callbacks texml-call-initiated/-answered/-completed; Hangup verb): callbacks
+ *   are `application/x-www-form-urlencoded` POSTs with `AccountSid, CallSid, CallSidLegacy,
+ *   CallStatus (initiated|ringing|in-progress|completed|no-answer|busy|failed|canceled),
+ *   CallbackSource=call-progress-events, ConnectionId, From, To, SequenceNumber, Timestamp`,
+ *   plus `CallDuration`, `HangupCause`, `HangupSource`, `DialCallStatus` on completed.
+ * - Documented (TeXML fundamentals, instruction fetching): on inbound calls Telnyx fetches
+ *   TeXML from the application's Webhook URL; the reply is a TwiML-compatible `<Response>`.
+ *   Assumed: the instruction fetch carries the callback fields above plus `Direction`
+ *   (`inbound`/`outbound-api`) and `CallStatus`, and a `<Dial action>` posts Twilio's
+ *   `DialCallStatus, DialCallSid, DialCallDuration` there.
+ * - Documented (telnyx-ruby `WebhookVerification`; callback pages): headers
+ *   `telnyx-signature-ed25519` (base64 of the 64-byte signature) and `telnyx-timestamp` (Unix
+ *   seconds); the signed message is `${timestamp}|${rawBody}`; both Call Control and TeXML.
+ */
+import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseTwiml, type TwimlElement } from './twiml.ts';
+
+export interface TelnyxSimulatorOptions {
+  apiKey: string;
+  /** The account's id in TeXML paths and webhooks (a UUID). */
+  accountSid: string;
+  /** The TeXML Application calls must name (`ApplicationSid`). */
+  applicationSid: string;
+  /** Where a request to a public URL really goes (a reverse proxy in front of the relay). */
+  forward?: (publicUrl: string) => string;
+}
+
+export interface TexmlExchange {
+  kind: 'voice' | 'status' | 'dial-action';
+  url: string;
+  params: Record<string, string>;
+  /** The raw form body sent, as signed. */
+  body: string;
+  timestamp: string;
+  signature: string;
+  /** 0 when the request did not get an HTTP answer. */
+  status: number;
+  contentType: string;
+  reply: string;
+}
+
+export type DialOutcome = { answer: true; talkSeconds: number } | { answer: false; status: 'busy' | 'no-answer' | 'failed' };
+
+export interface TexmlCall {
+  sid: string;
+  direction: 'outbound-api' | 'inbound';
+  from: string;
+  to: string;
+  status: string;
+  /** Numbers of every `<Number>` in the `<Dial>`s the relay answered with. */
+  dialed: string[];
+  errors: string[];
+  exchanges: TexmlExchange[];
+  done: Promise<void>;
+}
+
+interface OutboundPlan {
+  url?: string;
+  statusCallback?: string;
+  events: Set<string>;
+}
+
+const CALLS_PATH = /^\/v2\/texml\/Accounts\/([^/]+)\/Calls$/;
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+export class TelnyxSimulator {
+  readonly calls = new Map<string, TexmlCall>();
+  /** The account's public key as Mission Control shows it: base64 of the 32 raw bytes. */
+  readonly publicKey: string;
+  private readonly privateKey: KeyObject;
+  dialOutcome: DialOutcome = { answer: true, talkSeconds: 42 };
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+    private readonly options: TelnyxSimulatorOptions,
+  ) {
+    const pair = generateKeyPairSync('ed25519');
+    this.privateKey = pair.privateKey;
+    // The SPKI DER of an Ed25519 key is a 12-byte prefix followed by the 32 raw bytes.
+    this.publicKey = pair.publicKey.export({ format: 'der', type: 'spki' }).subarray(12).toString('base64');
+  }
+
+  static async start(options: TelnyxSimulatorOptions): Promise<TelnyxSimulator> {
+    let simulator: TelnyxSimulator | undefined;
+    const server = createServer((req, res) => {
+      simulator!.handle(req, res).catch((error: Error) => sendJson(res, 500, errorBody('10007', 'Unexpected error', error.message)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    simulator = new TelnyxSimulator(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options);
+    return simulator;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.calls.values()].map((c) => c.done));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** An inbound call to a number of the TeXML Application: Telnyx fetches its Webhook URL. */
+  inboundCall(input: { url: string; from: string; to: string; statusCallback?: string }): TexmlCall {
+    const call = this.newCall('inbound', input.from, input.to, 'ringing');
+    call.done = (async () => {
+      const voice = await this.webhook(call, 'voice', input.url);
+      call.status = 'in-progress';
+      await this.followTexml(call, voice, { answer: true, talkSeconds: 30 });
+      call.status = 'completed';
+      if (input.statusCallback) await this.webhook(call, 'status', input.statusCallback, { ...progress(3), CallDuration: '35', HangupCause: 'normal_clearing', HangupSource: 'caller' });
+    })();
+    return call;
+  }
+
+  /**
+   * Sends one signed webhook, as Telnyx would. `signedAt` (Unix seconds) backdates it, to
+   * play a replay; `signWith` signs with another key, to play a forgery.
+   */
+  async webhook(call: TexmlCall, kind: TexmlExchange['kind'], url: string, extra: Record<string, string> = {}, tamper: { signedAt?: number; signWith?: KeyObject } = {}): Promise<TexmlExchange> {
+    const params = { ...this.standardParams(call), ...extra };
+    const body = new URLSearchParams(params).toString();
+    const timestamp = String(tamper.signedAt ?? Math.floor(Date.now() / 1000));
+    const signature = sign(null, Buffer.from(`${timestamp}|${body}`, 'utf8'), tamper.signWith ?? this.privateKey).toString('base64');
+    const exchange: TexmlExchange = { kind, url, params, body, timestamp, signature, status: 0, contentType: '', reply: '' };
+    try {
+      const response = await fetch(this.options.forward ? this.options.forward(url) : url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'telnyx-signature-ed25519': signature, 'telnyx-timestamp': timestamp, 'User-Agent': 'telnyx-webhooks' },
+        body,
+      });
+      exchange.status = response.status;
+      exchange.contentType = response.headers.get('content-type') ?? '';
+      exchange.reply = await response.text();
+    } catch (error) {
+      exchange.reply = (error as Error).message;
+    }
+    call.exchanges.push(exchange);
+    return exchange;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const match = CALLS_PATH.exec(new URL(req.url ?? '/', this.baseUrl).pathname);
+    if (!match || req.method !== 'POST') return sendJson(res, 404, errorBody('10005', 'Resource not found', 'The requested resource or URL could not be found.'));
+    if (req.headers.authorization !== `Bearer ${this.options.apiKey}`) {
+      return sendJson(res, 401, errorBody('10009', 'Authentication failed', 'The required authentication headers were either invalid or not included in the request.'));
+    }
+    if (match[1] !== this.options.accountSid) return sendJson(res, 404, errorBody('10005', 'Resource not found', 'The requested resource or URL could not be found.'));
+    if (!/^application\/json/i.test(req.headers['content-type'] ?? '')) {
+      return sendJson(res, 415, errorBody('10014', 'Unsupported Media Type', 'The request failed because the server does not support the media type.'));
+    }
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+    } catch {
+      return sendJson(res, 400, errorBody('10015', 'Bad Request', 'The request failed because it was not well-formed.'));
+    }
+    for (const name of ['ApplicationSid', 'To', 'From']) {
+      if (typeof body[name] !== 'string' || !body[name]) return sendJson(res, 422, errorBody('10004', 'Missing required parameter', `${name} is required.`, name));
+    }
+    const { ApplicationSid: applicationSid, To: to, From: from } = body as Record<string, string>;
+    if (applicationSid !== this.options.applicationSid) return sendJson(res, 422, errorBody('10017', 'Associated resource does not exist', 'ApplicationSid does not exist.', 'ApplicationSid'));
+    for (const [name, value] of [['To', to], ['From', from]] as const) {
+      if (!E164.test(value!)) return sendJson(res, 422, errorBody('10016', 'Phone number must be in +E.164 format', `${name} must be in +E.164 format.`, name));
+    }
+    const plan: OutboundPlan = {
+      url: typeof body.Url === 'string' ? body.Url : undefined,
+      statusCallback: typeof body.StatusCallback === 'string' ? body.StatusCallback : undefined,
+      events: new Set([...String(body.StatusCallbackEvent ?? '').split(/\s+/).filter(Boolean), 'completed']),
+    };
+    const call = this.newCall('outbound-api', from!, to!, 'queued');
+    sendJson(res, 200, { call_sid: call.sid, from, status: 'queued', to });
+    const outcome = this.dialOutcome;
+    call.done = this.driveOutbound(call, plan, outcome);
+  }
+
+  private async driveOutbound(call: TexmlCall, plan: OutboundPlan, outcome: DialOutcome): Promise<void> {
+    let sequence = 0;
+    const status = async (event: string, callStatus: string, extra: Record<string, string> = {}) => {
+      call.status = callStatus;
+      if (plan.statusCallback && plan.events.has(event)) await this.webhook(call, 'status', plan.statusCallback, { ...progress(sequence++), ...extra });
+    };
+    await status('initiated', 'initiated');
+    await status('ringing', 'ringing');
+    call.status = 'in-progress';
+    if (!plan.url) {
+      call.errors.push('no Url and no application Webhook URL');
+      return;
+    }
+    const voice = await this.webhook(call, 'voice', plan.url);
+    await status('answered', 'in-progress');
+    const talked = await this.followTexml(call, voice, outcome);
+    await status('completed', 'completed', { CallDuration: String(talked + 5), HangupCause: 'normal_clearing', HangupSource: 'callee' });
+  }
+
+  /** Follows a TeXML answer: each `<Dial>` rings its `<Number>`s, then posts its `action`. */
+  private async followTexml(call: TexmlCall, answer: TexmlExchange, outcome: DialOutcome): Promise<number> {
+    if (answer.status !== 200 || !/xml/i.test(answer.contentType)) return 0;
+    let document: TwimlElement;
+    try {
+      document = parseTwiml(answer.reply);
+    } catch (error) {
+      call.errors.push(`TeXML parse failure: ${(error as Error).message}`);
+      return 0;
+    }
+    let talked = 0;
+    for (const dial of document.children.filter((e) => e.name === 'Dial')) {
+      call.dialed.push(...dial.children.filter((e) => e.name === 'Number').map((e) => e.text.trim()));
+      const seconds = outcome.answer ? outcome.talkSeconds : 0;
+      talked += seconds;
+      if (dial.attrs.action) {
+        await this.webhook(call, 'dial-action', dial.attrs.action, {
+          DialCallStatus: outcome.answer ? 'completed' : outcome.status,
+          DialCallSid: newCallSid(),
+          DialCallDuration: String(seconds),
+        });
+      }
+    }
+    return talked;
+  }
+
+  private newCall(direction: TexmlCall['direction'], from: string, to: string, status: string): TexmlCall {
+    const call: TexmlCall = { sid: newCallSid(), direction, from, to, status, dialed: [], errors: [], exchanges: [], done: Promise.resolve() };
+    this.calls.set(call.sid, call);
+    return call;
+  }
+
+  private standardParams(call: TexmlCall): Record<string, string> {
+    return {
+      AccountSid: this.options.accountSid,
+      CallSid: call.sid,
+      CallSidLegacy: call.sid,
+      CallStatus: call.status,
+      ConnectionId: this.options.applicationSid,
+      Direction: call.direction,
+      From: call.from,
+      To: call.to,
+    };
+  }
+}
+
+function progress(sequence: number): Record<string, string> {
+  return { CallbackSource: 'call-progress-events', SequenceNumber: String(sequence), Timestamp: new Date().toISOString() };
+}
+
+/** `v3:` and a base64url string, as Telnyx's call control ids. */
+export function newCallSid(): string {
+  return `v3:${randomBytes(39).toString('base64url')}`;
+}
+
+function errorBody(code: string, title: string, detail: string, pointer?: string) {
+  return { errors: [{ code, title, detail, ...(pointer ? { source: { pointer: `/${pointer}` } } : {}) }] };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+}
