@@ -78,7 +78,7 @@ describe('outbound call (click to call)', () => {
     const { sid, placed, simulated } = await placeOutboundCall(ada, CUSTOMER);
     expect(sid).toMatch(/^[0-9a-f]{32}$/);
     expect(placed.record).toMatchObject({ call_status: 'in-progress', call_status_raw: 'in-progress' });
-    expect(placed.request.url).toBe(`https://api.in.exotel.com/v1/Accounts/${SID}/Calls/connect`);
+    expect(placed.request!.url).toBe(`https://api.in.exotel.com/v1/Accounts/${SID}/Calls/connect`);
     await simulated.done;
 
     // Exotel rang the agent first, then the customer, from the ExoPhone.

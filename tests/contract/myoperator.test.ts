@@ -81,8 +81,8 @@ describe('outbound call (click to call, OBD User Dial)', () => {
 
     const placed = await placeCall(plan, { config, agent: { extension: ada.number }, callbacks, defaultCountry: 'IN' }, '098765 43210', toSimulator);
     expect(placed.ok, placed.error).toBe(true);
-    expect(placed.request.headers['x-api-key']).toBe(API_KEY);
-    expect(JSON.parse(placed.request.body!)).toEqual({ company_id: COMPANY_ID, secret_token: SECRET_TOKEN, type: '1', user_id: ADA_USER, number: CUSTOMER, public_ivr_id: PUBLIC_IVR_ID });
+    expect(placed.request!.headers['x-api-key']).toBe(API_KEY);
+    expect(JSON.parse(placed.request!.body!)).toEqual({ company_id: COMPANY_ID, secret_token: SECRET_TOKEN, type: '1', user_id: ADA_USER, number: CUSTOMER, public_ivr_id: PUBLIC_IVR_ID });
     const callId = placed.record.call_id!;
     const report = await api(relay, ada.token, 'POST', '/calls', { instance: 'myoperator-main', call_id: callId, to_number: CUSTOMER, from_number: placed.record.from_number, status: placed.record.call_status });
     expect(report.status).toBe(201);

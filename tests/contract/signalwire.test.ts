@@ -61,7 +61,7 @@ describe('outbound call (click to call)', () => {
 
     const placed = await placeCall(plan, { config: { ...config, ...withCallbacks() }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
     expect(placed.ok, placed.error).toBe(true);
-    expect(placed.request.url).toBe(`https://${SPACE}.signalwire.com/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Calls.json`);
+    expect(placed.request!.url).toBe(`https://${SPACE}.signalwire.com/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Calls.json`);
     const sid = placed.record.call_id!;
     expect(sid).toMatch(/^[0-9a-f-]{36}$/);
     const report = await api(relay, ada.token, 'POST', '/calls', { instance: 'signalwire-main', call_id: sid, to_number: CUSTOMER, from_number: placed.record.from_number, status: placed.record.call_status });

@@ -63,7 +63,7 @@ describe('outbound call (click to call)', () => {
 
     const placed = await placeCall(plan, { config, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
     expect(placed.ok, placed.error).toBe(true);
-    expect(JSON.parse(placed.request.body!)).toMatchObject({ ApplicationSid: APPLICATION_SID, To: ada.number, From: TELNYX_NUMBER, StatusCallbackEvent: 'initiated ringing answered completed' });
+    expect(JSON.parse(placed.request!.body!)).toMatchObject({ ApplicationSid: APPLICATION_SID, To: ada.number, From: TELNYX_NUMBER, StatusCallbackEvent: 'initiated ringing answered completed' });
     const sid = placed.record.call_id!;
     expect(sid).toMatch(/^v3:/);
     const report = await api(relay, ada.token, 'POST', '/calls', { instance: 'telnyx-main', call_id: sid, to_number: CUSTOMER, from_number: placed.record.from_number, status: placed.record.call_status });

@@ -53,7 +53,7 @@ describe('outbound call with inline TwiML', () => {
     // The extension needs no callback URLs for this connector: none are passed.
     const placed = await placeCall(plan, { config, agent: { extension: ada.number }, defaultCountry: 'US' }, '(415) 555-0100', toSimulator);
     expect(placed.ok, placed.error).toBe(true);
-    const form = new URLSearchParams(placed.request.body);
+    const form = new URLSearchParams(placed.request!.body);
     expect([...form.keys()]).toEqual(['To', 'From', 'Twiml']);
     expect(form.get('Twiml')).toBe(`<Response><Dial><Number>${CUSTOMER}</Number></Dial></Response>`);
 

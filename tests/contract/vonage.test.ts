@@ -89,9 +89,9 @@ describe('outbound call (click to call)', () => {
     await simulated.done;
 
     // One JSON request with a fresh application JWT (checked by the simulator with the public key).
-    expect(placed.request.url).toBe('https://api.nexmo.com/v1/calls');
-    expect(placed.request.headers.Authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
-    expect(JSON.parse(placed.request.body!)).toEqual({
+    expect(placed.request!.url).toBe('https://api.nexmo.com/v1/calls');
+    expect(placed.request!.headers.Authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(JSON.parse(placed.request!.body!)).toEqual({
       to: [{ type: 'phone', number: digits(ada.number) }],
       from: { type: 'phone', number: digits(VIRTUAL_NUMBER) },
       answer_url: [`${callbacks.answer}?DialTo=%2B14155550100`],

@@ -90,9 +90,8 @@ describe('token-step auth', () => {
   });
 
   it('reports a refused token request with the provider answer', async () => {
-    await expect(placeCall(plan(), { config: { ...context().config, client_secret: 'wrong' } }, '+14155550100', fetchFn, { now: 0, randomId: () => 'x' })).rejects.toThrow(
-      `the token request to ${new URL(base).host} answered HTTP 401: {"error":"invalid_client"}`,
-    );
+    const result = await placeCall(plan(), { config: { ...context().config, client_secret: 'wrong' } }, '+14155550100', fetchFn, { now: 0, randomId: () => 'x' });
+    expect(result).toMatchObject({ ok: false, error: `the token request to ${new URL(base).host} answered HTTP 401: {"error":"invalid_client"}` });
   });
 
   it('shows a placeholder in dry runs', () => {

@@ -153,6 +153,10 @@ describe('redaction', () => {
     expect(redacted.url).toBe(`https://api.example.com/v2/?k=${REDACTED}&s=${REDACTED}`);
     expect(JSON.stringify(redacted)).not.toContain('k3y');
   });
+
+  it('redacts an Authorization value without a scheme whole (a request signature)', () => {
+    expect(redactRequest({ method: 'GET', url: 'https://a/', headers: { Authorization: 'user1:c2lnbmF0dXJl' } }, []).headers.Authorization).toBe(REDACTED);
+  });
 });
 
 describe('signed requests (Zadarma)', () => {

@@ -185,10 +185,18 @@ export async function placeCall(
   to: string,
   fetch: Fetch,
   environment: AuthEnvironment = defaultAuthEnvironment(),
-): Promise<OutgoingResult & { request: OutgoingRequest }> {
+): Promise<OutgoingResult & { request?: OutgoingRequest }> {
   const env: AuthEnvironment = { fetch, ...environment };
-  const send = async (): Promise<{ request: OutgoingRequest; response?: ProviderResponse; error?: string }> => {
-    const request = buildOutgoingRequest(plan, { ...context, resolvedAuth: await resolveAuth(plan, context, env) }, to);
+  const send = async (): Promise<{ request?: OutgoingRequest; response?: ProviderResponse; error?: string }> => {
+    let resolvedAuth: Record<number, string>;
+    try {
+      resolvedAuth = await resolveAuth(plan, context, env);
+    } catch (error) {
+      // The provider refused or could not be reached for a token: a failed call, like any other.
+      if (error instanceof ConnectorRuntimeError && (error.code === 'provider-error' || error.code === 'network')) return { error: error.message };
+      throw error;
+    }
+    const request = buildOutgoingRequest(plan, { ...context, resolvedAuth }, to);
     try {
       const answer = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
       const headers: Record<string, string> = {};
@@ -204,6 +212,6 @@ export async function placeCall(
     forgetTokens(plan, context, env.tokenCache);
     attempt = await send();
   }
-  if (!attempt.response) return { ok: false, error: attempt.error, record: { extra: {}, error: attempt.error }, request: attempt.request };
+  if (!attempt.response || !attempt.request) return { ok: false, error: attempt.error, record: { extra: {}, error: attempt.error }, ...(attempt.request ? { request: attempt.request } : {}) };
   return { ...mapOutgoingResponse(plan, context, to, attempt.response), request: attempt.request };
 }

@@ -23,7 +23,13 @@ export function redactRequest(request: OutgoingRequest, secrets: readonly string
   const mask = (text: string) => forms.reduce((out, secret) => out.split(secret).join(REDACTED), text);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
-    headers[name] = name.toLowerCase() === 'authorization' ? `${value.split(' ')[0]} ${REDACTED}` : mask(value);
+    headers[name] = name.toLowerCase() === 'authorization' ? redactAuthorization(value) : mask(value);
   }
   return { ...request, url: mask(request.url), headers, ...(request.body === undefined ? {} : { body: mask(request.body) }) };
+}
+
+/** Keeps a well-known scheme (`Basic <redacted>`); anything else (Zadarma's `key:signature`) goes whole. */
+function redactAuthorization(value: string): string {
+  const scheme = /^(Basic|Bearer|Digest|Token|Key|App|HMAC|AWS4-HMAC-SHA256)\s/i.exec(value)?.[1];
+  return scheme ? `${scheme} ${REDACTED}` : REDACTED;
 }
