@@ -44,6 +44,7 @@ export {
   mapWebhook,
   readPayload,
   renderWebhookReply,
+  handshakeReply,
   type MappedWebhook,
   WEBHOOK_EVENTS,
   WebhookError,

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { RelayDeps } from '../deps.ts';
 import { hookPathForLog } from '../log.ts';
 import { refuse, webhookGuard } from './guard/index.ts';
+import { webhookHandshake } from './handshake/index.ts';
 import { ingestWebhook } from './ingest.ts';
 import { type SignedHookEnv, webhookSignature } from './signature/index.ts';
 
@@ -23,7 +24,7 @@ export function hooksApp(deps: RelayDeps): Hono<SignedHookEnv> {
     else deps.log.warn('webhook refused', fields);
   });
 
-  app.all('/:instance/:secret/:event', webhookGuard(deps), webhookSignature(deps), (c) => {
+  app.all('/:instance/:secret/:event', webhookGuard(deps), webhookHandshake(deps), webhookSignature(deps), (c) => {
     const result = ingestWebhook(deps, {
       event: c.get('event'),
       instance: c.get('instance'),

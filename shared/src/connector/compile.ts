@@ -211,7 +211,13 @@ class Compilation {
       }
     }
     const signatureElement = child(element, 'signature');
-    return { url: url ?? parseTemplate(''), auth, signature: signatureElement ? this.compileSignature(signatureElement) : undefined };
+    const handshake = child(element, 'handshake');
+    return {
+      url: url ?? parseTemplate(''),
+      auth,
+      signature: signatureElement ? this.compileSignature(signatureElement) : undefined,
+      handshake: handshake ? { param: attr(handshake, 'param') ?? '', reply: this.attrTemplate(handshake, 'reply', 'payload') } : undefined,
+    };
   }
 
   private compileSignature(element: XmlElement): SignaturePlan | undefined {
@@ -232,18 +238,26 @@ class Compilation {
       case 'vonage':
         needs('token', 'token="$config.$fields.signature_secret"');
         return { kind: 'vonage', token: this.attrTemplate(element, 'token', 'request'), toleranceSeconds: Number(attr(element, 'tolerance') ?? 300) };
-      case 'hmac':
+      case 'hmac': {
         needs('token', 'token="$config.$fields.secret"');
         needs('header', 'header="Signature"');
-        needs('message', 'message="@caller_id@called_did@call_start"');
+        const messages = children(element, 'message').map((m) => {
+          const list = attr(m, 'for');
+          return { ...(list === undefined ? {} : { for: list.split(',').map((v) => v.trim().toLowerCase()).filter(Boolean) }), template: this.textTemplate(m, 'payload') };
+        });
+        if (attr(element, 'message') !== undefined) messages.push({ template: this.attrTemplate(element, 'message', 'payload') });
+        if (messages.length === 0) this.error(element, '<signature type="hmac"> needs a `message` attribute or <message> elements', 'message="@caller_id@called_did@call_start"');
+        if (messages.some((m) => m.for) && attr(element, 'use') === undefined) this.error(element, '<message for="…"> needs `use` on <signature>: the field that names the event', 'use="event"');
         return {
           kind: 'hmac',
           token: this.attrTemplate(element, 'token', 'request'),
           header: attr(element, 'header') ?? '',
-          message: this.attrTemplate(element, 'message', 'payload'),
+          use: this.attrPath(element, 'use'),
+          messages,
           algorithm: (attr(element, 'algorithm')?.toLowerCase() ?? 'sha1') as 'sha1' | 'sha256',
           encoding: (attr(element, 'encoding')?.toLowerCase() ?? 'base64') as 'base64' | 'hex' | 'base64-hex',
         };
+      }
       case 'header':
         if (!attr(element, 'name') || attr(element, 'value') === undefined) {
           this.error(element, '<signature type="header"> needs `name` and `value` attributes', 'name="X-Webhook-Secret" value="$config.$fields.webhook_secret"');

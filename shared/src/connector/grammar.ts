@@ -253,7 +253,8 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
             },
             token: template('`twilio`, `plivo-v3`, `vonage`, `hmac`: the auth token, signing key or secret (template).'),
             header: { doc: '`twilio`: the header carrying the signature (default X-Twilio-Signature; SignalWire sends X-SignalWire-Signature). `hmac`: the header carrying it (required).', kind: 'name', schema: nonEmpty('a header name') },
-            message: template('`hmac`: what is signed, a template over the webhook\'s fields (`@caller_id@called_did@call_start`).'),
+            message: template('`hmac`: what is signed, a template over the webhook\'s fields (`@caller_id@called_did@call_start`); or `<message>` children per event.'),
+            use: { doc: '`hmac` with `<message for>` children: path of the field that names the event.', kind: 'path' },
             algorithm: { doc: '`hmac`: `sha1` (default) or `sha256`.', kind: 'enum', schema: enumOf(['sha1', 'sha256'], 'algorithm') },
             encoding: { doc: '`hmac`: `base64` of the digest (default), `hex`, or `base64-hex` (base64 of the hex string, as PHP\'s hash_hmac makes it: Zadarma).', kind: 'enum', schema: enumOf(['base64', 'hex', 'base64-hex'], 'encoding') },
             public_key: template('`telnyx`: the account public key, base64 (template).'),
@@ -264,6 +265,22 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
             },
             name: { doc: '`header`: the header that carries the secret.', kind: 'name' },
             value: template('`header`: the expected secret (template).'),
+          },
+          children: {
+            message: {
+              doc: '`hmac`: what is signed for the events it lists (`for`), or for any other event (no `for`); a template over the webhook\'s fields.',
+              repeat: true,
+              text: true,
+              attributes: { for: { doc: 'Comma-separated values of the `use` field (case-insensitive).', kind: 'list' } },
+              children: {},
+            },
+          },
+        },
+        handshake: {
+          doc: 'A URL check some providers make when a webhook URL is saved (Zadarma\'s `zd_echo`): a request carrying `param` is answered 200 with `reply` as plain text, before any signature check, and nothing is stored.',
+          attributes: {
+            param: { doc: 'The query parameter that marks the check.', kind: 'name', required: true, schema: nonEmpty('a parameter name') },
+            reply: template('The answer (template over the request\'s fields, e.g. `@zd_echo`).', true),
           },
           children: {},
         },

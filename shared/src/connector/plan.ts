@@ -31,6 +31,7 @@ export interface ProviderPlan {
   url: Template;
   auth: AuthPlan[];
   signature?: SignaturePlan;
+  handshake?: { param: string; reply: Template };
 }
 
 export type AuthPlan =
@@ -58,7 +59,17 @@ export type SignaturePlan =
   | { kind: 'plivo-v3'; token: Template }
   | { kind: 'telnyx'; publicKey: Template; toleranceSeconds: number }
   | { kind: 'vonage'; token: Template; toleranceSeconds: number }
-  | { kind: 'hmac'; token: Template; header: string; message: Template; algorithm: 'sha1' | 'sha256'; encoding: 'base64' | 'hex' | 'base64-hex' }
+  | {
+      kind: 'hmac';
+      token: Template;
+      header: string;
+      /** The field naming the event, when messages differ per event. */
+      use?: PayloadPath;
+      /** What is signed: the first whose `for` lists the event, else the one without `for`. */
+      messages: Array<{ for?: string[]; template: Template }>;
+      algorithm: 'sha1' | 'sha256';
+      encoding: 'base64' | 'hex' | 'base64-hex';
+    }
   | { kind: 'header'; name: string; value: Template };
 
 export interface OutgoingPlan {

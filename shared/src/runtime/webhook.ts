@@ -2,7 +2,7 @@ import type { CallbackPlan, ConnectorPlan, MappingPlan, ReplyPlan } from '../con
 import { type BodyFormat, formatFromContentType, parseBody, PayloadError, formToObject } from '../payload/parse-body.ts';
 import { getPath } from '../payload/path.ts';
 import { buildRecord, type CallRecord, recordVariables } from '../record/call-record.ts';
-import { MissingValueError } from '../template/render.ts';
+import { MissingValueError, renderTemplate } from '../template/render.ts';
 import { applyMapping } from './mapping.ts';
 import { renderReply, type WebhookReply } from './reply.ts';
 import { buildScope, type RunContext } from './scope.ts';
@@ -150,4 +150,27 @@ function sniffFormat(body: string): BodyFormat {
 function stringValue(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * A provider's URL check (Zadarma's `zd_echo`): when the request carries the connector's
+ * handshake parameter, the plain-text answer to send; undefined for ordinary webhooks.
+ */
+export function handshakeReply(plan: ConnectorPlan, request: WebhookRequest, context: RunContext): WebhookReply | undefined {
+  const handshake = plan.provider?.handshake;
+  if (!handshake) return undefined;
+  let query: URLSearchParams;
+  try {
+    query = new URL(request.url).searchParams;
+  } catch {
+    return undefined;
+  }
+  if (!query.has(handshake.param)) return undefined;
+  const scope = buildScope(plan, { ...context, vars: { ...context.vars, ...Object.fromEntries(query) } });
+  try {
+    return { status: 200, headers: { 'Content-Type': 'text/plain' }, body: renderTemplate(handshake.reply, scope) };
+  } catch (error) {
+    if (error instanceof MissingValueError) return { status: 400, headers: { 'Content-Type': 'text/plain' }, body: error.message };
+    throw error;
+  }
 }

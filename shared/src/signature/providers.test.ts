@@ -128,3 +128,46 @@ describe('HMAC over webhook fields (Zadarma)', () => {
     expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, post({ ...start, caller_id: '+1' }, zadarma('+14155550199150055500062026-11-24 10:00:00')))).toMatchObject({ valid: false, reason: 'Signature does not match' });
   });
 });
+
+describe('HMAC messages per event, and URL handshakes (Zadarma)', () => {
+  const plan = loadConnector(`<connector for="PhoneCalls">
+  <config><fields><field name="secret" type="password"/></fields></config>
+  <provider>
+    <url>https://api.zadarma.com/v1/</url>
+    <signature type="hmac" header="Signature" token="$config.$fields.secret" encoding="base64-hex" use="event">
+      <message for="NOTIFY_OUT_START,NOTIFY_OUT_END">@internal@destination@call_start</message>
+      <message for="NOTIFY_ANSWER">@caller_id@destination@call_start</message>
+      <message>@caller_id@called_did@call_start</message>
+    </signature>
+    <handshake param="zd_echo" reply="@zd_echo"/>
+  </provider>
+  <incoming_call><response><call_id use="pbx_call_id"/></response></incoming_call>
+</connector>`);
+  const sign = (message: string) => Buffer.from(createHmac('sha1', 'k').update(message).digest('hex')).toString('base64');
+  const post = (fields: Record<string, string>, signature: string) => ({
+    method: 'POST',
+    url: 'https://relay.example/hooks/z',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Signature: signature },
+    body: new URLSearchParams(fields).toString(),
+  });
+
+  it('signs each event with its own fields, even when an event carries the others too', async () => {
+    const outEnd = { event: 'NOTIFY_OUT_END', caller_id: '+1415', internal: '100', destination: '14155550100', call_start: 't1', pbx_call_id: 'out_1' };
+    expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, post(outEnd, sign('10014155550100t1')))).toEqual({ checked: true, valid: true });
+    const answer = { event: 'NOTIFY_ANSWER', caller_id: '+1415', internal: '100', destination: '200', call_start: 't2', pbx_call_id: 'in_1' };
+    expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, post(answer, sign('+1415200t2')))).toEqual({ checked: true, valid: true });
+    const start = { event: 'NOTIFY_START', caller_id: '+1415', called_did: '1500', call_start: 't3', pbx_call_id: 'in_2' };
+    expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, post(start, sign('+14151500t3')))).toEqual({ checked: true, valid: true });
+    expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, post(start, sign('10014155550100t1')))).toMatchObject({ valid: false });
+  });
+
+  it('answers the zd_echo URL check with the echo, and nothing else', async () => {
+    const { handshakeReply } = await import('../runtime/webhook.ts');
+    expect(handshakeReply(plan, { method: 'GET', url: 'https://relay.example/hooks/z?zd_echo=abc123', headers: {}, body: '' }, { config: {} })).toEqual({
+      status: 200,
+      headers: { 'Content-Type': 'text/plain' },
+      body: 'abc123',
+    });
+    expect(handshakeReply(plan, { method: 'POST', url: 'https://relay.example/hooks/z', headers: {}, body: 'event=NOTIFY_START' }, { config: {} })).toBeUndefined();
+  });
+});

@@ -1,5 +1,6 @@
 import type { ConnectorPlan } from '../connector/plan.ts';
 import { formatFromContentType } from '../payload/parse-body.ts';
+import { getPath } from '../payload/path.ts';
 import { buildScope, type RunContext } from '../runtime/scope.ts';
 import { MissingValueError, renderTemplate, type TemplateScope } from '../template/render.ts';
 import type { Template } from '../template/ast.ts';
@@ -64,9 +65,12 @@ export async function verifyWebhookSignature(plan: ConnectorPlan, context: RunCo
     case 'hmac': {
       const payload = readPayload(request);
       const fields = Object.fromEntries(Object.entries(payload).filter(([, v]) => typeof v === 'string' || typeof v === 'number').map(([k, v]) => [k, String(v)]));
+      const event = signature.use ? String(getPath(payload, signature.use) ?? '').trim().toLowerCase() : '';
+      const chosen = signature.messages.find((m) => m.for?.includes(event)) ?? signature.messages.find((m) => !m.for);
+      if (!chosen) return verdict(false, `no signed message is declared for "${event}"`);
       let message: string;
       try {
-        message = renderTemplate(signature.message, { ...scope, vars: { ...scope.vars, ...fields } });
+        message = renderTemplate(chosen.template, { ...scope, vars: { ...scope.vars, ...fields } });
       } catch (error) {
         if (error instanceof MissingValueError) return verdict(false, `cannot verify: ${error.message}`);
         throw error;
