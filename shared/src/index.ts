@@ -18,7 +18,7 @@ export {
   type CallRecord,
   type CallStatus,
 } from './record/call-record.ts';
-export { normalisePhone, toE164, toNational, isCountryCode } from './record/phone.ts';
+export { formatForDisplay, normalisePhone, toE164, toNational, isCountryCode } from './record/phone.ts';
 export { FINAL_STATUSES, isFinalStatus, type CallView } from './record/call-view.ts';
 export { parseTemplate } from './template/parse.ts';
 export { FILTERS } from './template/filters.ts';

@@ -1,8 +1,8 @@
 /** The relay's command line as an admin runs it: real processes, real SQLite files. */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, relayCli, startRelayProcess, tempDir } from './harness.ts';
+import { api, REPO_ROOT, relayCli, startRelayProcess, tempDir } from './harness.ts';
 
 let dir: ReturnType<typeof tempDir>;
 
@@ -19,7 +19,8 @@ describe('relay start', () => {
       expect(await (await fetch(`${relay.url}/healthz`)).json()).toEqual({ status: 'ok' });
       expect(await (await fetch(`${relay.url}/metrics`)).text()).toContain('# TYPE relay_webhooks_total counter');
       const listening = await relay.waitForLog((e) => e.msg === 'listening');
-      expect(listening).toMatchObject({ host: '127.0.0.1', publicUrl: relay.url, connectors: ['ozonetel', 'twilio'] });
+      const bundled = readdirSync(join(REPO_ROOT, 'connectors')).filter((f) => f.endsWith('.xml')).map((f) => f.slice(0, -4)).sort();
+      expect(listening).toMatchObject({ host: '127.0.0.1', publicUrl: relay.url, connectors: bundled });
     } finally {
       expect(await relay.stop()).toBe(0);
     }

@@ -1,4 +1,4 @@
-import { toNational } from '@phone-connector/shared';
+import { formatForDisplay } from '@phone-connector/shared';
 import type { CallProgressState } from '../messages.ts';
 import { CallProgressCard } from './ui/CallProgressCard.tsx';
 import { mountCard } from './ui/mount.ts';
@@ -18,7 +18,7 @@ export class CallProgressCards {
   ) {}
 
   update(key: string, to: string, state: CallProgressState, detail?: string, durationSeconds?: number): void {
-    const node = <CallProgressCard to={toNational(to, this.country())} state={state} detail={detail} durationSeconds={durationSeconds} onDismiss={() => this.close(key)} />;
+    const node = <CallProgressCard to={formatForDisplay(to, this.country())} state={state} detail={detail} durationSeconds={durationSeconds} onDismiss={() => this.close(key)} />;
     let card = this.cards.get(key);
     if (card) card.update(node);
     else {

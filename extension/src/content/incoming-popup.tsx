@@ -1,4 +1,4 @@
-import { toNational } from '@phone-connector/shared';
+import { formatForDisplay } from '@phone-connector/shared';
 import { isFinalStatus, type CallView } from '@phone-connector/shared';
 import { IncomingPopup } from './ui/IncomingPopup.tsx';
 import { mountCard } from './ui/mount.ts';
@@ -31,7 +31,7 @@ export class IncomingPopups {
       const render = (c: CallView, url?: string) => (
         <IncomingPopup
           call={c}
-          nationalNumber={c.from_number ? toNational(c.from_number, this.country()) : 'Unknown number'}
+          nationalNumber={c.from_number ? formatForDisplay(c.from_number, this.country()) : 'Unknown number'}
           searchUrl={url}
           onSaveNotes={(notes) => this.saveNotes(c.id, notes)}
           onDismiss={() => this.close(c.call_id)}

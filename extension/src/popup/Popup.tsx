@@ -1,4 +1,4 @@
-import { type CallView, toNational } from '@phone-connector/shared';
+import { type CallView, formatForDisplay } from '@phone-connector/shared';
 import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import { RelayApi } from '../background/relay-api.ts';
@@ -56,7 +56,9 @@ export function Popup() {
     <main style="width: 320px; padding: 12px">
       <div class="row" style="justify-content: space-between">
         <strong>Phone Connector</strong>
-        <ConnectionBadge status={status} />
+        <span style="text-align: right">
+          <ConnectionBadge status={status} />
+        </span>
       </div>
       <form onSubmit={call} class="row" style="margin-top: 10px">
         <input type="tel" aria-label="Number to call" placeholder="Number to call" value={number} onInput={(e) => setNumber((e.target as HTMLInputElement).value)} />
@@ -83,7 +85,7 @@ export function Popup() {
             const other = c.direction === 'inbound' ? c.from_number : c.to_number;
             return (
               <li key={c.id} class="row" style="padding: 4px 0; border-bottom: 1px solid #e5e7eb">
-                <span>{c.direction === 'inbound' ? '↙' : '↗'} {other ? toNational(other, country) : 'Unknown'}</span>
+                <span>{c.direction === 'inbound' ? '↙' : '↗'} {other ? formatForDisplay(other, country) : 'Unknown'}</span>
                 <span class="hint" style="text-align: right">{c.status ?? ''}{c.duration ? ` · ${c.duration}s` : ''}</span>
               </li>
             );

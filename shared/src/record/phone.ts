@@ -33,6 +33,18 @@ export function toNational(raw: string, defaultCountry?: string): string {
   return parsePhoneNumberFromString(e164)?.formatNational() ?? raw;
 }
 
+/**
+ * A number as a person in `country` reads it: national format for that country's numbers
+ * (`(415) 555-0100`), international for the others (`+44 20 7946 0018`), so a foreign caller
+ * never looks local.
+ */
+export function formatForDisplay(raw: string, country?: string): string {
+  const e164 = toE164(raw, country);
+  const parsed = e164 ? parsePhoneNumberFromString(e164) : undefined;
+  if (!parsed) return raw;
+  return country && parsed.country === country.toUpperCase() ? parsed.formatNational() : parsed.formatInternational();
+}
+
 /** A number as the call record stores it: E.164 when it is one, else the provider's value as is. */
 export function normalisePhone(raw: string, defaultCountry?: string): string {
   return toE164(raw, defaultCountry) ?? raw.trim();

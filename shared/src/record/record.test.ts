@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildRecord, normaliseDirection, normaliseDuration, normaliseStatus, normaliseTime, recordVariables } from './call-record.ts';
-import { normalisePhone, toE164, toNational } from './phone.ts';
+import { formatForDisplay, normalisePhone, toE164, toNational } from './phone.ts';
 
 describe('status normalisation', () => {
   it.each([
@@ -83,6 +83,9 @@ describe('other normalisations', () => {
     expect(toE164('12', 'US')).toBeUndefined();
     expect(toNational('+14155550100')).toBe('(415) 555-0100');
     expect(normalisePhone('anonymous', 'US')).toBe('anonymous');
+    expect(formatForDisplay('+14155550100', 'US')).toBe('(415) 555-0100');
+    expect(formatForDisplay('+442079460018', 'US')).toBe('+44 20 7946 0018');
+    expect(formatForDisplay('client:alice', 'US')).toBe('client:alice');
     // The whole value must be a number: nothing is pulled out of surrounding text or markup.
     expect(toE164('call me at +1 415 555 0100 now', 'US')).toBeUndefined();
     expect(toE164('"><Hangup/><Dial>+19005550000</Dial>', 'US')).toBeUndefined();

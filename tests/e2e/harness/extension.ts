@@ -41,16 +41,32 @@ interface ExtensionGlobal {
   chrome: { storage: { local: { set(values: Record<string, unknown>): Promise<void>; get(keys: string[]): Promise<Record<string, unknown>> } } };
 }
 
-/** Debian's Chromium with the built extension loaded, headless, in a fresh profile. */
-export async function launchWithExtension(extensionDir = E2E_BUILD_DIR): Promise<ExtensionBrowser> {
+export interface LaunchOptions {
+  /** Headless (the default, as tests run), or a visible window for someone to use. */
+  headless?: boolean;
+  /**
+   * Whether Playwright closes the browser and exits the process on Ctrl-C / SIGTERM / SIGHUP
+   * (the default). A caller that runs its own shutdown (the demo) passes false.
+   */
+  handleSignals?: boolean;
+}
+
+/** Debian's Chromium with the built extension loaded, in a fresh profile; headless unless asked otherwise. */
+export async function launchWithExtension(extensionDir = E2E_BUILD_DIR, options: LaunchOptions = {}): Promise<ExtensionBrowser> {
+  const { headless = true, handleSignals = true } = options;
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   const profile = mkdtempSync(join(tmpdir(), 'pc-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
+    // Extensions need Chromium's "new" headless mode, asked for with the flag below.
     headless: false,
-    viewport: { width: 1280, height: 900 },
+    // A visible window sizes its pages itself; headless pages get a fixed, screenshot-friendly size.
+    viewport: headless ? { width: 1280, height: 900 } : null,
+    handleSIGINT: handleSignals,
+    handleSIGTERM: handleSignals,
+    handleSIGHUP: handleSignals,
     args: [
-      '--headless=new',
+      ...(headless ? ['--headless=new'] : ['--window-size=1366,900']),
       '--no-sandbox',
       '--disable-gpu',
       '--disable-background-networking',

@@ -1,0 +1,106 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { E2E_BUILD_DIR, type ExtensionBrowser, launchWithExtension } from '../../tests/e2e/harness/extension.ts';
+import { serveDirectory } from '../../tests/e2e/harness/static-server.ts';
+import { ACCOUNT_SID, AGENT_NUMBER, AUTH_TOKEN, TWILIO_NUMBER, twilioConnectorFor, waitFor } from '../../tests/e2e/harness/world.ts';
+import { addAgent, api, type RelayProcess, startRelayProcess, type TestAgent } from '../../tests/relay/harness.ts';
+import { type SimulatedCall, TwilioSimulator } from '../../tests/simulators/twilio.ts';
+import { startCallPacing } from './call-pacing.ts';
+import { SITE_DIR } from './contacts.ts';
+import type { Teardown } from './teardown.ts';
+
+export interface CallbackUrls {
+  answer: string;
+  status: string;
+  incoming: string;
+}
+
+/**
+ * Everything the demo runs, started the way the end-to-end tests start it (tests/e2e/harness):
+ * the real relay process on SQLite, an agent made with `relay agent add`, the Twilio simulator,
+ * the demo CRM, and Chromium with the built extension, set up as an agent sets it up in Options.
+ */
+export interface DemoWorld {
+  relay: RelayProcess;
+  agent: TestAgent;
+  twilio: TwilioSimulator;
+  site: { url: string };
+  browser: ExtensionBrowser;
+  callbacks: CallbackUrls;
+  /** A customer calls the company's Twilio number; Twilio asks the relay what to do. */
+  ring(from: string): SimulatedCall;
+}
+
+export interface DemoWorldOptions {
+  /** Holds relay.db (replaced) and, once the relay stops, relay.log. */
+  output: string;
+  headless: boolean;
+  /** How long each webhook is held on its way to the relay (see call-pacing.ts). */
+  pauseMs: number;
+  /** Aborted when the demo stops: start-up ends early, pacing stops waiting. */
+  signal: AbortSignal;
+  teardown: Teardown;
+  log(message: string): void;
+}
+
+export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWorld> {
+  const { output, signal, teardown, log } = options;
+  const db = join(output, 'relay.db');
+  const agent = await addAgent(db, { name: 'Demo Agent', number: AGENT_NUMBER, email: 'agent@acme-crm.example' });
+  signal.throwIfAborted();
+
+  const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' } });
+  // Forced out by a second Ctrl-C: the relay must not outlive us.
+  const killRelay = () => relay.process.kill('SIGKILL');
+  process.on('exit', killRelay);
+  teardown.add('the relay', async () => {
+    await relay.stop();
+    process.off('exit', killRelay);
+    writeFileSync(join(output, 'relay.log'), `${relay.output.join('\n')}\n`);
+  });
+  log(`  Relay         ${relay.url}  (real: relay-server, SQLite at ${db})`);
+  signal.throwIfAborted();
+
+  const pacing = await startCallPacing({ relayUrl: relay.url, pauseMs: options.pauseMs, signal });
+  teardown.add('the call pacing', () => pacing.close());
+  const twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, forward: pacing.route });
+  teardown.add('the Twilio simulator', () => twilio.close());
+  log(`  Twilio        ${twilio.baseUrl}  (simulated: stands in for api.twilio.com)`);
+  const site = await serveDirectory(SITE_DIR);
+  teardown.add('the demo CRM', () => site.close());
+  log(`  Demo CRM      ${site.url}/  (simulated: stands in for your CRM)`);
+
+  // The bundled Twilio connector, its API URL pointed at the simulator: the only change.
+  const xml = twilioConnectorFor(twilio.baseUrl);
+  const config = { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER };
+  const instance = await api<{ callbacks: CallbackUrls }>(relay, agent.token, 'PUT', '/instances/default', { xml, config });
+  if (instance.status !== 200) throw new Error(`the relay refused the Twilio instance (${instance.status}): ${JSON.stringify(instance.body)}`);
+  const { callbacks } = instance.body;
+  signal.throwIfAborted();
+
+  const browser = await launchWithExtension(E2E_BUILD_DIR, { headless: options.headless, handleSignals: false });
+  teardown.add('Chromium', () => browser.close());
+  signal.throwIfAborted();
+  await browser.setStorage({
+    relay: { url: relay.url, token: agent.token },
+    provider: { customXml: xml, config, instanceId: 'default' },
+    callbacks,
+    agent: { extension: AGENT_NUMBER, email: 'agent@acme-crm.example', callerid: '', fields: {} },
+    defaultCountry: 'US',
+    sites: [{ pattern: 'http://127.0.0.1/*', searchUrl: '/search?q={query}' }],
+  });
+  const connected = async () => ((await browser.getStorage(['connection'])).connection as { state?: string } | undefined)?.state === 'connected';
+  await waitFor(async () => signal.aborted || (await connected()), 15_000, 'the extension to connect to the relay');
+  signal.throwIfAborted();
+  log(`  Extension     ${E2E_BUILD_DIR}  (real, id ${browser.extensionId}), connected to the relay`);
+
+  return {
+    relay,
+    agent,
+    twilio,
+    site,
+    browser,
+    callbacks,
+    ring: (from) => twilio.inboundCall({ url: callbacks.incoming, from, to: TWILIO_NUMBER, statusCallback: callbacks.status }),
+  };
+}

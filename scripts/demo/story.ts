@@ -1,0 +1,242 @@
+import { join } from 'node:path';
+import type { ExtensionBrowser } from '../../tests/e2e/harness/extension.ts';
+import { AGENT_NUMBER, TWILIO_NUMBER, waitFor } from '../../tests/e2e/harness/world.ts';
+import { api } from '../../tests/relay/harness.ts';
+import type { Exchange, SimulatedCall } from '../../tests/simulators/twilio.ts';
+import { type Contact, contactPath } from './contacts.ts';
+import type { DemoWorld } from './demo-world.ts';
+import { formLines, redactHeaders, redactHookSecrets, type Transcript } from './transcript.ts';
+
+type Page = Awaited<ReturnType<ExtensionBrowser['context']['newPage']>>;
+
+export const SCREENSHOTS = ['01-call-buttons.png', '02-calling.png', '03-call-ended.png', '04-incoming-call.png', '05-call-log.png'] as const;
+
+export interface StoryOptions {
+  world: DemoWorld;
+  contacts: Contact[];
+  output: string;
+  transcript: Transcript;
+}
+
+/** What every step works with: one CRM tab, the requests the extension made, the output. */
+interface Scene extends StoryOptions {
+  page: Page;
+  requests: ExtensionRequest[];
+  shot(name: (typeof SCREENSHOTS)[number]): Promise<void>;
+}
+
+/** An HTTP request the extension's service worker made, as Chromium saw it. */
+interface ExtensionRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | null;
+  status: number;
+  response: string;
+}
+
+/**
+ * The headless run: the story an agent lives, played in the real browser with trusted clicks,
+ * each step observed on screen, screenshotted and written to the transcript.
+ */
+export async function runStory(options: StoryOptions): Promise<void> {
+  const page = options.world.browser.context.pages()[0] ?? (await options.world.browser.context.newPage());
+  const scene: Scene = {
+    ...options,
+    page,
+    requests: recordExtensionRequests(options.world),
+    shot: async (name) => void (await page.screenshot({ path: join(options.output, name) })),
+  };
+  await showCallButtons(scene);
+  await clickToCall(scene);
+  const openInCrm = await takeIncomingCall(scene);
+  await readCallLog(scene, openInCrm);
+}
+
+async function showCallButtons({ world, contacts, page, transcript, output }: Scene): Promise<void> {
+  transcript.section('1. Call buttons on every number');
+  await page.goto(`${world.site.url}/`);
+  const buttons = page.locator('button[data-pc-call]');
+  await waitFor(async () => (await buttons.count()) === contacts.length, 15_000, `${contacts.length} call buttons on the contact list`);
+  await page.screenshot({ path: join(output, '01-call-buttons.png'), fullPage: true });
+  const first = await buttons.evaluateAll((all) => all.slice(0, 3).map((b) => b.getAttribute('data-pc-call')));
+  transcript.note(`Opened the demo CRM's contact list: ${contacts.length} contacts, one number each; the extension added ${await buttons.count()} call buttons.`, [
+    `The first ones call ${first.join(', ')}, …`,
+    '-> 01-call-buttons.png',
+  ]);
+}
+
+async function clickToCall({ world, contacts, page, requests, transcript, shot }: Scene): Promise<void> {
+  transcript.section('2. Click to call');
+  const customer = contacts[0]!;
+  const number = customer.phones[0]!;
+  await page.goto(world.site.url + contactPath(customer));
+  const button = page.locator(`button[data-pc-call="${number.e164}"]`);
+  await button.waitFor({ timeout: 15_000 });
+  await page.evaluate(recordCardStatuses);
+  await button.click();
+  transcript.note(`On ${customer.name}'s page (${customer.company}, ${customer.city}), clicked the call button next to ${number.label} ${number.display}.`);
+
+  const placed = await nextRequest(requests, (r) => r.url.startsWith(world.twilio.baseUrl), 'the extension to call Twilio');
+  transcript.note('The extension (its service worker) sent Twilio this request, as Chromium saw it:', [
+    `${placed.method} ${placed.url}`,
+    ...redactHeaders(placed.headers),
+    ...formLines(placed.body),
+    `Twilio (simulated) answered ${placed.status}: ${summariseCreatedCall(placed.response)}`,
+    `To is your own phone, ${AGENT_NUMBER}: it rings first; DialTo carries the customer's number for the relay.`,
+  ]);
+  const reported = await nextRequest(requests, (r) => r.url === `${world.relay.url}/api/v1/calls` && r.method === 'POST', 'the extension to report the call');
+  transcript.note(`The extension reported the call to the relay for the call log: POST /api/v1/calls -> ${reported.status}.`);
+
+  await cardStatus(page, '[data-pc-progress]', 'In progress');
+  await shot('02-calling.png');
+  transcript.note('The progress card says "In progress": your phone answered and Twilio is dialling the customer.', ['-> 02-calling.png']);
+  await cardStatus(page, '[data-pc-progress]', 'Ended');
+  await shot('03-call-ended.png');
+  const duration = await page.locator('[data-pc-progress] .pc-timer').textContent();
+  transcript.note(`The card says "Ended"${duration ? ` after ${duration}` : ''}.`, ['-> 03-call-ended.png']);
+
+  const call = [...world.twilio.calls.values()].find((c) => c.direction === 'outbound-api');
+  if (!call) throw new Error('the click placed no call at the Twilio simulator');
+  await call.done;
+  transcript.note("Webhooks Twilio sent to the relay (each signed with X-Twilio-Signature) and the relay's answers:", webhookLines(call));
+  transcript.note("The TwiML the relay answered to the answer callback, from the connector's <send_response>:", [twimlOf(call)]);
+  transcript.note(`Twilio dialled ${call.dialed.join(', ')} and bridged it to your phone.`);
+  transcript.note(`Statuses the progress card showed, in order: ${(await seenStatuses(page)).join(' -> ')}.`);
+}
+
+/** Returns where the popup's "Open in CRM" link leads. */
+async function takeIncomingCall({ world, contacts, page, transcript, shot }: Scene): Promise<string | null> {
+  transcript.section('3. An incoming call');
+  const caller = contacts[1]!;
+  const number = caller.phones[0]!;
+  await page.goto(`${world.site.url}/`);
+  await page.locator('button[data-pc-call]').first().waitFor({ timeout: 15_000 });
+  await page.evaluate(recordCardStatuses);
+  await page.bringToFront();
+  const call = world.ring(number.e164);
+  transcript.note(`${caller.name} (${number.display}) calls the company's Twilio number, ${TWILIO_NUMBER}.`);
+
+  const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
+  await popup.waitFor({ timeout: 15_000 });
+  const openInCrm = await popup.getByRole('link', { name: 'Open in CRM' }).getAttribute('href');
+  const shown = await popup.locator('[data-pc-field="number"]').textContent();
+  const status = await popup.locator('[data-pc-field="status"]').textContent();
+  transcript.note(`The incoming-call popup appeared in the CRM tab the agent is looking at: ${shown}, "${status}".`, [`"Open in CRM" links to ${openInCrm ?? '(no link)'}`]);
+  const notes = 'Wants two more warehouses on the plan; send a quote by Friday.';
+  await popup.getByLabel('Call notes').fill(notes);
+  await popup.getByRole('button', { name: 'Save notes' }).click();
+  await popup.locator('.pc-saved').waitFor({ timeout: 10_000 });
+  transcript.note(`Typed notes in the popup and saved them: "${notes}"`);
+  await cardStatus(page, `[data-pc-popup="${call.sid}"]`, 'In progress');
+  await shot('04-incoming-call.png');
+  transcript.note('The popup says "In progress": you picked up.', ['-> 04-incoming-call.png']);
+
+  await call.done;
+  await waitFor(async () => (await seenStatuses(page)).includes('Ended'), 15_000, 'the popup to show the call ended');
+  transcript.note("Webhooks Twilio sent to the relay and the relay's answers:", webhookLines(call));
+  transcript.note('The TwiML the relay answered to the incoming call, ringing the agents it routed the call to:', [twimlOf(call)]);
+  transcript.note(`Statuses the popup showed, in order: ${(await seenStatuses(page)).join(' -> ')}.`);
+  return openInCrm;
+}
+
+async function readCallLog({ world, page, transcript, output }: Scene, openInCrm: string | null): Promise<void> {
+  transcript.section('4. The call log');
+  const toolbar = await world.browser.context.newPage();
+  await toolbar.setViewportSize({ width: 344, height: 400 });
+  await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
+  const recent = toolbar.getByTestId('recent-calls').locator('li');
+  await waitFor(async () => (await recent.count()) >= 2, 15_000, 'two calls in the toolbar popup');
+  await toolbar.locator('main').screenshot({ path: join(output, '05-call-log.png') });
+  const rows = (await recent.allInnerTexts()).map((row) => row.replace(/\s+/g, ' ').trim());
+  transcript.note('The toolbar popup (chrome-extension://…/popup.html) lists the recent calls it read from the relay:', [...rows.map((row) => `| ${row}`), '-> 05-call-log.png']);
+  await toolbar.close();
+
+  const log = await api<{ calls: Array<{ direction: string; from_number: string; to_number: string; status: string; duration: number | null; notes: string | null }> }>(world.relay, world.agent.token, 'GET', '/calls');
+  transcript.note(
+    `The relay's call log (GET /api/v1/calls, stored in SQLite) has ${log.body.calls.length} calls:`,
+    log.body.calls.map((c) => `| ${c.direction} ${c.from_number} -> ${c.to_number}, ${c.status}, ${c.duration ?? '?'} s${c.notes ? `, notes: "${c.notes}"` : ''}`),
+  );
+  if (openInCrm) {
+    await page.goto(openInCrm);
+    const found = await page.locator('table.contacts tbody tr .person strong').allInnerTexts();
+    transcript.note(`"Open in CRM" opens the CRM's search for the caller's number, which finds: ${found.length ? found.join(', ') : 'nobody'}.`);
+  }
+}
+
+/** Every request the extension's service worker sends to the simulator or the relay's API. */
+function recordExtensionRequests(world: DemoWorld): ExtensionRequest[] {
+  const seen: ExtensionRequest[] = [];
+  world.browser.context.on('requestfinished', (request) => {
+    const url = request.url();
+    if (!request.serviceWorker() || !(url.startsWith(world.twilio.baseUrl) || url.startsWith(`${world.relay.url}/api/`))) return;
+    void (async () => {
+      const response = await request.response();
+      const body = (await response?.text().catch(() => '')) ?? '';
+      seen.push({ method: request.method(), url, headers: await request.allHeaders(), body: request.postData(), status: response?.status() ?? 0, response: body });
+    })().catch(() => undefined); // the browser closed meanwhile: the demo is stopping
+  });
+  return seen;
+}
+
+async function nextRequest(requests: ExtensionRequest[], match: (request: ExtensionRequest) => boolean, what: string): Promise<ExtensionRequest> {
+  await waitFor(() => requests.some(match), 15_000, what);
+  return requests.find(match)!;
+}
+
+/**
+ * Keeps, in the page, every status text our cards show, so the whole sequence can be read
+ * afterwards. A string, not a function: tsx's name-keeping helpers do not exist in the page.
+ */
+const recordCardStatuses = `(() => {
+  window.__pcStatuses = [];
+  const watched = new WeakSet();
+  const watch = () => {
+    for (const host of document.querySelectorAll('[data-pc-progress],[data-pc-popup]')) {
+      if (watched.has(host) || !host.shadowRoot) continue;
+      watched.add(host);
+      const push = () => {
+        const text = host.shadowRoot.querySelector('[data-pc-field="status"]')?.textContent;
+        if (text && window.__pcStatuses.at(-1) !== text) window.__pcStatuses.push(text);
+      };
+      push();
+      new MutationObserver(push).observe(host.shadowRoot, { subtree: true, childList: true, characterData: true });
+    }
+  };
+  new MutationObserver(watch).observe(document.documentElement, { subtree: true, childList: true });
+})()`;
+
+function seenStatuses(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { __pcStatuses: string[] }).__pcStatuses);
+}
+
+function cardStatus(page: Page, host: string, text: string): Promise<void> {
+  return page
+    .locator(`${host} [data-pc-field="status"]`)
+    .filter({ hasText: new RegExp(`^${text}$`) })
+    .waitFor({ timeout: 20_000 });
+}
+
+function webhookLines(call: SimulatedCall): string[] {
+  const names: Record<Exchange['kind'], string> = { voice: 'voice URL', status: 'status callback', 'dial-action': '<Dial action>' };
+  return call.exchanges.map((exchange) => {
+    const dial = exchange.params.DialCallStatus ? `, DialCallStatus=${exchange.params.DialCallStatus}` : '';
+    const path = redactHookSecrets(new URL(exchange.url).pathname);
+    return `${exchange.method} ${path}  (${names[exchange.kind]}, CallStatus=${exchange.params.CallStatus}${dial}) -> ${exchange.status || exchange.body}`;
+  });
+}
+
+/** The TwiML the relay answered to the call's voice URL. */
+function twimlOf(call: SimulatedCall): string {
+  const exchange = call.exchanges.find((e) => e.kind === 'voice');
+  return exchange ? redactHookSecrets(exchange.body.trim()) : '(none)';
+}
+
+function summariseCreatedCall(body: string): string {
+  try {
+    const created = JSON.parse(body) as { sid?: string; status?: string };
+    return `sid ${created.sid}, status ${created.status}`;
+  } catch {
+    return body.slice(0, 200);
+  }
+}

@@ -1,0 +1,184 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SCREENSHOTS } from '../../scripts/demo/story.ts';
+import { REPO_ROOT, tempDir } from '../relay/harness.ts';
+import { ACCOUNT_SID, AUTH_TOKEN } from './harness/world.ts';
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** `pnpm demo` as a newcomer runs it, on a machine without a display, writing to a temporary folder. */
+interface DemoRun {
+  child: ChildProcess;
+  output: string;
+  lines: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Every process that was a descendant of the demo at some point: pid -> command line. */
+  descendants: Map<number, string>;
+  waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
+}
+
+const runs: Array<{ run: DemoRun; removeOutput(): void }> = [];
+afterEach(async () => {
+  for (const { run, removeOutput } of runs.splice(0)) {
+    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+    await run.exited;
+    removeOutput();
+  }
+});
+
+function startDemo(): DemoRun {
+  const output = tempDir('pc-demo-');
+  const env: Record<string, string | undefined> = { ...process.env, PC_DEMO_OUTPUT: output.path };
+  delete env.DISPLAY;
+  delete env.WAYLAND_DISPLAY;
+  // The same command as the root package.json's "demo" script (dependencies are installed here).
+  const child = spawn(process.execPath, ['--import', 'tsx', join('scripts', 'demo', 'main.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const listeners = new Set<() => void>();
+  for (const stream of [child.stdout!, child.stderr!]) {
+    stream.setEncoding('utf8');
+    let pending = '';
+    stream.on('data', (chunk: string) => {
+      pending += chunk;
+      const complete = pending.split('\n');
+      pending = complete.pop()!;
+      lines.push(...complete);
+      for (const listener of listeners) listener();
+    });
+  }
+  const descendants = new Map<number, string>();
+  const watch = setInterval(() => {
+    for (const [pid, command] of descendantsOf(child.pid!)) descendants.set(pid, command);
+  }, 200);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      clearInterval(watch);
+      resolve({ code, signal });
+    }),
+  );
+  const run: DemoRun = {
+    child,
+    output: output.path,
+    lines,
+    exited,
+    descendants,
+    waitForLine: (pattern, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const line = lines.find((l) => pattern.test(l));
+          if (!line) return;
+          listeners.delete(check);
+          clearTimeout(timer);
+          resolve(line);
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${lines.join('\n')}`));
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+      }),
+  };
+  runs.push({ run, removeOutput: output.remove });
+  return run;
+}
+
+/** The demo's process tree right now, from /proc (Linux, where the end-to-end tests run). */
+function descendantsOf(root: number): Map<number, string> {
+  const children = new Map<number, number[]>();
+  const commands = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const info = processInfo(Number(entry));
+    if (!info || info.state === 'Z') continue;
+    commands.set(Number(entry), info.command);
+    children.set(info.ppid, [...(children.get(info.ppid) ?? []), Number(entry)]);
+  }
+  const found = new Map<number, string>();
+  const queue = [...(children.get(root) ?? [])];
+  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
+    found.set(pid, commands.get(pid) ?? '');
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return found;
+}
+
+function processInfo(pid: number): { ppid: number; state: string; command: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ")".
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+    return { ppid: Number(ppid), state: state!, command };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The URLs the demo printed for the relay, the simulator and the CRM site. */
+function printedUrls(run: DemoRun): string[] {
+  return run.lines.flatMap((line) => /^\s+(?:Relay|Twilio|Demo CRM)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1] ?? []);
+}
+
+async function expectNothingLeft(run: DemoRun, urls: string[]): Promise<void> {
+  const survivors = [...run.descendants].filter(([pid, command]) => {
+    const now = processInfo(pid);
+    return now !== undefined && now.state !== 'Z' && now.command === command;
+  });
+  expect(survivors, 'processes the demo started and left running').toEqual([]);
+  for (const url of urls) await expect(fetch(url, { signal: AbortSignal.timeout(2000) }), `${url} still answers`).rejects.toThrow();
+}
+
+describe('pnpm demo without a display', () => {
+  it('plays the whole story, writes screenshots and a transcript, and leaves nothing running', async () => {
+    const run = startDemo();
+    const { code } = await run.exited;
+    expect(code, run.lines.join('\n')).toBe(0);
+
+    for (const name of SCREENSHOTS) {
+      const png = readFileSync(join(run.output, name));
+      expect(png.subarray(0, 8).equals(PNG_SIGNATURE), `${name} is a PNG`).toBe(true);
+      // The IHDR chunk follows the signature: width and height, big-endian, at bytes 16 and 20.
+      expect(Math.min(png.readUInt32BE(16), png.readUInt32BE(20)), `${name} is not a sliver`).toBeGreaterThan(150);
+      expect(png.length, `${name} holds more than a blank page`).toBeGreaterThan(5_000);
+    }
+    const transcriptPath = join(run.output, 'transcript.txt');
+    expect(run.lines).toContain(`Transcript: ${transcriptPath}`);
+    const transcript = readFileSync(transcriptPath, 'utf8');
+    expect(transcript).toContain('the extension added 20 call buttons');
+    expect(transcript).toContain('Statuses the progress card showed, in order: Calling… -> Calling your phone… -> Ringing -> In progress -> Ended.');
+    expect(transcript).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/2010-04-01\/Accounts\/AC\w+\/Calls\.json\n\s+authorization: Basic <redacted>/);
+    expect(transcript).toContain('<Number>+442079460321</Number>');
+    expect(transcript).toContain('The incoming-call popup appeared in the CRM tab');
+    expect(transcript).toContain('Statuses the popup showed, in order: Ringing -> In progress -> Ended.');
+    expect(transcript).toMatch(/\| ↙ .+ completed · 35s\n\s+\| ↗ .+ completed · 47s/);
+    expect(transcript).toContain('notes: "Wants two more warehouses on the plan; send a quote by Friday."');
+    expect(transcript).toContain('"Open in CRM" opens the CRM\'s search for the caller\'s number, which finds: Camille Laurent.');
+    // Secrets stay out: the Twilio auth token and the callback URLs' secret part.
+    expect(transcript).not.toContain(AUTH_TOKEN);
+    expect(transcript).not.toContain(Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64'));
+    expect(transcript).not.toMatch(/\/hooks\/in_[^/\s]+\/(?!\*\*\*\/)/);
+
+    const commands = [...run.descendants.values()];
+    expect(commands.some((c) => c.includes('relay-server/bin.mjs start'))).toBe(true);
+    expect(commands.some((c) => c.includes('chromium'))).toBe(true);
+    await expectNothingLeft(run, printedUrls(run));
+  }, 60_000);
+
+  it.each([
+    ['right after the relay is listening', /^\s+Relay\s+http:/],
+    ['in the middle of a call', /clicked the call button/],
+  ])('stops promptly on Ctrl-C %s and leaves nothing running', async (_, moment) => {
+    const run = startDemo();
+    await run.waitForLine(moment, 40_000);
+    const interruptedAt = Date.now();
+    run.child.kill('SIGINT');
+    const { code } = await run.exited;
+    expect(Date.now() - interruptedAt, 'time to stop').toBeLessThan(10_000);
+    expect(code, run.lines.join('\n')).toBe(130);
+    expect(run.lines).toContain('Stopped; nothing of the demo is left running.');
+    await expectNothingLeft(run, printedUrls(run));
+  }, 60_000);
+});
