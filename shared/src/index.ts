@@ -52,8 +52,8 @@ export {
   type WebhookRequest,
   type WebhookResult,
 } from './runtime/webhook.ts';
-export { computeTwilioSignature, verifyTwilioSignature } from './signature/twilio.ts';
+export { computeTwilioSignature, verifySignalWireSignature, verifyTwilioSignature } from './signature/twilio.ts';
 export { verifyWebhookSignature, type SignatureVerdict, type VerifyOptions } from './signature/verify.ts';
-export { plivoV3Signature, plivoV3SignedString, verifyPlivoV3 } from './signature/plivo.ts';
+export { plivoV2Signature, plivoV3Signature, plivoV3SignedString, verifyPlivoV2, verifyPlivoV3 } from './signature/plivo.ts';
 export { verifyTelnyxSignature } from './signature/telnyx.ts';
 export { constantTimeEqual } from './signature/crypto.ts';

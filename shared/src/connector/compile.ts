@@ -229,9 +229,13 @@ class Compilation {
       case 'twilio':
         needs('token', 'token="$config.$fields.authtoken"');
         return { kind: 'twilio', token: this.attrTemplate(element, 'token', 'request'), header: attr(element, 'header') ?? 'X-Twilio-Signature' };
+      case 'signalwire':
+        needs('token', 'token="$config.$fields.signing_key"');
+        return { kind: 'signalwire', token: this.attrTemplate(element, 'token', 'request'), header: attr(element, 'header') ?? 'X-SignalWire-Signature' };
       case 'plivo-v3':
+      case 'plivo-v2':
         needs('token', 'token="$config.$fields.authtoken"');
-        return { kind: 'plivo-v3', token: this.attrTemplate(element, 'token', 'request') };
+        return { kind: type, token: this.attrTemplate(element, 'token', 'request') };
       case 'telnyx':
         needs('public_key', 'public_key="$config.$fields.public_key"');
         return { kind: 'telnyx', publicKey: this.attrTemplate(element, 'public_key', 'request'), toleranceSeconds: Number(attr(element, 'tolerance') ?? 300) };

@@ -246,12 +246,12 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
           doc: 'How the relay verifies that webhooks come from the provider.',
           attributes: {
             type: {
-              doc: '`twilio` (HMAC-SHA1 over URL and parameters; SignalWire too, with `header`), `plivo-v3` (X-Plivo-Signature-V3 with its nonce), `telnyx` (Ed25519 over timestamp and body), `vonage` (an HS256 JWT in Authorization with the body\'s hash), `hmac` (an HMAC of a `message` built from the webhook\'s fields, in `header`: Zadarma) or `header` (a shared secret in a header).',
+              doc: '`twilio` (HMAC-SHA1 over URL and parameters), `signalwire` (X-SignalWire-Signature: Twilio\'s scheme, or hex HMAC-SHA1 over URL and raw JSON body), `plivo-v3` / `plivo-v2` (X-Plivo-Signature-V3 / -V2 with their nonce), `telnyx` (Ed25519 over timestamp and body), `vonage` (an HS256 JWT in Authorization with the body\'s hash), `hmac` (an HMAC of a `message` built from the webhook\'s fields, in `header`: Zadarma) or `header` (a shared secret in a header).',
               kind: 'enum',
               required: true,
-              schema: enumOf(['twilio', 'plivo-v3', 'telnyx', 'vonage', 'hmac', 'header'], 'type'),
+              schema: enumOf(['twilio', 'signalwire', 'plivo-v3', 'plivo-v2', 'telnyx', 'vonage', 'hmac', 'header'], 'type'),
             },
-            token: template('`twilio`, `plivo-v3`, `vonage`, `hmac`: the auth token, signing key or secret (template).'),
+            token: template('`twilio`, `signalwire`, `plivo-v3`, `plivo-v2`, `vonage`, `hmac`: the auth token, signing key or secret (template).'),
             header: { doc: '`twilio`: the header carrying the signature (default X-Twilio-Signature; SignalWire sends X-SignalWire-Signature). `hmac`: the header carrying it (required).', kind: 'name', schema: nonEmpty('a header name') },
             message: template('`hmac`: what is signed, a template over the webhook\'s fields (`@caller_id@called_did@call_start`); or `<message>` children per event.'),
             use: { doc: '`hmac` with `<message for>` children: path of the field that names the event.', kind: 'path' },

@@ -56,7 +56,9 @@ export type AuthPlan =
 
 export type SignaturePlan =
   | { kind: 'twilio'; token: Template; header: string }
+  | { kind: 'signalwire'; token: Template; header: string }
   | { kind: 'plivo-v3'; token: Template }
+  | { kind: 'plivo-v2'; token: Template }
   | { kind: 'telnyx'; publicKey: Template; toleranceSeconds: number }
   | { kind: 'vonage'; token: Template; toleranceSeconds: number }
   | {

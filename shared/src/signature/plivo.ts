@@ -75,3 +75,17 @@ export async function verifyPlivoV3(input: PlivoV3Input): Promise<boolean> {
   const expected = await plivoV3Signature(input.authToken, input.method, input.url, input.params, input.nonce);
   return input.signature.split(',').some((candidate) => constantTimeEqual(candidate.trim(), expected));
 }
+
+/**
+ * Plivo's V2 signature: base64(HMAC-SHA256(authToken, url + nonce)) where the URL loses its
+ * query but keeps its port, taken as the string it is (a WHATWG URL would add a `/`).
+ */
+export function plivoV2Signature(authToken: string, url: string, nonce: string): Promise<string> {
+  const [withoutQuery = ''] = url.split(/[?#]/);
+  return hmacBase64('SHA-256', authToken, `${withoutQuery}${nonce}`);
+}
+
+export async function verifyPlivoV2(input: { authToken: string; url: string; signature: string | undefined; nonce: string | undefined }): Promise<boolean> {
+  if (!input.signature || !input.nonce || !input.authToken) return false;
+  return constantTimeEqual(input.signature.trim(), await plivoV2Signature(input.authToken, input.url, input.nonce));
+}

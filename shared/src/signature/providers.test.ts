@@ -171,3 +171,34 @@ describe('HMAC messages per event, and URL handshakes (Zadarma)', () => {
     expect(handshakeReply(plan, { method: 'POST', url: 'https://relay.example/hooks/z', headers: {}, body: 'event=NOTIFY_START' }, { config: {} })).toBeUndefined();
   });
 });
+
+describe('Plivo V2 and SignalWire JSON signatures', () => {
+  const connector = (signature: string) =>
+    loadConnector(`<connector for="PhoneCalls">
+  <config><fields><field name="secret" type="password"/></fields></config>
+  <provider><url>https://api.example.com</url>${signature}</provider>
+  <incoming_call><response><call_id use="id"/></response></incoming_call>
+</connector>`);
+
+  it('checks Plivo V2 over the URL without its query, port kept, plus the nonce', async () => {
+    const plan = connector('<signature type="plivo-v2" token="$config.$fields.secret"/>');
+    const url = 'https://relay.example:8443/hooks/p?x=1';
+    const good = nodeHmac256('k', 'https://relay.example:8443/hooks/p12345');
+    const request = (signature: string) => ({ method: 'POST', url, headers: { 'X-Plivo-Signature-V2': signature, 'X-Plivo-Signature-V2-Nonce': '12345' }, body: 'CallUUID=u' });
+    expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, request(good))).toEqual({ checked: true, valid: true });
+    expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, request(nodeHmac256('k', 'https://relay.example/hooks/p12345')))).toMatchObject({ valid: false });
+  });
+
+  it('accepts SignalWire JSON webhooks signed as hex HMAC-SHA1 of URL and body, and its compatibility scheme', async () => {
+    const plan = connector('<signature type="signalwire" token="$config.$fields.secret"/>');
+    const url = 'https://relay.example/hooks/sw';
+    const body = '{"call":{"call_id":"c-1"}}';
+    const hex = createHmac('sha1', 'k').update(url + body).digest('hex');
+    const json = { method: 'POST', url, headers: { 'Content-Type': 'application/json', 'X-SignalWire-Signature': hex }, body };
+    expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, json)).toEqual({ checked: true, valid: true });
+    expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, { ...json, body: '{"call":{}}' })).toMatchObject({ valid: false });
+    const form = 'CallSid=CA1';
+    const compat = createHmac('sha1', 'k').update(`${url}CallSidCA1`).digest('base64');
+    expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, { method: 'POST', url, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-SignalWire-Signature': compat }, body: form })).toEqual({ checked: true, valid: true });
+  });
+});

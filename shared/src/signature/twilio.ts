@@ -70,3 +70,17 @@ function urlVariants(original: string, parsed: URL): string[] {
   // twilio-node treats ' and %27 in the query as the same character; proxies differ in which they send.
   return [...new Set(bases.flatMap((u) => [u, u.replace(/%27/gi, "'"), u.replace(/'/g, '%27')]))];
 }
+
+/**
+ * SignalWire's signature (signalwire-typescript WebhookValidator): its compatibility API signs
+ * like Twilio (form parameters, or bodySHA256 for JSON); its RELAY/SWML JSON webhooks sign
+ * `hex(HMAC-SHA1(signingKey, url + rawBody))`. Either is accepted.
+ */
+export async function verifySignalWireSignature(input: TwilioSignatureInput): Promise<boolean> {
+  if (await verifyTwilioSignature(input)) return true;
+  const { authToken, url, signature, body = '' } = input;
+  if (!signature || !authToken) return false;
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(authToken), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
+  const digest = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(url + body)));
+  return constantTimeEqual(Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join(''), signature.trim().toLowerCase());
+}

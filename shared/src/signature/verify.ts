@@ -9,9 +9,9 @@ import { readPayload, type WebhookRequest } from '../runtime/webhook.ts';
 import { hmacSha1, hmacSha256 } from '../template/digest.ts';
 import { base64 } from '../template/filters.ts';
 import { verifyHs256Jwt } from './jwt.ts';
-import { verifyPlivoV3 } from './plivo.ts';
+import { verifyPlivoV2, verifyPlivoV3 } from './plivo.ts';
 import { verifyTelnyxSignature } from './telnyx.ts';
-import { verifyTwilioSignature } from './twilio.ts';
+import { verifySignalWireSignature, verifyTwilioSignature } from './twilio.ts';
 
 export type SignatureVerdict = { checked: false } | { checked: true; valid: boolean; reason?: string };
 
@@ -43,6 +43,14 @@ export async function verifyWebhookSignature(plan: ConnectorPlan, context: RunCo
     case 'twilio': {
       const valid = await verifyTwilioSignature({ authToken: secret, url: request.url, signature: header(signature.header), body: request.body, contentType: header('Content-Type') });
       return verdict(valid, `${signature.header} does not match`);
+    }
+    case 'signalwire': {
+      const valid = await verifySignalWireSignature({ authToken: secret, url: request.url, signature: header(signature.header), body: request.body, contentType: header('Content-Type') });
+      return verdict(valid, `${signature.header} does not match`);
+    }
+    case 'plivo-v2': {
+      const valid = await verifyPlivoV2({ authToken: secret, url: request.url, signature: header('X-Plivo-Signature-V2'), nonce: header('X-Plivo-Signature-V2-Nonce') });
+      return verdict(valid, 'X-Plivo-Signature-V2 does not match');
     }
     case 'plivo-v3': {
       const valid = await verifyPlivoV3({
