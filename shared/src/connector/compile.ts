@@ -390,9 +390,24 @@ class Compilation {
       if (inList !== undefined && field !== 'success') {
         this.error(mapping, '`in` is only allowed on <success>', undefined, attrOffset(mapping, 'in'));
       }
+      const mapList = attr(mapping, 'map');
+      let map: Record<string, string> | undefined;
+      if (mapList !== undefined) {
+        map = {};
+        for (const pair of mapList.split(',')) {
+          const at = pair.lastIndexOf(':');
+          const from = pair.slice(0, at).trim().toLowerCase();
+          if (at < 1 || !from || !pair.slice(at + 1).trim()) {
+            this.error(mapping, `\`map\` entry "${pair.trim()}" is not \`from:to\``, 'write map="answered:completed,no answer:no-answer"', attrOffset(mapping, 'map'));
+            continue;
+          }
+          map[from] = pair.slice(at + 1).trim();
+        }
+      }
       fields.push({
         field,
         use,
+        ...(map ? { map } : {}),
         default: fallback,
         in: inList === undefined ? undefined : inList.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
       });

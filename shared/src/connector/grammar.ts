@@ -63,6 +63,10 @@ const mappingField: ElementSpec = {
     use: { doc: 'Path of the value in the payload (`CallSid`, `data.Status`, `entries.0.sessionId`).', kind: 'path' },
     default: template('Value (template) used when the path is missing or empty.'),
     in: { doc: 'On `success` only: comma-separated values that mean success (case-insensitive).', kind: 'list' },
+    map: {
+      doc: 'Translates the provider\'s words before the field is normalised: `from:to` pairs, comma-separated, case-insensitive (`answered:completed,no answer:no-answer`). Unlisted values pass unchanged.',
+      kind: 'list',
+    },
   },
   children: {},
 };

@@ -114,6 +114,8 @@ export interface FieldMapping {
   default?: Template;
   /** `success` only: the values that mean success, lower-cased. */
   in?: string[];
+  /** Provider words translated before normalising, keys lower-cased. */
+  map?: Record<string, string>;
 }
 
 export interface CallbackPlan {

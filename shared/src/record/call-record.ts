@@ -124,8 +124,10 @@ export function buildRecord(values: Record<string, string>, options: NormaliseOp
   for (const [field, raw] of Object.entries(values)) {
     switch (field) {
       case 'call_status':
-        record.call_status_raw = raw;
+        record.call_status_raw = values.call_status_raw ?? raw;
         record.call_status = normaliseStatus(raw);
+        break;
+      case 'call_status_raw':
         break;
       case 'direction':
         record.direction_raw = raw;

@@ -10,8 +10,11 @@ export function applyMapping(mapping: MappingPlan, payload: unknown, scope: Temp
   const values: Record<string, string> = {};
   for (const field of mapping.fields) {
     const found = field.use ? stringify(getPath(payload, field.use)) : undefined;
-    const value = found !== undefined && found !== '' ? found : field.default ? renderOptional(field.default, scope) : undefined;
+    const mapped = found !== undefined && field.map ? (field.map[found.trim().toLowerCase()] ?? found) : found;
+    const value = mapped !== undefined && mapped !== '' ? mapped : field.default ? renderOptional(field.default, scope) : undefined;
     if (value !== undefined && value !== '') values[field.field] = value;
+    // The provider's own word stays the raw status, whatever the map made of it.
+    if (field.field === 'call_status' && mapped !== found && found) values.call_status_raw = found;
   }
   return values;
 }

@@ -149,3 +149,18 @@ describe('JSON array replies', () => {
     ]);
   });
 });
+
+describe('value maps', () => {
+  it("translates the provider's words before normalising, case-insensitively, and keeps the raw word", () => {
+    const mapped = loadConnector(`<connector for="PhoneCalls">
+  <incoming_call><response>
+    <call_id use="id"/>
+    <call_status use="disposition" map="answered:completed, no answer:no-answer, client-hangup:canceled"/>
+  </response></incoming_call>
+</connector>`);
+    const record = (disposition: string) => handleWebhook(mapped, 'incoming', { method: 'POST', url: 'https://r/h', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'c', disposition }) }, context).record;
+    expect(record('Answered')).toMatchObject({ call_status: 'completed', call_status_raw: 'Answered' });
+    expect(record('no answer').call_status).toBe('no-answer');
+    expect(record('busy').call_status).toBe('busy');
+  });
+});
