@@ -5,12 +5,10 @@
  * request (isActive=0): one mapping serves them all, keyed by sessionId (entries.0.sessionId in
  * the call API's answer).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+import { api, type TestAgent } from '../relay/harness.ts';
 import { AfricasTalkingSimulator } from '../simulators/africastalking.ts';
+import { ContractRelay, Extension, expectStatusesInOrder, type RelayCallbacks, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test';
 const USERNAME = 'acme';
@@ -18,66 +16,44 @@ const API_KEY = 'atsk_africastalking-key-for-tests';
 const AT_NUMBER = '+254711082000';
 const CUSTOMER = '+254722555666';
 
-let dir: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: ContractRelay;
 let at: AfricasTalkingSimulator;
 let ada: TestAgent;
 let bob: TestAgent;
-let callbacks: { answer: string; status: string; incoming: string };
+let callbacks: RelayCallbacks;
 let config: Record<string, string>;
-let plan: ConnectorPlan;
+let extension: Extension;
 
 beforeAll(async () => {
-  dir = tempDir();
-  const db = join(dir.path, 'relay.db');
-  ada = await addAgent(db, { name: 'Ada', number: '+254733000222' });
-  bob = await addAgent(db, { name: 'Bob', number: '+254733000333' });
-  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
+  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+254733000222' }, { name: 'Bob', number: '+254733000333' }]));
   const settings = { username: USERNAME, apikey: API_KEY, callerid: AT_NUMBER };
-  const put = await api(relay, ada.token, 'PUT', '/instances/at-main', { connector: 'africastalking', config: settings });
-  expect(put.status).toBe(200);
-  expect(put.body.warnings).toEqual([]);
-  callbacks = put.body.callbacks;
+  const instance = await relay.registerInstance(ada, 'at-main', 'africastalking', settings);
+  expect(instance.warnings).toEqual([]);
+  callbacks = instance.callbacks;
   config = { ...settings, incoming_callback: callbacks.incoming };
   // The admin pasted the incoming URL into the number's Callback URL in the Voice dashboard.
-  at = await AfricasTalkingSimulator.start({ username: USERNAME, apiKey: API_KEY, numbers: { [AT_NUMBER]: callbacks.incoming }, forward: (url) => url.replace(PUBLIC_URL, relay.url) });
+  at = await AfricasTalkingSimulator.start({ username: USERNAME, apiKey: API_KEY, numbers: { [AT_NUMBER]: callbacks.incoming }, forward: relay.forward });
   at.manualPickUp = true;
-  plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/africastalking.xml'), 'utf8'));
+  extension = new Extension({ relay, instance: 'at-main', connector: 'africastalking', config, callbacks, fetch: toSimulator('https://voice.africastalking.com', at.baseUrl) });
 }, 30_000);
 
 afterAll(async () => {
   await at?.close();
-  await relay?.stop();
-  dir?.remove();
+  await relay?.close();
 });
-
-/** The engine's requests to voice.africastalking.com, sent to the simulator instead. */
-const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => fetch(url.replace('https://voice.africastalking.com', at.baseUrl), init);
 
 /** The extension's part (place, report) while the agent's phone rings; then the agent picks up. */
 async function placeOutboundCall(agent: TestAgent, to: string) {
-  const placed = await placeCall(plan, { config, agent: { extension: agent.number }, callbacks }, to, toSimulator);
-  expect(placed.ok, placed.error).toBe(true);
-  const sessionId = placed.record.call_id!;
-  const report = await api(relay, agent.token, 'POST', '/calls', { instance: 'at-main', call_id: sessionId, to_number: to, status: placed.record.call_status_raw });
-  expect([200, 201]).toContain(report.status);
+  const { placed, callId: sessionId } = await extension.clickToCall(agent, to, ({ record }) => ({ to_number: to, status: record.call_status_raw }));
   at.pickUp(sessionId);
   const simulated = at.calls.get(sessionId)!;
   await simulated.done;
   return { sessionId, placed, simulated };
 }
 
-async function connect(agent: TestAgent): Promise<AgentClient> {
-  const socket = await AgentClient.connect(relay, agent.token, { lastSeq: null });
-  await socket.waitFor((c) => c.welcome !== undefined);
-  return socket;
-}
-
-const RANK: Record<string, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3 };
-
 describe('outbound call (click to call)', () => {
   it('calls the agent, dials the customer named in clientRequestId, and closes on the final request', async () => {
-    const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
+    const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob)]);
     const startSeq = adaSocket.welcome!.seq;
     const { sessionId, placed, simulated } = await placeOutboundCall(ada, CUSTOMER);
 
@@ -97,8 +73,7 @@ describe('outbound call (click to call)', () => {
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => startSeq + i + 1));
     expect(events.map((e) => e.event)).toEqual(['created', ...events.slice(1).map(() => 'updated')]);
     expect(events.every((e) => e.call.call_id === sessionId)).toBe(true);
-    const ranks = events.map((e) => RANK[e.call.status as string] ?? -1);
-    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expectStatusesInOrder(events);
 
     const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);
     expect(calls.body.calls).toHaveLength(1);
@@ -131,21 +106,21 @@ describe('outbound call (click to call)', () => {
 describe('placing a call', () => {
   it('shows the refusal of a wrong API key, and no call happens', async () => {
     const before = at.calls.size;
-    const placed = await placeCall(plan, { config: { ...config, apikey: 'wrong' }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    const placed = await extension.place(ada, CUSTOMER, { config: { ...config, apikey: 'wrong' } });
     expect(placed.ok).toBe(false);
     expect(placed.error).toContain('The supplied authentication is invalid');
     expect(at.calls.size).toBe(before);
   });
 
   it("shows Africa's Talking's errorMessage for a caller id that is not the account's", async () => {
-    const placed = await placeCall(plan, { config: { ...config, callerid: '+254711000999' }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    const placed = await extension.place(ada, CUSTOMER, { config: { ...config, callerid: '+254711000999' } });
     expect(placed).toMatchObject({ ok: false, error: 'Invalid callerId: +254711000999' });
   });
 });
 
 describe('inbound call (incoming popup)', () => {
   it('pops up for every agent and dials them one after the other until one answers', async () => {
-    const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
+    const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob)]);
     at.unanswered.add(ada.number);
     const call = at.inboundCall({ from: '+254722000111', to: AT_NUMBER });
     await call.done;

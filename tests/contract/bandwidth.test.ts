@@ -3,12 +3,10 @@
  * click to call (create call -> answer -> BXML transfer -> disconnect answered 204), and an
  * incoming call whose initiate event pops up for the agents and rings their phones.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+import { api, type TestAgent } from '../relay/harness.ts';
 import { BandwidthSimulator } from '../simulators/bandwidth.ts';
+import { ContractRelay, Extension, type RelayCallbacks, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test/pc';
 const ACCOUNT_ID = '9900000';
@@ -20,21 +18,16 @@ const APPLICATION_ID = '04e88489-df02-4e34-a0ee-27a91849555f';
 const BANDWIDTH_NUMBER = '+19195551234';
 const CUSTOMER = '+14155550100';
 
-let dir: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: ContractRelay;
 let bandwidth: BandwidthSimulator;
 let ada: TestAgent;
 let bob: TestAgent;
-let callbacks: { answer: string; status: string; incoming: string };
+let callbacks: RelayCallbacks;
 let config: Record<string, string>;
-let plan: ConnectorPlan;
+let extension: Extension;
 
 beforeAll(async () => {
-  dir = tempDir();
-  const db = join(dir.path, 'relay.db');
-  ada = await addAgent(db, { name: 'Ada', number: '+14155550111' });
-  bob = await addAgent(db, { name: 'Bob', number: '+14155550122' });
-  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
+  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }, { name: 'Bob', number: '+14155550122' }]));
   bandwidth = await BandwidthSimulator.start({
     accountId: ACCOUNT_ID,
     clientId: CLIENT_ID,
@@ -42,40 +35,29 @@ beforeAll(async () => {
     applicationId: APPLICATION_ID,
     // The application's callback credentials, set in the Bandwidth App as the docs page says.
     callbackCreds: { userId: CALLBACK_USER, password: CALLBACK_PASSWORD },
-    forward: (url) => url.replace(PUBLIC_URL, relay.url),
+    forward: relay.forward,
   });
   config = { account_id: ACCOUNT_ID, client_id: CLIENT_ID, client_secret: CLIENT_SECRET, application_id: APPLICATION_ID, callerid: BANDWIDTH_NUMBER, callback_username: CALLBACK_USER, callback_password: CALLBACK_PASSWORD };
-  const put = await api(relay, ada.token, 'PUT', '/instances/bandwidth-main', { connector: 'bandwidth', config });
-  expect(put.status, JSON.stringify(put.body)).toBe(200);
-  callbacks = put.body.callbacks;
-  plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/bandwidth.xml'), 'utf8'));
+  callbacks = (await relay.registerInstance(ada, 'bandwidth-main', 'bandwidth', config)).callbacks;
+  // The engine's requests to Bandwidth's token and Voice hosts go to the simulator instead.
+  extension = new Extension({ relay, instance: 'bandwidth-main', connector: 'bandwidth', config, callbacks, fetch: toSimulator(/^https:\/\/(voice|api)\.bandwidth\.com/, bandwidth.baseUrl) });
 }, 30_000);
 
 afterAll(async () => {
   await bandwidth?.close();
-  await relay?.stop();
-  dir?.remove();
+  await relay?.close();
 });
-
-/** The engine's requests to Bandwidth's token and Voice hosts, sent to the simulator instead. */
-const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) =>
-  fetch(url.replace(/^https:\/\/(voice|api)\.bandwidth\.com/, bandwidth.baseUrl), init);
 
 describe('outbound call (click to call)', () => {
   it('transfers the agent to the customer, and the disconnect gets its 204', async () => {
     // The agent's phone rings a moment, as phones do: the extension's report comes first.
     bandwidth.ringMs = 300;
-    const socket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
-    await socket.waitFor((c) => c.welcome !== undefined);
+    const socket = await relay.connect(ada);
 
-    const placed = await placeCall(plan, { config, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
-    expect(placed.ok, placed.error).toBe(true);
-    const callId = placed.record.call_id!;
+    const { placed, callId } = await extension.clickToCall(ada, CUSTOMER, ({ record }) => ({ to_number: CUSTOMER, from_number: record.from_number, status: record.call_status }));
     expect(callId).toMatch(/^c-/);
     expect(placed.record.call_status).toBe('queued');
     expect(placed.request!.headers.Authorization).toMatch(/^Bearer /);
-    const report = await api(relay, ada.token, 'POST', '/calls', { instance: 'bandwidth-main', call_id: callId, to_number: CUSTOMER, from_number: placed.record.from_number, status: placed.record.call_status });
-    expect([200, 201]).toContain(report.status);
     const call = bandwidth.calls.get(callId)!;
     await call.done;
     bandwidth.ringMs = 0;
@@ -107,7 +89,7 @@ describe('outbound call (click to call)', () => {
 
   it('records a busy customer with the cause Bandwidth gives', async () => {
     bandwidth.transferOutcome = { answer: false, cause: 'busy' };
-    const placed = await placeCall(plan, { config, agent: { extension: ada.number }, callbacks }, '+14155550177', toSimulator);
+    const placed = await extension.place(ada, '+14155550177');
     bandwidth.transferOutcome = { answer: true, talkSeconds: 42 };
     expect(placed.ok, placed.error).toBe(true);
     await bandwidth.calls.get(placed.record.call_id!)!.done;
@@ -119,14 +101,14 @@ describe('outbound call (click to call)', () => {
     ['an unknown application', { application_id: 'nope' }, 'Invalid applicationId: application not found'],
   ])("shows Bandwidth's error for %s and places no call", async (_case, override, error) => {
     const before = bandwidth.calls.size;
-    const placed = await placeCall(plan, { config: { ...config, ...override }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    const placed = await extension.place(ada, CUSTOMER, { config: { ...config, ...override } });
     expect(placed).toMatchObject({ ok: false, error });
     expect(bandwidth.calls.size).toBe(before);
   });
 
   it('says the token request failed when the client secret is wrong', async () => {
     const before = bandwidth.calls.size;
-    const placed = await placeCall(plan, { config: { ...config, client_secret: 'wrong' }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    const placed = await extension.place(ada, CUSTOMER, { config: { ...config, client_secret: 'wrong' } });
     expect(placed).toMatchObject({ ok: false, error: 'the token request to api.bandwidth.com answered HTTP 401: {"error":"invalid_client"}' });
     expect(bandwidth.calls.size).toBe(before);
   });
@@ -134,9 +116,7 @@ describe('outbound call (click to call)', () => {
 
 describe('inbound call (incoming popup)', () => {
   it('pops up for every agent, rings their phones at once, and takes the disconnect with 204', async () => {
-    const adaSocket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
-    const bobSocket = await AgentClient.connect(relay, bob.token, { lastSeq: null });
-    await Promise.all([adaSocket.waitFor((c) => !!c.welcome), bobSocket.waitFor((c) => !!c.welcome)]);
+    const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob)]);
 
     const call = bandwidth.inboundCall({ initiateUrl: callbacks.incoming, statusUrl: callbacks.status, from: '+14155550199', to: BANDWIDTH_NUMBER });
     await call.done;
@@ -156,7 +136,7 @@ describe('inbound call (incoming popup)', () => {
   it('refuses callbacks without the callback credentials with 403, storing nothing', async () => {
     for (const authorization of [undefined, `Basic ${btoa(`${CALLBACK_USER}:guess`)}`, `Bearer ${CALLBACK_PASSWORD}`]) {
       const callId = `c-${crypto.randomUUID()}`;
-      const response = await fetch(callbacks.incoming.replace(PUBLIC_URL, relay.url), {
+      const response = await fetch(relay.forward(callbacks.incoming), {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', ...(authorization ? { Authorization: authorization } : {}) },
         body: JSON.stringify({ eventType: 'initiate', callId, from: '+14155550144', to: BANDWIDTH_NUMBER, direction: 'inbound' }),

@@ -5,12 +5,11 @@
  * hears StatusCallbacks. Incoming calls come from a Connect applet that fetches whom to dial
  * from the relay, and a Passthru applet that reports the end.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+import { api, type TestAgent } from '../relay/harness.ts';
 import { ExotelSimulator } from '../simulators/exotel.ts';
+import { basicAuth } from '../simulators/http.ts';
+import { ContractRelay, Extension, expectStatusesInOrder, type RelayCallbacks, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test';
 const API_KEY = 'exotel-api-key';
@@ -19,60 +18,39 @@ const SID = 'acme1';
 const EXOPHONE = '+918047112233';
 const CUSTOMER = '+919812345678';
 
-let dir: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: ContractRelay;
 let exotel: ExotelSimulator;
 let ada: TestAgent;
 let bob: TestAgent;
-let callbacks: { answer: string; status: string; incoming: string };
+let callbacks: RelayCallbacks;
 let config: Record<string, string>;
-let plan: ConnectorPlan;
+let extension: Extension;
 
 beforeAll(async () => {
-  dir = tempDir();
-  const db = join(dir.path, 'relay.db');
-  ada = await addAgent(db, { name: 'Ada', number: '+919900011122' });
-  bob = await addAgent(db, { name: 'Bob', number: '+919900033344' });
-  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
-  exotel = await ExotelSimulator.start({ apiKey: API_KEY, apiToken: API_TOKEN, sid: SID, exoPhones: [EXOPHONE], forward: (url) => url.replace(PUBLIC_URL, relay.url) });
+  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+919900011122' }, { name: 'Bob', number: '+919900033344' }]));
+  exotel = await ExotelSimulator.start({ apiKey: API_KEY, apiToken: API_TOKEN, sid: SID, exoPhones: [EXOPHONE], forward: relay.forward });
   const settings = { apikey: API_KEY, apitoken: API_TOKEN, sid: SID, subdomain: 'api.in.exotel.com', callerid: EXOPHONE };
-  const put = await api(relay, ada.token, 'PUT', '/instances/exotel-main', { connector: 'exotel', config: settings });
-  expect(put.status).toBe(200);
-  expect(put.body.warnings).toEqual([]);
-  callbacks = put.body.callbacks;
+  const instance = await relay.registerInstance(ada, 'exotel-main', 'exotel', settings);
+  expect(instance.warnings).toEqual([]);
+  callbacks = instance.callbacks;
   config = { ...settings, status_callback: callbacks.status, incoming_callback: callbacks.incoming };
-  plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/exotel.xml'), 'utf8'));
+  extension = new Extension({ relay, instance: 'exotel-main', connector: 'exotel', config, callbacks, fetch: toSimulator('https://api.in.exotel.com', exotel.baseUrl) });
 }, 30_000);
 
 afterAll(async () => {
   await exotel?.close();
-  await relay?.stop();
-  dir?.remove();
+  await relay?.close();
 });
 
-/** The engine's requests to api.in.exotel.com, sent to the simulator instead. */
-const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => fetch(url.replace('https://api.in.exotel.com', exotel.baseUrl), init);
-
+/** The extension's part of an outbound call: place it with the engine, then report it. */
 async function placeOutboundCall(agent: TestAgent, to: string) {
-  const placed = await placeCall(plan, { config, agent: { extension: agent.number }, callbacks }, to, toSimulator);
-  expect(placed.ok, placed.error).toBe(true);
-  const sid = placed.record.call_id!;
-  const report = await api(relay, agent.token, 'POST', '/calls', { instance: 'exotel-main', call_id: sid, to_number: to, status: placed.record.call_status_raw });
-  expect([200, 201]).toContain(report.status);
+  const { placed, callId: sid } = await extension.clickToCall(agent, to, ({ record }) => ({ to_number: to, status: record.call_status_raw }));
   return { sid, placed, simulated: exotel.calls.get(sid)! };
 }
 
-async function connect(agent: TestAgent): Promise<AgentClient> {
-  const socket = await AgentClient.connect(relay, agent.token, { lastSeq: null });
-  await socket.waitFor((c) => c.welcome !== undefined);
-  return socket;
-}
-
-const RANK: Record<string, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3 };
-
 describe('outbound call (click to call)', () => {
   it('reads Call.Sid from the XML answer, and the StatusCallbacks update that one record', async () => {
-    const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
+    const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob)]);
     const startSeq = adaSocket.welcome!.seq;
 
     const { sid, placed, simulated } = await placeOutboundCall(ada, CUSTOMER);
@@ -95,8 +73,7 @@ describe('outbound call (click to call)', () => {
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => startSeq + i + 1));
     expect(events.filter((e) => e.event === 'created')).toHaveLength(1);
     expect(events.every((e) => e.call.call_id === sid)).toBe(true);
-    const ranks = events.map((e) => RANK[e.call.status as string] ?? -1);
-    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expectStatusesInOrder(events);
 
     const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);
     expect(calls.body.calls).toHaveLength(1);
@@ -129,7 +106,7 @@ describe('the create-call API', () => {
   const request = (path: string, form: Record<string, string>, key = API_KEY) =>
     fetch(`${exotel.baseUrl}/v1/Accounts/${SID}/${path}`, {
       method: 'POST',
-      headers: { Authorization: `Basic ${Buffer.from(`${key}:${API_TOKEN}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: { Authorization: basicAuth(key, API_TOKEN), 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(form).toString(),
     });
 
@@ -149,7 +126,7 @@ describe('the create-call API', () => {
 
   it("shows Exotel's XML error message to the agent for wrong credentials", async () => {
     const before = exotel.calls.size;
-    const placed = await placeCall(plan, { config: { ...config, apitoken: 'wrong' }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    const placed = await extension.place(ada, CUSTOMER, { config: { ...config, apitoken: 'wrong' } });
     expect(placed).toMatchObject({ ok: false, error: 'Authentication is required to view this page.' });
     expect(exotel.calls.size).toBe(before);
   });
@@ -157,7 +134,7 @@ describe('the create-call API', () => {
 
 describe('inbound call (incoming popup)', () => {
   it('pops up for every agent, answers the Connect applet with their numbers, and closes on the Passthru', async () => {
-    const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
+    const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob)]);
     const call = exotel.inboundCall({ connectUrl: callbacks.incoming, passthruUrl: callbacks.status, from: '+919812399999', to: EXOPHONE });
     await call.done;
 

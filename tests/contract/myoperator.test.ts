@@ -5,12 +5,10 @@
  * deliveries without the agreed API key. Several MyOperator facts are unconfirmed (see the
  * simulator): these tests prove the connector against those assumptions, not against MyOperator.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+import { api, type TestAgent } from '../relay/harness.ts';
 import { MyOperatorSimulator } from '../simulators/myoperator.ts';
+import { ContractRelay, Extension, type RelayCallbacks, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test/pc';
 const API_KEY = 'x-api-key-for-tests';
@@ -23,25 +21,18 @@ const CUSTOMER = '+919876543210';
 const ADA_USER = '6836cad947bcc605';
 const BOB_USER = '69d4d6bb5ffa3909';
 
-let dir: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: ContractRelay;
 let myoperator: MyOperatorSimulator;
 let ada: TestAgent;
 let bob: TestAgent;
-let callbacks: { answer: string; status: string; incoming: string };
+let callbacks: RelayCallbacks;
 let config: Record<string, string>;
-let plan: ConnectorPlan;
+let extension: Extension;
 
 beforeAll(async () => {
-  dir = tempDir();
-  const db = join(dir.path, 'relay.db');
-  ada = await addAgent(db, { name: 'Ada', number: '+919810000001' });
-  bob = await addAgent(db, { name: 'Bob', number: '+919810000002' });
-  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
+  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+919810000001' }, { name: 'Bob', number: '+919810000002' }]));
   config = { api_key: API_KEY, company_id: COMPANY_ID, secret_token: SECRET_TOKEN, public_ivr_id: PUBLIC_IVR_ID, user_id: ADA_USER, webhook_key: WEBHOOK_KEY };
-  const put = await api(relay, ada.token, 'PUT', '/instances/myoperator-main', { connector: 'myoperator', config });
-  expect(put.status, JSON.stringify(put.body)).toBe(200);
-  callbacks = put.body.callbacks;
+  callbacks = (await relay.registerInstance(ada, 'myoperator-main', 'myoperator', config)).callbacks;
   // The two Webhook v2 entries the admin creates, as docs/providers/myoperator.md says.
   const auth = { header: 'X-Webhook-Key', value: WEBHOOK_KEY };
   myoperator = await MyOperatorSimulator.start({
@@ -55,37 +46,25 @@ beforeAll(async () => {
       { url: callbacks.incoming, events: ['call.initiated'], auth },
       { url: callbacks.status, events: ['call.answered', 'call.end'], auth },
     ],
-    forward: (url) => url.replace(PUBLIC_URL, relay.url),
+    forward: relay.forward,
   });
-  plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/myoperator.xml'), 'utf8'));
+  extension = new Extension({ relay, instance: 'myoperator-main', connector: 'myoperator', config, callbacks, fetch: toSimulator('https://obd-api.myoperator.co', myoperator.baseUrl) });
 }, 30_000);
 
 afterAll(async () => {
   await myoperator?.close();
-  await relay?.stop();
-  dir?.remove();
+  await relay?.close();
 });
-
-const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => fetch(url.replace('https://obd-api.myoperator.co', myoperator.baseUrl), init);
-
-async function storedCallIds(): Promise<string[]> {
-  const list = await api(relay, ada.token, 'GET', '/calls?limit=200');
-  return list.body.calls.map((c: { call_id: string }) => c.call_id);
-}
 
 describe('outbound call (click to call, OBD User Dial)', () => {
   it("rings the agent's user, then the customer, and follows the call through Webhook v2", async () => {
     myoperator.ringMs = 300; // the agent's phone rings a moment: the extension's report comes first
-    const socket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
-    await socket.waitFor((c) => c.welcome !== undefined);
+    const socket = await relay.connect(ada);
 
-    const placed = await placeCall(plan, { config, agent: { extension: ada.number }, callbacks, defaultCountry: 'IN' }, '098765 43210', toSimulator);
-    expect(placed.ok, placed.error).toBe(true);
+    const { placed, callId, reported } = await extension.clickToCall(ada, '098765 43210', ({ record }) => ({ to_number: CUSTOMER, from_number: record.from_number, status: record.call_status }), { defaultCountry: 'IN' });
     expect(placed.request!.headers['x-api-key']).toBe(API_KEY);
     expect(JSON.parse(placed.request!.body!)).toEqual({ company_id: COMPANY_ID, secret_token: SECRET_TOKEN, type: '1', user_id: ADA_USER, number: CUSTOMER, public_ivr_id: PUBLIC_IVR_ID });
-    const callId = placed.record.call_id!;
-    const report = await api(relay, ada.token, 'POST', '/calls', { instance: 'myoperator-main', call_id: callId, to_number: CUSTOMER, from_number: placed.record.from_number, status: placed.record.call_status });
-    expect(report.status).toBe(201);
+    expect(reported.status).toBe(201);
     const call = myoperator.calls.get(callId)!;
     await call.done;
     myoperator.ringMs = 0;
@@ -112,7 +91,7 @@ describe('outbound call (click to call, OBD User Dial)', () => {
 
   it('records a call the customer did not pick up', async () => {
     myoperator.outcome = { answer: false, status: 'missed' };
-    const placed = await placeCall(plan, { config, agent: { extension: ada.number }, callbacks }, '+919876500000', toSimulator);
+    const placed = await extension.place(ada, '+919876500000');
     myoperator.outcome = { answer: true, talkSeconds: 42 };
     expect(placed.ok, placed.error).toBe(true);
     await myoperator.calls.get(placed.record.call_id!)!.done;
@@ -127,7 +106,7 @@ describe('outbound call (click to call, OBD User Dial)', () => {
     ['a wrong x-api-key', { api_key: 'wrong' }, 'HTTP 403'],
   ])("shows MyOperator's error for %s and places no call", async (_case, override, error) => {
     const before = myoperator.calls.size;
-    const placed = await placeCall(plan, { config: { ...config, ...override }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    const placed = await extension.place(ada, CUSTOMER, { config: { ...config, ...override } });
     expect(placed).toMatchObject({ ok: false, error });
     expect(myoperator.calls.size).toBe(before);
   });
@@ -135,9 +114,7 @@ describe('outbound call (click to call, OBD User Dial)', () => {
 
 describe('inbound call (incoming popup)', () => {
   it('pops up for every agent while MyOperator rings the one its IVR picked', async () => {
-    const adaSocket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
-    const bobSocket = await AgentClient.connect(relay, bob.token, { lastSeq: null });
-    await Promise.all([adaSocket.waitFor((c) => !!c.welcome), bobSocket.waitFor((c) => !!c.welcome)]);
+    const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob)]);
 
     const call = myoperator.inboundCall({ from: '+917906225789', userId: BOB_USER });
     await call.done;
@@ -183,6 +160,6 @@ describe('webhook authentication', () => {
     const sessionId = `s4.forged.${Math.random()}`;
     const delivery = await myoperator.post({ url: callbacks.incoming, events: ['call.initiated'], ...(auth ? { auth } : {}) }, event(sessionId));
     expect(delivery.status).toBe(403);
-    expect(await storedCallIds()).not.toContain(sessionId);
+    expect(await relay.storedCallIds(ada)).not.toContain(sessionId);
   });
 });

@@ -6,12 +6,11 @@
  * must land on one record.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+import { api, type TestAgent } from '../relay/harness.ts';
+import { basicAuth } from '../simulators/http.ts';
 import { type PlivoCall, PlivoSimulator, plivoV3Signature } from '../simulators/plivo.ts';
+import { ContractRelay, Extension, expectStatusesInOrder, type RelayCallbacks, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test/pc';
 const AUTH_ID = 'MAODU1MDRKOTQ2ZJY5ZD';
@@ -19,61 +18,39 @@ const AUTH_TOKEN = 'plivo-auth-token-for-tests';
 const PLIVO_NUMBER = '+14155550199';
 const CUSTOMER = '+14155550100';
 
-let dir: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: ContractRelay;
 let plivo: PlivoSimulator;
 let ada: TestAgent;
 let bob: TestAgent;
-let callbacks: { answer: string; status: string; incoming: string };
+let callbacks: RelayCallbacks;
 let config: Record<string, string>;
-let plan: ConnectorPlan;
+let extension: Extension;
 
 beforeAll(async () => {
-  dir = tempDir();
-  const db = join(dir.path, 'relay.db');
-  ada = await addAgent(db, { name: 'Ada', number: '+14155550111' });
-  bob = await addAgent(db, { name: 'Bob', number: '+14155550122' });
-  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
+  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }, { name: 'Bob', number: '+14155550122' }]));
   // A second, older token is still active: Plivo then sends two signatures, comma-separated.
-  plivo = await PlivoSimulator.start({ authId: AUTH_ID, authToken: AUTH_TOKEN, otherTokens: ['an-older-token'], forward: (url) => url.replace(PUBLIC_URL, relay.url) });
-  const put = await api(relay, ada.token, 'PUT', '/instances/plivo-main', { connector: 'plivo', config: { authid: AUTH_ID, authtoken: AUTH_TOKEN, callerid: PLIVO_NUMBER } });
-  expect(put.status).toBe(200);
-  expect(put.body.warnings).toEqual([]);
-  callbacks = put.body.callbacks;
+  plivo = await PlivoSimulator.start({ authId: AUTH_ID, authToken: AUTH_TOKEN, otherTokens: ['an-older-token'], forward: relay.forward });
+  const instance = await relay.registerInstance(ada, 'plivo-main', 'plivo', { authid: AUTH_ID, authtoken: AUTH_TOKEN, callerid: PLIVO_NUMBER });
+  expect(instance.warnings).toEqual([]);
+  callbacks = instance.callbacks;
   config = { authid: AUTH_ID, authtoken: AUTH_TOKEN, callerid: PLIVO_NUMBER, answer_callback: callbacks.answer, status_callback: callbacks.status, incoming_callback: callbacks.incoming };
-  plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/plivo.xml'), 'utf8'));
+  extension = new Extension({ relay, instance: 'plivo-main', connector: 'plivo', config, callbacks, fetch: toSimulator('https://api.plivo.com', plivo.baseUrl) });
 }, 30_000);
 
 afterAll(async () => {
   await plivo?.close();
-  await relay?.stop();
-  dir?.remove();
+  await relay?.close();
 });
-
-/** The engine's requests to api.plivo.com, sent to the simulator instead. */
-const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => fetch(url.replace('https://api.plivo.com', plivo.baseUrl), init);
 
 /** The extension's part of an outbound call: place it with the engine, then report it. */
 async function placeOutboundCall(agent: TestAgent, to: string) {
-  const placed = await placeCall(plan, { config, agent: { extension: agent.number }, callbacks }, to, toSimulator);
-  expect(placed.ok, placed.error).toBe(true);
-  const requestUuid = placed.record.call_id!;
-  const report = await api(relay, agent.token, 'POST', '/calls', { instance: 'plivo-main', call_id: requestUuid, to_number: to, status: placed.record.call_status_raw });
-  expect([200, 201]).toContain(report.status);
+  const { callId: requestUuid } = await extension.clickToCall(agent, to, ({ record }) => ({ to_number: to, status: record.call_status_raw }));
   return { requestUuid, simulated: plivo.calls.get(requestUuid)! };
 }
 
-async function connect(agent: TestAgent): Promise<AgentClient> {
-  const socket = await AgentClient.connect(relay, agent.token, { lastSeq: null });
-  await socket.waitFor((c) => c.welcome !== undefined);
-  return socket;
-}
-
-const RANK: Record<string, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3 };
-
 describe('outbound call (click to call)', () => {
   it('rings the agent, bridges the customer with <Dial><Number>, and keeps one record keyed by request_uuid', async () => {
-    const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
+    const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob)]);
     const startSeq = adaSocket.welcome!.seq;
 
     const { requestUuid, simulated } = await placeOutboundCall(ada, CUSTOMER);
@@ -100,8 +77,7 @@ describe('outbound call (click to call)', () => {
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => startSeq + i + 1));
     expect(events.map((e) => e.event)).toEqual(['created', ...events.slice(1).map(() => 'updated')]);
     expect(events.every((e) => e.call.call_id === requestUuid)).toBe(true);
-    const ranks = events.map((e) => RANK[e.call.status as string] ?? -1);
-    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expectStatusesInOrder(events);
 
     const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);
     expect(calls.body.calls).toHaveLength(1);
@@ -136,7 +112,7 @@ describe('outbound call (click to call)', () => {
 describe('placing a call', () => {
   it("shows Plivo's error for wrong credentials, and no call happens", async () => {
     const before = plivo.calls.size;
-    const placed = await placeCall(plan, { config: { ...config, authtoken: 'wrong' }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    const placed = await extension.place(ada, CUSTOMER, { config: { ...config, authtoken: 'wrong' } });
     expect(placed).toMatchObject({ ok: false, error: 'authentication failed: check your Auth ID and Auth Token' });
     expect(plivo.calls.size).toBe(before);
   });
@@ -144,7 +120,7 @@ describe('placing a call', () => {
   it('is refused with 400 when a required parameter is missing', async () => {
     const response = await fetch(`${plivo.baseUrl}/v1/Account/${AUTH_ID}/Call/`, {
       method: 'POST',
-      headers: { Authorization: `Basic ${Buffer.from(`${AUTH_ID}:${AUTH_TOKEN}`).toString('base64')}`, 'Content-Type': 'application/json' },
+      headers: { Authorization: basicAuth(AUTH_ID, AUTH_TOKEN), 'Content-Type': 'application/json' },
       body: JSON.stringify({ from: '14155550199', to: '14155550111' }),
     });
     expect(response.status).toBe(400);
@@ -154,7 +130,7 @@ describe('placing a call', () => {
 
 describe('inbound call (incoming popup)', () => {
   it('pops up for every agent, rings them all with one <Dial>, and closes on the hangup URL keyed by CallUUID', async () => {
-    const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
+    const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob)]);
     const call = plivo.inboundCall({ answerUrl: callbacks.incoming, hangupUrl: callbacks.status, from: '14155550177', to: '14155550199' });
     await call.done;
 
@@ -177,7 +153,7 @@ describe('inbound call (incoming popup)', () => {
 
 describe('webhook signatures', () => {
   it('refuses a webhook signed with another token, or not signed, with 403 and stores nothing', async () => {
-    const socket = await connect(bob);
+    const socket = await relay.connect(bob);
     const forged = await forgedIncoming('not-the-auth-token');
     expect(forged.status).toBe(403);
     expect(JSON.parse(forged.body)).toMatchObject({ error: expect.stringMatching(/X-Plivo-Signature-V3/) });

@@ -3,13 +3,11 @@
  * click to call (create call -> answer -> status -> completed), an incoming call that rings the
  * agents, and webhooks whose X-SignalWire-Signature is wrong.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+import { api, type TestAgent } from '../relay/harness.ts';
 import { signLaml, startSignalWireSimulator } from '../simulators/signalwire.ts';
 import type { TwilioSimulator } from '../simulators/twilio.ts';
+import { ContractRelay, Extension, expectStatusesInOrder, type RelayCallbacks, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test/pc';
 const SPACE = 'acme';
@@ -19,53 +17,37 @@ const SIGNING_KEY = 'PSK-signing-key-for-tests';
 const SIGNALWIRE_NUMBER = '+15005550006';
 const CUSTOMER = '+14155550100';
 
-let dir: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: ContractRelay;
 let signalwire: TwilioSimulator;
 let ada: TestAgent;
 let bob: TestAgent;
-let callbacks: { answer: string; status: string; incoming: string };
+let callbacks: RelayCallbacks;
 let config: Record<string, string>;
-let plan: ConnectorPlan;
+let extension: Extension;
 
 beforeAll(async () => {
-  dir = tempDir();
-  const db = join(dir.path, 'relay.db');
-  ada = await addAgent(db, { name: 'Ada', number: '+14155550111' });
-  bob = await addAgent(db, { name: 'Bob', number: '+14155550122' });
-  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
-  signalwire = await startSignalWireSimulator({ projectId: PROJECT_ID, apiToken: API_TOKEN, signingKey: SIGNING_KEY, forward: (url) => url.replace(PUBLIC_URL, relay.url) });
+  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }, { name: 'Bob', number: '+14155550122' }]));
+  signalwire = await startSignalWireSimulator({ projectId: PROJECT_ID, apiToken: API_TOKEN, signingKey: SIGNING_KEY, forward: relay.forward });
   config = { space: SPACE, project_id: PROJECT_ID, api_token: API_TOKEN, signing_key: SIGNING_KEY, callerid: SIGNALWIRE_NUMBER };
-  const put = await api(relay, ada.token, 'PUT', '/instances/signalwire-main', { connector: 'signalwire', config });
-  expect(put.status, JSON.stringify(put.body)).toBe(200);
-  callbacks = put.body.callbacks;
-  plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/signalwire.xml'), 'utf8'));
+  callbacks = (await relay.registerInstance(ada, 'signalwire-main', 'signalwire', config)).callbacks;
+  // The engine's requests to the Space's host go to the simulator instead.
+  extension = new Extension({ relay, instance: 'signalwire-main', connector: 'signalwire', config, callbacks, fetch: toSimulator(`https://${SPACE}.signalwire.com`, signalwire.baseUrl) });
 }, 30_000);
 
 afterAll(async () => {
   await signalwire?.close();
-  await relay?.stop();
-  dir?.remove();
+  await relay?.close();
 });
-
-/** The engine's requests to the Space's host, sent to the simulator instead. */
-const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) =>
-  fetch(url.replace(`https://${SPACE}.signalwire.com`, signalwire.baseUrl), init);
-
-const RANK: Record<string, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3 };
 
 describe('outbound call (click to call)', () => {
   it('bridges the agent to the customer and pushes each change to the agent', async () => {
-    const socket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
-    await socket.waitFor((c) => c.welcome !== undefined);
+    const socket = await relay.connect(ada);
 
-    const placed = await placeCall(plan, { config: { ...config, ...withCallbacks() }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
-    expect(placed.ok, placed.error).toBe(true);
+    const { placed, callId: sid } = await extension.clickToCall(ada, CUSTOMER, ({ record }) => ({ to_number: CUSTOMER, from_number: record.from_number, status: record.call_status }), {
+      config: { ...config, ...withCallbacks() },
+    });
     expect(placed.request!.url).toBe(`https://${SPACE}.signalwire.com/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Calls.json`);
-    const sid = placed.record.call_id!;
     expect(sid).toMatch(/^[0-9a-f-]{36}$/);
-    const report = await api(relay, ada.token, 'POST', '/calls', { instance: 'signalwire-main', call_id: sid, to_number: CUSTOMER, from_number: placed.record.from_number, status: placed.record.call_status });
-    expect([200, 201]).toContain(report.status);
     const call = signalwire.calls.get(sid)!;
     await call.done;
 
@@ -91,8 +73,7 @@ describe('outbound call (click to call)', () => {
     expect(events[0]!.event).toBe('created');
     expect(events.filter((e) => e.event === 'created')).toHaveLength(1);
     expect(events.every((e) => e.call.call_id === sid)).toBe(true);
-    const ranks = events.map((e) => RANK[e.call.status as string] ?? -1);
-    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expectStatusesInOrder(events);
 
     const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);
     expect(calls.body.calls).toHaveLength(1);
@@ -111,7 +92,7 @@ describe('outbound call (click to call)', () => {
 
   it("shows SignalWire's error for a wrong API token and places no call", async () => {
     const before = signalwire.calls.size;
-    const placed = await placeCall(plan, { config: { ...config, api_token: 'wrong' }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    const placed = await extension.place(ada, CUSTOMER, { config: { ...config, api_token: 'wrong' } });
     expect(placed).toMatchObject({ ok: false, error: 'Authenticate' });
     expect(signalwire.calls.size).toBe(before);
   });
@@ -119,9 +100,7 @@ describe('outbound call (click to call)', () => {
 
 describe('inbound call (incoming popup)', () => {
   it('pops up for every agent and rings their phones', async () => {
-    const adaSocket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
-    const bobSocket = await AgentClient.connect(relay, bob.token, { lastSeq: null });
-    await Promise.all([adaSocket.waitFor((c) => !!c.welcome), bobSocket.waitFor((c) => !!c.welcome)]);
+    const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob)]);
 
     const call = signalwire.inboundCall({ url: callbacks.incoming, from: '+14155550199', to: SIGNALWIRE_NUMBER, statusCallback: callbacks.status });
     await call.done;
@@ -139,7 +118,7 @@ describe('inbound call (incoming popup)', () => {
 describe('webhook signatures', () => {
   const form = (sid: string) => new URLSearchParams({ AccountSid: PROJECT_ID, CallSid: sid, CallStatus: 'completed', From: '+14155550177', To: SIGNALWIRE_NUMBER, Direction: 'inbound' }).toString();
   const post = (sid: string, headers: Record<string, string>) =>
-    fetch(callbacks.status.replace(PUBLIC_URL, relay.url), { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: form(sid) });
+    fetch(relay.forward(callbacks.status), { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: form(sid) });
 
   it.each([
     ['a wrong X-SignalWire-Signature', (body: string) => ({ 'X-SignalWire-Signature': signLaml(SIGNING_KEY, callbacks.status, Object.fromEntries(new URLSearchParams(body))).replace(/^./, 'A') })],
@@ -149,21 +128,16 @@ describe('webhook signatures', () => {
     const sid = crypto.randomUUID();
     const response = await post(sid, headers(form(sid)));
     expect(response.status).toBe(403);
-    expect(await storedCallIds()).not.toContain(sid);
+    expect(await relay.storedCallIds(ada)).not.toContain(sid);
   });
 
   it('accepts the same webhook signed with the Signing Key', async () => {
     const sid = crypto.randomUUID();
     const response = await post(sid, { 'X-SignalWire-Signature': signLaml(SIGNING_KEY, callbacks.status, Object.fromEntries(new URLSearchParams(form(sid)))) });
     expect(response.status).toBe(200);
-    expect(await storedCallIds()).toContain(sid);
+    expect(await relay.storedCallIds(ada)).toContain(sid);
   });
 });
-
-async function storedCallIds(): Promise<string[]> {
-  const list = await api(relay, ada.token, 'GET', '/calls?limit=200');
-  return list.body.calls.map((c: { call_id: string }) => c.call_id);
-}
 
 /** The relay's callback URLs as the extension passes them to the engine (config fields). */
 function withCallbacks(): Record<string, string> {

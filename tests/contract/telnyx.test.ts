@@ -4,12 +4,10 @@
  * agents, and webhooks whose Ed25519 signature is forged, stale or for another body.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+import { api, type TestAgent } from '../relay/harness.ts';
 import { newCallSid, TelnyxSimulator, type TexmlCall } from '../simulators/telnyx.ts';
+import { ContractRelay, Extension, expectStatusesInOrder, type RelayCallbacks, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test/pc';
 const API_KEY = 'KEY0123456789ABCDEF_tests';
@@ -18,56 +16,34 @@ const APPLICATION_SID = '1293384261075731499';
 const TELNYX_NUMBER = '+13120001234';
 const CUSTOMER = '+14155550100';
 
-let dir: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: ContractRelay;
 let telnyx: TelnyxSimulator;
 let ada: TestAgent;
 let bob: TestAgent;
-let callbacks: { answer: string; status: string; incoming: string };
+let callbacks: RelayCallbacks;
 let config: Record<string, string>;
-let plan: ConnectorPlan;
+let extension: Extension;
 
 beforeAll(async () => {
-  dir = tempDir();
-  const db = join(dir.path, 'relay.db');
-  ada = await addAgent(db, { name: 'Ada', number: '+14155550111' });
-  bob = await addAgent(db, { name: 'Bob', number: '+14155550122' });
-  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
-  telnyx = await TelnyxSimulator.start({ apiKey: API_KEY, accountSid: ACCOUNT_SID, applicationSid: APPLICATION_SID, forward: (url) => url.replace(PUBLIC_URL, relay.url) });
+  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }, { name: 'Bob', number: '+14155550122' }]));
+  telnyx = await TelnyxSimulator.start({ apiKey: API_KEY, accountSid: ACCOUNT_SID, applicationSid: APPLICATION_SID, forward: relay.forward });
   config = { api_key: API_KEY, account_sid: ACCOUNT_SID, application_sid: APPLICATION_SID, callerid: TELNYX_NUMBER, public_key: telnyx.publicKey };
-  const put = await api(relay, ada.token, 'PUT', '/instances/telnyx-main', { connector: 'telnyx', config });
-  expect(put.status, JSON.stringify(put.body)).toBe(200);
-  callbacks = put.body.callbacks;
-  plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/telnyx.xml'), 'utf8'));
+  callbacks = (await relay.registerInstance(ada, 'telnyx-main', 'telnyx', config)).callbacks;
+  extension = new Extension({ relay, instance: 'telnyx-main', connector: 'telnyx', config, callbacks, fetch: toSimulator('https://api.telnyx.com', telnyx.baseUrl) });
 }, 30_000);
 
 afterAll(async () => {
   await telnyx?.close();
-  await relay?.stop();
-  dir?.remove();
+  await relay?.close();
 });
-
-const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => fetch(url.replace('https://api.telnyx.com', telnyx.baseUrl), init);
-
-const RANK: Record<string, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3 };
-
-async function storedCallIds(): Promise<string[]> {
-  const list = await api(relay, ada.token, 'GET', '/calls?limit=200');
-  return list.body.calls.map((c: { call_id: string }) => c.call_id);
-}
 
 describe('outbound call (click to call)', () => {
   it('bridges the agent to the customer and pushes each change to the agent', async () => {
-    const socket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
-    await socket.waitFor((c) => c.welcome !== undefined);
+    const socket = await relay.connect(ada);
 
-    const placed = await placeCall(plan, { config, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
-    expect(placed.ok, placed.error).toBe(true);
+    const { placed, callId: sid } = await extension.clickToCall(ada, CUSTOMER, ({ record }) => ({ to_number: CUSTOMER, from_number: record.from_number, status: record.call_status }));
     expect(JSON.parse(placed.request!.body!)).toMatchObject({ ApplicationSid: APPLICATION_SID, To: ada.number, From: TELNYX_NUMBER, StatusCallbackEvent: 'initiated ringing answered completed' });
-    const sid = placed.record.call_id!;
     expect(sid).toMatch(/^v3:/);
-    const report = await api(relay, ada.token, 'POST', '/calls', { instance: 'telnyx-main', call_id: sid, to_number: CUSTOMER, from_number: placed.record.from_number, status: placed.record.call_status });
-    expect([200, 201]).toContain(report.status);
     const call = telnyx.calls.get(sid)!;
     await call.done;
 
@@ -92,8 +68,7 @@ describe('outbound call (click to call)', () => {
     expect(events[0]!.event).toBe('created');
     expect(events.filter((e) => e.event === 'created')).toHaveLength(1);
     expect(events.every((e) => e.call.call_id === sid)).toBe(true);
-    const ranks = events.map((e) => RANK[e.call.status as string] ?? -1);
-    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expectStatusesInOrder(events);
 
     const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);
     expect(calls.body.calls).toHaveLength(1);
@@ -106,7 +81,7 @@ describe('outbound call (click to call)', () => {
     ['an unknown TeXML Application', { application_sid: '42' }, 'ApplicationSid does not exist.'],
   ])("shows Telnyx's error for %s and places no call", async (_case, override, error) => {
     const before = telnyx.calls.size;
-    const placed = await placeCall(plan, { config: { ...config, ...override }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    const placed = await extension.place(ada, CUSTOMER, { config: { ...config, ...override } });
     expect(placed).toMatchObject({ ok: false, error });
     expect(telnyx.calls.size).toBe(before);
   });
@@ -114,9 +89,7 @@ describe('outbound call (click to call)', () => {
 
 describe('inbound call (incoming popup)', () => {
   it('pops up for every agent and rings their phones', async () => {
-    const adaSocket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
-    const bobSocket = await AgentClient.connect(relay, bob.token, { lastSeq: null });
-    await Promise.all([adaSocket.waitFor((c) => !!c.welcome), bobSocket.waitFor((c) => !!c.welcome)]);
+    const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob)]);
 
     const call = telnyx.inboundCall({ url: callbacks.incoming, from: '+14155550199', to: TELNYX_NUMBER, statusCallback: callbacks.status });
     await call.done;
@@ -145,13 +118,13 @@ describe('webhook signatures', () => {
     const call = strayCall();
     const exchange = await telnyx.webhook(call, 'voice', callbacks.incoming, {}, tamper);
     expect(exchange.status).toBe(403);
-    expect(await storedCallIds()).not.toContain(call.sid);
+    expect(await relay.storedCallIds(ada)).not.toContain(call.sid);
   });
 
   it('refuses a valid signature and timestamp replayed over another body', async () => {
     const signed = await telnyx.webhook(strayCall(), 'voice', callbacks.incoming);
     expect(signed.status).toBe(200);
-    const response = await fetch(callbacks.incoming.replace(PUBLIC_URL, relay.url), {
+    const response = await fetch(relay.forward(callbacks.incoming), {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'telnyx-signature-ed25519': signed.signature, 'telnyx-timestamp': signed.timestamp },
       body: signed.body.replace('%2B14155550177', '%2B14155550178'),
@@ -161,12 +134,12 @@ describe('webhook signatures', () => {
 
   it('refuses a webhook without the signature headers', async () => {
     const sid = newCallSid();
-    const response = await fetch(callbacks.status.replace(PUBLIC_URL, relay.url), {
+    const response = await fetch(relay.forward(callbacks.status), {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ AccountSid: ACCOUNT_SID, CallSid: sid, CallStatus: 'completed' }).toString(),
     });
     expect(response.status).toBe(403);
-    expect(await storedCallIds()).not.toContain(sid);
+    expect(await relay.storedCallIds(ada)).not.toContain(sid);
   });
 });

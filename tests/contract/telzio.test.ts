@@ -5,12 +5,10 @@
  * the agent whose phone is Aleg; the other webhooks complete the record. Every webhook carries
  * the Bearer token configured at Telzio; a wrong one is refused.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient, addAgent, api, type CallEvent, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+import { api, type CallEvent, type TestAgent } from '../relay/harness.ts';
 import { type TelzioCall, TelzioSimulator } from '../simulators/telzio.ts';
+import { ContractRelay, Extension, expectStatusesInOrder, type RelayCallbacks, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test';
 const API_KEY = 'pk_51f399820503bea5c3d1';
@@ -19,32 +17,25 @@ const WEBHOOK_TOKEN = 'telzio-webhook-token-for-tests';
 const TELZIO_NUMBER = '+18885550100';
 const CUSTOMER = '+14155550100';
 
-let dir: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: ContractRelay;
 let telzio: TelzioSimulator;
 let ada: TestAgent;
 let bob: TestAgent;
-let callbacks: { answer: string; status: string; incoming: string };
+let callbacks: RelayCallbacks;
 let config: Record<string, string>;
-let plan: ConnectorPlan;
+let extension: Extension;
 
 beforeAll(async () => {
-  dir = tempDir();
-  const db = join(dir.path, 'relay.db');
-  ada = await addAgent(db, { name: 'Ada', number: '+14155550111' });
-  bob = await addAgent(db, { name: 'Bob', number: '+14155550122' });
-  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
+  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }, { name: 'Bob', number: '+14155550122' }]));
   const settings = { apikey: API_KEY, apisecret: API_SECRET, callerid: TELZIO_NUMBER, webhook_token: WEBHOOK_TOKEN };
-  const put = await api(relay, ada.token, 'PUT', '/instances/telzio-main', { connector: 'telzio', config: settings });
-  expect(put.status).toBe(200);
-  callbacks = put.body.callbacks;
+  callbacks = (await relay.registerInstance(ada, 'telzio-main', 'telzio', settings)).callbacks;
   config = { ...settings, status_callback: callbacks.status, incoming_callback: callbacks.incoming };
   // What the admin sets up in Telzio's Integrations > Webhooks, both formats in use.
   telzio = await TelzioSimulator.start({
     apiKey: API_KEY,
     apiSecret: API_SECRET,
     numbers: [TELZIO_NUMBER],
-    forward: (url) => url.replace(PUBLIC_URL, relay.url),
+    forward: relay.forward,
     webhooks: [
       { event: 'call_created', url: callbacks.incoming, format: 'json', bearer: WEBHOOK_TOKEN },
       { event: 'child_call_created', url: callbacks.status, format: 'form', bearer: WEBHOOK_TOKEN },
@@ -52,28 +43,18 @@ beforeAll(async () => {
       { event: 'call_ended', url: callbacks.status, format: 'json', bearer: WEBHOOK_TOKEN },
     ],
   });
-  plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/telzio.xml'), 'utf8'));
+  extension = new Extension({ relay, instance: 'telzio-main', connector: 'telzio', config, callbacks, fetch: toSimulator('https://api.telzio.com', telzio.baseUrl) });
 }, 30_000);
 
 afterAll(async () => {
   await telzio?.close();
-  await relay?.stop();
-  dir?.remove();
+  await relay?.close();
 });
-
-/** The engine's requests to api.telzio.com, sent to the simulator instead. */
-const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => fetch(url.replace('https://api.telzio.com', telzio.baseUrl), init);
-
-async function connect(agent: TestAgent): Promise<AgentClient> {
-  const socket = await AgentClient.connect(relay, agent.token, { lastSeq: null });
-  await socket.waitFor((c) => c.welcome !== undefined);
-  return socket;
-}
 
 /** The extension's part: place the call. Telzio's answer carries no call id, so nothing is reported. */
 async function placeOutboundCall(agent: TestAgent, to: string): Promise<TelzioCall> {
   const before = new Set(telzio.calls.keys());
-  const placed = await placeCall(plan, { config, agent: { extension: agent.number }, callbacks }, to, toSimulator);
+  const placed = await extension.place(agent, to);
   expect(placed.ok, placed.error).toBe(true);
   expect(placed.record.call_id).toBeUndefined();
   const call = [...telzio.calls.values()].find((c) => !before.has(c.callId))!;
@@ -82,11 +63,10 @@ async function placeOutboundCall(agent: TestAgent, to: string): Promise<TelzioCa
 }
 
 const of = (callId: string) => (e: CallEvent) => e.call.call_id === callId;
-const RANK: Record<string, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3 };
 
 describe('outbound call (click to call)', () => {
   it('rings Aleg, bridges Bleg, and the webhooks build one record for the agent whose phone is Aleg', async () => {
-    const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
+    const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob)]);
     const call = await placeOutboundCall(ada, CUSTOMER);
 
     expect(call).toMatchObject({ direction: 'outbound', from: TELZIO_NUMBER, to: ada.number, child: { to: CUSTOMER } });
@@ -107,8 +87,7 @@ describe('outbound call (click to call)', () => {
     expect(events[0]).toMatchObject({ event: 'created', call: { direction: 'outbound', status: 'ringing', from_number: TELZIO_NUMBER, user_number: ada.number } });
     expect(events.slice(1).every((e) => e.event === 'updated')).toBe(true);
     expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
-    const ranks = events.map((e) => RANK[e.call.status as string] ?? -1);
-    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expectStatusesInOrder(events);
 
     const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);
     expect(calls.body.calls).toContainEqual(events.at(-1)!.call);
@@ -138,20 +117,20 @@ describe('outbound call (click to call)', () => {
 describe('placing a call', () => {
   it("shows Telzio's error for wrong credentials, and no call happens", async () => {
     const before = telzio.calls.size;
-    const placed = await placeCall(plan, { config: { ...config, apisecret: 'wrong' }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    const placed = await extension.place(ada, CUSTOMER, { config: { ...config, apisecret: 'wrong' } });
     expect(placed).toMatchObject({ ok: false, error: 'Authorization has been denied for this request.' });
     expect(telzio.calls.size).toBe(before);
   });
 
   it('is refused with 400 when From is not a number of the account', async () => {
-    const placed = await placeCall(plan, { config: { ...config, callerid: '+18885550999' }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    const placed = await extension.place(ada, CUSTOMER, { config: { ...config, callerid: '+18885550999' } });
     expect(placed).toMatchObject({ ok: false, error: 'From +18885550999 is not a number in this account.' });
   });
 });
 
 describe('inbound call (incoming popup)', () => {
   it("pops up for every agent on Call Created; Telzio's call flow rings the agent, and the record follows it to the end", async () => {
-    const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
+    const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob)]);
     const call = telzio.inboundCall({ from: '+14155550177', fromCnam: 'LOVELACE ADA', to: TELZIO_NUMBER, rings: [bob.number] });
     await call.done;
 
@@ -171,7 +150,7 @@ describe('inbound call (incoming popup)', () => {
 
 describe('webhook authentication', () => {
   it('refuses a webhook with another Bearer token with 403 and stores nothing', async () => {
-    const socket = await connect(bob);
+    const socket = await relay.connect(bob);
     const stray: TelzioCall = { callId: '11-deadbeef-000001', direction: 'inbound', from: '+14155550166', to: TELZIO_NUMBER, exchanges: [], done: Promise.resolve() };
     await telzio.emit(stray, 'call_created', { call_id: stray.callId, direction: 'inbound', from: stray.from, from_cnam: '', to: stray.to, rate: 0, date: '2026-11-24T10:00:00.0000000' }, { bearer: 'not-the-token' });
     expect(stray.exchanges[0]).toMatchObject({ status: 403 });

@@ -3,12 +3,11 @@
  * Twilio bridges the agent to the customer without a single webhook. The relay only hears of
  * the call from the extension's report, and has nothing to offer for incoming calls.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+import { api, type TestAgent } from '../relay/harness.ts';
+import { basicAuth } from '../simulators/http.ts';
 import { TwilioSimulator } from '../simulators/twilio.ts';
+import { ContractRelay, Extension, type RelayCallbacks, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test/pc';
 const ACCOUNT_SID = `AC${'fedcba9876543210'.repeat(2)}`;
@@ -16,51 +15,39 @@ const AUTH_TOKEN = 'twilio-direct-token-for-tests';
 const TWILIO_NUMBER = '+15005550006';
 const CUSTOMER = '+14155550100';
 
-let dir: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: ContractRelay;
 let twilio: TwilioSimulator;
 let ada: TestAgent;
-let callbacks: { answer: string; status: string; incoming: string };
+let callbacks: RelayCallbacks;
 let config: Record<string, string>;
-let plan: ConnectorPlan;
+let extension: Extension;
 
 beforeAll(async () => {
-  dir = tempDir();
-  const db = join(dir.path, 'relay.db');
-  ada = await addAgent(db, { name: 'Ada', number: '+14155550111' });
-  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
-  twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, forward: (url) => url.replace(PUBLIC_URL, relay.url) });
+  ({ relay, agents: [ada] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }]));
+  twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, forward: relay.forward });
   config = { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER };
-  const put = await api(relay, ada.token, 'PUT', '/instances/twilio-direct', { connector: 'twilio-direct', config });
-  expect(put.status, JSON.stringify(put.body)).toBe(200);
-  callbacks = put.body.callbacks;
-  plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/twilio-direct.xml'), 'utf8'));
+  callbacks = (await relay.registerInstance(ada, 'twilio-direct', 'twilio-direct', config)).callbacks;
+  // The extension needs no callback URLs for this connector: none are passed to the engine.
+  extension = new Extension({ relay, instance: 'twilio-direct', connector: 'twilio-direct', config, fetch: toSimulator('https://api.twilio.com', twilio.baseUrl) });
 }, 30_000);
 
 afterAll(async () => {
   await twilio?.close();
-  await relay?.stop();
-  dir?.remove();
+  await relay?.close();
 });
-
-const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => fetch(url.replace('https://api.twilio.com', twilio.baseUrl), init);
 
 describe('outbound call with inline TwiML', () => {
   it('rings the agent, dials the customer from the TwiML, and calls back no one', async () => {
-    const socket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
-    await socket.waitFor((c) => c.welcome !== undefined);
+    const socket = await relay.connect(ada);
 
-    // The extension needs no callback URLs for this connector: none are passed.
-    const placed = await placeCall(plan, { config, agent: { extension: ada.number }, defaultCountry: 'US' }, '(415) 555-0100', toSimulator);
-    expect(placed.ok, placed.error).toBe(true);
+    const { placed, callId: sid, reported } = await extension.clickToCall(ada, '(415) 555-0100', ({ record }) => ({ to_number: CUSTOMER, from_number: record.from_number, status: record.call_status }), {
+      defaultCountry: 'US',
+    });
     const form = new URLSearchParams(placed.request!.body);
     expect([...form.keys()]).toEqual(['To', 'From', 'Twiml']);
     expect(form.get('Twiml')).toBe(`<Response><Dial><Number>${CUSTOMER}</Number></Dial></Response>`);
-
-    const sid = placed.record.call_id!;
     expect(sid).toMatch(/^CA[0-9a-f]{32}$/);
-    const report = await api(relay, ada.token, 'POST', '/calls', { instance: 'twilio-direct', call_id: sid, to_number: CUSTOMER, from_number: placed.record.from_number, status: placed.record.call_status });
-    expect(report.status).toBe(201);
+    expect(reported.status).toBe(201);
 
     const call = twilio.calls.get(sid)!;
     await call.done;
@@ -82,16 +69,15 @@ describe('outbound call with inline TwiML', () => {
 
   it("shows Twilio's error for a wrong auth token and places no call", async () => {
     const before = twilio.calls.size;
-    const placed = await placeCall(plan, { config: { ...config, authtoken: 'wrong' }, agent: { extension: ada.number } }, CUSTOMER, toSimulator);
+    const placed = await extension.place(ada, CUSTOMER, { config: { ...config, authtoken: 'wrong' } });
     expect(placed).toMatchObject({ ok: false, error: 'Authenticate' });
     expect(twilio.calls.size).toBe(before);
   });
 
   it("refuses TwiML over Twilio's 4000 characters", async () => {
-    const auth = `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`;
     const response = await fetch(`${twilio.baseUrl}/2010-04-01/Accounts/${ACCOUNT_SID}/Calls.json`, {
       method: 'POST',
-      headers: { Authorization: auth, 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: { Authorization: basicAuth(ACCOUNT_SID, AUTH_TOKEN), 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ To: ada.number, From: TWILIO_NUMBER, Twiml: `<Response><Say>${'a'.repeat(4000)}</Say></Response>` }).toString(),
     });
     expect(response.status).toBe(400);
@@ -102,7 +88,7 @@ describe('outbound call with inline TwiML', () => {
 describe('what is lost without a relay', () => {
   it.each(['incoming', 'status', 'answer'] as const)('has no %s webhook: the relay answers 404 and stores nothing', async (event) => {
     const before = (await api(relay, ada.token, 'GET', '/calls?limit=200')).body.calls.length;
-    const response = await fetch(callbacks[event].replace(PUBLIC_URL, relay.url), {
+    const response = await fetch(relay.forward(callbacks[event]), {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ CallSid: `CA${'1'.repeat(32)}`, CallStatus: 'ringing', From: '+14155550199', To: TWILIO_NUMBER, Direction: 'inbound' }).toString(),

@@ -4,12 +4,10 @@
  * call whose NCCO rings the agents in turn, and webhooks whose signed JWT is wrong.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+import { api, type TestAgent } from '../relay/harness.ts';
 import { VonageSimulator } from '../simulators/vonage.ts';
+import { ContractRelay, Extension, expectStatusesInOrder, type RelayCallbacks, STATUS_RANK, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test/pc';
 const APPLICATION_ID = 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab';
@@ -22,28 +20,18 @@ const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const PRIVATE_KEY = keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 const digits = (number: string) => number.replace(/\D/g, '');
 
-let dir: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: ContractRelay;
 let vonage: VonageSimulator;
 let ada: TestAgent;
 let bob: TestAgent;
-let callbacks: { answer: string; status: string; incoming: string };
+let callbacks: RelayCallbacks;
 let config: Record<string, string>;
-let plan: ConnectorPlan;
+let extension: Extension;
 
 beforeAll(async () => {
-  dir = tempDir();
-  const db = join(dir.path, 'relay.db');
-  ada = await addAgent(db, { name: 'Ada', number: '+14155550111' });
-  bob = await addAgent(db, { name: 'Bob', number: '+14155550122' });
-  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
+  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }, { name: 'Bob', number: '+14155550122' }]));
   // The relay never calls Vonage, so it gets no private key: only what checks and answers webhooks.
-  const put = await api(relay, ada.token, 'PUT', '/instances/vonage-main', {
-    connector: 'vonage',
-    config: { application_id: APPLICATION_ID, signature_secret: SIGNATURE_SECRET, callerid: VIRTUAL_NUMBER },
-  });
-  expect(put.status, JSON.stringify(put.body)).toBe(200);
-  callbacks = put.body.callbacks;
+  callbacks = (await relay.registerInstance(ada, 'vonage-main', 'vonage', { application_id: APPLICATION_ID, signature_secret: SIGNATURE_SECRET, callerid: VIRTUAL_NUMBER })).callbacks;
   config = { application_id: APPLICATION_ID, private_key: PRIVATE_KEY, signature_secret: SIGNATURE_SECRET, callerid: VIRTUAL_NUMBER };
   vonage = await VonageSimulator.start({
     applicationId: APPLICATION_ID,
@@ -51,38 +39,30 @@ beforeAll(async () => {
     apiKey: API_KEY,
     signatureSecret: SIGNATURE_SECRET,
     numbers: [digits(VIRTUAL_NUMBER)],
-    forward: (url) => url.replace(PUBLIC_URL, relay.url),
+    forward: relay.forward,
   });
   // What docs/providers/vonage.md tells the admin to paste into the application's Voice capability.
   vonage.application = { answerUrl: callbacks.incoming, answerMethod: 'POST', eventUrl: callbacks.status, eventMethod: 'POST' };
-  plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/vonage.xml'), 'utf8'));
+  extension = new Extension({ relay, instance: 'vonage-main', connector: 'vonage', config, callbacks, fetch: toSimulator('https://api.nexmo.com', vonage.baseUrl) });
 }, 30_000);
 
 afterAll(async () => {
   await vonage?.close();
-  await relay?.stop();
-  dir?.remove();
+  await relay?.close();
 });
-
-/** The engine's requests to api.nexmo.com, sent to the simulator instead. */
-const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => fetch(url.replace('https://api.nexmo.com', vonage.baseUrl), init);
 
 /** The extension's part of an outbound call: place it with the engine, then report it. */
 async function placeOutboundCall(agent: TestAgent, to: string) {
-  const placed = await placeCall(plan, { config, agent: { extension: agent.number }, callbacks }, to, toSimulator);
-  expect(placed.ok, placed.error).toBe(true);
-  const callId = placed.record.call_id!;
-  const report = await api(relay, agent.token, 'POST', '/calls', { instance: 'vonage-main', call_id: callId, to_number: to, status: placed.record.call_status_raw });
-  expect([200, 201]).toContain(report.status);
+  const { placed, callId } = await extension.clickToCall(agent, to, ({ record }) => ({ to_number: to, status: record.call_status_raw }));
   return { placed, callId, simulated: vonage.calls.get(callId)! };
 }
 
-const RANK: Record<string, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3, busy: 3, 'no-answer': 3, failed: 3, canceled: 3 };
+/** Every way a Vonage call can end ranks with completed. */
+const RANK: Record<string, number> = { ...STATUS_RANK, busy: 3, 'no-answer': 3, failed: 3, canceled: 3 };
 
 describe('outbound call (click to call)', () => {
   it('connects the agent to the customer and keeps every leg on one call record', async () => {
-    const socket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
-    await socket.waitFor((c) => c.welcome !== undefined);
+    const socket = await relay.connect(ada);
     const startSeq = socket.welcome!.seq;
 
     const { placed, callId, simulated } = await placeOutboundCall(ada, CUSTOMER);
@@ -134,8 +114,7 @@ describe('outbound call (click to call)', () => {
     expect(events.filter((e) => e.event === 'created')).toHaveLength(1);
     expect(events[0]!.event).toBe('created');
     expect(events.every((e) => e.call.call_id === callId)).toBe(true);
-    const ranks = events.map((e) => RANK[e.call.status as string] ?? -1);
-    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expectStatusesInOrder(events, RANK);
     expect(events.map((e) => e.call.status)).toEqual(expect.arrayContaining(['ringing', 'in-progress', 'completed']));
 
     const calls = await api(relay, ada.token, 'GET', '/calls?limit=50');
@@ -162,22 +141,20 @@ describe('placing a call with the wrong private key', () => {
   it("shows Vonage's error and no call happens", async () => {
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     const before = vonage.calls.size;
-    const placed = await placeCall(plan, { config: { ...config, private_key: other }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    const placed = await extension.place(ada, CUSTOMER, { config: { ...config, private_key: other } });
     expect(placed).toMatchObject({ ok: false, error: 'You did not provide correct credentials.' });
     expect(vonage.calls.size).toBe(before);
   });
 
   it('names the setting when the private key is missing', async () => {
     const { private_key: _, ...withoutKey } = config;
-    await expect(placeCall(plan, { config: withoutKey, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator)).rejects.toThrow(/private_key|Private key/);
+    await expect(extension.place(ada, CUSTOMER, { config: withoutKey })).rejects.toThrow(/private_key|Private key/);
   });
 });
 
 describe('inbound call (incoming popup)', () => {
   it('pops up for every agent and rings them in turn until one answers', async () => {
-    const adaSocket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
-    const bobSocket = await AgentClient.connect(relay, bob.token, { mode: 'hello', lastSeq: null });
-    await Promise.all([adaSocket.waitFor((c) => !!c.welcome), bobSocket.waitFor((c) => !!c.welcome)]);
+    const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob, { mode: 'hello' })]);
 
     // Ada's phone rings out; Bob answers, then the caller hangs up.
     vonage.dialOutcomes = [{ answer: false, status: 'unanswered' }, { answer: true, talkSeconds: 30, hangup: 'caller' }];

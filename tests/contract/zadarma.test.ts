@@ -7,12 +7,10 @@
  * and go to the instance owner; the reply to NOTIFY_START redirects the call to an extension.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+import { api, type TestAgent } from '../relay/harness.ts';
 import { ZadarmaSimulator, zadarmaSignature } from '../simulators/zadarma.ts';
+import { ContractRelay, Extension, expectStatusesInOrder, type RelayCallbacks, STATUS_RANK, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test/pc';
 const KEY = 'a248a6a984459935b569';
@@ -21,63 +19,45 @@ const EXTENSION = '100';
 const PBX_NUMBER = '15005550006';
 const CUSTOMER = '+14155550100';
 
-let dir: ReturnType<typeof tempDir>;
-let relay: RelayProcess;
+let relay: ContractRelay;
 let zadarma: ZadarmaSimulator;
 let ada: TestAgent;
 let bob: TestAgent;
-let callbacks: { answer: string; status: string; incoming: string };
+let callbacks: RelayCallbacks;
 let config: Record<string, string>;
-let plan: ConnectorPlan;
+let extension: Extension;
 
 beforeAll(async () => {
-  dir = tempDir();
-  const db = join(dir.path, 'relay.db');
-  ada = await addAgent(db, { name: 'Ada', number: '+14155550111' });
-  bob = await addAgent(db, { name: 'Bob', number: '+14155550122' });
-  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
-  zadarma = await ZadarmaSimulator.start({ key: KEY, secret: SECRET, callerId: PBX_NUMBER, forward: (url) => url.replace(PUBLIC_URL, relay.url) });
-  const put = await api(relay, ada.token, 'PUT', '/instances/zadarma-main', { connector: 'zadarma', config: { key: KEY, secret: SECRET, sip: EXTENSION } });
-  expect(put.status).toBe(200);
+  ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }, { name: 'Bob', number: '+14155550122' }]));
+  zadarma = await ZadarmaSimulator.start({ key: KEY, secret: SECRET, callerId: PBX_NUMBER, forward: relay.forward });
+  const instance = await relay.registerInstance(ada, 'zadarma-main', 'zadarma', { key: KEY, secret: SECRET, sip: EXTENSION });
   // The one warning: the CallBack API answers no call id (see the connector's header).
-  expect(put.body.warnings.map((w: { message: string }) => w.message)).toEqual([expect.stringMatching(/maps no call_id/)]);
-  callbacks = put.body.callbacks;
+  expect(instance.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/maps no call_id/)]);
+  callbacks = instance.callbacks;
   config = { key: KEY, secret: SECRET, sip: EXTENSION, status_callback: callbacks.status };
   // The admin pastes the status URL into "Call notifications in PBX".
   zadarma.notificationUrl = callbacks.status;
-  plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/zadarma.xml'), 'utf8'));
+  extension = new Extension({ relay, instance: 'zadarma-main', connector: 'zadarma', config, callbacks, fetch: toSimulator('https://api.zadarma.com', zadarma.baseUrl) });
 }, 30_000);
 
 afterAll(async () => {
   await zadarma?.close();
-  await relay?.stop();
-  dir?.remove();
+  await relay?.close();
 });
-
-/** The engine's requests to api.zadarma.com, sent to the simulator instead. */
-const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => fetch(url.replace('https://api.zadarma.com', zadarma.baseUrl), init);
-
-async function connect(agent: TestAgent): Promise<AgentClient> {
-  const socket = await AgentClient.connect(relay, agent.token, { lastSeq: null });
-  await socket.waitFor((c) => c.welcome !== undefined);
-  return socket;
-}
 
 /** The extension's part: place the call with the engine. There is no call id to report. */
 async function clickToCall(agent: TestAgent, to: string) {
   const before = zadarma.calls.length;
-  const placed = await placeCall(plan, { config, agent: { extension: agent.number }, callbacks }, to, toSimulator);
+  const placed = await extension.place(agent, to);
   expect(placed.ok, placed.error).toBe(true);
   expect(placed.record.call_id).toBeUndefined();
   expect(zadarma.calls).toHaveLength(before + 1);
   return zadarma.calls.at(-1)!;
 }
 
-const RANK: Record<string, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3 };
-
 describe('outbound call (click to call)', () => {
   it('signs the CallBack request, and files the PBX notifications under one pbx_call_id for the agent', async () => {
-    const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
+    const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob)]);
     const startSeq = adaSocket.welcome!.seq;
 
     const call = await clickToCall(ada, CUSTOMER);
@@ -101,8 +81,7 @@ describe('outbound call (click to call)', () => {
     expect(events.map((e) => e.event)).toEqual(['created', 'updated']);
     expect(events[0]!.call).toMatchObject({ call_id: call.pbxCallId, direction: 'outbound', status: 'ringing', to_number: CUSTOMER });
     expect(events.every((e) => e.call.call_id === call.pbxCallId)).toBe(true);
-    const ranks = events.map((e) => RANK[e.call.status as string] ?? -1);
-    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expectStatusesInOrder(events);
 
     const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);
     expect(calls.body.calls).toHaveLength(1);
@@ -134,7 +113,7 @@ describe('outbound call (click to call)', () => {
 describe('placing a call', () => {
   it("shows Zadarma's error for a wrong secret, and no call happens", async () => {
     const before = zadarma.calls.length;
-    const placed = await placeCall(plan, { config: { ...config, secret: 'wrong' }, agent: { extension: ada.number }, callbacks }, CUSTOMER, toSimulator);
+    const placed = await extension.place(ada, CUSTOMER, { config: { ...config, secret: 'wrong' } });
     expect(placed).toMatchObject({ ok: false, error: 'Not authorized' });
     expect(zadarma.requests.at(-1)!.status).toBe(401);
     expect(zadarma.calls).toHaveLength(before);
@@ -151,7 +130,7 @@ describe('placing a call', () => {
 
 describe('inbound call (incoming popup)', () => {
   it("pops up for the instance owner, redirects the call to the owner's extension, and closes on NOTIFY_END", async () => {
-    const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
+    const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob)]);
     const call = zadarma.inboundCall({ from: '14155550177', to: PBX_NUMBER });
     await call.done;
 
@@ -170,9 +149,8 @@ describe('inbound call (incoming popup)', () => {
     await adaSocket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
     expect(adaSocket.events[0]).toMatchObject({ event: 'created', call: { call_id: call.pbxCallId, direction: 'inbound', status: 'ringing', from_number: '+14155550177', to_number: `+${PBX_NUMBER}` } });
     expect(adaSocket.events.every((e) => e.call.call_id === call.pbxCallId)).toBe(true);
-    const ranks = adaSocket.events.map((e) => RANK[e.call.status as string] ?? -1);
-    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
-    expect(ranks).toContain(RANK['in-progress']);
+    const ranks = expectStatusesInOrder(adaSocket.events);
+    expect(ranks).toContain(STATUS_RANK['in-progress']);
     const [view] = (await api(relay, ada.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
     expect(view).toMatchObject({ call_id: call.pbxCallId, status: 'completed', duration: 30, extra: { internal: EXTENSION, answered_by: EXTENSION, disposition: 'answered' } });
     // One notification URL per Zadarma account: the relay files new calls under the instance owner.
@@ -196,7 +174,7 @@ describe('inbound call (incoming popup)', () => {
 
 describe('webhook protection', () => {
   it('refuses a notification sent to a URL with a wrong secret with 403, and stores nothing', async () => {
-    const socket = await connect(ada);
+    const socket = await relay.connect(ada);
     zadarma.notificationUrl = callbacks.status.replace(/\/[^/]+\/status$/, '/not-the-secret/status');
     const forged = zadarma.inboundCall({ from: '14155550144', to: PBX_NUMBER });
     try {
@@ -219,8 +197,7 @@ describe('webhook protection', () => {
   });
 
   it('refuses a notification whose Signature does not match, and stores nothing', async () => {
-    const socket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
-    await socket.waitFor((c) => c.welcome !== undefined);
+    const socket = await relay.connect(ada);
     zadarma.signer = () => 'bm90LWEtc2lnbmF0dXJl';
     const forged = zadarma.inboundCall({ from: '14155550155', to: PBX_NUMBER });
     try {

@@ -32,8 +32,8 @@
  *   price (0.05 KES a second); that a <Dial> nobody answers moves on to the next action.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, listen, readBody, sendJson, sendWebhook } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
 
 export interface AfricasTalkingSimulatorOptions {
@@ -95,18 +95,15 @@ export class AfricasTalkingSimulator {
 
   static async start(options: AfricasTalkingSimulatorOptions): Promise<AfricasTalkingSimulator> {
     let simulator: AfricasTalkingSimulator | undefined;
-    const server = createServer((req, res) => {
-      simulator!.handle(req, res).catch((error: Error) => sendJson(res, 500, { entries: [], errorMessage: error.message }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    simulator = new AfricasTalkingSimulator(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options);
+    const { server, baseUrl } = await listen((req, res) => simulator!.handle(req, res), (res, error) => sendJson(res, 500, { entries: [], errorMessage: error.message }));
+    simulator = new AfricasTalkingSimulator(server, baseUrl, options);
     return simulator;
   }
 
   async close(): Promise<void> {
     for (const sessionId of [...this.ringing.keys()]) this.pickUp(sessionId);
     await Promise.allSettled([...this.calls.values()].map((c) => c.done));
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   /** The ringing of an outgoing call ends (with `manualPickUp`): answered or not, per `outcome`. */
@@ -240,19 +237,12 @@ export class AfricasTalkingSimulator {
   }
 
   private async post(call: AtCall, kind: AtExchange['kind'], url: string, params: Record<string, string>): Promise<AtExchange> {
-    const exchange: AtExchange = { kind, url, params, status: 0, contentType: '', body: '' };
-    try {
-      const response = await fetch(this.options.forward ? this.options.forward(url) : url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(params).toString(),
-      });
-      exchange.status = response.status;
-      exchange.contentType = response.headers.get('content-type') ?? '';
-      exchange.body = await response.text();
-    } catch (error) {
-      exchange.body = (error as Error).message;
-    }
+    const answer = await sendWebhook(this.options.forward ? this.options.forward(url) : url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(params).toString(),
+    });
+    const exchange: AtExchange = { kind, url, params, ...answer };
     call.exchanges.push(exchange);
     return exchange;
   }
@@ -267,19 +257,6 @@ export class AfricasTalkingSimulator {
 /** `YYYY-MM-DD HH:mm:ss`, UTC. */
 function atTime(date: Date): string {
   return date.toISOString().slice(0, 19).replace('T', ' ');
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {

@@ -34,8 +34,8 @@
  *   of incoming calls. No signature: Bandwidth does not sign webhooks.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { basicAuth, closeServer, listen, readBody, sendWebhook } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
 
 export interface BandwidthSimulatorOptions {
@@ -82,6 +82,7 @@ export interface BandwidthCall {
 interface CallbackPlan {
   answerUrl?: string;
   disconnectUrl?: string;
+  /** The callbacks' Authorization header: Basic, with the username and password given on the call. */
   credentials?: string;
 }
 
@@ -106,17 +107,14 @@ export class BandwidthSimulator {
 
   static async start(options: BandwidthSimulatorOptions): Promise<BandwidthSimulator> {
     let simulator: BandwidthSimulator | undefined;
-    const server = createServer((req, res) => {
-      simulator!.handle(req, res).catch((error: Error) => sendJson(res, 500, { type: 'internal-server-error', description: error.message, id: null }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    simulator = new BandwidthSimulator(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options);
+    const { server, baseUrl } = await listen((req, res) => simulator!.handle(req, res), (res, error) => sendJson(res, 500, { type: 'internal-server-error', description: error.message, id: null }));
+    simulator = new BandwidthSimulator(server, baseUrl, options);
     return simulator;
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.calls.values()].map((c) => c.done));
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   /**
@@ -126,7 +124,7 @@ export class BandwidthSimulator {
   inboundCall(input: { initiateUrl: string; statusUrl?: string; from: string; to: string }): BandwidthCall {
     const call = this.newCall('inbound', input.from, input.to);
     const creds = this.options.callbackCreds;
-    const credentials = creds ? Buffer.from(`${creds.userId}:${creds.password}`).toString('base64') : undefined;
+    const credentials = creds ? basicAuth(creds.userId, creds.password) : undefined;
     call.done = (async () => {
       const initiate = await this.event(call, input.initiateUrl, 'initiate', {}, credentials);
       call.answerTime = new Date().toISOString();
@@ -136,22 +134,19 @@ export class BandwidthSimulator {
     return call;
   }
 
-  /** Sends one webhook event for a call, as Bandwidth would; exposed for step-by-step scenarios. */
+  /**
+   * Sends one webhook event for a call, as Bandwidth would, with `credentials` as its
+   * Authorization header; exposed for step-by-step scenarios.
+   */
   async event(call: BandwidthCall, url: string, eventType: string, extra: Record<string, unknown>, credentials?: string): Promise<BandwidthExchange> {
     const event = { ...this.baseEvent(call, eventType), ...extra };
-    const exchange: BandwidthExchange = { eventType, url, event, status: 0, contentType: null, body: '' };
-    try {
-      const response = await fetch(this.options.forward ? this.options.forward(url) : url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'User-Agent': 'BandwidthAPI/v2', ...(credentials ? { Authorization: `Basic ${credentials}` } : {}) },
-        body: JSON.stringify(event),
-      });
-      exchange.status = response.status;
-      exchange.contentType = response.headers.get('content-type');
-      exchange.body = await response.text();
-    } catch (error) {
-      exchange.body = (error as Error).message;
-    }
+    const answer = await sendWebhook(this.options.forward ? this.options.forward(url) : url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'User-Agent': 'BandwidthAPI/v2', ...(credentials ? { Authorization: credentials } : {}) },
+      body: JSON.stringify(event),
+    });
+    // An answer without a Content-Type (the 204 to a disconnect) is recorded as null.
+    const exchange: BandwidthExchange = { eventType, url, event, status: answer.status, contentType: answer.contentType || null, body: answer.body };
     call.exchanges.push(exchange);
     return exchange;
   }
@@ -200,7 +195,7 @@ export class BandwidthSimulator {
       callbackTimeout: body.callbackTimeout ?? 15,
       tag: body.tag ?? null,
     });
-    const plan: CallbackPlan = { answerUrl, disconnectUrl, credentials: username && password ? Buffer.from(`${username}:${password}`).toString('base64') : undefined };
+    const plan: CallbackPlan = { answerUrl, disconnectUrl, credentials: username && password ? basicAuth(username, password) : undefined };
     const outcome = this.transferOutcome;
     call.done = this.driveOutbound(call, plan, outcome, this.ringMs);
   }
@@ -208,7 +203,7 @@ export class BandwidthSimulator {
   /** OAuth 2.0 client credentials: Basic client id and secret, form grant_type. */
   private async issueToken(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.tokenRequests++;
-    const expected = `Basic ${Buffer.from(`${this.options.clientId}:${this.options.clientSecret}`).toString('base64')}`;
+    const expected = basicAuth(this.options.clientId, this.options.clientSecret);
     const form = new URLSearchParams(await readBody(req));
     if (req.headers.authorization !== expected) return sendJson(res, 401, { error: 'invalid_client' });
     if (!/^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '') || form.get('grant_type') !== 'client_credentials') {
@@ -296,15 +291,7 @@ export class BandwidthSimulator {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
+/** Bandwidth's JSON answers name their charset. */
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8' }).end(JSON.stringify(body));
 }

@@ -35,8 +35,8 @@
  *   integrations, not on Exotel's pages).
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { basicAuth, closeServer, listen, readBody, sendJson, sendWebhook } from './http.ts';
 
 export interface ExotelSimulatorOptions {
   apiKey: string;
@@ -89,17 +89,14 @@ export class ExotelSimulator {
 
   static async start(options: ExotelSimulatorOptions): Promise<ExotelSimulator> {
     let simulator: ExotelSimulator | undefined;
-    const server = createServer((req, res) => {
-      simulator!.handle(req, res).catch((error: Error) => sendError(res, 500, error.message, false));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    simulator = new ExotelSimulator(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options);
+    const { server, baseUrl } = await listen((req, res) => simulator!.handle(req, res), (res, error) => sendError(res, 500, error.message, false));
+    simulator = new ExotelSimulator(server, baseUrl, options);
     return simulator;
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.calls.values()].map((c) => c.done));
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   /**
@@ -134,7 +131,7 @@ export class ExotelSimulator {
     const json = Boolean(match?.[2]);
     if (!match) return sendError(res, 404, 'The requested resource was not found', url.pathname.endsWith('.json'));
     if (req.method !== 'POST') return sendError(res, 405, 'Method not allowed', json);
-    const expected = `Basic ${Buffer.from(`${this.options.apiKey}:${this.options.apiToken}`).toString('base64')}`;
+    const expected = basicAuth(this.options.apiKey, this.options.apiToken);
     if (match[1] !== this.options.sid || req.headers.authorization !== expected) return sendError(res, 401, 'Authentication is required to view this page.', json);
     if (!/^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '')) return sendError(res, 400, 'Parameters must be sent as form data', json);
     const form = new URLSearchParams(await readBody(req));
@@ -170,7 +167,7 @@ export class ExotelSimulator {
       CallerName: '',
       Uri: `/v1/Accounts/${this.options.sid}/Calls/${call.sid}${json ? '.json' : ''}`,
     };
-    if (json) sendJsonBody(res, 200, { Call: resource });
+    if (json) sendJson(res, 200, { Call: resource });
     else sendXml(res, 200, `<Call>${Object.entries(resource).map(([k, v]) => (v === '' ? `<${k}/>` : `<${k}>${escapeXml(v)}</${k}>`)).join('')}</Call>`);
     call.done = this.driveConnect(call, statusCallback, events, this.outcome);
   }
@@ -265,19 +262,12 @@ export class ExotelSimulator {
     const target = new URL(url);
     if (method === 'GET') for (const [k, v] of Object.entries(params)) target.searchParams.append(k, v);
     const sent = method === 'GET' ? target.toString() : url;
-    const exchange: ExotelExchange = { kind, method, url: sent, params, status: 0, contentType: '', body: '' };
-    try {
-      const response = await fetch(this.options.forward ? this.options.forward(sent) : sent, {
-        method,
-        headers: { 'User-Agent': 'Exotel', ...headers, ...(method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
-        ...(method === 'POST' ? { body: new URLSearchParams(params).toString() } : {}),
-      });
-      exchange.status = response.status;
-      exchange.contentType = response.headers.get('content-type') ?? '';
-      exchange.body = await response.text();
-    } catch (error) {
-      exchange.body = (error as Error).message;
-    }
+    const answer = await sendWebhook(this.options.forward ? this.options.forward(sent) : sent, {
+      method,
+      headers: { 'User-Agent': 'Exotel', ...headers, ...(method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
+      ...(method === 'POST' ? { body: new URLSearchParams(params).toString() } : {}),
+    });
+    const exchange: ExotelExchange = { kind, method, url: sent, params, ...answer };
     call.exchanges.push(exchange);
     return exchange;
   }
@@ -296,20 +286,7 @@ function sendXml(res: ServerResponse, status: number, inner: string): void {
   res.writeHead(status, { 'Content-Type': 'application/xml' }).end(`<?xml version="1.0" encoding="UTF-8"?>\n<TwilioResponse>${inner}</TwilioResponse>\n`);
 }
 
-function sendJsonBody(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
-}
-
 function sendError(res: ServerResponse, status: number, message: string, json: boolean): void {
-  if (json) sendJsonBody(res, status, { RestException: { Status: status, Message: message } });
+  if (json) sendJson(res, status, { RestException: { Status: status, Message: message } });
   else sendXml(res, status, `<RestException><Status>${status}</Status><Message>${escapeXml(message)}</Message></RestException>`);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

@@ -34,8 +34,8 @@
  *   payload without the end fields, and the header name of the API-key authentication is free.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, listen, readBody, sendJson, sendWebhook } from './http.ts';
 
 /** One Webhook v2 as set up in the admin panel. */
 export interface WebhookV2 {
@@ -96,17 +96,14 @@ export class MyOperatorSimulator {
 
   static async start(options: MyOperatorSimulatorOptions): Promise<MyOperatorSimulator> {
     let simulator: MyOperatorSimulator | undefined;
-    const server = createServer((req, res) => {
-      simulator!.handle(req, res).catch((error: Error) => sendJson(res, 500, { details: error.message, status: 'error', code: '500' }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    simulator = new MyOperatorSimulator(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options);
+    const { server, baseUrl } = await listen((req, res) => simulator!.handle(req, res), (res, error) => sendJson(res, 500, { details: error.message, status: 'error', code: '500' }));
+    simulator = new MyOperatorSimulator(server, baseUrl, options);
     return simulator;
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.calls.values()].map((c) => c.done));
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   /** A customer calls the DID; MyOperator's IVR rings the given user. */
@@ -125,19 +122,12 @@ export class MyOperatorSimulator {
 
   /** One delivery of an event to a webhook, as MyOperator sends it. */
   async post(webhook: WebhookV2, event: Record<string, unknown>): Promise<Delivery> {
-    const delivery: Delivery = { eventType: String(event.event_type), url: webhook.url, event, status: 0, body: '' };
-    try {
-      const response = await fetch(this.options.forward ? this.options.forward(webhook.url) : webhook.url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', ...(webhook.auth ? { [webhook.auth.header]: webhook.auth.value } : {}) },
-        body: JSON.stringify(event),
-      });
-      delivery.status = response.status;
-      delivery.body = await response.text();
-    } catch (error) {
-      delivery.body = (error as Error).message;
-    }
-    return delivery;
+    const { status, body } = await sendWebhook(this.options.forward ? this.options.forward(webhook.url) : webhook.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(webhook.auth ? { [webhook.auth.header]: webhook.auth.value } : {}) },
+      body: JSON.stringify(event),
+    });
+    return { eventType: String(event.event_type), url: webhook.url, event, status, body };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -217,17 +207,4 @@ export class MyOperatorSimulator {
 
 function rejection(code: string, details: string) {
   return { details, status: 'error', code };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
 }

@@ -30,8 +30,8 @@
  *   hangup_cause_name) and that the nonce is a string of digits.
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { basicAuth, closeServer, listen, readBody, sendJson, sendWebhook } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
 
 export interface PlivoSimulatorOptions {
@@ -95,17 +95,14 @@ export class PlivoSimulator {
 
   static async start(options: PlivoSimulatorOptions): Promise<PlivoSimulator> {
     let simulator: PlivoSimulator | undefined;
-    const server = createServer((req, res) => {
-      simulator!.handle(req, res).catch((error: Error) => sendJson(res, 500, { api_id: randomUUID(), error: error.message }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    simulator = new PlivoSimulator(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options);
+    const { server, baseUrl } = await listen((req, res) => simulator!.handle(req, res), (res, error) => sendJson(res, 500, { api_id: randomUUID(), error: error.message }));
+    simulator = new PlivoSimulator(server, baseUrl, options);
     return simulator;
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.calls.values()].map((c) => c.done));
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   /** An incoming call to a Plivo number whose Application has these Answer and Hangup URLs. */
@@ -133,15 +130,8 @@ export class PlivoSimulator {
       'X-Plivo-Signature-V3-Nonce': nonce,
     };
     tamper?.(headers);
-    const exchange: PlivoExchange = { kind, url, params, headers, status: 0, contentType: '', body: '' };
-    try {
-      const response = await fetch(this.options.forward ? this.options.forward(url) : url, { method: 'POST', headers, body: new URLSearchParams(params).toString() });
-      exchange.status = response.status;
-      exchange.contentType = response.headers.get('content-type') ?? '';
-      exchange.body = await response.text();
-    } catch (error) {
-      exchange.body = (error as Error).message;
-    }
+    const answer = await sendWebhook(this.options.forward ? this.options.forward(url) : url, { method: 'POST', headers, body: new URLSearchParams(params).toString() });
+    const exchange: PlivoExchange = { kind, url, params, headers, ...answer };
     call.exchanges.push(exchange);
     return exchange;
   }
@@ -151,7 +141,7 @@ export class PlivoSimulator {
     const match = CALL_PATH.exec(url.pathname);
     if (!match) return sendJson(res, 404, { api_id: randomUUID(), error: 'not found' });
     if (req.method !== 'POST') return sendJson(res, 405, { api_id: randomUUID(), error: 'method not allowed' });
-    const expected = `Basic ${Buffer.from(`${this.options.authId}:${this.options.authToken}`).toString('base64')}`;
+    const expected = basicAuth(this.options.authId, this.options.authToken);
     if (match[1] !== this.options.authId || req.headers.authorization !== expected) {
       return sendJson(res, 401, { api_id: randomUUID(), error: 'authentication failed: check your Auth ID and Auth Token' });
     }
@@ -291,17 +281,4 @@ function localTime(date: Date): string {
 
 function sessionStart(date: Date): string {
   return `${date.toISOString().slice(0, 23).replace('T', ' ')}000`;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
 }

@@ -34,8 +34,8 @@
  *   seconds); the signed message is `${timestamp}|${rawBody}`; both Call Control and TeXML.
  */
 import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, listen, readBody, sendJson, sendWebhook } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
 
 export interface TelnyxSimulatorOptions {
@@ -106,17 +106,14 @@ export class TelnyxSimulator {
 
   static async start(options: TelnyxSimulatorOptions): Promise<TelnyxSimulator> {
     let simulator: TelnyxSimulator | undefined;
-    const server = createServer((req, res) => {
-      simulator!.handle(req, res).catch((error: Error) => sendJson(res, 500, errorBody('10007', 'Unexpected error', error.message)));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    simulator = new TelnyxSimulator(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options);
+    const { server, baseUrl } = await listen((req, res) => simulator!.handle(req, res), (res, error) => sendJson(res, 500, errorBody('10007', 'Unexpected error', error.message)));
+    simulator = new TelnyxSimulator(server, baseUrl, options);
     return simulator;
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.calls.values()].map((c) => c.done));
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   /** An inbound call to a number of the TeXML Application: Telnyx fetches its Webhook URL. */
@@ -141,19 +138,12 @@ export class TelnyxSimulator {
     const body = new URLSearchParams(params).toString();
     const timestamp = String(tamper.signedAt ?? Math.floor(Date.now() / 1000));
     const signature = sign(null, Buffer.from(`${timestamp}|${body}`, 'utf8'), tamper.signWith ?? this.privateKey).toString('base64');
-    const exchange: TexmlExchange = { kind, url, params, body, timestamp, signature, status: 0, contentType: '', reply: '' };
-    try {
-      const response = await fetch(this.options.forward ? this.options.forward(url) : url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'telnyx-signature-ed25519': signature, 'telnyx-timestamp': timestamp, 'User-Agent': 'telnyx-webhooks' },
-        body,
-      });
-      exchange.status = response.status;
-      exchange.contentType = response.headers.get('content-type') ?? '';
-      exchange.reply = await response.text();
-    } catch (error) {
-      exchange.reply = (error as Error).message;
-    }
+    const answer = await sendWebhook(this.options.forward ? this.options.forward(url) : url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'telnyx-signature-ed25519': signature, 'telnyx-timestamp': timestamp, 'User-Agent': 'telnyx-webhooks' },
+      body,
+    });
+    const exchange: TexmlExchange = { kind, url, params, body, timestamp, signature, status: answer.status, contentType: answer.contentType, reply: answer.body };
     call.exchanges.push(exchange);
     return exchange;
   }
@@ -269,17 +259,4 @@ export function newCallSid(): string {
 
 function errorBody(code: string, title: string, detail: string, pointer?: string) {
   return { errors: [{ code, title, detail, ...(pointer ? { source: { pointer: `/${pointer}` } } : {}) }] };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
 }

@@ -30,8 +30,8 @@
  *   call_ended reasons; the number of failures before suspension (5 here).
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { basicAuth, closeServer, listen, readBody, sendWebhook } from './http.ts';
 
 export type TelzioEvent = 'call_created' | 'child_call_created' | 'call_status_changed' | 'call_ended';
 
@@ -95,17 +95,14 @@ export class TelzioSimulator {
 
   static async start(options: TelzioSimulatorOptions): Promise<TelzioSimulator> {
     let simulator: TelzioSimulator | undefined;
-    const server = createServer((req, res) => {
-      simulator!.handle(req, res).catch((error: Error) => sendJson(res, 500, { Message: error.message }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    simulator = new TelzioSimulator(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options);
+    const { server, baseUrl } = await listen((req, res) => simulator!.handle(req, res), (res, error) => sendJson(res, 500, { Message: error.message }));
+    simulator = new TelzioSimulator(server, baseUrl, options);
     return simulator;
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.calls.values()].map((c) => c.done));
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   /** An incoming call: the number's call flow rings `rings` (users' numbers); the first answers. */
@@ -128,19 +125,13 @@ export class TelzioSimulator {
         const target = { ...hook, ...override };
         const body = { EventType: event, ...payload };
         const contentType = target.format === 'json' ? 'application/json; charset=utf-8' : 'application/x-www-form-urlencoded';
-        const exchange: TelzioExchange = { event, url: target.url, payload: body, contentType, status: 0, body: '' };
-        try {
-          const response = await fetch(this.options.forward ? this.options.forward(target.url) : target.url, {
-            method: 'POST',
-            headers: { 'Content-Type': contentType, 'X-Telzio-Event-Type': event, Authorization: `Bearer ${target.bearer}` },
-            body: target.format === 'json' ? JSON.stringify(body) : new URLSearchParams(Object.entries(body).map(([k, v]) => [k, v === null ? '' : String(v)])).toString(),
-            signal: AbortSignal.timeout(15_000),
-          });
-          exchange.status = response.status;
-          exchange.body = await response.text();
-        } catch (error) {
-          exchange.body = (error as Error).message;
-        }
+        const answer = await sendWebhook(this.options.forward ? this.options.forward(target.url) : target.url, {
+          method: 'POST',
+          headers: { 'Content-Type': contentType, 'X-Telzio-Event-Type': event, Authorization: `Bearer ${target.bearer}` },
+          body: target.format === 'json' ? JSON.stringify(body) : new URLSearchParams(Object.entries(body).map(([k, v]) => [k, v === null ? '' : String(v)])).toString(),
+          signal: AbortSignal.timeout(15_000),
+        });
+        const exchange: TelzioExchange = { event, url: target.url, payload: body, contentType, status: answer.status, body: answer.body };
         call.exchanges.push(exchange);
         const ok = exchange.status >= 200 && exchange.status < 300;
         this.failures.set(hook, ok ? 0 : (this.failures.get(hook) ?? 0) + 1);
@@ -155,7 +146,7 @@ export class TelzioSimulator {
     const url = new URL(req.url ?? '/', this.baseUrl);
     if (url.pathname !== '/dial/outbound') return sendJson(res, 404, { Message: `No HTTP resource was found that matches the request URI '${url.pathname}'.` });
     if (req.method !== 'POST') return sendJson(res, 405, { Message: "The requested resource does not support http method '" + req.method + "'." });
-    const expected = `Basic ${Buffer.from(`${this.options.apiKey}:${this.options.apiSecret}`).toString('base64')}`;
+    const expected = basicAuth(this.options.apiKey, this.options.apiSecret);
     if (req.headers.authorization !== expected) return sendJson(res, 401, { Message: 'Authorization has been denied for this request.' });
     if (!/^application\/json/i.test(req.headers['content-type'] ?? '')) return sendJson(res, 415, { Message: 'The request entity must be JSON.' });
     let body: Record<string, unknown>;
@@ -222,15 +213,7 @@ function telzioTime(): string {
   return `${new Date().toISOString().slice(0, 23)}0000`;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
+/** Telzio's JSON answers name their charset. */
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }

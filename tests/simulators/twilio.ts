@@ -16,9 +16,9 @@
  * `/api/laml/2010-04-01`, signs with its own key under its own header and has UUID call sids.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { computeTwilioSignature } from '@phone-connector/shared';
+import { basicAuth, closeServer, listen, readBody, sendJson, sendWebhook } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
 
 export interface TwilioSimulatorOptions {
@@ -104,17 +104,14 @@ export class TwilioSimulator {
 
   static async start(options: TwilioSimulatorOptions): Promise<TwilioSimulator> {
     let simulator: TwilioSimulator | undefined;
-    const server = createServer((req, res) => {
-      simulator!.handle(req, res).catch((error: Error) => sendJson(res, 500, { message: error.message, status: 500 }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    simulator = new TwilioSimulator(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options);
+    const { server, baseUrl } = await listen((req, res) => simulator!.handle(req, res), (res, error) => sendJson(res, 500, { message: error.message, status: 500 }));
+    simulator = new TwilioSimulator(server, baseUrl, options);
     return simulator;
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.calls.values()].map((c) => c.done));
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   /** An inbound call: Twilio requests the number's voice URL, then follows the TwiML. */
@@ -140,19 +137,12 @@ export class TwilioSimulator {
     const sign = this.options.sign ?? computeTwilioSignature;
     const signature = await sign(this.options.signingKey ?? this.options.authToken, signed, method === 'GET' ? {} : params);
     const signatureHeaders = Object.fromEntries((this.options.signatureHeaders ?? ['X-Twilio-Signature']).map((name) => [name, signature]));
-    const exchange: Exchange = { kind, method, url: signed, params, status: 0, contentType: '', body: '' };
-    try {
-      const response = await fetch(this.options.forward ? this.options.forward(signed) : signed, {
-        method,
-        headers: { ...signatureHeaders, 'User-Agent': 'TwilioProxy/1.1', ...(method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
-        ...(method === 'POST' ? { body: new URLSearchParams(params).toString() } : {}),
-      });
-      exchange.status = response.status;
-      exchange.contentType = response.headers.get('content-type') ?? '';
-      exchange.body = await response.text();
-    } catch (error) {
-      exchange.body = (error as Error).message;
-    }
+    const answer = await sendWebhook(this.options.forward ? this.options.forward(signed) : signed, {
+      method,
+      headers: { ...signatureHeaders, 'User-Agent': 'TwilioProxy/1.1', ...(method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
+      ...(method === 'POST' ? { body: new URLSearchParams(params).toString() } : {}),
+    });
+    const exchange: Exchange = { kind, method, url: signed, params, ...answer };
     call.exchanges.push(exchange);
     return exchange;
   }
@@ -162,7 +152,7 @@ export class TwilioSimulator {
     const match = this.callsPath.exec(url.pathname);
     if (!match) return sendJson(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
     if (req.method !== 'POST') return sendJson(res, 405, { code: 20004, message: 'Method not allowed', status: 405 });
-    const expected = `Basic ${Buffer.from(`${this.options.accountSid}:${this.options.authToken}`).toString('base64')}`;
+    const expected = basicAuth(this.options.accountSid, this.options.authToken);
     if (match[1] !== this.options.accountSid || req.headers.authorization !== expected) {
       return sendJson(res, 401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
     }
@@ -300,17 +290,4 @@ function progress(call: SimulatedCall, sequence: number): Record<string, string>
 /** `CA` and 32 hex digits, as Twilio's call sids. */
 export function newSid(): string {
   return `CA${randomBytes(16).toString('hex')}`;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
 }

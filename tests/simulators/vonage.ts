@@ -41,8 +41,8 @@
  *   Voice API; a 2021 developer-preview page excluded the answer webhook).
  */
 import { createHash, createHmac, type KeyObject, randomUUID, verify } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, listen, readBody, sendJson, sendWebhook } from './http.ts';
 
 type Method = 'GET' | 'POST';
 
@@ -135,17 +135,14 @@ export class VonageSimulator {
 
   static async start(options: VonageSimulatorOptions): Promise<VonageSimulator> {
     let simulator: VonageSimulator | undefined;
-    const server = createServer((req, res) => {
-      simulator!.handle(req, res).catch((error: Error) => sendJson(res, 500, { title: 'Internal Error', detail: error.message }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    simulator = new VonageSimulator(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options);
+    const { server, baseUrl } = await listen((req, res) => simulator!.handle(req, res), (res, error) => sendJson(res, 500, { title: 'Internal Error', detail: error.message }));
+    simulator = new VonageSimulator(server, baseUrl, options);
     return simulator;
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.calls.values()].map((c) => c.done));
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   /**
@@ -201,19 +198,12 @@ export class VonageSimulator {
       application_id: this.options.applicationId,
     });
     const authorization = sign.omit ? '' : `Bearer ${token}`;
-    const exchange: Exchange = { kind, leg: leg.uuid, method: target.method, url: url.toString(), payload, authorization, status: 0, contentType: '', body: '' };
-    try {
-      const response = await fetch(this.options.forward ? this.options.forward(url.toString()) : url, {
-        method: target.method,
-        headers: { 'User-Agent': 'Vonage-Voice', ...(authorization ? { Authorization: authorization } : {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-        ...(body === undefined ? {} : { body }),
-      });
-      exchange.status = response.status;
-      exchange.contentType = response.headers.get('content-type') ?? '';
-      exchange.body = await response.text();
-    } catch (error) {
-      exchange.body = (error as Error).message;
-    }
+    const answer = await sendWebhook(this.options.forward ? this.options.forward(url.toString()) : url, {
+      method: target.method,
+      headers: { 'User-Agent': 'Vonage-Voice', ...(authorization ? { Authorization: authorization } : {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      ...(body === undefined ? {} : { body }),
+    });
+    const exchange: Exchange = { kind, leg: leg.uuid, method: target.method, url: url.toString(), payload, authorization, ...answer };
     call.exchanges.push(exchange);
     return exchange;
   }
@@ -406,20 +396,7 @@ function decodePart(part: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 function sendError(res: ServerResponse, status: number, type: string, title: string, detail: string, reason?: string): void {
   // `reason` is the simulator's own note on why, for test failures; Vonage does not send it.
   sendJson(res, status, { type: `https://developer.nexmo.com/api-errors#${type}`, title, detail, instance: randomUUID(), ...(reason ? { simulator_reason: reason } : {}) });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
 }

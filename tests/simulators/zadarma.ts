@@ -44,8 +44,8 @@
  *   the time zone of call_start (UTC here). Not simulated: `format=xml`, `predicted`, 429.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, listen, sendWebhook } from './http.ts';
 
 export type ZadarmaEvent = 'NOTIFY_START' | 'NOTIFY_INTERNAL' | 'NOTIFY_ANSWER' | 'NOTIFY_END' | 'NOTIFY_OUT_START' | 'NOTIFY_OUT_END' | 'NOTIFY_RECORD';
 
@@ -141,26 +141,23 @@ export class ZadarmaSimulator {
 
   static async start(options: ZadarmaSimulatorOptions): Promise<ZadarmaSimulator> {
     let simulator: ZadarmaSimulator | undefined;
-    const server = createServer((req, res) => {
-      simulator!.handle(req, res).catch((error: Error) => sendJson(res, 500, { status: 'error', message: error.message }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    simulator = new ZadarmaSimulator(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, options);
+    const { server, baseUrl } = await listen((req, res) => simulator!.handle(req, res), (res, error) => sendJson(res, 500, { status: 'error', message: error.message }));
+    simulator = new ZadarmaSimulator(server, baseUrl, options);
     return simulator;
   }
 
   async close(): Promise<void> {
     await Promise.allSettled(this.calls.map((c) => c.done));
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
+
+  /** Signs notifications; a test swaps it to forge them. */
+  signer: (message: string) => string = (message) => zadarmaSignature(this.options.secret, message);
 
   /**
    * What the console does when the URL is saved: `GET url?zd_echo=X`, accepted only when the
    * body is X.
    */
-  /** Signs notifications; a test swaps it to forge them. */
-  signer: (message: string) => string = (message) => zadarmaSignature(this.options.secret, message);
-
   async checkNotificationUrl(url: string): Promise<{ ok: boolean; status: number; body: string }> {
     const echo = randomBytes(8).toString('hex');
     const target = new URL(url);
@@ -187,15 +184,8 @@ export class ZadarmaSimulator {
     const params = { event, ...fields };
     const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded', Signature: sign(signedString(event, params)) };
     const url = this.notificationUrl!;
-    const exchange: ZadarmaExchange = { event, method: 'POST', url, params, headers, status: 0, contentType: '', body: '' };
-    try {
-      const response = await fetch(this.forward(url), { method: 'POST', headers, body: new URLSearchParams(params).toString() });
-      exchange.status = response.status;
-      exchange.contentType = response.headers.get('content-type') ?? '';
-      exchange.body = await response.text();
-    } catch (error) {
-      exchange.body = (error as Error).message;
-    }
+    const answer = await sendWebhook(this.forward(url), { method: 'POST', headers, body: new URLSearchParams(params).toString() });
+    const exchange: ZadarmaExchange = { event, method: 'POST', url, params, headers, ...answer };
     call.exchanges.push(exchange);
     return exchange;
   }
@@ -329,6 +319,7 @@ function pbxTime(): string {
   return new Date().toISOString().slice(0, 19).replace('T', ' ');
 }
 
+/** Zadarma's JSON answers carry its rate-limit headers. */
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'Content-Type': 'application/json', 'X-RateLimit-Limit': '100', 'X-RateLimit-Remaining': '99' }).end(JSON.stringify(body));
 }

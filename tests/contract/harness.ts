@@ -1,0 +1,171 @@
+/**
+ * What every contract test sets up around its provider's simulator: a relay process behind a
+ * public URL with its agents, the connector instance registered as an admin registers it, and
+ * the extension's side of click to call (the engine places the call, the extension reports it).
+ * Each test file keeps its provider's facts (credentials, numbers, simulator options) and its
+ * scenarios; this module only holds what they all repeated.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ConnectorPlan, type Fetch, loadConnector, placeCall } from '@phone-connector/shared';
+import { expect } from 'vitest';
+import { AgentClient, addAgent, api, type ApiResponse, type CallEvent, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+
+/** The relay's callback URLs for one instance, as `PUT /instances/:id` answers them. */
+export interface RelayCallbacks {
+  answer: string;
+  status: string;
+  incoming: string;
+}
+
+export interface AgentSpec {
+  name: string;
+  number: string;
+}
+
+/**
+ * A relay process for one test file, on its own database in a temporary folder and started
+ * behind `publicUrl`, so the callback URLs it hands out are the public ones a provider calls.
+ */
+export class ContractRelay {
+  private constructor(
+    readonly process: RelayProcess,
+    private readonly publicUrl: string,
+    private readonly dir: { remove(): void },
+  ) {}
+
+  /** Adds the agents to a fresh database (`relay agent add`, in order), then starts the relay on it. */
+  static async start<const A extends readonly AgentSpec[]>(publicUrl: string, agents: A): Promise<{ relay: ContractRelay; agents: { -readonly [K in keyof A]: TestAgent } }> {
+    const dir = tempDir();
+    try {
+      const db = join(dir.path, 'relay.db');
+      const added: TestAgent[] = [];
+      for (const agent of agents) added.push(await addAgent(db, agent));
+      const relayProcess = await startRelayProcess({ db, publicUrl });
+      return { relay: new ContractRelay(relayProcess, publicUrl, dir), agents: added as { -readonly [K in keyof A]: TestAgent } };
+    } catch (error) {
+      dir.remove();
+      throw error;
+    }
+  }
+
+  /** Where the relay really listens. */
+  get url(): string {
+    return this.process.url;
+  }
+
+  /** A public callback URL as the simulators reach it: the same path on the relay's own address. */
+  readonly forward = (url: string): string => url.replace(this.publicUrl, this.process.url);
+
+  /** `PUT /instances/:id` as the admin does it; the relay must accept the config. */
+  async registerInstance(admin: TestAgent, id: string, connector: string, config: Record<string, string>): Promise<{ callbacks: RelayCallbacks; warnings: Array<{ message: string }> }> {
+    const put = await api(this, admin.token, 'PUT', `/instances/${id}`, { connector, config });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    return put.body;
+  }
+
+  /** An agent's WebSocket client as on a fresh start (no last seq), once the welcome has come. */
+  async connect(agent: TestAgent, options: { mode?: 'header' | 'hello' } = {}): Promise<AgentClient> {
+    const socket = await AgentClient.connect(this, agent.token, { ...options, lastSeq: null });
+    await socket.waitFor((c) => c.welcome !== undefined);
+    return socket;
+  }
+
+  /** The call ids in the agent's call list (the latest 200): where a refused webhook must leave no trace. */
+  async storedCallIds(agent: TestAgent): Promise<string[]> {
+    const list = await api(this, agent.token, 'GET', '/calls?limit=200');
+    return list.body.calls.map((c: { call_id: string }) => c.call_id);
+  }
+
+  /** Stops the relay and removes its folder. */
+  async close(): Promise<void> {
+    await this.process.stop();
+    this.dir.remove();
+  }
+}
+
+/** The engine's fetch with the provider's API origin (a prefix or a pattern) replaced by the simulator's base URL. */
+export function toSimulator(origin: string | RegExp, baseUrl: string): Fetch {
+  return (url, init) => fetch(url.replace(origin, baseUrl), init);
+}
+
+export type PlacedCall = Awaited<ReturnType<typeof placeCall>>;
+
+/** What the extension tells the relay about a call it placed (`POST /calls`), besides the instance. */
+export interface CallReport {
+  call_id: string;
+  to_number: string;
+  from_number?: string | undefined;
+  status?: string | undefined;
+}
+
+export interface PlaceOptions {
+  /** Stands in for the instance's config, to try a wrong setting. */
+  config?: Record<string, string>;
+  defaultCountry?: string;
+}
+
+/**
+ * The extension's side of one connector instance: the engine places calls with the connector's
+ * plan and the config the extension holds, its requests going to `fetch` (the simulator), and
+ * the extension reports the calls to the relay.
+ */
+export class Extension {
+  private readonly plan: ConnectorPlan;
+
+  constructor(
+    private readonly setup: {
+      relay: { url: string };
+      /** The instance id calls are reported under. */
+      instance: string;
+      /** The bundled connector, connectors/{connector}.xml. */
+      connector: string;
+      config: Record<string, string>;
+      /** The relay's callback URLs, handed to the engine; left out for a connector that needs none. */
+      callbacks?: RelayCallbacks;
+      fetch: Fetch;
+    },
+  ) {
+    this.plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors', `${setup.connector}.xml`), 'utf8'));
+  }
+
+  /** The engine placing a call for `agent` (whose phone is the extension), as on a click. */
+  place(agent: TestAgent, to: string, options: PlaceOptions = {}): Promise<PlacedCall> {
+    const { callbacks, fetch } = this.setup;
+    const context = { config: options.config ?? this.setup.config, agent: { extension: agent.number }, ...(callbacks ? { callbacks } : {}), ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}) };
+    return placeCall(this.plan, context, to, fetch);
+  }
+
+  /** The extension's report of a call it placed; the relay must take it, as a new call (201) or one it knew (200). */
+  async report(agent: TestAgent, call: CallReport): Promise<ApiResponse> {
+    const response = await api(this.setup.relay, agent.token, 'POST', '/calls', { instance: this.setup.instance, ...call });
+    expect([200, 201]).toContain(response.status);
+    return response;
+  }
+
+  /**
+   * Click to call, the extension's whole part: the engine places the call, which must succeed,
+   * then the extension reports it under the call id the provider answered. `reportOf` gives
+   * the rest of the report from what the engine mapped.
+   */
+  async clickToCall(agent: TestAgent, to: string, reportOf: (placed: PlacedCall) => Omit<CallReport, 'call_id'>, options: PlaceOptions = {}): Promise<{ placed: PlacedCall; callId: string; reported: ApiResponse }> {
+    const placed = await this.place(agent, to, options);
+    expect(placed.ok, placed.error).toBe(true);
+    const callId = placed.record.call_id!;
+    const reported = await this.report(agent, { call_id: callId, ...reportOf(placed) });
+    return { placed, callId, reported };
+  }
+}
+
+/** Call statuses in the order a call goes through them. */
+export const STATUS_RANK: Record<string, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3 };
+
+/**
+ * Asserts that the events never take a call back to an earlier status (a status `rank` does not
+ * know counts as earliest), and returns the ranks.
+ */
+export function expectStatusesInOrder(events: CallEvent[], rank: Record<string, number> = STATUS_RANK): number[] {
+  const ranks = events.map((e) => rank[e.call.status as string] ?? -1);
+  expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+  return ranks;
+}

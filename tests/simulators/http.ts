@@ -1,0 +1,72 @@
+/**
+ * The HTTP plumbing every provider simulator needs: a server on a free loopback port, request
+ * bodies, JSON answers, Basic credentials, and the record of what a webhook target answered.
+ * What a provider says, and in which shape, stays in that provider's simulator.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * Serves `handle` on a free port of 127.0.0.1. A handler that throws is answered by `onError`,
+ * so a simulator bug reaches the engine as the provider's own 500 rather than a hung request.
+ */
+export async function listen(
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  onError: (res: ServerResponse, error: Error) => void,
+): Promise<{ server: Server; baseUrl: string }> {
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: Error) => onError(res, error));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** Resolves once the server has stopped listening and its connections are closed. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** The request body as UTF-8 text. */
+export function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** A JSON answer with a plain `application/json` type; providers that add a charset or headers keep their own. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/** The `Authorization` value of HTTP Basic credentials. */
+export function basicAuth(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+/** What a webhook target answered. A request that could not be sent keeps status 0 and the error as body. */
+export interface WebhookAnswer {
+  status: number;
+  /** The answer's Content-Type, '' when it has none. */
+  contentType: string;
+  body: string;
+}
+
+/**
+ * Sends one webhook and keeps whatever comes back, failures included: the simulators record
+ * every exchange so a test can see what the relay answered, or that it could not be reached.
+ */
+export async function sendWebhook(url: string | URL, init: RequestInit): Promise<WebhookAnswer> {
+  const answer: WebhookAnswer = { status: 0, contentType: '', body: '' };
+  try {
+    const response = await fetch(url, init);
+    answer.status = response.status;
+    answer.contentType = response.headers.get('content-type') ?? '';
+    answer.body = await response.text();
+  } catch (error) {
+    answer.body = (error as Error).message;
+  }
+  return answer;
+}
