@@ -159,4 +159,19 @@ describe('inbound call (incoming popup)', () => {
     expect(view).toMatchObject({ call_id: call.sid, status: 'completed', status_raw: 'completed', duration: 42, user_number: ada.number });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
+
+  it('ends an unanswered incoming call as missed (CallType incomplete), so its popup closes', async () => {
+    const socket = await relay.connect(ada);
+    exotel.inboundAnswered = false;
+    try {
+      const call = exotel.inboundCall({ connectUrl: callbacks.incoming, passthruUrl: callbacks.status, from: '+919812388888', to: EXOPHONE });
+      await call.done;
+      await socket.waitFor((c) => c.events.at(-1)?.call.call_id === call.sid && c.events.at(-1)?.call.status === 'no-answer');
+      const [view] = (await api(relay, ada.token, 'GET', '/calls?number=%2B919812388888')).body.calls;
+      expect(view).toMatchObject({ call_id: call.sid, status: 'no-answer', status_raw: 'incomplete' });
+    } finally {
+      exotel.inboundAnswered = true;
+      await socket.close();
+    }
+  });
 });

@@ -100,13 +100,13 @@ describe('outbound call (click to call)', () => {
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 
-  it("ends a call to a busy customer, keeping Zadarma's disposition (the status cannot be mapped from it)", async () => {
+  it("ends a call to a busy customer as busy, keeping Zadarma's disposition", async () => {
     zadarma.customerOutcome = { answer: false, disposition: 'busy' };
     const call = await clickToCall(ada, '+14155550133');
     await call.done;
     zadarma.customerOutcome = { answer: true, talkSeconds: 42 };
     const [record] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550133')).body.calls;
-    expect(record).toMatchObject({ call_id: call.pbxCallId, status: 'completed', duration: 0, extra: { disposition: 'busy', status_code: '17' } });
+    expect(record).toMatchObject({ call_id: call.pbxCallId, status: 'busy', status_raw: 'busy', duration: 0, extra: { disposition: 'busy', status_code: '17' } });
   });
 });
 

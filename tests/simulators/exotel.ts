@@ -103,6 +103,9 @@ export class ExotelSimulator {
    * An incoming call to an ExoPhone whose flow is Connect (Dial Whom: the relay's URL) then an
    * async Passthru. The first number the Connect reply lists answers.
    */
+  /** Whether the first number a Connect reply lists picks up (false: nobody answers). */
+  inboundAnswered = true;
+
   inboundCall(input: { connectUrl: string; passthruUrl?: string; from: string; to: string }): ExotelCall {
     const call = this.newCall('incoming', input.from, input.to, input.to);
     call.done = (async () => {
@@ -111,7 +114,7 @@ export class ExotelSimulator {
       const connect = await this.get(call, 'connect', input.connectUrl, { ...base, DialCallDuration: '0', EndTime: '1970-01-01 05:30:00', CallType: 'call-attempt', CurrentTime: exotelTime(new Date()) }, { 'Exotel-Version': '1.0' });
       const numbers = this.readConnectReply(call, connect);
       call.dialed.push(...numbers);
-      const answered = numbers[0];
+      const answered = this.inboundAnswered ? numbers[0] : undefined;
       if (!input.passthruUrl) return;
       await this.get(call, 'passthru', input.passthruUrl, {
         ...base,
