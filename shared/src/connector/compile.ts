@@ -315,6 +315,7 @@ class Compilation {
     return {
       name: name ?? '',
       type,
+      optional: attr(element, 'optional')?.toLowerCase() === 'true',
       value: this.parameterValue(element, type, 'request'),
       children: nested.map((p) => this.compileRequestParameter(p, format, method, type === 'array')),
     };

@@ -139,6 +139,7 @@ const requestParameter: ElementSpec = {
   text: true,
   attributes: {
     name: { doc: 'Parameter name (optional inside `type="array"`).', kind: 'name' },
+    optional: { doc: '`true`: left out of the request when its value is empty or not set, instead of failing (MyOperator\'s `caller_id`, Zadarma\'s `predicted`).', kind: 'enum', schema: enumOf(['true', 'false'], 'optional') },
     value: template('Value (template). Text inside the element works too.'),
     type: { doc: 'JSON bodies: `string` (default), `number`, `boolean`, `object` (nested parameters) or `array`.', kind: 'enum', schema: enumOf(['string', 'number', 'boolean', 'object', 'array'], 'type') },
   },

@@ -99,6 +99,8 @@ export type ValueType = 'string' | 'number' | 'boolean' | 'object' | 'array';
 export interface ParameterPlan {
   name: string;
   type: ValueType;
+  /** Left out when its value is empty or unset. */
+  optional: boolean;
   value?: Template;
   children: ParameterPlan[];
 }

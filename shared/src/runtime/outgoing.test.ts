@@ -182,3 +182,26 @@ describe('signed requests (Zadarma)', () => {
     expect(request.url).toBe('https://api.zadarma.com/v1/request/callback/?to=%2B14155550100&from=%2B14155550111&predicted=y+y');
   });
 });
+
+describe('optional parameters', () => {
+  it('leaves out an optional parameter whose value is empty or unset, in forms, queries and JSON', () => {
+    const form = connector(`<request><parameters>
+      <parameter name="to" value="@to_number"/>
+      <parameter name="caller_id" value="@user_caller_id" optional="true"/>
+      <parameter name="region" value="$config.$fields.account" optional="true"/>
+    </parameters></request>`);
+    expect(buildOutgoingRequest(form, { ...context, config: { ...context.config, account: '' } }, '+14155550100').body).toBe('to=%2B14155550100');
+    expect(buildOutgoingRequest(form, context, '+14155550100').body).toBe('to=%2B14155550100&region=acme');
+    const json = connector(`<request format="json"><parameters>
+      <parameter name="to" value="@to_number"/>
+      <parameter name="group" value="@user_group" optional="true"/>
+      <parameter name="meta"><parameter name="team" value="@user_team" optional="true"/><parameter name="none" value="@user_none" optional="true"/></parameter>
+    </parameters></request>`);
+    expect(JSON.parse(buildOutgoingRequest(json, context, '+14155550100').body!)).toEqual({ to: '+14155550100', meta: { team: 'Sales' } });
+  });
+
+  it('still fails on a required parameter without its value', () => {
+    const plan = connector('<request><parameters><parameter name="group" value="@user_group"/></parameters></request>');
+    expect(() => buildOutgoingRequest(plan, context, '+14155550100')).toThrow('@user_group is empty');
+  });
+});

@@ -3,7 +3,7 @@ import { parseBody } from '../payload/parse-body.ts';
 import { type CallRecord, buildRecord } from '../record/call-record.ts';
 import { toE164 } from '../record/phone.ts';
 import { base64, encodeUriComponentSafe } from '../template/filters.ts';
-import { MissingValueError, renderTemplate, type TemplateScope } from '../template/render.ts';
+import { MissingValueError, renderOptional, renderTemplate, type TemplateScope } from '../template/render.ts';
 import { applyMapping } from './mapping.ts';
 import { type AuthEnvironment, defaultAuthEnvironment, forgetTokens, resolveAuth } from './auth.ts';
 import { ConnectorRuntimeError } from './errors.ts';
@@ -28,7 +28,13 @@ export function buildOutgoingRequest(plan: ConnectorPlan, context: RunContext, t
   const scope = buildScope(plan, { ...context, vars: { ...context.vars, to_number: toNumber } });
   return withValues(() => {
     const url = new URL(joinUrl(renderTemplate(plan.provider!.url, scope).trim(), request.url ? renderTemplate(request.url, scope).trim() : ''));
-    const fields = request.format === 'json' && request.method === 'POST' ? [] : request.parameters.map((p) => [p.name, p.value ? renderTemplate(p.value, scope) : ''] as [string, string]);
+    const fields: Array<[string, string]> = [];
+    if (request.format !== 'json' || request.method === 'GET') {
+      for (const p of request.parameters) {
+        const value = renderParameter(p, scope);
+        if (value !== undefined) fields.push([p.name, value]);
+      }
+    }
     // Auth and headers may sign the request (Zadarma): they see its path and sorted query.
     const signing: TemplateScope = { ...scope, vars: { ...scope.vars, request_path: url.pathname, request_query: phpQuery(request.method === 'GET' ? [...url.searchParams, ...fields] : fields) } };
     const headers: Record<string, string> = {};
@@ -38,7 +44,7 @@ export function buildOutgoingRequest(plan: ConnectorPlan, context: RunContext, t
     if (request.method === 'GET') {
       for (const [name, value] of fields) url.searchParams.append(name, value);
     } else if (request.format === 'json') {
-      body = JSON.stringify(Object.fromEntries(request.parameters.map((p) => [p.name, jsonValue(p, scope)])));
+      body = JSON.stringify(jsonObject(request.parameters, scope));
       headers['Content-Type'] ??= 'application/json';
     } else {
       body = new URLSearchParams(fields).toString();
@@ -101,12 +107,28 @@ function applyAuth(auth: AuthPlan[], scope: TemplateScope, url: URL, headers: Re
   }
 }
 
+/** A parameter's text; undefined when it is optional and its value is empty or unset. */
+function renderParameter(parameter: ParameterPlan, scope: TemplateScope): string | undefined {
+  if (!parameter.optional) return parameter.value ? renderTemplate(parameter.value, scope) : '';
+  const value = parameter.value ? renderOptional(parameter.value, scope) : undefined;
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function jsonObject(parameters: ParameterPlan[], scope: TemplateScope): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const parameter of parameters) {
+    if (parameter.optional && (parameter.type === 'string' || parameter.type === 'number' || parameter.type === 'boolean') && renderParameter(parameter, scope) === undefined) continue;
+    out[parameter.name] = jsonValue(parameter, scope);
+  }
+  return out;
+}
+
 function jsonValue(parameter: ParameterPlan, scope: TemplateScope): unknown {
   switch (parameter.type) {
     case 'object':
-      return Object.fromEntries(parameter.children.map((c) => [c.name, jsonValue(c, scope)]));
+      return jsonObject(parameter.children, scope);
     case 'array':
-      return parameter.children.map((c) => jsonValue(c, scope));
+      return parameter.children.filter((c) => !c.optional || renderParameter(c, scope) !== undefined).map((c) => jsonValue(c, scope));
     case 'number': {
       const text = parameter.value ? renderTemplate(parameter.value, scope) : '';
       const n = Number(text);
