@@ -44,7 +44,7 @@ afterAll(async () => {
 
 /** The extension's part (place, report) while the agent's phone rings; then the agent picks up. */
 async function placeOutboundCall(agent: TestAgent, to: string) {
-  const { placed, callId: sessionId } = await extension.clickToCall(agent, to, ({ record }) => ({ to_number: to, status: record.call_status_raw }));
+  const { placed, callId: sessionId } = await extension.clickToCall(agent, to);
   at.pickUp(sessionId);
   const simulated = at.calls.get(sessionId)!;
   await simulated.done;

@@ -54,7 +54,7 @@ describe('outbound call (click to call)', () => {
     bandwidth.ringMs = 300;
     const socket = await relay.connect(ada);
 
-    const { placed, callId } = await extension.clickToCall(ada, CUSTOMER, ({ record }) => ({ to_number: CUSTOMER, from_number: record.from_number, status: record.call_status }));
+    const { placed, callId } = await extension.clickToCall(ada, CUSTOMER);
     expect(callId).toMatch(/^c-/);
     expect(placed.record.call_status).toBe('queued');
     expect(placed.request!.headers.Authorization).toMatch(/^Bearer /);

@@ -148,11 +148,13 @@ export class Extension {
    * then the extension reports it under the call id the provider answered. `reportOf` gives
    * the rest of the report from what the engine mapped.
    */
-  async clickToCall(agent: TestAgent, to: string, reportOf: (placed: PlacedCall) => Omit<CallReport, 'call_id'>, options: PlaceOptions = {}): Promise<{ placed: PlacedCall; callId: string; reported: ApiResponse }> {
+  /** Places the call and reports it to the relay with exactly what the extension sends (background/calls.ts). */
+  async clickToCall(agent: TestAgent, to: string, options: PlaceOptions = {}): Promise<{ placed: PlacedCall; callId: string; reported: ApiResponse }> {
     const placed = await this.place(agent, to, options);
     expect(placed.ok, placed.error).toBe(true);
     const callId = placed.record.call_id!;
-    const reported = await this.report(agent, { call_id: callId, ...reportOf(placed) });
+    const { record } = placed;
+    const reported = await this.report(agent, { call_id: callId, to_number: record.to_number ?? to, from_number: record.from_number, status: record.call_status });
     return { placed, callId, reported };
   }
 }

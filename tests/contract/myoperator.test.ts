@@ -61,7 +61,7 @@ describe('outbound call (click to call, OBD User Dial)', () => {
     myoperator.ringMs = 300; // the agent's phone rings a moment: the extension's report comes first
     const socket = await relay.connect(ada);
 
-    const { placed, callId, reported } = await extension.clickToCall(ada, '098765 43210', ({ record }) => ({ to_number: CUSTOMER, from_number: record.from_number, status: record.call_status }), { defaultCountry: 'IN' });
+    const { placed, callId, reported } = await extension.clickToCall(ada, '098765 43210', { defaultCountry: 'IN' });
     expect(placed.request!.headers['x-api-key']).toBe(API_KEY);
     expect(JSON.parse(placed.request!.body!)).toEqual({ company_id: COMPANY_ID, secret_token: SECRET_TOKEN, type: '1', user_id: ADA_USER, number: CUSTOMER, public_ivr_id: PUBLIC_IVR_ID });
     expect(reported.status).toBe(201);

@@ -43,7 +43,7 @@ describe('outbound call (click to call)', () => {
   it('bridges the agent to the customer and pushes each change to the agent', async () => {
     const socket = await relay.connect(ada);
 
-    const { placed, callId: sid } = await extension.clickToCall(ada, CUSTOMER, ({ record }) => ({ to_number: CUSTOMER, from_number: record.from_number, status: record.call_status }), {
+    const { placed, callId: sid } = await extension.clickToCall(ada, CUSTOMER, {
       config: { ...config, ...withCallbacks() },
     });
     expect(placed.request!.url).toBe(`https://${SPACE}.signalwire.com/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Calls.json`);

@@ -41,7 +41,7 @@ describe('outbound call (click to call)', () => {
   it('bridges the agent to the customer and pushes each change to the agent', async () => {
     const socket = await relay.connect(ada);
 
-    const { placed, callId: sid } = await extension.clickToCall(ada, CUSTOMER, ({ record }) => ({ to_number: CUSTOMER, from_number: record.from_number, status: record.call_status }));
+    const { placed, callId: sid } = await extension.clickToCall(ada, CUSTOMER);
     expect(JSON.parse(placed.request!.body!)).toMatchObject({ ApplicationSid: APPLICATION_SID, To: ada.number, From: TELNYX_NUMBER, StatusCallbackEvent: 'initiated ringing answered completed' });
     expect(sid).toMatch(/^v3:/);
     const call = telnyx.calls.get(sid)!;

@@ -40,7 +40,7 @@ describe('outbound call with inline TwiML', () => {
   it('rings the agent, dials the customer from the TwiML, and calls back no one', async () => {
     const socket = await relay.connect(ada);
 
-    const { placed, callId: sid, reported } = await extension.clickToCall(ada, '(415) 555-0100', ({ record }) => ({ to_number: CUSTOMER, from_number: record.from_number, status: record.call_status }), {
+    const { placed, callId: sid, reported } = await extension.clickToCall(ada, '(415) 555-0100', {
       defaultCountry: 'US',
     });
     const form = new URLSearchParams(placed.request!.body);
