@@ -60,7 +60,7 @@ const headersElement = (doc: string): ElementSpec => ({ doc, attributes: {}, chi
 const mappingField: ElementSpec = {
   doc: 'Maps one record field. Its element name is the field: `call_id`, `call_status`, `direction`, `from_number`, `to_number`, `user_number`, `duration`, `starttime`, `endtime`, `recordingurl`, `billrate`, `gateway`, `campaign_name`, `uui`, `error`, `success`, or any other name (kept as an extra field).',
   attributes: {
-    use: { doc: 'Path of the value in the payload (`CallSid`, `data.Status`, `entries.0.sessionId`).', kind: 'path' },
+    use: { doc: 'Path of the value in the payload (`CallSid`, `data.Status`, `entries.0.sessionId`); `a|b` takes the first that has a value.', kind: 'path' },
     default: template('Value (template) used when the path is missing or empty.'),
     in: { doc: 'On `success` only: comma-separated values that mean success (case-insensitive).', kind: 'list' },
     map: {

@@ -1,10 +1,13 @@
 /**
  * Dotted paths into webhook and response payloads: `data.Status`, `entries.0.sessionId`,
- * `Call.Sid`. `entries[0]` is read as `entries.0`.
+ * `Call.Sid`. `entries[0]` is read as `entries.0`; `parent_call_id|call_id` takes the first
+ * of the alternatives that has a value (a child leg's events belong to its parent call).
  */
 export interface PayloadPath {
   source: string;
   segments: string[];
+  /** `a|b`: further paths tried, in order, when the value at `segments` is missing or empty. */
+  fallbacks?: PayloadPath[];
 }
 
 export class PathSyntaxError extends Error {
@@ -18,6 +21,10 @@ export class PathSyntaxError extends Error {
 }
 
 export function parsePath(source: string): PayloadPath {
+  if (source.includes('|')) {
+    const [first, ...rest] = source.split('|').map((alternative) => parsePath(alternative));
+    return { ...first!, source: source.trim(), fallbacks: rest };
+  }
   const trimmed = source.trim();
   if (!trimmed) throw new PathSyntaxError('the path is empty', 'name a field of the payload, e.g. `CallSid` or `data.Status`');
   if (/\s/.test(trimmed)) throw new PathSyntaxError(`the path \`${trimmed}\` contains white space`);
@@ -37,7 +44,12 @@ export function parsePath(source: string): PayloadPath {
  * parsed when the path continues into it (Ozonetel posts `data` as a JSON string).
  */
 export function getPath(payload: unknown, path: PayloadPath): unknown {
-  return walk(payload, path.segments, 0);
+  let value = walk(payload, path.segments, 0);
+  for (const fallback of path.fallbacks ?? []) {
+    if (value !== undefined && value !== null && value !== '') break;
+    value = walk(payload, fallback.segments, 0);
+  }
+  return value;
 }
 
 function walk(value: unknown, segments: string[], index: number): unknown {

@@ -33,7 +33,14 @@ describe('paths', () => {
     expect(at({ data: '{broken' }, 'data.Status')).toBeUndefined();
   });
 
-  it.each(['', 'data..Status', '.a', 'a.', 'a b', 'a[x]'])('rejects the path %j', (path) => {
+  it('takes the first alternative that has a value', () => {
+    expect(at({ parent_call_id: null, call_id: 'c-1' }, 'parent_call_id|call_id')).toBe('c-1');
+    expect(at({ parent_call_id: 'p-1', call_id: 'c-2' }, 'parent_call_id|call_id')).toBe('p-1');
+    expect(at({ parent_call_id: '', call_id: 'c-3' }, 'parent_call_id|call_id')).toBe('c-3');
+    expect(at({}, 'a|b.c')).toBeUndefined();
+  });
+
+  it.each(['', 'data..Status', '.a', 'a.', 'a b', 'a[x]', 'a|', '|a'])('rejects the path %j', (path) => {
     expect(() => parsePath(path)).toThrow(PathSyntaxError);
   });
 });
