@@ -171,3 +171,19 @@ export function expectStatusesInOrder(events: CallEvent[], rank: Record<string, 
   expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
   return ranks;
 }
+
+/**
+ * Waits until a call has ended on an agent's socket and checks its stream, as every outbound
+ * flow test does: consecutive seqs from the welcome, `created` once then only `updated`, all
+ * about that call, statuses never going back. Returns the events.
+ */
+export async function expectOneCallStream(socket: AgentClient, callId: string, rank: Record<string, number> = STATUS_RANK): Promise<CallEvent[]> {
+  await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+  const events = socket.events;
+  const start = socket.welcome!.seq;
+  expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => start + i + 1));
+  expect(events.map((e) => e.event)).toEqual(['created', ...events.slice(1).map(() => 'updated')]);
+  expect(events.every((e) => e.call.call_id === callId)).toBe(true);
+  expectStatusesInOrder(events, rank);
+  return events;
+}

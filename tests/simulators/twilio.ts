@@ -82,6 +82,19 @@ interface CreatedCallPlan {
   events: Set<string>;
 }
 
+/**
+ * The webhooks of an answered outbound call with every StatusCallbackEvent, in order, as
+ * [kind, CallStatus] (Twilio, and the Twilio-compatible SignalWire and Telnyx TeXML).
+ */
+export const ANSWERED_OUTBOUND_WEBHOOKS: ReadonlyArray<readonly [Exchange['kind'], string]> = [
+  ['status', 'initiated'],
+  ['status', 'ringing'],
+  ['voice', 'in-progress'],
+  ['status', 'in-progress'],
+  ['dial-action', 'in-progress'],
+  ['status', 'completed'],
+];
+
 const API_VERSION = '2010-04-01';
 /** Twilio's documented maximum for the `Twiml` parameter (error 32018). */
 const MAX_TWIML_CHARS = 4000;
