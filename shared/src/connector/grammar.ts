@@ -251,7 +251,7 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
           doc: 'How the relay verifies that webhooks come from the provider.',
           attributes: {
             type: {
-              doc: '`twilio` (HMAC-SHA1 over URL and parameters), `signalwire` (X-SignalWire-Signature: Twilio\'s scheme, or hex HMAC-SHA1 over URL and raw JSON body), `plivo-v3` / `plivo-v2` (X-Plivo-Signature-V3 / -V2 with their nonce), `telnyx` (Ed25519 over timestamp and body), `vonage` (an HS256 JWT in Authorization with the body\'s hash), `hmac` (an HMAC of a `message` built from the webhook\'s fields, in `header`: Zadarma) or `header` (a shared secret in a header).',
+              doc: '`twilio` (HMAC-SHA1 over URL and parameters), `signalwire` (X-SignalWire-Signature: Twilio\'s scheme with repeated values in the order sent, or hex HMAC-SHA1 over URL and raw JSON body), `plivo-v3` / `plivo-v2` (X-Plivo-Signature-V3 / -V2 with their nonce), `telnyx` (Ed25519 over timestamp and body), `vonage` (an HS256 JWT in Authorization with the body\'s hash), `hmac` (an HMAC of a `message` built from the webhook\'s fields, in `header`: Zadarma) or `header` (a shared secret in a header).',
               kind: 'enum',
               required: true,
               schema: enumOf(['twilio', 'signalwire', 'plivo-v3', 'plivo-v2', 'telnyx', 'vonage', 'hmac', 'header'], 'type'),

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConnector } from '../connector/compile.ts';
 import { plivoV3Signature, plivoV3SignedString, verifyPlivoV3 } from './plivo.ts';
 import { verifyTelnyxSignature } from './telnyx.ts';
+import { verifySignalWireSignature } from './twilio.ts';
 import { verifyWebhookSignature } from './verify.ts';
 
 // Each check is computed here a second time with node:crypto, independently of the engine's
@@ -200,5 +201,39 @@ describe('Plivo V2 and SignalWire JSON signatures', () => {
     const form = 'CallSid=CA1';
     const compat = createHmac('sha1', 'k').update(`${url}CallSidCA1`).digest('base64');
     expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, { method: 'POST', url, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-SignalWire-Signature': compat }, body: form })).toEqual({ checked: true, valid: true });
+  });
+});
+
+// Vectors and rules of SignalWire's SDK (signalwire-typescript tests/WebhookValidator.test.ts,
+// from its porting-sdk/webhooks.md): scheme A is hex HMAC-SHA1 of URL + raw body; scheme B is
+// Twilio's base64 HMAC-SHA1 of URL + parameters sorted by key, but a repeated key keeps its
+// values in the order they were sent, duplicates included (Twilio sorts them and drops duplicates).
+describe('SignalWire signatures (vectors from the SignalWire SDK tests)', () => {
+  const form = 'application/x-www-form-urlencoded';
+
+  it('accepts canonical vector A (hex over URL and raw JSON body) and vector C (bodySHA256)', async () => {
+    const a = { authToken: 'PSKtest1234567890abcdef', url: 'https://example.ngrok.io/webhook', body: '{"event":"call.state","params":{"call_id":"abc-123","state":"answered"}}', contentType: 'application/json' };
+    expect(await verifySignalWireSignature({ ...a, signature: 'c3c08c1fefaf9ee198a100d5906765a6f394bf0f' })).toBe(true);
+    expect(await verifySignalWireSignature({ ...a, body: a.body.replace('answered', 'ringing'), signature: 'c3c08c1fefaf9ee198a100d5906765a6f394bf0f' })).toBe(false);
+    const c = { authToken: 'PSKtest1234567890abcdef', url: 'https://example.ngrok.io/webhook?bodySHA256=69f3cbfc18e386ef8236cb7008cd5a54b7fed637a8cb3373b5a1591d7f0fd5f4', contentType: 'application/json' };
+    expect(await verifySignalWireSignature({ ...c, body: '{"event":"call.state"}', signature: 'dfO9ek8mxyFtn2nMz24plPmPfIY=' })).toBe(true);
+    expect(await verifySignalWireSignature({ ...c, body: '{"event":"DIFFERENT"}', signature: 'dfO9ek8mxyFtn2nMz24plPmPfIY=' })).toBe(false);
+  });
+
+  it('signs the values of a repeated key in the order they were sent, not sorted', async () => {
+    const url = 'https://example.com/hook';
+    const signedAb = createHmac('sha1', 'test-key').update(`${url}ToaTob`).digest('base64');
+    const signedBa = createHmac('sha1', 'test-key').update(`${url}TobToa`).digest('base64');
+    expect(await verifySignalWireSignature({ authToken: 'test-key', url, body: 'To=a&To=b', contentType: form, signature: signedAb })).toBe(true);
+    expect(await verifySignalWireSignature({ authToken: 'test-key', url, body: 'To=b&To=a', contentType: form, signature: signedBa })).toBe(true);
+    expect(await verifySignalWireSignature({ authToken: 'test-key', url, body: 'To=b&To=a', contentType: form, signature: signedAb })).toBe(false);
+  });
+
+  it('keeps a repeated identical pair twice', async () => {
+    const url = 'https://example.com/hook';
+    const twice = createHmac('sha1', 'test-key').update(`${url}DigitsaDigitsa`).digest('base64');
+    const once = createHmac('sha1', 'test-key').update(`${url}Digitsa`).digest('base64');
+    expect(await verifySignalWireSignature({ authToken: 'test-key', url, body: 'Digits=a&Digits=a', contentType: form, signature: twice })).toBe(true);
+    expect(await verifySignalWireSignature({ authToken: 'test-key', url, body: 'Digits=a&Digits=a', contentType: form, signature: once })).toBe(false);
   });
 });

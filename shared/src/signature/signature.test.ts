@@ -18,9 +18,25 @@ describe('Twilio signatures (vectors from the Twilio SDK tests)', () => {
     expect(await computeTwilioSignature(TOKEN, URL_, PARAMS)).toBe('RSOYDt4T1cUTdK1PDd93/VVr8B8=');
   });
 
-  it('signs repeated keys with every value, values sorted', async () => {
-    const params = [['Sid', 'CA123'], ['SidAccount', 'AC123'], ['Digits', '5678'], ['Digits', '1234']] as const;
+  it('signs a repeated key once per distinct value, values sorted, identical pairs counted once', async () => {
+    // twilio-python test_compute_signature_duplicate_multi_dict: keys sorted, values sorted, duplicates removed.
+    const params = [['Sid', 'CA123'], ['SidAccount', 'AC123'], ['Digits', '5678'], ['Digits', '1234'], ['Digits', '1234']] as const;
     expect(await computeTwilioSignature(TOKEN, URL_, params)).toBe('IK+Dwps556ElfBT0I3Rgjkr1wJU=');
+    // twilio-node spec/validation.spec.js "should validate request body with multiple params and values".
+    expect(await computeTwilioSignature(TOKEN, URL_, { Sid: 'CA123', SidAccount: 'AC123', Digits: ['5678', '1234', '1234'] })).toBe('IK+Dwps556ElfBT0I3Rgjkr1wJU=');
+  });
+
+  it('signs an array parameter the same whatever the order of its values', async () => {
+    // twilio-node spec/validation.spec.js "should validate request body with an array parameter (regardless of the position…)".
+    expect(await computeTwilioSignature(TOKEN, URL_, { 'MessagingBinding.Address': ['+1325xxxxxxx', '+1415xxxxxxx'] })).toBe('83O6e2vORAoJHUNzJjDWN1jz+BA=');
+    expect(await computeTwilioSignature(TOKEN, URL_, { 'MessagingBinding.Address': ['+1415xxxxxxx', '+1325xxxxxxx'] })).toBe('83O6e2vORAoJHUNzJjDWN1jz+BA=');
+  });
+
+  it('accepts a form webhook that repeats an identical pair, as the SDKs do', async () => {
+    // twilio-python test_compute_signature_duplicate_query_dict, sent as the raw form body.
+    const body = 'Sid=CA123&SidAccount=AC123&Digits=5678&Digits=1234&Digits=1234';
+    expect(await verifyTwilioSignature({ authToken: TOKEN, url: URL_, signature: 'IK+Dwps556ElfBT0I3Rgjkr1wJU=', body, ...form })).toBe(true);
+    expect(await verifyTwilioSignature({ authToken: TOKEN, url: URL_, signature: 'IK+Dwps556ElfBT0I3Rgjkr1wJU=', body: body.replace('Digits=5678', 'Digits=5679'), ...form })).toBe(false);
   });
 
   it('hashes JSON bodies as Twilio does', async () => {

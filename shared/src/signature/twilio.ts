@@ -4,10 +4,17 @@ import { constantTimeEqual, hmacBase64, sha256Hex } from './crypto.ts';
 export type SignedParams = Record<string, string | readonly string[]> | ReadonlyArray<readonly [string, string]>;
 
 /**
- * `base64(HMAC-SHA1(authToken, url + key1 + value1 + key2 + value2 …))`, keys sorted, and the
- * values of a repeated key sorted too (as Twilio's own SDKs do).
+ * How a scheme concatenates the values of a repeated key. Twilio's SDKs sort them and count an
+ * identical pair once (twilio-python `sorted(set(values))`, twilio-node `new Set`); SignalWire's
+ * SDK keeps them as sent, duplicates included (signalwire-typescript WebhookValidator).
  */
-export function computeTwilioSignature(authToken: string, url: string, params: SignedParams = {}): Promise<string> {
+export type RepeatedValues = 'sorted-distinct' | 'as-sent';
+
+/**
+ * `base64(HMAC-SHA1(authToken, url + key1 + value1 + key2 + value2 …))`, keys sorted; the values
+ * of a repeated key as `repeated` says (Twilio's rule by default).
+ */
+export function computeTwilioSignature(authToken: string, url: string, params: SignedParams = {}, repeated: RepeatedValues = 'sorted-distinct'): Promise<string> {
   if (!authToken) return Promise.reject(new Error('cannot sign without an auth token'));
   const grouped = new Map<string, string[]>();
   const pairs: Array<readonly [string, string | readonly string[]]> = Array.isArray(params) ? params : Object.entries(params);
@@ -17,7 +24,10 @@ export function computeTwilioSignature(authToken: string, url: string, params: S
     grouped.set(key, list);
   }
   let data = url;
-  for (const key of [...grouped.keys()].sort()) for (const value of grouped.get(key)!.sort()) data += key + value;
+  for (const key of [...grouped.keys()].sort()) {
+    const values = grouped.get(key)!;
+    for (const value of repeated === 'as-sent' ? values : [...new Set(values)].sort()) data += key + value;
+  }
   return hmacBase64('SHA-1', authToken, data);
 }
 
@@ -38,7 +48,7 @@ export interface TwilioSignatureInput {
  * Like Twilio's validators, the URL is tried as given, without its port and with the
  * default port added, since proxies differ in whether they keep it.
  */
-export async function verifyTwilioSignature(input: TwilioSignatureInput): Promise<boolean> {
+export async function verifyTwilioSignature(input: TwilioSignatureInput, repeated: RepeatedValues = 'sorted-distinct'): Promise<boolean> {
   const { authToken, url, signature, body = '', contentType = '' } = input;
   if (!signature || !authToken) return false;
   let parsed: URL;
@@ -55,7 +65,7 @@ export async function verifyTwilioSignature(input: TwilioSignatureInput): Promis
     params = [...new URLSearchParams(body)];
   }
   for (const candidate of urlVariants(url, parsed)) {
-    if (constantTimeEqual(await computeTwilioSignature(authToken, candidate, params), signature)) return true;
+    if (constantTimeEqual(await computeTwilioSignature(authToken, candidate, params, repeated), signature)) return true;
   }
   return false;
 }
@@ -73,11 +83,12 @@ function urlVariants(original: string, parsed: URL): string[] {
 
 /**
  * SignalWire's signature (signalwire-typescript WebhookValidator): its compatibility API signs
- * like Twilio (form parameters, or bodySHA256 for JSON); its RELAY/SWML JSON webhooks sign
- * `hex(HMAC-SHA1(signingKey, url + rawBody))`. Either is accepted.
+ * like Twilio (form parameters, or bodySHA256 for JSON) except that a repeated key's values stay
+ * in the order sent; its RELAY/SWML JSON webhooks sign `hex(HMAC-SHA1(signingKey, url + rawBody))`.
+ * Either is accepted.
  */
 export async function verifySignalWireSignature(input: TwilioSignatureInput): Promise<boolean> {
-  if (await verifyTwilioSignature(input)) return true;
+  if (await verifyTwilioSignature(input, 'as-sent')) return true;
   const { authToken, url, signature, body = '' } = input;
   if (!signature || !authToken) return false;
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(authToken), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
