@@ -62,6 +62,10 @@ describe('outbound call (click to call)', () => {
     const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);
     expect(calls.body.calls).toHaveLength(1);
     expect(calls.body.calls[0]).toMatchObject({ instance_id: 'telnyx-main', call_id: sid, direction: 'outbound', status: 'completed', to_number: CUSTOMER, from_number: TELNYX_NUMBER, user_number: ada.number, duration: 47 });
+    // The call's times are StartTime and EndTime, not Timestamp (when the webhook was generated, later).
+    const completed = call.exchanges.find((e) => e.kind === 'status' && e.params.CallStatus === 'completed')!.params;
+    expect(Date.parse(completed.Timestamp!)).toBeGreaterThan(Date.parse(completed.EndTime!));
+    expect(calls.body.calls[0]).toMatchObject({ started_at: new Date(completed.StartTime!).toISOString(), ended_at: new Date(completed.EndTime!).toISOString() });
     await socket.close();
   });
 

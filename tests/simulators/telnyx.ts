@@ -24,6 +24,11 @@
  *   CallStatus (initiated|ringing|in-progress|completed|no-answer|busy|failed|canceled),
  *   CallbackSource=call-progress-events, ConnectionId, From, To, SequenceNumber, Timestamp`,
  *   plus `CallDuration`, `HangupCause`, `HangupSource`, `DialCallStatus` on completed.
+ * - Documented (callbacks texml-call-completed): `Timestamp` is when the webhook was generated;
+ *   the call's own times come on completed as `StartTime`, `AnsweredTime` and `EndTime` (UTC,
+ *   ISO 8601), and `CallDuration` is the seconds between start and end. The simulator keeps a
+ *   clock of the call (ringing, talk) and generates each webhook a moment after its event, so
+ *   `Timestamp` is always later than `EndTime`.
  * - Documented (TeXML fundamentals, instruction fetching): on inbound calls Telnyx fetches
  *   TeXML from the application's Webhook URL; the reply is a TwiML-compatible `<Response>`.
  *   Assumed: the instruction fetch carries the callback fields above plus `Direction`
@@ -119,12 +124,15 @@ export class TelnyxSimulator {
   /** An inbound call to a number of the TeXML Application: Telnyx fetches its Webhook URL. */
   inboundCall(input: { url: string; from: string; to: string; statusCallback?: string }): TexmlCall {
     const call = this.newCall('inbound', input.from, input.to, 'ringing');
+    const started = new Date();
     call.done = (async () => {
       const voice = await this.webhook(call, 'voice', input.url);
       call.status = 'in-progress';
-      await this.followTexml(call, voice, { answer: true, talkSeconds: 30 });
+      const talked = await this.followTexml(call, voice, { answer: true, talkSeconds: 30 });
       call.status = 'completed';
-      if (input.statusCallback) await this.webhook(call, 'status', input.statusCallback, { ...progress(3), CallDuration: '35', HangupCause: 'normal_clearing', HangupSource: 'caller' });
+      // Telnyx answers an inbound call to fetch its TeXML; the caller hangs up 5 s after the talk.
+      const { at, times } = completion(started, 0, talked + 5);
+      if (input.statusCallback) await this.webhook(call, 'status', input.statusCallback, { ...progress(3, at), ...times, HangupCause: 'normal_clearing', HangupSource: 'caller' });
     })();
     return call;
   }
@@ -184,22 +192,24 @@ export class TelnyxSimulator {
   }
 
   private async driveOutbound(call: TexmlCall, plan: OutboundPlan, outcome: DialOutcome): Promise<void> {
+    const started = new Date();
     let sequence = 0;
-    const status = async (event: string, callStatus: string, extra: Record<string, string> = {}) => {
+    const status = async (event: string, callStatus: string, at: Date, extra: Record<string, string> = {}) => {
       call.status = callStatus;
-      if (plan.statusCallback && plan.events.has(event)) await this.webhook(call, 'status', plan.statusCallback, { ...progress(sequence++), ...extra });
+      if (plan.statusCallback && plan.events.has(event)) await this.webhook(call, 'status', plan.statusCallback, { ...progress(sequence++, at), ...extra });
     };
-    await status('initiated', 'initiated');
-    await status('ringing', 'ringing');
+    await status('initiated', 'initiated', started);
+    await status('ringing', 'ringing', secondsAfter(started, 1));
     call.status = 'in-progress';
     if (!plan.url) {
       call.errors.push('no Url and no application Webhook URL');
       return;
     }
     const voice = await this.webhook(call, 'voice', plan.url);
-    await status('answered', 'in-progress');
+    await status('answered', 'in-progress', secondsAfter(started, RING_SECONDS));
     const talked = await this.followTexml(call, voice, outcome);
-    await status('completed', 'completed', { CallDuration: String(talked + 5), HangupCause: 'normal_clearing', HangupSource: 'callee' });
+    const { at, times } = completion(started, RING_SECONDS, RING_SECONDS + talked);
+    await status('completed', 'completed', at, { ...times, HangupCause: 'normal_clearing', HangupSource: 'callee' });
   }
 
   /** Follows a TeXML answer: each `<Dial>` rings its `<Number>`s, then posts its `action`. */
@@ -248,8 +258,36 @@ export class TelnyxSimulator {
   }
 }
 
-function progress(sequence: number): Record<string, string> {
-  return { CallbackSource: 'call-progress-events', SequenceNumber: String(sequence), Timestamp: new Date().toISOString() };
+/** Seconds the agent's phone rings before it is answered. */
+const RING_SECONDS = 5;
+/** How long after its event Telnyx generates a webhook (its `Timestamp`). */
+const WEBHOOK_DELAY_SECONDS = 2;
+
+function progress(sequence: number, at: Date): Record<string, string> {
+  return { CallbackSource: 'call-progress-events', SequenceNumber: String(sequence), Timestamp: telnyxTime(at) };
+}
+
+/**
+ * The completed callback of a call answered `answeredAfter` and ended `endedAfter` seconds after
+ * `started`: its times, and when Telnyx generates it (a moment after the end).
+ */
+function completion(started: Date, answeredAfter: number, endedAfter: number): { at: Date; times: Record<string, string> } {
+  const times = {
+    StartTime: telnyxTime(started),
+    AnsweredTime: telnyxTime(secondsAfter(started, answeredAfter)),
+    EndTime: telnyxTime(secondsAfter(started, endedAfter)),
+    CallDuration: String(endedAfter),
+  };
+  return { at: secondsAfter(started, endedAfter + WEBHOOK_DELAY_SECONDS), times };
+}
+
+function secondsAfter(date: Date, seconds: number): Date {
+  return new Date(date.getTime() + seconds * 1000);
+}
+
+/** Telnyx's callback times: UTC ISO 8601 to the second (`2024-01-15T10:31:00Z`). */
+function telnyxTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** `v3:` and a base64url string, as Telnyx's call control ids. */
