@@ -29,6 +29,7 @@ describe('connectors/twilio.xml', () => {
     expect(body.get('From')).toBe(config.callerid);
     expect(body.get('Url')).toBe(`${config.answer_callback}?DialTo=%2B14155550100`);
     expect(body.get('StatusCallback')).toBe(config.status_callback);
+    expect(body.getAll('StatusCallbackEvent')).toEqual(['initiated', 'ringing', 'answered', 'completed']);
   });
 
   it("maps Twilio's 201 create-call response (sid, status)", () => {

@@ -1,5 +1,6 @@
 /** The simulator itself: Twilio's create-call contract and its TwiML reader. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeServer, listen, readBody } from './http.ts';
 import { TwilioSimulator } from './twilio.ts';
 import { parseTwiml } from './twiml.ts';
 
@@ -11,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => twilio.close());
 
-function createCall(params: Record<string, string>, auth = `${SID}:secret`, account = SID) {
+function createCall(params: Record<string, string> | Array<[string, string]>, auth = `${SID}:secret`, account = SID) {
   return fetch(`${twilio.baseUrl}/2010-04-01/Accounts/${account}/Calls.json`, {
     method: 'POST',
     headers: { Authorization: `Basic ${Buffer.from(auth).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -48,6 +49,41 @@ describe('create call', () => {
     const response = await createCall(params);
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ code, status: 400 });
+  });
+
+  it('refuses StatusCallbackEvent values joined by spaces with 21626, as one invalid event', async () => {
+    const before = twilio.calls.size;
+    const response = await createCall({ To: '+14155550111', From: '+15005550006', Url: 'https://x.example/v', StatusCallback: 'https://x.example/s', StatusCallbackEvent: 'initiated ringing answered completed' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 21626, status: 400 });
+    expect(twilio.calls.size).toBe(before);
+  });
+
+  it('posts the events requested one StatusCallbackEvent parameter each, and completed always', async () => {
+    const received: string[] = [];
+    const hooks = await listen(
+      async (req, res) => {
+        const form = new URLSearchParams(await readBody(req));
+        if (new URL(req.url ?? '/', 'http://hooks').pathname === '/status') received.push(form.get('CallStatus') ?? '');
+        res.writeHead(200, { 'Content-Type': 'text/xml' }).end('<Response/>');
+      },
+      (res) => res.writeHead(500).end(),
+    );
+    try {
+      const response = await createCall([
+        ['To', '+14155550111'],
+        ['From', '+15005550006'],
+        ['Url', `${hooks.baseUrl}/voice`],
+        ['StatusCallback', `${hooks.baseUrl}/status`],
+        ['StatusCallbackEvent', 'initiated'],
+        ['StatusCallbackEvent', 'ringing'],
+      ]);
+      expect(response.status).toBe(201);
+      await twilio.calls.get(((await response.json()) as { sid: string }).sid)!.done;
+      expect(received).toEqual(['initiated', 'ringing', 'completed']);
+    } finally {
+      await closeServer(hooks.server);
+    }
   });
 
   it('wants a form body', async () => {

@@ -7,6 +7,11 @@
  * signed with `X-Twilio-Signature` over the exact URL called. Inbound calls are started with
  * `inboundCall`. Everything sent and received is kept in `exchanges` for assertions.
  *
+ * `StatusCallbackEvent` is one parameter per event, as Twilio documents it (twilio-node `call.ts`);
+ * a value that is not one event name, such as "initiated ringing", is refused with Twilio's
+ * documented error 21626 "Invalid 'StatusCallbackEvent'" (HTTP 400 assumed, as for its other
+ * parameter errors).
+ *
  * A call created with inline TwiML (`Twiml` instead of `Url`, as twilio-direct.xml does) runs
  * that document at once, with no voice webhook. Twilio documents (twilio-node `call.ts`, the
  * `twiml` parameter) that `Url` wins when both are given and that `Twiml` holds at most 4000
@@ -96,6 +101,8 @@ export const ANSWERED_OUTBOUND_WEBHOOKS: ReadonlyArray<readonly [Exchange['kind'
 ];
 
 const API_VERSION = '2010-04-01';
+/** The values StatusCallbackEvent takes (twilio-node `CallEvent`). */
+const CALL_EVENTS = new Set(['initiated', 'ringing', 'answered', 'completed']);
 /** Twilio's documented maximum for the `Twiml` parameter (error 32018). */
 const MAX_TWIML_CHARS = 4000;
 
@@ -185,6 +192,10 @@ export class TwilioSimulator {
       return sendJson(res, 400, { code: 32018, message: `Twiml size exceeded maximum allowed value of ${MAX_TWIML_CHARS} characters`, status: 400 });
     }
     if (!inline && (!voiceUrl || !/^https?:\/\//.test(voiceUrl))) return sendJson(res, 400, { code: 21205, message: 'Url is not a valid URL', status: 400 });
+    // One parameter per event (twilio-node call.ts: "specify each one in a separate
+    // status_callback_event parameter"); "initiated ringing" is no event name, so error 21626.
+    const events = form.getAll('StatusCallbackEvent');
+    if (events.some((event) => !CALL_EVENTS.has(event))) return sendJson(res, 400, { code: 21626, message: "Invalid 'StatusCallbackEvent'", status: 400 });
 
     const call = this.newCall('outbound-api', from, to, 'queued');
     if (inline) call.twiml = twiml;
@@ -193,8 +204,8 @@ export class TwilioSimulator {
       method: form.get('Method')?.toUpperCase() === 'GET' ? 'GET' : 'POST',
       statusCallback: form.get('StatusCallback') ?? undefined,
       statusCallbackMethod: form.get('StatusCallbackMethod')?.toUpperCase() === 'GET' ? 'GET' : 'POST',
-      // Sent as one space-separated value or as repeated keys; "completed" is always sent.
-      events: new Set([...form.getAll('StatusCallbackEvent').flatMap((v) => v.split(/\s+/)), 'completed']),
+      // "completed" is always sent.
+      events: new Set([...events, 'completed']),
     };
     const now = new Date().toUTCString().replace('GMT', '+0000');
     sendJson(res, 201, {

@@ -106,6 +106,17 @@ describe('compiling each element', () => {
     ]);
   });
 
+  it('compiles a repeated form parameter as type="array" with plain items', () => {
+    const plan = loadConnector(`<connector for="PhoneCalls">
+  <provider><url>https://api.example.com</url></provider>
+  <outgoing_call><request><parameters>
+    <parameter name="StatusCallbackEvent" type="array"><parameter value="initiated"/><parameter value="completed"/></parameter>
+  </parameters></request></outgoing_call>
+</connector>`);
+    const [events] = plan.outgoing!.request.parameters;
+    expect([events!.name, events!.type, events!.children.map((c) => c.value?.source)]).toEqual(['StatusCallbackEvent', 'array', ['initiated', 'completed']]);
+  });
+
   it('compiles mappings with paths, defaults, success lists and seed aliases (with warnings)', () => {
     const result = checkConnector(`<connector for="PhoneCalls">
   <provider><url>https://api.example.com</url></provider>

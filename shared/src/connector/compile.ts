@@ -294,7 +294,7 @@ class Compilation {
     const format = (attr(element, 'format')?.toLowerCase() ?? 'form') as 'form' | 'json';
     const method = (attr(element, 'method')?.toUpperCase() ?? 'POST') as 'GET' | 'POST';
     const urlElement = child(element, 'url');
-    const parameters = children(child(element, 'parameters'), 'parameter').map((p) => this.compileRequestParameter(p, format, method, false));
+    const parameters = this.compileRequestParameters(child(element, 'parameters'), format, method, false);
     return {
       method,
       format,
@@ -304,20 +304,43 @@ class Compilation {
     };
   }
 
+  /**
+   * The `<parameter>`s under `parent`. Outside an array a name is given once: a second one would
+   * replace the first in JSON, and several values under one name are said with type="array".
+   */
+  private compileRequestParameters(parent: XmlElement | undefined, format: 'form' | 'json', method: 'GET' | 'POST', inArray: boolean): ParameterPlan[] {
+    const elements = children(parent, 'parameter');
+    if (!inArray) {
+      const seen = new Set<string>();
+      for (const element of elements) {
+        const name = attr(element, 'name');
+        if (name !== undefined && seen.has(name)) {
+          this.error(element, `parameter \`${name}\` is given twice`, `to send several values, write one <parameter name="${name}" type="array"> with a nested <parameter value="…"/> per value`, element.offset, 'duplicate-parameter');
+        }
+        if (name !== undefined) seen.add(name);
+      }
+    }
+    return elements.map((p) => this.compileRequestParameter(p, format, method, inArray));
+  }
+
   private compileRequestParameter(element: XmlElement, format: 'form' | 'json', method: 'GET' | 'POST', inArray: boolean): ParameterPlan {
     const name = attr(element, 'name');
     if (!name && !inArray) this.error(element, '<parameter> needs a `name` attribute', 'only items of a type="array" parameter may omit it', element.offset, 'missing-attribute');
     const nested = children(element, 'parameter');
     const type = (attr(element, 'type')?.toLowerCase() ?? (nested.length ? 'object' : 'string')) as ValueType;
-    if ((nested.length || type === 'object' || type === 'array' || attr(element, 'type')) && (format !== 'json' || method === 'GET')) {
-      this.error(element, 'nested and typed parameters need a JSON body', 'set <request method="post" format="json">');
+    // A form or a query carries text only; an array there is its name repeated once per item
+    // (Twilio's StatusCallbackEvent=initiated&StatusCallbackEvent=ringing), its items plain values.
+    const textOnly = format !== 'json' || method === 'GET';
+    const repeated = type === 'array' && !inArray;
+    if (textOnly && !repeated && (nested.length || attr(element, 'type'))) {
+      this.error(element, 'nested and typed parameters need a JSON body', 'set <request method="post" format="json">; only type="array" (one pair per item) works in a form or query');
     }
     return {
       name: name ?? '',
       type,
       optional: attr(element, 'optional')?.toLowerCase() === 'true',
       value: this.parameterValue(element, type, 'request'),
-      children: nested.map((p) => this.compileRequestParameter(p, format, method, type === 'array')),
+      children: this.compileRequestParameters(element, format, method, type === 'array'),
     };
   }
 

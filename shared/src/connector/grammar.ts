@@ -134,14 +134,18 @@ const sendResponseElement: ElementSpec = {
 };
 
 const requestParameter: ElementSpec = {
-  doc: 'One request parameter: query string for GET, form field (or JSON key with `format="json"`) for POST.',
+  doc: 'One request parameter: query string for GET, form field (or JSON key with `format="json"`) for POST. A name is given once among its siblings; several values under one name are a `type="array"`.',
   repeat: true,
   text: true,
   attributes: {
     name: { doc: 'Parameter name (optional inside `type="array"`).', kind: 'name' },
     optional: { doc: '`true`: left out of the request when its value is empty or not set, instead of failing (MyOperator\'s `caller_id`, Zadarma\'s `predicted`).', kind: 'enum', schema: enumOf(['true', 'false'], 'optional') },
     value: template('Value (template). Text inside the element works too.'),
-    type: { doc: 'JSON bodies: `string` (default), `number`, `boolean`, `object` (nested parameters) or `array`.', kind: 'enum', schema: enumOf(['string', 'number', 'boolean', 'object', 'array'], 'type') },
+    type: {
+      doc: 'JSON bodies: `string` (default), `number`, `boolean`, `object` (nested parameters) or `array`. Forms and queries take `array` only: the name is sent once per nested item, in order (Twilio\'s `StatusCallbackEvent=initiated&StatusCallbackEvent=ringing`); its items are plain values.',
+      kind: 'enum',
+      schema: enumOf(['string', 'number', 'boolean', 'object', 'array'], 'type'),
+    },
   },
   children: {},
 };

@@ -205,3 +205,31 @@ describe('optional parameters', () => {
     expect(() => buildOutgoingRequest(plan, context, '+14155550100')).toThrow('@user_group is empty');
   });
 });
+
+describe('repeated parameters (type="array")', () => {
+  const events = `<parameter name="StatusCallbackEvent" type="array">
+      <parameter value="initiated"/><parameter value="ringing"/><parameter value="@user_extra" optional="true"/><parameter value="completed"/>
+    </parameter>`;
+
+  it('sends one form pair per item, in order, as Twilio documents StatusCallbackEvent', () => {
+    const plan = connector(`<request><parameters><parameter name="To" value="@to_number"/>${events}</parameters></request>`);
+    expect(buildOutgoingRequest(plan, context, '+14155550100').body).toBe('To=%2B14155550100&StatusCallbackEvent=initiated&StatusCallbackEvent=ringing&StatusCallbackEvent=completed');
+    const withExtra = { ...context, agent: { ...context.agent!, fields: { extra: 'answered' } } };
+    expect(new URLSearchParams(buildOutgoingRequest(plan, withExtra, '+14155550100').body).getAll('StatusCallbackEvent')).toEqual(['initiated', 'ringing', 'answered', 'completed']);
+  });
+
+  it('repeats the query parameter for GET', () => {
+    const plan = connector(`<request method="get"><url>calls</url><parameters>${events}</parameters></request>`);
+    expect(buildOutgoingRequest(plan, context, '+14155550100').url).toBe('https://api.example.com/v2/calls?StatusCallbackEvent=initiated&StatusCallbackEvent=ringing&StatusCallbackEvent=completed');
+  });
+
+  it('sends a JSON array from the same declaration', () => {
+    const plan = connector(`<request format="json"><parameters>${events}</parameters></request>`);
+    expect(JSON.parse(buildOutgoingRequest(plan, context, '+14155550100').body!)).toEqual({ StatusCallbackEvent: ['initiated', 'ringing', 'completed'] });
+  });
+
+  it('sends nothing for an array whose items are all left out', () => {
+    const plan = connector('<request><parameters><parameter name="to" value="@to_number"/><parameter name="Tag" type="array"><parameter value="@user_none" optional="true"/></parameter></parameters></request>');
+    expect(buildOutgoingRequest(plan, context, '+14155550100').body).toBe('to=%2B14155550100');
+  });
+});

@@ -31,8 +31,11 @@ export function buildOutgoingRequest(plan: ConnectorPlan, context: RunContext, t
     const fields: Array<[string, string]> = [];
     if (request.format !== 'json' || request.method === 'GET') {
       for (const p of request.parameters) {
-        const value = renderParameter(p, scope);
-        if (value !== undefined) fields.push([p.name, value]);
+        // type="array": the name once per item, in order.
+        for (const item of p.type === 'array' ? p.children : [p]) {
+          const value = renderParameter(item, scope);
+          if (value !== undefined) fields.push([p.name, value]);
+        }
       }
     }
     // Auth and headers may sign the request (Zadarma): they see its path and sorted query.
