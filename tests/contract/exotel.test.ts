@@ -2,8 +2,9 @@
  * connectors/exotel.xml against the Exotel simulator, through a real relay process. The
  * connector reads Exotel's default XML answer (`<TwilioResponse><Call><Sid>`), so the call id
  * comes from the nested path Call.Sid; Exotel bridges the two legs itself, so the relay only
- * hears StatusCallbacks. Incoming calls come from a Connect applet that fetches whom to dial
- * from the relay, and a Passthru applet that reports the end.
+ * hears StatusCallbacks: JSON when the connector asks for it, multipart/form-data otherwise
+ * (Exotel's default). Incoming calls come from a Connect applet that fetches whom to dial from
+ * the relay, and a Passthru applet that reports the end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, type TestAgent } from '../relay/harness.ts';
@@ -66,6 +67,9 @@ describe('outbound call (click to call)', () => {
       ['status', 'POST', 'terminal', 'completed', 200],
     ]);
     expect(simulated.exchanges.every((e) => e.url === callbacks.status && e.body === '')).toBe(true);
+    // The connector asks for JSON StatusCallbacks, so Legs arrive as an array.
+    expect(new URLSearchParams(placed.request!.body).get('StatusCallbackContentType')).toBe('application/json');
+    expect(simulated.exchanges.map((e) => e.requestContentType)).toEqual(['application/json', 'application/json']);
 
     const events = await expectOneCallStream(adaSocket, sid);
 
@@ -110,6 +114,23 @@ describe('the create-call API', () => {
     const body = (await response.json()) as { Call: Record<string, string> };
     expect(body.Call).toMatchObject({ AccountSid: SID, From: ada.number, To: CUSTOMER, PhoneNumberSid: EXOPHONE, Direction: 'outbound-api', Uri: `/v1/Accounts/${SID}/Calls/${body.Call.Sid}.json` });
     await exotel.calls.get(body.Call.Sid!)!.done;
+  });
+
+  it("posts StatusCallbacks as multipart/form-data by default, and the relay reads them", async () => {
+    // A call placed with the relay's StatusCallback URL but without StatusCallbackContentType
+    // (another integration, or an older connector): Exotel's default encoding.
+    const response = await request('Calls/connect.json', { From: ada.number, To: '+919812311111', CallerId: EXOPHONE, StatusCallback: callbacks.status, 'StatusCallbackEvents[0]': 'terminal' });
+    const sid = ((await response.json()) as { Call: { Sid: string } }).Call.Sid;
+    const simulated = exotel.calls.get(sid)!;
+    await simulated.done;
+    expect(simulated.exchanges.map((e) => [e.params.EventType, e.requestContentType.split(';')[0], e.status])).toEqual([['terminal', 'multipart/form-data', 200]]);
+    const [call] = (await api(relay, ada.token, 'GET', '/calls?number=%2B919812311111')).body.calls;
+    expect(call).toMatchObject({ call_id: sid, status: 'completed', duration: 42, to_number: '+919812311111', from_number: EXOPHONE, user_number: ada.number });
+  });
+
+  it('refuses a StatusCallbackContentType it does not know', async () => {
+    const response = await request('Calls/connect', { From: ada.number, To: CUSTOMER, CallerId: EXOPHONE, StatusCallback: callbacks.status, StatusCallbackContentType: 'text/csv' });
+    expect(response.status).toBe(400);
   });
 
   it('refuses a missing parameter with 400 and an XML RestException', async () => {

@@ -3,7 +3,8 @@
  * API key and token, form body; XML answers, or JSON when the path ends in `.json`), then
  * drives the call the way Exotel does: it rings From (the agent), dials To (the customer) once
  * the agent answers and bridges them itself, posting the subscribed StatusCallback events
- * (answered, terminal) as forms. Incoming calls (`inboundCall`) run a flow of a Connect applet
+ * (answered, terminal) as multipart/form-data, or as JSON when the request set
+ * StatusCallbackContentType=application/json. Incoming calls (`inboundCall`) run a flow of a Connect applet
  * whose Dial Whom is fetched from a URL (a GET whose JSON reply lists the numbers to ring) and
  * an async Passthru applet after it. Exotel signs nothing.
  *
@@ -17,7 +18,12 @@
  *   "ParentCallSid","DateCreated","DateUpdated","AccountSid","To","From","PhoneNumberSid",
  *   "Status","StartTime","EndTime","Duration","Price","Direction":"outbound-api","AnsweredBy",
  *   "ForwardedFrom","CallerName","Uri"}}`.
- * - Documented (StatusCallback page): a form POST with CallSid, DateUpdated
+ * - StatusCallback encoding: multipart/form-data by default (what Exotel posts; the reason the
+ *   public integrations seen all send StatusCallbackContentType=application/json, which makes it
+ *   a JSON POST). Assumed: JSON numbers for ConversationDuration and OnCallDuration, Legs as an
+ *   array of objects (the documented Legs example), and HTTP 400 for any other
+ *   StatusCallbackContentType.
+ * - Documented (StatusCallback page): a POST with CallSid, DateUpdated
  *   (YYYY-MM-DD HH:mm:ss), Status (completed, failed, busy, no-answer), RecordingUrl; with
  *   StatusCallbackEvents also EventType, DateCreated, To, From, PhoneNumberSid, StartTime,
  *   EndTime, ConversationDuration, Direction (outbound-api), CustomField, Legs (OnCallDuration,
@@ -30,7 +36,7 @@
  *   errors as `<RestException><Status/><Message/></RestException>` (JSON: the same keys);
  *   HTTP 200 for a created call and 401/400 for refusals; the answered event's Status
  *   (in-progress); StatusCallbackEvents sent as indexed keys (`StatusCallbackEvents[0]=…`,
- *   repeated keys accepted too); Legs sent as `Legs[0][Status]` form keys; the Connect applet's reply shape
+ *   repeated keys accepted too); Legs sent as `Legs[0][Status]` multipart fields; the Connect applet's reply shape
  *   `{"destination":{"numbers":[…]},"parallel_ringing":{"activate":…},…}` (seen in public
  *   integrations, not on Exotel's pages).
  */
@@ -51,10 +57,21 @@ export interface ExotelExchange {
   kind: 'status' | 'connect' | 'passthru';
   method: 'GET' | 'POST';
   url: string;
+  /** The call's fields as sent (Legs aside). */
   params: Record<string, string>;
+  /** The Content-Type of what was sent; '' for a GET. */
+  requestContentType: string;
   status: number;
   contentType: string;
   body: string;
+}
+
+/** How StatusCallbacks are encoded: Exotel's default, or what StatusCallbackContentType asks for. */
+export type StatusEncoding = 'multipart' | 'json';
+
+interface Leg {
+  Status: string;
+  OnCallDuration: number;
 }
 
 /** What happens to the two legs of a connect call; the default is both answered. */
@@ -147,6 +164,11 @@ export class ExotelSimulator {
     if (statusCallback && !/^https?:\/\//.test(statusCallback)) return sendError(res, 400, 'StatusCallback is not a valid URL', json);
     // Sent as StatusCallbackEvents[0]=…, [1]=… (or repeated keys).
     const events = new Set([...form.entries()].filter(([k]) => /^StatusCallbackEvents(\[\d+\])?$/.test(k)).map(([, v]) => v.trim()));
+    const askedType = form.get('StatusCallbackContentType');
+    if (askedType !== null && askedType !== 'application/json' && askedType !== 'multipart/form-data') {
+      return sendError(res, 400, 'StatusCallbackContentType must be application/json or multipart/form-data', json);
+    }
+    const encoding: StatusEncoding = askedType === 'application/json' ? 'json' : 'multipart';
 
     const call = this.newCall('outbound-api', form.get('From')!.trim(), form.get('To')!.trim(), callerId);
     const now = exotelTime(new Date());
@@ -172,10 +194,10 @@ export class ExotelSimulator {
     };
     if (json) sendJson(res, 200, { Call: resource });
     else sendXml(res, 200, `<Call>${Object.entries(resource).map(([k, v]) => (v === '' ? `<${k}/>` : `<${k}>${escapeXml(v)}</${k}>`)).join('')}</Call>`);
-    call.done = this.driveConnect(call, statusCallback, events, this.outcome);
+    call.done = this.driveConnect(call, { url: statusCallback, events, encoding }, this.outcome);
   }
 
-  private async driveConnect(call: ExotelCall, statusCallback: string | undefined, events: Set<string>, outcome: ConnectOutcome): Promise<void> {
+  private async driveConnect(call: ExotelCall, statusCallback: { url?: string; events: Set<string>; encoding: StatusEncoding }, outcome: ConnectOutcome): Promise<void> {
     const started = new Date();
     call.dialed.push(call.from);
     const agentAnswered = outcome.agent === 'answered';
@@ -183,21 +205,20 @@ export class ExotelSimulator {
     const bridged = agentAnswered && outcome.customer === 'answered';
     const status = !agentAnswered ? outcome.agent : bridged ? 'completed' : outcome.customer;
     const talked = bridged ? this.talkSeconds : 0;
-    if (!statusCallback) return;
+    const { url, events, encoding } = statusCallback;
+    if (!url) return;
     const agentLeg = { Status: agentAnswered ? 'completed' : outcome.agent, OnCallDuration: agentAnswered ? talked + 10 : 0 };
     const customerLeg = agentAnswered ? { Status: bridged ? 'completed' : outcome.customer, OnCallDuration: talked } : undefined;
     if (agentAnswered && events.has('answered')) {
-      await this.post(call, statusCallback, this.eventParams(call, 'answered', 'in-progress', started, 0, [{ Status: 'in-progress', OnCallDuration: 0 }]));
+      await this.postStatus(call, url, encoding, this.eventParams(call, 'answered', 'in-progress', started, 0), [{ Status: 'in-progress', OnCallDuration: 0 }]);
     }
-    const final = events.has('terminal')
-      ? this.eventParams(call, 'terminal', status, started, talked, customerLeg ? [agentLeg, customerLeg] : [agentLeg])
-      : { CallSid: call.sid, DateUpdated: exotelTime(new Date()), Status: status, RecordingUrl: '' };
-    await this.post(call, statusCallback, final);
+    if (events.has('terminal')) await this.postStatus(call, url, encoding, this.eventParams(call, 'terminal', status, started, talked), customerLeg ? [agentLeg, customerLeg] : [agentLeg]);
+    else await this.postStatus(call, url, encoding, { CallSid: call.sid, DateUpdated: exotelTime(new Date()), Status: status, RecordingUrl: '' });
   }
 
-  /** A StatusCallback for a subscribed event; Legs go as `Legs[i][Key]` form keys. */
-  private eventParams(call: ExotelCall, event: 'answered' | 'terminal', status: string, started: Date, talked: number, legs: Array<{ Status: string; OnCallDuration: number }>): Record<string, string> {
-    const params: Record<string, string> = {
+  /** The fields of a StatusCallback for a subscribed event (its Legs go separately). */
+  private eventParams(call: ExotelCall, event: 'answered' | 'terminal', status: string, started: Date, talked: number): Record<string, string> {
+    return {
       CallSid: call.sid,
       EventType: event,
       Status: status,
@@ -213,12 +234,31 @@ export class ExotelSimulator {
       CustomField: '',
       RecordingUrl: '',
     };
-    legs.forEach((leg, i) => {
-      params[`Legs[${i}][OnCallDuration]`] = String(leg.OnCallDuration);
-      params[`Legs[${i}][Status]`] = leg.Status;
-      params[`Legs[${i}][AnsweredBy]`] = 'NA';
-    });
-    return params;
+  }
+
+  /**
+   * Posts a StatusCallback: multipart/form-data with Legs as `Legs[i][Key]` fields, or JSON with
+   * Legs as an array and the durations as numbers.
+   */
+  private async postStatus(call: ExotelCall, url: string, encoding: StatusEncoding, params: Record<string, string>, legs: Leg[] = []): Promise<ExotelExchange> {
+    let encoded: Response;
+    if (encoding === 'json') {
+      const durations = params.ConversationDuration === undefined ? {} : { ConversationDuration: Number(params.ConversationDuration) };
+      const withLegs = legs.length ? { Legs: legs.map((leg) => ({ ...leg, AnsweredBy: 'NA' })) } : {};
+      encoded = new Response(JSON.stringify({ ...params, ...durations, ...withLegs }), { headers: { 'Content-Type': 'application/json' } });
+    } else {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(params)) form.append(name, value);
+      legs.forEach((leg, i) => {
+        form.append(`Legs[${i}][OnCallDuration]`, String(leg.OnCallDuration));
+        form.append(`Legs[${i}][Status]`, leg.Status);
+        form.append(`Legs[${i}][AnsweredBy]`, 'NA');
+      });
+      // Encoded here, by the platform's own encoder, so the exchange keeps exactly what was sent.
+      encoded = new Response(form);
+    }
+    const contentType = encoded.headers.get('content-type')!;
+    return this.send(call, 'status', 'POST', url, params, { 'Content-Type': contentType }, await encoded.text());
   }
 
   /**
@@ -253,24 +293,21 @@ export class ExotelSimulator {
     return call;
   }
 
-  private post(call: ExotelCall, url: string, params: Record<string, string>): Promise<ExotelExchange> {
-    return this.send(call, 'status', 'POST', url, params, {});
-  }
-
   private get(call: ExotelCall, kind: 'connect' | 'passthru', url: string, params: Record<string, string>, headers: Record<string, string> = {}): Promise<ExotelExchange> {
     return this.send(call, kind, 'GET', url, params, headers);
   }
 
-  private async send(call: ExotelCall, kind: ExotelExchange['kind'], method: 'GET' | 'POST', url: string, params: Record<string, string>, headers: Record<string, string>): Promise<ExotelExchange> {
+  /** A GET carries `params` in its query; a POST sends `body` as it was encoded. */
+  private async send(call: ExotelCall, kind: ExotelExchange['kind'], method: 'GET' | 'POST', url: string, params: Record<string, string>, headers: Record<string, string>, body?: string): Promise<ExotelExchange> {
     const target = new URL(url);
     if (method === 'GET') for (const [k, v] of Object.entries(params)) target.searchParams.append(k, v);
     const sent = method === 'GET' ? target.toString() : url;
     const answer = await sendWebhook(this.options.forward ? this.options.forward(sent) : sent, {
       method,
-      headers: { 'User-Agent': 'Exotel', ...headers, ...(method === 'POST' ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
-      ...(method === 'POST' ? { body: new URLSearchParams(params).toString() } : {}),
+      headers: { 'User-Agent': 'Exotel', ...headers },
+      ...(body === undefined ? {} : { body }),
     });
-    const exchange: ExotelExchange = { kind, method, url: sent, params, ...answer };
+    const exchange: ExotelExchange = { kind, method, url: sent, params, requestContentType: headers['Content-Type'] ?? '', ...answer };
     call.exchanges.push(exchange);
     return exchange;
   }

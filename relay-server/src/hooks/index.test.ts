@@ -82,6 +82,45 @@ describe('accepted webhooks', () => {
   });
 });
 
+describe('multipart/form-data webhooks (Exotel posts its StatusCallback this way)', () => {
+  const multipart = async (fields: Record<string, string>) => {
+    const data = new FormData();
+    for (const [name, value] of Object.entries(fields)) data.append(name, value);
+    const encoded = new Response(data);
+    return { body: await encoded.text(), contentType: encoded.headers.get('content-type')! };
+  };
+  const exotelStatus = async () => {
+    const put = await relay.call(ada.token, 'PUT', '/instances/exo', { connector: 'exotel', config: { apikey: 'k', apitoken: 't', sid: 's', subdomain: 'api.in.exotel.com', callerid: '+918047112233' } });
+    return ((await put.json()) as { callbacks: { status: string } }).callbacks.status.replace(PUBLIC_URL, '');
+  };
+
+  it('hands the raw body and its Content-Type to the connector, which reads the fields', async () => {
+    const { body, contentType } = await multipart({ CallSid: 'b6cf', EventType: 'terminal', Status: 'completed', Direction: 'outbound-api', ConversationDuration: '42', To: '+919812345678', From: '+919900011122' });
+    const response = await relay.app.request(await exotelStatus(), { method: 'POST', headers: { 'Content-Type': contentType }, body });
+    expect(response.status).toBe(200);
+    expect(JSON.parse(relay.published.at(-1)!.call)).toMatchObject({ call_id: 'b6cf', status: 'completed', duration: 42, to_number: '+919812345678' });
+  });
+
+  it('refuses a malformed multipart body with 400 and stores nothing', async () => {
+    const { body, contentType } = await multipart({ CallSid: 'b6d0', Status: 'completed', Direction: 'outbound-api' });
+    const response = await relay.app.request(await exotelStatus(), { method: 'POST', headers: { 'Content-Type': contentType }, body: body.slice(0, body.lastIndexOf('--')) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: expect.stringContaining('not closed') });
+    expect(relay.published).toEqual([]);
+  });
+
+  it('checks a signature over form fields against the multipart fields', async () => {
+    const fields = { CallSid: 'CA11', CallStatus: 'completed', CallDuration: '7' };
+    const { body, contentType } = await multipart(fields);
+    const post = async (signature: string) =>
+      relay.app.request(hooks.status.replace(PUBLIC_URL, ''), { method: 'POST', headers: { 'Content-Type': contentType, 'X-Twilio-Signature': signature }, body });
+    expect((await post(await computeTwilioSignature(TWILIO_TOKEN, hooks.status, { ...fields, CallDuration: '8' }))).status).toBe(403);
+    expect(relay.published).toEqual([]);
+    expect((await post(await computeTwilioSignature(TWILIO_TOKEN, hooks.status, fields))).status).toBe(200);
+    expect(JSON.parse(relay.published.at(-1)!.call)).toMatchObject({ call_id: 'CA11', status: 'completed', duration: 7 });
+  });
+});
+
 describe('refused webhooks', () => {
   it('checks the size before anything else', async () => {
     const url = hooks.status.replace(/in_[^/]+/, 'in_unknown').replace(PUBLIC_URL, '');

@@ -1,13 +1,10 @@
 import { XMLParser } from 'fast-xml-parser';
+import { multipartBoundary, parseMultipart } from './multipart.ts';
+import { PayloadError } from './payload-error.ts';
 
-export type BodyFormat = 'form' | 'json' | 'xml' | 'query';
+export { PayloadError };
 
-export class PayloadError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PayloadError';
-  }
-}
+export type BodyFormat = 'form' | 'json' | 'xml' | 'query' | 'multipart';
 
 const xmlParser = new XMLParser({
   ignoreAttributes: false,
@@ -24,18 +21,24 @@ export function formatFromContentType(contentType: string | undefined): BodyForm
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (!type) return undefined;
   if (type === 'application/x-www-form-urlencoded') return 'form';
+  if (type === 'multipart/form-data') return 'multipart';
   if (type === 'application/json' || type.endsWith('+json')) return 'json';
   if (type === 'text/xml' || type === 'application/xml' || type.endsWith('+xml')) return 'xml';
   return undefined;
 }
 
-/** Reads a body in the given format into a plain object. Malformed input is a PayloadError. */
-export function parseBody(body: string, format: BodyFormat): Record<string, unknown> {
+/**
+ * Reads a body in the given format into a plain object. Malformed input is a PayloadError.
+ * A multipart body needs its Content-Type, which carries the boundary.
+ */
+export function parseBody(body: string, format: BodyFormat, contentType?: string): Record<string, unknown> {
   if (body.trim() === '') return {};
   switch (format) {
     case 'form':
     case 'query':
       return formToObject(new URLSearchParams(body));
+    case 'multipart':
+      return formToObject(new URLSearchParams(parseMultipart(body, multipartBoundary(contentType))));
     case 'json': {
       let parsed: unknown;
       try {

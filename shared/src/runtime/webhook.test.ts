@@ -81,6 +81,17 @@ describe('handleWebhook', () => {
     expect(readPayload({ method: 'GET', url: 'https://r/h?a=1&b=2', headers: {}, body: '' })).toEqual({ a: '1', b: '2' });
   });
 
+  it('reads multipart/form-data bodies with the boundary of their Content-Type (Exotel)', async () => {
+    const data = new FormData();
+    for (const [name, value] of Object.entries({ CallSid: 'CA7', CallStatus: 'completed', CallDuration: '42' })) data.append(name, value);
+    const encoded = new Response(data);
+    const request: WebhookRequest = { method: 'POST', url: 'https://r/h?From=%2B1415', headers: { 'Content-Type': encoded.headers.get('content-type')! }, body: await encoded.text() };
+    expect(readPayload(request)).toEqual({ From: '+1415', CallSid: 'CA7', CallStatus: 'completed', CallDuration: '42' });
+    expect(handleWebhook(plan, 'status', request, context).record).toMatchObject({ call_id: 'CA7', call_status: 'completed', duration: 42 });
+    const unclosed = { ...request, body: request.body.slice(0, -10) };
+    expect(() => readPayload(unclosed)).toThrow(expect.objectContaining({ code: 'bad-payload', message: expect.stringContaining('not closed') }));
+  });
+
   it('rejects unparsable bodies and events the connector does not declare', () => {
     const broken: WebhookRequest = { method: 'POST', url: 'https://r/h', headers: { 'Content-Type': 'application/json' }, body: '{"call":' };
     expect(() => handleWebhook(plan, 'incoming', broken, context)).toThrow(WebhookError);

@@ -135,7 +135,7 @@ export function readPayload(request: WebhookRequest, fallback?: BodyFormat): Rec
   const contentType = Object.entries(request.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
   const format = formatFromContentType(contentType) ?? fallback ?? sniffFormat(request.body);
   try {
-    return { ...query, ...parseBody(request.body, format) };
+    return { ...query, ...parseBody(request.body, format, contentType) };
   } catch (error) {
     if (error instanceof PayloadError) throw new WebhookError(error.message, 'bad-payload');
     throw error;

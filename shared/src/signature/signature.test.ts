@@ -108,6 +108,41 @@ describe('verifyWebhookSignature', () => {
   });
 });
 
+describe('signatures over the fields of a multipart/form-data body', () => {
+  const multipart = async (fields: Record<string, string>) => {
+    const data = new FormData();
+    for (const [name, value] of Object.entries(fields)) data.append(name, value);
+    const encoded = new Response(data);
+    return { body: await encoded.text(), contentType: encoded.headers.get('content-type')! };
+  };
+
+  it('signs and checks the multipart fields as form fields', async () => {
+    const signature = await computeTwilioSignature(TOKEN, URL_, PARAMS);
+    expect(await verifyTwilioSignature({ authToken: TOKEN, url: URL_, signature, ...(await multipart(PARAMS)) })).toBe(true);
+    expect(await verifyTwilioSignature({ authToken: TOKEN, url: URL_, signature, ...(await multipart({ ...PARAMS, Digits: '9999' })) })).toBe(false);
+    // A signature over the URL alone does not cover fields added in a multipart body.
+    const urlOnly = await computeTwilioSignature(TOKEN, URL_);
+    expect(await verifyTwilioSignature({ authToken: TOKEN, url: URL_, signature: urlOnly, ...(await multipart(PARAMS)) })).toBe(false);
+  });
+
+  it('refuses, with the reason, a multipart body it cannot read, rather than failing', async () => {
+    const plan = loadConnector(`<connector for="PhoneCalls">
+  <config><fields><field name="authtoken" type="password"/></fields></config>
+  <provider><url>https://api.example.com</url><signature type="twilio" token="$config.$fields.authtoken"/></provider>
+  <incoming_call><response><call_id use="CallSid"/></response></incoming_call>
+</connector>`);
+    const request = { method: 'POST', url: URL_, headers: { 'Content-Type': 'multipart/form-data; boundary=xyz', 'X-Twilio-Signature': 'x' }, body: '--xyz\r\nContent-Disposition: form-data; name="CallSid"\r\n\r\nCA1' };
+    expect(await verifyWebhookSignature(plan, { config: { authtoken: TOKEN } }, request)).toEqual({ checked: true, valid: false, reason: 'cannot verify: the multipart body is not closed by --xyz--' });
+    // Schemes that sign a message built from the parsed payload (Zadarma's hmac) refuse it the same way.
+    const hmac = loadConnector(`<connector for="PhoneCalls">
+  <config><fields><field name="authtoken" type="password"/></fields></config>
+  <provider><url>https://api.example.com</url><signature type="hmac" header="Signature" token="$config.$fields.authtoken" message="@CallSid"/></provider>
+  <incoming_call><response><call_id use="CallSid"/></response></incoming_call>
+</connector>`);
+    expect(await verifyWebhookSignature(hmac, { config: { authtoken: TOKEN } }, request)).toEqual({ checked: true, valid: false, reason: 'cannot verify: the multipart body is not closed by --xyz--' });
+  });
+});
+
 describe('Twilio signatures: URL forms proxies produce', () => {
   it("treats ' and %27 in the query alike", async () => {
     const signature = await computeTwilioSignature(TOKEN, "https://r.example/hooks/a?Caller=O'Brien", PARAMS);

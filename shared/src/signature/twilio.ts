@@ -1,3 +1,4 @@
+import { formFields } from '../payload/form-fields.ts';
 import { constantTimeEqual, hmacBase64, sha256Hex } from './crypto.ts';
 
 /** Parameters as Twilio signs them; repeated keys keep every value. */
@@ -43,8 +44,9 @@ export interface TwilioSignatureInput {
 }
 
 /**
- * Verifies `X-Twilio-Signature`. Form bodies are signed as sorted parameters; JSON bodies are
- * signed through a `bodySHA256` query parameter (URL only), whose hash must match the body.
+ * Verifies `X-Twilio-Signature`. Form bodies (URL-encoded or multipart) are signed as sorted
+ * parameters; JSON bodies are signed through a `bodySHA256` query parameter (URL only), whose
+ * hash must match the body. A multipart body that cannot be read throws a PayloadError.
  * Like Twilio's validators, the URL is tried as given, without its port and with the
  * default port added, since proxies differ in whether they keep it.
  */
@@ -61,8 +63,8 @@ export async function verifyTwilioSignature(input: TwilioSignatureInput, repeate
   let params: Array<[string, string]> = [];
   if (bodyHash !== null) {
     if (!constantTimeEqual(await sha256Hex(body), bodyHash.toLowerCase())) return false;
-  } else if (/application\/x-www-form-urlencoded/i.test(contentType) || (!contentType && body)) {
-    params = [...new URLSearchParams(body)];
+  } else {
+    params = formFields(body, contentType || undefined) ?? [];
   }
   for (const candidate of urlVariants(url, parsed)) {
     if (constantTimeEqual(await computeTwilioSignature(authToken, candidate, params, repeated), signature)) return true;

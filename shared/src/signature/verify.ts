@@ -1,11 +1,12 @@
 import type { ConnectorPlan } from '../connector/plan.ts';
-import { formatFromContentType } from '../payload/parse-body.ts';
+import { formFields } from '../payload/form-fields.ts';
+import { formatFromContentType, PayloadError } from '../payload/parse-body.ts';
 import { getPath } from '../payload/path.ts';
 import { buildScope, type RunContext } from '../runtime/scope.ts';
 import { MissingValueError, renderTemplate, type TemplateScope } from '../template/render.ts';
 import type { Template } from '../template/ast.ts';
 import { constantTimeEqual } from './crypto.ts';
-import { readPayload, type WebhookRequest } from '../runtime/webhook.ts';
+import { readPayload, WebhookError, type WebhookRequest } from '../runtime/webhook.ts';
 import { hmacSha1, hmacSha256 } from '../template/digest.ts';
 import { base64 } from '../template/filters.ts';
 import { verifyHs256Jwt } from './jwt.ts';
@@ -26,6 +27,17 @@ export interface VerifyOptions {
  * `request.body` the raw body.
  */
 export async function verifyWebhookSignature(plan: ConnectorPlan, context: RunContext, request: WebhookRequest, options: VerifyOptions = {}): Promise<SignatureVerdict> {
+  try {
+    return await checkSignature(plan, context, request, options);
+  } catch (error) {
+    // A body whose signed fields cannot be read (a broken multipart) is not verified: refused, not a crash.
+    const unreadable = error instanceof PayloadError || (error instanceof WebhookError && error.code === 'bad-payload');
+    if (unreadable) return { checked: true, valid: false, reason: `cannot verify: ${error.message}` };
+    throw error;
+  }
+}
+
+async function checkSignature(plan: ConnectorPlan, context: RunContext, request: WebhookRequest, options: VerifyOptions): Promise<SignatureVerdict> {
   const signature = plan.provider?.signature;
   if (!signature) return { checked: false };
   const header = (name: string) => Object.entries(request.headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
@@ -123,7 +135,8 @@ function bodyParams(body: string, contentType: string | undefined): Record<strin
     }
   }
   const params: Record<string, string | string[]> = {};
-  for (const [key, value] of new URLSearchParams(body)) {
+  // A body of another Content-Type is read as a form, so fields the payload reader may sniff from it stay signed.
+  for (const [key, value] of formFields(body, contentType) ?? new URLSearchParams(body)) {
     const existing = params[key];
     params[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
   }
