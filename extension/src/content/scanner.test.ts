@@ -172,6 +172,23 @@ describe('startScanner', () => {
     expect(numbers()).toEqual(['+14155550199']);
   });
 
+  it('takes the buttons away from text that becomes editable, and gives them back when it stops being', async () => {
+    // CRMs turn a detail view into an inline editor by setting contenteditable on it.
+    const { scanner } = scan(`
+      <div id="field"><p>415-555-0160 <a href="tel:+14155550161">office</a></p></div>
+      <div id="editor" contenteditable="false"><span>415-555-0162</span></div>
+      <p>Elsewhere: 415-555-0163</p>`);
+    await settled(scanner);
+    expect(numbers()).toEqual(['+14155550160', '+14155550161', '+14155550162', '+14155550163']);
+    document.querySelector('#field')?.setAttribute('contenteditable', 'true');
+    document.querySelector('#editor')?.setAttribute('contenteditable', 'plaintext-only');
+    await settled(scanner);
+    expect(numbers()).toEqual(['+14155550163']);
+    document.querySelector('#field')?.removeAttribute('contenteditable');
+    await settled(scanner);
+    expect(numbers()).toEqual(['+14155550160', '+14155550161', '+14155550163']);
+  });
+
   it('scans a hidden subtree once it is shown', async () => {
     document.head.innerHTML = '<style>.collapsed .details { display: none }</style>';
     const { scanner } = scan(`
