@@ -8,6 +8,9 @@ export default defineConfig({
   srcDir: '.',
   entrypointsDir: 'entrypoints',
   outDir: process.env.PC_OUT_DIR ?? '.output',
+  // One extension API everywhere: WXT's own code (content script context, background entry)
+  // gets webextension-polyfill too, the API our code imports.
+  modules: ['@wxt-dev/webextension-polyfill'],
   // MV3 everywhere: Firefox's MV3 has the optional host permissions and runtime content scripts we rely on.
   manifestVersion: 3,
   manifest: ({ browser }) => ({
