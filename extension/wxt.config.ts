@@ -16,7 +16,10 @@ export default defineConfig({
   manifest: ({ browser }) => ({
     name: 'Phone Connector',
     description: 'Click to call from any CRM and see incoming calls in the page, through your telephony provider.',
-    permissions: ['storage', 'scripting', 'notifications', 'contextMenus', 'alarms', 'tabs'],
+    // No `tabs`: the URLs we read are those of enabled sites, whose host permission shows
+    // them (tab picking for incoming calls, "Open in CRM", injecting into open tabs), and the
+    // toolbar popup's active tab, which activeTab shows when the agent opens the popup.
+    permissions: ['storage', 'scripting', 'notifications', 'contextMenus', 'alarms', 'activeTab'],
     host_permissions: testHosts,
     optional_host_permissions: ['*://*/*'],
     ...(browser === 'firefox'
@@ -30,7 +33,10 @@ export default defineConfig({
             },
           },
         }
-      : {}),
+      : {
+          // The service worker stays alive on its relay WebSocket's traffic only from Chrome 116.
+          minimum_chrome_version: '116',
+        }),
   }),
   vite: () => ({
     esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
