@@ -6,5 +6,11 @@ export default defineProject({
   root: import.meta.dirname,
   plugins: [WxtVitest({ root: import.meta.dirname })],
   resolve: { alias: { 'webextension-polyfill': `${import.meta.dirname}/src/testing/fake-polyfill.ts` } },
-  test: { name: 'extension', include: ['**/*.test.ts', '**/*.test.tsx'], exclude: ['**/node_modules/**', '**/.output*/**'] },
+  test: {
+    name: 'extension',
+    include: ['**/*.test.ts', '**/*.test.tsx'],
+    exclude: ['**/node_modules/**', '**/.output*/**'],
+    // Tests wait for results, not for the machine to be idle: a shared 2-core machine is slow.
+    testTimeout: 30_000,
+  },
 });

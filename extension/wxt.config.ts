@@ -8,12 +8,18 @@ export default defineConfig({
   srcDir: '.',
   entrypointsDir: 'entrypoints',
   outDir: process.env.PC_OUT_DIR ?? '.output',
+  // One extension API everywhere: WXT's own code (content script context, background entry)
+  // gets webextension-polyfill too, the API our code imports.
+  modules: ['@wxt-dev/webextension-polyfill'],
   // MV3 everywhere: Firefox's MV3 has the optional host permissions and runtime content scripts we rely on.
   manifestVersion: 3,
   manifest: ({ browser }) => ({
     name: 'Phone Connector',
     description: 'Click to call from any CRM and see incoming calls in the page, through your telephony provider.',
-    permissions: ['storage', 'scripting', 'notifications', 'contextMenus', 'alarms', 'tabs'],
+    // No `tabs`: the URLs we read are those of enabled sites, whose host permission shows
+    // them (tab picking for incoming calls, "Open in CRM", injecting into open tabs), and the
+    // toolbar popup's active tab, which activeTab shows when the agent opens the popup.
+    permissions: ['storage', 'scripting', 'notifications', 'contextMenus', 'alarms', 'activeTab'],
     host_permissions: testHosts,
     optional_host_permissions: ['*://*/*'],
     ...(browser === 'firefox'
@@ -27,7 +33,10 @@ export default defineConfig({
             },
           },
         }
-      : {}),
+      : {
+          // The service worker stays alive on its relay WebSocket's traffic only from Chrome 116.
+          minimum_chrome_version: '116',
+        }),
   }),
   vite: () => ({
     esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },

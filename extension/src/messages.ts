@@ -7,16 +7,13 @@ import type { CallView } from '@phone-connector/shared';
 export type ContentToBackground =
   /** `tabId` lets the toolbar popup show progress in the tab the agent is looking at. */
   | { type: 'place-call'; to: string; tabId?: number }
-  | { type: 'save-notes'; callId: number; notes: string }
-  | { type: 'content-ready' };
+  | { type: 'save-notes'; callId: number; notes: string };
 
 export type BackgroundToContent =
   /** Progress of a call this agent placed, shown as a small status card near the page corner. */
   | { type: 'call-progress'; key: string; to: string; state: CallProgressState; detail?: string; durationSeconds?: number }
   /** An incoming call to show (or update) in the popup; `call.id` is the relay call id. */
-  | { type: 'incoming-call'; call: CallView; searchUrl?: string }
-  /** The default country changed: rescan with it. */
-  | { type: 'settings-changed' };
+  | { type: 'incoming-call'; call: CallView; searchUrl?: string };
 
 export type CallProgressState = 'calling' | 'queued' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled' | 'error';
 

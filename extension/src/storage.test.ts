@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import browser from 'webextension-polyfill';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { agentSettings, localeCountry, providerSettings, relaySettings } from './storage.ts';
 
@@ -10,8 +11,8 @@ describe('settings storage', () => {
     await relaySettings.setValue({ url: 'https://relay.example', token: 'secret' });
     await providerSettings.setValue({ connectorId: 'twilio', config: { authtoken: 't' }, instanceId: 'default' });
     await agentSettings.setValue({ extension: '+14155550111', email: '', callerid: '', fields: {} });
-    expect(await fakeBrowser.storage.sync.get(null)).toEqual({});
-    expect(await fakeBrowser.storage.local.get('relay')).toEqual({ relay: { url: 'https://relay.example', token: 'secret' } });
+    expect(await browser.storage.sync.get(null)).toEqual({});
+    expect(await browser.storage.local.get('relay')).toEqual({ relay: { url: 'https://relay.example', token: 'secret' } });
     const source = readFileSync(join(import.meta.dirname, 'storage.ts'), 'utf8');
     expect(source).not.toMatch(/['"]sync:/);
   });

@@ -1,6 +1,4 @@
 import browser from 'webextension-polyfill';
-// Chrome-typed namespace, for the registerContentScripts options the polyfill does not describe.
-import { browser as webext } from 'wxt/browser';
 import type { EnabledSite } from '../storage.ts';
 
 const SCRIPT_ID = 'pc-content';
@@ -13,10 +11,10 @@ const CONTENT_SCRIPT = '/content-scripts/content.js';
 export async function syncContentScripts(sites: EnabledSite[]): Promise<string[]> {
   const granted: string[] = [];
   for (const site of sites) if (await browser.permissions.contains({ origins: [site.pattern] })) granted.push(site.pattern);
-  const existing = await webext.scripting.getRegisteredContentScripts({ ids: [SCRIPT_ID] });
-  if (existing.length) await webext.scripting.unregisterContentScripts({ ids: [SCRIPT_ID] });
+  const existing = await browser.scripting.getRegisteredContentScripts({ ids: [SCRIPT_ID] });
+  if (existing.length) await browser.scripting.unregisterContentScripts({ ids: [SCRIPT_ID] });
   if (granted.length === 0) return granted;
-  await webext.scripting.registerContentScripts([
+  await browser.scripting.registerContentScripts([
     {
       id: SCRIPT_ID,
       matches: granted,
@@ -39,7 +37,7 @@ export async function injectIntoOpenTabs(patterns: string[]): Promise<void> {
     tabs.map((tab) =>
       tab.id === undefined
         ? undefined
-        : webext.scripting.executeScript({ target: { tabId: tab.id, allFrames: true }, files: [CONTENT_SCRIPT] }).catch(() => undefined),
+        : browser.scripting.executeScript({ target: { tabId: tab.id, allFrames: true }, files: [CONTENT_SCRIPT] }).catch(() => undefined),
     ),
   );
 }

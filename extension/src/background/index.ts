@@ -1,6 +1,4 @@
 import browser from 'webextension-polyfill';
-// Chrome-typed namespace for contextMenus and alarms.
-import { browser as webext } from 'wxt/browser';
 import { isContentMessage, type PlaceCallResponse, type SaveNotesResponse } from '../messages.ts';
 import { connectionStatus, enabledSites, lastSeq, relaySettings } from '../storage.ts';
 import { showConnectionBadge } from './badge.ts';
@@ -51,9 +49,9 @@ export function startBackground(): void {
   const syncSites = async () => {
     const sites = await enabledSites.getValue();
     const granted = await syncContentScripts(sites);
-    await webext.contextMenus.removeAll();
+    await browser.contextMenus.removeAll();
     if (granted.length) {
-      webext.contextMenus.create({ id: MENU_ID, title: 'Call "%s"', contexts: ['selection'], documentUrlPatterns: granted });
+      browser.contextMenus.create({ id: MENU_ID, title: 'Call "%s"', contexts: ['selection'], documentUrlPatterns: granted });
     }
     return granted;
   };
@@ -70,7 +68,7 @@ export function startBackground(): void {
     }
   });
 
-  webext.contextMenus.onClicked.addListener((info, tab) => {
+  browser.contextMenus.onClicked.addListener((info, tab) => {
     if (info.menuItemId === MENU_ID && info.selectionText) void outbound.placeSelection(info.selectionText, tab?.id);
   });
 
@@ -86,8 +84,8 @@ export function startBackground(): void {
 
   // MV3 stops idle workers; the socket's 20 s ping keeps this one alive while connected, and
   // this alarm brings the connection back after the browser suspended the worker anyway.
-  webext.alarms.create('pc-keepalive', { periodInMinutes: 1 });
-  webext.alarms.onAlarm.addListener((alarm) => {
+  browser.alarms.create('pc-keepalive', { periodInMinutes: 1 });
+  browser.alarms.onAlarm.addListener((alarm) => {
     if (alarm.name === 'pc-keepalive') socket ? socket.ensureConnected() : void connect();
   });
 

@@ -1,7 +1,7 @@
 import browser from 'webextension-polyfill';
 import type { ContentScriptContext } from 'wxt/utils/content-script-context';
 import type { BackgroundToContent, PlaceCallResponse, SaveNotesResponse } from '../messages.ts';
-import { resolvedDefaultCountry } from '../storage.ts';
+import { defaultCountry, resolvedDefaultCountry } from '../storage.ts';
 import { CallProgressCards } from './call-progress.tsx';
 import { IncomingPopups } from './incoming-popup.tsx';
 import { startScanner } from './scanner.ts';
@@ -22,6 +22,15 @@ export async function startContentScript(ctx: ContentScriptContext): Promise<voi
     void (browser.runtime.sendMessage({ type: 'place-call', to }) as Promise<PlaceCallResponse>).catch(() => undefined);
   };
   const scanner = startScanner({ root: document, defaultCountry: country, signal: ctx.signal, onCall: (e164) => placeCall(e164) });
+  // Every frame watches the setting itself: the agent's new country reaches open tabs, frames included.
+  ctx.onInvalidated(
+    defaultCountry.watch(async () => {
+      const next = await resolvedDefaultCountry();
+      if (next === country) return;
+      country = next;
+      scanner.rescan(next);
+    }),
+  );
 
   if (!isTop) return; // popups and progress cards live in the top frame only
   const popups = new IncomingPopups(
@@ -37,14 +46,6 @@ export async function startContentScript(ctx: ContentScriptContext): Promise<voi
         break;
       case 'incoming-call':
         popups.show(m.call, m.searchUrl);
-        break;
-      case 'settings-changed':
-        void resolvedDefaultCountry().then((next) => {
-          if (next !== country) {
-            country = next;
-            scanner.rescan(next);
-          }
-        });
         break;
     }
     return undefined;

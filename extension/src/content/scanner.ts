@@ -38,13 +38,16 @@ const READ_SHARE = 0.75;
 /** Longer text nodes (logs, JSON dumps) are skipped: one search must fit in a frame. */
 const MAX_TEXT_LENGTH = 10_000;
 
-/** `href` for call links; the others can show a hidden subtree (Vtiger's `.hide`, `[hidden]`, modals' aria-hidden). */
+/**
+ * `href` for call links; `contenteditable` for views turned into inline editors; the others
+ * can show a hidden subtree (Vtiger's `.hide`, `[hidden]`, modals' aria-hidden).
+ */
 const OBSERVED: MutationObserverInit = {
   childList: true,
   subtree: true,
   characterData: true,
   attributes: true,
-  attributeFilter: ['href', 'hidden', 'aria-hidden', 'class', 'style'],
+  attributeFilter: ['href', 'contenteditable', 'hidden', 'aria-hidden', 'class', 'style'],
 };
 
 /**
@@ -74,6 +77,8 @@ class PageScanner {
   private readonly hiddenRoots = new Set<Element>();
   /** Elements whose class, style or hidden state changed since the last batch. */
   private readonly restyled = new Set<Node>();
+  /** Elements whose contenteditable changed: the buttons inside are checked again until the queue drains. */
+  private readonly editingChanged = new Set<Node>();
   private scheduled = false;
   private stopped = false;
   private waiters: Array<() => void> = [];
@@ -101,6 +106,7 @@ class PageScanner {
     removeAllCallButtons(this.root);
     this.slots = this.createSlots();
     this.hiddenRoots.clear();
+    this.editingChanged.clear();
     this.queue.clear();
     this.queue.add(this.root);
     this.requestBatch();
@@ -120,6 +126,7 @@ class PageScanner {
     this.queue.clear();
     this.hiddenRoots.clear();
     this.restyled.clear();
+    this.editingChanged.clear();
     removeAllCallButtons(this.root);
     this.settle();
   }
@@ -149,6 +156,10 @@ class PageScanner {
       } else if (attributeName === 'href') {
         // No longer a call link: its button goes, its text becomes ordinary text to scan.
         if (!isCallLink(target as Element) && this.slots.has(target)) this.slots.release(target);
+        this.queue.add(target);
+      } else if (attributeName === 'contenteditable') {
+        // Now an editor (no buttons in what the agent types), or no longer one: read it again.
+        this.editingChanged.add(target);
         this.queue.add(target);
       } else if (this.hiddenRoots.size > 0) {
         this.restyled.add(target);
@@ -189,8 +200,10 @@ class PageScanner {
       } while (performance.now() < deadline);
       for (const write of writes) safely(write);
     } finally {
-      if (this.queue.isEmpty) this.settle();
-      else this.requestBatch();
+      if (this.queue.isEmpty) {
+        this.editingChanged.clear();
+        this.settle();
+      } else this.requestBatch();
     }
   }
 
@@ -215,7 +228,9 @@ class PageScanner {
       return;
     }
     const source = isText ? (anchor as Text).data : ((anchor as HTMLAnchorElement).getAttribute('href') ?? '');
-    if (this.slots.isCurrent(anchor, source)) return;
+    const current = this.slots.isCurrent(anchor, source);
+    // Buttons in place stay as they are, unless their anchor may have become editable since.
+    if (current && !hasAncestorIn(anchor, this.editingChanged)) return;
     const targets = this.slots.targetsFor(anchor, source) ?? (isText ? this.readText(source) : this.readLink(anchor as HTMLAnchorElement, source));
     // Styles are read only for text that has numbers: most digits on a CRM page are not phone numbers.
     if (targets.length > 0 && !(isText ? filter.allowsTextIn(anchor.parentNode) : filter.allowsLink(anchor as HTMLAnchorElement))) {
@@ -223,7 +238,7 @@ class PageScanner {
       if (this.slots.has(anchor)) release();
       return;
     }
-    writes.push(() => this.slots.place(anchor, source, targets));
+    if (!current) writes.push(() => this.slots.place(anchor, source, targets));
   }
 
   private readText(text: string): PhoneTarget[] {
