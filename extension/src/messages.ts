@@ -5,8 +5,8 @@ import type { CallView } from '@phone-connector/shared';
  * message is `{type, ...}`; `Request` lists what each side sends, `Response` what it gets back.
  */
 export type ContentToBackground =
-  /** `tabId` lets the toolbar popup show progress in the tab the agent is looking at. */
-  | { type: 'place-call'; to: string; tabId?: number }
+  /** The background takes the tab to show progress in from the sender, never from the message. */
+  | { type: 'place-call'; to: string }
   | { type: 'save-notes'; callId: number; notes: string }
   | { type: 'content-ready' };
 

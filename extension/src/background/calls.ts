@@ -67,9 +67,14 @@ export class OutboundCalls {
   async placeSelection(selection: string, tabId?: number): Promise<PlaceCallResponse> {
     const target = detectSelectedNumber(selection, await resolvedDefaultCountry());
     if (target) return this.place(target.e164, tabId);
-    const error = `"${selection.trim().slice(0, 60)}" is not a phone number`;
-    if (tabId !== undefined) await sendToTab(tabId, { type: 'call-progress', key: `selection-${++this.counter}`, to: selection.trim().slice(0, 60), state: 'error', detail: error });
-    return { ok: false, error };
+    const shown = selection.trim().slice(0, 60);
+    return this.refuse(shown, `"${shown}" is not a phone number`, tabId);
+  }
+
+  /** A call that will not be placed: the reason goes to the tab's progress card and back to the asker. */
+  async refuse(to: string, reason: string, tabId?: number): Promise<PlaceCallResponse> {
+    if (tabId !== undefined) await sendToTab(tabId, { type: 'call-progress', key: `refused-${++this.counter}`, to, state: 'error', detail: reason });
+    return { ok: false, error: reason };
   }
 
   /** A relay event about an outgoing call: forward its progress to the tab that placed it. */

@@ -38,7 +38,8 @@ export function Popup() {
     event.preventDefault();
     if (!number.trim()) return;
     setMessage({ kind: 'ok', text: 'Calling your phone…' });
-    const result = (await browser.runtime.sendMessage({ type: 'place-call', to: number.trim(), tabId: site ? tab?.id : undefined })) as PlaceCallResponse;
+    // The background shows progress in the CRM tab the agent is looking at, if any.
+    const result = (await browser.runtime.sendMessage({ type: 'place-call', to: number.trim() })) as PlaceCallResponse;
     setMessage(result.ok ? { kind: 'ok', text: 'Your phone is ringing.' } : { kind: 'error', text: result.error });
   };
   const toggleSite = async () => {
