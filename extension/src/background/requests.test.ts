@@ -14,6 +14,7 @@ import { handleRequests } from './requests.ts';
 const ACCOUNT = `AC${'1'.repeat(32)}`;
 const TOKEN = 'requests-token';
 const CRM = 'https://crm.example.com';
+const ANSWER_URL = 'http://127.0.0.1:9/hooks/i/s/answer';
 let twilio: TwilioSimulator;
 let now: number;
 let handle: ReturnType<typeof handleRequests>;
@@ -31,7 +32,7 @@ beforeEach(async () => {
   const xml = readFileSync(join(import.meta.dirname, '..', '..', '..', 'connectors', 'twilio.xml'), 'utf8').replaceAll('https://api.twilio.com', twilio.baseUrl);
   await providerSettings.setValue({ customXml: xml, config: { authid: ACCOUNT, authtoken: TOKEN, callerid: '+15005550006' }, instanceId: 'default' });
   // Nothing listens there: the simulator's answer webhook fails, which these tests do not need.
-  await callbackUrls.setValue({ answer: 'http://127.0.0.1:9/hooks/i/s/answer', status: 'http://127.0.0.1:9/hooks/i/s/status' });
+  await callbackUrls.setValue({ answer: ANSWER_URL, status: 'http://127.0.0.1:9/hooks/i/s/status' });
   await agentSettings.setValue({ extension: '+14155550111', email: '', callerid: '', fields: {} });
   await defaultCountry.setValue('US');
   await enabledSites.setValue([{ pattern: `${CRM}/*` }]);
@@ -46,13 +47,17 @@ function fromPage(tabId: number, tabUrl = `${CRM}/contacts/42`, frameUrl = tabUr
 }
 
 const cardsIn = (tabId: number) => toTabs.mock.calls.filter(([id]) => id === tabId).map(([, message]) => message as { state: string; detail?: string });
+const lastCall = () => [...twilio.calls.values()].at(-1)!;
 
 describe('a call from a call button', () => {
-  it('places it, and shows progress in the tab that asked', async () => {
+  it("places it with the number's extension, and shows progress in the tab that asked", async () => {
     const before = twilio.calls.size;
-    const result = await handle({ type: 'place-call', to: '+14155550123' }, fromPage(7));
+    const result = await handle({ type: 'place-call', to: '+14155550123', extension: '204' }, fromPage(7));
     expect(result).toMatchObject({ ok: true });
     expect(twilio.calls.size).toBe(before + 1);
+    const call = lastCall();
+    await call.done;
+    expect(call.exchanges.find((e) => e.kind === 'voice')?.url).toBe(`${ANSWER_URL}?DialTo=%2B14155550123&DialExt=204`);
     expect(cardsIn(7).map((card) => card.state)).toEqual(['calling', 'queued']);
   });
 
@@ -76,7 +81,7 @@ describe('a call from a call button', () => {
     expect(toTabs).not.toHaveBeenCalled();
   });
 
-  it.each([[{ to: { toString: (): string => '+14155550100' } }], [{ to: '' }], [{ to: '4'.repeat(101) }]])('refuses a malformed request %j', async (fields) => {
+  it.each([[{ to: { toString: (): string => '+14155550100' } }], [{ to: '' }], [{ to: '4'.repeat(101) }], [{ to: '+14155550100', extension: 204 }]])('refuses a malformed request %j', async (fields) => {
     const before = twilio.calls.size;
     expect(await handle({ type: 'place-call', ...fields }, fromPage(7))).toEqual({ ok: false, error: 'Call refused: the request carries no number to call.' });
     expect(twilio.calls.size).toBe(before);

@@ -1,3 +1,4 @@
+import type { CallTarget } from '@phone-connector/shared';
 import type browser from 'webextension-polyfill';
 import { isContentMessage, type PlaceCallResponse, type SaveNotesResponse } from '../messages.ts';
 import { relaySettings } from '../storage.ts';
@@ -32,19 +33,21 @@ export function handleRequests(outbound: OutboundCalls, rateLimit: CallRateLimit
 async function placeCall(outbound: OutboundCalls, rateLimit: CallRateLimit, message: object, sender: browser.Runtime.MessageSender): Promise<PlaceCallResponse> {
   const checked = await checkSender(sender);
   if ('refused' in checked) return { ok: false, error: `Call refused: ${checked.refused}.` };
-  const to = readNumber(message);
-  if (!to) return { ok: false, error: 'Call refused: the request carries no number to call.' };
+  const target = readTarget(message);
+  if (!target) return { ok: false, error: 'Call refused: the request carries no number to call.' };
   if (checked.kind === 'page') {
     const slot = rateLimit.take(checked.tabId);
-    if (!slot.ok) return outbound.refuse(to, slot.reason, checked.tabId);
+    if (!slot.ok) return outbound.refuse(target.number, slot.reason, checked.tabId);
   }
-  return outbound.place(to, checked.tabId);
+  return outbound.place(target, checked.tabId);
 }
 
-/** The number of a place-call message, if it is what it claims to be. */
-function readNumber(message: object): string | undefined {
-  const { to } = message as { to?: unknown };
-  return typeof to === 'string' && to.trim() && to.length <= MAX_NUMBER_TEXT ? to : undefined;
+/** The number and extension of a place-call message, if they are what they claim to be. */
+function readTarget(message: object): Exclude<CallTarget, string> | undefined {
+  const { to, extension } = message as { to?: unknown; extension?: unknown };
+  if (typeof to !== 'string' || !to.trim() || to.length > MAX_NUMBER_TEXT) return undefined;
+  if (extension !== undefined && typeof extension !== 'string') return undefined;
+  return extension ? { number: to, extension } : { number: to };
 }
 
 async function saveNotes(callId: number, notes: string, sender: browser.Runtime.MessageSender): Promise<SaveNotesResponse> {
