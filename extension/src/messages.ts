@@ -5,8 +5,11 @@ import type { CallView } from '@phone-connector/shared';
  * message is `{type, ...}`; `Request` lists what each side sends, `Response` what it gets back.
  */
 export type ContentToBackground =
-  /** `tabId` lets the toolbar popup show progress in the tab the agent is looking at. */
-  | { type: 'place-call'; to: string; tabId?: number }
+  /**
+   * A number to call, and its extension ("ext. 204") when it has one. The background takes the
+   * tab to show progress in from the sender, never from the message.
+   */
+  | { type: 'place-call'; to: string; extension?: string }
   | { type: 'save-notes'; callId: number; notes: string };
 
 export type BackgroundToContent =

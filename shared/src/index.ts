@@ -25,6 +25,7 @@ export { FILTERS } from './template/filters.ts';
 export { MissingValueError, renderTemplate, howToSet, type TemplateScope } from './template/render.ts';
 export {
   buildOutgoingRequest,
+  type CallTarget,
   ConnectorRuntimeError,
   joinUrl,
   mapOutgoingResponse,

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildOutgoingRequest, checkConnector, formatDiagnostic, handleWebhook, loadConnector, mapOutgoingResponse, type RunContext } from '../src/index.ts';
@@ -44,6 +44,17 @@ describe('connectors/twilio.xml', () => {
     expect(result.record).toMatchObject({ call_id: 'CA5f0c3d2e1b4a69788796a5b4c3d2e1f0', to_number: '+14155550100', user_number: '+14155550111', call_status: 'in-progress' });
     expect(result.reply.body).toBe(
       `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${config.status_callback}"><Number>+14155550100</Number></Dial></Response>`,
+    );
+  });
+
+  it("keys in the extension of a number behind a switchboard: DialExt in the answer URL, sendDigits in the reply", () => {
+    const body = new URLSearchParams(buildOutgoingRequest(plan, context, { number: '+1 415 555 0100', extension: '204' }).body);
+    const answerUrl = body.get('Url')!;
+    expect(answerUrl).toBe(`${config.answer_callback}?DialTo=%2B14155550100&DialExt=204`);
+    const result = handleWebhook(plan, 'answer', formRequest(example('twilio-answer.form'), answerUrl), context);
+    expect(result.record.extra).toEqual({ to_extension: '204' });
+    expect(result.reply.body).toBe(
+      `<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${config.status_callback}"><Number sendDigits="ww204">+14155550100</Number></Dial></Response>`,
     );
   });
 
@@ -133,5 +144,16 @@ describe("the seed's Twilio example, repaired only by adding closing slashes", (
     expect(first && formatDiagnostic(first)).toBe(
       'seed.xml:6:1: error: <field> is never closed (at connector/config/fields/field) — end the tag with /> or add </field>; the seed examples lost their closing slashes',
     );
+  });
+});
+
+describe('extensions ("ext. 204") across the bundled connectors', () => {
+  // Where the provider can key in digits once the customer's line answers, the connector must
+  // hand it @to_extension; elsewhere the extension cannot reach the provider at all.
+  const sendsDigits = ['plivo', 'signalwire', 'telnyx', 'twilio', 'twilio-direct', 'vonage'];
+
+  it.each(readdirSync(join(root, 'connectors')).filter((f) => f.endsWith('.xml')).map((f) => f.replace(/\.xml$/, '')))('%s', (id) => {
+    const plan = loadConnector(read(`connectors/${id}.xml`), { file: `${id}.xml` });
+    expect(plan.outgoing?.dialsExtension).toBe(sendsDigits.includes(id));
   });
 });

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ConnectorPlan, type Fetch, loadConnector, placeCall } from '@phone-connector/shared';
+import { type CallTarget, type ConnectorPlan, type Fetch, loadConnector, placeCall } from '@phone-connector/shared';
 import { expect } from 'vitest';
 import { AgentClient, addAgent, api, type ApiResponse, type CallEvent, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
 
@@ -130,7 +130,7 @@ export class Extension {
   }
 
   /** The engine placing a call for `agent` (whose phone is the extension), as on a click. */
-  place(agent: TestAgent, to: string, options: PlaceOptions = {}): Promise<PlacedCall> {
+  place(agent: TestAgent, to: CallTarget, options: PlaceOptions = {}): Promise<PlacedCall> {
     const { callbacks, fetch } = this.setup;
     const context = { config: options.config ?? this.setup.config, agent: { extension: agent.number }, ...(callbacks ? { callbacks } : {}), ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}) };
     return placeCall(this.plan, context, to, fetch);
@@ -149,12 +149,12 @@ export class Extension {
    * the rest of the report from what the engine mapped.
    */
   /** Places the call and reports it to the relay with exactly what the extension sends (background/calls.ts). */
-  async clickToCall(agent: TestAgent, to: string, options: PlaceOptions = {}): Promise<{ placed: PlacedCall; callId: string; reported: ApiResponse }> {
+  async clickToCall(agent: TestAgent, to: CallTarget, options: PlaceOptions = {}): Promise<{ placed: PlacedCall; callId: string; reported: ApiResponse }> {
     const placed = await this.place(agent, to, options);
     expect(placed.ok, placed.error).toBe(true);
     const callId = placed.record.call_id!;
     const { record } = placed;
-    const reported = await this.report(agent, { call_id: callId, to_number: record.to_number ?? to, from_number: record.from_number, status: record.call_status });
+    const reported = await this.report(agent, { call_id: callId, to_number: record.to_number ?? (typeof to === 'string' ? to : to.number), from_number: record.from_number, status: record.call_status });
     return { placed, callId, reported };
   }
 }

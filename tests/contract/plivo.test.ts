@@ -6,6 +6,7 @@
  * must land on one record.
  */
 import { randomUUID } from 'node:crypto';
+import type { CallTarget } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, type TestAgent } from '../relay/harness.ts';
 import { basicAuth } from '../simulators/http.ts';
@@ -17,6 +18,8 @@ const AUTH_ID = 'MAODU1MDRKOTQ2ZJY5ZD';
 const AUTH_TOKEN = 'plivo-auth-token-for-tests';
 const PLIVO_NUMBER = '+14155550199';
 const CUSTOMER = '+14155550100';
+/** A number behind a switchboard: called at its main number, then extension 204 is keyed in. */
+const SWITCHBOARD = '+14155550123';
 
 let relay: ContractRelay;
 let plivo: PlivoSimulator;
@@ -43,7 +46,7 @@ afterAll(async () => {
 });
 
 /** The extension's part of an outbound call: place it with the engine, then report it. */
-async function placeOutboundCall(agent: TestAgent, to: string) {
+async function placeOutboundCall(agent: TestAgent, to: CallTarget) {
   const { callId: requestUuid } = await extension.clickToCall(agent, to);
   return { requestUuid, simulated: plivo.calls.get(requestUuid)! };
 }
@@ -90,6 +93,17 @@ describe('outbound call (click to call)', () => {
     expect(calls.body.calls[0]).toEqual(events.at(-1)!.call);
     expect(bobSocket.events).toEqual([]);
     await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+
+  it("keys in the extension of a number behind a switchboard once the customer's line answers", async () => {
+    const { requestUuid, simulated } = await placeOutboundCall(ada, { number: SWITCHBOARD, extension: '204' });
+    await simulated.done;
+    const answer = simulated.exchanges.find((e) => e.kind === 'answer')!;
+    expect(answer.url).toBe(`${callbacks.answer}?DialTo=%2B14155550123&DialExt=204`);
+    expect(answer.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial callerId="14155550199"><Number sendDigits="ww204">14155550123</Number></Dial></Response>');
+    expect([simulated.dialed, simulated.sentDigits, simulated.errors]).toEqual([['14155550123'], ['ww204'], []]);
+    const [stored] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(SWITCHBOARD)}`)).body.calls;
+    expect(stored).toMatchObject({ call_id: requestUuid, to_number: SWITCHBOARD, extra: { to_extension: '204' } });
   });
 
   it('records a busy agent phone from the hangup URL alone', async () => {
@@ -160,7 +174,7 @@ describe('webhook signatures', () => {
 
 /** An incoming-call webhook signed with a wrong token, or with no signature at all. */
 function forgedIncoming(token: string | null) {
-  const call: PlivoCall = { callUuid: randomUUID(), direction: 'inbound', from: '14155550166', to: '14155550199', dialed: [], callerIds: [], errors: [], exchanges: [], done: Promise.resolve() };
+  const call: PlivoCall = { callUuid: randomUUID(), direction: 'inbound', from: '14155550166', to: '14155550199', dialed: [], callerIds: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
   const params = { CallUUID: call.callUuid, From: call.from, To: call.to, Direction: 'inbound', CallStatus: 'ringing', Event: 'StartApp' };
   return plivo.webhook(call, 'answer', callbacks.incoming, params, (headers) => {
     if (token === null) delete headers['X-Plivo-Signature-V3'];

@@ -16,6 +16,8 @@ const API_TOKEN = 'PT-api-token-for-tests';
 const SIGNING_KEY = 'PSK-signing-key-for-tests';
 const SIGNALWIRE_NUMBER = '+15005550006';
 const CUSTOMER = '+14155550100';
+/** A number behind a switchboard: called at its main number, then extension 204 is keyed in. */
+const SWITCHBOARD = '+14155550123';
 
 let relay: ContractRelay;
 let signalwire: TwilioSimulator;
@@ -40,6 +42,18 @@ afterAll(async () => {
 });
 
 describe('outbound call (click to call)', () => {
+  it("keys in the extension of a number behind a switchboard once the customer's line answers", async () => {
+    const { callId: sid } = await extension.clickToCall(ada, { number: SWITCHBOARD, extension: '204' }, { config: { ...config, ...withCallbacks() } });
+    const call = signalwire.calls.get(sid)!;
+    await call.done;
+    const voice = call.exchanges.find((e) => e.kind === 'voice')!;
+    expect(voice.url).toBe(`${callbacks.answer}?DialTo=%2B14155550123&DialExt=204`);
+    expect(voice.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${callbacks.status}"><Number sendDigits="ww204">${SWITCHBOARD}</Number></Dial></Response>`);
+    expect([call.dialed, call.sentDigits, call.errors]).toEqual([[SWITCHBOARD], ['ww204'], []]);
+    const [stored] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(SWITCHBOARD)}`)).body.calls;
+    expect(stored).toMatchObject({ call_id: sid, to_number: SWITCHBOARD, extra: { to_extension: '204' } });
+  });
+
   it('bridges the agent to the customer and pushes each change to the agent', async () => {
     const socket = await relay.connect(ada);
 

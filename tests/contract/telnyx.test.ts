@@ -16,6 +16,8 @@ const ACCOUNT_SID = 'f5586561-8ff0-4291-a51b-c7dfe4139ff9';
 const APPLICATION_SID = '1293384261075731499';
 const TELNYX_NUMBER = '+13120001234';
 const CUSTOMER = '+14155550100';
+/** A number behind a switchboard: called at its main number, then extension 204 is keyed in. */
+const SWITCHBOARD = '+14155550123';
 
 let relay: ContractRelay;
 let telnyx: TelnyxSimulator;
@@ -69,6 +71,18 @@ describe('outbound call (click to call)', () => {
     await socket.close();
   });
 
+  it("keys in the extension of a number behind a switchboard once the customer's line answers", async () => {
+    const { callId: sid } = await extension.clickToCall(ada, { number: SWITCHBOARD, extension: '204' });
+    const call = telnyx.calls.get(sid)!;
+    await call.done;
+    const voice = call.exchanges.find((e) => e.kind === 'voice')!;
+    expect(voice.url).toBe(`${callbacks.answer}?DialTo=%2B14155550123&DialExt=204`);
+    expect(voice.reply).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${callbacks.status}"><Number sendDigits="ww204">${SWITCHBOARD}</Number></Dial></Response>`);
+    expect([call.dialed, call.sentDigits, call.errors]).toEqual([[SWITCHBOARD], ['ww204'], []]);
+    const [stored] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(SWITCHBOARD)}`)).body.calls;
+    expect(stored).toMatchObject({ call_id: sid, to_number: SWITCHBOARD, extra: { to_extension: '204' } });
+  });
+
   it.each([
     ['a wrong API key', { api_key: 'KEY-wrong' }, 'The required authentication headers were either invalid or not included in the request.'],
     ['an unknown TeXML Application', { application_sid: '42' }, 'ApplicationSid does not exist.'],
@@ -100,7 +114,7 @@ describe('inbound call (incoming popup)', () => {
 });
 
 describe('webhook signatures', () => {
-  const strayCall = (): TexmlCall => ({ sid: newCallSid(), direction: 'inbound', from: '+14155550177', to: TELNYX_NUMBER, status: 'ringing', dialed: [], errors: [], exchanges: [], done: Promise.resolve() });
+  const strayCall = (): TexmlCall => ({ sid: newCallSid(), direction: 'inbound', from: '+14155550177', to: TELNYX_NUMBER, status: 'ringing', dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() });
   const otherKey = generateKeyPairSync('ed25519').privateKey;
 
   it.each([

@@ -67,6 +67,15 @@ describe('outbound call with inline TwiML', () => {
     await socket.close();
   });
 
+  it("keys in the extension of a number behind a switchboard from the inline TwiML", async () => {
+    const { placed, callId: sid } = await extension.clickToCall(ada, { number: '(415) 555-0123', extension: '204' }, { defaultCountry: 'US' });
+    const twiml = new URLSearchParams(placed.request!.body).get('Twiml');
+    expect(twiml).toBe('<Response><Dial><Number sendDigits="ww204">+14155550123</Number></Dial></Response>');
+    const call = twilio.calls.get(sid)!;
+    await call.done;
+    expect([call.dialed, call.sentDigits, call.errors]).toEqual([['+14155550123'], ['ww204'], []]);
+  });
+
   it("shows Twilio's error for a wrong auth token and places no call", async () => {
     const before = twilio.calls.size;
     const placed = await extension.place(ada, CUSTOMER, { config: { ...config, authtoken: 'wrong' } });

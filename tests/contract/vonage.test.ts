@@ -4,6 +4,7 @@
  * call whose NCCO rings the agents in turn, and webhooks whose signed JWT is wrong.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import type { CallTarget } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, type TestAgent } from '../relay/harness.ts';
 import { VonageSimulator } from '../simulators/vonage.ts';
@@ -15,6 +16,8 @@ const API_KEY = 'a1b2c3d4';
 const SIGNATURE_SECRET = 'vonage-signature-secret-for-tests';
 const VIRTUAL_NUMBER = '+14155550101';
 const CUSTOMER = '+14155550100';
+/** A number behind a switchboard: called at its main number, then extension 204 is keyed in. */
+const SWITCHBOARD = '+14155550123';
 
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const PRIVATE_KEY = keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
@@ -52,7 +55,7 @@ afterAll(async () => {
 });
 
 /** The extension's part of an outbound call: place it with the engine, then report it. */
-async function placeOutboundCall(agent: TestAgent, to: string) {
+async function placeOutboundCall(agent: TestAgent, to: CallTarget) {
   const { placed, callId } = await extension.clickToCall(agent, to);
   return { placed, callId, simulated: vonage.calls.get(callId)! };
 }
@@ -137,6 +140,21 @@ describe('outbound call (click to call)', () => {
   });
 });
 
+describe('a number behind a switchboard', () => {
+  it("keys in the extension once the customer's line answers (the endpoint's dtmfAnswer)", async () => {
+    const { callId, simulated } = await placeOutboundCall(ada, { number: SWITCHBOARD, extension: '204' });
+    await simulated.done;
+    const answer = simulated.exchanges.find((e) => e.kind === 'answer')!;
+    expect(answer.url).toBe(`${callbacks.answer}?DialTo=%2B14155550123&DialExt=204`);
+    expect(JSON.parse(answer.body)).toEqual([
+      { action: 'connect', from: digits(VIRTUAL_NUMBER), eventUrl: [callbacks.status], endpoint: [{ type: 'phone', number: digits(SWITCHBOARD), dtmfAnswer: 'pp204' }] },
+    ]);
+    expect([simulated.dialed, simulated.sentDigits, simulated.errors]).toEqual([[digits(SWITCHBOARD)], ['pp204'], []]);
+    const [stored] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(SWITCHBOARD)}`)).body.calls;
+    expect(stored).toMatchObject({ call_id: callId, to_number: SWITCHBOARD, extra: { to_extension: '204' } });
+  });
+});
+
 describe('placing a call with the wrong private key', () => {
   it("shows Vonage's error and no call happens", async () => {
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
@@ -214,7 +232,7 @@ describe('signed webhooks', () => {
   it('refuses a bad signature, a tampered body and an unsigned request, and stores nothing', async () => {
     const conversation = 'CON-00000000-1111-2222-3333-444444444444';
     const leg = { uuid: '00000000-aaaa-bbbb-cccc-dddddddddddd', direction: 'inbound' as const, from: '14155550144', to: digits(VIRTUAL_NUMBER) };
-    const call = { conversationUuid: conversation, leg, connected: [], ncco: [], dialed: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const call = { conversationUuid: conversation, leg, connected: [], ncco: [], dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
     const payload = { from: leg.from, to: leg.to, uuid: leg.uuid, conversation_uuid: conversation, status: 'completed', direction: 'inbound', duration: '12', timestamp: new Date().toISOString() };
 
     const wrongSecret = await vonage.webhook(call, leg, 'event', target(), payload, { secret: 'not-the-signature-secret' });

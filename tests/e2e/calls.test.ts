@@ -55,6 +55,21 @@ describe('click to call, end to end', () => {
     await page.close();
   });
 
+  it("keys in the extension of a number behind a switchboard once the customer's line answers", async () => {
+    const before = world.twilio.calls.size;
+    const page = await world.open('office.html');
+    const button = page.locator('button[data-pc-call="+14155550123"]');
+    await button.waitFor({ timeout: 10_000 });
+    expect(await button.getAttribute('data-pc-ext')).toBe('204');
+    await button.click();
+    await waitFor(() => world.twilio.calls.size === before + 1, 10_000, 'the create-call request at the simulator');
+    const call = [...world.twilio.calls.values()].at(-1)!;
+    await call.done;
+    expect(call.exchanges.find((e) => e.kind === 'voice')?.url).toMatch(/\/answer\?DialTo=%2B14155550123&DialExt=204$/);
+    expect([call.dialed, call.sentDigits, call.errors]).toEqual([['+14155550123'], ['ww204'], []]);
+    await page.close();
+  });
+
   it('a synthetic click from a page script places no call', async () => {
     const before = world.twilio.calls.size;
     const page = await world.open('contact.html');
@@ -166,6 +181,21 @@ describe('toolbar popup', () => {
     const placed = [...world.twilio.calls.values()].at(-1)!;
     await placed.done;
     expect(placed.dialed).toEqual(['+12125550142']);
+    await popup.close();
+  });
+});
+
+describe('toolbar popup, a number with an extension', () => {
+  it('dials the number typed in its box, then keys in the extension', async () => {
+    const popup = await world.browser.context.newPage();
+    await popup.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
+    const before = world.twilio.calls.size;
+    await popup.getByLabel('Number to call').fill('(212) 555-0142 ext. 9');
+    await popup.getByRole('button', { name: 'Call', exact: true }).click();
+    await waitFor(() => world.twilio.calls.size === before + 1, 10_000, 'the call from the toolbar popup');
+    const placed = [...world.twilio.calls.values()].at(-1)!;
+    await placed.done;
+    expect([placed.dialed, placed.sentDigits]).toEqual([['+12125550142'], ['ww9']]);
     await popup.close();
   });
 });

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
+import { type CallTarget, type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANSWERED_OUTBOUND_WEBHOOKS, newSid, TwilioSimulator } from '../simulators/twilio.ts';
 import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from './harness.ts';
@@ -15,6 +15,8 @@ const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH_TOKEN = 'twilio-auth-token-for-tests';
 const TWILIO_NUMBER = '+15005550006';
 const CUSTOMER = '+14155550100';
+/** A number behind a switchboard: called at its main number, then extension 204 is keyed in. */
+const SWITCHBOARD = '+14155550123';
 
 let dir: ReturnType<typeof tempDir>;
 let relay: RelayProcess;
@@ -53,11 +55,11 @@ afterAll(async () => {
 const toSimulator = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => fetch(url.replace('https://api.twilio.com', twilio.baseUrl), init);
 
 /** The extension's part of an outbound call: place it with the engine, then report it. */
-async function placeOutboundCall(agent: TestAgent, to: string) {
+async function placeOutboundCall(agent: TestAgent, to: CallTarget) {
   const placed = await placeCall(plan, { config, agent: { extension: agent.number }, callbacks }, to, toSimulator);
   expect(placed.ok, placed.error).toBe(true);
   const sid = placed.record.call_id!;
-  const report = await api(relay, agent.token, 'POST', '/calls', { instance: 'twilio-main', call_id: sid, to_number: to, status: placed.record.call_status_raw });
+  const report = await api(relay, agent.token, 'POST', '/calls', { instance: 'twilio-main', call_id: sid, to_number: placed.record.to_number, status: placed.record.call_status_raw });
   expect([200, 201]).toContain(report.status);
   return { sid, simulated: twilio.calls.get(sid)! };
 }
@@ -115,6 +117,17 @@ describe('outbound call (click to call)', () => {
     expect(bobSocket.events).toEqual([]);
     expect((await api(relay, bob.token, 'GET', '/calls')).body.calls).toEqual([]);
     await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+
+  it("keys in the extension of a number behind a switchboard once the customer's line answers", async () => {
+    const { sid, simulated } = await placeOutboundCall(ada, { number: SWITCHBOARD, extension: '204' });
+    await simulated.done;
+    const voice = simulated.exchanges.find((e) => e.kind === 'voice')!;
+    expect(voice.url).toBe(`${callbacks.answer}?DialTo=%2B14155550123&DialExt=204`);
+    expect(voice.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${callbacks.status}"><Number sendDigits="ww204">${SWITCHBOARD}</Number></Dial></Response>`);
+    expect([simulated.dialed, simulated.sentDigits, simulated.errors]).toEqual([[SWITCHBOARD], ['ww204'], []]);
+    const [stored] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(SWITCHBOARD)}`)).body.calls;
+    expect(stored).toMatchObject({ call_id: sid, to_number: SWITCHBOARD, extra: { to_extension: '204' } });
   });
 
   it('keeps one record when the extension reports the call after the webhooks arrived', async () => {
@@ -213,7 +226,7 @@ describe('inbound call (incoming popup)', () => {
 
   it('takes an unknown call sid on the status callback as a new call of the instance owner', async () => {
     const sid = newSid();
-    const stray = await twilio.webhook({ sid, direction: 'outbound-api', from: TWILIO_NUMBER, to: ada.number, status: 'completed', dialed: [], errors: [], exchanges: [], done: Promise.resolve() }, 'status', 'POST', callbacks.status, { CallDuration: '3' });
+    const stray = await twilio.webhook({ sid, direction: 'outbound-api', from: TWILIO_NUMBER, to: ada.number, status: 'completed', dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() }, 'status', 'POST', callbacks.status, { CallDuration: '3' });
     expect(stray.status).toBe(200);
     const list = await api(relay, ada.token, 'GET', '/calls?limit=1');
     expect(list.body.calls[0]).toMatchObject({ call_id: sid, status: 'completed', duration: 3 });

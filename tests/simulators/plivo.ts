@@ -21,6 +21,10 @@
  *   no-answer; answers are Plivo XML documents under `<Response>`, at most 100 KB.
  * - Documented (Dial XML): `<Dial callerId="…"><Number>…</Number></Dial>`; several Numbers
  *   ring at once and the first to answer is bridged.
+ * - Documented (plivo-python, plivo-node and plivo-php XML builders): `<Number>` takes
+ *   `sendDigits`, DTMF keyed in once that number answers. Assumed: its characters are 0-9, *,
+ *   # and w / W (half-second and one-second pauses, as in TwiML); anything else is an invalid
+ *   answer XML; the first `<Number>` of a `<Dial>` answers here.
  * - Documented (PROVIDERS.md A2, plivo-python `signature_v3.py`): X-Plivo-Signature-V3 =
  *   base64(HMAC-SHA256(auth token, S + "." + nonce)), S as written in `plivoV3String`, nonce in
  *   X-Plivo-Signature-V3-Nonce; the header may list one signature per active token.
@@ -66,6 +70,8 @@ export interface PlivoCall {
   /** Every `<Number>` of the `<Dial>`s the answer XML held, and the Dial's callerId. */
   dialed: string[];
   callerIds: string[];
+  /** The DTMF keyed in to each answered number (its `sendDigits`), in order. */
+  sentDigits: string[];
   /** Why Plivo gave up on the answer XML, if it did. */
   errors: string[];
   exchanges: PlivoExchange[];
@@ -80,6 +86,7 @@ interface OutboundPlan {
 
 const CALL_PATH = /^\/v1\/Account\/([^/]+)\/Call\/?$/;
 const NUMBER = /^\+?\d{6,15}$/;
+const SEND_DIGITS = /^[0-9*#wW]+$/;
 
 export class PlivoSimulator {
   readonly calls = new Map<string, PlivoCall>();
@@ -226,13 +233,21 @@ export class PlivoSimulator {
     let talked = 0;
     for (const verb of document.children) {
       if (verb.name !== 'Dial') continue;
-      const numbers = verb.children.filter((e) => e.name === 'Number').map((e) => e.text.trim());
+      const elements = verb.children.filter((e) => e.name === 'Number');
+      const numbers = elements.map((e) => e.text.trim());
       const invalid = numbers.find((n) => !NUMBER.test(n) && !n.startsWith('sip:'));
       if (numbers.length === 0 || invalid !== undefined) {
         call.errors.push(`Invalid Answer XML: <Dial> needs <Number>s of digits${invalid ? ` (got "${invalid}")` : ''}`);
         return talked;
       }
+      const badDigits = elements.map((e) => e.attrs.sendDigits).find((d) => d !== undefined && !SEND_DIGITS.test(d));
+      if (badDigits !== undefined) {
+        call.errors.push(`Invalid Answer XML: sendDigits "${badDigits}"`);
+        return talked;
+      }
       call.dialed.push(...numbers);
+      const digits = elements[0]?.attrs.sendDigits;
+      if (digits !== undefined) call.sentDigits.push(digits);
       if (verb.attrs.callerId !== undefined) call.callerIds.push(verb.attrs.callerId);
       talked += this.talkSeconds;
     }
@@ -240,7 +255,7 @@ export class PlivoSimulator {
   }
 
   private newCall(direction: PlivoCall['direction'], from: string, to: string): PlivoCall {
-    const call: PlivoCall = { callUuid: randomUUID(), direction, from, to, dialed: [], callerIds: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const call: PlivoCall = { callUuid: randomUUID(), direction, from, to, dialed: [], callerIds: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
     this.calls.set(call.callUuid, call);
     return call;
   }

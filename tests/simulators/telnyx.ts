@@ -34,6 +34,10 @@
  *   Assumed: the instruction fetch carries the callback fields above plus `Direction`
  *   (`inbound`/`outbound-api`) and `CallStatus`, and a `<Dial action>` posts Twilio's
  *   `DialCallStatus, DialCallSid, DialCallDuration` there.
+ * - Assumed from TeXML's TwiML compatibility (Telnyx's Dial page lists the <Number> noun; the
+ *   attribute table was not read): `<Number sendDigits>` keys in DTMF once that number answers,
+ *   with Telnyx's DTMF characters (0-9, A-D, *, #; w a half-second, W a one-second pause, as its
+ *   send_dtmf command documents them); the first `<Number>` of a `<Dial>` answers here.
  * - Documented (telnyx-ruby `WebhookVerification`; callback pages): headers
  *   `telnyx-signature-ed25519` (base64 of the 64-byte signature) and `telnyx-timestamp` (Unix
  *   seconds); the signed message is `${timestamp}|${rawBody}`; both Call Control and TeXML.
@@ -77,6 +81,8 @@ export interface TexmlCall {
   status: string;
   /** Numbers of every `<Number>` in the `<Dial>`s the relay answered with. */
   dialed: string[];
+  /** The DTMF keyed in to each answered number (its `sendDigits`), in order. */
+  sentDigits: string[];
   errors: string[];
   exchanges: TexmlExchange[];
   done: Promise<void>;
@@ -90,6 +96,7 @@ interface OutboundPlan {
 
 const CALLS_PATH = /^\/v2\/texml\/Accounts\/([^/]+)\/Calls$/;
 const E164 = /^\+[1-9]\d{6,14}$/;
+const SEND_DIGITS = /^[0-9A-D*#wW]+$/;
 
 export class TelnyxSimulator {
   readonly calls = new Map<string, TexmlCall>();
@@ -224,7 +231,11 @@ export class TelnyxSimulator {
     }
     let talked = 0;
     for (const dial of document.children.filter((e) => e.name === 'Dial')) {
-      call.dialed.push(...dial.children.filter((e) => e.name === 'Number').map((e) => e.text.trim()));
+      const numbers = dial.children.filter((e) => e.name === 'Number');
+      call.dialed.push(...numbers.map((e) => e.text.trim()));
+      const digits = numbers[0]?.attrs.sendDigits;
+      if (digits !== undefined && !SEND_DIGITS.test(digits)) call.errors.push(`TeXML: invalid sendDigits "${digits}"`);
+      else if (outcome.answer && digits !== undefined) call.sentDigits.push(digits);
       const seconds = outcome.answer ? outcome.talkSeconds : 0;
       talked += seconds;
       if (dial.attrs.action) {
@@ -239,7 +250,7 @@ export class TelnyxSimulator {
   }
 
   private newCall(direction: TexmlCall['direction'], from: string, to: string, status: string): TexmlCall {
-    const call: TexmlCall = { sid: newCallSid(), direction, from, to, status, dialed: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const call: TexmlCall = { sid: newCallSid(), direction, from, to, status, dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
     this.calls.set(call.sid, call);
     return call;
   }

@@ -96,6 +96,19 @@ describe('create call', () => {
   });
 });
 
+describe('inline TwiML', () => {
+  it("keys in a <Number>'s sendDigits once it answers, and refuses characters Twilio does not send (13222)", async () => {
+    const run = async (number: string) => {
+      const response = await createCall({ To: '+14155550111', From: '+15005550006', Twiml: `<Response><Dial>${number}</Dial></Response>` });
+      const call = twilio.calls.get(((await response.json()) as { sid: string }).sid)!;
+      await call.done;
+      return [call.dialed, call.sentDigits, call.errors];
+    };
+    expect(await run('<Number sendDigits="ww12#">+14155550100</Number>')).toEqual([['+14155550100'], ['ww12#'], []]);
+    expect(await run('<Number sendDigits="ww12p">+14155550100</Number>')).toEqual([['+14155550100'], [], ['13222 Dial->Number: Invalid sendDigits value "ww12p"']]);
+  });
+});
+
 describe('parseTwiml', () => {
   it('reads elements, attributes and entities', () => {
     const doc = parseTwiml(`<?xml version="1.0" encoding="UTF-8"?>\n<Response><Dial action="https://r/s?a=1&amp;b=&quot;2&quot;" method='GET'><Number>+1 &lt;415&gt; &#x35;55</Number><Number/></Dial><Hangup/></Response>`);

@@ -11,6 +11,9 @@
  * a value that is not one event name, such as "initiated ringing", is refused with Twilio's
  * documented error 21626 "Invalid 'StatusCallbackEvent'" (HTTP 400 assumed, as for its other
  * parameter errors).
+ * A `<Number sendDigits>` (0-9, *, # and w, Twilio's <Number> reference; anything else is
+ * warning 13222 and no digits are sent) is keyed in when that number answers; the first
+ * `<Number>` of a `<Dial>` is the one that answers here.
  *
  * A call created with inline TwiML (`Twiml` instead of `Url`, as twilio-direct.xml does) runs
  * that document at once, with no voice webhook. Twilio documents (twilio-node `call.ts`, the
@@ -69,6 +72,8 @@ export interface SimulatedCall {
   status: string;
   /** Numbers of every `<Number>` in the `<Dial>`s the relay answered with. */
   dialed: string[];
+  /** The DTMF keyed in to each answered number (its `sendDigits`), in order. */
+  sentDigits: string[];
   /** Twilio error notifications the call raised (bad TwiML). */
   errors: string[];
   /** The inline TwiML the call was created with (`Twiml` parameter), if any. */
@@ -103,6 +108,8 @@ export const ANSWERED_OUTBOUND_WEBHOOKS: ReadonlyArray<readonly [Exchange['kind'
 const API_VERSION = '2010-04-01';
 /** The values StatusCallbackEvent takes (twilio-node `CallEvent`). */
 const CALL_EVENTS = new Set(['initiated', 'ringing', 'answered', 'completed']);
+/** What `<Number sendDigits>` may hold (warning 13222). */
+const SEND_DIGITS = /^[0-9*#w]+$/;
 /** Twilio's documented maximum for the `Twiml` parameter (error 32018). */
 const MAX_TWIML_CHARS = 4000;
 
@@ -265,8 +272,13 @@ export class TwilioSimulator {
     }
     let talked = 0;
     for (const dial of document.children.filter((e) => e.name === 'Dial')) {
-      const numbers = dial.children.filter((e) => e.name === 'Number').map((e) => e.text.trim());
-      call.dialed.push(...numbers);
+      const numbers = dial.children.filter((e) => e.name === 'Number');
+      call.dialed.push(...numbers.map((e) => e.text.trim()));
+      for (const number of numbers.filter((e) => e.attrs.sendDigits !== undefined && !SEND_DIGITS.test(e.attrs.sendDigits))) {
+        call.errors.push(`13222 Dial->Number: Invalid sendDigits value "${number.attrs.sendDigits}"`);
+      }
+      const answered = numbers[0]?.attrs.sendDigits;
+      if (outcome.answer && answered !== undefined && SEND_DIGITS.test(answered)) call.sentDigits.push(answered);
       const seconds = outcome.answer ? outcome.talkSeconds : 0;
       talked += seconds;
       if (dial.attrs.action) {
@@ -282,7 +294,7 @@ export class TwilioSimulator {
   }
 
   private newCall(direction: SimulatedCall['direction'], from: string, to: string, status: string): SimulatedCall {
-    const call: SimulatedCall = { sid: (this.options.newSid ?? newSid)(), direction, from, to, status, dialed: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const call: SimulatedCall = { sid: (this.options.newSid ?? newSid)(), direction, from, to, status, dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
     this.calls.set(call.sid, call);
     return call;
   }

@@ -31,6 +31,9 @@
  *   having its own uuid in the same conversation_uuid is shown in Vonage's phone-to-app
  *   tutorial. That the NCCO goes on after a connected leg hangs up, and stops when the leg
  *   running it hangs up, is assumed.
+ * - A phone endpoint's `dtmfAnswer`: digits, `*` and `#` keyed in once the endpoint answers, `p`
+ *   a 500 ms pause. Documented: the NCCO reference (connect, phone endpoint; Nexmo/station) and
+ *   @vonage/voice's PSTNEndpoint type. That other characters make the action fail is assumed.
  * - Signed webhooks: `Authorization: Bearer <JWT>`, HS256 with the signature secret, claims
  *   iat, jti, iss "Vonage", payload_hash, api_key, application_id; no exp in Vonage's sample.
  *   Documented: "Decoding signed webhooks" (developer.vonage.com getting-started/webhooks).
@@ -105,6 +108,8 @@ export interface SimulatedCall {
   ncco: Array<Record<string, unknown>>;
   /** Endpoint numbers rung by connect actions, in order. */
   dialed: string[];
+  /** The DTMF keyed in to each answered endpoint (its `dtmfAnswer`), in order. */
+  sentDigits: string[];
   /** What Vonage would report as errors (bad NCCO, refused actions). */
   errors: string[];
   exchanges: Exchange[];
@@ -118,6 +123,7 @@ interface CallPlan {
 }
 
 const PHONE = /^\d{7,15}$/;
+const DTMF_ANSWER = /^[0-9*#p]+$/;
 const DEFAULT_OUTCOME: DialOutcome = { answer: true, talkSeconds: 42, hangup: 'callee' };
 
 export class VonageSimulator {
@@ -321,6 +327,11 @@ export class VonageSimulator {
         call.errors.push(`connect endpoint is not a phone number of 7 to 15 digits: ${JSON.stringify(endpoint)}`);
         continue;
       }
+      const { dtmfAnswer } = endpoint;
+      if (dtmfAnswer !== undefined && (typeof dtmfAnswer !== 'string' || !DTMF_ANSWER.test(dtmfAnswer))) {
+        call.errors.push(`connect endpoint's dtmfAnswer is not digits, *, # and p: ${JSON.stringify(dtmfAnswer)}`);
+        continue;
+      }
       const from = typeof action.from === 'string' ? action.from : '';
       if (!this.options.numbers.includes(from)) call.errors.push(`connect from "${from}" is not one of your virtual numbers: the caller ID is unknown`);
       // The action's eventUrl, else the application's Event URL.
@@ -338,6 +349,7 @@ export class VonageSimulator {
         continue;
       }
       await this.event(call, leg, target, 'answered');
+      if (typeof dtmfAnswer === 'string') call.sentDigits.push(dtmfAnswer);
       talked += outcome.talkSeconds;
       await this.event(call, leg, target, 'completed', completion(started, outcome.talkSeconds));
       if (outcome.hangup === 'caller') break;
@@ -365,7 +377,7 @@ export class VonageSimulator {
   }
 
   private newCall(leg: SimulatedLeg): SimulatedCall {
-    const call: SimulatedCall = { conversationUuid: `CON-${randomUUID()}`, leg, connected: [], ncco: [], dialed: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const call: SimulatedCall = { conversationUuid: `CON-${randomUUID()}`, leg, connected: [], ncco: [], dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
     this.calls.set(call.conversationUuid, call);
     return call;
   }

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import type { CallView } from '@phone-connector/shared';
+import type { BackgroundToContent } from '../messages.ts';
 import { TwilioSimulator } from '../../../tests/simulators/twilio.ts';
 import { agentSettings, callbackUrls, defaultCountry, providerSettings } from '../storage.ts';
 import { loadCallSetup, OutboundCalls } from './calls.ts';
@@ -17,6 +19,8 @@ beforeAll(async () => {
 });
 afterAll(async () => twilio?.close());
 
+afterEach(() => vi.restoreAllMocks());
+
 beforeEach(async () => {
   fakeBrowser.reset();
   const xml = readFileSync(join(import.meta.dirname, '..', '..', '..', 'connectors', 'twilio.xml'), 'utf8').replaceAll('https://api.twilio.com', twilio.baseUrl);
@@ -30,7 +34,7 @@ beforeEach(async () => {
 describe('placing calls from the background', () => {
   it('creates the call at the provider with the agent as To and the customer in DialTo', async () => {
     const before = twilio.calls.size;
-    const result = await new OutboundCalls().place('+14155550100');
+    const result = await new OutboundCalls().place({ number: '+14155550100' });
     expect(result.ok).toBe(true);
     expect(twilio.calls.size).toBe(before + 1);
     const call = [...twilio.calls.values()].at(-1)!;
@@ -44,13 +48,36 @@ describe('placing calls from the background', () => {
     expect(twilio.calls.size).toBe(before + 1);
   });
 
+  it('calls a selected number with its extension', async () => {
+    expect(await new OutboundCalls().placeSelection('Reception: (212) 555-0142 ext. 7, ask for Ada')).toMatchObject({ ok: true });
+    const call = [...twilio.calls.values()].at(-1)!;
+    await call.done;
+    expect(call.exchanges.find((e) => e.kind === 'voice')?.url).toBe('http://127.0.0.1:9/hooks/i/s/answer?DialTo=%2B12125550142&DialExt=7');
+  });
+
+  it('tells the agent to key in an extension the connector cannot hand to the provider, with every status', async () => {
+    // The Twilio connector as an author might have written it before extensions: no DialExt.
+    const provider = await providerSettings.getValue();
+    await providerSettings.setValue({ ...provider, customXml: provider.customXml!.replace(`, 'DialExt': "@to_extension|default:''"`, '') });
+    const cards = vi.spyOn(fakeBrowser.tabs, 'sendMessage').mockResolvedValue(undefined);
+    const calls = new OutboundCalls();
+    expect(await calls.place({ number: '+14155550123', extension: '204' }, 5)).toMatchObject({ ok: true });
+    const note = 'Extension 204: key it in on your phone once the line answers.';
+    expect(cards.mock.calls.map(([tab, card]) => [tab, (card as BackgroundToContent & { type: 'call-progress' }).state, (card as { detail?: string }).detail])).toEqual([
+      [5, 'calling', undefined],
+      [5, 'queued', note],
+    ]);
+    await calls.onRelayCall({ call_id: [...twilio.calls.keys()].at(-1)!, status: 'ringing' } as CallView);
+    expect(cards.mock.calls.at(-1)?.slice(0, 2)).toMatchObject([5, { state: 'ringing', detail: note }]);
+  });
+
   it('refuses a selection without a number, saying so', async () => {
     expect(await new OutboundCalls().placeSelection('see you on 2024-05-01')).toEqual({ ok: false, error: '"see you on 2024-05-01" is not a phone number' });
   });
 
   it("shows the provider's own error message", async () => {
     await providerSettings.setValue({ ...(await providerSettings.getValue()), config: { authid: ACCOUNT, authtoken: 'wrong', callerid: '+15005550006' } });
-    const result = await new OutboundCalls().place('+14155550100');
+    const result = await new OutboundCalls().place({ number: '+14155550100' });
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error).toMatch(/authenticate/i);
   });

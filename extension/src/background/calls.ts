@@ -1,4 +1,4 @@
-import { type CallView, type ConnectorPlan, defaultAuthEnvironment, isFinalStatus, memoryTokenCache, placeCall, type RunContext } from '@phone-connector/shared';
+import { type CallTarget, type CallView, type ConnectorPlan, defaultAuthEnvironment, isFinalStatus, memoryTokenCache, placeCall, type RunContext } from '@phone-connector/shared';
 import browser from 'webextension-polyfill';
 import { compileConnector, connectorSource } from '../connectors.ts';
 import { detectSelectedNumber } from '../content/detect-numbers.ts';
@@ -11,7 +11,10 @@ interface PlacedCall {
   tabId?: number;
   to: string;
   instance: string;
+  /** Shown with every status of the call (an extension the agent has to key in). */
+  note?: string;
 }
+
 
 /**
  * Click to call: runs the connector's outgoing request from the service worker, reports the
@@ -25,7 +28,9 @@ export class OutboundCalls {
   /** Tokens of token-step connectors, kept while the service worker lives. */
   private readonly tokenCache = memoryTokenCache();
 
-  async place(to: string, tabId?: number): Promise<PlaceCallResponse> {
+  /** Calls a number and, for one behind a switchboard, its extension; progress goes to `tabId`. */
+  async place(target: Exclude<CallTarget, string>, tabId?: number): Promise<PlaceCallResponse> {
+    const to = target.number;
     const key = `call-${Date.now()}-${++this.counter}`;
     const notify = (state: CallProgressState, detail?: string, durationSeconds?: number) =>
       tabId === undefined ? Promise.resolve() : sendToTab(tabId, { type: 'call-progress', key, to, state, detail, durationSeconds });
@@ -37,7 +42,7 @@ export class OutboundCalls {
     }
     let result;
     try {
-      result = await placeCall(setup.plan, setup.context, to, (url, init) => fetch(url, init), { ...defaultAuthEnvironment(), tokenCache: this.tokenCache });
+      result = await placeCall(setup.plan, setup.context, target, (url, init) => fetch(url, init), { ...defaultAuthEnvironment(), tokenCache: this.tokenCache });
     } catch (error) {
       const message = (error as Error).message;
       await notify('error', message);
@@ -48,28 +53,35 @@ export class OutboundCalls {
       return { ok: false, error: result.error ?? 'the provider refused the call' };
     }
     const callId = result.record.call_id;
-    await notify(stateOf(result.record.call_status) ?? 'queued');
+    // The provider cannot key in the extension (the connector never hands it over): the agent does.
+    const note = target.extension && !setup.plan.outgoing?.dialsExtension ? `Extension ${target.extension}: key it in on your phone once the line answers.` : undefined;
+    await notify(stateOf(result.record.call_status) ?? 'queued', note);
     if (callId) {
-      this.placed.set(callId, { key, tabId, to, instance: setup.instance });
+      this.placed.set(callId, { key, tabId, to, instance: setup.instance, note });
       const relay = new RelayApi(await relaySettings.getValue());
       if (relay.configured) {
         try {
           await relay.reportCall({ instance: setup.instance, call_id: callId, to_number: result.record.to_number ?? to, from_number: result.record.from_number, status: result.record.call_status });
         } catch (error) {
-          await notify(stateOf(result.record.call_status) ?? 'queued', `not in the call log yet: ${(error as Error).message}`);
+          await notify(stateOf(result.record.call_status) ?? 'queued', [note, `not in the call log yet: ${(error as Error).message}`].filter(Boolean).join(' '));
         }
       }
     }
     return { ok: true, key };
   }
 
-  /** "Call selection": the first number in the selected text, read in the default country. */
+  /** "Call selection": the first number in the selected text (with its extension), read in the default country. */
   async placeSelection(selection: string, tabId?: number): Promise<PlaceCallResponse> {
     const target = detectSelectedNumber(selection, await resolvedDefaultCountry());
-    if (target) return this.place(target.e164, tabId);
-    const error = `"${selection.trim().slice(0, 60)}" is not a phone number`;
-    if (tabId !== undefined) await sendToTab(tabId, { type: 'call-progress', key: `selection-${++this.counter}`, to: selection.trim().slice(0, 60), state: 'error', detail: error });
-    return { ok: false, error };
+    if (target) return this.place({ number: target.e164, extension: target.extension }, tabId);
+    const shown = selection.trim().slice(0, 60);
+    return this.refuse(shown, `"${shown}" is not a phone number`, tabId);
+  }
+
+  /** A call that will not be placed: the reason goes to the tab's progress card and back to the asker. */
+  async refuse(to: string, reason: string, tabId?: number): Promise<PlaceCallResponse> {
+    if (tabId !== undefined) await sendToTab(tabId, { type: 'call-progress', key: `refused-${++this.counter}`, to, state: 'error', detail: reason });
+    return { ok: false, error: reason };
   }
 
   /** A relay event about an outgoing call: forward its progress to the tab that placed it. */
@@ -77,7 +89,7 @@ export class OutboundCalls {
     const placed = this.placed.get(call.call_id);
     if (!placed) return;
     const state = stateOf(call.status);
-    if (state && placed.tabId !== undefined) await sendToTab(placed.tabId, { type: 'call-progress', key: placed.key, to: placed.to, state, durationSeconds: call.duration ?? undefined });
+    if (state && placed.tabId !== undefined) await sendToTab(placed.tabId, { type: 'call-progress', key: placed.key, to: placed.to, state, detail: placed.note, durationSeconds: call.duration ?? undefined });
     if (isFinalStatus(call.status)) this.placed.delete(call.call_id);
   }
 }

@@ -1,12 +1,12 @@
 import browser from 'webextension-polyfill';
-import { isContentMessage, type PlaceCallResponse, type SaveNotesResponse } from '../messages.ts';
 import { connectionStatus, enabledSites, lastSeq, relaySettings } from '../storage.ts';
 import { showConnectionBadge } from './badge.ts';
+import { CallRateLimit } from './call-rate-limit.ts';
 import { OutboundCalls } from './calls.ts';
 import { injectIntoOpenTabs, syncContentScripts } from './content-scripts.ts';
 import { IncomingCalls } from './incoming.ts';
-import { RelayApi } from './relay-api.ts';
 import { type CallEvent, RelaySocket } from './relay-socket.ts';
+import { handleRequests } from './requests.ts';
 
 const MENU_ID = 'pc-call-selection';
 
@@ -56,17 +56,7 @@ export function startBackground(): void {
     return granted;
   };
 
-  browser.runtime.onMessage.addListener((message: unknown, sender: browser.Runtime.MessageSender) => {
-    if (!isContentMessage(message)) return undefined;
-    switch (message.type) {
-      case 'place-call':
-        return outbound.place(message.to, sender.tab?.id ?? message.tabId) satisfies Promise<PlaceCallResponse>;
-      case 'save-notes':
-        return saveNotes(message.callId, message.notes) satisfies Promise<SaveNotesResponse>;
-      default:
-        return undefined;
-    }
-  });
+  browser.runtime.onMessage.addListener(handleRequests(outbound, new CallRateLimit()));
 
   browser.contextMenus.onClicked.addListener((info, tab) => {
     if (info.menuItemId === MENU_ID && info.selectionText) void outbound.placeSelection(info.selectionText, tab?.id);
@@ -94,13 +84,4 @@ export function startBackground(): void {
     await syncSites();
     await connect();
   })();
-}
-
-async function saveNotes(callId: number, notes: string): Promise<SaveNotesResponse> {
-  try {
-    await new RelayApi(await relaySettings.getValue()).updateCall(callId, { notes });
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, error: (error as Error).message };
-  }
 }

@@ -1,6 +1,7 @@
 import browser from 'webextension-polyfill';
 import type { ContentScriptContext } from 'wxt/utils/content-script-context';
-import type { BackgroundToContent, PlaceCallResponse, SaveNotesResponse } from '../messages.ts';
+import { requestCall } from '../call-request.ts';
+import type { BackgroundToContent, SaveNotesResponse } from '../messages.ts';
 import { defaultCountry, resolvedDefaultCountry } from '../storage.ts';
 import { CallProgressCards } from './call-progress.tsx';
 import { IncomingPopups } from './incoming-popup.tsx';
@@ -18,10 +19,9 @@ export async function startContentScript(ctx: ContentScriptContext): Promise<voi
   let country = await resolvedDefaultCountry();
   const isTop = window === window.top;
   const progress = new CallProgressCards(document, () => country);
-  const placeCall = (to: string) => {
-    void (browser.runtime.sendMessage({ type: 'place-call', to }) as Promise<PlaceCallResponse>).catch(() => undefined);
-  };
-  const scanner = startScanner({ root: document, defaultCountry: country, signal: ctx.signal, onCall: (e164) => placeCall(e164) });
+  // The background shows how the call goes (or why it was refused) on a progress card.
+  const placeCall = (e164: string, extension?: string) => void requestCall(e164, extension).catch(() => undefined);
+  const scanner = startScanner({ root: document, defaultCountry: country, signal: ctx.signal, onCall: placeCall });
   // Every frame watches the setting itself: the agent's new country reaches open tabs, frames included.
   ctx.onInvalidated(
     defaultCountry.watch(async () => {

@@ -2,7 +2,8 @@ import { type CallView, formatForDisplay } from '@phone-connector/shared';
 import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import { RelayApi } from '../background/relay-api.ts';
-import type { PlaceCallResponse } from '../messages.ts';
+import { requestCall } from '../call-request.ts';
+import { detectSelectedNumber } from '../content/detect-numbers.ts';
 import { matchesPattern, originPattern } from '../sites.ts';
 import { connectionStatus, enabledSites, relaySettings, resolvedDefaultCountry } from '../storage.ts';
 import { ConnectionBadge } from '../ui/ConnectionBadge.tsx';
@@ -36,9 +37,14 @@ export function Popup() {
   const site = isWeb ? sites.find((s) => matchesPattern(s.pattern, tab!.url!)) : undefined;
   const call = async (event: Event) => {
     event.preventDefault();
-    if (!number.trim()) return;
+    const typed = number.trim();
+    if (!typed) return;
     setMessage({ kind: 'ok', text: 'Calling your phone…' });
-    const result = (await browser.runtime.sendMessage({ type: 'place-call', to: number.trim(), tabId: site ? tab?.id : undefined })) as PlaceCallResponse;
+    // "+1 415 555 0100 ext. 204" is read as "Call selection" reads it: the number and its
+    // extension. Text that is no number goes as typed, for the engine to say why. The
+    // background shows progress in the CRM tab the agent is looking at, if any.
+    const target = detectSelectedNumber(typed, country);
+    const result = await requestCall(target?.e164 ?? typed, target?.extension);
     setMessage(result.ok ? { kind: 'ok', text: 'Your phone is ringing.' } : { kind: 'error', text: result.error });
   };
   const toggleSite = async () => {

@@ -39,8 +39,11 @@ export interface CheckResult {
   diagnostics: Diagnostic[];
 }
 
-/** Variables of the agent and the outgoing call, known in every template. */
-const AGENT_VARIABLES = ['to_number', 'from_number', 'extension', 'email', 'callerid'];
+/**
+ * Variables of the agent and the outgoing call, known in every template. `@to_extension` is set
+ * only for a number with an extension ("ext. 204"), so templates treat it as optional.
+ */
+const AGENT_VARIABLES = ['to_number', 'to_extension', 'from_number', 'extension', 'email', 'callerid'];
 /** Known while the request is built, for signing it (Zadarma): its path and sorted query. */
 const REQUEST_VARIABLES = ['request_path', 'request_query'];
 const CALLBACK_URL_VARIABLES = ['answer_callback', 'status_callback', 'incoming_callback', 'answer_status_callback'];
@@ -282,8 +285,10 @@ class Compilation {
       this.reportAt(responseElement!, 'warning', 'no-call-id', responseElement!.offset, 'the outgoing response maps no call_id',
         'without it webhooks cannot be matched to the call the agent placed; map the id the provider returns');
     }
+    const request: RequestPlan = requestElement ? this.compileRequest(requestElement) : { method: 'POST', format: 'form', headers: [], parameters: [] };
     return {
-      request: requestElement ? this.compileRequest(requestElement) : { method: 'POST', format: 'form', headers: [], parameters: [] },
+      request,
+      dialsExtension: requestTemplates(request).some((template) => [...references(template)].some((ref) => ref.scope === 'var' && ref.name === 'to_extension')),
       response,
       answer: answer ? this.compileCallback(answer) : undefined,
       status: status ? this.compileStatusCallback(status) : undefined,
@@ -338,7 +343,7 @@ class Compilation {
     return {
       name: name ?? '',
       type,
-      optional: attr(element, 'optional')?.toLowerCase() === 'true',
+      optional: isOptional(element),
       value: this.parameterValue(element, type, 'request'),
       children: this.compileRequestParameters(element, format, method, type === 'array'),
     };
@@ -465,8 +470,9 @@ class Compilation {
     return {
       name: attr(element, 'name') ?? '',
       type,
+      optional: isOptional(element),
       value: this.parameterValue(element, format === 'xml' ? 'string' : type, 'callback'),
-      attrs: children(child(element, 'attrs'), 'attr').map((a) => ({ name: attr(a, 'name') ?? '', value: this.attrTemplate(a, 'value', 'callback') })),
+      attrs: children(child(element, 'attrs'), 'attr').map((a) => ({ name: attr(a, 'name') ?? '', value: this.attrTemplate(a, 'value', 'callback'), optional: isOptional(a) })),
       children: nested.map((p) => this.compileReplyParameter(p, format, type === 'array')),
     };
   }
@@ -571,6 +577,10 @@ function attr(element: XmlElement, name: string): string | undefined {
   return element.attributes.find((a) => a.name === name)?.value;
 }
 
+function isOptional(element: XmlElement): boolean {
+  return attr(element, 'optional')?.toLowerCase() === 'true';
+}
+
 function attrOffset(element: XmlElement, name: string): number {
   return element.attributes.find((a) => a.name === name)?.offset ?? element.offset;
 }
@@ -603,6 +613,12 @@ function collectMappedFields(root: XmlElement): Set<string> {
   };
   visit(root);
   return names;
+}
+
+/** Every template of an outgoing request: its URL, headers and parameter values, nested ones too. */
+function requestTemplates(request: RequestPlan): Template[] {
+  const values = (parameters: ParameterPlan[]): Template[] => parameters.flatMap((p) => [...(p.value ? [p.value] : []), ...values(p.children)]);
+  return [...(request.url ? [request.url] : []), ...request.headers.map((h) => h.value), ...values(request.parameters)];
 }
 
 function allParameterNames(parameters: ReplyParameterPlan[]): string[] {

@@ -88,6 +88,11 @@ const replyParameter: ElementSpec = {
     name: { doc: 'Element or key name (optional inside a JSON `type="array"`).', kind: 'name', schema: xmlName('a parameter name') },
     value: template('Text content (template). Text inside the element works too.'),
     type: { doc: 'JSON only: `string` (default), `number`, `boolean`, `object` or `array`.', kind: 'enum', schema: enumOf(['string', 'number', 'boolean', 'object', 'array'], 'type') },
+    optional: {
+      doc: '`true`: the element (or JSON key) is left out, with what it holds, when its value is empty or not set, instead of failing (Vonage\'s `dtmfAnswer` for a number without extension).',
+      kind: 'enum',
+      schema: enumOf(['true', 'false'], 'optional'),
+    },
   },
   children: {
     attrs: {
@@ -100,6 +105,11 @@ const replyParameter: ElementSpec = {
           attributes: {
             name: { doc: 'Attribute name.', kind: 'name', required: true, schema: xmlName('an attribute name') },
             value: template('Attribute value (template).', true),
+            optional: {
+              doc: '`true`: the attribute is left out when its value is empty or not set, instead of failing (`sendDigits="ww{{@to_extension}}"` for a number without extension).',
+              kind: 'enum',
+              schema: enumOf(['true', 'false'], 'optional'),
+            },
           },
           children: {},
         },

@@ -76,6 +76,11 @@ export type SignaturePlan =
 
 export interface OutgoingPlan {
   request: RequestPlan;
+  /**
+   * Whether the request hands `@to_extension` to the provider (in a parameter, or in the answer
+   * callback's URL for its reply); when it does not, the agent dials the extension themselves.
+   */
+  dialsExtension: boolean;
   response?: MappingPlan;
   answer?: CallbackPlan;
   status?: StatusCallbackPlan;
@@ -150,7 +155,14 @@ export interface ReplyPlan {
 export interface ReplyParameterPlan {
   name: string;
   type: ValueType;
+  /** Left out, with its children, when its value is empty or unset. */
+  optional: boolean;
   value?: Template;
-  attrs: HeaderPlan[];
+  attrs: ReplyAttributePlan[];
   children: ReplyParameterPlan[];
+}
+
+export interface ReplyAttributePlan extends HeaderPlan {
+  /** Left out when its value is empty or unset. */
+  optional: boolean;
 }

@@ -78,6 +78,24 @@ describe('buildOutgoingRequest', () => {
     expect(() => buildOutgoingRequest(plan, context, 'call me maybe')).toThrow('"call me maybe" is not a phone number');
   });
 
+  it("hands a number's extension to the connector as @to_extension, and leaves it out when there is none", () => {
+    const plan = connector(`<request><parameters>
+      <parameter name="Url"><![CDATA[@answer_callback|urlappend:{'DialTo': '@to_number', 'DialExt': "@to_extension|default:''"}]]></parameter>
+    </parameters></request>`);
+    const url = (to: Parameters<typeof buildOutgoingRequest>[2]) => new URLSearchParams(buildOutgoingRequest(plan, context, to).body).get('Url');
+    expect(url({ number: '(415) 555-0100', extension: '204' })).toBe('https://relay/hooks/i/s/answer?DialTo=%2B14155550100&DialExt=204');
+    expect(url({ number: '(415) 555-0100' })).toBe('https://relay/hooks/i/s/answer?DialTo=%2B14155550100');
+    expect(url('(415) 555-0100')).toBe('https://relay/hooks/i/s/answer?DialTo=%2B14155550100');
+  });
+
+  it('refuses an extension that is not digits: nothing else may reach a DTMF string or a URL', () => {
+    const plan = connector('<request><parameters><parameter name="ext" value="@to_extension" optional="true"/></parameters></request>');
+    for (const extension of ['12w#', '1&DialTo=+19005550100', '<x/>', '1'.repeat(21)]) {
+      expect(() => buildOutgoingRequest(plan, context, { number: '+14155550100', extension })).toThrow(new ConnectorRuntimeError(`"${extension}" is not an extension: digits only, at most 20`, 'invalid-number'));
+    }
+    expect(buildOutgoingRequest(plan, context, { number: '+14155550100', extension: '0042' }).body).toBe('ext=0042');
+  });
+
   it('joins URLs as the seed describes', () => {
     expect(joinUrl('https://a/b', '')).toBe('https://a/b');
     expect(joinUrl('https://a/b/', '/c')).toBe('https://a/b/c');

@@ -19,13 +19,27 @@ export interface OutgoingRequest {
   body?: string;
 }
 
-/** Builds the request that places a call to `to` (any format; normalised to E.164). Pure. */
-export function buildOutgoingRequest(plan: ConnectorPlan, context: RunContext, to: string): OutgoingRequest {
+/**
+ * Who to call: a number (any format; normalised to E.164) and, for a number behind a
+ * switchboard ("+1 415 555 0100 ext. 204"), the extension the provider dials once it answers.
+ * A plain string is a number without extension.
+ */
+export type CallTarget = string | { number: string; extension?: string };
+
+/** Digits only, as libphonenumber reads them; at most its limit after an explicit "ext." label. */
+const EXTENSION = /^\d{1,20}$/;
+
+/** Builds the request that places a call to `to` (`@to_number`, and `@to_extension` when it has one). Pure. */
+export function buildOutgoingRequest(plan: ConnectorPlan, context: RunContext, to: CallTarget): OutgoingRequest {
   const request = plan.outgoing?.request;
   if (!plan.provider || !request) throw new ConnectorRuntimeError(`${plan.name} cannot place calls: it has no <outgoing_call>`, 'not-supported');
-  const toNumber = toE164(to, context.defaultCountry);
-  if (!toNumber) throw new ConnectorRuntimeError(`"${to}" is not a phone number`, 'invalid-number');
-  const scope = buildScope(plan, { ...context, vars: { ...context.vars, to_number: toNumber } });
+  const { number, extension } = targetParts(to);
+  const toNumber = toE164(number, context.defaultCountry);
+  if (!toNumber) throw new ConnectorRuntimeError(`"${number}" is not a phone number`, 'invalid-number');
+  // The page decides what the extension is: only digits reach a template, so none can smuggle
+  // DTMF pauses, markup or URL syntax into what the connector builds from it.
+  if (extension && !EXTENSION.test(extension)) throw new ConnectorRuntimeError(`"${extension}" is not an extension: digits only, at most 20`, 'invalid-number');
+  const scope = buildScope(plan, { ...context, vars: { ...context.vars, ...targetVariables(toNumber, extension) } });
   return withValues(() => {
     const url = new URL(joinUrl(renderTemplate(plan.provider!.url, scope).trim(), request.url ? renderTemplate(request.url, scope).trim() : ''));
     const fields: Array<[string, string]> = [];
@@ -55,6 +69,15 @@ export function buildOutgoingRequest(plan: ConnectorPlan, context: RunContext, t
     }
     return { method: request.method, url: url.toString(), headers, ...(body === undefined ? {} : { body }) };
   });
+}
+
+function targetParts(to: CallTarget): { number: string; extension?: string } {
+  return typeof to === 'string' ? { number: to } : to;
+}
+
+/** The call's own variables: `@to_number`, and `@to_extension` only when there is one. */
+function targetVariables(toNumber: string, extension: string | undefined): Record<string, string> {
+  return extension ? { to_number: toNumber, to_extension: extension } : { to_number: toNumber };
 }
 
 /** PHP's http_build_query of the parameters sorted by name (RFC 1738: spaces as `+`). */
@@ -168,7 +191,7 @@ const FAILURE_WORDS = new Set(['', '0', 'false', 'no', 'fail', 'fails', 'failed'
  * Maps the provider's answer to the call request. Success is a 2xx and, when `success` is
  * mapped, a value in its `in` list (or any value that is not a failure word).
  */
-export function mapOutgoingResponse(plan: ConnectorPlan, context: RunContext, to: string, response: ProviderResponse): OutgoingResult {
+export function mapOutgoingResponse(plan: ConnectorPlan, context: RunContext, to: CallTarget, response: ProviderResponse): OutgoingResult {
   const mapping = plan.outgoing?.response;
   const contentType = Object.entries(response.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
   const format = mapping?.format ?? (/xml/i.test(contentType ?? '') ? 'xml' : 'json');
@@ -179,8 +202,9 @@ export function mapOutgoingResponse(plan: ConnectorPlan, context: RunContext, to
   } catch {
     unreadable = true;
   }
-  const toNumber = toE164(to, context.defaultCountry) ?? to;
-  const scope = buildScope(plan, { ...context, vars: { ...context.vars, to_number: toNumber } });
+  const { number, extension } = targetParts(to);
+  const toNumber = toE164(number, context.defaultCountry) ?? number;
+  const scope = buildScope(plan, { ...context, vars: { ...context.vars, ...targetVariables(toNumber, extension) } });
   const values = mapping ? applyMapping(mapping, payload, scope) : {};
   const record = buildRecord({ direction: 'outbound', to_number: toNumber, ...values }, { defaultCountry: context.defaultCountry });
   if (context.agent?.extension && !values.from_number) record.from_number = toE164(context.agent.extension, context.defaultCountry) ?? context.agent.extension;
@@ -207,7 +231,7 @@ export type Fetch = (url: string, init: { method: string; headers: Record<string
 export async function placeCall(
   plan: ConnectorPlan,
   context: RunContext,
-  to: string,
+  to: CallTarget,
   fetch: Fetch,
   environment: AuthEnvironment = defaultAuthEnvironment(),
 ): Promise<OutgoingResult & { request?: OutgoingRequest }> {

@@ -1,5 +1,6 @@
 import type { ReplyParameterPlan, ReplyPlan } from '../connector/plan.ts';
-import { renderTemplate, type TemplateScope } from '../template/render.ts';
+import type { Template } from '../template/ast.ts';
+import { renderOptional, renderTemplate, type TemplateScope } from '../template/render.ts';
 
 /** The HTTP reply to a webhook. */
 export interface WebhookReply {
@@ -24,19 +25,28 @@ export function renderReply(reply: ReplyPlan | undefined, scope: TemplateScope, 
   if (!hasContentType) headers['Content-Type'] = reply.format === 'xml' ? 'text/xml' : 'application/json';
   const expand: Expand = (parameter, current) => {
     const dialled = reply.agentDialing !== undefined && parameter.name === reply.agentDialing && Boolean(dialNumbers?.length);
-    if (!dialled) return { dialled, copies: [{ parameter, scope: current }] };
-    return { dialled, copies: dialNumbers!.map((number) => ({ parameter, scope: { ...current, vars: { ...current.vars, extension: number } } })) };
+    const copies = dialled ? dialNumbers!.map((number) => ({ parameter, scope: { ...current, vars: { ...current.vars, extension: number } } })) : [{ parameter, scope: current }];
+    return { dialled, copies: copies.filter((copy) => !copy.parameter.optional || isSet(copy.parameter.value, copy.scope)) };
   };
   const body = reply.format === 'xml' ? renderXml(reply.root, reply.parameters, scope, expand) : renderJson(reply.root === 'array', reply.parameters, scope, expand);
   return { status: reply.status, headers, body };
 }
 
-/** One parameter as rendered: once, or once per dialled agent with `@extension` bound. */
+/** Whether an optional value renders to something: unset or empty ones are left out of the reply. */
+function isSet(value: Template | undefined, scope: TemplateScope): boolean {
+  const text = value ? renderOptional(value, scope) : undefined;
+  return text !== undefined && text !== '';
+}
+
+/** One parameter as rendered (once, or once per dialled agent with `@extension` bound), optional ones left out when empty. */
 type Expand = (parameter: ReplyParameterPlan, scope: TemplateScope) => { dialled: boolean; copies: Array<{ parameter: ReplyParameterPlan; scope: TemplateScope }> };
 
 function renderXml(root: string, parameters: ReplyParameterPlan[], scope: TemplateScope, expand: Expand): string {
   const element = (parameter: ReplyParameterPlan, s: TemplateScope): string => {
-    const attrs = parameter.attrs.map((a) => ` ${a.name}="${escapeXml(renderTemplate(a.value, s), true)}"`).join('');
+    const attrs = parameter.attrs
+      .filter((a) => !a.optional || isSet(a.value, s))
+      .map((a) => ` ${a.name}="${escapeXml(renderTemplate(a.value, s), true)}"`)
+      .join('');
     const text = parameter.value ? escapeXml(renderTemplate(parameter.value, s), false) : '';
     const inner = text + parameter.children.flatMap((c) => expand(c, s).copies).map((e) => element(e.parameter, e.scope)).join('');
     return inner ? `<${parameter.name}${attrs}>${inner}</${parameter.name}>` : `<${parameter.name}${attrs}/>`;
@@ -65,7 +75,8 @@ function renderJson(asArray: boolean, parameters: ReplyParameterPlan[], scope: T
     for (const parameter of list) {
       const { dialled, copies } = expand(parameter, s);
       // A dialled parameter becomes a list of one entry per agent, even for a single agent.
-      out[parameter.name] = dialled ? copies.map((e) => value(e.parameter, e.scope)) : value(parameter, s);
+      if (dialled) out[parameter.name] = copies.map((e) => value(e.parameter, e.scope));
+      else if (copies.length) out[parameter.name] = value(parameter, s);
     }
     return out;
   };

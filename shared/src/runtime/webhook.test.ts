@@ -161,6 +161,44 @@ describe('JSON array replies', () => {
   });
 });
 
+describe('optional reply values', () => {
+  const dialling = (reply: string) =>
+    loadConnector(`<connector for="PhoneCalls">
+  <provider><url>https://api.example.com</url></provider>
+  <outgoing_call><request/><callbacks><answer_callback>
+    <response><call_id use="CallSid"/><to_number use="DialTo"/><to_extension use="DialExt"/></response>
+    ${reply}
+  </answer_callback></callbacks></outgoing_call>
+</connector>`);
+  const answer = (plan: ReturnType<typeof loadConnector>, query: string) => handleWebhook(plan, 'answer', form('CallSid=CA1', `https://relay/hooks/i/s/answer?${query}`), context).reply.body;
+
+  it('leaves an optional XML attribute out when its value is not set, and renders it when it is', () => {
+    const plan = dialling(`<send_response format="xml"><parameters><parameter name="Dial"><parameter name="Number" value="@to_number">
+      <attrs><attr name="sendDigits" value="ww{{@to_extension}}" optional="true"/></attrs>
+    </parameter></parameter></parameters></send_response>`);
+    expect(answer(plan, 'DialTo=%2B14155550100&DialExt=204')).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial><Number sendDigits="ww204">+14155550100</Number></Dial></Response>');
+    expect(answer(plan, 'DialTo=%2B14155550100')).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial><Number>+14155550100</Number></Dial></Response>');
+  });
+
+  it('leaves an optional JSON key or XML element out, with what it holds, when its value is empty or not set', () => {
+    const ncco = dialling(`<send_response format="json" root="array"><parameters><parameter type="object">
+      <parameter name="action" value="connect"/>
+      <parameter name="endpoint" type="array"><parameter type="object">
+        <parameter name="number" value="@to_number|digits"/><parameter name="dtmfAnswer" value="pp{{@to_extension}}" optional="true"/>
+      </parameter></parameter>
+    </parameter></parameters></send_response>`);
+    expect(JSON.parse(answer(ncco, 'DialTo=%2B14155550100&DialExt=12'))).toEqual([{ action: 'connect', endpoint: [{ number: '14155550100', dtmfAnswer: 'pp12' }] }]);
+    expect(JSON.parse(answer(ncco, 'DialTo=%2B14155550100&DialExt='))).toEqual([{ action: 'connect', endpoint: [{ number: '14155550100' }] }]);
+    const xml = dialling(`<send_response format="xml"><parameters><parameter name="Play" optional="true" value="@to_extension"/><parameter name="Hangup"/></parameters></send_response>`);
+    expect(answer(xml, 'DialTo=%2B14155550100')).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
+  });
+
+  it('still fails a required value that is not set', () => {
+    const plan = dialling(`<send_response format="xml"><parameters><parameter name="Number" value="@to_number"><attrs><attr name="sendDigits" value="@to_extension"/></attrs></parameter></parameters></send_response>`);
+    expect(() => answer(plan, 'DialTo=%2B14155550100')).toThrow('cannot build the reply: @to_extension is empty: the number called has no extension');
+  });
+});
+
 describe('value maps', () => {
   it("translates the provider's words before normalising, case-insensitively, and keeps the raw word", () => {
     const mapped = loadConnector(`<connector for="PhoneCalls">

@@ -26,11 +26,13 @@ const stringArg = (arg: FilterArg | undefined) => (arg?.kind === 'string' ? arg.
 export const FILTERS: Record<string, FilterSpec> = {
   urlappend: {
     arg: 'object',
-    doc: "Appends query parameters to a URL: `@answer_callback|urlappend:{'DialTo': '@to_number'}`. Values are templates and are URL-encoded.",
+    doc: "Appends query parameters to a URL: `@answer_callback|urlappend:{'DialTo': '@to_number'}`. Values are templates and are URL-encoded; a value that renders empty leaves its parameter out (`'DialExt': \"@to_extension|default:''\"` for an optional one).",
     apply: defined((url, arg, context) => {
       if (arg?.kind !== 'object') return url;
       const query = arg.entries
-        .map(([key, template]) => `${encodeUriComponentSafe(key)}=${encodeUriComponentSafe(context.renderNested(template))}`)
+        .map(([key, template]) => [key, context.renderNested(template)] as const)
+        .filter(([, value]) => value !== '')
+        .map(([key, value]) => `${encodeUriComponentSafe(key)}=${encodeUriComponentSafe(value)}`)
         .join('&');
       if (!query) return url;
       const hashAt = url.indexOf('#');

@@ -38,10 +38,20 @@ export function renderOptional(template: Template, scope: TemplateScope): string
 }
 
 function renderReference(ref: Reference, scope: TemplateScope): string {
-  let value = lookup(ref, scope);
+  let unset: MissingValueError | undefined;
+  let value: string | undefined;
+  try {
+    value = lookup(ref, scope);
+  } catch (error) {
+    // A group with an unset variable inside is itself unset, so `default` can stand in for the
+    // whole of it (`{{ sendDigits="ww{{@to_extension}}"}}|default:''`); without one, the error
+    // names the variable.
+    if (!(error instanceof MissingValueError)) throw error;
+    unset = error;
+  }
   const context: FilterContext = { defaultCountry: scope.defaultCountry, renderNested: (t) => renderTemplate(t, scope) };
   for (const filter of ref.filters) value = FILTERS[filter.name]!.apply(value, filter.arg, context);
-  if (value === undefined) throw missing(ref, scope);
+  if (value === undefined) throw unset ?? missing(ref, scope);
   return value;
 }
 
@@ -71,6 +81,8 @@ export function howToSet(name: string): string {
       return 'set your caller ID in Options > Agent (or the connector\'s callerid field)';
     case 'to_number':
       return 'no number to call was given';
+    case 'to_extension':
+      return "the number called has no extension: the connector should treat @to_extension as optional (optional=\"true\", or @to_extension|default:'')";
     case 'from_number':
       return 'set your phone number in Options > Agent';
     case 'answer_callback':

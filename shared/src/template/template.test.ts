@@ -98,6 +98,24 @@ describe('renderTemplate', () => {
   });
 });
 
+describe('optional values', () => {
+  it('reads a group with an unset variable inside as unset, so default can stand in for all of it', () => {
+    const source = `<Number{{ sendDigits="ww{{@to_extension}}"}}|default:''>@to_number</Number>`;
+    expect(render(source, { to_number: '+14155550100', to_extension: '204' })).toBe('<Number sendDigits="ww204">+14155550100</Number>');
+    expect(render(source, { to_number: '+14155550100' })).toBe('<Number>+14155550100</Number>');
+  });
+
+  it('still names the unset variable of a group that has no default', () => {
+    expect(() => render('ww{{@to_extension}}|digits', {})).toThrow('@to_extension is empty: the number called has no extension');
+  });
+
+  it('leaves out a urlappend parameter whose value renders empty', () => {
+    const source = `@u|urlappend:{'DialTo': '@n', 'DialExt': "@x|default:''", 'Leg': 'agent'}`;
+    expect(render(source, { u: 'https://r/h/answer', n: '+14155550100' })).toBe('https://r/h/answer?DialTo=%2B14155550100&Leg=agent');
+    expect(render(source, { u: 'https://r/h/answer', n: '+14155550100', x: '12' })).toBe('https://r/h/answer?DialTo=%2B14155550100&DialExt=12&Leg=agent');
+  });
+});
+
 describe('filters', () => {
   it.each([
     ["@u|urlappend:{'DialTo': '@n'}", 'https://r/h/answer?DialTo=%2B14155550100'],
