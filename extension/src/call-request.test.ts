@@ -1,3 +1,4 @@
+import browser from 'webextension-polyfill';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { requestCall } from './call-request.ts';
@@ -9,7 +10,7 @@ let received: unknown[];
 beforeEach(() => {
   fakeBrowser.reset();
   received = [];
-  fakeBrowser.runtime.onMessage.addListener((message: unknown) => {
+  browser.runtime.onMessage.addListener((message: unknown) => {
     received.push(message);
     return Promise.resolve({ ok: true, key: 'call-1' });
   });

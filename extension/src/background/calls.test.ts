@@ -1,3 +1,4 @@
+import browser from 'webextension-polyfill';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -59,7 +60,7 @@ describe('placing calls from the background', () => {
     // The Twilio connector as an author might have written it before extensions: no DialExt.
     const provider = await providerSettings.getValue();
     await providerSettings.setValue({ ...provider, customXml: provider.customXml!.replace(`, 'DialExt': "@to_extension|default:''"`, '') });
-    const cards = vi.spyOn(fakeBrowser.tabs, 'sendMessage').mockResolvedValue(undefined);
+    const cards = vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
     const calls = new OutboundCalls();
     expect(await calls.place({ number: '+14155550123', extension: '204' }, 5)).toMatchObject({ ok: true });
     const note = 'Extension 204: key it in on your phone once the line answers.';

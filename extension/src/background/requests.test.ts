@@ -1,3 +1,4 @@
+import browser from 'webextension-polyfill';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
@@ -18,7 +19,7 @@ const ANSWER_URL = 'http://127.0.0.1:9/hooks/i/s/answer';
 let twilio: TwilioSimulator;
 let now: number;
 let handle: ReturnType<typeof handleRequests>;
-let toTabs: MockInstance<typeof fakeBrowser.tabs.sendMessage>;
+let toTabs: MockInstance<typeof browser.tabs.sendMessage>;
 
 beforeAll(async () => {
   twilio = await TwilioSimulator.start({ accountSid: ACCOUNT, authToken: TOKEN });
@@ -27,8 +28,8 @@ afterAll(async () => twilio?.close());
 
 beforeEach(async () => {
   fakeBrowser.reset();
-  vi.spyOn(fakeBrowser.permissions, 'contains').mockImplementation(async ({ origins = [] }) => origins.every((origin) => origin === `${CRM}/*`));
-  toTabs = vi.spyOn(fakeBrowser.tabs, 'sendMessage').mockResolvedValue(undefined);
+  vi.spyOn(browser.permissions, 'contains').mockImplementation(async ({ origins = [] }) => origins.every((origin) => origin === `${CRM}/*`));
+  toTabs = vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
   const xml = readFileSync(join(import.meta.dirname, '..', '..', '..', 'connectors', 'twilio.xml'), 'utf8').replaceAll('https://api.twilio.com', twilio.baseUrl);
   await providerSettings.setValue({ customXml: xml, config: { authid: ACCOUNT, authtoken: TOKEN, callerid: '+15005550006' }, instanceId: 'default' });
   // Nothing listens there: the simulator's answer webhook fails, which these tests do not need.
@@ -43,7 +44,7 @@ afterEach(() => vi.restoreAllMocks());
 
 /** What the browser says about a content script's message from a frame (`frameUrl`) of tab `tabId`. */
 function fromPage(tabId: number, tabUrl = `${CRM}/contacts/42`, frameUrl = tabUrl) {
-  return { id: fakeBrowser.runtime.id, url: frameUrl, origin: new URL(frameUrl).origin, frameId: frameUrl === tabUrl ? 0 : 3, tab: { id: tabId, url: tabUrl, index: 0, highlighted: false, active: true, pinned: false, incognito: false } };
+  return { id: browser.runtime.id, url: frameUrl, origin: new URL(frameUrl).origin, frameId: frameUrl === tabUrl ? 0 : 3, tab: { id: tabId, url: tabUrl, index: 0, highlighted: false, active: true, pinned: false, incognito: false } };
 }
 
 const cardsIn = (tabId: number) => toTabs.mock.calls.filter(([id]) => id === tabId).map(([, message]) => message as { state: string; detail?: string });
@@ -64,7 +65,7 @@ describe('a call from a call button', () => {
   it('shows progress in the tab the browser names, never in one the message names', async () => {
     expect(await handle({ type: 'place-call', to: '+14155550100', tabId: 99 }, fromPage(7))).toMatchObject({ ok: true });
     // Our popup has no tab: its calls show in the CRM tab the agent looks at (none here), not in a named one.
-    expect(await handle({ type: 'place-call', to: '+14155550100', tabId: 99 }, { id: fakeBrowser.runtime.id, url: fakeBrowser.runtime.getURL('/popup.html') })).toMatchObject({ ok: true });
+    expect(await handle({ type: 'place-call', to: '+14155550100', tabId: 99 }, { id: browser.runtime.id, url: browser.runtime.getURL('/popup.html') })).toMatchObject({ ok: true });
     expect(cardsIn(99)).toEqual([]);
     expect(cardsIn(7).length).toBeGreaterThan(0);
   });
@@ -73,7 +74,7 @@ describe('a call from a call button', () => {
     ['a tab of a site that is not enabled', fromPage(7, 'https://evil.example.net/phish'), 'https://evil.example.net is not a site enabled in Options > Sites'],
     ['a frame of another origin in an enabled tab', fromPage(7, `${CRM}/contacts/42`, 'https://ads.example.net/banner'), 'https://ads.example.net is not a site enabled in Options > Sites'],
     ['another extension', { ...fromPage(7), id: 'another-extension' }, 'the message does not come from this extension'],
-    ['no tab', { id: fakeBrowser.runtime.id, url: `${CRM}/contacts/42` }, 'the message does not come from a tab'],
+    ['no tab', { id: browser.runtime.id, url: `${CRM}/contacts/42` }, 'the message does not come from a tab'],
   ])('refuses a message from %s and places no call', async (_case, sender, reason) => {
     const before = twilio.calls.size;
     expect(await handle({ type: 'place-call', to: '+14155550100' }, sender)).toEqual({ ok: false, error: `Call refused: ${reason}.` });
@@ -106,7 +107,7 @@ describe('a call from a call button', () => {
 
 describe('a call from the toolbar popup', () => {
   it('is trusted as our own page and not rate-limited: the agent is typing', async () => {
-    const popup = { id: fakeBrowser.runtime.id, url: fakeBrowser.runtime.getURL('/popup.html') };
+    const popup = { id: browser.runtime.id, url: browser.runtime.getURL('/popup.html') };
     const before = twilio.calls.size;
     for (let i = 0; i < 4; i++) expect(await handle({ type: 'place-call', to: '+14155550100' }, popup)).toMatchObject({ ok: true });
     expect(twilio.calls.size).toBe(before + 4);

@@ -1,5 +1,5 @@
 import type { CallTarget } from '@phone-connector/shared';
-import type browser from 'webextension-polyfill';
+import type { Runtime } from 'webextension-polyfill';
 import { isContentMessage, type PlaceCallResponse, type SaveNotesResponse } from '../messages.ts';
 import { relaySettings } from '../storage.ts';
 import type { CallRateLimit } from './call-rate-limit.ts';
@@ -17,7 +17,7 @@ const MAX_NUMBER_TEXT = 100;
  * typing, and are not.
  */
 export function handleRequests(outbound: OutboundCalls, rateLimit: CallRateLimit) {
-  return (message: unknown, sender: browser.Runtime.MessageSender): Promise<PlaceCallResponse | SaveNotesResponse> | undefined => {
+  return (message: unknown, sender: Runtime.MessageSender): Promise<PlaceCallResponse | SaveNotesResponse> | undefined => {
     if (!isContentMessage(message)) return undefined;
     switch (message.type) {
       case 'place-call':
@@ -30,7 +30,7 @@ export function handleRequests(outbound: OutboundCalls, rateLimit: CallRateLimit
   };
 }
 
-async function placeCall(outbound: OutboundCalls, rateLimit: CallRateLimit, message: object, sender: browser.Runtime.MessageSender): Promise<PlaceCallResponse> {
+async function placeCall(outbound: OutboundCalls, rateLimit: CallRateLimit, message: object, sender: Runtime.MessageSender): Promise<PlaceCallResponse> {
   const checked = await checkSender(sender);
   if ('refused' in checked) return { ok: false, error: `Call refused: ${checked.refused}.` };
   const target = readTarget(message);
@@ -50,7 +50,7 @@ function readTarget(message: object): Exclude<CallTarget, string> | undefined {
   return extension ? { number: to, extension } : { number: to };
 }
 
-async function saveNotes(callId: number, notes: string, sender: browser.Runtime.MessageSender): Promise<SaveNotesResponse> {
+async function saveNotes(callId: number, notes: string, sender: Runtime.MessageSender): Promise<SaveNotesResponse> {
   const checked = await checkSender(sender);
   if ('refused' in checked) return { ok: false, error: `Notes refused: ${checked.refused}.` };
   try {

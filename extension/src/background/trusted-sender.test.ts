@@ -1,3 +1,4 @@
+import browser from 'webextension-polyfill';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { enabledSites } from '../storage.ts';
@@ -11,14 +12,14 @@ let granted: Set<string>;
 beforeEach(async () => {
   fakeBrowser.reset();
   granted = new Set([`${CRM}/*`]);
-  vi.spyOn(fakeBrowser.permissions, 'contains').mockImplementation(async ({ origins = [] }) => origins.every((origin) => granted.has(origin)));
+  vi.spyOn(browser.permissions, 'contains').mockImplementation(async ({ origins = [] }) => origins.every((origin) => granted.has(origin)));
   await enabledSites.setValue([{ pattern: `${CRM}/*` }]);
 });
 afterEach(() => vi.restoreAllMocks());
 
 /** What the browser says about a content script's message from a frame (`frameUrl`) of a tab showing `tabUrl`. */
 function fromPage(tabUrl: string, frameUrl = tabUrl, tabId = 7) {
-  return { id: fakeBrowser.runtime.id, url: frameUrl, origin: new URL(frameUrl).origin, frameId: frameUrl === tabUrl ? 0 : 3, tab: { id: tabId, url: tabUrl, index: 0, highlighted: false, active: true, pinned: false, incognito: false } };
+  return { id: browser.runtime.id, url: frameUrl, origin: new URL(frameUrl).origin, frameId: frameUrl === tabUrl ? 0 : 3, tab: { id: tabId, url: tabUrl, index: 0, highlighted: false, active: true, pinned: false, incognito: false } };
 }
 
 describe('who may ask the background to call', () => {
@@ -56,18 +57,18 @@ describe('who may ask the background to call', () => {
   });
 
   it('refuses a web page message that comes from no tab', async () => {
-    expect(await checkSender({ id: fakeBrowser.runtime.id, url: `${CRM}/contacts/42`, origin: CRM })).toEqual({ refused: 'the message does not come from a tab' });
+    expect(await checkSender({ id: browser.runtime.id, url: `${CRM}/contacts/42`, origin: CRM })).toEqual({ refused: 'the message does not come from a tab' });
   });
 
   it('trusts our own pages, and shows their calls in the CRM tab the agent is looking at', async () => {
-    const popup = { id: fakeBrowser.runtime.id, url: fakeBrowser.runtime.getURL('/popup.html') };
+    const popup = { id: browser.runtime.id, url: browser.runtime.getURL('/popup.html') };
     expect(await checkSender(popup)).toEqual({ kind: 'extension-page', tabId: undefined });
     // The fake browser cannot make an existing tab the active one: the focused window's active
     // tab is given here, as the browser would answer the query.
-    const crm = await fakeBrowser.tabs.create({ url: `${CRM}/contacts/42` });
-    const query = vi.spyOn(fakeBrowser.tabs, 'query').mockResolvedValue([{ ...crm, active: true }]);
+    const crm = await browser.tabs.create({ url: `${CRM}/contacts/42` });
+    const query = vi.spyOn(browser.tabs, 'query').mockResolvedValue([{ ...crm, active: true }]);
     expect(await checkSender(popup)).toEqual({ kind: 'extension-page', tabId: crm.id });
-    expect(await checkSender({ ...popup, url: fakeBrowser.runtime.getURL('/options.html') })).toEqual({ kind: 'extension-page', tabId: crm.id });
+    expect(await checkSender({ ...popup, url: browser.runtime.getURL('/options.html') })).toEqual({ kind: 'extension-page', tabId: crm.id });
     expect(query).toHaveBeenCalledWith({ active: true, lastFocusedWindow: true });
     // Looking at a page of a site that is not enabled: the call goes through, with no card.
     query.mockResolvedValue([{ ...crm, url: 'https://news.example.org/', active: true }]);
@@ -75,7 +76,7 @@ describe('who may ask the background to call', () => {
   });
 
   it('does not take a look-alike of our own address for one of our pages', async () => {
-    const lookalike = `${fakeBrowser.runtime.getURL('/').replace(/\/$/, '')}.evil.example/popup.html`;
-    expect(await checkSender({ id: fakeBrowser.runtime.id, url: lookalike })).toEqual({ refused: 'the message does not come from a tab' });
+    const lookalike = `${browser.runtime.getURL('/').replace(/\/$/, '')}.evil.example/popup.html`;
+    expect(await checkSender({ id: browser.runtime.id, url: lookalike })).toEqual({ refused: 'the message does not come from a tab' });
   });
 });
