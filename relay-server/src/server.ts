@@ -5,6 +5,7 @@ import { createApp, type Readiness } from './app.ts';
 import type { RelayDeps } from './deps.ts';
 import { loadBundledConnectors } from './instances/catalogue.ts';
 import { PlanResolver } from './instances/plans.ts';
+import { answerOrCloseConnection } from './keep-alive.ts';
 import { createLogger, type Logger } from './log.ts';
 import { RelayMetrics } from './metrics.ts';
 import { type CallStore, openStore, type StoreLocation } from './store/index.ts';
@@ -64,7 +65,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
-      const started = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () => resolve(started as Server)) as Server;
+      const started = serve({ fetch: answerOrCloseConnection(app.fetch, log), port: options.port, hostname: options.host }, () => resolve(started as Server)) as Server;
       started.once('error', reject);
     });
   } catch (error) {
