@@ -23,6 +23,8 @@ export interface RelayOptions extends StoreLocation {
   /** Bytes queued for one WebSocket client before it is dropped (4008). */
   wsBufferLimit?: number;
   heartbeatMs?: number;
+  /** How often the relay checks for agents removed by another process (`relay agent remove`). */
+  agentCheckMs?: number;
   helloTimeoutMs?: number;
   /** How long shutdown waits for in-flight requests before cutting connections. */
   shutdownTimeoutMs?: number;
@@ -41,6 +43,7 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   wsBufferLimit: 1024 * 1024,
   heartbeatMs: 30_000,
+  agentCheckMs: 500,
   helloTimeoutMs: 5_000,
   shutdownTimeoutMs: 10_000,
 };
@@ -56,6 +59,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     log,
     bufferLimit: options.wsBufferLimit ?? DEFAULTS.wsBufferLimit,
     heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs,
+    agentCheckMs: options.agentCheckMs ?? DEFAULTS.agentCheckMs,
   });
   let publicUrl = options.publicUrl ?? '';
   const deps: RelayDeps = { store, plans, publish: (events) => hub.publish(events), metrics, log, publicUrl: () => publicUrl, now: () => new Date() };

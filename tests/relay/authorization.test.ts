@@ -112,11 +112,14 @@ describe('tokens', () => {
     expect((await socket.closed).code).toBe(4401);
   });
 
-  it('stop working when the agent is removed', async () => {
+  it('stop working when the agent is removed, on the sockets already open too', async () => {
     const temp = await addAgent(db, { name: 'Temp', number: '+14155550177' });
     expect((await api(relay, temp.token, 'GET', '/me')).status).toBe(200);
+    const open = await AgentClient.connect(relay, temp.token, { lastSeq: null });
+    await open.waitFor((c) => c.welcome !== undefined);
     const removed = await relayCli(['agent', 'remove', temp.id, '--db', db]);
     expect(removed.code).toBe(0);
+    expect(await open.closed).toEqual({ code: 4401, reason: 'the agent was removed' });
     expect((await api(relay, temp.token, 'GET', '/me')).status).toBe(401);
     const socket = await AgentClient.connect(relay, temp.token, { mode: 'hello' });
     expect((await socket.closed).code).toBe(4401);

@@ -12,17 +12,22 @@ export interface HubOptions {
   bufferLimit: number;
   /** Interval of WebSocket pings; a connection that misses one pong is dropped. */
   heartbeatMs: number;
+  /** How often the store is asked whether another process changed it (an agent removed by the CLI). */
+  agentCheckMs: number;
 }
 
 /** Live connections by agent; pushes stored events to them. */
 export class Hub {
   private readonly byAgent = new Map<string, Set<AgentSocket>>();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly agentCheck: NodeJS.Timeout;
 
   constructor(private readonly options: HubOptions) {
     options.metrics.connections = () => ({ agents: this.byAgent.size, sockets: [...this.byAgent.values()].reduce((n, set) => n + set.size, 0) });
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
     this.heartbeat.unref();
+    this.agentCheck = setInterval(() => this.closeRemovedAgents(), options.agentCheckMs);
+    this.agentCheck.unref();
   }
 
   /** Hands events that were just committed to the agents' live sockets. */
@@ -46,9 +51,10 @@ export class Hub {
     socket.start(agent, lastSeq);
   }
 
-  /** Stops the heartbeat; the sockets themselves are closed with the WebSocket server. */
+  /** Stops the timers; the sockets themselves are closed with the WebSocket server. */
   stop(): void {
     clearInterval(this.heartbeat);
+    clearInterval(this.agentCheck);
   }
 
   private remove(socket: AgentSocket): void {
@@ -59,16 +65,26 @@ export class Hub {
   }
 
   private beat(): void {
-    for (const [agentId, set] of this.byAgent) {
-      const removed = !this.options.store.agentById(agentId);
+    for (const set of this.byAgent.values()) {
       for (const socket of set) {
-        if (removed) socket.close(CLOSE.unauthorized, 'the agent was removed', 'agent_removed');
-        else if (!socket.alive) socket.terminate();
+        if (!socket.alive) socket.terminate();
         else {
           socket.alive = false;
           socket.ws.ping();
         }
       }
+    }
+  }
+
+  /**
+   * `relay agent remove` runs in another process, straight on the store: the relay learns of it
+   * from the store's change marker (one cheap query per tick), then looks its connected agents up.
+   */
+  private closeRemovedAgents(): void {
+    if (!this.options.store.changedElsewhere()) return;
+    for (const [agentId, set] of this.byAgent) {
+      if (this.options.store.agentById(agentId)) continue;
+      for (const socket of set) socket.close(CLOSE.unauthorized, 'the agent was removed', 'agent_removed');
     }
   }
 }

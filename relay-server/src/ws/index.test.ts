@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { generateToken, hashToken } from '../auth/token.ts';
 import { createLogger } from '../log.ts';
 import { type RelayOptions, type RunningRelay, startRelay } from '../server.ts';
+import { openStore } from '../store/index.ts';
 
 let dir: string;
 let relay: RunningRelay;
@@ -208,6 +209,29 @@ describe('events', () => {
   }, 30_000);
 });
 
+describe('removed agents', () => {
+  // No heartbeat during the test: the socket must close because the removal was noticed.
+  beforeEach(() => start({ heartbeatMs: 3_600_000 }));
+
+  it('closes their sockets with 4401 as soon as another process removes them', async () => {
+    const removed = await Client.open({ token: ada.token });
+    const bob = addAgent('bob', '+14155550122');
+    const kept = await Client.open({ token: bob.token });
+    await Promise.all([removed.until((c) => c.messages.length === 1), kept.until((c) => c.messages.length === 1)]);
+    // As `relay agent remove` does it: its own connection to the same database.
+    const cli = openStore({ db: join(dir, 'relay.db') });
+    expect(cli.removeAgent('ada')).toBe(true);
+    cli.close();
+    expect(await removed.closed).toEqual({ code: 4401, reason: 'the agent was removed' });
+    kept.ws.send('{"type":"ping"}');
+    await kept.until((c) => c.messages.some((m) => m.type === 'pong'));
+    expect(kept.ws.readyState).toBe(WebSocket.OPEN);
+    const metrics = await (await fetch(`http://127.0.0.1:${relay.port}/metrics`)).text();
+    expect(metrics).toContain('relay_ws_disconnects_total{reason="agent_removed"} 1');
+    kept.ws.close();
+    }, 30_000);
+});
+
 describe('liveness', () => {
   beforeEach(() => start({ heartbeatMs: 50 }));
 
@@ -221,12 +245,6 @@ describe('liveness', () => {
     expect(metrics).toContain('relay_ws_disconnects_total{reason="heartbeat"} 1');
     expect(metrics).toContain('relay_ws_connections 1');
     healthy.ws.close();
-  });
-
-  it('closes the sockets of a removed agent with 4401', async () => {
-    const client = await Client.open({ token: ada.token });
-    relay.store.removeAgent('ada');
-    expect((await client.closed).code).toBe(4401);
   });
 
   it('closes sockets with 1001 on shutdown, those still awaiting their hello too', async () => {
