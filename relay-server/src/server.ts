@@ -20,7 +20,7 @@ export interface RelayOptions extends StoreLocation {
   log?: Logger;
   /** Folder of bundled connectors (the repository's `connectors/` by default). */
   connectorsDir?: string;
-  /** Bytes queued for one WebSocket client before it is dropped (4008). */
+  /** Bytes queued for one WebSocket client before it is cut off (it resumes from its last seq). */
   wsBufferLimit?: number;
   heartbeatMs?: number;
   /** How often the relay checks for agents removed by another process (`relay agent remove`). */

@@ -8,7 +8,7 @@ export interface HubOptions {
   store: CallStore;
   metrics: RelayMetrics;
   log: Logger;
-  /** Bytes queued for one client before it is dropped with 4008. */
+  /** Bytes queued for one client before it is cut off. */
   bufferLimit: number;
   /** Interval of WebSocket pings; a connection that misses one pong is dropped. */
   heartbeatMs: number;
@@ -61,13 +61,16 @@ export class Hub {
     const set = this.byAgent.get(socket.agentId);
     if (!set?.delete(socket)) return;
     if (set.size === 0) this.byAgent.delete(socket.agentId);
-    this.options.log.info('ws disconnected', { agent: socket.agentId });
+    const fields = { agent: socket.agentId, reason: socket.droppedFor ?? 'closed' };
+    // A client that cannot keep up loses its live events until it resumes: worth a look.
+    if (socket.droppedFor === 'slow') this.options.log.warn('ws disconnected', fields);
+    else this.options.log.info('ws disconnected', fields);
   }
 
   private beat(): void {
     for (const set of this.byAgent.values()) {
       for (const socket of set) {
-        if (!socket.alive) socket.terminate();
+        if (!socket.alive) socket.cutOff('heartbeat');
         else {
           socket.alive = false;
           socket.ws.ping();
