@@ -25,7 +25,6 @@ export interface RelayOptions extends StoreLocation {
   heartbeatMs?: number;
   /** How often the relay checks for agents removed by another process (`relay agent remove`). */
   agentCheckMs?: number;
-  helloTimeoutMs?: number;
   /** How long shutdown waits for in-flight requests before cutting connections. */
   shutdownTimeoutMs?: number;
 }
@@ -44,7 +43,6 @@ export const DEFAULTS = {
   wsBufferLimit: 1024 * 1024,
   heartbeatMs: 30_000,
   agentCheckMs: 500,
-  helloTimeoutMs: 5_000,
   shutdownTimeoutMs: 10_000,
 };
 
@@ -77,7 +75,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     store.close();
     throw error;
   }
-  const wss = attachWebSocket(server, { store, hub, log, helloTimeoutMs: options.helloTimeoutMs ?? DEFAULTS.helloTimeoutMs });
+  const wss = attachWebSocket(server, { store, hub, log });
   const port = (server.address() as AddressInfo).port;
   publicUrl ||= `http://${urlHost(options.host)}:${port}`;
   log.info('listening', { port, host: options.host, publicUrl, connectors: [...plans.bundled.keys()] });

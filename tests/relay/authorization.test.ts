@@ -108,8 +108,9 @@ describe('tokens', () => {
       expect((await api(relay, undefined, method, path, method === 'GET' || method === 'DELETE' ? undefined : {})).status, `${method} ${path}`).toBe(401);
       expect((await api(relay, `${alice.token}x`, method, path)).status, `${method} ${path}`).toBe(401);
     }
-    const socket = await AgentClient.connect(relay, `${alice.token}x`);
-    expect((await socket.closed).code).toBe(4401);
+    // Refused before the upgrade: no socket is opened for a token the relay does not know.
+    await expect(AgentClient.connect(relay, `${alice.token}x`)).rejects.toThrow(/401/);
+    await expect(AgentClient.connect(relay, `${alice.token}x`, { mode: 'subprotocol' })).rejects.toThrow(/401/);
   });
 
   it('stop working when the agent is removed, on the sockets already open too', async () => {
@@ -121,7 +122,6 @@ describe('tokens', () => {
     expect(removed.code).toBe(0);
     expect(await open.closed).toEqual({ code: 4401, reason: 'the agent was removed' });
     expect((await api(relay, temp.token, 'GET', '/me')).status).toBe(401);
-    const socket = await AgentClient.connect(relay, temp.token, { mode: 'hello' });
-    expect((await socket.closed).code).toBe(4401);
+    await expect(AgentClient.connect(relay, temp.token, { mode: 'subprotocol' })).rejects.toThrow(/401/);
   });
 });

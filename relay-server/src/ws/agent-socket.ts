@@ -5,7 +5,6 @@ import type { AgentEvent, CallStore } from '../store/index.ts';
 /** WebSocket close codes of the protocol (docs/relay.md). */
 export const CLOSE = {
   goingAway: 1001,
-  badHello: 4400,
   unauthorized: 4401,
 } as const;
 
