@@ -95,7 +95,8 @@ export async function startRelayProcess(options: StartOptions): Promise<RelayPro
       check();
     });
 
-  const listening = await waitForLog((e) => e.msg === 'listening');
+  // Start-up transpiles the relay (tsx): on a busy machine that alone can take many seconds.
+  const listening = await waitForLog((e) => e.msg === 'listening', 45_000);
   const port = listening.port as number;
   return {
     port,
