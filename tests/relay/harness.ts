@@ -96,7 +96,11 @@ export async function startRelayProcess(options: StartOptions): Promise<RelayPro
     });
 
   // Start-up transpiles the relay (tsx): on a busy machine that alone can take many seconds.
-  const listening = await waitForLog((e) => e.msg === 'listening', 45_000);
+  const listening = await waitForLog((e) => e.msg === 'listening', 45_000).catch((error: unknown) => {
+    // Nothing else holds the process: it must not outlive a start-up that failed.
+    child.kill('SIGKILL');
+    throw error;
+  });
   const port = listening.port as number;
   return {
     port,
