@@ -1,3 +1,6 @@
+import { WEBHOOK_EVENTS } from '@phone-connector/shared';
+import { isInstanceUidForm } from './auth/token.ts';
+
 /**
  * Structured logs: one JSON object per line on stdout. Callers pass fields, never tokens,
  * config values or callback secrets (`hookPathForLog` masks the latter).
@@ -29,7 +32,16 @@ export function createLogger(options: { level?: LogLevel; write?: (line: string)
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 
-/** `/hooks/{instance}/{secret}/{event}` with the secret masked. */
+/**
+ * A request path as the logs show it: under `/hooks/`, a segment is kept only when it cannot be
+ * a callback secret (an instance uid by its form, or an event name) and every other one is
+ * `***`. Masking by what a segment is rather than where it stands holds for malformed paths
+ * too: in `/hooks//{instance}/{secret}/status` the secret is not the second segment.
+ */
 export function hookPathForLog(path: string): string {
-  return path.replace(/^(\/hooks\/[^/]*\/)[^/]*/, '$1***');
+  const segments = path.split('/');
+  const first = segments.findIndex((segment) => segment !== '');
+  if (segments[first]?.toLowerCase() !== 'hooks') return path;
+  const shown = (segment: string) => segment === '' || isInstanceUidForm(segment) || (WEBHOOK_EVENTS as readonly string[]).includes(segment);
+  return segments.map((segment, i) => (i <= first || shown(segment) ? segment : '***')).join('/');
 }

@@ -60,6 +60,8 @@ export type WebhookOutcome =
   | 'bad_request'
   | 'too_large'
   | 'method_not_allowed'
+  /** The client closed the connection before its body was complete: its doing, not ours. */
+  | 'aborted'
   | 'error';
 
 export class RelayMetrics {

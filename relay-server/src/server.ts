@@ -5,6 +5,7 @@ import { createApp, type Readiness } from './app.ts';
 import type { RelayDeps } from './deps.ts';
 import { loadBundledConnectors } from './instances/catalogue.ts';
 import { PlanResolver } from './instances/plans.ts';
+import { answerOrCloseConnection } from './keep-alive.ts';
 import { createLogger, type Logger } from './log.ts';
 import { RelayMetrics } from './metrics.ts';
 import { type CallStore, openStore, type StoreLocation } from './store/index.ts';
@@ -19,10 +20,11 @@ export interface RelayOptions extends StoreLocation {
   log?: Logger;
   /** Folder of bundled connectors (the repository's `connectors/` by default). */
   connectorsDir?: string;
-  /** Bytes queued for one WebSocket client before it is dropped (4008). */
+  /** Bytes queued for one WebSocket client before it is cut off (it resumes from its last seq). */
   wsBufferLimit?: number;
   heartbeatMs?: number;
-  helloTimeoutMs?: number;
+  /** How often the relay checks for agents removed by another process (`relay agent remove`). */
+  agentCheckMs?: number;
   /** How long shutdown waits for in-flight requests before cutting connections. */
   shutdownTimeoutMs?: number;
 }
@@ -40,7 +42,7 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   wsBufferLimit: 1024 * 1024,
   heartbeatMs: 30_000,
-  helloTimeoutMs: 5_000,
+  agentCheckMs: 500,
   shutdownTimeoutMs: 10_000,
 };
 
@@ -55,6 +57,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     log,
     bufferLimit: options.wsBufferLimit ?? DEFAULTS.wsBufferLimit,
     heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs,
+    agentCheckMs: options.agentCheckMs ?? DEFAULTS.agentCheckMs,
   });
   let publicUrl = options.publicUrl ?? '';
   const deps: RelayDeps = { store, plans, publish: (events) => hub.publish(events), metrics, log, publicUrl: () => publicUrl, now: () => new Date() };
@@ -64,7 +67,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
-      const started = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () => resolve(started as Server)) as Server;
+      const started = serve({ fetch: answerOrCloseConnection(app.fetch, log), port: options.port, hostname: options.host }, () => resolve(started as Server)) as Server;
       started.once('error', reject);
     });
   } catch (error) {
@@ -72,7 +75,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     store.close();
     throw error;
   }
-  const wss = attachWebSocket(server, { store, hub, log, helloTimeoutMs: options.helloTimeoutMs ?? DEFAULTS.helloTimeoutMs });
+  const wss = attachWebSocket(server, { store, hub, log });
   const port = (server.address() as AddressInfo).port;
   publicUrl ||= `http://${urlHost(options.host)}:${port}`;
   log.info('listening', { port, host: options.host, publicUrl, connectors: [...plans.bundled.keys()] });

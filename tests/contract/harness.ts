@@ -65,7 +65,7 @@ export class ContractRelay {
   }
 
   /** An agent's WebSocket client as on a fresh start (no last seq), once the welcome has come. */
-  async connect(agent: TestAgent, options: { mode?: 'header' | 'hello' } = {}): Promise<AgentClient> {
+  async connect(agent: TestAgent, options: { mode?: 'header' | 'subprotocol' } = {}): Promise<AgentClient> {
     const socket = await AgentClient.connect(this, agent.token, { ...options, lastSeq: null });
     await socket.waitFor((c) => c.welcome !== undefined);
     return socket;

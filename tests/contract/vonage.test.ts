@@ -172,7 +172,7 @@ describe('placing a call with the wrong private key', () => {
 
 describe('inbound call (incoming popup)', () => {
   it('pops up for every agent and rings them in turn until one answers', async () => {
-    const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob, { mode: 'hello' })]);
+    const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob, { mode: 'subprotocol' })]);
 
     // Ada's phone rings out; Bob answers, then the caller hangs up.
     vonage.dialOutcomes = [{ answer: false, status: 'unanswered' }, { answer: true, talkSeconds: 30, hangup: 'caller' }];

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { computeTwilioSignature, normalisePhone } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,6 +145,15 @@ describe('refused webhooks', () => {
     expect((await send({ url: hooks.status, contentType: 'text/plain', body: justOver, sign: false })).status).toBe(413);
   });
 
+  it('counts a client that hangs up in the middle of its body as aborted, at info level', async () => {
+    const target = new URL(hooks.status.replace(PUBLIC_URL, relay.url));
+    const client = connect(Number(target.port), target.hostname);
+    const head = `POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n`;
+    client.write(`${head}CallSid=${refusedSid()}&CallStatus=ring`, () => client.destroy());
+    const entry = await relay.waitForLog((e) => e.outcome === 'aborted');
+    expect(entry).toMatchObject({ level: 'info', msg: 'webhook aborted by the client', status: 400 });
+  });
+
   it('refuses unparsable bodies with 400', async () => {
     const signedJson = (body: string) => send({ url: `${hooks.status}?bodySHA256=${sha256(body)}`, contentType: 'application/json', body });
     expect((await signedJson(`{"CallSid": "${refusedSid()}", `)).status).toBe(400);
@@ -173,8 +183,10 @@ describe('refused webhooks', () => {
     expect(metrics).toMatch(/relay_webhooks_total\{event="status",outcome="bad_signature"\} 5/);
     expect(metrics).toMatch(/relay_webhooks_total\{event="status",outcome="too_large"\} 3/);
     expect(metrics).toMatch(/relay_webhooks_total\{event="unknown",outcome="not_found"\} 2/);
+    expect(metrics).toMatch(/relay_webhooks_total\{event="status",outcome="aborted"\} 1/);
     expect(metrics).not.toMatch(/outcome="ok"/);
     expect(metrics).not.toMatch(/outcome="error"/);
+    expect(relay.output.filter((line) => line.includes('"level":"error"'))).toEqual([]);
   });
 });
 

@@ -95,7 +95,12 @@ export async function startRelayProcess(options: StartOptions): Promise<RelayPro
       check();
     });
 
-  const listening = await waitForLog((e) => e.msg === 'listening');
+  // Start-up transpiles the relay (tsx): on a busy machine that alone can take many seconds.
+  const listening = await waitForLog((e) => e.msg === 'listening', 45_000).catch((error: unknown) => {
+    // Nothing else holds the process: it must not outlive a start-up that failed.
+    child.kill('SIGKILL');
+    throw error;
+  });
   const port = listening.port as number;
   return {
     port,
@@ -193,20 +198,22 @@ export class AgentClient {
   }
 
   /**
-   * Connects with the token in the upgrade's Authorization header (`mode: 'header'`) or in a
-   * hello message (`mode: 'hello'`, as browsers do). Resolves once the socket is open.
+   * Connects with the token in the upgrade's Authorization header (`mode: 'header'`) or offered
+   * as the subprotocol `bearer.<token>` (`mode: 'subprotocol'`, as browsers do), `last_seq` in
+   * the query. Resolves once the socket is open; rejects when the relay refuses the upgrade.
    */
-  static async connect(relay: { url: string }, token: string, options: { lastSeq?: number | null; mode?: 'header' | 'hello'; wsOptions?: WebSocket.ClientOptions } = {}): Promise<AgentClient> {
-    const mode = options.mode ?? 'header';
+  static async connect(relay: { url: string }, token: string, options: { lastSeq?: number | null; mode?: 'header' | 'subprotocol'; wsOptions?: WebSocket.ClientOptions } = {}): Promise<AgentClient> {
     const url = new URL('/ws', relay.url.replace(/^http/, 'ws'));
-    if (mode === 'header' && options.lastSeq !== undefined && options.lastSeq !== null) url.searchParams.set('last_seq', String(options.lastSeq));
-    const ws = new WebSocket(url, { ...options.wsOptions, ...(mode === 'header' ? { headers: { Authorization: `Bearer ${token}` } } : {}) });
+    if (options.lastSeq !== undefined && options.lastSeq !== null) url.searchParams.set('last_seq', String(options.lastSeq));
+    const ws =
+      options.mode === 'subprotocol'
+        ? new WebSocket(url, ['phone-connector', `bearer.${token}`], options.wsOptions)
+        : new WebSocket(url, { ...options.wsOptions, headers: { Authorization: `Bearer ${token}` } });
     const client = new AgentClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    if (mode === 'hello') ws.send(JSON.stringify({ type: 'hello', token, last_seq: options.lastSeq ?? null }));
     return client;
   }
 

@@ -93,8 +93,8 @@ describe('restarting the relay between webhooks', () => {
     await resumed.waitForEvents(4);
     expect(resumed.events.at(-1)).toMatchObject({ seq: base + 5, event: 'updated', call: { notes: 'called back', disposition: 'interested' } });
 
-    // A browser client (hello message) that saw everything up to base+3 gets the rest.
-    const browser = await AgentClient.connect(relay, ada.token, { mode: 'hello', lastSeq: base + 3 });
+    // A browser client (token as a subprotocol) that saw everything up to base+3 gets the rest.
+    const browser = await AgentClient.connect(relay, ada.token, { mode: 'subprotocol', lastSeq: base + 3 });
     await browser.waitForEvents(2);
     expect(browser.events.map((e) => e.seq)).toEqual([base + 4, base + 5]);
 

@@ -68,7 +68,7 @@ const RANK: Record<string, number> = { queued: 0, ringing: 1, 'in-progress': 2, 
 
 describe('outbound call (click to call)', () => {
   it('bridges the agent to the customer and pushes each change to the agent only', async () => {
-    const adaSocket = await AgentClient.connect(relay, ada.token, { mode: 'hello', lastSeq: null });
+    const adaSocket = await AgentClient.connect(relay, ada.token, { mode: 'subprotocol', lastSeq: null });
     const bobSocket = await AgentClient.connect(relay, bob.token, { lastSeq: null });
     await adaSocket.waitFor((c) => c.welcome !== undefined);
     await bobSocket.waitFor((c) => c.welcome !== undefined);
@@ -156,7 +156,7 @@ describe('placing a call with wrong credentials', () => {
 describe('inbound call (incoming popup)', () => {
   it('rings every agent when no agent has the called number, and pushes to each', async () => {
     const adaSocket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
-    const bobSocket = await AgentClient.connect(relay, bob.token, { mode: 'hello', lastSeq: null });
+    const bobSocket = await AgentClient.connect(relay, bob.token, { mode: 'subprotocol', lastSeq: null });
     await Promise.all([adaSocket.waitFor((c) => !!c.welcome), bobSocket.waitFor((c) => !!c.welcome)]);
 
     const call = twilio.inboundCall({ url: callbacks.incoming, from: '+14155550199', to: TWILIO_NUMBER, statusCallback: callbacks.status, extra: { CallerName: 'Grace <script>alert(1)</script>' } });

@@ -42,6 +42,7 @@ export function startBackground(): void {
       },
       onEvent: handleEvent,
       onState: (state, detail) => void connectionStatus.setValue({ state, detail, since: Date.now() }),
+      tokenRefused: () => new RelayApi(relay).tokenRefused(),
     });
     socket.start();
   };

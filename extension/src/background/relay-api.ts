@@ -47,6 +47,14 @@ export class RelayApi {
     return this.request('GET', '/me');
   }
 
+  /** Whether the relay refuses the token (401); false when it takes it, or cannot be reached. */
+  tokenRefused(): Promise<boolean> {
+    return this.me().then(
+      () => false,
+      (error: unknown) => error instanceof RelayError && error.status === 401,
+    );
+  }
+
   updateMe(patch: { number?: string; email?: string | null; profile?: Record<string, string | null> }): Promise<RelayMe> {
     return this.request('PATCH', '/me', patch);
   }

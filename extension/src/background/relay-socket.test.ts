@@ -1,7 +1,9 @@
 import type { CallView } from '@phone-connector/shared';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
+import { RelayApi } from './relay-api.ts';
 import { type CallEvent, type ConnectionState, RelaySocket } from './relay-socket.ts';
 
 const call = (id: string): CallView =>
@@ -9,38 +11,60 @@ const call = (id: string): CallView =>
 
 interface FakeRelay {
   url: string;
-  hellos: Array<{ token: string; last_seq: number | null }>;
+  /** What each upgrade request carried: the token offered as a subprotocol and the last seq in the query. */
+  handshakes: Array<{ token: string | undefined; last_seq: number | null }>;
   pings: number;
   sockets: Set<import('ws').WebSocket>;
   close(): Promise<void>;
 }
 
-/** A real WebSocket server speaking the relay's /ws protocol (docs/relay.md), in memory. */
-async function fakeRelay(events: Array<{ seq: number; call: CallView }>, options: { reject?: boolean } = {}): Promise<FakeRelay> {
-  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  await new Promise((resolve) => server.once('listening', resolve));
+/**
+ * A real HTTP + WebSocket server speaking the relay's /ws protocol (docs/relay.md): the token
+ * comes as the subprotocol `bearer.<token>` and a refused one is a 401 before any upgrade, as
+ * is `GET /api/v1/me`. `refuse: 'token'` refuses every token; `refuse: 'unavailable'` turns
+ * upgrades down with 503 (a proxy in trouble) while the token is good.
+ */
+async function fakeRelay(events: Array<{ seq: number; call: CallView }>, options: { refuse?: 'token' | 'unavailable' } = {}): Promise<FakeRelay> {
+  const http = createServer((request, response) => {
+    const refused = options.refuse === 'token' || request.headers.authorization !== 'Bearer tok';
+    response.writeHead(request.url === '/api/v1/me' && !refused ? 200 : 401, { 'Content-Type': 'application/json' });
+    response.end(JSON.stringify(refused ? { error: 'a valid agent token is required' } : { id: 'ag_1', name: 'Ada' }));
+  });
+  const server = new WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has('phone-connector') ? 'phone-connector' : false) });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const relay: FakeRelay = {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    hellos: [],
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    handshakes: [],
     pings: 0,
     sockets: new Set(),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of relay.sockets) socket.terminate();
+        server.close();
+        http.close(() => resolve());
+      }),
   };
-  server.on('connection', (socket) => {
-    relay.sockets.add(socket);
-    socket.on('close', () => relay.sockets.delete(socket));
-    socket.on('message', (data) => {
-      const message = JSON.parse(String(data));
-      if (message.type === 'ping') {
+  http.on('upgrade', (request, socket, head) => {
+    const protocols = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    const token = protocols.find((p) => p.startsWith('bearer.'))?.slice('bearer.'.length);
+    const lastSeq = new URL(request.url ?? '/', relay.url).searchParams.get('last_seq');
+    relay.handshakes.push({ token, last_seq: lastSeq === null ? null : Number(lastSeq) });
+    if (options.refuse || token !== 'tok' || !protocols.includes('phone-connector')) {
+      const status = options.refuse === 'unavailable' ? '503 Service Unavailable' : '401 Unauthorized';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    server.handleUpgrade(request, socket, head, (ws) => {
+      relay.sockets.add(ws);
+      ws.on('close', () => relay.sockets.delete(ws));
+      ws.on('message', (data) => {
+        if (JSON.parse(String(data)).type !== 'ping') return;
         relay.pings++;
-        socket.send('{"type":"pong"}');
-        return;
-      }
-      relay.hellos.push({ token: message.token, last_seq: message.last_seq });
-      if (options.reject) return socket.close(4401, 'bad token');
+        ws.send('{"type":"pong"}');
+      });
       const last = events.at(-1)?.seq ?? 0;
-      socket.send(JSON.stringify({ type: 'welcome', seq: last, agent: { id: 'ag_1', name: 'Ada' } }));
-      for (const e of events) if (message.last_seq !== null && e.seq > message.last_seq) socket.send(JSON.stringify({ type: 'call', seq: e.seq, event: 'created', call: e.call }));
+      ws.send(JSON.stringify({ type: 'welcome', seq: last, agent: { id: 'ag_1', name: 'Ada' } }));
+      for (const e of events) if (lastSeq !== null && e.seq > Number(lastSeq)) ws.send(JSON.stringify({ type: 'call', seq: e.seq, event: 'created', call: e.call }));
     });
   });
   return relay;
@@ -73,6 +97,7 @@ function client(relay: FakeRelay, stored: { seq: number | null }, seen: CallEven
       stored.seq = event.seq;
     },
     onState: (state) => states.push(state),
+    tokenRefused: () => new RelayApi({ url: relay.url, token: 'tok' }).tokenRefused(),
     WebSocketImpl: NodeWebSocket as unknown as typeof WebSocket,
     maxBackoffMs: 50,
     ...extra,
@@ -82,7 +107,7 @@ function client(relay: FakeRelay, stored: { seq: number | null }, seen: CallEven
 }
 
 describe('RelaySocket', () => {
-  it('says hello with the token and resumes after the last seq it handled', async () => {
+  it('offers the token in the handshake and resumes after the last seq it handled', async () => {
     const relay = await fakeRelay([1, 2, 3, 4].map((seq) => ({ seq, call: call(String(seq)) })));
     cleanup.push(() => relay.close());
     const stored = { seq: 2 as number | null };
@@ -90,7 +115,7 @@ describe('RelaySocket', () => {
     const states: ConnectionState[] = [];
     client(relay, stored, seen, states).start();
     await until(() => seen.length === 2);
-    expect(relay.hellos).toEqual([{ token: 'tok', last_seq: 2 }]);
+    expect(relay.handshakes).toEqual([{ token: 'tok', last_seq: 2 }]);
     expect(seen.map((e) => e.seq)).toEqual([3, 4]);
     expect(states).toEqual(['connecting', 'connected']);
   });
@@ -102,7 +127,7 @@ describe('RelaySocket', () => {
     const seen: CallEvent[] = [];
     client(relay, stored, seen, []).start();
     await until(() => stored.seq === 7);
-    expect(relay.hellos[0]?.last_seq).toBeNull();
+    expect(relay.handshakes[0]?.last_seq).toBeNull();
     expect(seen).toEqual([]);
   });
 
@@ -115,8 +140,8 @@ describe('RelaySocket', () => {
     client(relay, stored, seen, states).start();
     await until(() => seen.length === 1);
     for (const s of relay.sockets) s.terminate();
-    await until(() => relay.hellos.length === 2 && states.at(-1) === 'connected');
-    expect(relay.hellos[1]?.last_seq).toBe(1);
+    await until(() => relay.handshakes.length === 2 && states.at(-1) === 'connected');
+    expect(relay.handshakes[1]?.last_seq).toBe(1);
     expect(states).toContain('offline');
     expect(seen.map((e) => e.seq)).toEqual([1]);
   });
@@ -128,14 +153,37 @@ describe('RelaySocket', () => {
     await until(() => relay.pings >= 2);
   });
 
-  it('stops retrying when the relay refuses the token', async () => {
-    const relay = await fakeRelay([], { reject: true });
+  it('stops retrying when the relay refuses the token, which the browser only sees as 1006', async () => {
+    const relay = await fakeRelay([], { refuse: 'token' });
     cleanup.push(() => relay.close());
     const states: ConnectionState[] = [];
     client(relay, { seq: 0 }, [], states).start();
     await until(() => states.at(-1) === 'unauthorized');
     await new Promise((r) => setTimeout(r, 200));
-    expect(relay.hellos).toHaveLength(1);
+    expect(relay.handshakes).toHaveLength(1);
+    expect(states).toEqual(['connecting', 'unauthorized']);
+  });
+
+  it('keeps retrying when the relay turns the connection down for another reason than the token', async () => {
+    const relay = await fakeRelay([], { refuse: 'unavailable' });
+    cleanup.push(() => relay.close());
+    const states: ConnectionState[] = [];
+    client(relay, { seq: 0 }, [], states).start();
+    await until(() => relay.handshakes.length >= 3);
+    expect(states).not.toContain('unauthorized');
+    expect(states).toContain('offline');
+  });
+
+  it('stops retrying when the relay closes an open connection with 4401 (the agent was removed)', async () => {
+    const relay = await fakeRelay([]);
+    cleanup.push(() => relay.close());
+    const states: ConnectionState[] = [];
+    client(relay, { seq: 0 }, [], states).start();
+    await until(() => states.at(-1) === 'connected');
+    for (const s of relay.sockets) s.close(4401, 'the agent was removed');
+    await until(() => states.at(-1) === 'unauthorized');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(relay.handshakes).toHaveLength(1);
   });
 
   it('backs off while the relay is down and connects once it is up', async () => {
@@ -147,6 +195,7 @@ describe('RelaySocket', () => {
       onWelcome: async () => undefined,
       onEvent: async () => undefined,
       onState: (state) => states.push(state),
+      tokenRefused: () => new RelayApi({ url: 'http://127.0.0.1:9', token: 't' }).tokenRefused(),
       WebSocketImpl: NodeWebSocket as unknown as typeof WebSocket,
       maxBackoffMs: 40,
     });

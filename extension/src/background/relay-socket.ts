@@ -18,17 +18,27 @@ export interface RelaySocketOptions {
   /** Handles one event; the seq is stored only after this resolves, so nothing is lost. */
   onEvent(event: CallEvent): Promise<void>;
   onState(state: ConnectionState, detail?: string): void;
+  /**
+   * Asked when the relay turned the connection down before it opened, which a browser reports
+   * as a bare 1006 without the HTTP status: whether the relay refuses the token.
+   */
+  tokenRefused(): Promise<boolean>;
   /** Interval of the keepalive ping; MV3 service workers sleep after 30 s without events. */
   keepaliveMs?: number;
   maxBackoffMs?: number;
   WebSocketImpl?: typeof WebSocket;
 }
 
+/** The relay's subprotocol, offered beside `bearer.<token>` (docs/relay.md, WebSocket). */
+const SUBPROTOCOL = 'phone-connector';
+
 /**
- * The relay WebSocket: says hello with the token and last seq, hands events over one at a
- * time in order, pings every 20 s (which keeps the service worker alive), and reconnects
- * with capped exponential backoff plus jitter. Close code 4401 means the token is wrong: it
- * stops retrying until the settings change.
+ * The relay WebSocket: offers the token in the handshake, as the subprotocol `bearer.<token>`
+ * (a browser cannot set headers on a WebSocket), with the last seq in the query; hands events
+ * over one at a time in order, pings every 20 s (which keeps the service worker alive), and
+ * reconnects with capped exponential backoff plus jitter. A refused token (the handshake turned
+ * down and the API answering 401, or close code 4401 once the agent is removed) stops the
+ * retries until the settings change.
  */
 export class RelaySocket {
   private socket?: WebSocket;
@@ -71,18 +81,20 @@ export class RelaySocket {
     if (this.stopped) return;
     this.setState('connecting');
     const Impl = this.options.WebSocketImpl ?? WebSocket;
-    const wsUrl = `${this.options.url.replace(/\/+$/, '').replace(/^http/, 'ws')}/ws`;
+    const lastSeq = await this.options.loadSeq();
+    if (this.stopped) return;
+    const wsUrl = `${this.options.url.replace(/\/+$/, '').replace(/^http/, 'ws')}/ws${lastSeq === null ? '' : `?last_seq=${lastSeq}`}`;
     let socket: WebSocket;
     try {
-      socket = new Impl(wsUrl);
+      socket = new Impl(wsUrl, [SUBPROTOCOL, `bearer.${this.options.token}`]);
     } catch (error) {
-      this.scheduleReconnect(`bad relay URL: ${(error as Error).message}`);
+      this.scheduleReconnect(`cannot connect to the relay: ${(error as Error).message}`);
       return;
     }
     this.socket = socket;
-    socket.onopen = async () => {
-      const lastSeq = await this.options.loadSeq();
-      socket.send(JSON.stringify({ type: 'hello', token: this.options.token, last_seq: lastSeq }));
+    let opened = false;
+    socket.onopen = () => {
+      opened = true;
     };
     socket.onmessage = (message) => {
       let data: { type?: string; seq?: number; event?: 'created' | 'updated'; call?: CallView };
@@ -112,9 +124,18 @@ export class RelaySocket {
         this.setState('unauthorized', 'the relay refused your token');
         return;
       }
-      this.scheduleReconnect(event.reason || `connection closed (${event.code})`);
+      if (opened) this.scheduleReconnect(event.reason || `connection closed (${event.code})`);
+      else void this.afterRefusal(event.code);
     };
     socket.onerror = () => undefined;
+  }
+
+  /** The handshake failed: a refused token stops the retries, anything else (relay down, proxy error) backs off. */
+  private async afterRefusal(code: number): Promise<void> {
+    const refused = await this.options.tokenRefused();
+    if (this.stopped) return;
+    if (refused) this.setState('unauthorized', 'the relay refused your token');
+    else this.scheduleReconnect(`cannot connect to the relay (${code})`);
   }
 
   private scheduleReconnect(detail: string): void {

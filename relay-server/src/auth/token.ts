@@ -22,3 +22,8 @@ export function generateCallbackSecret(): string {
 export function randomId(prefix: string, bytes = 12): string {
   return `${prefix}${randomBytes(bytes).toString('base64url')}`;
 }
+
+/** Whether `text` has the form of an instance uid, `randomId('in_')`: never that of a callback secret (32 characters). */
+export function isInstanceUidForm(text: string): boolean {
+  return /^in_[A-Za-z0-9_-]{16}$/.test(text);
+}

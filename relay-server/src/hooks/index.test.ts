@@ -155,6 +155,27 @@ describe('refused webhooks', () => {
     expect(entry).toMatchObject({ level: 'error', error: 'disk full', path: expect.stringContaining('/***/answer') });
   });
 
+  it('counts a body cut off by the client as aborted, not as an error, and logs it quietly', async () => {
+    // What the server hands over when the client closes the connection mid-body.
+    let sent = false;
+    const cutOff = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) return controller.error(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+        sent = true;
+        controller.enqueue(new TextEncoder().encode('CallSid=CA11&CallSta'));
+      },
+    });
+    const request = new Request(`http://relay${new URL(hooks.status).pathname}`, { method: 'POST', body: cutOff, duplex: 'half' } as RequestInit);
+    expect((await relay.app.request(request)).status).toBe(400);
+    expect(relay.published).toEqual([]);
+    const metrics = relay.deps.metrics.render();
+    expect(metrics).toContain('relay_webhooks_total{event="status",outcome="aborted"} 1');
+    expect(metrics).not.toContain('outcome="error"');
+    const entries = relay.logs.map((l) => JSON.parse(l));
+    expect(entries.filter((e) => e.level === 'error' || e.level === 'warn')).toEqual([]);
+    expect(entries.find((e) => e.outcome === 'aborted')).toMatchObject({ level: 'info', msg: 'webhook aborted by the client', status: 400 });
+  });
+
   it('never logs the callback secret, the provider token or the agent token', async () => {
     await relay.twilioWebhook(`${hooks.answer}?DialTo=%2B14155550100`, answer('CA8'));
     await relay.twilioWebhook(hooks.status, answer('CA9'), { token: 'wrong' });

@@ -21,6 +21,8 @@ export function hooksApp(deps: RelayDeps): Hono<SignedHookEnv> {
     deps.metrics.webhook(event, outcome);
     const fields = { method: c.req.method, path: hookPathForLog(new URL(c.req.url).pathname), status: c.res.status, outcome, ms: Math.round(performance.now() - started) };
     if (outcome === 'ok') deps.log.info('webhook', fields);
+    // No one to answer and nothing wrong on our side: not worth a warning.
+    else if (outcome === 'aborted') deps.log.info('webhook aborted by the client', fields);
     else deps.log.warn('webhook refused', fields);
   });
 

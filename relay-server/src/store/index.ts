@@ -135,6 +135,12 @@ export interface CallStore {
   lastSeq(agentId: string): number;
   eventsAfter(agentId: string, seq: number, limit: number): AgentEvent[];
 
+  /**
+   * Whether another process (`relay agent remove`, another relay) committed a change since the
+   * last call. Cheap enough to poll often: the relay notices removed agents this way.
+   */
+  changedElsewhere(): boolean;
+
   close(): void;
 }
 

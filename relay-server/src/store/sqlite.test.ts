@@ -160,6 +160,23 @@ describe('agents and instances', () => {
     expect(store.callFor('bob', call.id)).toMatchObject({ call_id: 'CA1', instance_id: null });
   });
 
+  it('tells a change committed by another process from its own writes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
+    const relay = openStore({ db: join(dir, 'relay.db') });
+    try {
+      relay.addAgent({ id: 'cy', name: 'Cy', number: '+14155550133', email: null, admin: false, tokenHash: 'hash-cy', createdAt: T(0) });
+      expect(relay.changedElsewhere()).toBe(false);
+      const cli = openStore({ db: join(dir, 'relay.db') });
+      cli.removeAgent('cy');
+      cli.close();
+      expect(relay.changedElsewhere()).toBe(true);
+      expect(relay.changedElsewhere()).toBe(false);
+    } finally {
+      relay.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('updates an agent profile', () => {
     expect(store.updateAgent('ada', { number: '+14155550199', profile: { country: 'US' } })).toMatchObject({ number: '+14155550199', email: null, profile: { country: 'US' } });
     expect(store.updateAgent('ada', { email: 'ada@example.com' })).toMatchObject({ number: '+14155550199', email: 'ada@example.com', profile: { country: 'US' } });

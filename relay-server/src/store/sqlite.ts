@@ -88,8 +88,10 @@ function migrate(db: Database.Database): void {
 
 class SqliteStore implements CallStore {
   private readonly statements;
+  private dataVersion: number;
 
   constructor(private readonly db: Database.Database) {
+    this.dataVersion = this.readDataVersion();
     this.statements = {
       insertAgent: db.prepare(
         `INSERT INTO agents (id, name, number, email, admin, token_hash, created_at) VALUES (@id, @name, @number, @email, @admin, @tokenHash, @createdAt)`,
@@ -283,8 +285,20 @@ class SqliteStore implements CallStore {
     return this.statements.eventsAfter.all(agentId, seq, limit).map((r) => ({ agentId: r.agent_id, seq: r.seq, kind: r.kind, call: r.call }));
   }
 
+  changedElsewhere(): boolean {
+    const version = this.readDataVersion();
+    const changed = version !== this.dataVersion;
+    this.dataVersion = version;
+    return changed;
+  }
+
   close(): void {
     this.db.close();
+  }
+
+  /** SQLite moves a connection's data_version when another connection commits, never for its own writes. */
+  private readDataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
   }
 
   /** Must run inside a transaction: takes each agent's next seq and stores the event. */

@@ -5,10 +5,11 @@ import type { AgentEvent, CallStore } from '../store/index.ts';
 /** WebSocket close codes of the protocol (docs/relay.md). */
 export const CLOSE = {
   goingAway: 1001,
-  badHello: 4400,
   unauthorized: 4401,
-  tooSlow: 4008,
 } as const;
+
+/** Why the relay ended a connection, for the metrics and the log. */
+export type DropReason = 'slow' | 'heartbeat' | 'agent_removed';
 
 const REPLAY_BATCH = 100;
 /** How long a closed client has to answer the close handshake before it is cut off. */
@@ -38,6 +39,8 @@ export class AgentSocket {
   private state: 'replaying' | 'live' | 'closed' = 'replaying';
   /** Cleared on each heartbeat, set by the client's pong. */
   alive = true;
+  /** Set when the relay ended the connection; undefined when the client (or a shutdown) did. */
+  droppedFor: DropReason | undefined;
 
   constructor(
     readonly ws: WebSocket,
@@ -67,7 +70,7 @@ export class AgentSocket {
       return;
     }
     if (this.ws.bufferedAmount > this.options.bufferLimit) {
-      this.close(CLOSE.tooSlow, 'too slow: reconnect and resume from your last seq', 'slow');
+      this.cutOff('slow');
       return;
     }
     this.lastSent = event.seq;
@@ -76,20 +79,29 @@ export class AgentSocket {
     });
   }
 
-  close(code: number, reason: string, metric?: 'slow' | 'heartbeat' | 'agent_removed'): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    if (metric) this.options.metrics.disconnects.inc({ reason: metric });
+  /** Closes with a close frame the client reads; cut off if it does not answer within the grace. */
+  close(code: number, reason: string, dropReason: DropReason): void {
+    if (!this.drop(dropReason)) return;
     this.ws.close(code, reason);
-    // A client that does not read cannot answer the close handshake either.
     setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
   }
 
-  /** Drops a connection that missed a heartbeat: no close handshake with a dead peer. */
-  terminate(): void {
+  /**
+   * Ends the connection without a close handshake, for a client that could not take part in
+   * one: a close frame would wait behind the data a client that stopped reading does not read
+   * (ws cannot send it ahead), and a client that missed a heartbeat is gone. It sees 1006; the
+   * reason is in the relay's metrics and log.
+   */
+  cutOff(dropReason: 'slow' | 'heartbeat'): void {
+    if (this.drop(dropReason)) this.ws.terminate();
+  }
+
+  private drop(dropReason: DropReason): boolean {
+    if (this.state === 'closed') return false;
     this.state = 'closed';
-    this.options.metrics.disconnects.inc({ reason: 'heartbeat' });
-    this.ws.terminate();
+    this.droppedFor = dropReason;
+    this.options.metrics.disconnects.inc({ reason: dropReason });
+    return true;
   }
 
   private async replay(): Promise<void> {

@@ -6,13 +6,16 @@ import WebSocket from 'ws';
 import { generateToken, hashToken } from '../auth/token.ts';
 import { createLogger } from '../log.ts';
 import { type RelayOptions, type RunningRelay, startRelay } from '../server.ts';
+import { openStore } from '../store/index.ts';
 
 let dir: string;
 let relay: RunningRelay;
 let ada: { id: string; token: string };
+let logs: Array<Record<string, unknown>>;
 
 async function start(options: Partial<RelayOptions> = {}) {
-  relay = await startRelay({ port: 0, host: '127.0.0.1', db: join(dir, 'relay.db'), log: createLogger({ write: () => {} }), ...options });
+  logs = [];
+  relay = await startRelay({ port: 0, host: '127.0.0.1', db: join(dir, 'relay.db'), log: createLogger({ write: (line) => logs.push(JSON.parse(line)) }), ...options });
   ada = addAgent('ada', '+14155550111');
   await api('PUT', '/instances/main', { connector: 'twilio', config: { authid: 'AC1', authtoken: 't', callerid: '+15005550006' } });
 }
@@ -40,8 +43,8 @@ class Client {
     ws.on('message', (data) => this.messages.push(JSON.parse(data.toString())));
     this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
-  static async open(options: { token?: string; query?: string; ws?: WebSocket.ClientOptions; path?: string } = {}) {
-    const ws = new WebSocket(`ws://127.0.0.1:${relay.port}${options.path ?? '/ws'}${options.query ?? ''}`, {
+  static async open(options: { token?: string; protocols?: string[]; query?: string; ws?: WebSocket.ClientOptions; path?: string } = {}) {
+    const ws = new WebSocket(`ws://127.0.0.1:${relay.port}${options.path ?? '/ws'}${options.query ?? ''}`, options.protocols ?? [], {
       ...options.ws,
       ...(options.token ? { headers: { Authorization: `Bearer ${options.token}` } } : {}),
     });
@@ -49,10 +52,22 @@ class Client {
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     return client;
   }
+  /** An upgrade the relay must refuse: its HTTP status and JSON body. */
+  static refusal(options: { headers?: Record<string, string>; protocols?: string[]; query?: string }) {
+    const ws = new WebSocket(`ws://127.0.0.1:${relay.port}/ws${options.query ?? ''}`, options.protocols ?? [], { headers: options.headers ?? {} });
+    return new Promise<{ status: number; headers: Record<string, unknown>; body: unknown }>((resolve, reject) => {
+      ws.once('open', () => reject(new Error('the relay accepted the upgrade')));
+      ws.once('unexpected-response', (_request, response) => {
+        let text = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: JSON.parse(text) }));
+      });
+    });
+  }
   get events() {
     return this.messages.filter((m) => m.type === 'call');
   }
-  async until(predicate: (c: Client) => boolean, timeoutMs = 5000) {
+  async until(predicate: (c: Client) => boolean, timeoutMs = 20_000) {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this)) {
       if (Date.now() > deadline) throw new Error(`timed out with ${this.messages.length} messages`);
@@ -70,7 +85,7 @@ afterEach(async () => {
 });
 
 describe('authentication', () => {
-  beforeEach(() => start({ helloTimeoutMs: 200 }));
+  beforeEach(() => start());
 
   it('takes the token in the upgrade header, with last_seq in the query', async () => {
     await makeEvents(3);
@@ -81,10 +96,10 @@ describe('authentication', () => {
     client.ws.close();
   });
 
-  it('takes the token in a hello message, as browsers must', async () => {
+  it('takes the token as a subprotocol, as browsers must, and names only its own protocol back', async () => {
     await makeEvents(2);
-    const client = await Client.open();
-    client.ws.send(JSON.stringify({ type: 'hello', token: ada.token, last_seq: 0 }));
+    const client = await Client.open({ protocols: ['phone-connector', `bearer.${ada.token}`], query: '?last_seq=0' });
+    expect(client.ws.protocol).toBe('phone-connector');
     await client.until((c) => c.events.length === 2);
     expect(client.messages[0]).toMatchObject({ type: 'welcome', seq: 2 });
     expect(client.events[0]).toMatchObject({ type: 'call', seq: 1, event: 'created', call: { call_id: 'CA0', instance_id: 'main' } });
@@ -92,30 +107,25 @@ describe('authentication', () => {
   });
 
   it.each([
-    ['a wrong header token', { token: generateToken() }, undefined, 4401],
-    ['a wrong hello token', {}, { type: 'hello', token: 'pcr_nope', last_seq: 0 }, 4401],
-    ['a hello without token', {}, { type: 'hello' }, 4401],
-    ['a first message that is not a hello', {}, { type: 'ping' }, 4400],
-    ['a first message that is not JSON', {}, 'hello?', 4400],
-    ['a negative last_seq', {}, { type: 'hello', token: 'TOKEN', last_seq: -1 }, 4400],
-    ['a last_seq that is not a number', {}, { type: 'hello', token: 'TOKEN', last_seq: '1; DROP' }, 4400],
-  ])('closes on %s', async (_case, options, hello, code) => {
-    const client = await Client.open(options);
-    if (hello !== undefined) client.ws.send(typeof hello === 'string' ? hello : JSON.stringify(hello).replace('TOKEN', ada.token));
-    expect((await client.closed).code).toBe(code);
-    expect(client.messages).toEqual([]);
-  });
-
-  it('closes with 4401 when no hello comes in time', async () => {
-    const client = await Client.open();
-    const started = Date.now();
-    expect((await client.closed).code).toBe(4401);
-    expect(Date.now() - started).toBeLessThan(2000);
+    ['no credentials', {}, 401],
+    ['a wrong header token', { headers: { Authorization: `Bearer ${generateToken()}` } }, 401],
+    ['a wrong subprotocol token', { protocols: ['phone-connector', `bearer.${generateToken()}`] }, 401],
+    ['an empty subprotocol token', { protocols: ['phone-connector', 'bearer.'] }, 401],
+    ['the token as the only subprotocol, with no protocol to answer', { protocols: ['bearer.TOKEN'] }, 400],
+    ['a negative last_seq', { headers: { Authorization: 'Bearer TOKEN' }, query: '?last_seq=-1' }, 400],
+    ['a last_seq that is not a number', { headers: { Authorization: 'Bearer TOKEN' }, query: '?last_seq=1%3B%20DROP' }, 400],
+  ])('refuses the upgrade itself for %s', async (_case, options, status) => {
+    const withToken = JSON.parse(JSON.stringify(options).replaceAll('TOKEN', ada.token)) as Parameters<typeof Client.refusal>[0];
+    const refused = await Client.refusal(withToken);
+    expect(refused.status).toBe(status);
+    expect(refused.body).toEqual({ error: expect.any(String) });
+    if (status === 401) expect(refused.headers['www-authenticate']).toBe('Bearer');
+    expect(logs.filter((entry) => entry.msg === 'ws connected')).toEqual([]);
   });
 
   it('closes with 1009 on a message over 4 KiB', async () => {
-    const client = await Client.open();
-    client.ws.send(JSON.stringify({ type: 'hello', token: 'x'.repeat(5000) }));
+    const client = await Client.open({ token: ada.token });
+    client.ws.send(JSON.stringify({ type: 'ping', padding: 'x'.repeat(5000) }));
     expect((await client.closed).code).toBe(1009);
   });
 
@@ -137,7 +147,7 @@ describe('events', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(client.events.map((e) => e.seq)).toEqual(Array.from({ length: 270 }, (_, i) => i + 1));
     client.ws.close();
-  });
+  }, 60_000);
 
   it('sends only live events without last_seq, and none of another agent', async () => {
     addAgent('bob', '+14155550122');
@@ -177,7 +187,7 @@ describe('events', () => {
     client.ws.close();
   });
 
-  it('disconnects a client that stops reading with 4008, without delaying the others', async () => {
+  it('cuts off a client that stops reading (1006, the reason in the log), without delaying the others', async () => {
     const slow = await Client.open({ token: ada.token, query: '?last_seq=0' });
     const fast = await Client.open({ token: ada.token, query: '?last_seq=0' });
     await Promise.all([slow.until((c) => c.messages.length === 1), fast.until((c) => c.messages.length === 1)]);
@@ -194,8 +204,10 @@ describe('events', () => {
     expect(sent).toBeLessThan(1500);
     await fast.until((c) => c.events.length === sent + 1);
     expect(fast.events.map((e) => e.seq)).toEqual(Array.from({ length: sent + 1 }, (_, i) => i + 1));
+    // It reads again at once, and still finds no close frame: there was no room for one behind its unread data.
     slow.ws.resume();
-    expect((await slow.closed).code).toBe(4008);
+    expect((await slow.closed).code).toBe(1006);
+    expect(logs.find((entry) => entry.msg === 'ws disconnected' && entry.reason === 'slow')).toMatchObject({ level: 'warn', agent: 'ada' });
     const seqs = slow.events.map((e) => e.seq);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
 
@@ -206,6 +218,29 @@ describe('events', () => {
     fast.ws.close();
     resumed.ws.close();
   }, 30_000);
+});
+
+describe('removed agents', () => {
+  // No heartbeat during the test: the socket must close because the removal was noticed.
+  beforeEach(() => start({ heartbeatMs: 3_600_000 }));
+
+  it('closes their sockets with 4401 as soon as another process removes them', async () => {
+    const removed = await Client.open({ token: ada.token });
+    const bob = addAgent('bob', '+14155550122');
+    const kept = await Client.open({ token: bob.token });
+    await Promise.all([removed.until((c) => c.messages.length === 1), kept.until((c) => c.messages.length === 1)]);
+    // As `relay agent remove` does it: its own connection to the same database.
+    const cli = openStore({ db: join(dir, 'relay.db') });
+    expect(cli.removeAgent('ada')).toBe(true);
+    cli.close();
+    expect(await removed.closed).toEqual({ code: 4401, reason: 'the agent was removed' });
+    kept.ws.send('{"type":"ping"}');
+    await kept.until((c) => c.messages.some((m) => m.type === 'pong'));
+    expect(kept.ws.readyState).toBe(WebSocket.OPEN);
+    const metrics = await (await fetch(`http://127.0.0.1:${relay.port}/metrics`)).text();
+    expect(metrics).toContain('relay_ws_disconnects_total{reason="agent_removed"} 1');
+    kept.ws.close();
+    }, 30_000);
 });
 
 describe('liveness', () => {
@@ -223,20 +258,15 @@ describe('liveness', () => {
     healthy.ws.close();
   });
 
-  it('closes the sockets of a removed agent with 4401', async () => {
+  it('closes sockets with 1001 on shutdown, without waiting for the shutdown deadline', async () => {
     const client = await Client.open({ token: ada.token });
-    relay.store.removeAgent('ada');
-    expect((await client.closed).code).toBe(4401);
-  });
-
-  it('closes sockets with 1001 on shutdown, those still awaiting their hello too', async () => {
-    const client = await Client.open({ token: ada.token });
-    const pending = await Client.open();
-    await client.until((c) => c.messages.length === 1);
+    const browser = await Client.open({ protocols: ['phone-connector', `bearer.${ada.token}`] });
+    await Promise.all([client.until((c) => c.messages.length === 1), browser.until((c) => c.messages.length === 1)]);
     const started = Date.now();
     await relay.close();
-    expect(Date.now() - started).toBeLessThan(1500);
+    // Well under the 10 s that in-flight requests are given.
+    expect(Date.now() - started).toBeLessThan(5000);
     expect((await client.closed).code).toBe(1001);
-    expect((await pending.closed).code).toBe(1001);
+    expect((await browser.closed).code).toBe(1001);
   });
 });

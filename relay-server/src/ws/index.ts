@@ -1,6 +1,6 @@
-import type { IncomingMessage, Server } from 'node:http';
+import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import { agentForToken, bearerToken } from '../auth/index.ts';
 import type { Logger } from '../log.ts';
 import type { CallStore } from '../store/index.ts';
@@ -11,37 +11,48 @@ export interface WebSocketOptions {
   store: CallStore;
   hub: Hub;
   log: Logger;
-  /** How long a client without an Authorization header has to send its hello. */
-  helloTimeoutMs: number;
 }
 
-/** Client messages are small (hello, ping); anything bigger is closed with 1009. */
+/** Client messages are small (pings); anything bigger is closed with 1009. */
 const MAX_CLIENT_MESSAGE = 4096;
 
+/** The subprotocol the relay speaks, which the server names back to a client that offers its token as a subprotocol. */
+export const WS_SUBPROTOCOL = 'phone-connector';
+
 /**
- * Serves `/ws` on the HTTP server. A client authenticates with `Authorization: Bearer` on the
- * upgrade (and `?last_seq=`), or, since browsers cannot set headers, with a first message
- * `{"type":"hello","token","last_seq"}` within `helloTimeoutMs`.
+ * Serves `/ws` on the HTTP server. The upgrade itself must carry the agent's token, in
+ * `Authorization: Bearer` (Node clients) or, since browsers cannot set headers on a WebSocket,
+ * as the subprotocol `bearer.<token>` beside `phone-connector`; `?last_seq=` says where to
+ * resume. Anything else is refused before upgrading, with an HTTP status: no socket is ever
+ * opened for a client the relay does not know.
  */
 export function attachWebSocket(server: Server, options: WebSocketOptions): WebSocketServer {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_CLIENT_MESSAGE,
+    // Never the default (the first protocol offered), which could be the token itself.
+    handleProtocols: (offered) => (offered.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
+  });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'http://relay.invalid');
-    if (url.pathname !== '/ws') {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
+    if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, 'WebSocket upgrades are served on /ws only');
+    const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((protocol) => protocol.trim()).filter(Boolean);
+    const token = request.headers.authorization !== undefined ? bearerToken(request.headers.authorization) : subprotocolToken(offered);
+    const agent = agentForToken(options.store, token);
+    if (!agent) return refuseUpgrade(socket, 401, 'a valid agent token is required: Authorization: Bearer <token>, or the subprotocols phone-connector and bearer.<token>');
+    if (offered.length > 0 && !offered.includes(WS_SUBPROTOCOL)) return refuseUpgrade(socket, 400, `offer the subprotocol ${WS_SUBPROTOCOL} beside bearer.<token>`);
+    const lastSeq = parseLastSeq(url.searchParams.get('last_seq'));
+    if (lastSeq === undefined) return refuseUpgrade(socket, 400, 'last_seq must be a non-negative integer');
     wss.handleUpgrade(request, socket, head, (ws) => {
       // A protocol error (oversized or malformed frame) is emitted here, then ws closes the socket.
       ws.on('error', (error) => options.log.debug('ws protocol error', { error }));
-      if (request.headers.authorization !== undefined) authenticate(ws, bearerToken(request.headers.authorization), url.searchParams.get('last_seq'), options);
-      else awaitHello(ws, options);
+      options.hub.attach(ws, agent, lastSeq);
     });
   });
   return wss;
 }
 
-/** Closes every connection, authenticated or still awaiting its hello, with 1001. */
+/** Closes every connection with 1001. */
 export function closeWebSockets(wss: WebSocketServer, reason: string): void {
   for (const ws of wss.clients) {
     ws.close(CLOSE.goingAway, reason);
@@ -50,43 +61,28 @@ export function closeWebSockets(wss: WebSocketServer, reason: string): void {
   wss.close();
 }
 
-function awaitHello(ws: WebSocket, options: WebSocketOptions): void {
-  const timer = setTimeout(() => ws.close(CLOSE.unauthorized, 'no hello within the time allowed'), options.helloTimeoutMs);
-  ws.once('close', () => clearTimeout(timer));
-  ws.once('message', (data, isBinary) => {
-    clearTimeout(timer);
-    let hello: { type?: unknown; token?: unknown; last_seq?: unknown } | undefined;
-    try {
-      const parsed: unknown = JSON.parse(isBinary ? '' : data.toString());
-      if (typeof parsed === 'object' && parsed !== null) hello = parsed;
-    } catch {
-      hello = undefined;
-    }
-    if (hello?.type !== 'hello') {
-      ws.close(CLOSE.badHello, 'the first message must be {"type":"hello","token":"…","last_seq":N}');
-      return;
-    }
-    authenticate(ws, typeof hello.token === 'string' ? hello.token : undefined, hello.last_seq ?? null, options);
-  });
+/** The token a browser offers as the subprotocol `bearer.<token>`. */
+function subprotocolToken(offered: readonly string[]): string | undefined {
+  return offered.find((protocol) => protocol.startsWith('bearer.'))?.slice('bearer.'.length) || undefined;
 }
 
-function authenticate(ws: WebSocket, token: string | undefined, lastSeqInput: unknown, options: WebSocketOptions): void {
-  const agent = agentForToken(options.store, token);
-  if (!agent) {
-    ws.close(CLOSE.unauthorized, 'a valid agent token is required');
-    return;
-  }
-  const lastSeq = parseLastSeq(lastSeqInput);
-  if (lastSeq === undefined) {
-    ws.close(CLOSE.badHello, 'last_seq must be a non-negative integer');
-    return;
-  }
-  options.hub.attach(ws, agent, lastSeq);
+/** Answers an upgrade request with an HTTP error and closes the connection, as the API would answer. */
+function refuseUpgrade(socket: Duplex, status: 400 | 401 | 404, error: string): void {
+  // Node's own error handling leaves an upgraded socket; a client that resets must not crash the relay.
+  socket.on('error', () => socket.destroy());
+  const body = JSON.stringify({ error });
+  const headers = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    'Connection: close',
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    ...(status === 401 ? ['WWW-Authenticate: Bearer'] : []),
+  ];
+  socket.end(`${headers.join('\r\n')}\r\n\r\n${body}`);
 }
 
-/** null: live events only; undefined: malformed. */
-function parseLastSeq(value: unknown): number | null | undefined {
+/** `?last_seq=`: absent is null (live events only); undefined: malformed. */
+function parseLastSeq(value: string | null): number | null | undefined {
   if (value === null) return null;
-  const n = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
-  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+  return /^\d{1,15}$/.test(value) ? Number(value) : undefined;
 }

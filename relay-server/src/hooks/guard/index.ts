@@ -31,7 +31,8 @@ export function webhookGuard(options: { store: CallStore; plans: PlanResolver })
       return refuse(c, 405, 'method_not_allowed', 'webhooks are GET or POST');
     }
     const body = await readBounded(c.req.raw, MAX_WEBHOOK_BYTES);
-    if (body === undefined) return refuse(c, 413, 'too_large', `the body is larger than ${MAX_WEBHOOK_BYTES} bytes`);
+    if (body.kind === 'too-large') return refuse(c, 413, 'too_large', `the body is larger than ${MAX_WEBHOOK_BYTES} bytes`);
+    if (body.kind === 'cut-off') return refuse(c, 400, 'aborted', 'the connection closed before the body was complete');
     const event = c.req.param('event') as WebhookEvent;
     if (!WEBHOOK_EVENTS.includes(event)) return refuse(c, 404, 'not_found', `unknown event: use ${WEBHOOK_EVENTS.join(', ')}`);
     const instance = options.store.instanceByUid(c.req.param('instance') ?? '');
@@ -40,7 +41,7 @@ export function webhookGuard(options: { store: CallStore; plans: PlanResolver })
     const owner = options.store.agentById(instance.agentId);
     const plan = options.plans.planFor(instance);
     if (!owner || !plan) return refuse(c, 500, 'error', "this instance's connector cannot be loaded");
-    c.set('body', body);
+    c.set('body', body.text);
     c.set('event', event);
     c.set('instance', instance);
     c.set('owner', owner);
@@ -54,23 +55,34 @@ export function refuse<E extends HookEnv>(c: Context<E>, status: 400 | 403 | 404
   return c.json({ error }, status);
 }
 
-/** The body as text, or undefined when it is (or announces itself) larger than `max` bytes. */
-async function readBounded(request: Request, max: number): Promise<string | undefined> {
+type BoundedBody = { kind: 'read'; text: string } | { kind: 'too-large' } | { kind: 'cut-off' };
+
+/**
+ * The body as text; `too-large` when it is (or announces itself) larger than `max` bytes;
+ * `cut-off` when it cannot be read to its end, which only the client causes (it closed the
+ * connection, or broke the framing and the server closed it).
+ */
+async function readBounded(request: Request, max: number): Promise<BoundedBody> {
   const declared = request.headers.get('content-length');
-  if (declared !== null && Number(declared) > max) return undefined;
-  if (!request.body) return '';
+  if (declared !== null && Number(declared) > max) return { kind: 'too-large' };
+  if (!request.body) return { kind: 'read', text: '' };
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
+    let next: ReadableStreamReadResult<Uint8Array>;
+    try {
+      next = await reader.read();
+    } catch {
+      return { kind: 'cut-off' };
+    }
+    if (next.done) break;
+    size += next.value.byteLength;
     if (size > max) {
       await reader.cancel();
-      return undefined;
+      return { kind: 'too-large' };
     }
-    chunks.push(value);
+    chunks.push(next.value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return { kind: 'read', text: Buffer.concat(chunks).toString('utf8') };
 }
