@@ -96,6 +96,18 @@ describe('refused webhooks', () => {
     expect(relay.deps.metrics.render()).toContain('relay_webhooks_total{event="status",outcome="forbidden"} 1');
   });
 
+  it('refuses a signed body nested thousands of levels deep with a 400, storing nothing', async () => {
+    const body = `{"CallSid":"CA11","CallStatus":${'['.repeat(6000)}${']'.repeat(6000)}}`;
+    const url = `${hooks.status}?bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
+    const signature = await computeTwilioSignature(TWILIO_TOKEN, url);
+    const response = await relay.app.request(url.replace(PUBLIC_URL, ''), { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Twilio-Signature': signature }, body });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: expect.stringContaining('the JSON body nests deeper than') });
+    expect(relay.store.callByKey(relay.store.instanceOf(ada.id, 'main')!.uid, 'CA11')).toBeUndefined();
+    expect(relay.published).toEqual([]);
+    expect(relay.deps.metrics.render()).toContain('relay_webhooks_total{event="status",outcome="bad_request"} 1');
+  });
+
   it('fails closed when the connector can no longer be loaded', async () => {
     relay.store.putInstance({ agentId: ada.id, localId: 'broken', connector: 'custom', xml: '<connector', config: {}, at: new Date().toISOString() }, { uid: 'in_broken', secret: 's' });
     const response = await relay.app.request('/hooks/in_broken/s/status', { method: 'POST', body: 'CallSid=CA7' });

@@ -1,4 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
+import { jsonTooDeepAt, MAX_PAYLOAD_DEPTH, xmlTooDeepAt } from './nesting.ts';
 
 export type BodyFormat = 'form' | 'json' | 'xml' | 'query';
 
@@ -37,6 +38,8 @@ export function parseBody(body: string, format: BodyFormat): Record<string, unkn
     case 'query':
       return formToObject(new URLSearchParams(body));
     case 'json': {
+      const tooDeep = jsonTooDeepAt(body);
+      if (tooDeep !== undefined) throw new PayloadError(`the JSON body nests deeper than ${MAX_PAYLOAD_DEPTH} levels (at character ${tooDeep})`);
       let parsed: unknown;
       try {
         parsed = JSON.parse(body);
@@ -58,6 +61,8 @@ export function parseBody(body: string, format: BodyFormat): Record<string, unkn
  */
 function parseXmlBody(body: string): Record<string, unknown> {
   if (/<!(DOCTYPE|ENTITY)\b/i.test(body)) throw new PayloadError('XML with a DOCTYPE or entity declaration is refused');
+  const tooDeep = xmlTooDeepAt(body);
+  if (tooDeep !== undefined) throw new PayloadError(`the XML body nests deeper than ${MAX_PAYLOAD_DEPTH} elements (at character ${tooDeep})`);
   let parsed: Record<string, unknown>;
   try {
     parsed = xmlParser.parse(body, true) as Record<string, unknown>;
