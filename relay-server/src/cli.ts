@@ -12,6 +12,9 @@ const USAGE = `Usage:
   relay agent list [--json] [--db FILE]
   relay agent remove AGENT_ID [--db FILE]
 
+--admin: the instances this agent registers may route incoming calls to every agent (the
+team's number); any other agent's instances reach that agent only.
+
 Environment: PORT, HOST, PUBLIC_URL, DATABASE_URL, LOG_LEVEL. Default store: ./data/relay.db.
 See docs/relay.md.`;
 

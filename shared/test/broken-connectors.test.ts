@@ -190,6 +190,147 @@ const WELL_FORMEDNESS: BrokenCase[] = [
     message: '<!ENTITY> is not allowed in a connector',
     hint: 'no DTDs or custom entities',
   },
+  // The XML reader throws on these after its validator has passed them: each must be a diagnostic.
+  {
+    name: 'XML declaration whose quotes do not pair up (`version=\'1.0"`)',
+    xml: xml(
+      `<?xml version='1.0"?>`, // line 1
+      '<connector for="PhoneCalls">',
+      '  <incoming_call><response><call_id use="CallSid"/></response></incoming_call>',
+      '</connector>',
+    ),
+    code: 'xml-syntax',
+    line: 1,
+    col: 1,
+    path: '(document)',
+    message: 'the quotes in <?xml …?> do not pair up',
+    hint: 'close each value with the quote that opened it',
+  },
+  {
+    name: 'processing instruction never closed',
+    xml: xml(
+      '<connector for="PhoneCalls">',
+      '  <incoming_call><response><call_id use="CallSid"/></response></incoming_call>',
+      '  <?note keep this', // line 3
+      '</connector>',
+    ),
+    code: 'xml-syntax',
+    line: 3,
+    col: 3,
+    path: '(document)',
+    message: '<?note …?> is never closed',
+    hint: 'end it with ?>',
+  },
+  {
+    name: 'comment never closed',
+    xml: xml(
+      '<connector for="PhoneCalls">',
+      '  <incoming_call><response><call_id use="CallSid"/></response></incoming_call>',
+      '</connector>',
+      '<!-- signed off by', // line 4
+    ),
+    code: 'xml-syntax',
+    line: 4,
+    col: 1,
+    path: '(document)',
+    message: 'a comment is never closed',
+    hint: 'end it with -->',
+  },
+  {
+    name: 'CDATA section never closed',
+    xml: xml(
+      '<connector for="PhoneCalls">',
+      '  <incoming_call><response><call_id use="CallSid"/></response></incoming_call>',
+      '  <x><![CDATA[<Response>', // line 3: <![CDATA[ at col 6
+      '</connector>',
+    ),
+    code: 'xml-syntax',
+    line: 3,
+    col: 6,
+    path: '(document)',
+    message: 'a CDATA section is never closed',
+    hint: 'end it with ]]>',
+  },
+  {
+    name: '`<!` that starts neither a comment nor CDATA',
+    xml: xml(
+      '<connector for="PhoneCalls">',
+      '  <incoming_call><response>',
+      '    <!call_id use="CallSid"/>', // line 3
+      '  </response></incoming_call>',
+      '</connector>',
+    ),
+    code: 'xml-syntax',
+    line: 3,
+    col: 5,
+    path: '(document)',
+    message: '`<!` starts neither a comment nor a CDATA section',
+    hint: 'write comments as <!-- … -->',
+  },
+  {
+    name: 'element named like a JavaScript prototype property (`<__proto__>`)',
+    xml: xml(
+      '<connector for="PhoneCalls">',
+      '  <incoming_call><response>',
+      '    <call_id use="CallSid"/><__proto__/>', // line 3: <__proto__ at col 29
+      '  </response></incoming_call>',
+      '</connector>',
+    ),
+    code: 'xml-syntax',
+    line: 3,
+    col: 29,
+    path: 'connector/incoming_call/response/__proto__',
+    message: '`__proto__` cannot name an element or attribute',
+    hint: 'no connector element or attribute has this name',
+  },
+  {
+    name: 'attribute named like a JavaScript prototype property (`constructor=`)',
+    xml: xml(
+      '<connector for="PhoneCalls">',
+      '  <incoming_call><response>',
+      '    <call_id use="CallSid" constructor="x"/>', // line 3: constructor at col 28
+      '  </response></incoming_call>',
+      '</connector>',
+    ),
+    code: 'xml-syntax',
+    line: 3,
+    col: 28,
+    path: 'connector/incoming_call/response/call_id',
+    message: '`constructor` cannot name an element or attribute',
+  },
+  {
+    name: 'elements nested deeper than 32 levels',
+    xml: xml(
+      '<connector for="PhoneCalls">',
+      '  <incoming_call><response><call_id use="CallSid"/></response></incoming_call>',
+      `  <outgoing_call>${'<a>'.repeat(120)}${'</a>'.repeat(120)}</outgoing_call>`, // line 3: the 31st <a> is the 33rd level
+      '</connector>',
+    ),
+    code: 'xml-syntax',
+    line: 3,
+    col: 18 + 30 * 3,
+    path: ['connector', 'outgoing_call', ...Array<string>(31).fill('a')].join('/'),
+    message: 'elements nest deeper than 32 levels',
+    hint: 'look for tags that were never closed',
+  },
+  {
+    name: 'empty file',
+    xml: '',
+    code: 'xml-syntax',
+    line: 1,
+    col: 1,
+    path: '(document)',
+    message: 'the file has no <connector> element',
+  },
+  {
+    name: 'a comment and nothing else',
+    xml: xml('<?xml version="1.0"?>', '<!-- <connector for="PhoneCalls"> -->'),
+    code: 'xml-syntax',
+    line: 1,
+    col: 1,
+    path: '(document)',
+    message: 'the file has no <connector> element',
+  },
 ];
 
 const STRUCTURE: BrokenCase[] = [
@@ -1069,6 +1210,24 @@ const REQUEST: BrokenCase[] = [
     path: 'connector/outgoing_call/request/parameters/parameter',
     message: 'unknown variable @to_numbr in the outgoing request',
     hint: 'did you mean `@to_number`?',
+  },
+  {
+    name: 'template groups nested deeper than 16 levels',
+    xml: xml(
+      '<connector for="PhoneCalls">',
+      PROVIDER,
+      '  <outgoing_call>',
+      '    <request><url>Calls.json</url>',
+      `      <parameters><parameter name="To">${'{{'.repeat(20)}@to_number${'}}'.repeat(20)}</parameter></parameters>`, // line 5: the 17th group's content at col 40 + 34
+      '    </request>',
+      '  </outgoing_call>',
+      '</connector>',
+    ),
+    code: 'template-syntax',
+    line: 5,
+    col: 40 + 17 * 2,
+    path: 'connector/outgoing_call/request/parameters/parameter',
+    message: 'templates nest deeper than 16 levels',
   },
 ];
 

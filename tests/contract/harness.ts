@@ -34,13 +34,17 @@ export class ContractRelay {
     private readonly dir: { remove(): void },
   ) {}
 
-  /** Adds the agents to a fresh database (`relay agent add`, in order), then starts the relay on it. */
+  /**
+   * Adds the agents to a fresh database (`relay agent add`, in order; the first with `--admin`:
+   * the admin registers the team's provider instance, whose incoming calls may reach every
+   * agent), then starts the relay on it.
+   */
   static async start<const A extends readonly AgentSpec[]>(publicUrl: string, agents: A): Promise<{ relay: ContractRelay; agents: { -readonly [K in keyof A]: TestAgent } }> {
     const dir = tempDir();
     try {
       const db = join(dir.path, 'relay.db');
       const added: TestAgent[] = [];
-      for (const agent of agents) added.push(await addAgent(db, agent));
+      for (const [index, agent] of agents.entries()) added.push(await addAgent(db, { ...agent, admin: index === 0 }));
       const relayProcess = await startRelayProcess({ db, publicUrl });
       return { relay: new ContractRelay(relayProcess, publicUrl, dir), agents: added as { -readonly [K in keyof A]: TestAgent } };
     } catch (error) {

@@ -82,6 +82,29 @@ describe("another agent's data", () => {
     await Promise.all([snoop.close(), own.close()]);
   });
 
+  it('cannot be put on her screen or her phone by an incoming call he fabricates on his own instance', async () => {
+    const own = await AgentClient.connect(relay, alice.token, { lastSeq: null });
+    const his = await AgentClient.connect(relay, mallory.token, { lastSeq: null });
+    await Promise.all([own.waitFor((c) => c.welcome !== undefined), his.waitFor((c) => c.welcome !== undefined)]);
+    // His own Twilio instance, his own provider token, a valid signature: only the call's target is forged.
+    const hooks = (await api(relay, mallory.token, 'GET', '/instances/mine')).body.callbacks;
+    const forger = await TwilioSimulator.start({ accountSid: 'AC1', authToken: 'mallory-token', forward: (url) => url.replace(PUBLIC_URL, relay.url) });
+    const sid = newSid();
+    const call = { sid, direction: 'inbound' as const, from: '+14155550199', to: alice.number, status: 'ringing', dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const answer = await forger.webhook(call, 'voice', 'POST', hooks.incoming);
+    await forger.close();
+    expect(answer.status).toBe(200);
+    expect(answer.body).toContain(`<Number>${mallory.number}</Number>`);
+    expect(answer.body).not.toContain(alice.number);
+    await his.waitFor((c) => c.events.some((e) => e.call.call_id === sid));
+    // A pong answers a ping sent after the webhook was stored: an event for her would have come first.
+    own.ws.send(JSON.stringify({ type: 'ping' }));
+    await own.waitFor((c) => c.messages.some((m) => m.type === 'pong'));
+    expect(own.events.filter((e) => e.call.call_id === sid)).toEqual([]);
+    expect((await api(relay, alice.token, 'GET', `/calls?number=${encodeURIComponent('+14155550199')}`)).body.calls).toEqual([]);
+    await Promise.all([own.close(), his.close()]);
+  });
+
   it('cannot be written through her callback URLs with his provider token', async () => {
     // Signed with Mallory's provider token, sent to Alice's URL: refused.
     const forged = await TwilioSimulator.start({ accountSid: 'AC1', authToken: 'mallory-token', forward: (url) => url.replace(PUBLIC_URL, relay.url) });

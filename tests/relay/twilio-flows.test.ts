@@ -30,7 +30,8 @@ let plan: ConnectorPlan;
 beforeAll(async () => {
   dir = tempDir();
   const db = join(dir.path, 'relay.db');
-  ada = await addAgent(db, { name: 'Ada', number: '+14155550111', email: 'ada@example.com' });
+  // The admin: her instance is the team's number, whose incoming calls may ring every agent.
+  ada = await addAgent(db, { name: 'Ada', number: '+14155550111', email: 'ada@example.com', admin: true });
   bob = await addAgent(db, { name: 'Bob', number: '+14155550122' });
   relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
   // The relay sits behind a proxy: Twilio calls the public URL, the proxy forwards it.

@@ -97,6 +97,16 @@ describe('/instances', () => {
   });
 
   it.each([
+    ['an XML declaration whose quotes do not pair up', `<?xml version='1.0"?>\n${twilioXml}`, { line: 1, col: 1, message: 'the quotes in <?xml …?> do not pair up' }],
+    ['120 nested elements', twilioXml.replace('<outgoing_call>', `<outgoing_call>${'<a>'.repeat(120)}${'</a>'.repeat(120)}`), { line: expect.any(Number), col: expect.any(Number), message: 'elements nest deeper than 32 levels' }],
+  ])('refuses %s with a 422 and its position, not a 500', async (_name, xml, diagnostic) => {
+    const { status, body } = await put('bad', { xml, config });
+    expect(status).toBe(422);
+    expect(body.diagnostics).toEqual([expect.objectContaining({ severity: 'error', code: 'xml-syntax', ...diagnostic })]);
+    expect(relay.store.instanceOf(ada.id, 'bad')).toBeUndefined();
+  });
+
+  it.each([
     [{ config }, 422, 'exactly one of'],
     [{ connector: 'twilio', xml: twilioXml, config }, 422, 'exactly one of'],
     [{ connector: 'skype', config }, 422, 'no bundled connector "skype"'],

@@ -10,7 +10,8 @@ let hooks: Awaited<ReturnType<typeof relay.twilioInstance>>;
 
 beforeEach(async () => {
   relay = testRelay();
-  ada = relay.addAgent('Ada', '+14155550111');
+  // The admin, whose instance is the team's: its incoming calls may ring every agent.
+  ada = relay.addAgent('Ada', '+14155550111', { admin: true });
   hooks = await relay.twilioInstance(ada.token);
 });
 
@@ -121,6 +122,34 @@ describe('multipart/form-data webhooks (Exotel posts its StatusCallback this way
   });
 });
 
+describe('who an incoming call reaches', () => {
+  const incoming = (sid: string, to: string) => ({ CallSid: sid, From: '+14155550199', To: to, CallStatus: 'ringing', Direction: 'inbound' });
+  const agentsOf = (sid: string) => relay.published.filter((e) => JSON.parse(e.call).call_id === sid).map((e) => e.agentId);
+
+  it("an admin's instance rings the agent the call is for, or every agent when it is for none of them", async () => {
+    const bob = relay.addAgent('Bob', '+14155550122');
+    expect(await (await relay.twilioWebhook(hooks.incoming, incoming('CA20', bob.number))).text()).toContain(`<Dial action="${hooks.status}"><Number>+14155550122</Number></Dial>`);
+    expect(agentsOf('CA20')).toEqual([bob.id]);
+    expect(await (await relay.twilioWebhook(hooks.incoming, incoming('CA21', '+15005550006'))).text()).toContain('<Number>+14155550111</Number><Number>+14155550122</Number></Dial>');
+    expect(agentsOf('CA21').sort()).toEqual([ada.id, bob.id].sort());
+  });
+
+  it("an agent's own instance rings and reaches its owner alone, even for a colleague's number, and so do the calls it reports", async () => {
+    const bob = relay.addAgent('Bob', '+14155550122');
+    const own = await relay.twilioInstance(bob.token, 'own');
+    for (const [sid, to] of [['CA22', ada.number], ['CA23', '+15005550006']] as const) {
+      const reply = await (await relay.twilioWebhook(own.incoming, incoming(sid, to))).text();
+      expect(reply).toContain(`<Dial action="${own.status}"><Number>+14155550122</Number></Dial>`);
+      expect(reply).not.toContain(ada.number);
+      expect(agentsOf(sid)).toEqual([bob.id]);
+    }
+    const reported = await relay.call(bob.token, 'POST', '/calls', { instance: 'own', call_id: 'CA22', to_number: ada.number, status: 'in-progress' });
+    expect(reported.status).toBe(200);
+    expect(relay.published.every((e) => e.agentId === bob.id)).toBe(true);
+    expect(await (await relay.call(ada.token, 'GET', '/calls')).json()).toEqual({ calls: [], next_cursor: null });
+  });
+});
+
 describe('refused webhooks', () => {
   it('checks the size before anything else', async () => {
     const url = hooks.status.replace(/in_[^/]+/, 'in_unknown').replace(PUBLIC_URL, '');
@@ -133,6 +162,18 @@ describe('refused webhooks', () => {
     expect(response.status).toBe(403);
     expect(await response.json()).toEqual({ error: 'wrong secret' });
     expect(relay.deps.metrics.render()).toContain('relay_webhooks_total{event="status",outcome="forbidden"} 1');
+  });
+
+  it('refuses a signed body nested thousands of levels deep with a 400, storing nothing', async () => {
+    const body = `{"CallSid":"CA11","CallStatus":${'['.repeat(6000)}${']'.repeat(6000)}}`;
+    const url = `${hooks.status}?bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
+    const signature = await computeTwilioSignature(TWILIO_TOKEN, url);
+    const response = await relay.app.request(url.replace(PUBLIC_URL, ''), { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Twilio-Signature': signature }, body });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: expect.stringContaining('the JSON body nests deeper than') });
+    expect(relay.store.callByKey(relay.store.instanceOf(ada.id, 'main')!.uid, 'CA11')).toBeUndefined();
+    expect(relay.published).toEqual([]);
+    expect(relay.deps.metrics.render()).toContain('relay_webhooks_total{event="status",outcome="bad_request"} 1');
   });
 
   it('fails closed when the connector can no longer be loaded', async () => {

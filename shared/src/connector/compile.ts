@@ -510,7 +510,8 @@ class Compilation {
 
   /** `raw` is the value as written in the file, so positions after `&amp;` still point at the right column. */
   private template(value: string, element: XmlElement, offset: number, context: TemplateContext, raw?: string): Template {
-    const at = (index: number) => offset + (raw === undefined ? index : rawIndex(raw, index));
+    let toRaw: ((decodedIndex: number) => number) | undefined;
+    const at = (index: number) => offset + (raw === undefined ? index : (toRaw ??= rawIndexer(raw))(index));
     let template: Template;
     try {
       template = parseTemplate(value);
@@ -592,16 +593,20 @@ function valueOffset(source: string, element: XmlElement, name: string): number 
   return quote >= 0 ? at + quote + 1 : at;
 }
 
-/** The index in the raw (entity-escaped) text of the character at `decodedIndex` of its decoded form. */
-function rawIndex(raw: string, decodedIndex: number): number {
-  let decoded = 0;
-  let i = 0;
-  while (i < raw.length && decoded < decodedIndex) {
-    const entity = raw[i] === '&' ? /^&(#x[0-9a-f]+|#\d+|[a-z]+);/i.exec(raw.slice(i)) : null;
-    i += entity ? entity[0].length : 1;
-    decoded++;
+const ENTITY = /&(#x[0-9a-f]+|#\d+|[a-z]+);/iy;
+
+/**
+ * Maps an index in a value's decoded form to the index in its raw (entity-escaped) text, with
+ * one pass over the text (a pass per reference was quadratic in a value of thousands of them).
+ */
+function rawIndexer(raw: string): (decodedIndex: number) => number {
+  const starts: number[] = [];
+  for (let i = 0; i < raw.length; ) {
+    starts.push(i);
+    ENTITY.lastIndex = i;
+    i += raw[i] === '&' && ENTITY.test(raw) ? ENTITY.lastIndex - i : 1;
   }
-  return i + (decodedIndex - decoded);
+  return (decodedIndex) => starts[decodedIndex] ?? raw.length + decodedIndex - starts.length;
 }
 
 /** Names of the fields mapped anywhere, so send_response templates may use extras (`@Digits`). */

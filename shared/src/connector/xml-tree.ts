@@ -89,8 +89,8 @@ export function parseXmlTree(source: string): XmlParseResult {
       },
     };
   }
-  const balance = checkTagBalance(source);
-  if (balance) return { ok: false, problem: balance };
+  const markup = checkMarkup(source);
+  if (markup) return { ok: false, problem: markup };
   const validation = XMLValidator.validate(source, { allowBooleanAttributes: false });
   if (validation !== true) {
     const lines = new LineIndex(source);
@@ -103,7 +103,14 @@ export function parseXmlTree(source: string): XmlParseResult {
       },
     };
   }
-  const nodes = parser.parse(source) as OrderedNode[];
+  let nodes: OrderedNode[];
+  try {
+    nodes = parser.parse(source) as OrderedNode[];
+  } catch (error) {
+    // The reader throws on some input its validator passed; checkMarkup names each case known
+    // (with its position), so this is the last resort for one it does not know yet.
+    return { ok: false, problem: { message: `malformed XML: ${(error as Error).message}`, offset: 0, hint: 'the XML reader gave no position' } };
+  }
   const roots = nodes.filter((n) => !isSpecial(nodeName(n)));
   if (roots.length !== 1) {
     return { ok: false, problem: { message: 'a connector must have exactly one root element', offset: 0 } };
@@ -119,21 +126,49 @@ interface OpenTag {
 }
 
 /**
- * Finds unbalanced tags with messages a connector author can act on. The seed's examples
- * lost their closing slashes (`<call_id use="CallSid"><call_id>`), so a bare tag repeating
- * the open element's name is named as a closing tag that lost its slash.
+ * How deep connector elements may nest: the bundled connectors need 10. Deeper input is refused
+ * here, before the XML reader (whose own limit, 100, throws with no position) and the passes
+ * that walk the tree recursively see it.
  */
-function checkTagBalance(source: string): XmlSyntaxProblem | undefined {
+const MAX_ELEMENT_DEPTH = 32;
+/** Names the XML reader refuses outright (they would reach JavaScript prototypes). */
+const RESERVED_NAMES = /(?:^<\/?|\s)(__proto__|constructor|prototype)(?=[\s=/>]|$)/;
+
+/**
+ * Finds markup problems with messages a connector author can act on, before the XML reader
+ * sees them: unbalanced tags, unclosed comments, CDATA sections and processing instructions,
+ * names the reader refuses, runaway nesting. The seed's examples lost their closing slashes
+ * (`<call_id use="CallSid"><call_id>`), so a bare tag repeating the open element's name is
+ * named as a closing tag that lost its slash.
+ */
+function checkMarkup(source: string): XmlSyntaxProblem | undefined {
   const stack: OpenTag[] = [];
-  const tag = /<(!--[\s\S]*?-->|!\[CDATA\[[\s\S]*?\]\]>|\?[\s\S]*?\?>|\/?)([A-Za-z_][\w.:-]*)?/g;
+  let elements = 0;
+  let tooDeep: XmlSyntaxProblem | undefined;
+  const tag = /<(!--|!\[CDATA\[|[!?]|\/?)([A-Za-z_][\w.:-]*)?/g;
   for (let match = tag.exec(source); match; match = tag.exec(source)) {
     const kind = match[1]!;
-    if (kind.startsWith('!') || kind.startsWith('?')) continue;
     const name = match[2];
+    if (kind === '!--' || kind === '![CDATA[') {
+      const terminator = kind === '!--' ? '-->' : ']]>';
+      const end = source.indexOf(terminator, match.index + 1 + kind.length);
+      if (end < 0) return { message: `a ${kind === '!--' ? 'comment' : 'CDATA section'} is never closed`, offset: match.index, hint: `end it with ${terminator}` };
+      tag.lastIndex = end + terminator.length;
+      continue;
+    }
+    if (kind === '!') return { message: '`<!` starts neither a comment nor a CDATA section', offset: match.index, hint: 'write comments as <!-- … -->' };
+    if (kind === '?') {
+      const problem = checkInstruction(source, match.index, name ?? '');
+      if (problem) return problem;
+      tag.lastIndex = source.indexOf('?>', match.index) + 2;
+      continue;
+    }
     if (!name) continue;
     const end = findTagEnd(source, match.index);
     tag.lastIndex = end;
     const body = source.slice(match.index, end);
+    const reserved = reservedName(body, match.index);
+    if (reserved) return { ...reserved, path: pathOf(kind === '/' ? stack : [...stack, { name, offset: match.index, bare: false }]) };
     if (kind === '/') {
       const open = stack.pop();
       if (!open) return { message: `</${name}> closes nothing`, offset: match.index, hint: 'remove it' };
@@ -149,10 +184,17 @@ function checkTagBalance(source: string): XmlSyntaxProblem | undefined {
       }
       continue;
     }
+    elements++;
     if (body.endsWith('/>')) continue;
     stack.push({ name, offset: match.index, bare: /^<[\w.:-]+\s*>$/.test(body) });
+    // Deep nesting is most often tags left open, which the scan goes on to name; if every tag
+    // turns out closed, the nesting itself is the problem.
+    if (stack.length > MAX_ELEMENT_DEPTH && !tooDeep) {
+      tooDeep = { message: `elements nest deeper than ${MAX_ELEMENT_DEPTH} levels`, offset: match.index, path: pathOf(stack), hint: 'connectors need about ten; look for tags that were never closed' };
+    }
   }
-  if (stack.length === 0) return undefined;
+  if (elements === 0) return { message: 'the file has no <connector> element', offset: 0, hint: 'a connector is one <connector for="PhoneCalls"> element' };
+  if (stack.length === 0) return tooDeep;
   const unclosed = stack.slice(1).find((open) => !open.bare) ?? stack[stack.length - 1]!;
   const slashless = missingSlash(stack);
   if (slashless && slashless.offset < unclosed.offset) return slashless;
@@ -164,16 +206,48 @@ function checkTagBalance(source: string): XmlSyntaxProblem | undefined {
   };
 }
 
-/** A bare `<name>` opened inside an element of the same name: a closing tag that lost its slash. */
-function missingSlash(stack: OpenTag[]): XmlSyntaxProblem | undefined {
-  const index = stack.findIndex((open, i) => open.bare && stack.slice(0, i).some((o) => o.name === open.name && !o.bare));
-  if (index < 0) return undefined;
-  const tag = stack[index]!;
-  return { message: `<${tag.name}> looks like a closing tag without its slash`, offset: tag.offset, hint: `write </${tag.name}>`, path: pathOf(stack.slice(0, index + 1)) };
+/**
+ * A `<?…?>` the reader could not close: it skips quoted text when looking for `?>`, so quotes
+ * that do not pair up (`<?xml version='1.0"?>`) run it past the real end.
+ */
+function checkInstruction(source: string, offset: number, name: string): XmlSyntaxProblem | undefined {
+  const end = source.indexOf('?>', offset);
+  if (end < 0) return { message: `<?${name} …?> is never closed`, offset, hint: 'end it with ?>' };
+  const body = source.slice(offset, end);
+  if (!/^[^"']*(?:"[^"]*"[^"']*|'[^']*'[^"']*)*$/.test(body)) {
+    return { message: `the quotes in <?${name} …?> do not pair up`, offset, hint: 'close each value with the quote that opened it: version="1.0"' };
+  }
+  return reservedName(body, offset);
 }
 
+/**
+ * A name in a tag (`<…>` or `<?…?>`) that the reader refuses. Quoted values are blanked first,
+ * so a name right after one (`"UTF-8"__proto__`) is found too; the position is the tag's for an
+ * element name, the name's own for an attribute.
+ */
+function reservedName(tag: string, offset: number): XmlSyntaxProblem | undefined {
+  const reserved = RESERVED_NAMES.exec(tag.replace(/"[^"]*"|'[^']*'/g, (quoted) => ' '.repeat(quoted.length)));
+  if (!reserved) return undefined;
+  const at = reserved[0].startsWith('<') ? offset : offset + reserved.index + 1;
+  return { message: `\`${reserved[1]}\` cannot name an element or attribute`, offset: at, hint: 'no connector element or attribute has this name' };
+}
+
+/** A bare `<name>` opened inside an element of the same name: a closing tag that lost its slash. */
+function missingSlash(stack: OpenTag[]): XmlSyntaxProblem | undefined {
+  const opened = new Set<string>();
+  for (const [index, tag] of stack.entries()) {
+    if (tag.bare && opened.has(tag.name)) {
+      return { message: `<${tag.name}> looks like a closing tag without its slash`, offset: tag.offset, hint: `write </${tag.name}>`, path: pathOf(stack.slice(0, index + 1)) };
+    }
+    if (!tag.bare) opened.add(tag.name);
+  }
+  return undefined;
+}
+
+/** `connector/config/fields/field`; one deeper than any nesting accepted keeps only its ends. */
 function pathOf(tags: OpenTag[]): string {
-  return tags.map((t) => t.name).join('/');
+  const names = tags.map((t) => t.name);
+  return (names.length > MAX_ELEMENT_DEPTH + 1 ? [...names.slice(0, 4), '…', ...names.slice(-4)] : names).join('/');
 }
 
 function xmlHint(code: string, message: string): string | undefined {
@@ -237,13 +311,14 @@ function firstRawChunk(text: string): string {
   return trimmed.slice(0, 12).split(/[&<>"']/)[0] ?? '';
 }
 
+/** Attributes with the offsets of their names, found in one pass over the tag (quoted values skipped). */
 function locateAttributes(attrs: Record<string, string>, source: string, elementOffset: number): XmlAttribute[] {
-  const tagEnd = findTagEnd(source, elementOffset);
-  const tag = source.slice(elementOffset, tagEnd);
-  return Object.entries(attrs).map(([name, value]) => {
-    const match = new RegExp(`\\s${escapeRegExp(name)}\\s*=`).exec(tag);
-    return { name, value: String(value), offset: match ? elementOffset + match.index + 1 : elementOffset };
-  });
+  const tag = source.slice(elementOffset, findTagEnd(source, elementOffset));
+  const offsets = new Map<string, number>();
+  for (const match of tag.matchAll(/\s([^\s=/>"']+)\s*=\s*(?:"[^"]*"|'[^']*')/g)) {
+    if (!offsets.has(match[1]!)) offsets.set(match[1]!, elementOffset + match.index + 1);
+  }
+  return Object.entries(attrs).map(([name, value]) => ({ name, value: String(value), offset: offsets.get(name) ?? elementOffset }));
 }
 
 function findTagEnd(source: string, from: number): number {
@@ -256,8 +331,4 @@ function findTagEnd(source: string, from: number): number {
     else if (ch === '>') return i + 1;
   }
   return source.length;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,6 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { multipartBoundary, parseMultipart } from './multipart.ts';
 import { PayloadError } from './payload-error.ts';
+import { jsonTooDeepAt, MAX_PAYLOAD_DEPTH, xmlTooDeepAt } from './nesting.ts';
 
 export { PayloadError };
 
@@ -40,6 +41,8 @@ export function parseBody(body: string, format: BodyFormat, contentType?: string
     case 'multipart':
       return formToObject(new URLSearchParams(parseMultipart(body, multipartBoundary(contentType))));
     case 'json': {
+      const tooDeep = jsonTooDeepAt(body);
+      if (tooDeep !== undefined) throw new PayloadError(`the JSON body nests deeper than ${MAX_PAYLOAD_DEPTH} levels (at character ${tooDeep})`);
       let parsed: unknown;
       try {
         parsed = JSON.parse(body);
@@ -61,6 +64,8 @@ export function parseBody(body: string, format: BodyFormat, contentType?: string
  */
 function parseXmlBody(body: string): Record<string, unknown> {
   if (/<!(DOCTYPE|ENTITY)\b/i.test(body)) throw new PayloadError('XML with a DOCTYPE or entity declaration is refused');
+  const tooDeep = xmlTooDeepAt(body);
+  if (tooDeep !== undefined) throw new PayloadError(`the XML body nests deeper than ${MAX_PAYLOAD_DEPTH} elements (at character ${tooDeep})`);
   let parsed: Record<string, unknown>;
   try {
     parsed = xmlParser.parse(body, true) as Record<string, unknown>;

@@ -1,3 +1,5 @@
+import { jsonTooDeepAt } from './nesting.ts';
+
 /**
  * Dotted paths into webhook and response payloads: `data.Status`, `entries.0.sessionId`,
  * `Call.Sid`. `entries[0]` is read as `entries.0`; `parent_call_id|call_id` takes the first
@@ -73,7 +75,8 @@ function walk(value: unknown, segments: string[], index: number): unknown {
 function asContainer(value: unknown): Record<string, unknown> | unknown[] | undefined {
   if (typeof value === 'string') {
     const trimmed = value.trim();
-    if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return undefined;
+    // Too deep to be a provider's field: read as text, like a string that is not JSON at all.
+    if ((!trimmed.startsWith('{') && !trimmed.startsWith('[')) || jsonTooDeepAt(trimmed) !== undefined) return undefined;
     try {
       return asContainer(JSON.parse(trimmed));
     } catch {

@@ -100,6 +100,15 @@ describe('signatures declared in connectors', () => {
     expect((await verifyWebhookSignature(telnyx, { config: { secret: key } }, telnyxRequest, { now: 1_764_000_090_000 })).checked).toBe(true);
     expect(await verifyWebhookSignature(telnyx, { config: { secret: key } }, telnyxRequest, { now: 1_764_000_090_000 })).toMatchObject({ valid: false });
   });
+
+  it('fails a Plivo V3 check over a JSON body nested thousands of levels deep, rather than overflowing the stack', async () => {
+    const plivo = connector('<signature type="plivo-v3" token="$config.$fields.secret"/>');
+    const headers = { 'Content-Type': 'application/json', 'X-Plivo-Signature-V3-Nonce': 'n', 'X-Plivo-Signature-V3': 'forged' };
+    for (const deep of [`${'['.repeat(6000)}${']'.repeat(6000)}`, `${'{"a":'.repeat(6000)}1${'}'.repeat(6000)}`]) {
+      const body = `{"CallUUID":"u-1","deep":${deep}}`;
+      expect(await verifyWebhookSignature(plivo, { config: { secret: 'k' } }, { method: 'POST', url: 'https://relay.example/hooks/p', headers, body })).toMatchObject({ checked: true, valid: false });
+    }
+  });
 });
 
 describe('HMAC over webhook fields (Zadarma)', () => {
@@ -119,6 +128,13 @@ describe('HMAC over webhook fields (Zadarma)', () => {
     url: 'https://relay.example/hooks/z',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Signature: signature },
     body: new URLSearchParams(fields).toString(),
+  });
+
+  it('fails the check, rather than throwing, when the body cannot be read (malformed, or nested too deep)', async () => {
+    for (const body of ['{"caller_id":', `{"caller_id":${'['.repeat(6000)}${']'.repeat(6000)}}`]) {
+      const request = { method: 'POST', url: 'https://relay.example/hooks/z', headers: { 'Content-Type': 'application/json', Signature: 'forged' }, body };
+      expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, request)).toMatchObject({ checked: true, valid: false, reason: expect.stringContaining('cannot verify: the') });
+    }
   });
 
   it('checks the fields each event signs', async () => {

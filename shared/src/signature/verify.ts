@@ -1,5 +1,6 @@
 import type { ConnectorPlan } from '../connector/plan.ts';
 import { formFields } from '../payload/form-fields.ts';
+import { jsonTooDeepAt } from '../payload/nesting.ts';
 import { formatFromContentType, PayloadError } from '../payload/parse-body.ts';
 import { getPath } from '../payload/path.ts';
 import { buildScope, type RunContext } from '../runtime/scope.ts';
@@ -83,7 +84,14 @@ async function checkSignature(plan: ConnectorPlan, context: RunContext, request:
       return verdict(result.valid, result.reason ?? '');
     }
     case 'hmac': {
-      const payload = readPayload(request);
+      let payload: Record<string, unknown>;
+      try {
+        payload = readPayload(request);
+      } catch (error) {
+        // The signed fields are in the body: one that cannot be read cannot be verified.
+        if (error instanceof WebhookError) return verdict(false, `cannot verify: ${error.message}`);
+        throw error;
+      }
       const fields = Object.fromEntries(Object.entries(payload).filter(([, v]) => typeof v === 'string' || typeof v === 'number').map(([k, v]) => [k, String(v)]));
       const event = signature.use ? String(getPath(payload, signature.use) ?? '').trim().toLowerCase() : '';
       const chosen = signature.messages.find((m) => m.for?.includes(event)) ?? signature.messages.find((m) => !m.for);
@@ -127,6 +135,8 @@ function renderSecret(template: Template, scope: TemplateScope): string | { erro
 function bodyParams(body: string, contentType: string | undefined): Record<string, unknown> {
   if (!body.trim()) return {};
   if (formatFromContentType(contentType) === 'json') {
+    // No provider signs a body this deep, and walking it would overflow the stack: no parameters, no match.
+    if (jsonTooDeepAt(body) !== undefined) return {};
     try {
       const parsed: unknown = JSON.parse(body);
       return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};

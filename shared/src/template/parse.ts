@@ -6,6 +6,12 @@ const FILTER_NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 const BARE_ARG = /[A-Za-z0-9_+-]+/y;
 /** A character that, right before `@`, makes it part of a literal such as an e-mail address. */
 const WORD_BEFORE_AT = /[A-Za-z0-9._%+-]/;
+/**
+ * How deep groups and quoted filter arguments may nest (real templates use two or three levels).
+ * Parsing, checking and rendering recurse per level, so a pasted `{{{{…}}}}` thousands deep
+ * would otherwise overflow the stack instead of being reported.
+ */
+const MAX_TEMPLATE_DEPTH = 16;
 
 /**
  * Parses `text with @var|filter:arg and $config.$fields.name` into a Template.
@@ -15,6 +21,11 @@ const WORD_BEFORE_AT = /[A-Za-z0-9._%+-]/;
  * groups text and references into one value for filters (`{{@path@query}}|md5`).
  */
 export function parseTemplate(source: string): Template {
+  return parseAt(source, 0);
+}
+
+function parseAt(source: string, depth: number): Template {
+  const groups = matchGroups(source);
   const parts: TemplatePart[] = [];
   let text = '';
   let i = 0;
@@ -42,16 +53,16 @@ export function parseTemplate(source: string): Template {
       }
       flushText();
       const end = i + 1 + match[0].length;
-      const { filters, next } = parseFilters(source, end);
+      const { filters, next } = parseFilters(source, end, depth);
       parts.push({ kind: 'ref', scope: 'var', name: match[0], filters, offset: i });
       i = next;
       continue;
     }
-    const end = ch === '{' && source[i + 1] === '{' ? closingBraces(source, i) : -1;
-    if (end >= 0) {
+    const end = ch === '{' ? groups.get(i) : undefined;
+    if (end !== undefined) {
       flushText();
-      const inner = parseNested(source.slice(i + 2, end), i + 2);
-      const { filters, next } = parseFilters(source, end + 2);
+      const inner = parseNested(source.slice(i + 2, end), i + 2, depth);
+      const { filters, next } = parseFilters(source, end + 2, depth);
       parts.push({ kind: 'ref', scope: 'group', name: '', template: inner, filters, offset: i });
       i = next;
       continue;
@@ -64,7 +75,7 @@ export function parseTemplate(source: string): Template {
       }
       flushText();
       const end = i + CONFIG_PREFIX.length + match[0].length;
-      const { filters, next } = parseFilters(source, end);
+      const { filters, next } = parseFilters(source, end, depth);
       parts.push({ kind: 'ref', scope: 'config', name: match[0], filters, offset: i });
       i = next;
       continue;
@@ -79,7 +90,7 @@ export function parseTemplate(source: string): Template {
   return { source, parts };
 }
 
-function parseFilters(source: string, start: number): { filters: FilterCall[]; next: number } {
+function parseFilters(source: string, start: number, depth: number): { filters: FilterCall[]; next: number } {
   const filters: FilterCall[] = [];
   let i = start;
   while (source[i] === '|') {
@@ -89,7 +100,7 @@ function parseFilters(source: string, start: number): { filters: FilterCall[]; n
     const filter: FilterCall = { name: match[0], offset: i + 1 };
     i = i + 1 + match[0].length;
     if (source[i] === ':') {
-      const { arg, next } = parseArg(source, i + 1);
+      const { arg, next } = parseArg(source, i + 1, depth);
       filter.arg = arg;
       i = next;
     }
@@ -98,13 +109,13 @@ function parseFilters(source: string, start: number): { filters: FilterCall[]; n
   return { filters, next: i };
 }
 
-function parseArg(source: string, start: number): { arg: FilterArg; next: number } {
+function parseArg(source: string, start: number, depth: number): { arg: FilterArg; next: number } {
   const ch = source[start];
   if (ch === "'" || ch === '"') {
     const { value, next } = parseQuoted(source, start);
-    return { arg: { kind: 'string', value, template: parseNested(value, start + 1) }, next };
+    return { arg: { kind: 'string', value, template: parseNested(value, start + 1, depth) }, next };
   }
-  if (ch === '{') return parseObject(source, start);
+  if (ch === '{') return parseObject(source, start, depth);
   BARE_ARG.lastIndex = start;
   const match = BARE_ARG.exec(source);
   if (!match) {
@@ -129,7 +140,7 @@ function parseQuoted(source: string, start: number): { value: string; next: numb
 }
 
 /** `{'Key': '@value', 'Other': 'literal'}` — JSON-like, single or double quotes, values are templates. */
-function parseObject(source: string, start: number): { arg: FilterArg; next: number } {
+function parseObject(source: string, start: number, depth: number): { arg: FilterArg; next: number } {
   const entries: Array<[string, Template]> = [];
   let i = skipSpace(source, start + 1);
   if (source[i] === '}') return { arg: { kind: 'object', entries }, next: i + 1 };
@@ -155,7 +166,7 @@ function parseObject(source: string, start: number): { arg: FilterArg; next: num
       valueSource = source.slice(i, i + end).trim();
       i += end;
     }
-    entries.push([key.value, parseNested(valueSource, valueOffset)]);
+    entries.push([key.value, parseNested(valueSource, valueOffset, depth)]);
     i = skipSpace(source, i);
     if (source[i] === ',') {
       i = skipSpace(source, i + 1);
@@ -166,26 +177,25 @@ function parseObject(source: string, start: number): { arg: FilterArg; next: num
   }
 }
 
-/** The index of the `}}` that closes the `{{` at `start`, counting nested groups; -1 if none (then `{{` is text). */
-function closingBraces(source: string, start: number): number {
-  let depth = 0;
-  for (let i = start; i < source.length - 1; i++) {
-    if (source[i] === '{' && source[i + 1] === '{') {
-      depth++;
-      i++;
-    } else if (source[i] === '}' && source[i + 1] === '}') {
-      depth--;
-      if (depth === 0) return i;
-      i++;
-    }
+/**
+ * Each `{{` with the index of the `}}` that closes it, nested groups counted, in one pass (a
+ * search per `{{` made thousands of unclosed ones quadratic). A `{{` left out is text.
+ */
+function matchGroups(source: string): Map<number, number> {
+  const groups = new Map<number, number>();
+  const open: number[] = [];
+  for (let i = source.indexOf('{{'); i >= 0 && i < source.length - 1; i++) {
+    if (source[i] === '{' && source[i + 1] === '{') open.push(i++);
+    else if (source[i] === '}' && source[i + 1] === '}' && open.length > 0) groups.set(open.pop()!, i++);
   }
-  return -1;
+  return groups;
 }
 
-/** Parses a template nested in a filter argument, reporting errors at their place in the outer one. */
-function parseNested(source: string, offset: number): Template {
+/** Parses a template nested one level below `depth`, reporting errors at their place in the outer one. */
+function parseNested(source: string, offset: number, depth: number): Template {
+  if (depth === MAX_TEMPLATE_DEPTH) throw new TemplateSyntaxError(`templates nest deeper than ${MAX_TEMPLATE_DEPTH} levels`, offset, 'flatten the {{ … }} groups and quoted filter arguments');
   try {
-    return parseTemplate(source);
+    return parseAt(source, depth + 1);
   } catch (error) {
     if (error instanceof TemplateSyntaxError) throw new TemplateSyntaxError(error.message, offset + error.offset, error.hint);
     throw error;
