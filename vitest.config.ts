@@ -8,6 +8,7 @@ export default defineConfig({
       { test: { name: 'shared', root: './shared', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'] } },
       { test: { name: 'relay-server', root: './relay-server', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'], passWithNoTests: true } },
       './extension/vitest.config.ts',
+      { test: { name: 'scripts', root: './scripts', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'] } },
       { test: { name: 'tests', root: './tests', include: ['**/*.test.ts'], exclude: ['**/node_modules/**', 'e2e/**'], testTimeout: 30_000, hookTimeout: 60_000 } },
       {
         // Real Chromium with the built extension: one browser at a time on these 2-core machines.

@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Worker } from 'playwright-core';
+import { ensureChromium } from '../../../scripts/ensure-chromium.ts';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 export const E2E_BUILD_DIR = join(root, 'extension', '.output-e2e', 'chrome-mv3');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * Builds the extension as users get it, plus host permissions for 127.0.0.1 (a permission
@@ -54,10 +54,10 @@ export interface LaunchOptions {
 /** Debian's Chromium with the built extension loaded, in a fresh profile; headless unless asked otherwise. */
 export async function launchWithExtension(extensionDir = E2E_BUILD_DIR, options: LaunchOptions = {}): Promise<ExtensionBrowser> {
   const { headless = true, handleSignals = true } = options;
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  const executablePath = ensureChromium();
   const profile = mkdtempSync(join(tmpdir(), 'pc-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath,
     // Extensions need Chromium's "new" headless mode, asked for with the flag below.
     headless: false,
     // A visible window sizes its pages itself; headless pages get a fixed, screenshot-friendly size.
