@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestPages } from './pages/build.ts';
+import { screenshotPath } from './harness/screenshots.ts';
 import { startWorld, waitFor, type World } from './harness/world.ts';
 
-const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 let world: World;
 let siteDir: string;
 
@@ -43,7 +43,7 @@ describe('call buttons on CRM-like pages', () => {
     const label = await page.locator('button[data-pc-call]').first().getAttribute('aria-label');
     expect(label).toMatch(/^Call /);
     await page.locator('button[data-pc-call]').first().scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(SCREENSHOTS, 'call-buttons.png'), clip: { x: 0, y: 0, width: 1280, height: 420 } });
+    await page.screenshot({ path: screenshotPath('call-buttons.png'), clip: { x: 0, y: 0, width: 1280, height: 420 } });
 
     const calls = world.twilio.calls.size;
     await page.locator('button[data-pc-call]').nth(3).click();

@@ -1,13 +1,9 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { screenshotPath } from './harness/screenshots.ts';
 import { AGENT_NUMBER, startWorld, TWILIO_NUMBER, waitFor, type World } from './harness/world.ts';
-
-const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 
 let world: World;
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
   world = await startWorld();
 });
 afterAll(async () => world?.close());
@@ -51,7 +47,7 @@ describe('click to call, end to end', () => {
     expect(statuses).toContain('In progress');
     expect(statuses.at(-1)).toBe('Ended');
     expect(await page.evaluate(() => (window as unknown as { rowClicks?: number }).rowClicks ?? 0)).toBe(0);
-    await page.screenshot({ path: join(SCREENSHOTS, 'click-to-call.png') });
+    await page.screenshot({ path: screenshotPath('click-to-call.png') });
     await page.close();
   });
 
@@ -106,7 +102,7 @@ describe('incoming calls, end to end', () => {
     expect(await popup.locator('[data-pc-field="number"]').textContent()).toBe('(415) 555-0199');
     expect(await popup.locator('[data-pc-field="e164"]').textContent()).toBe('+14155550199');
     expect(await popup.locator('a', { hasText: 'Open in CRM' }).getAttribute('href')).toBe(`${world.site.url}/search?q=%2B14155550199`);
-    await page.screenshot({ path: join(SCREENSHOTS, 'incoming-popup.png') });
+    await page.screenshot({ path: screenshotPath('incoming-popup.png') });
     await call.done;
     expect(call.dialed).toEqual([AGENT_NUMBER]);
     await expect.poll(() => popup.count(), { timeout: 10_000 }).toBe(0);
