@@ -94,7 +94,8 @@ describe('phone-connector validate', () => {
     expect(out).toContain('shared/test/fixtures/seed-twilio-repaired.xml: ok (5 warnings)');
   });
 
-  it('exits 1 with file:line:col lines for a broken connector', () => {
+  // The real bin in a new process, TypeScript compiled on the fly by tsx: seconds on a busy machine.
+  it('exits 1 with file:line:col lines for a broken connector', { timeout: 60_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'pc-cli-'));
     const file = join(dir, 'broken.xml');
     writeFileSync(file, '<connector for="PhoneCalls">\n  <incoming_call>\n    <response><call_id usee="CallSid"/></response>\n  </incoming_call>\n</connector>\n');

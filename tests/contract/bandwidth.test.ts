@@ -41,7 +41,7 @@ beforeAll(async () => {
   callbacks = (await relay.registerInstance(ada, 'bandwidth-main', 'bandwidth', config)).callbacks;
   // The engine's requests to Bandwidth's token and Voice hosts go to the simulator instead.
   extension = new Extension({ relay, instance: 'bandwidth-main', connector: 'bandwidth', config, callbacks, fetch: toSimulator(/^https:\/\/(voice|api)\.bandwidth\.com/, bandwidth.baseUrl) });
-}, 30_000);
+});
 
 afterAll(async () => {
   await bandwidth?.close();

@@ -49,7 +49,7 @@ beforeAll(async () => {
     forward: relay.forward,
   });
   extension = new Extension({ relay, instance: 'myoperator-main', connector: 'myoperator', config, callbacks, fetch: toSimulator('https://obd-api.myoperator.co', myoperator.baseUrl) });
-}, 30_000);
+});
 
 afterAll(async () => {
   await myoperator?.close();

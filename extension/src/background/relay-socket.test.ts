@@ -15,8 +15,11 @@ interface FakeRelay {
   close(): Promise<void>;
 }
 
-/** A real WebSocket server speaking the relay's /ws protocol (docs/relay.md), in memory. */
-async function fakeRelay(events: Array<{ seq: number; call: CallView }>, options: { reject?: boolean } = {}): Promise<FakeRelay> {
+/**
+ * A real WebSocket server speaking the relay's /ws protocol (docs/relay.md), in memory.
+ * With `closeWith`, it answers every hello by closing with that code (4401: a refused token).
+ */
+async function fakeRelay(events: Array<{ seq: number; call: CallView }>, options: { closeWith?: number } = {}): Promise<FakeRelay> {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise((resolve) => server.once('listening', resolve));
   const relay: FakeRelay = {
@@ -37,7 +40,7 @@ async function fakeRelay(events: Array<{ seq: number; call: CallView }>, options
         return;
       }
       relay.hellos.push({ token: message.token, last_seq: message.last_seq });
-      if (options.reject) return socket.close(4401, 'bad token');
+      if (options.closeWith) return socket.close(options.closeWith);
       const last = events.at(-1)?.seq ?? 0;
       socket.send(JSON.stringify({ type: 'welcome', seq: last, agent: { id: 'ag_1', name: 'Ada' } }));
       for (const e of events) if (message.last_seq !== null && e.seq > message.last_seq) socket.send(JSON.stringify({ type: 'call', seq: e.seq, event: 'created', call: e.call }));
@@ -46,7 +49,7 @@ async function fakeRelay(events: Array<{ seq: number; call: CallView }>, options
   return relay;
 }
 
-const until = async (check: () => boolean, ms = 3000) => {
+const until = async (check: () => boolean, ms = 20_000) => {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error('timed out');
@@ -81,7 +84,8 @@ function client(relay: FakeRelay, stored: { seq: number | null }, seen: CallEven
   return socket;
 }
 
-describe('RelaySocket', () => {
+// Real sockets on loopback: quick, but sized for a busy machine.
+describe('RelaySocket', { timeout: 30_000 }, () => {
   it('says hello with the token and resumes after the last seq it handled', async () => {
     const relay = await fakeRelay([1, 2, 3, 4].map((seq) => ({ seq, call: call(String(seq)) })));
     cleanup.push(() => relay.close());
@@ -129,13 +133,18 @@ describe('RelaySocket', () => {
   });
 
   it('stops retrying when the relay refuses the token', async () => {
-    const relay = await fakeRelay([], { reject: true });
-    cleanup.push(() => relay.close());
+    const refusing = await fakeRelay([], { closeWith: 4401 });
+    const dropping = await fakeRelay([], { closeWith: 4400 });
+    cleanup.push(() => refusing.close(), () => dropping.close());
     const states: ConnectionState[] = [];
-    client(relay, { seq: 0 }, [], states).start();
+    client(refusing, { seq: 0 }, [], states).start();
     await until(() => states.at(-1) === 'unauthorized');
-    await new Promise((r) => setTimeout(r, 200));
-    expect(relay.hellos).toHaveLength(1);
+    // A client dropped for another reason retries with the same backoff. Once it has retried
+    // three times, the refused one would have retried at least once, had it meant to.
+    client(dropping, { seq: 0 }, [], []).start();
+    await until(() => dropping.hellos.length >= 4);
+    expect(refusing.hellos).toHaveLength(1);
+    expect(states).toEqual(['connecting', 'unauthorized']);
   });
 
   it('backs off while the relay is down and connects once it is up', async () => {
