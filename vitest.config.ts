@@ -22,6 +22,8 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // expect.poll waits for a condition; 1 s by default, too little for a busy machine.
+          expect: { poll: { timeout: 30_000 } },
         },
       },
     ],

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ExtensionBrowser } from '../../tests/e2e/harness/extension.ts';
-import { AGENT_NUMBER, TWILIO_NUMBER, waitFor } from '../../tests/e2e/harness/world.ts';
+import { AGENT_NUMBER, DEADLINE_MS, TWILIO_NUMBER, waitFor } from '../../tests/e2e/harness/world.ts';
 import { api } from '../../tests/relay/harness.ts';
 import type { Exchange, SimulatedCall } from '../../tests/simulators/twilio.ts';
 import { type Contact, contactPath } from './contacts.ts';
@@ -10,13 +10,6 @@ import { formLines, redactHeaders, redactHookSecrets, type Transcript } from './
 type Page = Awaited<ReturnType<ExtensionBrowser['context']['newPage']>>;
 
 export const SCREENSHOTS = ['01-call-buttons.png', '02-calling.png', '03-call-ended.png', '04-incoming-call.png', '05-call-log.png'] as const;
-
-/**
- * How long a step waits for what it expects to see before the demo fails with the reason.
- * Steps wait for what they observe, never for a set time; this only bounds a step that will
- * not succeed, so it is generous enough for a busy machine.
- */
-const STEP_MS = 30_000;
 
 export interface StoryOptions {
   world: DemoWorld;
@@ -64,7 +57,7 @@ async function showCallButtons({ world, contacts, page, transcript, output }: Sc
   transcript.section('1. Call buttons on every number');
   await page.goto(`${world.site.url}/`);
   const buttons = page.locator('button[data-pc-call]');
-  await waitFor(async () => (await buttons.count()) === contacts.length, STEP_MS, `${contacts.length} call buttons on the contact list`);
+  await waitFor(async () => (await buttons.count()) === contacts.length, DEADLINE_MS, `${contacts.length} call buttons on the contact list`);
   await page.screenshot({ path: join(output, '01-call-buttons.png'), fullPage: true });
   const first = await buttons.evaluateAll((all) => all.slice(0, 3).map((b) => b.getAttribute('data-pc-call')));
   transcript.note(`Opened the demo CRM's contact list: ${contacts.length} contacts, one number each; the extension added ${await buttons.count()} call buttons.`, [
@@ -79,7 +72,7 @@ async function clickToCall({ world, contacts, page, requests, transcript, shot }
   const number = customer.phones[0]!;
   await page.goto(world.site.url + contactPath(customer));
   const button = page.locator(`button[data-pc-call="${number.e164}"]`);
-  await button.waitFor({ timeout: STEP_MS });
+  await button.waitFor({ timeout: DEADLINE_MS });
   await page.evaluate(recordCardStatuses);
   await button.click();
   transcript.note(`On ${customer.name}'s page (${customer.company}, ${customer.city}), clicked the call button next to ${number.label} ${number.display}.`);
@@ -119,14 +112,14 @@ async function takeIncomingCall({ world, contacts, page, transcript, shot }: Sce
   const caller = contacts[1]!;
   const number = caller.phones[0]!;
   await page.goto(`${world.site.url}/`);
-  await page.locator('button[data-pc-call]').first().waitFor({ timeout: STEP_MS });
+  await page.locator('button[data-pc-call]').first().waitFor({ timeout: DEADLINE_MS });
   await page.evaluate(recordCardStatuses);
   await page.bringToFront();
   const call = world.ring(number.e164);
   transcript.note(`${caller.name} (${number.display}) calls the company's Twilio number, ${TWILIO_NUMBER}.`);
 
   const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
-  await popup.waitFor({ timeout: STEP_MS });
+  await popup.waitFor({ timeout: DEADLINE_MS });
   const openInCrm = await popup.getByRole('link', { name: 'Open in CRM' }).getAttribute('href');
   const shown = await popup.locator('[data-pc-field="number"]').textContent();
   const status = await popup.locator('[data-pc-field="status"]').textContent();
@@ -134,7 +127,7 @@ async function takeIncomingCall({ world, contacts, page, transcript, shot }: Sce
   const notes = 'Wants two more warehouses on the plan; send a quote by Friday.';
   await popup.getByLabel('Call notes').fill(notes);
   await popup.getByRole('button', { name: 'Save notes' }).click();
-  await popup.locator('.pc-saved').waitFor({ timeout: STEP_MS });
+  await popup.locator('.pc-saved').waitFor({ timeout: DEADLINE_MS });
   transcript.note(`Typed notes in the popup and saved them: "${notes}"`);
   await statusShown(page, 'In progress');
   await shot('04-incoming-call.png');
@@ -154,7 +147,7 @@ async function readCallLog({ world, page, transcript, output }: Scene, openInCrm
   await toolbar.setViewportSize({ width: 344, height: 400 });
   await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
   const recent = toolbar.getByTestId('recent-calls').locator('li');
-  await waitFor(async () => (await recent.count()) >= 2, STEP_MS, 'two calls in the toolbar popup');
+  await waitFor(async () => (await recent.count()) >= 2, DEADLINE_MS, 'two calls in the toolbar popup');
   await toolbar.locator('main').screenshot({ path: join(output, '05-call-log.png') });
   const rows = (await recent.allInnerTexts()).map((row) => row.replace(/\s+/g, ' ').trim());
   transcript.note('The toolbar popup (chrome-extension://…/popup.html) lists the recent calls it read from the relay:', [...rows.map((row) => `| ${row}`), '-> 05-call-log.png']);
@@ -168,7 +161,7 @@ async function readCallLog({ world, page, transcript, output }: Scene, openInCrm
   if (openInCrm) {
     await page.goto(openInCrm);
     // Acme CRM renders the results from script once its contacts have loaded, after the page has.
-    await page.getByRole('heading', { name: 'Search results' }).waitFor({ timeout: STEP_MS });
+    await page.getByRole('heading', { name: 'Search results' }).waitFor({ timeout: DEADLINE_MS });
     const found = await page.locator('table.contacts tbody tr .person strong').allInnerTexts();
     transcript.note(`"Open in CRM" opens the CRM's search for the caller's number, which finds: ${found.length ? found.join(', ') : 'nobody'}.`);
   }
@@ -190,7 +183,7 @@ function recordExtensionRequests(world: DemoWorld): ExtensionRequest[] {
 }
 
 async function nextRequest(requests: ExtensionRequest[], match: (request: ExtensionRequest) => boolean, what: string): Promise<ExtensionRequest> {
-  await waitFor(() => requests.some(match), STEP_MS, what);
+  await waitFor(() => requests.some(match), DEADLINE_MS, what);
   return requests.find(match)!;
 }
 
@@ -225,7 +218,7 @@ function seenStatuses(page: Page): Promise<string[]> {
  * a status that lasts a moment cannot pass unseen while the machine is busy.
  */
 function statusShown(page: Page, text: string): Promise<void> {
-  return waitFor(async () => (await seenStatuses(page)).includes(text), STEP_MS, `the status "${text}"`);
+  return waitFor(async () => (await seenStatuses(page)).includes(text), DEADLINE_MS, `the status "${text}"`);
 }
 
 function webhookLines(call: SimulatedCall): string[] {

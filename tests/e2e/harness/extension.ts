@@ -34,11 +34,16 @@ export interface ExtensionBrowser {
   /** Writes extension settings (storage.local), as the options page would. */
   setStorage(values: Record<string, unknown>): Promise<void>;
   getStorage(keys: string[]): Promise<Record<string, unknown>>;
+  /** The URL patterns the content script is registered for: the sites enabled so far. */
+  registeredSites(): Promise<string[]>;
   close(): Promise<void>;
 }
 
 interface ExtensionGlobal {
-  chrome: { storage: { local: { set(values: Record<string, unknown>): Promise<void>; get(keys: string[]): Promise<Record<string, unknown>> } } };
+  chrome: {
+    storage: { local: { set(values: Record<string, unknown>): Promise<void>; get(keys: string[]): Promise<Record<string, unknown>> } };
+    scripting: { getRegisteredContentScripts(): Promise<Array<{ matches?: string[] }>> };
+  };
 }
 
 export interface LaunchOptions {
@@ -77,7 +82,7 @@ export async function launchWithExtension(extensionDir = E2E_BUILD_DIR, options:
       `--load-extension=${extensionDir}`,
     ],
   });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
   const extensionId = new URL(worker.url()).host;
   return {
     context,
@@ -86,6 +91,7 @@ export async function launchWithExtension(extensionDir = E2E_BUILD_DIR, options:
     // These functions run inside the service worker, where `chrome` is the extension API.
     setStorage: (values) => worker.evaluate((v) => (globalThis as unknown as ExtensionGlobal).chrome.storage.local.set(v), values),
     getStorage: (keys) => worker.evaluate((k) => (globalThis as unknown as ExtensionGlobal).chrome.storage.local.get(k), keys),
+    registeredSites: async () => (await worker.evaluate(() => (globalThis as unknown as ExtensionGlobal).chrome.scripting.getRegisteredContentScripts())).flatMap((script) => script.matches ?? []),
     close: async () => {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
