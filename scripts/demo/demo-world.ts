@@ -27,8 +27,13 @@ export interface DemoWorld {
   site: { url: string };
   browser: ExtensionBrowser;
   callbacks: CallbackUrls;
-  /** A customer calls the company's Twilio number; Twilio asks the relay what to do. */
-  ring(from: string): SimulatedCall;
+  /**
+   * A customer calls the company's Twilio number; Twilio asks the relay what to do. The call
+   * ends by itself, unless `held`: then it stays in progress until `hangUp`.
+   */
+  ring(from: string, options?: { held?: boolean }): SimulatedCall;
+  /** The caller of a held call hangs up: Twilio's final status callback (35 s talked). */
+  hangUp(call: SimulatedCall): Promise<void>;
 }
 
 export interface DemoWorldOptions {
@@ -100,6 +105,10 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
     site,
     browser,
     callbacks,
-    ring: (from) => twilio.inboundCall({ url: callbacks.incoming, from, to: TWILIO_NUMBER, statusCallback: callbacks.status }),
+    ring: (from, { held = false } = {}) => twilio.inboundCall({ url: callbacks.incoming, from, to: TWILIO_NUMBER, ...(held ? {} : { statusCallback: callbacks.status }) }),
+    hangUp: async (call) => {
+      call.status = 'completed';
+      await twilio.webhook(call, 'status', 'POST', callbacks.status, { CallDuration: '35' });
+    },
   };
 }

@@ -115,7 +115,9 @@ async function takeIncomingCall({ world, contacts, page, transcript, shot }: Sce
   await page.locator('button[data-pc-call]').first().waitFor({ timeout: DEADLINE_MS });
   await page.evaluate(recordCardStatuses);
   await page.bringToFront();
-  const call = world.ring(number.e164);
+  // Held: the caller stays on the line until the notes are saved and the popup photographed,
+  // however long that takes on this machine.
+  const call = world.ring(number.e164, { held: true });
   transcript.note(`${caller.name} (${number.display}) calls the company's Twilio number, ${TWILIO_NUMBER}.`);
 
   const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
@@ -134,6 +136,7 @@ async function takeIncomingCall({ world, contacts, page, transcript, shot }: Sce
   transcript.note('The popup says "In progress": you picked up.', ['-> 04-incoming-call.png']);
 
   await call.done;
+  await world.hangUp(call);
   await statusShown(page, 'Ended');
   transcript.note("Webhooks Twilio sent to the relay and the relay's answers:", webhookLines(call));
   transcript.note('The TwiML the relay answered to the incoming call, ringing the agents it routed the call to:', [twimlOf(call)]);
