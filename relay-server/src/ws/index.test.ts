@@ -70,7 +70,9 @@ afterEach(async () => {
 });
 
 describe('authentication', () => {
-  beforeEach(() => start({ helloTimeoutMs: 200 }));
+  // The relay's own hello timeout (5 s): a client that says hello at once is never late for
+  // it, however busy the machine. A short one gets its own test below.
+  beforeEach(() => start());
 
   it('takes the token in the upgrade header, with last_seq in the query', async () => {
     await makeEvents(3);
@@ -106,13 +108,6 @@ describe('authentication', () => {
     expect(client.messages).toEqual([]);
   });
 
-  it('closes with 4401 when no hello comes in time', async () => {
-    // Silent from the start: only the hello timer (200 ms here) can close it, and with 4401.
-    const client = await Client.open();
-    expect((await client.closed).code).toBe(4401);
-    expect(client.messages).toEqual([]);
-  });
-
   it('closes with 1009 on a message over 4 KiB', async () => {
     const client = await Client.open();
     client.ws.send(JSON.stringify({ type: 'hello', token: 'x'.repeat(5000) }));
@@ -122,6 +117,17 @@ describe('authentication', () => {
   it('answers a plain GET on /ws with 426 and refuses upgrades elsewhere', async () => {
     expect((await fetch(`http://127.0.0.1:${relay.port}/ws`)).status).toBe(426);
     await expect(Client.open({ token: ada.token, path: '/socket' })).rejects.toThrow(/404/);
+  });
+});
+
+describe('hello timeout', () => {
+  beforeEach(() => start({ helloTimeoutMs: 200 }));
+
+  it('closes with 4401 when no hello comes in time', async () => {
+    // Silent from the start: only the hello timer can close it, and with 4401.
+    const client = await Client.open();
+    expect((await client.closed).code).toBe(4401);
+    expect(client.messages).toEqual([]);
   });
 });
 
@@ -211,7 +217,9 @@ describe('events', () => {
 });
 
 describe('liveness', () => {
-  beforeEach(() => start({ heartbeatMs: 50 }));
+  // A heartbeat every second (30 s in production): a healthy client answers a ping long before
+  // the next one even when the machine is busy; 50 ms was not enough for that.
+  beforeEach(() => start({ heartbeatMs: 1000 }));
 
   it('drops a connection that does not answer pings, keeps one that does', async () => {
     const silent = await Client.open({ token: ada.token, ws: { autoPong: false } });
@@ -219,10 +227,10 @@ describe('liveness', () => {
     let pings = 0;
     healthy.ws.on('ping', () => pings++);
     expect((await silent.closed).code).toBe(1006);
-    // The relay pings only a socket that answered its previous ping: three more pings mean the
-    // healthy one passed the same check that dropped the silent one, twice over.
+    // Each beat drops the sockets that did not answer the previous ping and pings the others:
+    // a ping after the silent one was dropped means the healthy one passed that same check.
     const seen = pings;
-    await healthy.until(() => pings >= seen + 3);
+    await healthy.until(() => pings > seen);
     expect(healthy.ws.readyState).toBe(WebSocket.OPEN);
     const metrics = await (await fetch(`http://127.0.0.1:${relay.port}/metrics`)).text();
     expect(metrics).toContain('relay_ws_disconnects_total{reason="heartbeat"} 1');
