@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'shared', root: './shared', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'] } },
+      // Property tests run a hundred cases each: seconds on a busy 2-core machine.
+      { test: { name: 'shared', root: './shared', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'], testTimeout: 30_000 } },
       // Each relay test runs a real relay (HTTP, WebSocket, SQLite): sized for a busy 2-core machine.
       { test: { name: 'relay-server', root: './relay-server', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'], passWithNoTests: true, testTimeout: 30_000, hookTimeout: 30_000 } },
       './extension/vitest.config.ts',

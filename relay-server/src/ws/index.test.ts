@@ -213,7 +213,7 @@ describe('events', () => {
     expect(resumed.events[0].seq).toBe(seqs.length + 1);
     fast.ws.close();
     resumed.ws.close();
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('liveness', () => {
