@@ -5,10 +5,14 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'shared', root: './shared', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'] } },
-      { test: { name: 'relay-server', root: './relay-server', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'], passWithNoTests: true } },
+      // Property tests run a hundred cases each: seconds on a busy 2-core machine.
+      { test: { name: 'shared', root: './shared', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'], testTimeout: 30_000 } },
+      // Each relay test runs a real relay (HTTP, WebSocket, SQLite): sized for a busy 2-core machine.
+      { test: { name: 'relay-server', root: './relay-server', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'], passWithNoTests: true, testTimeout: 30_000, hookTimeout: 30_000 } },
       './extension/vitest.config.ts',
-      { test: { name: 'tests', root: './tests', include: ['**/*.test.ts'], exclude: ['**/node_modules/**', 'e2e/**'], testTimeout: 30_000, hookTimeout: 60_000 } },
+      { test: { name: 'scripts', root: './scripts', include: ['**/*.test.ts'], exclude: ['**/node_modules/**'] } },
+      // Real relay processes and simulators over HTTP: sized for a busy 2-core machine.
+      { test: { name: 'tests', root: './tests', include: ['**/*.test.ts'], exclude: ['**/node_modules/**', 'e2e/**'], testTimeout: 60_000, hookTimeout: 60_000 } },
       {
         // Real Chromium with the built extension: one browser at a time on these 2-core machines.
         test: {
@@ -19,6 +23,8 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // expect.poll waits for a condition; 1 s by default, too little for a busy machine.
+          expect: { poll: { timeout: 30_000 } },
         },
       },
     ],

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { E2E_BUILD_DIR, type ExtensionBrowser, launchWithExtension } from '../../tests/e2e/harness/extension.ts';
 import { serveDirectory } from '../../tests/e2e/harness/static-server.ts';
-import { ACCOUNT_SID, AGENT_NUMBER, AUTH_TOKEN, TWILIO_NUMBER, twilioConnectorFor, waitFor } from '../../tests/e2e/harness/world.ts';
+import { ACCOUNT_SID, AGENT_NUMBER, AUTH_TOKEN, extensionReady, TWILIO_NUMBER, twilioConnectorFor } from '../../tests/e2e/harness/world.ts';
 import { addAgent, api, type RelayProcess, startRelayProcess, type TestAgent } from '../../tests/relay/harness.ts';
 import { type SimulatedCall, TwilioSimulator } from '../../tests/simulators/twilio.ts';
 import { startCallPacing } from './call-pacing.ts';
@@ -27,8 +27,13 @@ export interface DemoWorld {
   site: { url: string };
   browser: ExtensionBrowser;
   callbacks: CallbackUrls;
-  /** A customer calls the company's Twilio number; Twilio asks the relay what to do. */
-  ring(from: string): SimulatedCall;
+  /**
+   * A customer calls the company's Twilio number; Twilio asks the relay what to do. The call
+   * ends by itself, unless `held`: then it stays in progress until `hangUp`.
+   */
+  ring(from: string, options?: { held?: boolean }): SimulatedCall;
+  /** The caller of a held call hangs up: Twilio's final status callback (35 s talked). */
+  hangUp(call: SimulatedCall): Promise<void>;
 }
 
 export interface DemoWorldOptions {
@@ -89,8 +94,7 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
     defaultCountry: 'US',
     sites: [{ pattern: 'http://127.0.0.1/*', searchUrl: '/search?q={query}' }],
   });
-  const connected = async () => ((await browser.getStorage(['connection'])).connection as { state?: string } | undefined)?.state === 'connected';
-  await waitFor(async () => signal.aborted || (await connected()), 15_000, 'the extension to connect to the relay');
+  await extensionReady(browser, signal);
   signal.throwIfAborted();
   log(`  Extension     ${E2E_BUILD_DIR}  (real, id ${browser.extensionId}), connected to the relay`);
 
@@ -101,6 +105,10 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
     site,
     browser,
     callbacks,
-    ring: (from) => twilio.inboundCall({ url: callbacks.incoming, from, to: TWILIO_NUMBER, statusCallback: callbacks.status }),
+    ring: (from, { held = false } = {}) => twilio.inboundCall({ url: callbacks.incoming, from, to: TWILIO_NUMBER, ...(held ? {} : { statusCallback: callbacks.status }) }),
+    hangUp: async (call) => {
+      call.status = 'completed';
+      await twilio.webhook(call, 'status', 'POST', callbacks.status, { CallDuration: '35' });
+    },
   };
 }

@@ -11,7 +11,7 @@ import { constants } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { buildExtensionForTests } from '../../tests/e2e/harness/extension.ts';
 import { REPO_ROOT } from '../../tests/relay/harness.ts';
-import { ensureChromium } from './chromium.ts';
+import { ensureChromium } from '../ensure-chromium.ts';
 import { loadContacts } from './contacts.ts';
 import { type DemoWorld, startDemoWorld } from './demo-world.ts';
 import { runInteractive } from './interactive.ts';
@@ -73,7 +73,7 @@ process.exit(0);
 async function run(): Promise<void> {
   log(`Phone Connector demo (${headless ? 'headless: the whole story, screenshots and a transcript' : 'in a Chromium window'})`);
   prepareOutput();
-  ensureChromium(log);
+  ensureChromium({ log });
   log('Building the extension (the demo build also lets it reach 127.0.0.1 without a permission prompt)…');
   buildExtensionForTests();
   stopping.signal.throwIfAborted();

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ExtensionBrowser } from '../../tests/e2e/harness/extension.ts';
-import { AGENT_NUMBER, TWILIO_NUMBER, waitFor } from '../../tests/e2e/harness/world.ts';
+import { AGENT_NUMBER, DEADLINE_MS, TWILIO_NUMBER, waitFor } from '../../tests/e2e/harness/world.ts';
 import { api } from '../../tests/relay/harness.ts';
 import type { Exchange, SimulatedCall } from '../../tests/simulators/twilio.ts';
 import { type Contact, contactPath } from './contacts.ts';
@@ -57,7 +57,7 @@ async function showCallButtons({ world, contacts, page, transcript, output }: Sc
   transcript.section('1. Call buttons on every number');
   await page.goto(`${world.site.url}/`);
   const buttons = page.locator('button[data-pc-call]');
-  await waitFor(async () => (await buttons.count()) === contacts.length, 15_000, `${contacts.length} call buttons on the contact list`);
+  await waitFor(async () => (await buttons.count()) === contacts.length, DEADLINE_MS, `${contacts.length} call buttons on the contact list`);
   await page.screenshot({ path: join(output, '01-call-buttons.png'), fullPage: true });
   const first = await buttons.evaluateAll((all) => all.slice(0, 3).map((b) => b.getAttribute('data-pc-call')));
   transcript.note(`Opened the demo CRM's contact list: ${contacts.length} contacts, one number each; the extension added ${await buttons.count()} call buttons.`, [
@@ -72,7 +72,7 @@ async function clickToCall({ world, contacts, page, requests, transcript, shot }
   const number = customer.phones[0]!;
   await page.goto(world.site.url + contactPath(customer));
   const button = page.locator(`button[data-pc-call="${number.e164}"]`);
-  await button.waitFor({ timeout: 15_000 });
+  await button.waitFor({ timeout: DEADLINE_MS });
   await page.evaluate(recordCardStatuses);
   await button.click();
   transcript.note(`On ${customer.name}'s page (${customer.company}, ${customer.city}), clicked the call button next to ${number.label} ${number.display}.`);
@@ -88,12 +88,13 @@ async function clickToCall({ world, contacts, page, requests, transcript, shot }
   const reported = await nextRequest(requests, (r) => r.url === `${world.relay.url}/api/v1/calls` && r.method === 'POST', 'the extension to report the call');
   transcript.note(`The extension reported the call to the relay for the call log: POST /api/v1/calls -> ${reported.status}.`);
 
-  await cardStatus(page, '[data-pc-progress]', 'In progress');
+  await statusShown(page, 'In progress');
   await shot('02-calling.png');
   transcript.note('The progress card says "In progress": your phone answered and Twilio is dialling the customer.', ['-> 02-calling.png']);
-  await cardStatus(page, '[data-pc-progress]', 'Ended');
+  await statusShown(page, 'Ended');
   await shot('03-call-ended.png');
-  const duration = await page.locator('[data-pc-progress] .pc-timer').textContent();
+  // Read without waiting: the card closes a few seconds after the call ends.
+  const [duration] = await page.locator('[data-pc-progress] .pc-timer').allTextContents();
   transcript.note(`The card says "Ended"${duration ? ` after ${duration}` : ''}.`, ['-> 03-call-ended.png']);
 
   const call = [...world.twilio.calls.values()].find((c) => c.direction === 'outbound-api');
@@ -111,14 +112,16 @@ async function takeIncomingCall({ world, contacts, page, transcript, shot }: Sce
   const caller = contacts[1]!;
   const number = caller.phones[0]!;
   await page.goto(`${world.site.url}/`);
-  await page.locator('button[data-pc-call]').first().waitFor({ timeout: 15_000 });
+  await page.locator('button[data-pc-call]').first().waitFor({ timeout: DEADLINE_MS });
   await page.evaluate(recordCardStatuses);
   await page.bringToFront();
-  const call = world.ring(number.e164);
+  // Held: the caller stays on the line until the notes are saved and the popup photographed,
+  // however long that takes on this machine.
+  const call = world.ring(number.e164, { held: true });
   transcript.note(`${caller.name} (${number.display}) calls the company's Twilio number, ${TWILIO_NUMBER}.`);
 
   const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
-  await popup.waitFor({ timeout: 15_000 });
+  await popup.waitFor({ timeout: DEADLINE_MS });
   const openInCrm = await popup.getByRole('link', { name: 'Open in CRM' }).getAttribute('href');
   const shown = await popup.locator('[data-pc-field="number"]').textContent();
   const status = await popup.locator('[data-pc-field="status"]').textContent();
@@ -126,14 +129,15 @@ async function takeIncomingCall({ world, contacts, page, transcript, shot }: Sce
   const notes = 'Wants two more warehouses on the plan; send a quote by Friday.';
   await popup.getByLabel('Call notes').fill(notes);
   await popup.getByRole('button', { name: 'Save notes' }).click();
-  await popup.locator('.pc-saved').waitFor({ timeout: 10_000 });
+  await popup.locator('.pc-saved').waitFor({ timeout: DEADLINE_MS });
   transcript.note(`Typed notes in the popup and saved them: "${notes}"`);
-  await cardStatus(page, `[data-pc-popup="${call.sid}"]`, 'In progress');
+  await statusShown(page, 'In progress');
   await shot('04-incoming-call.png');
   transcript.note('The popup says "In progress": you picked up.', ['-> 04-incoming-call.png']);
 
   await call.done;
-  await waitFor(async () => (await seenStatuses(page)).includes('Ended'), 15_000, 'the popup to show the call ended');
+  await world.hangUp(call);
+  await statusShown(page, 'Ended');
   transcript.note("Webhooks Twilio sent to the relay and the relay's answers:", webhookLines(call));
   transcript.note('The TwiML the relay answered to the incoming call, ringing the agents it routed the call to:', [twimlOf(call)]);
   transcript.note(`Statuses the popup showed, in order: ${(await seenStatuses(page)).join(' -> ')}.`);
@@ -146,7 +150,7 @@ async function readCallLog({ world, page, transcript, output }: Scene, openInCrm
   await toolbar.setViewportSize({ width: 344, height: 400 });
   await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
   const recent = toolbar.getByTestId('recent-calls').locator('li');
-  await waitFor(async () => (await recent.count()) >= 2, 15_000, 'two calls in the toolbar popup');
+  await waitFor(async () => (await recent.count()) >= 2, DEADLINE_MS, 'two calls in the toolbar popup');
   await toolbar.locator('main').screenshot({ path: join(output, '05-call-log.png') });
   const rows = (await recent.allInnerTexts()).map((row) => row.replace(/\s+/g, ' ').trim());
   transcript.note('The toolbar popup (chrome-extension://…/popup.html) lists the recent calls it read from the relay:', [...rows.map((row) => `| ${row}`), '-> 05-call-log.png']);
@@ -159,6 +163,8 @@ async function readCallLog({ world, page, transcript, output }: Scene, openInCrm
   );
   if (openInCrm) {
     await page.goto(openInCrm);
+    // Acme CRM renders the results from script once its contacts have loaded, after the page has.
+    await page.getByRole('heading', { name: 'Search results' }).waitFor({ timeout: DEADLINE_MS });
     const found = await page.locator('table.contacts tbody tr .person strong').allInnerTexts();
     transcript.note(`"Open in CRM" opens the CRM's search for the caller's number, which finds: ${found.length ? found.join(', ') : 'nobody'}.`);
   }
@@ -180,7 +186,7 @@ function recordExtensionRequests(world: DemoWorld): ExtensionRequest[] {
 }
 
 async function nextRequest(requests: ExtensionRequest[], match: (request: ExtensionRequest) => boolean, what: string): Promise<ExtensionRequest> {
-  await waitFor(() => requests.some(match), 15_000, what);
+  await waitFor(() => requests.some(match), DEADLINE_MS, what);
   return requests.find(match)!;
 }
 
@@ -210,11 +216,12 @@ function seenStatuses(page: Page): Promise<string[]> {
   return page.evaluate(() => (window as unknown as { __pcStatuses: string[] }).__pcStatuses);
 }
 
-function cardStatus(page: Page, host: string, text: string): Promise<void> {
-  return page
-    .locator(`${host} [data-pc-field="status"]`)
-    .filter({ hasText: new RegExp(`^${text}$`) })
-    .waitFor({ timeout: 20_000 });
+/**
+ * Waits until the card or popup has shown `text`, read from what `recordCardStatuses` kept:
+ * a status that lasts a moment cannot pass unseen while the machine is busy.
+ */
+function statusShown(page: Page, text: string): Promise<void> {
+  return waitFor(async () => (await seenStatuses(page)).includes(text), DEADLINE_MS, `the status "${text}"`);
 }
 
 function webhookLines(call: SimulatedCall): string[] {

@@ -94,6 +94,7 @@ describe('phone-connector validate', () => {
     expect(out).toContain('shared/test/fixtures/seed-twilio-repaired.xml: ok (5 warnings)');
   });
 
+  // The real bin in a new process, TypeScript compiled on the fly by tsx: seconds on a busy machine.
   it('exits 1 with file:line:col lines for a broken connector', { timeout: 60_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'pc-cli-'));
     const file = join(dir, 'broken.xml');

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 // The engine runs in the extension's MV3 service worker as well as in Node: bundling it for
 // the browser must succeed with no Node built-in reachable from its entry point.
 describe('engine portability', () => {
-  it('bundles for the browser without any Node built-in', async () => {
+  // A whole bundle of the engine: seconds on a busy machine.
+  it('bundles for the browser without any Node built-in', { timeout: 60_000 }, async () => {
     const result = await build({
       entryPoints: [join(import.meta.dirname, '..', 'src', 'index.ts')],
       bundle: true,

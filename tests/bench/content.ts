@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildExtensionForTests, launchWithExtension } from '../e2e/harness/extension.ts';
 import { serveDirectory } from '../e2e/harness/static-server.ts';
+import { DEADLINE_MS, waitFor } from '../e2e/harness/world.ts';
 import { buildTestPages } from '../e2e/pages/build.ts';
 
 export interface ContentFigures {
@@ -24,7 +25,7 @@ export async function benchContentScript(): Promise<ContentFigures> {
   const browser = await launchWithExtension();
   try {
     await browser.setStorage({ sites: [{ pattern: 'http://127.0.0.1/*' }], defaultCountry: 'US' });
-    await new Promise((r) => setTimeout(r, 500));
+    await waitFor(async () => (await browser.registeredSites()).includes('http://127.0.0.1/*'), DEADLINE_MS, 'the content script to be registered for the site');
     const summarise = (durations: number[]) => ({ count: durations.length, maxMs: Math.round(Math.max(0, ...durations)), totalMs: Math.round(durations.reduce((a, b) => a + b, 0)) });
 
     const baseline = await browser.context.newPage();

@@ -35,7 +35,7 @@ beforeAll(async () => {
   at = await AfricasTalkingSimulator.start({ username: USERNAME, apiKey: API_KEY, numbers: { [AT_NUMBER]: callbacks.incoming }, forward: relay.forward });
   at.manualPickUp = true;
   extension = new Extension({ relay, instance: 'at-main', connector: 'africastalking', config, callbacks, fetch: toSimulator('https://voice.africastalking.com', at.baseUrl) });
-}, 30_000);
+});
 
 afterAll(async () => {
   await at?.close();

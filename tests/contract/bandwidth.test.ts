@@ -41,7 +41,7 @@ beforeAll(async () => {
   callbacks = (await relay.registerInstance(ada, 'bandwidth-main', 'bandwidth', config)).callbacks;
   // The engine's requests to Bandwidth's token and Voice hosts go to the simulator instead.
   extension = new Extension({ relay, instance: 'bandwidth-main', connector: 'bandwidth', config, callbacks, fetch: toSimulator(/^https:\/\/(voice|api)\.bandwidth\.com/, bandwidth.baseUrl) });
-}, 30_000);
+});
 
 afterAll(async () => {
   await bandwidth?.close();
@@ -50,17 +50,19 @@ afterAll(async () => {
 
 describe('outbound call (click to call)', () => {
   it('transfers the agent to the customer, and the disconnect gets its 204', async () => {
-    // The agent's phone rings a moment, as phones do: the extension's report comes first.
-    bandwidth.ringMs = 300;
+    // The agent's phone rings until the extension has reported the call: the report comes first.
+    let pickUp!: () => void;
+    bandwidth.agentAnswers = new Promise((resolve) => (pickUp = resolve));
     const socket = await relay.connect(ada);
 
     const { placed, callId } = await extension.clickToCall(ada, CUSTOMER);
+    pickUp();
+    bandwidth.agentAnswers = Promise.resolve();
     expect(callId).toMatch(/^c-/);
     expect(placed.record.call_status).toBe('queued');
     expect(placed.request!.headers.Authorization).toMatch(/^Bearer /);
     const call = bandwidth.calls.get(callId)!;
     await call.done;
-    bandwidth.ringMs = 0;
 
     expect([call.to, call.from]).toEqual([ada.number, BANDWIDTH_NUMBER]);
     const [answer, disconnect] = call.exchanges;

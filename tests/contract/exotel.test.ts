@@ -36,7 +36,7 @@ beforeAll(async () => {
   callbacks = instance.callbacks;
   config = { ...settings, status_callback: callbacks.status, incoming_callback: callbacks.incoming };
   extension = new Extension({ relay, instance: 'exotel-main', connector: 'exotel', config, callbacks, fetch: toSimulator('https://api.in.exotel.com', exotel.baseUrl) });
-}, 30_000);
+});
 
 afterAll(async () => {
   await exotel?.close();

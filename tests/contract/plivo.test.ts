@@ -38,7 +38,7 @@ beforeAll(async () => {
   callbacks = instance.callbacks;
   config = { authid: AUTH_ID, authtoken: AUTH_TOKEN, callerid: PLIVO_NUMBER, answer_callback: callbacks.answer, status_callback: callbacks.status, incoming_callback: callbacks.incoming };
   extension = new Extension({ relay, instance: 'plivo-main', connector: 'plivo', config, callbacks, fetch: toSimulator('https://api.plivo.com', plivo.baseUrl) });
-}, 30_000);
+});
 
 afterAll(async () => {
   await plivo?.close();

@@ -34,7 +34,7 @@ beforeAll(async () => {
   callbacks = (await relay.registerInstance(ada, 'signalwire-main', 'signalwire', config)).callbacks;
   // The engine's requests to the Space's host go to the simulator instead.
   extension = new Extension({ relay, instance: 'signalwire-main', connector: 'signalwire', config, callbacks, fetch: toSimulator(`https://${SPACE}.signalwire.com`, signalwire.baseUrl) });
-}, 30_000);
+});
 
 afterAll(async () => {
   await signalwire?.close();

@@ -33,7 +33,7 @@ beforeAll(async () => {
   config = { api_key: API_KEY, account_sid: ACCOUNT_SID, application_sid: APPLICATION_SID, callerid: TELNYX_NUMBER, public_key: telnyx.publicKey };
   callbacks = (await relay.registerInstance(ada, 'telnyx-main', 'telnyx', config)).callbacks;
   extension = new Extension({ relay, instance: 'telnyx-main', connector: 'telnyx', config, callbacks, fetch: toSimulator('https://api.telnyx.com', telnyx.baseUrl) });
-}, 30_000);
+});
 
 afterAll(async () => {
   await telnyx?.close();

@@ -44,7 +44,7 @@ beforeAll(async () => {
     ],
   });
   extension = new Extension({ relay, instance: 'telzio-main', connector: 'telzio', config, callbacks, fetch: toSimulator('https://api.telzio.com', telzio.baseUrl) });
-}, 30_000);
+});
 
 afterAll(async () => {
   await telzio?.close();

@@ -29,7 +29,7 @@ beforeAll(async () => {
   callbacks = (await relay.registerInstance(ada, 'twilio-direct', 'twilio-direct', config)).callbacks;
   // The extension needs no callback URLs for this connector: none are passed to the engine.
   extension = new Extension({ relay, instance: 'twilio-direct', connector: 'twilio-direct', config, fetch: toSimulator('https://api.twilio.com', twilio.baseUrl) });
-}, 30_000);
+});
 
 afterAll(async () => {
   await twilio?.close();

@@ -47,7 +47,7 @@ beforeAll(async () => {
   // What docs/providers/vonage.md tells the admin to paste into the application's Voice capability.
   vonage.application = { answerUrl: callbacks.incoming, answerMethod: 'POST', eventUrl: callbacks.status, eventMethod: 'POST' };
   extension = new Extension({ relay, instance: 'vonage-main', connector: 'vonage', config, callbacks, fetch: toSimulator('https://api.nexmo.com', vonage.baseUrl) });
-}, 30_000);
+});
 
 afterAll(async () => {
   await vonage?.close();

@@ -38,7 +38,7 @@ beforeAll(async () => {
   // The admin pastes the status URL into "Call notifications in PBX".
   zadarma.notificationUrl = callbacks.status;
   extension = new Extension({ relay, instance: 'zadarma-main', connector: 'zadarma', config, callbacks, fetch: toSimulator('https://api.zadarma.com', zadarma.baseUrl) });
-}, 30_000);
+});
 
 afterAll(async () => {
   await zadarma?.close();

@@ -1,13 +1,10 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_NUMBER, startWorld, TWILIO_NUMBER, waitFor, type World } from './harness/world.ts';
-
-const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+import { screenshotPath } from './harness/screenshots.ts';
+import { AGENT_NUMBER, DEADLINE_MS, startWorld, TWILIO_NUMBER, waitFor, type World } from './harness/world.ts';
 
 let world: World;
 beforeAll(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true });
   world = await startWorld();
 });
 afterAll(async () => world?.close());
@@ -28,15 +25,17 @@ const recordStatuses = `(() => {
   new MutationObserver(watch).observe(document.documentElement, { subtree: true, childList: true });
 })()`;
 
+const recordedStatuses = (page: Page) => page.evaluate(() => (window as unknown as { __pcStatuses: string[] }).__pcStatuses);
+
 describe('click to call, end to end', () => {
   it('a click on a number rings the agent, bridges to the customer and shows live statuses', async () => {
     const page = await world.open('contact.html');
     const button = page.locator('button[data-pc-call="+14155550100"]');
-    await button.waitFor({ timeout: 10_000 });
+    await button.waitFor();
     await page.evaluate(recordStatuses);
     await button.click();
 
-    await waitFor(() => world.twilio.calls.size === 1, 10_000, 'the create-call request at the simulator');
+    await waitFor(() => world.twilio.calls.size === 1, DEADLINE_MS, 'the create-call request at the simulator');
     const call = [...world.twilio.calls.values()][0]!;
     expect(call.direction).toBe('outbound-api');
     expect(call.to).toBe(AGENT_NUMBER);
@@ -44,14 +43,14 @@ describe('click to call, end to end', () => {
     await call.done;
     expect(call.dialed).toEqual(['+14155550100']);
 
-    const card = page.locator('[data-pc-progress]');
-    await expect.poll(() => card.locator('[data-pc-field="status"]').textContent(), { timeout: 10_000 }).toBe('Ended');
-    const statuses = (await page.evaluate(() => (window as unknown as { __pcStatuses: string[] }).__pcStatuses)) as string[];
+    // From what the page recorded: the card closes a few seconds after the call ends.
+    await expect.poll(async () => (await recordedStatuses(page)).at(-1)).toBe('Ended');
+    const statuses = await recordedStatuses(page);
     expect(statuses[0]).toBe('Calling…');
     expect(statuses).toContain('In progress');
     expect(statuses.at(-1)).toBe('Ended');
     expect(await page.evaluate(() => (window as unknown as { rowClicks?: number }).rowClicks ?? 0)).toBe(0);
-    await page.screenshot({ path: join(SCREENSHOTS, 'click-to-call.png') });
+    await page.screenshot({ path: screenshotPath('click-to-call.png') });
     await page.close();
   });
 
@@ -75,13 +74,17 @@ describe('click to call, end to end', () => {
     const page = await world.open('contact.html');
     await page.locator('button[data-pc-call]').first().waitFor();
     await page.evaluate(() => {
-      const button = document.querySelector<HTMLButtonElement>('button[data-pc-call]')!;
+      const button = document.querySelector<HTMLButtonElement>('button[data-pc-call="+14155550100"]')!;
       button.click();
       button.dispatchEvent(new MouseEvent('click', { bubbles: true }));
     });
-    await page.waitForTimeout(1000);
-    expect(world.twilio.calls.size).toBe(before);
-    expect(await page.locator('[data-pc-progress]').count()).toBe(0);
+    // Then a real click on another number: once its call is over, a call the page's clicks had
+    // started before it would be at the simulator too.
+    await page.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<p>Office: +1 415 555 0101</p>'));
+    await page.locator('button[data-pc-call="+14155550101"]').click();
+    await waitFor(() => world.twilio.calls.size > before, DEADLINE_MS, 'the call from the real click');
+    await Promise.all([...world.twilio.calls.values()].slice(before).map((call) => call.done));
+    expect([...world.twilio.calls.values()].slice(before).map((call) => call.dialed)).toEqual([['+14155550101']]);
     await page.close();
   });
 
@@ -90,7 +93,7 @@ describe('click to call, end to end', () => {
     const page = await world.open('contact.html');
     await page.locator('button[data-pc-call]').first().click();
     await expect
-      .poll(() => page.locator('[data-pc-progress] >> [data-pc-field="detail"]').textContent(), { timeout: 10_000 })
+      .poll(() => page.locator('[data-pc-progress] >> [data-pc-field="detail"]').textContent())
       .toBe('@extension is empty: set your phone number in Options > Agent');
     await world.browser.setStorage({ agent: { extension: AGENT_NUMBER, email: 'ada@example.com', callerid: '', fields: {} } });
     await page.close();
@@ -98,35 +101,30 @@ describe('click to call, end to end', () => {
 });
 
 describe('incoming calls, end to end', () => {
-  it('pops up in the page within a second, updates live, and closes after the call ends', async () => {
+  it('pops up in the page when the call comes in, updates live, and closes after the call ends', async () => {
     const page = await world.open('contact.html');
     await page.locator('button[data-pc-call]').first().waitFor();
     await page.evaluate(recordStatuses);
     const instance = (await (await fetch(`${world.relay.url}/api/v1/instances`, { headers: { Authorization: `Bearer ${world.agent.token}` } })).json()) as Array<{ callbacks: { incoming: string; status: string } }>;
-    // The page notes the moment the popup's host appears (same machine clock as this process).
-    await page.evaluate(() => {
-      new MutationObserver((_, observer) => {
-        if (document.querySelector('[data-pc-popup]')) {
-          (window as unknown as { __pcPopupAt: number }).__pcPopupAt = Date.now();
-          observer.disconnect();
-        }
-      }).observe(document.documentElement, { subtree: true, childList: true });
-    });
-    const started = Date.now();
-    const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: '+14155550199', to: AGENT_NUMBER, statusCallback: instance[0]!.callbacks.status });
+    // No status callback yet: the call stays up while the test looks at the popup.
+    const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: '+14155550199', to: AGENT_NUMBER });
+    // Pushed over the relay's WebSocket, it shows within the deadline, long before the
+    // extension's one-minute alarm could bring it. How fast is a figure for `pnpm bench`
+    // (docs/benchmarks.md), not an assertion a busy machine would fail.
     const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
-    await popup.waitFor({ timeout: 5_000 });
-    const shownAt = (await page.evaluate(() => (window as unknown as { __pcPopupAt: number }).__pcPopupAt)) as number;
-    expect(shownAt - started).toBeLessThan(1000);
+    await popup.waitFor();
     expect(await popup.locator('[data-pc-field="number"]').textContent()).toBe('(415) 555-0199');
     expect(await popup.locator('[data-pc-field="e164"]').textContent()).toBe('+14155550199');
     expect(await popup.locator('a', { hasText: 'Open in CRM' }).getAttribute('href')).toBe(`${world.site.url}/search?q=%2B14155550199`);
-    await page.screenshot({ path: join(SCREENSHOTS, 'incoming-popup.png') });
+    await page.screenshot({ path: screenshotPath('incoming-popup.png') });
     await call.done;
     expect(call.dialed).toEqual([AGENT_NUMBER]);
-    await expect.poll(() => popup.count(), { timeout: 10_000 }).toBe(0);
-    const statuses = (await page.evaluate(() => (window as unknown as { __pcStatuses: string[] }).__pcStatuses)) as string[];
-    expect(statuses.at(-1)).toBe('Ended');
+    await expect.poll(async () => (await recordedStatuses(page)).at(-1)).toBe('In progress');
+    // The caller hangs up: Twilio's final status callback.
+    call.status = 'completed';
+    expect((await world.twilio.webhook(call, 'status', 'POST', instance[0]!.callbacks.status, { CallDuration: '35' })).status).toBe(200);
+    await expect.poll(() => popup.count()).toBe(0);
+    expect((await recordedStatuses(page)).at(-1)).toBe('Ended');
     expect(await page.locator('[data-pc-popup]').count()).toBe(0);
     await page.close();
   });
@@ -138,7 +136,7 @@ describe('incoming calls, end to end', () => {
     // No status callback: the call stays open so the agent can type.
     const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: '+14155550142', to: AGENT_NUMBER });
     const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
-    await popup.waitFor({ timeout: 5_000 });
+    await popup.waitFor();
     await popup.locator('textarea').fill('Wants a callback on Friday <b>not bold</b>');
     await popup.locator('button', { hasText: 'Save notes' }).click();
     await popup.locator('.pc-saved').waitFor();
@@ -156,7 +154,7 @@ describe('hostile input', () => {
     const hostile = '<img src=x onerror="window.pwned=1"><b>boss</b>';
     const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: hostile, to: AGENT_NUMBER });
     const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
-    await popup.waitFor({ timeout: 5_000 });
+    await popup.waitFor();
     expect(await popup.locator('[data-pc-field="e164"]').textContent()).toBe(hostile);
     expect(await popup.locator('img, b').count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
@@ -176,7 +174,7 @@ describe('toolbar popup', () => {
     const before = world.twilio.calls.size;
     await popup.getByLabel('Number to call').fill('(212) 555-0142');
     await popup.getByRole('button', { name: 'Call', exact: true }).click();
-    await waitFor(() => world.twilio.calls.size === before + 1, 10_000, 'the call from the toolbar popup');
+    await waitFor(() => world.twilio.calls.size === before + 1, DEADLINE_MS, 'the call from the toolbar popup');
     await expect.poll(() => popup.getByRole('status').textContent()).toBe('Your phone is ringing.');
     const placed = [...world.twilio.calls.values()].at(-1)!;
     await placed.done;
@@ -208,7 +206,7 @@ describe('relay connection', () => {
     expect(await badge()).toBe('');
     const port = world.relay.port;
     await world.relay.stop();
-    await expect.poll(badge, { timeout: 10_000 }).toBe('!');
+    await expect.poll(badge).toBe('!');
     expect(((await world.browser.getStorage(['connection'])).connection as { state: string }).state).toBe('offline');
 
     // Same port, same database: a call arrives before the extension has reconnected.
@@ -216,10 +214,11 @@ describe('relay connection', () => {
     const instance = (await (await fetch(`${world.relay.url}/api/v1/instances`, { headers: { Authorization: `Bearer ${world.agent.token}` } })).json()) as Array<{ callbacks: { incoming: string } }>;
     const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: '+14155550177', to: AGENT_NUMBER });
     await call.done;
-    await page.locator(`[data-pc-popup="${call.sid}"]`).waitFor({ timeout: 40_000 });
-    await expect.poll(badge, { timeout: 10_000 }).toBe('');
+    // The extension retries with backoff (up to 30 s apart) while the relay is down.
+    await page.locator(`[data-pc-popup="${call.sid}"]`).waitFor({ timeout: 2 * DEADLINE_MS });
+    await expect.poll(badge).toBe('');
     await page.close();
-  });
+  }, 6 * DEADLINE_MS);
 });
 
 describe('no enabled tab open', () => {
@@ -230,6 +229,6 @@ describe('no enabled tab open', () => {
     await call.done;
     const notifications = () =>
       world.browser.worker.evaluate(() => (globalThis as unknown as { chrome: { notifications: { getAll(): Promise<Record<string, boolean>> } } }).chrome.notifications.getAll());
-    await expect.poll(async () => Object.keys(await notifications()), { timeout: 10_000 }).toEqual([expect.stringMatching(/^pc-incoming-/)]);
+    await expect.poll(async () => Object.keys(await notifications())).toEqual([expect.stringMatching(/^pc-incoming-/)]);
   });
 });

@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ExtensionBrowser, launchWithExtension } from './harness/extension.ts';
+import { screenshotPath } from './harness/screenshots.ts';
 import { twilioConnectorFor } from './harness/world.ts';
 
-const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 
 let browser: ExtensionBrowser;
 let page: Page;
@@ -42,7 +41,7 @@ describe('options page', () => {
     const saved = (await browser.getStorage(['provider'])).provider as { customXml: string; config: Record<string, string> };
     expect(saved.config).toEqual({ authid: 'AC123', authtoken: 'secret-token', callerid: '+15005550006' });
     expect(saved.customXml).toContain('http://127.0.0.1:9/2010-04-01/Accounts/');
-    await page.screenshot({ path: join(SCREENSHOTS, 'options.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('options.png'), fullPage: true });
   });
 
   it('validates custom XML live and shows line:col for each problem', async () => {
@@ -54,7 +53,7 @@ describe('options page', () => {
     await expect.poll(() => diagnostics.textContent()).toContain('2:39 error: type must be one of: text, password, url (got "pasword")');
     await page.getByLabel('Connector XML').fill('<connector for="PhoneCalls">\n  <incoming_call>\n    <response><call_id use="CallSid"><call_id>\n  </incoming_call>\n</connector>');
     await expect.poll(() => diagnostics.textContent()).toContain('3:38 error: <call_id> looks like a closing tag without its slash');
-    await page.screenshot({ path: join(SCREENSHOTS, 'options-custom-xml.png') });
+    await page.screenshot({ path: screenshotPath('options-custom-xml.png') });
   });
 });
 

@@ -33,7 +33,7 @@ beforeAll(async () => {
   const reported = await api(relay, alice.token, 'POST', '/calls', { instance: 'main', call_id: 'CAalice', to_number: '+14155550100' });
   aliceCallId = reported.body.id;
   await api(relay, alice.token, 'PATCH', `/calls/${aliceCallId}`, { notes: 'private note' });
-}, 30_000);
+});
 
 afterAll(async () => {
   await twilio?.close();

@@ -37,7 +37,7 @@ beforeAll(async () => {
   bobHooks = (await api(relay, bob.token, 'PUT', '/instances/main', { connector: 'twilio', config })).body.callbacks;
   socket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
   await socket.waitFor((c) => c.welcome !== undefined);
-}, 30_000);
+});
 
 afterAll(async () => {
   await socket?.close();

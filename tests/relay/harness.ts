@@ -1,7 +1,9 @@
 /**
  * Test harness for the relay as users run it: a real `relay start` process on a free port
  * with its SQLite file in a temporary folder, agents created with `relay agent add`, HTTP
- * calls to the agent API and WebSocket clients that collect the events they receive.
+ * calls to the agent API and WebSocket clients that collect the events they receive. Waits
+ * are for conditions; their deadlines only bound a wait that will not succeed, so they are
+ * generous for a busy machine.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -66,7 +68,7 @@ export async function startRelayProcess(options: StartOptions): Promise<RelayPro
   collect(child.stderr!);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-  const waitForLog: RelayProcess['waitForLog'] = (match, timeoutMs = 10_000) =>
+  const waitForLog: RelayProcess['waitForLog'] = (match, timeoutMs = 30_000) =>
     new Promise((resolve, reject) => {
       const check = () => {
         for (const line of output) {
@@ -231,7 +233,7 @@ export class AgentClient {
   }
 
   /** Resolves once `predicate` holds over the messages received so far. */
-  waitFor(predicate: (client: AgentClient) => boolean, timeoutMs = 5000): Promise<void> {
+  waitFor(predicate: (client: AgentClient) => boolean, timeoutMs = 20_000): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = () => {
         if (!predicate(this)) return;

@@ -44,7 +44,7 @@ beforeAll(async () => {
   callbacks = put.body.callbacks;
   config = { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER, answer_callback: callbacks.answer, status_callback: callbacks.status, incoming_callback: callbacks.incoming };
   plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors/twilio.xml'), 'utf8'));
-}, 30_000);
+});
 
 afterAll(async () => {
   await twilio?.close();

@@ -96,8 +96,11 @@ export class BandwidthSimulator {
   private readonly tokens = new Set<string>();
   tokenRequests = 0;
   transferOutcome: TransferOutcome = { answer: true, talkSeconds: 42 };
-  /** How long the agent's phone rings before the agent answers an outbound call. */
-  ringMs = 0;
+  /**
+   * The agent's phone rings until this settles, then the agent answers an outbound call: a test
+   * holds it to act while the phone rings (a condition, not a time, so a busy machine is fine).
+   */
+  agentAnswers: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly server: Server,
@@ -197,7 +200,7 @@ export class BandwidthSimulator {
     });
     const plan: CallbackPlan = { answerUrl, disconnectUrl, credentials: username && password ? basicAuth(username, password) : undefined };
     const outcome = this.transferOutcome;
-    call.done = this.driveOutbound(call, plan, outcome, this.ringMs);
+    call.done = this.driveOutbound(call, plan, outcome, this.agentAnswers);
   }
 
   /** OAuth 2.0 client credentials: Basic client id and secret, form grant_type. */
@@ -214,8 +217,8 @@ export class BandwidthSimulator {
     sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: 3600 });
   }
 
-  private async driveOutbound(call: BandwidthCall, plan: CallbackPlan, outcome: TransferOutcome, ringMs: number): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, ringMs));
+  private async driveOutbound(call: BandwidthCall, plan: CallbackPlan, outcome: TransferOutcome, agentAnswers: Promise<void>): Promise<void> {
+    await agentAnswers;
     call.answerTime = new Date().toISOString();
     const answer = await this.event(call, plan.answerUrl!, 'answer', {}, plan.credentials);
     const cause = await this.followBxml(call, answer, outcome);

@@ -85,8 +85,11 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 export class MyOperatorSimulator {
   readonly calls = new Map<string, MyOperatorCall>();
   outcome: CallOutcome = { answer: true, talkSeconds: 42 };
-  /** How long the agent's phone rings before the agent answers an OBD call. */
-  ringMs = 0;
+  /**
+   * The agent's phone rings until this settles, then the agent answers an OBD call: a test
+   * holds it to act while the phone rings (a condition, not a time, so a busy machine is fine).
+   */
+  agentAnswers: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly server: Server,
@@ -109,7 +112,7 @@ export class MyOperatorSimulator {
   /** A customer calls the DID; MyOperator's IVR rings the given user. */
   inboundCall(input: { from: string; userId: string }): MyOperatorCall {
     const call = this.newCall('incoming', input.from, this.options.users[input.userId]!);
-    call.done = this.drive(call, { answer: true, talkSeconds: 30 }, 0);
+    call.done = this.drive(call, { answer: true, talkSeconds: 30 }, Promise.resolve());
     return call;
   }
 
@@ -150,14 +153,14 @@ export class MyOperatorSimulator {
 
     const call = this.newCall('outgoing', body.number, agentPhone);
     sendJson(res, 200, { details: 'Request accepted successfully', status: 'success', code: '200', unique_id: call.sessionId });
-    call.done = this.drive(call, this.outcome, this.ringMs);
+    call.done = this.drive(call, this.outcome, this.agentAnswers);
   }
 
   /** The call's life as Webhook v2 tells it: initiated, answered (if so), end. */
-  private async drive(call: MyOperatorCall, outcome: CallOutcome, ringMs: number): Promise<void> {
+  private async drive(call: MyOperatorCall, outcome: CallOutcome, agentAnswers: Promise<void>): Promise<void> {
     const startedAt = new Date();
     call.status = 'initiated';
-    await new Promise((resolve) => setTimeout(resolve, ringMs));
+    await agentAnswers;
     await this.deliver(call, 'call.initiated', 1, { started_at: startedAt.toISOString() });
     if (outcome.answer) {
       call.status = 'answered';

@@ -70,7 +70,7 @@ async function fakeRelay(events: Array<{ seq: number; call: CallView }>, options
   return relay;
 }
 
-const until = async (check: () => boolean, ms = 3000) => {
+const until = async (check: () => boolean, ms = 20_000) => {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error('timed out');
@@ -106,7 +106,8 @@ function client(relay: FakeRelay, stored: { seq: number | null }, seen: CallEven
   return socket;
 }
 
-describe('RelaySocket', () => {
+// Real sockets on loopback: quick, but sized for a busy machine.
+describe('RelaySocket', { timeout: 30_000 }, () => {
   it('offers the token in the handshake and resumes after the last seq it handled', async () => {
     const relay = await fakeRelay([1, 2, 3, 4].map((seq) => ({ seq, call: call(String(seq)) })));
     cleanup.push(() => relay.close());
@@ -155,11 +156,15 @@ describe('RelaySocket', () => {
 
   it('stops retrying when the relay refuses the token, which the browser only sees as 1006', async () => {
     const relay = await fakeRelay([], { refuse: 'token' });
-    cleanup.push(() => relay.close());
+    const unavailable = await fakeRelay([], { refuse: 'unavailable' });
+    cleanup.push(() => relay.close(), () => unavailable.close());
     const states: ConnectionState[] = [];
     client(relay, { seq: 0 }, [], states).start();
     await until(() => states.at(-1) === 'unauthorized');
-    await new Promise((r) => setTimeout(r, 200));
+    // A client turned down for another reason retries with the same backoff: once it has retried
+    // three times, the refused one would have retried at least once, had it meant to.
+    client(unavailable, { seq: 0 }, [], []).start();
+    await until(() => unavailable.handshakes.length >= 4);
     expect(relay.handshakes).toHaveLength(1);
     expect(states).toEqual(['connecting', 'unauthorized']);
   });
@@ -176,13 +181,15 @@ describe('RelaySocket', () => {
 
   it('stops retrying when the relay closes an open connection with 4401 (the agent was removed)', async () => {
     const relay = await fakeRelay([]);
-    cleanup.push(() => relay.close());
+    const unavailable = await fakeRelay([], { refuse: 'unavailable' });
+    cleanup.push(() => relay.close(), () => unavailable.close());
     const states: ConnectionState[] = [];
     client(relay, { seq: 0 }, [], states).start();
     await until(() => states.at(-1) === 'connected');
     for (const s of relay.sockets) s.close(4401, 'the agent was removed');
     await until(() => states.at(-1) === 'unauthorized');
-    await new Promise((r) => setTimeout(r, 200));
+    client(unavailable, { seq: 0 }, [], []).start();
+    await until(() => unavailable.handshakes.length >= 4);
     expect(relay.handshakes).toHaveLength(1);
   });
 

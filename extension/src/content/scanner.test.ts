@@ -4,8 +4,19 @@ import { type Scanner, type ScannerOptions, startScanner } from './scanner.ts';
 
 const running: AbortController[] = [];
 
+/**
+ * The clock the scanner's batch deadlines read, moved 1 ms at each reading: a batch then
+ * holds the same work on any machine. With the real clock, a busy machine got smaller
+ * batches, so more of them, each paying happy-dom's cost again: minutes instead of seconds.
+ */
+function steppingClock(): void {
+  let now = 0;
+  vi.spyOn(performance, 'now').mockImplementation(() => ++now);
+}
+
 function scan(html: string, options: Partial<ScannerOptions> = {}) {
   document.body.innerHTML = html;
+  steppingClock();
   const controller = new AbortController();
   running.push(controller);
   const onCall = vi.fn();
@@ -29,10 +40,20 @@ function buttons(root: Document | ShadowRoot = document): HTMLButtonElement[] {
 
 const numbers = () => buttons().map((button) => button.dataset.pcCall);
 
-/** A settled scan, then a few more frames: nothing may change in between. */
+/**
+ * happy-dom recomputes styles after each change, far slower than a browser: the tests that
+ * scan many rows, or in many batches, take seconds on an idle machine, so their timeout is
+ * sized for a busy one.
+ */
+const HEAVY_SCAN_MS = 120_000;
+
+/**
+ * A settled scan, then one more turn of the event loop (the observer's records of our own
+ * writes, anything they schedule) and settled again: nothing may change in between.
+ */
 async function settled(scanner: Scanner): Promise<void> {
   await scanner.idle();
-  await new Promise((resolve) => setTimeout(resolve, 5));
+  await new Promise((resolve) => setTimeout(resolve, 0));
   await scanner.idle();
 }
 
@@ -74,9 +95,8 @@ describe('startScanner', () => {
     const { html, expected } = contactRows(1000);
     let batches = 0;
     const { scanner } = scan(html, {
-      // happy-dom recomputes every style of the document after each change, far slower than
-      // a browser, and it does so once per batch: with 50 ms, a busy machine needed a thousand
-      // batches and minutes; 200 ms needs a few dozen and seconds. The next test bounds batches exactly.
+      // 200 readings of the stepping clock: a few dozen batches, fewer than the default budget
+      // would make, each costly in happy-dom. The next test bounds batches exactly.
       budgetMs: 200,
       schedule: (callback) => {
         batches++;
@@ -88,8 +108,7 @@ describe('startScanner', () => {
     expect(buttons()).toHaveLength(expected);
     expect(batches).toBeGreaterThan(1);
     expect(document.querySelectorAll('[data-pc-ext="12"]')).toHaveLength(171);
-    // Seconds alone; many more when the whole suite and other work share the machine.
-  }, 180_000);
+  }, HEAVY_SCAN_MS);
 
   it('ends a batch at the budget, yet always makes progress', async () => {
     const { html, expected } = contactRows(30);
@@ -106,7 +125,7 @@ describe('startScanner', () => {
     // A zero budget plans one text node per batch; every row has at least four with seven
     // digits or more (a phone, the date, the order id, the price).
     expect(batches).toBeGreaterThanOrEqual(30 * 4);
-  });
+  }, HEAVY_SCAN_MS);
 
   it('places buttons after the text node, which stays whole and untouched', async () => {
     const { scanner } = scan('<p>Call 415-555-0100 or +44 20 7946 0018 today</p>');
@@ -250,7 +269,7 @@ describe('startScanner', () => {
     await settled(scanner);
     expect(buttons()).toHaveLength(expected);
     for (const button of buttons()) expect(button.previousSibling?.nodeType === Node.TEXT_NODE || button.previousSibling?.nodeName === 'BUTTON').toBe(true);
-  });
+  }, HEAVY_SCAN_MS);
 
   it('replaces the buttons when the text changes', async () => {
     const { scanner } = scan('<p>415-555-0140</p>');

@@ -143,9 +143,11 @@ describe('events', () => {
     const client = await Client.open({ token: ada.token, query: '?last_seq=0' });
     const live = makeEvents(20, 250);
     await live;
-    await client.until((c) => c.events.length >= 270);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(client.events.map((e) => e.seq)).toEqual(Array.from({ length: 270 }, (_, i) => i + 1));
+    // One more event once those are in: the relay sends in seq order, so when this one has
+    // arrived, any gap or repeat before it has too.
+    await makeEvents(1, 270);
+    await client.until((c) => c.events.some((e) => e.seq === 271));
+    expect(client.events.map((e) => e.seq)).toEqual(Array.from({ length: 271 }, (_, i) => i + 1));
     client.ws.close();
   }, 60_000);
 
@@ -217,7 +219,7 @@ describe('events', () => {
     expect(resumed.events[0].seq).toBe(seqs.length + 1);
     fast.ws.close();
     resumed.ws.close();
-  }, 30_000);
+  }, 120_000);
 });
 
 describe('removed agents', () => {
@@ -240,32 +242,42 @@ describe('removed agents', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${relay.port}/metrics`)).text();
     expect(metrics).toContain('relay_ws_disconnects_total{reason="agent_removed"} 1');
     kept.ws.close();
-    }, 30_000);
+  }, 30_000);
 });
 
 describe('liveness', () => {
-  beforeEach(() => start({ heartbeatMs: 50 }));
+  // A heartbeat every second (30 s in production): a healthy client answers a ping long before
+  // the next one even when the machine is busy; 50 ms was not enough for that.
+  beforeEach(() => start({ heartbeatMs: 1000 }));
 
   it('drops a connection that does not answer pings, keeps one that does', async () => {
     const silent = await Client.open({ token: ada.token, ws: { autoPong: false } });
     const healthy = await Client.open({ token: ada.token });
+    let pings = 0;
+    healthy.ws.on('ping', () => pings++);
     expect((await silent.closed).code).toBe(1006);
-    await new Promise((r) => setTimeout(r, 200));
+    // Each beat drops the sockets that did not answer the previous ping and pings the others:
+    // a ping after the silent one was dropped means the healthy one passed that same check.
+    const seen = pings;
+    await healthy.until(() => pings > seen);
     expect(healthy.ws.readyState).toBe(WebSocket.OPEN);
     const metrics = await (await fetch(`http://127.0.0.1:${relay.port}/metrics`)).text();
     expect(metrics).toContain('relay_ws_disconnects_total{reason="heartbeat"} 1');
     expect(metrics).toContain('relay_ws_connections 1');
     healthy.ws.close();
   });
+});
+
+describe('shutdown', () => {
+  // Far longer than the test may take: a shutdown that waited for this deadline to cut the
+  // sockets would time the test out.
+  beforeEach(() => start({ shutdownTimeoutMs: 3_600_000 }));
 
   it('closes sockets with 1001 on shutdown, without waiting for the shutdown deadline', async () => {
     const client = await Client.open({ token: ada.token });
     const browser = await Client.open({ protocols: ['phone-connector', `bearer.${ada.token}`] });
     await Promise.all([client.until((c) => c.messages.length === 1), browser.until((c) => c.messages.length === 1)]);
-    const started = Date.now();
     await relay.close();
-    // Well under the 10 s that in-flight requests are given.
-    expect(Date.now() - started).toBeLessThan(5000);
     expect((await client.closed).code).toBe(1001);
     expect((await browser.closed).code).toBe(1001);
   });

@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Worker } from 'playwright-core';
+import { ensureChromium } from '../../../scripts/ensure-chromium.ts';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 export const E2E_BUILD_DIR = join(root, 'extension', '.output-e2e', 'chrome-mv3');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * Builds the extension as users get it, plus host permissions for 127.0.0.1 (a permission
@@ -34,11 +34,16 @@ export interface ExtensionBrowser {
   /** Writes extension settings (storage.local), as the options page would. */
   setStorage(values: Record<string, unknown>): Promise<void>;
   getStorage(keys: string[]): Promise<Record<string, unknown>>;
+  /** The URL patterns the content script is registered for: the sites enabled so far. */
+  registeredSites(): Promise<string[]>;
   close(): Promise<void>;
 }
 
 interface ExtensionGlobal {
-  chrome: { storage: { local: { set(values: Record<string, unknown>): Promise<void>; get(keys: string[]): Promise<Record<string, unknown>> } } };
+  chrome: {
+    storage: { local: { set(values: Record<string, unknown>): Promise<void>; get(keys: string[]): Promise<Record<string, unknown>> } };
+    scripting: { getRegisteredContentScripts(): Promise<Array<{ matches?: string[] }>> };
+  };
 }
 
 export interface LaunchOptions {
@@ -54,10 +59,10 @@ export interface LaunchOptions {
 /** Debian's Chromium with the built extension loaded, in a fresh profile; headless unless asked otherwise. */
 export async function launchWithExtension(extensionDir = E2E_BUILD_DIR, options: LaunchOptions = {}): Promise<ExtensionBrowser> {
   const { headless = true, handleSignals = true } = options;
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  const executablePath = ensureChromium();
   const profile = mkdtempSync(join(tmpdir(), 'pc-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath,
     // Extensions need Chromium's "new" headless mode, asked for with the flag below.
     headless: false,
     // A visible window sizes its pages itself; headless pages get a fixed, screenshot-friendly size.
@@ -77,7 +82,7 @@ export async function launchWithExtension(extensionDir = E2E_BUILD_DIR, options:
       `--load-extension=${extensionDir}`,
     ],
   });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
   const extensionId = new URL(worker.url()).host;
   return {
     context,
@@ -86,6 +91,7 @@ export async function launchWithExtension(extensionDir = E2E_BUILD_DIR, options:
     // These functions run inside the service worker, where `chrome` is the extension API.
     setStorage: (values) => worker.evaluate((v) => (globalThis as unknown as ExtensionGlobal).chrome.storage.local.set(v), values),
     getStorage: (keys) => worker.evaluate((k) => (globalThis as unknown as ExtensionGlobal).chrome.storage.local.get(k), keys),
+    registeredSites: async () => (await worker.evaluate(() => (globalThis as unknown as ExtensionGlobal).chrome.scripting.getRegisteredContentScripts())).flatMap((script) => script.matches ?? []),
     close: async () => {
       await context.close();
       rmSync(profile, { recursive: true, force: true });

@@ -1,6 +1,11 @@
+import { ensureChromium } from '../../../scripts/ensure-chromium.ts';
 import { buildExtensionForTests } from './extension.ts';
 
-/** Builds the extension once for every end-to-end file. */
+/**
+ * Once for every end-to-end file: Chromium (installed from Debian when missing and root, so
+ * `npm test` on a fresh machine needs nothing else), then the extension build.
+ */
 export default function setup(): void {
+  ensureChromium();
   buildExtensionForTests();
 }

@@ -12,6 +12,12 @@ export const TWILIO_NUMBER = '+15005550006';
 export const AGENT_NUMBER = '+14155550111';
 
 /**
+ * How long a wait for what a test expects may take before it fails: Playwright's own
+ * default, generous for a busy machine. Waits end as soon as their condition holds.
+ */
+export const DEADLINE_MS = 30_000;
+
+/**
  * Everything real, started by the project's own code: a relay process on SQLite, the Twilio
  * simulator over HTTP, a static CRM-like site, and Chromium with the built extension set up
  * as an agent would set it up (relay, provider, profile, enabled site).
@@ -54,7 +60,7 @@ export async function startWorld(options: { siteDir?: string } = {}): Promise<Wo
     sites: [{ pattern: 'http://127.0.0.1/*', searchUrl: '/search?q={query}' }],
     relay: { url: relay.url, token: agent.token },
   });
-  await waitFor(async () => ((await browser.getStorage(['connection'])).connection as { state?: string } | undefined)?.state === 'connected', 15_000, 'the extension to connect to the relay');
+  await extensionReady(browser);
   const world: World = {
     relay,
     agent,
@@ -76,6 +82,17 @@ export async function startWorld(options: { siteDir?: string } = {}): Promise<Wo
     },
   };
   return world;
+}
+
+/**
+ * Resolves once the extension set up by `setStorage` is connected to the relay and its content
+ * script is registered for the local test sites (a page opened before that would never get
+ * it), or as soon as `signal` aborts.
+ */
+export async function extensionReady(browser: ExtensionBrowser, signal?: AbortSignal): Promise<void> {
+  const connected = async () => ((await browser.getStorage(['connection'])).connection as { state?: string } | undefined)?.state === 'connected';
+  await waitFor(async () => signal?.aborted || (await connected()), DEADLINE_MS, 'the extension to connect to the relay');
+  await waitFor(async () => signal?.aborted || (await browser.registeredSites()).includes('http://127.0.0.1/*'), DEADLINE_MS, 'the content script to be registered for the site');
 }
 
 export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {

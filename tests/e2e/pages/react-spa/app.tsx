@@ -9,7 +9,8 @@ import { type Contact, contactsOnPage, expectedButtons, PAGE_COUNT } from './con
  *   (`textContent`, dropping any node an extension added next to the text);
  * - every 4th tick the rows get new keys, so React throws them away and creates new ones;
  * - "Next"/"Previous" change the page client-side with history.pushState (`?page=N`).
- * The expected button count of the page shown is kept in <meta name="pc-expected-buttons">.
+ * The expected button count of the page shown is kept in <meta name="pc-expected-buttons">,
+ * the ticks so far in the status line's data-tick.
  */
 
 const TICK_MS = 500;
@@ -75,7 +76,7 @@ function App() {
   return (
     <main>
       <h1>Contacts</h1>
-      <p className="status" data-page={page}>
+      <p className="status" data-page={page} data-tick={tick}>
         Page {page} of {PAGE_COUNT}
       </p>
       <table>
