@@ -121,9 +121,9 @@ export interface CallStore {
   instancesOf(agentId: string): Instance[];
   deleteInstance(agentId: string, localId: string): boolean;
 
-  /** Agents a known call was routed to; empty when the call is not known. */
   /** A call by its instance and provider call id, whoever it belongs to (webhooks use this). */
   callByKey(instanceUid: string, callId: string): Call | undefined;
+  /** Agents a known call was routed to; empty when the call is not known. */
   callAgentIds(instanceUid: string, callId: string): string[];
   /** Upserts a call, links agents and appends their events, in one transaction. */
   saveCall(input: SaveCallInput): SaveCallResult;
