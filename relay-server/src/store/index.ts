@@ -5,7 +5,7 @@
  */
 import type { CallView } from '@phone-connector/shared';
 import type { CallUpdate } from '../calls/merge.ts';
-import { openSqliteStore } from './sqlite.ts';
+import { openSqliteStore } from './sqlite/store.ts';
 
 export interface Agent {
   id: string;

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CallStore, openStore } from './index.ts';
-import { MIGRATIONS } from './migrations.ts';
-import { openSqliteStore } from './sqlite.ts';
+import { MIGRATIONS } from './sqlite/migrations.ts';
+import { openSqliteStore } from './sqlite/store.ts';
 
 let store: CallStore;
 const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();

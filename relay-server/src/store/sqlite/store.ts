@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { type CallState, mergeCall, sameState } from '../calls/merge.ts';
+import { type CallState, mergeCall, sameState } from '../../calls/merge.ts';
 import type {
   Agent,
   AgentEvent,
@@ -16,7 +16,7 @@ import type {
   NewAgent,
   SaveCallInput,
   SaveCallResult,
-} from './index.ts';
+} from '../index.ts';
 import { MIGRATIONS } from './migrations.ts';
 
 interface AgentRow {
