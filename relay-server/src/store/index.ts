@@ -1,11 +1,10 @@
 /**
- * The relay's storage, behind one interface so that a PostgreSQL implementation can stand
- * beside the SQLite one (`--database-url`, a later issue). Every method that writes more than
- * one row does so in one transaction.
+ * The relay's storage contract: the interface every adapter implements (`sqlite/`, and a
+ * PostgreSQL one beside it in a later issue) and the shapes it stores. `open.ts` picks the
+ * adapter. Every method that writes more than one row does so in one transaction.
  */
 import type { CallView } from '@phone-connector/shared';
 import type { CallUpdate } from '../calls/merge.ts';
-import { openSqliteStore } from './sqlite/store.ts';
 
 export interface Agent {
   id: string;
@@ -150,14 +149,3 @@ export interface StoreLocation {
   /** PostgreSQL URL. */
   databaseUrl?: string;
 }
-
-export class StoreConfigError extends Error {
-  override name = 'StoreConfigError';
-}
-
-export function openStore(location: StoreLocation): CallStore {
-  if (location.databaseUrl) throw new StoreConfigError('PostgreSQL support is not built yet: use --db FILE (SQLite) for now');
-  return openSqliteStore(location.db ?? DEFAULT_DB);
-}
-
-export const DEFAULT_DB = './data/relay.db';

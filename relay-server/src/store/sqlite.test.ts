@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type CallStore, openStore } from './index.ts';
+import type { CallStore } from './index.ts';
+import { openStore } from './open.ts';
 import { MIGRATIONS } from './sqlite/migrations.ts';
 import { openSqliteStore } from './sqlite/store.ts';
 
