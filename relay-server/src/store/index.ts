@@ -4,7 +4,7 @@
  * adapter. Every method that writes more than one row does so in one transaction.
  */
 import type { CallView } from '@phone-connector/shared';
-import type { CallUpdate } from '../calls/merge.ts';
+import type { CallState } from '../calls/merge.ts';
 
 export interface Agent {
   id: string;
@@ -74,20 +74,10 @@ export interface AgentEvent {
   call: string;
 }
 
-export interface SaveCallInput {
-  instanceUid: string;
-  callId: string;
-  update: CallUpdate;
-  /** Agents the call must reach; already linked agents are kept. */
-  agentIds: readonly string[];
-  at: string;
-}
-
-export interface SaveCallResult {
-  call: Call;
-  created: boolean;
-  /** One per agent that must hear about it: `created` for agents new to the call, `updated` for the others when something changed. */
-  events: AgentEvent[];
+/** An event to append for an agent; the store gives it the agent's next seq. */
+export interface EventEntry {
+  agentId: string;
+  kind: EventKind;
 }
 
 export interface CallQuery {
@@ -106,6 +96,13 @@ export interface CallNotes {
 }
 
 export interface CallStore {
+  /**
+   * Runs `work` in one transaction: everything it writes commits together or not at all, and
+   * what it reads is not changed by anyone else meanwhile. The domain rules (routing, merging,
+   * which events to emit) run inside it, so an adapter only reads and writes.
+   */
+  transaction<T>(work: () => T): T;
+
   addAgent(agent: NewAgent): Agent;
   listAgents(): Agent[];
   removeAgent(id: string): boolean;
@@ -122,15 +119,23 @@ export interface CallStore {
 
   /** A call by its instance and provider call id, whoever it belongs to (webhooks use this). */
   callByKey(instanceUid: string, callId: string): Call | undefined;
-  /** Agents a known call was routed to; empty when the call is not known. */
+  /** Agents a known call was routed to, oldest agent first; empty when the call is not known. */
   callAgentIds(instanceUid: string, callId: string): string[];
-  /** Upserts a call, links agents and appends their events, in one transaction. */
-  saveCall(input: SaveCallInput): SaveCallResult;
+  callById(id: number): Call | undefined;
+  /** Agents linked to a call, by agent id. */
+  agentIdsOfCall(id: number): string[];
+  /** Stores a new call; returns its id. */
+  insertCall(instanceUid: string, callId: string, state: CallState, at: string): number;
+  updateCall(id: number, state: CallState, at: string): void;
+  /** Lets an agent see a call; linking it again changes nothing. */
+  linkAgent(agentId: string, id: number): void;
   callFor(agentId: string, id: number): Call | undefined;
   listCalls(agentId: string, query: CallQuery): Call[];
-  /** Notes and disposition; undefined when the agent cannot see the call. */
-  annotateCall(agentId: string, id: number, notes: CallNotes, at: string): { call: Call; events: AgentEvent[] } | undefined;
+  /** Notes and disposition, as given (absent fields are the caller's business). */
+  setCallNotes(id: number, notes: Required<CallNotes>, at: string): void;
 
+  /** Appends one event per entry, each with its agent's next seq, carrying `call` as it is now. */
+  appendEvents(entries: readonly EventEntry[], call: Call, at: string): AgentEvent[];
   lastSeq(agentId: string): number;
   eventsAfter(agentId: string, seq: number, limit: number): AgentEvent[];
 
