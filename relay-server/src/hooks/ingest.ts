@@ -1,9 +1,8 @@
-import { mapWebhook, renderWebhookReply, type MappedWebhook, type WebhookEvent, WebhookError, type WebhookReply, type WebhookRequest, type ConnectorPlan } from '@phone-connector/shared';
+import { mapWebhook, renderWebhookReply, type MappedWebhook, type WebhookEvent, WebhookError, type WebhookReply, type WebhookRequest, type ConnectorPlan, type RunContext } from '@phone-connector/shared';
 import { updateFromRecord } from '../calls/merge.ts';
 import { recordCall } from '../calls/record-call.ts';
 import { webhookAudience } from '../calls/routing.ts';
 import type { RelayDeps } from '../deps.ts';
-import { runContext } from '../instances/context.ts';
 import type { Agent, Instance } from '../store/index.ts';
 
 export interface VerifiedWebhook {
@@ -12,6 +11,7 @@ export interface VerifiedWebhook {
   owner: Agent;
   plan: ConnectorPlan;
   request: WebhookRequest;
+  context: RunContext;
 }
 
 export type IngestResult =
@@ -25,8 +25,7 @@ export type IngestResult =
  * transaction, then pushed) and returns the connector's reply.
  */
 export function ingestWebhook(deps: RelayDeps, webhook: VerifiedWebhook): IngestResult {
-  const { event, instance, owner, plan, request } = webhook;
-  const context = runContext(instance, owner, deps.publicUrl());
+  const { event, instance, owner, plan, request, context } = webhook;
   let mapped: MappedWebhook;
   try {
     mapped = mapWebhook(plan, event, request, context);
