@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Agent, AgentEvent, CallStore } from '../store/index.ts';
+import type { Agent, AgentEvent, RelayStore } from '../store/index.ts';
 import { openSqliteStore } from '../store/sqlite/store.ts';
 import { annotateCall } from './annotate-call.ts';
 import type { CallUpdate } from './merge.ts';
 import { recordCall } from './record-call.ts';
 
-let store: CallStore;
+let store: RelayStore;
 let published: AgentEvent[];
 const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
 const deps = (at: string) => ({ store, publish: (events: readonly AgentEvent[]) => published.push(...events), now: () => new Date(at) });

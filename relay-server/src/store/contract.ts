@@ -5,11 +5,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CallUpdate, mergeCall } from '../calls/merge.ts';
-import type { CallStore } from './index.ts';
+import type { RelayStore } from './index.ts';
 
-export function describeStoreContract(adapter: string, open: () => CallStore): void {
+export function describeStoreContract(adapter: string, open: () => RelayStore): void {
   describe(`store contract: ${adapter}`, () => {
-    let store: CallStore;
+    let store: RelayStore;
     const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
 
     const agent = (id: string, number: string) => store.addAgent({ id, name: id, number, email: null, admin: false, tokenHash: `hash-${id}`, createdAt: T(0) });
@@ -72,7 +72,7 @@ export function describeStoreContract(adapter: string, open: () => CallStore): v
         call('CA2', T(2), { direction: 'inbound', from_number: '+14155550100' });
         call('CA3', T(3), { direction: 'inbound', user_number: '+14155550199' });
         call('CA4', T(4), { direction: 'outbound' }, ['bob']);
-        const ids = (query: Parameters<CallStore['listCalls']>[1]) => store.listCalls('ada', query).map((c) => c.call_id);
+        const ids = (query: Parameters<RelayStore['listCalls']>[1]) => store.listCalls('ada', query).map((c) => c.call_id);
         expect(ids({ limit: 10 })).toEqual(['CA3', 'CA2', 'CA1']);
         expect(ids({ limit: 10, number: '+14155550100' })).toEqual(['CA2', 'CA1']);
         expect(ids({ limit: 10, number: '+14155550199' })).toEqual(['CA3']);

@@ -95,28 +95,28 @@ export interface CallNotes {
   disposition?: string | null;
 }
 
-export interface CallStore {
-  /**
-   * Runs `work` in one transaction: everything it writes commits together or not at all, and
-   * what it reads is not changed by anyone else meanwhile. The domain rules (routing, merging,
-   * which events to emit) run inside it, so an adapter only reads and writes.
-   */
-  transaction<T>(work: () => T): T;
-
+/** The relay's agents and their tokens. */
+export interface AgentDirectory {
   addAgent(agent: NewAgent): Agent;
   listAgents(): Agent[];
   removeAgent(id: string): boolean;
   agentById(id: string): Agent | undefined;
   agentByTokenHash(tokenHash: string): Agent | undefined;
   updateAgent(id: string, patch: AgentPatch): Agent | undefined;
+}
 
+/** The connectors agents set up, keyed globally by uid and per agent by local id. */
+export interface InstanceRegistry {
   /** Creates or replaces an instance; a replaced one keeps its uid and secret. */
   putInstance(input: InstanceInput, fresh: { uid: string; secret: string }): Instance;
   instanceByUid(uid: string): Instance | undefined;
   instanceOf(agentId: string, localId: string): Instance | undefined;
   instancesOf(agentId: string): Instance[];
   deleteInstance(agentId: string, localId: string): boolean;
+}
 
+/** Calls and which agents see them. Plain reads and writes: the rules live in `calls/`. */
+export interface CallLog {
   /** A call by its instance and provider call id, whoever it belongs to (webhooks use this). */
   callByKey(instanceUid: string, callId: string): Call | undefined;
   /** Agents a known call was routed to, oldest agent first; empty when the call is not known. */
@@ -133,11 +133,24 @@ export interface CallStore {
   listCalls(agentId: string, query: CallQuery): Call[];
   /** Notes and disposition, as given (absent fields are the caller's business). */
   setCallNotes(id: number, notes: Required<CallNotes>, at: string): void;
+}
 
+/** Each agent's log of call events, numbered by a per-agent seq (what a socket replays). */
+export interface EventLog {
   /** Appends one event per entry, each with its agent's next seq, carrying `call` as it is now. */
   appendEvents(entries: readonly EventEntry[], call: Call, at: string): AgentEvent[];
   lastSeq(agentId: string): number;
   eventsAfter(agentId: string, seq: number, limit: number): AgentEvent[];
+}
+
+/** Everything the relay stores (agents and instances as well as calls), as one adapter offers it. */
+export interface RelayStore extends AgentDirectory, InstanceRegistry, CallLog, EventLog {
+  /**
+   * Runs `work` in one transaction: everything it writes commits together or not at all, and
+   * what it reads is not changed by anyone else meanwhile. The domain rules (routing, merging,
+   * which events to emit) run inside it, so an adapter only reads and writes.
+   */
+  transaction<T>(work: () => T): T;
 
   /**
    * Whether another process (`relay agent remove`, another relay) committed a change since the

@@ -1,4 +1,4 @@
-import type { CallStore, StoreLocation } from './index.ts';
+import type { RelayStore, StoreLocation } from './index.ts';
 import { openSqliteStore } from './sqlite/store.ts';
 
 export const DEFAULT_DB = './data/relay.db';
@@ -8,7 +8,7 @@ export class StoreConfigError extends Error {
 }
 
 /** The adapter the location names: PostgreSQL for a URL (not built yet), else SQLite. */
-export function openStore(location: StoreLocation): CallStore {
+export function openStore(location: StoreLocation): RelayStore {
   if (location.databaseUrl) throw new StoreConfigError('PostgreSQL support is not built yet: use --db FILE (SQLite) for now');
   return openSqliteStore(location.db ?? DEFAULT_DB);
 }

@@ -4,7 +4,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { runContext } from '../../instances/context.ts';
 import type { PlanResolver } from '../../instances/plans.ts';
 import type { WebhookOutcome } from '../../metrics.ts';
-import type { Agent, CallStore, Instance } from '../../store/index.ts';
+import type { Agent, RelayStore, Instance } from '../../store/index.ts';
 
 export type HookEnv = {
   Bindings: Partial<HttpBindings>;
@@ -30,7 +30,7 @@ export const MAX_WEBHOOK_BYTES = 64 * 1024;
  * A refusal answers with the status the protocol names and sets the metrics outcome. What
  * passes carries the webhook request and the run context, built here once for every later step.
  */
-export function webhookGuard(options: { store: CallStore; plans: PlanResolver; publicUrl: () => string }): MiddlewareHandler<HookEnv> {
+export function webhookGuard(options: { store: RelayStore; plans: PlanResolver; publicUrl: () => string }): MiddlewareHandler<HookEnv> {
   return async function webhookGuardHandler(c, next) {
     if (c.req.method !== 'GET' && c.req.method !== 'POST') {
       c.header('Allow', 'GET, POST');

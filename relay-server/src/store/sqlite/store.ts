@@ -9,7 +9,7 @@ import type {
   Call,
   CallNotes,
   CallQuery,
-  CallStore,
+  RelayStore,
   EventEntry,
   EventKind,
   Instance,
@@ -57,7 +57,7 @@ const CALL_SELECT = `
   FROM calls c LEFT JOIN instances i ON i.uid = c.instance_uid`;
 
 /** Opens (creating and migrating when needed) the SQLite database at `file`. */
-export function openSqliteStore(file: string): CallStore {
+export function openSqliteStore(file: string): RelayStore {
   if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
   const db = new Database(file);
   try {
@@ -85,7 +85,7 @@ function migrate(db: Database.Database): void {
   }
 }
 
-class SqliteStore implements CallStore {
+class SqliteStore implements RelayStore {
   private readonly statements;
   private dataVersion: number;
 
