@@ -4,7 +4,8 @@ import { generateToken, hashToken, randomId } from './auth/token.ts';
 import { type StoreFlags, startConfig, storeLocation, UsageError } from './config.ts';
 import { createLogger } from './log.ts';
 import { startRelay } from './server.ts';
-import { type Agent, openStore } from './store/index.ts';
+import type { Agent } from './store/index.ts';
+import { openStore } from './store/open.ts';
 
 const USAGE = `Usage:
   relay start [--port N] [--host H] [--public-url URL] [--db FILE | --database-url URL]

@@ -1,6 +1,7 @@
 import { isLogLevel, type LogLevel } from './log.ts';
 import { DEFAULTS } from './server.ts';
-import { DEFAULT_DB, type StoreLocation } from './store/index.ts';
+import type { StoreLocation } from './store/index.ts';
+import { DEFAULT_DB } from './store/open.ts';
 
 /** A mistake in the command line or environment: printed with the usage, exit code 2. */
 export class UsageError extends Error {

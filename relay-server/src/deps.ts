@@ -1,11 +1,11 @@
 import type { PlanResolver } from './instances/plans.ts';
 import type { Logger } from './log.ts';
 import type { RelayMetrics } from './metrics.ts';
-import type { AgentEvent, CallStore } from './store/index.ts';
+import type { AgentEvent, RelayStore } from './store/index.ts';
 
 /** What the HTTP sub-apps need, built once by the server (or by a test). */
 export interface RelayDeps {
-  store: CallStore;
+  store: RelayStore;
   plans: PlanResolver;
   /** Pushes just-committed events to live sockets. Call it in the same tick as the commit. */
   publish: (events: readonly AgentEvent[]) => void;

@@ -8,7 +8,8 @@ import { PlanResolver } from './instances/plans.ts';
 import { answerOrCloseConnection } from './keep-alive.ts';
 import { createLogger, type Logger } from './log.ts';
 import { RelayMetrics } from './metrics.ts';
-import { type CallStore, openStore, type StoreLocation } from './store/index.ts';
+import type { RelayStore, StoreLocation } from './store/index.ts';
+import { openStore } from './store/open.ts';
 import { Hub } from './ws/hub.ts';
 import { attachWebSocket, closeWebSockets } from './ws/index.ts';
 
@@ -32,7 +33,7 @@ export interface RelayOptions extends StoreLocation {
 export interface RunningRelay {
   port: number;
   publicUrl: string;
-  store: CallStore;
+  store: RelayStore;
   /** Graceful shutdown: stop taking connections, finish in-flight requests, close the store. */
   close(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { PlanResolver } from './instances/plans.ts';
 import { createLogger } from './log.ts';
 import { RelayMetrics } from './metrics.ts';
 import type { AgentEvent } from './store/index.ts';
-import { openSqliteStore } from './store/sqlite.ts';
+import { openSqliteStore } from './store/sqlite/store.ts';
 
 export const PUBLIC_URL = 'https://relay.example.test';
 export const TWILIO_TOKEN = 'unit-test-auth-token';

@@ -2,7 +2,9 @@ import { toE164 } from '@phone-connector/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AuthEnv } from '../auth/index.ts';
+import { annotateCall } from '../calls/annotate-call.ts';
 import { updateFromReport } from '../calls/merge.ts';
+import { recordCall } from '../calls/record-call.ts';
 import type { RelayDeps } from '../deps.ts';
 import { agentCountry } from '../instances/context.ts';
 import type { CallQuery } from '../store/index.ts';
@@ -35,15 +37,13 @@ export function callsApp(deps: RelayDeps): Hono<AuthEnv> {
     const report = parsed.value;
     const instance = deps.store.instanceOf(agent.id, report.instance);
     if (!instance) return c.json({ error: `you have no instance "${report.instance}"` }, 404);
-    const saved = deps.store.saveCall({
+    const recorded = recordCall(deps, {
       instanceUid: instance.uid,
       callId: report.call_id,
       update: updateFromReport(report, agentCountry(agent)),
-      agentIds: [agent.id],
-      at: deps.now().toISOString(),
+      audience: () => [agent],
     });
-    deps.publish(saved.events);
-    return c.json(saved.call, saved.created ? 201 : 200);
+    return c.json(recorded.call, recorded.created ? 201 : 200);
   });
 
   app.get('/', (c) => {
@@ -63,10 +63,8 @@ export function callsApp(deps: RelayDeps): Hono<AuthEnv> {
   app.patch('/:id', async (c) => {
     const parsed = await readJson(c, callNotes);
     if (!parsed.ok) return parsed.response;
-    const result = deps.store.annotateCall(c.get('agent').id, callIdParam(c.req.param('id')), parsed.value, deps.now().toISOString());
-    if (!result) return c.json({ error: 'no such call' }, 404);
-    deps.publish(result.events);
-    return c.json(result.call);
+    const call = annotateCall(deps, c.get('agent').id, callIdParam(c.req.param('id')), parsed.value);
+    return call ? c.json(call) : c.json({ error: 'no such call' }, 404);
   });
 
   return app;

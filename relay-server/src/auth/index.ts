@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { Agent, CallStore } from '../store/index.ts';
+import type { Agent, RelayStore } from '../store/index.ts';
 import { hashToken } from './token.ts';
 
 export type AuthEnv = { Variables: { agent: Agent } };
@@ -11,7 +11,7 @@ export function bearerToken(header: string | undefined | null): string | undefin
 }
 
 /** The agent a token belongs to, or undefined. */
-export function agentForToken(store: CallStore, token: string | undefined): Agent | undefined {
+export function agentForToken(store: RelayStore, token: string | undefined): Agent | undefined {
   return token ? store.agentByTokenHash(hashToken(token)) : undefined;
 }
 
@@ -20,7 +20,7 @@ export function agentForToken(store: CallStore, token: string | undefined): Agen
  * sets `c.var.agent`, or answers 401. Fails closed: no header, a malformed one, an unknown or
  * removed agent's token all get the same answer.
  */
-export function agentAuth(store: CallStore): MiddlewareHandler<AuthEnv> {
+export function agentAuth(store: RelayStore): MiddlewareHandler<AuthEnv> {
   return async function agentAuthHandler(c, next) {
     const agent = agentForToken(store, bearerToken(c.req.header('Authorization')));
     if (!agent) {

@@ -1,4 +1,4 @@
-import { type CallRecord, type CallStatus, type CallView, FINAL_STATUSES, normaliseStatus, normalisePhone } from '@phone-connector/shared';
+import { type CallRecord, type CallStatus, type CallView, normaliseStatus, normalisePhone } from '@phone-connector/shared';
 
 /** The provider-facing fields of a call, as stored. Absent values are null. */
 export type CallState = Omit<CallView, 'id' | 'instance_id' | 'call_id' | 'notes' | 'disposition' | 'created_at' | 'updated_at'>;
@@ -7,10 +7,6 @@ export type CallState = Omit<CallView, 'id' | 'instance_id' | 'call_id' | 'notes
 export type CallUpdate = { [K in Exclude<keyof CallState, 'extra'>]?: NonNullable<CallState[K]> } & { extra?: Record<string, string> };
 
 const RANK: Record<CallStatus, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3, busy: 3, 'no-answer': 3, failed: 3, canceled: 3 };
-
-export function isFinal(status: CallStatus | null): boolean {
-  return status !== null && FINAL_STATUSES.has(status);
-}
 
 const EMPTY: CallState = {
   direction: null,

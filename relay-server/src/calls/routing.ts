@@ -1,5 +1,16 @@
 import type { CallRecord, WebhookEvent } from '@phone-connector/shared';
-import type { Agent } from '../store/index.ts';
+import type { Agent, Call } from '../store/index.ts';
+
+/** What the store knows of a call when news of it arrives. */
+export interface KnownCall {
+  /** Undefined for a call the relay has not seen. */
+  call: Call | undefined;
+  /** The agents it was routed to, oldest agent first. */
+  agents: Agent[];
+}
+
+/** The agents news of a call must reach besides those it already reaches. */
+export type Audience = (known: KnownCall) => readonly Agent[];
 
 /**
  * Who hears about a call the relay has not seen before. Outgoing-call webhooks belong to the
@@ -17,4 +28,20 @@ export function routeNewCall(event: WebhookEvent, record: CallRecord, owner: Age
     if (matching.length > 0) return matching;
   }
   return [...agents];
+}
+
+/**
+ * Who a webhook's call reaches. A known call keeps the agents it was routed to (a retry rings
+ * the same people). But when only a status webhook had been seen (routed to the owner alone:
+ * Vonage may send the caller leg's events before the answer request), the incoming webhook
+ * routes it as incoming — unless the call is one the agent placed (Africa's Talking posts its
+ * answer there too).
+ */
+export function webhookAudience(event: WebhookEvent, record: CallRecord, owner: Agent, everyone: () => readonly Agent[]): Audience {
+  return (known) => {
+    const ownerOnly = known.agents.length === 1 && known.agents[0]!.id === owner.id;
+    const placedByAgent = known.call?.direction === 'outbound';
+    const reroute = event === 'incoming' && ownerOnly && !placedByAgent;
+    return known.agents.length === 0 || reroute ? routeNewCall(event, record, owner, everyone()) : [];
+  };
 }

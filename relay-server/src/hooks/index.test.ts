@@ -184,7 +184,7 @@ describe('refused webhooks', () => {
   });
 
   it('answers an unexpected failure with 500 and logs it without the secret', async () => {
-    relay.store.saveCall = () => {
+    relay.store.insertCall = () => {
       throw new Error('disk full');
     };
     const response = await relay.twilioWebhook(`${hooks.answer}?DialTo=%2B14155550100`, answer('CA10'));

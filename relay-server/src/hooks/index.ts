@@ -2,14 +2,14 @@ import { WEBHOOK_EVENTS } from '@phone-connector/shared';
 import { Hono } from 'hono';
 import type { RelayDeps } from '../deps.ts';
 import { hookPathForLog } from '../log.ts';
-import { refuse, webhookGuard } from './guard/index.ts';
+import { type HookEnv, refuse, webhookGuard } from './guard/index.ts';
 import { webhookHandshake } from './handshake/index.ts';
 import { ingestWebhook } from './ingest.ts';
-import { type SignedHookEnv, webhookSignature } from './signature/index.ts';
+import { webhookSignature } from './signature/index.ts';
 
 /** `/hooks/{instance}/{secret}/{event}`: provider webhooks. */
-export function hooksApp(deps: RelayDeps): Hono<SignedHookEnv> {
-  const app = new Hono<SignedHookEnv>();
+export function hooksApp(deps: RelayDeps): Hono<HookEnv> {
+  const app = new Hono<HookEnv>();
 
   app.use('*', async (c, next) => {
     const started = performance.now();
@@ -26,13 +26,14 @@ export function hooksApp(deps: RelayDeps): Hono<SignedHookEnv> {
     else deps.log.warn('webhook refused', fields);
   });
 
-  app.all('/:instance/:secret/:event', webhookGuard(deps), webhookHandshake(deps), webhookSignature(deps), (c) => {
+  app.all('/:instance/:secret/:event', webhookGuard(deps), webhookHandshake(), webhookSignature(deps), (c) => {
     const result = ingestWebhook(deps, {
       event: c.get('event'),
       instance: c.get('instance'),
       owner: c.get('owner'),
       plan: c.get('plan'),
       request: c.get('request'),
+      context: c.get('context'),
     });
     if (result.kind === 'refused') return refuse(c, result.status, result.status === 404 ? 'not_found' : 'bad_request', result.error);
     deps.log.debug('call stored', { instance: c.get('instance').uid, callId: result.callId, created: result.created, events: result.events });

@@ -1,8 +1,8 @@
-import { mapWebhook, renderWebhookReply, type MappedWebhook, type WebhookEvent, WebhookError, type WebhookReply, type WebhookRequest, type ConnectorPlan } from '@phone-connector/shared';
+import { mapWebhook, renderWebhookReply, type MappedWebhook, type WebhookEvent, WebhookError, type WebhookReply, type WebhookRequest, type ConnectorPlan, type RunContext } from '@phone-connector/shared';
 import { updateFromRecord } from '../calls/merge.ts';
-import { routeNewCall } from '../calls/routing.ts';
+import { recordCall } from '../calls/record-call.ts';
+import { webhookAudience } from '../calls/routing.ts';
 import type { RelayDeps } from '../deps.ts';
-import { runContext } from '../instances/context.ts';
 import type { Agent, Instance } from '../store/index.ts';
 
 export interface VerifiedWebhook {
@@ -11,6 +11,7 @@ export interface VerifiedWebhook {
   owner: Agent;
   plan: ConnectorPlan;
   request: WebhookRequest;
+  context: RunContext;
 }
 
 export type IngestResult =
@@ -20,12 +21,11 @@ export type IngestResult =
   | { kind: 'refused'; status: 400 | 404; error: string };
 
 /**
- * Maps a verified webhook into a call record, stores it with its events in one transaction,
- * pushes the events and returns the connector's reply.
+ * Maps a verified webhook into a call record, records the call (stored with its events in one
+ * transaction, then pushed) and returns the connector's reply.
  */
 export function ingestWebhook(deps: RelayDeps, webhook: VerifiedWebhook): IngestResult {
-  const { event, instance, owner, plan, request } = webhook;
-  const context = runContext(instance, owner, deps.publicUrl());
+  const { event, instance, owner, plan, request, context } = webhook;
   let mapped: MappedWebhook;
   try {
     mapped = mapWebhook(plan, event, request, context);
@@ -39,37 +39,19 @@ export function ingestWebhook(deps: RelayDeps, webhook: VerifiedWebhook): Ingest
   if (!callId) return { kind: 'refused', status: 400, error: 'the webhook carries no call id the connector can map' };
 
   // The reply may ring the call's agents (agentdialing), and who they are depends on the mapped
-  // record, hence mapping first and rendering the reply second.
-  const known = deps.store
-    .callAgentIds(instance.uid, callId)
-    .map((id) => deps.store.agentById(id))
-    .filter((a) => a !== undefined);
-  // A known call keeps the agents it was routed to (a retry rings the same people). But when
-  // only a status webhook had been seen (routed to the owner alone: Vonage may send the caller
-  // leg's events before the answer request), the incoming webhook routes it as incoming —
-  // unless the call is one the agent placed (Africa's Talking posts its answer there too).
-  const ownerOnly = known.length === 1 && known[0]!.id === owner.id;
-  const placedByAgent = deps.store.callByKey(instance.uid, callId)?.direction === 'outbound';
-  const reroute = event === 'incoming' && ownerOnly && !placedByAgent;
-  const routed = known.length === 0 || reroute ? routeNewCall(event, record, owner, deps.store.listAgents()) : [];
-  const agents = [...known, ...routed.filter((agent) => !known.some((k) => k.id === agent.id))];
-  let reply: WebhookReply | undefined;
-  let replyError: string | undefined;
-  try {
-    reply = renderWebhookReply(plan, mapped, context, { dialNumbers: agents.map((a) => a.number) });
-  } catch (error) {
-    if (!(error instanceof WebhookError && error.code === 'reply-failed')) throw error;
-    replyError = error.message;
-  }
-
-  const saved = deps.store.saveCall({
+  // record and on what the store knows of the call: rendered once the call is recorded.
+  const recorded = recordCall(deps, {
     instanceUid: instance.uid,
     callId,
     update: updateFromRecord(record),
-    agentIds: agents.map((a) => a.id),
-    at: deps.now().toISOString(),
+    audience: webhookAudience(event, record, owner, () => deps.store.listAgents()),
   });
-  deps.publish(saved.events);
-  const summary = { callId, created: saved.created, events: saved.events.length };
-  return reply ? { kind: 'stored', reply, ...summary } : { kind: 'reply-failed', error: replyError!, ...summary };
+  const summary = { callId, created: recorded.created, events: recorded.events.length };
+  try {
+    const reply = renderWebhookReply(plan, mapped, context, { dialNumbers: recorded.agents.map((a) => a.number) });
+    return { kind: 'stored', reply, ...summary };
+  } catch (error) {
+    if (!(error instanceof WebhookError && error.code === 'reply-failed')) throw error;
+    return { kind: 'reply-failed', error: error.message, ...summary };
+  }
 }

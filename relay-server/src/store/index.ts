@@ -1,11 +1,10 @@
 /**
- * The relay's storage, behind one interface so that a PostgreSQL implementation can stand
- * beside the SQLite one (`--database-url`, a later issue). Every method that writes more than
- * one row does so in one transaction.
+ * The relay's storage contract: the interface every adapter implements (`sqlite/`, and a
+ * PostgreSQL one beside it in a later issue) and the shapes it stores. `open.ts` picks the
+ * adapter. Every method that writes more than one row does so in one transaction.
  */
 import type { CallView } from '@phone-connector/shared';
-import type { CallUpdate } from '../calls/merge.ts';
-import { openSqliteStore } from './sqlite.ts';
+import type { CallState } from '../calls/merge.ts';
 
 export interface Agent {
   id: string;
@@ -75,20 +74,10 @@ export interface AgentEvent {
   call: string;
 }
 
-export interface SaveCallInput {
-  instanceUid: string;
-  callId: string;
-  update: CallUpdate;
-  /** Agents the call must reach; already linked agents are kept. */
-  agentIds: readonly string[];
-  at: string;
-}
-
-export interface SaveCallResult {
-  call: Call;
-  created: boolean;
-  /** One per agent that must hear about it: `created` for agents new to the call, `updated` for the others when something changed. */
-  events: AgentEvent[];
+/** An event to append for an agent; the store gives it the agent's next seq. */
+export interface EventEntry {
+  agentId: string;
+  kind: EventKind;
 }
 
 export interface CallQuery {
@@ -106,34 +95,62 @@ export interface CallNotes {
   disposition?: string | null;
 }
 
-export interface CallStore {
+/** The relay's agents and their tokens. */
+export interface AgentDirectory {
   addAgent(agent: NewAgent): Agent;
   listAgents(): Agent[];
   removeAgent(id: string): boolean;
   agentById(id: string): Agent | undefined;
   agentByTokenHash(tokenHash: string): Agent | undefined;
   updateAgent(id: string, patch: AgentPatch): Agent | undefined;
+}
 
+/** The connectors agents set up, keyed globally by uid and per agent by local id. */
+export interface InstanceRegistry {
   /** Creates or replaces an instance; a replaced one keeps its uid and secret. */
   putInstance(input: InstanceInput, fresh: { uid: string; secret: string }): Instance;
   instanceByUid(uid: string): Instance | undefined;
   instanceOf(agentId: string, localId: string): Instance | undefined;
   instancesOf(agentId: string): Instance[];
   deleteInstance(agentId: string, localId: string): boolean;
+}
 
-  /** Agents a known call was routed to; empty when the call is not known. */
+/** Calls and which agents see them. Plain reads and writes: the rules live in `calls/`. */
+export interface CallLog {
   /** A call by its instance and provider call id, whoever it belongs to (webhooks use this). */
   callByKey(instanceUid: string, callId: string): Call | undefined;
+  /** Agents a known call was routed to, oldest agent first; empty when the call is not known. */
   callAgentIds(instanceUid: string, callId: string): string[];
-  /** Upserts a call, links agents and appends their events, in one transaction. */
-  saveCall(input: SaveCallInput): SaveCallResult;
+  callById(id: number): Call | undefined;
+  /** Agents linked to a call, by agent id. */
+  agentIdsOfCall(id: number): string[];
+  /** Stores a new call; returns its id. */
+  insertCall(instanceUid: string, callId: string, state: CallState, at: string): number;
+  updateCall(id: number, state: CallState, at: string): void;
+  /** Lets an agent see a call; linking it again changes nothing. */
+  linkAgent(agentId: string, id: number): void;
   callFor(agentId: string, id: number): Call | undefined;
   listCalls(agentId: string, query: CallQuery): Call[];
-  /** Notes and disposition; undefined when the agent cannot see the call. */
-  annotateCall(agentId: string, id: number, notes: CallNotes, at: string): { call: Call; events: AgentEvent[] } | undefined;
+  /** Notes and disposition, as given (absent fields are the caller's business). */
+  setCallNotes(id: number, notes: Required<CallNotes>, at: string): void;
+}
 
+/** Each agent's log of call events, numbered by a per-agent seq (what a socket replays). */
+export interface EventLog {
+  /** Appends one event per entry, each with its agent's next seq, carrying `call` as it is now. */
+  appendEvents(entries: readonly EventEntry[], call: Call, at: string): AgentEvent[];
   lastSeq(agentId: string): number;
   eventsAfter(agentId: string, seq: number, limit: number): AgentEvent[];
+}
+
+/** Everything the relay stores (agents and instances as well as calls), as one adapter offers it. */
+export interface RelayStore extends AgentDirectory, InstanceRegistry, CallLog, EventLog {
+  /**
+   * Runs `work` in one transaction: everything it writes commits together or not at all, and
+   * what it reads is not changed by anyone else meanwhile. The domain rules (routing, merging,
+   * which events to emit) run inside it, so an adapter only reads and writes.
+   */
+  transaction<T>(work: () => T): T;
 
   /**
    * Whether another process (`relay agent remove`, another relay) committed a change since the
@@ -150,14 +167,3 @@ export interface StoreLocation {
   /** PostgreSQL URL. */
   databaseUrl?: string;
 }
-
-export class StoreConfigError extends Error {
-  override name = 'StoreConfigError';
-}
-
-export function openStore(location: StoreLocation): CallStore {
-  if (location.databaseUrl) throw new StoreConfigError('PostgreSQL support is not built yet: use --db FILE (SQLite) for now');
-  return openSqliteStore(location.db ?? DEFAULT_DB);
-}
-
-export const DEFAULT_DB = './data/relay.db';

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { RelayMetrics } from '../metrics.ts';
-import type { AgentEvent, CallStore } from '../store/index.ts';
+import type { AgentEvent, RelayStore } from '../store/index.ts';
 
 /** WebSocket close codes of the protocol (docs/relay.md). */
 export const CLOSE = {
@@ -16,7 +16,7 @@ const REPLAY_BATCH = 100;
 export const CLOSE_GRACE_MS = 1000;
 
 export interface AgentSocketOptions {
-  store: CallStore;
+  store: RelayStore;
   metrics: RelayMetrics;
   /** Bytes queued for a client beyond which it is disconnected (it resumes from its last seq). */
   bufferLimit: number;

@@ -1,11 +1,11 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from '../log.ts';
 import type { RelayMetrics } from '../metrics.ts';
-import type { Agent, AgentEvent, CallStore } from '../store/index.ts';
+import type { Agent, AgentEvent, RelayStore } from '../store/index.ts';
 import { AgentSocket, CLOSE } from './agent-socket.ts';
 
 export interface HubOptions {
-  store: CallStore;
+  store: RelayStore;
   metrics: RelayMetrics;
   log: Logger;
   /** Bytes queued for one client before it is cut off. */

@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { generateToken, hashToken } from '../auth/token.ts';
 import { createLogger } from '../log.ts';
 import { type RelayOptions, type RunningRelay, startRelay } from '../server.ts';
-import { openStore } from '../store/index.ts';
+import { openStore } from '../store/open.ts';
 
 let dir: string;
 let relay: RunningRelay;

@@ -3,12 +3,12 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { agentForToken, bearerToken } from '../auth/index.ts';
 import type { Logger } from '../log.ts';
-import type { CallStore } from '../store/index.ts';
+import type { RelayStore } from '../store/index.ts';
 import { CLOSE, CLOSE_GRACE_MS } from './agent-socket.ts';
 import type { Hub } from './hub.ts';
 
 export interface WebSocketOptions {
-  store: CallStore;
+  store: RelayStore;
   hub: Hub;
   log: Logger;
 }

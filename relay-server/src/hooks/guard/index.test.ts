@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { testRelay } from '../../testing.ts';
+import { PUBLIC_URL, testRelay } from '../../testing.ts';
 import { type HookEnv, MAX_WEBHOOK_BYTES, webhookGuard } from './index.ts';
 
 let app: Hono<HookEnv>;
@@ -12,7 +12,7 @@ beforeEach(async () => {
   path = new URL((await relay.twilioInstance(ada.token)).status).pathname.replace(/^\/hooks/, '');
   app = new Hono<HookEnv>();
   app.all('/:instance/:secret/:event', webhookGuard(relay.deps), (c) =>
-    c.json({ body: c.get('body'), event: c.get('event'), instance: c.get('instance').localId, owner: c.get('owner').name, plan: c.get('plan').name }),
+    c.json({ body: c.get('request').body, event: c.get('event'), instance: c.get('instance').localId, owner: c.get('owner').name, plan: c.get('plan').name }),
   );
 });
 
@@ -29,6 +29,20 @@ function streamOf(size: number): ReadableStream<Uint8Array> {
 }
 
 describe('webhookGuard', () => {
+  it('builds the webhook request over the public URL and the request target as sent, with its run context', async () => {
+    const seen = new Hono<HookEnv>();
+    const relay = testRelay();
+    seen.all('/:instance/:secret/:event', webhookGuard(relay.deps), (c) => c.json({ request: c.get('request'), callbacks: c.get('context').callbacks, agent: c.get('context').agent?.extension }));
+    const bob = relay.addAgent('Bob', '+14155550122');
+    const callbacks = await relay.twilioInstance(bob.token);
+    const target = `${new URL(callbacks.status).pathname.replace(/^\/hooks/, '')}?Note=on%20air`;
+    const response = await seen.request(target, { method: 'POST', headers: { 'X-Test': 'yes' }, body: 'CallSid=CA1' });
+    const json = (await response.json()) as { request: { method: string; url: string; headers: Record<string, string>; body: string }; callbacks: unknown; agent: string };
+    expect(json.request).toMatchObject({ method: 'POST', url: `${PUBLIC_URL}${target}`, body: 'CallSid=CA1', headers: { 'x-test': 'yes' } });
+    expect(json.callbacks).toEqual(callbacks);
+    expect(json.agent).toBe('+14155550122');
+  });
+
   it('lets a good webhook through with its raw body, instance, owner and plan', async () => {
     const response = await app.request(path, { method: 'POST', body: 'CallSid=CA1&Note=%E2%9C%93' });
     expect(await response.json()).toEqual({ body: 'CallSid=CA1&Note=%E2%9C%93', event: 'status', instance: 'main', owner: 'Ada', plan: 'Twilio' });

@@ -1,18 +1,23 @@
-import { type ConnectorPlan, constantTimeEqual, WEBHOOK_EVENTS, type WebhookEvent } from '@phone-connector/shared';
+import { type ConnectorPlan, constantTimeEqual, type RunContext, WEBHOOK_EVENTS, type WebhookEvent, type WebhookRequest } from '@phone-connector/shared';
+import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
+import { runContext } from '../../instances/context.ts';
 import type { PlanResolver } from '../../instances/plans.ts';
 import type { WebhookOutcome } from '../../metrics.ts';
-import type { Agent, CallStore, Instance } from '../../store/index.ts';
+import type { Agent, RelayStore, Instance } from '../../store/index.ts';
 
 export type HookEnv = {
+  Bindings: Partial<HttpBindings>;
   Variables: {
     outcome: WebhookOutcome;
-    /** The raw body, as the provider signed it. */
-    body: string;
     event: WebhookEvent;
     instance: Instance;
     owner: Agent;
     plan: ConnectorPlan;
+    /** The webhook as the provider sent it: public URL and request target, headers, raw body. */
+    request: WebhookRequest;
+    /** The engine's view of the instance, for every step that runs the connector. */
+    context: RunContext;
   };
 };
 
@@ -22,9 +27,10 @@ export const MAX_WEBHOOK_BYTES = 64 * 1024;
 /**
  * The checks a webhook passes before anything interprets it, in this order: method, size
  * (the raw body is read here, at most 64 KiB), event name, instance, secret (constant time).
- * A refusal answers with the status the protocol names and sets the metrics outcome.
+ * A refusal answers with the status the protocol names and sets the metrics outcome. What
+ * passes carries the webhook request and the run context, built here once for every later step.
  */
-export function webhookGuard(options: { store: CallStore; plans: PlanResolver }): MiddlewareHandler<HookEnv> {
+export function webhookGuard(options: { store: RelayStore; plans: PlanResolver; publicUrl: () => string }): MiddlewareHandler<HookEnv> {
   return async function webhookGuardHandler(c, next) {
     if (c.req.method !== 'GET' && c.req.method !== 'POST') {
       c.header('Allow', 'GET, POST');
@@ -41,13 +47,25 @@ export function webhookGuard(options: { store: CallStore; plans: PlanResolver })
     const owner = options.store.agentById(instance.agentId);
     const plan = options.plans.planFor(instance);
     if (!owner || !plan) return refuse(c, 500, 'error', "this instance's connector cannot be loaded");
-    c.set('body', body.text);
     c.set('event', event);
     c.set('instance', instance);
     c.set('owner', owner);
     c.set('plan', plan);
+    c.set('request', { method: c.req.method, url: `${options.publicUrl()}${requestTarget(c)}`, headers: Object.fromEntries(c.req.raw.headers), body: body.text });
+    c.set('context', runContext(instance, owner, options.publicUrl()));
     await next();
   };
+}
+
+/**
+ * Path and query as the client sent them (Node's raw request target when available). Providers
+ * sign the address they called, and re-encoding the query (`'` to `%27`) would break that.
+ */
+function requestTarget(c: Context<HookEnv>): string {
+  const raw = c.env?.incoming?.url;
+  if (raw?.startsWith('/')) return raw;
+  const url = new URL(c.req.url);
+  return url.pathname + url.search;
 }
 
 export function refuse<E extends HookEnv>(c: Context<E>, status: 400 | 403 | 404 | 405 | 413 | 500, outcome: WebhookOutcome, error: string): Response {

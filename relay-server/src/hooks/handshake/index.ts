@@ -1,6 +1,5 @@
 import { handshakeReply } from '@phone-connector/shared';
 import type { MiddlewareHandler } from 'hono';
-import { runContext } from '../../instances/context.ts';
 import type { HookEnv } from '../guard/index.ts';
 
 /**
@@ -9,14 +8,9 @@ import type { HookEnv } from '../guard/index.ts';
  * instance and secret checks but before the signature (the check is not signed), and
  * nothing is stored. Any other request goes on.
  */
-export function webhookHandshake(options: { publicUrl: () => string }): MiddlewareHandler<HookEnv> {
+export function webhookHandshake(): MiddlewareHandler<HookEnv> {
   return async function webhookHandshakeHandler(c, next) {
-    const url = new URL(c.req.url);
-    const reply = handshakeReply(
-      c.get('plan'),
-      { method: c.req.method, url: `${options.publicUrl()}${url.pathname}${url.search}`, headers: {}, body: c.get('body') },
-      runContext(c.get('instance'), c.get('owner'), options.publicUrl()),
-    );
+    const reply = handshakeReply(c.get('plan'), c.get('request'), c.get('context'));
     if (!reply) return next();
     c.set('outcome', 'ok');
     return c.body(reply.body, reply.status as 200, reply.headers);

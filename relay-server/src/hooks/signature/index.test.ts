@@ -2,18 +2,18 @@ import { computeTwilioSignature } from '@phone-connector/shared';
 import { Hono } from 'hono';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { PUBLIC_URL, TWILIO_TOKEN, testRelay } from '../../testing.ts';
-import { webhookGuard } from '../guard/index.ts';
-import { type SignedHookEnv, webhookSignature } from './index.ts';
+import { type HookEnv, webhookGuard } from '../guard/index.ts';
+import { webhookSignature } from './index.ts';
 
 let relay: ReturnType<typeof testRelay>;
-let app: Hono<SignedHookEnv>;
+let app: Hono<HookEnv>;
 let status: string;
 
 beforeEach(async () => {
   relay = testRelay();
   const ada = relay.addAgent('Ada', '+14155550111');
   status = (await relay.twilioInstance(ada.token)).status;
-  app = new Hono<SignedHookEnv>();
+  app = new Hono<HookEnv>();
   app.all('/hooks/:instance/:secret/:event', webhookGuard(relay.deps), webhookSignature(relay.deps), (c) => c.json({ url: c.get('request').url }));
 });
 

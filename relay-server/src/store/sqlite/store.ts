@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { type CallState, mergeCall, sameState } from '../calls/merge.ts';
+import type { CallState } from '../../calls/merge.ts';
 import type {
   Agent,
   AgentEvent,
@@ -9,14 +9,13 @@ import type {
   Call,
   CallNotes,
   CallQuery,
-  CallStore,
+  RelayStore,
+  EventEntry,
   EventKind,
   Instance,
   InstanceInput,
   NewAgent,
-  SaveCallInput,
-  SaveCallResult,
-} from './index.ts';
+} from '../index.ts';
 import { MIGRATIONS } from './migrations.ts';
 
 interface AgentRow {
@@ -58,7 +57,7 @@ const CALL_SELECT = `
   FROM calls c LEFT JOIN instances i ON i.uid = c.instance_uid`;
 
 /** Opens (creating and migrating when needed) the SQLite database at `file`. */
-export function openSqliteStore(file: string): CallStore {
+export function openSqliteStore(file: string): RelayStore {
   if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
   const db = new Database(file);
   try {
@@ -86,7 +85,7 @@ function migrate(db: Database.Database): void {
   }
 }
 
-class SqliteStore implements CallStore {
+class SqliteStore implements RelayStore {
   private readonly statements;
   private dataVersion: number;
 
@@ -127,7 +126,7 @@ class SqliteStore implements CallStore {
                           ended_at = @ended_at, recording_url = @recording_url, extra = @extra, updated_at = @at
          WHERE id = @id`,
       ),
-      annotateCall: db.prepare(`UPDATE calls SET notes = @notes, disposition = @disposition, updated_at = @at WHERE id = @id`),
+      setCallNotes: db.prepare(`UPDATE calls SET notes = @notes, disposition = @disposition, updated_at = @at WHERE id = @id`),
       callAgents: db.prepare<[number], { agent_id: string }>(`SELECT agent_id FROM call_agents WHERE call_id = ? ORDER BY agent_id`),
       callAgentsByKey: db.prepare<[string, string], { agent_id: string }>(
         `SELECT ca.agent_id FROM call_agents ca JOIN calls c ON c.id = ca.call_id JOIN agents a ON a.id = ca.agent_id
@@ -154,6 +153,11 @@ class SqliteStore implements CallStore {
     };
   }
 
+  transaction<T>(work: () => T): T {
+    // IMMEDIATE takes the write lock up front, so reads inside `work` see what it will write over.
+    return this.db.transaction(work).immediate();
+  }
+
   addAgent(agent: NewAgent): Agent {
     this.statements.insertAgent.run({ ...agent, admin: agent.admin ? 1 : 0 });
     return this.agentById(agent.id)!;
@@ -178,7 +182,7 @@ class SqliteStore implements CallStore {
   }
 
   updateAgent(id: string, patch: AgentPatch): Agent | undefined {
-    return this.db.transaction(() => {
+    return this.transaction(() => {
       const current = this.agentById(id);
       if (!current) return undefined;
       this.statements.updateAgent.run({
@@ -188,17 +192,17 @@ class SqliteStore implements CallStore {
         profile: JSON.stringify(patch.profile ?? current.profile),
       });
       return this.agentById(id);
-    }).immediate();
+    });
   }
 
   putInstance(input: InstanceInput, fresh: { uid: string; secret: string }): Instance {
-    return this.db.transaction(() => {
+    return this.transaction(() => {
       const existing = this.statements.instanceOf.get(input.agentId, input.localId);
       const values = { ...input, config: JSON.stringify(input.config) };
       if (existing) this.statements.replaceInstance.run({ ...values, uid: existing.uid });
       else this.statements.insertInstance.run({ ...values, ...fresh });
       return toInstance(this.statements.instanceOf.get(input.agentId, input.localId)!);
-    }).immediate();
+    });
   }
 
   instanceByUid(uid: string): Instance | undefined {
@@ -228,27 +232,25 @@ class SqliteStore implements CallStore {
     return this.statements.callAgentsByKey.all(instanceUid, callId).map((r) => r.agent_id);
   }
 
-  saveCall(input: SaveCallInput): SaveCallResult {
-    return this.db.transaction((): SaveCallResult => {
-      const existing = this.statements.callByKey.get(input.instanceUid, input.callId);
-      const before = existing && toCall(existing);
-      const state = mergeCall(before, input.update);
-      const changed = !before || !sameState(before, state);
-      const values = { ...stateColumns(state), at: input.at };
-      let id: number;
-      if (!existing) id = Number(this.statements.insertCall.run({ ...values, instance_uid: input.instanceUid, call_id: input.callId }).lastInsertRowid);
-      else {
-        id = existing.id;
-        if (changed) this.statements.updateCall.run({ ...values, id });
-      }
-      const linked = new Set(existing ? this.statements.callAgents.all(id).map((r) => r.agent_id) : []);
-      const added = [...new Set(input.agentIds)].filter((agentId) => !linked.has(agentId));
-      for (const agentId of added) this.statements.linkAgent.run(agentId, id);
-      const call = toCall(this.statements.callById.get(id)!);
-      const audience: Array<[string, EventKind]> = [...added.map((a) => [a, 'created'] as [string, EventKind])];
-      if (existing && changed) for (const agentId of linked) audience.push([agentId, 'updated']);
-      return { call, created: !existing, events: this.appendEvents(audience, call, input.at) };
-    }).immediate();
+  callById(id: number): Call | undefined {
+    const row = this.statements.callById.get(id);
+    return row && toCall(row);
+  }
+
+  agentIdsOfCall(id: number): string[] {
+    return this.statements.callAgents.all(id).map((r) => r.agent_id);
+  }
+
+  insertCall(instanceUid: string, callId: string, state: CallState, at: string): number {
+    return Number(this.statements.insertCall.run({ ...stateColumns(state), at, instance_uid: instanceUid, call_id: callId }).lastInsertRowid);
+  }
+
+  updateCall(id: number, state: CallState, at: string): void {
+    this.statements.updateCall.run({ ...stateColumns(state), at, id });
+  }
+
+  linkAgent(agentId: string, id: number): void {
+    this.statements.linkAgent.run(agentId, id);
   }
 
   callFor(agentId: string, id: number): Call | undefined {
@@ -261,20 +263,17 @@ class SqliteStore implements CallStore {
     return this.statements.listCalls.all(params).map(toCall);
   }
 
-  annotateCall(agentId: string, id: number, notes: CallNotes, at: string): { call: Call; events: AgentEvent[] } | undefined {
-    return this.db.transaction(() => {
-      const current = this.callFor(agentId, id);
-      if (!current) return undefined;
-      const next = {
-        notes: notes.notes === undefined ? current.notes : notes.notes,
-        disposition: notes.disposition === undefined ? current.disposition : notes.disposition,
-      };
-      if (next.notes === current.notes && next.disposition === current.disposition) return { call: current, events: [] };
-      this.statements.annotateCall.run({ ...next, at, id });
-      const call = this.callFor(agentId, id)!;
-      const audience = this.statements.callAgents.all(id).map((r) => [r.agent_id, 'updated'] as [string, EventKind]);
-      return { call, events: this.appendEvents(audience, call, at) };
-    }).immediate();
+  setCallNotes(id: number, notes: Required<CallNotes>, at: string): void {
+    this.statements.setCallNotes.run({ ...notes, at, id });
+  }
+
+  appendEvents(entries: readonly EventEntry[], call: Call, at: string): AgentEvent[] {
+    const snapshot = JSON.stringify(call);
+    return entries.map(({ agentId, kind }) => {
+      const seq = this.statements.nextSeq.get(agentId)!.last_seq;
+      this.statements.insertEvent.run({ agentId, seq, kind, call: snapshot, at });
+      return { agentId, seq, kind, call: snapshot };
+    });
   }
 
   lastSeq(agentId: string): number {
@@ -299,16 +298,6 @@ class SqliteStore implements CallStore {
   /** SQLite moves a connection's data_version when another connection commits, never for its own writes. */
   private readDataVersion(): number {
     return this.db.pragma('data_version', { simple: true }) as number;
-  }
-
-  /** Must run inside a transaction: takes each agent's next seq and stores the event. */
-  private appendEvents(audience: Array<[string, EventKind]>, call: Call, at: string): AgentEvent[] {
-    const snapshot = JSON.stringify(call);
-    return audience.map(([agentId, kind]) => {
-      const seq = this.statements.nextSeq.get(agentId)!.last_seq;
-      this.statements.insertEvent.run({ agentId, seq, kind, call: snapshot, at });
-      return { agentId, seq, kind, call: snapshot };
-    });
   }
 }
 

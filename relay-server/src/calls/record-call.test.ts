@@ -1,0 +1,108 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Agent, AgentEvent, RelayStore } from '../store/index.ts';
+import { openSqliteStore } from '../store/sqlite/store.ts';
+import { annotateCall } from './annotate-call.ts';
+import type { CallUpdate } from './merge.ts';
+import { recordCall } from './record-call.ts';
+
+let store: RelayStore;
+let published: AgentEvent[];
+const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
+const deps = (at: string) => ({ store, publish: (events: readonly AgentEvent[]) => published.push(...events), now: () => new Date(at) });
+
+/** Agents by id as routing names them; an unknown id stands for an agent the store does not have. */
+const agentsNamed = (ids: readonly string[]): Agent[] =>
+  ids.map((id) => store.agentById(id) ?? { id, name: id, number: '', email: null, profile: {}, admin: false, createdAt: T(0) });
+
+function save(input: { instanceUid: string; callId: string; update: CallUpdate; agentIds: readonly string[]; at: string }) {
+  return recordCall(deps(input.at), { instanceUid: input.instanceUid, callId: input.callId, update: input.update, audience: () => agentsNamed(input.agentIds) });
+}
+
+beforeEach(() => {
+  store = openSqliteStore(':memory:');
+  published = [];
+  for (const [id, number] of [['ada', '+14155550111'], ['bob', '+14155550122']] as const) {
+    store.addAgent({ id, name: id, number, email: null, admin: false, tokenHash: `hash-${id}`, createdAt: T(0) });
+  }
+  store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: { authid: 'AC1' }, at: T(0) }, { uid: 'in_ada_main', secret: 'secret' });
+});
+afterEach(() => store.close());
+
+describe('recordCall', () => {
+  it('creates a call with a created event for each agent, then updates only on change', () => {
+    const first = save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing', status_raw: 'ringing' }, agentIds: ['ada'], at: T(1) });
+    expect(first.created).toBe(true);
+    expect(first.events).toEqual([{ agentId: 'ada', seq: 1, kind: 'created', call: JSON.stringify(first.call) }]);
+    expect(first.call).toMatchObject({ id: 1, instance_id: 'main', call_id: 'CA1', status: 'ringing', created_at: T(1), updated_at: T(1), notes: null });
+
+    const retry = save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing', status_raw: 'ringing' }, agentIds: ['ada'], at: T(2) });
+    expect(retry.created).toBe(false);
+    expect(retry.events).toEqual([]);
+    expect(retry.call.updated_at).toBe(T(1));
+
+    const done = save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'completed', status_raw: 'completed', duration: 9 }, agentIds: [], at: T(3) });
+    expect(done.events.map((e) => [e.agentId, e.seq, e.kind])).toEqual([['ada', 2, 'updated']]);
+    expect(done.call).toMatchObject({ status: 'completed', duration: 9, updated_at: T(3), created_at: T(1) });
+    expect(store.lastSeq('ada')).toBe(2);
+    expect(published).toEqual([...first.events, ...done.events]);
+  });
+
+  it('tells an agent who joins a known call "created", and the others "updated" only on change', () => {
+    save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing' }, agentIds: ['ada'], at: T(1) });
+    const joined = save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing' }, agentIds: ['bob'], at: T(2) });
+    expect(joined.events.map((e) => [e.agentId, e.seq, e.kind])).toEqual([['bob', 1, 'created']]);
+    expect(joined.agents.map((a) => a.id)).toEqual(['ada', 'bob']);
+    expect(store.callAgentIds('in_ada_main', 'CA1')).toEqual(['ada', 'bob']);
+  });
+
+  it('routes with what the store knows of the call', () => {
+    save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { direction: 'outbound' }, agentIds: ['ada'], at: T(1) });
+    const seen: unknown[] = [];
+    recordCall(deps(T(2)), {
+      instanceUid: 'in_ada_main',
+      callId: 'CA1',
+      update: {},
+      audience: (known) => {
+        seen.push([known.call?.direction, known.agents.map((a) => a.id)]);
+        return [];
+      },
+    });
+    expect(seen).toEqual([['outbound', ['ada']]]);
+  });
+
+  it('keys calls by instance and call id', () => {
+    store.putInstance({ agentId: 'bob', localId: 'main', connector: 'twilio', xml: null, config: {}, at: T(0) }, { uid: 'in_bob_main', secret: 'secret-bob' });
+    save({ instanceUid: 'in_ada_main', callId: 'CA1', update: {}, agentIds: ['ada'], at: T(1) });
+    const other = save({ instanceUid: 'in_bob_main', callId: 'CA1', update: {}, agentIds: ['bob'], at: T(2) });
+    expect(other.created).toBe(true);
+    expect(store.callFor('ada', other.call.id)).toBeUndefined();
+    expect(store.callFor('bob', other.call.id)).toMatchObject({ call_id: 'CA1' });
+  });
+
+  it('rolls back the whole write when one part fails, and pushes nothing', () => {
+    expect(() => save({ instanceUid: 'in_ada_main', callId: 'CA1', update: {}, agentIds: ['ada', 'ghost'], at: T(1) })).toThrow();
+    expect(store.callAgentIds('in_ada_main', 'CA1')).toEqual([]);
+    expect(store.lastSeq('ada')).toBe(0);
+    expect(store.eventsAfter('ada', 0, 10)).toEqual([]);
+    expect(store.listCalls('ada', { limit: 10 })).toEqual([]);
+    expect(published).toEqual([]);
+  });
+});
+
+describe('annotateCall', () => {
+  it('annotates a call the agent sees and tells every agent of the call', () => {
+    const { call } = save({ instanceUid: 'in_ada_main', callId: 'CA1', update: {}, agentIds: ['ada', 'bob'], at: T(1) });
+    published = [];
+    expect(annotateCall(deps(T(2)), 'bob', call.id + 1, { notes: 'x' })).toBeUndefined();
+    const noted = annotateCall(deps(T(2)), 'bob', call.id, { notes: 'call back', disposition: 'interested' })!;
+    expect(noted).toMatchObject({ notes: 'call back', disposition: 'interested', updated_at: T(2) });
+    expect(published.map((e) => [e.agentId, e.kind])).toEqual([
+      ['ada', 'updated'],
+      ['bob', 'updated'],
+    ]);
+    published = [];
+    annotateCall(deps(T(3)), 'ada', call.id, { notes: 'call back' });
+    expect(published).toEqual([]);
+    expect(annotateCall(deps(T(4)), 'ada', call.id, { disposition: null })).toMatchObject({ notes: 'call back', disposition: null });
+  });
+});

@@ -1,0 +1,55 @@
+import type { RelayDeps } from '../deps.ts';
+import type { Agent, AgentEvent, Call, EventEntry } from '../store/index.ts';
+import { type CallUpdate, mergeCall, sameState } from './merge.ts';
+import type { Audience } from './routing.ts';
+
+/** News of a call: a provider's webhook or the extension's report of a call it placed. */
+export interface CallNews {
+  instanceUid: string;
+  callId: string;
+  update: CallUpdate;
+  audience: Audience;
+}
+
+export interface RecordedCall {
+  call: Call;
+  created: boolean;
+  /** Every agent the call reaches, those it already reached first. */
+  agents: Agent[];
+  /** One per agent that must hear about it: `created` for agents new to the call, `updated` for the others when something changed. */
+  events: AgentEvent[];
+}
+
+/**
+ * The one way a call is recorded: in one store transaction, route it, merge the news into it,
+ * save it, link its new agents and append their events; then push the committed events.
+ */
+export function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'now'>, news: CallNews): RecordedCall {
+  const { store } = deps;
+  const at = deps.now().toISOString();
+  const recorded = store.transaction((): RecordedCall => {
+    const before = store.callByKey(news.instanceUid, news.callId);
+    const known = store
+      .callAgentIds(news.instanceUid, news.callId)
+      .map((id) => store.agentById(id))
+      .filter((agent) => agent !== undefined);
+    const routed = news.audience({ call: before, agents: known });
+    const added = routed.filter((agent, i) => !known.some((k) => k.id === agent.id) && routed.findIndex((a) => a.id === agent.id) === i);
+    const state = mergeCall(before, news.update);
+    const changed = !before || !sameState(before, state);
+    let id: number;
+    if (!before) id = store.insertCall(news.instanceUid, news.callId, state, at);
+    else {
+      id = before.id;
+      if (changed) store.updateCall(id, state, at);
+    }
+    const linked = before ? store.agentIdsOfCall(id) : [];
+    for (const agent of added) store.linkAgent(agent.id, id);
+    const call = store.callById(id)!;
+    const entries: EventEntry[] = added.map((agent) => ({ agentId: agent.id, kind: 'created' }));
+    if (before && changed) for (const agentId of linked) entries.push({ agentId, kind: 'updated' });
+    return { call, created: !before, agents: [...known, ...added], events: store.appendEvents(entries, call, at) };
+  });
+  deps.publish(recorded.events);
+  return recorded;
+}

@@ -1,0 +1,142 @@
+/**
+ * The behaviour every store adapter owes the relay, written against the interface alone: each
+ * adapter's test file runs it (`describeStoreContract('SQLite', open)`), and so will the
+ * PostgreSQL adapter's.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type CallUpdate, mergeCall } from '../calls/merge.ts';
+import type { RelayStore } from './index.ts';
+
+export function describeStoreContract(adapter: string, open: () => RelayStore): void {
+  describe(`store contract: ${adapter}`, () => {
+    let store: RelayStore;
+    const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
+
+    const agent = (id: string, number: string) => store.addAgent({ id, name: id, number, email: null, admin: false, tokenHash: `hash-${id}`, createdAt: T(0) });
+    const instance = (agentId: string, localId: string, uid = `in_${agentId}_${localId}`) =>
+      store.putInstance({ agentId, localId, connector: 'twilio', xml: null, config: { authid: 'AC1' }, at: T(0) }, { uid, secret: `secret-${uid}` });
+    /** A new call seen by `agentIds`, written with the plain writes. */
+    const call = (callId: string, at: string, update: CallUpdate = {}, agentIds = ['ada'], instanceUid = 'in_ada_main') =>
+      store.transaction(() => {
+        const id = store.insertCall(instanceUid, callId, mergeCall(undefined, update), at);
+        for (const agentId of agentIds) store.linkAgent(agentId, id);
+        return store.callById(id)!;
+      });
+
+    beforeEach(() => {
+      store = open();
+      agent('ada', '+14155550111');
+      agent('bob', '+14155550122');
+      instance('ada', 'main');
+    });
+    afterEach(() => store.close());
+
+    describe('calls', () => {
+      it('stores a call and finds it by key, by id and for the agents linked to it', () => {
+        const stored = call('CA1', T(1), { direction: 'inbound', status: 'ringing', status_raw: 'ringing', extra: { uui: 'x' } }, ['ada', 'bob']);
+        expect(stored).toMatchObject({ instance_id: 'main', call_id: 'CA1', direction: 'inbound', status: 'ringing', extra: { uui: 'x' }, created_at: T(1), updated_at: T(1), notes: null });
+        expect(store.callByKey('in_ada_main', 'CA1')).toEqual(stored);
+        expect(store.callByKey('in_ada_main', 'CA2')).toBeUndefined();
+        expect(store.callFor('bob', stored.id)).toEqual(stored);
+        expect(store.agentIdsOfCall(stored.id)).toEqual(['ada', 'bob']);
+        expect(store.callAgentIds('in_ada_main', 'CA1')).toEqual(['ada', 'bob']);
+      });
+
+      it('updates a call, links an agent once, and sets notes', () => {
+        const stored = call('CA1', T(1), { status: 'ringing' });
+        store.updateCall(stored.id, mergeCall(stored, { status: 'completed', duration: 9 }), T(2));
+        store.linkAgent('bob', stored.id);
+        store.linkAgent('bob', stored.id);
+        store.setCallNotes(stored.id, { notes: 'call back', disposition: null }, T(3));
+        expect(store.callById(stored.id)).toMatchObject({ status: 'completed', duration: 9, notes: 'call back', disposition: null, created_at: T(1), updated_at: T(3) });
+        expect(store.agentIdsOfCall(stored.id)).toEqual(['ada', 'bob']);
+      });
+
+      it('rolls back everything a transaction wrote when it throws', () => {
+        expect(() =>
+          store.transaction(() => {
+            const id = store.insertCall('in_ada_main', 'CA1', mergeCall(undefined, {}), T(1));
+            store.linkAgent('ada', id);
+            store.appendEvents([{ agentId: 'ada', kind: 'created' }], store.callById(id)!, T(1));
+            store.linkAgent('ghost', id);
+          }),
+        ).toThrow();
+        expect(store.callByKey('in_ada_main', 'CA1')).toBeUndefined();
+        expect(store.lastSeq('ada')).toBe(0);
+        expect(store.eventsAfter('ada', 0, 10)).toEqual([]);
+        expect(store.listCalls('ada', { limit: 10 })).toEqual([]);
+      });
+
+      it('lists an agent calls newest first with filters', () => {
+        call('CA1', T(1), { direction: 'outbound', to_number: '+14155550100' });
+        call('CA2', T(2), { direction: 'inbound', from_number: '+14155550100' });
+        call('CA3', T(3), { direction: 'inbound', user_number: '+14155550199' });
+        call('CA4', T(4), { direction: 'outbound' }, ['bob']);
+        const ids = (query: Parameters<RelayStore['listCalls']>[1]) => store.listCalls('ada', query).map((c) => c.call_id);
+        expect(ids({ limit: 10 })).toEqual(['CA3', 'CA2', 'CA1']);
+        expect(ids({ limit: 10, number: '+14155550100' })).toEqual(['CA2', 'CA1']);
+        expect(ids({ limit: 10, number: '+14155550199' })).toEqual(['CA3']);
+        expect(ids({ limit: 10, direction: 'inbound' })).toEqual(['CA3', 'CA2']);
+        expect(ids({ limit: 10, since: T(2), until: T(3) })).toEqual(['CA2']);
+        expect(ids({ limit: 2 })).toEqual(['CA3', 'CA2']);
+        expect(ids({ limit: 2, before: 2 })).toEqual(['CA1']);
+      });
+    });
+
+    describe('events', () => {
+      it('keeps per-agent seqs and returns events after a seq in order', () => {
+        for (let i = 1; i <= 5; i++) {
+          const agents = i % 2 ? ['ada', 'bob'] : ['ada'];
+          const stored = call(`CA${i}`, T(i), {}, agents);
+          const events = store.appendEvents(agents.map((agentId) => ({ agentId, kind: 'created' as const })), stored, T(i));
+          expect(events.map((e) => JSON.parse(e.call))).toEqual(agents.map(() => stored));
+        }
+        expect(store.eventsAfter('ada', 0, 100).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+        expect(store.eventsAfter('ada', 3, 100).map((e) => JSON.parse(e.call).call_id)).toEqual(['CA4', 'CA5']);
+        expect(store.eventsAfter('ada', 0, 2).map((e) => e.seq)).toEqual([1, 2]);
+        expect(store.eventsAfter('bob', 0, 100).map((e) => [e.seq, JSON.parse(e.call).call_id])).toEqual([
+          [1, 'CA1'],
+          [2, 'CA3'],
+          [3, 'CA5'],
+        ]);
+        expect(store.lastSeq('ada')).toBe(5);
+      });
+    });
+
+    describe('agents and instances', () => {
+      it('keeps an instance uid and secret when it is replaced', () => {
+        const replaced = store.putInstance({ agentId: 'ada', localId: 'main', connector: 'custom', xml: '<connector/>', config: {}, at: T(5) }, { uid: 'in_new', secret: 'new' });
+        expect(replaced).toMatchObject({ uid: 'in_ada_main', secret: 'secret-in_ada_main', connector: 'custom', xml: '<connector/>', updatedAt: T(5), createdAt: T(0) });
+        expect(store.instancesOf('ada')).toHaveLength(1);
+      });
+
+      it('keeps calls when their instance is deleted, without an instance id', () => {
+        const stored = call('CA1', T(1));
+        expect(store.deleteInstance('bob', 'main')).toBe(false);
+        expect(store.deleteInstance('ada', 'main')).toBe(true);
+        expect(store.instanceByUid('in_ada_main')).toBeUndefined();
+        expect(store.callFor('ada', stored.id)).toMatchObject({ call_id: 'CA1', instance_id: null });
+      });
+
+      it('removes an agent with its instances, links and events, keeping calls others see', () => {
+        const stored = call('CA1', T(1), {}, ['ada', 'bob']);
+        store.appendEvents([{ agentId: 'ada', kind: 'created' }], stored, T(1));
+        expect(store.removeAgent('ada')).toBe(true);
+        expect(store.removeAgent('ada')).toBe(false);
+        expect(store.agentById('ada')).toBeUndefined();
+        expect(store.instancesOf('ada')).toEqual([]);
+        expect(store.eventsAfter('ada', 0, 10)).toEqual([]);
+        expect(store.agentIdsOfCall(stored.id)).toEqual(['bob']);
+        expect(store.callFor('bob', stored.id)).toMatchObject({ call_id: 'CA1', instance_id: null });
+      });
+
+      it('updates an agent profile', () => {
+        expect(store.updateAgent('ada', { number: '+14155550199', profile: { country: 'US' } })).toMatchObject({ number: '+14155550199', email: null, profile: { country: 'US' } });
+        expect(store.updateAgent('ada', { email: 'ada@example.com' })).toMatchObject({ number: '+14155550199', email: 'ada@example.com', profile: { country: 'US' } });
+        expect(store.updateAgent('nobody', { email: null })).toBeUndefined();
+        expect(store.agentByTokenHash('hash-ada')?.id).toBe('ada');
+        expect(store.agentByTokenHash('hash-nobody')).toBeUndefined();
+      });
+    });
+  });
+}
