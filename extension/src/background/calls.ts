@@ -1,10 +1,10 @@
 import { type CallTarget, type CallView, type ConnectorPlan, defaultAuthEnvironment, isFinalStatus, memoryTokenCache, placeCall, type RunContext } from '@phone-connector/shared';
 import browser from 'webextension-polyfill';
 import { compileConnector, connectorSource } from '../connectors.ts';
-import { detectSelectedNumber } from '../content/detect-numbers.ts';
+import { detectSelectedNumber } from '../numbers/detect-numbers.ts';
 import type { BackgroundToContent, CallProgressState, PlaceCallResponse } from '../messages.ts';
 import { agentSettings, callbackUrls, providerSettings, relaySettings, resolvedDefaultCountry } from '../storage.ts';
-import { RelayApi } from './relay-api.ts';
+import { RelayApi } from '../relay/relay-api.ts';
 
 interface PlacedCall {
   key: string;

@@ -5,8 +5,8 @@ import { CallRateLimit } from './call-rate-limit.ts';
 import { OutboundCalls } from './calls.ts';
 import { injectIntoOpenTabs, syncContentScripts } from './content-scripts.ts';
 import { IncomingCalls } from './incoming.ts';
-import { RelayApi } from './relay-api.ts';
-import { type CallEvent, RelaySocket } from './relay-socket.ts';
+import { RelayApi } from '../relay/relay-api.ts';
+import { type CallEvent, RelaySocket } from '../relay/relay-socket.ts';
 import { handleRequests } from './requests.ts';
 
 const MENU_ID = 'pc-call-selection';

@@ -4,7 +4,7 @@ import { isContentMessage, type PlaceCallResponse, type SaveNotesResponse } from
 import { relaySettings } from '../storage.ts';
 import type { CallRateLimit } from './call-rate-limit.ts';
 import type { OutboundCalls } from './calls.ts';
-import { RelayApi } from './relay-api.ts';
+import { RelayApi } from '../relay/relay-api.ts';
 import { checkSender } from './trusted-sender.ts';
 
 /** Far longer than any written phone number; a longer `to` is not one. */

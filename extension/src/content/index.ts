@@ -5,7 +5,7 @@ import type { BackgroundToContent, SaveNotesResponse } from '../messages.ts';
 import { defaultCountry, resolvedDefaultCountry } from '../storage.ts';
 import { CallProgressCards } from './call-progress.tsx';
 import { IncomingPopups } from './incoming-popup.tsx';
-import { startScanner } from './scanner.ts';
+import { startScanner } from './scan/scanner.ts';
 
 /** Marks the frame so a second injection (site enabled while the tab was open) does nothing. */
 const RUNNING = '__phoneConnectorContent';
