@@ -1,8 +1,7 @@
 import { type CallTarget, type CallView, type ConnectorPlan, defaultAuthEnvironment, isFinalStatus, memoryTokenCache, placeCall, type RunContext } from '@phone-connector/shared';
-import browser from 'webextension-polyfill';
 import { compileConnector, connectorSource } from '../connectors.ts';
 import { detectSelectedNumber } from '../numbers/detect-numbers.ts';
-import type { BackgroundToContent, CallProgressState, PlaceCallResponse } from '../messages.ts';
+import { type CallProgressState, type PlaceCallResponse, sendToTab } from '../messages.ts';
 import { agentSettings, callbackUrls, providerSettings, relaySettings, resolvedDefaultCountry } from '../storage.ts';
 import { RelayApi } from '../relay/relay-api.ts';
 
@@ -33,7 +32,7 @@ export class OutboundCalls {
     const to = target.number;
     const key = `call-${Date.now()}-${++this.counter}`;
     const notify = (state: CallProgressState, detail?: string, durationSeconds?: number) =>
-      tabId === undefined ? Promise.resolve() : sendToTab(tabId, { type: 'call-progress', key, to, state, detail, durationSeconds });
+      tabId === undefined ? Promise.resolve() : sendToTab(tabId, 'call-progress', { key, to, state, detail, durationSeconds });
     await notify('calling');
     const setup = await loadCallSetup();
     if ('error' in setup) {
@@ -80,7 +79,7 @@ export class OutboundCalls {
 
   /** A call that will not be placed: the reason goes to the tab's progress card and back to the asker. */
   async refuse(to: string, reason: string, tabId?: number): Promise<PlaceCallResponse> {
-    if (tabId !== undefined) await sendToTab(tabId, { type: 'call-progress', key: `refused-${++this.counter}`, to, state: 'error', detail: reason });
+    if (tabId !== undefined) await sendToTab(tabId, 'call-progress', { key: `refused-${++this.counter}`, to, state: 'error', detail: reason });
     return { ok: false, error: reason };
   }
 
@@ -89,7 +88,7 @@ export class OutboundCalls {
     const placed = this.placed.get(call.call_id);
     if (!placed) return;
     const state = stateOf(call.status);
-    if (state && placed.tabId !== undefined) await sendToTab(placed.tabId, { type: 'call-progress', key: placed.key, to: placed.to, state, detail: placed.note, durationSeconds: call.duration ?? undefined });
+    if (state && placed.tabId !== undefined) await sendToTab(placed.tabId, 'call-progress', { key: placed.key, to: placed.to, state, detail: placed.note, durationSeconds: call.duration ?? undefined });
     if (isFinalStatus(call.status)) this.placed.delete(call.call_id);
   }
 }
@@ -97,14 +96,6 @@ export class OutboundCalls {
 function stateOf(status: string | null | undefined): CallProgressState | undefined {
   const known: CallProgressState[] = ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled'];
   return known.find((s) => s === status);
-}
-
-export async function sendToTab(tabId: number, message: BackgroundToContent): Promise<void> {
-  try {
-    await browser.tabs.sendMessage(tabId, message, { frameId: 0 });
-  } catch {
-    // The tab closed or navigated away from an enabled site: nothing to show there.
-  }
 }
 
 /** Everything a call needs: the compiled connector and the agent's context. */

@@ -2,7 +2,7 @@ import browser from 'webextension-polyfill';
 import { isFinalStatus, type CallView } from '@phone-connector/shared';
 import { CRM_PRESETS, matchesPattern } from '../sites.ts';
 import { type EnabledSite, enabledSites } from '../storage.ts';
-import { sendToTab } from './calls.ts';
+import { sendToTab } from '../messages.ts';
 
 /**
  * Incoming calls: shown in the CRM tab the agent is looking at (the active tab of the
@@ -24,7 +24,7 @@ export class IncomingCalls {
     }
     this.shownIn.set(call.id, tabId);
     const tab = await browser.tabs.get(tabId);
-    await sendToTab(tabId, { type: 'incoming-call', call, searchUrl: searchUrlFor(tab.url, sites, call.from_number) });
+    await sendToTab(tabId, 'incoming-call', { call, searchUrl: searchUrlFor(tab.url, sites, call.from_number) });
     if (isFinalStatus(call.status)) this.shownIn.delete(call.id);
   }
 
