@@ -31,12 +31,12 @@ export class OutboundCalls {
   async place(target: Exclude<CallTarget, string>, tabId?: number): Promise<PlaceCallResponse> {
     const to = target.number;
     const key = `call-${Date.now()}-${++this.counter}`;
-    const notify = (state: CallProgressState, detail?: string, durationSeconds?: number) =>
+    const showProgress = (state: CallProgressState, detail?: string, durationSeconds?: number) =>
       tabId === undefined ? Promise.resolve() : sendToTab(tabId, 'call-progress', { key, to, state, detail, durationSeconds });
-    await notify('calling');
+    await showProgress('calling');
     const setup = await loadCallSetup();
     if ('error' in setup) {
-      await notify('error', setup.error);
+      await showProgress('error', setup.error);
       return { ok: false, error: setup.error };
     }
     let result;
@@ -44,17 +44,17 @@ export class OutboundCalls {
       result = await placeCall(setup.plan, setup.context, target, (url, init) => fetch(url, init), { ...defaultAuthEnvironment(), tokenCache: this.tokenCache });
     } catch (error) {
       const message = (error as Error).message;
-      await notify('error', message);
+      await showProgress('error', message);
       return { ok: false, error: message };
     }
     if (!result.ok) {
-      await notify('error', result.error);
+      await showProgress('error', result.error);
       return { ok: false, error: result.error ?? 'the provider refused the call' };
     }
     const callId = result.record.call_id;
     // The provider cannot key in the extension (the connector never hands it over): the agent does.
     const note = target.extension && !setup.plan.outgoing?.dialsExtension ? `Extension ${target.extension}: key it in on your phone once the line answers.` : undefined;
-    await notify(stateOf(result.record.call_status) ?? 'queued', note);
+    await showProgress(progressStateOf(result.record.call_status) ?? 'queued', note);
     if (callId) {
       this.placed.set(callId, { key, tabId, to, instance: setup.instance, note });
       const relay = new RelayApi(await relaySettings.getValue());
@@ -62,7 +62,7 @@ export class OutboundCalls {
         try {
           await relay.reportCall({ instance: setup.instance, call_id: callId, to_number: result.record.to_number ?? to, from_number: result.record.from_number, status: result.record.call_status });
         } catch (error) {
-          await notify(stateOf(result.record.call_status) ?? 'queued', [note, `not in the call log yet: ${(error as Error).message}`].filter(Boolean).join(' '));
+          await showProgress(progressStateOf(result.record.call_status) ?? 'queued', [note, `not in the call log yet: ${(error as Error).message}`].filter(Boolean).join(' '));
         }
       }
     }
@@ -87,13 +87,14 @@ export class OutboundCalls {
   async onRelayCall(call: CallView): Promise<void> {
     const placed = this.placed.get(call.call_id);
     if (!placed) return;
-    const state = stateOf(call.status);
+    const state = progressStateOf(call.status);
     if (state && placed.tabId !== undefined) await sendToTab(placed.tabId, 'call-progress', { key: placed.key, to: placed.to, state, detail: placed.note, durationSeconds: call.duration ?? undefined });
     if (isFinalStatus(call.status)) this.placed.delete(call.call_id);
   }
 }
 
-function stateOf(status: string | null | undefined): CallProgressState | undefined {
+/** A provider's call status as a progress card's state; statuses the card does not show give none. */
+function progressStateOf(status: string | null | undefined): CallProgressState | undefined {
   const known: CallProgressState[] = ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled'];
   return known.find((s) => s === status);
 }

@@ -19,7 +19,7 @@ export class IncomingCalls {
     if (tabId !== undefined && !(await tabStillEnabled(tabId, sites))) tabId = undefined;
     if (tabId === undefined && !isFinalStatus(call.status)) tabId = await pickTab(sites);
     if (tabId === undefined) {
-      await this.notify(call);
+      await this.showNotification(call);
       return;
     }
     this.shownIn.set(call.id, tabId);
@@ -28,7 +28,7 @@ export class IncomingCalls {
     if (isFinalStatus(call.status)) this.shownIn.delete(call.id);
   }
 
-  private async notify(call: CallView): Promise<void> {
+  private async showNotification(call: CallView): Promise<void> {
     const id = `pc-incoming-${call.id}`;
     if (isFinalStatus(call.status)) {
       if (this.notified.delete(call.id)) await browser.notifications.clear(id);
