@@ -7,7 +7,8 @@ import type { CallView } from '@phone-connector/shared';
 import type { Message, TabMessages } from '../messages.ts';
 import { TwilioSimulator } from '../../../tests/simulators/twilio.ts';
 import { agentSettings, callbackUrls, defaultCountry, providerSettings } from '../storage.ts';
-import { loadCallSetup, OutboundCalls } from './calls.ts';
+import { loadCallSetup } from '../call-setup.ts';
+import { OutboundCalls } from './calls.ts';
 
 // The background's call path against the Twilio simulator over real HTTP, with WXT's fake
 // browser for storage. The relay is left out here (no relay configured): tests/e2e has it.

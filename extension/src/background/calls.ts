@@ -1,8 +1,8 @@
-import { type CallTarget, type CallView, type ConnectorPlan, defaultAuthEnvironment, isFinalStatus, memoryTokenCache, placeCall, type RunContext } from '@phone-connector/shared';
-import { compileConnector, connectorSource } from '../connectors.ts';
+import { type CallTarget, type CallView, defaultAuthEnvironment, isFinalStatus, memoryTokenCache, placeCall } from '@phone-connector/shared';
+import { loadCallSetup } from '../call-setup.ts';
 import { detectSelectedNumber } from '../numbers/detect-numbers.ts';
 import { type CallProgressState, type PlaceCallResponse, sendToTab } from '../messages.ts';
-import { agentSettings, callbackUrls, providerSettings, relaySettings, resolvedDefaultCountry } from '../storage.ts';
+import { relaySettings, resolvedDefaultCountry } from '../storage.ts';
 import { RelayApi } from '../relay/relay-api.ts';
 
 interface PlacedCall {
@@ -97,27 +97,4 @@ export class OutboundCalls {
 function progressStateOf(status: string | null | undefined): CallProgressState | undefined {
   const known: CallProgressState[] = ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled'];
   return known.find((s) => s === status);
-}
-
-/** Everything a call needs: the compiled connector and the agent's context. */
-export async function loadCallSetup(): Promise<{ plan: ConnectorPlan; context: RunContext; instance: string } | { error: string }> {
-  const [provider, agent, callbacks, country] = await Promise.all([providerSettings.getValue(), agentSettings.getValue(), callbackUrls.getValue(), resolvedDefaultCountry()]);
-  const source = connectorSource(provider);
-  if (!source) return { error: 'no provider is set up: choose one in Options > Provider' };
-  const checked = compileConnector(source);
-  if (!checked.plan) return { error: `the connector has errors: fix them in Options > Provider (${checked.diagnostics[0]?.message ?? ''})` };
-  const config: Record<string, string> = { ...provider.config };
-  if (callbacks.answer) config.answer_callback = callbacks.answer;
-  if (callbacks.status) config.status_callback = callbacks.status;
-  if (callbacks.incoming) config.incoming_callback = callbacks.incoming;
-  return {
-    plan: checked.plan,
-    instance: provider.instanceId,
-    context: {
-      config,
-      agent: { extension: agent.extension || undefined, email: agent.email || undefined, callerid: agent.callerid || undefined, fields: agent.fields },
-      callbacks,
-      defaultCountry: country,
-    },
-  };
 }

@@ -1,6 +1,6 @@
 import browser from 'webextension-polyfill';
 import { isFinalStatus, type CallView } from '@phone-connector/shared';
-import { CRM_PRESETS, matchesPattern } from '../sites.ts';
+import { matchesPattern, searchUrlFor } from '../sites.ts';
 import { type EnabledSite, enabledSites } from '../storage.ts';
 import { sendToTab } from '../messages.ts';
 
@@ -61,13 +61,4 @@ async function pickTab(sites: EnabledSite[]): Promise<number | undefined> {
   const tabs = (await browser.tabs.query({})).filter((t) => t.id !== undefined && enabled(t.url));
   tabs.sort((a, b) => (b.lastAccessed ?? 0) - (a.lastAccessed ?? 0));
   return tabs[0]?.id;
-}
-
-/** "Open in CRM": the site's search page for the caller's number. */
-export function searchUrlFor(tabUrl: string | undefined, sites: EnabledSite[], number: string | null): string | undefined {
-  if (!tabUrl || !number) return undefined;
-  const site = sites.find((s) => matchesPattern(s.pattern, tabUrl));
-  const template = site?.searchUrl ?? CRM_PRESETS.find((p) => p.id === site?.preset)?.searchPath;
-  if (!template) return undefined;
-  return new URL(template.replace('{query}', encodeURIComponent(number)), tabUrl).toString();
 }

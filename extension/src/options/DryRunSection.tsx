@@ -1,7 +1,7 @@
 import { buildOutgoingRequest, dryRunAuth, type OutgoingRequest, redactRequest, secretValues } from '@phone-connector/shared';
 import { useState } from 'preact/hooks';
-import { loadCallSetup } from '../background/calls.ts';
 import { requestCall } from '../call-request.ts';
+import { loadCallSetup } from '../call-setup.ts';
 import { agentSettings } from '../storage.ts';
 
 /** Shows the exact request a call would send (secrets redacted), then places a real test call. */
