@@ -1,28 +1,78 @@
 import type { CallView } from '@phone-connector/shared';
+import browser from 'webextension-polyfill';
+import type { Runtime } from 'webextension-polyfill';
 
 /**
- * The one message map between the background, content scripts and extension pages. Every
- * message is `{type, ...}`; `Request` lists what each side sends, `Response` what it gets back.
+ * The messages between the background, content scripts and extension pages, in one place: each
+ * kind maps to what is sent (`request`, travelling as `{type, ...request}`) and what comes back
+ * (`response`). Senders and listeners go through the helpers below, so neither side casts.
  */
-export type ContentToBackground =
+type MessageMap = Record<string, { request: object; response: unknown }>;
+
+/** Asked of the background by content scripts and our pages (the popup's dial box, the options' test call). */
+export type BackgroundMessages = {
   /**
    * A number to call, and its extension ("ext. 204") when it has one. The background takes the
    * tab to show progress in from the sender, never from the message.
    */
-  | { type: 'place-call'; to: string; extension?: string }
-  | { type: 'save-notes'; callId: number; notes: string };
+  'place-call': { request: { to: string; extension?: string }; response: PlaceCallResponse };
+  'save-notes': { request: { callId: number; notes: string }; response: SaveNotesResponse };
+};
 
-export type BackgroundToContent =
+/** Sent by the background to a tab's top-frame content script, which answers nothing. */
+export type TabMessages = {
   /** Progress of a call this agent placed, shown as a small status card near the page corner. */
-  | { type: 'call-progress'; key: string; to: string; state: CallProgressState; detail?: string; durationSeconds?: number }
+  'call-progress': { request: { key: string; to: string; state: CallProgressState; detail?: string; durationSeconds?: number }; response: void };
   /** An incoming call to show (or update) in the popup; `call.id` is the relay call id. */
-  | { type: 'incoming-call'; call: CallView; searchUrl?: string };
+  'incoming-call': { request: { call: CallView; searchUrl?: string }; response: void };
+};
 
 export type CallProgressState = 'calling' | 'queued' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled' | 'error';
 
 export type PlaceCallResponse = { ok: true; key: string } | { ok: false; error: string };
 export type SaveNotesResponse = { ok: true } | { ok: false; error: string };
 
-export function isContentMessage(message: unknown): message is ContentToBackground {
-  return typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string';
+/** A message as it travels: its kind and its request's fields. */
+export type Message<M extends MessageMap, K extends keyof M> = { type: K } & M[K]['request'];
+
+/** One handler per kind; a listener built from them answers every kind and only those. */
+export type MessageHandlers<M extends MessageMap> = {
+  [K in keyof M]: (request: Message<M, K>, sender: Runtime.MessageSender) => Promise<M[K]['response']> | M[K]['response'];
+};
+
+export function sendToBackground<K extends keyof BackgroundMessages>(type: K, request: BackgroundMessages[K]['request']): Promise<BackgroundMessages[K]['response']> {
+  return browser.runtime.sendMessage({ type, ...request });
+}
+
+export async function sendToTab<K extends keyof TabMessages>(tabId: number, type: K, request: TabMessages[K]['request']): Promise<void> {
+  try {
+    await browser.tabs.sendMessage(tabId, { type, ...request }, { frameId: 0 });
+  } catch {
+    // The tab closed or navigated away from an enabled site: nothing to show there.
+  }
+}
+
+/**
+ * A `runtime.onMessage` listener that routes each kind to its handler. Anything else gets no
+ * answer from it (`undefined`), so another listener, or none, may answer.
+ */
+export function messageListener<M extends MessageMap>(handlers: MessageHandlers<M>) {
+  return (message: unknown, sender: Runtime.MessageSender): Promise<M[keyof M]['response']> | undefined => {
+    if (!isMessageFor(handlers, message)) return undefined;
+    return Promise.resolve(dispatch(handlers, message, sender));
+  };
+}
+
+function dispatch<M extends MessageMap, K extends keyof M>(handlers: MessageHandlers<M>, message: Message<M, K>, sender: Runtime.MessageSender) {
+  return handlers[message.type](message, sender);
+}
+
+/**
+ * Only our own scripts can message the background and the content script (there is no
+ * `externally_connectable`), so a known `type` says what the message is; handlers still check
+ * what a hijacked page could abuse (see background/requests.ts).
+ */
+function isMessageFor<M extends MessageMap>(handlers: MessageHandlers<M>, message: unknown): message is Message<M, keyof M> {
+  if (typeof message !== 'object' || message === null || !('type' in message)) return false;
+  return typeof message.type === 'string' && Object.hasOwn(handlers, message.type);
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { searchUrlFor } from './background/incoming.ts';
-import { CRM_PRESETS, matchesPattern, originPattern } from './sites.ts';
+import { CRM_PRESETS, matchesPattern, originPattern, searchUrlFor } from './sites.ts';
 
 describe('match patterns', () => {
   it.each([

@@ -1,3 +1,5 @@
+import type { EnabledSite } from './storage.ts';
+
 /**
  * CRM presets: where the content script may run and how "Open in CRM" searches for a number.
  * `{query}` in a search URL is replaced by the URL-encoded number.
@@ -41,4 +43,13 @@ export function matchesPattern(pattern: string, href: string): boolean {
   if (host === '*') return true;
   if (host!.startsWith('*.')) return url.hostname === host!.slice(2) || url.hostname.endsWith(host!.slice(1));
   return url.hostname === host;
+}
+
+/** "Open in CRM": the site's search page for the caller's number. */
+export function searchUrlFor(tabUrl: string | undefined, sites: EnabledSite[], number: string | null): string | undefined {
+  if (!tabUrl || !number) return undefined;
+  const site = sites.find((s) => matchesPattern(s.pattern, tabUrl));
+  const template = site?.searchUrl ?? CRM_PRESETS.find((p) => p.id === site?.preset)?.searchPath;
+  if (!template) return undefined;
+  return new URL(template.replace('{query}', encodeURIComponent(number)), tabUrl).toString();
 }

@@ -1,4 +1,5 @@
 import { storage } from '#imports';
+import type { ConnectionState } from './relay/relay-socket.ts';
 
 /**
  * Every setting the extension keeps, in one place, each a typed item in storage.local
@@ -72,7 +73,7 @@ export async function resolvedDefaultCountry(): Promise<string> {
 }
 
 export interface ConnectionStatus {
-  state: 'not-configured' | 'connecting' | 'connected' | 'offline' | 'unauthorized';
+  state: ConnectionState;
   detail?: string;
   since: number;
 }

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { CallView } from '@phone-connector/shared';
-import type { BackgroundToContent } from '../messages.ts';
+import type { Message, TabMessages } from '../messages.ts';
 import { TwilioSimulator } from '../../../tests/simulators/twilio.ts';
 import { agentSettings, callbackUrls, defaultCountry, providerSettings } from '../storage.ts';
-import { loadCallSetup, OutboundCalls } from './calls.ts';
+import { loadCallSetup } from '../call-setup.ts';
+import { OutboundCalls } from './calls.ts';
 
 // The background's call path against the Twilio simulator over real HTTP, with WXT's fake
 // browser for storage. The relay is left out here (no relay configured): tests/e2e has it.
@@ -32,6 +33,16 @@ beforeEach(async () => {
   await defaultCountry.setValue('US');
 });
 
+/**
+ * Whom the provider is told to bridge the agent to: the connector puts the customer (and their
+ * extension) on the answer callback URL, which the simulator fetches once the agent's phone answers.
+ */
+async function dialedFrom(call: { done: Promise<unknown>; exchanges: { kind: string; url: string }[] }) {
+  await call.done;
+  const answer = new URL(call.exchanges.find((e) => e.kind === 'voice')!.url);
+  return { dialTo: answer.searchParams.get('DialTo'), dialExt: answer.searchParams.get('DialExt') || null };
+}
+
 describe('placing calls from the background', () => {
   it('creates the call at the provider with the agent as To and the customer in DialTo', async () => {
     const before = twilio.calls.size;
@@ -41,12 +52,14 @@ describe('placing calls from the background', () => {
     const call = [...twilio.calls.values()].at(-1)!;
     expect(call.to).toBe('+14155550111');
     expect(call.from).toBe('+15005550006');
+    expect(await dialedFrom(call)).toEqual({ dialTo: '+14155550100', dialExt: null });
   });
 
   it('calls the first number of a selection ("Call selection")', async () => {
     const before = twilio.calls.size;
-    expect(await new OutboundCalls().placeSelection('Ada Lovelace, mobile (212) 555-0142, ask for Ada')).toMatchObject({ ok: true });
+    expect(await new OutboundCalls().placeSelection('Ada Lovelace, mobile (212) 555-0142 or (646) 555-0199, ask for Ada')).toMatchObject({ ok: true });
     expect(twilio.calls.size).toBe(before + 1);
+    expect(await dialedFrom([...twilio.calls.values()].at(-1)!)).toEqual({ dialTo: '+12125550142', dialExt: null });
   });
 
   it('calls a selected number with its extension', async () => {
@@ -64,7 +77,7 @@ describe('placing calls from the background', () => {
     const calls = new OutboundCalls();
     expect(await calls.place({ number: '+14155550123', extension: '204' }, 5)).toMatchObject({ ok: true });
     const note = 'Extension 204: key it in on your phone once the line answers.';
-    expect(cards.mock.calls.map(([tab, card]) => [tab, (card as BackgroundToContent & { type: 'call-progress' }).state, (card as { detail?: string }).detail])).toEqual([
+    expect(cards.mock.calls.map(([tab, card]) => [tab, (card as Message<TabMessages, 'call-progress'>).state, (card as Message<TabMessages, 'call-progress'>).detail])).toEqual([
       [5, 'calling', undefined],
       [5, 'queued', note],
     ]);

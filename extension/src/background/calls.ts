@@ -1,10 +1,9 @@
-import { type CallTarget, type CallView, type ConnectorPlan, defaultAuthEnvironment, isFinalStatus, memoryTokenCache, placeCall, type RunContext } from '@phone-connector/shared';
-import browser from 'webextension-polyfill';
-import { compileConnector, connectorSource } from '../connectors.ts';
-import { detectSelectedNumber } from '../content/detect-numbers.ts';
-import type { BackgroundToContent, CallProgressState, PlaceCallResponse } from '../messages.ts';
-import { agentSettings, callbackUrls, providerSettings, relaySettings, resolvedDefaultCountry } from '../storage.ts';
-import { RelayApi } from './relay-api.ts';
+import { type CallTarget, type CallView, defaultAuthEnvironment, isFinalStatus, memoryTokenCache, placeCall } from '@phone-connector/shared';
+import { loadCallSetup } from '../call-setup.ts';
+import { detectSelectedNumber } from '../numbers/detect-numbers.ts';
+import { type CallProgressState, type PlaceCallResponse, sendToTab } from '../messages.ts';
+import { relaySettings, resolvedDefaultCountry } from '../storage.ts';
+import { RelayApi } from '../relay/relay-api.ts';
 
 interface PlacedCall {
   key: string;
@@ -32,12 +31,12 @@ export class OutboundCalls {
   async place(target: Exclude<CallTarget, string>, tabId?: number): Promise<PlaceCallResponse> {
     const to = target.number;
     const key = `call-${Date.now()}-${++this.counter}`;
-    const notify = (state: CallProgressState, detail?: string, durationSeconds?: number) =>
-      tabId === undefined ? Promise.resolve() : sendToTab(tabId, { type: 'call-progress', key, to, state, detail, durationSeconds });
-    await notify('calling');
+    const showProgress = (state: CallProgressState, detail?: string, durationSeconds?: number) =>
+      tabId === undefined ? Promise.resolve() : sendToTab(tabId, 'call-progress', { key, to, state, detail, durationSeconds });
+    await showProgress('calling');
     const setup = await loadCallSetup();
     if ('error' in setup) {
-      await notify('error', setup.error);
+      await showProgress('error', setup.error);
       return { ok: false, error: setup.error };
     }
     let result;
@@ -45,17 +44,17 @@ export class OutboundCalls {
       result = await placeCall(setup.plan, setup.context, target, (url, init) => fetch(url, init), { ...defaultAuthEnvironment(), tokenCache: this.tokenCache });
     } catch (error) {
       const message = (error as Error).message;
-      await notify('error', message);
+      await showProgress('error', message);
       return { ok: false, error: message };
     }
     if (!result.ok) {
-      await notify('error', result.error);
+      await showProgress('error', result.error);
       return { ok: false, error: result.error ?? 'the provider refused the call' };
     }
     const callId = result.record.call_id;
     // The provider cannot key in the extension (the connector never hands it over): the agent does.
     const note = target.extension && !setup.plan.outgoing?.dialsExtension ? `Extension ${target.extension}: key it in on your phone once the line answers.` : undefined;
-    await notify(stateOf(result.record.call_status) ?? 'queued', note);
+    await showProgress(progressStateOf(result.record.call_status) ?? 'queued', note);
     if (callId) {
       this.placed.set(callId, { key, tabId, to, instance: setup.instance, note });
       const relay = new RelayApi(await relaySettings.getValue());
@@ -63,7 +62,7 @@ export class OutboundCalls {
         try {
           await relay.reportCall({ instance: setup.instance, call_id: callId, to_number: result.record.to_number ?? to, from_number: result.record.from_number, status: result.record.call_status });
         } catch (error) {
-          await notify(stateOf(result.record.call_status) ?? 'queued', [note, `not in the call log yet: ${(error as Error).message}`].filter(Boolean).join(' '));
+          await showProgress(progressStateOf(result.record.call_status) ?? 'queued', [note, `not in the call log yet: ${(error as Error).message}`].filter(Boolean).join(' '));
         }
       }
     }
@@ -80,7 +79,7 @@ export class OutboundCalls {
 
   /** A call that will not be placed: the reason goes to the tab's progress card and back to the asker. */
   async refuse(to: string, reason: string, tabId?: number): Promise<PlaceCallResponse> {
-    if (tabId !== undefined) await sendToTab(tabId, { type: 'call-progress', key: `refused-${++this.counter}`, to, state: 'error', detail: reason });
+    if (tabId !== undefined) await sendToTab(tabId, 'call-progress', { key: `refused-${++this.counter}`, to, state: 'error', detail: reason });
     return { ok: false, error: reason };
   }
 
@@ -88,44 +87,14 @@ export class OutboundCalls {
   async onRelayCall(call: CallView): Promise<void> {
     const placed = this.placed.get(call.call_id);
     if (!placed) return;
-    const state = stateOf(call.status);
-    if (state && placed.tabId !== undefined) await sendToTab(placed.tabId, { type: 'call-progress', key: placed.key, to: placed.to, state, detail: placed.note, durationSeconds: call.duration ?? undefined });
+    const state = progressStateOf(call.status);
+    if (state && placed.tabId !== undefined) await sendToTab(placed.tabId, 'call-progress', { key: placed.key, to: placed.to, state, detail: placed.note, durationSeconds: call.duration ?? undefined });
     if (isFinalStatus(call.status)) this.placed.delete(call.call_id);
   }
 }
 
-function stateOf(status: string | null | undefined): CallProgressState | undefined {
+/** A provider's call status as a progress card's state; statuses the card does not show give none. */
+function progressStateOf(status: string | null | undefined): CallProgressState | undefined {
   const known: CallProgressState[] = ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled'];
   return known.find((s) => s === status);
-}
-
-export async function sendToTab(tabId: number, message: BackgroundToContent): Promise<void> {
-  try {
-    await browser.tabs.sendMessage(tabId, message, { frameId: 0 });
-  } catch {
-    // The tab closed or navigated away from an enabled site: nothing to show there.
-  }
-}
-
-/** Everything a call needs: the compiled connector and the agent's context. */
-export async function loadCallSetup(): Promise<{ plan: ConnectorPlan; context: RunContext; instance: string } | { error: string }> {
-  const [provider, agent, callbacks, country] = await Promise.all([providerSettings.getValue(), agentSettings.getValue(), callbackUrls.getValue(), resolvedDefaultCountry()]);
-  const source = connectorSource(provider);
-  if (!source) return { error: 'no provider is set up: choose one in Options > Provider' };
-  const checked = compileConnector(source);
-  if (!checked.plan) return { error: `the connector has errors: fix them in Options > Provider (${checked.diagnostics[0]?.message ?? ''})` };
-  const config: Record<string, string> = { ...provider.config };
-  if (callbacks.answer) config.answer_callback = callbacks.answer;
-  if (callbacks.status) config.status_callback = callbacks.status;
-  if (callbacks.incoming) config.incoming_callback = callbacks.incoming;
-  return {
-    plan: checked.plan,
-    instance: provider.instanceId,
-    context: {
-      config,
-      agent: { extension: agent.extension || undefined, email: agent.email || undefined, callerid: agent.callerid || undefined, fields: agent.fields },
-      callbacks,
-      defaultCountry: country,
-    },
-  };
 }

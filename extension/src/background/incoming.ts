@@ -1,8 +1,8 @@
 import browser from 'webextension-polyfill';
 import { isFinalStatus, type CallView } from '@phone-connector/shared';
-import { CRM_PRESETS, matchesPattern } from '../sites.ts';
+import { matchesPattern, searchUrlFor } from '../sites.ts';
 import { type EnabledSite, enabledSites } from '../storage.ts';
-import { sendToTab } from './calls.ts';
+import { sendToTab } from '../messages.ts';
 
 /**
  * Incoming calls: shown in the CRM tab the agent is looking at (the active tab of the
@@ -19,16 +19,16 @@ export class IncomingCalls {
     if (tabId !== undefined && !(await tabStillEnabled(tabId, sites))) tabId = undefined;
     if (tabId === undefined && !isFinalStatus(call.status)) tabId = await pickTab(sites);
     if (tabId === undefined) {
-      await this.notify(call);
+      await this.showNotification(call);
       return;
     }
     this.shownIn.set(call.id, tabId);
     const tab = await browser.tabs.get(tabId);
-    await sendToTab(tabId, { type: 'incoming-call', call, searchUrl: searchUrlFor(tab.url, sites, call.from_number) });
+    await sendToTab(tabId, 'incoming-call', { call, searchUrl: searchUrlFor(tab.url, sites, call.from_number) });
     if (isFinalStatus(call.status)) this.shownIn.delete(call.id);
   }
 
-  private async notify(call: CallView): Promise<void> {
+  private async showNotification(call: CallView): Promise<void> {
     const id = `pc-incoming-${call.id}`;
     if (isFinalStatus(call.status)) {
       if (this.notified.delete(call.id)) await browser.notifications.clear(id);
@@ -61,13 +61,4 @@ async function pickTab(sites: EnabledSite[]): Promise<number | undefined> {
   const tabs = (await browser.tabs.query({})).filter((t) => t.id !== undefined && enabled(t.url));
   tabs.sort((a, b) => (b.lastAccessed ?? 0) - (a.lastAccessed ?? 0));
   return tabs[0]?.id;
-}
-
-/** "Open in CRM": the site's search page for the caller's number. */
-export function searchUrlFor(tabUrl: string | undefined, sites: EnabledSite[], number: string | null): string | undefined {
-  if (!tabUrl || !number) return undefined;
-  const site = sites.find((s) => matchesPattern(s.pattern, tabUrl));
-  const template = site?.searchUrl ?? CRM_PRESETS.find((p) => p.id === site?.preset)?.searchPath;
-  if (!template) return undefined;
-  return new URL(template.replace('{query}', encodeURIComponent(number)), tabUrl).toString();
 }

@@ -5,8 +5,9 @@ import { CallRateLimit } from './call-rate-limit.ts';
 import { OutboundCalls } from './calls.ts';
 import { injectIntoOpenTabs, syncContentScripts } from './content-scripts.ts';
 import { IncomingCalls } from './incoming.ts';
-import { RelayApi } from './relay-api.ts';
-import { type CallEvent, RelaySocket } from './relay-socket.ts';
+import { RelayApi } from '../relay/relay-api.ts';
+import { RelaySocket } from '../relay/relay-socket.ts';
+import { routeRelayEvents } from './relay-events.ts';
 import { handleRequests } from './requests.ts';
 
 const MENU_ID = 'pc-call-selection';
@@ -14,16 +15,9 @@ const MENU_ID = 'pc-call-selection';
 /** The service worker: relay connection, calls, incoming popups, content script registration. */
 export function startBackground(): void {
   const outbound = new OutboundCalls();
-  const incoming = new IncomingCalls();
   let socket: RelaySocket | undefined;
 
-  const handleEvent = async (event: CallEvent) => {
-    const stored = await lastSeq.getValue();
-    if (stored !== null && event.seq <= stored) return; // already handled before a reconnect
-    if (event.call.direction === 'inbound') await incoming.onRelayCall(event.call);
-    else await outbound.onRelayCall(event.call);
-    await lastSeq.setValue(event.seq);
-  };
+  const handleEvent = routeRelayEvents(new IncomingCalls(), outbound);
 
   const connect = async () => {
     socket?.stop();

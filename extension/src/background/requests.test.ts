@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { TwilioSimulator } from '../../../tests/simulators/twilio.ts';
+import { sendToBackground } from '../messages.ts';
 import { agentSettings, callbackUrls, defaultCountry, enabledSites, providerSettings } from '../storage.ts';
 import { CallRateLimit } from './call-rate-limit.ts';
 import { OutboundCalls } from './calls.ts';
@@ -102,6 +103,20 @@ describe('a call from a call button', () => {
     now += 57_000;
     expect(await handle({ type: 'place-call', to: '+14155550104' }, fromPage(7))).toMatchObject({ ok: true });
     expect(twilio.calls.size).toBe(before + 5);
+  });
+});
+
+describe('the background on the runtime', () => {
+  // The fake runtime delivers messages with an empty sender: each kind's own check refuses it.
+  it('routes each kind to its own handler, and leaves other kinds unanswered', async () => {
+    browser.runtime.onMessage.addListener(handle);
+    const before = twilio.calls.size;
+    expect(await sendToBackground('place-call', { to: '+14155550123' })).toEqual({ ok: false, error: 'Call refused: the message does not come from this extension.' });
+    expect(await sendToBackground('save-notes', { callId: 1, notes: 'x' })).toEqual({ ok: false, error: 'Notes refused: the message does not come from this extension.' });
+    for (const stray of [{ type: 'incoming-call' }, { type: 'call-progress', to: '+14155550123' }, { to: '+14155550123' }]) {
+      expect(await browser.runtime.sendMessage(stray)).toBeUndefined();
+    }
+    expect(twilio.calls.size).toBe(before);
   });
 });
 

@@ -1,11 +1,14 @@
 import type { CallTarget } from '@phone-connector/shared';
 import type { Runtime } from 'webextension-polyfill';
-import { isContentMessage, type PlaceCallResponse, type SaveNotesResponse } from '../messages.ts';
+import { type BackgroundMessages, messageListener, type PlaceCallResponse, type SaveNotesResponse } from '../messages.ts';
 import { relaySettings } from '../storage.ts';
 import type { CallRateLimit } from './call-rate-limit.ts';
 import type { OutboundCalls } from './calls.ts';
-import { RelayApi } from './relay-api.ts';
+import { RelayApi } from '../relay/relay-api.ts';
 import { checkSender } from './trusted-sender.ts';
+
+/** A request's fields as a page could have forged them: checked before use. */
+type Untrusted<T> = { [K in keyof T]?: unknown };
 
 /** Far longer than any written phone number; a longer `to` is not one. */
 const MAX_NUMBER_TEXT = 100;
@@ -17,20 +20,13 @@ const MAX_NUMBER_TEXT = 100;
  * typing, and are not.
  */
 export function handleRequests(outbound: OutboundCalls, rateLimit: CallRateLimit) {
-  return (message: unknown, sender: Runtime.MessageSender): Promise<PlaceCallResponse | SaveNotesResponse> | undefined => {
-    if (!isContentMessage(message)) return undefined;
-    switch (message.type) {
-      case 'place-call':
-        return placeCall(outbound, rateLimit, message, sender);
-      case 'save-notes':
-        return saveNotes(message.callId, message.notes, sender);
-      default:
-        return undefined;
-    }
-  };
+  return messageListener<BackgroundMessages>({
+    'place-call': (message, sender) => placeCall(outbound, rateLimit, message, sender),
+    'save-notes': (message, sender) => saveNotes(message.callId, message.notes, sender),
+  });
 }
 
-async function placeCall(outbound: OutboundCalls, rateLimit: CallRateLimit, message: object, sender: Runtime.MessageSender): Promise<PlaceCallResponse> {
+async function placeCall(outbound: OutboundCalls, rateLimit: CallRateLimit, message: Untrusted<BackgroundMessages['place-call']['request']>, sender: Runtime.MessageSender): Promise<PlaceCallResponse> {
   const checked = await checkSender(sender);
   if ('refused' in checked) return { ok: false, error: `Call refused: ${checked.refused}.` };
   const target = readTarget(message);
@@ -43,8 +39,7 @@ async function placeCall(outbound: OutboundCalls, rateLimit: CallRateLimit, mess
 }
 
 /** The number and extension of a place-call message, if they are what they claim to be. */
-function readTarget(message: object): Exclude<CallTarget, string> | undefined {
-  const { to, extension } = message as { to?: unknown; extension?: unknown };
+function readTarget({ to, extension }: Untrusted<BackgroundMessages['place-call']['request']>): Exclude<CallTarget, string> | undefined {
   if (typeof to !== 'string' || !to.trim() || to.length > MAX_NUMBER_TEXT) return undefined;
   if (extension !== undefined && typeof extension !== 'string') return undefined;
   return extension ? { number: to, extension } : { number: to };

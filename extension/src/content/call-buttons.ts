@@ -1,5 +1,5 @@
-import type { PhoneTarget } from './detect-numbers.ts';
-import { reportOnce, safely } from './dom/safely.ts';
+import type { PhoneTarget } from '../numbers/detect-numbers.ts';
+import { reportOnce, safely } from './scan/safely.ts';
 
 export type OnActivate = (e164: string, extension?: string) => void;
 

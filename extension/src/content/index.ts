@@ -1,11 +1,11 @@
 import browser from 'webextension-polyfill';
 import type { ContentScriptContext } from 'wxt/utils/content-script-context';
 import { requestCall } from '../call-request.ts';
-import type { BackgroundToContent, SaveNotesResponse } from '../messages.ts';
+import { messageListener, sendToBackground, type TabMessages } from '../messages.ts';
 import { defaultCountry, resolvedDefaultCountry } from '../storage.ts';
 import { CallProgressCards } from './call-progress.tsx';
 import { IncomingPopups } from './incoming-popup.tsx';
-import { startScanner } from './scanner.ts';
+import { startScanner } from './scan/scanner.ts';
 
 /** Marks the frame so a second injection (site enabled while the tab was open) does nothing. */
 const RUNNING = '__phoneConnectorContent';
@@ -35,21 +35,13 @@ export async function startContentScript(ctx: ContentScriptContext): Promise<voi
   if (!isTop) return; // popups and progress cards live in the top frame only
   const popups = new IncomingPopups(
     document,
-    async (callId, notes) => (await browser.runtime.sendMessage({ type: 'save-notes', callId, notes })) as SaveNotesResponse,
+    (callId, notes) => sendToBackground('save-notes', { callId, notes }),
     () => country,
   );
-  const onMessage = (message: unknown) => {
-    const m = message as BackgroundToContent;
-    switch (m.type) {
-      case 'call-progress':
-        progress.update(m.key, m.to, m.state, m.detail, m.durationSeconds);
-        break;
-      case 'incoming-call':
-        popups.show(m.call, m.searchUrl);
-        break;
-    }
-    return undefined;
-  };
+  const onMessage = messageListener<TabMessages>({
+    'call-progress': (m) => progress.update(m.key, m.to, m.state, m.detail, m.durationSeconds),
+    'incoming-call': (m) => popups.show(m.call, m.searchUrl),
+  });
   browser.runtime.onMessage.addListener(onMessage);
   ctx.onInvalidated(() => {
     browser.runtime.onMessage.removeListener(onMessage);

@@ -1,6 +1,6 @@
 import { isCountryCode, toE164 } from '@phone-connector/shared';
 import { useEffect, useState } from 'preact/hooks';
-import { RelayApi } from '../background/relay-api.ts';
+import { RelayApi } from '../relay/relay-api.ts';
 import { type AgentSettings, agentSettings, defaultCountry, localeCountry, relaySettings } from '../storage.ts';
 import { useStored } from '../ui/use-stored.ts';
 

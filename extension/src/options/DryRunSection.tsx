@@ -1,8 +1,7 @@
 import { buildOutgoingRequest, dryRunAuth, type OutgoingRequest, redactRequest, secretValues } from '@phone-connector/shared';
 import { useState } from 'preact/hooks';
-import browser from 'webextension-polyfill';
-import { loadCallSetup } from '../background/calls.ts';
-import type { PlaceCallResponse } from '../messages.ts';
+import { requestCall } from '../call-request.ts';
+import { loadCallSetup } from '../call-setup.ts';
 import { agentSettings } from '../storage.ts';
 
 /** Shows the exact request a call would send (secrets redacted), then places a real test call. */
@@ -28,7 +27,7 @@ export function DryRunSection() {
     const own = (await agentSettings.getValue()).extension;
     if (!own) return setMessage({ kind: 'error', text: '@extension is empty: set your phone number in Options > Agent' });
     setMessage({ kind: 'ok', text: 'Calling your phone…' });
-    const result = (await browser.runtime.sendMessage({ type: 'place-call', to: to.trim() || own })) as PlaceCallResponse;
+    const result = await requestCall(to.trim() || own);
     setMessage(result.ok ? { kind: 'ok', text: 'The provider accepted the call: your phone should ring.' } : { kind: 'error', text: result.error });
   };
 

@@ -1,7 +1,7 @@
 import { type ConfigField, type ConnectorPlan, type Diagnostic, renderTemplate } from '@phone-connector/shared';
 import browser from 'webextension-polyfill';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { RelayApi, RelayError } from '../background/relay-api.ts';
+import { RelayApi, RelayError } from '../relay/relay-api.ts';
 import { bundledConnectorIds, compileConnector, connectorSource } from '../connectors.ts';
 import { callbackUrls, type ProviderSettings, providerSettings, relaySettings } from '../storage.ts';
 import { useStored } from '../ui/use-stored.ts';

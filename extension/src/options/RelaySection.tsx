@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { RelayApi } from '../background/relay-api.ts';
+import { RelayApi } from '../relay/relay-api.ts';
 import { ConnectionBadge } from '../ui/ConnectionBadge.tsx';
 import { useStored } from '../ui/use-stored.ts';
 import { connectionStatus, type RelaySettings, relaySettings } from '../storage.ts';

@@ -1,6 +1,6 @@
 import { handleWebhook, WEBHOOK_EVENTS, type WebhookEvent, type WebhookResult } from '@phone-connector/shared';
 import { useState } from 'preact/hooks';
-import { loadCallSetup } from '../background/calls.ts';
+import { loadCallSetup } from '../call-setup.ts';
 
 const CONTENT_TYPES = ['application/x-www-form-urlencoded', 'application/json', 'text/xml'];
 

@@ -1,9 +1,9 @@
 import { type CallView, formatForDisplay } from '@phone-connector/shared';
 import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
-import { RelayApi } from '../background/relay-api.ts';
+import { RelayApi } from '../relay/relay-api.ts';
 import { requestCall } from '../call-request.ts';
-import { detectSelectedNumber } from '../content/detect-numbers.ts';
+import { detectSelectedNumber } from '../numbers/detect-numbers.ts';
 import { matchesPattern, originPattern } from '../sites.ts';
 import { connectionStatus, enabledSites, relaySettings, resolvedDefaultCountry } from '../storage.ts';
 import { ConnectionBadge } from '../ui/ConnectionBadge.tsx';

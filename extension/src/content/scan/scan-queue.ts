@@ -1,4 +1,4 @@
-import { mightContainPhoneNumber } from '../detect-numbers.ts';
+import { mightContainPhoneNumber } from '../../numbers/detect-numbers.ts';
 import type { Anchor } from './button-slots.ts';
 import { isCallLink, isSkippedElement } from './scan-filter.ts';
 

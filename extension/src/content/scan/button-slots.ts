@@ -1,5 +1,5 @@
 import { createCallButton, isCallButton, type OnActivate } from '../call-buttons.ts';
-import type { PhoneTarget } from '../detect-numbers.ts';
+import type { PhoneTarget } from '../../numbers/detect-numbers.ts';
 
 /** Where numbers were found: a text node, or a tel:/callto: link. Buttons follow it. */
 export type Anchor = Text | HTMLAnchorElement;

@@ -1,10 +1,10 @@
-import { isCallButton } from './call-buttons.ts';
-import { detectNumbers, mightContainPhoneNumber, type PhoneTarget, parseCallHref } from './detect-numbers.ts';
-import { type Anchor, ButtonSlots, removeAllCallButtons } from './dom/button-slots.ts';
-import { nextFrame } from './dom/next-frame.ts';
-import { safely } from './dom/safely.ts';
-import { isCallLink, ScanFilter } from './dom/scan-filter.ts';
-import { ScanQueue } from './dom/scan-queue.ts';
+import { isCallButton } from '../call-buttons.ts';
+import { detectNumbers, mightContainPhoneNumber, type PhoneTarget, parseCallHref } from '../../numbers/detect-numbers.ts';
+import { type Anchor, ButtonSlots, removeAllCallButtons } from './button-slots.ts';
+import { nextFrame } from './next-frame.ts';
+import { safely } from './safely.ts';
+import { isCallLink, ScanFilter } from './scan-filter.ts';
+import { ScanQueue } from './scan-queue.ts';
 
 export interface ScannerOptions {
   root: Document;

@@ -29,12 +29,6 @@ export interface RelayInstance {
   warnings: unknown[];
 }
 
-export interface RelayConnectorInfo {
-  id: string;
-  name: string;
-  fields: Array<{ name: string; label: string; type: string; mandatory: boolean; callbackUrl: boolean }>;
-}
-
 /** The agent API of the relay (docs/relay.md), from the extension's side. */
 export class RelayApi {
   constructor(private readonly settings: RelaySettings) {}
@@ -57,10 +51,6 @@ export class RelayApi {
 
   updateMe(patch: { number?: string; email?: string | null; profile?: Record<string, string | null> }): Promise<RelayMe> {
     return this.request('PATCH', '/me', patch);
-  }
-
-  connectors(): Promise<RelayConnectorInfo[]> {
-    return this.request('GET', '/connectors');
   }
 
   putInstance(id: string, body: { connector?: string; xml?: string; config: Record<string, string> }): Promise<RelayInstance> {

@@ -1,0 +1,51 @@
+import type { CallView } from '@phone-connector/shared';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import type { CallEvent } from '../relay/relay-socket.ts';
+import { lastSeq } from '../storage.ts';
+import { routeRelayEvents } from './relay-events.ts';
+
+// The background's handling of relay events, with the stored seq in WXT's fake browser storage.
+// The two sides record the calls they are handed.
+let seen: string[];
+const side = (name: string) => ({ onRelayCall: async (call: CallView) => void seen.push(`${name} ${call.call_id} ${call.status}`) });
+const event = (seq: number, direction: 'inbound' | 'outbound', callId: string, status = 'ringing'): CallEvent => ({
+  seq,
+  event: 'updated',
+  call: { call_id: callId, direction, status } as CallView,
+});
+
+beforeEach(() => {
+  fakeBrowser.reset();
+  seen = [];
+});
+
+describe('relay events in the background', () => {
+  it('shows inbound calls as popups and outbound ones as progress, remembering the last seq handled', async () => {
+    const handle = routeRelayEvents(side('incoming'), side('outbound'));
+    await handle(event(1, 'inbound', 'CA-in'));
+    await handle(event(2, 'outbound', 'CA-out', 'in-progress'));
+    expect(seen).toEqual(['incoming CA-in ringing', 'outbound CA-out in-progress']);
+    expect(await lastSeq.getValue()).toBe(2);
+  });
+
+  it('ignores events at or below the stored seq, which a reconnect replays', async () => {
+    await lastSeq.setValue(5);
+    const handle = routeRelayEvents(side('incoming'), side('outbound'));
+    await handle(event(4, 'inbound', 'CA-old'));
+    await handle(event(5, 'outbound', 'CA-same'));
+    await handle(event(6, 'inbound', 'CA-new'));
+    await handle(event(6, 'inbound', 'CA-new', 'completed'));
+    expect(seen).toEqual(['incoming CA-new ringing']);
+    expect(await lastSeq.getValue()).toBe(6);
+  });
+
+  it('keeps the seq of an event whose handling failed unstored, so it is handled again', async () => {
+    await lastSeq.setValue(1);
+    const failing = { onRelayCall: async () => Promise.reject(new Error('the worker stopped')) };
+    await expect(routeRelayEvents(failing, side('outbound'))(event(2, 'inbound', 'CA-in'))).rejects.toThrow('the worker stopped');
+    expect(await lastSeq.getValue()).toBe(1);
+    await routeRelayEvents(side('incoming'), side('outbound'))(event(2, 'inbound', 'CA-in'));
+    expect(seen).toEqual(['incoming CA-in ringing']);
+  });
+});

@@ -1,0 +1,24 @@
+import type { CallView } from '@phone-connector/shared';
+import type { CallEvent } from '../relay/relay-socket.ts';
+import { lastSeq } from '../storage.ts';
+
+/** What reacts to a call the relay pushes: the incoming popups, or the progress of a call we placed. */
+interface CallEventSink {
+  onRelayCall(call: CallView): Promise<void>;
+}
+
+/**
+ * Hands each relay event to the side of the call it is about, once: after a reconnect the relay
+ * replays from the seq we sent, so an event at or below the stored `lastSeq` was handled
+ * before. The seq is stored only once the event is handled, so a worker stopped midway
+ * handles it again rather than losing it.
+ */
+export function routeRelayEvents(incoming: CallEventSink, outbound: CallEventSink) {
+  return async (event: CallEvent): Promise<void> => {
+    const stored = await lastSeq.getValue();
+    if (stored !== null && event.seq <= stored) return;
+    if (event.call.direction === 'inbound') await incoming.onRelayCall(event.call);
+    else await outbound.onRelayCall(event.call);
+    await lastSeq.setValue(event.seq);
+  };
+}

@@ -1,0 +1,62 @@
+import browser from 'webextension-polyfill';
+import type { Runtime } from 'webextension-polyfill';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { type BackgroundMessages, messageListener, sendToBackground, sendToTab } from './messages.ts';
+
+// The message map's routing through WXT's fake browser: what one side sends with the helpers
+// is what the other side's listener hands to the handler of that kind.
+const tab: Runtime.MessageSender = { id: browser.runtime.id, url: 'https://crm.example.com/contacts/42', frameId: 0 };
+let handled: { kind: keyof BackgroundMessages; message: object; sender: Runtime.MessageSender }[];
+let listener: ReturnType<typeof messageListener<BackgroundMessages>>;
+
+beforeEach(() => {
+  fakeBrowser.reset();
+  handled = [];
+  listener = messageListener<BackgroundMessages>({
+    'place-call': (message, sender) => {
+      handled.push({ kind: 'place-call', message, sender });
+      return { ok: true, key: `call-${message.to}` };
+    },
+    'save-notes': async (message, sender) => {
+      handled.push({ kind: 'save-notes', message, sender });
+      return { ok: false, error: `no call ${message.callId}` };
+    },
+  });
+  browser.runtime.onMessage.addListener(listener);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  fakeBrowser.reset();
+});
+
+describe('the message map', () => {
+  it('hands each kind to its own handler, and its answer back to the sender', async () => {
+    expect(await sendToBackground('place-call', { to: '+14155550123', extension: '204' })).toEqual({ ok: true, key: 'call-+14155550123' });
+    expect(await sendToBackground('save-notes', { callId: 7, notes: 'call back Monday' })).toEqual({ ok: false, error: 'no call 7' });
+    expect(handled.map(({ kind, message }) => [kind, message])).toEqual([
+      ['place-call', { type: 'place-call', to: '+14155550123', extension: '204' }],
+      ['save-notes', { type: 'save-notes', callId: 7, notes: 'call back Monday' }],
+    ]);
+  });
+
+  it('gives the handler the sender the browser names', async () => {
+    await listener({ type: 'place-call', to: '+14155550100' }, tab);
+    expect(handled).toEqual([{ kind: 'place-call', message: { type: 'place-call', to: '+14155550100' }, sender: tab }]);
+  });
+
+  it('leaves other kinds and non-messages unanswered, for another listener (or none) to answer', async () => {
+    for (const stray of [{ type: 'incoming-call' }, { type: 'toString' }, { to: '+14155550100' }, 'place-call', null]) {
+      expect(listener(stray, tab)).toBeUndefined();
+    }
+    expect(handled).toEqual([]);
+  });
+
+  it("sends a tab's content script its message in the top frame, and shrugs off a tab that closed", async () => {
+    const toTabs = vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValueOnce(undefined).mockRejectedValueOnce(new Error('Could not establish connection. Receiving end does not exist.'));
+    await sendToTab(5, 'call-progress', { key: 'call-1', to: '+14155550100', state: 'ringing' });
+    await expect(sendToTab(6, 'call-progress', { key: 'call-2', to: '+14155550100', state: 'ringing' })).resolves.toBeUndefined();
+    expect(toTabs.mock.calls[0]).toEqual([5, { type: 'call-progress', key: 'call-1', to: '+14155550100', state: 'ringing' }, { frameId: 0 }]);
+    expect(toTabs).toHaveBeenCalledTimes(2);
+  });
+});
