@@ -1,4 +1,4 @@
-import type { CallView } from '@phone-connector/shared';
+import type { CallStatus, CallView } from '@phone-connector/shared';
 
 /**
  * The one message map between the background, content scripts and extension pages. Every
@@ -18,7 +18,8 @@ export type BackgroundToContent =
   /** An incoming call to show (or update) in the popup; `call.id` is the relay call id. */
   | { type: 'incoming-call'; call: CallView; searchUrl?: string };
 
-export type CallProgressState = 'calling' | 'queued' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled' | 'error';
+/** A placed call's status, before the provider has one (`calling`) and when it refused (`error`). */
+export type CallProgressState = 'calling' | CallStatus | 'error';
 
 export type PlaceCallResponse = { ok: true; key: string } | { ok: false; error: string };
 export type SaveNotesResponse = { ok: true } | { ok: false; error: string };

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CallTarget, type ConnectorPlan, type Fetch, loadConnector, placeCall } from '@phone-connector/shared';
+import { type CallTarget, type ConnectorPlan, type Fetch, isCallStatus, loadConnector, placeCall, statusStage } from '@phone-connector/shared';
 import { expect } from 'vitest';
 import { AgentClient, addAgent, api, type ApiResponse, type CallEvent, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
 
@@ -163,15 +163,12 @@ export class Extension {
   }
 }
 
-/** Call statuses in the order a call goes through them. */
-export const STATUS_RANK: Record<string, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3 };
-
 /**
- * Asserts that the events never take a call back to an earlier status (a status `rank` does not
- * know counts as earliest), and returns the ranks.
+ * Asserts that the events never take a call back to an earlier stage (`statusStage`; a status
+ * word the relay does not know counts as earliest), and returns the stages.
  */
-export function expectStatusesInOrder(events: CallEvent[], rank: Record<string, number> = STATUS_RANK): number[] {
-  const ranks = events.map((e) => rank[e.call.status as string] ?? -1);
+export function expectStatusesInOrder(events: CallEvent[]): number[] {
+  const ranks = events.map((e) => (isCallStatus(e.call.status) ? statusStage(e.call.status) : -1));
   expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
   return ranks;
 }
@@ -181,13 +178,13 @@ export function expectStatusesInOrder(events: CallEvent[], rank: Record<string, 
  * flow test does: consecutive seqs from the welcome, `created` once then only `updated`, all
  * about that call, statuses never going back. Returns the events.
  */
-export async function expectOneCallStream(socket: AgentClient, callId: string, rank: Record<string, number> = STATUS_RANK): Promise<CallEvent[]> {
+export async function expectOneCallStream(socket: AgentClient, callId: string): Promise<CallEvent[]> {
   await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
   const events = socket.events;
   const start = socket.welcome!.seq;
   expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => start + i + 1));
   expect(events.map((e) => e.event)).toEqual(['created', ...events.slice(1).map(() => 'updated')]);
   expect(events.every((e) => e.call.call_id === callId)).toBe(true);
-  expectStatusesInOrder(events, rank);
+  expectStatusesInOrder(events);
   return events;
 }

@@ -1,4 +1,4 @@
-import { type CallTarget, type CallView, type ConnectorPlan, defaultAuthEnvironment, isFinalStatus, memoryTokenCache, placeCall, type RunContext } from '@phone-connector/shared';
+import { type CallTarget, type CallView, type ConnectorPlan, defaultAuthEnvironment, isCallStatus, isFinalStatus, memoryTokenCache, placeCall, type RunContext } from '@phone-connector/shared';
 import browser from 'webextension-polyfill';
 import { compileConnector, connectorSource } from '../connectors.ts';
 import { detectSelectedNumber } from '../content/detect-numbers.ts';
@@ -55,7 +55,7 @@ export class OutboundCalls {
     const callId = result.record.call_id;
     // The provider cannot key in the extension (the connector never hands it over): the agent does.
     const note = target.extension && !setup.plan.outgoing?.dialsExtension ? `Extension ${target.extension}: key it in on your phone once the line answers.` : undefined;
-    await notify(stateOf(result.record.call_status) ?? 'queued', note);
+    await notify(result.record.call_status ?? 'queued', note);
     if (callId) {
       this.placed.set(callId, { key, tabId, to, instance: setup.instance, note });
       const relay = new RelayApi(await relaySettings.getValue());
@@ -63,7 +63,7 @@ export class OutboundCalls {
         try {
           await relay.reportCall({ instance: setup.instance, call_id: callId, to_number: result.record.to_number ?? to, from_number: result.record.from_number, status: result.record.call_status });
         } catch (error) {
-          await notify(stateOf(result.record.call_status) ?? 'queued', [note, `not in the call log yet: ${(error as Error).message}`].filter(Boolean).join(' '));
+          await notify(result.record.call_status ?? 'queued', [note, `not in the call log yet: ${(error as Error).message}`].filter(Boolean).join(' '));
         }
       }
     }
@@ -88,15 +88,10 @@ export class OutboundCalls {
   async onRelayCall(call: CallView): Promise<void> {
     const placed = this.placed.get(call.call_id);
     if (!placed) return;
-    const state = stateOf(call.status);
-    if (state && placed.tabId !== undefined) await sendToTab(placed.tabId, { type: 'call-progress', key: placed.key, to: placed.to, state, detail: placed.note, durationSeconds: call.duration ?? undefined });
+    // The relay's JSON is not trusted to carry a known status: an unknown one shows nothing new.
+    if (isCallStatus(call.status) && placed.tabId !== undefined) await sendToTab(placed.tabId, { type: 'call-progress', key: placed.key, to: placed.to, state: call.status, detail: placed.note, durationSeconds: call.duration ?? undefined });
     if (isFinalStatus(call.status)) this.placed.delete(call.call_id);
   }
-}
-
-function stateOf(status: string | null | undefined): CallProgressState | undefined {
-  const known: CallProgressState[] = ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled'];
-  return known.find((s) => s === status);
 }
 
 export async function sendToTab(tabId: number, message: BackgroundToContent): Promise<void> {
