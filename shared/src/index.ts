@@ -20,6 +20,25 @@ export { formatForDisplay, normalisePhone, toE164, toNational, isCountryCode } f
 export { CALL_STATUSES, FINAL_STATUSES, isCallStatus, isFinalStatus, isStatusForward, statusStage, type CallStatus } from './record/call-status.ts';
 export { statusLabel } from './record/call-status-label.ts';
 export type { CallView } from './record/call-view.ts';
+export { buildCallReport, callReportSchema, type CallReport } from './relay-protocol/call-report.ts';
+export {
+  BEARER_SUBPROTOCOL_PREFIX,
+  CALL_EVENT_KINDS,
+  CLOSE_CODES,
+  callMessageSchema,
+  errorMessageSchema,
+  parseServerMessage,
+  PING_MESSAGE,
+  pingMessageSchema,
+  pongMessageSchema,
+  RELAY_SUBPROTOCOL,
+  serverMessageSchema,
+  welcomeMessageSchema,
+  type CallMessage,
+  type PingMessage,
+  type ServerMessage,
+  type WelcomeMessage,
+} from './relay-protocol/agent-socket.ts';
 export { parseTemplate } from './template/parse.ts';
 export { FILTERS } from './template/filters.ts';
 export { MissingValueError, renderTemplate, howToSet, type TemplateScope } from './template/render.ts';

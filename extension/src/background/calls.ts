@@ -1,4 +1,4 @@
-import { type CallTarget, type CallView, type ConnectorPlan, defaultAuthEnvironment, isCallStatus, isFinalStatus, memoryTokenCache, placeCall, type RunContext } from '@phone-connector/shared';
+import { buildCallReport, type CallTarget, type CallView, type ConnectorPlan, defaultAuthEnvironment, isCallStatus, isFinalStatus, memoryTokenCache, placeCall, type RunContext } from '@phone-connector/shared';
 import browser from 'webextension-polyfill';
 import { compileConnector, connectorSource } from '../connectors.ts';
 import { detectSelectedNumber } from '../content/detect-numbers.ts';
@@ -52,16 +52,16 @@ export class OutboundCalls {
       await notify('error', result.error);
       return { ok: false, error: result.error ?? 'the provider refused the call' };
     }
-    const callId = result.record.call_id;
     // The provider cannot key in the extension (the connector never hands it over): the agent does.
     const note = target.extension && !setup.plan.outgoing?.dialsExtension ? `Extension ${target.extension}: key it in on your phone once the line answers.` : undefined;
     await notify(result.record.call_status ?? 'queued', note);
-    if (callId) {
-      this.placed.set(callId, { key, tabId, to, instance: setup.instance, note });
+    const report = buildCallReport(setup.instance, to, result.record);
+    if (report) {
+      this.placed.set(report.call_id, { key, tabId, to, instance: setup.instance, note });
       const relay = new RelayApi(await relaySettings.getValue());
       if (relay.configured) {
         try {
-          await relay.reportCall({ instance: setup.instance, call_id: callId, to_number: result.record.to_number ?? to, from_number: result.record.from_number, status: result.record.call_status });
+          await relay.reportCall(report);
         } catch (error) {
           await notify(result.record.call_status ?? 'queued', [note, `not in the call log yet: ${(error as Error).message}`].filter(Boolean).join(' '));
         }

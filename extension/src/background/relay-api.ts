@@ -1,4 +1,4 @@
-import type { CallView } from '@phone-connector/shared';
+import type { CallReport, CallView } from '@phone-connector/shared';
 import type { RelaySettings } from '../storage.ts';
 
 export class RelayError extends Error {
@@ -67,7 +67,7 @@ export class RelayApi {
     return this.request('PUT', `/instances/${encodeURIComponent(id)}`, body);
   }
 
-  reportCall(body: { instance: string; call_id: string; to_number: string; from_number?: string; status?: string }): Promise<CallView> {
+  reportCall(body: CallReport): Promise<CallView> {
     return this.request('POST', '/calls', body);
   }
 

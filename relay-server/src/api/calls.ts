@@ -1,4 +1,4 @@
-import { toE164 } from '@phone-connector/shared';
+import { callReportSchema, toE164 } from '@phone-connector/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AuthEnv } from '../auth/index.ts';
@@ -11,14 +11,6 @@ import { readJson } from './body.ts';
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 200;
 
-const callReport = z.object({
-  instance: z.string().max(64),
-  call_id: z.string().min(1).max(256),
-  to_number: z.string().min(1).max(64),
-  from_number: z.string().max(64).optional(),
-  status: z.string().max(64).optional(),
-});
-
 const callNotes = z.object({
   notes: z.string().max(10_000).nullable().optional(),
   disposition: z.string().max(200).nullable().optional(),
@@ -29,7 +21,7 @@ export function callsApp(deps: RelayDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 
   app.post('/', async (c) => {
-    const parsed = await readJson(c, callReport);
+    const parsed = await readJson(c, callReportSchema);
     if (!parsed.ok) return parsed.response;
     const agent = c.get('agent');
     const report = parsed.value;

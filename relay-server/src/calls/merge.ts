@@ -1,4 +1,4 @@
-import { type CallRecord, type CallView, isStatusForward, normaliseStatus, normalisePhone } from '@phone-connector/shared';
+import { type CallRecord, type CallReport, type CallView, isStatusForward, normaliseStatus, normalisePhone } from '@phone-connector/shared';
 
 /** The provider-facing fields of a call, as stored. Absent values are null. */
 export type CallState = Omit<CallView, 'id' | 'instance_id' | 'call_id' | 'notes' | 'disposition' | 'created_at' | 'updated_at'>;
@@ -75,7 +75,7 @@ export function updateFromRecord(record: CallRecord): CallUpdate {
 }
 
 /** The update for a call the extension reports it placed. */
-export function updateFromReport(report: { to_number: string; from_number?: string; status?: string }, defaultCountry?: string): CallUpdate {
+export function updateFromReport(report: Pick<CallReport, 'to_number' | 'from_number' | 'status'>, defaultCountry?: string): CallUpdate {
   return withoutUndefined({
     direction: 'outbound' as const,
     to_number: normalisePhone(report.to_number, defaultCountry),
