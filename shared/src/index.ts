@@ -22,6 +22,16 @@ export { statusLabel } from './record/call-status-label.ts';
 export type { CallView } from './record/call-view.ts';
 export { buildCallReport, callReportSchema, type CallReport } from './relay-protocol/call-report.ts';
 export {
+  callNotesSchema,
+  instanceBodySchema,
+  MAX_CONNECTOR_XML_CHARS,
+  mePatchSchema,
+  type AgentView,
+  type CallNotes,
+  type InstanceBody,
+  type MePatch,
+} from './relay-protocol/agent-api.ts';
+export {
   BEARER_SUBPROTOCOL_PREFIX,
   CALL_EVENT_KINDS,
   CLOSE_CODES,

@@ -1,4 +1,4 @@
-import type { CallReport, CallView } from '@phone-connector/shared';
+import type { AgentView, CallNotes, CallReport, CallView, InstanceBody, MePatch } from '@phone-connector/shared';
 import type { RelaySettings } from '../storage.ts';
 
 export class RelayError extends Error {
@@ -10,15 +10,6 @@ export class RelayError extends Error {
     super(message);
     this.name = 'RelayError';
   }
-}
-
-export interface RelayMe {
-  id: string;
-  name: string;
-  number: string | null;
-  email: string | null;
-  profile: Record<string, string>;
-  admin: boolean;
 }
 
 export interface RelayInstance {
@@ -43,7 +34,7 @@ export class RelayApi {
     return Boolean(this.settings.url && this.settings.token);
   }
 
-  me(): Promise<RelayMe> {
+  me(): Promise<AgentView> {
     return this.request('GET', '/me');
   }
 
@@ -55,7 +46,7 @@ export class RelayApi {
     );
   }
 
-  updateMe(patch: { number?: string; email?: string | null; profile?: Record<string, string | null> }): Promise<RelayMe> {
+  updateMe(patch: MePatch): Promise<AgentView> {
     return this.request('PATCH', '/me', patch);
   }
 
@@ -63,7 +54,7 @@ export class RelayApi {
     return this.request('GET', '/connectors');
   }
 
-  putInstance(id: string, body: { connector?: string; xml?: string; config: Record<string, string> }): Promise<RelayInstance> {
+  putInstance(id: string, body: InstanceBody): Promise<RelayInstance> {
     return this.request('PUT', `/instances/${encodeURIComponent(id)}`, body);
   }
 
@@ -78,7 +69,7 @@ export class RelayApi {
     return this.request('GET', `/calls${params.size ? `?${params}` : ''}`);
   }
 
-  updateCall(id: number, patch: { notes?: string; disposition?: string }): Promise<CallView> {
+  updateCall(id: number, patch: CallNotes): Promise<CallView> {
     return this.request('PATCH', `/calls/${id}`, patch);
   }
 

@@ -1,6 +1,5 @@
-import { callReportSchema, toE164 } from '@phone-connector/shared';
+import { callNotesSchema, callReportSchema, toE164 } from '@phone-connector/shared';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { AuthEnv } from '../auth/index.ts';
 import { updateFromReport } from '../calls/merge.ts';
 import type { RelayDeps } from '../deps.ts';
@@ -10,11 +9,6 @@ import { readJson } from './body.ts';
 
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 200;
-
-const callNotes = z.object({
-  notes: z.string().max(10_000).nullable().optional(),
-  disposition: z.string().max(200).nullable().optional(),
-});
 
 /** `/calls`: the agent's call history, calls the extension placed, notes and dispositions. */
 export function callsApp(deps: RelayDeps): Hono<AuthEnv> {
@@ -53,7 +47,7 @@ export function callsApp(deps: RelayDeps): Hono<AuthEnv> {
   });
 
   app.patch('/:id', async (c) => {
-    const parsed = await readJson(c, callNotes);
+    const parsed = await readJson(c, callNotesSchema);
     if (!parsed.ok) return parsed.response;
     const result = deps.store.annotateCall(c.get('agent').id, callIdParam(c.req.param('id')), parsed.value, deps.now().toISOString());
     if (!result) return c.json({ error: 'no such call' }, 404);
