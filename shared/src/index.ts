@@ -28,6 +28,8 @@ export {
   mePatchSchema,
   type AgentView,
   type CallNotes,
+  type CallPage,
+  type ConnectorInfo,
   type InstanceBody,
   type MePatch,
 } from './relay-protocol/agent-api.ts';

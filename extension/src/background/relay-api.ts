@@ -1,4 +1,4 @@
-import type { AgentView, CallNotes, CallReport, CallView, InstanceBody, MePatch } from '@phone-connector/shared';
+import type { AgentView, CallNotes, CallPage, CallReport, CallView, ConnectorInfo, InstanceBody, MePatch } from '@phone-connector/shared';
 import type { RelaySettings } from '../storage.ts';
 
 export class RelayError extends Error {
@@ -18,12 +18,6 @@ export interface RelayInstance {
   name: string;
   callbacks: { answer: string; status: string; incoming: string };
   warnings: unknown[];
-}
-
-export interface RelayConnectorInfo {
-  id: string;
-  name: string;
-  fields: Array<{ name: string; label: string; type: string; mandatory: boolean; callbackUrl: boolean }>;
 }
 
 /** The agent API of the relay (docs/relay.md), from the extension's side. */
@@ -50,7 +44,7 @@ export class RelayApi {
     return this.request('PATCH', '/me', patch);
   }
 
-  connectors(): Promise<RelayConnectorInfo[]> {
+  connectors(): Promise<ConnectorInfo[]> {
     return this.request('GET', '/connectors');
   }
 
@@ -62,7 +56,7 @@ export class RelayApi {
     return this.request('POST', '/calls', body);
   }
 
-  calls(query: { limit?: number; number?: string } = {}): Promise<{ calls: CallView[]; next_cursor: string | null }> {
+  calls(query: { limit?: number; number?: string } = {}): Promise<CallPage> {
     const params = new URLSearchParams();
     if (query.limit) params.set('limit', String(query.limit));
     if (query.number) params.set('number', query.number);

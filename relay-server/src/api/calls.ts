@@ -1,4 +1,4 @@
-import { callNotesSchema, callReportSchema, toE164 } from '@phone-connector/shared';
+import { type CallPage, callNotesSchema, callReportSchema, toE164 } from '@phone-connector/shared';
 import { Hono } from 'hono';
 import type { AuthEnv } from '../auth/index.ts';
 import { updateFromReport } from '../calls/merge.ts';
@@ -38,7 +38,7 @@ export function callsApp(deps: RelayDeps): Hono<AuthEnv> {
     const rows = deps.store.listCalls(c.get('agent').id, { ...query, limit: query.limit + 1 });
     const calls = rows.slice(0, query.limit);
     const more = rows.length > query.limit;
-    return c.json({ calls, next_cursor: more ? encodeCursor(calls.at(-1)!.id) : null });
+    return c.json({ calls, next_cursor: more ? encodeCursor(calls.at(-1)!.id) : null } satisfies CallPage);
   });
 
   app.get('/:id', (c) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CallView } from '../record/call-view.ts';
 
 /**
  * Bodies of the agent API, `/api/v1` (docs/relay.md): the relay validates requests with these
@@ -42,3 +43,17 @@ export const callNotesSchema = z.object({
   disposition: z.string().max(200).nullable().optional(),
 });
 export type CallNotes = z.input<typeof callNotesSchema>;
+
+/** `GET /connectors`: a bundled connector and the config fields its form needs. */
+export interface ConnectorInfo {
+  id: string;
+  name: string;
+  fields: Array<{ name: string; label: string; type: string; mandatory: boolean; callbackUrl: boolean }>;
+}
+
+/** `GET /calls`: a page of the agent's calls, newest first. */
+export interface CallPage {
+  calls: CallView[];
+  /** Where the next page starts; null on the last one. */
+  next_cursor: string | null;
+}
