@@ -1,4 +1,4 @@
-import { CLOSE_CODES, pingMessageSchema, type ServerMessage, type WelcomeMessage } from '@phone-connector/shared';
+import { pingMessageSchema, type ServerMessage } from '@phone-connector/shared';
 import type { WebSocket } from 'ws';
 import type { RelayMetrics } from '../metrics.ts';
 import type { AgentEvent, CallStore } from '../store/index.ts';
@@ -58,7 +58,7 @@ export class AgentSocket {
   /** Sends the welcome, then replays from `lastSeq` (null: live events only). */
   start(agent: { id: string; name: string }, lastSeq: number | null): void {
     const current = this.options.store.lastSeq(agent.id);
-    send(this.ws, { type: 'welcome', seq: current, agent: { id: agent.id, name: agent.name } } satisfies WelcomeMessage);
+    send(this.ws, { type: 'welcome', seq: current, agent: { id: agent.id, name: agent.name } });
     this.lastSent = lastSeq === null || lastSeq > current ? current : lastSeq;
     void this.replay();
   }
