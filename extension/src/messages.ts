@@ -1,4 +1,4 @@
-import type { CallView } from '@phone-connector/shared';
+import type { CallStatus, CallView } from '@phone-connector/shared';
 import browser from 'webextension-polyfill';
 import type { Runtime } from 'webextension-polyfill';
 
@@ -27,7 +27,8 @@ export type TabMessages = {
   'incoming-call': { request: { call: CallView; searchUrl?: string }; response: void };
 };
 
-export type CallProgressState = 'calling' | 'queued' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled' | 'error';
+/** A placed call's status, before the provider has one (`calling`) and when it refused (`error`). */
+export type CallProgressState = 'calling' | CallStatus | 'error';
 
 export type PlaceCallResponse = { ok: true; key: string } | { ok: false; error: string };
 export type SaveNotesResponse = { ok: true } | { ok: false; error: string };

@@ -6,7 +6,6 @@ export { CALLBACK_FIELDS } from './connector/plan.ts';
 export { parsePath, getPath } from './payload/path.ts';
 export { parseBody, formatFromContentType, PayloadError } from './payload/parse-body.ts';
 export {
-  CANONICAL_STATUSES,
   RECORD_FIELDS,
   buildRecord,
   normaliseDirection,
@@ -16,10 +15,42 @@ export {
   recordVariables,
   type CallDirection,
   type CallRecord,
-  type CallStatus,
 } from './record/call-record.ts';
 export { formatForDisplay, normalisePhone, toE164, toNational, isCountryCode } from './record/phone.ts';
-export { FINAL_STATUSES, isFinalStatus, type CallView } from './record/call-view.ts';
+export { CALL_STATUSES, FINAL_STATUSES, isCallStatus, isFinalStatus, isStatusForward, statusStage, type CallStatus } from './record/call-status.ts';
+export { statusLabel } from './record/call-status-label.ts';
+export type { CallView } from './record/call-view.ts';
+export { buildCallReport, callReportSchema, type CallReport } from './relay-protocol/call-report.ts';
+export {
+  callNotesSchema,
+  instanceBodySchema,
+  MAX_CONNECTOR_XML_CHARS,
+  mePatchSchema,
+  type AgentView,
+  type CallNotes,
+  type CallPage,
+  type ConnectorInfo,
+  type InstanceBody,
+  type MePatch,
+} from './relay-protocol/agent-api.ts';
+export {
+  BEARER_SUBPROTOCOL_PREFIX,
+  CALL_EVENT_KINDS,
+  CLOSE_CODES,
+  callMessageSchema,
+  errorMessageSchema,
+  parseServerMessage,
+  PING_MESSAGE,
+  pingMessageSchema,
+  pongMessageSchema,
+  RELAY_SUBPROTOCOL,
+  serverMessageSchema,
+  welcomeMessageSchema,
+  type CallMessage,
+  type PingMessage,
+  type ServerMessage,
+  type WelcomeMessage,
+} from './relay-protocol/agent-socket.ts';
 export { parseTemplate } from './template/parse.ts';
 export { FILTERS } from './template/filters.ts';
 export { MissingValueError, renderTemplate, howToSet, type TemplateScope } from './template/render.ts';

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CallTarget, type ConnectorPlan, type Fetch, loadConnector, placeCall } from '@phone-connector/shared';
+import { buildCallReport, type CallReport, type CallTarget, type ConnectorPlan, type Fetch, isCallStatus, loadConnector, placeCall, statusStage } from '@phone-connector/shared';
 import { expect } from 'vitest';
 import { AgentClient, addAgent, api, type ApiResponse, type CallEvent, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
 
@@ -95,14 +95,6 @@ export function toSimulator(origin: string | RegExp, baseUrl: string): Fetch {
 
 export type PlacedCall = Awaited<ReturnType<typeof placeCall>>;
 
-/** What the extension tells the relay about a call it placed (`POST /calls`), besides the instance. */
-export interface CallReport {
-  call_id: string;
-  to_number: string;
-  from_number?: string | undefined;
-  status?: string | undefined;
-}
-
 export interface PlaceOptions {
   /** Stands in for the instance's config, to try a wrong setting. */
   config?: Record<string, string>;
@@ -141,37 +133,33 @@ export class Extension {
   }
 
   /** The extension's report of a call it placed; the relay must take it, as a new call (201) or one it knew (200). */
-  async report(agent: TestAgent, call: CallReport): Promise<ApiResponse> {
-    const response = await api(this.setup.relay, agent.token, 'POST', '/calls', { instance: this.setup.instance, ...call });
+  async report(agent: TestAgent, report: CallReport): Promise<ApiResponse> {
+    const response = await api(this.setup.relay, agent.token, 'POST', '/calls', report);
     expect([200, 201]).toContain(response.status);
     return response;
   }
 
   /**
    * Click to call, the extension's whole part: the engine places the call, which must succeed,
-   * then the extension reports it under the call id the provider answered. `reportOf` gives
-   * the rest of the report from what the engine mapped.
+   * then the report the extension's own builder makes (`buildCallReport`, as background/calls.ts
+   * does) goes to the relay under the call id the provider answered.
    */
-  /** Places the call and reports it to the relay with exactly what the extension sends (background/calls.ts). */
   async clickToCall(agent: TestAgent, to: CallTarget, options: PlaceOptions = {}): Promise<{ placed: PlacedCall; callId: string; reported: ApiResponse }> {
     const placed = await this.place(agent, to, options);
     expect(placed.ok, placed.error).toBe(true);
-    const callId = placed.record.call_id!;
-    const { record } = placed;
-    const reported = await this.report(agent, { call_id: callId, to_number: record.to_number ?? (typeof to === 'string' ? to : to.number), from_number: record.from_number, status: record.call_status });
-    return { placed, callId, reported };
+    const report = buildCallReport(this.setup.instance, typeof to === 'string' ? to : to.number, placed.record);
+    expect(report, 'the provider answered no call id').toBeDefined();
+    const reported = await this.report(agent, report!);
+    return { placed, callId: report!.call_id, reported };
   }
 }
 
-/** Call statuses in the order a call goes through them. */
-export const STATUS_RANK: Record<string, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3 };
-
 /**
- * Asserts that the events never take a call back to an earlier status (a status `rank` does not
- * know counts as earliest), and returns the ranks.
+ * Asserts that the events never take a call back to an earlier stage (`statusStage`; a status
+ * word the relay does not know counts as earliest), and returns the stages.
  */
-export function expectStatusesInOrder(events: CallEvent[], rank: Record<string, number> = STATUS_RANK): number[] {
-  const ranks = events.map((e) => rank[e.call.status as string] ?? -1);
+export function expectStatusesInOrder(events: CallEvent[]): number[] {
+  const ranks = events.map((e) => (isCallStatus(e.call.status) ? statusStage(e.call.status) : -1));
   expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
   return ranks;
 }
@@ -181,13 +169,13 @@ export function expectStatusesInOrder(events: CallEvent[], rank: Record<string, 
  * flow test does: consecutive seqs from the welcome, `created` once then only `updated`, all
  * about that call, statuses never going back. Returns the events.
  */
-export async function expectOneCallStream(socket: AgentClient, callId: string, rank: Record<string, number> = STATUS_RANK): Promise<CallEvent[]> {
+export async function expectOneCallStream(socket: AgentClient, callId: string): Promise<CallEvent[]> {
   await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
   const events = socket.events;
   const start = socket.welcome!.seq;
   expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => start + i + 1));
   expect(events.map((e) => e.event)).toEqual(['created', ...events.slice(1).map(() => 'updated')]);
   expect(events.every((e) => e.call.call_id === callId)).toBe(true);
-  expectStatusesInOrder(events, rank);
+  expectStatusesInOrder(events);
   return events;
 }

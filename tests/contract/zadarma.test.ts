@@ -7,10 +7,11 @@
  * and go to the instance owner; the reply to NOTIFY_START redirects the call to an extension.
  */
 import { createHash } from 'node:crypto';
+import { statusStage } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, type TestAgent } from '../relay/harness.ts';
 import { ZadarmaSimulator, zadarmaSignature } from '../simulators/zadarma.ts';
-import { ContractRelay, Extension, expectStatusesInOrder, type RelayCallbacks, STATUS_RANK, toSimulator } from './harness.ts';
+import { ContractRelay, Extension, expectStatusesInOrder, type RelayCallbacks, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test/pc';
 const KEY = 'a248a6a984459935b569';
@@ -150,7 +151,7 @@ describe('inbound call (incoming popup)', () => {
     expect(adaSocket.events[0]).toMatchObject({ event: 'created', call: { call_id: call.pbxCallId, direction: 'inbound', status: 'ringing', from_number: '+14155550177', to_number: `+${PBX_NUMBER}` } });
     expect(adaSocket.events.every((e) => e.call.call_id === call.pbxCallId)).toBe(true);
     const ranks = expectStatusesInOrder(adaSocket.events);
-    expect(ranks).toContain(STATUS_RANK['in-progress']);
+    expect(ranks).toContain(statusStage('in-progress'));
     const [view] = (await api(relay, ada.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
     expect(view).toMatchObject({ call_id: call.pbxCallId, status: 'completed', duration: 30, extra: { internal: EXTENSION, answered_by: EXTENSION, disposition: 'answered' } });
     // One notification URL per Zadarma account: the relay files new calls under the instance owner.

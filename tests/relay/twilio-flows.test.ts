@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type CallTarget, type ConnectorPlan, loadConnector, placeCall } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANSWERED_OUTBOUND_WEBHOOKS, newSid, TwilioSimulator } from '../simulators/twilio.ts';
+import { expectStatusesInOrder } from '../contract/harness.ts';
 import { AgentClient, addAgent, api, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test/pc';
@@ -65,8 +66,6 @@ async function placeOutboundCall(agent: TestAgent, to: CallTarget) {
   return { sid, simulated: twilio.calls.get(sid)! };
 }
 
-const RANK: Record<string, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3 };
-
 describe('outbound call (click to call)', () => {
   it('bridges the agent to the customer and pushes each change to the agent only', async () => {
     const adaSocket = await AgentClient.connect(relay, ada.token, { mode: 'subprotocol', lastSeq: null });
@@ -95,8 +94,7 @@ describe('outbound call (click to call)', () => {
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => startSeq + i + 1));
     expect(events.filter((e) => e.event === 'created')).toHaveLength(1);
     expect(events[0]!.event).toBe('created');
-    const ranks = events.map((e) => RANK[e.call.status as string] ?? -1);
-    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expectStatusesInOrder(events);
     expect(events.every((e) => e.call.call_id === sid)).toBe(true);
 
     const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);

@@ -1,4 +1,4 @@
-import { type CallTarget, type CallView, defaultAuthEnvironment, isFinalStatus, memoryTokenCache, placeCall } from '@phone-connector/shared';
+import { buildCallReport, type CallTarget, type CallView, defaultAuthEnvironment, isCallStatus, isFinalStatus, memoryTokenCache, placeCall } from '@phone-connector/shared';
 import { loadCallSetup } from '../call-setup.ts';
 import { detectSelectedNumber } from '../numbers/detect-numbers.ts';
 import { type CallProgressState, type PlaceCallResponse, sendToTab } from '../messages.ts';
@@ -51,18 +51,18 @@ export class OutboundCalls {
       await showProgress('error', result.error);
       return { ok: false, error: result.error ?? 'the provider refused the call' };
     }
-    const callId = result.record.call_id;
     // The provider cannot key in the extension (the connector never hands it over): the agent does.
     const note = target.extension && !setup.plan.outgoing?.dialsExtension ? `Extension ${target.extension}: key it in on your phone once the line answers.` : undefined;
-    await showProgress(progressStateOf(result.record.call_status) ?? 'queued', note);
-    if (callId) {
-      this.placed.set(callId, { key, tabId, to, instance: setup.instance, note });
+    await showProgress(result.record.call_status ?? 'queued', note);
+    const report = buildCallReport(setup.instance, to, result.record);
+    if (report) {
+      this.placed.set(report.call_id, { key, tabId, to, instance: setup.instance, note });
       const relay = new RelayApi(await relaySettings.getValue());
       if (relay.configured) {
         try {
-          await relay.reportCall({ instance: setup.instance, call_id: callId, to_number: result.record.to_number ?? to, from_number: result.record.from_number, status: result.record.call_status });
+          await relay.reportCall(report);
         } catch (error) {
-          await showProgress(progressStateOf(result.record.call_status) ?? 'queued', [note, `not in the call log yet: ${(error as Error).message}`].filter(Boolean).join(' '));
+          await showProgress(result.record.call_status ?? 'queued', [note, `not in the call log yet: ${(error as Error).message}`].filter(Boolean).join(' '));
         }
       }
     }
@@ -87,14 +87,8 @@ export class OutboundCalls {
   async onRelayCall(call: CallView): Promise<void> {
     const placed = this.placed.get(call.call_id);
     if (!placed) return;
-    const state = progressStateOf(call.status);
-    if (state && placed.tabId !== undefined) await sendToTab(placed.tabId, 'call-progress', { key: placed.key, to: placed.to, state, detail: placed.note, durationSeconds: call.duration ?? undefined });
+    // The relay's JSON is not trusted to carry a known status: an unknown one shows nothing new.
+    if (isCallStatus(call.status) && placed.tabId !== undefined) await sendToTab(placed.tabId, 'call-progress', { key: placed.key, to: placed.to, state: call.status, detail: placed.note, durationSeconds: call.duration ?? undefined });
     if (isFinalStatus(call.status)) this.placed.delete(call.call_id);
   }
-}
-
-/** A provider's call status as a progress card's state; statuses the card does not show give none. */
-function progressStateOf(status: string | null | undefined): CallProgressState | undefined {
-  const known: CallProgressState[] = ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled'];
-  return known.find((s) => s === status);
 }

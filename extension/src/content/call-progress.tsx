@@ -1,9 +1,8 @@
-import { formatForDisplay } from '@phone-connector/shared';
+import { formatForDisplay, isFinalStatus } from '@phone-connector/shared';
 import type { CallProgressState } from '../messages.ts';
 import { CallProgressCard } from './ui/CallProgressCard.tsx';
 import { mountCard } from './ui/mount.ts';
 
-const ENDED: ReadonlySet<CallProgressState> = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
 const CLOSE_AFTER_END_MS = 5000;
 /** Errors stay longer: the agent has to read why the call did not go through. */
 const CLOSE_AFTER_ERROR_MS = 20000;
@@ -28,7 +27,7 @@ export class CallProgressCards {
     }
     clearTimeout(card.timer);
     if (state === 'error') card.timer = setTimeout(() => this.close(key), CLOSE_AFTER_ERROR_MS);
-    else if (ENDED.has(state)) card.timer = setTimeout(() => this.close(key), CLOSE_AFTER_END_MS);
+    else if (isFinalStatus(state)) card.timer = setTimeout(() => this.close(key), CLOSE_AFTER_END_MS);
   }
 
   close(key: string): void {

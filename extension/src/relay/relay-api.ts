@@ -1,4 +1,4 @@
-import type { CallView } from '@phone-connector/shared';
+import type { AgentView, CallNotes, CallPage, CallReport, CallView, ConnectorInfo, InstanceBody, MePatch } from '@phone-connector/shared';
 import type { RelaySettings } from '../storage.ts';
 
 export class RelayError extends Error {
@@ -10,15 +10,6 @@ export class RelayError extends Error {
     super(message);
     this.name = 'RelayError';
   }
-}
-
-export interface RelayMe {
-  id: string;
-  name: string;
-  number: string | null;
-  email: string | null;
-  profile: Record<string, string>;
-  admin: boolean;
 }
 
 export interface RelayInstance {
@@ -37,7 +28,7 @@ export class RelayApi {
     return Boolean(this.settings.url && this.settings.token);
   }
 
-  me(): Promise<RelayMe> {
+  me(): Promise<AgentView> {
     return this.request('GET', '/me');
   }
 
@@ -49,26 +40,26 @@ export class RelayApi {
     );
   }
 
-  updateMe(patch: { number?: string; email?: string | null; profile?: Record<string, string | null> }): Promise<RelayMe> {
+  updateMe(patch: MePatch): Promise<AgentView> {
     return this.request('PATCH', '/me', patch);
   }
 
-  putInstance(id: string, body: { connector?: string; xml?: string; config: Record<string, string> }): Promise<RelayInstance> {
+  putInstance(id: string, body: InstanceBody): Promise<RelayInstance> {
     return this.request('PUT', `/instances/${encodeURIComponent(id)}`, body);
   }
 
-  reportCall(body: { instance: string; call_id: string; to_number: string; from_number?: string; status?: string }): Promise<CallView> {
+  reportCall(body: CallReport): Promise<CallView> {
     return this.request('POST', '/calls', body);
   }
 
-  calls(query: { limit?: number; number?: string } = {}): Promise<{ calls: CallView[]; next_cursor: string | null }> {
+  calls(query: { limit?: number; number?: string } = {}): Promise<CallPage> {
     const params = new URLSearchParams();
     if (query.limit) params.set('limit', String(query.limit));
     if (query.number) params.set('number', query.number);
     return this.request('GET', `/calls${params.size ? `?${params}` : ''}`);
   }
 
-  updateCall(id: number, patch: { notes?: string; disposition?: string }): Promise<CallView> {
+  updateCall(id: number, patch: CallNotes): Promise<CallView> {
     return this.request('PATCH', `/calls/${id}`, patch);
   }
 

@@ -121,6 +121,24 @@ describe('RelaySocket', { timeout: 30_000 }, () => {
     expect(states).toEqual(['connecting', 'connected']);
   });
 
+  it('ignores a message the relay protocol does not define and handles the next one', async () => {
+    const relay = await fakeRelay([]);
+    cleanup.push(() => relay.close());
+    const seen: CallEvent[] = [];
+    const states: ConnectionState[] = [];
+    client(relay, { seq: 0 }, seen, states).start();
+    await until(() => states.includes('connected') && relay.sockets.size === 1);
+    for (const ws of relay.sockets) {
+      ws.send(JSON.stringify({ type: 'call', seq: 1.5, event: 'created', call: call('1') }));
+      ws.send(JSON.stringify({ type: 'call', seq: 1, event: 'deleted', call: call('1') }));
+      ws.send(JSON.stringify({ type: 'call', seq: 1, event: 'created', call: 'CA1' }));
+      ws.send('not json');
+      ws.send(JSON.stringify({ type: 'call', seq: 2, event: 'updated', call: call('2') }));
+    }
+    await until(() => seen.length > 0);
+    expect(seen).toEqual([{ seq: 2, event: 'updated', call: call('2') }]);
+  });
+
   it('starts from the relay seq on first connection, replaying nothing old', async () => {
     const relay = await fakeRelay([{ seq: 7, call: call('7') }]);
     cleanup.push(() => relay.close());

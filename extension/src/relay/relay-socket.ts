@@ -1,12 +1,8 @@
-import type { CallView } from '@phone-connector/shared';
+import { BEARER_SUBPROTOCOL_PREFIX, type CallMessage, CLOSE_CODES, parseServerMessage, PING_MESSAGE, RELAY_SUBPROTOCOL } from '@phone-connector/shared';
 
 export type ConnectionState = 'not-configured' | 'connecting' | 'connected' | 'offline' | 'unauthorized';
 
-export interface CallEvent {
-  seq: number;
-  event: 'created' | 'updated';
-  call: CallView;
-}
+export type CallEvent = Omit<CallMessage, 'type'>;
 
 export interface RelaySocketOptions {
   url: string;
@@ -28,9 +24,6 @@ export interface RelaySocketOptions {
   maxBackoffMs?: number;
   WebSocketImpl?: typeof WebSocket;
 }
-
-/** The relay's subprotocol, offered beside `bearer.<token>` (docs/relay.md, WebSocket). */
-const SUBPROTOCOL = 'phone-connector';
 
 /**
  * The relay WebSocket: offers the token in the handshake, as the subprotocol `bearer.<token>`
@@ -86,7 +79,7 @@ export class RelaySocket {
     const wsUrl = `${this.options.url.replace(/\/+$/, '').replace(/^http/, 'ws')}/ws${lastSeq === null ? '' : `?last_seq=${lastSeq}`}`;
     let socket: WebSocket;
     try {
-      socket = new Impl(wsUrl, [SUBPROTOCOL, `bearer.${this.options.token}`]);
+      socket = new Impl(wsUrl, [RELAY_SUBPROTOCOL, `${BEARER_SUBPROTOCOL_PREFIX}${this.options.token}`]);
     } catch (error) {
       this.scheduleReconnect(`cannot connect to the relay: ${(error as Error).message}`);
       return;
@@ -97,20 +90,14 @@ export class RelaySocket {
       opened = true;
     };
     socket.onmessage = (message) => {
-      let data: { type?: string; seq?: number; event?: 'created' | 'updated'; call?: CallView };
-      try {
-        data = JSON.parse(String(message.data));
-      } catch {
-        return;
-      }
-      if (data.type === 'welcome') {
-        const seq = typeof data.seq === 'number' ? data.seq : 0;
-        this.queue = this.queue.then(() => this.options.onWelcome(seq)).catch((error) => console.warn('relay welcome failed', error));
+      const data = parseServerMessage(String(message.data));
+      if (data?.type === 'welcome') {
+        this.queue = this.queue.then(() => this.options.onWelcome(data.seq)).catch((error) => console.warn('relay welcome failed', error));
         this.attempts = 0;
         this.setState('connected');
         clearInterval(this.keepalive);
-        this.keepalive = setInterval(() => socket.readyState === socket.OPEN && socket.send('{"type":"ping"}'), this.options.keepaliveMs ?? 20_000);
-      } else if (data.type === 'call' && typeof data.seq === 'number' && data.call && data.event) {
+        this.keepalive = setInterval(() => socket.readyState === socket.OPEN && socket.send(JSON.stringify(PING_MESSAGE)), this.options.keepaliveMs ?? 20_000);
+      } else if (data?.type === 'call') {
         const event: CallEvent = { seq: data.seq, event: data.event, call: data.call };
         // Events are handled strictly in order, each fully before the next.
         this.queue = this.queue.then(() => this.options.onEvent(event)).catch((error) => console.warn('relay event failed', error));
@@ -120,7 +107,7 @@ export class RelaySocket {
       clearInterval(this.keepalive);
       if (this.socket !== socket || this.stopped) return;
       this.socket = undefined;
-      if (event.code === 4401) {
+      if (event.code === CLOSE_CODES.unauthorized) {
         this.setState('unauthorized', 'the relay refused your token');
         return;
       }

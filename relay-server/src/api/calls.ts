@@ -1,6 +1,5 @@
-import { toE164 } from '@phone-connector/shared';
+import { type CallPage, callNotesSchema, callReportSchema, toE164 } from '@phone-connector/shared';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { AuthEnv } from '../auth/index.ts';
 import { annotateCall } from '../calls/annotate-call.ts';
 import { updateFromReport } from '../calls/merge.ts';
@@ -13,25 +12,12 @@ import { readJson } from './body.ts';
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 200;
 
-const callReport = z.object({
-  instance: z.string().max(64),
-  call_id: z.string().min(1).max(256),
-  to_number: z.string().min(1).max(64),
-  from_number: z.string().max(64).optional(),
-  status: z.string().max(64).optional(),
-});
-
-const callNotes = z.object({
-  notes: z.string().max(10_000).nullable().optional(),
-  disposition: z.string().max(200).nullable().optional(),
-});
-
 /** `/calls`: the agent's call history, calls the extension placed, notes and dispositions. */
 export function callsApp(deps: RelayDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 
   app.post('/', async (c) => {
-    const parsed = await readJson(c, callReport);
+    const parsed = await readJson(c, callReportSchema);
     if (!parsed.ok) return parsed.response;
     const agent = c.get('agent');
     const report = parsed.value;
@@ -52,7 +38,7 @@ export function callsApp(deps: RelayDeps): Hono<AuthEnv> {
     const rows = deps.store.listCalls(c.get('agent').id, { ...query, limit: query.limit + 1 });
     const calls = rows.slice(0, query.limit);
     const more = rows.length > query.limit;
-    return c.json({ calls, next_cursor: more ? encodeCursor(calls.at(-1)!.id) : null });
+    return c.json({ calls, next_cursor: more ? encodeCursor(calls.at(-1)!.id) : null } satisfies CallPage);
   });
 
   app.get('/:id', (c) => {
@@ -61,7 +47,7 @@ export function callsApp(deps: RelayDeps): Hono<AuthEnv> {
   });
 
   app.patch('/:id', async (c) => {
-    const parsed = await readJson(c, callNotes);
+    const parsed = await readJson(c, callNotesSchema);
     if (!parsed.ok) return parsed.response;
     const call = annotateCall(deps, c.get('agent').id, callIdParam(c.req.param('id')), parsed.value);
     return call ? c.json(call) : c.json({ error: 'no such call' }, 404);

@@ -1,5 +1,5 @@
+import { instanceBodySchema } from '@phone-connector/shared';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { AuthEnv } from '../auth/index.ts';
 import { generateCallbackSecret, randomId } from '../auth/token.ts';
 import type { RelayDeps } from '../deps.ts';
@@ -8,13 +8,6 @@ import type { Instance } from '../store/index.ts';
 import { readJson } from './body.ts';
 
 export const INSTANCE_ID = /^[a-z0-9_-]{1,64}$/;
-const MAX_XML_CHARS = 256 * 1024;
-
-const instanceBody = z.object({
-  connector: z.string().max(128).optional(),
-  xml: z.string().max(MAX_XML_CHARS).optional(),
-  config: z.record(z.string().max(128), z.string().max(4096)).default({}),
-});
 
 /** `/instances`: the agent's connector instances and their callback URLs. */
 export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
@@ -42,7 +35,7 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
   app.put('/:id', async (c) => {
     const localId = c.req.param('id');
     if (!INSTANCE_ID.test(localId)) return c.json({ error: 'instance ids are 1 to 64 characters among a-z, 0-9, _ and -' }, 400);
-    const parsed = await readJson(c, instanceBody);
+    const parsed = await readJson(c, instanceBodySchema);
     if (!parsed.ok) return parsed.response;
     const agent = c.get('agent');
     const previous = deps.store.instanceOf(agent.id, localId);

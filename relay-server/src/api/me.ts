@@ -1,6 +1,5 @@
-import { isCountryCode, toE164 } from '@phone-connector/shared';
+import { type AgentView, isCountryCode, mePatchSchema, toE164 } from '@phone-connector/shared';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { AuthEnv } from '../auth/index.ts';
 import type { RelayDeps } from '../deps.ts';
 import type { Agent } from '../store/index.ts';
@@ -8,15 +7,7 @@ import { readJson } from './body.ts';
 
 const MAX_PROFILE_FIELDS = 64;
 
-const mePatch = z.object({
-  number: z.string().max(64).optional(),
-  email: z.string().max(254).nullable().optional(),
-  profile: z
-    .record(z.string().regex(/^[a-z0-9_]{1,64}$/, 'profile keys are [a-z0-9_]{1,64}'), z.string().max(1024).nullable())
-    .optional(),
-});
-
-export function meJson(agent: Agent) {
+export function meJson(agent: Agent): AgentView {
   return { id: agent.id, name: agent.name, number: agent.number, email: agent.email, profile: agent.profile, admin: agent.admin };
 }
 
@@ -27,7 +18,7 @@ export function meApp(deps: RelayDeps): Hono<AuthEnv> {
   app.get('/', (c) => c.json(meJson(c.get('agent'))));
 
   app.patch('/', async (c) => {
-    const parsed = await readJson(c, mePatch);
+    const parsed = await readJson(c, mePatchSchema);
     if (!parsed.ok) return parsed.response;
     const agent = c.get('agent');
     const patch = parsed.value;

@@ -1,12 +1,10 @@
-import { type CallRecord, type CallStatus, type CallView, normaliseStatus, normalisePhone } from '@phone-connector/shared';
+import { type CallRecord, type CallReport, type CallView, isStatusForward, normaliseStatus, normalisePhone } from '@phone-connector/shared';
 
 /** The provider-facing fields of a call, as stored. Absent values are null. */
 export type CallState = Omit<CallView, 'id' | 'instance_id' | 'call_id' | 'notes' | 'disposition' | 'created_at' | 'updated_at'>;
 
 /** What one webhook or report says about a call; undefined means "says nothing". */
 export type CallUpdate = { [K in Exclude<keyof CallState, 'extra'>]?: NonNullable<CallState[K]> } & { extra?: Record<string, string> };
-
-const RANK: Record<CallStatus, number> = { queued: 0, ringing: 1, 'in-progress': 2, completed: 3, busy: 3, 'no-answer': 3, failed: 3, canceled: 3 };
 
 const EMPTY: CallState = {
   direction: null,
@@ -35,7 +33,7 @@ export function mergeCall(current: CallState | undefined, update: CallUpdate): C
   }
   next.direction = base.direction ?? update.direction ?? null;
   if (update.status !== undefined) {
-    if (base.status === null || RANK[update.status] >= RANK[base.status]) {
+    if (isStatusForward(base.status, update.status)) {
       next.status = update.status;
       next.status_raw = update.status_raw ?? update.status;
     }
@@ -77,7 +75,7 @@ export function updateFromRecord(record: CallRecord): CallUpdate {
 }
 
 /** The update for a call the extension reports it placed. */
-export function updateFromReport(report: { to_number: string; from_number?: string; status?: string }, defaultCountry?: string): CallUpdate {
+export function updateFromReport(report: Pick<CallReport, 'to_number' | 'from_number' | 'status'>, defaultCountry?: string): CallUpdate {
   return withoutUndefined({
     direction: 'outbound' as const,
     to_number: normalisePhone(report.to_number, defaultCountry),

@@ -1,12 +1,7 @@
+import { pingMessageSchema, type ServerMessage } from '@phone-connector/shared';
 import type { WebSocket } from 'ws';
 import type { RelayMetrics } from '../metrics.ts';
 import type { AgentEvent, RelayStore } from '../store/index.ts';
-
-/** WebSocket close codes of the protocol (docs/relay.md). */
-export const CLOSE = {
-  goingAway: 1001,
-  unauthorized: 4401,
-} as const;
 
 /** Why the relay ended a connection, for the metrics and the log. */
 export type DropReason = 'slow' | 'heartbeat' | 'agent_removed';
@@ -23,8 +18,13 @@ export interface AgentSocketOptions {
   onClose: (socket: AgentSocket) => void;
 }
 
+/** A `CallMessage` (shared relay protocol), spliced as text: the store keeps each call already serialised. */
 export function eventMessage(event: AgentEvent): string {
   return `{"type":"call","seq":${event.seq},"event":"${event.kind}","call":${event.call}}`;
+}
+
+function send(ws: WebSocket, message: ServerMessage): void {
+  ws.send(JSON.stringify(message));
 }
 
 /**
@@ -58,7 +58,7 @@ export class AgentSocket {
   /** Sends the welcome, then replays from `lastSeq` (null: live events only). */
   start(agent: { id: string; name: string }, lastSeq: number | null): void {
     const current = this.options.store.lastSeq(agent.id);
-    this.ws.send(JSON.stringify({ type: 'welcome', seq: current, agent: { id: agent.id, name: agent.name } }));
+    send(this.ws, { type: 'welcome', seq: current, agent: { id: agent.id, name: agent.name } });
     this.lastSent = lastSeq === null || lastSeq > current ? current : lastSeq;
     void this.replay();
   }
@@ -130,8 +130,7 @@ export class AgentSocket {
     } catch {
       message = undefined;
     }
-    const type = typeof message === 'object' && message !== null ? (message as { type?: unknown }).type : undefined;
-    if (type === 'ping') this.ws.send('{"type":"pong"}');
-    else this.ws.send(JSON.stringify({ type: 'error', error: 'unknown message: the relay takes {"type":"ping"}' }));
+    if (pingMessageSchema.safeParse(message).success) send(this.ws, { type: 'pong' });
+    else send(this.ws, { type: 'error', error: 'unknown message: the relay takes {"type":"ping"}' });
   }
 }

@@ -1,8 +1,9 @@
+import { CLOSE_CODES } from '@phone-connector/shared';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../log.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import type { Agent, AgentEvent, RelayStore } from '../store/index.ts';
-import { AgentSocket, CLOSE } from './agent-socket.ts';
+import { AgentSocket } from './agent-socket.ts';
 
 export interface HubOptions {
   store: RelayStore;
@@ -87,7 +88,7 @@ export class Hub {
     if (!this.options.store.changedElsewhere()) return;
     for (const [agentId, set] of this.byAgent) {
       if (this.options.store.agentById(agentId)) continue;
-      for (const socket of set) socket.close(CLOSE.unauthorized, 'the agent was removed', 'agent_removed');
+      for (const socket of set) socket.close(CLOSE_CODES.unauthorized, 'the agent was removed', 'agent_removed');
     }
   }
 }

@@ -1,3 +1,4 @@
+import { serverMessageSchema } from '@phone-connector/shared';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +94,8 @@ describe('authentication', () => {
     await client.until((c) => c.events.length === 2);
     expect(client.messages[0]).toEqual({ type: 'welcome', seq: 3, agent: { id: 'ada', name: 'ADA' } });
     expect(client.events.map((e) => e.seq)).toEqual([2, 3]);
+    // What the extension parses them with (shared/src/relay-protocol).
+    for (const message of client.messages) expect(serverMessageSchema.safeParse(message).error).toBeUndefined();
     client.ws.close();
   });
 
@@ -180,6 +183,7 @@ describe('events', () => {
     client.ws.send('{"type":"subscribe"}');
     await client.until((c) => c.messages.length === 3);
     expect(client.messages.slice(1)).toEqual([{ type: 'pong' }, { type: 'error', error: expect.stringContaining('ping') }]);
+    for (const message of client.messages) expect(serverMessageSchema.safeParse(message).error).toBeUndefined();
     await makeEvents(1);
     await client.until((c) => c.events.length === 1);
     const metrics = await (await fetch(`http://127.0.0.1:${relay.port}/metrics`)).text();

@@ -1,10 +1,11 @@
 import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { BEARER_SUBPROTOCOL_PREFIX, CLOSE_CODES, RELAY_SUBPROTOCOL } from '@phone-connector/shared';
 import { WebSocketServer } from 'ws';
 import { agentForToken, bearerToken } from '../auth/index.ts';
 import type { Logger } from '../log.ts';
 import type { RelayStore } from '../store/index.ts';
-import { CLOSE, CLOSE_GRACE_MS } from './agent-socket.ts';
+import { CLOSE_GRACE_MS } from './agent-socket.ts';
 import type { Hub } from './hub.ts';
 
 export interface WebSocketOptions {
@@ -15,9 +16,6 @@ export interface WebSocketOptions {
 
 /** Client messages are small (pings); anything bigger is closed with 1009. */
 const MAX_CLIENT_MESSAGE = 4096;
-
-/** The subprotocol the relay speaks, which the server names back to a client that offers its token as a subprotocol. */
-export const WS_SUBPROTOCOL = 'phone-connector';
 
 /**
  * Serves `/ws` on the HTTP server. The upgrade itself must carry the agent's token, in
@@ -31,7 +29,7 @@ export function attachWebSocket(server: Server, options: WebSocketOptions): WebS
     noServer: true,
     maxPayload: MAX_CLIENT_MESSAGE,
     // Never the default (the first protocol offered), which could be the token itself.
-    handleProtocols: (offered) => (offered.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
+    handleProtocols: (offered) => (offered.has(RELAY_SUBPROTOCOL) ? RELAY_SUBPROTOCOL : false),
   });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'http://relay.invalid');
@@ -40,7 +38,7 @@ export function attachWebSocket(server: Server, options: WebSocketOptions): WebS
     const token = request.headers.authorization !== undefined ? bearerToken(request.headers.authorization) : subprotocolToken(offered);
     const agent = agentForToken(options.store, token);
     if (!agent) return refuseUpgrade(socket, 401, 'a valid agent token is required: Authorization: Bearer <token>, or the subprotocols phone-connector and bearer.<token>');
-    if (offered.length > 0 && !offered.includes(WS_SUBPROTOCOL)) return refuseUpgrade(socket, 400, `offer the subprotocol ${WS_SUBPROTOCOL} beside bearer.<token>`);
+    if (offered.length > 0 && !offered.includes(RELAY_SUBPROTOCOL)) return refuseUpgrade(socket, 400, `offer the subprotocol ${RELAY_SUBPROTOCOL} beside bearer.<token>`);
     const lastSeq = parseLastSeq(url.searchParams.get('last_seq'));
     if (lastSeq === undefined) return refuseUpgrade(socket, 400, 'last_seq must be a non-negative integer');
     wss.handleUpgrade(request, socket, head, (ws) => {
@@ -55,7 +53,7 @@ export function attachWebSocket(server: Server, options: WebSocketOptions): WebS
 /** Closes every connection with 1001. */
 export function closeWebSockets(wss: WebSocketServer, reason: string): void {
   for (const ws of wss.clients) {
-    ws.close(CLOSE.goingAway, reason);
+    ws.close(CLOSE_CODES.goingAway, reason);
     setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
   }
   wss.close();
@@ -63,7 +61,7 @@ export function closeWebSockets(wss: WebSocketServer, reason: string): void {
 
 /** The token a browser offers as the subprotocol `bearer.<token>`. */
 function subprotocolToken(offered: readonly string[]): string | undefined {
-  return offered.find((protocol) => protocol.startsWith('bearer.'))?.slice('bearer.'.length) || undefined;
+  return offered.find((protocol) => protocol.startsWith(BEARER_SUBPROTOCOL_PREFIX))?.slice(BEARER_SUBPROTOCOL_PREFIX.length) || undefined;
 }
 
 /** Answers an upgrade request with an HTTP error and closes the connection, as the API would answer. */

@@ -1,7 +1,6 @@
+import type { CallStatus } from './call-status.ts';
 import { normalisePhone } from './phone.ts';
 
-export const CANONICAL_STATUSES = ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'no-answer', 'failed', 'canceled'] as const;
-export type CallStatus = (typeof CANONICAL_STATUSES)[number];
 export type CallDirection = 'inbound' | 'outbound';
 
 /** The fields a `response` block may map, in the order docs list them. */

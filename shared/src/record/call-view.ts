@@ -1,4 +1,5 @@
-import type { CallDirection, CallStatus } from './call-record.ts';
+import type { CallDirection } from './call-record.ts';
+import type { CallStatus } from './call-status.ts';
 
 /**
  * A call as the relay shows it over the agent API and the WebSocket (docs/relay.md): the
@@ -26,11 +27,4 @@ export interface CallView {
   created_at: string;
   updated_at: string;
   extra: Record<string, string>;
-}
-
-/** Statuses after which nothing more happens to a call. */
-export const FINAL_STATUSES: ReadonlySet<CallStatus> = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
-
-export function isFinalStatus(status: string | null | undefined): boolean {
-  return status !== null && status !== undefined && FINAL_STATUSES.has(status as CallStatus);
 }

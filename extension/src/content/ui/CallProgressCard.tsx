@@ -1,18 +1,13 @@
+import { statusLabel } from '@phone-connector/shared';
 import type { CallProgressState } from '../../messages.ts';
 import { formatDuration } from './IncomingPopup.tsx';
 
-const LABELS: Record<CallProgressState, string> = {
-  calling: 'Calling…',
-  queued: 'Calling your phone…',
-  ringing: 'Ringing',
-  'in-progress': 'In progress',
-  completed: 'Ended',
-  busy: 'Busy',
-  'no-answer': 'No answer',
-  failed: 'Failed',
-  canceled: 'Canceled',
-  error: 'Could not call',
-};
+/** The card's own states around the call's statuses: before the provider answers, and its refusal. */
+function progressLabel(state: CallProgressState): string {
+  if (state === 'calling') return 'Calling…';
+  if (state === 'error') return 'Could not call';
+  return statusLabel(state, 'outbound');
+}
 
 export interface CallProgressProps {
   to: string;
@@ -35,7 +30,7 @@ export function CallProgressCard({ to, state, detail, durationSeconds, onDismiss
       <p class="pc-number">{to}</p>
       <div class="pc-row">
         <span class="pc-status" data-state={state} data-pc-field="status">
-          {LABELS[state]}
+          {progressLabel(state)}
         </span>
         {state === 'completed' && durationSeconds !== undefined ? <span class="pc-timer">{formatDuration(durationSeconds)}</span> : null}
       </div>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { isFinalStatus, type CallView } from '@phone-connector/shared';
+import { isCallStatus, isFinalStatus, statusLabel, type CallView } from '@phone-connector/shared';
 
 export interface IncomingPopupProps {
   call: CallView;
@@ -9,17 +9,6 @@ export interface IncomingPopupProps {
   onSaveNotes(notes: string): Promise<{ ok: boolean; error?: string }>;
   onDismiss(): void;
 }
-
-const STATUS_LABELS: Record<string, string> = {
-  queued: 'Incoming',
-  ringing: 'Ringing',
-  'in-progress': 'In progress',
-  completed: 'Ended',
-  busy: 'Busy',
-  'no-answer': 'Missed',
-  failed: 'Failed',
-  canceled: 'Canceled',
-};
 
 /** The incoming-call popup: who is calling, live status and timer, CRM search, notes. */
 export function IncomingPopup({ call, nationalNumber, searchUrl, onSaveNotes, onDismiss }: IncomingPopupProps) {
@@ -55,7 +44,7 @@ export function IncomingPopup({ call, nationalNumber, searchUrl, onSaveNotes, on
       <div class="pc-row">
         <span class="pc-e164" data-pc-field="e164">{call.from_number ?? 'Unknown number'}</span>
         <span class="pc-status" data-state={status} data-pc-field="status">
-          {STATUS_LABELS[status] ?? status}
+          {isCallStatus(status) ? statusLabel(status, 'inbound') : status}
         </span>
       </div>
       <div class="pc-row">
