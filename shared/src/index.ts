@@ -30,11 +30,9 @@ export {
   joinUrl,
   mapOutgoingResponse,
   placeCall,
-  type Fetch,
-  type OutgoingRequest,
   type OutgoingResult,
-  type ProviderResponse,
 } from './runtime/outgoing.ts';
+export type { Fetch, OutgoingRequest, ProviderResponse } from './runtime/http.ts';
 export { redactRequest, secretValues, REDACTED } from './runtime/redact.ts';
 export { defaultAuthEnvironment, dryRunAuth, forgetTokens, memoryTokenCache, resolveAuth, type AuthEnvironment, type CachedToken, type TokenCache } from './runtime/auth.ts';
 export { signJwt, verifyHs256Jwt, type JwtAlgorithm } from './signature/jwt.ts';

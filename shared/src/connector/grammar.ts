@@ -87,7 +87,7 @@ const replyParameter: ElementSpec = {
   attributes: {
     name: { doc: 'Element or key name (optional inside a JSON `type="array"`).', kind: 'name', schema: xmlName('a parameter name') },
     value: template('Text content (template). Text inside the element works too.'),
-    type: { doc: 'JSON only: `string` (default), `number`, `boolean`, `object` or `array`.', kind: 'enum', schema: enumOf(['string', 'number', 'boolean', 'object', 'array'], 'type') },
+    type: { doc: 'JSON only: `string` (default), `number`, `boolean`, `object` or `array`. Typed values follow the request rule: a `number` must render to a finite number (else the reply fails, naming the parameter); a `boolean` is true for `true`, `1` or `yes`.', kind: 'enum', schema: enumOf(['string', 'number', 'boolean', 'object', 'array'], 'type') },
     optional: {
       doc: '`true`: the element (or JSON key) is left out, with what it holds, when its value is empty or not set, instead of failing (Vonage\'s `dtmfAnswer` for a number without extension).',
       kind: 'enum',
@@ -152,7 +152,7 @@ const requestParameter: ElementSpec = {
     optional: { doc: '`true`: left out of the request when its value is empty or not set, instead of failing (MyOperator\'s `caller_id`, Zadarma\'s `predicted`).', kind: 'enum', schema: enumOf(['true', 'false'], 'optional') },
     value: template('Value (template). Text inside the element works too.'),
     type: {
-      doc: 'JSON bodies: `string` (default), `number`, `boolean`, `object` (nested parameters) or `array`. Forms and queries take `array` only: the name is sent once per nested item, in order (Twilio\'s `StatusCallbackEvent=initiated&StatusCallbackEvent=ringing`); its items are plain values.',
+      doc: 'JSON bodies: `string` (default), `number`, `boolean`, `object` (nested parameters) or `array`. A `number` must render to a finite number (else the call fails, naming the parameter); a `boolean` is true for `true`, `1` or `yes`. Forms and queries take `array` only: the name is sent once per nested item, in order (Twilio\'s `StatusCallbackEvent=initiated&StatusCallbackEvent=ringing`); its items are plain values.',
       kind: 'enum',
       schema: enumOf(['string', 'number', 'boolean', 'object', 'array'], 'type'),
     },

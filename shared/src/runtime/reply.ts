@@ -1,6 +1,7 @@
 import type { ReplyParameterPlan, ReplyPlan } from '../connector/plan.ts';
 import type { Template } from '../template/ast.ts';
 import { renderOptional, renderTemplate, type TemplateScope } from '../template/render.ts';
+import { jsonBoolean, jsonNumber } from './json-value.ts';
 
 /** The HTTP reply to a webhook. */
 export interface WebhookReply {
@@ -63,9 +64,9 @@ function renderJson(asArray: boolean, parameters: ReplyParameterPlan[], scope: T
       case 'array':
         return parameter.children.flatMap((c) => expand(c, s).copies).map((e) => value(e.parameter, e.scope));
       case 'number':
-        return Number(parameter.value ? renderTemplate(parameter.value, s) : '0');
+        return jsonNumber(parameter.name, parameter.value ? renderTemplate(parameter.value, s) : '');
       case 'boolean':
-        return /^(true|1|yes)$/i.test(parameter.value ? renderTemplate(parameter.value, s).trim() : '');
+        return jsonBoolean(parameter.value ? renderTemplate(parameter.value, s) : '');
       default:
         return parameter.value ? renderTemplate(parameter.value, s) : '';
     }
