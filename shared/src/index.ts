@@ -18,10 +18,12 @@ export { FILTERS } from './template/filters.ts';
 export { renderTemplate } from './template/render.ts';
 export { buildOutgoingRequest, type CallTarget, ConnectorRuntimeError, placeCall } from './runtime/outgoing.ts';
 export type { Fetch, OutgoingRequest } from './runtime/http.ts';
-export { redactRequest, secretValues, REDACTED } from './runtime/redact.ts';
-export { defaultAuthEnvironment, dryRunAuth, memoryTokenCache } from './runtime/auth.ts';
+export { secretValues, REDACTED } from './runtime/redact.ts';
+export { defaultAuthEnvironment, memoryTokenCache } from './runtime/auth.ts';
+export { callbackEventOfField, type CallbackUrls } from './runtime/callbacks.ts';
+export { dryRunRequest, replayWebhook } from './runtime/dry-run.ts';
 export type { WebhookReply } from './runtime/reply.ts';
-export type { CallbackUrls, RunContext } from './runtime/scope.ts';
+export type { RunContext } from './runtime/scope.ts';
 export {
   handleWebhook,
   mapWebhook,
