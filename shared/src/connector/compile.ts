@@ -5,7 +5,7 @@ import { TemplateSyntaxError } from '../template/ast.ts';
 import { checkFilterCall, FILTERS } from '../template/filters.ts';
 import { parseTemplate, references } from '../template/parse.ts';
 import { closest, ConnectorLoadError, type Diagnostic, didYouMean } from './diagnostics.ts';
-import { CONNECTOR_GRAMMAR } from './grammar.ts';
+import { CONNECTOR_GRAMMAR, elementSpecAt } from './grammar.ts';
 import {
   type AuthPlan,
   CALLBACK_FIELDS,
@@ -151,7 +151,7 @@ class Compilation {
       fields.set(name, {
         name,
         label: attr(element, 'label') || name,
-        type: (attr(element, 'type')?.toLowerCase() ?? 'text') as FieldType,
+        type: setting(element, 'type').toLowerCase() as FieldType,
         mandatory: presence === 'mandatory',
         callbackUrl: (CALLBACK_FIELDS as readonly string[]).includes(name),
       });
@@ -188,12 +188,12 @@ class Compilation {
           auth.push({
             kind: 'token',
             url: this.attrTemplate(method, 'url', 'request'),
-            method: (attr(method, 'method')?.toUpperCase() ?? 'POST') as 'GET' | 'POST',
-            format: (attr(method, 'format')?.toLowerCase() ?? 'form') as 'form' | 'json',
+            method: setting(method, 'method').toUpperCase() as 'GET' | 'POST',
+            format: setting(method, 'format').toLowerCase() as 'form' | 'json',
             path: this.attrPath(method, 'path') ?? { source: '', segments: [] },
             expiresPath: this.attrPath(method, 'expires_path'),
-            header: attr(method, 'header') ?? 'Authorization',
-            prefix: attr(method, 'prefix') ?? 'Bearer ',
+            header: setting(method, 'header'),
+            prefix: setting(method, 'prefix'),
             query: attr(method, 'query'),
             basic: basic ? { username: this.attrTemplate(basic, 'username', 'request'), password: this.attrTemplate(basic, 'password', 'request') } : undefined,
             parameters: this.compileHeaders(method, 'request', 'parameter'),
@@ -205,9 +205,9 @@ class Compilation {
             kind: 'jwt',
             algorithm: (attr(method, 'algorithm')?.toUpperCase() ?? 'RS256') as 'RS256' | 'HS256',
             key: this.attrTemplate(method, 'key', 'request'),
-            ttlSeconds: Number(attr(method, 'ttl') ?? 900),
-            header: attr(method, 'header') ?? 'Authorization',
-            prefix: attr(method, 'prefix') ?? 'Bearer ',
+            ttlSeconds: Number(setting(method, 'ttl')),
+            header: setting(method, 'header'),
+            prefix: setting(method, 'prefix'),
             claims: this.compileHeaders(method, 'request', 'claim'),
           });
           break;
@@ -241,10 +241,10 @@ class Compilation {
         return { kind: type, token: this.attrTemplate(element, 'token', 'request') };
       case 'telnyx':
         needs('public_key', 'public_key="$config.$fields.public_key"');
-        return { kind: 'telnyx', publicKey: this.attrTemplate(element, 'public_key', 'request'), toleranceSeconds: Number(attr(element, 'tolerance') ?? 300) };
+        return { kind: 'telnyx', publicKey: this.attrTemplate(element, 'public_key', 'request'), toleranceSeconds: Number(setting(element, 'tolerance')) };
       case 'vonage':
         needs('token', 'token="$config.$fields.signature_secret"');
-        return { kind: 'vonage', token: this.attrTemplate(element, 'token', 'request'), toleranceSeconds: Number(attr(element, 'tolerance') ?? 300) };
+        return { kind: 'vonage', token: this.attrTemplate(element, 'token', 'request'), toleranceSeconds: Number(setting(element, 'tolerance')) };
       case 'hmac': {
         needs('token', 'token="$config.$fields.secret"');
         needs('header', 'header="Signature"');
@@ -261,8 +261,8 @@ class Compilation {
           header: attr(element, 'header') ?? '',
           use: this.attrPath(element, 'use'),
           messages,
-          algorithm: (attr(element, 'algorithm')?.toLowerCase() ?? 'sha1') as 'sha1' | 'sha256',
-          encoding: (attr(element, 'encoding')?.toLowerCase() ?? 'base64') as 'base64' | 'hex' | 'base64-hex',
+          algorithm: setting(element, 'algorithm').toLowerCase() as 'sha1' | 'sha256',
+          encoding: setting(element, 'encoding').toLowerCase() as 'base64' | 'hex' | 'base64-hex',
         };
       }
       case 'header':
@@ -296,8 +296,8 @@ class Compilation {
   }
 
   private compileRequest(element: XmlElement): RequestPlan {
-    const format = (attr(element, 'format')?.toLowerCase() ?? 'form') as 'form' | 'json';
-    const method = (attr(element, 'method')?.toUpperCase() ?? 'POST') as 'GET' | 'POST';
+    const format = setting(element, 'format').toLowerCase() as 'form' | 'json';
+    const method = setting(element, 'method').toUpperCase() as 'GET' | 'POST';
     const urlElement = child(element, 'url');
     const parameters = this.compileRequestParameters(child(element, 'parameters'), format, method, false);
     return {
@@ -457,7 +457,7 @@ class Compilation {
       this.error(element, `agentdialing names \`${agentDialing}\`, but no <parameter name="${agentDialing}"> exists in this reply`,
         didYouMean(agentDialing, allParameterNames(parameters)) ?? 'name the parameter to repeat for each agent, usually Number', attrOffset(element, 'agentdialing'));
     }
-    return { status: Number(attr(element, 'status') ?? 200), format, root, agentDialing, headers: this.compileHeaders(child(element, 'headers'), 'callback'), parameters };
+    return { status: Number(setting(element, 'status')), format, root, agentDialing, headers: this.compileHeaders(child(element, 'headers'), 'callback'), parameters };
   }
 
   private compileReplyParameter(element: XmlElement, format: 'xml' | 'json', inArray: boolean): ReplyParameterPlan {
@@ -576,6 +576,13 @@ function children(element: XmlElement | undefined, name: string): XmlElement[] {
 
 function attr(element: XmlElement, name: string): string | undefined {
   return element.attributes.find((a) => a.name === name)?.value;
+}
+
+/** An attribute as written, else the default the grammar declares for it. */
+function setting(element: XmlElement, name: string): string {
+  const value = attr(element, name) ?? elementSpecAt(element.path)?.attributes[name]?.default;
+  if (value === undefined) throw new Error(`the grammar declares no default for \`${name}\` at ${element.path}`);
+  return value;
 }
 
 function isOptional(element: XmlElement): boolean {
