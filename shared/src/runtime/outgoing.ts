@@ -8,7 +8,7 @@ import { applyMapping } from './mapping.ts';
 import { applyAuth, type AuthEnvironment, defaultAuthEnvironment, forgetTokens, resolveAuth } from './auth.ts';
 import { ConnectorRuntimeError } from './errors.ts';
 import { encodeParameters, type Fetch, type OutgoingRequest, type ProviderResponse } from './http.ts';
-import { jsonBoolean, jsonNumber } from './json-value.ts';
+import { jsonLeaf } from './json-value.ts';
 import { buildScope, type RunContext } from './scope.ts';
 
 export { ConnectorRuntimeError };
@@ -114,12 +114,8 @@ function jsonValue(parameter: ParameterPlan, scope: TemplateScope): unknown {
       return jsonObject(parameter.children, scope);
     case 'array':
       return parameter.children.filter((c) => !c.optional || renderParameter(c, scope) !== undefined).map((c) => jsonValue(c, scope));
-    case 'number':
-      return jsonNumber(parameter.name, parameter.value ? renderTemplate(parameter.value, scope) : '');
-    case 'boolean':
-      return jsonBoolean(parameter.value ? renderTemplate(parameter.value, scope) : '');
     default:
-      return parameter.value ? renderTemplate(parameter.value, scope) : '';
+      return jsonLeaf(parameter, scope);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { ReplyParameterPlan, ReplyPlan } from '../connector/plan.ts';
 import type { Template } from '../template/ast.ts';
 import { renderOptional, renderTemplate, type TemplateScope } from '../template/render.ts';
-import { jsonBoolean, jsonNumber } from './json-value.ts';
+import { jsonLeaf } from './json-value.ts';
 
 /** The HTTP reply to a webhook. */
 export interface WebhookReply {
@@ -63,12 +63,8 @@ function renderJson(asArray: boolean, parameters: ReplyParameterPlan[], scope: T
         return members(parameter.children, s);
       case 'array':
         return parameter.children.flatMap((c) => expand(c, s).copies).map((e) => value(e.parameter, e.scope));
-      case 'number':
-        return jsonNumber(parameter.name, parameter.value ? renderTemplate(parameter.value, s) : '');
-      case 'boolean':
-        return jsonBoolean(parameter.value ? renderTemplate(parameter.value, s) : '');
       default:
-        return parameter.value ? renderTemplate(parameter.value, s) : '';
+        return jsonLeaf(parameter, s);
     }
   };
   const members = (list: ReplyParameterPlan[], s: TemplateScope): Record<string, unknown> => {
