@@ -5,9 +5,8 @@ import { TemplateSyntaxError } from '../template/ast.ts';
 import { checkFilterCall, FILTERS } from '../template/filters.ts';
 import { parseTemplate, references } from '../template/parse.ts';
 import { closest, ConnectorLoadError, type Diagnostic, didYouMean } from './diagnostics.ts';
-import { CONNECTOR_GRAMMAR, elementSpecAt } from './grammar.ts';
+import { CONNECTOR_GRAMMAR } from './grammar.ts';
 import {
-  type AuthPlan,
   CALLBACK_FIELDS,
   type CallbackPlan,
   type ConfigField,
@@ -22,10 +21,13 @@ import {
   type ReplyParameterPlan,
   type ReplyPlan,
   type RequestPlan,
-  type SignaturePlan,
   type StatusCallbackPlan,
   type ValueType,
 } from './plan.ts';
+import { attr, attrOffset, child, children, isOptional, setting } from './attributes.ts';
+import { compileAuth } from './compile-auth.ts';
+import { compileSignature } from './compile-signature.ts';
+import type { ElementCompiler, TemplateContext } from './element-compiler.ts';
 import { checkStructure } from './structure.ts';
 import { LineIndex, parseXmlTree, type XmlElement } from './xml-tree.ts';
 
@@ -47,8 +49,6 @@ const AGENT_VARIABLES = ['to_number', 'to_extension', 'from_number', 'extension'
 /** Known while the request is built, for signing it (Zadarma): its path and sorted query. */
 const REQUEST_VARIABLES = ['request_path', 'request_query'];
 const CALLBACK_URL_VARIABLES = ['answer_callback', 'status_callback', 'incoming_callback', 'answer_status_callback'];
-/** Where a template renders: `payload` templates see the webhook's own fields, any name. */
-type TemplateContext = 'request' | 'callback' | 'payload';
 
 /** Loads and validates a connector completely; throws ConnectorLoadError listing every error. */
 export function loadConnector(source: string, options: LoadOptions = {}): ConnectorPlan {
@@ -62,7 +62,7 @@ export function checkConnector(source: string, options: LoadOptions = {}): Check
   return new Compilation(source, options.file ?? 'connector.xml').run();
 }
 
-class Compilation {
+class Compilation implements ElementCompiler {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly lines: LineIndex;
   private fields = new Map<string, ConfigField>();
@@ -108,7 +108,7 @@ class Compilation {
     this.report(severity, code, offset, element.path, message, hint);
   }
 
-  private error(element: XmlElement, message: string, hint?: string, offset = element.offset, code = 'invalid'): void {
+  error(element: XmlElement, message: string, hint?: string, offset = element.offset, code = 'invalid'): void {
     this.reportAt(element, 'error', code, offset, message, hint);
   }
 
@@ -169,109 +169,15 @@ class Compilation {
         this.error(urlElement, `the provider URL must start with http:// or https:// (got "${url.source.trim().slice(0, 40)}")`);
       }
     }
-    const auth: AuthPlan[] = [];
-    const authElement = child(element, 'auth');
-    for (const method of authElement?.children ?? []) {
-      switch (method.name) {
-        case 'basic':
-          auth.push({ kind: 'basic', username: this.attrTemplate(method, 'username', 'request'), password: this.attrTemplate(method, 'password', 'request') });
-          break;
-        case 'bearer':
-          auth.push({ kind: 'bearer', token: this.attrTemplate(method, 'token', 'request') });
-          break;
-        case 'header':
-        case 'query':
-          auth.push({ kind: method.name, name: attr(method, 'name') ?? '', value: this.attrTemplate(method, 'value', 'request') });
-          break;
-        case 'token': {
-          const basic = child(method, 'basic');
-          auth.push({
-            kind: 'token',
-            url: this.attrTemplate(method, 'url', 'request'),
-            method: setting(method, 'method').toUpperCase() as 'GET' | 'POST',
-            format: setting(method, 'format').toLowerCase() as 'form' | 'json',
-            path: this.attrPath(method, 'path') ?? { source: '', segments: [] },
-            expiresPath: this.attrPath(method, 'expires_path'),
-            header: setting(method, 'header'),
-            prefix: setting(method, 'prefix'),
-            query: attr(method, 'query'),
-            basic: basic ? { username: this.attrTemplate(basic, 'username', 'request'), password: this.attrTemplate(basic, 'password', 'request') } : undefined,
-            parameters: this.compileHeaders(method, 'request', 'parameter'),
-          });
-          break;
-        }
-        case 'jwt':
-          auth.push({
-            kind: 'jwt',
-            algorithm: (attr(method, 'algorithm')?.toUpperCase() ?? 'RS256') as 'RS256' | 'HS256',
-            key: this.attrTemplate(method, 'key', 'request'),
-            ttlSeconds: Number(setting(method, 'ttl')),
-            header: setting(method, 'header'),
-            prefix: setting(method, 'prefix'),
-            claims: this.compileHeaders(method, 'request', 'claim'),
-          });
-          break;
-      }
-    }
+    const auth = compileAuth(this, child(element, 'auth'));
     const signatureElement = child(element, 'signature');
     const handshake = child(element, 'handshake');
     return {
       url: url ?? parseTemplate(''),
       auth,
-      signature: signatureElement ? this.compileSignature(signatureElement) : undefined,
+      signature: signatureElement ? compileSignature(this, signatureElement) : undefined,
       handshake: handshake ? { param: attr(handshake, 'param') ?? '', reply: this.attrTemplate(handshake, 'reply', 'payload') } : undefined,
     };
-  }
-
-  private compileSignature(element: XmlElement): SignaturePlan | undefined {
-    const type = attr(element, 'type')?.toLowerCase();
-    const needs = (name: string, example: string) => {
-      if (attr(element, name) === undefined) this.error(element, `<signature type="${type}"> needs a \`${name}\` attribute`, example);
-    };
-    switch (type) {
-      case 'twilio':
-        needs('token', 'token="$config.$fields.authtoken"');
-        return { kind: 'twilio', token: this.attrTemplate(element, 'token', 'request'), header: attr(element, 'header') ?? 'X-Twilio-Signature' };
-      case 'signalwire':
-        needs('token', 'token="$config.$fields.signing_key"');
-        return { kind: 'signalwire', token: this.attrTemplate(element, 'token', 'request'), header: attr(element, 'header') ?? 'X-SignalWire-Signature' };
-      case 'plivo-v3':
-      case 'plivo-v2':
-        needs('token', 'token="$config.$fields.authtoken"');
-        return { kind: type, token: this.attrTemplate(element, 'token', 'request') };
-      case 'telnyx':
-        needs('public_key', 'public_key="$config.$fields.public_key"');
-        return { kind: 'telnyx', publicKey: this.attrTemplate(element, 'public_key', 'request'), toleranceSeconds: Number(setting(element, 'tolerance')) };
-      case 'vonage':
-        needs('token', 'token="$config.$fields.signature_secret"');
-        return { kind: 'vonage', token: this.attrTemplate(element, 'token', 'request'), toleranceSeconds: Number(setting(element, 'tolerance')) };
-      case 'hmac': {
-        needs('token', 'token="$config.$fields.secret"');
-        needs('header', 'header="Signature"');
-        const messages = children(element, 'message').map((m) => {
-          const list = attr(m, 'for');
-          return { ...(list === undefined ? {} : { for: list.split(',').map((v) => v.trim().toLowerCase()).filter(Boolean) }), template: this.textTemplate(m, 'payload') };
-        });
-        if (attr(element, 'message') !== undefined) messages.push({ template: this.attrTemplate(element, 'message', 'payload') });
-        if (messages.length === 0) this.error(element, '<signature type="hmac"> needs a `message` attribute or <message> elements', 'message="@caller_id@called_did@call_start"');
-        if (messages.some((m) => m.for) && attr(element, 'use') === undefined) this.error(element, '<message for="…"> needs `use` on <signature>: the field that names the event', 'use="event"');
-        return {
-          kind: 'hmac',
-          token: this.attrTemplate(element, 'token', 'request'),
-          header: attr(element, 'header') ?? '',
-          use: this.attrPath(element, 'use'),
-          messages,
-          algorithm: setting(element, 'algorithm').toLowerCase() as 'sha1' | 'sha256',
-          encoding: setting(element, 'encoding').toLowerCase() as 'base64' | 'hex' | 'base64-hex',
-        };
-      }
-      case 'header':
-        if (!attr(element, 'name') || attr(element, 'value') === undefined) {
-          this.error(element, '<signature type="header"> needs `name` and `value` attributes', 'name="X-Webhook-Secret" value="$config.$fields.webhook_secret"');
-        }
-        return { kind: 'header', name: attr(element, 'name') ?? '', value: this.attrTemplate(element, 'value', 'request') };
-    }
-    return undefined;
   }
 
   private compileOutgoing(element: XmlElement): OutgoingPlan {
@@ -364,7 +270,7 @@ class Compilation {
   }
 
   /** Name/value pairs: `<header>`s, or the `<claim>`s of a JWT. */
-  private compileHeaders(element: XmlElement | undefined, context: TemplateContext, tag = 'header'): HeaderPlan[] {
+  compileHeaders(element: XmlElement | undefined, context: TemplateContext, tag = 'header'): HeaderPlan[] {
     return children(element, tag).map((h) => ({ name: attr(h, 'name') ?? '', value: this.attrTemplate(h, 'value', context) }));
   }
 
@@ -479,7 +385,7 @@ class Compilation {
 
   // ---- values ----------------------------------------------------------------------------
 
-  private attrPath(element: XmlElement, name: string): PayloadPath | undefined {
+  attrPath(element: XmlElement, name: string): PayloadPath | undefined {
     const value = attr(element, name);
     if (value === undefined) return undefined;
     try {
@@ -491,7 +397,7 @@ class Compilation {
     }
   }
 
-  private attrTemplate(element: XmlElement, name: string, context: TemplateContext): Template {
+  attrTemplate(element: XmlElement, name: string, context: TemplateContext): Template {
     const value = attr(element, name) ?? '';
     const start = valueOffset(this.source, element, name);
     const quote = this.source[start - 1] ?? '"';
@@ -499,7 +405,7 @@ class Compilation {
     return this.template(value, element, start, context, this.source.slice(start, end < 0 ? undefined : end));
   }
 
-  private textTemplate(element: XmlElement, context: TemplateContext): Template {
+  textTemplate(element: XmlElement, context: TemplateContext): Template {
     const text = element.texts.map((t) => t.text).join('').trim();
     const first = element.texts.find((t) => t.text.trim());
     if (!first) return this.template(text, element, element.offset, context);
@@ -565,33 +471,6 @@ class Compilation {
 }
 
 // ---- tree helpers --------------------------------------------------------------------------
-
-function child(element: XmlElement | undefined, name: string): XmlElement | undefined {
-  return element?.children.find((c) => c.name === name);
-}
-
-function children(element: XmlElement | undefined, name: string): XmlElement[] {
-  return element?.children.filter((c) => c.name === name) ?? [];
-}
-
-function attr(element: XmlElement, name: string): string | undefined {
-  return element.attributes.find((a) => a.name === name)?.value;
-}
-
-/** An attribute as written, else the default the grammar declares for it. */
-function setting(element: XmlElement, name: string): string {
-  const value = attr(element, name) ?? elementSpecAt(element.path)?.attributes[name]?.default;
-  if (value === undefined) throw new Error(`the grammar declares no default for \`${name}\` at ${element.path}`);
-  return value;
-}
-
-function isOptional(element: XmlElement): boolean {
-  return attr(element, 'optional')?.toLowerCase() === 'true';
-}
-
-function attrOffset(element: XmlElement, name: string): number {
-  return element.attributes.find((a) => a.name === name)?.offset ?? element.offset;
-}
 
 /** Offset of the first character of an attribute's value (after `name="`). */
 function valueOffset(source: string, element: XmlElement, name: string): number {
