@@ -18,14 +18,14 @@ import {
   type OutgoingPlan,
   type ParameterPlan,
   type ProviderPlan,
-  type ReplyParameterPlan,
-  type ReplyPlan,
   type RequestPlan,
   type StatusCallbackPlan,
   type ValueType,
 } from './plan.ts';
-import { attr, attrOffset, child, children, isOptional, setting } from './attributes.ts';
+import { attr, attrOffset, child, children, setting } from './attributes.ts';
 import { compileAuth } from './compile-auth.ts';
+import { compileReply } from './compile-reply.ts';
+import { compileRequest } from './compile-request.ts';
 import { compileSignature } from './compile-signature.ts';
 import type { ElementCompiler, TemplateContext } from './element-compiler.ts';
 import { checkStructure } from './structure.ts';
@@ -191,7 +191,7 @@ class Compilation implements ElementCompiler {
       this.reportAt(responseElement!, 'warning', 'no-call-id', responseElement!.offset, 'the outgoing response maps no call_id',
         'without it webhooks cannot be matched to the call the agent placed; map the id the provider returns');
     }
-    const request: RequestPlan = requestElement ? this.compileRequest(requestElement) : { method: 'POST', format: 'form', headers: [], parameters: [] };
+    const request: RequestPlan = requestElement ? compileRequest(this, requestElement) : { method: 'POST', format: 'form', headers: [], parameters: [] };
     return {
       request,
       dialsExtension: requestTemplates(request).some((template) => [...references(template)].some((ref) => ref.scope === 'var' && ref.name === 'to_extension')),
@@ -201,62 +201,8 @@ class Compilation implements ElementCompiler {
     };
   }
 
-  private compileRequest(element: XmlElement): RequestPlan {
-    const format = setting(element, 'format').toLowerCase() as 'form' | 'json';
-    const method = setting(element, 'method').toUpperCase() as 'GET' | 'POST';
-    const urlElement = child(element, 'url');
-    const parameters = this.compileRequestParameters(child(element, 'parameters'), format, method, false);
-    return {
-      method,
-      format,
-      url: urlElement ? this.textTemplate(urlElement, 'request') : undefined,
-      headers: this.compileHeaders(child(element, 'headers'), 'request'),
-      parameters,
-    };
-  }
-
-  /**
-   * The `<parameter>`s under `parent`. Outside an array a name is given once: a second one would
-   * replace the first in JSON, and several values under one name are said with type="array".
-   */
-  private compileRequestParameters(parent: XmlElement | undefined, format: 'form' | 'json', method: 'GET' | 'POST', inArray: boolean): ParameterPlan[] {
-    const elements = children(parent, 'parameter');
-    if (!inArray) {
-      const seen = new Set<string>();
-      for (const element of elements) {
-        const name = attr(element, 'name');
-        if (name !== undefined && seen.has(name)) {
-          this.error(element, `parameter \`${name}\` is given twice`, `to send several values, write one <parameter name="${name}" type="array"> with a nested <parameter value="…"/> per value`, element.offset, 'duplicate-parameter');
-        }
-        if (name !== undefined) seen.add(name);
-      }
-    }
-    return elements.map((p) => this.compileRequestParameter(p, format, method, inArray));
-  }
-
-  private compileRequestParameter(element: XmlElement, format: 'form' | 'json', method: 'GET' | 'POST', inArray: boolean): ParameterPlan {
-    const name = attr(element, 'name');
-    if (!name && !inArray) this.error(element, '<parameter> needs a `name` attribute', 'only items of a type="array" parameter may omit it', element.offset, 'missing-attribute');
-    const nested = children(element, 'parameter');
-    const type = (attr(element, 'type')?.toLowerCase() ?? (nested.length ? 'object' : 'string')) as ValueType;
-    // A form or a query carries text only; an array there is its name repeated once per item
-    // (Twilio's StatusCallbackEvent=initiated&StatusCallbackEvent=ringing), its items plain values.
-    const textOnly = format !== 'json' || method === 'GET';
-    const repeated = type === 'array' && !inArray;
-    if (textOnly && !repeated && (nested.length || attr(element, 'type'))) {
-      this.error(element, 'nested and typed parameters need a JSON body', 'set <request method="post" format="json">; only type="array" (one pair per item) works in a form or query');
-    }
-    return {
-      name: name ?? '',
-      type,
-      optional: isOptional(element),
-      value: this.parameterValue(element, type, 'request'),
-      children: this.compileRequestParameters(element, format, method, type === 'array'),
-    };
-  }
-
   /** A parameter's value: its `value` attribute or its text; none for objects and arrays. */
-  private parameterValue(element: XmlElement, type: ValueType, context: TemplateContext): Template | undefined {
+  parameterValue(element: XmlElement, type: ValueType, context: TemplateContext): Template | undefined {
     const hasText = element.texts.some((t) => t.text.trim());
     const hasValue = attr(element, 'value') !== undefined;
     if (hasText && hasValue) this.error(element, '<parameter> has both a `value` attribute and text', 'keep one of them');
@@ -277,7 +223,7 @@ class Compilation implements ElementCompiler {
   private compileCallback(element: XmlElement): CallbackPlan {
     const response = child(element, 'response');
     const reply = child(element, 'send_response');
-    return { response: response ? this.compileMapping(response, 'callback') : undefined, reply: reply ? this.compileReply(reply) : undefined };
+    return { response: response ? this.compileMapping(response, 'callback') : undefined, reply: reply ? compileReply(this, reply) : undefined };
   }
 
   private compileStatusCallback(element: XmlElement): StatusCallbackPlan {
@@ -298,7 +244,7 @@ class Compilation implements ElementCompiler {
       return {
         for: [...new Set(statuses.filter(Boolean))],
         response: response ? this.compileMapping(response, 'callback') : undefined,
-        reply: reply ? this.compileReply(reply) : undefined,
+        reply: reply ? compileReply(this, reply) : undefined,
       };
     });
     return { use: this.attrPath(element, 'use') ?? { source: '', segments: [] }, blocks };
@@ -349,38 +295,6 @@ class Compilation implements ElementCompiler {
     }
     const format = attr(element, 'format')?.toLowerCase() as 'json' | 'xml' | undefined;
     return { format, fields };
-  }
-
-  private compileReply(element: XmlElement): ReplyPlan {
-    const format = (attr(element, 'format')?.toLowerCase() ?? 'xml') as 'xml' | 'json';
-    const root = attr(element, 'root') ?? (format === 'xml' ? 'Response' : 'object');
-    if (format === 'json' && root !== 'object' && root !== 'array') {
-      this.error(element, `root of a JSON reply must be \`object\` or \`array\` (got "${root}")`, undefined, attrOffset(element, 'root'));
-    }
-    const parameters = children(child(element, 'parameters'), 'parameter').map((p) => this.compileReplyParameter(p, format, root === 'array'));
-    const agentDialing = attr(element, 'agentdialing');
-    if (agentDialing !== undefined && !hasParameterNamed(parameters, agentDialing)) {
-      this.error(element, `agentdialing names \`${agentDialing}\`, but no <parameter name="${agentDialing}"> exists in this reply`,
-        didYouMean(agentDialing, allParameterNames(parameters)) ?? 'name the parameter to repeat for each agent, usually Number', attrOffset(element, 'agentdialing'));
-    }
-    return { status: Number(setting(element, 'status')), format, root, agentDialing, headers: this.compileHeaders(child(element, 'headers'), 'callback'), parameters };
-  }
-
-  private compileReplyParameter(element: XmlElement, format: 'xml' | 'json', inArray: boolean): ReplyParameterPlan {
-    const nested = children(element, 'parameter');
-    const declared = attr(element, 'type')?.toLowerCase() as ValueType | undefined;
-    if (declared && format === 'xml') this.error(element, '`type` applies to JSON replies only', undefined, attrOffset(element, 'type'));
-    if (format === 'json' && child(element, 'attrs')) this.error(element, '<attrs> applies to XML replies only');
-    const type: ValueType = declared ?? (nested.length && format === 'json' ? 'object' : 'string');
-    if (!attr(element, 'name') && !inArray) this.error(element, '<parameter> needs a `name` attribute', 'only items of a type="array" parameter may omit it', element.offset, 'missing-attribute');
-    return {
-      name: attr(element, 'name') ?? '',
-      type,
-      optional: isOptional(element),
-      value: this.parameterValue(element, format === 'xml' ? 'string' : type, 'callback'),
-      attrs: children(child(element, 'attrs'), 'attr').map((a) => ({ name: attr(a, 'name') ?? '', value: this.attrTemplate(a, 'value', 'callback'), optional: isOptional(a) })),
-      children: nested.map((p) => this.compileReplyParameter(p, format, type === 'array')),
-    };
   }
 
   // ---- values ----------------------------------------------------------------------------
@@ -510,12 +424,4 @@ function collectMappedFields(root: XmlElement): Set<string> {
 function requestTemplates(request: RequestPlan): Template[] {
   const values = (parameters: ParameterPlan[]): Template[] => parameters.flatMap((p) => [...(p.value ? [p.value] : []), ...values(p.children)]);
   return [...(request.url ? [request.url] : []), ...request.headers.map((h) => h.value), ...values(request.parameters)];
-}
-
-function allParameterNames(parameters: ReplyParameterPlan[]): string[] {
-  return parameters.flatMap((p) => [p.name, ...allParameterNames(p.children)]);
-}
-
-function hasParameterNamed(parameters: ReplyParameterPlan[], name: string): boolean {
-  return allParameterNames(parameters).includes(name);
 }
