@@ -7,16 +7,14 @@ import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import {
-  buildOutgoingRequest,
+  callbackEventOfField,
   checkConnector,
-  dryRunAuth,
   type ConnectorPlan,
   ConnectorRuntimeError,
+  dryRunRequest,
   formatDiagnostic,
-  handleWebhook,
-  redactRequest,
+  replayWebhook,
   type RunContext,
-  secretValues,
   WEBHOOK_EVENTS,
   WebhookError,
   type WebhookEvent,
@@ -108,9 +106,7 @@ function outgoing(args: string[], io: CliIo): number {
   const plan = load(file, io);
   if (!plan) return 1;
   const context = runContext(io, values.config, values.vars, values.country);
-  const request = buildOutgoingRequest(plan, { ...context, resolvedAuth: dryRunAuth(plan) }, values.to);
-  const shown = values['show-secrets'] ? request : redactRequest(request, secretValues(plan, context.config));
-  io.out(JSON.stringify(shown, null, 2));
+  io.out(JSON.stringify(dryRunRequest(plan, context, values.to, { showSecrets: values['show-secrets'] }), null, 2));
   return 0;
 }
 
@@ -138,11 +134,8 @@ function callback(args: string[], io: CliIo): number {
   const context = runContext(io, values.config, values.vars, values.country);
   const body = readInput(io, values.payload, 'payload');
   const contentType = values['content-type'] ?? contentTypeFor(values.payload);
-  const callbackUrl = { answer: context.callbacks?.answer, status: context.callbacks?.status, incoming: context.callbacks?.incoming }[event];
-  const url = values.url ?? callbackUrl ?? `https://relay.invalid/hooks/cli/secret/${event}`;
-  const headers: Record<string, string> = contentType ? { 'Content-Type': contentType } : {};
   const dialNumbers = values.dial?.split(',').map((n) => n.trim()).filter(Boolean);
-  const result = handleWebhook(plan, event, { method: 'POST', url, headers, body }, context, { dialNumbers });
+  const result = replayWebhook(plan, event, { url: values.url, contentType, body }, context, { dialNumbers });
   io.out(JSON.stringify({ record: result.record, ...(result.status ? { status: result.status } : {}), reply: result.reply }, null, 2));
   return 0;
 }
@@ -180,7 +173,6 @@ function readJsonMap(io: CliIo, path: string, what: string): Record<string, stri
 }
 
 const AGENT_KEYS = new Set(['extension', 'email', 'callerid']);
-const CALLBACK_KEYS: Record<string, 'answer' | 'status' | 'incoming'> = { answer_callback: 'answer', status_callback: 'status', incoming_callback: 'incoming' };
 
 /** Config from CFG.json; agent profile, callback URLs and other variables from VARS.json. */
 function runContext(io: CliIo, configPath: string, varsPath: string | undefined, country: string | undefined): RunContext {
@@ -188,12 +180,12 @@ function runContext(io: CliIo, configPath: string, varsPath: string | undefined,
   const vars = varsPath ? readJsonMap(io, varsPath, 'vars') : {};
   const context: RunContext = { config, agent: { fields: {} }, callbacks: {}, vars: {}, defaultCountry: country ?? vars.country ?? 'US' };
   for (const [key, value] of Object.entries(vars)) {
+    const callbackEvent = callbackEventOfField(key);
     if (AGENT_KEYS.has(key)) context.agent![key as 'extension'] = value;
     else if (key.startsWith('user_')) context.agent!.fields![key.slice(5)] = value;
-    else if (CALLBACK_KEYS[key]) context.callbacks![CALLBACK_KEYS[key]!] = value;
+    else if (callbackEvent) context.callbacks![callbackEvent] = value;
     else if (key !== 'country') context.vars![key] = value;
   }
-  for (const [key, event] of Object.entries(CALLBACK_KEYS)) context.callbacks![event] ??= config[key];
   return context;
 }
 

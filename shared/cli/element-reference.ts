@@ -35,7 +35,10 @@ export function renderElementReference(): string {
     const attributes = Object.entries(spec.attributes);
     if (attributes.length) {
       lines.push('| attribute | required | value | meaning |', '| --- | --- | --- | --- |');
-      for (const [attribute, a] of attributes) lines.push(`| \`${attribute}\` | ${a.required ? 'yes' : 'no'} | ${a.kind} | ${a.doc.replace(/\|/g, '\\|')} |`);
+      for (const [attribute, a] of attributes) {
+        const meaning = a.default === undefined ? a.doc : `${a.doc} Default: \`${a.default}\`.`;
+        lines.push(`| \`${attribute}\` | ${a.required ? 'yes' : 'no'} | ${a.kind} | ${meaning.replace(/\|/g, '\\|')} |`);
+      }
       lines.push('');
     }
   }

@@ -1,22 +1,16 @@
-export { checkConnector, loadConnector, type CheckResult, type LoadOptions } from './connector/compile.ts';
-export { ConnectorLoadError, formatDiagnostic, type Diagnostic } from './connector/diagnostics.ts';
-export { CONNECTOR_GRAMMAR, type ElementSpec, type AttributeSpec } from './connector/grammar.ts';
-export type * from './connector/plan.ts';
-export { CALLBACK_FIELDS } from './connector/plan.ts';
-export { parsePath, getPath } from './payload/path.ts';
-export { parseBody, formatFromContentType, PayloadError } from './payload/parse-body.ts';
+// The engine's public face: what the extension, the relay and the CLI use. Tests inside
+// shared import the modules they test directly.
+export { checkConnector, loadConnector, type CheckResult } from './connector/compile.ts';
+export { formatDiagnostic, type Diagnostic } from './connector/diagnostics.ts';
+export { CONNECTOR_GRAMMAR, type ElementSpec } from './connector/grammar.ts';
+export { CALLBACK_FIELDS, type ConfigField, type ConnectorPlan } from './connector/plan.ts';
 export {
   RECORD_FIELDS,
   buildRecord,
-  normaliseDirection,
-  normaliseDuration,
   normaliseStatus,
-  normaliseTime,
-  recordVariables,
-  type CallDirection,
   type CallRecord,
 } from './record/call-record.ts';
-export { formatForDisplay, normalisePhone, toE164, toNational, isCountryCode } from './record/phone.ts';
+export { formatForDisplay, normalisePhone, toE164, isCountryCode } from './record/phone.ts';
 export { CALL_STATUSES, FINAL_STATUSES, isCallStatus, isFinalStatus, isStatusForward, statusStage, type CallStatus } from './record/call-status.ts';
 export { statusLabel } from './record/call-status-label.ts';
 export type { CallView } from './record/call-view.ts';
@@ -51,30 +45,19 @@ export {
   type ServerMessage,
   type WelcomeMessage,
 } from './relay-protocol/agent-socket.ts';
-export { parseTemplate } from './template/parse.ts';
 export { FILTERS } from './template/filters.ts';
-export { MissingValueError, renderTemplate, howToSet, type TemplateScope } from './template/render.ts';
-export {
-  buildOutgoingRequest,
-  type CallTarget,
-  ConnectorRuntimeError,
-  joinUrl,
-  mapOutgoingResponse,
-  placeCall,
-  type Fetch,
-  type OutgoingRequest,
-  type OutgoingResult,
-  type ProviderResponse,
-} from './runtime/outgoing.ts';
-export { redactRequest, secretValues, REDACTED } from './runtime/redact.ts';
-export { defaultAuthEnvironment, dryRunAuth, forgetTokens, memoryTokenCache, resolveAuth, type AuthEnvironment, type CachedToken, type TokenCache } from './runtime/auth.ts';
-export { signJwt, verifyHs256Jwt, type JwtAlgorithm } from './signature/jwt.ts';
-export { escapeXml, renderReply, type WebhookReply } from './runtime/reply.ts';
-export { buildScope, type AgentProfile, type CallbackUrls, type RunContext } from './runtime/scope.ts';
+export { renderTemplate } from './template/render.ts';
+export { buildOutgoingRequest, type CallTarget, ConnectorRuntimeError, placeCall } from './runtime/outgoing.ts';
+export type { Fetch, OutgoingRequest } from './runtime/http.ts';
+export { secretValues, REDACTED } from './runtime/redact.ts';
+export { defaultAuthEnvironment, memoryTokenCache } from './runtime/auth.ts';
+export { callbackEventOfField, type CallbackUrls } from './runtime/callbacks.ts';
+export { dryRunRequest, replayWebhook } from './runtime/dry-run.ts';
+export type { WebhookReply } from './runtime/reply.ts';
+export type { RunContext } from './runtime/scope.ts';
 export {
   handleWebhook,
   mapWebhook,
-  readPayload,
   renderWebhookReply,
   handshakeReply,
   type MappedWebhook,
@@ -84,8 +67,6 @@ export {
   type WebhookRequest,
   type WebhookResult,
 } from './runtime/webhook.ts';
-export { computeTwilioSignature, verifySignalWireSignature, verifyTwilioSignature } from './signature/twilio.ts';
-export { verifyWebhookSignature, type SignatureVerdict, type VerifyOptions } from './signature/verify.ts';
-export { plivoV2Signature, plivoV3Signature, plivoV3SignedString, verifyPlivoV2, verifyPlivoV3 } from './signature/plivo.ts';
-export { verifyTelnyxSignature } from './signature/telnyx.ts';
+export { computeTwilioSignature } from './signature/twilio.ts';
+export { verifyWebhookSignature } from './signature/verify.ts';
 export { constantTimeEqual } from './signature/crypto.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkConnector } from '../src/index.ts';
+import { checkConnector } from '../src/connector/compile.ts';
 
 /**
  * A catalogue of broken connectors: each is a small realistic connector with one thing

@@ -1,7 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildOutgoingRequest, checkConnector, formatDiagnostic, handleWebhook, loadConnector, mapOutgoingResponse, type RunContext } from '../src/index.ts';
+import { checkConnector, loadConnector } from '../src/connector/compile.ts';
+import { formatDiagnostic } from '../src/connector/diagnostics.ts';
+import { buildOutgoingRequest, mapOutgoingResponse } from '../src/runtime/outgoing.ts';
+import type { RunContext } from '../src/runtime/scope.ts';
+import { handleWebhook } from '../src/runtime/webhook.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runConnectorCli } from '../cli/connector.ts';
-import { checkConnector, type Diagnostic } from '../src/index.ts';
+import { checkConnector } from '../src/connector/compile.ts';
+import type { Diagnostic } from '../src/connector/diagnostics.ts';
 import { BUNDLED_CONNECTORS, damagedConnector } from './connector-damage.ts';
 
 /**

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderElementReference } from '../cli/element-reference.ts';
-import { CONNECTOR_GRAMMAR, type ElementSpec, FILTERS } from '../src/index.ts';
+import { CONNECTOR_GRAMMAR, type ElementSpec } from '../src/connector/grammar.ts';
+import { FILTERS } from '../src/template/filters.ts';
 
 const guide = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'connectors.md'), 'utf8');
 

@@ -1,4 +1,4 @@
-import { buildOutgoingRequest, dryRunAuth, type OutgoingRequest, redactRequest, secretValues } from '@phone-connector/shared';
+import { dryRunRequest, type OutgoingRequest } from '@phone-connector/shared';
 import { useState } from 'preact/hooks';
 import { requestCall } from '../call-request.ts';
 import { loadCallSetup } from '../call-setup.ts';
@@ -17,7 +17,7 @@ export function DryRunSection() {
     if ('error' in setup) return setMessage({ kind: 'error', text: setup.error });
     try {
       const target = to.trim() || (await agentSettings.getValue()).extension;
-      setRequest(redactRequest(buildOutgoingRequest(setup.plan, { ...setup.context, resolvedAuth: dryRunAuth(setup.plan) }, target), secretValues(setup.plan, setup.context.config)));
+      setRequest(dryRunRequest(setup.plan, setup.context, target));
       setMessage(undefined);
     } catch (error) {
       setMessage({ kind: 'error', text: (error as Error).message });

@@ -1,4 +1,4 @@
-import { type ConfigField, type ConnectorPlan, type Diagnostic, renderTemplate } from '@phone-connector/shared';
+import { callbackEventOfField, type ConfigField, type ConnectorPlan, type Diagnostic, renderTemplate } from '@phone-connector/shared';
 import browser from 'webextension-polyfill';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { RelayApi, RelayError } from '../relay/relay-api.ts';
@@ -7,7 +7,6 @@ import { callbackUrls, type ProviderSettings, providerSettings, relaySettings } 
 import { useStored } from '../ui/use-stored.ts';
 
 const CUSTOM = '__custom__';
-const CALLBACK_KEYS: Record<string, 'answer' | 'status' | 'incoming'> = { answer_callback: 'answer', status_callback: 'status', incoming_callback: 'incoming' };
 
 /** Choose a bundled connector or paste one, fill its config form, register it with the relay. */
 export function ProviderSection() {
@@ -96,7 +95,7 @@ export function ProviderSection() {
         ) : null}
         {fields.map((field) => {
           const isCallback = field.callbackUrl;
-          const value = isCallback ? (callbacks?.[CALLBACK_KEYS[field.name]!] ?? '') : (draft.config[field.name] ?? '');
+          const value = isCallback ? (callbacks?.[callbackEventOfField(field.name)!] ?? '') : (draft.config[field.name] ?? '');
           const invalid = touched && field.mandatory && !isCallback && !value.trim();
           return (
             <div key={field.name}>

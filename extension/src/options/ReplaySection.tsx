@@ -1,4 +1,4 @@
-import { handleWebhook, WEBHOOK_EVENTS, type WebhookEvent, type WebhookResult } from '@phone-connector/shared';
+import { replayWebhook, WEBHOOK_EVENTS, type WebhookEvent, type WebhookResult } from '@phone-connector/shared';
 import { useState } from 'preact/hooks';
 import { loadCallSetup } from '../call-setup.ts';
 
@@ -22,15 +22,10 @@ export function ReplaySection() {
     setResult(undefined);
     const setup = await loadCallSetup();
     if ('error' in setup) return setError(setup.error);
-    const callbackUrl = { answer: setup.context.callbacks?.answer, status: setup.context.callbacks?.status, incoming: setup.context.callbacks?.incoming }[event];
     try {
-      const { record, reply, status } = handleWebhook(
-        setup.plan,
-        event,
-        { method: 'POST', url: url.trim() || callbackUrl || `https://relay.invalid/hooks/replay/secret/${event}`, headers: { 'Content-Type': contentType }, body },
-        setup.context,
-        { dialNumbers: setup.context.agent?.extension ? [setup.context.agent.extension] : [] },
-      );
+      const { record, reply, status } = replayWebhook(setup.plan, event, { url: url.trim(), contentType, body }, setup.context, {
+        dialNumbers: setup.context.agent?.extension ? [setup.context.agent.extension] : [],
+      });
       setResult({ record, reply, status });
       setError(undefined);
     } catch (failure) {

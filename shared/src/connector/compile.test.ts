@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkConnector, loadConnector } from './compile.ts';
 import { ConnectorLoadError, formatDiagnostic } from './diagnostics.ts';
 import { LineIndex, parseXmlTree } from './xml-tree.ts';
+import { elementSpecAt } from './grammar.ts';
 
 const FIELDS = `<config><fields>
     <field name="authid" label="Account" type="text" presence="mandatory"/>
@@ -214,5 +215,38 @@ describe('compiling each element', () => {
         'bad.xml:3:28: error: <call_id> needs a `use` path or a `default` value (at connector/incoming_call/response/call_id) — e.g. <call_id use="CallSid"/>',
       ]);
     }
+  });
+});
+
+describe('attribute defaults', () => {
+  const defaultOf = (path: string, attribute: string) => elementSpecAt(path)?.attributes[attribute]?.default;
+
+  it('finds the grammar of an element by its document path, sibling indices ignored', () => {
+    expect(elementSpecAt('connector/provider/auth/jwt')?.attributes.ttl).toBeDefined();
+    expect(elementSpecAt('connector/config/fields/field[2]')?.attributes.presence).toBeDefined();
+    expect(elementSpecAt('connector/nowhere')).toBeUndefined();
+  });
+
+  it('reads an absent attribute as the default the grammar declares (and documents)', () => {
+    const plan = loadConnector(`<connector for="PhoneCalls">
+  <config><fields><field name="key"/><field name="secret"/></fields></config>
+  <provider><url>https://api.example.com</url>
+    <auth><token url="https://api.example.com/token" path="access_token"/><jwt algorithm="HS256" key="$config.$fields.key"/></auth>
+    <signature type="hmac" token="$config.$fields.secret" header="Signature" message="@call_id"/>
+  </provider>
+  <outgoing_call><request/></outgoing_call>
+  <incoming_call><response><call_id use="id"/></response><send_response><parameters><parameter name="Hangup"/></parameters></send_response></incoming_call>
+</connector>`);
+    const [token, jwt] = plan.provider!.auth;
+    expect(token).toMatchObject({ method: defaultOf('connector/provider/auth/token', 'method')!.toUpperCase(), format: defaultOf('connector/provider/auth/token', 'format') });
+    expect(token).toMatchObject({ header: defaultOf('connector/provider/auth/token', 'header'), prefix: defaultOf('connector/provider/auth/token', 'prefix') });
+    expect(jwt).toMatchObject({ ttlSeconds: Number(defaultOf('connector/provider/auth/jwt', 'ttl')), header: 'Authorization', prefix: 'Bearer ' });
+    expect(plan.provider!.signature).toMatchObject({ algorithm: defaultOf('connector/provider/signature', 'algorithm'), encoding: defaultOf('connector/provider/signature', 'encoding') });
+    expect(plan.outgoing!.request).toMatchObject({ method: 'POST', format: defaultOf('connector/outgoing_call/request', 'format') });
+    expect(plan.incoming!.reply!.status).toBe(Number(defaultOf('connector/incoming_call/send_response', 'status')));
+    expect(plan.fields[0]!.type).toBe(defaultOf('connector/config/fields/field', 'type'));
+    // The values connectors have always had when they leave these out.
+    expect(jwt).toMatchObject({ ttlSeconds: 900 });
+    expect(plan.incoming!.reply!.status).toBe(200);
   });
 });

@@ -7,7 +7,6 @@ import { parseTemplate, references } from '../template/parse.ts';
 import { closest, ConnectorLoadError, type Diagnostic, didYouMean } from './diagnostics.ts';
 import { CONNECTOR_GRAMMAR } from './grammar.ts';
 import {
-  type AuthPlan,
   CALLBACK_FIELDS,
   type CallbackPlan,
   type ConfigField,
@@ -19,13 +18,16 @@ import {
   type OutgoingPlan,
   type ParameterPlan,
   type ProviderPlan,
-  type ReplyParameterPlan,
-  type ReplyPlan,
   type RequestPlan,
-  type SignaturePlan,
   type StatusCallbackPlan,
   type ValueType,
 } from './plan.ts';
+import { attr, attrOffset, child, children, setting } from './attributes.ts';
+import { compileAuth } from './compile-auth.ts';
+import { compileReply } from './compile-reply.ts';
+import { compileRequest } from './compile-request.ts';
+import { compileSignature } from './compile-signature.ts';
+import type { ElementCompiler, TemplateContext } from './element-compiler.ts';
 import { checkStructure } from './structure.ts';
 import { LineIndex, parseXmlTree, type XmlElement } from './xml-tree.ts';
 
@@ -47,8 +49,6 @@ const AGENT_VARIABLES = ['to_number', 'to_extension', 'from_number', 'extension'
 /** Known while the request is built, for signing it (Zadarma): its path and sorted query. */
 const REQUEST_VARIABLES = ['request_path', 'request_query'];
 const CALLBACK_URL_VARIABLES = ['answer_callback', 'status_callback', 'incoming_callback', 'answer_status_callback'];
-/** Where a template renders: `payload` templates see the webhook's own fields, any name. */
-type TemplateContext = 'request' | 'callback' | 'payload';
 
 /** Loads and validates a connector completely; throws ConnectorLoadError listing every error. */
 export function loadConnector(source: string, options: LoadOptions = {}): ConnectorPlan {
@@ -62,7 +62,7 @@ export function checkConnector(source: string, options: LoadOptions = {}): Check
   return new Compilation(source, options.file ?? 'connector.xml').run();
 }
 
-class Compilation {
+class Compilation implements ElementCompiler {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly lines: LineIndex;
   private fields = new Map<string, ConfigField>();
@@ -108,7 +108,7 @@ class Compilation {
     this.report(severity, code, offset, element.path, message, hint);
   }
 
-  private error(element: XmlElement, message: string, hint?: string, offset = element.offset, code = 'invalid'): void {
+  error(element: XmlElement, message: string, hint?: string, offset = element.offset, code = 'invalid'): void {
     this.reportAt(element, 'error', code, offset, message, hint);
   }
 
@@ -151,7 +151,7 @@ class Compilation {
       fields.set(name, {
         name,
         label: attr(element, 'label') || name,
-        type: (attr(element, 'type')?.toLowerCase() ?? 'text') as FieldType,
+        type: setting(element, 'type').toLowerCase() as FieldType,
         mandatory: presence === 'mandatory',
         callbackUrl: (CALLBACK_FIELDS as readonly string[]).includes(name),
       });
@@ -169,109 +169,15 @@ class Compilation {
         this.error(urlElement, `the provider URL must start with http:// or https:// (got "${url.source.trim().slice(0, 40)}")`);
       }
     }
-    const auth: AuthPlan[] = [];
-    const authElement = child(element, 'auth');
-    for (const method of authElement?.children ?? []) {
-      switch (method.name) {
-        case 'basic':
-          auth.push({ kind: 'basic', username: this.attrTemplate(method, 'username', 'request'), password: this.attrTemplate(method, 'password', 'request') });
-          break;
-        case 'bearer':
-          auth.push({ kind: 'bearer', token: this.attrTemplate(method, 'token', 'request') });
-          break;
-        case 'header':
-        case 'query':
-          auth.push({ kind: method.name, name: attr(method, 'name') ?? '', value: this.attrTemplate(method, 'value', 'request') });
-          break;
-        case 'token': {
-          const basic = child(method, 'basic');
-          auth.push({
-            kind: 'token',
-            url: this.attrTemplate(method, 'url', 'request'),
-            method: (attr(method, 'method')?.toUpperCase() ?? 'POST') as 'GET' | 'POST',
-            format: (attr(method, 'format')?.toLowerCase() ?? 'form') as 'form' | 'json',
-            path: this.attrPath(method, 'path') ?? { source: '', segments: [] },
-            expiresPath: this.attrPath(method, 'expires_path'),
-            header: attr(method, 'header') ?? 'Authorization',
-            prefix: attr(method, 'prefix') ?? 'Bearer ',
-            query: attr(method, 'query'),
-            basic: basic ? { username: this.attrTemplate(basic, 'username', 'request'), password: this.attrTemplate(basic, 'password', 'request') } : undefined,
-            parameters: this.compileHeaders(method, 'request', 'parameter'),
-          });
-          break;
-        }
-        case 'jwt':
-          auth.push({
-            kind: 'jwt',
-            algorithm: (attr(method, 'algorithm')?.toUpperCase() ?? 'RS256') as 'RS256' | 'HS256',
-            key: this.attrTemplate(method, 'key', 'request'),
-            ttlSeconds: Number(attr(method, 'ttl') ?? 900),
-            header: attr(method, 'header') ?? 'Authorization',
-            prefix: attr(method, 'prefix') ?? 'Bearer ',
-            claims: this.compileHeaders(method, 'request', 'claim'),
-          });
-          break;
-      }
-    }
+    const auth = compileAuth(this, child(element, 'auth'));
     const signatureElement = child(element, 'signature');
     const handshake = child(element, 'handshake');
     return {
       url: url ?? parseTemplate(''),
       auth,
-      signature: signatureElement ? this.compileSignature(signatureElement) : undefined,
+      signature: signatureElement ? compileSignature(this, signatureElement) : undefined,
       handshake: handshake ? { param: attr(handshake, 'param') ?? '', reply: this.attrTemplate(handshake, 'reply', 'payload') } : undefined,
     };
-  }
-
-  private compileSignature(element: XmlElement): SignaturePlan | undefined {
-    const type = attr(element, 'type')?.toLowerCase();
-    const needs = (name: string, example: string) => {
-      if (attr(element, name) === undefined) this.error(element, `<signature type="${type}"> needs a \`${name}\` attribute`, example);
-    };
-    switch (type) {
-      case 'twilio':
-        needs('token', 'token="$config.$fields.authtoken"');
-        return { kind: 'twilio', token: this.attrTemplate(element, 'token', 'request'), header: attr(element, 'header') ?? 'X-Twilio-Signature' };
-      case 'signalwire':
-        needs('token', 'token="$config.$fields.signing_key"');
-        return { kind: 'signalwire', token: this.attrTemplate(element, 'token', 'request'), header: attr(element, 'header') ?? 'X-SignalWire-Signature' };
-      case 'plivo-v3':
-      case 'plivo-v2':
-        needs('token', 'token="$config.$fields.authtoken"');
-        return { kind: type, token: this.attrTemplate(element, 'token', 'request') };
-      case 'telnyx':
-        needs('public_key', 'public_key="$config.$fields.public_key"');
-        return { kind: 'telnyx', publicKey: this.attrTemplate(element, 'public_key', 'request'), toleranceSeconds: Number(attr(element, 'tolerance') ?? 300) };
-      case 'vonage':
-        needs('token', 'token="$config.$fields.signature_secret"');
-        return { kind: 'vonage', token: this.attrTemplate(element, 'token', 'request'), toleranceSeconds: Number(attr(element, 'tolerance') ?? 300) };
-      case 'hmac': {
-        needs('token', 'token="$config.$fields.secret"');
-        needs('header', 'header="Signature"');
-        const messages = children(element, 'message').map((m) => {
-          const list = attr(m, 'for');
-          return { ...(list === undefined ? {} : { for: list.split(',').map((v) => v.trim().toLowerCase()).filter(Boolean) }), template: this.textTemplate(m, 'payload') };
-        });
-        if (attr(element, 'message') !== undefined) messages.push({ template: this.attrTemplate(element, 'message', 'payload') });
-        if (messages.length === 0) this.error(element, '<signature type="hmac"> needs a `message` attribute or <message> elements', 'message="@caller_id@called_did@call_start"');
-        if (messages.some((m) => m.for) && attr(element, 'use') === undefined) this.error(element, '<message for="…"> needs `use` on <signature>: the field that names the event', 'use="event"');
-        return {
-          kind: 'hmac',
-          token: this.attrTemplate(element, 'token', 'request'),
-          header: attr(element, 'header') ?? '',
-          use: this.attrPath(element, 'use'),
-          messages,
-          algorithm: (attr(element, 'algorithm')?.toLowerCase() ?? 'sha1') as 'sha1' | 'sha256',
-          encoding: (attr(element, 'encoding')?.toLowerCase() ?? 'base64') as 'base64' | 'hex' | 'base64-hex',
-        };
-      }
-      case 'header':
-        if (!attr(element, 'name') || attr(element, 'value') === undefined) {
-          this.error(element, '<signature type="header"> needs `name` and `value` attributes', 'name="X-Webhook-Secret" value="$config.$fields.webhook_secret"');
-        }
-        return { kind: 'header', name: attr(element, 'name') ?? '', value: this.attrTemplate(element, 'value', 'request') };
-    }
-    return undefined;
   }
 
   private compileOutgoing(element: XmlElement): OutgoingPlan {
@@ -285,7 +191,7 @@ class Compilation {
       this.reportAt(responseElement!, 'warning', 'no-call-id', responseElement!.offset, 'the outgoing response maps no call_id',
         'without it webhooks cannot be matched to the call the agent placed; map the id the provider returns');
     }
-    const request: RequestPlan = requestElement ? this.compileRequest(requestElement) : { method: 'POST', format: 'form', headers: [], parameters: [] };
+    const request: RequestPlan = requestElement ? compileRequest(this, requestElement) : { method: 'POST', format: 'form', headers: [], parameters: [] };
     return {
       request,
       dialsExtension: requestTemplates(request).some((template) => [...references(template)].some((ref) => ref.scope === 'var' && ref.name === 'to_extension')),
@@ -295,62 +201,8 @@ class Compilation {
     };
   }
 
-  private compileRequest(element: XmlElement): RequestPlan {
-    const format = (attr(element, 'format')?.toLowerCase() ?? 'form') as 'form' | 'json';
-    const method = (attr(element, 'method')?.toUpperCase() ?? 'POST') as 'GET' | 'POST';
-    const urlElement = child(element, 'url');
-    const parameters = this.compileRequestParameters(child(element, 'parameters'), format, method, false);
-    return {
-      method,
-      format,
-      url: urlElement ? this.textTemplate(urlElement, 'request') : undefined,
-      headers: this.compileHeaders(child(element, 'headers'), 'request'),
-      parameters,
-    };
-  }
-
-  /**
-   * The `<parameter>`s under `parent`. Outside an array a name is given once: a second one would
-   * replace the first in JSON, and several values under one name are said with type="array".
-   */
-  private compileRequestParameters(parent: XmlElement | undefined, format: 'form' | 'json', method: 'GET' | 'POST', inArray: boolean): ParameterPlan[] {
-    const elements = children(parent, 'parameter');
-    if (!inArray) {
-      const seen = new Set<string>();
-      for (const element of elements) {
-        const name = attr(element, 'name');
-        if (name !== undefined && seen.has(name)) {
-          this.error(element, `parameter \`${name}\` is given twice`, `to send several values, write one <parameter name="${name}" type="array"> with a nested <parameter value="…"/> per value`, element.offset, 'duplicate-parameter');
-        }
-        if (name !== undefined) seen.add(name);
-      }
-    }
-    return elements.map((p) => this.compileRequestParameter(p, format, method, inArray));
-  }
-
-  private compileRequestParameter(element: XmlElement, format: 'form' | 'json', method: 'GET' | 'POST', inArray: boolean): ParameterPlan {
-    const name = attr(element, 'name');
-    if (!name && !inArray) this.error(element, '<parameter> needs a `name` attribute', 'only items of a type="array" parameter may omit it', element.offset, 'missing-attribute');
-    const nested = children(element, 'parameter');
-    const type = (attr(element, 'type')?.toLowerCase() ?? (nested.length ? 'object' : 'string')) as ValueType;
-    // A form or a query carries text only; an array there is its name repeated once per item
-    // (Twilio's StatusCallbackEvent=initiated&StatusCallbackEvent=ringing), its items plain values.
-    const textOnly = format !== 'json' || method === 'GET';
-    const repeated = type === 'array' && !inArray;
-    if (textOnly && !repeated && (nested.length || attr(element, 'type'))) {
-      this.error(element, 'nested and typed parameters need a JSON body', 'set <request method="post" format="json">; only type="array" (one pair per item) works in a form or query');
-    }
-    return {
-      name: name ?? '',
-      type,
-      optional: isOptional(element),
-      value: this.parameterValue(element, type, 'request'),
-      children: this.compileRequestParameters(element, format, method, type === 'array'),
-    };
-  }
-
   /** A parameter's value: its `value` attribute or its text; none for objects and arrays. */
-  private parameterValue(element: XmlElement, type: ValueType, context: TemplateContext): Template | undefined {
+  parameterValue(element: XmlElement, type: ValueType, context: TemplateContext): Template | undefined {
     const hasText = element.texts.some((t) => t.text.trim());
     const hasValue = attr(element, 'value') !== undefined;
     if (hasText && hasValue) this.error(element, '<parameter> has both a `value` attribute and text', 'keep one of them');
@@ -364,14 +216,14 @@ class Compilation {
   }
 
   /** Name/value pairs: `<header>`s, or the `<claim>`s of a JWT. */
-  private compileHeaders(element: XmlElement | undefined, context: TemplateContext, tag = 'header'): HeaderPlan[] {
+  compileHeaders(element: XmlElement | undefined, context: TemplateContext, tag = 'header'): HeaderPlan[] {
     return children(element, tag).map((h) => ({ name: attr(h, 'name') ?? '', value: this.attrTemplate(h, 'value', context) }));
   }
 
   private compileCallback(element: XmlElement): CallbackPlan {
     const response = child(element, 'response');
     const reply = child(element, 'send_response');
-    return { response: response ? this.compileMapping(response, 'callback') : undefined, reply: reply ? this.compileReply(reply) : undefined };
+    return { response: response ? this.compileMapping(response, 'callback') : undefined, reply: reply ? compileReply(this, reply) : undefined };
   }
 
   private compileStatusCallback(element: XmlElement): StatusCallbackPlan {
@@ -392,7 +244,7 @@ class Compilation {
       return {
         for: [...new Set(statuses.filter(Boolean))],
         response: response ? this.compileMapping(response, 'callback') : undefined,
-        reply: reply ? this.compileReply(reply) : undefined,
+        reply: reply ? compileReply(this, reply) : undefined,
       };
     });
     return { use: this.attrPath(element, 'use') ?? { source: '', segments: [] }, blocks };
@@ -445,41 +297,9 @@ class Compilation {
     return { format, fields };
   }
 
-  private compileReply(element: XmlElement): ReplyPlan {
-    const format = (attr(element, 'format')?.toLowerCase() ?? 'xml') as 'xml' | 'json';
-    const root = attr(element, 'root') ?? (format === 'xml' ? 'Response' : 'object');
-    if (format === 'json' && root !== 'object' && root !== 'array') {
-      this.error(element, `root of a JSON reply must be \`object\` or \`array\` (got "${root}")`, undefined, attrOffset(element, 'root'));
-    }
-    const parameters = children(child(element, 'parameters'), 'parameter').map((p) => this.compileReplyParameter(p, format, root === 'array'));
-    const agentDialing = attr(element, 'agentdialing');
-    if (agentDialing !== undefined && !hasParameterNamed(parameters, agentDialing)) {
-      this.error(element, `agentdialing names \`${agentDialing}\`, but no <parameter name="${agentDialing}"> exists in this reply`,
-        didYouMean(agentDialing, allParameterNames(parameters)) ?? 'name the parameter to repeat for each agent, usually Number', attrOffset(element, 'agentdialing'));
-    }
-    return { status: Number(attr(element, 'status') ?? 200), format, root, agentDialing, headers: this.compileHeaders(child(element, 'headers'), 'callback'), parameters };
-  }
-
-  private compileReplyParameter(element: XmlElement, format: 'xml' | 'json', inArray: boolean): ReplyParameterPlan {
-    const nested = children(element, 'parameter');
-    const declared = attr(element, 'type')?.toLowerCase() as ValueType | undefined;
-    if (declared && format === 'xml') this.error(element, '`type` applies to JSON replies only', undefined, attrOffset(element, 'type'));
-    if (format === 'json' && child(element, 'attrs')) this.error(element, '<attrs> applies to XML replies only');
-    const type: ValueType = declared ?? (nested.length && format === 'json' ? 'object' : 'string');
-    if (!attr(element, 'name') && !inArray) this.error(element, '<parameter> needs a `name` attribute', 'only items of a type="array" parameter may omit it', element.offset, 'missing-attribute');
-    return {
-      name: attr(element, 'name') ?? '',
-      type,
-      optional: isOptional(element),
-      value: this.parameterValue(element, format === 'xml' ? 'string' : type, 'callback'),
-      attrs: children(child(element, 'attrs'), 'attr').map((a) => ({ name: attr(a, 'name') ?? '', value: this.attrTemplate(a, 'value', 'callback'), optional: isOptional(a) })),
-      children: nested.map((p) => this.compileReplyParameter(p, format, type === 'array')),
-    };
-  }
-
   // ---- values ----------------------------------------------------------------------------
 
-  private attrPath(element: XmlElement, name: string): PayloadPath | undefined {
+  attrPath(element: XmlElement, name: string): PayloadPath | undefined {
     const value = attr(element, name);
     if (value === undefined) return undefined;
     try {
@@ -491,7 +311,7 @@ class Compilation {
     }
   }
 
-  private attrTemplate(element: XmlElement, name: string, context: TemplateContext): Template {
+  attrTemplate(element: XmlElement, name: string, context: TemplateContext): Template {
     const value = attr(element, name) ?? '';
     const start = valueOffset(this.source, element, name);
     const quote = this.source[start - 1] ?? '"';
@@ -499,7 +319,7 @@ class Compilation {
     return this.template(value, element, start, context, this.source.slice(start, end < 0 ? undefined : end));
   }
 
-  private textTemplate(element: XmlElement, context: TemplateContext): Template {
+  textTemplate(element: XmlElement, context: TemplateContext): Template {
     const text = element.texts.map((t) => t.text).join('').trim();
     const first = element.texts.find((t) => t.text.trim());
     if (!first) return this.template(text, element, element.offset, context);
@@ -566,26 +386,6 @@ class Compilation {
 
 // ---- tree helpers --------------------------------------------------------------------------
 
-function child(element: XmlElement | undefined, name: string): XmlElement | undefined {
-  return element?.children.find((c) => c.name === name);
-}
-
-function children(element: XmlElement | undefined, name: string): XmlElement[] {
-  return element?.children.filter((c) => c.name === name) ?? [];
-}
-
-function attr(element: XmlElement, name: string): string | undefined {
-  return element.attributes.find((a) => a.name === name)?.value;
-}
-
-function isOptional(element: XmlElement): boolean {
-  return attr(element, 'optional')?.toLowerCase() === 'true';
-}
-
-function attrOffset(element: XmlElement, name: string): number {
-  return element.attributes.find((a) => a.name === name)?.offset ?? element.offset;
-}
-
 /** Offset of the first character of an attribute's value (after `name="`). */
 function valueOffset(source: string, element: XmlElement, name: string): number {
   const at = attrOffset(element, name);
@@ -624,12 +424,4 @@ function collectMappedFields(root: XmlElement): Set<string> {
 function requestTemplates(request: RequestPlan): Template[] {
   const values = (parameters: ParameterPlan[]): Template[] => parameters.flatMap((p) => [...(p.value ? [p.value] : []), ...values(p.children)]);
   return [...(request.url ? [request.url] : []), ...request.headers.map((h) => h.value), ...values(request.parameters)];
-}
-
-function allParameterNames(parameters: ReplyParameterPlan[]): string[] {
-  return parameters.flatMap((p) => [p.name, ...allParameterNames(p.children)]);
-}
-
-function hasParameterNamed(parameters: ReplyParameterPlan[], name: string): boolean {
-  return allParameterNames(parameters).includes(name);
 }

@@ -17,6 +17,8 @@ export interface AttributeSpec {
   schema?: z.ZodType<string>;
   /** Accepted, with a warning pointing at `replacement` (a seed misspelling). */
   deprecatedFor?: string;
+  /** The value the compiler reads when the attribute is absent (documented with it). */
+  default?: string;
 }
 
 export interface ElementSpec {
@@ -87,7 +89,7 @@ const replyParameter: ElementSpec = {
   attributes: {
     name: { doc: 'Element or key name (optional inside a JSON `type="array"`).', kind: 'name', schema: xmlName('a parameter name') },
     value: template('Text content (template). Text inside the element works too.'),
-    type: { doc: 'JSON only: `string` (default), `number`, `boolean`, `object` or `array`.', kind: 'enum', schema: enumOf(['string', 'number', 'boolean', 'object', 'array'], 'type') },
+    type: { doc: 'JSON only: `string` (default), `number`, `boolean`, `object` or `array`. Typed values follow the request rule: a `number` must render to a finite number (else the reply fails, naming the parameter); a `boolean` is true for `true`, `1` or `yes`.', kind: 'enum', schema: enumOf(['string', 'number', 'boolean', 'object', 'array'], 'type') },
     optional: {
       doc: '`true`: the element (or JSON key) is left out, with what it holds, when its value is empty or not set, instead of failing (Vonage\'s `dtmfAnswer` for a number without extension).',
       kind: 'enum',
@@ -132,8 +134,9 @@ const sendResponseElement: ElementSpec = {
     agentdialing: { doc: 'Name of the parameter to repeat once per agent to ring, with `@extension` bound to each agent\'s number.', kind: 'name' },
     root: { doc: 'XML: the root element (default `Response`). JSON: `object` (default) or `array`, whose items are the parameters (Vonage NCCO).', kind: 'name', schema: xmlName('root') },
     status: {
-      doc: 'HTTP status of the reply (default 200); 204 answers with no body (Bandwidth\'s disconnect).',
+      doc: 'HTTP status of the reply; 204 answers with no body (Bandwidth\'s disconnect).',
       kind: 'literal',
+      default: '200',
       schema: z.string().regex(/^[1-5]\d\d$/, { message: 'status must be an HTTP status code such as 200 or 204' }),
     },
   },
@@ -152,7 +155,7 @@ const requestParameter: ElementSpec = {
     optional: { doc: '`true`: left out of the request when its value is empty or not set, instead of failing (MyOperator\'s `caller_id`, Zadarma\'s `predicted`).', kind: 'enum', schema: enumOf(['true', 'false'], 'optional') },
     value: template('Value (template). Text inside the element works too.'),
     type: {
-      doc: 'JSON bodies: `string` (default), `number`, `boolean`, `object` (nested parameters) or `array`. Forms and queries take `array` only: the name is sent once per nested item, in order (Twilio\'s `StatusCallbackEvent=initiated&StatusCallbackEvent=ringing`); its items are plain values.',
+      doc: 'JSON bodies: `string` (default), `number`, `boolean`, `object` (nested parameters) or `array`. A `number` must render to a finite number (else the call fails, naming the parameter); a `boolean` is true for `true`, `1` or `yes`. Forms and queries take `array` only: the name is sent once per nested item, in order (Twilio\'s `StatusCallbackEvent=initiated&StatusCallbackEvent=ringing`); its items are plain values.',
       kind: 'enum',
       schema: enumOf(['string', 'number', 'boolean', 'object', 'array'], 'type'),
     },
@@ -188,7 +191,7 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
               attributes: {
                 name: { doc: 'Referenced as `$config.$fields.NAME`.', kind: 'name', required: true, schema: identifier('a field name') },
                 label: { doc: 'Label in the form.', kind: 'literal' },
-                type: { doc: '`text` (default), `password` (masked, redacted) or `url`.', kind: 'enum', schema: enumOf(['text', 'password', 'url'], 'type') },
+                type: { doc: '`text`, `password` (masked, redacted) or `url`.', kind: 'enum', default: 'text', schema: enumOf(['text', 'password', 'url'], 'type') },
                 presence: { doc: '`mandatory` or `optional` (default).', kind: 'enum', schema: enumOf(['mandatory', 'optional'], 'presence') },
                 presense: { doc: 'The seed\'s misspelling of `presence`; accepted with a warning.', kind: 'enum', schema: enumOf(['mandatory', 'optional'], 'presence'), deprecatedFor: 'presence' },
               },
@@ -214,12 +217,12 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
               doc: 'A token step (Vtiger\'s "URL-based authorization"): a request to a token URL whose answer gives the token used on every call; cached until it expires, fetched again once when the provider answers 401.',
               attributes: {
                 url: template('The token URL (template).', true),
-                method: { doc: '`post` (default) or `get`.', kind: 'enum', schema: enumOf(['get', 'post'], 'method') },
-                format: { doc: '`form` (default) or `json`: how the token request\'s parameters are sent.', kind: 'enum', schema: enumOf(['form', 'json'], 'format') },
+                method: { doc: '`post` or `get`.', kind: 'enum', default: 'post', schema: enumOf(['get', 'post'], 'method') },
+                format: { doc: '`form` or `json`: how the token request\'s parameters are sent.', kind: 'enum', default: 'form', schema: enumOf(['form', 'json'], 'format') },
                 path: { doc: 'Path of the token in the answer (`access_token`, `data.token`).', kind: 'path', required: true },
                 expires_path: { doc: 'Path of its lifetime in seconds (`expires_in`); without it the token is kept until a 401.', kind: 'path' },
-                header: { doc: 'Header that carries the token (default Authorization).', kind: 'name', schema: nonEmpty('a header name') },
-                prefix: { doc: 'Text before the token in the header (default `Bearer `).', kind: 'literal' },
+                header: { doc: 'Header that carries the token.', kind: 'name', default: 'Authorization', schema: nonEmpty('a header name') },
+                prefix: { doc: 'Text before the token in the header.', kind: 'literal', default: 'Bearer ' },
                 query: { doc: 'Send the token as this query parameter instead of a header.', kind: 'name', schema: nonEmpty('a parameter name') },
               },
               children: {
@@ -237,9 +240,9 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
               attributes: {
                 algorithm: { doc: '`RS256` (PKCS#8 PEM private key) or `HS256` (shared secret).', kind: 'enum', required: true, schema: enumOf(['rs256', 'hs256'], 'algorithm') },
                 key: template('The private key or secret (template).', true),
-                ttl: { doc: 'Seconds until `exp` (default 900).', kind: 'literal', schema: z.string().regex(/^\d{1,6}$/, { message: 'ttl must be a number of seconds' }) },
-                header: { doc: 'Header to send it in (default Authorization).', kind: 'name', schema: nonEmpty('a header name') },
-                prefix: { doc: 'Text before the token (default `Bearer `).', kind: 'literal' },
+                ttl: { doc: 'Seconds until `exp`.', kind: 'literal', default: '900', schema: z.string().regex(/^\d{1,6}$/, { message: 'ttl must be a number of seconds' }) },
+                header: { doc: 'Header to send it in.', kind: 'name', default: 'Authorization', schema: nonEmpty('a header name') },
+                prefix: { doc: 'Text before the token.', kind: 'literal', default: 'Bearer ' },
               },
               children: {
                 claim: {
@@ -274,11 +277,12 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
             header: { doc: '`twilio`: the header carrying the signature (default X-Twilio-Signature; SignalWire sends X-SignalWire-Signature). `hmac`: the header carrying it (required).', kind: 'name', schema: nonEmpty('a header name') },
             message: template('`hmac`: what is signed, a template over the webhook\'s fields (`@caller_id@called_did@call_start`); or `<message>` children per event.'),
             use: { doc: '`hmac` with `<message for>` children: path of the field that names the event.', kind: 'path' },
-            algorithm: { doc: '`hmac`: `sha1` (default) or `sha256`.', kind: 'enum', schema: enumOf(['sha1', 'sha256'], 'algorithm') },
-            encoding: { doc: '`hmac`: `base64` of the digest (default), `hex`, or `base64-hex` (base64 of the hex string, as PHP\'s hash_hmac makes it: Zadarma).', kind: 'enum', schema: enumOf(['base64', 'hex', 'base64-hex'], 'encoding') },
+            algorithm: { doc: '`hmac`: `sha1` or `sha256`.', kind: 'enum', default: 'sha1', schema: enumOf(['sha1', 'sha256'], 'algorithm') },
+            encoding: { doc: '`hmac`: `base64` of the digest, `hex`, or `base64-hex` (base64 of the hex string, as PHP\'s hash_hmac makes it: Zadarma).', kind: 'enum', default: 'base64', schema: enumOf(['base64', 'hex', 'base64-hex'], 'encoding') },
             public_key: template('`telnyx`: the account public key, base64 (template).'),
             tolerance: {
-              doc: '`telnyx`, `vonage`: how many seconds a webhook\'s timestamp may be from now (default 300); older ones are replays.',
+              doc: '`telnyx`, `vonage`: how many seconds a webhook\'s timestamp may be from now; older ones are replays.',
+              default: '300',
               kind: 'literal',
               schema: z.string().regex(/^\d{1,5}$/, { message: 'tolerance must be a number of seconds' }),
             },
@@ -313,8 +317,8 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
           doc: 'The HTTP request that places the call.',
           required: true,
           attributes: {
-            method: { doc: '`get` or `post` (default).', kind: 'enum', schema: enumOf(['get', 'post'], 'method') },
-            format: { doc: '`form` (default) or `json`: how a POST body is encoded.', kind: 'enum', schema: enumOf(['form', 'json'], 'format') },
+            method: { doc: '`get` or `post`.', kind: 'enum', default: 'post', schema: enumOf(['get', 'post'], 'method') },
+            format: { doc: '`form` or `json`: how a POST body is encoded.', kind: 'enum', default: 'form', schema: enumOf(['form', 'json'], 'format') },
           },
           children: {
             url: { doc: 'Appended to the provider URL; empty means the provider URL; absolute means as is.', text: true, attributes: {}, children: {} },
@@ -347,3 +351,10 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
     incoming_call: callbackElement('Incoming calls: maps the provider\'s request to a record (and a popup), and replies (e.g. ring the agents).'),
   },
 };
+
+/** The spec of the element at a document path (`connector/provider/auth/jwt`; sibling indices ignored). */
+export function elementSpecAt(path: string): ElementSpec | undefined {
+  let spec: ElementSpec | undefined = CONNECTOR_GRAMMAR;
+  for (const name of path.replace(/\[\d+\]/g, '').split('/').slice(1)) spec = spec && (spec.children[name] ?? spec.mapping);
+  return spec;
+}

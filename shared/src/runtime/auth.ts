@@ -3,10 +3,10 @@ import { parseBody } from '../payload/parse-body.ts';
 import { getPath } from '../payload/path.ts';
 import type { TemplateScope } from '../template/render.ts';
 import { base64 } from '../template/filters.ts';
-import type { Fetch } from './outgoing.ts';
 import { signJwt } from '../signature/jwt.ts';
 import { MissingValueError, renderTemplate } from '../template/render.ts';
 import { ConnectorRuntimeError } from './errors.ts';
+import { encodeParameters, type Fetch } from './http.ts';
 import { buildScope, type RunContext } from './scope.ts';
 
 /** A token from a token step, and when it stops being good (ms since the epoch). */
@@ -69,6 +69,37 @@ export async function resolveAuth(plan: ConnectorPlan, context: RunContext, envi
 
 export const defaultAuthEnvironment = (): AuthEnvironment => ({ now: Date.now(), randomId: () => crypto.randomUUID() });
 
+/**
+ * Puts each auth method of a plan on a request: header or query credentials rendered from the
+ * scope, minted ones (JWTs, fetched tokens) from `resolved`, by method index.
+ */
+export function applyAuth(auth: AuthPlan[], scope: TemplateScope, url: URL, headers: Record<string, string>, resolved: Record<number, string>): void {
+  for (const [index, method] of auth.entries()) {
+    switch (method.kind) {
+      case 'basic':
+        headers.Authorization = `Basic ${base64(`${renderTemplate(method.username, scope)}:${renderTemplate(method.password, scope)}`)}`;
+        break;
+      case 'bearer':
+        headers.Authorization = `Bearer ${renderTemplate(method.token, scope)}`;
+        break;
+      case 'header':
+        headers[method.name] = renderTemplate(method.value, scope);
+        break;
+      case 'query':
+        url.searchParams.append(method.name, renderTemplate(method.value, scope));
+        break;
+      case 'jwt':
+      case 'token': {
+        const token = resolved[index];
+        if (token === undefined) throw new ConnectorRuntimeError('the request token was not minted: call resolveAuth before building the request', 'not-supported');
+        if (method.kind === 'token' && method.query) url.searchParams.append(method.query, token);
+        else headers[method.header] = `${method.prefix}${token}`;
+        break;
+      }
+    }
+  }
+}
+
 type TokenStep = Extract<AuthPlan, { kind: 'token' }>;
 
 /** The cache key of a token step: its URL and parameters as rendered (another account, another token). */
@@ -100,15 +131,8 @@ async function tokenFor(method: TokenStep, scope: TemplateScope, environment: Au
   const cached = environment.tokenCache?.get(key);
   if (cached && (cached.expiresAt === undefined || cached.expiresAt > environment.now)) return cached.token;
   if (!environment.fetch) throw new ConnectorRuntimeError('this connector fetches a token before each call: no network was given', 'not-supported');
-  let body: string | undefined;
-  if (method.method === 'GET') for (const [name, value] of fields) url.searchParams.append(name, value);
-  else if (method.format === 'json') {
-    body = JSON.stringify(Object.fromEntries(fields));
-    headers['Content-Type'] = 'application/json';
-  } else {
-    body = new URLSearchParams(fields).toString();
-    headers['Content-Type'] = 'application/x-www-form-urlencoded';
-  }
+  const { body, contentType } = encodeParameters(method.method, method.format, url, fields, () => Object.fromEntries(fields));
+  if (contentType) headers['Content-Type'] = contentType;
   headers.Accept = 'application/json';
   let status: number;
   let text: string;

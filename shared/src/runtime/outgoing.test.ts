@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConnector } from '../connector/compile.ts';
 import { base64 } from '../template/filters.ts';
-import { buildOutgoingRequest, ConnectorRuntimeError, type Fetch, joinUrl, mapOutgoingResponse, placeCall } from './outgoing.ts';
+import type { Fetch } from './http.ts';
+import { buildOutgoingRequest, ConnectorRuntimeError, joinUrl, mapOutgoingResponse, placeCall } from './outgoing.ts';
 import { redactRequest, REDACTED, secretValues } from './redact.ts';
 import type { RunContext } from './scope.ts';
 
@@ -52,6 +53,15 @@ describe('buildOutgoingRequest', () => {
     const request = buildOutgoingRequest(plan, context, '+14155550100');
     expect(request.headers['Content-Type']).toBe('application/json');
     expect(JSON.parse(request.body!)).toEqual({ to: [{ type: 'phone', number: '14155550100' }], timeout: 45, record: true, meta: { agent: 'ada@example.com' } });
+  });
+
+  it('refuses a number parameter that does not render to a finite number, naming it', () => {
+    const timed = loadConnector(`<connector for="PhoneCalls"><provider><url>https://api.example.com</url></provider>
+  <outgoing_call><request format="json"><parameters><parameter name="to" value="@to_number"/><parameter name="timeout" type="number" value="{{@user_wait}}"/></parameters></request></outgoing_call></connector>`);
+    const waiting = (wait: string) => buildOutgoingRequest(timed, { config: {}, agent: { fields: { wait } }, defaultCountry: 'US' }, '4155550100');
+    expect(JSON.parse(waiting(' 45 ').body!)).toEqual({ to: '+14155550100', timeout: 45 });
+    expect(() => waiting('soon')).toThrow(expect.objectContaining({ code: 'missing-value', message: 'parameter timeout must be a number (got "soon")' }));
+    expect(() => waiting('Infinity')).toThrow(expect.objectContaining({ code: 'missing-value' }));
   });
 
   it('applies basic, bearer, header and query auth', () => {

@@ -1,23 +1,17 @@
-import type { AuthPlan, ConnectorPlan, ParameterPlan } from '../connector/plan.ts';
+import type { ConnectorPlan, ParameterPlan } from '../connector/plan.ts';
 import { parseBody } from '../payload/parse-body.ts';
 import { type CallRecord, buildRecord } from '../record/call-record.ts';
 import { toE164 } from '../record/phone.ts';
-import { base64, encodeUriComponentSafe } from '../template/filters.ts';
+import { encodeUriComponentSafe } from '../template/filters.ts';
 import { MissingValueError, renderOptional, renderTemplate, type TemplateScope } from '../template/render.ts';
 import { applyMapping } from './mapping.ts';
-import { type AuthEnvironment, defaultAuthEnvironment, forgetTokens, resolveAuth } from './auth.ts';
+import { applyAuth, type AuthEnvironment, defaultAuthEnvironment, forgetTokens, resolveAuth } from './auth.ts';
 import { ConnectorRuntimeError } from './errors.ts';
+import { encodeParameters, type Fetch, type OutgoingRequest, type ProviderResponse } from './http.ts';
+import { jsonLeaf } from './json-value.ts';
 import { buildScope, type RunContext } from './scope.ts';
 
 export { ConnectorRuntimeError };
-
-/** An HTTP request the engine wants sent; the caller (service worker, relay, CLI) sends it. */
-export interface OutgoingRequest {
-  method: 'GET' | 'POST';
-  url: string;
-  headers: Record<string, string>;
-  body?: string;
-}
 
 /**
  * Who to call: a number (any format; normalised to E.164) and, for a number behind a
@@ -57,16 +51,8 @@ export function buildOutgoingRequest(plan: ConnectorPlan, context: RunContext, t
     const headers: Record<string, string> = {};
     applyAuth(plan.provider!.auth, signing, url, headers, context.resolvedAuth ?? {});
     for (const header of request.headers) headers[header.name] = renderTemplate(header.value, signing);
-    let body: string | undefined;
-    if (request.method === 'GET') {
-      for (const [name, value] of fields) url.searchParams.append(name, value);
-    } else if (request.format === 'json') {
-      body = JSON.stringify(jsonObject(request.parameters, scope));
-      headers['Content-Type'] ??= 'application/json';
-    } else {
-      body = new URLSearchParams(fields).toString();
-      headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
-    }
+    const { body, contentType } = encodeParameters(request.method, request.format, url, fields, () => jsonObject(request.parameters, scope));
+    if (contentType) headers['Content-Type'] ??= contentType;
     return { method: request.method, url: url.toString(), headers, ...(body === undefined ? {} : { body }) };
   });
 }
@@ -106,33 +92,6 @@ export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
 }
 
-function applyAuth(auth: AuthPlan[], scope: TemplateScope, url: URL, headers: Record<string, string>, resolved: Record<number, string>): void {
-  for (const [index, method] of auth.entries()) {
-    switch (method.kind) {
-      case 'basic':
-        headers.Authorization = `Basic ${base64(`${renderTemplate(method.username, scope)}:${renderTemplate(method.password, scope)}`)}`;
-        break;
-      case 'bearer':
-        headers.Authorization = `Bearer ${renderTemplate(method.token, scope)}`;
-        break;
-      case 'header':
-        headers[method.name] = renderTemplate(method.value, scope);
-        break;
-      case 'query':
-        url.searchParams.append(method.name, renderTemplate(method.value, scope));
-        break;
-      case 'jwt':
-      case 'token': {
-        const token = resolved[index];
-        if (token === undefined) throw new ConnectorRuntimeError('the request token was not minted: call resolveAuth before building the request', 'not-supported');
-        if (method.kind === 'token' && method.query) url.searchParams.append(method.query, token);
-        else headers[method.header] = `${method.prefix}${token}`;
-        break;
-      }
-    }
-  }
-}
-
 /** A parameter's text; undefined when it is optional and its value is empty or unset. */
 function renderParameter(parameter: ParameterPlan, scope: TemplateScope): string | undefined {
   if (!parameter.optional) return parameter.value ? renderTemplate(parameter.value, scope) : '';
@@ -155,26 +114,9 @@ function jsonValue(parameter: ParameterPlan, scope: TemplateScope): unknown {
       return jsonObject(parameter.children, scope);
     case 'array':
       return parameter.children.filter((c) => !c.optional || renderParameter(c, scope) !== undefined).map((c) => jsonValue(c, scope));
-    case 'number': {
-      const text = parameter.value ? renderTemplate(parameter.value, scope) : '';
-      const n = Number(text);
-      if (text.trim() === '' || Number.isNaN(n)) throw new ConnectorRuntimeError(`parameter ${parameter.name} must be a number (got "${text}")`, 'missing-value');
-      return n;
-    }
-    case 'boolean': {
-      const text = (parameter.value ? renderTemplate(parameter.value, scope) : '').trim().toLowerCase();
-      return text === 'true' || text === '1' || text === 'yes';
-    }
     default:
-      return parameter.value ? renderTemplate(parameter.value, scope) : '';
+      return jsonLeaf(parameter, scope);
   }
-}
-
-/** An HTTP response as the caller received it. */
-export interface ProviderResponse {
-  status: number;
-  headers?: Record<string, string>;
-  body: string;
 }
 
 export interface OutgoingResult {
@@ -220,12 +162,6 @@ export function mapOutgoingResponse(plan: ConnectorPlan, context: RunContext, to
   const error = record.error || (unreadable ? `HTTP ${response.status}: the provider's answer is not ${format.toUpperCase()}${snippet ? `: ${snippet}` : ''}` : `HTTP ${response.status}${httpOk ? ': the provider did not confirm the call' : ''}`);
   return { ok, record: { ...record, error }, error };
 }
-
-export type Fetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{
-  status: number;
-  headers: { forEach(callback: (value: string, key: string) => void): void };
-  text(): Promise<string>;
-}>;
 
 /** Places a call: build, send with the given fetch, map. Network failures become a clear error. */
 export async function placeCall(

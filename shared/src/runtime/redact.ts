@@ -1,5 +1,5 @@
 import type { ConnectorPlan } from '../connector/plan.ts';
-import type { OutgoingRequest } from './outgoing.ts';
+import type { OutgoingRequest } from './http.ts';
 
 export const REDACTED = '<redacted>';
 const SECRET_NAME = /(token|secret|password|passwd|pass|api_?key|apikey|private_?key)$/i;

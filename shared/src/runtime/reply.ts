@@ -1,6 +1,7 @@
 import type { ReplyParameterPlan, ReplyPlan } from '../connector/plan.ts';
 import type { Template } from '../template/ast.ts';
 import { renderOptional, renderTemplate, type TemplateScope } from '../template/render.ts';
+import { jsonLeaf } from './json-value.ts';
 
 /** The HTTP reply to a webhook. */
 export interface WebhookReply {
@@ -62,12 +63,8 @@ function renderJson(asArray: boolean, parameters: ReplyParameterPlan[], scope: T
         return members(parameter.children, s);
       case 'array':
         return parameter.children.flatMap((c) => expand(c, s).copies).map((e) => value(e.parameter, e.scope));
-      case 'number':
-        return Number(parameter.value ? renderTemplate(parameter.value, s) : '0');
-      case 'boolean':
-        return /^(true|1|yes)$/i.test(parameter.value ? renderTemplate(parameter.value, s).trim() : '');
       default:
-        return parameter.value ? renderTemplate(parameter.value, s) : '';
+        return jsonLeaf(parameter, s);
     }
   };
   const members = (list: ReplyParameterPlan[], s: TemplateScope): Record<string, unknown> => {

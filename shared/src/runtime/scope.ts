@@ -1,5 +1,6 @@
 import type { ConnectorPlan } from '../connector/plan.ts';
 import type { TemplateScope } from '../template/render.ts';
+import { callbackUrl, type CallbackUrls } from './callbacks.ts';
 
 /** The agent who places or receives calls, as templates see them (`@extension`, `@user_*`). */
 export interface AgentProfile {
@@ -10,13 +11,6 @@ export interface AgentProfile {
   callerid?: string;
   /** Any other profile fields, read as `@user_<name>`. */
   fields?: Record<string, string>;
-}
-
-/** The relay-generated callback URLs of one connector instance. */
-export interface CallbackUrls {
-  answer?: string;
-  status?: string;
-  incoming?: string;
 }
 
 export interface RunContext {
@@ -38,7 +32,7 @@ export interface RunContext {
  * declared, else the agent's caller ID.
  */
 export function buildScope(plan: ConnectorPlan, context: RunContext): TemplateScope {
-  const { config, agent = {}, callbacks = {} } = context;
+  const { config, agent = {}, callbacks } = context;
   const vars: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(agent.fields ?? {})) vars[`user_${name}`] = value;
   vars.extension = agent.extension;
@@ -46,10 +40,10 @@ export function buildScope(plan: ConnectorPlan, context: RunContext): TemplateSc
   vars.from_number = agent.extension;
   const hasCallerIdField = plan.fields.some((f) => f.name === 'callerid');
   vars.callerid = (hasCallerIdField ? config.callerid : undefined) || agent.callerid;
-  vars.answer_callback = callbacks.answer ?? config.answer_callback;
-  vars.status_callback = callbacks.status ?? config.status_callback;
+  vars.answer_callback = callbackUrl(callbacks, config, 'answer');
+  vars.status_callback = callbackUrl(callbacks, config, 'status');
   vars.answer_status_callback = vars.status_callback;
-  vars.incoming_callback = callbacks.incoming ?? config.incoming_callback;
+  vars.incoming_callback = callbackUrl(callbacks, config, 'incoming');
   for (const [name, value] of Object.entries(context.vars ?? {})) if (value !== undefined) vars[name] = value;
   const configLabels = Object.fromEntries(plan.fields.map((f) => [f.name, f.label]));
   return { config, vars, defaultCountry: context.defaultCountry, configLabels };

@@ -199,6 +199,28 @@ describe('optional reply values', () => {
   });
 });
 
+describe('typed reply values', () => {
+  const timed = loadConnector(`<connector for="PhoneCalls">
+  <incoming_call>
+    <response><call_id use="id"/><caller_name use="wait"/></response>
+    <send_response format="json"><parameters>
+      <parameter name="timeout" type="number" value="@caller_name"/><parameter name="record" type="boolean" value="@call_id"/>
+    </parameters></send_response>
+  </incoming_call>
+</connector>`);
+  const incoming = (query: string) => handleWebhook(timed, 'incoming', { method: 'GET', url: `https://r/h?${query}`, headers: {}, body: '' }, context).reply.body;
+
+  it('converts numbers and booleans by the same rule as call requests', () => {
+    expect(JSON.parse(incoming('id=yes&wait=%2030'))).toEqual({ timeout: 30, record: true });
+    expect(JSON.parse(incoming('id=no&wait=0'))).toEqual({ timeout: 0, record: false });
+  });
+
+  it('fails the reply, not with 0 or null, when a number parameter is not a number', () => {
+    expect(() => incoming('id=1&wait=soon')).toThrow(expect.objectContaining({ code: 'reply-failed', message: 'cannot build the reply: parameter timeout must be a number (got "soon")' }));
+    expect(() => incoming('id=1&wait=Infinity')).toThrow(expect.objectContaining({ code: 'reply-failed' }));
+  });
+});
+
 describe('value maps', () => {
   it("translates the provider's words before normalising, case-insensitively, and keeps the raw word", () => {
     const mapped = loadConnector(`<connector for="PhoneCalls">

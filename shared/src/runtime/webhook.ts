@@ -3,11 +3,14 @@ import { type BodyFormat, formatFromContentType, parseBody, PayloadError, formTo
 import { getPath } from '../payload/path.ts';
 import { buildRecord, type CallRecord, recordVariables } from '../record/call-record.ts';
 import { MissingValueError, renderTemplate } from '../template/render.ts';
+import type { CallbackUrls } from './callbacks.ts';
+import { ConnectorRuntimeError } from './errors.ts';
 import { applyMapping } from './mapping.ts';
 import { renderReply, type WebhookReply } from './reply.ts';
 import { buildScope, type RunContext } from './scope.ts';
 
-export type WebhookEvent = 'answer' | 'status' | 'incoming';
+/** The webhooks a connector receives, each at its own callback URL. */
+export type WebhookEvent = keyof CallbackUrls;
 export const WEBHOOK_EVENTS: readonly WebhookEvent[] = ['answer', 'status', 'incoming'];
 
 /** A webhook as received: the raw body is kept for signature checks. */
@@ -60,7 +63,7 @@ export function renderWebhookReply(plan: ConnectorPlan, mapped: MappedWebhook, c
   try {
     return renderReply(mapped.reply, scope, options.dialNumbers);
   } catch (error) {
-    if (error instanceof MissingValueError) throw new WebhookError(`cannot build the reply: ${error.message}`, 'reply-failed');
+    if (error instanceof MissingValueError || error instanceof ConnectorRuntimeError) throw new WebhookError(`cannot build the reply: ${error.message}`, 'reply-failed');
     throw error;
   }
 }

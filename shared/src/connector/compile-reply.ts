@@ -1,0 +1,46 @@
+import { attr, attrOffset, child, children, isOptional, setting } from './attributes.ts';
+import { didYouMean } from './diagnostics.ts';
+import type { ElementCompiler } from './element-compiler.ts';
+import type { ReplyParameterPlan, ReplyPlan, ValueType } from './plan.ts';
+import type { XmlElement } from './xml-tree.ts';
+
+/** Compiles `<send_response>`: the reply a webhook gets. */
+export function compileReply(compiler: ElementCompiler, element: XmlElement): ReplyPlan {
+  const format = (attr(element, 'format')?.toLowerCase() ?? 'xml') as 'xml' | 'json';
+  const root = attr(element, 'root') ?? (format === 'xml' ? 'Response' : 'object');
+  if (format === 'json' && root !== 'object' && root !== 'array') {
+    compiler.error(element, `root of a JSON reply must be \`object\` or \`array\` (got "${root}")`, undefined, attrOffset(element, 'root'));
+  }
+  const parameters = children(child(element, 'parameters'), 'parameter').map((p) => compileReplyParameter(compiler, p, format, root === 'array'));
+  const agentDialing = attr(element, 'agentdialing');
+  if (agentDialing !== undefined && !hasParameterNamed(parameters, agentDialing)) {
+    compiler.error(element, `agentdialing names \`${agentDialing}\`, but no <parameter name="${agentDialing}"> exists in this reply`,
+      didYouMean(agentDialing, allParameterNames(parameters)) ?? 'name the parameter to repeat for each agent, usually Number', attrOffset(element, 'agentdialing'));
+  }
+  return { status: Number(setting(element, 'status')), format, root, agentDialing, headers: compiler.compileHeaders(child(element, 'headers'), 'callback'), parameters };
+}
+
+function compileReplyParameter(compiler: ElementCompiler, element: XmlElement, format: 'xml' | 'json', inArray: boolean): ReplyParameterPlan {
+  const nested = children(element, 'parameter');
+  const declared = attr(element, 'type')?.toLowerCase() as ValueType | undefined;
+  if (declared && format === 'xml') compiler.error(element, '`type` applies to JSON replies only', undefined, attrOffset(element, 'type'));
+  if (format === 'json' && child(element, 'attrs')) compiler.error(element, '<attrs> applies to XML replies only');
+  const type: ValueType = declared ?? (nested.length && format === 'json' ? 'object' : 'string');
+  if (!attr(element, 'name') && !inArray) compiler.error(element, '<parameter> needs a `name` attribute', 'only items of a type="array" parameter may omit it', element.offset, 'missing-attribute');
+  return {
+    name: attr(element, 'name') ?? '',
+    type,
+    optional: isOptional(element),
+    value: compiler.parameterValue(element, format === 'xml' ? 'string' : type, 'callback'),
+    attrs: children(child(element, 'attrs'), 'attr').map((a) => ({ name: attr(a, 'name') ?? '', value: compiler.attrTemplate(a, 'value', 'callback'), optional: isOptional(a) })),
+    children: nested.map((p) => compileReplyParameter(compiler, p, format, type === 'array')),
+  };
+}
+
+function allParameterNames(parameters: ReplyParameterPlan[]): string[] {
+  return parameters.flatMap((p) => [p.name, ...allParameterNames(p.children)]);
+}
+
+function hasParameterNamed(parameters: ReplyParameterPlan[], name: string): boolean {
+  return allParameterNames(parameters).includes(name);
+}

@@ -1,0 +1,59 @@
+import { attr, child, children, isOptional, setting } from './attributes.ts';
+import type { ElementCompiler } from './element-compiler.ts';
+import type { ParameterPlan, RequestPlan, ValueType } from './plan.ts';
+import type { XmlElement } from './xml-tree.ts';
+
+/** Compiles `<request>`: the HTTP request that places a call. */
+export function compileRequest(compiler: ElementCompiler, element: XmlElement): RequestPlan {
+  const format = setting(element, 'format').toLowerCase() as 'form' | 'json';
+  const method = setting(element, 'method').toUpperCase() as 'GET' | 'POST';
+  const urlElement = child(element, 'url');
+  const parameters = compileRequestParameters(compiler, child(element, 'parameters'), format, method, false);
+  return {
+    method,
+    format,
+    url: urlElement ? compiler.textTemplate(urlElement, 'request') : undefined,
+    headers: compiler.compileHeaders(child(element, 'headers'), 'request'),
+    parameters,
+  };
+}
+
+/**
+ * The `<parameter>`s under `parent`. Outside an array a name is given once: a second one would
+ * replace the first in JSON, and several values under one name are said with type="array".
+ */
+function compileRequestParameters(compiler: ElementCompiler, parent: XmlElement | undefined, format: 'form' | 'json', method: 'GET' | 'POST', inArray: boolean): ParameterPlan[] {
+  const elements = children(parent, 'parameter');
+  if (!inArray) {
+    const seen = new Set<string>();
+    for (const element of elements) {
+      const name = attr(element, 'name');
+      if (name !== undefined && seen.has(name)) {
+        compiler.error(element, `parameter \`${name}\` is given twice`, `to send several values, write one <parameter name="${name}" type="array"> with a nested <parameter value="…"/> per value`, element.offset, 'duplicate-parameter');
+      }
+      if (name !== undefined) seen.add(name);
+    }
+  }
+  return elements.map((p) => compileRequestParameter(compiler, p, format, method, inArray));
+}
+
+function compileRequestParameter(compiler: ElementCompiler, element: XmlElement, format: 'form' | 'json', method: 'GET' | 'POST', inArray: boolean): ParameterPlan {
+  const name = attr(element, 'name');
+  if (!name && !inArray) compiler.error(element, '<parameter> needs a `name` attribute', 'only items of a type="array" parameter may omit it', element.offset, 'missing-attribute');
+  const nested = children(element, 'parameter');
+  const type = (attr(element, 'type')?.toLowerCase() ?? (nested.length ? 'object' : 'string')) as ValueType;
+  // A form or a query carries text only; an array there is its name repeated once per item
+  // (Twilio's StatusCallbackEvent=initiated&StatusCallbackEvent=ringing), its items plain values.
+  const textOnly = format !== 'json' || method === 'GET';
+  const repeated = type === 'array' && !inArray;
+  if (textOnly && !repeated && (nested.length || attr(element, 'type'))) {
+    compiler.error(element, 'nested and typed parameters need a JSON body', 'set <request method="post" format="json">; only type="array" (one pair per item) works in a form or query');
+  }
+  return {
+    name: name ?? '',
+    type,
+    optional: isOptional(element),
+    value: compiler.parameterValue(element, type, 'request'),
+    children: compileRequestParameters(compiler, element, format, method, type === 'array'),
+  };
+}

@@ -1,0 +1,41 @@
+/** An HTTP request the engine wants sent; the caller (service worker, relay, CLI) sends it. */
+export interface OutgoingRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** An HTTP response as the caller received it. */
+export interface ProviderResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
+/** The network, as the caller hands it to the engine (the engine does no I/O of its own). */
+export type Fetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{
+  status: number;
+  headers: { forEach(callback: (value: string, key: string) => void): void };
+  text(): Promise<string>;
+}>;
+
+/**
+ * Puts a request's parameters where its method and format say: the query of a GET, else a
+ * JSON or form body. Returns the body and its content type; the query is appended to `url`.
+ * Call requests and token steps both send their parameters this way.
+ */
+export function encodeParameters(
+  method: 'GET' | 'POST',
+  format: 'form' | 'json',
+  url: URL,
+  fields: Array<[string, string]>,
+  jsonBody: () => Record<string, unknown>,
+): { body?: string; contentType?: string } {
+  if (method === 'GET') {
+    for (const [name, value] of fields) url.searchParams.append(name, value);
+    return {};
+  }
+  if (format === 'json') return { body: JSON.stringify(jsonBody()), contentType: 'application/json' };
+  return { body: new URLSearchParams(fields).toString(), contentType: 'application/x-www-form-urlencoded' };
+}
