@@ -123,7 +123,7 @@ describe('webhook signatures', () => {
     fetch(relay.forward(callbacks.status), { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: form(sid) });
 
   it.each([
-    ['a wrong X-SignalWire-Signature', (body: string) => ({ 'X-SignalWire-Signature': signLaml(SIGNING_KEY, callbacks.status, Object.fromEntries(new URLSearchParams(body))).replace(/^./, 'A') })],
+    ['a wrong X-SignalWire-Signature', (body: string) => ({ 'X-SignalWire-Signature': signLaml(SIGNING_KEY, callbacks.status, Object.fromEntries(new URLSearchParams(body))).replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) })],
     ['a signature made with the API token instead of the Signing Key', (body: string) => ({ 'X-SignalWire-Signature': signLaml(API_TOKEN, callbacks.status, Object.fromEntries(new URLSearchParams(body))) })],
     ['only a valid X-Twilio-Signature', (body: string) => ({ 'X-Twilio-Signature': signLaml(SIGNING_KEY, callbacks.status, Object.fromEntries(new URLSearchParams(body))) })],
   ])('refuses %s with 403 and stores nothing', async (_case, headers) => {
