@@ -12,10 +12,6 @@ export function bundledConnectorIds(): string[] {
   return Object.keys(BUNDLED).sort();
 }
 
-export function bundledConnectorXml(id: string): string | undefined {
-  return BUNDLED[id];
-}
-
 /** The XML the agent chose: a bundled connector or their own. */
 export function connectorSource(provider: ProviderSettings): { xml: string; file: string } | undefined {
   if (provider.customXml?.trim()) return { xml: provider.customXml, file: 'custom.xml' };

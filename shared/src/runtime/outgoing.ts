@@ -34,7 +34,7 @@ export function buildOutgoingRequest(plan: ConnectorPlan, context: RunContext, t
   // DTMF pauses, markup or URL syntax into what the connector builds from it.
   if (extension && !EXTENSION.test(extension)) throw new ConnectorRuntimeError(`"${extension}" is not an extension: digits only, at most 20`, 'invalid-number');
   const scope = buildScope(plan, { ...context, vars: { ...context.vars, ...targetVariables(toNumber, extension) } });
-  return withValues(() => {
+  return asRuntimeErrors(() => {
     const url = new URL(joinUrl(renderTemplate(plan.provider!.url, scope).trim(), request.url ? renderTemplate(request.url, scope).trim() : ''));
     const fields: Array<[string, string]> = [];
     if (request.format !== 'json' || request.method === 'GET') {
@@ -75,7 +75,8 @@ export function phpQuery(pairs: Array<[string, string]>): string {
     .join('&');
 }
 
-function withValues<T>(build: () => T): T {
+/** Runs `build`, turning a missing template value or a bad URL into the runtime error that names it. */
+function asRuntimeErrors<T>(build: () => T): T {
   try {
     return build();
   } catch (error) {
