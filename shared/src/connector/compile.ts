@@ -8,6 +8,7 @@ import { closest, ConnectorLoadError, type Diagnostic, didYouMean } from './diag
 import { CONNECTOR_GRAMMAR } from './grammar.ts';
 import {
   CALLBACK_FIELDS,
+  CALLBACK_URL_VARIABLES,
   type CallbackPlan,
   type ConfigField,
   type ConnectorPlan,
@@ -48,7 +49,6 @@ export interface CheckResult {
 const AGENT_VARIABLES = ['to_number', 'to_extension', 'from_number', 'extension', 'email', 'callerid'];
 /** Known while the request is built, for signing it (Zadarma): its path and sorted query. */
 const REQUEST_VARIABLES = ['request_path', 'request_query'];
-const CALLBACK_URL_VARIABLES = ['answer_callback', 'status_callback', 'incoming_callback', 'answer_status_callback'];
 
 /** Loads and validates a connector completely; throws ConnectorLoadError listing every error. */
 export function loadConnector(source: string, options: LoadOptions = {}): ConnectorPlan {

@@ -27,6 +27,9 @@ export interface ConfigField {
 
 export const CALLBACK_FIELDS = ['answer_callback', 'status_callback', 'incoming_callback'] as const;
 
+/** Every template variable that holds a callback URL: the fields, and Vtiger's `answer_status_callback` (the status URL under its older name). */
+export const CALLBACK_URL_VARIABLES: readonly string[] = [...CALLBACK_FIELDS, 'answer_status_callback'];
+
 export interface ProviderPlan {
   url: Template;
   auth: AuthPlan[];

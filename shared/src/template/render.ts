@@ -1,5 +1,6 @@
 import type { Reference, Template } from './ast.ts';
 import { FILTERS, type FilterContext } from './filters.ts';
+import { CALLBACK_URL_VARIABLES } from '../connector/plan.ts';
 
 /** The values a template can see while it renders. */
 export interface TemplateScope {
@@ -85,12 +86,8 @@ export function howToSet(name: string): string {
       return "the number called has no extension: the connector should treat @to_extension as optional (optional=\"true\", or @to_extension|default:'')";
     case 'from_number':
       return 'set your phone number in Options > Agent';
-    case 'answer_callback':
-    case 'status_callback':
-    case 'incoming_callback':
-    case 'answer_status_callback':
-      return 'connect a relay in Options > Relay: it provides the callback URLs';
     default:
+      if (CALLBACK_URL_VARIABLES.includes(name)) return 'connect a relay in Options > Relay: it provides the callback URLs';
       if (name.startsWith('user_')) return `set the profile field "${name.slice(5)}" in Options > Agent`;
       return `the call record has no ${name}: the provider's request did not carry it`;
   }
