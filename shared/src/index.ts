@@ -12,7 +12,7 @@ export {
 } from './record/call-record.ts';
 export { formatForDisplay, normalisePhone, toE164, isCountryCode } from './record/phone.ts';
 export { CALL_STATUSES, FINAL_STATUSES, isCallStatus, isFinalStatus, isStatusForward, statusStage, type CallStatus } from './record/call-status.ts';
-export { statusLabel } from './record/call-status-label.ts';
+export { statusLabel, statusTone, type StatusTone } from './record/call-status-label.ts';
 export type { CallView } from './record/call-view.ts';
 export { buildCallReport, callReportSchema, type CallReport } from './relay-protocol/call-report.ts';
 export {

@@ -22,3 +22,21 @@ const QUEUED: Record<CallDirection, string> = { inbound: 'Incoming', outbound: '
 export function statusLabel(status: CallStatus, direction: CallDirection): string {
   return status === 'queued' ? QUEUED[direction] : LABELS[status];
 }
+
+/** How a status looks: still waiting, talking, over, or over without a conversation. */
+export type StatusTone = 'waiting' | 'live' | 'ended' | 'unsuccessful';
+
+const TONES: Record<CallStatus, StatusTone> = {
+  queued: 'waiting',
+  ringing: 'waiting',
+  'in-progress': 'live',
+  completed: 'ended',
+  canceled: 'ended',
+  busy: 'unsuccessful',
+  'no-answer': 'unsuccessful',
+  failed: 'unsuccessful',
+};
+
+export function statusTone(status: CallStatus): StatusTone {
+  return TONES[status];
+}

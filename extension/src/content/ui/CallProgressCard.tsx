@@ -1,4 +1,4 @@
-import { statusLabel } from '@phone-connector/shared';
+import { type StatusTone, statusLabel, statusTone } from '@phone-connector/shared';
 import type { CallProgressState } from '../../messages.ts';
 import { formatDuration } from './IncomingPopup.tsx';
 
@@ -7,6 +7,12 @@ function progressLabel(state: CallProgressState): string {
   if (state === 'calling') return 'Calling…';
   if (state === 'error') return 'Could not call';
   return statusLabel(state, 'outbound');
+}
+
+function progressTone(state: CallProgressState): StatusTone {
+  if (state === 'calling') return 'waiting';
+  if (state === 'error') return 'unsuccessful';
+  return statusTone(state);
 }
 
 export interface CallProgressProps {
@@ -29,7 +35,7 @@ export function CallProgressCard({ to, state, detail, durationSeconds, onDismiss
       </div>
       <p class="pc-number">{to}</p>
       <div class="pc-row">
-        <span class="pc-status" data-state={state} data-pc-field="status">
+        <span class="pc-status" data-state={state} data-tone={progressTone(state)} data-pc-field="status">
           {progressLabel(state)}
         </span>
         {state === 'completed' && durationSeconds !== undefined ? <span class="pc-timer">{formatDuration(durationSeconds)}</span> : null}

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { isCallStatus, isFinalStatus, statusLabel, type CallView } from '@phone-connector/shared';
+import { isCallStatus, isFinalStatus, statusLabel, statusTone, type CallView } from '@phone-connector/shared';
 
 export interface IncomingPopupProps {
   call: CallView;
@@ -43,7 +43,7 @@ export function IncomingPopup({ call, nationalNumber, searchUrl, onSaveNotes, on
       <p class="pc-number" data-pc-field="number">{nationalNumber}</p>
       <div class="pc-row">
         <span class="pc-e164" data-pc-field="e164">{call.from_number ?? 'Unknown number'}</span>
-        <span class="pc-status" data-state={status} data-pc-field="status">
+        <span class="pc-status" data-state={status} data-tone={isCallStatus(status) ? statusTone(status) : undefined} data-pc-field="status">
           {isCallStatus(status) ? statusLabel(status, 'inbound') : status}
         </span>
       </div>

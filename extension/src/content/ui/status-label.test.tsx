@@ -26,11 +26,15 @@ const call: CallView = {
   extra: {},
 };
 
-function shownStatus(node: preact.ComponentChild): string | null | undefined {
+function statusElement(node: preact.ComponentChild): Element | null {
   const root = document.createElement('div');
   document.body.append(root);
   render(node, root);
-  return root.querySelector('[data-pc-field="status"]')?.textContent;
+  return root.querySelector('[data-pc-field="status"]');
+}
+
+function shownStatus(node: preact.ComponentChild): string | null | undefined {
+  return statusElement(node)?.textContent;
 }
 
 afterEach(() => {
@@ -52,5 +56,14 @@ describe('status labels', () => {
 
   it('shows a status word the relay could not place as the provider sent it', () => {
     expect(shownStatus(<IncomingPopup call={{ ...call, status: null, status_raw: 'voicemail' }} nationalNumber="(415) 555-0199" onSaveNotes={async () => ({ ok: true })} onDismiss={() => {}} />)).toBe('voicemail');
+  });
+
+  it('colours a status by its tone, the same in the popup and the card', () => {
+    const tone = (node: preact.ComponentChild) => statusElement(node)?.getAttribute('data-tone');
+    expect(tone(<IncomingPopup call={call} nationalNumber="(415) 555-0199" onSaveNotes={async () => ({ ok: true })} onDismiss={() => {}} />)).toBe('unsuccessful');
+    expect(tone(<CallProgressCard to="(415) 555-0111" state="no-answer" onDismiss={() => {}} />)).toBe('unsuccessful');
+    expect(tone(<IncomingPopup call={{ ...call, status: 'in-progress' }} nationalNumber="(415) 555-0199" onSaveNotes={async () => ({ ok: true })} onDismiss={() => {}} />)).toBe('live');
+    expect(tone(<CallProgressCard to="(415) 555-0111" state="calling" onDismiss={() => {}} />)).toBe('waiting');
+    expect(tone(<CallProgressCard to="(415) 555-0111" state="error" onDismiss={() => {}} />)).toBe('unsuccessful');
   });
 });

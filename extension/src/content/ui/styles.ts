@@ -7,9 +7,9 @@ export const PANEL_CSS = `
 .pc-number { font-size: 18px; font-weight: 600; margin: 4px 0 0; }
 .pc-e164 { color: #6b7280; font-size: 12px; }
 .pc-status { display: inline-block; border-radius: 999px; padding: 1px 8px; font-size: 12px; font-weight: 600; background: #e5e7eb; }
-.pc-status[data-state="ringing"], .pc-status[data-state="calling"], .pc-status[data-state="queued"] { background: #fef3c7; color: #92400e; }
-.pc-status[data-state="in-progress"] { background: #dcfce7; color: #166534; }
-.pc-status[data-state="error"], .pc-status[data-state="failed"], .pc-status[data-state="busy"], .pc-status[data-state="no-answer"] { background: #fee2e2; color: #991b1b; }
+.pc-status[data-tone="waiting"] { background: #fef3c7; color: #92400e; }
+.pc-status[data-tone="live"] { background: #dcfce7; color: #166534; }
+.pc-status[data-tone="unsuccessful"] { background: #fee2e2; color: #991b1b; }
 .pc-detail { margin-top: 6px; color: #374151; word-break: break-word; }
 .pc-timer { font-variant-numeric: tabular-nums; color: #374151; }
 .pc-actions { display: flex; gap: 8px; margin-top: 10px; align-items: center; }
