@@ -14,9 +14,11 @@ export { formatForDisplay, normalisePhone, toE164, isCountryCode } from './recor
 export { CALL_STATUSES, FINAL_STATUSES, isCallStatus, isFinalStatus, isStatusForward, statusStage, type CallStatus } from './record/call-status.ts';
 export { statusLabel, statusTone, type StatusTone } from './record/call-status-label.ts';
 export type { CallView } from './record/call-view.ts';
+export type { Contact, CrmCall, CrmLog, CrmOutcome, CrmSession } from './crm/contract.ts';
 export { buildCallReport, callReportSchema, type CallReport } from './relay-protocol/call-report.ts';
 export {
   callNotesSchema,
+  crmSetupSchema,
   instanceBodySchema,
   MAX_CONNECTOR_XML_CHARS,
   mePatchSchema,
@@ -24,7 +26,11 @@ export {
   type CallNotes,
   type CallPage,
   type ConnectorInfo,
+  type CrmSetup,
+  type CrmTestResult,
+  type DispositionList,
   type InstanceBody,
+  type InstanceView,
   type MePatch,
 } from './relay-protocol/agent-api.ts';
 export {

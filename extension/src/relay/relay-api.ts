@@ -1,4 +1,4 @@
-import type { AgentView, CallNotes, CallPage, CallReport, CallView, ConnectorInfo, InstanceBody, MePatch } from '@phone-connector/shared';
+import type { AgentView, CallNotes, CallPage, CallReport, CallView, ConnectorInfo, InstanceBody, InstanceView, MePatch } from '@phone-connector/shared';
 import type { RelaySettings } from '../storage.ts';
 
 export class RelayError extends Error {
@@ -10,14 +10,6 @@ export class RelayError extends Error {
     super(message);
     this.name = 'RelayError';
   }
-}
-
-export interface RelayInstance {
-  id: string;
-  connector: string | null;
-  name: string;
-  callbacks: { answer: string; status: string; incoming: string };
-  warnings: unknown[];
 }
 
 /** The agent API of the relay (docs/relay.md), from the extension's side. */
@@ -44,7 +36,7 @@ export class RelayApi {
     return this.request('PATCH', '/me', patch);
   }
 
-  putInstance(id: string, body: InstanceBody): Promise<RelayInstance> {
+  putInstance(id: string, body: InstanceBody): Promise<InstanceView> {
     return this.request('PUT', `/instances/${encodeURIComponent(id)}`, body);
   }
 

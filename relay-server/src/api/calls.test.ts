@@ -43,6 +43,10 @@ describe('POST /calls', () => {
       created_at: '2026-11-24T09:00:01.000Z',
       updated_at: '2026-11-24T09:00:01.000Z',
       extra: {},
+      contact: null,
+      contacts: [],
+      crm_log: null,
+      new_contact_url: null,
     });
     const again = await report(ada.token, { instance: 'main', call_id: 'CA1', to_number: '+14155550100', status: 'queued' });
     expect(again.status).toBe(200);

@@ -54,6 +54,7 @@ describe('/instances', () => {
       config: { ...config, authtoken: '<redacted>', answer_callback: body.callbacks.answer, status_callback: body.callbacks.status, incoming_callback: body.callbacks.incoming },
       callbacks: body.callbacks,
       warnings: [],
+      crm: null,
     });
     expect(relay.store.instanceOf(ada.id, 'main')!.config.authtoken).toBe('tw-secret');
     expect(await (await relay.call(ada.token, 'GET', '/instances')).json()).toEqual([body]);

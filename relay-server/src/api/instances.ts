@@ -1,4 +1,4 @@
-import { instanceBodySchema } from '@phone-connector/shared';
+import { instanceBodySchema, type InstanceView } from '@phone-connector/shared';
 import { Hono } from 'hono';
 import type { AuthEnv } from '../auth/index.ts';
 import { generateCallbackSecret, randomId } from '../auth/token.ts';
@@ -13,7 +13,7 @@ export const INSTANCE_ID = /^[a-z0-9_-]{1,64}$/;
 export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 
-  const instanceJson = (instance: Instance, warnings?: DiagnosticJson[]) => {
+  const instanceJson = (instance: Instance, warnings?: DiagnosticJson[]): InstanceView => {
     const plan = deps.plans.planFor(instance);
     return {
       id: instance.localId,
@@ -22,6 +22,8 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
       config: maskedConfig(plan, instance.config),
       callbacks: callbackUrls(deps.publicUrl(), instance),
       warnings: warnings ?? (plan ? plan.warnings.map(diagnosticJson) : [unavailable(instance)]),
+      // CRM setups come with issue 10.
+      crm: null,
     };
   };
 

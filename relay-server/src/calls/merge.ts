@@ -1,7 +1,10 @@
 import { type CallRecord, type CallReport, type CallView, isStatusForward, normaliseStatus, normalisePhone } from '@phone-connector/shared';
 
 /** The provider-facing fields of a call, as stored. Absent values are null. */
-export type CallState = Omit<CallView, 'id' | 'instance_id' | 'call_id' | 'notes' | 'disposition' | 'created_at' | 'updated_at'>;
+export type CallState = Omit<CallView, 'id' | 'instance_id' | 'call_id' | 'notes' | 'disposition' | 'created_at' | 'updated_at' | CrmFields>;
+
+/** What the CRM work adds to a call: kept apart from what providers say. */
+type CrmFields = 'contact' | 'contacts' | 'crm_log' | 'new_contact_url';
 
 /** What one webhook or report says about a call; undefined means "says nothing". */
 export type CallUpdate = { [K in Exclude<keyof CallState, 'extra'>]?: NonNullable<CallState[K]> } & { extra?: Record<string, string> };

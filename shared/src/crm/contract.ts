@@ -80,6 +80,13 @@ export interface CrmSession {
   findContacts(number: string): Promise<CrmOutcome<Contact[]>>;
   /** Creates the call activity; gives its CRM id and URL. */
   logCall(call: CrmCall): Promise<CrmOutcome<{ id: string; url: string | null }>>;
+  /**
+   * Finds the activity an earlier `logCall` of this call created, by the CRM's natural key (Vtiger
+   * PBXManager `sourceuuid`, a Salesforce external id, a HubSpot unique property); null when there
+   * is none. The relay asks before creating again when it cannot know whether an attempt landed
+   * (it died between the CRM's answer and its own commit). Absent when the connector has no such key.
+   */
+  findCallLog?(call: CrmCall): Promise<CrmOutcome<{ id: string; url: string | null } | null>>;
   /** Updates the activity created by `logCall` (notes, disposition, recording, final status). */
   updateCall(recordId: string, call: CrmCall): Promise<CrmOutcome<{ url: string | null }>>;
   /** The dispositions an agent may pick, from the connector (declared or fetched). */

@@ -1,5 +1,6 @@
 import type { CallDirection } from './call-record.ts';
 import type { CallStatus } from './call-status.ts';
+import type { Contact, CrmLog } from '../crm/contract.ts';
 
 /**
  * A call as the relay shows it over the agent API and the WebSocket (docs/relay.md): the
@@ -27,4 +28,12 @@ export interface CallView {
   created_at: string;
   updated_at: string;
   extra: Record<string, string>;
+  /** The CRM record the call is linked to: the only match, the best one, or the agent's choice. */
+  contact: Contact | null;
+  /** Every CRM record that matched the customer's number (several: the agent may pick). */
+  contacts: Contact[];
+  /** The call's activity in the CRM; null when the instance has no CRM or the call is not due yet. */
+  crm_log: CrmLog | null;
+  /** The CRM's "new contact" form prefilled with the customer's number, when nothing matched and the connector has one. */
+  new_contact_url: string | null;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Contact } from '../crm/contract.ts';
 import type { CallView } from '../record/call-view.ts';
 
 /**
@@ -29,22 +30,76 @@ export interface AgentView {
 /** A custom connector's XML: the biggest body the API takes. */
 export const MAX_CONNECTOR_XML_CHARS = 256 * 1024;
 
-/** `PUT /instances/:id`: a bundled connector's id or a custom connector's XML, and its config. */
+const connectorConfigSchema = z.record(z.string().max(128), z.string().max(4096)).default({});
+
+/** An instance's CRM: a bundled CRM connector's id (`connectors/crm/<id>.xml`) or a custom one's XML, and its config. */
+export const crmSetupSchema = z.object({
+  connector: z.string().max(128).optional(),
+  xml: z.string().max(MAX_CONNECTOR_XML_CHARS).optional(),
+  config: connectorConfigSchema,
+});
+export type CrmSetup = z.input<typeof crmSetupSchema>;
+
+/**
+ * `PUT /instances/:id`: a bundled connector's id or a custom connector's XML, and its config;
+ * `crm` sets up the CRM the relay looks callers up in and logs calls to (null removes it;
+ * absent keeps what the instance had).
+ */
 export const instanceBodySchema = z.object({
   connector: z.string().max(128).optional(),
   xml: z.string().max(MAX_CONNECTOR_XML_CHARS).optional(),
-  config: z.record(z.string().max(128), z.string().max(4096)).default({}),
+  config: connectorConfigSchema,
+  crm: crmSetupSchema.nullable().optional(),
 });
 export type InstanceBody = z.input<typeof instanceBodySchema>;
 
-/** `PATCH /calls/:id`: the agent's notes and disposition (null clears one). */
+/**
+ * `PATCH /calls/:id`: the agent's notes and disposition (null clears one), and `contact_id`,
+ * the CRM record picked among several matches (the CRM log follows it).
+ */
 export const callNotesSchema = z.object({
   notes: z.string().max(10_000).nullable().optional(),
   disposition: z.string().max(200).nullable().optional(),
+  contact_id: z.string().max(200).optional(),
 });
 export type CallNotes = z.input<typeof callNotesSchema>;
 
-/** `GET /connectors`: a bundled connector and the config fields its form needs. */
+/** `GET /instances`, `GET|PUT /instances/:id`: an instance as the agent sees it (secrets masked). */
+export interface InstanceView {
+  id: string;
+  connector: string | null;
+  name: string;
+  config: Record<string, string>;
+  callbacks: { answer: string; status: string; incoming: string };
+  warnings: unknown[];
+  /** The CRM set up on the instance (secrets masked), or null. */
+  crm: { connector: string; name: string; config: Record<string, string>; warnings: unknown[] } | null;
+}
+
+/*
+ * The CRM part of the agent API (issue 10; docs/relay.md):
+ * - `PUT /instances/:id` with `crm` (above); `GET /instances[/:id]` shows it as `InstanceView.crm`;
+ * - `GET /crm-connectors`: the bundled CRM connectors (`ConnectorInfo[]`);
+ * - `GET /instances/:id/crm/dispositions` -> `DispositionList`;
+ * - `POST /instances/:id/crm/test {number}` -> `CrmTestResult` (runs a lookup now, uncached);
+ * - `PATCH /calls/:id {notes?, disposition?, contact_id?}` -> the call; the CRM log follows;
+ * - `POST /calls/:id/crm-log/retry` -> the call, its `crm_log` pending again (after `failed`).
+ */
+
+/** `GET /instances/:id/crm/dispositions`: what the agent may pick when wrapping a call up. */
+export interface DispositionList {
+  dispositions: string[];
+}
+
+/** `POST /instances/:id/crm/test {number}`: a lookup run now, for "Test connection". */
+export interface CrmTestResult {
+  ok: boolean;
+  contacts: Contact[];
+  /** The CRM's reason, when it failed. */
+  error: string | null;
+}
+
+/** `GET /connectors` (telephony) and `GET /crm-connectors` (CRMs): a bundled connector and the config fields its form needs. */
 export interface ConnectorInfo {
   id: string;
   name: string;

@@ -24,6 +24,10 @@ const call: CallView = {
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
   extra: {},
+  contact: null,
+  contacts: [],
+  crm_log: null,
+  new_contact_url: null,
 };
 
 function statusElement(node: preact.ComponentChild): Element | null {

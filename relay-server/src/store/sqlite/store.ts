@@ -40,7 +40,7 @@ interface InstanceRow {
   updated_at: string;
 }
 
-type CallRow = Omit<Call, 'extra'> & { extra: string; instance_uid: string | null };
+type CallRow = Omit<Call, 'extra' | 'contact' | 'contacts' | 'crm_log' | 'new_contact_url'> & { extra: string; instance_uid: string | null };
 
 interface EventRow {
   agent_id: string;
@@ -329,7 +329,8 @@ function toInstance(row: InstanceRow): Instance {
 
 function toCall(row: CallRow): Call {
   const { instance_uid: _uid, extra, ...rest } = row;
-  return { ...rest, extra: JSON.parse(extra) as Record<string, string> };
+  // The CRM fields come with the CRM work (issue 10); until then no call has any.
+  return { ...rest, extra: JSON.parse(extra) as Record<string, string>, contact: null, contacts: [], crm_log: null, new_contact_url: null };
 }
 
 function stateColumns(state: CallState) {
