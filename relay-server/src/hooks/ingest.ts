@@ -1,18 +1,9 @@
-import { mapWebhook, renderWebhookReply, type MappedWebhook, type WebhookEvent, WebhookError, type WebhookReply, type WebhookRequest, type ConnectorPlan, type RunContext } from '@phone-connector/shared';
+import { mapWebhook, renderWebhookReply, type MappedWebhook, WebhookError, type WebhookReply } from '@phone-connector/shared';
 import { updateFromRecord } from '../calls/merge.ts';
 import { recordCall } from '../calls/record-call.ts';
 import { webhookAudience } from '../calls/routing.ts';
 import type { RelayDeps } from '../deps.ts';
-import type { Agent, Instance } from '../store/index.ts';
-
-export interface VerifiedWebhook {
-  event: WebhookEvent;
-  instance: Instance;
-  owner: Agent;
-  plan: ConnectorPlan;
-  request: WebhookRequest;
-  context: RunContext;
-}
+import type { VerifiedWebhook } from './guard/index.ts';
 
 export type IngestResult =
   | { kind: 'stored'; reply: WebhookReply; callId: string; created: boolean; events: number }

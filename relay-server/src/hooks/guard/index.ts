@@ -6,19 +6,21 @@ import type { PlanResolver } from '../../instances/plans.ts';
 import type { WebhookOutcome } from '../../metrics.ts';
 import type { Agent, RelayStore, Instance } from '../../store/index.ts';
 
+/** A webhook the guard let through: its instance, owner and connector, and the request as the provider sent it. */
+export interface VerifiedWebhook {
+  event: WebhookEvent;
+  instance: Instance;
+  owner: Agent;
+  plan: ConnectorPlan;
+  /** The webhook as the provider sent it: public URL and request target, headers, raw body. */
+  request: WebhookRequest;
+  /** The engine's view of the instance, for every step that runs the connector. */
+  context: RunContext;
+}
+
 export type HookEnv = {
   Bindings: Partial<HttpBindings>;
-  Variables: {
-    outcome: WebhookOutcome;
-    event: WebhookEvent;
-    instance: Instance;
-    owner: Agent;
-    plan: ConnectorPlan;
-    /** The webhook as the provider sent it: public URL and request target, headers, raw body. */
-    request: WebhookRequest;
-    /** The engine's view of the instance, for every step that runs the connector. */
-    context: RunContext;
-  };
+  Variables: VerifiedWebhook & { outcome: WebhookOutcome };
 };
 
 /** Providers' webhooks are small; anything bigger is refused without reading it all. */
