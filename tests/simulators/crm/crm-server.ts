@@ -142,11 +142,16 @@ function send(res: ServerResponse, answer: CrmAnswer): void {
   res.writeHead(answer.status, { ...type, ...answer.headers }).end(text);
 }
 
-/** A JSON request body, or undefined when it is not JSON (each CRM words that error its own way). */
-export function parseJsonBody(body: string): unknown {
+/** A JSON object request body, or undefined when it is none (each CRM words that error its own way). */
+export function parseJsonObject(body: string): Record<string, unknown> | undefined {
   try {
-    return JSON.parse(body) as unknown;
+    const value: unknown = JSON.parse(body);
+    return isJsonObject(value) ? value : undefined;
   } catch {
     return undefined;
   }
+}
+
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -48,7 +48,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { formatForDisplay, toE164 } from '@phone-connector/shared';
-import { type CrmAnswer, type CrmRequest, CrmServer, parseJsonBody } from './crm-server.ts';
+import { type CrmAnswer, type CrmRequest, CrmServer, isJsonObject, parseJsonObject } from './crm-server.ts';
 import type { CrmSimulator, InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
 
 const CONTACT_SEARCH = '/crm/v3/objects/contacts/search';
@@ -264,17 +264,17 @@ export class HubSpotSimulator implements CrmSimulator {
   }
 
   private searchContacts(text: string): CrmAnswer {
-    const body = parseJsonBody(text);
-    if (!isRecord(body)) return validationError('Invalid input JSON: the body must be a JSON object');
+    const body = parseJsonObject(text);
+    if (!body) return validationError('Invalid input JSON: the body must be a JSON object');
     const groups = body.filterGroups ?? [];
     if (!Array.isArray(groups)) return validationError('filterGroups must be a list');
     if (groups.length > MAX_GROUPS) return validationError(`Too many filter groups: ${groups.length}. The maximum number of filter groups is ${MAX_GROUPS}.`);
     for (const group of groups) {
-      const filters: unknown = isRecord(group) ? group.filters : undefined;
+      const filters: unknown = isJsonObject(group) ? group.filters : undefined;
       if (!Array.isArray(filters)) return validationError('Each filter group needs a list of filters');
       if (filters.length > MAX_FILTERS_PER_GROUP) return validationError(`Too many filters in a group: ${filters.length}. The maximum number of filters per group is ${MAX_FILTERS_PER_GROUP}.`);
       for (const filter of filters as Filter[]) {
-        if (!isRecord(filter) || typeof filter.propertyName !== 'string') return validationError('Each filter needs a propertyName');
+        if (!isJsonObject(filter) || typeof filter.propertyName !== 'string') return validationError('Each filter needs a propertyName');
         if (typeof filter.operator !== 'string' || !OPERATORS.has(filter.operator)) return validationError(`Unknown operator ${JSON.stringify(filter.operator)} on ${filter.propertyName}`);
       }
     }
@@ -307,8 +307,8 @@ export class HubSpotSimulator implements CrmSimulator {
   }
 
   private createCall(text: string): CrmAnswer {
-    const body = parseJsonBody(text);
-    if (!isRecord(body) || !isRecord(body.properties)) return validationError('Invalid input JSON: expected {"properties": {...}, "associations": [...]}');
+    const body = parseJsonObject(text);
+    if (!body || !isJsonObject(body.properties)) return validationError('Invalid input JSON: expected {"properties": {...}, "associations": [...]}');
     const properties = stringValues(body.properties);
     const invalid = this.invalidCallProperties(properties);
     if (properties.hs_timestamp === undefined || properties.hs_timestamp === null) invalid.unshift(invalidProperty('hs_timestamp', 'REQUIRED_FIELD', 'hs_timestamp is required'));
@@ -335,8 +335,8 @@ export class HubSpotSimulator implements CrmSimulator {
   private updateCall(id: string, text: string): CrmAnswer {
     const call = this.calls.find((c) => c.id === id);
     if (!call) return { status: 404, body: errorBody('resource not found', 'OBJECT_NOT_FOUND') };
-    const body = parseJsonBody(text);
-    if (!isRecord(body) || !isRecord(body.properties)) return validationError('Invalid input JSON: expected {"properties": {...}}');
+    const body = parseJsonObject(text);
+    if (!body || !isJsonObject(body.properties)) return validationError('Invalid input JSON: expected {"properties": {...}}');
     const properties = stringValues(body.properties);
     const invalid = this.invalidCallProperties(properties);
     if (invalid.length > 0) return propertyErrors(invalid);
@@ -382,11 +382,11 @@ export class HubSpotSimulator implements CrmSimulator {
   }
 
   private refusedAssociation(association: unknown): string | undefined {
-    if (!isRecord(association) || !isRecord(association.to) || typeof association.to.id !== 'string' || !Array.isArray(association.types) || association.types.length === 0) {
+    if (!isJsonObject(association) || !isJsonObject(association.to) || typeof association.to.id !== 'string' || !Array.isArray(association.types) || association.types.length === 0) {
       return 'Each association needs {"to": {"id": "…"}, "types": [{"associationCategory", "associationTypeId"}]}';
     }
     for (const type of association.types as unknown[]) {
-      if (!isRecord(type) || type.associationCategory !== 'HUBSPOT_DEFINED' || typeof type.associationTypeId !== 'number' || !CALL_ASSOCIATIONS[type.associationTypeId]) {
+      if (!isJsonObject(type) || type.associationCategory !== 'HUBSPOT_DEFINED' || typeof type.associationTypeId !== 'number' || !CALL_ASSOCIATIONS[type.associationTypeId]) {
         return `${JSON.stringify(type)} is not a valid association type for calls`;
       }
       // This portal holds contacts only: any other target does not exist.
@@ -455,7 +455,7 @@ function matchesQuery(properties: Record<string, string | null>, query: string):
 }
 
 function sortContacts(contacts: HubSpotObject[], sorts: unknown): HubSpotObject[] {
-  const sort = Array.isArray(sorts) && isRecord(sorts[0]) ? sorts[0] : undefined;
+  const sort = Array.isArray(sorts) && isJsonObject(sorts[0]) ? sorts[0] : undefined;
   const property = typeof sort?.propertyName === 'string' ? sort.propertyName : 'hs_object_id';
   const direction = sort?.direction === 'DESCENDING' ? -1 : 1;
   return [...contacts].sort((a, b) => direction * compare(a.properties[property] ?? '', b.properties[property] ?? ''));
@@ -515,10 +515,6 @@ function failureAnswer(failure: InjectedFailure, search: boolean): CrmAnswer {
   if (failure.status === 401) return { status: 401, headers: retryAfter, body: errorBody(AUTH_MESSAGE, 'INVALID_AUTHENTICATION') };
   const category = failure.status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_ERROR';
   return { status: failure.status, headers: retryAfter, body: errorBody(`injected ${failure.status}`, category) };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function escapeRegExp(text: string): string {
