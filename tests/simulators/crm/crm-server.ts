@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { InjectedFailure, RecordedCrmRequest } from './crm-simulator.ts';
+import type { CrmSimulator, InjectedFailure, RecordedCrmRequest, SeedContact, StoredActivity } from './crm-simulator.ts';
 import { closeServer, listen, readBody } from '../http.ts';
 
 /** A request as a CRM route sees it. */
@@ -132,6 +132,43 @@ export class CrmServer {
     pending.remaining -= 1;
     if (pending.remaining === 0) this.failures.splice(this.failures.indexOf(pending), 1);
     return pending.failure;
+  }
+}
+
+/** A CRM simulator served through a CrmServer: the switches are the server's; the CRM's own data is the subclass's. */
+export abstract class ServedCrmSimulator implements CrmSimulator {
+  abstract readonly config: Record<string, string>;
+  abstract seed(contacts: SeedContact[]): string[];
+  abstract activities(): StoredActivity[];
+
+  protected constructor(protected readonly crm: CrmServer) {}
+
+  get url(): string {
+    return this.crm.baseUrl;
+  }
+
+  get requests(): RecordedCrmRequest[] {
+    return this.crm.requests;
+  }
+
+  failNext(times: number, failure: InjectedFailure, path?: RegExp): void {
+    this.crm.failNext(times, failure, path);
+  }
+
+  down(): Promise<void> {
+    return this.crm.down();
+  }
+
+  up(): Promise<void> {
+    return this.crm.up();
+  }
+
+  holdSearches(): () => void {
+    return this.crm.holdSearches();
+  }
+
+  close(): Promise<void> {
+    return this.crm.close();
   }
 }
 

@@ -1,5 +1,6 @@
 /** The HubSpot simulator itself, driven over HTTP as a CRM connector would drive api.hubapi.com. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeCrmSwitches } from './crm-switches.ts';
 import { HUBSPOT_DISPOSITIONS, HubSpotSimulator } from './hubspot.ts';
 
 let hubspot: HubSpotSimulator;
@@ -238,31 +239,15 @@ describe('failures', () => {
     expect(await response.json()).toMatchObject({ message: 'You have reached your secondly limit.' });
   });
 
-  it('fails the next N requests with a 5xx, and records each answer', async () => {
-    hubspot.failNext(2, { status: 503 });
-    const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await api('/calling/v1/dispositions')).status);
-    expect(statuses).toEqual([503, 503, 200]);
-    expect(hubspot.requests.slice(-3).map((r) => r.status)).toEqual([503, 503, 200]);
-  });
-
-  it('refuses connections while down, and serves again once up', async () => {
-    await hubspot.down();
-    await expect(api('/calling/v1/dispositions')).rejects.toThrow();
-    await hubspot.up();
-    expect((await api('/calling/v1/dispositions')).status).toBe(200);
-  });
-
-  it('holds searches until released, and answers them then', async () => {
-    const release = hubspot.holdSearches();
-    const pending = api('/crm/v3/objects/contacts/search', { body: { filterGroups: [eq('phone', '+1 415-555-0100')] } });
-    await expect.poll(() => hubspot.requests.some((r) => r.url === '/crm/v3/objects/contacts/search' && r.status === 0), { timeout: 30_000 }).toBe(true);
-    // Other requests are not held.
-    expect((await api('/calling/v1/dispositions')).status).toBe(200);
-    release();
-    const response = await pending;
-    expect(response.status).toBe(200);
-    expect(ids((await response.json()) as SearchAnswer)).toEqual([jane]);
+  it("carries HubSpot's error model on an injected 5xx and an injected 401", async () => {
+    hubspot.failNext(1, { status: 502 });
+    const failed = await api('/calling/v1/dispositions');
+    expect(failed.status).toBe(502);
+    expect(await failed.json()).toMatchObject({ status: 'error', category: 'INTERNAL_ERROR', correlationId: expect.any(String) });
+    hubspot.failNext(1, { status: 401 });
+    const refused = await api('/calling/v1/dispositions');
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ status: 'error', category: 'INVALID_AUTHENTICATION' });
   });
 
   it('records every request with its headers, body and status', async () => {
@@ -272,4 +257,10 @@ describe('failures', () => {
     expect(recorded).toEqual([expect.objectContaining({ method: 'POST', url: '/crm/v3/objects/calls', status: 201, body: expect.stringContaining('"hs_call_duration":"1000"') })]);
     expect(recorded[0]!.headers.authorization).toBe(`Bearer ${hubspot.config.token}`);
   });
+});
+
+describeCrmSwitches({
+  simulator: () => hubspot,
+  plain: () => api('/calling/v1/dispositions'),
+  search: () => api('/crm/v3/objects/contacts/search', { body: { filterGroups: [eq('phone', '+1 415-555-0100')] } }),
 });

@@ -48,8 +48,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { formatForDisplay, toE164 } from '@phone-connector/shared';
-import { type CrmAnswer, type CrmRequest, CrmServer, isJsonObject, parseJsonObject } from './crm-server.ts';
-import type { CrmSimulator, InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
+import { type CrmAnswer, type CrmRequest, CrmServer, isJsonObject, parseJsonObject, ServedCrmSimulator } from './crm-server.ts';
+import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
 
 const CONTACT_SEARCH = '/crm/v3/objects/contacts/search';
 const CALLS = '/crm/v3/objects/calls';
@@ -141,7 +141,7 @@ interface InvalidProperty {
   name: string;
 }
 
-export class HubSpotSimulator implements CrmSimulator {
+export class HubSpotSimulator extends ServedCrmSimulator {
   readonly config: Record<string, string>;
   private readonly contacts: HubSpotObject[] = [];
   /** Contacts seeded during a search lag: stored, but not yet in the search index. */
@@ -154,10 +154,8 @@ export class HubSpotSimulator implements CrmSimulator {
   private readonly portalId: string;
   private readonly callProperties: Set<string>;
 
-  private constructor(
-    private readonly crm: CrmServer,
-    options: HubSpotSimulatorOptions,
-  ) {
+  private constructor(crm: CrmServer, options: HubSpotSimulatorOptions) {
+    super(crm);
     this.token = options.token ?? 'pat-na1-11111111-2222-3333-4444-555555555555';
     this.portalId = options.portalId ?? '7654321';
     this.callProperties = new Set([...CALL_PROPERTIES, ...(options.customCallProperties ?? [])]);
@@ -174,14 +172,6 @@ export class HubSpotSimulator implements CrmSimulator {
     });
     simulator = new HubSpotSimulator(crm, options);
     return simulator;
-  }
-
-  get url(): string {
-    return this.crm.baseUrl;
-  }
-
-  get requests() {
-    return this.crm.requests;
   }
 
   seed(contacts: SeedContact[]): string[] {
@@ -228,26 +218,6 @@ export class HubSpotSimulator implements CrmSimulator {
 
   activities(): StoredActivity[] {
     return this.calls.map((call) => ({ id: call.id, fields: { ...call.properties, associations: call.associations }, updates: call.updates }));
-  }
-
-  failNext(times: number, failure: InjectedFailure, path?: RegExp): void {
-    this.crm.failNext(times, failure, path);
-  }
-
-  down(): Promise<void> {
-    return this.crm.down();
-  }
-
-  up(): Promise<void> {
-    return this.crm.up();
-  }
-
-  holdSearches(): () => void {
-    return this.crm.holdSearches();
-  }
-
-  close(): Promise<void> {
-    return this.crm.close();
   }
 
   private route(request: CrmRequest): CrmAnswer {

@@ -1,5 +1,6 @@
 /** The Pipedrive simulator itself, driven over HTTP as a CRM connector would drive a company's Pipedrive. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeCrmSwitches } from './crm-switches.ts';
 import { PipedriveSimulator } from './pipedrive.ts';
 
 let pipedrive: PipedriveSimulator;
@@ -248,30 +249,15 @@ describe('failures', () => {
     expect((await api('/v1/callLogs', { body: callLog })).status).toBe(200);
   });
 
-  it('fails the next N requests with a 5xx in the error envelope', async () => {
-    pipedrive.failNext(2, { status: 500 });
-    const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await api('/v1/activityTypes')).status);
-    expect(statuses).toEqual([500, 500, 200]);
-    expect(pipedrive.requests.slice(-3).map((r) => r.status)).toEqual([500, 500, 200]);
-  });
-
-  it('refuses connections while down, and serves again once up', async () => {
-    await pipedrive.down();
-    await expect(api('/v1/activityTypes')).rejects.toThrow();
-    await pipedrive.up();
-    expect((await api('/v1/activityTypes')).status).toBe(200);
-  });
-
-  it('holds searches until released, and answers them then', async () => {
-    const release = pipedrive.holdSearches();
-    const pending = api('/api/v2/persons/search?term=4155550177&fields=phone');
-    await expect.poll(() => pipedrive.requests.some((r) => r.url.startsWith('/api/v2/persons/search?term=4155550177') && r.status === 0), { timeout: 30_000 }).toBe(true);
-    expect((await api('/v1/activityTypes')).status).toBe(200);
-    release();
-    const response = await pending;
-    expect(response.status).toBe(200);
-    expect(found((await response.json()) as SearchAnswer)).toEqual([janeTwin]);
+  it("carries Pipedrive's error envelope on an injected 5xx and an injected 401", async () => {
+    pipedrive.failNext(1, { status: 500 });
+    const failed = await api('/v1/activityTypes');
+    expect(failed.status).toBe(500);
+    expect(await failed.json()).toMatchObject({ success: false, error: expect.any(String), error_info: expect.any(String), data: null, additional_data: null });
+    pipedrive.failNext(1, { status: 401 });
+    const refused = await api('/v1/activityTypes');
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ success: false, error: 'unauthorized access', errorCode: 401 });
   });
 
   it('records every request with its headers, body and status', async () => {
@@ -281,4 +267,10 @@ describe('failures', () => {
     expect(recorded).toEqual([expect.objectContaining({ method: 'POST', url: '/v1/callLogs', status: 200, body: JSON.stringify(callLog) })]);
     expect(recorded[0]!.headers['x-api-token']).toBe(pipedrive.config.token);
   });
+});
+
+describeCrmSwitches({
+  simulator: () => pipedrive,
+  plain: () => api('/v1/activityTypes'),
+  search: () => api('/api/v2/persons/search?term=4155550177&fields=phone'),
 });

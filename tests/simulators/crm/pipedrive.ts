@@ -43,8 +43,8 @@
  *   headers [C]; `Retry-After` when the test asks for one [I].
  */
 import { randomBytes } from 'node:crypto';
-import { type CrmAnswer, type CrmRequest, CrmServer, isJsonObject, parseJsonObject } from './crm-server.ts';
-import type { CrmSimulator, InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
+import { type CrmAnswer, type CrmRequest, CrmServer, isJsonObject, parseJsonObject, ServedCrmSimulator } from './crm-server.ts';
+import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
 
 const PERSON_SEARCH = '/api/v2/persons/search';
 const SEARCH_FIELDS = new Set(['custom_fields', 'email', 'notes', 'phone', 'name']);
@@ -89,7 +89,7 @@ interface Written {
   updates: number;
 }
 
-export class PipedriveSimulator implements CrmSimulator {
+export class PipedriveSimulator extends ServedCrmSimulator {
   readonly config: Record<string, string>;
   private readonly persons: Person[] = [];
   private readonly organizations = new Map<string, number>();
@@ -101,10 +101,8 @@ export class PipedriveSimulator implements CrmSimulator {
   private readonly oauthToken: string;
   private readonly companyDomain: string;
 
-  private constructor(
-    private readonly crm: CrmServer,
-    options: PipedriveSimulatorOptions,
-  ) {
+  private constructor(crm: CrmServer, options: PipedriveSimulatorOptions) {
+    super(crm);
     this.apiToken = options.apiToken ?? '0123456789abcdef0123456789abcdef01234567';
     this.oauthToken = options.oauthToken ?? 'v1u:AQIBAHj-oauth-access-token';
     this.companyDomain = options.companyDomain ?? 'acme';
@@ -121,14 +119,6 @@ export class PipedriveSimulator implements CrmSimulator {
     });
     simulator = new PipedriveSimulator(crm, options);
     return simulator;
-  }
-
-  get url(): string {
-    return this.crm.baseUrl;
-  }
-
-  get requests() {
-    return this.crm.requests;
   }
 
   /** The OAuth access token the company accepts as `Authorization: Bearer`. */
@@ -154,26 +144,6 @@ export class PipedriveSimulator implements CrmSimulator {
 
   activities(): StoredActivity[] {
     return this.written.map((w) => ({ id: String(w.data.id), fields: { ...w.data }, updates: w.updates }));
-  }
-
-  failNext(times: number, failure: InjectedFailure, path?: RegExp): void {
-    this.crm.failNext(times, failure, path);
-  }
-
-  down(): Promise<void> {
-    return this.crm.down();
-  }
-
-  up(): Promise<void> {
-    return this.crm.up();
-  }
-
-  holdSearches(): () => void {
-    return this.crm.holdSearches();
-  }
-
-  close(): Promise<void> {
-    return this.crm.close();
   }
 
   private route(request: CrmRequest): CrmAnswer {
