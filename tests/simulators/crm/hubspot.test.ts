@@ -124,6 +124,18 @@ describe('contact search', () => {
     expect(answer.message).toMatch(message);
   });
 
+  it('matches a free-text query against word starts of names and phones, and sorts as asked', async () => {
+    expect(ids(await search([], { query: 'doe' }))).toEqual([jane, janeTwin]);
+    expect(ids(await search([], { query: '7946' }))).toEqual([bob, ada]);
+    expect(ids(await search([], { query: 'doe', sorts: [{ propertyName: 'firstname', direction: 'DESCENDING' }] }))).toEqual([janeTwin, jane]);
+  });
+
+  it('gives the default properties when none are asked for', async () => {
+    const response = await api('/crm/v3/objects/contacts/search', { body: { filterGroups: [eq('phone', '+1 415-555-0100')] } });
+    const answer = (await response.json()) as SearchAnswer;
+    expect(Object.keys(answer.results[0]!.properties).sort()).toEqual(['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname']);
+  });
+
   it('keeps contacts seeded during a search lag out of search until it is released', async () => {
     const release = hubspot.searchLag();
     const [late] = hubspot.seed([{ firstName: 'Late', lastName: 'Comer', phones: ['+1 212 555 0142'] }]);
@@ -210,6 +222,16 @@ describe('calls', () => {
       expect(response.status).toBe(404);
       expect(await response.json()).toMatchObject({ status: 'error', category: 'OBJECT_NOT_FOUND' });
     }
+  });
+
+  it('reads only the default properties of a call when none are asked for', async () => {
+    const created = (await (await call(properties)).json()) as { id: string };
+    const read = (await (await api(`/crm/v3/objects/calls/${created.id}`)).json()) as { properties: Record<string, string> };
+    expect(Object.keys(read.properties).sort()).toEqual(['hs_createdate', 'hs_lastmodifieddate', 'hs_object_id']);
+  });
+
+  it('tells the portal id', async () => {
+    expect(await (await api('/account-info/v3/details')).json()).toMatchObject({ portalId: Number(hubspot.config.portal_id) });
   });
 
   it('lists the dispositions as GUID and label', async () => {

@@ -135,6 +135,13 @@ describe('person search', () => {
     expect((await api('/api/v2/persons/search?term=4&fields=phone&exact_match=true')).status).toBe(200);
   });
 
+  it('answers 404 for a deleted person', async () => {
+    const [gone] = pipedrive.seed([{ firstName: 'Left', lastName: 'Behind', phones: ['+1 212 555 0142'], deleted: true }]);
+    const response = await api(`/api/v2/persons/${gone}`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ success: false, data: null });
+  });
+
   it('reads a person with labelled phones and its organization id', async () => {
     const response = await api(`/api/v2/persons/${janeTwin}`);
     expect(response.status).toBe(200);
@@ -183,6 +190,13 @@ describe('call logs', () => {
       expect(await response.json()).toMatchObject({ success: false });
     }
     expect(pipedrive.activities().find((a) => a.id === created.data.id)).toMatchObject({ updates: 0, fields: { note: null } });
+  });
+
+  it('deletes a call log, after which it is gone', async () => {
+    const created = (await (await api('/v1/callLogs', { body: callLog })).json()) as { data: { id: string } };
+    expect((await api(`/v1/callLogs/${created.data.id}`, { method: 'DELETE' })).status).toBe(200);
+    expect((await api(`/v1/callLogs/${created.data.id}`)).status).toBe(404);
+    expect(pipedrive.activities().some((a) => a.id === created.data.id)).toBe(false);
   });
 
   it('takes a recording only as an uploaded file', async () => {
