@@ -243,6 +243,48 @@ describe('calls', () => {
   });
 });
 
+describe('a unique call property (relay_call_id)', () => {
+  let portal: HubSpotSimulator;
+  beforeAll(async () => {
+    portal = await HubSpotSimulator.start({ uniqueCallProperties: ['relay_call_id'] });
+  });
+  afterAll(() => portal.close());
+
+  const send = (path: string, method: string, body?: unknown) =>
+    fetch(`${portal.url}${path}`, { method, headers: { Authorization: `Bearer ${portal.config.token}`, 'Content-Type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const upsert = (inputs: unknown[]) => send('/crm/v3/objects/calls/batch/upsert', 'POST', { inputs });
+  const input = (id: string, properties: Record<string, string>) => ({ idProperty: 'relay_call_id', id, properties });
+
+  it('upserts: creates once, then updates the same call, however often it is sent', async () => {
+    const first = await upsert([input('CA1', { hs_timestamp: '2025-03-02T14:05:10Z', hs_call_status: 'IN_PROGRESS' })]);
+    expect(first.status).toBe(200);
+    const created = (await first.json()) as { status: string; results: Array<{ id: string; new: boolean; properties: Record<string, string> }> };
+    expect(created).toMatchObject({ status: 'COMPLETE', results: [{ new: true, properties: { relay_call_id: 'CA1', hs_call_status: 'IN_PROGRESS' } }] });
+    const again = (await (await upsert([input('CA1', { hs_call_status: 'COMPLETED' })])).json()) as typeof created;
+    expect(again.results).toEqual([expect.objectContaining({ id: created.results[0]!.id, new: false })]);
+    expect(portal.activities()).toEqual([expect.objectContaining({ id: created.results[0]!.id, updates: 1, fields: expect.objectContaining({ hs_call_status: 'COMPLETED' }) })]);
+  });
+
+  it('reads and patches a call by its unique value, and answers 404 for a value no call has', async () => {
+    const read = await send('/crm/v3/objects/calls/CA1?idProperty=relay_call_id&properties=hs_call_status', 'GET');
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ properties: { hs_call_status: 'COMPLETED' } });
+    expect((await send('/crm/v3/objects/calls/CA1?idProperty=relay_call_id', 'PATCH', { properties: { hs_call_body: 'later' } })).status).toBe(200);
+    expect((await send('/crm/v3/objects/calls/CA404?idProperty=relay_call_id', 'GET')).status).toBe(404);
+    expect((await send('/crm/v3/objects/calls/CA1?idProperty=hs_call_title', 'GET')).status).toBe(400);
+  });
+
+  it('refuses a second call with the same unique value (409), a creating upsert without hs_timestamp, and a batch naming one id twice', async () => {
+    const before = portal.activities().length;
+    const duplicate = await send('/crm/v3/objects/calls', 'POST', { properties: { hs_timestamp: '2025-03-02T14:05:10Z', relay_call_id: 'CA1' } });
+    expect(duplicate.status).toBe(409);
+    expect(await duplicate.json()).toMatchObject({ status: 'error', category: 'CONFLICT' });
+    expect((await upsert([input('CA2', { hs_call_status: 'COMPLETED' })])).status).toBe(400);
+    expect((await upsert([input('CA3', { hs_timestamp: '2025-03-02T14:05:10Z' }), input('CA3', { hs_timestamp: '2025-03-02T14:05:10Z' })])).status).toBe(400);
+    expect(portal.activities()).toHaveLength(before);
+  });
+});
+
 describe('failures', () => {
   it('answers an injected 429 with Retry-After, the rate-limit headers and the ten-secondly body, then works again', async () => {
     hubspot.failNext(1, { status: 429, retryAfterSeconds: 3 }, /^\/crm\/v3\/objects\/calls$/);

@@ -36,6 +36,12 @@
  *   untouched [D HS; I]; `GET /crm/v3/objects/calls/{id}?properties=&associations=` [D HS], default
  *   properties only when none are asked for [I]; the association listing's shape is [I]. An unknown
  *   id is 404 `OBJECT_NOT_FOUND` [C].
+ * - A portal may define a unique-value call property (`relay_call_id`) [I]; `POST
+ *   /crm/v3/objects/calls/batch/upsert {inputs:[{idProperty, id, properties}]}` creates or updates
+ *   by it, HubSpot's only idempotent create, with no associations in its input [D HS
+ *   SimplePublicObjectBatchInputUpsert]; the answer `{status:"COMPLETE", results:[…, new],
+ *   startedAt, completedAt}` with 200, GET and PATCH taking `?idProperty=`, a second call with the
+ *   same unique value refused with 409 CONFLICT, and duplicate ids in one batch refused, are [I].
  * - Dispositions: `GET /calling/v1/dispositions` -> `[{id, label}]` [D HSD], the default GUIDs [C].
  * - `GET /account-info/v3/details` gives `portalId` [C]; its other fields here are [I].
  * - 429 `{status:"error", message:"You have reached your ten_secondly_rolling limit.",
@@ -104,8 +110,10 @@ export interface HubSpotSimulatorOptions {
   /** The private-app token the portal accepts (default `pat-na1-…`). */
   token?: string;
   portalId?: string;
-  /** Custom call properties the portal defines (e.g. a unique `relay_call_id`). */
+  /** Custom call properties the portal defines. */
   customCallProperties?: string[];
+  /** Custom call properties with unique values (e.g. `relay_call_id`): an `idProperty` for GET, PATCH and upsert. */
+  uniqueCallProperties?: string[];
 }
 
 interface HubSpotObject {
@@ -153,12 +161,14 @@ export class HubSpotSimulator extends ServedCrmSimulator {
   private readonly token: string;
   private readonly portalId: string;
   private readonly callProperties: Set<string>;
+  private readonly uniqueProperties: Set<string>;
 
   private constructor(crm: CrmServer, options: HubSpotSimulatorOptions) {
     super(crm);
     this.token = options.token ?? 'pat-na1-11111111-2222-3333-4444-555555555555';
     this.portalId = options.portalId ?? '7654321';
-    this.callProperties = new Set([...CALL_PROPERTIES, ...(options.customCallProperties ?? [])]);
+    this.uniqueProperties = new Set(options.uniqueCallProperties ?? []);
+    this.callProperties = new Set([...CALL_PROPERTIES, ...(options.customCallProperties ?? []), ...this.uniqueProperties]);
     this.config = { url: crm.baseUrl, token: this.token, portal_id: this.portalId };
   }
 
@@ -226,7 +236,8 @@ export class HubSpotSimulator extends ServedCrmSimulator {
     const callId = /^\/crm\/v3\/objects\/calls\/([^/]+)$/.exec(path)?.[1];
     if (method === 'POST' && path === CONTACT_SEARCH) return this.searchContacts(request.body);
     if (method === 'POST' && path === CALLS) return this.createCall(request.body);
-    if (method === 'PATCH' && callId) return this.updateCall(callId, request.body);
+    if (method === 'POST' && path === `${CALLS}/batch/upsert`) return this.upsertCalls(request.body);
+    if (method === 'PATCH' && callId) return this.updateCall(callId, request.query, request.body);
     if (method === 'GET' && callId) return this.getCall(callId, request.query);
     if (method === 'GET' && path === '/calling/v1/dispositions') return { status: 200, body: HUBSPOT_DISPOSITIONS };
     if (method === 'GET' && path === '/account-info/v3/details') return { status: 200, body: { portalId: Number(this.portalId), uiDomain: 'app.hubspot.com', dataHostingLocation: 'na1' } };
@@ -280,47 +291,58 @@ export class HubSpotSimulator extends ServedCrmSimulator {
     const body = parseJsonObject(text);
     if (!body || !isJsonObject(body.properties)) return validationError('Invalid input JSON: expected {"properties": {...}, "associations": [...]}');
     const properties = stringValues(body.properties);
-    const invalid = this.invalidCallProperties(properties);
-    if (properties.hs_timestamp === undefined || properties.hs_timestamp === null) invalid.unshift(invalidProperty('hs_timestamp', 'REQUIRED_FIELD', 'hs_timestamp is required'));
-    if (invalid.length > 0) return propertyErrors(invalid);
+    const refused = this.refusedNewCall(properties);
+    if (refused) return refused;
     const associations = body.associations ?? [];
-    const refused = Array.isArray(associations) ? associations.map((a) => this.refusedAssociation(a)).find((reason) => reason !== undefined) : 'associations must be a list';
-    if (refused) return validationError(refused);
-
-    const now = new Date().toISOString();
-    const id = String(this.nextCallId++);
-    const call: HubSpotCall = {
-      id,
-      properties: { ...properties, hs_timestamp: isoTimestamp(properties.hs_timestamp!), hs_createdate: now, hs_lastmodifieddate: now, hs_object_id: id },
-      createdAt: now,
-      updatedAt: now,
-      archived: false,
-      associations: associations as Association[],
-      updates: 0,
-    };
-    this.calls.push(call);
+    const badLink = Array.isArray(associations) ? associations.map((a) => this.refusedAssociation(a)).find((reason) => reason !== undefined) : 'associations must be a list';
+    if (badLink) return validationError(badLink);
+    const call = this.storeCall(properties, associations as Association[]);
     return { status: 201, body: view(call, Object.keys(call.properties)) };
   }
 
-  private updateCall(id: string, text: string): CrmAnswer {
-    const call = this.calls.find((c) => c.id === id);
-    if (!call) return { status: 404, body: errorBody('resource not found', 'OBJECT_NOT_FOUND') };
+  private updateCall(id: string, query: URLSearchParams, text: string): CrmAnswer {
+    const found = this.findCall(id, query.get('idProperty'));
+    if (!('call' in found)) return found;
     const body = parseJsonObject(text);
     if (!body || !isJsonObject(body.properties)) return validationError('Invalid input JSON: expected {"properties": {...}}');
     const properties = stringValues(body.properties);
-    const invalid = this.invalidCallProperties(properties);
-    if (invalid.length > 0) return propertyErrors(invalid);
-    const now = new Date().toISOString();
-    if (properties.hs_timestamp) properties.hs_timestamp = isoTimestamp(properties.hs_timestamp);
-    Object.assign(call.properties, properties, { hs_lastmodifieddate: now });
-    call.updatedAt = now;
-    call.updates += 1;
-    return { status: 200, body: view(call, Object.keys(call.properties)) };
+    const refused = this.refusedChange(properties, found.call.id);
+    if (refused) return refused;
+    this.changeCall(found.call, properties);
+    return { status: 200, body: view(found.call, Object.keys(found.call.properties)) };
+  }
+
+  /** Creates each input whose unique property value is new, updates the others; all or nothing. */
+  private upsertCalls(text: string): CrmAnswer {
+    const body = parseJsonObject(text);
+    const inputs = body?.inputs;
+    if (!Array.isArray(inputs) || !inputs.every((input) => isJsonObject(input) && typeof input.idProperty === 'string' && typeof input.id === 'string' && isJsonObject(input.properties))) {
+      return validationError('Invalid input JSON: expected {"inputs": [{"idProperty", "id", "properties"}]}');
+    }
+    const keys = inputs.map((input) => `${String(input.idProperty)}=${String(input.id)}`);
+    if (new Set(keys).size < keys.length) return validationError('Duplicate IDs found in batch input');
+    const plan = (inputs as Array<{ idProperty: string; id: string; properties: Record<string, unknown> }>).map((input) => {
+      const properties = { ...stringValues(input.properties), [input.idProperty]: input.id };
+      const found = this.findCall(input.id, input.idProperty);
+      return 'call' in found ? { properties, existing: found.call } : { properties, notFound: found.status === 404 ? undefined : found };
+    });
+    for (const step of plan) {
+      const refused = step.existing ? this.refusedChange(step.properties, step.existing.id) : (step.notFound ?? this.refusedNewCall(step.properties));
+      if (refused) return refused;
+    }
+    const startedAt = new Date().toISOString();
+    const results = plan.map((step) => {
+      if (step.existing) this.changeCall(step.existing, step.properties);
+      const call = step.existing ?? this.storeCall(step.properties, []);
+      return { ...view(call, Object.keys(call.properties)), new: !step.existing };
+    });
+    return { status: 200, body: { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() } };
   }
 
   private getCall(id: string, query: URLSearchParams): CrmAnswer {
-    const call = this.calls.find((c) => c.id === id);
-    if (!call) return { status: 404, body: errorBody('resource not found', 'OBJECT_NOT_FOUND') };
+    const found = this.findCall(id, query.get('idProperty'));
+    if (!('call' in found)) return found;
+    const { call } = found;
     const asked = (query.get('properties') ?? '').split(',').filter(Boolean);
     const associated = (query.get('associations') ?? '').split(',').filter(Boolean);
     const associations = Object.fromEntries(
@@ -334,6 +356,58 @@ export class HubSpotSimulator extends ServedCrmSimulator {
       ]),
     );
     return { status: 200, body: { ...view(call, [...DEFAULT_CALL_PROPERTIES, ...asked]), ...(associated.length > 0 ? { associations } : {}) } };
+  }
+
+  /** The call `id` names: its HubSpot id, or the value of the unique property `idProperty`. */
+  private findCall(id: string, idProperty: string | null): { call: HubSpotCall } | CrmAnswer {
+    if (idProperty !== null && idProperty !== 'hs_object_id' && !this.uniqueProperties.has(idProperty)) return validationError(`${idProperty} is not a unique-value property of calls`);
+    const call = this.calls.find((c) => (idProperty === null ? c.id === id : c.properties[idProperty] === id));
+    return call ? { call } : { status: 404, body: errorBody('resource not found', 'OBJECT_NOT_FOUND') };
+  }
+
+  private refusedNewCall(properties: Record<string, string | null>): CrmAnswer | undefined {
+    const invalid = this.invalidCallProperties(properties);
+    if (properties.hs_timestamp === undefined || properties.hs_timestamp === null) invalid.unshift(invalidProperty('hs_timestamp', 'REQUIRED_FIELD', 'hs_timestamp is required'));
+    return invalid.length > 0 ? propertyErrors(invalid) : this.uniqueConflict(properties, null);
+  }
+
+  private refusedChange(properties: Record<string, string | null>, callId: string): CrmAnswer | undefined {
+    const invalid = this.invalidCallProperties(properties);
+    return invalid.length > 0 ? propertyErrors(invalid) : this.uniqueConflict(properties, callId);
+  }
+
+  /** A unique property's value another call already holds: HubSpot refuses the second one. */
+  private uniqueConflict(properties: Record<string, string | null>, callId: string | null): CrmAnswer | undefined {
+    for (const name of this.uniqueProperties) {
+      const value = properties[name];
+      const holder = value ? this.calls.find((c) => c.id !== callId && c.properties[name] === value) : undefined;
+      if (holder) return { status: 409, body: errorBody(`A call with ${name} "${value}" already exists. Existing ID: ${holder.id}`, 'CONFLICT') };
+    }
+    return undefined;
+  }
+
+  private storeCall(properties: Record<string, string | null>, associations: Association[]): HubSpotCall {
+    const now = new Date().toISOString();
+    const id = String(this.nextCallId++);
+    const call: HubSpotCall = {
+      id,
+      properties: { ...properties, hs_timestamp: isoTimestamp(properties.hs_timestamp!), hs_createdate: now, hs_lastmodifieddate: now, hs_object_id: id },
+      createdAt: now,
+      updatedAt: now,
+      archived: false,
+      associations,
+      updates: 0,
+    };
+    this.calls.push(call);
+    return call;
+  }
+
+  private changeCall(call: HubSpotCall, properties: Record<string, string | null>): void {
+    const now = new Date().toISOString();
+    const changed = properties.hs_timestamp ? { ...properties, hs_timestamp: isoTimestamp(properties.hs_timestamp) } : properties;
+    Object.assign(call.properties, changed, { hs_lastmodifieddate: now });
+    call.updatedAt = now;
+    call.updates += 1;
   }
 
   private invalidCallProperties(properties: Record<string, string | null>): InvalidProperty[] {
