@@ -93,6 +93,7 @@ export class CrmServer {
     const done = () => {
       this.releases.delete(done);
       release();
+      if (this.releases.size === 0) this.searchGate = null;
     };
     this.releases.add(done);
     return done;
