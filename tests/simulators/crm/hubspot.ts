@@ -231,7 +231,7 @@ export class HubSpotSimulator extends ServedCrmSimulator {
   }
 
   private route(request: CrmRequest): CrmAnswer {
-    if (request.headers.authorization !== `Bearer ${this.token}`) return { status: 401, body: errorBody(AUTH_MESSAGE, 'INVALID_AUTHENTICATION') };
+    if (request.headers.authorization !== `Bearer ${this.token}`) return unauthorized({});
     const { method, path } = request;
     const callId = /^\/crm\/v3\/objects\/calls\/([^/]+)$/.exec(path)?.[1];
     if (method === 'POST' && path === CONTACT_SEARCH) return this.searchContacts(request.body);
@@ -543,6 +543,10 @@ function validationError(message: string): CrmAnswer {
   return { status: 400, body: errorBody(message, 'VALIDATION_ERROR') };
 }
 
+function unauthorized(headers: Record<string, string>): CrmAnswer {
+  return { status: 401, headers, body: errorBody(AUTH_MESSAGE, 'INVALID_AUTHENTICATION') };
+}
+
 function errorBody(message: string, category: string) {
   return { status: 'error', message, correlationId: randomUUID(), category };
 }
@@ -556,7 +560,7 @@ function failureAnswer(failure: InjectedFailure, search: boolean): CrmAnswer {
     const limits = { 'X-HubSpot-RateLimit-Interval-Milliseconds': '10000', 'X-HubSpot-RateLimit-Max': '100', 'X-HubSpot-RateLimit-Remaining': '0' };
     return { status: 429, headers: { ...limits, ...retryAfter }, body };
   }
-  if (failure.status === 401) return { status: 401, headers: retryAfter, body: errorBody(AUTH_MESSAGE, 'INVALID_AUTHENTICATION') };
+  if (failure.status === 401) return unauthorized(retryAfter);
   const category = failure.status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_ERROR';
   return { status: failure.status, headers: retryAfter, body: errorBody(`injected ${failure.status}`, category) };
 }

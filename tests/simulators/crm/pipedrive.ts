@@ -64,6 +64,8 @@ const ACTIVITY_TYPES = [
 const USER_ID = 77;
 const COMPANY_ID = 9;
 const ERROR_INFO = 'Please check developers.pipedrive.com';
+/** Pipedrive's 401, without the envelope's data fields [C]. */
+const UNAUTHORIZED = { success: false, error: 'unauthorized access', errorCode: 401, error_info: ERROR_INFO };
 
 export interface PipedriveSimulatorOptions {
   apiToken?: string;
@@ -150,7 +152,7 @@ export class PipedriveSimulator extends ServedCrmSimulator {
     const token = request.headers['x-api-token'];
     const bearer = request.headers.authorization;
     if (token !== this.apiToken && bearer !== `Bearer ${this.oauthToken}`) {
-      return { status: 401, body: { success: false, error: 'unauthorized access', errorCode: 401, error_info: ERROR_INFO } };
+      return { status: 401, body: UNAUTHORIZED };
     }
     const { method, path } = request;
     const personId = /^\/api\/v2\/persons\/(\d+)$/.exec(path)?.[1];
@@ -417,7 +419,7 @@ function failed(status: number, error: string, extra: Record<string, unknown> = 
 
 function failureAnswer(failure: InjectedFailure): CrmAnswer {
   const retryAfter: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(failure.retryAfterSeconds) };
-  if (failure.status === 401) return { status: 401, headers: retryAfter, body: { success: false, error: 'unauthorized access', errorCode: 401, error_info: ERROR_INFO } };
+  if (failure.status === 401) return { status: 401, headers: retryAfter, body: UNAUTHORIZED };
   if (failure.status === 429) {
     const limits = { 'x-ratelimit-limit': '80', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(failure.retryAfterSeconds ?? 2) };
     const answer = failed(429, 'Request over limit', { errorCode: 429 });
