@@ -1,0 +1,430 @@
+/**
+ * A Pipedrive simulator over real HTTP, at a company's own host (`https://{company}.pipedrive.com`):
+ * persons searched through the v2 search index, calls written either as immutable v1 call logs or
+ * as v2 activities of type `call`, which can be patched.
+ *
+ * Facts used, and where they come from (CRMS.md §3; its source keys and tags):
+ * - Auth: the API token in `x-api-token`, or an OAuth access token as `Authorization: Bearer`
+ *   [D PD]. The `?api_token=` query parameter is no longer documented [C], so it is refused
+ *   here: a connector must not rely on it. The 401 body `{success:false, error:"unauthorized
+ *   access", errorCode:401, error_info:"Please check developers.pipedrive.com"}` [C].
+ * - `GET /api/v2/persons/search?term=&fields=&exact_match=&limit=&cursor=` [D PD]: `term` at least
+ *   2 characters (1 with `exact_match`); `fields` among custom_fields|email|notes|phone|name;
+ *   limit 100 by default, 500 at most; the envelope `{success, data:{items:[{result_score,
+ *   item:{id, type:"person", name, phones[], emails[], visible_to, owner{id}, organization{id,
+ *   name}, custom_fields[], notes[]}}]}, additional_data:{next_cursor}}` [D PD]; no match is
+ *   `items:[]` [C RC]. The index is tolerant of formatting [C RC, 3CX]; how, is [I]: here a phone
+ *   term matches when its digits occur in a stored phone's digits (so the national number finds
+ *   `(415) 555-0100` and `+1 415-555-0100`, while `+14155550100` misses the number typed without
+ *   its country code), `exact_match` when the digits are equal; a name term matches a part of
+ *   the name, case aside. The scores, the order (score, then id), the cursor's format, the
+ *   fields searched when `fields` is absent (all) and the 400 texts are [I].
+ * - `GET /api/v2/persons/{id}`: `phones:[{value, primary, label}]`, `org_id`, `add_time`,
+ *   `update_time` (RFC 3339) [C]; a deleted person is 404 [I].
+ * - `POST /v1/callLogs` [D PD AddCallLogRequest]: `outcome` in connected|no_answer|left_message|
+ *   left_voicemail|wrong_number|busy, `to_phone_number`, `start_time` and `end_time` as UTC
+ *   `YYYY-MM-DD HH:MM:SS` required; `duration` a string of seconds; `deal_id` or `lead_id`, never
+ *   both. The answer `{success:true, data:{id (a string), …, has_recording, company_id}}` [D PD];
+ *   its status, 200, is [I] (CRMS.md §9). That an unknown person or a non-numeric duration is
+ *   refused with 400 is [I]. A real call log may come with an activity; `activity_id` here is the
+ *   one given, else null [I].
+ * - Call logs cannot be updated: the API has add, get, delete, list and a recording upload (an
+ *   audio file, multipart `file`) [D PD call-logs-api.ts]. PUT or PATCH on a call log answers the
+ *   404 of an unknown route, `{success:false, error:"Unknown method .", …}` [I].
+ * - `POST /api/v2/activities`, `PATCH /api/v2/activities/{id}` (partial), `GET` [D PD]: `type` an
+ *   activity type's key_string [C RC], `due_date` `YYYY-MM-DD`, `due_time` and `duration`
+ *   `HH:MM` (UTC), `participants[{person_id, primary}]`, `person_id` read-only [C research note],
+ *   `deal_id` or `lead_id`. The answer `{success:true, data:{id (a number), …}}` [C RC]; its
+ *   status, 200, the default subject (the type's name) and the default activity types are [I].
+ * - `GET /v1/activityTypes` and `GET /v1/users/me` (`data.company_domain`) [C RC]; their other
+ *   fields are [I].
+ * - Errors: `{success:false, error, error_info, data:null, additional_data:null}` [D PD]. The 429
+ *   body is [I] (the envelope with errorCode 429); the `x-ratelimit-limit`, `-remaining`, `-reset`
+ *   headers [C]; `Retry-After` when the test asks for one [I].
+ */
+import { randomBytes } from 'node:crypto';
+import { type CrmAnswer, type CrmRequest, CrmServer, isJsonObject, parseJsonObject, ServedCrmSimulator } from './crm-server.ts';
+import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
+
+const PERSON_SEARCH = '/api/v2/persons/search';
+const SEARCH_FIELDS = new Set(['custom_fields', 'email', 'notes', 'phone', 'name']);
+const MAX_SEARCH_LIMIT = 500;
+const CALL_LOG_OUTCOMES = new Set(['connected', 'no_answer', 'left_message', 'left_voicemail', 'wrong_number', 'busy']);
+const UTC_DATE_TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
+const DATE = /^\d{4}-\d\d-\d\d$/;
+const HOURS_MINUTES = /^\d\d:\d\d$/;
+const ACTIVITY_TYPES = [
+  { id: 1, name: 'Call', key_string: 'call', icon_key: 'call' },
+  { id: 2, name: 'Meeting', key_string: 'meeting', icon_key: 'users' },
+  { id: 3, name: 'Task', key_string: 'task', icon_key: 'task' },
+  { id: 4, name: 'Deadline', key_string: 'deadline', icon_key: 'deadline' },
+  { id: 5, name: 'Email', key_string: 'email', icon_key: 'email' },
+  { id: 6, name: 'Lunch', key_string: 'lunch', icon_key: 'lunch' },
+];
+const USER_ID = 77;
+const COMPANY_ID = 9;
+const ERROR_INFO = 'Please check developers.pipedrive.com';
+/** Pipedrive's 401, without the envelope's data fields [C]. */
+const UNAUTHORIZED = { success: false, error: 'unauthorized access', errorCode: 401, error_info: ERROR_INFO };
+
+export interface PipedriveSimulatorOptions {
+  apiToken?: string;
+  /** An OAuth access token the company also accepts, as `Authorization: Bearer`. */
+  oauthToken?: string;
+  companyDomain?: string;
+}
+
+interface Person {
+  id: number;
+  firstName: string;
+  lastName: string;
+  phones: string[];
+  org: { id: number; name: string } | null;
+  deleted: boolean;
+  addTime: string;
+}
+
+/** A call log or a call activity, as Pipedrive holds it. */
+interface Written {
+  object: 'callLog' | 'activity';
+  data: Record<string, unknown>;
+  updates: number;
+}
+
+export class PipedriveSimulator extends ServedCrmSimulator {
+  readonly config: Record<string, string>;
+  private readonly persons: Person[] = [];
+  private readonly organizations = new Map<string, number>();
+  private readonly written: Written[] = [];
+  private nextPersonId = 1021;
+  private nextOrgId = 55;
+  private nextActivityId = 4312;
+  private readonly apiToken: string;
+  private readonly oauthToken: string;
+  private readonly companyDomain: string;
+
+  private constructor(crm: CrmServer, options: PipedriveSimulatorOptions) {
+    super(crm);
+    this.apiToken = options.apiToken ?? '0123456789abcdef0123456789abcdef01234567';
+    this.oauthToken = options.oauthToken ?? 'v1u:AQIBAHj-oauth-access-token';
+    this.companyDomain = options.companyDomain ?? 'acme';
+    this.config = { url: crm.baseUrl, token: this.apiToken, company_domain: this.companyDomain };
+  }
+
+  static async start(options: PipedriveSimulatorOptions = {}): Promise<PipedriveSimulator> {
+    let simulator: PipedriveSimulator | undefined;
+    const crm = await CrmServer.start({
+      route: (request) => simulator!.route(request),
+      failure: (failure) => failureAnswer(failure),
+      crash: (error) => failed(500, `Internal server error: ${error.message}`),
+      isSearch: (request) => request.path === PERSON_SEARCH,
+    });
+    simulator = new PipedriveSimulator(crm, options);
+    return simulator;
+  }
+
+  /** The OAuth access token the company accepts as `Authorization: Bearer`. */
+  get bearerToken(): string {
+    return this.oauthToken;
+  }
+
+  seed(contacts: SeedContact[]): string[] {
+    return contacts.map((seed) => {
+      const person: Person = {
+        id: this.nextPersonId++,
+        firstName: seed.firstName,
+        lastName: seed.lastName,
+        phones: seed.phones,
+        org: seed.company ? { id: this.organizationId(seed.company), name: seed.company } : null,
+        deleted: seed.deleted ?? false,
+        addTime: rfc3339(new Date()),
+      };
+      this.persons.push(person);
+      return String(person.id);
+    });
+  }
+
+  activities(): StoredActivity[] {
+    return this.written.map((w) => ({ id: String(w.data.id), fields: { ...w.data }, updates: w.updates }));
+  }
+
+  private route(request: CrmRequest): CrmAnswer {
+    const token = request.headers['x-api-token'];
+    const bearer = request.headers.authorization;
+    if (token !== this.apiToken && bearer !== `Bearer ${this.oauthToken}`) {
+      return { status: 401, body: UNAUTHORIZED };
+    }
+    const { method, path } = request;
+    const personId = /^\/api\/v2\/persons\/(\d+)$/.exec(path)?.[1];
+    const callLogId = /^\/v1\/callLogs\/([^/]+)$/.exec(path)?.[1];
+    const recordingOf = /^\/v1\/callLogs\/([^/]+)\/recordings$/.exec(path)?.[1];
+    const activityId = /^\/api\/v2\/activities\/(\d+)$/.exec(path)?.[1];
+    if (method === 'GET' && path === PERSON_SEARCH) return this.searchPersons(request.query);
+    if (method === 'GET' && personId) return this.getPerson(Number(personId));
+    if (method === 'POST' && path === '/v1/callLogs') return this.addCallLog(request.body);
+    if (method === 'GET' && callLogId) return this.readWritten('callLog', callLogId, 'Call log not found');
+    if (method === 'DELETE' && callLogId) return this.deleteCallLog(callLogId);
+    if (method === 'POST' && recordingOf) return this.addRecording(recordingOf, request);
+    if (method === 'POST' && path === '/api/v2/activities') return this.addActivity(request.body);
+    if (method === 'PATCH' && activityId) return this.updateActivity(Number(activityId), request.body);
+    if (method === 'GET' && activityId) return this.readWritten('activity', Number(activityId), 'Activity not found');
+    if (method === 'GET' && path === '/v1/activityTypes') return ok(ACTIVITY_TYPES.map((type, order) => ({ ...type, order_nr: order + 1, active_flag: true, is_custom_flag: false, color: null })));
+    if (method === 'GET' && path === '/v1/users/me') return ok({ id: USER_ID, name: 'Sim Admin', email: 'admin@acme.example', company_id: COMPANY_ID, company_domain: this.companyDomain });
+    return failed(404, 'Unknown method .');
+  }
+
+  private searchPersons(query: URLSearchParams): CrmAnswer {
+    const term = query.get('term') ?? '';
+    const exact = query.get('exact_match') === 'true';
+    if (term.length < (exact ? 1 : 2)) return failed(400, `term must be at least ${exact ? 1 : 2} characters long`);
+    const fields = (query.get('fields') ?? [...SEARCH_FIELDS].join(',')).split(',');
+    const unknown = fields.find((field) => !SEARCH_FIELDS.has(field));
+    if (unknown !== undefined) return failed(400, `fields: ${JSON.stringify(unknown)} is not one of ${[...SEARCH_FIELDS].join(', ')}`);
+    const limit = Number(query.get('limit') ?? 100);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) return failed(400, `limit must be an integer from 1 to ${MAX_SEARCH_LIMIT}`);
+    const offset = query.has('cursor') ? cursorOffset(query.get('cursor')!) : 0;
+    if (offset === undefined) return failed(400, 'cursor is not valid');
+
+    const scored = this.persons
+      .filter((person) => !person.deleted)
+      .map((person) => ({ person, score: Math.max(fields.includes('phone') ? phoneScore(person.phones, term, exact) : 0, fields.includes('name') ? nameScore(personName(person), term, exact) : 0) }))
+      .filter(({ score }) => score > 0)
+      .sort((a, b) => b.score - a.score || a.person.id - b.person.id);
+    const page = scored.slice(offset, offset + limit);
+    return {
+      status: 200,
+      body: {
+        success: true,
+        data: { items: page.map(({ person, score }) => ({ result_score: score, item: this.searchItem(person) })) },
+        additional_data: { next_cursor: offset + limit < scored.length ? encodeCursor(offset + limit) : null },
+      },
+    };
+  }
+
+  private searchItem(person: Person) {
+    return {
+      id: person.id,
+      type: 'person',
+      name: personName(person),
+      phones: person.phones,
+      emails: [],
+      visible_to: 3,
+      owner: { id: USER_ID },
+      organization: person.org,
+      custom_fields: [],
+      notes: [],
+    };
+  }
+
+  private getPerson(id: number): CrmAnswer {
+    const person = this.persons.find((p) => p.id === id && !p.deleted);
+    if (!person) return failed(404, 'Person not found');
+    return ok({
+      id: person.id,
+      name: personName(person),
+      first_name: person.firstName,
+      last_name: person.lastName,
+      owner_id: USER_ID,
+      org_id: person.org?.id ?? null,
+      phones: person.phones.map((value, index) => ({ value, primary: index === 0, label: index === 0 ? 'work' : 'mobile' })),
+      emails: [],
+      add_time: person.addTime,
+      update_time: person.addTime,
+      visible_to: 3,
+    });
+  }
+
+  private addCallLog(text: string): CrmAnswer {
+    const body = parseJsonObject(text);
+    if (!body) return failed(400, 'The body must be a JSON object');
+    const missing = ['outcome', 'to_phone_number', 'start_time', 'end_time'].filter((field) => body[field] === undefined || body[field] === null || body[field] === '');
+    if (missing.length > 0) return failed(400, `Missing required fields: ${missing.join(', ')}`);
+    if (!CALL_LOG_OUTCOMES.has(String(body.outcome))) return failed(400, `outcome must be one of ${[...CALL_LOG_OUTCOMES].join(', ')}`);
+    for (const field of ['start_time', 'end_time']) {
+      if (!UTC_DATE_TIME.test(String(body[field]))) return failed(400, `${field} must be a UTC date and time as YYYY-MM-DD HH:MM:SS`);
+    }
+    if (body.duration !== undefined && body.duration !== null && !/^\d+$/.test(String(body.duration))) return failed(400, 'duration must be a number of seconds');
+    const refused = this.refusedLinks(body);
+    if (refused) return refused;
+
+    const data = {
+      id: randomBytes(16).toString('hex'),
+      user_id: body.user_id ?? USER_ID,
+      activity_id: body.activity_id ?? null,
+      subject: body.subject ?? null,
+      duration: body.duration === undefined || body.duration === null ? null : String(body.duration),
+      outcome: body.outcome,
+      from_phone_number: body.from_phone_number ?? null,
+      to_phone_number: body.to_phone_number,
+      start_time: body.start_time,
+      end_time: body.end_time,
+      person_id: body.person_id ?? null,
+      org_id: body.org_id ?? null,
+      deal_id: body.deal_id ?? null,
+      lead_id: body.lead_id ?? null,
+      note: body.note ?? null,
+      has_recording: false,
+      company_id: COMPANY_ID,
+    };
+    this.written.push({ object: 'callLog', data, updates: 0 });
+    return ok(data);
+  }
+
+  private deleteCallLog(id: string): CrmAnswer {
+    const index = this.written.findIndex((w) => w.object === 'callLog' && w.data.id === id);
+    if (index < 0) return failed(404, 'Call log not found');
+    this.written.splice(index, 1);
+    return ok({ id });
+  }
+
+  private addRecording(id: string, request: CrmRequest): CrmAnswer {
+    const log = this.written.find((w) => w.object === 'callLog' && w.data.id === id);
+    if (!log) return failed(404, 'Call log not found');
+    // An audio file, uploaded: a recording URL in a JSON body is no upload.
+    if (!(request.headers['content-type'] ?? '').startsWith('multipart/form-data') || !/name="file"/.test(request.body)) return failed(400, 'file is required (multipart/form-data)');
+    log.data.has_recording = true;
+    return ok(true);
+  }
+
+  private addActivity(text: string): CrmAnswer {
+    const body = parseJsonObject(text);
+    if (!body) return failed(400, 'The body must be a JSON object');
+    const refused = this.refusedActivity(body) ?? this.refusedLinks(body);
+    if (refused) return refused;
+    const type = String(body.type ?? 'call');
+    const now = rfc3339(new Date());
+    const data: Record<string, unknown> = {
+      id: this.nextActivityId++,
+      subject: body.subject ?? ACTIVITY_TYPES.find((t) => t.key_string === type)!.name,
+      type,
+      owner_id: body.owner_id ?? USER_ID,
+      done: body.done ?? false,
+      due_date: body.due_date ?? null,
+      due_time: body.due_time ?? null,
+      duration: body.duration ?? null,
+      note: body.note ?? null,
+      org_id: body.org_id ?? null,
+      deal_id: body.deal_id ?? null,
+      lead_id: body.lead_id ?? null,
+      participants: body.participants ?? [],
+      add_time: now,
+      update_time: now,
+      is_deleted: false,
+    };
+    data.person_id = primaryPerson(data.participants);
+    this.written.push({ object: 'activity', data, updates: 0 });
+    return ok(data);
+  }
+
+  private updateActivity(id: number, text: string): CrmAnswer {
+    const activity = this.written.find((w) => w.object === 'activity' && w.data.id === id);
+    if (!activity) return failed(404, 'Activity not found');
+    const body = parseJsonObject(text);
+    if (!body) return failed(400, 'The body must be a JSON object');
+    const refused = this.refusedActivity(body) ?? this.refusedLinks({ deal_id: body.deal_id ?? activity.data.deal_id, lead_id: body.lead_id ?? activity.data.lead_id });
+    if (refused) return refused;
+    const { id: _ignored, ...changes } = body;
+    Object.assign(activity.data, changes, { update_time: rfc3339(new Date()) });
+    activity.data.person_id = primaryPerson(activity.data.participants);
+    activity.updates += 1;
+    return ok(activity.data);
+  }
+
+  private readWritten(object: Written['object'], id: string | number, notFound: string): CrmAnswer {
+    const found = this.written.find((w) => w.object === object && w.data.id === id);
+    return found ? ok(found.data) : failed(404, notFound);
+  }
+
+  private refusedActivity(body: Record<string, unknown>): CrmAnswer | undefined {
+    if (body.person_id !== undefined) return failed(400, 'person_id is read-only: link persons through participants');
+    if (body.type !== undefined && !ACTIVITY_TYPES.some((t) => t.key_string === body.type)) return failed(400, `type ${JSON.stringify(body.type)} is not an activity type's key_string`);
+    if (body.due_date !== undefined && body.due_date !== null && !DATE.test(String(body.due_date))) return failed(400, 'due_date must be YYYY-MM-DD');
+    for (const field of ['due_time', 'duration']) {
+      if (body[field] !== undefined && body[field] !== null && !HOURS_MINUTES.test(String(body[field]))) return failed(400, `${field} must be HH:MM`);
+    }
+    if (body.done !== undefined && typeof body.done !== 'boolean') return failed(400, 'done must be a boolean');
+    const participants = body.participants;
+    if (participants !== undefined && (!Array.isArray(participants) || !participants.every((p) => isJsonObject(p) && typeof p.person_id === 'number'))) {
+      return failed(400, 'participants must be a list of {person_id, primary}');
+    }
+    const unknown = ((participants as Array<{ person_id: number }> | undefined) ?? []).find((p) => !this.livePerson(p.person_id));
+    return unknown ? failed(400, `Person ${unknown.person_id} not found`) : undefined;
+  }
+
+  /** The links a call log or an activity may carry: one of deal and lead, and a person that exists. */
+  private refusedLinks(body: Record<string, unknown>): CrmAnswer | undefined {
+    if (body.deal_id != null && body.lead_id != null) return failed(400, 'deal_id and lead_id cannot both be set');
+    if (body.person_id != null && !this.livePerson(Number(body.person_id))) return failed(400, `Person ${String(body.person_id)} not found`);
+    return undefined;
+  }
+
+  private livePerson(id: number): boolean {
+    return this.persons.some((p) => p.id === id && !p.deleted);
+  }
+
+  private organizationId(name: string): number {
+    if (!this.organizations.has(name)) this.organizations.set(name, this.nextOrgId++);
+    return this.organizations.get(name)!;
+  }
+}
+
+function personName(person: Person): string {
+  return `${person.firstName} ${person.lastName}`;
+}
+
+/** How well a phone term matches (see the header): 1 for the same digits, less for a part of them, 0 for none. */
+function phoneScore(phones: string[], term: string, exact: boolean): number {
+  const wanted = term.replace(/\D/g, '');
+  if (wanted === '') return 0;
+  const scores = phones.map((phone) => {
+    const digits = phone.replace(/\D/g, '');
+    if (digits === wanted) return 1;
+    return !exact && digits.includes(wanted) ? wanted.length / digits.length : 0;
+  });
+  return Math.max(0, ...scores);
+}
+
+function nameScore(name: string, term: string, exact: boolean): number {
+  const [lower, wanted] = [name.toLowerCase(), term.toLowerCase()];
+  if (lower === wanted) return 1;
+  return !exact && lower.includes(wanted) ? wanted.length / lower.length : 0;
+}
+
+function primaryPerson(participants: unknown): number | null {
+  const list = Array.isArray(participants) ? (participants as Array<{ person_id: number; primary?: boolean }>) : [];
+  return (list.find((p) => p.primary) ?? list[0])?.person_id ?? null;
+}
+
+function encodeCursor(offset: number): string {
+  return Buffer.from(`offset:${offset}`).toString('base64url');
+}
+
+function cursorOffset(cursor: string): number | undefined {
+  const match = /^offset:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Pipedrive's times: RFC 3339 in UTC, to the second. */
+function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function ok(data: unknown): CrmAnswer {
+  return { status: 200, body: { success: true, data } };
+}
+
+function failed(status: number, error: string, extra: Record<string, unknown> = {}): CrmAnswer {
+  return { status, body: { success: false, error, ...extra, error_info: ERROR_INFO, data: null, additional_data: null } };
+}
+
+function failureAnswer(failure: InjectedFailure): CrmAnswer {
+  const retryAfter: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(failure.retryAfterSeconds) };
+  if (failure.status === 401) return { status: 401, headers: retryAfter, body: UNAUTHORIZED };
+  if (failure.status === 429) {
+    const limits = { 'x-ratelimit-limit': '80', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(failure.retryAfterSeconds ?? 2) };
+    const answer = failed(429, 'Request over limit', { errorCode: 429 });
+    return { ...answer, headers: { ...limits, ...retryAfter } };
+  }
+  const answer = failed(failure.status, failure.status >= 500 ? 'Internal server error' : `Request failed with ${failure.status}`);
+  return { ...answer, headers: retryAfter };
+}
