@@ -62,6 +62,17 @@ export const callbackUrls = storage.defineItem<CallbackUrls>('local:callbacks', 
 /** The last WebSocket event seq handled, so a reconnect resumes exactly after it; null before the first connection. */
 export const lastSeq = storage.defineItem<number | null>('local:lastSeq', { fallback: null, version: 1 });
 
+/**
+ * Missed inbound calls the agent has not looked at yet (the toolbar badge counts them), and the
+ * highest relay call id already shown in the toolbar's list: relay ids grow, so a call at or
+ * below it was seen, even when a later event about it arrives after a restart.
+ */
+export interface MissedCalls {
+  unseen: number[];
+  seenThrough: number;
+}
+export const missedCalls = storage.defineItem<MissedCalls>('local:missedCalls', { fallback: { unseen: [], seenThrough: 0 }, version: 1 });
+
 /** The browser's country (`en-IN` -> `IN`), else US. */
 export function localeCountry(locale: string = navigator.language): string {
   const region = /[-_]([A-Za-z]{2})\b/.exec(locale)?.[1];
