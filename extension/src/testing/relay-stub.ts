@@ -31,6 +31,14 @@ export class RelayStub {
   static async start(routes: RelayRoutes = {}): Promise<RelayStub> {
     let stub: RelayStub | undefined;
     const server = createServer((req, res) => {
+      // Our pages run at chrome-extension:// with the relay's host permission; happy-dom runs
+      // them at another origin, so the stub allows any, as that permission does.
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE', 'Access-Control-Allow-Headers': 'Authorization, Content-Type' });
+        res.end();
+        return;
+      }
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
