@@ -1,7 +1,9 @@
-import { callbackEventOfField, type ConfigField, type ConnectorPlan, type Diagnostic, renderTemplate } from '@phone-connector/shared';
+import { callbackEventOfField, type ConfigField, type ConnectorPlan, renderTemplate } from '@phone-connector/shared';
 import browser from 'webextension-polyfill';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { RelayApi, RelayError } from '../relay/relay-api.ts';
+import { RelayApi } from '../relay/relay-api.ts';
+import { instanceBody } from '../instance-body.ts';
+import { RelayDiagnostics, relayDiagnostics } from './RelayDiagnostics.tsx';
 import { bundledConnectorIds, compileConnector, connectorSource } from '../connectors.ts';
 import { callbackUrls, type ProviderSettings, providerSettings, relaySettings } from '../storage.ts';
 import { useStored } from '../ui/use-stored.ts';
@@ -13,7 +15,7 @@ export function ProviderSection() {
   const [saved] = useStored(providerSettings);
   const [callbacks] = useStored(callbackUrls);
   const [draft, setDraft] = useState<ProviderSettings | undefined>(undefined);
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string; diagnostics?: Diagnostic[] } | undefined>(undefined);
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string; diagnostics?: ReturnType<typeof relayDiagnostics> } | undefined>(undefined);
   const [touched, setTouched] = useState(false);
 
   useEffect(() => {
@@ -46,12 +48,11 @@ export function ProviderSection() {
     const relay = new RelayApi(await relaySettings.getValue());
     if (!relay.configured) return setMessage({ kind: 'ok', text: 'Saved. Set up the relay below to get your callback URLs.' });
     try {
-      const instance = await relay.putInstance(next.instanceId, usingCustom ? { xml: next.customXml!, config } : { connector: next.connectorId!, config });
+      const instance = await relay.putInstance(next.instanceId, instanceBody(next));
       await callbackUrls.setValue(instance.callbacks);
       setMessage({ kind: 'ok', text: 'Saved and registered with the relay. Paste the callback URLs below into your provider\'s console.' });
     } catch (error) {
-      const body = error instanceof RelayError ? (error.body as { diagnostics?: Diagnostic[] } | undefined) : undefined;
-      setMessage({ kind: 'error', text: `Saved here, but the relay did not take it: ${(error as Error).message}`, diagnostics: body?.diagnostics });
+      setMessage({ kind: 'error', text: `Saved here, but the relay did not take it: ${(error as Error).message}`, diagnostics: relayDiagnostics(error) });
     }
   };
 
@@ -133,13 +134,7 @@ export function ProviderSection() {
         {message ? (
           <div role="status" class={message.kind} data-testid="provider-message">
             {message.text}
-            {message.diagnostics?.length ? (
-              <ul class="diagnostics">
-                {message.diagnostics.map((d) => (
-                  <li key={`${d.path}:${d.message}`}>{d.line ? `${d.line}:${d.col} ` : ''}{d.message}</li>
-                ))}
-              </ul>
-            ) : null}
+            <RelayDiagnostics diagnostics={message.diagnostics} />
           </div>
         ) : null}
       </form>
