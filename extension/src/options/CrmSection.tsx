@@ -5,12 +5,11 @@ import { RelayApi } from '../relay/relay-api.ts';
 import { type CrmSettings, crmSettings, providerSettings, relaySettings, resolvedDefaultCountry } from '../storage.ts';
 import { useStored } from '../ui/use-stored.ts';
 import { formatNameValueLines, parseNameValueLines } from './name-value-lines.ts';
-import { RelayDiagnostics, relayDiagnostics } from './RelayDiagnostics.tsx';
+import { ConfigFieldInput } from './ConfigFieldInput.tsx';
+import { relayDiagnostics, type SaveMessage, SaveStatus } from './SaveStatus.tsx';
 
 const NONE = '';
 const CUSTOM = '__custom__';
-
-type Message = { kind: 'ok' | 'error'; text: string; diagnostics?: ReturnType<typeof relayDiagnostics> };
 
 /**
  * The CRM the relay looks callers up in and logs calls to: a bundled CRM connector (the relay's
@@ -26,7 +25,7 @@ export function CrmSection() {
   const [draft, setDraft] = useState<CrmSettings | undefined>(undefined);
   const [customConfig, setCustomConfig] = useState('');
   const [connectors, setConnectors] = useState<ConnectorInfo[] | string | undefined>(undefined);
-  const [message, setMessage] = useState<Message | undefined>(undefined);
+  const [message, setMessage] = useState<SaveMessage | undefined>(undefined);
   const [touched, setTouched] = useState(false);
 
   useEffect(() => {
@@ -117,24 +116,16 @@ export function CrmSection() {
         ) : null}
         {fields.map((field) => {
           const value = draft.config[field.name] ?? '';
-          const invalid = touched && field.mandatory && !value.trim();
           return (
-            <div key={field.name}>
-              <label for={`crm-field-${field.name}`} class={field.mandatory ? 'required' : undefined}>
-                {field.label}
-              </label>
-              <input
-                id={`crm-field-${field.name}`}
-                name={field.name}
-                type={field.type === 'password' ? 'password' : field.type === 'url' ? 'url' : 'text'}
-                value={value}
-                required={field.mandatory}
-                aria-invalid={invalid ? 'true' : undefined}
-                autocomplete="off"
-                onInput={(e) => setDraft((d) => d && { ...d, config: { ...d.config, [field.name]: (e.target as HTMLInputElement).value } })}
-              />
-              {invalid ? <p class="error">{field.label} is required.</p> : null}
-            </div>
+            <ConfigFieldInput
+              key={field.name}
+              id={`crm-field-${field.name}`}
+              field={field}
+              value={value}
+              required={field.mandatory}
+              invalid={touched && field.mandatory && !value.trim()}
+              onInput={(typed) => setDraft((d) => d && { ...d, config: { ...d.config, [field.name]: typed } })}
+            />
           );
         })}
         <p>
@@ -142,12 +133,7 @@ export function CrmSection() {
             Save CRM
           </button>
         </p>
-        {message ? (
-          <div role="status" class={message.kind} data-testid="crm-message">
-            {message.text}
-            <RelayDiagnostics diagnostics={message.diagnostics} />
-          </div>
-        ) : null}
+        <SaveStatus message={message} testId="crm-message" />
       </form>
       {saved?.connectorId || saved?.customXml !== undefined ? <CrmTest /> : null}
     </section>

@@ -60,6 +60,15 @@ afterEach(() => {
   root.remove();
 });
 
+/** Opens the popup and clicks Call back on the missed call `id` once the list shows it. */
+async function callBack(id: number): Promise<void> {
+  const button = () => root.querySelector<HTMLButtonElement>(`[data-pc-missed="${id}"] [data-pc-action="call-back"]`);
+  render(<Popup />, root);
+  await expect.poll(button).not.toBeNull();
+  act(() => button()!.click());
+}
+const callBackStatus = (id: number) => root.querySelector(`[data-pc-missed="${id}"] [role="status"]`)?.textContent;
+
 const missedRows = () => [...root.querySelectorAll('[data-testid="missed-calls"] li')].map((li) => li.textContent);
 
 describe('missed calls in the toolbar popup', () => {
@@ -74,19 +83,15 @@ describe('missed calls in the toolbar popup', () => {
   });
 
   it('calls back in one click through the same request a call button sends', async () => {
-    render(<Popup />, root);
-    await expect.poll(() => root.querySelector('[data-pc-missed="13"] [data-pc-action="call-back"]')).not.toBeNull();
-    act(() => (root.querySelector('[data-pc-missed="13"] [data-pc-action="call-back"]') as HTMLButtonElement).click());
-    await expect.poll(() => root.querySelector('[data-pc-missed="13"] [role="status"]')?.textContent).toBe('Your phone is ringing.');
+    await callBack(13);
+    await expect.poll(() => callBackStatus(13)).toBe('Your phone is ringing.');
     expect(placed).toEqual([{ type: 'place-call', to: '+14155550199' }]);
   });
 
   it('says why the background refused a call back', async () => {
     placeAnswer = { ok: false, error: 'no provider is set up: choose one in Options > Provider' };
-    render(<Popup />, root);
-    await expect.poll(() => root.querySelector('[data-pc-missed="11"] [data-pc-action="call-back"]')).not.toBeNull();
-    act(() => (root.querySelector('[data-pc-missed="11"] [data-pc-action="call-back"]') as HTMLButtonElement).click());
-    await expect.poll(() => root.querySelector('[data-pc-missed="11"] [role="status"]')?.textContent).toBe('no provider is set up: choose one in Options > Provider');
+    await callBack(11);
+    await expect.poll(() => callBackStatus(11)).toBe('no provider is set up: choose one in Options > Provider');
     expect(placed).toEqual([{ type: 'place-call', to: '+12125550142' }]);
   });
 
