@@ -35,7 +35,7 @@ export async function startContentScript(ctx: ContentScriptContext): Promise<voi
   if (!isTop) return; // popups and progress cards live in the top frame only
   const popups = new IncomingPopups(document, () => country);
   const onMessage = messageListener<TabMessages>({
-    'call-progress': ({ type: _type, ...m }) => progress.update(m),
+    'call-progress': (m) => progress.update(m),
     'incoming-call': (m) => popups.show(m.call, m.searchUrl),
   });
   browser.runtime.onMessage.addListener(onMessage);
