@@ -12,5 +12,7 @@ export default defineProject({
     exclude: ['**/node_modules/**', '**/.output*/**'],
     // Tests wait for results, not for the machine to be idle: a shared 2-core machine is slow.
     testTimeout: 30_000,
+    // expect.poll waits for a condition; 1 s by default, too little for a busy machine.
+    expect: { poll: { timeout: 20_000 } },
   },
 });

@@ -18,9 +18,17 @@ beforeEach(() => {
       handled.push({ kind: 'place-call', message, sender });
       return { ok: true, key: `call-${message.to}` };
     },
-    'save-notes': async (message, sender) => {
-      handled.push({ kind: 'save-notes', message, sender });
+    'update-call': async (message, sender) => {
+      handled.push({ kind: 'update-call', message, sender });
       return { ok: false, error: `no call ${message.callId}` };
+    },
+    'retry-crm-log': (message, sender) => {
+      handled.push({ kind: 'retry-crm-log', message, sender });
+      return { ok: false, error: `no call ${message.callId}` };
+    },
+    'crm-dispositions': (message, sender) => {
+      handled.push({ kind: 'crm-dispositions', message, sender });
+      return { ok: true, dispositions: [`${message.instanceId}: Interested`] };
     },
   });
   browser.runtime.onMessage.addListener(listener);
@@ -33,10 +41,14 @@ afterEach(() => {
 describe('the message map', () => {
   it('hands each kind to its own handler, and its answer back to the sender', async () => {
     expect(await sendToBackground('place-call', { to: '+14155550123', extension: '204' })).toEqual({ ok: true, key: 'call-+14155550123' });
-    expect(await sendToBackground('save-notes', { callId: 7, notes: 'call back Monday' })).toEqual({ ok: false, error: 'no call 7' });
+    expect(await sendToBackground('update-call', { callId: 7, patch: { notes: 'call back Monday' } })).toEqual({ ok: false, error: 'no call 7' });
+    expect(await sendToBackground('retry-crm-log', { callId: 8 })).toEqual({ ok: false, error: 'no call 8' });
+    expect(await sendToBackground('crm-dispositions', { instanceId: 'default' })).toEqual({ ok: true, dispositions: ['default: Interested'] });
     expect(handled.map(({ kind, message }) => [kind, message])).toEqual([
       ['place-call', { type: 'place-call', to: '+14155550123', extension: '204' }],
-      ['save-notes', { type: 'save-notes', callId: 7, notes: 'call back Monday' }],
+      ['update-call', { type: 'update-call', callId: 7, patch: { notes: 'call back Monday' } }],
+      ['retry-crm-log', { type: 'retry-crm-log', callId: 8 }],
+      ['crm-dispositions', { type: 'crm-dispositions', instanceId: 'default' }],
     ]);
   });
 

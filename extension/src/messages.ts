@@ -1,4 +1,4 @@
-import type { CallStatus, CallView } from '@phone-connector/shared';
+import type { CallNotes, CallStatus, CallView } from '@phone-connector/shared';
 import browser from 'webextension-polyfill';
 import type { Runtime } from 'webextension-polyfill';
 
@@ -16,13 +16,21 @@ export type BackgroundMessages = {
    * tab to show progress in from the sender, never from the message.
    */
   'place-call': { request: { to: string; extension?: string }; response: PlaceCallResponse };
-  'save-notes': { request: { callId: number; notes: string }; response: SaveNotesResponse };
+  /** Notes, disposition or the picked contact of a relay call (`PATCH /calls/:id`); answers the call as the relay now has it. */
+  'update-call': { request: { callId: number; patch: CallNotes }; response: CallAnswer };
+  /** Tries a failed CRM log again (`POST /calls/:id/crm-log/retry`). */
+  'retry-crm-log': { request: { callId: number }; response: CallAnswer };
+  /** What the agent may pick when wrapping up a call of this instance (fetched once per instance). */
+  'crm-dispositions': { request: { instanceId: string }; response: DispositionsAnswer };
 };
 
 /** Sent by the background to a tab's top-frame content script, which answers nothing. */
 export type TabMessages = {
-  /** Progress of a call this agent placed, shown as a small status card near the page corner. */
-  'call-progress': { request: { key: string; to: string; state: CallProgressState; detail?: string; durationSeconds?: number }; response: void };
+  /**
+   * Progress of a call this agent placed, shown as a small status card near the page corner;
+   * `call` is the relay's view of it once an event brought one (who is called, its CRM log).
+   */
+  'call-progress': { request: { key: string; to: string; state: CallProgressState; detail?: string; durationSeconds?: number; call?: CallView }; response: void };
   /** An incoming call to show (or update) in the popup; `call.id` is the relay call id. */
   'incoming-call': { request: { call: CallView; searchUrl?: string }; response: void };
 };
@@ -31,7 +39,8 @@ export type TabMessages = {
 export type CallProgressState = 'calling' | CallStatus | 'error';
 
 export type PlaceCallResponse = { ok: true; key: string } | { ok: false; error: string };
-export type SaveNotesResponse = { ok: true } | { ok: false; error: string };
+export type CallAnswer = { ok: true; call: CallView } | { ok: false; error: string };
+export type DispositionsAnswer = { ok: true; dispositions: string[] } | { ok: false; error: string };
 
 /** A message as it travels: its kind and its request's fields. */
 export type Message<M extends MessageMap, K extends keyof M> = { type: K } & M[K]['request'];

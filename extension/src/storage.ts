@@ -23,6 +23,18 @@ export interface ProviderSettings {
   instanceId: string;
 }
 
+/**
+ * The CRM the relay looks callers up in and logs calls to, for this extension's instance: a
+ * bundled CRM connector (`vtiger`) or the agent's own XML, and its config (CRM access keys:
+ * storage.local only, sent to nobody but the relay).
+ */
+export interface CrmSettings {
+  /** A bundled CRM connector id; neither it nor customXml: no CRM. */
+  connectorId?: string;
+  customXml?: string;
+  config: Record<string, string>;
+}
+
 export interface AgentSettings {
   /** The agent's own phone number or extension (@extension). */
   extension: string;
@@ -53,6 +65,7 @@ export const providerSettings = storage.defineItem<ProviderSettings>('local:prov
   fallback: { connectorId: 'twilio', config: {}, instanceId: 'default' },
   version: 1,
 });
+export const crmSettings = storage.defineItem<CrmSettings>('local:crm', { fallback: { config: {} }, version: 1 });
 export const agentSettings = storage.defineItem<AgentSettings>('local:agent', { fallback: { extension: '', email: '', callerid: '', fields: {} }, version: 1 });
 export const enabledSites = storage.defineItem<EnabledSite[]>('local:sites', { fallback: [], version: 1 });
 /** ISO country used to read national numbers; the browser's locale until the agent picks one. */
@@ -61,6 +74,17 @@ export const defaultCountry = storage.defineItem<string>('local:defaultCountry',
 export const callbackUrls = storage.defineItem<CallbackUrls>('local:callbacks', { fallback: {}, version: 1 });
 /** The last WebSocket event seq handled, so a reconnect resumes exactly after it; null before the first connection. */
 export const lastSeq = storage.defineItem<number | null>('local:lastSeq', { fallback: null, version: 1 });
+
+/**
+ * Missed inbound calls the agent has not looked at yet (the toolbar badge counts them), and the
+ * highest relay call id already shown in the toolbar's list: relay ids grow, so a call at or
+ * below it was seen, even when a later event about it arrives after a restart.
+ */
+export interface MissedCalls {
+  unseen: number[];
+  seenThrough: number;
+}
+export const missedCalls = storage.defineItem<MissedCalls>('local:missedCalls', { fallback: { unseen: [], seenThrough: 0 }, version: 1 });
 
 /** The browser's country (`en-IN` -> `IN`), else US. */
 export function localeCountry(locale: string = navigator.language): string {

@@ -9,10 +9,18 @@ const BADGES: Record<ConnectionStatus['state'], { text: string; color: string; t
   unauthorized: { text: '!', color: '#b91c1c', title: 'Phone Connector: the relay refused the token' },
 };
 
-/** The toolbar badge shows the relay connection at a glance. */
-export async function showConnectionBadge(status: ConnectionStatus): Promise<void> {
+const MISSED_COLOR = '#1d4ed8';
+
+/**
+ * The toolbar badge shows the relay connection at a glance and, while connected, how many
+ * missed calls the agent has not looked at. A connection problem wins the badge (nothing new
+ * arrives until it is fixed); the title still counts the missed calls.
+ */
+export async function showBadge(status: ConnectionStatus, missed: number): Promise<void> {
   const badge = BADGES[status.state];
-  await browser.action.setBadgeText({ text: badge.text });
-  await browser.action.setBadgeBackgroundColor({ color: badge.color });
-  await browser.action.setTitle({ title: status.detail ? `${badge.title} (${status.detail})` : badge.title });
+  const showMissed = status.state === 'connected' && missed > 0;
+  await browser.action.setBadgeText({ text: showMissed ? (missed > 99 ? '99+' : String(missed)) : badge.text });
+  await browser.action.setBadgeBackgroundColor({ color: showMissed ? MISSED_COLOR : badge.color });
+  const title = status.detail ? `${badge.title} (${status.detail})` : badge.title;
+  await browser.action.setTitle({ title: missed > 0 ? `${title}; ${missed} missed call${missed === 1 ? '' : 's'}` : title });
 }

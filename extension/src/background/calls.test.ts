@@ -8,6 +8,7 @@ import type { Message, TabMessages } from '../messages.ts';
 import { TwilioSimulator } from '../../../tests/simulators/twilio.ts';
 import { agentSettings, callbackUrls, defaultCountry, providerSettings } from '../storage.ts';
 import { loadCallSetup } from '../call-setup.ts';
+import { callView } from '../testing/call-view.ts';
 import { OutboundCalls } from './calls.ts';
 
 // The background's call path against the Twilio simulator over real HTTP, with WXT's fake
@@ -83,6 +84,25 @@ describe('placing calls from the background', () => {
     ]);
     await calls.onRelayCall({ call_id: [...twilio.calls.keys()].at(-1)!, status: 'ringing' } as CallView);
     expect(cards.mock.calls.at(-1)?.slice(0, 2)).toMatchObject([5, { state: 'ringing', detail: note }]);
+  });
+
+  it("hands the card the relay's view of the call (who is called, the CRM log) until the log is settled", async () => {
+    const cards = vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
+    const calls = new OutboundCalls();
+    expect(await calls.place({ number: '+14155550123' }, 5)).toMatchObject({ ok: true });
+    const ada = { id: '4x12', name: 'Ada Lovelace', company: null, url: null };
+    const call = callView({ call_id: [...twilio.calls.keys()].at(-1)!, direction: 'outbound', status: 'ringing', contact: ada, contacts: [ada] });
+    await calls.onRelayCall(call);
+    await calls.onRelayCall({ ...call, status: 'completed', crm_log: { state: 'pending', id: null, url: null, error: null } });
+    await calls.onRelayCall({ ...call, status: 'completed', crm_log: { state: 'logged', id: '43x1', url: null, error: null } });
+    // Settled: a late repeat of the final event has no card to go to.
+    await calls.onRelayCall({ ...call, status: 'completed', crm_log: { state: 'logged', id: '43x1', url: null, error: null } });
+    const forwarded = cards.mock.calls.map(([, card]) => (card as Message<TabMessages, 'call-progress'>).call).filter(Boolean);
+    expect(forwarded.map((c) => [c!.contact?.name, c!.status, c!.crm_log?.state ?? null])).toEqual([
+      ['Ada Lovelace', 'ringing', null],
+      ['Ada Lovelace', 'completed', 'pending'],
+      ['Ada Lovelace', 'completed', 'logged'],
+    ]);
   });
 
   it('refuses a selection without a number, saying so', async () => {

@@ -1,5 +1,6 @@
-import { buildCallReport, type CallTarget, type CallView, defaultAuthEnvironment, isCallStatus, isFinalStatus, memoryTokenCache, placeCall } from '@phone-connector/shared';
+import { buildCallReport, type CallTarget, type CallView, defaultAuthEnvironment, isCallStatus, memoryTokenCache, placeCall } from '@phone-connector/shared';
 import { loadCallSetup } from '../call-setup.ts';
+import { isCallSettled } from '../call-settled.ts';
 import { detectSelectedNumber } from '../numbers/detect-numbers.ts';
 import { type CallProgressState, type PlaceCallResponse, sendToTab } from '../messages.ts';
 import { relaySettings, resolvedDefaultCountry } from '../storage.ts';
@@ -88,7 +89,8 @@ export class OutboundCalls {
     const placed = this.placed.get(call.call_id);
     if (!placed) return;
     // The relay's JSON is not trusted to carry a known status: an unknown one shows nothing new.
-    if (isCallStatus(call.status) && placed.tabId !== undefined) await sendToTab(placed.tabId, 'call-progress', { key: placed.key, to: placed.to, state: call.status, detail: placed.note, durationSeconds: call.duration ?? undefined });
-    if (isFinalStatus(call.status)) this.placed.delete(call.call_id);
+    // The call goes along: the card names who is called and, once it ends, wraps it up.
+    if (isCallStatus(call.status) && placed.tabId !== undefined) await sendToTab(placed.tabId, 'call-progress', { key: placed.key, to: placed.to, state: call.status, detail: placed.note, durationSeconds: call.duration ?? undefined, call });
+    if (isCallSettled(call)) this.placed.delete(call.call_id);
   }
 }

@@ -3,6 +3,7 @@ import { isFinalStatus, type CallView } from '@phone-connector/shared';
 import { matchesPattern, searchUrlFor } from '../sites.ts';
 import { type EnabledSite, enabledSites } from '../storage.ts';
 import { sendToTab } from '../messages.ts';
+import { isCallSettled } from '../call-settled.ts';
 
 /**
  * Incoming calls: shown in the CRM tab the agent is looking at (the active tab of the
@@ -25,7 +26,7 @@ export class IncomingCalls {
     this.shownIn.set(call.id, tabId);
     const tab = await browser.tabs.get(tabId);
     await sendToTab(tabId, 'incoming-call', { call, searchUrl: searchUrlFor(tab.url, sites, call.from_number) });
-    if (isFinalStatus(call.status)) this.shownIn.delete(call.id);
+    if (isCallSettled(call)) this.shownIn.delete(call.id);
   }
 
   private async showNotification(call: CallView): Promise<void> {
@@ -38,7 +39,7 @@ export class IncomingCalls {
     await browser.notifications.create(id, {
       type: 'basic',
       iconUrl: browser.runtime.getURL('/icon/128.png'),
-      title: 'Incoming call',
+      title: call.contact ? `Incoming call: ${call.contact.name}` : 'Incoming call',
       message: `${call.from_number ?? 'Unknown number'}${call.status ? ` · ${call.status}` : ''}`,
     });
   }

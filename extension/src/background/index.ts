@@ -1,8 +1,9 @@
 import browser from 'webextension-polyfill';
-import { connectionStatus, enabledSites, lastSeq, relaySettings } from '../storage.ts';
-import { showConnectionBadge } from './badge.ts';
+import { connectionStatus, enabledSites, lastSeq, missedCalls, relaySettings } from '../storage.ts';
+import { showBadge } from './badge.ts';
 import { CallRateLimit } from './call-rate-limit.ts';
 import { OutboundCalls } from './calls.ts';
+import { CrmDispositions } from './crm-dispositions.ts';
 import { injectIntoOpenTabs, syncContentScripts } from './content-scripts.ts';
 import { IncomingCalls } from './incoming.ts';
 import { RelayApi } from '../relay/relay-api.ts';
@@ -52,13 +53,15 @@ export function startBackground(): void {
     return granted;
   };
 
-  browser.runtime.onMessage.addListener(handleRequests(outbound, new CallRateLimit()));
+  browser.runtime.onMessage.addListener(handleRequests(outbound, new CallRateLimit(), new CrmDispositions()));
 
   browser.contextMenus.onClicked.addListener((info, tab) => {
     if (info.menuItemId === MENU_ID && info.selectionText) void outbound.placeSelection(info.selectionText, tab?.id);
   });
 
-  connectionStatus.watch((status) => void showConnectionBadge(status));
+  const refreshBadge = async () => showBadge(await connectionStatus.getValue(), (await missedCalls.getValue()).unseen.length);
+  connectionStatus.watch(() => void refreshBadge());
+  missedCalls.watch(() => void refreshBadge());
   relaySettings.watch(async (next, previous) => {
     if (next.url !== previous?.url || next.token !== previous?.token) await lastSeq.setValue(null);
     await connect();
@@ -76,7 +79,7 @@ export function startBackground(): void {
   });
 
   void (async () => {
-    await showConnectionBadge(await connectionStatus.getValue());
+    await refreshBadge();
     await syncSites();
     await connect();
   })();

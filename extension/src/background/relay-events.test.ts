@@ -2,7 +2,8 @@ import type { CallView } from '@phone-connector/shared';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { CallEvent } from '../relay/relay-socket.ts';
-import { lastSeq } from '../storage.ts';
+import { lastSeq, missedCalls } from '../storage.ts';
+import { callView } from '../testing/call-view.ts';
 import { routeRelayEvents } from './relay-events.ts';
 
 // The background's handling of relay events, with the stored seq in WXT's fake browser storage.
@@ -47,5 +48,14 @@ describe('relay events in the background', () => {
     expect(await lastSeq.getValue()).toBe(1);
     await routeRelayEvents(side('incoming'), side('outbound'))(event(2, 'inbound', 'CA-in'));
     expect(seen).toEqual(['incoming CA-in ringing']);
+  });
+
+  it('counts a missed inbound call for the badge once, and not one replayed after a reconnect', async () => {
+    const handle = routeRelayEvents(side('incoming'), side('outbound'));
+    await handle({ seq: 1, event: 'updated', call: callView({ id: 11, status: 'no-answer' }) });
+    await handle({ seq: 2, event: 'updated', call: callView({ id: 12, status: 'completed' }) });
+    await handle({ seq: 3, event: 'updated', call: callView({ id: 13, direction: 'outbound', status: 'no-answer' }) });
+    await handle({ seq: 1, event: 'updated', call: callView({ id: 11, status: 'no-answer' }) });
+    expect(await missedCalls.getValue()).toEqual({ unseen: [11], seenThrough: 0 });
   });
 });

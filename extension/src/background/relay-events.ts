@@ -1,5 +1,6 @@
 import type { CallView } from '@phone-connector/shared';
 import type { CallEvent } from '../relay/relay-socket.ts';
+import { noteMissedCall } from '../missed-calls.ts';
 import { lastSeq } from '../storage.ts';
 
 /** What reacts to a call the relay pushes: the incoming popups, or the progress of a call we placed. */
@@ -8,17 +9,21 @@ interface CallEventSink {
 }
 
 /**
- * Hands each relay event to the side of the call it is about, once: after a reconnect the relay
- * replays from the seq we sent, so an event at or below the stored `lastSeq` was handled
- * before. The seq is stored only once the event is handled, so a worker stopped midway
+ * Hands each relay event to the side of the call it is about, once (an inbound one also counts
+ * toward the missed calls' badge): after a reconnect the relay replays from the seq we sent,
+ * so an event at or below the stored `lastSeq` was handled before. The seq is stored only once the event is handled, so a worker stopped midway
  * handles it again rather than losing it.
  */
 export function routeRelayEvents(incoming: CallEventSink, outbound: CallEventSink) {
   return async (event: CallEvent): Promise<void> => {
     const stored = await lastSeq.getValue();
     if (stored !== null && event.seq <= stored) return;
-    if (event.call.direction === 'inbound') await incoming.onRelayCall(event.call);
-    else await outbound.onRelayCall(event.call);
+    if (event.call.direction === 'inbound') {
+      await incoming.onRelayCall(event.call);
+      await noteMissedCall(event.call);
+    } else {
+      await outbound.onRelayCall(event.call);
+    }
     await lastSeq.setValue(event.seq);
   };
 }

@@ -5,9 +5,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, type 
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { TwilioSimulator } from '../../../tests/simulators/twilio.ts';
 import { sendToBackground } from '../messages.ts';
-import { agentSettings, callbackUrls, defaultCountry, enabledSites, providerSettings } from '../storage.ts';
+import { callView } from '../testing/call-view.ts';
+import { RelayStub } from '../testing/relay-stub.ts';
+import { agentSettings, callbackUrls, defaultCountry, enabledSites, providerSettings, relaySettings } from '../storage.ts';
 import { CallRateLimit } from './call-rate-limit.ts';
 import { OutboundCalls } from './calls.ts';
+import { CrmDispositions } from './crm-dispositions.ts';
 import { handleRequests } from './requests.ts';
 
 // The background's message handling against WXT's fake browser (storage, tabs, runtime) and the
@@ -18,14 +21,19 @@ const TOKEN = 'requests-token';
 const CRM = 'https://crm.example.com';
 const ANSWER_URL = 'http://127.0.0.1:9/hooks/i/s/answer';
 let twilio: TwilioSimulator;
+let relay: RelayStub;
 let now: number;
 let handle: ReturnType<typeof handleRequests>;
 let toTabs: MockInstance<typeof browser.tabs.sendMessage>;
 
 beforeAll(async () => {
   twilio = await TwilioSimulator.start({ accountSid: ACCOUNT, authToken: TOKEN });
+  relay = await RelayStub.start();
 });
-afterAll(async () => twilio?.close());
+afterAll(async () => {
+  await twilio?.close();
+  await relay?.close();
+});
 
 beforeEach(async () => {
   fakeBrowser.reset();
@@ -39,7 +47,9 @@ beforeEach(async () => {
   await defaultCountry.setValue('US');
   await enabledSites.setValue([{ pattern: `${CRM}/*` }]);
   now = 1_000_000;
-  handle = handleRequests(new OutboundCalls(), new CallRateLimit(3, 60_000, () => now));
+  handle = handleRequests(new OutboundCalls(), new CallRateLimit(3, 60_000, () => now), new CrmDispositions());
+  relay.requests.length = 0;
+  relay.routes = {};
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -112,7 +122,9 @@ describe('the background on the runtime', () => {
     browser.runtime.onMessage.addListener(handle);
     const before = twilio.calls.size;
     expect(await sendToBackground('place-call', { to: '+14155550123' })).toEqual({ ok: false, error: 'Call refused: the message does not come from this extension.' });
-    expect(await sendToBackground('save-notes', { callId: 1, notes: 'x' })).toEqual({ ok: false, error: 'Notes refused: the message does not come from this extension.' });
+    expect(await sendToBackground('update-call', { callId: 1, patch: { notes: 'x' } })).toEqual({ ok: false, error: 'Call update refused: the message does not come from this extension.' });
+    expect(await sendToBackground('retry-crm-log', { callId: 1 })).toEqual({ ok: false, error: 'Retry refused: the message does not come from this extension.' });
+    expect(await sendToBackground('crm-dispositions', { instanceId: 'default' })).toEqual({ ok: false, error: 'Dispositions refused: the message does not come from this extension.' });
     for (const stray of [{ type: 'incoming-call' }, { type: 'call-progress', to: '+14155550123' }, { to: '+14155550123' }]) {
       expect(await browser.runtime.sendMessage(stray)).toBeUndefined();
     }
@@ -129,11 +141,65 @@ describe('a call from the toolbar popup', () => {
   });
 });
 
-describe('notes', () => {
-  it('refuses notes from a page that is not on an enabled site', async () => {
-    expect(await handle({ type: 'save-notes', callId: 1, notes: 'x' }, fromPage(7, 'https://evil.example.net/'))).toEqual({
+describe('changes to a relay call (notes, disposition, picked contact, CRM log retry)', () => {
+  beforeEach(async () => {
+    await relaySettings.setValue({ url: relay.url, token: 'agent-token' });
+  });
+
+  it("sends the patch as PATCH /calls/:id with the agent's token, and answers the relay's call", async () => {
+    const answered = callView({ id: 42, notes: 'Wants a quote', disposition: 'Interested', contact: { id: '4x2', name: 'Ada Lovelace', company: 'Analytical', url: null } });
+    relay.routes['PATCH /calls/42'] = () => ({ body: answered });
+    const patch = { notes: 'Wants a quote', disposition: 'Interested', contact_id: '4x2' };
+    expect(await handle({ type: 'update-call', callId: 42, patch }, fromPage(7))).toEqual({ ok: true, call: answered });
+    expect(relay.sent('PATCH /calls/42')).toMatchObject([{ authorization: 'Bearer agent-token', body: patch }]);
+  });
+
+  it("puts a failed CRM log back in the queue with POST /calls/:id/crm-log/retry, and says the relay's reason when it refuses", async () => {
+    const pending = callView({ id: 9, crm_log: { state: 'pending', id: null, url: null, error: null } });
+    relay.routes['POST /calls/9/crm-log/retry'] = () => ({ body: pending });
+    expect(await handle({ type: 'retry-crm-log', callId: 9 }, fromPage(7))).toEqual({ ok: true, call: pending });
+    relay.routes['POST /calls/9/crm-log/retry'] = () => ({ status: 409, body: { error: 'the CRM log is not failed' } });
+    expect(await handle({ type: 'retry-crm-log', callId: 9 }, fromPage(7))).toEqual({ ok: false, error: 'relay: the CRM log is not failed' });
+  });
+
+  it.each([
+    ['a call id that is no number', { callId: '42', patch: { notes: 'x' } }],
+    ['a notes field that is no text', { callId: 42, patch: { notes: { html: 'x' } } }],
+    ['a contact id too long for any CRM', { callId: 42, patch: { contact_id: 'x'.repeat(201) } }],
+    ['no patch', { callId: 42 }],
+  ])('refuses %s, and asks the relay nothing', async (_case, fields) => {
+    expect(await handle({ type: 'update-call', ...fields }, fromPage(7))).toEqual({ ok: false, error: 'Call update refused: the request is not a call id and notes, disposition or contact.' });
+    expect(relay.requests).toEqual([]);
+  });
+
+  it('refuses a change from a page that is not on an enabled site', async () => {
+    expect(await handle({ type: 'update-call', callId: 1, patch: { notes: 'x' } }, fromPage(7, 'https://evil.example.net/'))).toEqual({
       ok: false,
-      error: 'Notes refused: https://evil.example.net is not a site enabled in Options > Sites.',
+      error: 'Call update refused: https://evil.example.net is not a site enabled in Options > Sites.',
     });
+    expect(await handle({ type: 'retry-crm-log', callId: 1 }, fromPage(7, 'https://evil.example.net/'))).toMatchObject({ ok: false });
+    expect(relay.requests).toEqual([]);
+  });
+});
+
+describe("an instance's dispositions", () => {
+  beforeEach(async () => {
+    await relaySettings.setValue({ url: relay.url, token: 'agent-token' });
+  });
+
+  it('are fetched from the relay once per instance, and kept', async () => {
+    relay.routes['GET /instances/default/crm/dispositions'] = () => ({ body: { dispositions: ['Interested', 'Call back later'] } });
+    relay.routes['GET /instances/sales%20team/crm/dispositions'] = () => ({ body: { dispositions: ['Sold'] } });
+    for (let i = 0; i < 3; i++) expect(await handle({ type: 'crm-dispositions', instanceId: 'default' }, fromPage(7))).toEqual({ ok: true, dispositions: ['Interested', 'Call back later'] });
+    expect(await handle({ type: 'crm-dispositions', instanceId: 'sales team' }, fromPage(7))).toEqual({ ok: true, dispositions: ['Sold'] });
+    expect(relay.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /instances/default/crm/dispositions', 'GET /instances/sales%20team/crm/dispositions']);
+  });
+
+  it('are asked for again after the relay failed to give them', async () => {
+    relay.routes['GET /instances/default/crm/dispositions'] = () => ({ status: 502, body: { error: 'the CRM did not answer' } });
+    expect(await handle({ type: 'crm-dispositions', instanceId: 'default' }, fromPage(7))).toEqual({ ok: false, error: 'relay: the CRM did not answer' });
+    relay.routes['GET /instances/default/crm/dispositions'] = () => ({ body: { dispositions: ['Interested'] } });
+    expect(await handle({ type: 'crm-dispositions', instanceId: 'default' }, fromPage(7))).toEqual({ ok: true, dispositions: ['Interested'] });
+    expect(relay.sent('GET /instances/default/crm/dispositions')).toHaveLength(2);
   });
 });

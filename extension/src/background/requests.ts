@@ -1,9 +1,10 @@
-import type { CallTarget } from '@phone-connector/shared';
+import { callNotesSchema, type CallTarget, type CallView } from '@phone-connector/shared';
 import type { Runtime } from 'webextension-polyfill';
-import { type BackgroundMessages, messageListener, type PlaceCallResponse, type SaveNotesResponse } from '../messages.ts';
+import { type BackgroundMessages, type CallAnswer, type DispositionsAnswer, messageListener, type PlaceCallResponse } from '../messages.ts';
 import { relaySettings } from '../storage.ts';
 import type { CallRateLimit } from './call-rate-limit.ts';
 import type { OutboundCalls } from './calls.ts';
+import type { CrmDispositions } from './crm-dispositions.ts';
 import { RelayApi } from '../relay/relay-api.ts';
 import { checkSender } from './trusted-sender.ts';
 
@@ -19,10 +20,12 @@ const MAX_NUMBER_TEXT = 100;
  * pages are rate-limited per tab; our own pages (the toolbar popup's dial box) are the agent
  * typing, and are not.
  */
-export function handleRequests(outbound: OutboundCalls, rateLimit: CallRateLimit) {
+export function handleRequests(outbound: OutboundCalls, rateLimit: CallRateLimit, dispositions: CrmDispositions) {
   return messageListener<BackgroundMessages>({
     'place-call': (message, sender) => placeCall(outbound, rateLimit, message, sender),
-    'save-notes': (message, sender) => saveNotes(message.callId, message.notes, sender),
+    'update-call': (message, sender) => updateCall(message, sender),
+    'retry-crm-log': (message, sender) => retryCrmLog(message, sender),
+    'crm-dispositions': (message, sender) => crmDispositions(dispositions, message, sender),
   });
 }
 
@@ -45,12 +48,37 @@ function readTarget({ to, extension }: Untrusted<BackgroundMessages['place-call'
   return extension ? { number: to, extension } : { number: to };
 }
 
-async function saveNotes(callId: number, notes: string, sender: Runtime.MessageSender): Promise<SaveNotesResponse> {
+/** Notes, disposition or the picked contact go to the relay as the agent API takes them, checked here first. */
+async function updateCall({ callId, patch }: Untrusted<BackgroundMessages['update-call']['request']>, sender: Runtime.MessageSender): Promise<CallAnswer> {
   const checked = await checkSender(sender);
-  if ('refused' in checked) return { ok: false, error: `Notes refused: ${checked.refused}.` };
+  if ('refused' in checked) return { ok: false, error: `Call update refused: ${checked.refused}.` };
+  const parsed = callNotesSchema.safeParse(patch);
+  if (!isCallId(callId) || !parsed.success) return { ok: false, error: 'Call update refused: the request is not a call id and notes, disposition or contact.' };
+  return askRelay((relay) => relay.updateCall(callId, parsed.data));
+}
+
+async function retryCrmLog({ callId }: Untrusted<BackgroundMessages['retry-crm-log']['request']>, sender: Runtime.MessageSender): Promise<CallAnswer> {
+  const checked = await checkSender(sender);
+  if ('refused' in checked) return { ok: false, error: `Retry refused: ${checked.refused}.` };
+  if (!isCallId(callId)) return { ok: false, error: 'Retry refused: the request carries no call id.' };
+  return askRelay((relay) => relay.retryCrmLog(callId));
+}
+
+async function crmDispositions(dispositions: CrmDispositions, { instanceId }: Untrusted<BackgroundMessages['crm-dispositions']['request']>, sender: Runtime.MessageSender): Promise<DispositionsAnswer> {
+  const checked = await checkSender(sender);
+  if ('refused' in checked) return { ok: false, error: `Dispositions refused: ${checked.refused}.` };
+  if (typeof instanceId !== 'string' || !instanceId) return { ok: false, error: 'Dispositions refused: the request carries no instance id.' };
+  return dispositions.get(instanceId);
+}
+
+function isCallId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+/** The relay's answer about a call, or its reason in words. */
+async function askRelay(ask: (relay: RelayApi) => Promise<CallView>): Promise<CallAnswer> {
   try {
-    await new RelayApi(await relaySettings.getValue()).updateCall(callId, { notes });
-    return { ok: true };
+    return { ok: true, call: await ask(new RelayApi(await relaySettings.getValue())) };
   } catch (error) {
     return { ok: false, error: (error as Error).message };
   }

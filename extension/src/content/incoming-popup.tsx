@@ -1,5 +1,5 @@
-import { formatForDisplay } from '@phone-connector/shared';
-import { isFinalStatus, type CallView } from '@phone-connector/shared';
+import { formatForDisplay, isFinalStatus, type CallView } from '@phone-connector/shared';
+import { callActions } from './call-actions.ts';
 import { IncomingPopup } from './ui/IncomingPopup.tsx';
 import { mountCard } from './ui/mount.ts';
 
@@ -7,51 +7,66 @@ import { mountCard } from './ui/mount.ts';
 export const CLOSE_AFTER_END_MS = 4000;
 
 interface Shown {
-  update(call: CallView, searchUrl?: string): void;
+  call: CallView;
+  searchUrl?: string;
+  render(): void;
   remove(): void;
+  timer?: ReturnType<typeof setTimeout>;
 }
 
 /**
- * One popup per call id: a second event for the same call updates it in place; it closes a
- * few seconds after the call ends, or when the agent dismisses it.
+ * One popup per call id: a second event for the same call updates it in place. A call without
+ * a CRM closes a few seconds after it ends; one the relay logs in a CRM stays for its wrap-up
+ * (dispositions, notes, the log's state) until the agent dismisses it.
  */
 export class IncomingPopups {
   private readonly shown = new Map<string, Shown>();
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(
     private readonly doc: Document,
-    private readonly saveNotes: (callId: number, notes: string) => Promise<{ ok: boolean; error?: string }>,
     private readonly country: () => string,
   ) {}
 
   show(call: CallView, searchUrl?: string): void {
     let popup = this.shown.get(call.call_id);
-    if (!popup) {
-      const render = (c: CallView, url?: string) => (
-        <IncomingPopup
-          call={c}
-          nationalNumber={c.from_number ? formatForDisplay(c.from_number, this.country()) : 'Unknown number'}
-          searchUrl={url}
-          onSaveNotes={(notes) => this.saveNotes(c.id, notes)}
-          onDismiss={() => this.close(c.call_id)}
-        />
-      );
-      const card = mountCard(this.doc, { 'data-pc-popup': call.call_id }, render(call, searchUrl));
-      popup = { update: (c, url) => card.update(render(c, url)), remove: card.remove };
-      this.shown.set(call.call_id, popup);
+    if (popup) {
+      // The relay's answer to the agent's own change and the event about it race: the newer one stays.
+      if (call.updated_at < popup.call.updated_at) return;
+      popup.call = call;
+      if (searchUrl !== undefined) popup.searchUrl = searchUrl;
+      popup.render();
     } else {
-      popup.update(call, searchUrl);
+      popup = this.mount(call, searchUrl);
+      this.shown.set(call.call_id, popup);
     }
-    if (isFinalStatus(call.status) && !this.timers.has(call.call_id)) {
-      this.timers.set(call.call_id, setTimeout(() => this.close(call.call_id), CLOSE_AFTER_END_MS));
+    if (!isFinalStatus(call.status) || call.crm_log !== null) {
+      clearTimeout(popup.timer);
+      popup.timer = undefined;
+    } else {
+      popup.timer ??= setTimeout(() => this.close(call.call_id), CLOSE_AFTER_END_MS);
     }
   }
 
+  private mount(call: CallView, searchUrl?: string): Shown {
+    const actions = callActions(call, (answer) => this.show(answer));
+    const node = (shown: Shown) => (
+      <IncomingPopup
+        call={shown.call}
+        nationalNumber={shown.call.from_number ? formatForDisplay(shown.call.from_number, this.country()) : 'Unknown number'}
+        searchUrl={shown.searchUrl}
+        actions={actions}
+        onDismiss={() => this.close(call.call_id)}
+      />
+    );
+    const shown: Shown = { call, searchUrl, render: () => card.update(node(shown)), remove: () => card.remove() };
+    const card = mountCard(this.doc, { 'data-pc-popup': call.call_id }, node(shown));
+    return shown;
+  }
+
   close(callId: string): void {
-    clearTimeout(this.timers.get(callId));
-    this.timers.delete(callId);
-    this.shown.get(callId)?.remove();
+    const popup = this.shown.get(callId);
+    clearTimeout(popup?.timer);
+    popup?.remove();
     this.shown.delete(callId);
   }
 

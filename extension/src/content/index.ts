@@ -1,7 +1,7 @@
 import browser from 'webextension-polyfill';
 import type { ContentScriptContext } from 'wxt/utils/content-script-context';
 import { requestCall } from '../call-request.ts';
-import { messageListener, sendToBackground, type TabMessages } from '../messages.ts';
+import { messageListener, type TabMessages } from '../messages.ts';
 import { defaultCountry, resolvedDefaultCountry } from '../storage.ts';
 import { CallProgressCards } from './call-progress.tsx';
 import { IncomingPopups } from './incoming-popup.tsx';
@@ -33,13 +33,9 @@ export async function startContentScript(ctx: ContentScriptContext): Promise<voi
   );
 
   if (!isTop) return; // popups and progress cards live in the top frame only
-  const popups = new IncomingPopups(
-    document,
-    (callId, notes) => sendToBackground('save-notes', { callId, notes }),
-    () => country,
-  );
+  const popups = new IncomingPopups(document, () => country);
   const onMessage = messageListener<TabMessages>({
-    'call-progress': (m) => progress.update(m.key, m.to, m.state, m.detail, m.durationSeconds),
+    'call-progress': (m) => progress.update(m),
     'incoming-call': (m) => popups.show(m.call, m.searchUrl),
   });
   browser.runtime.onMessage.addListener(onMessage);

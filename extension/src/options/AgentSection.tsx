@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { RelayApi } from '../relay/relay-api.ts';
 import { type AgentSettings, agentSettings, defaultCountry, localeCountry, relaySettings } from '../storage.ts';
 import { useStored } from '../ui/use-stored.ts';
+import { formatNameValueLines, parseNameValueLines } from './name-value-lines.ts';
 
 /** The agent's own number (rung first on every call), e-mail, caller ID, profile fields, country. */
 export function AgentSection() {
@@ -16,7 +17,7 @@ export function AgentSection() {
   useEffect(() => {
     if (saved && !draft) {
       setDraft(saved);
-      setExtraText(Object.entries(saved.fields).map(([k, v]) => `${k}=${v}`).join('\n'));
+      setExtraText(formatNameValueLines(saved.fields));
     }
   }, [saved, draft]);
   useEffect(() => setCountry(savedCountry || ''), [savedCountry]);
@@ -28,14 +29,9 @@ export function AgentSection() {
     if (country.trim() && !isCountryCode(country.trim())) return setMessage({ kind: 'error', text: `"${country}" is not a country code (e.g. US, GB, IN).` });
     const extension = draft.extension.trim() ? toE164(draft.extension, effectiveCountry) : '';
     if (extension === undefined) return setMessage({ kind: 'error', text: `"${draft.extension}" is not a phone number.` });
-    const fields: Record<string, string> = {};
-    for (const line of extraText.split('\n')) {
-      const at = line.indexOf('=');
-      if (!line.trim()) continue;
-      const key = line.slice(0, at).trim();
-      if (at < 1 || !/^[a-z0-9_]{1,64}$/.test(key)) return setMessage({ kind: 'error', text: `Profile fields are name=value lines with lower-case names: "${line}"` });
-      fields[key] = line.slice(at + 1).trim();
-    }
+    const parsed = parseNameValueLines(extraText, /^[a-z0-9_]{1,64}$/);
+    if (!parsed.ok) return setMessage({ kind: 'error', text: `Profile fields are name=value lines with lower-case names: "${parsed.line}"` });
+    const fields = parsed.values;
     const next: AgentSettings = { ...draft, extension, fields };
     await agentSettings.setValue(next);
     await defaultCountry.setValue(country.trim().toUpperCase());

@@ -1,4 +1,5 @@
 import { AgentSection } from './AgentSection.tsx';
+import { CrmSection } from './CrmSection.tsx';
 import { DryRunSection } from './DryRunSection.tsx';
 import { ProviderSection } from './ProviderSection.tsx';
 import { RelaySection } from './RelaySection.tsx';
@@ -13,6 +14,7 @@ export function App() {
       <RelaySection />
       <AgentSection />
       <ProviderSection />
+      <CrmSection />
       <SitesSection />
       <DryRunSection />
       <ReplaySection />

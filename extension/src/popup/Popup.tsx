@@ -1,15 +1,21 @@
 import { type CallView, formatForDisplay } from '@phone-connector/shared';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import { RelayApi } from '../relay/relay-api.ts';
 import { requestCall } from '../call-request.ts';
 import { detectSelectedNumber } from '../numbers/detect-numbers.ts';
+import { isMissedCall } from '../missed-calls.ts';
 import { matchesPattern, originPattern } from '../sites.ts';
 import { connectionStatus, enabledSites, relaySettings, resolvedDefaultCountry } from '../storage.ts';
 import { ConnectionBadge } from '../ui/ConnectionBadge.tsx';
 import { useStored } from '../ui/use-stored.ts';
+import { MissedCalls } from './MissedCalls.tsx';
 
-/** Toolbar popup: dial box, recent calls, connection, enable/disable on the current site. */
+/** How many calls the popup reads: the recent ones it lists and the missed ones among them. */
+const CALLS_READ = 50;
+const RECENT_SHOWN = 8;
+
+/** Toolbar popup: dial box, missed and recent calls, connection, enable/disable on the current site. */
 export function Popup() {
   const [status] = useStored(connectionStatus);
   const [sites = []] = useStored(enabledSites);
@@ -18,6 +24,7 @@ export function Popup() {
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>(undefined);
   const [calls, setCalls] = useState<CallView[] | string | undefined>(undefined);
   const [country, setCountry] = useState('US');
+  const missed = useMemo(() => (Array.isArray(calls) ? calls.filter(isMissedCall) : []), [calls]);
 
   useEffect(() => {
     void browser.tabs.query({ active: true, currentWindow: true }).then(([active]) => setTab(active));
@@ -26,7 +33,7 @@ export function Popup() {
       const api = new RelayApi(relay);
       if (!api.configured) return setCalls('Set up the relay in Options to see your calls.');
       try {
-        setCalls((await api.calls({ limit: 8 })).calls);
+        setCalls((await api.calls({ limit: CALLS_READ })).calls);
       } catch (error) {
         setCalls((error as Error).message);
       }
@@ -78,6 +85,7 @@ export function Popup() {
           </button>
         </p>
       ) : null}
+      <MissedCalls calls={missed} country={country} />
       <h2 style="font-size: 13px; margin: 12px 0 4px">Recent calls</h2>
       {typeof calls === 'string' ? (
         <p class="hint">{calls}</p>
@@ -87,11 +95,11 @@ export function Popup() {
         <p class="hint">No calls yet.</p>
       ) : (
         <ul style="list-style: none; padding: 0; margin: 0" data-testid="recent-calls">
-          {calls.map((c) => {
+          {calls.slice(0, RECENT_SHOWN).map((c) => {
             const other = c.direction === 'inbound' ? c.from_number : c.to_number;
             return (
               <li key={c.id} class="row" style="padding: 4px 0; border-bottom: 1px solid #e5e7eb">
-                <span>{c.direction === 'inbound' ? '↙' : '↗'} {other ? formatForDisplay(other, country) : 'Unknown'}</span>
+                <span>{c.direction === 'inbound' ? '↙' : '↗'} {c.contact ? `${c.contact.name} · ` : ''}{other ? formatForDisplay(other, country) : 'Unknown'}</span>
                 <span class="hint" style="text-align: right">{c.status ?? ''}{c.duration ? ` · ${c.duration}s` : ''}</span>
               </li>
             );

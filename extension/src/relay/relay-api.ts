@@ -1,4 +1,4 @@
-import type { AgentView, CallNotes, CallPage, CallReport, CallView, ConnectorInfo, InstanceBody, InstanceView, MePatch } from '@phone-connector/shared';
+import type { AgentView, CallNotes, CallPage, CallReport, CallView, ConnectorInfo, CrmTestResult, DispositionList, InstanceBody, InstanceView, MePatch } from '@phone-connector/shared';
 import type { RelaySettings } from '../storage.ts';
 
 export class RelayError extends Error {
@@ -53,6 +53,25 @@ export class RelayApi {
 
   updateCall(id: number, patch: CallNotes): Promise<CallView> {
     return this.request('PATCH', `/calls/${id}`, patch);
+  }
+
+  /** Puts a failed CRM log of the call back in the relay's queue. */
+  retryCrmLog(id: number): Promise<CallView> {
+    return this.request('POST', `/calls/${id}/crm-log/retry`);
+  }
+
+  /** The bundled CRM connectors and their config fields. */
+  crmConnectors(): Promise<ConnectorInfo[]> {
+    return this.request('GET', '/crm-connectors');
+  }
+
+  crmDispositions(instanceId: string): Promise<DispositionList> {
+    return this.request('GET', `/instances/${encodeURIComponent(instanceId)}/crm/dispositions`);
+  }
+
+  /** Looks `number` up in the instance's CRM now, uncached: "Test connection". */
+  testCrm(instanceId: string, number: string): Promise<CrmTestResult> {
+    return this.request('POST', `/instances/${encodeURIComponent(instanceId)}/crm/test`, { number });
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -1,20 +1,24 @@
 import { useEffect, useState } from 'preact/hooks';
 import { isCallStatus, isFinalStatus, statusLabel, statusTone, type CallView } from '@phone-connector/shared';
+import type { CallActions } from '../call-actions.ts';
+import { CallContact } from './CallContact.tsx';
+import { WrapUp } from './WrapUp.tsx';
 
 export interface IncomingPopupProps {
   call: CallView;
   /** National format of the caller's number, for display. */
   nationalNumber: string;
   searchUrl?: string;
-  onSaveNotes(notes: string): Promise<{ ok: boolean; error?: string }>;
+  actions: CallActions;
   onDismiss(): void;
 }
 
-/** The incoming-call popup: who is calling, live status and timer, CRM search, notes. */
-export function IncomingPopup({ call, nationalNumber, searchUrl, onSaveNotes, onDismiss }: IncomingPopupProps) {
+/**
+ * The incoming-call popup: the number at once, who is calling once the relay's CRM lookup
+ * answers, live status and timer, CRM links, notes and, after the call, its wrap-up.
+ */
+export function IncomingPopup({ call, nationalNumber, searchUrl, actions, onDismiss }: IncomingPopupProps) {
   const ended = isFinalStatus(call.status);
-  const [notes, setNotes] = useState(call.notes ?? '');
-  const [saveState, setSaveState] = useState<'idle' | 'saving' | 'saved' | string>('idle');
   const [now, setNow] = useState(Date.now());
   const [shownAt] = useState(Date.now());
 
@@ -26,11 +30,6 @@ export function IncomingPopup({ call, nationalNumber, searchUrl, onSaveNotes, on
 
   const seconds = ended && call.duration !== null ? call.duration : Math.max(0, Math.round((now - shownAt) / 1000));
   const status = call.status ?? call.status_raw ?? 'ringing';
-  const save = async () => {
-    setSaveState('saving');
-    const result = await onSaveNotes(notes);
-    setSaveState(result.ok ? 'saved' : (result.error ?? 'could not save'));
-  };
 
   return (
     <div class="pc-card" role="dialog" aria-label={`Incoming call from ${nationalNumber}`}>
@@ -47,21 +46,9 @@ export function IncomingPopup({ call, nationalNumber, searchUrl, onSaveNotes, on
           {isCallStatus(status) ? statusLabel(status, 'inbound') : status}
         </span>
       </div>
-      <div class="pc-row">
-        <span class="pc-timer" data-pc-field="timer">{formatDuration(seconds)}</span>
-        {searchUrl ? (
-          <a class="pc-link" href={searchUrl} target="_top" rel="noopener">
-            Open in CRM
-          </a>
-        ) : null}
-      </div>
-      <textarea aria-label="Call notes" placeholder="Notes for the call log" value={notes} onInput={(e) => setNotes((e.target as HTMLTextAreaElement).value)} />
-      <div class="pc-actions">
-        <button type="button" onClick={save} disabled={saveState === 'saving'}>
-          Save notes
-        </button>
-        {saveState === 'saved' ? <span class="pc-saved">Saved</span> : saveState !== 'idle' && saveState !== 'saving' ? <span class="pc-detail">{saveState}</span> : null}
-      </div>
+      <span class="pc-timer" data-pc-field="timer">{formatDuration(seconds)}</span>
+      <CallContact call={call} searchUrl={searchUrl} actions={actions} />
+      <WrapUp call={call} ended={ended} actions={actions} />
     </div>
   );
 }

@@ -20,4 +20,13 @@ button { font: inherit; border-radius: 6px; border: 1px solid #d1d5db; backgroun
 button:focus-visible, textarea:focus-visible, a:focus-visible { outline: 2px solid #2563eb; outline-offset: 1px; }
 .pc-close { border: none; background: transparent; font-size: 16px; line-height: 1; padding: 2px 6px; }
 .pc-saved { color: #166534; font-size: 12px; }
+.pc-contact { margin: 6px 0 0; display: flex; flex-direction: column; }
+.pc-contact-name { font-size: 15px; font-weight: 600; }
+.pc-company { color: #4b5563; font-size: 12px; }
+.pc-links { display: flex; flex-wrap: wrap; gap: 4px 12px; margin-top: 6px; }
+.pc-picker { display: flex; flex-direction: column; gap: 2px; margin-top: 8px; font-size: 12px; color: #374151; }
+select { font: inherit; border: 1px solid #d1d5db; border-radius: 6px; padding: 3px 6px; background: #fff; color: inherit; }
+.pc-crm-log { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-top: 8px; font-size: 12px; color: #374151; }
+.pc-crm-log[data-pc-crm-log="logged"] { color: #166534; }
+.pc-error { color: #991b1b; word-break: break-word; }
 `;

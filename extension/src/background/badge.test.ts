@@ -1,0 +1,25 @@
+import browser from 'webextension-polyfill';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { showBadge } from './badge.ts';
+
+// The toolbar badge as WXT's fake browser keeps it.
+beforeEach(() => fakeBrowser.reset());
+
+const badge = async () => ({ text: await browser.action.getBadgeText({}), title: await browser.action.getTitle({}) });
+
+describe('the toolbar badge', () => {
+  it('counts the unseen missed calls while connected, and is empty without any', async () => {
+    await showBadge({ state: 'connected', since: 0 }, 2);
+    expect(await badge()).toEqual({ text: '2', title: 'Phone Connector: connected; 2 missed calls' });
+    await showBadge({ state: 'connected', since: 0 }, 0);
+    expect(await badge()).toEqual({ text: '', title: 'Phone Connector: connected' });
+    await showBadge({ state: 'connected', since: 0 }, 120);
+    expect((await badge()).text).toBe('99+');
+  });
+
+  it('shows a connection problem first, and still counts the missed calls in its title', async () => {
+    await showBadge({ state: 'offline', detail: 'ECONNREFUSED', since: 0 }, 1);
+    expect(await badge()).toEqual({ text: '!', title: 'Phone Connector: relay unreachable, retrying (ECONNREFUSED); 1 missed call' });
+  });
+});

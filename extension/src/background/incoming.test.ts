@@ -1,0 +1,46 @@
+import browser from 'webextension-polyfill';
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import type { Message, TabMessages } from '../messages.ts';
+import { enabledSites } from '../storage.ts';
+import { callView } from '../testing/call-view.ts';
+import { IncomingCalls } from './incoming.ts';
+
+// Where the background shows an incoming call, with WXT's fake browser's tabs and notifications;
+// messages to tabs are recorded as the content script would receive them.
+const ADA = { id: '4x12', name: 'Ada Lovelace', company: null, url: null };
+let toTabs: MockInstance<typeof browser.tabs.sendMessage>;
+
+beforeEach(async () => {
+  fakeBrowser.reset();
+  toTabs = vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
+  await enabledSites.setValue([{ pattern: 'https://crm.example.com/*' }]);
+});
+afterEach(() => vi.restoreAllMocks());
+
+const shown = () => toTabs.mock.calls.map(([tabId, message]) => [tabId, (message as Message<TabMessages, 'incoming-call'>).call.status, (message as Message<TabMessages, 'incoming-call'>).call.crm_log?.state ?? null]);
+
+describe('incoming calls in the background', () => {
+  it("keeps updating the popup's tab after the call ends, until its CRM log is settled", async () => {
+    const tab = await browser.tabs.create({ url: 'https://crm.example.com/contacts', active: true });
+    const incoming = new IncomingCalls();
+    const call = callView({ id: 5, status: 'ringing' });
+    await incoming.onRelayCall(call);
+    await incoming.onRelayCall({ ...call, status: 'completed', crm_log: { state: 'pending', id: null, url: null, error: null } });
+    // The agent moved to a tab of another site: the popup's tab still gets the log's outcome.
+    await browser.tabs.create({ url: 'https://mail.example.com/', active: true });
+    await incoming.onRelayCall({ ...call, status: 'completed', crm_log: { state: 'logged', id: '43x1', url: null, error: null } });
+    expect(shown()).toEqual([
+      [tab.id, 'ringing', null],
+      [tab.id, 'completed', 'pending'],
+      [tab.id, 'completed', 'logged'],
+    ]);
+  });
+
+  it('names the caller in the system notification when no CRM tab is open', async () => {
+    const incoming = new IncomingCalls();
+    await incoming.onRelayCall(callView({ id: 6, status: 'ringing', contact: ADA, contacts: [ADA] }));
+    expect(await browser.notifications.getAll()).toMatchObject({ 'pc-incoming-6': { title: 'Incoming call: Ada Lovelace', message: '+14155550199 · ringing' } });
+    expect(toTabs).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,68 @@
+import type { CallView } from '@phone-connector/shared';
+import { useEffect, useState } from 'preact/hooks';
+import type { CallActions } from '../call-actions.ts';
+import { CrmLogState } from './CrmLogState.tsx';
+
+export interface WrapUpProps {
+  call: CallView;
+  ended: boolean;
+  actions: CallActions;
+}
+
+/**
+ * Notes for the call log (any time during the call) and, once the call ended on an instance
+ * with a CRM, the CRM's dispositions; Save sends both to the relay, which writes them on the
+ * call's CRM record. Below, where that record stands.
+ */
+export function WrapUp({ call, ended, actions }: WrapUpProps) {
+  const [notes, setNotes] = useState(call.notes ?? '');
+  const [disposition, setDisposition] = useState(call.disposition ?? '');
+  const [dispositions, setDispositions] = useState<string[]>([]);
+  const [saveState, setSaveState] = useState<'idle' | 'saving' | 'saved' | string>('idle');
+  // The relay fills `crm_log` in when the call is due for logging: only then has it a CRM to ask.
+  const hasCrm = call.crm_log !== null;
+
+  useEffect(() => {
+    if (!ended || !hasCrm) return undefined;
+    let live = true;
+    void actions.dispositions().then((answer) => {
+      if (live && answer.ok) setDispositions(answer.dispositions);
+    });
+    return () => {
+      live = false;
+    };
+  }, [ended, hasCrm]);
+
+  const save = async () => {
+    setSaveState('saving');
+    const offered = dispositions.length > 0;
+    const result = await actions.update(offered ? { notes, disposition: disposition || null } : { notes });
+    setSaveState(result.ok ? 'saved' : result.error);
+  };
+
+  return (
+    <div class="pc-wrap-up" data-pc-wrap-up={ended ? 'ended' : 'live'}>
+      {dispositions.length ? (
+        <label class="pc-picker">
+          <span>Outcome</span>
+          <select data-pc-field="disposition" value={disposition} onChange={(e) => setDisposition((e.target as HTMLSelectElement).value)}>
+            <option value="">Pick an outcome</option>
+            {dispositions.map((d) => (
+              <option value={d} key={d}>
+                {d}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : null}
+      <textarea aria-label="Call notes" placeholder="Notes for the call log" value={notes} onInput={(e) => setNotes((e.target as HTMLTextAreaElement).value)} />
+      <div class="pc-actions">
+        <button type="button" onClick={() => void save()} disabled={saveState === 'saving'}>
+          Save notes
+        </button>
+        {saveState === 'saved' ? <span class="pc-saved">Saved</span> : saveState !== 'idle' && saveState !== 'saving' ? <span class="pc-detail">{saveState}</span> : null}
+      </div>
+      {call.crm_log ? <CrmLogState log={call.crm_log} actions={actions} /> : null}
+    </div>
+  );
+}

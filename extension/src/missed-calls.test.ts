@@ -1,0 +1,48 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { isMissedCall, markMissedCallsSeen, noteMissedCall } from './missed-calls.ts';
+import { missedCalls } from './storage.ts';
+import { callView } from './testing/call-view.ts';
+
+// Missed calls as the background counts them and the toolbar list clears them, in WXT's fake storage.
+beforeEach(() => fakeBrowser.reset());
+
+describe('missed calls', () => {
+  it.each([
+    ['no-answer', 'inbound', true],
+    ['busy', 'inbound', true],
+    ['canceled', 'inbound', true],
+    ['failed', 'inbound', true],
+    ['completed', 'inbound', false],
+    ['ringing', 'inbound', false],
+    ['no-answer', 'outbound', false],
+  ] as const)('a call ending %s, %s, is missed: %s', (status, direction, missed) => {
+    expect(isMissedCall({ status, direction })).toBe(missed);
+  });
+
+  it('counts each missed inbound call once, however many final events the provider repeats', async () => {
+    await noteMissedCall(callView({ id: 3, status: 'no-answer' }));
+    await noteMissedCall(callView({ id: 3, status: 'no-answer' }));
+    await noteMissedCall(callView({ id: 4, status: 'completed' }));
+    await noteMissedCall(callView({ id: 5, status: 'busy' }));
+    expect(await missedCalls.getValue()).toEqual({ unseen: [3, 5], seenThrough: 0 });
+  });
+
+  it('clears the count once the list showed them, for good: a later event about a seen call does not bring it back', async () => {
+    await noteMissedCall(callView({ id: 3 }));
+    await noteMissedCall(callView({ id: 5 }));
+    await markMissedCallsSeen([{ id: 5 }, { id: 3 }]);
+    expect(await missedCalls.getValue()).toEqual({ unseen: [], seenThrough: 5 });
+    await noteMissedCall(callView({ id: 3, status: 'canceled' }));
+    expect((await missedCalls.getValue()).unseen).toEqual([]);
+    await noteMissedCall(callView({ id: 6 }));
+    expect((await missedCalls.getValue()).unseen).toEqual([6]);
+  });
+
+  it('keeps a call missed while the list was loading unseen', async () => {
+    await noteMissedCall(callView({ id: 3 }));
+    await noteMissedCall(callView({ id: 9 }));
+    await markMissedCallsSeen([{ id: 3 }]);
+    expect(await missedCalls.getValue()).toEqual({ unseen: [9], seenThrough: 3 });
+  });
+});

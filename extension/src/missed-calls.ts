@@ -1,0 +1,29 @@
+import type { CallStatus, CallView } from '@phone-connector/shared';
+import { missedCalls } from './storage.ts';
+
+/** How an inbound call ends when nobody took it (shared/src/record/call-status.ts): the agent may want to call back. */
+const MISSED_STATUSES: ReadonlySet<CallStatus> = new Set(['no-answer', 'busy', 'canceled', 'failed']);
+
+export function isMissedCall(call: Pick<CallView, 'direction' | 'status'>): boolean {
+  return call.direction === 'inbound' && call.status !== null && MISSED_STATUSES.has(call.status);
+}
+
+/**
+ * Counts a call the relay pushed as unseen when it is a missed inbound call the toolbar list
+ * has not shown yet. Providers repeat final webhooks and the relay pushes each: the id is
+ * counted once.
+ */
+export async function noteMissedCall(call: CallView): Promise<void> {
+  if (!isMissedCall(call)) return;
+  const state = await missedCalls.getValue();
+  if (call.id <= state.seenThrough || state.unseen.includes(call.id)) return;
+  await missedCalls.setValue({ ...state, unseen: [...state.unseen, call.id] });
+}
+
+/** The toolbar list showed these calls: they, and every missed call before them, are seen. */
+export async function markMissedCallsSeen(shown: Pick<CallView, 'id'>[]): Promise<void> {
+  const state = await missedCalls.getValue();
+  const seenThrough = Math.max(state.seenThrough, ...shown.map((call) => call.id));
+  // A call missed while the list was loading has a higher id and stays unseen.
+  await missedCalls.setValue({ seenThrough, unseen: state.unseen.filter((id) => id > seenThrough) });
+}

@@ -1,0 +1,168 @@
+// @vitest-environment happy-dom
+import { render } from 'preact';
+import { act } from 'preact/test-utils';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import type { ConnectorInfo } from '@phone-connector/shared';
+import { crmSettings, defaultCountry, providerSettings, relaySettings } from '../storage.ts';
+import { RelayStub } from '../testing/relay-stub.ts';
+import { CrmSection } from './CrmSection.tsx';
+
+// The options page's CRM section in happy-dom, against RelayStub over HTTP, with WXT's fake storage.
+const VTIGER: ConnectorInfo = {
+  id: 'vtiger',
+  name: 'Vtiger CRM',
+  fields: [
+    { name: 'url', label: 'CRM URL', type: 'url', mandatory: true, callbackUrl: false },
+    { name: 'username', label: 'User name', type: 'text', mandatory: true, callbackUrl: false },
+    { name: 'accesskey', label: 'Access key', type: 'password', mandatory: true, callbackUrl: false },
+  ],
+};
+const HUBSPOT: ConnectorInfo = { id: 'hubspot', name: 'HubSpot', fields: [{ name: 'token', label: 'Private app token', type: 'password', mandatory: true, callbackUrl: false }] };
+const ACCESS_KEY = 'c0ffee-access-key';
+let relay: RelayStub;
+let root: HTMLElement;
+
+beforeAll(async () => {
+  relay = await RelayStub.start();
+});
+afterAll(async () => relay?.close());
+
+beforeEach(async () => {
+  fakeBrowser.reset();
+  relay.requests.length = 0;
+  relay.routes = {
+    'GET /crm-connectors': () => ({ body: [HUBSPOT, VTIGER] }),
+    'PUT /instances/default': ({ body }) => {
+      const crm = (body as { crm?: { connector?: string } | null }).crm;
+      return { body: { id: 'default', connector: 'twilio', name: 'Twilio', config: {}, callbacks: { answer: 'a', status: 's', incoming: 'i' }, warnings: [], crm: crm ? { connector: crm.connector ?? 'custom', name: 'Vtiger CRM', config: {}, warnings: [] } : null } };
+    },
+  };
+  await relaySettings.setValue({ url: relay.url, token: 'agent-token' });
+  await providerSettings.setValue({ connectorId: 'twilio', config: { authid: 'AC1', authtoken: 'provider-secret' }, instanceId: 'default' });
+  await defaultCountry.setValue('US');
+  root = document.createElement('div');
+  document.body.append(root);
+});
+afterEach(() => {
+  render(null, root);
+  root.remove();
+});
+
+const $ = <T extends Element = HTMLElement>(selector: string): T | null => root.querySelector<T>(selector);
+
+function fill(selector: string, value: string): void {
+  act(() => {
+    const input = $<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>(selector)!;
+    input.value = value;
+    input.dispatchEvent(new Event(input instanceof HTMLSelectElement ? 'change' : 'input', { bubbles: true }));
+  });
+}
+
+function submit(selector: string): void {
+  act(() => {
+    $<HTMLFormElement>(selector)!.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+  });
+}
+
+async function chooseVtiger(): Promise<void> {
+  render(<CrmSection />, root);
+  await expect.poll(() => $('#crm-connector option[value="vtiger"]')?.textContent).toBe('Vtiger CRM');
+  fill('#crm-connector', 'vtiger');
+}
+
+describe('the CRM section of the options', () => {
+  it("generates the bundled connector's form, masks its secret, and saves it on the instance with the provider part", async () => {
+    await chooseVtiger();
+    expect([...root.querySelectorAll('input[id^="crm-field-"]')].map((input) => [input.id, input.getAttribute('type')])).toEqual([
+      ['crm-field-url', 'url'],
+      ['crm-field-username', 'text'],
+      ['crm-field-accesskey', 'password'],
+    ]);
+    fill('#crm-field-url', 'https://crm.example.com');
+    fill('#crm-field-username', 'admin');
+    fill('#crm-field-accesskey', ACCESS_KEY);
+    submit('form');
+    await expect.poll(() => $('[data-testid="crm-message"]')?.textContent).toBe('Saved: the relay now looks callers up in Vtiger CRM and logs calls there.');
+    expect(relay.sent('PUT /instances/default').map((r) => r.body)).toEqual([
+      { connector: 'twilio', config: { authid: 'AC1', authtoken: 'provider-secret' }, crm: { connector: 'vtiger', config: { url: 'https://crm.example.com', username: 'admin', accesskey: ACCESS_KEY } } },
+    ]);
+    expect(await crmSettings.getValue()).toEqual({ connectorId: 'vtiger', config: { url: 'https://crm.example.com', username: 'admin', accesskey: ACCESS_KEY } });
+  });
+
+  it('says which fields are missing and sends nothing', async () => {
+    await chooseVtiger();
+    fill('#crm-field-url', 'https://crm.example.com');
+    submit('form');
+    await expect.poll(() => $('[data-testid="crm-message"]')?.textContent).toBe('Fill in: User name, Access key.');
+    expect(relay.sent('PUT /instances/default')).toEqual([]);
+  });
+
+  it("shows the relay's line:col diagnostics for pasted XML it refuses", async () => {
+    relay.routes['PUT /instances/default'] = () => ({
+      status: 422,
+      body: { error: 'the CRM connector is not valid', diagnostics: [{ line: 3, col: 5, path: 'connector/find_contact', message: 'unknown element <find_contacts>, did you mean <find_contact>?', hint: null, severity: 'error', code: 'unknown-element' }] },
+    });
+    render(<CrmSection />, root);
+    await expect.poll(() => $('#crm-connector option[value="vtiger"]')).not.toBeNull();
+    fill('#crm-connector', '__custom__');
+    fill('#crm-xml', '<connector for="CRM">\n  <config/>\n    <find_contacts/>\n</connector>');
+    fill('#crm-config', 'url=https://crm.example.com\napi_key=k-123');
+    submit('form');
+    await expect.poll(() => $('[data-testid="crm-message"] .diagnostics li')?.textContent).toBe('3:5 unknown element <find_contacts>, did you mean <find_contact>?');
+    expect($('[data-testid="crm-message"]')?.className).toBe('error');
+    expect(relay.sent('PUT /instances/default').map((r) => (r.body as { crm: unknown }).crm)).toEqual([
+      { xml: '<connector for="CRM">\n  <config/>\n    <find_contacts/>\n</connector>', config: { url: 'https://crm.example.com', api_key: 'k-123' } },
+    ]);
+  });
+
+  it('removes the CRM with crm: null', async () => {
+    await crmSettings.setValue({ connectorId: 'vtiger', config: { url: 'https://crm.example.com' } });
+    render(<CrmSection />, root);
+    await expect.poll(() => $<HTMLSelectElement>('#crm-connector')?.value).toBe('vtiger');
+    fill('#crm-connector', '');
+    submit('form');
+    await expect.poll(() => $('[data-testid="crm-message"]')?.textContent).toBe('Saved: no CRM.');
+    expect(relay.sent('PUT /instances/default').map((r) => (r.body as { crm: unknown }).crm)).toEqual([null]);
+  });
+});
+
+describe('Test connection', () => {
+  beforeEach(async () => {
+    await crmSettings.setValue({ connectorId: 'vtiger', config: { url: 'https://crm.example.com', username: 'admin', accesskey: ACCESS_KEY } });
+  });
+
+  async function testNumber(typed: string): Promise<HTMLElement> {
+    render(<CrmSection />, root);
+    await expect.poll(() => $('#crm-test-number')).not.toBeNull();
+    fill('#crm-test-number', typed);
+    submit('[data-testid="crm-test"]');
+    await expect.poll(() => $('[data-testid="crm-test-result"]')).not.toBeNull();
+    return $<HTMLElement>('[data-testid="crm-test-result"]')!;
+  }
+
+  it('runs a lookup of the number, in E.164, and lists the contacts found', async () => {
+    relay.routes['POST /instances/default/crm/test'] = () => ({
+      body: { ok: true, contacts: [{ id: '4x12', name: 'Ada Lovelace', company: 'Analytical Engines', url: null }, { id: '4x13', name: 'Charles Babbage', company: null, url: null }], error: null },
+    });
+    const result = await testNumber('(415) 555-0100');
+    expect(result.getAttribute('data-pc-crm-test')).toBe('ok');
+    expect([...result.querySelectorAll('li')].map((li) => li.textContent)).toEqual(['Ada Lovelace (Analytical Engines) · 4x12', 'Charles Babbage · 4x13']);
+    expect(relay.sent('POST /instances/default/crm/test').map((r) => r.body)).toEqual([{ number: '+14155550100' }]);
+  });
+
+  it("shows the CRM's error", async () => {
+    relay.routes['POST /instances/default/crm/test'] = () => ({ body: { ok: false, contacts: [], error: 'INVALID_AUTH_TOKEN: Invalid accesskey' } });
+    const result = await testNumber('+14155550100');
+    expect(result.getAttribute('data-pc-crm-test')).toBe('error');
+    expect(result.textContent).toBe('The CRM answered with an error: INVALID_AUTH_TOKEN: Invalid accesskey');
+  });
+
+  it('says when nothing matched, and when the relay itself refused', async () => {
+    relay.routes['POST /instances/default/crm/test'] = () => ({ body: { ok: true, contacts: [], error: null } });
+    expect((await testNumber('+14155550100')).textContent).toBe('Connected. No contact has this number.');
+    render(null, root);
+    relay.routes['POST /instances/default/crm/test'] = () => ({ status: 404, body: { error: 'the instance has no CRM' } });
+    expect((await testNumber('+14155550100')).textContent).toBe('relay: the instance has no CRM');
+  });
+});
