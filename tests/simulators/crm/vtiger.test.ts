@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadContacts } from '../../../scripts/demo/contacts.ts';
 import type { SeedContact } from './crm-simulator.ts';
 import { VtigerSimulator } from './vtiger.ts';
 
@@ -34,12 +35,12 @@ beforeEach(() => {
 
 type Envelope = { success: true; result: any } | { success: false; error: { code: string; message: string } };
 
-async function webservice(params: Record<string, string>, method: 'GET' | 'POST' = 'GET'): Promise<Envelope> {
+async function webservice(params: Record<string, string>, method: 'GET' | 'POST' = 'GET', crm = vtiger): Promise<Envelope> {
   const query = new URLSearchParams(params).toString();
   const response =
     method === 'GET'
-      ? await fetch(`${vtiger.url}/webservice.php?${query}`)
-      : await fetch(`${vtiger.url}/webservice.php`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: query });
+      ? await fetch(`${crm.url}/webservice.php?${query}`)
+      : await fetch(`${crm.url}/webservice.php`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: query });
   // Vtiger answers everything, errors included, with HTTP 200 JSON.
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
@@ -58,17 +59,17 @@ function result(envelope: Envelope): any {
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 
-async function challenge(): Promise<string> {
-  return result(await webservice({ operation: 'getchallenge', username: vtiger.config.username! })).token;
+async function challenge(crm = vtiger): Promise<string> {
+  return result(await webservice({ operation: 'getchallenge', username: crm.config.username! }, 'GET', crm)).token;
 }
 
-async function login(): Promise<{ sessionName: string; userId: string }> {
-  const token = await challenge();
-  return result(await webservice({ operation: 'login', username: vtiger.config.username!, accessKey: md5(token + vtiger.config.accesskey) }, 'POST'));
+async function login(crm = vtiger): Promise<{ sessionName: string; userId: string }> {
+  const token = await challenge(crm);
+  return result(await webservice({ operation: 'login', username: crm.config.username!, accessKey: md5(token + crm.config.accesskey) }, 'POST', crm));
 }
 
-async function query(sessionName: string, vtql: string): Promise<Envelope> {
-  return webservice({ operation: 'query', sessionName, query: vtql });
+async function query(sessionName: string, vtql: string, crm = vtiger): Promise<Envelope> {
+  return webservice({ operation: 'query', sessionName, query: vtql }, 'GET', crm);
 }
 
 const PHONE_FIELDS = ['phone', 'mobile', 'homephone', 'otherphone'];
@@ -121,9 +122,9 @@ describe('auth', () => {
   it('answers ACCESSKEY_UNDEFINED for a user without an access key', async () => {
     const other = await VtigerSimulator.start({ users: [{ userName: 'keyless', accessKey: '' }] });
     try {
-      const token = ((await (await fetch(`${other.url}/webservice.php?operation=getchallenge&username=keyless`)).json()) as any).result.token;
-      const response = await fetch(`${other.url}/webservice.php`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `operation=login&username=keyless&accessKey=${md5(token)}` });
-      expect(await response.json()).toEqual({ success: false, error: { code: 'ACCESSKEY_UNDEFINED', message: 'Access key for the user is undefined' } });
+      const token = await challenge(other);
+      const answer = await webservice({ operation: 'login', username: 'keyless', accessKey: md5(token) }, 'POST', other);
+      expect(failure(answer)).toEqual({ code: 'ACCESSKEY_UNDEFINED', message: 'Access key for the user is undefined' });
     } finally {
       await other.close();
     }
@@ -280,9 +281,8 @@ describe('finding a caller with VTQL', () => {
   it('pages with LIMIT [offset,] count and never returns more than 100 rows', async () => {
     const many = await VtigerSimulator.start({ seed: Array.from({ length: 120 }, (_, i) => ({ firstName: `P${i}`, lastName: 'Bulk', phones: [`+1 415 555 ${String(1000 + i)}`] })) });
     try {
-      const token = ((await (await fetch(`${many.url}/webservice.php?operation=getchallenge&username=admin`)).json()) as any).result.token;
-      const logged = (await (await fetch(`${many.url}/webservice.php`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ operation: 'login', username: 'admin', accessKey: md5(token + many.config.accesskey) }) })).json()) as any;
-      const run = async (vtql: string) => ((await (await fetch(`${many.url}/webservice.php?${new URLSearchParams({ operation: 'query', sessionName: logged.result.sessionName, query: vtql })}`)).json()) as any).result;
+      const { sessionName } = await login(many);
+      const run = async (vtql: string) => result(await query(sessionName, vtql, many));
       expect(await run('SELECT id FROM Contacts;')).toHaveLength(100);
       expect(await run('SELECT id FROM Contacts LIMIT 500;')).toHaveLength(100);
       expect(await run('SELECT id FROM Contacts LIMIT 100,100;')).toHaveLength(20);
@@ -480,6 +480,28 @@ describe('the demo CRM`s read of its contacts', () => {
       });
       expect(contacts[2]).toMatchObject({ module: 'Leads', company: 'Brightwater', phones: [{ field: 'phone', label: 'Phone', value: '020 7946 0018' }] });
       expect(contacts[3]!.phones).toEqual([{ field: 'phone', label: 'Office Phone', value: '(415) 555-0100' }]);
+    } finally {
+      await demo.close();
+    }
+  });
+  it('holds the demo CRM`s own contacts (scripts/demo), each found by the last digits of the number its page shows', async () => {
+    const people = loadContacts();
+    const seed = people.map((person): SeedContact => {
+      const [firstName = '', ...rest] = person.name.split(' ');
+      return { firstName, lastName: rest.join(' '), company: person.company, phones: person.phones.map((p) => p.display) };
+    });
+    const demo = await VtigerSimulator.start({ seed });
+    try {
+      expect(demo.contacts().map((c) => [c.name, c.company, c.phones.map((p) => p.value)])).toEqual(people.map((p) => [p.name, p.company, p.phones.map((phone) => phone.display)]));
+      const { sessionName } = await login(demo);
+      // Typed with a space inside its last four digits: a plain suffix LIKE misses it, as on a real Vtiger.
+      expect(result(await query(sessionName, lastFour('Contacts', '1234'), demo)).map((r: any) => r.lastname)).not.toContain('Laurent');
+      for (const [i, person] of people.entries()) {
+        // A pattern that lets separators sit between the digits: %1%2%3%4.
+        const digits = `%${person.phones[0]!.e164.slice(-4).split('').join('%')}`;
+        const found = result(await query(sessionName, lastFour('Contacts', digits), demo));
+        expect(found.map((r: any) => r.id), person.name).toContain(demo.contacts()[i]!.id);
+      }
     } finally {
       await demo.close();
     }

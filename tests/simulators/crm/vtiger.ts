@@ -249,7 +249,7 @@ export class VtigerSimulator implements CrmSimulator {
   /** Where a record opens in the CRM (CRMS.md §1.8): the numeric crmid, not the webservice id. */
   recordUrl(wsId: string): string {
     const [prefix, crmid] = wsId.split('x');
-    const module = MODULE_NAMES.find((m) => String(this.prefixes[m]) === prefix);
+    const module = this.moduleOfPrefix(prefix);
     return `${this.url}/index.php?module=${module === 'Events' ? 'Calendar' : module}&view=Detail&record=${crmid}`;
   }
 
@@ -258,6 +258,7 @@ export class VtigerSimulator implements CrmSimulator {
     for (const session of this.sessions.values()) session.ended ??= end;
   }
 
+  /** `path` is tested against the URL and, after a newline, the form body: Vtiger's operation may travel in either. */
   failNext(times: number, failure: InjectedFailure, path?: RegExp): void {
     this.front.failNext(times, failure, path);
   }
@@ -402,7 +403,7 @@ export class VtigerSimulator implements CrmSimulator {
   /** The record a webservice id names, or the webservice's error for it. */
   private find(wsId: string | null): EntityRecord | { module: 'Users'; userId: number } {
     const [, prefix, id] = /^(\d+)x(\d+)$/.exec(wsId ?? '') ?? [];
-    const module = MODULE_NAMES.find((m) => String(this.prefixes[m]) === prefix);
+    const module = this.moduleOfPrefix(prefix);
     if (!module) throw new VtigerError('INVALID_ID_ATTRIBUTE', 'Id specified is incorrect');
     if (module === 'Users') {
       if (!this.users[Number(id) - 1]) throw new VtigerError('RECORD_NOT_FOUND', 'Record you are trying to access is not found');
@@ -419,7 +420,7 @@ export class VtigerSimulator implements CrmSimulator {
       const value = element[f.name];
       if (!value || (f.type.name !== 'reference' && f.type.name !== 'owner')) continue;
       const [, prefix] = /^(\d+)x\d+$/.exec(value) ?? [];
-      const module = MODULE_NAMES.find((m) => String(this.prefixes[m]) === prefix);
+      const module = this.moduleOfPrefix(prefix);
       if (!module) throw new VtigerError('INVALID_ID_ATTRIBUTE', 'Id specified is incorrect');
       if (!f.type.refersTo.includes(module)) throw new VtigerError('REFERENCE_INVALID', `Invalid reference specified for ${f.name}`);
     }
@@ -428,6 +429,11 @@ export class VtigerSimulator implements CrmSimulator {
   private checkOwner(element: Record<string, string>): void {
     const owner = element.assigned_user_id;
     if (owner && !this.users[crmidOf(owner) - 1]) throw new VtigerError('ACCESS_DENIED', 'Cannot assign record to the given user');
+  }
+
+  /** The module whose entity type id is `prefix` on this install. */
+  private moduleOfPrefix(prefix: string | undefined): ModuleName | undefined {
+    return MODULE_NAMES.find((m) => String(this.prefixes[m]) === prefix);
   }
 
   private moduleSpec(elementType: string | null): ModuleSpec {
