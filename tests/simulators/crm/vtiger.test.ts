@@ -202,6 +202,19 @@ describe('operations', () => {
     expect(failure(await webservice({ operation: 'describe', sessionName: session, elementType: 'Potatoes' })).code).toBe('ACCESS_DENIED');
   });
 
+  it('an install may not offer PBXManager: absent from listtypes, ACCESS_DENIED on use', async () => {
+    const other = await VtigerSimulator.start({ withoutPbxManager: true });
+    try {
+      const { sessionName } = await login(other);
+      expect(result(await webservice({ operation: 'listtypes', sessionName }, 'GET', other)).types).not.toContain('PBXManager');
+      expect(failure(await query(sessionName, "SELECT id FROM PBXManager WHERE sourceuuid = 'CA1';", other)).code).toBe('ACCESS_DENIED');
+      const create = await webservice({ operation: 'create', sessionName, elementType: 'PBXManager', element: '{"sourceuuid":"CA1"}' }, 'POST', other);
+      expect(failure(create)).toEqual({ code: 'ACCESS_DENIED', message: 'Permission to perform the operation is denied' });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('a prefix table can be set per install', async () => {
     const other = await VtigerSimulator.start({ idPrefixes: { Contacts: 4 }, seed: [{ firstName: 'A', lastName: 'B', phones: [] }] });
     try {

@@ -38,6 +38,8 @@
  *   whose type does not match the record or is unknown: [D VT Retrieve.php; details I].
  * - An `element` that is not JSON: INTERNAL_SERVER_ERROR "Unknown Error while processing
  *   request" (Zend_Json throws, webservice.php's catch-all answers it): [I].
+ * - An install may not offer PBXManager to the webservice (`withoutPbxManager`: missing from
+ *   listtypes, ACCESS_DENIED on use): [I, CRMS.md §1.5].
  * - logout answers {message: "successfull"} (sic): [I]. delete, sync and extendsession are
  *   not simulated (UNKNOWN_OPERATION here; real Vtiger has them).
  * - Times are UTC `YYYY-MM-DD HH:MM:SS` (the simulator is pinned to UTC, CRMS.md §1.5).
@@ -75,6 +77,8 @@ export interface VtigerSimulatorOptions {
   sitePath?: string;
   /** Milliseconds since the epoch; tests move it to expire challenges and sessions. */
   clock?: () => number;
+  /** An install where PBXManager is not offered to the webservice (CRMS.md §1.5, [I]): ACCESS_DENIED, absent from listtypes. */
+  withoutPbxManager?: boolean;
 }
 
 /** A seeded person as a page shows it: the plain read a demo CRM page renders. */
@@ -159,6 +163,8 @@ export class VtigerSimulator implements CrmSimulator {
   readonly config: Record<string, string>;
   private readonly users: Required<VtigerUser>[];
   private readonly prefixes: Record<ModuleName, number>;
+  /** The modules this install offers the webservice. */
+  private readonly modules: ModuleName[];
   private readonly clock: () => number;
   private readonly records = new Map<number, EntityRecord>();
   private nextCrmid = 101;
@@ -174,6 +180,7 @@ export class VtigerSimulator implements CrmSimulator {
     this.url = `${front.baseUrl}${sitePath}`;
     this.clock = options.clock ?? Date.now;
     this.prefixes = { ...DEFAULT_ID_PREFIXES, ...options.idPrefixes };
+    this.modules = MODULE_NAMES.filter((m) => !(options.withoutPbxManager && m === 'PBXManager'));
     this.users = (options.users ?? [{ userName: 'admin', accessKey: randomAccessKey() }]).map((u, i) => ({
       firstName: '',
       lastName: i === 0 ? 'Administrator' : u.userName,
@@ -346,15 +353,15 @@ export class VtigerSimulator implements CrmSimulator {
 
   private listTypes(): unknown {
     return {
-      types: [...MODULE_NAMES],
-      information: Object.fromEntries(MODULE_NAMES.map((m) => [m, { isEntity: m !== 'Users', label: m, singular: MODULES[m].singular }])),
+      types: [...this.modules],
+      information: Object.fromEntries(this.modules.map((m) => [m, { isEntity: m !== 'Users', label: m, singular: MODULES[m].singular }])),
     };
   }
 
   private query(text: string | null): unknown {
     try {
       const query = parseVtql(text ?? '');
-      if (!isModuleName(query.module)) throw new VtigerError('ACCESS_DENIED', DENIED);
+      if (!this.offers(query.module)) throw new VtigerError('ACCESS_DENIED', DENIED);
       const spec = MODULES[query.module];
       const rows = query.module === 'Users' ? this.users.map((_, i) => this.userView(i + 1)) : [...this.records.values()].filter((r) => r.module === query.module && !r.deleted).map((r) => this.view(r));
       return runVtql(query, rows, spec.fields.map((f) => f.name));
@@ -431,13 +438,17 @@ export class VtigerSimulator implements CrmSimulator {
     if (owner && !this.users[crmidOf(owner) - 1]) throw new VtigerError('ACCESS_DENIED', 'Cannot assign record to the given user');
   }
 
+  private offers(name: string): name is ModuleName {
+    return isModuleName(name) && this.modules.includes(name);
+  }
+
   /** The module whose entity type id is `prefix` on this install. */
   private moduleOfPrefix(prefix: string | undefined): ModuleName | undefined {
-    return MODULE_NAMES.find((m) => String(this.prefixes[m]) === prefix);
+    return this.modules.find((m) => String(this.prefixes[m]) === prefix);
   }
 
   private moduleSpec(elementType: string | null): ModuleSpec {
-    if (!elementType || !isModuleName(elementType)) throw new VtigerError('ACCESS_DENIED', DENIED);
+    if (!elementType || !this.offers(elementType)) throw new VtigerError('ACCESS_DENIED', DENIED);
     return MODULES[elementType];
   }
 
