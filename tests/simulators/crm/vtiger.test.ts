@@ -186,7 +186,9 @@ describe('operations', () => {
 
   it('lower-cases the operation, and answers UNKNOWN_OPERATION for one it does not have', async () => {
     expect(result(await webservice({ operation: 'ListTypes', sessionName: session })).types).toEqual(expect.arrayContaining(['Contacts', 'Leads', 'Accounts', 'Events', 'PBXManager']));
-    expect(failure(await webservice({ operation: 'findcontact', sessionName: session }))).toEqual({ code: 'UNKNOWN_OPERATION', message: 'Unknown operation requested' });
+    for (const operation of ['findcontact', 'constructor', '']) {
+      expect(failure(await webservice({ operation, sessionName: session }))).toEqual({ code: 'UNKNOWN_OPERATION', message: 'Unknown operation requested' });
+    }
   });
 
   it('describe gives this install`s idPrefix (not the typical 4 and 18) and the mandatory fields', async () => {

@@ -170,7 +170,7 @@ export class VtigerSimulator implements CrmSimulator {
   private nextCrmid = 101;
   private readonly challenges = new Map<string, { token: string; expiresAt: number }>();
   private readonly sessions = new Map<string, Session>();
-  private readonly operations: Record<string, Operation>;
+  private readonly operations: Map<string, Operation>;
 
   private constructor(
     private readonly front: CrmServer,
@@ -188,7 +188,7 @@ export class VtigerSimulator implements CrmSimulator {
       ...u,
     }));
     this.config = { url: this.url, username: this.users[0]!.userName, accesskey: this.users[0]!.accessKey };
-    this.operations = {
+    this.operations = new Map(Object.entries<Operation>({
       getchallenge: { type: 'GET', preLogin: true, run: (input) => this.getChallenge(input) },
       login: { type: 'POST', preLogin: true, run: (input) => this.login(input) },
       logout: { type: 'POST', run: (input) => this.logout(input) },
@@ -199,7 +199,7 @@ export class VtigerSimulator implements CrmSimulator {
       create: { type: 'POST', run: (input) => this.create(input) },
       revise: { type: 'POST', run: (input) => this.revise(input, 'partial') },
       update: { type: 'POST', run: (input) => this.revise(input, 'full') },
-    };
+    }));
     this.seed(options.seed ?? []);
   }
 
@@ -296,7 +296,7 @@ export class VtigerSimulator implements CrmSimulator {
     const request = new URLSearchParams([...url.searchParams, ...post]);
     const name = (request.get('operation') ?? '').toLowerCase();
     try {
-      const operation = this.operations[name];
+      const operation = this.operations.get(name);
       if (!operation) throw new VtigerError('UNKNOWN_OPERATION', 'Unknown operation requested');
       if (!operation.preLogin) this.checkSession(request.get('sessionName'));
       if (operation.search) await this.front.searchesReleased();
@@ -394,12 +394,12 @@ export class VtigerSimulator implements CrmSimulator {
     if (!('crmid' in target)) throw new VtigerError('ACCESS_DENIED', DENIED);
     const spec = MODULES[target.module];
     this.checkReferences(spec, element);
-    const missing = spec.fields.find((f) => f.mandatory && !f.readonly && (mode === 'full' || f.name in element) && !element[f.name]);
+    const missing = spec.fields.find((f) => f.mandatory && !f.readonly && (mode === 'full' || Object.hasOwn(element, f.name)) && !element[f.name]);
     if (missing) throw new VtigerError('MANDATORY_FIELDS_MISSING', `${missing.name} does not have a value`);
     this.checkOwner(element);
     const editable = spec.fields.filter((f) => !f.readonly);
     for (const f of editable) {
-      if (f.name in element) target.fields[f.name] = element[f.name]!;
+      if (Object.hasOwn(element, f.name)) target.fields[f.name] = element[f.name]!;
       else if (mode === 'full') target.fields[f.name] = '';
     }
     target.fields.modifiedtime = this.timestamp();
