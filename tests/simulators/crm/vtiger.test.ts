@@ -244,6 +244,28 @@ describe('operations', () => {
     expect(failure(await webservice({ operation: 'retrieve', sessionName: session, id: 'Jane' })).code).toBe('INVALID_ID_ATTRIBUTE');
   });
 
+  it('answers bad input with a Vtiger error, never a crash', async () => {
+    const bad: Array<[Record<string, string>, 'GET' | 'POST']> = [
+      [{ operation: 'query', sessionName: session, query: "SELECT id FROM Contacts WHERE phone LIKE '%0100;" }, 'GET'],
+      [{ operation: 'query', sessionName: session, query: 'SELECT id FROM Contacts LIMIT abc;' }, 'GET'],
+      [{ operation: 'query', sessionName: session, query: 'SELECT id FROM Contacts; DROP TABLE vtiger_crmentity;' }, 'GET'],
+      [{ operation: 'retrieve', sessionName: session, id: '' }, 'GET'],
+      [{ operation: 'describe', sessionName: session, elementType: '__proto__' }, 'GET'],
+      [{ operation: 'create', sessionName: session, elementType: 'Events', element: '[]' }, 'POST'],
+      [{ operation: 'create', sessionName: session, elementType: 'Events', element: 'null' }, 'POST'],
+      [{ operation: 'create', sessionName: session, elementType: 'Events', element: '{"__proto__":{"subject":"x"},"constructor":1}' }, 'POST'],
+      [{ operation: 'revise', sessionName: session, element: '{"id":["12x1"]}' }, 'POST'],
+      [{ operation: 'login' }, 'POST'],
+    ];
+    for (const [params, method] of bad) {
+      const answer = await webservice(params, method);
+      expect(answer.success, JSON.stringify(params)).toBe(false);
+      expect(failure(answer).code, JSON.stringify(params)).toMatch(/^[A-Z_]+$/);
+    }
+    // A pattern longer than any phone: valid, and answered at once.
+    expect(result(await query(session, `SELECT id FROM Contacts WHERE phone LIKE '${'%_'.repeat(500)}';`))).toEqual([]);
+  });
+
   it('answers 404 outside {site}/webservice.php', async () => {
     const response = await fetch(`${vtiger.url.replace('/vtigercrm', '')}/webservice.php?operation=getchallenge&username=admin`);
     expect(response.status).toBe(404);
