@@ -41,6 +41,7 @@ export class CrmServer {
   private readonly planned: PlannedFailure[] = [];
   private readonly sockets = new Set<Socket>();
   private isDown = false;
+  private closing = false;
   /** Open holds on searches; a search waits until every one of them is released. */
   private readonly holds = new Set<Promise<void>>();
   private readonly releases = new Set<() => void>();
@@ -97,6 +98,7 @@ export class CrmServer {
 
   async close(): Promise<void> {
     // Held searches are answered first, so that closing never waits on a test that forgot one.
+    this.closing = true;
     for (const release of [...this.releases]) release();
     await closeServer(this.server);
   }
@@ -106,7 +108,11 @@ export class CrmServer {
     const url = new URL(req.url ?? '/', this.baseUrl);
     const record: RecordedCrmRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: plainHeaders(req), body, status: 0 };
     this.requests.push(record);
-    res.on('finish', () => (record.status = res.statusCode));
+    res.on('finish', () => {
+      record.status = res.statusCode;
+      // A connection kept alive after the last answer would hold close() for the client's keep-alive time.
+      if (this.closing) setImmediate(() => this.server.closeIdleConnections());
+    });
     const request: CrmRequest = { req, url, body };
     const failure = this.takeFailure((options.failureTarget ?? ((r) => r.req.url ?? '/'))(request));
     if (failure) return options.answerFailure(res, failure);
