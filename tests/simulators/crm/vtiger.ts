@@ -1,0 +1,534 @@
+/**
+ * A Vtiger CRM simulator over real HTTP: the open-source webservice (`{site}/webservice.php`)
+ * of ../shared/CRMS.md §1, which a CRM connector uses to find a caller and to log the call as an
+ * Event (activitytype Call) or a PBXManager record. Contacts, Leads and Accounts are seeded;
+ * everything else comes in through the webservice, as on a real install.
+ *
+ * Facts used, and where they come from (CRMS.md source keys):
+ * - One endpoint; `operation` (lower-cased), `sessionName` and `format` from the query or the
+ *   form body; each operation's own parameters only from GET (getchallenge, query, retrieve,
+ *   describe, listtypes) or only from a form POST (login, create, update, revise, logout), so a
+ *   POSTed query or a create with `element` in the URL loses them: [D VT webservice.php,
+ *   OperationManager, DefaultDataPopulator]. A body PHP does not parse into $_POST (JSON) is lost
+ *   the same way.
+ * - Every answer is HTTP 200 JSON, `{success:true,result}` or `{success:false,error:{code,
+ *   message}}`; codes and messages of §1.7: [D VT WebServiceErrorCode.php and throw sites].
+ * - getchallenge: `{token, serverTime, expireTime}`, a 13-hex uniqid token living 300 s, each
+ *   getchallenge replacing the user's previous one; login: form POST, accessKey = md5hex(token +
+ *   the user's access key) compared with strcmp (lower-case only), result {sessionName, userId,
+ *   version "0.22", vtigerVersion "5.4.0"}: [D VT AuthToken.php, Login.php, OperationManager].
+ *   That login leaves the token usable until it expires, and that a getchallenge for an unknown
+ *   user answers a token no login can use (INVALID_AUTH_TOKEN): [I].
+ * - Sessions: 86,400 s life (SESSION_EXPIRED), 1,800 s idle (SESSION_LEFT_IDLE), unknown id
+ *   (INVALID_SESSIONID), none (AUTHENTICATION_REQUIRED "Authencation required", sic); a
+ *   `sessionName` of "null" counts as none: [D VT SessionManager.php, webservice.php]. The
+ *   messages of the first three ("Session has life span over please login again", "Session has
+ *   been invalidated to due lack activity", "Session Identifier provided is Invalid") are [I].
+ * - Ids `<entity type id>x<crmid>`, the type ids install-specific (here not the typical ones,
+ *   see vtiger-modules.ts), crmids shared by all entity modules, the login user `<Users id>x1`;
+ *   references (account_id, assigned_user_id, contact_id, parent_id) in the same form: [D VT].
+ * - create: mandatory fields checked (missing, '' or null: "<field> does not have a value"; '0'
+ *   is a value), references checked against the field's modules (REFERENCE_INVALID "Invalid
+ *   reference specified for <field>"), the owner must be a user ("Cannot assign record to the
+ *   given user"), the record read back: [D VT Create.php, VtigerModuleOperation; remembered
+ *   details I]. revise: partial, mandatory checked only among the fields sent; update: every
+ *   mandatory field, [I] and the fields not sent are emptied: [D VT Revise.php, Update.php].
+ *   Unknown fields are ignored and picklist values are not checked: [I].
+ * - retrieve: RECORD_NOT_FOUND for a missing or deleted record, INVALID_ID_ATTRIBUTE for an id
+ *   whose type does not match the record or is unknown: [D VT Retrieve.php; details I].
+ * - An `element` that is not JSON: INTERNAL_SERVER_ERROR "Unknown Error while processing
+ *   request" (Zend_Json throws, webservice.php's catch-all answers it): [I].
+ * - An install may not offer PBXManager to the webservice (`withoutPbxManager`: missing from
+ *   listtypes, ACCESS_DENIED on use): [I, CRMS.md §1.5].
+ * - logout answers {message: "successfull"} (sic): [I]. delete, sync and extendsession are
+ *   not simulated (UNKNOWN_OPERATION here; real Vtiger has them).
+ * - Times are UTC `YYYY-MM-DD HH:MM:SS` (the simulator is pinned to UTC, CRMS.md §1.5).
+ * - Record URL `{site}/index.php?module=Contacts&view=Detail&record=<crmid>` [D VT7]; Events
+ *   open as module=Calendar [I].
+ * - Vtiger itself always answers 200; `failNext` stands for a proxy in front of it (nginx-style
+ *   HTML pages for 429/502/503, Retry-After when asked) [I: CRMS.md §1.7, "real servers also
+ *   produce HTTP 5xx and HTML pages"].
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { sendJson } from '../http.ts';
+import { CrmServer, type CrmRequest } from './crm-front.ts';
+import type { CrmSimulator, InjectedFailure, RecordedCrmRequest, SeedContact, StoredActivity } from './crm-simulator.ts';
+import { ACTIVITY_MODULES, DEFAULT_ID_PREFIXES, describeModule, isModuleName, MODULE_NAMES, MODULES, type ModuleName, type ModuleSpec } from './vtiger-modules.ts';
+import { parseVtql, runVtql, VtqlError } from './vtiger-vtql.ts';
+
+export interface VtigerUser {
+  userName: string;
+  /** My Preferences > Access Key; '' for a user who never had one (ACCESSKEY_UNDEFINED). */
+  accessKey: string;
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+}
+
+export interface VtigerSimulatorOptions {
+  /** Contacts (and Leads) the CRM holds from the start, e.g. the demo CRM's. */
+  seed?: SeedContact[];
+  /** Webservice users; the first is the connector's (`config`). Default: `admin` with a random access key. */
+  users?: VtigerUser[];
+  /** This install's entity type ids, over the simulator's own non-typical defaults. */
+  idPrefixes?: Partial<Record<ModuleName, number>>;
+  /** Where Vtiger is installed on the host, as in `https://crm.example.com/vtigercrm`; default `/vtigercrm`. */
+  sitePath?: string;
+  /** Milliseconds since the epoch; tests move it to expire challenges and sessions. */
+  clock?: () => number;
+  /** An install where PBXManager is not offered to the webservice (CRMS.md §1.5, [I]): ACCESS_DENIED, absent from listtypes. */
+  withoutPbxManager?: boolean;
+}
+
+/** A seeded person as a page shows it: the plain read a demo CRM page renders. */
+export interface VtigerContactView {
+  id: string;
+  module: 'Contacts' | 'Leads';
+  name: string;
+  company: string | null;
+  /** Non-empty phone fields, as typed. */
+  phones: Array<{ field: string; label: string; value: string }>;
+  url: string;
+}
+
+type ErrorCode =
+  | 'AUTHENTICATION_REQUIRED'
+  | 'INVALID_SESSIONID'
+  | 'SESSION_EXPIRED'
+  | 'SESSION_LEFT_IDLE'
+  | 'INVALID_AUTH_TOKEN'
+  | 'INVALID_USER_CREDENTIALS'
+  | 'ACCESSKEY_UNDEFINED'
+  | 'UNKNOWN_OPERATION'
+  | 'QUERY_SYNTAX_ERROR'
+  | 'ACCESS_DENIED'
+  | 'MANDATORY_FIELDS_MISSING'
+  | 'INVALID_ID_ATTRIBUTE'
+  | 'RECORD_NOT_FOUND'
+  | 'REFERENCE_INVALID'
+  | 'INTERNAL_SERVER_ERROR';
+
+/** A webservice error: answered with HTTP 200 and success:false. */
+class VtigerError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How a session can end; `expireSessions` forces one on every live session. */
+export type SessionEnd = 'SESSION_EXPIRED' | 'SESSION_LEFT_IDLE' | 'INVALID_SESSIONID';
+
+const SESSION_MESSAGES: Record<SessionEnd, string> = {
+  SESSION_EXPIRED: 'Session has life span over please login again',
+  SESSION_LEFT_IDLE: 'Session has been invalidated to due lack activity',
+  INVALID_SESSIONID: 'Session Identifier provided is Invalid',
+};
+const DENIED = 'Permission to perform the operation is denied';
+const CHALLENGE_LIFE_S = 300;
+const SESSION_LIFE_S = 86_400;
+const SESSION_IDLE_S = 1_800;
+/** Where seeded phones go, in order, per module. */
+const PHONE_FIELDS = { Contacts: ['phone', 'mobile', 'homephone', 'otherphone', 'assistantphone', 'fax'], Leads: ['phone', 'mobile', 'fax'] } as const;
+
+interface EntityRecord {
+  module: Exclude<ModuleName, 'Users'>;
+  crmid: number;
+  fields: Record<string, string>;
+  deleted: boolean;
+  updates: number;
+}
+
+interface Session {
+  userId: number;
+  startedAt: number;
+  lastUsedAt: number;
+  ended?: SessionEnd;
+}
+
+type Params = URLSearchParams;
+interface Operation {
+  /** Where its own parameters are read from. */
+  type: 'GET' | 'POST';
+  preLogin?: boolean;
+  search?: boolean;
+  run: (input: Params) => unknown;
+}
+
+export class VtigerSimulator implements CrmSimulator {
+  readonly url: string;
+  readonly config: Record<string, string>;
+  private readonly users: Required<VtigerUser>[];
+  private readonly prefixes: Record<ModuleName, number>;
+  /** The modules this install offers the webservice. */
+  private readonly modules: ModuleName[];
+  private readonly clock: () => number;
+  private readonly records = new Map<number, EntityRecord>();
+  private nextCrmid = 101;
+  private readonly challenges = new Map<string, { token: string; expiresAt: number }>();
+  private readonly sessions = new Map<string, Session>();
+  private readonly operations: Map<string, Operation>;
+
+  private constructor(
+    private readonly front: CrmServer,
+    private readonly sitePath: string,
+    options: VtigerSimulatorOptions,
+  ) {
+    this.url = `${front.baseUrl}${sitePath}`;
+    this.clock = options.clock ?? Date.now;
+    this.prefixes = { ...DEFAULT_ID_PREFIXES, ...options.idPrefixes };
+    this.modules = MODULE_NAMES.filter((m) => !(options.withoutPbxManager && m === 'PBXManager'));
+    this.users = (options.users ?? [{ userName: 'admin', accessKey: randomAccessKey() }]).map((u, i) => ({
+      firstName: '',
+      lastName: i === 0 ? 'Administrator' : u.userName,
+      email: `${u.userName}@crm.example`,
+      ...u,
+    }));
+    this.config = { url: this.url, username: this.users[0]!.userName, accesskey: this.users[0]!.accessKey };
+    this.operations = new Map(Object.entries<Operation>({
+      getchallenge: { type: 'GET', preLogin: true, run: (input) => this.getChallenge(input) },
+      login: { type: 'POST', preLogin: true, run: (input) => this.login(input) },
+      logout: { type: 'POST', run: (input) => this.logout(input) },
+      listtypes: { type: 'GET', run: () => this.listTypes() },
+      describe: { type: 'GET', run: (input) => this.describe(input.get('elementType')) },
+      query: { type: 'GET', search: true, run: (input) => this.query(input.get('query')) },
+      retrieve: { type: 'GET', run: (input) => this.view(this.find(input.get('id'))) },
+      create: { type: 'POST', run: (input) => this.create(input) },
+      revise: { type: 'POST', run: (input) => this.revise(input, 'partial') },
+      update: { type: 'POST', run: (input) => this.revise(input, 'full') },
+    }));
+    this.seed(options.seed ?? []);
+  }
+
+  static async start(options: VtigerSimulatorOptions = {}): Promise<VtigerSimulator> {
+    let simulator: VtigerSimulator | undefined;
+    const front = await CrmServer.start({
+      handle: (request, res) => simulator!.handle(request, res),
+      answerFailure: answerProxyFailure,
+      // A PHP fatal error: Apache's bare 500 page.
+      answerCrash: (res) => res.writeHead(500, { 'Content-Type': 'text/html' }).end('<html><body><h1>Internal Server Error</h1></body></html>'),
+      // The operation may travel in the form body: a path pattern sees it too.
+      failureTarget: ({ req, body }) => `${req.url ?? '/'}${body ? `\n${body}` : ''}`,
+    });
+    simulator = new VtigerSimulator(front, normalizeSitePath(options.sitePath ?? '/vtigercrm'), options);
+    return simulator;
+  }
+
+  get requests(): RecordedCrmRequest[] {
+    return this.front.requests;
+  }
+
+  seed(contacts: SeedContact[]): string[] {
+    const owner = this.userWsId(1);
+    return contacts.map((person) => {
+      const module = person.lead ? 'Leads' : 'Contacts';
+      const slots = PHONE_FIELDS[module];
+      if (person.phones.length > slots.length) throw new Error(`a Vtiger ${module} record holds at most ${slots.length} phones (${slots.join(', ')}); ${person.lastName} has ${person.phones.length}`);
+      const phones = Object.fromEntries(person.phones.map((phone, i) => [slots[i]!, phone]));
+      const company: Record<string, string> = person.lead ? { company: person.company ?? '' } : person.company ? { account_id: this.accountNamed(person.company, owner) } : {};
+      const record = this.store(module, { firstname: person.firstName, lastname: person.lastName, assigned_user_id: owner, ...company, ...phones });
+      record.deleted = person.deleted ?? false;
+      return this.wsId(record);
+    });
+  }
+
+  /** The Contacts and Leads a search can find, for a page to render (the demo CRM). */
+  contacts(): VtigerContactView[] {
+    return [...this.records.values()]
+      .filter((r): r is EntityRecord & { module: 'Contacts' | 'Leads' } => !r.deleted && (r.module === 'Contacts' || r.module === 'Leads'))
+      .map((r) => ({
+        id: this.wsId(r),
+        module: r.module,
+        name: [r.fields.firstname, r.fields.lastname].filter(Boolean).join(' '),
+        company: (r.module === 'Leads' ? r.fields.company : this.records.get(crmidOf(r.fields.account_id))?.fields.accountname) || null,
+        phones: PHONE_FIELDS[r.module].filter((f) => r.fields[f]).map((f) => ({ field: f, label: MODULES[r.module].fields.find((s) => s.name === f)!.label, value: r.fields[f]! })),
+        url: this.recordUrl(this.wsId(r)),
+      }));
+  }
+
+  activities(): StoredActivity[] {
+    return [...this.records.values()].filter((r) => ACTIVITY_MODULES.has(r.module) && !r.deleted).map((r) => ({ id: this.wsId(r), fields: this.view(r), updates: r.updates }));
+  }
+
+  /** Where a record opens in the CRM (CRMS.md §1.8): the numeric crmid, not the webservice id. */
+  recordUrl(wsId: string): string {
+    const [prefix, crmid] = wsId.split('x');
+    const module = this.moduleOfPrefix(prefix);
+    return `${this.url}/index.php?module=${module === 'Events' ? 'Calendar' : module}&view=Detail&record=${crmid}`;
+  }
+
+  /** Ends every live session: its next request gets `end` (default SESSION_EXPIRED), as after a day or a server restart. */
+  expireSessions(end: SessionEnd = 'SESSION_EXPIRED'): void {
+    for (const session of this.sessions.values()) session.ended ??= end;
+  }
+
+  /** `path` is tested against the URL and, after a newline, the form body: Vtiger's operation may travel in either. */
+  failNext(times: number, failure: InjectedFailure, path?: RegExp): void {
+    this.front.failNext(times, failure, path);
+  }
+
+  down(): Promise<void> {
+    return this.front.down();
+  }
+
+  up(): Promise<void> {
+    return this.front.up();
+  }
+
+  holdSearches(): () => void {
+    return this.front.holdSearches();
+  }
+
+  close(): Promise<void> {
+    return this.front.close();
+  }
+
+  private async handle({ req, url, body }: CrmRequest, res: ServerResponse): Promise<void> {
+    if (url.pathname.replace(/\/{2,}/g, '/') !== `${this.sitePath}/webservice.php`) {
+      return void res.writeHead(404, { 'Content-Type': 'text/html' }).end(`<html><body><h1>Not Found</h1><p>The requested URL ${url.pathname} was not found on this server.</p></body></html>`);
+    }
+    // PHP fills $_POST only from a form body; $_REQUEST is GET overlaid with POST.
+    const isForm = req.method === 'POST' && /^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '');
+    const post = new URLSearchParams(isForm ? body : '');
+    const request = new URLSearchParams([...url.searchParams, ...post]);
+    const name = (request.get('operation') ?? '').toLowerCase();
+    try {
+      const operation = this.operations.get(name);
+      if (!operation) throw new VtigerError('UNKNOWN_OPERATION', 'Unknown operation requested');
+      if (!operation.preLogin) this.checkSession(request.get('sessionName'));
+      if (operation.search) await this.front.searchesReleased();
+      const result = operation.run(operation.type === 'GET' ? url.searchParams : post);
+      sendJson(res, 200, { success: true, result });
+    } catch (error) {
+      if (!(error instanceof VtigerError)) throw error;
+      sendJson(res, 200, { success: false, error: { code: error.code, message: error.message } });
+    }
+  }
+
+  /** Refuses a request whose session is missing, unknown or over; a good one is used again now. */
+  private checkSession(name: string | null): void {
+    if (!name || name.toLowerCase() === 'null') throw new VtigerError('AUTHENTICATION_REQUIRED', 'Authencation required');
+    const session = this.sessions.get(name);
+    if (!session) throw new VtigerError('INVALID_SESSIONID', SESSION_MESSAGES.INVALID_SESSIONID);
+    const now = this.seconds();
+    const end = session.ended ?? (now - session.startedAt > SESSION_LIFE_S ? 'SESSION_EXPIRED' : now - session.lastUsedAt > SESSION_IDLE_S ? 'SESSION_LEFT_IDLE' : undefined);
+    if (end) {
+      this.sessions.delete(name);
+      throw new VtigerError(end, SESSION_MESSAGES[end]);
+    }
+    session.lastUsedAt = now;
+  }
+
+  private getChallenge(input: Params): unknown {
+    const serverTime = this.seconds();
+    // PHP uniqid(): 8 hex digits of seconds, 5 of microseconds.
+    const token = serverTime.toString(16).padStart(8, '0').slice(-8) + randomBytes(3).toString('hex').slice(0, 5);
+    const userName = input.get('username') ?? '';
+    if (this.users.some((u) => u.userName === userName)) this.challenges.set(userName, { token, expiresAt: serverTime + CHALLENGE_LIFE_S });
+    return { token, serverTime, expireTime: serverTime + CHALLENGE_LIFE_S };
+  }
+
+  private login(input: Params): unknown {
+    const userName = input.get('username') ?? '';
+    const challenge = this.challenges.get(userName);
+    if (!challenge || challenge.expiresAt < this.seconds()) throw new VtigerError('INVALID_AUTH_TOKEN', 'Specified token is invalid or expired');
+    const index = this.users.findIndex((u) => u.userName === userName);
+    const user = this.users[index]!;
+    if (!user.accessKey) throw new VtigerError('ACCESSKEY_UNDEFINED', 'Access key for the user is undefined');
+    const expected = createHash('md5').update(challenge.token + user.accessKey).digest('hex');
+    if (input.get('accessKey') !== expected) throw new VtigerError('INVALID_USER_CREDENTIALS', 'Invalid username or password');
+    const sessionName = randomBytes(16).toString('hex');
+    const now = this.seconds();
+    this.sessions.set(sessionName, { userId: index + 1, startedAt: now, lastUsedAt: now });
+    return { sessionName, userId: this.userWsId(index + 1), version: '0.22', vtigerVersion: '5.4.0' };
+  }
+
+  private logout(input: Params): unknown {
+    this.sessions.delete(input.get('sessionName') ?? '');
+    return { message: 'successfull' };
+  }
+
+  private listTypes(): unknown {
+    return {
+      types: [...this.modules],
+      information: Object.fromEntries(this.modules.map((m) => [m, { isEntity: m !== 'Users', label: m, singular: MODULES[m].singular }])),
+    };
+  }
+
+  private query(text: string | null): unknown {
+    try {
+      const query = parseVtql(text ?? '');
+      if (!this.offers(query.module)) throw new VtigerError('ACCESS_DENIED', DENIED);
+      const spec = MODULES[query.module];
+      const rows = query.module === 'Users' ? this.users.map((_, i) => this.userView(i + 1)) : [...this.records.values()].filter((r) => r.module === query.module && !r.deleted).map((r) => this.view(r));
+      return runVtql(query, rows, spec.fields.map((f) => f.name));
+    } catch (error) {
+      if (error instanceof VtqlError) throw new VtigerError(error.code, error.message);
+      throw error;
+    }
+  }
+
+  private describe(elementType: string | null): unknown {
+    const spec = this.moduleSpec(elementType);
+    return describeModule(spec, this.prefixes[spec.name]);
+  }
+
+  private create(input: Params): unknown {
+    const spec = this.moduleSpec(input.get('elementType'));
+    if (!spec.createable) throw new VtigerError('ACCESS_DENIED', DENIED);
+    const element = decodeElement(input.get('element'));
+    this.checkReferences(spec, element);
+    const missing = spec.fields.find((f) => f.mandatory && !f.readonly && !element[f.name]);
+    if (missing) throw new VtigerError('MANDATORY_FIELDS_MISSING', `${missing.name} does not have a value`);
+    this.checkOwner(element);
+    return this.view(this.store(spec.name as EntityRecord['module'], element));
+  }
+
+  /** revise (`partial`: only the fields sent change) and update (`full`: every field is replaced). */
+  private revise(input: Params, mode: 'partial' | 'full'): unknown {
+    const element = decodeElement(input.get('element'));
+    const target = this.find(element.id ?? null);
+    if (!('crmid' in target)) throw new VtigerError('ACCESS_DENIED', DENIED);
+    const spec = MODULES[target.module];
+    this.checkReferences(spec, element);
+    const missing = spec.fields.find((f) => f.mandatory && !f.readonly && (mode === 'full' || Object.hasOwn(element, f.name)) && !element[f.name]);
+    if (missing) throw new VtigerError('MANDATORY_FIELDS_MISSING', `${missing.name} does not have a value`);
+    this.checkOwner(element);
+    const editable = spec.fields.filter((f) => !f.readonly);
+    for (const f of editable) {
+      if (Object.hasOwn(element, f.name)) target.fields[f.name] = element[f.name]!;
+      else if (mode === 'full') target.fields[f.name] = '';
+    }
+    target.fields.modifiedtime = this.timestamp();
+    target.updates += 1;
+    return this.view(target);
+  }
+
+  /** The record a webservice id names, or the webservice's error for it. */
+  private find(wsId: string | null): EntityRecord | { module: 'Users'; userId: number } {
+    const [, prefix, id] = /^(\d+)x(\d+)$/.exec(wsId ?? '') ?? [];
+    const module = this.moduleOfPrefix(prefix);
+    if (!module) throw new VtigerError('INVALID_ID_ATTRIBUTE', 'Id specified is incorrect');
+    if (module === 'Users') {
+      if (!this.users[Number(id) - 1]) throw new VtigerError('RECORD_NOT_FOUND', 'Record you are trying to access is not found');
+      return { module, userId: Number(id) };
+    }
+    const record = this.records.get(Number(id));
+    if (!record || record.deleted) throw new VtigerError('RECORD_NOT_FOUND', 'Record you are trying to access is not found');
+    if (record.module !== module) throw new VtigerError('INVALID_ID_ATTRIBUTE', 'Id specified is incorrect');
+    return record;
+  }
+
+  private checkReferences(spec: ModuleSpec, element: Record<string, string>): void {
+    for (const f of spec.fields) {
+      const value = element[f.name];
+      if (!value || (f.type.name !== 'reference' && f.type.name !== 'owner')) continue;
+      const [, prefix] = /^(\d+)x\d+$/.exec(value) ?? [];
+      const module = this.moduleOfPrefix(prefix);
+      if (!module) throw new VtigerError('INVALID_ID_ATTRIBUTE', 'Id specified is incorrect');
+      if (!f.type.refersTo.includes(module)) throw new VtigerError('REFERENCE_INVALID', `Invalid reference specified for ${f.name}`);
+    }
+  }
+
+  private checkOwner(element: Record<string, string>): void {
+    const owner = element.assigned_user_id;
+    if (owner && !this.users[crmidOf(owner) - 1]) throw new VtigerError('ACCESS_DENIED', 'Cannot assign record to the given user');
+  }
+
+  private offers(name: string): name is ModuleName {
+    return isModuleName(name) && this.modules.includes(name);
+  }
+
+  /** The module whose entity type id is `prefix` on this install. */
+  private moduleOfPrefix(prefix: string | undefined): ModuleName | undefined {
+    return this.modules.find((m) => String(this.prefixes[m]) === prefix);
+  }
+
+  private moduleSpec(elementType: string | null): ModuleSpec {
+    if (!elementType || !this.offers(elementType)) throw new VtigerError('ACCESS_DENIED', DENIED);
+    return MODULES[elementType];
+  }
+
+  private store(module: EntityRecord['module'], values: Record<string, string>): EntityRecord {
+    const stamp = this.timestamp();
+    const fields = Object.fromEntries(MODULES[module].fields.filter((f) => !f.readonly).map((f) => [f.name, values[f.name] ?? '']));
+    const record: EntityRecord = { module, crmid: this.nextCrmid++, fields: { ...fields, createdtime: stamp, modifiedtime: stamp }, deleted: false, updates: 0 };
+    this.records.set(record.crmid, record);
+    return record;
+  }
+
+  /** A record as the webservice returns it: every field a string, its id included. */
+  private view(target: EntityRecord | { module: 'Users'; userId: number }): Record<string, string> {
+    return 'crmid' in target ? { ...target.fields, id: this.wsId(target) } : this.userView(target.userId);
+  }
+
+  private userView(userId: number): Record<string, string> {
+    const user = this.users[userId - 1]!;
+    return { user_name: user.userName, first_name: user.firstName, last_name: user.lastName, email1: user.email, status: 'Active', id: this.userWsId(userId) };
+  }
+
+  private accountNamed(name: string, owner: string): string {
+    const existing = [...this.records.values()].find((r) => r.module === 'Accounts' && r.fields.accountname === name);
+    return this.wsId(existing ?? this.store('Accounts', { accountname: name, assigned_user_id: owner }));
+  }
+
+  private wsId(record: EntityRecord): string {
+    return `${this.prefixes[record.module]}x${record.crmid}`;
+  }
+
+  private userWsId(userId: number): string {
+    return `${this.prefixes.Users}x${userId}`;
+  }
+
+  private seconds(): number {
+    return Math.floor(this.clock() / 1000);
+  }
+
+  private timestamp(): string {
+    return new Date(this.clock()).toISOString().slice(0, 19).replace('T', ' ');
+  }
+}
+
+/** `element`: URL-encoded JSON; scalars become the strings the database gives back. */
+function decodeElement(text: string | null): Record<string, string> {
+  let decoded: unknown;
+  try {
+    decoded = text === null ? null : JSON.parse(text);
+  } catch {
+    throw new VtigerError('INTERNAL_SERVER_ERROR', 'Unknown Error while processing request');
+  }
+  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) return {};
+  const element: Record<string, string> = {};
+  for (const [name, value] of Object.entries(decoded)) {
+    // PHP's string of a value: true "1", false "", an array "Array"; null leaves the field unset.
+    if (value === null) continue;
+    element[name] = typeof value === 'boolean' ? (value ? '1' : '') : typeof value === 'object' ? 'Array' : String(value);
+  }
+  return element;
+}
+
+/** A proxy's error page in front of Vtiger (nginx's wording), with Retry-After when asked. */
+function answerProxyFailure(res: ServerResponse, failure: InjectedFailure): void {
+  const title = `${failure.status} ${STATUS_CODES[failure.status] ?? 'Error'}`;
+  res
+    .writeHead(failure.status, { 'Content-Type': 'text/html', ...(failure.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(failure.retryAfterSeconds) }) })
+    .end(`<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`);
+}
+
+/** Vtiger's user access keys: 16 letters and digits. */
+function randomAccessKey(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return Array.from(randomBytes(16), (byte) => alphabet[byte % alphabet.length]).join('');
+}
+
+function crmidOf(wsId: string | undefined): number {
+  return Number(/x(\d+)$/.exec(wsId ?? '')?.[1] ?? 0);
+}
+
+function normalizeSitePath(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed && !trimmed.startsWith('/') ? `/${trimmed}` : trimmed;
+}
