@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { InjectedFailure, RecordedCrmRequest } from './crm-simulator.ts';
+import type { CrmSimulator, InjectedFailure, RecordedCrmRequest, SeedContact, StoredActivity } from './crm-simulator.ts';
 import { closeServer, listen, readBody } from '../http.ts';
 
 export interface CrmRequest {
@@ -133,5 +133,43 @@ export class CrmHttpServer {
     pending.remaining -= 1;
     if (pending.remaining === 0) this.failures.splice(this.failures.indexOf(pending), 1);
     return pending.failure;
+  }
+}
+
+/** A CRM simulator served by a `CrmHttpServer`: the switches every test uses, said once; each CRM adds its data. */
+export abstract class HttpCrmSimulator implements CrmSimulator {
+  abstract readonly config: Record<string, string>;
+
+  protected constructor(protected readonly http: CrmHttpServer) {}
+
+  abstract seed(contacts: SeedContact[]): string[];
+  abstract activities(): StoredActivity[];
+
+  get url(): string {
+    return this.http.url;
+  }
+
+  get requests(): RecordedCrmRequest[] {
+    return this.http.requests;
+  }
+
+  failNext(times: number, failure: InjectedFailure, path?: RegExp): void {
+    this.http.failNext(times, failure, path);
+  }
+
+  down(): Promise<void> {
+    return this.http.down();
+  }
+
+  up(): Promise<void> {
+    return this.http.up();
+  }
+
+  holdSearches(): () => void {
+    return this.http.holdSearches();
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
   }
 }

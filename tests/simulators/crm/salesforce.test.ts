@@ -72,7 +72,7 @@ describe('ids and authentication', () => {
   it('refreshes an expired session with the refresh token; a wrong one is invalid_grant', async () => {
     const local = await SalesforceSimulator.start();
     try {
-      local.expireSessions();
+      local.expireTokens();
       const old = await fetch(`${local.url}${V}/sobjects/Task/00T5g0000000001AAA`, { headers: { Authorization: `Bearer ${local.config.access_token}` } });
       expect(old.status).toBe(401);
       const refresh = (token: string) =>

@@ -50,8 +50,9 @@
  *   errorcodes] with the records' URLs [I]. `GET` on the same path reads it [I]. Without the
  *   field: 404 NOT_FOUND "Provided external ID field does not exist or is not accessible" [I].
  */
-import type { CrmSimulator, InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
-import { type CrmAnswer, CrmHttpServer, type CrmRequest } from './crm-server.ts';
+import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
+import { type CrmAnswer, CrmHttpServer, type CrmRequest, HttpCrmSimulator } from './crm-server.ts';
+import { AccessTokens, isRefreshGrant, type OAuthClient } from './oauth-tokens.ts';
 import { MalformedSearch, parseSosl, type SearchScope, type SoslQuery } from './salesforce-sosl.ts';
 
 export interface SalesforceSimulatorOptions {
@@ -123,25 +124,24 @@ function salesforceTime(date: Date): string {
   return date.toISOString().replace('Z', '+0000');
 }
 
-export class SalesforceSimulator implements CrmSimulator {
+export class SalesforceSimulator extends HttpCrmSimulator {
   readonly config: Record<string, string>;
   /** API requests counted against the org's limit so far. */
   apiUsage = 0;
   private readonly records = new Map<string, SObject>();
-  private readonly accessTokens = new Set<string>();
+  private readonly client: OAuthClient = { client_id: '3MVG9SIMCLIENT', client_secret: 'sim-client-secret', refresh_token: '5Aep861SIMREFRESH' };
+  private readonly tokens = new AccessTokens((serial, random) => `00D5g000000SIM!AQ${serial}.${random}`);
   private nextNumber = 1;
-  private tokenCount = 0;
 
   private constructor(
-    private readonly http: CrmHttpServer,
+    http: CrmHttpServer,
     private readonly options: SalesforceSimulatorOptions,
   ) {
+    super(http);
     this.config = {
       instance_url: http.url,
-      access_token: this.issueToken(),
-      client_id: '3MVG9SIMCLIENT',
-      client_secret: 'sim-client-secret',
-      refresh_token: '5Aep861SIMREFRESH',
+      access_token: this.tokens.issue(),
+      ...this.client,
     };
   }
 
@@ -154,14 +154,6 @@ export class SalesforceSimulator implements CrmSimulator {
     });
     salesforce = new SalesforceSimulator(http, options);
     return salesforce;
-  }
-
-  get url(): string {
-    return this.http.url;
-  }
-
-  get requests() {
-    return this.http.requests;
   }
 
   get apiLimit(): number {
@@ -187,30 +179,11 @@ export class SalesforceSimulator implements CrmSimulator {
     return [...this.records.entries()].filter(([, r]) => r.type === 'Task').map(([id, r]) => ({ id, fields: { ...r.fields }, updates: r.updates }));
   }
 
-  /** Every access token issued so far stops working, as when the session times out. */
-  expireSessions(): void {
-    this.accessTokens.clear();
+  /** Every access token issued so far stops working, as when the session times out (INVALID_SESSION_ID). */
+  expireTokens(): void {
+    this.tokens.expireAll();
   }
 
-  failNext(times: number, failure: InjectedFailure, path?: RegExp): void {
-    this.http.failNext(times, failure, path);
-  }
-
-  down(): Promise<void> {
-    return this.http.down();
-  }
-
-  up(): Promise<void> {
-    return this.http.up();
-  }
-
-  holdSearches(): () => void {
-    return this.http.holdSearches();
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
-  }
 
   private withLimitInfo(answer: CrmAnswer): CrmAnswer {
     return { ...answer, headers: { ...answer.headers, 'Sforce-Limit-Info': `api-usage=${this.apiUsage}/${this.apiLimit}` } };
@@ -228,7 +201,7 @@ export class SalesforceSimulator implements CrmSimulator {
     const route = /^\/services\/data\/v(\d{2,3})\.0(\/.*)$/.exec(request.url.pathname);
     if (!route) return notFound();
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-    if (!token || !this.accessTokens.has(token)) return errors(401, { message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' });
+    if (!this.tokens.isLive(token)) return errors(401, { message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' });
     this.apiUsage += 1;
     if (this.apiUsage > this.apiLimit) return errors(403, { message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' });
     const version = Number(route[1]);
@@ -251,22 +224,10 @@ export class SalesforceSimulator implements CrmSimulator {
   }
 
   private refreshToken(request: CrmRequest): CrmAnswer {
-    const form = new URLSearchParams(request.body);
-    const valid =
-      request.method === 'POST' &&
-      form.get('grant_type') === 'refresh_token' &&
-      form.get('client_id') === this.config.client_id &&
-      form.get('client_secret') === this.config.client_secret &&
-      form.get('refresh_token') === this.config.refresh_token;
-    if (!valid) return { status: 400, body: { error: 'invalid_grant', error_description: 'expired access/refresh token' } };
-    return { status: 200, body: { access_token: this.issueToken(), instance_url: this.http.url, token_type: 'Bearer', issued_at: String(Date.now()) } };
-  }
-
-  private issueToken(): string {
-    this.tokenCount += 1;
-    const token = `00D5g000000SIM!AQ${this.tokenCount}.${Math.random().toString(36).slice(2, 14)}`;
-    this.accessTokens.add(token);
-    return token;
+    if (!isRefreshGrant(request.method, new URLSearchParams(), request.body, this.client)) {
+      return { status: 400, body: { error: 'invalid_grant', error_description: 'expired access/refresh token' } };
+    }
+    return { status: 200, body: { access_token: this.tokens.issue(), instance_url: this.http.url, token_type: 'Bearer', issued_at: String(Date.now()) } };
   }
 
   private search(version: number, q: string | null): CrmAnswer {

@@ -44,8 +44,9 @@
  *   5xx bodies `{"code":"INTERNAL_ERROR",…}` [I]. Unknown module INVALID_MODULE, unknown route
  *   INVALID_URL_PATTERN [codes D ZO; statuses, messages I].
  */
-import type { CrmSimulator, InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
-import { type CrmAnswer, CrmHttpServer, type CrmRequest } from './crm-server.ts';
+import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
+import { type CrmAnswer, CrmHttpServer, type CrmRequest, HttpCrmSimulator } from './crm-server.ts';
+import { AccessTokens, isRefreshGrant, type OAuthClient } from './oauth-tokens.ts';
 import { criteriaFields, matchesCriteria, parseCriteria } from './zoho-criteria.ts';
 
 export interface ZohoSimulatorOptions {
@@ -105,25 +106,23 @@ function zohoTime(date: Date): string {
   return `${date.toISOString().slice(0, 19)}+00:00`;
 }
 
-export class ZohoSimulator implements CrmSimulator {
+export class ZohoSimulator extends HttpCrmSimulator {
   readonly config: Record<string, string>;
   private readonly records = new Map<string, ZohoRecord>();
-  private readonly accessTokens = new Set<string>();
+  private readonly client: OAuthClient = { client_id: '1000.SIMCLIENT', client_secret: 'sim-client-secret', refresh_token: '1000.sim-refresh-token' };
+  private readonly tokens = new AccessTokens((serial, random) => `1000.${String(serial).padStart(4, '0')}${random}.${random.slice(0, 8)}`);
   private nextId = 524157;
-  private tokenCount = 0;
 
   private constructor(
-    private readonly http: CrmHttpServer,
+    http: CrmHttpServer,
     private readonly options: ZohoSimulatorOptions,
   ) {
-    const accessToken = this.issueToken();
+    super(http);
     this.config = {
       api_domain: http.url,
       accounts_url: http.url,
-      access_token: accessToken,
-      client_id: '1000.SIMCLIENT',
-      client_secret: 'sim-client-secret',
-      refresh_token: '1000.sim-refresh-token',
+      access_token: this.tokens.issue(),
+      ...this.client,
     };
   }
 
@@ -136,14 +135,6 @@ export class ZohoSimulator implements CrmSimulator {
     });
     zoho = new ZohoSimulator(http, options);
     return zoho;
-  }
-
-  get url(): string {
-    return this.http.url;
-  }
-
-  get requests() {
-    return this.http.requests;
   }
 
   seed(contacts: SeedContact[]): string[] {
@@ -170,28 +161,9 @@ export class ZohoSimulator implements CrmSimulator {
 
   /** Every access token issued so far stops working, as after its hour (Zoho answers INVALID_TOKEN). */
   expireTokens(): void {
-    this.accessTokens.clear();
+    this.tokens.expireAll();
   }
 
-  failNext(times: number, failure: InjectedFailure, path?: RegExp): void {
-    this.http.failNext(times, failure, path);
-  }
-
-  down(): Promise<void> {
-    return this.http.down();
-  }
-
-  up(): Promise<void> {
-    return this.http.up();
-  }
-
-  holdSearches(): () => void {
-    return this.http.holdSearches();
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
-  }
 
   private failure(failure: InjectedFailure): CrmAnswer {
     if (failure.status === 401) return error(401, 'INVALID_TOKEN', 'invalid oauth token');
@@ -227,28 +199,13 @@ export class ZohoSimulator implements CrmSimulator {
   private refuseAuthorization(header: string | undefined): CrmAnswer | undefined {
     const scheme = /^Zoho-oauthtoken (.+)$/.exec(header ?? '');
     if (!scheme) return error(401, 'AUTHENTICATION_FAILURE', 'Authentication failed');
-    if (!this.accessTokens.has(scheme[1]!)) return error(401, 'INVALID_TOKEN', 'invalid oauth token');
+    if (!this.tokens.isLive(scheme[1])) return error(401, 'INVALID_TOKEN', 'invalid oauth token');
     return undefined;
   }
 
   private refreshToken(request: CrmRequest): CrmAnswer {
-    const params = new URLSearchParams(request.url.search);
-    for (const [name, value] of new URLSearchParams(request.body)) params.set(name, value);
-    const valid =
-      request.method === 'POST' &&
-      params.get('grant_type') === 'refresh_token' &&
-      params.get('client_id') === this.config.client_id &&
-      params.get('client_secret') === this.config.client_secret &&
-      params.get('refresh_token') === this.config.refresh_token;
-    if (!valid) return { status: 200, body: { error: 'invalid_code' } };
-    return { status: 200, body: { access_token: this.issueToken(), api_domain: this.http.url, token_type: 'Bearer', expires_in: 3600 } };
-  }
-
-  private issueToken(): string {
-    this.tokenCount += 1;
-    const token = `1000.sim${String(this.tokenCount).padStart(4, '0')}.${Math.random().toString(16).slice(2, 18)}`;
-    this.accessTokens.add(token);
-    return token;
+    if (!isRefreshGrant(request.method, request.url.searchParams, request.body, this.client)) return { status: 200, body: { error: 'invalid_code' } };
+    return { status: 200, body: { access_token: this.tokens.issue(), api_domain: this.http.url, token_type: 'Bearer', expires_in: 3600 } };
   }
 
   private search(module: Module, query: URLSearchParams): CrmAnswer {
