@@ -240,6 +240,7 @@ describe('Tasks', () => {
     expect(salesforce.activities().filter((a) => a.fields.Relay_Call_Id__c === 'relay-42')).toHaveLength(1);
     expect(await (await api(path)).json()).toMatchObject({ Id: created.id, Description: 'more', Relay_Call_Id__c: 'relay-42' });
     expect((await api(`${V}/sobjects/Task/Relay_Call_Id__c/relay-none`)).status).toBe(404);
+    expect((await api(`${V}/sobjects/Task/Relay_Call_Id__c/%E0`)).status).toBe(404);
   });
 
   it('answers 300 with the records when the external id matches several', async () => {

@@ -212,7 +212,17 @@ export class SalesforceSimulator extends HttpCrmSimulator {
     const [, typeName, idOrField, externalValue] = sobject;
     const type = (Object.keys(PREFIX) as SObjectType[]).find((t) => t.toLowerCase() === typeName!.toLowerCase());
     if (!type) return errors(404, { errorCode: 'NOT_FOUND', message: `The requested resource does not exist` });
-    if (externalValue !== undefined) return this.byExternalId(version, request, type, decodeURIComponent(idOrField!), decodeURIComponent(externalValue));
+    if (externalValue !== undefined) {
+      const decoded = [idOrField!, externalValue].map((segment) => {
+        try {
+          return decodeURIComponent(segment);
+        } catch {
+          return undefined;
+        }
+      });
+      if (decoded.includes(undefined)) return notFound();
+      return this.byExternalId(version, request, type, decoded[0]!, decoded[1]!);
+    }
     if (idOrField === undefined) return request.method === 'POST' && type === 'Task' ? this.createTask(request.body, {}) : this.methodNotAllowed(request.method, 'GET');
     if (request.method === 'GET') return this.read(version, type, idOrField);
     if (request.method === 'PATCH' && type === 'Task') return this.updateTask(idOrField, request.body);
