@@ -164,6 +164,46 @@ describe('SOSL search', () => {
   });
 });
 
+describe('SOQL query', () => {
+  const soql = (q: string) => api(`${V}/query/?${new URLSearchParams({ q })}`);
+
+  it('reads a Task back by CallObject: totalSize, done, records with attributes', async () => {
+    const { body } = await createTask(task({ CallObject: 'CA-soql-1' }));
+    const response = await soql("SELECT Id, Subject, CallDurationInSeconds FROM Task WHERE CallObject = 'CA-soql-1'");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      totalSize: 1,
+      done: true,
+      records: [{ attributes: { type: 'Task', url: `${V}/sobjects/Task/${body.id}` }, Id: body.id, Subject: 'Inbound call from +1 415 555 0100', CallDurationInSeconds: 282 }],
+    });
+  });
+
+  it('compares phones as typed, ignores case on strings, and takes LIKE, OR, relationship fields and LIMIT', async () => {
+    const names = async (q: string) => ((await (await soql(q)).json()) as { records: Array<{ Name: string }> }).records.map((r) => r.Name);
+    expect(await names("SELECT Name FROM Contact WHERE Phone = '(415) 555-0100'")).toEqual(['Jane Doe']);
+    expect(await names("SELECT Name FROM Contact WHERE Phone = '4155550100'")).toEqual([]);
+    expect(await names("SELECT Name FROM Contact WHERE Phone LIKE '%555%0142'")).toEqual(['Bob Shared', 'Bea Shared']);
+    expect(await names("SELECT Name FROM Contact WHERE Phone = '+1 212 555 0142' LIMIT 1")).toEqual(['Bob Shared']);
+    expect(await names("SELECT Name FROM Contact WHERE LastName = 'doe' OR MobilePhone = '+44 20 7946 0018'")).toEqual(['Jane Doe', 'Ravi Shah']);
+    expect(await names("SELECT Name, Account.Name FROM Contact WHERE Account.Name = 'Globex'")).toEqual(['Ravi Shah']);
+    expect(await names("SELECT Name FROM Contact WHERE LastName = 'Away'")).toEqual([]);
+  });
+
+  it.each([
+    ["SELECT Id FROM Task WHERE CallObject = CA1", 'MALFORMED_QUERY'],
+    ["SELECT Id Task", 'MALFORMED_QUERY'],
+    ["SELECT Id FROM Task WHERE Subject = 'a' AND Status = 'b' OR Priority = 'c'", 'MALFORMED_QUERY'],
+    ["SELECT Id FROM Task ORDER BY CreatedDate", 'MALFORMED_QUERY'],
+    ["SELECT Id FROM Task WHERE CallObject = 'unterminated", 'MALFORMED_QUERY'],
+    ["SELECT Id FROM Widget", 'INVALID_TYPE'],
+    ["SELECT Nickname FROM Contact", 'INVALID_FIELD'],
+  ])('refuses %s', async (q, errorCode) => {
+    const response = await soql(q);
+    expect(response.status).toBe(400);
+    expect((await response.json())[0].errorCode).toBe(errorCode);
+  });
+});
+
 describe('Tasks', () => {
   it('creates a Task: 201 {id, errors, success}, an 00T id, defaults and the call fields stored', async () => {
     const { status, body } = await createTask(task({ WhatId: (await (await api(`${V}/sobjects/Contact/${ids[0]}`)).json()).AccountId }));

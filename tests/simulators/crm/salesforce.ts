@@ -22,6 +22,9 @@
  *   code for SOSL, D: MALFORMED_QUERY for SOQL]. Answer `{"searchRecords":[…]}` from API 36,
  *   a bare array before [D SF dome_search]; each record has `attributes{type,url}`, and
  *   `Account.Name` is answered as `Account:{attributes,Name}` [D SF dome_search].
+ * - Query `GET /query/?q=SELECT … FROM … WHERE …`: the subset is salesforce-soql.ts; answer
+ *   `{"totalSize","done":true,"records":[…]}`; exact strings only (a phone matches as typed),
+ *   so a connector can read a Task back by `CallObject` [D SF resources_query].
  * - Phone index [I]: a PHONE (or ALL) search finds a record when the digits of one of its phone
  *   fields equal the digits of a term (`4155550100` finds `(415) 555-0100`; `14155550100`
  *   finds `+1 415-555-0100` but not `(415) 555-0100`). NAME compares whole words of the name
@@ -53,6 +56,7 @@
 import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
 import { type CrmAnswer, CrmHttpServer, type CrmRequest, HttpCrmSimulator } from './crm-server.ts';
 import { AccessTokens, isRefreshGrant, type OAuthClient } from './oauth-tokens.ts';
+import { MalformedQuery, matchesWhere, parseSoql, type SoqlLiteral, type SoqlQuery } from './salesforce-soql.ts';
 import { MalformedSearch, parseSosl, type SearchScope, type SoslQuery } from './salesforce-sosl.ts';
 
 export interface SalesforceSimulatorOptions {
@@ -73,6 +77,8 @@ interface SObject {
 
 type SalesforceError = { message: string; errorCode: string; fields?: string[] };
 
+/** What SOSL looks in here; Tasks are read back with SOQL. */
+const SEARCHABLE: readonly SObjectType[] = ['Contact', 'Lead', 'Account'];
 const PREFIX: Record<SObjectType, string> = { Contact: '003', Lead: '00Q', Account: '001', Task: '00T' };
 const PHONE_FIELDS: Record<SObjectType, string[]> = {
   Contact: ['Phone', 'MobilePhone', 'HomePhone', 'OtherPhone', 'AssistantPhone', 'Fax'],
@@ -207,6 +213,7 @@ export class SalesforceSimulator extends HttpCrmSimulator {
     const version = Number(route[1]);
     const path = route[2]!;
     if (/^\/search\/?$/.test(path) && request.method === 'GET') return this.search(version, request.url.searchParams.get('q'));
+    if (/^\/query\/?$/.test(path) && request.method === 'GET') return this.query(version, request.url.searchParams.get('q'));
     const sobject = /^\/sobjects\/([A-Za-z]+)\/?(?:([^/]+)(?:\/([^/]+))?)?$/.exec(path);
     if (!sobject) return notFound();
     const [, typeName, idOrField, externalValue] = sobject;
@@ -248,19 +255,57 @@ export class SalesforceSimulator extends HttpCrmSimulator {
       if (failure instanceof MalformedSearch) return errors(400, { message: failure.message, errorCode: 'MALFORMED_SEARCH' });
       throw failure;
     }
-    const returning = query.returning ?? (['Contact', 'Lead', 'Account'] as const).map((object) => ({ object, fields: ['Id'], limit: undefined }));
+    const returning = query.returning ?? SEARCHABLE.map((object) => ({ object, fields: ['Id'], limit: undefined }));
     const found: Array<Record<string, unknown>> = [];
     for (const spec of returning) {
-      const type = (['Contact', 'Lead', 'Account'] as const).find((t) => t.toLowerCase() === spec.object.toLowerCase());
-      if (!type) return errors(400, { message: `sObject type '${spec.object}' is not supported.`, errorCode: 'INVALID_TYPE' });
       const fields = spec.fields.length > 0 ? spec.fields : ['Id'];
-      const unknown = fields.find((f) => this.fieldValue(type, {}, f) === undefined);
-      if (unknown) return errors(400, { message: `No such column '${unknown}' on entity '${type}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`, errorCode: 'INVALID_FIELD' });
-      const hits = [...this.records.entries()].filter(([, r]) => r.type === type && !r.deleted && this.matches(r, query.scope, query.terms));
+      const resolved = this.resolve(spec.object, fields, SEARCHABLE);
+      if ('status' in resolved) return resolved;
+      const hits = [...this.records.entries()].filter(([, r]) => r.type === resolved.type && !r.deleted && this.matches(r, query.scope, query.terms));
       for (const [id, record] of hits.slice(0, spec.limit ?? hits.length)) found.push(this.view(version, id, record, fields));
     }
     const limited = found.slice(0, query.limit ?? found.length);
     return { status: 200, body: version >= 36 ? { searchRecords: limited } : limited };
+  }
+
+  private query(version: number, q: string | null): CrmAnswer {
+    let query: SoqlQuery;
+    try {
+      query = parseSoql(q ?? '');
+    } catch (failure) {
+      if (failure instanceof MalformedQuery) return errors(400, { message: failure.message, errorCode: 'MALFORMED_QUERY' });
+      throw failure;
+    }
+    const resolved = this.resolve(query.object, [...query.fields, ...(query.where?.conditions.map((c) => c.field) ?? [])], Object.keys(PREFIX) as SObjectType[]);
+    if ('status' in resolved) return resolved;
+    const rows = [...this.records.entries()]
+      .filter(([id, r]) => {
+        if (r.type !== resolved.type || r.deleted) return false;
+        const all = { ...r.fields, Id: id, IsDeleted: false };
+        return matchesWhere(query.where, (field) => {
+          const value = this.fieldValue(r.type, all, field, version);
+          if (!field.includes('.')) return value as SoqlLiteral;
+          // A relationship field (`Account.Name`) compares the related record's value.
+          const related = Object.entries((value ?? {}) as Record<string, unknown>).find(([name]) => name.toLowerCase() === field.split('.')[1]!.toLowerCase());
+          return (related?.[1] ?? null) as SoqlLiteral;
+        });
+      })
+      .slice(0, query.limit);
+    return { status: 200, body: { totalSize: rows.length, done: true, records: rows.map(([id, r]) => this.view(version, id, r, query.fields)) } };
+  }
+
+  /** The object a query names, once every field asked for exists on it; else Salesforce's INVALID_TYPE or INVALID_FIELD. */
+  private resolve(objectName: string, fields: string[], types: readonly SObjectType[]): { type: SObjectType } | CrmAnswer {
+    const type = types.find((t) => t.toLowerCase() === objectName.toLowerCase());
+    if (!type) return errors(400, { message: `sObject type '${objectName}' is not supported.`, errorCode: 'INVALID_TYPE' });
+    const unknown = fields.find((f) => this.fieldValue(type, {}, f) === undefined);
+    if (unknown) {
+      return errors(400, {
+        message: `No such column '${unknown}' on entity '${type}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`,
+        errorCode: 'INVALID_FIELD',
+      });
+    }
+    return { type };
   }
 
   private matches(record: SObject, scope: SearchScope, terms: string[]): boolean {
