@@ -144,6 +144,8 @@ describe('search by phone', () => {
 
   it('refuses an unknown module and an unknown route', async () => {
     expect(await (await search('Widgets', { phone: '1' })).json()).toMatchObject({ code: 'INVALID_MODULE' });
+    expect(await (await search('toString', { phone: '1' })).json()).toMatchObject({ code: 'INVALID_MODULE' });
+    expect((await search('contacts', { phone: '4155550100' })).status).toBe(200);
     const route = await api('/Contacts/search/extra');
     expect(route.status).toBe(404);
     expect(await route.json()).toMatchObject({ code: 'INVALID_URL_PATTERN' });

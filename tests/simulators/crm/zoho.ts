@@ -42,7 +42,8 @@
  *   (`uniqueCallField`, e.g. `Relay_Call_Id`) refuses a second create with DUPLICATE_DATA [I].
  * - Limits: 429 with code LIMIT_EXCEEDED [I]; Retry-After only when the test injects one [I].
  *   5xx bodies `{"code":"INTERNAL_ERROR",…}` [I]. Unknown module INVALID_MODULE, unknown route
- *   INVALID_URL_PATTERN [codes D ZO; statuses, messages I].
+ *   INVALID_URL_PATTERN [codes D ZO; statuses, messages I]. Module names in the path in any case
+ *   (the official sample writes `$se_module:"accounts"`) [I].
  */
 import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
 import { type CrmAnswer, CrmHttpServer, type CrmRequest, HttpCrmSimulator } from './crm-server.ts';
@@ -100,6 +101,13 @@ function error(status: number, code: string, message: string, details: Record<st
 function recordError(code: string, message: string, details: Record<string, unknown>) {
   return { code, details, message, status: 'error' };
 }
+
+/** The envelope of a record that lacks a mandatory field. */
+function mandatoryMissing(field: string, index: number) {
+  return recordError('MANDATORY_NOT_FOUND', 'required field not found', { api_name: field, json_path: `$.data[${index}].${field}` });
+}
+
+const invalidUrl = () => error(404, 'INVALID_URL_PATTERN', 'Please check if the URL trying to access is a correct one');
 
 /** Zoho's datetime: seconds, with an offset rather than `Z`. */
 function zohoTime(date: Date): string {
@@ -164,7 +172,6 @@ export class ZohoSimulator extends HttpCrmSimulator {
     this.tokens.expireAll();
   }
 
-
   private failure(failure: InjectedFailure): CrmAnswer {
     if (failure.status === 401) return error(401, 'INVALID_TOKEN', 'invalid oauth token');
     if (failure.status === 429) return error(429, 'LIMIT_EXCEEDED', 'API calls limit exceeded');
@@ -177,12 +184,12 @@ export class ZohoSimulator extends HttpCrmSimulator {
     const refused = this.refuseAuthorization(request.headers.authorization);
     if (refused) return refused;
     const route = /^\/crm\/v8\/([A-Za-z_]+)(?:\/([^/]+))?$/.exec(request.url.pathname);
-    if (!route) return error(404, 'INVALID_URL_PATTERN', 'Please check if the URL trying to access is a correct one');
+    if (!route) return invalidUrl();
     const [, moduleName, rest] = route;
-    if (!(moduleName! in PHONE_FIELDS)) return error(400, 'INVALID_MODULE', 'the module name given seems to be invalid', { resource_path_index: 0 });
-    const module = moduleName as Module;
+    const module = (Object.keys(PHONE_FIELDS) as Module[]).find((m) => m.toLowerCase() === moduleName!.toLowerCase());
+    if (!module) return error(400, 'INVALID_MODULE', 'the module name given seems to be invalid', { resource_path_index: 0 });
     if (rest === 'search' && request.method === 'GET') return this.search(module, request.url.searchParams);
-    if (module !== 'Calls') return error(404, 'INVALID_URL_PATTERN', 'Please check if the URL trying to access is a correct one');
+    if (module !== 'Calls') return invalidUrl();
     const body = request.method === 'POST' || request.method === 'PUT' ? this.parseData(request.body) : undefined;
     if (body && 'status' in body) return body;
     if (rest === undefined && request.method === 'POST') return this.createCalls(body!.data, false, []);
@@ -213,7 +220,7 @@ export class ZohoSimulator extends HttpCrmSimulator {
     const page = Number(query.get('page') ?? 1);
     if (!Number.isInteger(perPage) || perPage < 1 || perPage > 200) return error(400, 'INVALID_DATA', 'invalid data', { param_name: 'per_page', maximum_length: 200 });
     if (!Number.isInteger(page) || page < 1) return error(400, 'INVALID_DATA', 'invalid data', { param_name: 'page' });
-    const known = new Set([...PHONE_FIELDS[module], ...NAME_FIELDS[module], ...this.callFields(module), ...SYSTEM_FIELDS]);
+    const known = new Set([...PHONE_FIELDS[module], ...NAME_FIELDS[module], ...(module === 'Calls' ? this.callFields() : []), ...SYSTEM_FIELDS]);
     const fields = query.get('fields')?.split(',').map((f) => f.trim()).filter(Boolean);
     const unknownField = fields?.find((f) => !known.has(f));
     if (unknownField) return error(400, 'INVALID_DATA', 'the field name given seems to be invalid', { api_name: unknownField });
@@ -277,25 +284,19 @@ export class ZohoSimulator extends HttpCrmSimulator {
   }
 
   private createCalls(data: Array<Record<string, unknown>>, upsert: boolean, duplicateCheckFields: string[]): CrmAnswer {
-    let status = 400;
     const results = data.map((item, index) => {
       const existing = upsert ? this.findDuplicate(item, duplicateCheckFields) : undefined;
-      if (existing) {
-        const outcome = this.applyUpdate(existing, item, index);
-        if (outcome.status === 'success') status = status === 201 ? 201 : 200;
-        return { ...outcome, action: 'update', duplicate_field: duplicateCheckFields.find((f) => item[f] !== undefined) ?? null };
-      }
+      if (existing) return { ...this.applyUpdate(existing, item, index), action: 'update', duplicate_field: duplicateCheckFields.find((f) => item[f] !== undefined) ?? null };
       const missing = MANDATORY_CALL_FIELDS.find((f) => item[f] === undefined || item[f] === null || item[f] === '');
-      if (missing) return recordError('MANDATORY_NOT_FOUND', 'required field not found', { api_name: missing, json_path: `$.data[${index}].${missing}` });
+      if (missing) return mandatoryMissing(missing, index);
       const fields = this.validCallFields(item, index);
       if ('code' in fields) return fields;
-      const duplicate = this.uniqueClash(fields);
-      if (duplicate) return duplicate(index);
-      const record = this.insert('Calls', fields, false);
-      status = 201;
-      const added = { code: 'SUCCESS', details: this.details(record), message: 'record added', status: 'success' };
+      const duplicate = this.uniqueClash(fields, index);
+      if (duplicate) return duplicate;
+      const added = { code: 'SUCCESS', details: this.details(this.insert('Calls', fields, false)), message: 'record added', status: 'success' };
       return upsert ? { ...added, action: 'insert', duplicate_field: null } : added;
     });
+    const status = results.some((r) => r.message === 'record added') ? 201 : results.some((r) => r.status === 'success') ? 200 : 400;
     return { status, body: { data: results } };
   }
 
@@ -303,7 +304,7 @@ export class ZohoSimulator extends HttpCrmSimulator {
     const results = data.map((item, index) => {
       const id = pathId ?? (typeof item.id === 'string' ? item.id : undefined);
       const record = id === undefined ? undefined : this.records.get(id);
-      if (id === undefined) return recordError('MANDATORY_NOT_FOUND', 'required field not found', { api_name: 'id', json_path: `$.data[${index}].id` });
+      if (id === undefined) return mandatoryMissing('id', index);
       if (!record || record.module !== 'Calls' || record.deleted) return recordError('INVALID_DATA', 'the id given seems to be invalid.', { id });
       return this.applyUpdate(record, item, index);
     });
@@ -312,11 +313,11 @@ export class ZohoSimulator extends HttpCrmSimulator {
 
   private applyUpdate(record: ZohoRecord, item: Record<string, unknown>, index: number) {
     const cleared = MANDATORY_CALL_FIELDS.find((f) => f in item && (item[f] === null || item[f] === ''));
-    if (cleared) return recordError('MANDATORY_NOT_FOUND', 'required field not found', { api_name: cleared, json_path: `$.data[${index}].${cleared}` });
+    if (cleared) return mandatoryMissing(cleared, index);
     const fields = this.validCallFields(item, index);
     if ('code' in fields) return fields;
-    const duplicate = this.uniqueClash(fields, record);
-    if (duplicate) return duplicate(index);
+    const duplicate = this.uniqueClash(fields, index, record);
+    if (duplicate) return duplicate;
     Object.assign(record.fields, fields);
     record.modified = zohoTime(new Date());
     record.updates += 1;
@@ -328,7 +329,7 @@ export class ZohoSimulator extends HttpCrmSimulator {
     const invalid = (field: string, expected: string) =>
       recordError('INVALID_DATA', 'invalid data', { expected_data_type: expected, api_name: field, json_path: `$.data[${index}].${field}` });
     const fields: Record<string, unknown> = {};
-    for (const field of this.callFields('Calls')) if (field in item) fields[field] = item[field];
+    for (const field of this.callFields()) if (field in item) fields[field] = item[field];
 
     if (fields.Call_Type !== undefined) {
       const type = CALL_TYPES.find((t) => t.toLowerCase() === String(fields.Call_Type).toLowerCase());
@@ -347,7 +348,7 @@ export class ZohoSimulator extends HttpCrmSimulator {
       const id = typeof raw === 'string' ? raw : (raw as { id?: unknown } | null)?.id;
       const target = typeof id === 'string' ? this.records.get(id) : undefined;
       const module = field === 'What_Id' ? String(item.$se_module ?? '') : undefined;
-      if (field === 'What_Id' && !module) return recordError('MANDATORY_NOT_FOUND', 'required field not found', { api_name: '$se_module', json_path: `$.data[${index}].$se_module` });
+      if (field === 'What_Id' && !module) return mandatoryMissing('$se_module', index);
       const wanted = module ? modules.filter((m) => m.toLowerCase() === module.toLowerCase()) : modules;
       if (!target || target.deleted || !(wanted as readonly string[]).includes(target.module)) {
         return recordError('INVALID_DATA', 'the id given seems to be invalid.', { api_name: field, json_path: `$.data[${index}].${field}` });
@@ -358,9 +359,10 @@ export class ZohoSimulator extends HttpCrmSimulator {
     return fields;
   }
 
-  private callFields(module: Module): string[] {
-    if (module !== 'Calls') return [];
-    return this.options.uniqueCallField ? [...CALL_FIELDS, 'Call_Duration_in_seconds', this.options.uniqueCallField] : [...CALL_FIELDS, 'Call_Duration_in_seconds'];
+  /** The Calls fields of this org: Zoho's, plus the custom unique one when it has it. */
+  private callFields(): string[] {
+    const custom = this.options.uniqueCallField ? [this.options.uniqueCallField] : [];
+    return [...CALL_FIELDS, 'Call_Duration_in_seconds', ...custom];
   }
 
   private findDuplicate(item: Record<string, unknown>, checkFields: string[]): ZohoRecord | undefined {
@@ -370,13 +372,12 @@ export class ZohoSimulator extends HttpCrmSimulator {
   }
 
   /** The DUPLICATE_DATA envelope when `fields` repeats another Calls record's unique field. */
-  private uniqueClash(fields: Record<string, unknown>, self?: ZohoRecord) {
+  private uniqueClash(fields: Record<string, unknown>, index: number, self?: ZohoRecord) {
     const unique = this.options.uniqueCallField;
     if (!unique || fields[unique] === undefined || fields[unique] === null) return undefined;
     const other = [...this.records.values()].find((r) => r !== self && r.module === 'Calls' && !r.deleted && r.fields[unique] === fields[unique]);
     if (!other) return undefined;
-    return (index: number) =>
-      recordError('DUPLICATE_DATA', 'duplicate data', { api_name: unique, json_path: `$.data[${index}].${unique}`, duplicate_record: { module: { api_name: 'Calls' }, id: other.id } });
+    return recordError('DUPLICATE_DATA', 'duplicate data', { api_name: unique, json_path: `$.data[${index}].${unique}`, duplicate_record: { module: { api_name: 'Calls' }, id: other.id } });
   }
 
   private account(name: string): ZohoRecord {
