@@ -214,6 +214,12 @@ describe('Tasks', () => {
     expect(stored.fields.WhatId).toMatch(/^001/);
   });
 
+  it('takes field names in any case and stores them under their own', async () => {
+    const { status, body } = await createTask({ subject: 'lower case', calltype: 'Outbound', whoid: ids[1] });
+    expect(status).toBe(201);
+    expect(salesforce.activities().find((a) => a.id === body.id)!.fields).toMatchObject({ Subject: 'lower case', CallType: 'Outbound', WhoId: ids[1] });
+  });
+
   it('accepts a 15-character WhoId and stores it as 18', async () => {
     const { status, body } = await createTask(task({ WhoId: ids[2]!.slice(0, 15) }));
     expect(status).toBe(201);

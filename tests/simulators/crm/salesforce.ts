@@ -46,6 +46,7 @@
  *   INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST [I]. Too long: STRING_TOO_LONG; bad ids: MALFORMED_ID,
  *   FIELD_INTEGRITY_EXCEPTION, ENTITY_IS_DELETED; wrong JSON type: JSON_PARSER_ERROR [codes D SF
  *   errorcodes; messages I]. Defaults Status "Not Started", Priority "Normal" [I org defaults].
+ *   Field names are matched in any case [I].
  * - Update `PATCH /sobjects/Task/{Id}` -> 204, no body [D SF]. Get `GET /sobjects/{type}/{Id}`.
  * - External-id upsert (`externalIdField`, e.g. `Relay_Call_Id__c`, not unique):
  *   `PATCH /sobjects/Task/{field}/{value}` inserts (201 `{id,errors,success,created:true}`) or
@@ -113,6 +114,17 @@ function errors(status: number, ...list: SalesforceError[]): CrmAnswer {
 }
 
 const notFound = () => errors(404, { errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' });
+const sessionInvalid = () => errors(401, { message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' });
+const limitExceeded = (status: number) => errors(status, { message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' });
+
+/** A path segment decoded, or undefined when its percent-encoding is broken. */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The 18-character id: each 5-character chunk's upper-case letters, as bits, pick a suffix letter. */
 export function toEighteenCharacterId(id15: string): string {
@@ -190,14 +202,13 @@ export class SalesforceSimulator extends HttpCrmSimulator {
     this.tokens.expireAll();
   }
 
-
   private withLimitInfo(answer: CrmAnswer): CrmAnswer {
     return { ...answer, headers: { ...answer.headers, 'Sforce-Limit-Info': `api-usage=${this.apiUsage}/${this.apiLimit}` } };
   }
 
   private failure(failure: InjectedFailure): CrmAnswer {
-    if (failure.status === 401) return errors(401, { message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' });
-    if (failure.status === 403 || failure.status === 429) return errors(failure.status, { message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' });
+    if (failure.status === 401) return sessionInvalid();
+    if (failure.status === 403 || failure.status === 429) return limitExceeded(failure.status);
     if (failure.status === 503) return errors(503, { message: 'Server temporarily unavailable', errorCode: 'SERVER_UNAVAILABLE' });
     return errors(failure.status, { message: 'An unexpected error occurred. Please include this ErrorId if you contact support: 1938712371-12345 (-1234567890)', errorCode: 'UNKNOWN_EXCEPTION' });
   }
@@ -207,9 +218,9 @@ export class SalesforceSimulator extends HttpCrmSimulator {
     const route = /^\/services\/data\/v(\d{2,3})\.0(\/.*)$/.exec(request.url.pathname);
     if (!route) return notFound();
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-    if (!this.tokens.isLive(token)) return errors(401, { message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' });
+    if (!this.tokens.isLive(token)) return sessionInvalid();
     this.apiUsage += 1;
-    if (this.apiUsage > this.apiLimit) return errors(403, { message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' });
+    if (this.apiUsage > this.apiLimit) return limitExceeded(403);
     const version = Number(route[1]);
     const path = route[2]!;
     if (/^\/search\/?$/.test(path) && request.method === 'GET') return this.search(version, request.url.searchParams.get('q'));
@@ -218,17 +229,10 @@ export class SalesforceSimulator extends HttpCrmSimulator {
     if (!sobject) return notFound();
     const [, typeName, idOrField, externalValue] = sobject;
     const type = (Object.keys(PREFIX) as SObjectType[]).find((t) => t.toLowerCase() === typeName!.toLowerCase());
-    if (!type) return errors(404, { errorCode: 'NOT_FOUND', message: `The requested resource does not exist` });
+    if (!type) return notFound();
     if (externalValue !== undefined) {
-      const decoded = [idOrField!, externalValue].map((segment) => {
-        try {
-          return decodeURIComponent(segment);
-        } catch {
-          return undefined;
-        }
-      });
-      if (decoded.includes(undefined)) return notFound();
-      return this.byExternalId(version, request, type, decoded[0]!, decoded[1]!);
+      const [field, value] = [decodeSegment(idOrField!), decodeSegment(externalValue)];
+      return field === undefined || value === undefined ? notFound() : this.byExternalId(version, request, type, field, value);
     }
     if (idOrField === undefined) return request.method === 'POST' && type === 'Task' ? this.createTask(request.body, {}) : this.methodNotAllowed(request.method, 'GET');
     if (request.method === 'GET') return this.read(version, type, idOrField);
@@ -416,6 +420,7 @@ export class SalesforceSimulator extends HttpCrmSimulator {
     return { status: 200, body: { id: match[0], errors: [], success: true, created: false } };
   }
 
+  /** A Task body's fields, under their own names. */
   private parseBody(raw: string): { fields: Record<string, unknown> } | CrmAnswer {
     let body: unknown;
     try {
@@ -424,7 +429,9 @@ export class SalesforceSimulator extends HttpCrmSimulator {
       return errors(400, { message: `Unexpected character in the JSON body: ${(failure as Error).message}`, errorCode: 'JSON_PARSER_ERROR' });
     }
     if (!body || typeof body !== 'object' || Array.isArray(body)) return errors(400, { message: 'Can not deserialize SObject out of the request body: expected a JSON object', errorCode: 'JSON_PARSER_ERROR' });
-    return { fields: body as Record<string, unknown> };
+    // Field names are matched in any case, and stored under their own.
+    const known = this.fieldsOf('Task');
+    return { fields: Object.fromEntries(Object.entries(body).map(([name, value]) => [known.find((f) => f.toLowerCase() === name.toLowerCase()) ?? name, value])) };
   }
 
   /** The first reason Salesforce refuses these Task fields, in its own words; undefined when none. */
