@@ -239,6 +239,25 @@ describe('the Calls module', () => {
   });
 });
 
+describe('field metadata', () => {
+  it('lists the Calls fields with the Call_Result picklist a connector can offer as dispositions', async () => {
+    const response = await api('/settings/fields?module=Calls');
+    expect(response.status).toBe(200);
+    const { fields } = (await response.json()) as { fields: Array<{ api_name: string; data_type: string; system_mandatory: boolean; pick_list_values: Array<{ actual_value: string }> }> };
+    const result = fields.find((f) => f.api_name === 'Call_Result')!;
+    expect(result.data_type).toBe('picklist');
+    expect(result.pick_list_values.map((v) => v.actual_value)).toContain('Requested call back');
+    expect(fields.filter((f) => f.system_mandatory).map((f) => f.api_name)).toEqual(['Subject', 'Call_Type', 'Call_Start_Time']);
+    expect(fields.find((f) => f.api_name === 'Relay_Call_Id')).toMatchObject({ data_type: 'text' });
+  });
+
+  it('refuses an unknown module', async () => {
+    const response = await api('/settings/fields?module=Widgets');
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'INVALID_MODULE' });
+  });
+});
+
 describe('failures a test injects', () => {
   it('answers 429 LIMIT_EXCEEDED on the matching paths only, as many times as asked, then works again', async () => {
     zoho.failNext(2, { status: 429, retryAfterSeconds: 7 }, /\/Calls/);

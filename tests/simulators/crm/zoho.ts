@@ -40,6 +40,10 @@
  * - Upsert `POST /crm/v8/Calls/upsert` with `duplicate_check_fields` [D ZO]: `action`
  *   insert (201) or update (200), `duplicate_field` [I]. A custom field declared unique
  *   (`uniqueCallField`, e.g. `Relay_Call_Id`) refuses a second create with DUPLICATE_DATA [I].
+ * - Fields `GET /crm/v8/settings/fields?module=Calls` -> `{fields:[{api_name, field_label,
+ *   data_type, system_mandatory, pick_list_values:[{display_value, actual_value}]}]}` [shape
+ *   D ZO fields API, I for v8]; the picklists a new org has (Call_Result: Interested, ...) are
+ *   [I]. Picklist values are not enforced on write, except Call_Type [I].
  * - Limits: 429 with code LIMIT_EXCEEDED [I]; Retry-After only when the test injects one [I].
  *   5xx bodies `{"code":"INTERNAL_ERROR",…}` [I]. Unknown module INVALID_MODULE, unknown route
  *   INVALID_URL_PATTERN [codes D ZO; statuses, messages I]. Module names in the path in any case
@@ -84,8 +88,16 @@ const CALL_FIELDS = [
   'Call_Purpose', 'Call_Agenda', 'Call_Result', 'Description', 'Reminder', 'Voice_Recording__s', 'Caller_ID', 'Dialled_Number',
   'CTI_Entry', 'Scheduled_In_CRM', 'Tag', 'Record_Status__s',
 ];
+const LOOKUP_FIELDS = ['Who_Id', 'What_Id', 'Account_Name'];
 const MANDATORY_CALL_FIELDS = ['Subject', 'Call_Type', 'Call_Start_Time'];
 const CALL_TYPES = ['Inbound', 'Outbound', 'Missed'];
+/** The Calls picklists a new org has; values as Zoho's UI lists them [I]. */
+const CALL_PICKLISTS: Record<string, string[]> = {
+  Call_Type: CALL_TYPES,
+  Call_Purpose: ['-None-', 'Prospecting', 'Administrative', 'Negotiation', 'Demo', 'Project', 'Desk'],
+  Call_Result: ['-None-', 'Interested', 'Not interested', 'No response/Busy', 'Requested more info', 'Requested call back', 'Invalid number'],
+  Outgoing_Call_Status: ['Scheduled', 'Completed', 'Overdue', 'Cancelled'],
+};
 const START_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/;
 const DURATION = /^(\d{1,4}):(\d{2})$/;
 const SYSTEM_FIELDS = ['id', 'Created_Time', 'Modified_Time', 'Created_By', 'Modified_By', 'Owner'];
@@ -183,6 +195,7 @@ export class ZohoSimulator extends HttpCrmSimulator {
     if (request.url.pathname === '/oauth/v2/token') return this.refreshToken(request);
     const refused = this.refuseAuthorization(request.headers.authorization);
     if (refused) return refused;
+    if (request.url.pathname === '/crm/v8/settings/fields' && request.method === 'GET') return this.fieldsOf(request.url.searchParams.get('module') ?? '');
     const route = /^\/crm\/v8\/([A-Za-z_]+)(?:\/([^/]+))?$/.exec(request.url.pathname);
     if (!route) return invalidUrl();
     const [, moduleName, rest] = route;
@@ -213,6 +226,25 @@ export class ZohoSimulator extends HttpCrmSimulator {
   private refreshToken(request: CrmRequest): CrmAnswer {
     if (!isRefreshGrant(request.method, request.url.searchParams, request.body, this.client)) return { status: 200, body: { error: 'invalid_code' } };
     return { status: 200, body: { access_token: this.tokens.issue(), api_domain: this.http.url, token_type: 'Bearer', expires_in: 3600 } };
+  }
+
+  /** The fields of a module with their types, and the values of each picklist: where a connector reads the dispositions. */
+  private fieldsOf(moduleName: string): CrmAnswer {
+    const module = (Object.keys(PHONE_FIELDS) as Module[]).find((m) => m.toLowerCase() === moduleName.toLowerCase());
+    if (!module) return error(400, 'INVALID_MODULE', 'the module name given seems to be invalid', { param_name: 'module' });
+    const names = module === 'Calls' ? this.callFields() : [...NAME_FIELDS[module], ...PHONE_FIELDS[module]];
+    const fields = names.map((name) => {
+      const picklist = module === 'Calls' ? CALL_PICKLISTS[name] : undefined;
+      const dataType = picklist ? 'picklist' : PHONE_FIELDS[module].includes(name) ? 'phone' : name === 'Call_Start_Time' ? 'datetime' : LOOKUP_FIELDS.includes(name) ? 'lookup' : 'text';
+      return {
+        api_name: name,
+        field_label: name.replace(/_/g, ' ').replace(/\$/g, ''),
+        data_type: dataType,
+        system_mandatory: module === 'Calls' && MANDATORY_CALL_FIELDS.includes(name),
+        pick_list_values: (picklist ?? []).map((value) => ({ display_value: value, actual_value: value })),
+      };
+    });
+    return { status: 200, body: { fields } };
   }
 
   private search(module: Module, query: URLSearchParams): CrmAnswer {
