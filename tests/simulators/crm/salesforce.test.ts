@@ -136,9 +136,12 @@ describe('SOSL search', () => {
     for (const digits of ['19995550000', '13035550199']) expect(await (await sosl(`FIND {${digits}} IN PHONE FIELDS ${RETURNING}`)).json()).toEqual({ searchRecords: [] });
   });
 
-  it('applies LIMIT per object and overall, and NAME FIELDS compares names', async () => {
+  it('applies LIMIT per object and overall, and NAME FIELDS compares names and Task subjects', async () => {
     expect(await names(await sosl('FIND {12125550142} IN PHONE FIELDS RETURNING Contact(Name LIMIT 1)'))).toEqual(['Bob Shared']);
     expect(await names(await sosl('FIND {Shared} IN NAME FIELDS RETURNING Contact(Name) LIMIT 1'))).toEqual(['Bob Shared']);
+    await createTask(task({ Subject: 'Callback about the quokka order' }));
+    const tasks = (await (await sosl('FIND {quokka} IN NAME FIELDS RETURNING Task(Subject)')).json()) as { searchRecords: Array<Record<string, unknown>> };
+    expect(tasks.searchRecords).toEqual([expect.objectContaining({ attributes: expect.objectContaining({ type: 'Task' }), Subject: 'Callback about the quokka order' })]);
   });
 
   it.each([

@@ -28,7 +28,7 @@
  * - Phone index [I]: a PHONE (or ALL) search finds a record when the digits of one of its phone
  *   fields equal the digits of a term (`4155550100` finds `(415) 555-0100`; `14155550100`
  *   finds `+1 415-555-0100` but not `(415) 555-0100`). NAME compares whole words of the name
- *   (and a Lead's company), case-insensitively [I]. Deleted records are never found. Unknown
+ *   (a Lead's company, a Task's subject), case-insensitively [I]. Deleted records are never found. Unknown
  *   object: INVALID_TYPE; unknown field: INVALID_FIELD "No such column…" [codes D SF
  *   errorcodes; messages I].
  * - Phone fields: Contact `Phone, MobilePhone, HomePhone, OtherPhone, AssistantPhone, Fax`;
@@ -78,8 +78,8 @@ interface SObject {
 
 type SalesforceError = { message: string; errorCode: string; fields?: string[] };
 
-/** What SOSL looks in here; Tasks are read back with SOQL. */
-const SEARCHABLE: readonly SObjectType[] = ['Contact', 'Lead', 'Account'];
+/** What a SOSL query without RETURNING answers [I]. */
+const DEFAULT_RETURNING: readonly SObjectType[] = ['Contact', 'Lead', 'Account'];
 const PREFIX: Record<SObjectType, string> = { Contact: '003', Lead: '00Q', Account: '001', Task: '00T' };
 const PHONE_FIELDS: Record<SObjectType, string[]> = {
   Contact: ['Phone', 'MobilePhone', 'HomePhone', 'OtherPhone', 'AssistantPhone', 'Fax'],
@@ -87,7 +87,7 @@ const PHONE_FIELDS: Record<SObjectType, string[]> = {
   Account: ['Phone', 'Fax'],
   Task: [],
 };
-const NAME_FIELDS: Record<SObjectType, string[]> = { Contact: ['Name'], Lead: ['Name', 'Company'], Account: ['Name'], Task: [] };
+const NAME_FIELDS: Record<SObjectType, string[]> = { Contact: ['Name'], Lead: ['Name', 'Company'], Account: ['Name'], Task: ['Subject'] };
 const COMMON_FIELDS = ['Id', 'OwnerId', 'CreatedDate', 'LastModifiedDate', 'IsDeleted'];
 const OWN_FIELDS: Record<SObjectType, string[]> = {
   Contact: ['FirstName', 'LastName', 'Name', 'AccountId', 'Email', ...PHONE_FIELDS.Contact],
@@ -259,11 +259,11 @@ export class SalesforceSimulator extends HttpCrmSimulator {
       if (failure instanceof MalformedSearch) return errors(400, { message: failure.message, errorCode: 'MALFORMED_SEARCH' });
       throw failure;
     }
-    const returning = query.returning ?? SEARCHABLE.map((object) => ({ object, fields: ['Id'], limit: undefined }));
+    const returning = query.returning ?? DEFAULT_RETURNING.map((object) => ({ object, fields: ['Id'], limit: undefined }));
     const found: Array<Record<string, unknown>> = [];
     for (const spec of returning) {
       const fields = spec.fields.length > 0 ? spec.fields : ['Id'];
-      const resolved = this.resolve(spec.object, fields, SEARCHABLE);
+      const resolved = this.resolve(spec.object, fields);
       if ('status' in resolved) return resolved;
       const hits = [...this.records.entries()].filter(([, r]) => r.type === resolved.type && !r.deleted && this.matches(r, query.scope, query.terms));
       for (const [id, record] of hits.slice(0, spec.limit ?? hits.length)) found.push(this.view(version, id, record, fields));
@@ -280,7 +280,7 @@ export class SalesforceSimulator extends HttpCrmSimulator {
       if (failure instanceof MalformedQuery) return errors(400, { message: failure.message, errorCode: 'MALFORMED_QUERY' });
       throw failure;
     }
-    const resolved = this.resolve(query.object, [...query.fields, ...(query.where?.conditions.map((c) => c.field) ?? [])], Object.keys(PREFIX) as SObjectType[]);
+    const resolved = this.resolve(query.object, [...query.fields, ...(query.where?.conditions.map((c) => c.field) ?? [])]);
     if ('status' in resolved) return resolved;
     const rows = [...this.records.entries()]
       .filter(([id, r]) => {
@@ -299,8 +299,8 @@ export class SalesforceSimulator extends HttpCrmSimulator {
   }
 
   /** The object a query names, once every field asked for exists on it; else Salesforce's INVALID_TYPE or INVALID_FIELD. */
-  private resolve(objectName: string, fields: string[], types: readonly SObjectType[]): { type: SObjectType } | CrmAnswer {
-    const type = types.find((t) => t.toLowerCase() === objectName.toLowerCase());
+  private resolve(objectName: string, fields: string[]): { type: SObjectType } | CrmAnswer {
+    const type = (Object.keys(PREFIX) as SObjectType[]).find((t) => t.toLowerCase() === objectName.toLowerCase());
     if (!type) return errors(400, { message: `sObject type '${objectName}' is not supported.`, errorCode: 'INVALID_TYPE' });
     const unknown = fields.find((f) => this.fieldValue(type, {}, f) === undefined);
     if (unknown) {
