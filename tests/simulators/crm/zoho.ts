@@ -1,0 +1,435 @@
+/**
+ * A Zoho CRM simulator over real HTTP: the v8 REST API a CRM connector uses to find the caller
+ * in Contacts and Leads and to log the call in the Calls module, plus the accounts server's
+ * refresh-token grant. Every request is kept in `requests`.
+ *
+ * Facts used, and where they come from (CRMS.md §4, its source keys ZS, ZO, ZR):
+ * - Base `{api_domain}/crm/v8`; `Authorization: Zoho-oauthtoken <access_token>` [D ZS].
+ *   Refused: 401 `{"code":"INVALID_TOKEN","details":{},"message":"invalid oauth token",
+ *   "status":"error"}` for an unknown or expired token [D ZO code and message; 401 I]; a missing
+ *   header or another scheme (`Bearer`) answers 401 AUTHENTICATION_FAILURE "Authentication
+ *   failed" [code D ZO; when Zoho picks it over INVALID_TOKEN, and the message, I].
+ * - Refresh: `POST {accounts}/oauth/v2/token?grant_type=refresh_token&client_id&client_secret&
+ *   refresh_token` -> `{access_token, api_domain, token_type, expires_in: 3600}` [I]; a wrong
+ *   client or refresh token answers HTTP 200 `{"error":"invalid_code"}` [I].
+ * - Search `GET /crm/v8/{Contacts|Leads|Accounts|Calls}/search` with one of `criteria`, `email`,
+ *   `phone`, `word`, plus `fields`, `page`, `per_page` (<= 200) [D ZO]. 200 `{data:[records],
+ *   info:{per_page,count,page,more_records}}` [D ZO]; **no match: 204 with an empty body** [D ZS
+ *   for 204 handling; that search answers it, I]. Record `id`s are 19-digit strings [D ZO].
+ *   `Account_Name` is a lookup `{name,id}`, Leads carry `Company` [I].
+ * - What `phone=` compares is [I]: here the digits of the number sent equal the digits of one
+ *   phone field as stored (`+1 415 555 0100` is found by `+14155550100`, `(415) 555-0100` only
+ *   by `4155550100`), so a connector must try E.164 and then the national number (CRMS.md §6).
+ *   `word=` is a case-insensitive substring of a name, company or phone [I]; `criteria` is
+ *   zoho-criteria.ts [I]. Deleted records are never found.
+ * - Phone fields: Contacts `Phone, Mobile, Home_Phone, Other_Phone, Asst_Phone, Fax`, Leads
+ *   `Phone, Mobile, Fax` [Contacts D ZS field.ts; Leads I]. Seeded phones fill them in that order.
+ * - Create `POST /crm/v8/Calls` `{data:[…]}` (at most 100) -> per-record envelopes
+ *   `{code,details,message,status}`; success `SUCCESS`, "record added", details with
+ *   `id, Created_Time, Modified_Time, Created_By, Modified_By` [D ZO]; HTTP 201 when a record
+ *   was added, 400 when none was [I]. Errors [codes D ZO, `details` shapes C/I]:
+ *   MANDATORY_NOT_FOUND for `Subject`, `Call_Type`, `Call_Start_Time` (the first missing one);
+ *   INVALID_DATA for a `Call_Type` other than Inbound/Outbound/Missed (any case: the official
+ *   sample sends `outbound`, D ZR; stored as the display value, I), a `Call_Start_Time` that is
+ *   not `yyyy-MM-ddTHH:mm:ss±HH:mm` [I], a `Call_Duration` not matching `^\d{1,4}:\d{2}$`
+ *   (CRMS.md §4.3's rule; mm:ss is C), and a `Who_Id`/`What_Id` naming no live record ("the id
+ *   given seems to be invalid." D ZO). `What_Id` needs `$se_module` [I]. Unknown fields are
+ *   ignored [I]. `Call_Duration_in_seconds` is computed from `Call_Duration` [I].
+ * - Update `PUT /crm/v8/Calls/{id}` `{data:[{…}]}` -> 200 "record updated" [D ZO]; an unknown id
+ *   is INVALID_DATA [I]. Get `GET /crm/v8/Calls/{id}` -> `{data:[record]}`, unknown id 204 [I].
+ * - Upsert `POST /crm/v8/Calls/upsert` with `duplicate_check_fields` [D ZO]: `action`
+ *   insert (201) or update (200), `duplicate_field` [I]. A custom field declared unique
+ *   (`uniqueCallField`, e.g. `Relay_Call_Id`) refuses a second create with DUPLICATE_DATA [I].
+ * - Fields `GET /crm/v8/settings/fields?module=Calls` -> `{fields:[{api_name, field_label,
+ *   data_type, system_mandatory, pick_list_values:[{display_value, actual_value}]}]}` [shape
+ *   D ZO fields API, I for v8]; the picklists a new org has (Call_Result: Interested, ...) are
+ *   [I]. Picklist values are not enforced on write, except Call_Type [I].
+ * - Limits: 429 with code LIMIT_EXCEEDED [I]; Retry-After only when the test injects one [I].
+ *   5xx bodies `{"code":"INTERNAL_ERROR",…}` [I]. Unknown module INVALID_MODULE, unknown route
+ *   INVALID_URL_PATTERN [codes D ZO; statuses, messages I]. Module names in the path in any case
+ *   (the official sample writes `$se_module:"accounts"`) [I].
+ */
+import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
+import { type CrmAnswer, CrmHttpServer, type CrmRequest, HttpCrmSimulator } from './http-crm.ts';
+import { AccessTokens, isRefreshGrant, type OAuthClient } from './oauth-tokens.ts';
+import { criteriaFields, matchesCriteria, parseCriteria } from './zoho-criteria.ts';
+
+export interface ZohoSimulatorOptions {
+  /** A custom Calls field marked "Do not allow duplicate values" (e.g. `Relay_Call_Id`). */
+  uniqueCallField?: string;
+}
+
+type Module = 'Contacts' | 'Leads' | 'Accounts' | 'Calls';
+
+interface ZohoRecord {
+  id: string;
+  module: Module;
+  fields: Record<string, unknown>;
+  deleted: boolean;
+  created: string;
+  modified: string;
+  updates: number;
+}
+
+const PHONE_FIELDS: Record<Module, string[]> = {
+  Contacts: ['Phone', 'Mobile', 'Home_Phone', 'Other_Phone', 'Asst_Phone', 'Fax'],
+  Leads: ['Phone', 'Mobile', 'Fax'],
+  Accounts: ['Phone', 'Fax'],
+  Calls: [],
+};
+const NAME_FIELDS: Record<Module, string[]> = {
+  Contacts: ['First_Name', 'Last_Name', 'Full_Name', 'Account_Name', 'Email'],
+  Leads: ['First_Name', 'Last_Name', 'Full_Name', 'Company', 'Email'],
+  Accounts: ['Account_Name'],
+  Calls: [],
+};
+const CALL_FIELDS = [
+  'Subject', 'Call_Type', 'Call_Start_Time', 'Call_Duration', 'Who_Id', 'What_Id', '$se_module', 'Outgoing_Call_Status',
+  'Call_Purpose', 'Call_Agenda', 'Call_Result', 'Description', 'Reminder', 'Voice_Recording__s', 'Caller_ID', 'Dialled_Number',
+  'CTI_Entry', 'Scheduled_In_CRM', 'Tag', 'Record_Status__s',
+];
+const LOOKUP_FIELDS = ['Who_Id', 'What_Id', 'Account_Name'];
+const MANDATORY_CALL_FIELDS = ['Subject', 'Call_Type', 'Call_Start_Time'];
+const CALL_TYPES = ['Inbound', 'Outbound', 'Missed'];
+/** The Calls picklists a new org has; values as Zoho's UI lists them [I]. */
+const CALL_PICKLISTS: Record<string, string[]> = {
+  Call_Type: CALL_TYPES,
+  Call_Purpose: ['-None-', 'Prospecting', 'Administrative', 'Negotiation', 'Demo', 'Project', 'Desk'],
+  Call_Result: ['-None-', 'Interested', 'Not interested', 'No response/Busy', 'Requested more info', 'Requested call back', 'Invalid number'],
+  Outgoing_Call_Status: ['Scheduled', 'Completed', 'Overdue', 'Cancelled'],
+};
+const START_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/;
+const DURATION = /^(\d{1,4}):(\d{2})$/;
+const SYSTEM_FIELDS = ['id', 'Created_Time', 'Modified_Time', 'Created_By', 'Modified_By', 'Owner'];
+/** The user the token belongs to: the owner and author of every record. */
+const API_USER = { name: 'Relay', id: '5725767000000312001' };
+const MAX_RECORDS_PER_WRITE = 100;
+
+function error(status: number, code: string, message: string, details: Record<string, unknown> = {}): CrmAnswer {
+  return { status, body: { code, details, message, status: 'error' } };
+}
+
+/** A per-record envelope inside `data[]`. */
+function recordError(code: string, message: string, details: Record<string, unknown>) {
+  return { code, details, message, status: 'error' };
+}
+
+/** The envelope of a record that lacks a mandatory field. */
+function mandatoryMissing(field: string, index: number) {
+  return recordError('MANDATORY_NOT_FOUND', 'required field not found', { api_name: field, json_path: `$.data[${index}].${field}` });
+}
+
+const invalidUrl = () => error(404, 'INVALID_URL_PATTERN', 'Please check if the URL trying to access is a correct one');
+
+/** Zoho's datetime: seconds, with an offset rather than `Z`. */
+function zohoTime(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}+00:00`;
+}
+
+export class ZohoSimulator extends HttpCrmSimulator {
+  readonly config: Record<string, string>;
+  private readonly records = new Map<string, ZohoRecord>();
+  private readonly client: OAuthClient = { client_id: '1000.SIMCLIENT', client_secret: 'sim-client-secret', refresh_token: '1000.sim-refresh-token' };
+  private readonly tokens = new AccessTokens((serial, random) => `1000.${String(serial).padStart(4, '0')}${random}.${random.slice(0, 8)}`);
+  private nextId = 524157;
+
+  private constructor(
+    http: CrmHttpServer,
+    private readonly options: ZohoSimulatorOptions,
+  ) {
+    super(http);
+    this.config = {
+      api_domain: http.url,
+      accounts_url: http.url,
+      access_token: this.tokens.issue(),
+      ...this.client,
+    };
+  }
+
+  static async start(options: ZohoSimulatorOptions = {}): Promise<ZohoSimulator> {
+    let zoho: ZohoSimulator | undefined;
+    const http = await CrmHttpServer.start({
+      respond: (request) => zoho!.respond(request),
+      failure: (failure) => zoho!.failure(failure),
+      isSearch: (request) => /\/search$/.test(request.url.pathname),
+    });
+    zoho = new ZohoSimulator(http, options);
+    return zoho;
+  }
+
+  seed(contacts: SeedContact[]): string[] {
+    return contacts.map((contact) => {
+      const module: Module = contact.lead ? 'Leads' : 'Contacts';
+      const slots = PHONE_FIELDS[module];
+      if (contact.phones.length > slots.length) throw new Error(`a Zoho ${module} record has ${slots.length} phone fields, not ${contact.phones.length}`);
+      const fields: Record<string, unknown> = {
+        First_Name: contact.firstName,
+        Last_Name: contact.lastName,
+        Full_Name: `${contact.firstName} ${contact.lastName}`,
+      };
+      for (const slot of slots) fields[slot] = null;
+      contact.phones.forEach((phone, index) => (fields[slots[index]!] = phone));
+      if (module === 'Leads') fields.Company = contact.company ?? null;
+      else fields.Account_Name = contact.company ? { name: contact.company, id: this.account(contact.company).id } : null;
+      return this.insert(module, fields, contact.deleted ?? false).id;
+    });
+  }
+
+  activities(): StoredActivity[] {
+    return [...this.records.values()].filter((r) => r.module === 'Calls').map((r) => ({ id: r.id, fields: this.view(r), updates: r.updates }));
+  }
+
+  /** Every access token issued so far stops working, as after its hour (Zoho answers INVALID_TOKEN). */
+  expireTokens(): void {
+    this.tokens.expireAll();
+  }
+
+  private failure(failure: InjectedFailure): CrmAnswer {
+    if (failure.status === 401) return error(401, 'INVALID_TOKEN', 'invalid oauth token');
+    if (failure.status === 429) return error(429, 'LIMIT_EXCEEDED', 'API calls limit exceeded');
+    if (failure.status >= 500) return error(failure.status, 'INTERNAL_ERROR', 'Internal Server Error');
+    return error(failure.status, 'INVALID_REQUEST', 'unable to process your request');
+  }
+
+  private respond(request: CrmRequest): CrmAnswer {
+    if (request.url.pathname === '/oauth/v2/token') return this.refreshToken(request);
+    const refused = this.refuseAuthorization(request.headers.authorization);
+    if (refused) return refused;
+    if (request.url.pathname === '/crm/v8/settings/fields' && request.method === 'GET') return this.fieldsOf(request.url.searchParams.get('module') ?? '');
+    const route = /^\/crm\/v8\/([A-Za-z_]+)(?:\/([^/]+))?$/.exec(request.url.pathname);
+    if (!route) return invalidUrl();
+    const [, moduleName, rest] = route;
+    const module = (Object.keys(PHONE_FIELDS) as Module[]).find((m) => m.toLowerCase() === moduleName!.toLowerCase());
+    if (!module) return error(400, 'INVALID_MODULE', 'the module name given seems to be invalid', { resource_path_index: 0 });
+    if (rest === 'search' && request.method === 'GET') return this.search(module, request.url.searchParams);
+    if (module !== 'Calls') return invalidUrl();
+    const body = request.method === 'POST' || request.method === 'PUT' ? this.parseData(request.body) : undefined;
+    if (body && 'status' in body) return body;
+    if (rest === undefined && request.method === 'POST') return this.createCalls(body!.data, false, []);
+    if (rest === 'upsert' && request.method === 'POST') return this.createCalls(body!.data, true, body!.duplicateCheckFields);
+    if (rest === undefined && request.method === 'PUT') return this.updateCalls(body!.data, undefined);
+    if (rest !== undefined && request.method === 'PUT') return this.updateCalls(body!.data, rest);
+    if (rest !== undefined && request.method === 'GET') {
+      const record = this.records.get(rest);
+      return record?.module === 'Calls' ? { status: 200, body: { data: [this.view(record)] } } : { status: 204 };
+    }
+    return error(405, 'INVALID_REQUEST_METHOD', 'The http request method type is not a valid one');
+  }
+
+  private refuseAuthorization(header: string | undefined): CrmAnswer | undefined {
+    const scheme = /^Zoho-oauthtoken (.+)$/.exec(header ?? '');
+    if (!scheme) return error(401, 'AUTHENTICATION_FAILURE', 'Authentication failed');
+    if (!this.tokens.isLive(scheme[1])) return error(401, 'INVALID_TOKEN', 'invalid oauth token');
+    return undefined;
+  }
+
+  private refreshToken(request: CrmRequest): CrmAnswer {
+    if (!isRefreshGrant(request.method, request.url.searchParams, request.body, this.client)) return { status: 200, body: { error: 'invalid_code' } };
+    return { status: 200, body: { access_token: this.tokens.issue(), api_domain: this.http.url, token_type: 'Bearer', expires_in: 3600 } };
+  }
+
+  /** The fields of a module with their types, and the values of each picklist: where a connector reads the dispositions. */
+  private fieldsOf(moduleName: string): CrmAnswer {
+    const module = (Object.keys(PHONE_FIELDS) as Module[]).find((m) => m.toLowerCase() === moduleName.toLowerCase());
+    if (!module) return error(400, 'INVALID_MODULE', 'the module name given seems to be invalid', { param_name: 'module' });
+    const names = module === 'Calls' ? this.callFields() : [...NAME_FIELDS[module], ...PHONE_FIELDS[module]];
+    const fields = names.map((name) => {
+      const picklist = module === 'Calls' ? CALL_PICKLISTS[name] : undefined;
+      const dataType = picklist ? 'picklist' : PHONE_FIELDS[module].includes(name) ? 'phone' : name === 'Call_Start_Time' ? 'datetime' : LOOKUP_FIELDS.includes(name) ? 'lookup' : 'text';
+      return {
+        api_name: name,
+        field_label: name.replace(/_/g, ' ').replace(/\$/g, ''),
+        data_type: dataType,
+        system_mandatory: module === 'Calls' && MANDATORY_CALL_FIELDS.includes(name),
+        pick_list_values: (picklist ?? []).map((value) => ({ display_value: value, actual_value: value })),
+      };
+    });
+    return { status: 200, body: { fields } };
+  }
+
+  private search(module: Module, query: URLSearchParams): CrmAnswer {
+    const perPage = Number(query.get('per_page') ?? 200);
+    const page = Number(query.get('page') ?? 1);
+    if (!Number.isInteger(perPage) || perPage < 1 || perPage > 200) return error(400, 'INVALID_DATA', 'invalid data', { param_name: 'per_page', maximum_length: 200 });
+    if (!Number.isInteger(page) || page < 1) return error(400, 'INVALID_DATA', 'invalid data', { param_name: 'page' });
+    const known = new Set([...PHONE_FIELDS[module], ...NAME_FIELDS[module], ...(module === 'Calls' ? this.callFields() : []), ...SYSTEM_FIELDS]);
+    const fields = query.get('fields')?.split(',').map((f) => f.trim()).filter(Boolean);
+    const unknownField = fields?.find((f) => !known.has(f));
+    if (unknownField) return error(400, 'INVALID_DATA', 'the field name given seems to be invalid', { api_name: unknownField });
+
+    const matches = this.matcher(module, query, known);
+    if ('status' in matches) return matches;
+    const found = [...this.records.values()].filter((r) => r.module === module && !r.deleted && matches.test(r));
+    const shown = found.slice((page - 1) * perPage, page * perPage);
+    if (shown.length === 0) return { status: 204 };
+    const data = shown.map((r) => {
+      const view = this.view(r);
+      return fields ? Object.fromEntries([['id', r.id], ...fields.map((f) => [f, view[f] ?? null])]) : view;
+    });
+    return { status: 200, body: { data, info: { per_page: perPage, count: data.length, page, more_records: found.length > page * perPage } } };
+  }
+
+  /** How one search parameter picks records; a 400 when none is given or the criteria is bad. */
+  private matcher(module: Module, query: URLSearchParams, known: Set<string>): { test: (r: ZohoRecord) => boolean } | CrmAnswer {
+    const text = (r: ZohoRecord, field: string): string | null => {
+      const value = this.view(r)[field];
+      if (value && typeof value === 'object' && 'name' in value) return String((value as { name: unknown }).name);
+      return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+    };
+    const criteria = query.get('criteria');
+    if (criteria) {
+      let parsed;
+      try {
+        parsed = parseCriteria(criteria);
+      } catch (failure) {
+        return error(400, 'INVALID_QUERY', 'invalid query formed', { reason: (failure as Error).message });
+      }
+      const unknown = criteriaFields(parsed).find((f) => !known.has(f));
+      if (unknown) return error(400, 'INVALID_QUERY', 'invalid query formed', { reason: 'the field is not available for search', api_name: unknown });
+      return { test: (r) => matchesCriteria(parsed, (field) => text(r, field)) };
+    }
+    const phone = query.get('phone');
+    if (phone) {
+      const wanted = phone.replace(/\D/g, '');
+      return { test: (r) => wanted !== '' && PHONE_FIELDS[module].some((f) => text(r, f)?.replace(/\D/g, '') === wanted) };
+    }
+    const word = query.get('word')?.toLowerCase();
+    if (word) return { test: (r) => [...NAME_FIELDS[module], ...PHONE_FIELDS[module]].some((f) => text(r, f)?.toLowerCase().includes(word)) };
+    const email = query.get('email')?.toLowerCase();
+    if (email) return { test: (r) => text(r, 'Email')?.toLowerCase() === email };
+    return error(400, 'REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', { param: 'criteria|email|phone|word' });
+  }
+
+  private parseData(raw: string): { data: Array<Record<string, unknown>>; duplicateCheckFields: string[] } | CrmAnswer {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return error(400, 'INVALID_DATA', 'body', { reason: 'the request body is not valid JSON' });
+    }
+    const data = (body as { data?: unknown } | null)?.data;
+    if (!Array.isArray(data) || data.length === 0) return error(400, 'REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', { param: 'data' });
+    if (data.length > MAX_RECORDS_PER_WRITE) return error(400, 'LIMIT_EXCEEDED', 'the number of records exceeded the limit', { limit: MAX_RECORDS_PER_WRITE });
+    if (data.some((item) => !item || typeof item !== 'object' || Array.isArray(item))) return error(400, 'INVALID_DATA', 'invalid data', { expected_data_type: 'jsonobject', json_path: '$.data' });
+    const check = (body as { duplicate_check_fields?: unknown }).duplicate_check_fields;
+    return { data: data as Array<Record<string, unknown>>, duplicateCheckFields: Array.isArray(check) ? check.map(String) : [] };
+  }
+
+  private createCalls(data: Array<Record<string, unknown>>, upsert: boolean, duplicateCheckFields: string[]): CrmAnswer {
+    const results = data.map((item, index) => {
+      const existing = upsert ? this.findDuplicate(item, duplicateCheckFields) : undefined;
+      if (existing) return { ...this.applyUpdate(existing, item, index), action: 'update', duplicate_field: duplicateCheckFields.find((f) => item[f] !== undefined) ?? null };
+      const missing = MANDATORY_CALL_FIELDS.find((f) => item[f] === undefined || item[f] === null || item[f] === '');
+      if (missing) return mandatoryMissing(missing, index);
+      const fields = this.validCallFields(item, index);
+      if ('code' in fields) return fields;
+      const duplicate = this.uniqueClash(fields, index);
+      if (duplicate) return duplicate;
+      const added = { code: 'SUCCESS', details: this.details(this.insert('Calls', fields, false)), message: 'record added', status: 'success' };
+      return upsert ? { ...added, action: 'insert', duplicate_field: null } : added;
+    });
+    const status = results.some((r) => r.message === 'record added') ? 201 : results.some((r) => r.status === 'success') ? 200 : 400;
+    return { status, body: { data: results } };
+  }
+
+  private updateCalls(data: Array<Record<string, unknown>>, pathId: string | undefined): CrmAnswer {
+    const results = data.map((item, index) => {
+      const id = pathId ?? (typeof item.id === 'string' ? item.id : undefined);
+      const record = id === undefined ? undefined : this.records.get(id);
+      if (id === undefined) return mandatoryMissing('id', index);
+      if (!record || record.module !== 'Calls' || record.deleted) return recordError('INVALID_DATA', 'the id given seems to be invalid.', { id });
+      return this.applyUpdate(record, item, index);
+    });
+    return { status: results.some((r) => r.status === 'success') ? 200 : 400, body: { data: results } };
+  }
+
+  private applyUpdate(record: ZohoRecord, item: Record<string, unknown>, index: number) {
+    const cleared = MANDATORY_CALL_FIELDS.find((f) => f in item && (item[f] === null || item[f] === ''));
+    if (cleared) return mandatoryMissing(cleared, index);
+    const fields = this.validCallFields(item, index);
+    if ('code' in fields) return fields;
+    const duplicate = this.uniqueClash(fields, index, record);
+    if (duplicate) return duplicate;
+    Object.assign(record.fields, fields);
+    record.modified = zohoTime(new Date());
+    record.updates += 1;
+    return { code: 'SUCCESS', details: this.details(record), message: 'record updated', status: 'success' };
+  }
+
+  /** The known Calls fields of `item`, checked and in stored form; or the first field's error envelope. */
+  private validCallFields(item: Record<string, unknown>, index: number): Record<string, unknown> | ReturnType<typeof recordError> {
+    const invalid = (field: string, expected: string) =>
+      recordError('INVALID_DATA', 'invalid data', { expected_data_type: expected, api_name: field, json_path: `$.data[${index}].${field}` });
+    const fields: Record<string, unknown> = {};
+    for (const field of this.callFields()) if (field in item) fields[field] = item[field];
+
+    if (fields.Call_Type !== undefined) {
+      const type = CALL_TYPES.find((t) => t.toLowerCase() === String(fields.Call_Type).toLowerCase());
+      if (!type) return invalid('Call_Type', 'picklist');
+      fields.Call_Type = type;
+    }
+    if (fields.Call_Start_Time !== undefined && !(typeof fields.Call_Start_Time === 'string' && START_TIME.test(fields.Call_Start_Time))) return invalid('Call_Start_Time', 'datetime');
+    if (fields.Call_Duration !== undefined && fields.Call_Duration !== null) {
+      const duration = typeof fields.Call_Duration === 'string' ? DURATION.exec(fields.Call_Duration) : null;
+      if (!duration) return invalid('Call_Duration', 'text');
+      fields.Call_Duration_in_seconds = Number(duration[1]) * 60 + Number(duration[2]);
+    }
+    for (const [field, modules] of [['Who_Id', ['Contacts', 'Leads']], ['What_Id', ['Accounts']]] as const) {
+      if (fields[field] === undefined || fields[field] === null) continue;
+      const raw = fields[field];
+      const id = typeof raw === 'string' ? raw : (raw as { id?: unknown } | null)?.id;
+      const target = typeof id === 'string' ? this.records.get(id) : undefined;
+      const module = field === 'What_Id' ? String(item.$se_module ?? '') : undefined;
+      if (field === 'What_Id' && !module) return mandatoryMissing('$se_module', index);
+      const wanted = module ? modules.filter((m) => m.toLowerCase() === module.toLowerCase()) : modules;
+      if (!target || target.deleted || !(wanted as readonly string[]).includes(target.module)) {
+        return recordError('INVALID_DATA', 'the id given seems to be invalid.', { api_name: field, json_path: `$.data[${index}].${field}` });
+      }
+      fields[field] = { name: String(target.fields.Full_Name ?? target.fields.Account_Name), id: target.id };
+      if (module) fields.$se_module = target.module;
+    }
+    return fields;
+  }
+
+  /** The Calls fields of this org: Zoho's, plus the custom unique one when it has it. */
+  private callFields(): string[] {
+    const custom = this.options.uniqueCallField ? [this.options.uniqueCallField] : [];
+    return [...CALL_FIELDS, 'Call_Duration_in_seconds', ...custom];
+  }
+
+  private findDuplicate(item: Record<string, unknown>, checkFields: string[]): ZohoRecord | undefined {
+    const keys = checkFields.filter((f) => item[f] !== undefined && item[f] !== null);
+    if (keys.length === 0) return undefined;
+    return [...this.records.values()].find((r) => r.module === 'Calls' && !r.deleted && keys.every((f) => r.fields[f] === item[f]));
+  }
+
+  /** The DUPLICATE_DATA envelope when `fields` repeats another Calls record's unique field. */
+  private uniqueClash(fields: Record<string, unknown>, index: number, self?: ZohoRecord) {
+    const unique = this.options.uniqueCallField;
+    if (!unique || fields[unique] === undefined || fields[unique] === null) return undefined;
+    const other = [...this.records.values()].find((r) => r !== self && r.module === 'Calls' && !r.deleted && r.fields[unique] === fields[unique]);
+    if (!other) return undefined;
+    return recordError('DUPLICATE_DATA', 'duplicate data', { api_name: unique, json_path: `$.data[${index}].${unique}`, duplicate_record: { module: { api_name: 'Calls' }, id: other.id } });
+  }
+
+  private account(name: string): ZohoRecord {
+    const existing = [...this.records.values()].find((r) => r.module === 'Accounts' && r.fields.Account_Name === name);
+    return existing ?? this.insert('Accounts', { Account_Name: name, Phone: null, Fax: null }, false);
+  }
+
+  private insert(module: Module, fields: Record<string, unknown>, deleted: boolean): ZohoRecord {
+    const now = zohoTime(new Date());
+    const record: ZohoRecord = { id: `5725767000000${String(this.nextId++).padStart(6, '0')}`, module, fields, deleted, created: now, modified: now, updates: 0 };
+    this.records.set(record.id, record);
+    return record;
+  }
+
+  private details(record: ZohoRecord) {
+    return { Modified_Time: record.modified, Modified_By: API_USER, Created_Time: record.created, id: record.id, Created_By: API_USER };
+  }
+
+  /** The record as Zoho answers it: its fields plus the system ones. */
+  private view(record: ZohoRecord): Record<string, unknown> {
+    return { ...record.fields, Owner: API_USER, ...this.details(record) };
+  }
+}
