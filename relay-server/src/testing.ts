@@ -1,6 +1,12 @@
 /** Fixtures for the relay's unit tests: the real app over an in-memory SQLite store. */
 import { computeTwilioSignature } from '@phone-connector/shared';
 import { createApp } from './app.ts';
+import { EventPublisher } from './calls/event-publisher.ts';
+import { CallerLookup, LOOKUP_DEFAULTS, type LookupSettings } from './crm/caller-lookup.ts';
+import { CRM_DEFAULTS, type CrmSettings } from './crm/call-log.ts';
+import { CrmConnectors } from './crm/connectors.ts';
+import { type CrmConnectorPlan, type CrmEngine, crmEngine } from './crm/engine.ts';
+import { CrmOutboxWorker, OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';
 import { generateToken, hashToken, randomId } from './auth/token.ts';
 import type { RelayDeps } from './deps.ts';
 import { loadBundledConnectors } from './instances/catalogue.ts';
@@ -15,19 +21,41 @@ export const TWILIO_TOKEN = 'unit-test-auth-token';
 
 const bundled = loadBundledConnectors();
 
-export function testRelay(options: { now?: () => Date } = {}) {
+export interface TestCrmOptions {
+  /** The CRM engine (a scripted one: `crm/scripted-crm.ts`); the build's engine by default. */
+  engine?: CrmEngine;
+  bundled?: ReadonlyMap<string, CrmConnectorPlan>;
+  settings?: Partial<CrmSettings>;
+  lookup?: Partial<LookupSettings>;
+  outbox?: Partial<OutboxSettings>;
+}
+
+export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = {}) {
   const store = openSqliteStore(':memory:');
   const published: AgentEvent[] = [];
   const logs: string[] = [];
+  const now = options.now ?? (() => new Date());
+  const metrics = new RelayMetrics();
+  const publisher = new EventPublisher((events) => published.push(...events));
   const deps: RelayDeps = {
     store,
     plans: new PlanResolver(bundled),
-    publish: (events) => published.push(...events),
-    metrics: new RelayMetrics(),
+    publish: (events) => publisher.publish(events),
+    hold: (events) => publisher.hold(events),
+    crm: {
+      connectors: new CrmConnectors(options.crm?.engine ?? crmEngine, options.crm?.bundled ?? new Map()),
+      lookup: new CallerLookup(metrics, () => now().getTime(), { ...LOOKUP_DEFAULTS, ...options.crm?.lookup }),
+      settings: { ...CRM_DEFAULTS, ...options.crm?.settings },
+      wake: () => outbox.wake(),
+    },
+    metrics,
     log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
     publicUrl: () => PUBLIC_URL,
-    now: options.now ?? (() => new Date()),
+    now,
   };
+  // Random jitter off: a test's clock moves by the delays it expects.
+  const outbox = new CrmOutboxWorker(deps, { ...OUTBOX_DEFAULTS, random: () => 1, ...options.crm?.outbox });
+  metrics.crmOutbox = () => outbox.gauges();
   const app = createApp(deps);
 
   const addAgent = (name: string, number: string, extra: { email?: string; admin?: boolean } = {}) => {
@@ -61,5 +89,5 @@ export function testRelay(options: { now?: () => Date } = {}) {
     });
   };
 
-  return { app, deps, store, published, logs, addAgent, call, twilioInstance, twilioWebhook };
+  return { app, deps, store, published, logs, outbox, addAgent, call, twilioInstance, twilioWebhook };
 }

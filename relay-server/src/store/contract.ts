@@ -14,7 +14,7 @@ export function describeStoreContract(adapter: string, open: () => RelayStore): 
 
     const agent = (id: string, number: string) => store.addAgent({ id, name: id, number, email: null, admin: false, tokenHash: `hash-${id}`, createdAt: T(0) });
     const instance = (agentId: string, localId: string, uid = `in_${agentId}_${localId}`) =>
-      store.putInstance({ agentId, localId, connector: 'twilio', xml: null, config: { authid: 'AC1' }, at: T(0) }, { uid, secret: `secret-${uid}` });
+      store.putInstance({ agentId, localId, connector: 'twilio', xml: null, config: { authid: 'AC1' }, crm: null, at: T(0) }, { uid, secret: `secret-${uid}` });
     /** A new call seen by `agentIds`, written with the plain writes. */
     const call = (callId: string, at: string, update: CallUpdate = {}, agentIds = ['ada'], instanceUid = 'in_ada_main') =>
       store.transaction(() => {
@@ -105,7 +105,7 @@ export function describeStoreContract(adapter: string, open: () => RelayStore): 
 
     describe('agents and instances', () => {
       it('keeps an instance uid and secret when it is replaced', () => {
-        const replaced = store.putInstance({ agentId: 'ada', localId: 'main', connector: 'custom', xml: '<connector/>', config: {}, at: T(5) }, { uid: 'in_new', secret: 'new' });
+        const replaced = store.putInstance({ agentId: 'ada', localId: 'main', connector: 'custom', xml: '<connector/>', config: {}, crm: null, at: T(5) }, { uid: 'in_new', secret: 'new' });
         expect(replaced).toMatchObject({ uid: 'in_ada_main', secret: 'secret-in_ada_main', connector: 'custom', xml: '<connector/>', updatedAt: T(5), createdAt: T(0) });
         expect(store.instancesOf('ada')).toHaveLength(1);
       });
