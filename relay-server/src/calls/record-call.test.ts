@@ -98,17 +98,17 @@ describe('recordCall', () => {
 describe('annotateCall', () => {
   it('annotates a call the agent sees and tells every agent of the call', () => {
     const { call } = save({ instanceUid: 'in_ada_main', callId: 'CA1', update: {}, agentIds: ['ada', 'bob'], at: T(1) });
-    published = [];
-    expect(annotateCall(deps(T(2)), 'bob', call.id + 1, { notes: 'x' })).toBeUndefined();
-    const noted = annotateCall(deps(T(2)), 'bob', call.id, { notes: 'call back', disposition: 'interested' })!;
-    expect(noted).toMatchObject({ notes: 'call back', disposition: 'interested', updated_at: T(2) });
+    published.length = 0;
+    expect(annotateCall(deps(T(2)), 'bob', call.id + 1, { notes: 'x' })).toEqual({ ok: false, status: 404, error: 'no such call' });
+    const noted = annotateCall(deps(T(2)), 'bob', call.id, { notes: 'call back', disposition: 'interested' });
+    expect(noted.ok && noted.call).toMatchObject({ notes: 'call back', disposition: 'interested', updated_at: T(2) });
     expect(published.map((e) => [e.agentId, e.kind])).toEqual([
       ['ada', 'updated'],
       ['bob', 'updated'],
     ]);
-    published = [];
+    published.length = 0;
     annotateCall(deps(T(3)), 'ada', call.id, { notes: 'call back' });
     expect(published).toEqual([]);
-    expect(annotateCall(deps(T(4)), 'ada', call.id, { disposition: null })).toMatchObject({ notes: 'call back', disposition: null });
+    expect(annotateCall(deps(T(4)), 'ada', call.id, { disposition: null })).toMatchObject({ ok: true, call: { notes: 'call back', disposition: null } });
   });
 });

@@ -154,6 +154,8 @@ export interface CallLog {
   /** Agents a known call was routed to, oldest agent first; empty when the call is not known. */
   callAgentIds(instanceUid: string, callId: string): string[];
   callById(id: number): Call | undefined;
+  /** The instance a call came through; undefined once it is deleted. */
+  instanceOfCall(id: number): Instance | undefined;
   /** Agents linked to a call, by agent id. */
   agentIdsOfCall(id: number): string[];
   /** Stores a new call; returns its id. */

@@ -118,6 +118,7 @@ class SqliteStore implements RelayStore {
       updateAgent: db.prepare(`UPDATE agents SET number = @number, email = @email, profile = @profile WHERE id = @id`),
       instanceByUid: db.prepare<[string], InstanceRow>(`SELECT * FROM instances WHERE uid = ?`),
       instanceOf: db.prepare<[string, string], InstanceRow>(`SELECT * FROM instances WHERE agent_id = ? AND local_id = ?`),
+      instanceOfCall: db.prepare<[number], InstanceRow>(`SELECT i.* FROM instances i JOIN calls c ON c.instance_uid = i.uid WHERE c.id = ?`),
       instancesOf: db.prepare<[string], InstanceRow>(`SELECT * FROM instances WHERE agent_id = ? ORDER BY local_id`),
       insertInstance: db.prepare(
         `INSERT INTO instances (uid, agent_id, local_id, connector, xml, config, crm, secret, created_at, updated_at)
@@ -268,6 +269,11 @@ class SqliteStore implements RelayStore {
   callById(id: number): Call | undefined {
     const row = this.statements.callById.get(id);
     return row && toCall(row);
+  }
+
+  instanceOfCall(id: number): Instance | undefined {
+    const row = this.statements.instanceOfCall.get(id);
+    return row && toInstance(row);
   }
 
   agentIdsOfCall(id: number): string[] {
