@@ -13,7 +13,8 @@ import { loadBundledConnectors } from './instances/catalogue.ts';
 import { PlanResolver } from './instances/plans.ts';
 import { createLogger } from './log.ts';
 import { RelayMetrics } from './metrics.ts';
-import type { AgentEvent } from './store/index.ts';
+import { ScriptedCrm, scriptedEngine } from './crm/scripted-crm.ts';
+import type { AgentEvent, Call } from './store/index.ts';
 import { openSqliteStore } from './store/sqlite/store.ts';
 
 export const PUBLIC_URL = 'https://relay.example.test';
@@ -90,4 +91,37 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = 
   };
 
   return { app, deps, store, published, logs, outbox, addAgent, call, twilioInstance, twilioWebhook };
+}
+
+export const CRM_ACCESS_KEY = 'unit-test-crm-access-key';
+
+/**
+ * A relay whose clock the test moves, with a Twilio instance for Ada set up with the scripted
+ * CRM (`crm/scripted-crm.ts`): provider webhooks go through the real path, CRM work through the
+ * real rules and outbox, and the CRM answers per the test's script.
+ */
+export async function crmTestRelay(options: Omit<TestCrmOptions, 'engine' | 'bundled'> = {}) {
+  const crm = new ScriptedCrm();
+  const clock = { ms: Date.UTC(2026, 10, 30, 10, 0, 0) };
+  const relay = testRelay({ now: () => new Date(clock.ms), crm: { ...scriptedEngine(crm), ...options } });
+  const ada = relay.addAgent('Ada', '+14155550111', { email: 'ada@example.com' });
+  const hooks = await relay.twilioInstance(ada.token);
+  const setup = await relay.call(ada.token, 'PUT', '/instances/main', {
+    connector: 'twilio',
+    config: { authid: 'AC123', authtoken: TWILIO_TOKEN, callerid: '+15005550006' },
+    crm: { connector: 'scripted', config: { url: 'https://crm.example.test', username: 'ada', accesskey: CRM_ACCESS_KEY } },
+  });
+  if (setup.status !== 200) throw new Error(`CRM setup refused: ${await setup.text()}`);
+
+  /** The provider's webhooks of an inbound call from `from` to Ada. */
+  const inbound = (sid: string, from: string) => ({
+    ringing: () => relay.twilioWebhook(hooks.incoming, { CallSid: sid, From: from, To: '+15005550006', CallStatus: 'ringing', Direction: 'inbound' }),
+    completed: (duration = 42) => relay.twilioWebhook(hooks.status, { CallSid: sid, CallStatus: 'completed', CallDuration: String(duration) }),
+  });
+  /** Every Call JSON pushed so far for a provider call id, oldest first, with its event kind. */
+  const pushed = (sid: string) =>
+    relay.published.map((e) => ({ kind: e.kind, call: JSON.parse(e.call) as Call })).filter((e) => e.call.call_id === sid);
+  const callOf = (sid: string) => relay.store.callByKey(relay.store.instanceOf(ada.id, 'main')!.uid, sid)!;
+  const advance = (ms: number) => (clock.ms += ms);
+  return { ...relay, crm, clock, advance, ada, hooks, inbound, pushed, callOf };
 }
