@@ -34,6 +34,8 @@ type Record = { id: string; url: string | null };
 export class CrmOutboxWorker {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> = Promise.resolve(0);
+  /** Timers run between `start` and `stop` only: before, work runs when `runDue` is called. */
+  private started = false;
   private stopped = false;
 
   constructor(
@@ -45,11 +47,12 @@ export class CrmOutboxWorker {
   start(): void {
     const orphans = this.deps.store.requeueInflightCrmWork();
     if (orphans > 0) this.deps.log.warn('crm outbox: rows left in flight by a previous run are queued again', { rows: orphans });
+    this.started = true;
     this.schedule();
   }
 
   wake(): void {
-    if (!this.stopped) this.schedule();
+    if (this.started && !this.stopped) this.schedule();
   }
 
   /** Runs every row due now, and those that fall due meanwhile; resolves with how many ran. */

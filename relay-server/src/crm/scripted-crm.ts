@@ -31,6 +31,11 @@ export class ScriptedCrm implements CrmSession {
     this.failures.set(operation, [...(this.failures.get(operation) ?? []), ...Array.from({ length: times }, () => failure)]);
   }
 
+  /** Drops every scripted failure still to come: the CRM is back up. */
+  recover(): void {
+    this.failures.clear();
+  }
+
   /** Calls of `operation` hang (having been recorded) until the returned function is called. */
   hang(operation: CrmOperation): () => void {
     let release!: () => void;
