@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CallUpdate, mergeCall } from '../calls/merge.ts';
-import type { RelayStore } from './index.ts';
+import type { CrmWork, RelayStore } from './index.ts';
 
 export function describeStoreContract(adapter: string, open: () => RelayStore): void {
   describe(`store contract: ${adapter}`, () => {
@@ -80,6 +80,56 @@ export function describeStoreContract(adapter: string, open: () => RelayStore): 
         expect(ids({ limit: 10, since: T(2), until: T(3) })).toEqual(['CA2']);
         expect(ids({ limit: 2 })).toEqual(['CA3', 'CA2']);
         expect(ids({ limit: 2, before: 2 })).toEqual(['CA1']);
+      });
+    });
+
+    describe('CRM', () => {
+      const work = (callId: number, dueAt: string, extra: Partial<CrmWork> = {}): CrmWork => ({
+        callId,
+        instanceUid: 'in_ada_main',
+        state: 'queued',
+        dueAt,
+        attempts: 0,
+        lastError: null,
+        again: false,
+        uncertain: false,
+        createdAt: T(1),
+        ...extra,
+      });
+
+      it('keeps an instance CRM setup, and a call CRM fields', () => {
+        const crm = { connector: 'vtiger', xml: null, config: { url: 'https://crm.example.com', accesskey: 'k' } };
+        store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm, at: T(2) }, { uid: 'x', secret: 'y' });
+        expect(store.instanceByUid('in_ada_main')!.crm).toEqual(crm);
+        const stored = call('CA1', T(1));
+        expect(stored).toMatchObject({ contact: null, contacts: [], new_contact_url: null, crm_log: null });
+        const contact = { id: '4x1', name: 'Grace', company: null, url: null };
+        const fields = { contact, contacts: [contact], new_contact_url: null, crm_log: { state: 'logged' as const, id: '43x9', url: 'u', error: null } };
+        store.setCallCrm(stored.id, fields, T(3));
+        expect(store.callById(stored.id)).toMatchObject({ ...fields, updated_at: T(3) });
+        expect(store.instanceOfCall(stored.id)?.uid).toBe('in_ada_main');
+      });
+
+      it('claims due outbox rows once, oldest due first, and requeues rows left in flight as uncertain', () => {
+        const [a, b, c] = ['CA1', 'CA2', 'CA3'].map((id) => call(id, T(1)).id) as [number, number, number];
+        store.putCrmWork(work(a, T(5)));
+        store.putCrmWork(work(b, T(3)));
+        store.putCrmWork(work(c, T(9)));
+        expect(store.nextCrmDue()).toBe(T(3));
+        expect(store.crmOutboxStats()).toEqual({ depth: 3, oldestDue: T(3) });
+        expect(store.claimDueCrmWork(T(6), 10).map((w) => [w.callId, w.state])).toEqual([
+          [b, 'inflight'],
+          [a, 'inflight'],
+        ]);
+        expect(store.claimDueCrmWork(T(6), 10)).toEqual([]);
+        expect(store.nextCrmDue()).toBe(T(9));
+        store.putCrmWork({ ...store.crmWorkOf(a)!, again: true, lastError: 'HTTP 503' });
+        expect(store.crmWorkOf(a)).toMatchObject({ state: 'inflight', again: true, lastError: 'HTTP 503' });
+        store.deleteCrmWork(b);
+        expect(store.requeueInflightCrmWork()).toBe(1);
+        expect(store.crmWorkOf(a)).toMatchObject({ state: 'queued', uncertain: true });
+        expect(store.crmWorkOf(b)).toBeUndefined();
+        expect(store.claimDueCrmWork(T(9), 1).map((w) => w.callId)).toEqual([a]);
       });
     });
 
