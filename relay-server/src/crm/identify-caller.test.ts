@@ -118,3 +118,15 @@ describe('lookup cache', () => {
     expect(relay.crm.asked('findContacts')).toEqual([CALLER, CALLER, CALLER]);
   });
 });
+
+describe('lookup bounds', () => {
+  it('runs at most four lookups of one instance at once; the others wait their turn', async () => {
+    const release = relay.crm.hang('findContacts');
+    const numbers = ['+14155550101', '+14155550102', '+14155550103', '+14155550104', '+14155550105', '+14155550106'];
+    for (const [i, number] of numbers.entries()) expect((await relay.inbound(`CA${i}`, number).ringing()).status).toBe(200);
+    await vi.waitFor(() => expect(relay.crm.asked('findContacts').length).toBeGreaterThanOrEqual(4), WAIT);
+    expect(relay.crm.asked('findContacts')).toHaveLength(4);
+    release();
+    await vi.waitFor(() => expect(relay.crm.asked('findContacts')).toEqual(numbers), WAIT);
+  });
+});

@@ -1,4 +1,4 @@
-import type { CrmSession } from '@phone-connector/shared';
+import type { Contact, CrmSession } from '@phone-connector/shared';
 import type { RelayDeps } from '../deps.ts';
 import type { AgentEvent, Call, EventEntry } from '../store/index.ts';
 import { contactFields, crmFields, crmSession, followCallChange } from './call-log.ts';
@@ -59,7 +59,7 @@ export function lookUpCaller(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | '
     });
 }
 
-function attachContacts(deps: Deps, lookup: PendingLookup, contacts: Parameters<typeof contactFields>[0]) {
+function attachContacts(deps: Deps, lookup: PendingLookup, contacts: Contact[]) {
   const { store } = deps;
   return store.transaction(() => {
     const before = store.callById(lookup.callId);

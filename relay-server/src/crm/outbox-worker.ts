@@ -23,7 +23,8 @@ export const OUTBOX_DEFAULTS: OutboxSettings = { batch: 16, baseDelayMs: 2_000, 
 /** setTimeout's longest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-type Record = { id: string; url: string | null };
+/** The CRM's activity of a call. */
+type ActivityRef = { id: string; url: string | null };
 
 /**
  * Runs the CRM outbox: claims due rows (committed in flight before the CRM is called), creates
@@ -139,7 +140,7 @@ export class CrmOutboxWorker {
   }
 
   /** Commits what an attempt came to: the record linked, a retry scheduled, or the failure shown. */
-  private settle(work: CrmWork, session: CrmSession, outcome: CrmOutcome<Record>, updateAfter = false): void {
+  private settle(work: CrmWork, session: CrmSession, outcome: CrmOutcome<ActivityRef>, updateAfter = false): void {
     const { store } = this.deps;
     const now = this.deps.now();
     if (outcome.ok) {

@@ -181,7 +181,11 @@ export interface CrmOutbox {
    * due first. Exclusive: a row is claimed once (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
    */
   claimDueCrmWork(now: string, limit: number): CrmWork[];
-  /** After a restart: every row left in flight is queued again, marked uncertain. Returns how many. */
+  /**
+   * After a restart: every row left in flight is queued again, marked uncertain. Returns how many.
+   * With one relay per database (today) every such row is an orphan; several relays (issue 14)
+   * need a claim owner and lease here instead.
+   */
   requeueInflightCrmWork(): number;
   /** The earliest due time of a queued row. */
   nextCrmDue(): string | undefined;
