@@ -6,8 +6,8 @@ import { EventPublisher } from './calls/event-publisher.ts';
 import { CallerLookup } from './crm/caller-lookup.ts';
 import { CRM_DEFAULTS } from './crm/call-log.ts';
 import { CrmConnectors, loadBundledCrmConnectors } from './crm/connectors.ts';
-import { crmEngine } from './crm/engine.ts';
-import { CrmOutboxWorker } from './crm/outbox-worker.ts';
+import { type CrmEngine, crmEngine } from './crm/engine.ts';
+import { CrmOutboxWorker, OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';
 import type { RelayDeps } from './deps.ts';
 import { loadBundledConnectors } from './instances/catalogue.ts';
 import { PlanResolver } from './instances/plans.ts';
@@ -31,6 +31,10 @@ export interface RelayOptions extends StoreLocation {
   crmConnectorsDir?: string;
   /** A CRM that cannot update a logged call: how long its log waits for the agent's notes. */
   crmWrapUpMs?: number;
+  /** The CRM connector engine (tests hand in a scripted one). */
+  crmEngine?: CrmEngine;
+  /** The CRM outbox's retry and timing settings. */
+  crmOutbox?: Partial<OutboxSettings>;
   /** Bytes queued for one WebSocket client before it is cut off (it resumes from its last seq). */
   wsBufferLimit?: number;
   heartbeatMs?: number;
@@ -60,7 +64,8 @@ export const DEFAULTS = {
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const log = options.log ?? createLogger();
   const plans = new PlanResolver(loadBundledConnectors(options.connectorsDir));
-  const crmConnectors = new CrmConnectors(crmEngine, loadBundledCrmConnectors(crmEngine, options.crmConnectorsDir));
+  const engine = options.crmEngine ?? crmEngine;
+  const crmConnectors = new CrmConnectors(engine, loadBundledCrmConnectors(engine, options.crmConnectorsDir));
   const store = openStore(options);
   const metrics = new RelayMetrics();
   const hub = new Hub({
@@ -89,7 +94,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     publicUrl: () => publicUrl,
     now: () => new Date(),
   };
-  const outbox = new CrmOutboxWorker(deps);
+  const outbox = new CrmOutboxWorker(deps, { ...OUTBOX_DEFAULTS, ...options.crmOutbox });
   metrics.crmOutbox = () => outbox.gauges();
   const readiness: Readiness = { ready: true };
   const app = createApp(deps, readiness);

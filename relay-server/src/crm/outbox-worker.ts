@@ -15,10 +15,12 @@ export interface OutboxSettings {
   maxRetryAfterMs: number;
   /** One CRM write's deadline; past it the attempt counts as failed (and may have landed). */
   timeoutMs: number;
+  /** How long `stop` waits for writes in flight; one left behind is recovered at the next start. */
+  stopGraceMs: number;
   random: () => number;
 }
 
-export const OUTBOX_DEFAULTS: OutboxSettings = { batch: 16, baseDelayMs: 2_000, maxDelayMs: 5 * 60_000, maxRetryAfterMs: 60 * 60_000, timeoutMs: 30_000, random: Math.random };
+export const OUTBOX_DEFAULTS: OutboxSettings = { batch: 16, baseDelayMs: 2_000, maxDelayMs: 5 * 60_000, maxRetryAfterMs: 60 * 60_000, timeoutMs: 30_000, stopGraceMs: 5_000, random: Math.random };
 
 /** setTimeout's longest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -62,11 +64,17 @@ export class CrmOutboxWorker {
     return this.running;
   }
 
-  /** Stops the timer and waits for the rows in flight to land. */
+  /**
+   * Stops the timer and waits (a grace period at most) for the writes in flight to land. A write
+   * still out then stays in flight in the store, like after a crash: the next start asks the CRM
+   * about it before writing again.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.running;
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([this.running, new Promise<void>((resolve) => (grace = setTimeout(resolve, this.settings.stopGraceMs)))]);
+    clearTimeout(grace);
   }
 
   /** The outbox's depth and how long its oldest row has been due, for `/metrics`. */
