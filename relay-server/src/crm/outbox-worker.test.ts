@@ -218,6 +218,22 @@ describe('the worker on its own', () => {
     await vi.waitFor(() => expect(relay.callOf('CA1').crm_log?.state).toBe('logged'), WAIT);
     expect(relay.crm.asked('logCall')).toHaveLength(1);
   });
+
+  it('writes other calls while one call\'s write hangs', async () => {
+    const first = await endedCall('CA1');
+    await relay.outbox.runDue();
+    await patch(first.id, { notes: 'slow to save' });
+    const release = relay.crm.hang('updateCall');
+    const running = relay.outbox.runDue();
+    await vi.waitFor(() => expect(relay.crm.asked('updateCall')).toHaveLength(1), WAIT);
+    await endedCall('CA2');
+    void relay.outbox.runDue();
+    await vi.waitFor(() => expect(relay.callOf('CA2').crm_log?.state).toBe('logged'), WAIT);
+    expect(relay.store.crmWorkOf(first.id)?.state).toBe('inflight');
+    release();
+    await running;
+    expect(relay.store.crmOutboxStats().depth).toBe(0);
+  });
 });
 
 describe('restarts', () => {

@@ -36,7 +36,7 @@ type ActivityRef = { id: string; url: string | null };
  */
 export class CrmOutboxWorker {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> = Promise.resolve(0);
+  private readonly inFlight = new Set<Promise<void>>();
   /** Timers run between `start` and `stop` only: before, work runs when `runDue` is called. */
   private started = false;
   private stopped = false;
@@ -58,10 +58,33 @@ export class CrmOutboxWorker {
     if (this.started && !this.stopped) this.schedule();
   }
 
-  /** Runs every row due now, and those that fall due meanwhile; resolves with how many ran. */
-  runDue(): Promise<number> {
-    this.running = this.running.then(() => this.drain()).finally(() => this.wake());
-    return this.running;
+  /**
+   * Runs every row due now, and those that fall due meanwhile (a change made during a write);
+   * resolves with how many it ran once none is left. Rows run side by side, `batch` at most: a
+   * slow CRM holds its own rows' slots, not the others'.
+   */
+  async runDue(): Promise<number> {
+    let ran = 0;
+    try {
+      while (!this.stopped) {
+        const free = this.settings.batch - this.inFlight.size;
+        const claimed = free > 0 ? this.deps.store.claimDueCrmWork(this.deps.now().toISOString(), free) : [];
+        for (const work of claimed) {
+          const running: Promise<void> = this.process(work)
+            // Rows stay in flight and are picked up again at the next start: nothing is lost.
+            .catch((error: unknown) => this.deps.log.error('crm outbox write failed', { instance: work.instanceUid, call: work.callId, error }))
+            .finally(() => this.inFlight.delete(running));
+          this.inFlight.add(running);
+        }
+        ran += claimed.length;
+        if (this.inFlight.size === 0) break;
+        await Promise.race(this.inFlight);
+      }
+    } catch (error) {
+      this.deps.log.error('crm outbox failed', { error });
+    }
+    this.wake();
+    return ran;
   }
 
   /**
@@ -73,7 +96,7 @@ export class CrmOutboxWorker {
     this.stopped = true;
     clearTimeout(this.timer);
     let grace: NodeJS.Timeout | undefined;
-    await Promise.race([this.running, new Promise<void>((resolve) => (grace = setTimeout(resolve, this.settings.stopGraceMs)))]);
+    await Promise.race([Promise.all(this.inFlight), new Promise<void>((resolve) => (grace = setTimeout(resolve, this.settings.stopGraceMs)))]);
     clearTimeout(grace);
   }
 
@@ -91,22 +114,6 @@ export class CrmOutboxWorker {
     const delay = Math.min(Math.max(0, Date.parse(next) - this.deps.now().getTime()), MAX_TIMER_MS);
     this.timer = setTimeout(() => void this.runDue(), delay);
     this.timer.unref();
-  }
-
-  private async drain(): Promise<number> {
-    let ran = 0;
-    try {
-      while (!this.stopped) {
-        const claimed = this.deps.store.claimDueCrmWork(this.deps.now().toISOString(), this.settings.batch);
-        if (claimed.length === 0) break;
-        await Promise.all(claimed.map((work) => this.process(work)));
-        ran += claimed.length;
-      }
-    } catch (error) {
-      // Rows stay in flight and are picked up again at the next start: nothing is lost.
-      this.deps.log.error('crm outbox failed', { error });
-    }
-    return ran;
   }
 
   private async process(work: CrmWork): Promise<void> {
