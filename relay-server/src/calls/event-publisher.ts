@@ -1,6 +1,9 @@
 import type { AgentEvent, Call } from '../store/index.ts';
 
-/** Hands a held batch over: with the call as it is now when given (the batch's events carry it instead). */
+/**
+ * Hands a held batch over: with the call as it is now when given (the batch's events, and those
+ * of the same call queued behind them, carry it instead).
+ */
 export type ReleaseEvents = (call?: Call) => void;
 
 interface Batch {
@@ -42,7 +45,13 @@ export class EventPublisher {
       released = true;
       const snapshot = call && JSON.stringify(call);
       for (const [agentId, batch] of batches) {
-        if (snapshot) batch.events = batch.events.map((event) => ({ ...event, call: snapshot }));
+        // Every queued event of that call was committed before `call` was read: each shows it as it is
+        // now, so what the agent sees never goes back (a contact shown, then gone, then shown again).
+        if (snapshot) {
+          for (const queued of this.queues.get(agentId)!) {
+            queued.events = queued.events.map((event) => (callIdOf(event) === call.id ? { ...event, call: snapshot } : event));
+          }
+        }
         batch.ready = true;
         this.flush(agentId);
       }
@@ -64,4 +73,8 @@ function byAgent(events: readonly AgentEvent[]): Map<string, AgentEvent[]> {
     else groups.set(event.agentId, [event]);
   }
   return groups;
+}
+
+function callIdOf(event: AgentEvent): number {
+  return (JSON.parse(event.call) as Pick<Call, 'id'>).id;
 }

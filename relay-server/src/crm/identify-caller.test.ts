@@ -37,6 +37,24 @@ describe('caller identification', () => {
     expect(relay.pushed('CA1')[1]).toMatchObject({ kind: 'updated', call: { contact: GRACE, contacts: [GRACE] } });
   });
 
+  it('keeps the agent events in seq order while the first one waits for the CRM', async () => {
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    const release = relay.crm.hang('findContacts');
+    await relay.inbound('CA1', CALLER).ringing();
+    await relay.twilioWebhook(relay.hooks.status, { CallSid: 'CA1', CallStatus: 'in-progress' });
+    expect(relay.pushed('CA1')).toEqual([]);
+    release();
+    await vi.waitFor(() => expect(relay.pushed('CA1')).toHaveLength(3), WAIT);
+    const seqs = relay.published.filter((e) => e.agentId === relay.ada.id).map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    // Live, every event shows the call as it is once the contact is in: the contact never flickers.
+    expect(relay.pushed('CA1').map((e) => [e.kind, e.call.status, e.call.contact?.id ?? null])).toEqual([
+      ['created', 'in-progress', GRACE.id],
+      ['updated', 'in-progress', GRACE.id],
+      ['updated', 'in-progress', GRACE.id],
+    ]);
+  });
+
   it('keeps the call going without a contact when the CRM is down, and asks again on the next call', async () => {
     relay.crm.fail('findContacts', { ok: false, error: 'connect ECONNREFUSED', retry: true }, 2);
     expect((await relay.inbound('CA1', CALLER).ringing()).status).toBe(200);
