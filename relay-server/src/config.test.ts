@@ -15,6 +15,11 @@ describe('startConfig', () => {
   it('refuses bad values', () => {
     expect(() => startConfig({ port: '-1' }, {})).toThrow('is not a TCP port');
     expect(() => startConfig({}, { LOG_LEVEL: 'loud' })).toThrow('LOG_LEVEL');
+    expect(() => startConfig({}, { CRM_WRAP_UP_SECONDS: '5m' })).toThrow('CRM_WRAP_UP_SECONDS "5m" is not a number of seconds');
+  });
+
+  it('reads the CRM wrap-up window in seconds', () => {
+    expect(startConfig({}, { CRM_WRAP_UP_SECONDS: '120' })).toMatchObject({ crmWrapUpMs: 120_000 });
   });
 });
 

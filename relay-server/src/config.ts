@@ -24,6 +24,7 @@ export interface StartConfig extends StoreLocation {
   host: string;
   publicUrl?: string;
   logLevel: LogLevel;
+  crmWrapUpMs?: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -43,12 +44,17 @@ export function startConfig(flags: StartFlags, env: Env): StartConfig {
   const logLevel = env.LOG_LEVEL ?? 'info';
   if (!isLogLevel(logLevel)) throw new UsageError(`LOG_LEVEL "${logLevel}" is not one of debug, info, warn, error`);
   const publicUrl = flags['public-url'] ?? env.PUBLIC_URL;
+  const wrapUp = env.CRM_WRAP_UP_SECONDS;
+  if (wrapUp !== undefined && !(/^\d{1,5}$/.test(wrapUp) && Number(wrapUp) <= 86_400)) {
+    throw new UsageError(`CRM_WRAP_UP_SECONDS "${wrapUp}" is not a number of seconds from 0 to 86400`);
+  }
   return {
     ...storeLocation(flags, env),
     port,
     host: flags.host ?? env.HOST ?? DEFAULTS.host,
     ...(publicUrl ? { publicUrl: normalisePublicUrl(publicUrl) } : {}),
     logLevel,
+    ...(wrapUp !== undefined ? { crmWrapUpMs: Number(wrapUp) * 1000 } : {}),
   };
 }
 

@@ -1,3 +1,7 @@
+import type { ReleaseEvents } from './calls/event-publisher.ts';
+import type { CallerLookup } from './crm/caller-lookup.ts';
+import type { CrmSettings } from './crm/call-log.ts';
+import type { CrmConnectors } from './crm/connectors.ts';
 import type { PlanResolver } from './instances/plans.ts';
 import type { Logger } from './log.ts';
 import type { RelayMetrics } from './metrics.ts';
@@ -9,6 +13,16 @@ export interface RelayDeps {
   plans: PlanResolver;
   /** Pushes just-committed events to live sockets. Call it in the same tick as the commit. */
   publish: (events: readonly AgentEvent[]) => void;
+  /** Keeps just-committed events back until released; what is published for the same agents meanwhile waits behind them. */
+  hold: (events: readonly AgentEvent[]) => ReleaseEvents;
+  /** The CRM side of instances: connectors and sessions, caller lookups, and the outbox worker's doorbell. */
+  crm: {
+    connectors: CrmConnectors;
+    lookup: CallerLookup;
+    settings: CrmSettings;
+    /** Tells the outbox worker that work was committed. */
+    wake: () => void;
+  };
   metrics: RelayMetrics;
   log: Logger;
   /** The address providers reach, without a trailing slash (known once the server listens). */

@@ -1,4 +1,5 @@
 /** The relay's Prometheus metrics, rendered in the text exposition format. */
+import type { CrmOutcome } from '@phone-connector/shared';
 
 type Labels = Record<string, string>;
 
@@ -68,8 +69,20 @@ export class RelayMetrics {
   readonly webhooks = new Counter('relay_webhooks_total', 'Provider webhooks received, by event and outcome.');
   readonly disconnects = new Counter('relay_ws_disconnects_total', 'WebSocket connections the relay closed, by reason.');
   readonly pushLatency = new Histogram('relay_push_latency_seconds', 'Time from an event being stored to its message being handed to the socket.');
+  readonly crmRequests = new Counter('relay_crm_requests_total', 'CRM operations run, by operation and outcome (ok, retry: a failure worth retrying, failed: a permanent one).');
+  readonly crmLookups = new Counter('relay_crm_lookups_total', 'Caller lookups, by source (cache or crm).');
   /** Read at render time, from the WebSocket hub. */
   connections: () => { agents: number; sockets: number } = () => ({ agents: 0, sockets: 0 });
+  /** Read at render time, from the store: rows in the CRM outbox and the age of the oldest due one. */
+  crmOutbox: () => { depth: number; oldestDueSeconds: number } = () => ({ depth: 0, oldestDueSeconds: 0 });
+
+  crmRequest(operation: 'find_contact' | 'log_call' | 'find_call_log' | 'update_call' | 'dispositions', outcome: CrmOutcome<unknown>): void {
+    this.crmRequests.inc({ operation, outcome: outcome.ok ? 'ok' : outcome.retry ? 'retry' : 'failed' });
+  }
+
+  crmLookup(source: 'cache' | 'crm'): void {
+    this.crmLookups.inc({ source });
+  }
 
   webhook(event: string, outcome: WebhookOutcome): void {
     this.webhooks.inc({ event, outcome });
@@ -77,6 +90,7 @@ export class RelayMetrics {
 
   render(): string {
     const { agents, sockets } = this.connections();
+    const outbox = this.crmOutbox();
     return [
       ...this.webhooks.render(),
       '# HELP relay_ws_connected_agents Agents with at least one live WebSocket.',
@@ -87,6 +101,14 @@ export class RelayMetrics {
       `relay_ws_connections ${sockets}`,
       ...this.disconnects.render(),
       ...this.pushLatency.render(),
+      ...this.crmRequests.render(),
+      ...this.crmLookups.render(),
+      '# HELP relay_crm_outbox_depth CRM writes waiting in the outbox (queued or in flight).',
+      '# TYPE relay_crm_outbox_depth gauge',
+      `relay_crm_outbox_depth ${outbox.depth}`,
+      '# HELP relay_crm_outbox_oldest_due_seconds How long the oldest outbox row has been due (0 when none is).',
+      '# TYPE relay_crm_outbox_oldest_due_seconds gauge',
+      `relay_crm_outbox_oldest_due_seconds ${outbox.oldestDueSeconds}`,
       '',
     ].join('\n');
   }

@@ -2,6 +2,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApp, type Readiness } from './app.ts';
+import { EventPublisher } from './calls/event-publisher.ts';
+import { CallerLookup } from './crm/caller-lookup.ts';
+import { CRM_DEFAULTS } from './crm/call-log.ts';
+import { CrmConnectors, loadBundledCrmConnectors } from './crm/connectors.ts';
+import { type CrmEngine, crmEngine } from './crm/engine.ts';
+import { CrmOutboxWorker, OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';
 import type { RelayDeps } from './deps.ts';
 import { loadBundledConnectors } from './instances/catalogue.ts';
 import { PlanResolver } from './instances/plans.ts';
@@ -21,6 +27,14 @@ export interface RelayOptions extends StoreLocation {
   log?: Logger;
   /** Folder of bundled connectors (the repository's `connectors/` by default). */
   connectorsDir?: string;
+  /** Folder of bundled CRM connectors (the repository's `connectors/crm/` by default). */
+  crmConnectorsDir?: string;
+  /** A CRM that cannot update a logged call: how long its log waits for the agent's notes. */
+  crmWrapUpMs?: number;
+  /** The CRM connector engine (tests hand in a scripted one). */
+  crmEngine?: CrmEngine;
+  /** The CRM outbox's retry and timing settings. */
+  crmOutbox?: Partial<OutboxSettings>;
   /** Bytes queued for one WebSocket client before it is cut off (it resumes from its last seq). */
   wsBufferLimit?: number;
   heartbeatMs?: number;
@@ -50,6 +64,8 @@ export const DEFAULTS = {
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const log = options.log ?? createLogger();
   const plans = new PlanResolver(loadBundledConnectors(options.connectorsDir));
+  const engine = options.crmEngine ?? crmEngine;
+  const crmConnectors = new CrmConnectors(engine, loadBundledCrmConnectors(engine, options.crmConnectorsDir));
   const store = openStore(options);
   const metrics = new RelayMetrics();
   const hub = new Hub({
@@ -61,7 +77,25 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     agentCheckMs: options.agentCheckMs ?? DEFAULTS.agentCheckMs,
   });
   let publicUrl = options.publicUrl ?? '';
-  const deps: RelayDeps = { store, plans, publish: (events) => hub.publish(events), metrics, log, publicUrl: () => publicUrl, now: () => new Date() };
+  const publisher = new EventPublisher((events) => hub.publish(events));
+  const deps: RelayDeps = {
+    store,
+    plans,
+    publish: (events) => publisher.publish(events),
+    hold: (events) => publisher.hold(events),
+    crm: {
+      connectors: crmConnectors,
+      lookup: new CallerLookup(metrics, Date.now),
+      settings: { ...CRM_DEFAULTS, wrapUpMs: options.crmWrapUpMs ?? CRM_DEFAULTS.wrapUpMs },
+      wake: () => outbox.wake(),
+    },
+    metrics,
+    log,
+    publicUrl: () => publicUrl,
+    now: () => new Date(),
+  };
+  const outbox = new CrmOutboxWorker(deps, { ...OUTBOX_DEFAULTS, ...options.crmOutbox });
+  metrics.crmOutbox = () => outbox.gauges();
   const readiness: Readiness = { ready: true };
   const app = createApp(deps, readiness);
 
@@ -73,10 +107,12 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     });
   } catch (error) {
     hub.stop();
+    await outbox.stop();
     store.close();
     throw error;
   }
   const wss = attachWebSocket(server, { store, hub, log });
+  outbox.start();
   const port = (server.address() as AddressInfo).port;
   publicUrl ||= `http://${urlHost(options.host)}:${port}`;
   log.info('listening', { port, host: options.host, publicUrl, connectors: [...plans.bundled.keys()] });
@@ -93,9 +129,12 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       server.close(() => {
         clearInterval(sweep);
         clearTimeout(deadline);
-        store.close();
-        log.info('stopped');
-        resolve();
+        // Rows in flight land (or time out) before the store closes; a kill here is what `start` recovers from.
+        void outbox.stop().then(() => {
+          store.close();
+          log.info('stopped');
+          resolve();
+        });
       });
     }));
 

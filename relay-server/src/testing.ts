@@ -1,13 +1,20 @@
 /** Fixtures for the relay's unit tests: the real app over an in-memory SQLite store. */
 import { computeTwilioSignature } from '@phone-connector/shared';
 import { createApp } from './app.ts';
+import { EventPublisher } from './calls/event-publisher.ts';
+import { CallerLookup, LOOKUP_DEFAULTS, type LookupSettings } from './crm/caller-lookup.ts';
+import { CRM_DEFAULTS, type CrmSettings } from './crm/call-log.ts';
+import { CrmConnectors } from './crm/connectors.ts';
+import { type CrmConnectorPlan, type CrmEngine, crmEngine } from './crm/engine.ts';
+import { CrmOutboxWorker, OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';
 import { generateToken, hashToken, randomId } from './auth/token.ts';
 import type { RelayDeps } from './deps.ts';
 import { loadBundledConnectors } from './instances/catalogue.ts';
 import { PlanResolver } from './instances/plans.ts';
 import { createLogger } from './log.ts';
 import { RelayMetrics } from './metrics.ts';
-import type { AgentEvent } from './store/index.ts';
+import { ScriptedCrm, scriptedEngine } from './crm/scripted-crm.ts';
+import type { AgentEvent, Call } from './store/index.ts';
 import { openSqliteStore } from './store/sqlite/store.ts';
 
 export const PUBLIC_URL = 'https://relay.example.test';
@@ -15,19 +22,41 @@ export const TWILIO_TOKEN = 'unit-test-auth-token';
 
 const bundled = loadBundledConnectors();
 
-export function testRelay(options: { now?: () => Date } = {}) {
+export interface TestCrmOptions {
+  /** The CRM engine (a scripted one: `crm/scripted-crm.ts`); the build's engine by default. */
+  engine?: CrmEngine;
+  bundled?: ReadonlyMap<string, CrmConnectorPlan>;
+  settings?: Partial<CrmSettings>;
+  lookup?: Partial<LookupSettings>;
+  outbox?: Partial<OutboxSettings>;
+}
+
+export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = {}) {
   const store = openSqliteStore(':memory:');
   const published: AgentEvent[] = [];
   const logs: string[] = [];
+  const now = options.now ?? (() => new Date());
+  const metrics = new RelayMetrics();
+  const publisher = new EventPublisher((events) => published.push(...events));
   const deps: RelayDeps = {
     store,
     plans: new PlanResolver(bundled),
-    publish: (events) => published.push(...events),
-    metrics: new RelayMetrics(),
+    publish: (events) => publisher.publish(events),
+    hold: (events) => publisher.hold(events),
+    crm: {
+      connectors: new CrmConnectors(options.crm?.engine ?? crmEngine, options.crm?.bundled ?? new Map()),
+      lookup: new CallerLookup(metrics, () => now().getTime(), { ...LOOKUP_DEFAULTS, ...options.crm?.lookup }),
+      settings: { ...CRM_DEFAULTS, ...options.crm?.settings },
+      wake: () => outbox.wake(),
+    },
+    metrics,
     log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
     publicUrl: () => PUBLIC_URL,
-    now: options.now ?? (() => new Date()),
+    now,
   };
+  // Random jitter off: a test's clock moves by the delays it expects.
+  const outbox = new CrmOutboxWorker(deps, { ...OUTBOX_DEFAULTS, random: () => 1, ...options.crm?.outbox });
+  metrics.crmOutbox = () => outbox.gauges();
   const app = createApp(deps);
 
   const addAgent = (name: string, number: string, extra: { email?: string; admin?: boolean } = {}) => {
@@ -61,5 +90,38 @@ export function testRelay(options: { now?: () => Date } = {}) {
     });
   };
 
-  return { app, deps, store, published, logs, addAgent, call, twilioInstance, twilioWebhook };
+  return { app, deps, store, published, logs, outbox, addAgent, call, twilioInstance, twilioWebhook };
+}
+
+export const CRM_ACCESS_KEY = 'unit-test-crm-access-key';
+
+/**
+ * A relay whose clock the test moves, with a Twilio instance for Ada set up with the scripted
+ * CRM (`crm/scripted-crm.ts`): provider webhooks go through the real path, CRM work through the
+ * real rules and outbox, and the CRM answers per the test's script.
+ */
+export async function crmTestRelay(options: Omit<TestCrmOptions, 'engine' | 'bundled'> = {}) {
+  const crm = new ScriptedCrm();
+  const clock = { ms: Date.UTC(2026, 10, 30, 10, 0, 0) };
+  const relay = testRelay({ now: () => new Date(clock.ms), crm: { ...scriptedEngine(crm), ...options } });
+  const ada = relay.addAgent('Ada', '+14155550111', { email: 'ada@example.com' });
+  const hooks = await relay.twilioInstance(ada.token);
+  const setup = await relay.call(ada.token, 'PUT', '/instances/main', {
+    connector: 'twilio',
+    config: { authid: 'AC123', authtoken: TWILIO_TOKEN, callerid: '+15005550006' },
+    crm: { connector: 'scripted', config: { url: 'https://crm.example.test', username: 'ada', accesskey: CRM_ACCESS_KEY } },
+  });
+  if (setup.status !== 200) throw new Error(`CRM setup refused: ${await setup.text()}`);
+
+  /** The provider's webhooks of an inbound call from `from` to Ada. */
+  const inbound = (sid: string, from: string) => ({
+    ringing: () => relay.twilioWebhook(hooks.incoming, { CallSid: sid, From: from, To: '+15005550006', CallStatus: 'ringing', Direction: 'inbound' }),
+    completed: (duration = 42) => relay.twilioWebhook(hooks.status, { CallSid: sid, CallStatus: 'completed', CallDuration: String(duration) }),
+  });
+  /** Every Call JSON pushed so far for a provider call id, oldest first, with its event kind. */
+  const pushed = (sid: string) =>
+    relay.published.map((e) => ({ kind: e.kind, call: JSON.parse(e.call) as Call })).filter((e) => e.call.call_id === sid);
+  const callOf = (sid: string) => relay.store.callByKey(relay.store.instanceOf(ada.id, 'main')!.uid, sid)!;
+  const advance = (ms: number) => (clock.ms += ms);
+  return { ...relay, crm, clock, advance, ada, hooks, inbound, pushed, callOf };
 }

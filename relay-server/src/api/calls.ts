@@ -4,6 +4,7 @@ import type { AuthEnv } from '../auth/index.ts';
 import { annotateCall } from '../calls/annotate-call.ts';
 import { updateFromReport } from '../calls/merge.ts';
 import { recordCall } from '../calls/record-call.ts';
+import { retryCrmLog } from '../crm/retry-crm-log.ts';
 import type { RelayDeps } from '../deps.ts';
 import { agentCountry } from '../instances/context.ts';
 import type { CallQuery } from '../store/index.ts';
@@ -49,8 +50,13 @@ export function callsApp(deps: RelayDeps): Hono<AuthEnv> {
   app.patch('/:id', async (c) => {
     const parsed = await readJson(c, callNotesSchema);
     if (!parsed.ok) return parsed.response;
-    const call = annotateCall(deps, c.get('agent').id, callIdParam(c.req.param('id')), parsed.value);
-    return call ? c.json(call) : c.json({ error: 'no such call' }, 404);
+    const annotated = annotateCall(deps, c.get('agent').id, callIdParam(c.req.param('id')), parsed.value);
+    return annotated.ok ? c.json(annotated.call) : c.json({ error: annotated.error }, annotated.status);
+  });
+
+  app.post('/:id/crm-log/retry', (c) => {
+    const retried = retryCrmLog(deps, c.get('agent').id, callIdParam(c.req.param('id')));
+    return retried.ok ? c.json(retried.call) : c.json({ error: retried.error }, retried.status);
   });
 
   return app;

@@ -6,6 +6,8 @@ import type { RelayDeps } from '../deps.ts';
 import { MAX_API_BODY_BYTES } from './body.ts';
 import { callsApp } from './calls.ts';
 import { connectorsApp } from './connectors.ts';
+import { crmConnectorsApp } from './crm-connectors.ts';
+import { instanceCrmApp } from './instance-crm.ts';
 import { instancesApp } from './instances.ts';
 import { meApp } from './me.ts';
 
@@ -23,7 +25,9 @@ export function apiApp(deps: RelayDeps): Hono<AuthEnv> {
   app.use('*', agentAuth(deps.store));
   app.route('/me', meApp(deps));
   app.route('/connectors', connectorsApp(deps));
+  app.route('/crm-connectors', crmConnectorsApp(deps));
   app.route('/instances', instancesApp(deps));
+  app.route('/instances', instanceCrmApp(deps));
   app.route('/calls', callsApp(deps));
   app.notFound((c) => c.json({ error: 'no such endpoint' }, 404));
   return app;

@@ -4,7 +4,8 @@ import type { AuthEnv } from '../auth/index.ts';
 import { generateCallbackSecret, randomId } from '../auth/token.ts';
 import type { RelayDeps } from '../deps.ts';
 import { callbackUrls, diagnosticJson, maskedConfig, registerInstance, type DiagnosticJson } from '../instances/register.ts';
-import type { Instance } from '../store/index.ts';
+import { registerCrm } from '../crm/setup.ts';
+import type { Instance, InstanceCrm } from '../store/index.ts';
 import { readJson } from './body.ts';
 
 export const INSTANCE_ID = /^[a-z0-9_-]{1,64}$/;
@@ -13,7 +14,7 @@ export const INSTANCE_ID = /^[a-z0-9_-]{1,64}$/;
 export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 
-  const instanceJson = (instance: Instance, warnings?: DiagnosticJson[]): InstanceView => {
+  const instanceJson = (instance: Instance, warnings?: DiagnosticJson[], crmWarnings?: DiagnosticJson[]): InstanceView => {
     const plan = deps.plans.planFor(instance);
     return {
       id: instance.localId,
@@ -22,8 +23,17 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
       config: maskedConfig(plan, instance.config),
       callbacks: callbackUrls(deps.publicUrl(), instance),
       warnings: warnings ?? (plan ? plan.warnings.map(diagnosticJson) : [unavailable(instance)]),
-      // CRM setups come with issue 10.
-      crm: null,
+      crm: instance.crm && crmJson(instance, instance.crm, crmWarnings),
+    };
+  };
+
+  const crmJson = (instance: Instance, crm: InstanceCrm, warnings?: DiagnosticJson[]): NonNullable<InstanceView['crm']> => {
+    const plan = deps.crm.connectors.planFor(instance);
+    return {
+      connector: crm.connector,
+      name: plan?.name ?? crm.connector,
+      config: maskedConfig(plan, crm.config),
+      warnings: warnings ?? (plan ? plan.warnings.map(diagnosticJson) : [unavailable(instance, 'crm')]),
     };
   };
 
@@ -50,13 +60,28 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
       previous,
     });
     if (!registration.ok) return c.json({ error: registration.error, diagnostics: registration.diagnostics }, 422);
+    const crmRequest = parsed.value.crm;
+    const crm = crmRequest ? registerCrm(crmRequest, { localId, connectors: deps.crm.connectors, previous: previous?.crm ?? null }) : undefined;
+    if (crm && !crm.ok) return c.json({ error: crm.error, diagnostics: crm.diagnostics }, 422);
     const instance = deps.store.putInstance(
-      { agentId: agent.id, localId, connector: registration.connector, xml: registration.xml, config: registration.config, at: deps.now().toISOString() },
+      {
+        agentId: agent.id,
+        localId,
+        connector: registration.connector,
+        xml: registration.xml,
+        config: registration.config,
+        // Absent keeps the instance's CRM; null removes it.
+        crm: crm ? crm.crm : crmRequest === null ? null : (previous?.crm ?? null),
+        at: deps.now().toISOString(),
+      },
       keys,
     );
     deps.plans.forget(instance.uid);
-    deps.log.info('instance saved', { agent: agent.id, instance: instance.uid, connector: instance.connector, created: !previous });
-    return c.json(instanceJson(instance, registration.warnings));
+    // A new CRM setup may find other contacts: nothing cached under the old one is trusted.
+    deps.crm.connectors.forget(instance.uid);
+    deps.crm.lookup.forget(instance.uid);
+    deps.log.info('instance saved', { agent: agent.id, instance: instance.uid, connector: instance.connector, crm: instance.crm?.connector ?? null, created: !previous });
+    return c.json(instanceJson(instance, registration.warnings, crm?.warnings));
   });
 
   app.delete('/:id', (c) => {
@@ -64,6 +89,8 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
     const instance = deps.store.instanceOf(agent.id, c.req.param('id'));
     if (!instance || !deps.store.deleteInstance(agent.id, instance.localId)) return c.json({ error: 'no such instance' }, 404);
     deps.plans.forget(instance.uid);
+    deps.crm.connectors.forget(instance.uid);
+    deps.crm.lookup.forget(instance.uid);
     deps.log.info('instance deleted', { agent: agent.id, instance: instance.uid });
     return c.body(null, 204);
   });
@@ -71,12 +98,15 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
   return app;
 }
 
-function unavailable(instance: Instance): DiagnosticJson {
+function unavailable(instance: Instance, part: 'connector' | 'crm' = 'connector'): DiagnosticJson {
   return {
     line: null,
     col: null,
-    path: 'connector',
-    message: `the connector "${instance.connector}" cannot be loaded any more; its webhooks fail`,
+    path: part,
+    message:
+      part === 'crm'
+        ? `the CRM connector "${instance.crm?.connector}" cannot be loaded any more; calls are neither looked up nor logged`
+        : `the connector "${instance.connector}" cannot be loaded any more; its webhooks fail`,
     hint: 'register the instance again with a connector this relay has',
     severity: 'error',
     code: 'connector-unavailable',

@@ -1,26 +1,43 @@
+import type { CallNotes as CallNotesBody } from '@phone-connector/shared';
+import { crmFields, followCallChange } from '../crm/call-log.ts';
 import type { RelayDeps } from '../deps.ts';
-import type { Call, CallNotes, EventEntry } from '../store/index.ts';
+import type { Call, EventEntry } from '../store/index.ts';
+
+export type Annotation = { ok: true; call: Call } | { ok: false; status: 404 | 422; error: string };
 
 /**
- * Sets an agent's notes and disposition on a call they see, in one store transaction, and tells
- * every agent of the call when something changed. Undefined when the agent cannot see the call.
+ * Sets an agent's notes, disposition and chosen contact (`contact_id`, one of the call's
+ * `contacts`) on a call they see, in one store transaction with the CRM work it causes (the
+ * call's CRM record follows), and tells every agent of the call when something changed.
  */
-export function annotateCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'now'>, agentId: string, id: number, notes: CallNotes): Call | undefined {
+export function annotateCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'crm' | 'now'>, agentId: string, id: number, body: CallNotesBody): Annotation {
   const { store } = deps;
   const at = deps.now().toISOString();
   const annotated = store.transaction(() => {
     const current = store.callFor(agentId, id);
-    if (!current) return undefined;
+    if (!current) return { ok: false as const, status: 404 as const, error: 'no such call' };
+    const contact = body.contact_id === undefined ? current.contact : current.contacts.find((c) => c.id === body.contact_id);
+    if (contact === undefined) {
+      const known = current.contacts.map((c) => c.id).join(', ') || 'none';
+      return { ok: false as const, status: 422 as const, error: `contact_id "${body.contact_id}" is not one of the call's contacts (${known})` };
+    }
     const next = {
-      notes: notes.notes === undefined ? current.notes : notes.notes,
-      disposition: notes.disposition === undefined ? current.disposition : notes.disposition,
+      notes: body.notes === undefined ? current.notes : body.notes,
+      disposition: body.disposition === undefined ? current.disposition : body.disposition,
     };
-    if (next.notes === current.notes && next.disposition === current.disposition) return { call: current, events: [] };
-    store.setCallNotes(id, next, at);
-    const call = store.callFor(agentId, id)!;
+    const notesChanged = next.notes !== current.notes || next.disposition !== current.disposition;
+    const contactChanged = contact?.id !== current.contact?.id;
+    if (!notesChanged && !contactChanged) return { ok: true as const, call: current, events: [] };
+    if (notesChanged) store.setCallNotes(id, next, at);
+    if (contactChanged) store.setCallCrm(id, { ...crmFields(current), contact }, at);
+    const instance = store.instanceOfCall(id);
+    const after = store.callFor(agentId, id)!;
+    const call = instance ? followCallChange(deps, instance.uid, current, after) : after;
     const entries: EventEntry[] = store.agentIdsOfCall(id).map((agent) => ({ agentId: agent, kind: 'updated' }));
-    return { call, events: store.appendEvents(entries, call, at) };
+    return { ok: true as const, call, events: store.appendEvents(entries, call, at) };
   });
-  if (annotated) deps.publish(annotated.events);
-  return annotated?.call;
+  if (!annotated.ok) return annotated;
+  deps.publish(annotated.events);
+  if (annotated.events.length > 0) deps.crm.wake();
+  return { ok: true, call: annotated.call };
 }

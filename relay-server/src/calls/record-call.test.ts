@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Agent, AgentEvent, RelayStore } from '../store/index.ts';
-import { openSqliteStore } from '../store/sqlite/store.ts';
+import { testRelay } from '../testing.ts';
 import { annotateCall } from './annotate-call.ts';
 import type { CallUpdate } from './merge.ts';
 import { recordCall } from './record-call.ts';
@@ -8,7 +8,12 @@ import { recordCall } from './record-call.ts';
 let store: RelayStore;
 let published: AgentEvent[];
 const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
-const deps = (at: string) => ({ store, publish: (events: readonly AgentEvent[]) => published.push(...events), now: () => new Date(at) });
+let clock = T(0);
+let relay: ReturnType<typeof testRelay>;
+const deps = (at: string) => {
+  clock = at;
+  return relay.deps;
+};
 
 /** Agents by id as routing names them; an unknown id stands for an agent the store does not have. */
 const agentsNamed = (ids: readonly string[]): Agent[] =>
@@ -19,12 +24,13 @@ function save(input: { instanceUid: string; callId: string; update: CallUpdate; 
 }
 
 beforeEach(() => {
-  store = openSqliteStore(':memory:');
-  published = [];
+  relay = testRelay({ now: () => new Date(clock) });
+  store = relay.store;
+  published = relay.published;
   for (const [id, number] of [['ada', '+14155550111'], ['bob', '+14155550122']] as const) {
     store.addAgent({ id, name: id, number, email: null, admin: false, tokenHash: `hash-${id}`, createdAt: T(0) });
   }
-  store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: { authid: 'AC1' }, at: T(0) }, { uid: 'in_ada_main', secret: 'secret' });
+  store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: { authid: 'AC1' }, crm: null, at: T(0) }, { uid: 'in_ada_main', secret: 'secret' });
 });
 afterEach(() => store.close());
 
@@ -71,7 +77,7 @@ describe('recordCall', () => {
   });
 
   it('keys calls by instance and call id', () => {
-    store.putInstance({ agentId: 'bob', localId: 'main', connector: 'twilio', xml: null, config: {}, at: T(0) }, { uid: 'in_bob_main', secret: 'secret-bob' });
+    store.putInstance({ agentId: 'bob', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_bob_main', secret: 'secret-bob' });
     save({ instanceUid: 'in_ada_main', callId: 'CA1', update: {}, agentIds: ['ada'], at: T(1) });
     const other = save({ instanceUid: 'in_bob_main', callId: 'CA1', update: {}, agentIds: ['bob'], at: T(2) });
     expect(other.created).toBe(true);
@@ -92,17 +98,17 @@ describe('recordCall', () => {
 describe('annotateCall', () => {
   it('annotates a call the agent sees and tells every agent of the call', () => {
     const { call } = save({ instanceUid: 'in_ada_main', callId: 'CA1', update: {}, agentIds: ['ada', 'bob'], at: T(1) });
-    published = [];
-    expect(annotateCall(deps(T(2)), 'bob', call.id + 1, { notes: 'x' })).toBeUndefined();
-    const noted = annotateCall(deps(T(2)), 'bob', call.id, { notes: 'call back', disposition: 'interested' })!;
-    expect(noted).toMatchObject({ notes: 'call back', disposition: 'interested', updated_at: T(2) });
+    published.length = 0;
+    expect(annotateCall(deps(T(2)), 'bob', call.id + 1, { notes: 'x' })).toEqual({ ok: false, status: 404, error: 'no such call' });
+    const noted = annotateCall(deps(T(2)), 'bob', call.id, { notes: 'call back', disposition: 'interested' });
+    expect(noted.ok && noted.call).toMatchObject({ notes: 'call back', disposition: 'interested', updated_at: T(2) });
     expect(published.map((e) => [e.agentId, e.kind])).toEqual([
       ['ada', 'updated'],
       ['bob', 'updated'],
     ]);
-    published = [];
+    published.length = 0;
     annotateCall(deps(T(3)), 'ada', call.id, { notes: 'call back' });
     expect(published).toEqual([]);
-    expect(annotateCall(deps(T(4)), 'ada', call.id, { disposition: null })).toMatchObject({ notes: 'call back', disposition: null });
+    expect(annotateCall(deps(T(4)), 'ada', call.id, { disposition: null })).toMatchObject({ ok: true, call: { notes: 'call back', disposition: null } });
   });
 });

@@ -1,3 +1,5 @@
+import { followCallChange } from '../crm/call-log.ts';
+import { identifyFromCache, lookUpCaller, type PendingLookup } from '../crm/identify-caller.ts';
 import type { RelayDeps } from '../deps.ts';
 import type { Agent, AgentEvent, Call, EventEntry } from '../store/index.ts';
 import { type CallUpdate, mergeCall, sameState } from './merge.ts';
@@ -22,12 +24,14 @@ export interface RecordedCall {
 
 /**
  * The one way a call is recorded: in one store transaction, route it, merge the news into it,
- * save it, link its new agents and append their events; then push the committed events.
+ * save it, link its new agents, bring its CRM side along (a cached contact, the CRM log's outbox
+ * row) and append their events; then push the committed events. A new call whose caller is not
+ * in the lookup cache is looked up after the commit, off the webhook's path.
  */
-export function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'now'>, news: CallNews): RecordedCall {
+export function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'hold' | 'crm' | 'log' | 'now'>, news: CallNews): RecordedCall {
   const { store } = deps;
   const at = deps.now().toISOString();
-  const recorded = store.transaction((): RecordedCall => {
+  const recorded = store.transaction((): RecordedCall & { lookup?: PendingLookup } => {
     const before = store.callByKey(news.instanceUid, news.callId);
     const known = store
       .callAgentIds(news.instanceUid, news.callId)
@@ -45,11 +49,15 @@ export function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'now'>, n
     }
     const linked = before ? store.agentIdsOfCall(id) : [];
     for (const agent of added) store.linkAgent(agent.id, id);
-    const call = store.callById(id)!;
+    const identified = before ? { call: store.callById(id)! } : identifyFromCache(deps, news.instanceUid, store.callById(id)!);
+    const call = changed ? followCallChange(deps, news.instanceUid, before, identified.call) : identified.call;
     const entries: EventEntry[] = added.map((agent) => ({ agentId: agent.id, kind: 'created' }));
     if (before && changed) for (const agentId of linked) entries.push({ agentId, kind: 'updated' });
-    return { call, created: !before, agents: [...known, ...added], events: store.appendEvents(entries, call, at) };
+    return { call, created: !before, agents: [...known, ...added], events: store.appendEvents(entries, call, at), lookup: identified.pending };
   });
-  deps.publish(recorded.events);
-  return recorded;
+  const { lookup, ...result } = recorded;
+  if (lookup) void lookUpCaller(deps, lookup, result.events);
+  else deps.publish(result.events);
+  if (result.call.crm_log?.state === 'pending') deps.crm.wake();
+  return result;
 }

@@ -177,7 +177,7 @@ describe('refused webhooks', () => {
   });
 
   it('fails closed when the connector can no longer be loaded', async () => {
-    relay.store.putInstance({ agentId: ada.id, localId: 'broken', connector: 'custom', xml: '<connector', config: {}, at: new Date().toISOString() }, { uid: 'in_broken', secret: 's' });
+    relay.store.putInstance({ agentId: ada.id, localId: 'broken', connector: 'custom', xml: '<connector', config: {}, crm: null, at: new Date().toISOString() }, { uid: 'in_broken', secret: 's' });
     const response = await relay.app.request('/hooks/in_broken/s/status', { method: 'POST', body: 'CallSid=CA7' });
     expect(response.status).toBe(500);
     expect(relay.published).toEqual([]);

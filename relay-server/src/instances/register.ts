@@ -51,16 +51,7 @@ export function registerInstance(
     plan = checked.plan;
   }
 
-  const warnings = plan.warnings.map(diagnosticJson);
-  const previous = context.previous?.config ?? {};
-  const config: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.config)) {
-    const field = plan.fields.find((f) => f.name === name);
-    if (!field) warnings.push(configDiagnostic(name, `"${name}" is not a field of this connector; it was dropped`, `known fields: ${plan.fields.map((f) => f.name).join(', ')}`));
-    else if (value === REDACTED) {
-      if (previous[name] !== undefined) config[name] = previous[name];
-    } else if (value !== '') config[name] = value;
-  }
+  const { config, warnings } = declaredConfig(plan, request.config, context.previous?.config ?? {});
   const callbackFields: Record<(typeof CALLBACK_FIELDS)[number], string> = {
     answer_callback: context.callbacks.answer,
     status_callback: context.callbacks.status,
@@ -75,12 +66,33 @@ export function registerInstance(
   return { ok: true, connector: request.connector ?? CUSTOM_CONNECTOR, xml: request.xml ?? null, plan, config, warnings };
 }
 
-function configDiagnostic(field: string, message: string, hint: string): DiagnosticJson {
+/**
+ * The values of a connector's declared fields (telephony or CRM): unknown names are dropped with
+ * a warning, a masked value sent back keeps the stored one, an empty one is unset.
+ */
+export function declaredConfig(
+  plan: { fields: ReadonlyArray<{ name: string }>; warnings: readonly Diagnostic[] },
+  requested: Record<string, string>,
+  previous: Record<string, string>,
+): { config: Record<string, string>; warnings: DiagnosticJson[] } {
+  const warnings = plan.warnings.map(diagnosticJson);
+  const config: Record<string, string> = {};
+  for (const [name, value] of Object.entries(requested)) {
+    const field = plan.fields.find((f) => f.name === name);
+    if (!field) warnings.push(configDiagnostic(name, `"${name}" is not a field of this connector; it was dropped`, `known fields: ${plan.fields.map((f) => f.name).join(', ')}`));
+    else if (value === REDACTED) {
+      if (previous[name] !== undefined) config[name] = previous[name];
+    } else if (value !== '') config[name] = value;
+  }
+  return { config, warnings };
+}
+
+export function configDiagnostic(field: string, message: string, hint: string): DiagnosticJson {
   return { line: null, col: null, path: `config.${field}`, message, hint, severity: 'warning', code: 'config' };
 }
 
 /** Config as the API shows it: secrets masked with the engine's own rule. */
-export function maskedConfig(plan: ConnectorPlan | undefined, config: Record<string, string>): Record<string, string> {
+export function maskedConfig(plan: Pick<ConnectorPlan, 'fields'> | undefined, config: Record<string, string>): Record<string, string> {
   if (!plan) return Object.fromEntries(Object.keys(config).map((k) => [k, REDACTED]));
   const secrets = new Set(secretValues(plan, config));
   return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, secrets.has(v) ? REDACTED : v]));

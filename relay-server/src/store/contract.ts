@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CallUpdate, mergeCall } from '../calls/merge.ts';
-import type { RelayStore } from './index.ts';
+import type { CrmWork, RelayStore } from './index.ts';
 
 export function describeStoreContract(adapter: string, open: () => RelayStore): void {
   describe(`store contract: ${adapter}`, () => {
@@ -14,7 +14,7 @@ export function describeStoreContract(adapter: string, open: () => RelayStore): 
 
     const agent = (id: string, number: string) => store.addAgent({ id, name: id, number, email: null, admin: false, tokenHash: `hash-${id}`, createdAt: T(0) });
     const instance = (agentId: string, localId: string, uid = `in_${agentId}_${localId}`) =>
-      store.putInstance({ agentId, localId, connector: 'twilio', xml: null, config: { authid: 'AC1' }, at: T(0) }, { uid, secret: `secret-${uid}` });
+      store.putInstance({ agentId, localId, connector: 'twilio', xml: null, config: { authid: 'AC1' }, crm: null, at: T(0) }, { uid, secret: `secret-${uid}` });
     /** A new call seen by `agentIds`, written with the plain writes. */
     const call = (callId: string, at: string, update: CallUpdate = {}, agentIds = ['ada'], instanceUid = 'in_ada_main') =>
       store.transaction(() => {
@@ -83,6 +83,56 @@ export function describeStoreContract(adapter: string, open: () => RelayStore): 
       });
     });
 
+    describe('CRM', () => {
+      const work = (callId: number, dueAt: string, extra: Partial<CrmWork> = {}): CrmWork => ({
+        callId,
+        instanceUid: 'in_ada_main',
+        state: 'queued',
+        dueAt,
+        attempts: 0,
+        lastError: null,
+        again: false,
+        uncertain: false,
+        createdAt: T(1),
+        ...extra,
+      });
+
+      it('keeps an instance CRM setup, and a call CRM fields', () => {
+        const crm = { connector: 'vtiger', xml: null, config: { url: 'https://crm.example.com', accesskey: 'k' } };
+        store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm, at: T(2) }, { uid: 'x', secret: 'y' });
+        expect(store.instanceByUid('in_ada_main')!.crm).toEqual(crm);
+        const stored = call('CA1', T(1));
+        expect(stored).toMatchObject({ contact: null, contacts: [], new_contact_url: null, crm_log: null });
+        const contact = { id: '4x1', name: 'Grace', company: null, url: null };
+        const fields = { contact, contacts: [contact], new_contact_url: null, crm_log: { state: 'logged' as const, id: '43x9', url: 'u', error: null } };
+        store.setCallCrm(stored.id, fields, T(3));
+        expect(store.callById(stored.id)).toMatchObject({ ...fields, updated_at: T(3) });
+        expect(store.instanceOfCall(stored.id)?.uid).toBe('in_ada_main');
+      });
+
+      it('claims due outbox rows once, oldest due first, and requeues rows left in flight as uncertain', () => {
+        const [a, b, c] = ['CA1', 'CA2', 'CA3'].map((id) => call(id, T(1)).id) as [number, number, number];
+        store.putCrmWork(work(a, T(5)));
+        store.putCrmWork(work(b, T(3)));
+        store.putCrmWork(work(c, T(9)));
+        expect(store.nextCrmDue()).toBe(T(3));
+        expect(store.crmOutboxStats()).toEqual({ depth: 3, oldestDue: T(3) });
+        expect(store.claimDueCrmWork(T(6), 10).map((w) => [w.callId, w.state])).toEqual([
+          [b, 'inflight'],
+          [a, 'inflight'],
+        ]);
+        expect(store.claimDueCrmWork(T(6), 10)).toEqual([]);
+        expect(store.nextCrmDue()).toBe(T(9));
+        store.putCrmWork({ ...store.crmWorkOf(a)!, again: true, lastError: 'HTTP 503' });
+        expect(store.crmWorkOf(a)).toMatchObject({ state: 'inflight', again: true, lastError: 'HTTP 503' });
+        store.deleteCrmWork(b);
+        expect(store.requeueInflightCrmWork()).toBe(1);
+        expect(store.crmWorkOf(a)).toMatchObject({ state: 'queued', uncertain: true });
+        expect(store.crmWorkOf(b)).toBeUndefined();
+        expect(store.claimDueCrmWork(T(9), 1).map((w) => w.callId)).toEqual([a]);
+      });
+    });
+
     describe('events', () => {
       it('keeps per-agent seqs and returns events after a seq in order', () => {
         for (let i = 1; i <= 5; i++) {
@@ -105,7 +155,7 @@ export function describeStoreContract(adapter: string, open: () => RelayStore): 
 
     describe('agents and instances', () => {
       it('keeps an instance uid and secret when it is replaced', () => {
-        const replaced = store.putInstance({ agentId: 'ada', localId: 'main', connector: 'custom', xml: '<connector/>', config: {}, at: T(5) }, { uid: 'in_new', secret: 'new' });
+        const replaced = store.putInstance({ agentId: 'ada', localId: 'main', connector: 'custom', xml: '<connector/>', config: {}, crm: null, at: T(5) }, { uid: 'in_new', secret: 'new' });
         expect(replaced).toMatchObject({ uid: 'in_ada_main', secret: 'secret-in_ada_main', connector: 'custom', xml: '<connector/>', updatedAt: T(5), createdAt: T(0) });
         expect(store.instancesOf('ada')).toHaveLength(1);
       });

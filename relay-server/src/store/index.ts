@@ -35,6 +35,13 @@ export interface AgentPatch {
   profile?: Record<string, string>;
 }
 
+/** The CRM an instance looks callers up in and logs calls to: a bundled CRM connector, or `custom` with its XML. */
+export interface InstanceCrm {
+  connector: string;
+  xml: string | null;
+  config: Record<string, string>;
+}
+
 /** A connector set up by an agent: what the relay needs to take that provider's webhooks. */
 export interface Instance {
   /** Global id, used in callback URLs. */
@@ -48,6 +55,7 @@ export interface Instance {
   config: Record<string, string>;
   /** Callback URL secret (URLs must be shown again, so it cannot be hashed). */
   secret: string;
+  crm: InstanceCrm | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -58,6 +66,7 @@ export interface InstanceInput {
   connector: string;
   xml: string | null;
   config: Record<string, string>;
+  crm: InstanceCrm | null;
   at: string;
 }
 
@@ -88,6 +97,29 @@ export interface CallQuery {
   limit: number;
   /** Only calls with an id below this one. */
   before?: number;
+}
+
+/** What the CRM work writes on a call (Call JSON `contact`, `contacts`, `new_contact_url`, `crm_log`). */
+export type CallCrm = Pick<Call, 'contact' | 'contacts' | 'new_contact_url' | 'crm_log'>;
+
+/**
+ * A call's pending CRM write (the outbox): at most one per call, so changes coalesce. Whether it
+ * creates or updates the CRM record follows from the call's `crm_log.id`, read when it runs.
+ */
+export interface CrmWork {
+  /** The relay's call id. */
+  callId: number;
+  instanceUid: string;
+  /** `inflight` once a worker claimed it (committed before the CRM is called). */
+  state: 'queued' | 'inflight';
+  dueAt: string;
+  attempts: number;
+  lastError: string | null;
+  /** The call changed while the work was in flight: run again when it lands. */
+  again: boolean;
+  /** Found in flight after a restart: an earlier attempt may have reached the CRM. */
+  uncertain: boolean;
+  createdAt: string;
 }
 
 export interface CallNotes {
@@ -122,6 +154,8 @@ export interface CallLog {
   /** Agents a known call was routed to, oldest agent first; empty when the call is not known. */
   callAgentIds(instanceUid: string, callId: string): string[];
   callById(id: number): Call | undefined;
+  /** The instance a call came through; undefined once it is deleted. */
+  instanceOfCall(id: number): Instance | undefined;
   /** Agents linked to a call, by agent id. */
   agentIdsOfCall(id: number): string[];
   /** Stores a new call; returns its id. */
@@ -133,6 +167,30 @@ export interface CallLog {
   listCalls(agentId: string, query: CallQuery): Call[];
   /** Notes and disposition, as given (absent fields are the caller's business). */
   setCallNotes(id: number, notes: Required<CallNotes>, at: string): void;
+  setCallCrm(id: number, crm: CallCrm, at: string): void;
+}
+
+/** The CRM outbox: plain reads and writes, the rules live in `crm/`. */
+export interface CrmOutbox {
+  crmWorkOf(callId: number): CrmWork | undefined;
+  /** Creates or replaces the call's work row. */
+  putCrmWork(work: CrmWork): void;
+  deleteCrmWork(callId: number): void;
+  /**
+   * Marks up to `limit` queued rows due at `now` or earlier as in flight and returns them, oldest
+   * due first. Exclusive: a row is claimed once (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+   */
+  claimDueCrmWork(now: string, limit: number): CrmWork[];
+  /**
+   * After a restart: every row left in flight is queued again, marked uncertain. Returns how many.
+   * With one relay per database (today) every such row is an orphan; several relays (issue 14)
+   * need a claim owner and lease here instead.
+   */
+  requeueInflightCrmWork(): number;
+  /** The earliest due time of a queued row. */
+  nextCrmDue(): string | undefined;
+  /** Rows in the outbox and the oldest due time among them. */
+  crmOutboxStats(): { depth: number; oldestDue: string | null };
 }
 
 /** Each agent's log of call events, numbered by a per-agent seq (what a socket replays). */
@@ -144,7 +202,7 @@ export interface EventLog {
 }
 
 /** Everything the relay stores (agents and instances as well as calls), as one adapter offers it. */
-export interface RelayStore extends AgentDirectory, InstanceRegistry, CallLog, EventLog {
+export interface RelayStore extends AgentDirectory, InstanceRegistry, CallLog, EventLog, CrmOutbox {
   /**
    * Runs `work` in one transaction: everything it writes commits together or not at all, and
    * what it reads is not changed by anyone else meanwhile. The domain rules (routing, merging,

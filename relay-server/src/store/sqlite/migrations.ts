@@ -68,4 +68,26 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (agent_id, seq)
   ) WITHOUT ROWID;
   `,
+  // Issue 10: an instance's CRM setup; each call's contact(s) and CRM log; the CRM outbox.
+  `
+  ALTER TABLE instances ADD COLUMN crm TEXT;
+
+  ALTER TABLE calls ADD COLUMN contact TEXT;
+  ALTER TABLE calls ADD COLUMN contacts TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE calls ADD COLUMN new_contact_url TEXT;
+  ALTER TABLE calls ADD COLUMN crm_log TEXT;
+
+  CREATE TABLE crm_outbox (
+    call_id INTEGER PRIMARY KEY REFERENCES calls (id) ON DELETE CASCADE,
+    instance_uid TEXT NOT NULL,
+    state TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    again INTEGER NOT NULL DEFAULT 0,
+    uncertain INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX crm_outbox_by_due ON crm_outbox (state, due_at);
+  `,
 ];

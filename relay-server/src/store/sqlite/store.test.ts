@@ -32,6 +32,27 @@ describe('opening', () => {
     }
   });
 
+  it('migrates a database from before the CRM work, keeping its calls', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
+    try {
+      const file = join(dir, 'relay.db');
+      const old = new Database(file);
+      old.exec(MIGRATIONS[0]!);
+      old.pragma('user_version = 1');
+      old.exec(`INSERT INTO agents (id, name, number, token_hash, created_at) VALUES ('ada', 'Ada', '+14155550111', 'h', '${T(0)}')`);
+      old.exec(`INSERT INTO instances (uid, agent_id, local_id, connector, config, secret, created_at, updated_at) VALUES ('in_1', 'ada', 'main', 'twilio', '{}', 's', '${T(0)}', '${T(0)}')`);
+      old.exec(`INSERT INTO calls (instance_uid, call_id, created_at, updated_at) VALUES ('in_1', 'CA1', '${T(1)}', '${T(1)}')`);
+      old.close();
+      const store = openStore({ db: file });
+      expect(store.instanceByUid('in_1')!.crm).toBeNull();
+      expect(store.callByKey('in_1', 'CA1')).toMatchObject({ contact: null, contacts: [], new_contact_url: null, crm_log: null });
+      expect(store.crmOutboxStats()).toEqual({ depth: 0, oldestDue: null });
+      store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses PostgreSQL with a clear message instead of using SQLite', () => {
     expect(() => openStore({ databaseUrl: 'postgres://relay@db/relay' })).toThrow('PostgreSQL support is not built yet');
   });

@@ -7,12 +7,15 @@ import type {
   AgentEvent,
   AgentPatch,
   Call,
+  CallCrm,
   CallNotes,
   CallQuery,
+  CrmWork,
   RelayStore,
   EventEntry,
   EventKind,
   Instance,
+  InstanceCrm,
   InstanceInput,
   NewAgent,
 } from '../index.ts';
@@ -36,11 +39,24 @@ interface InstanceRow {
   xml: string | null;
   config: string;
   secret: string;
+  crm: string | null;
   created_at: string;
   updated_at: string;
 }
 
-type CallRow = Omit<Call, 'extra' | 'contact' | 'contacts' | 'crm_log' | 'new_contact_url'> & { extra: string; instance_uid: string | null };
+type CallRow = Omit<Call, 'extra' | 'contact' | 'contacts' | 'crm_log'> & { extra: string; instance_uid: string | null; contact: string | null; contacts: string; crm_log: string | null };
+
+interface CrmWorkRow {
+  call_id: number;
+  instance_uid: string;
+  state: 'queued' | 'inflight';
+  due_at: string;
+  attempts: number;
+  last_error: string | null;
+  again: number;
+  uncertain: number;
+  created_at: string;
+}
 
 interface EventRow {
   agent_id: string;
@@ -53,7 +69,7 @@ const AGENT_COLUMNS = 'id, name, number, email, profile, admin, created_at';
 const CALL_SELECT = `
   SELECT c.id, i.local_id AS instance_id, c.instance_uid, c.call_id, c.direction, c.status, c.status_raw,
          c.from_number, c.to_number, c.user_number, c.duration, c.started_at, c.ended_at, c.recording_url,
-         c.notes, c.disposition, c.created_at, c.updated_at, c.extra
+         c.notes, c.disposition, c.created_at, c.updated_at, c.extra, c.contact, c.contacts, c.new_contact_url, c.crm_log
   FROM calls c LEFT JOIN instances i ON i.uid = c.instance_uid`;
 
 /** Opens (creating and migrating when needed) the SQLite database at `file`. */
@@ -102,12 +118,13 @@ class SqliteStore implements RelayStore {
       updateAgent: db.prepare(`UPDATE agents SET number = @number, email = @email, profile = @profile WHERE id = @id`),
       instanceByUid: db.prepare<[string], InstanceRow>(`SELECT * FROM instances WHERE uid = ?`),
       instanceOf: db.prepare<[string, string], InstanceRow>(`SELECT * FROM instances WHERE agent_id = ? AND local_id = ?`),
+      instanceOfCall: db.prepare<[number], InstanceRow>(`SELECT i.* FROM instances i JOIN calls c ON c.instance_uid = i.uid WHERE c.id = ?`),
       instancesOf: db.prepare<[string], InstanceRow>(`SELECT * FROM instances WHERE agent_id = ? ORDER BY local_id`),
       insertInstance: db.prepare(
-        `INSERT INTO instances (uid, agent_id, local_id, connector, xml, config, secret, created_at, updated_at)
-         VALUES (@uid, @agentId, @localId, @connector, @xml, @config, @secret, @at, @at)`,
+        `INSERT INTO instances (uid, agent_id, local_id, connector, xml, config, crm, secret, created_at, updated_at)
+         VALUES (@uid, @agentId, @localId, @connector, @xml, @config, @crm, @secret, @at, @at)`,
       ),
-      replaceInstance: db.prepare(`UPDATE instances SET connector = @connector, xml = @xml, config = @config, updated_at = @at WHERE uid = @uid`),
+      replaceInstance: db.prepare(`UPDATE instances SET connector = @connector, xml = @xml, config = @config, crm = @crm, updated_at = @at WHERE uid = @uid`),
       deleteInstance: db.prepare<[string, string]>(`DELETE FROM instances WHERE agent_id = ? AND local_id = ?`),
       callByKey: db.prepare<[string, string], CallRow>(`${CALL_SELECT} WHERE c.instance_uid = ? AND c.call_id = ?`),
       callById: db.prepare<[number], CallRow>(`${CALL_SELECT} WHERE c.id = ?`),
@@ -127,6 +144,23 @@ class SqliteStore implements RelayStore {
          WHERE id = @id`,
       ),
       setCallNotes: db.prepare(`UPDATE calls SET notes = @notes, disposition = @disposition, updated_at = @at WHERE id = @id`),
+      setCallCrm: db.prepare(
+        `UPDATE calls SET contact = @contact, contacts = @contacts, new_contact_url = @new_contact_url, crm_log = @crm_log, updated_at = @at WHERE id = @id`,
+      ),
+      crmWorkOf: db.prepare<[number], CrmWorkRow>(`SELECT * FROM crm_outbox WHERE call_id = ?`),
+      putCrmWork: db.prepare(
+        `INSERT OR REPLACE INTO crm_outbox (call_id, instance_uid, state, due_at, attempts, last_error, again, uncertain, created_at)
+         VALUES (@call_id, @instance_uid, @state, @due_at, @attempts, @last_error, @again, @uncertain, @created_at)`,
+      ),
+      deleteCrmWork: db.prepare<[number]>(`DELETE FROM crm_outbox WHERE call_id = ?`),
+      claimCrmWork: db.prepare<[string, number], CrmWorkRow>(
+        `UPDATE crm_outbox SET state = 'inflight'
+         WHERE call_id IN (SELECT call_id FROM crm_outbox WHERE state = 'queued' AND due_at <= ? ORDER BY due_at LIMIT ?)
+         RETURNING *`,
+      ),
+      requeueInflight: db.prepare(`UPDATE crm_outbox SET state = 'queued', uncertain = 1 WHERE state = 'inflight'`),
+      nextCrmDue: db.prepare<[], { due: string | null }>(`SELECT MIN(due_at) AS due FROM crm_outbox WHERE state = 'queued'`),
+      crmOutboxStats: db.prepare<[], { depth: number; oldest: string | null }>(`SELECT COUNT(*) AS depth, MIN(due_at) AS oldest FROM crm_outbox`),
       callAgents: db.prepare<[number], { agent_id: string }>(`SELECT agent_id FROM call_agents WHERE call_id = ? ORDER BY agent_id`),
       callAgentsByKey: db.prepare<[string, string], { agent_id: string }>(
         `SELECT ca.agent_id FROM call_agents ca JOIN calls c ON c.id = ca.call_id JOIN agents a ON a.id = ca.agent_id
@@ -198,7 +232,7 @@ class SqliteStore implements RelayStore {
   putInstance(input: InstanceInput, fresh: { uid: string; secret: string }): Instance {
     return this.transaction(() => {
       const existing = this.statements.instanceOf.get(input.agentId, input.localId);
-      const values = { ...input, config: JSON.stringify(input.config) };
+      const values = { ...input, config: JSON.stringify(input.config), crm: input.crm && JSON.stringify(input.crm) };
       if (existing) this.statements.replaceInstance.run({ ...values, uid: existing.uid });
       else this.statements.insertInstance.run({ ...values, ...fresh });
       return toInstance(this.statements.instanceOf.get(input.agentId, input.localId)!);
@@ -237,6 +271,11 @@ class SqliteStore implements RelayStore {
     return row && toCall(row);
   }
 
+  instanceOfCall(id: number): Instance | undefined {
+    const row = this.statements.instanceOfCall.get(id);
+    return row && toInstance(row);
+  }
+
   agentIdsOfCall(id: number): string[] {
     return this.statements.callAgents.all(id).map((r) => r.agent_id);
   }
@@ -265,6 +304,57 @@ class SqliteStore implements RelayStore {
 
   setCallNotes(id: number, notes: Required<CallNotes>, at: string): void {
     this.statements.setCallNotes.run({ ...notes, at, id });
+  }
+
+  setCallCrm(id: number, crm: CallCrm, at: string): void {
+    this.statements.setCallCrm.run({
+      id,
+      at,
+      contact: crm.contact && JSON.stringify(crm.contact),
+      contacts: JSON.stringify(crm.contacts),
+      new_contact_url: crm.new_contact_url,
+      crm_log: crm.crm_log && JSON.stringify(crm.crm_log),
+    });
+  }
+
+  crmWorkOf(callId: number): CrmWork | undefined {
+    const row = this.statements.crmWorkOf.get(callId);
+    return row && toCrmWork(row);
+  }
+
+  putCrmWork(work: CrmWork): void {
+    this.statements.putCrmWork.run({
+      call_id: work.callId,
+      instance_uid: work.instanceUid,
+      state: work.state,
+      due_at: work.dueAt,
+      attempts: work.attempts,
+      last_error: work.lastError,
+      again: work.again ? 1 : 0,
+      uncertain: work.uncertain ? 1 : 0,
+      created_at: work.createdAt,
+    });
+  }
+
+  deleteCrmWork(callId: number): void {
+    this.statements.deleteCrmWork.run(callId);
+  }
+
+  claimDueCrmWork(now: string, limit: number): CrmWork[] {
+    return this.transaction(() => this.statements.claimCrmWork.all(now, limit).map(toCrmWork).sort((a, b) => a.dueAt.localeCompare(b.dueAt)));
+  }
+
+  requeueInflightCrmWork(): number {
+    return this.statements.requeueInflight.run().changes;
+  }
+
+  nextCrmDue(): string | undefined {
+    return this.statements.nextCrmDue.get()?.due ?? undefined;
+  }
+
+  crmOutboxStats(): { depth: number; oldestDue: string | null } {
+    const row = this.statements.crmOutboxStats.get()!;
+    return { depth: row.depth, oldestDue: row.oldest };
   }
 
   appendEvents(entries: readonly EventEntry[], call: Call, at: string): AgentEvent[] {
@@ -322,15 +412,35 @@ function toInstance(row: InstanceRow): Instance {
     xml: row.xml,
     config: JSON.parse(row.config) as Record<string, string>,
     secret: row.secret,
+    crm: row.crm === null ? null : (JSON.parse(row.crm) as InstanceCrm),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
 
 function toCall(row: CallRow): Call {
-  const { instance_uid: _uid, extra, ...rest } = row;
-  // The CRM fields come with the CRM work (issue 10); until then no call has any.
-  return { ...rest, extra: JSON.parse(extra) as Record<string, string>, contact: null, contacts: [], crm_log: null, new_contact_url: null };
+  const { instance_uid: _uid, extra, contact, contacts, crm_log, ...rest } = row;
+  return {
+    ...rest,
+    extra: JSON.parse(extra) as Record<string, string>,
+    contact: contact === null ? null : (JSON.parse(contact) as Call['contact']),
+    contacts: JSON.parse(contacts) as Call['contacts'],
+    crm_log: crm_log === null ? null : (JSON.parse(crm_log) as Call['crm_log']),
+  };
+}
+
+function toCrmWork(row: CrmWorkRow): CrmWork {
+  return {
+    callId: row.call_id,
+    instanceUid: row.instance_uid,
+    state: row.state,
+    dueAt: row.due_at,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    again: row.again === 1,
+    uncertain: row.uncertain === 1,
+    createdAt: row.created_at,
+  };
 }
 
 function stateColumns(state: CallState) {

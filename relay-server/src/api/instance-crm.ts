@@ -1,0 +1,55 @@
+import { type CrmTestResult, type DispositionList, toE164 } from '@phone-connector/shared';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AuthEnv } from '../auth/index.ts';
+import { crmSession } from '../crm/call-log.ts';
+import { withTimeout } from '../crm/with-timeout.ts';
+import type { RelayDeps } from '../deps.ts';
+import { agentCountry } from '../instances/context.ts';
+import { readJson } from './body.ts';
+
+/** How long a CRM's dispositions are reused: agents open the wrap-up form often, the picklist rarely changes. */
+const DISPOSITIONS_TTL_MS = 60_000;
+/** A CRM answer an agent waits for in the options page. */
+const INTERACTIVE_TIMEOUT_MS = 15_000;
+
+const crmTestSchema = z.object({ number: z.string().min(1).max(64) });
+
+/** `/instances/:id/crm/…`: what the options page and the wrap-up form ask the instance's CRM. */
+export function instanceCrmApp(deps: RelayDeps): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+  const dispositions = new Map<string, { updatedAt: string; expires: number; list: string[] }>();
+
+  app.get('/:id/crm/dispositions', async (c) => {
+    const instance = deps.store.instanceOf(c.get('agent').id, c.req.param('id'));
+    if (!instance) return c.json({ error: 'no such instance' }, 404);
+    const session = instance.crm ? crmSession(deps, instance) : undefined;
+    if (!session) return c.json({ error: 'the instance has no usable CRM' }, 409);
+    const now = deps.now().getTime();
+    const cached = dispositions.get(instance.uid);
+    if (cached && cached.updatedAt === instance.updatedAt && cached.expires > now) return c.json({ dispositions: cached.list } satisfies DispositionList);
+    const outcome = await withTimeout(() => session.dispositions(), INTERACTIVE_TIMEOUT_MS);
+    deps.metrics.crmRequest('dispositions', outcome);
+    if (!outcome.ok) return c.json({ error: `the CRM did not give its dispositions: ${outcome.error}` }, 502);
+    dispositions.set(instance.uid, { updatedAt: instance.updatedAt, expires: now + DISPOSITIONS_TTL_MS, list: outcome.value });
+    return c.json({ dispositions: outcome.value } satisfies DispositionList);
+  });
+
+  // "Test connection": a lookup run now, past the cache, so the agent sees what the CRM says today.
+  app.post('/:id/crm/test', async (c) => {
+    const parsed = await readJson(c, crmTestSchema);
+    if (!parsed.ok) return parsed.response;
+    const agent = c.get('agent');
+    const instance = deps.store.instanceOf(agent.id, c.req.param('id'));
+    if (!instance) return c.json({ error: 'no such instance' }, 404);
+    const session = instance.crm ? crmSession(deps, instance) : undefined;
+    if (!session) return c.json({ error: 'the instance has no usable CRM' }, 409);
+    const number = toE164(parsed.value.number, agentCountry(agent));
+    if (!number) return c.json({ error: `number: "${parsed.value.number}" is not a phone number (give it in E.164, e.g. +14155550100, or set your country)` }, 400);
+    const outcome = await deps.crm.lookup.fetch(instance.uid, session, number);
+    const result: CrmTestResult = outcome.ok ? { ok: true, contacts: outcome.value, error: null } : { ok: false, contacts: [], error: outcome.error };
+    return c.json(result);
+  });
+
+  return app;
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentEvent, Call } from '../store/index.ts';
+import { EventPublisher } from './event-publisher.ts';
+
+const event = (agentId: string, seq: number, call = '{"id":1}'): AgentEvent => ({ agentId, seq, kind: seq === 1 ? 'created' : 'updated', call });
+
+describe('EventPublisher', () => {
+  it('keeps a held batch and what follows it for the same agent back, in seq order, without holding other agents', () => {
+    const delivered: AgentEvent[] = [];
+    const publisher = new EventPublisher((events) => delivered.push(...events));
+    const release = publisher.hold([event('ada', 1), event('bob', 1)]);
+    publisher.publish([event('ada', 2), event('ada', 3, '{"id":2}'), event('cy', 1)]);
+    expect(delivered.map((e) => [e.agentId, e.seq])).toEqual([['cy', 1]]);
+    release({ id: 1, contact: 'Grace' } as unknown as Call);
+    // Events of the held call show it as it is now; another call's events are left as they were.
+    expect(delivered.map((e) => [e.agentId, e.seq, e.call])).toEqual([
+      ['cy', 1, '{"id":1}'],
+      ['ada', 1, '{"id":1,"contact":"Grace"}'],
+      ['ada', 2, '{"id":1,"contact":"Grace"}'],
+      ['ada', 3, '{"id":2}'],
+      ['bob', 1, '{"id":1,"contact":"Grace"}'],
+    ]);
+    release();
+    publisher.publish([event('ada', 3)]);
+    expect(delivered).toHaveLength(6);
+  });
+
+  it('delivers a later held batch only after an earlier one', () => {
+    const delivered: AgentEvent[] = [];
+    const publisher = new EventPublisher((events) => delivered.push(...events));
+    const first = publisher.hold([event('ada', 1)]);
+    const second = publisher.hold([event('ada', 2)]);
+    second();
+    expect(delivered).toEqual([]);
+    first();
+    expect(delivered.map((e) => e.seq)).toEqual([1, 2]);
+  });
+});

@@ -1,0 +1,80 @@
+import type { AgentEvent, Call } from '../store/index.ts';
+
+/**
+ * Hands a held batch over: with the call as it is now when given (the batch's events, and those
+ * of the same call queued behind them, carry it instead).
+ */
+export type ReleaseEvents = (call?: Call) => void;
+
+interface Batch {
+  events: AgentEvent[];
+  ready: boolean;
+}
+
+/**
+ * Pushes committed events to live sockets, in each agent's seq order even while a batch is held
+ * back: a new call's first events wait (briefly) for the caller's CRM contact, and whatever
+ * is published for the same agent meanwhile queues behind them, never overtakes. Other agents'
+ * events are not held.
+ */
+export class EventPublisher {
+  private readonly queues = new Map<string, Batch[]>();
+
+  constructor(private readonly deliver: (events: readonly AgentEvent[]) => void) {}
+
+  publish(events: readonly AgentEvent[]): void {
+    for (const [agentId, own] of byAgent(events)) {
+      const queue = this.queues.get(agentId);
+      if (queue) queue.push({ events: own, ready: true });
+      else this.deliver(own);
+    }
+  }
+
+  /** Queues `events` without pushing them until the returned function is called (once; later calls do nothing). */
+  hold(events: readonly AgentEvent[]): ReleaseEvents {
+    const batches = [...byAgent(events)].map(([agentId, own]) => {
+      const batch: Batch = { events: own, ready: false };
+      const queue = this.queues.get(agentId);
+      if (queue) queue.push(batch);
+      else this.queues.set(agentId, [batch]);
+      return [agentId, batch] as const;
+    });
+    let released = false;
+    return (call) => {
+      if (released) return;
+      released = true;
+      const snapshot = call && JSON.stringify(call);
+      for (const [agentId, batch] of batches) {
+        // Every queued event of that call was committed before `call` was read: each shows it as it is
+        // now, so what the agent sees never goes back (a contact shown, then gone, then shown again).
+        if (snapshot) {
+          for (const queued of this.queues.get(agentId)!) {
+            queued.events = queued.events.map((event) => (callIdOf(event) === call.id ? { ...event, call: snapshot } : event));
+          }
+        }
+        batch.ready = true;
+        this.flush(agentId);
+      }
+    };
+  }
+
+  private flush(agentId: string): void {
+    const queue = this.queues.get(agentId)!;
+    while (queue[0]?.ready) this.deliver(queue.shift()!.events);
+    if (queue.length === 0) this.queues.delete(agentId);
+  }
+}
+
+function byAgent(events: readonly AgentEvent[]): Map<string, AgentEvent[]> {
+  const groups = new Map<string, AgentEvent[]>();
+  for (const event of events) {
+    const group = groups.get(event.agentId);
+    if (group) group.push(event);
+    else groups.set(event.agentId, [event]);
+  }
+  return groups;
+}
+
+function callIdOf(event: AgentEvent): number {
+  return (JSON.parse(event.call) as Pick<Call, 'id'>).id;
+}

@@ -1,0 +1,85 @@
+import { type Contact, type CrmLog, type CrmSession, isFinalStatus } from '@phone-connector/shared';
+import type { RelayDeps } from '../deps.ts';
+import { agentCountry } from '../instances/context.ts';
+import type { Call, CallCrm, Instance, RelayStore } from '../store/index.ts';
+
+export interface CrmSettings {
+  /** How long a new call's first event waits for its caller's contact (a cache hit does not wait). */
+  holdMs: number;
+  /** A CRM that cannot update a logged call (Pipedrive): how long after the end its log waits for the agent's notes. */
+  wrapUpMs: number;
+}
+
+export const CRM_DEFAULTS: CrmSettings = { holdMs: 300, wrapUpMs: 5 * 60_000 };
+
+type CrmDeps = Pick<RelayDeps, 'store' | 'crm'>;
+
+/** The session of an instance's CRM, with its owner's country for national numbers. */
+export function crmSession(deps: CrmDeps, instance: Instance): CrmSession | undefined {
+  const owner = deps.store.agentById(instance.agentId);
+  return deps.crm.connectors.sessionFor(instance, owner && agentCountry(owner));
+}
+
+export function crmFields(call: Call): CallCrm {
+  return { contact: call.contact, contacts: call.contacts, new_contact_url: call.new_contact_url, crm_log: call.crm_log };
+}
+
+/** The contact fields for what a lookup found: the best match linked, every match offered, or the "new contact" form. */
+export function contactFields(contacts: Contact[], session: CrmSession, number: string): Pick<CallCrm, 'contact' | 'contacts' | 'new_contact_url'> {
+  return { contact: contacts[0] ?? null, contacts, new_contact_url: contacts.length === 0 ? session.newContactUrl(number) : null };
+}
+
+const PENDING: CrmLog = { state: 'pending', id: null, url: null, error: null };
+
+/**
+ * Inside the store transaction that changed a call (`before` -> `after`, both as stored): brings
+ * its CRM log along. A call that turns final gets `crm_log` pending and an outbox row committed
+ * with it; a later change the CRM shows (notes, disposition, recording, contact, times) queues an
+ * update of the same record, coalesced into the call's one row. A CRM that cannot update
+ * (`canUpdate` false) logs once: as soon as the wrap-up is in (notes or disposition), else when
+ * the wrap-up window ends. Returns the call as it now is.
+ */
+export function followCallChange(deps: CrmDeps & Pick<RelayDeps, 'now'>, instanceUid: string, before: Call | undefined, after: Call): Call {
+  const { store } = deps;
+  const instance = store.instanceByUid(instanceUid);
+  if (!instance?.crm) return after;
+  const canUpdate = crmSession(deps, instance)?.canUpdate ?? true;
+  const now = deps.now();
+  const wrappedUp = after.notes !== null || after.disposition !== null;
+  const dueNow = canUpdate || wrappedUp ? now : undefined;
+  const log = after.crm_log;
+  if (log === null) {
+    if (!isFinalStatus(after.status)) return after;
+    store.setCallCrm(after.id, { ...crmFields(after), crm_log: PENDING }, now.toISOString());
+    enqueueCrmWork(store, instanceUid, after.id, dueNow ?? new Date(now.getTime() + deps.crm.settings.wrapUpMs), now);
+    return store.callById(after.id)!;
+  }
+  if (log.state === 'failed' || log.state === 'skipped' || !changedForCrm(before, after)) return after;
+  // A pending log reads the call when it runs, so it needs no second row; a logged one is updated when the CRM can.
+  if (log.id === null || canUpdate) enqueueCrmWork(store, instanceUid, after.id, dueNow, now);
+  return after;
+}
+
+/** What a CRM activity shows: a change elsewhere (status words, extra fields) is not worth a request. */
+function changedForCrm(before: Call | undefined, after: Call): boolean {
+  if (!before) return true;
+  const fields = ['status', 'started_at', 'ended_at', 'duration', 'notes', 'disposition', 'recording_url'] as const;
+  return fields.some((field) => before[field] !== after[field]) || before.contact?.id !== after.contact?.id;
+}
+
+/**
+ * Queues the call's CRM work, coalesced: a queued row runs at the earlier due time (`dueAt`
+ * undefined keeps it) unless it is backing off from a failure, and a row in flight is marked to
+ * run again once it lands.
+ */
+export function enqueueCrmWork(store: RelayStore, instanceUid: string, callId: number, dueAt: Date | undefined, now: Date): void {
+  const existing = store.crmWorkOf(callId);
+  const due = (dueAt ?? now).toISOString();
+  if (!existing) {
+    store.putCrmWork({ callId, instanceUid, state: 'queued', dueAt: due, attempts: 0, lastError: null, again: false, uncertain: false, createdAt: now.toISOString() });
+  } else if (existing.state === 'inflight') {
+    if (!existing.again) store.putCrmWork({ ...existing, again: true });
+  } else if (dueAt && due < existing.dueAt && existing.attempts === 0) {
+    store.putCrmWork({ ...existing, dueAt: due });
+  }
+}

@@ -1,0 +1,95 @@
+import type { Contact, CrmOutcome, CrmSession } from '@phone-connector/shared';
+import type { RelayMetrics } from '../metrics.ts';
+import { withTimeout } from './with-timeout.ts';
+
+export interface LookupSettings {
+  /** How long a number that matched keeps its contacts. */
+  matchTtlMs: number;
+  /** How long "no match" is believed: shorter, since the agent may create the contact during the call. */
+  missTtlMs: number;
+  /** Lookups one instance runs at once; more wait their turn, so a slow CRM never floods itself. */
+  perInstance: number;
+  /** A lookup that has not answered by then is given up (the call goes on without a contact). */
+  timeoutMs: number;
+}
+
+export const LOOKUP_DEFAULTS: LookupSettings = { matchTtlMs: 10 * 60_000, missTtlMs: 60_000, perInstance: 4, timeoutMs: 15_000 };
+
+/**
+ * Caller identification: the contacts of a number in an instance's CRM, cached per (instance,
+ * number). Failures are not cached, so the next call asks again.
+ */
+export class CallerLookup {
+  private readonly cache = new Map<string, { contacts: Contact[]; expires: number }>();
+  private readonly running = new Map<string, number>();
+  private readonly waiting = new Map<string, Array<() => void>>();
+
+  constructor(
+    private readonly metrics: RelayMetrics,
+    private readonly now: () => number,
+    private readonly settings: LookupSettings = LOOKUP_DEFAULTS,
+  ) {}
+
+  /** The cached contacts of a number, when fresh: costs nothing, so the webhook's path may ask. */
+  cached(instanceUid: string, number: string): Contact[] | undefined {
+    const key = cacheKey(instanceUid, number);
+    const entry = this.cache.get(key);
+    if (!entry) return undefined;
+    if (entry.expires <= this.now()) {
+      this.cache.delete(key);
+      return undefined;
+    }
+    this.metrics.crmLookup('cache');
+    return entry.contacts;
+  }
+
+  /** Asks the CRM (cache or not) and caches what it says. */
+  async fetch(instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
+    await this.turn(instanceUid);
+    try {
+      this.metrics.crmLookup('crm');
+      const outcome = await withTimeout(() => session.findContacts(number), this.settings.timeoutMs);
+      this.metrics.crmRequest('find_contact', outcome);
+      if (outcome.ok) {
+        const ttl = outcome.value.length > 0 ? this.settings.matchTtlMs : this.settings.missTtlMs;
+        this.cache.set(cacheKey(instanceUid, number), { contacts: outcome.value, expires: this.now() + ttl });
+      }
+      return outcome;
+    } finally {
+      this.leave(instanceUid);
+    }
+  }
+
+  /** Drops an instance's cached numbers (its CRM setup changed). */
+  forget(instanceUid: string): void {
+    const prefix = cacheKey(instanceUid, '');
+    for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.cache.delete(key);
+  }
+
+  private async turn(instanceUid: string): Promise<void> {
+    const running = this.running.get(instanceUid) ?? 0;
+    if (running < this.settings.perInstance) {
+      this.running.set(instanceUid, running + 1);
+      return;
+    }
+    // The slot passes straight from the one leaving to the one waiting: `running` stays as it is.
+    await new Promise<void>((resolve) => {
+      const queue = this.waiting.get(instanceUid) ?? [];
+      queue.push(resolve);
+      this.waiting.set(instanceUid, queue);
+    });
+  }
+
+  private leave(instanceUid: string): void {
+    const next = this.waiting.get(instanceUid)?.shift();
+    if (next) return next();
+    this.waiting.delete(instanceUid);
+    const running = this.running.get(instanceUid)! - 1;
+    if (running === 0) this.running.delete(instanceUid);
+    else this.running.set(instanceUid, running);
+  }
+}
+
+function cacheKey(instanceUid: string, number: string): string {
+  return `${instanceUid}\n${number}`;
+}

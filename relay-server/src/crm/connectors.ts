@@ -1,0 +1,86 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type CrmSession, formatDiagnostic, memoryTokenCache } from '@phone-connector/shared';
+import type { Instance } from '../store/index.ts';
+import { type CrmConnectorPlan, type CrmEngine, type TokenCache } from './engine.ts';
+
+/** The repository's `connectors/crm/` folder. */
+export const BUNDLED_CRM_CONNECTORS_DIR = fileURLToPath(new URL('../../../connectors/crm/', import.meta.url));
+
+/** How long one CRM request may take before the relay gives up on it (a retry follows for writes). */
+export const CRM_REQUEST_TIMEOUT_MS = 10_000;
+
+/** Bundled CRM connectors by id (file name without `.xml`), loaded once. A broken one stops the start. */
+export function loadBundledCrmConnectors(engine: CrmEngine, dir: string = BUNDLED_CRM_CONNECTORS_DIR): ReadonlyMap<string, CrmConnectorPlan> {
+  if (!existsSync(dir)) return new Map();
+  const ids = readdirSync(dir)
+    .filter((name) => name.endsWith('.xml'))
+    .map((name) => name.slice(0, -'.xml'.length))
+    .sort();
+  return new Map(
+    ids.map((id) => {
+      const loaded = engine.load(readFileSync(join(dir, `${id}.xml`), 'utf8'), `connectors/crm/${id}.xml`);
+      if (!loaded.plan) throw new Error(`bundled CRM connector ${id} is not valid:\n${loaded.diagnostics.map(formatDiagnostic).join('\n')}`);
+      return [id, loaded.plan] as const;
+    }),
+  );
+}
+
+/**
+ * The CRM connectors instances use: bundled plans, custom XML compiled once per instance
+ * version, and one session per instance version (its token cache holds the CRM's login, e.g.
+ * Vtiger's session, across calls). Saving an instance bumps its version, so nothing stale runs.
+ */
+export class CrmConnectors {
+  private readonly custom = new Map<string, { updatedAt: string; plan: CrmConnectorPlan | undefined }>();
+  private readonly sessions = new Map<string, { updatedAt: string; session: CrmSession | undefined }>();
+
+  constructor(
+    readonly engine: CrmEngine,
+    readonly bundled: ReadonlyMap<string, CrmConnectorPlan>,
+    private readonly requestTimeoutMs = CRM_REQUEST_TIMEOUT_MS,
+  ) {}
+
+  planFor(instance: Instance): CrmConnectorPlan | undefined {
+    const crm = instance.crm;
+    if (!crm) return undefined;
+    if (crm.xml === null) return this.bundled.get(crm.connector);
+    const cached = this.custom.get(instance.uid);
+    if (cached?.updatedAt === instance.updatedAt) return cached.plan;
+    const plan = this.engine.load(crm.xml, `${instance.localId}.crm.xml`).plan;
+    this.custom.set(instance.uid, { updatedAt: instance.updatedAt, plan });
+    return plan;
+  }
+
+  /** The instance's CRM session; undefined when it has no CRM or its connector cannot be loaded. */
+  sessionFor(instance: Instance, defaultCountry?: string): CrmSession | undefined {
+    const cached = this.sessions.get(instance.uid);
+    if (cached?.updatedAt === instance.updatedAt) return cached.session;
+    const plan = this.planFor(instance);
+    const tokenCache: TokenCache = memoryTokenCache();
+    const timeoutMs = this.requestTimeoutMs;
+    let session: CrmSession | undefined;
+    try {
+      session =
+        plan &&
+        this.engine.open(plan, {
+          config: instance.crm!.config,
+          // A CRM that hangs must not hold a lookup or an outbox row forever.
+          fetch: (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+          tokenCache,
+          defaultCountry,
+        });
+    } catch {
+      // Sessions are opened on the webhook's path: one that cannot open is a CRM that cannot be loaded, never a failed webhook.
+      session = undefined;
+    }
+    this.sessions.set(instance.uid, { updatedAt: instance.updatedAt, session });
+    return session;
+  }
+
+  forget(uid: string): void {
+    this.custom.delete(uid);
+    this.sessions.delete(uid);
+  }
+}

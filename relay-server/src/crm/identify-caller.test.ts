@@ -1,0 +1,150 @@
+import { type Contact, REDACTED } from '@phone-connector/shared';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { crmTestRelay } from '../testing.ts';
+
+const GRACE: Contact = { id: '12x1', name: 'Grace Hopper', company: 'Navy', url: 'https://crm.example.test/contacts/12x1' };
+const CALLER = '+14155550199';
+const WAIT = { timeout: 10_000, interval: 10 };
+
+let relay: Awaited<ReturnType<typeof crmTestRelay>>;
+beforeEach(async () => {
+  relay = await crmTestRelay();
+});
+afterEach(() => relay.outbox.stop());
+
+describe('caller identification', () => {
+  it('puts the contact on the first pushed event when the CRM answers in time', async () => {
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    expect((await relay.inbound('CA1', CALLER).ringing()).status).toBe(200);
+    await vi.waitFor(() => expect(relay.pushed('CA1').length).toBeGreaterThan(0), WAIT);
+    const [first] = relay.pushed('CA1');
+    expect(first).toMatchObject({ kind: 'created', call: { contact: GRACE, contacts: [GRACE], new_contact_url: null, crm_log: null } });
+    expect(relay.crm.asked('findContacts')).toEqual([CALLER]);
+    expect(relay.callOf('CA1')).toMatchObject({ contact: GRACE, contacts: [GRACE] });
+  });
+
+  it('lets the popup go when the CRM is slow, and follows with an updated event when it answers', async () => {
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    const release = relay.crm.hang('findContacts');
+    const response = await relay.inbound('CA1', CALLER).ringing();
+    // The provider's reply never waits for the CRM.
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('<Dial');
+    await vi.waitFor(() => expect(relay.pushed('CA1')).toHaveLength(1), WAIT);
+    expect(relay.pushed('CA1')[0]).toMatchObject({ kind: 'created', call: { contact: null, contacts: [] } });
+    release();
+    await vi.waitFor(() => expect(relay.pushed('CA1')).toHaveLength(2), WAIT);
+    expect(relay.pushed('CA1')[1]).toMatchObject({ kind: 'updated', call: { contact: GRACE, contacts: [GRACE] } });
+  });
+
+  it('keeps the agent events in seq order while the first one waits for the CRM', async () => {
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    const release = relay.crm.hang('findContacts');
+    await relay.inbound('CA1', CALLER).ringing();
+    await relay.twilioWebhook(relay.hooks.status, { CallSid: 'CA1', CallStatus: 'in-progress' });
+    expect(relay.pushed('CA1')).toEqual([]);
+    release();
+    await vi.waitFor(() => expect(relay.pushed('CA1')).toHaveLength(3), WAIT);
+    const seqs = relay.published.filter((e) => e.agentId === relay.ada.id).map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    // Live, every event shows the call as it is once the contact is in: the contact never flickers.
+    expect(relay.pushed('CA1').map((e) => [e.kind, e.call.status, e.call.contact?.id ?? null])).toEqual([
+      ['created', 'in-progress', GRACE.id],
+      ['updated', 'in-progress', GRACE.id],
+      ['updated', 'in-progress', GRACE.id],
+    ]);
+  });
+
+  it('keeps the call going without a contact when the CRM is down, and asks again on the next call', async () => {
+    relay.crm.fail('findContacts', { ok: false, error: 'connect ECONNREFUSED', retry: true }, 2);
+    expect((await relay.inbound('CA1', CALLER).ringing()).status).toBe(200);
+    await vi.waitFor(() => expect(relay.pushed('CA1')).toHaveLength(1), WAIT);
+    expect(relay.pushed('CA1')[0]!.call).toMatchObject({ contact: null, contacts: [], new_contact_url: null });
+    await relay.inbound('CA2', CALLER).ringing();
+    await vi.waitFor(() => expect(relay.pushed('CA2')).toHaveLength(1), WAIT);
+    expect(relay.crm.asked('findContacts')).toEqual([CALLER, CALLER]);
+    expect(relay.logs.some((line) => line.includes('caller lookup failed') && line.includes('ECONNREFUSED'))).toBe(true);
+  });
+
+  it('offers the CRM new-contact form when nothing matches', async () => {
+    await relay.inbound('CA1', CALLER).ringing();
+    await vi.waitFor(() => expect(relay.pushed('CA1').length).toBeGreaterThan(0), WAIT);
+    expect(relay.pushed('CA1')[0]!.call).toMatchObject({ contact: null, contacts: [], new_contact_url: 'https://crm.example.test/contacts/new?phone=%2B14155550199' });
+  });
+
+  it('lists every match and links the first', async () => {
+    const other: Contact = { id: '12x2', name: 'G. Hopper', company: null, url: null };
+    relay.crm.contacts.set(CALLER, [GRACE, other]);
+    await relay.inbound('CA1', CALLER).ringing();
+    await vi.waitFor(() => expect(relay.pushed('CA1').length).toBeGreaterThan(0), WAIT);
+    expect(relay.pushed('CA1')[0]!.call).toMatchObject({ contact: GRACE, contacts: [GRACE, other] });
+  });
+
+  it('looks up the number an extension-placed call went to', async () => {
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    const response = await relay.call(relay.ada.token, 'POST', '/calls', { instance: 'main', call_id: 'OUT1', to_number: CALLER });
+    expect(response.status).toBe(201);
+    await vi.waitFor(() => expect(relay.pushed('OUT1').length).toBeGreaterThan(0), WAIT);
+    expect(relay.pushed('OUT1')[0]!.call).toMatchObject({ direction: 'outbound', contact: GRACE });
+  });
+});
+
+describe('lookup cache', () => {
+  it('answers a known number from the cache at no cost, with the contact on the first event', async () => {
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    await relay.inbound('CA1', CALLER).ringing();
+    await vi.waitFor(() => expect(relay.pushed('CA1').length).toBeGreaterThan(0), WAIT);
+    await relay.inbound('CA2', CALLER).ringing();
+    // Published in the webhook's own tick: nothing was held.
+    expect(relay.pushed('CA2')[0]).toMatchObject({ kind: 'created', call: { contact: GRACE } });
+    expect(relay.crm.asked('findContacts')).toHaveLength(1);
+    expect(relay.deps.metrics.render()).toMatch(/relay_crm_lookups_total\{source="cache"\} 1/);
+  });
+
+  it('believes a match ten minutes and a miss one minute', async () => {
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    const miss = '+14155550188';
+    const ring = async (sid: string, from: string) => {
+      await relay.inbound(sid, from).ringing();
+      await vi.waitFor(() => expect(relay.pushed(sid).length).toBeGreaterThan(0), WAIT);
+    };
+    await ring('CA1', CALLER);
+    await ring('CA2', miss);
+    relay.advance(59_000);
+    await ring('CA3', CALLER);
+    await ring('CA4', miss);
+    expect(relay.crm.asked('findContacts')).toEqual([CALLER, miss]);
+    relay.advance(2_000);
+    await ring('CA5', miss);
+    expect(relay.crm.asked('findContacts')).toEqual([CALLER, miss, miss]);
+    relay.advance(9 * 60_000);
+    await ring('CA6', CALLER);
+    expect(relay.crm.asked('findContacts')).toEqual([CALLER, miss, miss, CALLER]);
+  });
+
+  it('forgets an instance numbers when its CRM setup is saved, and the test lookup skips the cache', async () => {
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    await relay.inbound('CA1', CALLER).ringing();
+    await vi.waitFor(() => expect(relay.pushed('CA1').length).toBeGreaterThan(0), WAIT);
+    const tested = await relay.call(relay.ada.token, 'POST', '/instances/main/crm/test', { number: CALLER });
+    expect(await tested.json()).toEqual({ ok: true, contacts: [GRACE], error: null });
+    expect(relay.crm.asked('findContacts')).toEqual([CALLER, CALLER]);
+    const saved = await relay.call(relay.ada.token, 'PUT', '/instances/main', { connector: 'twilio', config: { authid: 'AC123', authtoken: REDACTED } });
+    expect(saved.status).toBe(200);
+    await relay.inbound('CA2', CALLER).ringing();
+    await vi.waitFor(() => expect(relay.pushed('CA2').length).toBeGreaterThan(0), WAIT);
+    expect(relay.crm.asked('findContacts')).toEqual([CALLER, CALLER, CALLER]);
+  });
+});
+
+describe('lookup bounds', () => {
+  it('runs at most four lookups of one instance at once; the others wait their turn', async () => {
+    const release = relay.crm.hang('findContacts');
+    const numbers = ['+14155550101', '+14155550102', '+14155550103', '+14155550104', '+14155550105', '+14155550106'];
+    for (const [i, number] of numbers.entries()) expect((await relay.inbound(`CA${i}`, number).ringing()).status).toBe(200);
+    await vi.waitFor(() => expect(relay.crm.asked('findContacts').length).toBeGreaterThanOrEqual(4), WAIT);
+    expect(relay.crm.asked('findContacts')).toHaveLength(4);
+    release();
+    await vi.waitFor(() => expect(relay.crm.asked('findContacts')).toEqual(numbers), WAIT);
+  });
+});

@@ -1,0 +1,76 @@
+import type { Contact, CrmSession } from '@phone-connector/shared';
+import type { RelayDeps } from '../deps.ts';
+import type { AgentEvent, Call, EventEntry } from '../store/index.ts';
+import { contactFields, crmFields, crmSession, followCallChange } from './call-log.ts';
+import { customerNumber } from './crm-call.ts';
+
+/** A new call whose caller the CRM has to be asked about. */
+export interface PendingLookup {
+  instanceUid: string;
+  callId: number;
+  number: string;
+  session: CrmSession;
+}
+
+type Deps = Pick<RelayDeps, 'store' | 'crm' | 'now'>;
+
+/**
+ * Inside the transaction that creates a call: its contact from the lookup cache, which costs
+ * nothing, or the lookup still to run once the call is committed. Nothing when the instance has
+ * no CRM or the call no customer number.
+ */
+export function identifyFromCache(deps: Deps, instanceUid: string, call: Call): { call: Call; pending?: PendingLookup } {
+  const instance = deps.store.instanceByUid(instanceUid);
+  const number = customerNumber(call);
+  const session = instance?.crm && number ? crmSession(deps, instance) : undefined;
+  if (!session || !number) return { call };
+  const cached = deps.crm.lookup.cached(instanceUid, number);
+  if (!cached) return { call, pending: { instanceUid, callId: call.id, number, session } };
+  deps.store.setCallCrm(call.id, { ...crmFields(call), ...contactFields(cached, session, number) }, deps.now().toISOString());
+  return { call: deps.store.callById(call.id)! };
+}
+
+/**
+ * Runs a new call's lookup off the webhook's path. The call's first events wait for it up to
+ * `holdMs`: a CRM that answers in time has the contact on the very first event the agent gets;
+ * a slower one lets them go and an `updated` event follows when it answers. A failed lookup
+ * leaves the call without a contact (and is not cached: the next call asks again).
+ */
+export function lookUpCaller(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | 'log'>, lookup: PendingLookup, firstEvents: readonly AgentEvent[]): Promise<void> {
+  const release = deps.hold(firstEvents);
+  const timer = setTimeout(() => release(), deps.crm.settings.holdMs);
+  return deps.crm.lookup
+    .fetch(lookup.instanceUid, lookup.session, lookup.number)
+    .then((outcome) => {
+      if (!outcome.ok) {
+        deps.log.warn('caller lookup failed', { instance: lookup.instanceUid, call: lookup.callId, error: outcome.error });
+        return;
+      }
+      const attached = attachContacts(deps, lookup, outcome.value);
+      if (!attached) return;
+      release(attached.call);
+      deps.publish(attached.events);
+      deps.crm.wake();
+    })
+    .catch((error: unknown) => deps.log.error('caller lookup could not be stored', { instance: lookup.instanceUid, call: lookup.callId, error }))
+    .finally(() => {
+      clearTimeout(timer);
+      release();
+    });
+}
+
+function attachContacts(deps: Deps, lookup: PendingLookup, contacts: Contact[]) {
+  const { store } = deps;
+  return store.transaction(() => {
+    const before = store.callById(lookup.callId);
+    // The call may be gone (its instance deleted) or linked already (a cache filled by a parallel call's lookup is not applied twice).
+    if (!before || before.contact !== null || before.contacts.length > 0) return undefined;
+    const fields = contactFields(contacts, lookup.session, lookup.number);
+    if (fields.contact === null && fields.new_contact_url === null) return undefined;
+    const at = deps.now().toISOString();
+    store.setCallCrm(before.id, { ...crmFields(before), ...fields }, at);
+    const call = followCallChange(deps, lookup.instanceUid, before, store.callById(before.id)!);
+    const entries: EventEntry[] = store.agentIdsOfCall(call.id).map((agentId) => ({ agentId, kind: 'updated' }));
+    return { call, events: store.appendEvents(entries, call, at) };
+  });
+}

@@ -1,0 +1,255 @@
+import type { Contact, CrmCall } from '@phone-connector/shared';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { crmTestRelay } from '../testing.ts';
+import { toCrmCall } from './crm-call.ts';
+import { CrmOutboxWorker, OUTBOX_DEFAULTS } from './outbox-worker.ts';
+
+const GRACE: Contact = { id: '12x1', name: 'Grace Hopper', company: 'Navy', url: 'https://crm.example.test/contacts/12x1' };
+const ALAN: Contact = { id: '12x2', name: 'Alan Turing', company: null, url: null };
+const CALLER = '+14155550199';
+const WAIT = { timeout: 10_000, interval: 10 };
+
+let relay: Awaited<ReturnType<typeof crmTestRelay>>;
+beforeEach(async () => {
+  relay = await crmTestRelay();
+  relay.crm.contacts.set(CALLER, [GRACE]);
+});
+afterEach(() => relay.outbox.stop());
+
+/** A call from the caller, rung (its lookup done) and completed. */
+async function endedCall(sid = 'CA1') {
+  await relay.inbound(sid, CALLER).ringing();
+  await vi.waitFor(() => expect(relay.pushed(sid).length).toBeGreaterThan(0), WAIT);
+  expect((await relay.inbound(sid, CALLER).completed()).status).toBe(200);
+  return relay.callOf(sid);
+}
+
+const patch = (id: number, body: unknown) => relay.call(relay.ada.token, 'PATCH', `/calls/${id}`, body);
+const records = () => [...relay.crm.records.values()];
+
+describe('call logging', () => {
+  it('logs a call once when it is final, whatever the provider retries, with the call fields', async () => {
+    await relay.inbound('CA1', CALLER).ringing();
+    await vi.waitFor(() => expect(relay.pushed('CA1').length).toBeGreaterThan(0), WAIT);
+    expect(await relay.outbox.runDue()).toBe(0);
+    expect(relay.callOf('CA1').crm_log).toBeNull();
+    await relay.inbound('CA1', CALLER).completed();
+    expect(relay.callOf('CA1').crm_log).toEqual({ state: 'pending', id: null, url: null, error: null });
+    await relay.inbound('CA1', CALLER).completed();
+    await relay.outbox.runDue();
+    await relay.inbound('CA1', CALLER).completed();
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('logCall')).toHaveLength(1);
+    expect(records()).toEqual([
+      expect.objectContaining<Partial<CrmCall>>({
+        call_id: 'CA1',
+        direction: 'inbound',
+        customer_number: CALLER,
+        agent_name: 'Ada',
+        agent_email: 'ada@example.com',
+        status: 'completed',
+        duration: 42,
+        contact_id: GRACE.id,
+      }),
+    ]);
+    const logged = { state: 'logged', id: 'act-1', url: 'https://crm.example.test/activity/act-1', error: null };
+    expect(relay.callOf('CA1').crm_log).toEqual(logged);
+    expect(relay.pushed('CA1').at(-1)).toMatchObject({ kind: 'updated', call: { crm_log: logged } });
+    expect(relay.store.crmOutboxStats().depth).toBe(0);
+  });
+
+  it('updates the same record with notes and disposition, coalesced into one request', async () => {
+    const call = await endedCall();
+    await relay.outbox.runDue();
+    expect((await patch(call.id, { notes: 'wants a demo' })).status).toBe(200);
+    expect((await patch(call.id, { disposition: 'Interested' })).status).toBe(200);
+    expect(relay.store.crmOutboxStats().depth).toBe(1);
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('logCall')).toHaveLength(1);
+    expect(relay.crm.asked('updateCall')).toEqual([{ recordId: 'act-1', call: expect.objectContaining({ notes: 'wants a demo', disposition: 'Interested' }) }]);
+  });
+
+  it('sends the notes given while the log was in flight as one update after it', async () => {
+    const call = await endedCall();
+    const release = relay.crm.hang('logCall');
+    const running = relay.outbox.runDue();
+    await vi.waitFor(() => expect(relay.crm.asked('logCall')).toHaveLength(1), WAIT);
+    await patch(call.id, { notes: 'said while logging' });
+    release();
+    await running;
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('logCall')).toHaveLength(1);
+    expect(relay.crm.asked('updateCall')).toEqual([{ recordId: 'act-1', call: expect.objectContaining({ notes: 'said while logging' }) }]);
+  });
+
+  it('re-links the log when the agent picks another of the matches', async () => {
+    relay.crm.contacts.set(CALLER, [GRACE, ALAN]);
+    const call = await endedCall();
+    await relay.outbox.runDue();
+    const refused = await patch(call.id, { contact_id: 'nobody' });
+    expect(refused.status).toBe(422);
+    expect(await refused.json()).toEqual({ error: 'contact_id "nobody" is not one of the call\'s contacts (12x1, 12x2)' });
+    const picked = await patch(call.id, { contact_id: ALAN.id });
+    expect(await picked.json()).toMatchObject({ contact: ALAN, contacts: [GRACE, ALAN] });
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('updateCall')).toEqual([{ recordId: 'act-1', call: expect.objectContaining({ contact_id: ALAN.id }) }]);
+  });
+
+  it('links the chosen contact in the log itself when it was picked before the log ran', async () => {
+    relay.crm.contacts.set(CALLER, [GRACE, ALAN]);
+    const call = await endedCall();
+    await patch(call.id, { contact_id: ALAN.id });
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ contact_id: ALAN.id })]);
+    expect(relay.crm.asked('updateCall')).toEqual([]);
+  });
+});
+
+describe('a CRM that cannot update a logged call', () => {
+  beforeEach(() => {
+    relay.crm.canUpdate = false;
+  });
+
+  it('logs once, as soon as the wrap-up is in, and never updates', async () => {
+    const call = await endedCall();
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('logCall')).toEqual([]);
+    expect(relay.callOf('CA1').crm_log?.state).toBe('pending');
+    await patch(call.id, { notes: 'call back on Monday', disposition: 'Call back later' });
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ notes: 'call back on Monday', disposition: 'Call back later' })]);
+    await patch(call.id, { notes: 'changed my mind' });
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('updateCall')).toEqual([]);
+    expect(relay.store.crmOutboxStats().depth).toBe(0);
+  });
+
+  it('logs without notes once the wrap-up window has passed', async () => {
+    await endedCall();
+    relay.advance(relay.deps.crm.settings.wrapUpMs - 1);
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('logCall')).toEqual([]);
+    relay.advance(1);
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ notes: null })]);
+  });
+});
+
+describe('retries', () => {
+  const unavailable = { ok: false as const, error: 'HTTP 503 Service Unavailable', retry: true, status: 503 };
+
+  it('backs off exponentially while the CRM fails three times, then logs exactly one record', async () => {
+    await endedCall();
+    relay.crm.fail('logCall', unavailable, 3);
+    await relay.outbox.runDue();
+    expect(relay.callOf('CA1').crm_log).toMatchObject({ state: 'pending', error: 'HTTP 503 Service Unavailable' });
+    for (const delay of [2_000, 4_000, 8_000]) {
+      relay.advance(delay - 1);
+      await relay.outbox.runDue();
+      const before = relay.crm.asked('logCall').length;
+      relay.advance(1);
+      await relay.outbox.runDue();
+      expect(relay.crm.asked('logCall').length).toBe(before + 1);
+    }
+    // Each attempt after a failed create first asks whether it landed.
+    expect(relay.crm.asked('findCallLog')).toHaveLength(3);
+    expect(relay.crm.records.size).toBe(1);
+    expect(relay.callOf('CA1').crm_log).toMatchObject({ state: 'logged', id: 'act-1', error: null });
+    expect(relay.deps.metrics.render()).toContain('relay_crm_requests_total{operation="log_call",outcome="retry"} 3');
+  });
+
+  it('honours Retry-After when it is longer than the backoff', async () => {
+    await endedCall();
+    relay.crm.fail('logCall', { ok: false, error: 'HTTP 429 Too Many Requests', retry: true, status: 429, retryAfterMs: 30_000 });
+    await relay.outbox.runDue();
+    relay.advance(29_999);
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('logCall')).toHaveLength(1);
+    relay.advance(1);
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('logCall')).toHaveLength(2);
+    expect(relay.crm.records.size).toBe(1);
+  });
+
+  it('loses nothing while the CRM is down for ten minutes', async () => {
+    await endedCall();
+    relay.crm.fail('logCall', unavailable, 1_000);
+    relay.crm.fail('findCallLog', unavailable, 1_000);
+    const downUntil = relay.clock.ms + 10 * 60_000;
+    while (relay.clock.ms < downUntil) {
+      await relay.outbox.runDue();
+      relay.clock.ms = Date.parse(relay.store.nextCrmDue()!);
+    }
+    // Backoff keeps a CRM that is down from being hammered: a handful of tries in ten minutes.
+    expect(relay.crm.asked('logCall').length).toBeLessThan(12);
+    relay.crm.recover();
+    relay.clock.ms = Date.parse(relay.store.nextCrmDue()!);
+    await relay.outbox.runDue();
+    expect(relay.crm.records.size).toBe(1);
+    expect(relay.callOf('CA1').crm_log?.state).toBe('logged');
+  });
+
+  it('shows a permanent failure on the call and queues it again through the retry API', async () => {
+    const call = await endedCall();
+    relay.crm.fail('logCall', { ok: false, error: 'INVALID_AUTH_TOKEN: the access key is wrong', retry: false, status: 401 });
+    await relay.outbox.runDue();
+    const failed = { state: 'failed', id: null, url: null, error: 'INVALID_AUTH_TOKEN: the access key is wrong' };
+    expect(relay.callOf('CA1').crm_log).toEqual(failed);
+    expect(relay.pushed('CA1').at(-1)!.call.crm_log).toEqual(failed);
+    expect(relay.store.crmOutboxStats().depth).toBe(0);
+    relay.advance(60 * 60_000);
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('logCall')).toHaveLength(1);
+
+    const retried = await relay.call(relay.ada.token, 'POST', `/calls/${call.id}/crm-log/retry`);
+    expect(retried.status).toBe(200);
+    expect(await retried.json()).toMatchObject({ crm_log: { state: 'pending', error: null } });
+    await relay.outbox.runDue();
+    expect(relay.callOf('CA1').crm_log).toMatchObject({ state: 'logged', id: 'act-1' });
+    const again = await relay.call(relay.ada.token, 'POST', `/calls/${call.id}/crm-log/retry`);
+    expect(again.status).toBe(409);
+  });
+});
+
+describe('the worker on its own', () => {
+  it('runs due work from its timer once started, with no one calling runDue', async () => {
+    relay.outbox.start();
+    await endedCall();
+    await vi.waitFor(() => expect(relay.callOf('CA1').crm_log?.state).toBe('logged'), WAIT);
+    expect(relay.crm.asked('logCall')).toHaveLength(1);
+  });
+
+  it('writes other calls while one call\'s write hangs', async () => {
+    const first = await endedCall('CA1');
+    await relay.outbox.runDue();
+    await patch(first.id, { notes: 'slow to save' });
+    const release = relay.crm.hang('updateCall');
+    const running = relay.outbox.runDue();
+    await vi.waitFor(() => expect(relay.crm.asked('updateCall')).toHaveLength(1), WAIT);
+    await endedCall('CA2');
+    void relay.outbox.runDue();
+    await vi.waitFor(() => expect(relay.callOf('CA2').crm_log?.state).toBe('logged'), WAIT);
+    expect(relay.store.crmWorkOf(first.id)?.state).toBe('inflight');
+    release();
+    await running;
+    expect(relay.store.crmOutboxStats().depth).toBe(0);
+  });
+});
+
+describe('restarts', () => {
+  it('asks the CRM before creating again when a row was left in flight', async () => {
+    const call = await endedCall();
+    // The relay that died had claimed the row and the CRM had created the record (from the call as it was then); its commit never came.
+    expect(relay.store.claimDueCrmWork(new Date(relay.clock.ms).toISOString(), 10)).toHaveLength(1);
+    await relay.crm.logCall({ ...toCrmCall(call, undefined), status: 'in-progress', duration: null });
+    const restarted = new CrmOutboxWorker(relay.deps, { ...OUTBOX_DEFAULTS, random: () => 1 });
+    restarted.start();
+    await restarted.runDue();
+    await restarted.stop();
+    expect(relay.crm.asked('findCallLog')).toHaveLength(1);
+    expect(relay.crm.asked('logCall')).toHaveLength(1);
+    expect(relay.callOf('CA1').crm_log).toMatchObject({ state: 'logged', id: 'act-1' });
+    // The found record was written before the call's last state: one update brings it up to date.
+    expect(relay.crm.asked('updateCall')).toEqual([{ recordId: 'act-1', call: expect.objectContaining({ status: 'completed', duration: 42 }) }]);
+  });
+});

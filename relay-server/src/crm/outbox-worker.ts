@@ -1,0 +1,223 @@
+import type { CrmLog, CrmOutcome, CrmSession } from '@phone-connector/shared';
+import type { RelayDeps } from '../deps.ts';
+import type { AgentEvent, Call, CrmWork, EventEntry } from '../store/index.ts';
+import { crmFields, crmSession } from './call-log.ts';
+import { toCrmCall } from './crm-call.ts';
+import { withTimeout } from './with-timeout.ts';
+
+export interface OutboxSettings {
+  /** Rows claimed and run at once. */
+  batch: number;
+  /** The first retry's delay; each failure doubles it, up to `maxDelayMs`. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** The longest Retry-After honoured as given. */
+  maxRetryAfterMs: number;
+  /** One CRM write's deadline; past it the attempt counts as failed (and may have landed). */
+  timeoutMs: number;
+  /** How long `stop` waits for writes in flight; one left behind is recovered at the next start. */
+  stopGraceMs: number;
+  random: () => number;
+}
+
+export const OUTBOX_DEFAULTS: OutboxSettings = { batch: 16, baseDelayMs: 2_000, maxDelayMs: 5 * 60_000, maxRetryAfterMs: 60 * 60_000, timeoutMs: 30_000, stopGraceMs: 5_000, random: Math.random };
+
+/** setTimeout's longest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The CRM's activity of a call. */
+type ActivityRef = { id: string; url: string | null };
+
+/**
+ * Runs the CRM outbox: claims due rows (committed in flight before the CRM is called), creates
+ * or updates the call's CRM record, and commits the outcome with the call's `crm_log` and its
+ * agents' events. A timer wakes it at the next due time; `runDue` runs due work now (tests, with
+ * an injected clock).
+ */
+export class CrmOutboxWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Timers run between `start` and `stop` only: before, work runs when `runDue` is called. */
+  private started = false;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: RelayDeps,
+    private readonly settings: OutboxSettings = OUTBOX_DEFAULTS,
+  ) {}
+
+  /** Rows a previous run left in flight may have reached the CRM: they run again, asking the CRM first. */
+  start(): void {
+    const orphans = this.deps.store.requeueInflightCrmWork();
+    if (orphans > 0) this.deps.log.warn('crm outbox: rows left in flight by a previous run are queued again', { rows: orphans });
+    this.started = true;
+    this.schedule();
+  }
+
+  wake(): void {
+    if (this.started && !this.stopped) this.schedule();
+  }
+
+  /**
+   * Runs every row due now, and those that fall due meanwhile (a change made during a write);
+   * resolves with how many it ran once none is left. Rows run side by side, `batch` at most: a
+   * slow CRM holds its own rows' slots, not the others'.
+   */
+  async runDue(): Promise<number> {
+    let ran = 0;
+    try {
+      while (!this.stopped) {
+        const free = this.settings.batch - this.inFlight.size;
+        const claimed = free > 0 ? this.deps.store.claimDueCrmWork(this.deps.now().toISOString(), free) : [];
+        for (const work of claimed) {
+          const running: Promise<void> = this.process(work)
+            // Rows stay in flight and are picked up again at the next start: nothing is lost.
+            .catch((error: unknown) => this.deps.log.error('crm outbox write failed', { instance: work.instanceUid, call: work.callId, error }))
+            .finally(() => this.inFlight.delete(running));
+          this.inFlight.add(running);
+        }
+        ran += claimed.length;
+        if (this.inFlight.size === 0) break;
+        await Promise.race(this.inFlight);
+      }
+    } catch (error) {
+      this.deps.log.error('crm outbox failed', { error });
+    }
+    this.wake();
+    return ran;
+  }
+
+  /**
+   * Stops the timer and waits (a grace period at most) for the writes in flight to land. A write
+   * still out then stays in flight in the store, like after a crash: the next start asks the CRM
+   * about it before writing again.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.inFlight), new Promise<void>((resolve) => (grace = setTimeout(resolve, this.settings.stopGraceMs)))]);
+    clearTimeout(grace);
+  }
+
+  /** The outbox's depth and how long its oldest row has been due, for `/metrics`. */
+  gauges(): { depth: number; oldestDueSeconds: number } {
+    const { depth, oldestDue } = this.deps.store.crmOutboxStats();
+    const overdueMs = oldestDue === null ? 0 : this.deps.now().getTime() - Date.parse(oldestDue);
+    return { depth, oldestDueSeconds: Math.max(0, overdueMs) / 1000 };
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer);
+    const next = this.deps.store.nextCrmDue();
+    if (next === undefined) return;
+    const delay = Math.min(Math.max(0, Date.parse(next) - this.deps.now().getTime()), MAX_TIMER_MS);
+    this.timer = setTimeout(() => void this.runDue(), delay);
+    this.timer.unref();
+  }
+
+  private async process(work: CrmWork): Promise<void> {
+    const { store } = this.deps;
+    const call = store.callById(work.callId);
+    const instance = store.instanceByUid(work.instanceUid);
+    const session = instance?.crm ? crmSession(this.deps, instance) : undefined;
+    const done = (crmLog?: CrmLog) =>
+      this.commit(work, () => {
+        store.deleteCrmWork(work.callId);
+        return crmLog;
+      });
+    if (!call) return done();
+    const log = call.crm_log;
+    if (!session) return done({ state: 'skipped', id: log?.id ?? null, url: log?.url ?? null, error: 'the instance has no usable CRM connector any more' });
+    // Failed or skipped logs wait for the retry API; a CRM that cannot update is done once logged.
+    if (!log || log.state === 'failed' || log.state === 'skipped' || (log.id !== null && !session.canUpdate)) return done();
+
+    const agentId = store.agentIdsOfCall(call.id)[0] ?? instance!.agentId;
+    const crmCall = toCrmCall(call, store.agentById(agentId));
+    if (log.id !== null) {
+      const updated = await this.attempt('update_call', () => session.updateCall(log.id!, crmCall));
+      return this.settle(work, session, updated.ok ? { ok: true, value: { id: log.id, url: updated.value.url ?? log.url } } : updated);
+    }
+    if (work.uncertain && session.findCallLog) {
+      const found = await this.attempt('find_call_log', () => session.findCallLog!(crmCall));
+      if (!found.ok) return this.settle(work, session, found);
+      // The earlier attempt landed: link that record, and bring it up to date when the CRM allows.
+      if (found.value) return this.settle(work, session, { ok: true, value: found.value }, session.canUpdate);
+    }
+    const created = await this.attempt('log_call', () => session.logCall(crmCall));
+    return this.settle(work, session, created);
+  }
+
+  private async attempt<T>(operation: 'log_call' | 'find_call_log' | 'update_call', run: () => Promise<CrmOutcome<T>>): Promise<CrmOutcome<T>> {
+    const outcome = await withTimeout(run, this.settings.timeoutMs);
+    this.deps.metrics.crmRequest(operation, outcome);
+    return outcome;
+  }
+
+  /** Commits what an attempt came to: the record linked, a retry scheduled, or the failure shown. */
+  private settle(work: CrmWork, session: CrmSession, outcome: CrmOutcome<ActivityRef>, updateAfter = false): void {
+    const { store } = this.deps;
+    const now = this.deps.now();
+    if (outcome.ok) {
+      return this.commit(work, (_call, current) => {
+        // A change made while the write was in flight (or a found record's older content) is one more update.
+        if ((current?.again || updateAfter) && session.canUpdate) {
+          store.putCrmWork({ ...work, state: 'queued', dueAt: now.toISOString(), attempts: 0, lastError: null, again: false, uncertain: false });
+        } else store.deleteCrmWork(work.callId);
+        return { state: 'logged', id: outcome.value.id, url: outcome.value.url, error: null };
+      });
+    }
+    this.deps.log.warn('crm write failed', { instance: work.instanceUid, call: work.callId, attempts: work.attempts + 1, retry: outcome.retry, status: outcome.status, error: outcome.error });
+    if (!outcome.retry) {
+      return this.commit(work, (call) => {
+        store.deleteCrmWork(work.callId);
+        return { ...logOf(call), state: 'failed', error: outcome.error };
+      });
+    }
+    const attempts = work.attempts + 1;
+    const dueAt = new Date(now.getTime() + this.retryDelay(attempts, outcome.retryAfterMs)).toISOString();
+    return this.commit(work, (call, current) => {
+      const log = logOf(call);
+      // A create that failed may still have landed (a timeout, a 502 sent after the CRM's commit): the next attempt asks the CRM first.
+      store.putCrmWork({ ...work, state: 'queued', dueAt, attempts, lastError: outcome.error, again: current?.again ?? false, uncertain: log.id === null });
+      return { ...log, error: outcome.error };
+    });
+  }
+
+  /** Bounded exponential backoff with jitter; a longer Retry-After wins. */
+  private retryDelay(attempts: number, retryAfterMs: number | undefined): number {
+    const ceiling = Math.min(this.settings.maxDelayMs, this.settings.baseDelayMs * 2 ** (attempts - 1));
+    const jittered = ceiling / 2 + (this.settings.random() * ceiling) / 2;
+    return Math.max(jittered, Math.min(retryAfterMs ?? 0, this.settings.maxRetryAfterMs));
+  }
+
+  /**
+   * In one transaction: what `next` does to the row and the call's new `crm_log` (undefined keeps
+   * it), with the call's agents' events when it changed; then publish them.
+   */
+  private commit(work: CrmWork, next: (call: Call, current: CrmWork | undefined) => CrmLog | undefined): void {
+    const { store } = this.deps;
+    const at = this.deps.now().toISOString();
+    const events = store.transaction((): AgentEvent[] => {
+      const call = store.callById(work.callId);
+      if (!call) {
+        store.deleteCrmWork(work.callId);
+        return [];
+      }
+      const crmLog = next(call, store.crmWorkOf(work.callId));
+      if (!crmLog || sameLog(call.crm_log, crmLog)) return [];
+      store.setCallCrm(call.id, { ...crmFields(call), crm_log: crmLog }, at);
+      const entries: EventEntry[] = store.agentIdsOfCall(call.id).map((agentId) => ({ agentId, kind: 'updated' }));
+      return store.appendEvents(entries, store.callById(call.id)!, at);
+    });
+    this.deps.publish(events);
+  }
+}
+
+function logOf(call: Call): CrmLog {
+  return call.crm_log ?? { state: 'pending', id: null, url: null, error: null };
+}
+
+function sameLog(a: CrmLog | null, b: CrmLog): boolean {
+  return a !== null && a.state === b.state && a.id === b.id && a.url === b.url && a.error === b.error;
+}

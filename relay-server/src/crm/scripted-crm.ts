@@ -1,0 +1,132 @@
+/**
+ * A scripted CRM for the relay's tests: a `CrmSession` that records every call and answers per
+ * script (matches per number, failures with retry / Retry-After, operations that hang until
+ * released), and a `CrmEngine` that hands it out. It stands in for the real engine only: the
+ * relay's rules run for real, over real SQLite. The real engine against the CRM simulators is
+ * what the contract tests (tests/contract/) exercise.
+ */
+import type { Contact, CrmCall, CrmOutcome, CrmSession, Diagnostic } from '@phone-connector/shared';
+import type { CrmConnectorPlan, CrmEngine, CrmSessionOptions } from './engine.ts';
+
+export type CrmOperation = 'findContacts' | 'logCall' | 'findCallLog' | 'updateCall' | 'dispositions';
+type Failure = Extract<CrmOutcome<never>, { ok: false }>;
+
+export class ScriptedCrm implements CrmSession {
+  readonly name = 'Scripted CRM';
+  canUpdate = true;
+  /** Matches per E.164 number. */
+  readonly contacts = new Map<string, Contact[]>();
+  /** The call activities the CRM holds, by record id, as last written. */
+  readonly records = new Map<string, CrmCall>();
+  /** Every operation asked, in order. */
+  readonly requests: Array<{ operation: CrmOperation; arg: unknown }> = [];
+  /** The options the relay opened the session with (the config, the country). */
+  opened: CrmSessionOptions | undefined;
+  private readonly failures = new Map<CrmOperation, Failure[]>();
+  private readonly gates = new Map<CrmOperation, Promise<void>>();
+  private nextId = 1;
+
+  /** The next `times` calls of `operation` fail so. */
+  fail(operation: CrmOperation, failure: Failure, times = 1): void {
+    this.failures.set(operation, [...(this.failures.get(operation) ?? []), ...Array.from({ length: times }, () => failure)]);
+  }
+
+  /** Drops every scripted failure still to come: the CRM is back up. */
+  recover(): void {
+    this.failures.clear();
+  }
+
+  /** Calls of `operation` hang (having been recorded) until the returned function is called. */
+  hang(operation: CrmOperation): () => void {
+    let release!: () => void;
+    this.gates.set(operation, new Promise<void>((resolve) => (release = resolve)));
+    return () => {
+      this.gates.delete(operation);
+      release();
+    };
+  }
+
+  asked(operation: CrmOperation): unknown[] {
+    return this.requests.filter((r) => r.operation === operation).map((r) => r.arg);
+  }
+
+  async findContacts(number: string): Promise<CrmOutcome<Contact[]>> {
+    return this.answer('findContacts', number, () => this.contacts.get(number) ?? []);
+  }
+
+  async logCall(call: CrmCall): Promise<CrmOutcome<{ id: string; url: string | null }>> {
+    return this.answer('logCall', call, () => {
+      const id = `act-${this.nextId++}`;
+      this.records.set(id, { ...call });
+      return { id, url: `https://crm.example.test/activity/${id}` };
+    });
+  }
+
+  async findCallLog(call: CrmCall): Promise<CrmOutcome<{ id: string; url: string | null } | null>> {
+    return this.answer('findCallLog', call, () => {
+      const found = [...this.records].find(([, record]) => record.call_id === call.call_id);
+      return found ? { id: found[0], url: `https://crm.example.test/activity/${found[0]}` } : null;
+    });
+  }
+
+  async updateCall(recordId: string, call: CrmCall): Promise<CrmOutcome<{ url: string | null }>> {
+    return this.answer('updateCall', { recordId, call }, () => {
+      this.records.set(recordId, { ...call });
+      return { url: null };
+    });
+  }
+
+  async dispositions(): Promise<CrmOutcome<string[]>> {
+    return this.answer('dispositions', null, () => ['Interested', 'Call back later']);
+  }
+
+  newContactUrl(number: string): string | null {
+    return `https://crm.example.test/contacts/new?phone=${encodeURIComponent(number)}`;
+  }
+
+  private async answer<T>(operation: CrmOperation, arg: unknown, value: () => T): Promise<CrmOutcome<T>> {
+    this.requests.push({ operation, arg });
+    await this.gates.get(operation);
+    const failure = this.failures.get(operation)?.shift();
+    return failure ?? { ok: true, value: value() };
+  }
+}
+
+/** The config fields of the scripted connector: those of the bundled Vtiger one (DESIGN.md). */
+export const SCRIPTED_PLAN: CrmConnectorPlan = {
+  name: 'Scripted CRM',
+  fields: [
+    { name: 'url', label: 'CRM address', type: 'url', mandatory: true, callbackUrl: false },
+    { name: 'username', label: 'User name', type: 'text', mandatory: true, callbackUrl: false },
+    { name: 'accesskey', label: 'Access key', type: 'password', mandatory: true, callbackUrl: false },
+  ],
+  warnings: [],
+};
+
+/** The XML the scripted engine takes as a custom connector; anything else gets a diagnostic at its line and column. */
+export const SCRIPTED_XML = '<connector for="CRM" name="Scripted CRM"/>';
+
+/** An engine whose only connector is `crm`: bundled as `scripted`, or given as `SCRIPTED_XML`. */
+export function scriptedEngine(crm: ScriptedCrm): { engine: CrmEngine; bundled: ReadonlyMap<string, CrmConnectorPlan> } {
+  const engine: CrmEngine = {
+    load(xml, file) {
+      if (xml.trim() === SCRIPTED_XML) return { plan: SCRIPTED_PLAN, diagnostics: [] };
+      const lines = xml.split('\n');
+      const diagnostic: Diagnostic = {
+        severity: 'error',
+        code: 'unknown-element',
+        message: 'expected <connector for="CRM">',
+        file,
+        line: lines.length,
+        col: lines.at(-1)!.length + 1,
+        path: 'connector',
+      };
+      return { diagnostics: [diagnostic] };
+    },
+    open(_plan, options) {
+      crm.opened = options;
+      return crm;
+    },
+  };
+  return { engine, bundled: new Map([['scripted', SCRIPTED_PLAN]]) };
+}
