@@ -1,4 +1,5 @@
 /** The front every CRM simulator shares: request log, injected failures, outages, held searches, answers and crashes. */
+import { Agent, request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CrmBehaviour, CrmServer } from './crm-server.ts';
 
@@ -29,6 +30,17 @@ afterEach(async () => {
 });
 
 const get = (path: string, init?: RequestInit) => fetch(`${crm.baseUrl}${path}`, init);
+
+/** A GET through `agent`, its body read to the end so that the agent keeps the socket. */
+function statusOver(agent: Agent, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    request(`${crm.baseUrl}${path}`, { agent }, (response) => {
+      response.resume().on('end', () => resolve(response.statusCode ?? 0));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
 
 /** Each path's status and Retry-After, requested one after the other. */
 async function answersTo(paths: string[]): Promise<Array<[string, number, string | null]>> {
@@ -100,11 +112,17 @@ describe('CrmServer', () => {
 
   it('resets connections while down, kept-alive ones included, and serves again once up', async () => {
     await start();
-    expect((await get('/contacts')).status).toBe(200);
-    await crm.down();
-    await expect(get('/contacts')).rejects.toThrow();
-    await crm.up();
-    expect((await get('/contacts')).status).toBe(200);
+    // One socket, kept alive: the request after down() would reuse it if it were left open.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      expect(await statusOver(agent, '/contacts')).toBe(200);
+      await crm.down();
+      await expect(statusOver(agent, '/contacts')).rejects.toThrow();
+      await crm.up();
+      expect(await statusOver(agent, '/contacts')).toBe(200);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('holds searches until every hold is released, recorded with status 0 meanwhile, and holds nothing else', async () => {
@@ -152,7 +170,8 @@ describe('CrmServer', () => {
     const search = get('/search');
     await expect.poll(() => crm.requests.length, { timeout: 30_000 }).toBe(1);
     const closed = crm.close();
-    expect((await search).status).toBe(200);
+    const answer = await search;
+    expect([answer.status, answer.headers.get('connection')]).toEqual([200, 'close']);
     await closed;
     await expect(get('/contacts')).rejects.toThrow();
   });

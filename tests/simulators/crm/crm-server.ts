@@ -109,7 +109,7 @@ export class CrmServer {
 
   async close(): Promise<void> {
     // Held searches are answered first, so that closing never waits on a hold a test forgot;
-    // each connection then closes once its answer is out (see `send`), not at the client's keep-alive time.
+    // their answers say `Connection: close` (see `send`), so no keep-alive holds the close either.
     this.closing = true;
     for (const release of [...this.holds.values()]) release();
     await closeServer(this.server);
@@ -161,10 +161,9 @@ export class CrmServer {
     const json = answer.body !== undefined && typeof answer.body !== 'string';
     const type: Record<string, string> = json ? { 'Content-Type': this.behaviour.jsonType ?? 'application/json' } : {};
     const text = answer.body === undefined ? undefined : json ? JSON.stringify(answer.body) : (answer.body as string);
-    res.writeHead(answer.status, { ...type, ...answer.headers }).end(text, () => {
-      // A connection kept alive after the last answer would hold close() for the client's keep-alive time.
-      if (this.closing) setImmediate(() => this.server.closeIdleConnections());
-    });
+    // A connection kept alive after the last answer would hold close() for the client's keep-alive time.
+    const closing: Record<string, string> = this.closing ? { Connection: 'close' } : {};
+    res.writeHead(answer.status, { ...type, ...answer.headers, ...closing }).end(text);
   }
 }
 
