@@ -1,7 +1,8 @@
 /**
- * The switches every CRM simulator offers (CrmSimulator in crm-simulator.ts), in one place: the
- * request log, failures injected on the next requests, an outage, and held searches. The CRM's
- * own routes, bodies and error shapes come from the simulator that serves through it.
+ * The HTTP front every CRM simulator puts before its CRM: a server on a free loopback port with
+ * the switches of `CrmSimulator` (crm-simulator.ts) said once: the request log, failures injected
+ * on the next requests, an outage and held searches. What a CRM answers, and in which shape, stays
+ * in its simulator, which hands this its `CrmBehaviour`.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -11,13 +12,16 @@ import { closeServer, listen, readBody } from '../http.ts';
 /** A request as a CRM route sees it. */
 export interface CrmRequest {
   method: string;
+  /** Path and query, as received. */
+  url: string;
   path: string;
   query: URLSearchParams;
+  /** Header names in lower case. */
   headers: Record<string, string>;
   body: string;
 }
 
-/** What a CRM route answers; a body that is not a string is sent as JSON. */
+/** What a CRM answers. A string body is sent as it is (Vtiger's HTML pages), any other as JSON, none at all for an empty one (Zoho's 204). */
 export interface CrmAnswer {
   status: number;
   headers?: Record<string, string>;
@@ -26,13 +30,17 @@ export interface CrmAnswer {
 
 /** The CRM-specific parts: its routes, how it says it failed, and which requests are searches. */
 export interface CrmBehaviour {
-  route(request: CrmRequest): CrmAnswer | Promise<CrmAnswer>;
-  /** An injected failure in the CRM's own shape (the request, where the CRM words a search's limit apart). */
+  route(request: CrmRequest): CrmAnswer;
+  /** An injected failure in the CRM's own shape (the request, where a CRM words a search's limit apart); the Retry-After asked for is added. */
   failure(failure: InjectedFailure, request: CrmRequest): CrmAnswer;
-  /** A simulator bug, answered as the CRM's own 500 rather than a hung request. */
-  crash(error: Error): CrmAnswer;
   /** Whether the request is a contact search (held by `holdSearches`). */
   isSearch(request: CrmRequest): boolean;
+  /** A simulator bug as the CRM's own 500 (Vtiger's PHP fatal error is Apache's page); the CRM's injected 500 when absent. */
+  crash?(error: Error): CrmAnswer;
+  /** The text a `failNext` pattern is tested against: the URL when absent. Vtiger adds the form body, where its operation may travel. */
+  failureTarget?(request: CrmRequest): string;
+  /** The Content-Type of a JSON answer as the CRM sends it (Zoho's `application/json;charset=UTF-8`); `application/json` when absent. */
+  jsonType?: string;
 }
 
 interface PendingFailure {
@@ -45,40 +53,43 @@ export class CrmServer {
   /** Every request, oldest first; `status` stays 0 while a held search waits. */
   readonly requests: RecordedCrmRequest[] = [];
   private readonly failures: PendingFailure[] = [];
-  private readonly sockets = new Set<Socket>();
+  /** Open holds on searches, each with its release: a search is answered once none is left. */
+  private readonly holds = new Map<Promise<void>, () => void>();
   private isDown = false;
-  private searchGate: Promise<void> | null = null;
-  private readonly releases = new Set<() => void>();
+  private closing = false;
 
   private constructor(
     private readonly server: Server,
     readonly baseUrl: string,
+    private readonly behaviour: CrmBehaviour,
   ) {
-    server.on('connection', (socket: Socket) => {
-      // A CRM that is down resets every connection: the caller sees a network error, not a status.
-      if (this.isDown) return void socket.destroy();
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
+    // Down keeps the port (another test could take a freed one) and resets every new connection.
+    server.prependListener('connection', (socket: Socket) => {
+      if (this.isDown) socket.destroy();
     });
   }
 
   static async start(behaviour: CrmBehaviour): Promise<CrmServer> {
     let crm: CrmServer | undefined;
     const { server, baseUrl } = await listen(
-      (req, res) => crm!.handle(behaviour, req, res),
-      (res, error) => send(res, behaviour.crash(error)),
+      (req, res) => crm!.receive(req, res),
+      // Only when the CRM's own answers fail too (a client gone mid-body): a bare 500.
+      (res) => {
+        if (!res.headersSent) res.writeHead(500).end();
+      },
     );
-    crm = new CrmServer(server, baseUrl);
+    crm = new CrmServer(server, baseUrl, behaviour);
     return crm;
   }
 
   failNext(times: number, failure: InjectedFailure, path?: RegExp): void {
-    this.failures.push({ remaining: times, failure, path });
+    if (times > 0) this.failures.push({ remaining: times, failure, path });
   }
 
   async down(): Promise<void> {
     this.isDown = true;
-    for (const socket of this.sockets) socket.destroy();
+    // Kept-alive connections too: a CRM that is down answers nothing on them.
+    this.server.closeAllConnections();
   }
 
   async up(): Promise<void> {
@@ -86,54 +97,78 @@ export class CrmServer {
   }
 
   holdSearches(): () => void {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const previous = this.searchGate;
-    this.searchGate = previous ? Promise.all([previous, gate]).then(() => undefined) : gate;
-    const done = () => {
-      this.releases.delete(done);
-      release();
-      if (this.releases.size === 0) this.searchGate = null;
+    let resolve!: () => void;
+    const hold = new Promise<void>((r) => (resolve = r));
+    const release = () => {
+      this.holds.delete(hold);
+      resolve();
     };
-    this.releases.add(done);
-    return done;
+    this.holds.set(hold, release);
+    return release;
   }
 
   async close(): Promise<void> {
-    for (const release of [...this.releases]) release();
-    const closed = closeServer(this.server);
-    this.server.closeAllConnections();
-    await closed;
+    // Held searches are answered first, so that closing never waits on a hold a test forgot;
+    // their answers say `Connection: close` (see `send`), so no keep-alive holds the close either.
+    this.closing = true;
+    for (const release of [...this.holds.values()]) release();
+    await closeServer(this.server);
   }
 
-  private async handle(behaviour: CrmBehaviour, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://crm');
+  private async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const { pathname, searchParams } = new URL(url, this.baseUrl);
     const headers = Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
-    const request: CrmRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers, body: await readBody(req) };
-    const recorded: RecordedCrmRequest = { method: request.method, url: req.url ?? '/', headers, body: request.body, status: 0 };
+    const request: CrmRequest = { method: req.method ?? 'GET', url, path: pathname, query: searchParams, headers, body: await readBody(req) };
+    const recorded: RecordedCrmRequest = { method: request.method, url, headers, body: request.body, status: 0 };
     this.requests.push(recorded);
-    let answer: CrmAnswer;
-    const failure = this.takeFailure(request.path);
-    if (failure) answer = behaviour.failure(failure, request);
-    else {
-      if (this.searchGate && behaviour.isSearch(request)) await this.searchGate;
-      try {
-        answer = await behaviour.route(request);
-      } catch (error) {
-        answer = behaviour.crash(error as Error);
-      }
-    }
+    const answer = await this.answer(request);
     recorded.status = answer.status;
-    send(res, answer);
+    this.send(res, answer);
   }
 
-  private takeFailure(path: string): InjectedFailure | undefined {
-    const pending = this.failures.find((f) => f.remaining > 0 && (!f.path || f.path.test(path)));
+  private async answer(request: CrmRequest): Promise<CrmAnswer> {
+    const { behaviour } = this;
+    try {
+      const failure = this.takeFailure(behaviour.failureTarget?.(request) ?? request.url);
+      if (failure) return withRetryAfter(behaviour.failure(failure, request), failure.retryAfterSeconds);
+      if (behaviour.isSearch(request)) await this.searchesReleased();
+      return behaviour.route(request);
+    } catch (error) {
+      // A simulator bug reaches the connector as the CRM's own 500, never as a hung request; the header names the bug.
+      const answer = behaviour.crash?.(error as Error) ?? behaviour.failure({ status: 500 }, request);
+      return { ...answer, headers: { ...answer.headers, 'X-Simulator-Error': (error as Error).message.replace(/[^\x20-\x7e]/g, ' ').slice(0, 200) } };
+    }
+  }
+
+  /** Resolves once no hold is open, including holds taken while this search waited. */
+  private async searchesReleased(): Promise<void> {
+    while (this.holds.size > 0) await Promise.all(this.holds.keys());
+  }
+
+  /** The injected failure this request answers with, if any; it uses up one of its times. */
+  private takeFailure(target: string): InjectedFailure | undefined {
+    const pending = this.failures.find((f) => f.remaining > 0 && (!f.path || f.path.test(target)));
     if (!pending) return undefined;
     pending.remaining -= 1;
     if (pending.remaining === 0) this.failures.splice(this.failures.indexOf(pending), 1);
     return pending.failure;
   }
+
+  private send(res: ServerResponse, answer: CrmAnswer): void {
+    // Nobody to answer: the connection was reset (down) or the client gave up.
+    if (res.destroyed || res.headersSent) return;
+    const json = answer.body !== undefined && typeof answer.body !== 'string';
+    const type: Record<string, string> = json ? { 'Content-Type': this.behaviour.jsonType ?? 'application/json' } : {};
+    const text = answer.body === undefined ? undefined : json ? JSON.stringify(answer.body) : (answer.body as string);
+    // A connection kept alive after the last answer would hold close() for the client's keep-alive time.
+    const closing: Record<string, string> = this.closing ? { Connection: 'close' } : {};
+    res.writeHead(answer.status, { ...type, ...answer.headers, ...closing }).end(text);
+  }
+}
+
+function withRetryAfter(answer: CrmAnswer, seconds: number | undefined): CrmAnswer {
+  return seconds === undefined ? answer : { ...answer, headers: { ...answer.headers, 'Retry-After': String(seconds) } };
 }
 
 /** A CRM simulator served through a CrmServer: the switches are the server's; the CRM's own data is the subclass's. */
@@ -171,13 +206,6 @@ export abstract class ServedCrmSimulator implements CrmSimulator {
   close(): Promise<void> {
     return this.crm.close();
   }
-}
-
-function send(res: ServerResponse, answer: CrmAnswer): void {
-  if (res.headersSent) return;
-  const text = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-  const type = typeof answer.body === 'string' ? {} : { 'Content-Type': 'application/json' };
-  res.writeHead(answer.status, { ...type, ...answer.headers }).end(text);
 }
 
 /** A JSON object request body, or undefined when it is none (each CRM words that error its own way). */

@@ -55,7 +55,10 @@ export interface CrmSimulator {
   activities(): StoredActivity[];
   /** Every request received, oldest first. */
   readonly requests: RecordedCrmRequest[];
-  /** The next `times` requests (whose path matches `path`, if given) fail with `failure`, in the CRM's own error shape. */
+  /**
+   * The next `times` requests (whose URL, path and query, matches `path`, if given; for Vtiger the URL
+   * and, after a newline, the form body) fail with `failure`, in the CRM's own error shape.
+   */
   failNext(times: number, failure: InjectedFailure, path?: RegExp): void;
   /** Down: connections are refused (or reset) until `up()`. */
   down(): Promise<void>;

@@ -231,7 +231,7 @@ export class HubSpotSimulator extends ServedCrmSimulator {
   }
 
   private route(request: CrmRequest): CrmAnswer {
-    if (request.headers.authorization !== `Bearer ${this.token}`) return unauthorized({});
+    if (request.headers.authorization !== `Bearer ${this.token}`) return unauthorized();
     const { method, path } = request;
     const callId = /^\/crm\/v3\/objects\/calls\/([^/]+)$/.exec(path)?.[1];
     if (method === 'POST' && path === CONTACT_SEARCH) return this.searchContacts(request.body);
@@ -543,8 +543,8 @@ function validationError(message: string): CrmAnswer {
   return { status: 400, body: errorBody(message, 'VALIDATION_ERROR') };
 }
 
-function unauthorized(headers: Record<string, string>): CrmAnswer {
-  return { status: 401, headers, body: errorBody(AUTH_MESSAGE, 'INVALID_AUTHENTICATION') };
+function unauthorized(): CrmAnswer {
+  return { status: 401, body: errorBody(AUTH_MESSAGE, 'INVALID_AUTHENTICATION') };
 }
 
 function errorBody(message: string, category: string) {
@@ -552,17 +552,16 @@ function errorBody(message: string, category: string) {
 }
 
 function failureAnswer(failure: InjectedFailure, search: boolean): CrmAnswer {
-  const retryAfter: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(failure.retryAfterSeconds) };
   if (failure.status === 429) {
     const body = search
       ? { status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT', correlationId: randomUUID(), policyName: 'SECONDLY' }
       : { status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', correlationId: randomUUID(), policyName: 'TEN_SECONDLY_ROLLING' };
     const limits = { 'X-HubSpot-RateLimit-Interval-Milliseconds': '10000', 'X-HubSpot-RateLimit-Max': '100', 'X-HubSpot-RateLimit-Remaining': '0' };
-    return { status: 429, headers: { ...limits, ...retryAfter }, body };
+    return { status: 429, headers: limits, body };
   }
-  if (failure.status === 401) return unauthorized(retryAfter);
+  if (failure.status === 401) return unauthorized();
   const category = failure.status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_ERROR';
-  return { status: failure.status, headers: retryAfter, body: errorBody(`injected ${failure.status}`, category) };
+  return { status: failure.status, body: errorBody(`injected ${failure.status}`, category) };
 }
 
 function escapeRegExp(text: string): string {

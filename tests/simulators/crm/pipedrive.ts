@@ -418,13 +418,10 @@ function failed(status: number, error: string, extra: Record<string, unknown> = 
 }
 
 function failureAnswer(failure: InjectedFailure): CrmAnswer {
-  const retryAfter: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(failure.retryAfterSeconds) };
-  if (failure.status === 401) return { status: 401, headers: retryAfter, body: UNAUTHORIZED };
+  if (failure.status === 401) return { status: 401, body: UNAUTHORIZED };
   if (failure.status === 429) {
     const limits = { 'x-ratelimit-limit': '80', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(failure.retryAfterSeconds ?? 2) };
-    const answer = failed(429, 'Request over limit', { errorCode: 429 });
-    return { ...answer, headers: { ...limits, ...retryAfter } };
+    return { ...failed(429, 'Request over limit', { errorCode: 429 }), headers: limits };
   }
-  const answer = failed(failure.status, failure.status >= 500 ? 'Internal server error' : `Request failed with ${failure.status}`);
-  return { ...answer, headers: retryAfter };
+  return failed(failure.status, failure.status >= 500 ? 'Internal server error' : `Request failed with ${failure.status}`);
 }

@@ -1,5 +1,6 @@
 /** The Salesforce simulator, driven over HTTP the way a connector drives Salesforce's REST API. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeCrmSwitches } from './crm-switches.ts';
 import { SalesforceSimulator, toEighteenCharacterId } from './salesforce.ts';
 
 let salesforce: SalesforceSimulator;
@@ -387,4 +388,10 @@ describe('limits and failures', () => {
     expect(last.headers.authorization).toBe(`Bearer ${salesforce.config.access_token}`);
     expect(JSON.parse(last.body).Subject).toBe('recorded');
   });
+});
+
+describeCrmSwitches({
+  simulator: () => salesforce,
+  plain: () => api(`${V}/sobjects/Contact/${ids[0]}`),
+  search: () => sosl(`FIND {4155550100} IN PHONE FIELDS ${RETURNING}`),
 });

@@ -55,7 +55,7 @@
  *   field: 404 NOT_FOUND "Provided external ID field does not exist or is not accessible" [I].
  */
 import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
-import { type CrmAnswer, CrmHttpServer, type CrmRequest, HttpCrmSimulator } from './http-crm.ts';
+import { type CrmAnswer, type CrmRequest, CrmServer, ServedCrmSimulator } from './crm-server.ts';
 import { AccessTokens, isRefreshGrant, type OAuthClient } from './oauth-tokens.ts';
 import { MalformedQuery, matchesWhere, parseSoql, type SoqlLiteral, type SoqlQuery } from './salesforce-soql.ts';
 import { MalformedSearch, parseSosl, type SearchScope, type SoslQuery } from './salesforce-sosl.ts';
@@ -142,7 +142,7 @@ function salesforceTime(date: Date): string {
   return date.toISOString().replace('Z', '+0000');
 }
 
-export class SalesforceSimulator extends HttpCrmSimulator {
+export class SalesforceSimulator extends ServedCrmSimulator {
   readonly config: Record<string, string>;
   /** API requests counted against the org's limit so far. */
   apiUsage = 0;
@@ -152,12 +152,12 @@ export class SalesforceSimulator extends HttpCrmSimulator {
   private nextNumber = 1;
 
   private constructor(
-    http: CrmHttpServer,
+    crm: CrmServer,
     private readonly options: SalesforceSimulatorOptions,
   ) {
-    super(http);
+    super(crm);
     this.config = {
-      instance_url: http.url,
+      instance_url: crm.baseUrl,
       access_token: this.tokens.issue(),
       ...this.client,
     };
@@ -165,12 +165,13 @@ export class SalesforceSimulator extends HttpCrmSimulator {
 
   static async start(options: SalesforceSimulatorOptions = {}): Promise<SalesforceSimulator> {
     let salesforce: SalesforceSimulator | undefined;
-    const http = await CrmHttpServer.start({
-      respond: (request) => salesforce!.withLimitInfo(salesforce!.respond(request)),
+    const crm = await CrmServer.start({
+      route: (request) => salesforce!.withLimitInfo(salesforce!.route(request)),
       failure: (failure) => salesforce!.withLimitInfo(salesforce!.failure(failure)),
-      isSearch: (request) => /\/search\/?$/.test(request.url.pathname),
+      isSearch: (request) => /\/search\/?$/.test(request.path),
+      jsonType: 'application/json;charset=UTF-8',
     });
-    salesforce = new SalesforceSimulator(http, options);
+    salesforce = new SalesforceSimulator(crm, options);
     return salesforce;
   }
 
@@ -213,9 +214,9 @@ export class SalesforceSimulator extends HttpCrmSimulator {
     return errors(failure.status, { message: 'An unexpected error occurred. Please include this ErrorId if you contact support: 1938712371-12345 (-1234567890)', errorCode: 'UNKNOWN_EXCEPTION' });
   }
 
-  private respond(request: CrmRequest): CrmAnswer {
-    if (request.url.pathname === '/services/oauth2/token') return this.refreshToken(request);
-    const route = /^\/services\/data\/v(\d{2,3})\.0(\/.*)$/.exec(request.url.pathname);
+  private route(request: CrmRequest): CrmAnswer {
+    if (request.path === '/services/oauth2/token') return this.refreshToken(request);
+    const route = /^\/services\/data\/v(\d{2,3})\.0(\/.*)$/.exec(request.path);
     if (!route) return notFound();
     const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     if (!this.tokens.isLive(token)) return sessionInvalid();
@@ -223,8 +224,8 @@ export class SalesforceSimulator extends HttpCrmSimulator {
     if (this.apiUsage > this.apiLimit) return limitExceeded(403);
     const version = Number(route[1]);
     const path = route[2]!;
-    if (/^\/search\/?$/.test(path) && request.method === 'GET') return this.search(version, request.url.searchParams.get('q'));
-    if (/^\/query\/?$/.test(path) && request.method === 'GET') return this.query(version, request.url.searchParams.get('q'));
+    if (/^\/search\/?$/.test(path) && request.method === 'GET') return this.search(version, request.query.get('q'));
+    if (/^\/query\/?$/.test(path) && request.method === 'GET') return this.query(version, request.query.get('q'));
     const sobject = /^\/sobjects\/([A-Za-z]+)\/?(?:([^/]+)(?:\/([^/]+))?)?$/.exec(path);
     if (!sobject) return notFound();
     const [, typeName, idOrField, externalValue] = sobject;
@@ -248,7 +249,7 @@ export class SalesforceSimulator extends HttpCrmSimulator {
     if (!isRefreshGrant(request.method, new URLSearchParams(), request.body, this.client)) {
       return { status: 400, body: { error: 'invalid_grant', error_description: 'expired access/refresh token' } };
     }
-    return { status: 200, body: { access_token: this.tokens.issue(), instance_url: this.http.url, token_type: 'Bearer', issued_at: String(Date.now()) } };
+    return { status: 200, body: { access_token: this.tokens.issue(), instance_url: this.url, token_type: 'Bearer', issued_at: String(Date.now()) } };
   }
 
   private search(version: number, q: string | null): CrmAnswer {

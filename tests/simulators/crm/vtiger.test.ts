@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadContacts } from '../../../scripts/demo/contacts.ts';
+import { describeCrmSwitches } from './crm-switches.ts';
 import type { SeedContact } from './crm-simulator.ts';
 import { VtigerSimulator } from './vtiger.ts';
 
@@ -542,5 +543,18 @@ describe('the demo CRM`s read of its contacts', () => {
     } finally {
       await demo.close();
     }
+  });
+});
+
+describe('with a session', () => {
+  let session: string;
+  beforeAll(async () => {
+    session = (await login()).sessionName;
+  });
+
+  describeCrmSwitches({
+    simulator: () => vtiger,
+    plain: () => fetch(`${vtiger.url}/webservice.php?operation=listtypes&sessionName=${session}`),
+    search: () => fetch(`${vtiger.url}/webservice.php?${new URLSearchParams({ operation: 'query', sessionName: session, query: lastFour('Contacts', '0100') })}`),
   });
 });

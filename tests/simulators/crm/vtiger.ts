@@ -50,10 +50,9 @@
  *   produce HTTP 5xx and HTML pages"].
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { STATUS_CODES, type ServerResponse } from 'node:http';
-import { sendJson } from '../http.ts';
-import { CrmServer, type CrmRequest } from './crm-front.ts';
-import type { CrmSimulator, InjectedFailure, RecordedCrmRequest, SeedContact, StoredActivity } from './crm-simulator.ts';
+import { STATUS_CODES } from 'node:http';
+import { type CrmAnswer, type CrmRequest, CrmServer, ServedCrmSimulator } from './crm-server.ts';
+import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
 import { ACTIVITY_MODULES, DEFAULT_ID_PREFIXES, describeModule, isModuleName, MODULE_NAMES, MODULES, type ModuleName, type ModuleSpec } from './vtiger-modules.ts';
 import { parseVtql, runVtql, VtqlError } from './vtiger-vtql.ts';
 
@@ -127,6 +126,7 @@ const SESSION_MESSAGES: Record<SessionEnd, string> = {
   SESSION_LEFT_IDLE: 'Session has been invalidated to due lack activity',
   INVALID_SESSIONID: 'Session Identifier provided is Invalid',
 };
+const HTML = { 'Content-Type': 'text/html' };
 const DENIED = 'Permission to perform the operation is denied';
 const CHALLENGE_LIFE_S = 300;
 const SESSION_LIFE_S = 86_400;
@@ -158,8 +158,7 @@ interface Operation {
   run: (input: Params) => unknown;
 }
 
-export class VtigerSimulator implements CrmSimulator {
-  readonly url: string;
+export class VtigerSimulator extends ServedCrmSimulator {
   readonly config: Record<string, string>;
   private readonly users: Required<VtigerUser>[];
   private readonly prefixes: Record<ModuleName, number>;
@@ -173,11 +172,11 @@ export class VtigerSimulator implements CrmSimulator {
   private readonly operations: Map<string, Operation>;
 
   private constructor(
-    private readonly front: CrmServer,
+    crm: CrmServer,
     private readonly sitePath: string,
     options: VtigerSimulatorOptions,
   ) {
-    this.url = `${front.baseUrl}${sitePath}`;
+    super(crm);
     this.clock = options.clock ?? Date.now;
     this.prefixes = { ...DEFAULT_ID_PREFIXES, ...options.idPrefixes };
     this.modules = MODULE_NAMES.filter((m) => !(options.withoutPbxManager && m === 'PBXManager'));
@@ -205,20 +204,22 @@ export class VtigerSimulator implements CrmSimulator {
 
   static async start(options: VtigerSimulatorOptions = {}): Promise<VtigerSimulator> {
     let simulator: VtigerSimulator | undefined;
-    const front = await CrmServer.start({
-      handle: (request, res) => simulator!.handle(request, res),
-      answerFailure: answerProxyFailure,
+    const crm = await CrmServer.start({
+      route: (request) => simulator!.route(request),
+      failure: proxyFailure,
+      isSearch: (request) => simulator!.isSearch(request),
       // A PHP fatal error: Apache's bare 500 page.
-      answerCrash: (res) => res.writeHead(500, { 'Content-Type': 'text/html' }).end('<html><body><h1>Internal Server Error</h1></body></html>'),
-      // The operation may travel in the form body: a path pattern sees it too.
-      failureTarget: ({ req, body }) => `${req.url ?? '/'}${body ? `\n${body}` : ''}`,
+      crash: () => ({ status: 500, headers: HTML, body: '<html><body><h1>Internal Server Error</h1></body></html>' }),
+      // The operation may travel in the form body: a `failNext` pattern is tested against the URL and, after a newline, the body.
+      failureTarget: ({ url, body }) => `${url}${body ? `\n${body}` : ''}`,
     });
-    simulator = new VtigerSimulator(front, normalizeSitePath(options.sitePath ?? '/vtigercrm'), options);
+    simulator = new VtigerSimulator(crm, normalizeSitePath(options.sitePath ?? '/vtigercrm'), options);
     return simulator;
   }
 
-  get requests(): RecordedCrmRequest[] {
-    return this.front.requests;
+  /** The site URL: the host and the path Vtiger is installed under. */
+  override get url(): string {
+    return `${this.crm.baseUrl}${this.sitePath}`;
   }
 
   seed(contacts: SeedContact[]): string[] {
@@ -265,47 +266,30 @@ export class VtigerSimulator implements CrmSimulator {
     for (const session of this.sessions.values()) session.ended ??= end;
   }
 
-  /** `path` is tested against the URL and, after a newline, the form body: Vtiger's operation may travel in either. */
-  failNext(times: number, failure: InjectedFailure, path?: RegExp): void {
-    this.front.failNext(times, failure, path);
-  }
-
-  down(): Promise<void> {
-    return this.front.down();
-  }
-
-  up(): Promise<void> {
-    return this.front.up();
-  }
-
-  holdSearches(): () => void {
-    return this.front.holdSearches();
-  }
-
-  close(): Promise<void> {
-    return this.front.close();
-  }
-
-  private async handle({ req, url, body }: CrmRequest, res: ServerResponse): Promise<void> {
-    if (url.pathname.replace(/\/{2,}/g, '/') !== `${this.sitePath}/webservice.php`) {
-      return void res.writeHead(404, { 'Content-Type': 'text/html' }).end(`<html><body><h1>Not Found</h1><p>The requested URL ${url.pathname} was not found on this server.</p></body></html>`);
+  private route(request: CrmRequest): CrmAnswer {
+    if (!this.isWebservice(request)) {
+      return { status: 404, headers: HTML, body: `<html><body><h1>Not Found</h1><p>The requested URL ${request.path} was not found on this server.</p></body></html>` };
     }
-    // PHP fills $_POST only from a form body; $_REQUEST is GET overlaid with POST.
-    const isForm = req.method === 'POST' && /^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '');
-    const post = new URLSearchParams(isForm ? body : '');
-    const request = new URLSearchParams([...url.searchParams, ...post]);
-    const name = (request.get('operation') ?? '').toLowerCase();
+    const { post, params } = phpParams(request);
     try {
-      const operation = this.operations.get(name);
+      const operation = this.operations.get(operationName(params));
       if (!operation) throw new VtigerError('UNKNOWN_OPERATION', 'Unknown operation requested');
-      if (!operation.preLogin) this.checkSession(request.get('sessionName'));
-      if (operation.search) await this.front.searchesReleased();
-      const result = operation.run(operation.type === 'GET' ? url.searchParams : post);
-      sendJson(res, 200, { success: true, result });
+      if (!operation.preLogin) this.checkSession(params.get('sessionName'));
+      const result = operation.run(operation.type === 'GET' ? request.query : post);
+      return { status: 200, body: { success: true, result } };
     } catch (error) {
       if (!(error instanceof VtigerError)) throw error;
-      sendJson(res, 200, { success: false, error: { code: error.code, message: error.message } });
+      return { status: 200, body: { success: false, error: { code: error.code, message: error.message } } };
     }
+  }
+
+  /** A VTQL query: held while a test holds searches (before its session is checked, as a slow server would be). */
+  private isSearch(request: CrmRequest): boolean {
+    return this.isWebservice(request) && this.operations.get(operationName(phpParams(request).params))?.search === true;
+  }
+
+  private isWebservice(request: CrmRequest): boolean {
+    return request.path.replace(/\/{2,}/g, '/') === `${this.sitePath}/webservice.php`;
   }
 
   /** Refuses a request whose session is missing, unknown or over; a good one is used again now. */
@@ -510,12 +494,21 @@ function decodeElement(text: string | null): Record<string, string> {
   return element;
 }
 
-/** A proxy's error page in front of Vtiger (nginx's wording), with Retry-After when asked. */
-function answerProxyFailure(res: ServerResponse, failure: InjectedFailure): void {
+/** PHP's view of a request: $_POST is filled only from a form body; $_REQUEST (`params`) is GET overlaid with POST. */
+function phpParams({ method, headers, query, body }: CrmRequest): { post: Params; params: Params } {
+  const isForm = method === 'POST' && /^application\/x-www-form-urlencoded/i.test(headers['content-type'] ?? '');
+  const post = new URLSearchParams(isForm ? body : '');
+  return { post, params: new URLSearchParams([...query, ...post]) };
+}
+
+function operationName(params: Params): string {
+  return (params.get('operation') ?? '').toLowerCase();
+}
+
+/** A proxy's error page in front of Vtiger (nginx's wording). */
+function proxyFailure(failure: InjectedFailure): CrmAnswer {
   const title = `${failure.status} ${STATUS_CODES[failure.status] ?? 'Error'}`;
-  res
-    .writeHead(failure.status, { 'Content-Type': 'text/html', ...(failure.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(failure.retryAfterSeconds) }) })
-    .end(`<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`);
+  return { status: failure.status, headers: HTML, body: `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n` };
 }
 
 /** Vtiger's user access keys: 16 letters and digits. */

@@ -1,5 +1,6 @@
 /** The Zoho CRM simulator, driven over HTTP the way a connector drives Zoho's v8 API. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeCrmSwitches } from './crm-switches.ts';
 import { ZohoSimulator } from './zoho.ts';
 
 let zoho: ZohoSimulator;
@@ -313,4 +314,10 @@ describe('failures a test injects', () => {
     expect(last.headers.authorization).toBe(`Zoho-oauthtoken ${zoho.config.access_token}`);
     expect(JSON.parse(last.body).data[0].Subject).toBe('recorded');
   });
+});
+
+describeCrmSwitches({
+  simulator: () => zoho,
+  plain: () => api('/settings/fields?module=Calls'),
+  search: () => search('Contacts', { phone: '4155550100' }),
 });

@@ -50,7 +50,7 @@
  *   (the official sample writes `$se_module:"accounts"`) [I].
  */
 import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
-import { type CrmAnswer, CrmHttpServer, type CrmRequest, HttpCrmSimulator } from './http-crm.ts';
+import { type CrmAnswer, type CrmRequest, CrmServer, ServedCrmSimulator } from './crm-server.ts';
 import { AccessTokens, isRefreshGrant, type OAuthClient } from './oauth-tokens.ts';
 import { criteriaFields, matchesCriteria, parseCriteria } from './zoho-criteria.ts';
 
@@ -126,7 +126,7 @@ function zohoTime(date: Date): string {
   return `${date.toISOString().slice(0, 19)}+00:00`;
 }
 
-export class ZohoSimulator extends HttpCrmSimulator {
+export class ZohoSimulator extends ServedCrmSimulator {
   readonly config: Record<string, string>;
   private readonly records = new Map<string, ZohoRecord>();
   private readonly client: OAuthClient = { client_id: '1000.SIMCLIENT', client_secret: 'sim-client-secret', refresh_token: '1000.sim-refresh-token' };
@@ -134,13 +134,13 @@ export class ZohoSimulator extends HttpCrmSimulator {
   private nextId = 524157;
 
   private constructor(
-    http: CrmHttpServer,
+    crm: CrmServer,
     private readonly options: ZohoSimulatorOptions,
   ) {
-    super(http);
+    super(crm);
     this.config = {
-      api_domain: http.url,
-      accounts_url: http.url,
+      api_domain: crm.baseUrl,
+      accounts_url: crm.baseUrl,
       access_token: this.tokens.issue(),
       ...this.client,
     };
@@ -148,12 +148,13 @@ export class ZohoSimulator extends HttpCrmSimulator {
 
   static async start(options: ZohoSimulatorOptions = {}): Promise<ZohoSimulator> {
     let zoho: ZohoSimulator | undefined;
-    const http = await CrmHttpServer.start({
-      respond: (request) => zoho!.respond(request),
+    const crm = await CrmServer.start({
+      route: (request) => zoho!.route(request),
       failure: (failure) => zoho!.failure(failure),
-      isSearch: (request) => /\/search$/.test(request.url.pathname),
+      isSearch: (request) => /\/search$/.test(request.path),
+      jsonType: 'application/json;charset=UTF-8',
     });
-    zoho = new ZohoSimulator(http, options);
+    zoho = new ZohoSimulator(crm, options);
     return zoho;
   }
 
@@ -191,17 +192,17 @@ export class ZohoSimulator extends HttpCrmSimulator {
     return error(failure.status, 'INVALID_REQUEST', 'unable to process your request');
   }
 
-  private respond(request: CrmRequest): CrmAnswer {
-    if (request.url.pathname === '/oauth/v2/token') return this.refreshToken(request);
+  private route(request: CrmRequest): CrmAnswer {
+    if (request.path === '/oauth/v2/token') return this.refreshToken(request);
     const refused = this.refuseAuthorization(request.headers.authorization);
     if (refused) return refused;
-    if (request.url.pathname === '/crm/v8/settings/fields' && request.method === 'GET') return this.fieldsOf(request.url.searchParams.get('module') ?? '');
-    const route = /^\/crm\/v8\/([A-Za-z_]+)(?:\/([^/]+))?$/.exec(request.url.pathname);
+    if (request.path === '/crm/v8/settings/fields' && request.method === 'GET') return this.fieldsOf(request.query.get('module') ?? '');
+    const route = /^\/crm\/v8\/([A-Za-z_]+)(?:\/([^/]+))?$/.exec(request.path);
     if (!route) return invalidUrl();
     const [, moduleName, rest] = route;
     const module = (Object.keys(PHONE_FIELDS) as Module[]).find((m) => m.toLowerCase() === moduleName!.toLowerCase());
     if (!module) return error(400, 'INVALID_MODULE', 'the module name given seems to be invalid', { resource_path_index: 0 });
-    if (rest === 'search' && request.method === 'GET') return this.search(module, request.url.searchParams);
+    if (rest === 'search' && request.method === 'GET') return this.search(module, request.query);
     if (module !== 'Calls') return invalidUrl();
     const body = request.method === 'POST' || request.method === 'PUT' ? this.parseData(request.body) : undefined;
     if (body && 'status' in body) return body;
@@ -224,8 +225,8 @@ export class ZohoSimulator extends HttpCrmSimulator {
   }
 
   private refreshToken(request: CrmRequest): CrmAnswer {
-    if (!isRefreshGrant(request.method, request.url.searchParams, request.body, this.client)) return { status: 200, body: { error: 'invalid_code' } };
-    return { status: 200, body: { access_token: this.tokens.issue(), api_domain: this.http.url, token_type: 'Bearer', expires_in: 3600 } };
+    if (!isRefreshGrant(request.method, request.query, request.body, this.client)) return { status: 200, body: { error: 'invalid_code' } };
+    return { status: 200, body: { access_token: this.tokens.issue(), api_domain: this.url, token_type: 'Bearer', expires_in: 3600 } };
   }
 
   /** The fields of a module with their types, and the values of each picklist: where a connector reads the dispositions. */
