@@ -38,14 +38,14 @@ export interface ElementSpec {
 const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-const enumOf = (values: readonly [string, ...string[]], what: string) =>
+export const enumOf = (values: readonly [string, ...string[]], what: string) =>
   z.string().refine((v) => values.includes(v.toLowerCase()), { message: `${what} must be one of: ${values.join(', ')}` });
-const identifier = (what: string) =>
+export const identifier = (what: string) =>
   z.string().regex(IDENTIFIER, { message: `${what} must start with a letter or _ and contain only letters, digits and _` });
 const xmlName = (what: string) => z.string().regex(XML_NAME, { message: `${what} must be a valid XML element name` });
-const nonEmpty = (what: string) => z.string().trim().min(1, { message: `${what} must not be empty` });
+export const nonEmpty = (what: string) => z.string().trim().min(1, { message: `${what} must not be empty` });
 
-const template = (doc: string, required = false): AttributeSpec => ({ doc, kind: 'template', required });
+export const template = (doc: string, required = false): AttributeSpec => ({ doc, kind: 'template', required });
 
 const headerElement = (doc: string): ElementSpec => ({
   doc,
@@ -57,9 +57,9 @@ const headerElement = (doc: string): ElementSpec => ({
   children: {},
 });
 
-const headersElement = (doc: string): ElementSpec => ({ doc, attributes: {}, children: { header: headerElement('One HTTP header.') } });
+export const headersElement = (doc: string): ElementSpec => ({ doc, attributes: {}, children: { header: headerElement('One HTTP header.') } });
 
-const mappingField: ElementSpec = {
+export const mappingField: ElementSpec = {
   doc: 'Maps one record field. Its element name is the field: `call_id`, `call_status`, `direction`, `from_number`, `to_number`, `user_number`, `duration`, `starttime`, `endtime`, `recordingurl`, `billrate`, `gateway`, `campaign_name`, `uui`, `error`, `success`, or any other name (kept as an extra field).',
   attributes: {
     use: { doc: 'Path of the value in the payload (`CallSid`, `data.Status`, `entries.0.sessionId`); `a|b` takes the first that has a value.', kind: 'path' },
@@ -121,7 +121,7 @@ const replyParameter: ElementSpec = {
 };
 replyParameter.children.parameter = replyParameter;
 
-const basicElement: ElementSpec = {
+export const basicElement: ElementSpec = {
   doc: 'HTTP Basic authentication.',
   attributes: { username: template('User name (template).', true), password: template('Password (template).', true) },
   children: {},
@@ -146,7 +146,7 @@ const sendResponseElement: ElementSpec = {
   },
 };
 
-const requestParameter: ElementSpec = {
+export const requestParameter: ElementSpec = {
   doc: 'One request parameter: query string for GET, form field (or JSON key with `format="json"`) for POST. A name is given once among its siblings; several values under one name are a `type="array"`.',
   repeat: true,
   text: true,
@@ -170,100 +170,133 @@ const callbackElement = (doc: string): ElementSpec => ({
   children: { response: responseElement('Maps the webhook request to the call record.'), send_response: sendResponseElement },
 });
 
-export const CONNECTOR_GRAMMAR: ElementSpec = {
-  doc: 'The root element.',
-  attributes: {
-    for: { doc: 'Must be `PhoneCalls`.', kind: 'enum', required: true, schema: z.string().refine((v) => v === 'PhoneCalls', { message: 'for must be "PhoneCalls"' }) },
-    name: { doc: 'Display name shown in the options page (defaults to the file name).', kind: 'literal' },
-  },
+/** Enum values the compiler reads typed (`choice`). */
+export const TOKEN_METHODS = ['get', 'post'] as const;
+export const BODY_FORMATS = ['form', 'json'] as const;
+export const JWT_ALGORITHMS = ['rs256', 'hs256'] as const;
+
+/** Config field types. */
+export const FIELD_TYPES = ['text', 'password', 'url'] as const;
+
+/** The kinds of connector, by their root's `for`: each has its own grammar below its root. */
+export const CONNECTOR_KINDS = ['PhoneCalls', 'CRM'] as const;
+export type ConnectorKind = (typeof CONNECTOR_KINDS)[number];
+/** The root's `for` in the grammar of `kind` (the compiler picks the grammar by `for`, so each accepts its own). */
+export const connectorKind = (kind: ConnectorKind) => z.string().refine((v) => v === kind, { message: `for must be "${kind}"` });
+
+export const configElement: ElementSpec = {
+  doc: 'The settings an admin fills in (Options > Provider).',
+  attributes: {},
   children: {
-    config: {
-      doc: 'The settings an admin fills in (Options > Provider).',
+    fields: {
+      doc: 'The list of settings.',
       attributes: {},
       children: {
-        fields: {
-          doc: 'The list of settings.',
-          attributes: {},
-          children: {
-            field: {
-              doc: 'One setting. `answer_callback`, `status_callback` and `incoming_callback` are filled by the relay with the instance\'s callback URLs.',
-              repeat: true,
-              attributes: {
-                name: { doc: 'Referenced as `$config.$fields.NAME`.', kind: 'name', required: true, schema: identifier('a field name') },
-                label: { doc: 'Label in the form.', kind: 'literal' },
-                type: { doc: '`text`, `password` (masked, redacted) or `url`.', kind: 'enum', default: 'text', schema: enumOf(['text', 'password', 'url'], 'type') },
-                presence: { doc: '`mandatory` or `optional` (default).', kind: 'enum', schema: enumOf(['mandatory', 'optional'], 'presence') },
-                presense: { doc: 'The seed\'s misspelling of `presence`; accepted with a warning.', kind: 'enum', schema: enumOf(['mandatory', 'optional'], 'presence'), deprecatedFor: 'presence' },
-              },
-              children: {},
-            },
+        field: {
+          doc: 'One setting. `answer_callback`, `status_callback` and `incoming_callback` are filled by the relay with the instance\'s callback URLs.',
+          repeat: true,
+          attributes: {
+            name: { doc: 'Referenced as `$config.$fields.NAME`.', kind: 'name', required: true, schema: identifier('a field name') },
+            label: { doc: 'Label in the form.', kind: 'literal' },
+            type: { doc: '`text`, `password` (masked, redacted) or `url`.', kind: 'enum', default: 'text', schema: enumOf(FIELD_TYPES, 'type') },
+            presence: { doc: '`mandatory` or `optional` (default).', kind: 'enum', schema: enumOf(['mandatory', 'optional'], 'presence') },
+            presense: { doc: 'The seed\'s misspelling of `presence`; accepted with a warning.', kind: 'enum', schema: enumOf(['mandatory', 'optional'], 'presence'), deprecatedFor: 'presence' },
           },
+          children: {},
         },
       },
     },
+  },
+};
+
+export const authElement: ElementSpec = {
+  doc: 'How requests authenticate; several methods may be combined.',
+  attributes: {},
+  children: {
+    basic: basicElement,
+    bearer: { doc: '`Authorization: Bearer <token>`.', attributes: { token: template('Token (template).', true) }, children: {} },
+    header: headerElement('An API-key header sent with every request.'),
+    token: {
+      doc: 'A token step (Vtiger\'s "URL-based authorization"): a request to a token URL whose answer gives the token used on every call; cached until it expires, fetched again once when the provider answers 401. Steps run in order and form a chain: a step with a `name` makes its token (and its `<value>`s) variables of the later steps and of every request (Vtiger: `getchallenge`\'s token feeds `login`\'s `accessKey`). The whole chain is cached per config, and fetched by one caller at a time.',
+      repeat: true,
+      attributes: {
+        name: {
+          doc: 'Makes the token the variable `@NAME` of later steps and requests. A named step is sent with requests only when it says `header` or `query` (Vtiger\'s challenge is used once, to log in).',
+          kind: 'name',
+          schema: identifier('a token name'),
+        },
+        url: template('The token URL (template).', true),
+        method: { doc: '`post` or `get`.', kind: 'enum', default: 'post', schema: enumOf(TOKEN_METHODS, 'method') },
+        format: { doc: '`form` or `json`: how the token request\'s parameters are sent.', kind: 'enum', default: 'form', schema: enumOf(BODY_FORMATS, 'format') },
+        path: { doc: 'Path of the token in the answer (`access_token`, `data.token`).', kind: 'path', required: true },
+        expires_path: { doc: 'Path of its lifetime in seconds (`expires_in`); without it the token is kept until a 401.', kind: 'path' },
+        header: { doc: 'Header that carries the token.', kind: 'name', default: 'Authorization', schema: nonEmpty('a header name') },
+        prefix: { doc: 'Text before the token in the header.', kind: 'literal', default: 'Bearer ' },
+        query: { doc: 'Send the token as this query parameter instead of a header.', kind: 'name', schema: nonEmpty('a parameter name') },
+      },
+      children: {
+        basic: basicElement,
+        value: {
+          doc: 'Another value of the token answer, kept with the token and known as `@NAME` (Vtiger\'s `result.userId`, the user calls are assigned to).',
+          repeat: true,
+          attributes: {
+            name: { doc: 'Variable name.', kind: 'name', required: true, schema: identifier('a value name') },
+            use: { doc: 'Path of the value in the token answer.', kind: 'path', required: true },
+          },
+          children: {},
+        },
+        parameter: {
+          doc: 'A parameter of the token request.',
+          repeat: true,
+          attributes: { name: { doc: 'Parameter name.', kind: 'name', required: true, schema: nonEmpty('a parameter name') }, value: template('Value (template).', true) },
+          children: {},
+        },
+      },
+    },
+    jwt: {
+      doc: 'A JSON Web Token minted for each call (Vonage: RS256 with the application\'s private key), sent in a header.',
+      attributes: {
+        algorithm: { doc: '`RS256` (PKCS#8 PEM private key) or `HS256` (shared secret).', kind: 'enum', required: true, schema: enumOf(JWT_ALGORITHMS, 'algorithm') },
+        key: template('The private key or secret (template).', true),
+        ttl: { doc: 'Seconds until `exp`.', kind: 'literal', default: '900', schema: z.string().regex(/^\d{1,6}$/, { message: 'ttl must be a number of seconds' }) },
+        header: { doc: 'Header to send it in.', kind: 'name', default: 'Authorization', schema: nonEmpty('a header name') },
+        prefix: { doc: 'Text before the token.', kind: 'literal', default: 'Bearer ' },
+      },
+      children: {
+        claim: {
+          doc: 'A claim besides `iat`, `exp` and `jti`, which are always set.',
+          repeat: true,
+          attributes: {
+            name: { doc: 'Claim name.', kind: 'name', required: true, schema: nonEmpty('a claim name') },
+            value: template('Claim value (template).', true),
+          },
+          children: {},
+        },
+      },
+    },
+    query: {
+      doc: 'An API-key query parameter sent with every request.',
+      repeat: true,
+      attributes: { name: { doc: 'Parameter name.', kind: 'name', required: true, schema: nonEmpty('a parameter name') }, value: template('Value (template).', true) },
+      children: {},
+    },
+  },
+};
+
+export const CONNECTOR_GRAMMAR: ElementSpec = {
+  doc: 'The root element.',
+  attributes: {
+    for: { doc: '`PhoneCalls` for a telephony connector (this grammar); `CRM` for a CRM connector (see `<connector for="CRM">`).', kind: 'enum', required: true, schema: connectorKind('PhoneCalls') },
+    name: { doc: 'Display name shown in the options page (defaults to the file name).', kind: 'literal' },
+  },
+  children: {
+    config: configElement,
     provider: {
       doc: 'The provider\'s API endpoint, authentication and webhook signature.',
       attributes: {},
       children: {
         url: { doc: 'Base URL (template); request URLs are appended to it.', text: true, required: true, attributes: {}, children: {} },
-        auth: {
-          doc: 'How requests authenticate; several methods may be combined.',
-          attributes: {},
-          children: {
-            basic: basicElement,
-            bearer: { doc: '`Authorization: Bearer <token>`.', attributes: { token: template('Token (template).', true) }, children: {} },
-            header: headerElement('An API-key header sent with every request.'),
-            token: {
-              doc: 'A token step (Vtiger\'s "URL-based authorization"): a request to a token URL whose answer gives the token used on every call; cached until it expires, fetched again once when the provider answers 401.',
-              attributes: {
-                url: template('The token URL (template).', true),
-                method: { doc: '`post` or `get`.', kind: 'enum', default: 'post', schema: enumOf(['get', 'post'], 'method') },
-                format: { doc: '`form` or `json`: how the token request\'s parameters are sent.', kind: 'enum', default: 'form', schema: enumOf(['form', 'json'], 'format') },
-                path: { doc: 'Path of the token in the answer (`access_token`, `data.token`).', kind: 'path', required: true },
-                expires_path: { doc: 'Path of its lifetime in seconds (`expires_in`); without it the token is kept until a 401.', kind: 'path' },
-                header: { doc: 'Header that carries the token.', kind: 'name', default: 'Authorization', schema: nonEmpty('a header name') },
-                prefix: { doc: 'Text before the token in the header.', kind: 'literal', default: 'Bearer ' },
-                query: { doc: 'Send the token as this query parameter instead of a header.', kind: 'name', schema: nonEmpty('a parameter name') },
-              },
-              children: {
-                basic: basicElement,
-                parameter: {
-                  doc: 'A parameter of the token request.',
-                  repeat: true,
-                  attributes: { name: { doc: 'Parameter name.', kind: 'name', required: true, schema: nonEmpty('a parameter name') }, value: template('Value (template).', true) },
-                  children: {},
-                },
-              },
-            },
-            jwt: {
-              doc: 'A JSON Web Token minted for each call (Vonage: RS256 with the application\'s private key), sent in a header.',
-              attributes: {
-                algorithm: { doc: '`RS256` (PKCS#8 PEM private key) or `HS256` (shared secret).', kind: 'enum', required: true, schema: enumOf(['rs256', 'hs256'], 'algorithm') },
-                key: template('The private key or secret (template).', true),
-                ttl: { doc: 'Seconds until `exp`.', kind: 'literal', default: '900', schema: z.string().regex(/^\d{1,6}$/, { message: 'ttl must be a number of seconds' }) },
-                header: { doc: 'Header to send it in.', kind: 'name', default: 'Authorization', schema: nonEmpty('a header name') },
-                prefix: { doc: 'Text before the token.', kind: 'literal', default: 'Bearer ' },
-              },
-              children: {
-                claim: {
-                  doc: 'A claim besides `iat`, `exp` and `jti`, which are always set.',
-                  repeat: true,
-                  attributes: {
-                    name: { doc: 'Claim name.', kind: 'name', required: true, schema: nonEmpty('a claim name') },
-                    value: template('Claim value (template).', true),
-                  },
-                  children: {},
-                },
-              },
-            },
-            query: {
-              doc: 'An API-key query parameter sent with every request.',
-              repeat: true,
-              attributes: { name: { doc: 'Parameter name.', kind: 'name', required: true, schema: nonEmpty('a parameter name') }, value: template('Value (template).', true) },
-              children: {},
-            },
-          },
-        },
+        auth: authElement,
         signature: {
           doc: 'How the relay verifies that webhooks come from the provider.',
           attributes: {
@@ -351,10 +384,3 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
     incoming_call: callbackElement('Incoming calls: maps the provider\'s request to a record (and a popup), and replies (e.g. ring the agents).'),
   },
 };
-
-/** The spec of the element at a document path (`connector/provider/auth/jwt`; sibling indices ignored). */
-export function elementSpecAt(path: string): ElementSpec | undefined {
-  let spec: ElementSpec | undefined = CONNECTOR_GRAMMAR;
-  for (const name of path.replace(/\[\d+\]/g, '').split('/').slice(1)) spec = spec && (spec.children[name] ?? spec.mapping);
-  return spec;
-}
