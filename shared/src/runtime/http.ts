@@ -1,6 +1,8 @@
 /** An HTTP request the engine wants sent; the caller (service worker, relay, CLI) sends it. */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 export interface OutgoingRequest {
-  method: 'GET' | 'POST';
+  method: HttpMethod;
   url: string;
   headers: Record<string, string>;
   body?: string;
@@ -21,18 +23,19 @@ export type Fetch = (url: string, init: { method: string; headers: Record<string
 }>;
 
 /**
- * Puts a request's parameters where its method and format say: the query of a GET, else a
+ * Puts a request's parameters where its method and format say: the query of a GET (or a
+ * DELETE), else a
  * JSON or form body. Returns the body and its content type; the query is appended to `url`.
  * Call requests and token steps both send their parameters this way.
  */
 export function encodeParameters(
-  method: 'GET' | 'POST',
+  method: HttpMethod,
   format: 'form' | 'json',
   url: URL,
   fields: Array<[string, string]>,
   jsonBody: () => Record<string, unknown>,
 ): { body?: string; contentType?: string } {
-  if (method === 'GET') {
+  if (method === 'GET' || method === 'DELETE') {
     for (const [name, value] of fields) url.searchParams.append(name, value);
     return {};
   }

@@ -5,7 +5,7 @@ export const REDACTED = '<redacted>';
 const SECRET_NAME = /(token|secret|password|passwd|pass|api_?key|apikey|private_?key)$/i;
 
 /** The config values a dry-run must not print: password fields and fields named like secrets. */
-export function secretValues(plan: ConnectorPlan, config: Record<string, string | undefined>): string[] {
+export function secretValues(plan: Pick<ConnectorPlan, 'fields'>, config: Record<string, string | undefined>): string[] {
   return plan.fields
     .filter((f) => f.type === 'password' || SECRET_NAME.test(f.name))
     .map((f) => config[f.name])
