@@ -152,7 +152,7 @@ export const requestParameter: ElementSpec = {
   text: true,
   attributes: {
     name: { doc: 'Parameter name (optional inside `type="array"`).', kind: 'name' },
-    optional: { doc: '`true`: left out of the request when its value is empty or not set, instead of failing (MyOperator\'s `caller_id`, Zadarma\'s `predicted`).', kind: 'enum', schema: enumOf(['true', 'false'], 'optional') },
+    optional: { doc: '`true`: left out of the request when its value is empty or not set (an object or array: when a value it needs is not set: HubSpot\'s `associations` for a call with no contact), instead of failing (MyOperator\'s `caller_id`, Zadarma\'s `predicted`).', kind: 'enum', schema: enumOf(['true', 'false'], 'optional') },
     value: template('Value (template). Text inside the element works too.'),
     type: {
       doc: 'JSON bodies: `string` (default), `number`, `boolean`, `object` (nested parameters) or `array`. A `number` must render to a finite number (else the call fails, naming the parameter); a `boolean` is true for `true`, `1` or `yes`. Forms and queries take `array` only: the name is sent once per nested item, in order (Twilio\'s `StatusCallbackEvent=initiated&StatusCallbackEvent=ringing`); its items are plain values.',

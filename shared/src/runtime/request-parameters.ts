@@ -1,6 +1,6 @@
 import type { ValueType } from '../connector/plan.ts';
 import type { Template } from '../template/ast.ts';
-import { renderOptional, renderTemplate, type TemplateScope } from '../template/render.ts';
+import { MissingValueError, renderOptional, renderTemplate, type TemplateScope } from '../template/render.ts';
 import { jsonLeaf } from './json-value.ts';
 
 /**
@@ -43,10 +43,27 @@ export function formFields(parameters: BodyParameter[], scope: TemplateScope): A
 export function jsonObject(parameters: BodyParameter[], scope: TemplateScope): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const parameter of parameters) {
-    if (parameter.optional && (parameter.type === 'string' || parameter.type === 'number' || parameter.type === 'boolean') && renderParameter(parameter, scope) === undefined) continue;
-    out[parameter.name] = jsonValue(parameter, scope);
+    const value = optionalJsonValue(parameter, scope);
+    if (value !== undefined) out[parameter.name] = value;
   }
   return out;
+}
+
+/**
+ * A parameter's JSON value; undefined when it is optional and unset: a leaf with no value, or an
+ * object or array missing a value it needs (HubSpot's `associations` for a call with no contact).
+ */
+function optionalJsonValue(parameter: BodyParameter, scope: TemplateScope): unknown {
+  if (!parameter.optional) return jsonValue(parameter, scope);
+  if (parameter.type === 'string' || parameter.type === 'number' || parameter.type === 'boolean') {
+    return renderParameter(parameter, scope) === undefined ? undefined : jsonValue(parameter, scope);
+  }
+  try {
+    return jsonValue(parameter, scope);
+  } catch (error) {
+    if (error instanceof MissingValueError) return undefined;
+    throw error;
+  }
 }
 
 function jsonValue(parameter: BodyParameter, scope: TemplateScope): unknown {
@@ -55,7 +72,7 @@ function jsonValue(parameter: BodyParameter, scope: TemplateScope): unknown {
     case 'json':
       return jsonObject(parameter.children, scope);
     case 'array':
-      return parameter.children.filter((c) => !c.optional || renderParameter(c, scope) !== undefined).map((c) => jsonValue(c, scope));
+      return parameter.children.map((c) => optionalJsonValue(c, scope)).filter((v) => v !== undefined);
     default:
       return jsonLeaf({ name: parameter.name, type: parameter.type, value: parameter.value }, scope);
   }
