@@ -2,6 +2,8 @@ import type { Fetch } from '../runtime/http.ts';
 
 /** A request as the engine sent it. */
 export interface RecordedRequest {
+  /** What the engine was doing (`token-challenge`, `find_contact-Contacts`, `log_call`). */
+  step?: string;
   method: string;
   url: string;
   headers: Record<string, string>;
@@ -22,7 +24,7 @@ export interface RecordedResponse {
 export function recordingFetch(answer: (request: RecordedRequest) => RecordedResponse | Promise<RecordedResponse>): { fetch: Fetch; requests: RecordedRequest[] } {
   const requests: RecordedRequest[] = [];
   const fetch: Fetch = async (url, init) => {
-    const request: RecordedRequest = { method: init.method, url, headers: { ...init.headers }, ...(init.body === undefined ? {} : { body: init.body }) };
+    const request: RecordedRequest = { ...(init.step ? { step: init.step } : {}), method: init.method, url, headers: { ...init.headers }, ...(init.body === undefined ? {} : { body: init.body }) };
     requests.push(request);
     const response = await answer(request);
     const headers = new Map(Object.entries(response.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));

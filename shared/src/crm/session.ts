@@ -40,6 +40,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
   const secrets = secretValues(plan, options.config);
   const configLabels = Object.fromEntries(plan.fields.map((f) => [f.name, f.label]));
   const tokens = new Set<string>();
+  const tokenNames = plan.crm.auth.flatMap((method) => (method.kind === 'token' && method.name ? [method.name] : []));
   const mask = (text: string) => [...secrets, ...tokens].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length).reduce((out, s) => out.split(s).join(REDACTED), text);
   const failure = (error: string, retry: boolean, extra: { retryAfterMs?: number; status?: number } = {}) => ({ ok: false as const, error: mask(error), retry, ...extra });
 
@@ -57,14 +58,14 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     return { ...scope, vars: { ...base, ...mapped } };
   };
 
-  /** Sends one request of the connector; renews the session and replays once when it expired. */
+  /** Sends one request of the connector (`what` names it in errors, and as the fetch's step); renews the session and replays once when it expired. */
   const send = async (request: CrmRequestPlan, vars: Vars, what: string): Promise<Sent> => {
     for (let attempt = 0; ; attempt++) {
       const scope = scopeOf(vars);
       let outgoing;
       try {
         const auth = await resolveAuthMethods(plan.crm.auth, scope, { now: now(), randomId: () => crypto.randomUUID(), fetch: options.fetch, tokenCache: options.tokenCache });
-        for (const value of [...Object.values(auth.resolved), ...Object.values(auth.vars)]) tokens.add(value);
+        for (const value of [...Object.values(auth.resolved), ...tokenNames.map((name) => auth.vars[name] ?? '')]) tokens.add(value);
         outgoing = buildCrmRequest(plan, request, { ...scope, vars: { ...auth.vars, ...scope.vars } }, auth.resolved);
       } catch (error) {
         if (error instanceof ConnectorRuntimeError) return failure(`${what}: ${error.message}`, error.code === 'network');
@@ -76,7 +77,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       let body: string;
       const headers: Record<string, string> = {};
       try {
-        const answer = await options.fetch(outgoing.url, { method: outgoing.method, headers: outgoing.headers, ...(outgoing.body === undefined ? {} : { body: outgoing.body }) });
+        const answer = await options.fetch(outgoing.url, { method: outgoing.method, headers: outgoing.headers, ...(outgoing.body === undefined ? {} : { body: outgoing.body }), step: what.replace(/\s+/g, '-') });
         answer.headers.forEach((value, key) => (headers[key] = value));
         status = answer.status;
         body = await answer.text();
@@ -119,7 +120,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       for (const followUp of search.followUps) {
         if (followUp.when !== undefined && !fields[followUp.when]) continue;
         const key = JSON.stringify([followUp.request.url?.source, followUp.request.parameters.map((p) => p.value?.source), followUp.when && fields[followUp.when]]);
-        if (!followUps.has(key)) followUps.set(key, send(followUp.request, fields, `find_contact ${search.name} follow-up`));
+        if (!followUps.has(key)) followUps.set(key, send(followUp.request, fields, `follow_up ${search.name}`));
         const answer = await followUps.get(key)!;
         // A follow-up adds detail (a company name): without it the caller is still named.
         if (!answer.ok) continue;

@@ -196,7 +196,7 @@ async function fetchChain(chain: Array<{ method: TokenStep; index: number }>, sc
   const values: Record<string, string> = {};
   let last: { token: string; expiresAt?: number } | undefined;
   for (const { method, index } of chain) {
-    const step = await fetchToken(method, { ...scope, vars: { ...scope.vars, ...values } }, environment);
+    const step = await fetchToken(method, index, { ...scope, vars: { ...scope.vars, ...values } }, environment);
     values[stepVariable(method, index)] = step.token;
     Object.assign(values, step.values);
     // The chain is good as long as its shortest-lived step.
@@ -215,7 +215,7 @@ function asRuntimeError<T>(render: () => T): T {
 }
 
 /** One token step over the network: its token, lifetime and `<value>`s. */
-async function fetchToken(method: TokenStep, scope: TemplateScope, environment: AuthEnvironment): Promise<CachedToken & { values: Record<string, string> }> {
+async function fetchToken(method: TokenStep, index: number, scope: TemplateScope, environment: AuthEnvironment): Promise<CachedToken & { values: Record<string, string> }> {
   let url: URL;
   const fields: Array<[string, string]> = [];
   const headers: Record<string, string> = {};
@@ -234,7 +234,7 @@ async function fetchToken(method: TokenStep, scope: TemplateScope, environment: 
   let status: number;
   let text: string;
   try {
-    const answer = await environment.fetch(url.toString(), { method: method.method, headers, body });
+    const answer = await environment.fetch(url.toString(), { method: method.method, headers, body, step: `token-${method.name ?? index}` });
     status = answer.status;
     text = await answer.text();
   } catch (error) {

@@ -16,7 +16,14 @@ export interface ProviderResponse {
 }
 
 /** The network, as the caller hands it to the engine (the engine does no I/O of its own). */
-export type Fetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{
+export type Fetch = (
+  url: string,
+  /**
+   * `step` names what the engine is doing (`token-session`, `find_contact-Contacts`, `log_call`):
+   * for dry runs and logs; a real fetch ignores it.
+   */
+  init: { method: string; headers: Record<string, string>; body?: string; step?: string },
+) => Promise<{
   status: number;
   headers: { forEach(callback: (value: string, key: string) => void): void };
   text(): Promise<string>;
