@@ -1,5 +1,5 @@
 import { attr, child, children, choice, setting } from './attributes.ts';
-import { BODY_FORMATS, JWT_ALGORITHMS, TOKEN_METHODS } from './grammar.ts';
+import { BODY_FORMATS, JWT_ALGORITHMS, REQUEST_METHODS } from './grammar.ts';
 import type { ElementCompiler, TemplateContext } from './element-compiler.ts';
 import type { AuthPlan } from './plan.ts';
 import type { XmlElement } from './xml-tree.ts';
@@ -28,7 +28,7 @@ export function compileAuth(compiler: ElementCompiler, authElement: XmlElement |
           sent: !name || attr(method, 'header') !== undefined || attr(method, 'query') !== undefined,
           values: children(method, 'value').map((value) => ({ name: attr(value, 'name') ?? '', use: compiler.attrPath(value, 'use') ?? { source: '', segments: [] } })),
           url: compiler.attrTemplate(method, 'url', context),
-          method: choice(method, 'method', TOKEN_METHODS) === 'get' ? 'GET' : 'POST',
+          method: choice(method, 'method', REQUEST_METHODS) === 'get' ? 'GET' : 'POST',
           format: choice(method, 'format', BODY_FORMATS),
           path: compiler.attrPath(method, 'path') ?? { source: '', segments: [] },
           expiresPath: compiler.attrPath(method, 'expires_path'),

@@ -47,6 +47,31 @@ export const nonEmpty = (what: string) => z.string().trim().min(1, { message: `$
 
 export const template = (doc: string, required = false): AttributeSpec => ({ doc, kind: 'template', required });
 
+/** Enum values the compiler reads typed (`choice`). */
+export const REQUEST_METHODS = ['get', 'post'] as const;
+export const VALUE_TYPES = ['string', 'number', 'boolean', 'object', 'array'] as const;
+export const REPLY_FORMATS = ['xml', 'json'] as const;
+export const SIGNATURE_TYPES = ['twilio', 'signalwire', 'plivo-v3', 'plivo-v2', 'telnyx', 'vonage', 'hmac', 'header'] as const;
+export const HMAC_ALGORITHMS = ['sha1', 'sha256'] as const;
+export const SIGNATURE_ENCODINGS = ['base64', 'hex', 'base64-hex'] as const;
+
+/** The root of a reply when `root` is absent, by reply format. */
+export const REPLY_ROOTS: Record<(typeof REPLY_FORMATS)[number], string> = { xml: 'Response', json: 'object' };
+/** The header carrying the signature when `header` is absent, by signature type (`hmac` requires one). */
+export const SIGNATURE_HEADERS = { twilio: 'X-Twilio-Signature', signalwire: 'X-SignalWire-Signature' } as const satisfies Partial<Record<(typeof SIGNATURE_TYPES)[number], string>>;
+export const BODY_FORMATS = ['form', 'json'] as const;
+export const JWT_ALGORITHMS = ['rs256', 'hs256'] as const;
+
+/** Config field types. */
+export const FIELD_TYPES = ['text', 'password', 'url'] as const;
+
+/** The kinds of connector, by their root's `for`: each has its own grammar below its root. */
+export const CONNECTOR_KINDS = ['PhoneCalls', 'CRM'] as const;
+export type ConnectorKind = (typeof CONNECTOR_KINDS)[number];
+/** The root's `for` in the grammar of `kind` (the compiler picks the grammar by `for`, so each accepts its own). */
+export const connectorKind = (kind: ConnectorKind) => z.string().refine((v) => v === kind, { message: `for must be "${kind}"` });
+
+
 const headerElement = (doc: string): ElementSpec => ({
   doc,
   repeat: true,
@@ -89,7 +114,7 @@ const replyParameter: ElementSpec = {
   attributes: {
     name: { doc: 'Element or key name (optional inside a JSON `type="array"`).', kind: 'name', schema: xmlName('a parameter name') },
     value: template('Text content (template). Text inside the element works too.'),
-    type: { doc: 'JSON only: `string` (default), `number`, `boolean`, `object` or `array`. Typed values follow the request rule: a `number` must render to a finite number (else the reply fails, naming the parameter); a `boolean` is true for `true`, `1` or `yes`.', kind: 'enum', schema: enumOf(['string', 'number', 'boolean', 'object', 'array'], 'type') },
+    type: { doc: 'JSON only: `string` (default), `number`, `boolean`, `object` or `array`. Typed values follow the request rule: a `number` must render to a finite number (else the reply fails, naming the parameter); a `boolean` is true for `true`, `1` or `yes`.', kind: 'enum', schema: enumOf(VALUE_TYPES, 'type') },
     optional: {
       doc: '`true`: the element (or JSON key) is left out, with what it holds, when its value is empty or not set, instead of failing (Vonage\'s `dtmfAnswer` for a number without extension).',
       kind: 'enum',
@@ -130,7 +155,7 @@ export const basicElement: ElementSpec = {
 const sendResponseElement: ElementSpec = {
   doc: 'The reply to the webhook. Without it the relay answers 200 with an empty body.',
   attributes: {
-    format: { doc: '`xml` (a `<Response>` document) or `json`.', kind: 'enum', schema: enumOf(['xml', 'json'], 'format') },
+    format: { doc: '`xml` (a `<Response>` document) or `json`.', kind: 'enum', default: 'xml', schema: enumOf(REPLY_FORMATS, 'format') },
     agentdialing: { doc: 'Name of the parameter to repeat once per agent to ring, with `@extension` bound to each agent\'s number.', kind: 'name' },
     root: { doc: 'XML: the root element (default `Response`). JSON: `object` (default) or `array`, whose items are the parameters (Vonage NCCO).', kind: 'name', schema: xmlName('root') },
     status: {
@@ -157,7 +182,7 @@ export const requestParameter: ElementSpec = {
     type: {
       doc: 'JSON bodies: `string` (default), `number`, `boolean`, `object` (nested parameters) or `array`. A `number` must render to a finite number (else the call fails, naming the parameter); a `boolean` is true for `true`, `1` or `yes`. Forms and queries take `array` only: the name is sent once per nested item, in order (Twilio\'s `StatusCallbackEvent=initiated&StatusCallbackEvent=ringing`); its items are plain values.',
       kind: 'enum',
-      schema: enumOf(['string', 'number', 'boolean', 'object', 'array'], 'type'),
+      schema: enumOf(VALUE_TYPES, 'type'),
     },
   },
   children: {},
@@ -169,20 +194,6 @@ const callbackElement = (doc: string): ElementSpec => ({
   attributes: {},
   children: { response: responseElement('Maps the webhook request to the call record.'), send_response: sendResponseElement },
 });
-
-/** Enum values the compiler reads typed (`choice`). */
-export const TOKEN_METHODS = ['get', 'post'] as const;
-export const BODY_FORMATS = ['form', 'json'] as const;
-export const JWT_ALGORITHMS = ['rs256', 'hs256'] as const;
-
-/** Config field types. */
-export const FIELD_TYPES = ['text', 'password', 'url'] as const;
-
-/** The kinds of connector, by their root's `for`: each has its own grammar below its root. */
-export const CONNECTOR_KINDS = ['PhoneCalls', 'CRM'] as const;
-export type ConnectorKind = (typeof CONNECTOR_KINDS)[number];
-/** The root's `for` in the grammar of `kind` (the compiler picks the grammar by `for`, so each accepts its own). */
-export const connectorKind = (kind: ConnectorKind) => z.string().refine((v) => v === kind, { message: `for must be "${kind}"` });
 
 export const configElement: ElementSpec = {
   doc: 'The settings an admin fills in (Options > Provider).',
@@ -226,7 +237,7 @@ export const authElement: ElementSpec = {
           schema: identifier('a token name'),
         },
         url: template('The token URL (template).', true),
-        method: { doc: '`post` or `get`.', kind: 'enum', default: 'post', schema: enumOf(TOKEN_METHODS, 'method') },
+        method: { doc: '`post` or `get`.', kind: 'enum', default: 'post', schema: enumOf(REQUEST_METHODS, 'method') },
         format: { doc: '`form` or `json`: how the token request\'s parameters are sent.', kind: 'enum', default: 'form', schema: enumOf(BODY_FORMATS, 'format') },
         path: { doc: 'Path of the token in the answer (`access_token`, `data.token`).', kind: 'path', required: true },
         expires_path: { doc: 'Path of its lifetime in seconds (`expires_in`); without it the token is kept until a 401.', kind: 'path' },
@@ -304,14 +315,14 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
               doc: '`twilio` (HMAC-SHA1 over URL and parameters), `signalwire` (X-SignalWire-Signature: Twilio\'s scheme with repeated values in the order sent, or hex HMAC-SHA1 over URL and raw JSON body), `plivo-v3` / `plivo-v2` (X-Plivo-Signature-V3 / -V2 with their nonce), `telnyx` (Ed25519 over timestamp and body), `vonage` (an HS256 JWT in Authorization with the body\'s hash), `hmac` (an HMAC of a `message` built from the webhook\'s fields, in `header`: Zadarma) or `header` (a shared secret in a header).',
               kind: 'enum',
               required: true,
-              schema: enumOf(['twilio', 'signalwire', 'plivo-v3', 'plivo-v2', 'telnyx', 'vonage', 'hmac', 'header'], 'type'),
+              schema: enumOf(SIGNATURE_TYPES, 'type'),
             },
             token: template('`twilio`, `signalwire`, `plivo-v3`, `plivo-v2`, `vonage`, `hmac`: the auth token, signing key or secret (template).'),
             header: { doc: '`twilio`: the header carrying the signature (default X-Twilio-Signature; SignalWire sends X-SignalWire-Signature). `hmac`: the header carrying it (required).', kind: 'name', schema: nonEmpty('a header name') },
             message: template('`hmac`: what is signed, a template over the webhook\'s fields (`@caller_id@called_did@call_start`); or `<message>` children per event.'),
             use: { doc: '`hmac` with `<message for>` children: path of the field that names the event.', kind: 'path' },
-            algorithm: { doc: '`hmac`: `sha1` or `sha256`.', kind: 'enum', default: 'sha1', schema: enumOf(['sha1', 'sha256'], 'algorithm') },
-            encoding: { doc: '`hmac`: `base64` of the digest, `hex`, or `base64-hex` (base64 of the hex string, as PHP\'s hash_hmac makes it: Zadarma).', kind: 'enum', default: 'base64', schema: enumOf(['base64', 'hex', 'base64-hex'], 'encoding') },
+            algorithm: { doc: '`hmac`: `sha1` or `sha256`.', kind: 'enum', default: 'sha1', schema: enumOf(HMAC_ALGORITHMS, 'algorithm') },
+            encoding: { doc: '`hmac`: `base64` of the digest, `hex`, or `base64-hex` (base64 of the hex string, as PHP\'s hash_hmac makes it: Zadarma).', kind: 'enum', default: 'base64', schema: enumOf(SIGNATURE_ENCODINGS, 'encoding') },
             public_key: template('`telnyx`: the account public key, base64 (template).'),
             tolerance: {
               doc: '`telnyx`, `vonage`: how many seconds a webhook\'s timestamp may be from now; older ones are replays.',
@@ -350,8 +361,8 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
           doc: 'The HTTP request that places the call.',
           required: true,
           attributes: {
-            method: { doc: '`get` or `post`.', kind: 'enum', default: 'post', schema: enumOf(['get', 'post'], 'method') },
-            format: { doc: '`form` or `json`: how a POST body is encoded.', kind: 'enum', default: 'form', schema: enumOf(['form', 'json'], 'format') },
+            method: { doc: '`get` or `post`.', kind: 'enum', default: 'post', schema: enumOf(REQUEST_METHODS, 'method') },
+            format: { doc: '`form` or `json`: how a POST body is encoded.', kind: 'enum', default: 'form', schema: enumOf(BODY_FORMATS, 'format') },
           },
           children: {
             url: { doc: 'Appended to the provider URL; empty means the provider URL; absolute means as is.', text: true, attributes: {}, children: {} },

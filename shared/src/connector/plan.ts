@@ -1,7 +1,7 @@
 import type { PayloadPath } from '../payload/path.ts';
 import type { Template } from '../template/ast.ts';
 import type { Diagnostic } from './diagnostics.ts';
-import type { FIELD_TYPES } from './grammar.ts';
+import type { FIELD_TYPES, HMAC_ALGORITHMS, SIGNATURE_ENCODINGS, VALUE_TYPES } from './grammar.ts';
 
 /** A connector compiled once; every runtime function is a pure function of a plan. */
 export interface ConnectorPlan {
@@ -79,8 +79,8 @@ export type SignaturePlan =
       use?: PayloadPath;
       /** What is signed: the first whose `for` lists the event, else the one without `for`. */
       messages: Array<{ for?: string[]; template: Template }>;
-      algorithm: 'sha1' | 'sha256';
-      encoding: 'base64' | 'hex' | 'base64-hex';
+      algorithm: (typeof HMAC_ALGORITHMS)[number];
+      encoding: (typeof SIGNATURE_ENCODINGS)[number];
     }
   | { kind: 'header'; name: string; value: Template };
 
@@ -109,7 +109,7 @@ export interface HeaderPlan {
   value: Template;
 }
 
-export type ValueType = 'string' | 'number' | 'boolean' | 'object' | 'array';
+export type ValueType = (typeof VALUE_TYPES)[number];
 
 export interface ParameterPlan {
   name: string;
