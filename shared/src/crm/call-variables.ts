@@ -23,12 +23,15 @@ const FIELDS: Record<keyof CrmCall, true> = {
 export const CRM_CALL_FIELDS = Object.keys(FIELDS) as Array<keyof CrmCall>;
 
 /**
- * The variables every CRM template may use: the call's fields, the number looked up (`@number`
+ * The variables every CRM template may use: the call's fields, who called whom
+ * (`@call_from_number`, `@call_to_number`: the customer and the agent, by direction), the number looked up (`@number`
  * E.164, `@national` its national significant digits, `@variant` the search form being tried),
  * the record being updated (`@record_id`), the clock (`@now`, ISO 8601 UTC) and the agent.
  */
 export const CRM_CALL_VARIABLES: readonly string[] = [
   ...CRM_CALL_FIELDS.map((field) => `call_${field}`),
+  'call_from_number',
+  'call_to_number',
   'number',
   'national',
   'variant',
@@ -45,5 +48,8 @@ export function callVariables(call: CrmCall): Record<string, string | undefined>
     const value = call[field];
     vars[`call_${field}`] = value === null || value === undefined || value === '' ? undefined : String(value);
   }
+  const [from, to] = call.direction === 'inbound' ? [vars.call_customer_number, vars.call_agent_number] : [vars.call_agent_number, vars.call_customer_number];
+  vars.call_from_number = from;
+  vars.call_to_number = to;
   return vars;
 }

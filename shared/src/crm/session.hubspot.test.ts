@@ -112,6 +112,8 @@ describe('the HubSpot connector', () => {
         hs_call_direction: 'OUTBOUND',
         hs_call_status: 'COMPLETED',
         hs_call_duration: '282000',
+        hs_call_from_number: '+14155550199',
+        hs_call_to_number: '+14155550100',
         hs_call_body: 'Asked for &lt;b&gt;pricing&lt;/b&gt; &amp; terms',
         hs_call_disposition: 'f240bbac-87c9-4f6e-bf70-924b57d47db7',
       },
