@@ -10,7 +10,8 @@ import { compileRequest } from './compile-request.ts';
 import { compileSignature } from './compile-signature.ts';
 import { closest } from './diagnostics.ts';
 import type { ElementCompiler, TemplateContext } from './element-compiler.ts';
-import type { CallbackPlan, ConnectorPlan, OutgoingPlan, ParameterPlan, ProviderPlan, RequestPlan, StatusCallbackPlan } from './plan.ts';
+import type { CallbackPlan, ConnectorPlan, OutgoingPlan, ProviderPlan, RequestPlan, StatusCallbackPlan } from './plan.ts';
+import { requestTemplates } from '../runtime/request-parameters.ts';
 import type { XmlElement } from './xml-tree.ts';
 
 /** Compiles a telephony connector (`<connector for="PhoneCalls">`) whose structure has been checked. */
@@ -114,10 +115,4 @@ function compileStatusCallback(compiler: ElementCompiler, element: XmlElement): 
     };
   });
   return { use: compiler.attrPath(element, 'use') ?? { source: '', segments: [] }, blocks };
-}
-
-/** Every template of an outgoing request: its URL, headers and parameter values, nested ones too. */
-function requestTemplates(request: RequestPlan): Template[] {
-  const values = (parameters: ParameterPlan[]): Template[] => parameters.flatMap((p) => [...(p.value ? [p.value] : []), ...values(p.children)]);
-  return [...(request.url ? [request.url] : []), ...request.headers.map((h) => h.value), ...values(request.parameters)];
 }

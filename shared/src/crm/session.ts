@@ -10,6 +10,7 @@ import { MissingValueError, renderOptional, type TemplateScope } from '../templa
 import { callVariables } from './call-variables.ts';
 import type { Contact, CrmCall, CrmOutcome, CrmSession } from './contract.ts';
 import { readCrmAnswer } from './crm-answer.ts';
+import { requestTemplates } from '../runtime/request-parameters.ts';
 import { buildCrmRequest } from './crm-request.ts';
 import { storedPhoneMatches } from './phone-match.ts';
 
@@ -95,14 +96,12 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     }
   };
 
-  const valueOf = (plan: ValuePlan | undefined, payload: unknown, scope: TemplateScope): string | undefined => {
-    if (!plan) return undefined;
-    const found = plan.use ? getPath(payload, plan.use) : undefined;
-    if (typeof found === 'string' || typeof found === 'number') {
-      if (String(found).trim() !== '') return String(found).trim();
-    }
-    const fallback = plan.default ? renderOptional(plan.default, scope)?.trim() : undefined;
-    return fallback || undefined;
+  /** A value of an answer: at its path, else its default rendered; undefined when empty. */
+  const valueOf = (value: ValuePlan | undefined, payload: unknown, scope: TemplateScope): string | undefined => {
+    if (!value) return undefined;
+    const found = value.use ? getPath(payload, value.use) : undefined;
+    if ((typeof found === 'string' || typeof found === 'number') && String(found).trim() !== '') return String(found).trim();
+    return (value.default ? renderOptional(value.default, scope)?.trim() : undefined) || undefined;
   };
 
   const runSearch = async (search: SearchPlan, vars: Vars, national: string, followUps: Map<string, Promise<Sent>>): Promise<CrmOutcome<Contact[]>> => {
@@ -117,25 +116,28 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       const id = valueOf(search.fields.id, record, scopeOf(fields)) ?? valueOf(search.fields.id, item, scopeOf(fields));
       if (!id) continue;
       fields.id = id;
+      /** What follow-ups found (`company` from Vtiger's account), over what the search gave. */
+      const followed: Record<string, string> = {};
       for (const followUp of search.followUps) {
         if (followUp.when !== undefined && !fields[followUp.when]) continue;
-        const key = JSON.stringify([followUp.request.url?.source, followUp.request.parameters.map((p) => p.value?.source), followUp.when && fields[followUp.when]]);
+        // The same request (same rendered values) is sent once per lookup: two contacts of one account, one retrieve.
+        const key = JSON.stringify(requestTemplates(followUp.request).map((t) => renderOptional(t, scopeOf(fields))));
         if (!followUps.has(key)) followUps.set(key, send(followUp.request, fields, `follow_up ${search.name}`));
         const answer = await followUps.get(key)!;
         // A follow-up adds detail (a company name): without it the caller is still named.
         if (!answer.ok) continue;
         for (const [field, value] of Object.entries(followUp.response)) {
           const found = valueOf(value, answer.value, scopeOf(fields));
-          if (found !== undefined) fields[`#${field}`] = found;
+          if (found !== undefined) followed[field] = found;
         }
       }
       const scope = scopeOf(fields);
-      const name = (fields['#name'] ?? valueOf(search.fields.name, record, scope) ?? '').replace(/\s+/g, ' ').trim();
+      const name = (followed.name ?? valueOf(search.fields.name, record, scope) ?? '').replace(/\s+/g, ' ').trim();
       contacts.push({
         id,
         name: name || id,
-        company: fields['#company'] ?? valueOf(search.fields.company, record, scope) ?? null,
-        url: fields['#url'] ?? valueOf(search.fields.url, record, scope) ?? null,
+        company: followed.company ?? valueOf(search.fields.company, record, scope) ?? null,
+        url: followed.url ?? valueOf(search.fields.url, record, scope) ?? null,
       });
     }
     return { ok: true, value: contacts };

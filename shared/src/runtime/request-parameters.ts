@@ -1,4 +1,4 @@
-import type { ValueType } from '../connector/plan.ts';
+import type { HeaderPlan, ValueType } from '../connector/plan.ts';
 import type { Template } from '../template/ast.ts';
 import { MissingValueError, renderOptional, renderTemplate, type TemplateScope } from '../template/render.ts';
 import { jsonLeaf } from './json-value.ts';
@@ -76,4 +76,10 @@ function jsonValue(parameter: BodyParameter, scope: TemplateScope): unknown {
     default:
       return jsonLeaf({ name: parameter.name, type: parameter.type, value: parameter.value }, scope);
   }
+}
+
+/** Every template of a request: its URL, headers and parameter values, nested ones too. */
+export function requestTemplates(request: { url?: Template; headers: HeaderPlan[]; parameters: BodyParameter[] }): Template[] {
+  const values = (parameters: BodyParameter[]): Template[] => parameters.flatMap((p) => [...(p.value ? [p.value] : []), ...values(p.children)]);
+  return [...(request.url ? [request.url] : []), ...request.headers.map((h) => h.value), ...values(request.parameters)];
 }
