@@ -20,7 +20,8 @@ import {
   WebhookError,
   type WebhookEvent,
 } from '../src/index.ts';
-import { crmCommand, type CrmCliIo, CrmInputError, CrmUsageError } from './crm.ts';
+import { crmCommand, type CrmCliIo } from './crm.ts';
+import { InputError, readInput, UsageError } from './input.ts';
 
 const USAGE = `Usage:
   phone-connector validate FILE...
@@ -88,19 +89,16 @@ export function runConnectorCli(argv: string[], io: CliIo | CrmCliIo = nodeIo): 
 
 /** The exit code of a command that threw: 2 for usage, 1 for bad input; anything else is a bug and propagates. */
 function failure(error: unknown, io: CliIo): number {
-  if (error instanceof UsageError || error instanceof CrmUsageError) {
+  if (error instanceof UsageError) {
     io.err(`${error.message}\n${USAGE}`);
     return 2;
   }
-  if (error instanceof ConnectorRuntimeError || error instanceof WebhookError || error instanceof InputError || error instanceof CrmInputError) {
+  if (error instanceof ConnectorRuntimeError || error instanceof WebhookError || error instanceof InputError) {
     io.err(`error: ${error.message}`);
     return 1;
   }
   throw error;
 }
-
-class UsageError extends Error {}
-class InputError extends Error {}
 
 function validate(args: string[], io: CliIo): number {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
@@ -171,14 +169,6 @@ function load(file: string, io: CliIo): ConnectorPlan | undefined {
   const result = checkConnector(readInput(io, file, 'connector'), { file });
   for (const diagnostic of result.diagnostics) if (diagnostic.severity === 'error') io.err(formatDiagnostic(diagnostic));
   return result.plan;
-}
-
-function readInput(io: CliIo, path: string, what: string): string {
-  try {
-    return io.readFile(path);
-  } catch (error) {
-    throw new InputError(`cannot read ${what} file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
 }
 
 function readJsonMap(io: CliIo, path: string, what: string): Record<string, string> {

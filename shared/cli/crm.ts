@@ -12,6 +12,7 @@ import { recordingFetch, type RecordedRequest, type RecordedResponse } from '../
 import { redactRequest, redactSecretParameters, secretValues } from '../src/runtime/redact.ts';
 import type { Fetch } from '../src/runtime/http.ts';
 import { CALL_STATUSES } from '../src/record/call-status.ts';
+import { InputError, readInput, UsageError } from './input.ts';
 
 export interface CrmCliIo {
   out(line: string): void;
@@ -21,9 +22,6 @@ export interface CrmCliIo {
   /** The network, for `--live`. */
   fetch: Fetch;
 }
-
-export class CrmUsageError extends Error {}
-export class CrmInputError extends Error {}
 
 const callSchema = z.object({
   id: z.number().int(),
@@ -57,11 +55,11 @@ export async function crmCommand(args: string[], io: CrmCliIo): Promise<number> 
       'show-secrets': { type: 'boolean' },
     },
   });
-  if (positionals.length !== 1) throw new CrmUsageError('crm takes exactly one connector FILE');
-  if (!values.config || (values.find === undefined) === (values.log === undefined)) throw new CrmUsageError('crm needs --config and one of --find NUMBER or --log CALL.json');
-  if (values.live && values.responses) throw new CrmUsageError('--live sends the requests; --responses answers them from files: pick one');
+  if (positionals.length !== 1) throw new UsageError('crm takes exactly one connector FILE');
+  if (!values.config || (values.find === undefined) === (values.log === undefined)) throw new UsageError('crm needs --config and one of --find NUMBER or --log CALL.json');
+  if (values.live && values.responses) throw new UsageError('--live sends the requests; --responses answers them from files: pick one');
   const file = positionals[0]!;
-  const checked = checkCrmConnector(read(io, file, 'connector'), { file });
+  const checked = checkCrmConnector(readInput(io, file, 'connector'), { file });
   for (const diagnostic of checked.diagnostics) if (diagnostic.severity === 'error') io.err(formatDiagnostic(diagnostic));
   if (!checked.plan) return 1;
   const plan = checked.plan;
@@ -93,7 +91,7 @@ function recordedAnswer(plan: CrmConnectorPlan, io: CrmCliIo, dir: string | unde
     const full = optional(io, join(dir, `${step}.http.json`));
     if (full !== undefined) {
       const parsed = parseJson(full, `${step}.http.json`) as { status?: unknown; headers?: Record<string, string>; body?: unknown };
-      if (typeof parsed.status !== 'number') throw new CrmInputError(`${join(dir, `${step}.http.json`)} needs a numeric "status"`);
+      if (typeof parsed.status !== 'number') throw new InputError(`${join(dir, `${step}.http.json`)} needs a numeric "status"`);
       return { status: parsed.status, headers: parsed.headers ?? {}, body: typeof parsed.body === 'string' ? parsed.body : JSON.stringify(parsed.body ?? '') };
     }
     const body = optional(io, join(dir, `${step}.json`));
@@ -153,15 +151,7 @@ function optional(io: CrmCliIo, path: string): string | undefined {
     return io.readFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CrmInputError(`cannot read ${path}: ${(error as Error).message}`);
-  }
-}
-
-function read(io: CrmCliIo, path: string, what: string): string {
-  try {
-    return io.readFile(path);
-  } catch (error) {
-    throw new CrmInputError(`cannot read ${what} file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new InputError(`cannot read ${path}: ${(error as Error).message}`);
   }
 }
 
@@ -169,15 +159,15 @@ function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new CrmInputError(`${what} is not valid JSON: ${(error as Error).message}`);
+    throw new InputError(`${what} is not valid JSON: ${(error as Error).message}`);
   }
 }
 
 function readJson<T>(io: CrmCliIo, path: string, what: string, schema: z.ZodType<T>): T {
-  const checked = schema.safeParse(parseJson(read(io, path, what), `${what} file ${path}`));
+  const checked = schema.safeParse(parseJson(readInput(io, path, what), `${what} file ${path}`));
   if (!checked.success) {
     const issue = checked.error.issues[0]!;
-    throw new CrmInputError(`${what} file ${path}: ${issue.path.join('.') || '(top)'}: ${issue.message}`);
+    throw new InputError(`${what} file ${path}: ${issue.path.join('.') || '(top)'}: ${issue.message}`);
   }
   return checked.data;
 }
