@@ -24,7 +24,7 @@ const answer = fc.record({
     fc.json(),
     fc.string(),
   ),
-  headers: fc.constantFrom({}, { 'Retry-After': '5' }, { 'Retry-After': 'soon' }),
+  headers: fc.constantFrom<Record<string, string>>({}, { 'Retry-After': '5' }, { 'Retry-After': 'soon' }),
 });
 
 const call: CrmCall = {
