@@ -3,7 +3,7 @@ import { getPath, type PayloadPath } from '../payload/path.ts';
 import { nationalDigits, toE164 } from '../record/phone.ts';
 import { ConnectorRuntimeError } from '../runtime/errors.ts';
 import type { Fetch } from '../runtime/http.ts';
-import { forgetChain, resolveAuthMethods, type TokenCache } from '../runtime/auth.ts';
+import { forgetChain, memoryTokenCache, resolveAuthMethods, type TokenCache } from '../runtime/auth.ts';
 import { REDACTED, secretValues } from '../runtime/redact.ts';
 import type { AgentProfile } from '../runtime/scope.ts';
 import { MissingValueError, renderOptional, type TemplateScope } from '../template/render.ts';
@@ -18,7 +18,10 @@ export interface CrmSessionOptions {
   /** The instance's CRM config values, by field name. */
   config: Record<string, string | undefined>;
   fetch: Fetch;
-  /** Shared by every session of the relay, so one login serves them all (and only one runs at a time). */
+  /**
+   * Shared by every session of the relay, so one login serves them all and only one runs at a
+   * time (Vtiger keeps one live challenge per user); without it the session keeps its own.
+   */
   tokenCache?: TokenCache;
   /** ISO country for numbers written nationally. */
   defaultCountry?: string;
@@ -38,6 +41,7 @@ type Sent = CrmOutcome<Record<string, unknown>>;
  */
 export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOptions): CrmSession {
   const now = options.now ?? Date.now;
+  const tokenCache = options.tokenCache ?? memoryTokenCache();
   const secrets = secretValues(plan, options.config);
   const configLabels = Object.fromEntries(plan.fields.map((f) => [f.name, f.label]));
   const tokens = new Set<string>();
@@ -65,7 +69,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       const scope = scopeOf(vars);
       let outgoing;
       try {
-        const auth = await resolveAuthMethods(plan.crm.auth, scope, { now: now(), randomId: () => crypto.randomUUID(), fetch: options.fetch, tokenCache: options.tokenCache });
+        const auth = await resolveAuthMethods(plan.crm.auth, scope, { now: now(), randomId: () => crypto.randomUUID(), fetch: options.fetch, tokenCache });
         for (const value of [...Object.values(auth.resolved), ...tokenNames.map((name) => auth.vars[name] ?? '')]) tokens.add(value);
         outgoing = buildCrmRequest(plan, request, { ...scope, vars: { ...auth.vars, ...scope.vars } }, auth.resolved);
       } catch (error) {
@@ -89,7 +93,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       if (answer.ok) return { ok: true, value: answer.payload };
       const hasTokens = plan.crm.auth.some((a) => a.kind === 'token');
       if (answer.renew && hasTokens && attempt === 0) {
-        forgetChain(plan.crm.auth, scope, options.tokenCache);
+        forgetChain(plan.crm.auth, scope, tokenCache);
         continue;
       }
       return failure(`${what}: ${answer.error}`, answer.retry, { status: answer.status, ...(answer.retryAfterMs === undefined ? {} : { retryAfterMs: answer.retryAfterMs }) });
