@@ -165,6 +165,12 @@ describe('the Vtiger connector', () => {
     expect(operations().filter((o) => o === 'login')).toHaveLength(1);
   });
 
+  it('logs in once for concurrent lookups of one session that was given no token cache', async () => {
+    const session = openCrmSession(plan, { config, fetch: recorded.fetch, now: () => 0 });
+    await Promise.all([session.findContacts('+14155550100'), session.findContacts('+14155550100'), session.logCall(call)]);
+    expect(operations().filter((o) => o === 'login')).toHaveLength(1);
+  });
+
   it('creates the call as a held Events call with the notes, recording and relay marker', async () => {
     const logged = await open().logCall(call);
     expect(logged).toEqual({ ok: true, value: { id: '18x456', url: `${SITE}/index.php?module=Calendar&view=Detail&record=456` } });
