@@ -4,4 +4,4 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { runConnectorCli } = await import('./connector.ts');
-process.exitCode = runConnectorCli(process.argv.slice(2));
+process.exitCode = await runConnectorCli(process.argv.slice(2));

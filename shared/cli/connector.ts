@@ -1,6 +1,6 @@
 /**
- * `phone-connector validate|outgoing|callback`: check a connector, dry-run the request it
- * would send, or run a recorded webhook through it. Node only; the engine it drives is not.
+ * `phone-connector validate|outgoing|callback|crm`: check a connector, dry-run the request it
+ * would send, run a recorded webhook through it, or show a CRM connector's requests. Node only; the engine it drives is not.
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import {
   callbackEventOfField,
+  checkAnyConnector,
   checkConnector,
   type ConnectorPlan,
   ConnectorRuntimeError,
@@ -19,12 +20,21 @@ import {
   WebhookError,
   type WebhookEvent,
 } from '../src/index.ts';
+import { crmCommand, type CrmCliIo } from './crm.ts';
+import { InputError, readInput, UsageError } from './input.ts';
 
 const USAGE = `Usage:
   phone-connector validate FILE...
   phone-connector outgoing FILE --config CFG.json --to NUMBER [--vars VARS.json] [--country CC] [--show-secrets]
   phone-connector callback FILE --event answer|status|incoming --config CFG.json --payload FILE
                   [--content-type TYPE] [--url URL] [--vars VARS.json] [--dial NUMBER,...] [--country CC]
+  phone-connector crm FILE --config CFG.json (--find NUMBER | --log CALL.json)
+                  [--responses DIR | --live] [--country CC] [--show-secrets]
+
+crm prints the HTTP requests a CRM connector's operation sends and its result. Each request
+is answered from DIR/<step>.json (the body, HTTP 200) or DIR/<step>.http.json ({status,
+headers, body}); steps are token-<name>, find_contact-<search>, follow_up-<search>, log_call.
+Without a file, token steps get a stand-in token and the others {}. --live sends them.
 
 VARS.json holds the agent profile and runtime values: {"extension": "+14155550111",
 "email": "...", "callerid": "...", "user_<field>": "...", "answer_callback": "https://..."}.`;
@@ -37,15 +47,23 @@ export interface CliIo {
   readFile(path: string): string;
 }
 
-const nodeIo: CliIo = {
+const nodeIo: CrmCliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   readFile: (path) => readFileSync(path, 'utf8'),
+  fetch: (url, init) => fetch(url, init),
 };
 
-/** Runs the CLI; returns the exit code (0 ok, 1 connector or runtime error, 2 usage). */
-export function runConnectorCli(argv: string[], io: CliIo = nodeIo): number {
+/**
+ * Runs the CLI; returns the exit code (0 ok, 1 connector or runtime error, 2 usage): at once,
+ * or, for `crm`, which may use the network, once it is done.
+ */
+export function runConnectorCli(argv: string[], io: CliIo | CrmCliIo = nodeIo): number | Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'crm') {
+    const crmIo: CrmCliIo = 'fetch' in io ? io : { ...io, fetch: nodeIo.fetch };
+    return crmCommand(rest, crmIo).catch((error: unknown) => failure(error, io));
+  }
   try {
     switch (command) {
       case 'validate':
@@ -65,31 +83,33 @@ export function runConnectorCli(argv: string[], io: CliIo = nodeIo): number {
         return 2;
     }
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`${error.message}\n${USAGE}`);
-      return 2;
-    }
-    if (error instanceof ConnectorRuntimeError || error instanceof WebhookError || error instanceof InputError) {
-      io.err(`error: ${error.message}`);
-      return 1;
-    }
-    throw error;
+    return failure(error, io);
   }
 }
 
-class UsageError extends Error {}
-class InputError extends Error {}
+/** The exit code of a command that threw: 2 for usage, 1 for bad input; anything else is a bug and propagates. */
+function failure(error: unknown, io: CliIo): number {
+  if (error instanceof UsageError) {
+    io.err(`${error.message}\n${USAGE}`);
+    return 2;
+  }
+  if (error instanceof ConnectorRuntimeError || error instanceof WebhookError || error instanceof InputError) {
+    io.err(`error: ${error.message}`);
+    return 1;
+  }
+  throw error;
+}
 
 function validate(args: string[], io: CliIo): number {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   if (positionals.length === 0) throw new UsageError('validate needs at least one FILE');
   let failed = false;
   for (const file of positionals) {
-    const result = checkConnector(readInput(io, file, 'connector'), { file });
+    const result = checkAnyConnector(readInput(io, file, 'connector'), { file });
     for (const diagnostic of result.diagnostics) (diagnostic.severity === 'error' ? io.err : io.out)(formatDiagnostic(diagnostic));
     if (result.plan) {
       const warnings = result.plan.warnings.length;
-      io.out(`${file}: ok${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}`);
+      io.out(`${file}: ok${result.kind === 'CRM' ? ' (CRM connector)' : ''}${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}`);
     } else failed = true;
   }
   return failed ? 1 : 0;
@@ -149,14 +169,6 @@ function load(file: string, io: CliIo): ConnectorPlan | undefined {
   const result = checkConnector(readInput(io, file, 'connector'), { file });
   for (const diagnostic of result.diagnostics) if (diagnostic.severity === 'error') io.err(formatDiagnostic(diagnostic));
   return result.plan;
-}
-
-function readInput(io: CliIo, path: string, what: string): string {
-  try {
-    return io.readFile(path);
-  } catch (error) {
-    throw new InputError(`cannot read ${what} file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
 }
 
 function readJsonMap(io: CliIo, path: string, what: string): Record<string, string> {

@@ -1,6 +1,17 @@
 // The engine's public face: what the extension, the relay and the CLI use. Tests inside
 // shared import the modules they test directly.
-export { checkConnector, loadConnector, type CheckResult } from './connector/compile.ts';
+export {
+  checkAnyConnector,
+  checkConnector,
+  checkCrmConnector,
+  loadConnector,
+  loadCrmConnector,
+  type AnyCheckResult,
+  type CheckResult,
+  type CrmCheckResult,
+} from './connector/compile.ts';
+export type { CrmConnectorPlan } from './connector/crm-plan.ts';
+export { CRM_CONNECTOR_GRAMMAR } from './connector/grammar-crm.ts';
 export { formatDiagnostic, type Diagnostic } from './connector/diagnostics.ts';
 export { CONNECTOR_GRAMMAR, type ElementSpec } from './connector/grammar.ts';
 export { CALLBACK_FIELDS, type ConfigField, type ConnectorPlan } from './connector/plan.ts';
@@ -15,6 +26,7 @@ export { CALL_STATUSES, FINAL_STATUSES, isCallStatus, isFinalStatus, isStatusFor
 export { statusLabel, statusTone, type StatusTone } from './record/call-status-label.ts';
 export type { CallView } from './record/call-view.ts';
 export type { Contact, CrmCall, CrmLog, CrmOutcome, CrmSession } from './crm/contract.ts';
+export { openCrmSession, type CrmSessionOptions } from './crm/session.ts';
 export { buildCallReport, callReportSchema, type CallReport } from './relay-protocol/call-report.ts';
 export {
   callNotesSchema,
@@ -56,7 +68,7 @@ export { renderTemplate } from './template/render.ts';
 export { buildOutgoingRequest, type CallTarget, ConnectorRuntimeError, placeCall } from './runtime/outgoing.ts';
 export type { Fetch, OutgoingRequest } from './runtime/http.ts';
 export { secretValues, REDACTED } from './runtime/redact.ts';
-export { defaultAuthEnvironment, memoryTokenCache } from './runtime/auth.ts';
+export { defaultAuthEnvironment, memoryTokenCache, type CachedToken, type TokenCache } from './runtime/auth.ts';
 export { callbackEventOfField, type CallbackUrls } from './runtime/callbacks.ts';
 export { dryRunRequest, replayWebhook } from './runtime/dry-run.ts';
 export type { WebhookReply } from './runtime/reply.ts';

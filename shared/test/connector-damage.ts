@@ -15,6 +15,12 @@ export const BUNDLED_CONNECTORS: ReadonlyArray<{ file: string; source: string }>
   .sort()
   .map((name) => ({ file: `connectors/${name}`, source: readFileSync(join(CONNECTORS_DIR, name), 'utf8') }));
 
+/** The bundled CRM connectors (connectors/crm/). */
+export const BUNDLED_CRM_CONNECTORS: ReadonlyArray<{ file: string; source: string }> = readdirSync(join(CONNECTORS_DIR, 'crm'))
+  .filter((name) => name.endsWith('.xml'))
+  .sort()
+  .map((name) => ({ file: `connectors/crm/${name}`, source: readFileSync(join(CONNECTORS_DIR, 'crm', name), 'utf8') }));
+
 /** Markup and template syntax pasted into a connector: each one found a crash once, or nearly. */
 const SNIPPETS = [
   '<', '>', '/>', '</', '"', "'", '=', '&', '&amp;', '&#0;', '&#x110000;', '&bogus;', '<?', '?>', `<?xml version='1.0"?>`,
@@ -74,4 +80,9 @@ function apply(source: string, d: Damage): string {
 /** A bundled connector with one to four damages applied in turn. */
 export const damagedConnector: fc.Arbitrary<{ file: string; source: string }> = fc
   .record({ connector: fc.constantFrom(...BUNDLED_CONNECTORS), damages: fc.array(damage, { minLength: 1, maxLength: 4 }) })
+  .map(({ connector, damages }) => ({ file: connector.file, source: damages.reduce(apply, connector.source) }));
+
+/** A bundled CRM connector with one to four damages applied in turn. */
+export const damagedCrmConnector: fc.Arbitrary<{ file: string; source: string }> = fc
+  .record({ connector: fc.constantFrom(...BUNDLED_CRM_CONNECTORS), damages: fc.array(damage, { minLength: 1, maxLength: 4 }) })
   .map(({ connector, damages }) => ({ file: connector.file, source: damages.reduce(apply, connector.source) }));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderElementReference } from '../cli/element-reference.ts';
 import { CONNECTOR_GRAMMAR, type ElementSpec } from '../src/connector/grammar.ts';
+import { CRM_CONNECTOR_GRAMMAR } from '../src/connector/grammar-crm.ts';
 import { FILTERS } from '../src/template/filters.ts';
 
 const guide = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'connectors.md'), 'utf8');
@@ -23,6 +24,7 @@ describe('docs/connectors.md', () => {
       for (const [child, childSpec] of Object.entries(spec.children)) walk(child, childSpec);
     };
     walk('connector', CONNECTOR_GRAMMAR);
+    walk('connector', CRM_CONNECTOR_GRAMMAR);
     for (const name of names) expect(guide).toContain(name);
     for (const filter of Object.keys(FILTERS)) expect(guide).toContain(`| \`${filter}\` |`);
   });

@@ -45,8 +45,12 @@ describe('CRM setup on an instance', () => {
   });
 
   it('refuses an invalid setup with 422 and saves nothing', async () => {
-    const cases: Array<[unknown, string, unknown[]]> = [
-      [{ xml: '<connector for="CRM">\n  <bogus/>', config: crmConfig }, 'crm: the CRM connector is not valid', [expect.objectContaining({ line: 2, col: 11, message: 'expected <connector for="CRM">' })]],
+    const cases: Array<[unknown, string, unknown]> = [
+      [
+        { xml: SCRIPTED_XML.replace('<find_contact>', '<find_contactt>').replace('</find_contact>', '</find_contactt>'), config: crmConfig },
+        'crm: the CRM connector is not valid',
+        expect.arrayContaining([expect.objectContaining({ line: 8, col: 3, message: 'unknown element <find_contactt> inside <connector>', hint: 'did you mean `find_contact`?' })]),
+      ],
       [{ connector: 'salesforse', config: crmConfig }, 'crm: there is no bundled CRM connector "salesforse"; known: scripted', []],
       [{ connector: 'scripted', xml: SCRIPTED_XML, config: crmConfig }, 'crm: give exactly one of "connector" (a bundled CRM connector id) and "xml" (a CRM connector of your own)', []],
       [

@@ -6,7 +6,7 @@
  * what the contract tests (tests/contract/) exercise.
  */
 import type { Contact, CrmCall, CrmOutcome, CrmSession, Diagnostic } from '@phone-connector/shared';
-import type { CrmConnectorPlan, CrmEngine, CrmSessionOptions } from './engine.ts';
+import { type CrmConnectorPlan, type CrmEngine, type CrmSessionOptions, crmEngine } from './engine.ts';
 
 export type CrmOperation = 'findContacts' | 'logCall' | 'findCallLog' | 'updateCall' | 'dispositions';
 type Failure = Extract<CrmOutcome<never>, { ok: false }>;
@@ -92,36 +92,36 @@ export class ScriptedCrm implements CrmSession {
   }
 }
 
-/** The config fields of the scripted connector: those of the bundled Vtiger one (DESIGN.md). */
-export const SCRIPTED_PLAN: CrmConnectorPlan = {
-  name: 'Scripted CRM',
-  fields: [
-    { name: 'url', label: 'CRM address', type: 'url', mandatory: true, callbackUrl: false },
-    { name: 'username', label: 'User name', type: 'text', mandatory: true, callbackUrl: false },
-    { name: 'accesskey', label: 'Access key', type: 'password', mandatory: true, callbackUrl: false },
-  ],
-  warnings: [],
-};
+/**
+ * The scripted connector: a real CRM connector (compiled by the engine) with the config fields
+ * of the bundled Vtiger one (DESIGN.md); what it answers comes from the ScriptedCrm, not from
+ * its requests, which are never sent.
+ */
+export const SCRIPTED_XML = `<connector for="CRM" name="Scripted CRM">
+  <config><fields>
+    <field name="url" label="CRM address" type="url" presence="mandatory"/>
+    <field name="username" label="User name" presence="mandatory"/>
+    <field name="accesskey" label="Access key" type="password" presence="mandatory"/>
+  </fields></config>
+  <crm><url>$config.$fields.url</url></crm>
+  <find_contact><search name="people"><request><url>/search</url><parameters><parameter name="q" value="@number"/></parameters></request>
+    <matches list="records" phones="phone"><id use="id"/><name use="name"/></matches></search></find_contact>
+  <log_call><request method="post" format="json"><url>/calls</url><parameters><parameter name="number" value="@call_customer_number"/></parameters></request><response><id use="id"/></response></log_call>
+</connector>`;
 
-/** The XML the scripted engine takes as a custom connector; anything else gets a diagnostic at its line and column. */
-export const SCRIPTED_XML = '<connector for="CRM" name="Scripted CRM"/>';
+export const SCRIPTED_PLAN: CrmConnectorPlan = compileScripted();
+
+function compileScripted(): CrmConnectorPlan {
+  const { plan, diagnostics } = crmEngine.load(SCRIPTED_XML, 'scripted.xml');
+  if (!plan) throw new Error(`the scripted connector does not compile: ${diagnostics.map((d) => d.message).join('; ')}`);
+  return plan;
+}
 
 /** An engine whose only connector is `crm`: bundled as `scripted`, or given as `SCRIPTED_XML`. */
 export function scriptedEngine(crm: ScriptedCrm): { engine: CrmEngine; bundled: ReadonlyMap<string, CrmConnectorPlan> } {
   const engine: CrmEngine = {
     load(xml, file) {
-      if (xml.trim() === SCRIPTED_XML) return { plan: SCRIPTED_PLAN, diagnostics: [] };
-      const lines = xml.split('\n');
-      const diagnostic: Diagnostic = {
-        severity: 'error',
-        code: 'unknown-element',
-        message: 'expected <connector for="CRM">',
-        file,
-        line: lines.length,
-        col: lines.at(-1)!.length + 1,
-        path: 'connector',
-      };
-      return { diagnostics: [diagnostic] };
+      return crmEngine.load(xml, file);
     },
     open(_plan, options) {
       crm.opened = options;

@@ -1,4 +1,4 @@
-import { elementSpecAt } from './grammar.ts';
+import { elementSpecAt } from './grammars.ts';
 import type { XmlElement } from './xml-tree.ts';
 
 // Reading a connector element's children and attributes, as the compiler does.
@@ -28,4 +28,10 @@ export function isOptional(element: XmlElement): boolean {
 
 export function attrOffset(element: XmlElement, name: string): number {
   return element.attributes.find((a) => a.name === name)?.offset ?? element.offset;
+}
+
+/** An enum attribute (or its grammar default) as one of `values`, typed: the grammar has checked it is one of them. */
+export function choice<const T extends readonly string[]>(element: XmlElement, name: string, values: T): T[number] {
+  const value = setting(element, name).toLowerCase();
+  return values.find((v) => v.toLowerCase() === value) ?? values[0]!;
 }

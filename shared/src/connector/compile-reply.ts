@@ -1,4 +1,5 @@
-import { attr, attrOffset, child, children, isOptional, setting } from './attributes.ts';
+import { attr, attrOffset, child, children, choice, isOptional, setting } from './attributes.ts';
+import { REPLY_FORMATS, REPLY_ROOTS, VALUE_TYPES } from './grammar.ts';
 import { didYouMean } from './diagnostics.ts';
 import type { ElementCompiler } from './element-compiler.ts';
 import type { ReplyParameterPlan, ReplyPlan, ValueType } from './plan.ts';
@@ -6,8 +7,8 @@ import type { XmlElement } from './xml-tree.ts';
 
 /** Compiles `<send_response>`: the reply a webhook gets. */
 export function compileReply(compiler: ElementCompiler, element: XmlElement): ReplyPlan {
-  const format = (attr(element, 'format')?.toLowerCase() ?? 'xml') as 'xml' | 'json';
-  const root = attr(element, 'root') ?? (format === 'xml' ? 'Response' : 'object');
+  const format = choice(element, 'format', REPLY_FORMATS);
+  const root = attr(element, 'root') ?? REPLY_ROOTS[format];
   if (format === 'json' && root !== 'object' && root !== 'array') {
     compiler.error(element, `root of a JSON reply must be \`object\` or \`array\` (got "${root}")`, undefined, attrOffset(element, 'root'));
   }
@@ -22,7 +23,7 @@ export function compileReply(compiler: ElementCompiler, element: XmlElement): Re
 
 function compileReplyParameter(compiler: ElementCompiler, element: XmlElement, format: 'xml' | 'json', inArray: boolean): ReplyParameterPlan {
   const nested = children(element, 'parameter');
-  const declared = attr(element, 'type')?.toLowerCase() as ValueType | undefined;
+  const declared = attr(element, 'type') === undefined ? undefined : choice(element, 'type', VALUE_TYPES);
   if (declared && format === 'xml') compiler.error(element, '`type` applies to JSON replies only', undefined, attrOffset(element, 'type'));
   if (format === 'json' && child(element, 'attrs')) compiler.error(element, '<attrs> applies to XML replies only');
   const type: ValueType = declared ?? (nested.length && format === 'json' ? 'object' : 'string');

@@ -1,12 +1,13 @@
-import { attr, child, children, isOptional, setting } from './attributes.ts';
+import { attr, child, children, choice, isOptional } from './attributes.ts';
+import { BODY_FORMATS, REQUEST_METHODS, VALUE_TYPES } from './grammar.ts';
 import type { ElementCompiler } from './element-compiler.ts';
 import type { ParameterPlan, RequestPlan, ValueType } from './plan.ts';
 import type { XmlElement } from './xml-tree.ts';
 
 /** Compiles `<request>`: the HTTP request that places a call. */
 export function compileRequest(compiler: ElementCompiler, element: XmlElement): RequestPlan {
-  const format = setting(element, 'format').toLowerCase() as 'form' | 'json';
-  const method = setting(element, 'method').toUpperCase() as 'GET' | 'POST';
+  const format = choice(element, 'format', BODY_FORMATS);
+  const method = choice(element, 'method', REQUEST_METHODS) === 'get' ? 'GET' : 'POST';
   const urlElement = child(element, 'url');
   const parameters = compileRequestParameters(compiler, child(element, 'parameters'), format, method, false);
   return {
@@ -41,7 +42,7 @@ function compileRequestParameter(compiler: ElementCompiler, element: XmlElement,
   const name = attr(element, 'name');
   if (!name && !inArray) compiler.error(element, '<parameter> needs a `name` attribute', 'only items of a type="array" parameter may omit it', element.offset, 'missing-attribute');
   const nested = children(element, 'parameter');
-  const type = (attr(element, 'type')?.toLowerCase() ?? (nested.length ? 'object' : 'string')) as ValueType;
+  const type: ValueType = attr(element, 'type') === undefined ? (nested.length ? 'object' : 'string') : choice(element, 'type', VALUE_TYPES);
   // A form or a query carries text only; an array there is its name repeated once per item
   // (Twilio's StatusCallbackEvent=initiated&StatusCallbackEvent=ringing), its items plain values.
   const textOnly = format !== 'json' || method === 'GET';

@@ -1,4 +1,5 @@
-import { attr, children, setting } from './attributes.ts';
+import { attr, children, choice, setting } from './attributes.ts';
+import { HMAC_ALGORITHMS, SIGNATURE_ENCODINGS, SIGNATURE_HEADERS } from './grammar.ts';
 import type { ElementCompiler } from './element-compiler.ts';
 import type { SignaturePlan } from './plan.ts';
 import type { XmlElement } from './xml-tree.ts';
@@ -12,10 +13,10 @@ export function compileSignature(compiler: ElementCompiler, element: XmlElement)
   switch (type) {
     case 'twilio':
       needs('token', 'token="$config.$fields.authtoken"');
-      return { kind: 'twilio', token: compiler.attrTemplate(element, 'token', 'request'), header: attr(element, 'header') ?? 'X-Twilio-Signature' };
+      return { kind: 'twilio', token: compiler.attrTemplate(element, 'token', 'request'), header: attr(element, 'header') ?? SIGNATURE_HEADERS.twilio };
     case 'signalwire':
       needs('token', 'token="$config.$fields.signing_key"');
-      return { kind: 'signalwire', token: compiler.attrTemplate(element, 'token', 'request'), header: attr(element, 'header') ?? 'X-SignalWire-Signature' };
+      return { kind: 'signalwire', token: compiler.attrTemplate(element, 'token', 'request'), header: attr(element, 'header') ?? SIGNATURE_HEADERS.signalwire };
     case 'plivo-v3':
     case 'plivo-v2':
       needs('token', 'token="$config.$fields.authtoken"');
@@ -42,8 +43,8 @@ export function compileSignature(compiler: ElementCompiler, element: XmlElement)
         header: attr(element, 'header') ?? '',
         use: compiler.attrPath(element, 'use'),
         messages,
-        algorithm: setting(element, 'algorithm').toLowerCase() as 'sha1' | 'sha256',
-        encoding: setting(element, 'encoding').toLowerCase() as 'base64' | 'hex' | 'base64-hex',
+        algorithm: choice(element, 'algorithm', HMAC_ALGORITHMS),
+        encoding: choice(element, 'encoding', SIGNATURE_ENCODINGS),
       };
     }
     case 'header':

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkConnector, loadConnector } from './compile.ts';
 import { ConnectorLoadError, formatDiagnostic } from './diagnostics.ts';
 import { LineIndex, parseXmlTree } from './xml-tree.ts';
-import { elementSpecAt } from './grammar.ts';
+import { elementSpecAt } from './grammars.ts';
 
 const FIELDS = `<config><fields>
     <field name="authid" label="Account" type="text" presence="mandatory"/>

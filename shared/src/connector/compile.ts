@@ -1,34 +1,19 @@
 import { parsePath, PathSyntaxError, type PayloadPath } from '../payload/path.ts';
+import { CRM_CALL_VARIABLES } from '../crm/call-variables.ts';
 import { RECORD_FIELD_ALIASES, RECORD_FIELDS } from '../record/call-record.ts';
 import type { Template } from '../template/ast.ts';
 import { TemplateSyntaxError } from '../template/ast.ts';
 import { checkFilterCall, FILTERS } from '../template/filters.ts';
 import { parseTemplate, references } from '../template/parse.ts';
-import { closest, ConnectorLoadError, type Diagnostic, didYouMean } from './diagnostics.ts';
-import { CONNECTOR_GRAMMAR } from './grammar.ts';
-import {
-  CALLBACK_FIELDS,
-  CALLBACK_URL_VARIABLES,
-  type CallbackPlan,
-  type ConfigField,
-  type ConnectorPlan,
-  type FieldMapping,
-  type FieldType,
-  type HeaderPlan,
-  type MappingPlan,
-  type OutgoingPlan,
-  type ParameterPlan,
-  type ProviderPlan,
-  type RequestPlan,
-  type StatusCallbackPlan,
-  type ValueType,
-} from './plan.ts';
-import { attr, attrOffset, child, children, setting } from './attributes.ts';
-import { compileAuth } from './compile-auth.ts';
-import { compileReply } from './compile-reply.ts';
-import { compileRequest } from './compile-request.ts';
-import { compileSignature } from './compile-signature.ts';
+import { attr, attrOffset, children } from './attributes.ts';
+import { compileCrm } from './compile-crm.ts';
+import { compilePhoneCalls } from './compile-phonecalls.ts';
+import type { CrmConnectorPlan } from './crm-plan.ts';
+import { ConnectorLoadError, type Diagnostic, didYouMean } from './diagnostics.ts';
 import type { ElementCompiler, TemplateContext } from './element-compiler.ts';
+import { CONNECTOR_KINDS, type ConnectorKind } from './grammar.ts';
+import { GRAMMARS } from './grammars.ts';
+import { CALLBACK_URL_VARIABLES, type ConfigField, type ConnectorPlan, type HeaderPlan, type ValueType } from './plan.ts';
 import { checkStructure } from './structure.ts';
 import { LineIndex, parseXmlTree, type XmlElement } from './xml-tree.ts';
 
@@ -42,6 +27,14 @@ export interface CheckResult {
   diagnostics: Diagnostic[];
 }
 
+export interface CrmCheckResult {
+  plan?: CrmConnectorPlan;
+  diagnostics: Diagnostic[];
+}
+
+/** Either kind of connector, told apart by `kind` (the root's `for`; `PhoneCalls` when unreadable). */
+export type AnyCheckResult = ({ kind: 'PhoneCalls' } & CheckResult) | ({ kind: 'CRM' } & CrmCheckResult);
+
 /**
  * Variables of the agent and the outgoing call, known in every template. `@to_extension` is set
  * only for a number with an extension ("ext. 204"), so templates treat it as optional.
@@ -50,16 +43,36 @@ const AGENT_VARIABLES = ['to_number', 'to_extension', 'from_number', 'extension'
 /** Known while the request is built, for signing it (Zadarma): its path and sorted query. */
 const REQUEST_VARIABLES = ['request_path', 'request_query'];
 
-/** Loads and validates a connector completely; throws ConnectorLoadError listing every error. */
+/** Loads and validates a telephony connector completely; throws ConnectorLoadError listing every error. */
 export function loadConnector(source: string, options: LoadOptions = {}): ConnectorPlan {
   const result = checkConnector(source, options);
   if (!result.plan) throw new ConnectorLoadError(result.diagnostics);
   return result.plan;
 }
 
-/** Validates a connector and, when it has no errors, compiles it. Never throws on bad input. */
+/** Validates a telephony connector and, when it has no errors, compiles it. Never throws on bad input. */
 export function checkConnector(source: string, options: LoadOptions = {}): CheckResult {
-  return new Compilation(source, options.file ?? 'connector.xml').run();
+  const result = checkAnyConnector(source, options, 'PhoneCalls');
+  return result.kind === 'PhoneCalls' ? result : { diagnostics: result.diagnostics };
+}
+
+/** Validates a CRM connector (`<connector for="CRM">`) and, when it has no errors, compiles it. Never throws on bad input. */
+export function checkCrmConnector(source: string, options: LoadOptions = {}): CrmCheckResult {
+  const result = checkAnyConnector(source, options, 'CRM');
+  return result.kind === 'CRM' ? result : { diagnostics: result.diagnostics };
+}
+
+/** Loads a CRM connector: its plan when it has no errors, and every diagnostic. Never throws on bad input. */
+export function loadCrmConnector(source: string, file = 'connector.xml'): CrmCheckResult {
+  return checkCrmConnector(source, { file });
+}
+
+/**
+ * Validates a connector of either kind; with `expected`, a connector of the other kind is an
+ * error (a CRM connector pasted as a provider says so instead of listing unknown elements).
+ */
+export function checkAnyConnector(source: string, options: LoadOptions = {}, expected?: ConnectorKind): AnyCheckResult {
+  return new Compilation(source, options.file ?? 'connector.xml').run(expected);
 }
 
 class Compilation implements ElementCompiler {
@@ -67,6 +80,7 @@ class Compilation implements ElementCompiler {
   private readonly lines: LineIndex;
   private fields = new Map<string, ConfigField>();
   private mappedExtras = new Set<string>();
+  private crmVariables = new Set<string>();
 
   constructor(
     private readonly source: string,
@@ -75,28 +89,38 @@ class Compilation implements ElementCompiler {
     this.lines = new LineIndex(source);
   }
 
-  run(): CheckResult {
+  run(expected?: ConnectorKind): AnyCheckResult {
     const parsed = parseXmlTree(this.source);
     if (!parsed.ok) {
       this.report('error', 'xml-syntax', parsed.problem.offset, parsed.problem.path ?? '(document)', parsed.problem.message, parsed.problem.hint);
-      return this.result();
+      return this.result(expected ?? 'PhoneCalls');
     }
     const root = parsed.root;
     if (root.name !== 'connector') {
       this.reportAt(root, 'error', 'wrong-root', root.offset, `the root element must be <connector>, not <${root.name}>`, didYouMean(root.name, ['connector']));
-      return this.result();
+      return this.result(expected ?? 'PhoneCalls');
     }
-    for (const problem of checkStructure(root, CONNECTOR_GRAMMAR)) {
+    const declared = CONNECTOR_KINDS.find((k) => k === attr(root, 'for'));
+    const kind = declared ?? expected ?? 'PhoneCalls';
+    if (declared && expected && declared !== expected) {
+      this.error(root, `this is a ${declared === 'CRM' ? 'CRM' : 'telephony'} connector (for="${declared}"), where a ${expected === 'CRM' ? 'CRM' : 'telephony'} connector (for="${expected}") is expected`,
+        expected === 'CRM' ? 'load it as the instance\'s provider instead' : 'load it as the instance\'s CRM setup instead', attrOffset(root, 'for'), 'wrong-kind');
+      return this.result(expected);
+    }
+    for (const problem of checkStructure(root, GRAMMARS[kind])) {
       this.reportAt(problem.element, problem.severity, problem.code, problem.offset, problem.message, problem.hint);
     }
-    const plan = this.compile(root);
-    return this.result(plan);
+    const name = attr(root, 'name') ?? this.file.replace(/^.*[\\/]/, '').replace(/\.xml$/i, '');
+    if (kind === 'CRM') return this.result('CRM', compileCrm(this, root, this.file, name));
+    this.mappedExtras = collectMappedFields(root);
+    return this.result('PhoneCalls', compilePhoneCalls(this, root, this.file, name));
   }
 
-  private result(plan?: ConnectorPlan): CheckResult {
+  private result(kind: ConnectorKind, plan?: ConnectorPlan | CrmConnectorPlan): AnyCheckResult {
     const diagnostics = this.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
     const failed = diagnostics.some((d) => d.severity === 'error');
-    return failed || !plan ? { diagnostics } : { plan: { ...plan, warnings: diagnostics }, diagnostics };
+    if (failed || !plan) return { kind, diagnostics };
+    return plan.kind === 'CRM' ? { kind: 'CRM', plan: { ...plan, warnings: diagnostics }, diagnostics } : { kind: 'PhoneCalls', plan: { ...plan, warnings: diagnostics }, diagnostics };
   }
 
   private report(severity: 'error' | 'warning', code: string, offset: number, path: string, message: string, hint?: string): void {
@@ -108,98 +132,23 @@ class Compilation implements ElementCompiler {
     this.report(severity, code, offset, element.path, message, hint);
   }
 
+  warn(element: XmlElement, code: string, message: string, hint?: string): void {
+    this.reportAt(element, 'warning', code, element.offset, message, hint);
+  }
+
+  declareFields(fields: Map<string, ConfigField>): void {
+    this.fields = fields;
+  }
+
+  declareVariables(names: Iterable<string>): void {
+    for (const name of names) this.crmVariables.add(name);
+  }
+
   error(element: XmlElement, message: string, hint?: string, offset = element.offset, code = 'invalid'): void {
     this.reportAt(element, 'error', code, offset, message, hint);
   }
 
-  // ---- the document ----------------------------------------------------------------------
-
-  private compile(root: XmlElement): ConnectorPlan {
-    this.fields = this.compileFields(child(root, 'config'));
-    this.mappedExtras = collectMappedFields(root);
-    const providerElement = child(root, 'provider');
-    const outgoingElement = child(root, 'outgoing_call');
-    const incomingElement = child(root, 'incoming_call');
-    if (!outgoingElement && !incomingElement) {
-      this.error(root, 'a connector needs <outgoing_call>, <incoming_call> or both', 'add <outgoing_call> for click to call');
-    }
-    const misspeltProvider = root.children.some((c) => c.name !== 'provider' && closest(c.name, ['provider']));
-    if (outgoingElement && !providerElement && !misspeltProvider) {
-      this.error(root, '<outgoing_call> needs a <provider> with the API URL', 'add <provider><url>https://…</url></provider>');
-    }
-    return {
-      file: this.file,
-      name: attr(root, 'name') ?? this.file.replace(/^.*[\\/]/, '').replace(/\.xml$/i, ''),
-      fields: [...this.fields.values()],
-      provider: providerElement ? this.compileProvider(providerElement) : undefined,
-      outgoing: outgoingElement ? this.compileOutgoing(outgoingElement) : undefined,
-      incoming: incomingElement ? this.compileCallback(incomingElement) : undefined,
-      warnings: [],
-    };
-  }
-
-  private compileFields(config: XmlElement | undefined): Map<string, ConfigField> {
-    const fields = new Map<string, ConfigField>();
-    for (const element of children(child(config, 'fields'), 'field')) {
-      const name = attr(element, 'name');
-      if (!name) continue;
-      if (fields.has(name)) {
-        this.error(element, `config field \`${name}\` is declared twice`, 'field names must be unique', attrOffset(element, 'name'));
-        continue;
-      }
-      const presence = (attr(element, 'presence') ?? attr(element, 'presense') ?? 'optional').toLowerCase();
-      fields.set(name, {
-        name,
-        label: attr(element, 'label') || name,
-        type: setting(element, 'type').toLowerCase() as FieldType,
-        mandatory: presence === 'mandatory',
-        callbackUrl: (CALLBACK_FIELDS as readonly string[]).includes(name),
-      });
-    }
-    return fields;
-  }
-
-  private compileProvider(element: XmlElement): ProviderPlan {
-    const urlElement = child(element, 'url');
-    const url = urlElement ? this.textTemplate(urlElement, 'request') : undefined;
-    if (urlElement && url) {
-      const first = url.parts[0];
-      if (!url.source.trim()) this.error(urlElement, 'the provider URL is empty', 'write the API base URL, e.g. https://api.example.com/v1');
-      else if (first?.kind === 'text' && !/^https?:\/\//i.test(first.text.trimStart())) {
-        this.error(urlElement, `the provider URL must start with http:// or https:// (got "${url.source.trim().slice(0, 40)}")`);
-      }
-    }
-    const auth = compileAuth(this, child(element, 'auth'));
-    const signatureElement = child(element, 'signature');
-    const handshake = child(element, 'handshake');
-    return {
-      url: url ?? parseTemplate(''),
-      auth,
-      signature: signatureElement ? compileSignature(this, signatureElement) : undefined,
-      handshake: handshake ? { param: attr(handshake, 'param') ?? '', reply: this.attrTemplate(handshake, 'reply', 'payload') } : undefined,
-    };
-  }
-
-  private compileOutgoing(element: XmlElement): OutgoingPlan {
-    const requestElement = child(element, 'request');
-    const responseElement = child(element, 'response');
-    const callbacks = child(element, 'callbacks');
-    const answer = child(callbacks, 'answer_callback');
-    const status = child(callbacks, 'status_callback');
-    const response = responseElement ? this.compileMapping(responseElement, 'request') : undefined;
-    if (response && !response.fields.some((f) => f.field === 'call_id')) {
-      this.reportAt(responseElement!, 'warning', 'no-call-id', responseElement!.offset, 'the outgoing response maps no call_id',
-        'without it webhooks cannot be matched to the call the agent placed; map the id the provider returns');
-    }
-    const request: RequestPlan = requestElement ? compileRequest(this, requestElement) : { method: 'POST', format: 'form', headers: [], parameters: [] };
-    return {
-      request,
-      dialsExtension: requestTemplates(request).some((template) => [...references(template)].some((ref) => ref.scope === 'var' && ref.name === 'to_extension')),
-      response,
-      answer: answer ? this.compileCallback(answer) : undefined,
-      status: status ? this.compileStatusCallback(status) : undefined,
-    };
-  }
+  // ---- values ----------------------------------------------------------------------------
 
   /** A parameter's value: its `value` attribute or its text; none for objects and arrays. */
   parameterValue(element: XmlElement, type: ValueType, context: TemplateContext): Template | undefined {
@@ -219,85 +168,6 @@ class Compilation implements ElementCompiler {
   compileHeaders(element: XmlElement | undefined, context: TemplateContext, tag = 'header'): HeaderPlan[] {
     return children(element, tag).map((h) => ({ name: attr(h, 'name') ?? '', value: this.attrTemplate(h, 'value', context) }));
   }
-
-  private compileCallback(element: XmlElement): CallbackPlan {
-    const response = child(element, 'response');
-    const reply = child(element, 'send_response');
-    return { response: response ? this.compileMapping(response, 'callback') : undefined, reply: reply ? compileReply(this, reply) : undefined };
-  }
-
-  private compileStatusCallback(element: XmlElement): StatusCallbackPlan {
-    const owner = new Map<string, XmlElement>();
-    const blocks = children(element, 'status').map((block) => {
-      const list = attr(block, 'for') ?? '';
-      const statuses = list.split(',').map((s) => s.trim().toLowerCase());
-      if (statuses.some((s) => !s)) {
-        this.error(block, `the status list "${list}" has an empty entry`, 'separate statuses with single commas: for="completed,busy"', attrOffset(block, 'for'));
-      }
-      for (const status of statuses.filter(Boolean)) {
-        const first = owner.get(status);
-        if (first && first !== block) this.error(block, `status \`${status}\` is already handled by ${first.path}`, 'list each status in one block only', attrOffset(block, 'for'));
-        else owner.set(status, block);
-      }
-      const response = child(block, 'response');
-      const reply = child(block, 'send_response');
-      return {
-        for: [...new Set(statuses.filter(Boolean))],
-        response: response ? this.compileMapping(response, 'callback') : undefined,
-        reply: reply ? compileReply(this, reply) : undefined,
-      };
-    });
-    return { use: this.attrPath(element, 'use') ?? { source: '', segments: [] }, blocks };
-  }
-
-  private compileMapping(element: XmlElement, context: TemplateContext): MappingPlan {
-    const fields: FieldMapping[] = [];
-    const seen = new Set<string>();
-    for (const mapping of element.children) {
-      let field = mapping.name;
-      const alias = RECORD_FIELD_ALIASES[field];
-      if (alias) {
-        this.reportAt(mapping, 'warning', 'field-alias', mapping.offset, `<${field}> is read as <${alias}>`, `spell it <${alias}>`);
-        field = alias;
-      }
-      if (seen.has(field)) this.error(mapping, `record field \`${field}\` is mapped twice in this block`);
-      seen.add(field);
-      const use = this.attrPath(mapping, 'use');
-      const fallback = attr(mapping, 'default') !== undefined ? this.attrTemplate(mapping, 'default', context) : undefined;
-      if (attr(mapping, 'use') === undefined && !fallback) {
-        this.error(mapping, `<${mapping.name}> needs a \`use\` path or a \`default\` value`, `e.g. <${mapping.name} use="CallSid"/>`);
-      }
-      const inList = attr(mapping, 'in');
-      if (inList !== undefined && field !== 'success') {
-        this.error(mapping, '`in` is only allowed on <success>', undefined, attrOffset(mapping, 'in'));
-      }
-      const mapList = attr(mapping, 'map');
-      let map: Record<string, string> | undefined;
-      if (mapList !== undefined) {
-        map = {};
-        for (const pair of mapList.split(',')) {
-          const at = pair.lastIndexOf(':');
-          const from = pair.slice(0, at).trim().toLowerCase();
-          if (at < 1 || !from || !pair.slice(at + 1).trim()) {
-            this.error(mapping, `\`map\` entry "${pair.trim()}" is not \`from:to\``, 'write map="answered:completed,no answer:no-answer"', attrOffset(mapping, 'map'));
-            continue;
-          }
-          map[from] = pair.slice(at + 1).trim();
-        }
-      }
-      fields.push({
-        field,
-        use,
-        ...(map ? { map } : {}),
-        default: fallback,
-        in: inList === undefined ? undefined : inList.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
-      });
-    }
-    const format = attr(element, 'format')?.toLowerCase() as 'json' | 'xml' | undefined;
-    return { format, fields };
-  }
-
-  // ---- values ----------------------------------------------------------------------------
 
   attrPath(element: XmlElement, name: string): PayloadPath | undefined {
     const value = attr(element, name);
@@ -356,7 +226,7 @@ class Compilation implements ElementCompiler {
           this.error(element, `@${ref.name} is a call record field: it is only known in callbacks and replies, not in the outgoing request`,
             'the request runs before the provider has told us anything about the call', refAt, 'unknown-variable');
         } else if (!known.has(ref.name) && !isProfile) {
-          const where = context === 'request' ? 'in the outgoing request' : 'here';
+          const where = context === 'request' ? 'in the outgoing request' : context === 'crm' ? 'in a CRM request' : 'here';
           this.error(element, `unknown variable @${ref.name} ${where}`,
             didYouMean(ref.name, known)?.replace('`', '`@') ?? `known: ${[...known].map((k) => `@${k}`).join(', ')}, @user_<field>`, refAt, 'unknown-variable');
         }
@@ -372,6 +242,7 @@ class Compilation implements ElementCompiler {
   }
 
   private knownVariables(context: TemplateContext): Set<string> {
+    if (context === 'crm') return new Set([...CRM_CALL_VARIABLES, ...this.crmVariables]);
     const known = new Set([...AGENT_VARIABLES, ...CALLBACK_URL_VARIABLES]);
     if (context === 'request') for (const name of REQUEST_VARIABLES) known.add(name);
     if (context === 'callback') {
@@ -418,10 +289,4 @@ function collectMappedFields(root: XmlElement): Set<string> {
   };
   visit(root);
   return names;
-}
-
-/** Every template of an outgoing request: its URL, headers and parameter values, nested ones too. */
-function requestTemplates(request: RequestPlan): Template[] {
-  const values = (parameters: ParameterPlan[]): Template[] => parameters.flatMap((p) => [...(p.value ? [p.value] : []), ...values(p.children)]);
-  return [...(request.url ? [request.url] : []), ...request.headers.map((h) => h.value), ...values(request.parameters)];
 }

@@ -38,14 +38,39 @@ export interface ElementSpec {
 const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-const enumOf = (values: readonly [string, ...string[]], what: string) =>
+export const enumOf = (values: readonly [string, ...string[]], what: string) =>
   z.string().refine((v) => values.includes(v.toLowerCase()), { message: `${what} must be one of: ${values.join(', ')}` });
-const identifier = (what: string) =>
+export const identifier = (what: string) =>
   z.string().regex(IDENTIFIER, { message: `${what} must start with a letter or _ and contain only letters, digits and _` });
 const xmlName = (what: string) => z.string().regex(XML_NAME, { message: `${what} must be a valid XML element name` });
-const nonEmpty = (what: string) => z.string().trim().min(1, { message: `${what} must not be empty` });
+export const nonEmpty = (what: string) => z.string().trim().min(1, { message: `${what} must not be empty` });
 
-const template = (doc: string, required = false): AttributeSpec => ({ doc, kind: 'template', required });
+export const template = (doc: string, required = false): AttributeSpec => ({ doc, kind: 'template', required });
+
+/** Enum values the compiler reads typed (`choice`). */
+export const REQUEST_METHODS = ['get', 'post'] as const;
+export const VALUE_TYPES = ['string', 'number', 'boolean', 'object', 'array'] as const;
+export const REPLY_FORMATS = ['xml', 'json'] as const;
+export const SIGNATURE_TYPES = ['twilio', 'signalwire', 'plivo-v3', 'plivo-v2', 'telnyx', 'vonage', 'hmac', 'header'] as const;
+export const HMAC_ALGORITHMS = ['sha1', 'sha256'] as const;
+export const SIGNATURE_ENCODINGS = ['base64', 'hex', 'base64-hex'] as const;
+
+/** The root of a reply when `root` is absent, by reply format. */
+export const REPLY_ROOTS: Record<(typeof REPLY_FORMATS)[number], string> = { xml: 'Response', json: 'object' };
+/** The header carrying the signature when `header` is absent, by signature type (`hmac` requires one). */
+export const SIGNATURE_HEADERS = { twilio: 'X-Twilio-Signature', signalwire: 'X-SignalWire-Signature' } as const satisfies Partial<Record<(typeof SIGNATURE_TYPES)[number], string>>;
+export const BODY_FORMATS = ['form', 'json'] as const;
+export const JWT_ALGORITHMS = ['rs256', 'hs256'] as const;
+
+/** Config field types. */
+export const FIELD_TYPES = ['text', 'password', 'url'] as const;
+
+/** The kinds of connector, by their root's `for`: each has its own grammar below its root. */
+export const CONNECTOR_KINDS = ['PhoneCalls', 'CRM'] as const;
+export type ConnectorKind = (typeof CONNECTOR_KINDS)[number];
+/** The root's `for` in the grammar of `kind` (the compiler picks the grammar by `for`, so each accepts its own). */
+export const connectorKind = (kind: ConnectorKind) => z.string().refine((v) => v === kind, { message: `for must be "${kind}"` });
+
 
 const headerElement = (doc: string): ElementSpec => ({
   doc,
@@ -57,9 +82,9 @@ const headerElement = (doc: string): ElementSpec => ({
   children: {},
 });
 
-const headersElement = (doc: string): ElementSpec => ({ doc, attributes: {}, children: { header: headerElement('One HTTP header.') } });
+export const headersElement = (doc: string): ElementSpec => ({ doc, attributes: {}, children: { header: headerElement('One HTTP header.') } });
 
-const mappingField: ElementSpec = {
+export const mappingField: ElementSpec = {
   doc: 'Maps one record field. Its element name is the field: `call_id`, `call_status`, `direction`, `from_number`, `to_number`, `user_number`, `duration`, `starttime`, `endtime`, `recordingurl`, `billrate`, `gateway`, `campaign_name`, `uui`, `error`, `success`, or any other name (kept as an extra field).',
   attributes: {
     use: { doc: 'Path of the value in the payload (`CallSid`, `data.Status`, `entries.0.sessionId`); `a|b` takes the first that has a value.', kind: 'path' },
@@ -89,7 +114,7 @@ const replyParameter: ElementSpec = {
   attributes: {
     name: { doc: 'Element or key name (optional inside a JSON `type="array"`).', kind: 'name', schema: xmlName('a parameter name') },
     value: template('Text content (template). Text inside the element works too.'),
-    type: { doc: 'JSON only: `string` (default), `number`, `boolean`, `object` or `array`. Typed values follow the request rule: a `number` must render to a finite number (else the reply fails, naming the parameter); a `boolean` is true for `true`, `1` or `yes`.', kind: 'enum', schema: enumOf(['string', 'number', 'boolean', 'object', 'array'], 'type') },
+    type: { doc: 'JSON only: `string` (default), `number`, `boolean`, `object` or `array`. Typed values follow the request rule: a `number` must render to a finite number (else the reply fails, naming the parameter); a `boolean` is true for `true`, `1` or `yes`.', kind: 'enum', schema: enumOf(VALUE_TYPES, 'type') },
     optional: {
       doc: '`true`: the element (or JSON key) is left out, with what it holds, when its value is empty or not set, instead of failing (Vonage\'s `dtmfAnswer` for a number without extension).',
       kind: 'enum',
@@ -121,7 +146,7 @@ const replyParameter: ElementSpec = {
 };
 replyParameter.children.parameter = replyParameter;
 
-const basicElement: ElementSpec = {
+export const basicElement: ElementSpec = {
   doc: 'HTTP Basic authentication.',
   attributes: { username: template('User name (template).', true), password: template('Password (template).', true) },
   children: {},
@@ -130,7 +155,7 @@ const basicElement: ElementSpec = {
 const sendResponseElement: ElementSpec = {
   doc: 'The reply to the webhook. Without it the relay answers 200 with an empty body.',
   attributes: {
-    format: { doc: '`xml` (a `<Response>` document) or `json`.', kind: 'enum', schema: enumOf(['xml', 'json'], 'format') },
+    format: { doc: '`xml` (a `<Response>` document) or `json`.', kind: 'enum', default: 'xml', schema: enumOf(REPLY_FORMATS, 'format') },
     agentdialing: { doc: 'Name of the parameter to repeat once per agent to ring, with `@extension` bound to each agent\'s number.', kind: 'name' },
     root: { doc: 'XML: the root element (default `Response`). JSON: `object` (default) or `array`, whose items are the parameters (Vonage NCCO).', kind: 'name', schema: xmlName('root') },
     status: {
@@ -146,18 +171,18 @@ const sendResponseElement: ElementSpec = {
   },
 };
 
-const requestParameter: ElementSpec = {
+export const requestParameter: ElementSpec = {
   doc: 'One request parameter: query string for GET, form field (or JSON key with `format="json"`) for POST. A name is given once among its siblings; several values under one name are a `type="array"`.',
   repeat: true,
   text: true,
   attributes: {
     name: { doc: 'Parameter name (optional inside `type="array"`).', kind: 'name' },
-    optional: { doc: '`true`: left out of the request when its value is empty or not set, instead of failing (MyOperator\'s `caller_id`, Zadarma\'s `predicted`).', kind: 'enum', schema: enumOf(['true', 'false'], 'optional') },
+    optional: { doc: '`true`: left out of the request when its value is empty or not set (an object or array: when a value it needs is not set: HubSpot\'s `associations` for a call with no contact), instead of failing (MyOperator\'s `caller_id`, Zadarma\'s `predicted`).', kind: 'enum', schema: enumOf(['true', 'false'], 'optional') },
     value: template('Value (template). Text inside the element works too.'),
     type: {
       doc: 'JSON bodies: `string` (default), `number`, `boolean`, `object` (nested parameters) or `array`. A `number` must render to a finite number (else the call fails, naming the parameter); a `boolean` is true for `true`, `1` or `yes`. Forms and queries take `array` only: the name is sent once per nested item, in order (Twilio\'s `StatusCallbackEvent=initiated&StatusCallbackEvent=ringing`); its items are plain values.',
       kind: 'enum',
-      schema: enumOf(['string', 'number', 'boolean', 'object', 'array'], 'type'),
+      schema: enumOf(VALUE_TYPES, 'type'),
     },
   },
   children: {},
@@ -170,100 +195,119 @@ const callbackElement = (doc: string): ElementSpec => ({
   children: { response: responseElement('Maps the webhook request to the call record.'), send_response: sendResponseElement },
 });
 
-export const CONNECTOR_GRAMMAR: ElementSpec = {
-  doc: 'The root element.',
-  attributes: {
-    for: { doc: 'Must be `PhoneCalls`.', kind: 'enum', required: true, schema: z.string().refine((v) => v === 'PhoneCalls', { message: 'for must be "PhoneCalls"' }) },
-    name: { doc: 'Display name shown in the options page (defaults to the file name).', kind: 'literal' },
-  },
+export const configElement: ElementSpec = {
+  doc: 'The settings an admin fills in (Options > Provider).',
+  attributes: {},
   children: {
-    config: {
-      doc: 'The settings an admin fills in (Options > Provider).',
+    fields: {
+      doc: 'The list of settings.',
       attributes: {},
       children: {
-        fields: {
-          doc: 'The list of settings.',
-          attributes: {},
-          children: {
-            field: {
-              doc: 'One setting. `answer_callback`, `status_callback` and `incoming_callback` are filled by the relay with the instance\'s callback URLs.',
-              repeat: true,
-              attributes: {
-                name: { doc: 'Referenced as `$config.$fields.NAME`.', kind: 'name', required: true, schema: identifier('a field name') },
-                label: { doc: 'Label in the form.', kind: 'literal' },
-                type: { doc: '`text`, `password` (masked, redacted) or `url`.', kind: 'enum', default: 'text', schema: enumOf(['text', 'password', 'url'], 'type') },
-                presence: { doc: '`mandatory` or `optional` (default).', kind: 'enum', schema: enumOf(['mandatory', 'optional'], 'presence') },
-                presense: { doc: 'The seed\'s misspelling of `presence`; accepted with a warning.', kind: 'enum', schema: enumOf(['mandatory', 'optional'], 'presence'), deprecatedFor: 'presence' },
-              },
-              children: {},
-            },
+        field: {
+          doc: 'One setting. `answer_callback`, `status_callback` and `incoming_callback` are filled by the relay with the instance\'s callback URLs.',
+          repeat: true,
+          attributes: {
+            name: { doc: 'Referenced as `$config.$fields.NAME`.', kind: 'name', required: true, schema: identifier('a field name') },
+            label: { doc: 'Label in the form.', kind: 'literal' },
+            type: { doc: '`text`, `password` (masked, redacted) or `url`.', kind: 'enum', default: 'text', schema: enumOf(FIELD_TYPES, 'type') },
+            presence: { doc: '`mandatory` or `optional` (default).', kind: 'enum', schema: enumOf(['mandatory', 'optional'], 'presence') },
+            presense: { doc: 'The seed\'s misspelling of `presence`; accepted with a warning.', kind: 'enum', schema: enumOf(['mandatory', 'optional'], 'presence'), deprecatedFor: 'presence' },
           },
+          children: {},
         },
       },
     },
+  },
+};
+
+export const authElement: ElementSpec = {
+  doc: 'How requests authenticate; several methods may be combined.',
+  attributes: {},
+  children: {
+    basic: basicElement,
+    bearer: { doc: '`Authorization: Bearer <token>`.', attributes: { token: template('Token (template).', true) }, children: {} },
+    header: headerElement('An API-key header sent with every request.'),
+    token: {
+      doc: 'A token step (Vtiger\'s "URL-based authorization"): a request to a token URL whose answer gives the token used on every call; cached until it expires, fetched again once when the provider answers 401. Steps run in order and form a chain: a step with a `name` makes its token (and its `<value>`s) variables of the later steps and of every request (Vtiger: `getchallenge`\'s token feeds `login`\'s `accessKey`). The whole chain is cached per config, and fetched by one caller at a time.',
+      repeat: true,
+      attributes: {
+        name: {
+          doc: 'Makes the token the variable `@NAME` of later steps and requests. A named step is sent with requests only when it says `header` or `query` (Vtiger\'s challenge is used once, to log in).',
+          kind: 'name',
+          schema: identifier('a token name'),
+        },
+        url: template('The token URL (template).', true),
+        method: { doc: '`post` or `get`.', kind: 'enum', default: 'post', schema: enumOf(REQUEST_METHODS, 'method') },
+        format: { doc: '`form` or `json`: how the token request\'s parameters are sent.', kind: 'enum', default: 'form', schema: enumOf(BODY_FORMATS, 'format') },
+        path: { doc: 'Path of the token in the answer (`access_token`, `data.token`).', kind: 'path', required: true },
+        expires_path: { doc: 'Path of its lifetime in seconds (`expires_in`); without it the token is kept until a 401.', kind: 'path' },
+        header: { doc: 'Header that carries the token.', kind: 'name', default: 'Authorization', schema: nonEmpty('a header name') },
+        prefix: { doc: 'Text before the token in the header.', kind: 'literal', default: 'Bearer ' },
+        query: { doc: 'Send the token as this query parameter instead of a header.', kind: 'name', schema: nonEmpty('a parameter name') },
+      },
+      children: {
+        basic: basicElement,
+        value: {
+          doc: 'Another value of the token answer, kept with the token and known as `@NAME` (Vtiger\'s `result.userId`, the user calls are assigned to).',
+          repeat: true,
+          attributes: {
+            name: { doc: 'Variable name.', kind: 'name', required: true, schema: identifier('a value name') },
+            use: { doc: 'Path of the value in the token answer.', kind: 'path', required: true },
+          },
+          children: {},
+        },
+        parameter: {
+          doc: 'A parameter of the token request.',
+          repeat: true,
+          attributes: { name: { doc: 'Parameter name.', kind: 'name', required: true, schema: nonEmpty('a parameter name') }, value: template('Value (template).', true) },
+          children: {},
+        },
+      },
+    },
+    jwt: {
+      doc: 'A JSON Web Token minted for each call (Vonage: RS256 with the application\'s private key), sent in a header.',
+      attributes: {
+        algorithm: { doc: '`RS256` (PKCS#8 PEM private key) or `HS256` (shared secret).', kind: 'enum', required: true, schema: enumOf(JWT_ALGORITHMS, 'algorithm') },
+        key: template('The private key or secret (template).', true),
+        ttl: { doc: 'Seconds until `exp`.', kind: 'literal', default: '900', schema: z.string().regex(/^\d{1,6}$/, { message: 'ttl must be a number of seconds' }) },
+        header: { doc: 'Header to send it in.', kind: 'name', default: 'Authorization', schema: nonEmpty('a header name') },
+        prefix: { doc: 'Text before the token.', kind: 'literal', default: 'Bearer ' },
+      },
+      children: {
+        claim: {
+          doc: 'A claim besides `iat`, `exp` and `jti`, which are always set.',
+          repeat: true,
+          attributes: {
+            name: { doc: 'Claim name.', kind: 'name', required: true, schema: nonEmpty('a claim name') },
+            value: template('Claim value (template).', true),
+          },
+          children: {},
+        },
+      },
+    },
+    query: {
+      doc: 'An API-key query parameter sent with every request.',
+      repeat: true,
+      attributes: { name: { doc: 'Parameter name.', kind: 'name', required: true, schema: nonEmpty('a parameter name') }, value: template('Value (template).', true) },
+      children: {},
+    },
+  },
+};
+
+export const CONNECTOR_GRAMMAR: ElementSpec = {
+  doc: 'The root element.',
+  attributes: {
+    for: { doc: '`PhoneCalls` for a telephony connector (this grammar); `CRM` for a CRM connector (see `<connector for="CRM">`).', kind: 'enum', required: true, schema: connectorKind('PhoneCalls') },
+    name: { doc: 'Display name shown in the options page (defaults to the file name).', kind: 'literal' },
+  },
+  children: {
+    config: configElement,
     provider: {
       doc: 'The provider\'s API endpoint, authentication and webhook signature.',
       attributes: {},
       children: {
         url: { doc: 'Base URL (template); request URLs are appended to it.', text: true, required: true, attributes: {}, children: {} },
-        auth: {
-          doc: 'How requests authenticate; several methods may be combined.',
-          attributes: {},
-          children: {
-            basic: basicElement,
-            bearer: { doc: '`Authorization: Bearer <token>`.', attributes: { token: template('Token (template).', true) }, children: {} },
-            header: headerElement('An API-key header sent with every request.'),
-            token: {
-              doc: 'A token step (Vtiger\'s "URL-based authorization"): a request to a token URL whose answer gives the token used on every call; cached until it expires, fetched again once when the provider answers 401.',
-              attributes: {
-                url: template('The token URL (template).', true),
-                method: { doc: '`post` or `get`.', kind: 'enum', default: 'post', schema: enumOf(['get', 'post'], 'method') },
-                format: { doc: '`form` or `json`: how the token request\'s parameters are sent.', kind: 'enum', default: 'form', schema: enumOf(['form', 'json'], 'format') },
-                path: { doc: 'Path of the token in the answer (`access_token`, `data.token`).', kind: 'path', required: true },
-                expires_path: { doc: 'Path of its lifetime in seconds (`expires_in`); without it the token is kept until a 401.', kind: 'path' },
-                header: { doc: 'Header that carries the token.', kind: 'name', default: 'Authorization', schema: nonEmpty('a header name') },
-                prefix: { doc: 'Text before the token in the header.', kind: 'literal', default: 'Bearer ' },
-                query: { doc: 'Send the token as this query parameter instead of a header.', kind: 'name', schema: nonEmpty('a parameter name') },
-              },
-              children: {
-                basic: basicElement,
-                parameter: {
-                  doc: 'A parameter of the token request.',
-                  repeat: true,
-                  attributes: { name: { doc: 'Parameter name.', kind: 'name', required: true, schema: nonEmpty('a parameter name') }, value: template('Value (template).', true) },
-                  children: {},
-                },
-              },
-            },
-            jwt: {
-              doc: 'A JSON Web Token minted for each call (Vonage: RS256 with the application\'s private key), sent in a header.',
-              attributes: {
-                algorithm: { doc: '`RS256` (PKCS#8 PEM private key) or `HS256` (shared secret).', kind: 'enum', required: true, schema: enumOf(['rs256', 'hs256'], 'algorithm') },
-                key: template('The private key or secret (template).', true),
-                ttl: { doc: 'Seconds until `exp`.', kind: 'literal', default: '900', schema: z.string().regex(/^\d{1,6}$/, { message: 'ttl must be a number of seconds' }) },
-                header: { doc: 'Header to send it in.', kind: 'name', default: 'Authorization', schema: nonEmpty('a header name') },
-                prefix: { doc: 'Text before the token.', kind: 'literal', default: 'Bearer ' },
-              },
-              children: {
-                claim: {
-                  doc: 'A claim besides `iat`, `exp` and `jti`, which are always set.',
-                  repeat: true,
-                  attributes: {
-                    name: { doc: 'Claim name.', kind: 'name', required: true, schema: nonEmpty('a claim name') },
-                    value: template('Claim value (template).', true),
-                  },
-                  children: {},
-                },
-              },
-            },
-            query: {
-              doc: 'An API-key query parameter sent with every request.',
-              repeat: true,
-              attributes: { name: { doc: 'Parameter name.', kind: 'name', required: true, schema: nonEmpty('a parameter name') }, value: template('Value (template).', true) },
-              children: {},
-            },
-          },
-        },
+        auth: authElement,
         signature: {
           doc: 'How the relay verifies that webhooks come from the provider.',
           attributes: {
@@ -271,14 +315,14 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
               doc: '`twilio` (HMAC-SHA1 over URL and parameters), `signalwire` (X-SignalWire-Signature: Twilio\'s scheme with repeated values in the order sent, or hex HMAC-SHA1 over URL and raw JSON body), `plivo-v3` / `plivo-v2` (X-Plivo-Signature-V3 / -V2 with their nonce), `telnyx` (Ed25519 over timestamp and body), `vonage` (an HS256 JWT in Authorization with the body\'s hash), `hmac` (an HMAC of a `message` built from the webhook\'s fields, in `header`: Zadarma) or `header` (a shared secret in a header).',
               kind: 'enum',
               required: true,
-              schema: enumOf(['twilio', 'signalwire', 'plivo-v3', 'plivo-v2', 'telnyx', 'vonage', 'hmac', 'header'], 'type'),
+              schema: enumOf(SIGNATURE_TYPES, 'type'),
             },
             token: template('`twilio`, `signalwire`, `plivo-v3`, `plivo-v2`, `vonage`, `hmac`: the auth token, signing key or secret (template).'),
             header: { doc: '`twilio`: the header carrying the signature (default X-Twilio-Signature; SignalWire sends X-SignalWire-Signature). `hmac`: the header carrying it (required).', kind: 'name', schema: nonEmpty('a header name') },
             message: template('`hmac`: what is signed, a template over the webhook\'s fields (`@caller_id@called_did@call_start`); or `<message>` children per event.'),
             use: { doc: '`hmac` with `<message for>` children: path of the field that names the event.', kind: 'path' },
-            algorithm: { doc: '`hmac`: `sha1` or `sha256`.', kind: 'enum', default: 'sha1', schema: enumOf(['sha1', 'sha256'], 'algorithm') },
-            encoding: { doc: '`hmac`: `base64` of the digest, `hex`, or `base64-hex` (base64 of the hex string, as PHP\'s hash_hmac makes it: Zadarma).', kind: 'enum', default: 'base64', schema: enumOf(['base64', 'hex', 'base64-hex'], 'encoding') },
+            algorithm: { doc: '`hmac`: `sha1` or `sha256`.', kind: 'enum', default: 'sha1', schema: enumOf(HMAC_ALGORITHMS, 'algorithm') },
+            encoding: { doc: '`hmac`: `base64` of the digest, `hex`, or `base64-hex` (base64 of the hex string, as PHP\'s hash_hmac makes it: Zadarma).', kind: 'enum', default: 'base64', schema: enumOf(SIGNATURE_ENCODINGS, 'encoding') },
             public_key: template('`telnyx`: the account public key, base64 (template).'),
             tolerance: {
               doc: '`telnyx`, `vonage`: how many seconds a webhook\'s timestamp may be from now; older ones are replays.',
@@ -317,8 +361,8 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
           doc: 'The HTTP request that places the call.',
           required: true,
           attributes: {
-            method: { doc: '`get` or `post`.', kind: 'enum', default: 'post', schema: enumOf(['get', 'post'], 'method') },
-            format: { doc: '`form` or `json`: how a POST body is encoded.', kind: 'enum', default: 'form', schema: enumOf(['form', 'json'], 'format') },
+            method: { doc: '`get` or `post`.', kind: 'enum', default: 'post', schema: enumOf(REQUEST_METHODS, 'method') },
+            format: { doc: '`form` or `json`: how a POST body is encoded.', kind: 'enum', default: 'form', schema: enumOf(BODY_FORMATS, 'format') },
           },
           children: {
             url: { doc: 'Appended to the provider URL; empty means the provider URL; absolute means as is.', text: true, attributes: {}, children: {} },
@@ -351,10 +395,3 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
     incoming_call: callbackElement('Incoming calls: maps the provider\'s request to a record (and a popup), and replies (e.g. ring the agents).'),
   },
 };
-
-/** The spec of the element at a document path (`connector/provider/auth/jwt`; sibling indices ignored). */
-export function elementSpecAt(path: string): ElementSpec | undefined {
-  let spec: ElementSpec | undefined = CONNECTOR_GRAMMAR;
-  for (const name of path.replace(/\[\d+\]/g, '').split('/').slice(1)) spec = spec && (spec.children[name] ?? spec.mapping);
-  return spec;
-}

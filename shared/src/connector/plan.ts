@@ -1,9 +1,11 @@
 import type { PayloadPath } from '../payload/path.ts';
 import type { Template } from '../template/ast.ts';
 import type { Diagnostic } from './diagnostics.ts';
+import type { FIELD_TYPES, HMAC_ALGORITHMS, SIGNATURE_ENCODINGS, VALUE_TYPES } from './grammar.ts';
 
 /** A connector compiled once; every runtime function is a pure function of a plan. */
 export interface ConnectorPlan {
+  kind: 'PhoneCalls';
   file: string;
   name: string;
   fields: ConfigField[];
@@ -14,7 +16,7 @@ export interface ConnectorPlan {
   warnings: Diagnostic[];
 }
 
-export type FieldType = 'text' | 'password' | 'url';
+export type FieldType = (typeof FIELD_TYPES)[number];
 
 export interface ConfigField {
   name: string;
@@ -44,6 +46,11 @@ export type AuthPlan =
   | { kind: 'query'; name: string; value: Template }
   | {
       kind: 'token';
+      /** A named step's token (and values) are variables of later steps and of requests. */
+      name?: string;
+      /** Whether requests carry it (a named step only when it says `header` or `query`). */
+      sent: boolean;
+      values: Array<{ name: string; use: PayloadPath }>;
       url: Template;
       method: 'GET' | 'POST';
       format: 'form' | 'json';
@@ -72,8 +79,8 @@ export type SignaturePlan =
       use?: PayloadPath;
       /** What is signed: the first whose `for` lists the event, else the one without `for`. */
       messages: Array<{ for?: string[]; template: Template }>;
-      algorithm: 'sha1' | 'sha256';
-      encoding: 'base64' | 'hex' | 'base64-hex';
+      algorithm: (typeof HMAC_ALGORITHMS)[number];
+      encoding: (typeof SIGNATURE_ENCODINGS)[number];
     }
   | { kind: 'header'; name: string; value: Template };
 
@@ -102,7 +109,7 @@ export interface HeaderPlan {
   value: Template;
 }
 
-export type ValueType = 'string' | 'number' | 'boolean' | 'object' | 'array';
+export type ValueType = (typeof VALUE_TYPES)[number];
 
 export interface ParameterPlan {
   name: string;

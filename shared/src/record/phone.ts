@@ -49,3 +49,13 @@ export function formatForDisplay(raw: string, country?: string): string {
 export function normalisePhone(raw: string, defaultCountry?: string): string {
   return toE164(raw, defaultCountry) ?? raw.trim();
 }
+
+/**
+ * The national significant number's digits (`4155550100` for `+14155550100`, `2079460018` for
+ * `+44 20 7946 0018`): what CRMs' stored numbers end with, however they were typed. Undefined
+ * for what is not a phone number.
+ */
+export function nationalDigits(raw: string, defaultCountry?: string): string | undefined {
+  const e164 = toE164(raw, defaultCountry);
+  return e164 ? parsePhoneNumberFromString(e164)?.nationalNumber : undefined;
+}

@@ -13,6 +13,8 @@ import { buildScope, type RunContext } from './scope.ts';
 export interface CachedToken {
   token: string;
   expiresAt?: number;
+  /** A token chain's named tokens and values (`@challenge`, `@user_id`), when it has any. */
+  values?: Record<string, string>;
 }
 
 /** Where tokens live between calls; the service worker and tests bring their own. */
@@ -46,25 +48,32 @@ const EXPIRY_MARGIN_MS = 30_000;
  * method. Async (WebCrypto); buildOutgoingRequest then stays a pure function of its inputs.
  */
 export async function resolveAuth(plan: ConnectorPlan, context: RunContext, environment: AuthEnvironment): Promise<Record<number, string>> {
-  const scope = buildScope(plan, context);
+  return (await resolveAuthMethods(plan.provider?.auth ?? [], buildScope(plan, context), environment)).resolved;
+}
+
+/**
+ * Mints the credentials of a list of auth methods: token chains (fetched or cached) and JWTs,
+ * by method index; and the chain's named tokens and values, as variables for requests.
+ */
+export async function resolveAuthMethods(auth: AuthPlan[], scope: TemplateScope, environment: AuthEnvironment): Promise<{ resolved: Record<number, string>; vars: Record<string, string> }> {
   const resolved: Record<number, string> = {};
-  for (const [index, method] of (plan.provider?.auth ?? []).entries()) {
-    if (method.kind === 'token') {
-      resolved[index] = await tokenFor(method, scope, environment);
-      continue;
-    }
+  const chain = tokenChain(auth);
+  const vars = chain.length ? await chainValues(chain, scope, environment) : {};
+  for (const { method, index } of chain) resolved[index] = vars[stepVariable(method, index)]!;
+  const signing: TemplateScope = { ...scope, vars: { ...scope.vars, ...vars } };
+  for (const [index, method] of auth.entries()) {
     if (method.kind !== 'jwt') continue;
     try {
       const iat = Math.floor(environment.now / 1000);
       const claims: Record<string, unknown> = { iat, exp: iat + method.ttlSeconds, jti: environment.randomId() };
-      for (const claim of method.claims) claims[claim.name] = renderTemplate(claim.value, scope);
-      resolved[index] = await signJwt(method.algorithm, renderTemplate(method.key, scope), claims);
+      for (const claim of method.claims) claims[claim.name] = renderTemplate(claim.value, signing);
+      resolved[index] = await signJwt(method.algorithm, renderTemplate(method.key, signing), claims);
     } catch (error) {
       if (error instanceof MissingValueError) throw new ConnectorRuntimeError(error.message, 'missing-value');
       throw new ConnectorRuntimeError(`cannot sign the request token: ${(error as Error).message}`, 'missing-value');
     }
   }
-  return resolved;
+  return { resolved, vars: publicValues(chain, vars) };
 }
 
 export const defaultAuthEnvironment = (): AuthEnvironment => ({ now: Date.now(), randomId: () => crypto.randomUUID() });
@@ -90,6 +99,7 @@ export function applyAuth(auth: AuthPlan[], scope: TemplateScope, url: URL, head
         break;
       case 'jwt':
       case 'token': {
+        if (method.kind === 'token' && !method.sent) break;
         const token = resolved[index];
         if (token === undefined) throw new ConnectorRuntimeError('the request token was not minted: call resolveAuth before building the request', 'not-supported');
         if (method.kind === 'token' && method.query) url.searchParams.append(method.query, token);
@@ -102,25 +112,114 @@ export function applyAuth(auth: AuthPlan[], scope: TemplateScope, url: URL, head
 
 type TokenStep = Extract<AuthPlan, { kind: 'token' }>;
 
+/** The token steps of a plan's auth, in order: one chain. */
+function tokenChain(auth: AuthPlan[]): Array<{ method: TokenStep; index: number }> {
+  return auth.flatMap((method, index) => (method.kind === 'token' ? [{ method, index }] : []));
+}
+
+/** Where a step's token lives among the chain's values: its name, or its position. */
+function stepVariable(method: TokenStep, index: number): string {
+  return method.name ?? `#token${index}`;
+}
+
+/** The values a chain gives templates: named tokens and `<value>`s (positional tokens stay internal). */
+function publicValues(chain: Array<{ method: TokenStep; index: number }>, values: Record<string, string>): Record<string, string> {
+  const names = chain.flatMap(({ method }) => [...(method.name ? [method.name] : []), ...method.values.map((v) => v.name)]);
+  return Object.fromEntries(names.filter((n) => values[n] !== undefined).map((n) => [n, values[n]!]));
+}
+
 /** The cache key of a token step: its URL and parameters as rendered (another account, another token). */
 function tokenKey(method: TokenStep, scope: TemplateScope): string {
   return JSON.stringify([renderTemplate(method.url, scope), method.parameters.map((p) => [p.name, renderTemplate(p.value, scope)]), method.basic ? renderTemplate(method.basic.username, scope) : '']);
 }
 
-/** Forgets the tokens of a plan's token steps (after the provider answered 401). */
-export function forgetTokens(plan: ConnectorPlan, context: RunContext, cache: TokenCache | undefined): void {
-  if (!cache) return;
-  const scope = buildScope(plan, context);
-  for (const method of plan.provider?.auth ?? []) if (method.kind === 'token') cache.delete(tokenKey(method, scope));
+/**
+ * The cache key of a chain. A later step's parameters depend on earlier tokens (Vtiger's
+ * md5(challenge + access key)), unknown before fetching: they are rendered with a stand-in for
+ * each, so the key still changes with the config values around them.
+ */
+function chainKey(chain: Array<{ method: TokenStep; index: number }>, scope: TemplateScope): string {
+  const standIns: Record<string, string> = {};
+  for (const { method } of chain) {
+    if (method.name) standIns[method.name] = `<${method.name}>`;
+    for (const value of method.values) standIns[value.name] = `<${value.name}>`;
+  }
+  const keyScope: TemplateScope = { ...scope, vars: { ...scope.vars, ...standIns } };
+  const keys = chain.map(({ method }) => tokenKey(method, keyScope));
+  return keys.length === 1 ? keys[0]! : JSON.stringify(keys);
 }
 
-async function tokenFor(method: TokenStep, scope: TemplateScope, environment: AuthEnvironment): Promise<string> {
-  let key: string;
+/** Forgets the tokens of a plan's token steps (after the provider answered 401). */
+export function forgetTokens(plan: ConnectorPlan, context: RunContext, cache: TokenCache | undefined): void {
+  forgetChain(plan.provider?.auth ?? [], buildScope(plan, context), cache);
+}
+
+/** Forgets a token chain (after a 401, or a CRM's "session expired"). */
+export function forgetChain(auth: AuthPlan[], scope: TemplateScope, cache: TokenCache | undefined): void {
+  const chain = tokenChain(auth);
+  if (cache && chain.length) cache.delete(asRuntimeError(() => chainKey(chain, scope)));
+}
+
+/** Fetches in flight, per cache and key: one caller fetches a chain, the others wait for it (Vtiger keeps one live challenge per user). */
+const inFlight = new WeakMap<TokenCache, Map<string, Promise<CachedToken>>>();
+
+/** The chain's tokens and values, by variable: from the cache while good, else fetched step by step. */
+async function chainValues(chain: Array<{ method: TokenStep; index: number }>, scope: TemplateScope, environment: AuthEnvironment): Promise<Record<string, string>> {
+  const key = asRuntimeError(() => chainKey(chain, scope));
+  const cache = environment.tokenCache;
+  const fresh = (entry: CachedToken | undefined) => entry && (entry.expiresAt === undefined || entry.expiresAt > environment.now);
+  const cached = cache?.get(key);
+  if (fresh(cached)) return cached!.values ?? { [stepVariable(chain[0]!.method, chain[0]!.index)]: cached!.token };
+  const pending = cache ? inFlight.get(cache)?.get(key) : undefined;
+  const entry = await (pending ?? fetchAndCache());
+  return entry.values ?? { [stepVariable(chain[0]!.method, chain[0]!.index)]: entry.token };
+
+  async function fetchAndCache(): Promise<CachedToken> {
+    const fetching = fetchChain(chain, scope, environment);
+    if (cache) {
+      const forCache = inFlight.get(cache) ?? new Map<string, Promise<CachedToken>>();
+      inFlight.set(cache, forCache);
+      forCache.set(key, fetching);
+    }
+    try {
+      const entry = await fetching;
+      cache?.set(key, entry);
+      return entry;
+    } finally {
+      if (cache) inFlight.get(cache)?.delete(key);
+    }
+  }
+}
+
+/** Runs every step in order, each seeing the tokens and values of the ones before. */
+async function fetchChain(chain: Array<{ method: TokenStep; index: number }>, scope: TemplateScope, environment: AuthEnvironment): Promise<CachedToken> {
+  const values: Record<string, string> = {};
+  let last: { token: string; expiresAt?: number } | undefined;
+  for (const { method, index } of chain) {
+    const step = await fetchToken(method, index, { ...scope, vars: { ...scope.vars, ...values } }, environment);
+    values[stepVariable(method, index)] = step.token;
+    Object.assign(values, step.values);
+    // The chain is good as long as its shortest-lived step.
+    last = { token: step.token, ...(step.expiresAt === undefined && last?.expiresAt === undefined ? {} : { expiresAt: Math.min(step.expiresAt ?? Infinity, last?.expiresAt ?? Infinity) }) };
+  }
+  return chain.length === 1 && !chain[0]!.method.name && chain[0]!.method.values.length === 0 ? last! : { ...last!, values };
+}
+
+function asRuntimeError<T>(render: () => T): T {
+  try {
+    return render();
+  } catch (error) {
+    if (error instanceof MissingValueError) throw new ConnectorRuntimeError(error.message, 'missing-value');
+    throw error;
+  }
+}
+
+/** One token step over the network: its token, lifetime and `<value>`s. */
+async function fetchToken(method: TokenStep, index: number, scope: TemplateScope, environment: AuthEnvironment): Promise<CachedToken & { values: Record<string, string> }> {
   let url: URL;
   const fields: Array<[string, string]> = [];
   const headers: Record<string, string> = {};
   try {
-    key = tokenKey(method, scope);
     url = new URL(renderTemplate(method.url, scope));
     for (const parameter of method.parameters) fields.push([parameter.name, renderTemplate(parameter.value, scope)]);
     if (method.basic) headers.Authorization = `Basic ${base64(`${renderTemplate(method.basic.username, scope)}:${renderTemplate(method.basic.password, scope)}`)}`;
@@ -128,8 +227,6 @@ async function tokenFor(method: TokenStep, scope: TemplateScope, environment: Au
     if (error instanceof MissingValueError) throw new ConnectorRuntimeError(error.message, 'missing-value');
     throw new ConnectorRuntimeError(`the token URL is not valid: ${(error as Error).message}`, 'invalid-url');
   }
-  const cached = environment.tokenCache?.get(key);
-  if (cached && (cached.expiresAt === undefined || cached.expiresAt > environment.now)) return cached.token;
   if (!environment.fetch) throw new ConnectorRuntimeError('this connector fetches a token before each call: no network was given', 'not-supported');
   const { body, contentType } = encodeParameters(method.method, method.format, url, fields, () => Object.fromEntries(fields));
   if (contentType) headers['Content-Type'] = contentType;
@@ -137,7 +234,7 @@ async function tokenFor(method: TokenStep, scope: TemplateScope, environment: Au
   let status: number;
   let text: string;
   try {
-    const answer = await environment.fetch(url.toString(), { method: method.method, headers, body });
+    const answer = await environment.fetch(url.toString(), { method: method.method, headers, body, step: `token-${method.name ?? index}` });
     status = answer.status;
     text = await answer.text();
   } catch (error) {
@@ -152,12 +249,15 @@ async function tokenFor(method: TokenStep, scope: TemplateScope, environment: Au
   const token = getPath(payload, method.path);
   if (status < 200 || status >= 300 || (typeof token !== 'string' && typeof token !== 'number')) {
     const reason = status < 200 || status >= 300 ? `answered HTTP ${status}` : `answered without ${method.path.source}`;
-    throw new ConnectorRuntimeError(`the token request to ${url.host} ${reason}${text.trim() ? `: ${text.trim().slice(0, 200)}` : ''}`, 'provider-error');
+    throw new ConnectorRuntimeError(`the token request to ${url.host} ${reason}${text.trim() ? `: ${text.trim().slice(0, 200)}` : ''}`, status >= 500 ? 'network' : 'provider-error');
   }
   const lifetime = method.expiresPath ? Number(getPath(payload, method.expiresPath)) : Number.NaN;
-  const fresh: CachedToken = { token: String(token), ...(Number.isFinite(lifetime) && lifetime > 0 ? { expiresAt: environment.now + lifetime * 1000 - EXPIRY_MARGIN_MS } : {}) };
-  environment.tokenCache?.set(key, fresh);
-  return fresh.token;
+  const values: Record<string, string> = {};
+  for (const value of method.values) {
+    const found = getPath(payload, value.use);
+    if (typeof found === 'string' || typeof found === 'number') values[value.name] = String(found);
+  }
+  return { token: String(token), ...(Number.isFinite(lifetime) && lifetime > 0 ? { expiresAt: environment.now + lifetime * 1000 - EXPIRY_MARGIN_MS } : {}), values };
 }
 
 /**

@@ -1,6 +1,8 @@
 /** An HTTP request the engine wants sent; the caller (service worker, relay, CLI) sends it. */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 export interface OutgoingRequest {
-  method: 'GET' | 'POST';
+  method: HttpMethod;
   url: string;
   headers: Record<string, string>;
   body?: string;
@@ -14,25 +16,33 @@ export interface ProviderResponse {
 }
 
 /** The network, as the caller hands it to the engine (the engine does no I/O of its own). */
-export type Fetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string }) => Promise<{
+export type Fetch = (
+  url: string,
+  /**
+   * `step` names what the engine is doing (`token-session`, `find_contact-Contacts`, `log_call`):
+   * for dry runs and logs; a real fetch ignores it.
+   */
+  init: { method: string; headers: Record<string, string>; body?: string; step?: string },
+) => Promise<{
   status: number;
   headers: { forEach(callback: (value: string, key: string) => void): void };
   text(): Promise<string>;
 }>;
 
 /**
- * Puts a request's parameters where its method and format say: the query of a GET, else a
+ * Puts a request's parameters where its method and format say: the query of a GET (or a
+ * DELETE), else a
  * JSON or form body. Returns the body and its content type; the query is appended to `url`.
  * Call requests and token steps both send their parameters this way.
  */
 export function encodeParameters(
-  method: 'GET' | 'POST',
+  method: HttpMethod,
   format: 'form' | 'json',
   url: URL,
   fields: Array<[string, string]>,
   jsonBody: () => Record<string, unknown>,
 ): { body?: string; contentType?: string } {
-  if (method === 'GET') {
+  if (method === 'GET' || method === 'DELETE') {
     for (const [name, value] of fields) url.searchParams.append(name, value);
     return {};
   }

@@ -1,14 +1,14 @@
-import type { ConnectorPlan, ParameterPlan } from '../connector/plan.ts';
+import type { ConnectorPlan } from '../connector/plan.ts';
 import { parseBody } from '../payload/parse-body.ts';
 import { type CallRecord, buildRecord } from '../record/call-record.ts';
 import { toE164 } from '../record/phone.ts';
 import { encodeUriComponentSafe } from '../template/filters.ts';
-import { MissingValueError, renderOptional, renderTemplate, type TemplateScope } from '../template/render.ts';
+import { MissingValueError, renderTemplate, type TemplateScope } from '../template/render.ts';
 import { applyMapping } from './mapping.ts';
 import { applyAuth, type AuthEnvironment, defaultAuthEnvironment, forgetTokens, resolveAuth } from './auth.ts';
 import { ConnectorRuntimeError } from './errors.ts';
 import { encodeParameters, type Fetch, type OutgoingRequest, type ProviderResponse } from './http.ts';
-import { jsonLeaf } from './json-value.ts';
+import { formFields, jsonObject } from './request-parameters.ts';
 import { buildScope, type RunContext } from './scope.ts';
 
 export { ConnectorRuntimeError };
@@ -36,16 +36,7 @@ export function buildOutgoingRequest(plan: ConnectorPlan, context: RunContext, t
   const scope = buildScope(plan, { ...context, vars: { ...context.vars, ...targetVariables(toNumber, extension) } });
   return asRuntimeErrors(() => {
     const url = new URL(joinUrl(renderTemplate(plan.provider!.url, scope).trim(), request.url ? renderTemplate(request.url, scope).trim() : ''));
-    const fields: Array<[string, string]> = [];
-    if (request.format !== 'json' || request.method === 'GET') {
-      for (const p of request.parameters) {
-        // type="array": the name once per item, in order.
-        for (const item of p.type === 'array' ? p.children : [p]) {
-          const value = renderParameter(item, scope);
-          if (value !== undefined) fields.push([p.name, value]);
-        }
-      }
-    }
+    const fields = request.format !== 'json' || request.method === 'GET' ? formFields(request.parameters, scope) : [];
     // Auth and headers may sign the request (Zadarma): they see its path and sorted query.
     const signing: TemplateScope = { ...scope, vars: { ...scope.vars, request_path: url.pathname, request_query: phpQuery(request.method === 'GET' ? [...url.searchParams, ...fields] : fields) } };
     const headers: Record<string, string> = {};
@@ -93,33 +84,6 @@ export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
 }
 
-/** A parameter's text; undefined when it is optional and its value is empty or unset. */
-function renderParameter(parameter: ParameterPlan, scope: TemplateScope): string | undefined {
-  if (!parameter.optional) return parameter.value ? renderTemplate(parameter.value, scope) : '';
-  const value = parameter.value ? renderOptional(parameter.value, scope) : undefined;
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function jsonObject(parameters: ParameterPlan[], scope: TemplateScope): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const parameter of parameters) {
-    if (parameter.optional && (parameter.type === 'string' || parameter.type === 'number' || parameter.type === 'boolean') && renderParameter(parameter, scope) === undefined) continue;
-    out[parameter.name] = jsonValue(parameter, scope);
-  }
-  return out;
-}
-
-function jsonValue(parameter: ParameterPlan, scope: TemplateScope): unknown {
-  switch (parameter.type) {
-    case 'object':
-      return jsonObject(parameter.children, scope);
-    case 'array':
-      return parameter.children.filter((c) => !c.optional || renderParameter(c, scope) !== undefined).map((c) => jsonValue(c, scope));
-    default:
-      return jsonLeaf(parameter, scope);
-  }
-}
-
 export interface OutgoingResult {
   ok: boolean;
   record: CallRecord;
@@ -128,7 +92,7 @@ export interface OutgoingResult {
 }
 
 /** Words that mean failure in a mapped `success` value (Ozonetel: "fail", "fails", "false"). */
-const FAILURE_WORDS = new Set(['', '0', 'false', 'no', 'fail', 'fails', 'failed', 'failure', 'error', 'null', 'undefined', 'none']);
+export const FAILURE_WORDS = new Set(['', '0', 'false', 'no', 'fail', 'fails', 'failed', 'failure', 'error', 'null', 'undefined', 'none']);
 
 /**
  * Maps the provider's answer to the call request. Success is a 2xx and, when `success` is

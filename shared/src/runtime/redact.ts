@@ -16,7 +16,7 @@ export function secretValues(plan: Pick<ConnectorPlan, 'fields'>, config: Record
  * A copy of the request with credentials masked: the Authorization value (scheme kept) and
  * every secret config value wherever it appears, raw, URL-encoded or JSON-escaped.
  */
-export function redactRequest(request: OutgoingRequest, secrets: readonly string[]): OutgoingRequest {
+export function redactRequest<T extends Pick<OutgoingRequest, 'url' | 'headers' | 'body'>>(request: T, secrets: readonly string[]): T {
   const forms = [...new Set(secrets.flatMap((s) => [s, encodeURIComponent(s), new URLSearchParams({ s }).toString().slice(2), JSON.stringify(s).slice(1, -1)]))]
     .filter((s) => s.length > 0)
     .sort((a, b) => b.length - a.length);
@@ -32,4 +32,24 @@ export function redactRequest(request: OutgoingRequest, secrets: readonly string
 function redactAuthorization(value: string): string {
   const scheme = /^(Basic|Bearer|Digest|Token|Key|App|HMAC|AWS4-HMAC-SHA256)\s/i.exec(value)?.[1];
   return scheme ? `${scheme} ${REDACTED}` : REDACTED;
+}
+
+/** Parameter names whose values are credentials whatever they were made from (Vtiger's `accessKey` hash, `sessionName`). */
+const SECRET_PARAMETER = /(token|secret|password|passwd|api_?key|access_?key|private_?key|session_?name|session_?id)$/i;
+
+/**
+ * A copy of a request with the values of credential-named query and form parameters masked:
+ * derived credentials (an md5 of a challenge and a key) match no config value, but their names
+ * give them away. CRM dry runs show requests this way.
+ */
+export function redactSecretParameters<T extends Pick<OutgoingRequest, 'url' | 'headers' | 'body'>>(request: T): T {
+  const mask = (params: URLSearchParams) => {
+    for (const [name] of [...params]) if (SECRET_PARAMETER.test(name)) params.set(name, REDACTED);
+    return params;
+  };
+  const url = new URL(request.url);
+  mask(url.searchParams);
+  const isForm = Object.entries(request.headers).some(([name, value]) => name.toLowerCase() === 'content-type' && value.startsWith('application/x-www-form-urlencoded'));
+  const body = request.body !== undefined && isForm ? mask(new URLSearchParams(request.body)).toString() : request.body;
+  return { ...request, url: url.toString(), ...(body === undefined ? {} : { body }) };
 }

@@ -1,4 +1,5 @@
-import { toE164, toNational } from '../record/phone.ts';
+import { nationalDigits, toE164, toNational } from '../record/phone.ts';
+import { DATE_FORMATS, DURATION_UNITS, escapeSosl, fitPattern, formatDate, formatDuration, quoteSql } from './crm-formats.ts';
 import { hmacSha1, hmacSha256, md5, sha1, sha256 } from './digest.ts';
 import type { FilterArg, FilterCall } from './ast.ts';
 
@@ -11,6 +12,8 @@ export interface FilterContext {
 interface FilterSpec {
   /** What the argument is: none, an optional or required string, or a `{'k': 'v'}` object. */
   arg: 'none' | 'optional-string' | 'string' | 'object';
+  /** The argument must be one of these words (checked when the connector loads). */
+  choices?: readonly string[];
   doc: string;
   /** Receives undefined for a variable that is not set; only `default` accepts that. */
   apply(value: string | undefined, arg: FilterArg | undefined, context: FilterContext): string | undefined;
@@ -20,6 +23,12 @@ const defined = (fn: (value: string, arg: FilterArg | undefined, context: Filter
   (value: string | undefined, arg: FilterArg | undefined, context: FilterContext) => (value === undefined ? undefined : fn(value, arg, context));
 
 const stringArg = (arg: FilterArg | undefined) => (arg?.kind === 'string' ? arg.value : undefined);
+/** The argument rendered (it is a template: `pattern:'$config.$fields.format'`). */
+const renderedArg = (arg: FilterArg | undefined, context: FilterContext) => (arg?.kind === 'string' ? context.renderNested(arg.template) : '');
+/** A filter that may find its value unreadable (a bad date): undefined then, so the template names the value. */
+const readable = (fn: (value: string, arg: FilterArg | undefined, context: FilterContext) => string | undefined) =>
+  (value: string | undefined, arg: FilterArg | undefined, context: FilterContext) => (value === undefined ? undefined : fn(value, arg, context));
+const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 
 /** Every filter a template may use: `value|name` or `value|name:arg`, applied left to right. */
@@ -70,6 +79,40 @@ export const FILTERS: Record<string, FilterSpec> = {
     doc: 'HMAC-SHA256 with the argument as key, lower-case hex.',
     apply: defined((v, arg, context) => hmacSha256(arg?.kind === 'string' ? context.renderNested(arg.template) : '', v)),
   },
+  last: {
+    arg: 'string',
+    doc: "The last N digits (`@number|last:'4'` is `0100`): what Vtiger's `LIKE '%…'` searches by. Fewer digits than N: all of them.",
+    apply: defined((v, arg, context) => v.replace(/\D+/g, '').slice(-Math.max(1, Number(renderedArg(arg, context)) || 1))),
+  },
+  pattern: {
+    arg: 'string',
+    doc: "The number's national digits poured into the `#` slots of a user format, last digits last: `@number|pattern:'(###) ###-####'` is `(415) 555-0100`. Unset when the number has fewer digits than slots.",
+    apply: readable((v, arg, context) => fitPattern(nationalDigits(v, context.defaultCountry) ?? v.replace(/\D+/g, ''), renderedArg(arg, context))),
+  },
+  duration: {
+    arg: 'string',
+    choices: DURATION_UNITS,
+    doc: "A duration in seconds in the CRM's unit: `s`, `ms` (HubSpot), `minutes`, `hours` (whole, rounded down), `minutes_of_hour` (0-59, beside `hours`: Vtiger), `mm:ss` (Zoho), `hh:mm`, `hh:mm:ss`. Unset when the value is not a number of seconds.",
+    apply: readable((v, arg) => formatDuration(v, stringArg(arg) ?? '')),
+  },
+  date: {
+    arg: 'string',
+    choices: DATE_FORMATS,
+    doc: "An instant (ISO 8601 with a zone, or epoch milliseconds) in UTC, as the CRM writes it: `iso` (`2025-03-02T14:05:10Z`), `iso-ms` (`…10.000Z`), `iso-offset` (`…10+00:00`: Zoho), `sql` (`2025-03-02 14:05:10`), `date` (`2025-03-02`), `time` (`14:05:10`), `epoch`, `epoch-ms`. Unset when the value is not such an instant.",
+    apply: readable((v, arg) => formatDate(v, stringArg(arg) ?? '')),
+  },
+  sql: { arg: 'none', doc: "For inside a single-quoted SQL or VTQL literal: `'` becomes `''` and `\\` becomes `\\\\` (Vtiger's `query`).", apply: defined((v) => quoteSql(v)) },
+  sosl: { arg: 'none', doc: 'Salesforce SOSL: a backslash before each reserved character `& | ! ( ) { } [ ] ^ " ~ * ? : \\ \' + -`.', apply: defined((v) => escapeSosl(v)) },
+  after: {
+    arg: 'string',
+    doc: "The text after the first occurrence of the argument; the whole value when it does not occur (Vtiger's id `4x123` with `after:'x'` is the record number `123`).",
+    apply: defined((v, arg, context) => {
+      const separator = renderedArg(arg, context);
+      const at = separator ? v.indexOf(separator) : -1;
+      return at < 0 ? v : v.slice(at + separator.length);
+    }),
+  },
+  html: { arg: 'none', doc: 'Escapes `& < > " \'` for HTML (HubSpot\'s `hs_call_body`).', apply: defined((v) => v.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]!)) },
   default: {
     arg: 'string',
     doc: "Uses the argument (a template) when the value is not set or empty: `$config.$fields.campaign|default:'@user_phone_home'`. The only filter that accepts a missing value.",
@@ -99,6 +142,9 @@ export function checkFilterCall(filter: FilterCall): { message: string; hint?: s
     return { message: `filter \`${filter.name}\` needs a quoted argument`, hint: `write \`|${filter.name}:'value'\`` };
   }
   if (spec.arg === 'optional-string' && arg && arg.kind !== 'string') return { message: `filter \`${filter.name}\` takes a quoted argument` };
+  if (spec.choices && arg?.kind === 'string' && arg.template.parts.every((p) => p.kind === 'text') && !spec.choices.includes(arg.value)) {
+    return { message: `filter \`${filter.name}\` does not know '${arg.value}'`, hint: `one of: ${spec.choices.join(', ')}` };
+  }
   if (spec.arg === 'object' && arg?.kind !== 'object') {
     return { message: `filter \`${filter.name}\` needs an object argument`, hint: `write \`|${filter.name}:{'Key': '@value'}\`` };
   }

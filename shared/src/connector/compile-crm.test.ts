@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { checkAnyConnector, checkConnector, checkCrmConnector } from './compile.ts';
+
+// A small CRM connector; each test breaks one thing and checks the first error's place and words.
+const MINIMAL = `<connector for="CRM" name="Mini">
+  <config><fields><field name="url" type="url"/><field name="key" type="password"/></fields></config>
+  <crm>
+    <url>$config.$fields.url</url>
+    <auth><header name="X-Key" value="$config.$fields.key"/></auth>
+    <envelope success="ok" in="true" message="error"/>
+  </crm>
+  <find_contact>
+    <search name="people">
+      <request><url>/people</url><parameters><parameter name="q" value="@variant"/></parameters></request>
+      <matches list="items" phones="phone"><id use="id"/><name use="name"/></matches>
+    </search>
+  </find_contact>
+  <log_call>
+    <request method="post" format="json"><url>/calls</url><parameters><parameter name="who" value="@call_contact_id" optional="true"/></parameters></request>
+    <response><id use="id"/></response>
+  </log_call>
+</connector>`;
+
+const firstError = (xml: string) => checkCrmConnector(xml, { file: 'mini.xml' }).diagnostics.find((d) => d.severity === 'error');
+/** The line and column of the first occurrence of `marker` in `xml`. */
+const at = (xml: string, marker: string) => {
+  const offset = xml.indexOf(marker);
+  const before = xml.slice(0, offset).split('\n');
+  return { line: before.length, col: before.at(-1)!.length + 1 };
+};
+
+describe('CRM connectors: loading', () => {
+  it('compiles a minimal connector into a CRM plan', () => {
+    const result = checkCrmConnector(MINIMAL);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.plan).toMatchObject({ kind: 'CRM', name: 'Mini', findContact: { mode: 'each', searches: [{ name: 'people' }] } });
+    expect(result.plan!.updateCall).toBeUndefined();
+  });
+
+  it('tells the two kinds apart', () => {
+    expect(checkAnyConnector(MINIMAL).kind).toBe('CRM');
+    expect(checkAnyConnector('<connector for="PhoneCalls"><incoming_call/></connector>').kind).toBe('PhoneCalls');
+  });
+
+  it('refuses a CRM connector where a telephony one is expected, and the reverse, naming the kind', () => {
+    expect(checkConnector(MINIMAL).diagnostics[0]).toMatchObject({ code: 'wrong-kind', line: 1, col: 12, message: expect.stringContaining('this is a CRM connector') });
+    expect(checkCrmConnector('<connector for="PhoneCalls"><incoming_call/></connector>').diagnostics[0]).toMatchObject({ code: 'wrong-kind', message: expect.stringContaining('a CRM connector (for="CRM") is expected') });
+  });
+
+  it('names an unknown operation with its place and a did-you-mean', () => {
+    const xml = MINIMAL.replace('<log_call>', '<log_calls>').replace('</log_call>', '</log_calls>');
+    const unknown = checkCrmConnector(xml).diagnostics.find((d) => d.code === 'unknown-element');
+    expect(unknown).toMatchObject({ severity: 'error', message: 'unknown element <log_calls> inside <connector>', hint: 'did you mean `log_call`?', ...at(xml, '<log_calls>') });
+  });
+
+  it('requires <find_contact> and <log_call>', () => {
+    const xml = MINIMAL.replace(/<log_call>[\s\S]*<\/log_call>/, '');
+    expect(firstError(xml)).toMatchObject({ code: 'missing-element', message: '<connector> needs a <log_call> element', line: 1, col: 1 });
+  });
+
+  it('needs an id in matches and in the log_call response', () => {
+    const xml = MINIMAL.replace('<response><id use="id"/></response>', '<response><url default="x"/></response>');
+    expect(firstError(xml)).toMatchObject({ code: 'missing-element', message: '<response> needs an <id> element', ...at(xml, '<response><url') });
+  });
+
+  it('reports an unknown variable in a CRM request where it is, with a did-you-mean', () => {
+    const xml = MINIMAL.replace('value="@call_contact_id"', 'value="@call_contactid"');
+    expect(firstError(xml)).toMatchObject({ code: 'unknown-variable', message: 'unknown variable @call_contactid in a CRM request', hint: 'did you mean `@call_contact_id`?', ...at(xml, '@call_contactid') });
+  });
+
+  it('knows the variables the connector declares: maps, variants, token names and values', () => {
+    const xml = MINIMAL.replace('<envelope', '<!-- --><envelope')
+      .replace('<auth>', '<auth><token name="session" url="$config.$fields.url/login" path="token" query="sid"><value name="user" use="uid"/></token>')
+      .replace('<find_contact>', '<find_contact><variant name="digits" value="@number|digits"/>')
+      .replace('</crm>', '</crm><maps><map name="dir" from="@call_direction" values="inbound:IN,outbound:OUT"/></maps>')
+      .replace('value="@call_contact_id" optional="true"/>', 'value="@call_contact_id" optional="true"/><parameter name="d" value="@dir @user @session @digits"/>');
+    expect(checkCrmConnector(xml).diagnostics).toEqual([]);
+  });
+
+  it('checks map tables and filter arguments', () => {
+    const badMap = MINIMAL.replace('</crm>', '</crm><maps><map name="dir" from="@call_direction" values="inbound"/></maps>');
+    expect(firstError(badMap)).toMatchObject({ message: '`values` entry "inbound" is not `from:to`' });
+    const badUnit = MINIMAL.replace('value="@call_contact_id"', "value=\"@call_duration|duration:'weeks'\"");
+    expect(firstError(badUnit)).toMatchObject({ code: 'filter', message: "filter `duration` does not know 'weeks'", hint: expect.stringContaining('mm:ss'), ...at(badUnit, "duration:'weeks'") });
+  });
+
+  it('checks parameters against the body they go into', () => {
+    const nested = MINIMAL.replace('<parameter name="q" value="@variant"/>', '<parameter name="q"><parameter name="a" value="1"/></parameter>');
+    expect(firstError(nested)).toMatchObject({ message: 'a parameter of type object needs a JSON body' });
+    const json = MINIMAL.replace('<parameter name="q" value="@variant"/>', '<parameter name="element" type="json"><parameter name="a" value="1"/></parameter>');
+    expect(checkCrmConnector(json).diagnostics).toEqual([]);
+    const jsonInJson = MINIMAL.replace('<parameter name="who"', '<parameter name="x" type="json"><parameter name="a" value="1"/></parameter><parameter name="who"');
+    expect(firstError(jsonInJson)).toMatchObject({ message: 'type="json" is for a form or query field; inside JSON, use type="object"' });
+  });
+
+  it('accepts update_call supported="false" without a request, and refuses update_call without one otherwise', () => {
+    const immutable = MINIMAL.replace('</connector>', '<update_call supported="false"/></connector>');
+    expect(checkCrmConnector(immutable).plan!.updateCall).toBeUndefined();
+    const missing = MINIMAL.replace('</connector>', '<update_call/></connector>');
+    expect(firstError(missing)).toMatchObject({ code: 'missing-element', message: '<update_call> needs a <request>', hint: expect.stringContaining('supported="false"') });
+  });
+
+  it('requires phones to verify candidates by, and a list path', () => {
+    const xml = MINIMAL.replace(' phones="phone"', '');
+    expect(firstError(xml)).toMatchObject({ code: 'missing-attribute', message: '<matches> needs a `phones` attribute', ...at(xml, '<matches') });
+  });
+
+  it('checks enum values of CRM elements', () => {
+    const xml = MINIMAL.replace('<request method="post" format="json">', '<request method="fetch" format="json">');
+    expect(firstError(xml)).toMatchObject({ code: 'invalid-value', message: 'method must be one of: get, post, put, patch, delete (got "fetch")', ...at(xml, 'method="fetch"') });
+  });
+
+  it('loads the dispositions as declared, or with a request and a list path', () => {
+    const declared = MINIMAL.replace('</connector>', '<dispositions><disposition>Connected</disposition><disposition> Busy </disposition></dispositions></connector>');
+    expect(checkCrmConnector(declared).plan!.dispositions.declared).toEqual(['Connected', 'Busy']);
+    const fetched = MINIMAL.replace('</connector>', '<dispositions><request><url>/dispositions</url></request></dispositions></connector>');
+    expect(firstError(fetched)).toMatchObject({ message: '<dispositions> with a <request> needs `list`: the path of the list in the answer' });
+  });
+});

@@ -1,0 +1,214 @@
+import { parsePath, type PayloadPath } from '../payload/path.ts';
+import { attr, attrOffset, child, children, choice, isOptional } from './attributes.ts';
+import { compileAuth } from './compile-auth.ts';
+import { compileFields } from './compile-fields.ts';
+import { compileValueTable, lowerList } from './compile-mapping.ts';
+import { compileBaseUrl } from './compile-phonecalls.ts';
+import type {
+  CrmConnectorPlan,
+  CrmMethod,
+  CrmParameterPlan,
+  CrmRequestPlan,
+  DispositionsPlan,
+  EnvelopePlan,
+  FindContactPlan,
+  OperationPlan,
+  SearchPlan,
+  ValueMapPlan,
+  ValuePlan,
+} from './crm-plan.ts';
+import type { ElementCompiler, TemplateContext } from './element-compiler.ts';
+import { CRM_METHODS, CRM_PARAMETER_TYPES, FIND_MODES } from './grammar-crm.ts';
+import { BODY_FORMATS } from './grammar.ts';
+import type { XmlElement } from './xml-tree.ts';
+
+const METHOD: Record<(typeof CRM_METHODS)[number], CrmMethod> = { get: 'GET', post: 'POST', put: 'PUT', patch: 'PATCH', delete: 'DELETE' };
+const EMPTY_PATH: PayloadPath = { source: '', segments: [] };
+
+/** Compiles a CRM connector (`<connector for="CRM">`) whose structure has been checked. */
+export function compileCrm(compiler: ElementCompiler, root: XmlElement, file: string, name: string): CrmConnectorPlan {
+  const fields = compileFields(compiler, child(root, 'config'));
+  compiler.declareFields(fields);
+  compiler.declareVariables(declaredVariables(root));
+  const crm = child(root, 'crm');
+  const update = child(root, 'update_call');
+  const findCall = child(root, 'find_call');
+  const newContact = child(root, 'new_contact');
+  return {
+    kind: 'CRM',
+    file,
+    name,
+    fields: [...fields.values()],
+    crm: {
+      url: compileBaseUrl(compiler, child(crm, 'url'), 'CRM', 'crm'),
+      auth: compileAuth(compiler, child(crm, 'auth'), 'crm'),
+      headers: compiler.compileHeaders(child(crm, 'headers'), 'crm'),
+      envelope: compileEnvelope(compiler, child(crm, 'envelope')),
+    },
+    maps: children(child(root, 'maps'), 'map').map((map) => compileValueMap(compiler, map)),
+    findContact: compileFindContact(compiler, child(root, 'find_contact')),
+    logCall: compileOperation(compiler, child(root, 'log_call'), ['id']),
+    ...(update && compileUpdateSupported(compiler, update) ? { updateCall: compileOperation(compiler, update, []) } : {}),
+    ...(findCall ? { findCall: compileOperation(compiler, findCall, []) } : {}),
+    dispositions: compileDispositions(compiler, child(root, 'dispositions')),
+    ...(newContact ? { newContactUrl: compiler.attrTemplate(newContact, 'url', 'crm') } : {}),
+    warnings: [],
+  };
+}
+
+/** Names the connector itself defines for its templates: maps, variants, token steps and their values, and `@id` in URL templates. */
+function declaredVariables(root: XmlElement): string[] {
+  const names = ['id'];
+  for (const map of children(child(root, 'maps'), 'map')) names.push(attr(map, 'name') ?? '');
+  for (const variant of children(child(root, 'find_contact'), 'variant')) names.push(attr(variant, 'name') ?? '');
+  for (const token of children(child(child(root, 'crm'), 'auth'), 'token')) {
+    names.push(attr(token, 'name') ?? '');
+    for (const value of children(token, 'value')) names.push(attr(value, 'name') ?? '');
+  }
+  return names.filter(Boolean);
+}
+
+function compileEnvelope(compiler: ElementCompiler, element: XmlElement | undefined): EnvelopePlan {
+  if (!element) return { renew: [], retry: [] };
+  const list = (name: string) => (attr(element, name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const inList = attr(element, 'in');
+  if (inList !== undefined && attr(element, 'success') === undefined) compiler.error(element, '`in` needs `success`: the path of the flag it lists values of', 'success="success" in="true"', attrOffset(element, 'in'));
+  return {
+    success: compiler.attrPath(element, 'success'),
+    ...(inList === undefined ? {} : { in: lowerList(inList) }),
+    message: compiler.attrPath(element, 'message'),
+    code: compiler.attrPath(element, 'code'),
+    renew: list('renew'),
+    retry: list('retry'),
+  };
+}
+
+function compileValueMap(compiler: ElementCompiler, element: XmlElement): ValueMapPlan {
+  return {
+    name: attr(element, 'name') ?? '',
+    from: compiler.attrTemplate(element, 'from', 'crm'),
+    values: compileValueTable(compiler, element, 'values'),
+    ...(attr(element, 'default') === undefined ? {} : { default: compiler.attrTemplate(element, 'default', 'crm') }),
+  };
+}
+
+function compileFindContact(compiler: ElementCompiler, element: XmlElement | undefined): FindContactPlan {
+  const variants = children(element, 'variant').map((v) => ({ name: attr(v, 'name') ?? '', value: compiler.attrTemplate(v, 'value', 'crm') }));
+  const mode = element ? choice(element, 'mode', FIND_MODES) : 'each';
+  return { mode, variants, searches: children(element, 'search').map((search) => compileSearch(compiler, search)) };
+}
+
+function compileSearch(compiler: ElementCompiler, element: XmlElement): SearchPlan {
+  const matches = child(element, 'matches');
+  const fields = matches ? valueFields(compiler, matches, ['id'], 'payload') : {};
+  const phones = (matches ? (attr(matches, 'phones') ?? '') : '').split(',').map((p) => p.trim()).filter(Boolean);
+  const phonePaths = phones.flatMap((phone) => {
+    try {
+      return [parsePath(phone)];
+    } catch (error) {
+      if (matches) compiler.error(matches, `phone path "${phone}": ${(error as Error).message}`, undefined, attrOffset(matches, 'phones'), 'invalid-path');
+      return [];
+    }
+  });
+  if (matches && attr(matches, 'phones') !== undefined && phonePaths.length === 0 && phones.length === 0) {
+    compiler.error(matches, '`phones` lists no phone field', 'phones="phone,mobile"', attrOffset(matches, 'phones'));
+  }
+  return {
+    name: attr(element, 'name') ?? 'search',
+    request: compileCrmRequest(compiler, child(element, 'request'), 'crm'),
+    list: (matches && compiler.attrPath(matches, 'list')) || EMPTY_PATH,
+    ...(matches && attr(matches, 'record') !== undefined ? { record: compiler.attrPath(matches, 'record') } : {}),
+    phones: phonePaths,
+    fields: { id: fields.id ?? {}, name: fields.name, company: fields.company, url: fields.url },
+    followUps: children(element, 'follow_up').map((followUp) => ({
+      ...(attr(followUp, 'when') === undefined ? {} : { when: attr(followUp, 'when') }),
+      request: compileCrmRequest(compiler, child(followUp, 'request'), 'payload'),
+      response: valueFields(compiler, child(followUp, 'response'), [], 'payload'),
+    })),
+  };
+}
+
+function compileOperation(compiler: ElementCompiler, element: XmlElement | undefined, required: string[]): OperationPlan {
+  return { request: compileCrmRequest(compiler, child(element, 'request'), 'crm'), response: valueFields(compiler, child(element, 'response'), required, 'crm') };
+}
+
+/** `supported="false"` says the CRM cannot update a logged call; otherwise a request is needed. */
+function compileUpdateSupported(compiler: ElementCompiler, element: XmlElement): boolean {
+  const supported = choice(element, 'supported', ['true', 'false'] as const) === 'true';
+  if (supported && !child(element, 'request')) compiler.error(element, '<update_call> needs a <request>', 'or say supported="false" when the CRM cannot change a logged call (Pipedrive call logs)', element.offset, 'missing-element');
+  if (!supported && child(element, 'request')) compiler.error(element, '<update_call supported="false"> takes no <request>', 'remove the request, or supported="false"', attrOffset(element, 'supported'));
+  return supported;
+}
+
+/** The `<id>`, `<name>`, … children of a response or matches block; `required` ones must be there. */
+function valueFields(compiler: ElementCompiler, element: XmlElement | undefined, required: string[], context: TemplateContext): Record<string, ValuePlan> {
+  const fields: Record<string, ValuePlan> = {};
+  for (const field of element?.children ?? []) {
+    const use = compiler.attrPath(field, 'use');
+    const fallback = attr(field, 'default') !== undefined ? compiler.attrTemplate(field, 'default', context) : undefined;
+    if (attr(field, 'use') === undefined && !fallback) compiler.error(field, `<${field.name}> needs a \`use\` path or a \`default\` value`, `e.g. <${field.name} use="result.${field.name}"/>`);
+    fields[field.name] = { ...(use ? { use } : {}), ...(fallback ? { default: fallback } : {}) };
+  }
+  for (const name of required) {
+    if (element && !fields[name]) compiler.error(element, `<${element.name}> needs an <${name}> element`, `e.g. <${name} use="result.${name}"/>`, element.offset, 'missing-element');
+  }
+  return fields;
+}
+
+function compileDispositions(compiler: ElementCompiler, element: XmlElement | undefined): DispositionsPlan {
+  const declared = children(element, 'disposition').map((d) => d.texts.map((t) => t.text).join('').trim()).filter(Boolean);
+  const request = child(element, 'request');
+  if (element && request && declared.length) compiler.error(element, '<dispositions> declares a list and a <request>: keep one of them');
+  if (element && request && attr(element, 'list') === undefined) compiler.error(element, '<dispositions> with a <request> needs `list`: the path of the list in the answer', 'list="results"');
+  return {
+    declared,
+    ...(request ? { request: compileCrmRequest(compiler, request, 'crm') } : {}),
+    ...(element && attr(element, 'list') !== undefined ? { list: compiler.attrPath(element, 'list') } : {}),
+    ...(element && attr(element, 'label') !== undefined ? { label: compiler.attrPath(element, 'label') } : {}),
+  };
+}
+
+function compileCrmRequest(compiler: ElementCompiler, element: XmlElement | undefined, context: TemplateContext): CrmRequestPlan {
+  if (!element) return { method: 'GET', format: 'form', headers: [], parameters: [] };
+  const method = METHOD[choice(element, 'method', CRM_METHODS)];
+  const format = choice(element, 'format', BODY_FORMATS);
+  const urlElement = child(element, 'url');
+  return {
+    method,
+    format,
+    ...(urlElement ? { url: compiler.textTemplate(urlElement, context) } : {}),
+    headers: compiler.compileHeaders(child(element, 'headers'), context),
+    parameters: compileParameters(compiler, child(element, 'parameters'), { context, json: format === 'json' && method !== 'GET', inArray: false }),
+  };
+}
+
+/**
+ * The `<parameter>`s under `parent`. A form or query (`json` false) carries text: only `array`
+ * (the name once per item) and `json` (the nested parameters as one JSON string, Vtiger's
+ * `element`) nest there; inside a JSON body or a `json` parameter, anything goes.
+ */
+function compileParameters(compiler: ElementCompiler, parent: XmlElement | undefined, at: { context: TemplateContext; json: boolean; inArray: boolean }): CrmParameterPlan[] {
+  const seen = new Set<string>();
+  return children(parent, 'parameter').map((element) => {
+    const name = attr(element, 'name');
+    if (!at.inArray) {
+      if (!name) compiler.error(element, '<parameter> needs a `name` attribute', 'only items of a type="array" parameter may omit it', element.offset, 'missing-attribute');
+      else if (seen.has(name)) compiler.error(element, `parameter \`${name}\` is given twice`, `to send several values, write one <parameter name="${name}" type="array">`, element.offset, 'duplicate-parameter');
+      if (name) seen.add(name);
+    }
+    const nested = children(element, 'parameter');
+    const type = attr(element, 'type') === undefined ? (nested.length ? 'object' : 'string') : choice(element, 'type', CRM_PARAMETER_TYPES);
+    if (type === 'json' && at.json) compiler.error(element, 'type="json" is for a form or query field; inside JSON, use type="object"', undefined, attrOffset(element, 'type'));
+    else if (!at.json && !(type === 'string' || (!at.inArray && (type === 'array' || type === 'json')))) {
+      compiler.error(element, `a parameter of type ${type} needs a JSON body`,
+        'set format="json" on a POST, PUT or PATCH request; in a form or query, type="json" sends nested parameters as one JSON string (Vtiger\'s element) and items of an array are plain values');
+    }
+    return {
+      name: name ?? '',
+      type,
+      optional: isOptional(element),
+      value: compiler.parameterValue(element, type === 'json' ? 'object' : type, at.context),
+      children: compileParameters(compiler, element, { context: at.context, json: at.json || type === 'json', inArray: type === 'array' }),
+    };
+  });
+}

@@ -1,0 +1,63 @@
+import { RECORD_FIELD_ALIASES } from '../record/call-record.ts';
+import { attr, attrOffset } from './attributes.ts';
+import type { ElementCompiler, TemplateContext } from './element-compiler.ts';
+import type { FieldMapping, MappingPlan } from './plan.ts';
+import type { XmlElement } from './xml-tree.ts';
+
+/** Compiles a `<response>` block: each child maps one record field from a path or a default. */
+export function compileMapping(compiler: ElementCompiler, element: XmlElement, context: TemplateContext): MappingPlan {
+  const fields: FieldMapping[] = [];
+  const seen = new Set<string>();
+  for (const mapping of element.children) {
+    let field = mapping.name;
+    const alias = RECORD_FIELD_ALIASES[field];
+    if (alias) {
+      compiler.warn(mapping, 'field-alias', `<${field}> is read as <${alias}>`, `spell it <${alias}>`);
+      field = alias;
+    }
+    if (seen.has(field)) compiler.error(mapping, `record field \`${field}\` is mapped twice in this block`);
+    seen.add(field);
+    const use = compiler.attrPath(mapping, 'use');
+    const fallback = attr(mapping, 'default') !== undefined ? compiler.attrTemplate(mapping, 'default', context) : undefined;
+    if (attr(mapping, 'use') === undefined && !fallback) {
+      compiler.error(mapping, `<${mapping.name}> needs a \`use\` path or a \`default\` value`, `e.g. <${mapping.name} use="CallSid"/>`);
+    }
+    const inList = attr(mapping, 'in');
+    if (inList !== undefined && field !== 'success') {
+      compiler.error(mapping, '`in` is only allowed on <success>', undefined, attrOffset(mapping, 'in'));
+    }
+    const map = attr(mapping, 'map') === undefined ? undefined : compileValueTable(compiler, mapping, 'map');
+    fields.push({
+      field,
+      use,
+      ...(map ? { map } : {}),
+      default: fallback,
+      in: inList === undefined ? undefined : lowerList(inList),
+    });
+  }
+  const format = attr(element, 'format')?.toLowerCase();
+  return { format: format === 'json' || format === 'xml' ? format : undefined, fields };
+}
+
+/**
+ * A `from:to` table written in an attribute (`answered:completed,no answer:no-answer`), keys
+ * lower-cased; the last `:` splits, so values may not hold one but keys may.
+ */
+export function compileValueTable(compiler: ElementCompiler, element: XmlElement, name: string): Record<string, string> {
+  const table: Record<string, string> = {};
+  for (const pair of (attr(element, name) ?? '').split(',')) {
+    const at = pair.lastIndexOf(':');
+    const from = pair.slice(0, at).trim().toLowerCase();
+    if (at < 1 || !from || !pair.slice(at + 1).trim()) {
+      compiler.error(element, `\`${name}\` entry "${pair.trim()}" is not \`from:to\``, `write ${name}="answered:completed,no answer:no-answer"`, attrOffset(element, name));
+      continue;
+    }
+    table[from] = pair.slice(at + 1).trim();
+  }
+  return table;
+}
+
+/** A comma-separated attribute value as its lower-cased, non-empty items. */
+export function lowerList(value: string): string[] {
+  return value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+}

@@ -1,0 +1,97 @@
+import type { PayloadPath } from '../payload/path.ts';
+import type { Template } from '../template/ast.ts';
+import type { Diagnostic } from './diagnostics.ts';
+import type { CRM_METHODS, CRM_PARAMETER_TYPES, FIND_MODES } from './grammar-crm.ts';
+import type { AuthPlan, ConfigField, HeaderPlan } from './plan.ts';
+
+/** A CRM connector compiled once (`<connector for="CRM">`); the CRM runtime is a function of it. */
+export interface CrmConnectorPlan {
+  kind: 'CRM';
+  file: string;
+  name: string;
+  fields: ConfigField[];
+  crm: { url: Template; auth: AuthPlan[]; headers: HeaderPlan[]; envelope: EnvelopePlan };
+  maps: ValueMapPlan[];
+  findContact: FindContactPlan;
+  logCall: OperationPlan;
+  /** Absent when the CRM cannot change a logged call. */
+  updateCall?: OperationPlan;
+  findCall?: OperationPlan;
+  dispositions: DispositionsPlan;
+  newContactUrl?: Template;
+  warnings: Diagnostic[];
+}
+
+export type CrmMethod = Uppercase<(typeof CRM_METHODS)[number]>;
+export type CrmParameterType = (typeof CRM_PARAMETER_TYPES)[number];
+
+export interface EnvelopePlan {
+  success?: PayloadPath;
+  /** Lower-cased values of `success` that mean success; absent: any value but a failure word. */
+  in?: string[];
+  message?: PayloadPath;
+  code?: PayloadPath;
+  /** Codes meaning "session expired": renew the token chain and replay once. */
+  renew: string[];
+  /** Codes meaning "try again later". */
+  retry: string[];
+}
+
+export interface ValueMapPlan {
+  name: string;
+  from: Template;
+  /** Keys lower-cased. */
+  values: Record<string, string>;
+  default?: Template;
+}
+
+export interface CrmRequestPlan {
+  method: CrmMethod;
+  format: 'form' | 'json';
+  url?: Template;
+  headers: HeaderPlan[];
+  parameters: CrmParameterPlan[];
+}
+
+export interface CrmParameterPlan {
+  name: string;
+  type: CrmParameterType;
+  optional: boolean;
+  value?: Template;
+  children: CrmParameterPlan[];
+}
+
+/** One value of an answer: a path, else a template. */
+export interface ValuePlan {
+  use?: PayloadPath;
+  default?: Template;
+}
+
+export interface OperationPlan {
+  request: CrmRequestPlan;
+  /** By field: `id`, `url` (and `name`, `company` in follow-ups). */
+  response: Record<string, ValuePlan>;
+}
+
+export interface FindContactPlan {
+  mode: (typeof FIND_MODES)[number];
+  variants: Array<{ name: string; value: Template }>;
+  searches: SearchPlan[];
+}
+
+export interface SearchPlan {
+  name: string;
+  request: CrmRequestPlan;
+  list: PayloadPath;
+  record?: PayloadPath;
+  phones: PayloadPath[];
+  fields: { id: ValuePlan; name?: ValuePlan; company?: ValuePlan; url?: ValuePlan };
+  followUps: Array<{ when?: string } & OperationPlan>;
+}
+
+export interface DispositionsPlan {
+  declared: string[];
+  request?: CrmRequestPlan;
+  list?: PayloadPath;
+  label?: PayloadPath;
+}

@@ -1,0 +1,219 @@
+import {
+  authElement,
+  configElement,
+  connectorKind,
+  type ElementSpec,
+  enumOf,
+  headersElement,
+  identifier,
+  nonEmpty,
+  requestParameter,
+  template,
+} from './grammar.ts';
+
+/**
+ * The grammar below `<connector for="CRM">`: how the relay finds who is calling and logs the
+ * call in a CRM (CRMS.md). Config fields, auth (token chains included), headers, request
+ * parameters and paths are the telephony grammar's own elements; only the operations are new.
+ */
+
+/** HTTP methods a CRM request may use (HubSpot PATCHes, Zoho PUTs). */
+export const CRM_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+/** Parameter types of a CRM request: the telephony ones, plus `json` (a form field holding JSON). */
+export const CRM_PARAMETER_TYPES = ['string', 'number', 'boolean', 'object', 'array', 'json'] as const;
+export const FIND_MODES = ['each', 'together'] as const;
+
+const crmParameter: ElementSpec = {
+  ...requestParameter,
+  attributes: {
+    ...requestParameter.attributes,
+    type: {
+      doc: 'As in a telephony request, plus `json`: the nested parameters rendered as one JSON string, the value of a form or query field (Vtiger\'s `element`).',
+      kind: 'enum',
+      schema: enumOf(CRM_PARAMETER_TYPES, 'type'),
+    },
+  },
+  children: {},
+};
+crmParameter.children.parameter = crmParameter;
+
+const crmRequest = (doc: string, required = true): ElementSpec => ({
+  doc,
+  required,
+  attributes: {
+    method: { doc: '`get`, `post`, `put`, `patch` or `delete`.', kind: 'enum', default: 'get', schema: enumOf(CRM_METHODS, 'method') },
+    format: { doc: '`form` or `json`: how a body is encoded.', kind: 'enum', default: 'form', schema: enumOf(['form', 'json'], 'format') },
+  },
+  children: {
+    url: { doc: 'Appended to the CRM URL; empty means the CRM URL; absolute means as is.', text: true, attributes: {}, children: {} },
+    headers: headersElement('Request headers.'),
+    parameters: { doc: 'Request parameters.', attributes: {}, children: { parameter: crmParameter } },
+  },
+});
+
+const valueField = (doc: string): ElementSpec => ({
+  doc,
+  attributes: {
+    use: { doc: 'Path of the value (`a|b` takes the first that has one).', kind: 'path' },
+    default: template('Value (template) when the path is missing or empty.'),
+  },
+  children: {},
+});
+
+const operationResponse = (doc: string, fields: Record<string, string>): ElementSpec => ({
+  doc,
+  attributes: {},
+  children: Object.fromEntries(Object.entries(fields).map(([name, fieldDoc]) => [name, valueField(fieldDoc)])),
+});
+
+const matchFields = {
+  id: 'The record\'s id (required).',
+  name: 'The name shown to the agent; a template joins parts (`{{@firstname|default:\'\'}} @lastname`). Blank names fall back to the id.',
+  company: 'The company, if any.',
+  url: 'Where the record opens in the CRM (template; `@id` is the id mapped above).',
+};
+
+export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
+  doc: 'The root of a CRM connector: finds who is calling and writes each call into the CRM.',
+  attributes: {
+    for: { doc: 'Must be `CRM`.', kind: 'enum', required: true, schema: connectorKind('CRM') },
+    name: { doc: 'Display name (defaults to the file name).', kind: 'literal' },
+  },
+  children: {
+    config: configElement,
+    crm: {
+      doc: 'The CRM\'s API: base URL, authentication, headers sent with every request, and how its answers say they failed.',
+      required: true,
+      attributes: {},
+      children: {
+        url: { doc: 'Base URL (template); request URLs are appended to it.', text: true, required: true, attributes: {}, children: {} },
+        auth: authElement,
+        headers: headersElement('Headers sent with every CRM request.'),
+        envelope: {
+          doc: 'How an answer says it failed, beyond its HTTP status: Vtiger answers HTTP 200 with `success:false`; Zoho puts `status` in `data[0]`; Salesforce answers arrays of `{message, errorCode}`. The paths are read on every answer, 2xx or not.',
+          attributes: {
+            success: { doc: 'Path of the success flag of a 2xx answer; without it every 2xx is a success.', kind: 'path' },
+            in: { doc: 'Comma-separated values of `success` that mean success (case-insensitive); default: any value but a failure word (`false`, `error`, `0`, …).', kind: 'list' },
+            message: { doc: 'Path of the CRM\'s error message (`error.message`, `0.message`).', kind: 'path' },
+            code: { doc: 'Path of the CRM\'s error code (`error.code`, `0.errorCode`).', kind: 'path' },
+            renew: { doc: 'Comma-separated error codes that mean the session expired: the token chain is fetched again and the request replayed, once (Vtiger `INVALID_SESSIONID,SESSION_EXPIRED,SESSION_LEFT_IDLE,AUTHENTICATION_REQUIRED`). HTTP 401 always does this.', kind: 'list' },
+            retry: { doc: 'Comma-separated error codes that mean "try again later", whatever the HTTP status (Salesforce 403 `REQUEST_LIMIT_EXCEEDED`). 429, 5xx and network failures always do.', kind: 'list' },
+          },
+          children: {},
+        },
+      },
+    },
+    maps: {
+      doc: 'The CRM\'s own words for our values: each `<map>` is a variable of every request.',
+      attributes: {},
+      children: {
+        map: {
+          doc: 'A value translated through a table: `@NAME` is `from` rendered, then looked up in `values`.',
+          repeat: true,
+          attributes: {
+            name: { doc: 'The variable it defines (`@NAME`).', kind: 'name', required: true, schema: identifier('a map name') },
+            from: template('What is translated (template, e.g. `@call_direction`).', true),
+            values: { doc: '`ours:theirs` pairs, comma-separated, case-insensitive (`inbound:INBOUND,outbound:OUTBOUND`).', kind: 'list', required: true },
+            default: template('Used for a value the table does not list; without it the value passes unchanged.'),
+          },
+          children: {},
+        },
+      },
+    },
+    find_contact: {
+      doc: 'Who is calling: the searches that look a number up, tried with each search variant of the number. Candidates are kept only when one of their phones ends with the caller\'s national number (at least 7 digits), since CRM searches over-match; then deduplicated by id, in order.',
+      required: true,
+      attributes: {
+        mode: {
+          doc: '`each`: run the searches once per `<variant>`, in order, until one gives a match (`@variant` is the current one). `together`: run them once, every variant at hand as `@NAME`.',
+          kind: 'enum',
+          default: 'each',
+          schema: enumOf(FIND_MODES, 'mode'),
+        },
+      },
+      children: {
+        variant: {
+          doc: 'A form of the number as the CRM may have stored it; a template over `@number` (E.164) and `@national` (national significant digits): `@number`, `@number|national`, `@number|digits`, `@number|last:\'4\'`, `@number|pattern:\'(###) ###-####\'`. Known as `@NAME` too. Without variants the only one is `@number`.',
+          repeat: true,
+          attributes: {
+            name: { doc: 'Variable name of this form.', kind: 'name', required: true, schema: identifier('a variant name') },
+            value: template('The form (template).', true),
+          },
+          children: {},
+        },
+        search: {
+          doc: 'One search (Vtiger Contacts, then Leads): a request and how its answer lists the candidates.',
+          repeat: true,
+          required: true,
+          attributes: { name: { doc: 'Shown in errors (`Contacts`).', kind: 'literal' } },
+          children: {
+            request: crmRequest('The search request.'),
+            matches: {
+              doc: 'The candidates in the answer. Inside, templates see each candidate\'s fields (and those of its `record`) as variables.',
+              required: true,
+              attributes: {
+                list: { doc: 'Path of the list of candidates (`result`, `results`, `data`).', kind: 'path', required: true },
+                record: { doc: 'Path, inside each candidate, of the object holding its fields (HubSpot `properties`).', kind: 'path' },
+                phones: { doc: 'Comma-separated paths of the candidate\'s phone fields, checked against the caller\'s number (required: searches over-match).', kind: 'list', required: true },
+              },
+              children: Object.fromEntries(Object.entries(matchFields).map(([name, doc]) => [name, valueField(doc)])),
+            },
+            follow_up: {
+              doc: 'A request per candidate, for what the search does not give (Vtiger: the company from `account_id`). Its templates see the candidate\'s fields; the same request is sent once per lookup.',
+              repeat: true,
+              attributes: { when: { doc: 'Runs only for candidates whose field of this name is set.', kind: 'name', schema: nonEmpty('a field name') } },
+              children: {
+                request: crmRequest('The follow-up request.'),
+                response: operationResponse('Sets candidate fields from the answer.', { name: matchFields.name, company: matchFields.company, url: matchFields.url }),
+              },
+            },
+          },
+        },
+      },
+    },
+    log_call: {
+      doc: 'Creates the call activity. Templates see the call as `@call_*` (see "CRM variables").',
+      required: true,
+      attributes: {},
+      children: {
+        request: crmRequest('The create request.'),
+        response: operationResponse('What the answer gives.', { id: 'The created record\'s id (required).', url: 'Where it opens in the CRM (template; `@id` is the id).' }),
+      },
+    },
+    update_call: {
+      doc: 'Updates the activity `log_call` created (notes, disposition, recording, final status); `@record_id` is its id. Absent, or `supported="false"` (Pipedrive call logs are immutable): the relay logs once, when everything is known.',
+      attributes: {
+        supported: { doc: '`false`: the CRM cannot change a logged call.', kind: 'enum', default: 'true', schema: enumOf(['true', 'false'], 'supported') },
+      },
+      children: {
+        request: crmRequest('The update request.', false),
+        response: operationResponse('What the answer gives.', { url: 'Where the record opens (template; `@id` is the id).' }),
+      },
+    },
+    find_call: {
+      doc: 'Finds the activity an earlier `log_call` of this call created, by a natural key the connector writes (a marker, an external id): the relay asks before creating again after a crash.',
+      attributes: {},
+      children: {
+        request: crmRequest('The search request.'),
+        response: operationResponse('What the answer gives; no `id` means no such activity.', { id: 'The record\'s id.', url: 'Where it opens (template; `@id` is the id).' }),
+      },
+    },
+    dispositions: {
+      doc: 'The call outcomes an agent may pick: declared `<disposition>`s, or a `<request>` that fetches them.',
+      attributes: {
+        list: { doc: 'With `<request>`: path of the list in the answer.', kind: 'path' },
+        label: { doc: 'With `<request>`: path of the label in each item (default: the item itself).', kind: 'path' },
+      },
+      children: {
+        disposition: { doc: 'One disposition (its text).', repeat: true, text: true, attributes: {}, children: {} },
+        request: crmRequest('Fetches the list.', false),
+      },
+    },
+    new_contact: {
+      doc: 'The CRM\'s "new contact" form prefilled with the number, offered when nobody matches.',
+      attributes: { url: template('The URL (template over `@number` and `@national`).', true) },
+      children: {},
+    },
+  },
+};
+

@@ -1,0 +1,55 @@
+import type { CrmCall } from './contract.ts';
+
+/** Every field of a CrmCall, once: the compiler rejects a field added to CrmCall and not here. */
+const FIELDS: Record<keyof CrmCall, true> = {
+  id: true,
+  call_id: true,
+  direction: true,
+  customer_number: true,
+  agent_number: true,
+  agent_name: true,
+  agent_email: true,
+  status: true,
+  started_at: true,
+  ended_at: true,
+  duration: true,
+  notes: true,
+  disposition: true,
+  recording_url: true,
+  contact_id: true,
+};
+
+/** Each field of a CrmCall is the template variable `@call_<field>` of a CRM connector. */
+export const CRM_CALL_FIELDS = Object.keys(FIELDS) as Array<keyof CrmCall>;
+
+/**
+ * The variables every CRM template may use: the call's fields, who called whom
+ * (`@call_from_number`, `@call_to_number`: the customer and the agent, by direction), the number looked up (`@number`
+ * E.164, `@national` its national significant digits, `@variant` the search form being tried),
+ * the record being updated (`@record_id`), the clock (`@now`, ISO 8601 UTC) and the agent.
+ */
+export const CRM_CALL_VARIABLES: readonly string[] = [
+  ...CRM_CALL_FIELDS.map((field) => `call_${field}`),
+  'call_from_number',
+  'call_to_number',
+  'number',
+  'national',
+  'variant',
+  'record_id',
+  'now',
+  'extension',
+  'email',
+];
+
+/** A call as template variables: `@call_<field>`, unset where the call has no value. */
+export function callVariables(call: CrmCall): Record<string, string | undefined> {
+  const vars: Record<string, string | undefined> = {};
+  for (const field of CRM_CALL_FIELDS) {
+    const value = call[field];
+    vars[`call_${field}`] = value === null || value === undefined || value === '' ? undefined : String(value);
+  }
+  const [from, to] = call.direction === 'inbound' ? [vars.call_customer_number, vars.call_agent_number] : [vars.call_agent_number, vars.call_customer_number];
+  vars.call_from_number = from;
+  vars.call_to_number = to;
+  return vars;
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { loadCrmConnector } from '../connector/compile.ts';
+import type { CrmConnectorPlan } from '../connector/crm-plan.ts';
+import type { CrmCall } from './contract.ts';
+import { openCrmSession } from './session.ts';
+import { recordingFetch, type RecordedRequest, type RecordedResponse } from './recorded-crm.ts';
+
+// The engine's rules, with small connectors: variants in order, Salesforce-style array errors
+// and retry codes, fetched dispositions, CRMs that cannot update.
+
+const connector = (body: string, envelope = '<envelope message="0.message" code="0.errorCode" retry="REQUEST_LIMIT_EXCEEDED"/>') => {
+  const { plan, diagnostics } = loadCrmConnector(`<connector for="CRM" name="Test CRM">
+  <config><fields><field name="base" type="url"/><field name="token" type="password"/></fields></config>
+  <crm><url>$config.$fields.base</url><auth><bearer token="$config.$fields.token"/></auth>${envelope}</crm>
+  ${body}
+  <log_call><request method="post" format="json"><url>/calls</url><parameters><parameter name="subject" value="@call_customer_number"/></parameters></request><response><id use="id"/></response></log_call>
+</connector>`);
+  expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return plan as CrmConnectorPlan;
+};
+
+const search = (query: string, mode = 'each', variants = '') => `<find_contact mode="${mode}">${variants}
+  <search name="people"><request><url>/search</url><parameters><parameter name="q" value="${query}"/></parameters></request>
+  <matches list="records" phones="Phone"><id use="Id"/><name use="Name"/></matches></search></find_contact>`;
+
+const json = (status: number, body: unknown): RecordedResponse => ({ status, body: JSON.stringify(body) });
+const open = (plan: CrmConnectorPlan, answer: (request: RecordedRequest) => RecordedResponse, config: Record<string, string> = { base: 'https://crm.test', token: 'sekrit-token-1' }) => {
+  const recorded = recordingFetch(answer);
+  return { session: openCrmSession(plan, { config, fetch: recorded.fetch, defaultCountry: 'US', now: () => 0 }), requests: recorded.requests };
+};
+const queryOf = (request: RecordedRequest) => new URL(request.url).searchParams.get('q');
+
+const call: CrmCall = {
+  id: 1, call_id: 'c1', direction: 'inbound', customer_number: '+14155550100', agent_number: null, agent_name: null, agent_email: null,
+  status: 'completed', started_at: null, ended_at: null, duration: null, notes: null, disposition: null, recording_url: null, contact_id: null,
+};
+
+describe('a CRM session', () => {
+  it('tries the variants in order and stops at the first that gives a match', async () => {
+    const plan = connector(search('@variant', 'each', `<variant name="e164" value="@number"/><variant name="formatted" value="@number|pattern:'(###) ###-####'"/><variant name="digits" value="@national"/>`));
+    const { session, requests } = open(plan, (request) => json(200, { records: queryOf(request) === '(415) 555-0100' ? [{ Id: '003A', Name: 'Jane Doe', Phone: '(415) 555-0100' }] : [] }));
+    expect(await session.findContacts('+1 415 555 0100')).toEqual({ ok: true, value: [{ id: '003A', name: 'Jane Doe', company: null, url: null }] });
+    expect(requests.map(queryOf)).toEqual(['+14155550100', '(415) 555-0100']);
+  });
+
+  it('sends every variant in one search in together mode, SOSL-escaped', async () => {
+    const plan = connector(search("FIND {@e164|sosl} IN PHONE FIELDS", 'together', '<variant name="e164" value="@number"/>'));
+    const { session, requests } = open(plan, () => json(200, { records: [] }));
+    expect(await session.findContacts('+14155550100')).toEqual({ ok: true, value: [] });
+    expect(requests.map(queryOf)).toEqual(['FIND {\\+14155550100} IN PHONE FIELDS']);
+  });
+
+  it('reads array errors, and retries the codes the envelope lists whatever the status', async () => {
+    const plan = connector(search('@variant'));
+    const limited = open(plan, () => json(403, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]));
+    expect(await limited.session.logCall(call)).toEqual({ ok: false, retry: true, status: 403, error: 'log_call: HTTP 403: REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded.' });
+    const invalid = open(plan, () => json(400, [{ message: 'Required fields are missing: [Subject]', errorCode: 'REQUIRED_FIELD_MISSING', fields: ['Subject'] }]));
+    expect(await invalid.session.logCall(call)).toMatchObject({ ok: false, retry: false, error: 'log_call: HTTP 400: REQUIRED_FIELD_MISSING: Required fields are missing: [Subject]' });
+  });
+
+  it('fails for good, naming the field, when the config lacks a value the request needs', async () => {
+    const plan = connector(search('@variant'));
+    const { session, requests } = open(plan, () => json(201, { id: '1' }), { base: 'https://crm.test' });
+    expect(await session.logCall(call)).toMatchObject({ ok: false, retry: false, error: expect.stringContaining('$config.$fields.token is empty') });
+    expect(requests).toEqual([]);
+  });
+
+  it('fetches the dispositions when the connector says how', async () => {
+    const plan = connector(`${search('@variant')}<dispositions list="results" label="label"><request><url>/dispositions</url></request></dispositions>`);
+    const { session } = open(plan, () => json(200, { results: [{ id: 'a', label: 'Connected' }, { id: 'b', label: 'Busy' }] }));
+    expect(await session.dispositions()).toEqual({ ok: true, value: ['Connected', 'Busy'] });
+  });
+
+  it('says when a CRM cannot update a logged call, and has no natural key to find one by', async () => {
+    const plan = connector(`${search('@variant')}<update_call supported="false"/>`);
+    const { session, requests } = open(plan, () => json(200, {}));
+    expect(session.canUpdate).toBe(false);
+    expect(session.findCallLog).toBeUndefined();
+    expect(await session.updateCall('1', call)).toMatchObject({ ok: false, retry: false, error: expect.stringContaining('cannot change a logged call') });
+    expect(session.newContactUrl('+14155550100')).toBeNull();
+    expect(requests).toEqual([]);
+  });
+});

@@ -1,0 +1,258 @@
+import type { CrmConnectorPlan, CrmRequestPlan, SearchPlan, ValuePlan } from '../connector/crm-plan.ts';
+import { getPath, type PayloadPath } from '../payload/path.ts';
+import { nationalDigits, toE164 } from '../record/phone.ts';
+import { ConnectorRuntimeError } from '../runtime/errors.ts';
+import type { Fetch } from '../runtime/http.ts';
+import { forgetChain, memoryTokenCache, resolveAuthMethods, type TokenCache } from '../runtime/auth.ts';
+import { REDACTED, secretValues } from '../runtime/redact.ts';
+import type { AgentProfile } from '../runtime/scope.ts';
+import { MissingValueError, renderOptional, type TemplateScope } from '../template/render.ts';
+import { callVariables } from './call-variables.ts';
+import type { Contact, CrmCall, CrmOutcome, CrmSession } from './contract.ts';
+import { readCrmAnswer } from './crm-answer.ts';
+import { requestTemplates } from '../runtime/request-parameters.ts';
+import { buildCrmRequest } from './crm-request.ts';
+import { storedPhoneMatches } from './phone-match.ts';
+
+export interface CrmSessionOptions {
+  /** The instance's CRM config values, by field name. */
+  config: Record<string, string | undefined>;
+  fetch: Fetch;
+  /**
+   * Shared by every session of the relay, so one login serves them all and only one runs at a
+   * time (Vtiger keeps one live challenge per user); without it the session keeps its own.
+   */
+  tokenCache?: TokenCache;
+  /** ISO country for numbers written nationally. */
+  defaultCountry?: string;
+  /** Milliseconds since the epoch. */
+  now?: () => number;
+  agent?: AgentProfile;
+}
+
+type Vars = Record<string, string | undefined>;
+type Sent = CrmOutcome<Record<string, unknown>>;
+
+/**
+ * Binds a CRM connector to one instance's config: the CrmSession the relay calls. Every
+ * operation resolves the token chain (cached), sends the connector's request, reads the answer
+ * by the envelope, renews the session and replays once when the CRM says it expired, and never
+ * throws: failures are outcomes whose messages carry no secret.
+ */
+export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOptions): CrmSession {
+  const now = options.now ?? Date.now;
+  const tokenCache = options.tokenCache ?? memoryTokenCache();
+  const secrets = secretValues(plan, options.config);
+  const configLabels = Object.fromEntries(plan.fields.map((f) => [f.name, f.label]));
+  const tokens = new Set<string>();
+  const tokenNames = plan.crm.auth.flatMap((method) => (method.kind === 'token' && method.name ? [method.name] : []));
+  const mask = (text: string) => [...secrets, ...tokens].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length).reduce((out, s) => out.split(s).join(REDACTED), text);
+  const failure = (error: string, retry: boolean, extra: { retryAfterMs?: number; status?: number } = {}) => ({ ok: false as const, error: mask(error), retry, ...extra });
+
+  const scopeOf = (vars: Vars): TemplateScope => {
+    const agent = options.agent ?? {};
+    const base: Vars = { extension: agent.extension, email: agent.email, now: new Date(now()).toISOString(), ...vars };
+    for (const [name, value] of Object.entries(agent.fields ?? {})) base[`user_${name}`] = value;
+    const scope: TemplateScope = { config: options.config, vars: base, defaultCountry: options.defaultCountry, configLabels };
+    const mapped: Vars = {};
+    for (const map of plan.maps) {
+      const ours = renderOptional(map.from, scope);
+      if (ours === undefined) continue;
+      mapped[map.name] = map.values[ours.trim().toLowerCase()] ?? (map.default ? renderOptional(map.default, scope) : ours);
+    }
+    return { ...scope, vars: { ...base, ...mapped } };
+  };
+
+  /** Sends one request of the connector (`what` names it in errors, and as the fetch's step); renews the session and replays once when it expired. */
+  const send = async (request: CrmRequestPlan, vars: Vars, what: string): Promise<Sent> => {
+    for (let attempt = 0; ; attempt++) {
+      const scope = scopeOf(vars);
+      let outgoing;
+      try {
+        const auth = await resolveAuthMethods(plan.crm.auth, scope, { now: now(), randomId: () => crypto.randomUUID(), fetch: options.fetch, tokenCache });
+        for (const value of [...Object.values(auth.resolved), ...tokenNames.map((name) => auth.vars[name] ?? '')]) tokens.add(value);
+        outgoing = buildCrmRequest(plan, request, { ...scope, vars: { ...auth.vars, ...scope.vars } }, auth.resolved);
+      } catch (error) {
+        if (error instanceof ConnectorRuntimeError) return failure(`${what}: ${error.message}`, error.code === 'network');
+        if (error instanceof MissingValueError) return failure(`${what}: ${error.message}`, false);
+        if (error instanceof TypeError) return failure(`${what}: the request URL is not valid: ${error.message}`, false);
+        throw error;
+      }
+      let status: number;
+      let body: string;
+      const headers: Record<string, string> = {};
+      try {
+        const answer = await options.fetch(outgoing.url, { method: outgoing.method, headers: outgoing.headers, ...(outgoing.body === undefined ? {} : { body: outgoing.body }), step: what.replace(/\s+/g, '-') });
+        answer.headers.forEach((value, key) => (headers[key] = value));
+        status = answer.status;
+        body = await answer.text();
+      } catch (error) {
+        return failure(`${what}: could not reach ${new URL(outgoing.url).host}: ${(error as Error).message}`, true);
+      }
+      const answer = readCrmAnswer(status, headers, body, plan.crm.envelope, now());
+      if (answer.ok) return { ok: true, value: answer.payload };
+      const hasTokens = plan.crm.auth.some((a) => a.kind === 'token');
+      if (answer.renew && hasTokens && attempt === 0) {
+        forgetChain(plan.crm.auth, scope, tokenCache);
+        continue;
+      }
+      return failure(`${what}: ${answer.error}`, answer.retry, { status: answer.status, ...(answer.retryAfterMs === undefined ? {} : { retryAfterMs: answer.retryAfterMs }) });
+    }
+  };
+
+  /** A value of an answer: at its path, else its default rendered; undefined when empty. */
+  const valueOf = (value: ValuePlan | undefined, payload: unknown, scope: TemplateScope): string | undefined => {
+    if (!value) return undefined;
+    const found = value.use ? getPath(payload, value.use) : undefined;
+    if ((typeof found === 'string' || typeof found === 'number') && String(found).trim() !== '') return String(found).trim();
+    return (value.default ? renderOptional(value.default, scope)?.trim() : undefined) || undefined;
+  };
+
+  const runSearch = async (search: SearchPlan, vars: Vars, national: string, followUps: Map<string, Promise<Sent>>): Promise<CrmOutcome<Contact[]>> => {
+    const sent = await send(search.request, vars, `find_contact ${search.name}`);
+    if (!sent.ok) return sent;
+    const contacts: Contact[] = [];
+    for (const item of listAt(sent.value, search.list)) {
+      const record = search.record ? getPath(item, search.record) : item;
+      const phones = search.phones.flatMap((path) => [getPath(record, path), getPath(item, path)]).filter((p): p is string | number => typeof p === 'string' || typeof p === 'number');
+      if (!phones.some((phone) => storedPhoneMatches(String(phone), national))) continue;
+      const fields: Vars = { ...vars, ...primitives(item), ...primitives(record) };
+      const id = valueOf(search.fields.id, record, scopeOf(fields)) ?? valueOf(search.fields.id, item, scopeOf(fields));
+      if (!id) continue;
+      fields.id = id;
+      /** What follow-ups found (`company` from Vtiger's account), over what the search gave. */
+      const followed: Record<string, string> = {};
+      for (const followUp of search.followUps) {
+        if (followUp.when !== undefined && !fields[followUp.when]) continue;
+        // The same request (same rendered values) is sent once per lookup: two contacts of one account, one retrieve.
+        const key = JSON.stringify(requestTemplates(followUp.request).map((t) => renderOptional(t, scopeOf(fields))));
+        if (!followUps.has(key)) followUps.set(key, send(followUp.request, fields, `follow_up ${search.name}`));
+        const answer = await followUps.get(key)!;
+        // A follow-up adds detail (a company name): without it the caller is still named.
+        if (!answer.ok) continue;
+        for (const [field, value] of Object.entries(followUp.response)) {
+          const found = valueOf(value, answer.value, scopeOf(fields));
+          if (found !== undefined) followed[field] = found;
+        }
+      }
+      const scope = scopeOf(fields);
+      const name = (followed.name ?? valueOf(search.fields.name, record, scope) ?? '').replace(/\s+/g, ' ').trim();
+      contacts.push({
+        id,
+        name: name || id,
+        company: followed.company ?? valueOf(search.fields.company, record, scope) ?? null,
+        url: followed.url ?? valueOf(search.fields.url, record, scope) ?? null,
+      });
+    }
+    return { ok: true, value: contacts };
+  };
+
+  const runSearches = async (vars: Vars, national: string): Promise<CrmOutcome<Contact[]>> => {
+    const followUps = new Map<string, Promise<Sent>>();
+    const found: Contact[] = [];
+    for (const search of plan.findContact.searches) {
+      const outcome = await runSearch(search, vars, national, followUps);
+      if (!outcome.ok) return outcome;
+      for (const contact of outcome.value) if (!found.some((c) => c.id === contact.id)) found.push(contact);
+    }
+    return { ok: true, value: found };
+  };
+
+  const numberVars = (number: string): Vars | undefined => {
+    const e164 = toE164(number, options.defaultCountry);
+    const national = e164 ? nationalDigits(e164) : undefined;
+    return e164 && national ? { number: e164, national } : undefined;
+  };
+
+  /** Renders an operation's `url` (or any value) with `@id` set to the record's id. */
+  const recordUrl = (value: ValuePlan | undefined, payload: unknown, vars: Vars, id: string) => valueOf(value, payload, scopeOf({ ...vars, id })) ?? null;
+
+  return {
+    name: plan.name,
+    canUpdate: plan.updateCall !== undefined,
+
+    async findContacts(number) {
+      const vars = numberVars(number);
+      // Internal extensions and withheld numbers identify no one (CRMS.md §6 rule 3).
+      if (!vars) return { ok: true, value: [] };
+      const { mode, variants } = plan.findContact;
+      const forms: Vars = {};
+      for (const variant of variants) forms[variant.name] = renderOptional(variant.value, scopeOf({ ...vars, ...forms }));
+      if (mode === 'together') return runSearches({ ...vars, ...forms }, vars.national!);
+      const tried = variants.length ? variants.map((v) => forms[v.name]).filter((v): v is string => !!v) : [vars.number!];
+      for (const variant of [...new Set(tried)]) {
+        const outcome = await runSearches({ ...vars, ...forms, variant }, vars.national!);
+        if (!outcome.ok || outcome.value.length) return outcome;
+      }
+      return { ok: true, value: [] };
+    },
+
+    async logCall(call) {
+      const vars = callVars(call);
+      const sent = await send(plan.logCall.request, vars, 'log_call');
+      if (!sent.ok) return sent;
+      const id = valueOf(plan.logCall.response.id, sent.value, scopeOf(vars));
+      if (!id) return failure(`log_call: the CRM's answer has no ${plan.logCall.response.id?.use?.source ?? 'id'}`, false);
+      return { ok: true, value: { id, url: recordUrl(plan.logCall.response.url, sent.value, vars, id) } };
+    },
+
+    ...(plan.findCall
+      ? {
+          async findCallLog(call: CrmCall) {
+            const operation = plan.findCall!;
+            const vars = callVars(call);
+            const sent = await send(operation.request, vars, 'find_call');
+            if (!sent.ok) return sent;
+            const id = valueOf(operation.response.id, sent.value, scopeOf(vars));
+            return { ok: true as const, value: id ? { id, url: recordUrl(operation.response.url, sent.value, vars, id) } : null };
+          },
+        }
+      : {}),
+
+    async updateCall(recordId, call) {
+      if (!plan.updateCall) return failure(`${plan.name} cannot change a logged call: log it once, when everything is known`, false);
+      const vars = { ...callVars(call), record_id: recordId };
+      const sent = await send(plan.updateCall.request, vars, 'update_call');
+      if (!sent.ok) return sent;
+      return { ok: true, value: { url: recordUrl(plan.updateCall.response.url, sent.value, vars, recordId) } };
+    },
+
+    async dispositions() {
+      const { declared, request, list, label } = plan.dispositions;
+      if (!request || !list) return { ok: true, value: declared };
+      const sent = await send(request, {}, 'dispositions');
+      if (!sent.ok) return sent;
+      const labels = listAt(sent.value, list).map((item) => (label ? getPath(item, label) : item)).filter((v): v is string | number => typeof v === 'string' || typeof v === 'number');
+      return { ok: true, value: labels.map(String) };
+    },
+
+    newContactUrl(number) {
+      if (!plan.newContactUrl) return null;
+      const vars = numberVars(number) ?? { number };
+      return renderOptional(plan.newContactUrl, scopeOf(vars)) ?? null;
+    },
+  };
+
+  function callVars(call: CrmCall): Vars {
+    const national = nationalDigits(call.customer_number, options.defaultCountry);
+    return { ...callVariables(call), number: call.customer_number, ...(national ? { national } : {}) };
+  }
+}
+
+/** The list at `path`: an array, or the object a JSON array was read into (`{0: …, 1: …}`). */
+function listAt(payload: unknown, path: PayloadPath): unknown[] {
+  const value = path.segments.length ? getPath(payload, path) : payload;
+  if (Array.isArray(value)) return value;
+  if (value && typeof value === 'object' && Object.keys(value).every((k, i) => k === String(i))) return Object.values(value);
+  return [];
+}
+
+/** The text and number fields of an object: the variables a candidate's templates see. */
+function primitives(value: unknown): Vars {
+  const vars: Vars = {};
+  if (!value || typeof value !== 'object') return vars;
+  for (const [key, field] of Object.entries(value)) {
+    if ((typeof field === 'string' || typeof field === 'number') && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) vars[key] = String(field);
+  }
+  return vars;
+}
