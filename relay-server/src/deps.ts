@@ -1,6 +1,6 @@
 import type { ReleaseEvents } from './calls/event-publisher.ts';
 import type { CallerLookup } from './crm/caller-lookup.ts';
-import type { CrmSettings } from './crm/call-log.ts';
+import type { CrmSettings } from './crm/settings.ts';
 import type { CrmConnectors } from './crm/connectors.ts';
 import type { PlanResolver } from './instances/plans.ts';
 import type { Logger } from './log.ts';

@@ -4,7 +4,7 @@ import { serve } from '@hono/node-server';
 import { createApp, type Readiness } from './app.ts';
 import { EventPublisher } from './calls/event-publisher.ts';
 import { CallerLookup } from './crm/caller-lookup.ts';
-import { CRM_DEFAULTS } from './crm/call-log.ts';
+import { CRM_DEFAULTS } from './crm/settings.ts';
 import { CrmConnectors, loadBundledCrmConnectors } from './crm/connectors.ts';
 import { type CrmEngine, crmEngine } from './crm/engine.ts';
 import { CrmOutboxWorker, OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';

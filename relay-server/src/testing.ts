@@ -3,7 +3,7 @@ import { computeTwilioSignature } from '@phone-connector/shared';
 import { createApp } from './app.ts';
 import { EventPublisher } from './calls/event-publisher.ts';
 import { CallerLookup, LOOKUP_DEFAULTS, type LookupSettings } from './crm/caller-lookup.ts';
-import { CRM_DEFAULTS, type CrmSettings } from './crm/call-log.ts';
+import { CRM_DEFAULTS, type CrmSettings } from './crm/settings.ts';
 import { CrmConnectors } from './crm/connectors.ts';
 import { type CrmConnectorPlan, type CrmEngine, crmEngine } from './crm/engine.ts';
 import { CrmOutboxWorker, OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';

@@ -3,15 +3,6 @@ import type { RelayDeps } from '../deps.ts';
 import { agentCountry } from '../instances/context.ts';
 import type { Call, CallCrm, Instance, RelayStore } from '../store/index.ts';
 
-export interface CrmSettings {
-  /** How long a new call's first event waits for its caller's contact (a cache hit does not wait). */
-  holdMs: number;
-  /** A CRM that cannot update a logged call (Pipedrive): how long after the end its log waits for the agent's notes. */
-  wrapUpMs: number;
-}
-
-export const CRM_DEFAULTS: CrmSettings = { holdMs: 300, wrapUpMs: 5 * 60_000 };
-
 type CrmDeps = Pick<RelayDeps, 'store' | 'crm'>;
 
 /** The session of an instance's CRM, with its owner's country for national numbers. */
