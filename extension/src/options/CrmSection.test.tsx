@@ -20,6 +20,17 @@ const VTIGER: ConnectorInfo = {
 };
 const HUBSPOT: ConnectorInfo = { id: 'hubspot', name: 'HubSpot', fields: [{ name: 'token', label: 'Private app token', type: 'password', mandatory: true, callbackUrl: false }] };
 const ACCESS_KEY = 'c0ffee-access-key';
+/** A small CRM connector an admin could paste: two config fields, one search, one log request. */
+const CUSTOM_XML = `<connector for="CRM" name="My CRM">
+  <config><fields>
+    <field name="base" label="API address" type="url" presence="mandatory"/>
+    <field name="token" label="API token" type="password" presence="mandatory"/>
+  </fields></config>
+  <crm><url>$config.$fields.base</url><auth><bearer token="$config.$fields.token"/></auth></crm>
+  <find_contact><search name="people"><request><url>/search</url><parameters><parameter name="q" value="@number"/></parameters></request>
+    <matches list="records" phones="phone"><id use="id"/><name use="name"/></matches></search></find_contact>
+  <log_call><request method="post" format="json"><url>/calls</url><parameters><parameter name="number" value="@call_customer_number"/></parameters></request><response><id use="id"/></response></log_call>
+</connector>`;
 let relay: RelayStub;
 let root: HTMLElement;
 
@@ -98,22 +109,35 @@ describe('the CRM section of the options', () => {
     expect(relay.sent('PUT /instances/default')).toEqual([]);
   });
 
-  it("shows the relay's line:col diagnostics for pasted XML it refuses", async () => {
+  it('checks pasted XML as it is typed, at line:col, and sends nothing while it has errors', async () => {
+    render(<CrmSection />, root);
+    await expect.poll(() => $('#crm-connector option[value="vtiger"]')).not.toBeNull();
+    fill('#crm-connector', '__custom__');
+    fill('#crm-xml', CUSTOM_XML.replace('<find_contact>', '<find_contacts>').replace('</find_contact>', '</find_contacts>'));
+    await expect.poll(() => [...root.querySelectorAll('[data-testid="crm-connector-diagnostics"] li')].map((li) => li.textContent)).toContain(
+      '7:3 error: unknown element <find_contacts> inside <connector> — did you mean `find_contact`?',
+    );
+    submit('form');
+    await expect.poll(() => $('[data-testid="crm-message"]')?.textContent).toBe('The CRM connector has errors: fix them first.');
+    expect(relay.sent('PUT /instances/default')).toEqual([]);
+  });
+
+  it('generates the config form of pasted XML (secrets masked) and shows what the relay refuses at line:col', async () => {
     relay.routes['PUT /instances/default'] = () => ({
       status: 422,
-      body: { error: 'the CRM connector is not valid', diagnostics: [{ line: 3, col: 5, path: 'connector/find_contact', message: 'unknown element <find_contacts>, did you mean <find_contact>?', hint: null, severity: 'error', code: 'unknown-element' }] },
+      body: { error: 'the CRM connector is not valid', diagnostics: [{ line: 3, col: 5, path: 'connector/crm', message: 'the relay refuses it', hint: null, severity: 'error', code: 'x' }] },
     });
     render(<CrmSection />, root);
     await expect.poll(() => $('#crm-connector option[value="vtiger"]')).not.toBeNull();
     fill('#crm-connector', '__custom__');
-    fill('#crm-xml', '<connector for="CRM">\n  <config/>\n    <find_contacts/>\n</connector>');
-    fill('#crm-config', 'url=https://crm.example.com\napi_key=k-123');
+    fill('#crm-xml', CUSTOM_XML);
+    await expect.poll(() => $('[data-testid="crm-connector-ok"]')?.textContent).toBe('My CRM: valid connector.');
+    expect($<HTMLInputElement>('#crm-field-token')?.type).toBe('password');
+    fill('#crm-field-base', 'https://crm.example.com');
+    fill('#crm-field-token', 'k-123');
     submit('form');
-    await expect.poll(() => $('[data-testid="crm-message"] .diagnostics li')?.textContent).toBe('3:5 unknown element <find_contacts>, did you mean <find_contact>?');
-    expect($('[data-testid="crm-message"]')?.className).toBe('error');
-    expect(relay.sent('PUT /instances/default').map((r) => (r.body as { crm: unknown }).crm)).toEqual([
-      { xml: '<connector for="CRM">\n  <config/>\n    <find_contacts/>\n</connector>', config: { url: 'https://crm.example.com', api_key: 'k-123' } },
-    ]);
+    await expect.poll(() => $('[data-testid="crm-message"] .diagnostics li')?.textContent).toBe('3:5 the relay refuses it');
+    expect(relay.sent('PUT /instances/default').map((r) => (r.body as { crm: unknown }).crm)).toEqual([{ xml: CUSTOM_XML, config: { base: 'https://crm.example.com', token: 'k-123' } }]);
   });
 
   it('removes the CRM with crm: null', async () => {

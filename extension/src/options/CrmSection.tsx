@@ -1,11 +1,11 @@
-import { type ConnectorInfo, type CrmTestResult, toE164 } from '@phone-connector/shared';
-import { useEffect, useState } from 'preact/hooks';
+import { checkCrmConnector, type ConnectorInfo, type CrmTestResult, toE164 } from '@phone-connector/shared';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { instanceBody } from '../instance-body.ts';
 import { RelayApi } from '../relay/relay-api.ts';
 import { type CrmSettings, crmSettings, providerSettings, relaySettings, resolvedDefaultCountry } from '../storage.ts';
 import { useStored } from '../ui/use-stored.ts';
-import { formatNameValueLines, parseNameValueLines } from './name-value-lines.ts';
 import { ConfigFieldInput } from './ConfigFieldInput.tsx';
+import { ConnectorDiagnostics } from './ConnectorDiagnostics.tsx';
 import { relayDiagnostics, type SaveMessage, SaveStatus } from './SaveStatus.tsx';
 
 const NONE = '';
@@ -16,14 +16,12 @@ const CUSTOM = '__custom__';
  * list, with each one's config fields) or pasted XML, saved on this extension's instance at the
  * relay, and "Test connection", a lookup the relay runs now.
  *
- * Pasted XML is checked by the relay when saving (422 with line:col): the engine in shared/
- * cannot read CRM connectors yet, so there is no form generated from it either; its config is
- * name=value lines.
+ * Pasted XML is checked as it is typed (line:col, by the same engine the relay runs) and its
+ * config form is generated from it, as for providers; the relay checks it again when saving.
  */
 export function CrmSection() {
   const [saved] = useStored(crmSettings);
   const [draft, setDraft] = useState<CrmSettings | undefined>(undefined);
-  const [customConfig, setCustomConfig] = useState('');
   const [connectors, setConnectors] = useState<ConnectorInfo[] | string | undefined>(undefined);
   const [message, setMessage] = useState<SaveMessage | undefined>(undefined);
   const [touched, setTouched] = useState(false);
@@ -31,7 +29,6 @@ export function CrmSection() {
   useEffect(() => {
     if (saved && !draft) {
       setDraft(saved);
-      if (saved.customXml !== undefined) setCustomConfig(formatNameValueLines(saved.config));
     }
   }, [saved, draft]);
   useEffect(() => {
@@ -45,25 +42,28 @@ export function CrmSection() {
       }
     });
   }, []);
+  const customXml = draft?.customXml;
+  const checked = useMemo(() => (customXml?.trim() ? checkCrmConnector(customXml, { file: 'custom-crm.xml' }) : undefined), [customXml]);
   if (!draft) return <section aria-busy="true" />;
 
-  const usingCustom = draft.customXml !== undefined;
+  const usingCustom = customXml !== undefined;
   const bundled = Array.isArray(connectors) ? connectors.find((c) => c.id === draft.connectorId) : undefined;
-  const fields = usingCustom ? [] : (bundled?.fields ?? []);
+  const fields = usingCustom ? (checked?.plan?.fields ?? []) : (bundled?.fields ?? []);
   const missing = fields.filter((f) => f.mandatory && !draft.config[f.name]?.trim());
+  const errors = checked?.diagnostics.filter((d) => d.severity === 'error') ?? [];
 
   const save = async (event: Event) => {
     event.preventDefault();
     setTouched(true);
     let next: CrmSettings;
+    if (usingCustom && (errors.length || !checked?.plan)) return setMessage({ kind: 'error', text: 'The CRM connector has errors: fix them first.' });
+    if (missing.length) return setMessage({ kind: 'error', text: `Fill in: ${missing.map((f) => f.label).join(', ')}.` });
+    // Only the chosen connector's fields: values typed for another CRM stay here, not at the relay.
+    const config = Object.fromEntries(fields.map((f) => [f.name, draft.config[f.name] ?? '']));
     if (usingCustom) {
-      const parsed = parseNameValueLines(customConfig, /^[A-Za-z0-9_.-]{1,128}$/);
-      if (!parsed.ok) return setMessage({ kind: 'error', text: `The config is name=value lines: "${parsed.line}"` });
-      next = { customXml: draft.customXml, config: parsed.values };
+      next = { customXml, config };
     } else if (draft.connectorId) {
-      if (missing.length) return setMessage({ kind: 'error', text: `Fill in: ${missing.map((f) => f.label).join(', ')}.` });
-      // Only the chosen connector's fields: values typed for another CRM stay here, not at the relay.
-      next = { connectorId: draft.connectorId, config: Object.fromEntries(fields.map((f) => [f.name, draft.config[f.name] ?? ''])) };
+      next = { connectorId: draft.connectorId, config };
     } else {
       next = { config: {} };
     }
@@ -108,10 +108,7 @@ export function CrmSection() {
           <>
             <label for="crm-xml">CRM connector XML</label>
             <textarea id="crm-xml" spellcheck={false} value={draft.customXml} onInput={(e) => setDraft((d) => d && { ...d, customXml: (e.target as HTMLTextAreaElement).value })} />
-            <p class="hint">The relay checks it when you save, and says what is wrong at which line:column.</p>
-            <label for="crm-config">Config</label>
-            <textarea id="crm-config" style="min-height: 60px" spellcheck={false} placeholder="url=https://crm.example.com" value={customConfig} onInput={(e) => setCustomConfig((e.target as HTMLTextAreaElement).value)} />
-            <p class="hint">One name=value per line, for the connector's config fields.</p>
+            <ConnectorDiagnostics checked={checked} testId="crm-connector" />
           </>
         ) : null}
         {fields.map((field) => {

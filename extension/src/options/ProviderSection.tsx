@@ -4,6 +4,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { RelayApi } from '../relay/relay-api.ts';
 import { instanceBody } from '../instance-body.ts';
 import { ConfigFieldInput } from './ConfigFieldInput.tsx';
+import { ConnectorDiagnostics } from './ConnectorDiagnostics.tsx';
 import { relayDiagnostics, type SaveMessage, SaveStatus } from './SaveStatus.tsx';
 import { bundledConnectorIds, compileConnector, connectorSource } from '../connectors.ts';
 import { callbackUrls, type ProviderSettings, providerSettings, relaySettings } from '../storage.ts';
@@ -83,18 +84,7 @@ export function ProviderSection() {
             <textarea id="custom-xml" spellcheck={false} value={draft.customXml} onInput={(e) => setDraft((d) => d && { ...d, customXml: (e.target as HTMLTextAreaElement).value })} />
           </>
         ) : null}
-        {checked && checked.diagnostics.length ? (
-          <ul class="diagnostics" data-testid="connector-diagnostics">
-            {checked.diagnostics.map((d) => (
-              <li data-severity={d.severity} key={`${d.line}:${d.col}:${d.code}`}>
-                {d.line}:{d.col} {d.severity}: {d.message}
-                {d.hint ? ` — ${d.hint}` : ''}
-              </li>
-            ))}
-          </ul>
-        ) : checked?.plan ? (
-          <p class="ok" data-testid="connector-ok">{checked.plan.name}: valid connector.</p>
-        ) : null}
+        <ConnectorDiagnostics checked={checked} testId="connector" />
         {fields.map((field) => {
           const isCallback = field.callbackUrl;
           const value = isCallback ? (callbacks?.[callbackEventOfField(field.name)!] ?? '') : (draft.config[field.name] ?? '');
