@@ -154,7 +154,7 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
               attributes: {
                 list: { doc: 'Path of the list of candidates (`result`, `results`, `data`).', kind: 'path', required: true },
                 record: { doc: 'Path, inside each candidate, of the object holding its fields (HubSpot `properties`).', kind: 'path' },
-                phones: { doc: 'Comma-separated paths of the candidate\'s phone fields, checked against the caller\'s number (required: searches over-match).', kind: 'list', required: true },
+                phones: { doc: 'Comma-separated paths of the candidate\'s phone fields (each a phone or a list of phones: Pipedrive\'s `phones`), checked against the caller\'s number (required: searches over-match).', kind: 'list', required: true },
               },
               children: Object.fromEntries(Object.entries(matchFields).map(([name, doc]) => [name, valueField(doc)])),
             },

@@ -114,7 +114,8 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     const contacts: Contact[] = [];
     for (const item of listAt(sent.value, search.list)) {
       const record = search.record ? getPath(item, search.record) : item;
-      const phones = search.phones.flatMap((path) => [getPath(record, path), getPath(item, path)]).filter((p): p is string | number => typeof p === 'string' || typeof p === 'number');
+      // A path may hold one phone or a list of them (Pipedrive's `phones: ["+1 415-555-0100", …]`).
+      const phones = search.phones.flatMap((path) => [getPath(record, path), getPath(item, path)].flatMap((found) => (Array.isArray(found) ? found : [found]))).filter((p): p is string | number => typeof p === 'string' || typeof p === 'number');
       if (!phones.some((phone) => storedPhoneMatches(String(phone), national))) continue;
       const fields: Vars = { ...vars, ...primitives(item), ...primitives(record) };
       const id = valueOf(search.fields.id, record, scopeOf(fields)) ?? valueOf(search.fields.id, item, scopeOf(fields));

@@ -1,0 +1,40 @@
+/**
+ * A bundled CRM connector (connectors/crm/<id>.xml) opened as the relay opens it, with real
+ * fetch: the session-level contract tests drive it against a CRM simulator over HTTP.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type CrmCall, type CrmConnectorPlan, type CrmSession, loadCrmConnector, openCrmSession } from '@phone-connector/shared';
+
+export function loadBundledCrm(id: string): CrmConnectorPlan {
+  const file = join(import.meta.dirname, '../../../connectors/crm', `${id}.xml`);
+  const { plan, diagnostics } = loadCrmConnector(readFileSync(file, 'utf8'), `${id}.xml`);
+  if (!plan || diagnostics.some((d) => d.severity === 'error')) throw new Error(`${id}.xml does not load: ${JSON.stringify(diagnostics)}`);
+  return plan;
+}
+
+export function openBundledCrm(id: string, config: Record<string, string>): CrmSession {
+  return openCrmSession(loadBundledCrm(id), { config, fetch: (url, init) => fetch(url, init) });
+}
+
+/** A finished inbound call, answered and wrapped up; tests override what they look at. */
+export function finishedCall(fields: Partial<CrmCall> = {}): CrmCall {
+  return {
+    id: 7,
+    call_id: 'CA8f3c',
+    direction: 'inbound',
+    customer_number: '+14155550100',
+    agent_number: '+14155550199',
+    agent_name: 'Ann Agent',
+    agent_email: 'ann@example.com',
+    status: 'completed',
+    started_at: '2025-03-02T14:05:10.000Z',
+    ended_at: '2025-03-02T14:09:52.000Z',
+    duration: 282,
+    notes: 'Wants a callback',
+    disposition: null,
+    recording_url: null,
+    contact_id: null,
+    ...fields,
+  };
+}
