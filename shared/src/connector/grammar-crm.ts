@@ -104,7 +104,7 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
       },
     },
     maps: {
-      doc: 'The CRM\'s own words for our values: each `<map>` is a variable of every request.',
+      doc: 'The CRM\'s own words for our values: each `<map>` is a variable of every request, and of the maps below it.',
       attributes: {},
       children: {
         map: {

@@ -71,6 +71,25 @@ describe('a CRM session', () => {
     expect(await session.dispositions()).toEqual({ ok: true, value: ['Connected', 'Busy'] });
   });
 
+  it('checks every phone of a list the search gives (Pipedrive\'s `phones: [...]`)', async () => {
+    const plan = connector(search('@variant').replace('phones="Phone"', 'phones="Phones"'));
+    const { session } = open(plan, () => json(200, { records: [{ Id: '1', Name: 'Two Phones', Phones: ['+1 650 555 0111', '(415) 555-0100'] }, { Id: '2', Name: 'Other', Phones: ['+1 650 555 0111'] }] }));
+    expect(await session.findContacts('+14155550100')).toEqual({ ok: true, value: [{ id: '1', name: 'Two Phones', company: null, url: null }] });
+  });
+
+  it('lets a map use the maps above it (a missed inbound call, else the direction\'s word)', async () => {
+    const plan = connector(`<maps>
+      <map name="word" from="@call_direction" values="inbound:Inbound,outbound:Outbound"/>
+      <map name="kind" from="{{@call_direction}} {{@call_status|default:'unknown'}}" values="inbound no-answer:Missed" default="@word"/>
+    </maps>${search('@variant')}
+    <update_call><request method="patch" format="json"><url>/calls/@record_id</url><parameters><parameter name="kind" value="@kind"/></parameters></request></update_call>`);
+    const { session, requests } = open(plan, () => json(200, {}));
+    for (const changed of [{ status: 'no-answer' }, { status: 'completed' }, { direction: 'outbound', status: 'no-answer' }] as const) {
+      expect(await session.updateCall('7', { ...call, ...changed })).toMatchObject({ ok: true });
+    }
+    expect(requests.map((r) => JSON.parse(r.body ?? '{}').kind)).toEqual(['Missed', 'Inbound', 'Outbound']);
+  });
+
   it('says when a CRM cannot update a logged call, and has no natural key to find one by', async () => {
     const plan = connector(`${search('@variant')}<update_call supported="false"/>`);
     const { session, requests } = open(plan, () => json(200, {}));

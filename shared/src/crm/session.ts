@@ -56,9 +56,11 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     const scope: TemplateScope = { config: options.config, vars: base, defaultCountry: options.defaultCountry, configLabels };
     const mapped: Vars = {};
     for (const map of plan.maps) {
-      const ours = renderOptional(map.from, scope);
+      // A map sees the maps above it (Zoho: a missed inbound call is "Missed", any other the direction's word).
+      const above: TemplateScope = { ...scope, vars: { ...base, ...mapped } };
+      const ours = renderOptional(map.from, above);
       if (ours === undefined) continue;
-      mapped[map.name] = map.values[ours.trim().toLowerCase()] ?? (map.default ? renderOptional(map.default, scope) : ours);
+      mapped[map.name] = map.values[ours.trim().toLowerCase()] ?? (map.default ? renderOptional(map.default, above) : ours);
     }
     return { ...scope, vars: { ...base, ...mapped } };
   };
