@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CrmCall, type CrmConnectorPlan, type CrmSession, loadCrmConnector, openCrmSession } from '@phone-connector/shared';
+import { expect } from 'vitest';
+import type { CrmSimulator } from '../../simulators/crm/crm-simulator.ts';
 
 export function loadBundledCrm(id: string): CrmConnectorPlan {
   const file = join(import.meta.dirname, '../../../connectors/crm', `${id}.xml`);
@@ -37,4 +39,20 @@ export function finishedCall(fields: Partial<CrmCall> = {}): CrmCall {
     contact_id: null,
     ...fields,
   };
+}
+
+/** A 5xx on a log write, then the CRM down: both worth retrying, nothing written meanwhile; then the write goes through. */
+export async function expectLogRetryableWhileFailing(crm: CrmSimulator, session: CrmSession, writes: RegExp): Promise<void> {
+  const before = crm.activities().length;
+  crm.failNext(1, { status: 503 }, writes);
+  expect(await session.logCall(finishedCall())).toMatchObject({ ok: false, retry: true, status: 503 });
+  await crm.down();
+  try {
+    expect(await session.logCall(finishedCall())).toMatchObject({ ok: false, retry: true, error: expect.stringContaining('could not reach') });
+  } finally {
+    await crm.up();
+  }
+  expect(crm.activities()).toHaveLength(before);
+  expect(await session.logCall(finishedCall())).toMatchObject({ ok: true });
+  expect(crm.activities()).toHaveLength(before + 1);
 }

@@ -32,6 +32,21 @@ export async function outboxDrained(contract: CrmContract<CrmSimulator>): Promis
 }
 
 export function describeNeverTwiceNeverLost<S extends CrmSimulator>(facts: LoggingFacts<S>): void {
+  /** Rings and finishes a call while the CRM is down, until the call shows the failed write; `meanwhile` runs before the CRM is back. */
+  const finishedWhileDown = async (from: string, meanwhile: () => Promise<void> = async () => {}): Promise<RungCall> => {
+    const contract = facts.contract();
+    await contract.crm.down();
+    try {
+      const call = await contract.ring(from);
+      await facts.finish(call);
+      await expect.poll(async () => (await contract.view(call.sid)).crm_log, WAIT).toMatchObject({ state: 'pending', error: expect.any(String) });
+      await meanwhile();
+      return call;
+    } finally {
+      await contract.crm.up();
+    }
+  };
+
   describe('never twice, never lost', () => {
     it('Twilio retrying its final webhook makes one record', async () => {
       const contract = facts.contract();
@@ -62,31 +77,14 @@ export function describeNeverTwiceNeverLost<S extends CrmSimulator>(facts: Loggi
 
     it('a CRM that is down loses nothing: the call is logged once when it is back', async () => {
       const contract = facts.contract();
-      await contract.crm.down();
-      let call: RungCall;
-      try {
-        call = await contract.ring('+14155550203');
-        await facts.finish(call);
-        await expect.poll(async () => (await contract.view(call.sid)).crm_log, WAIT).toMatchObject({ state: 'pending', error: expect.any(String) });
-      } finally {
-        await contract.crm.up();
-      }
+      const call = await finishedWhileDown('+14155550203');
       const logged = await contract.loggedOnce('+14155550203');
       await contract.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
     });
 
     it('a relay killed (-9) while a write waits for the CRM logs the call once after its restart', async () => {
       const contract = facts.contract();
-      await contract.crm.down();
-      let call: RungCall;
-      try {
-        call = await contract.ring('+14155550204');
-        await facts.finish(call);
-        await expect.poll(async () => (await contract.view(call.sid)).crm_log, WAIT).toMatchObject({ state: 'pending', error: expect.any(String) });
-        await contract.crashAndRestart();
-      } finally {
-        await contract.crm.up();
-      }
+      const call = await finishedWhileDown('+14155550204', () => contract.crashAndRestart());
       const logged = await contract.loggedOnce('+14155550204');
       await contract.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
       await outboxDrained(contract);

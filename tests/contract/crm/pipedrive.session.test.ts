@@ -6,7 +6,7 @@
 import type { CrmSession } from '@phone-connector/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PipedriveSimulator } from '../../simulators/crm/pipedrive.ts';
-import { finishedCall, openBundledCrm } from './bundled-crm.ts';
+import { expectLogRetryableWhileFailing, finishedCall, openBundledCrm } from './bundled-crm.ts';
 
 let pipedrive: PipedriveSimulator;
 let session: CrmSession;
@@ -130,17 +130,7 @@ describe('pipedrive.xml turns Pipedrive\'s failures into outcomes the relay can 
   });
 
   it('a 5xx and a Pipedrive that is down are worth retrying; nothing is written meanwhile', async () => {
-    const before = pipedrive.activities().length;
-    pipedrive.failNext(1, { status: 503 }, /callLogs/);
-    expect(await session.logCall(finishedCall())).toMatchObject({ ok: false, retry: true, status: 503 });
-    await pipedrive.down();
-    try {
-      expect(await session.logCall(finishedCall())).toMatchObject({ ok: false, retry: true, error: expect.stringContaining('could not reach') });
-    } finally {
-      await pipedrive.up();
-    }
-    expect(pipedrive.activities()).toHaveLength(before);
-    expect(await session.logCall(finishedCall())).toMatchObject({ ok: true });
+    await expectLogRetryableWhileFailing(pipedrive, session, /callLogs/);
   });
 
   it('a refused token fails for good with Pipedrive\'s message, and the token is in no message', async () => {

@@ -6,7 +6,7 @@
 import type { CrmSession } from '@phone-connector/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ZohoSimulator } from '../../simulators/crm/zoho.ts';
-import { finishedCall, openBundledCrm } from './bundled-crm.ts';
+import { expectLogRetryableWhileFailing, finishedCall, openBundledCrm } from './bundled-crm.ts';
 
 let zoho: ZohoSimulator;
 let session: CrmSession;
@@ -152,17 +152,7 @@ describe('zoho.xml turns Zoho\'s failures into outcomes the relay can act on', (
   });
 
   it('a 5xx and a Zoho that is down are worth retrying; nothing is written meanwhile', async () => {
-    const before = zoho.activities().length;
-    zoho.failNext(1, { status: 500 }, /Calls/);
-    expect(await session.logCall(finishedCall())).toMatchObject({ ok: false, retry: true, status: 500 });
-    await zoho.down();
-    try {
-      expect(await session.logCall(finishedCall())).toMatchObject({ ok: false, retry: true, error: expect.stringContaining('could not reach') });
-    } finally {
-      await zoho.up();
-    }
-    expect(zoho.activities()).toHaveLength(before);
-    expect(await session.logCall(finishedCall())).toMatchObject({ ok: true });
+    await expectLogRetryableWhileFailing(zoho, session, /Calls/);
   });
 
   it('a record Zoho refuses (a deleted contact) fails for good with its per-record code and message', async () => {
