@@ -19,26 +19,10 @@ export function openBundledCrm(id: string, config: Record<string, string>): CrmS
   return openCrmSession(loadBundledCrm(id), { config, fetch: (url, init) => fetch(url, init) });
 }
 
-/** A finished inbound call, answered and wrapped up; tests override what they look at. */
+/** The sample call of the docs (connectors/examples/crm-call.json), without disposition, recording or contact; tests add what they look at. */
 export function finishedCall(fields: Partial<CrmCall> = {}): CrmCall {
-  return {
-    id: 7,
-    call_id: 'CA8f3c',
-    direction: 'inbound',
-    customer_number: '+14155550100',
-    agent_number: '+14155550199',
-    agent_name: 'Ann Agent',
-    agent_email: 'ann@example.com',
-    status: 'completed',
-    started_at: '2025-03-02T14:05:10.000Z',
-    ended_at: '2025-03-02T14:09:52.000Z',
-    duration: 282,
-    notes: 'Wants a callback',
-    disposition: null,
-    recording_url: null,
-    contact_id: null,
-    ...fields,
-  };
+  const sample = JSON.parse(readFileSync(join(import.meta.dirname, '../../../connectors/examples/crm-call.json'), 'utf8')) as CrmCall;
+  return { ...sample, disposition: null, recording_url: null, contact_id: null, ...fields };
 }
 
 /** A 5xx on a log write, then the CRM down: both worth retrying, nothing written meanwhile; then the write goes through. */
