@@ -202,7 +202,10 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
       doc: 'The call outcomes an agent may pick: declared `<disposition>`s, or a `<request>` that fetches them.',
       attributes: {
         list: { doc: 'With `<request>`: path of the list in the answer.', kind: 'path' },
+        where: { doc: 'With `<request>`: `PATH=VALUE` keeps only the items whose PATH is VALUE (Zoho\'s fields list: `api_name=Call_Result`).', kind: 'literal' },
+        options: { doc: 'With `<request>`: path of a list inside each item whose entries are the dispositions (Zoho: a field\'s `pick_list_values`).', kind: 'path' },
         label: { doc: 'With `<request>`: path of the label in each item (default: the item itself).', kind: 'path' },
+        except: { doc: 'Comma-separated labels that are no choice, left out (Zoho\'s `-None-`).', kind: 'list' },
       },
       children: {
         disposition: { doc: 'One disposition (its text).', repeat: true, text: true, attributes: {}, children: {} },

@@ -71,6 +71,13 @@ describe('a CRM session', () => {
     expect(await session.dispositions()).toEqual({ ok: true, value: ['Connected', 'Busy'] });
   });
 
+  it('picks the dispositions out of a list of fields: one field\'s options, without its empty choice', async () => {
+    const plan = connector(`${search('@variant')}<dispositions list="fields" where="api_name=Call_Result" options="pick_list_values" label="display_value" except="-None-"><request><url>/fields</url></request></dispositions>`);
+    const picklist = (name: string, values: string[]) => ({ api_name: name, pick_list_values: values.map((v) => ({ display_value: v, actual_value: v })) });
+    const { session } = open(plan, () => json(200, { fields: [picklist('Call_Purpose', ['-None-', 'Demo']), picklist('Call_Result', ['-None-', 'Interested', 'Call back']), { api_name: 'Subject' }] }));
+    expect(await session.dispositions()).toEqual({ ok: true, value: ['Interested', 'Call back'] });
+  });
+
   it('checks every phone of a list the search gives (Pipedrive\'s `phones: [...]`)', async () => {
     const plan = connector(search('@variant').replace('phones="Phone"', 'phones="Phones"'));
     const { session } = open(plan, () => json(200, { records: [{ Id: '1', Name: 'Two Phones', Phones: ['+1 650 555 0111', '(415) 555-0100'] }, { Id: '2', Name: 'Other', Phones: ['+1 650 555 0111'] }] }));

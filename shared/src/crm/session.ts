@@ -221,12 +221,14 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     },
 
     async dispositions() {
-      const { declared, request, list, label } = plan.dispositions;
+      const { declared, request, list, where, options: inside, label, except } = plan.dispositions;
       if (!request || !list) return { ok: true, value: declared };
       const sent = await send(request, {}, 'dispositions');
       if (!sent.ok) return sent;
-      const labels = listAt(sent.value, list).map((item) => (label ? getPath(item, label) : item)).filter((v): v is string | number => typeof v === 'string' || typeof v === 'number');
-      return { ok: true, value: labels.map(String) };
+      const kept = listAt(sent.value, list).filter((item) => !where || String(getPath(item, where.path) ?? '') === where.value);
+      const entries = inside ? kept.flatMap((item) => listAt(item, inside)) : kept;
+      const labels = entries.map((item) => (label ? getPath(item, label) : item)).filter((v): v is string | number => typeof v === 'string' || typeof v === 'number');
+      return { ok: true, value: labels.map(String).filter((l) => !except.includes(l)) };
     },
 
     newContactUrl(number) {

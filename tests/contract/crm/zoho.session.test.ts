@@ -119,8 +119,9 @@ describe('zoho.xml logs each call once, in the Calls module, and updates it', ()
     expect(zoho.activities().at(-1)!.fields).toMatchObject({ Call_Type: 'Outbound', Outgoing_Call_Status: 'Completed', Call_Duration: '62:05', Subject: 'Outbound call to +14155550100', Caller_ID: '+14155550199', Dialled_Number: '+14155550100' });
   });
 
-  it('offers the Call Result picklist as dispositions', async () => {
+  it('offers the org\'s Call Result picklist as dispositions, read from the fields API', async () => {
     expect(await session.dispositions()).toEqual({ ok: true, value: ['Interested', 'Not interested', 'No response/Busy', 'Requested more info', 'Requested call back', 'Invalid number'] });
+    expect(zoho.requests.at(-1)).toMatchObject({ method: 'GET', url: '/crm/v8/settings/fields?module=Calls', status: 200 });
   });
 });
 
