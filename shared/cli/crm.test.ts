@@ -19,10 +19,31 @@ async function run(argv: string[], fetch?: Fetch) {
 
 describe('phone-connector crm', () => {
   it('validates CRM connectors beside telephony ones', async () => {
-    const { code, out } = await run(['validate', 'connectors/crm/vtiger.xml', 'connectors/crm/hubspot.xml', 'connectors/twilio.xml']);
+    const crms = ['vtiger', 'hubspot', 'pipedrive', 'zoho'].map((id) => `connectors/crm/${id}.xml`);
+    const { code, out } = await run(['validate', ...crms, 'connectors/twilio.xml']);
     expect(code).toBe(0);
-    expect(out).toContain('connectors/crm/vtiger.xml: ok (CRM connector)');
+    for (const file of crms) expect(out).toContain(`${file}: ok (CRM connector)`);
     expect(out).toContain('connectors/twilio.xml: ok');
+  });
+
+  it('dry-runs the Zoho lookup the docs show: the refresh grant with its secrets redacted, then Contacts by E.164', async () => {
+    const { code, out } = await run(['crm', 'connectors/crm/zoho.xml', '--config', 'connectors/examples/crm-zoho.config.json', '--find', '+1 415 555 0100', '--responses', 'connectors/examples/crm-zoho-responses']);
+    expect(code).toBe(0);
+    const shown = JSON.parse(out);
+    expect(shown.requests.map((r: { step: string }) => r.step)).toEqual(['token-0', 'find_contact-Contacts', 'find_contact-Leads']);
+    expect(Object.fromEntries(new URLSearchParams(shown.requests[0].body))).toEqual({ grant_type: 'refresh_token', client_id: '1000.YOURCLIENTID', client_secret: '<redacted>', refresh_token: '<redacted>' });
+    expect(shown.requests[1].headers.Authorization).toBe('<redacted>');
+    expect(shown.result).toEqual({ ok: true, value: [{ id: '5725767000000524157', name: 'Jane Doe', company: 'Acme', url: 'https://crm.zoho.com/crm/org712345678/tab/Contacts/5725767000000524157' }] });
+  });
+
+  it('dry-runs the Pipedrive call log the docs show, token redacted', async () => {
+    const { code, out } = await run(['crm', 'connectors/crm/pipedrive.xml', '--config', 'connectors/examples/crm-pipedrive.config.json', '--log', 'connectors/examples/crm-pipedrive-call.json', '--responses', 'connectors/examples/crm-pipedrive-responses']);
+    expect(code).toBe(0);
+    const shown = JSON.parse(out);
+    expect(shown.requests).toMatchObject([{ step: 'log_call', method: 'POST', url: 'https://acme.pipedrive.com/v1/callLogs', headers: { 'x-api-token': '<redacted>' } }]);
+    expect(JSON.parse(shown.requests[0].body)).toMatchObject({ outcome: 'connected', person_id: 1021, duration: '282', start_time: '2025-03-02 14:05:10' });
+    expect(shown.result).toEqual({ ok: true, value: { id: '8c2f1e0a9b7d4c3e8f6a5b4c3d2e1f00', url: 'https://acme.pipedrive.com/person/1021' } });
+    expect(out).not.toContain('0123456789abcdef');
   });
 
   it('shows the requests of a lookup fed by recorded responses, named by step, secrets redacted', async () => {

@@ -116,4 +116,9 @@ describe('CRM connectors: loading', () => {
     const fetched = MINIMAL.replace('</connector>', '<dispositions><request><url>/dispositions</url></request></dispositions></connector>');
     expect(firstError(fetched)).toMatchObject({ message: '<dispositions> with a <request> needs `list`: the path of the list in the answer' });
   });
+
+  it('refuses a `where` that is not PATH=VALUE, at the attribute', () => {
+    const bad = MINIMAL.replace('</connector>', '<dispositions list="fields" where="Call_Result"><request><url>/fields</url></request></dispositions></connector>');
+    expect(firstError(bad)).toMatchObject({ message: expect.stringContaining('`where` "Call_Result" is not valid: it is not PATH=VALUE'), hint: 'write where="api_name=Call_Result"', ...at(bad, 'where=') });
+  });
 });

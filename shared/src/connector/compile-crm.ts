@@ -164,8 +164,25 @@ function compileDispositions(compiler: ElementCompiler, element: XmlElement | un
     declared,
     ...(request ? { request: compileCrmRequest(compiler, request, 'crm') } : {}),
     ...(element && attr(element, 'list') !== undefined ? { list: compiler.attrPath(element, 'list') } : {}),
+    ...(element ? compileWhere(compiler, element) : {}),
+    ...(element && attr(element, 'options') !== undefined ? { options: compiler.attrPath(element, 'options') } : {}),
     ...(element && attr(element, 'label') !== undefined ? { label: compiler.attrPath(element, 'label') } : {}),
+    except: (element ? (attr(element, 'except') ?? '') : '').split(',').map((s) => s.trim()).filter(Boolean),
   };
+}
+
+/** `where="PATH=VALUE"` of `<dispositions>`. */
+function compileWhere(compiler: ElementCompiler, element: XmlElement): Pick<DispositionsPlan, 'where'> {
+  const source = attr(element, 'where');
+  if (source === undefined) return {};
+  const at = source.indexOf('=');
+  try {
+    if (at < 1) throw new Error('it is not PATH=VALUE');
+    return { where: { path: parsePath(source.slice(0, at)), value: source.slice(at + 1).trim() } };
+  } catch (error) {
+    compiler.error(element, `\`where\` ${JSON.stringify(source)} is not valid: ${(error as Error).message}`, 'write where="api_name=Call_Result"', attrOffset(element, 'where'));
+    return {};
+  }
 }
 
 function compileCrmRequest(compiler: ElementCompiler, element: XmlElement | undefined, context: TemplateContext): CrmRequestPlan {

@@ -93,5 +93,11 @@ export interface DispositionsPlan {
   declared: string[];
   request?: CrmRequestPlan;
   list?: PayloadPath;
+  /** Keeps the list's items whose value at `path` is `value` (Zoho: the field whose api_name is Call_Result). */
+  where?: { path: PayloadPath; value: string };
+  /** The list inside each kept item whose entries are the dispositions (Zoho: its pick_list_values). */
+  options?: PayloadPath;
   label?: PayloadPath;
+  /** Labels that are no choice, left out (Zoho's `-None-`). */
+  except: string[];
 }

@@ -104,7 +104,7 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
       },
     },
     maps: {
-      doc: 'The CRM\'s own words for our values: each `<map>` is a variable of every request.',
+      doc: 'The CRM\'s own words for our values: each `<map>` is a variable of every request, and of the maps below it.',
       attributes: {},
       children: {
         map: {
@@ -154,7 +154,7 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
               attributes: {
                 list: { doc: 'Path of the list of candidates (`result`, `results`, `data`).', kind: 'path', required: true },
                 record: { doc: 'Path, inside each candidate, of the object holding its fields (HubSpot `properties`).', kind: 'path' },
-                phones: { doc: 'Comma-separated paths of the candidate\'s phone fields, checked against the caller\'s number (required: searches over-match).', kind: 'list', required: true },
+                phones: { doc: 'Comma-separated paths of the candidate\'s phone fields (each a phone or a list of phones: Pipedrive\'s `phones`), checked against the caller\'s number (required: searches over-match).', kind: 'list', required: true },
               },
               children: Object.fromEntries(Object.entries(matchFields).map(([name, doc]) => [name, valueField(doc)])),
             },
@@ -202,7 +202,10 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
       doc: 'The call outcomes an agent may pick: declared `<disposition>`s, or a `<request>` that fetches them.',
       attributes: {
         list: { doc: 'With `<request>`: path of the list in the answer.', kind: 'path' },
+        where: { doc: 'With `<request>`: `PATH=VALUE` keeps only the items whose PATH is VALUE (Zoho\'s fields list: `api_name=Call_Result`).', kind: 'literal' },
+        options: { doc: 'With `<request>`: path of a list inside each item whose entries are the dispositions (Zoho: a field\'s `pick_list_values`).', kind: 'path' },
         label: { doc: 'With `<request>`: path of the label in each item (default: the item itself).', kind: 'path' },
+        except: { doc: 'Comma-separated labels that are no choice, left out (Zoho\'s `-None-`).', kind: 'list' },
       },
       children: {
         disposition: { doc: 'One disposition (its text).', repeat: true, text: true, attributes: {}, children: {} },

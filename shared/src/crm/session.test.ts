@@ -71,6 +71,32 @@ describe('a CRM session', () => {
     expect(await session.dispositions()).toEqual({ ok: true, value: ['Connected', 'Busy'] });
   });
 
+  it('picks the dispositions out of a list of fields: one field\'s options, without its empty choice', async () => {
+    const plan = connector(`${search('@variant')}<dispositions list="fields" where="api_name=Call_Result" options="pick_list_values" label="display_value" except="-None-"><request><url>/fields</url></request></dispositions>`);
+    const picklist = (name: string, values: string[]) => ({ api_name: name, pick_list_values: values.map((v) => ({ display_value: v, actual_value: v })) });
+    const { session } = open(plan, () => json(200, { fields: [picklist('Call_Purpose', ['-None-', 'Demo']), picklist('Call_Result', ['-None-', 'Interested', 'Call back']), { api_name: 'Subject' }] }));
+    expect(await session.dispositions()).toEqual({ ok: true, value: ['Interested', 'Call back'] });
+  });
+
+  it('checks every phone of a list the search gives (Pipedrive\'s `phones: [...]`)', async () => {
+    const plan = connector(search('@variant').replace('phones="Phone"', 'phones="Phones"'));
+    const { session } = open(plan, () => json(200, { records: [{ Id: '1', Name: 'Two Phones', Phones: ['+1 650 555 0111', '(415) 555-0100'] }, { Id: '2', Name: 'Other', Phones: ['+1 650 555 0111'] }] }));
+    expect(await session.findContacts('+14155550100')).toEqual({ ok: true, value: [{ id: '1', name: 'Two Phones', company: null, url: null }] });
+  });
+
+  it('lets a map use the maps above it (a missed inbound call, else the direction\'s word)', async () => {
+    const plan = connector(`<maps>
+      <map name="word" from="@call_direction" values="inbound:Inbound,outbound:Outbound"/>
+      <map name="kind" from="{{@call_direction}} {{@call_status|default:'unknown'}}" values="inbound no-answer:Missed" default="@word"/>
+    </maps>${search('@variant')}
+    <update_call><request method="patch" format="json"><url>/calls/@record_id</url><parameters><parameter name="kind" value="@kind"/></parameters></request></update_call>`);
+    const { session, requests } = open(plan, () => json(200, {}));
+    for (const changed of [{ status: 'no-answer' }, { status: 'completed' }, { direction: 'outbound', status: 'no-answer' }] as const) {
+      expect(await session.updateCall('7', { ...call, ...changed })).toMatchObject({ ok: true });
+    }
+    expect(requests.map((r) => JSON.parse(r.body ?? '{}').kind)).toEqual(['Missed', 'Inbound', 'Outbound']);
+  });
+
   it('says when a CRM cannot update a logged call, and has no natural key to find one by', async () => {
     const plan = connector(`${search('@variant')}<update_call supported="false"/>`);
     const { session, requests } = open(plan, () => json(200, {}));

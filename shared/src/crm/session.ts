@@ -56,9 +56,11 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     const scope: TemplateScope = { config: options.config, vars: base, defaultCountry: options.defaultCountry, configLabels };
     const mapped: Vars = {};
     for (const map of plan.maps) {
-      const ours = renderOptional(map.from, scope);
+      // A map sees the maps above it (Zoho: a missed inbound call is "Missed", any other the direction's word).
+      const above: TemplateScope = { ...scope, vars: { ...base, ...mapped } };
+      const ours = renderOptional(map.from, above);
       if (ours === undefined) continue;
-      mapped[map.name] = map.values[ours.trim().toLowerCase()] ?? (map.default ? renderOptional(map.default, scope) : ours);
+      mapped[map.name] = map.values[ours.trim().toLowerCase()] ?? (map.default ? renderOptional(map.default, above) : ours);
     }
     return { ...scope, vars: { ...base, ...mapped } };
   };
@@ -114,7 +116,8 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     const contacts: Contact[] = [];
     for (const item of listAt(sent.value, search.list)) {
       const record = search.record ? getPath(item, search.record) : item;
-      const phones = search.phones.flatMap((path) => [getPath(record, path), getPath(item, path)]).filter((p): p is string | number => typeof p === 'string' || typeof p === 'number');
+      // A path may hold one phone or a list of them (Pipedrive's `phones: ["+1 415-555-0100", …]`).
+      const phones = search.phones.flatMap((path) => [getPath(record, path), getPath(item, path)].flatMap((found) => (Array.isArray(found) ? found : [found]))).filter((p): p is string | number => typeof p === 'string' || typeof p === 'number');
       if (!phones.some((phone) => storedPhoneMatches(String(phone), national))) continue;
       const fields: Vars = { ...vars, ...primitives(item), ...primitives(record) };
       const id = valueOf(search.fields.id, record, scopeOf(fields)) ?? valueOf(search.fields.id, item, scopeOf(fields));
@@ -218,12 +221,14 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     },
 
     async dispositions() {
-      const { declared, request, list, label } = plan.dispositions;
+      const { declared, request, list, where, options: inside, label, except } = plan.dispositions;
       if (!request || !list) return { ok: true, value: declared };
       const sent = await send(request, {}, 'dispositions');
       if (!sent.ok) return sent;
-      const labels = listAt(sent.value, list).map((item) => (label ? getPath(item, label) : item)).filter((v): v is string | number => typeof v === 'string' || typeof v === 'number');
-      return { ok: true, value: labels.map(String) };
+      const kept = listAt(sent.value, list).filter((item) => !where || String(getPath(item, where.path) ?? '') === where.value);
+      const entries = inside ? kept.flatMap((item) => listAt(item, inside)) : kept;
+      const labels = entries.map((item) => (label ? getPath(item, label) : item)).filter((v): v is string | number => typeof v === 'string' || typeof v === 'number');
+      return { ok: true, value: labels.map(String).filter((l) => !except.includes(l)) };
     },
 
     newContactUrl(number) {

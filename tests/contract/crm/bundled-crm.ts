@@ -1,0 +1,42 @@
+/**
+ * A bundled CRM connector (connectors/crm/<id>.xml) opened as the relay opens it, with real
+ * fetch: the session-level contract tests drive it against a CRM simulator over HTTP.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type CrmCall, type CrmConnectorPlan, type CrmSession, loadCrmConnector, openCrmSession } from '@phone-connector/shared';
+import { expect } from 'vitest';
+import type { CrmSimulator } from '../../simulators/crm/crm-simulator.ts';
+
+export function loadBundledCrm(id: string): CrmConnectorPlan {
+  const file = join(import.meta.dirname, '../../../connectors/crm', `${id}.xml`);
+  const { plan, diagnostics } = loadCrmConnector(readFileSync(file, 'utf8'), `${id}.xml`);
+  if (!plan || diagnostics.some((d) => d.severity === 'error')) throw new Error(`${id}.xml does not load: ${JSON.stringify(diagnostics)}`);
+  return plan;
+}
+
+export function openBundledCrm(id: string, config: Record<string, string>): CrmSession {
+  return openCrmSession(loadBundledCrm(id), { config, fetch: (url, init) => fetch(url, init) });
+}
+
+/** The sample call of the docs (connectors/examples/crm-call.json), without disposition, recording or contact; tests add what they look at. */
+export function finishedCall(fields: Partial<CrmCall> = {}): CrmCall {
+  const sample = JSON.parse(readFileSync(join(import.meta.dirname, '../../../connectors/examples/crm-call.json'), 'utf8')) as CrmCall;
+  return { ...sample, disposition: null, recording_url: null, contact_id: null, ...fields };
+}
+
+/** A 5xx on a log write, then the CRM down: both worth retrying, nothing written meanwhile; then the write goes through. */
+export async function expectLogRetryableWhileFailing(crm: CrmSimulator, session: CrmSession, writes: RegExp): Promise<void> {
+  const before = crm.activities().length;
+  crm.failNext(1, { status: 503 }, writes);
+  expect(await session.logCall(finishedCall())).toMatchObject({ ok: false, retry: true, status: 503 });
+  await crm.down();
+  try {
+    expect(await session.logCall(finishedCall())).toMatchObject({ ok: false, retry: true, error: expect.stringContaining('could not reach') });
+  } finally {
+    await crm.up();
+  }
+  expect(crm.activities()).toHaveLength(before);
+  expect(await session.logCall(finishedCall())).toMatchObject({ ok: true });
+  expect(crm.activities()).toHaveLength(before + 1);
+}
