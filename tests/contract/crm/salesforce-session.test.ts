@@ -210,12 +210,12 @@ describe('the Salesforce connector', () => {
     });
 
     it('fails for good on a revoked refresh token, and no secret is in the message', async () => {
-      const config = { ...salesforce.config, refresh_token: '5Aep861REVOKED0000' };
+      const config: Record<string, string> = { ...salesforce.config, refresh_token: '5Aep861REVOKED0000' };
       const outcome = await open(config).findContacts('+14155550100');
       expect(outcome).toMatchObject({ ok: false, retry: false });
       const text = JSON.stringify(outcome);
       expect(text).toContain('invalid_grant');
-      for (const secret of [config.refresh_token, config.client_secret]) expect(text).not.toContain(secret);
+      for (const secret of [config.refresh_token!, config.client_secret!]) expect(text).not.toContain(secret);
     });
   });
 
