@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildCallReport, type CallReport, type CallTarget, type ConnectorPlan, type Fetch, isCallStatus, loadConnector, placeCall, statusStage } from '@phone-connector/shared';
+import { buildCallReport, type CallReport, type CrmSetup, type CallTarget, type ConnectorPlan, type Fetch, isCallStatus, loadConnector, placeCall, statusStage } from '@phone-connector/shared';
 import { expect } from 'vitest';
 import { AgentClient, addAgent, api, type ApiResponse, type CallEvent, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
 
@@ -28,42 +28,69 @@ export interface AgentSpec {
  * behind `publicUrl`, so the callback URLs it hands out are the public ones a provider calls.
  */
 export class ContractRelay {
+  /** What the processes this relay ran before the current one wrote (see `restart`). */
+  private readonly earlierOutput: string[] = [];
+
   private constructor(
-    readonly process: RelayProcess,
+    private current: RelayProcess,
     private readonly publicUrl: string,
-    private readonly dir: { remove(): void },
+    private readonly dir: { path: string; remove(): void },
+    private readonly env: Record<string, string>,
   ) {}
 
   /**
    * Adds the agents to a fresh database (`relay agent add`, in order; the first with `--admin`:
    * the admin registers the team's provider instance, whose incoming calls may reach every
-   * agent), then starts the relay on it.
+   * agent), then starts the relay on it, with `env` added to its environment.
    */
-  static async start<const A extends readonly AgentSpec[]>(publicUrl: string, agents: A): Promise<{ relay: ContractRelay; agents: { -readonly [K in keyof A]: TestAgent } }> {
+  static async start<const A extends readonly AgentSpec[]>(publicUrl: string, agents: A, env: Record<string, string> = {}): Promise<{ relay: ContractRelay; agents: { -readonly [K in keyof A]: TestAgent } }> {
     const dir = tempDir();
     try {
-      const db = join(dir.path, 'relay.db');
       const added: TestAgent[] = [];
-      for (const [index, agent] of agents.entries()) added.push(await addAgent(db, { ...agent, admin: index === 0 }));
-      const relayProcess = await startRelayProcess({ db, publicUrl });
-      return { relay: new ContractRelay(relayProcess, publicUrl, dir), agents: added as { -readonly [K in keyof A]: TestAgent } };
+      for (const [index, agent] of agents.entries()) added.push(await addAgent(ContractRelay.dbIn(dir.path), { ...agent, admin: index === 0 }));
+      const relayProcess = await startRelayProcess({ db: ContractRelay.dbIn(dir.path), publicUrl, env });
+      return { relay: new ContractRelay(relayProcess, publicUrl, dir, env), agents: added as { -readonly [K in keyof A]: TestAgent } };
     } catch (error) {
       dir.remove();
       throw error;
     }
   }
 
+  private static dbIn(dir: string): string {
+    return join(dir, 'relay.db');
+  }
+
+  /** The relay process running now. */
+  get process(): RelayProcess {
+    return this.current;
+  }
+
   /** Where the relay really listens. */
   get url(): string {
-    return this.process.url;
+    return this.current.url;
+  }
+
+  /** Every line every process of this relay wrote, the current one's last. */
+  get output(): string[] {
+    return [...this.earlierOutput, ...this.current.output];
+  }
+
+  /**
+   * Stops the relay with `signal` (SIGKILL: a crash, nothing flushed or finished) and starts it
+   * again on the same database and public URL, hence the same callback URLs; only the port changes.
+   */
+  async restart(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await this.current.stop(signal);
+    this.earlierOutput.push(...this.current.output);
+    this.current = await startRelayProcess({ db: ContractRelay.dbIn(this.dir.path), publicUrl: this.publicUrl, env: this.env });
   }
 
   /** A public callback URL as the simulators reach it: the same path on the relay's own address. */
-  readonly forward = (url: string): string => url.replace(this.publicUrl, this.process.url);
+  readonly forward = (url: string): string => url.replace(this.publicUrl, this.current.url);
 
-  /** `PUT /instances/:id` as the admin does it; the relay must accept the config. */
-  async registerInstance(admin: TestAgent, id: string, connector: string, config: Record<string, string>): Promise<{ callbacks: RelayCallbacks; warnings: Array<{ message: string }> }> {
-    const put = await api(this, admin.token, 'PUT', `/instances/${id}`, { connector, config });
+  /** `PUT /instances/:id` as the admin does it (with the instance's CRM setup, if any); the relay must accept it. */
+  async registerInstance(admin: TestAgent, id: string, connector: string, config: Record<string, string>, crm?: CrmSetup): Promise<{ callbacks: RelayCallbacks; warnings: Array<{ message: string }> }> {
+    const put = await api(this, admin.token, 'PUT', `/instances/${id}`, { connector, config, ...(crm ? { crm } : {}) });
     expect(put.status, JSON.stringify(put.body)).toBe(200);
     return put.body;
   }
@@ -83,7 +110,7 @@ export class ContractRelay {
 
   /** Stops the relay and removes its folder. */
   async close(): Promise<void> {
-    await this.process.stop();
+    await this.current.stop();
     this.dir.remove();
   }
 }

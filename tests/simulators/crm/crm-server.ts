@@ -37,7 +37,7 @@ export interface CrmBehaviour {
   isSearch(request: CrmRequest): boolean;
   /** A simulator bug as the CRM's own 500 (Vtiger's PHP fatal error is Apache's page); the CRM's injected 500 when absent. */
   crash?(error: Error): CrmAnswer;
-  /** The text a `failNext` pattern is tested against: the URL when absent. Vtiger adds the form body, where its operation may travel. */
+  /** The text a `failNext` or `holdRequests` pattern is tested against: the URL when absent. Vtiger adds the form body, where its operation may travel. */
   failureTarget?(request: CrmRequest): string;
   /** The Content-Type of a JSON answer as the CRM sends it (Zoho's `application/json;charset=UTF-8`); `application/json` when absent. */
   jsonType?: string;
@@ -53,8 +53,8 @@ export class CrmServer {
   /** Every request, oldest first; `status` stays 0 while a held search waits. */
   readonly requests: RecordedCrmRequest[] = [];
   private readonly failures: PendingFailure[] = [];
-  /** Open holds on searches, each with its release: a search is answered once none is left. */
-  private readonly holds = new Map<Promise<void>, () => void>();
+  /** Open holds, each with the requests it holds and its release: a request is answered once none holding it is left. */
+  private readonly holds = new Map<Promise<void>, { holds: (request: CrmRequest) => boolean; release: () => void }>();
   private isDown = false;
   private closing = false;
 
@@ -97,13 +97,21 @@ export class CrmServer {
   }
 
   holdSearches(): () => void {
+    return this.hold((request) => this.behaviour.isSearch(request));
+  }
+
+  holdRequests(pattern: RegExp): () => void {
+    return this.hold((request) => pattern.test(this.target(request)));
+  }
+
+  private hold(holds: (request: CrmRequest) => boolean): () => void {
     let resolve!: () => void;
     const hold = new Promise<void>((r) => (resolve = r));
     const release = () => {
       this.holds.delete(hold);
       resolve();
     };
-    this.holds.set(hold, release);
+    this.holds.set(hold, { holds, release });
     return release;
   }
 
@@ -111,7 +119,7 @@ export class CrmServer {
     // Held searches are answered first, so that closing never waits on a hold a test forgot;
     // their answers say `Connection: close` (see `send`), so no keep-alive holds the close either.
     this.closing = true;
-    for (const release of [...this.holds.values()]) release();
+    for (const { release } of [...this.holds.values()]) release();
     await closeServer(this.server);
   }
 
@@ -130,9 +138,9 @@ export class CrmServer {
   private async answer(request: CrmRequest): Promise<CrmAnswer> {
     const { behaviour } = this;
     try {
-      const failure = this.takeFailure(behaviour.failureTarget?.(request) ?? request.url);
+      const failure = this.takeFailure(this.target(request));
       if (failure) return withRetryAfter(behaviour.failure(failure, request), failure.retryAfterSeconds);
-      if (behaviour.isSearch(request)) await this.searchesReleased();
+      await this.released(request);
       return behaviour.route(request);
     } catch (error) {
       // A simulator bug reaches the connector as the CRM's own 500, never as a hung request; the header names the bug.
@@ -141,9 +149,18 @@ export class CrmServer {
     }
   }
 
-  /** Resolves once no hold is open, including holds taken while this search waited. */
-  private async searchesReleased(): Promise<void> {
-    while (this.holds.size > 0) await Promise.all(this.holds.keys());
+  /** Resolves once no hold on this request is open, including holds taken while it waited. */
+  private async released(request: CrmRequest): Promise<void> {
+    for (;;) {
+      const holding = [...this.holds].filter(([, hold]) => hold.holds(request)).map(([promise]) => promise);
+      if (holding.length === 0) return;
+      await Promise.all(holding);
+    }
+  }
+
+  /** The text a `failNext` or `holdRequests` pattern is tested against. */
+  private target(request: CrmRequest): string {
+    return this.behaviour.failureTarget?.(request) ?? request.url;
   }
 
   /** The injected failure this request answers with, if any; it uses up one of its times. */
@@ -201,6 +218,10 @@ export abstract class ServedCrmSimulator implements CrmSimulator {
 
   holdSearches(): () => void {
     return this.crm.holdSearches();
+  }
+
+  holdRequests(pattern: RegExp): () => void {
+    return this.crm.holdRequests(pattern);
   }
 
   close(): Promise<void> {

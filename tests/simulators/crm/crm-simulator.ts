@@ -65,5 +65,11 @@ export interface CrmSimulator {
   up(): Promise<void>;
   /** Holds contact searches unanswered until the returned release is called (a slow CRM). */
   holdSearches(): () => void;
+  /**
+   * Holds the requests matching `pattern` (tested as `failNext`'s) unanswered until the returned
+   * release; each is then done and answered as usual, even if its client has gone meanwhile (the
+   * relay killed between sending a create and reading the CRM's answer).
+   */
+  holdRequests(pattern: RegExp): () => void;
   close(): Promise<void>;
 }

@@ -54,6 +54,20 @@ export function describeCrmSwitches(probes: SwitchProbes): void {
       expect(crm.requests.slice(before).map((r) => r.status)).toEqual([200, 200]);
     });
 
+    it('holds the requests a pattern matches until released, and holds nothing else', async () => {
+      const crm = probes.simulator();
+      await probes.plain();
+      const { url } = crm.requests.at(-1)!;
+      const release = crm.holdRequests(new RegExp(`^${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+      const before = crm.requests.length;
+      const pending = probes.plain();
+      await expect.poll(() => crm.requests.slice(before).some((r) => r.status === 0), { timeout: 30_000 }).toBe(true);
+      expect((await probes.search()).status).toBe(200);
+      release();
+      expect((await pending).status).toBe(200);
+      expect(crm.requests.slice(before).map((r) => r.status)).toEqual([200, 200]);
+    });
+
     it('records every request with its method, path, headers, body and answer', async () => {
       const crm = probes.simulator();
       const before = crm.requests.length;

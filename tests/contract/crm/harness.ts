@@ -1,0 +1,191 @@
+/**
+ * What every CRM contract test sets up: a real relay process whose instance takes Twilio's
+ * signed webhooks (the Twilio simulator) and carries a bundled CRM connector
+ * (connectors/crm/<id>.xml) configured against that CRM's simulator. Calls are rung and ended
+ * as Twilio does, the agent's socket and the agent API are read as the extension reads them,
+ * and the relay can be killed and started again on its database. Each CRM's test file holds only
+ * its own facts: how to start its simulator, how to read one of its stored activities, and its
+ * secrets.
+ */
+import type { CallView, Contact, CrmLog } from '@phone-connector/shared';
+import { expect } from 'vitest';
+import { AgentClient, api, type ApiResponse, type TestAgent } from '../../relay/harness.ts';
+import type { CrmSimulator, StoredActivity } from '../../simulators/crm/crm-simulator.ts';
+import { type Exchange, newSid, type SimulatedCall, TwilioSimulator } from '../../simulators/twilio.ts';
+import { ContractRelay, type RelayCallbacks } from '../harness.ts';
+
+const PUBLIC_URL = 'https://relay.example.test/pc';
+const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
+const TWILIO_TOKEN = 'crm-contract-twilio-auth-token';
+const TWILIO_NUMBER = '+15005550006';
+const INSTANCE = 'support-line';
+/** A wait that only ends when its condition will never hold: generous, for a busy machine. */
+const WAIT = { timeout: 45_000, interval: 100 };
+
+/** A stored activity in the relay's words, read the way its CRM holds it. */
+export interface ActivityReading {
+  /** The customer's number the activity was logged for, E.164. */
+  customerNumber: string | null;
+  /** The CRM id of the contact it is linked to, if any. */
+  contactId: string | null;
+  /** Where the agent's notes and disposition show (a description, a call body). */
+  text: string;
+}
+
+/** One CRM's facts, all a contract test needs to run the common scenarios against it. */
+export interface CrmUnderTest<S extends CrmSimulator> {
+  /** The bundled connector's id: connectors/crm/<connector>.xml. */
+  connector: string;
+  start(): Promise<S>;
+  read(activity: StoredActivity): ActivityReading;
+  /** What must never show in the relay's output: the config's secrets and any session the CRM handed out so far. */
+  secrets(crm: S): string[];
+}
+
+/** An inbound call as Twilio rang the relay with it. */
+export interface RungCall {
+  sid: string;
+  from: string;
+  simulated: SimulatedCall;
+  /** The relay's answer to the voice webhook. */
+  voice: Exchange;
+}
+
+export class CrmContract<S extends CrmSimulator> {
+  private constructor(
+    readonly relay: ContractRelay,
+    readonly crm: S,
+    readonly twilio: TwilioSimulator,
+    readonly agent: TestAgent,
+    readonly callbacks: RelayCallbacks,
+    private readonly facts: CrmUnderTest<S>,
+    /** The agent's socket, opened before any call of the test file (see `reconnect`). */
+    public socket: AgentClient,
+  ) {}
+
+  /**
+   * Starts the CRM's simulator, a relay (with `env`) and the Twilio simulator, registers the
+   * instance (Twilio plus the CRM, configured with the simulator's `config`) as its admin
+   * agent, and connects that agent's socket.
+   */
+  static async start<S extends CrmSimulator>(facts: CrmUnderTest<S>, options: { env?: Record<string, string> } = {}): Promise<CrmContract<S>> {
+    const crm = await facts.start();
+    const { relay, agents: [agent] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada Lovelace', number: '+14155550111' }], options.env);
+    const twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: TWILIO_TOKEN, forward: relay.forward });
+    const { callbacks } = await relay.registerInstance(agent, INSTANCE, 'twilio', { authid: ACCOUNT_SID, authtoken: TWILIO_TOKEN, callerid: TWILIO_NUMBER }, { connector: facts.connector, config: crm.config });
+    return new CrmContract(relay, crm, twilio, agent, callbacks, facts, await relay.connect(agent));
+  }
+
+  /** The Twilio number customers call. */
+  get twilioNumber(): string {
+    return TWILIO_NUMBER;
+  }
+
+  /** Twilio's first webhook of an inbound call from `from`; the relay must answer it at once (200). */
+  async ring(from: string): Promise<RungCall> {
+    const simulated: SimulatedCall = { sid: newSid(), direction: 'inbound', from, to: TWILIO_NUMBER, status: 'ringing', dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const voice = await this.twilio.webhook(simulated, 'voice', 'POST', this.callbacks.incoming);
+    expect(voice.status, voice.body).toBe(200);
+    return { sid: simulated.sid, from, simulated, voice };
+  }
+
+  /**
+   * Twilio's final status webhook (`completed` after `duration` seconds by default); sending it
+   * again with the same arguments is Twilio retrying it. The relay must answer 200.
+   */
+  async end(call: RungCall, final: { status?: string; duration?: number } = {}): Promise<Exchange> {
+    const status = final.status ?? 'completed';
+    const exchange = await this.twilio.webhook({ ...call.simulated, status }, 'status', 'POST', this.callbacks.status, { CallDuration: String(final.duration ?? 35) });
+    expect(exchange.status, exchange.body).toBe(200);
+    return exchange;
+  }
+
+  /** The events about one call the agent's socket received, oldest first. */
+  eventsOf(sid: string): CallView[] {
+    return this.socket.events.filter((e) => e.call.call_id === sid).map((e) => e.call as CallView);
+  }
+
+  /** Waits until an event about the call shows it as `predicate` wants; returns that view. */
+  async pushed(sid: string, predicate: (call: CallView) => boolean): Promise<CallView> {
+    await this.socket.waitFor(() => this.eventsOf(sid).some(predicate), WAIT.timeout);
+    return this.eventsOf(sid).find(predicate)!;
+  }
+
+  /** The call as the agent API shows it now. */
+  async view(sid: string): Promise<CallView> {
+    const list = await api<{ calls: CallView[] }>(this.relay, this.agent.token, 'GET', '/calls?limit=200');
+    const call = list.body.calls.find((c) => c.call_id === sid);
+    if (!call) throw new Error(`the relay lists no call ${sid}`);
+    return call;
+  }
+
+  /** Polls the agent API until the call's `crm_log` matches (a restart may have dropped the socket); returns the view. */
+  async crmLog(sid: string, expected: Partial<CrmLog>): Promise<CallView> {
+    await expect.poll(async () => (await this.view(sid)).crm_log, WAIT).toMatchObject(expected);
+    return this.view(sid);
+  }
+
+  /** `PATCH /calls/:id` as the extension sends the agent's wrap-up or pick; the relay must take it. */
+  async annotate(sid: string, patch: { notes?: string | null; disposition?: string | null; contact_id?: string }): Promise<CallView> {
+    const { id } = await this.view(sid);
+    const answer: ApiResponse<CallView> = await api(this.relay, this.agent.token, 'PATCH', `/calls/${id}`, patch);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    return answer.body;
+  }
+
+  /** `POST /calls/:id/crm-log/retry`, the extension's "retry" on a failed log. */
+  async retryLog(sid: string): Promise<ApiResponse<CallView>> {
+    const { id } = await this.view(sid);
+    return api(this.relay, this.agent.token, 'POST', `/calls/${id}/crm-log/retry`);
+  }
+
+  /** The activities the CRM holds for calls with this customer, as this CRM reads them. */
+  activitiesFor(customerNumber: string): Array<StoredActivity & { reading: ActivityReading }> {
+    return this.crm
+      .activities()
+      .map((activity) => ({ ...activity, reading: this.facts.read(activity) }))
+      .filter((a) => a.reading.customerNumber === customerNumber);
+  }
+
+  /** Waits until the CRM holds exactly one activity for the customer whose reading matches, and returns it. */
+  async loggedOnce(customerNumber: string, expected: Partial<ActivityReading> = {}): Promise<StoredActivity & { reading: ActivityReading }> {
+    await expect.poll(() => this.activitiesFor(customerNumber).map((a) => a.reading), WAIT).toEqual([expect.objectContaining(expected)]);
+    return this.activitiesFor(customerNumber)[0]!;
+  }
+
+  /** The contacts a lookup found, as pushed: ids only, in order. */
+  static ids(contacts: Contact[]): string[] {
+    return contacts.map((c) => c.id);
+  }
+
+  /** Every line the relay's processes wrote so far. */
+  get output(): string {
+    return this.relay.output.join('\n');
+  }
+
+  /** Asserts that no secret of the CRM (and none of the relay's own) shows in the relay's output. */
+  expectNoSecretLogged(): void {
+    const secrets = [...this.facts.secrets(this.crm), TWILIO_TOKEN, this.agent.token];
+    expect(secrets.every((s) => s.length >= 8), 'a secret too short to look for').toBe(true);
+    for (const secret of secrets) expect(this.output.includes(secret), `a secret (${secret.slice(0, 3)}…) is in the relay's output`).toBe(false);
+  }
+
+  /** Kills the relay (SIGKILL: nothing flushed, nothing finished), starts it again on the same database, and reconnects the socket. */
+  async crashAndRestart(): Promise<void> {
+    await this.relay.restart('SIGKILL');
+    await this.reconnect();
+  }
+
+  /** A fresh socket for the agent (after a restart, the old one is closed). */
+  async reconnect(): Promise<void> {
+    await this.socket.close();
+    this.socket = await this.relay.connect(this.agent);
+  }
+
+  async close(): Promise<void> {
+    await this.socket?.close();
+    await this.twilio?.close();
+    await this.relay?.close();
+    await this.crm?.close();
+  }
+}
