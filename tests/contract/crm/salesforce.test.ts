@@ -6,6 +6,7 @@
  * between Salesforce's answer and its own commit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '../../relay/harness.ts';
 import type { StoredActivity } from '../../simulators/crm/crm-simulator.ts';
 import { SalesforceSimulator } from '../../simulators/crm/salesforce.ts';
 import { type ActivityReading, CrmContract, type CrmUnderTest, type RungCall } from './harness.ts';
@@ -88,6 +89,26 @@ describe('who is calling', () => {
     await contract.end(call, { status: 'no-answer', duration: 0 });
     const logged = await contract.loggedOnce('+16175550133', { contactId: null });
     expect(logged.fields).toMatchObject({ CallDisposition: 'No answer', CallDurationInSeconds: 0 });
+  });
+
+  it('trades the refresh token again when Salesforce ends the session (401 INVALID_SESSION_ID)', async () => {
+    const [id] = contract.crm.seed([{ firstName: 'Sam', lastName: 'Renewed', phones: ['+1 415 555 0111'] }]);
+    contract.crm.expireTokens();
+    const grants = () => contract.crm.requests.filter((r) => r.url === '/services/oauth2/token').length;
+    const before = grants();
+    const call = await contract.ring('+14155550111');
+    const named = await contract.pushed(call.sid, (c) => c.contact !== null);
+    expect(named.contact?.id).toBe(id);
+    expect(grants()).toBeGreaterThan(before);
+  });
+});
+
+describe('the CRM setup', () => {
+  it("shows the instance's Salesforce setup with the client secret and refresh token redacted", async () => {
+    const instance = await api<{ crm: { connector: string; name: string; config: Record<string, string> } }>(contract.relay, contract.agent.token, 'GET', '/instances/support-line');
+    expect(instance.status).toBe(200);
+    expect(instance.body.crm).toMatchObject({ connector: 'salesforce', name: 'Salesforce' });
+    expect(instance.body.crm.config).toEqual({ instance_url: contract.crm.url, client_id: contract.crm.config.client_id, client_secret: '<redacted>', refresh_token: '<redacted>' });
   });
 });
 
