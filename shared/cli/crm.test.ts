@@ -111,9 +111,25 @@ describe('phone-connector crm', () => {
     expect(hubspot).toMatchObject({ code: 1, err: expect.stringContaining('HubSpot has no <find_call>') });
   });
 
+  it("lists the connector's dispositions with --dispositions (declared ones need no request)", async () => {
+    const { code, out } = await run(['crm', ...SALESFORCE, '--dispositions']);
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual({ requests: [], result: { ok: true, value: ['Connected', 'Left voicemail', 'No answer', 'Busy', 'Wrong number'] } });
+  });
+
+  it('shows the request that fetches dispositions, for a connector that fetches them', async () => {
+    const fixtures = 'shared/test/fixtures';
+    const { code, out } = await run(['crm', `${fixtures}/crm-fetched-dispositions.xml`, '--config', `${fixtures}/crm-dispositions.config.json`, '--responses', `${fixtures}/crm-dispositions-responses`, '--dispositions']);
+    expect(code).toBe(0);
+    const shown = JSON.parse(out);
+    expect(shown.requests).toEqual([{ step: 'dispositions', method: 'GET', url: 'https://crm.example.com/dispositions', headers: { Authorization: 'Bearer <redacted>', Accept: 'application/json' } }]);
+    expect(shown.result).toEqual({ ok: true, value: ['Connected', 'Callback requested'] });
+  });
+
   it('names what is wrong with its input', async () => {
     expect((await run(['crm', ...SALESFORCE, '--update', CALL])).err).toContain('--update CALL.json and --record ID');
     expect((await run(['crm', ...SALESFORCE, '--find', '1', '--log', CALL])).code).toBe(2);
+    expect((await run(['crm', ...SALESFORCE, '--dispositions', '--find-call', CALL])).code).toBe(2);
     expect((await run(['crm', ...VTIGER])).code).toBe(2);
     expect((await run(['crm', ...VTIGER, '--find', '1', '--live', ...RESPONSES])).code).toBe(2);
     const badCall = await run(['crm', ...VTIGER, '--log', 'connectors/examples/crm-vtiger.config.json']);
