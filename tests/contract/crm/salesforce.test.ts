@@ -137,6 +137,17 @@ describe('logging the call', () => {
     expect(updated.updates).toBeGreaterThanOrEqual(1);
   });
 
+  it('looks up and logs a call the extension placed (POST /calls) as an Outbound Task', async () => {
+    const [id] = contract.crm.seed([{ firstName: 'Otto', lastName: 'Bound', company: 'Dialled Ltd', phones: ['415.555.0112'] }]);
+    const report = (status: string) => api(contract.relay, contract.agent.token, 'POST', '/calls', { instance: 'support-line', call_id: 'CA-placed-0112', to_number: '+1 415 555 0112', status });
+    expect((await report('ringing')).status).toBe(201);
+    const named = await contract.pushed('CA-placed-0112', (c) => c.contact !== null);
+    expect(named.contact).toEqual({ id, name: 'Otto Bound', company: 'Dialled Ltd', url: link(id!) });
+    expect((await report('completed')).status).toBe(200);
+    const logged = await contract.loggedOnce('+14155550112', { contactId: id! });
+    expect(logged.fields).toMatchObject({ Subject: 'Outbound call to +14155550112', CallType: 'Outbound', CallObject: 'CA-placed-0112' });
+  });
+
   it("logs once however often Twilio retries the call's webhooks", async () => {
     const call = await contract.ring('+14155550155');
     await contract.end(call);
