@@ -40,9 +40,11 @@ const taskLink = (id: string) => `${salesforce.url}/lightning/r/Task/${id}/view`
 const requestsSince = (start: number) => salesforce.requests.slice(start);
 const apiRequests = (start: number) => requestsSince(start).filter((r) => r.url.startsWith('/services/data/'));
 
+/** Each call its own provider id, so every test reads back only its own Tasks. */
+let calls = 0;
 const call = (extra: Partial<CrmCall> = {}): CrmCall => ({
-  id: 7,
-  call_id: `CA${Math.random().toString(16).slice(2)}`,
+  id: ++calls,
+  call_id: `CA5f0c${calls}`,
   direction: 'inbound',
   customer_number: '+14155550100',
   agent_number: '+14155550199',
