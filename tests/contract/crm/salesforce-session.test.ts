@@ -40,20 +40,14 @@ const taskLink = (id: string) => `${salesforce.url}/lightning/r/Task/${id}/view`
 const requestsSince = (start: number) => salesforce.requests.slice(start);
 const apiRequests = (start: number) => requestsSince(start).filter((r) => r.url.startsWith('/services/data/'));
 
+/** The example call of the CLI docs (connectors/examples/crm-call.json), without its wrap-up. */
+const EXAMPLE_CALL = JSON.parse(readFileSync(join(REPO_ROOT, 'connectors/examples/crm-call.json'), 'utf8')) as CrmCall;
 /** Each call its own provider id, so every test reads back only its own Tasks. */
 let calls = 0;
 const call = (extra: Partial<CrmCall> = {}): CrmCall => ({
+  ...EXAMPLE_CALL,
   id: ++calls,
   call_id: `CA5f0c${calls}`,
-  direction: 'inbound',
-  customer_number: '+14155550100',
-  agent_number: '+14155550199',
-  agent_name: 'Ann Agent',
-  agent_email: null,
-  status: 'completed',
-  started_at: '2025-03-02T14:05:10Z',
-  ended_at: '2025-03-02T14:09:52Z',
-  duration: 282,
   notes: null,
   disposition: null,
   recording_url: null,
