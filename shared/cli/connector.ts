@@ -28,12 +28,14 @@ const USAGE = `Usage:
   phone-connector outgoing FILE --config CFG.json --to NUMBER [--vars VARS.json] [--country CC] [--show-secrets]
   phone-connector callback FILE --event answer|status|incoming --config CFG.json --payload FILE
                   [--content-type TYPE] [--url URL] [--vars VARS.json] [--dial NUMBER,...] [--country CC]
-  phone-connector crm FILE --config CFG.json (--find NUMBER | --log CALL.json)
+  phone-connector crm FILE --config CFG.json (--find NUMBER | --log CALL.json |
+                  --update CALL.json --record ID | --find-call CALL.json | --dispositions)
                   [--responses DIR | --live] [--country CC] [--show-secrets]
 
 crm prints the HTTP requests a CRM connector's operation sends and its result. Each request
 is answered from DIR/<step>.json (the body, HTTP 200) or DIR/<step>.http.json ({status,
-headers, body}); steps are token-<name>, find_contact-<search>, follow_up-<search>, log_call.
+headers, body}); steps are token-<name>, find_contact-<search>, follow_up-<search>, log_call,
+update_call, find_call, dispositions.
 Without a file, token steps get a stand-in token and the others {}. --live sends them.
 
 VARS.json holds the agent profile and runtime values: {"extension": "+14155550111",

@@ -7,6 +7,8 @@ import type { Fetch } from '../src/runtime/http.ts';
 const root = join(import.meta.dirname, '..', '..');
 const VTIGER = ['connectors/crm/vtiger.xml', '--config', 'connectors/examples/crm-vtiger.config.json'];
 const RESPONSES = ['--responses', 'connectors/examples/crm-vtiger-responses'];
+const SALESFORCE = ['connectors/crm/salesforce.xml', '--config', 'connectors/examples/crm-salesforce.config.json', '--responses', 'connectors/examples/crm-salesforce-responses'];
+const CALL = 'connectors/examples/crm-call.json';
 
 async function run(argv: string[], fetch?: Fetch) {
   const out: string[] = [];
@@ -19,7 +21,7 @@ async function run(argv: string[], fetch?: Fetch) {
 
 describe('phone-connector crm', () => {
   it('validates CRM connectors beside telephony ones', async () => {
-    const crms = ['vtiger', 'hubspot', 'pipedrive', 'zoho'].map((id) => `connectors/crm/${id}.xml`);
+    const crms = ['vtiger', 'hubspot', 'pipedrive', 'zoho', 'salesforce'].map((id) => `connectors/crm/${id}.xml`);
     const { code, out } = await run(['validate', ...crms, 'connectors/twilio.xml']);
     expect(code).toBe(0);
     for (const file of crms) expect(out).toContain(`${file}: ok (CRM connector)`);
@@ -97,7 +99,57 @@ describe('phone-connector crm', () => {
     expect(shown.result).toEqual({ ok: true, value: { id: '52431862437', url: 'https://app.hubspot.com/contacts/62515/record/0-48/52431862437' } });
   });
 
+  it("shows Salesforce's refresh-token step and SOSL search, the refresh token, client secret and access token redacted", async () => {
+    const { code, out } = await run(['crm', ...SALESFORCE, '--find', '+1 415 555 0100']);
+    expect(code).toBe(0);
+    const shown = JSON.parse(out);
+    expect(shown.requests.map((r: { step: string }) => r.step)).toEqual(['token-0', 'find_contact-Contacts-and-Leads']);
+    const grant = new URLSearchParams(shown.requests[0].body);
+    expect([grant.get('grant_type'), grant.get('client_secret'), grant.get('refresh_token')]).toEqual(['refresh_token', '<redacted>', '<redacted>']);
+    expect(shown.requests[1].headers.Authorization).toBe('Bearer <redacted>');
+    expect(new URL(shown.requests[1].url).searchParams.get('q')).toMatch(/^FIND \{\\\+14155550100 OR 4155550100 OR 4155550100\} IN PHONE FIELDS RETURNING Contact\(/);
+    expect(shown.result.value.map((c: { id: string; company: string }) => [c.id, c.company])).toEqual([['003D000000QsTTuIAN', 'Acme'], ['00QD000000Xy12aMAB', 'Lead Co']]);
+    for (const secret of ['your-consumer-secret', '5Aep861-your-refresh-token', '00D5g000000EXAMPLE!AQ0AQHkXq9sT3wZ']) expect(out).not.toContain(secret);
+  });
+
+  it('shows the update of a logged call with --update and --record', async () => {
+    const { code, out } = await run(['crm', ...SALESFORCE, '--update', CALL, '--record', '00T5g00000AbCdEAAV']);
+    expect(code).toBe(0);
+    const shown = JSON.parse(out);
+    expect(shown.requests.at(-1)).toMatchObject({ step: 'update_call', method: 'PATCH', url: 'https://acme.my.salesforce.com/services/data/v62.0/sobjects/Task/00T5g00000AbCdEAAV' });
+    expect(JSON.parse(shown.requests.at(-1).body)).toMatchObject({ CallDisposition: 'Connected', Description: expect.stringContaining('Wants a callback') });
+    expect(shown.result).toEqual({ ok: true, value: { url: 'https://acme.my.salesforce.com/lightning/r/Task/00T5g00000AbCdEAAV/view' } });
+  });
+
+  it('shows how a logged call is found again with --find-call, where the connector can', async () => {
+    const { code, out } = await run(['crm', ...SALESFORCE, '--find-call', CALL]);
+    expect(code).toBe(0);
+    const shown = JSON.parse(out);
+    expect(new URL(shown.requests.at(-1).url).searchParams.get('q')).toBe("SELECT Id FROM Task WHERE CallObject = 'CA8f3c' LIMIT 1");
+    expect(shown.result).toEqual({ ok: true, value: { id: '00T5g00000AbCdEAAV', url: 'https://acme.my.salesforce.com/lightning/r/Task/00T5g00000AbCdEAAV/view' } });
+    const hubspot = await run(['crm', 'connectors/crm/hubspot.xml', '--config', 'connectors/examples/crm-hubspot.config.json', '--find-call', CALL]);
+    expect(hubspot).toMatchObject({ code: 1, err: expect.stringContaining('HubSpot has no <find_call>') });
+  });
+
+  it("lists the connector's dispositions with --dispositions (declared ones need no request)", async () => {
+    const { code, out } = await run(['crm', ...SALESFORCE, '--dispositions']);
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual({ requests: [], result: { ok: true, value: ['Connected', 'Left voicemail', 'No answer', 'Busy', 'Wrong number'] } });
+  });
+
+  it('shows the request that fetches dispositions, for a connector that fetches them', async () => {
+    const fixtures = 'shared/test/fixtures';
+    const { code, out } = await run(['crm', `${fixtures}/crm-fetched-dispositions.xml`, '--config', `${fixtures}/crm-dispositions.config.json`, '--responses', `${fixtures}/crm-dispositions-responses`, '--dispositions']);
+    expect(code).toBe(0);
+    const shown = JSON.parse(out);
+    expect(shown.requests).toEqual([{ step: 'dispositions', method: 'GET', url: 'https://crm.example.com/dispositions', headers: { Authorization: 'Bearer <redacted>', Accept: 'application/json' } }]);
+    expect(shown.result).toEqual({ ok: true, value: ['Connected', 'Callback requested'] });
+  });
+
   it('names what is wrong with its input', async () => {
+    expect((await run(['crm', ...SALESFORCE, '--update', CALL])).err).toContain('--update CALL.json and --record ID');
+    expect((await run(['crm', ...SALESFORCE, '--find', '1', '--log', CALL])).code).toBe(2);
+    expect((await run(['crm', ...SALESFORCE, '--dispositions', '--find-call', CALL])).code).toBe(2);
     expect((await run(['crm', ...VTIGER])).code).toBe(2);
     expect((await run(['crm', ...VTIGER, '--find', '1', '--live', ...RESPONSES])).code).toBe(2);
     const badCall = await run(['crm', ...VTIGER, '--log', 'connectors/examples/crm-vtiger.config.json']);

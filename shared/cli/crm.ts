@@ -1,13 +1,14 @@
 /**
- * `phone-connector crm FILE --config CFG.json --find NUMBER | --log CALL.json`: the HTTP
- * requests a CRM connector's operation sends, in order, as JSON, secrets redacted. By default
- * nothing leaves the machine: each request is answered from `--responses DIR` (recorded
- * answers, named by step) or, where none is recorded, with a stand-in; `--live` sends them.
+ * `phone-connector crm FILE --config CFG.json --find NUMBER | --log CALL.json | --update
+ * CALL.json --record ID | --find-call CALL.json | --dispositions`: the HTTP requests a CRM connector's operation
+ * sends, in order, as JSON, secrets redacted. By default nothing leaves the machine: each
+ * request is answered from `--responses DIR` (recorded answers, named by step) or, where none is
+ * recorded, with a stand-in; `--live` sends them.
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { checkCrmConnector, type CrmCall, type CrmConnectorPlan, formatDiagnostic, memoryTokenCache, openCrmSession, type TokenCache } from '../src/index.ts';
+import { checkCrmConnector, type CrmCall, type CrmConnectorPlan, type CrmOutcome, type CrmSession, formatDiagnostic, memoryTokenCache, openCrmSession, type TokenCache } from '../src/index.ts';
 import { recordingFetch, type RecordedRequest, type RecordedResponse } from '../src/crm/recorded-crm.ts';
 import { redactRequest, redactSecretParameters, secretValues } from '../src/runtime/redact.ts';
 import type { Fetch } from '../src/runtime/http.ts';
@@ -49,6 +50,10 @@ export async function crmCommand(args: string[], io: CrmCliIo): Promise<number> 
       config: { type: 'string' },
       find: { type: 'string' },
       log: { type: 'string' },
+      update: { type: 'string' },
+      record: { type: 'string' },
+      'find-call': { type: 'string' },
+      dispositions: { type: 'boolean' },
       responses: { type: 'string' },
       live: { type: 'boolean' },
       country: { type: 'string' },
@@ -56,7 +61,9 @@ export async function crmCommand(args: string[], io: CrmCliIo): Promise<number> 
     },
   });
   if (positionals.length !== 1) throw new UsageError('crm takes exactly one connector FILE');
-  if (!values.config || (values.find === undefined) === (values.log === undefined)) throw new UsageError('crm needs --config and one of --find NUMBER or --log CALL.json');
+  const operations = [values.find, values.log, values.update, values['find-call'], values.dispositions].filter((value) => value !== undefined);
+  if (!values.config || operations.length !== 1) throw new UsageError('crm needs --config and one of --find NUMBER, --log CALL.json, --update CALL.json --record ID, --find-call CALL.json or --dispositions');
+  if ((values.update === undefined) !== (values.record === undefined)) throw new UsageError('--update CALL.json and --record ID (the CRM id of the logged call) go together');
   if (values.live && values.responses) throw new UsageError('--live sends the requests; --responses answers them from files: pick one');
   const file = positionals[0]!;
   const checked = checkCrmConnector(readInput(io, file, 'connector'), { file });
@@ -64,12 +71,13 @@ export async function crmCommand(args: string[], io: CrmCliIo): Promise<number> 
   if (!checked.plan) return 1;
   const plan = checked.plan;
   const config = readJson(io, values.config, 'config', z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)));
-  const call = values.log === undefined ? undefined : readJson(io, values.log, 'call', callSchema);
+  const callFile = values.log ?? values.update ?? values['find-call'];
+  const call = callFile === undefined ? undefined : readJson(io, callFile, 'call', callSchema);
 
   const tokens = recordingTokenCache(new Set(plan.crm.auth.flatMap((method) => (method.kind === 'token' && method.name ? [method.name] : []))));
   const network = values.live ? liveFetch(io.fetch) : recordingFetch((request) => recordedAnswer(plan, io, values.responses, request));
   const session = openCrmSession(plan, { config, fetch: network.fetch, tokenCache: tokens.cache, defaultCountry: values.country ?? 'US' });
-  const result = call ? await session.logCall(call) : await session.findContacts(values.find!);
+  const result = await runOperation(session, values, call);
   const secrets = [...secretValues(plan, config), ...tokens.values];
   const requests = network.requests.map((r) => {
     const { step, ...request } = r;
@@ -78,6 +86,18 @@ export async function crmCommand(args: string[], io: CrmCliIo): Promise<number> 
   });
   io.out(JSON.stringify({ requests, result }, null, 2));
   return result.ok ? 0 : 1;
+}
+
+/** The one operation the flags ask for. */
+async function runOperation(session: CrmSession, flags: { find?: string; update?: string; record?: string; 'find-call'?: string; dispositions?: boolean }, call: CrmCall | undefined): Promise<CrmOutcome<unknown>> {
+  if (flags.find !== undefined) return session.findContacts(flags.find);
+  if (flags.dispositions) return session.dispositions();
+  if (flags.update !== undefined) return session.updateCall(flags.record!, call!);
+  if (flags['find-call'] !== undefined) {
+    if (!session.findCallLog) throw new InputError(`${session.name} has no <find_call>: it cannot find a logged call again`);
+    return session.findCallLog(call!);
+  }
+  return session.logCall(call!);
 }
 
 /**

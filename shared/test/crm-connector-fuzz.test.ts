@@ -52,8 +52,11 @@ describe('damaged CRM connectors', () => {
         if (!plan) return;
         let next = 0;
         const { fetch } = recordingFetch(() => answers[next++ % answers.length]!);
-        const session = openCrmSession(plan, { config: { url: 'https://crm.example.com', username: 'u', accesskey: 'k', token: 't' }, fetch, now: () => 0 });
-        for (const outcome of [await session.findContacts('+14155550100'), await session.logCall(call), await session.updateCall('1', call), await session.dispositions()]) {
+        // Every bundled connector's mandatory fields, so each session gets as far as the CRM's answers.
+        const config = { url: 'https://crm.example.com', username: 'u', accesskey: 'k', token: 't', instance_url: 'https://acme.my.salesforce.com', client_id: 'c', client_secret: 's', refresh_token: 'r' };
+        const session = openCrmSession(plan, { config, fetch, now: () => 0 });
+        const findCall = session.findCallLog ? [await session.findCallLog(call)] : [];
+        for (const outcome of [await session.findContacts('+14155550100'), await session.logCall(call), await session.updateCall('1', call), ...findCall, await session.dispositions()]) {
           expect(typeof outcome.ok).toBe('boolean');
           if (!outcome.ok) expect(outcome.error).toEqual(expect.any(String));
         }

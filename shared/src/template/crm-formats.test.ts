@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseTemplate } from './parse.ts';
 import { renderTemplate } from './render.ts';
-import { escapeSosl, fitPattern, formatDate, formatDuration, quoteSql } from './crm-formats.ts';
+import { escapeSosl, fitPattern, formatDate, formatDuration, quoteSoql, quoteSql } from './crm-formats.ts';
 import { storedPhoneMatches } from '../crm/phone-match.ts';
 
 const render = (source: string, vars: Record<string, string>) => renderTemplate(parseTemplate(source), { config: {}, vars, defaultCountry: 'US' });
@@ -76,6 +76,16 @@ describe('query escaping', () => {
       expect(quoted.replace(/''/g, "'").replace(/\\\\/g, '\\')).toBe(text);
     }));
     expect(render("name = '@n|sql'", { n: "O'Brien" })).toBe("name = 'O''Brien'");
+  });
+
+  it('soql keeps any text inside one single-quoted literal, with backslashes (SOQL does not read doubled quotes)', () => {
+    fc.assert(fc.property(fc.string(), (text) => {
+      const quoted = quoteSoql(text);
+      // Once each backslash pair is gone, no quote or backslash is left to end the literal.
+      expect(quoted.replace(/\\./gs, '')).not.toMatch(/['\\]/);
+      expect(quoted.replace(/\\(.)/gs, '$1')).toBe(text);
+    }));
+    expect(render("CallObject = '@n|soql'", { n: "CA'1\\" })).toBe("CallObject = 'CA\\'1\\\\'");
   });
 
   it('sosl backslashes every reserved character and nothing else', () => {

@@ -1,6 +1,6 @@
 /**
  * The value formats CRM APIs want, as pure functions behind the template filters `duration`,
- * `date`, `sql`, `sosl`, `pattern`, `last` and `after` (CRMS.md: Vtiger's VTQL and split date
+ * `date`, `sql`, `soql`, `sosl`, `pattern`, `last` and `after` (CRMS.md: Vtiger's VTQL and split date
  * and time, HubSpot's milliseconds, Zoho's `mm:ss` and offset dates, Salesforce's SOSL).
  * Each returns undefined for a value it cannot read, so a template says which value was bad.
  */
@@ -71,6 +71,14 @@ export function formatDate(value: string, format: string): string | undefined {
 /** Text for inside a single-quoted SQL or VTQL literal: `'` doubled, and `\` doubled (MySQL reads it as an escape). */
 export function quoteSql(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/'/g, "''");
+}
+
+/**
+ * Text for inside a single-quoted SOQL literal: SOQL escapes with a backslash (`\'`, `\\`), not
+ * by doubling, so `sql` would end the literal early (Salesforce's `query`, CRMS.md §5.2).
+ */
+export function quoteSoql(text: string): string {
+  return text.replace(/[\\']/g, '\\$&');
 }
 
 /** Salesforce SOSL: the reserved characters `& | ! ( ) { } [ ] ^ " ~ * ? : \ ' + -` get a backslash. */

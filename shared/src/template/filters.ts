@@ -1,5 +1,5 @@
 import { nationalDigits, toE164, toNational } from '../record/phone.ts';
-import { DATE_FORMATS, DURATION_UNITS, escapeSosl, fitPattern, formatDate, formatDuration, quoteSql } from './crm-formats.ts';
+import { DATE_FORMATS, DURATION_UNITS, escapeSosl, fitPattern, formatDate, formatDuration, quoteSoql, quoteSql } from './crm-formats.ts';
 import { hmacSha1, hmacSha256, md5, sha1, sha256 } from './digest.ts';
 import type { FilterArg, FilterCall } from './ast.ts';
 
@@ -102,6 +102,7 @@ export const FILTERS: Record<string, FilterSpec> = {
     apply: readable((v, arg) => formatDate(v, stringArg(arg) ?? '')),
   },
   sql: { arg: 'none', doc: "For inside a single-quoted SQL or VTQL literal: `'` becomes `''` and `\\` becomes `\\\\` (Vtiger's `query`).", apply: defined((v) => quoteSql(v)) },
+  soql: { arg: 'none', doc: "For inside a single-quoted SOQL literal: a backslash before `'` and `\\` (Salesforce's `query`, which does not read `''`).", apply: defined((v) => quoteSoql(v)) },
   sosl: { arg: 'none', doc: 'Salesforce SOSL: a backslash before each reserved character `& | ! ( ) { } [ ] ^ " ~ * ? : \\ \' + -`.', apply: defined((v) => escapeSosl(v)) },
   after: {
     arg: 'string',
