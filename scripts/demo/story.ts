@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { ExtensionBrowser } from '../../tests/e2e/harness/extension.ts';
 import { AGENT_NUMBER, DEADLINE_MS, TWILIO_NUMBER, waitFor } from '../../tests/e2e/harness/world.ts';
 import { api } from '../../tests/relay/harness.ts';
+import type { RecordedCrmRequest } from '../../tests/simulators/crm/crm-simulator.ts';
 import type { Exchange, SimulatedCall } from '../../tests/simulators/twilio.ts';
 import { type Contact, contactPath } from './contacts.ts';
 import type { DemoWorld } from './demo-world.ts';
@@ -185,8 +186,7 @@ async function wrapUp({ world, transcript, shot }: Scene, { call, popup }: Incom
     `contact_id: ${String(fields.contact_id)} (${contact?.name ?? 'no contact'})`,
     ...String(fields.description).split('\n').map((line) => `description | ${line}`),
   ]);
-  const operations = world.vtiger.requests.map((r) => `${r.method} ${new URLSearchParams(r.url.split('?')[1] ?? r.body).get('operation') ?? r.url} -> ${r.status}`);
-  transcript.note("The relay's requests to Vtiger's webservice so far (the extension never calls the CRM):", operations);
+  transcript.note("The relay's requests to Vtiger's webservice so far (the extension never calls the CRM):", world.vtiger.requests.map(vtigerOperation));
 }
 
 async function readCallLog({ world, page, transcript, output }: Scene, openInCrm: string | null): Promise<void> {
@@ -213,6 +213,17 @@ async function readCallLog({ world, page, transcript, output }: Scene, openInCrm
     const found = await page.locator('table.contacts tbody tr .person strong').allInnerTexts();
     transcript.note(`"Open in CRM" opens the CRM's search for the caller's number, which finds: ${found.length ? found.join(', ') : 'nobody'}.`);
   }
+}
+
+/**
+ * A request to Vtiger's webservice as its operation and what it worked on, read from the query
+ * or the form body (where Vtiger reads them): never the session id or the login's key.
+ */
+function vtigerOperation(request: RecordedCrmRequest): string {
+  const params = new URLSearchParams([...new URLSearchParams(request.url.split('?')[1] ?? ''), ...new URLSearchParams(request.body)]);
+  const query = /\bFROM (\w+)/.exec(params.get('query') ?? '')?.[1];
+  const on = params.get('elementType') ?? query ?? '';
+  return `${request.method} ${params.get('operation') ?? '(no operation)'}${on ? ` ${on}` : ''} -> ${request.status}`;
 }
 
 /** Every request the extension's service worker sends to the simulator or the relay's API. */

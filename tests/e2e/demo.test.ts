@@ -174,10 +174,13 @@ describe('pnpm demo without a display', () => {
     expect(transcript).toMatch(/contact_id: \d+x\d+ \(Camille Laurent\)/);
     expect(transcript).toContain('description | Wants two more warehouses on the plan; send a quote by Friday.');
     expect(transcript).toContain('description | Disposition: Connected');
+    expect(transcript).toMatch(/GET getchallenge -> 200\n\s+POST login -> 200\n\s+GET query Contacts -> 200/);
+    expect(transcript).toMatch(/POST create Events -> 200[^]*POST revise -> 200/);
     expect(transcript).toMatch(/\| ↙ .+ completed · 35s\n\s+\| ↗ .+ completed · 47s/);
     expect(transcript).toContain('notes: "Wants two more warehouses on the plan; send a quote by Friday."');
     expect(transcript).toContain('"Open in CRM" opens the CRM\'s search for the caller\'s number, which finds: Camille Laurent.');
-    // Secrets stay out: the Twilio auth token and the callback URLs' secret part.
+    // Secrets stay out: the Twilio auth token, the callback URLs' secret part, the CRM's access key and session.
+    expect(transcript).not.toMatch(/sessionName|accessKey/i);
     expect(transcript).not.toContain(AUTH_TOKEN);
     expect(transcript).not.toContain(Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64'));
     expect(transcript).not.toMatch(/\/hooks\/in_[^/\s]+\/(?!\*\*\*\/)/);
