@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SeedContact } from '../../tests/simulators/crm/crm-simulator.ts';
 
 /** The demo CRM's site folder, served as it is. */
 export const SITE_DIR = join(import.meta.dirname, 'site');
@@ -32,4 +33,15 @@ export function contactPath(contact: Contact): string {
 /** The contact a number belongs to, for narration. */
 export function contactByNumber(contacts: Contact[], e164: string | null | undefined): Contact | undefined {
   return contacts.find((c) => c.phones.some((p) => p.e164 === e164));
+}
+
+/**
+ * The same people as a CRM simulator's seed: the CRM the relay asks (the Vtiger simulator)
+ * holds what the demo CRM's pages show, numbers as those pages print them.
+ */
+export function crmSeed(contacts: Contact[]): SeedContact[] {
+  return contacts.map((person) => {
+    const [firstName = '', ...rest] = person.name.split(' ');
+    return { firstName, lastName: rest.join(' '), company: person.company, phones: person.phones.map((p) => p.display) };
+  });
 }

@@ -4,9 +4,10 @@ import { E2E_BUILD_DIR, type ExtensionBrowser, launchWithExtension } from '../..
 import { serveDirectory } from '../../tests/e2e/harness/static-server.ts';
 import { ACCOUNT_SID, AGENT_NUMBER, AUTH_TOKEN, extensionReady, TWILIO_NUMBER, twilioConnectorFor } from '../../tests/e2e/harness/world.ts';
 import { addAgent, api, type RelayProcess, startRelayProcess, type TestAgent } from '../../tests/relay/harness.ts';
+import { VtigerSimulator } from '../../tests/simulators/crm/vtiger.ts';
 import { type SimulatedCall, TwilioSimulator } from '../../tests/simulators/twilio.ts';
 import { startCallPacing } from './call-pacing.ts';
-import { SITE_DIR } from './contacts.ts';
+import { crmSeed, loadContacts, SITE_DIR } from './contacts.ts';
 import type { Teardown } from './teardown.ts';
 
 export interface CallbackUrls {
@@ -18,12 +19,15 @@ export interface CallbackUrls {
 /**
  * Everything the demo runs, started the way the end-to-end tests start it (tests/e2e/harness):
  * the real relay process on SQLite, an agent made with `relay agent add`, the Twilio simulator,
- * the demo CRM, and Chromium with the built extension, set up as an agent sets it up in Options.
+ * the demo CRM with the Vtiger simulator behind it (holding the same contacts), and Chromium
+ * with the built extension, set up as an agent sets it up in Options.
  */
 export interface DemoWorld {
   relay: RelayProcess;
   agent: TestAgent;
   twilio: TwilioSimulator;
+  /** The CRM's API the relay looks callers up in and logs calls to. */
+  vtiger: VtigerSimulator;
   site: { url: string };
   browser: ExtensionBrowser;
   callbacks: CallbackUrls;
@@ -74,11 +78,16 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
   const site = await serveDirectory(SITE_DIR);
   teardown.add('the demo CRM', () => site.close());
   log(`  Demo CRM      ${site.url}/  (simulated: stands in for your CRM)`);
+  const vtiger = await VtigerSimulator.start({ seed: crmSeed(loadContacts()) });
+  teardown.add('the Vtiger simulator', () => vtiger.close());
+  log(`  CRM API       ${vtiger.url}/webservice.php  (simulated: Vtiger's webservice, the demo CRM's contacts)`);
 
   // The bundled Twilio connector, its API URL pointed at the simulator: the only change.
   const xml = twilioConnectorFor(twilio.baseUrl);
   const config = { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER };
-  const instance = await api<{ callbacks: CallbackUrls }>(relay, agent.token, 'PUT', '/instances/default', { xml, config });
+  // The bundled Vtiger connector as it ships: the simulator's address is its `url` config field.
+  const crm = { connector: 'vtiger', config: vtiger.config };
+  const instance = await api<{ callbacks: CallbackUrls }>(relay, agent.token, 'PUT', '/instances/default', { xml, config, crm });
   if (instance.status !== 200) throw new Error(`the relay refused the Twilio instance (${instance.status}): ${JSON.stringify(instance.body)}`);
   const { callbacks } = instance.body;
   signal.throwIfAborted();
@@ -93,6 +102,7 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
     agent: { extension: AGENT_NUMBER, email: 'agent@acme-crm.example', callerid: '', fields: {} },
     defaultCountry: 'US',
     sites: [{ pattern: 'http://127.0.0.1/*', searchUrl: '/search?q={query}' }],
+    crm: { connectorId: crm.connector, config: crm.config },
   });
   await extensionReady(browser, signal);
   signal.throwIfAborted();
@@ -102,6 +112,7 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
     relay,
     agent,
     twilio,
+    vtiger,
     site,
     browser,
     callbacks,

@@ -2,14 +2,16 @@ import { join } from 'node:path';
 import type { ExtensionBrowser } from '../../tests/e2e/harness/extension.ts';
 import { AGENT_NUMBER, DEADLINE_MS, TWILIO_NUMBER, waitFor } from '../../tests/e2e/harness/world.ts';
 import { api } from '../../tests/relay/harness.ts';
+import type { RecordedCrmRequest } from '../../tests/simulators/crm/crm-simulator.ts';
 import type { Exchange, SimulatedCall } from '../../tests/simulators/twilio.ts';
 import { type Contact, contactPath } from './contacts.ts';
 import type { DemoWorld } from './demo-world.ts';
 import { formLines, redactHeaders, redactHookSecrets, type Transcript } from './transcript.ts';
 
 type Page = Awaited<ReturnType<ExtensionBrowser['context']['newPage']>>;
+type Locator = ReturnType<Page['locator']>;
 
-export const SCREENSHOTS = ['01-call-buttons.png', '02-calling.png', '03-call-ended.png', '04-incoming-call.png', '05-call-log.png'] as const;
+export const SCREENSHOTS = ['01-call-buttons.png', '02-calling.png', '03-call-ended.png', '04-incoming-call.png', '05-wrap-up.png', '06-call-log.png'] as const;
 
 export interface StoryOptions {
   world: DemoWorld;
@@ -49,8 +51,9 @@ export async function runStory(options: StoryOptions): Promise<void> {
   };
   await showCallButtons(scene);
   await clickToCall(scene);
-  const openInCrm = await takeIncomingCall(scene);
-  await readCallLog(scene, openInCrm);
+  const incoming = await takeIncomingCall(scene);
+  await wrapUp(scene, incoming);
+  await readCallLog(scene, incoming.openInCrm);
 }
 
 async function showCallButtons({ world, contacts, page, transcript, output }: Scene): Promise<void> {
@@ -106,8 +109,14 @@ async function clickToCall({ world, contacts, page, requests, transcript, shot }
   transcript.note(`Statuses the progress card showed, in order: ${(await seenStatuses(page)).join(' -> ')}.`);
 }
 
-/** Returns where the popup's "Open in CRM" link leads. */
-async function takeIncomingCall({ world, contacts, page, transcript, shot }: Scene): Promise<string | null> {
+/** The incoming call, once it ended, and where its popup's "Open in CRM" link leads. */
+interface IncomingCall {
+  call: SimulatedCall;
+  popup: Locator;
+  openInCrm: string | null;
+}
+
+async function takeIncomingCall({ world, contacts, page, transcript, shot }: Scene): Promise<IncomingCall> {
   transcript.section('3. An incoming call');
   const caller = contacts[1]!;
   const number = caller.phones[0]!;
@@ -126,6 +135,12 @@ async function takeIncomingCall({ world, contacts, page, transcript, shot }: Sce
   const shown = await popup.locator('[data-pc-field="number"]').textContent();
   const status = await popup.locator('[data-pc-field="status"]').textContent();
   transcript.note(`The incoming-call popup appeared in the CRM tab the agent is looking at: ${shown}, "${status}".`, [`"Open in CRM" links to ${openInCrm ?? '(no link)'}`]);
+  // The relay looks the caller up in the CRM (the Vtiger simulator) and pushes who it found.
+  const name = popup.locator('[data-pc-contact]');
+  await name.waitFor({ timeout: DEADLINE_MS });
+  const company = await popup.locator('[data-pc-field="company"]').textContent();
+  const record = await popup.locator('[data-pc-action="open-record"]').getAttribute('href');
+  transcript.note(`The popup names the caller, as the relay found them in the CRM: ${await name.textContent()}${company ? ` (${company})` : ''}.`, [`"Open record" links to ${record ?? '(no link)'}`]);
   const notes = 'Wants two more warehouses on the plan; send a quote by Friday.';
   await popup.getByLabel('Call notes').fill(notes);
   await popup.getByRole('button', { name: 'Save notes' }).click();
@@ -141,19 +156,49 @@ async function takeIncomingCall({ world, contacts, page, transcript, shot }: Sce
   transcript.note("Webhooks Twilio sent to the relay and the relay's answers:", webhookLines(call));
   transcript.note('The TwiML the relay answered to the incoming call, ringing the agents it routed the call to:', [twimlOf(call)]);
   transcript.note(`Statuses the popup showed, in order: ${(await seenStatuses(page)).join(' -> ')}.`);
-  return openInCrm;
+  return { call, popup, openInCrm };
+}
+
+/** After the call: the popup's wrap-up (an outcome from the CRM's list), and the call as the CRM now holds it. */
+async function wrapUp({ world, transcript, shot }: Scene, { call, popup }: IncomingCall): Promise<void> {
+  transcript.section('4. Wrap-up, and the call in the CRM');
+  const outcome = popup.locator('select[data-pc-field="disposition"]');
+  await outcome.waitFor({ timeout: DEADLINE_MS });
+  const offered = (await outcome.locator('option').allTextContents()).slice(1);
+  await outcome.selectOption('Connected');
+  await popup.getByRole('button', { name: 'Save notes' }).click();
+  await popup.locator('.pc-saved').waitFor({ timeout: DEADLINE_MS });
+  transcript.note('The call ended; the popup stayed for the wrap-up. Picked the outcome "Connected" and saved it with the notes.', [`Outcomes offered (the connector's dispositions): ${offered.join(', ')}`]);
+
+  const marker = `[relay-call:${call.sid}]`;
+  const logged = () => world.vtiger.activities().filter((a) => String(a.fields.description).includes(marker));
+  await waitFor(() => String(logged()[0]?.fields.description ?? '').includes('Disposition: Connected'), DEADLINE_MS, 'the disposition on the CRM record');
+  const log = popup.locator('[data-pc-crm-log="logged"]');
+  await log.waitFor({ timeout: DEADLINE_MS });
+  await shot('05-wrap-up.png');
+  transcript.note(`The popup says "${(await log.textContent())?.trim()}"; "Open log" links to ${await log.locator('[data-pc-action="open-log"]').getAttribute('href')}`, ['-> 05-wrap-up.png']);
+
+  const [activity] = logged();
+  const fields = activity!.fields;
+  const contact = world.vtiger.contacts().find((c) => c.id === fields.contact_id);
+  transcript.note(`Vtiger (simulated) holds the call as one Events record, ${activity!.id}, created once and updated ${activity!.updates} time(s):`, [
+    ...['subject', 'activitytype', 'eventstatus', 'date_start', 'time_start', 'time_end', 'duration_minutes'].map((name) => `${name}: ${String(fields[name])}`),
+    `contact_id: ${String(fields.contact_id)} (${contact?.name ?? 'no contact'})`,
+    ...String(fields.description).split('\n').map((line) => `description | ${line}`),
+  ]);
+  transcript.note("The relay's requests to Vtiger's webservice so far (the extension never calls the CRM):", world.vtiger.requests.map(vtigerOperation));
 }
 
 async function readCallLog({ world, page, transcript, output }: Scene, openInCrm: string | null): Promise<void> {
-  transcript.section('4. The call log');
+  transcript.section('5. The call log');
   const toolbar = await world.browser.context.newPage();
   await toolbar.setViewportSize({ width: 344, height: 400 });
   await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
   const recent = toolbar.getByTestId('recent-calls').locator('li');
   await waitFor(async () => (await recent.count()) >= 2, DEADLINE_MS, 'two calls in the toolbar popup');
-  await toolbar.locator('main').screenshot({ path: join(output, '05-call-log.png') });
+  await toolbar.locator('main').screenshot({ path: join(output, '06-call-log.png') });
   const rows = (await recent.allInnerTexts()).map((row) => row.replace(/\s+/g, ' ').trim());
-  transcript.note('The toolbar popup (chrome-extension://…/popup.html) lists the recent calls it read from the relay:', [...rows.map((row) => `| ${row}`), '-> 05-call-log.png']);
+  transcript.note('The toolbar popup (chrome-extension://…/popup.html) lists the recent calls it read from the relay:', [...rows.map((row) => `| ${row}`), '-> 06-call-log.png']);
   await toolbar.close();
 
   const log = await api<{ calls: Array<{ direction: string; from_number: string; to_number: string; status: string; duration: number | null; notes: string | null }> }>(world.relay, world.agent.token, 'GET', '/calls');
@@ -168,6 +213,17 @@ async function readCallLog({ world, page, transcript, output }: Scene, openInCrm
     const found = await page.locator('table.contacts tbody tr .person strong').allInnerTexts();
     transcript.note(`"Open in CRM" opens the CRM's search for the caller's number, which finds: ${found.length ? found.join(', ') : 'nobody'}.`);
   }
+}
+
+/**
+ * A request to Vtiger's webservice as its operation and what it worked on, read from the query
+ * or the form body (where Vtiger reads them): never the session id or the login's key.
+ */
+function vtigerOperation(request: RecordedCrmRequest): string {
+  const params = new URLSearchParams([...new URLSearchParams(request.url.split('?')[1] ?? ''), ...new URLSearchParams(request.body)]);
+  const query = /\bFROM (\w+)/.exec(params.get('query') ?? '')?.[1];
+  const on = params.get('elementType') ?? query ?? '';
+  return `${request.method} ${params.get('operation') ?? '(no operation)'}${on ? ` ${on}` : ''} -> ${request.status}`;
 }
 
 /** Every request the extension's service worker sends to the simulator or the relay's API. */

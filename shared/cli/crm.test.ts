@@ -70,7 +70,9 @@ describe('phone-connector crm', () => {
     const { code, out } = await run(['crm', ...VTIGER, '--find', '+14155550100', '--show-secrets']);
     expect(code).toBe(0);
     const shown = JSON.parse(out);
-    expect(shown.requests.map((r: { step: string }) => r.step)).toEqual(['token-challenge', 'token-session', 'find_contact-Contacts', 'find_contact-Leads']);
+    expect(shown.requests.map((r: { step: string }) => r.step)).toEqual(['token-challenge', 'token-session', 'find_contact-Contacts', 'find_contact-Leads', 'find_contact-Contacts', 'find_contact-Leads']);
+    // Nobody matched the last four digits: the same digits again, separators allowed between them.
+    expect(new URL(shown.requests[4].url).searchParams.get('query')).toContain("phone LIKE '%%0%1%0%0'");
     expect(shown.requests[2].url).toContain('sessionName=%3Csession%3E');
     expect(shown.result).toEqual({ ok: true, value: [] });
   });

@@ -124,7 +124,7 @@ function processInfo(pid: number): { ppid: number; state: string; command: strin
 
 /** The URLs the demo printed for the relay, the simulator and the CRM site. */
 function printedUrls(run: DemoRun): string[] {
-  return run.lines.flatMap((line) => /^\s+(?:Relay|Twilio|Demo CRM)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1] ?? []);
+  return run.lines.flatMap((line) => /^\s+(?:Relay|Twilio|Demo CRM|CRM API)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1] ?? []);
 }
 
 async function expectNothingLeft(run: DemoRun, urls: string[]): Promise<void> {
@@ -164,10 +164,23 @@ describe('pnpm demo without a display', () => {
     expect(transcript).toContain('<Number>+442079460321</Number>');
     expect(transcript).toContain('The incoming-call popup appeared in the CRM tab');
     expect(transcript).toContain('Statuses the popup showed, in order: Ringing -> In progress -> Ended.');
+    // The Vtiger simulator behind the demo CRM, holding its contacts: the caller named, the call logged.
+    expect(transcript).toContain('The popup names the caller, as the relay found them in the CRM: Camille Laurent (Maison Laurent).');
+    expect(transcript).toMatch(/"Open record" links to http:\/\/127\.0\.0\.1:\d+\/vtigercrm\/index\.php\?module=Contacts&view=Detail&record=\d+/);
+    expect(transcript).toContain("Outcomes offered (the connector's dispositions): Connected, Left voicemail, No answer, Busy, Wrong number");
+    expect(transcript).toMatch(/The popup says "Logged in the CRM · Open log"; "Open log" links to http:\/\/127\.0\.0\.1:\d+\/vtigercrm\/index\.php\?module=Calendar&view=Detail&record=\d+/);
+    expect(transcript).toMatch(/holds the call as one Events record, \d+x\d+, created once/);
+    expect(transcript).toContain('subject: Inbound call from +33199001234');
+    expect(transcript).toMatch(/contact_id: \d+x\d+ \(Camille Laurent\)/);
+    expect(transcript).toContain('description | Wants two more warehouses on the plan; send a quote by Friday.');
+    expect(transcript).toContain('description | Disposition: Connected');
+    expect(transcript).toMatch(/GET getchallenge -> 200\n\s+POST login -> 200\n\s+GET query Contacts -> 200/);
+    expect(transcript).toMatch(/POST create Events -> 200[^]*POST revise -> 200/);
     expect(transcript).toMatch(/\| ↙ .+ completed · 35s\n\s+\| ↗ .+ completed · 47s/);
     expect(transcript).toContain('notes: "Wants two more warehouses on the plan; send a quote by Friday."');
     expect(transcript).toContain('"Open in CRM" opens the CRM\'s search for the caller\'s number, which finds: Camille Laurent.');
-    // Secrets stay out: the Twilio auth token and the callback URLs' secret part.
+    // Secrets stay out: the Twilio auth token, the callback URLs' secret part, the CRM's access key and session.
+    expect(transcript).not.toMatch(/sessionName|accessKey/i);
     expect(transcript).not.toContain(AUTH_TOKEN);
     expect(transcript).not.toContain(Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64'));
     expect(transcript).not.toMatch(/\/hooks\/in_[^/\s]+\/(?!\*\*\*\/)/);

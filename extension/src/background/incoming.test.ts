@@ -37,6 +37,23 @@ describe('incoming calls in the background', () => {
     ]);
   });
 
+  it("keeps updating the popup's tab while its CRM log failed, so a Retry's outcome reaches it", async () => {
+    const tab = await browser.tabs.create({ url: 'https://crm.example.com/contacts', active: true });
+    const incoming = new IncomingCalls();
+    const call = callView({ id: 7, status: 'ringing' });
+    await incoming.onRelayCall(call);
+    await incoming.onRelayCall({ ...call, status: 'completed', crm_log: { state: 'failed', id: null, url: null, error: 'HTTP 400' } });
+    // The agent clicked Retry on the popup: the relay queues the log again and writes it.
+    await incoming.onRelayCall({ ...call, status: 'completed', crm_log: { state: 'pending', id: null, url: null, error: null } });
+    await incoming.onRelayCall({ ...call, status: 'completed', crm_log: { state: 'logged', id: '43x2', url: null, error: null } });
+    expect(shown()).toEqual([
+      [tab.id, 'ringing', null],
+      [tab.id, 'completed', 'failed'],
+      [tab.id, 'completed', 'pending'],
+      [tab.id, 'completed', 'logged'],
+    ]);
+  });
+
   it('names the caller in the system notification when no CRM tab is open', async () => {
     const incoming = new IncomingCalls();
     await incoming.onRelayCall(callView({ id: 6, status: 'ringing', contact: ADA, contacts: [ADA] }));

@@ -136,6 +136,24 @@ describe('the Vtiger connector', () => {
     expect(await open().findContacts('+14155550100')).toEqual({ ok: true, value: [] });
   });
 
+  it('searches again with separators allowed between the last digits when nothing matched (a number typed "+33 1 99 00 12 34")', async () => {
+    const laurent = { id: '4x130', firstname: 'Camille', lastname: 'Laurent', phone: '+33 1 99 00 12 34', mobile: '', homephone: '', otherphone: '', account_id: '' };
+    // As VTQL's LIKE does: '%1234' misses the stored '12 34', '%%1%2%3%4' finds it; Contacts and Leads are searched with each form.
+    vtiger.contacts = [];
+    const answer = vtiger.answer;
+    vtiger.answer = (request) => {
+      const query = new URL(request.url).searchParams.get('query') ?? '';
+      if (query.includes("LIKE '%%1%2%3%4'") && query.includes('FROM Contacts')) return ok([laurent]);
+      return answer(request);
+    };
+    vtiger.leads = [];
+    recorded = recordingFetch(vtiger.answer);
+    const found = await open().findContacts('+33199001234');
+    expect(found).toEqual({ ok: true, value: [{ id: '4x130', name: 'Camille Laurent', company: null, url: `${SITE}/index.php?module=Contacts&view=Detail&record=130` }] });
+    const queries = recorded.requests.map((r) => new URL(r.url).searchParams.get('query')).filter(Boolean);
+    expect(queries.map((q) => /LIKE '([^']*)'/.exec(q!)![1])).toEqual(['%1234', '%1234', '%%1%2%3%4', '%%1%2%3%4']);
+  });
+
   it('does not search for an internal extension', async () => {
     expect(await open().findContacts('204')).toEqual({ ok: true, value: [] });
     expect(recorded.requests).toEqual([]);

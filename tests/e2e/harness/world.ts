@@ -40,7 +40,13 @@ export function twilioConnectorFor(simulatorUrl: string): string {
   return readFileSync(join(REPO_ROOT, 'connectors', 'twilio.xml'), 'utf8').replaceAll('https://api.twilio.com', simulatorUrl);
 }
 
-export async function startWorld(options: { siteDir?: string } = {}): Promise<World> {
+export interface WorldOptions {
+  siteDir?: string;
+  /** The instance's CRM, set at the relay and in the extension's settings as Options > CRM saves it. */
+  crm?: { connector: string; config: Record<string, string> };
+}
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const dir = tempDir('pc-e2e-');
   const db = join(dir.path, 'relay.db');
   const agent = await addAgent(db, { name: 'Ada', number: AGENT_NUMBER, email: 'ada@example.com' });
@@ -49,7 +55,7 @@ export async function startWorld(options: { siteDir?: string } = {}): Promise<Wo
   const site = await serveDirectory(options.siteDir ?? join(import.meta.dirname, '..', 'fixtures'));
   const xml = twilioConnectorFor(twilio.baseUrl);
   const config = { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER };
-  const instance = await api(relay, agent.token, 'PUT', '/instances/default', { xml, config });
+  const instance = await api(relay, agent.token, 'PUT', '/instances/default', { xml, config, ...(options.crm ? { crm: options.crm } : {}) });
   if (instance.status !== 200) throw new Error(`instance registration failed: ${JSON.stringify(instance.body)}`);
   const browser = await launchWithExtension();
   await browser.setStorage({
@@ -59,6 +65,7 @@ export async function startWorld(options: { siteDir?: string } = {}): Promise<Wo
     defaultCountry: 'US',
     sites: [{ pattern: 'http://127.0.0.1/*', searchUrl: '/search?q={query}' }],
     relay: { url: relay.url, token: agent.token },
+    ...(options.crm ? { crm: { connectorId: options.crm.connector, config: options.crm.config } } : {}),
   });
   await extensionReady(browser);
   const world: World = {

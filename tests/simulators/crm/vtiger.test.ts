@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadContacts } from '../../../scripts/demo/contacts.ts';
+import { crmSeed, loadContacts } from '../../../scripts/demo/contacts.ts';
 import { describeCrmSwitches } from './crm-switches.ts';
 import type { SeedContact } from './crm-simulator.ts';
 import { VtigerSimulator } from './vtiger.ts';
@@ -524,11 +524,7 @@ describe('the demo CRM`s read of its contacts', () => {
   });
   it('holds the demo CRM`s own contacts (scripts/demo), each found by the last digits of the number its page shows', async () => {
     const people = loadContacts();
-    const seed = people.map((person): SeedContact => {
-      const [firstName = '', ...rest] = person.name.split(' ');
-      return { firstName, lastName: rest.join(' '), company: person.company, phones: person.phones.map((p) => p.display) };
-    });
-    const demo = await VtigerSimulator.start({ seed });
+    const demo = await VtigerSimulator.start({ seed: crmSeed(people) });
     try {
       expect(demo.contacts().map((c) => [c.name, c.company, c.phones.map((p) => p.value)])).toEqual(people.map((p) => [p.name, p.company, p.phones.map((phone) => phone.display)]));
       const { sessionName } = await login(demo);

@@ -1,0 +1,298 @@
+/**
+ * Issue #11 end to end: the CRM in the agent's browser. A real relay process whose instance
+ * has the bundled Vtiger connector (connectors/crm/vtiger.xml) pointed at the Vtiger simulator,
+ * the Twilio simulator, and Chromium with the built extension. Each test reads the outcome
+ * where it lands: the page's popup, the toolbar popup, the relay's API, the simulated CRM.
+ */
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SeedContact } from '../simulators/crm/crm-simulator.ts';
+import { VtigerSimulator } from '../simulators/crm/vtiger.ts';
+import type { SimulatedCall } from '../simulators/twilio.ts';
+import { api } from '../relay/harness.ts';
+import { screenshotPath } from './harness/screenshots.ts';
+import { AGENT_NUMBER, DEADLINE_MS, startWorld, waitFor, type World } from './harness/world.ts';
+
+/** Each caller has a number of their own: a lookup is cached per number, and each test asks its own. */
+const PEOPLE = {
+  jane: { firstName: 'Jane', lastName: 'Doe', company: 'Acme Corp', phones: ['(415) 555-0100'] },
+  oliver: { firstName: 'Oliver', lastName: 'Smith', company: 'Smith & Sons', phones: ['+1 415 555 0142'] },
+  olivia: { firstName: 'Olivia', lastName: 'Smith', company: 'Brightwater', phones: ['415.555.0142'] },
+  alan: { firstName: 'Alan', lastName: 'Turing', company: 'Bletchley Park', phones: ['+1-415-555-0133'] },
+  ada: { firstName: 'Ada', lastName: 'Lovelace', company: 'Analytical Engines', phones: ['4155550122'] },
+  linus: { firstName: 'Linus', lastName: 'Pauling', company: 'Caltech', phones: ['(415) 555-0155'] },
+  grace: { firstName: 'Grace', lastName: 'Hopper', company: 'Navy Labs', phones: ['415-555-0166'] },
+} satisfies Record<string, SeedContact>;
+type Person = keyof typeof PEOPLE;
+
+let vtiger: VtigerSimulator;
+let world: World;
+const ids = {} as Record<Person, string>;
+/** Errors thrown in the CRM pages the tests open: there must be none. */
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  vtiger = await VtigerSimulator.start();
+  const names = Object.keys(PEOPLE) as Person[];
+  for (const [i, id] of vtiger.seed(names.map((name) => PEOPLE[name])).entries()) ids[names[i]!] = id;
+  world = await startWorld({ crm: { connector: 'vtiger', config: vtiger.config } });
+});
+afterAll(async () => {
+  await world?.close();
+  await vtiger?.close();
+});
+
+const nameOf = (person: Person) => `${PEOPLE[person].firstName} ${PEOPLE[person].lastName}`;
+const urlOf = (person: Person) => vtiger.contacts().find((c) => c.id === ids[person])!.url;
+
+async function callbacks(): Promise<{ incoming: string; status: string }> {
+  const instances = await api<Array<{ callbacks: { incoming: string; status: string } }>>(world.relay, world.agent.token, 'GET', '/instances');
+  return instances.body[0]!.callbacks;
+}
+
+/** A CRM tab with the content script running, its errors collected. */
+async function crmPage(): Promise<Page> {
+  const page = await world.open('contact.html');
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.locator('button[data-pc-call]').first().waitFor();
+  return page;
+}
+
+/** A customer calls; the agent's phone answers; the call stays up until `endCall`. */
+async function ring(from: string): Promise<SimulatedCall> {
+  return world.twilio.inboundCall({ url: (await callbacks()).incoming, from, to: AGENT_NUMBER });
+}
+
+/** Twilio's final status callback for the call. */
+async function endCall(call: SimulatedCall, status = 'completed'): Promise<void> {
+  await call.done;
+  call.status = status;
+  const answer = await world.twilio.webhook(call, 'status', 'POST', (await callbacks()).status, { CallDuration: '35' });
+  expect(answer.status).toBe(200);
+}
+
+interface RelayCall {
+  id: number;
+  call_id: string;
+  contact: { id: string; name: string } | null;
+  contacts: Array<{ id: string }>;
+  crm_log: { state: string; id: string | null; url: string | null; error: string | null } | null;
+}
+
+async function relayCall(sid: string): Promise<RelayCall | undefined> {
+  const answer = await api<{ calls: RelayCall[] }>(world.relay, world.agent.token, 'GET', '/calls');
+  return answer.body.calls.find((c) => c.call_id === sid);
+}
+
+/** The Events records the relay wrote for a call: vtiger.xml marks each with `[relay-call:<sid>]`. */
+const activitiesOf = (sid: string) => vtiger.activities().filter((a) => String(a.fields.description).includes(`[relay-call:${sid}]`));
+
+const textOf = (locator: Locator) => locator.textContent();
+
+describe('the incoming popup names the caller', () => {
+  it('shows the number, then the name, company and record link the CRM has (a CRM that answers fast)', async () => {
+    const page = await crmPage();
+    const call = await ring('+14155550100');
+    const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
+    await popup.waitFor();
+    expect(await textOf(popup.locator('[data-pc-field="number"]'))).toBe('(415) 555-0100');
+    await expect.poll(() => textOf(popup.locator('[data-pc-contact]'))).toBe(nameOf('jane'));
+    expect(await textOf(popup.locator('[data-pc-field="company"]'))).toBe('Acme Corp');
+    expect(await popup.locator('[data-pc-action="open-record"]').getAttribute('href')).toBe(urlOf('jane'));
+    await page.screenshot({ path: screenshotPath('crm-popup-contact.png') });
+    await endCall(call);
+    await expect.poll(async () => (await relayCall(call.sid))?.crm_log?.state).toBe('logged');
+    await page.close();
+  });
+
+  it('appears at once with the number while the CRM is slow, and gains the name when it answers', async () => {
+    const page = await crmPage();
+    const before = vtiger.requests.length;
+    const release = vtiger.holdSearches();
+    try {
+      const call = await ring('+14155550133');
+      const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
+      await popup.waitFor();
+      // The CRM holds the search unanswered (status 0): the popup did not wait for it.
+      await waitFor(() => vtiger.requests.slice(before).some((r) => r.status === 0), DEADLINE_MS, 'the search held at the CRM');
+      expect(await textOf(popup.locator('[data-pc-field="number"]'))).toBe('(415) 555-0133');
+      expect(await popup.locator('[data-pc-contact]').count()).toBe(0);
+      release();
+      await expect.poll(() => textOf(popup.locator('[data-pc-contact]'))).toBe(nameOf('alan'));
+      expect(await textOf(popup.locator('[data-pc-field="number"]'))).toBe('(415) 555-0133');
+    } finally {
+      release();
+      await page.close();
+    }
+  });
+
+  it('still pops up, without a name and without an error in the page, while the CRM is down', async () => {
+    const page = await crmPage();
+    await vtiger.down();
+    try {
+      const call = await ring('+14155550122');
+      const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
+      await popup.waitFor();
+      await expect.poll(() => relayCall(call.sid)).toBeDefined();
+      const { id } = (await relayCall(call.sid))!;
+      await world.relay.waitForLog((entry) => entry.msg === 'caller lookup failed' && entry.call === id, DEADLINE_MS);
+      // The relay gave up on the lookup: whatever it pushed about the call is in the popup by now.
+      expect(await textOf(popup.locator('[data-pc-field="number"]'))).toBe('(415) 555-0122');
+      expect(await popup.locator('[data-pc-contact]').count()).toBe(0);
+      expect((await relayCall(call.sid))?.contact).toBeNull();
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await vtiger.up();
+      await page.close();
+    }
+  });
+
+  it('offers a picker when several contacts share the number; the choice reaches the relay and the CRM log links it', async () => {
+    const page = await crmPage();
+    const call = await ring('+14155550142');
+    const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
+    const picker = popup.locator('select[data-pc-field="contact-picker"]');
+    await picker.waitFor();
+    expect(await picker.locator('option').allTextContents()).toEqual(['Oliver Smith (Smith & Sons)', 'Olivia Smith (Brightwater)']);
+    await picker.selectOption(ids.olivia);
+    await expect.poll(async () => (await relayCall(call.sid))?.contact?.id).toBe(ids.olivia);
+    await expect.poll(() => textOf(popup.locator('[data-pc-contact]'))).toBe(nameOf('olivia'));
+    await endCall(call);
+    await expect.poll(() => activitiesOf(call.sid).map((a) => a.fields.contact_id), { timeout: DEADLINE_MS }).toEqual([ids.olivia]);
+    await page.close();
+  });
+
+  it('offers "Create contact", the CRM`s form prefilled with the number, when nobody has it', async () => {
+    const page = await crmPage();
+    const call = await ring('+14155550177');
+    const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
+    const create = popup.locator('[data-pc-action="create-contact"]');
+    await create.waitFor();
+    expect(await create.getAttribute('href')).toBe(`${vtiger.url}/index.php?module=Contacts&view=Edit&phone=%2B14155550177`);
+    // Beside the CRM's own search, which the page already offered.
+    expect(await popup.locator('[data-pc-action="search-crm"]').count()).toBe(1);
+    expect(await popup.locator('[data-pc-contact]').count()).toBe(0);
+    await page.close();
+  });
+});
+
+describe('outbound', () => {
+  it('the progress card names who is being called', async () => {
+    const page = await crmPage();
+    await page.locator('button[data-pc-call="+14155550100"]').click();
+    const card = page.locator('[data-pc-progress]');
+    await expect.poll(() => textOf(card.locator('[data-pc-contact]'))).toBe(nameOf('jane'));
+    await page.close();
+  });
+});
+
+describe('wrap-up', () => {
+  it('sends the disposition and notes to the CRM record, and shows the call logged with a link to it', async () => {
+    const page = await crmPage();
+    const call = await ring('+14155550155');
+    const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
+    await expect.poll(() => textOf(popup.locator('[data-pc-contact]'))).toBe(nameOf('linus'));
+    await endCall(call);
+    // A call the relay logs in a CRM keeps its popup after it ends, for the wrap-up.
+    await popup.locator('[data-pc-wrap-up="ended"]').waitFor();
+    const disposition = popup.locator('select[data-pc-field="disposition"]');
+    await disposition.waitFor();
+    expect(await disposition.locator('option').allTextContents()).toEqual(['Pick an outcome', 'Connected', 'Left voicemail', 'No answer', 'Busy', 'Wrong number']);
+    await disposition.selectOption('Left voicemail');
+    const notes = 'Asked for the 2027 price list; call back Tuesday.';
+    await popup.getByLabel('Call notes').fill(notes);
+    await popup.getByRole('button', { name: 'Save notes' }).click();
+    await popup.locator('.pc-saved').waitFor();
+
+    await expect.poll(() => activitiesOf(call.sid).map((a) => a.fields.description), { timeout: DEADLINE_MS }).toEqual([expect.stringContaining(`${notes}\nDisposition: Left voicemail\n`)]);
+    const [activity] = activitiesOf(call.sid);
+    expect(activity!.fields).toMatchObject({ subject: 'Inbound call from +14155550155', activitytype: 'Call', eventstatus: 'Held', contact_id: ids.linus });
+    await expect.poll(() => popup.locator('[data-pc-crm-log]').getAttribute('data-pc-crm-log')).toBe('logged');
+    await expect.poll(() => popup.locator('[data-pc-action="open-log"]').getAttribute('href')).toBe(vtiger.recordUrl(activity!.id));
+    await page.screenshot({ path: screenshotPath('crm-wrap-up.png') });
+    await page.close();
+  });
+
+  it('shows a log the CRM refused as failed, with its reason and a Retry that logs it once', async () => {
+    const page = await crmPage();
+    const call = await ring('+14155550100');
+    const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
+    await expect.poll(() => textOf(popup.locator('[data-pc-contact]'))).toBe(nameOf('jane'));
+    // A 400 is permanent: the relay does not retry it by itself.
+    vtiger.failNext(1, { status: 400 }, /operation=create&elementType=Events/);
+    await endCall(call);
+    await expect.poll(() => popup.locator('[data-pc-crm-log]').getAttribute('data-pc-crm-log'), { timeout: DEADLINE_MS }).toBe('failed');
+    expect(await textOf(popup.locator('[data-pc-field="crm-error"]'))).toMatch(/^Not logged in the CRM: .*HTTP 400/);
+    expect(activitiesOf(call.sid)).toEqual([]);
+    await popup.locator('[data-pc-action="retry-log"]').click();
+    await expect.poll(() => popup.locator('[data-pc-crm-log]').getAttribute('data-pc-crm-log'), { timeout: DEADLINE_MS }).toBe('logged');
+    expect(activitiesOf(call.sid)).toHaveLength(1);
+    await page.close();
+  });
+});
+
+describe('missed calls', () => {
+  it('lists a missed call with the caller`s name, counts it on the badge, clears it once seen, and calls back', async () => {
+    const badge = () => world.browser.worker.evaluate(() => (globalThis as unknown as { chrome: { action: { getBadgeText(d: object): Promise<string> } } }).chrome.action.getBadgeText({}));
+    const call = await ring('+14155550166');
+    await expect.poll(async () => (await relayCall(call.sid))?.contact?.name, { timeout: DEADLINE_MS }).toBe(nameOf('grace'));
+    await endCall(call, 'no-answer');
+    await expect.poll(badge, { timeout: DEADLINE_MS }).toBe('1');
+
+    const toolbar = await world.browser.context.newPage();
+    await toolbar.setViewportSize({ width: 344, height: 480 });
+    await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
+    const missed = toolbar.getByTestId('missed-calls').locator('li');
+    await missed.first().waitFor();
+    expect(await missed.count()).toBe(1);
+    expect(await textOf(missed.locator('[data-pc-contact]'))).toBe(nameOf('grace'));
+    expect(await textOf(missed)).toContain('(415) 555-0166');
+    await expect.poll(badge).toBe('');
+    await toolbar.locator('main').screenshot({ path: screenshotPath('missed-calls.png') });
+
+    const before = world.twilio.calls.size;
+    await missed.locator('[data-pc-action="call-back"]').click();
+    await waitFor(() => world.twilio.calls.size === before + 1, DEADLINE_MS, 'the call back at the Twilio simulator');
+    const placed = [...world.twilio.calls.values()].at(-1)!;
+    await placed.done;
+    expect([placed.to, placed.dialed]).toEqual([AGENT_NUMBER, ['+14155550166']]);
+    await expect.poll(() => textOf(missed.getByRole('status'))).toBe('Your phone is ringing.');
+    await toolbar.close();
+  });
+});
+
+describe('options, CRM section', () => {
+  it('picks Vtiger, fills its form, saves it at the relay and tests the connection with a lookup', async () => {
+    expect((await api(world.relay, world.agent.token, 'PUT', '/instances/default', { ...(await instanceWithoutCrm()), crm: null })).status).toBe(200);
+    await world.browser.setStorage({ crm: { config: {} } });
+    const page = await world.browser.context.newPage();
+    await page.goto(`chrome-extension://${world.browser.extensionId}/options.html`);
+    const section = page.getByTestId('crm-section');
+    await section.getByLabel('CRM connector', { exact: true }).selectOption('vtiger');
+    await section.getByLabel('Vtiger site URL (https://crm.example.com)').fill(vtiger.config.url!);
+    await section.getByLabel('User name').fill(vtiger.config.username!);
+    await section.getByLabel('Access key (My Preferences)').fill(vtiger.config.accesskey!);
+    await section.getByRole('button', { name: 'Save CRM' }).click();
+    await expect.poll(() => textOf(section.getByTestId('crm-message'))).toBe('Saved: the relay now looks callers up in Vtiger CRM and logs calls there.');
+
+    const saved = await api<{ crm: { connector: string; config: Record<string, string> } | null }>(world.relay, world.agent.token, 'GET', '/instances/default');
+    expect(saved.body.crm).toMatchObject({ connector: 'vtiger', config: { url: vtiger.config.url, username: vtiger.config.username } });
+    expect(JSON.stringify(saved.body)).not.toContain(vtiger.config.accesskey);
+
+    await section.getByLabel('Test connection: look up a number').fill('(415) 555-0142');
+    await section.getByRole('button', { name: 'Test connection' }).click();
+    const result = section.getByTestId('crm-test-result');
+    await expect.poll(() => result.getAttribute('data-pc-crm-test')).toBe('ok');
+    expect(await result.locator('li').allTextContents()).toEqual([`Oliver Smith (Smith & Sons) · ${ids.oliver}`, `Olivia Smith (Brightwater) · ${ids.olivia}`]);
+    await page.close();
+    // Nothing the relay wrote in all these tests holds the CRM's access key.
+    expect(world.relay.output.join('\n')).not.toContain(vtiger.config.accesskey);
+  });
+});
+
+/** The instance's provider part as the relay holds it, to save it again without its CRM. */
+async function instanceWithoutCrm(): Promise<Record<string, unknown>> {
+  const stored = await world.browser.getStorage(['provider']);
+  const provider = stored.provider as { customXml: string; config: Record<string, string> };
+  return { xml: provider.customXml, config: provider.config };
+}
