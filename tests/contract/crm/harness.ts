@@ -42,13 +42,10 @@ export interface CrmUnderTest<S extends CrmSimulator> {
   secrets(crm: S): string[];
 }
 
-/** An inbound call as Twilio rang the relay with it. */
-export interface RungCall {
+/** A call Twilio has, as the relay heard of it. */
+export interface ProviderCall {
   sid: string;
-  from: string;
   simulated: SimulatedCall;
-  /** The relay's answer to the voice webhook. */
-  voice: Exchange;
 }
 
 export class CrmContract<S extends CrmSimulator> {
@@ -76,24 +73,41 @@ export class CrmContract<S extends CrmSimulator> {
     return new CrmContract(relay, crm, twilio, agent, callbacks, facts, await relay.connect(agent));
   }
 
+  /** The instance's id, as the admin registered it. */
+  get instance(): string {
+    return INSTANCE;
+  }
+
   /** The Twilio number customers call. */
   get twilioNumber(): string {
     return TWILIO_NUMBER;
   }
 
-  /** Twilio's first webhook of an inbound call from `from`; the relay must answer it at once (200). */
-  async ring(from: string): Promise<RungCall> {
-    const simulated: SimulatedCall = { sid: newSid(), direction: 'inbound', from, to: TWILIO_NUMBER, status: 'ringing', dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+  /** Twilio's first webhook of an inbound call from `from`; the relay must answer it (200) with the `<Dial>` of its agent. */
+  async ring(from: string): Promise<ProviderCall & { voice: Exchange }> {
+    const simulated = simulatedCall('inbound', from, TWILIO_NUMBER, 'ringing');
     const voice = await this.twilio.webhook(simulated, 'voice', 'POST', this.callbacks.incoming);
     expect(voice.status, voice.body).toBe(200);
-    return { sid: simulated.sid, from, simulated, voice };
+    expect(voice.body).toContain(`<Number>${this.agent.number}</Number>`);
+    return { sid: simulated.sid, simulated, voice };
+  }
+
+  /**
+   * A click to call to `to` as the extension reports it once the engine placed it (`POST /calls`,
+   * background/calls.ts): the relay learns of the call from the report, then Twilio's status webhooks.
+   */
+  async report(to: string): Promise<ProviderCall> {
+    const simulated = simulatedCall('outbound-api', TWILIO_NUMBER, to, 'queued');
+    const reported = await api(this.relay, this.agent.token, 'POST', '/calls', { instance: INSTANCE, call_id: simulated.sid, to_number: to, status: 'queued' });
+    expect(reported.status, JSON.stringify(reported.body)).toBe(201);
+    return { sid: simulated.sid, simulated };
   }
 
   /**
    * Twilio's final status webhook (`completed` after `duration` seconds by default); sending it
    * again with the same arguments is Twilio retrying it. The relay must answer 200.
    */
-  async end(call: RungCall, final: { status?: string; duration?: number } = {}): Promise<Exchange> {
+  async end(call: ProviderCall, final: { status?: string; duration?: number } = {}): Promise<Exchange> {
     const status = final.status ?? 'completed';
     const exchange = await this.twilio.webhook({ ...call.simulated, status }, 'status', 'POST', this.callbacks.status, { CallDuration: String(final.duration ?? 35) });
     expect(exchange.status, exchange.body).toBe(200);
@@ -170,9 +184,12 @@ export class CrmContract<S extends CrmSimulator> {
     for (const secret of secrets) expect(this.output.includes(secret), `a secret (${secret.slice(0, 3)}…) is in the relay's output`).toBe(false);
   }
 
-  /** Kills the relay (SIGKILL: nothing flushed, nothing finished), starts it again on the same database, and reconnects the socket. */
-  async crashAndRestart(): Promise<void> {
-    await this.relay.restart('SIGKILL');
+  /**
+   * Kills the relay (SIGKILL: nothing flushed, nothing finished), runs `whileDead`, starts the
+   * relay again on the same database, and reconnects the socket.
+   */
+  async crashAndRestart(whileDead?: () => Promise<void>): Promise<void> {
+    await this.relay.restart('SIGKILL', whileDead);
     await this.reconnect();
   }
 
@@ -188,4 +205,8 @@ export class CrmContract<S extends CrmSimulator> {
     await this.relay?.close();
     await this.crm?.close();
   }
+}
+
+function simulatedCall(direction: SimulatedCall['direction'], from: string, to: string, status: string): SimulatedCall {
+  return { sid: newSid(), direction, from, to, status, dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
 }
