@@ -19,6 +19,7 @@ const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const TWILIO_TOKEN = 'crm-contract-twilio-auth-token';
 const TWILIO_NUMBER = '+15005550006';
 const INSTANCE = 'support-line';
+const TWILIO_CONFIG = { authid: ACCOUNT_SID, authtoken: TWILIO_TOKEN, callerid: TWILIO_NUMBER };
 /** A wait that only ends when its condition will never hold: generous, for a busy machine. */
 const WAIT = { timeout: 45_000, interval: 100 };
 
@@ -69,8 +70,14 @@ export class CrmContract<S extends CrmSimulator> {
     const crm = await facts.start();
     const { relay, agents: [agent] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada Lovelace', number: '+14155550111' }], options.env);
     const twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: TWILIO_TOKEN, forward: relay.forward });
-    const { callbacks } = await relay.registerInstance(agent, INSTANCE, 'twilio', { authid: ACCOUNT_SID, authtoken: TWILIO_TOKEN, callerid: TWILIO_NUMBER }, { connector: facts.connector, config: crm.config });
+    const { callbacks } = await relay.registerInstance(agent, INSTANCE, 'twilio', TWILIO_CONFIG, { connector: facts.connector, config: crm.config });
     return new CrmContract(relay, crm, twilio, agent, callbacks, facts, await relay.connect(agent));
+  }
+
+  /** The admin saves the instance again with another CRM config (a wrong key, then the right one); the callback URLs stay. */
+  async configureCrm(config: Record<string, string>): Promise<void> {
+    const { callbacks } = await this.relay.registerInstance(this.agent, INSTANCE, 'twilio', TWILIO_CONFIG, { connector: this.facts.connector, config });
+    expect(callbacks).toEqual(this.callbacks);
   }
 
   /** The instance's id, as the admin registered it. */

@@ -109,6 +109,25 @@ describeCrmContract<VtigerSimulator>(
       expect(operations(c.crm, before).filter((o) => o === 'getchallenge' || o === 'login')).toEqual(['getchallenge', 'login']);
     });
 
+    it("shows refused credentials as a failed log with Vtiger's message, and logs once the key is fixed and the agent retries", async () => {
+      const c = contract();
+      await c.configureCrm({ ...c.crm.config, accesskey: 'NotTheAccessKey1' });
+      try {
+        const call = await c.ring('+14155550122');
+        await c.end(call);
+        const failed = await c.crmLog(call.sid, { state: 'failed' });
+        expect(failed.crm_log?.error).toContain('Invalid username or password');
+        expect(c.activitiesFor('+14155550122')).toEqual([]);
+        await c.configureCrm(c.crm.config);
+        const retried = await c.retryLog(call.sid);
+        expect([retried.status, retried.body.crm_log?.state]).toEqual([200, 'pending']);
+        const view = await c.crmLog(call.sid, { state: 'logged', error: null });
+        expect(view.crm_log?.id).toBe((await c.loggedOnce('+14155550122')).id);
+      } finally {
+        await c.configureCrm(c.crm.config);
+      }
+    });
+
     it('creates no second Event when the relay is killed between the CRM creating it and the relay committing it', { timeout: 120_000 }, async () => {
       const c = contract();
       const release = c.crm.holdRequests(/operation=create/);
