@@ -78,10 +78,12 @@ export class ContractRelay {
   /**
    * Stops the relay with `signal` (SIGKILL: a crash, nothing flushed or finished) and starts it
    * again on the same database and public URL, hence the same callback URLs; only the port changes.
+   * `whileStopped` runs in between (a CRM finishing a write the dead relay never hears of).
    */
-  async restart(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  async restart(signal: NodeJS.Signals = 'SIGTERM', whileStopped?: () => Promise<void>): Promise<void> {
     await this.current.stop(signal);
     this.earlierOutput.push(...this.current.output);
+    await whileStopped?.();
     this.current = await startRelayProcess({ db: ContractRelay.dbIn(this.dir.path), publicUrl: this.publicUrl, env: this.env });
   }
 

@@ -1,4 +1,4 @@
-import type { CrmCall } from '@phone-connector/shared';
+import { type CrmCall, isFinalStatus } from '@phone-connector/shared';
 import type { Agent, Call } from '../store/index.ts';
 
 /** The customer's number: whom an outbound call went to, whoever called otherwise. */
@@ -17,12 +17,23 @@ export function toCrmCall(call: Call, agent: Agent | undefined): CrmCall {
     agent_name: agent?.name ?? null,
     agent_email: agent?.email ?? null,
     status: call.status,
-    started_at: call.started_at,
-    ended_at: call.ended_at,
+    ...callTimes(call),
     duration: call.duration,
     notes: call.notes,
     disposition: call.disposition,
     recording_url: call.recording_url,
     contact_id: call.contact?.id ?? null,
   };
+}
+
+/**
+ * When the call started and ended: the provider's times, else the relay's own knowledge. A call
+ * started when the relay first heard of it, and a final call ended its duration later. Twilio
+ * sends no end time (and a start time only with progress events): without this, an hour-long
+ * call would show in the CRM as starting and ending at the moment it was logged.
+ */
+function callTimes(call: Call): Pick<CrmCall, 'started_at' | 'ended_at'> {
+  const started = call.started_at ?? call.created_at;
+  if (call.ended_at !== null || call.duration === null || !isFinalStatus(call.status)) return { started_at: started, ended_at: call.ended_at };
+  return { started_at: started, ended_at: new Date(Date.parse(started) + call.duration * 1000).toISOString() };
 }

@@ -74,7 +74,8 @@ describe('the HubSpot connector', () => {
     expect(bodyOf(search!)).toEqual({
       filterGroups: [
         { filters: [{ propertyName: 'phone', operator: 'EQ', value: '+14155550100' }] },
-        { filters: [{ propertyName: 'mobilephone', operator: 'EQ', value: '+14155550100' }] },
+        // Both computed fields: a mobile typed any way but E.164 is found only by its national digits.
+        { filters: [{ propertyName: 'hs_searchable_calculated_mobile_number', operator: 'EQ', value: '4155550100' }] },
         { filters: [{ propertyName: 'hs_searchable_calculated_phone_number', operator: 'EQ', value: '4155550100' }] },
       ],
       properties: ['firstname', 'lastname', 'company', 'phone', 'mobilephone'],

@@ -227,6 +227,13 @@ describe('the Vtiger connector', () => {
     expect(JSON.parse(revise.get('element')!)).toMatchObject({ id: '18x456', eventstatus: 'Held', description: expect.stringContaining('Called back') });
   });
 
+  it('links the record to the contact the agent picked after the create, and leaves the link alone when there is none', async () => {
+    await open().updateCall('18x456', { ...call, contact_id: '4x125' });
+    expect(JSON.parse(new URLSearchParams(recorded.requests.at(-1)!.body).get('element')!)).toMatchObject({ id: '18x456', contact_id: '4x125' });
+    await open().updateCall('18x456', { ...call, contact_id: null });
+    expect(JSON.parse(new URLSearchParams(recorded.requests.at(-1)!.body).get('element')!)).not.toHaveProperty('contact_id');
+  });
+
   it('finds a log created before by its marker, and says when there is none', async () => {
     const session = open();
     expect(await session.findCallLog!({ ...call, call_id: 'CA-known' })).toEqual({ ok: true, value: { id: '18x900', url: `${SITE}/index.php?module=Calendar&view=Detail&record=900` } });

@@ -19,6 +19,7 @@ const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const TWILIO_TOKEN = 'crm-contract-twilio-auth-token';
 const TWILIO_NUMBER = '+15005550006';
 const INSTANCE = 'support-line';
+const TWILIO_CONFIG = { authid: ACCOUNT_SID, authtoken: TWILIO_TOKEN, callerid: TWILIO_NUMBER };
 /** A wait that only ends when its condition will never hold: generous, for a busy machine. */
 const WAIT = { timeout: 45_000, interval: 100 };
 
@@ -42,13 +43,10 @@ export interface CrmUnderTest<S extends CrmSimulator> {
   secrets(crm: S): string[];
 }
 
-/** An inbound call as Twilio rang the relay with it. */
-export interface RungCall {
+/** A call Twilio has, as the relay heard of it. */
+export interface ProviderCall {
   sid: string;
-  from: string;
   simulated: SimulatedCall;
-  /** The relay's answer to the voice webhook. */
-  voice: Exchange;
 }
 
 export class CrmContract<S extends CrmSimulator> {
@@ -72,8 +70,19 @@ export class CrmContract<S extends CrmSimulator> {
     const crm = await facts.start();
     const { relay, agents: [agent] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada Lovelace', number: '+14155550111' }], options.env);
     const twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: TWILIO_TOKEN, forward: relay.forward });
-    const { callbacks } = await relay.registerInstance(agent, INSTANCE, 'twilio', { authid: ACCOUNT_SID, authtoken: TWILIO_TOKEN, callerid: TWILIO_NUMBER }, { connector: facts.connector, config: crm.config });
+    const { callbacks } = await relay.registerInstance(agent, INSTANCE, 'twilio', TWILIO_CONFIG, { connector: facts.connector, config: crm.config });
     return new CrmContract(relay, crm, twilio, agent, callbacks, facts, await relay.connect(agent));
+  }
+
+  /** The admin saves the instance again with another CRM config (a wrong key, then the right one); the callback URLs stay. */
+  async configureCrm(config: Record<string, string>): Promise<void> {
+    const { callbacks } = await this.relay.registerInstance(this.agent, INSTANCE, 'twilio', TWILIO_CONFIG, { connector: this.facts.connector, config });
+    expect(callbacks).toEqual(this.callbacks);
+  }
+
+  /** The instance's id, as the admin registered it. */
+  get instance(): string {
+    return INSTANCE;
   }
 
   /** The Twilio number customers call. */
@@ -81,19 +90,31 @@ export class CrmContract<S extends CrmSimulator> {
     return TWILIO_NUMBER;
   }
 
-  /** Twilio's first webhook of an inbound call from `from`; the relay must answer it at once (200). */
-  async ring(from: string): Promise<RungCall> {
-    const simulated: SimulatedCall = { sid: newSid(), direction: 'inbound', from, to: TWILIO_NUMBER, status: 'ringing', dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+  /** Twilio's first webhook of an inbound call from `from`; the relay must answer it (200) with the `<Dial>` of its agent. */
+  async ring(from: string): Promise<ProviderCall & { voice: Exchange }> {
+    const simulated = simulatedCall('inbound', from, TWILIO_NUMBER, 'ringing');
     const voice = await this.twilio.webhook(simulated, 'voice', 'POST', this.callbacks.incoming);
     expect(voice.status, voice.body).toBe(200);
-    return { sid: simulated.sid, from, simulated, voice };
+    expect(voice.body).toContain(`<Number>${this.agent.number}</Number>`);
+    return { sid: simulated.sid, simulated, voice };
+  }
+
+  /**
+   * A click to call to `to` as the extension reports it once the engine placed it (`POST /calls`,
+   * background/calls.ts): the relay learns of the call from the report, then Twilio's status webhooks.
+   */
+  async report(to: string): Promise<ProviderCall> {
+    const simulated = simulatedCall('outbound-api', TWILIO_NUMBER, to, 'queued');
+    const reported = await api(this.relay, this.agent.token, 'POST', '/calls', { instance: INSTANCE, call_id: simulated.sid, to_number: to, status: 'queued' });
+    expect(reported.status, JSON.stringify(reported.body)).toBe(201);
+    return { sid: simulated.sid, simulated };
   }
 
   /**
    * Twilio's final status webhook (`completed` after `duration` seconds by default); sending it
    * again with the same arguments is Twilio retrying it. The relay must answer 200.
    */
-  async end(call: RungCall, final: { status?: string; duration?: number } = {}): Promise<Exchange> {
+  async end(call: ProviderCall, final: { status?: string; duration?: number } = {}): Promise<Exchange> {
     const status = final.status ?? 'completed';
     const exchange = await this.twilio.webhook({ ...call.simulated, status }, 'status', 'POST', this.callbacks.status, { CallDuration: String(final.duration ?? 35) });
     expect(exchange.status, exchange.body).toBe(200);
@@ -170,9 +191,12 @@ export class CrmContract<S extends CrmSimulator> {
     for (const secret of secrets) expect(this.output.includes(secret), `a secret (${secret.slice(0, 3)}…) is in the relay's output`).toBe(false);
   }
 
-  /** Kills the relay (SIGKILL: nothing flushed, nothing finished), starts it again on the same database, and reconnects the socket. */
-  async crashAndRestart(): Promise<void> {
-    await this.relay.restart('SIGKILL');
+  /**
+   * Kills the relay (SIGKILL: nothing flushed, nothing finished), runs `whileDead`, starts the
+   * relay again on the same database, and reconnects the socket.
+   */
+  async crashAndRestart(whileDead?: () => Promise<void>): Promise<void> {
+    await this.relay.restart('SIGKILL', whileDead);
     await this.reconnect();
   }
 
@@ -188,4 +212,8 @@ export class CrmContract<S extends CrmSimulator> {
     await this.relay?.close();
     await this.crm?.close();
   }
+}
+
+function simulatedCall(direction: SimulatedCall['direction'], from: string, to: string, status: string): SimulatedCall {
+  return { sid: newSid(), direction, from, to, status, dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
 }

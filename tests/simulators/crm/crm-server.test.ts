@@ -53,10 +53,12 @@ async function answersTo(paths: string[]): Promise<Array<[string, number, string
 }
 
 describe('CrmServer', () => {
-  it('records method, URL, headers, body and the status answered', async () => {
+  it('records method, URL, headers, body, the status answered and when it arrived', async () => {
     await start();
+    const sent = Date.now();
     await get('/contacts?q=1', { method: 'POST', headers: { 'X-Probe': 'yes' }, body: 'hello' });
-    expect(crm.requests).toEqual([{ method: 'POST', url: '/contacts?q=1', headers: expect.objectContaining({ 'x-probe': 'yes' }), body: 'hello', status: 200 }]);
+    expect(crm.requests).toEqual([{ method: 'POST', url: '/contacts?q=1', headers: expect.objectContaining({ 'x-probe': 'yes' }), body: 'hello', status: 200, at: expect.any(Number) }]);
+    expect(crm.requests[0]!.at).toBeGreaterThanOrEqual(sent);
   });
 
   it('fails the next N matching requests, the first failure planned first, then answers normally', async () => {

@@ -128,7 +128,7 @@ export class CrmServer {
     const { pathname, searchParams } = new URL(url, this.baseUrl);
     const headers = Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : (value ?? '')]));
     const request: CrmRequest = { method: req.method ?? 'GET', url, path: pathname, query: searchParams, headers, body: await readBody(req) };
-    const recorded: RecordedCrmRequest = { method: request.method, url, headers, body: request.body, status: 0 };
+    const recorded: RecordedCrmRequest = { method: request.method, url, headers, body: request.body, status: 0, at: Date.now() };
     this.requests.push(recorded);
     const answer = await this.answer(request);
     recorded.status = answer.status;

@@ -34,6 +34,8 @@ export interface RecordedCrmRequest {
   body: string;
   /** The status the simulator answered. */
   status: number;
+  /** When it arrived (ms since the epoch): how far apart a client spaced its retries. */
+  at: number;
 }
 
 /** A failure the simulator answers with, instead of doing the work. */

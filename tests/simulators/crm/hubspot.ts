@@ -169,7 +169,7 @@ export class HubSpotSimulator extends ServedCrmSimulator {
     this.portalId = options.portalId ?? '7654321';
     this.uniqueProperties = new Set(options.uniqueCallProperties ?? []);
     this.callProperties = new Set([...CALL_PROPERTIES, ...(options.customCallProperties ?? []), ...this.uniqueProperties]);
-    this.config = { url: crm.baseUrl, token: this.token, portal_id: this.portalId };
+    this.config = { api_url: crm.baseUrl, token: this.token, portal_id: this.portalId };
   }
 
   static async start(options: HubSpotSimulatorOptions = {}): Promise<HubSpotSimulator> {

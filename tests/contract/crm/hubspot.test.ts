@@ -1,0 +1,102 @@
+/**
+ * connectors/crm/hubspot.xml through a relay process against the HubSpot simulator: the common
+ * scenarios (scenarios.ts), then HubSpot's own: the calls engagement's fields (durations in
+ * milliseconds, association 194) and its update, a 429 whose Retry-After is honoured, and a
+ * refused token shown as a failed log until the agent retries.
+ */
+import { expect, it } from 'vitest';
+import type { StoredActivity } from '../../simulators/crm/crm-simulator.ts';
+import { HubSpotSimulator } from '../../simulators/crm/hubspot.ts';
+import type { ActivityReading } from './harness.ts';
+import { describeCrmContract } from './scenarios.ts';
+
+const CALLS = /^\/crm\/v3\/objects\/calls$/;
+const isCreate = (r: { method: string; url: string }) => r.method === 'POST' && CALLS.test(r.url);
+
+describeCrmContract<HubSpotSimulator>(
+  {
+    connector: 'hubspot',
+    start: () => HubSpotSimulator.start(),
+    read: (activity: StoredActivity): ActivityReading => {
+      const fields = activity.fields as Record<string, string | null> & { associations: Array<{ to: { id: string }; types: Array<{ associationTypeId: number }> }> };
+      return {
+        customerNumber: (fields.hs_call_direction === 'OUTBOUND' ? fields.hs_call_to_number : fields.hs_call_from_number) ?? null,
+        // 194: call to contact.
+        contactId: fields.associations.find((a) => a.types.some((t) => t.associationTypeId === 194))?.to.id ?? null,
+        text: fields.hs_call_body ?? '',
+      };
+    },
+    secrets: (crm) => [crm.config.token!],
+    contactUrl: (crm, id) => `https://app.hubspot.com/contacts/${crm.config.portal_id}/record/0-1/${id}`,
+    // hubspot.xml declares no new-contact form.
+    newContactUrl: () => null,
+    create: { pattern: CALLS, is: isCreate },
+  },
+  (contract) => {
+    it('logs the call once with its direction, numbers, time, duration in ms and status, then updates it with notes and disposition', async () => {
+      const c = contract();
+      const [id] = c.crm.seed([{ firstName: 'Grace', lastName: 'Hopper', phones: ['+14155550108'] }]);
+      const call = await c.ring('+14155550108');
+      await c.pushed(call.sid, (v) => v.contact !== null);
+      await c.end(call, { duration: 3725 });
+      const view = await c.crmLog(call.sid, { state: 'logged' });
+      const logged = await c.loggedOnce('+14155550108', { contactId: id });
+      expect(view.crm_log).toEqual({ state: 'logged', id: logged.id, url: `https://app.hubspot.com/contacts/${c.crm.config.portal_id}/record/0-48/${logged.id}`, error: null });
+      expect(logged.fields).toMatchObject({
+        // Twilio sends no times: the call started when the relay heard it ring.
+        hs_timestamp: new Date(view.created_at).toISOString(),
+        hs_call_title: 'Inbound call from +14155550108',
+        hs_call_direction: 'INBOUND',
+        hs_call_status: 'COMPLETED',
+        hs_call_duration: '3725000',
+        hs_call_from_number: '+14155550108',
+        hs_call_to_number: c.agent.number,
+        associations: [{ to: { id }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 194 }] }],
+      });
+      expect(logged.updates).toBe(0);
+
+      await c.annotate(call.sid, { notes: 'Wants a callback <soon> & cheap', disposition: 'Left voicemail' });
+      const updated = await c.loggedOnce('+14155550108', { contactId: id, text: 'Wants a callback &lt;soon&gt; &amp; cheap' });
+      expect([updated.id, updated.updates]).toEqual([logged.id, 1]);
+      expect(updated.fields).toMatchObject({ hs_call_disposition: 'b2cf5968-551e-4856-9783-52b3da59a7d0', hs_call_duration: '3725000' });
+    });
+
+    it('logs an outbound call as OUTBOUND to the customer', async () => {
+      const c = contract();
+      const call = await c.report('+14155550121');
+      await c.end(call, { duration: 20 });
+      const logged = await c.loggedOnce('+14155550121');
+      expect(logged.fields).toMatchObject({ hs_call_direction: 'OUTBOUND', hs_call_title: 'Outbound call to +14155550121', hs_call_to_number: '+14155550121', hs_call_duration: '20000' });
+    });
+
+    it('waits as long as the 429 Retry-After says before creating again, and creates once', { timeout: 120_000 }, async () => {
+      const c = contract();
+      c.crm.failNext(1, { status: 429, retryAfterSeconds: 5 }, CALLS);
+      const before = c.crm.requests.length;
+      const call = await c.ring('+14155550117');
+      await c.end(call);
+      const failing = await c.pushed(call.sid, (v) => v.crm_log?.error != null);
+      expect(failing.crm_log).toMatchObject({ state: 'pending', id: null, error: expect.stringContaining('ten_secondly_rolling') });
+      await c.crmLog(call.sid, { state: 'logged', error: null });
+      await c.loggedOnce('+14155550117');
+      const creates = c.crm.requests.slice(before).filter(isCreate);
+      expect(creates.map((r) => r.status)).toEqual([429, 201]);
+      // The relay's own backoff would have come back within 2 s.
+      expect(creates[1]!.at - creates[0]!.at).toBeGreaterThanOrEqual(5_000);
+    });
+
+    it("shows a refused token as a failed log with HubSpot's message, and logs once the agent retries", async () => {
+      const c = contract();
+      c.crm.failNext(1, { status: 401 }, CALLS);
+      const call = await c.ring('+14155550118');
+      await c.end(call);
+      const failed = await c.crmLog(call.sid, { state: 'failed' });
+      expect(failed.crm_log?.error).toMatch(/authentication credentials/i);
+      expect(c.activitiesFor('+14155550118')).toEqual([]);
+      const retried = await c.retryLog(call.sid);
+      expect([retried.status, retried.body.crm_log?.state]).toEqual([200, 'pending']);
+      const view = await c.crmLog(call.sid, { state: 'logged', error: null });
+      expect(view.crm_log?.id).toBe((await c.loggedOnce('+14155550118')).id);
+    });
+  },
+);

@@ -1,0 +1,209 @@
+/**
+ * The scenarios every CRM's contract test runs (issue 10's Proof list), written once over
+ * `CrmContract`: who is calling in each stored format, several matches, no match, a CRM too slow
+ * for the popup, a reported outbound call, Twilio's retries, a failing and a down CRM, a kill -9
+ * while it is down, and no secret in the relay's output. A CRM's test file calls
+ * `describeCrmContract` with its facts and adds the scenarios only its CRM has.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '../../relay/harness.ts';
+import type { CrmSimulator, RecordedCrmRequest } from '../../simulators/crm/crm-simulator.ts';
+import { CrmContract, type CrmUnderTest } from './harness.ts';
+
+/** What the common scenarios need to know of a CRM beyond `CrmUnderTest`. */
+export interface CrmScenarioFacts<S extends CrmSimulator> extends CrmUnderTest<S> {
+  /** Where a contact's record opens, as the connector links it. */
+  contactUrl(crm: S, id: string): string;
+  /** The connector's "new contact" form for a number, or null when it declares none. */
+  newContactUrl(crm: S, number: string): string | null;
+  /** How the connector creates a call activity: a `failNext`/`holdRequests` pattern, and the recorded requests that are one. */
+  create: { pattern: RegExp; is(request: RecordedCrmRequest): boolean };
+}
+
+/** The numbers the common scenarios use: 415-555-01xx, the UK's 20 7946 00xx; a CRM's own scenarios take others. */
+const STORED_FORMATS = [
+  ['a US number typed with brackets', ['(415) 555-0102'], '+14155550102'],
+  ['a US number typed in E.164 with dashes', ['+1 415-555-0103'], '+14155550103'],
+  ['a UK number typed nationally', ['020 7946 0018'], '+442079460018'],
+  ['a UK number typed internationally', ['+44 20 7946 0019'], '+442079460019'],
+  ['a US number typed with dots in the mobile field', ['+1 650 555 0100', '415.555.0104'], '+14155550104'],
+] as const;
+
+/**
+ * Starts the contract (before all) and closes it (after all), runs the common scenarios, then
+ * `own` (the CRM's own scenarios, given the running contract), then the check that no secret
+ * showed in anything the relay wrote meanwhile.
+ */
+export function describeCrmContract<S extends CrmSimulator>(facts: CrmScenarioFacts<S>, own: (contract: () => CrmContract<S>) => void): void {
+  let running: CrmContract<S>;
+  const contract = () => running;
+
+  beforeAll(async () => {
+    running = await CrmContract.start(facts);
+  });
+
+  afterAll(async () => {
+    await running?.close();
+  });
+
+  describe('who is calling', () => {
+    it('names the caller while the call rings, keeps the contact on every later event, and links the log to it', async () => {
+      const c = contract();
+      const [id] = c.crm.seed([{ firstName: 'Mary', lastName: 'Jones', company: 'Acme Inc', phones: ['+1 (415) 555-0101'] }]);
+      const call = await c.ring('+14155550101');
+      // On the first event when the CRM answers within 300 ms; otherwise an update follows (a cold login takes more).
+      const named = await c.pushed(call.sid, (v) => v.contact !== null);
+      expect(named.status).toBe('ringing');
+      expect(named.contact).toEqual({ id, name: 'Mary Jones', company: 'Acme Inc', url: facts.contactUrl(c.crm, id!) });
+      expect(named.contacts).toEqual([named.contact]);
+      expect(named.new_contact_url).toBeNull();
+
+      await c.end(call);
+      const logged = await c.loggedOnce('+14155550101', { contactId: id });
+      await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
+      const events = c.eventsOf(call.sid);
+      expect(events.slice(events.indexOf(named)).every((e) => e.contact?.id === id)).toBe(true);
+    });
+
+    it.each(STORED_FORMATS)('finds %s (%s)', async (_, phones, caller) => {
+      const c = contract();
+      const [id] = c.crm.seed([{ firstName: 'Stored', lastName: phones.at(-1)!, phones: [...phones] }]);
+      const call = await c.ring(caller);
+      const named = await c.pushed(call.sid, (v) => v.contact !== null);
+      expect(CrmContract.ids(named.contacts)).toEqual([id]);
+    });
+
+    it('offers every match when two contacts share the number, and logs the call with the one the agent picked', async () => {
+      const c = contract();
+      const [ann, bo] = c.crm.seed([
+        { firstName: 'Ann', lastName: 'Lee', phones: ['(415) 555-0105'] },
+        { firstName: 'Bo', lastName: 'Chen', phones: ['+1 212 555 0100', '+1 415 555 0105'] },
+      ]);
+      const call = await c.ring('+14155550105');
+      const named = await c.pushed(call.sid, (v) => v.contacts.length === 2);
+      expect(CrmContract.ids(named.contacts).sort()).toEqual([ann, bo].sort());
+      expect(named.contact?.id).toBe(named.contacts[0]!.id);
+      const other = named.contacts[1]!.id;
+      // The agent picks the other match in the popup while the call goes on.
+      const picked = await c.annotate(call.sid, { contact_id: other });
+      expect(picked.contact?.id).toBe(other);
+      await c.end(call);
+      const logged = await c.loggedOnce('+14155550105', { contactId: other });
+      await c.crmLog(call.sid, { state: 'logged', id: logged.id });
+    });
+
+    it('finds nobody for an unknown number, offers the new contact form the connector has, and logs the call without a contact', async () => {
+      const c = contract();
+      const call = await c.ring('+14155550107');
+      await c.end(call);
+      const view = await c.crmLog(call.sid, { state: 'logged' });
+      expect([view.contact, view.contacts]).toEqual([null, []]);
+      expect(view.new_contact_url).toBe(facts.newContactUrl(c.crm, '+14155550107'));
+      const logged = await c.loggedOnce('+14155550107', { contactId: null });
+      expect(view.crm_log?.id).toBe(logged.id);
+    });
+
+    it('never holds the provider back: a CRM that does not answer leaves the reply and the first event on time, the contact following', async () => {
+      const c = contract();
+      const [id] = c.crm.seed([{ firstName: 'Slow', lastName: 'Poke', phones: ['(415) 555-0113'] }]);
+      const before = c.crm.requests.length;
+      const release = c.crm.holdSearches();
+      try {
+        const call = await c.ring('+14155550113');
+        const first = await c.pushed(call.sid, () => true);
+        expect(first.contact).toBeNull();
+        // The search was still held when Twilio had its reply and the agent the first event.
+        expect(c.crm.requests.slice(before).some((r) => r.status === 0)).toBe(true);
+        release();
+        const named = await c.pushed(call.sid, (v) => v.contact !== null);
+        expect(named.contact?.id).toBe(id);
+      } finally {
+        release();
+      }
+    });
+  });
+
+  describe('the call in the CRM', () => {
+    it('looks up and logs a call the extension placed and reported', async () => {
+      const c = contract();
+      const [id] = c.crm.seed([{ firstName: 'Out', lastName: 'Bound', phones: ['415-555-0116'] }]);
+      const call = await c.report('+14155550116');
+      const named = await c.pushed(call.sid, (v) => v.contact !== null);
+      expect(named.contact?.id).toBe(id);
+      await c.end(call, { duration: 20 });
+      const logged = await c.loggedOnce('+14155550116', { contactId: id });
+      await c.crmLog(call.sid, { state: 'logged', id: logged.id });
+    });
+
+    it('keeps one record when Twilio retries the final webhook, at once and after the log', async () => {
+      const c = contract();
+      const call = await c.ring('+14155550109');
+      await Promise.all([c.end(call), c.end(call)]);
+      await c.crmLog(call.sid, { state: 'logged' });
+      await c.end(call);
+      const logged = await c.loggedOnce('+14155550109');
+      await c.crmLog(call.sid, { state: 'logged', id: logged.id });
+      expect(c.activitiesFor('+14155550109')).toHaveLength(1);
+    });
+
+    it('retries a create that failed three times, shows the error meanwhile, and ends with one record', { timeout: 120_000 }, async () => {
+      const c = contract();
+      c.crm.failNext(3, { status: 503 }, facts.create.pattern);
+      const before = c.crm.requests.length;
+      const call = await c.ring('+14155550110');
+      await c.end(call);
+      const failing = await c.pushed(call.sid, (v) => v.crm_log?.error != null);
+      expect(failing.crm_log).toMatchObject({ state: 'pending', id: null, error: expect.stringContaining('503') });
+      const view = await c.crmLog(call.sid, { state: 'logged', error: null });
+      expect(view.crm_log?.id).toBe((await c.loggedOnce('+14155550110')).id);
+      const creates = c.crm.requests.slice(before).filter(facts.create.is);
+      expect(creates.map((r) => r.status)).toEqual([503, 503, 503, expect.any(Number)]);
+      expect(creates.at(-1)!.status).toBeLessThan(300);
+    });
+
+    it('logs the call once the CRM is back after an outage', { timeout: 120_000 }, async () => {
+      const c = contract();
+      await c.crm.down();
+      try {
+        const call = await c.ring('+14155550112');
+        await c.end(call);
+        await c.pushed(call.sid, (v) => v.crm_log?.error != null);
+        expect(c.activitiesFor('+14155550112')).toEqual([]);
+        await c.crm.up();
+        const view = await c.crmLog(call.sid, { state: 'logged', error: null });
+        expect(view.crm_log?.id).toBe((await c.loggedOnce('+14155550112')).id);
+      } finally {
+        await c.crm.up();
+      }
+    });
+
+    it('loses nothing when the relay is killed while the CRM is down: the call is logged after the restart, once', { timeout: 120_000 }, async () => {
+      const c = contract();
+      await c.crm.down();
+      try {
+        const call = await c.ring('+14155550119');
+        await c.end(call);
+        await c.pushed(call.sid, (v) => v.crm_log?.error != null);
+        await c.crashAndRestart(() => c.crm.up());
+        const view = await c.crmLog(call.sid, { state: 'logged', error: null });
+        expect(view.crm_log?.id).toBe((await c.loggedOnce('+14155550119')).id);
+      } finally {
+        await c.crm.up();
+      }
+    });
+  });
+
+  describe(`${facts.connector}'s own`, () => own(contract));
+
+  describe('secrets', () => {
+    it("never shows a secret in the relay's output, nor a config secret in the instance", async () => {
+      const c = contract();
+      c.expectNoSecretLogged();
+      const instance = await api(c.relay, c.agent.token, 'GET', `/instances/${c.instance}`);
+      expect(instance.status).toBe(200);
+      const shown = JSON.stringify(instance.body);
+      for (const secret of facts.secrets(c.crm)) expect(shown.includes(secret), `a secret (${secret.slice(0, 3)}…) is in the instance`).toBe(false);
+      expect(Object.values(instance.body.crm.config)).toContain('<redacted>');
+    });
+  });
+}
