@@ -25,6 +25,7 @@ function scan(html: string, options: Partial<ScannerOptions> = {}) {
     defaultCountry: 'US',
     signal: controller.signal,
     onCall,
+    yieldToPage: (callback) => setTimeout(callback, 0),
     schedule: (callback) => setTimeout(callback, 0),
     ...options,
   });
@@ -91,40 +92,59 @@ afterEach(() => {
 });
 
 describe('startScanner', () => {
-  it('puts exactly one button per number on a 1,000-row list, in batches', async () => {
+  it('puts exactly one button per number on a 1,000-row list, read in slices', async () => {
     const { html, expected } = contactRows(1000);
-    let batches = 0;
+    let slices = 0;
     const { scanner } = scan(html, {
-      // 200 readings of the stepping clock: a few dozen batches, fewer than the default budget
-      // would make, each costly in happy-dom. The next test bounds batches exactly.
+      // 200 readings of the stepping clock: a few dozen slices, fewer than the default budget
+      // would make, each costly in happy-dom. The next test bounds slices exactly.
       budgetMs: 200,
-      schedule: (callback) => {
-        batches++;
+      yieldToPage: (callback) => {
+        slices++;
         setTimeout(callback, 0);
       },
     });
     await settled(scanner);
     expect(expected).toBe(1757);
     expect(buttons()).toHaveLength(expected);
-    expect(batches).toBeGreaterThan(1);
+    expect(slices).toBeGreaterThan(1);
     expect(document.querySelectorAll('[data-pc-ext="12"]')).toHaveLength(171);
   }, HEAVY_SCAN_MS);
 
-  it('ends a batch at the budget, yet always makes progress', async () => {
+  it('ends a reading slice at the budget, yet always makes progress', async () => {
     const { html, expected } = contactRows(30);
-    let batches = 0;
+    let slices = 0;
     const { scanner } = scan(html, {
       budgetMs: 0,
-      schedule: (callback) => {
-        batches++;
+      yieldToPage: (callback) => {
+        slices++;
         setTimeout(callback, 0);
       },
     });
     await settled(scanner);
     expect(buttons()).toHaveLength(expected);
-    // A zero budget plans one text node per batch; every row has at least four with seven
+    // A zero budget plans one text node per slice; every row has at least four with seven
     // digits or more (a phone, the date, the order id, the price).
-    expect(batches).toBeGreaterThanOrEqual(30 * 4);
+    expect(slices).toBeGreaterThanOrEqual(30 * 4);
+  }, HEAVY_SCAN_MS);
+
+  it('places every button read in one write, once the reading is done', async () => {
+    const { html, expected } = contactRows(30);
+    let writes = 0;
+    let buttonsWhenWriting = -1;
+    const { scanner } = scan(html, {
+      budgetMs: 0,
+      schedule: (callback) => {
+        writes++;
+        // Nothing is placed while reading: every change waits for the one write.
+        buttonsWhenWriting = buttons().length;
+        setTimeout(callback, 0);
+      },
+    });
+    await settled(scanner);
+    expect(buttons()).toHaveLength(expected);
+    expect(writes).toBe(1);
+    expect(buttonsWhenWriting).toBe(0);
   }, HEAVY_SCAN_MS);
 
   it('places buttons after the text node, which stays whole and untouched', async () => {
