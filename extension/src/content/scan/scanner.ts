@@ -1,5 +1,6 @@
 import { isCallButton } from '../call-buttons.ts';
-import { detectNumbers, mightContainPhoneNumber, type PhoneTarget, parseCallHref } from '../../numbers/detect-numbers.ts';
+import { type PhoneTarget, parseCallHref } from '../../numbers/detect-numbers.ts';
+import { DetectionCache } from './detection-cache.ts';
 import { type Anchor, ButtonSlots, removeAllCallButtons } from './button-slots.ts';
 import { nextFrame, nextTask } from './schedule.ts';
 import { safely } from './safely.ts';
@@ -39,8 +40,6 @@ const DEFAULT_BUDGET_MS = 10;
  */
 const MAX_WRITE_DELAY_MS = 1000;
 
-/** Longer text nodes (logs, JSON dumps) are skipped: one search must fit in a frame. */
-const MAX_TEXT_LENGTH = 10_000;
 
 /**
  * `href` for call links; `contenteditable` for views turned into inline editors; the others
@@ -74,7 +73,8 @@ class PageScanner {
   private readonly yieldToPage: (callback: () => void) => void;
   private readonly schedule: (callback: () => void) => void;
   private readonly onCall: (e164: string, extension?: string) => void;
-  private country: string;
+  /** What was found in each text, in the default country. */
+  private detections: DetectionCache;
   private slots: ButtonSlots;
   private readonly queue: ScanQueue;
   private readonly observer: MutationObserver;
@@ -100,7 +100,7 @@ class PageScanner {
     this.yieldToPage = options.yieldToPage ?? nextTask;
     this.schedule = options.schedule ?? nextFrame;
     this.onCall = options.onCall;
-    this.country = options.defaultCountry;
+    this.detections = new DetectionCache(options.defaultCountry);
     this.slots = this.createSlots();
     this.queue = new ScanQueue(this.root, (shadowRoot) => {
       this.observe(shadowRoot);
@@ -114,7 +114,7 @@ class PageScanner {
 
   rescan(country?: string): void {
     if (this.stopped) return;
-    if (country !== undefined) this.country = country;
+    if (country !== undefined) this.detections = new DetectionCache(country);
     removeAllCallButtons(this.root);
     this.slots = this.createSlots();
     this.hiddenRoots.clear();
@@ -156,8 +156,10 @@ class PageScanner {
   }
 
   private onMutations(records: MutationRecord[]): void {
+    let pageChanged = false;
     for (const { type, target, addedNodes, removedNodes, attributeName } of records) {
       if (isCallButton(target)) continue; // our hover and focus styles
+      pageChanged ||= type !== 'attributes';
       if (type === 'characterData') {
         if (target.nodeType === Node.TEXT_NODE) this.queue.add(target);
       } else if (type === 'childList') {
@@ -186,6 +188,9 @@ class PageScanner {
       }
     }
     this.requestRead();
+    // The page changed its content: the browser lays it out at the next frame anyway, so the
+    // buttons read so far go in that same frame (infinite scroll: one layout per append, not two).
+    if (pageChanged) this.requestWrite(true);
   }
 
   private requestRead(): void {
@@ -218,13 +223,13 @@ class PageScanner {
     }
   }
 
-  private requestWrite(): void {
+  private requestWrite(beforePageLayout = false): void {
     if (this.writing || this.stopped) return;
     if (this.writes.size === 0) {
       if (!this.reading) this.settle();
       return;
     }
-    if (!this.queue.isEmpty && performance.now() - this.writesSince < MAX_WRITE_DELAY_MS) return;
+    if (!beforePageLayout && !this.queue.isEmpty && performance.now() - this.writesSince < MAX_WRITE_DELAY_MS) return;
     this.writing = true;
     this.schedule(() => safely(() => this.write()));
   }
@@ -285,12 +290,11 @@ class PageScanner {
   }
 
   private readText(text: string): PhoneTarget[] {
-    if (text.length > MAX_TEXT_LENGTH || !mightContainPhoneNumber(text)) return [];
-    return detectNumbers(text, this.country);
+    return this.detections.numbersIn(text);
   }
 
   private readLink(link: HTMLAnchorElement, href: string): PhoneTarget[] {
-    const target = parseCallHref(href, this.country);
+    const target = parseCallHref(href, this.detections.country);
     if (!target) return [];
     // "Call Ana" links: name the number in the button's label, not the link's words.
     const shown = link.textContent?.trim() ?? '';
