@@ -1,6 +1,9 @@
 import { mightContainPhoneNumber } from '../../numbers/detect-numbers.ts';
 import type { Anchor } from './button-slots.ts';
+import { sharesLine } from './inline-run.ts';
 import { isCallLink, isSkippedElement } from './scan-filter.ts';
+
+const DIGIT = /\p{Nd}/u;
 
 /** How many nodes a walk visits between two looks at the clock. */
 const NODES_PER_CLOCK_CHECK = 256;
@@ -12,8 +15,9 @@ interface Walk {
 
 /**
  * Nodes waiting to be scanned: text nodes and links as they are, subtrees (elements, shadow
- * roots, the document) through a tree walk that can pause at a deadline and resume in the
- * next frame. Yields only what may hold a number: text with enough digits, call links.
+ * roots, the document) through a tree walk that can pause at a deadline and resume in a
+ * later slice. Yields only what may hold a number: text with enough digits, or with digits and
+ * other text on its line, and call links.
  */
 export class ScanQueue {
   private readonly pending = new Set<Node>();
@@ -40,7 +44,7 @@ export class ScanQueue {
 
   /**
    * The next text node or call link; undefined when the queue is empty or a walk paused at
-   * `deadline`. A walk visits a few hundred nodes at least, so every batch makes progress.
+   * `deadline`. A walk visits a few hundred nodes at least, so every slice makes progress.
    */
   next(deadline: number): Anchor | undefined {
     for (;;) {
@@ -74,7 +78,8 @@ export class ScanQueue {
     let visited = 0;
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       if (node.nodeType === Node.TEXT_NODE) {
-        if (mightContainPhoneNumber((node as Text).data)) return node as Text;
+        // A few digits next to other text of the line may be part of a split number.
+        if (mightContainPhoneNumber((node as Text).data) || (DIGIT.test((node as Text).data) && sharesLine(node as Text))) return node as Text;
       } else {
         const element = node as Element;
         if (element.shadowRoot) this.onShadowRoot(element.shadowRoot);

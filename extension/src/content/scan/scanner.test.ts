@@ -245,6 +245,46 @@ describe('startScanner', () => {
     expect(numbers().sort()).toEqual(['+14155550120', '+14155550121', '+14155550122']);
   });
 
+  it('gives a number split across inline elements one button, after its last part', async () => {
+    const { scanner } = scan('<p id="spans"><span>+1 415</span> <span>555 0100</span></p><p id="bold"><b>+44</b> 20 7946 0958</p>');
+    await settled(scanner);
+    expect(numbers()).toEqual(['+14155550100', '+442079460958']);
+    const [spanButton, boldButton] = buttons();
+    expect(spanButton?.previousSibling?.textContent).toBe('555 0100');
+    expect(spanButton?.getAttribute('aria-label')).toBe('Call +1 415 555 0100');
+    expect(boldButton?.previousSibling?.textContent).toBe(' 20 7946 0958');
+    // The page's text nodes stay whole.
+    expect(document.querySelector('#bold')?.textContent).toBe('+44 20 7946 0958');
+  });
+
+  it('follows a split number when one of its parts changes or goes', async () => {
+    const { scanner } = scan('<p><span id="area">+1 415</span> <span>555 0100</span></p>');
+    await settled(scanner);
+    const area = document.querySelector('#area') as HTMLElement;
+    area.textContent = '+1 212';
+    await settled(scanner);
+    expect(numbers()).toEqual(['+12125550100']);
+    area.remove();
+    await settled(scanner);
+    expect(numbers()).toEqual([]);
+  });
+
+  it('joins no text across cells, blocks or line breaks', async () => {
+    const { scanner } = scan('<table><tr><td>+1 415</td><td>555 0100</td></tr></table><div><div>+1 415</div>555 0100</div><p>+1 415<br>555 0100</p>');
+    await settled(scanner);
+    expect(numbers()).toEqual([]);
+  });
+
+  it('keeps one button on a split number through re-renders', async () => {
+    const { scanner } = scan('<ul><li><span>+1 415</span> <span>555 0100</span></li></ul>');
+    await settled(scanner);
+    for (let render = 0; render < 3; render++) {
+      (document.querySelector('ul') as HTMLElement).innerHTML = '<li><span>+1 415</span> <span>555 0100</span></li>';
+      await settled(scanner);
+      expect(numbers()).toEqual(['+14155550100']);
+    }
+  });
+
   it('gives a tel:/callto: link one button after it, none for its text', async () => {
     const { scanner } = scan(`
       <p><a href="tel:+14155550130">+1 (415) 555-0130</a></p>

@@ -1,6 +1,7 @@
 import { isCallButton } from '../call-buttons.ts';
 import { type PhoneTarget, parseCallHref } from '../../numbers/detect-numbers.ts';
 import { DetectionCache } from './detection-cache.ts';
+import { sharesLine, type TextAround, textAround, textsReachedAfter } from './inline-run.ts';
 import { type Anchor, ButtonSlots, removeAllCallButtons } from './button-slots.ts';
 import { nextFrame, nextTask } from './schedule.ts';
 import { safely } from './safely.ts';
@@ -157,7 +158,7 @@ class PageScanner {
 
   private onMutations(records: MutationRecord[]): void {
     let pageChanged = false;
-    for (const { type, target, addedNodes, removedNodes, attributeName } of records) {
+    for (const { type, target, addedNodes, removedNodes, nextSibling, attributeName } of records) {
       if (isCallButton(target)) continue; // our hover and focus styles
       pageChanged ||= type !== 'attributes';
       if (type === 'characterData') {
@@ -169,6 +170,8 @@ class PageScanner {
           const anchor = this.slots.anchorToRestore(node) ?? (this.slots.has(node) ? node : undefined);
           if (anchor) this.queue.add(anchor);
         }
+        // What followed a removed node may have held the end of a number split across both.
+        if (removedNodes.length > 0 && nextSibling && !isCallButton(nextSibling)) this.queue.add(nextSibling);
       } else if (attributeName === 'href') {
         // No longer a call link: its button goes, its text becomes ordinary text to scan.
         if (!isCallLink(target as Element) && this.slots.has(target)) this.slots.release(target);
@@ -271,7 +274,8 @@ class PageScanner {
       release();
       return;
     }
-    const source = isText ? (anchor as Text).data : ((anchor as HTMLAnchorElement).getAttribute('href') ?? '');
+    const around = isText && sharesLine(anchor as Text) ? textAround(anchor as Text) : undefined;
+    const source = around ? `${around.start}:${around.end}:${around.text}` : isText ? (anchor as Text).data : ((anchor as HTMLAnchorElement).getAttribute('href') ?? '');
     const current = this.slots.isCurrent(anchor, source);
     // Buttons in place stay as they are, unless their anchor may have become editable since;
     // a change read earlier and undone since is not made.
@@ -279,7 +283,9 @@ class PageScanner {
       this.writes.delete(anchor);
       return;
     }
-    const targets = this.slots.targetsFor(anchor, source) ?? (isText ? this.readText(source) : this.readLink(anchor as HTMLAnchorElement, source));
+    // A number that began in this text may end in the next ones: they are read again too.
+    if (around && !current) for (const text of textsReachedAfter(anchor as Text)) this.queue.add(text);
+    const targets = this.slots.targetsFor(anchor, source) ?? (isText ? this.readText(anchor as Text, around) : this.readLink(anchor as HTMLAnchorElement, source));
     // Styles are read only for text that has numbers: most digits on a CRM page are not phone numbers.
     if (targets.length > 0 && !(isText ? filter.allowsTextIn(anchor.parentNode) : filter.allowsLink(anchor as HTMLAnchorElement))) {
       // Not remembered: a hidden anchor is read again when it is shown.
@@ -289,8 +295,10 @@ class PageScanner {
     if (!current) this.addWrite(anchor, () => this.slots.place(anchor, source, targets));
   }
 
-  private readText(text: string): PhoneTarget[] {
-    return this.detections.numbersIn(text);
+  /** The numbers that end in this text node: one split across inline elements gets its button after its last part. */
+  private readText(node: Text, around: TextAround | undefined): PhoneTarget[] {
+    if (!around) return this.detections.numbersIn(node.data);
+    return this.detections.numbersIn(around.text).filter((found) => found.end > around.start && found.end <= around.end);
   }
 
   private readLink(link: HTMLAnchorElement, href: string): PhoneTarget[] {
