@@ -22,7 +22,7 @@ export function contentSection(figures: ContentFigures): string {
   const size = figures.contentScriptGzipKiB;
   return `## Content script (Chromium, built extension, side by side with ringcentral-c2d 2.0.3)
 
-A generated CRM list (tests/bench/crm-list-page.js): per row one phone number and five
+A generated CRM list (tests/e2e/pages/crm-list.html and crm-list.js): per row one phone number and five
 look-alikes (date, order id, amount, zip code, long id). In one headless Chromium run, the
 same page with our content script, with ringcentral-c2d (its \`WrapperObserver\` and
 \`LibPhoneNumberMatcher\`, country US: it wraps every number it finds) and bare (neither), each

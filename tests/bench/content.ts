@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { buildExtensionForTests, E2E_BUILD_DIR, launchWithExtension } from '../e2e/harness/extension.ts';
 import { serveDirectory } from '../e2e/harness/static-server.ts';
 import { DEADLINE_MS, waitFor } from '../e2e/harness/world.ts';
+import { buildTestPages } from '../e2e/pages/build.ts';
 import { REPO_ROOT } from '../relay/harness.ts';
 
 /** Who decorates the page: nobody (the page's own cost), our content script, or ringcentral-c2d. */
@@ -220,16 +221,9 @@ function summary(results: Record<Contender, Measure> | undefined): string {
   return CONTENDERS.map((c) => `${c}: ${results[c].ms ?? '-'} ms, longest frame ${results[c].jank.longestFrameMs} ms`).join('; ');
 }
 
-/** The list page, and ringcentral-c2d bundled from node_modules (no network) as `window.c2d`. */
+/** The test pages (crm-list.html among them), and ringcentral-c2d bundled from node_modules (no network) as `window.c2d`. */
 async function writeBenchPages(dir: string): Promise<void> {
-  copyFileSync(join(import.meta.dirname, 'crm-list-page.js'), join(dir, 'crm-list-page.js'));
-  writeFileSync(
-    join(dir, 'crm-list.html'),
-    `<!doctype html><html><head><meta charset="utf-8"><title>Contacts</title>
-<style>body { font: 13px sans-serif; } td { padding: 2px 6px; border-bottom: 1px solid #ddd; }</style></head>
-<body><h1>Contacts</h1><p id="probe">Support: +1 212 555 0199</p><table id="list"><tbody></tbody></table>
-<script src="c2d.js"></script><script src="crm-list-page.js"></script></body></html>`,
-  );
+  await buildTestPages(dir);
   await build({
     stdin: { contents: "export * from 'ringcentral-c2d';", resolveDir: REPO_ROOT },
     outfile: join(dir, 'c2d.js'),
