@@ -33,13 +33,6 @@ export interface Scanner {
 
 const DEFAULT_BUDGET_MS = 10;
 
-/**
- * Writes wait until everything queued is read, but no longer than this: a page that keeps
- * changing still sees its buttons come. Each write makes the browser lay out the page again,
- * and on a 10,000-row table that layout costs as much as the page's own (issue #12): few
- * large writes, not one per frame.
- */
-const MAX_WRITE_DELAY_MS = 1000;
 
 
 /**
@@ -88,8 +81,6 @@ class PageScanner {
   private readonly editingChanged = new Set<Node>();
   /** Button changes read but not yet made, the last one per anchor. */
   private readonly writes = new Map<Anchor, () => void>();
-  /** When the oldest of `writes` was read. */
-  private writesSince = 0;
   private reading = false;
   private writing = false;
   private stopped = false;
@@ -232,7 +223,10 @@ class PageScanner {
       if (!this.reading) this.settle();
       return;
     }
-    if (!beforePageLayout && !this.queue.isEmpty && performance.now() - this.writesSince < MAX_WRITE_DELAY_MS) return;
+    // Each write makes the browser lay the page out again, and on a 10,000-row table that costs
+    // as much as the page's own layout (issue #12): one write once everything is read, unless
+    // the page's own change brings a layout anyway.
+    if (!beforePageLayout && !this.queue.isEmpty) return;
     this.writing = true;
     this.schedule(() => safely(() => this.write()));
   }
@@ -245,11 +239,6 @@ class PageScanner {
     this.writes.clear();
     for (const write of writes) safely(write);
     if (!this.reading) this.settle();
-  }
-
-  private addWrite(anchor: Anchor, write: () => void): void {
-    if (this.writes.size === 0) this.writesSince = performance.now();
-    this.writes.set(anchor, write);
   }
 
   /** Queues the hidden roots inside (or equal to) an element whose class, style or hidden state changed. */
@@ -268,7 +257,7 @@ class PageScanner {
   private plan(anchor: Anchor, filter: ScanFilter): void {
     const isText = anchor.nodeType === Node.TEXT_NODE;
     const release = () => {
-      if (this.slots.has(anchor) || this.writes.has(anchor)) this.addWrite(anchor, () => this.slots.release(anchor));
+      if (this.slots.has(anchor) || this.writes.has(anchor)) this.writes.set(anchor, () => this.slots.release(anchor));
     };
     if (!anchor.isConnected || (!isText && !isCallLink(anchor as Element))) {
       release();
@@ -292,7 +281,7 @@ class PageScanner {
       release();
       return;
     }
-    if (!current) this.addWrite(anchor, () => this.slots.place(anchor, source, targets));
+    if (!current) this.writes.set(anchor, () => this.slots.place(anchor, source, targets));
   }
 
   /** The numbers that end in this text node: one split across inline elements gets its button after its last part. */
