@@ -59,7 +59,8 @@ async function settled(scanner: Scanner): Promise<void> {
 }
 
 function userClick(target: EventTarget): void {
-  const event = new MouseEvent('click', { bubbles: true, cancelable: true });
+  // Composed, as the browser's own clicks: they reach the document from open shadow roots.
+  const event = new MouseEvent('click', { bubbles: true, cancelable: true, composed: true });
   Object.defineProperty(event, 'isTrusted', { value: true });
   target.dispatchEvent(event);
 }

@@ -1,4 +1,4 @@
-import { isCallButton } from '../call-buttons.ts';
+import { isCallButton, listenToCallButtons } from '../call-buttons.ts';
 import { type PhoneTarget, parseCallHref } from '../../numbers/detect-numbers.ts';
 import { DetectionCache } from './detection-cache.ts';
 import { sharesLine, type TextAround, textAround, textsReachedAfter } from './inline-run.ts';
@@ -66,7 +66,6 @@ class PageScanner {
   private readonly budgetMs: number;
   private readonly yieldToPage: (callback: () => void) => void;
   private readonly schedule: (callback: () => void) => void;
-  private readonly onCall: (e164: string, extension?: string) => void;
   /** What was found in each text, in the default country. */
   private detections: DetectionCache;
   private slots: ButtonSlots;
@@ -91,9 +90,9 @@ class PageScanner {
     this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
     this.yieldToPage = options.yieldToPage ?? nextTask;
     this.schedule = options.schedule ?? nextFrame;
-    this.onCall = options.onCall;
+    listenToCallButtons(this.root, options.onCall, options.signal);
     this.detections = new DetectionCache(options.defaultCountry);
-    this.slots = this.createSlots();
+    this.slots = new ButtonSlots(this.root);
     this.queue = new ScanQueue(this.root, (shadowRoot) => {
       this.observe(shadowRoot);
       this.queue.add(shadowRoot);
@@ -108,7 +107,7 @@ class PageScanner {
     if (this.stopped) return;
     if (country !== undefined) this.detections = new DetectionCache(country);
     removeAllCallButtons(this.root);
-    this.slots = this.createSlots();
+    this.slots = new ButtonSlots(this.root);
     this.hiddenRoots.clear();
     this.editingChanged.clear();
     this.queue.clear();
@@ -135,10 +134,6 @@ class PageScanner {
     this.writes.clear();
     removeAllCallButtons(this.root);
     this.settle();
-  }
-
-  private createSlots(): ButtonSlots {
-    return new ButtonSlots(this.root, (e164, extension) => this.onCall(e164, extension));
   }
 
   private observe(shadowRoot: ShadowRoot): void {
