@@ -74,7 +74,7 @@ class PageScanner {
   private readonly observedRoots = new WeakSet<ShadowRoot>();
   /** Outermost hidden elements whose text was skipped, rescanned when they may have been shown. */
   private readonly hiddenRoots = new Set<Element>();
-  /** Elements whose class, style or hidden state changed since the last batch. */
+  /** Elements whose class, style or hidden state changed since the last reading slice. */
   private readonly restyled = new Set<Node>();
   /** Elements whose contenteditable changed: the buttons inside are checked again until the queue drains. */
   private readonly editingChanged = new Set<Node>();
