@@ -219,8 +219,8 @@ class PageScanner {
       return;
     }
     // Each write makes the browser lay the page out again, and on a 10,000-row table that costs
-    // as much as the page's own layout (issue #12): one write once everything is read, unless
-    // the page's own change brings a layout anyway.
+    // a good share of the page's own layout, however few buttons it holds (issue #12): one write
+    // once everything is read, unless the page's own change brings a layout anyway.
     if (!beforePageLayout && !this.queue.isEmpty) return;
     this.writing = true;
     this.schedule(() => safely(() => this.write()));
