@@ -3,12 +3,14 @@
  * and the content script in Chromium (every part when none is named), and writes the figures
  * of the parts it ran into their sections of docs/benchmarks.md. `--quick` runs the content
  * script on one small list, once: a check while iterating, not figures for the docs.
+ * PC_BENCH_ROWS=1000,10000 and PC_BENCH_RUNS=1 pick the content script's list sizes and runs
+ * (the docs are then left alone too).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../relay/harness.ts';
-import { benchContentScript, FULL_CONTENT_BENCH, QUICK_CONTENT_BENCH } from './content.ts';
+import { benchContentScript, type ContentBenchOptions, FULL_CONTENT_BENCH, QUICK_CONTENT_BENCH } from './content.ts';
 import { contentSection } from './content-report.ts';
 import { benchEngine } from './engine.ts';
 import { benchRelay } from './relay.ts';
@@ -63,17 +65,28 @@ a time limit there would fail on a busy machine.
   );
 }
 if (parts.includes('content')) {
-  const content = await benchContentScript(quick ? QUICK_CONTENT_BENCH : FULL_CONTENT_BENCH);
+  const content = await benchContentScript(contentOptions());
   console.log('content script', JSON.stringify(content, null, 1));
   const section = contentSection(content);
   console.log(section);
   sections.set('content', section);
 }
 
-if (quick) {
-  console.log('--quick: docs/benchmarks.md left as it is');
+if (quick || process.env.PC_BENCH_ROWS || process.env.PC_BENCH_RUNS) {
+  console.log('a partial run: docs/benchmarks.md left as it is');
 } else {
   writeReport(sections);
+}
+
+function contentOptions(): ContentBenchOptions {
+  const base = quick ? QUICK_CONTENT_BENCH : FULL_CONTENT_BENCH;
+  const rows = process.env.PC_BENCH_ROWS?.split(',').map(Number) ?? base.rows;
+  const runs = Number(process.env.PC_BENCH_RUNS ?? base.runs);
+  if (rows.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(runs) || runs < 1) {
+    console.error('PC_BENCH_ROWS takes list sizes (1000,10000), PC_BENCH_RUNS a count of runs');
+    process.exit(2);
+  }
+  return { ...base, rows, runs };
 }
 
 /** Replaces the sections measured now, keeps the others as the last run wrote them. */

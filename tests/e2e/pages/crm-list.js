@@ -24,14 +24,11 @@ function rows(from, count) {
 
 const list = () => document.getElementById('list');
 
-/** Long animation frames and long tasks, each with whether a script of the extension or of c2d ran in it. */
+/** Long animation frames and long tasks: what the page, and whoever decorates it, cost the page's frames. */
 const frames = [];
 const tasks = [];
 new PerformanceObserver((entries) => {
-  for (const entry of entries.getEntries()) {
-    const sources = (entry.scripts ?? []).map((script) => script.sourceURL ?? '');
-    frames.push({ start: entry.startTime, duration: entry.duration, ext: sources.some((url) => url.startsWith('chrome-extension:')), c2d: sources.some((url) => url.includes('c2d.js')) });
-  }
+  for (const entry of entries.getEntries()) frames.push({ start: entry.startTime, duration: entry.duration });
 }).observe({ type: 'long-animation-frame', buffered: true });
 new PerformanceObserver((entries) => {
   for (const entry of entries.getEntries()) tasks.push({ start: entry.startTime, duration: entry.duration });
