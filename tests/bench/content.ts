@@ -1,53 +1,252 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildExtensionForTests, launchWithExtension } from '../e2e/harness/extension.ts';
+import { gzipSync } from 'node:zlib';
+import { build, type Plugin } from 'esbuild';
+import type { Page } from 'playwright-core';
+import { buildExtensionForTests, E2E_BUILD_DIR, launchWithExtension } from '../e2e/harness/extension.ts';
 import { serveDirectory } from '../e2e/harness/static-server.ts';
 import { DEADLINE_MS, waitFor } from '../e2e/harness/world.ts';
 import { buildTestPages } from '../e2e/pages/build.ts';
+import { REPO_ROOT } from '../relay/harness.ts';
 
-export interface ContentFigures {
-  buttons: number;
-  msToAllButtons: number;
-  /** Main-thread tasks over 50 ms while the page loads and the scanner works. */
-  longTasks: { count: number; maxMs: number; totalMs: number };
-  /** The same page where the extension is not enabled: what the page costs by itself. */
-  baselineLongTasks: { count: number; maxMs: number; totalMs: number };
+/** Who decorates the page: nobody (the page's own cost), our content script, or ringcentral-c2d. */
+export type Contender = 'bare' | 'ours' | 'c2d';
+const CONTENDERS: Contender[] = ['bare', 'ours', 'c2d'];
+
+/** What marks a decorated number: our call button, c2d's wrapper. */
+const DECORATION: Record<Exclude<Contender, 'bare'>, string> = { ours: 'button[data-pc-call]', c2d: '[data-c2d-context]' };
+
+export interface ContentBenchOptions {
+  /** List sizes to load, the largest one also re-rendered. */
+  rows: number[];
+  /** Runs per figure; the median is reported. */
+  runs: number;
+  /** Infinite scroll: rows per append, ms between appends, ms of appending. */
+  scroll: { batch: number; everyMs: number; forMs: number };
 }
 
-const OBSERVE_LONG_TASKS = `window.__longTasks = []; new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push(e.duration); }).observe({ type: 'longtask', buffered: true });`;
+export const FULL_CONTENT_BENCH: ContentBenchOptions = { rows: [1000, 5000, 10_000], runs: 3, scroll: { batch: 500, everyMs: 100, forMs: 5000 } };
+export const QUICK_CONTENT_BENCH: ContentBenchOptions = { rows: [2000], runs: 1, scroll: { batch: 500, everyMs: 100, forMs: 1000 } };
 
-/** The 1,000-contact Vtiger list in Chromium with the built extension: time to every button, long tasks. */
-export async function benchContentScript(): Promise<ContentFigures> {
+/** Long animation frames and long tasks (> 50 ms) from the start of a scenario. */
+export interface Jank {
+  frames: number;
+  longestFrameMs: number;
+  framesOver100: number;
+  longTasks: number;
+  longestTaskMs: number;
+}
+
+/** One scenario for one contender; `ms` is the time until every number was decorated (null: not within the deadline). */
+export interface Measure {
+  ms: number | null;
+  jank: Jank;
+  /** Decorations in the list, and of those the ones in phone cells: both equal the rows when detection is exact. */
+  decorated: { all: number; inPhoneCells: number };
+}
+
+export interface ScrollMeasure extends Measure {
+  /** How long the page took for its own appends (ideally the scroll's length). */
+  appendsMs: number;
+}
+
+export interface ContentFigures {
+  options: ContentBenchOptions;
+  load: Array<{ rows: number; results: Record<Contender, Measure> }>;
+  rerender: { rows: number; results: Record<Contender, Measure> };
+  scroll: { rows: number; results: Record<Contender, ScrollMeasure> };
+  /** The built content script, minified and gzipped. */
+  contentScriptGzipKiB: number;
+}
+
+/** No figure waits longer for the last decoration. */
+const DECORATION_DEADLINE_MS = 180_000;
+
+interface PageHandle {
+  page: Page;
+  contender: Contender;
+}
+
+/** Our content script on the list, ringcentral-c2d on it and the bare list, in one Chromium: figures are medians of `runs`. */
+export async function benchContentScript(options: ContentBenchOptions): Promise<ContentFigures> {
   buildExtensionForTests();
-  const dir = await buildTestPages(mkdtempSync(join(tmpdir(), 'pc-bench-pages-')));
+  const dir = mkdtempSync(join(tmpdir(), 'pc-bench-pages-'));
+  await writeBenchPages(dir);
   const site = await serveDirectory(dir);
   const browser = await launchWithExtension();
   try {
     await browser.setStorage({ sites: [{ pattern: 'http://127.0.0.1/*' }], defaultCountry: 'US' });
     await waitFor(async () => (await browser.registeredSites()).includes('http://127.0.0.1/*'), DEADLINE_MS, 'the content script to be registered for the site');
-    const summarise = (durations: number[]) => ({ count: durations.length, maxMs: Math.round(Math.max(0, ...durations)), totalMs: Math.round(durations.reduce((a, b) => a + b, 0)) });
+    // The extension is enabled on 127.0.0.1 only: the same page on localhost is the bare page, and c2d's.
+    const other = site.url.replace('127.0.0.1', 'localhost');
+    const urls: Record<Contender, string> = { ours: `${site.url}/crm-list.html`, bare: `${other}/crm-list.html`, c2d: `${other}/crm-list.html?c2d` };
+    const open = async (contender: Contender): Promise<PageHandle> => {
+      const page = await browser.context.newPage();
+      await page.goto(urls[contender]);
+      // The probe's number is decorated once the decorating party runs.
+      if (contender !== 'bare') await page.locator(`#probe ${DECORATION[contender]}`).first().waitFor({ timeout: DEADLINE_MS });
+      return { page, contender };
+    };
 
-    const baseline = await browser.context.newPage();
-    await baseline.addInitScript(OBSERVE_LONG_TASKS);
-    await baseline.goto(`${site.url.replace('127.0.0.1', 'localhost')}/vtiger-list.html`);
-    await baseline.waitForTimeout(2000);
-    const baselineLongTasks = summarise(await baseline.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks));
-    await baseline.close();
+    const largest = Math.max(...options.rows);
+    const load: ContentFigures['load'] = [];
+    const rerenderRuns: Record<Contender, Measure[]> = { bare: [], ours: [], c2d: [] };
+    for (const rows of options.rows) {
+      const runs: Record<Contender, Measure[]> = { bare: [], ours: [], c2d: [] };
+      for (let run = 0; run < options.runs; run++) {
+        for (const contender of CONTENDERS) {
+          const handle = await open(contender);
+          runs[contender].push(await measure(handle, rows, 'fill'));
+          if (rows === largest) rerenderRuns[contender].push(await measure(handle, rows, 'rerender'));
+          await handle.page.close();
+        }
+      }
+      load.push({ rows, results: medians(runs) });
+      console.log(`content: ${rows} rows`, summary(load.at(-1)?.results));
+    }
 
-    const page = await browser.context.newPage();
-    await page.addInitScript(OBSERVE_LONG_TASKS);
-    const start = Date.now();
-    await page.goto(`${site.url}/vtiger-list.html`);
-    const want = Number(await page.locator('meta[name="pc-expected-buttons"]').getAttribute('content'));
-    while ((await page.locator('button[data-pc-call]').count()) < want) await page.waitForTimeout(20);
-    const msToAllButtons = Date.now() - start;
-    await page.waitForTimeout(1000);
-    const longTasks = summarise(await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks));
-    return { buttons: want, msToAllButtons, longTasks, baselineLongTasks };
+    const scrollRuns: Record<Contender, ScrollMeasure[]> = { bare: [], ours: [], c2d: [] };
+    for (let run = 0; run < options.runs; run++) {
+      for (const contender of CONTENDERS) {
+        const handle = await open(contender);
+        scrollRuns[contender].push(await measureScroll(handle, options.scroll));
+        await handle.page.close();
+      }
+    }
+    const scrollRows = Math.ceil(options.scroll.forMs / options.scroll.everyMs) * options.scroll.batch;
+    return {
+      options,
+      load,
+      rerender: { rows: largest, results: medians(rerenderRuns) },
+      scroll: { rows: scrollRows, results: medians(scrollRuns) },
+      contentScriptGzipKiB: contentScriptGzipKiB(),
+    };
   } finally {
     await browser.close();
     await site.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** The content script of the extension as built for the tests (the same code users get). */
+export function contentScriptGzipKiB(): number {
+  const script = readFileSync(join(E2E_BUILD_DIR, 'content-scripts', 'content.js'));
+  return Math.round((gzipSync(script, { level: 9 }).length / 1024) * 10) / 10;
+}
+
+interface BenchWindow {
+  bench: {
+    fill(rows: number): number;
+    rerender(): number;
+    scroll(batch: number, everyMs: number, forMs: number): Promise<{ start: number; lastAppend: number; rows: number }>;
+    count(selector: string): { all: number; inPhoneCells: number };
+    decorated(selector: string, want: number, deadlineMs: number): Promise<number | null>;
+    frames(since: number): Array<{ duration: number }>;
+    tasks(since: number): Array<{ duration: number }>;
+  };
+}
+declare const window: BenchWindow;
+
+/**
+ * Runs `act` in a task of the page (it returns its start time), then waits for every number to
+ * be decorated. A task, not the evaluation itself: Chromium reports no long animation frame for
+ * the rendering that follows a DevTools evaluation, so the page's own cost would not show.
+ */
+async function measure({ page, contender }: PageHandle, rows: number, act: 'fill' | 'rerender'): Promise<Measure> {
+  const start = await page.evaluate(([name, n]) => new Promise<number>((resolve) => setTimeout(() => resolve(name === 'fill' ? window.bench.fill(n) : window.bench.rerender()))), [act, rows] as const);
+  return finish({ page, contender }, start, start, rows);
+}
+
+async function measureScroll({ page, contender }: PageHandle, scroll: ContentBenchOptions['scroll']): Promise<ScrollMeasure> {
+  const appended = await page.evaluate(({ batch, everyMs, forMs }) => window.bench.scroll(batch, everyMs, forMs), scroll);
+  // Decoration time counts from the last append: how far the buttons lag behind the page.
+  const result = await finish({ page, contender }, appended.start, appended.lastAppend, appended.rows);
+  return { ...result, appendsMs: Math.round(appended.lastAppend - appended.start) };
+}
+
+async function finish({ page, contender }: PageHandle, since: number, from: number, rows: number): Promise<Measure> {
+  let ms: number | null = null;
+  let decorated = { all: 0, inPhoneCells: 0 };
+  if (contender !== 'bare') {
+    const selector = DECORATION[contender];
+    const at = await page.evaluate(([s, want, deadline]) => window.bench.decorated(s, want, deadline), [selector, rows, DECORATION_DEADLINE_MS] as const);
+    ms = at === null ? null : Math.round(at - from);
+    // Late duplicates or false positives would show here.
+    await settle(page);
+    decorated = await page.evaluate((s) => window.bench.count(s), selector);
+  } else await settle(page);
+  const frames = await page.evaluate((t) => window.bench.frames(t), since);
+  const tasks = await page.evaluate((t) => window.bench.tasks(t), since);
+  const durations = frames.map((frame) => frame.duration);
+  const jank: Jank = {
+    frames: frames.length,
+    longestFrameMs: longest(durations),
+    framesOver100: durations.filter((d) => d > 100).length,
+    longTasks: tasks.length,
+    longestTaskMs: longest(tasks.map((task) => task.duration)),
+  };
+  return { ms, jank, decorated };
+}
+
+/** Lets trailing frames end (and late work show) before the figures are read. */
+async function settle(page: Page): Promise<void> {
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 1000)));
+}
+
+const longest = (values: number[]) => Math.round(Math.max(0, ...values));
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/** The median of each figure over the runs; a run that missed the deadline counts as the longest time. */
+function medians<T extends Measure>(runs: Record<Contender, T[]>): Record<Contender, T> {
+  const result = {} as Record<Contender, T>;
+  for (const contender of CONTENDERS) {
+    const list = runs[contender];
+    const first = list[0] as T;
+    const ms = list.map((m) => m.ms ?? Number.POSITIVE_INFINITY);
+    const middle = median(ms);
+    const jank = Object.fromEntries(Object.keys(first.jank).map((key) => [key, median(list.map((m) => m.jank[key as keyof Jank]))])) as unknown as Jank;
+    const appends = 'appendsMs' in first ? { appendsMs: median(list.map((m) => (m as unknown as ScrollMeasure).appendsMs)) } : {};
+    result[contender] = { ...first, ...appends, ms: Number.isFinite(middle) ? middle : null, jank, decorated: list.at(-1)?.decorated ?? first.decorated };
+  }
+  return result;
+}
+
+function summary(results: Record<Contender, Measure> | undefined): string {
+  if (!results) return '';
+  return CONTENDERS.map((c) => `${c}: ${results[c].ms ?? '-'} ms, longest frame ${results[c].jank.longestFrameMs} ms`).join('; ');
+}
+
+/** The test pages (crm-list.html among them), and ringcentral-c2d bundled from node_modules (no network) as `window.c2d`. */
+async function writeBenchPages(dir: string): Promise<void> {
+  await buildTestPages(dir);
+  await build({
+    stdin: { contents: "export * from 'ringcentral-c2d';", resolveDir: REPO_ROOT },
+    outfile: join(dir, 'c2d.js'),
+    bundle: true,
+    format: 'iife',
+    globalName: 'c2d',
+    platform: 'browser',
+    target: 'chrome120',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    minify: true,
+    logLevel: 'silent',
+    alias: { events: join(import.meta.dirname, 'c2d-events.js') },
+    // Its widget's images and styles do not matter here (numbers are wrapped, the widget only shows on hover).
+    loader: { '.png': 'dataurl', '.svg': 'dataurl', '.scss': 'empty' },
+    plugins: [withoutCoreJs],
+  });
+}
+
+/** c2d imports core-js polyfills one by one; Chromium needs none of them. */
+const withoutCoreJs: Plugin = {
+  name: 'without-core-js',
+  setup(builder) {
+    builder.onResolve({ filter: /^core-js\// }, (args) => ({ path: args.path, namespace: 'without-core-js' }));
+    builder.onLoad({ filter: /.*/, namespace: 'without-core-js' }, () => ({ contents: '' }));
+  },
+};

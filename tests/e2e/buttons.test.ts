@@ -54,6 +54,11 @@ function watchMostButtons(): void {
   }).observe(document.body, { subtree: true, childList: true, characterData: true });
 }
 
+/** crm-list.html's driver (tests/e2e/pages/crm-list.js). */
+interface ListPage {
+  bench: { fill(rows: number): number; rerender(): number; scroll(batch: number, everyMs: number, forMs: number): Promise<{ rows: number }> };
+}
+
 /** How many times the React test page has re-rendered its rows on its timer. */
 const tick = async (page: Page) => Number(await page.locator('[data-tick]').getAttribute('data-tick'));
 
@@ -121,6 +126,40 @@ describe('call buttons on CRM-like pages', () => {
     expect(page.url()).toContain('page=3');
     await page.close();
   });
+
+  it('keeps a growing CRM list decorated: split numbers, re-renders, infinite scroll, no errors', async () => {
+    const page = await world.browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    // The content script logs what it caught (scan/safely.ts) instead of throwing into the page.
+    page.on('console', (message) => {
+      if (message.text().includes('[phone-connector]')) errors.push(message.text());
+    });
+    await page.goto(`${world.site.url}/crm-list.html`);
+    await expectSettledCount(page, await expected(page));
+    const split = await page.locator('#split button[data-pc-call]').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('data-pc-call')));
+    expect(split).toEqual(['+14155550100', '+442079460958']);
+
+    // One button per row, in its phone cell: none on the five look-alikes of each row.
+    const inList = (selector: string) => page.locator(`#list ${selector}`).count();
+    await page.evaluate(() => (window as unknown as ListPage).bench.fill(500));
+    await expect.poll(() => inList('button[data-pc-call]'), { timeout: 4 * DEADLINE_MS }).toBe(500);
+    expect(await inList('td.phone button[data-pc-call]')).toBe(500);
+
+    // The CRM re-renders every row: the buttons come back, never more than one per number.
+    await page.evaluate(watchMostButtons);
+    await page.evaluate(() => (window as unknown as ListPage).bench.rerender());
+    await expect.poll(() => inList('button[data-pc-call]'), { timeout: 4 * DEADLINE_MS }).toBe(500);
+    expect(await page.evaluate(() => (window as unknown as PageWatch).__pcMostButtons)).toBeLessThanOrEqual(500 + 3);
+
+    // Infinite scroll: rows appended while the scanner works get their buttons too.
+    const { rows } = await page.evaluate(() => (window as unknown as ListPage).bench.scroll(100, 50, 500));
+    expect(rows).toBeGreaterThanOrEqual(1000);
+    await expect.poll(() => inList('td.phone button[data-pc-call]'), { timeout: 4 * DEADLINE_MS }).toBe(rows);
+    await expectSettledCount(page, rows + 3);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 16 * DEADLINE_MS);
 
   it('does nothing on a site the agent has not enabled', async () => {
     const page = await world.browser.context.newPage();

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createCallButton, isCallButton } from './call-buttons.ts';
+import { createCallButton, isCallButton, listenToCallButtons, type OnActivate } from './call-buttons.ts';
 
 /**
  * happy-dom has no trusted events; a browser sets `isTrusted` only for input from the user
@@ -8,25 +8,37 @@ import { createCallButton, isCallButton } from './call-buttons.ts';
  * the end-to-end suite clicks for real in Chromium.
  */
 function userClick(target: EventTarget): MouseEvent {
-  const event = new MouseEvent('click', { bubbles: true, cancelable: true });
+  // Composed, as the browser's own clicks: they reach the document from open shadow roots.
+  const event = new MouseEvent('click', { bubbles: true, cancelable: true, composed: true });
   Object.defineProperty(event, 'isTrusted', { value: true });
   target.dispatchEvent(event);
   return event;
 }
 
+const listening: AbortController[] = [];
+
+/** The document's listeners for every call button, as the scanner starts them. */
+function listen(onActivate: OnActivate): void {
+  const controller = new AbortController();
+  listening.push(controller);
+  listenToCallButtons(document, onActivate, controller.signal);
+}
+
 function mount(extension?: string) {
   const onActivate = vi.fn();
+  listen(onActivate);
   const row = document.createElement('div');
   const rowClicks = vi.fn();
   row.addEventListener('click', rowClicks);
   const target = { text: ' (415) 555-0100 ext. 12 ', e164: '+14155550100', ...(extension ? { extension } : {}) };
-  const button = createCallButton(document, target, onActivate);
+  const button = createCallButton(document, target);
   row.append(button);
   document.body.append(row);
   return { button, onActivate, rowClicks };
 }
 
 afterEach(() => {
+  for (const controller of listening.splice(0)) controller.abort();
   document.body.replaceChildren();
   vi.restoreAllMocks();
 });
@@ -108,14 +120,41 @@ describe('createCallButton', () => {
     expect(button.style.getPropertyValue('outline-style')).toBe('none');
   });
 
+  it('calls the number it was made for, whatever the page writes into data-pc-call', () => {
+    const { button, onActivate } = mount();
+    button.dataset.pcCall = '+19005550199';
+    userClick(button);
+    expect(onActivate).toHaveBeenCalledExactlyOnceWith('+14155550100', undefined);
+  });
+
+  it('handles the buttons inside open shadow roots with the same listeners', () => {
+    const onActivate = vi.fn();
+    listen(onActivate);
+    const host = document.createElement('div');
+    document.body.append(host);
+    const button = createCallButton(document, { text: '415 555 0102', e164: '+14155550102' });
+    host.attachShadow({ mode: 'open' }).append(button);
+    userClick(button);
+    expect(onActivate).toHaveBeenCalledExactlyOnceWith('+14155550102', undefined);
+  });
+
+  it('stops listening when its signal is aborted', () => {
+    const { button, onActivate } = mount();
+    for (const controller of listening.splice(0)) controller.abort();
+    userClick(button);
+    expect(onActivate).not.toHaveBeenCalled();
+  });
+
   it('never lets an error of the call handler reach the page', async () => {
     const debug = vi.spyOn(console, 'debug').mockImplementation(() => undefined);
     const pageErrors = vi.fn();
     window.addEventListener('error', pageErrors);
-    const throwing = createCallButton(document, { text: '415 555 0100', e164: '+14155550100' }, () => {
-      throw new Error('background gone');
+    listen((e164) => {
+      if (e164 === '+14155550100') throw new Error('background gone');
+      return Promise.reject(new Error('no answer')) as unknown as void;
     });
-    const rejecting = createCallButton(document, { text: '415 555 0101', e164: '+14155550101' }, () => Promise.reject(new Error('no answer')));
+    const throwing = createCallButton(document, { text: '415 555 0100', e164: '+14155550100' });
+    const rejecting = createCallButton(document, { text: '415 555 0101', e164: '+14155550101' });
     document.body.append(throwing, rejecting);
     expect(() => userClick(throwing)).not.toThrow();
     userClick(rejecting);

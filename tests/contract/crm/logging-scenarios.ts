@@ -7,14 +7,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CrmSimulator } from '../../simulators/crm/crm-simulator.ts';
-import type { CrmContract, RungCall } from './harness.ts';
+import type { CrmContract, ProviderCall } from './harness.ts';
 
 const WAIT = { timeout: 45_000, interval: 100 };
 
 export interface LoggingFacts<S extends CrmSimulator> {
   contract(): CrmContract<S>;
   /** Ends the call as Twilio does, and whatever else makes its log due (a wrap-up). */
-  finish(call: RungCall): Promise<void>;
+  finish(call: ProviderCall): Promise<void>;
   /** The requests that write a call log, for failures injected into them only. */
   writes: RegExp;
 }
@@ -33,7 +33,7 @@ export async function outboxDrained(contract: CrmContract<CrmSimulator>): Promis
 
 export function describeNeverTwiceNeverLost<S extends CrmSimulator>(facts: LoggingFacts<S>): void {
   /** Rings and finishes a call while the CRM is down, until the call shows the failed write; `meanwhile` runs before the CRM is back. */
-  const finishedWhileDown = async (from: string, meanwhile: () => Promise<void> = async () => {}): Promise<RungCall> => {
+  const finishedWhileDown = async (from: string, meanwhile: () => Promise<void> = async () => {}): Promise<ProviderCall> => {
     const contract = facts.contract();
     await contract.crm.down();
     try {

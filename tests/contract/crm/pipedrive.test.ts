@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredActivity } from '../../simulators/crm/crm-simulator.ts';
 import { PipedriveSimulator } from '../../simulators/crm/pipedrive.ts';
-import { type ActivityReading, CrmContract, type CrmUnderTest, type RungCall } from './harness.ts';
+import { type ActivityReading, CrmContract, type CrmUnderTest, type ProviderCall } from './harness.ts';
 import { describeNeverTwiceNeverLost, outbox, outboxDrained } from './logging-scenarios.ts';
 
 const PIPEDRIVE: CrmUnderTest<PipedriveSimulator> = {
@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 /** Ends the call and gives the wrap-up: a call log is written once both are in (CRM_WRAP_UP_SECONDS is the default 5 minutes here). */
-async function endAndWrapUp(call: RungCall, wrapUp: { notes?: string; disposition?: string } = { notes: 'Called about the invoice' }): Promise<void> {
+async function endAndWrapUp(call: ProviderCall, wrapUp: { notes?: string; disposition?: string } = { notes: 'Called about the invoice' }): Promise<void> {
   await contract.end(call);
   await contract.annotate(call.sid, wrapUp);
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../../relay/harness.ts';
 import type { StoredActivity } from '../../simulators/crm/crm-simulator.ts';
 import { SalesforceSimulator } from '../../simulators/crm/salesforce.ts';
-import { type ActivityReading, CrmContract, type CrmUnderTest, type RungCall } from './harness.ts';
+import { type ActivityReading, CrmContract, type CrmUnderTest, type ProviderCall } from './harness.ts';
 
 const SALESFORCE: CrmUnderTest<SalesforceSimulator> = {
   connector: 'salesforce',
@@ -172,7 +172,7 @@ describe('never twice, never lost', () => {
 
   it('keeps the log while Salesforce is down, and writes it once Salesforce is back', async () => {
     await contract.crm.down();
-    let call: RungCall;
+    let call: ProviderCall;
     try {
       call = await contract.ring('+14155550177');
       await contract.end(call);

@@ -1,4 +1,4 @@
-import { createCallButton, isCallButton, type OnActivate } from '../call-buttons.ts';
+import { createCallButton, isCallButton } from '../call-buttons.ts';
 import type { PhoneTarget } from '../../numbers/detect-numbers.ts';
 
 /** Where numbers were found: a text node, or a tel:/callto: link. Buttons follow it. */
@@ -25,10 +25,7 @@ export class ButtonSlots {
   private readonly owners = new WeakMap<HTMLButtonElement, Anchor>();
   private readonly restores = new WeakMap<Anchor, { since: number; count: number }>();
 
-  constructor(
-    private readonly doc: Document,
-    private readonly onActivate: OnActivate,
-  ) {}
+  constructor(private readonly doc: Document) {}
 
   /** The targets last read from `source`, if the anchor was read from it already. */
   targetsFor(anchor: Anchor, source: string): PhoneTarget[] | undefined {
@@ -51,7 +48,7 @@ export class ButtonSlots {
   /** Replaces the anchor's buttons with one per target, in order. */
   place(anchor: Anchor, source: string, targets: PhoneTarget[]): void {
     this.release(anchor);
-    const buttons = targets.map((target) => createCallButton(this.doc, target, this.onActivate));
+    const buttons = targets.map((target) => createCallButton(this.doc, target));
     if (buttons.length > 0 && anchor.parentNode) anchor.after(...buttons);
     for (const button of buttons) this.owners.set(button, anchor);
     this.slots.set(anchor, { source, targets, buttons });

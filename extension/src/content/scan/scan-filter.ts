@@ -25,9 +25,9 @@ export function isSkippedElement(element: Element): boolean {
 type Placement = 'allowed' | 'excluded' | 'hidden';
 
 /**
- * Decides, per element, whether text inside may get buttons. Lives for one batch: results
- * are cached per element (a 1,000-row table shares its ancestors), and computed styles are
- * read before the batch writes anything, so there is no layout thrashing.
+ * Decides, per element, whether text inside may get buttons. Lives for one reading slice:
+ * results are cached per element (a 1,000-row table shares its ancestors), and computed styles
+ * are read while nothing is written (the buttons come later, all at once): no layout thrashing.
  */
 export class ScanFilter {
   private readonly placements = new Map<Element, Placement>();

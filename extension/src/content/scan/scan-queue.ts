@@ -1,6 +1,9 @@
 import { mightContainPhoneNumber } from '../../numbers/detect-numbers.ts';
 import type { Anchor } from './button-slots.ts';
+import { sharesLine } from './inline-run.ts';
 import { isCallLink, isSkippedElement } from './scan-filter.ts';
+
+const DIGIT = /\p{Nd}/u;
 
 /** How many nodes a walk visits between two looks at the clock. */
 const NODES_PER_CLOCK_CHECK = 256;
@@ -12,8 +15,9 @@ interface Walk {
 
 /**
  * Nodes waiting to be scanned: text nodes and links as they are, subtrees (elements, shadow
- * roots, the document) through a tree walk that can pause at a deadline and resume in the
- * next frame. Yields only what may hold a number: text with enough digits, call links.
+ * roots, the document) through a tree walk that can pause at a deadline and resume in a
+ * later slice. Yields only what may hold a number: text with enough digits, or with digits and
+ * other text on its line, and call links.
  */
 export class ScanQueue {
   private readonly pending = new Set<Node>();
@@ -40,7 +44,7 @@ export class ScanQueue {
 
   /**
    * The next text node or call link; undefined when the queue is empty or a walk paused at
-   * `deadline`. A walk visits a few hundred nodes at least, so every batch makes progress.
+   * `deadline`. A walk visits a few hundred nodes at least, so every slice makes progress.
    */
   next(deadline: number): Anchor | undefined {
     for (;;) {
@@ -72,22 +76,37 @@ export class ScanQueue {
     // The page removed the node the walk paused at: start over, placing buttons is idempotent.
     if (!root.contains(walker.currentNode)) walker.currentNode = root;
     let visited = 0;
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    let node = walker.nextNode();
+    while (node) {
+      if (node.nodeType === Node.ELEMENT_NODE && isSkippedElement(node as Element)) {
+        node = nextAfterSubtree(walker);
+        continue;
+      }
       if (node.nodeType === Node.TEXT_NODE) {
-        if (mightContainPhoneNumber((node as Text).data)) return node as Text;
+        // A few digits next to other text of the line may be part of a split number.
+        if (mightContainPhoneNumber((node as Text).data) || (DIGIT.test((node as Text).data) && sharesLine(node as Text))) return node as Text;
       } else {
         const element = node as Element;
         if (element.shadowRoot) this.onShadowRoot(element.shadowRoot);
         if (isCallLink(element)) return element;
       }
       if (++visited % NODES_PER_CLOCK_CHECK === 0 && performance.now() >= deadline) return 'paused';
+      node = walker.nextNode();
     }
     return 'done';
   }
 
+  /** No filter callback: one call per node from the browser into our code was a fifth of a 10,000-row scan (issue #12). */
   private createWalker(root: Node): TreeWalker {
-    return this.doc.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
-      acceptNode: (node) => (node.nodeType === Node.ELEMENT_NODE && isSkippedElement(node as Element) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
-    });
+    return this.doc.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
   }
+}
+
+/** The node after the walker's current node and everything inside it; null at the end of the walk. */
+function nextAfterSubtree(walker: TreeWalker): Node | null {
+  for (let current: Node | null = walker.currentNode; current && current !== walker.root; current = walker.parentNode()) {
+    const sibling = walker.nextSibling();
+    if (sibling) return sibling;
+  }
+  return null;
 }

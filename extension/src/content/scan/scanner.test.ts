@@ -25,6 +25,7 @@ function scan(html: string, options: Partial<ScannerOptions> = {}) {
     defaultCountry: 'US',
     signal: controller.signal,
     onCall,
+    yieldToPage: (callback) => setTimeout(callback, 0),
     schedule: (callback) => setTimeout(callback, 0),
     ...options,
   });
@@ -58,7 +59,8 @@ async function settled(scanner: Scanner): Promise<void> {
 }
 
 function userClick(target: EventTarget): void {
-  const event = new MouseEvent('click', { bubbles: true, cancelable: true });
+  // Composed, as the browser's own clicks: they reach the document from open shadow roots.
+  const event = new MouseEvent('click', { bubbles: true, cancelable: true, composed: true });
   Object.defineProperty(event, 'isTrusted', { value: true });
   target.dispatchEvent(event);
 }
@@ -91,40 +93,59 @@ afterEach(() => {
 });
 
 describe('startScanner', () => {
-  it('puts exactly one button per number on a 1,000-row list, in batches', async () => {
+  it('puts exactly one button per number on a 1,000-row list, read in slices', async () => {
     const { html, expected } = contactRows(1000);
-    let batches = 0;
+    let slices = 0;
     const { scanner } = scan(html, {
-      // 200 readings of the stepping clock: a few dozen batches, fewer than the default budget
-      // would make, each costly in happy-dom. The next test bounds batches exactly.
+      // 200 readings of the stepping clock: a few dozen slices, fewer than the default budget
+      // would make, each costly in happy-dom. The next test bounds slices exactly.
       budgetMs: 200,
-      schedule: (callback) => {
-        batches++;
+      yieldToPage: (callback) => {
+        slices++;
         setTimeout(callback, 0);
       },
     });
     await settled(scanner);
     expect(expected).toBe(1757);
     expect(buttons()).toHaveLength(expected);
-    expect(batches).toBeGreaterThan(1);
+    expect(slices).toBeGreaterThan(1);
     expect(document.querySelectorAll('[data-pc-ext="12"]')).toHaveLength(171);
   }, HEAVY_SCAN_MS);
 
-  it('ends a batch at the budget, yet always makes progress', async () => {
+  it('ends a reading slice at the budget, yet always makes progress', async () => {
     const { html, expected } = contactRows(30);
-    let batches = 0;
+    let slices = 0;
     const { scanner } = scan(html, {
       budgetMs: 0,
-      schedule: (callback) => {
-        batches++;
+      yieldToPage: (callback) => {
+        slices++;
         setTimeout(callback, 0);
       },
     });
     await settled(scanner);
     expect(buttons()).toHaveLength(expected);
-    // A zero budget plans one text node per batch; every row has at least four with seven
+    // A zero budget plans one text node per slice; every row has at least four with seven
     // digits or more (a phone, the date, the order id, the price).
-    expect(batches).toBeGreaterThanOrEqual(30 * 4);
+    expect(slices).toBeGreaterThanOrEqual(30 * 4);
+  }, HEAVY_SCAN_MS);
+
+  it('places every button read in one write, once the reading is done', async () => {
+    const { html, expected } = contactRows(30);
+    let writes = 0;
+    let buttonsWhenWriting = -1;
+    const { scanner } = scan(html, {
+      budgetMs: 0,
+      schedule: (callback) => {
+        writes++;
+        // Nothing is placed while reading: every change waits for the one write.
+        buttonsWhenWriting = buttons().length;
+        setTimeout(callback, 0);
+      },
+    });
+    await settled(scanner);
+    expect(buttons()).toHaveLength(expected);
+    expect(writes).toBe(1);
+    expect(buttonsWhenWriting).toBe(0);
   }, HEAVY_SCAN_MS);
 
   it('places buttons after the text node, which stays whole and untouched', async () => {
@@ -223,6 +244,46 @@ describe('startScanner', () => {
     document.querySelector('[aria-hidden]')?.removeAttribute('aria-hidden');
     await settled(scanner);
     expect(numbers().sort()).toEqual(['+14155550120', '+14155550121', '+14155550122']);
+  });
+
+  it('gives a number split across inline elements one button, after its last part', async () => {
+    const { scanner } = scan('<p id="spans"><span>+1 415</span> <span>555 0100</span></p><p id="bold"><b>+44</b> 20 7946 0958</p>');
+    await settled(scanner);
+    expect(numbers()).toEqual(['+14155550100', '+442079460958']);
+    const [spanButton, boldButton] = buttons();
+    expect(spanButton?.previousSibling?.textContent).toBe('555 0100');
+    expect(spanButton?.getAttribute('aria-label')).toBe('Call +1 415 555 0100');
+    expect(boldButton?.previousSibling?.textContent).toBe(' 20 7946 0958');
+    // The page's text nodes stay whole.
+    expect(document.querySelector('#bold')?.textContent).toBe('+44 20 7946 0958');
+  });
+
+  it('follows a split number when one of its parts changes or goes', async () => {
+    const { scanner } = scan('<p><span id="area">+1 415</span> <span>555 0100</span></p>');
+    await settled(scanner);
+    const area = document.querySelector('#area') as HTMLElement;
+    area.textContent = '+1 212';
+    await settled(scanner);
+    expect(numbers()).toEqual(['+12125550100']);
+    area.remove();
+    await settled(scanner);
+    expect(numbers()).toEqual([]);
+  });
+
+  it('joins no text across cells, blocks or line breaks', async () => {
+    const { scanner } = scan('<table><tr><td>+1 415</td><td>555 0100</td></tr></table><div><div>+1 415</div>555 0100</div><p>+1 415<br>555 0100</p>');
+    await settled(scanner);
+    expect(numbers()).toEqual([]);
+  });
+
+  it('keeps one button on a split number through re-renders', async () => {
+    const { scanner } = scan('<ul><li><span>+1 415</span> <span>555 0100</span></li></ul>');
+    await settled(scanner);
+    for (let render = 0; render < 3; render++) {
+      (document.querySelector('ul') as HTMLElement).innerHTML = '<li><span>+1 415</span> <span>555 0100</span></li>';
+      await settled(scanner);
+      expect(numbers()).toEqual(['+14155550100']);
+    }
   });
 
   it('gives a tel:/callto: link one button after it, none for its text', async () => {

@@ -1,7 +1,9 @@
-import { isCallButton } from '../call-buttons.ts';
-import { detectNumbers, mightContainPhoneNumber, type PhoneTarget, parseCallHref } from '../../numbers/detect-numbers.ts';
+import { isCallButton, listenToCallButtons } from '../call-buttons.ts';
+import { type PhoneTarget, parseCallHref } from '../../numbers/detect-numbers.ts';
+import { DetectionCache } from './detection-cache.ts';
+import { sharesLine, type TextAround, textAround, textsReachedAfter } from './inline-run.ts';
 import { type Anchor, ButtonSlots, removeAllCallButtons } from './button-slots.ts';
-import { nextFrame } from './next-frame.ts';
+import { nextFrame, nextTask } from './schedule.ts';
 import { safely } from './safely.ts';
 import { isCallLink, ScanFilter } from './scan-filter.ts';
 import { ScanQueue } from './scan-queue.ts';
@@ -14,9 +16,11 @@ export interface ScannerOptions {
   signal: AbortSignal;
   /** A trusted click on a button. */
   onCall(e164: string, extension?: string): void;
-  /** Main-thread time one batch may take; 8 ms leaves half a 60 Hz frame to the page. */
+  /** Main-thread time one reading slice may take before the page gets the thread back. */
   budgetMs?: number;
-  /** Runs a batch later; the next animation frame by default. */
+  /** Runs the next reading slice; a new task by default, not tied to frames. */
+  yieldToPage?: (callback: () => void) => void;
+  /** Runs the writes (buttons placed and removed); the next animation frame by default. */
   schedule?: (callback: () => void) => void;
 }
 
@@ -27,16 +31,9 @@ export interface Scanner {
   idle(): Promise<void>;
 }
 
-const DEFAULT_BUDGET_MS = 8;
+const DEFAULT_BUDGET_MS = 10;
 
-/**
- * Share of the budget spent reading; the rest is left for writing what was read (creating
- * and inserting buttons costs about a third of finding them, measured in Chromium).
- */
-const READ_SHARE = 0.75;
 
-/** Longer text nodes (logs, JSON dumps) are skipped: one search must fit in a frame. */
-const MAX_TEXT_LENGTH = 10_000;
 
 /**
  * `href` for call links; `contenteditable` for views turned into inline editors; the others
@@ -52,9 +49,10 @@ const OBSERVED: MutationObserverInit = {
 
 /**
  * Puts a call button after every phone number in `root`, its open shadow roots included,
- * and keeps them right as the page changes: only added or changed nodes are scanned, in
- * batches of at most `budgetMs` per frame. Frames are not entered: the content script runs
- * in each of them.
+ * and keeps them right as the page changes: only added or changed nodes are read, in slices
+ * of at most `budgetMs` that give the thread back to the page in between; the buttons are
+ * placed once everything queued is read, in one write per frame. Frames are not entered: the
+ * content script runs in each of them.
  */
 export function startScanner(options: ScannerOptions): Scanner {
   const scanner = new PageScanner(options);
@@ -66,30 +64,35 @@ export function startScanner(options: ScannerOptions): Scanner {
 class PageScanner {
   private readonly root: Document;
   private readonly budgetMs: number;
+  private readonly yieldToPage: (callback: () => void) => void;
   private readonly schedule: (callback: () => void) => void;
-  private readonly onCall: (e164: string, extension?: string) => void;
-  private country: string;
+  /** What was found in each text, in the default country. */
+  private detections: DetectionCache;
   private slots: ButtonSlots;
   private readonly queue: ScanQueue;
   private readonly observer: MutationObserver;
   private readonly observedRoots = new WeakSet<ShadowRoot>();
   /** Outermost hidden elements whose text was skipped, rescanned when they may have been shown. */
   private readonly hiddenRoots = new Set<Element>();
-  /** Elements whose class, style or hidden state changed since the last batch. */
+  /** Elements whose class, style or hidden state changed since the last reading slice. */
   private readonly restyled = new Set<Node>();
   /** Elements whose contenteditable changed: the buttons inside are checked again until the queue drains. */
   private readonly editingChanged = new Set<Node>();
-  private scheduled = false;
+  /** Button changes read but not yet made, the last one per anchor. */
+  private readonly writes = new Map<Anchor, () => void>();
+  private reading = false;
+  private writing = false;
   private stopped = false;
   private waiters: Array<() => void> = [];
 
   constructor(options: ScannerOptions) {
     this.root = options.root;
     this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
+    this.yieldToPage = options.yieldToPage ?? nextTask;
     this.schedule = options.schedule ?? nextFrame;
-    this.onCall = options.onCall;
-    this.country = options.defaultCountry;
-    this.slots = this.createSlots();
+    listenToCallButtons(this.root, options.onCall, options.signal);
+    this.detections = new DetectionCache(options.defaultCountry);
+    this.slots = new ButtonSlots(this.root);
     this.queue = new ScanQueue(this.root, (shadowRoot) => {
       this.observe(shadowRoot);
       this.queue.add(shadowRoot);
@@ -97,26 +100,27 @@ class PageScanner {
     this.observer = new MutationObserver((records) => safely(() => this.onMutations(records)));
     this.observer.observe(this.root, OBSERVED);
     this.queue.add(this.root);
-    this.requestBatch();
+    this.requestRead();
   }
 
   rescan(country?: string): void {
     if (this.stopped) return;
-    if (country !== undefined) this.country = country;
+    if (country !== undefined) this.detections = new DetectionCache(country);
     removeAllCallButtons(this.root);
-    this.slots = this.createSlots();
+    this.slots = new ButtonSlots(this.root);
     this.hiddenRoots.clear();
     this.editingChanged.clear();
     this.queue.clear();
+    this.writes.clear();
     this.queue.add(this.root);
-    this.requestBatch();
+    this.requestRead();
   }
 
   idle(): Promise<void> {
     if (this.stopped) return Promise.resolve();
     // Changes made just before this call are still in the observer's queue.
     safely(() => this.onMutations(this.observer.takeRecords()));
-    if (!this.scheduled) return Promise.resolve();
+    if (!this.reading && !this.writing) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -127,12 +131,9 @@ class PageScanner {
     this.hiddenRoots.clear();
     this.restyled.clear();
     this.editingChanged.clear();
+    this.writes.clear();
     removeAllCallButtons(this.root);
     this.settle();
-  }
-
-  private createSlots(): ButtonSlots {
-    return new ButtonSlots(this.root, (e164, extension) => this.onCall(e164, extension));
   }
 
   private observe(shadowRoot: ShadowRoot): void {
@@ -142,8 +143,10 @@ class PageScanner {
   }
 
   private onMutations(records: MutationRecord[]): void {
-    for (const { type, target, addedNodes, removedNodes, attributeName } of records) {
+    let pageChanged = false;
+    for (const { type, target, addedNodes, removedNodes, nextSibling, attributeName } of records) {
       if (isCallButton(target)) continue; // our hover and focus styles
+      pageChanged ||= type !== 'attributes';
       if (type === 'characterData') {
         if (target.nodeType === Node.TEXT_NODE) this.queue.add(target);
       } else if (type === 'childList') {
@@ -153,6 +156,8 @@ class PageScanner {
           const anchor = this.slots.anchorToRestore(node) ?? (this.slots.has(node) ? node : undefined);
           if (anchor) this.queue.add(anchor);
         }
+        // What followed a removed node may have held the end of a number split across both.
+        if (removedNodes.length > 0 && nextSibling && !isCallButton(nextSibling)) this.queue.add(nextSibling);
       } else if (attributeName === 'href') {
         // No longer a call link: its button goes, its text becomes ordinary text to scan.
         if (!isCallLink(target as Element) && this.slots.has(target)) this.slots.release(target);
@@ -171,40 +176,64 @@ class PageScanner {
         this.queue.add(shadowRoot);
       }
     }
-    this.requestBatch();
+    this.requestRead();
+    // The page changed its content: the browser lays it out at the next frame anyway, so the
+    // buttons read so far go in that same frame (infinite scroll: one layout per append, not two).
+    if (pageChanged) this.requestWrite(true);
   }
 
-  private requestBatch(): void {
-    if (this.scheduled || this.stopped || (this.queue.isEmpty && this.restyled.size === 0)) return;
-    this.scheduled = true;
-    this.schedule(() => safely(() => this.runBatch()));
+  private requestRead(): void {
+    if (this.reading || this.stopped || (this.queue.isEmpty && this.restyled.size === 0)) return;
+    this.reading = true;
+    this.yieldToPage(() => safely(() => this.readSlice()));
   }
 
-  /** Reads first (text, styles), then writes every button change: no layout thrashing. */
-  private runBatch(): void {
-    this.scheduled = false;
+  /** Reads (text, styles) for one slice of the budget; the buttons are placed later, all at once. */
+  private readSlice(): void {
+    this.reading = false;
     if (this.stopped) return;
     try {
-      const deadline = performance.now() + this.budgetMs * READ_SHARE;
+      const deadline = performance.now() + this.budgetMs;
       this.queueShownRoots();
       const filter = new ScanFilter((element) => this.hiddenRoots.add(element));
       const planned = new Set<Anchor>();
-      const writes: Array<() => void> = [];
-      // At least one anchor per batch, so a tiny budget still makes progress.
+      // At least one anchor per slice, so a tiny budget still makes progress.
       do {
         const anchor = this.queue.next(deadline);
         if (!anchor) break;
         if (planned.has(anchor)) continue;
         planned.add(anchor);
-        safely(() => this.plan(anchor, filter, writes));
+        safely(() => this.plan(anchor, filter));
       } while (performance.now() < deadline);
-      for (const write of writes) safely(write);
     } finally {
-      if (this.queue.isEmpty) {
-        this.editingChanged.clear();
-        this.settle();
-      } else this.requestBatch();
+      if (this.queue.isEmpty) this.editingChanged.clear();
+      else this.requestRead();
+      this.requestWrite();
     }
+  }
+
+  private requestWrite(beforePageLayout = false): void {
+    if (this.writing || this.stopped) return;
+    if (this.writes.size === 0) {
+      if (!this.reading) this.settle();
+      return;
+    }
+    // Each write makes the browser lay the page out again, and on a 10,000-row table that costs
+    // a good share of the page's own layout, however few buttons it holds (issue #12): one write
+    // once everything is read, unless the page's own change brings a layout anyway.
+    if (!beforePageLayout && !this.queue.isEmpty) return;
+    this.writing = true;
+    this.schedule(() => safely(() => this.write()));
+  }
+
+  /** Every button change read so far, in one go: the browser lays the page out once for all of them. */
+  private write(): void {
+    this.writing = false;
+    if (this.stopped) return;
+    const writes = [...this.writes.values()];
+    this.writes.clear();
+    for (const write of writes) safely(write);
+    if (!this.reading) this.settle();
   }
 
   /** Queues the hidden roots inside (or equal to) an element whose class, style or hidden state changed. */
@@ -220,34 +249,44 @@ class PageScanner {
     this.restyled.clear();
   }
 
-  private plan(anchor: Anchor, filter: ScanFilter, writes: Array<() => void>): void {
+  private plan(anchor: Anchor, filter: ScanFilter): void {
     const isText = anchor.nodeType === Node.TEXT_NODE;
-    const release = () => writes.push(() => this.slots.release(anchor));
+    const release = () => {
+      if (this.slots.has(anchor) || this.writes.has(anchor)) this.writes.set(anchor, () => this.slots.release(anchor));
+    };
     if (!anchor.isConnected || (!isText && !isCallLink(anchor as Element))) {
-      if (this.slots.has(anchor)) release();
+      release();
       return;
     }
-    const source = isText ? (anchor as Text).data : ((anchor as HTMLAnchorElement).getAttribute('href') ?? '');
+    const around = isText && sharesLine(anchor as Text) ? textAround(anchor as Text) : undefined;
+    const source = around ? `${around.start}:${around.end}:${around.text}` : isText ? (anchor as Text).data : ((anchor as HTMLAnchorElement).getAttribute('href') ?? '');
     const current = this.slots.isCurrent(anchor, source);
-    // Buttons in place stay as they are, unless their anchor may have become editable since.
-    if (current && !hasAncestorIn(anchor, this.editingChanged)) return;
-    const targets = this.slots.targetsFor(anchor, source) ?? (isText ? this.readText(source) : this.readLink(anchor as HTMLAnchorElement, source));
+    // Buttons in place stay as they are, unless their anchor may have become editable since;
+    // a change read earlier and undone since is not made.
+    if (current && !hasAncestorIn(anchor, this.editingChanged)) {
+      this.writes.delete(anchor);
+      return;
+    }
+    // A number that began in this text may end in the next ones: they are read again too.
+    if (around && !current) for (const text of textsReachedAfter(anchor as Text)) this.queue.add(text);
+    const targets = this.slots.targetsFor(anchor, source) ?? (isText ? this.readText(anchor as Text, around) : this.readLink(anchor as HTMLAnchorElement, source));
     // Styles are read only for text that has numbers: most digits on a CRM page are not phone numbers.
     if (targets.length > 0 && !(isText ? filter.allowsTextIn(anchor.parentNode) : filter.allowsLink(anchor as HTMLAnchorElement))) {
       // Not remembered: a hidden anchor is read again when it is shown.
-      if (this.slots.has(anchor)) release();
+      release();
       return;
     }
-    if (!current) writes.push(() => this.slots.place(anchor, source, targets));
+    if (!current) this.writes.set(anchor, () => this.slots.place(anchor, source, targets));
   }
 
-  private readText(text: string): PhoneTarget[] {
-    if (text.length > MAX_TEXT_LENGTH || !mightContainPhoneNumber(text)) return [];
-    return detectNumbers(text, this.country);
+  /** The numbers that end in this text node: one split across inline elements gets its button after its last part. */
+  private readText(node: Text, around: TextAround | undefined): PhoneTarget[] {
+    if (!around) return this.detections.numbersIn(node.data);
+    return this.detections.numbersIn(around.text).filter((found) => found.end > around.start && found.end <= around.end);
   }
 
   private readLink(link: HTMLAnchorElement, href: string): PhoneTarget[] {
-    const target = parseCallHref(href, this.country);
+    const target = parseCallHref(href, this.detections.country);
     if (!target) return [];
     // "Call Ana" links: name the number in the button's label, not the link's words.
     const shown = link.textContent?.trim() ?? '';

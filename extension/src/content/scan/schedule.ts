@@ -16,3 +16,23 @@ export function nextFrame(callback: () => void): void {
     callback();
   }
 }
+
+let channel: MessageChannel | undefined;
+const tasks: Array<() => void> = [];
+
+/**
+ * Runs `callback` in a new task: the page's own pending tasks and a frame, if one is due,
+ * have their turn first. Unlike a timer's, no 4 ms clamp once tasks chain.
+ */
+export function nextTask(callback: () => void): void {
+  if (typeof MessageChannel !== 'function') {
+    setTimeout(callback, 0);
+    return;
+  }
+  if (!channel) {
+    channel = new MessageChannel();
+    channel.port1.onmessage = () => tasks.shift()?.();
+  }
+  tasks.push(callback);
+  channel.port2.postMessage(undefined);
+}
