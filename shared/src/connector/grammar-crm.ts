@@ -194,7 +194,7 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
     find_call: {
       doc: 'Finds the activity an earlier `log_call` of this call created, by a natural key the connector writes (a marker, an external id): the relay asks before creating again after a crash.',
       attributes: {
-        when: { doc: 'Offered only when the config field of this name is set (the unique property an admin created); without it, the relay cannot reconcile and says so.', kind: 'name', schema: nonEmpty('a config field name') },
+        when: { doc: 'Offered only when the config field of this name is set (HubSpot\'s unique call property, which an admin creates); without it the session has no find_call.', kind: 'name', schema: nonEmpty('a config field name') },
         missing: { doc: 'Comma-separated HTTP statuses that mean "no such activity" rather than a failure (HubSpot answers a read by an unknown unique value with 404).', kind: 'list' },
       },
       children: {
