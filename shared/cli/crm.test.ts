@@ -130,7 +130,9 @@ describe('phone-connector crm', () => {
     expect(new URL(shown.requests.at(-1).url).searchParams.get('q')).toBe("SELECT Id FROM Task WHERE CallObject = 'CA8f3c' LIMIT 1");
     expect(shown.result).toEqual({ ok: true, value: { id: '00T5g00000AbCdEAAV', url: 'https://acme.my.salesforce.com/lightning/r/Task/00T5g00000AbCdEAAV/view' } });
     const hubspot = await run(['crm', 'connectors/crm/hubspot.xml', '--config', 'connectors/examples/crm-hubspot.config.json', '--find-call', CALL]);
-    expect(hubspot).toMatchObject({ code: 1, err: expect.stringContaining('HubSpot has no <find_call>') });
+    expect(hubspot).toMatchObject({ code: 1, err: expect.stringContaining("HubSpot's <find_call> needs the config field call_id_property") });
+    const pipedrive = await run(['crm', 'connectors/crm/pipedrive.xml', '--config', 'connectors/examples/crm-pipedrive.config.json', '--find-call', CALL]);
+    expect(pipedrive).toMatchObject({ code: 1, err: expect.stringContaining('Pipedrive has no <find_call>') });
   });
 
   it("lists the connector's dispositions with --dispositions (declared ones need no request)", async () => {

@@ -77,7 +77,7 @@ export async function crmCommand(args: string[], io: CrmCliIo): Promise<number> 
   const tokens = recordingTokenCache(new Set(plan.crm.auth.flatMap((method) => (method.kind === 'token' && method.name ? [method.name] : []))));
   const network = values.live ? liveFetch(io.fetch) : recordingFetch((request) => recordedAnswer(plan, io, values.responses, request));
   const session = openCrmSession(plan, { config, fetch: network.fetch, tokenCache: tokens.cache, defaultCountry: values.country ?? 'US' });
-  const result = await runOperation(session, values, call);
+  const result = await runOperation(session, values, call, plan.findCall?.when);
   const secrets = [...secretValues(plan, config), ...tokens.values];
   const requests = network.requests.map((r) => {
     const { step, ...request } = r;
@@ -89,11 +89,12 @@ export async function crmCommand(args: string[], io: CrmCliIo): Promise<number> 
 }
 
 /** The one operation the flags ask for. */
-async function runOperation(session: CrmSession, flags: { find?: string; update?: string; record?: string; 'find-call'?: string; dispositions?: boolean }, call: CrmCall | undefined): Promise<CrmOutcome<unknown>> {
+async function runOperation(session: CrmSession, flags: { find?: string; update?: string; record?: string; 'find-call'?: string; dispositions?: boolean }, call: CrmCall | undefined, findCallNeeds: string | undefined): Promise<CrmOutcome<unknown>> {
   if (flags.find !== undefined) return session.findContacts(flags.find);
   if (flags.dispositions) return session.dispositions();
   if (flags.update !== undefined) return session.updateCall(flags.record!, call!);
   if (flags['find-call'] !== undefined) {
+    if (!session.findCallLog && findCallNeeds) throw new InputError(`${session.name}'s <find_call> needs the config field ${findCallNeeds}: without it, a logged call cannot be found again`);
     if (!session.findCallLog) throw new InputError(`${session.name} has no <find_call>: it cannot find a logged call again`);
     return session.findCallLog(call!);
   }

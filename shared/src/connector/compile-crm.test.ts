@@ -117,6 +117,29 @@ describe('CRM connectors: loading', () => {
     expect(firstError(fetched)).toMatchObject({ message: '<dispositions> with a <request> needs `list`: the path of the list in the answer' });
   });
 
+  it('compiles find_call with the config field it needs and the statuses that mean "none"', () => {
+    const findCall = '<find_call when="key" missing="404, 410"><request><url>/calls/@call_call_id</url></request><response><id use="id"/></response></find_call>';
+    const result = checkCrmConnector(MINIMAL.replace('</connector>', `${findCall}</connector>`));
+    expect(result.diagnostics).toEqual([]);
+    expect(result.plan!.findCall).toMatchObject({ when: 'key', missing: [404, 410] });
+  });
+
+  it('refuses a find_call `when` that names no config field (did-you-mean) and a `missing` that is no HTTP status, at the attribute', () => {
+    const unknown = MINIMAL.replace('</connector>', '<find_call when="kee"><request><url>/calls</url></request><response><id use="id"/></response></find_call></connector>');
+    expect(firstError(unknown)).toMatchObject({ code: 'unknown-field', message: '`when` names no config field: kee', hint: 'did you mean `key`?', ...at(unknown, 'when=') });
+    const notStatus = MINIMAL.replace('</connector>', '<find_call missing="404,gone"><request><url>/calls</url></request><response><id use="id"/></response></find_call></connector>');
+    expect(firstError(notStatus)).toMatchObject({ message: '`missing` lists HTTP statuses: 404,gone', ...at(notStatus, 'missing=') });
+  });
+
+  it('takes a JSON member\'s name from a `key` template, and refuses `key` outside a JSON object or beside `name`', () => {
+    const keyed = MINIMAL.replace('<parameter name="who"', '<parameter key="$config.$fields.url" value="@call_call_id" optional="true"/><parameter name="who"');
+    expect(checkCrmConnector(keyed).diagnostics).toEqual([]);
+    const inQuery = MINIMAL.replace('<parameter name="q" value="@variant"/>', '<parameter key="$config.$fields.url" value="@variant"/>');
+    expect(firstError(inQuery)).toMatchObject({ message: '`key` names a member of a JSON object', ...at(inQuery, 'key=') });
+    const both = MINIMAL.replace('<parameter name="who"', '<parameter name="x" key="$config.$fields.url" value="1"/><parameter name="who"');
+    expect(firstError(both)).toMatchObject({ message: '<parameter> has both `name` and `key`', ...at(both, 'key=') });
+  });
+
   it('refuses a `where` that is not PATH=VALUE, at the attribute', () => {
     const bad = MINIMAL.replace('</connector>', '<dispositions list="fields" where="Call_Result"><request><url>/fields</url></request></dispositions></connector>');
     expect(firstError(bad)).toMatchObject({ message: expect.stringContaining('`where` "Call_Result" is not valid: it is not PATH=VALUE'), hint: 'write where="api_name=Call_Result"', ...at(bad, 'where=') });

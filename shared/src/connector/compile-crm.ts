@@ -11,15 +11,18 @@ import type {
   CrmRequestPlan,
   DispositionsPlan,
   EnvelopePlan,
+  FindCallPlan,
   FindContactPlan,
   OperationPlan,
   SearchPlan,
   ValueMapPlan,
   ValuePlan,
 } from './crm-plan.ts';
+import { didYouMean } from './diagnostics.ts';
 import type { ElementCompiler, TemplateContext } from './element-compiler.ts';
 import { CRM_METHODS, CRM_PARAMETER_TYPES, FIND_MODES } from './grammar-crm.ts';
 import { BODY_FORMATS } from './grammar.ts';
+import type { ConfigField } from './plan.ts';
 import type { XmlElement } from './xml-tree.ts';
 
 const METHOD: Record<(typeof CRM_METHODS)[number], CrmMethod> = { get: 'GET', post: 'POST', put: 'PUT', patch: 'PATCH', delete: 'DELETE' };
@@ -49,7 +52,7 @@ export function compileCrm(compiler: ElementCompiler, root: XmlElement, file: st
     findContact: compileFindContact(compiler, child(root, 'find_contact')),
     logCall: compileOperation(compiler, child(root, 'log_call'), ['id']),
     ...(update && compileUpdateSupported(compiler, update) ? { updateCall: compileOperation(compiler, update, []) } : {}),
-    ...(findCall ? { findCall: compileOperation(compiler, findCall, []) } : {}),
+    ...(findCall ? { findCall: compileFindCall(compiler, findCall, fields) } : {}),
     dispositions: compileDispositions(compiler, child(root, 'dispositions')),
     ...(newContact ? { newContactUrl: compiler.attrTemplate(newContact, 'url', 'crm') } : {}),
     warnings: [],
@@ -132,6 +135,18 @@ function compileOperation(compiler: ElementCompiler, element: XmlElement | undef
   return { request: compileCrmRequest(compiler, child(element, 'request'), 'crm'), response: valueFields(compiler, child(element, 'response'), required, 'crm') };
 }
 
+/** find_call, offered only when its `when` config field is set; `missing` statuses mean "none". */
+function compileFindCall(compiler: ElementCompiler, element: XmlElement, fields: Map<string, ConfigField>): FindCallPlan {
+  const when = attr(element, 'when');
+  if (when !== undefined && !fields.has(when)) {
+    compiler.error(element, `\`when\` names no config field: ${when}`, didYouMean(when, [...fields.keys()]) ?? 'name one of the <field>s of <config>', attrOffset(element, 'when'), 'unknown-field');
+  }
+  const missing = (attr(element, 'missing') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const statuses = missing.map(Number).filter((status) => Number.isInteger(status) && status >= 100 && status <= 599);
+  if (statuses.length < missing.length) compiler.error(element, `\`missing\` lists HTTP statuses: ${missing.join(',')}`, 'missing="404"', attrOffset(element, 'missing'));
+  return { ...compileOperation(compiler, element, []), ...(when === undefined ? {} : { when }), missing: statuses };
+}
+
 /** `supported="false"` says the CRM cannot update a logged call; otherwise a request is needed. */
 function compileUpdateSupported(compiler: ElementCompiler, element: XmlElement): boolean {
   const supported = choice(element, 'supported', ['true', 'false'] as const) === 'true';
@@ -208,7 +223,10 @@ function compileParameters(compiler: ElementCompiler, parent: XmlElement | undef
   const seen = new Set<string>();
   return children(parent, 'parameter').map((element) => {
     const name = attr(element, 'name');
-    if (!at.inArray) {
+    const key = attr(element, 'key') === undefined ? undefined : compiler.attrTemplate(element, 'key', at.context);
+    if (key && (!at.json || at.inArray)) compiler.error(element, '`key` names a member of a JSON object', 'use `name` in a form, a query or an array', attrOffset(element, 'key'));
+    if (key && name !== undefined) compiler.error(element, '<parameter> has both `name` and `key`', 'keep `key` for a name chosen at run time, else `name`', attrOffset(element, 'key'));
+    if (!at.inArray && !key) {
       if (!name) compiler.error(element, '<parameter> needs a `name` attribute', 'only items of a type="array" parameter may omit it', element.offset, 'missing-attribute');
       else if (seen.has(name)) compiler.error(element, `parameter \`${name}\` is given twice`, `to send several values, write one <parameter name="${name}" type="array">`, element.offset, 'duplicate-parameter');
       if (name) seen.add(name);
@@ -222,6 +240,7 @@ function compileParameters(compiler: ElementCompiler, parent: XmlElement | undef
     }
     return {
       name: name ?? '',
+      ...(key ? { key } : {}),
       type,
       optional: isOptional(element),
       value: compiler.parameterValue(element, type === 'json' ? 'object' : type, at.context),

@@ -16,7 +16,7 @@ export interface CrmConnectorPlan {
   logCall: OperationPlan;
   /** Absent when the CRM cannot change a logged call. */
   updateCall?: OperationPlan;
-  findCall?: OperationPlan;
+  findCall?: FindCallPlan;
   dispositions: DispositionsPlan;
   newContactUrl?: Template;
   warnings: Diagnostic[];
@@ -55,6 +55,8 @@ export interface CrmRequestPlan {
 
 export interface CrmParameterPlan {
   name: string;
+  /** The name rendered at run time (inside a JSON object), instead of `name`. */
+  key?: Template;
   type: CrmParameterType;
   optional: boolean;
   value?: Template;
@@ -71,6 +73,13 @@ export interface OperationPlan {
   request: CrmRequestPlan;
   /** By field: `id`, `url` (and `name`, `company` in follow-ups). */
   response: Record<string, ValuePlan>;
+}
+
+export interface FindCallPlan extends OperationPlan {
+  /** The config field that must be set for the session to offer find_call. */
+  when?: string;
+  /** HTTP statuses that mean "no such activity". */
+  missing: number[];
 }
 
 export interface FindContactPlan {

@@ -32,6 +32,7 @@ const crmParameter: ElementSpec = {
       kind: 'enum',
       schema: enumOf(CRM_PARAMETER_TYPES, 'type'),
     },
+    key: template('In a JSON object, the member\'s name as a template, for a name an admin chose (HubSpot\'s unique call property, named in the config); replaces `name`. With `optional="true"`, left out when it renders empty.'),
   },
   children: {},
 };
@@ -192,7 +193,10 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
     },
     find_call: {
       doc: 'Finds the activity an earlier `log_call` of this call created, by a natural key the connector writes (a marker, an external id): the relay asks before creating again after a crash.',
-      attributes: {},
+      attributes: {
+        when: { doc: 'Offered only when the config field of this name is set (HubSpot\'s unique call property, which an admin creates); without it the session has no find_call.', kind: 'name', schema: nonEmpty('a config field name') },
+        missing: { doc: 'Comma-separated HTTP statuses that mean "no such activity" rather than a failure (HubSpot answers a read by an unknown unique value with 404).', kind: 'list' },
+      },
       children: {
         request: crmRequest('The search request.'),
         response: operationResponse('What the answer gives; no `id` means no such activity.', { id: 'The record\'s id.', url: 'Where it opens (template; `@id` is the id).' }),

@@ -106,4 +106,30 @@ describe('a CRM session', () => {
     expect(session.newContactUrl('+14155550100')).toBeNull();
     expect(requests).toEqual([]);
   });
+
+  it('offers a gated find_call only when its config field is set; a `missing` status is "none", any other failure stays one', async () => {
+    const plan = connector(`${search('@variant')}<find_call when="token" missing="404"><request><url>/calls/@call_call_id</url></request><response><id use="id"/></response></find_call>`);
+    expect(open(plan, () => json(200, {}), { base: 'https://crm.test', token: ' ' }).session.findCallLog).toBeUndefined();
+    const answers: Record<string, RecordedResponse> = { '/calls/c1': json(200, { id: 'R1' }), '/calls/c2': json(404, [{ message: 'not found', errorCode: 'NOT_FOUND' }]), '/calls/c3': json(500, [{ message: 'boom', errorCode: 'SERVER' }]) };
+    const { session } = open(plan, (request) => answers[new URL(request.url).pathname]!);
+    expect(await session.findCallLog!(call)).toEqual({ ok: true, value: { id: 'R1', url: null } });
+    expect(await session.findCallLog!({ ...call, call_id: 'c2' })).toEqual({ ok: true, value: null });
+    expect(await session.findCallLog!({ ...call, call_id: 'c3' })).toMatchObject({ ok: false, retry: true, status: 500 });
+  });
+
+  it('names a JSON member after a `key` template, and leaves an optional one out when the key renders empty', async () => {
+    const plan = loadCrmConnector(`<connector for="CRM" name="Keyed">
+  <config><fields><field name="base" type="url"/><field name="id_field"/></fields></config>
+  <crm><url>$config.$fields.base</url></crm>
+  ${search('@variant')}
+  <log_call><request method="post" format="json"><url>/calls</url><parameters><parameter name="subject" value="@call_customer_number"/><parameter key="$config.$fields.id_field" value="@call_call_id" optional="true"/></parameters></request><response><id use="id"/></response></log_call>
+</connector>`).plan as CrmConnectorPlan;
+    const logged = async (config: Record<string, string>) => {
+      const { session, requests } = open(plan, () => json(201, { id: 'R1' }), config);
+      expect(await session.logCall(call)).toMatchObject({ ok: true });
+      return JSON.parse(requests[0]!.body ?? '{}');
+    };
+    expect(await logged({ base: 'https://crm.test', id_field: 'Relay_Call_Id' })).toEqual({ subject: '+14155550100', Relay_Call_Id: 'c1' });
+    expect(await logged({ base: 'https://crm.test' })).toEqual({ subject: '+14155550100' });
+  });
 });

@@ -199,12 +199,14 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       return { ok: true, value: { id, url: recordUrl(plan.logCall.response.url, sent.value, vars, id) } };
     },
 
-    ...(plan.findCall
+    // Without the config field find_call reads by (HubSpot's unique call property), there is no key to find a call by.
+    ...(plan.findCall && (plan.findCall.when === undefined || options.config[plan.findCall.when]?.trim())
       ? {
           async findCallLog(call: CrmCall) {
             const operation = plan.findCall!;
             const vars = callVars(call);
             const sent = await send(operation.request, vars, 'find_call');
+            if (!sent.ok && sent.status !== undefined && operation.missing.includes(sent.status)) return { ok: true as const, value: null };
             if (!sent.ok) return sent;
             const id = valueOf(operation.response.id, sent.value, scopeOf(vars));
             return { ok: true as const, value: id ? { id, url: recordUrl(operation.response.url, sent.value, vars, id) } : null };

@@ -9,6 +9,8 @@ import { jsonLeaf } from './json-value.ts';
  */
 export interface BodyParameter {
   name: string;
+  /** A JSON member's name rendered at run time, instead of `name` (CRM requests only). */
+  key?: Template;
   type: ValueType | 'json';
   /** Left out when its value is empty or unset. */
   optional: boolean;
@@ -43,10 +45,19 @@ export function formFields(parameters: BodyParameter[], scope: TemplateScope): A
 export function jsonObject(parameters: BodyParameter[], scope: TemplateScope): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const parameter of parameters) {
+    const name = memberName(parameter, scope);
+    if (name === undefined) continue;
     const value = optionalJsonValue(parameter, scope);
-    if (value !== undefined) out[parameter.name] = value;
+    if (value !== undefined) out[name] = value;
   }
   return out;
+}
+
+/** A JSON member's name: its `key` rendered, else `name`; undefined when an optional key renders empty. */
+function memberName(parameter: BodyParameter, scope: TemplateScope): string | undefined {
+  if (!parameter.key) return parameter.name;
+  if (!parameter.optional) return renderTemplate(parameter.key, scope);
+  return renderOptional(parameter.key, scope) || undefined;
 }
 
 /**
@@ -80,6 +91,6 @@ function jsonValue(parameter: BodyParameter, scope: TemplateScope): unknown {
 
 /** Every template of a request: its URL, headers and parameter values, nested ones too. */
 export function requestTemplates(request: { url?: Template; headers: HeaderPlan[]; parameters: BodyParameter[] }): Template[] {
-  const values = (parameters: BodyParameter[]): Template[] => parameters.flatMap((p) => [...(p.value ? [p.value] : []), ...values(p.children)]);
+  const values = (parameters: BodyParameter[]): Template[] => parameters.flatMap((p) => [...(p.key ? [p.key] : []), ...(p.value ? [p.value] : []), ...values(p.children)]);
   return [...(request.url ? [request.url] : []), ...request.headers.map((h) => h.value), ...values(request.parameters)];
 }

@@ -16,7 +16,8 @@ const isCreate = (r: { method: string; url: string }) => r.method === 'POST' && 
 describeCrmContract<HubSpotSimulator>(
   {
     connector: 'hubspot',
-    start: () => HubSpotSimulator.start(),
+    // The portal has the unique call property; only the test that names it in the config uses it.
+    start: () => HubSpotSimulator.start({ uniqueCallProperties: ['relay_call_id'] }),
     read: (activity: StoredActivity): ActivityReading => {
       const fields = activity.fields as Record<string, string | null> & { associations: Array<{ to: { id: string }; types: Array<{ associationTypeId: number }> }> };
       return {
@@ -83,6 +84,31 @@ describeCrmContract<HubSpotSimulator>(
       expect(creates.map((r) => r.status)).toEqual([429, 201]);
       // The relay's own backoff would have come back within 2 s.
       expect(creates[1]!.at - creates[0]!.at).toBeGreaterThanOrEqual(5_000);
+    });
+
+    it('creates no second call when the relay is killed between HubSpot creating it and the relay committing it (found by the unique call property)', { timeout: 120_000 }, async () => {
+      const c = contract();
+      await c.configureCrm({ ...c.crm.config, call_id_property: 'relay_call_id' });
+      const release = c.crm.holdRequests(CALLS);
+      try {
+        const call = await c.ring('+14155550123');
+        await c.end(call);
+        await expect.poll(() => c.crm.requests.some((r) => r.status === 0 && isCreate(r) && r.body.includes(call.sid)), { timeout: 45_000 }).toBe(true);
+        await c.crashAndRestart(async () => {
+          // HubSpot finishes the create after the relay died: the relay never reads its answer.
+          release();
+          await c.loggedOnce('+14155550123');
+        });
+        const view = await c.crmLog(call.sid, { state: 'logged', error: null });
+        const logged = await c.loggedOnce('+14155550123');
+        expect([view.crm_log?.id, logged.fields.relay_call_id]).toEqual([logged.id, call.sid]);
+        expect(c.crm.requests.filter((r) => isCreate(r) && r.body.includes(call.sid))).toHaveLength(1);
+        expect(c.crm.requests.some((r) => r.method === 'GET' && r.url === `/crm/v3/objects/calls/${call.sid}?idProperty=relay_call_id` && r.status === 200)).toBe(true);
+        expect(c.output).toContain('rows left in flight by a previous run');
+      } finally {
+        release();
+        await c.configureCrm(c.crm.config);
+      }
     });
 
     it("shows a refused token as a failed log with HubSpot's message, and logs once the agent retries", async () => {

@@ -13,7 +13,8 @@ import { describeNeverTwiceNeverLost, outboxDrained } from './logging-scenarios.
 
 const ZOHO: CrmUnderTest<ZohoSimulator> = {
   connector: 'zoho',
-  start: () => ZohoSimulator.start(),
+  // The org has the unique Calls field; only the test that names it in the config uses it.
+  start: () => ZohoSimulator.start({ uniqueCallField: 'Relay_Call_Id' }),
   read: (activity: StoredActivity): ActivityReading => {
     const fields = activity.fields;
     return {
@@ -124,6 +125,33 @@ describe('each call created once in Calls, then updated', () => {
     expect((await contract.retryLog(call.sid)).status).toBe(200);
     const logged = await contract.loggedOnce('+14155550106');
     await contract.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
+  });
+
+  it('creates no second record when the relay is killed between Zoho creating it and the relay committing it (found by the unique Calls field)', { timeout: 120_000 }, async () => {
+    await contract.configureCrm({ ...contract.crm.config, call_id_field: 'Relay_Call_Id' });
+    const creates = /\/crm\/v8\/Calls$/;
+    const release = contract.crm.holdRequests(creates);
+    try {
+      const call = await contract.ring('+14155550107');
+      await contract.end(call);
+      const isCreate = (r: { method: string; url: string; body: string }) => r.method === 'POST' && creates.test(r.url) && r.body.includes(call.sid);
+      await expect.poll(() => contract.crm.requests.some((r) => r.status === 0 && isCreate(r)), { timeout: 45_000 }).toBe(true);
+      await contract.crashAndRestart(async () => {
+        // Zoho finishes the create after the relay died: the relay never reads its answer.
+        release();
+        await contract.loggedOnce('+14155550107');
+      });
+      await outboxDrained(contract);
+      const logged = await contract.loggedOnce('+14155550107');
+      expect(logged.fields.Relay_Call_Id).toBe(call.sid);
+      await contract.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
+      expect(contract.crm.requests.filter(isCreate)).toHaveLength(1);
+      expect(contract.crm.requests.some((r) => r.url.startsWith('/crm/v8/Calls/search') && r.url.includes(encodeURIComponent(call.sid)) && r.status === 200)).toBe(true);
+      expect(contract.output).toContain('rows left in flight by a previous run');
+    } finally {
+      release();
+      await contract.configureCrm(contract.crm.config);
+    }
   });
 });
 
