@@ -110,4 +110,17 @@ describe('phone-connector validate', () => {
   it('prints usage for no command', () => {
     expect(run()).toMatchObject({ code: 2, out: expect.stringContaining('Usage:') });
   });
+
+  it('prints usage for --help after any command, and exits 2 with it on an unknown option', async () => {
+    const settled = async (...argv: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runConnectorCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l), readFile: (p) => readFileSync(join(root, p), 'utf8') });
+      return { code, out: out.join('\n'), err: err.join('\n') };
+    };
+    for (const command of ['validate', 'outgoing', 'callback', 'crm']) {
+      expect(await settled(command, '--help')).toMatchObject({ code: 0, out: expect.stringContaining('Usage:') });
+      expect(await settled(command, 'connectors/twilio.xml', '--bogus')).toMatchObject({ code: 2, err: expect.stringContaining("Unknown option '--bogus'") });
+    }
+  });
 });

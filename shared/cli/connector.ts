@@ -62,6 +62,10 @@ const nodeIo: CrmCliIo = {
  */
 export function runConnectorCli(argv: string[], io: CliIo | CrmCliIo = nodeIo): number | Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && rest.some((arg) => arg === '--help' || arg === '-h')) {
+    io.out(USAGE);
+    return 0;
+  }
   if (command === 'crm') {
     const crmIo: CrmCliIo = 'fetch' in io ? io : { ...io, fetch: nodeIo.fetch };
     return crmCommand(rest, crmIo).catch((error: unknown) => failure(error, io));
@@ -89,9 +93,10 @@ export function runConnectorCli(argv: string[], io: CliIo | CrmCliIo = nodeIo): 
   }
 }
 
-/** The exit code of a command that threw: 2 for usage, 1 for bad input; anything else is a bug and propagates. */
+/** The exit code of a command that threw: 2 for usage (ours or the argument parser's), 1 for bad input; anything else is a bug and propagates. */
 function failure(error: unknown, io: CliIo): number {
-  if (error instanceof UsageError) {
+  // node:util parseArgs refuses unknown options and missing option values with these codes.
+  if (error instanceof UsageError || (error instanceof Error && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_'))) {
     io.err(`${error.message}\n${USAGE}`);
     return 2;
   }
