@@ -1,0 +1,74 @@
+/**
+ * The relay's sections of docs/benchmarks.md ("Relay" and "Relay with a CRM"), and how
+ * `pnpm bench relay` puts fresh ones into the report in place of the old, leaving the others.
+ */
+import { CRM_SCENARIOS, type CrmScenario, type RelayComparison } from './relay-crm.ts';
+import type { Percentiles } from './relay.ts';
+
+const RELAY_HEADING = /^## Relay\b/;
+
+export function relaySections(figures: RelayComparison): string {
+  const { noCrm, withCrm, rounds } = figures;
+  const scenarios = Object.keys(CRM_SCENARIOS) as CrmScenario[];
+  const row = (label: string, cell: (scenario: CrmScenario) => string | number) => `| ${label} | ${scenarios.map(cell).join(' | ')} |`;
+  return `## Relay (a real process, SQLite in WAL mode)
+
+${noCrm.calls} calls from distinct numbers, each a signed Twilio incoming webhook (answered with TwiML) then its
+completed status webhook, from ${noCrm.concurrency} concurrent senders on loopback, while one agent's WebSocket
+receives every event. Medians of ${rounds} runs.
+
+| figure | value |
+| --- | ---: |
+| webhooks per second | ${noCrm.webhooksPerSecond} |
+| webhook round trip p50 / p95 / p99 / max (ms) | ${spread(noCrm.webhookMs)} |
+| incoming webhook sent -> event on the agent's socket p50 / p95 / p99 / max (ms) | ${spread(noCrm.pushMs)} |
+| relay resident memory after the run (MiB) | ${noCrm.rssMiB} |
+
+Target: an incoming call reaches the agent's page within one second; the push latency above
+is the relay's share of it. The end-to-end test checks that the popup is pushed, not how fast:
+a time limit there would fail on a busy machine.
+
+## Relay with a CRM
+
+The same workload on an instance whose \`crm\` is connectors/crm/vtiger.xml, against the Vtiger
+simulator (tests/simulators/crm/vtiger.ts) holding a contact for every caller, run in the same
+rounds as the figures above. Ratios compare each run with the same round's run without a CRM
+(medians of ${rounds}): a throughput ratio below 1 or a round-trip ratio above 1 is the CRM
+weighing on the webhooks. Slow and down last until every webhook is answered; then the CRM
+answers again and the run waits for every call's log.
+
+| figure | ${scenarios.map((s) => CRM_SCENARIOS[s]).join(' | ')} |
+| --- | ${scenarios.map(() => '---:').join(' | ')} |
+${row('webhooks per second', (s) => withCrm[s].median.webhooksPerSecond)}
+${row('… against no CRM', (s) => times(withCrm[s].ratio.webhooksPerSecond))}
+${row('webhook round trip p50 / p99 (ms)', (s) => `${withCrm[s].median.webhookMs.p50} / ${withCrm[s].median.webhookMs.p99}`)}
+${row('… against no CRM, p50 / p99', (s) => `${times(withCrm[s].ratio.webhookP50)} / ${times(withCrm[s].ratio.webhookP99)}`)}
+${row("incoming webhook sent -> first event on the agent's socket p50 / p99 (ms)", (s) => `${withCrm[s].median.pushMs.p50} / ${withCrm[s].median.pushMs.p99}`)}
+${row('calls whose first event names the contact', (s) => `${Math.round(withCrm[s].median.crm.contactOnFirstEvent * 100)} %`)}
+${row('call ended -> its CRM log written, p50 / p99 (ms)', (s) => `${withCrm[s].median.crm.logMs.p50} / ${withCrm[s].median.crm.logMs.p99}`)}
+${row('every call logged exactly once (worst run)', (s) => exactlyOnce(withCrm[s].median.logs, noCrm.calls))}
+`;
+}
+
+/** The report with its relay sections replaced by `sections` (appended when it has none). */
+export function withRelaySections(report: string, sections: string): string {
+  const parts = report.split(/^(?=## )/m);
+  const first = parts.findIndex((part) => RELAY_HEADING.test(part));
+  if (first === -1) return `${report.trimEnd()}\n\n${sections}`;
+  const kept = parts.filter((part, i) => i < first || !RELAY_HEADING.test(part));
+  kept.splice(first, 0, `${sections}\n`);
+  return kept.join('');
+}
+
+function spread(p: Percentiles): string {
+  return `${p.p50} / ${p.p95} / ${p.p99} / ${p.max}`;
+}
+
+function times(ratio: number): string {
+  return `× ${ratio.toFixed(2)}`;
+}
+
+function exactlyOnce(logs: { activities: number; lost: number; duplicated: number }, calls: number): string {
+  if (logs.lost === 0 && logs.duplicated === 0 && logs.activities === calls) return `yes (${logs.activities} activities)`;
+  return `**NO: ${logs.activities} activities, ${logs.lost} calls lost, ${logs.duplicated} logged twice**`;
+}
