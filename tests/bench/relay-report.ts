@@ -70,5 +70,5 @@ function times(ratio: number): string {
 
 function exactlyOnce(logs: { activities: number; lost: number; duplicated: number }, calls: number): string {
   if (logs.lost === 0 && logs.duplicated === 0 && logs.activities === calls) return `yes (${logs.activities} activities)`;
-  return `**NO: ${logs.activities} activities, ${logs.lost} calls lost, ${logs.duplicated} logged twice**`;
+  return `**NO: ${logs.activities} activities for ${calls} calls; never logged: ${logs.lost}, logged more than once: ${logs.duplicated}**`;
 }
