@@ -32,6 +32,7 @@ export interface CrmRun extends RelayFigures {
 /** A figure with a CRM against the same round's run without one (>1 is more of it). */
 export interface VersusNoCrm {
   webhooksPerSecond: number;
+  relayCpuMsPerCall: number;
   webhookP50: number;
   webhookP99: number;
 }
@@ -43,7 +44,7 @@ export interface RelayComparison {
   withCrm: Record<CrmScenario, { median: CrmRun; ratio: VersusNoCrm; runs: CrmRun[] }>;
 }
 
-export async function benchRelayWithCrm(rounds = 3, calls = 400): Promise<RelayComparison> {
+export async function benchRelayWithCrm(rounds = 3, calls = 300): Promise<RelayComparison> {
   const noCrm: RelayFigures[] = [];
   const runs: Record<CrmScenario, CrmRun[]> = { fast: [], slow: [], down: [] };
   for (let round = 1; round <= rounds; round++) {
@@ -68,7 +69,7 @@ export async function benchRelayWithCrm(rounds = 3, calls = 400): Promise<RelayC
         {
           runs: scenarioRuns,
           median: { ...medianFigures(scenarioRuns), crm: medianCrm(scenarioRuns.map((r) => r.crm)), logs: worstLogs(scenarioRuns.map((r) => r.logs)) },
-          ratio: { webhooksPerSecond: median(versus.map((v) => v.webhooksPerSecond)), webhookP50: median(versus.map((v) => v.webhookP50)), webhookP99: median(versus.map((v) => v.webhookP99)) },
+          ratio: { webhooksPerSecond: median(versus.map((v) => v.webhooksPerSecond)), relayCpuMsPerCall: median(versus.map((v) => v.relayCpuMsPerCall)), webhookP50: median(versus.map((v) => v.webhookP50)), webhookP99: median(versus.map((v) => v.webhookP99)) },
         },
       ];
     }),
@@ -123,11 +124,11 @@ function countLogs(activities: StoredActivity[], calls: number): LogCount {
 
 function ratio(run: RelayFigures, baseline: RelayFigures): VersusNoCrm {
   const of = (a: number, b: number) => (b === 0 ? 0 : a / b);
-  return { webhooksPerSecond: of(run.webhooksPerSecond, baseline.webhooksPerSecond), webhookP50: of(run.webhookMs.p50, baseline.webhookMs.p50), webhookP99: of(run.webhookMs.p99, baseline.webhookMs.p99) };
+  return { webhooksPerSecond: of(run.webhooksPerSecond, baseline.webhooksPerSecond), relayCpuMsPerCall: of(run.relayCpuMsPerCall, baseline.relayCpuMsPerCall), webhookP50: of(run.webhookMs.p50, baseline.webhookMs.p50), webhookP99: of(run.webhookMs.p99, baseline.webhookMs.p99) };
 }
 
 function medianFigures(runs: RelayFigures[]): RelayFigures {
-  return { calls: runs[0]!.calls, concurrency: runs[0]!.concurrency, webhooksPerSecond: median(runs.map((r) => r.webhooksPerSecond)), webhookMs: medianPercentiles(runs.map((r) => r.webhookMs)), pushMs: medianPercentiles(runs.map((r) => r.pushMs)), rssMiB: median(runs.map((r) => r.rssMiB)) };
+  return { calls: runs[0]!.calls, concurrency: runs[0]!.concurrency, webhooksPerSecond: median(runs.map((r) => r.webhooksPerSecond)), webhookMs: medianPercentiles(runs.map((r) => r.webhookMs)), pushMs: medianPercentiles(runs.map((r) => r.pushMs)), rssMiB: median(runs.map((r) => r.rssMiB)), relayCpuMsPerCall: median(runs.map((r) => r.relayCpuMsPerCall)) };
 }
 
 function medianCrm(figures: CrmFigures[]): CrmFigures {
@@ -150,5 +151,5 @@ function median(values: number[]): number {
 }
 
 function summary(figures: RelayFigures): string {
-  return `${figures.webhooksPerSecond} calls/s, round trip p50 ${figures.webhookMs.p50} ms p99 ${figures.webhookMs.p99} ms`;
+  return `${figures.webhooksPerSecond} webhooks/s, round trip p50 ${figures.webhookMs.p50} ms p99 ${figures.webhookMs.p99} ms, relay CPU ${figures.relayCpuMsPerCall} ms/call`;
 }

@@ -4,11 +4,11 @@ import { relaySections, withRelaySections } from './relay-report.ts';
 import type { RelayFigures } from './relay.ts';
 
 const SPREAD = { p50: 10, p95: 20, p99: 30, max: 40 };
-const NO_CRM: RelayFigures = { calls: 400, concurrency: 16, webhooksPerSecond: 100, webhookMs: SPREAD, pushMs: SPREAD, rssMiB: 150 };
+const NO_CRM: RelayFigures = { calls: 400, concurrency: 16, webhooksPerSecond: 100, webhookMs: SPREAD, pushMs: SPREAD, rssMiB: 150, relayCpuMsPerCall: 4 };
 
 function comparison(logs: CrmRun['logs']): RelayComparison {
   const run: CrmRun = { ...NO_CRM, webhooksPerSecond: 90, crm: { contactOnFirstEvent: 0.75, logMs: { p50: 400, p95: 500, p99: 600, max: 700 }, failed: 0 }, logs };
-  const scenario = { median: run, ratio: { webhooksPerSecond: 0.9, webhookP50: 1.1, webhookP99: 1.2 }, runs: [run] };
+  const scenario = { median: run, ratio: { webhooksPerSecond: 0.9, relayCpuMsPerCall: 2, webhookP50: 1.1, webhookP99: 1.2 }, runs: [run] };
   return { rounds: 1, noCrm: NO_CRM, withCrm: { fast: scenario, slow: scenario, down: scenario } };
 }
 
@@ -17,6 +17,7 @@ describe('the relay sections of docs/benchmarks.md', () => {
     const text = relaySections(comparison({ activities: 400, lost: 0, duplicated: 0 }));
     expect(text).toContain('| webhooks per second | 100 |');
     expect(text).toContain('| … against no CRM | × 0.90 | × 0.90 | × 0.90 |');
+    expect(text).toContain('| relay CPU per call (ms), against no CRM | 4, × 2.00 |');
     expect(text).toContain('| … against no CRM, p50 / p99 | × 1.10 / × 1.20 |');
     expect(text).toContain('| calls whose first event names the contact | 75 % |');
     expect(text).toContain('| call ended -> its CRM log written, p50 / p99 (ms) | 400 / 600 |');

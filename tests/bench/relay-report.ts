@@ -22,6 +22,7 @@ receives every event. Medians of ${rounds} runs.
 | webhooks per second | ${noCrm.webhooksPerSecond} |
 | webhook round trip p50 / p95 / p99 / max (ms) | ${spread(noCrm.webhookMs)} |
 | incoming webhook sent -> event on the agent's socket p50 / p95 / p99 / max (ms) | ${spread(noCrm.pushMs)} |
+| relay CPU per call (ms) | ${noCrm.relayCpuMsPerCall} |
 | relay resident memory after the run (MiB) | ${noCrm.rssMiB} |
 
 Target: an incoming call reaches the agent's page within one second; the push latency above
@@ -41,6 +42,7 @@ answers again and the run waits for every call's log.
 | --- | ${scenarios.map(() => '---:').join(' | ')} |
 ${row('webhooks per second', (s) => withCrm[s].median.webhooksPerSecond)}
 ${row('… against no CRM', (s) => times(withCrm[s].ratio.webhooksPerSecond))}
+${row('relay CPU per call (ms), against no CRM', (s) => `${withCrm[s].median.relayCpuMsPerCall}, ${times(withCrm[s].ratio.relayCpuMsPerCall)}`)}
 ${row('webhook round trip p50 / p99 (ms)', (s) => `${withCrm[s].median.webhookMs.p50} / ${withCrm[s].median.webhookMs.p99}`)}
 ${row('… against no CRM, p50 / p99', (s) => `${times(withCrm[s].ratio.webhookP50)} / ${times(withCrm[s].ratio.webhookP99)}`)}
 ${row("incoming webhook sent -> first event on the agent's socket p50 / p99 (ms)", (s) => `${withCrm[s].median.pushMs.p50} / ${withCrm[s].median.pushMs.p99}`)}

@@ -11,6 +11,8 @@ export interface RelayFigures {
   webhookMs: Percentiles;
   pushMs: Percentiles;
   rssMiB: number;
+  /** CPU the relay process spent per call, from the first webhook until every event (and CRM log) was in: what a busy machine slows, not what it is. */
+  relayCpuMsPerCall: number;
   /** With a CRM on the instance only. */
   crm?: CrmFigures;
 }
@@ -113,6 +115,7 @@ export async function benchRelay(options: { calls?: number; concurrency?: number
       return t0;
     };
     let next = 0;
+    const cpuBefore = cpuMs(relay.process.pid!);
     const started = performance.now();
     const sender = async () => {
       while (next < calls) {
@@ -133,6 +136,7 @@ export async function benchRelay(options: { calls?: number; concurrency?: number
       await crm.recover();
       await waitFor(() => logged.size + failed.size >= calls, LOGGED_DEADLINE_MS, `${calls - logged.size - failed.size} of ${calls} calls were neither logged in the CRM nor failed`);
     }
+    const relayCpuMsPerCall = Number(((cpuMs(relay.process.pid!) - cpuBefore) / calls).toFixed(2));
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${relay.process.pid}/status`, 'utf8'))?.[1] ?? 0);
     await client.close();
     return {
@@ -142,12 +146,19 @@ export async function benchRelay(options: { calls?: number; concurrency?: number
       webhookMs: percentiles(webhookMs),
       pushMs: percentiles(pushMs),
       rssMiB: Math.round(rssKb / 1024),
+      relayCpuMsPerCall,
       ...(crm ? { crm: { contactOnFirstEvent: withContact / calls, logMs: percentiles(logMs), failed: failed.size } } : {}),
     };
   } finally {
     await relay.stop();
     dir.remove();
   }
+}
+
+/** User and system CPU time of a process (Linux /proc; USER_HZ is 100 on every Linux we run). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export function percentiles(values: number[]): Percentiles {
