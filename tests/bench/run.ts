@@ -30,7 +30,7 @@ console.log('content script', content);
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const report = `# Benchmarks
 
-Written by \`pnpm bench\` (tests/bench/); run it again to refresh. Machine: ${machine}.
+Written by \`pnpm bench\` (tests/bench/); run it again to refresh (\`pnpm bench relay\` refreshes the relay sections only). Machine: ${machine}.
 
 ## Connector engine
 
