@@ -50,12 +50,25 @@ ${row('calls whose first event names the contact', (s) => percent(withCrm[s].med
 ${row('call ended -> its CRM log written, p50 / p99 (ms)', (s) => `${withCrm[s].median.crm.logMs.p50} / ${withCrm[s].median.crm.logMs.p99}`)}
 ${row('every call logged exactly once (worst run)', (s) => exactlyOnce(withCrm[s].median.logs, noCrm.calls))}
 
+How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
+reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
+its one thread: per call a lookup (Vtiger: the Contacts query, the contact's account, the Leads
+query), the log, an update of it when the contact lands after the log, and their commits (the
+relay CPU per call row). A saturated relay, as in these runs, shares that thread between the
+webhooks and this work, so its webhook rate falls by about the share the CRM takes (compare
+the CPU ratio with the throughput ratio). Slow and down put much of that work after the
+webhooks (held lookups, then retries of the logs, each asking the CRM first whether the failed
+create landed) and weigh less on them. The largest avoidable cost,
+found with a CPU profile of the relay, was one disk sync per CRM answer: outcomes that land
+together now share one commit (docs/relay.md, "Off the webhooks' path").
+
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:
 
 | figure | value |
 | --- | ---: |
 | calls whose first event names the contact | ${percent(oneAtATime.crm.contactOnFirstEvent)} |
+| webhook round trip p50 / p99 (ms) | ${oneAtATime.webhookMs.p50} / ${oneAtATime.webhookMs.p99} |
 | incoming webhook sent -> first event on the agent's socket p50 / p99 (ms) | ${oneAtATime.pushMs.p50} / ${oneAtATime.pushMs.p99} |
 | call ended -> its CRM log written, p50 / p99 (ms) | ${oneAtATime.crm.logMs.p50} / ${oneAtATime.crm.logMs.p99} |
 | every call logged exactly once | ${exactlyOnce(oneAtATime.logs, oneAtATime.calls)} |
