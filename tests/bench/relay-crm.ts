@@ -46,7 +46,7 @@ export interface RelayComparison {
   oneAtATime: CrmRun;
 }
 
-export async function benchRelayWithCrm(rounds = 3, calls = 300): Promise<RelayComparison> {
+export async function benchRelayWithCrm(rounds = 3, calls = 200): Promise<RelayComparison> {
   const noCrm: RelayFigures[] = [];
   const runs: Record<CrmScenario, CrmRun[]> = { fast: [], slow: [], down: [] };
   for (let round = 1; round <= rounds; round++) {
