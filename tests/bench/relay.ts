@@ -4,12 +4,27 @@ import { computeTwilioSignature } from '@phone-connector/shared';
 import { addAgent, AgentClient, api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
 
 export interface RelayFigures {
-  webhooks: number;
+  /** Calls, each an incoming webhook (ringing) then a status one (completed). */
+  calls: number;
   concurrency: number;
   webhooksPerSecond: number;
   webhookMs: Percentiles;
   pushMs: Percentiles;
   rssMiB: number;
+  /** CPU the relay process spent per call, from the first webhook until every event (and CRM log) was in: what a busy machine slows, not what it is. */
+  relayCpuMsPerCall: number;
+  /** With a CRM on the instance only. */
+  crm?: CrmFigures;
+}
+
+/** What the agent's socket showed of the CRM's work. */
+export interface CrmFigures {
+  /** Share (0 to 1) of calls whose first pushed event named the caller's contact. */
+  contactOnFirstEvent: number;
+  /** Call ended (its `completed` webhook sent) -> the `crm_log` `logged` event on the agent's socket. */
+  logMs: Percentiles;
+  /** Calls whose `crm_log` turned `failed`: the CRM refused them for good. */
+  failed: number;
 }
 
 export interface Percentiles {
@@ -19,58 +34,146 @@ export interface Percentiles {
   max: number;
 }
 
+/** A CRM on the benched instance, and how the bench brings it back once every webhook is in. */
+export interface CrmUnderBench {
+  /** The instance's `crm` setup (PUT /instances/:id). */
+  setup: { connector: string; config: Record<string, string> };
+  /** Runs once every webhook is answered: makes the CRM answer again (held searches released, back up), so that every call can be logged. */
+  recover(): Promise<void> | void;
+}
+
 const AUTH_TOKEN = 'bench-auth-token';
+/** The longest the CRM runs may take to log every call once the CRM answers again: retries back off for seconds after an outage. */
+const LOGGED_DEADLINE_MS = 3 * 60_000;
+
+/** Call `index`'s caller: distinct last four digits, so each call is a lookup of its own (no cache hit) and finds one contact. */
+export function benchCaller(index: number): string {
+  return `+1415555${String(index).padStart(4, '0')}`;
+}
+
+/** Call `index`'s provider call id, as the CRM's activity carries it. */
+export function benchCallSid(index: number): string {
+  return `CA${String(index).padStart(32, '0')}`;
+}
 
 /**
- * A real relay process on SQLite takes signed Twilio status webhooks for distinct calls as
+ * A real relay process on SQLite takes signed Twilio webhooks for distinct calls from distinct
+ * callers, each call an incoming webhook (answered with TwiML) then its completed status, as
  * fast as `concurrency` senders can post them, while one agent's WebSocket receives the events.
+ * With `crm`, the instance carries that CRM: each caller is looked up and each call logged, and
+ * the run ends once every call's log is written.
  */
-export async function benchRelay(webhooks = 2000, concurrency = 16): Promise<RelayFigures> {
+export async function benchRelay(options: { calls?: number; concurrency?: number; crm?: CrmUnderBench } = {}): Promise<RelayFigures> {
+  const { calls = 1000, concurrency = 16, crm } = options;
   const dir = tempDir('pc-bench-');
   const db = join(dir.path, 'relay.db');
   const agent = await addAgent(db, { name: 'Bench', number: '+14155550111' });
   const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' } });
   try {
     const xml = readFileSync(join(REPO_ROOT, 'connectors', 'twilio.xml'), 'utf8');
-    const instance = await api<{ callbacks: { status: string } }>(relay, agent.token, 'PUT', '/instances/bench', {
+    const instance = await api<{ callbacks: { incoming: string; status: string } }>(relay, agent.token, 'PUT', '/instances/bench', {
       xml,
       config: { authid: 'AC0', authtoken: AUTH_TOKEN, callerid: '+15005550006' },
+      ...(crm ? { crm: crm.setup } : {}),
     });
-    const statusUrl = instance.body.callbacks.status;
+    if (instance.status !== 200) throw new Error(`PUT /instances/bench answered ${instance.status}: ${JSON.stringify(instance.body)}`);
+    const { incoming, status } = instance.body.callbacks;
     const client = await AgentClient.connect(relay, agent.token, { lastSeq: null });
-    const sentAt = new Map<string, number>();
+    /** When each call's incoming webhook (ringing) and its completed one were sent. */
+    const ringingAt = new Map<string, number>();
+    const endedAt = new Map<string, number>();
     const pushMs: number[] = [];
+    let withContact = 0;
+    const logMs: number[] = [];
+    const logged = new Set<string>();
+    const failed = new Set<string>();
     client.ws.on('message', (data) => {
-      const message = JSON.parse(data.toString()) as { type: string; call?: { call_id: string } };
-      const sent = message.call && sentAt.get(message.call.call_id);
-      if (message.type === 'call' && sent) pushMs.push(performance.now() - sent);
+      const message = JSON.parse(data.toString()) as { type: string; event?: string; call?: { call_id: string; contact: unknown; crm_log: { state: string } | null } };
+      if (message.type !== 'call' || !message.call) return;
+      const { call } = message;
+      const now = performance.now();
+      const ringing = ringingAt.get(call.call_id);
+      if (message.event === 'created' && ringing !== undefined) {
+        pushMs.push(now - ringing);
+        if (call.contact) withContact += 1;
+      }
+      const ended = endedAt.get(call.call_id);
+      if (call.crm_log?.state === 'logged' && ended !== undefined && !logged.has(call.call_id)) {
+        logged.add(call.call_id);
+        logMs.push(now - ended);
+      }
+      if (call.crm_log?.state === 'failed') failed.add(call.call_id);
     });
     const webhookMs: number[] = [];
+    const post = async (url: string, params: Record<string, string>) => {
+      const signature = await computeTwilioSignature(AUTH_TOKEN, url, params);
+      const t0 = performance.now();
+      const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature }, body: new URLSearchParams(params) });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+      webhookMs.push(performance.now() - t0);
+      return t0;
+    };
     let next = 0;
+    const cpuBefore = cpuMs(relay.process.pid!);
     const started = performance.now();
     const sender = async () => {
-      while (next < webhooks) {
-        const callSid = `CA${String(next++).padStart(32, '0')}`;
-        const params = { CallSid: callSid, AccountSid: 'AC0', From: '+15005550006', To: '+14155550111', CallStatus: 'completed', CallDuration: '42' };
-        const signature = await computeTwilioSignature(AUTH_TOKEN, statusUrl, params);
-        const t0 = performance.now();
-        sentAt.set(callSid, t0);
-        const response = await fetch(statusUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature }, body: new URLSearchParams(params) });
-        await response.arrayBuffer();
-        if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
-        webhookMs.push(performance.now() - t0);
+      while (next < calls) {
+        const index = next++;
+        const call = { CallSid: benchCallSid(index), AccountSid: 'AC0', From: benchCaller(index), To: '+14155550111' };
+        ringingAt.set(call.CallSid, performance.now());
+        await post(incoming, { ...call, CallStatus: 'ringing', Direction: 'inbound' });
+        endedAt.set(call.CallSid, performance.now());
+        await post(status, { ...call, CallStatus: 'completed', CallDuration: '42' });
       }
     };
     await Promise.all(Array.from({ length: concurrency }, sender));
     const seconds = (performance.now() - started) / 1000;
-    await client.waitFor(() => pushMs.length >= webhooks, 30_000);
+    if (!(await until(() => pushMs.length >= calls, 30_000))) throw new Error(`${calls - pushMs.length} of ${calls} calls were never pushed within 30 s`);
+    if (crm) {
+      await crm.recover();
+      // A log that never comes is what this run must report (the CRM's activities are counted after it), not a crash that hides the other figures.
+      if (!(await until(() => logged.size + failed.size >= calls, LOGGED_DEADLINE_MS))) {
+        console.error(`${calls - logged.size - failed.size} of ${calls} calls were neither logged in the CRM nor failed within ${LOGGED_DEADLINE_MS / 1000} s; the relay's last CRM warnings:`);
+        console.error(relay.output.filter((line) => line.includes('crm')).slice(-5).join('\n'));
+      }
+    }
+    const relayCpuMsPerCall = Number(((cpuMs(relay.process.pid!) - cpuBefore) / calls).toFixed(2));
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${relay.process.pid}/status`, 'utf8'))?.[1] ?? 0);
     await client.close();
-    return { webhooks, concurrency, webhooksPerSecond: Math.round(webhooks / seconds), webhookMs: percentiles(webhookMs), pushMs: percentiles(pushMs), rssMiB: Math.round(rssKb / 1024) };
+    return {
+      calls,
+      concurrency,
+      webhooksPerSecond: Math.round((2 * calls) / seconds),
+      webhookMs: percentiles(webhookMs),
+      pushMs: percentiles(pushMs),
+      rssMiB: Math.round(rssKb / 1024),
+      relayCpuMsPerCall,
+      ...(crm ? { crm: { contactOnFirstEvent: withContact / calls, logMs: percentiles(logMs), failed: failed.size } } : {}),
+    };
   } finally {
     await relay.stop();
     dir.remove();
   }
+}
+
+/**
+ * Polls `done` until it holds (true) or `ms` pass (false). Not AgentClient.waitFor: it checks on
+ * each message before this bench's own listener has counted it, so the last one went unseen.
+ */
+async function until(done: () => boolean, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  while (!done()) {
+    if (performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+/** User and system CPU time of a process (Linux /proc; USER_HZ is 100 on every Linux we run). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export function percentiles(values: number[]): Percentiles {

@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [engine] [relay] [content] [--quick]`: measures the engine, a real relay process
- * and the content script in Chromium (every part when none is named), and writes the figures
+ * (without and with a CRM) and the content script in Chromium (every part when none is named), and writes the figures
  * of the parts it ran into their sections of docs/benchmarks.md. `--quick` runs the content
  * script on one small list, once: a check while iterating, not figures for the docs.
  * PC_BENCH_ROWS=1000,10000 and PC_BENCH_RUNS=1 pick the content script's list sizes and runs
@@ -13,10 +13,12 @@ import { REPO_ROOT } from '../relay/harness.ts';
 import { benchContentScript, type ContentBenchOptions, FULL_CONTENT_BENCH, QUICK_CONTENT_BENCH } from './content.ts';
 import { contentSection } from './content-report.ts';
 import { benchEngine } from './engine.ts';
-import { benchRelay } from './relay.ts';
+import { benchRelayWithCrm } from './relay-crm.ts';
+import { relaySections } from './relay-report.ts';
+import { BENCH_PARTS, type BenchPart, mergeReport } from './report.ts';
 
-const PARTS = ['engine', 'relay', 'content'] as const;
-type Part = (typeof PARTS)[number];
+const PARTS = BENCH_PARTS;
+type Part = BenchPart;
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -43,26 +45,8 @@ ${engine.map((r) => `| ${r.name} | ${r.opsPerSecond.toLocaleString('en-US')} | $
   );
 }
 if (parts.includes('relay')) {
-  const relay = await benchRelay();
-  console.log('relay', relay);
-  sections.set(
-    'relay',
-    `## Relay (a real process, SQLite in WAL mode)
-
-${relay.webhooks} signed Twilio status webhooks for distinct calls from ${relay.concurrency} concurrent senders on loopback, while one agent's WebSocket receives every event.
-
-| figure | value |
-| --- | ---: |
-| webhooks per second | ${relay.webhooksPerSecond} |
-| webhook round trip p50 / p95 / p99 / max (ms) | ${relay.webhookMs.p50} / ${relay.webhookMs.p95} / ${relay.webhookMs.p99} / ${relay.webhookMs.max} |
-| webhook sent -> event on the agent's socket p50 / p95 / p99 / max (ms) | ${relay.pushMs.p50} / ${relay.pushMs.p95} / ${relay.pushMs.p99} / ${relay.pushMs.max} |
-| relay resident memory after the run (MiB) | ${relay.rssMiB} |
-
-Target: an incoming call reaches the agent's page within one second; the push latency above
-is the relay's share of it. The end-to-end test checks that the popup is pushed, not how fast:
-a time limit there would fail on a busy machine.
-`,
-  );
+  // The relay on the same workload without a CRM and with one (answering, slow, down), side by side.
+  sections.set('relay', relaySections(await benchRelayWithCrm()));
 }
 if (parts.includes('content')) {
   const content = await benchContentScript(contentOptions());
@@ -93,19 +77,7 @@ function contentOptions(): ContentBenchOptions {
 function writeReport(measured: Map<Part, string>): void {
   const file = join(REPO_ROOT, 'docs', 'benchmarks.md');
   const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const headings: Record<Part, string> = { engine: '## Connector engine', relay: '## Relay', content: '## Content script' };
-  const body = PARTS.map((part) => measured.get(part) ?? previousSection(previous, headings[part]))
-    .filter(Boolean)
-    .join('\n');
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  writeFileSync(file, `# Benchmarks\n\nWritten by \`pnpm bench\` (tests/bench/); run it again to refresh. Machine of the last run: ${machine}.\n\n${body}`);
+  writeFileSync(file, `# Benchmarks\n\nWritten by \`pnpm bench\` (tests/bench/); run it again to refresh. Machine of the last run: ${machine}.\n\n${mergeReport(previous, measured)}`);
   console.log(`wrote ${[...measured.keys()].join(', ')} to docs/benchmarks.md`);
-}
-
-/** A section of the last report: from its heading to the next level-2 heading. */
-function previousSection(report: string, heading: string): string {
-  const start = report.indexOf(`\n${heading}`);
-  if (start < 0) return '';
-  const end = report.indexOf('\n## ', start + 1);
-  return `${report.slice(start + 1, end < 0 ? undefined : end).trimEnd()}\n`;
 }

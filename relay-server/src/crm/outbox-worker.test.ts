@@ -236,6 +236,50 @@ describe('the worker on its own', () => {
   });
 });
 
+describe('group commit', () => {
+  /** For each `setCallCrm`, the number of the store transaction it ran in. */
+  function watchCommits() {
+    let transactions = 0;
+    const changes: number[] = [];
+    const transaction = relay.store.transaction.bind(relay.store);
+    const setCallCrm = relay.store.setCallCrm.bind(relay.store);
+    vi.spyOn(relay.store, 'transaction').mockImplementation((work) => {
+      transactions += 1;
+      return transaction(work);
+    });
+    vi.spyOn(relay.store, 'setCallCrm').mockImplementation((...args) => {
+      changes.push(transactions);
+      return setCallCrm(...args);
+    });
+    return changes;
+  }
+
+  it('commits the logs of writes that land together in one transaction (one disk sync, off the webhooks\' thread)', async () => {
+    const sids = ['CA1', 'CA2', 'CA3'];
+    for (const sid of sids) await endedCall(sid);
+    const changes = watchCommits();
+    await relay.outbox.runDue();
+    for (const sid of sids) expect(relay.callOf(sid).crm_log).toMatchObject({ state: 'logged' });
+    expect(changes).toHaveLength(3);
+    expect(new Set(changes).size).toBe(1);
+    expect(relay.pushed('CA3').at(-1)).toMatchObject({ kind: 'updated', call: { crm_log: { state: 'logged' } } });
+  });
+
+  it('stores the others when one outcome of a group cannot be stored, and leaves that row in flight', async () => {
+    for (const sid of ['CA1', 'CA2']) await endedCall(sid);
+    const broken = relay.callOf('CA1').id;
+    const setCallCrm = relay.store.setCallCrm.bind(relay.store);
+    vi.spyOn(relay.store, 'setCallCrm').mockImplementation((id, ...rest) => {
+      if (id === broken) throw new Error('disk full');
+      return setCallCrm(id, ...rest);
+    });
+    await relay.outbox.runDue();
+    expect(relay.callOf('CA2').crm_log).toMatchObject({ state: 'logged' });
+    expect(relay.callOf('CA1').crm_log).toMatchObject({ state: 'pending' });
+    expect(relay.store.crmWorkOf(broken)?.state).toBe('inflight');
+  });
+});
+
 describe('restarts', () => {
   it('asks the CRM before creating again when a row was left in flight', async () => {
     const call = await endedCall();

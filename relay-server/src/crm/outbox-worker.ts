@@ -28,6 +28,17 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The CRM's activity of a call. */
 type ActivityRef = { id: string; url: string | null };
 
+/** From the call and its row as stored: the call's new `crm_log` (undefined keeps it), after doing what the row needs. */
+type NextLog = (call: Call, current: CrmWork | undefined) => CrmLog | undefined;
+
+/** What a CRM write came to, waiting for its commit. */
+interface LandedOutcome {
+  work: CrmWork;
+  next: NextLog;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * Runs the CRM outbox: claims due rows (committed in flight before the CRM is called), creates
  * or updates the call's CRM record, and commits the outcome with the call's `crm_log` and its
@@ -37,6 +48,8 @@ type ActivityRef = { id: string; url: string | null };
 export class CrmOutboxWorker {
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Outcomes of CRM writes waiting for their group commit (`commitLanded`). */
+  private readonly landed: LandedOutcome[] = [];
   /** Timers run between `start` and `stop` only: before, work runs when `runDue` is called. */
   private started = false;
   private stopped = false;
@@ -155,7 +168,7 @@ export class CrmOutboxWorker {
   }
 
   /** Commits what an attempt came to: the record linked, a retry scheduled, or the failure shown. */
-  private settle(work: CrmWork, session: CrmSession, outcome: CrmOutcome<ActivityRef>, updateAfter = false): void {
+  private settle(work: CrmWork, session: CrmSession, outcome: CrmOutcome<ActivityRef>, updateAfter = false): Promise<void> {
     const { store } = this.deps;
     const now = this.deps.now();
     if (outcome.ok) {
@@ -192,25 +205,57 @@ export class CrmOutboxWorker {
   }
 
   /**
-   * In one transaction: what `next` does to the row and the call's new `crm_log` (undefined keeps
-   * it), with the call's agents' events when it changed; then publish them.
+   * What `next` does to the row and the call's new `crm_log` (undefined keeps it), with the call's
+   * agents' events when it changed, committed with the other outcomes that land in the same turn
+   * of the event loop; their events are published after. Resolves once committed.
    */
-  private commit(work: CrmWork, next: (call: Call, current: CrmWork | undefined) => CrmLog | undefined): void {
-    const { store } = this.deps;
-    const at = this.deps.now().toISOString();
-    const events = store.transaction((): AgentEvent[] => {
-      const call = store.callById(work.callId);
-      if (!call) {
-        store.deleteCrmWork(work.callId);
-        return [];
-      }
-      const crmLog = next(call, store.crmWorkOf(work.callId));
-      if (!crmLog || sameLog(call.crm_log, crmLog)) return [];
-      store.setCallCrm(call.id, { ...crmFields(call), crm_log: crmLog }, at);
-      const entries: EventEntry[] = store.agentIdsOfCall(call.id).map((agentId) => ({ agentId, kind: 'updated' }));
-      return store.appendEvents(entries, store.callById(call.id)!, at);
+  private commit(work: CrmWork, next: NextLog): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.landed.push({ work, next, resolve, reject });
+      if (this.landed.length === 1) setImmediate(() => this.commitLanded());
     });
+  }
+
+  /**
+   * Group commit. The store syncs the disk at every commit (synchronous=FULL), on the thread that
+   * answers webhooks: one commit per CRM answer made a busy CRM slow the webhooks down
+   * (docs/benchmarks.md, "Relay with a CRM"). Outcomes that land together share one commit.
+   */
+  private commitLanded(): void {
+    const group = this.landed.splice(0);
+    let events: AgentEvent[] | undefined;
+    try {
+      events = this.deps.store.transaction(() => group.flatMap((outcome) => this.apply(outcome.work, outcome.next)));
+    } catch {
+      // One outcome that cannot be stored rolls the group back: each alone, so only that row stays in flight.
+      for (const outcome of group) {
+        try {
+          this.deps.publish(this.deps.store.transaction(() => this.apply(outcome.work, outcome.next)));
+          outcome.resolve();
+        } catch (error) {
+          outcome.reject(error);
+        }
+      }
+      return;
+    }
     this.deps.publish(events);
+    for (const outcome of group) outcome.resolve();
+  }
+
+  /** Inside the commit's transaction: one outcome applied; the events of its call's change. */
+  private apply(work: CrmWork, next: NextLog): AgentEvent[] {
+    const { store } = this.deps;
+    const call = store.callById(work.callId);
+    if (!call) {
+      store.deleteCrmWork(work.callId);
+      return [];
+    }
+    const crmLog = next(call, store.crmWorkOf(work.callId));
+    if (!crmLog || sameLog(call.crm_log, crmLog)) return [];
+    const at = this.deps.now().toISOString();
+    store.setCallCrm(call.id, { ...crmFields(call), crm_log: crmLog }, at);
+    const entries: EventEntry[] = store.agentIdsOfCall(call.id).map((agentId) => ({ agentId, kind: 'updated' }));
+    return store.appendEvents(entries, store.callById(call.id)!, at);
   }
 }
 

@@ -1,0 +1,167 @@
+/**
+ * The relay with a CRM on the webhook's instance (issue #10: "webhook throughput and the
+ * provider's reply latency must not fall when a CRM is configured"): the relay bench's workload
+ * run side by side without a CRM and with the Vtiger simulator answering normally, holding its
+ * searches (a slow CRM) and down, in rounds so that a busy machine weighs on every case alike.
+ * Each CRM run also proves that every call was logged exactly once.
+ */
+import type { StoredActivity } from '../simulators/crm/crm-simulator.ts';
+import { VtigerSimulator } from '../simulators/crm/vtiger.ts';
+import { benchCaller, benchCallSid, benchRelay, type CrmFigures, type Percentiles, type RelayFigures } from './relay.ts';
+
+export type CrmScenario = 'fast' | 'slow' | 'down';
+
+export const CRM_SCENARIOS: Record<CrmScenario, string> = {
+  fast: 'CRM answering',
+  slow: 'CRM slow (every search held until the webhooks are in)',
+  down: 'CRM down (connections refused until the webhooks are in)',
+};
+
+/** How the CRM's activities match the calls: each call logged once, none lost, none twice. */
+export interface LogCount {
+  activities: number;
+  lost: number;
+  duplicated: number;
+}
+
+export interface CrmRun extends RelayFigures {
+  crm: CrmFigures;
+  logs: LogCount;
+}
+
+/** A figure with a CRM against the same round's run without one (>1 is more of it). */
+export interface VersusNoCrm {
+  webhooksPerSecond: number;
+  relayCpuMsPerCall: number;
+  webhookP50: number;
+  webhookP99: number;
+}
+
+export interface RelayComparison {
+  rounds: number;
+  /** Medians over the rounds. */
+  noCrm: RelayFigures;
+  withCrm: Record<CrmScenario, { median: CrmRun; ratio: VersusNoCrm; runs: CrmRun[] }>;
+  /** The CRM answering, calls one at a time: caller identification when the relay is not saturated. */
+  oneAtATime: CrmRun;
+}
+
+export async function benchRelayWithCrm(rounds = 3, calls = 200): Promise<RelayComparison> {
+  const noCrm: RelayFigures[] = [];
+  const runs: Record<CrmScenario, CrmRun[]> = { fast: [], slow: [], down: [] };
+  for (let round = 1; round <= rounds; round++) {
+    noCrm.push(await benchRelay({ calls }));
+    console.log(`round ${round} no CRM`, summary(noCrm.at(-1)!));
+    for (const scenario of Object.keys(runs) as CrmScenario[]) {
+      const run = await benchVtiger(scenario, calls);
+      runs[scenario].push(run);
+      console.log(`round ${round} ${scenario}`, summary(run), run.crm, run.logs);
+      sayIfNotExactlyOnce(scenario, run.logs, calls);
+    }
+  }
+  const withCrm = Object.fromEntries(
+    (Object.keys(runs) as CrmScenario[]).map((scenario) => {
+      const scenarioRuns = runs[scenario];
+      const versus = scenarioRuns.map((run, i) => ratio(run, noCrm[i]!));
+      return [
+        scenario,
+        {
+          runs: scenarioRuns,
+          median: { ...medianFigures(scenarioRuns), crm: medianCrm(scenarioRuns.map((r) => r.crm)), logs: worstLogs(scenarioRuns.map((r) => r.logs)) },
+          ratio: { webhooksPerSecond: median(versus.map((v) => v.webhooksPerSecond)), relayCpuMsPerCall: median(versus.map((v) => v.relayCpuMsPerCall)), webhookP50: median(versus.map((v) => v.webhookP50)), webhookP99: median(versus.map((v) => v.webhookP99)) },
+        },
+      ];
+    }),
+  ) as RelayComparison['withCrm'];
+  const oneAtATime = await benchVtiger('fast', ONE_AT_A_TIME_CALLS, 1);
+  console.log('one call at a time', summary(oneAtATime), oneAtATime.crm, oneAtATime.logs);
+  sayIfNotExactlyOnce('one call at a time', oneAtATime.logs, ONE_AT_A_TIME_CALLS);
+  return { rounds, noCrm: medianFigures(noCrm), withCrm, oneAtATime };
+}
+
+/** Calls of the one-at-a-time run: enough for a share in percent, few enough to stay cheap. */
+const ONE_AT_A_TIME_CALLS = 50;
+
+/** A lost or duplicated log fails the bench, loudly. */
+function sayIfNotExactlyOnce(run: string, logs: LogCount, calls: number): void {
+  if (logs.lost === 0 && logs.duplicated === 0 && logs.activities === calls) return;
+  console.error(`\n!!! CRM (${run}): ${calls} calls gave ${logs.activities} CRM activities, ${logs.lost} calls never logged, ${logs.duplicated} logged more than once !!!\n`);
+  process.exitCode = 1;
+}
+
+/** One run on an instance with the Vtiger connector, against a simulator holding a contact for every caller. */
+async function benchVtiger(scenario: CrmScenario, calls: number, concurrency?: number): Promise<CrmRun> {
+  const vtiger = await VtigerSimulator.start({
+    seed: Array.from({ length: calls }, (_, i) => ({ firstName: 'Caller', lastName: String(i), company: `Company ${i % 50}`, phones: [storedAs(benchCaller(i), i)] })),
+  });
+  try {
+    let recover = async () => {};
+    if (scenario === 'slow') {
+      const release = vtiger.holdSearches();
+      recover = async () => release();
+    } else if (scenario === 'down') {
+      await vtiger.down();
+      recover = () => vtiger.up();
+    }
+    const figures = await benchRelay({ calls, concurrency, crm: { setup: { connector: 'vtiger', config: vtiger.config }, recover } });
+    return { ...figures, crm: figures.crm!, logs: countLogs(vtiger.activities(), calls) };
+  } finally {
+    await vtiger.close();
+  }
+}
+
+/** The number as a person typed it: the formats CRMS.md §1.4 says Vtiger holds, in turn. */
+function storedAs(e164: string, index: number): string {
+  const national = e164.slice(2);
+  const formats = [`(${national.slice(0, 3)}) ${national.slice(3, 6)}-${national.slice(6)}`, `+1 ${national.slice(0, 3)} ${national.slice(3, 6)} ${national.slice(6)}`, national];
+  return formats[index % formats.length]!;
+}
+
+/** Each call's activity found by the marker the Vtiger connector writes into its description. */
+function countLogs(activities: StoredActivity[], calls: number): LogCount {
+  const perCall = new Map<string, number>();
+  for (const activity of activities) {
+    const callSid = /\[relay-call:([^\]]+)\]/.exec(String(activity.fields.description ?? ''))?.[1] ?? '(no marker)';
+    perCall.set(callSid, (perCall.get(callSid) ?? 0) + 1);
+  }
+  let lost = 0;
+  let duplicated = 0;
+  for (let i = 0; i < calls; i++) {
+    const count = perCall.get(benchCallSid(i)) ?? 0;
+    if (count === 0) lost += 1;
+    if (count > 1) duplicated += 1;
+  }
+  return { activities: activities.length, lost, duplicated };
+}
+
+function ratio(run: RelayFigures, baseline: RelayFigures): VersusNoCrm {
+  const of = (a: number, b: number) => (b === 0 ? 0 : a / b);
+  return { webhooksPerSecond: of(run.webhooksPerSecond, baseline.webhooksPerSecond), relayCpuMsPerCall: of(run.relayCpuMsPerCall, baseline.relayCpuMsPerCall), webhookP50: of(run.webhookMs.p50, baseline.webhookMs.p50), webhookP99: of(run.webhookMs.p99, baseline.webhookMs.p99) };
+}
+
+function medianFigures(runs: RelayFigures[]): RelayFigures {
+  return { calls: runs[0]!.calls, concurrency: runs[0]!.concurrency, webhooksPerSecond: median(runs.map((r) => r.webhooksPerSecond)), webhookMs: medianPercentiles(runs.map((r) => r.webhookMs)), pushMs: medianPercentiles(runs.map((r) => r.pushMs)), rssMiB: median(runs.map((r) => r.rssMiB)), relayCpuMsPerCall: median(runs.map((r) => r.relayCpuMsPerCall)) };
+}
+
+function medianCrm(figures: CrmFigures[]): CrmFigures {
+  return { contactOnFirstEvent: median(figures.map((f) => f.contactOnFirstEvent)), logMs: medianPercentiles(figures.map((f) => f.logMs)), failed: Math.max(...figures.map((f) => f.failed)) };
+}
+
+/** A lost or duplicated log in any round must show, not be smoothed away by a median. */
+function worstLogs(counts: LogCount[]): LogCount {
+  return counts.reduce((worst, c) => (c.lost + c.duplicated > worst.lost + worst.duplicated ? c : worst));
+}
+
+function medianPercentiles(values: Percentiles[]): Percentiles {
+  return { p50: median(values.map((v) => v.p50)), p95: median(values.map((v) => v.p95)), p99: median(values.map((v) => v.p99)), max: median(values.map((v) => v.max)) };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function summary(figures: RelayFigures): string {
+  return `${figures.webhooksPerSecond} webhooks/s, round trip p50 ${figures.webhookMs.p50} ms p99 ${figures.webhookMs.p99} ms, relay CPU ${figures.relayCpuMsPerCall} ms/call`;
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import type { CrmRun, RelayComparison } from './relay-crm.ts';
+import { relaySections } from './relay-report.ts';
+import { mergeReport } from './report.ts';
+import type { RelayFigures } from './relay.ts';
+
+const SPREAD = { p50: 10, p95: 20, p99: 30, max: 40 };
+const NO_CRM: RelayFigures = { calls: 400, concurrency: 16, webhooksPerSecond: 100, webhookMs: SPREAD, pushMs: SPREAD, rssMiB: 150, relayCpuMsPerCall: 4 };
+
+function comparison(logs: CrmRun['logs']): RelayComparison {
+  const run: CrmRun = { ...NO_CRM, webhooksPerSecond: 90, crm: { contactOnFirstEvent: 0.75, logMs: { p50: 400, p95: 500, p99: 600, max: 700 }, failed: 0 }, logs };
+  const scenario = { median: run, ratio: { webhooksPerSecond: 0.9, relayCpuMsPerCall: 2, webhookP50: 1.1, webhookP99: 1.2 }, runs: [run] };
+  const oneAtATime: CrmRun = { ...run, calls: 50, crm: { ...run.crm, contactOnFirstEvent: 1 }, logs: { activities: 50, lost: 0, duplicated: 0 } };
+  return { rounds: 1, noCrm: NO_CRM, withCrm: { fast: scenario, slow: scenario, down: scenario }, oneAtATime };
+}
+
+describe('the relay sections of docs/benchmarks.md', () => {
+  it('shows each CRM case with its ratio to no CRM, the contact share and the log latency', () => {
+    const text = relaySections(comparison({ activities: 400, lost: 0, duplicated: 0 }));
+    expect(text).toContain('| webhooks per second | 100 |');
+    expect(text).toContain('| … against no CRM | × 0.90 | × 0.90 | × 0.90 |');
+    expect(text).toContain('| relay CPU per call (ms), against no CRM | 4, × 2.00 |');
+    expect(text).toContain('| … against no CRM, p50 / p99 | × 1.10 / × 1.20 |');
+    expect(text).toContain('| calls whose first event names the contact | 75 % |');
+    expect(text).toContain('| call ended -> its CRM log written, p50 / p99 (ms) | 400 / 600 |');
+    expect(text).toContain('yes (400 activities)');
+    expect(text).toContain('50 calls one at a time');
+    expect(text).toContain('| calls whose first event names the contact | 100 % |');
+    expect(text).toContain('yes (50 activities)');
+  });
+
+  it('says loudly when a run lost or duplicated a CRM log', () => {
+    const text = relaySections(comparison({ activities: 401, lost: 1, duplicated: 2 }));
+    expect(text.split('**NO: 401 activities for 400 calls; never logged: 1, logged more than once: 2**')).toHaveLength(4);
+    expect(text).not.toContain('yes (400');
+  });
+});
+
+describe('the report', () => {
+  const previous = '# Benchmarks\n\n## Connector engine\n\nengine\n\n## Relay (a real process)\n\nold relay\n\n## Relay with a CRM\n\nold crm\n\n## Content script\n\ncontent\n';
+
+  it('replaces only the measured parts, in place, both relay sections at once', () => {
+    expect(mergeReport(previous, new Map([['relay', '## Relay (new)\n\nnew\n\n## Relay with a CRM\n\nnew crm\n']]))).toBe(
+      '## Connector engine\n\nengine\n\n## Relay (new)\n\nnew\n\n## Relay with a CRM\n\nnew crm\n\n## Content script\n\ncontent\n',
+    );
+  });
+
+  it('keeps both relay sections when another part is measured, and adds a part the report did not have', () => {
+    expect(mergeReport('# Benchmarks\n\n## Relay\n\nr\n\n## Relay with a CRM\n\nc\n', new Map([['content', '## Content script\n\nnew\n']]))).toBe(
+      '## Relay\n\nr\n\n## Relay with a CRM\n\nc\n\n## Content script\n\nnew\n',
+    );
+  });
+});
