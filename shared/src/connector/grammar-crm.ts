@@ -113,7 +113,7 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
           attributes: {
             name: { doc: 'The variable it defines (`@NAME`).', kind: 'name', required: true, schema: identifier('a map name') },
             from: template('What is translated (template, e.g. `@call_direction`).', true),
-            values: { doc: '`ours:theirs` pairs, comma-separated, case-insensitive (`inbound:INBOUND,outbound:OUTBOUND`).', kind: 'list', required: true },
+            values: { doc: '`ours:theirs` pairs, comma-separated, case-insensitive (`inbound:INBOUND,outbound:OUTBOUND`). An empty `theirs` (`leads:`) is no value: an `optional` parameter built from it is left out.', kind: 'list', required: true },
             default: template('Used for a value the table does not list; without it the value passes unchanged.'),
           },
           children: {},
@@ -145,7 +145,7 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
           doc: 'One search (Vtiger Contacts, then Leads): a request and how its answer lists the candidates.',
           repeat: true,
           required: true,
-          attributes: { name: { doc: 'Shown in errors (`Contacts`).', kind: 'literal' } },
+          attributes: { name: { doc: 'Shown in errors (`Contacts`), and the `kind` of each contact it finds: `log_call` and `update_call` see it as `@call_contact_kind` (Vtiger links a Lead through another field than a Contact).', kind: 'literal' } },
           children: {
             request: crmRequest('The search request.'),
             matches: {

@@ -145,6 +145,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
         name: name || id,
         company: followed.company ?? valueOf(search.fields.company, record, scope) ?? null,
         url: followed.url ?? valueOf(search.fields.url, record, scope) ?? null,
+        kind: search.name,
       });
     }
     return { ok: true, value: contacts };
