@@ -28,6 +28,7 @@ describeCrmContract<HubSpotSimulator>(
     },
     secrets: (crm) => [crm.config.token!],
     contactUrl: (crm, id) => `https://app.hubspot.com/contacts/${crm.config.portal_id}/record/0-1/${id}`,
+    contactKind: 'contacts',
     // hubspot.xml declares no new-contact form.
     newContactUrl: () => null,
     create: { pattern: CALLS, is: isCreate },
