@@ -21,7 +21,7 @@ import {
 export const CRM_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 /** Parameter types of a CRM request: the telephony ones, plus `json` (a form field holding JSON). */
 export const CRM_PARAMETER_TYPES = ['string', 'number', 'boolean', 'object', 'array', 'json'] as const;
-export const FIND_MODES = ['each', 'together'] as const;
+export const FIND_MODES = ['each', 'every', 'together'] as const;
 
 const crmParameter: ElementSpec = {
   ...requestParameter,
@@ -125,7 +125,7 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
       required: true,
       attributes: {
         mode: {
-          doc: '`each`: run the searches once per `<variant>`, in order, until one gives a match (`@variant` is the current one). `together`: run them once, every variant at hand as `@NAME`.',
+          doc: '`each`: run the searches once per `<variant>`, in order, until one gives a match (`@variant` is the current one). `every`: once per variant, all of them, keeping every match (a CRM whose search compares a number exactly as stored: Zoho\'s `phone=`, where two records may hold one number in two forms). `together`: run them once, every variant at hand as `@NAME`.',
           kind: 'enum',
           default: 'each',
           schema: enumOf(FIND_MODES, 'mode'),

@@ -78,6 +78,19 @@ describe('a CRM session', () => {
     expect(await session.dispositions()).toEqual({ ok: true, value: ['Interested', 'Call back'] });
   });
 
+  it('tries every variant in mode "every" and keeps each match once, in the order found', async () => {
+    const plan = connector(search('@variant', 'every', `<variant name="e164" value="@number"/><variant name="digits" value="@national"/><variant name="again" value="@number"/>`));
+    const records: Record<string, object[]> = {
+      '+14155550100': [{ Id: '1', Name: 'Typed E164', Phone: '+1 415 555 0100' }],
+      '4155550100': [{ Id: '2', Name: 'Typed national', Phone: '(415) 555-0100' }, { Id: '1', Name: 'Typed E164', Phone: '+1 415 555 0100' }],
+    };
+    const { session, requests } = open(plan, (request) => json(200, { records: records[queryOf(request) ?? ''] ?? [] }));
+    const found = await session.findContacts('+14155550100');
+    expect(found).toEqual({ ok: true, value: [{ id: '1', name: 'Typed E164', company: null, url: null, kind: 'people' }, { id: '2', name: 'Typed national', company: null, url: null, kind: 'people' }] });
+    // A variant that renders like an earlier one is not sent again.
+    expect(requests.map(queryOf)).toEqual(['+14155550100', '4155550100']);
+  });
+
   it('checks every phone of a list the search gives (Pipedrive\'s `phones: [...]`)', async () => {
     const plan = connector(search('@variant').replace('phones="Phone"', 'phones="Phones"'));
     const { session } = open(plan, () => json(200, { records: [{ Id: '1', Name: 'Two Phones', Phones: ['+1 650 555 0111', '(415) 555-0100'] }, { Id: '2', Name: 'Other', Phones: ['+1 650 555 0111'] }] }));
