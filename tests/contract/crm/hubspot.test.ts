@@ -1,7 +1,7 @@
 /**
  * connectors/crm/hubspot.xml through a relay process against the HubSpot simulator: the common
  * scenarios (scenarios.ts), then HubSpot's own: the calls engagement's fields (durations in
- * milliseconds, association 194) and its update, the first association kept after a later pick, a 429 whose Retry-After is honoured, and a
+ * milliseconds, association 194) and its update, a 429 whose Retry-After is honoured, and a
  * refused token shown as a failed log until the agent retries.
  */
 import { expect, it } from 'vitest';
@@ -29,6 +29,8 @@ describeCrmContract<HubSpotSimulator>(
     secrets: (crm) => [crm.config.token!],
     contactUrl: (crm, id) => `https://app.hubspot.com/contacts/${crm.config.portal_id}/record/0-1/${id}`,
     contactKind: 'contacts',
+    // docs/crms/hubspot.md: the update is a PATCH of properties; the association stays.
+    linkAfterTheLog: 'stays',
     // hubspot.xml declares no new-contact form.
     newContactUrl: () => null,
     create: { pattern: CALLS, is: isCreate },
@@ -60,23 +62,6 @@ describeCrmContract<HubSpotSimulator>(
       const updated = await c.loggedOnce('+14155550108', { contactId: id, text: 'Wants a callback &lt;soon&gt; &amp; cheap' });
       expect([updated.id, updated.updates]).toEqual([logged.id, 1]);
       expect(updated.fields).toMatchObject({ hs_call_disposition: 'b2cf5968-551e-4856-9783-52b3da59a7d0', hs_call_duration: '3725000' });
-    });
-
-    it('keeps the first association when the agent picks another contact after the log (docs/crms/hubspot.md)', async () => {
-      const c = contract();
-      c.crm.seed([
-        { firstName: 'Cy', lastName: 'Twin', phones: ['+14155550123'] },
-        { firstName: 'Di', lastName: 'Twin', phones: ['+14155550123'] },
-      ]);
-      const call = await c.ring('+14155550123');
-      const named = await c.pushed(call.sid, (v) => v.contacts.length === 2);
-      await c.end(call);
-      const logged = await c.loggedOnce('+14155550123', { contactId: named.contact!.id });
-      await c.crmLog(call.sid, { state: 'logged', id: logged.id });
-      await c.annotate(call.sid, { contact_id: named.contacts[1]!.id, notes: 'It was Di' });
-      // The update lands (the notes), and the call stays with the contact it was created with.
-      const updated = await c.loggedOnce('+14155550123', { text: 'It was Di' });
-      expect([updated.id, updated.reading.contactId]).toEqual([logged.id, named.contact!.id]);
     });
 
     it('logs an outbound call as OUTBOUND to the customer', async () => {

@@ -34,6 +34,8 @@ describeCrmContract<PipedriveSimulator>(
     secrets: (crm) => [crm.config.token!],
     contactUrl: (_, id) => `https://acme.pipedrive.com/person/${id}`,
     contactKind: 'persons',
+    // Call logs never change once written.
+    linkAfterTheLog: 'stays',
     // pipedrive.xml declares no new-contact form.
     newContactUrl: () => null,
     create: { pattern: CALL_LOGS, is: (r) => r.method === 'POST' && CALL_LOGS.test(r.url) },

@@ -39,6 +39,7 @@ describeCrmContract<SalesforceSimulator>(
     ],
     contactUrl: link,
     contactKind: FOUND_BY,
+    linkAfterTheLog: 'moves',
     newContactUrl: (crm, number) => `${crm.url}/lightning/o/Contact/new?defaultFieldValues=Phone=${encodeURIComponent(number)}`,
     create: { pattern: TASKS, is: (r) => r.method === 'POST' && TASKS.test(r.url) },
   },

@@ -26,6 +26,12 @@ export interface CrmScenarioFacts<S extends CrmSimulator> extends CrmUnderTest<S
    * (Pipedrive's call logs are written once, with the agent's wrap-up). Default: the webhook.
    */
   finish?(contract: CrmContract<S>, call: ProviderCall): Promise<void>;
+  /**
+   * What the agent picking another match does to a record already logged: `moves` its link
+   * (Vtiger's revise, Zoho's and Salesforce's updates), or it `stays` with the first (HubSpot's
+   * PATCH does not touch associations; Pipedrive's call logs never change).
+   */
+  linkAfterTheLog: 'moves' | 'stays';
 }
 
 /** The numbers the common scenarios use: 415-555-01xx, the UK's 20 7946 00xx; a CRM's own scenarios take others. */
@@ -102,6 +108,25 @@ export function describeCrmContract<S extends CrmSimulator>(facts: CrmScenarioFa
       await finish(c, call);
       const logged = await c.loggedOnce('+14155550105', { contactId: other });
       await c.crmLog(call.sid, { state: 'logged', id: logged.id });
+    });
+
+    it(`${facts.linkAfterTheLog === 'moves' ? 'moves the logged record to' : 'keeps the logged record with its first contact, whatever'} the contact the agent picks after the log`, async () => {
+      const c = contract();
+      c.crm.seed([
+        { firstName: 'Cy', lastName: 'Twin', phones: ['(415) 555-0120'] },
+        { firstName: 'Di', lastName: 'Twin', phones: ['415 555 0120'] },
+      ]);
+      const call = await c.ring('+14155550120');
+      const named = await c.pushed(call.sid, (v) => v.contacts.length === 2);
+      await finish(c, call);
+      const logged = await c.loggedOnce('+14155550120', { contactId: named.contact!.id });
+      await c.crmLog(call.sid, { state: 'logged', id: logged.id });
+      const other = named.contacts[1]!.id;
+      expect((await c.annotate(call.sid, { contact_id: other })).contact?.id).toBe(other);
+      await c.outboxDrained();
+      const linked = facts.linkAfterTheLog === 'moves' ? other : named.contact!.id;
+      expect((await c.loggedOnce('+14155550120', { contactId: linked })).id).toBe(logged.id);
+      await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
     });
 
     it('finds nobody for an unknown number, offers the new contact form the connector has, and logs the call without a contact', async () => {

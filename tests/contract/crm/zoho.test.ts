@@ -34,6 +34,7 @@ describeCrmContract<ZohoSimulator>(
     ],
     contactUrl: (_, id) => link('Contacts', id),
     contactKind: 'Contacts',
+    linkAfterTheLog: 'moves',
     // zoho.xml declares no new-contact form.
     newContactUrl: () => null,
     create: { pattern: CALLS, is: (r) => r.method === 'POST' && CALLS.test(r.url) },
