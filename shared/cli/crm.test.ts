@@ -28,14 +28,15 @@ describe('phone-connector crm', () => {
     expect(out).toContain('connectors/twilio.xml: ok');
   });
 
-  it('dry-runs the Zoho lookup the docs show: the refresh grant with its secrets redacted, then Contacts by E.164', async () => {
+  it('dry-runs the Zoho lookup the docs show: the refresh grant with its secrets redacted, then Contacts and Leads by each form of the number', async () => {
     const { code, out } = await run(['crm', 'connectors/crm/zoho.xml', '--config', 'connectors/examples/crm-zoho.config.json', '--find', '+1 415 555 0100', '--responses', 'connectors/examples/crm-zoho-responses']);
     expect(code).toBe(0);
     const shown = JSON.parse(out);
-    expect(shown.requests.map((r: { step: string }) => r.step)).toEqual(['token-0', 'find_contact-Contacts', 'find_contact-Leads']);
+    // mode="every": E.164, national, trunk 0 + national; the recorded answers serve each form.
+    expect(shown.requests.map((r: { step: string }) => r.step)).toEqual(['token-0', ...Array(3).fill(['find_contact-Contacts', 'find_contact-Leads']).flat()]);
     expect(Object.fromEntries(new URLSearchParams(shown.requests[0].body))).toEqual({ grant_type: 'refresh_token', client_id: '1000.YOURCLIENTID', client_secret: '<redacted>', refresh_token: '<redacted>' });
     expect(shown.requests[1].headers.Authorization).toBe('<redacted>');
-    expect(shown.result).toEqual({ ok: true, value: [{ id: '5725767000000524157', name: 'Jane Doe', company: 'Acme', url: 'https://crm.zoho.com/crm/org712345678/tab/Contacts/5725767000000524157' }] });
+    expect(shown.result).toEqual({ ok: true, value: [{ id: '5725767000000524157', name: 'Jane Doe', company: 'Acme', url: 'https://crm.zoho.com/crm/org712345678/tab/Contacts/5725767000000524157', kind: 'Contacts' }] });
   });
 
   it('dry-runs the Pipedrive call log the docs show, token redacted', async () => {
@@ -56,7 +57,7 @@ describe('phone-connector crm', () => {
     expect(shown.requests[2].url).toContain('sessionName=%3Credacted%3E');
     expect(new URLSearchParams(shown.requests[1].body).get('accessKey')).toBe('<redacted>');
     expect(new URL(shown.requests[2].url).searchParams.get('query')).toContain("phone LIKE '%0100'");
-    expect(shown.result).toEqual({ ok: true, value: [{ id: '4x123', name: 'Jane Doe', company: 'Acme', url: 'https://crm.example.com/index.php?module=Contacts&view=Detail&record=123' }] });
+    expect(shown.result).toEqual({ ok: true, value: [{ id: '4x123', name: 'Jane Doe', company: 'Acme', url: 'https://crm.example.com/index.php?module=Contacts&view=Detail&record=123', kind: 'Contacts' }] });
     expect(out).not.toContain('6d1c2f0a9b8e7d6c5b4a');
     expect(out).not.toContain('your_access_key');
   });

@@ -9,6 +9,7 @@ import { TwilioSimulator } from '../../../tests/simulators/twilio.ts';
 import { agentSettings, callbackUrls, defaultCountry, providerSettings } from '../storage.ts';
 import { loadCallSetup } from '../call-setup.ts';
 import { callView } from '../testing/call-view.ts';
+import { WRAP_UP_MS } from '../call-forwarding.ts';
 import { OutboundCalls } from './calls.ts';
 
 // The background's call path against the Twilio simulator over real HTTP, with WXT's fake
@@ -86,22 +87,28 @@ describe('placing calls from the background', () => {
     expect(cards.mock.calls.at(-1)?.slice(0, 2)).toMatchObject([5, { state: 'ringing', detail: note }]);
   });
 
-  it("hands the card the relay's view of the call (who is called, the CRM log) until the log is settled", async () => {
+  it("hands the card the relay's view of the call (who is called, the CRM log) through the wrap-up after the log is settled", async () => {
     const cards = vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
-    const calls = new OutboundCalls();
+    let now = 1_000_000;
+    const calls = new OutboundCalls(() => now);
     expect(await calls.place({ number: '+14155550123' }, 5)).toMatchObject({ ok: true });
     const ada = { id: '4x12', name: 'Ada Lovelace', company: null, url: null };
     const call = callView({ call_id: [...twilio.calls.keys()].at(-1)!, direction: 'outbound', status: 'ringing', contact: ada, contacts: [ada] });
     await calls.onRelayCall(call);
     await calls.onRelayCall({ ...call, status: 'completed', crm_log: { state: 'pending', id: null, url: null, error: null } });
     await calls.onRelayCall({ ...call, status: 'completed', crm_log: { state: 'logged', id: '43x1', url: null, error: null } });
-    // Settled: a late repeat of the final event has no card to go to.
+    // Logged, and the card still open for the wrap-up: the recording that comes later reaches it.
+    now += WRAP_UP_MS - 1;
+    await calls.onRelayCall({ ...call, status: 'completed', recording_url: 'https://media.example/RE1.mp3', crm_log: { state: 'logged', id: '43x1', url: null, error: null } });
+    // Past the wrap-up window: a late repeat of the final event has no card to go to.
+    now += 1;
     await calls.onRelayCall({ ...call, status: 'completed', crm_log: { state: 'logged', id: '43x1', url: null, error: null } });
     const forwarded = cards.mock.calls.map(([, card]) => (card as Message<TabMessages, 'call-progress'>).call).filter(Boolean);
-    expect(forwarded.map((c) => [c!.contact?.name, c!.status, c!.crm_log?.state ?? null])).toEqual([
-      ['Ada Lovelace', 'ringing', null],
-      ['Ada Lovelace', 'completed', 'pending'],
-      ['Ada Lovelace', 'completed', 'logged'],
+    expect(forwarded.map((c) => [c!.contact?.name, c!.status, c!.crm_log?.state ?? null, c!.recording_url])).toEqual([
+      ['Ada Lovelace', 'ringing', null, null],
+      ['Ada Lovelace', 'completed', 'pending', null],
+      ['Ada Lovelace', 'completed', 'logged', null],
+      ['Ada Lovelace', 'completed', 'logged', 'https://media.example/RE1.mp3'],
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { buildCallReport, type CallTarget, type CallView, defaultAuthEnvironment, isCallStatus, memoryTokenCache, placeCall } from '@phone-connector/shared';
 import { loadCallSetup } from '../call-setup.ts';
-import { isCallSettled } from '../call-settled.ts';
+import { ForwardedCalls } from '../call-forwarding.ts';
 import { detectSelectedNumber } from '../numbers/detect-numbers.ts';
 import { type CallProgressState, type PlaceCallResponse, sendToTab } from '../messages.ts';
 import { relaySettings, resolvedDefaultCountry } from '../storage.ts';
@@ -22,11 +22,16 @@ interface PlacedCall {
  * as the relay's events arrive.
  */
 export class OutboundCalls {
-  /** Placed calls by provider call id, until they end. */
-  private readonly placed = new Map<string, PlacedCall>();
+  /** The calls placed from a tab, by provider call id: kept through the wrap-up (call-forwarding.ts). */
+  private readonly placed: ForwardedCalls<string, PlacedCall>;
   private counter = 0;
   /** Tokens of token-step connectors, kept while the service worker lives. */
   private readonly tokenCache = memoryTokenCache();
+
+  /** `now`: the clock of the wrap-up window (tests move it). */
+  constructor(now: () => number = Date.now) {
+    this.placed = new ForwardedCalls(now);
+  }
 
   /** Calls a number and, for one behind a switchboard, its extension; progress goes to `tabId`. */
   async place(target: Exclude<CallTarget, string>, tabId?: number): Promise<PlaceCallResponse> {
@@ -91,6 +96,6 @@ export class OutboundCalls {
     // The relay's JSON is not trusted to carry a known status: an unknown one shows nothing new.
     // The call goes along: the card names who is called and, once it ends, wraps it up.
     if (isCallStatus(call.status) && placed.tabId !== undefined) await sendToTab(placed.tabId, 'call-progress', { key: placed.key, to: placed.to, state: call.status, detail: placed.note, durationSeconds: call.duration ?? undefined, call });
-    if (isCallSettled(call)) this.placed.delete(call.call_id);
+    this.placed.observe(call.call_id, call);
   }
 }

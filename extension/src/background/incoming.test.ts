@@ -4,6 +4,7 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { Message, TabMessages } from '../messages.ts';
 import { enabledSites } from '../storage.ts';
 import { callView } from '../testing/call-view.ts';
+import { WRAP_UP_MS } from '../call-forwarding.ts';
 import { IncomingCalls } from './incoming.ts';
 
 // Where the background shows an incoming call, with WXT's fake browser's tabs and notifications;
@@ -33,6 +34,29 @@ describe('incoming calls in the background', () => {
     expect(shown()).toEqual([
       [tab.id, 'ringing', null],
       [tab.id, 'completed', 'pending'],
+      [tab.id, 'completed', 'logged'],
+    ]);
+  });
+
+  it("keeps updating the popup's tab through the wrap-up after the log is settled (a recording, a failed update), then lets it go", async () => {
+    const tab = await browser.tabs.create({ url: 'https://crm.example.com/contacts', active: true });
+    let now = 1_000_000;
+    const incoming = new IncomingCalls(() => now);
+    const call = callView({ id: 8, status: 'ringing' });
+    const logged = { state: 'logged' as const, id: '43x3', url: null, error: null };
+    await incoming.onRelayCall(call);
+    await incoming.onRelayCall({ ...call, status: 'completed', crm_log: logged });
+    now += WRAP_UP_MS - 1;
+    await incoming.onRelayCall({ ...call, status: 'completed', crm_log: { ...logged, state: 'failed', error: 'HTTP 400' } });
+    // The failed update reopened the popup's window: the Retry that logs it again still reaches the tab.
+    now += WRAP_UP_MS;
+    await incoming.onRelayCall({ ...call, status: 'completed', crm_log: logged });
+    now += WRAP_UP_MS;
+    await incoming.onRelayCall({ ...call, status: 'completed', crm_log: logged });
+    expect(shown()).toEqual([
+      [tab.id, 'ringing', null],
+      [tab.id, 'completed', 'logged'],
+      [tab.id, 'completed', 'failed'],
       [tab.id, 'completed', 'logged'],
     ]);
   });

@@ -3,7 +3,7 @@ import { isFinalStatus, type CallView } from '@phone-connector/shared';
 import { matchesPattern, searchUrlFor } from '../sites.ts';
 import { type EnabledSite, enabledSites } from '../storage.ts';
 import { sendToTab } from '../messages.ts';
-import { isCallSettled } from '../call-settled.ts';
+import { ForwardedCalls } from '../call-forwarding.ts';
 
 /**
  * Incoming calls: shown in the CRM tab the agent is looking at (the active tab of the
@@ -11,8 +11,14 @@ import { isCallSettled } from '../call-settled.ts';
  * when no enabled tab is open. Updates of a call go to the tab that shows it.
  */
 export class IncomingCalls {
-  private readonly shownIn = new Map<number, number>();
+  /** The tab that shows each call's popup, by call id: kept through the wrap-up (call-forwarding.ts). */
+  private readonly shownIn: ForwardedCalls<number, number>;
   private readonly notified = new Set<number>();
+
+  /** `now`: the clock of the wrap-up window (tests move it). */
+  constructor(now: () => number = Date.now) {
+    this.shownIn = new ForwardedCalls(now);
+  }
 
   async onRelayCall(call: CallView): Promise<void> {
     const sites = await enabledSites.getValue();
@@ -26,7 +32,7 @@ export class IncomingCalls {
     this.shownIn.set(call.id, tabId);
     const tab = await browser.tabs.get(tabId);
     await sendToTab(tabId, 'incoming-call', { call, searchUrl: searchUrlFor(tab.url, sites, call.from_number) });
-    if (isCallSettled(call)) this.shownIn.delete(call.id);
+    this.shownIn.observe(call.id, call);
   }
 
   private async showNotification(call: CallView): Promise<void> {

@@ -43,3 +43,11 @@ describe('the times a CRM logs for a call', () => {
     expect(toCrmCall({ ...call, duration: null }, undefined)).toMatchObject({ started_at: '2025-03-02T14:00:00.000Z', ended_at: null });
   });
 });
+
+describe('the contact a CRM links a call to', () => {
+  it("is the call's contact with the kind of record its search found (Vtiger links a Lead elsewhere than a Contact)", () => {
+    const lead = { id: '2x77', name: 'Lee Lead', company: 'Lead Co', url: null, kind: 'Leads' };
+    expect(toCrmCall({ ...call, contact: lead, contacts: [lead] }, undefined)).toMatchObject({ contact_id: '2x77', contact_kind: 'Leads' });
+    expect(toCrmCall(call, undefined)).toMatchObject({ contact_id: null, contact_kind: null });
+  });
+});

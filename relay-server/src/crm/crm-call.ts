@@ -23,6 +23,7 @@ export function toCrmCall(call: Call, agent: Agent | undefined): CrmCall {
     disposition: call.disposition,
     recording_url: call.recording_url,
     contact_id: call.contact?.id ?? null,
+    contact_kind: call.contact?.kind ?? null,
   };
 }
 

@@ -90,7 +90,8 @@ function compileValueMap(compiler: ElementCompiler, element: XmlElement): ValueM
   return {
     name: attr(element, 'name') ?? '',
     from: compiler.attrTemplate(element, 'from', 'crm'),
-    values: compileValueTable(compiler, element, 'values'),
+    // `leads:` maps to nothing: an optional parameter built from it is left out (Vtiger's contact_id for a Lead).
+    values: compileValueTable(compiler, element, 'values', { emptyTo: true }),
     ...(attr(element, 'default') === undefined ? {} : { default: compiler.attrTemplate(element, 'default', 'crm') }),
   };
 }

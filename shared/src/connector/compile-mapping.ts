@@ -43,12 +43,12 @@ export function compileMapping(compiler: ElementCompiler, element: XmlElement, c
  * A `from:to` table written in an attribute (`answered:completed,no answer:no-answer`), keys
  * lower-cased; the last `:` splits, so values may not hold one but keys may.
  */
-export function compileValueTable(compiler: ElementCompiler, element: XmlElement, name: string): Record<string, string> {
+export function compileValueTable(compiler: ElementCompiler, element: XmlElement, name: string, options: { emptyTo?: boolean } = {}): Record<string, string> {
   const table: Record<string, string> = {};
   for (const pair of (attr(element, name) ?? '').split(',')) {
     const at = pair.lastIndexOf(':');
     const from = pair.slice(0, at).trim().toLowerCase();
-    if (at < 1 || !from || !pair.slice(at + 1).trim()) {
+    if (at < 1 || !from || (!options.emptyTo && !pair.slice(at + 1).trim())) {
       compiler.error(element, `\`${name}\` entry "${pair.trim()}" is not \`from:to\``, `write ${name}="answered:completed,no answer:no-answer"`, attrOffset(element, name));
       continue;
     }

@@ -21,7 +21,7 @@ import {
 export const CRM_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 /** Parameter types of a CRM request: the telephony ones, plus `json` (a form field holding JSON). */
 export const CRM_PARAMETER_TYPES = ['string', 'number', 'boolean', 'object', 'array', 'json'] as const;
-export const FIND_MODES = ['each', 'together'] as const;
+export const FIND_MODES = ['each', 'every', 'together'] as const;
 
 const crmParameter: ElementSpec = {
   ...requestParameter,
@@ -114,7 +114,7 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
           attributes: {
             name: { doc: 'The variable it defines (`@NAME`).', kind: 'name', required: true, schema: identifier('a map name') },
             from: template('What is translated (template, e.g. `@call_direction`).', true),
-            values: { doc: '`ours:theirs` pairs, comma-separated, case-insensitive (`inbound:INBOUND,outbound:OUTBOUND`).', kind: 'list', required: true },
+            values: { doc: '`ours:theirs` pairs, comma-separated, case-insensitive (`inbound:INBOUND,outbound:OUTBOUND`). An empty `theirs` (`leads:`) is no value: an `optional` parameter built from it is left out.', kind: 'list', required: true },
             default: template('Used for a value the table does not list; without it the value passes unchanged.'),
           },
           children: {},
@@ -126,7 +126,7 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
       required: true,
       attributes: {
         mode: {
-          doc: '`each`: run the searches once per `<variant>`, in order, until one gives a match (`@variant` is the current one). `together`: run them once, every variant at hand as `@NAME`.',
+          doc: '`each`: run the searches once per `<variant>`, in order, until one gives a match (`@variant` is the current one). `every`: once per variant, all of them, keeping every match (a CRM whose search compares a number exactly as stored: Zoho\'s `phone=`, where two records may hold one number in two forms). `together`: run them once, every variant at hand as `@NAME`.',
           kind: 'enum',
           default: 'each',
           schema: enumOf(FIND_MODES, 'mode'),
@@ -146,7 +146,7 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
           doc: 'One search (Vtiger Contacts, then Leads): a request and how its answer lists the candidates.',
           repeat: true,
           required: true,
-          attributes: { name: { doc: 'Shown in errors (`Contacts`).', kind: 'literal' } },
+          attributes: { name: { doc: 'Shown in errors (`Contacts`), and the `kind` of each contact it finds: `log_call` and `update_call` see it as `@call_contact_kind` (Vtiger links a Lead through another field than a Contact).', kind: 'literal' } },
           children: {
             request: crmRequest('The search request.'),
             matches: {

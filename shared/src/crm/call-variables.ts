@@ -17,6 +17,7 @@ const FIELDS: Record<keyof CrmCall, true> = {
   disposition: true,
   recording_url: true,
   contact_id: true,
+  contact_kind: true,
 };
 
 /** Each field of a CrmCall is the template variable `@call_<field>` of a CRM connector. */

@@ -15,6 +15,13 @@ export interface Contact {
   company: string | null;
   /** Where the record opens in the CRM, when the connector knows. */
   url: string | null;
+  /**
+   * What kind of record it is: the name of the connector's `<search>` that found it (`Contacts`,
+   * `Leads`). `log_call` links by it (`@call_contact_kind`): Vtiger takes a Contact in an Event's
+   * `contact_id` but a Lead only in `parent_id`, and its id prefixes differ per install.
+   * Optional: contacts stored before it existed have none.
+   */
+  kind?: string;
 }
 
 /** The CRM log of a call (Call JSON `crm_log`). */
@@ -52,6 +59,8 @@ export interface CrmCall {
   recording_url: string | null;
   /** The contact the log is linked to (matched or chosen), if any. */
   contact_id: string | null;
+  /** That contact's `kind`: the `<search name>` that found it (`Contacts`, `Leads`). */
+  contact_kind?: string | null;
 }
 
 /** What one CRM operation came to. */

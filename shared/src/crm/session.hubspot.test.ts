@@ -65,8 +65,8 @@ describe('the HubSpot connector', () => {
     expect(found).toEqual({
       ok: true,
       value: [
-        { id: '512', name: 'Jane Doe', company: 'Acme', url: 'https://app.hubspot.com/contacts/62515/record/0-1/512' },
-        { id: '513', name: 'John', company: null, url: 'https://app.hubspot.com/contacts/62515/record/0-1/513' },
+        { id: '512', name: 'Jane Doe', company: 'Acme', url: 'https://app.hubspot.com/contacts/62515/record/0-1/512', kind: 'contacts' },
+        { id: '513', name: 'John', company: null, url: 'https://app.hubspot.com/contacts/62515/record/0-1/513', kind: 'contacts' },
       ],
     });
     const [search] = recorded.requests;

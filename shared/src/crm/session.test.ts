@@ -39,7 +39,7 @@ describe('a CRM session', () => {
   it('tries the variants in order and stops at the first that gives a match', async () => {
     const plan = connector(search('@variant', 'each', `<variant name="e164" value="@number"/><variant name="formatted" value="@number|pattern:'(###) ###-####'"/><variant name="digits" value="@national"/>`));
     const { session, requests } = open(plan, (request) => json(200, { records: queryOf(request) === '(415) 555-0100' ? [{ Id: '003A', Name: 'Jane Doe', Phone: '(415) 555-0100' }] : [] }));
-    expect(await session.findContacts('+1 415 555 0100')).toEqual({ ok: true, value: [{ id: '003A', name: 'Jane Doe', company: null, url: null }] });
+    expect(await session.findContacts('+1 415 555 0100')).toEqual({ ok: true, value: [{ id: '003A', name: 'Jane Doe', company: null, url: null, kind: 'people' }] });
     expect(requests.map(queryOf)).toEqual(['+14155550100', '(415) 555-0100']);
   });
 
@@ -78,10 +78,23 @@ describe('a CRM session', () => {
     expect(await session.dispositions()).toEqual({ ok: true, value: ['Interested', 'Call back'] });
   });
 
+  it('tries every variant in mode "every" and keeps each match once, in the order found', async () => {
+    const plan = connector(search('@variant', 'every', `<variant name="e164" value="@number"/><variant name="digits" value="@national"/><variant name="again" value="@number"/>`));
+    const records: Record<string, object[]> = {
+      '+14155550100': [{ Id: '1', Name: 'Typed E164', Phone: '+1 415 555 0100' }],
+      '4155550100': [{ Id: '2', Name: 'Typed national', Phone: '(415) 555-0100' }, { Id: '1', Name: 'Typed E164', Phone: '+1 415 555 0100' }],
+    };
+    const { session, requests } = open(plan, (request) => json(200, { records: records[queryOf(request) ?? ''] ?? [] }));
+    const found = await session.findContacts('+14155550100');
+    expect(found).toEqual({ ok: true, value: [{ id: '1', name: 'Typed E164', company: null, url: null, kind: 'people' }, { id: '2', name: 'Typed national', company: null, url: null, kind: 'people' }] });
+    // A variant that renders like an earlier one is not sent again.
+    expect(requests.map(queryOf)).toEqual(['+14155550100', '4155550100']);
+  });
+
   it('checks every phone of a list the search gives (Pipedrive\'s `phones: [...]`)', async () => {
     const plan = connector(search('@variant').replace('phones="Phone"', 'phones="Phones"'));
     const { session } = open(plan, () => json(200, { records: [{ Id: '1', Name: 'Two Phones', Phones: ['+1 650 555 0111', '(415) 555-0100'] }, { Id: '2', Name: 'Other', Phones: ['+1 650 555 0111'] }] }));
-    expect(await session.findContacts('+14155550100')).toEqual({ ok: true, value: [{ id: '1', name: 'Two Phones', company: null, url: null }] });
+    expect(await session.findContacts('+14155550100')).toEqual({ ok: true, value: [{ id: '1', name: 'Two Phones', company: null, url: null, kind: 'people' }] });
   });
 
   it('lets a map use the maps above it (a missed inbound call, else the direction\'s word)', async () => {

@@ -145,6 +145,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
         name: name || id,
         company: followed.company ?? valueOf(search.fields.company, record, scope) ?? null,
         url: followed.url ?? valueOf(search.fields.url, record, scope) ?? null,
+        kind: search.name,
       });
     }
     return { ok: true, value: contacts };
@@ -156,7 +157,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     for (const search of plan.findContact.searches) {
       const outcome = await runSearch(search, vars, national, followUps);
       if (!outcome.ok) return outcome;
-      for (const contact of outcome.value) if (!found.some((c) => c.id === contact.id)) found.push(contact);
+      addUnseen(found, outcome.value);
     }
     return { ok: true, value: found };
   };
@@ -183,11 +184,13 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       for (const variant of variants) forms[variant.name] = renderOptional(variant.value, scopeOf({ ...vars, ...forms }));
       if (mode === 'together') return runSearches({ ...vars, ...forms }, vars.national!);
       const tried = variants.length ? variants.map((v) => forms[v.name]).filter((v): v is string => !!v) : [vars.number!];
+      const found: Contact[] = [];
       for (const variant of [...new Set(tried)]) {
         const outcome = await runSearches({ ...vars, ...forms, variant }, vars.national!);
-        if (!outcome.ok || outcome.value.length) return outcome;
+        if (!outcome.ok || (mode === 'each' && outcome.value.length)) return outcome;
+        addUnseen(found, outcome.value);
       }
-      return { ok: true, value: [] };
+      return { ok: true, value: found };
     },
 
     async logCall(call) {
@@ -244,6 +247,11 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     const national = nationalDigits(call.customer_number, options.defaultCountry);
     return { ...callVariables(call), number: call.customer_number, ...(national ? { national } : {}) };
   }
+}
+
+/** Adds the contacts `found` does not hold yet (by id), in order: one record found twice is one match. */
+function addUnseen(found: Contact[], contacts: Contact[]): void {
+  for (const contact of contacts) if (!found.some((c) => c.id === contact.id)) found.push(contact);
 }
 
 /** The list at `path`: an array, or the object a JSON array was read into (`{0: …, 1: …}`). */

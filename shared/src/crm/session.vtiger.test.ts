@@ -113,9 +113,9 @@ describe('the Vtiger connector', () => {
     expect(found).toEqual({
       ok: true,
       value: [
-        { id: '4x123', name: 'Jane Doe', company: 'Acme', url: `${SITE}/index.php?module=Contacts&view=Detail&record=123` },
-        { id: '4x125', name: 'Doe-Smith', company: 'Acme', url: `${SITE}/index.php?module=Contacts&view=Detail&record=125` },
-        { id: '2x77', name: 'Lee Lead', company: 'Lead Co', url: `${SITE}/index.php?module=Leads&view=Detail&record=77` },
+        { id: '4x123', name: 'Jane Doe', company: 'Acme', url: `${SITE}/index.php?module=Contacts&view=Detail&record=123`, kind: 'Contacts' },
+        { id: '4x125', name: 'Doe-Smith', company: 'Acme', url: `${SITE}/index.php?module=Contacts&view=Detail&record=125`, kind: 'Contacts' },
+        { id: '2x77', name: 'Lee Lead', company: 'Lead Co', url: `${SITE}/index.php?module=Leads&view=Detail&record=77`, kind: 'Leads' },
       ],
     });
     // One retrieve for the account both contacts share: follow-ups are cached per lookup.
@@ -149,7 +149,7 @@ describe('the Vtiger connector', () => {
     vtiger.leads = [];
     recorded = recordingFetch(vtiger.answer);
     const found = await open().findContacts('+33199001234');
-    expect(found).toEqual({ ok: true, value: [{ id: '4x130', name: 'Camille Laurent', company: null, url: `${SITE}/index.php?module=Contacts&view=Detail&record=130` }] });
+    expect(found).toEqual({ ok: true, value: [{ id: '4x130', name: 'Camille Laurent', company: null, url: `${SITE}/index.php?module=Contacts&view=Detail&record=130`, kind: 'Contacts' }] });
     const queries = recorded.requests.map((r) => new URL(r.url).searchParams.get('query')).filter(Boolean);
     expect(queries.map((q) => /LIKE '([^']*)'/.exec(q!)![1])).toEqual(['%1234', '%1234', '%%1%2%3%4', '%%1%2%3%4']);
   });
@@ -219,6 +219,24 @@ describe('the Vtiger connector', () => {
     expect(element).not.toHaveProperty('contact_id');
   });
 
+  it('links a Contact through contact_id and a Lead through parent_id, by the search that found it', async () => {
+    const session = open();
+    const element = () => JSON.parse(new URLSearchParams(recorded.requests.at(-1)!.body).get('element')!);
+    await session.logCall({ ...call, contact_id: '4x123', contact_kind: 'Contacts' });
+    expect(element()).toMatchObject({ contact_id: '4x123' });
+    expect(element()).not.toHaveProperty('parent_id');
+    await session.logCall({ ...call, contact_id: '2x77', contact_kind: 'Leads' });
+    expect(element()).toMatchObject({ parent_id: '2x77' });
+    expect(element()).not.toHaveProperty('contact_id');
+    // A contact stored before kinds were kept is taken for a Contact, as it always was.
+    await session.logCall({ ...call, contact_id: '4x123', contact_kind: null });
+    expect(element()).toMatchObject({ contact_id: '4x123' });
+    expect(element()).not.toHaveProperty('parent_id');
+    await session.updateCall('18x456', { ...call, contact_id: '2x77', contact_kind: 'Leads' });
+    expect(element()).toMatchObject({ id: '18x456', parent_id: '2x77' });
+    expect(element()).not.toHaveProperty('contact_id');
+  });
+
   it('updates the same record with revise', async () => {
     const updated = await open().updateCall('18x456', { ...call, notes: 'Called back' });
     expect(updated).toEqual({ ok: true, value: { url: `${SITE}/index.php?module=Calendar&view=Detail&record=456` } });
@@ -231,7 +249,9 @@ describe('the Vtiger connector', () => {
     await open().updateCall('18x456', { ...call, contact_id: '4x125' });
     expect(JSON.parse(new URLSearchParams(recorded.requests.at(-1)!.body).get('element')!)).toMatchObject({ id: '18x456', contact_id: '4x125' });
     await open().updateCall('18x456', { ...call, contact_id: null });
-    expect(JSON.parse(new URLSearchParams(recorded.requests.at(-1)!.body).get('element')!)).not.toHaveProperty('contact_id');
+    const element = JSON.parse(new URLSearchParams(recorded.requests.at(-1)!.body).get('element')!);
+    expect(element).not.toHaveProperty('contact_id');
+    expect(element).not.toHaveProperty('parent_id');
   });
 
   it('finds a log created before by its marker, and says when there is none', async () => {

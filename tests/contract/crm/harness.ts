@@ -174,6 +174,18 @@ export class CrmContract<S extends CrmSimulator> {
     return this.activitiesFor(customerNumber)[0]!;
   }
 
+  /** The relay's CRM outbox as /metrics shows it: rows waiting, and how long the oldest has been due (0: none is due yet). */
+  async outbox(): Promise<{ depth: number; oldestDueSeconds: number }> {
+    const metrics = await (await fetch(`${this.relay.url}/metrics`)).text();
+    const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    return { depth: gauge('relay_crm_outbox_depth'), oldestDueSeconds: gauge('relay_crm_outbox_oldest_due_seconds') };
+  }
+
+  /** Waits until the relay's CRM outbox is empty: every write it had to do is done (or failed for good). */
+  async outboxDrained(): Promise<void> {
+    await expect.poll(async () => (await this.outbox()).depth, WAIT).toBe(0);
+  }
+
   /** The contacts a lookup found, as pushed: ids only, in order. */
   static ids(contacts: Contact[]): string[] {
     return contacts.map((c) => c.id);

@@ -29,6 +29,9 @@ describeCrmContract<HubSpotSimulator>(
     },
     secrets: (crm) => [crm.config.token!],
     contactUrl: (crm, id) => `https://app.hubspot.com/contacts/${crm.config.portal_id}/record/0-1/${id}`,
+    contactKind: 'contacts',
+    // docs/crms/hubspot.md: the update is a PATCH of properties; the association stays.
+    linkAfterTheLog: 'stays',
     // hubspot.xml declares no new-contact form.
     newContactUrl: () => null,
     create: { pattern: CALLS, is: isCreate },

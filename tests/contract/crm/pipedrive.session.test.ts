@@ -32,7 +32,7 @@ beforeEach(() => {
   session = openBundledCrm('pipedrive', pipedrive.config);
 });
 
-const person = (id: string, name: string, company: string | null) => ({ id, name, company, url: `https://acme.pipedrive.com/person/${id}` });
+const person = (id: string, name: string, company: string | null) => ({ id, name, company, url: `https://acme.pipedrive.com/person/${id}`, kind: 'persons' });
 
 describe('pipedrive.xml finds who is calling', () => {
   it('finds a person stored in E.164, names them, their organization and their page, and asks with the national number', async () => {

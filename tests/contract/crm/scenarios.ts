@@ -1,23 +1,37 @@
 /**
  * The scenarios every CRM's contract test runs (issue 10's Proof list), written once over
  * `CrmContract`: who is calling in each stored format, several matches, no match, a CRM too slow
- * for the popup, a reported outbound call, Twilio's retries, a failing and a down CRM, a kill -9
- * while it is down, and no secret in the relay's output. A CRM's test file calls
- * `describeCrmContract` with its facts and adds the scenarios only its CRM has.
+ * for the popup, a reported outbound call, and "never twice, never lost": Twilio's retries, a
+ * failing and a down CRM, a kill -9 while it is down, and no secret in the relay's output. A
+ * CRM's test file calls `describeCrmContract` with its facts (how a call's log becomes due:
+ * Pipedrive waits for the agent's wrap-up) and adds the scenarios only its CRM has.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../../relay/harness.ts';
 import type { CrmSimulator, RecordedCrmRequest } from '../../simulators/crm/crm-simulator.ts';
-import { CrmContract, type CrmUnderTest } from './harness.ts';
+import { CrmContract, type CrmUnderTest, type ProviderCall } from './harness.ts';
 
 /** What the common scenarios need to know of a CRM beyond `CrmUnderTest`. */
 export interface CrmScenarioFacts<S extends CrmSimulator> extends CrmUnderTest<S> {
   /** Where a contact's record opens, as the connector links it. */
   contactUrl(crm: S, id: string): string;
+  /** The `kind` a contact found by the connector carries: the name of its `<search>` for contacts. */
+  contactKind: string;
   /** The connector's "new contact" form for a number, or null when it declares none. */
   newContactUrl(crm: S, number: string): string | null;
   /** How the connector creates a call activity: a `failNext`/`holdRequests` pattern, and the recorded requests that are one. */
   create: { pattern: RegExp; is(request: RecordedCrmRequest): boolean };
+  /**
+   * Makes a rung call's log due: Twilio's final webhook, and whatever else the CRM waits for
+   * (Pipedrive's call logs are written once, with the agent's wrap-up). Default: the webhook.
+   */
+  finish?(contract: CrmContract<S>, call: ProviderCall): Promise<void>;
+  /**
+   * What the agent picking another match does to a record already logged: `moves` its link
+   * (Vtiger's revise, Zoho's and Salesforce's updates), or it `stays` with the first (HubSpot's
+   * PATCH does not touch associations; Pipedrive's call logs never change).
+   */
+  linkAfterTheLog: 'moves' | 'stays';
 }
 
 /** The numbers the common scenarios use: 415-555-01xx, the UK's 20 7946 00xx; a CRM's own scenarios take others. */
@@ -37,6 +51,10 @@ const STORED_FORMATS = [
 export function describeCrmContract<S extends CrmSimulator>(facts: CrmScenarioFacts<S>, own: (contract: () => CrmContract<S>) => void): void {
   let running: CrmContract<S>;
   const contract = () => running;
+  const finish = async (c: CrmContract<S>, call: ProviderCall) => {
+    if (facts.finish) await facts.finish(c, call);
+    else await c.end(call);
+  };
 
   beforeAll(async () => {
     running = await CrmContract.start(facts);
@@ -54,11 +72,11 @@ export function describeCrmContract<S extends CrmSimulator>(facts: CrmScenarioFa
       // On the first event when the CRM answers within 300 ms; otherwise an update follows (a cold login takes more).
       const named = await c.pushed(call.sid, (v) => v.contact !== null);
       expect(named.status).toBe('ringing');
-      expect(named.contact).toEqual({ id, name: 'Mary Jones', company: 'Acme Inc', url: facts.contactUrl(c.crm, id!) });
+      expect(named.contact).toEqual({ id, name: 'Mary Jones', company: 'Acme Inc', url: facts.contactUrl(c.crm, id!), kind: facts.contactKind });
       expect(named.contacts).toEqual([named.contact]);
       expect(named.new_contact_url).toBeNull();
 
-      await c.end(call);
+      await finish(c, call);
       const logged = await c.loggedOnce('+14155550101', { contactId: id });
       await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
       const events = c.eventsOf(call.sid);
@@ -87,15 +105,34 @@ export function describeCrmContract<S extends CrmSimulator>(facts: CrmScenarioFa
       // The agent picks the other match in the popup while the call goes on.
       const picked = await c.annotate(call.sid, { contact_id: other });
       expect(picked.contact?.id).toBe(other);
-      await c.end(call);
+      await finish(c, call);
       const logged = await c.loggedOnce('+14155550105', { contactId: other });
       await c.crmLog(call.sid, { state: 'logged', id: logged.id });
+    });
+
+    it(`${facts.linkAfterTheLog === 'moves' ? 'moves the logged record to' : 'keeps the logged record with its first contact, whatever'} the contact the agent picks after the log`, async () => {
+      const c = contract();
+      c.crm.seed([
+        { firstName: 'Cy', lastName: 'Twin', phones: ['(415) 555-0120'] },
+        { firstName: 'Di', lastName: 'Twin', phones: ['415 555 0120'] },
+      ]);
+      const call = await c.ring('+14155550120');
+      const named = await c.pushed(call.sid, (v) => v.contacts.length === 2);
+      await finish(c, call);
+      const logged = await c.loggedOnce('+14155550120', { contactId: named.contact!.id });
+      await c.crmLog(call.sid, { state: 'logged', id: logged.id });
+      const other = named.contacts[1]!.id;
+      expect((await c.annotate(call.sid, { contact_id: other })).contact?.id).toBe(other);
+      await c.outboxDrained();
+      const linked = facts.linkAfterTheLog === 'moves' ? other : named.contact!.id;
+      expect((await c.loggedOnce('+14155550120', { contactId: linked })).id).toBe(logged.id);
+      await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
     });
 
     it('finds nobody for an unknown number, offers the new contact form the connector has, and logs the call without a contact', async () => {
       const c = contract();
       const call = await c.ring('+14155550107');
-      await c.end(call);
+      await finish(c, call);
       const view = await c.crmLog(call.sid, { state: 'logged' });
       expect([view.contact, view.contacts]).toEqual([null, []]);
       expect(view.new_contact_url).toBe(facts.newContactUrl(c.crm, '+14155550107'));
@@ -130,19 +167,24 @@ export function describeCrmContract<S extends CrmSimulator>(facts: CrmScenarioFa
       const call = await c.report('+14155550116');
       const named = await c.pushed(call.sid, (v) => v.contact !== null);
       expect(named.contact?.id).toBe(id);
-      await c.end(call, { duration: 20 });
+      await finish(c, call);
       const logged = await c.loggedOnce('+14155550116', { contactId: id });
       await c.crmLog(call.sid, { state: 'logged', id: logged.id });
     });
 
-    it('keeps one record when Twilio retries the final webhook, at once and after the log', async () => {
+  });
+
+  describe('never twice, never lost', () => {
+    it('keeps one record when Twilio retries the final webhook, at once, before and after the log', async () => {
       const c = contract();
       const call = await c.ring('+14155550109');
       await Promise.all([c.end(call), c.end(call)]);
-      await c.crmLog(call.sid, { state: 'logged' });
+      await finish(c, call);
       await c.end(call);
       const logged = await c.loggedOnce('+14155550109');
-      await c.crmLog(call.sid, { state: 'logged', id: logged.id });
+      await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
+      await c.end(call);
+      await c.outboxDrained();
       expect(c.activitiesFor('+14155550109')).toHaveLength(1);
     });
 
@@ -151,7 +193,7 @@ export function describeCrmContract<S extends CrmSimulator>(facts: CrmScenarioFa
       c.crm.failNext(3, { status: 503 }, facts.create.pattern);
       const before = c.crm.requests.length;
       const call = await c.ring('+14155550110');
-      await c.end(call);
+      await finish(c, call);
       const failing = await c.pushed(call.sid, (v) => v.crm_log?.error != null);
       expect(failing.crm_log).toMatchObject({ state: 'pending', id: null, error: expect.stringContaining('503') });
       const view = await c.crmLog(call.sid, { state: 'logged', error: null });
@@ -159,6 +201,8 @@ export function describeCrmContract<S extends CrmSimulator>(facts: CrmScenarioFa
       const creates = c.crm.requests.slice(before).filter(facts.create.is);
       expect(creates.map((r) => r.status)).toEqual([503, 503, 503, expect.any(Number)]);
       expect(creates.at(-1)!.status).toBeLessThan(300);
+      await c.outboxDrained();
+      expect(c.activitiesFor('+14155550110')).toHaveLength(1);
     });
 
     it('logs the call once the CRM is back after an outage', { timeout: 120_000 }, async () => {
@@ -166,8 +210,9 @@ export function describeCrmContract<S extends CrmSimulator>(facts: CrmScenarioFa
       await c.crm.down();
       try {
         const call = await c.ring('+14155550112');
-        await c.end(call);
-        await c.pushed(call.sid, (v) => v.crm_log?.error != null);
+        await finish(c, call);
+        const failing = await c.pushed(call.sid, (v) => v.crm_log?.error != null);
+        expect(failing.crm_log).toMatchObject({ state: 'pending', id: null, error: expect.stringContaining('could not reach') });
         expect(c.activitiesFor('+14155550112')).toEqual([]);
         await c.crm.up();
         const view = await c.crmLog(call.sid, { state: 'logged', error: null });
@@ -182,11 +227,15 @@ export function describeCrmContract<S extends CrmSimulator>(facts: CrmScenarioFa
       await c.crm.down();
       try {
         const call = await c.ring('+14155550119');
-        await c.end(call);
+        await finish(c, call);
         await c.pushed(call.sid, (v) => v.crm_log?.error != null);
-        await c.crashAndRestart(() => c.crm.up());
+        // The relay comes back to a CRM still down: the write waits in the outbox until it is up.
+        await c.crashAndRestart();
+        await c.crm.up();
         const view = await c.crmLog(call.sid, { state: 'logged', error: null });
         expect(view.crm_log?.id).toBe((await c.loggedOnce('+14155550119')).id);
+        await c.outboxDrained();
+        expect(c.activitiesFor('+14155550119')).toHaveLength(1);
       } finally {
         await c.crm.up();
       }

@@ -30,7 +30,7 @@ beforeEach(() => {
   session = openBundledCrm('zoho', zoho.config);
 });
 
-const record = (module: 'Contacts' | 'Leads', id: string, name: string, company: string | null) => ({ id, name, company, url: `https://crm.zoho.com/crm/tab/${module}/${id}` });
+const record = (module: 'Contacts' | 'Leads', id: string, name: string, company: string | null) => ({ id, name, company, url: `https://crm.zoho.com/crm/tab/${module}/${id}`, kind: module });
 /** The searches since request `from`: module and phone asked for. */
 const searchesSince = (from: number) =>
   zoho.requests.slice(from).filter((r) => r.url.includes('/search')).map((r) => {
@@ -39,20 +39,21 @@ const searchesSince = (from: number) =>
   });
 
 describe('zoho.xml finds who is calling', () => {
-  it('finds a contact stored in E.164 with the E.164 search, with its account and link, after one token refresh', async () => {
+  it('finds a contact stored in E.164 with its account and link, after one token refresh, searching every form of the number', async () => {
     const from = zoho.requests.length;
     expect(await session.findContacts('+14155550100')).toEqual({ ok: true, value: [record('Contacts', ids.jane, 'Jane Doe', 'Acme')] });
     const sent = zoho.requests.slice(from);
     expect(sent[0]).toMatchObject({ method: 'POST', url: '/oauth/v2/token' });
     expect(Object.fromEntries(new URLSearchParams(sent[0]!.body))).toEqual({ grant_type: 'refresh_token', client_id: zoho.config.client_id, client_secret: zoho.config.client_secret, refresh_token: zoho.config.refresh_token });
     expect(sent[1]!.headers.authorization).toMatch(/^Zoho-oauthtoken 1000\./);
-    expect(searchesSince(from)).toEqual(['Contacts +14155550100', 'Leads +14155550100']);
+    // mode="every": phone= compares a number as stored, and another record may hold it in another form.
+    expect(searchesSince(from)).toEqual(['Contacts +14155550100', 'Leads +14155550100', 'Contacts 4155550100', 'Leads 4155550100', 'Contacts 04155550100', 'Leads 04155550100']);
   });
 
-  it('tries the national number when the E.164 searches answer 204 (a contact typed nationally, in its mobile field too)', async () => {
+  it('finds a contact typed nationally by the national number (in its mobile field too)', async () => {
     const from = zoho.requests.length;
     expect(await session.findContacts('+14155550123')).toEqual({ ok: true, value: [record('Contacts', ids.john, 'John Roe', 'Acme')] });
-    expect(searchesSince(from)).toEqual(['Contacts +14155550123', 'Leads +14155550123', 'Contacts 4155550123', 'Leads 4155550123']);
+    expect(searchesSince(from)).toEqual(['Contacts +14155550123', 'Leads +14155550123', 'Contacts 4155550123', 'Leads 4155550123', 'Contacts 04155550123', 'Leads 04155550123']);
     expect(await session.findContacts('+14155550177')).toEqual({ ok: true, value: [record('Contacts', ids.carla, 'Carla Ruiz', null)] });
   });
 
@@ -135,7 +136,7 @@ describe('zoho.xml turns Zoho\'s failures into outcomes the relay can act on', (
       '401 GET /crm/v8/Contacts/search',
       '200 POST /oauth/v2/token',
       '200 GET /crm/v8/Contacts/search',
-      '204 GET /crm/v8/Leads/search',
+      ...['Leads', 'Contacts', 'Leads', 'Contacts', 'Leads'].map((module) => `204 GET /crm/v8/${module}/search`),
     ]);
   });
 

@@ -36,6 +36,8 @@ function open(config: Record<string, string> = salesforce.config): CrmSession {
 }
 
 const link = (id: string) => `${salesforce.url}/lightning/r/${id}/view`;
+/** salesforce.xml's one SOSL search, over Contacts and Leads: every match's kind. */
+const FOUND_BY = 'Contacts and Leads';
 const taskLink = (id: string) => `${salesforce.url}/lightning/r/Task/${id}/view`;
 const requestsSince = (start: number) => salesforce.requests.slice(start);
 const apiRequests = (start: number) => requestsSince(start).filter((r) => r.url.startsWith('/services/data/'));
@@ -72,7 +74,7 @@ describe('the Salesforce connector', () => {
       ['020 7946 0018 (national with its trunk 0, a Lead)', '+442079460018', 2, 'Ann Lee', 'Initech'],
       ['+44 20 7946 0019 (international, no account)', '+442079460019', 3, 'Olu Ade', null],
     ])('finds a number stored as %s', async (_format, number, index, name, company) => {
-      expect(await open().findContacts(number)).toEqual({ ok: true, value: [{ id: ids[index], name, company, url: link(ids[index]!) }] });
+      expect(await open().findContacts(number)).toEqual({ ok: true, value: [{ id: ids[index], name, company, url: link(ids[index]!), kind: FOUND_BY }] });
     });
 
     it('sends E.164 with its + escaped and the national forms OR-ed, in one request', async () => {
@@ -90,9 +92,9 @@ describe('the Salesforce connector', () => {
       expect(await open().findContacts('+12125550142')).toEqual({
         ok: true,
         value: [
-          { id: ids[4], name: 'Bob Shared', company: 'Acme', url: link(ids[4]!) },
+          { id: ids[4], name: 'Bob Shared', company: 'Acme', url: link(ids[4]!), kind: FOUND_BY },
           // A Lead seeded without a company has Salesforce's placeholder.
-          { id: ids[5], name: 'Bea Shared', company: '[not provided]', url: link(ids[5]!) },
+          { id: ids[5], name: 'Bea Shared', company: '[not provided]', url: link(ids[5]!), kind: FOUND_BY },
         ],
       });
     });

@@ -1,0 +1,44 @@
+import type { CallView } from '@phone-connector/shared';
+import { isCallSettled } from './call-settled.ts';
+
+/**
+ * How long a settled call's events still reach the tab that shows it: its popup or card stays
+ * open for the wrap-up, and what comes after the log (a recording, a failed update of the
+ * agent's notes) must reach it. Bounded, so the background forgets calls nobody looks at.
+ */
+export const WRAP_UP_MS = 30 * 60_000;
+
+/**
+ * Where the background forwards each call's events (a tab, a placed call's card), kept while
+ * the call is live and for WRAP_UP_MS after it settled (isCallSettled); an event that unsettles
+ * it (a Retry making the log pending again) starts the window over when it settles again.
+ */
+export class ForwardedCalls<K, T> {
+  private readonly entries = new Map<K, { target: T; settledAt?: number }>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Where `key`'s events go, or undefined once its wrap-up window has passed. */
+  get(key: K): T | undefined {
+    this.forgetWrappedUp();
+    return this.entries.get(key)?.target;
+  }
+
+  set(key: K, target: T): void {
+    const settledAt = this.entries.get(key)?.settledAt;
+    this.entries.set(key, settledAt === undefined ? { target } : { target, settledAt });
+  }
+
+  /** Takes the call's latest view into account: settled, its wrap-up window runs from the first settled view. */
+  observe(key: K, call: Pick<CallView, 'status' | 'crm_log'>): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    if (!isCallSettled(call)) delete entry.settledAt;
+    else entry.settledAt ??= this.now();
+  }
+
+  private forgetWrappedUp(): void {
+    const now = this.now();
+    for (const [key, entry] of this.entries) if (entry.settledAt !== undefined && now - entry.settledAt >= WRAP_UP_MS) this.entries.delete(key);
+  }
+}
