@@ -1,4 +1,5 @@
 import { followCallChange } from '../crm/call-log.ts';
+import { customerNumber } from '../crm/crm-call.ts';
 import { identifyFromCache, lookUpCaller, type PendingLookup } from '../crm/identify-caller.ts';
 import type { RelayDeps } from '../deps.ts';
 import type { Agent, AgentEvent, Call, EventEntry } from '../store/index.ts';
@@ -49,7 +50,8 @@ export function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'hold' | 
     }
     const linked = before ? store.agentIdsOfCall(id) : [];
     for (const agent of added) store.linkAgent(agent.id, id);
-    const identified = before ? { call: store.callById(id)! } : identifyFromCache(deps, news.instanceUid, store.callById(id)!);
+    const current = store.callById(id)!;
+    const identified = callerToIdentify(before, current) ? identifyFromCache(deps, news.instanceUid, current) : { call: current };
     const call = changed ? followCallChange(deps, news.instanceUid, before, identified.call) : identified.call;
     const entries: EventEntry[] = added.map((agent) => ({ agentId: agent.id, kind: 'created' }));
     if (before && changed) for (const agentId of linked) entries.push({ agentId, kind: 'updated' });
@@ -60,4 +62,16 @@ export function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'hold' | 
   else deps.publish(result.events);
   if (result.call.crm_log?.state === 'pending') deps.crm.wake();
   return result;
+}
+
+/**
+ * Whether the call's customer is to be looked up now: once its direction, and so which number is
+ * the customer's, is known, and again if that number changes before anyone matched. A provider's
+ * status webhook can tell of a placed call before the extension's report does, and says nothing
+ * of its direction.
+ */
+function callerToIdentify(before: Call | undefined, after: Call): boolean {
+  if (after.direction === null || after.contact !== null || after.contacts.length > 0) return false;
+  const number = customerNumber(after);
+  return number !== null && (!before || before.direction === null || customerNumber(before) !== number);
 }

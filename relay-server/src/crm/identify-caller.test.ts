@@ -87,6 +87,17 @@ describe('caller identification', () => {
     await vi.waitFor(() => expect(relay.pushed('OUT1').length).toBeGreaterThan(0), WAIT);
     expect(relay.pushed('OUT1')[0]!.call).toMatchObject({ direction: 'outbound', contact: GRACE });
   });
+
+  it("looks up a placed call's customer when the extension's report comes after the provider's first webhook", async () => {
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    // Twilio's status callback for a call it places says nothing of the direction: no number is the customer's yet.
+    await relay.twilioWebhook(relay.hooks.status, { CallSid: 'OUT2', CallStatus: 'initiated', From: '+15005550006', To: '+14155550111' });
+    expect(relay.crm.asked('findContacts')).toEqual([]);
+    const response = await relay.call(relay.ada.token, 'POST', '/calls', { instance: 'main', call_id: 'OUT2', to_number: CALLER });
+    expect(response.status).toBe(200);
+    await vi.waitFor(() => expect(relay.callOf('OUT2')).toMatchObject({ direction: 'outbound', contact: GRACE }), WAIT);
+    expect(relay.crm.asked('findContacts')).toEqual([CALLER]);
+  });
 });
 
 describe('lookup cache', () => {

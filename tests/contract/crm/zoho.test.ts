@@ -131,17 +131,17 @@ describeCrmContract<ZohoSimulator>(
       await c.configureCrm({ ...c.crm.config, call_id_field: 'Relay_Call_Id' });
       const release = c.crm.holdRequests(CALLS);
       try {
-        const call = await c.ring('+14155550107');
+        const call = await c.ring('+14155550197');
         await c.end(call);
         const isCreate = (r: { method: string; url: string; body: string }) => r.method === 'POST' && CALLS.test(r.url) && r.body.includes(call.sid);
         await expect.poll(() => c.crm.requests.some((r) => r.status === 0 && isCreate(r)), { timeout: 45_000 }).toBe(true);
         await c.crashAndRestart(async () => {
           // Zoho finishes the create after the relay died: the relay never reads its answer.
           release();
-          await c.loggedOnce('+14155550107');
+          await c.loggedOnce('+14155550197');
         });
         await c.outboxDrained();
-        const logged = await c.loggedOnce('+14155550107');
+        const logged = await c.loggedOnce('+14155550197');
         expect(logged.fields.Relay_Call_Id).toBe(call.sid);
         await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
         expect(c.crm.requests.filter(isCreate)).toHaveLength(1);
