@@ -1,35 +1,51 @@
 import { buildRecord } from '@phone-connector/shared';
-import { describe, expect, it } from 'vitest';
-import type { Agent } from '../store/index.ts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Agent, RelayStore } from '../store/index.ts';
+import { openSqliteStore } from '../store/sqlite/store.ts';
 import { routeNewCall } from './routing.ts';
 
-const agent = (id: string, number: string, admin = false): Agent => ({ id, name: id, number, email: null, profile: {}, admin, createdAt: '' });
-const ada = agent('ada', '+14155550111', true);
-const bob = agent('bob', '+14155550122');
-const cy = agent('cy', '+14155550122');
-const everyone = [ada, bob, cy];
-
 describe('routeNewCall', () => {
+  let store: RelayStore;
+  let ada: Agent, bob: Agent, cy: Agent, everyone: Agent[];
+  const add = (id: string, number: string, second: number, admin = false) =>
+    store.addAgent({ id, name: id, number, email: null, admin, tokenHash: `hash-${id}`, createdAt: new Date(Date.UTC(2026, 10, 24, 10, 0, second)).toISOString() });
+
+  beforeEach(() => {
+    store = openSqliteStore(':memory:');
+    ada = add('ada', '+14155550111', 0, true);
+    bob = add('bob', '+14155550122', 1);
+    cy = add('cy', '+14155550122', 2);
+    everyone = [ada, bob, cy];
+  });
+  afterEach(() => store.close());
+
   it('gives outgoing-call webhooks to the instance owner', () => {
     const record = buildRecord({ call_id: 'CA1', to_number: '+14155550122' });
-    expect(routeNewCall('answer', record, ada, everyone)).toEqual([ada]);
-    expect(routeNewCall('status', record, ada, everyone)).toEqual([ada]);
+    expect(routeNewCall('answer', record, ada, store)).toEqual([ada]);
+    expect(routeNewCall('status', record, ada, store)).toEqual([ada]);
   });
 
   it("gives an incoming call on an admin's instance to the agents with the user number, then the called number", () => {
-    expect(routeNewCall('incoming', buildRecord({ user_number: '+14155550111', to_number: '+14155550122' }), ada, everyone)).toEqual([ada]);
-    expect(routeNewCall('incoming', buildRecord({ to_number: '+14155550122' }), ada, everyone)).toEqual([bob, cy]);
-    expect(routeNewCall('incoming', buildRecord({ user_number: '+19995550000', to_number: '(415) 555-0122' }, { defaultCountry: 'US' }), ada, everyone)).toEqual([bob, cy]);
+    expect(routeNewCall('incoming', buildRecord({ user_number: '+14155550111', to_number: '+14155550122' }), ada, store)).toEqual([ada]);
+    expect(routeNewCall('incoming', buildRecord({ to_number: '+14155550122' }), ada, store)).toEqual([bob, cy]);
+    expect(routeNewCall('incoming', buildRecord({ user_number: '+19995550000', to_number: '(415) 555-0122' }, { defaultCountry: 'US' }), ada, store)).toEqual([bob, cy]);
+  });
+
+  it('finds matching agents by number without reading every agent (issue 13)', () => {
+    const listAgents = vi.spyOn(store, 'listAgents');
+    expect(routeNewCall('incoming', buildRecord({ to_number: '+14155550122' }), ada, store)).toEqual([bob, cy]);
+    expect(routeNewCall('answer', buildRecord({ to_number: '+15005550006' }), ada, store)).toEqual([ada]);
+    expect(listAgents).not.toHaveBeenCalled();
   });
 
   it("gives an incoming call on an admin's instance that nobody matches to every agent", () => {
-    expect(routeNewCall('incoming', buildRecord({ to_number: '+15005550006' }), ada, everyone)).toEqual(everyone);
-    expect(routeNewCall('incoming', buildRecord({}), ada, everyone)).toEqual(everyone);
+    expect(routeNewCall('incoming', buildRecord({ to_number: '+15005550006' }), ada, store)).toEqual(everyone);
+    expect(routeNewCall('incoming', buildRecord({}), ada, store)).toEqual(everyone);
   });
 
   it("gives every call on an agent's own instance to that agent alone, whatever numbers it names", () => {
     for (const record of [buildRecord({ user_number: '+14155550111' }), buildRecord({ to_number: '+14155550111' }), buildRecord({ to_number: '+15005550006' }), buildRecord({})]) {
-      expect(routeNewCall('incoming', record, bob, everyone)).toEqual([bob]);
+      expect(routeNewCall('incoming', record, bob, store)).toEqual([bob]);
     }
   });
 });

@@ -1,5 +1,5 @@
 import type { CallRecord, WebhookEvent } from '@phone-connector/shared';
-import type { Agent, Call } from '../store/index.ts';
+import type { Agent, AgentDirectory, Call } from '../store/index.ts';
 
 /** What the store knows of a call when news of it arrives. */
 export interface KnownCall {
@@ -8,6 +8,12 @@ export interface KnownCall {
   /** The agents it was routed to, oldest agent first. */
   agents: Agent[];
 }
+
+/**
+ * Where routing finds agents: by number first (an indexed read), and all of them only when no
+ * number matches, so a new call costs the same with 1 agent or 10,000 (issue 13).
+ */
+export type AgentLookup = Pick<AgentDirectory, 'agentsWithNumber' | 'listAgents'>;
 
 /** The agents news of a call must reach besides those it already reaches. */
 export type Audience = (known: KnownCall) => readonly Agent[];
@@ -20,14 +26,14 @@ export type Audience = (known: KnownCall) => readonly Agent[];
  * incoming call on an admin's instance (the team's number) goes to the agents whose number is
  * the record's `user_number`, else its `to_number`, else to every agent (Vtiger's rule).
  */
-export function routeNewCall(event: WebhookEvent, record: CallRecord, owner: Agent, agents: readonly Agent[]): Agent[] {
+export function routeNewCall(event: WebhookEvent, record: CallRecord, owner: Agent, agents: AgentLookup): Agent[] {
   if (event !== 'incoming' || !owner.admin) return [owner];
   for (const number of [record.user_number, record.to_number]) {
     if (!number) continue;
-    const matching = agents.filter((agent) => agent.number === number);
+    const matching = agents.agentsWithNumber(number);
     if (matching.length > 0) return matching;
   }
-  return [...agents];
+  return agents.listAgents();
 }
 
 /**
@@ -37,11 +43,11 @@ export function routeNewCall(event: WebhookEvent, record: CallRecord, owner: Age
  * routes it as incoming — unless the call is one the agent placed (Africa's Talking posts its
  * answer there too).
  */
-export function webhookAudience(event: WebhookEvent, record: CallRecord, owner: Agent, everyone: () => readonly Agent[]): Audience {
+export function webhookAudience(event: WebhookEvent, record: CallRecord, owner: Agent, agents: AgentLookup): Audience {
   return (known) => {
     const ownerOnly = known.agents.length === 1 && known.agents[0]!.id === owner.id;
     const placedByAgent = known.call?.direction === 'outbound';
     const reroute = event === 'incoming' && ownerOnly && !placedByAgent;
-    return known.agents.length === 0 || reroute ? routeNewCall(event, record, owner, everyone()) : [];
+    return known.agents.length === 0 || reroute ? routeNewCall(event, record, owner, agents) : [];
   };
 }

@@ -35,7 +35,7 @@ export function ingestWebhook(deps: RelayDeps, webhook: VerifiedWebhook): Ingest
     instanceUid: instance.uid,
     callId,
     update: updateFromRecord(record),
-    audience: webhookAudience(event, record, owner, () => deps.store.listAgents()),
+    audience: webhookAudience(event, record, owner, deps.store),
   });
   const summary = { callId, created: recorded.created, events: recorded.events.length };
   try {

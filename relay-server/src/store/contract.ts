@@ -180,6 +180,16 @@ export function describeStoreContract(adapter: string, open: () => RelayStore): 
         expect(store.callFor('bob', stored.id)).toMatchObject({ call_id: 'CA1', instance_id: null });
       });
 
+      it('finds agents by number, oldest first, and follows a changed number', () => {
+        store.addAgent({ id: 'cy', name: 'cy', number: '+14155550122', email: null, admin: false, tokenHash: 'hash-cy', createdAt: T(1) });
+        expect(store.agentsWithNumber('+14155550122').map((a) => a.id)).toEqual(['bob', 'cy']);
+        expect(store.agentsWithNumber('+14155550111')).toEqual([store.agentById('ada')]);
+        expect(store.agentsWithNumber('+15005550006')).toEqual([]);
+        store.updateAgent('bob', { number: '+15005550006' });
+        expect(store.agentsWithNumber('+14155550122').map((a) => a.id)).toEqual(['cy']);
+        expect(store.agentsWithNumber('+15005550006').map((a) => a.id)).toEqual(['bob']);
+      });
+
       it('updates an agent profile', () => {
         expect(store.updateAgent('ada', { number: '+14155550199', profile: { country: 'US' } })).toMatchObject({ number: '+14155550199', email: null, profile: { country: 'US' } });
         expect(store.updateAgent('ada', { email: 'ada@example.com' })).toMatchObject({ number: '+14155550199', email: 'ada@example.com', profile: { country: 'US' } });

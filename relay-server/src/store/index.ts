@@ -130,7 +130,10 @@ export interface CallNotes {
 /** The relay's agents and their tokens. */
 export interface AgentDirectory {
   addAgent(agent: NewAgent): Agent;
+  /** Every agent, oldest first. */
   listAgents(): Agent[];
+  /** The agents whose number is `number` (E.164), oldest first: an indexed read, whatever the number of agents. */
+  agentsWithNumber(number: string): Agent[];
   removeAgent(id: string): boolean;
   agentById(id: string): Agent | undefined;
   agentByTokenHash(tokenHash: string): Agent | undefined;

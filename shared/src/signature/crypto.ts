@@ -1,18 +1,29 @@
 /** WebCrypto helpers shared by the signature verifiers (the engine runs in a service worker too). */
 
+import { type HmacHash, hmacKeys } from './hmac-keys.ts';
+
 const encoder = new TextEncoder();
 
-export async function hmacBase64(algorithm: 'SHA-1' | 'SHA-256', key: string, message: string): Promise<string> {
-  const cryptoKey = await crypto.subtle.importKey('raw', encoder.encode(key), { name: 'HMAC', hash: algorithm }, false, ['sign']);
-  const signature = new Uint8Array(await crypto.subtle.sign('HMAC', cryptoKey, encoder.encode(message)));
+async function hmac(algorithm: HmacHash, key: string, message: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKeys.key(algorithm, key), encoder.encode(message)));
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export async function hmacBase64(algorithm: HmacHash, key: string, message: string): Promise<string> {
   let binary = '';
-  for (const byte of signature) binary += String.fromCharCode(byte);
+  for (const byte of await hmac(algorithm, key, message)) binary += String.fromCharCode(byte);
   return btoa(binary);
 }
 
+export async function hmacHex(algorithm: HmacHash, key: string, message: string): Promise<string> {
+  return hex(await hmac(algorithm, key, message));
+}
+
 export async function sha256Hex(message: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(message)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(message))));
 }
 
 /** Compares two strings in time that depends only on their lengths. */

@@ -1,5 +1,5 @@
 import { formFields } from '../payload/form-fields.ts';
-import { constantTimeEqual, hmacBase64, sha256Hex } from './crypto.ts';
+import { constantTimeEqual, hmacBase64, hmacHex, sha256Hex } from './crypto.ts';
 
 /** Parameters as Twilio signs them; repeated keys keep every value. */
 export type SignedParams = Record<string, string | readonly string[]> | ReadonlyArray<readonly [string, string]>;
@@ -93,7 +93,5 @@ export async function verifySignalWireSignature(input: TwilioSignatureInput): Pr
   if (await verifyTwilioSignature(input, 'as-sent')) return true;
   const { authToken, url, signature, body = '' } = input;
   if (!signature || !authToken) return false;
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(authToken), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
-  const digest = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(url + body)));
-  return constantTimeEqual(Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join(''), signature.trim().toLowerCase());
+  return constantTimeEqual(await hmacHex('SHA-1', authToken, url + body), signature.trim().toLowerCase());
 }

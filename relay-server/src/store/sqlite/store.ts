@@ -112,6 +112,7 @@ class SqliteStore implements RelayStore {
         `INSERT INTO agents (id, name, number, email, admin, token_hash, created_at) VALUES (@id, @name, @number, @email, @admin, @tokenHash, @createdAt)`,
       ),
       agents: db.prepare<[], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents ORDER BY created_at, id`),
+      agentsWithNumber: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE number = ? ORDER BY created_at, id`),
       agentById: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ?`),
       agentByToken: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE token_hash = ?`),
       removeAgent: db.prepare<[string]>(`DELETE FROM agents WHERE id = ?`),
@@ -199,6 +200,10 @@ class SqliteStore implements RelayStore {
 
   listAgents(): Agent[] {
     return this.statements.agents.all().map(toAgent);
+  }
+
+  agentsWithNumber(number: string): Agent[] {
+    return this.statements.agentsWithNumber.all(number).map(toAgent);
   }
 
   removeAgent(id: string): boolean {
