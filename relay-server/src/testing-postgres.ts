@@ -109,6 +109,17 @@ export async function freshDatabase(prefix = 'relay'): Promise<string> {
   return url.toString();
 }
 
+/** Drops a database `freshDatabase` made, cutting whatever sessions are still on it. */
+export async function dropDatabase(url: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: inject('postgresUrl') });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(new URL(url).pathname.slice(1))} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
 interface Binaries {
   initdb: string;
   postgres: string;
