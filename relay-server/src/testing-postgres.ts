@@ -6,11 +6,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 
@@ -135,7 +135,39 @@ async function postgresBinaries(): Promise<Binaries> {
   } catch {
     throw new Error(`no PostgreSQL binaries for ${platform()}-${arch()}: ${name} is not installed (run \`npx -y pnpm@10 install\`)`);
   }
-  return (await import(entry)) as Binaries;
+  const binaries = (await import(entry)) as Binaries;
+  return serverOwner() && !reachableByOthers(binaries.postgres) ? copiedWhereOthersReach(binaries, name) : binaries;
+}
+
+/** Whether every folder above `file` lets other users through (`nobody` runs the server as root's stand-in). */
+function reachableByOthers(file: string): boolean {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+    if (dirname(dir) === dir) return true;
+  }
+}
+
+/**
+ * A checkout under a private folder (/root, as CI may have it): `nobody` cannot reach the
+ * binaries there, so they are copied once per machine to the temporary folder (bin/, lib/ and
+ * share/ together: the server finds its libraries beside itself).
+ */
+function copiedWhereOthersReach(binaries: Binaries, name: string): Binaries {
+  const native = dirname(dirname(binaries.postgres));
+  const version = (JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const copy = join(tmpdir(), `${name.replace('/', '+')}-${version}`);
+  if (!existsSync(copy)) {
+    const partial = `${copy}.${process.pid}`;
+    cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
+    chmodSync(partial, 0o755);
+    // Two test projects may copy at once: the first rename wins, the other copy is dropped.
+    try {
+      renameSync(partial, copy);
+    } catch {
+      rmSync(partial, { recursive: true, force: true });
+    }
+  }
+  return { initdb: join(copy, 'bin', 'initdb'), postgres: join(copy, 'bin', 'postgres') };
 }
 
 interface Owner {
