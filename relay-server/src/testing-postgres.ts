@@ -94,30 +94,33 @@ export async function startTestPostgres(): Promise<TestPostgres> {
 
 /** A new, empty database on the run's test server (started by the global setup); its URL. */
 export async function freshDatabase(prefix = 'relay'): Promise<string> {
-  const adminUrl = inject('postgresUrl');
-  if (!adminUrl) throw new Error('no test PostgreSQL: add relay-server/src/testing-postgres.global.ts to this vitest project\'s globalSetup');
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
+  await sqlOn(adminUrl(), `CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl());
   url.pathname = `/${name}`;
   return url.toString();
 }
 
+function adminUrl(): string {
+  const url = inject('postgresUrl');
+  if (!url) throw new Error("no test PostgreSQL: add relay-server/src/testing-postgres.global.ts to this vitest project's globalSetup");
+  return url;
+}
+
+/** One statement on a connection of its own, as a test pokes at a database behind the store's back. */
+export async function sqlOn(url: string, text: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Drops a database `freshDatabase` made, cutting whatever sessions are still on it. */
 export async function dropDatabase(url: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: inject('postgresUrl') });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(new URL(url).pathname.slice(1))} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+  await sqlOn(adminUrl(), `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(new URL(url).pathname.slice(1))} WITH (FORCE)`);
 }
 
 interface Binaries {
