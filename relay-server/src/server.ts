@@ -131,6 +131,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         clearTimeout(deadline);
         // Rows in flight land (or time out) before the store closes; a kill here is what `start` recovers from.
         void outbox.stop().then(() => {
+          crmConnectors.close();
           store.close();
           log.info('stopped');
           resolve();
