@@ -178,6 +178,19 @@ describe('a CRM that cannot update a logged call', () => {
     await relay.outbox.runDue();
     expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ notes: null })]);
   });
+
+  it('still waits for the wrap-up when the caller lookup it ended during fails', async () => {
+    relay.crm.fail('findContacts', { ok: false, error: 'connect ECONNREFUSED', retry: true });
+    const release = relay.crm.hang('findContacts');
+    await relay.inbound('CA1', CALLER).ringing();
+    await relay.inbound('CA1', CALLER).completed();
+    release();
+    await vi.waitFor(() => expect(relay.logs.some((line) => line.includes('caller lookup failed'))).toBe(true), WAIT);
+    expect(await relay.outbox.runDue()).toBe(0);
+    relay.advance(relay.deps.crm.settings.wrapUpMs);
+    expect(await relay.outbox.runDue()).toBe(1);
+    expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ call_id: 'CA1', contact_id: null })]);
+  });
 });
 
 describe('retries', () => {
