@@ -1,13 +1,13 @@
 import { type Contact, type CrmLog, type CrmSession, isFinalStatus } from '@phone-connector/shared';
 import type { RelayDeps } from '../deps.ts';
 import { agentCountry } from '../instances/context.ts';
-import type { Call, CallCrm, Instance, RelayStore } from '../store/index.ts';
+import type { AgentDirectory, Call, CallCrm, Instance, StoreTx } from '../store/index.ts';
 
-type CrmDeps = Pick<RelayDeps, 'store' | 'crm'>;
+type CrmDeps = Pick<RelayDeps, 'crm'>;
 
-/** The session of an instance's CRM, with its owner's country for national numbers. */
-export function crmSession(deps: CrmDeps, instance: Instance): CrmSession | undefined {
-  const owner = deps.store.agentById(instance.agentId);
+/** The session of an instance's CRM, with its owner's country (read through `agents`) for national numbers. */
+export async function crmSession(deps: CrmDeps, agents: Pick<AgentDirectory, 'agentById'>, instance: Instance): Promise<CrmSession | undefined> {
+  const owner = await agents.agentById(instance.agentId);
   return deps.crm.connectors.sessionFor(instance, owner && agentCountry(owner));
 }
 
@@ -30,23 +30,22 @@ const PENDING: CrmLog = { state: 'pending', id: null, url: null, error: null };
  * (`canUpdate` false) logs once: as soon as the wrap-up is in (notes or disposition), else when
  * the wrap-up window ends. Returns the call as it now is.
  */
-export function followCallChange(deps: CrmDeps & Pick<RelayDeps, 'now'>, instanceUid: string, before: Call | undefined, after: Call): Call {
-  const { store } = deps;
-  const instance = store.instanceByUid(instanceUid);
+export async function followCallChange(deps: CrmDeps & Pick<RelayDeps, 'now'>, tx: StoreTx, instanceUid: string, before: Call | undefined, after: Call): Promise<Call> {
+  const instance = await tx.instanceByUid(instanceUid);
   if (!instance?.crm) return after;
-  const canUpdate = crmSession(deps, instance)?.canUpdate ?? true;
+  const canUpdate = (await crmSession(deps, tx, instance))?.canUpdate ?? true;
   const now = deps.now();
   const dueNow = logDueNow(canUpdate, after, now);
   const log = after.crm_log;
   if (log === null) {
     if (!isFinalStatus(after.status)) return after;
-    store.setCallCrm(after.id, { ...crmFields(after), crm_log: PENDING }, now.toISOString());
-    enqueueCrmWork(store, instanceUid, after.id, firstLogDue(deps, after, dueNow, now), now);
-    return store.callById(after.id)!;
+    await tx.setCallCrm(after.id, { ...crmFields(after), crm_log: PENDING }, now.toISOString());
+    await enqueueCrmWork(tx, instanceUid, after.id, firstLogDue(deps, after, dueNow, now), now);
+    return (await tx.callById(after.id))!;
   }
   if (log.state === 'failed' || log.state === 'skipped' || !changedForCrm(before, after)) return after;
   // A pending log reads the call when it runs, so it needs no second row; a logged one is updated when the CRM can.
-  if (log.id === null || canUpdate) enqueueCrmWork(store, instanceUid, after.id, dueNow, now);
+  if (log.id === null || canUpdate) await enqueueCrmWork(tx, instanceUid, after.id, dueNow, now);
   return after;
 }
 
@@ -70,17 +69,17 @@ function firstLogDue(deps: CrmDeps & Pick<RelayDeps, 'now'>, call: Call, dueNow:
  * A lookup that ended without linking a contact (failed, or nothing to show): a first log that
  * waited for it is due now. A lookup that linked one made it due with that change.
  */
-export function stopWaitingForLookup(deps: CrmDeps & Pick<RelayDeps, 'now'>, instanceUid: string, callId: number): boolean {
+export async function stopWaitingForLookup(deps: CrmDeps & Pick<RelayDeps, 'store' | 'now'>, instanceUid: string, callId: number): Promise<boolean> {
   const { store } = deps;
   const now = deps.now();
-  const waiting = store.crmWorkOf(callId);
+  const waiting = await store.crmWorkOf(callId);
   if (waiting?.state !== 'queued' || waiting.attempts > 0 || waiting.dueAt <= now.toISOString()) return false;
-  return store.transaction(() => {
-    const call = store.callById(callId);
-    const instance = store.instanceByUid(instanceUid);
+  return store.transaction(async (tx) => {
+    const call = await tx.callById(callId);
+    const instance = await tx.instanceByUid(instanceUid);
     if (!call || !instance?.crm || call.crm_log?.state !== 'pending' || call.crm_log.id !== null) return false;
-    const dueNow = logDueNow(crmSession(deps, instance)?.canUpdate ?? true, call, now);
-    if (dueNow) enqueueCrmWork(store, instanceUid, callId, dueNow, now);
+    const dueNow = logDueNow((await crmSession(deps, tx, instance))?.canUpdate ?? true, call, now);
+    if (dueNow) await enqueueCrmWork(tx, instanceUid, callId, dueNow, now);
     return dueNow !== undefined;
   });
 }
@@ -97,14 +96,14 @@ function changedForCrm(before: Call | undefined, after: Call): boolean {
  * undefined keeps it) unless it is backing off from a failure, and a row in flight is marked to
  * run again once it lands.
  */
-export function enqueueCrmWork(store: RelayStore, instanceUid: string, callId: number, dueAt: Date | undefined, now: Date): void {
-  const existing = store.crmWorkOf(callId);
+export async function enqueueCrmWork(tx: StoreTx, instanceUid: string, callId: number, dueAt: Date | undefined, now: Date): Promise<void> {
+  const existing = await tx.crmWorkOf(callId);
   const due = (dueAt ?? now).toISOString();
   if (!existing) {
-    store.putCrmWork({ callId, instanceUid, state: 'queued', dueAt: due, attempts: 0, lastError: null, again: false, uncertain: false, createdAt: now.toISOString() });
+    await tx.putCrmWork({ callId, instanceUid, state: 'queued', dueAt: due, attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: now.toISOString() });
   } else if (existing.state === 'inflight') {
-    if (!existing.again) store.putCrmWork({ ...existing, again: true });
+    if (!existing.again) await tx.putCrmWork({ ...existing, again: true });
   } else if (dueAt && due < existing.dueAt && existing.attempts === 0) {
-    store.putCrmWork({ ...existing, dueAt: due });
+    await tx.putCrmWork({ ...existing, dueAt: due });
   }
 }
