@@ -62,13 +62,17 @@ measured apart). A saturated relay, as in these runs, shares its thread between 
 and this work, so its webhook rate falls by about the share the CRM takes (compare the CPU
 ratio with the throughput ratio). A CPU profile of the relay under this load (node --cpu-prof)
 puts what is left of the CRM on that thread in its commits (the lookup's, the outbox claim's
-and the log's, each a disk sync: about 15 % of the thread's time, the webhooks' own commits
-about 22 %) and in the engine building requests and reading answers (about 5 %). Taking it off
-the webhooks' thread (a worker thread on its own database connection) is issue #10's next step,
-and even then these runs could not show it: the relay, the load generator and the CRM simulator
-share 2 cores here, with other work beside them, so under saturation the CPU is the limit and a
-webhook rate that does not fall needs a core the CRM work can have to itself. Figures move much
-between rounds on such a machine: read the ratios of the same round, not one run.
+and the log's, each a disk sync: on the synchronous store about 15 % of the thread's time
+against 22 % for the webhooks' own commits; on the asynchronous store all commits share one
+queue, 28 % of the thread) and in the engine building requests and reading answers with its
+HTTP client (5 to 10 %). Taking it off the webhooks' thread (a worker thread on its own
+database connection) is issue #10's next step. A first half, the engine and its HTTP exchanges
+on a worker thread with the store left on the relay's, cost more CPU per call than it freed
+here (branch crm-worker-wip), and these runs could not show a gain anyway: the relay, the load
+generator and the CRM simulator share 2 cores here, with other work beside them, so under
+saturation the CPU is the limit and a webhook rate that does not fall needs a core the CRM work
+can have to itself. Figures move much between rounds on such a machine: read the ratios of the
+same round, not one run.
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:
