@@ -130,7 +130,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         // Rows in flight land (or time out) before the store closes; a kill here is what `start` recovers from.
         void outbox
           .stop()
-          .then(() => store.close())
+          .then(() => {
+            crmConnectors.close();
+            return store.close();
+          })
           .catch((error: unknown) => log.error('the store did not close cleanly', { error }))
           .then(() => {
             log.info('stopped');

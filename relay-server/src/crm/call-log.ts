@@ -35,19 +35,53 @@ export async function followCallChange(deps: CrmDeps & Pick<RelayDeps, 'now'>, t
   if (!instance?.crm) return after;
   const canUpdate = (await crmSession(deps, tx, instance))?.canUpdate ?? true;
   const now = deps.now();
-  const wrappedUp = after.notes !== null || after.disposition !== null;
-  const dueNow = canUpdate || wrappedUp ? now : undefined;
+  const dueNow = logDueNow(canUpdate, after, now);
   const log = after.crm_log;
   if (log === null) {
     if (!isFinalStatus(after.status)) return after;
     await tx.setCallCrm(after.id, { ...crmFields(after), crm_log: PENDING }, now.toISOString());
-    await enqueueCrmWork(tx, instanceUid, after.id, dueNow ?? new Date(now.getTime() + deps.crm.settings.wrapUpMs), now);
+    await enqueueCrmWork(tx, instanceUid, after.id, firstLogDue(deps, after, dueNow, now), now);
     return (await tx.callById(after.id))!;
   }
   if (log.state === 'failed' || log.state === 'skipped' || !changedForCrm(before, after)) return after;
   // A pending log reads the call when it runs, so it needs no second row; a logged one is updated when the CRM can.
   if (log.id === null || canUpdate) await enqueueCrmWork(tx, instanceUid, after.id, dueNow, now);
   return after;
+}
+
+/** When a change to the call makes its log due: now, unless a CRM that cannot update waits for the wrap-up (undefined). */
+function logDueNow(canUpdate: boolean, call: Call, now: Date): Date | undefined {
+  const wrappedUp = call.notes !== null || call.disposition !== null;
+  return canUpdate || wrappedUp ? now : undefined;
+}
+
+/**
+ * When a call's first log is due: at once, except while its caller's lookup is running (the
+ * log then waits for the contact, `logWaitsForLookupMs` at most, instead of an update linking
+ * it after) and for a CRM that waits for the wrap-up.
+ */
+function firstLogDue(deps: CrmDeps & Pick<RelayDeps, 'now'>, call: Call, dueNow: Date | undefined, now: Date): Date {
+  if (!dueNow) return new Date(now.getTime() + deps.crm.settings.wrapUpMs);
+  return deps.crm.lookup.isIdentifying(call.id) ? new Date(now.getTime() + deps.crm.settings.logWaitsForLookupMs) : dueNow;
+}
+
+/**
+ * A lookup that ended without linking a contact (failed, or nothing to show): a first log that
+ * waited for it is due now. A lookup that linked one made it due with that change.
+ */
+export async function stopWaitingForLookup(deps: CrmDeps & Pick<RelayDeps, 'store' | 'now'>, instanceUid: string, callId: number): Promise<boolean> {
+  const { store } = deps;
+  const now = deps.now();
+  const waiting = await store.crmWorkOf(callId);
+  if (waiting?.state !== 'queued' || waiting.attempts > 0 || waiting.dueAt <= now.toISOString()) return false;
+  return store.transaction(async (tx) => {
+    const call = await tx.callById(callId);
+    const instance = await tx.instanceByUid(instanceUid);
+    if (!call || !instance?.crm || call.crm_log?.state !== 'pending' || call.crm_log.id !== null) return false;
+    const dueNow = logDueNow((await crmSession(deps, tx, instance))?.canUpdate ?? true, call, now);
+    if (dueNow) await enqueueCrmWork(tx, instanceUid, callId, dueNow, now);
+    return dueNow !== undefined;
+  });
 }
 
 /** What a CRM activity shows: a change elsewhere (status words, extra fields) is not worth a request. */

@@ -23,6 +23,8 @@ export class CallerLookup {
   private readonly cache = new Map<string, { contacts: Contact[]; expires: number }>();
   private readonly running = new Map<string, number>();
   private readonly waiting = new Map<string, Array<() => void>>();
+  /** Calls whose lookup is running (`identify`): a call that ends meanwhile logs once it is done. */
+  private readonly identifying = new Set<number>();
 
   constructor(
     private readonly metrics: RelayMetrics,
@@ -58,6 +60,17 @@ export class CallerLookup {
     } finally {
       this.leave(instanceUid);
     }
+  }
+
+  /** A call's lookup: `fetch`, with the call counted as being identified until it settles. */
+  identify(callId: number, instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
+    this.identifying.add(callId);
+    return this.fetch(instanceUid, session, number).finally(() => this.identifying.delete(callId));
+  }
+
+  /** Whether the call's lookup is still running. */
+  isIdentifying(callId: number): boolean {
+    return this.identifying.has(callId);
   }
 
   /** Drops an instance's cached numbers (its CRM setup changed). */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CrmSession, formatDiagnostic, memoryTokenCache } from '@phone-connector/shared';
 import type { Instance } from '../store/index.ts';
+import { CrmHttpClient } from './crm-http.ts';
 import { type CrmConnectorPlan, type CrmEngine, type TokenCache } from './engine.ts';
 
 /** The repository's `connectors/crm/` folder. */
@@ -35,12 +36,16 @@ export function loadBundledCrmConnectors(engine: CrmEngine, dir: string = BUNDLE
 export class CrmConnectors {
   private readonly custom = new Map<string, { updatedAt: string; plan: CrmConnectorPlan | undefined }>();
   private readonly sessions = new Map<string, { updatedAt: string; session: CrmSession | undefined }>();
+  /** Every session's network: one pool of kept-alive connections per CRM host. */
+  private readonly http: CrmHttpClient;
 
   constructor(
     readonly engine: CrmEngine,
     readonly bundled: ReadonlyMap<string, CrmConnectorPlan>,
-    private readonly requestTimeoutMs = CRM_REQUEST_TIMEOUT_MS,
-  ) {}
+    requestTimeoutMs = CRM_REQUEST_TIMEOUT_MS,
+  ) {
+    this.http = new CrmHttpClient(requestTimeoutMs);
+  }
 
   planFor(instance: Instance): CrmConnectorPlan | undefined {
     const crm = instance.crm;
@@ -59,15 +64,13 @@ export class CrmConnectors {
     if (cached?.updatedAt === instance.updatedAt) return cached.session;
     const plan = this.planFor(instance);
     const tokenCache: TokenCache = memoryTokenCache();
-    const timeoutMs = this.requestTimeoutMs;
     let session: CrmSession | undefined;
     try {
       session =
         plan &&
         this.engine.open(plan, {
           config: instance.crm!.config,
-          // A CRM that hangs must not hold a lookup or an outbox row forever.
-          fetch: (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+          fetch: this.http.fetch,
           tokenCache,
           defaultCountry,
         });
@@ -82,5 +85,10 @@ export class CrmConnectors {
   forget(uid: string): void {
     this.custom.delete(uid);
     this.sessions.delete(uid);
+  }
+
+  /** Closes the CRM connections kept alive (the relay is stopping). */
+  close(): void {
+    this.http.close();
   }
 }

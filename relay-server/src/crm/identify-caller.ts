@@ -1,7 +1,7 @@
 import type { Contact, CrmSession } from '@phone-connector/shared';
 import type { RelayDeps } from '../deps.ts';
 import type { AgentEvent, Call, EventEntry, StoreTx } from '../store/index.ts';
-import { contactFields, crmFields, crmSession, followCallChange } from './call-log.ts';
+import { contactFields, crmFields, crmSession, followCallChange, stopWaitingForLookup } from './call-log.ts';
 import { customerNumber } from './crm-call.ts';
 
 /** A new call whose caller the CRM has to be asked about. */
@@ -34,23 +34,22 @@ export async function identifyFromCache(deps: Deps, tx: StoreTx, instanceUid: st
  * Runs a new call's lookup off the webhook's path. The call's first events wait for it up to
  * `holdMs`: a CRM that answers in time has the contact on the very first event the agent gets;
  * a slower one lets them go and an `updated` event follows when it answers. A failed lookup
- * leaves the call without a contact (and is not cached: the next call asks again).
+ * leaves the call without a contact (and is not cached: the next call asks again). A call that
+ * ended meanwhile has its log wait for this lookup (call-log.ts): its end lets the log go.
  */
 export function lookUpCaller(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | 'log'>, lookup: PendingLookup, firstEvents: readonly AgentEvent[]): Promise<void> {
   const release = deps.hold(firstEvents);
   const timer = setTimeout(() => release(), deps.crm.settings.holdMs);
   return deps.crm.lookup
-    .fetch(lookup.instanceUid, lookup.session, lookup.number)
+    .identify(lookup.callId, lookup.instanceUid, lookup.session, lookup.number)
     .then(async (outcome) => {
-      if (!outcome.ok) {
-        deps.log.warn('caller lookup failed', { instance: lookup.instanceUid, call: lookup.callId, error: outcome.error });
-        return;
+      if (!outcome.ok) deps.log.warn('caller lookup failed', { instance: lookup.instanceUid, call: lookup.callId, error: outcome.error });
+      const attached = outcome.ok ? await attachContacts(deps, lookup, outcome.value) : undefined;
+      if (attached) {
+        release(attached.call);
+        deps.publish(attached.events);
       }
-      const attached = await attachContacts(deps, lookup, outcome.value);
-      if (!attached) return;
-      release(attached.call);
-      deps.publish(attached.events);
-      deps.crm.wake();
+      if (attached || (await stopWaitingForLookup(deps, lookup.instanceUid, lookup.callId))) deps.crm.wake();
     })
     .catch((error: unknown) => deps.log.error('caller lookup could not be stored', { instance: lookup.instanceUid, call: lookup.callId, error }))
     .finally(() => {

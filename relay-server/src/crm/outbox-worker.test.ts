@@ -106,6 +106,51 @@ describe('call logging', () => {
   });
 });
 
+describe('a call that ends while its caller is being looked up', () => {
+  /** The caller's lookup hangs; the call rings and ends; its log is pending. */
+  async function endedDuringLookup() {
+    const release = relay.crm.hang('findContacts');
+    await relay.inbound('CA1', CALLER).ringing();
+    expect((await relay.inbound('CA1', CALLER).completed()).status).toBe(200);
+    expect((await relay.callOf('CA1')).crm_log).toMatchObject({ state: 'pending', id: null });
+    return release;
+  }
+
+  it('logs once the contact is in, with it, and needs no update to link it', async () => {
+    const release = await endedDuringLookup();
+    expect(await relay.outbox.runDue()).toBe(0);
+    release();
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).contact).toEqual(GRACE), WAIT);
+    expect(await relay.outbox.runDue()).toBe(1);
+    expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ call_id: 'CA1', contact_id: GRACE.id })]);
+    expect(relay.crm.asked('updateCall')).toEqual([]);
+    expect((await relay.callOf('CA1')).crm_log).toMatchObject({ state: 'logged', id: 'act-1' });
+  });
+
+  it('logs at once without a contact when the lookup fails', async () => {
+    relay.crm.fail('findContacts', { ok: false, error: 'connect ECONNREFUSED', retry: true });
+    const release = await endedDuringLookup();
+    release();
+    await vi.waitFor(() => expect(relay.logs.some((line) => line.includes('caller lookup failed'))).toBe(true), WAIT);
+    await vi.waitFor(async () => expect((await relay.store.nextCrmDue())! <= relay.deps.now().toISOString()).toBe(true), WAIT);
+    expect(await relay.outbox.runDue()).toBe(1);
+    expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ call_id: 'CA1', contact_id: null })]);
+  });
+
+  it('waits for a lookup that never answers no longer than logWaitsForLookupMs, then links the contact by an update', async () => {
+    const release = await endedDuringLookup();
+    relay.advance(relay.deps.crm.settings.logWaitsForLookupMs - 1);
+    expect(await relay.outbox.runDue()).toBe(0);
+    relay.advance(1);
+    expect(await relay.outbox.runDue()).toBe(1);
+    expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ contact_id: null })]);
+    release();
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).contact).toEqual(GRACE), WAIT);
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('updateCall')).toEqual([{ recordId: 'act-1', call: expect.objectContaining({ contact_id: GRACE.id }) }]);
+  });
+});
+
 describe('a CRM that cannot update a logged call', () => {
   beforeEach(async () => {
     relay.crm.canUpdate = false;
@@ -133,6 +178,19 @@ describe('a CRM that cannot update a logged call', () => {
     relay.advance(1);
     await relay.outbox.runDue();
     expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ notes: null })]);
+  });
+
+  it('still waits for the wrap-up when the caller lookup it ended during fails', async () => {
+    relay.crm.fail('findContacts', { ok: false, error: 'connect ECONNREFUSED', retry: true });
+    const release = relay.crm.hang('findContacts');
+    await relay.inbound('CA1', CALLER).ringing();
+    await relay.inbound('CA1', CALLER).completed();
+    release();
+    await vi.waitFor(() => expect(relay.logs.some((line) => line.includes('caller lookup failed'))).toBe(true), WAIT);
+    expect(await relay.outbox.runDue()).toBe(0);
+    relay.advance(relay.deps.crm.settings.wrapUpMs);
+    expect(await relay.outbox.runDue()).toBe(1);
+    expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ call_id: 'CA1', contact_id: null })]);
   });
 });
 
