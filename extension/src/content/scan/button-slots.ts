@@ -7,7 +7,7 @@ export type Anchor = Text | HTMLAnchorElement;
 interface Slot {
   /** The text or href the targets were read from. */
   source: string;
-  targets: PhoneTarget[];
+  targets: readonly PhoneTarget[];
   buttons: HTMLButtonElement[];
 }
 
@@ -28,7 +28,7 @@ export class ButtonSlots {
   constructor(private readonly doc: Document) {}
 
   /** The targets last read from `source`, if the anchor was read from it already. */
-  targetsFor(anchor: Anchor, source: string): PhoneTarget[] | undefined {
+  targetsFor(anchor: Anchor, source: string): readonly PhoneTarget[] | undefined {
     const slot = this.slots.get(anchor);
     return slot?.source === source ? slot.targets : undefined;
   }
@@ -46,7 +46,7 @@ export class ButtonSlots {
   }
 
   /** Replaces the anchor's buttons with one per target, in order. */
-  place(anchor: Anchor, source: string, targets: PhoneTarget[]): void {
+  place(anchor: Anchor, source: string, targets: readonly PhoneTarget[]): void {
     this.release(anchor);
     const buttons = targets.map((target) => createCallButton(this.doc, target));
     if (buttons.length > 0 && anchor.parentNode) anchor.after(...buttons);

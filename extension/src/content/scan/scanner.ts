@@ -280,7 +280,7 @@ class PageScanner {
   }
 
   /** The numbers that end in this text node: one split across inline elements gets its button after its last part. */
-  private readText(node: Text, around: TextAround | undefined): PhoneTarget[] {
+  private readText(node: Text, around: TextAround | undefined): readonly PhoneTarget[] {
     if (!around) return this.detections.numbersIn(node.data);
     return this.detections.numbersIn(around.text).filter((found) => found.end > around.start && found.end <= around.end);
   }
