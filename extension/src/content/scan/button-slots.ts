@@ -1,3 +1,4 @@
+import { adoptCallButtonStyle } from '../call-button-style.ts';
 import { createCallButton, isCallButton } from '../call-buttons.ts';
 import type { PhoneTarget } from '../../numbers/detect-numbers.ts';
 
@@ -49,7 +50,11 @@ export class ButtonSlots {
   place(anchor: Anchor, source: string, targets: readonly PhoneTarget[]): void {
     this.release(anchor);
     const buttons = targets.map((target) => createCallButton(this.doc, target));
-    if (buttons.length > 0 && anchor.parentNode) anchor.after(...buttons);
+    if (buttons.length > 0 && anchor.parentNode) {
+      const root = anchor.getRootNode();
+      if (root.nodeType === Node.DOCUMENT_NODE || root.nodeType === Node.DOCUMENT_FRAGMENT_NODE) adoptCallButtonStyle(root as Document | ShadowRoot);
+      anchor.after(...buttons);
+    }
     for (const button of buttons) this.owners.set(button, anchor);
     this.slots.set(anchor, { source, targets, buttons });
   }

@@ -231,6 +231,9 @@ describe('startScanner', () => {
     later?.setAttribute('class', 'loaded');
     await settled(scanner);
     expect(numbers().sort()).toEqual(['+14155550101', '+14155550102', '+14155550103']);
+    // Each root holding buttons uses their stylesheet: the document's rules do not reach into a shadow root.
+    expect(shadow.adoptedStyleSheets).toHaveLength(1);
+    expect(later?.shadowRoot?.adoptedStyleSheets).toHaveLength(1);
   });
 
   it('never touches form fields, editors, code or hidden nodes', async () => {
