@@ -17,28 +17,14 @@ export function nextFrame(callback: () => void): void {
   }
 }
 
-/** `scheduler.postTask` (Chromium 94+): tasks the browser runs by priority. */
-interface PrioritizedScheduler {
-  postTask(callback: () => void, options: { priority: 'background' }): Promise<unknown>;
-}
-
 let channel: MessageChannel | undefined;
 const tasks: Array<() => void> = [];
 
 /**
- * Runs `callback` in a new task. Where the browser has `scheduler.postTask`, a task of
- * background priority: the page's own tasks (its timers, input, a list appending rows as the
- * agent scrolls) run first, our reading in the gaps (issue #12: infinite scroll, the page's
- * appends slowed by our reading slices). Elsewhere a MessageChannel task: unlike a timer's,
- * no 4 ms clamp once tasks chain.
+ * Runs `callback` in a new task: the page's own pending tasks and a frame, if one is due,
+ * have their turn first. Unlike a timer's, no 4 ms clamp once tasks chain.
  */
 export function nextTask(callback: () => void): void {
-  const scheduler = (globalThis as { scheduler?: Partial<PrioritizedScheduler> }).scheduler;
-  if (typeof scheduler?.postTask === 'function') {
-    // The callback never throws (the scanner runs it `safely`); an aborted task is no error either.
-    void scheduler.postTask(callback, { priority: 'background' }).catch(() => undefined);
-    return;
-  }
   if (typeof MessageChannel !== 'function') {
     setTimeout(callback, 0);
     return;
