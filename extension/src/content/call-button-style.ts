@@ -33,6 +33,7 @@ ${BUTTON} {
 }
 ${BUTTON}:hover { background: #166534 !important; }
 ${BUTTON}:focus-visible { outline: 2px solid #1d4ed8 !important; outline-offset: 2px !important; }
+/* No pointer events on the icon: a click or hover targets the button itself. */
 ${BUTTON} > svg {
   all: initial !important;
   display: block !important;

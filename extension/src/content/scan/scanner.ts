@@ -149,7 +149,7 @@ class PageScanner {
   private onMutations(records: MutationRecord[]): void {
     let pageChanged = false;
     for (const { type, target, addedNodes, removedNodes, nextSibling, attributeName } of records) {
-      if (isCallButton(target)) continue; // our hover and focus styles
+      if (isCallButton(target)) continue; // our own buttons' attributes are no change of the page
       if (type === 'characterData') {
         pageChanged = true;
         if (target.nodeType === Node.TEXT_NODE) this.queue.add(target);
