@@ -7,33 +7,51 @@ export const CONTENT_SCRIPT_GZIP_LIMIT_KIB = 60;
 const DESIGN = `### The design behind these figures
 
 Absolute times depend on the machine's load (the last run shared 2 cores with other work, a
-load average near 14); the ratios come from one Chromium run, each figure a median. Against
-issue #12's goals (ours under 0.5× c2d at 10,000 rows and on re-render, scroll appends slowed
-at most 20 %, buttons within 1 s of the last append, 60 KiB), the figures above say what is
-met and what is not.
+load average near 7, and c2d's own times varied 2× between runs of the same hour); the ratios
+come from one Chromium run, each figure a median. Against issue #12's goals (ours under 0.5×
+c2d at 10,000 rows and on re-render, no long animation frame of ours over 100 ms, scroll
+appends slowed at most 20 %, buttons within 1 s of the last append, 60 KiB), the figures above
+say what is met and what is not.
 
-- **Read, then write once.** The scanner reads (walks added nodes, finds numbers, reads
-  styles) in slices of 10 ms run as tasks, and keeps the button changes it decided; it makes
-  them all in one animation frame once everything queued is read, or in the frame of the
-  page's own next change, which brings a layout anyway (infinite scroll).
-- **Why.** Every write of buttons makes Chromium style and lay out the page again, and on a
-  big table that costs about as much for a few buttons as for all of them. The former 8 ms
-  batches paid it once per frame: 25 s to decorate 2,000 rows, where one write takes 1.5 s,
-  as long as c2d (\`pnpm bench content --quick\`, same machine, same hour).
-- **Less script per number.** The numbers of each text are kept per country (a re-render
-  reads the same texts: nothing is searched again); buttons are clones of one prototype and
-  the document listens once for all of them (capture phase, shadow roots included); the walk
-  calls no filter per node.
+- **The page's change, read before its frame.** The observer's callback (a microtask right after
+  the page's change) reads what the page added for up to 8 ms, and the buttons read so far are
+  written at the next animation frame: the frame in which the browser lays out the page's
+  change anyway. A list filled at once gets the buttons of its first rows, those in view, with
+  its own layout; each append of an infinite scroll, those of its first rows. Our own
+  insertions are no change of the page: they start no read and no write.
+- **The rest: read, then write once.** The scanner reads the rest (walks added nodes, finds
+  numbers, reads styles) in slices of 10 ms run as tasks, and keeps the button changes it
+  decided; it makes them all in one animation frame once everything queued is read, or in the
+  frame of the page's next change.
+- **Why one write.** Any write into a big table makes Chromium lay the whole table out again.
+  A probe without the extension (10,000 rows, machine loaded) put the frame inserting only 50
+  \`<span>\`s into the list at 0.3–0.9 s, 5,000 at 1.9–2.8 s: write batches kept under 50 or
+  100 ms cannot exist at this size, each would pay for a layout of the whole table, so the rest
+  is written once.
+- **Buttons cheap to style.** One constructed stylesheet, adopted by the document and by each
+  open shadow root holding buttons, instead of 17 \`!important\` declarations in each button's
+  style attribute: Chromium no longer cascades each button's inline style on its own. Its
+  selector weighs three ids and every declaration is \`!important\`: CRM themes cannot restyle or
+  hide the buttons.
+- **Less script per number.** The numbers of each text are kept per country, up to 100,000
+  texts: a 10,000-row list shows ~40,000 with seven digits or more, so a re-render searches none
+  again (at 20,000 it searched them all). Buttons are clones of one prototype and the document
+  listens once for all of them (capture phase, shadow roots included); the walk calls no filter
+  per node.
+- **Size.** Numbers are read with libphonenumber-js's "min" metadata, named in one module
+  (shared/src/record/phone-metadata.ts) that the relay, the options page and the content script
+  share: every detection and normalisation test passes as with "max", 20 KiB less gzipped.
 - **Split numbers.** A text that shares its line with other text (across span, b, a, …) is read
   with 80 characters of its line each side; the numbers ending in it get their button after it.
-- **What is left.** That one write is one long frame, and the figures above show it is the
-  cost that matters now: far longer than the bare page's own frame or c2d's, whose wrappers are
-  unstyled inline elements that land in the page's own frame (c2d wraps synchronously, in the
-  task that changed the page). A probe on 2,000 rows without the extension (medians of 3) put
-  a frame inserting our button (\`all: initial\`, inline-flex, 17 \`!important\` declarations, an
-  SVG icon) at 1.6 s, against 0.6 s for a plain \`<button>\` and 0.7 s for a \`<span>\`: the next
-  step is a button cheaper to style and lay out, then fewer buttons per write (the rows in view
-  first).
+- **What is left.** Not met: 0.5× c2d (10,000 rows 1.58, re-render 1.41); frames of ours over
+  100 ms (the write of the rest of a 10,000-row list, 2.6 s, where c2d's wrappers go in with
+  the page's own frames); infinite scroll (buttons 15 s after the last append, the page's
+  appends +59 %, c2d's +26 %). Met: accuracy and 60 KiB. The reading is now the larger share
+  of the time: at 10,000 rows about 7 s of slices before that one write. Next: a faster read
+  (one visibility check per text instead of the computed styles of its ancestors in each
+  slice), the rows in view read first wherever the list is scrolled to, and reading that does
+  not delay the page's appends (background-priority slices were tried and reverted: in one
+  run they starved behind the page's timers, see the git log).
 - **Not taken.** Absolutely positioned buttons made that layout about 4 times cheaper in a probe,
   but they cover the text after the number and must follow every scrolling container; the CSS
   Custom Highlight API with one floating button leaves no element per number (DESIGN.md's DOM

@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { adoptCallButtonStyle } from './call-button-style.ts';
 import { createCallButton, isCallButton, listenToCallButtons, type OnActivate } from './call-buttons.ts';
 
 /**
@@ -62,11 +63,33 @@ describe('createCallButton', () => {
     expect(mount().button.hasAttribute('data-pc-ext')).toBe(false);
   });
 
-  it('styles itself inline and !important, over the page CSS', () => {
-    const style = mount().button.getAttribute('style') ?? '';
-    expect(style).toMatch(/^all: initial !important;/);
-    expect(style).toContain('border-radius: 50% !important');
-    expect(style).toContain('cursor: pointer !important');
+  it('is styled by one adopted stylesheet that page CSS cannot outweigh', () => {
+    const theme = document.createElement('style');
+    theme.textContent = 'button { background: red !important; } div:not(.grid) button { display: none !important; width: 60px !important; }';
+    document.head.append(theme);
+    const { button } = mount();
+    adoptCallButtonStyle(document);
+    expect(button.hasAttribute('style')).toBe(false);
+    const style = getComputedStyle(button);
+    expect(style.display).toBe('inline-flex');
+    expect(style.width).toBe('18px');
+    expect(style.backgroundColor).toMatch(/^(#15803d|rgb\(21, 128, 61\))$/);
+    expect(style.borderRadius).toBe('50%');
+    expect(style.cursor).toBe('pointer');
+    theme.remove();
+  });
+
+  it('adopts its stylesheet once per root, and again after the page replaced the root\'s sheets', () => {
+    const host = document.createElement('div');
+    document.body.append(host);
+    const shadowRoot = host.attachShadow({ mode: 'open' });
+    adoptCallButtonStyle(shadowRoot);
+    adoptCallButtonStyle(shadowRoot);
+    expect(shadowRoot.adoptedStyleSheets).toHaveLength(1);
+    const [sheet] = shadowRoot.adoptedStyleSheets;
+    shadowRoot.adoptedStyleSheets = [];
+    adoptCallButtonStyle(shadowRoot);
+    expect(shadowRoot.adoptedStyleSheets).toEqual([sheet]);
   });
 
   it('calls on a trusted click, and keeps the click from the CRM row', () => {
@@ -110,14 +133,6 @@ describe('createCallButton', () => {
     document.body.addEventListener('mousedown', pageMouse);
     button.dispatchEvent(new MouseEvent('mousedown', { bubbles: true }));
     expect(pageMouse).not.toHaveBeenCalled();
-  });
-
-  it('draws a focus ring when focused', () => {
-    const { button } = mount();
-    button.focus();
-    expect(button.style.getPropertyValue('outline-style')).toBe('solid');
-    button.blur();
-    expect(button.style.getPropertyValue('outline-style')).toBe('none');
   });
 
   it('calls the number it was made for, whatever the page writes into data-pc-call', () => {

@@ -24,43 +24,12 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 const HANDSET =
   'M3.6 1.5 5.7 1c.4-.1.8.1 1 .5l1 2.3c.2.4.1.8-.2 1.1L6.2 6.1a8.5 8.5 0 0 0 3.7 3.7l1.2-1.3c.3-.3.7-.4 1.1-.2l2.3 1c.4.2.6.6.5 1l-.5 2.1c-.1.4-.5.7-.9.7C6.8 13.1 2.9 9.2 2.9 2.4c0-.4.3-.8.7-.9z';
 
-const BACKGROUND = '#15803d';
-
-/**
- * Inline and `!important`: page stylesheets (`button { … !important }` in CRM themes) cannot
- * restyle or hide the button, and `all: initial` drops whatever it would inherit.
- */
-const BUTTON_STYLE = [
-  'all: initial',
-  'box-sizing: border-box',
-  'display: inline-flex',
-  'align-items: center',
-  'justify-content: center',
-  'flex: none',
-  'width: 18px',
-  'height: 18px',
-  'margin: 0 0 0 4px',
-  'padding: 0',
-  'border: 0',
-  'border-radius: 50%',
-  `background: ${BACKGROUND}`,
-  'color: #fff',
-  'vertical-align: middle',
-  'line-height: 0',
-  'cursor: pointer',
-].map((declaration) => `${declaration} !important;`).join(' ');
-
-// No pointer events on the icon: a click or hover targets the button itself.
-const ICON_STYLE = 'all: initial !important; display: block !important; width: 11px !important; height: 11px !important; color: inherit !important; fill: currentColor !important; pointer-events: none !important;';
-const FOCUS_RING = '2px solid #1d4ed8';
-const HOVER_BACKGROUND = '#166534';
-
 /** Is `node` a call button made by this content script? */
 export function isCallButton(node: Node): node is HTMLButtonElement {
   return targets.has(node);
 }
 
-/** The button every call button of a document is cloned from: its style is parsed and its icon built once, not per number (issue #12). */
+/** The button every call button of a document is cloned from: its icon is built once, not per number (issue #12). */
 const prototypes = new WeakMap<Document, HTMLButtonElement>();
 
 /**
@@ -72,7 +41,6 @@ export function createCallButton(doc: Document, target: PhoneTarget): HTMLButton
   if (!prototype) {
     prototype = doc.createElement('button');
     prototype.type = 'button';
-    prototype.setAttribute('style', BUTTON_STYLE);
     prototype.append(createIcon(doc));
     prototypes.set(doc, prototype);
   }
@@ -119,10 +87,6 @@ export function listenToCallButtons(doc: Document, onActivate: OnActivate, signa
       if (!type.startsWith('key') || key === 'Enter' || key === ' ') event.stopPropagation();
     });
   }
-  listen('focus', (button) => showFocusRing(button, isFocusVisible(button)));
-  listen('blur', (button) => showFocusRing(button, false));
-  listen('pointerover', (button) => button.style.setProperty('background', HOVER_BACKGROUND, 'important'));
-  listen('pointerout', (button) => button.style.setProperty('background', BACKGROUND, 'important'));
 }
 
 /** The call button an event is for: its target, inside an open shadow root too. */
@@ -136,23 +100,8 @@ function createIcon(doc: Document): SVGSVGElement {
   svg.setAttribute('viewBox', '0 0 16 16');
   svg.setAttribute('aria-hidden', 'true');
   svg.setAttribute('focusable', 'false');
-  svg.setAttribute('style', ICON_STYLE);
   const path = doc.createElementNS(SVG_NS, 'path');
   path.setAttribute('d', HANDSET);
   svg.append(path);
   return svg;
-}
-
-/** `all: initial` removed the browser's focus ring; draw ours for keyboard focus. */
-function showFocusRing(button: HTMLButtonElement, visible: boolean): void {
-  button.style.setProperty('outline', visible ? FOCUS_RING : 'none', 'important');
-  button.style.setProperty('outline-offset', '2px', 'important');
-}
-
-function isFocusVisible(button: HTMLButtonElement): boolean {
-  try {
-    return button.matches(':focus-visible');
-  } catch {
-    return true; // engines without :focus-visible: a ring on every focus beats none
-  }
 }

@@ -1,4 +1,4 @@
-import { type CountryCode, findPhoneNumbersInText, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { type CountryCode, findPhoneNumbersInText, isSupportedCountry, parsePhoneNumberFromString } from '@phone-connector/shared/phone-metadata';
 
 /** A number to call, as the page shows it and normalised. */
 export interface PhoneTarget {

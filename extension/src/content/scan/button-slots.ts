@@ -1,3 +1,4 @@
+import { adoptCallButtonStyle } from '../call-button-style.ts';
 import { createCallButton, isCallButton } from '../call-buttons.ts';
 import type { PhoneTarget } from '../../numbers/detect-numbers.ts';
 
@@ -7,7 +8,7 @@ export type Anchor = Text | HTMLAnchorElement;
 interface Slot {
   /** The text or href the targets were read from. */
   source: string;
-  targets: PhoneTarget[];
+  targets: readonly PhoneTarget[];
   buttons: HTMLButtonElement[];
 }
 
@@ -28,7 +29,7 @@ export class ButtonSlots {
   constructor(private readonly doc: Document) {}
 
   /** The targets last read from `source`, if the anchor was read from it already. */
-  targetsFor(anchor: Anchor, source: string): PhoneTarget[] | undefined {
+  targetsFor(anchor: Anchor, source: string): readonly PhoneTarget[] | undefined {
     const slot = this.slots.get(anchor);
     return slot?.source === source ? slot.targets : undefined;
   }
@@ -46,10 +47,14 @@ export class ButtonSlots {
   }
 
   /** Replaces the anchor's buttons with one per target, in order. */
-  place(anchor: Anchor, source: string, targets: PhoneTarget[]): void {
+  place(anchor: Anchor, source: string, targets: readonly PhoneTarget[]): void {
     this.release(anchor);
     const buttons = targets.map((target) => createCallButton(this.doc, target));
-    if (buttons.length > 0 && anchor.parentNode) anchor.after(...buttons);
+    if (buttons.length > 0 && anchor.parentNode) {
+      const root = anchor.getRootNode();
+      if (root.nodeType === Node.DOCUMENT_NODE || root.nodeType === Node.DOCUMENT_FRAGMENT_NODE) adoptCallButtonStyle(root as Document | ShadowRoot);
+      anchor.after(...buttons);
+    }
     for (const button of buttons) this.owners.set(button, anchor);
     this.slots.set(anchor, { source, targets, buttons });
   }

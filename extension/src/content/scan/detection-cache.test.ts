@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import * as detection from '../../numbers/detect-numbers.ts';
 import { DetectionCache } from './detection-cache.ts';
 
 describe('DetectionCache', () => {
@@ -17,12 +18,21 @@ describe('DetectionCache', () => {
   });
 
   it('forgets the oldest texts past its capacity, not the newest', () => {
-    const cache = new DetectionCache('US');
+    const cache = new DetectionCache('US', 100);
     const oldest = cache.numbersIn('+1 212 555 0100');
-    for (let i = 0; i < 20_000; i++) cache.numbersIn(`id ${1_000_000 + i}`);
-    const newest = cache.numbersIn(`id ${1_000_000 + 19_999}`);
-    expect(cache.numbersIn(`id ${1_000_000 + 19_999}`)).toBe(newest);
+    for (let i = 0; i < 100; i++) cache.numbersIn(`+1 415 555 ${1000 + i}`);
+    const newest = cache.numbersIn('+1 415 555 1099');
+    expect(cache.numbersIn('+1 415 555 1099')).toBe(newest);
     expect(cache.numbersIn('+1 212 555 0100')).not.toBe(oldest);
+  });
+
+  it('keeps the texts of a 10,000-row list (up to 50,000 with digits): a re-render searches none again', () => {
+    const cache = new DetectionCache('US');
+    const texts = Array.from({ length: 50_000 }, (_, i) => `ORD-2024-${String(i).padStart(6, '0')}`);
+    for (const text of texts) cache.numbersIn(text);
+    const detect = vi.spyOn(detection, 'detectNumbers');
+    for (const text of texts) cache.numbersIn(text);
+    expect(detect).not.toHaveBeenCalled();
   });
 
   it('skips texts too long to search in one slice', () => {

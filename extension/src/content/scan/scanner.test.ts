@@ -148,6 +148,47 @@ describe('startScanner', () => {
     expect(buttonsWhenWriting).toBe(0);
   }, HEAVY_SCAN_MS);
 
+  it("reads what the page adds in the observer's callback: its buttons join the page's own next frame", async () => {
+    let tasks = 0;
+    let writes = 0;
+    const { scanner } = scan('<ul></ul>', {
+      yieldToPage: (callback) => {
+        tasks++;
+        setTimeout(callback, 0);
+      },
+      schedule: (callback) => {
+        writes++;
+        setTimeout(callback, 0);
+      },
+    });
+    await settled(scanner);
+    tasks = 0;
+    writes = 0;
+    document.querySelector('ul')?.insertAdjacentHTML('beforeend', '<li><p>+1 415 555 0100</p><p>2024-05-01</p><p>ORD-2024-000123</p></li>');
+    await settled(scanner);
+    expect(numbers()).toEqual(['+14155550100']);
+    // No reading task: the row was read before the frame. One write: ours raised no other.
+    expect(tasks).toBe(0);
+    expect(writes).toBe(1);
+  });
+
+  it('reads the rest of a large change in slices, after the part read in the page frame', async () => {
+    let tasks = 0;
+    const { scanner } = scan('<div id="list"></div>', {
+      yieldToPage: (callback) => {
+        tasks++;
+        setTimeout(callback, 0);
+      },
+    });
+    await settled(scanner);
+    const { html, expected } = contactRows(30);
+    const list = document.getElementById('list');
+    if (list) list.innerHTML = html;
+    await settled(scanner);
+    expect(buttons()).toHaveLength(expected);
+    expect(tasks).toBeGreaterThan(0);
+  }, HEAVY_SCAN_MS);
+
   it('places buttons after the text node, which stays whole and untouched', async () => {
     const { scanner } = scan('<p>Call 415-555-0100 or +44 20 7946 0018 today</p>');
     const text = document.querySelector('p')?.firstChild;
@@ -190,6 +231,9 @@ describe('startScanner', () => {
     later?.setAttribute('class', 'loaded');
     await settled(scanner);
     expect(numbers().sort()).toEqual(['+14155550101', '+14155550102', '+14155550103']);
+    // Each root holding buttons uses their stylesheet: the document's rules do not reach into a shadow root.
+    expect(shadow.adoptedStyleSheets).toHaveLength(1);
+    expect(later?.shadowRoot?.adoptedStyleSheets).toHaveLength(1);
   });
 
   it('never touches form fields, editors, code or hidden nodes', async () => {

@@ -33,7 +33,11 @@ export interface Scanner {
 
 const DEFAULT_BUDGET_MS = 10;
 
-
+/**
+ * How long the observer's callback reads what the page just added, before the page's frame:
+ * the buttons read then are laid out with the page's own change, not in a layout of ours.
+ */
+const IN_PAGE_FRAME_BUDGET_MS = 8;
 
 /**
  * `href` for call links; `contenteditable` for views turned into inline editors; the others
@@ -145,15 +149,22 @@ class PageScanner {
   private onMutations(records: MutationRecord[]): void {
     let pageChanged = false;
     for (const { type, target, addedNodes, removedNodes, nextSibling, attributeName } of records) {
-      if (isCallButton(target)) continue; // our hover and focus styles
-      pageChanged ||= type !== 'attributes';
+      if (isCallButton(target)) continue; // our own buttons' attributes are no change of the page
       if (type === 'characterData') {
+        pageChanged = true;
         if (target.nodeType === Node.TEXT_NODE) this.queue.add(target);
       } else if (type === 'childList') {
-        for (const node of addedNodes) if (!isCallButton(node)) this.queue.add(node);
+        // Our own writes are no change of the page's: reading after them would make a layout of ours per frame.
+        for (const node of addedNodes) {
+          if (isCallButton(node)) continue;
+          pageChanged = true;
+          this.queue.add(node);
+        }
         for (const node of removedNodes) {
           // Our button removed by the page (its anchor stays): put it back. A removed anchor: drop its buttons.
-          const anchor = this.slots.anchorToRestore(node) ?? (this.slots.has(node) ? node : undefined);
+          const restored = this.slots.anchorToRestore(node);
+          pageChanged ||= restored !== undefined || !isCallButton(node);
+          const anchor = restored ?? (this.slots.has(node) ? node : undefined);
           if (anchor) this.queue.add(anchor);
         }
         // What followed a removed node may have held the end of a number split across both.
@@ -176,24 +187,34 @@ class PageScanner {
         this.queue.add(shadowRoot);
       }
     }
-    this.requestRead();
-    // The page changed its content: the browser lays it out at the next frame anyway, so the
-    // buttons read so far go in that same frame (infinite scroll: one layout per append, not two).
-    if (pageChanged) this.requestWrite(true);
+    if (!pageChanged) {
+      this.requestRead();
+      return;
+    }
+    // The page changed its content: the browser lays it out at the next frame anyway. What is
+    // read of the change now, and every button read before, goes into that same layout
+    // (infinite scroll: no layout of ours per append; a list filled at once: its first rows,
+    // those in view, get their buttons with it). The rest is read in slices as before.
+    this.readSlice(IN_PAGE_FRAME_BUDGET_MS);
+    this.requestWrite(true);
   }
 
   private requestRead(): void {
     if (this.reading || this.stopped || (this.queue.isEmpty && this.restyled.size === 0)) return;
     this.reading = true;
-    this.yieldToPage(() => safely(() => this.readSlice()));
+    this.yieldToPage(() =>
+      safely(() => {
+        this.reading = false;
+        this.readSlice(this.budgetMs);
+      }),
+    );
   }
 
-  /** Reads (text, styles) for one slice of the budget; the buttons are placed later, all at once. */
-  private readSlice(): void {
-    this.reading = false;
+  /** Reads (text, styles) for `budgetMs`; the buttons are placed later, all at once. */
+  private readSlice(budgetMs: number): void {
     if (this.stopped) return;
     try {
-      const deadline = performance.now() + this.budgetMs;
+      const deadline = performance.now() + budgetMs;
       this.queueShownRoots();
       const filter = new ScanFilter((element) => this.hiddenRoots.add(element));
       const planned = new Set<Anchor>();
@@ -280,7 +301,7 @@ class PageScanner {
   }
 
   /** The numbers that end in this text node: one split across inline elements gets its button after its last part. */
-  private readText(node: Text, around: TextAround | undefined): PhoneTarget[] {
+  private readText(node: Text, around: TextAround | undefined): readonly PhoneTarget[] {
     if (!around) return this.detections.numbersIn(node.data);
     return this.detections.numbersIn(around.text).filter((found) => found.end > around.start && found.end <= around.end);
   }
