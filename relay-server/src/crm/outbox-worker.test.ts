@@ -295,42 +295,17 @@ describe('the worker on its own', () => {
   });
 });
 
-describe('group commit', () => {
-  /** Runs every store transaction with `setCallCrm` replaced by `wrap(the transaction's number, tx)`. */
-  function wrapSetCallCrm(wrap: (transaction: number, tx: StoreTx) => StoreTx['setCallCrm']) {
-    let transactions = 0;
+describe('outcomes that land together', () => {
+  /** Runs every store transaction with `setCallCrm` replaced by `wrap(tx)`. */
+  function wrapSetCallCrm(wrap: (tx: StoreTx) => StoreTx['setCallCrm']) {
     const transaction = relay.store.transaction.bind(relay.store);
-    vi.spyOn(relay.store, 'transaction').mockImplementation((work) => {
-      const number = ++transactions;
-      return transaction((tx) => work({ ...tx, setCallCrm: wrap(number, tx) }));
-    });
+    vi.spyOn(relay.store, 'transaction').mockImplementation((work) => transaction((tx) => work({ ...tx, setCallCrm: wrap(tx) })));
   }
 
-  /** For each `setCallCrm`, the number of the store transaction it ran in. */
-  function watchCommits() {
-    const changes: number[] = [];
-    wrapSetCallCrm((transaction, tx) => (...args) => {
-      changes.push(transaction);
-      return tx.setCallCrm(...args);
-    });
-    return changes;
-  }
-
-  it('commits the logs of writes that land together in one transaction (one disk sync, off the webhooks\' thread)', async () => {
-    const sids = ['CA1', 'CA2', 'CA3'];
-    for (const sid of sids) await endedCall(sid);
-    const changes = watchCommits();
-    await relay.outbox.runDue();
-    for (const sid of sids) expect((await relay.callOf(sid)).crm_log).toMatchObject({ state: 'logged' });
-    expect(changes).toHaveLength(3);
-    expect(new Set(changes).size).toBe(1);
-    expect(relay.pushed('CA3').at(-1)).toMatchObject({ kind: 'updated', call: { crm_log: { state: 'logged' } } });
-  });
-
-  it('stores the others when one outcome of a group cannot be stored, and leaves that row in flight', async () => {
+  it('stores the others when one outcome cannot be stored, and leaves that row in flight', async () => {
     for (const sid of ['CA1', 'CA2']) await endedCall(sid);
     const broken = (await relay.callOf('CA1')).id;
-    wrapSetCallCrm((_transaction, tx) => async (id, ...rest) => {
+    wrapSetCallCrm((tx) => async (id, ...rest) => {
       if (id === broken) throw new Error('disk full');
       return tx.setCallCrm(id, ...rest);
     });

@@ -40,14 +40,6 @@ type ActivityRef = { id: string; url: string | null };
 /** From the call and its row as stored: the call's new `crm_log` (undefined keeps it), after doing what the row needs. */
 type NextLog = (tx: StoreTx, call: Call, current: CrmWork | undefined) => Promise<CrmLog | undefined>;
 
-/** What a CRM write came to, waiting for its commit. */
-interface LandedOutcome {
-  work: CrmWork;
-  next: NextLog;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 /**
  * Runs the CRM outbox: claims due rows (committed in flight before the CRM is called), creates
  * or updates the call's CRM record, and commits the outcome with the call's `crm_log` and its
@@ -57,8 +49,6 @@ interface LandedOutcome {
 export class CrmOutboxWorker {
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<Promise<void>>();
-  /** Outcomes of CRM writes waiting for their group commit (`commitLanded`). */
-  private readonly landed: LandedOutcome[] = [];
   /** Timers run between `start` and `stop` only: before, work runs when `runDue` is called. */
   private started = false;
   private stopped = false;
@@ -240,44 +230,13 @@ export class CrmOutboxWorker {
 
   /**
    * What `next` does to the row and the call's new `crm_log` (undefined keeps it), with the call's
-   * agents' events when it changed, committed with the other outcomes that land in the same turn
-   * of the event loop; their events are published after. Resolves once committed.
+   * agents' events when it changed, in one transaction; the events are published once it is
+   * committed. The store syncs the disk at every commit, on the thread that answers webhooks:
+   * outcomes that land together are committed together by the store (SQLite's group commit), so
+   * a busy CRM does not slow the webhooks down (docs/benchmarks.md, "Relay with a CRM").
    */
-  private commit(work: CrmWork, next: NextLog): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.landed.push({ work, next, resolve, reject });
-      if (this.landed.length === 1) setImmediate(() => void this.commitLanded());
-    });
-  }
-
-  /**
-   * Group commit. The store syncs the disk at every commit (synchronous=FULL), on the thread that
-   * answers webhooks: one commit per CRM answer made a busy CRM slow the webhooks down
-   * (docs/benchmarks.md, "Relay with a CRM"). Outcomes that land together share one commit.
-   */
-  private async commitLanded(): Promise<void> {
-    const group = this.landed.splice(0);
-    let events: AgentEvent[] | undefined;
-    try {
-      events = await this.deps.store.transaction(async (tx) => {
-        const applied: AgentEvent[] = [];
-        for (const outcome of group) applied.push(...(await this.apply(tx, outcome.work, outcome.next)));
-        return applied;
-      });
-    } catch {
-      // One outcome that cannot be stored rolls the group back: each alone, so only that row stays in flight.
-      for (const outcome of group) {
-        try {
-          this.deps.publish(await this.deps.store.transaction((tx) => this.apply(tx, outcome.work, outcome.next)));
-          outcome.resolve();
-        } catch (error) {
-          outcome.reject(error);
-        }
-      }
-      return;
-    }
-    this.deps.publish(events);
-    for (const outcome of group) outcome.resolve();
+  private async commit(work: CrmWork, next: NextLog): Promise<void> {
+    this.deps.publish(await this.deps.store.transaction((tx) => this.apply(tx, work, next)));
   }
 
   /** Inside the commit's transaction: one outcome applied; the events of its call's change. */

@@ -9,11 +9,12 @@ import { TABLE_METHODS, TransactionQueue } from './transaction-queue.ts';
 export interface SqliteStoreOptions {
   /** How often the change counter is read while someone listens for other processes' commits. */
   changePollMs?: number;
-  /** Transactions committed together at most (1: each its own commit). */
+  /** Transactions committed together at most (group commit; 1: each its own commit). */
   maxBatch?: number;
 }
 
-export const SQLITE_DEFAULTS = { changePollMs: 500, maxBatch: 1 };
+/** 64: a burst of webhooks shares one disk sync, and a batch still commits in a few milliseconds. */
+export const SQLITE_DEFAULTS = { changePollMs: 500, maxBatch: 64 };
 
 /** Opens (creating and migrating when needed) the SQLite database at `file`. */
 export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): RelayStore {
