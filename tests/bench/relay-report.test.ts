@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { CrmRun, RelayComparison } from './relay-crm.ts';
 import { relaySections } from './relay-report.ts';
 import { mergeReport } from './report.ts';
-import type { RelayFigures } from './relay.ts';
+import type { Percentiles, RelayFigures } from './relay.ts';
+import { QUICK_THROUGHPUT_BENCH, type RoundFigures, type ServerFigures, type Throughput, type ThroughputComparison } from './relay-throughput.ts';
+import { throughputSection } from './relay-throughput-report.ts';
 
 const SPREAD = { p50: 10, p95: 20, p99: 30, max: 40 };
 const NO_CRM: RelayFigures = { calls: 400, concurrency: 16, webhooksPerSecond: 100, webhookMs: SPREAD, pushMs: SPREAD, rssMiB: 150, relayCpuMsPerCall: 4 };
@@ -49,5 +51,49 @@ describe('the report', () => {
     expect(mergeReport('# Benchmarks\n\n## Relay\n\nr\n\n## Relay with a CRM\n\nc\n', new Map([['content', '## Content script\n\nnew\n']]))).toBe(
       '## Relay\n\nr\n\n## Relay with a CRM\n\nc\n\n## Content script\n\nnew\n',
     );
+  });
+});
+
+describe('the relay throughput section', () => {
+  const throughput = (webhooksPerSecond: number): Throughput => ({ webhooksPerSecond, roundTripMs: SPREAD, serverCpuMs: 0.2, generatorCpuMs: 0.1 });
+  const server = (rate: number, latency: Percentiles, kbPerSocket: number): ServerFigures => ({
+    newCalls: throughput(rate),
+    updates: throughput(rate * 2),
+    unloadedPushMs: latency,
+    fanOut: { deliveryMs: latency, lastSocketMs: { ...latency, p50: 40 }, replyMs: { ...latency, p50: 5 } },
+    idle: { sockets: 1000, rssBeforeMiB: 100, rssAfterMiB: 108, kbPerSocket },
+  });
+  const round = (relayRate: number, latency: Percentiles, kb: number): RoundFigures => ({
+    forwarder: server(10_000, { p50: 1, p95: 2, p99: 3, max: 4 }, 3),
+    relay: server(relayRate, latency, kb),
+    registered: { 1: throughput(relayRate), 1000: throughput(relayRate), 10000: throughput(relayRate / 2) },
+    crm: { newCalls: throughput(relayRate / 4), updates: throughput(relayRate) },
+  });
+  const comparison = (relayRate: number, latency: Percentiles, kb: number): ThroughputComparison => ({
+    options: QUICK_THROUGHPUT_BENCH,
+    median: round(relayRate, latency, kb),
+    ratios: { newCalls: relayRate / 10_000, updates: relayRate / 10_000, registered: { 1: 1, 1000: 1, 10000: 0.5 }, crmNewCalls: 0.25, crmUpdates: 1 },
+    rounds: [round(relayRate, latency, kb)],
+  });
+
+  it('puts the relay beside the forwarder with the ratio and says which goals a run meets', () => {
+    const text = throughputSection(comparison(6000, { p50: 2, p95: 5, p99: 8, max: 9 }, 6));
+    expect(text).toContain('| new-call webhooks per second, 16 senders | 10,000 | 6,000 | × 0.60 | ≥ 5,000/s and ≥ × 0.50: met |');
+    expect(text).toContain('| updates of known calls per second | 20,000 | 12,000 | × 0.60 | |');
+    expect(text).toContain("| webhook -> event on the agent's socket, one sender, p50 / p99 (ms) | 1 / 3 | 2 / 8 | | p99 ≤ 10 ms: met |");
+    expect(text).toContain('| incoming call -> each of 1000 sockets, p50 / p99 (ms) | 1 / 3 | 2 / 8 | | p99 ≤ 50 ms: met |');
+    expect(text).toContain("| … the provider's reply, p50 / p99 (ms) | 5 / 3 | 5 / 8 | | before the last socket: met |");
+    expect(text).toContain('| … per idle connected agent (KB) | 3 | 6 | | ≤ 10 KB: met |');
+    expect(text).toContain('| 10,000 | 3,000 | × 0.50 |');
+    expect(text).toContain('| new-call webhooks per second | 6,000 | 1,500 | × 0.25 |');
+    expect(text).not.toContain('not met');
+  });
+
+  it('says plainly each goal a run misses', () => {
+    const text = throughputSection(comparison(4000, { p50: 20, p95: 50, p99: 80, max: 90 }, 17));
+    expect(text).toContain('| × 0.40 | ≥ 5,000/s and ≥ × 0.50: **not met** |');
+    expect(text).toContain('p99 ≤ 10 ms: **not met**');
+    expect(text).toContain('p99 ≤ 50 ms: **not met**');
+    expect(text).toContain('≤ 10 KB: **not met**');
   });
 });

@@ -1,0 +1,75 @@
+/**
+ * The "Relay throughput" section of docs/benchmarks.md: the relay against the bare forwarder of
+ * the same run, each figure with the goal issue 13 set for it and whether this run meets it.
+ */
+import type { Percentiles } from './relay.ts';
+import { times } from './relay-report.ts';
+import { CONCURRENCY, type Throughput, type ThroughputComparison } from './relay-throughput.ts';
+
+/** Issue 13's goals. */
+export const THROUGHPUT_GOALS = { newCallsPerSecond: 5000, ofForwarder: 0.5, unloadedP99Ms: 10, fanOutP99Ms: 50, idleKbPerAgent: 10 };
+
+export function throughputSection(comparison: ThroughputComparison): string {
+  const { median: m, ratios, options } = comparison;
+  const { forwarder, relay } = m;
+  const goals = THROUGHPUT_GOALS;
+  const registered = Object.keys(m.registered).map(Number).sort((a, b) => a - b);
+  return `## Relay throughput, against a bare forwarder
+
+A real relay process (SQLite, WAL, \`synchronous=FULL\`) and, in the same run, a bare node:http + ws
+forwarder (tests/bench/forwarder.ts: reads the body, sends one frame to every connected socket,
+answers 200) take the same signed Twilio webhooks from the same senders: keep-alive connections,
+bodies and signatures computed before the clock starts. ${options.calls} new calls (incoming,
+ringing) at ${CONCURRENCY} concurrent senders, then their completed statuses, while one agent's
+socket receives every event; ${options.unloadedCalls} calls from one sender for the unloaded latency;
+${options.fanOutCalls} incoming calls, one at a time, to a number ${options.fanOutAgents} connected agents
+have. Medians of ${options.rounds} round(s); each ratio is taken within a round, then the median, so
+that what else runs on the machine weighs on both sides alike.
+
+| figure | bare forwarder | relay | relay / forwarder | goal (issue 13) |
+| --- | ---: | ---: | ---: | --- |
+| new-call webhooks per second, ${CONCURRENCY} senders | ${rate(forwarder.newCalls)} | ${rate(relay.newCalls)} | ${times(ratios.newCalls)} | ≥ ${goals.newCallsPerSecond.toLocaleString('en-US')}/s and ≥ × ${goals.ofForwarder.toFixed(2)}: ${verdict(relay.newCalls.webhooksPerSecond >= goals.newCallsPerSecond && ratios.newCalls >= goals.ofForwarder)} |
+| … round trip p50 / p99 (ms) | ${pair(forwarder.newCalls.roundTripMs)} | ${pair(relay.newCalls.roundTripMs)} | | |
+| … server CPU per webhook (ms) | ${forwarder.newCalls.serverCpuMs} | ${relay.newCalls.serverCpuMs} | | |
+| … load generator CPU per webhook (ms) | ${forwarder.newCalls.generatorCpuMs} | ${relay.newCalls.generatorCpuMs} | | |
+| updates of known calls per second | ${rate(forwarder.updates)} | ${rate(relay.updates)} | ${times(ratios.updates)} | |
+| webhook -> event on the agent's socket, one sender, p50 / p99 (ms) | ${pair(forwarder.unloadedPushMs)} | ${pair(relay.unloadedPushMs)} | | p99 ≤ ${goals.unloadedP99Ms} ms: ${verdict(relay.unloadedPushMs.p99 <= goals.unloadedP99Ms)} |
+| incoming call -> each of ${options.fanOutAgents} sockets, p50 / p99 (ms) | ${pair(forwarder.fanOut.deliveryMs)} | ${pair(relay.fanOut.deliveryMs)} | | p99 ≤ ${goals.fanOutP99Ms} ms: ${verdict(relay.fanOut.deliveryMs.p99 <= goals.fanOutP99Ms)} |
+| … the last socket, p50 / p99 (ms) | ${pair(forwarder.fanOut.lastSocketMs)} | ${pair(relay.fanOut.lastSocketMs)} | | |
+| … the provider's reply, p50 / p99 (ms) | ${pair(forwarder.fanOut.replyMs)} | ${pair(relay.fanOut.replyMs)} | | before the last socket: ${verdict(relay.fanOut.replyMs.p50 < relay.fanOut.lastSocketMs.p50)} |
+| resident memory, 0 -> ${relay.idle.sockets} idle sockets (MiB) | ${forwarder.idle.rssBeforeMiB} -> ${forwarder.idle.rssAfterMiB} | ${relay.idle.rssBeforeMiB} -> ${relay.idle.rssAfterMiB} | | |
+| … per idle connected agent (KB) | ${forwarder.idle.kbPerSocket} | ${relay.idle.kbPerSocket} | | ≤ ${goals.idleKbPerAgent} KB: ${verdict(relay.idle.kbPerSocket <= goals.idleKbPerAgent)} |
+
+The load generator is not what limits the relay: it sends to the forwarder, from the same
+process with the same work per webhook, at the rate in the forwarder's column, and spends the CPU
+per webhook shown above.
+
+New calls per second with agents in the relay's table (one of them connected; the calls are
+routed by the called number):
+
+| agents registered | new-call webhooks per second | against 1 agent |
+| ---: | ---: | ---: |
+${registered.map((count) => `| ${count.toLocaleString('en-US')} | ${rate(m.registered[count]!)} | ${times(ratios.registered[count]!)} |`).join('\n')}
+
+With a CRM on the instance (connectors/crm/vtiger.xml against the Vtiger simulator answering, a
+contact for every caller), against the relay without one in the same round:
+
+| figure | no CRM | CRM answering | with / without |
+| --- | ---: | ---: | ---: |
+| new-call webhooks per second | ${rate(relay.newCalls)} | ${rate(m.crm.newCalls)} | ${times(ratios.crmNewCalls)} |
+| … round trip p50 / p99 (ms) | ${pair(relay.newCalls.roundTripMs)} | ${pair(m.crm.newCalls.roundTripMs)} | |
+| updates of known calls per second | ${rate(relay.updates)} | ${rate(m.crm.updates)} | ${times(ratios.crmUpdates)} |
+`;
+}
+
+function rate(throughput: Throughput): string {
+  return throughput.webhooksPerSecond.toLocaleString('en-US');
+}
+
+function pair(p: Percentiles): string {
+  return `${p.p50} / ${p.p99}`;
+}
+
+function verdict(met: boolean): string {
+  return met ? 'met' : '**not met**';
+}
