@@ -309,7 +309,7 @@ async function withRelay<T>(setup: { extraAgents?: number; fanOutAgents?: number
     const owner = seedAgents(db, [{ number: OWNER_NUMBER, admin: true }]);
     seedAgents(db, Array.from({ length: setup.extraAgents ?? 0 }, (_, i) => ({ number: `+1415600${String(i).padStart(4, '0')}`, admin: false })));
     const fanOut = seedAgents(db, Array.from({ length: setup.fanOutAgents ?? 0 }, () => ({ number: FAN_OUT_NUMBER, admin: false })));
-    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' } });
+    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: profileArgs() });
     const stop = () => relay.stop();
     try {
       const xml = readFileSync(join(REPO_ROOT, 'connectors', 'twilio.xml'), 'utf8');
@@ -326,6 +326,12 @@ async function withRelay<T>(setup: { extraAgents?: number; fanOutAgents?: number
   } finally {
     dir.remove();
   }
+}
+
+/** PC_BENCH_CPU_PROF=DIR: each relay writes a CPU profile of its run into DIR (`node --cpu-prof`), to look at its self time. */
+function profileArgs(): string[] {
+  const dir = process.env.PC_BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 /** Adds agents straight to the store (10,000 `relay agent add` processes would take minutes); returns their tokens. */
