@@ -30,15 +30,15 @@ that what else runs on the machine weighs on both sides alike.
 | --- | ---: | ---: | ---: | --- |
 | new-call webhooks per second, ${CONCURRENCY} senders | ${rate(forwarder.newCalls)} | ${rate(relay.newCalls)} | ${times(ratios.newCalls)} | ≥ ${goals.newCallsPerSecond.toLocaleString('en-US')}/s and ≥ × ${goals.ofForwarder.toFixed(2)}: ${verdict(relay.newCalls.webhooksPerSecond >= goals.newCallsPerSecond && ratios.newCalls >= goals.ofForwarder)} |
 | … round trip p50 / p99 (ms) | ${pair(forwarder.newCalls.roundTripMs)} | ${pair(relay.newCalls.roundTripMs)} | | |
-| … server CPU per webhook (ms) | ${forwarder.newCalls.serverCpuMs} | ${relay.newCalls.serverCpuMs} | | |
-| … load generator CPU per webhook (ms) | ${forwarder.newCalls.generatorCpuMs} | ${relay.newCalls.generatorCpuMs} | | |
+| … server CPU per webhook (ms) | ${cpu(forwarder.newCalls.serverCpuMs)} | ${cpu(relay.newCalls.serverCpuMs)} | | |
+| … load generator CPU per webhook (ms) | ${cpu(forwarder.newCalls.generatorCpuMs)} | ${cpu(relay.newCalls.generatorCpuMs)} | | |
 | updates of known calls per second | ${rate(forwarder.updates)} | ${rate(relay.updates)} | ${times(ratios.updates)} | |
 | webhook -> event on the agent's socket, one sender, p50 / p99 (ms) | ${pair(forwarder.unloadedPushMs)} | ${pair(relay.unloadedPushMs)} | | p99 ≤ ${goals.unloadedP99Ms} ms: ${verdict(relay.unloadedPushMs.p99 <= goals.unloadedP99Ms)} |
 | incoming call -> each of ${options.fanOutAgents} sockets, p50 / p99 (ms) | ${pair(forwarder.fanOut.deliveryMs)} | ${pair(relay.fanOut.deliveryMs)} | | p99 ≤ ${goals.fanOutP99Ms} ms: ${verdict(relay.fanOut.deliveryMs.p99 <= goals.fanOutP99Ms)} |
 | … the last socket, p50 / p99 (ms) | ${pair(forwarder.fanOut.lastSocketMs)} | ${pair(relay.fanOut.lastSocketMs)} | | |
 | … the provider's reply, p50 / p99 (ms) | ${pair(forwarder.fanOut.replyMs)} | ${pair(relay.fanOut.replyMs)} | | before the last socket: ${verdict(relay.fanOut.replyMs.p50 < relay.fanOut.lastSocketMs.p50)} |
 | resident memory, 0 -> ${relay.idle.sockets} idle sockets (MiB) | ${forwarder.idle.rssBeforeMiB} -> ${forwarder.idle.rssAfterMiB} | ${relay.idle.rssBeforeMiB} -> ${relay.idle.rssAfterMiB} | | |
-| … per idle connected agent (KB) | ${forwarder.idle.kbPerSocket} | ${relay.idle.kbPerSocket} | | ≤ ${goals.idleKbPerAgent} KB: ${verdict(relay.idle.kbPerSocket <= goals.idleKbPerAgent)} |
+| … per idle connected agent (KB) | ${kb(forwarder.idle.kbPerSocket)} | ${kb(relay.idle.kbPerSocket)} | | ≤ ${goals.idleKbPerAgent} KB: ${verdict(relay.idle.kbPerSocket <= goals.idleKbPerAgent)} |
 
 The load generator is not what limits the relay: it sends to the forwarder, from the same
 process with the same work per webhook, at the rate in the forwarder's column, and spends the CPU
@@ -62,12 +62,21 @@ contact for every caller), against the relay without one in the same round:
 `;
 }
 
+/** Medians of an even number of rounds are means of two: shown rounded. */
 function rate(throughput: Throughput): string {
-  return throughput.webhooksPerSecond.toLocaleString('en-US');
+  return Math.round(throughput.webhooksPerSecond).toLocaleString('en-US');
+}
+
+function cpu(ms: number): string {
+  return ms.toFixed(2);
 }
 
 function pair(p: Percentiles): string {
-  return `${p.p50} / ${p.p99}`;
+  return `${p.p50.toFixed(1)} / ${p.p99.toFixed(1)}`;
+}
+
+function kb(value: number): string {
+  return value.toFixed(1);
 }
 
 function verdict(met: boolean): string {
