@@ -54,4 +54,11 @@ export class BenchSocket {
   close(): void {
     this.ws.terminate();
   }
+
+  /** Closes with a close handshake and resolves once the server has answered it. */
+  closed(): Promise<void> {
+    const done = new Promise<void>((resolve) => this.ws.once('close', () => resolve()));
+    this.ws.close();
+    return done;
+  }
 }

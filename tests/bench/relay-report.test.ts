@@ -62,7 +62,7 @@ describe('the relay throughput section', () => {
     updates: throughput(rate * 2),
     unloadedPushMs: latency,
     fanOut: { deliveryMs: latency, lastSocketMs: { ...latency, p50: 40 }, replyMs: { ...latency, p50: 5 } },
-    idle: { sockets: 1000, rssBeforeMiB: 100, rssAfterMiB: 108, kbPerSocket },
+    idle: { sockets: 1000, rssBeforeMiB: 100, rssAfterMiB: 108, kbPerSocket, firstKbPerSocket: kbPerSocket * 2 },
   });
   const round = (relayRate: number, latency: Percentiles, kb: number): RoundFigures => ({
     forwarder: server(10_000, { p50: 1, p95: 2, p99: 3, max: 4 }, 3),
@@ -85,6 +85,7 @@ describe('the relay throughput section', () => {
     expect(text).toContain('| incoming call -> each of 1000 sockets, p50 / p99 (ms) | 1.0 / 3.0 | 2.0 / 8.0 | | p99 ≤ 50 ms: met |');
     expect(text).toContain("| … the provider's reply, p50 / p99 (ms) | 5.0 / 3.0 | 5.0 / 8.0 | | before the last socket: met |");
     expect(text).toContain('| … per idle connected agent (KB) | 3.0 | 6.0 | | ≤ 10 KB: met |');
+    expect(text).toContain('| … the first time they connect, the heap\'s growth included (KB) | 6.0 | 12.0 | | |');
     expect(text).toContain('| 10,000 | 3,000 | × 0.50 |');
     expect(text).toContain('| new-call webhooks per second | 6,000 | 1,500 | × 0.25 |');
     expect(text).toContain(CPU_ROW);
