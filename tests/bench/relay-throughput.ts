@@ -29,7 +29,7 @@ export interface ThroughputOptions {
   registeredAgents: number[];
 }
 
-export const FULL_THROUGHPUT_BENCH: ThroughputOptions = { rounds: 3, calls: 2000, unloadedCalls: 300, fanOutCalls: 20, fanOutAgents: 1000, registeredAgents: [1000, 10_000] };
+export const FULL_THROUGHPUT_BENCH: ThroughputOptions = { rounds: 3, calls: 1000, unloadedCalls: 300, fanOutCalls: 20, fanOutAgents: 1000, registeredAgents: [1000, 10_000] };
 export const QUICK_THROUGHPUT_BENCH: ThroughputOptions = { rounds: 1, calls: 500, unloadedCalls: 100, fanOutCalls: 5, fanOutAgents: 1000, registeredAgents: [1000, 10_000] };
 
 export const CONCURRENCY = 16;
