@@ -75,6 +75,10 @@ describe('the relay throughput section', () => {
     median: round(relayRate, latency, kb),
     ratios: { newCalls: relayRate / 10_000, updates: relayRate / 10_000, registered: { 1: 1, 1000: 1, 10000: 0.5 }, crmNewCalls: 0.25, crmUpdates: 1 },
     rounds: [round(relayRate, latency, kb)],
+    profile: [
+      { area: 'better-sqlite3', percent: 45 },
+      { area: 'writev', percent: 7.25 },
+    ],
   });
 
   it('puts the relay beside the forwarder with the ratio and says which goals a run meets', () => {
@@ -89,6 +93,7 @@ describe('the relay throughput section', () => {
     expect(text).toContain('| 10,000 | 3,000 | × 0.50 |');
     expect(text).toContain('| new-call webhooks per second | 6,000 | 1,500 | × 0.25 |');
     expect(text).toContain(CPU_ROW);
+    expect(text).toContain('| where | share of the busy CPU |\n| --- | ---: |\n| better-sqlite3 | 45.0 % |\n| writev | 7.3 % |\n');
     expect(text).not.toContain('not met');
   });
 

@@ -54,6 +54,15 @@ routed by the called number):
 | ---: | ---: | ---: |
 ${registered.map((count) => `| ${count.toLocaleString('en-US')} | ${rate(m.registered[count]!)} | ${times(ratios.registered[count]!)} |`).join('\n')}
 
+What the relay's CPU goes to under the new-call and update load: self time by package or folder,
+from one more run under \`node --cpu-prof\` (not among the rounds above; start-up left out). The
+SQLite rows are the store's statements and commits (native time counts in the JS that called it);
+\`writev\` is the system call that writes HTTP answers and WebSocket frames.
+
+| where | share of the busy CPU |
+| --- | ---: |
+${comparison.profile.map((item) => `| ${item.area} | ${item.percent.toFixed(1)} % |`).join('\n')}
+
 With a CRM on the instance (connectors/crm/vtiger.xml against the Vtiger simulator answering, a
 contact for every caller), against the relay without one in the same round:
 

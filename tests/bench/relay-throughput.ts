@@ -6,12 +6,13 @@
  * on a shared machine cancels out.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateToken, hashToken, randomId } from '../../relay-server/src/auth/token.ts';
 import { openStore } from '../../relay-server/src/store/open.ts';
 import { api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
 import { BenchSocket } from './bench-socket.ts';
+import { type CpuProfile, type SelfTime, selfTimeByArea } from './cpu-profile.ts';
 import { median, medianPercentiles, vtigerKnowingCallers } from './relay-crm.ts';
 import { benchCaller, benchCallSid, cpuMs, type Percentiles, percentiles, until } from './relay.ts';
 import { postWebhooks, type SignedWebhook, signWebhooks } from './webhook-load.ts';
@@ -91,6 +92,8 @@ export interface ThroughputRatios {
 
 export interface ThroughputComparison {
   options: ThroughputOptions;
+  /** Where the relay's CPU went under the new-call and update load, from one more run under `node --cpu-prof`. */
+  profile: SelfTime[];
   /** Medians over the rounds. */
   median: RoundFigures;
   ratios: ThroughputRatios;
@@ -130,7 +133,25 @@ export async function benchRelayThroughput(options: ThroughputOptions): Promise<
     rounds.push({ forwarder, relay, registered, crm });
     console.log(`relay throughput round ${round}`, JSON.stringify(summary(rounds.at(-1)!)));
   }
-  return { options, rounds, median: medianRound(rounds), ratios: medianRatios(rounds.map(roundRatios)) };
+  return { options, rounds, median: medianRound(rounds), ratios: medianRatios(rounds.map(roundRatios)), profile: await profileRelay(options) };
+}
+
+/** One more run of the relay's load phases under `node --cpu-prof` (not among the measured ones: profiling slows it). */
+async function profileRelay(options: ThroughputOptions): Promise<SelfTime[]> {
+  const dir = tempDir('pc-bench-profile-');
+  try {
+    const pid = await withRelay({ cpuProfileDir: dir.path }, async (target) => {
+      await warmUp(target);
+      await throughputPhases(target, options.calls);
+      return target.pid;
+    });
+    // The relay's main thread is thread 0; tsx's loader runs in a worker of its own.
+    const file = readdirSync(dir.path).find((name) => name.includes(`.${pid}.0.`));
+    if (!file) throw new Error(`the relay (pid ${pid}) wrote no CPU profile`);
+    return selfTimeByArea(JSON.parse(readFileSync(join(dir.path, file), 'utf8')) as CpuProfile, 'webhookGuardHandler');
+  } finally {
+    dir.remove();
+  }
 }
 
 /** A server under bench: where to post, which process to watch, how to connect agents. */
@@ -318,14 +339,14 @@ function stopChild(child: ChildProcess): Promise<unknown> {
  * admin whose instance takes the webhooks), `extraAgents` more with numbers of their own, and
  * the fan-out agents, all with the team number.
  */
-async function withRelay<T>(setup: { extraAgents?: number; fanOutAgents?: number; crm?: { connector: string; config: Record<string, string> } }, work: (target: Target) => Promise<T>): Promise<T> {
+async function withRelay<T>(setup: { extraAgents?: number; fanOutAgents?: number; cpuProfileDir?: string; crm?: { connector: string; config: Record<string, string> } }, work: (target: Target) => Promise<T>): Promise<T> {
   const dir = tempDir('pc-bench-');
   try {
     const db = join(dir.path, 'relay.db');
     const owner = seedAgents(db, [{ number: OWNER_NUMBER, admin: true }]);
     seedAgents(db, Array.from({ length: setup.extraAgents ?? 0 }, (_, i) => ({ number: `+1415600${String(i).padStart(4, '0')}`, admin: false })));
     const fanOut = seedAgents(db, Array.from({ length: setup.fanOutAgents ?? 0 }, () => ({ number: FAN_OUT_NUMBER, admin: false })));
-    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: profileArgs() });
+    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: setup.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${setup.cpuProfileDir}`] : [] });
     const stop = () => relay.stop();
     try {
       const xml = readFileSync(join(REPO_ROOT, 'connectors', 'twilio.xml'), 'utf8');
@@ -342,12 +363,6 @@ async function withRelay<T>(setup: { extraAgents?: number; fanOutAgents?: number
   } finally {
     dir.remove();
   }
-}
-
-/** PC_BENCH_CPU_PROF=DIR: each relay writes a CPU profile of its run into DIR (`node --cpu-prof`), to look at its self time. */
-function profileArgs(): string[] {
-  const dir = process.env.PC_BENCH_CPU_PROF;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 /** Adds agents straight to the store (10,000 `relay agent add` processes would take minutes); returns their tokens. */

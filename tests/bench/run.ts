@@ -5,8 +5,7 @@
  * script on one small list, once, and the relay in one round with fewer calls: a check while
  * iterating, not figures for the docs.
  * PC_BENCH_ROWS=1000,10000 and PC_BENCH_RUNS=1 pick the content script's list sizes and runs
- * (the docs are then left alone too). PC_BENCH_CPU_PROF=DIR has each relay of the throughput
- * runs write a CPU profile into DIR.
+ * (the docs are then left alone too).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
