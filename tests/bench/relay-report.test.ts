@@ -86,7 +86,7 @@ describe('the relay throughput section', () => {
     expect(text).toContain('| new-call webhooks per second, 16 senders | 10,000 | 6,000 | × 0.60 | ≥ 5,000/s and ≥ × 0.50: met |');
     expect(text).toContain('| updates of known calls per second | 20,000 | 12,000 | × 0.60 | |');
     expect(text).toContain("| webhook -> event on the agent's socket, one sender, p50 / p99 (ms) | 1.0 / 3.0 | 2.0 / 8.0 | | p99 ≤ 10 ms: met |");
-    expect(text).toContain('| incoming call -> each of 1000 sockets, p50 / p99 (ms) | 1.0 / 3.0 | 2.0 / 8.0 | | p99 ≤ 50 ms: met |');
+    expect(text).toContain('| incoming call -> each of 1,000 sockets, p50 / p99 (ms) | 1.0 / 3.0 | 2.0 / 8.0 | | p99 ≤ 50 ms: met |');
     expect(text).toContain("| … the provider's reply, p50 / p99 (ms) | 5.0 / 3.0 | 5.0 / 8.0 | | before the last socket: met |");
     expect(text).toContain('| … per idle connected agent (KB) | 3.0 | 6.0 | | ≤ 10 KB: met |');
     expect(text).toContain('| … the first time they connect, the heap\'s growth included (KB) | 6.0 | 12.0 | | |');

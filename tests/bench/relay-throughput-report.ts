@@ -19,11 +19,11 @@ export function throughputSection(comparison: ThroughputComparison): string {
 A real relay process (SQLite, WAL, \`synchronous=FULL\`) and, in the same run, a bare node:http + ws
 forwarder (tests/bench/forwarder.ts: reads the body, sends one frame to every connected socket,
 answers 200) take the same signed Twilio webhooks from the same senders: keep-alive connections,
-bodies and signatures computed before the clock starts. ${options.calls} new calls (incoming,
+bodies and signatures computed before the clock starts. ${count(options.calls)} new calls (incoming,
 ringing) at ${CONCURRENCY} concurrent senders, then their completed statuses, while one agent's
-socket receives every event; ${options.unloadedCalls} calls from one sender for the unloaded latency;
-${options.fanOutCalls} incoming calls, one at a time, to a number ${options.fanOutAgents} connected agents
-have. Idle memory: resident memory before and after the ${options.fanOutAgents} sockets connect (authenticated,
+socket receives every event; ${count(options.unloadedCalls)} calls from one sender for the unloaded latency;
+${count(options.fanOutCalls)} incoming calls, one at a time, to a number ${count(options.fanOutAgents)} connected agents
+have. Idle memory: resident memory before and after the ${count(options.fanOutAgents)} sockets connect (authenticated,
 welcomed), the second time they do: the first time also grows the heap for the garbage of the
 handshakes, which V8 keeps (its own row). Medians of ${options.rounds} round(s); each ratio is taken within a round, then the median, so
 that what else runs on the machine weighs on both sides alike.
@@ -36,10 +36,10 @@ that what else runs on the machine weighs on both sides alike.
 | … load generator CPU per webhook (ms) | ${cpu(forwarder.newCalls.generatorCpuMs)} | ${cpu(relay.newCalls.generatorCpuMs)} | | |
 | updates of known calls per second | ${rate(forwarder.updates)} | ${rate(relay.updates)} | ${times(ratios.updates)} | |
 | webhook -> event on the agent's socket, one sender, p50 / p99 (ms) | ${pair(forwarder.unloadedPushMs)} | ${pair(relay.unloadedPushMs)} | | p99 ≤ ${goals.unloadedP99Ms} ms: ${verdict(relay.unloadedPushMs.p99 <= goals.unloadedP99Ms)} |
-| incoming call -> each of ${options.fanOutAgents} sockets, p50 / p99 (ms) | ${pair(forwarder.fanOut.deliveryMs)} | ${pair(relay.fanOut.deliveryMs)} | | p99 ≤ ${goals.fanOutP99Ms} ms: ${verdict(relay.fanOut.deliveryMs.p99 <= goals.fanOutP99Ms)} |
+| incoming call -> each of ${count(options.fanOutAgents)} sockets, p50 / p99 (ms) | ${pair(forwarder.fanOut.deliveryMs)} | ${pair(relay.fanOut.deliveryMs)} | | p99 ≤ ${goals.fanOutP99Ms} ms: ${verdict(relay.fanOut.deliveryMs.p99 <= goals.fanOutP99Ms)} |
 | … the last socket, p50 / p99 (ms) | ${pair(forwarder.fanOut.lastSocketMs)} | ${pair(relay.fanOut.lastSocketMs)} | | |
 | … the provider's reply, p50 / p99 (ms) | ${pair(forwarder.fanOut.replyMs)} | ${pair(relay.fanOut.replyMs)} | | before the last socket: ${verdict(relay.fanOut.replyMs.p50 < relay.fanOut.lastSocketMs.p50)} |
-| resident memory, 0 -> ${relay.idle.sockets} idle sockets (MiB) | ${forwarder.idle.rssBeforeMiB} -> ${forwarder.idle.rssAfterMiB} | ${relay.idle.rssBeforeMiB} -> ${relay.idle.rssAfterMiB} | | |
+| resident memory, 0 -> ${count(relay.idle.sockets)} idle sockets (MiB) | ${forwarder.idle.rssBeforeMiB} -> ${forwarder.idle.rssAfterMiB} | ${relay.idle.rssBeforeMiB} -> ${relay.idle.rssAfterMiB} | | |
 | … per idle connected agent (KB) | ${kb(forwarder.idle.kbPerSocket)} | ${kb(relay.idle.kbPerSocket)} | | ≤ ${goals.idleKbPerAgent} KB: ${verdict(relay.idle.kbPerSocket <= goals.idleKbPerAgent)} |
 | … the first time they connect, the heap's growth included (KB) | ${kb(forwarder.idle.firstKbPerSocket)} | ${kb(relay.idle.firstKbPerSocket)} | | |
 
@@ -97,6 +97,10 @@ contact for every caller), against the relay without one in the same round:
 /** Medians of an even number of rounds are means of two: shown rounded. */
 function rate(throughput: Throughput): string {
   return Math.round(throughput.webhooksPerSecond).toLocaleString('en-US');
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
 }
 
 function cpu(ms: number): string {
