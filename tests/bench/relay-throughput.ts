@@ -343,9 +343,9 @@ async function withRelay<T>(setup: { extraAgents?: number; fanOutAgents?: number
   const dir = tempDir('pc-bench-');
   try {
     const db = join(dir.path, 'relay.db');
-    const owner = seedAgents(db, [{ number: OWNER_NUMBER, admin: true }]);
-    seedAgents(db, Array.from({ length: setup.extraAgents ?? 0 }, (_, i) => ({ number: `+1415600${String(i).padStart(4, '0')}`, admin: false })));
-    const fanOut = seedAgents(db, Array.from({ length: setup.fanOutAgents ?? 0 }, () => ({ number: FAN_OUT_NUMBER, admin: false })));
+    const owner = await seedAgents(db, [{ number: OWNER_NUMBER, admin: true }]);
+    await seedAgents(db, Array.from({ length: setup.extraAgents ?? 0 }, (_, i) => ({ number: `+1415600${String(i).padStart(4, '0')}`, admin: false })));
+    const fanOut = await seedAgents(db, Array.from({ length: setup.fanOutAgents ?? 0 }, () => ({ number: FAN_OUT_NUMBER, admin: false })));
     const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: setup.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${setup.cpuProfileDir}`] : [] });
     const stop = () => relay.stop();
     try {
@@ -366,19 +366,19 @@ async function withRelay<T>(setup: { extraAgents?: number; fanOutAgents?: number
 }
 
 /** Adds agents straight to the store (10,000 `relay agent add` processes would take minutes); returns their tokens. */
-function seedAgents(db: string, agents: Array<{ number: string; admin: boolean }>): string[] {
-  const store = openStore({ db });
+async function seedAgents(db: string, agents: Array<{ number: string; admin: boolean }>): Promise<string[]> {
+  const store = await openStore({ db });
   try {
     const createdAt = new Date().toISOString();
-    return store.transaction(() =>
-      agents.map((agent, i) => {
-        const token = generateToken();
-        store.addAgent({ id: randomId('ag_'), name: `Bench ${i}`, number: agent.number, email: null, admin: agent.admin, tokenHash: hashToken(token), createdAt });
-        return token;
-      }),
-    );
+    const tokens = agents.map(() => generateToken());
+    await store.transaction(async (tx) => {
+      for (const [i, agent] of agents.entries()) {
+        await tx.addAgent({ id: randomId('ag_'), name: `Bench ${i}`, number: agent.number, email: null, admin: agent.admin, tokenHash: hashToken(tokens[i]!), createdAt });
+      }
+    });
+    return tokens;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

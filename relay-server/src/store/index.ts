@@ -1,7 +1,8 @@
 /**
- * The relay's storage contract: the interface every adapter implements (`sqlite/`, and a
- * PostgreSQL one beside it in a later issue) and the shapes it stores. `open.ts` picks the
- * adapter. Every method that writes more than one row does so in one transaction.
+ * The relay's storage contract: the interface every adapter implements (`sqlite/`, `postgres/`)
+ * and the shapes it stores. `open.ts` picks the adapter. Every method is asynchronous (PostgreSQL
+ * answers over the network); every method that writes more than one row does so in one
+ * transaction.
  */
 import type { CallView } from '@phone-connector/shared';
 import type { CallState } from '../calls/merge.ts';
@@ -119,7 +120,16 @@ export interface CrmWork {
   again: boolean;
   /** Found in flight after a restart: an earlier attempt may have reached the CRM. */
   uncertain: boolean;
+  /** The relay that claimed it while `inflight`, and until when its claim holds. */
+  lease: CrmLease | null;
   createdAt: string;
+}
+
+/** A relay's claim on outbox rows: when it ends, a row still in flight is orphaned (its relay died). */
+export interface CrmLease {
+  /** The claiming relay's id (random per process). */
+  owner: string;
+  until: string;
 }
 
 export interface CallNotes {
@@ -129,97 +139,130 @@ export interface CallNotes {
 
 /** The relay's agents and their tokens. */
 export interface AgentDirectory {
-  addAgent(agent: NewAgent): Agent;
+  addAgent(agent: NewAgent): Promise<Agent>;
   /** Every agent, oldest first. */
-  listAgents(): Agent[];
+  listAgents(): Promise<Agent[]>;
   /** The agents whose number is `number` (E.164), oldest first: an indexed read, whatever the number of agents. */
-  agentsWithNumber(number: string): Agent[];
-  removeAgent(id: string): boolean;
-  agentById(id: string): Agent | undefined;
-  agentByTokenHash(tokenHash: string): Agent | undefined;
-  updateAgent(id: string, patch: AgentPatch): Agent | undefined;
+  agentsWithNumber(number: string): Promise<Agent[]>;
+  removeAgent(id: string): Promise<boolean>;
+  agentById(id: string): Promise<Agent | undefined>;
+  agentByTokenHash(tokenHash: string): Promise<Agent | undefined>;
+  updateAgent(id: string, patch: AgentPatch): Promise<Agent | undefined>;
 }
 
 /** The connectors agents set up, keyed globally by uid and per agent by local id. */
 export interface InstanceRegistry {
   /** Creates or replaces an instance; a replaced one keeps its uid and secret. */
-  putInstance(input: InstanceInput, fresh: { uid: string; secret: string }): Instance;
-  instanceByUid(uid: string): Instance | undefined;
-  instanceOf(agentId: string, localId: string): Instance | undefined;
-  instancesOf(agentId: string): Instance[];
-  deleteInstance(agentId: string, localId: string): boolean;
+  putInstance(input: InstanceInput, fresh: { uid: string; secret: string }): Promise<Instance>;
+  instanceByUid(uid: string): Promise<Instance | undefined>;
+  instanceOf(agentId: string, localId: string): Promise<Instance | undefined>;
+  instancesOf(agentId: string): Promise<Instance[]>;
+  deleteInstance(agentId: string, localId: string): Promise<boolean>;
 }
 
 /** Calls and which agents see them. Plain reads and writes: the rules live in `calls/`. */
 export interface CallLog {
   /** A call by its instance and provider call id, whoever it belongs to (webhooks use this). */
-  callByKey(instanceUid: string, callId: string): Call | undefined;
+  callByKey(instanceUid: string, callId: string): Promise<Call | undefined>;
   /** Agents a known call was routed to, oldest agent first; empty when the call is not known. */
-  callAgentIds(instanceUid: string, callId: string): string[];
-  callById(id: number): Call | undefined;
+  callAgentIds(instanceUid: string, callId: string): Promise<string[]>;
+  callById(id: number): Promise<Call | undefined>;
   /** The instance a call came through; undefined once it is deleted. */
-  instanceOfCall(id: number): Instance | undefined;
+  instanceOfCall(id: number): Promise<Instance | undefined>;
   /** Agents linked to a call, by agent id. */
-  agentIdsOfCall(id: number): string[];
-  /** Stores a new call; returns its id. */
-  insertCall(instanceUid: string, callId: string, state: CallState, at: string): number;
-  updateCall(id: number, state: CallState, at: string): void;
+  agentIdsOfCall(id: number): Promise<string[]>;
+  /**
+   * Stores a new call; returns its id. A call with the same (instance, call id) committed meanwhile
+   * by another relay makes the transaction fail as a conflict, and so run again (see `transaction`).
+   */
+  insertCall(instanceUid: string, callId: string, state: CallState, at: string): Promise<number>;
+  updateCall(id: number, state: CallState, at: string): Promise<void>;
   /** Lets an agent see a call; linking it again changes nothing. */
-  linkAgent(agentId: string, id: number): void;
-  callFor(agentId: string, id: number): Call | undefined;
-  listCalls(agentId: string, query: CallQuery): Call[];
+  linkAgent(agentId: string, id: number): Promise<void>;
+  callFor(agentId: string, id: number): Promise<Call | undefined>;
+  listCalls(agentId: string, query: CallQuery): Promise<Call[]>;
   /** Notes and disposition, as given (absent fields are the caller's business). */
-  setCallNotes(id: number, notes: Required<CallNotes>, at: string): void;
-  setCallCrm(id: number, crm: CallCrm, at: string): void;
+  setCallNotes(id: number, notes: Required<CallNotes>, at: string): Promise<void>;
+  setCallCrm(id: number, crm: CallCrm, at: string): Promise<void>;
 }
 
 /** The CRM outbox: plain reads and writes, the rules live in `crm/`. */
 export interface CrmOutbox {
-  crmWorkOf(callId: number): CrmWork | undefined;
+  crmWorkOf(callId: number): Promise<CrmWork | undefined>;
   /** Creates or replaces the call's work row. */
-  putCrmWork(work: CrmWork): void;
-  deleteCrmWork(callId: number): void;
+  putCrmWork(work: CrmWork): Promise<void>;
+  deleteCrmWork(callId: number): Promise<void>;
   /**
-   * Marks up to `limit` queued rows due at `now` or earlier as in flight and returns them, oldest
-   * due first. Exclusive: a row is claimed once (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+   * Marks up to `limit` queued rows due at `now` or earlier as in flight under `lease` and returns
+   * them, oldest due first. Exclusive: a row is claimed by one relay once (PostgreSQL:
+   * `FOR UPDATE SKIP LOCKED`).
    */
-  claimDueCrmWork(now: string, limit: number): CrmWork[];
+  claimDueCrmWork(now: string, limit: number, lease: CrmLease): Promise<CrmWork[]>;
   /**
-   * After a restart: every row left in flight is queued again, marked uncertain. Returns how many.
-   * With one relay per database (today) every such row is an orphan; several relays (issue 14)
-   * need a claim owner and lease here instead.
+   * Rows in flight whose lease ended at or before `now` (their relay died) are queued again,
+   * marked uncertain: an earlier attempt may have reached the CRM. Returns how many.
    */
-  requeueInflightCrmWork(): number;
+  requeueOrphanedCrmWork(now: string): Promise<number>;
   /** The earliest due time of a queued row. */
-  nextCrmDue(): string | undefined;
+  nextCrmDue(): Promise<string | undefined>;
   /** Rows in the outbox and the oldest due time among them. */
-  crmOutboxStats(): { depth: number; oldestDue: string | null };
+  crmOutboxStats(): Promise<{ depth: number; oldestDue: string | null }>;
 }
 
 /** Each agent's log of call events, numbered by a per-agent seq (what a socket replays). */
 export interface EventLog {
   /** Appends one event per entry, each with its agent's next seq, carrying `call` as it is now. */
-  appendEvents(entries: readonly EventEntry[], call: Call, at: string): AgentEvent[];
-  lastSeq(agentId: string): number;
-  eventsAfter(agentId: string, seq: number, limit: number): AgentEvent[];
+  appendEvents(entries: readonly EventEntry[], call: Call, at: string): Promise<AgentEvent[]>;
+  lastSeq(agentId: string): Promise<number>;
+  eventsAfter(agentId: string, seq: number, limit: number): Promise<AgentEvent[]>;
+  /**
+   * For each agent of `after`, its events after the seq given for it, in one read: agent by agent
+   * in the map's order, seq ascending, `limit` per agent at most. What a relay reads when another
+   * relay says it committed events (fan-out across relays).
+   */
+  eventsAfterEach(after: ReadonlyMap<string, number>, limit: number): Promise<AgentEvent[]>;
+}
+
+/** Everything a transaction reads and writes through. */
+export interface StoreTx extends AgentDirectory, InstanceRegistry, CallLog, EventLog, CrmOutbox {}
+
+/** What another process committed, as a store tells it (coalesced: one call may stand for many commits). */
+export interface ChangeElsewhere {
+  /** Events were appended (another relay recorded a call): read them with `eventsAfterEach`. */
+  events: boolean;
+  /** Agents or instances changed (e.g. `relay agent remove`). */
+  directory: boolean;
 }
 
 /** Everything the relay stores (agents and instances as well as calls), as one adapter offers it. */
-export interface RelayStore extends AgentDirectory, InstanceRegistry, CallLog, EventLog, CrmOutbox {
+export interface RelayStore extends StoreTx {
+  /** `sqlite` or `postgres`, for logs and /metrics. */
+  readonly kind: 'sqlite' | 'postgres';
   /**
-   * Runs `work` in one transaction: everything it writes commits together or not at all, and
-   * what it reads is not changed by anyone else meanwhile. The domain rules (routing, merging,
-   * which events to emit) run inside it, so an adapter only reads and writes.
+   * Whether several relays may share this store (PostgreSQL). A store that is not shared belongs
+   * to one relay process: at its start, every outbox row left in flight is an orphan.
    */
-  transaction<T>(work: () => T): T;
+  readonly shared: boolean;
 
   /**
-   * Whether another process (`relay agent remove`, another relay) committed a change since the
-   * last call. Cheap enough to poll often: the relay notices removed agents this way.
+   * Runs `work` in one transaction: everything it writes through `tx` commits together or not at
+   * all, and what it reads is not changed by anyone else meanwhile (serializable). The domain
+   * rules (routing, merging, which events to emit) run inside it, so an adapter only reads and
+   * writes. Rules for `work`: it awaits nothing but `tx`, and it has no side effect outside `tx`
+   * (publish, wake, log after the promise resolves): an adapter may run it again after a
+   * serialization conflict with another relay, and may commit it together with other
+   * transactions (group commit). The promise resolves once the commit is durable.
    */
-  changedElsewhere(): boolean;
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
 
-  close(): void;
+  /**
+   * Calls `listener` (coalesced, never re-entrantly) when another process commits: PostgreSQL
+   * with LISTEN/NOTIFY plus a periodic poll as the safety net, SQLite by polling its change
+   * counter. Returns the unsubscribe function.
+   */
+  onChangeElsewhere(listener: (change: ChangeElsewhere) => void): () => void;
+
+  close(): Promise<void>;
 }
 
 export interface StoreLocation {

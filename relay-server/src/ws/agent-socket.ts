@@ -37,6 +37,8 @@ export class AgentSocket {
   /** Seq of the last event handed to the socket. */
   private lastSent = 0;
   private state: 'replaying' | 'live' | 'closed' = 'replaying';
+  /** Set when an event is published during a replay's read: that read may not have seen it. */
+  private publishedWhileReading = false;
   /** Cleared on each heartbeat, set by the client's pong. */
   alive = true;
   /** Set when the relay ended the connection; undefined when the client (or a shutdown) did. */
@@ -57,16 +59,20 @@ export class AgentSocket {
 
   /** Sends the welcome, then replays from `lastSeq` (null: live events only). */
   start(agent: { id: string; name: string }, lastSeq: number | null): void {
-    const current = this.options.store.lastSeq(agent.id);
-    send(this.ws, { type: 'welcome', seq: current, agent: { id: agent.id, name: agent.name } });
-    this.lastSent = lastSeq === null || lastSeq > current ? current : lastSeq;
-    void this.replay();
+    this.catchUp(async () => {
+      const current = await this.options.store.lastSeq(agent.id);
+      if (this.state === 'closed') return;
+      send(this.ws, { type: 'welcome', seq: current, agent: { id: agent.id, name: agent.name } });
+      this.lastSent = lastSeq === null || lastSeq > current ? current : lastSeq;
+      await this.replay();
+    });
   }
 
   deliver(event: AgentEvent, committedAt: number): void {
+    if (this.state === 'replaying') this.publishedWhileReading = true;
     if (this.state !== 'live' || event.seq <= this.lastSent) return;
     if (event.seq !== this.lastSent + 1) {
-      void this.replay();
+      this.catchUp(() => this.replay());
       return;
     }
     if (this.ws.bufferedAmount > this.options.bufferLimit) {
@@ -104,11 +110,21 @@ export class AgentSocket {
     return true;
   }
 
+  /** Runs a catch-up; one the store cannot serve ends the connection, and the client resumes from its last seq. */
+  private catchUp(run: () => Promise<void>): void {
+    run().catch(() => {
+      if (this.state !== 'closed') this.ws.terminate();
+    });
+  }
+
   private async replay(): Promise<void> {
     this.state = 'replaying';
     for (;;) {
-      const batch = this.options.store.eventsAfter(this.agentId, this.lastSent, REPLAY_BATCH);
-      // Same tick as the read: no event can be stored between "caught up" and "live".
+      this.publishedWhileReading = false;
+      const batch = await this.options.store.eventsAfter(this.agentId, this.lastSent, REPLAY_BATCH);
+      if (this.state !== 'replaying') return;
+      // An event published while the read was out may be newer than what it found: read once more before turning live.
+      if (batch.length === 0 && this.publishedWhileReading) continue;
       if (batch.length === 0) {
         this.state = 'live';
         return;

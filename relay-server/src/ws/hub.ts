@@ -13,22 +13,24 @@ export interface HubOptions {
   bufferLimit: number;
   /** Interval of WebSocket pings; a connection that misses one pong is dropped. */
   heartbeatMs: number;
-  /** How often the store is asked whether another process changed it (an agent removed by the CLI). */
-  agentCheckMs: number;
 }
 
 /** Live connections by agent; pushes stored events to them. */
 export class Hub {
   private readonly byAgent = new Map<string, Set<AgentSocket>>();
   private readonly heartbeat: NodeJS.Timeout;
-  private readonly agentCheck: NodeJS.Timeout;
+  private readonly stopWatching: () => void;
+  /** The removed-agents check running now, and whether another change came in meanwhile. */
+  private checking: Promise<void> | undefined;
+  private recheck = false;
 
   constructor(private readonly options: HubOptions) {
     options.metrics.connections = () => ({ agents: this.byAgent.size, sockets: [...this.byAgent.values()].reduce((n, set) => n + set.size, 0) });
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
     this.heartbeat.unref();
-    this.agentCheck = setInterval(() => this.closeRemovedAgents(), options.agentCheckMs);
-    this.agentCheck.unref();
+    this.stopWatching = options.store.onChangeElsewhere((change) => {
+      if (change.directory) this.checkRemovedAgents();
+    });
   }
 
   /** Hands events that were just committed to the agents' live sockets. */
@@ -55,7 +57,7 @@ export class Hub {
   /** Stops the timers; the sockets themselves are closed with the WebSocket server. */
   stop(): void {
     clearInterval(this.heartbeat);
-    clearInterval(this.agentCheck);
+    this.stopWatching();
   }
 
   private remove(socket: AgentSocket): void {
@@ -82,12 +84,27 @@ export class Hub {
 
   /**
    * `relay agent remove` runs in another process, straight on the store: the relay learns of it
-   * from the store's change marker (one cheap query per tick), then looks its connected agents up.
+   * from the store's change notices, then looks its connected agents up. One check at a time; a
+   * notice during a check runs one more after it.
    */
-  private closeRemovedAgents(): void {
-    if (!this.options.store.changedElsewhere()) return;
-    for (const [agentId, set] of this.byAgent) {
-      if (this.options.store.agentById(agentId)) continue;
+  private checkRemovedAgents(): void {
+    if (this.checking) {
+      this.recheck = true;
+      return;
+    }
+    this.checking = this.closeRemovedAgents()
+      .catch((error: unknown) => this.options.log.error('ws: removed agents could not be checked', { error }))
+      .finally(() => {
+        this.checking = undefined;
+        if (!this.recheck) return;
+        this.recheck = false;
+        this.checkRemovedAgents();
+      });
+  }
+
+  private async closeRemovedAgents(): Promise<void> {
+    for (const [agentId, set] of [...this.byAgent]) {
+      if (await this.options.store.agentById(agentId)) continue;
       for (const socket of set) socket.close(CLOSE_CODES.unauthorized, 'the agent was removed', 'agent_removed');
     }
   }
