@@ -86,11 +86,12 @@ contact for every caller), against the relay without one in the same round:
 - **Agents by number.** A new call reads the agents with the called number (an index), not the
   whole agent table, so that its cost does not grow with the agents registered (the table
   above says what this run measured).
-- **What is left.** The store's share above (statements and one synchronous commit per webhook,
-  \`synchronous=FULL\`) is most of the relay's CPU and of its round trip; committing several
-  webhooks together (group commit) and an asynchronous store are the next steps (issue 14's
-  branch). The provider's reply to a call for 1,000 agents still waits until every socket has
-  been written to; the fan-out moves off the reply in the WebSocket hub's own work.
+- **What is left.** The store's share above (its statements and one commit per webhook,
+  \`synchronous=FULL\`, now queued on one connection behind the asynchronous store interface)
+  is most of the relay's CPU and of its round trip; committing several webhooks' transactions
+  together (group commit, which the queue is built for) is the next step (issue 14's branch).
+  The provider's reply to a call for 1,000 agents still waits until every socket has been
+  written to; the fan-out moves off the reply in the WebSocket hub's own work.
 `;
 }
 
