@@ -56,8 +56,9 @@ ${registered.map((count) => `| ${count.toLocaleString('en-US')} | ${rate(m.regis
 
 What the relay's CPU goes to under the new-call and update load: self time by package or folder,
 from one more run under \`node --cpu-prof\` (not among the rounds above; start-up left out). The
-SQLite rows are the store's statements and commits (native time counts in the JS that called it);
-\`writev\` is the system call that writes HTTP answers and WebSocket frames.
+store's row (and better-sqlite3's, when it shows) is SQLite's statements and commits: native time
+counts in the JS that called it. \`writev\` is the system call that writes HTTP answers and
+WebSocket frames.
 
 | where | share of the busy CPU |
 | --- | ---: |
