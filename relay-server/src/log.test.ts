@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { WEBHOOK_EVENTS } from '@phone-connector/shared';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateCallbackSecret, randomId } from './auth/token.ts';
-import { hookPathForLog } from './log.ts';
+import { hookPathForLog, lineBatcher } from './log.ts';
 import { testRelay } from './testing.ts';
 
 const secret = generateCallbackSecret();
@@ -64,5 +66,32 @@ describe('hookPathForLog', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`/hooks//${instance}/***/status`);
     expect(relay.logs.join('')).not.toContain(realSecret);
+  });
+});
+
+describe('log lines on stdout', () => {
+  it('go out in one write per turn of the event loop, in order', async () => {
+    const writes: string[] = [];
+    const batcher = lineBatcher((text) => writes.push(text));
+    for (const line of ['a\n', 'b\n', 'c\n']) batcher.write(line);
+    expect(writes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual(['a\nb\nc\n']);
+    batcher.write('d\n');
+    batcher.flush();
+    expect(writes).toEqual(['a\nb\nc\n', 'd\n']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(2);
+  });
+
+  it('are all written when the process exits right after them, or crashes', () => {
+    const log = fileURLToPath(new URL('./log.ts', import.meta.url));
+    for (const [end, code] of [['process.exit(0)', 0], ["throw new Error('boom')", 1]] as const) {
+      const script = `import { createLogger } from ${JSON.stringify(log)}; const log = createLogger(); log.info('first'); log.warn('second', { n: 2 }); ${end};`;
+      const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+      expect(child.status).toBe(code);
+      const lines = child.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines.map((line) => [line.msg, line.level])).toEqual([['first', 'info'], ['second', 'warn']]);
+    }
   });
 });

@@ -91,9 +91,7 @@ function sayIfNotExactlyOnce(run: string, logs: LogCount, calls: number): void {
 
 /** One run on an instance with the Vtiger connector, against a simulator holding a contact for every caller. */
 async function benchVtiger(scenario: CrmScenario, calls: number, concurrency?: number): Promise<CrmRun> {
-  const vtiger = await VtigerSimulator.start({
-    seed: Array.from({ length: calls }, (_, i) => ({ firstName: 'Caller', lastName: String(i), company: `Company ${i % 50}`, phones: [storedAs(benchCaller(i), i)] })),
-  });
+  const vtiger = await vtigerKnowingCallers(calls);
   try {
     let recover = async () => {};
     if (scenario === 'slow') {
@@ -108,6 +106,13 @@ async function benchVtiger(scenario: CrmScenario, calls: number, concurrency?: n
   } finally {
     await vtiger.close();
   }
+}
+
+/** The Vtiger simulator holding one contact for each of the first `calls` bench callers. */
+export function vtigerKnowingCallers(calls: number): Promise<VtigerSimulator> {
+  return VtigerSimulator.start({
+    seed: Array.from({ length: calls }, (_, i) => ({ firstName: 'Caller', lastName: String(i), company: `Company ${i % 50}`, phones: [storedAs(benchCaller(i), i)] })),
+  });
 }
 
 /** The number as a person typed it: the formats CRMS.md §1.4 says Vtiger holds, in turn. */
@@ -152,11 +157,11 @@ function worstLogs(counts: LogCount[]): LogCount {
   return counts.reduce((worst, c) => (c.lost + c.duplicated > worst.lost + worst.duplicated ? c : worst));
 }
 
-function medianPercentiles(values: Percentiles[]): Percentiles {
+export function medianPercentiles(values: Percentiles[]): Percentiles {
   return { p50: median(values.map((v) => v.p50)), p95: median(values.map((v) => v.p95)), p99: median(values.map((v) => v.p99)), max: median(values.map((v) => v.max)) };
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { CrmRun, RelayComparison } from './relay-crm.ts';
 import { relaySections } from './relay-report.ts';
 import { mergeReport } from './report.ts';
-import type { RelayFigures } from './relay.ts';
+import type { Percentiles, RelayFigures } from './relay.ts';
+import { QUICK_THROUGHPUT_BENCH, type RoundFigures, type ServerFigures, type Throughput, type ThroughputComparison } from './relay-throughput.ts';
+import { throughputSection } from './relay-throughput-report.ts';
 
 const SPREAD = { p50: 10, p95: 20, p99: 30, max: 40 };
 const NO_CRM: RelayFigures = { calls: 400, concurrency: 16, webhooksPerSecond: 100, webhookMs: SPREAD, pushMs: SPREAD, rssMiB: 150, relayCpuMsPerCall: 4 };
@@ -49,5 +51,67 @@ describe('the report', () => {
     expect(mergeReport('# Benchmarks\n\n## Relay\n\nr\n\n## Relay with a CRM\n\nc\n', new Map([['content', '## Content script\n\nnew\n']]))).toBe(
       '## Relay\n\nr\n\n## Relay with a CRM\n\nc\n\n## Content script\n\nnew\n',
     );
+  });
+});
+
+/** Each row (or run of lines) must be in the section as written. */
+function expectRows(text: string, rows: readonly string[]): void {
+  for (const row of rows) expect(text).toContain(row);
+}
+
+describe('the relay throughput section', () => {
+  const throughput = (webhooksPerSecond: number): Throughput => ({ webhooksPerSecond, roundTripMs: SPREAD, serverCpuMs: 0.2, generatorCpuMs: 0.1 });
+  const CPU_ROW = '| … server CPU per webhook (ms) | 0.20 | 0.20 | | |';
+  const server = (rate: number, latency: Percentiles, kbPerSocket: number): ServerFigures => ({
+    newCalls: throughput(rate),
+    updates: throughput(rate * 2),
+    unloadedPushMs: latency,
+    fanOut: { deliveryMs: latency, lastSocketMs: { ...latency, p50: 40 }, replyMs: { ...latency, p50: 5 } },
+    idle: { sockets: 1000, rssBeforeMiB: 100, rssAfterMiB: 108, kbPerSocket, firstKbPerSocket: kbPerSocket * 2 },
+  });
+  const round = (relayRate: number, latency: Percentiles, kb: number): RoundFigures => ({
+    forwarder: server(10_000, { p50: 1, p95: 2, p99: 3, max: 4 }, 3),
+    relay: server(relayRate, latency, kb),
+    registered: { 1: throughput(relayRate), 1000: throughput(relayRate), 10000: throughput(relayRate / 2) },
+    crm: { newCalls: throughput(relayRate / 4), updates: throughput(relayRate) },
+  });
+  const comparison = (relayRate: number, latency: Percentiles, kb: number): ThroughputComparison => ({
+    options: QUICK_THROUGHPUT_BENCH,
+    median: round(relayRate, latency, kb),
+    ratios: { newCalls: relayRate / 10_000, updates: relayRate / 10_000, registered: { 1: 1, 1000: 1, 10000: 0.5 }, crmNewCalls: 0.25, crmUpdates: 1 },
+    rounds: [round(relayRate, latency, kb)],
+    profile: [
+      { area: 'better-sqlite3', percent: 45 },
+      { area: 'writev', percent: 7.25 },
+    ],
+  });
+
+  it('puts the relay beside the forwarder with the ratio and says which goals a run meets', () => {
+    const text = throughputSection(comparison(6000, { p50: 2, p95: 5, p99: 8, max: 9 }, 6));
+    expectRows(text, [
+      '| new-call webhooks per second, 16 senders | 10,000 | 6,000 | × 0.60 | ≥ 5,000/s and ≥ × 0.50: met |',
+      '| updates of known calls per second | 20,000 | 12,000 | × 0.60 | |',
+      "| webhook -> event on the agent's socket, one sender, p50 / p99 (ms) | 1.0 / 3.0 | 2.0 / 8.0 | | p99 ≤ 10 ms: met |",
+      '| incoming call -> each of 1,000 sockets, p50 / p99 (ms) | 1.0 / 3.0 | 2.0 / 8.0 | | p99 ≤ 50 ms: met |',
+      "| … the provider's reply, p50 / p99 (ms) | 5.0 / 3.0 | 5.0 / 8.0 | | before the last socket: met |",
+      '| … per idle connected agent (KB) | 3.0 | 6.0 | | ≤ 10 KB: met |',
+      '| … the first time they connect, the heap\'s growth included (KB) | 6.0 | 12.0 | | |',
+      '| 10,000 | 3,000 | × 0.50 |',
+      '| new-call webhooks per second | 6,000 | 1,500 | × 0.25 |',
+      CPU_ROW,
+      '| where | share of the busy CPU |\n| --- | ---: |\n| better-sqlite3 | 45.0 % |\n| writev | 7.3 % |\n',
+    ]);
+    expect(text).not.toContain('not met');
+  });
+
+  it('says plainly each goal a run misses', () => {
+    const text = throughputSection(comparison(4000.5, { p50: 20, p95: 50, p99: 80, max: 90 }, 17));
+    expectRows(text, [
+      '| new-call webhooks per second, 16 senders | 10,000 | 4,001 |',
+      '| × 0.40 | ≥ 5,000/s and ≥ × 0.50: **not met** |',
+      'p99 ≤ 10 ms: **not met**',
+      'p99 ≤ 50 ms: **not met**',
+      '≤ 10 KB: **not met**',
+    ]);
   });
 });

@@ -95,7 +95,7 @@ function percent(share: number): string {
   return `${Math.round(share * 100)} %`;
 }
 
-function times(ratio: number): string {
+export function times(ratio: number): string {
   return `× ${ratio.toFixed(2)}`;
 }
 

@@ -161,7 +161,7 @@ export async function benchRelay(options: { calls?: number; concurrency?: number
  * Polls `done` until it holds (true) or `ms` pass (false). Not AgentClient.waitFor: it checks on
  * each message before this bench's own listener has counted it, so the last one went unseen.
  */
-async function until(done: () => boolean, ms: number): Promise<boolean> {
+export async function until(done: () => boolean, ms: number): Promise<boolean> {
   const deadline = performance.now() + ms;
   while (!done()) {
     if (performance.now() > deadline) return false;
@@ -171,7 +171,7 @@ async function until(done: () => boolean, ms: number): Promise<boolean> {
 }
 
 /** User and system CPU time of a process (Linux /proc; USER_HZ is 100 on every Linux we run). */
-function cpuMs(pid: number): number {
+export function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }

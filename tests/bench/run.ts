@@ -2,7 +2,8 @@
  * `pnpm bench [engine] [relay] [content] [--quick]`: measures the engine, a real relay process
  * (without and with a CRM) and the content script in Chromium (every part when none is named), and writes the figures
  * of the parts it ran into their sections of docs/benchmarks.md. `--quick` runs the content
- * script on one small list, once: a check while iterating, not figures for the docs.
+ * script on one small list, once, and the relay in one round with fewer calls: a check while
+ * iterating, not figures for the docs.
  * PC_BENCH_ROWS=1000,10000 and PC_BENCH_RUNS=1 pick the content script's list sizes and runs
  * (the docs are then left alone too).
  */
@@ -15,6 +16,8 @@ import { contentSection } from './content-report.ts';
 import { benchEngine } from './engine.ts';
 import { benchRelayWithCrm } from './relay-crm.ts';
 import { relaySections } from './relay-report.ts';
+import { benchRelayThroughput, FULL_THROUGHPUT_BENCH, QUICK_THROUGHPUT_BENCH } from './relay-throughput.ts';
+import { throughputSection } from './relay-throughput-report.ts';
 import { BENCH_PARTS, type BenchPart, mergeReport } from './report.ts';
 
 const PARTS = BENCH_PARTS;
@@ -45,8 +48,13 @@ ${engine.map((r) => `| ${r.name} | ${r.opsPerSecond.toLocaleString('en-US')} | $
   );
 }
 if (parts.includes('relay')) {
-  // The relay on the same workload without a CRM and with one (answering, slow, down), side by side.
-  sections.set('relay', relaySections(await benchRelayWithCrm()));
+  // The relay against the bare forwarder (with and without a CRM among its setups), then the CRM's
+  // own cases (answering, slow, down: every call logged exactly once) in one round, so that the
+  // whole part stays within about six minutes (two with --quick).
+  const throughput = await benchRelayThroughput(quick ? QUICK_THROUGHPUT_BENCH : FULL_THROUGHPUT_BENCH);
+  const section = throughputSection(throughput);
+  console.log(section);
+  sections.set('relay', `${section}\n${relaySections(await benchRelayWithCrm(1, quick ? 100 : 200))}`);
 }
 if (parts.includes('content')) {
   const content = await benchContentScript(contentOptions());

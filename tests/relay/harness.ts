@@ -50,11 +50,13 @@ export interface StartOptions {
   env?: Record<string, string>;
   args?: string[];
   cwd?: string;
+  /** Options for node itself, before the relay's script (the bench's `--cpu-prof`). */
+  nodeArgs?: string[];
 }
 
 /** Starts `relay start --port 0` and resolves once its `listening` line names the port. */
 export async function startRelayProcess(options: StartOptions): Promise<RelayProcess> {
-  const args = [BIN, 'start', '--port', '0', '--host', '127.0.0.1', ...(options.db ? storeArgs(options.db) : []), ...(options.publicUrl ? ['--public-url', options.publicUrl] : []), ...(options.args ?? [])];
+  const args = [...(options.nodeArgs ?? []), BIN, 'start', '--port', '0', '--host', '127.0.0.1', ...(options.db ? storeArgs(options.db) : []), ...(options.publicUrl ? ['--public-url', options.publicUrl] : []), ...(options.args ?? [])];
   const child = spawn(process.execPath, args, { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, LOG_LEVEL: 'debug', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const listeners = new Set<() => void>();

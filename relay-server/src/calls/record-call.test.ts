@@ -64,6 +64,15 @@ describe('recordCall', () => {
     expect(await store.callAgentIds('in_ada_main', 'CA1')).toEqual(['ada', 'bob']);
   });
 
+  it('links each routed agent once, in routing order, however often routing names it', async () => {
+    await store.addAgent({ id: 'cy', name: 'cy', number: '+14155550133', email: null, admin: false, tokenHash: 'hash-cy', createdAt: T(0) });
+    await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing' }, agentIds: ['ada'], at: T(1) });
+    const joined = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing' }, agentIds: ['cy', 'ada', 'bob', 'cy', 'bob'], at: T(2) });
+    expect(joined.events.map((e) => [e.agentId, e.kind])).toEqual([['cy', 'created'], ['bob', 'created']]);
+    expect(joined.agents.map((a) => a.id)).toEqual(['ada', 'cy', 'bob']);
+    expect((await store.callAgentIds('in_ada_main', 'CA1')).sort()).toEqual(['ada', 'bob', 'cy']);
+  });
+
   it('routes with what the store knows of the call', async () => {
     await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { direction: 'outbound' }, agentIds: ['ada'], at: T(1) });
     const seen: unknown[] = [];

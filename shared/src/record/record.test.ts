@@ -73,6 +73,14 @@ describe('other normalisations', () => {
     expect(normaliseDirection(raw)).toBe(direction);
   });
 
+  it('reads a number again as it did the first time, also once many others were read since', () => {
+    const readings = [['(415) 555-0100', 'US', '+14155550100'], ['(415) 555-0100', 'us', '+14155550100'], ['098450 12345', 'IN', '+919845012345'], ['098450 12345', 'US', undefined], ['client:alice', 'US', undefined]] as const;
+    for (let round = 0; round < 2; round++) {
+      for (const [raw, country, e164] of readings) expect(toE164(raw, country)).toBe(e164);
+      for (let i = 0; i < 3000; i++) expect(toE164(`+1415600${String(i).padStart(4, '0')}`)).toBe(`+1415600${String(i).padStart(4, '0')}`);
+    }
+  });
+
   it('formats phone numbers with a default country', () => {
     expect(toE164('(415) 555-0100', 'US')).toBe('+14155550100');
     expect(toE164('098450 12345', 'IN')).toBe('+919845012345');

@@ -124,5 +124,7 @@ function hmacBytes(hash: Hash, key: Uint8Array, message: Uint8Array): Uint8Array
 export const md5 = (text: string) => hex(md5Bytes(utf8(text)));
 export const sha1 = (text: string) => hex(sha1Bytes(utf8(text)));
 export const sha256 = (text: string) => hex(sha256Bytes(utf8(text)));
-export const hmacSha1 = (key: string, text: string) => hex(hmacBytes(sha1Bytes, utf8(key), utf8(text)));
-export const hmacSha256 = (key: string, text: string) => hex(hmacBytes(sha256Bytes, utf8(key), utf8(text)));
+export const hmacSha1Bytes = (key: string, text: string) => hmacBytes(sha1Bytes, utf8(key), utf8(text));
+export const hmacSha256Bytes = (key: string, text: string) => hmacBytes(sha256Bytes, utf8(key), utf8(text));
+export const hmacSha1 = (key: string, text: string) => hex(hmacSha1Bytes(key, text));
+export const hmacSha256 = (key: string, text: string) => hex(hmacSha256Bytes(key, text));

@@ -1,3 +1,6 @@
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { PUBLIC_URL, testRelay } from '../../testing.ts';
@@ -69,5 +72,44 @@ describe('webhookGuard', () => {
     const [, uid, secret] = path.split('/');
     expect((await app.request(`/${uid}/${secret!.slice(0, -1)}/status`, { method: 'POST' })).status).toBe(403);
     expect((await app.request(`/${uid}/${secret}x/status`, { method: 'POST' })).status).toBe(403);
+  });
+
+  it('reads the body from Node when the relay serves it: all of it to the limit, none of it past the limit', async () => {
+    let handled = 0;
+    const served = new Hono<HookEnv>();
+    const relay = testRelay();
+    const ada = await relay.addAgent('Ada', '+14155550111');
+    const target = new URL((await relay.twilioInstance(ada.token)).status).pathname.replace(/^\/hooks/, '');
+    served.all('/:instance/:secret/:event', webhookGuard(relay.deps), (c) => {
+      handled += 1;
+      return c.json({ bytes: c.get('request').body.length, first: c.get('request').body.slice(0, 12) });
+    });
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const started = serve({ fetch: served.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(started));
+    });
+    try {
+      const { port } = server.address() as AddressInfo;
+      // Chunked, no Content-Length: only counting the bytes as they come can stop an oversized body.
+      const post = (size: number) =>
+        new Promise<{ status: number; body: string } | { error: string }>((resolve) => {
+          const outgoing = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: target, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }, (response) => {
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => (body += chunk));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+          });
+          outgoing.on('error', (error) => resolve({ error: error.message }));
+          const chunk = 'CallSid=CA1&'.padEnd(8192, 'x');
+          for (let sent = 0; sent < size; sent += chunk.length) outgoing.write(chunk.slice(0, size - sent));
+          outgoing.end();
+        });
+      expect(await post(MAX_WEBHOOK_BYTES)).toEqual({ status: 200, body: JSON.stringify({ bytes: MAX_WEBHOOK_BYTES, first: 'CallSid=CA1&' }) });
+      const oversized = await post(MAX_WEBHOOK_BYTES + 1);
+      // The relay stops reading and closes the connection, or answers 413 first: never the handler.
+      if ('status' in oversized) expect(oversized.status).toBe(413);
+      expect(handled).toBe(1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -1,0 +1,468 @@
+/**
+ * Relay throughput against the bare forwarder (issue 13), every scenario in one run. Each round
+ * measures the forwarder (tests/bench/forwarder.ts) and then the relay in each of its setups with
+ * the same senders and the same payloads; the figures are the rounds' medians and every relay
+ * figure is also given as a ratio to the same round's baseline, so that the load other work puts
+ * on a shared machine cancels out.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateToken, hashToken, randomId } from '../../relay-server/src/auth/token.ts';
+import { openStore } from '../../relay-server/src/store/open.ts';
+import { api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
+import { BenchSocket } from './bench-socket.ts';
+import { type CpuProfile, type SelfTime, selfTimeByArea } from './cpu-profile.ts';
+import { median, medianPercentiles, vtigerKnowingCallers } from './relay-crm.ts';
+import { benchCaller, benchCallSid, cpuMs, type Percentiles, percentiles, until } from './relay.ts';
+import { postWebhooks, type SignedWebhook, signWebhooks } from './webhook-load.ts';
+
+export interface ThroughputOptions {
+  rounds: number;
+  /** Webhooks of each throughput phase (new calls, then updates of those calls). */
+  calls: number;
+  /** Webhooks sent one at a time for the unloaded push latency. */
+  unloadedCalls: number;
+  /** Incoming calls, one at a time, each routed to every fan-out agent. */
+  fanOutCalls: number;
+  fanOutAgents: number;
+  /** Agents registered (one of them connected) for the "flat in the number of agents" runs. */
+  registeredAgents: number[];
+}
+
+export const FULL_THROUGHPUT_BENCH: ThroughputOptions = { rounds: 3, calls: 1000, unloadedCalls: 300, fanOutCalls: 20, fanOutAgents: 1000, registeredAgents: [1000, 10_000] };
+export const QUICK_THROUGHPUT_BENCH: ThroughputOptions = { rounds: 1, calls: 500, unloadedCalls: 100, fanOutCalls: 5, fanOutAgents: 1000, registeredAgents: [1000, 10_000] };
+
+export const CONCURRENCY = 16;
+
+export interface Throughput {
+  webhooksPerSecond: number;
+  roundTripMs: Percentiles;
+  /** CPU the server process spent per webhook, until every event was on the socket. */
+  serverCpuMs: number;
+  /** CPU the bench process (senders and sockets) spent per webhook: what shows the generator is not the limit. */
+  generatorCpuMs: number;
+}
+
+export interface FanOut {
+  /** Webhook sent -> its message on each socket, over every socket and call. */
+  deliveryMs: Percentiles;
+  /** Webhook sent -> its message on the last socket, per call. */
+  lastSocketMs: Percentiles;
+  /** The provider's round trip: whether its reply waits for the fan-out. */
+  replyMs: Percentiles;
+}
+
+export interface IdleSockets {
+  sockets: number;
+  rssBeforeMiB: number;
+  rssAfterMiB: number;
+  kbPerSocket: number;
+  /** The first time the sockets connect, the heap's growth for their handshakes' garbage included. */
+  firstKbPerSocket: number;
+}
+
+/** What one server (the forwarder or the relay) did in one round. */
+export interface ServerFigures {
+  newCalls: Throughput;
+  updates: Throughput;
+  /** One sender: webhook sent -> event on the agent's socket. */
+  unloadedPushMs: Percentiles;
+  fanOut: FanOut;
+  idle: IdleSockets;
+}
+
+export interface RoundFigures {
+  forwarder: ServerFigures;
+  relay: ServerFigures;
+  /** New-call throughput with that many agents registered, keyed by the count (1: the relay's own run). */
+  registered: Record<number, Throughput>;
+  /** The relay with the Vtiger connector on the instance and its simulator answering. */
+  crm: { newCalls: Throughput; updates: Throughput };
+}
+
+/** Relay figures over the baseline's, per round then the median (above 1: more of it than the baseline). */
+export interface ThroughputRatios {
+  newCalls: number;
+  updates: number;
+  registered: Record<number, number>;
+  crmNewCalls: number;
+  crmUpdates: number;
+}
+
+export interface ThroughputComparison {
+  options: ThroughputOptions;
+  /** Where the relay's CPU went under the new-call and update load, from one more run under `node --cpu-prof`. */
+  profile: SelfTime[];
+  /** Medians over the rounds. */
+  median: RoundFigures;
+  ratios: ThroughputRatios;
+  rounds: RoundFigures[];
+}
+
+const AUTH_TOKEN = 'bench-auth-token';
+const OWNER_NUMBER = '+14155550111';
+/** The team number every fan-out agent has. */
+const FAN_OUT_NUMBER = '+14155550199';
+/** Webhooks sent before anything is measured: the JIT and the caches warm up on both servers alike. */
+const WARM_UP = 200;
+/** The longest every event may take to reach the sockets once the webhooks are answered. */
+const DELIVERY_DEADLINE_MS = 60_000;
+
+export async function benchRelayThroughput(options: ThroughputOptions): Promise<ThroughputComparison> {
+  const rounds: RoundFigures[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    const forwarderTarget = await startForwarder(options.fanOutAgents);
+    const forwarder = await stopAfter(forwarderTarget, async () => ({ ...(await loadFigures(forwarderTarget, options)), ...(await socketFigures(forwarderTarget, options)) }));
+    // One agent registered, as in the runs with more below; the fan-out agents in a relay of their own.
+    const load = await withRelay({}, (target) => loadFigures(target, options));
+    const sockets = await withRelay({ fanOutAgents: options.fanOutAgents }, (target) => socketFigures(target, options));
+    const relay = { ...load, ...sockets };
+    const registered: Record<number, Throughput> = { 1: relay.newCalls };
+    for (const count of options.registeredAgents) {
+      registered[count] = await withRelay({ extraAgents: count - 1 }, async (target) => {
+        await warmUp(target);
+        return (await throughputPhases(target, options.calls, { updates: false })).newCalls;
+      });
+    }
+    const vtiger = await vtigerKnowingCallers(WARM_UP + options.calls);
+    const crm = await withRelay({ crm: { connector: 'vtiger', config: vtiger.config } }, async (target) => {
+      await warmUp(target);
+      return throughputPhases(target, options.calls);
+    }).finally(() => vtiger.close());
+    rounds.push({ forwarder, relay, registered, crm });
+    console.log(`relay throughput round ${round}`, JSON.stringify(summary(rounds.at(-1)!)));
+  }
+  return { options, rounds, median: medianRound(rounds), ratios: medianRatios(rounds.map(roundRatios)), profile: await profileRelay(options) };
+}
+
+/** One more run of the relay's load phases under `node --cpu-prof` (not among the measured ones: profiling slows it). */
+async function profileRelay(options: ThroughputOptions): Promise<SelfTime[]> {
+  const dir = tempDir('pc-bench-profile-');
+  try {
+    const pid = await withRelay({ cpuProfileDir: dir.path }, async (target) => {
+      await warmUp(target);
+      await throughputPhases(target, options.calls);
+      return target.pid;
+    });
+    // The relay's main thread is thread 0; tsx's loader runs in a worker of its own.
+    const file = readdirSync(dir.path).find((name) => name.includes(`.${pid}.0.`));
+    if (!file) throw new Error(`the relay (pid ${pid}) wrote no CPU profile`);
+    return selfTimeByArea(JSON.parse(readFileSync(join(dir.path, file), 'utf8')) as CpuProfile, 'webhookGuardHandler');
+  } finally {
+    dir.remove();
+  }
+}
+
+/** A server under bench: where to post, which process to watch, how to connect agents. */
+interface Target {
+  origin: string;
+  pid: number;
+  incoming: string;
+  status: string;
+  /** Tokens of the agents to connect: the one that receives every event first, then the fan-out agents. */
+  tokens: { owner?: string; fanOut: Array<string | undefined> };
+  /** Index of the next call new to this server (its caller is `benchCaller(index)`). */
+  nextCall: number;
+  stop(): Promise<unknown>;
+}
+
+/** Throughput of new calls and of their updates at 16 senders, then the push latency with one. */
+async function loadFigures(target: Target, options: ThroughputOptions): Promise<Pick<ServerFigures, 'newCalls' | 'updates' | 'unloadedPushMs'>> {
+  await warmUp(target);
+  const { newCalls, updates } = await throughputPhases(target, options.calls);
+  return { newCalls, updates, unloadedPushMs: await unloaded(target, options.unloadedCalls) };
+}
+
+/** Memory of the fan-out sockets while idle, then incoming calls that reach all of them. */
+async function socketFigures(target: Target, options: ThroughputOptions): Promise<Pick<ServerFigures, 'idle' | 'fanOut'>> {
+  // Connecting a thousand sockets the first time also grows the server's heap for the garbage of
+  // their handshakes, and V8 keeps that room: the sockets connect, close and connect again, and
+  // the second time is what connected sockets hold.
+  const rssFirst = await settledRssKb(target.pid);
+  const first = await BenchSocket.connectMany(target.origin, target.tokens.fanOut);
+  const rssFirstAfter = await settledRssKb(target.pid);
+  await Promise.all(first.map((socket) => socket.closed()));
+  const rssBefore = await settledRssKb(target.pid);
+  const sockets = await BenchSocket.connectMany(target.origin, target.tokens.fanOut);
+  try {
+    const rssAfter = await settledRssKb(target.pid);
+    const perSocket = (before: number, after: number) => Number(((after - before) / sockets.length).toFixed(1));
+    const idle = {
+      sockets: sockets.length,
+      rssBeforeMiB: Math.round(rssBefore / 1024),
+      rssAfterMiB: Math.round(rssAfter / 1024),
+      kbPerSocket: perSocket(rssBefore, rssAfter),
+      firstKbPerSocket: perSocket(rssFirst, rssFirstAfter),
+    };
+    return { idle, fanOut: await fanOut(target, sockets, options.fanOutCalls) };
+  } finally {
+    for (const socket of sockets) socket.close();
+  }
+}
+
+async function stopAfter<T>(target: Target, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } finally {
+    await target.stop();
+  }
+}
+
+/** The indexes of `count` calls new to the server. */
+function takeCalls(target: Target, count: number): number[] {
+  const first = target.nextCall;
+  target.nextCall += count;
+  return Array.from({ length: count }, (_, i) => first + i);
+}
+
+function incomingPayload(index: number, to = OWNER_NUMBER) {
+  return { CallSid: benchCallSid(index), AccountSid: 'AC0', From: benchCaller(index % 10_000), To: to, CallStatus: 'ringing', Direction: 'inbound' };
+}
+
+async function warmUp(target: Target): Promise<void> {
+  const socket = await BenchSocket.connect(target.origin, target.tokens.owner);
+  try {
+    await send(target, socket, await signWebhooks(target.incoming, AUTH_TOKEN, takeCalls(target, WARM_UP).map((i) => incomingPayload(i))), CONCURRENCY, 1);
+  } finally {
+    socket.close();
+  }
+}
+
+/** New calls at 16 senders, then (unless told not to) their completed statuses, while the owner's socket receives every event. */
+async function throughputPhases(target: Target, calls: number, phases = { updates: true }): Promise<{ newCalls: Throughput; updates: Throughput }> {
+  const socket = await BenchSocket.connect(target.origin, target.tokens.owner);
+  try {
+    const indexes = takeCalls(target, calls);
+    const incoming = await signWebhooks(target.incoming, AUTH_TOKEN, indexes.map((i) => incomingPayload(i)));
+    const newCalls = await send(target, socket, incoming, CONCURRENCY, 1);
+    if (!phases.updates) return { newCalls, updates: newCalls };
+    const statuses = await signWebhooks(
+      target.status,
+      AUTH_TOKEN,
+      indexes.map((i) => ({ CallSid: benchCallSid(i), AccountSid: 'AC0', From: benchCaller(i % 10_000), To: OWNER_NUMBER, CallStatus: 'completed', CallDuration: '42' })),
+    );
+    return { newCalls, updates: await send(target, socket, statuses, CONCURRENCY, 2) };
+  } finally {
+    socket.close();
+  }
+}
+
+/** Posts the webhooks and waits until `socket` has its `nth` message of each call. */
+async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook[], concurrency: number, nth: number): Promise<Throughput> {
+  const cpuBefore = cpuMs(target.pid);
+  const run = await postWebhooks(target.origin, webhooks, concurrency);
+  await delivered(webhooks, (callId) => socket.count(callId) >= nth);
+  return {
+    webhooksPerSecond: Math.round(webhooks.length / run.seconds),
+    roundTripMs: percentiles(run.roundTripMs),
+    serverCpuMs: Number(((cpuMs(target.pid) - cpuBefore) / webhooks.length).toFixed(3)),
+    generatorCpuMs: Number((run.generatorCpuMs / webhooks.length).toFixed(3)),
+  };
+}
+
+async function unloaded(target: Target, calls: number): Promise<Percentiles> {
+  const socket = await BenchSocket.connect(target.origin, target.tokens.owner);
+  try {
+    const webhooks = await signWebhooks(target.incoming, AUTH_TOKEN, takeCalls(target, calls).map((i) => incomingPayload(i)));
+    const run = await postWebhooks(target.origin, webhooks, 1);
+    await delivered(webhooks, (callId) => socket.count(callId) >= 1);
+    return percentiles(webhooks.map((w) => socket.arrival(w.callId)! - run.sentAt.get(w.callId)!));
+  } finally {
+    socket.close();
+  }
+}
+
+/** Incoming calls to the team number, one at a time, each waiting until every socket has it. */
+async function fanOut(target: Target, sockets: BenchSocket[], calls: number): Promise<FanOut> {
+  const deliveryMs: number[] = [];
+  const lastSocketMs: number[] = [];
+  const replyMs: number[] = [];
+  for (const index of takeCalls(target, calls)) {
+    const webhooks = await signWebhooks(target.incoming, AUTH_TOKEN, [incomingPayload(index, FAN_OUT_NUMBER)]);
+    const run = await postWebhooks(target.origin, webhooks, 1);
+    const callId = webhooks[0]!.callId;
+    if (!(await until(() => sockets.every((socket) => socket.count(callId) >= 1), DELIVERY_DEADLINE_MS))) throw new Error(`call ${callId} reached ${sockets.filter((s) => s.count(callId) > 0).length} of ${sockets.length} sockets`);
+    const sent = run.sentAt.get(callId)!;
+    const latencies = sockets.map((socket) => socket.arrival(callId)! - sent);
+    deliveryMs.push(...latencies);
+    lastSocketMs.push(Math.max(...latencies));
+    replyMs.push(...run.roundTripMs);
+  }
+  return { deliveryMs: percentiles(deliveryMs), lastSocketMs: percentiles(lastSocketMs), replyMs: percentiles(replyMs) };
+}
+
+async function delivered(webhooks: readonly SignedWebhook[], arrived: (callId: string) => boolean): Promise<void> {
+  if (!(await until(() => webhooks.every((w) => arrived(w.callId)), DELIVERY_DEADLINE_MS))) {
+    throw new Error(`${webhooks.filter((w) => !arrived(w.callId)).length} of ${webhooks.length} events never reached the socket within ${DELIVERY_DEADLINE_MS / 1000} s`);
+  }
+}
+
+/** The forwarder process, with as many anonymous fan-out sockets as the relay's fan-out agents. */
+async function startForwarder(fanOutSockets: number): Promise<Target> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'tests', 'bench', 'forwarder.ts')], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await listeningPort(child);
+  const origin = `http://127.0.0.1:${port}`;
+  return {
+    origin,
+    pid: child.pid!,
+    incoming: `${origin}/hooks/bench/incoming`,
+    status: `${origin}/hooks/bench/status`,
+    tokens: { fanOut: Array.from({ length: fanOutSockets }, () => undefined) },
+    nextCall: 0,
+    stop: () => stopChild(child),
+  };
+}
+
+function listeningPort(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      output += chunk;
+      const port = /"port":(\d+)/.exec(output)?.[1];
+      if (port) resolve(Number(port));
+    });
+    child.once('exit', (code) => reject(new Error(`the forwarder exited (${code}) before listening: ${output}`)));
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<unknown> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+/**
+ * A real relay on SQLite whose agents are written into its store before it starts: the owner (an
+ * admin whose instance takes the webhooks), `extraAgents` more with numbers of their own, and
+ * the fan-out agents, all with the team number.
+ */
+async function withRelay<T>(setup: { extraAgents?: number; fanOutAgents?: number; cpuProfileDir?: string; crm?: { connector: string; config: Record<string, string> } }, work: (target: Target) => Promise<T>): Promise<T> {
+  const dir = tempDir('pc-bench-');
+  try {
+    const db = join(dir.path, 'relay.db');
+    const owner = await seedAgents(db, [{ number: OWNER_NUMBER, admin: true }]);
+    await seedAgents(db, Array.from({ length: setup.extraAgents ?? 0 }, (_, i) => ({ number: `+1415600${String(i).padStart(4, '0')}`, admin: false })));
+    const fanOut = await seedAgents(db, Array.from({ length: setup.fanOutAgents ?? 0 }, () => ({ number: FAN_OUT_NUMBER, admin: false })));
+    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: setup.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${setup.cpuProfileDir}`] : [] });
+    const stop = () => relay.stop();
+    try {
+      const xml = readFileSync(join(REPO_ROOT, 'connectors', 'twilio.xml'), 'utf8');
+      const instance = await api<{ callbacks: { incoming: string; status: string } }>(relay, owner[0], 'PUT', '/instances/bench', {
+        xml,
+        config: { authid: 'AC0', authtoken: AUTH_TOKEN, callerid: '+15005550006' },
+        ...(setup.crm ? { crm: setup.crm } : {}),
+      });
+      if (instance.status !== 200) throw new Error(`PUT /instances/bench answered ${instance.status}: ${JSON.stringify(instance.body)}`);
+      return await work({ origin: relay.url, pid: relay.process.pid!, ...instance.body.callbacks, tokens: { owner: owner[0], fanOut }, nextCall: 0, stop });
+    } finally {
+      await stop();
+    }
+  } finally {
+    dir.remove();
+  }
+}
+
+/** Adds agents straight to the store (10,000 `relay agent add` processes would take minutes); returns their tokens. */
+async function seedAgents(db: string, agents: Array<{ number: string; admin: boolean }>): Promise<string[]> {
+  const store = await openStore({ db });
+  try {
+    const createdAt = new Date().toISOString();
+    const tokens = agents.map(() => generateToken());
+    await store.transaction(async (tx) => {
+      for (const [i, agent] of agents.entries()) {
+        await tx.addAgent({ id: randomId('ag_'), name: `Bench ${i}`, number: agent.number, email: null, admin: agent.admin, tokenHash: hashToken(tokens[i]!), createdAt });
+      }
+    });
+    return tokens;
+  } finally {
+    await store.close();
+  }
+}
+
+/** RSS once two readings half a second apart agree within 1 % (sockets connected, buffers settled). */
+async function settledRssKb(pid: number): Promise<number> {
+  let last = rssKb(pid);
+  let current = last;
+  await until(() => {
+    current = rssKb(pid);
+    const settled = Math.abs(current - last) <= last * 0.01;
+    last = current;
+    return settled;
+  }, 10_000);
+  return current;
+}
+
+function rssKb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+}
+
+function roundRatios(round: RoundFigures): ThroughputRatios {
+  const of = (a: Throughput, b: Throughput) => a.webhooksPerSecond / b.webhooksPerSecond;
+  return {
+    newCalls: of(round.relay.newCalls, round.forwarder.newCalls),
+    updates: of(round.relay.updates, round.forwarder.updates),
+    registered: Object.fromEntries(Object.entries(round.registered).map(([count, figures]) => [count, of(figures, round.registered[1]!)])),
+    crmNewCalls: of(round.crm.newCalls, round.relay.newCalls),
+    crmUpdates: of(round.crm.updates, round.relay.updates),
+  };
+}
+
+function medianRatios(ratios: ThroughputRatios[]): ThroughputRatios {
+  const of = (pick: (r: ThroughputRatios) => number) => median(ratios.map(pick));
+  return {
+    newCalls: of((r) => r.newCalls),
+    updates: of((r) => r.updates),
+    registered: Object.fromEntries(Object.keys(ratios[0]!.registered).map((count) => [count, of((r) => r.registered[Number(count)]!)])),
+    crmNewCalls: of((r) => r.crmNewCalls),
+    crmUpdates: of((r) => r.crmUpdates),
+  };
+}
+
+function medianRound(rounds: RoundFigures[]): RoundFigures {
+  const throughput = (pick: (r: RoundFigures) => Throughput): Throughput => ({
+    webhooksPerSecond: median(rounds.map((r) => pick(r).webhooksPerSecond)),
+    roundTripMs: medianPercentiles(rounds.map((r) => pick(r).roundTripMs)),
+    serverCpuMs: median(rounds.map((r) => pick(r).serverCpuMs)),
+    generatorCpuMs: median(rounds.map((r) => pick(r).generatorCpuMs)),
+  });
+  const server = (pick: (r: RoundFigures) => ServerFigures): ServerFigures => ({
+    newCalls: throughput((r) => pick(r).newCalls),
+    updates: throughput((r) => pick(r).updates),
+    unloadedPushMs: medianPercentiles(rounds.map((r) => pick(r).unloadedPushMs)),
+    fanOut: {
+      deliveryMs: medianPercentiles(rounds.map((r) => pick(r).fanOut.deliveryMs)),
+      lastSocketMs: medianPercentiles(rounds.map((r) => pick(r).fanOut.lastSocketMs)),
+      replyMs: medianPercentiles(rounds.map((r) => pick(r).fanOut.replyMs)),
+    },
+    idle: {
+      sockets: pick(rounds[0]!).idle.sockets,
+      rssBeforeMiB: median(rounds.map((r) => pick(r).idle.rssBeforeMiB)),
+      rssAfterMiB: median(rounds.map((r) => pick(r).idle.rssAfterMiB)),
+      kbPerSocket: median(rounds.map((r) => pick(r).idle.kbPerSocket)),
+      firstKbPerSocket: median(rounds.map((r) => pick(r).idle.firstKbPerSocket)),
+    },
+  });
+  return {
+    forwarder: server((r) => r.forwarder),
+    relay: server((r) => r.relay),
+    registered: Object.fromEntries(Object.keys(rounds[0]!.registered).map((count) => [count, throughput((r) => r.registered[Number(count)]!)])),
+    crm: { newCalls: throughput((r) => r.crm.newCalls), updates: throughput((r) => r.crm.updates) },
+  };
+}
+
+function summary(round: RoundFigures) {
+  return {
+    forwarder: round.forwarder.newCalls.webhooksPerSecond,
+    relay: round.relay.newCalls.webhooksPerSecond,
+    updates: round.relay.updates.webhooksPerSecond,
+    registered: Object.fromEntries(Object.entries(round.registered).map(([n, t]) => [n, t.webhooksPerSecond])),
+    unloadedP99: round.relay.unloadedPushMs.p99,
+    fanOutP99: round.relay.fanOut.deliveryMs.p99,
+    fanOutReplyP50: round.relay.fanOut.replyMs.p50,
+    kbPerAgent: round.relay.idle.kbPerSocket,
+    crm: round.crm.newCalls.webhooksPerSecond,
+  };
+}
