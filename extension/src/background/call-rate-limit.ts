@@ -1,30 +1,43 @@
+import type { WxtStorageItem } from '#imports';
+import { callsPlacedByTab, type CallsPlacedByTab } from '../storage.ts';
+
 /**
  * At most `limit` calls per sliding window from one tab. Clicks need a trusted event, but a
  * compromised page renderer can forge the message a click sends: this bounds what it can
- * dial. The clock is injected so tests can move time.
+ * dial. The times are kept in storage.session, not in memory: Chrome stops an idle MV3 service
+ * worker after ~30 s, and a page pacing its calls across those restarts would otherwise start
+ * from zero each time. The clock is injected so tests can move time.
  */
 export class CallRateLimit {
-  /** When each tab's recent calls were placed, oldest first. */
-  private readonly placed = new Map<number, number[]>();
+  /** The last take in flight: takes run one after another, so two at once cannot both read a free slot. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly limit = 3,
     private readonly windowMs = 60_000,
     private readonly now: () => number = Date.now,
+    private readonly placed: WxtStorageItem<CallsPlacedByTab, Record<string, unknown>> = callsPlacedByTab,
   ) {}
 
   /** Takes a slot for a call from `tabId`, or says why not and how long until one frees up. */
-  take(tabId: number): { ok: true } | { ok: false; reason: string } {
+  take(tabId: number): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const taken = this.queue.then(() => this.takeNow(tabId));
+    this.queue = taken.catch(() => undefined);
+    return taken;
+  }
+
+  private async takeNow(tabId: number): Promise<{ ok: true } | { ok: false; reason: string }> {
     const now = this.now();
+    const placed: CallsPlacedByTab = {};
     // Tabs whose last call left the window have nothing left to count: forget them.
-    for (const [tab, times] of this.placed) if (now - times.at(-1)! >= this.windowMs) this.placed.delete(tab);
-    const recent = (this.placed.get(tabId) ?? []).filter((at) => now - at < this.windowMs);
+    for (const [tab, times] of Object.entries(await this.placed.getValue())) if (now - times.at(-1)! < this.windowMs) placed[tab] = times;
+    const recent = (placed[tabId] ?? []).filter((at) => now - at < this.windowMs);
     if (recent.length >= this.limit) {
-      this.placed.set(tabId, recent);
+      await this.placed.setValue({ ...placed, [tabId]: recent });
       const retryInSeconds = Math.ceil((this.windowMs - (now - recent[0]!)) / 1000);
       return { ok: false, reason: `Too many calls from this tab: at most ${this.limit} in ${this.windowMs / 1000} s. Try again in ${retryInSeconds} s.` };
     }
-    this.placed.set(tabId, [...recent, now]);
+    await this.placed.setValue({ ...placed, [tabId]: [...recent, now] });
     return { ok: true };
   }
 }

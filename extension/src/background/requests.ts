@@ -35,7 +35,7 @@ async function placeCall(outbound: OutboundCalls, rateLimit: CallRateLimit, mess
   const target = readTarget(message);
   if (!target) return { ok: false, error: 'Call refused: the request carries no number to call.' };
   if (checked.kind === 'page') {
-    const slot = rateLimit.take(checked.tabId);
+    const slot = await rateLimit.take(checked.tabId);
     if (!slot.ok) return outbound.refuse(target.number, slot.reason, checked.tabId);
   }
   return outbound.place(target, checked.tabId);

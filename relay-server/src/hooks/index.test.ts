@@ -164,6 +164,17 @@ describe('refused webhooks', () => {
     expect(await relay.deps.metrics.render()).toContain('relay_webhooks_total{event="status",outcome="forbidden"} 1');
   });
 
+  it('refuses, with 403 and the reason, a body of a Content-Type the Twilio signature does not cover', async () => {
+    // A URL-only signature (what a GET status callback carries) over a text/plain body the connector reads as JSON.
+    const signature = await computeTwilioSignature(TWILIO_TOKEN, hooks.status);
+    const body = JSON.stringify({ CallSid: 'CA12', CallStatus: 'completed', CallDuration: '9' });
+    const response = await relay.app.request(hooks.status.replace(PUBLIC_URL, ''), { method: 'POST', headers: { 'Content-Type': 'text/plain', 'X-Twilio-Signature': signature }, body });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ error: 'signature check failed: the signature does not cover a text/plain body: Twilio signs form fields, or the raw body through bodySHA256' });
+    expect(await relay.store.callByKey((await relay.store.instanceOf(ada.id, 'main'))!.uid, 'CA12')).toBeUndefined();
+    expect(relay.published).toEqual([]);
+  });
+
   it('refuses a signed body nested thousands of levels deep with a 400, storing nothing', async () => {
     const body = `{"CallSid":"CA11","CallStatus":${'['.repeat(6000)}${']'.repeat(6000)}}`;
     const url = `${hooks.status}?bodySHA256=${createHash('sha256').update(body).digest('hex')}`;

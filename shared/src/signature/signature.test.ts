@@ -108,6 +108,39 @@ describe('verifyWebhookSignature', () => {
   });
 });
 
+describe('Twilio signatures cover every body field the payload reader takes', () => {
+  const plan = loadConnector(`<connector for="PhoneCalls">
+  <config><fields><field name="authtoken" type="password"/></fields></config>
+  <provider><url>https://api.example.com</url><signature type="twilio" token="$config.$fields.authtoken"/></provider>
+  <incoming_call><response format="json"><call_id use="CallSid"/></response></incoming_call>
+</connector>`);
+  const verify = (url: string, signature: string, body: string, contentType?: string) =>
+    verifyWebhookSignature(plan, { config: { authtoken: TOKEN } }, { method: 'POST', url, headers: { 'X-Twilio-Signature': signature, ...(contentType ? { 'Content-Type': contentType } : {}) }, body });
+
+  it('refuses a body of a Content-Type Twilio does not sign, which the reader would still take fields from', async () => {
+    // Signed as no parameters (URL only), as a request with a body of any unread type used to be.
+    const urlOnly = await computeTwilioSignature(TOKEN, URL_);
+    for (const [body, contentType] of [[JSON_BODY, 'text/plain'], [FORM, 'text/plain; charset=utf-8'], [FORM, 'application/x-made-up'], [JSON_BODY, 'application/json']] as const) {
+      expect(await verifyTwilioSignature({ authToken: TOKEN, url: URL_, signature: urlOnly, body, contentType })).toBe(false);
+      expect(await verify(URL_, urlOnly, body, contentType)).toEqual({
+        checked: true,
+        valid: false,
+        reason: `the signature does not cover a ${contentType.split(';')[0]} body: Twilio signs form fields, or the raw body through bodySHA256`,
+      });
+    }
+    // Without a Content-Type the reader sniffs the format, so not even fields signed as a form are trusted.
+    const signedAsForm = await computeTwilioSignature(TOKEN, URL_, PARAMS);
+    expect(await verify(URL_, signedAsForm, FORM)).toMatchObject({ valid: false, reason: expect.stringContaining('a body without a Content-Type') });
+  });
+
+  it('accepts what Twilio signs: form fields, any body through bodySHA256, and no body at all', async () => {
+    expect(await verify(URL_, await computeTwilioSignature(TOKEN, URL_, PARAMS), FORM, form.contentType)).toEqual({ checked: true, valid: true });
+    const hashed = `${URL_}&bodySHA256=${BODY_HASH}`;
+    expect(await verify(hashed, await computeTwilioSignature(TOKEN, hashed), JSON_BODY, 'text/plain')).toEqual({ checked: true, valid: true });
+    expect(await verify(URL_, await computeTwilioSignature(TOKEN, URL_), '')).toEqual({ checked: true, valid: true });
+  });
+});
+
 describe('signatures over the fields of a multipart/form-data body', () => {
   const multipart = async (fields: Record<string, string>) => {
     const data = new FormData();

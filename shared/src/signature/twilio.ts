@@ -1,4 +1,5 @@
 import { formFields } from '../payload/form-fields.ts';
+import { formatFromContentType } from '../payload/parse-body.ts';
 import { constantTimeEqual, hmacBase64, hmacHex, sha256Hex } from './crypto.ts';
 
 /** Parameters as Twilio signs them; repeated keys keep every value. */
@@ -64,12 +65,30 @@ export async function verifyTwilioSignature(input: TwilioSignatureInput, repeate
   if (bodyHash !== null) {
     if (!constantTimeEqual(await sha256Hex(body), bodyHash.toLowerCase())) return false;
   } else {
-    params = formFields(body, contentType || undefined) ?? [];
+    if (unsignedBody(input) !== undefined) return false;
+    params = formFields(body, contentType) ?? [];
   }
   for (const candidate of urlVariants(url, parsed)) {
     if (constantTimeEqual(await computeTwilioSignature(authToken, candidate, params, repeated), signature)) return true;
   }
   return false;
+}
+
+/**
+ * Why Twilio's signature cannot cover this request's body, or undefined when it can. Twilio
+ * signs form fields (its webhooks are application/x-www-form-urlencoded) and any other body
+ * only through `bodySHA256`; a body of another Content-Type without it would be signed as no
+ * parameters at all, while the payload reader still takes fields from it (a connector's
+ * fallback format, or sniffing when the Content-Type is missing): the relay would act on
+ * fields nobody signed. Such a request is not one Twilio sends, so it is refused.
+ */
+export function unsignedBody(input: Pick<TwilioSignatureInput, 'url' | 'body' | 'contentType'>): string | undefined {
+  const { url, body = '', contentType } = input;
+  if (body.trim() === '' || (URL.canParse(url) && new URL(url).searchParams.has('bodySHA256'))) return undefined;
+  const format = formatFromContentType(contentType);
+  if (format === 'form' || format === 'multipart') return undefined;
+  const named = contentType ? `a ${contentType.split(';')[0]!.trim()} body` : 'a body without a Content-Type';
+  return `the signature does not cover ${named}: Twilio signs form fields, or the raw body through bodySHA256`;
 }
 
 function urlVariants(original: string, parsed: URL): string[] {

@@ -13,7 +13,7 @@ import { base64 } from '../template/filters.ts';
 import { verifyHs256Jwt } from './jwt.ts';
 import { verifyPlivoV2, verifyPlivoV3 } from './plivo.ts';
 import { verifyTelnyxSignature } from './telnyx.ts';
-import { verifySignalWireSignature, verifyTwilioSignature } from './twilio.ts';
+import { unsignedBody, verifySignalWireSignature, verifyTwilioSignature } from './twilio.ts';
 
 export type SignatureVerdict = { checked: false } | { checked: true; valid: boolean; reason?: string };
 
@@ -54,11 +54,14 @@ async function checkSignature(plan: ConnectorPlan, context: RunContext, request:
       return verdict(sent !== undefined && constantTimeEqual(sent, secret), `${signature.name} is missing or wrong`);
     }
     case 'twilio': {
-      const valid = await verifyTwilioSignature({ authToken: secret, url: request.url, signature: header(signature.header), body: request.body, contentType: header('Content-Type') });
-      return verdict(valid, `${signature.header} does not match`);
+      const signed = { url: request.url, body: request.body, contentType: header('Content-Type') };
+      const valid = await verifyTwilioSignature({ ...signed, authToken: secret, signature: header(signature.header) });
+      return verdict(valid, unsignedBody(signed) ?? `${signature.header} does not match`);
     }
     case 'signalwire': {
-      const valid = await verifySignalWireSignature({ authToken: secret, url: request.url, signature: header(signature.header), body: request.body, contentType: header('Content-Type') });
+      const signed = { url: request.url, body: request.body, contentType: header('Content-Type') };
+      const valid = await verifySignalWireSignature({ ...signed, authToken: secret, signature: header(signature.header) });
+      // Its raw-body scheme covers any body, so an unsigned-body reason would mislead here.
       return verdict(valid, `${signature.header} does not match`);
     }
     case 'plivo-v2': {
