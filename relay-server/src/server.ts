@@ -38,8 +38,8 @@ export interface RelayOptions extends StoreLocation {
   /** Bytes queued for one WebSocket client before it is cut off (it resumes from its last seq). */
   wsBufferLimit?: number;
   heartbeatMs?: number;
-  /** How often the relay checks for agents removed by another process (`relay agent remove`). */
-  agentCheckMs?: number;
+  /** How often connected agents' events are read from the store whatever other relays announced (the safety net). */
+  eventPollMs?: number;
   /** How long shutdown waits for in-flight requests before cutting connections. */
   shutdownTimeoutMs?: number;
 }
@@ -57,7 +57,7 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   wsBufferLimit: 1024 * 1024,
   heartbeatMs: 30_000,
-  agentCheckMs: 500,
+  eventPollMs: 5_000,
   shutdownTimeoutMs: 10_000,
 };
 
@@ -74,7 +74,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     log,
     bufferLimit: options.wsBufferLimit ?? DEFAULTS.wsBufferLimit,
     heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs,
-    agentCheckMs: options.agentCheckMs ?? DEFAULTS.agentCheckMs,
+    eventPollMs: options.eventPollMs ?? DEFAULTS.eventPollMs,
   });
   let publicUrl = options.publicUrl ?? '';
   const publisher = new EventPublisher((events) => hub.publish(events));
