@@ -67,9 +67,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   }
 }
 
-/** A new, empty database on the run's test server (started by the global setup); its URL. */
-export async function freshDatabase(prefix = 'relay'): Promise<string> {
-  const adminUrl = inject('postgresUrl');
+/** A new, empty database on the run's test server (started by the global setup) or the server `adminUrl` names; its URL. */
+export async function freshDatabase(prefix = 'relay', adminUrl = inject('postgresUrl')): Promise<string> {
   if (!adminUrl) throw new Error('no test PostgreSQL: add relay-server/src/testing-postgres.global.ts to this vitest project\'s globalSetup');
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });

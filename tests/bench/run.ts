@@ -1,6 +1,6 @@
 /**
- * `pnpm bench [engine] [relay] [content] [--quick]`: measures the engine, a real relay process
- * (without and with a CRM) and the content script in Chromium (every part when none is named), and writes the figures
+ * `pnpm bench [engine] [relay] [scale-out] [content] [--quick]`: measures the engine, a real relay process
+ * (without and with a CRM), one vs two relays on one database and the content script in Chromium (every part when none is named), and writes the figures
  * of the parts it ran into their sections of docs/benchmarks.md. `--quick` runs the content
  * script on one small list, once: a check while iterating, not figures for the docs.
  * PC_BENCH_ROWS=1000,10000 and PC_BENCH_RUNS=1 pick the content script's list sizes and runs
@@ -14,6 +14,7 @@ import { benchContentScript, type ContentBenchOptions, FULL_CONTENT_BENCH, QUICK
 import { contentSection } from './content-report.ts';
 import { benchEngine } from './engine.ts';
 import { benchRelayWithCrm } from './relay-crm.ts';
+import { benchRelaysOnOneDatabase } from './relay-scale-out.ts';
 import { relaySections } from './relay-report.ts';
 import { BENCH_PARTS, type BenchPart, mergeReport } from './report.ts';
 
@@ -48,6 +49,7 @@ if (parts.includes('relay')) {
   // The relay on the same workload without a CRM and with one (answering, slow, down), side by side.
   sections.set('relay', relaySections(await benchRelayWithCrm()));
 }
+if (parts.includes('scale-out')) sections.set('scale-out', await benchRelaysOnOneDatabase({ quick }));
 if (parts.includes('content')) {
   const content = await benchContentScript(contentOptions());
   console.log('content script', JSON.stringify(content, null, 1));

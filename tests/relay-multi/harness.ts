@@ -26,8 +26,9 @@ export interface SharedStore {
   remove(): void;
 }
 
-export async function sharedStore(kind: StoreKind): Promise<SharedStore> {
-  if (kind === 'postgres') return { kind, args: ['--database-url', await freshDatabase('fanout')], remove: () => {} };
+/** A new database of `kind`; PostgreSQL's on the test run's server unless `postgresUrl` names another. */
+export async function sharedStore(kind: StoreKind, postgresUrl?: string): Promise<SharedStore> {
+  if (kind === 'postgres') return { kind, args: ['--database-url', await freshDatabase('fanout', postgresUrl)], remove: () => {} };
   const dir = tempDir('relay-multi-');
   return { kind, args: ['--db', join(dir.path, 'relay.db')], remove: dir.remove };
 }
