@@ -1,0 +1,132 @@
+/**
+ * PostgreSQL schema versions, applied in order at open; `relay_schema.version` records how many
+ * have run. Never edit a released entry: append a new one. The tables and their meaning are
+ * SQLite's (`../sqlite/migrations.ts`), in the same column forms (ISO timestamps and JSON as
+ * text, flags as 0/1), so both adapters read rows through the same mappers. What only
+ * PostgreSQL has: `events.id`, a global order the change poll reads (`max(id)`), and
+ * `directory_version`, moved by every agent or instance change for the same poll.
+ */
+import type pg from 'pg';
+
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE agents (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    number TEXT NOT NULL,
+    email TEXT,
+    profile TEXT NOT NULL DEFAULT '{}',
+    admin INTEGER NOT NULL DEFAULT 0,
+    token_hash TEXT NOT NULL UNIQUE,
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX agents_by_number ON agents (number);
+
+  CREATE TABLE instances (
+    uid TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    local_id TEXT NOT NULL,
+    connector TEXT NOT NULL,
+    xml TEXT,
+    config TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    crm TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (agent_id, local_id)
+  );
+
+  CREATE TABLE calls (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    instance_uid TEXT REFERENCES instances (uid) ON DELETE SET NULL,
+    call_id TEXT NOT NULL,
+    direction TEXT,
+    status TEXT,
+    status_raw TEXT,
+    from_number TEXT,
+    to_number TEXT,
+    user_number TEXT,
+    duration INTEGER,
+    started_at TEXT,
+    ended_at TEXT,
+    recording_url TEXT,
+    notes TEXT,
+    disposition TEXT,
+    extra TEXT NOT NULL DEFAULT '{}',
+    contact TEXT,
+    contacts TEXT NOT NULL DEFAULT '[]',
+    new_contact_url TEXT,
+    crm_log TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    CONSTRAINT calls_instance_call_id UNIQUE (instance_uid, call_id)
+  );
+
+  CREATE TABLE call_agents (
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    call_id BIGINT NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+    PRIMARY KEY (agent_id, call_id)
+  );
+  CREATE INDEX call_agents_by_call ON call_agents (call_id);
+
+  CREATE TABLE events (
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    id BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+    kind TEXT NOT NULL,
+    call TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (agent_id, seq)
+  );
+
+  CREATE TABLE crm_outbox (
+    call_id BIGINT PRIMARY KEY REFERENCES calls (id) ON DELETE CASCADE,
+    instance_uid TEXT NOT NULL,
+    state TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    again INTEGER NOT NULL DEFAULT 0,
+    uncertain INTEGER NOT NULL DEFAULT 0,
+    lease_owner TEXT,
+    lease_until TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX crm_outbox_by_due ON crm_outbox (state, due_at);
+
+  CREATE TABLE directory_version (
+    only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+    version BIGINT NOT NULL
+  );
+  INSERT INTO directory_version (version) VALUES (0);
+  `,
+];
+
+/** Any number: two relays starting at once on one database take turns migrating under it. */
+const MIGRATION_LOCK = 0x7265_6c61;
+
+/** Applies the migrations this database has not run, under an advisory lock. */
+export async function migrate(client: pg.ClientBase): Promise<void> {
+  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+  try {
+    await client.query('CREATE TABLE IF NOT EXISTS relay_schema (version INTEGER NOT NULL)');
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM relay_schema');
+    const version = rows[0]?.version ?? 0;
+    if (version > MIGRATIONS.length) throw new Error(`the database is at schema version ${version}, newer than this relay (${MIGRATIONS.length}): upgrade the relay`);
+    for (let next = version; next < MIGRATIONS.length; next++) {
+      await client.query('BEGIN');
+      try {
+        await client.query(MIGRATIONS[next]!);
+        await client.query('DELETE FROM relay_schema');
+        await client.query('INSERT INTO relay_schema (version) VALUES ($1)', [next + 1]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+  }
+}

@@ -1,0 +1,122 @@
+import pg from 'pg';
+import type { RelayStore, StoreTx } from '../index.ts';
+import { CHANGE_DEFAULTS, ChangeListener, type ChangeListenerOptions, NOTICE_CHANNELS } from './change-listener.ts';
+import { redactDatabaseUrl, redactedMessage } from './database-url.ts';
+import { migrate } from './migrations.ts';
+import { PostgresTables } from './tables.ts';
+
+export interface PostgresStoreOptions extends ChangeListenerOptions {
+  /** Connections in the pool (transactions at once). */
+  poolSize?: number;
+  /** How long a request waits for a connection before it fails (PostgreSQL down or the pool busy). */
+  connectTimeoutMs?: number;
+  /** Runs of a transaction at most when it keeps conflicting with other relays. */
+  maxAttempts?: number;
+}
+
+export const POSTGRES_DEFAULTS = { poolSize: 10, connectTimeoutMs: 5_000, maxAttempts: 30 };
+
+/**
+ * Why a transaction is run again: it lost a conflict with another relay's (40001 serialization
+ * failure, 40P01 deadlock), or it inserted a call another relay inserted meanwhile (the unique
+ * (instance, call id) key): run again, it finds that call and updates it.
+ */
+function conflicted(error: unknown): boolean {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  return code === '40001' || code === '40P01' || (code === '23505' && constraint === 'calls_instance_call_id');
+}
+
+/** The writes that take more than one statement (or announce themselves): a transaction of their own when called plainly. */
+const TRANSACTIONAL = new Set<keyof StoreTx>(['addAgent', 'removeAgent', 'updateAgent', 'putInstance', 'deleteInstance', 'appendEvents']);
+
+/** BIGINT (ids, counts) as a JS number: call ids stay far below 2^53. */
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === pg.types.builtins.INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * Opens the PostgreSQL database at `url` (migrating it under an advisory lock, so relays may start
+ * together). Several relays may share it: transactions are serializable and run again on conflict,
+ * commits that append events or change the directory NOTIFY the others.
+ */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<RelayStore> {
+  const settings = { ...POSTGRES_DEFAULTS, ...CHANGE_DEFAULTS, ...options };
+  const pool = new pg.Pool({ connectionString: url, application_name: 'phone-connector relay', max: settings.poolSize, connectionTimeoutMillis: settings.connectTimeoutMs, types });
+  // Our own backends, so the listener can skip the notices this relay sent.
+  const ownBackends = new Set<number>();
+  pool.on('connect', (client) => {
+    const pid = (client as unknown as { processID?: number }).processID;
+    if (pid !== undefined) ownBackends.add(pid);
+  });
+  pool.on('remove', (client) => ownBackends.delete((client as unknown as { processID: number }).processID));
+  // An idle client whose server went away (PostgreSQL restarted): the pool drops it; the next request reconnects.
+  pool.on('error', () => undefined);
+  try {
+    const client = await pool.connect();
+    try {
+      await migrate(client);
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end();
+    throw new Error(`cannot open the PostgreSQL store at ${redactDatabaseUrl(url)}: ${redactedMessage(error, url)}`);
+  }
+
+  const listener = new ChangeListener(url, types, ownBackends, settings);
+  const direct = new PostgresTables(pool);
+  let closed = false;
+
+  async function transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    if (closed) throw new Error('the store is closed');
+    for (let attempt = 1; ; attempt++) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+        const tables = new PostgresTables(client);
+        const result = await work(tables);
+        // In the transaction: PostgreSQL delivers a NOTIFY only on commit, and folds identical ones into one.
+        for (const notice of tables.notices) await client.query(`NOTIFY ${NOTICE_CHANNELS[notice]}`);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+        if (attempt < settings.maxAttempts && conflicted(error)) {
+          // A random wait that grows with each conflict, so the transactions that conflicted do not meet again at once.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 100)));
+          continue;
+        }
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  const plain = Object.fromEntries(
+    (Object.getOwnPropertyNames(PostgresTables.prototype) as (keyof StoreTx)[])
+      .filter((name) => name !== ('constructor' as string))
+      .map((name) => [
+        name,
+        TRANSACTIONAL.has(name)
+          ? (...args: unknown[]) => transaction((tx) => (tx[name] as (...a: unknown[]) => Promise<unknown>)(...args))
+          : (...args: unknown[]) => (closed ? Promise.reject(new Error('the store is closed')) : (direct[name] as (...a: unknown[]) => Promise<unknown>)(...args)),
+      ]),
+  ) as unknown as StoreTx;
+
+  return {
+    ...plain,
+    kind: 'postgres',
+    shared: true,
+    transaction,
+    onChangeElsewhere: (listen) => listener.listen(listen),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await listener.stop();
+      await pool.end();
+    },
+  };
+}

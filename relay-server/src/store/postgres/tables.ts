@@ -1,0 +1,323 @@
+import type pg from 'pg';
+import type { CallState } from '../../calls/merge.ts';
+import type {
+  Agent,
+  AgentEvent,
+  AgentPatch,
+  Call,
+  CallCrm,
+  CallNotes,
+  CallQuery,
+  CrmLease,
+  CrmWork,
+  EventEntry,
+  Instance,
+  InstanceInput,
+  NewAgent,
+  StoreTx,
+} from '../index.ts';
+import {
+  AGENT_COLUMNS,
+  type AgentRow,
+  CALL_SELECT,
+  type CallRow,
+  type CrmWorkRow,
+  callCrmColumns,
+  crmWorkColumns,
+  type EventRow,
+  type InstanceRow,
+  stateColumns,
+  toAgent,
+  toCall,
+  toCrmWork,
+  toEvent,
+  toInstance,
+} from '../rows.ts';
+
+/** What a transaction's commit tells the other relays (`NOTIFY` on the channel of the same name). */
+export type Notice = 'events' | 'directory';
+
+/**
+ * The relay's tables on one PostgreSQL session (a pooled client inside a transaction, or the pool
+ * for a single statement). Each method is one statement except `appendEvents`; `notices` collects
+ * what the caller's commit must announce.
+ */
+export class PostgresTables implements StoreTx {
+  readonly notices = new Set<Notice>();
+
+  readonly #db: pg.Pool | pg.PoolClient;
+
+  constructor(db: pg.Pool | pg.PoolClient) {
+    this.#db = db;
+  }
+
+  async #rows<R extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<R[]> {
+    return (await this.#db.query<R>(sql, values)).rows;
+  }
+
+  async #count(sql: string, values: unknown[]): Promise<number> {
+    return (await this.#db.query(sql, values)).rowCount ?? 0;
+  }
+
+  /** Directory writes also move `directory_version`, which the other relays' change poll reads. */
+  async #directoryChanged(): Promise<void> {
+    this.notices.add('directory');
+    await this.#db.query('UPDATE directory_version SET version = version + 1');
+  }
+
+  async addAgent(agent: NewAgent): Promise<Agent> {
+    const [row] = await this.#rows<AgentRow>(
+      `INSERT INTO agents (id, name, number, email, admin, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${AGENT_COLUMNS}`,
+      [agent.id, agent.name, agent.number, agent.email, agent.admin ? 1 : 0, agent.tokenHash, agent.createdAt],
+    );
+    await this.#directoryChanged();
+    return toAgent(row!);
+  }
+
+  async listAgents(): Promise<Agent[]> {
+    return (await this.#rows<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents ORDER BY created_at, id`)).map(toAgent);
+  }
+
+  async agentsWithNumber(number: string): Promise<Agent[]> {
+    return (await this.#rows<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE number = $1 ORDER BY created_at, id`, [number])).map(toAgent);
+  }
+
+  async removeAgent(id: string): Promise<boolean> {
+    const removed = (await this.#count('DELETE FROM agents WHERE id = $1', [id])) > 0;
+    if (removed) await this.#directoryChanged();
+    return removed;
+  }
+
+  async agentById(id: string): Promise<Agent | undefined> {
+    const [row] = await this.#rows<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = $1`, [id]);
+    return row && toAgent(row);
+  }
+
+  async agentByTokenHash(tokenHash: string): Promise<Agent | undefined> {
+    const [row] = await this.#rows<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE token_hash = $1`, [tokenHash]);
+    return row && toAgent(row);
+  }
+
+  async updateAgent(id: string, patch: AgentPatch): Promise<Agent | undefined> {
+    // One statement: an absent field keeps its value ($3 says whether email was given, as null is a value).
+    const [row] = await this.#rows<AgentRow>(
+      `UPDATE agents SET number = COALESCE($2, number), email = CASE WHEN $3 THEN $4 ELSE email END, profile = COALESCE($5, profile)
+       WHERE id = $1 RETURNING ${AGENT_COLUMNS}`,
+      [id, patch.number ?? null, patch.email !== undefined, patch.email ?? null, patch.profile ? JSON.stringify(patch.profile) : null],
+    );
+    if (!row) return undefined;
+    await this.#directoryChanged();
+    return toAgent(row);
+  }
+
+  async putInstance(input: InstanceInput, fresh: { uid: string; secret: string }): Promise<Instance> {
+    const [row] = await this.#rows<InstanceRow>(
+      `INSERT INTO instances (uid, agent_id, local_id, connector, xml, config, crm, secret, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+       ON CONFLICT (agent_id, local_id) DO UPDATE
+         SET connector = EXCLUDED.connector, xml = EXCLUDED.xml, config = EXCLUDED.config, crm = EXCLUDED.crm, updated_at = EXCLUDED.updated_at
+       RETURNING *`,
+      [fresh.uid, input.agentId, input.localId, input.connector, input.xml, JSON.stringify(input.config), input.crm && JSON.stringify(input.crm), fresh.secret, input.at],
+    );
+    await this.#directoryChanged();
+    return toInstance(row!);
+  }
+
+  async instanceByUid(uid: string): Promise<Instance | undefined> {
+    const [row] = await this.#rows<InstanceRow>('SELECT * FROM instances WHERE uid = $1', [uid]);
+    return row && toInstance(row);
+  }
+
+  async instanceOf(agentId: string, localId: string): Promise<Instance | undefined> {
+    const [row] = await this.#rows<InstanceRow>('SELECT * FROM instances WHERE agent_id = $1 AND local_id = $2', [agentId, localId]);
+    return row && toInstance(row);
+  }
+
+  async instancesOf(agentId: string): Promise<Instance[]> {
+    return (await this.#rows<InstanceRow>('SELECT * FROM instances WHERE agent_id = $1 ORDER BY local_id', [agentId])).map(toInstance);
+  }
+
+  async deleteInstance(agentId: string, localId: string): Promise<boolean> {
+    const deleted = (await this.#count('DELETE FROM instances WHERE agent_id = $1 AND local_id = $2', [agentId, localId])) > 0;
+    if (deleted) await this.#directoryChanged();
+    return deleted;
+  }
+
+  async callByKey(instanceUid: string, callId: string): Promise<Call | undefined> {
+    const [row] = await this.#rows<CallRow>(`${CALL_SELECT} WHERE c.instance_uid = $1 AND c.call_id = $2`, [instanceUid, callId]);
+    return row && toCall(row);
+  }
+
+  async callAgentIds(instanceUid: string, callId: string): Promise<string[]> {
+    const rows = await this.#rows<{ agent_id: string }>(
+      `SELECT ca.agent_id FROM call_agents ca JOIN calls c ON c.id = ca.call_id JOIN agents a ON a.id = ca.agent_id
+       WHERE c.instance_uid = $1 AND c.call_id = $2 ORDER BY a.created_at, a.id`,
+      [instanceUid, callId],
+    );
+    return rows.map((r) => r.agent_id);
+  }
+
+  async callById(id: number): Promise<Call | undefined> {
+    const [row] = await this.#rows<CallRow>(`${CALL_SELECT} WHERE c.id = $1`, [id]);
+    return row && toCall(row);
+  }
+
+  async instanceOfCall(id: number): Promise<Instance | undefined> {
+    const [row] = await this.#rows<InstanceRow>('SELECT i.* FROM instances i JOIN calls c ON c.instance_uid = i.uid WHERE c.id = $1', [id]);
+    return row && toInstance(row);
+  }
+
+  async agentIdsOfCall(id: number): Promise<string[]> {
+    return (await this.#rows<{ agent_id: string }>('SELECT agent_id FROM call_agents WHERE call_id = $1 ORDER BY agent_id', [id])).map((r) => r.agent_id);
+  }
+
+  async insertCall(instanceUid: string, callId: string, state: CallState, at: string): Promise<number> {
+    const s = stateColumns(state);
+    const [row] = await this.#rows<{ id: number }>(
+      `INSERT INTO calls (instance_uid, call_id, direction, status, status_raw, from_number, to_number, user_number, duration,
+                          started_at, ended_at, recording_url, extra, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id`,
+      [instanceUid, callId, s.direction, s.status, s.status_raw, s.from_number, s.to_number, s.user_number, s.duration, s.started_at, s.ended_at, s.recording_url, s.extra, at],
+    );
+    return row!.id;
+  }
+
+  async updateCall(id: number, state: CallState, at: string): Promise<void> {
+    const s = stateColumns(state);
+    await this.#db.query(
+      `UPDATE calls SET direction = $2, status = $3, status_raw = $4, from_number = $5, to_number = $6, user_number = $7, duration = $8,
+                        started_at = $9, ended_at = $10, recording_url = $11, extra = $12, updated_at = $13
+       WHERE id = $1`,
+      [id, s.direction, s.status, s.status_raw, s.from_number, s.to_number, s.user_number, s.duration, s.started_at, s.ended_at, s.recording_url, s.extra, at],
+    );
+  }
+
+  async linkAgent(agentId: string, id: number): Promise<void> {
+    await this.#db.query('INSERT INTO call_agents (agent_id, call_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [agentId, id]);
+  }
+
+  async callFor(agentId: string, id: number): Promise<Call | undefined> {
+    const [row] = await this.#rows<CallRow>(`${CALL_SELECT} WHERE c.id = $1 AND EXISTS (SELECT 1 FROM call_agents ca WHERE ca.call_id = c.id AND ca.agent_id = $2)`, [id, agentId]);
+    return row && toCall(row);
+  }
+
+  async listCalls(agentId: string, query: CallQuery): Promise<Call[]> {
+    // Driven by call_agents' primary key, so an agent's page costs the same however many calls others have.
+    const rows = await this.#rows<CallRow>(
+      `${CALL_SELECT} JOIN call_agents ca ON ca.call_id = c.id
+       WHERE ca.agent_id = $1
+         AND ($2::text IS NULL OR c.from_number = $2 OR c.to_number = $2 OR c.user_number = $2)
+         AND ($3::text IS NULL OR c.direction = $3)
+         AND ($4::text IS NULL OR c.created_at >= $4)
+         AND ($5::text IS NULL OR c.created_at < $5)
+         AND ($6::bigint IS NULL OR ca.call_id < $6)
+       ORDER BY ca.call_id DESC LIMIT $7`,
+      [agentId, query.number ?? null, query.direction ?? null, query.since ?? null, query.until ?? null, query.before ?? null, query.limit],
+    );
+    return rows.map(toCall);
+  }
+
+  async setCallNotes(id: number, notes: Required<CallNotes>, at: string): Promise<void> {
+    await this.#db.query('UPDATE calls SET notes = $2, disposition = $3, updated_at = $4 WHERE id = $1', [id, notes.notes, notes.disposition, at]);
+  }
+
+  async setCallCrm(id: number, crm: CallCrm, at: string): Promise<void> {
+    const c = callCrmColumns(crm);
+    await this.#db.query('UPDATE calls SET contact = $2, contacts = $3, new_contact_url = $4, crm_log = $5, updated_at = $6 WHERE id = $1', [
+      id,
+      c.contact,
+      c.contacts,
+      c.new_contact_url,
+      c.crm_log,
+      at,
+    ]);
+  }
+
+  async crmWorkOf(callId: number): Promise<CrmWork | undefined> {
+    const [row] = await this.#rows<CrmWorkRow>('SELECT * FROM crm_outbox WHERE call_id = $1', [callId]);
+    return row && toCrmWork(row);
+  }
+
+  async putCrmWork(work: CrmWork): Promise<void> {
+    const w = crmWorkColumns(work);
+    await this.#db.query(
+      `INSERT INTO crm_outbox (call_id, instance_uid, state, due_at, attempts, last_error, again, uncertain, lease_owner, lease_until, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (call_id) DO UPDATE SET instance_uid = EXCLUDED.instance_uid, state = EXCLUDED.state, due_at = EXCLUDED.due_at,
+         attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error, again = EXCLUDED.again, uncertain = EXCLUDED.uncertain,
+         lease_owner = EXCLUDED.lease_owner, lease_until = EXCLUDED.lease_until, created_at = EXCLUDED.created_at`,
+      [w.call_id, w.instance_uid, w.state, w.due_at, w.attempts, w.last_error, w.again, w.uncertain, w.lease_owner, w.lease_until, w.created_at],
+    );
+  }
+
+  async deleteCrmWork(callId: number): Promise<void> {
+    await this.#db.query('DELETE FROM crm_outbox WHERE call_id = $1', [callId]);
+  }
+
+  async claimDueCrmWork(now: string, limit: number, lease: CrmLease): Promise<CrmWork[]> {
+    // SKIP LOCKED: rows another relay is claiming right now are left to it, not waited for.
+    const rows = await this.#rows<CrmWorkRow>(
+      `UPDATE crm_outbox SET state = 'inflight', lease_owner = $3, lease_until = $4
+       WHERE call_id IN (SELECT call_id FROM crm_outbox WHERE state = 'queued' AND due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [now, limit, lease.owner, lease.until],
+    );
+    // RETURNING gives rows in no promised order.
+    return rows.map(toCrmWork).sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  }
+
+  async requeueOrphanedCrmWork(now: string): Promise<number> {
+    return this.#count(
+      `UPDATE crm_outbox SET state = 'queued', uncertain = 1, lease_owner = NULL, lease_until = NULL
+       WHERE state = 'inflight' AND (lease_until IS NULL OR lease_until <= $1)`,
+      [now],
+    );
+  }
+
+  async nextCrmDue(): Promise<string | undefined> {
+    const [row] = await this.#rows<{ due: string | null }>(`SELECT MIN(due_at) AS due FROM crm_outbox WHERE state = 'queued'`);
+    return row?.due ?? undefined;
+  }
+
+  async crmOutboxStats(): Promise<{ depth: number; oldestDue: string | null }> {
+    const [row] = await this.#rows<{ depth: number; oldest: string | null }>('SELECT COUNT(*) AS depth, MIN(due_at) AS oldest FROM crm_outbox');
+    return { depth: row!.depth, oldestDue: row!.oldest };
+  }
+
+  async appendEvents(entries: readonly EventEntry[], call: Call, at: string): Promise<AgentEvent[]> {
+    const snapshot = JSON.stringify(call);
+    const events: AgentEvent[] = [];
+    for (const { agentId, kind } of entries) {
+      // The agent's row stays locked until commit: its next seq waits for this one, so seqs commit in order, without gaps.
+      const [row] = await this.#rows<{ last_seq: number }>('UPDATE agents SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq', [agentId]);
+      if (!row) throw new Error(`cannot append an event for agent ${agentId}: no such agent`);
+      await this.#db.query('INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES ($1, $2, $3, $4, $5)', [agentId, row.last_seq, kind, snapshot, at]);
+      events.push({ agentId, seq: row.last_seq, kind, call: snapshot });
+    }
+    if (events.length > 0) this.notices.add('events');
+    return events;
+  }
+
+  async lastSeq(agentId: string): Promise<number> {
+    const [row] = await this.#rows<{ last_seq: number }>('SELECT last_seq FROM agents WHERE id = $1', [agentId]);
+    return row?.last_seq ?? 0;
+  }
+
+  async eventsAfter(agentId: string, seq: number, limit: number): Promise<AgentEvent[]> {
+    return (await this.#rows<EventRow>('SELECT agent_id, seq, kind, call FROM events WHERE agent_id = $1 AND seq > $2 ORDER BY seq LIMIT $3', [agentId, seq, limit])).map(toEvent);
+  }
+
+  async eventsAfterEach(after: ReadonlyMap<string, number>, limit: number): Promise<AgentEvent[]> {
+    if (after.size === 0) return [];
+    // One round trip for every agent: an indexed range read per (agent, seq) pair, in the map's order.
+    const rows = await this.#rows<EventRow>(
+      `SELECT e.agent_id, e.seq, e.kind, e.call
+       FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS a(agent_id, after_seq, ord)
+       CROSS JOIN LATERAL (SELECT agent_id, seq, kind, call FROM events
+                           WHERE agent_id = a.agent_id AND seq > a.after_seq ORDER BY seq LIMIT $3) e
+       ORDER BY a.ord, e.seq`,
+      [[...after.keys()], [...after.values()], limit],
+    );
+    return rows.map(toEvent);
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * What only shows with several connections: two stores on one database, as two relays have them.
+ */
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mergeCall } from '../../calls/merge.ts';
+import { freshDatabase } from '../../testing-postgres.ts';
+import type { ChangeElsewhere, CrmWork, RelayStore } from '../index.ts';
+import { LISTENER_NAME } from './change-listener.ts';
+import { openPostgresStore, type PostgresStoreOptions } from './store.ts';
+
+const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
+
+describe('two PostgreSQL stores on one database', () => {
+  let url: string;
+  let a: RelayStore;
+  let b: RelayStore;
+
+  async function open(options: PostgresStoreOptions = {}): Promise<[RelayStore, RelayStore]> {
+    // Opened together: both migrate the fresh database at once, and the advisory lock makes them take turns.
+    [a, b] = await Promise.all([openPostgresStore(url, options), openPostgresStore(url, options)]);
+    await a.addAgent({ id: 'ada', name: 'Ada', number: '+14155550111', email: null, admin: false, tokenHash: 'hash-ada', createdAt: T(0) });
+    await a.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+    return [a, b];
+  }
+
+  beforeEach(async () => {
+    url = await freshDatabase();
+  });
+  afterEach(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+  });
+
+  /** What a webhook does: find the call or create it, and tell its agent. */
+  const record = (store: RelayStore, callId: string, at: string) =>
+    store.transaction(async (tx) => {
+      const known = await tx.callByKey('in_1', callId);
+      const state = mergeCall(known, { status: 'ringing' });
+      const id = known ? known.id : await tx.insertCall('in_1', callId, state, at);
+      if (known) await tx.updateCall(id, state, at);
+      await tx.linkAgent('ada', id);
+      return tx.appendEvents([{ agentId: 'ada', kind: known ? 'updated' : 'created' }], (await tx.callById(id))!, at);
+    });
+
+  it('makes one call of the same call inserted by both at once', async () => {
+    await open();
+    const callIds = Array.from({ length: 10 }, (_, i) => `CA${i}`);
+    await Promise.all(callIds.flatMap((callId) => [record(a, callId, T(1)), record(b, callId, T(1))]));
+    for (const callId of callIds) {
+      const call = await a.callByKey('in_1', callId);
+      expect(call).toBeDefined();
+      expect(await b.callAgentIds('in_1', callId)).toEqual(['ada']);
+    }
+    const events = await a.eventsAfter('ada', 0, 100);
+    expect(events).toHaveLength(20);
+    for (const callId of callIds) {
+      const kinds = events.filter((e) => JSON.parse(e.call).call_id === callId).map((e) => e.kind);
+      expect(kinds).toEqual(['created', 'updated']);
+    }
+  });
+
+  it('gives an agent seqs without gaps or repeats when both write at once, in commit order', async () => {
+    await open();
+    const appended = await Promise.all(Array.from({ length: 30 }, (_, i) => record(i % 2 ? a : b, `CB${i}`, T(i))));
+    const seqs = appended.flat().map((e) => e.seq);
+    expect([...seqs].sort((x, y) => x - y)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect((await b.eventsAfter('ada', 0, 100)).map((e) => e.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(await a.lastSeq('ada')).toBe(30);
+  });
+
+  it('lets each due outbox row be claimed by one store only', async () => {
+    await open();
+    const ids: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const id = await a.transaction((tx) => tx.insertCall('in_1', `CC${i}`, mergeCall(undefined, {}), T(1)));
+      const work: CrmWork = { callId: id, instanceUid: 'in_1', state: 'queued', dueAt: T(i), attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: T(0) };
+      await a.putCrmWork(work);
+      ids.push(id);
+    }
+    const claims = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).claimDueCrmWork(T(60), 3, { owner: i % 2 ? 'relay-a' : 'relay-b', until: T(120) })),
+    );
+    const claimed = claims.flat();
+    // 12 claims of 3 for 30 rows: every row claimed, none twice.
+    expect(claimed.map((w) => w.callId).sort((x, y) => x - y)).toEqual(ids);
+    for (const work of claimed) expect((await b.crmWorkOf(work.callId))?.lease?.owner).toBe(work.lease?.owner);
+  });
+
+  it('tells the other store, not itself, when events are appended or the directory changes', async () => {
+    // A poll far away: what arrives here came by NOTIFY.
+    await open({ changePollMs: 3_600_000 });
+    const heardByA: ChangeElsewhere[] = [];
+    const heardByB: ChangeElsewhere[] = [];
+    a.onChangeElsewhere((change) => heardByA.push(change));
+    b.onChangeElsewhere((change) => heardByB.push(change));
+    await listening(url);
+    await record(a, 'CD1', T(1));
+    await vi.waitFor(() => expect(heardByB).toContainEqual({ events: true, directory: false }), { timeout: 20_000 });
+    await a.addAgent({ id: 'bob', name: 'Bob', number: '+14155550122', email: null, admin: false, tokenHash: 'hash-bob', createdAt: T(1) });
+    await vi.waitFor(() => expect(heardByB).toContainEqual({ events: false, directory: true }), { timeout: 20_000 });
+    // B heard both of A's commits by now; A heard none of its own.
+    expect(heardByA).toEqual([]);
+  });
+
+  it('finds a change no NOTIFY announced by its poll, and one lost with its connection by reconnecting', async () => {
+    await open({ changePollMs: 50, maxReconnectMs: 200 });
+    const heard: ChangeElsewhere[] = [];
+    b.onChangeElsewhere((change) => heard.push(change));
+    await listening(url);
+    // A write by hand, with no NOTIFY: only the poll can see it.
+    await sql(url, `INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES ('ada', 99, 'created', '{}', '${T(1)}')`);
+    await vi.waitFor(() => expect(heard).toContainEqual({ events: true, directory: false }), { timeout: 20_000 });
+    heard.length = 0;
+    // The LISTEN connection dies (PostgreSQL restarted, a proxy cut it): the store reconnects and says something may have changed.
+    await sql(url, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '${LISTENER_NAME}' AND datname = current_database()`);
+    await vi.waitFor(() => expect(heard).toContainEqual({ events: true, directory: true }), { timeout: 20_000 });
+    heard.length = 0;
+    await a.removeAgent('ada');
+    await vi.waitFor(() => expect(heard.some((c) => c.directory)).toBe(true), { timeout: 20_000 });
+  });
+
+  it('reads every agent\'s new events in one query, agent by agent in the map\'s order', async () => {
+    await open();
+    await a.addAgent({ id: 'bob', name: 'Bob', number: '+14155550122', email: null, admin: false, tokenHash: 'hash-bob', createdAt: T(1) });
+    for (let i = 1; i <= 4; i++) {
+      await a.transaction(async (tx) => {
+        const id = await tx.insertCall('in_1', `CE${i}`, mergeCall(undefined, {}), T(i));
+        return tx.appendEvents([{ agentId: 'ada', kind: 'created' }, { agentId: 'bob', kind: 'created' }], (await tx.callById(id))!, T(i));
+      });
+    }
+    const read = await b.eventsAfterEach(new Map([['bob', 2], ['ada', 0], ['nobody', 0]]), 3);
+    expect(read.map((e) => [e.agentId, e.seq])).toEqual([
+      ['bob', 3],
+      ['bob', 4],
+      ['ada', 1],
+      ['ada', 2],
+      ['ada', 3],
+    ]);
+    expect(await b.eventsAfterEach(new Map(), 3)).toEqual([]);
+  });
+});
+
+/** Waits until a store's LISTEN connection is up (it connects in the background). */
+async function listening(url: string): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const { rows } = await sql(url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = '${LISTENER_NAME}' AND datname = current_database()`);
+      expect(rows[0].n).toBeGreaterThan(0);
+    },
+    { timeout: 20_000, interval: 50 },
+  );
+}
+
+async function sql(url: string, text: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
