@@ -1,0 +1,131 @@
+/**
+ * The hub on a real store shared with "another relay" (a second store on the same database):
+ * events that relay commits reach this relay's sockets on its notice, or on the hub's own poll
+ * when no notice comes; an agent it removes is disconnected.
+ */
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { createLogger } from '../log.ts';
+import { RelayMetrics } from '../metrics.ts';
+import type { Agent, Call, RelayStore } from '../store/index.ts';
+import { LISTENER_NAME } from '../store/postgres/change-listener.ts';
+import { openPostgresStore, type PostgresStoreOptions } from '../store/postgres/store.ts';
+import { freshDatabase } from '../testing-postgres.ts';
+import { Hub, type HubOptions } from './hub.ts';
+
+const AT = new Date(Date.UTC(2026, 10, 30, 10)).toISOString();
+/** A call as events carry it: the hub never looks inside, so a number tells them apart. */
+const call = (n: number) => ({ n }) as unknown as Call;
+
+let url: string;
+let here: RelayStore;
+let elsewhere: RelayStore;
+let hub: Hub;
+let metrics: RelayMetrics;
+let server: WebSocketServer;
+let ada: Agent;
+const clients: WebSocket[] = [];
+
+async function open(options: { store?: PostgresStoreOptions; hub?: Partial<HubOptions> } = {}): Promise<void> {
+  [here, elsewhere] = await Promise.all([openPostgresStore(url, options.store), openPostgresStore(url, options.store)]);
+  ada = await elsewhere.addAgent({ id: 'ada', name: 'Ada', number: '+14155550111', email: null, admin: false, tokenHash: 'hash-ada', createdAt: AT });
+  metrics = new RelayMetrics();
+  hub = new Hub({ store: here, metrics, log: createLogger({ write: () => {} }), bufferLimit: 1024 * 1024, heartbeatMs: 60_000, eventPollMs: 60_000, ...options.hub });
+  // The hub listens from its start, but the store's LISTEN connection opens in the background: what commits before it is up is no one's notice.
+  await until(async () => (await sql(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = '${LISTENER_NAME}' AND datname = current_database()`))[0]!.n === 1, 'the LISTEN connection');
+}
+
+async function sql(text: string, values: unknown[] = []): Promise<Array<Record<string, number>>> {
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    return (await db.query(text, values)).rows;
+  } finally {
+    await db.end();
+  }
+}
+
+/** A client of this relay's hub, collecting what it receives. */
+async function connect(lastSeq: number | null) {
+  const accepted = new Promise<WebSocket>((resolve) => server.once('connection', resolve));
+  const ws = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  clients.push(ws);
+  const client = { messages: [] as Array<{ type: string; seq: number; call?: { n: number } }>, closed: new Promise<number>((resolve) => ws.once('close', resolve)) };
+  ws.on('message', (data) => client.messages.push(JSON.parse(data.toString())));
+  hub.attach(await accepted, ada, lastSeq);
+  await until(() => client.messages.some((m) => m.type === 'welcome'), 'the welcome');
+  return client;
+}
+
+/** Another relay records `count` events for Ada, one commit each. */
+async function commitElsewhere(count: number, from = 1): Promise<void> {
+  for (let n = from; n < from + count; n++) await elsewhere.transaction((tx) => tx.appendEvents([{ agentId: 'ada', kind: 'created' }], call(n), AT));
+}
+
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const sent = (source: string) => Number(metrics.render().match(new RegExp(`relay_ws_events_sent_total\\{source="${source}"\\} (\\d+)`))?.[1] ?? 0);
+
+beforeEach(async () => {
+  url = await freshDatabase('hub');
+  server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise((resolve) => server.once('listening', resolve));
+});
+
+afterEach(async () => {
+  for (const ws of clients.splice(0)) ws.terminate();
+  hub?.stop();
+  await Promise.all([here?.close(), elsewhere?.close()]);
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('Hub across relays', () => {
+  it('delivers events another relay committed on its notice, once each and in seq order', async () => {
+    await open();
+    const client = await connect(0);
+    await commitElsewhere(5);
+    await until(() => client.messages.filter((m) => m.type === 'call').length >= 5, 'five events');
+    const events = client.messages.filter((m) => m.type === 'call');
+    expect(events.map((m) => [m.seq, m.call!.n])).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]);
+    expect(sent('notice') + sent('gap')).toBe(5);
+    expect(sent('poll')).toBe(0);
+  });
+
+  it('interleaves its own events with another relay\'s for one agent without a gap or a repeat', async () => {
+    await open();
+    const client = await connect(0);
+    for (let round = 0; round < 10; round++) {
+      await commitElsewhere(1);
+      // This relay's own commit, handed to the hub as the webhook's path does.
+      hub.publish(await here.transaction((tx) => tx.appendEvents([{ agentId: 'ada', kind: 'created' }], call(100 + round), AT)));
+    }
+    await until(() => client.messages.filter((m) => m.type === 'call').length >= 20, 'twenty events');
+    expect(client.messages.filter((m) => m.type === 'call').map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('finds, by its own poll, events no notice announced', async () => {
+    // The store's own safety net far away, and the commits made by hand, with no NOTIFY.
+    await open({ store: { changePollMs: 600_000 }, hub: { eventPollMs: 50 } });
+    const client = await connect(0);
+    await sql(`UPDATE agents SET last_seq = 2 WHERE id = 'ada'`);
+    await sql(`INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES ('ada', 1, 'created', '{"n":1}', $1), ('ada', 2, 'created', '{"n":2}', $1)`, [AT]);
+    await until(() => client.messages.filter((m) => m.type === 'call').length >= 2, 'two events');
+    expect(client.messages.filter((m) => m.type === 'call').map((m) => m.seq)).toEqual([1, 2]);
+    expect(sent('poll')).toBe(2);
+  });
+
+  it('closes the sockets of an agent another relay removed', async () => {
+    await open();
+    const client = await connect(null);
+    await elsewhere.removeAgent('ada');
+    expect(await client.closed).toBe(4401);
+  });
+});
