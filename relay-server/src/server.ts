@@ -75,6 +75,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     bufferLimit: options.wsBufferLimit ?? DEFAULTS.wsBufferLimit,
     heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs,
     eventPollMs: options.eventPollMs ?? DEFAULTS.eventPollMs,
+    holds: (agentId) => publisher.holds(agentId),
   });
   let publicUrl = options.publicUrl ?? '';
   const publisher = new EventPublisher((events) => hub.publish(events));

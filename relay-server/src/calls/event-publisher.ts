@@ -30,6 +30,11 @@ export class EventPublisher {
     }
   }
 
+  /** Whether the agent's events are being kept back (a held batch not released yet, and what queued behind it). */
+  holds(agentId: string): boolean {
+    return this.queues.has(agentId);
+  }
+
   /** Queues `events` without pushing them until the returned function is called (once; later calls do nothing). */
   hold(events: readonly AgentEvent[]): ReleaseEvents {
     const batches = [...eventsByAgent(events)].map(([agentId, own]) => {

@@ -27,12 +27,14 @@ let metrics: RelayMetrics;
 let server: WebSocketServer;
 let ada: Agent;
 const clients: WebSocket[] = [];
+/** Agents whose events this relay keeps back (a new call waiting for its CRM contact). */
+const held = new Set<string>();
 
 async function open(options: { store?: PostgresStoreOptions; hub?: Partial<HubOptions> } = {}): Promise<void> {
   [here, elsewhere] = await Promise.all([openPostgresStore(url, options.store), openPostgresStore(url, options.store)]);
   ada = await elsewhere.addAgent({ id: 'ada', name: 'Ada', number: '+14155550111', email: null, admin: false, tokenHash: 'hash-ada', createdAt: AT });
   metrics = new RelayMetrics();
-  hub = new Hub({ store: here, metrics, log: createLogger({ write: () => {} }), bufferLimit: 1024 * 1024, heartbeatMs: 60_000, eventPollMs: 60_000, ...options.hub });
+  hub = new Hub({ store: here, metrics, log: createLogger({ write: () => {} }), bufferLimit: 1024 * 1024, heartbeatMs: 60_000, eventPollMs: 60_000, holds: (agentId) => held.has(agentId), ...options.hub });
   // The hub listens from its start, but the store's LISTEN connection opens in the background: what commits before it is up is no one's notice.
   await until(async () => (await sql(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = '${LISTENER_NAME}' AND datname = current_database()`))[0]!.n === 1, 'the LISTEN connection');
 }
@@ -72,7 +74,8 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
   }
 }
 
-const sent = (source: string) => Number(metrics.render().match(new RegExp(`relay_ws_events_sent_total\\{source="${source}"\\} (\\d+)`))?.[1] ?? 0);
+const counted = (name: string, labels: string) => Number(metrics.render().match(new RegExp(`${name}\\{${labels}\\} (\\d+)`))?.[1] ?? 0);
+const sent = (source: string) => counted('relay_ws_events_sent_total', `source="${source}"`);
 
 beforeEach(async () => {
   url = await freshDatabase('hub');
@@ -82,6 +85,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   for (const ws of clients.splice(0)) ws.terminate();
+  held.clear();
   hub?.stop();
   await Promise.all([here?.close(), elsewhere?.close()]);
   await new Promise((resolve) => server.close(resolve));
@@ -120,6 +124,21 @@ describe('Hub across relays', () => {
     await until(() => client.messages.filter((m) => m.type === 'call').length >= 2, 'two events');
     expect(client.messages.filter((m) => m.type === 'call').map((m) => m.seq)).toEqual([1, 2]);
     expect(sent('poll')).toBe(2);
+  });
+
+  it('leaves an agent whose events it holds back to the release, then fills in what another relay committed meanwhile', async () => {
+    await open();
+    const client = await connect(0);
+    held.add('ada');
+    const local = await here.transaction((tx) => tx.appendEvents([{ agentId: 'ada', kind: 'created' }], call(1), AT));
+    await commitElsewhere(1, 2);
+    await until(() => counted('relay_store_change_notices_total', 'change="events"') >= 1, 'the notice');
+    expect(client.messages.filter((m) => m.type === 'call')).toEqual([]);
+    // Released with the contact found meanwhile: the event goes out as released, then the other relay's.
+    held.delete('ada');
+    hub.publish(local.map((event) => ({ ...event, call: '{"n":1,"contact":"Grace"}' })));
+    await until(() => client.messages.filter((m) => m.type === 'call').length >= 2, 'two events');
+    expect(client.messages.filter((m) => m.type === 'call').map((m) => [m.seq, m.call])).toEqual([[1, { n: 1, contact: 'Grace' }], [2, { n: 2 }]]);
   });
 
   it('closes the sockets of an agent another relay removed', async () => {

@@ -20,6 +20,12 @@ export interface HubOptions {
    * safety net for a notice that never came (a lost NOTIFY, a database restarted meanwhile).
    */
   eventPollMs: number;
+  /**
+   * Whether this relay keeps an agent's new events back for now (a new call's first events wait
+   * for the caller's CRM contact): the store reads leave that agent alone meanwhile, or they would
+   * send the held event early, without its contact. Its release is published, and fills any gap.
+   */
+  holds: (agentId: string) => boolean;
 }
 
 /** Events read per agent in one read for every connected agent; an agent with more reads the rest on its own. */
@@ -108,6 +114,7 @@ export class Hub {
     }
     const after = new Map<string, number>();
     for (const [agentId, sockets] of this.byAgent) {
+      if (this.options.holds(agentId)) continue;
       for (const socket of sockets) {
         const position = socket.position;
         if (position !== undefined) after.set(agentId, Math.min(position, after.get(agentId) ?? position));
