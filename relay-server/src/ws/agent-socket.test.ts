@@ -176,6 +176,14 @@ describe('AgentSocket', () => {
     expect([sent('local'), sent('notice')]).toEqual(['1', '3']);
   });
 
+  it('reads for itself when a read for every agent starts past it', async () => {
+    await connect();
+    await socket.start({ id: 'ada', name: 'Ada' }, 0);
+    const events = log.commit(3);
+    socket.fromLog(events.slice(1), 'notice', false);
+    await receivedExactly(3);
+  });
+
   it('takes news that comes while it replays into the replay', async () => {
     log.commit(2);
     await connect();

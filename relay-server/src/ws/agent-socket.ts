@@ -117,18 +117,19 @@ export class AgentSocket {
 
   /**
    * Events read from the log for this agent (by the hub, for every connected agent at once), in
-   * seq order and starting no later than this socket's next seq: sent from where the socket is.
-   * If they are more than the read could return, the rest is read after them.
+   * seq order: sent from where the socket is. If they are more than the read could return, the
+   * rest is read after them.
    */
   fromLog(events: readonly AgentEvent[], source: 'notice' | 'poll', more: boolean): void {
     if (this.state !== 'live') return;
-    if (this.reading) {
-      this.readAgain = true;
+    // A read that began before this socket got where it is could start past it: read for it instead.
+    if (this.reading || (events[0] !== undefined && events[0].seq > this.lastSent + 1)) {
+      void this.readFromLog(source);
       return;
     }
     this.reading = true;
     this.readAgain = more;
-    void this.sendFromLog(events, source).then(() => this.readWhileAsked(source));
+    void this.readWhileAsked(source, events);
   }
 
   /** Closes with a close frame the client reads; cut off if it does not answer within the grace. */
@@ -164,8 +165,10 @@ export class AgentSocket {
     return this.readWhileAsked(source);
   }
 
-  private async readWhileAsked(source: EventSource): Promise<void> {
+  /** Sends `first` (events already read), then reads and sends the log after the last sent seq for as long as news asks for it. */
+  private async readWhileAsked(source: EventSource, first: readonly AgentEvent[] = []): Promise<void> {
     try {
+      await this.sendFromLog(first, source);
       while (this.readAgain && this.state === 'live') {
         this.readAgain = false;
         const batch = await this.options.store.eventsAfter(this.agentId, this.lastSent, READ_BATCH);
