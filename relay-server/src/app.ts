@@ -3,6 +3,7 @@ import { apiApp } from './api/index.ts';
 import type { RelayDeps } from './deps.ts';
 import { hooksApp } from './hooks/index.ts';
 import { hookPathForLog } from './log.ts';
+import { StoreUnavailableError, storeUnavailableReply } from './store/unavailable.ts';
 
 /** Whether the relay takes traffic; turns false when shutdown starts. */
 export interface Readiness {
@@ -20,6 +21,7 @@ export function createApp(deps: RelayDeps, readiness: Readiness = { ready: true 
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   app.onError((error, c) => {
     deps.log.error('request failed', { method: c.req.method, path: hookPathForLog(new URL(c.req.url).pathname), error });
+    if (error instanceof StoreUnavailableError) return storeUnavailableReply(c);
     return c.json({ error: 'internal error' }, 500);
   });
   return app;

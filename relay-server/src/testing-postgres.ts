@@ -24,6 +24,12 @@ declare module 'vitest' {
 export interface TestPostgres {
   /** Superuser URL (with its password) of the server's `postgres` database. */
   url: string;
+  /** Stops the server (fast shutdown: sessions are cut), keeping its data and port for `resume`. */
+  halt(): Promise<void>;
+  /** Starts a halted server again, same port, same data. */
+  resume(): Promise<void>;
+  /** `halt` then `resume`: PostgreSQL restarted under its clients. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,6 +44,10 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const data = join(dir, 'data');
   const owner = serverOwner();
   const password = randomBytes(12).toString('hex');
+  const urlAt = (port: number) => `postgres://${USER}:${password}@127.0.0.1:${port}/postgres`;
+  // fsync=off and --no-sync: a test server's files need not survive a power cut (a process crash, they do).
+  const launch = (port: number) =>
+    spawnAs(binaries.postgres, ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'max_connections=400'], owner);
   try {
     const passwordFile = join(dir, 'password');
     writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
@@ -45,18 +55,33 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       chownSync(dir, owner.uid, owner.gid);
       chownSync(passwordFile, owner.uid, owner.gid);
     }
-    // --no-sync and fsync=off: a test server's files need not survive a power cut.
     await run(binaries.initdb, ['-D', data, '-U', USER, '--pwfile', passwordFile, '--auth', 'scram-sha-256', '-E', 'UTF8', '--locale', 'C', '--no-sync'], owner);
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
-      const server = spawnAs(
-        binaries.postgres,
-        ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=400'],
-        owner,
-      );
-      const url = `postgres://${USER}:${password}@127.0.0.1:${port}/postgres`;
-      const outcome = await readyOrExit(server, url);
-      if (outcome === 'ready') return { url, stop: () => stopServer(server, dir) };
+      let server = launch(port);
+      const outcome = await readyOrExit(server, urlAt(port));
+      if (outcome === 'ready') {
+        const halt = () => shutDown(server);
+        const resume = async () => {
+          if (server.exitCode === null && server.signalCode === null) return;
+          server = launch(port);
+          const resumed = await readyOrExit(server, urlAt(port));
+          if (resumed !== 'ready') throw new Error(`the test PostgreSQL did not start again: ${resumed}`);
+        };
+        return {
+          url: urlAt(port),
+          halt,
+          resume,
+          async restart() {
+            await halt();
+            await resume();
+          },
+          async stop() {
+            await shutDown(server);
+            rmSync(dir, { recursive: true, force: true });
+          },
+        };
+      }
       // Another process took the port between our probe and the server's bind: try another.
       if (/could not bind|already in use/i.test(outcome) && attempt < PORT_ATTEMPTS) continue;
       throw new Error(`the test PostgreSQL did not start: ${outcome}`);
@@ -168,12 +193,10 @@ async function readyOrExit(server: ChildProcess, url: string): Promise<'ready' |
   return output.trim() || `no answer within ${READY_DEADLINE_MS / 1000} s`;
 }
 
-async function stopServer(server: ChildProcess, dir: string): Promise<void> {
-  if (server.exitCode === null && server.signalCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    // SIGINT is PostgreSQL's fast shutdown: ends the sessions, no waiting for clients.
-    server.kill('SIGINT');
-    await exited;
-  }
-  rmSync(dir, { recursive: true, force: true });
+async function shutDown(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  // SIGINT is PostgreSQL's fast shutdown: ends the sessions, no waiting for clients.
+  server.kill('SIGINT');
+  await exited;
 }

@@ -6,6 +6,7 @@ import { type HookEnv, refuse, webhookGuard } from './guard/index.ts';
 import { webhookHandshake } from './handshake/index.ts';
 import { ingestWebhook } from './ingest.ts';
 import { webhookSignature } from './signature/index.ts';
+import { StoreUnavailableError, storeUnavailableReply } from '../store/unavailable.ts';
 
 /** `/hooks/{instance}/{secret}/{event}`: provider webhooks. */
 export function hooksApp(deps: RelayDeps): Hono<HookEnv> {
@@ -44,6 +45,7 @@ export function hooksApp(deps: RelayDeps): Hono<HookEnv> {
   app.onError((error, c) => {
     deps.log.error('webhook failed', { path: hookPathForLog(new URL(c.req.url).pathname), error });
     c.set('outcome', 'error');
+    if (error instanceof StoreUnavailableError) return storeUnavailableReply(c);
     return c.json({ error: 'internal error' }, 500);
   });
 

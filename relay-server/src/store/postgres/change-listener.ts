@@ -88,12 +88,12 @@ export class ChangeListener {
       }
       this.client = client;
       // Reconnected: whatever was committed while we were away was announced to nobody.
-      if (this.marks) this.report({ events: true, directory: true });
+      if (this.reconnectDelay > 0) this.report({ events: true, directory: true });
       this.marks = marks;
       this.reconnectDelay = 0;
     } catch {
-      client.removeAllListeners('end');
-      await client.end().catch(() => undefined);
+      // Not awaited: ending a client whose connection failed may never settle.
+      client.end().catch(() => undefined);
       this.lost(client);
     }
   }

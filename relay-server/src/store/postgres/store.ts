@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { RelayStore, StoreTx } from '../index.ts';
+import { StoreUnavailableError } from '../unavailable.ts';
 import { CHANGE_DEFAULTS, ChangeListener, type ChangeListenerOptions, NOTICE_CHANNELS } from './change-listener.ts';
 import { redactDatabaseUrl, redactedMessage } from './database-url.ts';
 import { migrate } from './migrations.ts';
@@ -25,6 +26,19 @@ function conflicted(error: unknown): boolean {
   const { code, constraint } = error as { code?: string; constraint?: string };
   return code === '40001' || code === '40P01' || (code === '23505' && constraint === 'calls_instance_call_id');
 }
+
+/**
+ * PostgreSQL out of reach rather than a failed statement: SQLSTATE classes 08 (connection) and
+ * 57P (shut down, starting up), or no answer at all from the socket or the pool.
+ */
+function unreachable(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  if (typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P') || code.startsWith('E'))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message ?? '');
+}
+
+/** Any number: the advisory lock transactions that lost a conflict take turns under. */
+const RERUN_LOCK = 0x7265_7275;
 
 /** The writes that take more than one statement (or announce themselves): a transaction of their own when called plainly. */
 const TRANSACTIONAL = new Set<keyof StoreTx>(['addAgent', 'removeAgent', 'updateAgent', 'putInstance', 'deleteInstance', 'appendEvents']);
@@ -68,30 +82,46 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   const direct = new PostgresTables(pool);
   let closed = false;
 
-  async function transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+  /** Errors that say PostgreSQL is out of reach become `StoreUnavailableError` (503), with the password masked. */
+  async function reaching<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (unreachable(error)) throw new StoreUnavailableError(`PostgreSQL is unavailable: ${redactedMessage(error, url)}`, { cause: error });
+      throw error;
+    }
+  }
+
+  const transaction = <T>(work: (tx: StoreTx) => Promise<T>): Promise<T> => reaching(() => runTransaction(work));
+
+  async function runTransaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
     if (closed) throw new Error('the store is closed');
     for (let attempt = 1; ; attempt++) {
       const client = await pool.connect();
       let broken: Error | undefined;
       try {
-        await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
-        const tables = new PostgresTables(client);
-        const result = await work(tables);
-        // In the transaction: PostgreSQL delivers a NOTIFY only on commit, and folds identical ones into one.
-        for (const notice of tables.notices) await client.query(`NOTIFY ${NOTICE_CHANNELS[notice]}`);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-        if (attempt < settings.maxAttempts && conflicted(error)) {
-          // A random wait that grows with each conflict, so the transactions that conflicted do not meet again at once.
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 100)));
-          continue;
+        // A transaction that lost a conflict runs again in turn with the others that lost one (in
+        // every relay): many webhooks for one agent queue up here instead of conflicting again and again.
+        if (attempt > 1) await client.query('SELECT pg_advisory_lock($1)', [RERUN_LOCK]);
+        try {
+          await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+          const tables = new PostgresTables(client);
+          const result = await work(tables);
+          // In the transaction: PostgreSQL delivers a NOTIFY only on commit, and folds identical ones into one.
+          for (const notice of tables.notices) await client.query(`NOTIFY ${NOTICE_CHANNELS[notice]}`);
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+          if (attempt >= settings.maxAttempts || !conflicted(error)) throw error;
+        } finally {
+          if (attempt > 1 && !broken) await client.query('SELECT pg_advisory_unlock($1)', [RERUN_LOCK]).catch((unlockError: Error) => (broken = unlockError));
         }
-        throw error;
       } finally {
         client.release(broken);
       }
+      // A random wait that grows with each conflict, so the transactions that conflicted do not meet again at once.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 100)));
     }
   }
 
@@ -102,7 +132,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         name,
         TRANSACTIONAL.has(name)
           ? (...args: unknown[]) => transaction((tx) => (tx[name] as (...a: unknown[]) => Promise<unknown>)(...args))
-          : (...args: unknown[]) => (closed ? Promise.reject(new Error('the store is closed')) : (direct[name] as (...a: unknown[]) => Promise<unknown>)(...args)),
+          : (...args: unknown[]) => (closed ? Promise.reject(new Error('the store is closed')) : reaching(() => (direct[name] as (...a: unknown[]) => Promise<unknown>)(...args))),
       ]),
   ) as unknown as StoreTx;
 
