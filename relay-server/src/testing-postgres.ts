@@ -6,11 +6,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 
@@ -92,20 +92,35 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   }
 }
 
-/** A new, empty database on the run's test server (started by the global setup) or the server `adminUrl` names; its URL. */
-export async function freshDatabase(prefix = 'relay', adminUrl = inject('postgresUrl')): Promise<string> {
-  if (!adminUrl) throw new Error('no test PostgreSQL: add relay-server/src/testing-postgres.global.ts to this vitest project\'s globalSetup');
+/** A new, empty database on the run's test server (started by the global setup), or on the server `serverUrl` names; its URL. */
+export async function freshDatabase(prefix = 'relay', serverUrl = adminUrl()): Promise<string> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
+  await sqlOn(serverUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+function adminUrl(): string {
+  const url = inject('postgresUrl');
+  if (!url) throw new Error("no test PostgreSQL: add relay-server/src/testing-postgres.global.ts to this vitest project's globalSetup");
+  return url;
+}
+
+/** One statement on a connection of its own, as a test pokes at a database behind the store's back. */
+export async function sqlOn(url: string, text: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops a database `freshDatabase` made, cutting whatever sessions are still on it. */
+export async function dropDatabase(url: string): Promise<void> {
+  await sqlOn(adminUrl(), `DROP DATABASE IF EXISTS ${pg.escapeIdentifier(new URL(url).pathname.slice(1))} WITH (FORCE)`);
 }
 
 interface Binaries {
@@ -123,7 +138,39 @@ async function postgresBinaries(): Promise<Binaries> {
   } catch {
     throw new Error(`no PostgreSQL binaries for ${platform()}-${arch()}: ${name} is not installed (run \`npx -y pnpm@10 install\`)`);
   }
-  return (await import(entry)) as Binaries;
+  const binaries = (await import(entry)) as Binaries;
+  return serverOwner() && !reachableByOthers(binaries.postgres) ? copiedWhereOthersReach(binaries, name) : binaries;
+}
+
+/** Whether every folder above `file` lets other users through (`nobody` runs the server as root's stand-in). */
+function reachableByOthers(file: string): boolean {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+    if (dirname(dir) === dir) return true;
+  }
+}
+
+/**
+ * A checkout under a private folder (/root, as CI may have it): `nobody` cannot reach the
+ * binaries there, so they are copied once per machine to the temporary folder (bin/, lib/ and
+ * share/ together: the server finds its libraries beside itself).
+ */
+function copiedWhereOthersReach(binaries: Binaries, name: string): Binaries {
+  const native = dirname(dirname(binaries.postgres));
+  const version = (JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const copy = join(tmpdir(), `${name.replace('/', '+')}-${version}`);
+  if (!existsSync(copy)) {
+    const partial = `${copy}.${process.pid}`;
+    cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
+    chmodSync(partial, 0o755);
+    // Two test projects may copy at once: the first rename wins, the other copy is dropped.
+    try {
+      renameSync(partial, copy);
+    } catch {
+      rmSync(partial, { recursive: true, force: true });
+    }
+  }
+  return { initdb: join(copy, 'bin', 'initdb'), postgres: join(copy, 'bin', 'postgres') };
 }
 
 interface Owner {

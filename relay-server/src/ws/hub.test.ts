@@ -4,7 +4,6 @@
  * when no notice comes; an agent it removes is disconnected.
  */
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createLogger } from '../log.ts';
@@ -12,7 +11,7 @@ import { RelayMetrics } from '../metrics.ts';
 import type { Agent, Call, RelayStore } from '../store/index.ts';
 import { LISTENER_NAME } from '../store/postgres/change-listener.ts';
 import { openPostgresStore, type PostgresStoreOptions } from '../store/postgres/store.ts';
-import { freshDatabase } from '../testing-postgres.ts';
+import { freshDatabase, sqlOn } from '../testing-postgres.ts';
 import { Hub, type HubOptions } from './hub.ts';
 
 const AT = new Date(Date.UTC(2026, 10, 30, 10)).toISOString();
@@ -36,17 +35,8 @@ async function open(options: { store?: PostgresStoreOptions; hub?: Partial<HubOp
   metrics = new RelayMetrics();
   hub = new Hub({ store: here, metrics, log: createLogger({ write: () => {} }), bufferLimit: 1024 * 1024, heartbeatMs: 60_000, eventPollMs: 60_000, holds: (agentId) => held.has(agentId), ...options.hub });
   // The hub listens from its start, but the store's LISTEN connection opens in the background: what commits before it is up is no one's notice.
-  await until(async () => (await sql(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = '${LISTENER_NAME}' AND datname = current_database()`))[0]!.n === 1, 'the LISTEN connection');
-}
-
-async function sql(text: string, values: unknown[] = []): Promise<Array<Record<string, number>>> {
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  try {
-    return (await db.query(text, values)).rows;
-  } finally {
-    await db.end();
-  }
+  const listening = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = '${LISTENER_NAME}' AND datname = current_database()`;
+  await until(async () => (await sqlOn(url, listening)).rows[0].n === 1, 'the LISTEN connection');
 }
 
 /** A client of this relay's hub, collecting what it receives. */
@@ -119,8 +109,8 @@ describe('Hub across relays', () => {
     // The store's own safety net far away, and the commits made by hand, with no NOTIFY.
     await open({ store: { changePollMs: 600_000 }, hub: { eventPollMs: 50 } });
     const client = await connect(0);
-    await sql(`UPDATE agents SET last_seq = 2 WHERE id = 'ada'`);
-    await sql(`INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES ('ada', 1, 'created', '{"n":1}', $1), ('ada', 2, 'created', '{"n":2}', $1)`, [AT]);
+    await sqlOn(url, `UPDATE agents SET last_seq = 2 WHERE id = 'ada'`);
+    await sqlOn(url, `INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES ('ada', 1, 'created', '{"n":1}', '${AT}'), ('ada', 2, 'created', '{"n":2}', '${AT}')`);
     await until(() => client.messages.filter((m) => m.type === 'call').length >= 2, 'two events');
     expect(client.messages.filter((m) => m.type === 'call').map((m) => m.seq)).toEqual([1, 2]);
     expect(sent('poll')).toBe(2);

@@ -1,6 +1,5 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { freshDatabase, startTestPostgres, type TestPostgres } from '../../testing-postgres.ts';
+import { freshDatabase, sqlOn, startTestPostgres, type TestPostgres } from '../../testing-postgres.ts';
 import type { ChangeElsewhere } from '../index.ts';
 import { StoreUnavailableError } from '../unavailable.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -9,15 +8,6 @@ import { openPostgresStore } from './store.ts';
 const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
 const ada = { id: 'ada', name: 'Ada', number: '+14155550111', email: null, admin: false, tokenHash: 'hash-ada', createdAt: T(0) };
 
-async function sql(url: string, text: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 describe('opening a PostgreSQL store', () => {
   it('migrates once, and refuses a database newer than the relay', async () => {
@@ -26,8 +16,8 @@ describe('opening a PostgreSQL store', () => {
     const reopened = await openPostgresStore(url);
     await reopened.addAgent(ada);
     await reopened.close();
-    expect((await sql(url, 'SELECT version FROM relay_schema')).rows).toEqual([{ version: MIGRATIONS.length }]);
-    await sql(url, `UPDATE relay_schema SET version = ${MIGRATIONS.length + 1}`);
+    expect((await sqlOn(url, 'SELECT version FROM relay_schema')).rows).toEqual([{ version: MIGRATIONS.length }]);
+    await sqlOn(url, `UPDATE relay_schema SET version = ${MIGRATIONS.length + 1}`);
     await expect(openPostgresStore(url)).rejects.toThrow(/newer than this relay/);
   });
 

@@ -103,15 +103,17 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         // A transaction that lost a conflict runs again in turn with the others that lost one (in
         // every relay): many webhooks for one agent queue up here instead of conflicting again and again.
         if (attempt > 1) await client.query('SELECT pg_advisory_lock($1)', [RERUN_LOCK]);
+        const tables = new PostgresTables(client);
         try {
           await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
-          const tables = new PostgresTables(client);
           const result = await work(tables);
+          tables.end();
           // In the transaction: PostgreSQL delivers a NOTIFY only on commit, and folds identical ones into one.
           for (const notice of tables.notices) await client.query(`NOTIFY ${NOTICE_CHANNELS[notice]}`);
           await client.query('COMMIT');
           return result;
         } catch (error) {
+          tables.end();
           await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
           if (attempt >= settings.maxAttempts || !conflicted(error)) throw error;
         } finally {
@@ -127,7 +129,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
   const plain = Object.fromEntries(
     (Object.getOwnPropertyNames(PostgresTables.prototype) as (keyof StoreTx)[])
-      .filter((name) => name !== ('constructor' as string))
+      .filter((name) => name !== ('constructor' as string) && name !== ('end' as string))
       .map((name) => [
         name,
         TRANSACTIONAL.has(name)

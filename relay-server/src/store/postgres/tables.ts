@@ -45,10 +45,21 @@ export type Notice = 'events' | 'directory';
 export class PostgresTables implements StoreTx {
   readonly notices = new Set<Notice>();
 
-  readonly #db: pg.Pool | pg.PoolClient;
+  readonly #session: pg.Pool | pg.PoolClient;
+  #ended = false;
 
-  constructor(db: pg.Pool | pg.PoolClient) {
-    this.#db = db;
+  constructor(session: pg.Pool | pg.PoolClient) {
+    this.#session = session;
+  }
+
+  /** The transaction is over: its client goes back to the pool, where another transaction may get it. */
+  end(): void {
+    this.#ended = true;
+  }
+
+  get #db(): pg.Pool | pg.PoolClient {
+    if (this.#ended) throw new Error('this transaction has ended: use the store, or the handle of a transaction in progress');
+    return this.#session;
   }
 
   async #rows<R extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<R[]> {

@@ -1,10 +1,9 @@
 /**
  * What only shows with several connections: two stores on one database, as two relays have them.
  */
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mergeCall } from '../../calls/merge.ts';
-import { freshDatabase } from '../../testing-postgres.ts';
+import { freshDatabase, sqlOn } from '../../testing-postgres.ts';
 import type { ChangeElsewhere, CrmWork, RelayStore } from '../index.ts';
 import { LISTENER_NAME } from './change-listener.ts';
 import { openPostgresStore, type PostgresStoreOptions } from './store.ts';
@@ -108,11 +107,11 @@ describe('two PostgreSQL stores on one database', () => {
     b.onChangeElsewhere((change) => heard.push(change));
     await listening(url);
     // A write by hand, with no NOTIFY: only the poll can see it.
-    await sql(url, `INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES ('ada', 99, 'created', '{}', '${T(1)}')`);
+    await sqlOn(url, `INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES ('ada', 99, 'created', '{}', '${T(1)}')`);
     await vi.waitFor(() => expect(heard).toContainEqual({ events: true, directory: false }), { timeout: 20_000 });
     heard.length = 0;
     // The LISTEN connection dies (PostgreSQL restarted, a proxy cut it): the store reconnects and says something may have changed.
-    await sql(url, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '${LISTENER_NAME}' AND datname = current_database()`);
+    await sqlOn(url, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '${LISTENER_NAME}' AND datname = current_database()`);
     await vi.waitFor(() => expect(heard).toContainEqual({ events: true, directory: true }), { timeout: 20_000 });
     heard.length = 0;
     await a.removeAgent('ada');
@@ -144,19 +143,10 @@ describe('two PostgreSQL stores on one database', () => {
 async function listening(url: string): Promise<void> {
   await vi.waitFor(
     async () => {
-      const { rows } = await sql(url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = '${LISTENER_NAME}' AND datname = current_database()`);
+      const { rows } = await sqlOn(url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = '${LISTENER_NAME}' AND datname = current_database()`);
       expect(rows[0].n).toBeGreaterThan(0);
     },
     { timeout: 20_000, interval: 50 },
   );
 }
 
-async function sql(url: string, text: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
