@@ -14,7 +14,7 @@ export interface Readiness {
 export function createApp(deps: RelayDeps, readiness: Readiness = { ready: true }): Hono {
   const app = new Hono();
   app.get('/healthz', (c) => (readiness.ready ? c.json({ status: 'ok' }) : c.json({ status: 'shutting-down' }, 503)));
-  app.get('/metrics', (c) => c.body(deps.metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }));
+  app.get('/metrics', async (c) => c.body(await deps.metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }));
   app.get('/ws', (c) => c.json({ error: 'this endpoint takes WebSocket upgrades only' }, 426));
   app.route('/hooks', hooksApp(deps));
   app.route('/api/v1', apiApp(deps));

@@ -4,7 +4,7 @@ import { generateToken, hashToken, randomId } from './auth/token.ts';
 import { type StoreFlags, startConfig, storeLocation, UsageError } from './config.ts';
 import { createLogger } from './log.ts';
 import { startRelay } from './server.ts';
-import type { Agent } from './store/index.ts';
+import type { Agent, RelayStore } from './store/index.ts';
 import { openStore } from './store/open.ts';
 
 const USAGE = `Usage:
@@ -34,9 +34,9 @@ export async function runRelayCli(argv: string[], io: Io = processIo): Promise<n
   try {
     const [command, sub, ...rest] = argv;
     if (command === 'start') return await start([sub, ...rest].filter((a): a is string => a !== undefined), io);
-    if (command === 'agent' && sub === 'add') return agentAdd(rest, io);
-    if (command === 'agent' && sub === 'list') return agentList(rest, io);
-    if (command === 'agent' && sub === 'remove') return agentRemove(rest, io);
+    if (command === 'agent' && sub === 'add') return await agentAdd(rest, io);
+    if (command === 'agent' && sub === 'list') return await agentList(rest, io);
+    if (command === 'agent' && sub === 'remove') return await agentRemove(rest, io);
     if (command === 'help' || command === '--help' || command === undefined) {
       io.out(USAGE);
       return command === undefined ? 2 : 0;
@@ -77,7 +77,7 @@ async function start(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
-function agentAdd(args: string[], io: Io): number {
+async function agentAdd(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
     options: { ...STORE_OPTIONS, name: { type: 'string' }, number: { type: 'string' }, email: { type: 'string' }, admin: { type: 'boolean' }, json: { type: 'boolean' } },
@@ -91,7 +91,7 @@ function agentAdd(args: string[], io: Io): number {
   if (!number) throw new UsageError(`--number "${values.number}" is not a phone number in E.164 form (+14155550100)`);
   if (values.email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(values.email)) throw new UsageError(`--email "${values.email}" is not an e-mail address`);
   const token = generateToken();
-  const agent = withStore(values, io, (store) =>
+  const agent = await withStore(values, io, (store) =>
     store.addAgent({ id: randomId('ag_'), name, number, email: values.email ?? null, admin: values.admin ?? false, tokenHash: hashToken(token), createdAt: new Date().toISOString() }),
   );
   if (values.json) io.out(JSON.stringify({ ...agentJson(agent), token }));
@@ -99,20 +99,20 @@ function agentAdd(args: string[], io: Io): number {
   return 0;
 }
 
-function agentList(args: string[], io: Io): number {
+async function agentList(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { ...STORE_OPTIONS, json: { type: 'boolean' } }, strict: true, allowPositionals: false });
-  const agents = withStore(values, io, (store) => store.listAgents());
+  const agents = await withStore(values, io, (store) => store.listAgents());
   if (values.json) io.out(JSON.stringify(agents.map(agentJson)));
   else if (agents.length === 0) io.out('No agents yet: relay agent add --name NAME --number +14155550100');
   else for (const a of agents) io.out([a.id, a.name, a.number, a.email ?? '-', a.admin ? 'admin' : 'agent', a.createdAt].join('\t'));
   return 0;
 }
 
-function agentRemove(args: string[], io: Io): number {
+async function agentRemove(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: STORE_OPTIONS, strict: true, allowPositionals: true });
   if (positionals.length !== 1) throw new UsageError('give the id of one agent to remove (see relay agent list)');
   const id = positionals[0]!;
-  const removed = withStore(values, io, (store) => store.removeAgent(id));
+  const removed = await withStore(values, io, (store) => store.removeAgent(id));
   if (!removed) {
     io.err(`relay: no agent ${id}`);
     return 1;
@@ -121,12 +121,12 @@ function agentRemove(args: string[], io: Io): number {
   return 0;
 }
 
-function withStore<T>(flags: StoreFlags, io: Io, work: (store: ReturnType<typeof openStore>) => T): T {
-  const store = openStore(storeLocation(flags, io.env));
+async function withStore<T>(flags: StoreFlags, io: Io, work: (store: RelayStore) => Promise<T>): Promise<T> {
+  const store = await openStore(storeLocation(flags, io.env));
   try {
-    return work(store);
+    return await work(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

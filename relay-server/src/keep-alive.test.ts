@@ -20,7 +20,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'relay-keep-alive-'));
   relay = await startRelay({ port: 0, host: '127.0.0.1', db: join(dir, 'relay.db'), log: createLogger({ write: () => {} }) });
   token = generateToken();
-  relay.store.addAgent({ id: 'ada', name: 'Ada', number: '+14155550111', email: null, admin: false, tokenHash: hashToken(token), createdAt: new Date().toISOString() });
+  await relay.store.addAgent({ id: 'ada', name: 'Ada', number: '+14155550111', email: null, admin: false, tokenHash: hashToken(token), createdAt: new Date().toISOString() });
   const put = await fetch(`${relay.publicUrl}/api/v1/instances/main`, {
     method: 'PUT',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
@@ -101,7 +101,7 @@ class Connection {
   }
 }
 
-const storedCall = (callSid: string) => relay.store.callByKey(relay.store.instanceOf('ada', 'main')!.uid, callSid);
+const storedCall = async (callSid: string) => relay.store.callByKey((await relay.store.instanceOf('ada', 'main'))!.uid, callSid);
 
 describe('keep-alive connections', () => {
   it('closes the connection of a webhook refused before its body arrived, and says so', async () => {
@@ -130,10 +130,10 @@ describe('keep-alive connections', () => {
       expect(refused!.status, `${left} bytes left`).toBe(413);
       if (next) {
         expect([refused!.headers.connection, next.status], `${left} bytes left`).toEqual(['keep-alive', 200]);
-        expect(storedCall(callSid), `${left} bytes left`).toBeDefined();
+        expect(await storedCall(callSid), `${left} bytes left`).toBeDefined();
       } else {
         expect(refused!.headers.connection, `${left} bytes left`).toBe('close');
-        expect(storedCall(callSid), `${left} bytes left`).toBeUndefined();
+        expect(await storedCall(callSid), `${left} bytes left`).toBeUndefined();
       }
       connection.close();
     }
@@ -151,8 +151,8 @@ describe('keep-alive connections', () => {
       [200, 'keep-alive'],
     ]);
     expect(connection.ended).toBe(false);
-    expect(storedCall('CAfirst')).toBeDefined();
-    expect(storedCall('CAsecond')).toBeDefined();
+    expect(await storedCall('CAfirst')).toBeDefined();
+    expect(await storedCall('CAsecond')).toBeDefined();
     connection.close();
   });
 });

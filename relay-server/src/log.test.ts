@@ -56,7 +56,7 @@ describe('hookPathForLog', () => {
 
   it('keeps the secret out of the log lines of a request on a malformed path', async () => {
     const relay = testRelay();
-    const ada = relay.addAgent('Ada', '+14155550111');
+    const ada = await relay.addAgent('Ada', '+14155550111');
     const [, , instance, realSecret] = new URL((await relay.twilioInstance(ada.token)).status).pathname.split('/');
     const response = await relay.app.request(`/hooks//${instance}/${realSecret}/status`, { method: 'POST', body: 'CallSid=CA1' });
     expect(response.status).toBe(404);

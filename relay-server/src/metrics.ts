@@ -79,7 +79,7 @@ export class RelayMetrics {
   /** Read at render time, from the WebSocket hub. */
   connections: () => { agents: number; sockets: number } = () => ({ agents: 0, sockets: 0 });
   /** Read at render time, from the store: rows in the CRM outbox and the age of the oldest due one. */
-  crmOutbox: () => { depth: number; oldestDueSeconds: number } = () => ({ depth: 0, oldestDueSeconds: 0 });
+  crmOutbox: () => Promise<{ depth: number; oldestDueSeconds: number }> = async () => ({ depth: 0, oldestDueSeconds: 0 });
 
   crmRequest(operation: 'find_contact' | 'log_call' | 'find_call_log' | 'update_call' | 'dispositions', outcome: CrmOutcome<unknown>): void {
     this.crmRequests.inc({ operation, outcome: outcome.ok ? 'ok' : outcome.retry ? 'retry' : 'failed' });
@@ -93,9 +93,9 @@ export class RelayMetrics {
     this.webhooks.inc({ event, outcome });
   }
 
-  render(): string {
+  async render(): Promise<string> {
     const { agents, sockets } = this.connections();
-    const outbox = this.crmOutbox();
+    const outbox = await this.crmOutbox();
     return [
       ...this.webhooks.render(),
       '# HELP relay_ws_connected_agents Agents with at least one live WebSocket.',

@@ -38,6 +38,8 @@ export interface RelayOptions extends StoreLocation {
   /** Bytes queued for one WebSocket client before it is cut off (it resumes from its last seq). */
   wsBufferLimit?: number;
   heartbeatMs?: number;
+  /** How often a SQLite store looks for commits of another process (`relay agent remove`, another relay's events). */
+  changePollMs?: number;
   /** How often connected agents' events are read from the store whatever other relays announced (the safety net). */
   eventPollMs?: number;
   /** How long shutdown waits for in-flight requests before cutting connections. */
@@ -66,7 +68,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const plans = new PlanResolver(loadBundledConnectors(options.connectorsDir));
   const engine = options.crmEngine ?? crmEngine;
   const crmConnectors = new CrmConnectors(engine, loadBundledCrmConnectors(engine, options.crmConnectorsDir));
-  const store = openStore(options);
+  const store = await openStore(options, { changePollMs: options.changePollMs });
   const metrics = new RelayMetrics();
   const hub = new Hub({
     store,
@@ -109,11 +111,11 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   } catch (error) {
     hub.stop();
     await outbox.stop();
-    store.close();
+    await store.close();
     throw error;
   }
   const wss = attachWebSocket(server, { store, hub, log });
-  outbox.start();
+  await outbox.start();
   const port = (server.address() as AddressInfo).port;
   publicUrl ||= `http://${urlHost(options.host)}:${port}`;
   log.info('listening', { port, host: options.host, publicUrl, connectors: [...plans.bundled.keys()] });
@@ -131,11 +133,14 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         clearInterval(sweep);
         clearTimeout(deadline);
         // Rows in flight land (or time out) before the store closes; a kill here is what `start` recovers from.
-        void outbox.stop().then(() => {
-          store.close();
-          log.info('stopped');
-          resolve();
-        });
+        void outbox
+          .stop()
+          .then(() => store.close())
+          .catch((error: unknown) => log.error('the store did not close cleanly', { error }))
+          .then(() => {
+            log.info('stopped');
+            resolve();
+          });
       });
     }));
 

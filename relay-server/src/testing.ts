@@ -59,9 +59,9 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = 
   metrics.crmOutbox = () => outbox.gauges();
   const app = createApp(deps);
 
-  const addAgent = (name: string, number: string, extra: { email?: string; admin?: boolean } = {}) => {
+  const addAgent = async (name: string, number: string, extra: { email?: string; admin?: boolean } = {}) => {
     const token = generateToken();
-    const agent = store.addAgent({ id: randomId('ag_'), name, number, email: extra.email ?? null, admin: extra.admin ?? false, tokenHash: hashToken(token), createdAt: new Date().toISOString() });
+    const agent = await store.addAgent({ id: randomId('ag_'), name, number, email: extra.email ?? null, admin: extra.admin ?? false, tokenHash: hashToken(token), createdAt: new Date().toISOString() });
     return { ...agent, token };
   };
 
@@ -104,7 +104,7 @@ export async function crmTestRelay(options: Omit<TestCrmOptions, 'engine' | 'bun
   const crm = new ScriptedCrm();
   const clock = { ms: Date.UTC(2026, 10, 30, 10, 0, 0) };
   const relay = testRelay({ now: () => new Date(clock.ms), crm: { ...scriptedEngine(crm), ...options } });
-  const ada = relay.addAgent('Ada', '+14155550111', { email: 'ada@example.com' });
+  const ada = await relay.addAgent('Ada', '+14155550111', { email: 'ada@example.com' });
   const hooks = await relay.twilioInstance(ada.token);
   const setup = await relay.call(ada.token, 'PUT', '/instances/main', {
     connector: 'twilio',
@@ -121,7 +121,7 @@ export async function crmTestRelay(options: Omit<TestCrmOptions, 'engine' | 'bun
   /** Every Call JSON pushed so far for a provider call id, oldest first, with its event kind. */
   const pushed = (sid: string) =>
     relay.published.map((e) => ({ kind: e.kind, call: JSON.parse(e.call) as Call })).filter((e) => e.call.call_id === sid);
-  const callOf = (sid: string) => relay.store.callByKey(relay.store.instanceOf(ada.id, 'main')!.uid, sid)!;
+  const callOf = async (sid: string) => (await relay.store.callByKey((await relay.store.instanceOf(ada.id, 'main'))!.uid, sid))!;
   const advance = (ms: number) => (clock.ms += ms);
   return { ...relay, crm, clock, advance, ada, hooks, inbound, pushed, callOf };
 }

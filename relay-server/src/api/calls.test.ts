@@ -4,14 +4,14 @@ import { parseCallQuery } from './calls.ts';
 
 let clock: number;
 let relay: ReturnType<typeof testRelay>;
-let ada: ReturnType<typeof relay.addAgent>;
-let bob: ReturnType<typeof relay.addAgent>;
+let ada: Awaited<ReturnType<typeof relay.addAgent>>;
+let bob: Awaited<ReturnType<typeof relay.addAgent>>;
 
 beforeEach(async () => {
   clock = Date.UTC(2026, 10, 24, 9, 0, 0);
   relay = testRelay({ now: () => new Date((clock += 1000)) });
-  ada = relay.addAgent('Ada', '+14155550111');
-  bob = relay.addAgent('Bob', '+14155550122');
+  ada = await relay.addAgent('Ada', '+14155550111');
+  bob = await relay.addAgent('Bob', '+14155550122');
   await relay.twilioInstance(ada.token);
   clock = Date.UTC(2026, 10, 24, 9, 0, 0);
 });

@@ -22,40 +22,40 @@ export function callsApp(deps: RelayDeps): Hono<AuthEnv> {
     if (!parsed.ok) return parsed.response;
     const agent = c.get('agent');
     const report = parsed.value;
-    const instance = deps.store.instanceOf(agent.id, report.instance);
+    const instance = await deps.store.instanceOf(agent.id, report.instance);
     if (!instance) return c.json({ error: `you have no instance "${report.instance}"` }, 404);
-    const recorded = recordCall(deps, {
+    const recorded = await recordCall(deps, {
       instanceUid: instance.uid,
       callId: report.call_id,
       update: updateFromReport(report, agentCountry(agent)),
-      audience: () => [agent],
+      audience: async () => [agent],
     });
     return c.json(recorded.call, recorded.created ? 201 : 200);
   });
 
-  app.get('/', (c) => {
+  app.get('/', async (c) => {
     const query = parseCallQuery(c.req.query(), agentCountry(c.get('agent')));
     if ('error' in query) return c.json({ error: query.error }, 400);
-    const rows = deps.store.listCalls(c.get('agent').id, { ...query, limit: query.limit + 1 });
+    const rows = await deps.store.listCalls(c.get('agent').id, { ...query, limit: query.limit + 1 });
     const calls = rows.slice(0, query.limit);
     const more = rows.length > query.limit;
     return c.json({ calls, next_cursor: more ? encodeCursor(calls.at(-1)!.id) : null } satisfies CallPage);
   });
 
-  app.get('/:id', (c) => {
-    const call = deps.store.callFor(c.get('agent').id, callIdParam(c.req.param('id')));
+  app.get('/:id', async (c) => {
+    const call = await deps.store.callFor(c.get('agent').id, callIdParam(c.req.param('id')));
     return call ? c.json(call) : c.json({ error: 'no such call' }, 404);
   });
 
   app.patch('/:id', async (c) => {
     const parsed = await readJson(c, callNotesSchema);
     if (!parsed.ok) return parsed.response;
-    const annotated = annotateCall(deps, c.get('agent').id, callIdParam(c.req.param('id')), parsed.value);
+    const annotated = await annotateCall(deps, c.get('agent').id, callIdParam(c.req.param('id')), parsed.value);
     return annotated.ok ? c.json(annotated.call) : c.json({ error: annotated.error }, annotated.status);
   });
 
-  app.post('/:id/crm-log/retry', (c) => {
-    const retried = retryCrmLog(deps, c.get('agent').id, callIdParam(c.req.param('id')));
+  app.post('/:id/crm-log/retry', async (c) => {
+    const retried = await retryCrmLog(deps, c.get('agent').id, callIdParam(c.req.param('id')));
     return retried.ok ? c.json(retried.call) : c.json({ error: retried.error }, retried.status);
   });
 

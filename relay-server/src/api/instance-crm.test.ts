@@ -32,10 +32,10 @@ describe('CRM setup on an instance', () => {
   it('keeps the stored secret when the masked value comes back, the CRM when crm is absent, and removes it with null', async () => {
     const resent = await put({ ...provider, crm: { connector: 'scripted', config: { ...crmConfig, accesskey: REDACTED, username: 'grace' } } });
     expect(resent.status).toBe(200);
-    expect(relay.store.instanceOf(relay.ada.id, 'main')!.crm).toEqual({ connector: 'scripted', xml: null, config: { ...crmConfig, username: 'grace' } });
+    expect((await relay.store.instanceOf(relay.ada.id, 'main'))!.crm).toEqual({ connector: 'scripted', xml: null, config: { ...crmConfig, username: 'grace' } });
     expect((await put(provider)).body.crm).toMatchObject({ connector: 'scripted', config: { username: 'grace' } });
     expect((await put({ ...provider, crm: null })).body.crm).toBeNull();
-    expect(relay.store.instanceOf(relay.ada.id, 'main')!.crm).toBeNull();
+    expect((await relay.store.instanceOf(relay.ada.id, 'main'))!.crm).toBeNull();
   });
 
   it('takes a custom CRM connector as XML', async () => {
@@ -63,7 +63,7 @@ describe('CRM setup on an instance', () => {
       const refused = await put({ ...provider, crm });
       expect(refused).toEqual({ status: 422, body: { error, diagnostics } });
     }
-    expect(relay.store.instanceOf(relay.ada.id, 'main')!.crm).toMatchObject({ connector: 'scripted', config: crmConfig });
+    expect((await relay.store.instanceOf(relay.ada.id, 'main'))!.crm).toMatchObject({ connector: 'scripted', config: crmConfig });
     const badShape = await put({ ...provider, crm: { connector: 'scripted', config: { url: 7 } } });
     expect(badShape.status).toBe(400);
   });
@@ -71,7 +71,7 @@ describe('CRM setup on an instance', () => {
   it('warns about config fields the CRM connector does not have, and drops them', async () => {
     const saved = await put({ ...provider, crm: { connector: 'scripted', config: { ...crmConfig, colour: 'blue' } } });
     expect(saved.body.crm.warnings).toEqual([expect.objectContaining({ path: 'crm.config.colour', severity: 'warning' })]);
-    expect(relay.store.instanceOf(relay.ada.id, 'main')!.crm!.config).toEqual(crmConfig);
+    expect((await relay.store.instanceOf(relay.ada.id, 'main'))!.crm!.config).toEqual(crmConfig);
   });
 });
 

@@ -21,9 +21,9 @@ export function instanceCrmApp(deps: RelayDeps): Hono<AuthEnv> {
   const dispositions = new Map<string, { updatedAt: string; expires: number; list: string[] }>();
 
   app.get('/:id/crm/dispositions', async (c) => {
-    const instance = deps.store.instanceOf(c.get('agent').id, c.req.param('id'));
+    const instance = await deps.store.instanceOf(c.get('agent').id, c.req.param('id'));
     if (!instance) return c.json({ error: 'no such instance' }, 404);
-    const session = instance.crm ? crmSession(deps, instance) : undefined;
+    const session = instance.crm ? await crmSession(deps, deps.store, instance) : undefined;
     if (!session) return c.json({ error: 'the instance has no usable CRM' }, 409);
     const now = deps.now().getTime();
     const cached = dispositions.get(instance.uid);
@@ -40,9 +40,9 @@ export function instanceCrmApp(deps: RelayDeps): Hono<AuthEnv> {
     const parsed = await readJson(c, crmTestSchema);
     if (!parsed.ok) return parsed.response;
     const agent = c.get('agent');
-    const instance = deps.store.instanceOf(agent.id, c.req.param('id'));
+    const instance = await deps.store.instanceOf(agent.id, c.req.param('id'));
     if (!instance) return c.json({ error: 'no such instance' }, 404);
-    const session = instance.crm ? crmSession(deps, instance) : undefined;
+    const session = instance.crm ? await crmSession(deps, deps.store, instance) : undefined;
     if (!session) return c.json({ error: 'the instance has no usable CRM' }, 409);
     const number = toE164(parsed.value.number, agentCountry(agent));
     if (!number) return c.json({ error: `number: "${parsed.value.number}" is not a phone number (give it in E.164, e.g. +14155550100, or set your country)` }, 400);

@@ -10,7 +10,7 @@ import { testRelay } from '../testing.ts';
 describe('PUT /instances/:id with damaged connector XML', () => {
   it('answers 200 or 422 with line:col diagnostics, never a 5xx', { timeout: 120_000 }, async () => {
     const relay = testRelay();
-    const ada = relay.addAgent('Ada', '+14155550111');
+    const ada = await relay.addAgent('Ada', '+14155550111');
     await fc.assert(
       fc.asyncProperty(damagedConnector, async ({ source }) => {
         const response = await relay.call(ada.token, 'PUT', '/instances/fuzz', { xml: source, config: {} });

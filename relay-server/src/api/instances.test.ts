@@ -4,13 +4,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { PUBLIC_URL, testRelay } from '../testing.ts';
 
 let relay: ReturnType<typeof testRelay>;
-let ada: ReturnType<typeof relay.addAgent>;
+let ada: Awaited<ReturnType<typeof relay.addAgent>>;
 const twilioXml = readFileSync(new URL('../../../connectors/twilio.xml', import.meta.url), 'utf8');
 const config = { authid: 'AC123', authtoken: 'tw-secret', callerid: '+15005550006' };
 
-beforeEach(() => {
+beforeEach(async () => {
   relay = testRelay();
-  ada = relay.addAgent('Ada', '+14155550111');
+  ada = await relay.addAgent('Ada', '+14155550111');
 });
 
 const put = async (id: string, body: unknown) => {
@@ -56,7 +56,7 @@ describe('/instances', () => {
       warnings: [],
       crm: null,
     });
-    expect(relay.store.instanceOf(ada.id, 'main')!.config.authtoken).toBe('tw-secret');
+    expect((await relay.store.instanceOf(ada.id, 'main'))!.config.authtoken).toBe('tw-secret');
     expect(await (await relay.call(ada.token, 'GET', '/instances')).json()).toEqual([body]);
     expect(await (await relay.call(ada.token, 'GET', '/instances/main')).json()).toEqual(body);
   });
@@ -65,7 +65,7 @@ describe('/instances', () => {
     const first = (await put('main', { connector: 'twilio', config })).body;
     const second = (await put('main', { connector: 'twilio', config: { ...first.config, callerid: '+15005550007' } })).body;
     expect(second.callbacks).toEqual(first.callbacks);
-    expect(relay.store.instanceOf(ada.id, 'main')!.config).toMatchObject({ authtoken: 'tw-secret', callerid: '+15005550007' });
+    expect((await relay.store.instanceOf(ada.id, 'main'))!.config).toMatchObject({ authtoken: 'tw-secret', callerid: '+15005550007' });
   });
 
   it('warns about undeclared fields (dropped) and empty mandatory ones', async () => {
@@ -94,7 +94,7 @@ describe('/instances', () => {
     expect(body.error).toBe('the connector is not valid');
     expect(body.diagnostics.length).toBeGreaterThan(0);
     expect(body.diagnostics[0]).toEqual({ line: expect.any(Number), col: expect.any(Number), path: expect.any(String), message: expect.any(String), hint: expect.anything(), severity: 'error', code: expect.any(String) });
-    expect(relay.store.instanceOf(ada.id, 'bad')).toBeUndefined();
+    expect(await relay.store.instanceOf(ada.id, 'bad')).toBeUndefined();
   });
 
   it.each([
@@ -104,7 +104,7 @@ describe('/instances', () => {
     const { status, body } = await put('bad', { xml, config });
     expect(status).toBe(422);
     expect(body.diagnostics).toEqual([expect.objectContaining({ severity: 'error', code: 'xml-syntax', ...diagnostic })]);
-    expect(relay.store.instanceOf(ada.id, 'bad')).toBeUndefined();
+    expect(await relay.store.instanceOf(ada.id, 'bad')).toBeUndefined();
   });
 
   it.each([
@@ -118,7 +118,7 @@ describe('/instances', () => {
     const response = await put('main', body);
     expect(response.status).toBe(status);
     expect(response.body.error).toContain(message);
-    expect(relay.store.instanceOf(ada.id, 'main')).toBeUndefined();
+    expect(await relay.store.instanceOf(ada.id, 'main')).toBeUndefined();
   });
 
   it('refuses ids outside [a-z0-9_-]{1,64}', async () => {
@@ -136,13 +136,13 @@ describe('/instances', () => {
   });
 
   it('is scoped per agent', async () => {
-    const bob = relay.addAgent('Bob', '+14155550122');
+    const bob = await relay.addAgent('Bob', '+14155550122');
     await put('main', { connector: 'twilio', config });
     expect(await (await relay.call(bob.token, 'GET', '/instances')).json()).toEqual([]);
     expect((await relay.call(bob.token, 'GET', '/instances/main')).status).toBe(404);
     expect((await relay.call(bob.token, 'DELETE', '/instances/main')).status).toBe(404);
     const bobs = await relay.call(bob.token, 'PUT', '/instances/main', { connector: 'ozonetel', config: {} });
     expect(bobs.status).toBe(200);
-    expect(relay.store.instanceOf(ada.id, 'main')!.connector).toBe('twilio');
+    expect((await relay.store.instanceOf(ada.id, 'main'))!.connector).toBe('twilio');
   });
 });

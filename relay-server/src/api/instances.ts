@@ -37,10 +37,10 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
     };
   };
 
-  app.get('/', (c) => c.json(deps.store.instancesOf(c.get('agent').id).map((i) => instanceJson(i))));
+  app.get('/', async (c) => c.json((await deps.store.instancesOf(c.get('agent').id)).map((i) => instanceJson(i))));
 
-  app.get('/:id', (c) => {
-    const instance = deps.store.instanceOf(c.get('agent').id, c.req.param('id'));
+  app.get('/:id', async (c) => {
+    const instance = await deps.store.instanceOf(c.get('agent').id, c.req.param('id'));
     return instance ? c.json(instanceJson(instance)) : c.json({ error: 'no such instance' }, 404);
   });
 
@@ -50,7 +50,7 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
     const parsed = await readJson(c, instanceBodySchema);
     if (!parsed.ok) return parsed.response;
     const agent = c.get('agent');
-    const previous = deps.store.instanceOf(agent.id, localId);
+    const previous = await deps.store.instanceOf(agent.id, localId);
     // A new instance gets its uid and secret now, since its callback URLs go into its config.
     const keys = previous ?? { uid: randomId('in_'), secret: generateCallbackSecret() };
     const registration = registerInstance(parsed.value, {
@@ -63,7 +63,7 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
     const crmRequest = parsed.value.crm;
     const crm = crmRequest ? registerCrm(crmRequest, { localId, connectors: deps.crm.connectors, previous: previous?.crm ?? null }) : undefined;
     if (crm && !crm.ok) return c.json({ error: crm.error, diagnostics: crm.diagnostics }, 422);
-    const instance = deps.store.putInstance(
+    const instance = await deps.store.putInstance(
       {
         agentId: agent.id,
         localId,
@@ -84,10 +84,10 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
     return c.json(instanceJson(instance, registration.warnings, crm?.warnings));
   });
 
-  app.delete('/:id', (c) => {
+  app.delete('/:id', async (c) => {
     const agent = c.get('agent');
-    const instance = deps.store.instanceOf(agent.id, c.req.param('id'));
-    if (!instance || !deps.store.deleteInstance(agent.id, instance.localId)) return c.json({ error: 'no such instance' }, 404);
+    const instance = await deps.store.instanceOf(agent.id, c.req.param('id'));
+    if (!instance || !(await deps.store.deleteInstance(agent.id, instance.localId))) return c.json({ error: 'no such instance' }, 404);
     deps.plans.forget(instance.uid);
     deps.crm.connectors.forget(instance.uid);
     deps.crm.lookup.forget(instance.uid);

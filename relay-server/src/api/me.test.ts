@@ -2,11 +2,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { testRelay } from '../testing.ts';
 
 let relay: ReturnType<typeof testRelay>;
-let ada: ReturnType<typeof relay.addAgent>;
+let ada: Awaited<ReturnType<typeof relay.addAgent>>;
 
-beforeEach(() => {
+beforeEach(async () => {
   relay = testRelay();
-  ada = relay.addAgent('Ada', '+14155550111', { email: 'ada@example.com', admin: true });
+  ada = await relay.addAgent('Ada', '+14155550111', { email: 'ada@example.com', admin: true });
 });
 
 describe('/me', () => {

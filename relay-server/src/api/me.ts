@@ -40,7 +40,7 @@ export function meApp(deps: RelayDeps): Hono<AuthEnv> {
     }
     if (patch.email && !/^[^\s@]+@[^\s@]+$/.test(patch.email)) return c.json({ error: `"${patch.email}" is not an e-mail address` }, 422);
 
-    const updated = deps.store.updateAgent(agent.id, { number, email: patch.email === '' ? null : patch.email, profile });
+    const updated = await deps.store.updateAgent(agent.id, { number, email: patch.email === '' ? null : patch.email, profile });
     if (!updated) return c.json({ error: 'this agent no longer exists' }, 401);
     return c.json(meJson(updated));
   });

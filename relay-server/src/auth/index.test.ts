@@ -16,7 +16,7 @@ beforeEach(() => {
 
 describe('agentAuth', () => {
   it('resolves a bearer token to its agent', async () => {
-    const ada = relay.addAgent('Ada', '+14155550111');
+    const ada = await relay.addAgent('Ada', '+14155550111');
     const response = await app.request('/who', { headers: { Authorization: `Bearer ${ada.token}` } });
     expect(await response.text()).toBe('Ada');
     expect(await (await app.request('/who', { headers: { Authorization: `bearer  ${ada.token} ` } })).text()).toBe('Ada');
@@ -29,7 +29,7 @@ describe('agentAuth', () => {
     ['an unknown token', `Bearer ${generateToken()}`],
     ['two tokens', 'Bearer a b'],
   ])('fails closed with 401 for %s', async (_case, header) => {
-    relay.addAgent('Ada', '+14155550111');
+    await relay.addAgent('Ada', '+14155550111');
     const response = await app.request('/who', { headers: header === undefined ? {} : { Authorization: header } });
     expect(response.status).toBe(401);
     expect(response.headers.get('WWW-Authenticate')).toBe('Bearer');
@@ -37,7 +37,7 @@ describe('agentAuth', () => {
   });
 
   it('stops accepting the token of a removed agent', async () => {
-    const ada = relay.addAgent('Ada', '+14155550111');
+    const ada = await relay.addAgent('Ada', '+14155550111');
     relay.store.removeAgent(ada.id);
     expect((await app.request('/who', { headers: { Authorization: `Bearer ${ada.token}` } })).status).toBe(401);
   });

@@ -11,7 +11,7 @@ export function bearerToken(header: string | undefined | null): string | undefin
 }
 
 /** The agent a token belongs to, or undefined. */
-export function agentForToken(store: RelayStore, token: string | undefined): Agent | undefined {
+export async function agentForToken(store: RelayStore, token: string | undefined): Promise<Agent | undefined> {
   return token ? store.agentByTokenHash(hashToken(token)) : undefined;
 }
 
@@ -22,7 +22,7 @@ export function agentForToken(store: RelayStore, token: string | undefined): Age
  */
 export function agentAuth(store: RelayStore): MiddlewareHandler<AuthEnv> {
   return async function agentAuthHandler(c, next) {
-    const agent = agentForToken(store, bearerToken(c.req.header('Authorization')));
+    const agent = await agentForToken(store, bearerToken(c.req.header('Authorization')));
     if (!agent) {
       c.header('WWW-Authenticate', 'Bearer');
       return c.json({ error: 'a valid agent token is required: Authorization: Bearer <token>' }, 401);

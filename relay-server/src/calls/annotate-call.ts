@@ -10,11 +10,10 @@ export type Annotation = { ok: true; call: Call } | { ok: false; status: 404 | 4
  * `contacts`) on a call they see, in one store transaction with the CRM work it causes (the
  * call's CRM record follows), and tells every agent of the call when something changed.
  */
-export function annotateCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'crm' | 'now'>, agentId: string, id: number, body: CallNotesBody): Annotation {
-  const { store } = deps;
+export async function annotateCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'crm' | 'now'>, agentId: string, id: number, body: CallNotesBody): Promise<Annotation> {
   const at = deps.now().toISOString();
-  const annotated = store.transaction(() => {
-    const current = store.callFor(agentId, id);
+  const annotated = await deps.store.transaction(async (tx) => {
+    const current = await tx.callFor(agentId, id);
     if (!current) return { ok: false as const, status: 404 as const, error: 'no such call' };
     const contact = body.contact_id === undefined ? current.contact : current.contacts.find((c) => c.id === body.contact_id);
     if (contact === undefined) {
@@ -28,13 +27,13 @@ export function annotateCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'crm' |
     const notesChanged = next.notes !== current.notes || next.disposition !== current.disposition;
     const contactChanged = contact?.id !== current.contact?.id;
     if (!notesChanged && !contactChanged) return { ok: true as const, call: current, events: [] };
-    if (notesChanged) store.setCallNotes(id, next, at);
-    if (contactChanged) store.setCallCrm(id, { ...crmFields(current), contact }, at);
-    const instance = store.instanceOfCall(id);
-    const after = store.callFor(agentId, id)!;
-    const call = instance ? followCallChange(deps, instance.uid, current, after) : after;
-    const entries: EventEntry[] = store.agentIdsOfCall(id).map((agent) => ({ agentId: agent, kind: 'updated' }));
-    return { ok: true as const, call, events: store.appendEvents(entries, call, at) };
+    if (notesChanged) await tx.setCallNotes(id, next, at);
+    if (contactChanged) await tx.setCallCrm(id, { ...crmFields(current), contact }, at);
+    const instance = await tx.instanceOfCall(id);
+    const after = (await tx.callFor(agentId, id))!;
+    const call = instance ? await followCallChange(deps, tx, instance.uid, current, after) : after;
+    const entries: EventEntry[] = (await tx.agentIdsOfCall(id)).map((agent) => ({ agentId: agent, kind: 'updated' }));
+    return { ok: true as const, call, events: await tx.appendEvents(entries, call, at) };
   });
   if (!annotated.ok) return annotated;
   deps.publish(annotated.events);

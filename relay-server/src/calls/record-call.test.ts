@@ -3,6 +3,7 @@ import type { Agent, AgentEvent, RelayStore } from '../store/index.ts';
 import { testRelay } from '../testing.ts';
 import { annotateCall } from './annotate-call.ts';
 import type { CallUpdate } from './merge.ts';
+import type { AgentLookup } from './routing.ts';
 import { recordCall } from './record-call.ts';
 
 let store: RelayStore;
@@ -15,60 +16,62 @@ const deps = (at: string) => {
   return relay.deps;
 };
 
-/** Agents by id as routing names them; an unknown id stands for an agent the store does not have. */
-const agentsNamed = (ids: readonly string[]): Agent[] =>
-  ids.map((id) => store.agentById(id) ?? { id, name: id, number: '', email: null, profile: {}, admin: false, createdAt: T(0) });
+/** Agents by id as routing names them, read in the transaction; an unknown id stands for an agent the store does not have. */
+const agentsNamed = async (ids: readonly string[], agents: AgentLookup): Promise<Agent[]> => {
+  const known = await agents.listAgents();
+  return ids.map((id) => known.find((agent) => agent.id === id) ?? { id, name: id, number: '', email: null, profile: {}, admin: false, createdAt: T(0) });
+};
 
 function save(input: { instanceUid: string; callId: string; update: CallUpdate; agentIds: readonly string[]; at: string }) {
-  return recordCall(deps(input.at), { instanceUid: input.instanceUid, callId: input.callId, update: input.update, audience: () => agentsNamed(input.agentIds) });
+  return recordCall(deps(input.at), { instanceUid: input.instanceUid, callId: input.callId, update: input.update, audience: (_known, agents) => agentsNamed(input.agentIds, agents) });
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   relay = testRelay({ now: () => new Date(clock) });
   store = relay.store;
   published = relay.published;
   for (const [id, number] of [['ada', '+14155550111'], ['bob', '+14155550122']] as const) {
-    store.addAgent({ id, name: id, number, email: null, admin: false, tokenHash: `hash-${id}`, createdAt: T(0) });
+    await store.addAgent({ id, name: id, number, email: null, admin: false, tokenHash: `hash-${id}`, createdAt: T(0) });
   }
-  store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: { authid: 'AC1' }, crm: null, at: T(0) }, { uid: 'in_ada_main', secret: 'secret' });
+  await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: { authid: 'AC1' }, crm: null, at: T(0) }, { uid: 'in_ada_main', secret: 'secret' });
 });
 afterEach(() => store.close());
 
 describe('recordCall', () => {
-  it('creates a call with a created event for each agent, then updates only on change', () => {
-    const first = save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing', status_raw: 'ringing' }, agentIds: ['ada'], at: T(1) });
+  it('creates a call with a created event for each agent, then updates only on change', async () => {
+    const first = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing', status_raw: 'ringing' }, agentIds: ['ada'], at: T(1) });
     expect(first.created).toBe(true);
     expect(first.events).toEqual([{ agentId: 'ada', seq: 1, kind: 'created', call: JSON.stringify(first.call) }]);
     expect(first.call).toMatchObject({ id: 1, instance_id: 'main', call_id: 'CA1', status: 'ringing', created_at: T(1), updated_at: T(1), notes: null });
 
-    const retry = save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing', status_raw: 'ringing' }, agentIds: ['ada'], at: T(2) });
+    const retry = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing', status_raw: 'ringing' }, agentIds: ['ada'], at: T(2) });
     expect(retry.created).toBe(false);
     expect(retry.events).toEqual([]);
     expect(retry.call.updated_at).toBe(T(1));
 
-    const done = save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'completed', status_raw: 'completed', duration: 9 }, agentIds: [], at: T(3) });
+    const done = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'completed', status_raw: 'completed', duration: 9 }, agentIds: [], at: T(3) });
     expect(done.events.map((e) => [e.agentId, e.seq, e.kind])).toEqual([['ada', 2, 'updated']]);
     expect(done.call).toMatchObject({ status: 'completed', duration: 9, updated_at: T(3), created_at: T(1) });
-    expect(store.lastSeq('ada')).toBe(2);
+    expect(await store.lastSeq('ada')).toBe(2);
     expect(published).toEqual([...first.events, ...done.events]);
   });
 
-  it('tells an agent who joins a known call "created", and the others "updated" only on change', () => {
-    save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing' }, agentIds: ['ada'], at: T(1) });
-    const joined = save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing' }, agentIds: ['bob'], at: T(2) });
+  it('tells an agent who joins a known call "created", and the others "updated" only on change', async () => {
+    await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing' }, agentIds: ['ada'], at: T(1) });
+    const joined = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing' }, agentIds: ['bob'], at: T(2) });
     expect(joined.events.map((e) => [e.agentId, e.seq, e.kind])).toEqual([['bob', 1, 'created']]);
     expect(joined.agents.map((a) => a.id)).toEqual(['ada', 'bob']);
-    expect(store.callAgentIds('in_ada_main', 'CA1')).toEqual(['ada', 'bob']);
+    expect(await store.callAgentIds('in_ada_main', 'CA1')).toEqual(['ada', 'bob']);
   });
 
-  it('routes with what the store knows of the call', () => {
-    save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { direction: 'outbound' }, agentIds: ['ada'], at: T(1) });
+  it('routes with what the store knows of the call', async () => {
+    await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { direction: 'outbound' }, agentIds: ['ada'], at: T(1) });
     const seen: unknown[] = [];
-    recordCall(deps(T(2)), {
+    await recordCall(deps(T(2)), {
       instanceUid: 'in_ada_main',
       callId: 'CA1',
       update: {},
-      audience: (known) => {
+      audience: async (known) => {
         seen.push([known.call?.direction, known.agents.map((a) => a.id)]);
         return [];
       },
@@ -76,39 +79,39 @@ describe('recordCall', () => {
     expect(seen).toEqual([['outbound', ['ada']]]);
   });
 
-  it('keys calls by instance and call id', () => {
-    store.putInstance({ agentId: 'bob', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_bob_main', secret: 'secret-bob' });
-    save({ instanceUid: 'in_ada_main', callId: 'CA1', update: {}, agentIds: ['ada'], at: T(1) });
-    const other = save({ instanceUid: 'in_bob_main', callId: 'CA1', update: {}, agentIds: ['bob'], at: T(2) });
+  it('keys calls by instance and call id', async () => {
+    await store.putInstance({ agentId: 'bob', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_bob_main', secret: 'secret-bob' });
+    await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: {}, agentIds: ['ada'], at: T(1) });
+    const other = await save({ instanceUid: 'in_bob_main', callId: 'CA1', update: {}, agentIds: ['bob'], at: T(2) });
     expect(other.created).toBe(true);
-    expect(store.callFor('ada', other.call.id)).toBeUndefined();
-    expect(store.callFor('bob', other.call.id)).toMatchObject({ call_id: 'CA1' });
+    expect(await store.callFor('ada', other.call.id)).toBeUndefined();
+    expect(await store.callFor('bob', other.call.id)).toMatchObject({ call_id: 'CA1' });
   });
 
-  it('rolls back the whole write when one part fails, and pushes nothing', () => {
-    expect(() => save({ instanceUid: 'in_ada_main', callId: 'CA1', update: {}, agentIds: ['ada', 'ghost'], at: T(1) })).toThrow();
-    expect(store.callAgentIds('in_ada_main', 'CA1')).toEqual([]);
-    expect(store.lastSeq('ada')).toBe(0);
-    expect(store.eventsAfter('ada', 0, 10)).toEqual([]);
-    expect(store.listCalls('ada', { limit: 10 })).toEqual([]);
+  it('rolls back the whole write when one part fails, and pushes nothing', async () => {
+    await expect(save({ instanceUid: 'in_ada_main', callId: 'CA1', update: {}, agentIds: ['ada', 'ghost'], at: T(1) })).rejects.toThrow();
+    expect(await store.callAgentIds('in_ada_main', 'CA1')).toEqual([]);
+    expect(await store.lastSeq('ada')).toBe(0);
+    expect(await store.eventsAfter('ada', 0, 10)).toEqual([]);
+    expect(await store.listCalls('ada', { limit: 10 })).toEqual([]);
     expect(published).toEqual([]);
   });
 });
 
 describe('annotateCall', () => {
-  it('annotates a call the agent sees and tells every agent of the call', () => {
-    const { call } = save({ instanceUid: 'in_ada_main', callId: 'CA1', update: {}, agentIds: ['ada', 'bob'], at: T(1) });
+  it('annotates a call the agent sees and tells every agent of the call', async () => {
+    const { call } = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: {}, agentIds: ['ada', 'bob'], at: T(1) });
     published.length = 0;
-    expect(annotateCall(deps(T(2)), 'bob', call.id + 1, { notes: 'x' })).toEqual({ ok: false, status: 404, error: 'no such call' });
-    const noted = annotateCall(deps(T(2)), 'bob', call.id, { notes: 'call back', disposition: 'interested' });
+    expect(await annotateCall(deps(T(2)), 'bob', call.id + 1, { notes: 'x' })).toEqual({ ok: false, status: 404, error: 'no such call' });
+    const noted = await annotateCall(deps(T(2)), 'bob', call.id, { notes: 'call back', disposition: 'interested' });
     expect(noted.ok && noted.call).toMatchObject({ notes: 'call back', disposition: 'interested', updated_at: T(2) });
     expect(published.map((e) => [e.agentId, e.kind])).toEqual([
       ['ada', 'updated'],
       ['bob', 'updated'],
     ]);
     published.length = 0;
-    annotateCall(deps(T(3)), 'ada', call.id, { notes: 'call back' });
+    await annotateCall(deps(T(3)), 'ada', call.id, { notes: 'call back' });
     expect(published).toEqual([]);
-    expect(annotateCall(deps(T(4)), 'ada', call.id, { disposition: null })).toMatchObject({ ok: true, call: { notes: 'call back', disposition: null } });
+    expect(await annotateCall(deps(T(4)), 'ada', call.id, { disposition: null })).toMatchObject({ ok: true, call: { notes: 'call back', disposition: null } });
   });
 });

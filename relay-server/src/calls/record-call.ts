@@ -29,33 +29,30 @@ export interface RecordedCall {
  * row) and append their events; then push the committed events. A new call whose caller is not
  * in the lookup cache is looked up after the commit, off the webhook's path.
  */
-export function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'hold' | 'crm' | 'log' | 'now'>, news: CallNews): RecordedCall {
-  const { store } = deps;
+export async function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'hold' | 'crm' | 'log' | 'now'>, news: CallNews): Promise<RecordedCall> {
   const at = deps.now().toISOString();
-  const recorded = store.transaction((): RecordedCall & { lookup?: PendingLookup } => {
-    const before = store.callByKey(news.instanceUid, news.callId);
-    const known = store
-      .callAgentIds(news.instanceUid, news.callId)
-      .map((id) => store.agentById(id))
-      .filter((agent) => agent !== undefined);
-    const routed = news.audience({ call: before, agents: known });
+  const recorded = await deps.store.transaction(async (tx): Promise<RecordedCall & { lookup?: PendingLookup }> => {
+    const before = await tx.callByKey(news.instanceUid, news.callId);
+    const knownIds = await tx.callAgentIds(news.instanceUid, news.callId);
+    const known = (await Promise.all(knownIds.map((id) => tx.agentById(id)))).filter((agent) => agent !== undefined);
+    const routed = await news.audience({ call: before, agents: known }, tx);
     const added = routed.filter((agent, i) => !known.some((k) => k.id === agent.id) && routed.findIndex((a) => a.id === agent.id) === i);
     const state = mergeCall(before, news.update);
     const changed = !before || !sameState(before, state);
     let id: number;
-    if (!before) id = store.insertCall(news.instanceUid, news.callId, state, at);
+    if (!before) id = await tx.insertCall(news.instanceUid, news.callId, state, at);
     else {
       id = before.id;
-      if (changed) store.updateCall(id, state, at);
+      if (changed) await tx.updateCall(id, state, at);
     }
-    const linked = before ? store.agentIdsOfCall(id) : [];
-    for (const agent of added) store.linkAgent(agent.id, id);
-    const current = store.callById(id)!;
-    const identified = callerToIdentify(before, current) ? identifyFromCache(deps, news.instanceUid, current) : { call: current };
-    const call = changed ? followCallChange(deps, news.instanceUid, before, identified.call) : identified.call;
+    const linked = before ? await tx.agentIdsOfCall(id) : [];
+    for (const agent of added) await tx.linkAgent(agent.id, id);
+    const current = (await tx.callById(id))!;
+    const identified = callerToIdentify(before, current) ? await identifyFromCache(deps, tx, news.instanceUid, current) : { call: current };
+    const call = changed ? await followCallChange(deps, tx, news.instanceUid, before, identified.call) : identified.call;
     const entries: EventEntry[] = added.map((agent) => ({ agentId: agent.id, kind: 'created' }));
     if (before && changed) for (const agentId of linked) entries.push({ agentId, kind: 'updated' });
-    return { call, created: !before, agents: [...known, ...added], events: store.appendEvents(entries, call, at), lookup: identified.pending };
+    return { call, created: !before, agents: [...known, ...added], events: await tx.appendEvents(entries, call, at), lookup: identified.pending };
   });
   const { lookup, ...result } = recorded;
   if (lookup) void lookUpCaller(deps, lookup, result.events);

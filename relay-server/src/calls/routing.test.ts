@@ -10,42 +10,42 @@ describe('routeNewCall', () => {
   const add = (id: string, number: string, second: number, admin = false) =>
     store.addAgent({ id, name: id, number, email: null, admin, tokenHash: `hash-${id}`, createdAt: new Date(Date.UTC(2026, 10, 24, 10, 0, second)).toISOString() });
 
-  beforeEach(() => {
+  beforeEach(async () => {
     store = openSqliteStore(':memory:');
-    ada = add('ada', '+14155550111', 0, true);
-    bob = add('bob', '+14155550122', 1);
-    cy = add('cy', '+14155550122', 2);
+    ada = await add('ada', '+14155550111', 0, true);
+    bob = await add('bob', '+14155550122', 1);
+    cy = await add('cy', '+14155550122', 2);
     everyone = [ada, bob, cy];
   });
   afterEach(() => store.close());
 
-  it('gives outgoing-call webhooks to the instance owner', () => {
+  it('gives outgoing-call webhooks to the instance owner', async () => {
     const record = buildRecord({ call_id: 'CA1', to_number: '+14155550122' });
-    expect(routeNewCall('answer', record, ada, store)).toEqual([ada]);
-    expect(routeNewCall('status', record, ada, store)).toEqual([ada]);
+    expect(await routeNewCall('answer', record, ada, store)).toEqual([ada]);
+    expect(await routeNewCall('status', record, ada, store)).toEqual([ada]);
   });
 
-  it("gives an incoming call on an admin's instance to the agents with the user number, then the called number", () => {
-    expect(routeNewCall('incoming', buildRecord({ user_number: '+14155550111', to_number: '+14155550122' }), ada, store)).toEqual([ada]);
-    expect(routeNewCall('incoming', buildRecord({ to_number: '+14155550122' }), ada, store)).toEqual([bob, cy]);
-    expect(routeNewCall('incoming', buildRecord({ user_number: '+19995550000', to_number: '(415) 555-0122' }, { defaultCountry: 'US' }), ada, store)).toEqual([bob, cy]);
+  it("gives an incoming call on an admin's instance to the agents with the user number, then the called number", async () => {
+    expect(await routeNewCall('incoming', buildRecord({ user_number: '+14155550111', to_number: '+14155550122' }), ada, store)).toEqual([ada]);
+    expect(await routeNewCall('incoming', buildRecord({ to_number: '+14155550122' }), ada, store)).toEqual([bob, cy]);
+    expect(await routeNewCall('incoming', buildRecord({ user_number: '+19995550000', to_number: '(415) 555-0122' }, { defaultCountry: 'US' }), ada, store)).toEqual([bob, cy]);
   });
 
-  it('finds matching agents by number without reading every agent (issue 13)', () => {
+  it('finds matching agents by number without reading every agent (issue 13)', async () => {
     const listAgents = vi.spyOn(store, 'listAgents');
-    expect(routeNewCall('incoming', buildRecord({ to_number: '+14155550122' }), ada, store)).toEqual([bob, cy]);
-    expect(routeNewCall('answer', buildRecord({ to_number: '+15005550006' }), ada, store)).toEqual([ada]);
+    expect(await routeNewCall('incoming', buildRecord({ to_number: '+14155550122' }), ada, store)).toEqual([bob, cy]);
+    expect(await routeNewCall('answer', buildRecord({ to_number: '+15005550006' }), ada, store)).toEqual([ada]);
     expect(listAgents).not.toHaveBeenCalled();
   });
 
-  it("gives an incoming call on an admin's instance that nobody matches to every agent", () => {
-    expect(routeNewCall('incoming', buildRecord({ to_number: '+15005550006' }), ada, store)).toEqual(everyone);
-    expect(routeNewCall('incoming', buildRecord({}), ada, store)).toEqual(everyone);
+  it("gives an incoming call on an admin's instance that nobody matches to every agent", async () => {
+    expect(await routeNewCall('incoming', buildRecord({ to_number: '+15005550006' }), ada, store)).toEqual(everyone);
+    expect(await routeNewCall('incoming', buildRecord({}), ada, store)).toEqual(everyone);
   });
 
-  it("gives every call on an agent's own instance to that agent alone, whatever numbers it names", () => {
+  it("gives every call on an agent's own instance to that agent alone, whatever numbers it names", async () => {
     for (const record of [buildRecord({ user_number: '+14155550111' }), buildRecord({ to_number: '+14155550111' }), buildRecord({ to_number: '+15005550006' }), buildRecord({})]) {
-      expect(routeNewCall('incoming', record, bob, store)).toEqual([bob]);
+      expect(await routeNewCall('incoming', record, bob, store)).toEqual([bob]);
     }
   });
 });

@@ -16,7 +16,7 @@ export interface KnownCall {
 export type AgentLookup = Pick<AgentDirectory, 'agentsWithNumber' | 'listAgents'>;
 
 /** The agents news of a call must reach besides those it already reaches. */
-export type Audience = (known: KnownCall) => readonly Agent[];
+export type Audience = (known: KnownCall, agents: AgentLookup) => Promise<readonly Agent[]>;
 
 /**
  * Who hears about a call the relay has not seen before. Outgoing-call webhooks belong to the
@@ -26,11 +26,11 @@ export type Audience = (known: KnownCall) => readonly Agent[];
  * incoming call on an admin's instance (the team's number) goes to the agents whose number is
  * the record's `user_number`, else its `to_number`, else to every agent (Vtiger's rule).
  */
-export function routeNewCall(event: WebhookEvent, record: CallRecord, owner: Agent, agents: AgentLookup): Agent[] {
+export async function routeNewCall(event: WebhookEvent, record: CallRecord, owner: Agent, agents: AgentLookup): Promise<Agent[]> {
   if (event !== 'incoming' || !owner.admin) return [owner];
   for (const number of [record.user_number, record.to_number]) {
     if (!number) continue;
-    const matching = agents.agentsWithNumber(number);
+    const matching = await agents.agentsWithNumber(number);
     if (matching.length > 0) return matching;
   }
   return agents.listAgents();
@@ -43,8 +43,8 @@ export function routeNewCall(event: WebhookEvent, record: CallRecord, owner: Age
  * routes it as incoming — unless the call is one the agent placed (Africa's Talking posts its
  * answer there too).
  */
-export function webhookAudience(event: WebhookEvent, record: CallRecord, owner: Agent, agents: AgentLookup): Audience {
-  return (known) => {
+export function webhookAudience(event: WebhookEvent, record: CallRecord, owner: Agent): Audience {
+  return async (known, agents) => {
     const ownerOnly = known.agents.length === 1 && known.agents[0]!.id === owner.id;
     const placedByAgent = known.call?.direction === 'outbound';
     const reroute = event === 'incoming' && ownerOnly && !placedByAgent;

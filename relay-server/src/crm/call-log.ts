@@ -1,13 +1,13 @@
 import { type Contact, type CrmLog, type CrmSession, isFinalStatus } from '@phone-connector/shared';
 import type { RelayDeps } from '../deps.ts';
 import { agentCountry } from '../instances/context.ts';
-import type { Call, CallCrm, Instance, RelayStore } from '../store/index.ts';
+import type { AgentDirectory, Call, CallCrm, Instance, StoreTx } from '../store/index.ts';
 
-type CrmDeps = Pick<RelayDeps, 'store' | 'crm'>;
+type CrmDeps = Pick<RelayDeps, 'crm'>;
 
-/** The session of an instance's CRM, with its owner's country for national numbers. */
-export function crmSession(deps: CrmDeps, instance: Instance): CrmSession | undefined {
-  const owner = deps.store.agentById(instance.agentId);
+/** The session of an instance's CRM, with its owner's country (read through `agents`) for national numbers. */
+export async function crmSession(deps: CrmDeps, agents: Pick<AgentDirectory, 'agentById'>, instance: Instance): Promise<CrmSession | undefined> {
+  const owner = await agents.agentById(instance.agentId);
   return deps.crm.connectors.sessionFor(instance, owner && agentCountry(owner));
 }
 
@@ -30,24 +30,23 @@ const PENDING: CrmLog = { state: 'pending', id: null, url: null, error: null };
  * (`canUpdate` false) logs once: as soon as the wrap-up is in (notes or disposition), else when
  * the wrap-up window ends. Returns the call as it now is.
  */
-export function followCallChange(deps: CrmDeps & Pick<RelayDeps, 'now'>, instanceUid: string, before: Call | undefined, after: Call): Call {
-  const { store } = deps;
-  const instance = store.instanceByUid(instanceUid);
+export async function followCallChange(deps: CrmDeps & Pick<RelayDeps, 'now'>, tx: StoreTx, instanceUid: string, before: Call | undefined, after: Call): Promise<Call> {
+  const instance = await tx.instanceByUid(instanceUid);
   if (!instance?.crm) return after;
-  const canUpdate = crmSession(deps, instance)?.canUpdate ?? true;
+  const canUpdate = (await crmSession(deps, tx, instance))?.canUpdate ?? true;
   const now = deps.now();
   const wrappedUp = after.notes !== null || after.disposition !== null;
   const dueNow = canUpdate || wrappedUp ? now : undefined;
   const log = after.crm_log;
   if (log === null) {
     if (!isFinalStatus(after.status)) return after;
-    store.setCallCrm(after.id, { ...crmFields(after), crm_log: PENDING }, now.toISOString());
-    enqueueCrmWork(store, instanceUid, after.id, dueNow ?? new Date(now.getTime() + deps.crm.settings.wrapUpMs), now);
-    return store.callById(after.id)!;
+    await tx.setCallCrm(after.id, { ...crmFields(after), crm_log: PENDING }, now.toISOString());
+    await enqueueCrmWork(tx, instanceUid, after.id, dueNow ?? new Date(now.getTime() + deps.crm.settings.wrapUpMs), now);
+    return (await tx.callById(after.id))!;
   }
   if (log.state === 'failed' || log.state === 'skipped' || !changedForCrm(before, after)) return after;
   // A pending log reads the call when it runs, so it needs no second row; a logged one is updated when the CRM can.
-  if (log.id === null || canUpdate) enqueueCrmWork(store, instanceUid, after.id, dueNow, now);
+  if (log.id === null || canUpdate) await enqueueCrmWork(tx, instanceUid, after.id, dueNow, now);
   return after;
 }
 
@@ -63,14 +62,14 @@ function changedForCrm(before: Call | undefined, after: Call): boolean {
  * undefined keeps it) unless it is backing off from a failure, and a row in flight is marked to
  * run again once it lands.
  */
-export function enqueueCrmWork(store: RelayStore, instanceUid: string, callId: number, dueAt: Date | undefined, now: Date): void {
-  const existing = store.crmWorkOf(callId);
+export async function enqueueCrmWork(tx: StoreTx, instanceUid: string, callId: number, dueAt: Date | undefined, now: Date): Promise<void> {
+  const existing = await tx.crmWorkOf(callId);
   const due = (dueAt ?? now).toISOString();
   if (!existing) {
-    store.putCrmWork({ callId, instanceUid, state: 'queued', dueAt: due, attempts: 0, lastError: null, again: false, uncertain: false, createdAt: now.toISOString() });
+    await tx.putCrmWork({ callId, instanceUid, state: 'queued', dueAt: due, attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: now.toISOString() });
   } else if (existing.state === 'inflight') {
-    if (!existing.again) store.putCrmWork({ ...existing, again: true });
+    if (!existing.again) await tx.putCrmWork({ ...existing, again: true });
   } else if (dueAt && due < existing.dueAt && existing.attempts === 0) {
-    store.putCrmWork({ ...existing, dueAt: due });
+    await tx.putCrmWork({ ...existing, dueAt: due });
   }
 }

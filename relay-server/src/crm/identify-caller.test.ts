@@ -20,7 +20,7 @@ describe('caller identification', () => {
     const [first] = relay.pushed('CA1');
     expect(first).toMatchObject({ kind: 'created', call: { contact: GRACE, contacts: [GRACE], new_contact_url: null, crm_log: null } });
     expect(relay.crm.asked('findContacts')).toEqual([CALLER]);
-    expect(relay.callOf('CA1')).toMatchObject({ contact: GRACE, contacts: [GRACE] });
+    expect(await relay.callOf('CA1')).toMatchObject({ contact: GRACE, contacts: [GRACE] });
   });
 
   it('lets the popup go when the CRM is slow, and follows with an updated event when it answers', async () => {
@@ -95,7 +95,7 @@ describe('caller identification', () => {
     expect(relay.crm.asked('findContacts')).toEqual([]);
     const response = await relay.call(relay.ada.token, 'POST', '/calls', { instance: 'main', call_id: 'OUT2', to_number: CALLER });
     expect(response.status).toBe(200);
-    await vi.waitFor(() => expect(relay.callOf('OUT2')).toMatchObject({ direction: 'outbound', contact: GRACE }), WAIT);
+    await vi.waitFor(async () => expect(await relay.callOf('OUT2')).toMatchObject({ direction: 'outbound', contact: GRACE }), WAIT);
     expect(relay.crm.asked('findContacts')).toEqual([CALLER]);
   });
 });
@@ -109,7 +109,7 @@ describe('lookup cache', () => {
     // Published in the webhook's own tick: nothing was held.
     expect(relay.pushed('CA2')[0]).toMatchObject({ kind: 'created', call: { contact: GRACE } });
     expect(relay.crm.asked('findContacts')).toHaveLength(1);
-    expect(relay.deps.metrics.render()).toMatch(/relay_crm_lookups_total\{source="cache"\} 1/);
+    expect(await relay.deps.metrics.render()).toMatch(/relay_crm_lookups_total\{source="cache"\} 1/);
   });
 
   it('believes a match ten minutes and a miss one minute', async () => {

@@ -1,6 +1,6 @@
 import type { Contact, CrmSession } from '@phone-connector/shared';
 import type { RelayDeps } from '../deps.ts';
-import type { AgentEvent, Call, EventEntry } from '../store/index.ts';
+import type { AgentEvent, Call, EventEntry, StoreTx } from '../store/index.ts';
 import { contactFields, crmFields, crmSession, followCallChange } from './call-log.ts';
 import { customerNumber } from './crm-call.ts';
 
@@ -19,15 +19,15 @@ type Deps = Pick<RelayDeps, 'store' | 'crm' | 'now'>;
  * nothing, or the lookup still to run once the call is committed. Nothing when the instance has
  * no CRM or the call no customer number.
  */
-export function identifyFromCache(deps: Deps, instanceUid: string, call: Call): { call: Call; pending?: PendingLookup } {
-  const instance = deps.store.instanceByUid(instanceUid);
+export async function identifyFromCache(deps: Deps, tx: StoreTx, instanceUid: string, call: Call): Promise<{ call: Call; pending?: PendingLookup }> {
+  const instance = await tx.instanceByUid(instanceUid);
   const number = customerNumber(call);
-  const session = instance?.crm && number ? crmSession(deps, instance) : undefined;
+  const session = instance?.crm && number ? await crmSession(deps, tx, instance) : undefined;
   if (!session || !number) return { call };
   const cached = deps.crm.lookup.cached(instanceUid, number);
   if (!cached) return { call, pending: { instanceUid, callId: call.id, number, session } };
-  deps.store.setCallCrm(call.id, { ...crmFields(call), ...contactFields(cached, session, number) }, deps.now().toISOString());
-  return { call: deps.store.callById(call.id)! };
+  await tx.setCallCrm(call.id, { ...crmFields(call), ...contactFields(cached, session, number) }, deps.now().toISOString());
+  return { call: (await tx.callById(call.id))! };
 }
 
 /**
@@ -41,12 +41,12 @@ export function lookUpCaller(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | '
   const timer = setTimeout(() => release(), deps.crm.settings.holdMs);
   return deps.crm.lookup
     .fetch(lookup.instanceUid, lookup.session, lookup.number)
-    .then((outcome) => {
+    .then(async (outcome) => {
       if (!outcome.ok) {
         deps.log.warn('caller lookup failed', { instance: lookup.instanceUid, call: lookup.callId, error: outcome.error });
         return;
       }
-      const attached = attachContacts(deps, lookup, outcome.value);
+      const attached = await attachContacts(deps, lookup, outcome.value);
       if (!attached) return;
       release(attached.call);
       deps.publish(attached.events);
@@ -60,17 +60,16 @@ export function lookUpCaller(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | '
 }
 
 function attachContacts(deps: Deps, lookup: PendingLookup, contacts: Contact[]) {
-  const { store } = deps;
-  return store.transaction(() => {
-    const before = store.callById(lookup.callId);
+  return deps.store.transaction(async (tx) => {
+    const before = await tx.callById(lookup.callId);
     // The call may be gone (its instance deleted) or linked already (a cache filled by a parallel call's lookup is not applied twice).
     if (!before || before.contact !== null || before.contacts.length > 0) return undefined;
     const fields = contactFields(contacts, lookup.session, lookup.number);
     if (fields.contact === null && fields.new_contact_url === null) return undefined;
     const at = deps.now().toISOString();
-    store.setCallCrm(before.id, { ...crmFields(before), ...fields }, at);
-    const call = followCallChange(deps, lookup.instanceUid, before, store.callById(before.id)!);
-    const entries: EventEntry[] = store.agentIdsOfCall(call.id).map((agentId) => ({ agentId, kind: 'updated' }));
-    return { call, events: store.appendEvents(entries, call, at) };
+    await tx.setCallCrm(before.id, { ...crmFields(before), ...fields }, at);
+    const call = await followCallChange(deps, tx, lookup.instanceUid, before, (await tx.callById(before.id))!);
+    const entries: EventEntry[] = (await tx.agentIdsOfCall(call.id)).map((agentId) => ({ agentId, kind: 'updated' }));
+    return { call, events: await tx.appendEvents(entries, call, at) };
   });
 }

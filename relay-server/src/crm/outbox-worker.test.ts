@@ -1,5 +1,6 @@
 import type { Contact, CrmCall } from '@phone-connector/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { StoreTx } from '../store/index.ts';
 import { crmTestRelay } from '../testing.ts';
 import { toCrmCall } from './crm-call.ts';
 import { CrmOutboxWorker, OUTBOX_DEFAULTS } from './outbox-worker.ts';
@@ -21,7 +22,7 @@ async function endedCall(sid = 'CA1') {
   await relay.inbound(sid, CALLER).ringing();
   await vi.waitFor(() => expect(relay.pushed(sid).length).toBeGreaterThan(0), WAIT);
   expect((await relay.inbound(sid, CALLER).completed()).status).toBe(200);
-  return relay.callOf(sid);
+  return await relay.callOf(sid);
 }
 
 const patch = (id: number, body: unknown) => relay.call(relay.ada.token, 'PATCH', `/calls/${id}`, body);
@@ -32,9 +33,9 @@ describe('call logging', () => {
     await relay.inbound('CA1', CALLER).ringing();
     await vi.waitFor(() => expect(relay.pushed('CA1').length).toBeGreaterThan(0), WAIT);
     expect(await relay.outbox.runDue()).toBe(0);
-    expect(relay.callOf('CA1').crm_log).toBeNull();
+    expect((await relay.callOf('CA1')).crm_log).toBeNull();
     await relay.inbound('CA1', CALLER).completed();
-    expect(relay.callOf('CA1').crm_log).toEqual({ state: 'pending', id: null, url: null, error: null });
+    expect((await relay.callOf('CA1')).crm_log).toEqual({ state: 'pending', id: null, url: null, error: null });
     await relay.inbound('CA1', CALLER).completed();
     await relay.outbox.runDue();
     await relay.inbound('CA1', CALLER).completed();
@@ -53,9 +54,9 @@ describe('call logging', () => {
       }),
     ]);
     const logged = { state: 'logged', id: 'act-1', url: 'https://crm.example.test/activity/act-1', error: null };
-    expect(relay.callOf('CA1').crm_log).toEqual(logged);
+    expect((await relay.callOf('CA1')).crm_log).toEqual(logged);
     expect(relay.pushed('CA1').at(-1)).toMatchObject({ kind: 'updated', call: { crm_log: logged } });
-    expect(relay.store.crmOutboxStats().depth).toBe(0);
+    expect((await relay.store.crmOutboxStats()).depth).toBe(0);
   });
 
   it('updates the same record with notes and disposition, coalesced into one request', async () => {
@@ -63,7 +64,7 @@ describe('call logging', () => {
     await relay.outbox.runDue();
     expect((await patch(call.id, { notes: 'wants a demo' })).status).toBe(200);
     expect((await patch(call.id, { disposition: 'Interested' })).status).toBe(200);
-    expect(relay.store.crmOutboxStats().depth).toBe(1);
+    expect((await relay.store.crmOutboxStats()).depth).toBe(1);
     await relay.outbox.runDue();
     expect(relay.crm.asked('logCall')).toHaveLength(1);
     expect(relay.crm.asked('updateCall')).toEqual([{ recordId: 'act-1', call: expect.objectContaining({ notes: 'wants a demo', disposition: 'Interested' }) }]);
@@ -106,7 +107,7 @@ describe('call logging', () => {
 });
 
 describe('a CRM that cannot update a logged call', () => {
-  beforeEach(() => {
+  beforeEach(async () => {
     relay.crm.canUpdate = false;
   });
 
@@ -114,14 +115,14 @@ describe('a CRM that cannot update a logged call', () => {
     const call = await endedCall();
     await relay.outbox.runDue();
     expect(relay.crm.asked('logCall')).toEqual([]);
-    expect(relay.callOf('CA1').crm_log?.state).toBe('pending');
+    expect((await relay.callOf('CA1')).crm_log?.state).toBe('pending');
     await patch(call.id, { notes: 'call back on Monday', disposition: 'Call back later' });
     await relay.outbox.runDue();
     expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ notes: 'call back on Monday', disposition: 'Call back later' })]);
     await patch(call.id, { notes: 'changed my mind' });
     await relay.outbox.runDue();
     expect(relay.crm.asked('updateCall')).toEqual([]);
-    expect(relay.store.crmOutboxStats().depth).toBe(0);
+    expect((await relay.store.crmOutboxStats()).depth).toBe(0);
   });
 
   it('logs without notes once the wrap-up window has passed', async () => {
@@ -142,7 +143,7 @@ describe('retries', () => {
     await endedCall();
     relay.crm.fail('logCall', unavailable, 3);
     await relay.outbox.runDue();
-    expect(relay.callOf('CA1').crm_log).toMatchObject({ state: 'pending', error: 'HTTP 503 Service Unavailable' });
+    expect((await relay.callOf('CA1')).crm_log).toMatchObject({ state: 'pending', error: 'HTTP 503 Service Unavailable' });
     for (const delay of [2_000, 4_000, 8_000]) {
       relay.advance(delay - 1);
       await relay.outbox.runDue();
@@ -154,8 +155,8 @@ describe('retries', () => {
     // Each attempt after a failed create first asks whether it landed.
     expect(relay.crm.asked('findCallLog')).toHaveLength(3);
     expect(relay.crm.records.size).toBe(1);
-    expect(relay.callOf('CA1').crm_log).toMatchObject({ state: 'logged', id: 'act-1', error: null });
-    expect(relay.deps.metrics.render()).toContain('relay_crm_requests_total{operation="log_call",outcome="retry"} 3');
+    expect((await relay.callOf('CA1')).crm_log).toMatchObject({ state: 'logged', id: 'act-1', error: null });
+    expect(await relay.deps.metrics.render()).toContain('relay_crm_requests_total{operation="log_call",outcome="retry"} 3');
   });
 
   it('honours Retry-After when it is longer than the backoff', async () => {
@@ -178,15 +179,15 @@ describe('retries', () => {
     const downUntil = relay.clock.ms + 10 * 60_000;
     while (relay.clock.ms < downUntil) {
       await relay.outbox.runDue();
-      relay.clock.ms = Date.parse(relay.store.nextCrmDue()!);
+      relay.clock.ms = Date.parse((await relay.store.nextCrmDue())!);
     }
     // Backoff keeps a CRM that is down from being hammered: a handful of tries in ten minutes.
     expect(relay.crm.asked('logCall').length).toBeLessThan(12);
     relay.crm.recover();
-    relay.clock.ms = Date.parse(relay.store.nextCrmDue()!);
+    relay.clock.ms = Date.parse((await relay.store.nextCrmDue())!);
     await relay.outbox.runDue();
     expect(relay.crm.records.size).toBe(1);
-    expect(relay.callOf('CA1').crm_log?.state).toBe('logged');
+    expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged');
   });
 
   it('shows a permanent failure on the call and queues it again through the retry API', async () => {
@@ -194,9 +195,9 @@ describe('retries', () => {
     relay.crm.fail('logCall', { ok: false, error: 'INVALID_AUTH_TOKEN: the access key is wrong', retry: false, status: 401 });
     await relay.outbox.runDue();
     const failed = { state: 'failed', id: null, url: null, error: 'INVALID_AUTH_TOKEN: the access key is wrong' };
-    expect(relay.callOf('CA1').crm_log).toEqual(failed);
+    expect((await relay.callOf('CA1')).crm_log).toEqual(failed);
     expect(relay.pushed('CA1').at(-1)!.call.crm_log).toEqual(failed);
-    expect(relay.store.crmOutboxStats().depth).toBe(0);
+    expect((await relay.store.crmOutboxStats()).depth).toBe(0);
     relay.advance(60 * 60_000);
     await relay.outbox.runDue();
     expect(relay.crm.asked('logCall')).toHaveLength(1);
@@ -205,7 +206,7 @@ describe('retries', () => {
     expect(retried.status).toBe(200);
     expect(await retried.json()).toMatchObject({ crm_log: { state: 'pending', error: null } });
     await relay.outbox.runDue();
-    expect(relay.callOf('CA1').crm_log).toMatchObject({ state: 'logged', id: 'act-1' });
+    expect((await relay.callOf('CA1')).crm_log).toMatchObject({ state: 'logged', id: 'act-1' });
     const again = await relay.call(relay.ada.token, 'POST', `/calls/${call.id}/crm-log/retry`);
     expect(again.status).toBe(409);
   });
@@ -213,9 +214,9 @@ describe('retries', () => {
 
 describe('the worker on its own', () => {
   it('runs due work from its timer once started, with no one calling runDue', async () => {
-    relay.outbox.start();
+    await relay.outbox.start();
     await endedCall();
-    await vi.waitFor(() => expect(relay.callOf('CA1').crm_log?.state).toBe('logged'), WAIT);
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
     expect(relay.crm.asked('logCall')).toHaveLength(1);
   });
 
@@ -228,28 +229,31 @@ describe('the worker on its own', () => {
     await vi.waitFor(() => expect(relay.crm.asked('updateCall')).toHaveLength(1), WAIT);
     await endedCall('CA2');
     void relay.outbox.runDue();
-    await vi.waitFor(() => expect(relay.callOf('CA2').crm_log?.state).toBe('logged'), WAIT);
-    expect(relay.store.crmWorkOf(first.id)?.state).toBe('inflight');
+    await vi.waitFor(async () => expect((await relay.callOf('CA2')).crm_log?.state).toBe('logged'), WAIT);
+    expect((await relay.store.crmWorkOf(first.id))?.state).toBe('inflight');
     release();
     await running;
-    expect(relay.store.crmOutboxStats().depth).toBe(0);
+    expect((await relay.store.crmOutboxStats()).depth).toBe(0);
   });
 });
 
 describe('group commit', () => {
+  /** Runs every store transaction with `setCallCrm` replaced by `wrap(the transaction's number, tx)`. */
+  function wrapSetCallCrm(wrap: (transaction: number, tx: StoreTx) => StoreTx['setCallCrm']) {
+    let transactions = 0;
+    const transaction = relay.store.transaction.bind(relay.store);
+    vi.spyOn(relay.store, 'transaction').mockImplementation((work) => {
+      const number = ++transactions;
+      return transaction((tx) => work({ ...tx, setCallCrm: wrap(number, tx) }));
+    });
+  }
+
   /** For each `setCallCrm`, the number of the store transaction it ran in. */
   function watchCommits() {
-    let transactions = 0;
     const changes: number[] = [];
-    const transaction = relay.store.transaction.bind(relay.store);
-    const setCallCrm = relay.store.setCallCrm.bind(relay.store);
-    vi.spyOn(relay.store, 'transaction').mockImplementation((work) => {
-      transactions += 1;
-      return transaction(work);
-    });
-    vi.spyOn(relay.store, 'setCallCrm').mockImplementation((...args) => {
-      changes.push(transactions);
-      return setCallCrm(...args);
+    wrapSetCallCrm((transaction, tx) => (...args) => {
+      changes.push(transaction);
+      return tx.setCallCrm(...args);
     });
     return changes;
   }
@@ -259,7 +263,7 @@ describe('group commit', () => {
     for (const sid of sids) await endedCall(sid);
     const changes = watchCommits();
     await relay.outbox.runDue();
-    for (const sid of sids) expect(relay.callOf(sid).crm_log).toMatchObject({ state: 'logged' });
+    for (const sid of sids) expect((await relay.callOf(sid)).crm_log).toMatchObject({ state: 'logged' });
     expect(changes).toHaveLength(3);
     expect(new Set(changes).size).toBe(1);
     expect(relay.pushed('CA3').at(-1)).toMatchObject({ kind: 'updated', call: { crm_log: { state: 'logged' } } });
@@ -267,16 +271,15 @@ describe('group commit', () => {
 
   it('stores the others when one outcome of a group cannot be stored, and leaves that row in flight', async () => {
     for (const sid of ['CA1', 'CA2']) await endedCall(sid);
-    const broken = relay.callOf('CA1').id;
-    const setCallCrm = relay.store.setCallCrm.bind(relay.store);
-    vi.spyOn(relay.store, 'setCallCrm').mockImplementation((id, ...rest) => {
+    const broken = (await relay.callOf('CA1')).id;
+    wrapSetCallCrm((_transaction, tx) => async (id, ...rest) => {
       if (id === broken) throw new Error('disk full');
-      return setCallCrm(id, ...rest);
+      return tx.setCallCrm(id, ...rest);
     });
     await relay.outbox.runDue();
-    expect(relay.callOf('CA2').crm_log).toMatchObject({ state: 'logged' });
-    expect(relay.callOf('CA1').crm_log).toMatchObject({ state: 'pending' });
-    expect(relay.store.crmWorkOf(broken)?.state).toBe('inflight');
+    expect((await relay.callOf('CA2')).crm_log).toMatchObject({ state: 'logged' });
+    expect((await relay.callOf('CA1')).crm_log).toMatchObject({ state: 'pending' });
+    expect((await relay.store.crmWorkOf(broken))?.state).toBe('inflight');
   });
 });
 
@@ -284,15 +287,15 @@ describe('restarts', () => {
   it('asks the CRM before creating again when a row was left in flight', async () => {
     const call = await endedCall();
     // The relay that died had claimed the row and the CRM had created the record (from the call as it was then); its commit never came.
-    expect(relay.store.claimDueCrmWork(new Date(relay.clock.ms).toISOString(), 10)).toHaveLength(1);
+    expect(await relay.store.claimDueCrmWork(new Date(relay.clock.ms).toISOString(), 10, { owner: 'relay_dead', until: new Date(relay.clock.ms + 60_000).toISOString() })).toHaveLength(1);
     await relay.crm.logCall({ ...toCrmCall(call, undefined), status: 'in-progress', duration: null });
     const restarted = new CrmOutboxWorker(relay.deps, { ...OUTBOX_DEFAULTS, random: () => 1 });
-    restarted.start();
+    await restarted.start();
     await restarted.runDue();
     await restarted.stop();
     expect(relay.crm.asked('findCallLog')).toHaveLength(1);
     expect(relay.crm.asked('logCall')).toHaveLength(1);
-    expect(relay.callOf('CA1').crm_log).toMatchObject({ state: 'logged', id: 'act-1' });
+    expect((await relay.callOf('CA1')).crm_log).toMatchObject({ state: 'logged', id: 'act-1' });
     // The found record was written before the call's last state: one update brings it up to date.
     expect(relay.crm.asked('updateCall')).toEqual([{ recordId: 'act-1', call: expect.objectContaining({ status: 'completed', duration: 42 }) }]);
   });

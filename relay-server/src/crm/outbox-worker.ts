@@ -1,6 +1,7 @@
 import type { CrmLog, CrmOutcome, CrmSession } from '@phone-connector/shared';
+import { randomId } from '../auth/token.ts';
 import type { RelayDeps } from '../deps.ts';
-import type { AgentEvent, Call, CrmWork, EventEntry } from '../store/index.ts';
+import type { AgentEvent, Call, CrmLease, CrmWork, EventEntry, StoreTx } from '../store/index.ts';
 import { crmFields, crmSession } from './call-log.ts';
 import { toCrmCall } from './crm-call.ts';
 import { withTimeout } from './with-timeout.ts';
@@ -15,21 +16,29 @@ export interface OutboxSettings {
   maxRetryAfterMs: number;
   /** One CRM write's deadline; past it the attempt counts as failed (and may have landed). */
   timeoutMs: number;
+  /**
+   * How long a claimed row belongs to this relay. Longer than a row's run (a lookup of an earlier
+   * attempt and a write, `timeoutMs` each, then the commit): past it, the row counts as orphaned.
+   */
+  leaseMs: number;
   /** How long `stop` waits for writes in flight; one left behind is recovered at the next start. */
   stopGraceMs: number;
   random: () => number;
 }
 
-export const OUTBOX_DEFAULTS: OutboxSettings = { batch: 16, baseDelayMs: 2_000, maxDelayMs: 5 * 60_000, maxRetryAfterMs: 60 * 60_000, timeoutMs: 30_000, stopGraceMs: 5_000, random: Math.random };
+export const OUTBOX_DEFAULTS: OutboxSettings = { batch: 16, baseDelayMs: 2_000, maxDelayMs: 5 * 60_000, maxRetryAfterMs: 60 * 60_000, timeoutMs: 30_000, leaseMs: 120_000, stopGraceMs: 5_000, random: Math.random };
 
 /** setTimeout's longest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A time after every lease: with a store no other relay shares, every row in flight at the start is an orphan. */
+const AFTER_EVERY_LEASE = '9999-12-31T23:59:59.999Z';
 
 /** The CRM's activity of a call. */
 type ActivityRef = { id: string; url: string | null };
 
 /** From the call and its row as stored: the call's new `crm_log` (undefined keeps it), after doing what the row needs. */
-type NextLog = (call: Call, current: CrmWork | undefined) => CrmLog | undefined;
+type NextLog = (tx: StoreTx, call: Call, current: CrmWork | undefined) => Promise<CrmLog | undefined>;
 
 /** What a CRM write came to, waiting for its commit. */
 interface LandedOutcome {
@@ -53,22 +62,30 @@ export class CrmOutboxWorker {
   /** Timers run between `start` and `stop` only: before, work runs when `runDue` is called. */
   private started = false;
   private stopped = false;
+  /** This relay process's name on the rows it claims. */
+  private readonly owner = randomId('relay_');
 
   constructor(
     private readonly deps: RelayDeps,
     private readonly settings: OutboxSettings = OUTBOX_DEFAULTS,
   ) {}
 
-  /** Rows a previous run left in flight may have reached the CRM: they run again, asking the CRM first. */
-  start(): void {
-    const orphans = this.deps.store.requeueInflightCrmWork();
-    if (orphans > 0) this.deps.log.warn('crm outbox: rows left in flight by a previous run are queued again', { rows: orphans });
+  /**
+   * Rows a previous run left in flight may have reached the CRM: they run again, asking the CRM
+   * first. A store no other relay shares has no live claim at this relay's start; in a shared one,
+   * rows wait for their lease to end (`runDue`).
+   */
+  async start(): Promise<void> {
+    if (!this.deps.store.shared) {
+      const orphans = await this.deps.store.requeueOrphanedCrmWork(AFTER_EVERY_LEASE);
+      if (orphans > 0) this.deps.log.warn('crm outbox: rows left in flight by a previous run are queued again', { rows: orphans });
+    }
     this.started = true;
-    this.schedule();
+    await this.schedule();
   }
 
   wake(): void {
-    if (this.started && !this.stopped) this.schedule();
+    if (this.started && !this.stopped) void this.schedule();
   }
 
   /**
@@ -79,9 +96,11 @@ export class CrmOutboxWorker {
   async runDue(): Promise<number> {
     let ran = 0;
     try {
+      const orphans = await this.deps.store.requeueOrphanedCrmWork(this.deps.now().toISOString());
+      if (orphans > 0) this.deps.log.warn('crm outbox: rows whose relay stopped are queued again', { rows: orphans });
       while (!this.stopped) {
         const free = this.settings.batch - this.inFlight.size;
-        const claimed = free > 0 ? this.deps.store.claimDueCrmWork(this.deps.now().toISOString(), free) : [];
+        const claimed = free > 0 ? await this.deps.store.claimDueCrmWork(this.deps.now().toISOString(), free, this.lease()) : [];
         for (const work of claimed) {
           const running: Promise<void> = this.process(work)
             // Rows stay in flight and are picked up again at the next start: nothing is lost.
@@ -114,29 +133,45 @@ export class CrmOutboxWorker {
   }
 
   /** The outbox's depth and how long its oldest row has been due, for `/metrics`. */
-  gauges(): { depth: number; oldestDueSeconds: number } {
-    const { depth, oldestDue } = this.deps.store.crmOutboxStats();
+  async gauges(): Promise<{ depth: number; oldestDueSeconds: number }> {
+    const { depth, oldestDue } = await this.deps.store.crmOutboxStats();
     const overdueMs = oldestDue === null ? 0 : this.deps.now().getTime() - Date.parse(oldestDue);
     return { depth, oldestDueSeconds: Math.max(0, overdueMs) / 1000 };
   }
 
-  private schedule(): void {
+  /**
+   * Sets the timer to the next due row, and never further than a lease away: in a shared store,
+   * that is when another relay's orphaned rows can be found.
+   */
+  private async schedule(): Promise<void> {
+    let next: string | undefined;
+    try {
+      next = await this.deps.store.nextCrmDue();
+    } catch (error) {
+      // The store is closing, or failing: the next wake or start schedules again.
+      this.deps.log.error('crm outbox could not read its next due time', { error });
+      return;
+    }
+    if (this.stopped) return;
     clearTimeout(this.timer);
-    const next = this.deps.store.nextCrmDue();
-    if (next === undefined) return;
-    const delay = Math.min(Math.max(0, Date.parse(next) - this.deps.now().getTime()), MAX_TIMER_MS);
+    const untilDue = next === undefined ? this.settings.leaseMs : Date.parse(next) - this.deps.now().getTime();
+    const delay = Math.min(Math.max(0, untilDue), this.settings.leaseMs, MAX_TIMER_MS);
     this.timer = setTimeout(() => void this.runDue(), delay);
     this.timer.unref();
   }
 
+  private lease(): CrmLease {
+    return { owner: this.owner, until: new Date(this.deps.now().getTime() + this.settings.leaseMs).toISOString() };
+  }
+
   private async process(work: CrmWork): Promise<void> {
     const { store } = this.deps;
-    const call = store.callById(work.callId);
-    const instance = store.instanceByUid(work.instanceUid);
-    const session = instance?.crm ? crmSession(this.deps, instance) : undefined;
+    const call = await store.callById(work.callId);
+    const instance = await store.instanceByUid(work.instanceUid);
+    const session = instance?.crm ? await crmSession(this.deps, store, instance) : undefined;
     const done = (crmLog?: CrmLog) =>
-      this.commit(work, () => {
-        store.deleteCrmWork(work.callId);
+      this.commit(work, async (tx) => {
+        await tx.deleteCrmWork(work.callId);
         return crmLog;
       });
     if (!call) return done();
@@ -145,8 +180,8 @@ export class CrmOutboxWorker {
     // Failed or skipped logs wait for the retry API; a CRM that cannot update is done once logged.
     if (!log || log.state === 'failed' || log.state === 'skipped' || (log.id !== null && !session.canUpdate)) return done();
 
-    const agentId = store.agentIdsOfCall(call.id)[0] ?? instance!.agentId;
-    const crmCall = toCrmCall(call, store.agentById(agentId));
+    const agentId = (await store.agentIdsOfCall(call.id))[0] ?? instance!.agentId;
+    const crmCall = toCrmCall(call, await store.agentById(agentId));
     if (log.id !== null) {
       const updated = await this.attempt('update_call', () => session.updateCall(log.id!, crmCall));
       return this.settle(work, session, updated.ok ? { ok: true, value: { id: log.id, url: updated.value.url ?? log.url } } : updated);
@@ -169,30 +204,29 @@ export class CrmOutboxWorker {
 
   /** Commits what an attempt came to: the record linked, a retry scheduled, or the failure shown. */
   private settle(work: CrmWork, session: CrmSession, outcome: CrmOutcome<ActivityRef>, updateAfter = false): Promise<void> {
-    const { store } = this.deps;
     const now = this.deps.now();
     if (outcome.ok) {
-      return this.commit(work, (_call, current) => {
+      return this.commit(work, async (tx, _call, current) => {
         // A change made while the write was in flight (or a found record's older content) is one more update.
         if ((current?.again || updateAfter) && session.canUpdate) {
-          store.putCrmWork({ ...work, state: 'queued', dueAt: now.toISOString(), attempts: 0, lastError: null, again: false, uncertain: false });
-        } else store.deleteCrmWork(work.callId);
+          await tx.putCrmWork({ ...work, state: 'queued', dueAt: now.toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null });
+        } else await tx.deleteCrmWork(work.callId);
         return { state: 'logged', id: outcome.value.id, url: outcome.value.url, error: null };
       });
     }
     this.deps.log.warn('crm write failed', { instance: work.instanceUid, call: work.callId, attempts: work.attempts + 1, retry: outcome.retry, status: outcome.status, error: outcome.error });
     if (!outcome.retry) {
-      return this.commit(work, (call) => {
-        store.deleteCrmWork(work.callId);
+      return this.commit(work, async (tx, call) => {
+        await tx.deleteCrmWork(work.callId);
         return { ...logOf(call), state: 'failed', error: outcome.error };
       });
     }
     const attempts = work.attempts + 1;
     const dueAt = new Date(now.getTime() + this.retryDelay(attempts, outcome.retryAfterMs)).toISOString();
-    return this.commit(work, (call, current) => {
+    return this.commit(work, async (tx, call, current) => {
       const log = logOf(call);
       // A create that failed may still have landed (a timeout, a 502 sent after the CRM's commit): the next attempt asks the CRM first.
-      store.putCrmWork({ ...work, state: 'queued', dueAt, attempts, lastError: outcome.error, again: current?.again ?? false, uncertain: log.id === null });
+      await tx.putCrmWork({ ...work, state: 'queued', dueAt, attempts, lastError: outcome.error, again: current?.again ?? false, uncertain: log.id === null, lease: null });
       return { ...log, error: outcome.error };
     });
   }
@@ -212,7 +246,7 @@ export class CrmOutboxWorker {
   private commit(work: CrmWork, next: NextLog): Promise<void> {
     return new Promise((resolve, reject) => {
       this.landed.push({ work, next, resolve, reject });
-      if (this.landed.length === 1) setImmediate(() => this.commitLanded());
+      if (this.landed.length === 1) setImmediate(() => void this.commitLanded());
     });
   }
 
@@ -221,16 +255,20 @@ export class CrmOutboxWorker {
    * answers webhooks: one commit per CRM answer made a busy CRM slow the webhooks down
    * (docs/benchmarks.md, "Relay with a CRM"). Outcomes that land together share one commit.
    */
-  private commitLanded(): void {
+  private async commitLanded(): Promise<void> {
     const group = this.landed.splice(0);
     let events: AgentEvent[] | undefined;
     try {
-      events = this.deps.store.transaction(() => group.flatMap((outcome) => this.apply(outcome.work, outcome.next)));
+      events = await this.deps.store.transaction(async (tx) => {
+        const applied: AgentEvent[] = [];
+        for (const outcome of group) applied.push(...(await this.apply(tx, outcome.work, outcome.next)));
+        return applied;
+      });
     } catch {
       // One outcome that cannot be stored rolls the group back: each alone, so only that row stays in flight.
       for (const outcome of group) {
         try {
-          this.deps.publish(this.deps.store.transaction(() => this.apply(outcome.work, outcome.next)));
+          this.deps.publish(await this.deps.store.transaction((tx) => this.apply(tx, outcome.work, outcome.next)));
           outcome.resolve();
         } catch (error) {
           outcome.reject(error);
@@ -243,19 +281,18 @@ export class CrmOutboxWorker {
   }
 
   /** Inside the commit's transaction: one outcome applied; the events of its call's change. */
-  private apply(work: CrmWork, next: NextLog): AgentEvent[] {
-    const { store } = this.deps;
-    const call = store.callById(work.callId);
+  private async apply(tx: StoreTx, work: CrmWork, next: NextLog): Promise<AgentEvent[]> {
+    const call = await tx.callById(work.callId);
     if (!call) {
-      store.deleteCrmWork(work.callId);
+      await tx.deleteCrmWork(work.callId);
       return [];
     }
-    const crmLog = next(call, store.crmWorkOf(work.callId));
+    const crmLog = await next(tx, call, await tx.crmWorkOf(work.callId));
     if (!crmLog || sameLog(call.crm_log, crmLog)) return [];
     const at = this.deps.now().toISOString();
-    store.setCallCrm(call.id, { ...crmFields(call), crm_log: crmLog }, at);
-    const entries: EventEntry[] = store.agentIdsOfCall(call.id).map((agentId) => ({ agentId, kind: 'updated' }));
-    return store.appendEvents(entries, store.callById(call.id)!, at);
+    await tx.setCallCrm(call.id, { ...crmFields(call), crm_log: crmLog }, at);
+    const entries: EventEntry[] = (await tx.agentIdsOfCall(call.id)).map((agentId) => ({ agentId, kind: 'updated' }));
+    return tx.appendEvents(entries, (await tx.callById(call.id))!, at);
   }
 }
 

@@ -74,7 +74,7 @@ beforeEach(async () => {
   logs = [];
   await start();
   token = generateToken();
-  relay.store.addAgent({ id: 'ada', name: 'Ada', number: '+14155550111', email: null, admin: true, tokenHash: hashToken(token), createdAt: new Date().toISOString() });
+  await relay.store.addAgent({ id: 'ada', name: 'Ada', number: '+14155550111', email: null, admin: true, tokenHash: hashToken(token), createdAt: new Date().toISOString() });
 });
 
 afterEach(async () => {

@@ -8,22 +8,20 @@ export type CrmLogRetry = { ok: true; call: Call } | { ok: false; status: 404 | 
  * `POST /calls/:id/crm-log/retry`: a log that failed for good (the CRM refused it: bad
  * credentials, a validation error) is queued again once the cause is fixed, as a fresh row.
  */
-export function retryCrmLog(deps: Pick<RelayDeps, 'store' | 'publish' | 'crm' | 'now'>, agentId: string, id: number): CrmLogRetry {
-  const { store } = deps;
-  const now = deps.now();
-  const at = now.toISOString();
-  const retried = store.transaction(() => {
-    const call = store.callFor(agentId, id);
+export async function retryCrmLog(deps: Pick<RelayDeps, 'store' | 'publish' | 'crm' | 'now'>, agentId: string, id: number): Promise<CrmLogRetry> {
+  const at = deps.now().toISOString();
+  const retried = await deps.store.transaction(async (tx) => {
+    const call = await tx.callFor(agentId, id);
     if (!call) return { ok: false as const, status: 404 as const, error: 'no such call' };
     if (call.crm_log?.state !== 'failed') return { ok: false as const, status: 409 as const, error: `only a failed CRM log can be retried; this one is ${call.crm_log?.state ?? 'not due (no CRM, or the call is not over)'}` };
-    const instance = store.instanceOfCall(id);
+    const instance = await tx.instanceOfCall(id);
     if (!instance?.crm) return { ok: false as const, status: 409 as const, error: "the call's instance has no CRM any more" };
-    store.setCallCrm(id, { ...crmFields(call), crm_log: { ...call.crm_log, state: 'pending', error: null } }, at);
+    await tx.setCallCrm(id, { ...crmFields(call), crm_log: { ...call.crm_log, state: 'pending', error: null } }, at);
     // The CRM refused the last attempt, so nothing landed: no need to ask it first.
-    store.putCrmWork({ callId: id, instanceUid: instance.uid, state: 'queued', dueAt: at, attempts: 0, lastError: null, again: false, uncertain: false, createdAt: at });
-    const updated = store.callFor(agentId, id)!;
-    const entries: EventEntry[] = store.agentIdsOfCall(id).map((agent) => ({ agentId: agent, kind: 'updated' }));
-    return { ok: true as const, call: updated, events: store.appendEvents(entries, updated, at) };
+    await tx.putCrmWork({ callId: id, instanceUid: instance.uid, state: 'queued', dueAt: at, attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: at });
+    const updated = (await tx.callFor(agentId, id))!;
+    const entries: EventEntry[] = (await tx.agentIdsOfCall(id)).map((agent) => ({ agentId: agent, kind: 'updated' }));
+    return { ok: true as const, call: updated, events: await tx.appendEvents(entries, updated, at) };
   });
   if (!retried.ok) return retried;
   deps.publish(retried.events);

@@ -5,13 +5,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { PUBLIC_URL, TWILIO_TOKEN, testRelay } from '../testing.ts';
 
 let relay: ReturnType<typeof testRelay>;
-let ada: ReturnType<typeof relay.addAgent>;
+let ada: Awaited<ReturnType<typeof relay.addAgent>>;
 let hooks: Awaited<ReturnType<typeof relay.twilioInstance>>;
 
 beforeEach(async () => {
   relay = testRelay();
   // The admin, whose instance is the team's: its incoming calls may ring every agent.
-  ada = relay.addAgent('Ada', '+14155550111', { admin: true });
+  ada = await relay.addAgent('Ada', '+14155550111', { admin: true });
   hooks = await relay.twilioInstance(ada.token);
 });
 
@@ -25,7 +25,7 @@ describe('accepted webhooks', () => {
     expect(await response.text()).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${hooks.status}"><Number>+14155550100</Number></Dial></Response>`);
     expect(relay.published.map((e) => [e.agentId, e.seq, e.kind])).toEqual([[ada.id, 1, 'created']]);
     expect(JSON.parse(relay.published[0]!.call)).toMatchObject({ call_id: 'CA1', instance_id: 'main', direction: 'outbound', status: 'in-progress', to_number: '+14155550100', user_number: '+14155550111' });
-    expect(relay.deps.metrics.render()).toContain('relay_webhooks_total{event="answer",outcome="ok"} 1');
+    expect(await relay.deps.metrics.render()).toContain('relay_webhooks_total{event="answer",outcome="ok"} 1');
   });
 
   it('takes GET webhooks with query parameters', async () => {
@@ -47,13 +47,13 @@ describe('accepted webhooks', () => {
   });
 
   it('answers a retry exactly as the first time, with no new event', async () => {
-    relay.addAgent('Bob', '+14155550122');
+    await relay.addAgent('Bob', '+14155550122');
     const incoming = { CallSid: 'CA4', From: '+14155550199', To: '+15005550006', CallStatus: 'ringing', Direction: 'inbound' };
     const first = await (await relay.twilioWebhook(hooks.incoming, incoming)).text();
     expect(first).toContain('<Number>+14155550111</Number><Number>+14155550122</Number>');
     expect(relay.published).toHaveLength(2);
     // An agent added meanwhile does not change whom a known call rings.
-    relay.addAgent('Cy', '+14155550133');
+    await relay.addAgent('Cy', '+14155550133');
     const retry = await relay.twilioWebhook(hooks.incoming, incoming);
     expect(retry.status).toBe(200);
     expect(await retry.text()).toBe(first);
@@ -64,9 +64,9 @@ describe('accepted webhooks', () => {
     const response = await relay.twilioWebhook(hooks.answer, answer('CA5'));
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ error: expect.stringContaining('@to_number is empty') });
-    expect(relay.store.callAgentIds(relay.store.instanceOf(ada.id, 'main')!.uid, 'CA5')).toEqual([ada.id]);
+    expect(await relay.store.callAgentIds((await relay.store.instanceOf(ada.id, 'main'))!.uid, 'CA5')).toEqual([ada.id]);
     expect(relay.published).toHaveLength(1);
-    expect(relay.deps.metrics.render()).toContain('relay_webhooks_total{event="answer",outcome="reply_failed"} 1');
+    expect(await relay.deps.metrics.render()).toContain('relay_webhooks_total{event="answer",outcome="reply_failed"} 1');
   });
 
   it('takes webhooks of connectors that declare no signature unsigned', async () => {
@@ -127,7 +127,7 @@ describe('who an incoming call reaches', () => {
   const agentsOf = (sid: string) => relay.published.filter((e) => JSON.parse(e.call).call_id === sid).map((e) => e.agentId);
 
   it("an admin's instance rings the agent the call is for, or every agent when it is for none of them", async () => {
-    const bob = relay.addAgent('Bob', '+14155550122');
+    const bob = await relay.addAgent('Bob', '+14155550122');
     expect(await (await relay.twilioWebhook(hooks.incoming, incoming('CA20', bob.number))).text()).toContain(`<Dial action="${hooks.status}"><Number>+14155550122</Number></Dial>`);
     expect(agentsOf('CA20')).toEqual([bob.id]);
     expect(await (await relay.twilioWebhook(hooks.incoming, incoming('CA21', '+15005550006'))).text()).toContain('<Number>+14155550111</Number><Number>+14155550122</Number></Dial>');
@@ -135,7 +135,7 @@ describe('who an incoming call reaches', () => {
   });
 
   it("an agent's own instance rings and reaches its owner alone, even for a colleague's number, and so do the calls it reports", async () => {
-    const bob = relay.addAgent('Bob', '+14155550122');
+    const bob = await relay.addAgent('Bob', '+14155550122');
     const own = await relay.twilioInstance(bob.token, 'own');
     for (const [sid, to] of [['CA22', ada.number], ['CA23', '+15005550006']] as const) {
       const reply = await (await relay.twilioWebhook(own.incoming, incoming(sid, to))).text();
@@ -161,7 +161,7 @@ describe('refused webhooks', () => {
     const response = await relay.twilioWebhook(hooks.status.replace(/\/[^/]+\/status$/, '/wrong/status'), answer('CA6'), { token: 'wrong-token' });
     expect(response.status).toBe(403);
     expect(await response.json()).toEqual({ error: 'wrong secret' });
-    expect(relay.deps.metrics.render()).toContain('relay_webhooks_total{event="status",outcome="forbidden"} 1');
+    expect(await relay.deps.metrics.render()).toContain('relay_webhooks_total{event="status",outcome="forbidden"} 1');
   });
 
   it('refuses a signed body nested thousands of levels deep with a 400, storing nothing', async () => {
@@ -171,27 +171,27 @@ describe('refused webhooks', () => {
     const response = await relay.app.request(url.replace(PUBLIC_URL, ''), { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Twilio-Signature': signature }, body });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: expect.stringContaining('the JSON body nests deeper than') });
-    expect(relay.store.callByKey(relay.store.instanceOf(ada.id, 'main')!.uid, 'CA11')).toBeUndefined();
+    expect(await relay.store.callByKey((await relay.store.instanceOf(ada.id, 'main'))!.uid, 'CA11')).toBeUndefined();
     expect(relay.published).toEqual([]);
-    expect(relay.deps.metrics.render()).toContain('relay_webhooks_total{event="status",outcome="bad_request"} 1');
+    expect(await relay.deps.metrics.render()).toContain('relay_webhooks_total{event="status",outcome="bad_request"} 1');
   });
 
   it('fails closed when the connector can no longer be loaded', async () => {
-    relay.store.putInstance({ agentId: ada.id, localId: 'broken', connector: 'custom', xml: '<connector', config: {}, crm: null, at: new Date().toISOString() }, { uid: 'in_broken', secret: 's' });
+    await relay.store.putInstance({ agentId: ada.id, localId: 'broken', connector: 'custom', xml: '<connector', config: {}, crm: null, at: new Date().toISOString() }, { uid: 'in_broken', secret: 's' });
     const response = await relay.app.request('/hooks/in_broken/s/status', { method: 'POST', body: 'CallSid=CA7' });
     expect(response.status).toBe(500);
     expect(relay.published).toEqual([]);
   });
 
   it('answers an unexpected failure with 500 and logs it without the secret', async () => {
-    relay.store.insertCall = () => {
+    relay.store.transaction = async () => {
       throw new Error('disk full');
     };
     const response = await relay.twilioWebhook(`${hooks.answer}?DialTo=%2B14155550100`, answer('CA10'));
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ error: 'internal error' });
     expect(relay.published).toEqual([]);
-    expect(relay.deps.metrics.render()).toContain('relay_webhooks_total{event="answer",outcome="error"} 1');
+    expect(await relay.deps.metrics.render()).toContain('relay_webhooks_total{event="answer",outcome="error"} 1');
     const entry = relay.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'webhook failed');
     expect(entry).toMatchObject({ level: 'error', error: 'disk full', path: expect.stringContaining('/***/answer') });
   });
@@ -209,7 +209,7 @@ describe('refused webhooks', () => {
     const request = new Request(`http://relay${new URL(hooks.status).pathname}`, { method: 'POST', body: cutOff, duplex: 'half' } as RequestInit);
     expect((await relay.app.request(request)).status).toBe(400);
     expect(relay.published).toEqual([]);
-    const metrics = relay.deps.metrics.render();
+    const metrics = await relay.deps.metrics.render();
     expect(metrics).toContain('relay_webhooks_total{event="status",outcome="aborted"} 1');
     expect(metrics).not.toContain('outcome="error"');
     const entries = relay.logs.map((l) => JSON.parse(l));

@@ -27,8 +27,8 @@ export function hooksApp(deps: RelayDeps): Hono<HookEnv> {
     else deps.log.warn('webhook refused', fields);
   });
 
-  app.all('/:instance/:secret/:event', webhookGuard(deps), webhookHandshake(), webhookSignature(deps), (c) => {
-    const result = ingestWebhook(deps, {
+  app.all('/:instance/:secret/:event', webhookGuard(deps), webhookHandshake(), webhookSignature(deps), async (c) => {
+    const result = await ingestWebhook(deps, {
       event: c.get('event'),
       instance: c.get('instance'),
       owner: c.get('owner'),

@@ -15,7 +15,7 @@ export type IngestResult =
  * Maps a verified webhook into a call record, records the call (stored with its events in one
  * transaction, then pushed) and returns the connector's reply.
  */
-export function ingestWebhook(deps: RelayDeps, webhook: VerifiedWebhook): IngestResult {
+export async function ingestWebhook(deps: RelayDeps, webhook: VerifiedWebhook): Promise<IngestResult> {
   const { event, instance, owner, plan, request, context } = webhook;
   let mapped: MappedWebhook;
   try {
@@ -31,11 +31,11 @@ export function ingestWebhook(deps: RelayDeps, webhook: VerifiedWebhook): Ingest
 
   // The reply may ring the call's agents (agentdialing), and who they are depends on the mapped
   // record and on what the store knows of the call: rendered once the call is recorded.
-  const recorded = recordCall(deps, {
+  const recorded = await recordCall(deps, {
     instanceUid: instance.uid,
     callId,
     update: updateFromRecord(record),
-    audience: webhookAudience(event, record, owner, deps.store),
+    audience: webhookAudience(event, record, owner),
   });
   const summary = { callId, created: recorded.created, events: recorded.events.length };
   try {

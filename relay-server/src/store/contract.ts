@@ -1,14 +1,22 @@
 /**
  * The behaviour every store adapter owes the relay, written against the interface alone: each
- * adapter's test file runs it (`describeStoreContract('SQLite', open)`), and so will the
+ * adapter's test file runs it (`describeStoreContract('SQLite', database)`), and so will the
  * PostgreSQL adapter's.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CallUpdate, mergeCall } from '../calls/merge.ts';
-import type { CrmWork, RelayStore } from './index.ts';
+import type { ChangeElsewhere, CrmWork, RelayStore } from './index.ts';
 
-export function describeStoreContract(adapter: string, open: () => RelayStore): void {
+/** A fresh, empty database for one test: every `open` is another connection to it (as another relay or the CLI would open it). */
+export interface TestDatabase {
+  open(): Promise<RelayStore>;
+  /** Removes the database once every connection is closed. */
+  drop(): Promise<void>;
+}
+
+export function describeStoreContract(adapter: string, freshDatabase: () => Promise<TestDatabase>): void {
   describe(`store contract: ${adapter}`, () => {
+    let database: TestDatabase;
     let store: RelayStore;
     const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
 
@@ -17,69 +25,115 @@ export function describeStoreContract(adapter: string, open: () => RelayStore): 
       store.putInstance({ agentId, localId, connector: 'twilio', xml: null, config: { authid: 'AC1' }, crm: null, at: T(0) }, { uid, secret: `secret-${uid}` });
     /** A new call seen by `agentIds`, written with the plain writes. */
     const call = (callId: string, at: string, update: CallUpdate = {}, agentIds = ['ada'], instanceUid = 'in_ada_main') =>
-      store.transaction(() => {
-        const id = store.insertCall(instanceUid, callId, mergeCall(undefined, update), at);
-        for (const agentId of agentIds) store.linkAgent(agentId, id);
-        return store.callById(id)!;
+      store.transaction(async (tx) => {
+        const id = await tx.insertCall(instanceUid, callId, mergeCall(undefined, update), at);
+        for (const agentId of agentIds) await tx.linkAgent(agentId, id);
+        return (await tx.callById(id))!;
       });
+    /** Waits for a condition, with a deadline far beyond any adapter's polling period. */
+    const until = async (condition: () => boolean) => {
+      const deadline = Date.now() + 20_000;
+      while (!condition()) {
+        if (Date.now() > deadline) throw new Error('the condition did not hold within 20 s');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
 
-    beforeEach(() => {
-      store = open();
-      agent('ada', '+14155550111');
-      agent('bob', '+14155550122');
-      instance('ada', 'main');
+    beforeEach(async () => {
+      database = await freshDatabase();
+      store = await database.open();
+      await agent('ada', '+14155550111');
+      await agent('bob', '+14155550122');
+      await instance('ada', 'main');
     });
-    afterEach(() => store.close());
+    afterEach(async () => {
+      await store.close();
+      await database.drop();
+    });
 
     describe('calls', () => {
-      it('stores a call and finds it by key, by id and for the agents linked to it', () => {
-        const stored = call('CA1', T(1), { direction: 'inbound', status: 'ringing', status_raw: 'ringing', extra: { uui: 'x' } }, ['ada', 'bob']);
+      it('stores a call and finds it by key, by id and for the agents linked to it', async () => {
+        const stored = await call('CA1', T(1), { direction: 'inbound', status: 'ringing', status_raw: 'ringing', extra: { uui: 'x' } }, ['ada', 'bob']);
         expect(stored).toMatchObject({ instance_id: 'main', call_id: 'CA1', direction: 'inbound', status: 'ringing', extra: { uui: 'x' }, created_at: T(1), updated_at: T(1), notes: null });
-        expect(store.callByKey('in_ada_main', 'CA1')).toEqual(stored);
-        expect(store.callByKey('in_ada_main', 'CA2')).toBeUndefined();
-        expect(store.callFor('bob', stored.id)).toEqual(stored);
-        expect(store.agentIdsOfCall(stored.id)).toEqual(['ada', 'bob']);
-        expect(store.callAgentIds('in_ada_main', 'CA1')).toEqual(['ada', 'bob']);
+        expect(await store.callByKey('in_ada_main', 'CA1')).toEqual(stored);
+        expect(await store.callByKey('in_ada_main', 'CA2')).toBeUndefined();
+        expect(await store.callFor('bob', stored.id)).toEqual(stored);
+        expect(await store.agentIdsOfCall(stored.id)).toEqual(['ada', 'bob']);
+        expect(await store.callAgentIds('in_ada_main', 'CA1')).toEqual(['ada', 'bob']);
       });
 
-      it('updates a call, links an agent once, and sets notes', () => {
-        const stored = call('CA1', T(1), { status: 'ringing' });
-        store.updateCall(stored.id, mergeCall(stored, { status: 'completed', duration: 9 }), T(2));
-        store.linkAgent('bob', stored.id);
-        store.linkAgent('bob', stored.id);
-        store.setCallNotes(stored.id, { notes: 'call back', disposition: null }, T(3));
-        expect(store.callById(stored.id)).toMatchObject({ status: 'completed', duration: 9, notes: 'call back', disposition: null, created_at: T(1), updated_at: T(3) });
-        expect(store.agentIdsOfCall(stored.id)).toEqual(['ada', 'bob']);
+      it('updates a call, links an agent once, and sets notes', async () => {
+        const stored = await call('CA1', T(1), { status: 'ringing' });
+        await store.updateCall(stored.id, mergeCall(stored, { status: 'completed', duration: 9 }), T(2));
+        await store.linkAgent('bob', stored.id);
+        await store.linkAgent('bob', stored.id);
+        await store.setCallNotes(stored.id, { notes: 'call back', disposition: null }, T(3));
+        expect(await store.callById(stored.id)).toMatchObject({ status: 'completed', duration: 9, notes: 'call back', disposition: null, created_at: T(1), updated_at: T(3) });
+        expect(await store.agentIdsOfCall(stored.id)).toEqual(['ada', 'bob']);
       });
 
-      it('rolls back everything a transaction wrote when it throws', () => {
-        expect(() =>
-          store.transaction(() => {
-            const id = store.insertCall('in_ada_main', 'CA1', mergeCall(undefined, {}), T(1));
-            store.linkAgent('ada', id);
-            store.appendEvents([{ agentId: 'ada', kind: 'created' }], store.callById(id)!, T(1));
-            store.linkAgent('ghost', id);
-          }),
-        ).toThrow();
-        expect(store.callByKey('in_ada_main', 'CA1')).toBeUndefined();
-        expect(store.lastSeq('ada')).toBe(0);
-        expect(store.eventsAfter('ada', 0, 10)).toEqual([]);
-        expect(store.listCalls('ada', { limit: 10 })).toEqual([]);
+      it('rolls back everything a transaction wrote when it throws, and gives its error', async () => {
+        const failed = store.transaction(async (tx) => {
+          const id = await tx.insertCall('in_ada_main', 'CA1', mergeCall(undefined, {}), T(1));
+          await tx.linkAgent('ada', id);
+          await tx.appendEvents([{ agentId: 'ada', kind: 'created' }], (await tx.callById(id))!, T(1));
+          throw new Error('the work failed');
+        });
+        await expect(failed).rejects.toThrow('the work failed');
+        expect(await store.callByKey('in_ada_main', 'CA1')).toBeUndefined();
+        expect(await store.lastSeq('ada')).toBe(0);
+        expect(await store.eventsAfter('ada', 0, 10)).toEqual([]);
+        expect(await store.listCalls('ada', { limit: 10 })).toEqual([]);
       });
 
-      it('lists an agent calls newest first with filters', () => {
-        call('CA1', T(1), { direction: 'outbound', to_number: '+14155550100' });
-        call('CA2', T(2), { direction: 'inbound', from_number: '+14155550100' });
-        call('CA3', T(3), { direction: 'inbound', user_number: '+14155550199' });
-        call('CA4', T(4), { direction: 'outbound' }, ['bob']);
-        const ids = (query: Parameters<RelayStore['listCalls']>[1]) => store.listCalls('ada', query).map((c) => c.call_id);
-        expect(ids({ limit: 10 })).toEqual(['CA3', 'CA2', 'CA1']);
-        expect(ids({ limit: 10, number: '+14155550100' })).toEqual(['CA2', 'CA1']);
-        expect(ids({ limit: 10, number: '+14155550199' })).toEqual(['CA3']);
-        expect(ids({ limit: 10, direction: 'inbound' })).toEqual(['CA3', 'CA2']);
-        expect(ids({ limit: 10, since: T(2), until: T(3) })).toEqual(['CA2']);
-        expect(ids({ limit: 2 })).toEqual(['CA3', 'CA2']);
-        expect(ids({ limit: 2, before: 2 })).toEqual(['CA1']);
+      it('rolls back a transaction whose write breaks a constraint', async () => {
+        const failed = store.transaction(async (tx) => {
+          const id = await tx.insertCall('in_ada_main', 'CA1', mergeCall(undefined, {}), T(1));
+          await tx.linkAgent('ghost', id);
+        });
+        await expect(failed).rejects.toThrow();
+        expect(await store.callByKey('in_ada_main', 'CA1')).toBeUndefined();
+      });
+
+      it('resolves a transaction with what its work returns, once committed for every reader', async () => {
+        const id = await store.transaction(async (tx) => tx.insertCall('in_ada_main', 'CA1', mergeCall(undefined, {}), T(1)));
+        const other = await database.open();
+        try {
+          expect((await other.callById(id))?.call_id).toBe('CA1');
+        } finally {
+          await other.close();
+        }
+      });
+
+      it('runs transactions one after another: the second reads what the first wrote', async () => {
+        const stored = await call('CA1', T(1));
+        const bump = () =>
+          store.transaction(async (tx) => {
+            const current = (await tx.callById(stored.id))!;
+            await tx.updateCall(stored.id, mergeCall(current, { duration: (current.duration ?? 0) + 1 }), T(2));
+          });
+        await Promise.all([bump(), bump(), bump(), store.callById(stored.id), bump()]);
+        expect((await store.callById(stored.id))?.duration).toBe(4);
+      });
+
+      it('refuses a transaction handle used after its transaction ended', async () => {
+        const leaked = await store.transaction(async (tx) => tx);
+        await expect(leaked.callById(1)).rejects.toThrow(/ended/);
+      });
+
+      it('lists an agent calls newest first with filters', async () => {
+        await call('CA1', T(1), { direction: 'outbound', to_number: '+14155550100' });
+        await call('CA2', T(2), { direction: 'inbound', from_number: '+14155550100' });
+        await call('CA3', T(3), { direction: 'inbound', user_number: '+14155550199' });
+        await call('CA4', T(4), { direction: 'outbound' }, ['bob']);
+        const ids = async (query: Parameters<RelayStore['listCalls']>[1]) => (await store.listCalls('ada', query)).map((c) => c.call_id);
+        expect(await ids({ limit: 10 })).toEqual(['CA3', 'CA2', 'CA1']);
+        expect(await ids({ limit: 10, number: '+14155550100' })).toEqual(['CA2', 'CA1']);
+        expect(await ids({ limit: 10, number: '+14155550199' })).toEqual(['CA3']);
+        expect(await ids({ limit: 10, direction: 'inbound' })).toEqual(['CA3', 'CA2']);
+        expect(await ids({ limit: 10, since: T(2), until: T(3) })).toEqual(['CA2']);
+        expect(await ids({ limit: 2 })).toEqual(['CA3', 'CA2']);
+        expect(await ids({ limit: 2, before: 2 })).toEqual(['CA1']);
       });
     });
 
@@ -93,109 +147,194 @@ export function describeStoreContract(adapter: string, open: () => RelayStore): 
         lastError: null,
         again: false,
         uncertain: false,
+        lease: null,
         createdAt: T(1),
         ...extra,
       });
+      const lease = (owner: string, until: string) => ({ owner, until });
 
-      it('keeps an instance CRM setup, and a call CRM fields', () => {
+      it('keeps an instance CRM setup, and a call CRM fields', async () => {
         const crm = { connector: 'vtiger', xml: null, config: { url: 'https://crm.example.com', accesskey: 'k' } };
-        store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm, at: T(2) }, { uid: 'x', secret: 'y' });
-        expect(store.instanceByUid('in_ada_main')!.crm).toEqual(crm);
-        const stored = call('CA1', T(1));
+        await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm, at: T(2) }, { uid: 'x', secret: 'y' });
+        expect((await store.instanceByUid('in_ada_main'))!.crm).toEqual(crm);
+        const stored = await call('CA1', T(1));
         expect(stored).toMatchObject({ contact: null, contacts: [], new_contact_url: null, crm_log: null });
         const contact = { id: '4x1', name: 'Grace', company: null, url: null };
         const fields = { contact, contacts: [contact], new_contact_url: null, crm_log: { state: 'logged' as const, id: '43x9', url: 'u', error: null } };
-        store.setCallCrm(stored.id, fields, T(3));
-        expect(store.callById(stored.id)).toMatchObject({ ...fields, updated_at: T(3) });
-        expect(store.instanceOfCall(stored.id)?.uid).toBe('in_ada_main');
+        await store.setCallCrm(stored.id, fields, T(3));
+        expect(await store.callById(stored.id)).toMatchObject({ ...fields, updated_at: T(3) });
+        expect((await store.instanceOfCall(stored.id))?.uid).toBe('in_ada_main');
       });
 
-      it('claims due outbox rows once, oldest due first, and requeues rows left in flight as uncertain', () => {
-        const [a, b, c] = ['CA1', 'CA2', 'CA3'].map((id) => call(id, T(1)).id) as [number, number, number];
-        store.putCrmWork(work(a, T(5)));
-        store.putCrmWork(work(b, T(3)));
-        store.putCrmWork(work(c, T(9)));
-        expect(store.nextCrmDue()).toBe(T(3));
-        expect(store.crmOutboxStats()).toEqual({ depth: 3, oldestDue: T(3) });
-        expect(store.claimDueCrmWork(T(6), 10).map((w) => [w.callId, w.state])).toEqual([
-          [b, 'inflight'],
-          [a, 'inflight'],
+      it('claims due outbox rows once, oldest due first, under the claiming relay lease', async () => {
+        const [a, b, c] = (await Promise.all(['CA1', 'CA2', 'CA3'].map((id) => call(id, T(1))))).map((stored) => stored.id) as [number, number, number];
+        await store.putCrmWork(work(a, T(5)));
+        await store.putCrmWork(work(b, T(3)));
+        await store.putCrmWork(work(c, T(9)));
+        expect(await store.nextCrmDue()).toBe(T(3));
+        expect(await store.crmOutboxStats()).toEqual({ depth: 3, oldestDue: T(3) });
+        const claimed = await store.claimDueCrmWork(T(6), 10, lease('relay-a', T(60)));
+        expect(claimed.map((w) => [w.callId, w.state, w.lease])).toEqual([
+          [b, 'inflight', lease('relay-a', T(60))],
+          [a, 'inflight', lease('relay-a', T(60))],
         ]);
-        expect(store.claimDueCrmWork(T(6), 10)).toEqual([]);
-        expect(store.nextCrmDue()).toBe(T(9));
-        store.putCrmWork({ ...store.crmWorkOf(a)!, again: true, lastError: 'HTTP 503' });
-        expect(store.crmWorkOf(a)).toMatchObject({ state: 'inflight', again: true, lastError: 'HTTP 503' });
-        store.deleteCrmWork(b);
-        expect(store.requeueInflightCrmWork()).toBe(1);
-        expect(store.crmWorkOf(a)).toMatchObject({ state: 'queued', uncertain: true });
-        expect(store.crmWorkOf(b)).toBeUndefined();
-        expect(store.claimDueCrmWork(T(9), 1).map((w) => w.callId)).toEqual([a]);
+        expect(await store.claimDueCrmWork(T(6), 10, lease('relay-b', T(60)))).toEqual([]);
+        expect(await store.nextCrmDue()).toBe(T(9));
+        await store.putCrmWork({ ...(await store.crmWorkOf(a))!, again: true, lastError: 'HTTP 503' });
+        expect(await store.crmWorkOf(a)).toMatchObject({ state: 'inflight', again: true, lastError: 'HTTP 503', lease: lease('relay-a', T(60)) });
+        expect(await store.claimDueCrmWork(T(9), 1, lease('relay-b', T(60)))).toMatchObject([{ callId: c, lease: lease('relay-b', T(60)) }]);
+      });
+
+      it('requeues, as uncertain, only the rows in flight whose lease has ended', async () => {
+        const [a, b, c] = (await Promise.all(['CA1', 'CA2', 'CA3'].map((id) => call(id, T(1))))).map((stored) => stored.id) as [number, number, number];
+        await store.putCrmWork(work(a, T(1)));
+        await store.putCrmWork(work(b, T(1)));
+        await store.claimDueCrmWork(T(2), 1, lease('relay-dead', T(30)));
+        await store.claimDueCrmWork(T(2), 1, lease('relay-alive', T(90)));
+        await store.putCrmWork(work(c, T(50)));
+        expect(await store.requeueOrphanedCrmWork(T(29))).toBe(0);
+        expect(await store.requeueOrphanedCrmWork(T(30))).toBe(1);
+        const [dead, alive] = [(await store.crmWorkOf(a))!, (await store.crmWorkOf(b))!];
+        expect(dead).toMatchObject({ state: 'queued', uncertain: true, lease: null });
+        expect(alive).toMatchObject({ state: 'inflight', uncertain: false, lease: lease('relay-alive', T(90)) });
+        expect(await store.crmWorkOf(c)).toMatchObject({ state: 'queued', uncertain: false });
+        expect((await store.claimDueCrmWork(T(31), 10, lease('relay-alive', T(120)))).map((w) => w.callId)).toEqual([a]);
+        await store.deleteCrmWork(b);
+        expect(await store.crmWorkOf(b)).toBeUndefined();
+        expect(await store.requeueOrphanedCrmWork(T(1000))).toBe(1);
       });
     });
 
     describe('events', () => {
-      it('keeps per-agent seqs and returns events after a seq in order', () => {
+      it('keeps per-agent seqs and returns events after a seq in order', async () => {
         for (let i = 1; i <= 5; i++) {
           const agents = i % 2 ? ['ada', 'bob'] : ['ada'];
-          const stored = call(`CA${i}`, T(i), {}, agents);
-          const events = store.appendEvents(agents.map((agentId) => ({ agentId, kind: 'created' as const })), stored, T(i));
+          const stored = await call(`CA${i}`, T(i), {}, agents);
+          const events = await store.appendEvents(
+            agents.map((agentId) => ({ agentId, kind: 'created' as const })),
+            stored,
+            T(i),
+          );
           expect(events.map((e) => JSON.parse(e.call))).toEqual(agents.map(() => stored));
         }
-        expect(store.eventsAfter('ada', 0, 100).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
-        expect(store.eventsAfter('ada', 3, 100).map((e) => JSON.parse(e.call).call_id)).toEqual(['CA4', 'CA5']);
-        expect(store.eventsAfter('ada', 0, 2).map((e) => e.seq)).toEqual([1, 2]);
-        expect(store.eventsAfter('bob', 0, 100).map((e) => [e.seq, JSON.parse(e.call).call_id])).toEqual([
+        expect((await store.eventsAfter('ada', 0, 100)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+        expect((await store.eventsAfter('ada', 3, 100)).map((e) => JSON.parse(e.call).call_id)).toEqual(['CA4', 'CA5']);
+        expect((await store.eventsAfter('ada', 0, 2)).map((e) => e.seq)).toEqual([1, 2]);
+        expect((await store.eventsAfter('bob', 0, 100)).map((e) => [e.seq, JSON.parse(e.call).call_id])).toEqual([
           [1, 'CA1'],
           [2, 'CA3'],
           [3, 'CA5'],
         ]);
-        expect(store.lastSeq('ada')).toBe(5);
+        expect(await store.lastSeq('ada')).toBe(5);
+      });
+
+      it('reads several agents events after their own seqs in one call, agent by agent, limited per agent', async () => {
+        await agent('cy', '+14155550133');
+        for (let i = 1; i <= 4; i++) {
+          const stored = await call(`CA${i}`, T(i), {}, ['ada', 'bob']);
+          await store.appendEvents(
+            [
+              { agentId: 'ada', kind: 'created' },
+              { agentId: 'bob', kind: 'created' },
+            ],
+            stored,
+            T(i),
+          );
+        }
+        const read = await store.eventsAfterEach(
+          new Map([
+            ['bob', 1],
+            ['ada', 2],
+            ['cy', 0],
+            ['nobody', 0],
+          ]),
+          2,
+        );
+        expect(read.map((e) => [e.agentId, e.seq, JSON.parse(e.call).call_id])).toEqual([
+          ['bob', 2, 'CA2'],
+          ['bob', 3, 'CA3'],
+          ['ada', 3, 'CA3'],
+          ['ada', 4, 'CA4'],
+        ]);
+        expect(await store.eventsAfterEach(new Map(), 10)).toEqual([]);
+      });
+    });
+
+    describe('changes made elsewhere', () => {
+      it('tells listeners of another connection commits, until they unsubscribe', async () => {
+        const seen: ChangeElsewhere[] = [];
+        const stillListening: ChangeElsewhere[] = [];
+        const unsubscribe = store.onChangeElsewhere((change) => seen.push(change));
+        const unsubscribeOther = store.onChangeElsewhere((change) => stillListening.push(change));
+        const other = await database.open();
+        try {
+          // As `relay agent remove` does it: its own connection to the same database.
+          expect(await other.removeAgent('bob')).toBe(true);
+          await until(() => seen.some((change) => change.directory));
+          const stored = await other.transaction(async (tx) => {
+            const id = await tx.insertCall('in_ada_main', 'CA9', mergeCall(undefined, {}), T(9));
+            await tx.linkAgent('ada', id);
+            return (await tx.callById(id))!;
+          });
+          await other.appendEvents([{ agentId: 'ada', kind: 'created' }], stored, T(9));
+          await until(() => seen.some((change) => change.events));
+          unsubscribe();
+          const count = seen.length;
+          const heard = stillListening.length;
+          await other.addAgent({ id: 'cy', name: 'Cy', number: '+14155550133', email: null, admin: false, tokenHash: 'hash-cy', createdAt: T(0) });
+          await until(() => stillListening.length > heard);
+          expect(seen).toHaveLength(count);
+        } finally {
+          unsubscribe();
+          unsubscribeOther();
+          await other.close();
+        }
       });
     });
 
     describe('agents and instances', () => {
-      it('keeps an instance uid and secret when it is replaced', () => {
-        const replaced = store.putInstance({ agentId: 'ada', localId: 'main', connector: 'custom', xml: '<connector/>', config: {}, crm: null, at: T(5) }, { uid: 'in_new', secret: 'new' });
+      it('keeps an instance uid and secret when it is replaced', async () => {
+        const replaced = await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'custom', xml: '<connector/>', config: {}, crm: null, at: T(5) }, { uid: 'in_new', secret: 'new' });
         expect(replaced).toMatchObject({ uid: 'in_ada_main', secret: 'secret-in_ada_main', connector: 'custom', xml: '<connector/>', updatedAt: T(5), createdAt: T(0) });
-        expect(store.instancesOf('ada')).toHaveLength(1);
+        expect(await store.instancesOf('ada')).toHaveLength(1);
       });
 
-      it('keeps calls when their instance is deleted, without an instance id', () => {
-        const stored = call('CA1', T(1));
-        expect(store.deleteInstance('bob', 'main')).toBe(false);
-        expect(store.deleteInstance('ada', 'main')).toBe(true);
-        expect(store.instanceByUid('in_ada_main')).toBeUndefined();
-        expect(store.callFor('ada', stored.id)).toMatchObject({ call_id: 'CA1', instance_id: null });
+      it('keeps calls when their instance is deleted, without an instance id', async () => {
+        const stored = await call('CA1', T(1));
+        expect(await store.deleteInstance('bob', 'main')).toBe(false);
+        expect(await store.deleteInstance('ada', 'main')).toBe(true);
+        expect(await store.instanceByUid('in_ada_main')).toBeUndefined();
+        expect(await store.callFor('ada', stored.id)).toMatchObject({ call_id: 'CA1', instance_id: null });
       });
 
-      it('removes an agent with its instances, links and events, keeping calls others see', () => {
-        const stored = call('CA1', T(1), {}, ['ada', 'bob']);
-        store.appendEvents([{ agentId: 'ada', kind: 'created' }], stored, T(1));
-        expect(store.removeAgent('ada')).toBe(true);
-        expect(store.removeAgent('ada')).toBe(false);
-        expect(store.agentById('ada')).toBeUndefined();
-        expect(store.instancesOf('ada')).toEqual([]);
-        expect(store.eventsAfter('ada', 0, 10)).toEqual([]);
-        expect(store.agentIdsOfCall(stored.id)).toEqual(['bob']);
-        expect(store.callFor('bob', stored.id)).toMatchObject({ call_id: 'CA1', instance_id: null });
+      it('removes an agent with its instances, links and events, keeping calls others see', async () => {
+        const stored = await call('CA1', T(1), {}, ['ada', 'bob']);
+        await store.appendEvents([{ agentId: 'ada', kind: 'created' }], stored, T(1));
+        expect(await store.removeAgent('ada')).toBe(true);
+        expect(await store.removeAgent('ada')).toBe(false);
+        expect(await store.agentById('ada')).toBeUndefined();
+        expect(await store.instancesOf('ada')).toEqual([]);
+        expect(await store.eventsAfter('ada', 0, 10)).toEqual([]);
+        expect(await store.agentIdsOfCall(stored.id)).toEqual(['bob']);
+        expect(await store.callFor('bob', stored.id)).toMatchObject({ call_id: 'CA1', instance_id: null });
       });
 
-      it('finds agents by number, oldest first, and follows a changed number', () => {
-        store.addAgent({ id: 'cy', name: 'cy', number: '+14155550122', email: null, admin: false, tokenHash: 'hash-cy', createdAt: T(1) });
-        expect(store.agentsWithNumber('+14155550122').map((a) => a.id)).toEqual(['bob', 'cy']);
-        expect(store.agentsWithNumber('+14155550111')).toEqual([store.agentById('ada')]);
-        expect(store.agentsWithNumber('+15005550006')).toEqual([]);
-        store.updateAgent('bob', { number: '+15005550006' });
-        expect(store.agentsWithNumber('+14155550122').map((a) => a.id)).toEqual(['cy']);
-        expect(store.agentsWithNumber('+15005550006').map((a) => a.id)).toEqual(['bob']);
+      it('finds agents by number, oldest first, and follows a changed number', async () => {
+        await store.addAgent({ id: 'cy', name: 'cy', number: '+14155550122', email: null, admin: false, tokenHash: 'hash-cy', createdAt: T(1) });
+        expect((await store.agentsWithNumber('+14155550122')).map((a) => a.id)).toEqual(['bob', 'cy']);
+        expect(await store.agentsWithNumber('+14155550111')).toEqual([await store.agentById('ada')]);
+        expect(await store.agentsWithNumber('+15005550006')).toEqual([]);
+        await store.updateAgent('bob', { number: '+15005550006' });
+        expect((await store.agentsWithNumber('+14155550122')).map((a) => a.id)).toEqual(['cy']);
+        expect((await store.agentsWithNumber('+15005550006')).map((a) => a.id)).toEqual(['bob']);
       });
 
-      it('updates an agent profile', () => {
-        expect(store.updateAgent('ada', { number: '+14155550199', profile: { country: 'US' } })).toMatchObject({ number: '+14155550199', email: null, profile: { country: 'US' } });
-        expect(store.updateAgent('ada', { email: 'ada@example.com' })).toMatchObject({ number: '+14155550199', email: 'ada@example.com', profile: { country: 'US' } });
-        expect(store.updateAgent('nobody', { email: null })).toBeUndefined();
-        expect(store.agentByTokenHash('hash-ada')?.id).toBe('ada');
-        expect(store.agentByTokenHash('hash-nobody')).toBeUndefined();
+      it('updates an agent profile', async () => {
+        expect(await store.updateAgent('ada', { number: '+14155550199', profile: { country: 'US' } })).toMatchObject({ number: '+14155550199', email: null, profile: { country: 'US' } });
+        expect(await store.updateAgent('ada', { email: 'ada@example.com' })).toMatchObject({ number: '+14155550199', email: 'ada@example.com', profile: { country: 'US' } });
+        expect(await store.updateAgent('nobody', { email: null })).toBeUndefined();
+        expect((await store.agentByTokenHash('hash-ada'))?.id).toBe('ada');
+        expect(await store.agentByTokenHash('hash-nobody')).toBeUndefined();
       });
     });
   });

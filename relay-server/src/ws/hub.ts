@@ -47,6 +47,9 @@ export class Hub {
   /** The read for every connected agent: one at a time, and one more if asked meanwhile. */
   private reading = false;
   private readAgain: 'notice' | 'poll' | undefined;
+  /** The removed-agents check running now, and whether another change came in meanwhile. */
+  private checking: Promise<void> | undefined;
+  private recheck = false;
 
   constructor(private readonly options: HubOptions) {
     options.metrics.connections = () => ({ agents: this.byAgent.size, sockets: [...this.byAgent.values()].reduce((n, set) => n + set.size, 0) });
@@ -98,7 +101,7 @@ export class Hub {
     }
     if (change.directory) {
       this.options.metrics.changeNotices.inc({ change: 'directory' });
-      void this.closeRemovedAgents();
+      this.checkRemovedAgents();
     }
   }
 
@@ -161,15 +164,29 @@ export class Hub {
     }
   }
 
-  /** `relay agent remove` runs in another process, straight on the store: its notice makes the relay look its connected agents up. */
+  /**
+   * `relay agent remove` runs in another process, straight on the store: the relay learns of it
+   * from the store's change notices, then looks its connected agents up. One check at a time; a
+   * notice during a check runs one more after it.
+   */
+  private checkRemovedAgents(): void {
+    if (this.checking) {
+      this.recheck = true;
+      return;
+    }
+    this.checking = this.closeRemovedAgents()
+      .catch((error: unknown) => this.options.log.error('ws: removed agents could not be checked', { error }))
+      .finally(() => {
+        this.checking = undefined;
+        if (!this.recheck) return;
+        this.recheck = false;
+        this.checkRemovedAgents();
+      });
+  }
+
   private async closeRemovedAgents(): Promise<void> {
-    for (const [agentId, set] of this.byAgent) {
-      try {
-        if (await this.options.store.agentById(agentId)) continue;
-      } catch (error) {
-        this.options.log.warn('checking for removed agents failed', { error });
-        return;
-      }
+    for (const [agentId, set] of [...this.byAgent]) {
+      if (await this.options.store.agentById(agentId)) continue;
       for (const socket of set) socket.close(CLOSE_CODES.unauthorized, 'the agent was removed', 'agent_removed');
     }
   }

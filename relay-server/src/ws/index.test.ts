@@ -17,13 +17,13 @@ let logs: Array<Record<string, unknown>>;
 async function start(options: Partial<RelayOptions> = {}) {
   logs = [];
   relay = await startRelay({ port: 0, host: '127.0.0.1', db: join(dir, 'relay.db'), log: createLogger({ write: (line) => logs.push(JSON.parse(line)) }), ...options });
-  ada = addAgent('ada', '+14155550111');
+  ada = await addAgent('ada', '+14155550111');
   await api('PUT', '/instances/main', { connector: 'twilio', config: { authid: 'AC1', authtoken: 't', callerid: '+15005550006' } });
 }
 
-function addAgent(id: string, number: string) {
+async function addAgent(id: string, number: string) {
   const token = generateToken();
-  relay.store.addAgent({ id, name: id.toUpperCase(), number, email: null, admin: false, tokenHash: hashToken(token), createdAt: new Date().toISOString() });
+  await relay.store.addAgent({ id, name: id.toUpperCase(), number, email: null, admin: false, tokenHash: hashToken(token), createdAt: new Date().toISOString() });
   return { id, token };
 }
 
@@ -77,7 +77,7 @@ class Client {
   }
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'relay-ws-'));
 });
 afterEach(async () => {
@@ -155,7 +155,7 @@ describe('events', () => {
   }, 60_000);
 
   it('sends only live events without last_seq, and none of another agent', async () => {
-    addAgent('bob', '+14155550122');
+    await addAgent('bob', '+14155550122');
     await makeEvents(2);
     const client = await Client.open({ token: ada.token });
     await client.until((c) => c.messages.length === 1);
@@ -232,13 +232,13 @@ describe('removed agents', () => {
 
   it('closes their sockets with 4401 as soon as another process removes them', async () => {
     const removed = await Client.open({ token: ada.token });
-    const bob = addAgent('bob', '+14155550122');
+    const bob = await addAgent('bob', '+14155550122');
     const kept = await Client.open({ token: bob.token });
     await Promise.all([removed.until((c) => c.messages.length === 1), kept.until((c) => c.messages.length === 1)]);
     // As `relay agent remove` does it: its own connection to the same database.
-    const cli = openStore({ db: join(dir, 'relay.db') });
-    expect(cli.removeAgent('ada')).toBe(true);
-    cli.close();
+    const cli = await openStore({ db: join(dir, 'relay.db') });
+    expect(await cli.removeAgent('ada')).toBe(true);
+    await cli.close();
     expect(await removed.closed).toEqual({ code: 4401, reason: 'the agent was removed' });
     kept.ws.send('{"type":"ping"}');
     await kept.until((c) => c.messages.some((m) => m.type === 'pong'));

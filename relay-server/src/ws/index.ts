@@ -36,16 +36,29 @@ export function attachWebSocket(server: Server, options: WebSocketOptions): WebS
     if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, 'WebSocket upgrades are served on /ws only');
     const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((protocol) => protocol.trim()).filter(Boolean);
     const token = request.headers.authorization !== undefined ? bearerToken(request.headers.authorization) : subprotocolToken(offered);
-    const agent = agentForToken(options.store, token);
-    if (!agent) return refuseUpgrade(socket, 401, 'a valid agent token is required: Authorization: Bearer <token>, or the subprotocols phone-connector and bearer.<token>');
-    if (offered.length > 0 && !offered.includes(RELAY_SUBPROTOCOL)) return refuseUpgrade(socket, 400, `offer the subprotocol ${RELAY_SUBPROTOCOL} beside bearer.<token>`);
-    const lastSeq = parseLastSeq(url.searchParams.get('last_seq'));
-    if (lastSeq === undefined) return refuseUpgrade(socket, 400, 'last_seq must be a non-negative integer');
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      // A protocol error (oversized or malformed frame) is emitted here, then ws closes the socket.
-      ws.on('error', (error) => options.log.debug('ws protocol error', { error }));
-      options.hub.attach(ws, agent, lastSeq);
-    });
+    // The client may reset while its token is looked up: an unhandled socket error would crash the relay.
+    const resetWhileLooking = () => socket.destroy();
+    socket.on('error', resetWhileLooking);
+    agentForToken(options.store, token).then(
+      (agent) => {
+        socket.off('error', resetWhileLooking);
+        if (socket.destroyed) return;
+        if (!agent) return refuseUpgrade(socket, 401, 'a valid agent token is required: Authorization: Bearer <token>, or the subprotocols phone-connector and bearer.<token>');
+        if (offered.length > 0 && !offered.includes(RELAY_SUBPROTOCOL)) return refuseUpgrade(socket, 400, `offer the subprotocol ${RELAY_SUBPROTOCOL} beside bearer.<token>`);
+        const lastSeq = parseLastSeq(url.searchParams.get('last_seq'));
+        if (lastSeq === undefined) return refuseUpgrade(socket, 400, 'last_seq must be a non-negative integer');
+        wss.handleUpgrade(request, socket, head, (ws) => {
+          // A protocol error (oversized or malformed frame) is emitted here, then ws closes the socket.
+          ws.on('error', (error) => options.log.debug('ws protocol error', { error }));
+          options.hub.attach(ws, agent, lastSeq);
+        });
+      },
+      (error: unknown) => {
+        socket.off('error', resetWhileLooking);
+        options.log.error('ws: the agent could not be looked up', { error });
+        refuseUpgrade(socket, 503, 'the relay cannot read its store now: try again');
+      },
+    );
   });
   return wss;
 }
@@ -65,7 +78,7 @@ function subprotocolToken(offered: readonly string[]): string | undefined {
 }
 
 /** Answers an upgrade request with an HTTP error and closes the connection, as the API would answer. */
-function refuseUpgrade(socket: Duplex, status: 400 | 401 | 404, error: string): void {
+function refuseUpgrade(socket: Duplex, status: 400 | 401 | 404 | 503, error: string): void {
   // Node's own error handling leaves an upgraded socket; a client that resets must not crash the relay.
   socket.on('error', () => socket.destroy());
   const body = JSON.stringify({ error });

@@ -8,7 +8,7 @@ let path: string;
 
 beforeEach(async () => {
   const relay = testRelay();
-  const ada = relay.addAgent('Ada', '+14155550111');
+  const ada = await relay.addAgent('Ada', '+14155550111');
   path = new URL((await relay.twilioInstance(ada.token)).status).pathname.replace(/^\/hooks/, '');
   app = new Hono<HookEnv>();
   app.all('/:instance/:secret/:event', webhookGuard(relay.deps), (c) =>
@@ -33,7 +33,7 @@ describe('webhookGuard', () => {
     const seen = new Hono<HookEnv>();
     const relay = testRelay();
     seen.all('/:instance/:secret/:event', webhookGuard(relay.deps), (c) => c.json({ request: c.get('request'), callbacks: c.get('context').callbacks, agent: c.get('context').agent?.extension }));
-    const bob = relay.addAgent('Bob', '+14155550122');
+    const bob = await relay.addAgent('Bob', '+14155550122');
     const callbacks = await relay.twilioInstance(bob.token);
     const target = `${new URL(callbacks.status).pathname.replace(/^\/hooks/, '')}?Note=on%20air`;
     const response = await seen.request(target, { method: 'POST', headers: { 'X-Test': 'yes' }, body: 'CallSid=CA1' });

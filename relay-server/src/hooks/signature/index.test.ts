@@ -11,7 +11,7 @@ let status: string;
 
 beforeEach(async () => {
   relay = testRelay();
-  const ada = relay.addAgent('Ada', '+14155550111');
+  const ada = await relay.addAgent('Ada', '+14155550111');
   status = (await relay.twilioInstance(ada.token)).status;
   app = new Hono<HookEnv>();
   app.all('/hooks/:instance/:secret/:event', webhookGuard(relay.deps), webhookSignature(relay.deps), (c) => c.json({ url: c.get('request').url }));
@@ -47,7 +47,7 @@ describe('webhookSignature', () => {
   });
 
   it('refuses everything while the token to verify with is not configured', async () => {
-    const ada = relay.addAgent('Bea', '+14155550122');
+    const ada = await relay.addAgent('Bea', '+14155550122');
     const put = await relay.call(ada.token, 'PUT', '/instances/nokey', { connector: 'twilio', config: { authid: 'AC1' } });
     const { callbacks } = (await put.json()) as { callbacks: { status: string } };
     const signature = await computeTwilioSignature('anything', callbacks.status, { CallSid: 'CA1' });

@@ -90,4 +90,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX crm_outbox_by_due ON crm_outbox (state, due_at);
   `,
+  // Issue 14: a claimed outbox row carries its relay's lease, so a row whose relay died is found and run again.
+  `
+  ALTER TABLE crm_outbox ADD COLUMN lease_owner TEXT;
+  ALTER TABLE crm_outbox ADD COLUMN lease_until TEXT;
+  `,
 ];

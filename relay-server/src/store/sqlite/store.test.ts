@@ -10,29 +10,36 @@ import { openSqliteStore } from './store.ts';
 
 const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
 
-describeStoreContract('SQLite in memory', () => openSqliteStore(':memory:'));
+describeStoreContract('SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
+  return {
+    // A short poll, so that tests waiting for another connection's commit are quick.
+    open: async () => openSqliteStore(join(dir, 'relay.db'), { changePollMs: 20 }),
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
 
 describe('opening', () => {
-  it('creates the folder and the database, and migrates once', () => {
+  it('creates the folder and the database, and migrates once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
     try {
       const file = join(dir, 'nested', 'relay.db');
-      openStore({ db: file }).close();
+      await (await openStore({ db: file })).close();
       expect(existsSync(file)).toBe(true);
-      const reopened = openStore({ db: file });
-      reopened.close();
+      const reopened = await openStore({ db: file });
+      await reopened.close();
       const db = new Database(file);
       expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
       db.close();
-      expect(() => openStore({ db: file })).toThrow(/newer than this relay/);
+      await expect(openStore({ db: file })).rejects.toThrow(/newer than this relay/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('migrates a database from before the CRM work, keeping its calls', () => {
+  it('migrates a database from before the CRM work, keeping its calls', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
     try {
       const file = join(dir, 'relay.db');
@@ -43,36 +50,40 @@ describe('opening', () => {
       old.exec(`INSERT INTO instances (uid, agent_id, local_id, connector, config, secret, created_at, updated_at) VALUES ('in_1', 'ada', 'main', 'twilio', '{}', 's', '${T(0)}', '${T(0)}')`);
       old.exec(`INSERT INTO calls (instance_uid, call_id, created_at, updated_at) VALUES ('in_1', 'CA1', '${T(1)}', '${T(1)}')`);
       old.close();
-      const store = openStore({ db: file });
-      expect(store.instanceByUid('in_1')!.crm).toBeNull();
-      expect(store.callByKey('in_1', 'CA1')).toMatchObject({ contact: null, contacts: [], new_contact_url: null, crm_log: null });
-      expect(store.crmOutboxStats()).toEqual({ depth: 0, oldestDue: null });
-      store.close();
+      const store = await openStore({ db: file });
+      expect((await store.instanceByUid('in_1'))!.crm).toBeNull();
+      expect(await store.callByKey('in_1', 'CA1')).toMatchObject({ contact: null, contacts: [], new_contact_url: null, crm_log: null });
+      expect(await store.crmOutboxStats()).toEqual({ depth: 0, oldestDue: null });
+      await store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('refuses PostgreSQL with a clear message instead of using SQLite', () => {
-    expect(() => openStore({ databaseUrl: 'postgres://relay@db/relay' })).toThrow('PostgreSQL support is not built yet');
-  });
-});
-
-describe('SQLite across processes', () => {
-  it('tells a change committed by another process from its own writes', () => {
+  it('migrates an outbox row left in flight before leases existed, and counts it as an orphan', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
-    const relay = openStore({ db: join(dir, 'relay.db') });
     try {
-      relay.addAgent({ id: 'cy', name: 'Cy', number: '+14155550133', email: null, admin: false, tokenHash: 'hash-cy', createdAt: T(0) });
-      expect(relay.changedElsewhere()).toBe(false);
-      const cli = openStore({ db: join(dir, 'relay.db') });
-      cli.removeAgent('cy');
-      cli.close();
-      expect(relay.changedElsewhere()).toBe(true);
-      expect(relay.changedElsewhere()).toBe(false);
+      const file = join(dir, 'relay.db');
+      const old = new Database(file);
+      old.exec(MIGRATIONS[0]!);
+      old.exec(MIGRATIONS[1]!);
+      old.pragma('user_version = 2');
+      old.exec(`INSERT INTO agents (id, name, number, token_hash, created_at) VALUES ('ada', 'Ada', '+14155550111', 'h', '${T(0)}')`);
+      old.exec(`INSERT INTO instances (uid, agent_id, local_id, connector, config, secret, created_at, updated_at) VALUES ('in_1', 'ada', 'main', 'twilio', '{}', 's', '${T(0)}', '${T(0)}')`);
+      old.exec(`INSERT INTO calls (instance_uid, call_id, created_at, updated_at) VALUES ('in_1', 'CA1', '${T(1)}', '${T(1)}')`);
+      old.exec(`INSERT INTO crm_outbox (call_id, instance_uid, state, due_at, created_at) VALUES (1, 'in_1', 'inflight', '${T(2)}', '${T(1)}')`);
+      old.close();
+      const store = await openStore({ db: file });
+      expect(await store.crmWorkOf(1)).toMatchObject({ state: 'inflight', lease: null });
+      expect(await store.requeueOrphanedCrmWork(T(0))).toBe(1);
+      expect(await store.crmWorkOf(1)).toMatchObject({ state: 'queued', uncertain: true, lease: null });
+      await store.close();
     } finally {
-      relay.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('refuses PostgreSQL with a clear message instead of using SQLite', async () => {
+    await expect(openStore({ databaseUrl: 'postgres://relay@db/relay' })).rejects.toThrow('PostgreSQL support is not built yet');
   });
 });

@@ -1,0 +1,424 @@
+import Database from 'better-sqlite3';
+import type { CallState } from '../../calls/merge.ts';
+import type {
+  Agent,
+  AgentEvent,
+  AgentPatch,
+  Call,
+  CallCrm,
+  CallNotes,
+  CallQuery,
+  CrmLease,
+  CrmWork,
+  StoreTx,
+  EventEntry,
+  EventKind,
+  Instance,
+  InstanceCrm,
+  InstanceInput,
+  NewAgent,
+} from '../index.ts';
+
+interface AgentRow {
+  id: string;
+  name: string;
+  number: string;
+  email: string | null;
+  profile: string;
+  admin: number;
+  created_at: string;
+}
+
+interface InstanceRow {
+  uid: string;
+  agent_id: string;
+  local_id: string;
+  connector: string;
+  xml: string | null;
+  config: string;
+  secret: string;
+  crm: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+type CallRow = Omit<Call, 'extra' | 'contact' | 'contacts' | 'crm_log'> & { extra: string; instance_uid: string | null; contact: string | null; contacts: string; crm_log: string | null };
+
+interface CrmWorkRow {
+  call_id: number;
+  instance_uid: string;
+  state: 'queued' | 'inflight';
+  due_at: string;
+  attempts: number;
+  last_error: string | null;
+  again: number;
+  uncertain: number;
+  lease_owner: string | null;
+  lease_until: string | null;
+  created_at: string;
+}
+
+interface EventRow {
+  agent_id: string;
+  seq: number;
+  kind: EventKind;
+  call: string;
+}
+
+const AGENT_COLUMNS = 'id, name, number, email, profile, admin, created_at';
+const CALL_SELECT = `
+  SELECT c.id, i.local_id AS instance_id, c.instance_uid, c.call_id, c.direction, c.status, c.status_raw,
+         c.from_number, c.to_number, c.user_number, c.duration, c.started_at, c.ended_at, c.recording_url,
+         c.notes, c.disposition, c.created_at, c.updated_at, c.extra, c.contact, c.contacts, c.new_contact_url, c.crm_log
+  FROM calls c LEFT JOIN instances i ON i.uid = c.instance_uid`;
+
+/** The store's methods as better-sqlite3 runs them: synchronously, each returning its value. */
+export type Synchronous<T> = { [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
+
+/**
+ * The relay's tables on one SQLite connection, read and written with prepared statements. Plain
+ * synchronous reads and writes: `store.ts` runs them in turn, inside its transactions.
+ */
+export class SqliteTables implements Synchronous<StoreTx> {
+  private readonly statements;
+
+  constructor(db: Database.Database) {
+    this.statements = {
+      insertAgent: db.prepare(
+        `INSERT INTO agents (id, name, number, email, admin, token_hash, created_at) VALUES (@id, @name, @number, @email, @admin, @tokenHash, @createdAt)`,
+      ),
+      agents: db.prepare<[], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents ORDER BY created_at, id`),
+      agentsWithNumber: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE number = ? ORDER BY created_at, id`),
+      agentById: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ?`),
+      agentByToken: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE token_hash = ?`),
+      removeAgent: db.prepare<[string]>(`DELETE FROM agents WHERE id = ?`),
+      updateAgent: db.prepare(`UPDATE agents SET number = @number, email = @email, profile = @profile WHERE id = @id`),
+      instanceByUid: db.prepare<[string], InstanceRow>(`SELECT * FROM instances WHERE uid = ?`),
+      instanceOf: db.prepare<[string, string], InstanceRow>(`SELECT * FROM instances WHERE agent_id = ? AND local_id = ?`),
+      instanceOfCall: db.prepare<[number], InstanceRow>(`SELECT i.* FROM instances i JOIN calls c ON c.instance_uid = i.uid WHERE c.id = ?`),
+      instancesOf: db.prepare<[string], InstanceRow>(`SELECT * FROM instances WHERE agent_id = ? ORDER BY local_id`),
+      insertInstance: db.prepare(
+        `INSERT INTO instances (uid, agent_id, local_id, connector, xml, config, crm, secret, created_at, updated_at)
+         VALUES (@uid, @agentId, @localId, @connector, @xml, @config, @crm, @secret, @at, @at)`,
+      ),
+      replaceInstance: db.prepare(`UPDATE instances SET connector = @connector, xml = @xml, config = @config, crm = @crm, updated_at = @at WHERE uid = @uid`),
+      deleteInstance: db.prepare<[string, string]>(`DELETE FROM instances WHERE agent_id = ? AND local_id = ?`),
+      callByKey: db.prepare<[string, string], CallRow>(`${CALL_SELECT} WHERE c.instance_uid = ? AND c.call_id = ?`),
+      callById: db.prepare<[number], CallRow>(`${CALL_SELECT} WHERE c.id = ?`),
+      callForAgent: db.prepare<[number, string], CallRow>(
+        `${CALL_SELECT} WHERE c.id = ? AND EXISTS (SELECT 1 FROM call_agents ca WHERE ca.call_id = c.id AND ca.agent_id = ?)`,
+      ),
+      insertCall: db.prepare(
+        `INSERT INTO calls (instance_uid, call_id, direction, status, status_raw, from_number, to_number, user_number, duration,
+                            started_at, ended_at, recording_url, extra, created_at, updated_at)
+         VALUES (@instance_uid, @call_id, @direction, @status, @status_raw, @from_number, @to_number, @user_number, @duration,
+                 @started_at, @ended_at, @recording_url, @extra, @at, @at)`,
+      ),
+      updateCall: db.prepare(
+        `UPDATE calls SET direction = @direction, status = @status, status_raw = @status_raw, from_number = @from_number,
+                          to_number = @to_number, user_number = @user_number, duration = @duration, started_at = @started_at,
+                          ended_at = @ended_at, recording_url = @recording_url, extra = @extra, updated_at = @at
+         WHERE id = @id`,
+      ),
+      setCallNotes: db.prepare(`UPDATE calls SET notes = @notes, disposition = @disposition, updated_at = @at WHERE id = @id`),
+      setCallCrm: db.prepare(
+        `UPDATE calls SET contact = @contact, contacts = @contacts, new_contact_url = @new_contact_url, crm_log = @crm_log, updated_at = @at WHERE id = @id`,
+      ),
+      crmWorkOf: db.prepare<[number], CrmWorkRow>(`SELECT * FROM crm_outbox WHERE call_id = ?`),
+      putCrmWork: db.prepare(
+        `INSERT OR REPLACE INTO crm_outbox (call_id, instance_uid, state, due_at, attempts, last_error, again, uncertain, lease_owner, lease_until, created_at)
+         VALUES (@call_id, @instance_uid, @state, @due_at, @attempts, @last_error, @again, @uncertain, @lease_owner, @lease_until, @created_at)`,
+      ),
+      deleteCrmWork: db.prepare<[number]>(`DELETE FROM crm_outbox WHERE call_id = ?`),
+      claimCrmWork: db.prepare<{ now: string; limit: number; owner: string; until: string }, CrmWorkRow>(
+        `UPDATE crm_outbox SET state = 'inflight', lease_owner = @owner, lease_until = @until
+         WHERE call_id IN (SELECT call_id FROM crm_outbox WHERE state = 'queued' AND due_at <= @now ORDER BY due_at LIMIT @limit)
+         RETURNING *`,
+      ),
+      // A row in flight without a lease was claimed by a relay from before leases: orphaned too.
+      requeueOrphans: db.prepare<[string]>(
+        `UPDATE crm_outbox SET state = 'queued', uncertain = 1, lease_owner = NULL, lease_until = NULL
+         WHERE state = 'inflight' AND (lease_until IS NULL OR lease_until <= ?)`,
+      ),
+      nextCrmDue: db.prepare<[], { due: string | null }>(`SELECT MIN(due_at) AS due FROM crm_outbox WHERE state = 'queued'`),
+      crmOutboxStats: db.prepare<[], { depth: number; oldest: string | null }>(`SELECT COUNT(*) AS depth, MIN(due_at) AS oldest FROM crm_outbox`),
+      callAgents: db.prepare<[number], { agent_id: string }>(`SELECT agent_id FROM call_agents WHERE call_id = ? ORDER BY agent_id`),
+      callAgentsByKey: db.prepare<[string, string], { agent_id: string }>(
+        `SELECT ca.agent_id FROM call_agents ca JOIN calls c ON c.id = ca.call_id JOIN agents a ON a.id = ca.agent_id
+         WHERE c.instance_uid = ? AND c.call_id = ? ORDER BY a.created_at, a.id`,
+      ),
+      // Driven by call_agents' primary key, so an agent's page costs the same however many calls others have.
+      listCalls: db.prepare<Record<string, unknown>, CallRow>(
+        `${CALL_SELECT} JOIN call_agents ca ON ca.call_id = c.id
+         WHERE ca.agent_id = @agentId
+           AND (@number IS NULL OR c.from_number = @number OR c.to_number = @number OR c.user_number = @number)
+           AND (@direction IS NULL OR c.direction = @direction)
+           AND (@since IS NULL OR c.created_at >= @since)
+           AND (@until IS NULL OR c.created_at < @until)
+           AND (@before IS NULL OR ca.call_id < @before)
+         ORDER BY ca.call_id DESC LIMIT @limit`,
+      ),
+      linkAgent: db.prepare<[string, number]>(`INSERT OR IGNORE INTO call_agents (agent_id, call_id) VALUES (?, ?)`),
+      nextSeq: db.prepare<[string], { last_seq: number }>(`UPDATE agents SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`),
+      lastSeq: db.prepare<[string], { last_seq: number }>(`SELECT last_seq FROM agents WHERE id = ?`),
+      insertEvent: db.prepare(`INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES (@agentId, @seq, @kind, @call, @at)`),
+      eventsAfter: db.prepare<[string, number, number], EventRow>(
+        `SELECT agent_id, seq, kind, call FROM events WHERE agent_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      ),
+    };
+  }
+
+  addAgent(agent: NewAgent): Agent {
+    this.statements.insertAgent.run({ ...agent, admin: agent.admin ? 1 : 0 });
+    return this.agentById(agent.id)!;
+  }
+
+  listAgents(): Agent[] {
+    return this.statements.agents.all().map(toAgent);
+  }
+
+  agentsWithNumber(number: string): Agent[] {
+    return this.statements.agentsWithNumber.all(number).map(toAgent);
+  }
+
+  removeAgent(id: string): boolean {
+    return this.statements.removeAgent.run(id).changes > 0;
+  }
+
+  agentById(id: string): Agent | undefined {
+    const row = this.statements.agentById.get(id);
+    return row && toAgent(row);
+  }
+
+  agentByTokenHash(tokenHash: string): Agent | undefined {
+    const row = this.statements.agentByToken.get(tokenHash);
+    return row && toAgent(row);
+  }
+
+  updateAgent(id: string, patch: AgentPatch): Agent | undefined {
+    const current = this.agentById(id);
+    if (!current) return undefined;
+    this.statements.updateAgent.run({
+      id,
+      number: patch.number ?? current.number,
+      email: patch.email === undefined ? current.email : patch.email,
+      profile: JSON.stringify(patch.profile ?? current.profile),
+    });
+    return this.agentById(id);
+  }
+
+  putInstance(input: InstanceInput, fresh: { uid: string; secret: string }): Instance {
+    const existing = this.statements.instanceOf.get(input.agentId, input.localId);
+    const values = { ...input, config: JSON.stringify(input.config), crm: input.crm && JSON.stringify(input.crm) };
+    if (existing) this.statements.replaceInstance.run({ ...values, uid: existing.uid });
+    else this.statements.insertInstance.run({ ...values, ...fresh });
+    return toInstance(this.statements.instanceOf.get(input.agentId, input.localId)!);
+  }
+
+  instanceByUid(uid: string): Instance | undefined {
+    const row = this.statements.instanceByUid.get(uid);
+    return row && toInstance(row);
+  }
+
+  instanceOf(agentId: string, localId: string): Instance | undefined {
+    const row = this.statements.instanceOf.get(agentId, localId);
+    return row && toInstance(row);
+  }
+
+  instancesOf(agentId: string): Instance[] {
+    return this.statements.instancesOf.all(agentId).map(toInstance);
+  }
+
+  deleteInstance(agentId: string, localId: string): boolean {
+    return this.statements.deleteInstance.run(agentId, localId).changes > 0;
+  }
+
+  callByKey(instanceUid: string, callId: string): Call | undefined {
+    const row = this.statements.callByKey.get(instanceUid, callId);
+    return row && toCall(row);
+  }
+
+  callAgentIds(instanceUid: string, callId: string): string[] {
+    return this.statements.callAgentsByKey.all(instanceUid, callId).map((r) => r.agent_id);
+  }
+
+  callById(id: number): Call | undefined {
+    const row = this.statements.callById.get(id);
+    return row && toCall(row);
+  }
+
+  instanceOfCall(id: number): Instance | undefined {
+    const row = this.statements.instanceOfCall.get(id);
+    return row && toInstance(row);
+  }
+
+  agentIdsOfCall(id: number): string[] {
+    return this.statements.callAgents.all(id).map((r) => r.agent_id);
+  }
+
+  insertCall(instanceUid: string, callId: string, state: CallState, at: string): number {
+    return Number(this.statements.insertCall.run({ ...stateColumns(state), at, instance_uid: instanceUid, call_id: callId }).lastInsertRowid);
+  }
+
+  updateCall(id: number, state: CallState, at: string): void {
+    this.statements.updateCall.run({ ...stateColumns(state), at, id });
+  }
+
+  linkAgent(agentId: string, id: number): void {
+    this.statements.linkAgent.run(agentId, id);
+  }
+
+  callFor(agentId: string, id: number): Call | undefined {
+    const row = this.statements.callForAgent.get(id, agentId);
+    return row && toCall(row);
+  }
+
+  listCalls(agentId: string, query: CallQuery): Call[] {
+    const params = { number: null, direction: null, since: null, until: null, before: null, ...query, agentId };
+    return this.statements.listCalls.all(params).map(toCall);
+  }
+
+  setCallNotes(id: number, notes: Required<CallNotes>, at: string): void {
+    this.statements.setCallNotes.run({ ...notes, at, id });
+  }
+
+  setCallCrm(id: number, crm: CallCrm, at: string): void {
+    this.statements.setCallCrm.run({
+      id,
+      at,
+      contact: crm.contact && JSON.stringify(crm.contact),
+      contacts: JSON.stringify(crm.contacts),
+      new_contact_url: crm.new_contact_url,
+      crm_log: crm.crm_log && JSON.stringify(crm.crm_log),
+    });
+  }
+
+  crmWorkOf(callId: number): CrmWork | undefined {
+    const row = this.statements.crmWorkOf.get(callId);
+    return row && toCrmWork(row);
+  }
+
+  putCrmWork(work: CrmWork): void {
+    this.statements.putCrmWork.run({
+      call_id: work.callId,
+      instance_uid: work.instanceUid,
+      state: work.state,
+      due_at: work.dueAt,
+      attempts: work.attempts,
+      last_error: work.lastError,
+      again: work.again ? 1 : 0,
+      uncertain: work.uncertain ? 1 : 0,
+      lease_owner: work.lease?.owner ?? null,
+      lease_until: work.lease?.until ?? null,
+      created_at: work.createdAt,
+    });
+  }
+
+  deleteCrmWork(callId: number): void {
+    this.statements.deleteCrmWork.run(callId);
+  }
+
+  claimDueCrmWork(now: string, limit: number, lease: CrmLease): CrmWork[] {
+    // RETURNING gives rows in no promised order.
+    return this.statements.claimCrmWork
+      .all({ now, limit, ...lease })
+      .map(toCrmWork)
+      .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  }
+
+  requeueOrphanedCrmWork(now: string): number {
+    return this.statements.requeueOrphans.run(now).changes;
+  }
+
+  nextCrmDue(): string | undefined {
+    return this.statements.nextCrmDue.get()?.due ?? undefined;
+  }
+
+  crmOutboxStats(): { depth: number; oldestDue: string | null } {
+    const row = this.statements.crmOutboxStats.get()!;
+    return { depth: row.depth, oldestDue: row.oldest };
+  }
+
+  appendEvents(entries: readonly EventEntry[], call: Call, at: string): AgentEvent[] {
+    const snapshot = JSON.stringify(call);
+    return entries.map(({ agentId, kind }) => {
+      const seq = this.statements.nextSeq.get(agentId)!.last_seq;
+      this.statements.insertEvent.run({ agentId, seq, kind, call: snapshot, at });
+      return { agentId, seq, kind, call: snapshot };
+    });
+  }
+
+  lastSeq(agentId: string): number {
+    return this.statements.lastSeq.get(agentId)?.last_seq ?? 0;
+  }
+
+  eventsAfter(agentId: string, seq: number, limit: number): AgentEvent[] {
+    return this.statements.eventsAfter.all(agentId, seq, limit).map(toEvent);
+  }
+
+  /** One indexed read per agent: SQLite runs them in-process, so a single query would save nothing. */
+  eventsAfterEach(after: ReadonlyMap<string, number>, limit: number): AgentEvent[] {
+    return [...after].flatMap(([agentId, seq]) => this.eventsAfter(agentId, seq, limit));
+  }
+}
+
+function toAgent(row: AgentRow): Agent {
+  return {
+    id: row.id,
+    name: row.name,
+    number: row.number,
+    email: row.email,
+    profile: JSON.parse(row.profile) as Record<string, string>,
+    admin: row.admin === 1,
+    createdAt: row.created_at,
+  };
+}
+
+function toInstance(row: InstanceRow): Instance {
+  return {
+    uid: row.uid,
+    agentId: row.agent_id,
+    localId: row.local_id,
+    connector: row.connector,
+    xml: row.xml,
+    config: JSON.parse(row.config) as Record<string, string>,
+    secret: row.secret,
+    crm: row.crm === null ? null : (JSON.parse(row.crm) as InstanceCrm),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toCall(row: CallRow): Call {
+  const { instance_uid: _uid, extra, contact, contacts, crm_log, ...rest } = row;
+  return {
+    ...rest,
+    extra: JSON.parse(extra) as Record<string, string>,
+    contact: contact === null ? null : (JSON.parse(contact) as Call['contact']),
+    contacts: JSON.parse(contacts) as Call['contacts'],
+    crm_log: crm_log === null ? null : (JSON.parse(crm_log) as Call['crm_log']),
+  };
+}
+
+function toEvent(row: EventRow): AgentEvent {
+  return { agentId: row.agent_id, seq: row.seq, kind: row.kind, call: row.call };
+}
+
+function toCrmWork(row: CrmWorkRow): CrmWork {
+  return {
+    callId: row.call_id,
+    instanceUid: row.instance_uid,
+    state: row.state,
+    dueAt: row.due_at,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    again: row.again === 1,
+    uncertain: row.uncertain === 1,
+    lease: row.lease_owner === null || row.lease_until === null ? null : { owner: row.lease_owner, until: row.lease_until },
+    createdAt: row.created_at,
+  };
+}
+
+function stateColumns(state: CallState) {
+  return { ...state, extra: JSON.stringify(state.extra) };
+}

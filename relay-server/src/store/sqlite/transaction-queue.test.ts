@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mergeCall } from '../../calls/merge.ts';
+import type { RelayStore, StoreTx } from '../index.ts';
+import { openSqliteStore } from './store.ts';
+
+const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
+const MAX_BATCH = 8;
+
+let dir: string;
+let store: RelayStore;
+/** Another connection to the same file, read synchronously: it sees only what is committed. */
+let reader: Database.Database;
+
+const committed = (callId: string) => reader.prepare('SELECT 1 FROM calls WHERE call_id = ?').get(callId) !== undefined;
+const insert = (tx: StoreTx, callId: string) => tx.insertCall('in_1', callId, mergeCall(undefined, {}), T(1));
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'relay-batch-'));
+  store = openSqliteStore(join(dir, 'relay.db'), { maxBatch: MAX_BATCH });
+  await store.addAgent({ id: 'ada', name: 'Ada', number: '+14155550111', email: null, admin: false, tokenHash: 'h', createdAt: T(0) });
+  await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+  reader = new Database(join(dir, 'relay.db'), { readonly: true });
+});
+
+afterEach(async () => {
+  reader.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Queues `works` while a first transaction holds the connection, so that they are all waiting
+ * when it commits: what the queue then runs as one batch (group commit).
+ */
+async function queuedTogether<T>(works: Array<(tx: StoreTx) => Promise<T>>): Promise<Array<PromiseSettledResult<T>>> {
+  let release!: () => void;
+  const holding = store.transaction(() => new Promise<void>((resolve) => (release = resolve)));
+  const settled = Promise.allSettled(works.map((work) => store.transaction(work)));
+  release();
+  await holding;
+  return settled;
+}
+
+describe('group commit (issue 13)', () => {
+  it('runs transactions queued together as one transaction, invisible to other connections until its commit', async () => {
+    const all = ['CA1', 'CA2', 'CA3'];
+    const settled = await queuedTogether(
+      all.map((callId, i) => async (tx: StoreTx) => {
+        const id = await insert(tx, callId);
+        // Each sees the writes of those before it in the batch; no other connection sees any of them yet.
+        for (const earlier of all.slice(0, i)) expect(await tx.callByKey('in_1', earlier)).toBeDefined();
+        expect(all.some(committed)).toBe(false);
+        return id;
+      }),
+    );
+    expect(settled).toEqual([1, 2, 3].map((value) => ({ status: 'fulfilled', value })));
+    expect(all.every(committed)).toBe(true);
+  });
+
+  it('settles each promise after the shared commit, in the order the transactions were queued', async () => {
+    const order: string[] = [];
+    const callIds = Array.from({ length: MAX_BATCH }, (_, i) => `CA${i + 1}`);
+    let release!: () => void;
+    const holding = store.transaction(() => new Promise<void>((resolve) => (release = resolve)));
+    const all = callIds.map((callId) =>
+      store
+        .transaction((tx) => insert(tx, callId))
+        .then(() => {
+          // Synchronous read on another connection: at the moment this promise settles, the whole batch is committed.
+          expect(callIds.every(committed)).toBe(true);
+          order.push(callId);
+        }),
+    );
+    release();
+    await holding;
+    await Promise.all(all);
+    expect(order).toEqual(callIds);
+  });
+
+  it('rolls back only the transaction that failed, and gives it its own error', async () => {
+    const settled = await queuedTogether<number>([
+      (tx) => insert(tx, 'CA1'),
+      async (tx) => {
+        await insert(tx, 'CA2');
+        await tx.appendEvents([{ agentId: 'ada', kind: 'created' }], (await tx.callByKey('in_1', 'CA2'))!, T(2));
+        throw new Error('the second work failed');
+      },
+      async (tx) => {
+        await insert(tx, 'CA3');
+        // A failing statement inside the batch is that transaction's failure too.
+        return tx.insertCall('in_1', 'CA1', mergeCall(undefined, {}), T(3));
+      },
+      (tx) => insert(tx, 'CA4'),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason).toEqual(new Error('the second work failed'));
+    expect(['CA1', 'CA2', 'CA3', 'CA4'].map(committed)).toEqual([true, false, false, true]);
+    expect(await store.lastSeq('ada')).toBe(0);
+    expect(await store.eventsAfter('ada', 0, 10)).toEqual([]);
+  });
+
+  it('commits at most maxBatch transactions together; the rest form the next batch', async () => {
+    const callIds = Array.from({ length: MAX_BATCH + 1 }, (_, i) => `CA${i + 1}`);
+    const firstSeenCommitted: boolean[] = [];
+    const settled = await queuedTogether(
+      callIds.map((callId) => async (tx) => {
+        firstSeenCommitted.push(committed('CA1'));
+        return insert(tx, callId);
+      }),
+    );
+    expect(settled.every((s) => s.status === 'fulfilled')).toBe(true);
+    // The last one ran after the first batch (CA1 to CA8) had committed.
+    expect(firstSeenCommitted).toEqual([...Array<boolean>(MAX_BATCH).fill(false), true]);
+  });
+});

@@ -1,0 +1,128 @@
+import type Database from 'better-sqlite3';
+import type { StoreTx } from '../index.ts';
+import { SqliteTables } from './tables.ts';
+
+type Work = (tx: StoreTx) => Promise<unknown>;
+
+interface Queued {
+  work: Work;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Every method of the tables, by name: what a transaction's `tx` offers. */
+export const TABLE_METHODS = Object.getOwnPropertyNames(SqliteTables.prototype).filter((name) => name !== 'constructor') as Array<keyof StoreTx>;
+
+/**
+ * One SQLite connection's transactions, run one after another: BEGIN IMMEDIATE, the work, COMMIT.
+ * Each promise settles once its commit is on disk. The work awaits only its `tx` (the store
+ * contract), so holding the connection while it runs costs no more than its statements.
+ */
+export class TransactionQueue {
+  private readonly waiting: Queued[] = [];
+  private draining: Promise<void> | undefined;
+  private readonly sql;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly tables: SqliteTables,
+    private readonly maxBatch: number,
+  ) {
+    this.sql = {
+      begin: db.prepare('BEGIN IMMEDIATE'),
+      commit: db.prepare('COMMIT'),
+      rollback: db.prepare('ROLLBACK'),
+      savepoint: db.prepare('SAVEPOINT work'),
+      release: db.prepare('RELEASE work'),
+      rollbackTo: db.prepare('ROLLBACK TO work'),
+    };
+  }
+
+  run<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.draining ??= this.drain();
+    });
+  }
+
+  /** Resolves once every transaction queued so far has settled. */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.waiting.length > 0) await this.runBatch(this.waiting.splice(0, this.maxBatch));
+    this.draining = undefined;
+  }
+
+  private async runBatch(batch: Queued[]): Promise<void> {
+    try {
+      this.sql.begin.run();
+    } catch (error) {
+      for (const queued of batch) queued.reject(error);
+      return;
+    }
+    const outcomes: Outcome[] = [];
+    for (const [i, queued] of batch.entries()) {
+      outcomes.push(await this.runOne(queued));
+      if (!this.db.inTransaction) {
+        // SQLite ended the transaction itself (disk full, I/O error): what the batch wrote is gone.
+        const lost = new Error('the store rolled the transaction back (SQLite ended it after an error)');
+        for (const [j, done] of batch.slice(0, i + 1).entries()) done.reject(outcomes[j]!.ok ? lost : (outcomes[j] as { error: unknown }).error);
+        this.waiting.unshift(...batch.slice(i + 1));
+        return;
+      }
+    }
+    try {
+      this.sql.commit.run();
+    } catch (error) {
+      if (this.db.inTransaction) this.sql.rollback.run();
+      for (const queued of batch) queued.reject(error);
+      return;
+    }
+    for (const [i, queued] of batch.entries()) {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) queued.resolve(outcome.value);
+      else queued.reject(outcome.error);
+    }
+  }
+
+  /** One transaction's work in its own savepoint, so that one failing rolls back alone. */
+  private async runOne(queued: Queued): Promise<Outcome> {
+    let open = true;
+    const tx = transactionView(this.tables, () => open);
+    this.sql.savepoint.run();
+    try {
+      const value = await queued.work(tx);
+      this.sql.release.run();
+      return { ok: true, value };
+    } catch (error) {
+      if (this.db.inTransaction) {
+        this.sql.rollbackTo.run();
+        this.sql.release.run();
+      }
+      return { ok: false, error };
+    } finally {
+      open = false;
+    }
+  }
+}
+
+/** The tables as a transaction's `tx`: each method answers a promise, and refuses once the transaction has ended. */
+function transactionView(tables: SqliteTables, open: () => boolean): StoreTx {
+  const view: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const name of TABLE_METHODS) {
+    const method = (tables as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!;
+    view[name] = (...args) => {
+      if (!open()) return Promise.reject(new Error(`store: ${name} was called through a transaction that has ended`));
+      try {
+        return Promise.resolve(method.apply(tables, args));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+  }
+  return view as unknown as StoreTx;
+}
