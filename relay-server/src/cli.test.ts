@@ -66,12 +66,12 @@ describe('relay agent', () => {
     expect(err.join('\n')).toContain('Usage:');
   });
 
-  it('refuses PostgreSQL clearly instead of falling back to SQLite', async () => {
-    expect(await run(['agent', 'list', '--database-url', 'postgres://relay@db/relay'])).toBe(1);
-    expect(err).toEqual(['relay: PostgreSQL support is not built yet: use --db FILE (SQLite) for now']);
-    expect(await run(['agent', 'list'], { DATABASE_URL: 'postgres://relay@db/relay' })).toBe(1);
-    expect(await run(['start', '--port', '0'], { DATABASE_URL: 'postgres://relay@db/relay' })).toBe(1);
-    expect(err.at(-1)).toContain('PostgreSQL support is not built yet');
+  it('refuses a --database-url or DATABASE_URL that is not PostgreSQL, naming its scheme but not the URL', async () => {
+    expect(await run(['agent', 'list', '--database-url', 'mysql://relay:hunter2@db/relay'])).toBe(1);
+    expect(err).toEqual(['relay: --database-url (or DATABASE_URL) must be a postgres:// URL, not a mysql: one']);
+    expect(await run(['start', '--port', '0'], { DATABASE_URL: 'relay.db' })).toBe(1);
+    expect(err.at(-1)).toBe('relay: --database-url (or DATABASE_URL) must be a postgres:// URL, not something without a scheme');
+    expect(err.join('\n')).not.toContain('hunter2');
   });
 });
 

@@ -9,14 +9,15 @@ import { openStore } from './store/open.ts';
 
 const USAGE = `Usage:
   relay start [--port N] [--host H] [--public-url URL] [--db FILE | --database-url URL]
-  relay agent add --name NAME --number E164 [--email E] [--admin] [--json] [--db FILE]
-  relay agent list [--json] [--db FILE]
-  relay agent remove AGENT_ID [--db FILE]
+  relay agent add --name NAME --number E164 [--email E] [--admin] [--json] [--db FILE | --database-url URL]
+  relay agent list [--json] [--db FILE | --database-url URL]
+  relay agent remove AGENT_ID [--db FILE | --database-url URL]
 
 --admin: the instances this agent registers may route incoming calls to every agent (the
 team's number); any other agent's instances reach that agent only.
 
-Environment: PORT, HOST, PUBLIC_URL, DATABASE_URL, LOG_LEVEL. Default store: ./data/relay.db.
+Environment: PORT, HOST, PUBLIC_URL, DATABASE_URL (postgres://USER:PASSWORD@HOST:PORT/DB), LOG_LEVEL.
+Default store: ./data/relay.db (SQLite).
 See docs/relay.md.`;
 
 const STORE_OPTIONS = { db: { type: 'string' }, 'database-url': { type: 'string' } } as const;

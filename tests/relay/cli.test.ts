@@ -41,12 +41,6 @@ describe('relay start', () => {
       await relay.stop();
     }
   });
-
-  it('refuses PostgreSQL with a clear message rather than using SQLite', async () => {
-    const result = await relayCli(['start', '--port', '0', '--database-url', 'postgres://relay@localhost/relay']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('PostgreSQL support is not built yet');
-  });
 });
 
 describe('relay agent', () => {

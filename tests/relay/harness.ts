@@ -38,8 +38,13 @@ export interface RelayProcess {
   waitForLog(match: (entry: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
+/** The flag that names a store: a PostgreSQL URL (`--database-url`) or a SQLite file (`--db`). */
+export function storeArgs(store: string): string[] {
+  return /^postgres(ql)?:\/\//.test(store) ? ['--database-url', store] : ['--db', store];
+}
+
 export interface StartOptions {
-  /** SQLite file; without one the relay uses its default, ./data/relay.db under `cwd`. */
+  /** SQLite file or PostgreSQL URL; without one the relay uses its default, ./data/relay.db under `cwd`. */
   db?: string;
   publicUrl?: string;
   env?: Record<string, string>;
@@ -49,7 +54,7 @@ export interface StartOptions {
 
 /** Starts `relay start --port 0` and resolves once its `listening` line names the port. */
 export async function startRelayProcess(options: StartOptions): Promise<RelayProcess> {
-  const args = [BIN, 'start', '--port', '0', '--host', '127.0.0.1', ...(options.db ? ['--db', options.db] : []), ...(options.publicUrl ? ['--public-url', options.publicUrl] : []), ...(options.args ?? [])];
+  const args = [BIN, 'start', '--port', '0', '--host', '127.0.0.1', ...(options.db ? storeArgs(options.db) : []), ...(options.publicUrl ? ['--public-url', options.publicUrl] : []), ...(options.args ?? [])];
   const child = spawn(process.execPath, args, { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, LOG_LEVEL: 'debug', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const listeners = new Set<() => void>();
@@ -145,9 +150,9 @@ export interface TestAgent {
   token: string;
 }
 
-/** `relay agent add --json`: the agent and its token. */
+/** `relay agent add --json` on a SQLite file or a PostgreSQL URL: the agent and its token. */
 export async function addAgent(db: string, agent: { name: string; number: string; email?: string; admin?: boolean }): Promise<TestAgent> {
-  const args = ['agent', 'add', '--db', db, '--json', '--name', agent.name, '--number', agent.number];
+  const args = ['agent', 'add', ...storeArgs(db), '--json', '--name', agent.name, '--number', agent.number];
   if (agent.email) args.push('--email', agent.email);
   if (agent.admin) args.push('--admin');
   const result = await relayCli(args);

@@ -1,11 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { freshDatabase, sqlOn, startTestPostgres, type TestPostgres } from '../../testing-postgres.ts';
+import { dropDatabase, freshDatabase, sqlOn, startTestPostgres, type TestPostgres } from '../../testing-postgres.ts';
+import { describeStoreContract } from '../contract.ts';
 import type { ChangeElsewhere } from '../index.ts';
 import { StoreUnavailableError } from '../unavailable.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { openPostgresStore } from './store.ts';
 
 const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
+describeStoreContract('PostgreSQL', async () => {
+  const url = await freshDatabase();
+  return { open: () => openPostgresStore(url), drop: () => dropDatabase(url) };
+});
+
 const ada = { id: 'ada', name: 'Ada', number: '+14155550111', email: null, admin: false, tokenHash: 'hash-ada', createdAt: T(0) };
 
 

@@ -55,7 +55,14 @@ const types = {
  * commits that append events or change the directory NOTIFY the others.
  */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<RelayStore> {
-  const settings = { ...POSTGRES_DEFAULTS, ...CHANGE_DEFAULTS, ...options };
+  // Field by field: an option given as undefined (a caller passing its own optional setting on) keeps the default.
+  const settings = {
+    poolSize: options.poolSize ?? POSTGRES_DEFAULTS.poolSize,
+    connectTimeoutMs: options.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs,
+    maxAttempts: options.maxAttempts ?? POSTGRES_DEFAULTS.maxAttempts,
+    changePollMs: options.changePollMs ?? CHANGE_DEFAULTS.changePollMs,
+    maxReconnectMs: options.maxReconnectMs ?? CHANGE_DEFAULTS.maxReconnectMs,
+  };
   const pool = new pg.Pool({ connectionString: url, application_name: 'phone-connector relay', max: settings.poolSize, connectionTimeoutMillis: settings.connectTimeoutMs, types });
   // Our own backends, so the listener can skip the notices this relay sent.
   const ownBackends = new Set<number>();

@@ -117,26 +117,6 @@ describe('two PostgreSQL stores on one database', () => {
     await a.removeAgent('ada');
     await vi.waitFor(() => expect(heard.some((c) => c.directory)).toBe(true), { timeout: 20_000 });
   });
-
-  it('reads every agent\'s new events in one query, agent by agent in the map\'s order', async () => {
-    await open();
-    await a.addAgent({ id: 'bob', name: 'Bob', number: '+14155550122', email: null, admin: false, tokenHash: 'hash-bob', createdAt: T(1) });
-    for (let i = 1; i <= 4; i++) {
-      await a.transaction(async (tx) => {
-        const id = await tx.insertCall('in_1', `CE${i}`, mergeCall(undefined, {}), T(i));
-        return tx.appendEvents([{ agentId: 'ada', kind: 'created' }, { agentId: 'bob', kind: 'created' }], (await tx.callById(id))!, T(i));
-      });
-    }
-    const read = await b.eventsAfterEach(new Map([['bob', 2], ['ada', 0], ['nobody', 0]]), 3);
-    expect(read.map((e) => [e.agentId, e.seq])).toEqual([
-      ['bob', 3],
-      ['bob', 4],
-      ['ada', 1],
-      ['ada', 2],
-      ['ada', 3],
-    ]);
-    expect(await b.eventsAfterEach(new Map(), 3)).toEqual([]);
-  });
 });
 
 /** Waits until a store's LISTEN connection is up (it connects in the background). */

@@ -82,8 +82,4 @@ describe('opening', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-
-  it('refuses PostgreSQL with a clear message instead of using SQLite', async () => {
-    await expect(openStore({ databaseUrl: 'postgres://relay@db/relay' })).rejects.toThrow('PostgreSQL support is not built yet');
-  });
 });

@@ -12,65 +12,27 @@ import type {
   CrmWork,
   StoreTx,
   EventEntry,
-  EventKind,
   Instance,
-  InstanceCrm,
   InstanceInput,
   NewAgent,
 } from '../index.ts';
-
-interface AgentRow {
-  id: string;
-  name: string;
-  number: string;
-  email: string | null;
-  profile: string;
-  admin: number;
-  created_at: string;
-}
-
-interface InstanceRow {
-  uid: string;
-  agent_id: string;
-  local_id: string;
-  connector: string;
-  xml: string | null;
-  config: string;
-  secret: string;
-  crm: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-type CallRow = Omit<Call, 'extra' | 'contact' | 'contacts' | 'crm_log'> & { extra: string; instance_uid: string | null; contact: string | null; contacts: string; crm_log: string | null };
-
-interface CrmWorkRow {
-  call_id: number;
-  instance_uid: string;
-  state: 'queued' | 'inflight';
-  due_at: string;
-  attempts: number;
-  last_error: string | null;
-  again: number;
-  uncertain: number;
-  lease_owner: string | null;
-  lease_until: string | null;
-  created_at: string;
-}
-
-interface EventRow {
-  agent_id: string;
-  seq: number;
-  kind: EventKind;
-  call: string;
-}
-
-const AGENT_COLUMNS = 'id, name, number, email, profile, admin, created_at';
-const CALL_SELECT = `
-  SELECT c.id, i.local_id AS instance_id, c.instance_uid, c.call_id, c.direction, c.status, c.status_raw,
-         c.from_number, c.to_number, c.user_number, c.duration, c.started_at, c.ended_at, c.recording_url,
-         c.notes, c.disposition, c.created_at, c.updated_at, c.extra, c.contact, c.contacts, c.new_contact_url, c.crm_log
-  FROM calls c LEFT JOIN instances i ON i.uid = c.instance_uid`;
+import {
+  AGENT_COLUMNS,
+  type AgentRow,
+  CALL_SELECT,
+  type CallRow,
+  type CrmWorkRow,
+  callCrmColumns,
+  crmWorkColumns,
+  type EventRow,
+  type InstanceRow,
+  stateColumns,
+  toAgent,
+  toCall,
+  toCrmWork,
+  toEvent,
+  toInstance,
+} from '../rows.ts';
 
 /** The store's methods as better-sqlite3 runs them: synchronously, each returning its value. */
 export type Synchronous<T> = { [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
@@ -283,14 +245,7 @@ export class SqliteTables implements Synchronous<StoreTx> {
   }
 
   setCallCrm(id: number, crm: CallCrm, at: string): void {
-    this.statements.setCallCrm.run({
-      id,
-      at,
-      contact: crm.contact && JSON.stringify(crm.contact),
-      contacts: JSON.stringify(crm.contacts),
-      new_contact_url: crm.new_contact_url,
-      crm_log: crm.crm_log && JSON.stringify(crm.crm_log),
-    });
+    this.statements.setCallCrm.run({ id, at, ...callCrmColumns(crm) });
   }
 
   crmWorkOf(callId: number): CrmWork | undefined {
@@ -299,19 +254,7 @@ export class SqliteTables implements Synchronous<StoreTx> {
   }
 
   putCrmWork(work: CrmWork): void {
-    this.statements.putCrmWork.run({
-      call_id: work.callId,
-      instance_uid: work.instanceUid,
-      state: work.state,
-      due_at: work.dueAt,
-      attempts: work.attempts,
-      last_error: work.lastError,
-      again: work.again ? 1 : 0,
-      uncertain: work.uncertain ? 1 : 0,
-      lease_owner: work.lease?.owner ?? null,
-      lease_until: work.lease?.until ?? null,
-      created_at: work.createdAt,
-    });
+    this.statements.putCrmWork.run(crmWorkColumns(work));
   }
 
   deleteCrmWork(callId: number): void {
@@ -360,65 +303,4 @@ export class SqliteTables implements Synchronous<StoreTx> {
   eventsAfterEach(after: ReadonlyMap<string, number>, limit: number): AgentEvent[] {
     return [...after].flatMap(([agentId, seq]) => this.eventsAfter(agentId, seq, limit));
   }
-}
-
-function toAgent(row: AgentRow): Agent {
-  return {
-    id: row.id,
-    name: row.name,
-    number: row.number,
-    email: row.email,
-    profile: JSON.parse(row.profile) as Record<string, string>,
-    admin: row.admin === 1,
-    createdAt: row.created_at,
-  };
-}
-
-function toInstance(row: InstanceRow): Instance {
-  return {
-    uid: row.uid,
-    agentId: row.agent_id,
-    localId: row.local_id,
-    connector: row.connector,
-    xml: row.xml,
-    config: JSON.parse(row.config) as Record<string, string>,
-    secret: row.secret,
-    crm: row.crm === null ? null : (JSON.parse(row.crm) as InstanceCrm),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toCall(row: CallRow): Call {
-  const { instance_uid: _uid, extra, contact, contacts, crm_log, ...rest } = row;
-  return {
-    ...rest,
-    extra: JSON.parse(extra) as Record<string, string>,
-    contact: contact === null ? null : (JSON.parse(contact) as Call['contact']),
-    contacts: JSON.parse(contacts) as Call['contacts'],
-    crm_log: crm_log === null ? null : (JSON.parse(crm_log) as Call['crm_log']),
-  };
-}
-
-function toEvent(row: EventRow): AgentEvent {
-  return { agentId: row.agent_id, seq: row.seq, kind: row.kind, call: row.call };
-}
-
-function toCrmWork(row: CrmWorkRow): CrmWork {
-  return {
-    callId: row.call_id,
-    instanceUid: row.instance_uid,
-    state: row.state,
-    dueAt: row.due_at,
-    attempts: row.attempts,
-    lastError: row.last_error,
-    again: row.again === 1,
-    uncertain: row.uncertain === 1,
-    lease: row.lease_owner === null || row.lease_until === null ? null : { owner: row.lease_owner, until: row.lease_until },
-    createdAt: row.created_at,
-  };
-}
-
-function stateColumns(state: CallState) {
-  return { ...state, extra: JSON.stringify(state.extra) };
 }
