@@ -103,7 +103,7 @@ async function receivedExactly(last: number): Promise<void> {
   expect(seqs()).toEqual(Array.from({ length: last }, (_, i) => i + 1));
 }
 
-const sent = (source: string) => metrics.render().match(new RegExp(`relay_ws_events_sent_total\\{source="${source}"\\} (\\d+)`))?.[1] ?? '0';
+const sent = async (source: string) => (await metrics.render()).match(new RegExp(`relay_ws_events_sent_total\\{source="${source}"\\} (\\d+)`))?.[1] ?? '0';
 
 describe('AgentSocket', () => {
   it('resumes after the client\'s last seq, then sends the next local event without reading the log', async () => {
@@ -117,7 +117,7 @@ describe('AgentSocket', () => {
     await until(() => seqs().length === 4, 'seq 6');
     expect(seqs()).toEqual([3, 4, 5, 6]);
     expect(log.reads).toBe(readsAfterReplay);
-    expect([sent('replay'), sent('local')]).toEqual(['3', '1']);
+    expect([await sent('replay'), await sent('local')]).toEqual(['3', '1']);
   });
 
   it('starts with live events only when the client gives no seq', async () => {
@@ -146,7 +146,7 @@ describe('AgentSocket', () => {
     log.commit(2);
     socket.deliver(log.commit(1), performance.now());
     await receivedExactly(3);
-    expect(sent('gap')).toBe('3');
+    expect(await sent('gap')).toBe('3');
   });
 
   it('keeps order when a local event overtook an earlier one, and reads again for what was committed during a read', async () => {
@@ -173,7 +173,7 @@ describe('AgentSocket', () => {
     // The hub read from an earlier seq (another socket of the agent was behind) and got only part.
     socket.fromLog(events.slice(0, 3), 'notice', true);
     await receivedExactly(4);
-    expect([sent('local'), sent('notice')]).toEqual(['1', '3']);
+    expect([await sent('local'), await sent('notice')]).toEqual(['1', '3']);
   });
 
   it('reads for itself when a read for every agent starts past it', async () => {

@@ -64,7 +64,7 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
   }
 }
 
-const counted = (name: string, labels: string) => Number(metrics.render().match(new RegExp(`${name}\\{${labels}\\} (\\d+)`))?.[1] ?? 0);
+const counted = async (name: string, labels: string) => Number((await metrics.render()).match(new RegExp(`${name}\\{${labels}\\} (\\d+)`))?.[1] ?? 0);
 const sent = (source: string) => counted('relay_ws_events_sent_total', `source="${source}"`);
 
 beforeEach(async () => {
@@ -89,8 +89,8 @@ describe('Hub across relays', () => {
     await until(() => client.messages.filter((m) => m.type === 'call').length >= 5, 'five events');
     const events = client.messages.filter((m) => m.type === 'call');
     expect(events.map((m) => [m.seq, m.call!.n])).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]);
-    expect(sent('notice') + sent('gap')).toBe(5);
-    expect(sent('poll')).toBe(0);
+    expect((await sent('notice')) + (await sent('gap'))).toBe(5);
+    expect(await sent('poll')).toBe(0);
   });
 
   it('interleaves its own events with another relay\'s for one agent without a gap or a repeat', async () => {
@@ -113,7 +113,7 @@ describe('Hub across relays', () => {
     await sqlOn(url, `INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES ('ada', 1, 'created', '{"n":1}', '${AT}'), ('ada', 2, 'created', '{"n":2}', '${AT}')`);
     await until(() => client.messages.filter((m) => m.type === 'call').length >= 2, 'two events');
     expect(client.messages.filter((m) => m.type === 'call').map((m) => m.seq)).toEqual([1, 2]);
-    expect(sent('poll')).toBe(2);
+    expect(await sent('poll')).toBe(2);
   });
 
   it('leaves an agent whose events it holds back to the release, then fills in what another relay committed meanwhile', async () => {
@@ -122,7 +122,7 @@ describe('Hub across relays', () => {
     held.add('ada');
     const local = await here.transaction((tx) => tx.appendEvents([{ agentId: 'ada', kind: 'created' }], call(1), AT));
     await commitElsewhere(1, 2);
-    await until(() => counted('relay_store_change_notices_total', 'change="events"') >= 1, 'the notice');
+    await until(async () => (await counted('relay_store_change_notices_total', 'change="events"')) >= 1, 'the notice');
     expect(client.messages.filter((m) => m.type === 'call')).toEqual([]);
     // Released with the contact found meanwhile: the event goes out as released, then the other relay's.
     held.delete('ada');
