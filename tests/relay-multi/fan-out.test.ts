@@ -12,7 +12,7 @@ import { AgentClient, api, type CallEvent, type RelayProcess, type TestAgent } f
 import { newSid } from '../simulators/twilio.ts';
 import { ACCOUNT_SID, AUTH_TOKEN, addAgentTo, counter, incomingCall, placedCallStatus, type SharedStore, sharedStore, startRelayOn, type StoreKind, TEAM_NUMBER, twilioWebhook } from './harness.ts';
 
-const STORES: StoreKind[] = ['sqlite'];
+const STORES: StoreKind[] = ['sqlite', 'postgres'];
 /** Webhooks whose delivery across relays is timed. */
 const TIMED_WEBHOOKS = 200;
 /** Webhooks sent while a relay is killed, or the database restarted. */
