@@ -199,7 +199,7 @@ describe('two relays on PostgreSQL, restarted mid-run', () => {
     for (const relay of [a, b]) {
       const deadline = Date.now() + 60_000;
       while ((await answered(relay, newSid())) !== 200) {
-        if (Date.now() > deadline) throw new Error(`relay ${relay.url} still refuses webhooks after the restart`);
+        if (Date.now() > deadline) throw new Error(`relay ${relay.url} still refuses webhooks after the restart; its last lines:\n${relay.output.slice(-40).join('\n')}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
