@@ -81,16 +81,26 @@ describe('relay start while its PostgreSQL restarts', () => {
     await server?.stop();
   });
 
-  it('answers 503 while the database is down, keeps running, and serves again once it is back', async () => {
+  it('answers 503 to the API and to webhooks while the database is down, keeps running, and serves again once it is back', async () => {
     const ada = await addAgent(server.url, { name: 'Ada', number: '+14155550111' });
     relay = await startRelayProcess({ db: server.url, publicUrl: PUBLIC_URL });
-    expect((await api(relay, ada.token, 'GET', '/me')).status).toBe(200);
-    await server.halt();
-    const down = await api(relay, ada.token, 'GET', '/me');
-    expect(down.status).toBe(503);
-    expect(down.headers.get('retry-after')).toBe('1');
-    await server.resume();
-    await expect.poll(async () => (await api(relay, ada.token, 'GET', '/me')).status, { timeout: 30_000, interval: 200 }).toBe(200);
+    const twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, forward: (target) => target.replace(PUBLIC_URL, relay.url) });
+    try {
+      const put = await api(relay, ada.token, 'PUT', '/instances/main', { connector: 'twilio', config: { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: '+15005550006' } });
+      const call: SimulatedCall = { sid: newSid(), direction: 'outbound-api', from: '+15005550006', to: ada.number, status: 'ringing', dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+      await server.halt();
+      const down = await api(relay, ada.token, 'GET', '/me');
+      expect(down.status).toBe(503);
+      expect(down.headers.get('retry-after')).toBe('1');
+      // The provider is told to try again later, as it does: nothing was stored.
+      expect((await twilio.webhook(call, 'status', 'POST', put.body.callbacks.status)).status).toBe(503);
+      await server.resume();
+      await expect.poll(async () => (await api(relay, ada.token, 'GET', '/me')).status, { timeout: 30_000, interval: 200 }).toBe(200);
+      expect((await twilio.webhook(call, 'status', 'POST', put.body.callbacks.status)).status).toBe(200);
+      expect((await api(relay, ada.token, 'GET', '/calls')).body.calls).toMatchObject([{ call_id: call.sid, status: 'ringing' }]);
+    } finally {
+      await twilio.close();
+    }
     expect(relay.process.exitCode).toBeNull();
     expect(relay.output.join('\n')).not.toContain(passwordOf(server.url));
   });
