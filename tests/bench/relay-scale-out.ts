@@ -88,7 +88,12 @@ export async function benchScaleOut(setup: { store: StoreKind; relays: number; p
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    await Promise.all(clients.map((client) => client.waitFor(() => deliveryMs.length >= calls, 60_000)));
+    // Polled, not AgentClient.waitFor: that checks on each message before this bench's own listener has counted it.
+    const deadline = performance.now() + 60_000;
+    while (deliveryMs.length < calls) {
+      if (performance.now() > deadline) throw new Error(`${calls - deliveryMs.length} of ${calls} calls were never delivered within 60 s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     return {
       store: setup.store,
       relays: setup.relays,
