@@ -68,6 +68,11 @@ export type WebhookOutcome =
 export class RelayMetrics {
   readonly webhooks = new Counter('relay_webhooks_total', 'Provider webhooks received, by event and outcome.');
   readonly disconnects = new Counter('relay_ws_disconnects_total', 'WebSocket connections the relay closed, by reason.');
+  readonly wsEventsSent = new Counter(
+    'relay_ws_events_sent_total',
+    'Events handed to agents\' sockets, by how the relay came by them: local (committed here), replay (a client resuming), gap (read to fill in before a local event), notice (committed by another relay, read on its notice), poll (found only by the safety-net poll).',
+  );
+  readonly changeNotices = new Counter('relay_store_change_notices_total', 'Notices that another process committed to the store, by what changed (events, directory).');
   readonly pushLatency = new Histogram('relay_push_latency_seconds', 'Time from an event being stored to its message being handed to the socket.');
   readonly crmRequests = new Counter('relay_crm_requests_total', 'CRM operations run, by operation and outcome (ok, retry: a failure worth retrying, failed: a permanent one).');
   readonly crmLookups = new Counter('relay_crm_lookups_total', 'Caller lookups, by source (cache or crm).');
@@ -100,6 +105,8 @@ export class RelayMetrics {
       '# TYPE relay_ws_connections gauge',
       `relay_ws_connections ${sockets}`,
       ...this.disconnects.render(),
+      ...this.wsEventsSent.render(),
+      ...this.changeNotices.render(),
       ...this.pushLatency.render(),
       ...this.crmRequests.render(),
       ...this.crmLookups.render(),

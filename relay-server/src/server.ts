@@ -38,8 +38,10 @@ export interface RelayOptions extends StoreLocation {
   /** Bytes queued for one WebSocket client before it is cut off (it resumes from its last seq). */
   wsBufferLimit?: number;
   heartbeatMs?: number;
-  /** How often a SQLite store looks for commits of another process (`relay agent remove`). */
+  /** How often a SQLite store looks for commits of another process (`relay agent remove`, another relay's events). */
   changePollMs?: number;
+  /** How often connected agents' events are read from the store whatever other relays announced (the safety net). */
+  eventPollMs?: number;
   /** How long shutdown waits for in-flight requests before cutting connections. */
   shutdownTimeoutMs?: number;
 }
@@ -57,6 +59,7 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   wsBufferLimit: 1024 * 1024,
   heartbeatMs: 30_000,
+  eventPollMs: 5_000,
   shutdownTimeoutMs: 10_000,
 };
 
@@ -73,6 +76,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     log,
     bufferLimit: options.wsBufferLimit ?? DEFAULTS.wsBufferLimit,
     heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs,
+    eventPollMs: options.eventPollMs ?? DEFAULTS.eventPollMs,
+    holds: (agentId) => publisher.holds(agentId),
   });
   let publicUrl = options.publicUrl ?? '';
   const publisher = new EventPublisher((events) => hub.publish(events));

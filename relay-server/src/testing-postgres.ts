@@ -92,11 +92,11 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   }
 }
 
-/** A new, empty database on the run's test server (started by the global setup); its URL. */
-export async function freshDatabase(prefix = 'relay'): Promise<string> {
+/** A new, empty database on the run's test server (started by the global setup), or on the server `serverUrl` names; its URL. */
+export async function freshDatabase(prefix = 'relay', serverUrl = adminUrl()): Promise<string> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  await sqlOn(adminUrl(), `CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl());
+  await sqlOn(serverUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return url.toString();
 }

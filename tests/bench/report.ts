@@ -3,10 +3,10 @@
  * sections from its heading to the next part's heading (the relay has two: without and with a
  * CRM). A run replaces the sections of the parts it measured and keeps the others as they were.
  */
-export const BENCH_PARTS = ['engine', 'relay', 'content'] as const;
+export const BENCH_PARTS = ['engine', 'relay', 'scale-out', 'content'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
-const HEADINGS: Record<BenchPart, string> = { engine: '## Connector engine', relay: '## Relay', content: '## Content script' };
+const HEADINGS: Record<BenchPart, string> = { engine: '## Connector engine', relay: '## Relay', 'scale-out': '## Several relays on one database', content: '## Content script' };
 
 /** The report body: measured parts' sections, in part order, the others from `previous`. */
 export function mergeReport(previous: string, measured: ReadonlyMap<BenchPart, string>): string {

@@ -1,6 +1,6 @@
 /**
- * `pnpm bench [engine] [relay] [content] [--quick]`: measures the engine, a real relay process
- * (without and with a CRM) and the content script in Chromium (every part when none is named), and writes the figures
+ * `pnpm bench [engine] [relay] [scale-out] [content] [--quick]`: measures the engine, a real relay process
+ * (without and with a CRM), one vs two relays on one database and the content script in Chromium (every part when none is named), and writes the figures
  * of the parts it ran into their sections of docs/benchmarks.md. `--quick` runs the content
  * script on one small list, once, and the relay in one round with fewer calls: a check while
  * iterating, not figures for the docs.
@@ -15,6 +15,7 @@ import { benchContentScript, type ContentBenchOptions, FULL_CONTENT_BENCH, QUICK
 import { contentSection } from './content-report.ts';
 import { benchEngine } from './engine.ts';
 import { benchRelayWithCrm } from './relay-crm.ts';
+import { benchRelaysOnOneDatabase } from './relay-scale-out.ts';
 import { relaySections } from './relay-report.ts';
 import { benchRelayThroughput, FULL_THROUGHPUT_BENCH, QUICK_THROUGHPUT_BENCH } from './relay-throughput.ts';
 import { throughputSection } from './relay-throughput-report.ts';
@@ -56,6 +57,7 @@ if (parts.includes('relay')) {
   console.log(section);
   sections.set('relay', `${section}\n${relaySections(await benchRelayWithCrm(1, quick ? 100 : 200))}`);
 }
+if (parts.includes('scale-out')) sections.set('scale-out', await benchRelaysOnOneDatabase({ quick }));
 if (parts.includes('content')) {
   const content = await benchContentScript(contentOptions());
   console.log('content script', JSON.stringify(content, null, 1));

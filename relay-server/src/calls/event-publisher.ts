@@ -23,16 +23,21 @@ export class EventPublisher {
   constructor(private readonly deliver: (events: readonly AgentEvent[]) => void) {}
 
   publish(events: readonly AgentEvent[]): void {
-    for (const [agentId, own] of byAgent(events)) {
+    for (const [agentId, own] of eventsByAgent(events)) {
       const queue = this.queues.get(agentId);
       if (queue) queue.push({ events: own, ready: true });
       else this.deliver(own);
     }
   }
 
+  /** Whether the agent's events are being kept back (a held batch not released yet, and what queued behind it). */
+  holds(agentId: string): boolean {
+    return this.queues.has(agentId);
+  }
+
   /** Queues `events` without pushing them until the returned function is called (once; later calls do nothing). */
   hold(events: readonly AgentEvent[]): ReleaseEvents {
-    const batches = [...byAgent(events)].map(([agentId, own]) => {
+    const batches = [...eventsByAgent(events)].map(([agentId, own]) => {
       const batch: Batch = { events: own, ready: false };
       const queue = this.queues.get(agentId);
       if (queue) queue.push(batch);
@@ -65,7 +70,8 @@ export class EventPublisher {
   }
 }
 
-function byAgent(events: readonly AgentEvent[]): Map<string, AgentEvent[]> {
+/** Events grouped by agent, each group in the order given. */
+export function eventsByAgent(events: readonly AgentEvent[]): Map<string, AgentEvent[]> {
   const groups = new Map<string, AgentEvent[]>();
   for (const event of events) {
     const group = groups.get(event.agentId);

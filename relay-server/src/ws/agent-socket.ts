@@ -1,18 +1,28 @@
-import { pingMessageSchema, type ServerMessage } from '@phone-connector/shared';
+import { CLOSE_CODES, pingMessageSchema, type ServerMessage } from '@phone-connector/shared';
 import type { WebSocket } from 'ws';
+import type { Logger } from '../log.ts';
 import type { RelayMetrics } from '../metrics.ts';
-import type { AgentEvent, RelayStore } from '../store/index.ts';
+import type { AgentEvent, EventLog } from '../store/index.ts';
 
 /** Why the relay ended a connection, for the metrics and the log. */
-export type DropReason = 'slow' | 'heartbeat' | 'agent_removed';
+export type DropReason = 'slow' | 'heartbeat' | 'agent_removed' | 'store_unavailable';
 
-const REPLAY_BATCH = 100;
+/**
+ * How the relay came by an event it sends: `local` (recorded by this relay, the fast path),
+ * `replay` (a client resuming from its last seq), `gap` (read to fill in before a local event
+ * that was not the next one), `notice` (another relay said it committed events), `poll` (the
+ * safety-net poll found what no notice announced).
+ */
+export type EventSource = 'local' | 'replay' | 'gap' | 'notice' | 'poll';
+
+const READ_BATCH = 100;
 /** How long a closed client has to answer the close handshake before it is cut off. */
 export const CLOSE_GRACE_MS = 1000;
 
 export interface AgentSocketOptions {
-  store: RelayStore;
+  store: Pick<EventLog, 'lastSeq' | 'eventsAfter'>;
   metrics: RelayMetrics;
+  log: Logger;
   /** Bytes queued for a client beyond which it is disconnected (it resumes from its last seq). */
   bufferLimit: number;
   onClose: (socket: AgentSocket) => void;
@@ -28,17 +38,21 @@ function send(ws: WebSocket, message: ServerMessage): void {
 }
 
 /**
- * One agent's connection. It first replays stored events after the client's last seq, reading
- * the event log in batches and waiting for the socket to drain, then turns live. Every event
- * goes out once and in seq order: live events that arrive while replaying are skipped (the
- * replay reads them from the log), and a live event that would leave a gap restarts the replay.
+ * One agent's connection: every event goes out once and in seq order, however it reached this
+ * relay. The socket remembers the last seq it sent; an event at or below it is a duplicate and
+ * dropped; the next one goes straight out; one further ahead means something is missing (an event
+ * committed by another relay, or a local one it overtook), so the socket reads the event log from
+ * its last seq instead, and sends what it reads. The log is the truth: whatever it holds after the
+ * last sent seq is sent, in its order. One read at a time; news that comes during a read makes it
+ * read again when it ends, so nothing committed meanwhile is left behind.
  */
 export class AgentSocket {
   /** Seq of the last event handed to the socket. */
   private lastSent = 0;
-  private state: 'replaying' | 'live' | 'closed' = 'replaying';
-  /** Set when an event is published during a replay's read: that read may not have seen it. */
-  private publishedWhileReading = false;
+  /** `starting` until the welcome is out: the first read covers whatever is published meanwhile. */
+  private state: 'starting' | 'live' | 'closed' = 'starting';
+  private reading = false;
+  private readAgain = false;
   /** Cleared on each heartbeat, set by the client's pong. */
   alive = true;
   /** Set when the relay ended the connection; undefined when the client (or a shutdown) did. */
@@ -57,32 +71,65 @@ export class AgentSocket {
     });
   }
 
-  /** Sends the welcome, then replays from `lastSeq` (null: live events only). */
-  start(agent: { id: string; name: string }, lastSeq: number | null): void {
-    this.catchUp(async () => {
-      const current = await this.options.store.lastSeq(agent.id);
-      if (this.state === 'closed') return;
-      send(this.ws, { type: 'welcome', seq: current, agent: { id: agent.id, name: agent.name } });
-      this.lastSent = lastSeq === null || lastSeq > current ? current : lastSeq;
-      await this.replay();
-    });
+  /** The seq reads for this socket start after; undefined until the socket knows where it starts. */
+  get position(): number | undefined {
+    return this.state === 'live' ? this.lastSent : undefined;
   }
 
-  deliver(event: AgentEvent, committedAt: number): void {
-    if (this.state === 'replaying') this.publishedWhileReading = true;
-    if (this.state !== 'live' || event.seq <= this.lastSent) return;
-    if (event.seq !== this.lastSent + 1) {
-      this.catchUp(() => this.replay());
+  /** Sends the welcome, then replays from `lastSeq` (null: live events only); resolves once the replay is sent. */
+  async start(agent: { id: string; name: string }, lastSeq: number | null): Promise<void> {
+    let current: number;
+    try {
+      current = await this.options.store.lastSeq(agent.id);
+    } catch (error) {
+      // The store is unreachable (a database restarting): the client reconnects, here or to another relay.
+      this.options.log.warn('ws start failed: the store did not answer', { agent: agent.id, error });
+      this.close(CLOSE_CODES.goingAway, 'the relay cannot read its store: reconnect', 'store_unavailable');
       return;
     }
-    if (this.ws.bufferedAmount > this.options.bufferLimit) {
-      this.cutOff('slow');
+    if (this.state === 'closed') return;
+    send(this.ws, { type: 'welcome', seq: current, agent: { id: agent.id, name: agent.name } });
+    this.lastSent = lastSeq === null || lastSeq > current ? current : lastSeq;
+    this.state = 'live';
+    await this.readFromLog('replay');
+  }
+
+  /** Events this relay just committed, in seq order: sent as they are when nothing is missing before them. */
+  deliver(events: readonly AgentEvent[], committedAt: number): void {
+    if (this.state !== 'live') return;
+    for (const event of events) {
+      if (event.seq <= this.lastSent) continue;
+      if (this.reading || event.seq !== this.lastSent + 1) {
+        void this.readFromLog('gap');
+        return;
+      }
+      if (this.ws.bufferedAmount > this.options.bufferLimit) {
+        this.cutOff('slow');
+        return;
+      }
+      this.lastSent = event.seq;
+      this.options.metrics.wsEventsSent.inc({ source: 'local' });
+      this.ws.send(eventMessage(event), (error) => {
+        if (!error) this.options.metrics.pushLatency.observe((performance.now() - committedAt) / 1000);
+      });
+    }
+  }
+
+  /**
+   * Events read from the log for this agent (by the hub, for every connected agent at once), in
+   * seq order: sent from where the socket is. If they are more than the read could return, the
+   * rest is read after them.
+   */
+  fromLog(events: readonly AgentEvent[], source: 'notice' | 'poll', more: boolean): void {
+    if (this.state !== 'live') return;
+    // A read that began before this socket got where it is could start past it: read for it instead.
+    if (this.reading || (events[0] !== undefined && events[0].seq > this.lastSent + 1)) {
+      void this.readFromLog(source);
       return;
     }
-    this.lastSent = event.seq;
-    this.ws.send(eventMessage(event), (error) => {
-      if (!error) this.options.metrics.pushLatency.observe((performance.now() - committedAt) / 1000);
-    });
+    this.reading = true;
+    this.readAgain = more;
+    void this.readWhileAsked(source, events);
   }
 
   /** Closes with a close frame the client reads; cut off if it does not answer within the grace. */
@@ -110,32 +157,42 @@ export class AgentSocket {
     return true;
   }
 
-  /** Runs a catch-up; one the store cannot serve ends the connection, and the client resumes from its last seq. */
-  private catchUp(run: () => Promise<void>): void {
-    run().catch(() => {
-      if (this.state !== 'closed') this.ws.terminate();
-    });
+  /** Reads the log after the last sent seq, now or (when a read is running) right after it. */
+  private readFromLog(source: EventSource): Promise<void> {
+    this.readAgain = true;
+    if (this.reading) return Promise.resolve();
+    this.reading = true;
+    return this.readWhileAsked(source);
   }
 
-  private async replay(): Promise<void> {
-    this.state = 'replaying';
-    for (;;) {
-      this.publishedWhileReading = false;
-      const batch = await this.options.store.eventsAfter(this.agentId, this.lastSent, REPLAY_BATCH);
-      if (this.state !== 'replaying') return;
-      // An event published while the read was out may be newer than what it found: read once more before turning live.
-      if (batch.length === 0 && this.publishedWhileReading) continue;
-      if (batch.length === 0) {
-        this.state = 'live';
-        return;
+  /** Sends `first` (events already read), then reads and sends the log after the last sent seq for as long as news asks for it. */
+  private async readWhileAsked(source: EventSource, first: readonly AgentEvent[] = []): Promise<void> {
+    try {
+      await this.sendFromLog(first, source);
+      while (this.readAgain && this.state === 'live') {
+        this.readAgain = false;
+        const batch = await this.options.store.eventsAfter(this.agentId, this.lastSent, READ_BATCH);
+        await this.sendFromLog(batch, source);
+        if (batch.length === READ_BATCH) this.readAgain = true;
       }
-      for (const event of batch) {
-        if (this.state !== 'replaying') return;
-        const message = eventMessage(event);
-        this.lastSent = event.seq;
-        if (this.ws.bufferedAmount + message.length <= this.options.bufferLimit) this.ws.send(message);
-        else await new Promise<unknown>((resolve) => this.ws.send(message, resolve));
-      }
+    } catch (error) {
+      // The store is unreachable (a database restarting): the next notice, poll or local event reads again.
+      this.options.log.warn('ws catch-up read failed', { agent: this.agentId, error });
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  /** Sends what the log holds after the last sent seq, waiting for the socket to drain rather than cutting a catching-up client off. */
+  private async sendFromLog(events: readonly AgentEvent[], source: EventSource): Promise<void> {
+    for (const event of events) {
+      if (this.state !== 'live') return;
+      if (event.seq <= this.lastSent) continue;
+      const message = eventMessage(event);
+      this.lastSent = event.seq;
+      this.options.metrics.wsEventsSent.inc({ source });
+      if (this.ws.bufferedAmount + message.length <= this.options.bufferLimit) this.ws.send(message);
+      else await new Promise<unknown>((resolve) => this.ws.send(message, resolve));
     }
   }
 

@@ -1,9 +1,11 @@
 import { CLOSE_CODES } from '@phone-connector/shared';
 import type { WebSocket } from 'ws';
+import { eventsByAgent } from '../calls/event-publisher.ts';
 import type { Logger } from '../log.ts';
 import type { RelayMetrics } from '../metrics.ts';
-import type { Agent, AgentEvent, RelayStore } from '../store/index.ts';
+import type { Agent, AgentEvent, ChangeElsewhere, RelayStore } from '../store/index.ts';
 import { AgentSocket } from './agent-socket.ts';
+import { FanOutQueue } from './fanout-queue.ts';
 
 export interface HubOptions {
   store: RelayStore;
@@ -13,13 +15,38 @@ export interface HubOptions {
   bufferLimit: number;
   /** Interval of WebSocket pings; a connection that misses one pong is dropped. */
   heartbeatMs: number;
+  /**
+   * How often the connected agents' events are read from the store whatever the notices say: the
+   * safety net for a notice that never came (a lost NOTIFY, a database restarted meanwhile).
+   */
+  eventPollMs: number;
+  /**
+   * Whether this relay keeps an agent's new events back for now (a new call's first events wait
+   * for the caller's CRM contact): the store reads leave that agent alone meanwhile, or they would
+   * send the held event early, without its contact. Its release is published, and fills any gap.
+   */
+  holds: (agentId: string) => boolean;
 }
 
-/** Live connections by agent; pushes stored events to them. */
+/** Events read per agent in one read for every connected agent; an agent with more reads the rest on its own. */
+const EVENTS_PER_AGENT = 100;
+
+/**
+ * Live connections by agent. Events reach them two ways: those this relay committed are handed
+ * over directly (`publish`); those another relay committed are read from the store, which is the
+ * outbox, when the store says another process committed events (a coalesced notice without
+ * payload) and on a slow periodic poll. Each socket keeps its own order (see `AgentSocket`), so
+ * the two ways may overlap and race without a duplicate or a gap.
+ */
 export class Hub {
   private readonly byAgent = new Map<string, Set<AgentSocket>>();
+  private readonly fanOut = new FanOutQueue((batch) => this.deliver(batch.agentId, batch.events, batch.committedAt));
   private readonly heartbeat: NodeJS.Timeout;
-  private readonly stopWatching: () => void;
+  private readonly poll: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
+  /** The read for every connected agent: one at a time, and one more if asked meanwhile. */
+  private reading = false;
+  private readAgain: 'notice' | 'poll' | undefined;
   /** The removed-agents check running now, and whether another change came in meanwhile. */
   private checking: Promise<void> | undefined;
   private recheck = false;
@@ -28,15 +55,14 @@ export class Hub {
     options.metrics.connections = () => ({ agents: this.byAgent.size, sockets: [...this.byAgent.values()].reduce((n, set) => n + set.size, 0) });
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
     this.heartbeat.unref();
-    this.stopWatching = options.store.onChangeElsewhere((change) => {
-      if (change.directory) this.checkRemovedAgents();
-    });
+    this.poll = setInterval(() => this.readForConnected('poll'), options.eventPollMs);
+    this.poll.unref();
+    this.unsubscribe = options.store.onChangeElsewhere((change) => this.onChangeElsewhere(change));
   }
 
-  /** Hands events that were just committed to the agents' live sockets. */
+  /** Hands events this relay just committed to the agents' live sockets, once the current turn (the webhook's reply) is done. */
   publish(events: readonly AgentEvent[]): void {
-    const committedAt = performance.now();
-    for (const event of events) for (const socket of this.byAgent.get(event.agentId) ?? []) socket.deliver(event, committedAt);
+    this.fanOut.push(events);
   }
 
   /** An authenticated connection: welcome, replay after `lastSeq`, then live events. */
@@ -44,6 +70,7 @@ export class Hub {
     const socket = new AgentSocket(ws, agent.id, {
       store: this.options.store,
       metrics: this.options.metrics,
+      log: this.options.log,
       bufferLimit: this.options.bufferLimit,
       onClose: (closed) => this.remove(closed),
     });
@@ -51,13 +78,68 @@ export class Hub {
     set.add(socket);
     this.byAgent.set(agent.id, set);
     this.options.log.info('ws connected', { agent: agent.id, lastSeq });
-    socket.start(agent, lastSeq);
+    void socket.start(agent, lastSeq);
   }
 
-  /** Stops the timers; the sockets themselves are closed with the WebSocket server. */
+  /** Stops the timers and the notices; the sockets themselves are closed with the WebSocket server. */
   stop(): void {
     clearInterval(this.heartbeat);
-    this.stopWatching();
+    clearInterval(this.poll);
+    this.unsubscribe();
+  }
+
+  private deliver(agentId: string, events: readonly AgentEvent[], committedAt: number): number {
+    const sockets = this.byAgent.get(agentId);
+    for (const socket of sockets ?? []) socket.deliver(events, committedAt);
+    return sockets?.size ?? 0;
+  }
+
+  private onChangeElsewhere(change: ChangeElsewhere): void {
+    if (change.events) {
+      this.options.metrics.changeNotices.inc({ change: 'events' });
+      this.readForConnected('notice');
+    }
+    if (change.directory) {
+      this.options.metrics.changeNotices.inc({ change: 'directory' });
+      this.checkRemovedAgents();
+    }
+  }
+
+  /**
+   * Reads, in one query, every connected agent's events after the earliest seq its sockets sent,
+   * and hands each socket its agent's share (a socket skips what it already sent).
+   */
+  private readForConnected(source: 'notice' | 'poll'): void {
+    if (this.reading) {
+      // A notice outranks a poll: what it finds was announced, not missed.
+      this.readAgain = this.readAgain === 'notice' || source === 'notice' ? 'notice' : 'poll';
+      return;
+    }
+    const after = new Map<string, number>();
+    for (const [agentId, sockets] of this.byAgent) {
+      if (this.options.holds(agentId)) continue;
+      for (const socket of sockets) {
+        const position = socket.position;
+        if (position !== undefined) after.set(agentId, Math.min(position, after.get(agentId) ?? position));
+      }
+    }
+    if (after.size === 0) return;
+    this.reading = true;
+    void this.options.store
+      .eventsAfterEach(after, EVENTS_PER_AGENT)
+      .then((events) => {
+        for (const [agentId, own] of eventsByAgent(events)) {
+          for (const socket of this.byAgent.get(agentId) ?? []) socket.fromLog(own, source, own.length === EVENTS_PER_AGENT);
+        }
+      })
+      // The store is unreachable (a database restarting): the next notice or poll reads again.
+      .catch((error: unknown) => this.options.log.warn('reading other relays\' events failed', { source, error }))
+      .finally(() => {
+        this.reading = false;
+        const again = this.readAgain;
+        this.readAgain = undefined;
+        if (again) this.readForConnected(again);
+      });
   }
 
   private remove(socket: AgentSocket): void {

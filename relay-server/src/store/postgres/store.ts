@@ -69,6 +69,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   pool.on('connect', (client) => {
     const pid = (client as unknown as { processID?: number }).processID;
     if (pid !== undefined) ownBackends.add(pid);
+    // A client in use when PostgreSQL goes away (a restart cuts its session) emits 'error' beside failing its query: the query's
+    // failure is what the request answers (503); without a listener the event would end the process.
+    client.on('error', () => undefined);
   });
   pool.on('remove', (client) => ownBackends.delete((client as unknown as { processID: number }).processID));
   // An idle client whose server went away (PostgreSQL restarted): the pool drops it; the next request reconnects.

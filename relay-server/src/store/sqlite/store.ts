@@ -31,7 +31,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     db.close();
     throw error;
   }
-  return sqliteStore(db, { ...SQLITE_DEFAULTS, ...options });
+  // An option given as undefined (the relay passes its own, often unset) keeps the default: setInterval(undefined) would poll every millisecond.
+  return sqliteStore(db, { changePollMs: options.changePollMs ?? SQLITE_DEFAULTS.changePollMs, maxBatch: options.maxBatch ?? SQLITE_DEFAULTS.maxBatch });
 }
 
 function migrate(db: Database.Database): void {

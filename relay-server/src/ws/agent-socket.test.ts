@@ -1,0 +1,212 @@
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { createLogger } from '../log.ts';
+import { RelayMetrics } from '../metrics.ts';
+import type { AgentEvent, EventLog } from '../store/index.ts';
+import { AgentSocket } from './agent-socket.ts';
+
+/**
+ * One agent's event log, as the store keeps it, whose reads the test can hold open: a read sees
+ * the log as it was when it was made and answers when the test lets it, which is how a store
+ * read races with commits and local deliveries on a busy relay.
+ */
+class EventLogUnderTest implements Pick<EventLog, 'lastSeq' | 'eventsAfter'> {
+  readonly events: AgentEvent[] = [];
+  reads = 0;
+  failNextRead = false;
+  private held: Array<() => void> | undefined;
+
+  /** Commits `count` events (as this relay or another one would) and returns them. */
+  commit(count: number): AgentEvent[] {
+    const added = Array.from({ length: count }, (_, i) => ({ agentId: 'ada', seq: this.events.length + i + 1, kind: 'created' as const, call: `{"id":${this.events.length + i + 1}}` }));
+    this.events.push(...added);
+    return added;
+  }
+
+  async lastSeq(): Promise<number> {
+    return this.events.length;
+  }
+
+  async eventsAfter(_agentId: string, seq: number, limit: number): Promise<AgentEvent[]> {
+    this.reads++;
+    const seen = this.events.filter((e) => e.seq > seq).slice(0, limit);
+    if (this.failNextRead) {
+      this.failNextRead = false;
+      throw new Error('connection to the database lost');
+    }
+    if (this.held) await new Promise<void>((resolve) => this.held!.push(resolve));
+    return seen;
+  }
+
+  /** Reads from now on wait for `release`. */
+  hold(): void {
+    this.held = [];
+  }
+
+  release(): void {
+    const waiting = this.held ?? [];
+    this.held = undefined;
+    for (const resolve of waiting) resolve();
+  }
+
+  get waitingReads(): number {
+    return this.held?.length ?? 0;
+  }
+}
+
+let server: WebSocketServer;
+let log: EventLogUnderTest;
+let metrics: RelayMetrics;
+let socket: AgentSocket;
+let received: Array<{ type: string; seq: number }>;
+let client: WebSocket;
+
+beforeEach(async () => {
+  server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise((resolve) => server.once('listening', resolve));
+  log = new EventLogUnderTest();
+  metrics = new RelayMetrics();
+  received = [];
+});
+
+afterEach(async () => {
+  client?.terminate();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+/** Connects a client and wraps the relay's side of it; `start` is the test's to call. */
+async function connect(): Promise<void> {
+  const accepted = new Promise<WebSocket>((resolve) => server.once('connection', resolve));
+  client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  client.on('message', (data) => received.push(JSON.parse(data.toString())));
+  socket = new AgentSocket(await accepted, 'ada', { store: log, metrics, log: createLogger({ write: () => {} }), bufferLimit: 1024 * 1024, onClose: () => {} });
+}
+
+const seqs = () => received.filter((m) => m.type === 'call').map((m) => m.seq);
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; received seqs ${seqs().join(',')}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Every event up to `last` has been received, once each and in order, and nothing more is on its way. */
+async function receivedExactly(last: number): Promise<void> {
+  await until(() => seqs().length >= last && socket.position === last, `seq ${last}`);
+  // A ping's answer comes after everything sent before it: nothing more was in flight.
+  const pongs = received.filter((m) => m.type === 'pong').length;
+  client.send('{"type":"ping"}');
+  await until(() => received.filter((m) => m.type === 'pong').length > pongs, 'the pong');
+  expect(seqs()).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+}
+
+const sent = async (source: string) => (await metrics.render()).match(new RegExp(`relay_ws_events_sent_total\\{source="${source}"\\} (\\d+)`))?.[1] ?? '0';
+
+describe('AgentSocket', () => {
+  it('resumes after the client\'s last seq, then sends the next local event without reading the log', async () => {
+    log.commit(5);
+    await connect();
+    await socket.start({ id: 'ada', name: 'Ada' }, 2);
+    await until(() => seqs().length === 3, 'the replay');
+    expect(received[0]).toEqual({ type: 'welcome', seq: 5, agent: { id: 'ada', name: 'Ada' } });
+    const readsAfterReplay = log.reads;
+    socket.deliver(log.commit(1), performance.now());
+    await until(() => seqs().length === 4, 'seq 6');
+    expect(seqs()).toEqual([3, 4, 5, 6]);
+    expect(log.reads).toBe(readsAfterReplay);
+    expect([await sent('replay'), await sent('local')]).toEqual(['3', '1']);
+  });
+
+  it('starts with live events only when the client gives no seq', async () => {
+    log.commit(4);
+    await connect();
+    await socket.start({ id: 'ada', name: 'Ada' }, null);
+    socket.deliver(log.commit(1), performance.now());
+    await until(() => seqs().length === 1, 'seq 5');
+    expect(seqs()).toEqual([5]);
+  });
+
+  it('drops a duplicate, whether delivered locally again or read from the log', async () => {
+    await connect();
+    await socket.start({ id: 'ada', name: 'Ada' }, 0);
+    const [first, second] = log.commit(2);
+    socket.deliver([first!], performance.now());
+    socket.deliver([first!, second!], performance.now());
+    socket.fromLog([first!, second!], 'notice', false);
+    await receivedExactly(2);
+  });
+
+  it('fills a gap from the log before an event committed after events of another relay', async () => {
+    await connect();
+    await socket.start({ id: 'ada', name: 'Ada' }, 0);
+    // Seqs 1 and 2 were committed by another relay; 3 here.
+    log.commit(2);
+    socket.deliver(log.commit(1), performance.now());
+    await receivedExactly(3);
+    expect(await sent('gap')).toBe('3');
+  });
+
+  it('keeps order when a local event overtook an earlier one, and reads again for what was committed during a read', async () => {
+    await connect();
+    await socket.start({ id: 'ada', name: 'Ada' }, 0);
+    const [first, second] = log.commit(2);
+    log.hold();
+    // Published out of order (two webhooks' commits handed over in the other order).
+    socket.deliver([second!], performance.now());
+    await until(() => log.waitingReads === 1, 'the gap read');
+    socket.deliver([first!], performance.now());
+    // Committed after the read looked at the log, delivered while it is still out.
+    socket.deliver(log.commit(1), performance.now());
+    expect(seqs()).toEqual([]);
+    log.release();
+    await receivedExactly(3);
+  });
+
+  it('sends events another relay committed from where this socket is, and reads on when there are more', async () => {
+    await connect();
+    await socket.start({ id: 'ada', name: 'Ada' }, 0);
+    const events = log.commit(4);
+    socket.deliver(events.slice(0, 1), performance.now());
+    // The hub read from an earlier seq (another socket of the agent was behind) and got only part.
+    socket.fromLog(events.slice(0, 3), 'notice', true);
+    await receivedExactly(4);
+    expect([await sent('local'), await sent('notice')]).toEqual(['1', '3']);
+  });
+
+  it('reads for itself when a read for every agent starts past it', async () => {
+    await connect();
+    await socket.start({ id: 'ada', name: 'Ada' }, 0);
+    const events = log.commit(3);
+    socket.fromLog(events.slice(1), 'notice', false);
+    await receivedExactly(3);
+  });
+
+  it('takes news that comes while it replays into the replay', async () => {
+    log.commit(2);
+    await connect();
+    log.hold();
+    const starting = socket.start({ id: 'ada', name: 'Ada' }, 0);
+    await until(() => log.waitingReads === 1, 'the replay read');
+    const later = log.commit(2);
+    socket.deliver(later, performance.now());
+    socket.fromLog(later, 'poll', false);
+    log.release();
+    await starting;
+    await receivedExactly(4);
+  });
+
+  it('recovers from a failed read at the next event', async () => {
+    await connect();
+    await socket.start({ id: 'ada', name: 'Ada' }, 0);
+    log.commit(1);
+    log.failNextRead = true;
+    socket.deliver(log.commit(1), performance.now());
+    await until(() => log.reads >= 2, 'the failed read');
+    expect(seqs()).toEqual([]);
+    socket.deliver(log.commit(1), performance.now());
+    await receivedExactly(3);
+  });
+});
