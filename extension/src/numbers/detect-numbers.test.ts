@@ -132,6 +132,19 @@ describe('mightContainPhoneNumber', () => {
     expect(mightContainPhoneNumber('555-0100')).toBe(true);
     expect(mightContainPhoneNumber('٠١٢٣٤٥٦')).toBe(true);
   });
+
+  it('counts the digits of one run of digits and number punctuation only', () => {
+    expect(mightContainPhoneNumber('+1 (415) 555-0100')).toBe(true);
+    expect(mightContainPhoneNumber('Call: 415.555.0100 ext. 12')).toBe(true);
+    expect(mightContainPhoneNumber('415\n555 0100')).toBe(true);
+    expect(mightContainPhoneNumber('$12,345.67')).toBe(false);
+    expect(mightContainPhoneNumber('12 items, 5 left, 3 due')).toBe(false);
+    expect(mightContainPhoneNumber('415 555x0100')).toBe(false);
+  });
+
+  it('searches nothing where blanked dates leave too few digits', () => {
+    expect(detectNumbers('Due 2024-05-01 09:30', 'US')).toEqual([]);
+  });
 });
 
 describe('detectSelectedNumber', () => {

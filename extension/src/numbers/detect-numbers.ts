@@ -55,13 +55,28 @@ const YEAR_PREFIX = /^(?:19|20)\d\d[-/]/;
 /** How much text around a match the context guards look at. */
 const CONTEXT = 32;
 
-/** True when `text` has enough digits to hold a phone number; a cheap pre-filter for the DOM scan. */
+/**
+ * What libphonenumber accepts between the digits of one number (its VALID_PUNCTUATION: dashes,
+ * slashes, dots, spaces, brackets, tildes) and before them (plus signs); line breaks and tabs
+ * too, to err on the side of searching.
+ */
+const NUMBER_PUNCTUATION = new Set('-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30FC\uFF0D\uFF0F/\uFF0E. \u00A0\u00AD\u200B\u2060\u3000\t\n\r\f()\uFF08\uFF09\uFF3B\uFF3D[]~\u2053\u223C\uFF5E+\uFF0B');
+
+/**
+ * True when `text` has enough digits in one run of digits and number punctuation to hold a
+ * phone number; a cheap pre-filter for the DOM scan and the search. Any other character (a
+ * letter, a comma, a currency sign) ends a number, so "$12,345.67" or "2 items, 5 left" are
+ * never searched: amounts were a sixth of a 10,000-row list's reading (issue #12).
+ */
 export function mightContainPhoneNumber(text: string): boolean {
   let digits = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    const isDigit = (code >= 48 && code <= 57) || (code > 127 && /\p{Nd}/u.test(text[i] ?? ''));
-    if (isDigit && ++digits >= MIN_DIGITS) return true;
+    const char = text[i] ?? '';
+    const isDigit = (code >= 48 && code <= 57) || (code > 127 && /\p{Nd}/u.test(char));
+    if (isDigit) {
+      if (++digits >= MIN_DIGITS) return true;
+    } else if (!NUMBER_PUNCTUATION.has(char)) digits = 0;
   }
   return false;
 }
@@ -74,6 +89,8 @@ export function mightContainPhoneNumber(text: string): boolean {
 export function detectNumbers(text: string, defaultCountry: string): DetectedNumber[] {
   if (!mightContainPhoneNumber(text)) return [];
   const searched = maskLookalikes(text);
+  // Blanked dates and times leave runs too short for a number: "Due 2024-05-01" is not searched.
+  if (!mightContainPhoneNumber(searched)) return [];
   // Without `extended`, libphonenumber keeps only numbers valid for their country (VALID leniency).
   const found = findPhoneNumbersInText(searched, { defaultCountry: toCountry(defaultCountry) });
   const numbers: DetectedNumber[] = [];

@@ -26,11 +26,14 @@ type Placement = 'allowed' | 'excluded' | 'hidden';
 
 /**
  * Decides, per element, whether text inside may get buttons. Lives for one reading slice:
- * results are cached per element (a 1,000-row table shares its ancestors), and computed styles
- * are read while nothing is written (the buttons come later, all at once): no layout thrashing.
+ * results are cached per element (a 1,000-row table shares its ancestors), and styles are read
+ * while nothing is written (the buttons come later, all at once): no layout thrashing.
  */
 export class ScanFilter {
+  /** From attributes alone: excluded (form fields, editors, …), hidden (hidden, aria-hidden) or allowed. */
   private readonly placements = new Map<Element, Placement>();
+  /** The outermost element hiding each element by its computed style, or null. */
+  private readonly styleHiddenRoots = new Map<Element, Element | null>();
 
   /** `onHiddenRoot` gets each outermost hidden element, to rescan it when it is shown. */
   constructor(private readonly onHiddenRoot: (element: Element) => void) {}
@@ -38,13 +41,13 @@ export class ScanFilter {
   /** May the text children of `parent` (an element or a shadow root) get buttons? */
   allowsTextIn(parent: Node | null): boolean {
     const element = toElement(parent);
-    return element !== null && this.placement(element) === 'allowed';
+    return element !== null && this.placement(element) === 'allowed' && this.isRendered(element);
   }
 
   /** May this tel:/callto: link get a button? */
   allowsLink(link: HTMLAnchorElement): boolean {
     if (!this.allowsTextIn(link.parentNode)) return false;
-    if (!isHidden(link)) return true;
+    if (!hasHidingAttribute(link) && !isHiddenByStyle(link)) return true;
     this.onHiddenRoot(link);
     return false;
   }
@@ -57,13 +60,35 @@ export class ScanFilter {
     let placement: Placement = inherited;
     if (inherited === 'allowed') {
       if (isExcluded(element)) placement = 'excluded';
-      else if (isHidden(element)) {
+      else if (hasHidingAttribute(element)) {
         placement = 'hidden';
         this.onHiddenRoot(element);
       }
     }
     this.placements.set(element, placement);
     return placement;
+  }
+
+  /**
+   * Chromium's checkVisibility() answers "shown" for the whole ancestry in one call; a computed
+   * style object per ancestor, as before, was the largest share of the script's time reading a
+   * 10,000-row list (issue #12). Only an element it does not call shown (or a browser without
+   * it) gets the ancestors' computed styles, which also name the hidden root to watch.
+   */
+  private isRendered(element: Element): boolean {
+    if (typeof element.checkVisibility === 'function' && element.checkVisibility({ visibilityProperty: true })) return true;
+    const root = this.styleHiddenRoot(element);
+    if (root) this.onHiddenRoot(root);
+    return root === null;
+  }
+
+  private styleHiddenRoot(element: Element): Element | null {
+    const cached = this.styleHiddenRoots.get(element);
+    if (cached !== undefined) return cached;
+    const parent = toElement(element.parentNode);
+    const root = (parent ? this.styleHiddenRoot(parent) : null) ?? (isHiddenByStyle(element) ? element : null);
+    this.styleHiddenRoots.set(element, root);
+    return root;
   }
 }
 
@@ -72,9 +97,11 @@ function isExcluded(element: Element): boolean {
   return isSkippedElement(element) || isCallLink(element) || (editable !== null && EDITABLE.has(editable.toLowerCase()));
 }
 
-/** Attribute checks first; the computed style only when they pass. */
-function isHidden(element: Element): boolean {
-  if (element.hasAttribute('hidden') || element.getAttribute('aria-hidden') === 'true') return true;
+function hasHidingAttribute(element: Element): boolean {
+  return element.hasAttribute('hidden') || element.getAttribute('aria-hidden') === 'true';
+}
+
+function isHiddenByStyle(element: Element): boolean {
   const view = element.ownerDocument.defaultView;
   if (!view) return false;
   const style = view.getComputedStyle(element);

@@ -124,9 +124,9 @@ describe('startScanner', () => {
     });
     await settled(scanner);
     expect(buttons()).toHaveLength(expected);
-    // A zero budget plans one text node per slice; every row has at least four with seven
-    // digits or more (a phone, the date, the order id, the price).
-    expect(slices).toBeGreaterThanOrEqual(30 * 4);
+    // A zero budget plans one text node per slice; each of the first 30 rows has at least three
+    // with a run of seven digits or more (a phone, the date, the order id; the price has none).
+    expect(slices).toBeGreaterThanOrEqual(30 * 3);
   }, HEAVY_SCAN_MS);
 
   it('places every button read in one write, once the reading is done', async () => {
