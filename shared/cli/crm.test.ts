@@ -124,6 +124,20 @@ describe('phone-connector crm', () => {
     expect(shown.result).toEqual({ ok: true, value: { url: 'https://acme.my.salesforce.com/lightning/r/Task/00T5g00000AbCdEAAV/view' } });
   });
 
+  it('shows the HubSpot update moving the call\'s association: the listing, the link to the call\'s contact, the unlink of the other', async () => {
+    const { code, out } = await run(['crm', 'connectors/crm/hubspot.xml', '--config', 'connectors/examples/crm-hubspot.config.json', '--responses', 'connectors/examples/crm-hubspot-responses', '--update', CALL, '--record', '52431862437']);
+    expect(code).toBe(0);
+    const shown = JSON.parse(out);
+    const calls = 'https://api.hubapi.com/crm/v4/objects/calls/52431862437/associations';
+    expect(shown.requests.map((r: { step: string; method: string; url: string }) => `${r.step} ${r.method} ${r.url}`)).toEqual([
+      'update_call PATCH https://api.hubapi.com/crm/v3/objects/calls/52431862437',
+      `relink-linked GET ${calls}/contacts`,
+      `relink-link PUT ${calls}/default/contacts/4x123`,
+      `relink-unlink DELETE ${calls}/contacts/512`,
+    ]);
+    expect(shown.requests.every((r: { headers: Record<string, string> }) => r.headers.Authorization === 'Bearer <redacted>')).toBe(true);
+  });
+
   it('shows how a logged call is found again with --find-call, where the connector can', async () => {
     const { code, out } = await run(['crm', ...SALESFORCE, '--find-call', CALL]);
     expect(code).toBe(0);

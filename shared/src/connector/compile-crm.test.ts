@@ -21,6 +21,11 @@ const MINIMAL = `<connector for="CRM" name="Mini">
   </log_call>
 </connector>`;
 
+const UPDATE = '<request method="patch" format="json"><url>/calls/@record_id</url></request>';
+const RELINK = '<relink><linked list="results" id="toObjectId"><request><url>/calls/@record_id/links</url></request></linked>'
+  + '<link><request method="put"><url>/calls/@record_id/links/@call_contact_id</url></request></link>'
+  + '<unlink><request method="delete"><url>/calls/@record_id/links/@linked_id</url></request></unlink></relink>';
+
 const firstError = (xml: string) => checkCrmConnector(xml, { file: 'mini.xml' }).diagnostics.find((d) => d.severity === 'error');
 /** The line and column of the first occurrence of `marker` in `xml`. */
 const at = (xml: string, marker: string) => {
@@ -98,6 +103,27 @@ describe('CRM connectors: loading', () => {
     expect(checkCrmConnector(immutable).plan!.updateCall).toBeUndefined();
     const missing = MINIMAL.replace('</connector>', '<update_call/></connector>');
     expect(firstError(missing)).toMatchObject({ code: 'missing-element', message: '<update_call> needs a <request>', hint: expect.stringContaining('supported="false"') });
+  });
+
+  it('compiles update_call\'s relink: the listing with its paths, the link and the unlink (which sees @linked_id)', () => {
+    const result = checkCrmConnector(MINIMAL.replace('</connector>', `<update_call>${UPDATE}${RELINK}</update_call></connector>`));
+    expect(result.diagnostics).toEqual([]);
+    expect(result.plan!.updateCall!.relink).toMatchObject({
+      linked: { request: { method: 'GET' }, list: { source: 'results' }, id: { source: 'toObjectId' } },
+      link: { method: 'PUT' },
+      unlink: { method: 'DELETE' },
+    });
+  });
+
+  it('refuses a relink without its unlink or the listing\'s id path, and one beside supported="false", at the element', () => {
+    const noUnlink = MINIMAL.replace('</connector>', `<update_call>${UPDATE}${RELINK.replace(/<unlink>.*<\/unlink>/, '')}</update_call></connector>`);
+    expect(firstError(noUnlink)).toMatchObject({ code: 'missing-element', message: expect.stringContaining('<unlink>'), ...at(noUnlink, '<relink>') });
+    const noId = MINIMAL.replace('</connector>', `<update_call>${UPDATE}${RELINK.replace(' id="toObjectId"', '')}</update_call></connector>`);
+    expect(firstError(noId)).toMatchObject({ code: 'missing-attribute', message: '<linked> needs a `id` attribute', ...at(noId, '<linked') });
+    const immutable = MINIMAL.replace('</connector>', `<update_call supported="false">${RELINK}</update_call></connector>`);
+    expect(firstError(immutable)).toMatchObject({ message: '<update_call supported="false"> takes no <request> or <relink>', ...at(immutable, 'supported=') });
+    const stray = MINIMAL.replace('</connector>', '<update_call><request method="patch"><url>/calls/@linked_id</url></request></update_call></connector>');
+    expect(firstError(stray)).toMatchObject({ code: 'unknown-variable', ...at(stray, '@linked_id') });
   });
 
   it('requires phones to verify candidates by, and a list path', () => {

@@ -14,6 +14,7 @@ import type {
   FindCallPlan,
   FindContactPlan,
   OperationPlan,
+  RelinkPlan,
   SearchPlan,
   ValueMapPlan,
   ValuePlan,
@@ -51,7 +52,7 @@ export function compileCrm(compiler: ElementCompiler, root: XmlElement, file: st
     maps: children(child(root, 'maps'), 'map').map((map) => compileValueMap(compiler, map)),
     findContact: compileFindContact(compiler, child(root, 'find_contact')),
     logCall: compileOperation(compiler, child(root, 'log_call'), ['id']),
-    ...(update && compileUpdateSupported(compiler, update) ? { updateCall: compileOperation(compiler, update, []) } : {}),
+    ...(update && compileUpdateSupported(compiler, update) ? { updateCall: compileUpdate(compiler, update) } : {}),
     ...(findCall ? { findCall: compileFindCall(compiler, findCall, fields) } : {}),
     dispositions: compileDispositions(compiler, child(root, 'dispositions')),
     ...(newContact ? { newContactUrl: compiler.attrTemplate(newContact, 'url', 'crm') } : {}),
@@ -62,6 +63,7 @@ export function compileCrm(compiler: ElementCompiler, root: XmlElement, file: st
 /** Names the connector itself defines for its templates: maps, variants, token steps and their values, and `@id` in URL templates. */
 function declaredVariables(root: XmlElement): string[] {
   const names = ['id'];
+  if (child(child(root, 'update_call'), 'relink')) names.push('linked_id');
   for (const map of children(child(root, 'maps'), 'map')) names.push(attr(map, 'name') ?? '');
   for (const variant of children(child(root, 'find_contact'), 'variant')) names.push(attr(variant, 'name') ?? '');
   for (const token of children(child(child(root, 'crm'), 'auth'), 'token')) {
@@ -148,11 +150,30 @@ function compileFindCall(compiler: ElementCompiler, element: XmlElement, fields:
   return { ...compileOperation(compiler, element, []), ...(when === undefined ? {} : { when }), missing: statuses };
 }
 
+/** update_call, and its `<relink>` when the update leaves the record's link to a contact as it was. */
+function compileUpdate(compiler: ElementCompiler, element: XmlElement): OperationPlan & { relink?: RelinkPlan } {
+  const relink = child(element, 'relink');
+  if (!relink) return compileOperation(compiler, element, []);
+  const linked = child(relink, 'linked');
+  return {
+    ...compileOperation(compiler, element, []),
+    relink: {
+      linked: {
+        request: compileCrmRequest(compiler, child(linked, 'request'), 'crm'),
+        list: (linked && compiler.attrPath(linked, 'list')) || EMPTY_PATH,
+        id: (linked && compiler.attrPath(linked, 'id')) || EMPTY_PATH,
+      },
+      link: compileCrmRequest(compiler, child(child(relink, 'link'), 'request'), 'crm'),
+      unlink: compileCrmRequest(compiler, child(child(relink, 'unlink'), 'request'), 'crm'),
+    },
+  };
+}
+
 /** `supported="false"` says the CRM cannot update a logged call; otherwise a request is needed. */
 function compileUpdateSupported(compiler: ElementCompiler, element: XmlElement): boolean {
   const supported = choice(element, 'supported', ['true', 'false'] as const) === 'true';
   if (supported && !child(element, 'request')) compiler.error(element, '<update_call> needs a <request>', 'or say supported="false" when the CRM cannot change a logged call (Pipedrive call logs)', element.offset, 'missing-element');
-  if (!supported && child(element, 'request')) compiler.error(element, '<update_call supported="false"> takes no <request>', 'remove the request, or supported="false"', attrOffset(element, 'supported'));
+  if (!supported && (child(element, 'request') || child(element, 'relink'))) compiler.error(element, '<update_call supported="false"> takes no <request> or <relink>', 'remove them, or supported="false"', attrOffset(element, 'supported'));
   return supported;
 }
 

@@ -15,7 +15,7 @@ export interface CrmConnectorPlan {
   findContact: FindContactPlan;
   logCall: OperationPlan;
   /** Absent when the CRM cannot change a logged call. */
-  updateCall?: OperationPlan;
+  updateCall?: OperationPlan & { relink?: RelinkPlan };
   findCall?: FindCallPlan;
   dispositions: DispositionsPlan;
   newContactUrl?: Template;
@@ -73,6 +73,16 @@ export interface OperationPlan {
   request: CrmRequestPlan;
   /** By field: `id`, `url` (and `name`, `company` in follow-ups). */
   response: Record<string, ValuePlan>;
+}
+
+/** After update_call: the record linked to the call's contact and to no other (HubSpot's associations). */
+export interface RelinkPlan {
+  /** Lists the record's linked contacts: the request, the list in its answer, each contact's id in an item. */
+  linked: { request: CrmRequestPlan; list: PayloadPath; id: PayloadPath };
+  /** Sent when the listing lacks the call's contact (`@call_contact_id`). */
+  link: CrmRequestPlan;
+  /** Sent per listed contact other than the call's (`@linked_id`). */
+  unlink: CrmRequestPlan;
 }
 
 export interface FindCallPlan extends OperationPlan {

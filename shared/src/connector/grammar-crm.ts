@@ -189,6 +189,33 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
       children: {
         request: crmRequest('The update request.', false),
         response: operationResponse('What the answer gives.', { url: 'Where the record opens (template; `@id` is the id).' }),
+        relink: {
+          doc: 'For a CRM whose update does not move the record\'s link to a contact (HubSpot keeps a call\'s associations through a PATCH of its properties): after the update, the record is linked to the call\'s contact (`@call_contact_id`) and to no other. `<link>` runs first, so a failure half-way leaves an extra link rather than none; the update is retried whole, and the listing makes the replay change only what is left. A call without a contact keeps its links.',
+          attributes: {},
+          children: {
+            linked: {
+              doc: 'Lists the contacts the record is linked to (`@record_id` is the record).',
+              required: true,
+              attributes: {
+                list: { doc: 'Path of the list of links in the answer (`results`).', kind: 'path', required: true },
+                id: { doc: 'Path, inside each link, of the linked contact\'s id (`toObjectId`).', kind: 'path', required: true },
+              },
+              children: { request: crmRequest('The listing request.') },
+            },
+            link: {
+              doc: 'Links the record to the call\'s contact (`@call_contact_id`), sent only when the listing does not hold it.',
+              required: true,
+              attributes: {},
+              children: { request: crmRequest('The link request.') },
+            },
+            unlink: {
+              doc: 'Unlinks the record from one contact, sent once per listed contact other than the call\'s; `@linked_id` is that contact.',
+              required: true,
+              attributes: {},
+              children: { request: crmRequest('The unlink request.') },
+            },
+          },
+        },
       },
     },
     find_call: {

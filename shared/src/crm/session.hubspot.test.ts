@@ -15,6 +15,9 @@ const loaded = loadCrmConnector(readFileSync(join(import.meta.dirname, '../../..
 const plan = loaded.plan as CrmConnectorPlan;
 
 const contact = (id: string, properties: Record<string, string | null>) => ({ id, properties: { hs_object_id: id, ...properties }, createdAt: '2024-05-01T10:00:00.000Z', updatedAt: '2025-02-01T09:00:00.000Z', archived: false });
+/** The v4 associations of call 52431862437, and one contact in their listing [I]. */
+const ASSOCIATIONS = 'https://api.hubapi.com/crm/v4/objects/calls/52431862437/associations';
+const linkedContact = (id: number) => ({ toObjectId: id, associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 194, label: null }] });
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): RecordedResponse => ({ status, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...headers } });
 
 const call: CrmCall = {
@@ -131,12 +134,42 @@ describe('the HubSpot connector', () => {
     expect(body.properties).not.toHaveProperty('hs_call_body');
   });
 
-  it('updates the call with PATCH', async () => {
-    answers.push(json(200, { id: '52431862437', properties: {} }));
+  it('updates the call with PATCH, then finds it already associated with its contact alone', async () => {
+    answers.push(json(200, { id: '52431862437', properties: {} }), json(200, { results: [linkedContact(512)] }));
     expect(await open().updateCall('52431862437', { ...call, recording_url: 'https://media.example/RE1.mp3' })).toEqual({ ok: true, value: { url: 'https://app.hubspot.com/contacts/62515/record/0-48/52431862437' } });
-    const [patch] = recorded.requests;
+    const [patch, listing] = recorded.requests;
     expect(patch).toMatchObject({ method: 'PATCH', url: 'https://api.hubapi.com/crm/v3/objects/calls/52431862437' });
     expect(bodyOf(patch!).properties).toMatchObject({ hs_call_recording_url: 'https://media.example/RE1.mp3', hs_call_body: expect.stringContaining('pricing') });
+    expect(listing).toMatchObject({ method: 'GET', url: `${ASSOCIATIONS}/contacts` });
+    expect(recorded.requests).toHaveLength(2);
+  });
+
+  it('moves the association to the contact picked after the log: associates it first, then removes every other', async () => {
+    answers.push(json(200, { id: '52431862437', properties: {} }), json(200, { results: [linkedContact(700), linkedContact(701)] }), json(200, { status: 'COMPLETE', results: [] }), { status: 204, body: '', headers: {} }, { status: 204, body: '', headers: {} });
+    expect(await open().updateCall('52431862437', call)).toMatchObject({ ok: true });
+    expect(recorded.requests.slice(1).map((r) => `${r.method} ${r.url}`)).toEqual([
+      `GET ${ASSOCIATIONS}/contacts`,
+      `PUT ${ASSOCIATIONS}/default/contacts/512`,
+      `DELETE ${ASSOCIATIONS}/contacts/700`,
+      `DELETE ${ASSOCIATIONS}/contacts/701`,
+    ]);
+  });
+
+  it('only removes the stale association when the picked contact is already associated', async () => {
+    answers.push(json(200, { id: '52431862437', properties: {} }), json(200, { results: [linkedContact(700), linkedContact(512)] }), { status: 204, body: '', headers: {} });
+    expect(await open().updateCall('52431862437', call)).toMatchObject({ ok: true });
+    expect(recorded.requests.slice(1).map((r) => `${r.method} ${r.url}`)).toEqual([`GET ${ASSOCIATIONS}/contacts`, `DELETE ${ASSOCIATIONS}/contacts/700`]);
+  });
+
+  it('leaves the associations of a call without a contact alone', async () => {
+    answers.push(json(200, { id: '52431862437', properties: {} }));
+    expect(await open().updateCall('52431862437', { ...call, contact_id: null })).toMatchObject({ ok: true });
+    expect(recorded.requests.map((r) => r.method)).toEqual(['PATCH']);
+  });
+
+  it('fails the update, to be retried, when an association request fails', async () => {
+    answers.push(json(200, { id: '52431862437', properties: {} }), json(200, { results: [linkedContact(700)] }), json(200, { status: 'COMPLETE', results: [] }), json(503, { status: 'error', message: 'Service unavailable', category: 'SERVICE_UNAVAILABLE' }));
+    expect(await open().updateCall('52431862437', call)).toEqual({ ok: false, retry: true, status: 503, error: 'relink unlink: HTTP 503: SERVICE_UNAVAILABLE: Service unavailable' });
   });
 
   it('fails for good on a validation error or a refused token, with HubSpot\'s message and no token', async () => {

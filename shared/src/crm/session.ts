@@ -1,4 +1,4 @@
-import type { CrmConnectorPlan, CrmRequestPlan, SearchPlan, ValuePlan } from '../connector/crm-plan.ts';
+import type { CrmConnectorPlan, CrmRequestPlan, RelinkPlan, SearchPlan, ValuePlan } from '../connector/crm-plan.ts';
 import { getPath, type PayloadPath } from '../payload/path.ts';
 import { nationalDigits, toE164 } from '../record/phone.ts';
 import { ConnectorRuntimeError } from '../runtime/errors.ts';
@@ -168,6 +168,22 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     return e164 && national ? { number: e164, national } : undefined;
   };
 
+  /** Links the record to `contactId` and unlinks every other contact the CRM lists; link first, so a failure half-way leaves an extra link rather than none. */
+  const relink = async (steps: RelinkPlan, vars: Vars, contactId: string): Promise<CrmOutcome<null>> => {
+    const listed = await send(steps.linked.request, vars, 'relink linked');
+    if (!listed.ok) return listed;
+    const linked = listAt(listed.value, steps.linked.list).map((item) => getPath(item, steps.linked.id)).filter((id): id is string | number => typeof id === 'string' || typeof id === 'number').map(String);
+    if (!linked.includes(contactId)) {
+      const sent = await send(steps.link, vars, 'relink link');
+      if (!sent.ok) return sent;
+    }
+    for (const linkedId of new Set(linked.filter((id) => id !== contactId))) {
+      const sent = await send(steps.unlink, { ...vars, linked_id: linkedId }, 'relink unlink');
+      if (!sent.ok) return sent;
+    }
+    return { ok: true, value: null };
+  };
+
   /** Renders an operation's `url` (or any value) with `@id` set to the record's id. */
   const recordUrl = (value: ValuePlan | undefined, payload: unknown, vars: Vars, id: string) => valueOf(value, payload, scopeOf({ ...vars, id })) ?? null;
 
@@ -219,9 +235,13 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
 
     async updateCall(recordId, call) {
       if (!plan.updateCall) return failure(`${plan.name} cannot change a logged call: log it once, when everything is known`, false);
-      const vars = { ...callVars(call), record_id: recordId };
+      const vars: Vars = { ...callVars(call), record_id: recordId };
       const sent = await send(plan.updateCall.request, vars, 'update_call');
       if (!sent.ok) return sent;
+      if (plan.updateCall.relink && vars.call_contact_id) {
+        const relinked = await relink(plan.updateCall.relink, vars, vars.call_contact_id);
+        if (!relinked.ok) return relinked;
+      }
       return { ok: true, value: { url: recordUrl(plan.updateCall.response.url, sent.value, vars, recordId) } };
     },
 

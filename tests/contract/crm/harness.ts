@@ -27,11 +27,14 @@ const WAIT = { timeout: 45_000, interval: 100 };
 export interface ActivityReading {
   /** The customer's number the activity was logged for, E.164. */
   customerNumber: string | null;
-  /** The CRM id of the contact it is linked to, if any. */
-  contactId: string | null;
+  /** The CRM ids of every contact it is linked to, as the CRM itself holds them (a stale link shows). */
+  contactIds: string[];
   /** Where the agent's notes and disposition show (a description, a call body). */
   text: string;
 }
+
+/** What `loggedOnce` waits for: parts of the reading, `contactId` standing for "linked to this one alone". */
+export type LoggedExpectation = Partial<Omit<ActivityReading, 'contactIds'>> & { contactId?: string | null };
 
 /** One CRM's facts, all a contract test needs to run the common scenarios against it. */
 export interface CrmUnderTest<S extends CrmSimulator> {
@@ -168,9 +171,14 @@ export class CrmContract<S extends CrmSimulator> {
       .filter((a) => a.reading.customerNumber === customerNumber);
   }
 
-  /** Waits until the CRM holds exactly one activity for the customer whose reading matches, and returns it. */
-  async loggedOnce(customerNumber: string, expected: Partial<ActivityReading> = {}): Promise<StoredActivity & { reading: ActivityReading }> {
-    await expect.poll(() => this.activitiesFor(customerNumber).map((a) => a.reading), WAIT).toEqual([expect.objectContaining(expected)]);
+  /**
+   * Waits until the CRM holds exactly one activity for the customer whose reading matches, and
+   * returns it. `contactId` says it is linked to that contact and to no other (null: to none).
+   */
+  async loggedOnce(customerNumber: string, expected: LoggedExpectation = {}): Promise<StoredActivity & { reading: ActivityReading }> {
+    const { contactId, ...rest } = expected;
+    const reading = contactId === undefined ? rest : { ...rest, contactIds: contactId === null ? [] : [contactId] };
+    await expect.poll(() => this.activitiesFor(customerNumber).map((a) => a.reading), WAIT).toEqual([expect.objectContaining(reading)]);
     return this.activitiesFor(customerNumber)[0]!;
   }
 

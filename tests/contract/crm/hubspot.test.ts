@@ -22,16 +22,16 @@ describeCrmContract<HubSpotSimulator>(
       const fields = activity.fields as Record<string, string | null> & { associations: Array<{ to: { id: string }; types: Array<{ associationTypeId: number }> }> };
       return {
         customerNumber: (fields.hs_call_direction === 'OUTBOUND' ? fields.hs_call_to_number : fields.hs_call_from_number) ?? null,
-        // 194: call to contact.
-        contactId: fields.associations.find((a) => a.types.some((t) => t.associationTypeId === 194))?.to.id ?? null,
+        // 194: call to contact; every one, so a stale association shows.
+        contactIds: fields.associations.filter((a) => a.types.some((t) => t.associationTypeId === 194)).map((a) => a.to.id),
         text: fields.hs_call_body ?? '',
       };
     },
     secrets: (crm) => [crm.config.token!],
     contactUrl: (crm, id) => `https://app.hubspot.com/contacts/${crm.config.portal_id}/record/0-1/${id}`,
     contactKind: 'contacts',
-    // docs/crms/hubspot.md: the update is a PATCH of properties; the association stays.
-    linkAfterTheLog: 'stays',
+    // The PATCH leaves associations alone; update_call's <relink> moves them (docs/crms/hubspot.md).
+    linkAfterTheLog: 'moves',
     // hubspot.xml declares no new-contact form.
     newContactUrl: () => null,
     create: { pattern: CALLS, is: isCreate },

@@ -27,7 +27,7 @@ describeCrmContract<PipedriveSimulator>(
       return {
         // pipedrive.xml's subject: "Inbound call from +14155550100".
         customerNumber: /(\+\d+)$/.exec(String(fields.subject ?? ''))?.[1] ?? null,
-        contactId: fields.person_id == null ? null : String(fields.person_id),
+        contactIds: fields.person_id == null ? [] : [String(fields.person_id)],
         text: String(fields.note ?? ''),
       };
     },

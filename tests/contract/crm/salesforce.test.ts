@@ -27,7 +27,7 @@ describeCrmContract<SalesforceSimulator>(
       return {
         // salesforce.xml's subject: "Inbound call from +14155550100".
         customerNumber: /(\+\d+)$/.exec(fields.Subject ?? '')?.[1] ?? null,
-        contactId: fields.WhoId ?? null,
+        contactIds: fields.WhoId ? [fields.WhoId] : [],
         text: `${fields.CallDisposition ?? ''}\n${fields.Description ?? ''}`,
       };
     },

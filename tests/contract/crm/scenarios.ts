@@ -27,9 +27,9 @@ export interface CrmScenarioFacts<S extends CrmSimulator> extends CrmUnderTest<S
    */
   finish?(contract: CrmContract<S>, call: ProviderCall): Promise<void>;
   /**
-   * What the agent picking another match does to a record already logged: `moves` its link
-   * (Vtiger's revise, Zoho's and Salesforce's updates), or it `stays` with the first (HubSpot's
-   * PATCH does not touch associations; Pipedrive's call logs never change).
+   * What the agent picking another match does to a record already logged: `moves` its link, the
+   * first contact's left behind (Vtiger's revise, Zoho's and Salesforce's updates, HubSpot's
+   * relink of associations), or it `stays` with the first (Pipedrive's call logs never change).
    */
   linkAfterTheLog: 'moves' | 'stays';
 }

@@ -25,8 +25,8 @@ describeCrmContract<VtigerSimulator>(
       return {
         // vtiger.xml's subject: "Inbound call from +14155550100".
         customerNumber: /(\+\d+)$/.exec(fields.subject ?? '')?.[1] ?? null,
-        // A Contact is the Event's contact_id; a Lead its parent_id ("Related To").
-        contactId: fields.contact_id || fields.parent_id || null,
+        // A Contact is the Event's contact_id; a Lead its parent_id ("Related To"): both are read, so a stale one shows.
+        contactIds: [fields.contact_id, fields.parent_id].filter((id): id is string => !!id),
         text: fields.description ?? '',
       };
     },

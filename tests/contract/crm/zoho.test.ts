@@ -23,7 +23,7 @@ describeCrmContract<ZohoSimulator>(
       return {
         // zoho.xml's Subject: "Inbound call from +14155550100".
         customerNumber: /(\+\d+)$/.exec(String(fields.Subject ?? ''))?.[1] ?? null,
-        contactId: (fields.Who_Id as { id?: string } | null | undefined)?.id ?? null,
+        contactIds: [(fields.Who_Id as { id?: string } | null | undefined)?.id].filter((id): id is string => !!id),
         text: [fields.Description, fields.Call_Result].filter((v) => typeof v === 'string').join('\n'),
       };
     },

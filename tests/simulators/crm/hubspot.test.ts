@@ -217,6 +217,41 @@ describe('calls', () => {
     expect(hubspot.activities().find((a) => a.id === created.id)!.updates).toBe(1);
   });
 
+  it('lists, adds and removes the contacts a call is associated with (v4), changing no property', async () => {
+    const created = (await (await call(properties, toJane())).json()) as { id: string };
+    const links = `/crm/v4/objects/calls/${created.id}/associations`;
+    const listed = async () => {
+      const response = await api(`${links}/contacts`);
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { results: Array<{ toObjectId: number; associationTypes: unknown[] }> }).results;
+    };
+    expect(await listed()).toEqual([{ toObjectId: Number(jane), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 194, label: null }] }]);
+
+    for (let time = 0; time < 2; time++) {
+      const linked = await api(`${links}/default/contacts/${bob}`, { method: 'PUT' });
+      expect(linked.status).toBe(200);
+      expect(await linked.json()).toMatchObject({ status: 'COMPLETE', results: [{ fromObjectId: Number(created.id), toObjectId: Number(bob) }] });
+    }
+    expect((await listed()).map((l) => String(l.toObjectId))).toEqual([jane, bob]);
+
+    for (let time = 0; time < 2; time++) expect((await api(`${links}/contacts/${jane}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await listed()).map((l) => String(l.toObjectId))).toEqual([bob]);
+    expect(hubspot.activities().find((a) => a.id === created.id)).toMatchObject({ updates: 0, fields: { associations: [{ to: { id: bob } }] } });
+  });
+
+  it('refuses an association to a contact that does not exist, and answers 404 for an unknown call (v4)', async () => {
+    const created = (await (await call(properties)).json()) as { id: string };
+    const missing = await api(`/crm/v4/objects/calls/${created.id}/associations/default/contacts/999999`, { method: 'PUT' });
+    expect([missing.status, ((await missing.json()) as { category: string }).category]).toEqual([400, 'VALIDATION_ERROR']);
+    const deleted = await api(`/crm/v4/objects/calls/${created.id}/associations/default/contacts/${gone}`, { method: 'PUT' });
+    expect(deleted.status).toBe(400);
+    expect(hubspot.activities().find((a) => a.id === created.id)!.fields.associations).toEqual([]);
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const path = method === 'PUT' ? `/crm/v4/objects/calls/1/associations/default/contacts/${jane}` : method === 'GET' ? '/crm/v4/objects/calls/1/associations/contacts' : `/crm/v4/objects/calls/1/associations/contacts/${jane}`;
+      expect((await api(path, { method })).status).toBe(404);
+    }
+  });
+
   it('answers 404 OBJECT_NOT_FOUND for an unknown call', async () => {
     for (const response of [await api('/crm/v3/objects/calls/1'), await api('/crm/v3/objects/calls/1', { method: 'PATCH', body: { properties: {} } })]) {
       expect(response.status).toBe(404);

@@ -36,6 +36,14 @@
  *   untouched [D HS; I]; `GET /crm/v3/objects/calls/{id}?properties=&associations=` [D HS], default
  *   properties only when none are asked for [I]; the association listing's shape is [I]. An unknown
  *   id is 404 `OBJECT_NOT_FOUND` [C].
+ * - Associations v4 (not in CRMS.md; paths and shapes [I]):
+ *   `GET /crm/v4/objects/calls/{id}/associations/contacts` -> 200 `{results:[{toObjectId (a
+ *   number), associationTypes:[{category, typeId, label}]}]}`, one page;
+ *   `PUT /crm/v4/objects/calls/{id}/associations/default/contacts/{contactId}` -> 200 `{status:
+ *   "COMPLETE", results:[{from, to, associationTypes}]}`, adding type 194 once however often it
+ *   is sent, 400 for a contact that does not exist; `DELETE
+ *   /crm/v4/objects/calls/{id}/associations/contacts/{contactId}` -> 204, also when none was
+ *   there. An unknown call is 404 OBJECT_NOT_FOUND. They change no property (no `updates`).
  * - A portal may define a unique-value call property (`relay_call_id`) [I]; `POST
  *   /crm/v3/objects/calls/batch/upsert {inputs:[{idProperty, id, properties}]}` creates or updates
  *   by it, HubSpot's only idempotent create, with no associations in its input [D HS
@@ -104,6 +112,8 @@ const CALL_ASSOCIATIONS: Record<number, { objects: string; label: string }> = {
   206: { objects: 'deals', label: 'call_to_deal' },
   220: { objects: 'tickets', label: 'call_to_ticket' },
 };
+/** Call to contact, the association HubSpot makes by default [D HS AssociationTypes]. */
+const CONTACT_ASSOCIATION = { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 194 };
 const AUTH_MESSAGE = 'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview';
 
 export interface HubSpotSimulatorOptions {
@@ -234,6 +244,8 @@ export class HubSpotSimulator extends ServedCrmSimulator {
     if (request.headers.authorization !== `Bearer ${this.token}`) return unauthorized();
     const { method, path } = request;
     const callId = /^\/crm\/v3\/objects\/calls\/([^/]+)$/.exec(path)?.[1];
+    const linked = /^\/crm\/v4\/objects\/calls\/([^/]+)\/associations(\/default)?\/contacts(?:\/([^/]+))?$/.exec(path);
+    if (linked) return this.routeContactLinks(method, linked[1]!, linked[2] !== undefined, linked[3]);
     if (method === 'POST' && path === CONTACT_SEARCH) return this.searchContacts(request.body);
     if (method === 'POST' && path === CALLS) return this.createCall(request.body);
     if (method === 'POST' && path === `${CALLS}/batch/upsert`) return this.upsertCalls(request.body);
@@ -310,6 +322,34 @@ export class HubSpotSimulator extends ServedCrmSimulator {
     if (refused) return refused;
     this.changeCall(found.call, properties);
     return { status: 200, body: view(found.call, Object.keys(found.call.properties)) };
+  }
+
+  /** The v4 association endpoints between call `id` and contacts (see the header): list, link by default, unlink. */
+  private routeContactLinks(method: string, id: string, byDefault: boolean, contactId: string | undefined): CrmAnswer {
+    const found = this.findCall(id, null);
+    if (!('call' in found)) return found;
+    const { call } = found;
+    if (method === 'GET' && !byDefault && contactId === undefined) {
+      const results = call.associations.filter((a) => a.types.some((t) => t.associationTypeId === CONTACT_ASSOCIATION.associationTypeId));
+      return { status: 200, body: { results: results.map((a) => ({ toObjectId: Number(a.to.id), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: CONTACT_ASSOCIATION.associationTypeId, label: null }] })) } };
+    }
+    if (method === 'PUT' && byDefault && contactId !== undefined) {
+      const refused = this.refusedAssociation({ to: { id: contactId }, types: [CONTACT_ASSOCIATION] });
+      if (refused) return validationError(refused);
+      if (!call.associations.some((a) => a.to.id === contactId && a.types.some((t) => t.associationTypeId === CONTACT_ASSOCIATION.associationTypeId))) {
+        call.associations.push({ to: { id: contactId }, types: [{ ...CONTACT_ASSOCIATION }] });
+      }
+      const at = new Date().toISOString();
+      const link = { fromObjectTypeId: '0-48', fromObjectId: Number(call.id), toObjectTypeId: '0-1', toObjectId: Number(contactId), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: CONTACT_ASSOCIATION.associationTypeId, label: null }] };
+      return { status: 200, body: { status: 'COMPLETE', results: [link], startedAt: at, completedAt: at } };
+    }
+    if (method === 'DELETE' && !byDefault && contactId !== undefined) {
+      call.associations = call.associations
+        .map((a) => (a.to.id === contactId ? { ...a, types: a.types.filter((t) => t.associationTypeId !== CONTACT_ASSOCIATION.associationTypeId) } : a))
+        .filter((a) => a.types.length > 0);
+      return { status: 204 };
+    }
+    return { status: 404, body: errorBody('resource not found', 'OBJECT_NOT_FOUND') };
   }
 
   /** Creates each input whose unique property value is new, updates the others; all or nothing. */
