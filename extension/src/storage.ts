@@ -86,14 +86,6 @@ export interface MissedCalls {
 }
 export const missedCalls = storage.defineItem<MissedCalls>('local:missedCalls', { fallback: { unseen: [], seenThrough: 0 }, version: 1 });
 
-/** When each tab's recent calls were placed (ms since the epoch, oldest first), by tab id. */
-export type CallsPlacedByTab = Record<string, number[]>;
-/**
- * The per-tab call rate limit's count. storage.session, not local: it must outlive the MV3
- * service worker (stopped when idle) but not the browser, whose tab ids it counts by; and
- * content scripts cannot read or write it (session storage is for trusted contexts by default).
- */
-export const callsPlacedByTab = storage.defineItem<CallsPlacedByTab>('session:callsPlacedByTab', { fallback: {}, version: 1 });
 
 /** The browser's country (`en-IN` -> `IN`), else US. */
 export function localeCountry(locale: string = navigator.language): string {

@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { callsPlacedByTab } from '../storage.ts';
-import { CallRateLimit } from './call-rate-limit.ts';
+import { CallRateLimit, callsPlacedByTab } from './call-rate-limit.ts';
 
 beforeEach(() => fakeBrowser.reset());
 

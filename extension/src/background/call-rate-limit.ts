@@ -1,5 +1,17 @@
-import type { WxtStorageItem } from '#imports';
-import { callsPlacedByTab, type CallsPlacedByTab } from '../storage.ts';
+import { storage, type WxtStorageItem } from '#imports';
+
+/** When each tab's recent calls were placed (ms since the epoch, oldest first), by tab id. */
+export type CallsPlacedByTab = Record<string, number[]>;
+/**
+ * The per-tab call rate limit's count. storage.session, not local: it must outlive the MV3
+ * service worker (stopped when idle) but not the browser, whose tab ids it counts by. Content
+ * scripts cannot touch session storage (trusted contexts only, by default), so the item is
+ * defined here, in the background's module, not in ../storage.ts, which content scripts import:
+ * defining an item with a version reads its metadata at once, which a content script is refused
+ * ("Access to storage is not allowed from this context"). No version either: nothing in session
+ * storage outlives the browser, so there is never an old shape to migrate.
+ */
+export const callsPlacedByTab = storage.defineItem<CallsPlacedByTab>('session:callsPlacedByTab', { fallback: {} });
 
 /**
  * At most `limit` calls per sliding window from one tab. Clicks need a trusted event, but a

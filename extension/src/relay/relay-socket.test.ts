@@ -45,6 +45,9 @@ async function fakeRelay(events: Array<{ seq: number; call: CallView }>, options
       }),
   };
   http.on('upgrade', (request, socket, head) => {
+    // The client under test may reset a connection while it is turned down (it retries fast):
+    // that reset is the client's business, not an error of this fake relay.
+    socket.on('error', () => undefined);
     const protocols = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     const token = protocols.find((p) => p.startsWith('bearer.'))?.slice('bearer.'.length);
     const lastSeq = new URL(request.url ?? '/', relay.url).searchParams.get('last_seq');

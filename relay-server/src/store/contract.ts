@@ -268,9 +268,16 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         const unsubscribeOther = store.onChangeElsewhere((change) => stillListening.push(change));
         const other = await database.open();
         try {
-          // As `relay agent remove` does it: its own connection to the same database.
-          expect(await other.removeAgent('bob')).toBe(true);
-          await until(() => seen.some((change) => change.directory));
+          // As `relay agent …` does it: its own connection to the same database. A store's listener
+          // comes up in the background (PostgreSQL: its LISTEN connection and first marks), so a
+          // commit made before it is up may go unheard: commit again until one is heard.
+          let edits = 0;
+          const deadline = Date.now() + 20_000;
+          while (!seen.some((change) => change.directory)) {
+            if (Date.now() > deadline) throw new Error('no directory change was heard within 20 s');
+            await other.updateAgent('bob', { profile: { edit: String(++edits) } });
+            for (const settle = Date.now() + 1_000; !seen.some((change) => change.directory) && Date.now() < settle; ) await new Promise((resolve) => setTimeout(resolve, 10));
+          }
           const stored = await other.transaction(async (tx) => {
             const id = await tx.insertCall('in_ada_main', 'CA9', mergeCall(undefined, {}), T(9));
             await tx.linkAgent('ada', id);
