@@ -39,17 +39,24 @@ export type Notice = 'events' | 'directory';
 
 /**
  * The relay's tables on one PostgreSQL session (a pooled client inside a transaction, or the pool
- * for a single statement). Each method is one statement except `appendEvents`; `notices` collects
- * what the caller's commit must announce.
+ * for a single statement). Each method is one statement except `appendEvents` (two); `notices`
+ * collects what the caller's commit must announce.
+ *
+ * Inside a transaction (READ COMMITTED) a call read locks the call's row until commit, and so does
+ * a read of its outbox row: every transaction on a call reads it first, so transactions on one call
+ * take turns and each reads what the one before it committed (`RelayStore.transaction`).
  */
 export class PostgresTables implements StoreTx {
   readonly notices = new Set<Notice>();
 
   readonly #session: pg.Pool | pg.PoolClient;
+  /** `FOR UPDATE` on call and outbox reads: in a transaction, not on the pool (a lock would end with its statement). */
+  readonly #lock: string;
   #ended = false;
 
-  constructor(session: pg.Pool | pg.PoolClient) {
+  constructor(session: pg.Pool | pg.PoolClient, inTransaction: boolean) {
     this.#session = session;
+    this.#lock = inTransaction ? ' FOR UPDATE' : '';
   }
 
   /** The transaction is over: its client goes back to the pool, where another transaction may get it. */
@@ -60,6 +67,11 @@ export class PostgresTables implements StoreTx {
   get #db(): pg.Pool | pg.PoolClient {
     if (this.#ended) throw new Error('this transaction has ended: use the store, or the handle of a transaction in progress');
     return this.#session;
+  }
+
+  /** The call's row only: its instance (the outer join) is not locked. */
+  get #callLock(): string {
+    return this.#lock && `${this.#lock} OF c`;
   }
 
   async #rows<R extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<R[]> {
@@ -155,7 +167,7 @@ export class PostgresTables implements StoreTx {
   }
 
   async callByKey(instanceUid: string, callId: string): Promise<Call | undefined> {
-    const [row] = await this.#rows<CallRow>(`${CALL_SELECT} WHERE c.instance_uid = $1 AND c.call_id = $2`, [instanceUid, callId]);
+    const [row] = await this.#rows<CallRow>(`${CALL_SELECT} WHERE c.instance_uid = $1 AND c.call_id = $2${this.#callLock}`, [instanceUid, callId]);
     return row && toCall(row);
   }
 
@@ -169,7 +181,7 @@ export class PostgresTables implements StoreTx {
   }
 
   async callById(id: number): Promise<Call | undefined> {
-    const [row] = await this.#rows<CallRow>(`${CALL_SELECT} WHERE c.id = $1`, [id]);
+    const [row] = await this.#rows<CallRow>(`${CALL_SELECT} WHERE c.id = $1${this.#callLock}`, [id]);
     return row && toCall(row);
   }
 
@@ -208,7 +220,7 @@ export class PostgresTables implements StoreTx {
   }
 
   async callFor(agentId: string, id: number): Promise<Call | undefined> {
-    const [row] = await this.#rows<CallRow>(`${CALL_SELECT} WHERE c.id = $1 AND EXISTS (SELECT 1 FROM call_agents ca WHERE ca.call_id = c.id AND ca.agent_id = $2)`, [id, agentId]);
+    const [row] = await this.#rows<CallRow>(`${CALL_SELECT} WHERE c.id = $1 AND EXISTS (SELECT 1 FROM call_agents ca WHERE ca.call_id = c.id AND ca.agent_id = $2)${this.#callLock}`, [id, agentId]);
     return row && toCall(row);
   }
 
@@ -245,7 +257,7 @@ export class PostgresTables implements StoreTx {
   }
 
   async crmWorkOf(callId: number): Promise<CrmWork | undefined> {
-    const [row] = await this.#rows<CrmWorkRow>('SELECT * FROM crm_outbox WHERE call_id = $1', [callId]);
+    const [row] = await this.#rows<CrmWorkRow>(`SELECT * FROM crm_outbox WHERE call_id = $1${this.#lock}`, [callId]);
     return row && toCrmWork(row);
   }
 
@@ -296,16 +308,31 @@ export class PostgresTables implements StoreTx {
   }
 
   async appendEvents(entries: readonly EventEntry[], call: Call, at: string): Promise<AgentEvent[]> {
+    if (entries.length === 0) return [];
     const snapshot = JSON.stringify(call);
-    const events: AgentEvent[] = [];
-    for (const { agentId, kind } of entries) {
-      // The agent's row stays locked until commit: its next seq waits for this one, so seqs commit in order, without gaps.
-      const [row] = await this.#rows<{ last_seq: number }>('UPDATE agents SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq', [agentId]);
-      if (!row) throw new Error(`cannot append an event for agent ${agentId}: no such agent`);
-      await this.#db.query('INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES ($1, $2, $3, $4, $5)', [agentId, row.last_seq, kind, snapshot, at]);
-      events.push({ agentId, seq: row.last_seq, kind, call: snapshot });
-    }
-    if (events.length > 0) this.notices.add('events');
+    const count = new Map<string, number>();
+    for (const { agentId } of entries) count.set(agentId, (count.get(agentId) ?? 0) + 1);
+    // The agents' rows stay locked until commit: their next seqs wait for these, so seqs commit in
+    // order, without gaps. Locked in id order, so two transactions for the same agents never deadlock.
+    const bumped = await this.#rows<{ id: string; last_seq: number }>(
+      `WITH locked AS (SELECT id FROM agents WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE)
+       UPDATE agents a SET last_seq = a.last_seq + n.count
+       FROM unnest($1::text[], $2::int[]) AS n(id, count) WHERE a.id = n.id AND a.id IN (SELECT id FROM locked)
+       RETURNING a.id, a.last_seq`,
+      [[...count.keys()], [...count.values()]],
+    );
+    const nextSeq = new Map(bumped.map((row) => [row.id, row.last_seq - count.get(row.id)! + 1]));
+    const events = entries.map(({ agentId, kind }): AgentEvent => {
+      const seq = nextSeq.get(agentId);
+      if (seq === undefined) throw new Error(`cannot append an event for agent ${agentId}: no such agent`);
+      nextSeq.set(agentId, seq + 1);
+      return { agentId, seq, kind, call: snapshot };
+    });
+    await this.#db.query(
+      'INSERT INTO events (agent_id, seq, kind, call, created_at) SELECT agent_id, seq, kind, $4, $5 FROM unnest($1::text[], $2::int[], $3::text[]) AS e(agent_id, seq, kind)',
+      [events.map((e) => e.agentId), events.map((e) => e.seq), events.map((e) => e.kind), snapshot, at],
+    );
+    this.notices.add('events');
     return events;
   }
 
