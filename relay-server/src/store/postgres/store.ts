@@ -122,9 +122,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
           const result = await work(tables);
           tables.end();
-          // In the transaction: PostgreSQL delivers a NOTIFY only on commit, and folds identical ones into one.
-          for (const notice of tables.notices) await client.query(`NOTIFY ${NOTICE_CHANNELS[notice]}`);
-          await client.query('COMMIT');
+          // In the transaction: PostgreSQL delivers a NOTIFY only on commit, and folds identical ones into one. One round trip
+          // with the COMMIT: the agents' rows appendEvents locked are held until its answer.
+          await client.query([...[...tables.notices].map((notice) => `NOTIFY ${NOTICE_CHANNELS[notice]}`), 'COMMIT'].join('; '));
           return result;
         } catch (error) {
           tables.end();

@@ -39,8 +39,8 @@ export type Notice = 'events' | 'directory';
 
 /**
  * The relay's tables on one PostgreSQL session (a pooled client inside a transaction, or the pool
- * for a single statement). Each method is one statement except `appendEvents` (two); `notices`
- * collects what the caller's commit must announce.
+ * for a single statement). Each method is one statement; `notices` collects what the caller's
+ * commit must announce.
  *
  * Inside a transaction (READ COMMITTED) a call read locks the call's row until commit, and so does
  * a read of its outbox row: every transaction on a call reads it first, so transactions on one call
@@ -310,28 +310,29 @@ export class PostgresTables implements StoreTx {
   async appendEvents(entries: readonly EventEntry[], call: Call, at: string): Promise<AgentEvent[]> {
     if (entries.length === 0) return [];
     const snapshot = JSON.stringify(call);
-    const count = new Map<string, number>();
-    for (const { agentId } of entries) count.set(agentId, (count.get(agentId) ?? 0) + 1);
     // The agents' rows stay locked until commit: their next seqs wait for these, so seqs commit in
-    // order, without gaps. Locked in id order, so two transactions for the same agents never deadlock.
-    const bumped = await this.#rows<{ id: string; last_seq: number }>(
-      `WITH locked AS (SELECT id FROM agents WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE)
-       UPDATE agents a SET last_seq = a.last_seq + n.count
-       FROM unnest($1::text[], $2::int[]) AS n(id, count) WHERE a.id = n.id AND a.id IN (SELECT id FROM locked)
-       RETURNING a.id, a.last_seq`,
-      [[...count.keys()], [...count.values()]],
+    // order, without gaps. Locked in id order, so two transactions for the same agents never
+    // deadlock; the seqs moved and the events written in the same statement, so the locks are held
+    // for one round trip (this one's answer, then COMMIT), the hot spot when many calls reach one agent.
+    const rows = await this.#rows<{ agent_id: string; seq: number }>(
+      `WITH entry AS (SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS e(agent_id, kind, ord)),
+            wanted AS (SELECT agent_id, count(*)::int AS n FROM entry GROUP BY agent_id),
+            locked AS MATERIALIZED (SELECT id FROM agents WHERE id IN (SELECT agent_id FROM wanted) ORDER BY id FOR NO KEY UPDATE),
+            bumped AS (UPDATE agents a SET last_seq = a.last_seq + w.n FROM wanted w
+                       WHERE a.id = w.agent_id AND a.id IN (SELECT id FROM locked) RETURNING a.id, a.last_seq - w.n AS before),
+            numbered AS (SELECT e.agent_id, e.kind, e.ord, b.before + row_number() OVER (PARTITION BY e.agent_id ORDER BY e.ord) AS seq
+                         FROM entry e JOIN bumped b ON b.id = e.agent_id),
+            written AS (INSERT INTO events (agent_id, seq, kind, call, created_at) SELECT agent_id, seq, kind, $3, $4 FROM numbered)
+       SELECT agent_id, seq::int FROM numbered ORDER BY ord`,
+      [entries.map((e) => e.agentId), entries.map((e) => e.kind), snapshot, at],
     );
-    const nextSeq = new Map(bumped.map((row) => [row.id, row.last_seq - count.get(row.id)! + 1]));
-    const events = entries.map(({ agentId, kind }): AgentEvent => {
-      const seq = nextSeq.get(agentId);
-      if (seq === undefined) throw new Error(`cannot append an event for agent ${agentId}: no such agent`);
-      nextSeq.set(agentId, seq + 1);
-      return { agentId, seq, kind, call: snapshot };
-    });
-    await this.#db.query(
-      'INSERT INTO events (agent_id, seq, kind, call, created_at) SELECT agent_id, seq, kind, $4, $5 FROM unnest($1::text[], $2::int[], $3::text[]) AS e(agent_id, seq, kind)',
-      [events.map((e) => e.agentId), events.map((e) => e.seq), events.map((e) => e.kind), snapshot, at],
-    );
+    // An entry for an agent that does not exist has no row: the statement wrote the others' events, the transaction rolls them back.
+    if (rows.length < entries.length) {
+      const found = new Set(rows.map((row) => row.agent_id));
+      const missing = entries.find(({ agentId }) => !found.has(agentId))!;
+      throw new Error(`cannot append an event for agent ${missing.agentId}: no such agent`);
+    }
+    const events = entries.map(({ agentId, kind }, i): AgentEvent => ({ agentId, seq: rows[i]!.seq, kind, call: snapshot }));
     this.notices.add('events');
     return events;
   }
