@@ -28,6 +28,20 @@ describe('operations endpoints', () => {
     expect(text).toContain('relay_ws_connected_agents 0\n');
   });
 
+  it("counts the store's transactions and their reruns by cause", async () => {
+    const relay = testRelay();
+    const before = relay.store.transactionStats().transactions;
+    await relay.store.transaction(async (tx) => tx.listAgents());
+    await relay.store.transaction(async (tx) => tx.listAgents());
+    expect(relay.store.transactionStats().transactions).toBe(before + 2);
+    const text = await (await relay.app.request('/metrics')).text();
+    // Read after the render's own outbox read (a SQLite transaction too).
+    expect(text).toContain(`\nrelay_store_transactions_total ${relay.store.transactionStats().transactions}\n`);
+    expect(text).toContain('# TYPE relay_store_transaction_retries_total counter\n');
+    // One SQLite connection, one transaction at a time: nothing conflicts (PostgreSQL's reruns: store/postgres/two-relays.test.ts).
+    for (const cause of ['same_call', 'deadlock', 'serialization']) expect(text).toContain(`relay_store_transaction_retries_total{cause="${cause}"} 0\n`);
+  });
+
   it('answers unknown paths with JSON 404', async () => {
     const { app } = testRelay();
     const response = await app.request('/nope');

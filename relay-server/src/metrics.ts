@@ -1,5 +1,6 @@
 /** The relay's Prometheus metrics, rendered in the text exposition format. */
 import type { CrmOutcome } from '@phone-connector/shared';
+import type { TransactionStats } from './store/index.ts';
 
 type Labels = Record<string, string>;
 
@@ -78,6 +79,8 @@ export class RelayMetrics {
   readonly crmLookups = new Counter('relay_crm_lookups_total', 'Caller lookups, by source (cache or crm).');
   /** Read at render time, from the WebSocket hub. */
   connections: () => { agents: number; sockets: number } = () => ({ agents: 0, sockets: 0 });
+  /** Read at render time, from the store: its transactions, and how many times one ran again (a conflict with another relay). */
+  storeTransactions: () => TransactionStats = () => ({ transactions: 0, reruns: { same_call: 0, deadlock: 0, serialization: 0 } });
   /** Read at render time, from the store: rows in the CRM outbox and the age of the oldest due one. */
   crmOutbox: () => Promise<{ depth: number; oldestDueSeconds: number }> = async () => ({ depth: 0, oldestDueSeconds: 0 });
 
@@ -96,6 +99,7 @@ export class RelayMetrics {
   async render(): Promise<string> {
     const { agents, sockets } = this.connections();
     const outbox = await this.crmOutbox();
+    const store = this.storeTransactions();
     return [
       ...this.webhooks.render(),
       '# HELP relay_ws_connected_agents Agents with at least one live WebSocket.',
@@ -110,6 +114,12 @@ export class RelayMetrics {
       ...this.pushLatency.render(),
       ...this.crmRequests.render(),
       ...this.crmLookups.render(),
+      '# HELP relay_store_transactions_total Store transactions run (each counted once, however many times it ran).',
+      '# TYPE relay_store_transactions_total counter',
+      `relay_store_transactions_total ${store.transactions}`,
+      '# HELP relay_store_transaction_retries_total Times a store transaction ran again, by cause (same_call: another relay inserted the same new call; deadlock; serialization).',
+      '# TYPE relay_store_transaction_retries_total counter',
+      ...Object.entries(store.reruns).map(([cause, count]) => `relay_store_transaction_retries_total{cause="${cause}"} ${count}`),
       '# HELP relay_crm_outbox_depth CRM writes waiting in the outbox (queued or in flight).',
       '# TYPE relay_crm_outbox_depth gauge',
       `relay_crm_outbox_depth ${outbox.depth}`,

@@ -99,6 +99,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   };
   const outbox = new CrmOutboxWorker(deps, { ...OUTBOX_DEFAULTS, ...options.crmOutbox });
   metrics.crmOutbox = () => outbox.gauges();
+  metrics.storeTransactions = () => store.transactionStats();
   const readiness: Readiness = { ready: true };
   const app = createApp(deps, readiness);
 

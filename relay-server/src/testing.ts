@@ -57,6 +57,7 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = 
   // Random jitter off: a test's clock moves by the delays it expects.
   const outbox = new CrmOutboxWorker(deps, { ...OUTBOX_DEFAULTS, random: () => 1, ...options.crm?.outbox });
   metrics.crmOutbox = () => outbox.gauges();
+  metrics.storeTransactions = () => store.transactionStats();
   const app = createApp(deps);
 
   const addAgent = async (name: string, number: string, extra: { email?: string; admin?: boolean } = {}) => {

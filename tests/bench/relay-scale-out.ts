@@ -7,7 +7,7 @@
  */
 import { startTestPostgres } from '../../relay-server/src/testing-postgres.ts';
 import { AgentClient, api, type RelayProcess, type TestAgent } from '../relay/harness.ts';
-import { addAgentTo, ACCOUNT_SID, AUTH_TOKEN, placedCallStatus, sharedStore, startRelayOn, type StoreKind, TEAM_NUMBER, twilioWebhook } from '../relay-multi/harness.ts';
+import { addAgentTo, ACCOUNT_SID, AUTH_TOKEN, counter, placedCallStatus, sharedStore, startRelayOn, type StoreKind, TEAM_NUMBER, twilioWebhook } from '../relay-multi/harness.ts';
 import { newSid } from '../simulators/twilio.ts';
 import { type Percentiles, percentiles } from './relay.ts';
 
@@ -21,6 +21,8 @@ export interface ScaleOutFigures {
   deliveryMs: Percentiles;
   /** The part of those events delivered by a relay other than the one that took the webhook. */
   crossed: number;
+  /** Store transactions run again (a conflict between relays), per transaction, over every relay (/metrics). */
+  rerunsPerTransaction: number;
 }
 
 export const SCALE_OUT_SETUPS: ReadonlyArray<{ store: StoreKind; relays: number }> = [
@@ -94,6 +96,9 @@ export async function benchScaleOut(setup: { store: StoreKind; relays: number; p
       if (performance.now() > deadline) throw new Error(`${calls - deliveryMs.length} of ${calls} calls were never delivered within 60 s`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    const sum = async (name: string) => (await Promise.all(relays.map((relay) => counter(relay, name)))).reduce((a, b) => a + b, 0);
+    const reruns = await sum('relay_store_transaction_retries_total');
+    const transactions = await sum('relay_store_transactions_total');
     return {
       store: setup.store,
       relays: setup.relays,
@@ -102,6 +107,7 @@ export async function benchScaleOut(setup: { store: StoreKind; relays: number; p
       webhookMs: percentiles(webhookMs),
       deliveryMs: percentiles(deliveryMs),
       crossed: Number((crossing / calls).toFixed(2)),
+      rerunsPerTransaction: Number((reruns / Math.max(transactions, 1)).toFixed(3)),
     };
   } finally {
     await Promise.all(clients.map((client) => client.close()));
@@ -121,14 +127,14 @@ async function statusCallback(relay: RelayProcess, agent: TestAgent): Promise<st
 export function scaleOutSection(figures: readonly ScaleOutFigures[]): string {
   const rows = figures.map(
     (f) =>
-      `| ${f.store === 'postgres' ? 'PostgreSQL' : 'SQLite'} | ${f.relays} | ${f.webhooksPerSecond.toLocaleString('en-US')} | ${f.webhookMs.p50} / ${f.webhookMs.p99} | ${f.deliveryMs.p50} / ${f.deliveryMs.p99} | ${Math.round(f.crossed * 100)} % |`,
+      `| ${f.store === 'postgres' ? 'PostgreSQL' : 'SQLite'} | ${f.relays} | ${f.webhooksPerSecond.toLocaleString('en-US')} | ${f.webhookMs.p50} / ${f.webhookMs.p99} | ${f.deliveryMs.p50} / ${f.deliveryMs.p99} | ${Math.round(f.crossed * 100)} % | ${f.rerunsPerTransaction} |`,
   );
   return `## Several relays on one database
 
-Real relay processes on one database (tests/bench/relay-scale-out.ts): ${figures[0]?.calls ?? 0} signed new-call webhooks from 16 concurrent senders, spread over the relays in turn; two agents, each connected to one relay, each call for one of them. Delivery is from sending the webhook to the agent's socket receiving the event; "crossed" is the part of events delivered by a relay other than the one that took the webhook (through the store's notice and one read). The test PostgreSQL runs with fsync off; SQLite with synchronous=FULL. Two relays on SQLite see each other's commits by polling SQLite's change counter (500 ms).
+Real relay processes on one database (tests/bench/relay-scale-out.ts): ${figures[0]?.calls ?? 0} signed new-call webhooks from 16 concurrent senders, spread over the relays in turn; two agents, each connected to one relay, each call for one of them. Delivery is from sending the webhook to the agent's socket receiving the event; "crossed" is the part of events delivered by a relay other than the one that took the webhook (through the store's notice and one read); "reruns per transaction" is how often a store transaction ran again after a conflict between relays (/metrics \`relay_store_transaction_retries_total\` over \`relay_store_transactions_total\`). The test PostgreSQL runs with fsync off; SQLite with synchronous=FULL. Two relays on SQLite see each other's commits by polling SQLite's change counter (500 ms).
 
-| store | relays | webhooks/s | webhook p50 / p99 ms | delivery p50 / p99 ms | crossed |
-| --- | ---: | ---: | ---: | ---: | ---: |
+| store | relays | webhooks/s | webhook p50 / p99 ms | delivery p50 / p99 ms | crossed | reruns per transaction |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
 `;
 }

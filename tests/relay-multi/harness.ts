@@ -65,10 +65,10 @@ export function incomingCall(sid: string): Record<string, string> {
   return { CallSid: sid, AccountSid: ACCOUNT_SID, From: '+14155550177', To: TEAM_NUMBER, CallStatus: 'ringing', Direction: 'inbound' };
 }
 
-/** A relay's /metrics counter, summed over the label values that match. */
+/** A relay's /metrics counter, summed over the label values that match (a counter without labels: its one value). */
 export async function counter(relay: { url: string }, name: string, labels = ''): Promise<number> {
   const text = await (await fetch(`${relay.url}/metrics`)).text();
   let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) && line.includes(labels)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  for (const line of text.split('\n')) if ((line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && line.includes(labels)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   return sum;
 }

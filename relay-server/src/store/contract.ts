@@ -228,6 +228,37 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         expect(await store.lastSeq('ada')).toBe(5);
       });
 
+      it('gives an agent named twice in one append two seqs, in the order named', async () => {
+        const stored = await call('CA1', T(1), {}, ['ada', 'bob']);
+        const events = await store.appendEvents(
+          [
+            { agentId: 'ada', kind: 'created' },
+            { agentId: 'bob', kind: 'created' },
+            { agentId: 'ada', kind: 'updated' },
+          ],
+          stored,
+          T(1),
+        );
+        expect(events.map((e) => [e.agentId, e.seq, e.kind])).toEqual([
+          ['ada', 1, 'created'],
+          ['bob', 1, 'created'],
+          ['ada', 2, 'updated'],
+        ]);
+        expect((await store.eventsAfter('ada', 0, 10)).map((e) => [e.seq, e.kind])).toEqual([
+          [1, 'created'],
+          [2, 'updated'],
+        ]);
+        expect(await store.appendEvents([], stored, T(2))).toEqual([]);
+        expect(await store.lastSeq('ada')).toBe(2);
+      });
+
+      it('refuses events for an agent that does not exist, and appends none of them', async () => {
+        const stored = await call('CA1', T(1));
+        await expect(store.appendEvents([{ agentId: 'ada', kind: 'created' }, { agentId: 'ghost', kind: 'created' }], stored, T(1))).rejects.toThrow(/ghost/);
+        expect(await store.lastSeq('ada')).toBe(0);
+        expect(await store.eventsAfter('ada', 0, 10)).toEqual([]);
+      });
+
       it('reads several agents events after their own seqs in one call, agent by agent, limited per agent', async () => {
         await agent('cy', '+14155550133');
         for (let i = 1; i <= 4; i++) {

@@ -234,6 +234,14 @@ export interface ChangeElsewhere {
   directory: boolean;
 }
 
+/** Why a transaction ran again: the same new call inserted by another relay meanwhile, a lost deadlock, a serialization failure. */
+export type RerunCause = 'same_call' | 'deadlock' | 'serialization';
+
+export interface TransactionStats {
+  transactions: number;
+  reruns: Record<RerunCause, number>;
+}
+
 /** Everything the relay stores (agents and instances as well as calls), as one adapter offers it. */
 export interface RelayStore extends StoreTx {
   /** `sqlite` or `postgres`, for logs and /metrics. */
@@ -246,14 +254,22 @@ export interface RelayStore extends StoreTx {
 
   /**
    * Runs `work` in one transaction: everything it writes through `tx` commits together or not at
-   * all, and what it reads is not changed by anyone else meanwhile (serializable). The domain
-   * rules (routing, merging, which events to emit) run inside it, so an adapter only reads and
-   * writes. Rules for `work`: it awaits nothing but `tx`, and it has no side effect outside `tx`
-   * (publish, wake, log after the promise resolves): an adapter may run it again after a
-   * serialization conflict with another relay, and may commit it together with other
-   * transactions (group commit). The promise resolves once the commit is durable.
+   * all. What it reads of a call stays as it read it: a call read in a transaction is the call as
+   * last committed, and no other transaction changes it (nor its outbox row, read after it) until
+   * this one ends, so transactions on one call take turns (SQLite: one transaction at a time;
+   * PostgreSQL: READ COMMITTED, the call's row locked by the read, `FOR UPDATE`). Work that changes
+   * a call therefore reads it first. Other reads (agents, instances, routing) see what is committed
+   * when they run. An agent's seqs are given in commit order, without gaps. The domain rules
+   * (routing, merging, which events to emit) run inside it, so an adapter only reads and writes.
+   * Rules for `work`: it awaits nothing but `tx`, and it has no side effect outside `tx` (publish,
+   * wake, log after the promise resolves): an adapter may run it again (the same new call inserted
+   * by two relays at once, a deadlock), and may commit it together with other transactions (group
+   * commit). The promise resolves once the commit is durable.
    */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+
+  /** Transactions run since the store opened, and how many times one ran again, by cause (for /metrics). */
+  transactionStats(): TransactionStats;
 
   /**
    * Calls `listener` (coalesced, never re-entrantly) when another process commits: PostgreSQL

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { RelayStore, StoreTx } from '../index.ts';
+import type { RelayStore, RerunCause, StoreTx } from '../index.ts';
 import { StoreUnavailableError } from '../unavailable.ts';
 import { CHANGE_DEFAULTS, ChangeListener, type ChangeListenerOptions, NOTICE_CHANNELS } from './change-listener.ts';
 import { redactDatabaseUrl, redactedMessage } from './database-url.ts';
@@ -18,13 +18,17 @@ export interface PostgresStoreOptions extends ChangeListenerOptions {
 export const POSTGRES_DEFAULTS = { poolSize: 10, connectTimeoutMs: 5_000, maxAttempts: 30 };
 
 /**
- * Why a transaction is run again: it lost a conflict with another relay's (40001 serialization
- * failure, 40P01 deadlock), or it inserted a call another relay inserted meanwhile (the unique
- * (instance, call id) key): run again, it finds that call and updates it.
+ * Why a transaction is run again, or undefined when it is not: it inserted a call another relay
+ * inserted meanwhile (the unique (instance, call id) key: run again, it finds that call and updates
+ * it), it lost a deadlock (40P01), or a serialization failure (40001, which READ COMMITTED raises
+ * only in rare cases).
  */
-function conflicted(error: unknown): boolean {
+function rerunCause(error: unknown): RerunCause | undefined {
   const { code, constraint } = error as { code?: string; constraint?: string };
-  return code === '40001' || code === '40P01' || (code === '23505' && constraint === 'calls_instance_call_id');
+  if (code === '23505' && constraint === 'calls_instance_call_id') return 'same_call';
+  if (code === '40P01') return 'deadlock';
+  if (code === '40001') return 'serialization';
+  return undefined;
 }
 
 /**
@@ -37,9 +41,6 @@ function unreachable(error: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message ?? '');
 }
 
-/** Any number: the advisory lock transactions that lost a conflict take turns under. */
-const RERUN_LOCK = 0x7265_7275;
-
 /** The writes that take more than one statement (or announce themselves): a transaction of their own when called plainly. */
 const TRANSACTIONAL = new Set<keyof StoreTx>(['addAgent', 'removeAgent', 'updateAgent', 'putInstance', 'deleteInstance', 'appendEvents']);
 
@@ -51,8 +52,8 @@ const types = {
 
 /**
  * Opens the PostgreSQL database at `url` (migrating it under an advisory lock, so relays may start
- * together). Several relays may share it: transactions are serializable and run again on conflict,
- * commits that append events or change the directory NOTIFY the others.
+ * together). Several relays may share it: transactions lock the rows they must have to themselves
+ * (READ COMMITTED), commits that append events or change the directory NOTIFY the others.
  */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<RelayStore> {
   // Field by field: an option given as undefined (a caller passing its own optional setting on) keeps the default.
@@ -89,7 +90,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   }
 
   const listener = new ChangeListener(url, types, ownBackends, settings);
-  const direct = new PostgresTables(pool);
+  const direct = new PostgresTables(pool, false);
   let closed = false;
 
   /** Errors that say PostgreSQL is out of reach become `StoreUnavailableError` (503), with the password masked. */
@@ -104,30 +105,33 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
   const transaction = <T>(work: (tx: StoreTx) => Promise<T>): Promise<T> => reaching(() => runTransaction(work));
 
+  const stats = { transactions: 0, reruns: { same_call: 0, deadlock: 0, serialization: 0 } satisfies Record<RerunCause, number> };
+
   async function runTransaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
     if (closed) throw new Error('the store is closed');
+    stats.transactions++;
     for (let attempt = 1; ; attempt++) {
       const client = await pool.connect();
       let broken: Error | undefined;
       try {
-        // A transaction that lost a conflict runs again in turn with the others that lost one (in
-        // every relay): many webhooks for one agent queue up here instead of conflicting again and again.
-        if (attempt > 1) await client.query('SELECT pg_advisory_lock($1)', [RERUN_LOCK]);
-        const tables = new PostgresTables(client);
+        const tables = new PostgresTables(client, true);
         try {
-          await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+          // READ COMMITTED, not SERIALIZABLE: the call row (and its outbox row) is locked where it is
+          // read, the agent rows where their seq moves, so only what truly collides waits, and nothing
+          // reruns but the same new call inserted by two relays at once (see RelayStore.transaction).
+          await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
           const result = await work(tables);
           tables.end();
-          // In the transaction: PostgreSQL delivers a NOTIFY only on commit, and folds identical ones into one.
-          for (const notice of tables.notices) await client.query(`NOTIFY ${NOTICE_CHANNELS[notice]}`);
-          await client.query('COMMIT');
+          // In the transaction: PostgreSQL delivers a NOTIFY only on commit, and folds identical ones into one. One round trip
+          // with the COMMIT: the agents' rows appendEvents locked are held until its answer.
+          await client.query([...[...tables.notices].map((notice) => `NOTIFY ${NOTICE_CHANNELS[notice]}`), 'COMMIT'].join('; '));
           return result;
         } catch (error) {
           tables.end();
           await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-          if (attempt >= settings.maxAttempts || !conflicted(error)) throw error;
-        } finally {
-          if (attempt > 1 && !broken) await client.query('SELECT pg_advisory_unlock($1)', [RERUN_LOCK]).catch((unlockError: Error) => (broken = unlockError));
+          const cause = rerunCause(error);
+          if (attempt >= settings.maxAttempts || !cause) throw error;
+          stats.reruns[cause]++;
         }
       } finally {
         client.release(broken);
@@ -153,6 +157,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     kind: 'postgres',
     shared: true,
     transaction,
+    transactionStats: () => ({ transactions: stats.transactions, reruns: { ...stats.reruns } }),
     onChangeElsewhere: (listen) => listener.listen(listen),
     async close() {
       if (closed) return;

@@ -39,17 +39,24 @@ export type Notice = 'events' | 'directory';
 
 /**
  * The relay's tables on one PostgreSQL session (a pooled client inside a transaction, or the pool
- * for a single statement). Each method is one statement except `appendEvents`; `notices` collects
- * what the caller's commit must announce.
+ * for a single statement). Each method is one statement; `notices` collects what the caller's
+ * commit must announce.
+ *
+ * Inside a transaction (READ COMMITTED) a call read locks the call's row until commit, and so does
+ * a read of its outbox row: every transaction on a call reads it first, so transactions on one call
+ * take turns and each reads what the one before it committed (`RelayStore.transaction`).
  */
 export class PostgresTables implements StoreTx {
   readonly notices = new Set<Notice>();
 
   readonly #session: pg.Pool | pg.PoolClient;
+  /** `FOR UPDATE` on call and outbox reads: in a transaction, not on the pool (a lock would end with its statement). */
+  readonly #lock: string;
   #ended = false;
 
-  constructor(session: pg.Pool | pg.PoolClient) {
+  constructor(session: pg.Pool | pg.PoolClient, inTransaction: boolean) {
     this.#session = session;
+    this.#lock = inTransaction ? ' FOR UPDATE' : '';
   }
 
   /** The transaction is over: its client goes back to the pool, where another transaction may get it. */
@@ -60,6 +67,11 @@ export class PostgresTables implements StoreTx {
   get #db(): pg.Pool | pg.PoolClient {
     if (this.#ended) throw new Error('this transaction has ended: use the store, or the handle of a transaction in progress');
     return this.#session;
+  }
+
+  /** The call's row only: its instance (the outer join) is not locked. */
+  get #callLock(): string {
+    return this.#lock && `${this.#lock} OF c`;
   }
 
   async #rows<R extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<R[]> {
@@ -155,7 +167,7 @@ export class PostgresTables implements StoreTx {
   }
 
   async callByKey(instanceUid: string, callId: string): Promise<Call | undefined> {
-    const [row] = await this.#rows<CallRow>(`${CALL_SELECT} WHERE c.instance_uid = $1 AND c.call_id = $2`, [instanceUid, callId]);
+    const [row] = await this.#rows<CallRow>(`${CALL_SELECT} WHERE c.instance_uid = $1 AND c.call_id = $2${this.#callLock}`, [instanceUid, callId]);
     return row && toCall(row);
   }
 
@@ -169,7 +181,7 @@ export class PostgresTables implements StoreTx {
   }
 
   async callById(id: number): Promise<Call | undefined> {
-    const [row] = await this.#rows<CallRow>(`${CALL_SELECT} WHERE c.id = $1`, [id]);
+    const [row] = await this.#rows<CallRow>(`${CALL_SELECT} WHERE c.id = $1${this.#callLock}`, [id]);
     return row && toCall(row);
   }
 
@@ -208,7 +220,7 @@ export class PostgresTables implements StoreTx {
   }
 
   async callFor(agentId: string, id: number): Promise<Call | undefined> {
-    const [row] = await this.#rows<CallRow>(`${CALL_SELECT} WHERE c.id = $1 AND EXISTS (SELECT 1 FROM call_agents ca WHERE ca.call_id = c.id AND ca.agent_id = $2)`, [id, agentId]);
+    const [row] = await this.#rows<CallRow>(`${CALL_SELECT} WHERE c.id = $1 AND EXISTS (SELECT 1 FROM call_agents ca WHERE ca.call_id = c.id AND ca.agent_id = $2)${this.#callLock}`, [id, agentId]);
     return row && toCall(row);
   }
 
@@ -245,7 +257,7 @@ export class PostgresTables implements StoreTx {
   }
 
   async crmWorkOf(callId: number): Promise<CrmWork | undefined> {
-    const [row] = await this.#rows<CrmWorkRow>('SELECT * FROM crm_outbox WHERE call_id = $1', [callId]);
+    const [row] = await this.#rows<CrmWorkRow>(`SELECT * FROM crm_outbox WHERE call_id = $1${this.#lock}`, [callId]);
     return row && toCrmWork(row);
   }
 
@@ -296,16 +308,32 @@ export class PostgresTables implements StoreTx {
   }
 
   async appendEvents(entries: readonly EventEntry[], call: Call, at: string): Promise<AgentEvent[]> {
+    if (entries.length === 0) return [];
     const snapshot = JSON.stringify(call);
-    const events: AgentEvent[] = [];
-    for (const { agentId, kind } of entries) {
-      // The agent's row stays locked until commit: its next seq waits for this one, so seqs commit in order, without gaps.
-      const [row] = await this.#rows<{ last_seq: number }>('UPDATE agents SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq', [agentId]);
-      if (!row) throw new Error(`cannot append an event for agent ${agentId}: no such agent`);
-      await this.#db.query('INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES ($1, $2, $3, $4, $5)', [agentId, row.last_seq, kind, snapshot, at]);
-      events.push({ agentId, seq: row.last_seq, kind, call: snapshot });
+    // The agents' rows stay locked until commit: their next seqs wait for these, so seqs commit in
+    // order, without gaps. Locked in id order, so two transactions for the same agents never
+    // deadlock; the seqs moved and the events written in the same statement, so the locks are held
+    // for one round trip (this one's answer, then COMMIT), the hot spot when many calls reach one agent.
+    const rows = await this.#rows<{ agent_id: string; seq: number }>(
+      `WITH entry AS (SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS e(agent_id, kind, ord)),
+            wanted AS (SELECT agent_id, count(*)::int AS n FROM entry GROUP BY agent_id),
+            locked AS MATERIALIZED (SELECT id FROM agents WHERE id IN (SELECT agent_id FROM wanted) ORDER BY id FOR NO KEY UPDATE),
+            bumped AS (UPDATE agents a SET last_seq = a.last_seq + w.n FROM wanted w
+                       WHERE a.id = w.agent_id AND a.id IN (SELECT id FROM locked) RETURNING a.id, a.last_seq - w.n AS before),
+            numbered AS (SELECT e.agent_id, e.kind, e.ord, b.before + row_number() OVER (PARTITION BY e.agent_id ORDER BY e.ord) AS seq
+                         FROM entry e JOIN bumped b ON b.id = e.agent_id),
+            written AS (INSERT INTO events (agent_id, seq, kind, call, created_at) SELECT agent_id, seq, kind, $3, $4 FROM numbered)
+       SELECT agent_id, seq::int FROM numbered ORDER BY ord`,
+      [entries.map((e) => e.agentId), entries.map((e) => e.kind), snapshot, at],
+    );
+    // An entry for an agent that does not exist has no row: the statement wrote the others' events, the transaction rolls them back.
+    if (rows.length < entries.length) {
+      const found = new Set(rows.map((row) => row.agent_id));
+      const missing = entries.find(({ agentId }) => !found.has(agentId))!;
+      throw new Error(`cannot append an event for agent ${missing.agentId}: no such agent`);
     }
-    if (events.length > 0) this.notices.add('events');
+    const events = entries.map(({ agentId, kind }, i): AgentEvent => ({ agentId, seq: rows[i]!.seq, kind, call: snapshot }));
+    this.notices.add('events');
     return events;
   }
 

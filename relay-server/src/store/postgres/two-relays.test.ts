@@ -67,6 +67,92 @@ describe('two PostgreSQL stores on one database', () => {
     expect(await a.lastSeq('ada')).toBe(30);
   });
 
+  it('runs again, once, the transaction that inserted a call the other store inserted meanwhile, and counts it', async () => {
+    await open();
+    let inserted = false;
+    let commitFirst!: () => void;
+    const held = new Promise<void>((resolve) => (commitFirst = resolve));
+    // A's transaction inserts the call and stays open until B's insert of the same call waits on it.
+    const first = a.transaction(async (tx) => {
+      const id = await tx.insertCall('in_1', 'CE1', mergeCall(undefined, {}), T(1));
+      inserted = true;
+      await held;
+      return id;
+    });
+    await vi.waitFor(() => expect(inserted).toBe(true), { timeout: 20_000 });
+    let runs = 0;
+    const second = b.transaction(async (tx) => {
+      runs++;
+      const known = await tx.callByKey('in_1', 'CE1');
+      return known ? known.id : tx.insertCall('in_1', 'CE1', mergeCall(undefined, {}), T(1));
+    });
+    await vi.waitFor(
+      async () => {
+        const { rows } = await sqlOn(url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        expect(rows[0].n).toBeGreaterThan(0);
+      },
+      { timeout: 20_000, interval: 20 },
+    );
+    commitFirst();
+    expect(await second).toBe(await first);
+    expect(runs).toBe(2);
+    expect(b.transactionStats().reruns).toEqual({ same_call: 1, deadlock: 0, serialization: 0 });
+    expect(a.transactionStats().reruns).toEqual({ same_call: 0, deadlock: 0, serialization: 0 });
+  });
+
+  it('keeps every change when both change one call at once: a call read in a transaction is locked until commit', async () => {
+    await open();
+    const id = await a.transaction((tx) => tx.insertCall('in_1', 'CF1', mergeCall(undefined, {}), T(1)));
+    const bump = (store: RelayStore) =>
+      store.transaction(async (tx) => {
+        const current = (await tx.callById(id))!;
+        await tx.updateCall(id, mergeCall(current, { duration: (current.duration ?? 0) + 1 }), T(2));
+      });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => bump(i % 2 ? a : b)));
+    expect((await b.callById(id))?.duration).toBe(20);
+    // They took turns on the row's lock: nothing conflicted, nothing ran again.
+    for (const store of [a, b]) expect(Object.values(store.transactionStats().reruns)).toEqual([0, 0, 0]);
+  });
+
+  it('never deadlocks on seqs: events for the same agents, named in either order, take their rows in one order', async () => {
+    await open();
+    await a.addAgent({ id: 'bob', name: 'Bob', number: '+14155550122', email: null, admin: false, tokenHash: 'hash-bob', createdAt: T(0) });
+    const appendBoth = (store: RelayStore, i: number) =>
+      store.transaction(async (tx) => {
+        const id = await tx.insertCall('in_1', `CG${i}`, mergeCall(undefined, {}), T(i));
+        const order = i % 2 ? ['ada', 'bob'] : ['bob', 'ada'];
+        return tx.appendEvents(order.map((agentId) => ({ agentId, kind: 'created' as const })), (await tx.callById(id))!, T(i));
+      });
+    await Promise.all(Array.from({ length: 30 }, (_, i) => appendBoth(i % 2 ? a : b, i)));
+    for (const agentId of ['ada', 'bob']) expect((await a.eventsAfter(agentId, 0, 100)).map((e) => e.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    for (const store of [a, b]) expect(store.transactionStats().reruns.deadlock).toBe(0);
+  });
+
+  it('leaves an outbox row a transaction holds to that transaction: a claim skips it, then takes what it committed', async () => {
+    await open();
+    const id = await a.transaction((tx) => tx.insertCall('in_1', 'CH1', mergeCall(undefined, {}), T(1)));
+    const work: CrmWork = { callId: id, instanceUid: 'in_1', state: 'queued', dueAt: T(5), attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: T(0) };
+    await a.putCrmWork(work);
+    let read: CrmWork | undefined;
+    let commit!: () => void;
+    const held = new Promise<void>((resolve) => (commit = resolve));
+    // As enqueueCrmWork does: read the queued row, then move its due time, in the call's transaction.
+    const moved = a.transaction(async (tx) => {
+      await tx.callById(id);
+      read = await tx.crmWorkOf(id);
+      await held;
+      await tx.putCrmWork({ ...read!, dueAt: T(2) });
+    });
+    await vi.waitFor(() => expect(read?.state).toBe('queued'), { timeout: 20_000 });
+    // Claimed now, the row would be in flight at B while A writes it back as queued: claimed twice.
+    expect(await b.claimDueCrmWork(T(60), 10, { owner: 'relay-b', until: T(120) })).toEqual([]);
+    commit();
+    await moved;
+    const claimed = await b.claimDueCrmWork(T(60), 10, { owner: 'relay-b', until: T(120) });
+    expect(claimed.map((w) => [w.callId, w.dueAt, w.state])).toEqual([[id, T(2), 'inflight']]);
+    expect(await a.claimDueCrmWork(T(60), 10, { owner: 'relay-a', until: T(120) })).toEqual([]);
+  });
+
   it('lets each due outbox row be claimed by one store only', async () => {
     await open();
     const ids: number[] = [];

@@ -56,8 +56,13 @@ function sqliteStore(db: Database.Database, options: Required<SqliteStoreOptions
   const changes = new ChangeWatch(db, options.changePollMs);
   let closed = false;
 
-  const transaction = <T>(work: (tx: StoreTx) => Promise<T>): Promise<T> =>
-    closed ? Promise.reject(new Error('the store is closed')) : queue.run(work);
+  let transactions = 0;
+
+  const transaction = <T>(work: (tx: StoreTx) => Promise<T>): Promise<T> => {
+    if (closed) return Promise.reject(new Error('the store is closed'));
+    transactions++;
+    return queue.run(work);
+  };
 
   const plain = Object.fromEntries(
     TABLE_METHODS.map((name) => [name, (...args: unknown[]) => transaction((tx) => (tx[name] as (...a: unknown[]) => Promise<unknown>)(...args))]),
@@ -69,6 +74,8 @@ function sqliteStore(db: Database.Database, options: Required<SqliteStoreOptions
     // One file, one relay: a second relay process would run its own outbox and hub on it.
     shared: false,
     transaction,
+    // One connection, one transaction at a time: nothing conflicts, nothing runs again.
+    transactionStats: () => ({ transactions, reruns: { same_call: 0, deadlock: 0, serialization: 0 } }),
     onChangeElsewhere: (listener) => changes.listen(listener),
     async close() {
       if (closed) return;

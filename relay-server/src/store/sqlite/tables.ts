@@ -285,7 +285,9 @@ export class SqliteTables implements Synchronous<StoreTx> {
   appendEvents(entries: readonly EventEntry[], call: Call, at: string): AgentEvent[] {
     const snapshot = JSON.stringify(call);
     return entries.map(({ agentId, kind }) => {
-      const seq = this.statements.nextSeq.get(agentId)!.last_seq;
+      const next = this.statements.nextSeq.get(agentId);
+      if (!next) throw new Error(`cannot append an event for agent ${agentId}: no such agent`);
+      const seq = next.last_seq;
       this.statements.insertEvent.run({ agentId, seq, kind, call: snapshot, at });
       return { agentId, seq, kind, call: snapshot };
     });
