@@ -82,14 +82,19 @@ describe('outbound call (click to call)', () => {
     expect(call.exchanges[3]!.contentType).toBe('application/x-www-form-urlencoded');
     expect(telzio.suspended.size).toBe(0);
 
-    await adaSocket.waitFor((c) => c.events.filter(of(call.callId)).at(-1)?.call.status === 'completed');
+    // Every webhook was answered, so the store holds the call's final state; the relay pushes
+    // after answering, so the socket may still be catching up: wait for the event carrying it
+    // (the last call_ended changes the duration after the first 'completed').
+    const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);
+    const stored = (calls.body.calls as CallEvent['call'][]).find((c) => c.call_id === call.callId);
+    expect(stored, 'the call is stored').toBeDefined();
+    await adaSocket.waitFor((c) => c.events.filter(of(call.callId)).at(-1)?.call.updated_at === stored?.updated_at);
     const events = adaSocket.events.filter(of(call.callId));
     expect(events[0]).toMatchObject({ event: 'created', call: { direction: 'outbound', status: 'ringing', from_number: TELZIO_NUMBER, user_number: ada.number } });
     expect(events.slice(1).every((e) => e.event === 'updated')).toBe(true);
     expect(events.map((e) => e.seq)).toEqual([...events.map((e) => e.seq)].sort((a, b) => a - b));
     expectStatusesInOrder(events);
 
-    const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);
     expect(calls.body.calls).toContainEqual(events.at(-1)!.call);
     expect(events.at(-1)!.call).toMatchObject({
       instance_id: 'telzio-main',
