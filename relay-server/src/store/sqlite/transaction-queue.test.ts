@@ -32,17 +32,9 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/**
- * Queues `works` while a first transaction holds the connection, so that they are all waiting
- * when it commits: what the queue then runs as one batch (group commit).
- */
-async function queuedTogether<T>(works: Array<(tx: StoreTx) => Promise<T>>): Promise<Array<PromiseSettledResult<T>>> {
-  let release!: () => void;
-  const holding = store.transaction(() => new Promise<void>((resolve) => (release = resolve)));
-  const settled = Promise.allSettled(works.map((work) => store.transaction(work)));
-  release();
-  await holding;
-  return settled;
+/** Queues `works` in one turn of the event loop: what the queue runs as one batch (group commit). */
+function queuedTogether<T>(works: Array<(tx: StoreTx) => Promise<T>>): Promise<Array<PromiseSettledResult<T>>> {
+  return Promise.allSettled(works.map((work) => store.transaction(work)));
 }
 
 describe('group commit (issue 13)', () => {
@@ -64,8 +56,6 @@ describe('group commit (issue 13)', () => {
   it('settles each promise after the shared commit, in the order the transactions were queued', async () => {
     const order: string[] = [];
     const callIds = Array.from({ length: MAX_BATCH }, (_, i) => `CA${i + 1}`);
-    let release!: () => void;
-    const holding = store.transaction(() => new Promise<void>((resolve) => (release = resolve)));
     const all = callIds.map((callId) =>
       store
         .transaction((tx) => insert(tx, callId))
@@ -75,10 +65,31 @@ describe('group commit (issue 13)', () => {
           order.push(callId);
         }),
     );
-    release();
-    await holding;
     await Promise.all(all);
     expect(order).toEqual(callIds);
+  });
+
+  it('waits for the I/O already arrived before it begins: transactions queued by separate callbacks of one turn share the commit', async () => {
+    // Two callbacks of one event-loop phase, as two webhooks read in the same turn are.
+    const [first, second] = await Promise.all(
+      ['CA1', 'CA2'].map(
+        (callId) =>
+          new Promise<{ othersCommitted: boolean }>((resolve, reject) =>
+            setImmediate(() => {
+              store
+                .transaction(async (tx) => {
+                  const othersCommitted = committed(callId === 'CA1' ? 'CA2' : 'CA1');
+                  await insert(tx, callId);
+                  return { othersCommitted };
+                })
+                .then(resolve, reject);
+            }),
+          ),
+      ),
+    );
+    // Neither saw the other committed: both ran inside the one batch.
+    expect([first!.othersCommitted, second!.othersCommitted]).toEqual([false, false]);
+    expect(['CA1', 'CA2'].every(committed)).toBe(true);
   });
 
   it('rolls back only the transaction that failed, and gives it its own error', async () => {
