@@ -6,6 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mergeCall } from '../../calls/merge.ts';
 import type { RelayStore, StoreTx } from '../index.ts';
 import { openSqliteStore } from './store.ts';
+import { SqliteTables } from './tables.ts';
+import { TransactionQueue } from './transaction-queue.ts';
+import { type DiskSync, WalSync } from './wal-sync.ts';
 
 const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
 const MAX_BATCH = 8;
@@ -126,5 +129,56 @@ describe('group commit (issue 13)', () => {
     expect(settled.every((s) => s.status === 'fulfilled')).toBe(true);
     // The last one ran after the first batch (CA1 to CA8) had committed.
     expect(firstSeenCommitted).toEqual([...Array<boolean>(MAX_BATCH).fill(false), true]);
+  });
+});
+
+describe('durability through the log sync', () => {
+  /** The queue on its own connection to the test's database, with a disk whose syncs complete when the test says. */
+  function queueOnHeldDisk() {
+    const db = new Database(join(dir, 'relay.db'));
+    db.pragma('synchronous = NORMAL');
+    const pending: Array<(error: Error | null) => void> = [];
+    const sync: DiskSync = (done) => pending.push(done);
+    return { db, pending, queue: new TransactionQueue(db, new SqliteTables(db), MAX_BATCH, new WalSync(sync)) };
+  }
+
+  async function settledYet(promise: Promise<unknown>): Promise<boolean> {
+    let settled = false;
+    promise.then(() => (settled = true), () => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    return settled;
+  }
+
+  it('settles a committed transaction only once the log sync begun after its commit completes', async () => {
+    const { db, pending, queue } = queueOnHeldDisk();
+    try {
+      const first = queue.run((tx) => insert(tx, 'CA1'));
+      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      // Committed (another connection sees it) but not yet known to be on disk: not acknowledged.
+      expect(committed('CA1')).toBe(true);
+      expect(await settledYet(first)).toBe(false);
+      // Committed while that sync runs: it waits for the next one.
+      const second = queue.run((tx) => insert(tx, 'CA2'));
+      while (!committed('CA2')) await new Promise((resolve) => setImmediate(resolve));
+      pending.shift()!(null);
+      expect(await first).toBe(1);
+      expect(await settledYet(second)).toBe(false);
+      pending.shift()!(null);
+      expect(await second).toBe(2);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses the transactions a failed sync covered: their commit may be lost', async () => {
+    const { db, pending, queue } = queueOnHeldDisk();
+    try {
+      const work = queue.run((tx) => insert(tx, 'CA1'));
+      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      pending.shift()!(new Error('EIO: i/o error, fsync'));
+      await expect(work).rejects.toThrow('the disk did not confirm the commit (EIO: i/o error, fsync): it may be lost');
+    } finally {
+      db.close();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { setImmediate as afterPendingIo } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import type { StoreTx } from '../index.ts';
 import { SqliteTables } from './tables.ts';
+import type { WalSync } from './wal-sync.ts';
 
 type Work = (tx: StoreTx) => Promise<unknown>;
 
@@ -18,8 +19,9 @@ export const TABLE_METHODS = Object.getOwnPropertyNames(SqliteTables.prototype).
 
 /**
  * One SQLite connection's transactions, run one after another: BEGIN IMMEDIATE, the work, COMMIT.
- * Each promise settles once its commit is on disk. The work awaits only its `tx` (the store
- * contract), so holding the connection while it runs costs no more than its statements.
+ * Each promise settles once its commit is on disk: after COMMIT itself when SQLite syncs in it
+ * (no `walSync`), else once `walSync` has synced the log past it. The work awaits only its `tx`
+ * (the store contract), so holding the connection while it runs costs no more than its statements.
  */
 export class TransactionQueue {
   private readonly waiting: Queued[] = [];
@@ -30,6 +32,7 @@ export class TransactionQueue {
     private readonly db: Database.Database,
     private readonly tables: SqliteTables,
     private readonly maxBatch: number,
+    private readonly walSync: WalSync | undefined,
   ) {
     this.sql = {
       begin: db.prepare('BEGIN IMMEDIATE'),
@@ -51,6 +54,7 @@ export class TransactionQueue {
   /** Resolves once every transaction queued so far has settled. */
   async idle(): Promise<void> {
     while (this.draining) await this.draining;
+    await this.walSync?.idle();
   }
 
   /**
@@ -92,11 +96,20 @@ export class TransactionQueue {
       for (const queued of batch) queued.reject(error);
       return;
     }
-    for (const [i, queued] of batch.entries()) {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) queued.resolve(outcome.value);
-      else queued.reject(outcome.error);
-    }
+    const settle = () => {
+      for (const [i, queued] of batch.entries()) {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) queued.resolve(outcome.value);
+        else queued.reject(outcome.error);
+      }
+    };
+    if (!this.walSync) return settle();
+    // The next batch runs meanwhile: the main thread does not wait for the disk.
+    this.walSync.after((error) => {
+      if (!error) return settle();
+      const unsure = new Error(`the disk did not confirm the commit (${error.message}): it may be lost`);
+      for (const [i, queued] of batch.entries()) queued.reject(outcomes[i]!.ok ? unsure : (outcomes[i] as { error: unknown }).error);
+    });
   }
 
   /** One transaction's work in its own savepoint, so that one failing rolls back alone. */
