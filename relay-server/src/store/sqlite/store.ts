@@ -69,7 +69,8 @@ function migrate(db: Database.Database): void {
  * this connection is open (SQLite deletes it only when the last connection closes).
  */
 function sqliteStore(db: Database.Database, walFd: number | undefined, options: Required<SqliteStoreOptions>): RelayStore {
-  const queue = new TransactionQueue(db, new SqliteTables(db), options.maxBatch, walFd === undefined ? undefined : new WalSync(fsyncOf(walFd)));
+  const tables = new SqliteTables(db);
+  const queue = new TransactionQueue(db, tables, options.maxBatch, walFd === undefined ? undefined : new WalSync(fsyncOf(walFd)));
   const changes = new ChangeWatch(db, options.changePollMs);
   let closed = false;
 
@@ -82,7 +83,14 @@ function sqliteStore(db: Database.Database, walFd: number | undefined, options: 
   };
 
   const plain = Object.fromEntries(
-    TABLE_METHODS.map((name) => [name, (...args: unknown[]) => transaction((tx) => (tx[name] as (...a: unknown[]) => Promise<unknown>)(...args))]),
+    TABLE_METHODS.map((name) => {
+      const inTransaction = (...args: unknown[]) => transaction((tx) => (tx[name] as (...a: unknown[]) => Promise<unknown>)(...args));
+      if (!READS.has(name)) return [name, inTransaction];
+      const method = (tables[name] as (...a: unknown[]) => unknown).bind(tables);
+      // A read with no batch open sees only what is committed: it runs at once, without a BEGIN and a
+      // COMMIT of its own (the webhook guard's two reads were two transactions per webhook, issue 13).
+      return [name, (...args: unknown[]) => (db.inTransaction ? inTransaction(...args) : settledNow(() => method(...args)))];
+    }),
   ) as unknown as StoreTx;
 
   return {
@@ -103,6 +111,38 @@ function sqliteStore(db: Database.Database, walFd: number | undefined, options: 
       db.close();
     },
   };
+}
+
+/** The methods that only read. */
+const READS = new Set<keyof StoreTx>([
+  'listAgents',
+  'agentsWithNumber',
+  'agentById',
+  'agentByTokenHash',
+  'instanceByUid',
+  'instanceOf',
+  'instancesOf',
+  'callByKey',
+  'callAgentIds',
+  'callById',
+  'instanceOfCall',
+  'agentIdsOfCall',
+  'callFor',
+  'listCalls',
+  'crmWorkOf',
+  'nextCrmDue',
+  'crmOutboxStats',
+  'lastSeq',
+  'eventsAfter',
+  'eventsAfterEach',
+]);
+
+function settledNow<T>(read: () => T): Promise<T> {
+  try {
+    return Promise.resolve(read());
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**

@@ -132,6 +132,28 @@ describe('group commit (issue 13)', () => {
   });
 });
 
+describe('plain calls', () => {
+  it('reads at once, without a transaction of its own', async () => {
+    const before = store.transactionStats().transactions;
+    expect(await store.instanceByUid('in_1')).toMatchObject({ localId: 'main' });
+    expect(await store.agentById('ada')).toMatchObject({ name: 'Ada' });
+    expect(store.transactionStats().transactions).toBe(before);
+  });
+
+  it('never reads what an open transaction wrote: a read made meanwhile waits for its end', async () => {
+    let read: Promise<unknown> | undefined;
+    await expect(
+      store.transaction(async (tx) => {
+        await insert(tx, 'CA1');
+        read = store.callByKey('in_1', 'CA1');
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect(await read).toBeUndefined();
+    expect(committed('CA1')).toBe(false);
+  });
+});
+
 describe('durability through the log sync', () => {
   /** The queue on its own connection to the test's database, with a disk whose syncs complete when the test says. */
   function queueOnHeldDisk() {

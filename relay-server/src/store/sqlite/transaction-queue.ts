@@ -80,9 +80,10 @@ export class TransactionQueue {
     }
     const outcomes: Outcome[] = [];
     for (const [i, queued] of batch.entries()) {
-      outcomes.push(await this.runOne(queued));
+      outcomes.push(await this.runOne(queued, batch.length > 1));
       if (!this.db.inTransaction) {
-        // SQLite ended the transaction itself (disk full, I/O error): what the batch wrote is gone.
+        // A lone transaction failed and was rolled back, or SQLite ended the transaction itself (disk
+        // full, I/O error): what the batch wrote is gone.
         const lost = new Error('the store rolled the transaction back (SQLite ended it after an error)');
         for (const [j, done] of batch.slice(0, i + 1).entries()) done.reject(outcomes[j]!.ok ? lost : (outcomes[j] as { error: unknown }).error);
         this.waiting.unshift(...batch.slice(i + 1));
@@ -112,19 +113,24 @@ export class TransactionQueue {
     });
   }
 
-  /** One transaction's work in its own savepoint, so that one failing rolls back alone. */
-  private async runOne(queued: Queued): Promise<Outcome> {
+  /**
+   * One transaction's work, in a savepoint of its own when it shares the batch, so that one
+   * failing rolls back alone. Alone, a failure rolls the whole transaction back.
+   */
+  private async runOne(queued: Queued, shared: boolean): Promise<Outcome> {
     let open = true;
     const tx = transactionView(this.tables, () => open);
-    this.sql.savepoint.run();
+    if (shared) this.sql.savepoint.run();
     try {
       const value = await queued.work(tx);
-      this.sql.release.run();
+      if (shared) this.sql.release.run();
       return { ok: true, value };
     } catch (error) {
       if (this.db.inTransaction) {
-        this.sql.rollbackTo.run();
-        this.sql.release.run();
+        if (shared) {
+          this.sql.rollbackTo.run();
+          this.sql.release.run();
+        } else this.sql.rollback.run();
       }
       return { ok: false, error };
     } finally {
