@@ -118,6 +118,7 @@ const READS = new Set<keyof StoreTx>([
   'listAgents',
   'agentsWithNumber',
   'agentById',
+  'agentsByIds',
   'agentByTokenHash',
   'instanceByUid',
   'instanceOf',
