@@ -86,9 +86,10 @@ export async function verifyTwilioSignature(input: TwilioSignatureInput, repeate
  */
 export function unsignedBody(input: Pick<TwilioSignatureInput, 'url' | 'body' | 'contentType'>): string | undefined {
   const { url, body = '', contentType } = input;
-  if (body.trim() === '' || (URL.canParse(url) && new URL(url).searchParams.has('bodySHA256'))) return undefined;
   const format = formatFromContentType(contentType);
-  if (format === 'form' || format === 'multipart') return undefined;
+  // The form check first: Twilio's own webhooks need no parse of the URL (two per call, issue 13).
+  if (format === 'form' || format === 'multipart' || body.trim() === '') return undefined;
+  if (URL.canParse(url) && new URL(url).searchParams.has('bodySHA256')) return undefined;
   const named = contentType ? `a ${contentType.split(';')[0]!.trim()} body` : 'a body without a Content-Type';
   return `the signature does not cover ${named}: Twilio signs form fields, or the raw body through bodySHA256`;
 }

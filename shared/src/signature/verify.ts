@@ -57,7 +57,8 @@ async function checkSignature(plan: ConnectorPlan, context: RunContext, request:
     case 'twilio': {
       const signed = { url: request.url, body: request.body, contentType: header('Content-Type') };
       const valid = await verifyTwilioSignature({ ...signed, authToken: secret, signature: header(signature.header), hmac: options.hmac });
-      return verdict(valid, unsignedBody(signed) ?? `${signature.header} does not match`);
+      // The reason only for a refusal: working it out parses the URL.
+      return valid ? verdict(true, '') : verdict(false, unsignedBody(signed) ?? `${signature.header} does not match`);
     }
     case 'signalwire': {
       const signed = { url: request.url, body: request.body, contentType: header('Content-Type') };
