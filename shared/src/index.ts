@@ -86,5 +86,5 @@ export {
   type WebhookResult,
 } from './runtime/webhook.ts';
 export { computeTwilioSignature } from './signature/twilio.ts';
-export { verifyWebhookSignature } from './signature/verify.ts';
-export { constantTimeEqual } from './signature/crypto.ts';
+export { type VerifyOptions, verifyWebhookSignature } from './signature/verify.ts';
+export { constantTimeEqual, type Hmac, type HmacHash, scriptHmac } from './signature/crypto.ts';

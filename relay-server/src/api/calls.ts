@@ -26,6 +26,7 @@ export function callsApp(deps: RelayDeps): Hono<AuthEnv> {
     if (!instance) return c.json({ error: `you have no instance "${report.instance}"` }, 404);
     const recorded = await recordCall(deps, {
       instanceUid: instance.uid,
+      instanceId: instance.localId,
       callId: report.call_id,
       update: updateFromReport(report, agentCountry(agent)),
       audience: async () => [agent],

@@ -23,7 +23,7 @@ const agentsNamed = async (ids: readonly string[], agents: AgentLookup): Promise
 };
 
 function save(input: { instanceUid: string; callId: string; update: CallUpdate; agentIds: readonly string[]; at: string }) {
-  return recordCall(deps(input.at), { instanceUid: input.instanceUid, callId: input.callId, update: input.update, audience: (_known, agents) => agentsNamed(input.agentIds, agents) });
+  return recordCall(deps(input.at), { instanceUid: input.instanceUid, instanceId: 'main', callId: input.callId, update: input.update, audience: (_known, agents) => agentsNamed(input.agentIds, agents) });
 }
 
 beforeEach(async () => {
@@ -78,6 +78,7 @@ describe('recordCall', () => {
     const seen: unknown[] = [];
     await recordCall(deps(T(2)), {
       instanceUid: 'in_ada_main',
+      instanceId: 'main',
       callId: 'CA1',
       update: {},
       audience: async (known) => {
@@ -86,6 +87,16 @@ describe('recordCall', () => {
       },
     });
     expect(seen).toEqual([['outbound', ['ada']]]);
+  });
+
+  it('returns and pushes the call exactly as the store reads it back, new and updated', async () => {
+    const asStored = async (call: { id: number }) => JSON.stringify(await store.callById(call.id));
+    const first = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { direction: 'inbound', status: 'ringing', from_number: '+14155550199', duration: 3, extra: { uui: 'x' } }, agentIds: ['ada'], at: T(1) });
+    expect(JSON.stringify(first.call)).toBe(await asStored(first.call));
+    expect(first.events[0]!.call).toBe(await asStored(first.call));
+    const done = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'completed', duration: 42, extra: { gateway: 'g' } }, agentIds: [], at: T(2) });
+    expect(JSON.stringify(done.call)).toBe(await asStored(done.call));
+    expect(done.events[0]!.call).toBe(await asStored(done.call));
   });
 
   it('keys calls by instance and call id', async () => {

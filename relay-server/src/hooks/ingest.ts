@@ -33,6 +33,7 @@ export async function ingestWebhook(deps: RelayDeps, webhook: VerifiedWebhook): 
   // record and on what the store knows of the call: rendered once the call is recorded.
   const recorded = await recordCall(deps, {
     instanceUid: instance.uid,
+    instanceId: instance.localId,
     callId,
     update: updateFromRecord(record),
     audience: webhookAudience(event, record, owner),

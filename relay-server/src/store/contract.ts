@@ -331,6 +331,16 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
     });
 
     describe('agents and instances', () => {
+      it('reads agents by ids in one call, in the order asked, leaving out ids no agent has', async () => {
+        await agent('cy', '+14155550133');
+        expect((await store.agentsByIds(['cy', 'ghost', 'ada'])).map((a) => [a.id, a.number])).toEqual([
+          ['cy', '+14155550133'],
+          ['ada', '+14155550111'],
+        ]);
+        expect(await store.agentsByIds(['bob'])).toEqual([await store.agentById('bob')]);
+        expect(await store.agentsByIds([])).toEqual([]);
+      });
+
       it('keeps an instance uid and secret when it is replaced', async () => {
         const replaced = await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'custom', xml: '<connector/>', config: {}, crm: null, at: T(5) }, { uid: 'in_new', secret: 'new' });
         expect(replaced).toMatchObject({ uid: 'in_ada_main', secret: 'secret-in_ada_main', connector: 'custom', xml: '<connector/>', updatedAt: T(5), createdAt: T(0) });

@@ -146,6 +146,8 @@ export interface AgentDirectory {
   agentsWithNumber(number: string): Promise<Agent[]>;
   removeAgent(id: string): Promise<boolean>;
   agentById(id: string): Promise<Agent | undefined>;
+  /** The agents with these ids, in the order given, in one read; an id no agent has is left out. */
+  agentsByIds(ids: readonly string[]): Promise<Agent[]>;
   agentByTokenHash(tokenHash: string): Promise<Agent | undefined>;
   updateAgent(id: string, patch: AgentPatch): Promise<Agent | undefined>;
 }

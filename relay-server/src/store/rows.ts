@@ -73,6 +73,12 @@ export function toAgent(row: AgentRow): Agent {
   };
 }
 
+/** `agents` in the order of `ids` (a set read answers in no promised order), those not found left out. */
+export function inOrderOf(ids: readonly string[], agents: readonly Agent[]): Agent[] {
+  const byId = new Map(agents.map((agent) => [agent.id, agent]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 export function toInstance(row: InstanceRow): Instance {
   return {
     uid: row.uid,

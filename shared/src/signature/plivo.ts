@@ -1,4 +1,4 @@
-import { constantTimeEqual, hmacBase64 } from './crypto.ts';
+import { constantTimeEqual, type Hmac, hmacBase64, scriptHmac } from './crypto.ts';
 
 type Params = Record<string, unknown>;
 
@@ -9,8 +9,8 @@ type Params = Record<string, unknown>;
  * "?" and the sorted query (when there is a query or any body parameter), "." when there are
  * both, then the sorted body parameters as `k` + `v` with no separators (objects recurse).
  */
-export function plivoV3Signature(authToken: string, method: string, url: string, params: Params, nonce: string): Promise<string> {
-  return hmacBase64('SHA-256', authToken, `${plivoV3SignedString(method, url, params)}.${nonce}`);
+export function plivoV3Signature(authToken: string, method: string, url: string, params: Params, nonce: string, hmac: Hmac = scriptHmac): Promise<string> {
+  return hmacBase64('SHA-256', authToken, `${plivoV3SignedString(method, url, params)}.${nonce}`, hmac);
 }
 
 export function plivoV3SignedString(method: string, url: string, params: Params): string {
@@ -68,11 +68,12 @@ export interface PlivoV3Input {
   /** X-Plivo-Signature-V3: one signature per active token, comma-separated. */
   signature: string | undefined;
   nonce: string | undefined;
+  hmac?: Hmac;
 }
 
 export async function verifyPlivoV3(input: PlivoV3Input): Promise<boolean> {
   if (!input.signature || !input.nonce || !input.authToken) return false;
-  const expected = await plivoV3Signature(input.authToken, input.method, input.url, input.params, input.nonce);
+  const expected = await plivoV3Signature(input.authToken, input.method, input.url, input.params, input.nonce, input.hmac);
   return input.signature.split(',').some((candidate) => constantTimeEqual(candidate.trim(), expected));
 }
 
@@ -80,12 +81,12 @@ export async function verifyPlivoV3(input: PlivoV3Input): Promise<boolean> {
  * Plivo's V2 signature: base64(HMAC-SHA256(authToken, url + nonce)) where the URL loses its
  * query but keeps its port, taken as the string it is (a WHATWG URL would add a `/`).
  */
-export function plivoV2Signature(authToken: string, url: string, nonce: string): Promise<string> {
+export function plivoV2Signature(authToken: string, url: string, nonce: string, hmac: Hmac = scriptHmac): Promise<string> {
   const [withoutQuery = ''] = url.split(/[?#]/);
-  return hmacBase64('SHA-256', authToken, `${withoutQuery}${nonce}`);
+  return hmacBase64('SHA-256', authToken, `${withoutQuery}${nonce}`, hmac);
 }
 
-export async function verifyPlivoV2(input: { authToken: string; url: string; signature: string | undefined; nonce: string | undefined }): Promise<boolean> {
+export async function verifyPlivoV2(input: { authToken: string; url: string; signature: string | undefined; nonce: string | undefined; hmac?: Hmac }): Promise<boolean> {
   if (!input.signature || !input.nonce || !input.authToken) return false;
-  return constantTimeEqual(input.signature.trim(), await plivoV2Signature(input.authToken, input.url, input.nonce));
+  return constantTimeEqual(input.signature.trim(), await plivoV2Signature(input.authToken, input.url, input.nonce, input.hmac));
 }

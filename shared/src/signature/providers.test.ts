@@ -4,6 +4,7 @@ import { loadConnector } from '../connector/compile.ts';
 import { plivoV3Signature, plivoV3SignedString, verifyPlivoV3 } from './plivo.ts';
 import { verifyTelnyxSignature } from './telnyx.ts';
 import { verifySignalWireSignature } from './twilio.ts';
+import { type Hmac, scriptHmac } from './crypto.ts';
 import { verifyWebhookSignature } from './verify.ts';
 
 // Each check is computed here a second time with node:crypto, independently of the engine's
@@ -99,6 +100,29 @@ describe('signatures declared in connectors', () => {
     expect(await verifyWebhookSignature(telnyx, { config: { secret: key } }, telnyxRequest, { now: 1_764_000_030_000 })).toEqual({ checked: true, valid: true });
     expect((await verifyWebhookSignature(telnyx, { config: { secret: key } }, telnyxRequest, { now: 1_764_000_090_000 })).checked).toBe(true);
     expect(await verifyWebhookSignature(telnyx, { config: { secret: key } }, telnyxRequest, { now: 1_764_000_090_000 })).toMatchObject({ valid: false });
+  });
+
+  it('computes with the HMAC the host hands it (the relay: node:crypto), for each scheme built on one', async () => {
+    const url = 'https://relay.example/hooks/h';
+    const body = 'CallSid=CA1&CallUUID=u-1';
+    const twilio = connector('<signature type="twilio" token="$config.$fields.secret"/>');
+    const plivo = connector('<signature type="plivo-v3" token="$config.$fields.secret"/>');
+    const hmac = connector('<signature type="hmac" header="Signature" token="$config.$fields.secret" algorithm="sha256" encoding="hex" message="@CallSid"/>');
+    const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
+    const cases = [
+      { plan: twilio, headers: { ...form, 'X-Twilio-Signature': createHmac('sha1', 'k').update(`${url}CallSidCA1CallUUIDu-1`).digest('base64') } },
+      { plan: plivo, headers: { ...form, 'X-Plivo-Signature-V3-Nonce': 'n', 'X-Plivo-Signature-V3': nodeHmac256('k', `${url}?CallSidCA1CallUUIDu-1.n`) } },
+      { plan: hmac, headers: { ...form, Signature: createHmac('sha256', 'k').update('CA1').digest('hex') } },
+    ];
+    for (const { plan, headers } of cases) {
+      const used: string[] = [];
+      const handed: Hmac = (algorithm, key, message) => (used.push(algorithm), scriptHmac(algorithm, key, message));
+      const request = { method: 'POST', url, headers, body };
+      expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, request, { hmac: handed })).toEqual({ checked: true, valid: true });
+      expect(used.length).toBeGreaterThan(0);
+      // One that computes something else fails the check: the handed one is what decides.
+      expect(await verifyWebhookSignature(plan, { config: { secret: 'k' } }, request, { hmac: () => new Uint8Array(20) })).toMatchObject({ valid: false });
+    }
   });
 
   it('fails a Plivo V3 check over a JSON body nested thousands of levels deep, rather than overflowing the stack', async () => {

@@ -18,6 +18,7 @@ import type {
 } from '../index.ts';
 import {
   AGENT_COLUMNS,
+  inOrderOf,
   type AgentRow,
   CALL_SELECT,
   type CallRow,
@@ -109,6 +110,11 @@ export class PostgresTables implements StoreTx {
     const removed = (await this.#count('DELETE FROM agents WHERE id = $1', [id])) > 0;
     if (removed) await this.#directoryChanged();
     return removed;
+  }
+
+  async agentsByIds(ids: readonly string[]): Promise<Agent[]> {
+    if (ids.length === 0) return [];
+    return inOrderOf(ids, (await this.#rows<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ANY($1::text[])`, [ids])).map(toAgent));
   }
 
   async agentById(id: string): Promise<Agent | undefined> {

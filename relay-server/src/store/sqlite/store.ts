@@ -1,10 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChangeElsewhere, RelayStore, StoreTx } from '../index.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { SqliteTables } from './tables.ts';
 import { TABLE_METHODS, TransactionQueue } from './transaction-queue.ts';
+import { fsyncOf, WalSync } from './wal-sync.ts';
 
 export interface SqliteStoreOptions {
   /** How often the change counter is read while someone listens for other processes' commits. */
@@ -20,6 +21,7 @@ export const SQLITE_DEFAULTS = { changePollMs: 500, maxBatch: 64 };
 export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): RelayStore {
   if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
   const db = new Database(file);
+  let walFd: number | undefined;
   try {
     db.pragma('journal_mode = WAL');
     // FULL: a webhook the relay acknowledged survives a power cut, not only a process crash.
@@ -27,12 +29,18 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     migrate(db);
+    if (file !== ':memory:') {
+      // Reading the schema version opened the write-ahead log, so the file is there.
+      walFd = openSync(`${file}-wal`, 'r');
+      db.pragma('synchronous = NORMAL');
+    }
   } catch (error) {
+    if (walFd !== undefined) closeSync(walFd);
     db.close();
     throw error;
   }
   // An option given as undefined (the relay passes its own, often unset) keeps the default: setInterval(undefined) would poll every millisecond.
-  return sqliteStore(db, { changePollMs: options.changePollMs ?? SQLITE_DEFAULTS.changePollMs, maxBatch: options.maxBatch ?? SQLITE_DEFAULTS.maxBatch });
+  return sqliteStore(db, walFd, { changePollMs: options.changePollMs ?? SQLITE_DEFAULTS.changePollMs, maxBatch: options.maxBatch ?? SQLITE_DEFAULTS.maxBatch });
 }
 
 function migrate(db: Database.Database): void {
@@ -50,9 +58,19 @@ function migrate(db: Database.Database): void {
  * The store on one better-sqlite3 connection. Statements run synchronously; the queue takes
  * transactions and plain calls alike in turn, so nothing runs inside another's open transaction.
  * A plain call is a transaction of one statement (or the few an update needs).
+ *
+ * Durability as with `synchronous=FULL`, without its cost: with FULL, SQLite syncs the log inside
+ * every COMMIT and the main thread waits for the disk (5 ms per commit on a busy machine, when
+ * the relay's own work for a webhook is under 1 ms: issue 13). Here SQLite commits with NORMAL
+ * (the log written, not synced; still never corrupt, SQLite syncs around checkpoints and when it
+ * restarts the log) and the queue settles a transaction only once an fsync of the log begun
+ * after its COMMIT has completed, in the thread pool: a committed transaction is in the synced
+ * log or already checkpointed into the synced database file. The log file keeps its inode while
+ * this connection is open (SQLite deletes it only when the last connection closes).
  */
-function sqliteStore(db: Database.Database, options: Required<SqliteStoreOptions>): RelayStore {
-  const queue = new TransactionQueue(db, new SqliteTables(db), options.maxBatch);
+function sqliteStore(db: Database.Database, walFd: number | undefined, options: Required<SqliteStoreOptions>): RelayStore {
+  const tables = new SqliteTables(db);
+  const queue = new TransactionQueue(db, tables, options.maxBatch, walFd === undefined ? undefined : new WalSync(fsyncOf(walFd)));
   const changes = new ChangeWatch(db, options.changePollMs);
   let closed = false;
 
@@ -65,7 +83,14 @@ function sqliteStore(db: Database.Database, options: Required<SqliteStoreOptions
   };
 
   const plain = Object.fromEntries(
-    TABLE_METHODS.map((name) => [name, (...args: unknown[]) => transaction((tx) => (tx[name] as (...a: unknown[]) => Promise<unknown>)(...args))]),
+    TABLE_METHODS.map((name) => {
+      const inTransaction = (...args: unknown[]) => transaction((tx) => (tx[name] as (...a: unknown[]) => Promise<unknown>)(...args));
+      if (!READS.has(name)) return [name, inTransaction];
+      const method = (tables[name] as (...a: unknown[]) => unknown).bind(tables);
+      // A read with no batch open sees only what is committed: it runs at once, without a BEGIN and a
+      // COMMIT of its own (the webhook guard's two reads were two transactions per webhook, issue 13).
+      return [name, (...args: unknown[]) => (db.inTransaction ? inTransaction(...args) : settledNow(() => method(...args)))];
+    }),
   ) as unknown as StoreTx;
 
   return {
@@ -82,9 +107,43 @@ function sqliteStore(db: Database.Database, options: Required<SqliteStoreOptions
       closed = true;
       await queue.idle();
       changes.stop();
+      if (walFd !== undefined) closeSync(walFd);
       db.close();
     },
   };
+}
+
+/** The methods that only read. */
+const READS = new Set<keyof StoreTx>([
+  'listAgents',
+  'agentsWithNumber',
+  'agentById',
+  'agentsByIds',
+  'agentByTokenHash',
+  'instanceByUid',
+  'instanceOf',
+  'instancesOf',
+  'callByKey',
+  'callAgentIds',
+  'callById',
+  'instanceOfCall',
+  'agentIdsOfCall',
+  'callFor',
+  'listCalls',
+  'crmWorkOf',
+  'nextCrmDue',
+  'crmOutboxStats',
+  'lastSeq',
+  'eventsAfter',
+  'eventsAfterEach',
+]);
+
+function settledNow<T>(read: () => T): Promise<T> {
+  try {
+    return Promise.resolve(read());
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**

@@ -19,6 +19,7 @@ import type {
 import {
   AGENT_COLUMNS,
   type AgentRow,
+  inOrderOf,
   CALL_SELECT,
   type CallRow,
   type CrmWorkRow,
@@ -52,6 +53,7 @@ export class SqliteTables implements Synchronous<StoreTx> {
       agents: db.prepare<[], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents ORDER BY created_at, id`),
       agentsWithNumber: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE number = ? ORDER BY created_at, id`),
       agentById: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ?`),
+      agentsByIds: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id IN (SELECT value FROM json_each(?))`),
       agentByToken: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE token_hash = ?`),
       removeAgent: db.prepare<[string]>(`DELETE FROM agents WHERE id = ?`),
       updateAgent: db.prepare(`UPDATE agents SET number = @number, email = @email, profile = @profile WHERE id = @id`),
@@ -150,6 +152,11 @@ export class SqliteTables implements Synchronous<StoreTx> {
   agentById(id: string): Agent | undefined {
     const row = this.statements.agentById.get(id);
     return row && toAgent(row);
+  }
+
+  agentsByIds(ids: readonly string[]): Agent[] {
+    if (ids.length === 0) return [];
+    return inOrderOf(ids, this.statements.agentsByIds.all(JSON.stringify(ids)).map(toAgent));
   }
 
   agentByTokenHash(tokenHash: string): Agent | undefined {

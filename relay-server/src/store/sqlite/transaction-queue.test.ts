@@ -6,6 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mergeCall } from '../../calls/merge.ts';
 import type { RelayStore, StoreTx } from '../index.ts';
 import { openSqliteStore } from './store.ts';
+import { SqliteTables } from './tables.ts';
+import { TransactionQueue } from './transaction-queue.ts';
+import { type DiskSync, WalSync } from './wal-sync.ts';
 
 const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
 const MAX_BATCH = 8;
@@ -32,17 +35,9 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/**
- * Queues `works` while a first transaction holds the connection, so that they are all waiting
- * when it commits: what the queue then runs as one batch (group commit).
- */
-async function queuedTogether<T>(works: Array<(tx: StoreTx) => Promise<T>>): Promise<Array<PromiseSettledResult<T>>> {
-  let release!: () => void;
-  const holding = store.transaction(() => new Promise<void>((resolve) => (release = resolve)));
-  const settled = Promise.allSettled(works.map((work) => store.transaction(work)));
-  release();
-  await holding;
-  return settled;
+/** Queues `works` in one turn of the event loop: what the queue runs as one batch (group commit). */
+function queuedTogether<T>(works: Array<(tx: StoreTx) => Promise<T>>): Promise<Array<PromiseSettledResult<T>>> {
+  return Promise.allSettled(works.map((work) => store.transaction(work)));
 }
 
 describe('group commit (issue 13)', () => {
@@ -64,8 +59,6 @@ describe('group commit (issue 13)', () => {
   it('settles each promise after the shared commit, in the order the transactions were queued', async () => {
     const order: string[] = [];
     const callIds = Array.from({ length: MAX_BATCH }, (_, i) => `CA${i + 1}`);
-    let release!: () => void;
-    const holding = store.transaction(() => new Promise<void>((resolve) => (release = resolve)));
     const all = callIds.map((callId) =>
       store
         .transaction((tx) => insert(tx, callId))
@@ -75,10 +68,31 @@ describe('group commit (issue 13)', () => {
           order.push(callId);
         }),
     );
-    release();
-    await holding;
     await Promise.all(all);
     expect(order).toEqual(callIds);
+  });
+
+  it('waits for the I/O already arrived before it begins: transactions queued by separate callbacks of one turn share the commit', async () => {
+    // Two callbacks of one event-loop phase, as two webhooks read in the same turn are.
+    const [first, second] = await Promise.all(
+      ['CA1', 'CA2'].map(
+        (callId) =>
+          new Promise<{ othersCommitted: boolean }>((resolve, reject) =>
+            setImmediate(() => {
+              store
+                .transaction(async (tx) => {
+                  const othersCommitted = committed(callId === 'CA1' ? 'CA2' : 'CA1');
+                  await insert(tx, callId);
+                  return { othersCommitted };
+                })
+                .then(resolve, reject);
+            }),
+          ),
+      ),
+    );
+    // Neither saw the other committed: both ran inside the one batch.
+    expect([first!.othersCommitted, second!.othersCommitted]).toEqual([false, false]);
+    expect(['CA1', 'CA2'].every(committed)).toBe(true);
   });
 
   it('rolls back only the transaction that failed, and gives it its own error', async () => {
@@ -115,5 +129,78 @@ describe('group commit (issue 13)', () => {
     expect(settled.every((s) => s.status === 'fulfilled')).toBe(true);
     // The last one ran after the first batch (CA1 to CA8) had committed.
     expect(firstSeenCommitted).toEqual([...Array<boolean>(MAX_BATCH).fill(false), true]);
+  });
+});
+
+describe('plain calls', () => {
+  it('reads at once, without a transaction of its own', async () => {
+    const before = store.transactionStats().transactions;
+    expect(await store.instanceByUid('in_1')).toMatchObject({ localId: 'main' });
+    expect(await store.agentById('ada')).toMatchObject({ name: 'Ada' });
+    expect(store.transactionStats().transactions).toBe(before);
+  });
+
+  it('never reads what an open transaction wrote: a read made meanwhile waits for its end', async () => {
+    let read: Promise<unknown> | undefined;
+    await expect(
+      store.transaction(async (tx) => {
+        await insert(tx, 'CA1');
+        read = store.callByKey('in_1', 'CA1');
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect(await read).toBeUndefined();
+    expect(committed('CA1')).toBe(false);
+  });
+});
+
+describe('durability through the log sync', () => {
+  /** The queue on its own connection to the test's database, with a disk whose syncs complete when the test says. */
+  function queueOnHeldDisk() {
+    const db = new Database(join(dir, 'relay.db'));
+    db.pragma('synchronous = NORMAL');
+    const pending: Array<(error: Error | null) => void> = [];
+    const sync: DiskSync = (done) => pending.push(done);
+    return { db, pending, queue: new TransactionQueue(db, new SqliteTables(db), MAX_BATCH, new WalSync(sync)) };
+  }
+
+  async function settledYet(promise: Promise<unknown>): Promise<boolean> {
+    let settled = false;
+    promise.then(() => (settled = true), () => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    return settled;
+  }
+
+  it('settles a committed transaction only once the log sync begun after its commit completes', async () => {
+    const { db, pending, queue } = queueOnHeldDisk();
+    try {
+      const first = queue.run((tx) => insert(tx, 'CA1'));
+      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      // Committed (another connection sees it) but not yet known to be on disk: not acknowledged.
+      expect(committed('CA1')).toBe(true);
+      expect(await settledYet(first)).toBe(false);
+      // Committed while that sync runs: it waits for the next one.
+      const second = queue.run((tx) => insert(tx, 'CA2'));
+      while (!committed('CA2')) await new Promise((resolve) => setImmediate(resolve));
+      pending.shift()!(null);
+      expect(await first).toBe(1);
+      expect(await settledYet(second)).toBe(false);
+      pending.shift()!(null);
+      expect(await second).toBe(2);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses the transactions a failed sync covered: their commit may be lost', async () => {
+    const { db, pending, queue } = queueOnHeldDisk();
+    try {
+      const work = queue.run((tx) => insert(tx, 'CA1'));
+      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      pending.shift()!(new Error('EIO: i/o error, fsync'));
+      await expect(work).rejects.toThrow('the disk did not confirm the commit (EIO: i/o error, fsync): it may be lost');
+    } finally {
+      db.close();
+    }
   });
 });
