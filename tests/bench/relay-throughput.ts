@@ -142,13 +142,16 @@ export async function benchRelayThroughput(options: ThroughputOptions): Promise<
  * `profileDir`, the relay runs under `node --cpu-prof` and the self time of the whole run (from
  * the first webhook) comes back too. For iterating on the WebSocket hub (tests/bench/fan-out.ts).
  */
-export async function benchFanOutAlone(options: { agents: number; calls: number; unloadedCalls: number; profileDir?: string }): Promise<{ fanOut: FanOut; unloadedPushMs: Percentiles; profile?: SelfTime[] }> {
+export async function benchFanOutAlone(options: { agents: number; calls: number; unloadedCalls: number; profileDir?: string }): Promise<{ fanOut: FanOut; relayCpuMsPerCall: number; unloadedPushMs: Percentiles; profile?: SelfTime[] }> {
   const { figures, pid } = await withRelay({ fanOutAgents: options.agents, ...(options.profileDir ? { cpuProfileDir: options.profileDir } : {}) }, async (target) => {
     const sockets = await BenchSocket.connectMany(target.origin, target.tokens.fanOut);
     try {
       await warmUp(target);
+      // The relay's CPU per call is what load on a shared machine changes least: the wall-clock figures wait for the CPU.
+      const cpuBefore = cpuMs(target.pid);
       const fanOutFigures = await fanOut(target, sockets, options.calls);
-      return { figures: { fanOut: fanOutFigures, unloadedPushMs: await unloaded(target, options.unloadedCalls) }, pid: target.pid };
+      const relayCpuMsPerCall = Number(((cpuMs(target.pid) - cpuBefore) / options.calls).toFixed(1));
+      return { figures: { fanOut: fanOutFigures, relayCpuMsPerCall, unloadedPushMs: await unloaded(target, options.unloadedCalls) }, pid: target.pid };
     } finally {
       for (const socket of sockets) socket.close();
     }
