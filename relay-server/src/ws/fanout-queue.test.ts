@@ -10,7 +10,6 @@ describe('FanOutQueue', () => {
     const delivered: string[] = [];
     const queue = new FanOutQueue((batch) => {
       delivered.push(...batch.events.map((e) => `${e.agentId}:${e.seq}`));
-      return 1;
     });
     queue.push([event('ada', 1), event('bob', 1), event('ada', 2)]);
     queue.push([event('ada', 3)]);
@@ -20,15 +19,38 @@ describe('FanOutQueue', () => {
     expect(delivered).toEqual(['ada:1', 'ada:2', 'bob:1', 'ada:3']);
   });
 
-  it('fans a call out to many agents in slices, letting other work run between them', async () => {
+  it('fans a call out to many agents in turns of a time budget, letting other work run between them', async () => {
     const turns: string[] = [];
-    const queue = new FanOutQueue((batch) => {
-      turns.push(batch.agentId);
-      return 1;
-    }, 2);
+    // A clock that moves one millisecond per agent served: a budget of 2 ms serves two agents a turn.
+    let clock = 0;
+    const queue = new FanOutQueue(
+      (batch) => {
+        turns.push(batch.agentId);
+        clock += 1;
+      },
+      2,
+      () => clock,
+    );
     queue.push(['a', 'b', 'c', 'd', 'e'].map((agentId) => event(agentId, 1)));
     setImmediate(() => turns.push('(a webhook)'));
     while (turns.length < 6) await nextTurn();
     expect(turns).toEqual(['a', 'b', '(a webhook)', 'c', 'd', 'e']);
+  });
+
+  it('serves at least one agent a turn, however slow a socket was', async () => {
+    const turns: string[] = [];
+    let clock = 0;
+    const queue = new FanOutQueue(
+      (batch) => {
+        turns.push(batch.agentId);
+        clock += 100;
+      },
+      2,
+      () => clock,
+    );
+    queue.push(['a', 'b', 'c'].map((agentId) => event(agentId, 1)));
+    setImmediate(() => turns.push('(a webhook)'));
+    while (turns.length < 4) await nextTurn();
+    expect(turns).toEqual(['a', '(a webhook)', 'b', 'c']);
   });
 });
