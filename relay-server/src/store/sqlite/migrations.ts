@@ -111,5 +111,19 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE events;
   ALTER TABLE events_in_commit_order RENAME TO events;
   CREATE UNIQUE INDEX events_by_agent ON events (agent_id, seq);
+
+  -- Moved by every agent or instance change (not by an agent's seq), as PostgreSQL's is: the
+  -- change poll tells a directory change from appended events without reading either table.
+  CREATE TABLE directory_version (
+    only_row INTEGER PRIMARY KEY CHECK (only_row = 1),
+    version INTEGER NOT NULL
+  );
+  INSERT INTO directory_version (only_row, version) VALUES (1, 0);
+  CREATE TRIGGER agent_added AFTER INSERT ON agents BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER agent_removed AFTER DELETE ON agents BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER agent_changed AFTER UPDATE OF name, number, email, profile, admin, token_hash ON agents BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER instance_added AFTER INSERT ON instances BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER instance_removed AFTER DELETE ON instances BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER instance_changed AFTER UPDATE ON instances BEGIN UPDATE directory_version SET version = version + 1; END;
   `,
 ];
