@@ -136,6 +136,32 @@ export async function benchRelayThroughput(options: ThroughputOptions): Promise<
   return { options, rounds, median: medianRound(rounds), ratios: medianRatios(rounds.map(roundRatios)), profile: await profileRelay(options) };
 }
 
+/**
+ * The fan-out alone, on the relay only (no forwarder, no throughput phases): `calls` incoming
+ * calls to `agents` connected agents, then the one-sender push latency on the same relay; with
+ * `profileDir`, the relay runs under `node --cpu-prof` and the self time of the whole run (from
+ * the first webhook) comes back too. For iterating on the WebSocket hub (tests/bench/fan-out.ts).
+ */
+export async function benchFanOutAlone(options: { agents: number; calls: number; unloadedCalls: number; profileDir?: string }): Promise<{ fanOut: FanOut; relayCpuMsPerCall: number; unloadedPushMs: Percentiles; profile?: SelfTime[] }> {
+  const { figures, pid } = await withRelay({ fanOutAgents: options.agents, ...(options.profileDir ? { cpuProfileDir: options.profileDir } : {}) }, async (target) => {
+    const sockets = await BenchSocket.connectMany(target.origin, target.tokens.fanOut);
+    try {
+      await warmUp(target);
+      // The relay's CPU per call is what load on a shared machine changes least: the wall-clock figures wait for the CPU.
+      const cpuBefore = cpuMs(target.pid);
+      const fanOutFigures = await fanOut(target, sockets, options.calls);
+      const relayCpuMsPerCall = Number(((cpuMs(target.pid) - cpuBefore) / options.calls).toFixed(1));
+      return { figures: { fanOut: fanOutFigures, relayCpuMsPerCall, unloadedPushMs: await unloaded(target, options.unloadedCalls) }, pid: target.pid };
+    } finally {
+      for (const socket of sockets) socket.close();
+    }
+  });
+  if (!options.profileDir) return figures;
+  const file = readdirSync(options.profileDir).find((name) => name.includes(`.${pid}.0.`));
+  if (!file) throw new Error(`the relay (pid ${pid}) wrote no CPU profile`);
+  return { ...figures, profile: selfTimeByArea(JSON.parse(readFileSync(join(options.profileDir, file), 'utf8')) as CpuProfile, 'webhookGuardHandler', 20) };
+}
+
 /** One more run of the relay's load phases under `node --cpu-prof` (not among the measured ones: profiling slows it). */
 async function profileRelay(options: ThroughputOptions): Promise<SelfTime[]> {
   const dir = tempDir('pc-bench-profile-');

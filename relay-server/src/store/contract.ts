@@ -328,6 +328,30 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
           await other.close();
         }
       });
+
+      it('tells appended events from directory changes: events alone never wake the directory check', async () => {
+        const seen: ChangeElsewhere[] = [];
+        const unsubscribe = store.onChangeElsewhere((change) => seen.push(change));
+        const other = await database.open();
+        try {
+          const stored = await other.transaction(async (tx) => {
+            const id = await tx.insertCall('in_ada_main', 'CA8', mergeCall(undefined, {}), T(8));
+            await tx.linkAgent('ada', id);
+            return (await tx.callById(id))!;
+          });
+          // The listener may come up in the background (see above): append until one is heard.
+          const deadline = Date.now() + 20_000;
+          while (!seen.some((change) => change.events)) {
+            if (Date.now() > deadline) throw new Error('no events change was heard within 20 s');
+            await other.appendEvents([{ agentId: 'ada', kind: 'updated' }], stored, T(8));
+            for (const settle = Date.now() + 1_000; !seen.some((change) => change.events) && Date.now() < settle; ) await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          expect(seen.filter((change) => change.directory)).toEqual([]);
+        } finally {
+          unsubscribe();
+          await other.close();
+        }
+      });
     });
 
     describe('agents and instances', () => {

@@ -10,7 +10,6 @@ describe('FanOutQueue', () => {
     const delivered: string[] = [];
     const queue = new FanOutQueue((batch) => {
       delivered.push(...batch.events.map((e) => `${e.agentId}:${e.seq}`));
-      return 1;
     });
     queue.push([event('ada', 1), event('bob', 1), event('ada', 2)]);
     queue.push([event('ada', 3)]);
@@ -20,15 +19,29 @@ describe('FanOutQueue', () => {
     expect(delivered).toEqual(['ada:1', 'ada:2', 'bob:1', 'ada:3']);
   });
 
-  it('fans a call out to many agents in slices, letting other work run between them', async () => {
+  /** A queue with a 2 ms budget on a clock that moves `msPerAgent` per agent served; `turns` logs agents and other work in the order they ran. */
+  async function turnsOf(agents: string[], msPerAgent: number): Promise<string[]> {
     const turns: string[] = [];
-    const queue = new FanOutQueue((batch) => {
-      turns.push(batch.agentId);
-      return 1;
-    }, 2);
-    queue.push(['a', 'b', 'c', 'd', 'e'].map((agentId) => event(agentId, 1)));
+    let clock = 0;
+    const queue = new FanOutQueue(
+      (batch) => {
+        turns.push(batch.agentId);
+        clock += msPerAgent;
+      },
+      2,
+      () => clock,
+    );
+    queue.push(agents.map((agentId) => event(agentId, 1)));
     setImmediate(() => turns.push('(a webhook)'));
-    while (turns.length < 6) await nextTurn();
-    expect(turns).toEqual(['a', 'b', '(a webhook)', 'c', 'd', 'e']);
+    while (turns.length < agents.length + 1) await nextTurn();
+    return turns;
+  }
+
+  it('fans a call out to many agents in turns of a time budget, letting other work run between them', async () => {
+    expect(await turnsOf(['a', 'b', 'c', 'd', 'e'], 1)).toEqual(['a', 'b', '(a webhook)', 'c', 'd', 'e']);
+  });
+
+  it('serves at least one agent a turn, however slow a socket was', async () => {
+    expect(await turnsOf(['a', 'b', 'c'], 100)).toEqual(['a', '(a webhook)', 'b', 'c']);
   });
 });

@@ -1,8 +1,12 @@
 import { eventsByAgent } from '../calls/event-publisher.ts';
 import type { AgentEvent } from '../store/index.ts';
 
-/** Agents' sockets handed their events per turn of the event loop. */
-export const FANOUT_SLICE = 100;
+/**
+ * How long one turn of the event loop hands events to sockets before it lets other work (a
+ * webhook's request, its reply) run. A budget rather than a count of sockets: a fixed 100 sockets
+ * per turn made 1,000 agents wait ten turns however fast the machine wrote them (issue 13).
+ */
+export const FANOUT_TURN_MS = 5;
 
 /** One agent's share of a commit. */
 export interface AgentBatch {
@@ -15,18 +19,20 @@ export interface AgentBatch {
 /**
  * Local events on their way to the sockets. They go out once the current turn of the event loop
  * is over, so the webhook that committed them has its reply written first; an incoming call
- * routed to 1,000 agents goes out in slices, each its own turn, so replies and other requests
- * are not kept waiting behind the whole fan-out (issue 13). Order is kept: first in, first out.
+ * routed to 1,000 agents goes out in turns of at most `FANOUT_TURN_MS` (at least one agent each),
+ * so replies and other requests are not kept waiting behind the whole fan-out (issue 13). Order
+ * is kept: first in, first out.
  */
 export class FanOutQueue {
   private readonly queue: AgentBatch[] = [];
   private head = 0;
   private scheduled = false;
 
-  /** `deliver` hands one agent's events to its sockets and says how many sockets it reached. */
+  /** `deliver` hands one agent's events to its sockets; `now` is the clock the turn's budget is read on. */
   constructor(
-    private readonly deliver: (batch: AgentBatch) => number,
-    private readonly slice = FANOUT_SLICE,
+    private readonly deliver: (batch: AgentBatch) => void,
+    private readonly turnMs = FANOUT_TURN_MS,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   push(events: readonly AgentEvent[]): void {
@@ -43,8 +49,9 @@ export class FanOutQueue {
 
   private flush(): void {
     this.scheduled = false;
-    let reached = 0;
-    while (this.head < this.queue.length && reached < this.slice) reached += Math.max(1, this.deliver(this.queue[this.head++]!));
+    const until = this.now() + this.turnMs;
+    do this.deliver(this.queue[this.head++]!);
+    while (this.head < this.queue.length && this.now() < until);
     // Drop what went out, in one go rather than per batch.
     this.queue.splice(0, this.head);
     this.head = 0;

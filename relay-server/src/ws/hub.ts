@@ -88,10 +88,8 @@ export class Hub {
     this.unsubscribe();
   }
 
-  private deliver(agentId: string, events: readonly AgentEvent[], committedAt: number): number {
-    const sockets = this.byAgent.get(agentId);
-    for (const socket of sockets ?? []) socket.deliver(events, committedAt);
-    return sockets?.size ?? 0;
+  private deliver(agentId: string, events: readonly AgentEvent[], committedAt: number): void {
+    for (const socket of this.byAgent.get(agentId) ?? []) socket.deliver(events, committedAt);
   }
 
   private onChangeElsewhere(change: ChangeElsewhere): void {

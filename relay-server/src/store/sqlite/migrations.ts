@@ -95,4 +95,35 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE crm_outbox ADD COLUMN lease_owner TEXT;
   ALTER TABLE crm_outbox ADD COLUMN lease_until TEXT;
   `,
+  // Issue 13: events in commit order (a rowid table) with their (agent, seq) in an index. Clustered
+  // by agent, an incoming call for 1,000 agents wrote one call snapshot into each agent's own page:
+  // 1,000 pages per commit once every agent had a few events, and that commit grew to most of the
+  // fan-out's time. Now the snapshots fill pages one after another; only the small index entries scatter.
+  `
+  CREATE TABLE events_in_commit_order (
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    call TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  INSERT INTO events_in_commit_order (agent_id, seq, kind, call, created_at) SELECT agent_id, seq, kind, call, created_at FROM events ORDER BY created_at, agent_id, seq;
+  DROP TABLE events;
+  ALTER TABLE events_in_commit_order RENAME TO events;
+  CREATE UNIQUE INDEX events_by_agent ON events (agent_id, seq);
+
+  -- Moved by every agent or instance change (not by an agent's seq), as PostgreSQL's is: the
+  -- change poll tells a directory change from appended events without reading either table.
+  CREATE TABLE directory_version (
+    only_row INTEGER PRIMARY KEY CHECK (only_row = 1),
+    version INTEGER NOT NULL
+  );
+  INSERT INTO directory_version (only_row, version) VALUES (1, 0);
+  CREATE TRIGGER agent_added AFTER INSERT ON agents BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER agent_removed AFTER DELETE ON agents BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER agent_changed AFTER UPDATE OF name, number, email, profile, admin, token_hash ON agents BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER instance_added AFTER INSERT ON instances BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER instance_removed AFTER DELETE ON instances BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE TRIGGER instance_changed AFTER UPDATE ON instances BEGIN UPDATE directory_version SET version = version + 1; END;
+  `,
 ];

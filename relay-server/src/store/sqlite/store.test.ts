@@ -82,4 +82,31 @@ describe('opening', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('migrates the events into commit order, keeping each agent\'s seqs, their replay and their uniqueness', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
+    try {
+      const file = join(dir, 'relay.db');
+      const old = new Database(file);
+      for (const migration of MIGRATIONS.slice(0, 3)) old.exec(migration);
+      old.pragma('user_version = 3');
+      for (const agent of ['ada', 'bob']) old.exec(`INSERT INTO agents (id, name, number, token_hash, last_seq, created_at) VALUES ('${agent}', '${agent}', '+14155550111', 'h-${agent}', 2, '${T(0)}')`);
+      const insert = old.prepare('INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES (?, ?, ?, ?, ?)');
+      for (const seq of [1, 2]) for (const agent of ['ada', 'bob']) insert.run(agent, seq, 'created', `{"id":${seq},"for":"${agent}"}`, T(seq));
+      old.close();
+      const store = await openStore({ db: file });
+      expect(await store.eventsAfter('ada', 0, 10)).toEqual([
+        { agentId: 'ada', seq: 1, kind: 'created', call: '{"id":1,"for":"ada"}' },
+        { agentId: 'ada', seq: 2, kind: 'created', call: '{"id":2,"for":"ada"}' },
+      ]);
+      expect(await store.eventsAfter('bob', 1, 10)).toEqual([{ agentId: 'bob', seq: 2, kind: 'created', call: '{"id":2,"for":"bob"}' }]);
+      await store.close();
+      const db = new Database(file);
+      // A rowid table: the rows are laid out in commit order, not by agent.
+      expect(db.prepare(`SELECT sql FROM sqlite_schema WHERE name = 'events'`).get()).not.toMatchObject({ sql: expect.stringMatching(/WITHOUT ROWID/) });
+      expect(() => db.prepare(`INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES ('ada', 2, 'updated', '{}', '${T(3)}')`).run()).toThrow(/UNIQUE/);
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
