@@ -97,8 +97,7 @@ tasks: count / longest (ms).
 | scenario | ours | c2d | ours / c2d | frames, ours | frames, c2d | frames, bare | long tasks, ours | c2d | bare | accuracy, ours | c2d |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |
 ${load.map((l) => rows(`${l.rows.toLocaleString('en-US')} rows`, l.rows, l.results)).join('\n')}
-${rows(`re-render of ${rerender.rows.toLocaleString('en-US')} rows (tbody replaced)`, rerender.rows, rerender.results)}
-${rows(`infinite scroll, ${options.scroll.batch} rows / ${options.scroll.everyMs} ms for ${options.scroll.forMs / 1000} s (time after the last append)`, scroll.rows, scroll.results)}
+${rerender ? `${rows(`re-render of ${rerender.rows.toLocaleString('en-US')} rows (tbody replaced)`, rerender.rows, rerender.results)}\n` : ''}${rows(`infinite scroll, ${options.scroll.batch} rows / ${options.scroll.everyMs} ms for ${options.scroll.forMs / 1000} s (time after the last append)`, scroll.rows, scroll.results)}
 
 Infinite scroll, the page's own appends: bare ${seconds(s.bare.appendsMs)}, with our content script
 ${seconds(s.ours.appendsMs)} (${slowdown(s.ours)}), with c2d ${seconds(s.c2d.appendsMs)} (${slowdown(s.c2d)}).
