@@ -113,7 +113,7 @@ class PageScanner {
     this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
     this.yieldToPage = options.yieldToPage ?? nextTask;
     this.schedule = options.schedule ?? nextFrame;
-    this.measureNextFrame = options.measurePageFrame ?? ((callback) => measureNextFrame(this.root, callback));
+    this.measureNextFrame = options.measurePageFrame ?? measureNextFrame;
     listenToCallButtons(this.root, options.onCall, options.signal);
     this.detections = new DetectionCache(options.defaultCountry);
     this.slots = new ButtonSlots(this.root);

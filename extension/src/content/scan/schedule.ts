@@ -18,27 +18,14 @@ export function nextFrame(callback: () => void): void {
 }
 
 /**
- * Runs `callback` with how long the browser took to lay out `root`'s document in the next
- * frame: from its animation frame callbacks (the page's own among them) through style and
- * layout, which a resize observation follows in the same frame. What a page's change costs the
- * page itself. Measured to the next task instead, the page's next change (an overdue timer)
- * and our reading of it counted too, and the share read grew with itself.
+ * Runs `callback` with how long the browser took to render the next frame: from its animation
+ * frame callbacks (the page's own among them) through style, layout and paint, to the first task
+ * after it. What a page's change costs the page itself.
  */
-export function measureNextFrame(root: Document, callback: (renderMs: number) => void): void {
+export function measureNextFrame(callback: (renderMs: number) => void): void {
   nextFrame(() => {
     const start = performance.now();
-    const done = () => callback(performance.now() - start);
-    const element = root.documentElement;
-    if (typeof ResizeObserver !== 'function' || !element) {
-      nextTask(done);
-      return;
-    }
-    // A new observation is always delivered once, after the frame's layout.
-    const observer = new ResizeObserver(() => {
-      observer.disconnect();
-      done();
-    });
-    observer.observe(element);
+    nextTask(() => callback(performance.now() - start));
   });
 }
 
