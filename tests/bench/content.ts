@@ -18,7 +18,7 @@ const CONTENDERS: Contender[] = ['bare', 'ours', 'c2d'];
 const DECORATION: Record<Exclude<Contender, 'bare'>, string> = { ours: 'button[data-pc-call]', c2d: '[data-c2d-context]' };
 
 export interface ContentBenchOptions {
-  /** List sizes to load, the largest one also re-rendered. */
+  /** List sizes to load, the largest one also re-rendered; none: the infinite scroll alone. */
   rows: number[];
   /** Runs per figure; the median is reported. */
   runs: number;
@@ -54,7 +54,8 @@ export interface ScrollMeasure extends Measure {
 export interface ContentFigures {
   options: ContentBenchOptions;
   load: Array<{ rows: number; results: Record<Contender, Measure> }>;
-  rerender: { rows: number; results: Record<Contender, Measure> };
+  /** Absent when no list size was loaded. */
+  rerender?: { rows: number; results: Record<Contender, Measure> };
   scroll: { rows: number; results: Record<Contender, ScrollMeasure> };
   /** The built content script, minified and gzipped. */
   contentScriptGzipKiB: number;
@@ -118,7 +119,7 @@ export async function benchContentScript(options: ContentBenchOptions): Promise<
     return {
       options,
       load,
-      rerender: { rows: largest, results: medians(rerenderRuns) },
+      ...(options.rows.length > 0 ? { rerender: { rows: largest, results: medians(rerenderRuns) } } : {}),
       scroll: { rows: scrollRows, results: medians(scrollRuns) },
       contentScriptGzipKiB: contentScriptGzipKiB(),
     };

@@ -5,7 +5,7 @@
  * script on one small list, once, and the relay in one round with fewer calls: a check while
  * iterating, not figures for the docs.
  * PC_BENCH_ROWS=1000,10000 and PC_BENCH_RUNS=1 pick the content script's list sizes and runs
- * (the docs are then left alone too).
+ * (the docs are then left alone too); PC_BENCH_ROWS=0 runs its infinite scroll alone.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -74,10 +74,10 @@ if (quick || process.env.PC_BENCH_ROWS || process.env.PC_BENCH_RUNS) {
 
 function contentOptions(): ContentBenchOptions {
   const base = quick ? QUICK_CONTENT_BENCH : FULL_CONTENT_BENCH;
-  const rows = process.env.PC_BENCH_ROWS?.split(',').map(Number) ?? base.rows;
+  const rows = process.env.PC_BENCH_ROWS === '0' ? [] : (process.env.PC_BENCH_ROWS?.split(',').map(Number) ?? base.rows);
   const runs = Number(process.env.PC_BENCH_RUNS ?? base.runs);
   if (rows.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(runs) || runs < 1) {
-    console.error('PC_BENCH_ROWS takes list sizes (1000,10000), PC_BENCH_RUNS a count of runs');
+    console.error('PC_BENCH_ROWS takes list sizes (1000,10000) or 0 (the infinite scroll alone), PC_BENCH_RUNS a count of runs');
     process.exit(2);
   }
   return { ...base, rows, runs };

@@ -189,6 +189,28 @@ describe('startScanner', () => {
     expect(tasks).toBeGreaterThan(0);
   }, HEAVY_SCAN_MS);
 
+  it("reads a whole change in the observer's callback when the page's own frames are costly", async () => {
+    let tasks = 0;
+    // An infinite scroll's frames: the layout of its growing table takes seconds.
+    const { scanner } = scan('<div id="list"></div>', {
+      yieldToPage: (callback) => {
+        tasks++;
+        setTimeout(callback, 0);
+      },
+      measurePageFrame: (callback) => setTimeout(() => callback(2000), 0),
+    });
+    await settled(scanner);
+    // The page's first change tells what its frames cost; the next is read within that frame.
+    document.getElementById('list')?.insertAdjacentHTML('beforeend', '<p>+1 415 555 0100</p>');
+    await settled(scanner);
+    tasks = 0;
+    const { html, expected } = contactRows(30);
+    document.getElementById('list')?.insertAdjacentHTML('beforeend', html);
+    await settled(scanner);
+    expect(buttons()).toHaveLength(expected + 1);
+    expect(tasks).toBe(0);
+  }, HEAVY_SCAN_MS);
+
   it('places buttons after the text node, which stays whole and untouched', async () => {
     const { scanner } = scan('<p>Call 415-555-0100 or +44 20 7946 0018 today</p>');
     const text = document.querySelector('p')?.firstChild;

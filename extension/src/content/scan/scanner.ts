@@ -3,7 +3,7 @@ import { type PhoneTarget, parseCallHref } from '../../numbers/detect-numbers.ts
 import { DetectionCache } from './detection-cache.ts';
 import { sharesLine, type TextAround, textAround, textsReachedAfter } from './inline-run.ts';
 import { type Anchor, ButtonSlots, removeAllCallButtons } from './button-slots.ts';
-import { nextFrame, nextTask } from './schedule.ts';
+import { measureNextFrame, nextFrame, nextTask } from './schedule.ts';
 import { safely } from './safely.ts';
 import { isCallLink, ScanFilter } from './scan-filter.ts';
 import { ScanQueue } from './scan-queue.ts';
@@ -22,6 +22,8 @@ export interface ScannerOptions {
   yieldToPage?: (callback: () => void) => void;
   /** Runs the writes (buttons placed and removed); the next animation frame by default. */
   schedule?: (callback: () => void) => void;
+  /** Tells how long the page's next frame took to render; measured around the next animation frame by default. */
+  measurePageFrame?: (callback: (renderMs: number) => void) => void;
 }
 
 export interface Scanner {
@@ -36,8 +38,21 @@ const DEFAULT_BUDGET_MS = 10;
 /**
  * How long the observer's callback reads what the page just added, before the page's frame:
  * the buttons read then are laid out with the page's own change, not in a layout of ours.
+ * At least this long, ...
  */
 const IN_PAGE_FRAME_BUDGET_MS = 8;
+
+/**
+ * ... or this share of what the page's last change cost it to render, whichever is more. An
+ * infinite scroll's frames take hundreds of ms (the layout of its growing table): 8 ms read per
+ * frame starved, the buttons came 18 s after the last append (issue #12). A share of the
+ * page's own cost reads each append in the frame that lays it out, and slows the page by about
+ * that share (the goal: 20 %).
+ */
+const PAGE_FRAME_SHARE = 0.2;
+
+/** No callback holds the page's frame longer than this, however costly the page's frames. */
+const MAX_IN_PAGE_FRAME_BUDGET_MS = 250;
 
 /**
  * `href` for call links; `contenteditable` for views turned into inline editors; the others
@@ -70,6 +85,7 @@ class PageScanner {
   private readonly budgetMs: number;
   private readonly yieldToPage: (callback: () => void) => void;
   private readonly schedule: (callback: () => void) => void;
+  private readonly measureNextFrame: (callback: (renderMs: number) => void) => void;
   /** What was found in each text, in the default country. */
   private detections: DetectionCache;
   private slots: ButtonSlots;
@@ -84,6 +100,9 @@ class PageScanner {
   private readonly editingChanged = new Set<Node>();
   /** Button changes read but not yet made, the last one per anchor. */
   private readonly writes = new Map<Anchor, () => void>();
+  /** What the page's last change cost it to render (its frame's style, layout and paint). */
+  private pageFrameMs = 0;
+  private measuringPageFrame = false;
   private reading = false;
   private writing = false;
   private stopped = false;
@@ -94,6 +113,7 @@ class PageScanner {
     this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
     this.yieldToPage = options.yieldToPage ?? nextTask;
     this.schedule = options.schedule ?? nextFrame;
+    this.measureNextFrame = options.measurePageFrame ?? measureNextFrame;
     listenToCallButtons(this.root, options.onCall, options.signal);
     this.detections = new DetectionCache(options.defaultCountry);
     this.slots = new ButtonSlots(this.root);
@@ -195,8 +215,18 @@ class PageScanner {
     // read of the change now, and every button read before, goes into that same layout
     // (infinite scroll: no layout of ours per append; a list filled at once: its first rows,
     // those in view, get their buttons with it). The rest is read in slices as before.
-    this.readSlice(IN_PAGE_FRAME_BUDGET_MS);
+    this.readSlice(Math.min(MAX_IN_PAGE_FRAME_BUDGET_MS, Math.max(IN_PAGE_FRAME_BUDGET_MS, PAGE_FRAME_SHARE * this.pageFrameMs)));
     this.requestWrite(true);
+    this.measurePageFrame();
+  }
+
+  private measurePageFrame(): void {
+    if (this.measuringPageFrame) return;
+    this.measuringPageFrame = true;
+    this.measureNextFrame((renderMs) => {
+      this.measuringPageFrame = false;
+      this.pageFrameMs = renderMs;
+    });
   }
 
   private requestRead(): void {

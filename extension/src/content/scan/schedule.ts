@@ -17,6 +17,18 @@ export function nextFrame(callback: () => void): void {
   }
 }
 
+/**
+ * Runs `callback` with how long the browser took to render the next frame: from its animation
+ * frame callbacks (the page's own among them) through style, layout and paint, to the first task
+ * after it. What a page's change costs the page itself.
+ */
+export function measureNextFrame(callback: (renderMs: number) => void): void {
+  nextFrame(() => {
+    const start = performance.now();
+    nextTask(() => callback(performance.now() - start));
+  });
+}
+
 let channel: MessageChannel | undefined;
 const tasks: Array<() => void> = [];
 
