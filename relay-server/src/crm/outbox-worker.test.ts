@@ -295,6 +295,29 @@ describe('the worker on its own', () => {
   });
 });
 
+describe('store cost', () => {
+  it('runs a row in a claim, one read of what it needs and its commit, then finds nothing more due', async () => {
+    await endedCall();
+    const transactions = vi.spyOn(relay.store, 'transaction');
+    const reads = (['callById', 'instanceByUid', 'agentById', 'agentIdsOfCall', 'crmWorkOf', 'requeueOrphanedCrmWork', 'claimDueCrmWork', 'nextCrmDue'] as const).map((name) => vi.spyOn(relay.store, name));
+    expect(await relay.outbox.runDue()).toBe(1);
+    expect((await relay.callOf('CA1')).crm_log).toMatchObject({ state: 'logged' });
+    // Each of the store's own reads is a transaction of its own, with a commit on the webhooks' thread.
+    expect(reads.filter((read) => read.mock.calls.length > 0).map((read) => read.getMockName())).toEqual([]);
+    expect(transactions).toHaveBeenCalledTimes(4);
+  });
+
+  it('reads the next due time once for wakes that come while it is being read, not once each', async () => {
+    await relay.outbox.start();
+    const nextDue = vi.spyOn(relay.store, 'nextCrmDue');
+    for (let i = 0; i < 10; i++) relay.outbox.wake();
+    await vi.waitFor(() => expect(nextDue).toHaveBeenCalledTimes(2), WAIT);
+    await Promise.all(nextDue.mock.results.map((result) => result.value));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(nextDue).toHaveBeenCalledTimes(2);
+  });
+});
+
 describe('outcomes that land together', () => {
   /** Runs every store transaction with `setCallCrm` replaced by `wrap(tx)`. */
   function wrapSetCallCrm(wrap: (tx: StoreTx) => StoreTx['setCallCrm']) {

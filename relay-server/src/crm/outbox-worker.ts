@@ -1,4 +1,4 @@
-import type { CrmLog, CrmOutcome, CrmSession } from '@phone-connector/shared';
+import type { CrmCall, CrmLog, CrmOutcome, CrmSession } from '@phone-connector/shared';
 import { randomId } from '../auth/token.ts';
 import type { RelayDeps } from '../deps.ts';
 import type { AgentEvent, Call, CrmLease, CrmWork, EventEntry, StoreTx } from '../store/index.ts';
@@ -52,6 +52,11 @@ export class CrmOutboxWorker {
   /** Timers run between `start` and `stop` only: before, work runs when `runDue` is called. */
   private started = false;
   private stopped = false;
+  /** `runDue` calls under way: their loops claim what falls due meanwhile, so wakes wait for them. */
+  private running = 0;
+  /** The next due time being read (`schedule`), and whether a wake came meanwhile. */
+  private scheduling: Promise<void> | undefined;
+  private scheduleAgain = false;
   /** This relay process's name on the rows it claims. */
   private readonly owner = randomId('relay_');
 
@@ -71,11 +76,27 @@ export class CrmOutboxWorker {
       if (orphans > 0) this.deps.log.warn('crm outbox: rows left in flight by a previous run are queued again', { rows: orphans });
     }
     this.started = true;
-    await this.schedule();
+    this.wake();
+    await this.scheduling;
   }
 
+  /**
+   * Something may have fallen due. Each call's change wakes the worker: while a run is on, its
+   * loop claims what fell due (and it schedules when it ends), and wakes that come while the
+   * next due time is being read are served by one more read, not one each.
+   */
   wake(): void {
-    if (this.started && !this.stopped) void this.schedule();
+    if (!this.started || this.stopped || this.running > 0) return;
+    if (this.scheduling) {
+      this.scheduleAgain = true;
+      return;
+    }
+    this.scheduling = (async () => {
+      do {
+        this.scheduleAgain = false;
+        await this.schedule();
+      } while (this.scheduleAgain && !this.stopped);
+    })().finally(() => (this.scheduling = undefined));
   }
 
   /**
@@ -85,12 +106,11 @@ export class CrmOutboxWorker {
    */
   async runDue(): Promise<number> {
     let ran = 0;
+    this.running += 1;
     try {
-      const orphans = await this.deps.store.requeueOrphanedCrmWork(this.deps.now().toISOString());
-      if (orphans > 0) this.deps.log.warn('crm outbox: rows whose relay stopped are queued again', { rows: orphans });
       while (!this.stopped) {
         const free = this.settings.batch - this.inFlight.size;
-        const claimed = free > 0 ? await this.deps.store.claimDueCrmWork(this.deps.now().toISOString(), free, this.lease()) : [];
+        const claimed = free > 0 ? await this.claim(free) : [];
         for (const work of claimed) {
           const running: Promise<void> = this.process(work)
             // Rows stay in flight and are picked up again at the next start: nothing is lost.
@@ -105,8 +125,23 @@ export class CrmOutboxWorker {
     } catch (error) {
       this.deps.log.error('crm outbox failed', { error });
     }
+    this.running -= 1;
     this.wake();
     return ran;
+  }
+
+  /**
+   * Rows whose relay stopped queued again, then due rows claimed: one transaction (each was one
+   * of its own, and the loop above claims after every row that lands).
+   */
+  private async claim(limit: number): Promise<CrmWork[]> {
+    const now = this.deps.now().toISOString();
+    const { orphans, claimed } = await this.deps.store.transaction(async (tx) => ({
+      orphans: await tx.requeueOrphanedCrmWork(now),
+      claimed: await tx.claimDueCrmWork(now, limit, this.lease()),
+    }));
+    if (orphans > 0) this.deps.log.warn('crm outbox: rows whose relay stopped are queued again', { rows: orphans });
+    return claimed;
   }
 
   /**
@@ -155,23 +190,19 @@ export class CrmOutboxWorker {
   }
 
   private async process(work: CrmWork): Promise<void> {
-    const { store } = this.deps;
-    const call = await store.callById(work.callId);
-    const instance = await store.instanceByUid(work.instanceUid);
-    const session = instance?.crm ? await crmSession(this.deps, store, instance) : undefined;
     const done = (crmLog?: CrmLog) =>
       this.commit(work, async (tx) => {
         await tx.deleteCrmWork(work.callId);
         return crmLog;
       });
-    if (!call) return done();
-    const log = call.crm_log;
-    if (!session) return done({ state: 'skipped', id: log?.id ?? null, url: log?.url ?? null, error: 'the instance has no usable CRM connector any more' });
+    const read = await this.read(work);
+    if (!read.call) return done();
+    const log = read.call.crm_log;
+    if (!read.session) return done({ state: 'skipped', id: log?.id ?? null, url: log?.url ?? null, error: 'the instance has no usable CRM connector any more' });
+    const { session, crmCall } = read;
     // Failed or skipped logs wait for the retry API; a CRM that cannot update is done once logged.
     if (!log || log.state === 'failed' || log.state === 'skipped' || (log.id !== null && !session.canUpdate)) return done();
 
-    const agentId = (await store.agentIdsOfCall(call.id))[0] ?? instance!.agentId;
-    const crmCall = toCrmCall(call, await store.agentById(agentId));
     if (log.id !== null) {
       const updated = await this.attempt('update_call', () => session.updateCall(log.id!, crmCall));
       return this.settle(work, session, updated.ok ? { ok: true, value: { id: log.id, url: updated.value.url ?? log.url } } : updated);
@@ -184,6 +215,19 @@ export class CrmOutboxWorker {
     }
     const created = await this.attempt('log_call', () => session.logCall(crmCall));
     return this.settle(work, session, created);
+  }
+
+  /** What a row's write needs, read in one transaction: a read each cost a commit apiece on the webhooks' thread. */
+  private read(work: CrmWork): Promise<{ call?: undefined } | { call: Call; session?: undefined } | { call: Call; session: CrmSession; crmCall: CrmCall }> {
+    return this.deps.store.transaction(async (tx) => {
+      const call = await tx.callById(work.callId);
+      if (!call) return {};
+      const instance = await tx.instanceByUid(work.instanceUid);
+      const session = instance?.crm ? await crmSession(this.deps, tx, instance) : undefined;
+      if (!instance || !session) return { call };
+      const agentId = (await tx.agentIdsOfCall(call.id))[0] ?? instance.agentId;
+      return { call, session, crmCall: toCrmCall(call, await tx.agentById(agentId)) };
+    });
   }
 
   private async attempt<T>(operation: 'log_call' | 'find_call_log' | 'update_call', run: () => Promise<CrmOutcome<T>>): Promise<CrmOutcome<T>> {
