@@ -340,6 +340,30 @@ describe('outcomes that land together', () => {
 });
 
 describe('restarts', () => {
+  it('commits nothing when another relay took the row over mid-write; that relay links the record the write made', async () => {
+    const call = await endedCall();
+    const release = relay.crm.hang('logCall');
+    const running = relay.outbox.runDue();
+    await vi.waitFor(() => expect(relay.crm.asked('logCall')).toHaveLength(1), WAIT);
+    // This relay stalls past its lease: another relay on the same store finds the row orphaned and claims it.
+    const at = (ms: number) => new Date(relay.clock.ms + ms).toISOString();
+    expect(await relay.store.requeueOrphanedCrmWork(at(OUTBOX_DEFAULTS.leaseMs))).toBe(1);
+    const other = { owner: 'relay_other', until: at(2 * OUTBOX_DEFAULTS.leaseMs) };
+    expect(await relay.store.claimDueCrmWork(at(OUTBOX_DEFAULTS.leaseMs), 10, other)).toHaveLength(1);
+    release();
+    await running;
+    expect((await relay.callOf('CA1')).crm_log).toEqual({ state: 'pending', id: null, url: null, error: null });
+    expect(await relay.store.crmWorkOf(call.id)).toMatchObject({ state: 'inflight', uncertain: true, lease: other });
+    expect(relay.logs.join('\n')).toContain('taken over while its write was out');
+    // The other relay dies too; whoever runs the row next asks the CRM first and links the one record.
+    relay.clock.ms += 2 * OUTBOX_DEFAULTS.leaseMs;
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('findCallLog')).toHaveLength(1);
+    expect(relay.crm.asked('logCall')).toHaveLength(1);
+    expect(records()).toHaveLength(1);
+    expect((await relay.callOf('CA1')).crm_log).toMatchObject({ state: 'logged', id: 'act-1' });
+  });
+
   it('asks the CRM before creating again when a row was left in flight', async () => {
     const call = await endedCall();
     // The relay that died had claimed the row and the CRM had created the record (from the call as it was then); its commit never came.

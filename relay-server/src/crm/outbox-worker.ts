@@ -34,6 +34,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A time after every lease: with a store no other relay shares, every row in flight at the start is an orphan. */
 const AFTER_EVERY_LEASE = '9999-12-31T23:59:59.999Z';
 
+/** What a claimed row's run reads first: whether the claim still holds, the call, and its CRM session and call as the CRM sees it (none when the instance lost its CRM). */
+type RowRead = { lost: true } | { lost: false; call: Call | undefined; target?: { session: CrmSession; crmCall: CrmCall } };
+
 /** The CRM's activity of a call. */
 type ActivityRef = { id: string; url: string | null };
 
@@ -196,10 +199,13 @@ export class CrmOutboxWorker {
         return crmLog;
       });
     const read = await this.read(work);
-    if (!read.call) return done();
-    const log = read.call.crm_log;
-    if (!read.session) return done({ state: 'skipped', id: log?.id ?? null, url: log?.url ?? null, error: 'the instance has no usable CRM connector any more' });
-    const { session, crmCall } = read;
+    // Taken over by another relay since the claim (this one stalled past its lease): the row is that relay's to run.
+    if (read.lost) return;
+    const { call, target } = read;
+    if (!call) return done();
+    const log = call.crm_log;
+    if (!target) return done({ state: 'skipped', id: log?.id ?? null, url: log?.url ?? null, error: 'the instance has no usable CRM connector any more' });
+    const { session, crmCall } = target;
     // Failed or skipped logs wait for the retry API; a CRM that cannot update is done once logged.
     if (!log || log.state === 'failed' || log.state === 'skipped' || (log.id !== null && !session.canUpdate)) return done();
 
@@ -218,15 +224,15 @@ export class CrmOutboxWorker {
   }
 
   /** What a row's write needs, read in one transaction: a read each cost a commit apiece on the webhooks' thread. */
-  private read(work: CrmWork): Promise<{ call?: undefined } | { call: Call; session?: undefined } | { call: Call; session: CrmSession; crmCall: CrmCall }> {
-    return this.deps.store.transaction(async (tx) => {
+  private read(work: CrmWork): Promise<RowRead> {
+    return this.deps.store.transaction(async (tx): Promise<RowRead> => {
+      if (!(await this.stillClaimed(tx, work))) return { lost: true };
       const call = await tx.callById(work.callId);
-      if (!call) return {};
-      const instance = await tx.instanceByUid(work.instanceUid);
+      const instance = call && (await tx.instanceByUid(work.instanceUid));
       const session = instance?.crm ? await crmSession(this.deps, tx, instance) : undefined;
-      if (!instance || !session) return { call };
+      if (!call || !instance || !session) return { lost: false, call };
       const agentId = (await tx.agentIdsOfCall(call.id))[0] ?? instance.agentId;
-      return { call, session, crmCall: toCrmCall(call, await tx.agentById(agentId)) };
+      return { lost: false, call, target: { session, crmCall: toCrmCall(call, await tx.agentById(agentId)) } };
     });
   }
 
@@ -240,13 +246,17 @@ export class CrmOutboxWorker {
   private settle(work: CrmWork, session: CrmSession, outcome: CrmOutcome<ActivityRef>, updateAfter = false): Promise<void> {
     const now = this.deps.now();
     if (outcome.ok) {
-      return this.commit(work, async (tx, _call, current) => {
-        // A change made while the write was in flight (or a found record's older content) is one more update.
-        if ((current?.again || updateAfter) && session.canUpdate) {
-          await tx.putCrmWork({ ...work, state: 'queued', dueAt: now.toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null });
-        } else await tx.deleteCrmWork(work.callId);
-        return { state: 'logged', id: outcome.value.id, url: outcome.value.url, error: null };
-      });
+      return this.commit(
+        work,
+        async (tx, _call, current) => {
+          // A change made while the write was in flight (or a found record's older content) is one more update.
+          if ((current?.again || updateAfter) && session.canUpdate) {
+            await tx.putCrmWork({ ...work, state: 'queued', dueAt: now.toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null });
+          } else await tx.deleteCrmWork(work.callId);
+          return { state: 'logged', id: outcome.value.id, url: outcome.value.url, error: null };
+        },
+        outcome.value,
+      );
     }
     this.deps.log.warn('crm write failed', { instance: work.instanceUid, call: work.callId, attempts: work.attempts + 1, retry: outcome.retry, status: outcome.status, error: outcome.error });
     if (!outcome.retry) {
@@ -279,12 +289,25 @@ export class CrmOutboxWorker {
    * outcomes that land together are committed together by the store (SQLite's group commit), so
    * a busy CRM does not slow the webhooks down (docs/benchmarks.md, "Relay with a CRM").
    */
-  private async commit(work: CrmWork, next: NextLog): Promise<void> {
-    this.deps.publish(await this.deps.store.transaction((tx) => this.apply(tx, work, next)));
+  private async commit(work: CrmWork, next: NextLog, written?: ActivityRef): Promise<void> {
+    this.deps.publish(await this.deps.store.transaction((tx) => this.apply(tx, work, next, written)));
+  }
+
+  /** Whether this worker's claim on the row still holds: nobody requeued or claimed it since (the store locks it for the rest of `tx`). */
+  private stillClaimed(tx: StoreTx, work: CrmWork): Promise<boolean> {
+    return work.lease ? tx.holdsCrmLease(work.callId, work.lease) : Promise.resolve(false);
   }
 
   /** Inside the commit's transaction: one outcome applied; the events of its call's change. */
-  private async apply(tx: StoreTx, work: CrmWork, next: NextLog): Promise<AgentEvent[]> {
+  private async apply(tx: StoreTx, work: CrmWork, next: NextLog, written?: ActivityRef): Promise<AgentEvent[]> {
+    if (!(await this.stillClaimed(tx, work))) {
+      // Another relay requeued the row (this one's lease ran out mid-write) and it is that relay's
+      // now: writing over its outcome could unlink or fail a call it logged. The requeue marked
+      // the row uncertain, so its next run asks the CRM first (find_call) and links the record
+      // this write made rather than creating a second one.
+      this.deps.log.warn('crm outbox: the row was taken over while its write was out; its outcome is left to the relay that holds it now', { instance: work.instanceUid, call: work.callId, record: written?.id ?? null });
+      return [];
+    }
     const call = await tx.callById(work.callId);
     if (!call) {
       await tx.deleteCrmWork(work.callId);
