@@ -307,6 +307,41 @@ describe('store cost', () => {
     expect(transactions).toHaveBeenCalledTimes(4);
   });
 
+  it('claims a row due at its commit in that same transaction: no claim transaction of its own', async () => {
+    await relay.outbox.start();
+    let claims = 0;
+    const transaction = relay.store.transaction.bind(relay.store);
+    vi.spyOn(relay.store, 'transaction').mockImplementation((work) =>
+      transaction((tx) =>
+        work({
+          ...tx,
+          claimDueCrmWork: (...args) => {
+            claims += 1;
+            return tx.claimDueCrmWork(...args);
+          },
+        }),
+      ),
+    );
+    await endedCall();
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
+    expect(claims).toBe(0);
+    expect(relay.crm.asked('logCall')).toHaveLength(1);
+    expect((await relay.store.crmOutboxStats()).depth).toBe(0);
+  });
+
+  it('retries a row claimed at its commit after its backoff, not a lease later', async () => {
+    await relay.outbox.stop();
+    relay = await crmTestRelay({ outbox: { baseDelayMs: 5 } });
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    await relay.outbox.start();
+    relay.crm.fail('logCall', { ok: false, error: 'HTTP 503: try later', retry: true });
+    await endedCall();
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.error).toBe('HTTP 503: try later'), WAIT);
+    relay.clock.ms += 5;
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
+    expect(relay.crm.asked('logCall')).toHaveLength(2);
+  });
+
   it('reads the next due time once for wakes that come while it is being read, not once each', async () => {
     await relay.outbox.start();
     const nextDue = vi.spyOn(relay.store, 'nextCrmDue');

@@ -60,6 +60,10 @@ export class CrmOutboxWorker {
   /** The next due time being read (`schedule`), and whether a wake came meanwhile. */
   private scheduling: Promise<void> | undefined;
   private scheduleAgain = false;
+  /** Rows claimed by `claimWithCommit` and not yet running: they count against `batch`. */
+  private handedOver = 0;
+  /** A row fell due while every slot was taken (`claimWithCommit`): the next to land wakes the worker. */
+  private dueLeftQueued = false;
   /** This relay process's name on the rows it claims. */
   private readonly owner = randomId('relay_');
 
@@ -114,13 +118,7 @@ export class CrmOutboxWorker {
       while (!this.stopped) {
         const free = this.settings.batch - this.inFlight.size;
         const claimed = free > 0 ? await this.claim(free) : [];
-        for (const work of claimed) {
-          const running: Promise<void> = this.process(work)
-            // Rows stay in flight and are picked up again at the next start: nothing is lost.
-            .catch((error: unknown) => this.deps.log.error('crm outbox write failed', { instance: work.instanceUid, call: work.callId, error }))
-            .finally(() => this.inFlight.delete(running));
-          this.inFlight.add(running);
-        }
+        for (const work of claimed) this.run(work);
         ran += claimed.length;
         if (this.inFlight.size === 0) break;
         await Promise.race(this.inFlight);
@@ -131,6 +129,50 @@ export class CrmOutboxWorker {
     this.running -= 1;
     this.wake();
     return ran;
+  }
+
+  /**
+   * Inside the transaction that makes a call's row due now: claims the row for this worker when
+   * it has room, so that no claim transaction of its own follows (one disk sync fewer per call),
+   * and gives the row to store. The row runs once that transaction is over: its first read
+   * checks the claim, so a transaction rolled back leaves nothing to run. Only while the worker
+   * waits for rows (started, not stopped, no `runDue` loop on), and not on a shared store, where
+   * the row's transaction may not be committed when another connection reads it, and any free
+   * relay may claim.
+   */
+  claimWithCommit(work: CrmWork): CrmWork {
+    // While `runDue` runs, its loop claims the row as soon as a slot is free.
+    if (this.deps.store.shared || !this.started || this.stopped || this.running > 0) return work;
+    if (this.inFlight.size + this.handedOver >= this.settings.batch) {
+      // No room: the row waits queued, and the next row to land wakes the worker for it.
+      this.dueLeftQueued = true;
+      return work;
+    }
+    const claimed: CrmWork = { ...work, state: 'inflight', lease: this.lease() };
+    this.handedOver += 1;
+    setImmediate(() => {
+      this.handedOver -= 1;
+      // Stopped meanwhile: the row stays in flight, as a write cut short by a stop does (the next start asks the CRM first).
+      if (!this.stopped) this.run(claimed);
+    });
+    return claimed;
+  }
+
+  /**
+   * Runs one claimed row. Once it is done, a row left queued for want of room is claimed (by the
+   * running loop, or a wake); a retry scheduled by the row itself wakes the worker in `settle`.
+   */
+  private run(work: CrmWork): void {
+    const running: Promise<void> = this.process(work)
+      // Rows stay in flight and are picked up again at the next start: nothing is lost.
+      .catch((error: unknown) => this.deps.log.error('crm outbox write failed', { instance: work.instanceUid, call: work.callId, error }))
+      .finally(() => {
+        this.inFlight.delete(running);
+        if (!this.dueLeftQueued) return;
+        this.dueLeftQueued = false;
+        this.wake();
+      });
+    this.inFlight.add(running);
   }
 
   /**
@@ -243,7 +285,7 @@ export class CrmOutboxWorker {
   }
 
   /** Commits what an attempt came to: the record linked, a retry scheduled, or the failure shown. */
-  private settle(work: CrmWork, session: CrmSession, outcome: CrmOutcome<ActivityRef>, updateAfter = false): Promise<void> {
+  private async settle(work: CrmWork, session: CrmSession, outcome: CrmOutcome<ActivityRef>, updateAfter = false): Promise<void> {
     const now = this.deps.now();
     if (outcome.ok) {
       return this.commit(
@@ -251,7 +293,7 @@ export class CrmOutboxWorker {
         async (tx, _call, current) => {
           // A change made while the write was in flight (or a found record's older content) is one more update.
           if ((current?.again || updateAfter) && session.canUpdate) {
-            await tx.putCrmWork({ ...work, state: 'queued', dueAt: now.toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null });
+            await tx.putCrmWork(this.claimWithCommit({ ...work, state: 'queued', dueAt: now.toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null }));
           } else await tx.deleteCrmWork(work.callId);
           return { state: 'logged', id: outcome.value.id, url: outcome.value.url, error: null };
         },
@@ -267,12 +309,14 @@ export class CrmOutboxWorker {
     }
     const attempts = work.attempts + 1;
     const dueAt = new Date(now.getTime() + this.retryDelay(attempts, outcome.retryAfterMs)).toISOString();
-    return this.commit(work, async (tx, call, current) => {
+    await this.commit(work, async (tx, call, current) => {
       const log = logOf(call);
       // A create that failed may still have landed (a timeout, a 502 sent after the CRM's commit): the next attempt asks the CRM first.
       await tx.putCrmWork({ ...work, state: 'queued', dueAt, attempts, lastError: outcome.error, again: current?.again ?? false, uncertain: log.id === null, lease: null });
       return { ...log, error: outcome.error };
     });
+    // The timer goes to the retry (a row run outside `runDue` has no loop to schedule after it).
+    this.wake();
   }
 
   /** Bounded exponential backoff with jitter; a longer Retry-After wins. */
