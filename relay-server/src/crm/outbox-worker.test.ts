@@ -137,6 +137,16 @@ describe('a call that ends while its caller is being looked up', () => {
     expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ call_id: 'CA1', contact_id: null })]);
   });
 
+  it('logs at once without a contact when the lookup finds nobody (and the call offers the new-contact form)', async () => {
+    relay.crm.contacts.delete(CALLER);
+    const release = await endedDuringLookup();
+    release();
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).new_contact_url).toContain('contacts/new'), WAIT);
+    await vi.waitFor(async () => expect((await relay.store.nextCrmDue())! <= relay.deps.now().toISOString()).toBe(true), WAIT);
+    expect(await relay.outbox.runDue()).toBe(1);
+    expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ call_id: 'CA1', contact_id: null })]);
+  });
+
   it('waits for a lookup that never answers no longer than logWaitsForLookupMs, then links the contact by an update', async () => {
     const release = await endedDuringLookup();
     relay.advance(relay.deps.crm.settings.logWaitsForLookupMs - 1);
