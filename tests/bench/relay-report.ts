@@ -51,9 +51,9 @@ ${row('every call logged exactly once (worst run)', (s) => exactlyOnce(withCrm[s
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
-its one thread. Per call with Vtiger: four HTTP requests (the Contacts query, the contact's
-account, the Leads query, then the create; the challenge and login once per session, not per
-call) and, besides the webhooks' two commits, two of its own: the lookup's (the contact on the
+its one thread. Per call with Vtiger: three or four HTTP requests (the Contacts query, the
+Leads query and the create; the contact's account once per company in ten minutes; the
+challenge and login once per session, not per call) and, besides the webhooks' two commits, two of its own: the lookup's (the contact on the
 call, and the log claimed in the same transaction when the call has ended meanwhile) and the
 log's outcome. A call that ends while its lookup runs is logged when the lookup is in, with the
 contact, so no update follows to link it; lookups run 4 at a time per instance, so under

@@ -153,7 +153,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       const followed: Record<string, string> = {};
       for (const followUp of search.followUps) {
         if (followUp.when !== undefined && !fields[followUp.when]) continue;
-        // The same request (same rendered values) is sent once per lookup: two contacts of one account, one retrieve.
+        // The same request (same rendered values) is sent once per lookup, and kept across lookups for followUpTtlMs: two contacts of one account, one retrieve.
         const key = JSON.stringify(requestTemplates(followUp.request).map((t) => renderOptional(t, scopeOf(fields))));
         const answer = await followUpOf(key, () => send(followUp.request, fields, `follow_up ${search.name}`), followUps);
         // A follow-up adds detail (a company name): without it the caller is still named.
