@@ -5,7 +5,7 @@ import type { CrmConnectors } from './crm/connectors.ts';
 import type { PlanResolver } from './instances/plans.ts';
 import type { Logger } from './log.ts';
 import type { RelayMetrics } from './metrics.ts';
-import type { AgentEvent, RelayStore } from './store/index.ts';
+import type { AgentEvent, CrmWork, RelayStore } from './store/index.ts';
 
 /** What the HTTP sub-apps need, built once by the server (or by a test). */
 export interface RelayDeps {
@@ -22,6 +22,8 @@ export interface RelayDeps {
     settings: CrmSettings;
     /** Tells the outbox worker that work was committed. */
     wake: () => void;
+    /** Inside a transaction: the outbox worker claims a row due now, to run once it is committed (CrmOutboxWorker.claimWithCommit). */
+    claimWithCommit: (work: CrmWork) => CrmWork;
   };
   metrics: RelayMetrics;
   log: Logger;

@@ -91,6 +91,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       lookup: new CallerLookup(metrics, Date.now),
       settings: { ...CRM_DEFAULTS, wrapUpMs: options.crmWrapUpMs ?? CRM_DEFAULTS.wrapUpMs },
       wake: () => outbox.wake(),
+      claimWithCommit: (work) => outbox.claimWithCommit(work),
     },
     metrics,
     log,

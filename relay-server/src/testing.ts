@@ -48,6 +48,7 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = 
       lookup: new CallerLookup(metrics, () => now().getTime(), { ...LOOKUP_DEFAULTS, ...options.crm?.lookup }),
       settings: { ...CRM_DEFAULTS, ...options.crm?.settings },
       wake: () => outbox.wake(),
+      claimWithCommit: (work) => outbox.claimWithCommit(work),
     },
     metrics,
     log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),

@@ -51,28 +51,29 @@ ${row('every call logged exactly once (worst run)', (s) => exactlyOnce(withCrm[s
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
-its one thread: per call a lookup (Vtiger: the Contacts query, the contact's account, the Leads
-query), the log and their commits (the relay CPU per call row). A call that ends while its
-lookup runs is logged when the lookup is in, with the contact, so no update follows to link it;
-lookups run 4 at a time per instance, so under saturation the log waits for its turn (the log
-row). Runs before that change sent such an update for a third or more of the calls and ended
-with more than half the lookups still queued, so their CPU per call left those out. CRM
-requests go over node:http with kept-alive connections (a quarter of fetch's CPU per request,
-measured apart). A saturated relay, as in these runs, shares its thread between the webhooks
-and this work, so its webhook rate falls by about the share the CRM takes (compare the CPU
-ratio with the throughput ratio). A CPU profile of the relay under this load (node --cpu-prof)
-puts what is left of the CRM on that thread in its commits (the lookup's, the outbox claim's
-and the log's, each a disk sync: on the synchronous store about 15 % of the thread's time
-against 22 % for the webhooks' own commits; on the asynchronous store all commits share one
-queue, 28 % of the thread) and in the engine building requests and reading answers with its
-HTTP client (5 to 10 %). Taking it off the webhooks' thread (a worker thread on its own
-database connection) is issue #10's next step. A first half, the engine and its HTTP exchanges
-on a worker thread with the store left on the relay's, cost more CPU per call than it freed
-here (branch crm-worker-wip), and these runs could not show a gain anyway: the relay, the load
-generator and the CRM simulator share 2 cores here, with other work beside them, so under
-saturation the CPU is the limit and a webhook rate that does not fall needs a core the CRM work
-can have to itself. Figures move much between rounds on such a machine: read the ratios of the
-same round, not one run.
+its one thread. Per call with Vtiger: three or four HTTP requests (the Contacts query, the
+Leads query and the create; the contact's account once per company in ten minutes; the
+challenge and login once per session, not per call) and, besides the webhooks' two commits, two of its own: the lookup's (the contact on the
+call, and the log claimed in the same transaction when the call has ended meanwhile) and the
+log's outcome. A call that ends while its lookup runs is logged when the lookup is in, with the
+contact, so no update follows to link it; lookups run 4 at a time per instance, so under
+saturation the log waits for its turn (the log row). A CPU profile by function of the relay
+under this load (node --cpu-prof, 200 calls) put the extra CPU first in the store's commits
+(the commit's own time doubled against the run without a CRM), then in the engine (template
+rendering, where each request re-rendered the login's cache key with an md5 of the access key
+and each unset optional value threw an error with a stack trace; phone number parsing), then
+in node:http. The outbox used to run about 19 store transactions per call (each plain store
+read a transaction of its own, the orphan check and every wake's read of the next due time one
+more, the claim one more write); it now runs about 5 (two of them writes), the login's key is
+kept per config and unset values throw without a stack. CRM requests go over node:http with
+kept-alive connections (a quarter of fetch's CPU per request, measured apart). A saturated
+relay, as in these runs, shares its thread between the webhooks and this work, so its webhook
+rate falls by about the share the CRM takes (compare the CPU ratio with the throughput ratio).
+Taking the work off that thread was tried as a worker thread for the engine and its HTTP
+(branch crm-worker-wip): it cost more CPU per call than it freed on 2 cores, where the relay,
+the load generator and the CRM simulator share the CPU; the work itself was made cheaper
+instead. Figures move much between rounds on such a machine: read the ratios of the same
+round, not one run.
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:

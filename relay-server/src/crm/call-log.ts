@@ -1,7 +1,7 @@
 import { type Contact, type CrmLog, type CrmSession, isFinalStatus } from '@phone-connector/shared';
 import type { RelayDeps } from '../deps.ts';
 import { agentCountry } from '../instances/context.ts';
-import type { AgentDirectory, Call, CallCrm, Instance, StoreTx } from '../store/index.ts';
+import type { AgentDirectory, Call, CallCrm, CrmWork, Instance, StoreTx } from '../store/index.ts';
 
 type CrmDeps = Pick<RelayDeps, 'crm'>;
 
@@ -40,12 +40,12 @@ export async function followCallChange(deps: CrmDeps & Pick<RelayDeps, 'now'>, t
   if (log === null) {
     if (!isFinalStatus(after.status)) return after;
     await tx.setCallCrm(after.id, { ...crmFields(after), crm_log: PENDING }, now.toISOString());
-    await enqueueCrmWork(tx, instanceUid, after.id, firstLogDue(deps, after, dueNow, now), now);
+    await enqueueCrmWork(deps, tx, instanceUid, after.id, firstLogDue(deps, after, dueNow, now), now);
     return (await tx.callById(after.id))!;
   }
   if (log.state === 'failed' || log.state === 'skipped' || !changedForCrm(before, after)) return after;
   // A pending log reads the call when it runs, so it needs no second row; a logged one is updated when the CRM can.
-  if (log.id === null || canUpdate) await enqueueCrmWork(tx, instanceUid, after.id, dueNow, now);
+  if (log.id === null || canUpdate) await enqueueCrmWork(deps, tx, instanceUid, after.id, dueNow, now);
   return after;
 }
 
@@ -79,7 +79,7 @@ export async function stopWaitingForLookup(deps: CrmDeps & Pick<RelayDeps, 'stor
     const instance = await tx.instanceByUid(instanceUid);
     if (!call || !instance?.crm || call.crm_log?.state !== 'pending' || call.crm_log.id !== null) return false;
     const dueNow = logDueNow((await crmSession(deps, tx, instance))?.canUpdate ?? true, call, now);
-    if (dueNow) await enqueueCrmWork(tx, instanceUid, callId, dueNow, now);
+    if (dueNow) await enqueueCrmWork(deps, tx, instanceUid, callId, dueNow, now);
     return dueNow !== undefined;
   });
 }
@@ -96,14 +96,16 @@ function changedForCrm(before: Call | undefined, after: Call): boolean {
  * undefined keeps it) unless it is backing off from a failure, and a row in flight is marked to
  * run again once it lands.
  */
-export async function enqueueCrmWork(tx: StoreTx, instanceUid: string, callId: number, dueAt: Date | undefined, now: Date): Promise<void> {
+export async function enqueueCrmWork(deps: CrmDeps, tx: StoreTx, instanceUid: string, callId: number, dueAt: Date | undefined, now: Date): Promise<void> {
   const existing = await tx.crmWorkOf(callId);
   const due = (dueAt ?? now).toISOString();
+  // A row due now is claimed by the outbox worker in this same transaction when it has room.
+  const put = (work: CrmWork) => tx.putCrmWork(work.dueAt <= now.toISOString() ? deps.crm.claimWithCommit(work) : work);
   if (!existing) {
-    await tx.putCrmWork({ callId, instanceUid, state: 'queued', dueAt: due, attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: now.toISOString() });
+    await put({ callId, instanceUid, state: 'queued', dueAt: due, attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: now.toISOString() });
   } else if (existing.state === 'inflight') {
     if (!existing.again) await tx.putCrmWork({ ...existing, again: true });
   } else if (dueAt && due < existing.dueAt && existing.attempts === 0) {
-    await tx.putCrmWork({ ...existing, dueAt: due });
+    await put({ ...existing, dueAt: due });
   }
 }

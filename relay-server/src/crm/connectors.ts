@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CrmSession, formatDiagnostic, memoryTokenCache } from '@phone-connector/shared';
 import type { Instance } from '../store/index.ts';
+import { LOOKUP_DEFAULTS } from './caller-lookup.ts';
 import { CrmHttpClient } from './crm-http.ts';
 import { type CrmConnectorPlan, type CrmEngine, type TokenCache } from './engine.ts';
 
@@ -73,6 +74,8 @@ export class CrmConnectors {
           fetch: this.http.fetch,
           tokenCache,
           defaultCountry,
+          // A company name may be as old as the contact the lookup cache holds.
+          followUpTtlMs: LOOKUP_DEFAULTS.matchTtlMs,
         });
     } catch {
       // Sessions are opened on the webhook's path: one that cannot open is a CRM that cannot be loaded, never a failed webhook.

@@ -49,7 +49,9 @@ export function lookUpCaller(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | '
         release(attached.call);
         deps.publish(attached.events);
       }
-      if (attached || (await stopWaitingForLookup(deps, lookup.instanceUid, lookup.callId))) deps.crm.wake();
+      // A contact linked made the call's log due with that change; a lookup that linked none (it
+      // failed, or found nobody and only the new-contact form was stored) lets a waiting log go.
+      if (attached?.call.contact || (await stopWaitingForLookup(deps, lookup.instanceUid, lookup.callId))) deps.crm.wake();
     })
     .catch((error: unknown) => deps.log.error('caller lookup could not be stored', { instance: lookup.instanceUid, call: lookup.callId, error }))
     .finally(() => {

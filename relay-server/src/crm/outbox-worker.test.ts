@@ -137,6 +137,16 @@ describe('a call that ends while its caller is being looked up', () => {
     expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ call_id: 'CA1', contact_id: null })]);
   });
 
+  it('logs at once without a contact when the lookup finds nobody (and the call offers the new-contact form)', async () => {
+    relay.crm.contacts.delete(CALLER);
+    const release = await endedDuringLookup();
+    release();
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).new_contact_url).toContain('contacts/new'), WAIT);
+    await vi.waitFor(async () => expect((await relay.store.nextCrmDue())! <= relay.deps.now().toISOString()).toBe(true), WAIT);
+    expect(await relay.outbox.runDue()).toBe(1);
+    expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ call_id: 'CA1', contact_id: null })]);
+  });
+
   it('waits for a lookup that never answers no longer than logWaitsForLookupMs, then links the contact by an update', async () => {
     const release = await endedDuringLookup();
     relay.advance(relay.deps.crm.settings.logWaitsForLookupMs - 1);
@@ -295,6 +305,64 @@ describe('the worker on its own', () => {
   });
 });
 
+describe('store cost', () => {
+  it('runs a row in a claim, one read of what it needs and its commit, then finds nothing more due', async () => {
+    await endedCall();
+    const transactions = vi.spyOn(relay.store, 'transaction');
+    const reads = (['callById', 'instanceByUid', 'agentById', 'agentIdsOfCall', 'crmWorkOf', 'requeueOrphanedCrmWork', 'claimDueCrmWork', 'nextCrmDue'] as const).map((name) => vi.spyOn(relay.store, name));
+    expect(await relay.outbox.runDue()).toBe(1);
+    expect((await relay.callOf('CA1')).crm_log).toMatchObject({ state: 'logged' });
+    // Each of the store's own reads is a transaction of its own, with a commit on the webhooks' thread.
+    expect(reads.filter((read) => read.mock.calls.length > 0).map((read) => read.getMockName())).toEqual([]);
+    expect(transactions).toHaveBeenCalledTimes(4);
+  });
+
+  it('claims a row due at its commit in that same transaction: no claim transaction of its own', async () => {
+    await relay.outbox.start();
+    let claims = 0;
+    const transaction = relay.store.transaction.bind(relay.store);
+    vi.spyOn(relay.store, 'transaction').mockImplementation((work) =>
+      transaction((tx) =>
+        work({
+          ...tx,
+          claimDueCrmWork: (...args) => {
+            claims += 1;
+            return tx.claimDueCrmWork(...args);
+          },
+        }),
+      ),
+    );
+    await endedCall();
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
+    expect(claims).toBe(0);
+    expect(relay.crm.asked('logCall')).toHaveLength(1);
+    expect((await relay.store.crmOutboxStats()).depth).toBe(0);
+  });
+
+  it('retries a row claimed at its commit after its backoff, not a lease later', async () => {
+    await relay.outbox.stop();
+    relay = await crmTestRelay({ outbox: { baseDelayMs: 5 } });
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    await relay.outbox.start();
+    relay.crm.fail('logCall', { ok: false, error: 'HTTP 503: try later', retry: true });
+    await endedCall();
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.error).toBe('HTTP 503: try later'), WAIT);
+    relay.clock.ms += 5;
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
+    expect(relay.crm.asked('logCall')).toHaveLength(2);
+  });
+
+  it('reads the next due time once for wakes that come while it is being read, not once each', async () => {
+    await relay.outbox.start();
+    const nextDue = vi.spyOn(relay.store, 'nextCrmDue');
+    for (let i = 0; i < 10; i++) relay.outbox.wake();
+    await vi.waitFor(() => expect(nextDue).toHaveBeenCalledTimes(2), WAIT);
+    await Promise.all(nextDue.mock.results.map((result) => result.value));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(nextDue).toHaveBeenCalledTimes(2);
+  });
+});
+
 describe('outcomes that land together', () => {
   /** Runs every store transaction with `setCallCrm` replaced by `wrap(tx)`. */
   function wrapSetCallCrm(wrap: (tx: StoreTx) => StoreTx['setCallCrm']) {
@@ -317,6 +385,30 @@ describe('outcomes that land together', () => {
 });
 
 describe('restarts', () => {
+  it('commits nothing when another relay took the row over mid-write; that relay links the record the write made', async () => {
+    const call = await endedCall();
+    const release = relay.crm.hang('logCall');
+    const running = relay.outbox.runDue();
+    await vi.waitFor(() => expect(relay.crm.asked('logCall')).toHaveLength(1), WAIT);
+    // This relay stalls past its lease: another relay on the same store finds the row orphaned and claims it.
+    const at = (ms: number) => new Date(relay.clock.ms + ms).toISOString();
+    expect(await relay.store.requeueOrphanedCrmWork(at(OUTBOX_DEFAULTS.leaseMs))).toBe(1);
+    const other = { owner: 'relay_other', until: at(2 * OUTBOX_DEFAULTS.leaseMs) };
+    expect(await relay.store.claimDueCrmWork(at(OUTBOX_DEFAULTS.leaseMs), 10, other)).toHaveLength(1);
+    release();
+    await running;
+    expect((await relay.callOf('CA1')).crm_log).toEqual({ state: 'pending', id: null, url: null, error: null });
+    expect(await relay.store.crmWorkOf(call.id)).toMatchObject({ state: 'inflight', uncertain: true, lease: other });
+    expect(relay.logs.join('\n')).toContain('taken over while its write was out');
+    // The other relay dies too; whoever runs the row next asks the CRM first and links the one record.
+    relay.clock.ms += 2 * OUTBOX_DEFAULTS.leaseMs;
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('findCallLog')).toHaveLength(1);
+    expect(relay.crm.asked('logCall')).toHaveLength(1);
+    expect(records()).toHaveLength(1);
+    expect((await relay.callOf('CA1')).crm_log).toMatchObject({ state: 'logged', id: 'act-1' });
+  });
+
   it('asks the CRM before creating again when a row was left in flight', async () => {
     const call = await endedCall();
     // The relay that died had claimed the row and the CRM had created the record (from the call as it was then); its commit never came.

@@ -1,4 +1,4 @@
-import type { CrmLog, CrmOutcome, CrmSession } from '@phone-connector/shared';
+import type { CrmCall, CrmLog, CrmOutcome, CrmSession } from '@phone-connector/shared';
 import { randomId } from '../auth/token.ts';
 import type { RelayDeps } from '../deps.ts';
 import type { AgentEvent, Call, CrmLease, CrmWork, EventEntry, StoreTx } from '../store/index.ts';
@@ -34,6 +34,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A time after every lease: with a store no other relay shares, every row in flight at the start is an orphan. */
 const AFTER_EVERY_LEASE = '9999-12-31T23:59:59.999Z';
 
+/** What a claimed row's run reads first: whether the claim still holds, the call, and its CRM session and call as the CRM sees it (none when the instance lost its CRM). */
+type RowRead = { lost: true } | { lost: false; call: Call | undefined; target?: { session: CrmSession; crmCall: CrmCall } };
+
 /** The CRM's activity of a call. */
 type ActivityRef = { id: string; url: string | null };
 
@@ -52,6 +55,15 @@ export class CrmOutboxWorker {
   /** Timers run between `start` and `stop` only: before, work runs when `runDue` is called. */
   private started = false;
   private stopped = false;
+  /** `runDue` calls under way: their loops claim what falls due meanwhile, so wakes wait for them. */
+  private running = 0;
+  /** The next due time being read (`schedule`), and whether a wake came meanwhile. */
+  private scheduling: Promise<void> | undefined;
+  private scheduleAgain = false;
+  /** Rows claimed by `claimWithCommit` and not yet running: they count against `batch`. */
+  private handedOver = 0;
+  /** A row fell due while every slot was taken (`claimWithCommit`): the next to land wakes the worker. */
+  private dueLeftQueued = false;
   /** This relay process's name on the rows it claims. */
   private readonly owner = randomId('relay_');
 
@@ -71,11 +83,27 @@ export class CrmOutboxWorker {
       if (orphans > 0) this.deps.log.warn('crm outbox: rows left in flight by a previous run are queued again', { rows: orphans });
     }
     this.started = true;
-    await this.schedule();
+    this.wake();
+    await this.scheduling;
   }
 
+  /**
+   * Something may have fallen due. Each call's change wakes the worker: while a run is on, its
+   * loop claims what fell due (and it schedules when it ends), and wakes that come while the
+   * next due time is being read are served by one more read, not one each.
+   */
   wake(): void {
-    if (this.started && !this.stopped) void this.schedule();
+    if (!this.started || this.stopped || this.running > 0) return;
+    if (this.scheduling) {
+      this.scheduleAgain = true;
+      return;
+    }
+    this.scheduling = (async () => {
+      do {
+        this.scheduleAgain = false;
+        await this.schedule();
+      } while (this.scheduleAgain && !this.stopped);
+    })().finally(() => (this.scheduling = undefined));
   }
 
   /**
@@ -85,19 +113,12 @@ export class CrmOutboxWorker {
    */
   async runDue(): Promise<number> {
     let ran = 0;
+    this.running += 1;
     try {
-      const orphans = await this.deps.store.requeueOrphanedCrmWork(this.deps.now().toISOString());
-      if (orphans > 0) this.deps.log.warn('crm outbox: rows whose relay stopped are queued again', { rows: orphans });
       while (!this.stopped) {
         const free = this.settings.batch - this.inFlight.size;
-        const claimed = free > 0 ? await this.deps.store.claimDueCrmWork(this.deps.now().toISOString(), free, this.lease()) : [];
-        for (const work of claimed) {
-          const running: Promise<void> = this.process(work)
-            // Rows stay in flight and are picked up again at the next start: nothing is lost.
-            .catch((error: unknown) => this.deps.log.error('crm outbox write failed', { instance: work.instanceUid, call: work.callId, error }))
-            .finally(() => this.inFlight.delete(running));
-          this.inFlight.add(running);
-        }
+        const claimed = free > 0 ? await this.claim(free) : [];
+        for (const work of claimed) this.run(work);
         ran += claimed.length;
         if (this.inFlight.size === 0) break;
         await Promise.race(this.inFlight);
@@ -105,8 +126,67 @@ export class CrmOutboxWorker {
     } catch (error) {
       this.deps.log.error('crm outbox failed', { error });
     }
+    this.running -= 1;
     this.wake();
     return ran;
+  }
+
+  /**
+   * Inside the transaction that makes a call's row due now: claims the row for this worker when
+   * it has room, so that no claim transaction of its own follows (one disk sync fewer per call),
+   * and gives the row to store. The row runs once that transaction is over: its first read
+   * checks the claim, so a transaction rolled back leaves nothing to run. Only while the worker
+   * waits for rows (started, not stopped, no `runDue` loop on), and not on a shared store, where
+   * the row's transaction may not be committed when another connection reads it, and any free
+   * relay may claim.
+   */
+  claimWithCommit(work: CrmWork): CrmWork {
+    // While `runDue` runs, its loop claims the row as soon as a slot is free.
+    if (this.deps.store.shared || !this.started || this.stopped || this.running > 0) return work;
+    if (this.inFlight.size + this.handedOver >= this.settings.batch) {
+      // No room: the row waits queued, and the next row to land wakes the worker for it.
+      this.dueLeftQueued = true;
+      return work;
+    }
+    const claimed: CrmWork = { ...work, state: 'inflight', lease: this.lease() };
+    this.handedOver += 1;
+    setImmediate(() => {
+      this.handedOver -= 1;
+      // Stopped meanwhile: the row stays in flight, as a write cut short by a stop does (the next start asks the CRM first).
+      if (!this.stopped) this.run(claimed);
+    });
+    return claimed;
+  }
+
+  /**
+   * Runs one claimed row. Once it is done, a row left queued for want of room is claimed (by the
+   * running loop, or a wake); a retry scheduled by the row itself wakes the worker in `settle`.
+   */
+  private run(work: CrmWork): void {
+    const running: Promise<void> = this.process(work)
+      // Rows stay in flight and are picked up again at the next start: nothing is lost.
+      .catch((error: unknown) => this.deps.log.error('crm outbox write failed', { instance: work.instanceUid, call: work.callId, error }))
+      .finally(() => {
+        this.inFlight.delete(running);
+        if (!this.dueLeftQueued) return;
+        this.dueLeftQueued = false;
+        this.wake();
+      });
+    this.inFlight.add(running);
+  }
+
+  /**
+   * Rows whose relay stopped queued again, then due rows claimed: one transaction (each was one
+   * of its own, and the loop above claims after every row that lands).
+   */
+  private async claim(limit: number): Promise<CrmWork[]> {
+    const now = this.deps.now().toISOString();
+    const { orphans, claimed } = await this.deps.store.transaction(async (tx) => ({
+      orphans: await tx.requeueOrphanedCrmWork(now),
+      claimed: await tx.claimDueCrmWork(now, limit, this.lease()),
+    }));
+    if (orphans > 0) this.deps.log.warn('crm outbox: rows whose relay stopped are queued again', { rows: orphans });
+    return claimed;
   }
 
   /**
@@ -155,23 +235,22 @@ export class CrmOutboxWorker {
   }
 
   private async process(work: CrmWork): Promise<void> {
-    const { store } = this.deps;
-    const call = await store.callById(work.callId);
-    const instance = await store.instanceByUid(work.instanceUid);
-    const session = instance?.crm ? await crmSession(this.deps, store, instance) : undefined;
     const done = (crmLog?: CrmLog) =>
       this.commit(work, async (tx) => {
         await tx.deleteCrmWork(work.callId);
         return crmLog;
       });
+    const read = await this.read(work);
+    // Taken over by another relay since the claim (this one stalled past its lease): the row is that relay's to run.
+    if (read.lost) return;
+    const { call, target } = read;
     if (!call) return done();
     const log = call.crm_log;
-    if (!session) return done({ state: 'skipped', id: log?.id ?? null, url: log?.url ?? null, error: 'the instance has no usable CRM connector any more' });
+    if (!target) return done({ state: 'skipped', id: log?.id ?? null, url: log?.url ?? null, error: 'the instance has no usable CRM connector any more' });
+    const { session, crmCall } = target;
     // Failed or skipped logs wait for the retry API; a CRM that cannot update is done once logged.
     if (!log || log.state === 'failed' || log.state === 'skipped' || (log.id !== null && !session.canUpdate)) return done();
 
-    const agentId = (await store.agentIdsOfCall(call.id))[0] ?? instance!.agentId;
-    const crmCall = toCrmCall(call, await store.agentById(agentId));
     if (log.id !== null) {
       const updated = await this.attempt('update_call', () => session.updateCall(log.id!, crmCall));
       return this.settle(work, session, updated.ok ? { ok: true, value: { id: log.id, url: updated.value.url ?? log.url } } : updated);
@@ -186,6 +265,19 @@ export class CrmOutboxWorker {
     return this.settle(work, session, created);
   }
 
+  /** What a row's write needs, read in one transaction: a read each cost a commit apiece on the webhooks' thread. */
+  private read(work: CrmWork): Promise<RowRead> {
+    return this.deps.store.transaction(async (tx): Promise<RowRead> => {
+      if (!(await this.stillClaimed(tx, work))) return { lost: true };
+      const call = await tx.callById(work.callId);
+      const instance = call && (await tx.instanceByUid(work.instanceUid));
+      const session = instance?.crm ? await crmSession(this.deps, tx, instance) : undefined;
+      if (!call || !instance || !session) return { lost: false, call };
+      const agentId = (await tx.agentIdsOfCall(call.id))[0] ?? instance.agentId;
+      return { lost: false, call, target: { session, crmCall: toCrmCall(call, await tx.agentById(agentId)) } };
+    });
+  }
+
   private async attempt<T>(operation: 'log_call' | 'find_call_log' | 'update_call', run: () => Promise<CrmOutcome<T>>): Promise<CrmOutcome<T>> {
     const outcome = await withTimeout(run, this.settings.timeoutMs);
     this.deps.metrics.crmRequest(operation, outcome);
@@ -193,16 +285,20 @@ export class CrmOutboxWorker {
   }
 
   /** Commits what an attempt came to: the record linked, a retry scheduled, or the failure shown. */
-  private settle(work: CrmWork, session: CrmSession, outcome: CrmOutcome<ActivityRef>, updateAfter = false): Promise<void> {
+  private async settle(work: CrmWork, session: CrmSession, outcome: CrmOutcome<ActivityRef>, updateAfter = false): Promise<void> {
     const now = this.deps.now();
     if (outcome.ok) {
-      return this.commit(work, async (tx, _call, current) => {
-        // A change made while the write was in flight (or a found record's older content) is one more update.
-        if ((current?.again || updateAfter) && session.canUpdate) {
-          await tx.putCrmWork({ ...work, state: 'queued', dueAt: now.toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null });
-        } else await tx.deleteCrmWork(work.callId);
-        return { state: 'logged', id: outcome.value.id, url: outcome.value.url, error: null };
-      });
+      return this.commit(
+        work,
+        async (tx, _call, current) => {
+          // A change made while the write was in flight (or a found record's older content) is one more update.
+          if ((current?.again || updateAfter) && session.canUpdate) {
+            await tx.putCrmWork(this.claimWithCommit({ ...work, state: 'queued', dueAt: now.toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null }));
+          } else await tx.deleteCrmWork(work.callId);
+          return { state: 'logged', id: outcome.value.id, url: outcome.value.url, error: null };
+        },
+        outcome.value,
+      );
     }
     this.deps.log.warn('crm write failed', { instance: work.instanceUid, call: work.callId, attempts: work.attempts + 1, retry: outcome.retry, status: outcome.status, error: outcome.error });
     if (!outcome.retry) {
@@ -213,12 +309,14 @@ export class CrmOutboxWorker {
     }
     const attempts = work.attempts + 1;
     const dueAt = new Date(now.getTime() + this.retryDelay(attempts, outcome.retryAfterMs)).toISOString();
-    return this.commit(work, async (tx, call, current) => {
+    await this.commit(work, async (tx, call, current) => {
       const log = logOf(call);
       // A create that failed may still have landed (a timeout, a 502 sent after the CRM's commit): the next attempt asks the CRM first.
       await tx.putCrmWork({ ...work, state: 'queued', dueAt, attempts, lastError: outcome.error, again: current?.again ?? false, uncertain: log.id === null, lease: null });
       return { ...log, error: outcome.error };
     });
+    // The timer goes to the retry (a row run outside `runDue` has no loop to schedule after it).
+    this.wake();
   }
 
   /** Bounded exponential backoff with jitter; a longer Retry-After wins. */
@@ -235,12 +333,25 @@ export class CrmOutboxWorker {
    * outcomes that land together are committed together by the store (SQLite's group commit), so
    * a busy CRM does not slow the webhooks down (docs/benchmarks.md, "Relay with a CRM").
    */
-  private async commit(work: CrmWork, next: NextLog): Promise<void> {
-    this.deps.publish(await this.deps.store.transaction((tx) => this.apply(tx, work, next)));
+  private async commit(work: CrmWork, next: NextLog, written?: ActivityRef): Promise<void> {
+    this.deps.publish(await this.deps.store.transaction((tx) => this.apply(tx, work, next, written)));
+  }
+
+  /** Whether this worker's claim on the row still holds: nobody requeued or claimed it since (the store locks it for the rest of `tx`). */
+  private stillClaimed(tx: StoreTx, work: CrmWork): Promise<boolean> {
+    return work.lease ? tx.holdsCrmLease(work.callId, work.lease) : Promise.resolve(false);
   }
 
   /** Inside the commit's transaction: one outcome applied; the events of its call's change. */
-  private async apply(tx: StoreTx, work: CrmWork, next: NextLog): Promise<AgentEvent[]> {
+  private async apply(tx: StoreTx, work: CrmWork, next: NextLog, written?: ActivityRef): Promise<AgentEvent[]> {
+    if (!(await this.stillClaimed(tx, work))) {
+      // Another relay requeued the row (this one's lease ran out mid-write) and it is that relay's
+      // now: writing over its outcome could unlink or fail a call it logged. The requeue marked
+      // the row uncertain, so its next run asks the CRM first (find_call) and links the record
+      // this write made rather than creating a second one.
+      this.deps.log.warn('crm outbox: the row was taken over while its write was out; its outcome is left to the relay that holds it now', { instance: work.instanceUid, call: work.callId, record: written?.id ?? null });
+      return [];
+    }
     const call = await tx.callById(work.callId);
     if (!call) {
       await tx.deleteCrmWork(work.callId);

@@ -203,6 +203,38 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         expect(await store.crmWorkOf(b)).toBeUndefined();
         expect(await store.requeueOrphanedCrmWork(T(1000))).toBe(1);
       });
+
+      it('says a claim still holds until its row is requeued or claimed again, its time past or not', async () => {
+        const { id } = await call('CA1', T(1));
+        await store.putCrmWork(work(id, T(1)));
+        expect(await store.holdsCrmLease(id, lease('relay-a', T(30)))).toBe(false);
+        await store.claimDueCrmWork(T(2), 1, lease('relay-a', T(30)));
+        expect(await store.holdsCrmLease(id, lease('relay-a', T(30)))).toBe(true);
+        expect(await store.holdsCrmLease(id, lease('relay-a', T(31)))).toBe(false);
+        expect(await store.holdsCrmLease(id, lease('relay-b', T(30)))).toBe(false);
+        await store.requeueOrphanedCrmWork(T(30));
+        expect(await store.holdsCrmLease(id, lease('relay-a', T(30)))).toBe(false);
+        await store.claimDueCrmWork(T(31), 1, lease('relay-b', T(90)));
+        expect(await store.holdsCrmLease(id, lease('relay-a', T(30)))).toBe(false);
+        expect(await store.holdsCrmLease(id, lease('relay-b', T(90)))).toBe(true);
+        await store.deleteCrmWork(id);
+        expect(await store.holdsCrmLease(id, lease('relay-b', T(90)))).toBe(false);
+      });
+
+      it("keeps a row held by a transaction that checked its lease: a requeue meanwhile waits for that transaction's outcome", async () => {
+        const { id } = await call('CA1', T(1));
+        await store.putCrmWork(work(id, T(1)));
+        await store.claimDueCrmWork(T(2), 1, lease('relay-a', T(30)));
+        let requeued: Promise<number> | undefined;
+        await store.transaction(async (tx) => {
+          expect(await tx.holdsCrmLease(id, lease('relay-a', T(30)))).toBe(true);
+          // Another relay finds the claim's time past while this outcome is being written.
+          requeued = store.requeueOrphanedCrmWork(T(60));
+          await tx.deleteCrmWork(id);
+        });
+        expect(await requeued).toBe(0);
+        expect(await store.crmWorkOf(id)).toBeUndefined();
+      });
     });
 
     describe('events', () => {

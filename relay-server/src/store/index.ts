@@ -205,6 +205,13 @@ export interface CrmOutbox {
    * marked uncertain: an earlier attempt may have reached the CRM. Returns how many.
    */
   requeueOrphanedCrmWork(now: string): Promise<number>;
+  /**
+   * Whether the call's row is still in flight under exactly `lease` (owner and until): its claim
+   * has not been requeued nor claimed again since, whether or not its time has passed. In a
+   * transaction the row stays so until it ends (PostgreSQL: locked `FOR UPDATE`), so an outcome
+   * committed after a true answer cannot land over another relay's claim.
+   */
+  holdsCrmLease(callId: number, lease: CrmLease): Promise<boolean>;
   /** The earliest due time of a queued row. */
   nextCrmDue(): Promise<string | undefined>;
   /** Rows in the outbox and the oldest due time among them. */

@@ -160,7 +160,7 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
               children: Object.fromEntries(Object.entries(matchFields).map(([name, doc]) => [name, valueField(doc)])),
             },
             follow_up: {
-              doc: 'A request per candidate, for what the search does not give (Vtiger: the company from `account_id`). Its templates see the candidate\'s fields; the same request is sent once per lookup.',
+              doc: 'A request per candidate, for what the search does not give (Vtiger: the company from `account_id`). Its templates see the candidate\'s fields; the same request is sent once per lookup, and the relay keeps its answer for later lookups as long as a match (followUpTtlMs).',
               repeat: true,
               attributes: { when: { doc: 'Runs only for candidates whose field of this name is set.', kind: 'name', schema: nonEmpty('a field name') } },
               children: {

@@ -27,6 +27,11 @@ export interface CrmSessionOptions {
   defaultCountry?: string;
   /** Milliseconds since the epoch. */
   now?: () => number;
+  /**
+   * How long a follow-up's answer (Vtiger: a contact's account, for its company name) serves
+   * later lookups too; 0 (the default): each lookup asks again.
+   */
+  followUpTtlMs?: number;
   agent?: AgentProfile;
 }
 
@@ -110,6 +115,27 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     return (value.default ? renderOptional(value.default, scope)?.trim() : undefined) || undefined;
   };
 
+  /**
+   * Follow-up answers by request, kept `followUpTtlMs` across lookups (callers of one company
+   * share one account retrieve); a failed answer is not kept. Within one lookup (`lookup`), each
+   * request is sent once whatever it answers (two contacts of one account in one answer).
+   */
+  const followUpAnswers = new Map<string, { answer: Promise<Sent>; expires: number }>();
+  const followUpOf = (key: string, ask: () => Promise<Sent>, lookup: Map<string, Promise<Sent>>): Promise<Sent> => {
+    const kept = followUpAnswers.get(key);
+    const answer = lookup.get(key) ?? (kept && kept.expires > now() ? kept.answer : undefined);
+    if (answer) return answer;
+    const asked = ask();
+    lookup.set(key, asked);
+    if (followUpAnswers.size >= MAX_KEPT_FOLLOW_UPS) followUpAnswers.delete(followUpAnswers.keys().next().value!);
+    const entry = { answer: asked, expires: now() + (options.followUpTtlMs ?? 0) };
+    followUpAnswers.set(key, entry);
+    void asked.then((sent) => {
+      if (!sent.ok && followUpAnswers.get(key) === entry) followUpAnswers.delete(key);
+    });
+    return asked;
+  };
+
   const runSearch = async (search: SearchPlan, vars: Vars, national: string, followUps: Map<string, Promise<Sent>>): Promise<CrmOutcome<Contact[]>> => {
     const sent = await send(search.request, vars, `find_contact ${search.name}`);
     if (!sent.ok) return sent;
@@ -127,10 +153,9 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       const followed: Record<string, string> = {};
       for (const followUp of search.followUps) {
         if (followUp.when !== undefined && !fields[followUp.when]) continue;
-        // The same request (same rendered values) is sent once per lookup: two contacts of one account, one retrieve.
+        // The same request (same rendered values) is sent once per lookup, and kept across lookups for followUpTtlMs: two contacts of one account, one retrieve.
         const key = JSON.stringify(requestTemplates(followUp.request).map((t) => renderOptional(t, scopeOf(fields))));
-        if (!followUps.has(key)) followUps.set(key, send(followUp.request, fields, `follow_up ${search.name}`));
-        const answer = await followUps.get(key)!;
+        const answer = await followUpOf(key, () => send(followUp.request, fields, `follow_up ${search.name}`), followUps);
         // A follow-up adds detail (a company name): without it the caller is still named.
         if (!answer.ok) continue;
         for (const [field, value] of Object.entries(followUp.response)) {
@@ -268,6 +293,9 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     return { ...callVariables(call), number: call.customer_number, ...(national ? { national } : {}) };
   }
 }
+
+/** Follow-up answers a session keeps at most (the oldest goes first). */
+const MAX_KEPT_FOLLOW_UPS = 1000;
 
 /** Adds the contacts `found` does not hold yet (by id), in order: one record found twice is one match. */
 function addUnseen(found: Contact[], contacts: Contact[]): void {

@@ -130,6 +130,30 @@ describe('the Vtiger connector', () => {
     expect(sent.searchParams.get('query')).toMatch(/;$/);
   });
 
+  it("keeps an account's answer for later lookups as long as it is told to, and asks again after", async () => {
+    let at = Date.parse('2025-03-02T14:10:00Z');
+    const session = openCrmSession(plan, { config, fetch: recorded.fetch, tokenCache: cache, now: () => at, followUpTtlMs: 60_000 });
+    await session.findContacts('+14155550100');
+    at += 59_999;
+    expect((await session.findContacts('+14155550100')).ok).toBe(true);
+    expect(operations().filter((o) => o === 'retrieve')).toHaveLength(1);
+    at += 1;
+    const found = await session.findContacts('+14155550100');
+    expect(found.ok && found.value.map((c) => c.company)).toEqual(['Acme', 'Acme', 'Lead Co']);
+    expect(operations().filter((o) => o === 'retrieve')).toHaveLength(2);
+    // A failed answer (the contacts are named without their company) is not kept: the next lookup asks again.
+    at += 60_000;
+    vtiger.queued.set('retrieve', [{ status: 500, body: 'Internal Server Error' }]);
+    const withoutCompany = await session.findContacts('+14155550100');
+    expect(withoutCompany.ok && withoutCompany.value.map((c) => c.company)).toEqual([null, null, 'Lead Co']);
+    expect((await session.findContacts('+14155550100')).ok && operations().filter((o) => o === 'retrieve')).toHaveLength(4);
+    // Without a time to keep them, each lookup asks again.
+    const asked = operations().length;
+    await open().findContacts('+14155550100');
+    await open().findContacts('+14155550100');
+    expect(operations().slice(asked).filter((o) => o === 'retrieve')).toHaveLength(2);
+  });
+
   it('finds nobody when no candidate carries the number', async () => {
     vtiger.contacts = [CONTACTS[1]!];
     vtiger.leads = [];

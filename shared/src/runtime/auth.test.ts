@@ -71,6 +71,18 @@ describe('token-step auth', () => {
     expect(tokenRequests).toHaveLength(2);
   });
 
+  it('keeps a token per config on one plan: another client asks for its own, and each is reused', async () => {
+    const cache = memoryTokenCache();
+    const compiled = plan();
+    const options = { now: 0, randomId: () => 'x', tokenCache: cache };
+    await placeCall(compiled, context(), '+14155550100', fetchFn, options);
+    const other = await placeCall(compiled, { config: { ...context().config, client_id: 'client-2' } }, '+14155550100', fetchFn, options);
+    expect(other).toMatchObject({ ok: false });
+    expect(tokenRequests.map((r) => r.authorization)).toEqual([`Basic ${btoa('client-1:s3cret')}`, `Basic ${btoa('client-2:s3cret')}`]);
+    expect(await placeCall(compiled, context(), '+14155550100', fetchFn, options)).toMatchObject({ ok: true });
+    expect(tokenRequests).toHaveLength(2);
+  });
+
   it('fetches a new token once when the provider answers 401, then succeeds', async () => {
     const cache = memoryTokenCache();
     await placeCall(plan(), context(), '+14155550100', fetchFn, { now: 0, randomId: () => 'x', tokenCache: cache });

@@ -4,6 +4,8 @@ import { getPath } from '../payload/path.ts';
 import type { TemplateScope } from '../template/render.ts';
 import { base64 } from '../template/filters.ts';
 import { signJwt } from '../signature/jwt.ts';
+import type { Reference } from '../template/ast.ts';
+import { references } from '../template/parse.ts';
 import { MissingValueError, renderTemplate } from '../template/render.ts';
 import { ConnectorRuntimeError } from './errors.ts';
 import { encodeParameters, type Fetch } from './http.ts';
@@ -144,9 +146,39 @@ function chainKey(chain: Array<{ method: TokenStep; index: number }>, scope: Tem
     if (method.name) standIns[method.name] = `<${method.name}>`;
     for (const value of method.values) standIns[value.name] = `<${value.name}>`;
   }
-  const keyScope: TemplateScope = { ...scope, vars: { ...scope.vars, ...standIns } };
+  const vars = { ...scope.vars, ...standIns };
+  const known = knownChainKeys(chain);
+  // The key changes only with the values its templates read (with Vtiger, the config's user name and access key).
+  const read = JSON.stringify([scope.defaultCountry ?? null, ...known.reads.map((ref) => (ref.scope === 'config' ? scope.config[ref.name] : vars[ref.name]) ?? null)]);
+  const cached = known.keys.get(read);
+  if (cached !== undefined) return cached;
+  const keyScope: TemplateScope = { ...scope, vars };
   const keys = chain.map(({ method }) => tokenKey(method, keyScope));
-  return keys.length === 1 ? keys[0]! : JSON.stringify(keys);
+  const key = keys.length === 1 ? keys[0]! : JSON.stringify(keys);
+  if (known.keys.size >= MAX_KNOWN_CHAIN_KEYS) known.keys.clear();
+  known.keys.set(read, key);
+  return key;
+}
+
+/**
+ * A chain's keys, by the values its templates read, kept per chain (its first step, a part of
+ * the compiled plan). Rendering the key cost as much as a CRM request's own templates: it runs
+ * for every request, and Vtiger's login template is an md5 of the access key.
+ */
+const chainKeys = new WeakMap<TokenStep, { reads: Reference[]; keys: Map<string, string> }>();
+
+/** Keys kept per chain: one per config in use, unless a chain reads per-request values (then the cache starts over). */
+const MAX_KNOWN_CHAIN_KEYS = 64;
+
+function knownChainKeys(chain: Array<{ method: TokenStep; index: number }>): { reads: Reference[]; keys: Map<string, string> } {
+  const first = chain[0]!.method;
+  let known = chainKeys.get(first);
+  if (!known) {
+    const templates = chain.flatMap(({ method }) => [method.url, ...method.parameters.map((p) => p.value), ...(method.basic ? [method.basic.username] : [])]);
+    known = { reads: templates.flatMap((template) => [...references(template)].filter((ref) => ref.scope !== 'group')), keys: new Map() };
+    chainKeys.set(first, known);
+  }
+  return known;
 }
 
 /** Forgets the tokens of a plan's token steps (after the provider answered 401). */

@@ -62,7 +62,23 @@ function lookup(ref: Reference, scope: TemplateScope): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/**
+ * Built without a stack trace: optional values (`|default:`, optional parameters, a CRM
+ * connector's maps) throw and catch one for each unset variable, several per CRM request, and
+ * capturing the stack was most of their cost on the relay's thread (docs/benchmarks.md, "Relay
+ * with a CRM"). The message names the variable; the stack would only show the renderer.
+ */
 function missing(ref: Reference, scope: TemplateScope): MissingValueError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return missingValue(ref, scope);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+function missingValue(ref: Reference, scope: TemplateScope): MissingValueError {
   if (ref.scope === 'group') return new MissingValueError(`{{${ref.template!.source}}}`, 'the group rendered empty');
   if (ref.scope === 'config') {
     const label = scope.configLabels?.[ref.name];
