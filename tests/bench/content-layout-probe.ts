@@ -68,8 +68,7 @@ function probe(page: Page, design: Design, count: number): Promise<FrameCost> {
         for (let i = 0; i < 3; i++) await frame();
         await new Promise((resolve) => setTimeout(resolve, 300));
       };
-      (window as unknown as { bench: { fill(count: number): void } }).bench.fill(rows);
-      await settle();
+      // The probe's stylesheet is in place before the list is laid out: the timed frame restyles nothing else.
       const sheet = new CSSStyleSheet();
       sheet.replaceSync(`
         .pc { all: initial; box-sizing: border-box; display: inline-flex; width: 18px; height: 18px; margin: 0 0 0 4px; border-radius: 50%; background: #15803d; vertical-align: middle; }
@@ -77,6 +76,8 @@ function probe(page: Page, design: Design, count: number): Promise<FrameCost> {
         .pc-wrapper { display: inline-block; position: relative; width: 0; height: 0; }
         .pc-wrapper > .pc { position: absolute; left: 0; top: -14px; }`);
       document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+      (window as unknown as { bench: { fill(count: number): void } }).bench.fill(rows);
+      await settle();
       const button = () => {
         const made = document.createElement('button');
         made.className = 'pc';
