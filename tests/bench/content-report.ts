@@ -30,11 +30,12 @@ say what is met and what is not.
   numbers, reads styles) in slices of 10 ms run as tasks, and keeps the button changes it
   decided; it makes them all in one animation frame once everything queued is read, or in the
   frame of the page's next change.
-- **Why one write.** Any write into a big table makes Chromium lay the whole table out again.
-  A probe without the extension (10,000 rows, machine loaded) put the frame inserting only 50
-  \`<span>\`s into the list at 0.3–0.9 s, 5,000 at 1.9–2.8 s: write batches kept under 50 or
-  100 ms cannot exist at this size, each would pay for a layout of the whole table, so the rest
-  is written once.
+- **Why one write.** Any write into a big table makes Chromium lay the whole table out again,
+  however few buttons it holds. tests/bench/content-layout-probe.ts (10,000 rows, no extension,
+  N decorations written in one frame; one run, load average 6–9 on 2 cores) put the frame of
+  today's inline button at 0.8 s for 50, 0.84 s for 1,000, 2.4 s for 10,000 (3 runs at load 17:
+  2.9 / 2.5 / 6.3 s): write batches kept under 100 ms cannot exist in the table, each would pay
+  for a layout of the whole table, so the rest is written once.
 - **Buttons cheap to style.** One constructed stylesheet, adopted by the document and by each
   open shadow root holding buttons, instead of 17 \`!important\` declarations in each button's
   style attribute: Chromium no longer cascades each button's inline style on its own. Its
@@ -66,10 +67,22 @@ say what is met and what is not.
   in view read first wherever the list is scrolled to, and the 10,000-row list's one write of
   the rest (its layout of the whole table, the write side's issue). Background-priority slices
   were tried and reverted: in one run they starved behind the page's timers (see the git log).
-- **Not taken.** Absolutely positioned buttons made that layout about 4 times cheaper in a probe,
-  but they cover the text after the number and must follow every scrolling container; the CSS
-  Custom Highlight API with one floating button leaves no element per number (DESIGN.md's DOM
-  contract, \`data-pc-call\`), which the tests and agents' own tools rely on.
+- **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
+  table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
+  10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text
+  after the number; CSS anchor positioning (a wrapper with its own \`anchor-name\` per number)
+  0.24 / 1.2 / 5.3 s. An overlay, buttons in a contained host (\`contain: strict\`, open shadow
+  root, top-level in body) at the numbers' rects, is the one write the table does not pay for:
+  its frame costs the buttons the host holds, 41 ms / 131 ms / 1.0 s filled fresh; 50 / 1,000 /
+  10,000 more into one host already holding 9,500: 51 / 130 / 1,341 ms; into hosts of 250
+  buttons each: 54 / 69 / 597 ms. Overlay hosts of a few hundred buttons written in batches of a
+  few hundred would keep every frame under 100 ms. Not built: an overlay button must follow its
+  number by itself (scrolling containers, rows inserted above, columns resized, fonts loaded,
+  the number removed), which a button in the page gets from the browser; reading 1,000 rects
+  with Range.getBoundingClientRect took 1.5 s of script in one probe run and 23 ms in another,
+  unexplained yet. The CSS Custom Highlight API with one floating button leaves no element per
+  number (DESIGN.md's DOM contract, \`data-pc-call\`), which the tests and agents' own tools
+  rely on.
 `;
 
 const seconds = (ms: number | null) => (ms === null ? 'not within 180 s' : `${(ms / 1000).toFixed(2)} s`);
