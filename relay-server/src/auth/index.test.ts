@@ -38,7 +38,7 @@ describe('agentAuth', () => {
 
   it('stops accepting the token of a removed agent', async () => {
     const ada = await relay.addAgent('Ada', '+14155550111');
-    relay.store.removeAgent(ada.id);
+    await relay.store.removeAgent(ada.id);
     expect((await app.request('/who', { headers: { Authorization: `Bearer ${ada.token}` } })).status).toBe(401);
   });
 });
