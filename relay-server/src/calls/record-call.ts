@@ -56,7 +56,7 @@ export async function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'ho
       id = before.id;
       if (changed) await tx.updateCall(id, state, at);
     }
-    for (const agent of added) await tx.linkAgent(agent.id, id);
+    await tx.linkAgents(added.map((agent) => agent.id), id);
     const current = before ? (changed ? { ...before, ...state, updated_at: at } : before) : newCall(id, news, state, at);
     const identified = callerToIdentify(before, current) ? await identifyFromCache(deps, tx, news.instanceUid, current) : { call: current };
     const call = changed ? await followCallChange(deps, tx, news.instanceUid, before, identified.call) : identified.call;
