@@ -25,8 +25,7 @@ export function callsApp(deps: RelayDeps): Hono<AuthEnv> {
     const instance = await deps.store.instanceOf(agent.id, report.instance);
     if (!instance) return c.json({ error: `you have no instance "${report.instance}"` }, 404);
     const recorded = await recordCall(deps, {
-      instanceUid: instance.uid,
-      instanceId: instance.localId,
+      instance,
       callId: report.call_id,
       update: updateFromReport(report, agentCountry(agent)),
       audience: async () => [agent],

@@ -31,7 +31,7 @@ export async function annotateCall(deps: Pick<RelayDeps, 'store' | 'publish' | '
     if (contactChanged) await tx.setCallCrm(id, { ...crmFields(current), contact }, at);
     const instance = await tx.instanceOfCall(id);
     const after = (await tx.callFor(agentId, id))!;
-    const call = instance ? await followCallChange(deps, tx, instance.uid, current, after) : after;
+    const call = instance ? await followCallChange(deps, tx, instance, current, after) : after;
     const entries: EventEntry[] = (await tx.agentIdsOfCall(id)).map((agent) => ({ agentId: agent, kind: 'updated' }));
     return { ok: true as const, call, events: await tx.appendEvents(entries, call, at) };
   });

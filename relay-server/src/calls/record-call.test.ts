@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Agent, AgentEvent, RelayStore } from '../store/index.ts';
+import type { Agent, AgentEvent, Instance, RelayStore } from '../store/index.ts';
 import { testRelay } from '../testing.ts';
 import { annotateCall } from './annotate-call.ts';
 import type { CallUpdate } from './merge.ts';
@@ -22,8 +22,16 @@ const agentsNamed = async (ids: readonly string[], agents: AgentLookup): Promise
   return ids.map((id) => known.find((agent) => agent.id === id) ?? { id, name: id, number: '', email: null, profile: {}, admin: false, createdAt: T(0) });
 };
 
-function save(input: { instanceUid: string; callId: string; update: CallUpdate; agentIds: readonly string[]; at: string }) {
-  return recordCall(deps(input.at), { instanceUid: input.instanceUid, instanceId: 'main', callId: input.callId, update: input.update, audience: (_known, agents) => agentsNamed(input.agentIds, agents) });
+/** The instance as the webhook guard hands it on. */
+async function instanceNamed(uid: string): Promise<Instance> {
+  const instance = await store.instanceByUid(uid);
+  if (!instance) throw new Error(`the test has no instance ${uid}`);
+  return instance;
+}
+
+async function save(input: { instanceUid: string; callId: string; update: CallUpdate; agentIds: readonly string[]; at: string }) {
+  const instance = await instanceNamed(input.instanceUid);
+  return recordCall(deps(input.at), { instance, callId: input.callId, update: input.update, audience: (_known, agents) => agentsNamed(input.agentIds, agents) });
 }
 
 beforeEach(async () => {
@@ -77,8 +85,7 @@ describe('recordCall', () => {
     await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { direction: 'outbound' }, agentIds: ['ada'], at: T(1) });
     const seen: unknown[] = [];
     await recordCall(deps(T(2)), {
-      instanceUid: 'in_ada_main',
-      instanceId: 'main',
+      instance: await instanceNamed('in_ada_main'),
       callId: 'CA1',
       update: {},
       audience: async (known) => {

@@ -2,15 +2,17 @@ import { followCallChange } from '../crm/call-log.ts';
 import { customerNumber } from '../crm/crm-call.ts';
 import { identifyFromCache, lookUpCaller, type PendingLookup } from '../crm/identify-caller.ts';
 import type { RelayDeps } from '../deps.ts';
-import type { Agent, AgentEvent, Call, EventEntry } from '../store/index.ts';
+import type { Agent, AgentEvent, Call, EventEntry, Instance } from '../store/index.ts';
 import { type CallState, type CallUpdate, mergeCall, sameState } from './merge.ts';
 import type { Audience } from './routing.ts';
 
 /** News of a call: a provider's webhook or the extension's report of a call it placed. */
 export interface CallNews {
-  instanceUid: string;
-  /** The instance's local id, as the Call JSON names it (`instance_id`). */
-  instanceId: string;
+  /**
+   * The instance the news came through, as its caller read it (the webhook guard, the agent's
+   * report): read once and handed on to the CRM side, rather than read again in the transaction.
+   */
+  instance: Instance;
   callId: string;
   update: CallUpdate;
   audience: Audience;
@@ -34,9 +36,10 @@ export interface RecordedCall {
 export async function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'hold' | 'crm' | 'log' | 'now'>, news: CallNews): Promise<RecordedCall> {
   const at = deps.now().toISOString();
   const recorded = await deps.store.transaction(async (tx): Promise<RecordedCall & { lookup?: PendingLookup }> => {
-    const before = await tx.callByKey(news.instanceUid, news.callId);
+    const { instance } = news;
+    const before = await tx.callByKey(instance.uid, news.callId);
     // A new call has no agents yet: one round trip less on every first webhook of a call.
-    const knownIds = before ? await tx.callAgentIds(news.instanceUid, news.callId) : [];
+    const knownIds = before ? await tx.callAgentIds(instance.uid, news.callId) : [];
     const known = await tx.agentsByIds(knownIds);
     const routed = await news.audience({ call: before, agents: known }, tx);
     // One pass with a set: comparing every routed agent with the others cost a million comparisons
@@ -51,15 +54,15 @@ export async function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'ho
     const state = mergeCall(before, news.update);
     const changed = !before || !sameState(before, state);
     let id: number;
-    if (!before) id = await tx.insertCall(news.instanceUid, news.callId, state, at);
+    if (!before) id = await tx.insertCall(instance.uid, news.callId, state, at);
     else {
       id = before.id;
       if (changed) await tx.updateCall(id, state, at);
     }
-    for (const agent of added) await tx.linkAgent(agent.id, id);
+    await tx.linkAgents(added.map((agent) => agent.id), id);
     const current = before ? (changed ? { ...before, ...state, updated_at: at } : before) : newCall(id, news, state, at);
-    const identified = callerToIdentify(before, current) ? await identifyFromCache(deps, tx, news.instanceUid, current) : { call: current };
-    const call = changed ? await followCallChange(deps, tx, news.instanceUid, before, identified.call) : identified.call;
+    const identified = callerToIdentify(before, current) ? await identifyFromCache(deps, tx, instance, current) : { call: current };
+    const call = changed ? await followCallChange(deps, tx, instance, before, identified.call) : identified.call;
     const entries: EventEntry[] = added.map((agent) => ({ agentId: agent.id, kind: 'created' }));
     if (before && changed) for (const agentId of knownIds) entries.push({ agentId, kind: 'updated' });
     return { call, created: !before, agents: [...known, ...added], events: await tx.appendEvents(entries, call, at), lookup: identified.pending };
@@ -79,7 +82,7 @@ function newCall(id: number, news: CallNews, state: CallState, at: string): Call
   const { extra, ...columns } = state;
   return {
     id,
-    instance_id: news.instanceId,
+    instance_id: news.instance.localId,
     call_id: news.callId,
     ...columns,
     notes: null,

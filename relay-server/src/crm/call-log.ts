@@ -30,9 +30,8 @@ const PENDING: CrmLog = { state: 'pending', id: null, url: null, error: null };
  * (`canUpdate` false) logs once: as soon as the wrap-up is in (notes or disposition), else when
  * the wrap-up window ends. Returns the call as it now is.
  */
-export async function followCallChange(deps: CrmDeps & Pick<RelayDeps, 'now'>, tx: StoreTx, instanceUid: string, before: Call | undefined, after: Call): Promise<Call> {
-  const instance = await tx.instanceByUid(instanceUid);
-  if (!instance?.crm) return after;
+export async function followCallChange(deps: CrmDeps & Pick<RelayDeps, 'now'>, tx: StoreTx, instance: Instance, before: Call | undefined, after: Call): Promise<Call> {
+  if (!instance.crm) return after;
   const canUpdate = (await crmSession(deps, tx, instance))?.canUpdate ?? true;
   const now = deps.now();
   const dueNow = logDueNow(canUpdate, after, now);
@@ -40,12 +39,12 @@ export async function followCallChange(deps: CrmDeps & Pick<RelayDeps, 'now'>, t
   if (log === null) {
     if (!isFinalStatus(after.status)) return after;
     await tx.setCallCrm(after.id, { ...crmFields(after), crm_log: PENDING }, now.toISOString());
-    await enqueueCrmWork(deps, tx, instanceUid, after.id, firstLogDue(deps, after, dueNow, now), now);
+    await enqueueCrmWork(deps, tx, instance.uid, after.id, firstLogDue(deps, after, dueNow, now), now);
     return (await tx.callById(after.id))!;
   }
   if (log.state === 'failed' || log.state === 'skipped' || !changedForCrm(before, after)) return after;
   // A pending log reads the call when it runs, so it needs no second row; a logged one is updated when the CRM can.
-  if (log.id === null || canUpdate) await enqueueCrmWork(deps, tx, instanceUid, after.id, dueNow, now);
+  if (log.id === null || canUpdate) await enqueueCrmWork(deps, tx, instance.uid, after.id, dueNow, now);
   return after;
 }
 

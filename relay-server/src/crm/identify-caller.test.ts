@@ -1,5 +1,6 @@
 import { type Contact, REDACTED } from '@phone-connector/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SqliteTables } from '../store/sqlite/tables.ts';
 import { crmTestRelay } from '../testing.ts';
 
 const GRACE: Contact = { id: '12x1', name: 'Grace Hopper', company: 'Navy', url: 'https://crm.example.test/contacts/12x1' };
@@ -110,6 +111,22 @@ describe('lookup cache', () => {
     expect(relay.pushed('CA2')[0]).toMatchObject({ kind: 'created', call: { contact: GRACE } });
     expect(relay.crm.asked('findContacts')).toHaveLength(1);
     expect(await relay.deps.metrics.render()).toMatch(/relay_crm_lookups_total\{source="cache"\} 1/);
+  });
+
+  it("runs on the instance the webhook guard read: the call's transaction reads it no more, cached contact included", async () => {
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    await relay.inbound('CA1', CALLER).ringing();
+    await vi.waitFor(() => expect(relay.pushed('CA1')[0]).toMatchObject({ call: { contact: GRACE } }), WAIT);
+    // Transactions take the tables' methods as they open; the guard's plain read was bound when the store opened.
+    const reads = vi.spyOn(SqliteTables.prototype, 'instanceByUid');
+    await relay.inbound('CA2', CALLER).ringing();
+    await relay.twilioWebhook(relay.hooks.status, { CallSid: 'CA2', CallStatus: 'in-progress' });
+    expect(relay.pushed('CA2').map((e) => [e.kind, e.call.status, e.call.contact?.id])).toEqual([
+      ['created', 'ringing', GRACE.id],
+      ['updated', 'in-progress', GRACE.id],
+    ]);
+    expect(reads).not.toHaveBeenCalled();
+    reads.mockRestore();
   });
 
   it('believes a match ten minutes and a miss one minute', async () => {

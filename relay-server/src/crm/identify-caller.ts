@@ -1,6 +1,6 @@
 import type { Contact, CrmSession } from '@phone-connector/shared';
 import type { RelayDeps } from '../deps.ts';
-import type { AgentEvent, Call, EventEntry, StoreTx } from '../store/index.ts';
+import type { AgentEvent, Call, EventEntry, Instance, StoreTx } from '../store/index.ts';
 import { contactFields, crmFields, crmSession, followCallChange, stopWaitingForLookup } from './call-log.ts';
 import { customerNumber } from './crm-call.ts';
 
@@ -19,13 +19,12 @@ type Deps = Pick<RelayDeps, 'store' | 'crm' | 'now'>;
  * nothing, or the lookup still to run once the call is committed. Nothing when the instance has
  * no CRM or the call no customer number.
  */
-export async function identifyFromCache(deps: Deps, tx: StoreTx, instanceUid: string, call: Call): Promise<{ call: Call; pending?: PendingLookup }> {
-  const instance = await tx.instanceByUid(instanceUid);
+export async function identifyFromCache(deps: Deps, tx: StoreTx, instance: Instance, call: Call): Promise<{ call: Call; pending?: PendingLookup }> {
   const number = customerNumber(call);
-  const session = instance?.crm && number ? await crmSession(deps, tx, instance) : undefined;
+  const session = instance.crm && number ? await crmSession(deps, tx, instance) : undefined;
   if (!session || !number) return { call };
-  const cached = deps.crm.lookup.cached(instanceUid, number);
-  if (!cached) return { call, pending: { instanceUid, callId: call.id, number, session } };
+  const cached = deps.crm.lookup.cached(instance.uid, number);
+  if (!cached) return { call, pending: { instanceUid: instance.uid, callId: call.id, number, session } };
   await tx.setCallCrm(call.id, { ...crmFields(call), ...contactFields(cached, session, number) }, deps.now().toISOString());
   return { call: (await tx.callById(call.id))! };
 }
@@ -69,7 +68,10 @@ function attachContacts(deps: Deps, lookup: PendingLookup, contacts: Contact[]) 
     if (fields.contact === null && fields.new_contact_url === null) return undefined;
     const at = deps.now().toISOString();
     await tx.setCallCrm(before.id, { ...crmFields(before), ...fields }, at);
-    const call = await followCallChange(deps, tx, lookup.instanceUid, before, (await tx.callById(before.id))!);
+    const after = (await tx.callById(before.id))!;
+    // Read again here: the lookup ran after the webhook's commit, and the instance may have changed or gone since.
+    const instance = await tx.instanceByUid(lookup.instanceUid);
+    const call = instance ? await followCallChange(deps, tx, instance, before, after) : after;
     const entries: EventEntry[] = (await tx.agentIdsOfCall(call.id)).map((agentId) => ({ agentId, kind: 'updated' }));
     return { call, events: await tx.appendEvents(entries, call, at) };
   });

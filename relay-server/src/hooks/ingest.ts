@@ -32,8 +32,7 @@ export async function ingestWebhook(deps: RelayDeps, webhook: VerifiedWebhook): 
   // The reply may ring the call's agents (agentdialing), and who they are depends on the mapped
   // record and on what the store knows of the call: rendered once the call is recorded.
   const recorded = await recordCall(deps, {
-    instanceUid: instance.uid,
-    instanceId: instance.localId,
+    instance,
     callId,
     update: updateFromRecord(record),
     audience: webhookAudience(event, record, owner),

@@ -221,8 +221,9 @@ export class PostgresTables implements StoreTx {
     );
   }
 
-  async linkAgent(agentId: string, id: number): Promise<void> {
-    await this.#db.query('INSERT INTO call_agents (agent_id, call_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [agentId, id]);
+  async linkAgents(agentIds: readonly string[], id: number): Promise<void> {
+    if (agentIds.length === 0) return;
+    await this.#db.query('INSERT INTO call_agents (agent_id, call_id) SELECT unnest($1::text[]), $2::bigint ON CONFLICT DO NOTHING', [agentIds, id]);
   }
 
   async callFor(agentId: string, id: number): Promise<Call | undefined> {
