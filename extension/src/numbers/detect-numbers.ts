@@ -73,7 +73,7 @@ export function mightContainPhoneNumber(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     const char = text[i] ?? '';
-    const isDigit = (code >= 48 && code <= 57) || (code > 127 && /\p{Nd}/u.test(char));
+    const isDigit = isAsciiDigit(code) || isOtherScriptDigit(code, char);
     if (isDigit) {
       if (++digits >= MIN_DIGITS) return true;
     } else if (!NUMBER_PUNCTUATION.has(char)) digits = 0;
@@ -182,7 +182,7 @@ function hasPossibleNumberRun(text: string, searched: string, country: CountryCo
     const code = searched.charCodeAt(i);
     if (isAsciiDigit(code)) digits++;
     // Other scripts' digits are left to the search: the safe side.
-    else if (code > 127 && /\p{Nd}/u.test(char)) return true;
+    else if (isOtherScriptDigit(code, char)) return true;
     else if (i === searched.length || !NUMBER_PUNCTUATION.has(char)) {
       if (digits > 0 && (++runsWithDigits > 1 || !cannotYieldNumber(text, searched, runStart, i, country))) return true;
       runStart = i + 1;
@@ -215,6 +215,10 @@ function cannotYieldNumber(text: string, searched: string, from: number, to: num
 
 function isAsciiDigit(code: number): boolean {
   return code >= 48 && code <= 57;
+}
+
+function isOtherScriptDigit(code: number, char: string): boolean {
+  return code > 127 && /\p{Nd}/u.test(char);
 }
 
 /** The text the guards read before a match starting at `start`. */
