@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { detectNumbers, detectSelectedNumber, mightContainPhoneNumber, parseCallHref } from './detect-numbers.ts';
 
@@ -105,6 +106,27 @@ const cases: Array<[string, string, Found[]]> = [
   ['555-0100', 'US', []],
   ['1234567890', 'US', []],
   ['0612345678', 'US', []],
+  // Runs of digits and single dashes, slashes or dots: left unsearched when glued to an id or not a valid number.
+  ['ORD-2024-000123', 'US', []],
+  ['#4155550100', 'US', []],
+  ['A-415-555-0100', 'US', []],
+  ['90001-1001', 'US', []],
+  ['8000000000000000', 'US', []],
+  ['12/34/5678/90', 'GB', []],
+  ['#00000000010000000', 'BE', []],
+  // The same shapes when they are numbers: searched, in several countries' formats.
+  ['4155550100', 'US', [{ text: '4155550100', e164: '+14155550100' }]],
+  ['Mobile: 212-555-0199', 'US', [{ text: '212-555-0199', e164: '+12125550199' }]],
+  ['020-7946-0018', 'GB', [{ text: '020-7946-0018', e164: '+442079460018' }]],
+  ['030/901820', 'DE', [{ text: '030/901820', e164: '+4930901820' }]],
+  ['Tel.030-901820', 'DE', [{ text: '030-901820', e164: '+4930901820' }]],
+  ['02.123.45.67', 'BE', [{ text: '02.123.45.67', e164: '+3221234567' }]],
+  ['0612345678', 'FR', [{ text: '0612345678', e164: '+33612345678' }]],
+  ['9876543210', 'IN', [{ text: '9876543210', e164: '+919876543210' }]],
+  ['01144-20-7946-0018', 'US', [{ text: '01144-20-7946-0018', e164: '+442079460018' }]],
+  ['zip 90001-1001, call 212-555-0199', 'US', [{ text: '212-555-0199', e164: '+12125550199' }]],
+  // An extension ends inside the next run: its rest is searched ("0#" + nine digits of extension).
+  ['0#00000000010000000', 'BE', [{ text: '10000000', e164: '+3210000000' }]],
 ];
 
 describe('detectNumbers', () => {
@@ -118,6 +140,25 @@ describe('detectNumbers', () => {
     const text = `${'Lorem ipsum dolor sit amet. '.repeat(20)}Reach Ana at +1 (415) 555-0100 ext. 5 today.`;
     const [number] = detectNumbers(text, 'US');
     expect(number).toMatchObject({ start: text.indexOf('+1'), text: '+1 (415) 555-0100 ext. 5', extension: '5' });
+  });
+
+  it('finds in a text what it finds when a number elsewhere in it forces the search', () => {
+    // "(212) 555-0100" is no run of digits and single separators: with it, the whole text is
+    // searched. Texts the digit count alone leaves unsearched are not this filter's.
+    const piece = fc.oneof(
+      fc.constantFrom('-', '/', '.', ' ', 'ORD-', '#', 'Tel.', 'x', '+', '(', ')', ', ', 'A', 'ext. '),
+      fc.stringMatching(/^[0-9]{1,11}$/),
+      fc.constantFrom('415', '555', '0100', '020', '7946', '0018', '030', '901820', '06', '12', '34', '56', '78', '2024', '011', '44', '0044'),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }).map((pieces) => pieces.join('')), fc.constantFrom('US', 'GB', 'DE', 'FR', 'BE', 'IN', 'ZZ'), (text, country) => {
+        fc.pre(mightContainPhoneNumber(text));
+        const shown = ({ start, end, e164, extension }: { start: number; end: number; e164: string; extension?: string }) => ({ start, end, e164, extension });
+        const searched = detectNumbers(`${text} | (212) 555-0100`, country).filter((number) => number.start < text.length);
+        expect(detectNumbers(text, country).map(shown)).toEqual(searched.map(shown));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('does not read a word cut by the context window as an id label', () => {

@@ -73,7 +73,7 @@ export function mightContainPhoneNumber(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     const char = text[i] ?? '';
-    const isDigit = (code >= 48 && code <= 57) || (code > 127 && /\p{Nd}/u.test(char));
+    const isDigit = isAsciiDigit(code) || isOtherScriptDigit(code, char);
     if (isDigit) {
       if (++digits >= MIN_DIGITS) return true;
     } else if (!NUMBER_PUNCTUATION.has(char)) digits = 0;
@@ -91,8 +91,10 @@ export function detectNumbers(text: string, defaultCountry: string): DetectedNum
   const searched = maskLookalikes(text);
   // Blanked dates and times leave runs too short for a number: "Due 2024-05-01" is not searched.
   if (!mightContainPhoneNumber(searched)) return [];
+  const country = toCountry(defaultCountry);
+  if (!hasPossibleNumberRun(text, searched, country)) return [];
   // Without `extended`, libphonenumber keeps only numbers valid for their country (VALID leniency).
-  const found = findPhoneNumbersInText(searched, { defaultCountry: toCountry(defaultCountry) });
+  const found = findPhoneNumbersInText(searched, { defaultCountry: country });
   const numbers: DetectedNumber[] = [];
   for (const { number, startsAt, endsAt } of found) {
     // Undo the 00 -> " +" rewrite so the match covers what the page shows.
@@ -148,11 +150,87 @@ function maskLookalikes(text: string): string {
   return masked.replace(DOUBLE_ZERO_PREFIX, ' +');
 }
 
-function isLookalike(text: string, start: number, end: number): boolean {
+/**
+ * Separators that, right after a digit, make ATTACHED_BEFORE reject a number starting after
+ * them and ATTACHED_AFTER one ending before them (the digit after them included).
+ */
+const ATTACHING_SEPARATORS = '-/.';
+
+/** A run no longer than this is matched by one pass of libphonenumber's candidate pattern (21 blocks of up to 20 digits). */
+const MAX_SHAPED_RUN = 200;
+
+/**
+ * False when no run of digits and number punctuation in `searched` can yield a number that
+ * libphonenumber accepts and `isLookalike` keeps: the search is skipped, with the same result.
+ * Ids, zip codes and long ids were most of a CRM list's search (issue #12). A run whose digits
+ * are separated by single dashes, slashes or dots only (2024-000123, 90001-1001,
+ * 8000000000000000) has one acceptable match at most, the whole run: libphonenumber starts a
+ * candidate at its first digit (a bracket or plus before it is another shape, searched), every
+ * inner match starts after a digit and a separator (ATTACHED_BEFORE) or ends before one and a
+ * digit (ATTACHED_AFTER). So the run is left out when its first digit is attached to a
+ * token before it (ORD-2024-000123, #4155550100), or when the whole run is no valid number, the
+ * one check libphonenumber's search would make on it anyway. Only a text with one run holding
+ * digits is left out: an earlier number's extension ("0#000…", "… ext. 2024-…") can end inside
+ * a later run, and the next candidate then starts after a bare digit. Any other text is searched.
+ */
+function hasPossibleNumberRun(text: string, searched: string, country: CountryCode | undefined): boolean {
+  let runStart = 0;
+  let digits = 0;
+  let runsWithDigits = 0;
+  for (let i = 0; i <= searched.length; i++) {
+    const char = searched[i] ?? '';
+    const code = searched.charCodeAt(i);
+    if (isAsciiDigit(code)) digits++;
+    // Other scripts' digits are left to the search: the safe side.
+    else if (isOtherScriptDigit(code, char)) return true;
+    else if (i === searched.length || !NUMBER_PUNCTUATION.has(char)) {
+      if (digits > 0 && (++runsWithDigits > 1 || !cannotYieldNumber(text, searched, runStart, i, country))) return true;
+      runStart = i + 1;
+      digits = 0;
+    }
+  }
+  return false;
+}
+
+/** True when `searched[from, to)` (a run of ASCII digits and number punctuation) is shaped so that no kept number can start in it. */
+function cannotYieldNumber(text: string, searched: string, from: number, to: number, country: CountryCode | undefined): boolean {
+  if (to - from > MAX_SHAPED_RUN) return false;
+  let first = from;
+  while (first < to && !isAsciiDigit(searched.charCodeAt(first))) {
+    // Only blanks or attaching separators before the first digit: no bracket or plus to start a candidate at.
+    if (!ATTACHING_SEPARATORS.includes(searched[first] ?? '') && searched[first] !== ' ') return false;
+    first++;
+  }
+  let last = to - 1;
+  while (last > first && !isAsciiDigit(searched.charCodeAt(last))) last--;
+  for (let i = first + 1; i < last; i++) {
+    const code = searched.charCodeAt(i);
+    if (isAsciiDigit(code)) continue;
+    // One attaching separator between two digits, nothing else.
+    if (!ATTACHING_SEPARATORS.includes(searched[i] ?? '') || !isAsciiDigit(searched.charCodeAt(i - 1)) || !isAsciiDigit(searched.charCodeAt(i + 1))) return false;
+  }
+  if (ATTACHED_BEFORE.test(contextBefore(text, first))) return true;
+  return !parsePhoneNumberFromString(searched.slice(first, last + 1), { defaultCountry: country })?.isValid();
+}
+
+function isAsciiDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+function isOtherScriptDigit(code: number, char: string): boolean {
+  return code > 127 && /\p{Nd}/u.test(char);
+}
+
+/** The text the guards read before a match starting at `start`. */
+function contextBefore(text: string, start: number): string {
   const from = Math.max(0, start - CONTEXT);
   const preceding = text.slice(from, start);
   // Drop a word the window cuts in half, so "border" never reads as "order".
-  const before = /\p{L}/u.test(text[from - 1] ?? '') ? preceding.replace(/^\p{L}+/u, '') : preceding;
+  return /\p{L}/u.test(text[from - 1] ?? '') ? preceding.replace(/^\p{L}+/u, '') : preceding;
+}
+
+function isLookalike(text: string, start: number, end: number): boolean {
+  const before = contextBefore(text, start);
   const after = text.slice(end, end + CONTEXT);
   return (
     ATTACHED_BEFORE.test(before) ||
