@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { detectNumbers, detectSelectedNumber, mightContainPhoneNumber, parseCallHref } from './detect-numbers.ts';
+import { detectNumbers, detectNumbersBySearch, detectSelectedNumber, mightContainPhoneNumber, parseCallHref } from './detect-numbers.ts';
 
 interface Found {
   text: string;
@@ -142,9 +142,10 @@ describe('detectNumbers', () => {
     expect(number).toMatchObject({ start: text.indexOf('+1'), text: '+1 (415) 555-0100 ext. 5', extension: '5' });
   });
 
-  it('finds in a text what it finds when a number elsewhere in it forces the search', () => {
-    // "(212) 555-0100" is no run of digits and single separators: with it, the whole text is
-    // searched. Texts the digit count alone leaves unsearched are not this filter's.
+  it('finds in a text what the search without the shape check finds', () => {
+    // The reference is the same detection with the search always made: libphonenumber's own
+    // results depend on the rest of the text ("1000, 0010415" in DE finds +491000 only when a
+    // number follows), so forcing the search by appending a number is no reference.
     const piece = fc.oneof(
       fc.constantFrom('-', '/', '.', ' ', 'ORD-', '#', 'Tel.', 'x', '+', '(', ')', ', ', 'A', 'ext. '),
       fc.stringMatching(/^[0-9]{1,11}$/),
@@ -152,10 +153,7 @@ describe('detectNumbers', () => {
     );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 8 }).map((pieces) => pieces.join('')), fc.constantFrom('US', 'GB', 'DE', 'FR', 'BE', 'IN', 'ZZ'), (text, country) => {
-        fc.pre(mightContainPhoneNumber(text));
-        const shown = ({ start, end, e164, extension }: { start: number; end: number; e164: string; extension?: string }) => ({ start, end, e164, extension });
-        const searched = detectNumbers(`${text} | (212) 555-0100`, country).filter((number) => number.start < text.length);
-        expect(detectNumbers(text, country).map(shown)).toEqual(searched.map(shown));
+        expect(detectNumbers(text, country)).toEqual(detectNumbersBySearch(text, country));
       }),
       { numRuns: 3000 },
     );

@@ -87,12 +87,21 @@ export function mightContainPhoneNumber(text: string): boolean {
  * numbers valid for their country are kept, minus look-alikes (dates, ids, prices, …).
  */
 export function detectNumbers(text: string, defaultCountry: string): DetectedNumber[] {
+  return detect(text, defaultCountry, true);
+}
+
+/** `detectNumbers` without the shape check that skips the search (`hasPossibleNumberRun`): what that check must never change. */
+export function detectNumbersBySearch(text: string, defaultCountry: string): DetectedNumber[] {
+  return detect(text, defaultCountry, false);
+}
+
+function detect(text: string, defaultCountry: string, shapeCheck: boolean): DetectedNumber[] {
   if (!mightContainPhoneNumber(text)) return [];
   const searched = maskLookalikes(text);
   // Blanked dates and times leave runs too short for a number: "Due 2024-05-01" is not searched.
   if (!mightContainPhoneNumber(searched)) return [];
   const country = toCountry(defaultCountry);
-  if (!hasPossibleNumberRun(text, searched, country)) return [];
+  if (shapeCheck && !hasPossibleNumberRun(text, searched, country)) return [];
   // Without `extended`, libphonenumber keeps only numbers valid for their country (VALID leniency).
   const found = findPhoneNumbersInText(searched, { defaultCountry: country });
   const numbers: DetectedNumber[] = [];
