@@ -1,4 +1,5 @@
 import { type CountryCode, findPhoneNumbersInText, isSupportedCountry, parsePhoneNumberFromString } from '@phone-connector/shared/phone-metadata';
+import { cannotBeValidByLength } from './number-lengths.ts';
 
 /** A number to call, as the page shows it and normalised. */
 export interface PhoneTarget {
@@ -178,7 +179,8 @@ const MAX_SHAPED_RUN = 200;
  * inner match starts after a digit and a separator (ATTACHED_BEFORE) or ends before one and a
  * digit (ATTACHED_AFTER). So the run is left out when its first digit is attached to a
  * token before it (ORD-2024-000123, #4155550100), or when the whole run is no valid number, the
- * one check libphonenumber's search would make on it anyway. Only a text with one run holding
+ * one check libphonenumber's search would make on it anyway (by its length first, without a
+ * parse, where the length alone says so: zip codes, long ids). Only a text with one run holding
  * digits is left out: an earlier number's extension ("0#000…", "… ext. 2024-…") can end inside
  * a later run, and the next candidate then starts after a bare digit. Any other text is searched.
  */
@@ -219,7 +221,9 @@ function cannotYieldNumber(text: string, searched: string, from: number, to: num
     if (!ATTACHING_SEPARATORS.includes(searched[i] ?? '') || !isAsciiDigit(searched.charCodeAt(i - 1)) || !isAsciiDigit(searched.charCodeAt(i + 1))) return false;
   }
   if (ATTACHED_BEFORE.test(contextBefore(text, first))) return true;
-  return !parsePhoneNumberFromString(searched.slice(first, last + 1), { defaultCountry: country })?.isValid();
+  const run = searched.slice(first, last + 1);
+  if (country && cannotBeValidByLength(run.replace(/\D/g, ''), country)) return true;
+  return !parsePhoneNumberFromString(run, { defaultCountry: country })?.isValid();
 }
 
 function isAsciiDigit(code: number): boolean {

@@ -5,4 +5,4 @@
  * per-type patterns: every detection and normalisation test passes with it, and it is ~39 KB
  * lighter in the content script, which must stay under 60 KB gzipped (issue #12).
  */
-export { type CountryCode, findPhoneNumbersInText, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/min';
+export { type CountryCode, findPhoneNumbersInText, getCountries, getCountryCallingCode, isSupportedCountry, Metadata, parsePhoneNumberFromString } from 'libphonenumber-js/min';
