@@ -428,6 +428,36 @@ describe('startScanner', () => {
     }
   });
 
+  it('is handed no record of its own buttons, and still every change the page makes around its writes', async () => {
+    let ownRecords = 0;
+    const Observer = globalThis.MutationObserver;
+    vi.stubGlobal(
+      'MutationObserver',
+      class extends Observer {
+        constructor(callback: MutationCallback) {
+          super((records, observer) => {
+            ownRecords += records.filter((record) => [...record.addedNodes].some((node) => (node as Element).localName === 'button')).length;
+            callback(records, observer);
+          });
+        }
+      },
+    );
+    // The page's change lands just before our first write, in the same task: it is read, not lost.
+    let pageChange: (() => void) | undefined = () => document.querySelector('ul')?.insertAdjacentHTML('beforeend', '<li>415-555-0172</li>');
+    const beforeWrite = () => {
+      pageChange?.();
+      pageChange = undefined;
+    };
+    const { scanner } = scan('<ul><li>415-555-0170</li><li>415-555-0171</li></ul>', { schedule: (callback) => setTimeout(() => (beforeWrite(), callback()), 0) });
+    await settled(scanner);
+    expect(numbers().sort()).toEqual(['+14155550170', '+14155550171', '+14155550172']);
+    document.querySelector('ul')?.insertAdjacentHTML('beforeend', '<li>415-555-0173</li>');
+    await settled(scanner);
+    expect(numbers()).toHaveLength(4);
+    expect(ownRecords).toBe(0);
+    vi.unstubAllGlobals();
+  });
+
   it('puts back a button the page removed while its number stays', async () => {
     const { scanner } = scan('<p>415-555-0160</p>');
     await settled(scanner);

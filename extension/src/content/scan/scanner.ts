@@ -91,7 +91,8 @@ class PageScanner {
   private slots: ButtonSlots;
   private readonly queue: ScanQueue;
   private readonly observer: MutationObserver;
-  private readonly observedRoots = new WeakSet<ShadowRoot>();
+  /** Open shadow roots observed, besides the document: observed again after each write. */
+  private readonly observedRoots = new Set<ShadowRoot>();
   /** Outermost hidden elements whose text was skipped, rescanned when they may have been shown. */
   private readonly hiddenRoots = new Set<Element>();
   /** Elements whose class, style or hidden state changed since the last reading slice. */
@@ -164,6 +165,26 @@ class PageScanner {
     if (this.observedRoots.has(shadowRoot)) return;
     this.observedRoots.add(shadowRoot);
     this.observer.observe(shadowRoot, OBSERVED);
+  }
+
+  /**
+   * Runs our own DOM changes unobserved: each inserted button would come back as a record of
+   * its own, read and dropped by the callback (25,000 in the infinite scroll, half a second
+   * of script in a profile, issue #12). The page's records made before are read first.
+   */
+  private unobserved(change: () => void): void {
+    safely(() => this.onMutations(this.observer.takeRecords()));
+    this.observer.disconnect();
+    try {
+      change();
+    } finally {
+      this.observer.observe(this.root, OBSERVED);
+      for (const shadowRoot of this.observedRoots) {
+        // A host the page dropped takes its shadow root along: no longer observed, nor held.
+        if (shadowRoot.host.isConnected) this.observer.observe(shadowRoot, OBSERVED);
+        else this.observedRoots.delete(shadowRoot);
+      }
+    }
   }
 
   private onMutations(records: MutationRecord[]): void {
@@ -283,8 +304,10 @@ class PageScanner {
     if (this.stopped) return;
     const writes = [...this.writes.values()];
     this.writes.clear();
-    for (const write of writes) safely(write);
-    if (!this.reading) this.settle();
+    this.unobserved(() => {
+      for (const write of writes) safely(write);
+    });
+    if (!this.reading && !this.writing) this.settle();
   }
 
   /** Queues the hidden roots inside (or equal to) an element whose class, style or hidden state changed. */
