@@ -302,9 +302,10 @@ class PageScanner {
   private write(): void {
     this.writing = false;
     if (this.stopped) return;
-    const writes = [...this.writes.values()];
-    this.writes.clear();
+    // The page's pending records are read first: what they decide is written with the rest.
     this.unobserved(() => {
+      const writes = [...this.writes.values()];
+      this.writes.clear();
       for (const write of writes) safely(write);
     });
     if (!this.reading && !this.writing) this.settle();
