@@ -444,7 +444,7 @@ describe('startScanner', () => {
     );
     // The page's change lands just before our first write, in the same task: it is read, and written with the rest.
     let pageChange: (() => void) | undefined = () => document.querySelector('ul')?.insertAdjacentHTML('beforeend', '<li>415-555-0172</li>');
-    let firstWrite: string[] | undefined;
+    let firstWrite: Array<string | undefined> | undefined;
     const schedule = (callback: () => void) =>
       setTimeout(() => {
         pageChange?.();
