@@ -110,7 +110,11 @@ describe('Hub across relays', () => {
     await open({ store: { changePollMs: 600_000 }, hub: { eventPollMs: 50 } });
     const client = await connect(0);
     await sqlOn(url, `UPDATE agents SET last_seq = 2 WHERE id = 'ada'`);
-    await sqlOn(url, `INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES ('ada', 1, 'created', '{"n":1}', '${AT}'), ('ada', 2, 'created', '{"n":2}', '${AT}')`);
+    await sqlOn(
+      url,
+      `WITH snapshot AS (INSERT INTO call_snapshots (call, created_at) VALUES ('{"n":1}', '${AT}'), ('{"n":2}', '${AT}') RETURNING id, call)
+       INSERT INTO events (agent_id, seq, kind, snapshot_id) SELECT 'ada', (call::json ->> 'n')::int, 'created', id FROM snapshot`,
+    );
     await until(() => client.messages.filter((m) => m.type === 'call').length >= 2, 'two events');
     expect(client.messages.filter((m) => m.type === 'call').map((m) => m.seq)).toEqual([1, 2]);
     expect(await sent('poll')).toBe(2);
