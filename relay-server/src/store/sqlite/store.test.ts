@@ -27,6 +27,20 @@ describeStoreContract('SQLite', async () => {
   };
 });
 
+/** An event as the events table held it before call snapshots: agent, seq, kind, call JSON, time. */
+type OldEvent = [string, number, string, string, string];
+
+/** A database at schema `version` (the migrations before it run) with agents Ada and Bob, at seq 2, and `events`. */
+function databaseWithEvents(file: string, version: number, events: OldEvent[]): void {
+  const old = new Database(file);
+  for (const migration of MIGRATIONS.slice(0, version)) old.exec(migration);
+  old.pragma(`user_version = ${version}`);
+  for (const agent of ['ada', 'bob']) old.exec(`INSERT INTO agents (id, name, number, token_hash, last_seq, created_at) VALUES ('${agent}', '${agent}', '+14155550111', 'h-${agent}', 2, '${T(0)}')`);
+  const insert = old.prepare('INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES (?, ?, ?, ?, ?)');
+  for (const event of events) insert.run(...event);
+  old.close();
+}
+
 describe('opening', () => {
   it('creates the folder and the database, and migrates once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
@@ -94,13 +108,11 @@ describe('opening', () => {
     const dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
     try {
       const file = join(dir, 'relay.db');
-      const old = new Database(file);
-      for (const migration of MIGRATIONS.slice(0, 3)) old.exec(migration);
-      old.pragma('user_version = 3');
-      for (const agent of ['ada', 'bob']) old.exec(`INSERT INTO agents (id, name, number, token_hash, last_seq, created_at) VALUES ('${agent}', '${agent}', '+14155550111', 'h-${agent}', 2, '${T(0)}')`);
-      const insert = old.prepare('INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES (?, ?, ?, ?, ?)');
-      for (const seq of [1, 2]) for (const agent of ['ada', 'bob']) insert.run(agent, seq, 'created', `{"id":${seq},"for":"${agent}"}`, T(seq));
-      old.close();
+      databaseWithEvents(
+        file,
+        3,
+        [1, 2].flatMap((seq) => ['ada', 'bob'].map((agent): OldEvent => [agent, seq, 'created', `{"id":${seq},"for":"${agent}"}`, T(seq)])),
+      );
       const store = await openStore({ db: file });
       expect(await store.eventsAfter('ada', 0, 10)).toEqual([
         { agentId: 'ada', seq: 1, kind: 'created', call: '{"id":1,"for":"ada"}' },
@@ -122,15 +134,13 @@ describe('opening', () => {
     const dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
     try {
       const file = join(dir, 'relay.db');
-      const old = new Database(file);
-      for (const migration of MIGRATIONS.slice(0, 4)) old.exec(migration);
-      old.pragma('user_version = 4');
-      for (const agent of ['ada', 'bob']) old.exec(`INSERT INTO agents (id, name, number, token_hash, last_seq, created_at) VALUES ('${agent}', '${agent}', '+14155550111', 'h-${agent}', 2, '${T(0)}')`);
-      const insert = old.prepare('INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES (?, ?, ?, ?, ?)');
       // Two commits, each with the same snapshot for both agents; the second is a different call with the same time.
-      for (const agent of ['ada', 'bob']) insert.run(agent, 1, 'created', '{"id":1}', T(1));
-      for (const agent of ['ada', 'bob']) insert.run(agent, 2, 'updated', '{"id":2}', T(1));
-      old.close();
+      databaseWithEvents(file, 4, [
+        ['ada', 1, 'created', '{"id":1}', T(1)],
+        ['bob', 1, 'created', '{"id":1}', T(1)],
+        ['ada', 2, 'updated', '{"id":2}', T(1)],
+        ['bob', 2, 'updated', '{"id":2}', T(1)],
+      ]);
       const store = await openStore({ db: file });
       for (const agentId of ['ada', 'bob']) {
         expect(await store.eventsAfter(agentId, 0, 10)).toEqual([
