@@ -6,15 +6,10 @@
  */
 import { tempDir } from '../relay/harness.ts';
 import { benchFanOutAlone } from './relay-throughput.ts';
+import { positiveIntegerFlag } from './flags.ts';
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const at = args.indexOf(name);
-  if (at < 0) return fallback;
-  const value = Number(args[at + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} takes a positive integer, got ${args[at + 1]}`);
-  return value;
-};
+const flag = (name: string, fallback: number) => positiveIntegerFlag(args, name, fallback);
 const dir = args.includes('--profile') ? tempDir('pc-bench-fan-out-') : undefined;
 try {
   const figures = await benchFanOutAlone({ agents: flag('--agents', 1000), calls: flag('--calls', 20), unloadedCalls: flag('--unloaded', 100), ...(dir ? { profileDir: dir.path } : {}) });

@@ -106,13 +106,20 @@ contact for every caller), against the relay without one in the same round:
   sockets from the next turn of the event loop on, in turns of at most 5 ms (at least one agent
   each) rather than a fixed 100 sockets a turn, so a webhook arriving meanwhile waits one such
   turn, and a fast machine sends the whole fan-out in few turns. The call is serialised once per
-  commit (the store keeps the snapshot as text) and each agent's frame is spliced around it;
-  a prebuilt Buffer per frame was measured and cost the same, since one \`writev\` per socket is
-  what the sends cost. The SQLite events table is laid out in commit order (a rowid table, its
-  (agent, seq) in a unique index): clustered by agent, each of the 1,000 snapshots went into its
-  agent's own page, and the commit wrote about 1,000 pages (its time grew to most of the
-  fan-out's). \`tests/bench/fan-out.ts\` measures this part alone, with the relay's CPU per call
-  and, with \`--profile\`, where it goes.
+  commit and stored once per commit: one \`call_snapshots\` row, and one small event row per
+  agent (agent, seq, kind, the snapshot's id) where each carried its own ~900-byte copy. What
+  the SQLite commit of such a call writes to its log (\`tests/bench/fan-out-commit.ts\`, bytes,
+  which load does not move): 1,352 KiB before, 418 after on a fresh database; 2,223 and 1,294
+  after 20 such calls; 5,860 and 4,897 after 80. The relay's CPU per call (\`fan-out.ts\`, 20
+  to 60 calls, eight runs alternating with the tree before on a machine at load 10 to 16) fell
+  by a median of 10 % (from 3 to 36 %).
+  Each agent's frame is spliced around the snapshot's text; a prebuilt Buffer per frame was
+  measured and cost the same, since one \`writev\` per socket is what the sends cost, and
+  corking every socket of a turn would save none (one message each). A replay or catch-up is
+  written corked, one \`writev\` for up to 100 events. The SQLite events table is laid out in
+  commit order (a rowid table, its (agent, seq) in a unique index): clustered by agent, each of
+  the 1,000 rows went into its agent's own page. \`tests/bench/fan-out.ts\` measures this part
+  alone, with the relay's CPU per call and, with \`--profile\`, where it goes.
 - **What another process committed.** The SQLite change poll reads, once \`data_version\` moved,
   the same two marks as PostgreSQL's (the last event, the directory's version): another relay's
   events no longer make this relay look all its connected agents up again.
@@ -123,9 +130,13 @@ contact for every caller), against the relay without one in the same round:
   more (better-sqlite3 runs a prepared statement in-process in about a microsecond, some 3 ms of
   about 30 for the 3,000). A webhook's instance is read once, by its guard, and handed on to the
   call's transaction and its CRM side, which read it twice more before.
-- **Still on the fan-out's path.** Writing the call's snapshot once per agent (about 1,000 copies
-  of it, and their index entries, in the store's commit: most of the store's time for such a
-  call), and one system call per socket: what a call for 1,000 agents costs beyond a call for one.
+- **Still on the fan-out's path.** One system call per socket (about a quarter of the relay's CPU
+  for such a call), the store's statement per agent for its link, its seq and its event, and
+  their index entries: each agent's link and event go into that agent's place in two indexes
+  (call_agents' key, events' (agent, seq)), so the commit rewrites one page per agent in each once
+  the history spans more pages than there are agents. That, not the snapshot, is what grows the
+  commit above (4.9 MB after 80 calls for 1,000 agents, toward 8 MB), and what a call for 1,000
+  agents costs beyond a call for one.
 `;
 }
 

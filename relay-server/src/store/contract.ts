@@ -12,6 +12,8 @@ export interface TestDatabase {
   open(): Promise<RelayStore>;
   /** Removes the database once every connection is closed. */
   drop(): Promise<void>;
+  /** Rows in one of the event log's tables, read past the store: how the log is stored is the adapter's, its size is not. */
+  rowCount(table: 'events' | 'call_snapshots'): Promise<number>;
 }
 
 export function describeStoreContract(adapter: string, freshDatabase: () => Promise<TestDatabase>): void {
@@ -290,6 +292,27 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         await expect(store.appendEvents([{ agentId: 'ada', kind: 'created' }, { agentId: 'ghost', kind: 'created' }], stored, T(1))).rejects.toThrow(/ghost/);
         expect(await store.lastSeq('ada')).toBe(0);
         expect(await store.eventsAfter('ada', 0, 10)).toEqual([]);
+      });
+
+      it("stores a call's snapshot once per append, and prunes it with the last event referring to it", async () => {
+        await agent('cy', '+14155550133');
+        const stored = await call('CA1', T(1), { status: 'ringing' }, ['ada', 'bob', 'cy']);
+        await store.appendEvents(['ada', 'bob', 'cy'].map((agentId) => ({ agentId, kind: 'created' as const })), stored, T(1));
+        const answered = { ...stored, status: 'in-progress' as const };
+        await store.appendEvents([{ agentId: 'ada', kind: 'updated' }], answered, T(2));
+        expect([await database.rowCount('events'), await database.rowCount('call_snapshots')]).toEqual([4, 2]);
+        // Ada's removal takes the answered snapshot (hers alone) along; the ringing one stays for the others.
+        await store.removeAgent('ada');
+        expect([await database.rowCount('events'), await database.rowCount('call_snapshots')]).toEqual([2, 1]);
+        expect((await store.eventsAfter('bob', 0, 10)).map((e) => JSON.parse(e.call))).toEqual([stored]);
+        // Two removals at once, from two connections: neither leaves the snapshot they shared behind.
+        const other = await database.open();
+        try {
+          await Promise.all([store.removeAgent('bob'), other.removeAgent('cy')]);
+        } finally {
+          await other.close();
+        }
+        expect([await database.rowCount('events'), await database.rowCount('call_snapshots')]).toEqual([0, 0]);
       });
 
       it('reads several agents events after their own seqs in one call, agent by agent, limited per agent', async () => {

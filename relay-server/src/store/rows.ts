@@ -52,6 +52,9 @@ export interface EventRow {
   call: string;
 }
 
+/** An event with its call's snapshot (stored once per commit, however many agents' events refer to it). */
+export const EVENT_SELECT = 'SELECT e.agent_id, e.seq, e.kind, s.call FROM events e JOIN call_snapshots s ON s.id = e.snapshot_id';
+
 export const AGENT_COLUMNS = 'id, name, number, email, profile, admin, created_at';
 
 /** A call as the Call JSON shows it: its instance's local id comes from the instance, null once that is deleted. */

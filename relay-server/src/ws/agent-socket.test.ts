@@ -1,5 +1,6 @@
-import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createLogger } from '../log.ts';
 import { RelayMetrics } from '../metrics.ts';
@@ -61,6 +62,7 @@ let metrics: RelayMetrics;
 let socket: AgentSocket;
 let received: Array<{ type: string; seq: number }>;
 let client: WebSocket;
+let transport: Socket;
 
 beforeEach(async () => {
   server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
@@ -77,10 +79,12 @@ afterEach(async () => {
 
 /** Connects a client and wraps the relay's side of it; `start` is the test's to call. */
 async function connect(): Promise<void> {
-  const accepted = new Promise<WebSocket>((resolve) => server.once('connection', resolve));
+  const accepted = new Promise<[WebSocket, IncomingMessage]>((resolve) => server.once('connection', (ws, request) => resolve([ws, request])));
   client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
   client.on('message', (data) => received.push(JSON.parse(data.toString())));
-  socket = new AgentSocket(await accepted, 'ada', { store: log, metrics, log: createLogger({ write: () => {} }), bufferLimit: 1024 * 1024, onClose: () => {} });
+  const [relaySide, request] = await accepted;
+  transport = request.socket;
+  socket = new AgentSocket(relaySide, transport, 'ada', { store: log, metrics, log: createLogger({ write: () => {} }), bufferLimit: 1024 * 1024, onClose: () => {} });
 }
 
 const seqs = () => received.filter((m) => m.type === 'call').map((m) => m.seq);
@@ -118,6 +122,20 @@ describe('AgentSocket', () => {
     expect(seqs()).toEqual([3, 4, 5, 6]);
     expect(log.reads).toBe(readsAfterReplay);
     expect([await sent('replay'), await sent('local')]).toEqual(['3', '1']);
+  });
+
+  it('writes a replay to its connection in one go, not once per message', async () => {
+    log.commit(50);
+    await connect();
+    // What the TCP socket hands the kernel: one write (or writev) per call, however many messages each carries.
+    const written = transport as unknown as Record<'_write' | '_writev', (...args: unknown[]) => void>;
+    const writes = [vi.spyOn(written, '_write'), vi.spyOn(written, '_writev')];
+    await socket.start({ id: 'ada', name: 'Ada' }, 0);
+    const calls = writes.reduce((n, spy) => n + spy.mock.calls.length, 0);
+    // The welcome, then the 50 events together (a write still in flight may hold them back once more).
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(calls).toBeLessThanOrEqual(3);
+    await receivedExactly(50);
   });
 
   it('starts with live events only when the client gives no seq', async () => {

@@ -1,4 +1,5 @@
 import { CLOSE_CODES, pingMessageSchema, type ServerMessage } from '@phone-connector/shared';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../log.ts';
 import type { RelayMetrics } from '../metrics.ts';
@@ -18,6 +19,9 @@ export type EventSource = 'local' | 'replay' | 'gap' | 'notice' | 'poll';
 const READ_BATCH = 100;
 /** How long a closed client has to answer the close handshake before it is cut off. */
 export const CLOSE_GRACE_MS = 1000;
+
+/** The connection under the WebSocket (the upgraded TCP socket), corked while a run of messages is written. */
+export type Transport = Pick<Duplex, 'cork' | 'uncork'>;
 
 export interface AgentSocketOptions {
   store: Pick<EventLog, 'lastSeq' | 'eventsAfter'>;
@@ -60,6 +64,7 @@ export class AgentSocket {
 
   constructor(
     readonly ws: WebSocket,
+    private readonly transport: Transport,
     readonly agentId: string,
     private readonly options: AgentSocketOptions,
   ) {
@@ -183,16 +188,29 @@ export class AgentSocket {
     }
   }
 
-  /** Sends what the log holds after the last sent seq, waiting for the socket to drain rather than cutting a catching-up client off. */
+  /**
+   * Sends what the log holds after the last sent seq, waiting for the socket to drain rather than
+   * cutting a catching-up client off. Corked meanwhile: a replay of a hundred events leaves in one
+   * `writev` rather than one per message (1,000 agents reconnecting to a restarted relay).
+   */
   private async sendFromLog(events: readonly AgentEvent[], source: EventSource): Promise<void> {
-    for (const event of events) {
-      if (this.state !== 'live') return;
-      if (event.seq <= this.lastSent) continue;
-      const message = eventMessage(event);
-      this.lastSent = event.seq;
-      this.options.metrics.wsEventsSent.inc({ source });
-      if (this.ws.bufferedAmount + message.length <= this.options.bufferLimit) this.ws.send(message);
-      else await new Promise<unknown>((resolve) => this.ws.send(message, resolve));
+    this.transport.cork();
+    try {
+      for (const event of events) {
+        if (this.state !== 'live') return;
+        if (event.seq <= this.lastSent) continue;
+        const message = eventMessage(event);
+        this.lastSent = event.seq;
+        this.options.metrics.wsEventsSent.inc({ source });
+        if (this.ws.bufferedAmount + message.length <= this.options.bufferLimit) this.ws.send(message);
+        else {
+          this.transport.uncork();
+          await new Promise<unknown>((resolve) => this.ws.send(message, resolve));
+          this.transport.cork();
+        }
+      }
+    } finally {
+      this.transport.uncork();
     }
   }
 

@@ -3,6 +3,7 @@
  * events that relay commits reach this relay's sockets on its notice, or on the hub's own poll
  * when no notice comes; an agent it removes is disconnected.
  */
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -41,12 +42,13 @@ async function open(options: { store?: PostgresStoreOptions; hub?: Partial<HubOp
 
 /** A client of this relay's hub, collecting what it receives. */
 async function connect(lastSeq: number | null) {
-  const accepted = new Promise<WebSocket>((resolve) => server.once('connection', resolve));
+  const accepted = new Promise<[WebSocket, IncomingMessage]>((resolve) => server.once('connection', (ws, request) => resolve([ws, request])));
   const ws = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
   clients.push(ws);
   const client = { messages: [] as Array<{ type: string; seq: number; call?: { n: number } }>, closed: new Promise<number>((resolve) => ws.once('close', resolve)) };
   ws.on('message', (data) => client.messages.push(JSON.parse(data.toString())));
-  hub.attach(await accepted, ada, lastSeq);
+  const [relaySide, request] = await accepted;
+  hub.attach(relaySide, request.socket, ada, lastSeq);
   await until(() => client.messages.some((m) => m.type === 'welcome'), 'the welcome');
   return client;
 }
@@ -110,7 +112,11 @@ describe('Hub across relays', () => {
     await open({ store: { changePollMs: 600_000 }, hub: { eventPollMs: 50 } });
     const client = await connect(0);
     await sqlOn(url, `UPDATE agents SET last_seq = 2 WHERE id = 'ada'`);
-    await sqlOn(url, `INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES ('ada', 1, 'created', '{"n":1}', '${AT}'), ('ada', 2, 'created', '{"n":2}', '${AT}')`);
+    await sqlOn(
+      url,
+      `WITH snapshot AS (INSERT INTO call_snapshots (call, created_at) VALUES ('{"n":1}', '${AT}'), ('{"n":2}', '${AT}') RETURNING id, call)
+       INSERT INTO events (agent_id, seq, kind, snapshot_id) SELECT 'ada', (call::json ->> 'n')::int, 'created', id FROM snapshot`,
+    );
     await until(() => client.messages.filter((m) => m.type === 'call').length >= 2, 'two events');
     expect(client.messages.filter((m) => m.type === 'call').map((m) => m.seq)).toEqual([1, 2]);
     expect(await sent('poll')).toBe(2);

@@ -4,7 +4,7 @@ import { eventsByAgent } from '../calls/event-publisher.ts';
 import type { Logger } from '../log.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import type { Agent, AgentEvent, ChangeElsewhere, RelayStore } from '../store/index.ts';
-import { AgentSocket } from './agent-socket.ts';
+import { AgentSocket, type Transport } from './agent-socket.ts';
 import { FanOutQueue } from './fanout-queue.ts';
 
 export interface HubOptions {
@@ -66,8 +66,8 @@ export class Hub {
   }
 
   /** An authenticated connection: welcome, replay after `lastSeq`, then live events. */
-  attach(ws: WebSocket, agent: Agent, lastSeq: number | null): void {
-    const socket = new AgentSocket(ws, agent.id, {
+  attach(ws: WebSocket, transport: Transport, agent: Agent, lastSeq: number | null): void {
+    const socket = new AgentSocket(ws, transport, agent.id, {
       store: this.options.store,
       metrics: this.options.metrics,
       log: this.options.log,

@@ -50,7 +50,7 @@ export function attachWebSocket(server: Server, options: WebSocketOptions): WebS
         wss.handleUpgrade(request, socket, head, (ws) => {
           // A protocol error (oversized or malformed frame) is emitted here, then ws closes the socket.
           ws.on('error', (error) => options.log.debug('ws protocol error', { error }));
-          options.hub.attach(ws, agent, lastSeq);
+          options.hub.attach(ws, socket, agent, lastSeq);
         });
       },
       (error: unknown) => {

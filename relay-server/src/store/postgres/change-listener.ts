@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { type ChangeMarks, changeBetween } from '../change-marks.ts';
 import type { ChangeElsewhere } from '../index.ts';
 import type { Notice } from './tables.ts';
 
@@ -16,11 +17,6 @@ export interface ChangeListenerOptions {
 
 export const CHANGE_DEFAULTS = { changePollMs: 1_000, maxReconnectMs: 5_000 };
 
-interface Marks {
-  events: number;
-  directory: number;
-}
-
 /**
  * Other relays' commits, as a LISTEN connection of its own hears their NOTIFYs. Notices from this
  * relay's own backends are skipped; a burst of notices makes one callback. The safety net: a poll
@@ -31,7 +27,7 @@ interface Marks {
 export class ChangeListener {
   private readonly listeners = new Set<(change: ChangeElsewhere) => void>();
   private client: pg.Client | undefined;
-  private marks: Marks | undefined;
+  private marks: ChangeMarks | undefined;
   private pending: ChangeElsewhere | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -112,7 +108,7 @@ export class ChangeListener {
   private async poll(): Promise<void> {
     const client = this.client;
     if (!client) return;
-    let marks: Marks;
+    let marks: ChangeMarks;
     try {
       marks = await readMarks(client);
     } catch {
@@ -121,7 +117,7 @@ export class ChangeListener {
     const before = this.marks;
     this.marks = marks;
     if (!before) return;
-    const change = { events: marks.events !== before.events, directory: marks.directory !== before.directory };
+    const change = changeBetween(before, marks);
     if (change.events || change.directory) this.report(change);
   }
 
@@ -139,8 +135,8 @@ export class ChangeListener {
   }
 }
 
-async function readMarks(client: pg.Client): Promise<Marks> {
-  const { rows } = await client.query<Marks>(
+async function readMarks(client: pg.Client): Promise<ChangeMarks> {
+  const { rows } = await client.query<ChangeMarks>(
     'SELECT (SELECT COALESCE(max(id), 0) FROM events) AS events, (SELECT version FROM directory_version) AS directory',
   );
   return rows[0]!;

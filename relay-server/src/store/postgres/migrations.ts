@@ -101,6 +101,39 @@ export const MIGRATIONS: readonly string[] = [
   );
   INSERT INTO directory_version (version) VALUES (0);
   `,
+  // Issue 13: a call's snapshot stored once per commit, its events referring to it (SQLite's fifth
+  // migration says why, and why events have no foreign key to it). A snapshot goes with the last
+  // event referring to it: after each delete of events (an agent removed, its events cascaded),
+  // the snapshots they referred to are locked, then those no event refers to any more are deleted.
+  // The lock makes two such deletes at once take turns, and the second statement reads what the
+  // first committed: neither leaves one behind.
+  `
+  CREATE TABLE call_snapshots (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    call TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  INSERT INTO call_snapshots (call, created_at) SELECT call, created_at FROM events GROUP BY call, created_at ORDER BY min(id);
+  ALTER TABLE events ADD COLUMN snapshot_id BIGINT;
+  UPDATE events e SET snapshot_id = s.id FROM call_snapshots s WHERE s.call = e.call AND s.created_at = e.created_at;
+  ALTER TABLE events
+    ALTER COLUMN snapshot_id SET NOT NULL,
+    DROP COLUMN call,
+    DROP COLUMN created_at;
+  CREATE INDEX events_by_snapshot ON events (snapshot_id);
+
+  CREATE FUNCTION prune_call_snapshots() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM 1 FROM call_snapshots WHERE id IN (SELECT snapshot_id FROM removed_events) ORDER BY id FOR UPDATE;
+    DELETE FROM call_snapshots s
+    WHERE s.id IN (SELECT DISTINCT snapshot_id FROM removed_events)
+      AND NOT EXISTS (SELECT 1 FROM events e WHERE e.snapshot_id = s.id);
+    RETURN NULL;
+  END
+  $$;
+  CREATE TRIGGER events_removed AFTER DELETE ON events REFERENCING OLD TABLE AS removed_events
+    FOR EACH STATEMENT EXECUTE FUNCTION prune_call_snapshots();
+  `,
 ];
 
 /** Any number: two relays starting at once on one database take turns migrating under it. */

@@ -9,7 +9,11 @@ import { openPostgresStore } from './store.ts';
 const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
 describeStoreContract('PostgreSQL', async () => {
   const url = await freshDatabase();
-  return { open: () => openPostgresStore(url), drop: () => dropDatabase(url) };
+  return {
+    open: () => openPostgresStore(url),
+    drop: () => dropDatabase(url),
+    rowCount: async (table) => (await sqlOn(url, `SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number,
+  };
 });
 
 const ada = { id: 'ada', name: 'Ada', number: '+14155550111', email: null, admin: false, tokenHash: 'hash-ada', createdAt: T(0) };
@@ -25,6 +29,35 @@ describe('opening a PostgreSQL store', () => {
     expect((await sqlOn(url, 'SELECT version FROM relay_schema')).rows).toEqual([{ version: MIGRATIONS.length }]);
     await sqlOn(url, `UPDATE relay_schema SET version = ${MIGRATIONS.length + 1}`);
     await expect(openPostgresStore(url)).rejects.toThrow(/newer than this relay/);
+  });
+
+  it("migrates each commit's snapshots, one per agent, into one the events refer to, keeping every agent's replay", async () => {
+    const url = await freshDatabase();
+    await sqlOn(url, `CREATE TABLE relay_schema (version INTEGER NOT NULL); INSERT INTO relay_schema (version) VALUES (1); ${MIGRATIONS[0]}`);
+    const rows = ['ada', 'bob'].flatMap((agent) => [
+      `('${agent}', 1, 'created', '{"id":1}', '${T(1)}')`,
+      `('${agent}', 2, 'updated', '{"id":2}', '${T(1)}')`,
+    ]);
+    await sqlOn(
+      url,
+      `INSERT INTO agents (id, name, number, token_hash, last_seq, created_at) VALUES ('ada', 'Ada', '+14155550111', 'h-ada', 2, '${T(0)}'), ('bob', 'Bob', '+14155550122', 'h-bob', 2, '${T(0)}');
+       INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES ${rows.join(', ')}`,
+    );
+    const store = await openPostgresStore(url);
+    try {
+      for (const agentId of ['ada', 'bob']) {
+        expect(await store.eventsAfter(agentId, 0, 10)).toEqual([
+          { agentId, seq: 1, kind: 'created', call: '{"id":1}' },
+          { agentId, seq: 2, kind: 'updated', call: '{"id":2}' },
+        ]);
+      }
+    } finally {
+      await store.close();
+    }
+    expect((await sqlOn(url, 'SELECT id::int, call, created_at FROM call_snapshots ORDER BY id')).rows).toEqual([
+      { id: 1, call: '{"id":1}', created_at: T(1) },
+      { id: 2, call: '{"id":2}', created_at: T(1) },
+    ]);
   });
 
   it('names the database but never its password when it cannot open', async () => {

@@ -25,6 +25,7 @@ import {
   type CrmWorkRow,
   callCrmColumns,
   crmWorkColumns,
+  EVENT_SELECT,
   type EventRow,
   type InstanceRow,
   stateColumns,
@@ -334,7 +335,8 @@ export class PostgresTables implements StoreTx {
                        WHERE a.id = w.agent_id AND a.id IN (SELECT id FROM locked) RETURNING a.id, a.last_seq - w.n AS before),
             numbered AS (SELECT e.agent_id, e.kind, e.ord, b.before + row_number() OVER (PARTITION BY e.agent_id ORDER BY e.ord) AS seq
                          FROM entry e JOIN bumped b ON b.id = e.agent_id),
-            written AS (INSERT INTO events (agent_id, seq, kind, call, created_at) SELECT agent_id, seq, kind, $3, $4 FROM numbered)
+            snapshot AS (INSERT INTO call_snapshots (call, created_at) VALUES ($3, $4) RETURNING id),
+            written AS (INSERT INTO events (agent_id, seq, kind, snapshot_id) SELECT agent_id, seq, kind, (SELECT id FROM snapshot) FROM numbered)
        SELECT agent_id, seq::int FROM numbered ORDER BY ord`,
       [entries.map((e) => e.agentId), entries.map((e) => e.kind), snapshot, at],
     );
@@ -355,17 +357,18 @@ export class PostgresTables implements StoreTx {
   }
 
   async eventsAfter(agentId: string, seq: number, limit: number): Promise<AgentEvent[]> {
-    return (await this.#rows<EventRow>('SELECT agent_id, seq, kind, call FROM events WHERE agent_id = $1 AND seq > $2 ORDER BY seq LIMIT $3', [agentId, seq, limit])).map(toEvent);
+    return (await this.#rows<EventRow>(`${EVENT_SELECT} WHERE e.agent_id = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3`, [agentId, seq, limit])).map(toEvent);
   }
 
   async eventsAfterEach(after: ReadonlyMap<string, number>, limit: number): Promise<AgentEvent[]> {
     if (after.size === 0) return [];
     // One round trip for every agent: an indexed range read per (agent, seq) pair, in the map's order.
     const rows = await this.#rows<EventRow>(
-      `SELECT e.agent_id, e.seq, e.kind, e.call
+      `SELECT e.agent_id, e.seq, e.kind, s.call
        FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS a(agent_id, after_seq, ord)
-       CROSS JOIN LATERAL (SELECT agent_id, seq, kind, call FROM events
+       CROSS JOIN LATERAL (SELECT agent_id, seq, kind, snapshot_id FROM events
                            WHERE agent_id = a.agent_id AND seq > a.after_seq ORDER BY seq LIMIT $3) e
+       JOIN call_snapshots s ON s.id = e.snapshot_id
        ORDER BY a.ord, e.seq`,
       [[...after.keys()], [...after.values()], limit],
     );

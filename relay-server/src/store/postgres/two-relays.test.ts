@@ -193,7 +193,11 @@ describe('two PostgreSQL stores on one database', () => {
     b.onChangeElsewhere((change) => heard.push(change));
     await listening(url);
     // A write by hand, with no NOTIFY: only the poll can see it.
-    await sqlOn(url, `INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES ('ada', 99, 'created', '{}', '${T(1)}')`);
+    await sqlOn(
+      url,
+      `WITH snapshot AS (INSERT INTO call_snapshots (call, created_at) VALUES ('{}', '${T(1)}') RETURNING id)
+       INSERT INTO events (agent_id, seq, kind, snapshot_id) SELECT 'ada', 99, 'created', id FROM snapshot`,
+    );
     await vi.waitFor(() => expect(heard).toContainEqual({ events: true, directory: false }), { timeout: 20_000 });
     heard.length = 0;
     // The LISTEN connection dies (PostgreSQL restarted, a proxy cut it): the store reconnects and says something may have changed.

@@ -126,4 +126,35 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER instance_removed AFTER DELETE ON instances BEGIN UPDATE directory_version SET version = version + 1; END;
   CREATE TRIGGER instance_changed AFTER UPDATE ON instances BEGIN UPDATE directory_version SET version = version + 1; END;
   `,
+  // Issue 13: a call's snapshot stored once per commit, its events referring to it. An incoming call
+  // routed to 1,000 agents wrote the same ~800-byte Call JSON 1,000 times (~800 KB per commit); now
+  // one row, and an event is its agent, seq, kind and the snapshot's id. Old events that carried the
+  // same snapshot in the same commit (same JSON, same time) share one. A snapshot goes with the last
+  // event referring to it (an agent removed takes its events along). No foreign key from events:
+  // a snapshot is written with its events and deleted only once none refers to it, so a check per
+  // event row would guard nothing (PostgreSQL runs it as a trigger per row: 1,000 per such call).
+  `
+  CREATE TABLE call_snapshots (
+    id INTEGER PRIMARY KEY,
+    call TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  INSERT INTO call_snapshots (call, created_at) SELECT call, created_at FROM events GROUP BY call, created_at ORDER BY min(rowid);
+
+  CREATE TABLE events_referring (
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    snapshot_id INTEGER NOT NULL
+  );
+  INSERT INTO events_referring (agent_id, seq, kind, snapshot_id)
+    SELECT e.agent_id, e.seq, e.kind, s.id FROM events e JOIN call_snapshots s ON s.call = e.call AND s.created_at = e.created_at ORDER BY e.rowid;
+  DROP TABLE events;
+  ALTER TABLE events_referring RENAME TO events;
+  CREATE UNIQUE INDEX events_by_agent ON events (agent_id, seq);
+  CREATE INDEX events_by_snapshot ON events (snapshot_id);
+  CREATE TRIGGER event_removed AFTER DELETE ON events
+    WHEN NOT EXISTS (SELECT 1 FROM events WHERE snapshot_id = OLD.snapshot_id)
+    BEGIN DELETE FROM call_snapshots WHERE id = OLD.snapshot_id; END;
+  `,
 ];

@@ -16,8 +16,30 @@ describeStoreContract('SQLite', async () => {
     // A short poll, so that tests waiting for another connection's commit are quick.
     open: async () => openSqliteStore(join(dir, 'relay.db'), { changePollMs: 20 }),
     drop: async () => rmSync(dir, { recursive: true, force: true }),
+    rowCount: async (table) => {
+      const db = new Database(join(dir, 'relay.db'), { readonly: true });
+      try {
+        return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    },
   };
 });
+
+/** An event as the events table held it before call snapshots: agent, seq, kind, call JSON, time. */
+type OldEvent = [string, number, string, string, string];
+
+/** A database at schema `version` (the migrations before it run) with agents Ada and Bob, at seq 2, and `events`. */
+function databaseWithEvents(file: string, version: number, events: OldEvent[]): void {
+  const old = new Database(file);
+  for (const migration of MIGRATIONS.slice(0, version)) old.exec(migration);
+  old.pragma(`user_version = ${version}`);
+  for (const agent of ['ada', 'bob']) old.exec(`INSERT INTO agents (id, name, number, token_hash, last_seq, created_at) VALUES ('${agent}', '${agent}', '+14155550111', 'h-${agent}', 2, '${T(0)}')`);
+  const insert = old.prepare('INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES (?, ?, ?, ?, ?)');
+  for (const event of events) insert.run(...event);
+  old.close();
+}
 
 describe('opening', () => {
   it('creates the folder and the database, and migrates once', async () => {
@@ -86,13 +108,11 @@ describe('opening', () => {
     const dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
     try {
       const file = join(dir, 'relay.db');
-      const old = new Database(file);
-      for (const migration of MIGRATIONS.slice(0, 3)) old.exec(migration);
-      old.pragma('user_version = 3');
-      for (const agent of ['ada', 'bob']) old.exec(`INSERT INTO agents (id, name, number, token_hash, last_seq, created_at) VALUES ('${agent}', '${agent}', '+14155550111', 'h-${agent}', 2, '${T(0)}')`);
-      const insert = old.prepare('INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES (?, ?, ?, ?, ?)');
-      for (const seq of [1, 2]) for (const agent of ['ada', 'bob']) insert.run(agent, seq, 'created', `{"id":${seq},"for":"${agent}"}`, T(seq));
-      old.close();
+      databaseWithEvents(
+        file,
+        3,
+        [1, 2].flatMap((seq) => ['ada', 'bob'].map((agent): OldEvent => [agent, seq, 'created', `{"id":${seq},"for":"${agent}"}`, T(seq)])),
+      );
       const store = await openStore({ db: file });
       expect(await store.eventsAfter('ada', 0, 10)).toEqual([
         { agentId: 'ada', seq: 1, kind: 'created', call: '{"id":1,"for":"ada"}' },
@@ -103,7 +123,37 @@ describe('opening', () => {
       const db = new Database(file);
       // A rowid table: the rows are laid out in commit order, not by agent.
       expect(db.prepare(`SELECT sql FROM sqlite_schema WHERE name = 'events'`).get()).not.toMatchObject({ sql: expect.stringMatching(/WITHOUT ROWID/) });
-      expect(() => db.prepare(`INSERT INTO events (agent_id, seq, kind, call, created_at) VALUES ('ada', 2, 'updated', '{}', '${T(3)}')`).run()).toThrow(/UNIQUE/);
+      expect(() => db.prepare(`INSERT INTO events (agent_id, seq, kind, snapshot_id) VALUES ('ada', 2, 'updated', 1)`).run()).toThrow(/UNIQUE/);
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("migrates each commit's snapshots, one per agent, into one the events refer to, keeping every agent's replay", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
+    try {
+      const file = join(dir, 'relay.db');
+      // Two commits, each with the same snapshot for both agents; the second is a different call with the same time.
+      databaseWithEvents(file, 4, [
+        ['ada', 1, 'created', '{"id":1}', T(1)],
+        ['bob', 1, 'created', '{"id":1}', T(1)],
+        ['ada', 2, 'updated', '{"id":2}', T(1)],
+        ['bob', 2, 'updated', '{"id":2}', T(1)],
+      ]);
+      const store = await openStore({ db: file });
+      for (const agentId of ['ada', 'bob']) {
+        expect(await store.eventsAfter(agentId, 0, 10)).toEqual([
+          { agentId, seq: 1, kind: 'created', call: '{"id":1}' },
+          { agentId, seq: 2, kind: 'updated', call: '{"id":2}' },
+        ]);
+      }
+      await store.close();
+      const db = new Database(file, { readonly: true });
+      expect(db.prepare('SELECT id, call, created_at FROM call_snapshots ORDER BY id').all()).toEqual([
+        { id: 1, call: '{"id":1}', created_at: T(1) },
+        { id: 2, call: '{"id":2}', created_at: T(1) },
+      ]);
       db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { type ChangeMarks, changeBetween } from '../change-marks.ts';
 import type { ChangeElsewhere, RelayStore, StoreTx } from '../index.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { SqliteTables } from './tables.ts';
@@ -158,13 +159,13 @@ class ChangeWatch {
   private readonly readMarks;
   private timer: NodeJS.Timeout | undefined;
   private version = 0;
-  private marks: Marks = { events: 0, directory: 0 };
+  private marks: ChangeMarks = { events: 0, directory: 0 };
 
   constructor(
     private readonly db: Database.Database,
     private readonly pollMs: number,
   ) {
-    this.readMarks = db.prepare<[], Marks>('SELECT (SELECT coalesce(max(rowid), 0) FROM events) AS events, (SELECT version FROM directory_version) AS directory');
+    this.readMarks = db.prepare<[], ChangeMarks>('SELECT (SELECT coalesce(max(rowid), 0) FROM events) AS events, (SELECT version FROM directory_version) AS directory');
   }
 
   listen(listener: (change: ChangeElsewhere) => void): () => void {
@@ -193,20 +194,14 @@ class ChangeWatch {
     this.version = version;
     const before = this.marks;
     this.marks = this.readMarks.get()!;
-    const directory = this.marks.directory !== before.directory;
+    const change = changeBetween(before, this.marks);
     // A removed agent takes its events along: the last rowid may then come back for a new event, so a directory change reads events too.
-    const events = directory || this.marks.events !== before.events;
-    if (!events) return;
-    for (const listener of [...this.listeners]) listener({ events, directory });
+    change.events ||= change.directory;
+    if (!change.events) return;
+    for (const listener of [...this.listeners]) listener(change);
   }
 
   private read(): number {
     return this.db.pragma('data_version', { simple: true }) as number;
   }
-}
-
-/** Where the other processes' commits had got to at the last look. */
-interface Marks {
-  events: number;
-  directory: number;
 }

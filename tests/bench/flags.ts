@@ -1,0 +1,8 @@
+/** `--name N` among a bench script's arguments: a positive integer, or `fallback` when absent. */
+export function positiveIntegerFlag(args: readonly string[], name: string, fallback: number): number {
+  const at = args.indexOf(name);
+  if (at < 0) return fallback;
+  const value = Number(args[at + 1]);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} takes a positive integer, got ${args[at + 1]}`);
+  return value;
+}
