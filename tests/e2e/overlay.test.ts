@@ -63,7 +63,20 @@ function measure(page: Page, e164: string, selector: string): Promise<Beside | n
 const isBeside = (m: Beside | null) => m !== null && m.count === 1 && m.shown && m.dx >= 0 && m.dx <= 8 && Math.abs(m.dy) <= 3 && m.hit;
 
 async function expectBeside(page: Page, e164: string, selector: string): Promise<void> {
-  await expect.poll(async () => isBeside(await measure(page, e164, selector)), { timeout: DEADLINE_MS }).toBe(true);
+  // The last measure is in the failure's message: what was off (count, gap, shown, hit).
+  let last: Beside | null = null;
+  await expect
+    .poll(
+      async () => {
+        last = await measure(page, e164, selector);
+        return isBeside(last);
+      },
+      { timeout: DEADLINE_MS, message: `${e164} beside ${selector}` },
+    )
+    .toBe(true)
+    .catch((error: Error) => {
+      throw new Error(`${error.message}; last measure: ${JSON.stringify(last)}`);
+    });
 }
 
 const ANA = '+14155550101';
