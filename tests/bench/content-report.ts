@@ -30,12 +30,25 @@ say what is met and what is not.
   numbers, reads styles) in slices of 10 ms run as tasks, and keeps the button changes it
   decided; it makes them all in one animation frame once everything queued is read, or in the
   frame of the page's next change.
-- **Why one write.** Any write into a big table makes Chromium lay the whole table out again,
-  however few buttons it holds. tests/bench/content-layout-probe.ts (10,000 rows, no extension,
-  N decorations written in one frame; one run, load average 6–9 on 2 cores) put the frame of
-  today's inline button at 0.8 s for 50, 0.84 s for 1,000, 2.4 s for 10,000 (3 runs at load 17:
-  2.9 / 2.5 / 6.3 s): write batches kept under 100 ms cannot exist in the table, each would pay
-  for a layout of the whole table, so the rest is written once.
+- **Why one write, and why an overlay.** Any write into a big table makes Chromium lay the
+  whole table out again, however few buttons it holds. tests/bench/content-layout-probe.ts
+  (10,000 rows, no extension, N decorations written in one frame; one run, load average 6–9 on
+  2 cores) put the frame of an inline button at 0.8 s for 50, 0.84 s for 1,000, 2.4 s for
+  10,000. So the buttons are not written into the page: they are drawn over it
+  (extension/src/content/scan/button-overlay.ts). Hosts of at most 250 buttons at the end of the
+  body (open shadow root, \`contain: layout size style\`, \`z-index: 1\`: above the page's
+  content, under its menus and modals and under our own cards), each button at the end of its
+  number's last line box in document coordinates, so the window's scroll moves them for free.
+  Each animation frame reads first (where the numbers end, one Range reused; the clipping
+  elements' boxes) and then writes (positions, at most 500 new buttons): no layout is forced
+  between writes, and each write lays out a host, not the table. Numbers inside an element that
+  clips (overflow other than visible) are in that element's hosts, clipped to its visible box
+  (\`contain: strict\`) and moved by one transform per host on its scroll event. The page's
+  mutations, resizes and font loads mark positions stale: those near the viewport are read
+  again at the next frame, the others 500 per frame or when the window scrolls near them;
+  numbers removed with their subtree are dropped at that pass; a number not rendered
+  (display:none, collapsed, visibility:hidden) has its button hidden. Numbers inside fixed or
+  sticky elements keep the inline button, which the overlay could not follow.
 - **Buttons cheap to style.** One constructed stylesheet, adopted by the document and by each
   open shadow root holding buttons, instead of 17 \`!important\` declarations in each button's
   style attribute: Chromium no longer cascades each button's inline style on its own. Its
@@ -72,8 +85,8 @@ say what is met and what is not.
   mostly in look-alikes (order ids, zip codes, long ids: each new text is searched once); the
   shape check above takes order ids out of it, zip codes and long ids still cost a parse each
   (a length check per country from libphonenumber's metadata would take them out too). Next: the rows
-  in view read first wherever the list is scrolled to, and the overlay below for the write of
-  the rest. Background-priority slices
+  in view read first wherever the list is scrolled to; with the overlay's writes cheap, the
+  scanner could hand buttons over as it reads instead of all at once. Background-priority slices
   were tried and reverted: in one run they starved behind the page's timers (see the git log).
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
@@ -84,11 +97,7 @@ say what is met and what is not.
   its frame costs the buttons the host holds, 41 ms / 131 ms / 1.0 s filled fresh; 50 / 1,000 /
   10,000 more into one host already holding 9,500: 51 / 130 / 1,341 ms; into hosts of 250
   buttons each: 54 / 69 / 597 ms. Overlay hosts of a few hundred buttons written in batches of a
-  few hundred would keep every frame under 100 ms. Not built: an overlay button must follow its
-  number by itself (scrolling containers, rows inserted above, columns resized, fonts loaded,
-  the number removed), which a button in the page gets from the browser; reading 1,000 rects
-  with Range.getBoundingClientRect took 1.5 s of script in one probe run and 23 ms in another,
-  unexplained yet. The CSS Custom Highlight API with one floating button leaves no element per
+  few hundred would keep every frame under 100 ms: the design above. The CSS Custom Highlight API with one floating button leaves no element per
   number (DESIGN.md's DOM contract, \`data-pc-call\`), which the tests and agents' own tools
   rely on.
 `;
@@ -117,7 +126,9 @@ look-alikes (date, order id, amount, zip code, long id). In one headless Chromiu
 same page with our content script, with ringcentral-c2d (its \`WrapperObserver\` and
 \`LibPhoneNumberMatcher\`, country US: it wraps every number it finds) and bare (neither), each
 figure the median of ${options.runs} run(s). Time: from the page changing its rows to every number
-decorated (our \`button[data-pc-call]\`, c2d's \`[data-c2d-context]\`). Frames: long animation
+decorated (our \`button[data-pc-call]\`, in the document or our overlay's open shadow roots, and
+c2d's \`[data-c2d-context]\`, made since the change; a decoration counts as in the list, or in a
+phone cell, by where it starts on screen). Frames: long animation
 frames (\`long-animation-frame\`, over 50 ms) as count / over 100 ms / longest (ms), from the page's
 change until everything settled; the bare page's are what the page costs by itself. Long
 tasks: count / longest (ms).
