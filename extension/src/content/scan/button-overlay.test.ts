@@ -124,6 +124,13 @@ describe('ButtonOverlay', () => {
     expect(shownButtons()).toHaveLength(1);
     expect(instance.placementOf(dropped)).toBeUndefined();
     expect(instance.placementOf(kept)).toBe('overlay');
+    // Added for a number the page removed before the overlay's frame: never shown.
+    const [late] = texts(1) as [Text];
+    instance.add(late, [button()]);
+    late.remove();
+    runFrames();
+    expect(shownButtons()).toHaveLength(1);
+    expect(instance.placementOf(late)).toBeUndefined();
   });
 
   it('clips the buttons of a scrolling element to its box and moves them with its scroll', () => {

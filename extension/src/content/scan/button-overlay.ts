@@ -174,6 +174,12 @@ export class ButtonOverlay {
     while (budget > 0 && this.pending.length > 0) {
       const entry = this.pending.shift() as Entry;
       if (this.entries.get(entry.anchor) !== entry) continue;
+      // Removed between the scanner's read and this frame (a list re-rendered again): in the
+      // page a button after it went away with it, in the overlay it would stay.
+      if (!entry.anchor.isConnected) {
+        this.entries.delete(entry.anchor);
+        continue;
+      }
       budget -= entry.buttons.length;
       fresh.push({ entry, placement: placements.of(entry.anchor) });
     }
