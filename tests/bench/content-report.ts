@@ -33,12 +33,34 @@ say what is met and what is not.
   numbers, reads styles) in slices of 10 ms run as tasks, and keeps the button changes it
   decided; it makes them all in one animation frame once everything queued is read, or in the
   frame of the page's next change.
-- **Why one write.** Any write into a big table makes Chromium lay the whole table out again,
-  however few buttons it holds. tests/bench/content-layout-probe.ts (10,000 rows, no extension,
-  N decorations written in one frame; one run, load average 6–9 on 2 cores) put the frame of
-  today's inline button at 0.8 s for 50, 0.84 s for 1,000, 2.4 s for 10,000 (3 runs at load 17:
-  2.9 / 2.5 / 6.3 s): write batches kept under 100 ms cannot exist in the table, each would pay
-  for a layout of the whole table, so the rest is written once.
+- **Why one write, and why an overlay.** Any write into a big table makes Chromium lay the
+  whole table out again, however few buttons it holds. tests/bench/content-layout-probe.ts
+  (10,000 rows, no extension, N decorations written in one frame; one run, load average 6–9 on
+  2 cores) put the frame of an inline button at 0.8 s for 50, 0.84 s for 1,000, 2.4 s for
+  10,000. So the buttons are not written into the page: they are drawn over it
+  (extension/src/content/scan/button-overlay.ts). Hosts of at most 250 buttons at the end of the
+  body (open shadow root, \`contain: layout size style\`, \`z-index: 1\`: above the page's
+  content, under its menus and modals and under our own cards), each button at the end of its
+  number's last line box in document coordinates, so the window's scroll moves them for free.
+  Each animation frame reads first (where the numbers end, one Range reused; the clipping
+  elements' boxes) and then writes (positions, at most 500 new buttons): no layout is forced
+  between writes, and each write lays out a host, not the table. Numbers inside an element that
+  clips (overflow other than visible) are in that element's hosts, clipped to its visible box
+  (\`contain: strict\`) and moved by one transform per host on its scroll event. The page's
+  mutations, resizes and font loads mark positions stale: those near the viewport are read
+  again at the next frame, the others 500 per frame or when the window scrolls near them;
+  numbers removed with their subtree are dropped at that pass; a number not rendered
+  (display:none, collapsed, visibility:hidden) has its button hidden. Numbers inside fixed or
+  sticky elements keep the inline button, which the overlay could not follow.
+- **Reading where numbers are: before any write.** tests/bench/content-rect-read-probe.ts
+  (the 10,000-row list, 1,000 phone cells' text boxes through one Range; three runs, load
+  average 11–16): 25–32 ms with the layout clean, 5–47 ms after a write into a contained host of
+  ours, 478–1,592 ms after one write into the table (the first read lays the whole table out),
+  and 20 reads each after a write into the table 10.4–12.4 s (a layout of the table per read).
+  content-layout-probe.ts's 1.5 s was a read after a write into the page; its 23 ms a read of a
+  clean layout. Hence each overlay frame reads everything it needs first, then writes, and
+  writes only into its own hosts: the first read of a frame pays for the page's own pending
+  layout (which the frame would pay anyway), the others read a clean one.
 - **Buttons cheap to style.** One constructed stylesheet, adopted by the document and by each
   open shadow root holding buttons, instead of 17 \`!important\` declarations in each button's
   style attribute: Chromium no longer cascades each button's inline style on its own. Its
@@ -74,25 +96,31 @@ say what is met and what is not.
   share: every detection and normalisation test passes as with "max", 20 KiB less gzipped.
 - **Split numbers.** A text that shares its line with other text (across span, b, a, …) is read
   with 80 characters of its line each side; the numbers ending in it get their button after it.
-- **What is left.** Against the figures above: met, accuracy, 60 KiB and the infinite scroll's
-  buttons within 1 s of the last append (it was 18 s before the observer's share of the page's
-  frame); not met, 0.5× c2d (10,000 rows and re-render), frames of ours over 100 ms (the write of
-  the rest of a 10,000-row list lays the whole table out), and the page's appends slowed at most
-  20 % (our reading runs inside the page's frames: +91 % here, c2d's +43 %). Profiles of our
-  script (CDP sampling profiler, unminified build, PC_BENCH_ROWS=10000), share by function,
-  before -> after the length check and the unobserved writes (before at load average 2–8, after
-  at 20: absolute times are not comparable, shares are): the scroll (25,000 rows) search for
-  numbers 24 % -> 9 %, checkVisibility 23 % -> 27 %, the walk (TreeWalker steps, tag checks)
-  25 % -> 21 %, the write (clone, insert) 16 % -> 26 %; 10,000 rows filled at once, search 26 %
-  -> 21 % (the phone numbers themselves are searched), checkVisibility 23 % -> 29 %, walk 23 %
-  -> 23 %, write 17 % -> 18 %. checkVisibility brings the page's pending style up to date (the
-  page's change is not styled yet when the observer's callback reads it): work the page's frame
-  would otherwise do, moved rather than added (inferred, not measured apart). The page is busy with
-  its own frames the whole scroll: whatever runs of ours, in its frames or between them, delays
-  its next append by as much, so the appends' 20 % needs less script and a write the table does
-  not pay for (the overlay below), more than another schedule. Next: the rows in view read first
-  wherever the list is scrolled to (it takes a write of those rows before the rest is read,
-  which the table pays for in full today). Background-priority slices
+- **What is left.** Against the figures above: met, accuracy and the infinite scroll's buttons
+  within 1 s of the last append (it was 18 s before the observer's share of the page's frame).
+  The overlay, measured in two pairs of runs (main's tree, then the overlay's, alternately;
+  PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1; load average 11–16, c2d's own 10,000 rows took 12–30 s
+  in these runs, 4.4 s on a quieter machine), before -> after: our longest animation frame at
+  10,000 rows 10.1 / 9.0 s -> 0.87 / 0.91 s, on the re-render 7.4 / 11.9 s -> 1.3 / 0.45 s (the
+  bare page's own longest 0.2–0.75 s in those runs); the scroll's buttons after the last append
+  12.0 / 33.3 s -> 5.6 / 3.1 s (ours/c2d 8.3 / 12.9 -> 3.0 / 2.1), its appends +110 % / +56 % ->
+  +52 % / +76 %; time to decorate 10,000 rows, ours/c2d 2.01 / 1.27 -> 0.95 / 1.69, re-render
+  2.15 / 2.02 -> 0.98 / 2.23: within these runs' noise. The overlay writes 500 buttons per frame:
+  when each frame of the 10,000-row page costs hundreds of ms by itself, the last buttons come 20
+  such frames after the read. Profiles of our script (CDP sampling profiler, unminified build,
+  PC_BENCH_ROWS=10000, before the overlay), share by function, before -> after the length check
+  and the unobserved writes (before at load average 2–8, after at 20: absolute times are not
+  comparable, shares are): the scroll (25,000 rows) search for numbers 24 % -> 9 %,
+  checkVisibility 23 % -> 27 %, the walk (TreeWalker steps, tag checks) 25 % -> 21 %, the write
+  (clone, insert) 16 % -> 26 %; 10,000 rows filled at once, search 26 % -> 21 % (the phone
+  numbers themselves are searched), checkVisibility 23 % -> 29 %, walk 23 % -> 23 %, write 17 %
+  -> 18 %. checkVisibility brings the page's pending style up to date (the page's change is not
+  styled yet when the observer's callback reads it): work the page's frame would otherwise do,
+  moved rather than added (inferred, not measured apart). The page is busy with its own frames the
+  whole scroll: whatever runs of ours, in its frames or between them, delays its next append by as
+  much, so the appends' 20 % needs less script more than another schedule. Next: with the
+  overlay's writes cheap, the scanner can hand buttons over as it reads instead of all at once,
+  the rows in view first wherever the list is scrolled to. Background-priority slices
   were tried and reverted: in one run they starved behind the page's timers (see the git log).
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
@@ -103,11 +131,7 @@ say what is met and what is not.
   its frame costs the buttons the host holds, 41 ms / 131 ms / 1.0 s filled fresh; 50 / 1,000 /
   10,000 more into one host already holding 9,500: 51 / 130 / 1,341 ms; into hosts of 250
   buttons each: 54 / 69 / 597 ms. Overlay hosts of a few hundred buttons written in batches of a
-  few hundred would keep every frame under 100 ms. Not built: an overlay button must follow its
-  number by itself (scrolling containers, rows inserted above, columns resized, fonts loaded,
-  the number removed), which a button in the page gets from the browser; reading 1,000 rects
-  with Range.getBoundingClientRect took 1.5 s of script in one probe run and 23 ms in another,
-  unexplained yet. The CSS Custom Highlight API with one floating button leaves no element per
+  few hundred would keep every frame under 100 ms: the design above. The CSS Custom Highlight API with one floating button leaves no element per
   number (DESIGN.md's DOM contract, \`data-pc-call\`), which the tests and agents' own tools
   rely on.
 `;
@@ -136,7 +160,9 @@ look-alikes (date, order id, amount, zip code, long id). In one headless Chromiu
 same page with our content script, with ringcentral-c2d (its \`WrapperObserver\` and
 \`LibPhoneNumberMatcher\`, country US: it wraps every number it finds) and bare (neither), each
 figure the median of ${options.runs} run(s). Time: from the page changing its rows to every number
-decorated (our \`button[data-pc-call]\`, c2d's \`[data-c2d-context]\`). Frames: long animation
+decorated (our \`button[data-pc-call]\`, in the document or our overlay's open shadow roots, and
+c2d's \`[data-c2d-context]\`, made since the change; a decoration counts as in the list, or in a
+phone cell, by where it starts on screen). Frames: long animation
 frames (\`long-animation-frame\`, over 50 ms) as count / over 100 ms / longest (ms), from the page's
 change until everything settled; the bare page's are what the page costs by itself. Long
 tasks: count / longest (ms).

@@ -74,7 +74,9 @@ describe('click to call, end to end', () => {
     const page = await world.open('contact.html');
     await page.locator('button[data-pc-call]').first().waitFor();
     await page.evaluate(() => {
-      const button = document.querySelector<HTMLButtonElement>('button[data-pc-call="+14155550100"]')!;
+      // The call buttons are in the overlay's open shadow roots, at the top of the body.
+      const roots = [...document.body.children].flatMap((element) => (element.shadowRoot ? [element.shadowRoot] : []));
+      const button = roots.map((root) => root.querySelector<HTMLButtonElement>('button[data-pc-call="+14155550100"]')).find(Boolean)!;
       button.click();
       button.dispatchEvent(new MouseEvent('click', { bubbles: true }));
     });

@@ -45,8 +45,37 @@ ${BUTTON} > svg {
 }
 `;
 
+/**
+ * The overlay's hosts (scan/overlay-hosts.ts): positioned in document coordinates, contained
+ * (the page's layout never depends on them, theirs never on the page's), under the page's
+ * modals and menus (any z-index above 1) and our own cards (z-index 2147483646). `:host` rules
+ * marked `!important` win over the page's, whatever its selectors. A clip box is the visible
+ * box of the element that scrolls or clips its numbers; its `contain: strict` clips the
+ * buttons to it. Buttons sit at the `left`/`top` the overlay writes on each, hidden ones not shown.
+ */
+const OVERLAY_RULES = `
+:host {
+  all: initial !important;
+  display: block !important;
+  position: absolute !important;
+  left: 0 !important;
+  top: 0 !important;
+  width: 0 !important;
+  height: 0 !important;
+  contain: layout size style !important;
+  z-index: 1 !important;
+  pointer-events: none !important;
+}
+.clip { position: absolute; left: 0; top: 0; width: 0; height: 0; contain: layout size style; }
+.clip.clipped { contain: strict; overflow: hidden; }
+.scroll { position: absolute; left: 0; top: 0; width: 0; height: 0; }
+${BUTTON} { position: absolute !important; margin: 0 !important; pointer-events: auto !important; }
+${BUTTON}[hidden] { display: none !important; }
+`;
+
 /** One sheet per document: a constructed sheet can be adopted only within the document that made it. */
 const sheets = new WeakMap<Document, CSSStyleSheet>();
+const overlaySheets = new WeakMap<Document, CSSStyleSheet>();
 
 /**
  * Makes sure `root` (a document, or an open shadow root with our buttons in it) uses the call
@@ -54,14 +83,25 @@ const sheets = new WeakMap<Document, CSSStyleSheet>();
  * page may replace its `adoptedStyleSheets` (Lit and other web-component libraries assign them).
  */
 export function adoptCallButtonStyle(root: Document | ShadowRoot): void {
-  const doc = root.ownerDocument ?? (root as Document);
+  const sheet = sheetOf(root.ownerDocument ?? (root as Document), sheets, RULES);
+  if (sheet && !root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+}
+
+/** Gives an overlay host's shadow root the buttons' looks, then the overlay's rules (later: they win ties). */
+export function adoptOverlayStyle(root: ShadowRoot): void {
+  const buttons = sheetOf(root.ownerDocument, sheets, RULES);
+  const overlay = sheetOf(root.ownerDocument, overlaySheets, OVERLAY_RULES);
+  if (buttons && overlay) root.adoptedStyleSheets = [buttons, overlay];
+}
+
+function sheetOf(doc: Document, cache: WeakMap<Document, CSSStyleSheet>, rules: string): CSSStyleSheet | undefined {
   const view = doc.defaultView;
-  if (!view?.CSSStyleSheet) return;
-  let sheet = sheets.get(doc);
+  if (!view?.CSSStyleSheet) return undefined;
+  let sheet = cache.get(doc);
   if (!sheet) {
     sheet = new view.CSSStyleSheet();
-    sheet.replaceSync(RULES);
-    sheets.set(doc, sheet);
+    sheet.replaceSync(rules);
+    cache.set(doc, sheet);
   }
-  if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+  return sheet;
 }

@@ -5,7 +5,11 @@ import { ContentScriptContext } from 'wxt/utils/content-script-context';
 import { defaultCountry } from '../storage.ts';
 import { startContentScript } from './index.ts';
 
-const numbers = () => [...document.querySelectorAll<HTMLButtonElement>('button[data-pc-call]')].map((button) => button.dataset.pcCall);
+/** The call buttons' numbers, those in the overlay's open shadow roots included. */
+const numbers = () =>
+  [document, ...[...document.querySelectorAll('*')].flatMap((element) => (element.shadowRoot ? [element.shadowRoot] : []))]
+    .flatMap((root) => [...root.querySelectorAll<HTMLButtonElement>('button[data-pc-call]')])
+    .map((button) => button.dataset.pcCall);
 
 let ctx: ContentScriptContext;
 

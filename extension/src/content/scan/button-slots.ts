@@ -1,6 +1,6 @@
-import { adoptCallButtonStyle } from '../call-button-style.ts';
 import { createCallButton, isCallButton } from '../call-buttons.ts';
 import type { PhoneTarget } from '../../numbers/detect-numbers.ts';
+import { ButtonOverlay } from './button-overlay.ts';
 
 /** Where numbers were found: a text node, or a tel:/callto: link. Buttons follow it. */
 export type Anchor = Text | HTMLAnchorElement;
@@ -16,17 +16,40 @@ interface Slot {
 const MAX_RESTORES = 30;
 const RESTORE_WINDOW_MS = 10_000;
 
+/** The overlay of each document: one set of hosts and listeners, whichever scanner (or rescan) places the buttons. */
+const overlays = new WeakMap<Document, ButtonOverlay>();
+
+export function overlayOf(doc: Document): ButtonOverlay {
+  let overlay = overlays.get(doc);
+  if (!overlay) {
+    overlay = new ButtonOverlay(doc);
+    overlays.set(doc, overlay);
+  }
+  return overlay;
+}
+
+/** Each button's anchor: the number it was made for. */
+const owners = new WeakMap<HTMLButtonElement, Anchor>();
+
+/** The text node or link whose number `button` calls. */
+export function anchorOf(button: HTMLButtonElement): Anchor | undefined {
+  return owners.get(button);
+}
+
 /**
- * The buttons of each anchor, inserted as its next siblings: the page's text nodes are never
- * split or wrapped (React keeps references to them). Keyed weakly, so nodes the page drops
- * are forgotten with it.
+ * The buttons of each anchor, drawn by the document's overlay (scan/button-overlay.ts): the
+ * page's text nodes are never split or wrapped (React keeps references to them), and nothing is
+ * written into the page's tree, except next to numbers the overlay cannot follow (inside fixed
+ * or sticky elements). Keyed weakly, so nodes the page drops are forgotten with it.
  */
 export class ButtonSlots {
   private readonly slots = new WeakMap<Anchor, Slot>();
-  private readonly owners = new WeakMap<HTMLButtonElement, Anchor>();
   private readonly restores = new WeakMap<Anchor, { since: number; count: number }>();
 
-  constructor(private readonly doc: Document) {}
+  constructor(
+    private readonly doc: Document,
+    private readonly overlay: ButtonOverlay = overlayOf(doc),
+  ) {}
 
   /** The targets last read from `source`, if the anchor was read from it already. */
   targetsFor(anchor: Anchor, source: string): readonly PhoneTarget[] | undefined {
@@ -34,10 +57,12 @@ export class ButtonSlots {
     return slot?.source === source ? slot.targets : undefined;
   }
 
-  /** True when the anchor's buttons show exactly these targets, right after it. */
+  /** True when the anchor's buttons show exactly these targets: in the overlay, or right after it. */
   isCurrent(anchor: Anchor, source: string): boolean {
     const slot = this.slots.get(anchor);
     if (slot?.source !== source) return false;
+    const placement = this.overlay.placementOf(anchor);
+    if (placement !== 'inline') return placement === 'overlay' || slot.buttons.length === 0;
     let expected: Node | null = anchor.nextSibling;
     for (const button of slot.buttons) {
       if (button !== expected) return false;
@@ -50,12 +75,8 @@ export class ButtonSlots {
   place(anchor: Anchor, source: string, targets: readonly PhoneTarget[]): void {
     this.release(anchor);
     const buttons = targets.map((target) => createCallButton(this.doc, target));
-    if (buttons.length > 0 && anchor.parentNode) {
-      const root = anchor.getRootNode();
-      if (root.nodeType === Node.DOCUMENT_NODE || root.nodeType === Node.DOCUMENT_FRAGMENT_NODE) adoptCallButtonStyle(root as Document | ShadowRoot);
-      anchor.after(...buttons);
-    }
-    for (const button of buttons) this.owners.set(button, anchor);
+    for (const button of buttons) owners.set(button, anchor);
+    this.overlay.add(anchor, buttons);
     this.slots.set(anchor, { source, targets, buttons });
   }
 
@@ -64,11 +85,14 @@ export class ButtonSlots {
     const slot = this.slots.get(anchor);
     if (!slot) return;
     this.slots.delete(anchor);
-    for (const button of slot.buttons) {
-      // Forget the owner first: our own removal must not look like the page removing it.
-      this.owners.delete(button);
-      button.remove();
-    }
+    // Forget the owners first: our own removal must not look like the page removing them.
+    for (const button of slot.buttons) owners.delete(button);
+    this.overlay.remove(anchor);
+  }
+
+  /** Resolves once every button placed so far is in the page. */
+  placed(): Promise<void> {
+    return this.overlay.placed();
   }
 
   has(node: Node): node is Anchor {
@@ -81,7 +105,7 @@ export class ButtonSlots {
    */
   anchorToRestore(removed: Node): Anchor | undefined {
     if (!isCallButton(removed)) return undefined;
-    const anchor = this.owners.get(removed);
+    const anchor = owners.get(removed);
     if (!anchor?.isConnected) return undefined;
     const now = Date.now();
     const restore = this.restores.get(anchor);
@@ -93,8 +117,9 @@ export class ButtonSlots {
   }
 }
 
-/** Removes every call button from `root` and the open shadow roots inside it. */
+/** Removes every call button from `root` and the open shadow roots inside it, the overlay's first. */
 export function removeAllCallButtons(root: Document | ShadowRoot): void {
+  if (root.nodeType === Node.DOCUMENT_NODE) overlays.get(root as Document)?.clear();
   for (const button of root.querySelectorAll('button[data-pc-call]')) if (isCallButton(button)) button.remove();
   for (const element of root.querySelectorAll('*')) if (element.shadowRoot) removeAllCallButtons(element.shadowRoot);
 }

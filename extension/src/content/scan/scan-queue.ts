@@ -62,9 +62,10 @@ export class ScanQueue {
       if (node.nodeType === Node.TEXT_NODE) return node as Text;
       if (node.nodeType === Node.ELEMENT_NODE) {
         const element = node as Element;
+        // Skipped before its shadow root is handed on: the overlay's hosts hold only our buttons.
+        if (isSkippedElement(element)) continue;
         if (element.shadowRoot) this.onShadowRoot(element.shadowRoot);
         if (isCallLink(element)) return element;
-        if (isSkippedElement(element)) continue;
       }
       if (node.isConnected && node.hasChildNodes()) this.walk = { root: node, walker: this.createWalker(node) };
     }

@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { anchorOf, ButtonSlots } from './button-slots.ts';
 import { type Scanner, type ScannerOptions, startScanner } from './scanner.ts';
 
 const running: AbortController[] = [];
@@ -39,7 +40,11 @@ function buttons(root: Document | ShadowRoot = document): HTMLButtonElement[] {
   return found;
 }
 
-const numbers = () => buttons().map((button) => button.dataset.pcCall);
+/** The buttons' numbers in the order of their numbers in the page (the overlay holds them in the order they were placed). */
+const numbers = () =>
+  buttons()
+    .sort((a, b) => ((anchorOf(a)?.compareDocumentPosition(anchorOf(b) as Node) ?? 0) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1))
+    .map((button) => button.dataset.pcCall);
 
 /**
  * happy-dom recomputes styles after each change, far slower than a browser: the tests that
@@ -109,7 +114,7 @@ describe('startScanner', () => {
     expect(expected).toBe(1757);
     expect(buttons()).toHaveLength(expected);
     expect(slices).toBeGreaterThan(1);
-    expect(document.querySelectorAll('[data-pc-ext="12"]')).toHaveLength(171);
+    expect(buttons().filter((button) => button.dataset.pcExt === '12')).toHaveLength(171);
   }, HEAVY_SCAN_MS);
 
   it('ends a reading slice at the budget, yet always makes progress', async () => {
@@ -211,13 +216,14 @@ describe('startScanner', () => {
     expect(tasks).toBe(0);
   }, HEAVY_SCAN_MS);
 
-  it('places buttons after the text node, which stays whole and untouched', async () => {
+  it('gives the text node its buttons in the overlay: the page is left untouched', async () => {
     const { scanner } = scan('<p>Call 415-555-0100 or +44 20 7946 0018 today</p>');
     const text = document.querySelector('p')?.firstChild;
     await settled(scanner);
     expect(document.querySelector('p')?.firstChild).toBe(text);
     expect(text?.textContent).toBe('Call 415-555-0100 or +44 20 7946 0018 today');
-    expect([...(document.querySelector('p')?.childNodes ?? [])].map((node) => node.nodeName)).toEqual(['#text', 'BUTTON', 'BUTTON']);
+    expect([...(document.querySelector('p')?.childNodes ?? [])].map((node) => node.nodeName)).toEqual(['#text']);
+    expect(buttons().map(anchorOf)).toEqual([text, text]);
     expect(numbers()).toEqual(['+14155550100', '+442079460018']);
   });
 
@@ -253,9 +259,9 @@ describe('startScanner', () => {
     later?.setAttribute('class', 'loaded');
     await settled(scanner);
     expect(numbers().sort()).toEqual(['+14155550101', '+14155550102', '+14155550103']);
-    // Each root holding buttons uses their stylesheet: the document's rules do not reach into a shadow root.
-    expect(shadow.adoptedStyleSheets).toHaveLength(1);
-    expect(later?.shadowRoot?.adoptedStyleSheets).toHaveLength(1);
+    // The page's shadow roots are left alone: their numbers' buttons are in the overlay.
+    expect(shadow.adoptedStyleSheets).toHaveLength(0);
+    expect(later?.shadowRoot?.adoptedStyleSheets).toHaveLength(0);
   });
 
   it('never touches form fields, editors, code or hidden nodes', async () => {
@@ -317,9 +323,9 @@ describe('startScanner', () => {
     await settled(scanner);
     expect(numbers()).toEqual(['+14155550100', '+442079460958']);
     const [spanButton, boldButton] = buttons();
-    expect(spanButton?.previousSibling?.textContent).toBe('555 0100');
+    expect(anchorOf(spanButton as HTMLButtonElement)?.textContent).toBe('555 0100');
     expect(spanButton?.getAttribute('aria-label')).toBe('Call +1 415 555 0100');
-    expect(boldButton?.previousSibling?.textContent).toBe(' 20 7946 0958');
+    expect(anchorOf(boldButton as HTMLButtonElement)?.textContent).toBe(' 20 7946 0958');
     // The page's text nodes stay whole.
     expect(document.querySelector('#bold')?.textContent).toBe('+44 20 7946 0958');
   });
@@ -361,11 +367,12 @@ describe('startScanner', () => {
       <p><a href="/contacts/4155550132">Contact 4155550132</a></p>`);
     await settled(scanner);
     const links = [...document.querySelectorAll('a[href^="tel:"], a[href^="callto:"]')];
-    expect(links.map((link) => (link.nextSibling as HTMLElement | null)?.dataset?.pcCall)).toEqual(['+14155550130', '+14155550131', '+442079460018', undefined]);
-    expect(document.querySelector('[data-pc-ext="7"]')?.getAttribute('aria-label')).toBe('Call +1-415-555-0131');
-    expect(document.querySelector('[data-pc-call="+14155550130"]')?.getAttribute('aria-label')).toBe('Call +1 (415) 555-0130');
+    expect(links.map((link) => buttons().find((button) => anchorOf(button) === link)?.dataset.pcCall)).toEqual(['+14155550130', '+14155550131', '+442079460018', undefined]);
+    expect(buttons().find((button) => button.dataset.pcExt === '7')?.getAttribute('aria-label')).toBe('Call +1-415-555-0131');
+    expect(buttons().find((button) => button.dataset.pcCall === '+14155550130')?.getAttribute('aria-label')).toBe('Call +1 (415) 555-0130');
     // A number in an ordinary link's text gets its button after the text.
-    expect(document.querySelector<HTMLElement>('a[href^="/contacts"] button')?.dataset.pcCall).toBe('+14155550132');
+    const contact = document.querySelector('a[href^="/contacts"]') as Element;
+    expect(buttons().find((button) => anchorOf(button)?.parentNode === contact)?.dataset.pcCall).toBe('+14155550132');
     expect(buttons()).toHaveLength(4);
 
     document.querySelector('a[href^="tel:+14155550130"]')?.setAttribute('href', 'tel:+14155550133');
@@ -395,7 +402,7 @@ describe('startScanner', () => {
     scanner.rescan();
     await settled(scanner);
     expect(buttons()).toHaveLength(expected);
-    for (const button of buttons()) expect(button.previousSibling?.nodeType === Node.TEXT_NODE || button.previousSibling?.nodeName === 'BUTTON').toBe(true);
+    for (const button of buttons()) expect(anchorOf(button)?.isConnected).toBe(true);
   }, HEAVY_SCAN_MS);
 
   it('replaces the buttons when the text changes', async () => {
@@ -436,21 +443,29 @@ describe('startScanner', () => {
       class extends Observer {
         constructor(callback: MutationCallback) {
           super((records, observer) => {
+            // Buttons only: the overlay's hosts (one per 250 buttons) do reach it, and the scan queue skips them.
             ownRecords += records.filter((record) => [...record.addedNodes].some((node) => (node as Element).localName === 'button')).length;
             callback(records, observer);
           });
         }
       },
     );
-    // The page's change lands just before our first write, in the same task: it is read, and written with the rest.
+    // The page's change lands just before our first write, in the same task: it is read, and handed
+    // to the buttons' slots with the rest in that write (the overlay draws them in its next frame).
+    const handed: string[] = [];
+    const place = ButtonSlots.prototype.place;
+    vi.spyOn(ButtonSlots.prototype, 'place').mockImplementation(function (this: ButtonSlots, anchor, source, targets) {
+      handed.push(...targets.map((target) => target.e164));
+      place.call(this, anchor, source, targets);
+    });
     let pageChange: (() => void) | undefined = () => document.querySelector('ul')?.insertAdjacentHTML('beforeend', '<li>415-555-0172</li>');
-    let firstWrite: Array<string | undefined> | undefined;
+    let firstWrite: string[] | undefined;
     const schedule = (callback: () => void) =>
       setTimeout(() => {
         pageChange?.();
         pageChange = undefined;
         callback();
-        firstWrite ??= numbers();
+        firstWrite ??= [...handed];
       }, 0);
     const { scanner } = scan('<ul><li>415-555-0170</li><li>415-555-0171</li></ul>', { schedule });
     await settled(scanner);
@@ -460,20 +475,27 @@ describe('startScanner', () => {
     expect(numbers()).toHaveLength(4);
     expect(ownRecords).toBe(0);
     vi.unstubAllGlobals();
+    vi.restoreAllMocks();
   });
 
-  it('puts back a button the page removed while its number stays', async () => {
-    const { scanner } = scan('<p>415-555-0160</p>');
+  it('puts back the overlay when the page removes it, and an inline button the page removed', async () => {
+    // A fixed element's number keeps its button in the page, after it (the overlay cannot follow it).
+    const { scanner } = scan('<p>415-555-0160</p><div style="position: fixed"><span>415-555-0164</span></div>');
     await settled(scanner);
-    buttons()[0]?.remove();
+    const inline = document.querySelector('span')?.lastChild as HTMLButtonElement;
+    expect(inline.dataset.pcCall).toBe('+14155550164');
+    inline.remove();
+    document.querySelector('[data-pc-ui="call-buttons"]')?.remove();
+    document.body.insertAdjacentHTML('beforeend', '<p>no number</p>');
     await settled(scanner);
-    expect(numbers()).toEqual(['+14155550160']);
+    expect(numbers()).toEqual(['+14155550160', '+14155550164']);
+    expect(document.querySelector('span')?.lastChild).toHaveProperty('dataset.pcCall', '+14155550164');
   });
 
   it('drops the buttons of a removed text node', async () => {
     const { scanner } = scan('<p><span>Phone </span>415-555-0161</p>');
     await settled(scanner);
-    document.querySelector('p')?.lastChild?.previousSibling?.remove();
+    document.querySelector('p')?.lastChild?.remove();
     await settled(scanner);
     expect(buttons()).toHaveLength(0);
   });
@@ -490,7 +512,8 @@ describe('startScanner', () => {
     expect(onCall).not.toHaveBeenCalled();
     userClick(button);
     expect(onCall).toHaveBeenCalledExactlyOnceWith('+14155550170', '12');
-    expect(rowClicks).toHaveBeenCalledTimes(2); // the page's own synthetic clicks only
+    // The button is in the overlay, not in the row: the row sees none of its clicks.
+    expect(rowClicks).not.toHaveBeenCalled();
   });
 
   it('never lets a throwing onCall escape into the page', async () => {

@@ -145,8 +145,9 @@ class PageScanner {
     if (this.stopped) return Promise.resolve();
     // Changes made just before this call are still in the observer's queue.
     safely(() => this.onMutations(this.observer.takeRecords()));
-    if (!this.reading && !this.writing) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    // The overlay shows what was written a few hundred buttons per frame.
+    if (!this.reading && !this.writing) return this.slots.placed();
+    return new Promise<void>((resolve) => this.waiters.push(resolve)).then(() => this.slots.placed());
   }
 
   stop(): void {

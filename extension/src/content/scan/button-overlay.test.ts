@@ -1,0 +1,157 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it } from 'vitest';
+import { ButtonOverlay } from './button-overlay.ts';
+import type { Anchor } from './button-slots.ts';
+import type { ClipBox, NumberEnd } from './number-geometry.ts';
+
+/** happy-dom lays nothing out: where numbers end is told by the test, frames run when it says. */
+function overlay(ends: Map<Anchor, NumberEnd>, clipBoxes = new Map<Element, ClipBox>()) {
+  const frames: Array<() => void> = [];
+  const reads: Anchor[] = [];
+  const instance = new ButtonOverlay(document, {
+    readNumberEnd: (anchor) => {
+      reads.push(anchor);
+      return anchor.isConnected ? ends.get(anchor) : undefined;
+    },
+    readClipBox: (element) => clipBoxes.get(element) ?? { left: 0, top: 0, right: 0, bottom: 0, scrollLeft: 0, scrollTop: 0 },
+    schedule: (callback) => frames.push(callback),
+  });
+  created.push(instance);
+  /** Runs the frames requested so far (and those they request, up to `limit`). */
+  const runFrames = (limit = 100) => {
+    for (let i = 0; i < limit && frames.length > 0; i++) frames.shift()?.();
+  };
+  return { instance, frames, reads, runFrames };
+}
+
+const created: ButtonOverlay[] = [];
+afterEach(() => {
+  for (const instance of created.splice(0)) instance.clear();
+  document.body.innerHTML = '';
+});
+
+function texts(count: number, parent: Element = document.body): Text[] {
+  return Array.from({ length: count }, (_, i) => {
+    const p = document.createElement('p');
+    p.textContent = `+1 415 555 ${String(i).padStart(4, '0')}`;
+    parent.append(p);
+    return p.firstChild as Text;
+  });
+}
+
+const button = () => document.createElement('button');
+const hosts = () => [...document.querySelectorAll('[data-pc-ui="call-buttons"]')];
+const shownButtons = () => hosts().flatMap((host) => [...(host.shadowRoot?.querySelectorAll('button') ?? [])]);
+
+describe('ButtonOverlay', () => {
+  it('puts the buttons after the end of the number, on its line, in hosts with open shadow roots', () => {
+    const [text] = texts(1) as [Text];
+    const { instance, runFrames } = overlay(new Map([[text, { right: 100, top: 20, bottom: 40 }]]));
+    const buttons = [button(), button()];
+    instance.add(text, buttons);
+    expect(shownButtons()).toHaveLength(0);
+    runFrames();
+    expect(shownButtons()).toEqual(buttons);
+    expect(buttons.map((b) => [b.style.getPropertyValue('left'), b.style.getPropertyValue('top'), b.hidden])).toEqual([
+      ['104px', '21px', false],
+      ['126px', '21px', false],
+    ]);
+    // Nothing written into the page's own tree but the host, at the end of the body.
+    expect(text.parentElement?.childNodes).toHaveLength(1);
+    expect(document.body.lastElementChild).toBe(hosts()[0]);
+    expect(instance.placementOf(text)).toBe('overlay');
+  });
+
+  it('writes at most 500 new buttons per frame, into hosts of at most 250', async () => {
+    const anchors = texts(1200);
+    const { instance, frames, runFrames } = overlay(new Map(anchors.map((a, i) => [a, { right: 50, top: i * 20, bottom: i * 20 + 16 }])));
+    for (const anchor of anchors) instance.add(anchor, [button()]);
+    let placed = false;
+    void instance.placed().then(() => (placed = true));
+    frames.shift()?.();
+    expect(shownButtons()).toHaveLength(500);
+    frames.shift()?.();
+    expect(shownButtons()).toHaveLength(1000);
+    runFrames();
+    expect(shownButtons()).toHaveLength(1200);
+    expect(hosts().map((host) => host.shadowRoot?.querySelectorAll('button').length)).toEqual([250, 250, 250, 250, 200]);
+    await Promise.resolve();
+    expect(placed).toBe(true);
+  });
+
+  it('hides the buttons of a number not rendered, and shows them where it is once it is', () => {
+    const [text] = texts(1) as [Text];
+    const ends = new Map<Anchor, NumberEnd>();
+    const { instance, runFrames } = overlay(ends);
+    const [b] = [button()];
+    instance.add(text, [b]);
+    runFrames();
+    expect(b.hidden).toBe(true);
+    ends.set(text, { right: 10, top: 100, bottom: 120 });
+    instance.markStale();
+    runFrames();
+    expect([b.hidden, b.style.getPropertyValue('left'), b.style.getPropertyValue('top')]).toEqual([false, '14px', '101px']);
+  });
+
+  it('reads stale numbers near the viewport in the next frame, far ones a few hundred per frame', () => {
+    const far = texts(1500);
+    const [near] = texts(1) as [Text];
+    const ends = new Map<Anchor, NumberEnd>(far.map((a) => [a, { right: 10, top: 100_000, bottom: 100_020 }]));
+    ends.set(near, { right: 10, top: 100, bottom: 120 });
+    const { instance, reads, runFrames, frames } = overlay(ends);
+    for (const anchor of [...far, near]) instance.add(anchor, [button()]);
+    runFrames();
+    reads.length = 0;
+    instance.markStale();
+    frames.shift()?.();
+    expect(reads).toContain(near);
+    expect(reads.length).toBeLessThanOrEqual(501);
+    runFrames();
+    expect(new Set(reads).size).toBe(1501);
+  });
+
+  it('takes buttons away when told, and on its own when their number leaves the page', () => {
+    const [kept, removed, dropped] = texts(3) as [Text, Text, Text];
+    const { instance, runFrames } = overlay(new Map([kept, removed, dropped].map((a) => [a, { right: 10, top: 10, bottom: 30 }])));
+    for (const anchor of [kept, removed, dropped]) instance.add(anchor, [button()]);
+    runFrames();
+    instance.remove(removed);
+    expect(shownButtons()).toHaveLength(2);
+    // A subtree removed by the page: no one names its numbers; the next pass finds them gone.
+    dropped.parentElement?.remove();
+    instance.markStale();
+    runFrames();
+    expect(shownButtons()).toHaveLength(1);
+    expect(instance.placementOf(dropped)).toBeUndefined();
+    expect(instance.placementOf(kept)).toBe('overlay');
+    // Added for a number the page removed before the overlay's frame: never shown.
+    const [late] = texts(1) as [Text];
+    instance.add(late, [button()]);
+    late.remove();
+    runFrames();
+    expect(shownButtons()).toHaveLength(1);
+    expect(instance.placementOf(late)).toBeUndefined();
+  });
+
+  it('clips the buttons of a scrolling element to its box and moves them with its scroll', () => {
+    const box = document.createElement('div');
+    box.style.overflowX = 'auto';
+    box.style.overflowY = 'auto';
+    document.body.append(box);
+    const [text] = texts(1, box) as [Text];
+    const clip: ClipBox = { left: 10, top: 50, right: 210, bottom: 150, scrollLeft: 0, scrollTop: 0 };
+    const { instance, runFrames } = overlay(new Map([[text, { right: 100, top: 60, bottom: 80 }]]), new Map([[box, clip]]));
+    const b = button();
+    instance.add(text, [b]);
+    runFrames();
+    const root = hosts()[0]?.shadowRoot;
+    const clipBox = root?.querySelector<HTMLElement>('.clip');
+    expect(clipBox?.className).toBe('clip clipped');
+    expect([clipBox?.style.left, clipBox?.style.top, clipBox?.style.width, clipBox?.style.height]).toEqual(['10px', '50px', '200px', '100px']);
+    // In the element's content coordinates: its box's corner is 0, 0.
+    expect([b.style.getPropertyValue('left'), b.style.getPropertyValue('top')]).toEqual(['94px', '11px']);
+    box.scrollTop = 30;
+    box.dispatchEvent(new Event('scroll'));
+    expect(root?.querySelector<HTMLElement>('.scroll')?.style.transform).toBe('translate(0px, -30px)');
+  });
+});

@@ -1,0 +1,373 @@
+import { adoptCallButtonStyle } from '../call-button-style.ts';
+import type { Anchor } from './button-slots.ts';
+import { type ClipBox, numberEndReader, outerClip, type Placement, PlacementReader, type ReadClipBox, readClipBox, type ReadNumberEnd } from './number-geometry.ts';
+import { type DocumentBox, OverlayHost } from './overlay-host.ts';
+import { safely } from './safely.ts';
+import { nextFrame } from './schedule.ts';
+
+/**
+ * New buttons written per frame: a frame that adds 1,000 buttons to hosts of 250 took 69 ms in
+ * the probe (tests/bench/content-layout-probe.ts), on a loaded machine; half that stays well
+ * under the 100 ms of a long animation frame (issue #12).
+ */
+const BUTTONS_PER_FRAME = 500;
+
+/**
+ * Stale buttons far from the viewport re-read per frame, after every stale one near it: a
+ * change of the page (an append of an infinite scroll) marks every position stale, and reading
+ * 10,000 numbers' boxes at each would cost the page's frames.
+ */
+const FAR_READS_PER_FRAME = 500;
+
+/** Near the viewport: within this many viewport heights above or below it. */
+const NEAR_VIEWPORTS = 2;
+
+const BUTTON_SIZE = 18;
+const BUTTON_GAP = 4;
+
+export interface OverlayOptions {
+  readNumberEnd?: ReadNumberEnd;
+  readClipBox?: ReadClipBox;
+  /** Runs a read-then-write pass; the next animation frame by default. */
+  schedule?: (callback: () => void) => void;
+}
+
+/** The buttons of one anchor, and where they were last put. */
+interface Entry {
+  anchor: Anchor;
+  buttons: HTMLButtonElement[];
+  /** Undefined until placed; inline: in the page after the anchor (see Placement). */
+  inline?: boolean;
+  layer?: Layer;
+  host?: OverlayHost;
+  /** The epoch of the positions it was placed at: older than the overlay's, it is stale. */
+  epoch: number;
+  /** Top in document coordinates at the last read, to tell whether it is near the viewport. */
+  top: number;
+  shown: boolean;
+}
+
+/** The buttons of the numbers one element clips (or the document's), in hosts of a few hundred. */
+interface Layer {
+  clip: Element | null;
+  hosts: OverlayHost[];
+  /** The content's shift in its hosts at scroll 0, as last read: a scroll of the element subtracts its offsets. */
+  originX: number;
+  originY: number;
+}
+
+/** What one read pass found of a layer: its clip box and how far its element is scrolled. */
+interface LayerRead {
+  box: DocumentBox;
+  clip: ClipBox;
+  /** Where the clipping element's content starts (unscrolled) relative to the clip box. */
+  originX: number;
+  originY: number;
+}
+
+/**
+ * The call buttons of a document, drawn over the page rather than written into it: any write
+ * into a big table makes Chromium lay out the whole table again (issue #12), a write into a
+ * contained host of our own lays out that host only. Each frame reads first (where numbers
+ * end, how far clipping elements are scrolled) then writes (positions, at most
+ * BUTTONS_PER_FRAME new buttons): no layout forced between them. The page's changes (its
+ * mutations, resizes, fonts) mark every position stale; those near the viewport are read again
+ * in the next frame, the others a few hundred per frame or when scrolled near.
+ */
+export class ButtonOverlay {
+  private readonly entries = new Map<Anchor, Entry>();
+  private readonly pending: Entry[] = [];
+  private readonly layers = new Map<Element | null, Layer>();
+  private readonly readNumberEnd: ReadNumberEnd;
+  private readonly readClipBox: ReadClipBox;
+  private readonly schedule: (callback: () => void) => void;
+  private epoch = 0;
+  private scheduled = false;
+  private watching: AbortController | undefined;
+  private resizes: ResizeObserver | undefined;
+  private waiters: Array<() => void> = [];
+
+  constructor(
+    private readonly doc: Document,
+    options: OverlayOptions = {},
+  ) {
+    this.readNumberEnd = options.readNumberEnd ?? numberEndReader(doc);
+    this.readClipBox = options.readClipBox ?? readClipBox;
+    this.schedule = options.schedule ?? nextFrame;
+  }
+
+  /** Shows `buttons` at the end of `anchor`'s text, from a coming frame on. */
+  add(anchor: Anchor, buttons: HTMLButtonElement[]): void {
+    this.remove(anchor);
+    if (buttons.length === 0) return;
+    const entry: Entry = { anchor, buttons, epoch: -1, top: 0, shown: true };
+    this.entries.set(anchor, entry);
+    this.pending.push(entry);
+    this.watch();
+    this.requestFrame();
+  }
+
+  /** Takes the anchor's buttons away now. */
+  remove(anchor: Anchor): void {
+    const entry = this.entries.get(anchor);
+    if (!entry) return;
+    this.entries.delete(anchor);
+    this.unplace(entry);
+  }
+
+  /** True when the anchor's buttons are shown or about to be; `inline` when they are in the page after it. */
+  placementOf(anchor: Anchor): 'overlay' | 'inline' | undefined {
+    const entry = this.entries.get(anchor);
+    if (!entry) return undefined;
+    return entry.inline ? 'inline' : 'overlay';
+  }
+
+  /** Resolves once every button added so far is in the page. */
+  placed(): Promise<void> {
+    if (this.pending.length === 0 && !this.scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Removes every button and host and stops following the page. */
+  clear(): void {
+    for (const entry of this.entries.values()) if (entry.inline) for (const button of entry.buttons) button.remove();
+    for (const layer of this.layers.values()) for (const host of layer.hosts) host.element.remove();
+    this.entries.clear();
+    this.pending.length = 0;
+    this.layers.clear();
+    this.watching?.abort();
+    this.watching = undefined;
+    this.resizes?.disconnect();
+    this.resizes = undefined;
+    this.settle();
+  }
+
+  /** The page changed: every position may have moved. */
+  markStale(): void {
+    this.epoch++;
+    this.requestFrame();
+  }
+
+  private requestFrame(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.schedule(() => safely(() => this.frame()));
+  }
+
+  /** One read pass, then one write pass. */
+  private frame(): void {
+    this.scheduled = false;
+    const view = this.doc.defaultView;
+    const scrollX = view?.scrollX ?? 0;
+    const scrollY = view?.scrollY ?? 0;
+    const viewportHeight = view?.innerHeight ?? 0;
+    const placements = new PlacementReader();
+    const layerReads = new Map<Layer, LayerRead | null>();
+    const readLayer = (layer: Layer) => {
+      if (!layerReads.has(layer)) layerReads.set(layer, layer.clip ? this.readLayer(layer.clip, placements, scrollX, scrollY) : null);
+      return layerReads.get(layer) ?? null;
+    };
+
+    // Read: the new buttons' numbers, up to the frame's share, then the stale ones.
+    const fresh: Array<{ entry: Entry; placement: Placement }> = [];
+    let budget = BUTTONS_PER_FRAME;
+    while (budget > 0 && this.pending.length > 0) {
+      const entry = this.pending.shift() as Entry;
+      if (this.entries.get(entry.anchor) !== entry) continue;
+      // Removed between the scanner's read and this frame (a list re-rendered again): in the
+      // page a button after it went away with it, in the overlay it would stay.
+      if (!entry.anchor.isConnected) {
+        this.entries.delete(entry.anchor);
+        continue;
+      }
+      budget -= entry.buttons.length;
+      fresh.push({ entry, placement: placements.of(entry.anchor) });
+    }
+    const moved: Array<{ entry: Entry; placement: Placement }> = [];
+    const stale: Entry[] = [];
+    let farReads = FAR_READS_PER_FRAME;
+    let skipped = false;
+    for (const entry of this.entries.values()) {
+      if (entry.inline !== false || entry.epoch === this.epoch) continue;
+      if (!entry.anchor.isConnected) {
+        // A removed subtree (a tbody replaced) takes its numbers along: no record names them.
+        stale.push(entry);
+        continue;
+      }
+      const near = Math.abs(entry.top - scrollY - viewportHeight / 2) <= (NEAR_VIEWPORTS + 0.5) * viewportHeight;
+      if (!near && farReads-- <= 0) {
+        skipped = true;
+        continue;
+      }
+      const placement = placements.of(entry.anchor);
+      if (placement.inline || placement.clip !== entry.layer?.clip) moved.push({ entry, placement });
+      else stale.push(entry);
+    }
+    const ends = new Map<Entry, ReturnType<ReadNumberEnd>>();
+    for (const { entry, placement } of [...fresh, ...moved]) if (!placement.inline) ends.set(entry, this.readNumberEnd(entry.anchor));
+    for (const entry of stale) ends.set(entry, this.readNumberEnd(entry.anchor));
+    for (const { placement } of [...fresh, ...moved]) if (!placement.inline) readLayer(this.layerFor(placement.clip));
+    for (const entry of stale) if (entry.layer) readLayer(entry.layer);
+
+    // Write.
+    for (const [layer, read] of layerReads) if (read) for (const host of layer.hosts) this.clipHost(layer, host, read);
+    for (const { entry } of moved) this.unplace(entry);
+    for (const { entry, placement } of [...fresh, ...moved]) {
+      if (placement.inline) this.placeInline(entry);
+      else {
+        const layer = this.layerFor(placement.clip);
+        this.position(entry, layer, layerReads.get(layer) ?? null, ends.get(entry), scrollX, scrollY);
+        this.hostFor(layer, layerReads.get(layer) ?? null).add(entry.buttons);
+        entry.host = layer.hosts.at(-1);
+      }
+    }
+    for (const entry of stale) {
+      if (!entry.anchor.isConnected) this.remove(entry.anchor);
+      else if (entry.layer) this.position(entry, entry.layer, layerReads.get(entry.layer) ?? null, ends.get(entry), scrollX, scrollY);
+    }
+    for (const layer of this.layers.values()) for (const host of layer.hosts) host.attach(this.doc);
+
+    if (this.pending.length > 0 || skipped) this.requestFrame();
+    if (this.pending.length === 0) this.settle();
+  }
+
+  /** The layer's clip box (the clipping element's box within its own clipping ancestors'), in document coordinates. */
+  private readLayer(clipElement: Element, placements: PlacementReader, scrollX: number, scrollY: number): LayerRead {
+    const clip = this.readClipBox(clipElement);
+    let { left, top, right, bottom } = clip;
+    for (let outer = outerClip(placements, clipElement); outer; outer = outerClip(placements, outer)) {
+      const box = this.readClipBox(outer);
+      left = Math.max(left, box.left);
+      top = Math.max(top, box.top);
+      right = Math.min(right, box.right);
+      bottom = Math.min(bottom, box.bottom);
+    }
+    return { clip, box: { left: left + scrollX, top: top + scrollY, width: right - left, height: bottom - top }, originX: clip.left - left, originY: clip.top - top };
+  }
+
+  private clipHost(layer: Layer, host: OverlayHost, read: LayerRead): void {
+    host.clipTo(read.box);
+    layer.originX = read.originX;
+    layer.originY = read.originY;
+    host.scrollTo(layer.originX - read.clip.scrollLeft, layer.originY - read.clip.scrollTop);
+  }
+
+  private position(entry: Entry, layer: Layer, read: LayerRead | null, end: ReturnType<ReadNumberEnd>, scrollX: number, scrollY: number): void {
+    entry.epoch = this.epoch;
+    entry.inline = false;
+    entry.layer = layer;
+    const shown = end !== undefined;
+    if (shown !== entry.shown || entry.host === undefined) for (const button of entry.buttons) button.hidden = !shown;
+    entry.shown = shown;
+    if (!end) return;
+    // Document coordinates, or the clipping element's content coordinates (its scroll undone).
+    const [dx, dy] = read ? [read.clip.scrollLeft - read.clip.left, read.clip.scrollTop - read.clip.top] : [scrollX, scrollY];
+    const top = (end.top + end.bottom) / 2 - BUTTON_SIZE / 2;
+    entry.top = end.top + scrollY;
+    entry.buttons.forEach((button, i) => {
+      button.style.cssText = `left: ${end.right + BUTTON_GAP + i * (BUTTON_SIZE + BUTTON_GAP) + dx}px !important; top: ${top + dy}px !important`;
+    });
+  }
+
+  private placeInline(entry: Entry): void {
+    entry.inline = true;
+    const { anchor } = entry;
+    if (!anchor.parentNode) return;
+    const root = anchor.getRootNode();
+    if (root.nodeType === Node.DOCUMENT_NODE || root.nodeType === Node.DOCUMENT_FRAGMENT_NODE) adoptCallButtonStyle(root as Document | ShadowRoot);
+    anchor.after(...entry.buttons);
+  }
+
+  private unplace(entry: Entry): void {
+    if (entry.inline) for (const button of entry.buttons) button.remove();
+    else if (entry.host && entry.layer) {
+      entry.host.remove(entry.buttons);
+      if (entry.host.count === 0) this.dropHost(entry.layer, entry.host);
+    }
+    entry.inline = undefined;
+    entry.host = undefined;
+    entry.layer = undefined;
+    entry.epoch = -1;
+  }
+
+  private dropHost(layer: Layer, host: OverlayHost): void {
+    host.element.remove();
+    layer.hosts.splice(layer.hosts.indexOf(host), 1);
+    if (layer.hosts.length > 0) return;
+    this.layers.delete(layer.clip);
+    if (layer.clip) this.resizes?.unobserve(layer.clip);
+  }
+
+  private layerFor(clip: Element | null): Layer {
+    let layer = this.layers.get(clip);
+    if (!layer) {
+      layer = { clip, hosts: [], originX: 0, originY: 0 };
+      this.layers.set(clip, layer);
+      if (clip) this.resizes?.observe(clip);
+    }
+    return layer;
+  }
+
+  private hostFor(layer: Layer, read: LayerRead | null): OverlayHost {
+    const last = layer.hosts.at(-1);
+    if (last?.hasRoom) return last;
+    const host = new OverlayHost(this.doc, layer.clip !== null);
+    if (read) this.clipHost(layer, host, read);
+    layer.hosts.push(host);
+    host.attach(this.doc);
+    return host;
+  }
+
+  /** Follows what moves numbers without a mutation: resizes, fonts, scrolling elements. */
+  private watch(): void {
+    if (this.watching) return;
+    const watching = new AbortController();
+    this.watching = watching;
+    const { signal } = watching;
+    const view = this.doc.defaultView;
+    const stale = () => this.markStale();
+    if (typeof ResizeObserver === 'function') {
+      this.resizes = new ResizeObserver(stale);
+      this.resizes.observe(this.doc.documentElement);
+      for (const clip of this.layers.keys()) if (clip) this.resizes.observe(clip);
+    }
+    const mutations = new MutationObserver((records) => {
+      if (records.some((record) => !this.isOwnInsertion(record))) stale();
+    });
+    mutations.observe(this.doc.documentElement, { childList: true, subtree: true, attributes: true, characterData: true });
+    signal.addEventListener('abort', () => mutations.disconnect());
+    view?.addEventListener('resize', stale, { signal });
+    this.doc.fonts?.addEventListener('loadingdone', stale, { signal });
+    this.doc.addEventListener('scroll', (event) => safely(() => this.onScroll(event.target)), { capture: true, passive: true, signal });
+  }
+
+  /** Our hosts going into the body are no change of the page's. */
+  private isOwnInsertion(record: MutationRecord): boolean {
+    if (record.type !== 'childList') return false;
+    const ours = (node: Node) => (node as Element).getAttribute?.('data-pc-ui') === 'call-buttons';
+    return [...record.addedNodes].every(ours) && [...record.removedNodes].every(ours) && record.addedNodes.length > 0;
+  }
+
+  /**
+   * The window scrolled: buttons in document coordinates move with the page by themselves; stale
+   * ones now near the viewport are read. An element scrolled: the buttons of its numbers move
+   * with one transform per host, in this event (before the frame paints); layers inside it moved.
+   */
+  private onScroll(target: EventTarget | null): void {
+    if (!target || target === this.doc || target === this.doc.documentElement || target === this.doc.body) {
+      this.requestFrame();
+      return;
+    }
+    const element = target as Element;
+    for (const layer of this.layers.values()) {
+      if (layer.clip === element) for (const host of layer.hosts) host.scrollTo(layer.originX - element.scrollLeft, layer.originY - element.scrollTop);
+      else if (layer.clip && element.contains(layer.clip)) this.markStale();
+    }
+  }
+
+  private settle(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

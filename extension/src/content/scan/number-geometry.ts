@@ -1,0 +1,119 @@
+import type { Anchor } from './button-slots.ts';
+
+/** Where a number's text ends on screen, in viewport coordinates: the right end of its last line box. */
+export interface NumberEnd {
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+/** Reads where an anchor's text ends; undefined when it is not rendered (display:none, collapsed, detached). */
+export type ReadNumberEnd = (anchor: Anchor) => NumberEnd | undefined;
+
+/** An element's inner box (inside borders, without scrollbars) in viewport coordinates, and how far it is scrolled. */
+export interface ClipBox {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+  scrollLeft: number;
+  scrollTop: number;
+}
+
+/** Reads a clipping element's box, to clip and move the buttons of the numbers inside it. */
+export type ReadClipBox = (element: Element) => ClipBox;
+
+/** One Range for every text read: a Range per number would be garbage for each of 10,000 rows. */
+export function numberEndReader(doc: Document): ReadNumberEnd {
+  const range = doc.createRange();
+  return (anchor) => {
+    if (!anchor.isConnected) return undefined;
+    let rects: DOMRectList | undefined;
+    if (anchor.nodeType === Node.TEXT_NODE) {
+      const parent = anchor.parentElement;
+      // visibility:hidden text keeps its boxes; its button must not show on an empty spot.
+      if (parent && typeof parent.checkVisibility === 'function' && !parent.checkVisibility({ visibilityProperty: true })) return undefined;
+      range.selectNodeContents(anchor);
+      rects = typeof range.getClientRects === 'function' ? range.getClientRects() : undefined;
+    } else {
+      const link = anchor as Element;
+      if (typeof link.checkVisibility === 'function' && !link.checkVisibility({ visibilityProperty: true })) return undefined;
+      rects = link.getClientRects();
+    }
+    if (!rects) return undefined;
+    // A row collapsed to no height (visibility:collapse, height 0 with overflow hidden) keeps flat boxes.
+    for (let i = rects.length - 1; i >= 0; i--) {
+      const rect = rects[i];
+      if (rect && rect.height > 0 && rect.width > 0) return { right: rect.right, top: rect.top, bottom: rect.bottom };
+    }
+    return undefined;
+  };
+}
+
+export const readClipBox: ReadClipBox = (element) => {
+  const rect = element.getBoundingClientRect();
+  const left = rect.left + element.clientLeft;
+  const top = rect.top + element.clientTop;
+  return { left, top, right: left + element.clientWidth, bottom: top + element.clientHeight, scrollLeft: element.scrollLeft, scrollTop: element.scrollTop };
+};
+
+/**
+ * Where a number's buttons go: `inline` (next to the text, in the page: the number moves in ways
+ * the overlay cannot follow, inside a fixed or sticky element), or the overlay, in the layer of the
+ * nearest element that clips it (null: the document's own layer, which only the window scrolls).
+ */
+export type Placement = { inline: true } | { inline: false; clip: Element | null };
+
+/** Overflow values that clip (and may scroll) what is inside. */
+const CLIPPING = new Set(['auto', 'scroll', 'hidden', 'clip', 'overlay']);
+
+const DOCUMENT_LAYER: Placement = { inline: false, clip: null };
+const INLINE: Placement = { inline: true };
+
+/**
+ * Placements of elements, for one read pass: the rows of a list share their table, its
+ * wrappers and the body, so each computed style is read once per pass. Not kept across passes:
+ * a class change may make any element fixed or scrolling.
+ */
+export class PlacementReader {
+  private readonly placements = new Map<Element, Placement>();
+
+  of(anchor: Anchor): Placement {
+    const parent = anchor.nodeType === Node.TEXT_NODE ? composedParent(anchor) : (anchor as Element);
+    return parent ? this.ofElement(parent) : DOCUMENT_LAYER;
+  }
+
+  ofElement(element: Element): Placement {
+    const known = this.placements.get(element);
+    if (known) return known;
+    const doc = element.ownerDocument;
+    let placement: Placement;
+    if (element === doc.documentElement || element === doc.body) placement = DOCUMENT_LAYER;
+    else {
+      const style = doc.defaultView?.getComputedStyle(element);
+      const parent = composedParent(element);
+      const outer = parent ? this.ofElement(parent) : DOCUMENT_LAYER;
+      if (outer.inline || style?.position === 'fixed' || style?.position === 'sticky') placement = INLINE;
+      else if (style && (CLIPPING.has(style.overflowX) || CLIPPING.has(style.overflowY))) placement = { inline: false, clip: element };
+      else placement = outer;
+    }
+    this.placements.set(element, placement);
+    return placement;
+  }
+}
+
+/** The clipping element around `element`'s own clip, up to the document's layer. */
+export function outerClip(reader: PlacementReader, clip: Element): Element | null {
+  const parent = composedParent(clip);
+  if (!parent) return null;
+  const outer = reader.ofElement(parent);
+  return outer.inline ? null : outer.clip;
+}
+
+/** The parent element, across a shadow root to its host. */
+function composedParent(node: Node): Element | null {
+  const parent = node.parentNode;
+  if (!parent) return null;
+  if (parent.nodeType === Node.DOCUMENT_FRAGMENT_NODE) return (parent as ShadowRoot).host ?? null;
+  return parent.nodeType === Node.ELEMENT_NODE ? (parent as Element) : null;
+}

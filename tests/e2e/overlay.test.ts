@@ -1,0 +1,171 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestPages } from './pages/build.ts';
+import { DEADLINE_MS, startWorld, waitFor, type World } from './harness/world.ts';
+
+let world: World;
+let siteDir: string;
+
+beforeAll(async () => {
+  siteDir = await buildTestPages(mkdtempSync(join(tmpdir(), 'pc-pages-')));
+  world = await startWorld({ siteDir });
+});
+afterAll(async () => {
+  await world?.close();
+  rmSync(siteDir, { recursive: true, force: true });
+});
+
+/** Where a number's button is against the end of its text (viewport px), and whether a click at its centre reaches it. */
+interface Beside {
+  /** Buttons for the number, in the document and open shadow roots. */
+  count: number;
+  /** From the end of the number's text to the button's left edge. */
+  dx: number;
+  /** From the middle of the text's line to the button's middle. */
+  dy: number;
+  shown: boolean;
+  hit: boolean;
+}
+
+/** Measures, in the page, the button of `e164` against the text of the element `selector`. */
+function measure(page: Page, e164: string, selector: string): Promise<Beside | null> {
+  return page.evaluate(
+    ([number, where]) => {
+      const roots = [document, ...[...document.body.children].flatMap((element) => (element.shadowRoot ? [element.shadowRoot] : []))];
+      const buttons = roots.flatMap((root) => [...root.querySelectorAll<HTMLButtonElement>(`button[data-pc-call="${number}"]`)]);
+      const [button] = buttons;
+      const text = document.querySelector(where);
+      if (!button || !text) return null;
+      const range = document.createRange();
+      range.selectNodeContents(text);
+      const rects = range.getClientRects();
+      const end = rects[rects.length - 1];
+      const box = button.getBoundingClientRect();
+      const x = box.left + box.width / 2;
+      const y = box.top + box.height / 2;
+      const inView = x >= 0 && y >= 0 && x < innerWidth && y < innerHeight;
+      return {
+        count: buttons.length,
+        dx: end ? box.left - end.right : Number.NaN,
+        dy: end ? y - (end.top + end.bottom) / 2 : Number.NaN,
+        shown: box.width > 0,
+        hit: inView && (button.getRootNode() as ShadowRoot).elementFromPoint(x, y) === button,
+      };
+    },
+    [e164, selector] as const,
+  );
+}
+
+/** Right after the number (not over it), on its line, and clickable there. */
+const isBeside = (m: Beside | null) => m !== null && m.count === 1 && m.shown && m.dx >= 0 && m.dx <= 8 && Math.abs(m.dy) <= 3 && m.hit;
+
+async function expectBeside(page: Page, e164: string, selector: string): Promise<void> {
+  // The last measure is in the failure's message: what was off (count, gap, shown, hit).
+  let last: Beside | null = null;
+  await expect
+    .poll(
+      async () => {
+        last = await measure(page, e164, selector);
+        return isBeside(last);
+      },
+      { timeout: DEADLINE_MS, message: `${e164} beside ${selector}` },
+    )
+    .toBe(true)
+    .catch((error: Error) => {
+      throw new Error(`${error.message}; last measure: ${JSON.stringify(last)}`);
+    });
+}
+
+const ANA = '+14155550101';
+const BEN = '+14155550102';
+const BOXED = '+14155550103';
+const FAR = '+14155550104';
+
+describe('call buttons drawn over the page (the overlay)', () => {
+  it('puts each button right after its number, where a click reaches it', async () => {
+    const page = await world.open('overlay.html');
+    await expectBeside(page, ANA, '#ana');
+    await expectBeside(page, BEN, '#ben');
+    // Nothing was written into the page's table.
+    expect(await page.locator('#list button').count()).toBe(0);
+    const calls = world.twilio.calls.size;
+    await page.locator(`button[data-pc-call="${ANA}"]`).click();
+    await waitFor(() => world.twilio.calls.size === calls + 1, DEADLINE_MS, 'the call from the overlay button');
+    await page.close();
+  });
+
+  it('follows the page when the window scrolls', async () => {
+    const page = await world.open('overlay.html');
+    await expectBeside(page, ANA, '#ana');
+    await page.evaluate(() => document.getElementById('far')?.scrollIntoView({ block: 'center' }));
+    await expectBeside(page, FAR, '#far');
+    await page.evaluate(() => scrollTo(0, 0));
+    await expectBeside(page, ANA, '#ana');
+    await page.close();
+  });
+
+  it('follows a scroll inside an overflow box, and shows nothing outside its visible box', async () => {
+    const page = await world.open('overlay.html');
+    await expectBeside(page, ANA, '#ana');
+    // #boxed starts below the box's visible part: its button exists but is clipped away.
+    await expect.poll(async () => (await measure(page, BOXED, '#boxed'))?.count).toBe(1);
+    expect((await measure(page, BOXED, '#boxed'))?.hit).toBe(false);
+    await page.evaluate(() => {
+      (document.getElementById('box') as HTMLElement).scrollTop = 100;
+    });
+    await expectBeside(page, BOXED, '#boxed');
+    await page.evaluate(() => {
+      (document.getElementById('box') as HTMLElement).scrollTop = 0;
+    });
+    await expect.poll(async () => (await measure(page, BOXED, '#boxed'))?.hit).toBe(false);
+    await page.close();
+  });
+
+  it('follows rows inserted above and columns resized', async () => {
+    const page = await world.open('overlay.html');
+    await expectBeside(page, BEN, '#ben');
+    await page.evaluate(() => document.querySelector('#list tbody')?.insertAdjacentHTML('afterbegin', '<tr><td>New</td><td>no phone</td><td>Lead</td></tr>'.repeat(3)));
+    await expectBeside(page, BEN, '#ben');
+    await page.evaluate(() => {
+      for (const cell of document.querySelectorAll<HTMLElement>('td.name')) cell.style.paddingLeft = '160px';
+    });
+    await expectBeside(page, BEN, '#ben');
+    await expectBeside(page, ANA, '#ana');
+    await page.close();
+  });
+
+  it('hides the button of a hidden row and removes that of a removed row', async () => {
+    const page = await world.open('overlay.html');
+    await expectBeside(page, BEN, '#ben');
+    await page.evaluate(() => {
+      (document.getElementById('ben-row') as HTMLElement).style.display = 'none';
+    });
+    await expect.poll(async () => (await measure(page, BEN, '#ben'))?.shown).toBe(false);
+    await page.evaluate(() => {
+      (document.getElementById('ben-row') as HTMLElement).style.display = '';
+    });
+    await expectBeside(page, BEN, '#ben');
+    await page.evaluate(() => document.getElementById('ana')?.parentElement?.remove());
+    await expect.poll(() => page.locator(`button[data-pc-call="${ANA}"]`).count()).toBe(0);
+    await expectBeside(page, BEN, '#ben');
+    await page.close();
+  });
+
+  it('keeps one button per number when the CRM re-renders its table', async () => {
+    const page = await world.open('overlay.html');
+    await expectBeside(page, ANA, '#ana');
+    for (let render = 0; render < 3; render++) {
+      await page.evaluate(() => {
+        const body = document.querySelector('#list tbody') as HTMLElement;
+        body.replaceWith(Object.assign(document.createElement('tbody'), { innerHTML: body.innerHTML }));
+      });
+      await expectBeside(page, ANA, '#ana');
+      await expectBeside(page, BEN, '#ben');
+    }
+    expect(await page.locator('button[data-pc-call]').count()).toBe(4);
+    await page.close();
+  });
+});
