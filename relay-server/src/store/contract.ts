@@ -398,6 +398,15 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         expect(await store.agentsByIds([])).toEqual([]);
       });
 
+      it('reads an instance with its owner in one go, and nothing for an unknown uid', async () => {
+        const found = await store.instanceWithOwner('in_ada_main');
+        expect(found).toEqual({ instance: await store.instanceByUid('in_ada_main'), owner: await store.agentById('ada') });
+        expect(found!.owner).toMatchObject({ id: 'ada', number: '+14155550111' });
+        expect(await store.instanceWithOwner('in_nobody')).toBeUndefined();
+        await store.removeAgent('ada');
+        expect(await store.instanceWithOwner('in_ada_main')).toBeUndefined();
+      });
+
       it('keeps an instance uid and secret when it is replaced', async () => {
         const replaced = await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'custom', xml: '<connector/>', config: {}, crm: null, at: T(5) }, { uid: 'in_new', secret: 'new' });
         expect(replaced).toMatchObject({ uid: 'in_ada_main', secret: 'secret-in_ada_main', connector: 'custom', xml: '<connector/>', updatedAt: T(5), createdAt: T(0) });

@@ -157,6 +157,8 @@ export interface InstanceRegistry {
   /** Creates or replaces an instance; a replaced one keeps its uid and secret. */
   putInstance(input: InstanceInput, fresh: { uid: string; secret: string }): Promise<Instance>;
   instanceByUid(uid: string): Promise<Instance | undefined>;
+  /** An instance with the agent who owns it, in one read: what every webhook starts with. */
+  instanceWithOwner(uid: string): Promise<{ instance: Instance; owner: Agent } | undefined>;
   instanceOf(agentId: string, localId: string): Promise<Instance | undefined>;
   instancesOf(agentId: string): Promise<Instance[]>;
   deleteInstance(agentId: string, localId: string): Promise<boolean>;

@@ -54,6 +54,28 @@ export interface EventRow {
 
 export const AGENT_COLUMNS = 'id, name, number, email, profile, admin, created_at';
 
+/** An instance's row with its owner's columns, each named `owner_<column>`. */
+export const INSTANCE_WITH_OWNER_SELECT = `SELECT i.*, ${AGENT_COLUMNS.split(', ')
+  .map((column) => `a.${column} AS owner_${column}`)
+  .join(', ')} FROM instances i JOIN agents a ON a.id = i.agent_id`;
+
+export type InstanceWithOwnerRow = InstanceRow & { [K in keyof AgentRow as `owner_${K}`]: AgentRow[K] };
+
+export function toInstanceWithOwner(row: InstanceWithOwnerRow): { instance: Instance; owner: Agent } {
+  return {
+    instance: toInstance(row),
+    owner: toAgent({
+      id: row.owner_id,
+      name: row.owner_name,
+      number: row.owner_number,
+      email: row.owner_email,
+      profile: row.owner_profile,
+      admin: row.owner_admin,
+      created_at: row.owner_created_at,
+    }),
+  };
+}
+
 /** A call as the Call JSON shows it: its instance's local id comes from the instance, null once that is deleted. */
 export const CALL_SELECT = `
   SELECT c.id, i.local_id AS instance_id, c.instance_uid, c.call_id, c.direction, c.status, c.status_raw,

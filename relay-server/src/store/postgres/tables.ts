@@ -27,12 +27,15 @@ import {
   crmWorkColumns,
   type EventRow,
   type InstanceRow,
+  INSTANCE_WITH_OWNER_SELECT,
+  type InstanceWithOwnerRow,
   stateColumns,
   toAgent,
   toCall,
   toCrmWork,
   toEvent,
   toInstance,
+  toInstanceWithOwner,
 } from '../rows.ts';
 
 /** What a transaction's commit tells the other relays (`NOTIFY` on the channel of the same name). */
@@ -155,6 +158,11 @@ export class PostgresTables implements StoreTx {
   async instanceByUid(uid: string): Promise<Instance | undefined> {
     const [row] = await this.#rows<InstanceRow>('SELECT * FROM instances WHERE uid = $1', [uid]);
     return row && toInstance(row);
+  }
+
+  async instanceWithOwner(uid: string): Promise<{ instance: Instance; owner: Agent } | undefined> {
+    const [row] = await this.#rows<InstanceWithOwnerRow>(`${INSTANCE_WITH_OWNER_SELECT} WHERE i.uid = $1`, [uid]);
+    return row && toInstanceWithOwner(row);
   }
 
   async instanceOf(agentId: string, localId: string): Promise<Instance | undefined> {

@@ -121,6 +121,7 @@ const READS = new Set<keyof StoreTx>([
   'agentsByIds',
   'agentByTokenHash',
   'instanceByUid',
+  'instanceWithOwner',
   'instanceOf',
   'instancesOf',
   'callByKey',

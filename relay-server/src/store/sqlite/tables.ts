@@ -27,12 +27,15 @@ import {
   crmWorkColumns,
   type EventRow,
   type InstanceRow,
+  INSTANCE_WITH_OWNER_SELECT,
+  type InstanceWithOwnerRow,
   stateColumns,
   toAgent,
   toCall,
   toCrmWork,
   toEvent,
   toInstance,
+  toInstanceWithOwner,
 } from '../rows.ts';
 
 /** The store's methods as better-sqlite3 runs them: synchronously, each returning its value. */
@@ -58,6 +61,7 @@ export class SqliteTables implements Synchronous<StoreTx> {
       removeAgent: db.prepare<[string]>(`DELETE FROM agents WHERE id = ?`),
       updateAgent: db.prepare(`UPDATE agents SET number = @number, email = @email, profile = @profile WHERE id = @id`),
       instanceByUid: db.prepare<[string], InstanceRow>(`SELECT * FROM instances WHERE uid = ?`),
+      instanceWithOwner: db.prepare<[string], InstanceWithOwnerRow>(`${INSTANCE_WITH_OWNER_SELECT} WHERE i.uid = ?`),
       instanceOf: db.prepare<[string, string], InstanceRow>(`SELECT * FROM instances WHERE agent_id = ? AND local_id = ?`),
       instanceOfCall: db.prepare<[number], InstanceRow>(`SELECT i.* FROM instances i JOIN calls c ON c.instance_uid = i.uid WHERE c.id = ?`),
       instancesOf: db.prepare<[string], InstanceRow>(`SELECT * FROM instances WHERE agent_id = ? ORDER BY local_id`),
@@ -190,6 +194,11 @@ export class SqliteTables implements Synchronous<StoreTx> {
   instanceByUid(uid: string): Instance | undefined {
     const row = this.statements.instanceByUid.get(uid);
     return row && toInstance(row);
+  }
+
+  instanceWithOwner(uid: string): { instance: Instance; owner: Agent } | undefined {
+    const row = this.statements.instanceWithOwner.get(uid);
+    return row && toInstanceWithOwner(row);
   }
 
   instanceOf(agentId: string, localId: string): Instance | undefined {
