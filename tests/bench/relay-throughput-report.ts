@@ -95,10 +95,11 @@ contact for every caller), against the relay without one in the same round:
   answers a webhook only once a sync begun after its commit has completed: the durability of
   \`synchronous=FULL\` (kill -9 under load: tests/relay/crash-under-load.test.ts) without the
   thread waiting for the disk (0.4 ms per sync on an idle disk, 5 ms on a busy one).
-- **Few statements per webhook.** A new call: its key looked up, the agents with the called
-  number, the insert, the link, the agent's next seq and the event; nothing read back (the
-  call returned and pushed is built as the store would read it). An update reads its agents in
-  one statement (\`agentsByIds\`), not one per agent.
+- **Few statements per webhook.** Before it: the instance and its owner in one read
+  (\`instanceWithOwner\`). A new call: its key looked up, the agents with the called number,
+  the insert, the link, the agent's next seq and the event; nothing read back (the call
+  returned and pushed is built as the store would read it). An update reads its call's agents
+  in one statement (\`callAgents\`: the agents themselves, not their ids and then the agents).
 - **What is left.** libphonenumber parses every new caller; Hono and its Node server build a
   context per webhook; the engine maps each webhook's fields; and the HTTP answer's and the
   frame's writes (\`writev\`) cost what they cost the forwarder (the profile above).

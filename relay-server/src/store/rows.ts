@@ -54,10 +54,14 @@ export interface EventRow {
 
 export const AGENT_COLUMNS = 'id, name, number, email, profile, admin, created_at';
 
+const agentColumnsOfA = AGENT_COLUMNS.split(', ').map((column) => `a.${column}`);
+
 /** An instance's row with its owner's columns, each named `owner_<column>`. */
-export const INSTANCE_WITH_OWNER_SELECT = `SELECT i.*, ${AGENT_COLUMNS.split(', ')
-  .map((column) => `a.${column} AS owner_${column}`)
-  .join(', ')} FROM instances i JOIN agents a ON a.id = i.agent_id`;
+export const INSTANCE_WITH_OWNER_SELECT = `SELECT i.*, ${agentColumnsOfA.map((column) => `${column} AS owner_${column.slice(2)}`).join(', ')}
+  FROM instances i JOIN agents a ON a.id = i.agent_id`;
+
+/** The agents linked to a call, read by the call's key (the WHERE names the instance's uid and the call id, then ORDER BY a.created_at, a.id). */
+export const CALL_AGENTS_SELECT = `SELECT ${agentColumnsOfA.join(', ')} FROM call_agents ca JOIN calls c ON c.id = ca.call_id JOIN agents a ON a.id = ca.agent_id`;
 
 export type InstanceWithOwnerRow = InstanceRow & { [K in keyof AgentRow as `owner_${K}`]: AgentRow[K] };
 
@@ -93,12 +97,6 @@ export function toAgent(row: AgentRow): Agent {
     admin: row.admin === 1,
     createdAt: row.created_at,
   };
-}
-
-/** `agents` in the order of `ids` (a set read answers in no promised order), those not found left out. */
-export function inOrderOf(ids: readonly string[], agents: readonly Agent[]): Agent[] {
-  const byId = new Map(agents.map((agent) => [agent.id, agent]));
-  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 export function toInstance(row: InstanceRow): Instance {

@@ -18,8 +18,8 @@ import type {
 } from '../index.ts';
 import {
   AGENT_COLUMNS,
-  inOrderOf,
   type AgentRow,
+  CALL_AGENTS_SELECT,
   CALL_SELECT,
   type CallRow,
   type CrmWorkRow,
@@ -115,11 +115,6 @@ export class PostgresTables implements StoreTx {
     return removed;
   }
 
-  async agentsByIds(ids: readonly string[]): Promise<Agent[]> {
-    if (ids.length === 0) return [];
-    return inOrderOf(ids, (await this.#rows<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ANY($1::text[])`, [ids])).map(toAgent));
-  }
-
   async agentById(id: string): Promise<Agent | undefined> {
     const [row] = await this.#rows<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = $1`, [id]);
     return row && toAgent(row);
@@ -183,6 +178,11 @@ export class PostgresTables implements StoreTx {
   async callByKey(instanceUid: string, callId: string): Promise<Call | undefined> {
     const [row] = await this.#rows<CallRow>(`${CALL_SELECT} WHERE c.instance_uid = $1 AND c.call_id = $2${this.#callLock}`, [instanceUid, callId]);
     return row && toCall(row);
+  }
+
+  async callAgents(instanceUid: string, callId: string): Promise<Agent[]> {
+    const rows = await this.#rows<AgentRow>(`${CALL_AGENTS_SELECT} WHERE c.instance_uid = $1 AND c.call_id = $2 ORDER BY a.created_at, a.id`, [instanceUid, callId]);
+    return rows.map(toAgent);
   }
 
   async callAgentIds(instanceUid: string, callId: string): Promise<string[]> {

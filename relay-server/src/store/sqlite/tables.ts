@@ -19,7 +19,7 @@ import type {
 import {
   AGENT_COLUMNS,
   type AgentRow,
-  inOrderOf,
+  CALL_AGENTS_SELECT,
   CALL_SELECT,
   type CallRow,
   type CrmWorkRow,
@@ -56,7 +56,6 @@ export class SqliteTables implements Synchronous<StoreTx> {
       agents: db.prepare<[], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents ORDER BY created_at, id`),
       agentsWithNumber: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE number = ? ORDER BY created_at, id`),
       agentById: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ?`),
-      agentsByIds: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id IN (SELECT value FROM json_each(?))`),
       agentByToken: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE token_hash = ?`),
       removeAgent: db.prepare<[string]>(`DELETE FROM agents WHERE id = ?`),
       updateAgent: db.prepare(`UPDATE agents SET number = @number, email = @email, profile = @profile WHERE id = @id`),
@@ -114,6 +113,7 @@ export class SqliteTables implements Synchronous<StoreTx> {
       nextCrmDue: db.prepare<[], { due: string | null }>(`SELECT MIN(due_at) AS due FROM crm_outbox WHERE state = 'queued'`),
       crmOutboxStats: db.prepare<[], { depth: number; oldest: string | null }>(`SELECT COUNT(*) AS depth, MIN(due_at) AS oldest FROM crm_outbox`),
       callAgents: db.prepare<[number], { agent_id: string }>(`SELECT agent_id FROM call_agents WHERE call_id = ? ORDER BY agent_id`),
+      agentsOfCallByKey: db.prepare<[string, string], AgentRow>(`${CALL_AGENTS_SELECT} WHERE c.instance_uid = ? AND c.call_id = ? ORDER BY a.created_at, a.id`),
       callAgentsByKey: db.prepare<[string, string], { agent_id: string }>(
         `SELECT ca.agent_id FROM call_agents ca JOIN calls c ON c.id = ca.call_id JOIN agents a ON a.id = ca.agent_id
          WHERE c.instance_uid = ? AND c.call_id = ? ORDER BY a.created_at, a.id`,
@@ -159,11 +159,6 @@ export class SqliteTables implements Synchronous<StoreTx> {
   agentById(id: string): Agent | undefined {
     const row = this.statements.agentById.get(id);
     return row && toAgent(row);
-  }
-
-  agentsByIds(ids: readonly string[]): Agent[] {
-    if (ids.length === 0) return [];
-    return inOrderOf(ids, this.statements.agentsByIds.all(JSON.stringify(ids)).map(toAgent));
   }
 
   agentByTokenHash(tokenHash: string): Agent | undefined {
@@ -221,6 +216,10 @@ export class SqliteTables implements Synchronous<StoreTx> {
 
   callAgentIds(instanceUid: string, callId: string): string[] {
     return this.statements.callAgentsByKey.all(instanceUid, callId).map((r) => r.agent_id);
+  }
+
+  callAgents(instanceUid: string, callId: string): Agent[] {
+    return this.statements.agentsOfCallByKey.all(instanceUid, callId).map(toAgent);
   }
 
   callById(id: number): Call | undefined {
