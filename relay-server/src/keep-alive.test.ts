@@ -156,3 +156,26 @@ describe('keep-alive connections', () => {
     connection.close();
   });
 });
+
+// Served by Node, the guard reads the headers from Node's raw list rather than a fetch Headers: the same reading.
+describe('webhook headers as Node received them', () => {
+  it('finds the signature header whatever the case of its name', async () => {
+    const connection = new Connection();
+    connection.write((await statusWebhook('CAcase')).replace('X-Twilio-Signature:', 'x-TWILIO-signature:'));
+    await connection.until((c) => c.answers.length === 1);
+    expect(connection.answers[0]!.status).toBe(200);
+    expect(await storedCall('CAcase')).toBeDefined();
+    connection.close();
+  });
+
+  it('joins a repeated header as fetch does, so a signature sent twice matches nothing and is refused', async () => {
+    const webhook = await statusWebhook('CAtwice');
+    const signatureLine = /X-Twilio-Signature: [^\r]*\r\n/.exec(webhook)![0];
+    const connection = new Connection();
+    connection.write(webhook.replace(signatureLine, signatureLine + signatureLine));
+    await connection.until((c) => c.answers.length === 1);
+    expect(connection.answers[0]!.status).toBe(403);
+    expect(await storedCall('CAtwice')).toBeUndefined();
+    connection.close();
+  });
+});

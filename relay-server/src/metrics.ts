@@ -12,17 +12,25 @@ function labelText(labels: Labels): string {
 }
 
 class Counter {
-  private readonly values = new Map<string, number>();
+  /**
+   * By the labels' raw names and values: a counter bumped on every webhook and every event
+   * sent escaped and joined its labels each time (2 % of the relay's CPU under load, issue 13);
+   * the exposition text is made once per label set.
+   */
+  private readonly series = new Map<string, { labels: string; count: number }>();
   constructor(
     readonly name: string,
     readonly help: string,
   ) {}
   inc(labels: Labels): void {
-    const key = labelText(labels);
-    this.values.set(key, (this.values.get(key) ?? 0) + 1);
+    let key = '';
+    for (const name in labels) key += `${name}\0${labels[name]}\0`;
+    const series = this.series.get(key);
+    if (series) series.count++;
+    else this.series.set(key, { labels: labelText(labels), count: 1 });
   }
   render(): string[] {
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`, ...[...this.values].map(([k, v]) => `${this.name}${k} ${v}`)];
+    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`, ...[...this.series.values()].map(({ labels, count }) => `${this.name}${labels} ${count}`)];
   }
 }
 

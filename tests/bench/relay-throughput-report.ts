@@ -78,13 +78,18 @@ contact for every caller), against the relay without one in the same round:
 - **Baseline in the same run.** On a 2-core machine other work comes and goes by the second, and
   a rate on its own says more about the machine than about the relay: every relay figure stands
   beside the bare forwarder's of the same round, and the goals are read from the ratios.
-- **The webhook's path does only what it must.** The body is read straight from Node's request
-  (no fetch \`Request\` nor web stream built for it); the signature's HMAC is node:crypto's,
+- **The webhook's path does only what it must.** The body and the headers are read straight
+  from Node's request, the body through the stream's events (no fetch \`Request\`, \`Headers\`
+  nor web stream built for them, no promise per chunk); the signature's HMAC is node:crypto's,
   handed to the engine (whose default, for the extension, is its script HMAC; WebCrypto sent a
-  job to the thread pool and back); the guard's reads of the instance and its owner run at
-  once, not as transactions of their own; log lines of one turn of the event loop go out in one write; routing a call
-  to many agents finds the new ones in one pass (it compared every pair). Each was one item of
-  this profile (their commits give the before and after).
+  job to the thread pool and back), with a key object kept per recent auth token; Twilio's
+  signature tries the URL as given before its port and quote variants; a plan's config labels
+  are worked out once, not in each of the three scopes a webhook builds; the guard's one read
+  of the instance with its owner runs at once, not as a transaction of its own; counters find
+  their series by the raw labels (the exposition text made once per series); log lines of one
+  turn of the event loop go out in one write; routing a call to many agents finds the new ones
+  in one pass (it compared every pair). Each was one item of this profile (their commits give
+  the before and after).
 - **Agents by number.** A new call reads the agents with the called number (an index), not the
   whole agent table, so that its cost does not grow with the agents registered (the table
   above says what this run measured).
@@ -95,13 +100,17 @@ contact for every caller), against the relay without one in the same round:
   answers a webhook only once a sync begun after its commit has completed: the durability of
   \`synchronous=FULL\` (kill -9 under load: tests/relay/crash-under-load.test.ts) without the
   thread waiting for the disk (0.4 ms per sync on an idle disk, 5 ms on a busy one).
-- **Few statements per webhook.** A new call: its key looked up, the agents with the called
-  number, the insert, the link, the agent's next seq and the event; nothing read back (the
-  call returned and pushed is built as the store would read it). An update reads its agents in
-  one statement (\`agentsByIds\`), not one per agent.
+- **Few statements per webhook.** Before it: the instance and its owner in one read
+  (\`instanceWithOwner\`). A new call: its key looked up, the agents with the called number,
+  the insert, the link, the agent's next seq and the event; nothing read back (the call
+  returned and pushed is built as the store would read it). An update reads its call's agents
+  in one statement (\`callAgents\`: the agents themselves, not their ids and then the agents).
 - **What is left.** libphonenumber parses every new caller; Hono and its Node server build a
   context per webhook; the engine maps each webhook's fields; and the HTTP answer's and the
-  frame's writes (\`writev\`) cost what they cost the forwarder (the profile above).
+  frame's writes (\`writev\`) cost what they cost the forwarder (the profile above). The
+  guard's read brings the instance's connector XML (5 KB for Twilio, in overflow pages) on
+  every webhook although the plan compiled from it is cached per version: the largest item of
+  the webhook's own path in a profile by function (about 7 % self time).
 - **A call for 1,000 agents.** Its reply is written before any socket: the events go to the
   sockets from the next turn of the event loop on, in turns of at most 5 ms (at least one agent
   each) rather than a fixed 100 sockets a turn, so a webhook arriving meanwhile waits one such

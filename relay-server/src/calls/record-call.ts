@@ -38,9 +38,10 @@ export async function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'ho
   const recorded = await deps.store.transaction(async (tx): Promise<RecordedCall & { lookup?: PendingLookup }> => {
     const { instance } = news;
     const before = await tx.callByKey(instance.uid, news.callId);
-    // A new call has no agents yet: one round trip less on every first webhook of a call.
-    const knownIds = before ? await tx.callAgentIds(instance.uid, news.callId) : [];
-    const known = await tx.agentsByIds(knownIds);
+    // A new call has no agents yet: one round trip less on every first webhook of a call. A known
+    // call's agents in one read, not their ids and then the agents (issue 13).
+    const known = before ? await tx.callAgents(instance.uid, news.callId) : [];
+    const knownIds = known.map((agent) => agent.id);
     const routed = await news.audience({ call: before, agents: known }, tx);
     // One pass with a set: comparing every routed agent with the others cost a million comparisons
     // for a call to 1,000 agents sharing the team number (issue 13).

@@ -62,6 +62,8 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         expect(await store.callFor('bob', stored.id)).toEqual(stored);
         expect(await store.agentIdsOfCall(stored.id)).toEqual(['ada', 'bob']);
         expect(await store.callAgentIds('in_ada_main', 'CA1')).toEqual(['ada', 'bob']);
+        expect(await store.callAgents('in_ada_main', 'CA1')).toEqual([await store.agentById('ada'), await store.agentById('bob')]);
+        expect(await store.callAgents('in_ada_main', 'CA-unknown')).toEqual([]);
       });
 
       it('updates a call, links an agent once, and sets notes', async () => {
@@ -411,14 +413,13 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
     });
 
     describe('agents and instances', () => {
-      it('reads agents by ids in one call, in the order asked, leaving out ids no agent has', async () => {
-        await agent('cy', '+14155550133');
-        expect((await store.agentsByIds(['cy', 'ghost', 'ada'])).map((a) => [a.id, a.number])).toEqual([
-          ['cy', '+14155550133'],
-          ['ada', '+14155550111'],
-        ]);
-        expect(await store.agentsByIds(['bob'])).toEqual([await store.agentById('bob')]);
-        expect(await store.agentsByIds([])).toEqual([]);
+      it('reads an instance with its owner in one go, and nothing for an unknown uid', async () => {
+        const found = await store.instanceWithOwner('in_ada_main');
+        expect(found).toEqual({ instance: await store.instanceByUid('in_ada_main'), owner: await store.agentById('ada') });
+        expect(found!.owner).toMatchObject({ id: 'ada', number: '+14155550111' });
+        expect(await store.instanceWithOwner('in_nobody')).toBeUndefined();
+        await store.removeAgent('ada');
+        expect(await store.instanceWithOwner('in_ada_main')).toBeUndefined();
       });
 
       it('keeps an instance uid and secret when it is replaced', async () => {

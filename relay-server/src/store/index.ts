@@ -146,8 +146,6 @@ export interface AgentDirectory {
   agentsWithNumber(number: string): Promise<Agent[]>;
   removeAgent(id: string): Promise<boolean>;
   agentById(id: string): Promise<Agent | undefined>;
-  /** The agents with these ids, in the order given, in one read; an id no agent has is left out. */
-  agentsByIds(ids: readonly string[]): Promise<Agent[]>;
   agentByTokenHash(tokenHash: string): Promise<Agent | undefined>;
   updateAgent(id: string, patch: AgentPatch): Promise<Agent | undefined>;
 }
@@ -157,6 +155,8 @@ export interface InstanceRegistry {
   /** Creates or replaces an instance; a replaced one keeps its uid and secret. */
   putInstance(input: InstanceInput, fresh: { uid: string; secret: string }): Promise<Instance>;
   instanceByUid(uid: string): Promise<Instance | undefined>;
+  /** An instance with the agent who owns it, in one read: what every webhook starts with. */
+  instanceWithOwner(uid: string): Promise<{ instance: Instance; owner: Agent } | undefined>;
   instanceOf(agentId: string, localId: string): Promise<Instance | undefined>;
   instancesOf(agentId: string): Promise<Instance[]>;
   deleteInstance(agentId: string, localId: string): Promise<boolean>;
@@ -168,6 +168,8 @@ export interface CallLog {
   callByKey(instanceUid: string, callId: string): Promise<Call | undefined>;
   /** Agents a known call was routed to, oldest agent first; empty when the call is not known. */
   callAgentIds(instanceUid: string, callId: string): Promise<string[]>;
+  /** The same agents themselves, in the same order, in one read (a webhook updating a call needs them). */
+  callAgents(instanceUid: string, callId: string): Promise<Agent[]>;
   callById(id: number): Promise<Call | undefined>;
   /** The instance a call came through; undefined once it is deleted. */
   instanceOfCall(id: number): Promise<Instance | undefined>;

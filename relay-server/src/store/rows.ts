@@ -57,6 +57,32 @@ export const EVENT_SELECT = 'SELECT e.agent_id, e.seq, e.kind, s.call FROM event
 
 export const AGENT_COLUMNS = 'id, name, number, email, profile, admin, created_at';
 
+const agentColumnsOfA = AGENT_COLUMNS.split(', ').map((column) => `a.${column}`);
+
+/** An instance's row with its owner's columns, each named `owner_<column>`. */
+export const INSTANCE_WITH_OWNER_SELECT = `SELECT i.*, ${agentColumnsOfA.map((column) => `${column} AS owner_${column.slice(2)}`).join(', ')}
+  FROM instances i JOIN agents a ON a.id = i.agent_id`;
+
+/** The agents linked to a call, read by the call's key (the WHERE names the instance's uid and the call id, then ORDER BY a.created_at, a.id). */
+export const CALL_AGENTS_SELECT = `SELECT ${agentColumnsOfA.join(', ')} FROM call_agents ca JOIN calls c ON c.id = ca.call_id JOIN agents a ON a.id = ca.agent_id`;
+
+export type InstanceWithOwnerRow = InstanceRow & { [K in keyof AgentRow as `owner_${K}`]: AgentRow[K] };
+
+export function toInstanceWithOwner(row: InstanceWithOwnerRow): { instance: Instance; owner: Agent } {
+  return {
+    instance: toInstance(row),
+    owner: toAgent({
+      id: row.owner_id,
+      name: row.owner_name,
+      number: row.owner_number,
+      email: row.owner_email,
+      profile: row.owner_profile,
+      admin: row.owner_admin,
+      created_at: row.owner_created_at,
+    }),
+  };
+}
+
 /** A call as the Call JSON shows it: its instance's local id comes from the instance, null once that is deleted. */
 export const CALL_SELECT = `
   SELECT c.id, i.local_id AS instance_id, c.instance_uid, c.call_id, c.direction, c.status, c.status_raw,
@@ -74,12 +100,6 @@ export function toAgent(row: AgentRow): Agent {
     admin: row.admin === 1,
     createdAt: row.created_at,
   };
-}
-
-/** `agents` in the order of `ids` (a set read answers in no promised order), those not found left out. */
-export function inOrderOf(ids: readonly string[], agents: readonly Agent[]): Agent[] {
-  const byId = new Map(agents.map((agent) => [agent.id, agent]));
-  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 export function toInstance(row: InstanceRow): Instance {

@@ -38,13 +38,28 @@ export function buildScope(plan: ConnectorPlan, context: RunContext): TemplateSc
   vars.extension = agent.extension;
   vars.email = agent.email;
   vars.from_number = agent.extension;
-  const hasCallerIdField = plan.fields.some((f) => f.name === 'callerid');
+  const { configLabels, hasCallerIdField } = fieldFacts(plan);
   vars.callerid = (hasCallerIdField ? config.callerid : undefined) || agent.callerid;
   vars.answer_callback = callbackUrl(callbacks, config, 'answer');
   vars.status_callback = callbackUrl(callbacks, config, 'status');
   vars.answer_status_callback = vars.status_callback;
   vars.incoming_callback = callbackUrl(callbacks, config, 'incoming');
   for (const [name, value] of Object.entries(context.vars ?? {})) if (value !== undefined) vars[name] = value;
-  const configLabels = Object.fromEntries(plan.fields.map((f) => [f.name, f.label]));
   return { config, vars, defaultCountry: context.defaultCountry, configLabels };
+}
+
+/** What a plan's config fields tell every scope, worked out once per plan (a plan does not change). */
+const planFieldFacts = new WeakMap<ConnectorPlan, { configLabels: Readonly<Record<string, string>>; hasCallerIdField: boolean }>();
+
+/**
+ * A scope is built up to three times per webhook (signature, mapping, reply): the labels'
+ * object was rebuilt each time for error messages that are seldom written (issue 13).
+ */
+function fieldFacts(plan: ConnectorPlan) {
+  let facts = planFieldFacts.get(plan);
+  if (!facts) {
+    facts = { configLabels: Object.fromEntries(plan.fields.map((f) => [f.name, f.label])), hasCallerIdField: plan.fields.some((f) => f.name === 'callerid') };
+    planFieldFacts.set(plan, facts);
+  }
+  return facts;
 }

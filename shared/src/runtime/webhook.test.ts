@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConnector } from '../connector/compile.ts';
 import { escapeXml, renderReply } from './reply.ts';
 import type { RunContext } from './scope.ts';
-import { handleWebhook, readPayload, WebhookError, type WebhookRequest } from './webhook.ts';
+import { handleWebhook, readPayload, requestHeader, WebhookError, type WebhookRequest } from './webhook.ts';
 
 const plan = loadConnector(`<connector for="PhoneCalls">
   <config><fields><field name="status_callback" type="url"/></fields></config>
@@ -233,5 +233,19 @@ describe('value maps', () => {
     expect(record('Answered')).toMatchObject({ call_status: 'completed', call_status_raw: 'Answered' });
     expect(record('no answer').call_status).toBe('no-answer');
     expect(record('busy').call_status).toBe('busy');
+  });
+});
+
+describe('requestHeader', () => {
+  it('finds a header whatever the case of its name and of the name asked for', () => {
+    expect(requestHeader({ 'content-type': 'application/json' }, 'Content-Type')).toBe('application/json');
+    expect(requestHeader({ 'X-Twilio-Signature': 'abc' }, 'x-twilio-signature')).toBe('abc');
+    expect(requestHeader({ 'X-Twilio-Signature': 'abc' }, 'X-TWILIO-SIGNATURE')).toBe('abc');
+  });
+
+  it('answers undefined for a header not sent, even one named like an object property', () => {
+    expect(requestHeader({ host: 'relay' }, 'authorization')).toBeUndefined();
+    expect(requestHeader({}, 'constructor')).toBeUndefined();
+    expect(requestHeader({}, 'toString')).toBeUndefined();
   });
 });

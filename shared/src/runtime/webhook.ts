@@ -135,7 +135,7 @@ export function readPayload(request: WebhookRequest, fallback?: BodyFormat): Rec
   } catch {
     throw new WebhookError(`the request URL "${request.url}" is not valid`, 'bad-payload');
   }
-  const contentType = Object.entries(request.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+  const contentType = requestHeader(request.headers, 'content-type');
   const format = formatFromContentType(contentType) ?? fallback ?? sniffFormat(request.body);
   try {
     return { ...query, ...parseBody(request.body, format, contentType) };
@@ -143,6 +143,18 @@ export function readPayload(request: WebhookRequest, fallback?: BodyFormat): Rec
     if (error instanceof PayloadError) throw new WebhookError(error.message, 'bad-payload');
     throw error;
   }
+}
+
+/**
+ * A request header by name, whatever the case of either. The relay hands names in lower case
+ * (as Node reads them): looked up directly first, rather than by a scan of every header, done
+ * several times per webhook (issue 13).
+ */
+export function requestHeader(headers: Readonly<Record<string, string>>, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (Object.hasOwn(headers, lower)) return headers[lower];
+  for (const key in headers) if (key.toLowerCase() === lower) return headers[key];
+  return undefined;
 }
 
 function sniffFormat(body: string): BodyFormat {

@@ -7,7 +7,7 @@ import { buildScope, type RunContext } from '../runtime/scope.ts';
 import { MissingValueError, renderTemplate, type TemplateScope } from '../template/render.ts';
 import type { Template } from '../template/ast.ts';
 import { constantTimeEqual, type Hmac, hmacHex } from './crypto.ts';
-import { readPayload, WebhookError, type WebhookRequest } from '../runtime/webhook.ts';
+import { readPayload, requestHeader, WebhookError, type WebhookRequest } from '../runtime/webhook.ts';
 import { base64 } from '../template/filters.ts';
 import { verifyHs256Jwt } from './jwt.ts';
 import { verifyPlivoV2, verifyPlivoV3 } from './plivo.ts';
@@ -42,7 +42,7 @@ export async function verifyWebhookSignature(plan: ConnectorPlan, context: RunCo
 async function checkSignature(plan: ConnectorPlan, context: RunContext, request: WebhookRequest, options: VerifyOptions): Promise<SignatureVerdict> {
   const signature = plan.provider?.signature;
   if (!signature) return { checked: false };
-  const header = (name: string) => Object.entries(request.headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+  const header = (name: string) => requestHeader(request.headers, name);
   const scope = buildScope(plan, context);
   const secretTemplate = signature.kind === 'telnyx' ? signature.publicKey : signature.kind === 'header' ? signature.value : signature.token;
   const secret = renderSecret(secretTemplate, scope);

@@ -17,4 +17,11 @@ describe('nativeHmac', () => {
     expect(hex(nativeHmac('SHA-1', 'Jefe', 'what do ya want for nothing?'))).toBe('effcdf6ae5eb2fa2d27416d5f184df9c259a7c79');
     expect(hex(nativeHmac('SHA-256', 'Jefe', 'what do ya want for nothing?'))).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
   });
+
+  it('gives the same bytes for a key seen again after many others (its key object kept, or made again)', () => {
+    const keys = Array.from({ length: 600 }, (_, i) => `token-${i}`);
+    for (const key of [...keys, ...keys.slice(0, 10), ...keys.slice(-10)]) {
+      expect([...nativeHmac('SHA-1', key, `message for ${key}`)]).toEqual([...scriptHmac('SHA-1', key, `message for ${key}`)]);
+    }
+  });
 });

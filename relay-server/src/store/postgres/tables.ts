@@ -18,8 +18,8 @@ import type {
 } from '../index.ts';
 import {
   AGENT_COLUMNS,
-  inOrderOf,
   type AgentRow,
+  CALL_AGENTS_SELECT,
   CALL_SELECT,
   type CallRow,
   type CrmWorkRow,
@@ -28,12 +28,15 @@ import {
   EVENT_SELECT,
   type EventRow,
   type InstanceRow,
+  INSTANCE_WITH_OWNER_SELECT,
+  type InstanceWithOwnerRow,
   stateColumns,
   toAgent,
   toCall,
   toCrmWork,
   toEvent,
   toInstance,
+  toInstanceWithOwner,
 } from '../rows.ts';
 
 /** What a transaction's commit tells the other relays (`NOTIFY` on the channel of the same name). */
@@ -113,11 +116,6 @@ export class PostgresTables implements StoreTx {
     return removed;
   }
 
-  async agentsByIds(ids: readonly string[]): Promise<Agent[]> {
-    if (ids.length === 0) return [];
-    return inOrderOf(ids, (await this.#rows<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ANY($1::text[])`, [ids])).map(toAgent));
-  }
-
   async agentById(id: string): Promise<Agent | undefined> {
     const [row] = await this.#rows<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = $1`, [id]);
     return row && toAgent(row);
@@ -158,6 +156,11 @@ export class PostgresTables implements StoreTx {
     return row && toInstance(row);
   }
 
+  async instanceWithOwner(uid: string): Promise<{ instance: Instance; owner: Agent } | undefined> {
+    const [row] = await this.#rows<InstanceWithOwnerRow>(`${INSTANCE_WITH_OWNER_SELECT} WHERE i.uid = $1`, [uid]);
+    return row && toInstanceWithOwner(row);
+  }
+
   async instanceOf(agentId: string, localId: string): Promise<Instance | undefined> {
     const [row] = await this.#rows<InstanceRow>('SELECT * FROM instances WHERE agent_id = $1 AND local_id = $2', [agentId, localId]);
     return row && toInstance(row);
@@ -176,6 +179,11 @@ export class PostgresTables implements StoreTx {
   async callByKey(instanceUid: string, callId: string): Promise<Call | undefined> {
     const [row] = await this.#rows<CallRow>(`${CALL_SELECT} WHERE c.instance_uid = $1 AND c.call_id = $2${this.#callLock}`, [instanceUid, callId]);
     return row && toCall(row);
+  }
+
+  async callAgents(instanceUid: string, callId: string): Promise<Agent[]> {
+    const rows = await this.#rows<AgentRow>(`${CALL_AGENTS_SELECT} WHERE c.instance_uid = $1 AND c.call_id = $2 ORDER BY a.created_at, a.id`, [instanceUid, callId]);
+    return rows.map(toAgent);
   }
 
   async callAgentIds(instanceUid: string, callId: string): Promise<string[]> {

@@ -19,7 +19,7 @@ import type {
 import {
   AGENT_COLUMNS,
   type AgentRow,
-  inOrderOf,
+  CALL_AGENTS_SELECT,
   CALL_SELECT,
   type CallRow,
   type CrmWorkRow,
@@ -28,12 +28,15 @@ import {
   EVENT_SELECT,
   type EventRow,
   type InstanceRow,
+  INSTANCE_WITH_OWNER_SELECT,
+  type InstanceWithOwnerRow,
   stateColumns,
   toAgent,
   toCall,
   toCrmWork,
   toEvent,
   toInstance,
+  toInstanceWithOwner,
 } from '../rows.ts';
 
 /** The store's methods as better-sqlite3 runs them: synchronously, each returning its value. */
@@ -54,11 +57,11 @@ export class SqliteTables implements Synchronous<StoreTx> {
       agents: db.prepare<[], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents ORDER BY created_at, id`),
       agentsWithNumber: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE number = ? ORDER BY created_at, id`),
       agentById: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ?`),
-      agentsByIds: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id IN (SELECT value FROM json_each(?))`),
       agentByToken: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE token_hash = ?`),
       removeAgent: db.prepare<[string]>(`DELETE FROM agents WHERE id = ?`),
       updateAgent: db.prepare(`UPDATE agents SET number = @number, email = @email, profile = @profile WHERE id = @id`),
       instanceByUid: db.prepare<[string], InstanceRow>(`SELECT * FROM instances WHERE uid = ?`),
+      instanceWithOwner: db.prepare<[string], InstanceWithOwnerRow>(`${INSTANCE_WITH_OWNER_SELECT} WHERE i.uid = ?`),
       instanceOf: db.prepare<[string, string], InstanceRow>(`SELECT * FROM instances WHERE agent_id = ? AND local_id = ?`),
       instanceOfCall: db.prepare<[number], InstanceRow>(`SELECT i.* FROM instances i JOIN calls c ON c.instance_uid = i.uid WHERE c.id = ?`),
       instancesOf: db.prepare<[string], InstanceRow>(`SELECT * FROM instances WHERE agent_id = ? ORDER BY local_id`),
@@ -111,6 +114,7 @@ export class SqliteTables implements Synchronous<StoreTx> {
       nextCrmDue: db.prepare<[], { due: string | null }>(`SELECT MIN(due_at) AS due FROM crm_outbox WHERE state = 'queued'`),
       crmOutboxStats: db.prepare<[], { depth: number; oldest: string | null }>(`SELECT COUNT(*) AS depth, MIN(due_at) AS oldest FROM crm_outbox`),
       callAgents: db.prepare<[number], { agent_id: string }>(`SELECT agent_id FROM call_agents WHERE call_id = ? ORDER BY agent_id`),
+      agentsOfCallByKey: db.prepare<[string, string], AgentRow>(`${CALL_AGENTS_SELECT} WHERE c.instance_uid = ? AND c.call_id = ? ORDER BY a.created_at, a.id`),
       callAgentsByKey: db.prepare<[string, string], { agent_id: string }>(
         `SELECT ca.agent_id FROM call_agents ca JOIN calls c ON c.id = ca.call_id JOIN agents a ON a.id = ca.agent_id
          WHERE c.instance_uid = ? AND c.call_id = ? ORDER BY a.created_at, a.id`,
@@ -157,11 +161,6 @@ export class SqliteTables implements Synchronous<StoreTx> {
     return row && toAgent(row);
   }
 
-  agentsByIds(ids: readonly string[]): Agent[] {
-    if (ids.length === 0) return [];
-    return inOrderOf(ids, this.statements.agentsByIds.all(JSON.stringify(ids)).map(toAgent));
-  }
-
   agentByTokenHash(tokenHash: string): Agent | undefined {
     const row = this.statements.agentByToken.get(tokenHash);
     return row && toAgent(row);
@@ -192,6 +191,11 @@ export class SqliteTables implements Synchronous<StoreTx> {
     return row && toInstance(row);
   }
 
+  instanceWithOwner(uid: string): { instance: Instance; owner: Agent } | undefined {
+    const row = this.statements.instanceWithOwner.get(uid);
+    return row && toInstanceWithOwner(row);
+  }
+
   instanceOf(agentId: string, localId: string): Instance | undefined {
     const row = this.statements.instanceOf.get(agentId, localId);
     return row && toInstance(row);
@@ -212,6 +216,10 @@ export class SqliteTables implements Synchronous<StoreTx> {
 
   callAgentIds(instanceUid: string, callId: string): string[] {
     return this.statements.callAgentsByKey.all(instanceUid, callId).map((r) => r.agent_id);
+  }
+
+  callAgents(instanceUid: string, callId: string): Agent[] {
+    return this.statements.agentsOfCallByKey.all(instanceUid, callId).map(toAgent);
   }
 
   callById(id: number): Call | undefined {
