@@ -2,6 +2,7 @@ import type { ReleaseEvents } from './calls/event-publisher.ts';
 import type { CallerLookup } from './crm/caller-lookup.ts';
 import type { CrmSettings } from './crm/settings.ts';
 import type { CrmConnectors } from './crm/connectors.ts';
+import type { WebhooksFirst } from './crm/webhooks-first.ts';
 import type { PlanResolver } from './instances/plans.ts';
 import type { Logger } from './log.ts';
 import type { RelayMetrics } from './metrics.ts';
@@ -19,6 +20,8 @@ export interface RelayDeps {
   crm: {
     connectors: CrmConnectors;
     lookup: CallerLookup;
+    /** The thread's turns: webhooks first, CRM steps (lookups, outbox rows) behind them with a floor. */
+    turns: WebhooksFirst;
     settings: CrmSettings;
     /** Tells the outbox worker that work was committed. */
     wake: () => void;

@@ -163,7 +163,9 @@ export class CrmOutboxWorker {
    * running loop, or a wake); a retry scheduled by the row itself wakes the worker in `settle`.
    */
   private run(work: CrmWork): void {
-    const running: Promise<void> = this.process(work)
+    // A CRM step: it waits while webhooks keep the relay busy (webhooks-first.ts).
+    const running: Promise<void> = this.deps.crm.turns
+      .run(() => this.process(work))
       // Rows stay in flight and are picked up again at the next start: nothing is lost.
       .catch((error: unknown) => this.deps.log.error('crm outbox write failed', { instance: work.instanceUid, call: work.callId, error }))
       .finally(() => {
