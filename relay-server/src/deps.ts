@@ -6,7 +6,7 @@ import type { WebhooksFirst } from './crm/webhooks-first.ts';
 import type { PlanResolver } from './instances/plans.ts';
 import type { Logger } from './log.ts';
 import type { RelayMetrics } from './metrics.ts';
-import type { AgentEvent, CrmWork, RelayStore } from './store/index.ts';
+import type { AgentEvent, CrmWork, RelayStore, StoreTx } from './store/index.ts';
 
 /** What the HTTP sub-apps need, built once by the server (or by a test). */
 export interface RelayDeps {
@@ -26,7 +26,7 @@ export interface RelayDeps {
     /** Tells the outbox worker that work was committed. */
     wake: () => void;
     /** Inside a transaction: the outbox worker claims a row due now, to run once it is committed (CrmOutboxWorker.claimWithCommit). */
-    claimWithCommit: (work: CrmWork) => CrmWork;
+    claimWithCommit: (tx: StoreTx, work: CrmWork) => CrmWork;
   };
   metrics: RelayMetrics;
   log: Logger;

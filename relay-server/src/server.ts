@@ -96,7 +96,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       turns,
       settings: { ...CRM_DEFAULTS, wrapUpMs: options.crmWrapUpMs ?? CRM_DEFAULTS.wrapUpMs },
       wake: () => outbox.wake(),
-      claimWithCommit: (work) => outbox.claimWithCommit(work),
+      claimWithCommit: (tx, work) => outbox.claimWithCommit(tx, work),
     },
     metrics,
     log,

@@ -52,7 +52,7 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = 
       turns,
       settings: { ...CRM_DEFAULTS, ...options.crm?.settings },
       wake: () => outbox.wake(),
-      claimWithCommit: (work) => outbox.claimWithCommit(work),
+      claimWithCommit: (tx, work) => outbox.claimWithCommit(tx, work),
     },
     metrics,
     log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),

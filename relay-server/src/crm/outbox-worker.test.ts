@@ -339,6 +339,38 @@ describe('store cost', () => {
     expect((await relay.store.crmOutboxStats()).depth).toBe(0);
   });
 
+  it('runs nothing for a row claimed in a transaction that rolls back, and gives its slot back', async () => {
+    await relay.outbox.stop();
+    relay = await crmTestRelay({ outbox: { batch: 1 } });
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    await relay.outbox.start();
+    const at = relay.clock.ms;
+    const failed = relay.store.transaction(async (tx) => {
+      const work = { callId: 999, instanceUid: 'gone', state: 'queued' as const, dueAt: new Date(at).toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: new Date(at).toISOString() };
+      expect(relay.outbox.claimWithCommit(tx, work).state).toBe('inflight');
+      throw new Error('the call change failed');
+    });
+    await expect(failed).rejects.toThrow('the call change failed');
+    // The one slot is free again: the next row due at its commit is claimed there, with no claim transaction of its own.
+    let claims = 0;
+    const transaction = relay.store.transaction.bind(relay.store);
+    vi.spyOn(relay.store, 'transaction').mockImplementation((work) =>
+      transaction((tx) =>
+        work({
+          ...tx,
+          claimDueCrmWork: (...args) => {
+            claims += 1;
+            return tx.claimDueCrmWork(...args);
+          },
+        }),
+      ),
+    );
+    await endedCall();
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
+    expect(claims).toBe(0);
+    expect(relay.crm.asked('logCall')).toHaveLength(1);
+  });
+
   it('retries a row claimed at its commit after its backoff, not a lease later', async () => {
     await relay.outbox.stop();
     relay = await crmTestRelay({ outbox: { baseDelayMs: 5 } });
