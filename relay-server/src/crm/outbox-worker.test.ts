@@ -25,6 +25,24 @@ async function endedCall(sid = 'CA1') {
   return await relay.callOf(sid);
 }
 
+/** Counts the outbox's claim transactions of its own (each a commit and a disk sync) from now on. */
+function countClaimTransactions(): { count: number } {
+  const claims = { count: 0 };
+  const transaction = relay.store.transaction.bind(relay.store);
+  vi.spyOn(relay.store, 'transaction').mockImplementation((work) =>
+    transaction((tx) =>
+      work({
+        ...tx,
+        claimDueCrmWork: (...args) => {
+          claims.count += 1;
+          return tx.claimDueCrmWork(...args);
+        },
+      }),
+    ),
+  );
+  return claims;
+}
+
 const patch = (id: number, body: unknown) => relay.call(relay.ada.token, 'PATCH', `/calls/${id}`, body);
 const records = () => [...relay.crm.records.values()];
 
@@ -319,22 +337,10 @@ describe('store cost', () => {
 
   it('claims a row due at its commit in that same transaction: no claim transaction of its own', async () => {
     await relay.outbox.start();
-    let claims = 0;
-    const transaction = relay.store.transaction.bind(relay.store);
-    vi.spyOn(relay.store, 'transaction').mockImplementation((work) =>
-      transaction((tx) =>
-        work({
-          ...tx,
-          claimDueCrmWork: (...args) => {
-            claims += 1;
-            return tx.claimDueCrmWork(...args);
-          },
-        }),
-      ),
-    );
+    const claims = countClaimTransactions();
     await endedCall();
     await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
-    expect(claims).toBe(0);
+    expect(claims.count).toBe(0);
     expect(relay.crm.asked('logCall')).toHaveLength(1);
     expect((await relay.store.crmOutboxStats()).depth).toBe(0);
   });
@@ -352,22 +358,10 @@ describe('store cost', () => {
     });
     await expect(failed).rejects.toThrow('the call change failed');
     // The one slot is free again: the next row due at its commit is claimed there, with no claim transaction of its own.
-    let claims = 0;
-    const transaction = relay.store.transaction.bind(relay.store);
-    vi.spyOn(relay.store, 'transaction').mockImplementation((work) =>
-      transaction((tx) =>
-        work({
-          ...tx,
-          claimDueCrmWork: (...args) => {
-            claims += 1;
-            return tx.claimDueCrmWork(...args);
-          },
-        }),
-      ),
-    );
+    const claims = countClaimTransactions();
     await endedCall();
     await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
-    expect(claims).toBe(0);
+    expect(claims.count).toBe(0);
     expect(relay.crm.asked('logCall')).toHaveLength(1);
   });
 
