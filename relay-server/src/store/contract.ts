@@ -183,13 +183,14 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
           let rolledBack = 0;
           const record = (on: RelayStore) =>
             on.transaction(async (tx) => {
-              const known = await tx.callByKey('in_ada_main', 'CA1');
-              if (known) await tx.updateCall(known.id, mergeCall(known, { duration: (known.duration ?? 0) + 1 }), T(2));
-              else await tx.insertCall('in_ada_main', 'CA1', mergeCall(undefined, {}), T(1));
+              // Handed over first: an attempt that fails on the insert has its hook too.
               tx.afterCommit(
                 () => (committed += 1),
                 () => (rolledBack += 1),
               );
+              const known = await tx.callByKey('in_ada_main', 'CA1');
+              if (known) await tx.updateCall(known.id, mergeCall(known, { duration: (known.duration ?? 0) + 1 }), T(2));
+              else await tx.insertCall('in_ada_main', 'CA1', mergeCall(undefined, {}), T(1));
             });
           await Promise.all([record(store), record(other)]);
           expect(committed).toBe(2);
