@@ -23,8 +23,8 @@ function steps(turns: WebhooksFirst) {
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('webhooks first', () => {
-  it('starts CRM steps at once while no webhook is in flight', async () => {
-    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR });
+  it('starts CRM steps at once while no webhook has been in flight', async () => {
+    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: 5 });
     const crm = steps(turns);
     const done = [crm.add(1), crm.add(2), crm.add(3)];
     await settle();
@@ -33,8 +33,8 @@ describe('webhooks first', () => {
     expect(await Promise.all(done)).toEqual([1, 2, 3]);
   });
 
-  it('holds CRM steps back while webhooks are in flight, one per two webhooks answered, and lets them all go once none is', async () => {
-    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR });
+  it('holds CRM steps back while webhooks are in flight, one per two webhooks answered, and lets them all go once none is for a quiet moment', async () => {
+    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: 5 });
     const crm = steps(turns);
     turns.webhookStarted();
     turns.webhookStarted();
@@ -51,13 +51,27 @@ describe('webhooks first', () => {
     // Two webhooks answered, one still in flight: one step.
     expect(crm.started).toEqual([1]);
     turns.webhookEnded();
-    await settle();
-    expect(crm.started).toEqual([1, 2, 3, 4]);
+    await vi.waitFor(() => expect(crm.started).toEqual([1, 2, 3, 4]), WAIT);
     expect(turns.backlog).toBe(0);
   });
 
+  it('keeps the credit rule across a gap between webhooks shorter than the quiet moment', async () => {
+    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: NO_FLOOR });
+    const crm = steps(turns);
+    turns.webhookStarted();
+    for (const id of [1, 2, 3]) void crm.add(id);
+    // Answered, none left in flight: a sender's next webhook is on its way.
+    turns.webhookEnded();
+    await settle();
+    expect(crm.started).toEqual([]);
+    turns.webhookStarted();
+    turns.webhookEnded();
+    await settle();
+    expect(crm.started).toEqual([1]);
+  });
+
   it('keeps the CRM moving under a steady stream of webhooks that never lets up: its backlog stays bounded', async () => {
-    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR });
+    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: 5 });
     let finished = 0;
     // One webhook always in flight; each call brings two webhooks and one CRM step.
     turns.webhookStarted();
@@ -76,7 +90,7 @@ describe('webhooks first', () => {
   });
 
   it('runs a step at least every floor period while a webhook hangs in flight', async () => {
-    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: 5 });
+    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: 5, quietMs: 5 });
     const crm = steps(turns);
     turns.webhookStarted();
     const done = [1, 2, 3].map((id) => crm.add(id));
@@ -87,7 +101,7 @@ describe('webhooks first', () => {
   });
 
   it('banks a few credits at most: a long burst of webhooks with nothing to do buys no flood of steps later', async () => {
-    const turns = new WebhooksFirst({ webhooksPerStep: 1, floorMs: NO_FLOOR });
+    const turns = new WebhooksFirst({ webhooksPerStep: 1, floorMs: NO_FLOOR, quietMs: 5 });
     const crm = steps(turns);
     turns.webhookStarted();
     for (let i = 0; i < 100; i++) {
@@ -136,7 +150,7 @@ describe('webhooks first, in the relay', () => {
   }
 
   it("answers webhooks while a caller's lookup waits behind a webhook in flight, and runs it once that is answered", async () => {
-    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR } });
+    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5 } });
     try {
       relay.crm.contacts.set(CALLER, [GRACE]);
       const held = await webhookInFlight(relay, { CallSid: 'CA0', CallStatus: 'ringing', From: '+14155550142', To: '+15005550006', Direction: 'inbound' });
@@ -157,7 +171,7 @@ describe('webhooks first, in the relay', () => {
   });
 
   it("answers webhooks while a call's log waits behind a webhook in flight, and writes it once, when that is answered", async () => {
-    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR } });
+    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5 } });
     try {
       expect((await relay.inbound('CA1', CALLER).ringing()).status).toBe(200);
       await vi.waitFor(() => expect(relay.crm.asked('findContacts')).toEqual([CALLER]), WAIT);
