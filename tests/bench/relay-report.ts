@@ -69,8 +69,8 @@ kept per config and unset values throw without a stack. CRM requests go over nod
 kept-alive connections (a quarter of fetch's CPU per request, measured apart). A saturated
 relay, as in these runs, shares its thread between the webhooks and this work; the CRM's steps
 (each lookup, each outbox row) take turns behind the webhooks (relay-server/src/crm/webhooks-first.ts):
-while webhooks are in flight one step starts per two webhooks answered (and one every 100 ms
-at least), and the rest once the webhooks pause. The webhooks thus keep most of the thread
+while webhooks are in flight (or were within 10 ms) one step starts per two webhooks answered
+(and one every 100 ms at least), and the rest once the webhooks pause. The webhooks thus keep most of the thread
 while they come; the CRM catches up after (the contact then comes in an \`updated\` event and
 the log later: see the contact share and the log times above, against the one-at-a-time table
 below). Its backlog stays bounded under a steady stream, since a call brings more webhooks
