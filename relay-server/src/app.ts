@@ -16,6 +16,15 @@ export function createApp(deps: RelayDeps, readiness: Readiness = { ready: true 
   app.get('/healthz', (c) => (readiness.ready ? c.json({ status: 'ok' }) : c.json({ status: 'shutting-down' }, 503)));
   app.get('/metrics', async (c) => c.body(await deps.metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }));
   app.get('/ws', (c) => c.json({ error: 'this endpoint takes WebSocket upgrades only' }, 426));
+  // Webhooks in flight hold the CRM's steps back (crm/webhooks-first.ts).
+  app.use('/hooks/*', async (_c, next) => {
+    deps.crm.turns.webhookStarted();
+    try {
+      await next();
+    } finally {
+      deps.crm.turns.webhookEnded();
+    }
+  });
   app.route('/hooks', hooksApp(deps));
   app.route('/api/v1', apiApp(deps));
   app.notFound((c) => c.json({ error: 'not found' }, 404));

@@ -2,10 +2,11 @@ import type { ReleaseEvents } from './calls/event-publisher.ts';
 import type { CallerLookup } from './crm/caller-lookup.ts';
 import type { CrmSettings } from './crm/settings.ts';
 import type { CrmConnectors } from './crm/connectors.ts';
+import type { WebhooksFirst } from './crm/webhooks-first.ts';
 import type { PlanResolver } from './instances/plans.ts';
 import type { Logger } from './log.ts';
 import type { RelayMetrics } from './metrics.ts';
-import type { AgentEvent, CrmWork, RelayStore } from './store/index.ts';
+import type { AgentEvent, CrmWork, RelayStore, StoreTx } from './store/index.ts';
 
 /** What the HTTP sub-apps need, built once by the server (or by a test). */
 export interface RelayDeps {
@@ -19,11 +20,13 @@ export interface RelayDeps {
   crm: {
     connectors: CrmConnectors;
     lookup: CallerLookup;
+    /** The thread's turns: webhooks first, CRM steps (lookups, outbox rows) behind them with a floor. */
+    turns: WebhooksFirst;
     settings: CrmSettings;
     /** Tells the outbox worker that work was committed. */
     wake: () => void;
     /** Inside a transaction: the outbox worker claims a row due now, to run once it is committed (CrmOutboxWorker.claimWithCommit). */
-    claimWithCommit: (work: CrmWork) => CrmWork;
+    claimWithCommit: (tx: StoreTx, work: CrmWork) => CrmWork;
   };
   metrics: RelayMetrics;
   log: Logger;

@@ -91,6 +91,8 @@ export class RelayMetrics {
   storeTransactions: () => TransactionStats = () => ({ transactions: 0, reruns: { same_call: 0, deadlock: 0, serialization: 0 } });
   /** Read at render time, from the store: rows in the CRM outbox and the age of the oldest due one. */
   crmOutbox: () => Promise<{ depth: number; oldestDueSeconds: number }> = async () => ({ depth: 0, oldestDueSeconds: 0 });
+  /** Read at render time, from the caller lookups: those not answered yet and the age of the oldest. */
+  crmLookupBacklog: () => { depth: number; oldestSeconds: number } = () => ({ depth: 0, oldestSeconds: 0 });
 
   crmRequest(operation: 'find_contact' | 'log_call' | 'find_call_log' | 'update_call' | 'dispositions', outcome: CrmOutcome<unknown>): void {
     this.crmRequests.inc({ operation, outcome: outcome.ok ? 'ok' : outcome.retry ? 'retry' : 'failed' });
@@ -107,6 +109,7 @@ export class RelayMetrics {
   async render(): Promise<string> {
     const { agents, sockets } = this.connections();
     const outbox = await this.crmOutbox();
+    const lookups = this.crmLookupBacklog();
     const store = this.storeTransactions();
     return [
       ...this.webhooks.render(),
@@ -134,6 +137,12 @@ export class RelayMetrics {
       '# HELP relay_crm_outbox_oldest_due_seconds How long the oldest outbox row has been due (0 when none is).',
       '# TYPE relay_crm_outbox_oldest_due_seconds gauge',
       `relay_crm_outbox_oldest_due_seconds ${outbox.oldestDueSeconds}`,
+      '# HELP relay_crm_lookups_pending Caller lookups not answered yet (waiting behind webhooks or asking the CRM).',
+      '# TYPE relay_crm_lookups_pending gauge',
+      `relay_crm_lookups_pending ${lookups.depth}`,
+      '# HELP relay_crm_lookup_oldest_seconds How long the oldest pending caller lookup has waited (0 when none is).',
+      '# TYPE relay_crm_lookup_oldest_seconds gauge',
+      `relay_crm_lookup_oldest_seconds ${lookups.oldestSeconds}`,
       '',
     ].join('\n');
   }

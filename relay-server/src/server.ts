@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import { createApp, type Readiness } from './app.ts';
 import { EventPublisher } from './calls/event-publisher.ts';
 import { CallerLookup } from './crm/caller-lookup.ts';
+import { WEBHOOKS_FIRST_DEFAULTS, WebhooksFirst, type WebhooksFirstSettings } from './crm/webhooks-first.ts';
 import { CRM_DEFAULTS } from './crm/settings.ts';
 import { CrmConnectors, loadBundledCrmConnectors } from './crm/connectors.ts';
 import { type CrmEngine, crmEngine } from './crm/engine.ts';
@@ -35,6 +36,8 @@ export interface RelayOptions extends StoreLocation {
   crmEngine?: CrmEngine;
   /** The CRM outbox's retry and timing settings. */
   crmOutbox?: Partial<OutboxSettings>;
+  /** How the CRM's steps give way to webhooks. */
+  crmTurns?: Partial<WebhooksFirstSettings>;
   /** Bytes queued for one WebSocket client before it is cut off (it resumes from its last seq). */
   wsBufferLimit?: number;
   heartbeatMs?: number;
@@ -81,6 +84,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   });
   let publicUrl = options.publicUrl ?? '';
   const publisher = new EventPublisher((events) => hub.publish(events));
+  const turns = new WebhooksFirst({ ...WEBHOOKS_FIRST_DEFAULTS, ...options.crmTurns });
   const deps: RelayDeps = {
     store,
     plans,
@@ -88,10 +92,11 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     hold: (events) => publisher.hold(events),
     crm: {
       connectors: crmConnectors,
-      lookup: new CallerLookup(metrics, Date.now),
+      lookup: new CallerLookup(metrics, Date.now, turns),
+      turns,
       settings: { ...CRM_DEFAULTS, wrapUpMs: options.crmWrapUpMs ?? CRM_DEFAULTS.wrapUpMs },
       wake: () => outbox.wake(),
-      claimWithCommit: (work) => outbox.claimWithCommit(work),
+      claimWithCommit: (tx, work) => outbox.claimWithCommit(tx, work),
     },
     metrics,
     log,
@@ -100,6 +105,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   };
   const outbox = new CrmOutboxWorker(deps, { ...OUTBOX_DEFAULTS, ...options.crmOutbox });
   metrics.crmOutbox = () => outbox.gauges();
+  metrics.crmLookupBacklog = () => deps.crm.lookup.backlog();
   metrics.storeTransactions = () => store.transactionStats();
   const readiness: Readiness = { ready: true };
   const app = createApp(deps, readiness);

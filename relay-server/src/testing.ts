@@ -7,6 +7,7 @@ import { CRM_DEFAULTS, type CrmSettings } from './crm/settings.ts';
 import { CrmConnectors } from './crm/connectors.ts';
 import { type CrmConnectorPlan, type CrmEngine, crmEngine } from './crm/engine.ts';
 import { CrmOutboxWorker, OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';
+import { WEBHOOKS_FIRST_DEFAULTS, WebhooksFirst, type WebhooksFirstSettings } from './crm/webhooks-first.ts';
 import { generateToken, hashToken, randomId } from './auth/token.ts';
 import type { RelayDeps } from './deps.ts';
 import { loadBundledConnectors } from './instances/catalogue.ts';
@@ -29,6 +30,7 @@ export interface TestCrmOptions {
   settings?: Partial<CrmSettings>;
   lookup?: Partial<LookupSettings>;
   outbox?: Partial<OutboxSettings>;
+  turns?: Partial<WebhooksFirstSettings>;
 }
 
 export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = {}) {
@@ -38,6 +40,7 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = 
   const now = options.now ?? (() => new Date());
   const metrics = new RelayMetrics();
   const publisher = new EventPublisher((events) => published.push(...events));
+  const turns = new WebhooksFirst({ ...WEBHOOKS_FIRST_DEFAULTS, ...options.crm?.turns });
   const deps: RelayDeps = {
     store,
     plans: new PlanResolver(bundled),
@@ -45,10 +48,11 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = 
     hold: (events) => publisher.hold(events),
     crm: {
       connectors: new CrmConnectors(options.crm?.engine ?? crmEngine, options.crm?.bundled ?? new Map()),
-      lookup: new CallerLookup(metrics, () => now().getTime(), { ...LOOKUP_DEFAULTS, ...options.crm?.lookup }),
+      lookup: new CallerLookup(metrics, () => now().getTime(), turns, { ...LOOKUP_DEFAULTS, ...options.crm?.lookup }),
+      turns,
       settings: { ...CRM_DEFAULTS, ...options.crm?.settings },
       wake: () => outbox.wake(),
-      claimWithCommit: (work) => outbox.claimWithCommit(work),
+      claimWithCommit: (tx, work) => outbox.claimWithCommit(tx, work),
     },
     metrics,
     log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
@@ -58,6 +62,7 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = 
   // Random jitter off: a test's clock moves by the delays it expects.
   const outbox = new CrmOutboxWorker(deps, { ...OUTBOX_DEFAULTS, random: () => 1, ...options.crm?.outbox });
   metrics.crmOutbox = () => outbox.gauges();
+  metrics.crmLookupBacklog = () => deps.crm.lookup.backlog();
   metrics.storeTransactions = () => store.transactionStats();
   const app = createApp(deps);
 

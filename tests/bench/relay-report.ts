@@ -67,12 +67,16 @@ read a transaction of its own, the orphan check and every wake's read of the nex
 more, the claim one more write); it now runs about 5 (two of them writes), the login's key is
 kept per config and unset values throw without a stack. CRM requests go over node:http with
 kept-alive connections (a quarter of fetch's CPU per request, measured apart). A saturated
-relay, as in these runs, shares its thread between the webhooks and this work, so its webhook
-rate falls by about the share the CRM takes (compare the CPU ratio with the throughput ratio).
-Taking the work off that thread was tried as a worker thread for the engine and its HTTP
-(branch crm-worker-wip): it cost more CPU per call than it freed on 2 cores, where the relay,
-the load generator and the CRM simulator share the CPU; the work itself was made cheaper
-instead. Figures move much between rounds on such a machine: read the ratios of the same
+relay, as in these runs, shares its thread between the webhooks and this work; the CRM's steps
+(each lookup, each outbox row) take turns behind the webhooks (relay-server/src/crm/webhooks-first.ts):
+while webhooks are in flight (or were within 10 ms) one step starts per two webhooks answered
+(and one every 100 ms at least), and the rest once the webhooks pause. The webhooks thus keep most of the thread
+while they come; the CRM catches up after (the contact then comes in an \`updated\` event and
+the log later: see the contact share and the log times above, against the one-at-a-time table
+below). Its backlog stays bounded under a steady stream, since a call brings more webhooks
+than CRM steps. Taking the work off that thread was tried as a worker thread for the engine
+and its HTTP (branch crm-worker-wip): it cost more CPU per call than it freed on 2 cores,
+where the relay, the load generator and the CRM simulator share the CPU. Figures move much between rounds on such a machine: read the ratios of the same
 round, not one run.
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the

@@ -99,7 +99,7 @@ export async function enqueueCrmWork(deps: CrmDeps, tx: StoreTx, instanceUid: st
   const existing = await tx.crmWorkOf(callId);
   const due = (dueAt ?? now).toISOString();
   // A row due now is claimed by the outbox worker in this same transaction when it has room.
-  const put = (work: CrmWork) => tx.putCrmWork(work.dueAt <= now.toISOString() ? deps.crm.claimWithCommit(work) : work);
+  const put = (work: CrmWork) => tx.putCrmWork(work.dueAt <= now.toISOString() ? deps.crm.claimWithCommit(tx, work) : work);
   if (!existing) {
     await put({ callId, instanceUid, state: 'queued', dueAt: due, attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: now.toISOString() });
   } else if (existing.state === 'inflight') {

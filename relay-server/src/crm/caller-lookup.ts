@@ -1,5 +1,6 @@
 import type { Contact, CrmOutcome, CrmSession } from '@phone-connector/shared';
 import type { RelayMetrics } from '../metrics.ts';
+import type { WebhooksFirst } from './webhooks-first.ts';
 import { withTimeout } from './with-timeout.ts';
 
 export interface LookupSettings {
@@ -23,12 +24,14 @@ export class CallerLookup {
   private readonly cache = new Map<string, { contacts: Contact[]; expires: number }>();
   private readonly running = new Map<string, number>();
   private readonly waiting = new Map<string, Array<() => void>>();
-  /** Calls whose lookup is running (`identify`): a call that ends meanwhile logs once it is done. */
-  private readonly identifying = new Set<number>();
+  /** Calls whose lookup is waiting or running (`identify`), with when it began: a call that ends meanwhile logs once it is done. */
+  private readonly identifying = new Map<number, number>();
 
   constructor(
     private readonly metrics: RelayMetrics,
     private readonly now: () => number,
+    /** The thread's turns: a lookup is a CRM step, it waits while webhooks keep the relay busy. */
+    private readonly turns: WebhooksFirst,
     private readonly settings: LookupSettings = LOOKUP_DEFAULTS,
   ) {}
 
@@ -46,7 +49,11 @@ export class CallerLookup {
   }
 
   /** Asks the CRM (cache or not) and caches what it says. */
-  async fetch(instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
+  fetch(instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
+    return this.turns.run(() => this.ask(instanceUid, session, number));
+  }
+
+  private async ask(instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
     await this.turn(instanceUid);
     try {
       this.metrics.crmLookup('crm');
@@ -64,13 +71,20 @@ export class CallerLookup {
 
   /** A call's lookup: `fetch`, with the call counted as being identified until it settles. */
   identify(callId: number, instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
-    this.identifying.add(callId);
+    this.identifying.set(callId, this.now());
     return this.fetch(instanceUid, session, number).finally(() => this.identifying.delete(callId));
   }
 
   /** Whether the call's lookup is still running. */
   isIdentifying(callId: number): boolean {
     return this.identifying.has(callId);
+  }
+
+  /** Lookups of calls not answered yet (waiting their turn or asking the CRM), and how long the oldest has waited, for `/metrics`. */
+  backlog(): { depth: number; oldestSeconds: number } {
+    let oldest = Infinity;
+    for (const since of this.identifying.values()) oldest = Math.min(oldest, since);
+    return { depth: this.identifying.size, oldestSeconds: this.identifying.size === 0 ? 0 : Math.max(0, this.now() - oldest) / 1000 };
   }
 
   /** Drops an instance's cached numbers (its CRM setup changed). */

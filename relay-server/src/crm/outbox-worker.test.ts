@@ -25,6 +25,24 @@ async function endedCall(sid = 'CA1') {
   return await relay.callOf(sid);
 }
 
+/** Counts the outbox's claim transactions of its own (each a commit and a disk sync) from now on. */
+function countClaimTransactions(): { count: number } {
+  const claims = { count: 0 };
+  const transaction = relay.store.transaction.bind(relay.store);
+  vi.spyOn(relay.store, 'transaction').mockImplementation((work) =>
+    transaction((tx) =>
+      work({
+        ...tx,
+        claimDueCrmWork: (...args) => {
+          claims.count += 1;
+          return tx.claimDueCrmWork(...args);
+        },
+      }),
+    ),
+  );
+  return claims;
+}
+
 const patch = (id: number, body: unknown) => relay.call(relay.ada.token, 'PATCH', `/calls/${id}`, body);
 const records = () => [...relay.crm.records.values()];
 
@@ -319,24 +337,32 @@ describe('store cost', () => {
 
   it('claims a row due at its commit in that same transaction: no claim transaction of its own', async () => {
     await relay.outbox.start();
-    let claims = 0;
-    const transaction = relay.store.transaction.bind(relay.store);
-    vi.spyOn(relay.store, 'transaction').mockImplementation((work) =>
-      transaction((tx) =>
-        work({
-          ...tx,
-          claimDueCrmWork: (...args) => {
-            claims += 1;
-            return tx.claimDueCrmWork(...args);
-          },
-        }),
-      ),
-    );
+    const claims = countClaimTransactions();
     await endedCall();
     await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
-    expect(claims).toBe(0);
+    expect(claims.count).toBe(0);
     expect(relay.crm.asked('logCall')).toHaveLength(1);
     expect((await relay.store.crmOutboxStats()).depth).toBe(0);
+  });
+
+  it('runs nothing for a row claimed in a transaction that rolls back, and gives its slot back', async () => {
+    await relay.outbox.stop();
+    relay = await crmTestRelay({ outbox: { batch: 1 } });
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    await relay.outbox.start();
+    const at = relay.clock.ms;
+    const failed = relay.store.transaction(async (tx) => {
+      const work = { callId: 999, instanceUid: 'gone', state: 'queued' as const, dueAt: new Date(at).toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: new Date(at).toISOString() };
+      expect(relay.outbox.claimWithCommit(tx, work).state).toBe('inflight');
+      throw new Error('the call change failed');
+    });
+    await expect(failed).rejects.toThrow('the call change failed');
+    // The one slot is free again: the next row due at its commit is claimed there, with no claim transaction of its own.
+    const claims = countClaimTransactions();
+    await endedCall();
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
+    expect(claims.count).toBe(0);
+    expect(relay.crm.asked('logCall')).toHaveLength(1);
   });
 
   it('retries a row claimed at its commit after its backoff, not a lease later', async () => {

@@ -134,13 +134,12 @@ export class CrmOutboxWorker {
   /**
    * Inside the transaction that makes a call's row due now: claims the row for this worker when
    * it has room, so that no claim transaction of its own follows (one disk sync fewer per call),
-   * and gives the row to store. The row runs once that transaction is over: its first read
-   * checks the claim, so a transaction rolled back leaves nothing to run. Only while the worker
-   * waits for rows (started, not stopped, no `runDue` loop on), and not on a shared store, where
-   * the row's transaction may not be committed when another connection reads it, and any free
-   * relay may claim.
+   * and gives the row to store. The row runs once that transaction has committed
+   * (`tx.afterCommit`); a transaction rolled back or run again gives its slot back and runs
+   * nothing. Only while the worker waits for rows (started, not stopped, no `runDue` loop on),
+   * and not on a shared store, where any free relay may claim.
    */
-  claimWithCommit(work: CrmWork): CrmWork {
+  claimWithCommit(tx: StoreTx, work: CrmWork): CrmWork {
     // While `runDue` runs, its loop claims the row as soon as a slot is free.
     if (this.deps.store.shared || !this.started || this.stopped || this.running > 0) return work;
     if (this.inFlight.size + this.handedOver >= this.settings.batch) {
@@ -150,11 +149,14 @@ export class CrmOutboxWorker {
     }
     const claimed: CrmWork = { ...work, state: 'inflight', lease: this.lease() };
     this.handedOver += 1;
-    setImmediate(() => {
-      this.handedOver -= 1;
-      // Stopped meanwhile: the row stays in flight, as a write cut short by a stop does (the next start asks the CRM first).
-      if (!this.stopped) this.run(claimed);
-    });
+    tx.afterCommit(
+      () => {
+        this.handedOver -= 1;
+        // Stopped meanwhile: the row stays in flight, as a write cut short by a stop does (the next start asks the CRM first).
+        if (!this.stopped) this.run(claimed);
+      },
+      () => (this.handedOver -= 1),
+    );
     return claimed;
   }
 
@@ -163,7 +165,9 @@ export class CrmOutboxWorker {
    * running loop, or a wake); a retry scheduled by the row itself wakes the worker in `settle`.
    */
   private run(work: CrmWork): void {
-    const running: Promise<void> = this.process(work)
+    // A CRM step: it waits while webhooks keep the relay busy (webhooks-first.ts).
+    const running: Promise<void> = this.deps.crm.turns
+      .run(() => this.process(work))
       // Rows stay in flight and are picked up again at the next start: nothing is lost.
       .catch((error: unknown) => this.deps.log.error('crm outbox write failed', { instance: work.instanceUid, call: work.callId, error }))
       .finally(() => {
@@ -293,7 +297,7 @@ export class CrmOutboxWorker {
         async (tx, _call, current) => {
           // A change made while the write was in flight (or a found record's older content) is one more update.
           if ((current?.again || updateAfter) && session.canUpdate) {
-            await tx.putCrmWork(this.claimWithCommit({ ...work, state: 'queued', dueAt: now.toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null }));
+            await tx.putCrmWork(this.claimWithCommit(tx, { ...work, state: 'queued', dueAt: now.toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null }));
           } else await tx.deleteCrmWork(work.callId);
           return { state: 'logged', id: outcome.value.id, url: outcome.value.url, error: null };
         },

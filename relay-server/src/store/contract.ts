@@ -126,6 +126,91 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         await expect(leaked.callById(1)).rejects.toThrow(/ended/);
       });
 
+      it('runs what a transaction hands to afterCommit once, after its commit, and never for a transaction rolled back', async () => {
+        const other = await database.open();
+        try {
+          const ran: string[] = [];
+          let readInHook: Promise<unknown> | undefined;
+          const id = await store.transaction(async (tx) => {
+            const inserted = await tx.insertCall('in_ada_main', 'CA1', mergeCall(undefined, {}), T(1));
+            tx.afterCommit(
+              () => {
+                ran.push('committed');
+                // Another connection sees the commit from the hook on.
+                readInHook = other.callById(inserted);
+              },
+              () => ran.push('rolled back'),
+            );
+            expect(ran).toEqual([]);
+            return inserted;
+          });
+          expect(ran).toEqual(['committed']);
+          expect(await readInHook).toMatchObject({ id, call_id: 'CA1' });
+
+          const failed = store.transaction(async (tx) => {
+            await tx.insertCall('in_ada_main', 'CA2', mergeCall(undefined, {}), T(1));
+            tx.afterCommit(
+              () => ran.push('committed CA2'),
+              () => ran.push('rolled back CA2'),
+            );
+            throw new Error('the work failed');
+          });
+          await expect(failed).rejects.toThrow('the work failed');
+          expect(ran).toEqual(['committed', 'rolled back CA2']);
+        } finally {
+          await other.close();
+        }
+      });
+
+      it('runs each hook of transactions committed side by side by its own outcome', async () => {
+        const outcomes: string[] = [];
+        const work = (callId: string, fail: boolean) =>
+          store
+            .transaction(async (tx) => {
+              await tx.insertCall('in_ada_main', callId, mergeCall(undefined, {}), T(1));
+              tx.afterCommit(
+                () => outcomes.push(`${callId} committed`),
+                () => outcomes.push(`${callId} rolled back`),
+              );
+              if (fail) throw new Error(`${callId} failed`);
+            })
+            .catch(() => undefined);
+        await Promise.all([work('CA1', false), work('CA2', true), work('CA3', false)]);
+        expect(outcomes.sort()).toEqual(['CA1 committed', 'CA2 rolled back', 'CA3 committed']);
+        expect(await store.callByKey('in_ada_main', 'CA2')).toBeUndefined();
+      });
+
+      it('runs the committed hook once per transaction when two stores insert the same new call at once: an attempt run again rolls its own back', async () => {
+        const other = await database.open();
+        try {
+          let committed = 0;
+          let rolledBack = 0;
+          const record = (on: RelayStore) =>
+            on.transaction(async (tx) => {
+              // Handed over first: an attempt that fails on the insert has its hook too.
+              tx.afterCommit(
+                () => (committed += 1),
+                () => (rolledBack += 1),
+              );
+              const known = await tx.callByKey('in_ada_main', 'CA1');
+              if (known) await tx.updateCall(known.id, mergeCall(known, { duration: (known.duration ?? 0) + 1 }), T(2));
+              else await tx.insertCall('in_ada_main', 'CA1', mergeCall(undefined, {}), T(1));
+            });
+          await Promise.all([record(store), record(other)]);
+          expect(committed).toBe(2);
+          const reruns = (s: RelayStore) => Object.values(s.transactionStats().reruns).reduce((a, b) => a + b, 0);
+          expect(rolledBack).toBe(reruns(store) + reruns(other));
+          expect(await store.callByKey('in_ada_main', 'CA1')).toMatchObject({ call_id: 'CA1' });
+        } finally {
+          await other.close();
+        }
+      });
+
+      it('refuses afterCommit through a transaction that has ended', async () => {
+        const leaked = await store.transaction(async (tx) => tx);
+        expect(() => leaked.afterCommit(() => undefined)).toThrow(/ended/);
+      });
+
       it('lists an agent calls newest first with filters', async () => {
         await call('CA1', T(1), { direction: 'outbound', to_number: '+14155550100' });
         await call('CA2', T(2), { direction: 'inbound', from_number: '+14155550100' });

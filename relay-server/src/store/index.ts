@@ -234,8 +234,20 @@ export interface EventLog {
   eventsAfterEach(after: ReadonlyMap<string, number>, limit: number): Promise<AgentEvent[]>;
 }
 
-/** Everything a transaction reads and writes through. */
-export interface StoreTx extends AgentDirectory, InstanceRegistry, CallLog, EventLog, CrmOutbox {}
+/** Every table's reads and writes: what a transaction goes through, and what a store offers outside one. */
+export interface StoreTables extends AgentDirectory, InstanceRegistry, CallLog, EventLog, CrmOutbox {}
+
+/** Everything a transaction reads and writes through, and what it starts once committed. */
+export interface StoreTx extends StoreTables {
+  /**
+   * Runs `committed` once this transaction's commit has settled (durable), and `rolledBack`
+   * instead when this attempt is not known to commit: its work failed, the commit it shared failed, or
+   * the adapter runs the work again (a conflict; the next attempt registers its own hooks). Each
+   * runs once. What the work starts outside the store (a CRM write) hangs here: the work itself
+   * has no side effects (`RelayStore.transaction`).
+   */
+  afterCommit(committed: () => void, rolledBack?: () => void): void;
+}
 
 /** What another process committed, as a store tells it (coalesced: one call may stand for many commits). */
 export interface ChangeElsewhere {
@@ -254,7 +266,7 @@ export interface TransactionStats {
 }
 
 /** Everything the relay stores (agents and instances as well as calls), as one adapter offers it. */
-export interface RelayStore extends StoreTx {
+export interface RelayStore extends StoreTables {
   /** `sqlite` or `postgres`, for logs and /metrics. */
   readonly kind: 'sqlite' | 'postgres';
   /**
@@ -273,7 +285,7 @@ export interface RelayStore extends StoreTx {
    * when they run. An agent's seqs are given in commit order, without gaps. The domain rules
    * (routing, merging, which events to emit) run inside it, so an adapter only reads and writes.
    * Rules for `work`: it awaits nothing but `tx`, and it has no side effect outside `tx` (publish,
-   * wake, log after the promise resolves): an adapter may run it again (the same new call inserted
+   * wake, log after the promise resolves, or in `tx.afterCommit`): an adapter may run it again (the same new call inserted
    * by two relays at once, a deadlock), and may commit it together with other transactions (group
    * commit). The promise resolves once the commit is durable.
    */

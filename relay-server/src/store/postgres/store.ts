@@ -1,5 +1,6 @@
 import pg from 'pg';
-import type { RelayStore, RerunCause, StoreTx } from '../index.ts';
+import { CommitHooks } from '../commit-hooks.ts';
+import type { RelayStore, RerunCause, StoreTables, StoreTx } from '../index.ts';
 import { StoreUnavailableError } from '../unavailable.ts';
 import { CHANGE_DEFAULTS, ChangeListener, type ChangeListenerOptions, NOTICE_CHANNELS } from './change-listener.ts';
 import { redactDatabaseUrl, redactedMessage } from './database-url.ts';
@@ -42,7 +43,17 @@ function unreachable(error: unknown): boolean {
 }
 
 /** The writes that take more than one statement (or announce themselves): a transaction of their own when called plainly. */
-const TRANSACTIONAL = new Set<keyof StoreTx>(['addAgent', 'removeAgent', 'updateAgent', 'putInstance', 'deleteInstance', 'appendEvents']);
+const TRANSACTIONAL = new Set<keyof StoreTables>(['addAgent', 'removeAgent', 'updateAgent', 'putInstance', 'deleteInstance', 'appendEvents']);
+
+/** Every method of the tables, by name. */
+const TABLE_METHODS = (Object.getOwnPropertyNames(PostgresTables.prototype) as (keyof StoreTables)[]).filter((name) => name !== ('constructor' as string) && name !== ('end' as string));
+
+/** A transaction's tables as its `tx`, with the attempt's `afterCommit`. */
+function transactionView(tables: PostgresTables, afterCommit: StoreTx['afterCommit']): StoreTx {
+  const view: Record<string, unknown> = { afterCommit };
+  for (const name of TABLE_METHODS) view[name] = (tables[name] as (...args: unknown[]) => unknown).bind(tables);
+  return view as unknown as StoreTx;
+}
 
 /** BIGINT (ids, counts) as a JS number: call ids stay far below 2^53. */
 const types = {
@@ -115,19 +126,30 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       let broken: Error | undefined;
       try {
         const tables = new PostgresTables(client, true);
+        const hooks = new CommitHooks();
+        let open = true;
+        // The tables with this attempt's hooks: an attempt that runs again rolls its own back, the next registers afresh.
+        const tx = transactionView(tables, (committed, rolledBack) => {
+          if (!open) throw new Error('store: afterCommit was called through a transaction that has ended');
+          hooks.add(committed, rolledBack);
+        });
         try {
           // READ COMMITTED, not SERIALIZABLE: the call row (and its outbox row) is locked where it is
           // read, the agent rows where their seq moves, so only what truly collides waits, and nothing
           // reruns but the same new call inserted by two relays at once (see RelayStore.transaction).
           await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-          const result = await work(tables);
+          const result = await work(tx);
           tables.end();
+          open = false;
           // In the transaction: PostgreSQL delivers a NOTIFY only on commit, and folds identical ones into one. One round trip
           // with the COMMIT: the agents' rows appendEvents locked are held until its answer.
           await client.query([...[...tables.notices].map((notice) => `NOTIFY ${NOTICE_CHANNELS[notice]}`), 'COMMIT'].join('; '));
+          hooks.committed();
           return result;
         } catch (error) {
           tables.end();
+          open = false;
+          hooks.rolledBack();
           await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
           const cause = rerunCause(error);
           if (attempt >= settings.maxAttempts || !cause) throw error;
@@ -142,15 +164,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   }
 
   const plain = Object.fromEntries(
-    (Object.getOwnPropertyNames(PostgresTables.prototype) as (keyof StoreTx)[])
-      .filter((name) => name !== ('constructor' as string) && name !== ('end' as string))
-      .map((name) => [
-        name,
-        TRANSACTIONAL.has(name)
-          ? (...args: unknown[]) => transaction((tx) => (tx[name] as (...a: unknown[]) => Promise<unknown>)(...args))
-          : (...args: unknown[]) => (closed ? Promise.reject(new Error('the store is closed')) : reaching(() => (direct[name] as (...a: unknown[]) => Promise<unknown>)(...args))),
-      ]),
-  ) as unknown as StoreTx;
+    TABLE_METHODS.map((name) => [
+      name,
+      TRANSACTIONAL.has(name)
+        ? (...args: unknown[]) => transaction((tx) => (tx[name] as (...a: unknown[]) => Promise<unknown>)(...args))
+        : (...args: unknown[]) => (closed ? Promise.reject(new Error('the store is closed')) : reaching(() => (direct[name] as (...a: unknown[]) => Promise<unknown>)(...args))),
+    ]),
+  ) as unknown as StoreTables;
 
   return {
     ...plain,

@@ -14,7 +14,7 @@ import type {
   Instance,
   InstanceInput,
   NewAgent,
-  StoreTx,
+  StoreTables,
 } from '../index.ts';
 import {
   AGENT_COLUMNS,
@@ -51,7 +51,7 @@ export type Notice = 'events' | 'directory';
  * a read of its outbox row: every transaction on a call reads it first, so transactions on one call
  * take turns and each reads what the one before it committed (`RelayStore.transaction`).
  */
-export class PostgresTables implements StoreTx {
+export class PostgresTables implements StoreTables {
   readonly notices = new Set<Notice>();
 
   readonly #session: pg.Pool | pg.PoolClient;

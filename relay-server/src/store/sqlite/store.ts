@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { type ChangeMarks, changeBetween } from '../change-marks.ts';
-import type { ChangeElsewhere, RelayStore, StoreTx } from '../index.ts';
+import type { ChangeElsewhere, RelayStore, StoreTables, StoreTx } from '../index.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { SqliteTables } from './tables.ts';
 import { TABLE_METHODS, TransactionQueue } from './transaction-queue.ts';
@@ -92,7 +92,7 @@ function sqliteStore(db: Database.Database, walFd: number | undefined, options: 
       // COMMIT of its own (the webhook guard's two reads were two transactions per webhook, issue 13).
       return [name, (...args: unknown[]) => (db.inTransaction ? inTransaction(...args) : settledNow(() => method(...args)))];
     }),
-  ) as unknown as StoreTx;
+  ) as unknown as StoreTables;
 
   return {
     ...plain,
@@ -115,7 +115,7 @@ function sqliteStore(db: Database.Database, walFd: number | undefined, options: 
 }
 
 /** The methods that only read. */
-const READS = new Set<keyof StoreTx>([
+const READS = new Set<keyof StoreTables>([
   'listAgents',
   'agentsWithNumber',
   'agentById',

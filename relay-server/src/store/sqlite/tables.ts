@@ -10,7 +10,7 @@ import type {
   CallQuery,
   CrmLease,
   CrmWork,
-  StoreTx,
+  StoreTables,
   EventEntry,
   Instance,
   InstanceInput,
@@ -46,7 +46,7 @@ export type Synchronous<T> = { [K in keyof T]: T[K] extends (...args: infer A) =
  * The relay's tables on one SQLite connection, read and written with prepared statements. Plain
  * synchronous reads and writes: `store.ts` runs them in turn, inside its transactions.
  */
-export class SqliteTables implements Synchronous<StoreTx> {
+export class SqliteTables implements Synchronous<StoreTables> {
   private readonly statements;
 
   constructor(db: Database.Database) {

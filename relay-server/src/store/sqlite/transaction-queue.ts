@@ -1,6 +1,7 @@
 import { setImmediate as afterPendingIo } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
-import type { StoreTx } from '../index.ts';
+import { CommitHooks } from '../commit-hooks.ts';
+import type { StoreTables, StoreTx } from '../index.ts';
 import { SqliteTables } from './tables.ts';
 import type { WalSync } from './wal-sync.ts';
 
@@ -12,10 +13,10 @@ interface Queued {
   reject: (error: unknown) => void;
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+type Outcome = ({ ok: true; value: unknown } | { ok: false; error: unknown }) & { hooks: CommitHooks };
 
 /** Every method of the tables, by name: what a transaction's `tx` offers. */
-export const TABLE_METHODS = Object.getOwnPropertyNames(SqliteTables.prototype).filter((name) => name !== 'constructor') as Array<keyof StoreTx>;
+export const TABLE_METHODS = Object.getOwnPropertyNames(SqliteTables.prototype).filter((name) => name !== 'constructor') as Array<keyof StoreTables>;
 
 /**
  * One SQLite connection's transactions, run one after another: BEGIN IMMEDIATE, the work, COMMIT.
@@ -85,7 +86,10 @@ export class TransactionQueue {
         // A lone transaction failed and was rolled back, or SQLite ended the transaction itself (disk
         // full, I/O error): what the batch wrote is gone.
         const lost = new Error('the store rolled the transaction back (SQLite ended it after an error)');
-        for (const [j, done] of batch.slice(0, i + 1).entries()) done.reject(outcomes[j]!.ok ? lost : (outcomes[j] as { error: unknown }).error);
+        for (const [j, done] of batch.slice(0, i + 1).entries()) {
+          done.reject(outcomes[j]!.ok ? lost : (outcomes[j] as { error: unknown }).error);
+          outcomes[j]!.hooks.rolledBack();
+        }
         this.waiting.unshift(...batch.slice(i + 1));
         return;
       }
@@ -94,14 +98,19 @@ export class TransactionQueue {
       this.sql.commit.run();
     } catch (error) {
       if (this.db.inTransaction) this.sql.rollback.run();
-      for (const queued of batch) queued.reject(error);
+      for (const [i, queued] of batch.entries()) {
+        queued.reject(error);
+        outcomes[i]!.hooks.rolledBack();
+      }
       return;
     }
     const settle = () => {
       for (const [i, queued] of batch.entries()) {
         const outcome = outcomes[i]!;
-        if (outcome.ok) queued.resolve(outcome.value);
-        else queued.reject(outcome.error);
+        if (outcome.ok) {
+          queued.resolve(outcome.value);
+          outcome.hooks.committed();
+        } else queued.reject(outcome.error);
       }
     };
     if (!this.walSync) return settle();
@@ -109,7 +118,11 @@ export class TransactionQueue {
     this.walSync.after((error) => {
       if (!error) return settle();
       const unsure = new Error(`the disk did not confirm the commit (${error.message}): it may be lost`);
-      for (const [i, queued] of batch.entries()) queued.reject(outcomes[i]!.ok ? unsure : (outcomes[i] as { error: unknown }).error);
+      // Not known to be committed: what would start after the commit does not.
+      for (const [i, queued] of batch.entries()) {
+        queued.reject(outcomes[i]!.ok ? unsure : (outcomes[i] as { error: unknown }).error);
+        outcomes[i]!.hooks.rolledBack();
+      }
     });
   }
 
@@ -119,12 +132,13 @@ export class TransactionQueue {
    */
   private async runOne(queued: Queued, shared: boolean): Promise<Outcome> {
     let open = true;
-    const tx = transactionView(this.tables, () => open);
+    const hooks = new CommitHooks();
+    const tx = transactionView(this.tables, hooks, () => open);
     if (shared) this.sql.savepoint.run();
     try {
       const value = await queued.work(tx);
       if (shared) this.sql.release.run();
-      return { ok: true, value };
+      return { ok: true, value, hooks };
     } catch (error) {
       if (this.db.inTransaction) {
         if (shared) {
@@ -132,7 +146,8 @@ export class TransactionQueue {
           this.sql.release.run();
         } else this.sql.rollback.run();
       }
-      return { ok: false, error };
+      hooks.rolledBack();
+      return { ok: false, error, hooks };
     } finally {
       open = false;
     }
@@ -140,8 +155,13 @@ export class TransactionQueue {
 }
 
 /** The tables as a transaction's `tx`: each method answers a promise, and refuses once the transaction has ended. */
-function transactionView(tables: SqliteTables, open: () => boolean): StoreTx {
-  const view: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+function transactionView(tables: SqliteTables, hooks: CommitHooks, open: () => boolean): StoreTx {
+  const view: Record<string, (...args: never[]) => unknown> = {
+    afterCommit: (committed: () => void, rolledBack?: () => void) => {
+      if (!open()) throw new Error('store: afterCommit was called through a transaction that has ended');
+      hooks.add(committed, rolledBack);
+    },
+  };
   for (const name of TABLE_METHODS) {
     const method = (tables as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!;
     view[name] = (...args) => {

@@ -1,0 +1,198 @@
+import { type Contact, computeTwilioSignature } from '@phone-connector/shared';
+import { describe, expect, it, vi } from 'vitest';
+import { crmTestRelay, PUBLIC_URL, TWILIO_TOKEN } from '../testing.ts';
+import { WebhooksFirst } from './webhooks-first.ts';
+
+const WAIT = { timeout: 10_000, interval: 5 };
+/** A floor no test run reaches: only webhooks let steps go. */
+const NO_FLOOR = 2 ** 31 - 1;
+
+/** Steps that record when they start and finish when the test says. */
+function steps(turns: WebhooksFirst) {
+  const started: number[] = [];
+  const finishers = new Map<number, () => void>();
+  const add = (id: number) =>
+    turns.run(() => {
+      started.push(id);
+      return new Promise<number>((resolve) => finishers.set(id, () => resolve(id)));
+    });
+  return { started, add, finish: (id: number) => finishers.get(id)!() };
+}
+
+/** Lets the promises of steps just admitted run their first part. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('webhooks first', () => {
+  it('starts CRM steps at once while no webhook has been in flight', async () => {
+    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: 5 });
+    const crm = steps(turns);
+    const done = [crm.add(1), crm.add(2), crm.add(3)];
+    await settle();
+    expect(crm.started).toEqual([1, 2, 3]);
+    for (const id of [1, 2, 3]) crm.finish(id);
+    expect(await Promise.all(done)).toEqual([1, 2, 3]);
+  });
+
+  it('holds CRM steps back while webhooks are in flight, one per two webhooks answered, and lets them all go once none is for a quiet moment', async () => {
+    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: 5 });
+    const crm = steps(turns);
+    turns.webhookStarted();
+    turns.webhookStarted();
+    turns.webhookStarted();
+    for (const id of [1, 2, 3, 4]) void crm.add(id);
+    await settle();
+    expect(crm.started).toEqual([]);
+    expect(turns.backlog).toBe(4);
+    turns.webhookEnded();
+    await settle();
+    expect(crm.started).toEqual([]);
+    turns.webhookEnded();
+    await settle();
+    // Two webhooks answered, one still in flight: one step.
+    expect(crm.started).toEqual([1]);
+    turns.webhookEnded();
+    await vi.waitFor(() => expect(crm.started).toEqual([1, 2, 3, 4]), WAIT);
+    expect(turns.backlog).toBe(0);
+  });
+
+  it('keeps the credit rule across a gap between webhooks shorter than the quiet moment', async () => {
+    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: NO_FLOOR });
+    const crm = steps(turns);
+    turns.webhookStarted();
+    for (const id of [1, 2, 3]) void crm.add(id);
+    // Answered, none left in flight: a sender's next webhook is on its way.
+    turns.webhookEnded();
+    await settle();
+    expect(crm.started).toEqual([]);
+    turns.webhookStarted();
+    turns.webhookEnded();
+    await settle();
+    expect(crm.started).toEqual([1]);
+  });
+
+  it('keeps the CRM moving under a steady stream of webhooks that never lets up: its backlog stays bounded', async () => {
+    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: 5 });
+    let finished = 0;
+    // One webhook always in flight; each call brings two webhooks and one CRM step.
+    turns.webhookStarted();
+    let worstBacklog = 0;
+    for (let call = 0; call < 500; call++) {
+      void turns.run(async () => void (finished += 1));
+      for (let webhook = 0; webhook < 2; webhook++) {
+        turns.webhookStarted();
+        turns.webhookEnded();
+      }
+      worstBacklog = Math.max(worstBacklog, turns.backlog);
+      await settle();
+    }
+    expect(finished).toBe(500);
+    expect(worstBacklog).toBeLessThanOrEqual(1);
+  });
+
+  it('runs a step at least every floor period while a webhook hangs in flight', async () => {
+    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: 5, quietMs: 5 });
+    const crm = steps(turns);
+    turns.webhookStarted();
+    const done = [1, 2, 3].map((id) => crm.add(id));
+    await vi.waitFor(() => expect(crm.started).toEqual([1, 2, 3]), WAIT);
+    for (const id of [1, 2, 3]) crm.finish(id);
+    expect(await Promise.all(done)).toEqual([1, 2, 3]);
+    expect(turns.backlog).toBe(0);
+  });
+
+  it('banks a few credits at most: a long burst of webhooks with nothing to do buys no flood of steps later', async () => {
+    const turns = new WebhooksFirst({ webhooksPerStep: 1, floorMs: NO_FLOOR, quietMs: 5 });
+    const crm = steps(turns);
+    turns.webhookStarted();
+    for (let i = 0; i < 100; i++) {
+      turns.webhookStarted();
+      turns.webhookEnded();
+    }
+    for (let id = 1; id <= 10; id++) void crm.add(id);
+    await settle();
+    expect(crm.started).toEqual([1, 2, 3, 4]);
+    expect(turns.backlog).toBe(6);
+  });
+});
+
+describe('webhooks first, in the relay', () => {
+  const GRACE: Contact = { id: '12x1', name: 'Grace Hopper', company: 'Navy', url: 'https://crm.example.test/contacts/12x1' };
+  const CALLER = '+14155550199';
+
+  /**
+   * A signed status webhook whose body the provider has not finished sending: it stays in flight
+   * until `finish` is called, as a webhook of a busy relay is.
+   */
+  async function webhookInFlight(relay: Awaited<ReturnType<typeof crmTestRelay>>, params: Record<string, string>) {
+    const signature = await computeTwilioSignature(TWILIO_TOKEN, relay.hooks.status, params);
+    let sendRest!: () => void;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        sendRest = () => {
+          controller.enqueue(new TextEncoder().encode(new URLSearchParams(params).toString()));
+          controller.close();
+        };
+      },
+    });
+    const request = new Request(`http://relay.test${relay.hooks.status.replace(PUBLIC_URL, '')}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    const response = relay.app.request(request);
+    return {
+      finish: async () => {
+        sendRest();
+        return response;
+      },
+    };
+  }
+
+  it("answers webhooks while a caller's lookup waits behind a webhook in flight, and runs it once that is answered", async () => {
+    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5 } });
+    try {
+      relay.crm.contacts.set(CALLER, [GRACE]);
+      const held = await webhookInFlight(relay, { CallSid: 'CA0', CallStatus: 'ringing', From: '+14155550142', To: '+15005550006', Direction: 'inbound' });
+      expect((await relay.inbound('CA1', CALLER).ringing()).status).toBe(200);
+      // The popup does not wait for the CRM: the first event goes once the hold ends, without a contact.
+      await vi.waitFor(() => expect(relay.pushed('CA1')).toHaveLength(1), WAIT);
+      expect(relay.pushed('CA1')[0]).toMatchObject({ kind: 'created', call: { contact: null } });
+      expect(relay.crm.asked('findContacts')).toEqual([]);
+      expect(await relay.deps.metrics.render()).toMatch(/^relay_crm_lookups_pending 1$/m);
+
+      expect((await held.finish()).status).toBe(200);
+      await vi.waitFor(() => expect(relay.pushed('CA1').at(-1)).toMatchObject({ kind: 'updated', call: { contact: GRACE } }), WAIT);
+      expect(relay.crm.asked('findContacts')).toEqual([CALLER]);
+      expect(await relay.deps.metrics.render()).toMatch(/^relay_crm_lookups_pending 0$/m);
+    } finally {
+      await relay.outbox.stop();
+    }
+  });
+
+  it("answers webhooks while a call's log waits behind a webhook in flight, and writes it once, when that is answered", async () => {
+    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5 } });
+    try {
+      expect((await relay.inbound('CA1', CALLER).ringing()).status).toBe(200);
+      await vi.waitFor(() => expect(relay.crm.asked('findContacts')).toEqual([CALLER]), WAIT);
+      await vi.waitFor(() => expect(relay.pushed('CA1').length).toBeGreaterThan(0), WAIT);
+      const held = await webhookInFlight(relay, { CallSid: 'CA0', CallStatus: 'ringing', From: '+14155550142', To: '+15005550006', Direction: 'inbound' });
+      expect((await relay.inbound('CA1', CALLER).completed()).status).toBe(200);
+      let ran: number | undefined;
+      const outbox = relay.outbox.runDue().then((count) => (ran = count));
+      expect(await relay.deps.metrics.render()).toMatch(/^relay_crm_outbox_depth 1$/m);
+      // Another webhook is answered meanwhile; the log still waits for the one in flight.
+      expect((await relay.inbound('CA2', '+14155550143').ringing()).status).toBe(200);
+      expect(relay.crm.asked('logCall')).toEqual([]);
+      expect(ran).toBeUndefined();
+
+      expect((await held.finish()).status).toBe(200);
+      await outbox;
+      expect(ran).toBe(1);
+      expect(relay.crm.asked('logCall')).toHaveLength(1);
+      expect(await relay.callOf('CA1')).toMatchObject({ crm_log: { state: 'logged' } });
+    } finally {
+      await relay.outbox.stop();
+    }
+  });
+});
