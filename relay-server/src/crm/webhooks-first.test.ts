@@ -1,11 +1,30 @@
 import { type Contact, computeTwilioSignature } from '@phone-connector/shared';
 import { describe, expect, it, vi } from 'vitest';
 import { crmTestRelay, PUBLIC_URL, TWILIO_TOKEN } from '../testing.ts';
-import { WebhooksFirst } from './webhooks-first.ts';
+import { WebhooksFirst, type WebhooksFirstSettings } from './webhooks-first.ts';
 
 const WAIT = { timeout: 10_000, interval: 5 };
 /** A floor no test run reaches: only webhooks let steps go. */
 const NO_FLOOR = 2 ** 31 - 1;
+const SETTINGS: WebhooksFirstSettings = { saturatedAt: 0.9, webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: 5, recheckMs: 1 };
+
+/** Turns on a thread whose load the test sets, with a clock that moves only when the test says. */
+function turnsOn(utilisation: number, settings: Partial<WebhooksFirstSettings> = {}) {
+  const thread = { utilisation, reads: 0 };
+  const clock = { ms: 0 };
+  const load = { utilisation: () => (thread.reads++, thread.utilisation) };
+  const turns = new WebhooksFirst({ ...SETTINGS, ...settings }, load, () => clock.ms);
+  return {
+    turns,
+    load: (value: number) => (thread.utilisation = value),
+    advance: (ms: number) => (clock.ms += ms),
+    /** Resolves once the turns have looked at the load `times` more times (each recheck looks once). */
+    looked: (times: number) => {
+      const target = thread.reads + times;
+      return vi.waitFor(() => expect(thread.reads).toBeGreaterThanOrEqual(target), WAIT);
+    },
+  };
+}
 
 /** Steps that record when they start and finish when the test says. */
 function steps(turns: WebhooksFirst) {
@@ -23,8 +42,8 @@ function steps(turns: WebhooksFirst) {
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('webhooks first', () => {
-  it('starts CRM steps at once while no webhook has been in flight', async () => {
-    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: 5 });
+  it('starts CRM steps at once while no webhook comes, however busy the thread (the CRM catching up alone)', async () => {
+    const { turns } = turnsOn(1);
     const crm = steps(turns);
     const done = [crm.add(1), crm.add(2), crm.add(3)];
     await settle();
@@ -33,8 +52,22 @@ describe('webhooks first', () => {
     expect(await Promise.all(done)).toEqual([1, 2, 3]);
   });
 
-  it('holds CRM steps back while webhooks are in flight, one per two webhooks answered, and lets them all go once none is for a quiet moment', async () => {
-    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: 5 });
+  it('starts CRM steps at once while webhooks are in flight on a thread with room (one sender, call after call)', async () => {
+    const { turns } = turnsOn(0.5);
+    const crm = steps(turns);
+    turns.webhookStarted();
+    void crm.add(1);
+    turns.webhookEnded();
+    turns.webhookStarted();
+    void crm.add(2);
+    void crm.add(3);
+    await settle();
+    expect(crm.started).toEqual([1, 2, 3]);
+    expect(turns.backlog).toBe(0);
+  });
+
+  it('holds CRM steps back while webhooks come into a saturated thread, one per two webhooks answered, and lets them all go once the webhooks pause', async () => {
+    const { turns, advance } = turnsOn(0.95);
     const crm = steps(turns);
     turns.webhookStarted();
     turns.webhookStarted();
@@ -51,12 +84,42 @@ describe('webhooks first', () => {
     // Two webhooks answered, one still in flight: one step.
     expect(crm.started).toEqual([1]);
     turns.webhookEnded();
+    // None in flight, but the last was answered a moment ago: the sender's next may be on its way.
+    await settle();
+    expect(crm.started).toEqual([1]);
+    advance(5);
     await vi.waitFor(() => expect(crm.started).toEqual([1, 2, 3, 4]), WAIT);
     expect(turns.backlog).toBe(0);
   });
 
+  it('lets the waiting steps go as soon as the load falls, webhooks still in flight', async () => {
+    const { turns, load } = turnsOn(1);
+    const crm = steps(turns);
+    turns.webhookStarted();
+    for (const id of [1, 2, 3]) void crm.add(id);
+    await settle();
+    expect(crm.started).toEqual([]);
+    load(0.4);
+    await vi.waitFor(() => expect(crm.started).toEqual([1, 2, 3]), WAIT);
+    expect(turns.backlog).toBe(0);
+  });
+
+  it('keeps steps in the order they came: a new step waits behind those already waiting, even once the thread has room', async () => {
+    const { turns, load } = turnsOn(1, { recheckMs: NO_FLOOR });
+    const crm = steps(turns);
+    turns.webhookStarted();
+    void crm.add(1);
+    load(0);
+    void crm.add(2);
+    await settle();
+    expect(crm.started).toEqual([]);
+    turns.webhookEnded();
+    await settle();
+    expect(crm.started).toEqual([1, 2]);
+  });
+
   it('keeps the credit rule across a gap between webhooks shorter than the quiet moment', async () => {
-    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: NO_FLOOR });
+    const { turns } = turnsOn(1, { quietMs: NO_FLOOR });
     const crm = steps(turns);
     turns.webhookStarted();
     for (const id of [1, 2, 3]) void crm.add(id);
@@ -70,8 +133,8 @@ describe('webhooks first', () => {
     expect(crm.started).toEqual([1]);
   });
 
-  it('keeps the CRM moving under a steady stream of webhooks that never lets up: its backlog stays bounded', async () => {
-    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: 5 });
+  it('keeps the CRM moving under a steady stream of webhooks into a saturated thread: its backlog stays bounded', async () => {
+    const { turns } = turnsOn(1);
     let finished = 0;
     // One webhook always in flight; each call brings two webhooks and one CRM step.
     turns.webhookStarted();
@@ -89,19 +152,27 @@ describe('webhooks first', () => {
     expect(worstBacklog).toBeLessThanOrEqual(1);
   });
 
-  it('runs a step at least every floor period while a webhook hangs in flight', async () => {
-    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: 5, quietMs: 5 });
+  it('runs one step per floor period while a webhook hangs in flight on a saturated thread', async () => {
+    const { turns, advance, looked } = turnsOn(1, { floorMs: 100 });
     const crm = steps(turns);
     turns.webhookStarted();
-    const done = [1, 2, 3].map((id) => crm.add(id));
+    for (const id of [1, 2, 3]) void crm.add(id);
+    await looked(3);
+    expect(crm.started).toEqual([]);
+    advance(100);
+    await vi.waitFor(() => expect(crm.started).toEqual([1]), WAIT);
+    advance(99);
+    await looked(3);
+    expect(crm.started).toEqual([1]);
+    advance(1);
+    await vi.waitFor(() => expect(crm.started).toEqual([1, 2]), WAIT);
+    advance(100);
     await vi.waitFor(() => expect(crm.started).toEqual([1, 2, 3]), WAIT);
-    for (const id of [1, 2, 3]) crm.finish(id);
-    expect(await Promise.all(done)).toEqual([1, 2, 3]);
     expect(turns.backlog).toBe(0);
   });
 
   it('banks a few credits at most: a long burst of webhooks with nothing to do buys no flood of steps later', async () => {
-    const turns = new WebhooksFirst({ webhooksPerStep: 1, floorMs: NO_FLOOR, quietMs: 5 });
+    const { turns } = turnsOn(1, { webhooksPerStep: 1 });
     const crm = steps(turns);
     turns.webhookStarted();
     for (let i = 0; i < 100; i++) {
@@ -115,7 +186,8 @@ describe('webhooks first', () => {
   });
 });
 
-describe('webhooks first, in the relay', () => {
+describe('webhooks first, in a saturated relay', () => {
+  const SATURATED = { utilisation: () => 1 };
   const GRACE: Contact = { id: '12x1', name: 'Grace Hopper', company: 'Navy', url: 'https://crm.example.test/contacts/12x1' };
   const CALLER = '+14155550199';
 
@@ -150,7 +222,7 @@ describe('webhooks first, in the relay', () => {
   }
 
   it("answers webhooks while a caller's lookup waits behind a webhook in flight, and runs it once that is answered", async () => {
-    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5 } });
+    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5 }, threadLoad: SATURATED });
     try {
       relay.crm.contacts.set(CALLER, [GRACE]);
       const held = await webhookInFlight(relay, { CallSid: 'CA0', CallStatus: 'ringing', From: '+14155550142', To: '+15005550006', Direction: 'inbound' });
@@ -171,7 +243,7 @@ describe('webhooks first, in the relay', () => {
   });
 
   it("answers webhooks while a call's log waits behind a webhook in flight, and writes it once, when that is answered", async () => {
-    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5 } });
+    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5 }, threadLoad: SATURATED });
     try {
       expect((await relay.inbound('CA1', CALLER).ringing()).status).toBe(200);
       await vi.waitFor(() => expect(relay.crm.asked('findContacts')).toEqual([CALLER]), WAIT);

@@ -1,66 +1,73 @@
+import { performance } from 'node:perf_hooks';
+import { EventLoopLoad, type ThreadLoad } from './thread-load.ts';
+
 export interface WebhooksFirstSettings {
   /**
-   * While webhooks keep the relay busy, one CRM step starts per this many webhooks answered. A
-   * call brings the relay three or four webhooks (ringing, answered, ended) and two CRM steps (its
+   * The thread's utilisation (0 to 1) from which, with webhooks coming, the relay counts as
+   * saturated and the CRM's steps are rationed. Below it they start at once.
+   */
+  saturatedAt: number;
+  /**
+   * While the relay is saturated, one CRM step starts per this many webhooks answered. A call
+   * brings the relay three or four webhooks (ringing, answered, ended) and two CRM steps (its
    * lookup and its log), so at 2 the CRM keeps pace with any steady stream of calls, at half the
    * webhooks' rate, and its backlog stays bounded.
    */
   webhooksPerStep: number;
-  /** A step starts at least this often while webhooks are in flight: a webhook that hangs (a body never finished) never stalls the CRM. */
+  /** A step starts at least this often while rationed: a saturated relay never stalls the CRM. */
   floorMs: number;
   /**
-   * How long the relay stays busy after its last webhook was answered. Senders that wait for their
-   * answer leave the relay with none in flight between an answer and their next webhook; opening
-   * the gate to every waiting step in those gaps handed the thread back to the CRM at once.
+   * How long webhooks count as coming after the last one was answered. Senders that wait for their
+   * answer leave the relay with none in flight between an answer and their next webhook; a thread
+   * busy with CRM steps alone (the webhooks paused) is not rationed.
    */
   quietMs: number;
+  /** How often steps that wait look again whether the thread has room. */
+  recheckMs: number;
 }
 
-export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { webhooksPerStep: 2, floorMs: 100, quietMs: 10 };
+export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { saturatedAt: 0.9, webhooksPerStep: 2, floorMs: 100, quietMs: 10, recheckMs: 10 };
 
 /** Credits a burst of webhooks may bank for later CRM steps: a long quiet CRM does not buy a flood of steps in the next burst. */
 const MAX_CREDITS = 4;
 
 /**
  * The relay's one thread, webhooks first (issue 10: webhook throughput must not fall when a CRM is
- * configured; issue 13). CRM steps (a caller's lookup, an outbox row's write) take their turn here:
- * with no webhook in flight for `quietMs` they start at once; while webhooks are in flight (or
- * were a moment ago) they start one per `webhooksPerStep` webhooks answered, and at least one per
- * `floorMs`. On a saturated relay the CRM
- * then takes a bounded share of the thread (its work waits, the contact comes in an `updated`
- * event, the log a little later), and catches up as soon as the webhooks pause. Steps start in the
- * order they came.
+ * configured; issue 13). CRM steps (a caller's lookup, an outbox row's write) take their turn here.
+ * While the thread has room they start at once, webhooks in flight or not: a call centre's pace
+ * leaves it idle most of the time, and a lookup that waited there only made the popup late. Once
+ * the thread is saturated (`saturatedAt`, over the last window of `ThreadLoad`) while webhooks
+ * come, they start one per `webhooksPerStep` webhooks answered, and at least one per `floorMs`:
+ * the CRM takes a bounded share of the thread (its work waits, the contact comes in an `updated`
+ * event, the log a little later), and catches up as soon as the webhooks pause or the load falls.
+ * Steps start in the order they came.
  */
 export class WebhooksFirst {
   private webhooks = 0;
+  private lastAnsweredAt = -Infinity;
+  /** When the floor's current period began: the last step's start, or the moment steps began to wait. */
+  private floorSince = 0;
   private credits = 0;
   private readonly waiting: Array<() => void> = [];
-  private floorTimer: NodeJS.Timeout | undefined;
-  /** Set while the relay is quiet for less than `quietMs`: webhooks may follow at once. */
-  private quietTimer: NodeJS.Timeout | undefined;
+  private recheckTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly settings: WebhooksFirstSettings = WEBHOOKS_FIRST_DEFAULTS) {}
+  constructor(
+    private readonly settings: WebhooksFirstSettings = WEBHOOKS_FIRST_DEFAULTS,
+    private readonly load: ThreadLoad = new EventLoopLoad(),
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
-  /** A webhook arrived: CRM steps wait while it is in flight. */
+  /** A webhook arrived. */
   webhookStarted(): void {
     this.webhooks += 1;
-    clearTimeout(this.quietTimer);
-    this.quietTimer = undefined;
   }
 
   /** A webhook was answered (or failed): it earns the CRM a share of a step. */
   webhookEnded(): void {
     this.webhooks -= 1;
+    this.lastAnsweredAt = this.now();
     this.credits = Math.min(MAX_CREDITS, this.credits + 1 / this.settings.webhooksPerStep);
-    if (this.webhooks === 0) {
-      clearTimeout(this.quietTimer);
-      this.quietTimer = setTimeout(() => {
-        this.quietTimer = undefined;
-        this.admit();
-      }, this.settings.quietMs);
-      this.quietTimer.unref();
-    }
-    this.admit();
+    if (this.waiting.length > 0) this.admit();
   }
 
   /** Runs a CRM step once its turn comes. */
@@ -68,7 +75,7 @@ export class WebhooksFirst {
     if (this.waiting.length > 0 || !this.mayStart()) {
       await new Promise<void>((resolve) => {
         this.waiting.push(resolve);
-        this.armFloor();
+        this.armRecheck();
       });
     }
     return step();
@@ -79,31 +86,43 @@ export class WebhooksFirst {
     return this.waiting.length;
   }
 
-  /** Whether one more step may start now, spending a credit when webhooks are in flight. */
+  /** Whether webhooks are coming (in flight, or answered a moment ago) into a saturated thread. */
+  private rationed(): boolean {
+    const webhooksComing = this.webhooks > 0 || this.now() - this.lastAnsweredAt < this.settings.quietMs;
+    return webhooksComing && this.load.utilisation() >= this.settings.saturatedAt;
+  }
+
+  /** Whether one more step may start now, spending a credit when rationed. */
   private mayStart(): boolean {
-    if (this.webhooks === 0 && !this.quietTimer) return true;
-    if (this.credits < 1) return false;
-    this.credits -= 1;
+    if (this.rationed()) {
+      if (this.credits < 1) return false;
+      this.credits -= 1;
+    }
+    this.floorSince = this.now();
     return true;
   }
 
   private admit(): void {
     while (this.waiting.length > 0 && this.mayStart()) this.waiting.shift()!();
-    if (this.waiting.length === 0) this.disarmFloor();
+    if (this.waiting.length === 0) this.disarmRecheck();
   }
 
-  private armFloor(): void {
-    if (this.floorTimer) return;
-    this.floorTimer = setInterval(() => {
-      this.waiting.shift()?.();
-      // Webhooks may have ended meanwhile with nothing else to let the rest go.
+  /** While steps wait: the load may have fallen or the webhooks paused with nothing else to let them go; and the floor. */
+  private armRecheck(): void {
+    if (this.recheckTimer) return;
+    this.floorSince = this.now();
+    this.recheckTimer = setInterval(() => {
+      if (this.now() - this.floorSince >= this.settings.floorMs) {
+        this.floorSince = this.now();
+        this.waiting.shift()?.();
+      }
       this.admit();
-    }, this.settings.floorMs);
-    this.floorTimer.unref();
+    }, this.settings.recheckMs);
+    this.recheckTimer.unref();
   }
 
-  private disarmFloor(): void {
-    clearInterval(this.floorTimer);
-    this.floorTimer = undefined;
+  private disarmRecheck(): void {
+    clearInterval(this.recheckTimer);
+    this.recheckTimer = undefined;
   }
 }
