@@ -6,7 +6,7 @@ import { WebhooksFirst, type WebhooksFirstSettings } from './webhooks-first.ts';
 const WAIT = { timeout: 10_000, interval: 5 };
 /** A floor no test run reaches: only webhooks let steps go. */
 const NO_FLOOR = 2 ** 31 - 1;
-const SETTINGS: WebhooksFirstSettings = { saturatedAt: 0.9, webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: 5, recheckMs: 1 };
+const SETTINGS: WebhooksFirstSettings = { saturatedAt: 0.9, webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: 5, recheckMs: 1, gatherMs: NO_FLOOR, gatherMax: 3 };
 
 /** Turns on a thread whose load the test sets, with a clock that moves only when the test says. */
 function turnsOn(utilisation: number, settings: Partial<WebhooksFirstSettings> = {}) {
@@ -183,6 +183,67 @@ describe('webhooks first', () => {
     await settle();
     expect(crm.started).toEqual([1, 2, 3, 4]);
     expect(turns.backlog).toBe(6);
+  });
+});
+
+describe("CRM steps' store transactions", () => {
+  /** Transactions that record the tick they start in: a store commits those queued in one tick together. */
+  function transactions(turns: WebhooksFirst) {
+    let tick = 0;
+    const ticking = setInterval(() => (tick += 1), 0);
+    const startedIn: Array<[number, number]> = [];
+    const add = (id: number) => turns.commit(async () => void startedIn.push([id, tick]));
+    return { startedIn, add, stop: () => clearInterval(ticking) };
+  }
+
+  it('run at once while the thread has room, webhooks in flight or not', async () => {
+    const { turns } = turnsOn(0.5);
+    turns.webhookStarted();
+    const store = transactions(turns);
+    try {
+      await Promise.all([store.add(1), store.add(2)]);
+      expect(store.startedIn.map(([id]) => id)).toEqual([1, 2]);
+    } finally {
+      store.stop();
+    }
+  });
+
+  it('wait on a saturated thread until enough have gathered, then all go in one tick, in the order they came', async () => {
+    const { turns } = turnsOn(1);
+    turns.webhookStarted();
+    const store = transactions(turns);
+    try {
+      const first = [store.add(1), store.add(2)];
+      await settle();
+      expect(store.startedIn).toEqual([]);
+      await Promise.all([...first, store.add(3)]);
+      expect(store.startedIn.map(([id]) => id)).toEqual([1, 2, 3]);
+      expect(new Set(store.startedIn.map(([, tick]) => tick)).size).toBe(1);
+    } finally {
+      store.stop();
+    }
+  });
+
+  it('wait on a saturated thread no longer than the gathering period, however few they are', async () => {
+    const { turns } = turnsOn(1, { gatherMs: 5, gatherMax: 100 });
+    turns.webhookStarted();
+    const store = transactions(turns);
+    try {
+      await Promise.all([store.add(1), store.add(2)]);
+      expect(store.startedIn.map(([id]) => id)).toEqual([1, 2]);
+      expect(new Set(store.startedIn.map(([, tick]) => tick)).size).toBe(1);
+    } finally {
+      store.stop();
+    }
+  });
+
+  it('carry their outcome and failure back to the step', async () => {
+    const { turns } = turnsOn(1, { gatherMax: 2 });
+    turns.webhookStarted();
+    const failed = turns.commit(() => Promise.reject(new Error('disk full')));
+    const done = turns.commit(async () => 'committed');
+    await expect(failed).rejects.toThrow('disk full');
+    expect(await done).toBe('committed');
   });
 });
 

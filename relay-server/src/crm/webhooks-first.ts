@@ -24,9 +24,13 @@ export interface WebhooksFirstSettings {
   quietMs: number;
   /** How often steps that wait look again whether the thread has room. */
   recheckMs: number;
+  /** On a saturated thread, how long a CRM step's store transaction waits for others to share its commit with. */
+  gatherMs: number;
+  /** Transactions gathered at most: that many go to the store at once without waiting longer. */
+  gatherMax: number;
 }
 
-export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { saturatedAt: 0.9, webhooksPerStep: 2, floorMs: 100, quietMs: 10, recheckMs: 10 };
+export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { saturatedAt: 0.9, webhooksPerStep: 2, floorMs: 100, quietMs: 10, recheckMs: 10, gatherMs: 20, gatherMax: 16 };
 
 /** Credits a burst of webhooks may bank for later CRM steps: a long quiet CRM does not buy a flood of steps in the next burst. */
 const MAX_CREDITS = 4;
@@ -50,6 +54,9 @@ export class WebhooksFirst {
   private credits = 0;
   private readonly waiting: Array<() => void> = [];
   private recheckTimer: NodeJS.Timeout | undefined;
+  /** Store transactions of CRM steps waiting to go to the store together, and the timer that sends them. */
+  private gathered: Array<() => void> = [];
+  private gatherTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly settings: WebhooksFirstSettings = WEBHOOKS_FIRST_DEFAULTS,
@@ -79,6 +86,21 @@ export class WebhooksFirst {
       });
     }
     return step();
+  }
+
+  /**
+   * Runs a CRM step's store transaction (a lookup's contact, an outbox row's read or outcome). While
+   * the thread has room, at once. On a saturated thread it waits, `gatherMs` at most, for the
+   * others that come meanwhile, and they all go to the store in one tick: the store commits what
+   * is queued together (one BEGIN…COMMIT, one disk sync), where each CRM answer, landing on its
+   * own, paid a commit and a sync of its own on the thread the webhooks wait for.
+   */
+  commit<T>(transaction: () => Promise<T>): Promise<T> {
+    if (!this.rationed()) return transaction();
+    const turn = new Promise<void>((resolve) => this.gathered.push(resolve));
+    if (this.gathered.length >= this.settings.gatherMax) this.sendGathered();
+    else this.gatherTimer ??= setTimeout(() => this.sendGathered(), this.settings.gatherMs);
+    return turn.then(transaction);
   }
 
   /** CRM steps waiting for their turn. */
@@ -119,6 +141,14 @@ export class WebhooksFirst {
       this.admit();
     }, this.settings.recheckMs);
     this.recheckTimer.unref();
+  }
+
+  private sendGathered(): void {
+    clearTimeout(this.gatherTimer);
+    this.gatherTimer = undefined;
+    const gathered = this.gathered;
+    this.gathered = [];
+    for (const send of gathered) send();
   }
 
   private disarmRecheck(): void {
