@@ -66,7 +66,20 @@ describe('webhooks first', () => {
     expect(turns.backlog).toBe(0);
   });
 
-  it('holds CRM steps back while webhooks come into a saturated thread, one per two webhooks answered, and lets them all go once the webhooks pause', async () => {
+  it('starts CRM steps at once for webhooks that come one at a time, however busy the thread looks (a machine shared with other work)', async () => {
+    const { turns } = turnsOn(1);
+    const crm = steps(turns);
+    for (const id of [1, 2, 3]) {
+      turns.webhookStarted();
+      void crm.add(id);
+      turns.webhookEnded();
+    }
+    await settle();
+    expect(crm.started).toEqual([1, 2, 3]);
+    expect(turns.backlog).toBe(0);
+  });
+
+  it('holds CRM steps back while webhooks queue for a saturated thread, one per two webhooks answered, and lets them all go once the webhooks pause', async () => {
     const { turns, advance } = turnsOn(0.95);
     const crm = steps(turns);
     turns.webhookStarted();
@@ -96,6 +109,7 @@ describe('webhooks first', () => {
     const { turns, load } = turnsOn(1);
     const crm = steps(turns);
     turns.webhookStarted();
+    turns.webhookStarted();
     for (const id of [1, 2, 3]) void crm.add(id);
     await settle();
     expect(crm.started).toEqual([]);
@@ -107,6 +121,7 @@ describe('webhooks first', () => {
   it('keeps steps in the order they came: a new step waits behind those already waiting, even once the thread has room', async () => {
     const { turns, load } = turnsOn(1, { recheckMs: NO_FLOOR });
     const crm = steps(turns);
+    turns.webhookStarted();
     turns.webhookStarted();
     void crm.add(1);
     load(0);
@@ -122,15 +137,21 @@ describe('webhooks first', () => {
     const { turns } = turnsOn(1, { quietMs: NO_FLOOR });
     const crm = steps(turns);
     turns.webhookStarted();
+    turns.webhookStarted();
     for (const id of [1, 2, 3]) void crm.add(id);
-    // Answered, none left in flight: a sender's next webhook is on its way.
+    // Answered, none left in flight: the senders' next webhooks are on their way.
+    turns.webhookEnded();
     turns.webhookEnded();
     await settle();
-    expect(crm.started).toEqual([]);
+    expect(crm.started).toEqual([1]);
     turns.webhookStarted();
     turns.webhookEnded();
     await settle();
     expect(crm.started).toEqual([1]);
+    turns.webhookStarted();
+    turns.webhookEnded();
+    await settle();
+    expect(crm.started).toEqual([1, 2]);
   });
 
   it('keeps the CRM moving under a steady stream of webhooks into a saturated thread: its backlog stays bounded', async () => {
@@ -152,9 +173,10 @@ describe('webhooks first', () => {
     expect(worstBacklog).toBeLessThanOrEqual(1);
   });
 
-  it('runs one step per floor period while a webhook hangs in flight on a saturated thread', async () => {
+  it('runs one step per floor period while webhooks hang in flight on a saturated thread', async () => {
     const { turns, advance, looked } = turnsOn(1, { floorMs: 100 });
     const crm = steps(turns);
+    turns.webhookStarted();
     turns.webhookStarted();
     for (const id of [1, 2, 3]) void crm.add(id);
     await looked(3);
@@ -211,6 +233,7 @@ describe("CRM steps' store transactions", () => {
   it('wait on a saturated thread until enough have gathered, then all go in one tick, in the order they came', async () => {
     const { turns } = turnsOn(1);
     turns.webhookStarted();
+    turns.webhookStarted();
     const store = transactions(turns);
     try {
       const first = [store.add(1), store.add(2)];
@@ -227,6 +250,7 @@ describe("CRM steps' store transactions", () => {
   it('wait on a saturated thread no longer than the gathering period, however few they are', async () => {
     const { turns } = turnsOn(1, { gatherMs: 5, gatherMax: 100 });
     turns.webhookStarted();
+    turns.webhookStarted();
     const store = transactions(turns);
     try {
       await Promise.all([store.add(1), store.add(2)]);
@@ -239,6 +263,7 @@ describe("CRM steps' store transactions", () => {
 
   it('carry their outcome and failure back to the step', async () => {
     const { turns } = turnsOn(1, { gatherMax: 2 });
+    turns.webhookStarted();
     turns.webhookStarted();
     const failed = turns.commit(() => Promise.reject(new Error('disk full')));
     const done = turns.commit(async () => 'committed');
@@ -282,11 +307,19 @@ describe('webhooks first, in a saturated relay', () => {
     };
   }
 
-  it("answers webhooks while a caller's lookup waits behind a webhook in flight, and runs it once that is answered", async () => {
+  /** Two webhooks of other calls in flight at once: webhooks queue for the thread. */
+  async function webhooksInFlight(relay: Awaited<ReturnType<typeof crmTestRelay>>) {
+    const held = await Promise.all(
+      ['CA0', 'CA00'].map((sid) => webhookInFlight(relay, { CallSid: sid, CallStatus: 'ringing', From: '+14155550142', To: '+15005550006', Direction: 'inbound' })),
+    );
+    return { finish: async () => (await Promise.all(held.map((webhook) => webhook.finish()))).map((response) => response.status) };
+  }
+
+  it("answers webhooks while a caller's lookup waits behind webhooks in flight, and runs it once they are answered", async () => {
     const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5 }, threadLoad: SATURATED });
     try {
       relay.crm.contacts.set(CALLER, [GRACE]);
-      const held = await webhookInFlight(relay, { CallSid: 'CA0', CallStatus: 'ringing', From: '+14155550142', To: '+15005550006', Direction: 'inbound' });
+      const held = await webhooksInFlight(relay);
       expect((await relay.inbound('CA1', CALLER).ringing()).status).toBe(200);
       // The popup does not wait for the CRM: the first event goes once the hold ends, without a contact.
       await vi.waitFor(() => expect(relay.pushed('CA1')).toHaveLength(1), WAIT);
@@ -294,7 +327,7 @@ describe('webhooks first, in a saturated relay', () => {
       expect(relay.crm.asked('findContacts')).toEqual([]);
       expect(await relay.deps.metrics.render()).toMatch(/^relay_crm_lookups_pending 1$/m);
 
-      expect((await held.finish()).status).toBe(200);
+      expect(await held.finish()).toEqual([200, 200]);
       await vi.waitFor(() => expect(relay.pushed('CA1').at(-1)).toMatchObject({ kind: 'updated', call: { contact: GRACE } }), WAIT);
       expect(relay.crm.asked('findContacts')).toEqual([CALLER]);
       expect(await relay.deps.metrics.render()).toMatch(/^relay_crm_lookups_pending 0$/m);
@@ -303,23 +336,23 @@ describe('webhooks first, in a saturated relay', () => {
     }
   });
 
-  it("answers webhooks while a call's log waits behind a webhook in flight, and writes it once, when that is answered", async () => {
+  it("answers webhooks while a call's log waits behind webhooks in flight, and writes it once, when they are answered", async () => {
     const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5 }, threadLoad: SATURATED });
     try {
       expect((await relay.inbound('CA1', CALLER).ringing()).status).toBe(200);
       await vi.waitFor(() => expect(relay.crm.asked('findContacts')).toEqual([CALLER]), WAIT);
       await vi.waitFor(() => expect(relay.pushed('CA1').length).toBeGreaterThan(0), WAIT);
-      const held = await webhookInFlight(relay, { CallSid: 'CA0', CallStatus: 'ringing', From: '+14155550142', To: '+15005550006', Direction: 'inbound' });
+      const held = await webhooksInFlight(relay);
       expect((await relay.inbound('CA1', CALLER).completed()).status).toBe(200);
       let ran: number | undefined;
       const outbox = relay.outbox.runDue().then((count) => (ran = count));
       expect(await relay.deps.metrics.render()).toMatch(/^relay_crm_outbox_depth 1$/m);
-      // Another webhook is answered meanwhile; the log still waits for the one in flight.
+      // Another webhook is answered meanwhile; the log still waits for those in flight.
       expect((await relay.inbound('CA2', '+14155550143').ringing()).status).toBe(200);
       expect(relay.crm.asked('logCall')).toEqual([]);
       expect(ran).toBeUndefined();
 
-      expect((await held.finish()).status).toBe(200);
+      expect(await held.finish()).toEqual([200, 200]);
       await outbox;
       expect(ran).toBe(1);
       expect(relay.crm.asked('logCall')).toHaveLength(1);

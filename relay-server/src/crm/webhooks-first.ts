@@ -3,7 +3,7 @@ import { EventLoopLoad, type ThreadLoad } from './thread-load.ts';
 
 export interface WebhooksFirstSettings {
   /**
-   * The thread's utilisation (0 to 1) from which, with webhooks coming, the relay counts as
+   * The thread's utilisation (0 to 1) from which, with webhooks queuing, the relay counts as
    * saturated and the CRM's steps are rationed. Below it they start at once.
    */
   saturatedAt: number;
@@ -17,9 +17,9 @@ export interface WebhooksFirstSettings {
   /** A step starts at least this often while rationed: a saturated relay never stalls the CRM. */
   floorMs: number;
   /**
-   * How long webhooks count as coming after the last one was answered. Senders that wait for their
-   * answer leave the relay with none in flight between an answer and their next webhook; a thread
-   * busy with CRM steps alone (the webhooks paused) is not rationed.
+   * How long webhooks count as queuing after two or more were last in flight at once. Senders
+   * that wait for their answer leave gaps between an answer and their next webhook; a thread busy
+   * with CRM steps alone (the webhooks paused) is not rationed.
    */
   quietMs: number;
   /** How often steps that wait look again whether the thread has room. */
@@ -41,14 +41,18 @@ const MAX_CREDITS = 4;
  * While the thread has room they start at once, webhooks in flight or not: a call centre's pace
  * leaves it idle most of the time, and a lookup that waited there only made the popup late. Once
  * the thread is saturated (`saturatedAt`, over the last window of `ThreadLoad`) while webhooks
- * come, they start one per `webhooksPerStep` webhooks answered, and at least one per `floorMs`:
+ * queue (two or more in flight at once: one waits for the thread), they start one per
+ * `webhooksPerStep` webhooks answered, and at least one per `floorMs`. One webhook at a time is
+ * never a queue, however busy the thread looks: on a machine shared with other work, a callback
+ * the kernel pauses counts as busy time, and one sender's lookups waited for nothing. Rationed,
  * the CRM takes a bounded share of the thread (its work waits, the contact comes in an `updated`
  * event, the log a little later), and catches up as soon as the webhooks pause or the load falls.
  * Steps start in the order they came.
  */
 export class WebhooksFirst {
   private webhooks = 0;
-  private lastAnsweredAt = -Infinity;
+  /** When two or more webhooks were last in flight at once. */
+  private lastQueuedAt = -Infinity;
   /** When the floor's current period began: the last step's start, or the moment steps began to wait. */
   private floorSince = 0;
   private credits = 0;
@@ -67,12 +71,12 @@ export class WebhooksFirst {
   /** A webhook arrived. */
   webhookStarted(): void {
     this.webhooks += 1;
+    if (this.webhooks >= 2) this.lastQueuedAt = this.now();
   }
 
   /** A webhook was answered (or failed): it earns the CRM a share of a step. */
   webhookEnded(): void {
     this.webhooks -= 1;
-    this.lastAnsweredAt = this.now();
     this.credits = Math.min(MAX_CREDITS, this.credits + 1 / this.settings.webhooksPerStep);
     if (this.waiting.length > 0) this.admit();
   }
@@ -108,10 +112,10 @@ export class WebhooksFirst {
     return this.waiting.length;
   }
 
-  /** Whether webhooks are coming (in flight, or answered a moment ago) into a saturated thread. */
+  /** Whether webhooks queue (two or more in flight, now or a moment ago) for a saturated thread. */
   private rationed(): boolean {
-    const webhooksComing = this.webhooks > 0 || this.now() - this.lastAnsweredAt < this.settings.quietMs;
-    return webhooksComing && this.load.utilisation() >= this.settings.saturatedAt;
+    const queuing = this.webhooks >= 2 || this.now() - this.lastQueuedAt < this.settings.quietMs;
+    return queuing && this.load.utilisation() >= this.settings.saturatedAt;
   }
 
   /** Whether one more step may start now, spending a credit when rationed. */
