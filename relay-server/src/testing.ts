@@ -7,6 +7,7 @@ import { CRM_DEFAULTS, type CrmSettings } from './crm/settings.ts';
 import { CrmConnectors } from './crm/connectors.ts';
 import { type CrmConnectorPlan, type CrmEngine, crmEngine } from './crm/engine.ts';
 import { CrmOutboxWorker, OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';
+import type { ThreadLoad } from './crm/thread-load.ts';
 import { WEBHOOKS_FIRST_DEFAULTS, WebhooksFirst, type WebhooksFirstSettings } from './crm/webhooks-first.ts';
 import { generateToken, hashToken, randomId } from './auth/token.ts';
 import type { RelayDeps } from './deps.ts';
@@ -23,6 +24,9 @@ export const TWILIO_TOKEN = 'unit-test-auth-token';
 
 const bundled = loadBundledConnectors();
 
+/** A thread with room to spare. */
+export const IDLE_THREAD: ThreadLoad = { utilisation: () => 0 };
+
 export interface TestCrmOptions {
   /** The CRM engine (a scripted one: `crm/scripted-crm.ts`); the build's engine by default. */
   engine?: CrmEngine;
@@ -31,6 +35,8 @@ export interface TestCrmOptions {
   lookup?: Partial<LookupSettings>;
   outbox?: Partial<OutboxSettings>;
   turns?: Partial<WebhooksFirstSettings>;
+  /** How busy the thread looks to the CRM's turns: idle by default, so that a loaded test machine never rations the steps a test waits for. */
+  threadLoad?: ThreadLoad;
 }
 
 export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = {}) {
@@ -40,7 +46,7 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = 
   const now = options.now ?? (() => new Date());
   const metrics = new RelayMetrics();
   const publisher = new EventPublisher((events) => published.push(...events));
-  const turns = new WebhooksFirst({ ...WEBHOOKS_FIRST_DEFAULTS, ...options.crm?.turns });
+  const turns = new WebhooksFirst({ ...WEBHOOKS_FIRST_DEFAULTS, ...options.crm?.turns }, options.crm?.threadLoad ?? IDLE_THREAD);
   const deps: RelayDeps = {
     store,
     plans: new PlanResolver(bundled),

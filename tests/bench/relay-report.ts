@@ -66,14 +66,35 @@ in node:http. The outbox used to run about 19 store transactions per call (each 
 read a transaction of its own, the orphan check and every wake's read of the next due time one
 more, the claim one more write); it now runs about 5 (two of them writes), the login's key is
 kept per config and unset values throw without a stack. CRM requests go over node:http with
-kept-alive connections (a quarter of fetch's CPU per request, measured apart). A saturated
-relay, as in these runs, shares its thread between the webhooks and this work; the CRM's steps
-(each lookup, each outbox row) take turns behind the webhooks (relay-server/src/crm/webhooks-first.ts):
-while webhooks are in flight (or were within 10 ms) one step starts per two webhooks answered
-(and one every 100 ms at least), and the rest once the webhooks pause. The webhooks thus keep most of the thread
-while they come; the CRM catches up after (the contact then comes in an \`updated\` event and
-the log later: see the contact share and the log times above, against the one-at-a-time table
-below). Its backlog stays bounded under a steady stream, since a call brings more webhooks
+kept-alive connections (a quarter of fetch's CPU per request, measured apart). A second profile
+(node --cpu-prof through benchRelay's cpuProfileDir) found the engine still copying: every
+request's scope copied all the call's variables once per connector map (four with Vtiger) and
+again for each value read from each record a search returned, the login's cache key and the auth
+step copied them once more, and libphonenumber parsed the caller's national digits three times
+per call; the maps now add to one set of variables, a record gets two scopes, the copies happen
+on a cache miss or for a JWT only and national digits are remembered per number (engine CPU per
+call, find_contact and log_call against canned answers: about 480-590 µs before, 300-450 µs
+after, on a loaded machine). The CRM's steps (each lookup, each outbox row) take turns on the
+relay's one thread (relay-server/src/crm/webhooks-first.ts), by how busy it is, not by whether
+webhooks are in flight: a call centre's pace keeps a webhook in flight nearly all the time with
+the thread idle most of it, and holding lookups for that made the popup wait (50 calls one at a
+time, first event p50 126 ms and log 244 ms, where they had been 20 and 26 ms). While the
+thread has room, steps start at once. Once its event-loop utilisation (perf_hooks, over windows
+of 25 ms) reaches 0.9 while webhooks queue for it (two or more in flight at once, or within
+10 ms; one sender's webhooks never queue, however busy a shared machine makes the thread look),
+it is saturated, as in the runs above: one step starts per two webhooks answered (and one every 100 ms
+at least), in the order they came, and the rest once the load falls or the webhooks pause; the
+store transactions of those steps (the contact, the row's read and its outcome) then wait up to
+20 ms for each other and go to the store in one tick, sharing one commit and one disk sync
+instead of one each. Quick runs against the tree before this rule, alternately on a machine
+shared with four other benches: 50 calls one at a time, first event p50 144.5 -> 22.5 ms and log
+293.6 -> 31.7 ms when the machine was quietest (load 4), about 210 -> 200 ms and 370 -> 290 ms at
+load 16, where one sender's webhook alone took 50 ms; 200 calls at 16 senders, webhooks per
+second against no CRM x0.57 (median of three) -> x1.26 with the transactions gathered, the CPU
+per call unchanged within the noise. The webhooks thus keep most of the thread while they come; the CRM catches
+up after (the contact then comes in an \`updated\` event and the log later: see the contact
+share and the log times above, against the one-at-a-time table below). Its backlog stays bounded
+under a steady stream, since a call brings more webhooks
 than CRM steps. Taking the work off that thread was tried as a worker thread for the engine
 and its HTTP (branch crm-worker-wip): it cost more CPU per call than it freed on 2 cores,
 where the relay, the load generator and the CRM simulator share the CPU. Figures move much between rounds on such a machine: read the ratios of the same

@@ -63,12 +63,12 @@ export function benchCallSid(index: number): string {
  * With `crm`, the instance carries that CRM: each caller is looked up and each call logged, and
  * the run ends once every call's log is written.
  */
-export async function benchRelay(options: { calls?: number; concurrency?: number; crm?: CrmUnderBench } = {}): Promise<RelayFigures> {
-  const { calls = 1000, concurrency = 16, crm } = options;
+export async function benchRelay(options: { calls?: number; concurrency?: number; crm?: CrmUnderBench; cpuProfileDir?: string } = {}): Promise<RelayFigures> {
+  const { calls = 1000, concurrency = 16, crm, cpuProfileDir } = options;
   const dir = tempDir('pc-bench-');
   const db = join(dir.path, 'relay.db');
   const agent = await addAgent(db, { name: 'Bench', number: '+14155550111' });
-  const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' } });
+  const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [] });
   try {
     const xml = readFileSync(join(REPO_ROOT, 'connectors', 'twilio.xml'), 'utf8');
     const instance = await api<{ callbacks: { incoming: string; status: string } }>(relay, agent.token, 'PUT', '/instances/bench', {

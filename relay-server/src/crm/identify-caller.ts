@@ -60,19 +60,22 @@ export function lookUpCaller(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | '
 }
 
 function attachContacts(deps: Deps, lookup: PendingLookup, contacts: Contact[]) {
-  return deps.store.transaction(async (tx) => {
-    const before = await tx.callById(lookup.callId);
-    // The call may be gone (its instance deleted) or linked already (a cache filled by a parallel call's lookup is not applied twice).
-    if (!before || before.contact !== null || before.contacts.length > 0) return undefined;
-    const fields = contactFields(contacts, lookup.session, lookup.number);
-    if (fields.contact === null && fields.new_contact_url === null) return undefined;
-    const at = deps.now().toISOString();
-    await tx.setCallCrm(before.id, { ...crmFields(before), ...fields }, at);
-    const after = (await tx.callById(before.id))!;
-    // Read again here: the lookup ran after the webhook's commit, and the instance may have changed or gone since.
-    const instance = await tx.instanceByUid(lookup.instanceUid);
-    const call = instance ? await followCallChange(deps, tx, instance, before, after) : after;
-    const entries: EventEntry[] = (await tx.agentIdsOfCall(call.id)).map((agentId) => ({ agentId, kind: 'updated' }));
-    return { call, events: await tx.appendEvents(entries, call, at) };
-  });
+  // On a saturated relay, committed together with the other CRM steps' transactions (webhooks-first.ts).
+  return deps.crm.turns.commit(() =>
+    deps.store.transaction(async (tx) => {
+      const before = await tx.callById(lookup.callId);
+      // The call may be gone (its instance deleted) or linked already (a cache filled by a parallel call's lookup is not applied twice).
+      if (!before || before.contact !== null || before.contacts.length > 0) return undefined;
+      const fields = contactFields(contacts, lookup.session, lookup.number);
+      if (fields.contact === null && fields.new_contact_url === null) return undefined;
+      const at = deps.now().toISOString();
+      await tx.setCallCrm(before.id, { ...crmFields(before), ...fields }, at);
+      const after = (await tx.callById(before.id))!;
+      // Read again here: the lookup ran after the webhook's commit, and the instance may have changed or gone since.
+      const instance = await tx.instanceByUid(lookup.instanceUid);
+      const call = instance ? await followCallChange(deps, tx, instance, before, after) : after;
+      const entries: EventEntry[] = (await tx.agentIdsOfCall(call.id)).map((agentId) => ({ agentId, kind: 'updated' }));
+      return { call, events: await tx.appendEvents(entries, call, at) };
+    }),
+  );
 }

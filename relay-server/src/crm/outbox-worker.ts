@@ -271,7 +271,7 @@ export class CrmOutboxWorker {
 
   /** What a row's write needs, read in one transaction: a read each cost a commit apiece on the webhooks' thread. */
   private read(work: CrmWork): Promise<RowRead> {
-    return this.deps.store.transaction(async (tx): Promise<RowRead> => {
+    return this.transaction(async (tx): Promise<RowRead> => {
       if (!(await this.stillClaimed(tx, work))) return { lost: true };
       const call = await tx.callById(work.callId);
       const instance = call && (await tx.instanceByUid(work.instanceUid));
@@ -338,7 +338,12 @@ export class CrmOutboxWorker {
    * a busy CRM does not slow the webhooks down (docs/benchmarks.md, "Relay with a CRM").
    */
   private async commit(work: CrmWork, next: NextLog, written?: ActivityRef): Promise<void> {
-    this.deps.publish(await this.deps.store.transaction((tx) => this.apply(tx, work, next, written)));
+    this.deps.publish(await this.transaction((tx) => this.apply(tx, work, next, written)));
+  }
+
+  /** A row's store transaction: on a saturated relay, committed together with the other CRM steps' (webhooks-first.ts). */
+  private transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.deps.crm.turns.commit(() => this.deps.store.transaction(work));
   }
 
   /** Whether this worker's claim on the row still holds: nobody requeued or claimed it since (the store locks it for the rest of `tx`). */

@@ -1,11 +1,30 @@
 import { type Contact, computeTwilioSignature } from '@phone-connector/shared';
 import { describe, expect, it, vi } from 'vitest';
 import { crmTestRelay, PUBLIC_URL, TWILIO_TOKEN } from '../testing.ts';
-import { WebhooksFirst } from './webhooks-first.ts';
+import { WebhooksFirst, type WebhooksFirstSettings } from './webhooks-first.ts';
 
 const WAIT = { timeout: 10_000, interval: 5 };
 /** A floor no test run reaches: only webhooks let steps go. */
 const NO_FLOOR = 2 ** 31 - 1;
+const SETTINGS: WebhooksFirstSettings = { saturatedAt: 0.9, webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: 5, recheckMs: 1, gatherMs: NO_FLOOR, gatherMax: 3 };
+
+/** Turns on a thread whose load the test sets, with a clock that moves only when the test says. */
+function turnsOn(utilisation: number, settings: Partial<WebhooksFirstSettings> = {}) {
+  const thread = { utilisation, reads: 0 };
+  const clock = { ms: 0 };
+  const load = { utilisation: () => (thread.reads++, thread.utilisation) };
+  const turns = new WebhooksFirst({ ...SETTINGS, ...settings }, load, () => clock.ms);
+  return {
+    turns,
+    load: (value: number) => (thread.utilisation = value),
+    advance: (ms: number) => (clock.ms += ms),
+    /** Resolves once the turns have looked at the load `times` more times (each recheck looks once). */
+    looked: (times: number) => {
+      const target = thread.reads + times;
+      return vi.waitFor(() => expect(thread.reads).toBeGreaterThanOrEqual(target), WAIT);
+    },
+  };
+}
 
 /** Steps that record when they start and finish when the test says. */
 function steps(turns: WebhooksFirst) {
@@ -23,8 +42,8 @@ function steps(turns: WebhooksFirst) {
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('webhooks first', () => {
-  it('starts CRM steps at once while no webhook has been in flight', async () => {
-    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: 5 });
+  it('starts CRM steps at once while no webhook comes, however busy the thread (the CRM catching up alone)', async () => {
+    const { turns } = turnsOn(1);
     const crm = steps(turns);
     const done = [crm.add(1), crm.add(2), crm.add(3)];
     await settle();
@@ -33,8 +52,35 @@ describe('webhooks first', () => {
     expect(await Promise.all(done)).toEqual([1, 2, 3]);
   });
 
-  it('holds CRM steps back while webhooks are in flight, one per two webhooks answered, and lets them all go once none is for a quiet moment', async () => {
-    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: 5 });
+  it('starts CRM steps at once while webhooks are in flight on a thread with room (one sender, call after call)', async () => {
+    const { turns } = turnsOn(0.5);
+    const crm = steps(turns);
+    turns.webhookStarted();
+    void crm.add(1);
+    turns.webhookEnded();
+    turns.webhookStarted();
+    void crm.add(2);
+    void crm.add(3);
+    await settle();
+    expect(crm.started).toEqual([1, 2, 3]);
+    expect(turns.backlog).toBe(0);
+  });
+
+  it('starts CRM steps at once for webhooks that come one at a time, however busy the thread looks (a machine shared with other work)', async () => {
+    const { turns } = turnsOn(1);
+    const crm = steps(turns);
+    for (const id of [1, 2, 3]) {
+      turns.webhookStarted();
+      void crm.add(id);
+      turns.webhookEnded();
+    }
+    await settle();
+    expect(crm.started).toEqual([1, 2, 3]);
+    expect(turns.backlog).toBe(0);
+  });
+
+  it('holds CRM steps back while webhooks queue for a saturated thread, one per two webhooks answered, and lets them all go once the webhooks pause', async () => {
+    const { turns, advance } = turnsOn(0.95);
     const crm = steps(turns);
     turns.webhookStarted();
     turns.webhookStarted();
@@ -51,27 +97,65 @@ describe('webhooks first', () => {
     // Two webhooks answered, one still in flight: one step.
     expect(crm.started).toEqual([1]);
     turns.webhookEnded();
+    // None in flight, but the last was answered a moment ago: the sender's next may be on its way.
+    await settle();
+    expect(crm.started).toEqual([1]);
+    advance(5);
     await vi.waitFor(() => expect(crm.started).toEqual([1, 2, 3, 4]), WAIT);
     expect(turns.backlog).toBe(0);
   });
 
-  it('keeps the credit rule across a gap between webhooks shorter than the quiet moment', async () => {
-    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: NO_FLOOR });
+  it('lets the waiting steps go as soon as the load falls, webhooks still in flight', async () => {
+    const { turns, load } = turnsOn(1);
     const crm = steps(turns);
     turns.webhookStarted();
+    turns.webhookStarted();
     for (const id of [1, 2, 3]) void crm.add(id);
-    // Answered, none left in flight: a sender's next webhook is on its way.
-    turns.webhookEnded();
     await settle();
     expect(crm.started).toEqual([]);
+    load(0.4);
+    await vi.waitFor(() => expect(crm.started).toEqual([1, 2, 3]), WAIT);
+    expect(turns.backlog).toBe(0);
+  });
+
+  it('keeps steps in the order they came: a new step waits behind those already waiting, even once the thread has room', async () => {
+    const { turns, load } = turnsOn(1, { recheckMs: NO_FLOOR });
+    const crm = steps(turns);
+    turns.webhookStarted();
+    turns.webhookStarted();
+    void crm.add(1);
+    load(0);
+    void crm.add(2);
+    await settle();
+    expect(crm.started).toEqual([]);
+    turns.webhookEnded();
+    await settle();
+    expect(crm.started).toEqual([1, 2]);
+  });
+
+  it('keeps the credit rule across a gap between webhooks shorter than the quiet moment', async () => {
+    const { turns } = turnsOn(1, { quietMs: NO_FLOOR });
+    const crm = steps(turns);
+    turns.webhookStarted();
+    turns.webhookStarted();
+    for (const id of [1, 2, 3]) void crm.add(id);
+    // Answered, none left in flight: the senders' next webhooks are on their way.
+    turns.webhookEnded();
+    turns.webhookEnded();
+    await settle();
+    expect(crm.started).toEqual([1]);
     turns.webhookStarted();
     turns.webhookEnded();
     await settle();
     expect(crm.started).toEqual([1]);
+    turns.webhookStarted();
+    turns.webhookEnded();
+    await settle();
+    expect(crm.started).toEqual([1, 2]);
   });
 
-  it('keeps the CRM moving under a steady stream of webhooks that never lets up: its backlog stays bounded', async () => {
-    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: 5 });
+  it('keeps the CRM moving under a steady stream of webhooks into a saturated thread: its backlog stays bounded', async () => {
+    const { turns } = turnsOn(1);
     let finished = 0;
     // One webhook always in flight; each call brings two webhooks and one CRM step.
     turns.webhookStarted();
@@ -89,19 +173,28 @@ describe('webhooks first', () => {
     expect(worstBacklog).toBeLessThanOrEqual(1);
   });
 
-  it('runs a step at least every floor period while a webhook hangs in flight', async () => {
-    const turns = new WebhooksFirst({ webhooksPerStep: 2, floorMs: 5, quietMs: 5 });
+  it('runs one step per floor period while webhooks hang in flight on a saturated thread', async () => {
+    const { turns, advance, looked } = turnsOn(1, { floorMs: 100 });
     const crm = steps(turns);
     turns.webhookStarted();
-    const done = [1, 2, 3].map((id) => crm.add(id));
+    turns.webhookStarted();
+    for (const id of [1, 2, 3]) void crm.add(id);
+    await looked(3);
+    expect(crm.started).toEqual([]);
+    advance(100);
+    await vi.waitFor(() => expect(crm.started).toEqual([1]), WAIT);
+    advance(99);
+    await looked(3);
+    expect(crm.started).toEqual([1]);
+    advance(1);
+    await vi.waitFor(() => expect(crm.started).toEqual([1, 2]), WAIT);
+    advance(100);
     await vi.waitFor(() => expect(crm.started).toEqual([1, 2, 3]), WAIT);
-    for (const id of [1, 2, 3]) crm.finish(id);
-    expect(await Promise.all(done)).toEqual([1, 2, 3]);
     expect(turns.backlog).toBe(0);
   });
 
   it('banks a few credits at most: a long burst of webhooks with nothing to do buys no flood of steps later', async () => {
-    const turns = new WebhooksFirst({ webhooksPerStep: 1, floorMs: NO_FLOOR, quietMs: 5 });
+    const { turns } = turnsOn(1, { webhooksPerStep: 1 });
     const crm = steps(turns);
     turns.webhookStarted();
     for (let i = 0; i < 100; i++) {
@@ -115,7 +208,72 @@ describe('webhooks first', () => {
   });
 });
 
-describe('webhooks first, in the relay', () => {
+describe("CRM steps' store transactions", () => {
+  /** Transactions that record the tick they start in: a store commits those queued in one tick together. */
+  function transactions(turns: WebhooksFirst) {
+    let tick = 0;
+    const ticking = setInterval(() => (tick += 1), 0);
+    const startedIn: Array<[number, number]> = [];
+    const add = (id: number) => turns.commit(async () => void startedIn.push([id, tick]));
+    return { startedIn, add, stop: () => clearInterval(ticking) };
+  }
+
+  it('run at once while the thread has room, webhooks in flight or not', async () => {
+    const { turns } = turnsOn(0.5);
+    turns.webhookStarted();
+    const store = transactions(turns);
+    try {
+      await Promise.all([store.add(1), store.add(2)]);
+      expect(store.startedIn.map(([id]) => id)).toEqual([1, 2]);
+    } finally {
+      store.stop();
+    }
+  });
+
+  it('wait on a saturated thread until enough have gathered, then all go in one tick, in the order they came', async () => {
+    const { turns } = turnsOn(1);
+    turns.webhookStarted();
+    turns.webhookStarted();
+    const store = transactions(turns);
+    try {
+      const first = [store.add(1), store.add(2)];
+      await settle();
+      expect(store.startedIn).toEqual([]);
+      await Promise.all([...first, store.add(3)]);
+      expect(store.startedIn.map(([id]) => id)).toEqual([1, 2, 3]);
+      expect(new Set(store.startedIn.map(([, tick]) => tick)).size).toBe(1);
+    } finally {
+      store.stop();
+    }
+  });
+
+  it('wait on a saturated thread no longer than the gathering period, however few they are', async () => {
+    const { turns } = turnsOn(1, { gatherMs: 5, gatherMax: 100 });
+    turns.webhookStarted();
+    turns.webhookStarted();
+    const store = transactions(turns);
+    try {
+      await Promise.all([store.add(1), store.add(2)]);
+      expect(store.startedIn.map(([id]) => id)).toEqual([1, 2]);
+      expect(new Set(store.startedIn.map(([, tick]) => tick)).size).toBe(1);
+    } finally {
+      store.stop();
+    }
+  });
+
+  it('carry their outcome and failure back to the step', async () => {
+    const { turns } = turnsOn(1, { gatherMax: 2 });
+    turns.webhookStarted();
+    turns.webhookStarted();
+    const failed = turns.commit(() => Promise.reject(new Error('disk full')));
+    const done = turns.commit(async () => 'committed');
+    await expect(failed).rejects.toThrow('disk full');
+    expect(await done).toBe('committed');
+  });
+});
+
+describe('webhooks first, in a saturated relay', () => {
+  const SATURATED = { utilisation: () => 1 };
   const GRACE: Contact = { id: '12x1', name: 'Grace Hopper', company: 'Navy', url: 'https://crm.example.test/contacts/12x1' };
   const CALLER = '+14155550199';
 
@@ -149,11 +307,19 @@ describe('webhooks first, in the relay', () => {
     };
   }
 
-  it("answers webhooks while a caller's lookup waits behind a webhook in flight, and runs it once that is answered", async () => {
-    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5 } });
+  /** Two webhooks of other calls in flight at once: webhooks queue for the thread. */
+  async function webhooksInFlight(relay: Awaited<ReturnType<typeof crmTestRelay>>) {
+    const held = await Promise.all(
+      ['CA0', 'CA00'].map((sid) => webhookInFlight(relay, { CallSid: sid, CallStatus: 'ringing', From: '+14155550142', To: '+15005550006', Direction: 'inbound' })),
+    );
+    return { finish: async () => (await Promise.all(held.map((webhook) => webhook.finish()))).map((response) => response.status) };
+  }
+
+  it("answers webhooks while a caller's lookup waits behind webhooks in flight, and runs it once they are answered", async () => {
+    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5 }, threadLoad: SATURATED });
     try {
       relay.crm.contacts.set(CALLER, [GRACE]);
-      const held = await webhookInFlight(relay, { CallSid: 'CA0', CallStatus: 'ringing', From: '+14155550142', To: '+15005550006', Direction: 'inbound' });
+      const held = await webhooksInFlight(relay);
       expect((await relay.inbound('CA1', CALLER).ringing()).status).toBe(200);
       // The popup does not wait for the CRM: the first event goes once the hold ends, without a contact.
       await vi.waitFor(() => expect(relay.pushed('CA1')).toHaveLength(1), WAIT);
@@ -161,7 +327,7 @@ describe('webhooks first, in the relay', () => {
       expect(relay.crm.asked('findContacts')).toEqual([]);
       expect(await relay.deps.metrics.render()).toMatch(/^relay_crm_lookups_pending 1$/m);
 
-      expect((await held.finish()).status).toBe(200);
+      expect(await held.finish()).toEqual([200, 200]);
       await vi.waitFor(() => expect(relay.pushed('CA1').at(-1)).toMatchObject({ kind: 'updated', call: { contact: GRACE } }), WAIT);
       expect(relay.crm.asked('findContacts')).toEqual([CALLER]);
       expect(await relay.deps.metrics.render()).toMatch(/^relay_crm_lookups_pending 0$/m);
@@ -170,23 +336,23 @@ describe('webhooks first, in the relay', () => {
     }
   });
 
-  it("answers webhooks while a call's log waits behind a webhook in flight, and writes it once, when that is answered", async () => {
-    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5 } });
+  it("answers webhooks while a call's log waits behind webhooks in flight, and writes it once, when they are answered", async () => {
+    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5 }, threadLoad: SATURATED });
     try {
       expect((await relay.inbound('CA1', CALLER).ringing()).status).toBe(200);
       await vi.waitFor(() => expect(relay.crm.asked('findContacts')).toEqual([CALLER]), WAIT);
       await vi.waitFor(() => expect(relay.pushed('CA1').length).toBeGreaterThan(0), WAIT);
-      const held = await webhookInFlight(relay, { CallSid: 'CA0', CallStatus: 'ringing', From: '+14155550142', To: '+15005550006', Direction: 'inbound' });
+      const held = await webhooksInFlight(relay);
       expect((await relay.inbound('CA1', CALLER).completed()).status).toBe(200);
       let ran: number | undefined;
       const outbox = relay.outbox.runDue().then((count) => (ran = count));
       expect(await relay.deps.metrics.render()).toMatch(/^relay_crm_outbox_depth 1$/m);
-      // Another webhook is answered meanwhile; the log still waits for the one in flight.
+      // Another webhook is answered meanwhile; the log still waits for those in flight.
       expect((await relay.inbound('CA2', '+14155550143').ringing()).status).toBe(200);
       expect(relay.crm.asked('logCall')).toEqual([]);
       expect(ran).toBeUndefined();
 
-      expect((await held.finish()).status).toBe(200);
+      expect(await held.finish()).toEqual([200, 200]);
       await outbox;
       expect(ran).toBe(1);
       expect(relay.crm.asked('logCall')).toHaveLength(1);

@@ -1,66 +1,84 @@
+import { performance } from 'node:perf_hooks';
+import { EventLoopLoad, type ThreadLoad } from './thread-load.ts';
+
 export interface WebhooksFirstSettings {
   /**
-   * While webhooks keep the relay busy, one CRM step starts per this many webhooks answered. A
-   * call brings the relay three or four webhooks (ringing, answered, ended) and two CRM steps (its
+   * The thread's utilisation (0 to 1) from which, with webhooks queuing, the relay counts as
+   * saturated and the CRM's steps are rationed. Below it they start at once.
+   */
+  saturatedAt: number;
+  /**
+   * While the relay is saturated, one CRM step starts per this many webhooks answered. A call
+   * brings the relay three or four webhooks (ringing, answered, ended) and two CRM steps (its
    * lookup and its log), so at 2 the CRM keeps pace with any steady stream of calls, at half the
    * webhooks' rate, and its backlog stays bounded.
    */
   webhooksPerStep: number;
-  /** A step starts at least this often while webhooks are in flight: a webhook that hangs (a body never finished) never stalls the CRM. */
+  /** A step starts at least this often while rationed: a saturated relay never stalls the CRM. */
   floorMs: number;
   /**
-   * How long the relay stays busy after its last webhook was answered. Senders that wait for their
-   * answer leave the relay with none in flight between an answer and their next webhook; opening
-   * the gate to every waiting step in those gaps handed the thread back to the CRM at once.
+   * How long webhooks count as queuing after two or more were last in flight at once. Senders
+   * that wait for their answer leave gaps between an answer and their next webhook; a thread busy
+   * with CRM steps alone (the webhooks paused) is not rationed.
    */
   quietMs: number;
+  /** How often steps that wait look again whether the thread has room. */
+  recheckMs: number;
+  /** On a saturated thread, how long a CRM step's store transaction waits for others to share its commit with. */
+  gatherMs: number;
+  /** Transactions gathered at most: that many go to the store at once without waiting longer. */
+  gatherMax: number;
 }
 
-export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { webhooksPerStep: 2, floorMs: 100, quietMs: 10 };
+export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { saturatedAt: 0.9, webhooksPerStep: 2, floorMs: 100, quietMs: 10, recheckMs: 10, gatherMs: 20, gatherMax: 16 };
 
 /** Credits a burst of webhooks may bank for later CRM steps: a long quiet CRM does not buy a flood of steps in the next burst. */
 const MAX_CREDITS = 4;
 
 /**
  * The relay's one thread, webhooks first (issue 10: webhook throughput must not fall when a CRM is
- * configured; issue 13). CRM steps (a caller's lookup, an outbox row's write) take their turn here:
- * with no webhook in flight for `quietMs` they start at once; while webhooks are in flight (or
- * were a moment ago) they start one per `webhooksPerStep` webhooks answered, and at least one per
- * `floorMs`. On a saturated relay the CRM
- * then takes a bounded share of the thread (its work waits, the contact comes in an `updated`
- * event, the log a little later), and catches up as soon as the webhooks pause. Steps start in the
- * order they came.
+ * configured; issue 13). CRM steps (a caller's lookup, an outbox row's write) take their turn here.
+ * While the thread has room they start at once, webhooks in flight or not: a call centre's pace
+ * leaves it idle most of the time, and a lookup that waited there only made the popup late. Once
+ * the thread is saturated (`saturatedAt`, over the last window of `ThreadLoad`) while webhooks
+ * queue (two or more in flight at once: one waits for the thread), they start one per
+ * `webhooksPerStep` webhooks answered, and at least one per `floorMs`. One webhook at a time is
+ * never a queue, however busy the thread looks: on a machine shared with other work, a callback
+ * the kernel pauses counts as busy time, and one sender's lookups waited for nothing. Rationed,
+ * the CRM takes a bounded share of the thread (its work waits, the contact comes in an `updated`
+ * event, the log a little later), and catches up as soon as the webhooks pause or the load falls.
+ * Steps start in the order they came.
  */
 export class WebhooksFirst {
   private webhooks = 0;
+  /** When two or more webhooks were last in flight at once. */
+  private lastQueuedAt = -Infinity;
+  /** When the floor's current period began: the last step's start, or the moment steps began to wait. */
+  private floorSince = 0;
   private credits = 0;
   private readonly waiting: Array<() => void> = [];
-  private floorTimer: NodeJS.Timeout | undefined;
-  /** Set while the relay is quiet for less than `quietMs`: webhooks may follow at once. */
-  private quietTimer: NodeJS.Timeout | undefined;
+  private recheckTimer: NodeJS.Timeout | undefined;
+  /** Store transactions of CRM steps waiting to go to the store together, and the timer that sends them. */
+  private gathered: Array<() => void> = [];
+  private gatherTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly settings: WebhooksFirstSettings = WEBHOOKS_FIRST_DEFAULTS) {}
+  constructor(
+    private readonly settings: WebhooksFirstSettings = WEBHOOKS_FIRST_DEFAULTS,
+    private readonly load: ThreadLoad = new EventLoopLoad(),
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
-  /** A webhook arrived: CRM steps wait while it is in flight. */
+  /** A webhook arrived. */
   webhookStarted(): void {
     this.webhooks += 1;
-    clearTimeout(this.quietTimer);
-    this.quietTimer = undefined;
+    if (this.webhooks >= 2) this.lastQueuedAt = this.now();
   }
 
   /** A webhook was answered (or failed): it earns the CRM a share of a step. */
   webhookEnded(): void {
     this.webhooks -= 1;
     this.credits = Math.min(MAX_CREDITS, this.credits + 1 / this.settings.webhooksPerStep);
-    if (this.webhooks === 0) {
-      clearTimeout(this.quietTimer);
-      this.quietTimer = setTimeout(() => {
-        this.quietTimer = undefined;
-        this.admit();
-      }, this.settings.quietMs);
-      this.quietTimer.unref();
-    }
-    this.admit();
+    if (this.waiting.length > 0) this.admit();
   }
 
   /** Runs a CRM step once its turn comes. */
@@ -68,10 +86,25 @@ export class WebhooksFirst {
     if (this.waiting.length > 0 || !this.mayStart()) {
       await new Promise<void>((resolve) => {
         this.waiting.push(resolve);
-        this.armFloor();
+        this.armRecheck();
       });
     }
     return step();
+  }
+
+  /**
+   * Runs a CRM step's store transaction (a lookup's contact, an outbox row's read or outcome). While
+   * the thread has room, at once. On a saturated thread it waits, `gatherMs` at most, for the
+   * others that come meanwhile, and they all go to the store in one tick: the store commits what
+   * is queued together (one BEGIN…COMMIT, one disk sync), where each CRM answer, landing on its
+   * own, paid a commit and a sync of its own on the thread the webhooks wait for.
+   */
+  commit<T>(transaction: () => Promise<T>): Promise<T> {
+    if (!this.rationed()) return transaction();
+    const turn = new Promise<void>((resolve) => this.gathered.push(resolve));
+    if (this.gathered.length >= this.settings.gatherMax) this.sendGathered();
+    else this.gatherTimer ??= setTimeout(() => this.sendGathered(), this.settings.gatherMs);
+    return turn.then(transaction);
   }
 
   /** CRM steps waiting for their turn. */
@@ -79,31 +112,51 @@ export class WebhooksFirst {
     return this.waiting.length;
   }
 
-  /** Whether one more step may start now, spending a credit when webhooks are in flight. */
+  /** Whether webhooks queue (two or more in flight, now or a moment ago) for a saturated thread. */
+  private rationed(): boolean {
+    const queuing = this.webhooks >= 2 || this.now() - this.lastQueuedAt < this.settings.quietMs;
+    return queuing && this.load.utilisation() >= this.settings.saturatedAt;
+  }
+
+  /** Whether one more step may start now, spending a credit when rationed. */
   private mayStart(): boolean {
-    if (this.webhooks === 0 && !this.quietTimer) return true;
-    if (this.credits < 1) return false;
-    this.credits -= 1;
+    if (this.rationed()) {
+      if (this.credits < 1) return false;
+      this.credits -= 1;
+    }
+    this.floorSince = this.now();
     return true;
   }
 
   private admit(): void {
     while (this.waiting.length > 0 && this.mayStart()) this.waiting.shift()!();
-    if (this.waiting.length === 0) this.disarmFloor();
+    if (this.waiting.length === 0) this.disarmRecheck();
   }
 
-  private armFloor(): void {
-    if (this.floorTimer) return;
-    this.floorTimer = setInterval(() => {
-      this.waiting.shift()?.();
-      // Webhooks may have ended meanwhile with nothing else to let the rest go.
+  /** While steps wait: the load may have fallen or the webhooks paused with nothing else to let them go; and the floor. */
+  private armRecheck(): void {
+    if (this.recheckTimer) return;
+    this.floorSince = this.now();
+    this.recheckTimer = setInterval(() => {
+      if (this.now() - this.floorSince >= this.settings.floorMs) {
+        this.floorSince = this.now();
+        this.waiting.shift()?.();
+      }
       this.admit();
-    }, this.settings.floorMs);
-    this.floorTimer.unref();
+    }, this.settings.recheckMs);
+    this.recheckTimer.unref();
   }
 
-  private disarmFloor(): void {
-    clearInterval(this.floorTimer);
-    this.floorTimer = undefined;
+  private sendGathered(): void {
+    clearTimeout(this.gatherTimer);
+    this.gatherTimer = undefined;
+    const gathered = this.gathered;
+    this.gathered = [];
+    for (const send of gathered) send();
+  }
+
+  private disarmRecheck(): void {
+    clearInterval(this.recheckTimer);
+    this.recheckTimer = undefined;
   }
 }

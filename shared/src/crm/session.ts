@@ -58,16 +58,16 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     const agent = options.agent ?? {};
     const base: Vars = { extension: agent.extension, email: agent.email, now: new Date(now()).toISOString(), ...vars };
     for (const [name, value] of Object.entries(agent.fields ?? {})) base[`user_${name}`] = value;
+    // A map sees the maps above it (Zoho: a missed inbound call is "Missed", any other the direction's
+    // word): each is added to the one set of variables in turn (a copy of them per map showed in the
+    // relay's profile, a scope being built for every request and every record a search returns).
     const scope: TemplateScope = { config: options.config, vars: base, defaultCountry: options.defaultCountry, configLabels };
-    const mapped: Vars = {};
     for (const map of plan.maps) {
-      // A map sees the maps above it (Zoho: a missed inbound call is "Missed", any other the direction's word).
-      const above: TemplateScope = { ...scope, vars: { ...base, ...mapped } };
-      const ours = renderOptional(map.from, above);
+      const ours = renderOptional(map.from, scope);
       if (ours === undefined) continue;
-      mapped[map.name] = map.values[ours.trim().toLowerCase()] ?? (map.default ? renderOptional(map.default, above) : ours);
+      base[map.name] = map.values[ours.trim().toLowerCase()] ?? (map.default ? renderOptional(map.default, scope) : ours);
     }
-    return { ...scope, vars: { ...base, ...mapped } };
+    return scope;
   };
 
   /** Sends one request of the connector (`what` names it in errors, and as the fetch's step); renews the session and replays once when it expired. */
@@ -146,24 +146,26 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       const phones = search.phones.flatMap((path) => [getPath(record, path), getPath(item, path)].flatMap((found) => (Array.isArray(found) ? found : [found]))).filter((p): p is string | number => typeof p === 'string' || typeof p === 'number');
       if (!phones.some((phone) => storedPhoneMatches(String(phone), national))) continue;
       const fields: Vars = { ...vars, ...primitives(item), ...primitives(record) };
-      const id = valueOf(search.fields.id, record, scopeOf(fields)) ?? valueOf(search.fields.id, item, scopeOf(fields));
+      // A scope renders the connector's maps: built once before the id is known and once after, not for every value read.
+      const candidate = scopeOf(fields);
+      const id = valueOf(search.fields.id, record, candidate) ?? valueOf(search.fields.id, item, candidate);
       if (!id) continue;
       fields.id = id;
+      const scope = scopeOf(fields);
       /** What follow-ups found (`company` from Vtiger's account), over what the search gave. */
       const followed: Record<string, string> = {};
       for (const followUp of search.followUps) {
         if (followUp.when !== undefined && !fields[followUp.when]) continue;
         // The same request (same rendered values) is sent once per lookup, and kept across lookups for followUpTtlMs: two contacts of one account, one retrieve.
-        const key = JSON.stringify(requestTemplates(followUp.request).map((t) => renderOptional(t, scopeOf(fields))));
+        const key = JSON.stringify(requestTemplates(followUp.request).map((t) => renderOptional(t, scope)));
         const answer = await followUpOf(key, () => send(followUp.request, fields, `follow_up ${search.name}`), followUps);
         // A follow-up adds detail (a company name): without it the caller is still named.
         if (!answer.ok) continue;
         for (const [field, value] of Object.entries(followUp.response)) {
-          const found = valueOf(value, answer.value, scopeOf(fields));
+          const found = valueOf(value, answer.value, scope);
           if (found !== undefined) followed[field] = found;
         }
       }
-      const scope = scopeOf(fields);
       const name = (followed.name ?? valueOf(search.fields.name, record, scope) ?? '').replace(/\s+/g, ' ').trim();
       contacts.push({
         id,

@@ -9,6 +9,8 @@ export function isCountryCode(code: string): code is CountryCode {
 /** Readings of numbers seen lately, by country and raw text; the oldest out first. */
 const recentReadings = new Map<string, string | undefined>();
 const RECENT_READINGS = 1024;
+/** National digits of E.164 numbers read lately (`nationalDigits`), the same way. */
+const recentNationalDigits = new Map<string, string | undefined>();
 
 /**
  * E.164 form of a dialable number (`+14155550100`), reading national numbers in the
@@ -75,5 +77,12 @@ export function normalisePhone(raw: string, defaultCountry?: string): string {
  */
 export function nationalDigits(raw: string, defaultCountry?: string): string | undefined {
   const e164 = toE164(raw, defaultCountry);
-  return e164 ? parsePhoneNumberFromString(e164)?.nationalNumber : undefined;
+  if (!e164) return undefined;
+  // Remembered as E.164 readings are: a CRM lookup and its log read the caller's digits four or
+  // five times (the number's variants, the log's fields), a parse each (docs/benchmarks.md, "Relay with a CRM").
+  if (recentNationalDigits.has(e164)) return recentNationalDigits.get(e164);
+  const national = parsePhoneNumberFromString(e164)?.nationalNumber;
+  if (recentNationalDigits.size >= RECENT_READINGS) recentNationalDigits.delete(recentNationalDigits.keys().next().value!);
+  recentNationalDigits.set(e164, national);
+  return national;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildRecord, normaliseDirection, normaliseDuration, normaliseStatus, normaliseTime, recordVariables } from './call-record.ts';
-import { formatForDisplay, normalisePhone, toE164, toNational } from './phone.ts';
+import { formatForDisplay, nationalDigits, normalisePhone, toE164, toNational } from './phone.ts';
 
 describe('status normalisation', () => {
   it.each([
@@ -78,6 +78,14 @@ describe('other normalisations', () => {
     for (let round = 0; round < 2; round++) {
       for (const [raw, country, e164] of readings) expect(toE164(raw, country)).toBe(e164);
       for (let i = 0; i < 3000; i++) expect(toE164(`+1415600${String(i).padStart(4, '0')}`)).toBe(`+1415600${String(i).padStart(4, '0')}`);
+    }
+  });
+
+  it("reads a number's national digits again as it did the first time, also once many others were read since", () => {
+    const readings = [['+14155550100', undefined, '4155550100'], ['(415) 555-0100', 'US', '4155550100'], ['+44 20 7946 0018', 'US', '2079460018'], ['098450 12345', 'IN', '9845012345'], ['client:alice', 'US', undefined]] as const;
+    for (let round = 0; round < 2; round++) {
+      for (const [raw, country, national] of readings) expect(nationalDigits(raw, country)).toBe(national);
+      for (let i = 0; i < 3000; i++) expect(nationalDigits(`+1415600${String(i).padStart(4, '0')}`)).toBe(`415600${String(i).padStart(4, '0')}`);
     }
   });
 

@@ -62,9 +62,11 @@ export async function resolveAuthMethods(auth: AuthPlan[], scope: TemplateScope,
   const chain = tokenChain(auth);
   const vars = chain.length ? await chainValues(chain, scope, environment) : {};
   for (const { method, index } of chain) resolved[index] = vars[stepVariable(method, index)]!;
-  const signing: TemplateScope = { ...scope, vars: { ...scope.vars, ...vars } };
+  let signing: TemplateScope | undefined;
   for (const [index, method] of auth.entries()) {
     if (method.kind !== 'jwt') continue;
+    // Built for a JWT only: a copy of every variable per CRM request showed in the relay's profile.
+    signing ??= { ...scope, vars: { ...scope.vars, ...vars } };
     try {
       const iat = Math.floor(environment.now / 1000);
       const claims: Record<string, unknown> = { iat, exp: iat + method.ttlSeconds, jti: environment.randomId() };
@@ -146,13 +148,13 @@ function chainKey(chain: Array<{ method: TokenStep; index: number }>, scope: Tem
     if (method.name) standIns[method.name] = `<${method.name}>`;
     for (const value of method.values) standIns[value.name] = `<${value.name}>`;
   }
-  const vars = { ...scope.vars, ...standIns };
   const known = knownChainKeys(chain);
   // The key changes only with the values its templates read (with Vtiger, the config's user name and access key).
-  const read = JSON.stringify([scope.defaultCountry ?? null, ...known.reads.map((ref) => (ref.scope === 'config' ? scope.config[ref.name] : vars[ref.name]) ?? null)]);
+  const read = JSON.stringify([scope.defaultCountry ?? null, ...known.reads.map((ref) => (ref.scope === 'config' ? scope.config[ref.name] : (standIns[ref.name] ?? scope.vars[ref.name])) ?? null)]);
   const cached = known.keys.get(read);
   if (cached !== undefined) return cached;
-  const keyScope: TemplateScope = { ...scope, vars };
+  // The variables with the stand-ins copied on a miss only: a copy per CRM request showed in the relay's profile.
+  const keyScope: TemplateScope = { ...scope, vars: { ...scope.vars, ...standIns } };
   const keys = chain.map(({ method }) => tokenKey(method, keyScope));
   const key = keys.length === 1 ? keys[0]! : JSON.stringify(keys);
   if (known.keys.size >= MAX_KNOWN_CHAIN_KEYS) known.keys.clear();

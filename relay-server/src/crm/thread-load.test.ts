@@ -1,0 +1,59 @@
+import type { EventLoopUtilization } from 'node:perf_hooks';
+import { describe, expect, it } from 'vitest';
+import { EventLoopLoad } from './thread-load.ts';
+
+/** Node's counter, by hand: totals of active and idle milliseconds that the test moves. */
+function counter() {
+  const totals = { active: 0, idle: 0, reads: 0 };
+  const sample = (current?: EventLoopUtilization, since?: EventLoopUtilization): EventLoopUtilization => {
+    if (current && since) {
+      const active = current.active - since.active;
+      const idle = current.idle - since.idle;
+      return { active, idle, utilization: active / (active + idle) };
+    }
+    totals.reads += 1;
+    return { active: totals.active, idle: totals.idle, utilization: totals.active / (totals.active + totals.idle || 1) };
+  };
+  return { totals, sample };
+}
+
+describe('event-loop load', () => {
+  it("is the thread's utilisation over the last window, read once per window", () => {
+    const clock = { ms: 0 };
+    const { totals, sample } = counter();
+    const load = new EventLoopLoad(25, () => clock.ms, sample);
+    const readsAtStart = totals.reads;
+
+    // The first window: 20 ms running, 5 ms idle.
+    totals.active += 20;
+    totals.idle += 5;
+    clock.ms += 10;
+    expect(load.utilisation()).toBe(0);
+    expect(totals.reads).toBe(readsAtStart);
+    clock.ms += 15;
+    expect(load.utilisation()).toBe(0.8);
+    expect(totals.reads).toBe(readsAtStart + 1);
+
+    // Asked again within the next window: the last window's figure, no new read.
+    totals.active += 1;
+    totals.idle += 9;
+    clock.ms += 10;
+    expect(load.utilisation()).toBe(0.8);
+    expect(totals.reads).toBe(readsAtStart + 1);
+
+    // The next window counts only what happened since the last read.
+    totals.active += 1;
+    totals.idle += 14;
+    clock.ms += 15;
+    expect(load.utilisation()).toBe(0.08);
+  });
+
+  it("reads Node's own counter by default: a thread kept busy shows", () => {
+    const load = new EventLoopLoad(1);
+    const until = performance.now() + 30;
+    while (performance.now() < until) {
+      // Busy: the thread never returns to the event loop.
+    }
+    expect(load.utilisation()).toBeGreaterThan(0.5);
+  });
+});
