@@ -122,6 +122,7 @@ const READS = new Set<keyof StoreTables>([
   'agentByTokenHash',
   'instanceByUid',
   'instanceWithOwner',
+  'connectorXml',
   'instanceOf',
   'instancesOf',
   'callByKey',
