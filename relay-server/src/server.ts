@@ -68,10 +68,11 @@ export const DEFAULTS = {
 
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const log = options.log ?? createLogger();
-  const plans = new PlanResolver(loadBundledConnectors(options.connectorsDir));
+  const bundled = loadBundledConnectors(options.connectorsDir);
   const engine = options.crmEngine ?? crmEngine;
   const crmConnectors = new CrmConnectors(engine, loadBundledCrmConnectors(engine, options.crmConnectorsDir));
   const store = await openStore(options, { changePollMs: options.changePollMs });
+  const plans = new PlanResolver(bundled, store);
   const metrics = new RelayMetrics();
   const hub = new Hub({
     store,

@@ -49,7 +49,7 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = 
   const turns = new WebhooksFirst({ ...WEBHOOKS_FIRST_DEFAULTS, ...options.crm?.turns }, options.crm?.threadLoad ?? IDLE_THREAD);
   const deps: RelayDeps = {
     store,
-    plans: new PlanResolver(bundled),
+    plans: new PlanResolver(bundled, store),
     publish: (events) => publisher.publish(events),
     hold: (events) => publisher.hold(events),
     crm: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CpuProfile, selfTimeByArea } from './cpu-profile.ts';
+import { type CpuProfile, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
 
 const frame = (functionName: string, url = '') => ({ functionName, url });
 
@@ -34,5 +34,24 @@ describe('selfTimeByArea', () => {
 
   it('says so when the work under test never ran', () => {
     expect(() => selfTimeByArea(PROFILE, 'ingestWebhook')).toThrow('no sample of the profile runs through ingestWebhook');
+  });
+});
+
+describe('selfTimeByFunction', () => {
+  // Sample i is stamped startTime + the deltas up to it: 1500, 2000, 2010, 2020, 2030, 2040, 2440, 2840, 2860, ... µs.
+  const timed: CpuProfile = { ...PROFILE, startTime: 1000 };
+
+  it('sums self time by function, file and line within the window, idle left out', () => {
+    // From 2010 to 2860: the three SQLite samples, the store's, idle twice (left out), then writev; start-up before, the rest after.
+    expect(selfTimeByFunction(timed, { fromUs: 2010, toUs: 2860 })).toEqual([
+      { name: 'sqliteTransaction better-sqlite3/transaction.js:0', percent: 50 },
+      { name: 'writev', percent: 33.3 },
+      { name: 'insertCall relay-server/src/store/sqlite/store.ts:0', percent: 16.7 },
+    ]);
+  });
+
+  it('says so when the profile has no start time or the window no busy sample', () => {
+    expect(() => selfTimeByFunction(PROFILE, { fromUs: 0, toUs: 1e12 })).toThrow('no start time');
+    expect(() => selfTimeByFunction(timed, { fromUs: 2400, toUs: 2800 })).toThrow('no busy sample');
   });
 });

@@ -84,8 +84,9 @@ contact for every caller), against the relay without one in the same round:
   handed to the engine (whose default, for the extension, is its script HMAC; WebCrypto sent a
   job to the thread pool and back), with a key object kept per recent auth token; Twilio's
   signature tries the URL as given before its port and quote variants; a plan's config labels
-  are worked out once, not in each of the three scopes a webhook builds; the guard's one read
-  of the instance with its owner runs at once, not as a transaction of its own; counters find
+  are worked out once, not in each of the three scopes a webhook builds; form bodies are read
+  with \`URLSearchParams\`' \`forEach\`, not its iterator (4 % of a served relay's CPU in a
+  profile by function, issue 13); counters find
   their series by the raw labels (the exposition text made once per series); log lines of one
   turn of the event loop go out in one write; routing a call to many agents finds the new ones
   in one pass (it compared every pair). Each was one item of this profile (their commits give
@@ -100,17 +101,25 @@ contact for every caller), against the relay without one in the same round:
   answers a webhook only once a sync begun after its commit has completed: the durability of
   \`synchronous=FULL\` (kill -9 under load: tests/relay/crash-under-load.test.ts) without the
   thread waiting for the disk (0.4 ms per sync on an idle disk, 5 ms on a busy one).
+- **Reads ride the next batch.** A read outside a transaction (the webhook guard's instance
+  with its owner above all) runs at the start of the next batch, inside its transaction and
+  before its writes, and is answered at once (a read needs no sync): on its own, each read began
+  and ended a SQLite read transaction, whose file locks cost about 20 µs, several times the read
+  (the guard's read: 5.2 % of a served relay's self time, 1.7 % after). The instance is read
+  without its connector XML (5 KB for Twilio's, in overflow pages): the plan compiled from it is
+  kept per instance and \`updated_at\`, and the XML read only when that version is new to the
+  relay (a PUT here or on another relay).
 - **Few statements per webhook.** Before it: the instance and its owner in one read
   (\`instanceWithOwner\`). A new call: its key looked up, the agents with the called number,
   the insert, the link, the agent's next seq and the event; nothing read back (the call
   returned and pushed is built as the store would read it). An update reads its call's agents
   in one statement (\`callAgents\`: the agents themselves, not their ids and then the agents).
-- **What is left.** libphonenumber parses every new caller; Hono and its Node server build a
-  context per webhook; the engine maps each webhook's fields; and the HTTP answer's and the
-  frame's writes (\`writev\`) cost what they cost the forwarder (the profile above). The
-  guard's read brings the instance's connector XML (5 KB for Twilio, in overflow pages) on
-  every webhook although the plan compiled from it is cached per version: the largest item of
-  the webhook's own path in a profile by function (about 7 % self time).
+- **What is left.** No function of the webhook's own path stands out any more in a profile by
+  function (\`tests/bench/webhook-cpu.ts --profile\`: each phase apart): the batch's BEGIN,
+  savepoints and COMMIT, the call's insert and its event's statements, the garbage collector
+  (8 %), libphonenumber for each new caller (the last 1,024 numbers read are remembered), Hono's
+  context per webhook (under 1 %), and the HTTP answer's and the frame's writes (\`writev\`),
+  which cost what they cost the forwarder.
 - **A call for 1,000 agents.** Its reply is written before any socket: the events go to the
   sockets from the next turn of the event loop on, in turns of at most 5 ms (at least one agent
   each) rather than a fixed 100 sockets a turn, so a webhook arriving meanwhile waits one such

@@ -12,7 +12,7 @@ import { generateToken, hashToken, randomId } from '../../relay-server/src/auth/
 import { openStore } from '../../relay-server/src/store/open.ts';
 import { api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
 import { BenchSocket } from './bench-socket.ts';
-import { type CpuProfile, type SelfTime, selfTimeByArea } from './cpu-profile.ts';
+import { type CpuProfile, type FunctionSelfTime, type ProfileWindow, type SelfTime, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
 import { median, medianPercentiles, vtigerKnowingCallers } from './relay-crm.ts';
 import { benchCaller, benchCallSid, cpuMs, type Percentiles, percentiles, until } from './relay.ts';
 import { postWebhooks, type SignedWebhook, signWebhooks } from './webhook-load.ts';
@@ -157,9 +157,56 @@ export async function benchFanOutAlone(options: { agents: number; calls: number;
     }
   });
   if (!options.profileDir) return figures;
-  const file = readdirSync(options.profileDir).find((name) => name.includes(`.${pid}.0.`));
-  if (!file) throw new Error(`the relay (pid ${pid}) wrote no CPU profile`);
+  const file = profileFileOf(options.profileDir, pid);
   return { ...figures, profile: selfTimeByArea(JSON.parse(readFileSync(join(options.profileDir, file), 'utf8')) as CpuProfile, 'webhookGuardHandler', 20) };
+}
+
+export interface WebhookCpuRound {
+  forwarder: { newCalls: Throughput; updates: Throughput };
+  relay: { newCalls: Throughput; updates: Throughput };
+}
+
+/**
+ * The relay's CPU per webhook against the forwarder's, new calls then their updates at 16
+ * senders, without the rest of `pnpm bench relay` (no socket, fan-out nor CRM setups): a check
+ * while working on the webhook's path. With `profileDir`, one more relay run under
+ * `node --cpu-prof`, read by function for each phase apart.
+ */
+export async function benchWebhookCpu(options: { rounds: number; calls: number; profileDir?: string }): Promise<{ rounds: WebhookCpuRound[]; profile?: { newCalls: FunctionSelfTime[]; updates: FunctionSelfTime[] } }> {
+  const rounds: WebhookCpuRound[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    const forwarderTarget = await startForwarder(0);
+    const forwarder = await stopAfter(forwarderTarget, async () => {
+      await warmUp(forwarderTarget);
+      return throughputPhases(forwarderTarget, options.calls);
+    });
+    const relay = await withRelay({}, async (target) => {
+      await warmUp(target);
+      return throughputPhases(target, options.calls);
+    });
+    rounds.push({ forwarder, relay });
+    console.log(`webhook cpu round ${round}`, JSON.stringify({ forwarder: cpuSummary(forwarder), relay: cpuSummary(relay) }));
+  }
+  if (!options.profileDir) return { rounds };
+  const windows = { newCalls: { fromUs: 0, toUs: 0 }, updates: { fromUs: 0, toUs: 0 } };
+  const pid = await withRelay({ cpuProfileDir: options.profileDir }, async (target) => {
+    await warmUp(target);
+    await throughputPhases(target, options.calls, { updates: true }, windows);
+    return target.pid;
+  });
+  const profile = JSON.parse(readFileSync(join(options.profileDir, profileFileOf(options.profileDir, pid)), 'utf8')) as CpuProfile;
+  return { rounds, profile: { newCalls: selfTimeByFunction(profile, windows.newCalls), updates: selfTimeByFunction(profile, windows.updates) } };
+}
+
+function cpuSummary(phases: { newCalls: Throughput; updates: Throughput }) {
+  return { newPerS: phases.newCalls.webhooksPerSecond, newCpuMs: phases.newCalls.serverCpuMs, updatePerS: phases.updates.webhooksPerSecond, updateCpuMs: phases.updates.serverCpuMs };
+}
+
+/** The profile the relay's main thread wrote (thread 0; tsx's loader runs in a worker of its own). */
+function profileFileOf(dir: string, pid: number): string {
+  const file = readdirSync(dir).find((name) => name.includes(`.${pid}.0.`));
+  if (!file) throw new Error(`the relay (pid ${pid}) wrote no CPU profile`);
+  return file;
 }
 
 /** One more run of the relay's load phases under `node --cpu-prof` (not among the measured ones: profiling slows it). */
@@ -171,9 +218,7 @@ async function profileRelay(options: ThroughputOptions): Promise<SelfTime[]> {
       await throughputPhases(target, options.calls);
       return target.pid;
     });
-    // The relay's main thread is thread 0; tsx's loader runs in a worker of its own.
-    const file = readdirSync(dir.path).find((name) => name.includes(`.${pid}.0.`));
-    if (!file) throw new Error(`the relay (pid ${pid}) wrote no CPU profile`);
+    const file = profileFileOf(dir.path, pid);
     return selfTimeByArea(JSON.parse(readFileSync(join(dir.path, file), 'utf8')) as CpuProfile, 'webhookGuardHandler');
   } finally {
     dir.remove();
@@ -256,35 +301,42 @@ async function warmUp(target: Target): Promise<void> {
 }
 
 /** New calls at 16 senders, then (unless told not to) their completed statuses, while the owner's socket receives every event. */
-async function throughputPhases(target: Target, calls: number, phases = { updates: true }): Promise<{ newCalls: Throughput; updates: Throughput }> {
+async function throughputPhases(target: Target, calls: number, phases = { updates: true }, windows?: { newCalls: ProfileWindow; updates: ProfileWindow }): Promise<{ newCalls: Throughput; updates: Throughput }> {
   const socket = await BenchSocket.connect(target.origin, target.tokens.owner);
   try {
     const indexes = takeCalls(target, calls);
     const incoming = await signWebhooks(target.incoming, AUTH_TOKEN, indexes.map((i) => incomingPayload(i)));
-    const newCalls = await send(target, socket, incoming, CONCURRENCY, 1);
+    const newCalls = await send(target, socket, incoming, CONCURRENCY, 1, windows?.newCalls);
     if (!phases.updates) return { newCalls, updates: newCalls };
     const statuses = await signWebhooks(
       target.status,
       AUTH_TOKEN,
       indexes.map((i) => ({ CallSid: benchCallSid(i), AccountSid: 'AC0', From: benchCaller(i % 10_000), To: OWNER_NUMBER, CallStatus: 'completed', CallDuration: '42' })),
     );
-    return { newCalls, updates: await send(target, socket, statuses, CONCURRENCY, 2) };
+    return { newCalls, updates: await send(target, socket, statuses, CONCURRENCY, 2, windows?.updates) };
   } finally {
     socket.close();
   }
 }
 
-/** Posts the webhooks and waits until `socket` has its `nth` message of each call. */
-async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook[], concurrency: number, nth: number): Promise<Throughput> {
+/** Posts the webhooks and waits until `socket` has its `nth` message of each call; `window` takes when that was (for a CPU profile). */
+async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook[], concurrency: number, nth: number, window?: ProfileWindow): Promise<Throughput> {
   const cpuBefore = cpuMs(target.pid);
+  if (window) window.fromUs = monotonicUs();
   const run = await postWebhooks(target.origin, webhooks, concurrency);
   await delivered(webhooks, (callId) => socket.count(callId) >= nth);
+  if (window) window.toUs = monotonicUs();
   return {
     webhooksPerSecond: Math.round(webhooks.length / run.seconds),
     roundTripMs: percentiles(run.roundTripMs),
     serverCpuMs: Number(((cpuMs(target.pid) - cpuBefore) / webhooks.length).toFixed(3)),
     generatorCpuMs: Number((run.generatorCpuMs / webhooks.length).toFixed(3)),
   };
+}
+
+/** The clock V8's CPU profiles are stamped with (the system's monotonic clock, in microseconds). */
+function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
 
 async function unloaded(target: Target, calls: number): Promise<Percentiles> {

@@ -14,8 +14,8 @@ export const INSTANCE_ID = /^[a-z0-9_-]{1,64}$/;
 export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 
-  const instanceJson = (instance: Instance, warnings?: DiagnosticJson[], crmWarnings?: DiagnosticJson[]): InstanceView => {
-    const plan = deps.plans.planFor(instance);
+  const instanceJson = async (instance: Instance, warnings?: DiagnosticJson[], crmWarnings?: DiagnosticJson[]): Promise<InstanceView> => {
+    const plan = await deps.plans.planFor(instance);
     return {
       id: instance.localId,
       connector: instance.connector,
@@ -37,11 +37,11 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
     };
   };
 
-  app.get('/', async (c) => c.json((await deps.store.instancesOf(c.get('agent').id)).map((i) => instanceJson(i))));
+  app.get('/', async (c) => c.json(await Promise.all((await deps.store.instancesOf(c.get('agent').id)).map((i) => instanceJson(i)))));
 
   app.get('/:id', async (c) => {
     const instance = await deps.store.instanceOf(c.get('agent').id, c.req.param('id'));
-    return instance ? c.json(instanceJson(instance)) : c.json({ error: 'no such instance' }, 404);
+    return instance ? c.json(await instanceJson(instance)) : c.json({ error: 'no such instance' }, 404);
   });
 
   app.put('/:id', async (c) => {
@@ -81,7 +81,7 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
     deps.crm.connectors.forget(instance.uid);
     deps.crm.lookup.forget(instance.uid);
     deps.log.info('instance saved', { agent: agent.id, instance: instance.uid, connector: instance.connector, crm: instance.crm?.connector ?? null, created: !previous });
-    return c.json(instanceJson(instance, registration.warnings, crm?.warnings));
+    return c.json(await instanceJson(instance, registration.warnings, crm?.warnings));
   });
 
   app.delete('/:id', async (c) => {

@@ -81,6 +81,19 @@ describe('accepted webhooks', () => {
     expect(unsupported.status).toBe(404);
     expect(relay.published).toHaveLength(1);
   });
+
+  it("answers with an instance's own connector, and with its new one as soon as a PUT replaces it", async () => {
+    const twilioXml = readFileSync(new URL('../../../connectors/twilio.xml', import.meta.url), 'utf8');
+    const config = { authid: 'AC123', authtoken: TWILIO_TOKEN, callerid: '+15005550006' };
+    const dialing = (element: string) => twilioXml.replace('<parameter name="Number" value="@to_number">', `<parameter name="${element}" value="@to_number">`);
+    const put = async (xml: string) => ((await (await relay.call(ada.token, 'PUT', '/instances/own', { xml, config })).json()) as { callbacks: typeof hooks }).callbacks;
+    const own = await put(dialing('Sip'));
+    const first = await relay.twilioWebhook(`${own.answer}?DialTo=%2B14155550100`, answer('CA20'));
+    expect(await first.text()).toContain('<Sip>+14155550100</Sip>');
+    expect(await put(dialing('Client'))).toEqual(own);
+    const second = await relay.twilioWebhook(`${own.answer}?DialTo=%2B14155550100`, answer('CA21'));
+    expect(await second.text()).toContain('<Client>+14155550100</Client>');
+  });
 });
 
 describe('multipart/form-data webhooks (Exotel posts its StatusCallback this way)', () => {

@@ -509,8 +509,17 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
 
       it('keeps an instance uid and secret when it is replaced', async () => {
         const replaced = await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'custom', xml: '<connector/>', config: {}, crm: null, at: T(5) }, { uid: 'in_new', secret: 'new' });
-        expect(replaced).toMatchObject({ uid: 'in_ada_main', secret: 'secret-in_ada_main', connector: 'custom', xml: '<connector/>', updatedAt: T(5), createdAt: T(0) });
+        expect(replaced).toMatchObject({ uid: 'in_ada_main', secret: 'secret-in_ada_main', connector: 'custom', updatedAt: T(5), createdAt: T(0) });
         expect(await store.instancesOf('ada')).toHaveLength(1);
+      });
+
+      it("reads an instance's connector XML apart, with the version it belongs to; the instance's reads leave it out", async () => {
+        expect(await store.connectorXml('in_ada_main')).toEqual({ xml: null, updatedAt: T(0) });
+        await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'custom', xml: '<connector/>', config: {}, crm: null, at: T(5) }, { uid: 'in_new', secret: 'new' });
+        expect(await store.connectorXml('in_ada_main')).toEqual({ xml: '<connector/>', updatedAt: T(5) });
+        expect(await store.connectorXml('in_nobody')).toBeUndefined();
+        const reads = [await store.instanceByUid('in_ada_main'), (await store.instanceWithOwner('in_ada_main'))!.instance, await store.instanceOf('ada', 'main'), ...(await store.instancesOf('ada'))];
+        for (const instance of reads) expect(instance).not.toHaveProperty('xml');
       });
 
       it('keeps calls when their instance is deleted, without an instance id', async () => {

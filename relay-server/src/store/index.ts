@@ -50,9 +50,11 @@ export interface Instance {
   agentId: string;
   /** The id the agent chose, unique among that agent's instances. */
   localId: string;
-  /** Bundled connector id, or `custom` when `xml` holds the connector. */
+  /**
+   * Bundled connector id, or `custom` for a connector of the agent's own, whose XML is read apart
+   * (`connectorXml`): only compiling it needs it, and a webhook finds it compiled (issue 13).
+   */
   connector: string;
-  xml: string | null;
   config: Record<string, string>;
   /** Callback URL secret (URLs must be shown again, so it cannot be hashed). */
   secret: string;
@@ -157,6 +159,8 @@ export interface InstanceRegistry {
   instanceByUid(uid: string): Promise<Instance | undefined>;
   /** An instance with the agent who owns it, in one read: what every webhook starts with. */
   instanceWithOwner(uid: string): Promise<{ instance: Instance; owner: Agent } | undefined>;
+  /** An instance's own connector XML (null for a bundled connector) and the version it belongs to. */
+  connectorXml(uid: string): Promise<{ xml: string | null; updatedAt: string } | undefined>;
   instanceOf(agentId: string, localId: string): Promise<Instance | undefined>;
   instancesOf(agentId: string): Promise<Instance[]>;
   deleteInstance(agentId: string, localId: string): Promise<boolean>;

@@ -9,8 +9,13 @@ import { formatFromContentType } from './parse-body.ts';
  */
 export function formFields(body: string, contentType: string | undefined): Array<[string, string]> | undefined {
   switch (contentType ? formatFromContentType(contentType) : 'form') {
-    case 'form':
-      return [...new URLSearchParams(body)];
+    case 'form': {
+      // forEach, not the iterator: spreading URLSearchParams' iterator cost about 4 % of the
+      // relay's CPU in a profile of signed Twilio webhooks (issue 13), forEach a fraction of it.
+      const fields: Array<[string, string]> = [];
+      new URLSearchParams(body).forEach((value, name) => fields.push([name, value]));
+      return fields;
+    }
     case 'multipart':
       return body.trim() === '' ? [] : parseMultipart(body, multipartBoundary(contentType));
     default:

@@ -91,6 +91,7 @@ describe('form fields as providers sign them', () => {
   it('reads URL-encoded bodies (also without a Content-Type) and multipart ones, repeats kept', async () => {
     expect(formFields('a=1&a=2&b=3', 'application/x-www-form-urlencoded')).toEqual([['a', '1'], ['a', '2'], ['b', '3']]);
     expect(formFields('a=1', undefined)).toEqual([['a', '1']]);
+    expect(formFields('To=%2B14155550100&Note=on+air&Odd=100%&&=x', 'application/x-www-form-urlencoded')).toEqual([['To', '+14155550100'], ['Note', 'on air'], ['Odd', '100%'], ['', 'x']]);
     const { body: text, contentType } = await encoded([['a', '1'], ['a', '2']]);
     expect(formFields(text, contentType)).toEqual([['a', '1'], ['a', '2']]);
   });

@@ -81,6 +81,9 @@ function parseXmlBody(body: string): Record<string, unknown> {
 /** Form fields as an object; a repeated key keeps its last value (Twilio repeats none we map). */
 export function formToObject(params: URLSearchParams): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of params) out[key] = value;
+  // forEach rather than the iterator, which cost the relay several times more (form-fields.ts).
+  params.forEach((value, key) => {
+    out[key] = value;
+  });
   return out;
 }

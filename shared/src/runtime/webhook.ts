@@ -131,7 +131,10 @@ function callIdOnly(plan: ConnectorPlan): MappingPlan | undefined {
 export function readPayload(request: WebhookRequest, fallback?: BodyFormat): Record<string, unknown> {
   let query: Record<string, string> = {};
   try {
-    query = formToObject(new URL(request.url).searchParams);
+    // Most webhooks have no query: URL's `searchParams` getter builds a URLSearchParams tied to the
+    // URL even then (a few % of the relay's CPU in one profile by function, issue 13).
+    const { search } = new URL(request.url);
+    if (search) query = formToObject(new URLSearchParams(search));
   } catch {
     throw new WebhookError(`the request URL "${request.url}" is not valid`, 'bad-payload');
   }

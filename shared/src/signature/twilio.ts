@@ -65,7 +65,8 @@ export async function verifyTwilioSignature(input: TwilioSignatureInput, repeate
   } catch {
     return false;
   }
-  const bodyHash = parsed.searchParams.get('bodySHA256');
+  // From `search`, and only when there is one (as readPayload reads the query, runtime/webhook.ts).
+  const bodyHash = parsed.search ? new URLSearchParams(parsed.search).get('bodySHA256') : null;
   let params: Array<[string, string]> = [];
   if (bodyHash !== null) {
     if (!constantTimeEqual(await sha256Hex(body), bodyHash.toLowerCase())) return false;

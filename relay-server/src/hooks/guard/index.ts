@@ -52,7 +52,7 @@ export function webhookGuard(options: { store: RelayStore; plans: PlanResolver; 
     if (!found) return refuse(c, 404, 'not_found', 'no such instance');
     const { instance, owner } = found;
     if (!constantTimeEqual(c.req.param('secret') ?? '', instance.secret)) return refuse(c, 403, 'forbidden', 'wrong secret');
-    const plan = options.plans.planFor(instance);
+    const plan = await options.plans.planFor(instance);
     if (!plan) return refuse(c, 500, 'error', "this instance's connector cannot be loaded");
     c.set('event', event);
     c.set('instance', instance);

@@ -28,6 +28,8 @@ import {
   EVENT_SELECT,
   type EventRow,
   type InstanceRow,
+  INSTANCE_COLUMNS,
+  INSTANCE_SELECT,
   INSTANCE_WITH_OWNER_SELECT,
   type InstanceWithOwnerRow,
   stateColumns,
@@ -144,7 +146,7 @@ export class PostgresTables implements StoreTables {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
        ON CONFLICT (agent_id, local_id) DO UPDATE
          SET connector = EXCLUDED.connector, xml = EXCLUDED.xml, config = EXCLUDED.config, crm = EXCLUDED.crm, updated_at = EXCLUDED.updated_at
-       RETURNING *`,
+       RETURNING ${INSTANCE_COLUMNS}`,
       [fresh.uid, input.agentId, input.localId, input.connector, input.xml, JSON.stringify(input.config), input.crm && JSON.stringify(input.crm), fresh.secret, input.at],
     );
     await this.#directoryChanged();
@@ -152,8 +154,13 @@ export class PostgresTables implements StoreTables {
   }
 
   async instanceByUid(uid: string): Promise<Instance | undefined> {
-    const [row] = await this.#rows<InstanceRow>('SELECT * FROM instances WHERE uid = $1', [uid]);
+    const [row] = await this.#rows<InstanceRow>(`${INSTANCE_SELECT} WHERE i.uid = $1`, [uid]);
     return row && toInstance(row);
+  }
+
+  async connectorXml(uid: string): Promise<{ xml: string | null; updatedAt: string } | undefined> {
+    const [row] = await this.#rows<{ xml: string | null; updated_at: string }>('SELECT xml, updated_at FROM instances WHERE uid = $1', [uid]);
+    return row && { xml: row.xml, updatedAt: row.updated_at };
   }
 
   async instanceWithOwner(uid: string): Promise<{ instance: Instance; owner: Agent } | undefined> {
@@ -162,12 +169,12 @@ export class PostgresTables implements StoreTables {
   }
 
   async instanceOf(agentId: string, localId: string): Promise<Instance | undefined> {
-    const [row] = await this.#rows<InstanceRow>('SELECT * FROM instances WHERE agent_id = $1 AND local_id = $2', [agentId, localId]);
+    const [row] = await this.#rows<InstanceRow>(`${INSTANCE_SELECT} WHERE i.agent_id = $1 AND i.local_id = $2`, [agentId, localId]);
     return row && toInstance(row);
   }
 
   async instancesOf(agentId: string): Promise<Instance[]> {
-    return (await this.#rows<InstanceRow>('SELECT * FROM instances WHERE agent_id = $1 ORDER BY local_id', [agentId])).map(toInstance);
+    return (await this.#rows<InstanceRow>(`${INSTANCE_SELECT} WHERE i.agent_id = $1 ORDER BY i.local_id`, [agentId])).map(toInstance);
   }
 
   async deleteInstance(agentId: string, localId: string): Promise<boolean> {
@@ -201,7 +208,7 @@ export class PostgresTables implements StoreTables {
   }
 
   async instanceOfCall(id: number): Promise<Instance | undefined> {
-    const [row] = await this.#rows<InstanceRow>('SELECT i.* FROM instances i JOIN calls c ON c.instance_uid = i.uid WHERE c.id = $1', [id]);
+    const [row] = await this.#rows<InstanceRow>(`${INSTANCE_SELECT} JOIN calls c ON c.instance_uid = i.uid WHERE c.id = $1`, [id]);
     return row && toInstance(row);
   }
 

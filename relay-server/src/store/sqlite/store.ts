@@ -88,9 +88,9 @@ function sqliteStore(db: Database.Database, walFd: number | undefined, options: 
       const inTransaction = (...args: unknown[]) => transaction((tx) => (tx[name] as (...a: unknown[]) => Promise<unknown>)(...args));
       if (!READS.has(name)) return [name, inTransaction];
       const method = (tables[name] as (...a: unknown[]) => unknown).bind(tables);
-      // A read with no batch open sees only what is committed: it runs at once, without a BEGIN and a
-      // COMMIT of its own (the webhook guard's two reads were two transactions per webhook, issue 13).
-      return [name, (...args: unknown[]) => (db.inTransaction ? inTransaction(...args) : settledNow(() => method(...args)))];
+      // Not a transaction of its own (the webhook guard's two reads were two per webhook, issue 13):
+      // the next batch's, shared with the other reads and writes of the turn (`TransactionQueue.read`).
+      return [name, (...args: unknown[]) => queue.read(() => method(...args))];
     }),
   ) as unknown as StoreTables;
 
@@ -122,6 +122,7 @@ const READS = new Set<keyof StoreTables>([
   'agentByTokenHash',
   'instanceByUid',
   'instanceWithOwner',
+  'connectorXml',
   'instanceOf',
   'instancesOf',
   'callByKey',
@@ -139,14 +140,6 @@ const READS = new Set<keyof StoreTables>([
   'eventsAfter',
   'eventsAfterEach',
 ]);
-
-function settledNow<T>(read: () => T): Promise<T> {
-  try {
-    return Promise.resolve(read());
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
 
 /**
  * Another process's commits, seen through `PRAGMA data_version`: SQLite moves it on this

@@ -28,6 +28,7 @@ import {
   EVENT_SELECT,
   type EventRow,
   type InstanceRow,
+  INSTANCE_SELECT,
   INSTANCE_WITH_OWNER_SELECT,
   type InstanceWithOwnerRow,
   stateColumns,
@@ -60,11 +61,12 @@ export class SqliteTables implements Synchronous<StoreTables> {
       agentByToken: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE token_hash = ?`),
       removeAgent: db.prepare<[string]>(`DELETE FROM agents WHERE id = ?`),
       updateAgent: db.prepare(`UPDATE agents SET number = @number, email = @email, profile = @profile WHERE id = @id`),
-      instanceByUid: db.prepare<[string], InstanceRow>(`SELECT * FROM instances WHERE uid = ?`),
+      instanceByUid: db.prepare<[string], InstanceRow>(`${INSTANCE_SELECT} WHERE i.uid = ?`),
+      connectorXml: db.prepare<[string], { xml: string | null; updated_at: string }>(`SELECT xml, updated_at FROM instances WHERE uid = ?`),
       instanceWithOwner: db.prepare<[string], InstanceWithOwnerRow>(`${INSTANCE_WITH_OWNER_SELECT} WHERE i.uid = ?`),
-      instanceOf: db.prepare<[string, string], InstanceRow>(`SELECT * FROM instances WHERE agent_id = ? AND local_id = ?`),
-      instanceOfCall: db.prepare<[number], InstanceRow>(`SELECT i.* FROM instances i JOIN calls c ON c.instance_uid = i.uid WHERE c.id = ?`),
-      instancesOf: db.prepare<[string], InstanceRow>(`SELECT * FROM instances WHERE agent_id = ? ORDER BY local_id`),
+      instanceOf: db.prepare<[string, string], InstanceRow>(`${INSTANCE_SELECT} WHERE i.agent_id = ? AND i.local_id = ?`),
+      instanceOfCall: db.prepare<[number], InstanceRow>(`${INSTANCE_SELECT} JOIN calls c ON c.instance_uid = i.uid WHERE c.id = ?`),
+      instancesOf: db.prepare<[string], InstanceRow>(`${INSTANCE_SELECT} WHERE i.agent_id = ? ORDER BY i.local_id`),
       insertInstance: db.prepare(
         `INSERT INTO instances (uid, agent_id, local_id, connector, xml, config, crm, secret, created_at, updated_at)
          VALUES (@uid, @agentId, @localId, @connector, @xml, @config, @crm, @secret, @at, @at)`,
@@ -194,6 +196,11 @@ export class SqliteTables implements Synchronous<StoreTables> {
   instanceWithOwner(uid: string): { instance: Instance; owner: Agent } | undefined {
     const row = this.statements.instanceWithOwner.get(uid);
     return row && toInstanceWithOwner(row);
+  }
+
+  connectorXml(uid: string): { xml: string | null; updatedAt: string } | undefined {
+    const row = this.statements.connectorXml.get(uid);
+    return row && { xml: row.xml, updatedAt: row.updated_at };
   }
 
   instanceOf(agentId: string, localId: string): Instance | undefined {

@@ -133,11 +133,39 @@ describe('group commit (issue 13)', () => {
 });
 
 describe('plain calls', () => {
-  it('reads at once, without a transaction of its own', async () => {
+  it('reads without a transaction of its own: in the next batch, settled without waiting for its sync', async () => {
     const before = store.transactionStats().transactions;
     expect(await store.instanceByUid('in_1')).toMatchObject({ localId: 'main' });
     expect(await store.agentById('ada')).toMatchObject({ name: 'Ada' });
     expect(store.transactionStats().transactions).toBe(before);
+  });
+
+  it("runs the reads of a turn in one SQLite transaction, before the batch's writes, and answers them before its sync", async () => {
+    const db = new Database(join(dir, 'relay.db'));
+    const pending: Array<(error: Error | null) => void> = [];
+    const queue = new TransactionQueue(db, new SqliteTables(db), MAX_BATCH, new WalSync((done) => pending.push(done)));
+    try {
+      const inTransaction: boolean[] = [];
+      const read = (callId: string) => queue.read(() => (inTransaction.push(db.inTransaction), db.prepare('SELECT 1 FROM calls WHERE call_id = ?').get(callId) !== undefined));
+      const write = queue.run((tx) => insert(tx, 'CA1'));
+      const reads = [read('CA1'), read('CA1')];
+      expect(await Promise.all(reads)).toEqual([false, false]);
+      expect(inTransaction).toEqual([true, true]);
+      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      // The write is committed, its sync not done: a read now sees it, and is not held back by the sync.
+      expect(await read('CA1')).toBe(true);
+      pending.shift()!(null);
+      expect(await write).toBe(1);
+      const failing = queue.read(() => {
+        throw new Error('no such table');
+      });
+      await expect(failing).rejects.toThrow('no such table');
+      expect(await read('CA1')).toBe(true);
+      expect(db.inTransaction).toBe(false);
+    } finally {
+      await queue.idle();
+      db.close();
+    }
   });
 
   it('never reads what an open transaction wrote: a read made meanwhile waits for its end', async () => {

@@ -1,0 +1,19 @@
+/**
+ * `npx tsx tests/bench/webhook-cpu.ts [--calls N] [--rounds N] [--profile]`: the relay's CPU per
+ * webhook against the bare forwarder's (new calls, then their updates, at 16 senders), without
+ * the rest of `pnpm bench relay`: a check while working on the webhook's path, not figures for
+ * the docs. `--profile` adds one more relay run under `node --cpu-prof`, read by function for each
+ * phase apart (self time, share of the busy CPU).
+ */
+import { tempDir } from '../relay/harness.ts';
+import { positiveIntegerFlag } from './flags.ts';
+import { benchWebhookCpu } from './relay-throughput.ts';
+
+const args = process.argv.slice(2);
+const dir = args.includes('--profile') ? tempDir('pc-bench-webhook-cpu-') : undefined;
+try {
+  const figures = await benchWebhookCpu({ rounds: positiveIntegerFlag(args, '--rounds', 1), calls: positiveIntegerFlag(args, '--calls', 1000), ...(dir ? { profileDir: dir.path } : {}) });
+  console.log(JSON.stringify(figures, null, 1));
+} finally {
+  dir?.remove();
+}
