@@ -34,6 +34,8 @@ export class TransactionQueue {
     private readonly tables: SqliteTables,
     private readonly maxBatch: number,
     private readonly walSync: WalSync | undefined,
+    /** Told of every COMMIT that succeeded (the log's checkpoints follow the commits). */
+    private readonly onCommit: () => void = () => {},
   ) {
     this.sql = {
       begin: db.prepare('BEGIN IMMEDIATE'),
@@ -104,6 +106,7 @@ export class TransactionQueue {
       }
       return;
     }
+    this.onCommit();
     const settle = () => {
       for (const [i, queued] of batch.entries()) {
         const outcome = outcomes[i]!;
