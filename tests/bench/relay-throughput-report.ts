@@ -101,6 +101,13 @@ contact for every caller), against the relay without one in the same round:
   answers a webhook only once a sync begun after its commit has completed: the durability of
   \`synchronous=FULL\` (kill -9 under load: tests/relay/crash-under-load.test.ts) without the
   thread waiting for the disk (0.4 ms per sync on an idle disk, 5 ms on a busy one).
+  Checkpoints (the log copied into the database file, both synced) run on a thread of their own
+  with its own connection, at most one a second, never inside a COMMIT: SQLite's automatic one
+  ran in the COMMIT that took the log past 1,000 pages, on the main thread, and a call for 1,000
+  agents commits that many, so every other such call waited 40 to 110 ms for one before any agent
+  heard of it. Counted with strace on the relay's main thread during \`fan-out.ts\` (20 calls):
+  16 fsyncs and 6.9 MiB written into the database file before, 5 fsyncs (start-up, close and
+  three restarts of the log, whose new header SQLite syncs on the writer's thread) and none after.
 - **Reads ride the next batch.** A read outside a transaction (the webhook guard's instance
   with its owner above all) runs at the start of the next batch, inside its transaction and
   before its writes, and is answered at once (a read needs no sync): on its own, each read began
@@ -148,13 +155,22 @@ contact for every caller), against the relay without one in the same round:
   more (better-sqlite3 runs a prepared statement in-process in about a microsecond, some 3 ms of
   about 30 for the 3,000). A webhook's instance is read once, by its guard, and handed on to the
   call's transaction and its CRM side, which read it twice more before.
-- **Still on the fan-out's path.** One system call per socket (about a quarter of the relay's CPU
-  for such a call), the store's statement per agent for its link, its seq and its event, and
-  their index entries: each agent's link and event go into that agent's place in two indexes
-  (call_agents' key, events' (agent, seq)), so the commit rewrites one page per agent in each once
-  the history spans more pages than there are agents. That, not the snapshot, is what grows the
-  commit above (4.9 MB after 80 calls for 1,000 agents, toward 8 MB), and what a call for 1,000
-  agents costs beyond a call for one.
+- **Still on the fan-out's path.** Where one call for 1,000 agents spends its time, from the
+  webhook's guard (\`fan-out.ts\`, 30 calls, medians, a machine at load 8, before the checkpoints
+  moved): its transaction 10 to 15 ms (the store's CPU for it, measured alone at load 12 after 40
+  such calls: 4 ms reading the 1,000 agents of the number, 2.5 linking them, 7.5 for their seqs
+  and events, 5 for the COMMIT's writes of the log), the sync 2 to 5 ms (the events wait for it:
+  an agent must never see a seq that a crash could give to another event), the reply 3 to 5 ms,
+  then the sends 20 to 50 ms in 4 to 8 turns: the same \`writev\` per socket as the forwarder's (about a third of the relay's CPU
+  for such a call, with ws and Node's streams around it another sixth). The index entries: each
+  agent's link and event go into that agent's place in two indexes (call_agents' key, events'
+  (agent, seq)), so the commit rewrites one page per agent in each once the history spans more
+  pages than there are agents: the links are 43 % of the commit's log bytes after 40 calls (2,499
+  KiB with them, 1,420 without, \`fan-out-commit.ts\`). They cannot simply go: an agent's call
+  list (\`listCalls\`, by call id, paged with \`before\`) needs an index by agent, which is the same
+  scattered entry; serving it from the events' (agent, seq) index instead would list calls in the
+  order the agent was linked to them, a change of the API's order. The foreign keys of events and
+  links cost about 3 ms of the 20 ms of store CPU (one parent lookup per row).
 `;
 }
 

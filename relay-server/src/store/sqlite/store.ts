@@ -6,6 +6,7 @@ import type { ChangeElsewhere, RelayStore, StoreTables, StoreTx } from '../index
 import { MIGRATIONS } from './migrations.ts';
 import { SqliteTables } from './tables.ts';
 import { TABLE_METHODS, TransactionQueue } from './transaction-queue.ts';
+import { checkpointThread, WalCheckpoints } from './wal-checkpoints.ts';
 import { fsyncOf, WalSync } from './wal-sync.ts';
 
 export interface SqliteStoreOptions {
@@ -34,6 +35,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       // Reading the schema version opened the write-ahead log, so the file is there.
       walFd = openSync(`${file}-wal`, 'r');
       db.pragma('synchronous = NORMAL');
+      // Checkpoints run on another thread (WalCheckpoints), not inside this connection's COMMITs.
+      db.pragma('wal_autocheckpoint = 0');
     }
   } catch (error) {
     if (walFd !== undefined) closeSync(walFd);
@@ -41,7 +44,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     throw error;
   }
   // An option given as undefined (the relay passes its own, often unset) keeps the default: setInterval(undefined) would poll every millisecond.
-  return sqliteStore(db, walFd, { changePollMs: options.changePollMs ?? SQLITE_DEFAULTS.changePollMs, maxBatch: options.maxBatch ?? SQLITE_DEFAULTS.maxBatch });
+  return sqliteStore(db, walFd === undefined ? undefined : { fd: walFd, file: resolve(file) }, { changePollMs: options.changePollMs ?? SQLITE_DEFAULTS.changePollMs, maxBatch: options.maxBatch ?? SQLITE_DEFAULTS.maxBatch });
 }
 
 function migrate(db: Database.Database): void {
@@ -69,9 +72,11 @@ function migrate(db: Database.Database): void {
  * log or already checkpointed into the synced database file. The log file keeps its inode while
  * this connection is open (SQLite deletes it only when the last connection closes).
  */
-function sqliteStore(db: Database.Database, walFd: number | undefined, options: Required<SqliteStoreOptions>): RelayStore {
+function sqliteStore(db: Database.Database, wal: { fd: number; file: string } | undefined, options: Required<SqliteStoreOptions>): RelayStore {
   const tables = new SqliteTables(db);
-  const queue = new TransactionQueue(db, tables, options.maxBatch, walFd === undefined ? undefined : new WalSync(fsyncOf(walFd)));
+  const thread = wal && checkpointThread(wal.file);
+  const checkpoints = thread && new WalCheckpoints(thread.run, () => db.pragma('wal_checkpoint(PASSIVE)'));
+  const queue = new TransactionQueue(db, tables, options.maxBatch, wal && new WalSync(fsyncOf(wal.fd)), checkpoints && (() => checkpoints.committed()));
   const changes = new ChangeWatch(db, options.changePollMs);
   let closed = false;
 
@@ -107,8 +112,11 @@ function sqliteStore(db: Database.Database, walFd: number | undefined, options: 
       if (closed) return;
       closed = true;
       await queue.idle();
+      await checkpoints?.stop();
+      // Closed before the store's connection, so that the last one to close checkpoints the log and removes it.
+      await thread?.close();
       changes.stop();
-      if (walFd !== undefined) closeSync(walFd);
+      if (wal) closeSync(wal.fd);
       db.close();
     },
   };

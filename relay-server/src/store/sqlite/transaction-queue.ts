@@ -41,6 +41,8 @@ export class TransactionQueue {
     private readonly tables: SqliteTables,
     private readonly maxBatch: number,
     private readonly walSync: WalSync | undefined,
+    /** Told of every COMMIT that succeeded (the log's checkpoints follow the commits). */
+    private readonly onCommit: () => void = () => {},
   ) {
     this.sql = {
       beginRead: db.prepare('BEGIN'),
@@ -129,6 +131,7 @@ export class TransactionQueue {
       }
       return;
     }
+    this.onCommit();
     const settle = () => {
       for (const [i, queued] of batch.entries()) {
         const outcome = outcomes[i]!;
