@@ -178,7 +178,7 @@ describe('two PostgreSQL stores on one database', () => {
     const heardByB: ChangeElsewhere[] = [];
     a.onChangeElsewhere((change) => heardByA.push(change));
     b.onChangeElsewhere((change) => heardByB.push(change));
-    await listening(url);
+    await listening(url, 2);
     await record(a, 'CD1', T(1));
     await vi.waitFor(() => expect(heardByB).toContainEqual({ events: true, directory: false }), { timeout: 20_000 });
     await a.addAgent({ id: 'bob', name: 'Bob', number: '+14155550122', email: null, admin: false, tokenHash: 'hash-bob', createdAt: T(1) });
@@ -191,7 +191,7 @@ describe('two PostgreSQL stores on one database', () => {
     await open({ changePollMs: 50, maxReconnectMs: 200 });
     const heard: ChangeElsewhere[] = [];
     b.onChangeElsewhere((change) => heard.push(change));
-    await listening(url);
+    await listening(url, 1);
     // A write by hand, with no NOTIFY: only the poll can see it.
     await sqlOn(
       url,
@@ -209,14 +209,23 @@ describe('two PostgreSQL stores on one database', () => {
   });
 });
 
-/** Waits until a store's LISTEN connection is up (it connects in the background). */
-async function listening(url: string): Promise<void> {
+/**
+ * Waits until `stores` LISTEN connections (a store opens one once something listens to it) are up
+ * and done connecting: each has issued its LISTEN and then read the change marks (its last query
+ * is no longer the LISTEN). Waiting for any one connection let a test write before the other store
+ * listened, or before it read the marks its poll compares with, and that store never heard of the
+ * write.
+ */
+async function listening(url: string, stores: number): Promise<void> {
   await vi.waitFor(
     async () => {
-      const { rows } = await sqlOn(url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = '${LISTENER_NAME}' AND datname = current_database()`);
-      expect(rows[0].n).toBeGreaterThan(0);
+      const { rows } = await sqlOn(
+        url,
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE application_name = '${LISTENER_NAME}' AND datname = current_database() AND state = 'idle' AND query <> '' AND query NOT LIKE 'LISTEN%'`,
+      );
+      expect(rows[0].n).toBeGreaterThanOrEqual(stores);
     },
     { timeout: 20_000, interval: 50 },
   );
 }
-
