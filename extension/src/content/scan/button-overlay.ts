@@ -1,6 +1,7 @@
 import { adoptCallButtonStyle } from '../call-button-style.ts';
 import type { Anchor } from './button-slots.ts';
-import { type ClipBox, numberEndReader, outerClip, type Placement, PlacementReader, type ReadClipBox, readClipBox, type ReadNumberEnd } from './number-geometry.ts';
+import { type ClipBox, type NumberEnd, numberEndReader, outerClip, type Placement, PlacementReader, type ReadClipBox, readClipBox, type ReadNumberEnd } from './number-geometry.ts';
+import { type ButtonAt, isAppend, nodesBefore, sameAt, sentinelsOf } from './layout-shift.ts';
 import { type DocumentBox, OverlayHost } from './overlay-host.ts';
 import { safely } from './safely.ts';
 import { nextFrame } from './schedule.ts';
@@ -42,6 +43,10 @@ interface Entry {
   host?: OverlayHost;
   /** The epoch of the positions it was placed at: older than the overlay's, it is stale. */
   epoch: number;
+  /** The shift epoch it was placed or checked at: older than the overlay's, its host's sentinels are read. */
+  shiftEpoch: number;
+  /** Where its first button is, as last written: a read that finds the same spot writes nothing. */
+  at?: ButtonAt;
   /** Top in document coordinates at the last read, to tell whether it is near the viewport. */
   top: number;
   shown: boolean;
@@ -82,7 +87,10 @@ export class ButtonOverlay {
   private readonly readClipBox: ReadClipBox;
   private readonly schedule: (callback: () => void) => void;
   private epoch = 0;
+  private shiftEpoch = 0;
   private scheduled = false;
+  /** The document's width at its last resize observation. */
+  private documentWidth: number | undefined;
   private watching: AbortController | undefined;
   private resizes: ResizeObserver | undefined;
   private waiters: Array<() => void> = [];
@@ -100,7 +108,7 @@ export class ButtonOverlay {
   add(anchor: Anchor, buttons: HTMLButtonElement[]): void {
     this.remove(anchor);
     if (buttons.length === 0) return;
-    const entry: Entry = { anchor, buttons, epoch: -1, top: 0, shown: true };
+    const entry: Entry = { anchor, buttons, epoch: -1, shiftEpoch: -1, top: 0, shown: true };
     this.entries.set(anchor, entry);
     this.pending.push(entry);
     this.watch();
@@ -148,6 +156,12 @@ export class ButtonOverlay {
     this.requestFrame();
   }
 
+  /** The page grew (an append, an image loaded): numbers moved, if at all, in groups that their hosts' sentinels show. */
+  markShifted(): void {
+    this.shiftEpoch++;
+    this.requestFrame();
+  }
+
   private requestFrame(): void {
     if (this.scheduled) return;
     this.scheduled = true;
@@ -183,6 +197,7 @@ export class ButtonOverlay {
       budget -= entry.buttons.length;
       fresh.push({ entry, placement: placements.of(entry.anchor) });
     }
+    this.checkShifts(readLayer, scrollX, scrollY);
     const moved: Array<{ entry: Entry; placement: Placement }> = [];
     const stale: Entry[] = [];
     let farReads = FAR_READS_PER_FRAME;
@@ -231,6 +246,31 @@ export class ButtonOverlay {
     if (this.pending.length === 0) this.settle();
   }
 
+  /**
+   * Entries placed before the page grew, and not stale otherwise: the sentinels of each host are
+   * read; a host whose sentinels all stayed keeps its positions without a read, one where any
+   * moved has every entry read again (they go stale). Reads only: the frame writes after.
+   */
+  private checkShifts(readLayer: (layer: Layer) => LayerRead | null, scrollX: number, scrollY: number): void {
+    const groups = new Map<OverlayHost, Entry[]>();
+    for (const entry of this.entries.values()) {
+      if (entry.inline !== false || entry.epoch !== this.epoch || entry.shiftEpoch === this.shiftEpoch || !entry.host) continue;
+      const group = groups.get(entry.host);
+      if (group) group.push(entry);
+      else groups.set(entry.host, [entry]);
+    }
+    for (const group of groups.values()) {
+      const moved = sentinelsOf(group).some((sentinel) => {
+        const end = this.readNumberEnd(sentinel.anchor);
+        return !end || !sameAt(sentinel.at, buttonAt(end, sentinel.layer ? readLayer(sentinel.layer) : null, scrollX, scrollY));
+      });
+      for (const entry of group) {
+        if (moved) entry.epoch = -1;
+        else entry.shiftEpoch = this.shiftEpoch;
+      }
+    }
+  }
+
   /** The layer's clip box (the clipping element's box within its own clipping ancestors'), in document coordinates. */
   private readLayer(clipElement: Element, placements: PlacementReader, scrollX: number, scrollY: number): LayerRead {
     const clip = this.readClipBox(clipElement);
@@ -254,18 +294,23 @@ export class ButtonOverlay {
 
   private position(entry: Entry, layer: Layer, read: LayerRead | null, end: ReturnType<ReadNumberEnd>, scrollX: number, scrollY: number): void {
     entry.epoch = this.epoch;
+    entry.shiftEpoch = this.shiftEpoch;
     entry.inline = false;
     entry.layer = layer;
     const shown = end !== undefined;
     if (shown !== entry.shown || entry.host === undefined) for (const button of entry.buttons) button.hidden = !shown;
     entry.shown = shown;
-    if (!end) return;
-    // Document coordinates, or the clipping element's content coordinates (its scroll undone).
-    const [dx, dy] = read ? [read.clip.scrollLeft - read.clip.left, read.clip.scrollTop - read.clip.top] : [scrollX, scrollY];
-    const top = (end.top + end.bottom) / 2 - BUTTON_SIZE / 2;
+    if (!end) {
+      entry.at = undefined;
+      return;
+    }
     entry.top = end.top + scrollY;
+    const at = buttonAt(end, read, scrollX, scrollY);
+    // Rewriting a style that did not change still restyles the button and lays its host out again.
+    if (sameAt(entry.at, at)) return;
+    entry.at = at;
     entry.buttons.forEach((button, i) => {
-      button.style.cssText = `left: ${end.right + BUTTON_GAP + i * (BUTTON_SIZE + BUTTON_GAP) + dx}px !important; top: ${top + dy}px !important`;
+      button.style.cssText = `left: ${at.left + i * (BUTTON_SIZE + BUTTON_GAP)}px !important; top: ${at.top}px !important`;
     });
   }
 
@@ -287,6 +332,7 @@ export class ButtonOverlay {
     entry.inline = undefined;
     entry.host = undefined;
     entry.layer = undefined;
+    entry.at = undefined;
     entry.epoch = -1;
   }
 
@@ -327,18 +373,52 @@ export class ButtonOverlay {
     const view = this.doc.defaultView;
     const stale = () => this.markStale();
     if (typeof ResizeObserver === 'function') {
-      this.resizes = new ResizeObserver(stale);
+      this.resizes = new ResizeObserver((resizes) => safely(() => this.onResize(resizes)));
       this.resizes.observe(this.doc.documentElement);
       for (const clip of this.layers.keys()) if (clip) this.resizes.observe(clip);
     }
-    const mutations = new MutationObserver((records) => {
-      if (records.some((record) => !this.isOwnInsertion(record))) stale();
-    });
+    const mutations = new MutationObserver((records) => safely(() => this.onPageMutations(records)));
     mutations.observe(this.doc.documentElement, { childList: true, subtree: true, attributes: true, characterData: true });
     signal.addEventListener('abort', () => mutations.disconnect());
     view?.addEventListener('resize', stale, { signal });
     this.doc.fonts?.addEventListener('loadingdone', stale, { signal });
     this.doc.addEventListener('scroll', (event) => safely(() => this.onScroll(event.target)), { capture: true, passive: true, signal });
+  }
+
+  /**
+   * An append moves the numbers just before it (read again) and, through the boxes holding both,
+   * groups of numbers (their sentinels tell); any other change of the page may move any number.
+   */
+  private onPageMutations(records: MutationRecord[]): void {
+    let appended = false;
+    for (const record of records) {
+      if (this.isOwnInsertion(record)) continue;
+      if (!isAppend(record)) {
+        this.markStale();
+        return;
+      }
+      appended = true;
+      for (const node of nodesBefore(record)) {
+        const entry = this.entries.get(node as Anchor);
+        if (entry) entry.epoch = -1;
+      }
+    }
+    if (appended) this.markShifted();
+  }
+
+  /**
+   * The document's height alone changed: its content grew or shrank (rows appended, an image
+   * loaded), which moves numbers in groups. A new width reflows every line, as does a resized
+   * clipping element: every position may have moved.
+   */
+  private onResize(resizes: ResizeObserverEntry[]): void {
+    for (const { target, contentRect } of resizes) {
+      if (target !== this.doc.documentElement) this.markStale();
+      else if (contentRect.width !== this.documentWidth) {
+        this.documentWidth = contentRect.width;
+        this.markStale();
+      } else this.markShifted();
+    }
   }
 
   /** Our hosts going into the body are no change of the page's. */
@@ -370,4 +450,11 @@ export class ButtonOverlay {
     this.waiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** Where an entry's first button goes: after the number's end, centred on its line, in its layer's coordinates. */
+function buttonAt(end: NumberEnd, read: LayerRead | null, scrollX: number, scrollY: number): ButtonAt {
+  // Document coordinates, or the clipping element's content coordinates (its scroll undone).
+  const [dx, dy] = read ? [read.clip.scrollLeft - read.clip.left, read.clip.scrollTop - read.clip.top] : [scrollX, scrollY];
+  return { left: end.right + BUTTON_GAP + dx, top: (end.top + end.bottom) / 2 - BUTTON_SIZE / 2 + dy };
 }
