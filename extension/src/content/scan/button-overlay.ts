@@ -2,7 +2,7 @@ import { adoptCallButtonStyle } from '../call-button-style.ts';
 import type { Anchor } from './button-slots.ts';
 import { type ClipBox, type NumberEnd, numberEndReader, outerClip, type Placement, PlacementReader, type ReadClipBox, readClipBox, type ReadNumberEnd } from './number-geometry.ts';
 import { type ButtonAt, isAppend, nodesBefore, sameAt, sentinelsOf } from './layout-shift.ts';
-import { type DocumentBox, OverlayHost } from './overlay-host.ts';
+import { type DocumentBox, isOverlayHost, OverlayHost } from './overlay-host.ts';
 import { safely } from './safely.ts';
 import { nextFrame } from './schedule.ts';
 
@@ -162,10 +162,20 @@ export class ButtonOverlay {
     this.requestFrame();
   }
 
+  /**
+   * Runs the pass asked for now rather than at the next frame: called inside an animation frame
+   * callback that just added buttons (the scanner's write), it draws them in this frame, whose
+   * layout the page's change needs anyway, not in a frame of their own after it.
+   */
+  flush(): void {
+    if (this.scheduled) this.frame();
+  }
+
   private requestFrame(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    this.schedule(() => safely(() => this.frame()));
+    // A pass flushed meanwhile leaves nothing for this callback, unless asked for again since.
+    this.schedule(() => safely(() => this.scheduled && this.frame()));
   }
 
   /** One read pass, then one write pass. */
@@ -424,8 +434,7 @@ export class ButtonOverlay {
   /** Our hosts going into the body are no change of the page's. */
   private isOwnInsertion(record: MutationRecord): boolean {
     if (record.type !== 'childList') return false;
-    const ours = (node: Node) => (node as Element).getAttribute?.('data-pc-ui') === 'call-buttons';
-    return [...record.addedNodes].every(ours) && [...record.removedNodes].every(ours) && record.addedNodes.length > 0;
+    return [...record.addedNodes].every(isOverlayHost) && [...record.removedNodes].every(isOverlayHost) && record.addedNodes.length > 0;
   }
 
   /**

@@ -3,6 +3,7 @@ import { type PhoneTarget, parseCallHref } from '../../numbers/detect-numbers.ts
 import { DetectionCache } from './detection-cache.ts';
 import { sharesLine, type TextAround, textAround, textsReachedAfter } from './inline-run.ts';
 import { type Anchor, ButtonSlots, removeAllCallButtons } from './button-slots.ts';
+import { isOverlayHost } from './overlay-host.ts';
 import { measureNextFrame, nextFrame, nextTask } from './schedule.ts';
 import { safely } from './safely.ts';
 import { isCallLink, ScanFilter } from './scan-filter.ts';
@@ -197,15 +198,16 @@ class PageScanner {
         if (target.nodeType === Node.TEXT_NODE) this.queue.add(target);
       } else if (type === 'childList') {
         // Our own writes are no change of the page's: reading after them would make a layout of ours per frame.
+        // The overlay adds its hosts inside its animation frame: a read then would restyle the page mid-frame.
         for (const node of addedNodes) {
-          if (isCallButton(node)) continue;
+          if (isCallButton(node) || isOverlayHost(node)) continue;
           pageChanged = true;
           this.queue.add(node);
         }
         for (const node of removedNodes) {
           // Our button removed by the page (its anchor stays): put it back. A removed anchor: drop its buttons.
           const restored = this.slots.anchorToRestore(node);
-          pageChanged ||= restored !== undefined || !isCallButton(node);
+          pageChanged ||= restored !== undefined || !(isCallButton(node) || isOverlayHost(node));
           const anchor = restored ?? (this.slots.has(node) ? node : undefined);
           if (anchor) this.queue.add(anchor);
         }
@@ -309,6 +311,8 @@ class PageScanner {
       this.writes.clear();
       for (const write of writes) safely(write);
     });
+    // Drawn in the frame the page's change is laid out in, not in one more after it.
+    safely(() => this.slots.flush());
     if (!this.reading && !this.writing) this.settle();
   }
 
