@@ -24,6 +24,19 @@ function overlay(ends: Map<Anchor, NumberEnd>, clipBoxes = new Map<Element, Clip
   return { instance, frames, reads, runFrames };
 }
 
+/** An overlay that drew one button per anchor, the reads it took for that forgotten. */
+function drawn(anchors: Anchor[], ends: Map<Anchor, NumberEnd>) {
+  const drawing = overlay(ends);
+  const buttons = anchors.map((anchor) => {
+    const b = button();
+    drawing.instance.add(anchor, [b]);
+    return b;
+  });
+  drawing.runFrames();
+  drawing.reads.length = 0;
+  return { ...drawing, buttons };
+}
+
 const created: ButtonOverlay[] = [];
 afterEach(() => {
   for (const instance of created.splice(0)) instance.clear();
@@ -116,14 +129,7 @@ describe('ButtonOverlay', () => {
     const anchors = texts(600);
     // Three columns of number ends, as the bench's three phone formats make.
     const ends = new Map<Anchor, NumberEnd>(anchors.map((a, i) => [a, { right: 100 + (i % 3) * 10, top: i * 20, bottom: i * 20 + 16 }]));
-    const { instance, reads, runFrames } = overlay(ends);
-    const buttons = anchors.map((anchor) => {
-      const b = button();
-      instance.add(anchor, [b]);
-      return b;
-    });
-    runFrames();
-    reads.length = 0;
+    const { instance, reads, runFrames, buttons } = drawn(anchors, ends);
     instance.markShifted();
     runFrames();
     // Topmost, bottommost and one per column in each of 3 hosts: not the 600.
@@ -147,14 +153,7 @@ describe('ButtonOverlay', () => {
     document.body.append(list);
     const anchors = texts(300, list);
     const ends = new Map<Anchor, NumberEnd>(anchors.map((a, i) => [a, { right: 100, top: i * 20, bottom: i * 20 + 16 }]));
-    const { instance, reads, runFrames } = overlay(ends);
-    const buttons = anchors.map((anchor) => {
-      const b = button();
-      instance.add(anchor, [b]);
-      return b;
-    });
-    runFrames();
-    reads.length = 0;
+    const { instance, reads, runFrames, buttons } = drawn(anchors, ends);
     const row = document.createElement('p');
     list.prepend(row);
     for (const [anchor, end] of ends) ends.set(anchor, { ...end, top: end.top + 20, bottom: end.bottom + 20 });
