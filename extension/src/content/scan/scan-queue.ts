@@ -11,7 +11,14 @@ const NODES_PER_CLOCK_CHECK = 256;
 interface Walk {
   root: Node;
   walker: TreeWalker;
+  /** Where the walk stops (not read): where an earlier walk of the same subtree started. */
+  end?: Node;
+  /** The walk of what comes before this one's start, once this one is done. */
+  then?: Walk;
 }
+
+/** Where a walk of a subtree starts (the part before it is walked last); undefined: at its beginning. */
+export type WalkStart = (root: Node) => Node | undefined;
 
 /**
  * Nodes waiting to be scanned: text nodes and links as they are, subtrees (elements, shadow
@@ -45,14 +52,16 @@ export class ScanQueue {
   /**
    * The next text node or call link; undefined when the queue is empty or a walk paused at
    * `deadline`. A walk visits a few hundred nodes at least, so every slice makes progress.
+   * A subtree is walked from where `startAt` says, to its end, then from its beginning.
    */
-  next(deadline: number): Anchor | undefined {
+  next(deadline: number, startAt: WalkStart = () => undefined): Anchor | undefined {
     for (;;) {
       if (this.walk) {
         const result = this.step(this.walk, deadline);
         if (result === 'paused') return undefined;
         if (result !== 'done') return result;
-        this.walk = undefined;
+        this.walk = this.walk.then;
+        continue;
       }
       const first = this.pending.values().next();
       if (first.done) return undefined;
@@ -67,18 +76,27 @@ export class ScanQueue {
         if (element.shadowRoot) this.onShadowRoot(element.shadowRoot);
         if (isCallLink(element)) return element;
       }
-      if (node.isConnected && node.hasChildNodes()) this.walk = { root: node, walker: this.createWalker(node) };
+      if (node.isConnected && node.hasChildNodes()) this.walk = this.walkOf(node, startAt(node));
     }
   }
 
+  private walkOf(root: Node, start: Node | undefined): Walk {
+    const walker = this.createWalker(root);
+    if (!start) return { root, walker };
+    // The node before `start` in the walk's order: the next one is `start` itself.
+    walker.currentNode = start;
+    walker.previousNode();
+    return { root, walker, then: { root, walker: this.createWalker(root), end: start } };
+  }
+
   private step(walk: Walk, deadline: number): Anchor | 'paused' | 'done' {
-    const { walker, root } = walk;
+    const { walker, root, end } = walk;
     if (!root.isConnected) return 'done';
     // The page removed the node the walk paused at: start over, placing buttons is idempotent.
     if (!root.contains(walker.currentNode)) walker.currentNode = root;
     let visited = 0;
     let node = walker.nextNode();
-    while (node) {
+    while (node && node !== end) {
       if (node.nodeType === Node.ELEMENT_NODE && isSkippedElement(node as Element)) {
         node = nextAfterSubtree(walker);
         continue;
