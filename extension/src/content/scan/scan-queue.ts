@@ -11,14 +11,11 @@ const NODES_PER_CLOCK_CHECK = 256;
 interface Walk {
   root: Node;
   walker: TreeWalker;
-  /** Where the walk stops (not read): where an earlier walk of the same subtree started. */
+  /** Where the walk stops (not read): where the walk it continues jumped to. */
   end?: Node;
-  /** The walk of what comes before this one's start, once this one is done. */
+  /** The walk of what was jumped over, once this one is done. */
   then?: Walk;
 }
-
-/** Where a walk of a subtree starts (the part before it is walked last); undefined: at its beginning. */
-export type WalkStart = (root: Node) => Node | undefined;
 
 /**
  * Nodes waiting to be scanned: text nodes and links as they are, subtrees (elements, shadow
@@ -52,9 +49,8 @@ export class ScanQueue {
   /**
    * The next text node or call link; undefined when the queue is empty or a walk paused at
    * `deadline`. A walk visits a few hundred nodes at least, so every slice makes progress.
-   * A subtree is walked from where `startAt` says, to its end, then from its beginning.
    */
-  next(deadline: number, startAt: WalkStart = () => undefined): Anchor | undefined {
+  next(deadline: number): Anchor | undefined {
     for (;;) {
       if (this.walk) {
         const result = this.step(this.walk, deadline);
@@ -76,17 +72,29 @@ export class ScanQueue {
         if (element.shadowRoot) this.onShadowRoot(element.shadowRoot);
         if (isCallLink(element)) return element;
       }
-      if (node.isConnected && node.hasChildNodes()) this.walk = this.walkOf(node, startAt(node));
+      if (node.isConnected && node.hasChildNodes()) this.walk = { root: node, walker: this.createWalker(node) };
     }
   }
 
-  private walkOf(root: Node, start: Node | undefined): Walk {
-    const walker = this.createWalker(root);
-    if (!start) return { root, walker };
-    // The node before `start` in the walk's order: the next one is `start` itself.
-    walker.currentNode = start;
-    walker.previousNode();
-    return { root, walker, then: { root, walker: this.createWalker(root), end: start } };
+  /** The subtree being walked, if the walk goes on to its end. */
+  get walking(): Node | undefined {
+    return this.walk && !this.walk.end ? this.walk.root : undefined;
+  }
+
+  /**
+   * Walks on from `node` if the walk in progress has it ahead (and the walk goes on to the end of
+   * its subtree); what it jumps over is walked after.
+   */
+  jumpTo(node: Node): void {
+    const walk = this.walk;
+    if (!walk || walk.end || node === walk.root || !walk.root.contains(node)) return;
+    const { root, walker } = walk;
+    if (!(walker.currentNode.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING)) return;
+    const jumped = this.createWalker(root);
+    // The node before `node` in the walk's order: the next one is `node` itself.
+    jumped.currentNode = node;
+    jumped.previousNode();
+    this.walk = { root, walker: jumped, then: { root, walker, end: node, then: walk.then } };
   }
 
   private step(walk: Walk, deadline: number): Anchor | 'paused' | 'done' {

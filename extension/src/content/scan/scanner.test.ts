@@ -183,6 +183,29 @@ describe('startScanner', () => {
     expect(tasks).toBe(0);
   });
 
+  it('reads a large change from what is in view once the page has laid it out, then the rows before it', async () => {
+    const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+    // Each slice two frames later: the look at the viewport, a task after the next frame, comes between two slices.
+    const { scanner } = scan('<div id="list"></div>', { budgetMs: 5, yieldToPage: (callback) => void frame().then(frame).then(callback) });
+    await settled(scanner);
+    const handed: string[] = [];
+    const place = ButtonSlots.prototype.place;
+    vi.spyOn(ButtonSlots.prototype, 'place').mockImplementation(function (this: ButtonSlots, anchor, source, targets) {
+      handed.push(...targets.map((target) => target.e164));
+      place.call(this, anchor, source, targets);
+    });
+    // The list is scrolled to its 81st row.
+    vi.spyOn(document, 'elementFromPoint').mockImplementation(() => document.querySelector('tr:nth-child(81) td'));
+    const { html, expected } = contactRows(100);
+    (document.getElementById('list') as HTMLElement).innerHTML = html;
+    await settled(scanner);
+    expect(buttons()).toHaveLength(expected);
+    // Row 81's mobile, then the rows after it, before row 41's.
+    expect(handed.indexOf('+12125550180')).toBeGreaterThan(-1);
+    expect(handed.indexOf('+12125550180')).toBeLessThan(handed.indexOf('+12125550140'));
+    expect(handed.indexOf('+12125550199')).toBeLessThan(handed.indexOf('+12125550140'));
+  }, HEAVY_SCAN_MS);
+
   it('reads the rest of a large change in slices, after the part read in the page frame', async () => {
     let tasks = 0;
     const { scanner } = scan('<div id="list"></div>', {

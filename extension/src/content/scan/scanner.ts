@@ -3,11 +3,11 @@ import { type PhoneTarget, parseCallHref } from '../../numbers/detect-numbers.ts
 import { DetectionCache } from './detection-cache.ts';
 import { sharesLine, type TextAround, textAround, textsReachedAfter } from './inline-run.ts';
 import { type Anchor, ButtonSlots, removeAllCallButtons } from './button-slots.ts';
-import { measureNextFrame, nextTask } from './schedule.ts';
+import { afterNextFrame, measureNextFrame, nextTask } from './schedule.ts';
 import { safely } from './safely.ts';
 import { isCallLink, ScanFilter } from './scan-filter.ts';
 import { ScanQueue } from './scan-queue.ts';
-import { viewportStarts } from './viewport-start.ts';
+import { elementInView } from './viewport-start.ts';
 
 export interface ScannerOptions {
   root: Document;
@@ -103,6 +103,8 @@ class PageScanner {
   /** What the page's last change cost it to render (its frame's style, layout and paint). */
   private pageFrameMs = 0;
   private measuringPageFrame = false;
+  /** Subtrees whose walk jumps, or jumped, to what is in view. */
+  private readonly walkedInView = new WeakSet<Node>();
   private reading = false;
   private stopped = false;
   private waiters: Array<() => void> = [];
@@ -266,10 +268,9 @@ class PageScanner {
       this.queueShownRoots();
       const filter = new ScanFilter((element) => this.hiddenRoots.add(element));
       const planned = new Set<Anchor>();
-      const startAt = viewportStarts(this.root);
       // At least one anchor per slice, so a tiny budget still makes progress.
       do {
-        const anchor = this.queue.next(deadline, startAt);
+        const anchor = this.queue.next(deadline);
         if (!anchor) break;
         if (planned.has(anchor)) continue;
         planned.add(anchor);
@@ -279,7 +280,26 @@ class PageScanner {
       if (this.queue.isEmpty) this.editingChanged.clear();
       else this.requestRead();
       this.handOff();
+      this.readInViewFirst();
     }
+  }
+
+  /**
+   * A subtree too large for one slice (a list's body filled or re-rendered at once) jumps, once
+   * the page's next frame has laid it out, to what is in view: wherever the list is scrolled to,
+   * the agent sees buttons where they look first; the rows jumped over are read after the others.
+   */
+  private readInViewFirst(): void {
+    const root = this.queue.walking;
+    if (!root || this.walkedInView.has(root)) return;
+    this.walkedInView.add(root);
+    afterNextFrame(() =>
+      safely(() => {
+        // Read through meanwhile (a row an infinite scroll appended): no hit test.
+        const start = this.queue.walking === root ? elementInView(this.root, root) : undefined;
+        if (start) this.queue.jumpTo(start);
+      }),
+    );
   }
 
   /**

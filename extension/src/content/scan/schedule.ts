@@ -29,6 +29,11 @@ export function measureNextFrame(callback: (renderMs: number) => void): void {
   });
 }
 
+/** Runs `callback` in the first task after the next frame: the page's layout is then up to date. */
+export function afterNextFrame(callback: () => void): void {
+  nextFrame(() => nextTask(callback));
+}
+
 let channel: MessageChannel | undefined;
 const tasks: Array<() => void> = [];
 
