@@ -29,10 +29,16 @@ say what is met and what is not.
   observer disconnected (the page's pending records read first), so they come back as no
   records at all: a record per button came back to the callback, read and dropped there (its
   own time was 0.13 s and 0.5 s of the scroll's script in two profiles).
-- **The rest: read, then write once.** The scanner reads the rest (walks added nodes, finds
-  numbers, reads styles) in slices of 10 ms run as tasks, and keeps the button changes it
-  decided; it makes them all in one animation frame once everything queued is read, or in the
-  frame of the page's next change.
+- **The rest: read in slices, handed to the overlay as read.** The scanner reads the rest
+  (walks added nodes, finds numbers, reads styles) in slices of 10 ms run as tasks; each slice
+  (and the observer's callback) hands the buttons it read to the overlay at its end, so the
+  overlay's frames draw them while the rest is read (they waited for the whole read, then 20
+  of the overlay's frames). A subtree still being walked at the end of a slice (a list's body
+  filled or re-rendered at once) jumps, in the first task after the page's next frame, to its
+  topmost element in view (hit tests down the viewport's middle), and walks what it jumped over
+  last: wherever the list is scrolled to, the rows in view get their buttons first. Not before
+  that frame: a hit test in the observer's callback, on the layout the fill made stale, took
+  3.4 s and 5.9 s of the script in two profiles (tests/bench/content-profile.ts).
 - **Why one write, and why an overlay.** Any write into a big table makes Chromium lay the
   whole table out again, however few buttons it holds. tests/bench/content-layout-probe.ts
   (10,000 rows, no extension, N decorations written in one frame; one run, load average 6–9 on
@@ -123,10 +129,10 @@ say what is met and what is not.
   styled yet when the observer's callback reads it): work the page's frame would otherwise do,
   moved rather than added (inferred, not measured apart). The page is busy with its own frames the
   whole scroll: whatever runs of ours, in its frames or between them, delays its next append by as
-  much, so the appends' 20 % needs less script more than another schedule. Next: with the
-  overlay's writes cheap, the scanner can hand buttons over as it reads instead of all at once,
-  the rows in view first wherever the list is scrolled to. Background-priority slices
-  were tried and reverted: in one run they starved behind the page's timers (see the git log).
+  much, so the appends' 20 % needs less script more than another schedule. Background-priority
+  slices were tried and reverted: in one run they starved behind the page's timers (see the git
+  log). \`tsx tests/bench/content-profile.ts [fill|rerender] [--rows N]\` prints such a profile
+  by function (an unminified build, natives such as checkVisibility under their own names).
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text
