@@ -133,6 +133,16 @@ say what is met and what is not.
   slices were tried and reverted: in one run they starved behind the page's timers (see the git
   log). \`tsx tests/bench/content-profile.ts [fill|rerender] [--rows N]\` prints such a profile
   by function (an unminified build, natives such as checkVisibility under their own names).
+  Its figures for a 10,000-row fill (load average 10–16, main's tree then this one): our script
+  10.0 / 10.9 s, of which the overlay's frame callback 50 % / 35 % and checkVisibility 13 % /
+  21 %. By line, the frame callback's time is its first read (\`scrollX\`): the layout of the
+  page's change, forced from the animation frame callback. Run in the first task after the
+  frame instead (one try, not kept: moved numbers would keep their old place for a frame), the
+  frame callback left the profile and the script took 5.2 s, but checkVisibility rose to 2.0 s:
+  the page's pending style and layout go to whoever reads first, and forced from script they
+  cost several times the bare page's own frame. Next: no read of ours before the page's frame
+  has laid its change out, the scanner's checkVisibility included (the overlay's geometry read
+  decides what is shown).
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text
