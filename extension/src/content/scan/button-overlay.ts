@@ -162,20 +162,10 @@ export class ButtonOverlay {
     this.requestFrame();
   }
 
-  /**
-   * Runs the pass asked for now rather than at the next frame: called inside an animation frame
-   * callback that just added buttons (the scanner's write), it draws them in this frame, whose
-   * layout the page's change needs anyway, not in a frame of their own after it.
-   */
-  flush(): void {
-    if (this.scheduled) this.frame();
-  }
-
   private requestFrame(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    // A pass flushed meanwhile leaves nothing for this callback, unless asked for again since.
-    this.schedule(() => safely(() => this.scheduled && this.frame()));
+    this.schedule(() => safely(() => this.frame()));
   }
 
   /** One read pass, then one write pass. */

@@ -90,11 +90,6 @@ export class ButtonSlots {
     this.overlay.remove(anchor);
   }
 
-  /** Draws the buttons placed so far now, in this animation frame (see ButtonOverlay.flush). */
-  flush(): void {
-    this.overlay.flush();
-  }
-
   /** Resolves once every button placed so far is in the page. */
   placed(): Promise<void> {
     return this.overlay.placed();
