@@ -59,8 +59,8 @@ say what is met and what is not.
   of an element, nothing removed: an infinite scroll's rows) moves nothing before it in the
   flow but through the boxes holding both (a table's columns, a list aligned to its end, a
   centred line), which move numbers in groups: the numbers in the 200 nodes before it are read
-  again, and each host's sentinels (its topmost and bottommost numbers, the first at each x, up
-  to 8) tell whether its group moved; a host whose sentinels stayed keeps its positions unread,
+  again, and each host's sentinels (its topmost, bottommost, leftmost and rightmost numbers)
+  tell whether its group moved; a host whose sentinels stayed keeps its positions unread,
   one where any moved is read whole (extension/src/content/scan/layout-shift.ts). A change of
   the document's height alone (an image loaded) is checked the same way; a new width, or any
   other mutation, marks every position stale. Numbers removed with their subtree are dropped at that

@@ -132,7 +132,7 @@ describe('ButtonOverlay', () => {
     const { instance, reads, runFrames, buttons } = drawn(anchors, ends);
     instance.markShifted();
     runFrames();
-    // Topmost, bottommost and one per column in each of 3 hosts: not the 600.
+    // Topmost, bottommost, leftmost and rightmost in each of 3 hosts: not the 600.
     expect(reads.length).toBeGreaterThan(0);
     expect(reads.length).toBeLessThanOrEqual(15);
     reads.length = 0;

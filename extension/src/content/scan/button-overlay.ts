@@ -43,8 +43,6 @@ interface Entry {
   host?: OverlayHost;
   /** The epoch of the positions it was placed at: older than the overlay's, it is stale. */
   epoch: number;
-  /** The shift epoch it was placed or checked at: older than the overlay's, its host's sentinels are read. */
-  shiftEpoch: number;
   /** Where its first button is, as last written: a read that finds the same spot writes nothing. */
   at?: ButtonAt;
   /** Top in document coordinates at the last read, to tell whether it is near the viewport. */
@@ -87,7 +85,8 @@ export class ButtonOverlay {
   private readonly readClipBox: ReadClipBox;
   private readonly schedule: (callback: () => void) => void;
   private epoch = 0;
-  private shiftEpoch = 0;
+  /** The page grew since the last pass: the hosts' sentinels are read at the next. */
+  private shifted = false;
   private scheduled = false;
   /** The document's width at its last resize observation. */
   private documentWidth: number | undefined;
@@ -108,7 +107,7 @@ export class ButtonOverlay {
   add(anchor: Anchor, buttons: HTMLButtonElement[]): void {
     this.remove(anchor);
     if (buttons.length === 0) return;
-    const entry: Entry = { anchor, buttons, epoch: -1, shiftEpoch: -1, top: 0, shown: true };
+    const entry: Entry = { anchor, buttons, epoch: -1, top: 0, shown: true };
     this.entries.set(anchor, entry);
     this.pending.push(entry);
     this.watch();
@@ -158,7 +157,7 @@ export class ButtonOverlay {
 
   /** The page grew (an append, an image loaded): numbers moved, if at all, in groups that their hosts' sentinels show. */
   markShifted(): void {
-    this.shiftEpoch++;
+    this.shifted = true;
     this.requestFrame();
   }
 
@@ -197,7 +196,7 @@ export class ButtonOverlay {
       budget -= entry.buttons.length;
       fresh.push({ entry, placement: placements.of(entry.anchor) });
     }
-    this.checkShifts(readLayer, scrollX, scrollY);
+    if (this.shifted) this.checkShifts(readLayer, scrollX, scrollY);
     const moved: Array<{ entry: Entry; placement: Placement }> = [];
     const stale: Entry[] = [];
     let farReads = FAR_READS_PER_FRAME;
@@ -247,14 +246,15 @@ export class ButtonOverlay {
   }
 
   /**
-   * Entries placed before the page grew, and not stale otherwise: the sentinels of each host are
-   * read; a host whose sentinels all stayed keeps its positions without a read, one where any
-   * moved has every entry read again (they go stale). Reads only: the frame writes after.
+   * The page grew: the sentinels of each host whose entries are not stale otherwise are read; a
+   * host whose sentinels all stayed keeps its positions without a read, one where any moved has
+   * every entry read again (they go stale). Reads only: the frame writes after.
    */
   private checkShifts(readLayer: (layer: Layer) => LayerRead | null, scrollX: number, scrollY: number): void {
+    this.shifted = false;
     const groups = new Map<OverlayHost, Entry[]>();
     for (const entry of this.entries.values()) {
-      if (entry.inline !== false || entry.epoch !== this.epoch || entry.shiftEpoch === this.shiftEpoch || !entry.host) continue;
+      if (entry.inline !== false || entry.epoch !== this.epoch || !entry.host) continue;
       const group = groups.get(entry.host);
       if (group) group.push(entry);
       else groups.set(entry.host, [entry]);
@@ -264,10 +264,7 @@ export class ButtonOverlay {
         const end = this.readNumberEnd(sentinel.anchor);
         return !end || !sameAt(sentinel.at, buttonAt(end, sentinel.layer ? readLayer(sentinel.layer) : null, scrollX, scrollY));
       });
-      for (const entry of group) {
-        if (moved) entry.epoch = -1;
-        else entry.shiftEpoch = this.shiftEpoch;
-      }
+      if (moved) for (const entry of group) entry.epoch = -1;
     }
   }
 
@@ -294,7 +291,6 @@ export class ButtonOverlay {
 
   private position(entry: Entry, layer: Layer, read: LayerRead | null, end: ReturnType<ReadNumberEnd>, scrollX: number, scrollY: number): void {
     entry.epoch = this.epoch;
-    entry.shiftEpoch = this.shiftEpoch;
     entry.inline = false;
     entry.layer = layer;
     const shown = end !== undefined;
@@ -390,20 +386,18 @@ export class ButtonOverlay {
    * groups of numbers (their sentinels tell); any other change of the page may move any number.
    */
   private onPageMutations(records: MutationRecord[]): void {
-    let appended = false;
     for (const record of records) {
       if (this.isOwnInsertion(record)) continue;
       if (!isAppend(record)) {
         this.markStale();
         return;
       }
-      appended = true;
+      this.markShifted();
       for (const node of nodesBefore(record)) {
         const entry = this.entries.get(node as Anchor);
         if (entry) entry.epoch = -1;
       }
     }
-    if (appended) this.markShifted();
   }
 
   /**

@@ -40,18 +40,19 @@ describe('layout shifts', () => {
     expect([...nodesBefore(childList(rows, [document.createElement('li')], [], null, null))]).toEqual([]);
   });
 
-  it('picks the topmost and bottommost numbers and the first one at each x as sentinels', () => {
+  it('picks the topmost, bottommost, leftmost and rightmost numbers as sentinels', () => {
     const at = (left: number, top: number) => ({ at: { left, top } });
     const group = [at(100, 40), at(110, 0), at(100, 80), at(120, 20), at(110, 60), { at: undefined }];
     expect(sentinelsOf(group)).toEqual([group[1], group[2], group[0], group[3]]);
-    const manyColumns = Array.from({ length: 20 }, (_, i) => at(i * 10, 0));
-    expect(sentinelsOf(manyColumns)).toHaveLength(8);
+    const oneRow = Array.from({ length: 20 }, (_, i) => at(i * 10, 0));
+    expect(sentinelsOf(oneRow)).toEqual([oneRow[0], oneRow[19]]);
     expect(sentinelsOf([{ at: undefined }])).toEqual([]);
   });
 
-  it('counts a place as the same to the half pixel', () => {
-    expect(sameAt({ left: 10, top: 20 }, { left: 10.4, top: 19.6 })).toBe(true);
-    expect(sameAt({ left: 10, top: 20 }, { left: 11, top: 20 })).toBe(false);
+  it('counts a place as the same only when both coordinates are', () => {
+    expect(sameAt({ left: 10.5, top: 20 }, { left: 10.5, top: 20 })).toBe(true);
+    expect(sameAt({ left: 10, top: 20 }, { left: 10.4, top: 20 })).toBe(false);
+    expect(sameAt({ left: 10, top: 20 }, { left: 10, top: 21 })).toBe(false);
     expect(sameAt(undefined, { left: 10, top: 20 })).toBe(false);
   });
 });

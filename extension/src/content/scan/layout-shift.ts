@@ -2,16 +2,13 @@
  * Which numbers a change of the page can have moved. An append at the end of an element (an
  * infinite scroll's rows, issue #12) moves nothing before it in the flow, except through the
  * boxes that hold both: a table's columns widened, a list aligned to its end, a line centred.
- * Those move numbers in groups (a column, every row), so a few numbers of each group, read
+ * Those move numbers in groups (a column, every row), so four numbers of each group, read
  * again, tell whether the group moved: the sentinels. The nodes just before the append (the
  * same line, the last row) are read again in full.
  */
 
 /** Nodes just before an append whose numbers are read again, whatever the sentinels say. */
 const NODES_BEFORE_APPEND = 200;
-
-/** Numbers ending at different x in one group (columns of a table) read as sentinels, at most. */
-const SENTINEL_COLUMNS = 8;
 
 /** True for nodes added at the end of their parent, nothing removed: an append. */
 export function isAppend(record: MutationRecord): boolean {
@@ -25,8 +22,9 @@ export function isAppend(record: MutationRecord): boolean {
 export function* nodesBefore(record: MutationRecord): Generator<Node> {
   let visited = 0;
   for (let sibling = record.previousSibling; sibling; sibling = sibling.previousSibling) {
-    const walker = sibling.ownerDocument?.createTreeWalker(sibling, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
-    for (let node: Node | null = sibling; node; node = walker?.nextNode() ?? null) {
+    // A node in the page has its document: only a document itself has none, and it is no sibling.
+    const walker = (sibling.ownerDocument as Document).createTreeWalker(sibling, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+    for (let node: Node | null = sibling; node; node = walker.nextNode()) {
       if (++visited > NODES_BEFORE_APPEND) return;
       yield node;
     }
@@ -41,26 +39,17 @@ export interface ButtonAt {
 
 /**
  * A group's sentinels: its topmost and bottommost numbers (rows inserted or grown above the
- * bottom one move it) and the first number ending at each x (a widened column moves its
- * numbers sideways), up to SENTINEL_COLUMNS such x.
+ * bottom one move it) and its leftmost and rightmost (a column widened moves those right of it,
+ * the rightmost among them).
  */
 export function sentinelsOf<T extends { at?: ButtonAt }>(group: readonly T[]): T[] {
-  const placed = group.filter((item) => item.at !== undefined);
+  const placed = group.filter((item): item is T & { at: ButtonAt } => item.at !== undefined);
   if (placed.length === 0) return [];
-  const top = (item: T) => (item.at as ButtonAt).top;
-  let first = placed[0] as T;
-  let last = first;
-  const columns = new Map<number, T>();
-  for (const item of placed) {
-    if (top(item) < top(first)) first = item;
-    if (top(item) > top(last)) last = item;
-    const x = Math.round((item.at as ButtonAt).left);
-    if (!columns.has(x) && columns.size < SENTINEL_COLUMNS) columns.set(x, item);
-  }
-  return [...new Set([first, last, ...columns.values()])];
+  const first = (by: (at: ButtonAt) => number) => placed.reduce((best, item) => (by(item.at) < by(best.at) ? item : best));
+  return [...new Set([first((at) => at.top), first((at) => -at.top), first((at) => at.left), first((at) => -at.left)])];
 }
 
-/** Same place, to the half pixel: a number read again at the same spot has not moved. */
-export function sameAt(a: ButtonAt | undefined, b: ButtonAt | undefined): boolean {
-  return a !== undefined && b !== undefined && Math.abs(a.left - b.left) < 0.5 && Math.abs(a.top - b.top) < 0.5;
+/** Same place: the same layout gives the same coordinates, to the bit. */
+export function sameAt(a: ButtonAt | undefined, b: ButtonAt): boolean {
+  return a?.left === b.left && a.top === b.top;
 }
