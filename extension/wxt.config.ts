@@ -40,5 +40,7 @@ export default defineConfig({
   }),
   vite: () => ({
     esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
+    // tests/bench/content-profile.ts profiles a build whose functions keep their names.
+    ...(process.env.PC_UNMINIFIED === '1' ? { build: { minify: false } } : {}),
   }),
 });

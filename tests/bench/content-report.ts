@@ -29,10 +29,16 @@ say what is met and what is not.
   observer disconnected (the page's pending records read first), so they come back as no
   records at all: a record per button came back to the callback, read and dropped there (its
   own time was 0.13 s and 0.5 s of the scroll's script in two profiles).
-- **The rest: read, then write once.** The scanner reads the rest (walks added nodes, finds
-  numbers, reads styles) in slices of 10 ms run as tasks, and keeps the button changes it
-  decided; it makes them all in one animation frame once everything queued is read, or in the
-  frame of the page's next change.
+- **The rest: read in slices, handed to the overlay as read.** The scanner reads the rest
+  (walks added nodes, finds numbers, reads styles) in slices of 10 ms run as tasks; each slice
+  (and the observer's callback) hands the buttons it read to the overlay at its end, so the
+  overlay's frames draw them while the rest is read (they waited for the whole read, then 20
+  of the overlay's frames). A subtree still being walked at the end of a slice (a list's body
+  filled or re-rendered at once) jumps, in the first task after the page's next frame, to its
+  topmost element in view (hit tests down the viewport's middle), and walks what it jumped over
+  last: wherever the list is scrolled to, the rows in view get their buttons first. Not before
+  that frame: a hit test in the observer's callback, on the layout the fill made stale, took
+  3.4 s and 5.9 s of the script in two profiles (tests/bench/content-profile.ts).
 - **Why one write, and why an overlay.** Any write into a big table makes Chromium lay the
   whole table out again, however few buttons it holds. tests/bench/content-layout-probe.ts
   (10,000 rows, no extension, N decorations written in one frame; one run, load average 6–9 on
@@ -48,8 +54,17 @@ say what is met and what is not.
   clips (overflow other than visible) are in that element's hosts, clipped to its visible box
   (\`contain: strict\`) and moved by one transform per host on its scroll event. The page's
   mutations, resizes and font loads mark positions stale: those near the viewport are read
-  again at the next frame, the others 500 per frame or when the window scrolls near them;
-  numbers removed with their subtree are dropped at that pass; a number not rendered
+  again at the next frame, the others 500 per frame or when the window scrolls near them, and a
+  read that finds a button's place unchanged writes nothing. An append (nodes added at the end
+  of an element, nothing removed: an infinite scroll's rows) moves nothing before it in the
+  flow but through the boxes holding both (a table's columns, a list aligned to its end, a
+  centred line), which move numbers in groups: the numbers in the 200 nodes before it are read
+  again, and each host's sentinels (its topmost, bottommost, leftmost and rightmost numbers)
+  tell whether its group moved; a host whose sentinels stayed keeps its positions unread,
+  one where any moved is read whole (extension/src/content/scan/layout-shift.ts). A change of
+  the document's height alone (an image loaded) is checked the same way; a new width, or any
+  other mutation, marks every position stale. Numbers removed with their subtree are dropped at that
+  pass; a number not rendered
   (display:none, collapsed, visibility:hidden) has its button hidden. Numbers inside fixed or
   sticky elements keep the inline button, which the overlay could not follow.
 - **Reading where numbers are: before any write.** tests/bench/content-rect-read-probe.ts
@@ -101,6 +116,32 @@ say what is met and what is not.
   libphonenumber 16 %, WXT's content-script context 2 %, our own code (its CSS included) 22 %.
 - **Split numbers.** A text that shares its line with other text (across span, b, a, …) is read
   with 80 characters of its line each side; the numbers ending in it get their button after it.
+- **The infinite scroll, profiled** (tests/bench/content-scroll-profile.ts: the scroll once,
+  unminified build, CDP sampling profiler and a trace). Main-thread CPU (the trace's thread time
+  until the last append: on the shared machine wall time varied 3x between runs, this by a few
+  per cent), load average 11-18: the bare page 20.9 s; with our content script, main 30.4 / 30.4 s
+  (+46 %), this tree 29.5 / 32.5 / 30.1 s: the cuts below are within that noise. Of main's
+  30.4 s: layout 15.1 s (bare 13.9 s; 53 layouts forced by the overlay's first read of a frame,
+  14.3 s: the page's own, paid there instead of in its frame), script 5.6 s (bare 1.4 s), style
+  3.9 s (bare 1.1 s; 70 recalcs forced by checkVisibility in the observer's callback, 2.0 s),
+  pre-paint 3.3 s (bare 3.0 s), paint 0.9 s (bare 0.6 s). Our script by entry point (sampled,
+  wall time, self time counting the layouts it forced): the overlay's frame 24.2 s (21.6 s of it
+  the forced layout), the observer's callback 6.2 s (checkVisibility 3.3 s, the walk 1.1 s,
+  detection 0.2 s), the scanner's write 1.0 s. The cuts: an append re-reads what it can move
+  (the sentinels above), a place unchanged is not rewritten, the overlay's host insertions are
+  no change of the page for the scanner (it read and restyled the page mid-frame, 150-250 ms
+  each in a trace), and the scanner's write drew its buttons in its own frame, not one more
+  after it (now the scanner hands each slice's buttons to the overlay from the
+  observer's callback: they are drawn in the page's frame). Buttons after the last append:
+  main 1.8 / 3.5 s, this tree 1.3 / 1.2 / 1.8 s under the profiler; in the bench
+  (PC_BENCH_ROWS=0 PC_BENCH_RUNS=1, main then this tree) 4.9 -> 3.1 s and 7.2 -> 4.5 s (ours/c2d
+  1.24 -> 1.12 and 5.11 -> 1.82); the appends against the bare page's of the same run cannot be
+  read at load 13-16 (the bare page's own took 57-160 s). Tried and not kept: the handset as the
+  button's background image instead of an svg in each button (32.0 s, no gain seen); hosts made
+  while the page's change awaits its layout rather than after the layout our pass forced (the
+  frame's own layout after our writes 1.8 -> 0.7 s, its total 31.3 -> 30.9 s: noise). What is
+  left, per appended row: the scanner's reading in the observer's callback (walk, forced style,
+  detection) and our buttons' style and paint; the layout forced in our frame is the page's.
 - **What is left.** Against the figures above: met, accuracy and the infinite scroll's buttons
   within 1 s of the last append (it was 18 s before the observer's share of the page's frame).
   The overlay, measured in two pairs of runs (main's tree, then the overlay's, alternately;
@@ -123,10 +164,20 @@ say what is met and what is not.
   styled yet when the observer's callback reads it): work the page's frame would otherwise do,
   moved rather than added (inferred, not measured apart). The page is busy with its own frames the
   whole scroll: whatever runs of ours, in its frames or between them, delays its next append by as
-  much, so the appends' 20 % needs less script more than another schedule. Next: with the
-  overlay's writes cheap, the scanner can hand buttons over as it reads instead of all at once,
-  the rows in view first wherever the list is scrolled to. Background-priority slices
-  were tried and reverted: in one run they starved behind the page's timers (see the git log).
+  much, so the appends' 20 % needs less script more than another schedule. Background-priority
+  slices were tried and reverted: in one run they starved behind the page's timers (see the git
+  log). \`tsx tests/bench/content-profile.ts [fill|rerender] [--rows N]\` prints such a profile
+  by function (an unminified build, natives such as checkVisibility under their own names).
+  Its figures for a 10,000-row fill (load average 10–16, main's tree then this one): our script
+  10.0 / 10.9 s, of which the overlay's frame callback 50 % / 35 % and checkVisibility 13 % /
+  21 %. By line, the frame callback's time is its first read (\`scrollX\`): the layout of the
+  page's change, forced from the animation frame callback. Run in the first task after the
+  frame instead (one try, not kept: moved numbers would keep their old place for a frame), the
+  frame callback left the profile and the script took 5.2 s, but checkVisibility rose to 2.0 s:
+  the page's pending style and layout go to whoever reads first, and forced from script they
+  cost several times the bare page's own frame. Next: no read of ours before the page's frame
+  has laid its change out, the scanner's checkVisibility included (the overlay's geometry read
+  decides what is shown).
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

@@ -137,6 +137,35 @@ describe('call buttons drawn over the page (the overlay)', () => {
     await page.close();
   });
 
+  it('follows rows appended below: theirs get buttons, and a column they widen moves the numbers above', async () => {
+    const page = await world.open('overlay.html');
+    await expectBeside(page, BEN, '#ben');
+    const append = (html: string) => page.evaluate((row) => document.querySelector('#list tbody')?.insertAdjacentHTML('beforeend', row), html);
+    await append('<tr><td class="name">Cy</td><td class="phone" id="cy">+1 415 555 0105</td><td>Lead</td></tr>');
+    await expectBeside(page, '+14155550105', '#cy');
+    await expectBeside(page, ANA, '#ana');
+    // Nothing above the new row moved: an append is checked, not every number read again.
+    await append('<tr><td class="name">Dora Featherstonehaugh-Whittingham</td><td>no phone</td><td>Lead</td></tr>');
+    await expectBeside(page, ANA, '#ana');
+    await expectBeside(page, BEN, '#ben');
+    await expectBeside(page, '+14155550105', '#cy');
+    // Appended into a number's own cell, centred: the number moves left on its line. Ben's is
+    // no sentinel (Ana's is above it, at the same x): only the append's own check moves it.
+    await page.evaluate(() => {
+      for (const id of ['ana', 'ben']) {
+        const cell = document.getElementById(id) as HTMLElement;
+        cell.style.textAlign = 'center';
+        cell.style.width = '260px';
+        cell.innerHTML = `<span id="${id}-number">${cell.textContent}</span>`;
+      }
+    });
+    await expectBeside(page, BEN, '#ben-number');
+    await page.evaluate(() => document.getElementById('ben')?.append(Object.assign(document.createElement('span'), { textContent: ' (mobile, after hours)' })));
+    await expectBeside(page, BEN, '#ben-number');
+    await expectBeside(page, ANA, '#ana-number');
+    await page.close();
+  });
+
   it('hides the button of a hidden row and removes that of a removed row', async () => {
     const page = await world.open('overlay.html');
     await expectBeside(page, BEN, '#ben');

@@ -24,6 +24,19 @@ function overlay(ends: Map<Anchor, NumberEnd>, clipBoxes = new Map<Element, Clip
   return { instance, frames, reads, runFrames };
 }
 
+/** An overlay that drew one button per anchor, the reads it took for that forgotten. */
+function drawn(anchors: Anchor[], ends: Map<Anchor, NumberEnd>) {
+  const drawing = overlay(ends);
+  const buttons = anchors.map((anchor) => {
+    const b = button();
+    drawing.instance.add(anchor, [b]);
+    return b;
+  });
+  drawing.runFrames();
+  drawing.reads.length = 0;
+  return { ...drawing, buttons };
+}
+
 const created: ButtonOverlay[] = [];
 afterEach(() => {
   for (const instance of created.splice(0)) instance.clear();
@@ -40,6 +53,8 @@ function texts(count: number, parent: Element = document.body): Text[] {
 }
 
 const button = () => document.createElement('button');
+/** Lets the overlay's MutationObserver see the changes made so far. */
+const observed = () => new Promise((resolve) => setTimeout(resolve, 0));
 const hosts = () => [...document.querySelectorAll('[data-pc-ui="call-buttons"]')];
 const shownButtons = () => hosts().flatMap((host) => [...(host.shadowRoot?.querySelectorAll('button') ?? [])]);
 
@@ -108,6 +123,57 @@ describe('ButtonOverlay', () => {
     expect(reads.length).toBeLessThanOrEqual(501);
     runFrames();
     expect(new Set(reads).size).toBe(1501);
+  });
+
+  it('after the page grew reads the sentinels of each host only, and every number once they moved', () => {
+    const anchors = texts(600);
+    // Three columns of number ends, as the bench's three phone formats make.
+    const ends = new Map<Anchor, NumberEnd>(anchors.map((a, i) => [a, { right: 100 + (i % 3) * 10, top: i * 20, bottom: i * 20 + 16 }]));
+    const { instance, reads, runFrames, buttons } = drawn(anchors, ends);
+    instance.markShifted();
+    runFrames();
+    // Topmost, bottommost, leftmost and rightmost in each of 3 hosts: not the 600.
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.length).toBeLessThanOrEqual(15);
+    reads.length = 0;
+    instance.markShifted();
+    runFrames();
+    expect(reads.length).toBeLessThanOrEqual(15);
+
+    // The page grew again and widened the column: every number moved right, every button follows.
+    for (const [anchor, end] of ends) ends.set(anchor, { ...end, right: end.right + 30 });
+    instance.markShifted();
+    runFrames();
+    expect(buttons.map((b) => b.style.getPropertyValue('left'))).toEqual(anchors.map((_, i) => `${134 + (i % 3) * 10}px`));
+  });
+
+  it('reads every number again after rows inserted above them, and moves their buttons', async () => {
+    // happy-dom's records name no siblings: no insertion there reads as an append, here that is the point.
+    const list = document.createElement('div');
+    document.body.append(list);
+    const anchors = texts(300, list);
+    const ends = new Map<Anchor, NumberEnd>(anchors.map((a, i) => [a, { right: 100, top: i * 20, bottom: i * 20 + 16 }]));
+    const { instance, reads, runFrames, buttons } = drawn(anchors, ends);
+    const row = document.createElement('p');
+    list.prepend(row);
+    for (const [anchor, end] of ends) ends.set(anchor, { ...end, top: end.top + 20, bottom: end.bottom + 20 });
+    await observed();
+    runFrames();
+    expect(new Set(reads).size).toBe(300);
+    expect(buttons.map((b) => b.style.getPropertyValue('top'))).toEqual(anchors.map((_, i) => `${i * 20 + 19}px`));
+  });
+
+  it('writes nothing for a number read again at the same place', () => {
+    const [text] = texts(1) as [Text];
+    const { instance, runFrames } = overlay(new Map([[text, { right: 100, top: 20, bottom: 40 }]]));
+    const b = button();
+    instance.add(text, [b]);
+    runFrames();
+    // A marker the overlay's own style write would wipe out.
+    b.style.setProperty('--written', 'no');
+    instance.markStale();
+    runFrames();
+    expect(b.style.getPropertyValue('--written')).toBe('no');
   });
 
   it('takes buttons away when told, and on its own when their number leaves the page', () => {

@@ -1,7 +1,8 @@
 import { adoptCallButtonStyle } from '../call-button-style.ts';
 import type { Anchor } from './button-slots.ts';
-import { type ClipBox, numberEndReader, outerClip, type Placement, PlacementReader, type ReadClipBox, readClipBox, type ReadNumberEnd } from './number-geometry.ts';
-import { type DocumentBox, OverlayHost } from './overlay-host.ts';
+import { type ClipBox, type NumberEnd, numberEndReader, outerClip, type Placement, PlacementReader, type ReadClipBox, readClipBox, type ReadNumberEnd } from './number-geometry.ts';
+import { type ButtonAt, isAppend, nodesBefore, sameAt, sentinelsOf } from './layout-shift.ts';
+import { type DocumentBox, isOverlayHost, OverlayHost } from './overlay-host.ts';
 import { safely } from './safely.ts';
 import { nextFrame } from './schedule.ts';
 
@@ -42,6 +43,8 @@ interface Entry {
   host?: OverlayHost;
   /** The epoch of the positions it was placed at: older than the overlay's, it is stale. */
   epoch: number;
+  /** Where its first button is, as last written: a read that finds the same spot writes nothing. */
+  at?: ButtonAt;
   /** Top in document coordinates at the last read, to tell whether it is near the viewport. */
   top: number;
   shown: boolean;
@@ -82,7 +85,11 @@ export class ButtonOverlay {
   private readonly readClipBox: ReadClipBox;
   private readonly schedule: (callback: () => void) => void;
   private epoch = 0;
+  /** The page grew since the last pass: the hosts' sentinels are read at the next. */
+  private shifted = false;
   private scheduled = false;
+  /** The document's width at its last resize observation. */
+  private documentWidth: number | undefined;
   private watching: AbortController | undefined;
   private resizes: ResizeObserver | undefined;
   private waiters: Array<() => void> = [];
@@ -148,6 +155,12 @@ export class ButtonOverlay {
     this.requestFrame();
   }
 
+  /** The page grew (an append, an image loaded): numbers moved, if at all, in groups that their hosts' sentinels show. */
+  markShifted(): void {
+    this.shifted = true;
+    this.requestFrame();
+  }
+
   private requestFrame(): void {
     if (this.scheduled) return;
     this.scheduled = true;
@@ -183,6 +196,7 @@ export class ButtonOverlay {
       budget -= entry.buttons.length;
       fresh.push({ entry, placement: placements.of(entry.anchor) });
     }
+    if (this.shifted) this.checkShifts(readLayer, scrollX, scrollY);
     const moved: Array<{ entry: Entry; placement: Placement }> = [];
     const stale: Entry[] = [];
     let farReads = FAR_READS_PER_FRAME;
@@ -231,6 +245,29 @@ export class ButtonOverlay {
     if (this.pending.length === 0) this.settle();
   }
 
+  /**
+   * The page grew: the sentinels of each host whose entries are not stale otherwise are read; a
+   * host whose sentinels all stayed keeps its positions without a read, one where any moved has
+   * every entry read again (they go stale). Reads only: the frame writes after.
+   */
+  private checkShifts(readLayer: (layer: Layer) => LayerRead | null, scrollX: number, scrollY: number): void {
+    this.shifted = false;
+    const groups = new Map<OverlayHost, Entry[]>();
+    for (const entry of this.entries.values()) {
+      if (entry.inline !== false || entry.epoch !== this.epoch || !entry.host) continue;
+      const group = groups.get(entry.host);
+      if (group) group.push(entry);
+      else groups.set(entry.host, [entry]);
+    }
+    for (const group of groups.values()) {
+      const moved = sentinelsOf(group).some((sentinel) => {
+        const end = this.readNumberEnd(sentinel.anchor);
+        return !end || !sameAt(sentinel.at, buttonAt(end, sentinel.layer ? readLayer(sentinel.layer) : null, scrollX, scrollY));
+      });
+      if (moved) for (const entry of group) entry.epoch = -1;
+    }
+  }
+
   /** The layer's clip box (the clipping element's box within its own clipping ancestors'), in document coordinates. */
   private readLayer(clipElement: Element, placements: PlacementReader, scrollX: number, scrollY: number): LayerRead {
     const clip = this.readClipBox(clipElement);
@@ -259,13 +296,17 @@ export class ButtonOverlay {
     const shown = end !== undefined;
     if (shown !== entry.shown || entry.host === undefined) for (const button of entry.buttons) button.hidden = !shown;
     entry.shown = shown;
-    if (!end) return;
-    // Document coordinates, or the clipping element's content coordinates (its scroll undone).
-    const [dx, dy] = read ? [read.clip.scrollLeft - read.clip.left, read.clip.scrollTop - read.clip.top] : [scrollX, scrollY];
-    const top = (end.top + end.bottom) / 2 - BUTTON_SIZE / 2;
+    if (!end) {
+      entry.at = undefined;
+      return;
+    }
     entry.top = end.top + scrollY;
+    const at = buttonAt(end, read, scrollX, scrollY);
+    // Rewriting a style that did not change still restyles the button and lays its host out again.
+    if (sameAt(entry.at, at)) return;
+    entry.at = at;
     entry.buttons.forEach((button, i) => {
-      button.style.cssText = `left: ${end.right + BUTTON_GAP + i * (BUTTON_SIZE + BUTTON_GAP) + dx}px !important; top: ${top + dy}px !important`;
+      button.style.cssText = `left: ${at.left + i * (BUTTON_SIZE + BUTTON_GAP)}px !important; top: ${at.top}px !important`;
     });
   }
 
@@ -287,6 +328,7 @@ export class ButtonOverlay {
     entry.inline = undefined;
     entry.host = undefined;
     entry.layer = undefined;
+    entry.at = undefined;
     entry.epoch = -1;
   }
 
@@ -327,13 +369,11 @@ export class ButtonOverlay {
     const view = this.doc.defaultView;
     const stale = () => this.markStale();
     if (typeof ResizeObserver === 'function') {
-      this.resizes = new ResizeObserver(stale);
+      this.resizes = new ResizeObserver((resizes) => safely(() => this.onResize(resizes)));
       this.resizes.observe(this.doc.documentElement);
       for (const clip of this.layers.keys()) if (clip) this.resizes.observe(clip);
     }
-    const mutations = new MutationObserver((records) => {
-      if (records.some((record) => !this.isOwnInsertion(record))) stale();
-    });
+    const mutations = new MutationObserver((records) => safely(() => this.onPageMutations(records)));
     mutations.observe(this.doc.documentElement, { childList: true, subtree: true, attributes: true, characterData: true });
     signal.addEventListener('abort', () => mutations.disconnect());
     view?.addEventListener('resize', stale, { signal });
@@ -341,11 +381,44 @@ export class ButtonOverlay {
     this.doc.addEventListener('scroll', (event) => safely(() => this.onScroll(event.target)), { capture: true, passive: true, signal });
   }
 
+  /**
+   * An append moves the numbers just before it (read again) and, through the boxes holding both,
+   * groups of numbers (their sentinels tell); any other change of the page may move any number.
+   */
+  private onPageMutations(records: MutationRecord[]): void {
+    for (const record of records) {
+      if (this.isOwnInsertion(record)) continue;
+      if (!isAppend(record)) {
+        this.markStale();
+        return;
+      }
+      this.markShifted();
+      for (const node of nodesBefore(record)) {
+        const entry = this.entries.get(node as Anchor);
+        if (entry) entry.epoch = -1;
+      }
+    }
+  }
+
+  /**
+   * The document's height alone changed: its content grew or shrank (rows appended, an image
+   * loaded), which moves numbers in groups. A new width reflows every line, as does a resized
+   * clipping element: every position may have moved.
+   */
+  private onResize(resizes: ResizeObserverEntry[]): void {
+    for (const { target, contentRect } of resizes) {
+      if (target !== this.doc.documentElement) this.markStale();
+      else if (contentRect.width !== this.documentWidth) {
+        this.documentWidth = contentRect.width;
+        this.markStale();
+      } else this.markShifted();
+    }
+  }
+
   /** Our hosts going into the body are no change of the page's. */
   private isOwnInsertion(record: MutationRecord): boolean {
     if (record.type !== 'childList') return false;
-    const ours = (node: Node) => (node as Element).getAttribute?.('data-pc-ui') === 'call-buttons';
-    return [...record.addedNodes].every(ours) && [...record.removedNodes].every(ours) && record.addedNodes.length > 0;
+    return [...record.addedNodes].every(isOverlayHost) && [...record.removedNodes].every(isOverlayHost) && record.addedNodes.length > 0;
   }
 
   /**
@@ -370,4 +443,11 @@ export class ButtonOverlay {
     this.waiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** Where an entry's first button goes: after the number's end, centred on its line, in its layer's coordinates. */
+function buttonAt(end: NumberEnd, read: LayerRead | null, scrollX: number, scrollY: number): ButtonAt {
+  // Document coordinates, or the clipping element's content coordinates (its scroll undone).
+  const [dx, dy] = read ? [read.clip.scrollLeft - read.clip.left, read.clip.scrollTop - read.clip.top] : [scrollX, scrollY];
+  return { left: end.right + BUTTON_GAP + dx, top: (end.top + end.bottom) / 2 - BUTTON_SIZE / 2 + dy };
 }

@@ -3,6 +3,14 @@ import { adoptOverlayStyle } from '../call-button-style.ts';
 /** Buttons per host: 10,000 into one host cost 1.3 s in one frame, into hosts of 250 0.6 s (tests/bench/content-layout-probe.ts). */
 export const HOST_CAPACITY = 250;
 
+/** Marks our overlay's hosts: the scanner never looks inside them, their insertion is no change of the page. */
+const OVERLAY_HOST = 'call-buttons';
+
+/** True for an overlay host of ours: its insertion or removal is no change of the page. */
+export function isOverlayHost(node: Node): boolean {
+  return (node as Element).getAttribute?.('data-pc-ui') === OVERLAY_HOST;
+}
+
 /** A box in document coordinates. */
 export interface DocumentBox {
   left: number;
@@ -29,7 +37,7 @@ export class OverlayHost {
   constructor(doc: Document, clipped: boolean) {
     this.element = doc.createElement('div');
     // Marks our own UI: the scanner never looks for numbers inside it.
-    this.element.setAttribute('data-pc-ui', 'call-buttons');
+    this.element.setAttribute('data-pc-ui', OVERLAY_HOST);
     const root = this.element.attachShadow({ mode: 'open' });
     adoptOverlayStyle(root);
     this.clipBox = doc.createElement('div');

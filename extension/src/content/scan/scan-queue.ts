@@ -11,6 +11,10 @@ const NODES_PER_CLOCK_CHECK = 256;
 interface Walk {
   root: Node;
   walker: TreeWalker;
+  /** Where the walk stops (not read): where the walk it continues jumped to. */
+  end?: Node;
+  /** The walk of what was jumped over, once this one is done. */
+  then?: Walk;
 }
 
 /**
@@ -52,7 +56,8 @@ export class ScanQueue {
         const result = this.step(this.walk, deadline);
         if (result === 'paused') return undefined;
         if (result !== 'done') return result;
-        this.walk = undefined;
+        this.walk = this.walk.then;
+        continue;
       }
       const first = this.pending.values().next();
       if (first.done) return undefined;
@@ -71,14 +76,35 @@ export class ScanQueue {
     }
   }
 
+  /** The subtree being walked, if the walk goes on to its end. */
+  get walking(): Node | undefined {
+    return this.walk && !this.walk.end ? this.walk.root : undefined;
+  }
+
+  /**
+   * Walks on from `node` if the walk in progress has it ahead (and the walk goes on to the end of
+   * its subtree); what it jumps over is walked after.
+   */
+  jumpTo(node: Node): void {
+    const walk = this.walk;
+    if (!walk || walk.end || node === walk.root || !walk.root.contains(node)) return;
+    const { root, walker } = walk;
+    if (!(walker.currentNode.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING)) return;
+    const jumped = this.createWalker(root);
+    // The node before `node` in the walk's order: the next one is `node` itself.
+    jumped.currentNode = node;
+    jumped.previousNode();
+    this.walk = { root, walker: jumped, then: { root, walker, end: node, then: walk.then } };
+  }
+
   private step(walk: Walk, deadline: number): Anchor | 'paused' | 'done' {
-    const { walker, root } = walk;
+    const { walker, root, end } = walk;
     if (!root.isConnected) return 'done';
     // The page removed the node the walk paused at: start over, placing buttons is idempotent.
     if (!root.contains(walker.currentNode)) walker.currentNode = root;
     let visited = 0;
     let node = walker.nextNode();
-    while (node) {
+    while (node && node !== end) {
       if (node.nodeType === Node.ELEMENT_NODE && isSkippedElement(node as Element)) {
         node = nextAfterSubtree(walker);
         continue;

@@ -3,10 +3,12 @@ import { type PhoneTarget, parseCallHref } from '../../numbers/detect-numbers.ts
 import { DetectionCache } from './detection-cache.ts';
 import { sharesLine, type TextAround, textAround, textsReachedAfter } from './inline-run.ts';
 import { type Anchor, ButtonSlots, removeAllCallButtons } from './button-slots.ts';
-import { measureNextFrame, nextFrame, nextTask } from './schedule.ts';
+import { isOverlayHost } from './overlay-host.ts';
+import { afterNextFrame, measureNextFrame, nextTask } from './schedule.ts';
 import { safely } from './safely.ts';
 import { isCallLink, ScanFilter } from './scan-filter.ts';
 import { ScanQueue } from './scan-queue.ts';
+import { elementInView } from './viewport-start.ts';
 
 export interface ScannerOptions {
   root: Document;
@@ -20,8 +22,6 @@ export interface ScannerOptions {
   budgetMs?: number;
   /** Runs the next reading slice; a new task by default, not tied to frames. */
   yieldToPage?: (callback: () => void) => void;
-  /** Runs the writes (buttons placed and removed); the next animation frame by default. */
-  schedule?: (callback: () => void) => void;
   /** Tells how long the page's next frame took to render; measured around the next animation frame by default. */
   measurePageFrame?: (callback: (renderMs: number) => void) => void;
 }
@@ -69,9 +69,10 @@ const OBSERVED: MutationObserverInit = {
 /**
  * Puts a call button after every phone number in `root`, its open shadow roots included,
  * and keeps them right as the page changes: only added or changed nodes are read, in slices
- * of at most `budgetMs` that give the thread back to the page in between; the buttons are
- * placed once everything queued is read, in one write per frame. Frames are not entered: the
- * content script runs in each of them.
+ * of at most `budgetMs` that give the thread back to the page in between, a subtree from
+ * where the viewport shows it first; each slice hands the buttons it read to the overlay,
+ * which draws them in its coming frames. Frames are not entered: the content script runs in
+ * each of them.
  */
 export function startScanner(options: ScannerOptions): Scanner {
   const scanner = new PageScanner(options);
@@ -84,7 +85,6 @@ class PageScanner {
   private readonly root: Document;
   private readonly budgetMs: number;
   private readonly yieldToPage: (callback: () => void) => void;
-  private readonly schedule: (callback: () => void) => void;
   private readonly measureNextFrame: (callback: (renderMs: number) => void) => void;
   /** What was found in each text, in the default country. */
   private detections: DetectionCache;
@@ -99,13 +99,14 @@ class PageScanner {
   private readonly restyled = new Set<Node>();
   /** Elements whose contenteditable changed: the buttons inside are checked again until the queue drains. */
   private readonly editingChanged = new Set<Node>();
-  /** Button changes read but not yet made, the last one per anchor. */
+  /** Button changes read in this slice, the last one per anchor: made at its end. */
   private readonly writes = new Map<Anchor, () => void>();
   /** What the page's last change cost it to render (its frame's style, layout and paint). */
   private pageFrameMs = 0;
   private measuringPageFrame = false;
+  /** Subtrees whose walk jumps, or jumped, to what is in view. */
+  private readonly walkedInView = new WeakSet<Node>();
   private reading = false;
-  private writing = false;
   private stopped = false;
   private waiters: Array<() => void> = [];
 
@@ -113,7 +114,6 @@ class PageScanner {
     this.root = options.root;
     this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
     this.yieldToPage = options.yieldToPage ?? nextTask;
-    this.schedule = options.schedule ?? nextFrame;
     this.measureNextFrame = options.measurePageFrame ?? measureNextFrame;
     listenToCallButtons(this.root, options.onCall, options.signal);
     this.detections = new DetectionCache(options.defaultCountry);
@@ -145,8 +145,8 @@ class PageScanner {
     if (this.stopped) return Promise.resolve();
     // Changes made just before this call are still in the observer's queue.
     safely(() => this.onMutations(this.observer.takeRecords()));
-    // The overlay shows what was written a few hundred buttons per frame.
-    if (!this.reading && !this.writing) return this.slots.placed();
+    // The overlay shows what was handed to it a few hundred buttons per frame.
+    if (!this.reading) return this.slots.placed();
     return new Promise<void>((resolve) => this.waiters.push(resolve)).then(() => this.slots.placed());
   }
 
@@ -197,15 +197,16 @@ class PageScanner {
         if (target.nodeType === Node.TEXT_NODE) this.queue.add(target);
       } else if (type === 'childList') {
         // Our own writes are no change of the page's: reading after them would make a layout of ours per frame.
+        // The overlay adds its hosts inside its animation frame: a read then would restyle the page mid-frame.
         for (const node of addedNodes) {
-          if (isCallButton(node)) continue;
+          if (isCallButton(node) || isOverlayHost(node)) continue;
           pageChanged = true;
           this.queue.add(node);
         }
         for (const node of removedNodes) {
           // Our button removed by the page (its anchor stays): put it back. A removed anchor: drop its buttons.
           const restored = this.slots.anchorToRestore(node);
-          pageChanged ||= restored !== undefined || !isCallButton(node);
+          pageChanged ||= restored !== undefined || !(isCallButton(node) || isOverlayHost(node));
           const anchor = restored ?? (this.slots.has(node) ? node : undefined);
           if (anchor) this.queue.add(anchor);
         }
@@ -234,11 +235,10 @@ class PageScanner {
       return;
     }
     // The page changed its content: the browser lays it out at the next frame anyway. What is
-    // read of the change now, and every button read before, goes into that same layout
-    // (infinite scroll: no layout of ours per append; a list filled at once: its first rows,
-    // those in view, get their buttons with it). The rest is read in slices as before.
+    // read of the change now goes to the overlay, which draws it in that same frame (infinite
+    // scroll: no frame of ours per append; a list filled at once: the rows in view get their
+    // buttons with it). The rest is read in slices as before.
     this.readSlice(Math.min(MAX_IN_PAGE_FRAME_BUDGET_MS, Math.max(IN_PAGE_FRAME_BUDGET_MS, PAGE_FRAME_SHARE * this.pageFrameMs)));
-    this.requestWrite(true);
     this.measurePageFrame();
   }
 
@@ -262,7 +262,7 @@ class PageScanner {
     );
   }
 
-  /** Reads (text, styles) for `budgetMs`; the buttons are placed later, all at once. */
+  /** Reads (text, styles) for `budgetMs`, then hands the buttons read to the overlay. */
   private readSlice(budgetMs: number): void {
     if (this.stopped) return;
     try {
@@ -281,35 +281,44 @@ class PageScanner {
     } finally {
       if (this.queue.isEmpty) this.editingChanged.clear();
       else this.requestRead();
-      this.requestWrite();
+      this.handOff();
+      this.readInViewFirst();
     }
   }
 
-  private requestWrite(beforePageLayout = false): void {
-    if (this.writing || this.stopped) return;
-    if (this.writes.size === 0) {
-      if (!this.reading) this.settle();
-      return;
-    }
-    // Each write makes the browser lay the page out again, and on a 10,000-row table that costs
-    // a good share of the page's own layout, however few buttons it holds (issue #12): one write
-    // once everything is read, unless the page's own change brings a layout anyway.
-    if (!beforePageLayout && !this.queue.isEmpty) return;
-    this.writing = true;
-    this.schedule(() => safely(() => this.write()));
+  /**
+   * A subtree too large for one slice (a list's body filled or re-rendered at once) jumps, once
+   * the page's next frame has laid it out, to what is in view: wherever the list is scrolled to,
+   * the agent sees buttons where they look first; the rows jumped over are read after the others.
+   */
+  private readInViewFirst(): void {
+    const root = this.queue.walking;
+    if (!root || this.walkedInView.has(root)) return;
+    this.walkedInView.add(root);
+    afterNextFrame(() =>
+      safely(() => {
+        // Read through meanwhile (a row an infinite scroll appended): no hit test.
+        const start = this.queue.walking === root ? elementInView(this.root, root) : undefined;
+        if (start) this.queue.jumpTo(start);
+      }),
+    );
   }
 
-  /** Every button change read so far, in one go: the browser lays the page out once for all of them. */
-  private write(): void {
-    this.writing = false;
+  /**
+   * Makes the button changes of this slice: the overlay draws new buttons in its coming frames,
+   * writing into its own hosts only, so the agent sees the first ones while the rest is read
+   * (10,000 rows: they all waited for the whole read, then 20 frames of the overlay's, issue #12).
+   */
+  private handOff(): void {
     if (this.stopped) return;
-    // The page's pending records are read first: what they decide is written with the rest.
-    this.unobserved(() => {
-      const writes = [...this.writes.values()];
-      this.writes.clear();
-      for (const write of writes) safely(write);
-    });
-    if (!this.reading && !this.writing) this.settle();
+    if (this.writes.size > 0) {
+      this.unobserved(() => {
+        const writes = [...this.writes.values()];
+        this.writes.clear();
+        for (const write of writes) safely(write);
+      });
+    }
+    if (!this.reading) this.settle();
   }
 
   /** Queues the hidden roots inside (or equal to) an element whose class, style or hidden state changed. */

@@ -1,0 +1,71 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ScanQueue } from './scan-queue.ts';
+import { elementInView } from './viewport-start.ts';
+
+/** A list of `count` rows, each a phone number in a cell, and a button with a number inside the 50th. */
+function list(count: number): HTMLElement {
+  const rows = Array.from({ length: count }, (_, i) => `<tr id="r${i}"><td>415-555-${String(1000 + i)}</td></tr>`);
+  document.body.innerHTML = `<table><tbody>${rows.join('')}</tbody></table>`;
+  document.querySelector('#r50 td')?.insertAdjacentHTML('beforeend', '<button><b>415-555-9999</b></button>');
+  return document.querySelector('tbody') as HTMLElement;
+}
+
+/** Every text the queue yields for `root`, in its order; `jump` says where to jump after the `after`th text. */
+function readAll(root: Node, jump?: { after: number; to: () => Node | undefined }): string[] {
+  const queue = new ScanQueue(document, () => undefined);
+  queue.add(root);
+  const texts: string[] = [];
+  for (let anchor = queue.next(Number.POSITIVE_INFINITY); anchor; anchor = queue.next(Number.POSITIVE_INFINITY)) {
+    texts.push(anchor.textContent ?? '');
+    const to = texts.length === jump?.after ? jump.to() : undefined;
+    if (to) {
+      expect(queue.walking).toBe(root);
+      queue.jumpTo(to);
+    }
+  }
+  expect(queue.isEmpty).toBe(true);
+  return texts;
+}
+
+afterEach(() => {
+  document.body.replaceChildren();
+  vi.restoreAllMocks();
+});
+
+describe('ScanQueue', () => {
+  it('jumps ahead in a walk, and walks what it jumped over after the rest: each text once', () => {
+    const body = list(100);
+    const inDocumentOrder = readAll(body);
+    expect(inDocumentOrder).toHaveLength(100);
+    const texts = readAll(body, { after: 10, to: () => document.querySelector('#r60') ?? undefined });
+    expect(texts).toEqual([...inDocumentOrder.slice(0, 10), ...inDocumentOrder.slice(60), ...inDocumentOrder.slice(10, 60)]);
+  });
+
+  it('never jumps back to what it read already', () => {
+    const body = list(100);
+    const inDocumentOrder = readAll(body);
+    expect(readAll(body, { after: 30, to: () => document.querySelector('#r20') ?? undefined })).toEqual(inDocumentOrder);
+  });
+});
+
+describe('elementInView', () => {
+  it("finds the topmost element in view inside a list's body", () => {
+    const body = list(100);
+    vi.spyOn(document, 'elementFromPoint').mockImplementation((_x, y) =>
+      // A fixed header covers the viewport's top; the list shows from row 40 on below it.
+      y === 0 ? document.body : document.querySelector(y < 200 ? '#r40 td' : '#r45 td'),
+    );
+    expect(elementInView(document, body)).toBe(document.querySelector('#r40 td'));
+    const other = document.body.appendChild(document.createElement('ul'));
+    expect(elementInView(document, other)).toBeUndefined();
+  });
+
+  it('gives the outermost element the walk skips around the hit: nothing inside it is read', () => {
+    const body = list(100);
+    vi.spyOn(document, 'elementFromPoint').mockImplementation(() => document.querySelector('#r50 b'));
+    const start = elementInView(document, body);
+    expect(start).toBe(document.querySelector('#r50 button'));
+    expect(readAll(body, { after: 1, to: () => start })).not.toContain('415-555-9999');
+  });
+});

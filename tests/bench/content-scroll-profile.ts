@@ -1,0 +1,240 @@
+/**
+ * `npx tsx tests/bench/content-scroll-profile.ts [--batch 500] [--every 100] [--for 5000] [--bare] [--out FILE]`: where
+ * the main thread's time goes while the bench's infinite scroll (crm-list.html, 500 rows every
+ * 100 ms for 5 s) runs with our content script (issue #12). Builds the extension unminified (WXT's
+ * development mode) so that functions keep their names, runs the scroll once under the CDP
+ * sampling profiler and a performance trace, and prints: the page's appends and the buttons' lag
+ * (as the bench measures them, slowed by the profiling), our script's time by entry point and by
+ * function, and the renderer's main thread by phase (script, style, layout, pre-paint, paint),
+ * with the style and layout forced inside script split by whose script forced them. A probe:
+ * prints its tables, writes no docs.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CDPSession } from 'playwright-core';
+import { launchWithExtension } from '../e2e/harness/extension.ts';
+import { serveDirectory } from '../e2e/harness/static-server.ts';
+import { DEADLINE_MS, waitFor } from '../e2e/harness/world.ts';
+import { buildTestPages } from '../e2e/pages/build.ts';
+import { REPO_ROOT } from '../relay/harness.ts';
+import type { CpuProfile } from './cpu-profile.ts';
+import { positiveIntegerFlag } from './flags.ts';
+
+const args = process.argv.slice(2);
+/** `--bare`: the page without the extension, what it costs by itself. */
+const bare = args.includes('--bare');
+/** `--out FILE`: the profile and the trace, kept as JSON for a closer look. */
+const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : undefined;
+const scroll = { batch: positiveIntegerFlag(args, '--batch', 500), everyMs: positiveIntegerFlag(args, '--every', 100), forMs: positiveIntegerFlag(args, '--for', 5000) };
+
+/** Our own functions' time, counted once per sample under the first of these found from the stack's root. */
+const ENTRY_POINTS = ['onMutations', 'readSlice', 'write', 'frame', 'markStale', 'measureNextFrame', 'onScroll', 'settle'];
+
+/** Trace events that run script: their own time is script, layouts and styles inside them are forced. */
+const SCRIPT_EVENTS = new Set(['FunctionCall', 'EvaluateScript', 'TimerFire', 'FireAnimationFrame', 'RunMicrotasks', 'EventDispatch', 'v8.run', 'V8.Execute', 'v8.callFunction', 'RunTask', 'ResizeObserverLoop']);
+
+/** The trace's mark of the last append. */
+const LAST_APPEND = 'pc-last-append';
+
+const PHASES: Record<string, string> = {
+  UpdateLayoutTree: 'style',
+  RecalculateStyles: 'style',
+  Layout: 'layout',
+  PrePaint: 'pre-paint',
+  Paint: 'paint',
+  Layerize: 'paint',
+  UpdateLayer: 'paint',
+  Commit: 'commit',
+  HitTest: 'hit test',
+  ParseHTML: 'parse HTML',
+  MajorGC: 'gc',
+  MinorGC: 'gc',
+  'V8.GC_SCAVENGER': 'gc',
+};
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  ts: number;
+  dur?: number;
+  /** The thread's CPU time in the event: unlike `dur`, not stretched by other processes on a loaded machine. */
+  tdur?: number;
+  pid: number;
+  tid: number;
+  args?: { name?: string; data?: { message?: string; stackTrace?: Array<{ url: string }> }; beginData?: { stackTrace?: Array<{ url: string; functionName: string }> }};
+}
+
+const extensionDir = buildUnminified();
+const pagesDir = await buildTestPages(mkdtempSync(join(tmpdir(), 'pc-scroll-profile-')));
+const site = await serveDirectory(pagesDir);
+const browser = await launchWithExtension(extensionDir);
+try {
+  await browser.setStorage({ sites: [{ pattern: 'http://127.0.0.1/*' }], defaultCountry: 'US' });
+  await waitFor(async () => (await browser.registeredSites()).includes('http://127.0.0.1/*'), DEADLINE_MS, 'the content script to be registered');
+  const page = await browser.context.newPage();
+  // The extension is enabled on 127.0.0.1 only: the same page on localhost is the bare page.
+  await page.goto(`${bare ? site.url.replace('127.0.0.1', 'localhost') : site.url}/crm-list.html`);
+  if (!bare) await page.locator('button[data-pc-call="+12125550199"]').first().waitFor({ timeout: DEADLINE_MS });
+  const cdp = await browser.context.newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReturnAsStream',
+    traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.stack', 'v8.execute'] },
+  });
+  await cdp.send('Profiler.start');
+  await page.evaluate(() => (window as unknown as BenchWindow).bench.mark('button[data-pc-call]'));
+  const appended = await page.evaluate((s) => (window as unknown as BenchWindow).bench.scroll(s.batch, s.everyMs, s.forMs), scroll);
+  // The trace's figures count until here: what the page's appends shared the thread with.
+  await page.evaluate((mark) => console.timeStamp(mark), LAST_APPEND);
+  const at = bare ? appended.lastAppend : await page.evaluate((want) => (window as unknown as BenchWindow).bench.decorated('button[data-pc-call]', want, 180_000), appended.rows);
+  const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile };
+  const events = await stopTracing(cdp);
+  if (out) writeFileSync(out, JSON.stringify({ profile, events }));
+  console.log(`scroll of ${appended.rows} rows: appends ${Math.round(appended.lastAppend - appended.start)} ms; every button ${at === null ? 'not within 180 s' : `${Math.round(at - appended.lastAppend)} ms after the last append`}`);
+  printProfile(profile);
+  printTrace(events);
+} finally {
+  await browser.close();
+  await site.close();
+  rmSync(pagesDir, { recursive: true, force: true });
+  rmSync(join(tmpdir(), 'pc-scroll-profile-ext'), { recursive: true, force: true });
+}
+
+interface BenchWindow {
+  bench: {
+    mark(selector: string): void;
+    scroll(batch: number, everyMs: number, forMs: number): Promise<{ start: number; lastAppend: number; rows: number }>;
+    decorated(selector: string, want: number, deadlineMs: number): Promise<number | null>;
+  };
+}
+
+/** The extension as the tests build it, but in WXT's development mode: unminified. */
+function buildUnminified(): string {
+  const out = join(tmpdir(), 'pc-scroll-profile-ext');
+  execFileSync(process.execPath, [join(REPO_ROOT, 'extension', 'node_modules', 'wxt', 'bin', 'wxt.mjs'), 'build', '--mode', 'development'], {
+    cwd: join(REPO_ROOT, 'extension'),
+    env: { ...process.env, PC_TEST_HOSTS: '1', PC_OUT_DIR: out },
+    stdio: 'pipe',
+  });
+  return join(out, 'chrome-mv3-dev');
+}
+
+async function stopTracing(cdp: CDPSession): Promise<TraceEvent[]> {
+  const complete = new Promise<string>((resolve) => cdp.once('Tracing.tracingComplete', (event) => resolve(event.stream as string)));
+  await cdp.send('Tracing.end');
+  const handle = await complete;
+  let text = '';
+  for (;;) {
+    const chunk = await cdp.send('IO.read', { handle, size: 1 << 20 });
+    text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString() : chunk.data;
+    if (chunk.eof) break;
+  }
+  await cdp.send('IO.close', { handle });
+  const parsed = JSON.parse(text) as { traceEvents?: TraceEvent[] } | TraceEvent[];
+  return Array.isArray(parsed) ? parsed : (parsed.traceEvents ?? []);
+}
+
+function isOurs(url: string): boolean {
+  return url.startsWith('chrome-extension://');
+}
+
+function ms(us: number): number {
+  return Math.round(us / 1000);
+}
+
+/** Our script's self time by entry point and by function, against the page's script and the browser's native work seen by the profiler. */
+function printProfile(profile: CpuProfile): void {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  const byEntry = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let ours = 0;
+  let page = 0;
+  let other = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const time = profile.timeDeltas[i + 1] ?? 0;
+    const leaf = nodes.get(profile.samples[i] as number);
+    if (!leaf || leaf.callFrame.functionName === '(idle)') continue;
+    const stack: Array<{ functionName: string; url: string }> = [];
+    for (let at: number | undefined = leaf.id; at !== undefined; at = parents.get(at)) stack.push((nodes.get(at) as (typeof profile.nodes)[number]).callFrame);
+    const ourFrame = stack.find((frame) => isOurs(frame.url));
+    if (ourFrame) {
+      ours += time;
+      const entry = [...stack].reverse().find((frame) => isOurs(frame.url) && ENTRY_POINTS.includes(frame.functionName))?.functionName ?? 'other';
+      byEntry.set(entry, (byEntry.get(entry) ?? 0) + time);
+      // A native (getClientRects, checkVisibility) counts under its own name: what it makes the browser do.
+      const self = isOurs(leaf.callFrame.url) || leaf.callFrame.url === '' ? leaf.callFrame.functionName || '(anonymous)' : `${leaf.callFrame.functionName} (lib)`;
+      byFunction.set(self, (byFunction.get(self) ?? 0) + time);
+    } else if (stack.some((frame) => frame.url.startsWith('http'))) page += time;
+    else other += time;
+  }
+  console.log(`\nCPU profile (sampled; ms): ours ${ms(ours)}, the page's script ${ms(page)}, other (GC, browser, program) ${ms(other)}`);
+  console.log('ours by entry point:', table(byEntry));
+  console.log('ours by function (self, natives by name):', table(byFunction, 25));
+}
+
+/**
+ * The page's renderer main thread: CPU time (the trace's thread time: a loaded machine stretches
+ * wall time, not this) by phase, self time; style and layout forced inside script, by whose script.
+ */
+function printTrace(events: TraceEvent[]): void {
+  const names = new Map<string, string>();
+  for (const event of events) if (event.ph === 'M' && event.name === 'thread_name' && event.args?.name) names.set(`${event.pid}:${event.tid}`, event.args.name);
+  const threads = new Map<string, TraceEvent[]>();
+  for (const event of events) {
+    if (event.ph !== 'X' || event.dur === undefined) continue;
+    const key = `${event.pid}:${event.tid}`;
+    if (names.get(key) !== 'CrRendererMain') continue;
+    threads.set(key, [...(threads.get(key) ?? []), event]);
+  }
+  // The page's renderer: the main thread that laid out the most.
+  const layoutTime = (list: TraceEvent[]) => list.filter((e) => e.name === 'Layout').reduce((sum, e) => sum + (e.dur ?? 0), 0);
+  const main = [...threads.values()].sort((a, b) => layoutTime(b) - layoutTime(a))[0] ?? [];
+  main.sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+  const byPhase = new Map<string, number>();
+  const forced = new Map<string, number>();
+  const lastAppend = events.find((event) => event.name === 'TimeStamp' && event.args?.data?.message === LAST_APPEND)?.ts ?? Number.POSITIVE_INFINITY;
+  const cpu = (event: TraceEvent) => event.tdur ?? event.dur ?? 0;
+  const stack: Array<{ event: TraceEvent; children: number }> = [];
+  let busy = 0;
+  const close = (until: number) => {
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as { event: TraceEvent; children: number };
+      if (top.event.ts + (top.event.dur ?? 0) > until) break;
+      stack.pop();
+      const self = cpu(top.event) - top.children;
+      const phase = PHASES[top.event.name] ?? (SCRIPT_EVENTS.has(top.event.name) ? 'script' : 'other');
+      byPhase.set(phase, (byPhase.get(phase) ?? 0) + self);
+      const parent = stack[stack.length - 1];
+      if (parent) parent.children += cpu(top.event);
+      else busy += cpu(top.event);
+      if ((phase === 'style' || phase === 'layout') && stack.some((open) => SCRIPT_EVENTS.has(open.event.name) && open.event.name !== 'RunTask')) {
+        const trace = top.event.args?.beginData?.stackTrace ?? top.event.args?.data?.stackTrace ?? [];
+        const who = trace.length === 0 ? 'unknown' : trace.some((frame) => isOurs(frame.url)) ? 'ours' : 'page';
+        const key = `${phase} forced by ${who}`;
+        forced.set(key, (forced.get(key) ?? 0) + cpu(top.event));
+        forced.set(`${key} (count)`, (forced.get(`${key} (count)`) ?? 0) + 1000);
+      }
+    }
+  };
+  for (const event of main) {
+    if (event.ts > lastAppend) break;
+    close(event.ts);
+    stack.push({ event, children: 0 });
+  }
+  close(Number.POSITIVE_INFINITY);
+  console.log(`\nrenderer main thread until the last append, CPU ${ms(busy)} ms; self CPU time by phase (trace; ms):`, table(byPhase));
+  console.log('style and layout forced inside script (ms; counts as "(count)"):', table(forced));
+}
+
+function table(values: Map<string, number>, top = 12): string {
+  return `\n${[...values]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, us]) => `  ${name.padEnd(48)} ${String(ms(us)).padStart(7)}`)
+    .join('\n')}`;
+}
