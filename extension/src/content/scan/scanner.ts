@@ -199,14 +199,14 @@ class PageScanner {
         // Our own writes are no change of the page's: reading after them would make a layout of ours per frame.
         // The overlay adds its hosts inside its animation frame: a read then would restyle the page mid-frame.
         for (const node of addedNodes) {
-          if (isCallButton(node) || isOverlayHost(node)) continue;
+          if (isOurs(node)) continue;
           pageChanged = true;
           this.queue.add(node);
         }
         for (const node of removedNodes) {
           // Our button removed by the page (its anchor stays): put it back. A removed anchor: drop its buttons.
           const restored = this.slots.anchorToRestore(node);
-          pageChanged ||= restored !== undefined || !(isCallButton(node) || isOverlayHost(node));
+          pageChanged ||= restored !== undefined || !isOurs(node);
           const anchor = restored ?? (this.slots.has(node) ? node : undefined);
           if (anchor) this.queue.add(anchor);
         }
@@ -391,4 +391,9 @@ function hasAncestorIn(node: Node, set: Set<Node>): boolean {
     if (set.has(current)) return true;
   }
   return false;
+}
+
+/** What we add to the page, our buttons and the overlay's hosts: adding or removing them is no change of the page's. */
+function isOurs(node: Node): boolean {
+  return isCallButton(node) || isOverlayHost(node);
 }
