@@ -156,21 +156,44 @@ contact for every caller), against the relay without one in the same round:
   about 30 for the 3,000). A webhook's instance is read once, by its guard, and handed on to the
   call's transaction and its CRM side, which read it twice more before.
 - **Still on the fan-out's path.** Where one call for 1,000 agents spends its time, from the
-  webhook's guard (\`fan-out.ts\`, 30 calls, medians, a machine at load 8, before the checkpoints
-  moved): its transaction 10 to 15 ms (the store's CPU for it, measured alone at load 12 after 40
-  such calls: 4 ms reading the 1,000 agents of the number, 2.5 linking them, 7.5 for their seqs
-  and events, 5 for the COMMIT's writes of the log), the sync 2 to 5 ms (the events wait for it:
-  an agent must never see a seq that a crash could give to another event), the reply 3 to 5 ms,
-  then the sends 20 to 50 ms in 4 to 8 turns: the same \`writev\` per socket as the forwarder's (about a third of the relay's CPU
-  for such a call, with ws and Node's streams around it another sixth). The index entries: each
-  agent's link and event go into that agent's place in two indexes (call_agents' key, events'
-  (agent, seq)), so the commit rewrites one page per agent in each once the history spans more
-  pages than there are agents: the links are 43 % of the commit's log bytes after 40 calls (2,499
-  KiB with them, 1,420 without, \`fan-out-commit.ts\`). They cannot simply go: an agent's call
-  list (\`listCalls\`, by call id, paged with \`before\`) needs an index by agent, which is the same
-  scattered entry; serving it from the events' (agent, seq) index instead would list calls in the
-  order the agent was linked to them, a change of the API's order. The foreign keys of events and
-  links cost about 3 ms of the 20 ms of store CPU (one parent lookup per row).
+  webhook's arrival to the last socket written (\`fan-out.ts\` with a mark at each step, 40 calls,
+  medians, the tree before the step below on a machine at load 10 to 12): its transaction 25 ms,
+  the COMMIT's writes of the log 4, the sync 8 (the events wait for it: an agent must never see a
+  seq that a crash could give to another event), the reply and the hand-over to the hub 9, then
+  the sends 88 ms in 7 or 8 turns: the last socket is written some 150 ms after the webhook came
+  in at that load (about 50 on a quiet machine). By function (\`--profile\`), the sends are 46 % of
+  the relay's CPU for such calls, \`writev\` alone 35 % (one system call per socket, the forwarder's
+  own cost) and the JS around it (ws's framing, Node's stream, the socket's checks and metrics)
+  the rest; the store 20 % (the events and their seqs 8, reading the agents of the number 3.6,
+  linking them 2.7, the COMMIT 3.8); the garbage collector 5 %. The sends start as soon as the
+  sync has completed and the reply is written: nothing else is waited for.
+- **An agent's seq where its events end.** SQLite kept each agent's last seq in its agents row
+  as well, so a call for 1,000 agents rewrote 1,000 agents rows besides appending their events
+  (some 60 pages of the agents table per commit). The next seq is now read where the agent's
+  events end (the page of \`events_by_agent\` its new entry goes into anyway), in the statement that
+  checks the agent exists; events go only with their agent, so the last of them is its last seq
+  (a migration drops the column). The commit's log (\`fan-out-commit.ts\`): 427 KiB before, 258
+  after on a fresh database; 2,497 and 2,340 after 40 calls. The transaction's CPU, read, insert,
+  links, events and COMMIT of one such call, alternating with the tree before at load 12 to 15:
+  x0.88 on a fresh database, x0.85 after 40 to 60 calls. PostgreSQL keeps its counter: the row
+  lock on it is what orders two relays appending for the same agent. A local event's push latency
+  is observed when its message is handed to the socket, as the metric says, not in a write
+  callback per send: x0.92 of the sends' CPU, measured alone (1,000 sockets, one frame each).
+- **Measured and left.** Frames written straight to the socket, the snapshot's bytes encoded once
+  per commit (x0.92 more of the sends' CPU, measured alone): they would bypass ws's sender, which
+  queues frames of its own when a message is compressed, for about 1 ms of a call's 40. The
+  foreign keys of events and links: 1 to 2 ms of 13 of the transaction's CPU on a fresh database,
+  none measurable after 40 calls, for a rebuilt table. The index entries: each agent's link and
+  event go into that agent's place in two indexes (call_agents' key, events' (agent, seq)), so the
+  commit rewrites one page per agent in each once the history spans more pages than there are
+  agents: the links are 43 % of the commit's log bytes after 40 calls (2,499 KiB with them, 1,420
+  without). They cannot simply go: an agent's call list (\`listCalls\`, by call id, paged with
+  \`before\`) needs an index by agent, which is the same scattered entry; serving it from the
+  events' (agent, seq) index instead would list calls in the order the agent was linked to them, a
+  change of the API's order. What is left is mostly the \`writev\` per socket: on this 2-core
+  machine the bench's 1,000 sockets are read by one process that competes with the relay for the
+  CPU, which a p99 of 50 ms for each socket has to share (the forwarder's own last socket is at
+  20 to 35 ms).
 `;
 }
 

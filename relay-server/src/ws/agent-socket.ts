@@ -114,9 +114,10 @@ export class AgentSocket {
       }
       this.lastSent = event.seq;
       this.options.metrics.wsEventsSent.inc({ source: 'local' });
-      this.ws.send(eventMessage(event), (error) => {
-        if (!error) this.options.metrics.pushLatency.observe((performance.now() - committedAt) / 1000);
-      });
+      this.ws.send(eventMessage(event));
+      // Observed on hand-over, as the metric says: a callback per send made each of 1,000 sockets
+      // of a fan-out pay for a closure and a tick more (8 % of the sends' CPU, issue 13).
+      this.options.metrics.pushLatency.observe((performance.now() - committedAt) / 1000);
     }
   }
 

@@ -159,4 +159,32 @@ describe('opening', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("migrates each agent's last seq out of its agents row: read from its events, it goes on from there", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
+    try {
+      const file = join(dir, 'relay.db');
+      const old = new Database(file);
+      for (const migration of MIGRATIONS.slice(0, 5)) old.exec(migration);
+      old.pragma('user_version = 5');
+      for (const [agent, lastSeq] of [['ada', 2], ['bob', 0]] as const) {
+        old.exec(`INSERT INTO agents (id, name, number, token_hash, last_seq, created_at) VALUES ('${agent}', '${agent}', '+14155550111', 'h-${agent}', ${lastSeq}, '${T(0)}')`);
+      }
+      old.exec(`INSERT INTO call_snapshots (id, call, created_at) VALUES (1, '{"id":1}', '${T(1)}'), (2, '{"id":1,"status":"completed"}', '${T(2)}')`);
+      old.exec(`INSERT INTO events (agent_id, seq, kind, snapshot_id) VALUES ('ada', 1, 'created', 1), ('ada', 2, 'updated', 2)`);
+      old.close();
+      const store = await openStore({ db: file });
+      expect([await store.lastSeq('ada'), await store.lastSeq('bob')]).toEqual([2, 0]);
+      const call = (await store.eventsAfter('ada', 1, 10))[0]!.call;
+      const appended = await store.appendEvents(['ada', 'bob', 'ada'].map((agentId) => ({ agentId, kind: 'updated' as const })), JSON.parse(call), T(3));
+      expect(appended.map((event) => [event.agentId, event.seq])).toEqual([['ada', 3], ['bob', 1], ['ada', 4]]);
+      expect([await store.lastSeq('ada'), await store.lastSeq('bob')]).toEqual([4, 1]);
+      await store.close();
+      const db = new Database(file, { readonly: true });
+      expect(db.prepare(`SELECT name FROM pragma_table_info('agents')`).pluck().all()).not.toContain('last_seq');
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -133,8 +133,9 @@ export class SqliteTables implements Synchronous<StoreTables> {
          ORDER BY ca.call_id DESC LIMIT @limit`,
       ),
       linkAgent: db.prepare<[string, number]>(`INSERT OR IGNORE INTO call_agents (agent_id, call_id) VALUES (?, ?)`),
-      nextSeq: db.prepare<[string], { last_seq: number }>(`UPDATE agents SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`),
-      lastSeq: db.prepare<[string], { last_seq: number }>(`SELECT last_seq FROM agents WHERE id = ?`),
+      // An agent's seq is where its events end in events_by_agent: read there, not kept in its agents row (see MIGRATIONS).
+      nextSeq: db.prepare<[string], { seq: number }>(`SELECT (SELECT coalesce(max(e.seq), 0) FROM events e WHERE e.agent_id = a.id) + 1 AS seq FROM agents a WHERE a.id = ?`),
+      lastSeq: db.prepare<[string], { seq: number }>(`SELECT coalesce(max(seq), 0) AS seq FROM events WHERE agent_id = ?`),
       insertSnapshot: db.prepare<[string, string]>(`INSERT INTO call_snapshots (call, created_at) VALUES (?, ?)`),
       insertEvent: db.prepare<[string, number, string, number | bigint]>(`INSERT INTO events (agent_id, seq, kind, snapshot_id) VALUES (?, ?, ?, ?)`),
       eventsAfter: db.prepare<[string, number, number], EventRow>(`${EVENT_SELECT} WHERE e.agent_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?`),
@@ -318,7 +319,8 @@ export class SqliteTables implements Synchronous<StoreTables> {
 
   /**
    * The call's snapshot once, then two statements per entry, kept (issue 13): one UPDATE ... FROM
-   * json_each for every seq and one INSERT ... SELECT for every event measured no faster.
+   * json_each for every seq and one INSERT ... SELECT for every event measured no faster. The seq
+   * is read, not written: the agent's last event is where its new one goes (one page each).
    */
   appendEvents(entries: readonly EventEntry[], call: Call, at: string): AgentEvent[] {
     if (entries.length === 0) return [];
@@ -327,14 +329,14 @@ export class SqliteTables implements Synchronous<StoreTables> {
     return entries.map(({ agentId, kind }) => {
       const next = this.statements.nextSeq.get(agentId);
       if (!next) throw new Error(`cannot append an event for agent ${agentId}: no such agent`);
-      const seq = next.last_seq;
+      const { seq } = next;
       this.statements.insertEvent.run(agentId, seq, kind, snapshotId);
       return { agentId, seq, kind, call: snapshot };
     });
   }
 
   lastSeq(agentId: string): number {
-    return this.statements.lastSeq.get(agentId)?.last_seq ?? 0;
+    return this.statements.lastSeq.get(agentId)!.seq;
   }
 
   eventsAfter(agentId: string, seq: number, limit: number): AgentEvent[] {
