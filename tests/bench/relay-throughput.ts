@@ -14,7 +14,8 @@ import { api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts'
 import { BenchSocket } from './bench-socket.ts';
 import { type CpuProfile, type FunctionSelfTime, type ProfileWindow, type SelfTime, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
 import { median, medianPercentiles, vtigerKnowingCallers } from './relay-crm.ts';
-import { benchCaller, benchCallSid, cpuMs, type Percentiles, percentiles, until } from './relay.ts';
+import { cpuMs } from './cpu-account.ts';
+import { benchCaller, benchCallSid, type Percentiles, percentiles, until } from './relay.ts';
 import { postWebhooks, type SignedWebhook, signWebhooks } from './webhook-load.ts';
 
 export interface ThroughputOptions {
