@@ -33,10 +33,11 @@ for (let round = 1; round <= rounds; round++) {
 if (args.includes('--profile')) {
   const dir = tempDir('pc-bench-crm-load-');
   try {
-    await benchVtiger('fast', calls, { pinned, cpuProfileDir: dir.path });
+    const window = { fromUs: 0, toUs: 0 };
+    await benchVtiger('fast', calls, { pinned, cpuProfileDir: dir.path, window });
     const file = readdirSync(dir.path).find((name) => name.endsWith('.cpuprofile') && name.split('.').at(-3) === '0') ?? readdirSync(dir.path)[0]!;
     const profile = JSON.parse(readFileSync(join(dir.path, file), 'utf8')) as CpuProfile;
-    const table = selfTimeByFunction(profile, { fromUs: 0, toUs: Number.MAX_SAFE_INTEGER }, 40);
+    const table = selfTimeByFunction(profile, window, 40);
     console.log(table.map((row) => JSON.stringify(row)).join('\n'));
   } finally {
     dir.remove();

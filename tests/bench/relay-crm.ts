@@ -90,7 +90,7 @@ export function sayIfNotExactlyOnce(run: string, logs: LogCount, calls: number):
 }
 
 /** One run on an instance with the Vtiger connector, against a simulator holding a contact for every caller. */
-export async function benchVtiger(scenario: CrmScenario, calls: number, options: Pick<BenchRelayOptions, 'concurrency' | 'pinned' | 'cpuProfileDir'> = {}): Promise<CrmRun> {
+export async function benchVtiger(scenario: CrmScenario, calls: number, options: Pick<BenchRelayOptions, 'concurrency' | 'pinned' | 'cpuProfileDir' | 'window'> = {}): Promise<CrmRun> {
   const vtiger = await vtigerKnowingCallers(calls);
   try {
     let recover = async () => {};

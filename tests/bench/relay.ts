@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Agent } from 'node:http';
 import { addAgent, AgentClient, api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
 import { cpuMs, type PhaseAccount, phaseAccount, readCpu } from './cpu-account.ts';
+import { monotonicUs, type ProfileWindow } from './cpu-profile.ts';
 import { post, type SignedWebhook, signWebhooks } from './webhook-load.ts';
 
 export interface RelayFigures {
@@ -80,10 +81,12 @@ export interface BenchRelayOptions {
   cpuProfileDir?: string;
   /** The relay alone on the first core, this process on the others (`pin`). */
   pinned?: boolean;
+  /** Filled with when the first webhook was sent and when the last log came (a CPU profile's window). */
+  window?: ProfileWindow;
 }
 
 export async function benchRelay(options: BenchRelayOptions = {}): Promise<RelayFigures> {
-  const { calls = 1000, concurrency = 16, crm, cpuProfileDir, pinned = false } = options;
+  const { calls = 1000, concurrency = 16, crm, cpuProfileDir, pinned = false, window } = options;
   const dir = tempDir('pc-bench-');
   const db = join(dir.path, 'relay.db');
   const agent = await addAgent(db, { name: 'Bench', number: '+14155550111' });
@@ -145,6 +148,7 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
     let next = 0;
     const cpuBefore = cpuMs(relay.process.pid!);
     const readingBefore = readCpu(relay.process.pid!);
+    if (window) window.fromUs = monotonicUs();
     const started = performance.now();
     const sender = async () => {
       while (next < calls) {
@@ -168,6 +172,7 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
         console.error(relay.output.filter((line) => line.includes('crm')).slice(-5).join('\n'));
       }
     }
+    if (window) window.toUs = monotonicUs();
     const relayCpuMsPerCall = Number(((cpuMs(relay.process.pid!) - cpuBefore) / calls).toFixed(2));
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${relay.process.pid}/status`, 'utf8'))?.[1] ?? 0);
     await client.close();
