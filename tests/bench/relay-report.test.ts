@@ -26,6 +26,9 @@ describe('the relay sections of docs/benchmarks.md', () => {
     expect(text).toContain('| calls whose first event names the contact | 75 % |');
     expect(text).toContain('| call ended -> its CRM log written, p50 / p99 (ms) | 400 / 600 |');
     expect(text).toContain('yes (400 activities)');
+    expect(text).toContain("| while the webhooks came, per webhook (ms): the relay's thread running / waiting for a core / idle | 1.5 / 0.5 / 8 |");
+    expect(text).toContain('(senders, socket, CRM simulator), CPU per webhook (ms) | 0.2 / 0.3 |');
+    expect(text).toContain('| CRM steps started while the webhooks came: waited their turn / at once (room, or a banked credit) | 120 / 80 |');
     expect(text).toContain('50 calls one at a time');
     expect(text).toContain('| calls whose first event names the contact | 100 % |');
     expect(text).toContain('yes (50 activities)');
