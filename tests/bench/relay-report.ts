@@ -74,7 +74,7 @@ took 1.6 ms more CPU per webhook (the simulator answering the CRM's requests, th
 events), the relay's other threads 0.6 ms more (the CRM steps' disk syncs); idle time did not
 change (0.1 ms). \`--pinned\` puts the relay alone on one core and the bench process on the
 other in both runs; on a machine shared with other work the other processes still come to both
-cores, and those runs (× 0.64 before, × 0.45 after, one each) moved as much as the unpinned
+cores, and those runs (× 0.64 and × 0.45, one on each tree) moved as much as the unpinned
 ones. The CRM's share of the relay's thread while the webhooks come is thus what to cut, and the
 simulator's CPU is what this machine adds and a remote CRM would not. With every CRM step held
 until the webhooks were in (a run with the rationing forced on and no floor), the relay's thread
@@ -84,9 +84,10 @@ rest is the steps. Rationed as below, about two thirds of the steps started whil
 came waited their turn (\`relay_crm_steps_total\`), the others started on a credit or while the
 thread had room; starting steps only at the floor (no credits) did not lower the thread's time
 per webhook in two runs each (2.6 ms either way), nor did reading the thread's load from the
-scheduler (its run-queue time counted as busy) lower the steps started at once: what runs
-during the webhooks is mostly the steps' own follow-ups (the CRM's answers, their commits and
-events), which come whenever the CRM answers.
+scheduler (its run-queue time counted as busy) lower the steps started at once (neither is
+in the tree). Most likely what runs during the webhooks is then the steps that did start (a
+third at once, ten a second at the floor) with their follow-ups, which no turn gates once a step
+has begun (the CRM's answers read, their commits, their events): not settled yet.
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
@@ -104,7 +105,7 @@ and each unset optional value threw an error with a stack trace; phone number pa
 in node:http. The outbox used to run about 19 store transactions per call (each plain store
 read a transaction of its own, the orphan check and every wake's read of the next due time one
 more, the claim one more write); it now runs about 5 (two of them writes), the login's key is
-kept per config and unset values throw without a stack. CRM requests go over node:http with
+kept per config and unset values throw without a stack. Each change of a CRM instance's call also read the instance's owner (the country national numbers are read in) in the webhook's transaction, four or five reads per call; the owner is now read only when the instance's CRM session opens. CRM requests go over node:http with
 kept-alive connections (a quarter of fetch's CPU per request, measured apart). A second profile
 (node --cpu-prof through benchRelay's cpuProfileDir) found the engine still copying: every
 request's scope copied all the call's variables once per connector map (four with Vtiger) and
