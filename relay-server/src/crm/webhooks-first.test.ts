@@ -358,6 +358,7 @@ describe('webhooks first, in a saturated relay', () => {
       expect(relay.pushed('CA1')[0]).toMatchObject({ kind: 'created', call: { contact: null } });
       expect(relay.crm.asked('findContacts')).toEqual([]);
       expect(await relay.deps.metrics.render()).toMatch(/^relay_crm_lookups_pending 1$/m);
+      expect(await relay.deps.metrics.render()).toMatch(/^relay_crm_steps_total\{start="rationed"\} 1$/m);
 
       expect(await held.finish()).toEqual([200, 200]);
       await vi.waitFor(() => expect(relay.pushed('CA1').at(-1)).toMatchObject({ kind: 'updated', call: { contact: GRACE } }), WAIT);
