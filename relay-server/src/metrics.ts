@@ -91,6 +91,8 @@ export class RelayMetrics {
   storeTransactions: () => TransactionStats = () => ({ transactions: 0, reruns: { same_call: 0, deadlock: 0, serialization: 0 } });
   /** Read at render time, from the store: rows in the CRM outbox and the age of the oldest due one. */
   crmOutbox: () => Promise<{ depth: number; oldestDueSeconds: number }> = async () => ({ depth: 0, oldestDueSeconds: 0 });
+  /** Read at render time, from the CRM's turns (crm/webhooks-first.ts): its steps and commits, at once or rationed. */
+  crmTurns: () => { stepsAtOnce: number; stepsRationed: number; commitsAtOnce: number; commitsGathered: number } = () => ({ stepsAtOnce: 0, stepsRationed: 0, commitsAtOnce: 0, commitsGathered: 0 });
   /** Read at render time, from the caller lookups: those not answered yet and the age of the oldest. */
   crmLookupBacklog: () => { depth: number; oldestSeconds: number } = () => ({ depth: 0, oldestSeconds: 0 });
 
@@ -111,6 +113,7 @@ export class RelayMetrics {
     const outbox = await this.crmOutbox();
     const lookups = this.crmLookupBacklog();
     const store = this.storeTransactions();
+    const turns = this.crmTurns();
     return [
       ...this.webhooks.render(),
       '# HELP relay_ws_connected_agents Agents with at least one live WebSocket.',
@@ -143,6 +146,14 @@ export class RelayMetrics {
       '# HELP relay_crm_lookup_oldest_seconds How long the oldest pending caller lookup has waited (0 when none is).',
       '# TYPE relay_crm_lookup_oldest_seconds gauge',
       `relay_crm_lookup_oldest_seconds ${lookups.oldestSeconds}`,
+      '# HELP relay_crm_steps_total CRM steps (lookups, outbox rows) by how they started: at_once (the thread had room) or rationed (they waited their turn behind webhooks on a saturated thread).',
+      '# TYPE relay_crm_steps_total counter',
+      `relay_crm_steps_total{start="at_once"} ${turns.stepsAtOnce}`,
+      `relay_crm_steps_total{start="rationed"} ${turns.stepsRationed}`,
+      '# HELP relay_crm_commits_total Store transactions of CRM steps: at_once, or gathered with others into one commit on a saturated thread.',
+      '# TYPE relay_crm_commits_total counter',
+      `relay_crm_commits_total{start="at_once"} ${turns.commitsAtOnce}`,
+      `relay_crm_commits_total{start="gathered"} ${turns.commitsGathered}`,
       '',
     ].join('\n');
   }

@@ -107,6 +107,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const outbox = new CrmOutboxWorker(deps, { ...OUTBOX_DEFAULTS, ...options.crmOutbox });
   metrics.crmOutbox = () => outbox.gauges();
   metrics.crmLookupBacklog = () => deps.crm.lookup.backlog();
+  metrics.crmTurns = () => turns.counts;
   metrics.storeTransactions = () => store.transactionStats();
   const readiness: Readiness = { ready: true };
   const app = createApp(deps, readiness);

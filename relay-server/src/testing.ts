@@ -69,6 +69,7 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = 
   const outbox = new CrmOutboxWorker(deps, { ...OUTBOX_DEFAULTS, random: () => 1, ...options.crm?.outbox });
   metrics.crmOutbox = () => outbox.gauges();
   metrics.crmLookupBacklog = () => deps.crm.lookup.backlog();
+  metrics.crmTurns = () => turns.counts;
   metrics.storeTransactions = () => store.transactionStats();
   const app = createApp(deps);
 

@@ -56,6 +56,11 @@ export interface ProfileWindow {
   toUs: number;
 }
 
+/** The clock V8's CPU profiles are stamped with (the system's monotonic clock, in microseconds). */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
 export interface FunctionSelfTime {
   /** The function's name, where it lives (area and file) and its line: `mapWebhook shared/src/runtime/webhook.ts:40`. */
   name: string;

@@ -7,7 +7,7 @@
  */
 import type { StoredActivity } from '../simulators/crm/crm-simulator.ts';
 import { VtigerSimulator } from '../simulators/crm/vtiger.ts';
-import { benchCaller, benchCallSid, benchRelay, type CrmFigures, type Percentiles, type RelayFigures } from './relay.ts';
+import { type BenchRelayOptions, benchCaller, benchCallSid, benchRelay, type CrmFigures, type Percentiles, type RelayFigures } from './relay.ts';
 
 export type CrmScenario = 'fast' | 'slow' | 'down';
 
@@ -73,7 +73,7 @@ export async function benchRelayWithCrm(rounds = 3, calls = 200): Promise<RelayC
       ];
     }),
   ) as RelayComparison['withCrm'];
-  const oneAtATime = await benchVtiger('fast', ONE_AT_A_TIME_CALLS, 1);
+  const oneAtATime = await benchVtiger('fast', ONE_AT_A_TIME_CALLS, { concurrency: 1 });
   console.log('one call at a time', summary(oneAtATime), oneAtATime.crm, oneAtATime.logs);
   sayIfNotExactlyOnce('one call at a time', oneAtATime.logs, ONE_AT_A_TIME_CALLS);
   return { rounds, noCrm: medianFigures(noCrm), withCrm, oneAtATime };
@@ -83,14 +83,14 @@ export async function benchRelayWithCrm(rounds = 3, calls = 200): Promise<RelayC
 const ONE_AT_A_TIME_CALLS = 50;
 
 /** A lost or duplicated log fails the bench, loudly. */
-function sayIfNotExactlyOnce(run: string, logs: LogCount, calls: number): void {
+export function sayIfNotExactlyOnce(run: string, logs: LogCount, calls: number): void {
   if (logs.lost === 0 && logs.duplicated === 0 && logs.activities === calls) return;
   console.error(`\n!!! CRM (${run}): ${calls} calls gave ${logs.activities} CRM activities, ${logs.lost} calls never logged, ${logs.duplicated} logged more than once !!!\n`);
   process.exitCode = 1;
 }
 
 /** One run on an instance with the Vtiger connector, against a simulator holding a contact for every caller. */
-async function benchVtiger(scenario: CrmScenario, calls: number, concurrency?: number): Promise<CrmRun> {
+export async function benchVtiger(scenario: CrmScenario, calls: number, options: Pick<BenchRelayOptions, 'concurrency' | 'pinned' | 'cpuProfileDir' | 'window'> = {}): Promise<CrmRun> {
   const vtiger = await vtigerKnowingCallers(calls);
   try {
     let recover = async () => {};
@@ -101,7 +101,7 @@ async function benchVtiger(scenario: CrmScenario, calls: number, concurrency?: n
       await vtiger.down();
       recover = () => vtiger.up();
     }
-    const figures = await benchRelay({ calls, concurrency, crm: { setup: { connector: 'vtiger', config: vtiger.config }, recover } });
+    const figures = await benchRelay({ calls, ...options, crm: { setup: { connector: 'vtiger', config: vtiger.config }, recover } });
     return { ...figures, crm: figures.crm!, logs: countLogs(vtiger.activities(), calls) };
   } finally {
     await vtiger.close();
@@ -145,11 +145,16 @@ function ratio(run: RelayFigures, baseline: RelayFigures): VersusNoCrm {
 }
 
 function medianFigures(runs: RelayFigures[]): RelayFigures {
-  return { calls: runs[0]!.calls, concurrency: runs[0]!.concurrency, webhooksPerSecond: median(runs.map((r) => r.webhooksPerSecond)), webhookMs: medianPercentiles(runs.map((r) => r.webhookMs)), pushMs: medianPercentiles(runs.map((r) => r.pushMs)), rssMiB: median(runs.map((r) => r.rssMiB)), relayCpuMsPerCall: median(runs.map((r) => r.relayCpuMsPerCall)) };
+  return { calls: runs[0]!.calls, concurrency: runs[0]!.concurrency, webhooksPerSecond: median(runs.map((r) => r.webhooksPerSecond)), webhookMs: medianPercentiles(runs.map((r) => r.webhookMs)), pushMs: medianPercentiles(runs.map((r) => r.pushMs)), rssMiB: median(runs.map((r) => r.rssMiB)), relayCpuMsPerCall: median(runs.map((r) => r.relayCpuMsPerCall)), webhookPhase: medianOfEach(runs.map((r) => r.webhookPhase)) };
+}
+
+/** Field by field, the median over the runs. */
+function medianOfEach<T extends { [K in keyof T]: number }>(runs: T[]): T {
+  return Object.fromEntries((Object.keys(runs[0]!) as Array<keyof T>).map((key) => [key, median(runs.map((r) => r[key]))])) as T;
 }
 
 function medianCrm(figures: CrmFigures[]): CrmFigures {
-  return { contactOnFirstEvent: median(figures.map((f) => f.contactOnFirstEvent)), logMs: medianPercentiles(figures.map((f) => f.logMs)), failed: Math.max(...figures.map((f) => f.failed)) };
+  return { contactOnFirstEvent: median(figures.map((f) => f.contactOnFirstEvent)), logMs: medianPercentiles(figures.map((f) => f.logMs)), failed: Math.max(...figures.map((f) => f.failed)), stepsRationed: median(figures.map((f) => f.stepsRationed)), stepsAtOnce: median(figures.map((f) => f.stepsAtOnce)) };
 }
 
 /** A lost or duplicated log in any round must show, not be smoothed away by a median. */
@@ -167,6 +172,6 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-function summary(figures: RelayFigures): string {
+export function summary(figures: RelayFigures): string {
   return `${figures.webhooksPerSecond} webhooks/s, round trip p50 ${figures.webhookMs.p50} ms p99 ${figures.webhookMs.p99} ms, relay CPU ${figures.relayCpuMsPerCall} ms/call`;
 }

@@ -7,10 +7,10 @@ import { QUICK_THROUGHPUT_BENCH, type RoundFigures, type ServerFigures, type Thr
 import { throughputSection } from './relay-throughput-report.ts';
 
 const SPREAD = { p50: 10, p95: 20, p99: 30, max: 40 };
-const NO_CRM: RelayFigures = { calls: 400, concurrency: 16, webhooksPerSecond: 100, webhookMs: SPREAD, pushMs: SPREAD, rssMiB: 150, relayCpuMsPerCall: 4 };
+const NO_CRM: RelayFigures = { calls: 400, concurrency: 16, webhooksPerSecond: 100, webhookMs: SPREAD, pushMs: SPREAD, rssMiB: 150, relayCpuMsPerCall: 4, webhookPhase: { wallMs: 10, relayMainRunMs: 1.5, relayMainQueuedMs: 0.5, relayMainIdleMs: 8, relayOtherThreadsMs: 0.2, benchCpuMs: 0.3 } };
 
 function comparison(logs: CrmRun['logs']): RelayComparison {
-  const run: CrmRun = { ...NO_CRM, webhooksPerSecond: 90, crm: { contactOnFirstEvent: 0.75, logMs: { p50: 400, p95: 500, p99: 600, max: 700 }, failed: 0 }, logs };
+  const run: CrmRun = { ...NO_CRM, webhooksPerSecond: 90, crm: { contactOnFirstEvent: 0.75, logMs: { p50: 400, p95: 500, p99: 600, max: 700 }, failed: 0, stepsRationed: 120, stepsAtOnce: 80 }, logs };
   const scenario = { median: run, ratio: { webhooksPerSecond: 0.9, relayCpuMsPerCall: 2, webhookP50: 1.1, webhookP99: 1.2 }, runs: [run] };
   const oneAtATime: CrmRun = { ...run, calls: 50, crm: { ...run.crm, contactOnFirstEvent: 1 }, logs: { activities: 50, lost: 0, duplicated: 0 } };
   return { rounds: 1, noCrm: NO_CRM, withCrm: { fast: scenario, slow: scenario, down: scenario }, oneAtATime };
@@ -26,6 +26,9 @@ describe('the relay sections of docs/benchmarks.md', () => {
     expect(text).toContain('| calls whose first event names the contact | 75 % |');
     expect(text).toContain('| call ended -> its CRM log written, p50 / p99 (ms) | 400 / 600 |');
     expect(text).toContain('yes (400 activities)');
+    expect(text).toContain("| while the webhooks came, per webhook (ms): the relay's thread running / waiting for a core / idle | 1.5 / 0.5 / 8 |");
+    expect(text).toContain('(senders, socket, CRM simulator), CPU per webhook (ms) | 0.2 / 0.3 |');
+    expect(text).toContain('| CRM steps started while the webhooks came: waited their turn / at once (room, or a banked credit) | 120 / 80 |');
     expect(text).toContain('50 calls one at a time');
     expect(text).toContain('| calls whose first event names the contact | 100 % |');
     expect(text).toContain('yes (50 activities)');

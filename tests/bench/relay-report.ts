@@ -3,6 +3,7 @@
  * `pnpm bench relay` puts fresh ones into the report in place of the old, leaving the others.
  */
 import { CRM_SCENARIOS, type CrmScenario, type RelayComparison } from './relay-crm.ts';
+import type { PhaseAccount } from './cpu-account.ts';
 import type { Percentiles } from './relay.ts';
 
 
@@ -48,6 +49,45 @@ ${row("incoming webhook sent -> first event on the agent's socket p50 / p99 (ms)
 ${row('calls whose first event names the contact', (s) => percent(withCrm[s].median.crm.contactOnFirstEvent))}
 ${row('call ended -> its CRM log written, p50 / p99 (ms)', (s) => `${withCrm[s].median.crm.logMs.p50} / ${withCrm[s].median.crm.logMs.p99}`)}
 ${row('every call logged exactly once (worst run)', (s) => exactlyOnce(withCrm[s].median.logs, noCrm.calls))}
+${row("while the webhooks came, per webhook (ms): the relay's thread running / waiting for a core / idle", (s) => phase(withCrm[s].median.webhookPhase))}
+${row('… the same without a CRM', () => phase(noCrm.webhookPhase))}
+${row("… the relay's other threads / the bench process (senders, socket, CRM simulator), CPU per webhook (ms)", (s) => `${withCrm[s].median.webhookPhase.relayOtherThreadsMs} / ${withCrm[s].median.webhookPhase.benchCpuMs}`)}
+${row('… the same without a CRM', () => `${noCrm.webhookPhase.relayOtherThreadsMs} / ${noCrm.webhookPhase.benchCpuMs}`)}
+${row('CRM steps started while the webhooks came: waited their turn / at once (room, or a banked credit)', (s) => `${withCrm[s].median.crm.stepsRationed} / ${withCrm[s].median.crm.stepsAtOnce}`)}
+
+Where the webhooks' time went (tests/bench/cpu-account.ts, from /proc while they came, per
+webhook): the relay's main thread on a core, runnable but waiting for one (the scheduler's
+run-queue time: CPU that the bench process, the relay's other threads and whatever else runs on
+the machine held), and idle (waiting for the senders, the disk or the CRM). The senders post
+webhooks signed before the clock starts over kept-alive connections, as the throughput bench's
+do: with fetch and a signature per webhook the bench process spent about 4 ms of CPU per webhook,
+twice the relay's, on the same cores, which capped the runs with and without a CRM alike and made
+this table's ratio (× 0.63) milder than the throughput bench's (× 0.37); that one, whose load
+generator costs 0.2 ms per webhook, was the right one. With the lighter senders both agree (quick
+runs of 300 calls: × 0.21 to × 0.48, median about × 0.3). Quick runs (\`npx tsx
+tests/bench/crm-load.ts --calls 300\`, no CRM and the CRM answering in each, alternately on this
+tree and the one before, on a machine at load 10 to 12) put a webhook's added wall time with the
+CRM answering (about 7.8 ms, 3.0 -> 10.8) as: the relay's own CRM work on its thread 1.6 ms
+(0.9 -> 2.5), and the wait for a core 6.1 ms (1.6 -> 7.7), of which about 3 ms is the wait that
+much more running brings at the machine's load and about 3 ms more contention: the bench process
+took 1.6 ms more CPU per webhook (the simulator answering the CRM's requests, the socket's extra
+events), the relay's other threads 0.6 ms more (the CRM steps' disk syncs); idle time did not
+change (0.1 ms). \`--pinned\` puts the relay alone on one core and the bench process on the
+other in both runs; on a machine shared with other work the other processes still come to both
+cores, and those runs (× 0.64 and × 0.45, one on each tree) moved as much as the unpinned
+ones. The CRM's share of the relay's thread while the webhooks come is thus what to cut, and the
+simulator's CPU is what this machine adds and a remote CRM would not. With every CRM step held
+until the webhooks were in (a run with the rationing forced on and no floor), the relay's thread
+ran 1.05 ms per webhook against 0.82 without a CRM: the webhook's own CRM work (the cache,
+the outbox row in the call's transaction, the hold of the first event) is about 0.2 ms; the
+rest is the steps. Rationed as below, about two thirds of the steps started while the webhooks
+came waited their turn (\`relay_crm_steps_total\`), the others started on a credit or while the
+thread had room; starting steps only at the floor (no credits) did not lower the thread's time
+per webhook in two runs each (2.6 ms either way), nor did reading the thread's load from the
+scheduler (its run-queue time counted as busy) lower the steps started at once (neither is
+in the tree). Most likely what runs during the webhooks is then the steps that did start (a
+third at once, ten a second at the floor) with their follow-ups, which no turn gates once a step
+has begun (the CRM's answers read, their commits, their events): not settled yet.
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
@@ -65,7 +105,7 @@ and each unset optional value threw an error with a stack trace; phone number pa
 in node:http. The outbox used to run about 19 store transactions per call (each plain store
 read a transaction of its own, the orphan check and every wake's read of the next due time one
 more, the claim one more write); it now runs about 5 (two of them writes), the login's key is
-kept per config and unset values throw without a stack. CRM requests go over node:http with
+kept per config and unset values throw without a stack. Each change of a CRM instance's call also read the instance's owner (the country national numbers are read in) in the webhook's transaction, four or five reads per call; the owner is now read only when the instance's CRM session opens. CRM requests go over node:http with
 kept-alive connections (a quarter of fetch's CPU per request, measured apart). A second profile
 (node --cpu-prof through benchRelay's cpuProfileDir) found the engine still copying: every
 request's scope copied all the call's variables once per connector map (four with Vtiger) and
@@ -111,6 +151,10 @@ CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} cal
 | call ended -> its CRM log written, p50 / p99 (ms) | ${oneAtATime.crm.logMs.p50} / ${oneAtATime.crm.logMs.p99} |
 | every call logged exactly once | ${exactlyOnce(oneAtATime.logs, oneAtATime.calls)} |
 `;
+}
+
+function phase(p: PhaseAccount): string {
+  return `${p.relayMainRunMs} / ${p.relayMainQueuedMs} / ${p.relayMainIdleMs}`;
 }
 
 function spread(p: Percentiles): string {

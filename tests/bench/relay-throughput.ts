@@ -12,9 +12,10 @@ import { generateToken, hashToken, randomId } from '../../relay-server/src/auth/
 import { openStore } from '../../relay-server/src/store/open.ts';
 import { api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
 import { BenchSocket } from './bench-socket.ts';
-import { type CpuProfile, type FunctionSelfTime, type ProfileWindow, type SelfTime, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
+import { type CpuProfile, type FunctionSelfTime, monotonicUs, type ProfileWindow, type SelfTime, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
 import { median, medianPercentiles, vtigerKnowingCallers } from './relay-crm.ts';
-import { benchCaller, benchCallSid, cpuMs, type Percentiles, percentiles, until } from './relay.ts';
+import { cpuMs } from './cpu-account.ts';
+import { benchCaller, benchCallSid, type Percentiles, percentiles, until } from './relay.ts';
 import { postWebhooks, type SignedWebhook, signWebhooks } from './webhook-load.ts';
 
 export interface ThroughputOptions {
@@ -332,11 +333,6 @@ async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook
     serverCpuMs: Number(((cpuMs(target.pid) - cpuBefore) / webhooks.length).toFixed(3)),
     generatorCpuMs: Number((run.generatorCpuMs / webhooks.length).toFixed(3)),
   };
-}
-
-/** The clock V8's CPU profiles are stamped with (the system's monotonic clock, in microseconds). */
-function monotonicUs(): number {
-  return Number(process.hrtime.bigint() / 1000n);
 }
 
 async function unloaded(target: Target, calls: number): Promise<Percentiles> {

@@ -1,7 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { computeTwilioSignature } from '@phone-connector/shared';
+import { Agent } from 'node:http';
 import { addAgent, AgentClient, api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
+import { cpuMs, type PhaseAccount, phaseAccount, readCpu } from './cpu-account.ts';
+import { monotonicUs, type ProfileWindow } from './cpu-profile.ts';
+import { post, type SignedWebhook, signWebhooks } from './webhook-load.ts';
 
 export interface RelayFigures {
   /** Calls, each an incoming webhook (ringing) then a status one (completed). */
@@ -13,6 +18,8 @@ export interface RelayFigures {
   rssMiB: number;
   /** CPU the relay process spent per call, from the first webhook until every event (and CRM log) was in: what a busy machine slows, not what it is. */
   relayCpuMsPerCall: number;
+  /** While the webhooks were sent (first sent -> last answered), per webhook: where the wall time went, process by process. */
+  webhookPhase: PhaseAccount;
   /** With a CRM on the instance only. */
   crm?: CrmFigures;
 }
@@ -25,6 +32,9 @@ export interface CrmFigures {
   logMs: Percentiles;
   /** Calls whose `crm_log` turned `failed`: the CRM refused them for good. */
   failed: number;
+  /** CRM steps (lookups, outbox rows) that waited their turn behind webhooks / started at once, while the webhooks were sent (/metrics). */
+  stepsRationed: number;
+  stepsAtOnce: number;
 }
 
 export interface Percentiles {
@@ -63,12 +73,28 @@ export function benchCallSid(index: number): string {
  * With `crm`, the instance carries that CRM: each caller is looked up and each call logged, and
  * the run ends once every call's log is written.
  */
-export async function benchRelay(options: { calls?: number; concurrency?: number; crm?: CrmUnderBench; cpuProfileDir?: string } = {}): Promise<RelayFigures> {
-  const { calls = 1000, concurrency = 16, crm, cpuProfileDir } = options;
+export interface BenchRelayOptions {
+  calls?: number;
+  concurrency?: number;
+  crm?: CrmUnderBench;
+  /** Runs the relay under `node --cpu-prof`, its profile written there. */
+  cpuProfileDir?: string;
+  /** The relay alone on the first core, this process on the others (`pin`). */
+  pinned?: boolean;
+  /** Filled with when the first webhook was sent and when the last log came (a CPU profile's window). */
+  window?: ProfileWindow;
+}
+
+export async function benchRelay(options: BenchRelayOptions = {}): Promise<RelayFigures> {
+  const { calls = 1000, concurrency = 16, crm, cpuProfileDir, pinned = false, window } = options;
   const dir = tempDir('pc-bench-');
   const db = join(dir.path, 'relay.db');
   const agent = await addAgent(db, { name: 'Bench', number: '+14155550111' });
   const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [] });
+  if (pinned) {
+    pin(relay.process.pid!, '0');
+    pin(process.pid, `1-${LAST_CORE}`);
+  }
   try {
     const xml = readFileSync(join(REPO_ROOT, 'connectors', 'twilio.xml'), 'utf8');
     const instance = await api<{ callbacks: { incoming: string; status: string } }>(relay, agent.token, 'PUT', '/instances/bench', {
@@ -105,30 +131,38 @@ export async function benchRelay(options: { calls?: number; concurrency?: number
       if (call.crm_log?.state === 'failed') failed.add(call.call_id);
     });
     const webhookMs: number[] = [];
-    const post = async (url: string, params: Record<string, string>) => {
-      const signature = await computeTwilioSignature(AUTH_TOKEN, url, params);
+    // Signed before the clock starts and sent over kept-alive connections (webhook-load.ts): a
+    // provider is another machine, and fetch with a signature per webhook cost this process about
+    // twice the relay's CPU per webhook, on the cores the relay needs.
+    const payloads = Array.from({ length: calls }, (_, index) => ({ CallSid: benchCallSid(index), AccountSid: 'AC0', From: benchCaller(index), To: '+14155550111' }));
+    const ringing = await signWebhooks(incoming, AUTH_TOKEN, payloads.map((call) => ({ ...call, CallStatus: 'ringing', Direction: 'inbound' })));
+    const completed = await signWebhooks(status, AUTH_TOKEN, payloads.map((call) => ({ ...call, CallStatus: 'completed', CallDuration: '42' })));
+    const { hostname, port } = new URL(relay.url);
+    const connections = new Agent({ keepAlive: true, maxSockets: concurrency });
+    const send = async (webhook: SignedWebhook) => {
       const t0 = performance.now();
-      const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature }, body: new URLSearchParams(params) });
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+      const answer = await post(connections, hostname, Number(port), webhook);
+      if (answer !== 200) throw new Error(`webhook for ${webhook.callId} answered ${answer}`);
       webhookMs.push(performance.now() - t0);
-      return t0;
     };
     let next = 0;
     const cpuBefore = cpuMs(relay.process.pid!);
+    const readingBefore = readCpu(relay.process.pid!);
+    if (window) window.fromUs = monotonicUs();
     const started = performance.now();
     const sender = async () => {
       while (next < calls) {
         const index = next++;
-        const call = { CallSid: benchCallSid(index), AccountSid: 'AC0', From: benchCaller(index), To: '+14155550111' };
-        ringingAt.set(call.CallSid, performance.now());
-        await post(incoming, { ...call, CallStatus: 'ringing', Direction: 'inbound' });
-        endedAt.set(call.CallSid, performance.now());
-        await post(status, { ...call, CallStatus: 'completed', CallDuration: '42' });
+        ringingAt.set(ringing[index]!.callId, performance.now());
+        await send(ringing[index]!);
+        endedAt.set(completed[index]!.callId, performance.now());
+        await send(completed[index]!);
       }
     };
-    await Promise.all(Array.from({ length: concurrency }, sender));
+    await Promise.all(Array.from({ length: concurrency }, sender)).finally(() => connections.destroy());
     const seconds = (performance.now() - started) / 1000;
+    const webhookPhase = phaseAccount(readingBefore, readCpu(relay.process.pid!), 2 * calls);
+    const steps = crm ? await crmSteps(relay.url) : undefined;
     if (!(await until(() => pushMs.length >= calls, 30_000))) throw new Error(`${calls - pushMs.length} of ${calls} calls were never pushed within 30 s`);
     if (crm) {
       await crm.recover();
@@ -138,6 +172,7 @@ export async function benchRelay(options: { calls?: number; concurrency?: number
         console.error(relay.output.filter((line) => line.includes('crm')).slice(-5).join('\n'));
       }
     }
+    if (window) window.toUs = monotonicUs();
     const relayCpuMsPerCall = Number(((cpuMs(relay.process.pid!) - cpuBefore) / calls).toFixed(2));
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${relay.process.pid}/status`, 'utf8'))?.[1] ?? 0);
     await client.close();
@@ -149,12 +184,34 @@ export async function benchRelay(options: { calls?: number; concurrency?: number
       pushMs: percentiles(pushMs),
       rssMiB: Math.round(rssKb / 1024),
       relayCpuMsPerCall,
-      ...(crm ? { crm: { contactOnFirstEvent: withContact / calls, logMs: percentiles(logMs), failed: failed.size } } : {}),
+      webhookPhase,
+      ...(crm ? { crm: { contactOnFirstEvent: withContact / calls, logMs: percentiles(logMs), failed: failed.size, ...steps! } } : {}),
     };
   } finally {
     await relay.stop();
+    if (pinned) pin(process.pid, `0-${LAST_CORE}`);
     dir.remove();
   }
+}
+
+const LAST_CORE = Math.max(1, cpus().length - 1);
+
+/**
+ * Puts every thread of a process on the cores listed (`taskset -a`). `pinned` runs have the
+ * relay on the first core and this process (the senders, the agent's socket, the CRM simulator)
+ * on the others, with a CRM and without alike, so that the relay has the same CPU budget in both:
+ * on a shared 2-core machine the simulator (in real life a remote service) otherwise takes the
+ * relay's core.
+ */
+function pin(pid: number, cores: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
+}
+
+/** The relay's counts of CRM steps by how they started (`relay_crm_steps_total`). */
+async function crmSteps(origin: string): Promise<{ stepsRationed: number; stepsAtOnce: number }> {
+  const text = await (await fetch(`${origin}/metrics`)).text();
+  const count = (start: string) => Number(new RegExp(`^relay_crm_steps_total\\{start="${start}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return { stepsRationed: count('rationed'), stepsAtOnce: count('at_once') };
 }
 
 /**
@@ -168,12 +225,6 @@ export async function until(done: () => boolean, ms: number): Promise<boolean> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return true;
-}
-
-/** User and system CPU time of a process (Linux /proc; USER_HZ is 100 on every Linux we run). */
-export function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export function percentiles(values: number[]): Percentiles {

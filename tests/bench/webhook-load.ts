@@ -69,7 +69,8 @@ export async function postWebhooks(origin: string, webhooks: readonly SignedWebh
   return { seconds: (performance.now() - started) / 1000, roundTripMs, sentAt, generatorCpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-function post(agent: Agent, hostname: string, port: number, webhook: SignedWebhook): Promise<number> {
+/** Posts one signed webhook over `agent`'s kept-alive connections; resolves with the answer's status once its body is read. */
+export function post(agent: Agent, hostname: string, port: number, webhook: SignedWebhook): Promise<number> {
   return new Promise((resolve, reject) => {
     const outgoing = request(
       {

@@ -5,10 +5,12 @@ import type { AgentDirectory, Call, CallCrm, CrmWork, Instance, StoreTx } from '
 
 type CrmDeps = Pick<RelayDeps, 'crm'>;
 
-/** The session of an instance's CRM, with its owner's country (read through `agents`) for national numbers. */
-export async function crmSession(deps: CrmDeps, agents: Pick<AgentDirectory, 'agentById'>, instance: Instance): Promise<CrmSession | undefined> {
-  const owner = await agents.agentById(instance.agentId);
-  return deps.crm.connectors.sessionFor(instance, owner && agentCountry(owner));
+/** The session of an instance's CRM, with its owner's country (read through `agents` when the session opens) for national numbers. */
+export function crmSession(deps: CrmDeps, agents: Pick<AgentDirectory, 'agentById'>, instance: Instance): Promise<CrmSession | undefined> {
+  return deps.crm.connectors.sessionFor(instance, async () => {
+    const owner = await agents.agentById(instance.agentId);
+    return owner && agentCountry(owner);
+  });
 }
 
 export function crmFields(call: Call): CallCrm {

@@ -59,10 +59,18 @@ export class CrmConnectors {
     return plan;
   }
 
-  /** The instance's CRM session; undefined when it has no CRM or its connector cannot be loaded. */
-  sessionFor(instance: Instance, defaultCountry?: string): CrmSession | undefined {
+  /**
+   * The instance's CRM session; undefined when it has no CRM or its connector cannot be loaded.
+   * `defaultCountry` is asked only when the session is opened (a store read of the instance's
+   * owner, which every call change of a CRM instance paid before, in the webhook's transaction).
+   */
+  async sessionFor(instance: Instance, defaultCountry: () => Promise<string | undefined>): Promise<CrmSession | undefined> {
     const cached = this.sessions.get(instance.uid);
     if (cached?.updatedAt === instance.updatedAt) return cached.session;
+    const country = await defaultCountry();
+    // Another caller may have opened it meanwhile: one session per instance version, one token cache.
+    const opened = this.sessions.get(instance.uid);
+    if (opened?.updatedAt === instance.updatedAt) return opened.session;
     const plan = this.planFor(instance);
     const tokenCache: TokenCache = memoryTokenCache();
     let session: CrmSession | undefined;
@@ -73,7 +81,7 @@ export class CrmConnectors {
           config: instance.crm!.config,
           fetch: this.http.fetch,
           tokenCache,
-          defaultCountry,
+          defaultCountry: country,
           // A company name may be as old as the contact the lookup cache holds.
           followUpTtlMs: LOOKUP_DEFAULTS.matchTtlMs,
         });

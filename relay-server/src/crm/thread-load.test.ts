@@ -21,39 +21,42 @@ describe('event-loop load', () => {
   it("is the thread's utilisation over the last window, read once per window", () => {
     const clock = { ms: 0 };
     const { totals, sample } = counter();
-    const load = new EventLoopLoad(25, () => clock.ms, sample);
+    const load = new EventLoopLoad(25, sample);
+    // The first question starts the first window.
+    expect(load.utilisation(clock.ms)).toBe(0);
     const readsAtStart = totals.reads;
 
     // The first window: 20 ms running, 5 ms idle.
     totals.active += 20;
     totals.idle += 5;
     clock.ms += 10;
-    expect(load.utilisation()).toBe(0);
+    expect(load.utilisation(clock.ms)).toBe(0);
     expect(totals.reads).toBe(readsAtStart);
     clock.ms += 15;
-    expect(load.utilisation()).toBe(0.8);
+    expect(load.utilisation(clock.ms)).toBe(0.8);
     expect(totals.reads).toBe(readsAtStart + 1);
 
     // Asked again within the next window: the last window's figure, no new read.
     totals.active += 1;
     totals.idle += 9;
     clock.ms += 10;
-    expect(load.utilisation()).toBe(0.8);
+    expect(load.utilisation(clock.ms)).toBe(0.8);
     expect(totals.reads).toBe(readsAtStart + 1);
 
     // The next window counts only what happened since the last read.
     totals.active += 1;
     totals.idle += 14;
     clock.ms += 15;
-    expect(load.utilisation()).toBe(0.08);
+    expect(load.utilisation(clock.ms)).toBe(0.08);
   });
 
   it("reads Node's own counter by default: a thread kept busy shows", () => {
     const load = new EventLoopLoad(1);
+    load.utilisation(performance.now());
     const until = performance.now() + 30;
     while (performance.now() < until) {
       // Busy: the thread never returns to the event loop.
     }
-    expect(load.utilisation()).toBeGreaterThan(0.5);
+    expect(load.utilisation(performance.now())).toBeGreaterThan(0.5);
   });
 });

@@ -10,12 +10,13 @@ const SETTINGS: WebhooksFirstSettings = { saturatedAt: 0.9, webhooksPerStep: 2, 
 
 /** Turns on a thread whose load the test sets, with a clock that moves only when the test says. */
 function turnsOn(utilisation: number, settings: Partial<WebhooksFirstSettings> = {}) {
-  const thread = { utilisation, reads: 0 };
+  const thread = { utilisation, reads: 0, lastAt: NaN };
   const clock = { ms: 0 };
-  const load = { utilisation: () => (thread.reads++, thread.utilisation) };
+  const load = { utilisation: (at: number) => (thread.reads++, thread.lastAt = at, thread.utilisation) };
   const turns = new WebhooksFirst({ ...SETTINGS, ...settings }, load, () => clock.ms);
   return {
     turns,
+    thread,
     load: (value: number) => (thread.utilisation = value),
     advance: (ms: number) => (clock.ms += ms),
     /** Resolves once the turns have looked at the load `times` more times (each recheck looks once). */
@@ -103,6 +104,37 @@ describe('webhooks first', () => {
     advance(5);
     await vi.waitFor(() => expect(crm.started).toEqual([1, 2, 3, 4]), WAIT);
     expect(turns.backlog).toBe(0);
+  });
+
+  it("times the thread load's windows on the turns' own clock (one clock, read once per question)", () => {
+    const { turns, advance, thread } = turnsOn(0.5);
+    turns.webhookStarted();
+    turns.webhookStarted();
+    advance(40);
+    void turns.run(async () => undefined);
+    expect(thread.lastAt).toBe(40);
+    advance(3);
+    void turns.commit(async () => undefined);
+    expect(thread.lastAt).toBe(43);
+  });
+
+  it('counts its steps and store transactions by how they went, at once or rationed (whether the rationing is engaged shows in /metrics)', async () => {
+    const { turns, load } = turnsOn(0.5, { gatherMax: 1 });
+    const crm = steps(turns);
+    void crm.add(1);
+    await turns.commit(async () => undefined);
+    turns.webhookStarted();
+    turns.webhookStarted();
+    load(1);
+    void crm.add(2);
+    void crm.add(3);
+    await turns.commit(async () => undefined);
+    expect(turns.counts).toEqual({ stepsAtOnce: 1, stepsRationed: 2, commitsAtOnce: 1, commitsGathered: 1 });
+    turns.webhookEnded();
+    turns.webhookEnded();
+    load(0);
+    await vi.waitFor(() => expect(crm.started).toEqual([1, 2, 3]), WAIT);
+    expect(turns.counts.stepsRationed).toBe(2);
   });
 
   it('lets the waiting steps go as soon as the load falls, webhooks still in flight', async () => {
@@ -326,6 +358,7 @@ describe('webhooks first, in a saturated relay', () => {
       expect(relay.pushed('CA1')[0]).toMatchObject({ kind: 'created', call: { contact: null } });
       expect(relay.crm.asked('findContacts')).toEqual([]);
       expect(await relay.deps.metrics.render()).toMatch(/^relay_crm_lookups_pending 1$/m);
+      expect(await relay.deps.metrics.render()).toMatch(/^relay_crm_steps_total\{start="rationed"\} 1$/m);
 
       expect(await held.finish()).toEqual([200, 200]);
       await vi.waitFor(() => expect(relay.pushed('CA1').at(-1)).toMatchObject({ kind: 'updated', call: { contact: GRACE } }), WAIT);

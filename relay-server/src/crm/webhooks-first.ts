@@ -61,10 +61,13 @@ export class WebhooksFirst {
   /** Store transactions of CRM steps waiting to go to the store together, and the timer that sends them. */
   private gathered: Array<() => void> = [];
   private gatherTimer: NodeJS.Timeout | undefined;
+  /** Steps and store transactions by how they went: at once, or after waiting their turn (`/metrics`: whether the rationing is engaged). */
+  readonly counts = { stepsAtOnce: 0, stepsRationed: 0, commitsAtOnce: 0, commitsGathered: 0 };
 
   constructor(
     private readonly settings: WebhooksFirstSettings = WEBHOOKS_FIRST_DEFAULTS,
     private readonly load: ThreadLoad = new EventLoopLoad(),
+    /** The one clock of the turns and of the load's windows (performance.now()). */
     private readonly now: () => number = () => performance.now(),
   ) {}
 
@@ -84,10 +87,13 @@ export class WebhooksFirst {
   /** Runs a CRM step once its turn comes. */
   async run<T>(step: () => Promise<T>): Promise<T> {
     if (this.waiting.length > 0 || !this.mayStart()) {
+      this.counts.stepsRationed += 1;
       await new Promise<void>((resolve) => {
         this.waiting.push(resolve);
         this.armRecheck();
       });
+    } else {
+      this.counts.stepsAtOnce += 1;
     }
     return step();
   }
@@ -100,7 +106,11 @@ export class WebhooksFirst {
    * own, paid a commit and a sync of its own on the thread the webhooks wait for.
    */
   commit<T>(transaction: () => Promise<T>): Promise<T> {
-    if (!this.rationed()) return transaction();
+    if (!this.rationed()) {
+      this.counts.commitsAtOnce += 1;
+      return transaction();
+    }
+    this.counts.commitsGathered += 1;
     const turn = new Promise<void>((resolve) => this.gathered.push(resolve));
     if (this.gathered.length >= this.settings.gatherMax) this.sendGathered();
     else this.gatherTimer ??= setTimeout(() => this.sendGathered(), this.settings.gatherMs);
@@ -114,8 +124,9 @@ export class WebhooksFirst {
 
   /** Whether webhooks queue (two or more in flight, now or a moment ago) for a saturated thread. */
   private rationed(): boolean {
-    const queuing = this.webhooks >= 2 || this.now() - this.lastQueuedAt < this.settings.quietMs;
-    return queuing && this.load.utilisation() >= this.settings.saturatedAt;
+    const now = this.now();
+    const queuing = this.webhooks >= 2 || now - this.lastQueuedAt < this.settings.quietMs;
+    return queuing && this.load.utilisation(now) >= this.settings.saturatedAt;
   }
 
   /** Whether one more step may start now, spending a credit when rationed. */

@@ -1,0 +1,62 @@
+/**
+ * Where a bench phase's wall time went, per webhook, process by process (Linux /proc): the relay's
+ * main thread running, runnable but waiting for a core another process held, or idle (waiting for
+ * the senders, the disk, the CRM's answers); the relay's other threads (the thread pool's disk
+ * syncs, the checkpointer); and the bench process itself (the load generator, the agent's socket
+ * and, with a CRM, its simulator). Issue 10 asks why webhooks slow down when a CRM is configured:
+ * the relay's own CRM work, or the simulator's CPU taking the relay's cores.
+ */
+import { readFileSync } from 'node:fs';
+
+/** Cumulative readings at one moment. */
+export interface CpuReading {
+  /** The relay's main thread: time on a core, and time runnable on a run queue (ms). */
+  relayMainRunMs: number;
+  relayMainQueuedMs: number;
+  /** Every thread of the relay process (ms). */
+  relayCpuMs: number;
+  /** This process: generator, socket, simulator (ms). */
+  benchCpuMs: number;
+  at: number;
+}
+
+/** A phase, in ms per webhook. */
+export interface PhaseAccount {
+  wallMs: number;
+  relayMainRunMs: number;
+  /** Runnable, no core free: CPU the other processes (the bench's, the machine's) took from the relay. */
+  relayMainQueuedMs: number;
+  /** Neither running nor runnable: the relay waited for input (webhooks, CRM answers) or the disk. */
+  relayMainIdleMs: number;
+  relayOtherThreadsMs: number;
+  benchCpuMs: number;
+}
+
+export function readCpu(relayPid: number): CpuReading {
+  // schedstat: time on a core, time waiting on a run queue (ns), timeslices (sched_info, Linux >= 2.6.24).
+  const [run, queued] = readFileSync(`/proc/${relayPid}/task/${relayPid}/schedstat`, 'utf8').split(' ').map(Number);
+  const bench = process.cpuUsage();
+  return { relayMainRunMs: run! / 1e6, relayMainQueuedMs: queued! / 1e6, relayCpuMs: cpuMs(relayPid), benchCpuMs: (bench.user + bench.system) / 1000, at: performance.now() };
+}
+
+export function phaseAccount(before: CpuReading, after: CpuReading, webhooks: number): PhaseAccount {
+  const per = (value: number) => Number((value / webhooks).toFixed(3));
+  const wall = after.at - before.at;
+  const run = after.relayMainRunMs - before.relayMainRunMs;
+  const queued = after.relayMainQueuedMs - before.relayMainQueuedMs;
+  return {
+    wallMs: per(wall),
+    relayMainRunMs: per(run),
+    relayMainQueuedMs: per(queued),
+    relayMainIdleMs: per(Math.max(0, wall - run - queued)),
+    // /proc/<pid>/stat counts in 10 ms ticks, the schedstat in ns: the difference is floored at 0.
+    relayOtherThreadsMs: per(Math.max(0, after.relayCpuMs - before.relayCpuMs - run)),
+    benchCpuMs: per(after.benchCpuMs - before.benchCpuMs),
+  };
+}
+
+/** User and system CPU time of a process (Linux /proc; USER_HZ is 100 on every Linux we run). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
