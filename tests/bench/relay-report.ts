@@ -135,15 +135,15 @@ of one per two webhooks (two webhooks and two steps per call: the CRM simply kep
 about 65 "at once" in gaps of more than 10 ms between webhooks, the rest by the floor; work
 outside the turns (the outbox's claim and next-due reads) was small. After: about 40 steps while
 the webhooks come. Quick runs, \`npx tsx tests/bench/crm-load.ts --calls 300\`, main and this
-rule alternately, two pairs on a machine shared with other benches: the relay's main thread ran
-1.53 / 1.68 ms per webhook with the CRM against 0.61 / 0.69 without (× 2.5) before, 1.02 / 0.98
-against 0.69 / 0.68 (× 1.5) after; webhooks per second against no CRM × 0.38 / 0.41 before,
-× 0.72 / 0.73 after; CRM steps started at once while the webhooks came 128 / 111 before, 4 / 18
-after; every call logged exactly once. What remains, about 0.3 ms per webhook, is the webhook's
+rule alternately, three pairs on a machine shared with other benches: the relay's main thread
+ran 1.53 / 1.68 / 1.72 ms per webhook with the CRM against 0.61 / 0.69 / 0.69 without (× 2.5)
+before, 1.02 / 0.98 / 1.20 against 0.69 / 0.68 / 0.64 (× 1.5 / 1.5 / 1.9) after; webhooks per
+second against no CRM × 0.38 / 0.41 / 0.41 before, × 0.72 / 0.73 / 0.59 after; CRM steps started
+at once while the webhooks came 128 / 111 / 60 before, 4 / 18 / 19 after; every call logged exactly once. What remains, about 0.3 ms per webhook, is the webhook's
 own CRM work (the cached contact, the log row queued in its transaction: about 0.2 ms when every
 step was held until the webhooks were in, in an earlier experiment) and the steps the share and
 the floor let through. The contact then comes in an \`updated\` event and the log after the burst (log p50
-0.6-0.7 s before, about 0.95 s after, in those runs). The one-at-a-time figures below do not move
+0.55-0.74 s before, 0.89-0.96 s after, in those runs). The one-at-a-time figures below do not move
 (no queue, no rationing): 50 calls one at a time, three pairs alternately,
 first event p50 17.2 / 17.2 / 17.4 ms before and 20.0 / 15.9 / 17.8 ms after, log p50 25.9 / 23.7 /
 23.9 ms before and 29.0 / 23.1 / 25.2 ms after, the contact on the first event 100 % and no step
