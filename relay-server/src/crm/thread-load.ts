@@ -23,16 +23,17 @@ export function waitedForCore(): number {
 }
 
 /**
- * The thread's load from Node's event-loop utilisation plus its time waiting for a core, over windows of at least `windowMs`: read
- * when asked, at most once per window (a read is two clock reads and a subtraction), so a relay
- * that asks on every webhook pays for one read per window. The window is timed on the asker's
+ * The thread's load from Node's event-loop utilisation plus its time waiting for a core, over
+ * windows of at least `windowMs`: read when asked, at most once per window (a read is Node's
+ * counter and one small /proc file), so a relay that asks on every webhook pays for one read per
+ * window. The window is timed on the asker's
  * clock (WebhooksFirst's), not one of its own. A webhook in flight is not a busy
  * thread: one sender that posts its next webhook as soon as the last is answered keeps one in
  * flight nearly all the time, with the thread idle most of it (docs/benchmarks.md, "Relay with a
  * CRM", 50 calls one at a time). The time waiting for a core counts as busy: the utilisation
  * alone counts a thread that the kernel keeps off the cores while its webhooks are ready as idle
- * (it waits in epoll), and on a machine shared with other work half the CRM steps of a saturated
- * burst started "at once" for that (issue 10, measured with tests/bench/crm-load.ts).
+ * (it waits in epoll): on a machine shared with other work, 78 of the ~550 CRM steps of a
+ * saturated burst started "at once" for that (issue 10, counted with tests/bench/crm-load.ts).
  */
 export class EventLoopLoad implements ThreadLoad {
   /** Node's totals when the current window began, and when that was; the first question starts it. */
