@@ -119,23 +119,36 @@ relay's one thread (relay-server/src/crm/webhooks-first.ts), by how busy it is, 
 webhooks are in flight: a call centre's pace keeps a webhook in flight nearly all the time with
 the thread idle most of it, and holding lookups for that made the popup wait (50 calls one at a
 time, first event p50 126 ms and log 244 ms, where they had been 20 and 26 ms). While the
-thread has room, steps start at once. Once its event-loop utilisation (perf_hooks, over windows
-of 25 ms) reaches 0.9 while webhooks queue for it (two or more in flight at once, or within
-10 ms; one sender's webhooks never queue, however busy a shared machine makes the thread look),
-it is saturated, as in the runs above: one step starts per two webhooks answered (and one every 100 ms
-at least), in the order they came, and the rest once the load falls or the webhooks pause; the
-store transactions of those steps (the contact, the row's read and its outcome) then wait up to
-20 ms for each other and go to the store in one tick, sharing one commit and one disk sync
-instead of one each. Quick runs against the tree before this rule, alternately on a machine
-shared with four other benches: 50 calls one at a time, first event p50 144.5 -> 22.5 ms and log
-293.6 -> 31.7 ms when the machine was quietest (load 4), about 210 -> 200 ms and 370 -> 290 ms at
-load 16, where one sender's webhook alone took 50 ms; 200 calls at 16 senders, webhooks per
-second against no CRM x0.57 (median of three) -> x1.26 with the transactions gathered, the CPU
-per call unchanged within the noise. The webhooks thus keep most of the thread while they come; the CRM catches
-up after (the contact then comes in an \`updated\` event and the log later: see the contact
-share and the log times above, against the one-at-a-time table below). Its backlog stays bounded
-under a steady stream, since a call brings more webhooks
-than CRM steps. Taking the work off that thread was tried as a worker thread for the engine
+thread has room, steps start at once. Once it is busy 0.9 of the time (over windows of 25 ms:
+its event-loop utilisation, perf_hooks, plus the time it waited for a core, which the
+utilisation counts as idle) while webhooks queue for it (two or more in flight at once, or
+within 250 ms; one sender's webhooks never queue, however busy a shared machine makes the thread
+look), it is saturated, as in the runs above: one step starts per 16 webhooks answered (and one
+every 100 ms at least), in the order they came, and the rest once the load falls or the webhooks
+pause; the store transactions of those steps (the contact, the row's read and its outcome) then
+wait up to 20 ms for each other and go to the store in one tick, sharing one commit and one disk
+sync instead of one each. The share was one step per two webhooks, the quiet moment 10 ms and the
+load the utilisation alone: counted in a 300-call run (tests/bench/crm-load.ts, temporary
+counters), of about 550 CRM steps all started while the webhooks came, about 250 on the credits
+of one per two webhooks (two webhooks and two steps per call: the CRM simply kept pace), 78
+"at once" with webhooks queuing and the utilisation under 0.9 (the relay waiting for a core),
+about 65 "at once" in gaps of more than 10 ms between webhooks, the rest by the floor; work
+outside the turns (the outbox's claim and next-due reads) was small. After: about 40 steps while
+the webhooks come. Quick runs, \`npx tsx tests/bench/crm-load.ts --calls 300\`, main and this
+rule alternately, three pairs on a machine shared with other benches: the relay's main thread
+ran 1.53 / 1.68 / 1.72 ms per webhook with the CRM against 0.61 / 0.69 / 0.69 without (× 2.5)
+before, 1.02 / 0.98 / 1.20 against 0.69 / 0.68 / 0.64 (× 1.5 / 1.5 / 1.9) after; webhooks per
+second against no CRM × 0.38 / 0.41 / 0.41 before, × 0.72 / 0.73 / 0.59 after; CRM steps started
+at once while the webhooks came 128 / 111 / 60 before, 4 / 18 / 19 after; every call logged exactly once. What remains, about 0.3 ms per webhook, is the webhook's
+own CRM work (the cached contact, the log row queued in its transaction: about 0.2 ms when every
+step was held until the webhooks were in, in an earlier experiment) and the steps the share and
+the floor let through. The contact then comes in an \`updated\` event and the log after the burst (log p50
+0.55-0.74 s before, 0.89-0.96 s after, in those runs). The one-at-a-time figures below do not move
+(no queue, no rationing): 50 calls one at a time, three pairs alternately,
+first event p50 17.2 / 17.2 / 17.4 ms before and 20.0 / 15.9 / 17.8 ms after, log p50 25.9 / 23.7 /
+23.9 ms before and 29.0 / 23.1 / 25.2 ms after, the contact on the first event 100 % and no step
+rationed in every run. The waiting steps are bounded: past 4,096 of
+them, one starts per webhook answered, the pace at which calls bring them. Taking the work off that thread was tried as a worker thread for the engine
 and its HTTP (branch crm-worker-wip): it cost more CPU per call than it freed on 2 cores,
 where the relay, the load generator and the CRM simulator share the CPU. Figures move much between rounds on such a machine: read the ratios of the same
 round, not one run.

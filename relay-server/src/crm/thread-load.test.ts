@@ -21,7 +21,7 @@ describe('event-loop load', () => {
   it("is the thread's utilisation over the last window, read once per window", () => {
     const clock = { ms: 0 };
     const { totals, sample } = counter();
-    const load = new EventLoopLoad(25, sample);
+    const load = new EventLoopLoad(25, sample, () => 0);
     // The first question starts the first window.
     expect(load.utilisation(clock.ms)).toBe(0);
     const readsAtStart = totals.reads;
@@ -48,6 +48,28 @@ describe('event-loop load', () => {
     totals.idle += 14;
     clock.ms += 15;
     expect(load.utilisation(clock.ms)).toBe(0.08);
+  });
+
+  it('counts the time the thread waited for a core as busy (a machine shared with other work)', () => {
+    const clock = { ms: 0 };
+    const { totals, sample } = counter();
+    const core = { waitedMs: 100 };
+    const load = new EventLoopLoad(25, sample, () => core.waitedMs);
+    load.utilisation(clock.ms);
+
+    // 10 ms running, 40 ms "idle" of which the kernel kept the thread off the cores for 30.
+    totals.active += 10;
+    totals.idle += 40;
+    core.waitedMs += 30;
+    clock.ms += 50;
+    expect(load.utilisation(clock.ms)).toBe(0.8);
+
+    // Never more than the whole window.
+    totals.active += 40;
+    totals.idle += 10;
+    core.waitedMs += 40;
+    clock.ms += 50;
+    expect(load.utilisation(clock.ms)).toBe(1);
   });
 
   it("reads Node's own counter by default: a thread kept busy shows", () => {

@@ -6,7 +6,7 @@ import { WebhooksFirst, type WebhooksFirstSettings } from './webhooks-first.ts';
 const WAIT = { timeout: 10_000, interval: 5 };
 /** A floor no test run reaches: only webhooks let steps go. */
 const NO_FLOOR = 2 ** 31 - 1;
-const SETTINGS: WebhooksFirstSettings = { saturatedAt: 0.9, webhooksPerStep: 2, floorMs: NO_FLOOR, quietMs: 5, recheckMs: 1, gatherMs: NO_FLOOR, gatherMax: 3 };
+const SETTINGS: WebhooksFirstSettings = { saturatedAt: 0.9, webhooksPerStep: 2, backlogMax: NO_FLOOR, floorMs: NO_FLOOR, quietMs: 5, recheckMs: 1, gatherMs: NO_FLOOR, gatherMax: 3 };
 
 /** Turns on a thread whose load the test sets, with a clock that moves only when the test says. */
 function turnsOn(utilisation: number, settings: Partial<WebhooksFirstSettings> = {}) {
@@ -203,6 +203,33 @@ describe('webhooks first', () => {
     }
     expect(finished).toBe(500);
     expect(worstBacklog).toBeLessThanOrEqual(1);
+  });
+
+  it('lets its backlog grow to `backlogMax` at most under more steps than its share, then keeps pace with the webhooks; nothing is lost', async () => {
+    const { turns, advance } = turnsOn(1, { webhooksPerStep: 8, backlogMax: 10 });
+    let finished = 0;
+    // One webhook always in flight; each call brings two webhooks and two CRM steps (its lookup and its log): four times the share.
+    turns.webhookStarted();
+    let worstBacklog = 0;
+    const done: Array<Promise<void>> = [];
+    for (let call = 0; call < 200; call++) {
+      for (let step = 0; step < 2; step++) done.push(turns.run(async () => void (finished += 1)));
+      worstBacklog = Math.max(worstBacklog, turns.backlog);
+      for (let webhook = 0; webhook < 2; webhook++) {
+        turns.webhookStarted();
+        turns.webhookEnded();
+      }
+      await settle();
+    }
+    // The steps waited (the webhooks went first), up to the bound and no further.
+    expect(worstBacklog).toBeGreaterThanOrEqual(10);
+    expect(worstBacklog).toBeLessThanOrEqual(12);
+    expect(finished).toBeLessThan(400);
+    // The webhooks pause: every step runs.
+    turns.webhookEnded();
+    advance(5);
+    await Promise.all(done);
+    expect(finished).toBe(400);
   });
 
   it('runs one step per floor period while webhooks hang in flight on a saturated thread', async () => {

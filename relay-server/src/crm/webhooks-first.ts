@@ -8,18 +8,26 @@ export interface WebhooksFirstSettings {
    */
   saturatedAt: number;
   /**
-   * While the relay is saturated, one CRM step starts per this many webhooks answered. A call
-   * brings the relay three or four webhooks (ringing, answered, ended) and two CRM steps (its
-   * lookup and its log), so at 2 the CRM keeps pace with any steady stream of calls, at half the
-   * webhooks' rate, and its backlog stays bounded.
+   * While the relay is saturated, one CRM step starts per this many webhooks answered. A step
+   * with its follow-ups (the CRM's answer read, its commit, its events) costs the thread about
+   * what two or three webhooks do, so at 16 the CRM takes a sixth or so of a saturated thread and
+   * its steps wait (`backlogMax`) until the burst eases: at 2 the CRM kept pace with the calls
+   * and the webhooks ran at half the speed they do without a CRM (issue 10).
    */
   webhooksPerStep: number;
+  /**
+   * CRM steps waiting at most before the CRM's share grows to one step per webhook answered, the
+   * pace at which calls bring them (no call brings more steps than webhooks): a saturated relay
+   * never lets the backlog grow without bound.
+   */
+  backlogMax: number;
   /** A step starts at least this often while rationed: a saturated relay never stalls the CRM. */
   floorMs: number;
   /**
    * How long webhooks count as queuing after two or more were last in flight at once. Senders
-   * that wait for their answer leave gaps between an answer and their next webhook; a thread busy
-   * with CRM steps alone (the webhooks paused) is not rationed.
+   * that wait for their answer leave gaps between an answer and their next webhook, longer than
+   * 10 ms on a machine whose cores are taken (at 10 ms, a sixth of a burst's steps started in
+   * such gaps); a thread busy with CRM steps alone (the webhooks paused) is not rationed.
    */
   quietMs: number;
   /** How often steps that wait look again whether the thread has room. */
@@ -30,7 +38,7 @@ export interface WebhooksFirstSettings {
   gatherMax: number;
 }
 
-export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { saturatedAt: 0.9, webhooksPerStep: 2, floorMs: 100, quietMs: 10, recheckMs: 10, gatherMs: 20, gatherMax: 16 };
+export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { saturatedAt: 0.9, webhooksPerStep: 16, floorMs: 100, quietMs: 250, backlogMax: 4096, recheckMs: 10, gatherMs: 20, gatherMax: 16 };
 
 /** Credits a burst of webhooks may bank for later CRM steps: a long quiet CRM does not buy a flood of steps in the next burst. */
 const MAX_CREDITS = 4;
@@ -47,6 +55,7 @@ const MAX_CREDITS = 4;
  * the kernel pauses counts as busy time, and one sender's lookups waited for nothing. Rationed,
  * the CRM takes a bounded share of the thread (its work waits, the contact comes in an `updated`
  * event, the log a little later), and catches up as soon as the webhooks pause or the load falls.
+ * Its backlog is bounded: past `backlogMax` waiting steps, one starts per webhook answered.
  * Steps start in the order they came.
  */
 export class WebhooksFirst {
@@ -80,7 +89,8 @@ export class WebhooksFirst {
   /** A webhook was answered (or failed): it earns the CRM a share of a step. */
   webhookEnded(): void {
     this.webhooks -= 1;
-    this.credits = Math.min(MAX_CREDITS, this.credits + 1 / this.settings.webhooksPerStep);
+    const share = this.waiting.length >= this.settings.backlogMax ? 1 : 1 / this.settings.webhooksPerStep;
+    this.credits = Math.min(MAX_CREDITS, this.credits + share);
     if (this.waiting.length > 0) this.admit();
   }
 
