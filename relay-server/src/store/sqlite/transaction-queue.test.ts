@@ -133,35 +133,86 @@ describe('group commit (issue 13)', () => {
 });
 
 describe('plain calls', () => {
-  it('reads without a transaction of its own: in the next batch, settled without waiting for its sync', async () => {
+  it('reads without a transaction of its own', async () => {
     const before = store.transactionStats().transactions;
     expect(await store.instanceByUid('in_1')).toMatchObject({ localId: 'main' });
     expect(await store.agentById('ada')).toMatchObject({ name: 'Ada' });
     expect(store.transactionStats().transactions).toBe(before);
   });
 
-  it("runs the reads of a turn in one SQLite transaction, before the batch's writes, and answers them before its sync", async () => {
+  /** A queue on its own connection to the test's database, whose log syncs complete when the test says. */
+  function queueWithHeldSyncs() {
     const db = new Database(join(dir, 'relay.db'));
     const pending: Array<(error: Error | null) => void> = [];
     const queue = new TransactionQueue(db, new SqliteTables(db), MAX_BATCH, new WalSync((done) => pending.push(done)));
+    /** Whether CA1 is there, and whether the read ran inside a transaction: what the read saw and where. */
+    const seen: Array<{ found: boolean; inTransaction: boolean }> = [];
+    const read = (callId: string) => queue.read(() => seen.push({ found: db.prepare('SELECT 1 FROM calls WHERE call_id = ?').get(callId) !== undefined, inTransaction: db.inTransaction }));
+    return { db, pending, queue, seen, read };
+  }
+
+  it('runs a read at once when nothing is queued: a lone read waits for no batch (issue 13)', async () => {
+    const { db, queue, seen, read } = queueWithHeldSyncs();
     try {
-      const inTransaction: boolean[] = [];
-      const read = (callId: string) => queue.read(() => (inTransaction.push(db.inTransaction), db.prepare('SELECT 1 FROM calls WHERE call_id = ?').get(callId) !== undefined));
-      const write = queue.run((tx) => insert(tx, 'CA1'));
-      const reads = [read('CA1'), read('CA1')];
-      expect(await Promise.all(reads)).toEqual([false, false]);
-      expect(inTransaction).toEqual([true, true]);
-      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
-      // The write is committed, its sync not done: a read now sees it, and is not held back by the sync.
-      expect(await read('CA1')).toBe(true);
-      pending.shift()!(null);
-      expect(await write).toBe(1);
+      const answered = read('CA1');
+      // Ran inside the call, in a read transaction of its own, ended before the call returned.
+      expect(seen).toEqual([{ found: false, inTransaction: true }]);
+      expect(db.inTransaction).toBe(false);
+      expect(await answered).toBe(1);
       const failing = queue.read(() => {
         throw new Error('no such table');
       });
       await expect(failing).rejects.toThrow('no such table');
-      expect(await read('CA1')).toBe(true);
       expect(db.inTransaction).toBe(false);
+    } finally {
+      await queue.idle();
+      db.close();
+    }
+  });
+
+  it("rides a pending batch: the reads of a turn run in its transaction, before its writes, answered before its sync", async () => {
+    const { db, pending, queue, seen, read } = queueWithHeldSyncs();
+    try {
+      const write = queue.run((tx) => insert(tx, 'CA1'));
+      const reads = [read('CA1'), read('CA1')];
+      // Not run yet: they wait for the batch queued before them.
+      expect(seen).toEqual([]);
+      await Promise.all(reads);
+      expect(seen).toEqual([
+        { found: false, inTransaction: true },
+        { found: false, inTransaction: true },
+      ]);
+      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      // The write is committed, its sync not done, nothing queued: a read now runs at once, sees it, and is not held back by the sync.
+      seen.length = 0;
+      const afterCommit = read('CA1');
+      expect(seen).toEqual([{ found: true, inTransaction: true }]);
+      await afterCommit;
+      pending.shift()!(null);
+      expect(await write).toBe(1);
+      expect(db.inTransaction).toBe(false);
+    } finally {
+      await queue.idle();
+      db.close();
+    }
+  });
+
+  it('rides a batch that is running: a read made meanwhile runs at the start of the next one', async () => {
+    const { db, pending, queue, seen, read } = queueWithHeldSyncs();
+    try {
+      let readDuringWork: Promise<number> | undefined;
+      const write = queue.run(async (tx) => {
+        readDuringWork = read('CA1');
+        expect(seen).toEqual([]);
+        return insert(tx, 'CA1');
+      });
+      while (!readDuringWork) await new Promise((resolve) => setImmediate(resolve));
+      await readDuringWork;
+      // The batch committed before the read ran (in a transaction of its own: no write followed it).
+      expect(seen).toEqual([{ found: true, inTransaction: true }]);
+      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      pending.shift()!(null);
+      expect(await write).toBe(1);
     } finally {
       await queue.idle();
       db.close();

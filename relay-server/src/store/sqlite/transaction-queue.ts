@@ -63,16 +63,21 @@ export class TransactionQueue {
   }
 
   /**
-   * A plain read, run at the start of the next batch, inside its transaction, and settled at
-   * once: it needs no sync, and sees what was committed before (never a batch's own writes).
-   * On its own, each read began and ended a read transaction of SQLite's, taking and dropping
-   * the file locks that cost (about 20 µs) several times the read itself: the webhook guard's
-   * read was 5 % of the relay's CPU under load (issue 13). The reads of one turn share one.
+   * A plain read. When nothing is queued nor running, it runs at once, in a read transaction of
+   * its own: a lone webhook's read waited a turn of the event loop for a batch that was not coming
+   * (issue 13: one sender's p99). Otherwise it rides the next batch: it runs at its start, inside
+   * its transaction, and is settled at once: it needs no sync, and sees what was committed before
+   * (never a batch's own writes). On its own, each read began and ended a read transaction of
+   * SQLite's, taking and dropping the file locks that cost (about 20 µs) several times the read
+   * itself: the webhook guard's read was 5 % of the relay's CPU under load. Under load a batch is
+   * nearly always pending, so the first read after an idle moment runs alone and the others of its
+   * turn share one.
    */
   read<T>(read: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.reads.push({ read, resolve: resolve as (value: unknown) => void, reject });
-      this.draining ??= this.drain();
+      const queued = { read, resolve: resolve as (value: unknown) => void, reject };
+      if (!this.draining) return this.runReadsAlone([queued]);
+      this.reads.push(queued);
     });
   }
 
