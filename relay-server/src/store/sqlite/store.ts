@@ -75,7 +75,13 @@ function migrate(db: Database.Database): void {
 function sqliteStore(db: Database.Database, wal: { fd: number; file: string } | undefined, options: Required<SqliteStoreOptions>): RelayStore {
   const tables = new SqliteTables(db);
   const thread = wal && checkpointThread(wal.file);
-  const checkpoints = thread && new WalCheckpoints(thread.run, () => db.pragma('wal_checkpoint(PASSIVE)'));
+  const checkpoints =
+    thread &&
+    new WalCheckpoints(thread.run, () => {
+      // SQLite refuses a checkpoint inside a transaction, and the queue keeps a read transaction open for the rest of a turn.
+      queue.endTurnRead();
+      db.pragma('wal_checkpoint(PASSIVE)');
+    });
   const queue = new TransactionQueue(db, tables, options.maxBatch, wal && new WalSync(fsyncOf(wal.fd)), checkpoints && (() => checkpoints.committed()));
   const changes = new ChangeWatch(db, options.changePollMs);
   let closed = false;

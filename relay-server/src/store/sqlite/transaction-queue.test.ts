@@ -151,46 +151,55 @@ describe('plain calls', () => {
     return { db, pending, queue, seen, read };
   }
 
-  it('runs a read at once when nothing is queued: a lone read waits for no batch (issue 13)', async () => {
+  it('runs a read at once, in a read transaction that the reads of the same turn share (issue 13)', async () => {
     const { db, queue, seen, read } = queueWithHeldSyncs();
+    const writer = new Database(join(dir, 'relay.db'));
     try {
-      const answered = read('CA1');
-      // Ran inside the call, in a read transaction of its own, ended before the call returned.
+      const first = read('CA9');
+      // Ran inside the call, in a read transaction left open for the rest of the turn.
       expect(seen).toEqual([{ found: false, inTransaction: true }]);
+      expect(db.inTransaction).toBe(true);
+      // Committed by another connection within the turn: the turn's reads do not see it, they share one snapshot.
+      writer.prepare("INSERT INTO calls (instance_uid, call_id, created_at, updated_at) VALUES ('in_1', 'CA9', 'now', 'now')").run();
+      const second = read('CA9');
+      expect(seen[1]).toEqual({ found: false, inTransaction: true });
+      expect([await first, await second]).toEqual([1, 2]);
+      // The turn's I/O handled, the transaction is over: the next read is in a new one, and sees the commit.
+      await new Promise((resolve) => setImmediate(resolve));
       expect(db.inTransaction).toBe(false);
-      expect(await answered).toBe(1);
+      await read('CA9');
+      expect(seen[2]).toEqual({ found: true, inTransaction: true });
       const failing = queue.read(() => {
         throw new Error('no such table');
       });
       await expect(failing).rejects.toThrow('no such table');
-      expect(db.inTransaction).toBe(false);
     } finally {
+      writer.close();
       await queue.idle();
       db.close();
     }
   });
 
-  it("rides a pending batch: the reads of a turn run in its transaction, before its writes, answered before its sync", async () => {
+  it("runs a read at once while a batch is pending, and the turn's transactions queued after it join that batch", async () => {
     const { db, pending, queue, seen, read } = queueWithHeldSyncs();
     try {
-      const write = queue.run((tx) => insert(tx, 'CA1'));
-      const reads = [read('CA1'), read('CA1')];
-      // Not run yet: they wait for the batch queued before them.
-      expect(seen).toEqual([]);
-      await Promise.all(reads);
-      expect(seen).toEqual([
-        { found: false, inTransaction: true },
-        { found: false, inTransaction: true },
-      ]);
+      const before = queue.run((tx) => insert(tx, 'CA1'));
+      const answered = read('CA1');
+      // Not held back for the batch: answered from what was committed (CA1 is not yet).
+      expect(seen).toEqual([{ found: false, inTransaction: true }]);
+      await answered;
+      // As a webhook's transaction follows its read: queued in the same turn, it shares the batch queued before it.
+      const after = queue.run(async (tx) => {
+        const sameBatch = (await tx.callByKey('in_1', 'CA1')) !== undefined && !committed('CA1');
+        await insert(tx, 'CA2');
+        return sameBatch;
+      });
       while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
-      // The write is committed, its sync not done, nothing queued: a read now runs at once, sees it, and is not held back by the sync.
-      seen.length = 0;
-      const afterCommit = read('CA1');
-      expect(seen).toEqual([{ found: true, inTransaction: true }]);
-      await afterCommit;
+      // Committed, not yet synced: a read sees it, and is not held back by the sync.
+      await read('CA1');
+      expect(seen.at(-1)).toEqual({ found: true, inTransaction: true });
       pending.shift()!(null);
-      expect(await write).toBe(1);
-      expect(db.inTransaction).toBe(false);
+      expect([await before, await after]).toEqual([1, true]);
     } finally {
       await queue.idle();
       db.close();

@@ -34,6 +34,8 @@ export class TransactionQueue {
   private readonly waiting: Queued[] = [];
   private readonly reads: QueuedRead[] = [];
   private draining: Promise<void> | undefined;
+  /** Whether the read transaction of the current turn is open (see `read`). */
+  private turnRead = false;
   private readonly sql;
 
   constructor(
@@ -63,28 +65,47 @@ export class TransactionQueue {
   }
 
   /**
-   * A plain read. When nothing is queued nor running, it runs at once, in a read transaction of
-   * its own: a lone webhook's read waited a turn of the event loop for a batch that was not coming
-   * (issue 13: one sender's p99). Otherwise it rides the next batch: it runs at its start, inside
-   * its transaction, and is settled at once: it needs no sync, and sees what was committed before
-   * (never a batch's own writes). On its own, each read began and ended a read transaction of
-   * SQLite's, taking and dropping the file locks that cost (about 20 µs) several times the read
-   * itself: the webhook guard's read was 5 % of the relay's CPU under load. Under load a batch is
-   * nearly always pending, so the first read after an idle moment runs alone and the others of its
-   * turn share one.
+   * A plain read, run at once, in the read transaction of the current turn of the event loop:
+   * the first read of a turn begins it (deferred: no write lock), the reads of the turn's other
+   * callbacks run in it, and it ends once the turn's I/O is handled, or when a batch begins. Run
+   * each in a read transaction of its own, reads took and dropped SQLite's file locks every time
+   * (about 20 µs, several times the read itself: the webhook guard's read was 5 % of the relay's
+   * CPU under load, issue 13); queued for the next batch instead, a lone webhook's read waited a
+   * turn for a batch that was not coming, and under load each webhook took a turn for its read
+   * and another for its transaction. It needs no sync, and sees what was committed before, not yet
+   * synced included. A read made while a batch runs (a transaction's work reading through the
+   * store) must not see the batch's writes: it rides the next batch, at its start.
    */
   read<T>(read: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const queued = { read, resolve: resolve as (value: unknown) => void, reject };
-      if (!this.draining) return this.runReadsAlone([queued]);
-      this.reads.push(queued);
+      if (this.db.inTransaction && !this.turnRead) {
+        this.reads.push(queued);
+        this.draining ??= this.drain();
+      } else this.readInTurn([queued]);
     });
   }
 
   /** Resolves once every transaction queued so far has settled. */
   async idle(): Promise<void> {
     while (this.draining) await this.draining;
+    this.endTurnRead();
     await this.walSync?.idle();
+  }
+
+  /**
+   * Ends the turn's read transaction, if one is open: before anything else runs on the
+   * connection that cannot run inside it (a batch's BEGIN IMMEDIATE, a checkpoint).
+   */
+  endTurnRead(): void {
+    if (!this.turnRead) return;
+    this.turnRead = false;
+    try {
+      if (this.db.inTransaction) this.sql.commit.run();
+    } catch {
+      // Nothing was written: ending the transaction any way will do, and the reads have their answers.
+      if (this.db.inTransaction) this.sql.rollback.run();
+    }
   }
 
   /**
@@ -97,13 +118,14 @@ export class TransactionQueue {
     while (this.waiting.length > 0 || this.reads.length > 0) {
       await afterPendingIo();
       const reads = this.reads.splice(0);
-      if (this.waiting.length === 0) this.runReadsAlone(reads);
+      if (this.waiting.length === 0) this.readInTurn(reads);
       else await this.runBatch(this.waiting.splice(0, this.maxBatch), reads);
     }
     this.draining = undefined;
   }
 
   private async runBatch(batch: Queued[], reads: QueuedRead[]): Promise<void> {
+    this.endTurnRead();
     try {
       this.sql.begin.run();
     } catch (error) {
@@ -159,21 +181,18 @@ export class TransactionQueue {
     });
   }
 
-  /** Reads with no write to share a batch with: one deferred transaction (no write lock) for all of them. */
-  private runReadsAlone(reads: QueuedRead[]): void {
-    try {
-      this.sql.beginRead.run();
-    } catch (error) {
-      for (const queued of reads) queued.reject(error);
-      return;
+  private readInTurn(reads: QueuedRead[]): void {
+    if (!this.turnRead) {
+      try {
+        this.sql.beginRead.run();
+      } catch (error) {
+        for (const queued of reads) queued.reject(error);
+        return;
+      }
+      this.turnRead = true;
+      setImmediate(() => this.endTurnRead());
     }
     this.runReads(reads);
-    try {
-      if (this.db.inTransaction) this.sql.commit.run();
-    } catch {
-      // Nothing was written: ending the transaction any way will do, and the reads have their answers.
-      if (this.db.inTransaction) this.sql.rollback.run();
-    }
   }
 
   private runReads(reads: QueuedRead[]): void {
