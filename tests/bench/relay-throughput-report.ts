@@ -108,18 +108,19 @@ contact for every caller), against the relay without one in the same round:
   heard of it. Counted with strace on the relay's main thread during \`fan-out.ts\` (20 calls):
   16 fsyncs and 6.9 MiB written into the database file before, 5 fsyncs (start-up, close and
   three restarts of the log, whose new header SQLite syncs on the writer's thread) and none after.
-- **Reads at once, one read transaction a turn.** A read outside a transaction (the webhook
-  guard's instance with its owner above all) runs at once, in a read transaction that the reads
-  of the same turn of the event loop share: the first read of a turn begins it, and it ends once
-  the turn's I/O is handled or when a batch begins (a read made while a batch runs waits for its
-  end). On its own, each read began and ended a SQLite read transaction, whose file locks cost
-  about 20 µs, several times the read (the guard's read: 5.2 % of a served relay's self time,
-  1.7 % shared). Queued for the start of the next batch instead (the tree before), a lone
-  webhook's read waited a turn for a batch that was not coming, and under load a webhook took a
-  turn for its read and another for its transaction; now its transaction, queued right after its
-  read, joins the batch pending for the turn's I/O. Counted with strace under load
-  (\`webhook-cpu.ts --calls 1000\`): as many fsyncs and log writes as with reads riding the
-  batches (315 and 14,404, against 305 and 13,977), 1.2 times the file locks. The instance is read
+- **Reads ride the next batch.** A read outside a transaction (the webhook guard's instance
+  with its owner above all) runs at the start of the next batch, inside its transaction and
+  before its writes, and is answered at once (a read needs no sync): on its own, each read began
+  and ended a SQLite read transaction, whose file locks cost about 20 µs, several times the read
+  (the guard's read: 5.2 % of a served relay's self time, 1.7 % after). Run at once on an idle
+  store instead (nothing queued, running or waiting for its sync), or in a read transaction the
+  reads of a turn share, the reads cost the loaded relay more: the first webhook after a quiet
+  moment had its transaction queued a turn before the others of its turn, and the batches got
+  smaller (strace under load, \`webhook-cpu.ts --calls 1000\`: 364 fsyncs and 15,261 log writes
+  against 305 and 13,977), or a read transaction open for most of each turn; paired runs of
+  \`webhook-cpu.ts\` put the relay's CPU per webhook 10 to 40 % above this tree's (the frames'
+  coalescing below, measured apart, moved it neither way), for a lone webhook's gain of 0.03 ms
+  at the median ("One sender" below). The instance is read
   without its connector XML (5 KB for Twilio's, in overflow pages): the plan compiled from it is
   kept per instance and \`updated_at\`, and the XML read only when that version is new to the
   relay (a PUT here or on another relay).
@@ -140,7 +141,7 @@ contact for every caller), against the relay without one in the same round:
 - **One sender.** Where a lone webhook's time went, from the guard to the frame sent (a relay
   instrumented in a throwaway tree, 300 webhooks one at a time after the 16-sender phases, a
   machine at load 2 to 5; p50 / p99 ms): the body 0.14 / 1.1, the guard's read 0.17 / 1.7 (of
-  which 0.03 / 1.2 waiting for a batch, gone), plan, signature and mapping 0.5 / 5.9, the
+  which 0.03 / 1.2 waiting for the next batch), plan, signature and mapping 0.5 / 5.9, the
   transaction 0.5 / 6, the log's sync 1.5 / 15, the reply 1.0 / 9.6, the frame 0.2 / 1.7. The
   disk's sync and the CPU a shared machine leaves the relay make the tail (at load 15 the sync
   alone took 8 to 13 ms at the median): every answered webhook's commit is synced first, and the

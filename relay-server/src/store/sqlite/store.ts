@@ -75,16 +75,9 @@ function migrate(db: Database.Database): void {
 function sqliteStore(db: Database.Database, wal: { fd: number; file: string } | undefined, options: Required<SqliteStoreOptions>): RelayStore {
   const tables = new SqliteTables(db);
   const thread = wal && checkpointThread(wal.file);
-  const checkpoints =
-    thread &&
-    new WalCheckpoints(thread.run, () => {
-      // SQLite refuses a checkpoint inside a transaction, and the queue keeps a read transaction open for the rest of a turn.
-      queue.endTurnRead();
-      db.pragma('wal_checkpoint(PASSIVE)');
-    });
+  const checkpoints = thread && new WalCheckpoints(thread.run, () => db.pragma('wal_checkpoint(PASSIVE)'));
   const queue = new TransactionQueue(db, tables, options.maxBatch, wal && new WalSync(fsyncOf(wal.fd)), checkpoints && (() => checkpoints.committed()));
-  // Its marks are read on the connection directly: in a fresh snapshot, not in the one the turn's reads share.
-  const changes = new ChangeWatch(db, options.changePollMs, () => queue.endTurnRead());
+  const changes = new ChangeWatch(db, options.changePollMs);
   let closed = false;
 
   let transactions = 0;
@@ -173,15 +166,12 @@ class ChangeWatch {
   constructor(
     private readonly db: Database.Database,
     private readonly pollMs: number,
-    /** Ends any read transaction left open on the connection, whose snapshot would hide the commits looked for. */
-    private readonly freshSnapshot: () => void,
   ) {
     this.readMarks = db.prepare<[], ChangeMarks>('SELECT (SELECT coalesce(max(rowid), 0) FROM events) AS events, (SELECT version FROM directory_version) AS directory');
   }
 
   listen(listener: (change: ChangeElsewhere) => void): () => void {
     if (this.listeners.size === 0) {
-      this.freshSnapshot();
       this.version = this.read();
       this.marks = this.readMarks.get()!;
       this.timer = setInterval(() => this.poll(), this.pollMs);
@@ -201,7 +191,6 @@ class ChangeWatch {
 
   private poll(): void {
     if (!this.db.open) return;
-    this.freshSnapshot();
     const version = this.read();
     if (version === this.version) return;
     this.version = version;

@@ -133,95 +133,35 @@ describe('group commit (issue 13)', () => {
 });
 
 describe('plain calls', () => {
-  it('reads without a transaction of its own', async () => {
+  it('reads without a transaction of its own: in the next batch, settled without waiting for its sync', async () => {
     const before = store.transactionStats().transactions;
     expect(await store.instanceByUid('in_1')).toMatchObject({ localId: 'main' });
     expect(await store.agentById('ada')).toMatchObject({ name: 'Ada' });
     expect(store.transactionStats().transactions).toBe(before);
   });
 
-  /** A queue on its own connection to the test's database, whose log syncs complete when the test says. */
-  function queueWithHeldSyncs() {
+  it("runs the reads of a turn in one SQLite transaction, before the batch's writes, and answers them before its sync", async () => {
     const db = new Database(join(dir, 'relay.db'));
     const pending: Array<(error: Error | null) => void> = [];
     const queue = new TransactionQueue(db, new SqliteTables(db), MAX_BATCH, new WalSync((done) => pending.push(done)));
-    /** Whether CA1 is there, and whether the read ran inside a transaction: what the read saw and where. */
-    const seen: Array<{ found: boolean; inTransaction: boolean }> = [];
-    const read = (callId: string) => queue.read(() => seen.push({ found: db.prepare('SELECT 1 FROM calls WHERE call_id = ?').get(callId) !== undefined, inTransaction: db.inTransaction }));
-    return { db, pending, queue, seen, read };
-  }
-
-  it('runs a read at once, in a read transaction that the reads of the same turn share (issue 13)', async () => {
-    const { db, queue, seen, read } = queueWithHeldSyncs();
-    const writer = new Database(join(dir, 'relay.db'));
     try {
-      const first = read('CA9');
-      // Ran inside the call, in a read transaction left open for the rest of the turn.
-      expect(seen).toEqual([{ found: false, inTransaction: true }]);
-      expect(db.inTransaction).toBe(true);
-      // Committed by another connection within the turn: the turn's reads do not see it, they share one snapshot.
-      writer.prepare("INSERT INTO calls (instance_uid, call_id, created_at, updated_at) VALUES ('in_1', 'CA9', 'now', 'now')").run();
-      const second = read('CA9');
-      expect(seen[1]).toEqual({ found: false, inTransaction: true });
-      expect([await first, await second]).toEqual([1, 2]);
-      // The turn's I/O handled, the transaction is over: the next read is in a new one, and sees the commit.
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(db.inTransaction).toBe(false);
-      await read('CA9');
-      expect(seen[2]).toEqual({ found: true, inTransaction: true });
+      const inTransaction: boolean[] = [];
+      const read = (callId: string) => queue.read(() => (inTransaction.push(db.inTransaction), db.prepare('SELECT 1 FROM calls WHERE call_id = ?').get(callId) !== undefined));
+      const write = queue.run((tx) => insert(tx, 'CA1'));
+      const reads = [read('CA1'), read('CA1')];
+      expect(await Promise.all(reads)).toEqual([false, false]);
+      expect(inTransaction).toEqual([true, true]);
+      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      // The write is committed, its sync not done: a read now sees it, and is not held back by the sync.
+      expect(await read('CA1')).toBe(true);
+      pending.shift()!(null);
+      expect(await write).toBe(1);
       const failing = queue.read(() => {
         throw new Error('no such table');
       });
       await expect(failing).rejects.toThrow('no such table');
-    } finally {
-      writer.close();
-      await queue.idle();
-      db.close();
-    }
-  });
-
-  it("runs a read at once while a batch is pending, and the turn's transactions queued after it join that batch", async () => {
-    const { db, pending, queue, seen, read } = queueWithHeldSyncs();
-    try {
-      const before = queue.run((tx) => insert(tx, 'CA1'));
-      const answered = read('CA1');
-      // Not held back for the batch: answered from what was committed (CA1 is not yet).
-      expect(seen).toEqual([{ found: false, inTransaction: true }]);
-      await answered;
-      // As a webhook's transaction follows its read: queued in the same turn, it shares the batch queued before it.
-      const after = queue.run(async (tx) => {
-        const sameBatch = (await tx.callByKey('in_1', 'CA1')) !== undefined && !committed('CA1');
-        await insert(tx, 'CA2');
-        return sameBatch;
-      });
-      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
-      // Committed, not yet synced: a read sees it, and is not held back by the sync.
-      await read('CA1');
-      expect(seen.at(-1)).toEqual({ found: true, inTransaction: true });
-      pending.shift()!(null);
-      expect([await before, await after]).toEqual([1, true]);
-    } finally {
-      await queue.idle();
-      db.close();
-    }
-  });
-
-  it('rides a batch that is running: a read made meanwhile runs at the start of the next one', async () => {
-    const { db, pending, queue, seen, read } = queueWithHeldSyncs();
-    try {
-      let readDuringWork: Promise<number> | undefined;
-      const write = queue.run(async (tx) => {
-        readDuringWork = read('CA1');
-        expect(seen).toEqual([]);
-        return insert(tx, 'CA1');
-      });
-      while (!readDuringWork) await new Promise((resolve) => setImmediate(resolve));
-      await readDuringWork;
-      // The batch committed before the read ran (in a transaction of its own: no write followed it).
-      expect(seen).toEqual([{ found: true, inTransaction: true }]);
-      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
-      pending.shift()!(null);
-      expect(await write).toBe(1);
+      expect(await read('CA1')).toBe(true);
+      expect(db.inTransaction).toBe(false);
     } finally {
       await queue.idle();
       db.close();

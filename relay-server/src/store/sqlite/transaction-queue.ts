@@ -34,8 +34,6 @@ export class TransactionQueue {
   private readonly waiting: Queued[] = [];
   private readonly reads: QueuedRead[] = [];
   private draining: Promise<void> | undefined;
-  /** Whether the read transaction of the current turn is open (see `read`). */
-  private turnRead = false;
   private readonly sql;
 
   constructor(
@@ -65,47 +63,23 @@ export class TransactionQueue {
   }
 
   /**
-   * A plain read, run at once, in the read transaction of the current turn of the event loop:
-   * the first read of a turn begins it (deferred: no write lock), the reads of the turn's other
-   * callbacks run in it, and it ends once the turn's I/O is handled, or when a batch begins. Run
-   * each in a read transaction of its own, reads took and dropped SQLite's file locks every time
-   * (about 20 µs, several times the read itself: the webhook guard's read was 5 % of the relay's
-   * CPU under load, issue 13); queued for the next batch instead, a lone webhook's read waited a
-   * turn for a batch that was not coming, and under load each webhook took a turn for its read
-   * and another for its transaction. It needs no sync, and sees what was committed before, not yet
-   * synced included. A read made while a batch runs (a transaction's work reading through the
-   * store) must not see the batch's writes: it rides the next batch, at its start.
+   * A plain read, run at the start of the next batch, inside its transaction, and settled at
+   * once: it needs no sync, and sees what was committed before (never a batch's own writes).
+   * On its own, each read began and ended a read transaction of SQLite's, taking and dropping
+   * the file locks that cost (about 20 µs) several times the read itself: the webhook guard's
+   * read was 5 % of the relay's CPU under load (issue 13). The reads of one turn share one.
    */
   read<T>(read: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const queued = { read, resolve: resolve as (value: unknown) => void, reject };
-      if (this.db.inTransaction && !this.turnRead) {
-        this.reads.push(queued);
-        this.draining ??= this.drain();
-      } else this.readInTurn([queued]);
+      this.reads.push({ read, resolve: resolve as (value: unknown) => void, reject });
+      this.draining ??= this.drain();
     });
   }
 
   /** Resolves once every transaction queued so far has settled. */
   async idle(): Promise<void> {
     while (this.draining) await this.draining;
-    this.endTurnRead();
     await this.walSync?.idle();
-  }
-
-  /**
-   * Ends the turn's read transaction, if one is open: before anything else runs on the
-   * connection that cannot run inside it (a batch's BEGIN IMMEDIATE, a checkpoint).
-   */
-  endTurnRead(): void {
-    if (!this.turnRead) return;
-    this.turnRead = false;
-    try {
-      if (this.db.inTransaction) this.sql.commit.run();
-    } catch {
-      // Nothing was written: ending the transaction any way will do, and the reads have their answers.
-      if (this.db.inTransaction) this.sql.rollback.run();
-    }
   }
 
   /**
@@ -118,14 +92,13 @@ export class TransactionQueue {
     while (this.waiting.length > 0 || this.reads.length > 0) {
       await afterPendingIo();
       const reads = this.reads.splice(0);
-      if (this.waiting.length === 0) this.readInTurn(reads);
+      if (this.waiting.length === 0) this.runReadsAlone(reads);
       else await this.runBatch(this.waiting.splice(0, this.maxBatch), reads);
     }
     this.draining = undefined;
   }
 
   private async runBatch(batch: Queued[], reads: QueuedRead[]): Promise<void> {
-    this.endTurnRead();
     try {
       this.sql.begin.run();
     } catch (error) {
@@ -181,18 +154,21 @@ export class TransactionQueue {
     });
   }
 
-  private readInTurn(reads: QueuedRead[]): void {
-    if (!this.turnRead) {
-      try {
-        this.sql.beginRead.run();
-      } catch (error) {
-        for (const queued of reads) queued.reject(error);
-        return;
-      }
-      this.turnRead = true;
-      setImmediate(() => this.endTurnRead());
+  /** Reads with no write to share a batch with: one deferred transaction (no write lock) for all of them. */
+  private runReadsAlone(reads: QueuedRead[]): void {
+    try {
+      this.sql.beginRead.run();
+    } catch (error) {
+      for (const queued of reads) queued.reject(error);
+      return;
     }
     this.runReads(reads);
+    try {
+      if (this.db.inTransaction) this.sql.commit.run();
+    } catch {
+      // Nothing was written: ending the transaction any way will do, and the reads have their answers.
+      if (this.db.inTransaction) this.sql.rollback.run();
+    }
   }
 
   private runReads(reads: QueuedRead[]): void {
