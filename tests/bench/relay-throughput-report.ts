@@ -112,7 +112,15 @@ contact for every caller), against the relay without one in the same round:
   with its owner above all) runs at the start of the next batch, inside its transaction and
   before its writes, and is answered at once (a read needs no sync): on its own, each read began
   and ended a SQLite read transaction, whose file locks cost about 20 µs, several times the read
-  (the guard's read: 5.2 % of a served relay's self time, 1.7 % after). The instance is read
+  (the guard's read: 5.2 % of a served relay's self time, 1.7 % after). Run at once on an idle
+  store instead (nothing queued, running or waiting for its sync), or in a read transaction the
+  reads of a turn share, the reads cost the loaded relay more: the first webhook after a quiet
+  moment had its transaction queued a turn before the others of its turn, and the batches got
+  smaller (strace under load, \`webhook-cpu.ts --calls 1000\`: 364 fsyncs and 15,261 log writes
+  against 305 and 13,977), or a read transaction open for most of each turn; paired runs of
+  \`webhook-cpu.ts\` put the relay's CPU per webhook 10 to 40 % above this tree's (the frames'
+  coalescing below, measured apart, moved it neither way), for a lone webhook's gain of 0.03 ms
+  at the median ("One sender" below). The instance is read
   without its connector XML (5 KB for Twilio's, in overflow pages): the plan compiled from it is
   kept per instance and \`updated_at\`, and the XML read only when that version is new to the
   relay (a PUT here or on another relay).
@@ -125,8 +133,19 @@ contact for every caller), against the relay without one in the same round:
   function (\`tests/bench/webhook-cpu.ts --profile\`: each phase apart): the batch's BEGIN,
   savepoints and COMMIT, the call's insert and its event's statements, the garbage collector
   (8 %), libphonenumber for each new caller (the last 1,024 numbers read are remembered), Hono's
-  context per webhook (under 1 %), and the HTTP answer's and the frame's writes (\`writev\`),
-  which cost what they cost the forwarder.
+  context per webhook (under 1 %), and the writes (\`writev\`): each HTTP answer is one, headers
+  and body together, and answers to different senders' connections cannot share one; the live
+  events an agent gets in one turn go out in one after the first (under a burst the hub hands an
+  agent a whole batch's events in one turn: strace counted 802 writevs on the agent's socket for
+  800 webhooks before, 201 after).
+- **One sender.** Where a lone webhook's time went, from the guard to the frame sent (a relay
+  instrumented in a throwaway tree, 300 webhooks one at a time after the 16-sender phases, a
+  machine at load 2 to 5; p50 / p99 ms): the body 0.14 / 1.1, the guard's read 0.17 / 1.7 (of
+  which 0.03 / 1.2 waiting for the next batch), plan, signature and mapping 0.5 / 5.9, the
+  transaction 0.5 / 6, the log's sync 1.5 / 15, the reply 1.0 / 9.6, the frame 0.2 / 1.7. The
+  disk's sync and the CPU a shared machine leaves the relay make the tail (at load 15 the sync
+  alone took 8 to 13 ms at the median): every answered webhook's commit is synced first, and the
+  event waits for it too (an agent must never see a seq a crash could give to another event).
 - **A call for 1,000 agents.** Its reply is written before any socket: the events go to the
   sockets from the next turn of the event loop on, in turns of at most 5 ms (at least one agent
   each) rather than a fixed 100 sockets a turn, so a webhook arriving meanwhile waits one such

@@ -162,29 +162,31 @@ export async function benchFanOutAlone(options: { agents: number; calls: number;
   return { ...figures, profile: selfTimeByArea(JSON.parse(readFileSync(join(options.profileDir, file), 'utf8')) as CpuProfile, 'webhookGuardHandler', 20) };
 }
 
+type WebhookCpuFigures = { newCalls: Throughput; updates: Throughput; unloadedPushMs?: Percentiles };
+
 export interface WebhookCpuRound {
-  forwarder: { newCalls: Throughput; updates: Throughput };
-  relay: { newCalls: Throughput; updates: Throughput };
+  forwarder: WebhookCpuFigures;
+  relay: WebhookCpuFigures;
 }
 
 /**
  * The relay's CPU per webhook against the forwarder's, new calls then their updates at 16
  * senders, without the rest of `pnpm bench relay` (no socket, fan-out nor CRM setups): a check
- * while working on the webhook's path. With `profileDir`, one more relay run under
+ * while working on the webhook's path; with `unloadedCalls`, then the one-sender push latency on
+ * the same server, as the full bench measures it. With `profileDir`, one more relay run under
  * `node --cpu-prof`, read by function for each phase apart.
  */
-export async function benchWebhookCpu(options: { rounds: number; calls: number; profileDir?: string }): Promise<{ rounds: WebhookCpuRound[]; profile?: { newCalls: FunctionSelfTime[]; updates: FunctionSelfTime[] } }> {
+export async function benchWebhookCpu(options: { rounds: number; calls: number; unloadedCalls?: number; profileDir?: string }): Promise<{ rounds: WebhookCpuRound[]; profile?: { newCalls: FunctionSelfTime[]; updates: FunctionSelfTime[] } }> {
   const rounds: WebhookCpuRound[] = [];
+  const phases = async (target: Target): Promise<WebhookCpuFigures> => {
+    await warmUp(target);
+    const figures = await throughputPhases(target, options.calls);
+    return options.unloadedCalls ? { ...figures, unloadedPushMs: await unloaded(target, options.unloadedCalls) } : figures;
+  };
   for (let round = 1; round <= options.rounds; round++) {
     const forwarderTarget = await startForwarder(0);
-    const forwarder = await stopAfter(forwarderTarget, async () => {
-      await warmUp(forwarderTarget);
-      return throughputPhases(forwarderTarget, options.calls);
-    });
-    const relay = await withRelay({}, async (target) => {
-      await warmUp(target);
-      return throughputPhases(target, options.calls);
-    });
+    const forwarder = await stopAfter(forwarderTarget, () => phases(forwarderTarget));
+    const relay = await withRelay({}, phases);
     rounds.push({ forwarder, relay });
     console.log(`webhook cpu round ${round}`, JSON.stringify({ forwarder: cpuSummary(forwarder), relay: cpuSummary(relay) }));
   }
@@ -199,8 +201,8 @@ export async function benchWebhookCpu(options: { rounds: number; calls: number; 
   return { rounds, profile: { newCalls: selfTimeByFunction(profile, windows.newCalls), updates: selfTimeByFunction(profile, windows.updates) } };
 }
 
-function cpuSummary(phases: { newCalls: Throughput; updates: Throughput }) {
-  return { newPerS: phases.newCalls.webhooksPerSecond, newCpuMs: phases.newCalls.serverCpuMs, updatePerS: phases.updates.webhooksPerSecond, updateCpuMs: phases.updates.serverCpuMs };
+function cpuSummary(phases: WebhookCpuFigures) {
+  return { newPerS: phases.newCalls.webhooksPerSecond, newCpuMs: phases.newCalls.serverCpuMs, updatePerS: phases.updates.webhooksPerSecond, updateCpuMs: phases.updates.serverCpuMs, ...(phases.unloadedPushMs ? { loneP50: phases.unloadedPushMs.p50, loneP99: phases.unloadedPushMs.p99 } : {}) };
 }
 
 /** The profile the relay's main thread wrote (thread 0; tsx's loader runs in a worker of its own). */

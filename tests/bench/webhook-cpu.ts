@@ -1,6 +1,7 @@
 /**
- * `npx tsx tests/bench/webhook-cpu.ts [--calls N] [--rounds N] [--profile]`: the relay's CPU per
- * webhook against the bare forwarder's (new calls, then their updates, at 16 senders), without
+ * `npx tsx tests/bench/webhook-cpu.ts [--calls N] [--rounds N] [--lone N] [--profile]`: the relay's CPU per
+ * webhook against the bare forwarder's (new calls, then their updates, at 16 senders; with
+ * `--lone N`, then N webhooks from one sender for the push latency), without
  * the rest of `pnpm bench relay`: a check while working on the webhook's path, not figures for
  * the docs. `--profile` adds one more relay run under `node --cpu-prof`, read by function for each
  * phase apart (self time, share of the busy CPU).
@@ -12,7 +13,7 @@ import { benchWebhookCpu } from './relay-throughput.ts';
 const args = process.argv.slice(2);
 const dir = args.includes('--profile') ? tempDir('pc-bench-webhook-cpu-') : undefined;
 try {
-  const figures = await benchWebhookCpu({ rounds: positiveIntegerFlag(args, '--rounds', 1), calls: positiveIntegerFlag(args, '--calls', 1000), ...(dir ? { profileDir: dir.path } : {}) });
+  const figures = await benchWebhookCpu({ rounds: positiveIntegerFlag(args, '--rounds', 1), calls: positiveIntegerFlag(args, '--calls', 1000), unloadedCalls: args.includes('--lone') ? positiveIntegerFlag(args, '--lone', 300) : 0, ...(dir ? { profileDir: dir.path } : {}) });
   console.log(JSON.stringify(figures, null, 1));
 } finally {
   dir?.remove();

@@ -138,6 +138,28 @@ describe('AgentSocket', () => {
     await receivedExactly(50);
   });
 
+  it('writes the live events of one tick in two writes at most: the first at once, the rest together (issue 13)', async () => {
+    await connect();
+    await socket.start({ id: 'ada', name: 'Ada' }, 0);
+    await until(() => received.length === 1, 'the welcome');
+    const written = transport as unknown as Record<'_write' | '_writev', (...args: unknown[]) => void>;
+    const writes = [vi.spyOn(written, '_write'), vi.spyOn(written, '_writev')];
+    const calls = () => writes.reduce((n, spy) => n + spy.mock.calls.length, 0);
+    // As the hub hands them over after a batch of webhooks: one delivery per webhook, in one tick.
+    for (let i = 0; i < 20; i++) socket.deliver(log.commit(1), performance.now());
+    // The first went out at once; the others wait for the end of the tick.
+    expect(calls()).toBe(1);
+    await receivedExactly(20);
+    // The 19 others together (a write still in flight may hold them back once more).
+    expect(calls()).toBeGreaterThanOrEqual(2);
+    expect(calls()).toBeLessThanOrEqual(3);
+    // A later tick's first event goes out at once again.
+    const before = calls();
+    socket.deliver(log.commit(1), performance.now());
+    expect(calls()).toBe(before + 1);
+    await receivedExactly(21);
+  });
+
   it('starts with live events only when the client gives no seq', async () => {
     log.commit(4);
     await connect();
