@@ -29,11 +29,20 @@ say what is met and what is not.
   observer disconnected (the page's pending records read first), so they come back as no
   records at all: a record per button came back to the callback, read and dropped there (its
   own time was 0.13 s and 0.5 s of the scroll's script in two profiles).
-- **The rest: read in slices, handed to the overlay as read.** The scanner reads the rest
-  (walks added nodes, finds numbers, reads styles) in slices of 10 ms run as tasks; each slice
-  (and the observer's callback) hands the buttons it read to the overlay at its end, so the
-  overlay's frames draw them while the rest is read (they waited for the whole read, then 20
-  of the overlay's frames). A subtree still being walked at the end of a slice (a list's body
+- **The rest: read in slices, handed to the overlay a frame's worth at a time.** The scanner
+  reads the rest (walks added nodes, finds numbers, reads styles) in slices of 10 ms run as
+  tasks; the observer's callback hands the buttons it read to the overlay at its end, the
+  slices once 500 anchors' changes have gathered (what the overlay draws in one frame), the
+  first of them has waited 100 ms, or the queue is read through. So the overlay's frames draw
+  them while the rest is read (they waited for the whole read, then 20 of the overlay's
+  frames), but not a frame per slice: each hand-off asks for a frame, and each frame lays out
+  and pre-paints the page again. Handed per slice, 10,000 rows took ~100 frames of ~100
+  buttons; in a profile (content-profile.ts) the rendering was 5.9 s of the 10 s the read went
+  on, the read starved. In the bench (PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1, main and this
+  alternately, twice, load 6-13): 10,000 rows ours/c2d 2.12 -> 1.04 and 3.10 -> 1.68 (ours
+  33.6 -> 10.8 s, 18.4 -> 11.8 s), our frames over 100 ms 57 -> 19 and 37 -> 22; the re-render
+  0.72 -> 1.76 and 1.96 -> 1.73 and the scroll 3.08 -> 0.95 and 2.15 -> 3.30, within the noise
+  of that load. A subtree still being walked at the end of a slice (a list's body
   filled or re-rendered at once) jumps, in the first task after the page's next frame, to its
   topmost element in view (hit tests down the viewport's middle), and walks what it jumped over
   last: wherever the list is scrolled to, the rows in view get their buttons first. Not before
