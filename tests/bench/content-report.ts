@@ -39,10 +39,11 @@ say what is met and what is not.
   and pre-paints the page again. Handed per slice, 10,000 rows took ~100 frames of ~100
   buttons; in a profile (content-profile.ts) the rendering was 5.9 s of the 10 s the read went
   on, the read starved. In the bench (PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1, main and this
-  alternately, twice, load 6-13): 10,000 rows ours/c2d 2.12 -> 1.04 and 3.10 -> 1.68 (ours
-  33.6 -> 10.8 s, 18.4 -> 11.8 s), our frames over 100 ms 57 -> 19 and 37 -> 22; the re-render
-  0.72 -> 1.76 and 1.96 -> 1.73 and the scroll 3.08 -> 0.95 and 2.15 -> 3.30, within the noise
-  of that load. A subtree still being walked at the end of a slice (a list's body
+  alternately, three times, load 6-13): 10,000 rows ours/c2d 2.12 -> 1.04, 3.10 -> 1.68 and
+  0.94 -> 0.74 (ours 33.6 -> 10.8 s, 18.4 -> 11.8 s, 18.3 -> 8.9 s), our frames over 100 ms
+  57 -> 19, 37 -> 22, 35 -> 9; the re-render 0.72 -> 1.76, 1.96 -> 1.73, 1.83 -> 1.05 (ours
+  11.5 -> 11.3 s, 15.2 -> 7.5 s, 11.6 -> 10.9 s) and the scroll 3.08 -> 0.95, 2.15 -> 3.30,
+  3.01 -> 1.15: c2d's own times varied 3x between runs at that load. A subtree still being walked at the end of a slice (a list's body
   filled or re-rendered at once) jumps, in the first task after the page's next frame, to its
   topmost element in view (hit tests down the viewport's middle), and walks what it jumped over
   last: wherever the list is scrolled to, the rows in view get their buttons first. Not before
