@@ -1,3 +1,4 @@
+import type { CallView } from '@phone-connector/shared';
 import browser from 'webextension-polyfill';
 import type { Runtime } from 'webextension-polyfill';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -64,11 +65,43 @@ describe('the message map', () => {
     expect(handled).toEqual([]);
   });
 
-  it("sends a tab's content script its message in the top frame, and shrugs off a tab that closed", async () => {
-    const toTabs = vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValueOnce(undefined).mockRejectedValueOnce(new Error('Could not establish connection. Receiving end does not exist.'));
-    await sendToTab(5, 'call-progress', { key: 'call-1', to: '+14155550100', state: 'ringing' });
-    await expect(sendToTab(6, 'call-progress', { key: 'call-2', to: '+14155550100', state: 'ringing' })).resolves.toBeUndefined();
-    expect(toTabs.mock.calls[0]).toEqual([5, { type: 'call-progress', key: 'call-1', to: '+14155550100', state: 'ringing' }, { frameId: 0 }]);
+  it("sends a tab's call UI its message in the top frame, and shrugs off a tab that closed", async () => {
+    const toTabs = vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValueOnce(undefined).mockRejectedValue(new Error('Could not establish connection. Receiving end does not exist.'));
+    const inject = vi.spyOn(browser.scripting, 'executeScript').mockRejectedValue(new Error('No tab with id: 6.'));
+    await sendToTab(5, 'call-progress', { key: 'call-1', to: '+14155550100', shownTo: '(415) 555-0100', state: 'ringing' });
+    await expect(sendToTab(6, 'call-progress', { key: 'call-2', to: '+14155550100', shownTo: '(415) 555-0100', state: 'ringing' })).resolves.toBeUndefined();
+    expect(toTabs.mock.calls[0]).toEqual([5, { type: 'call-progress', key: 'call-1', to: '+14155550100', shownTo: '(415) 555-0100', state: 'ringing' }, { frameId: 0 }]);
     expect(toTabs).toHaveBeenCalledTimes(2);
+    expect(inject).toHaveBeenCalledTimes(1);
+  });
+
+  it('injects the call UI into a tab without one, once for the messages sent meanwhile, then delivers each', async () => {
+    let injected = false;
+    const delivered: unknown[] = [];
+    vi.spyOn(browser.tabs, 'sendMessage').mockImplementation(async (_tab: number, message: unknown) => {
+      if (!injected) throw new Error('Could not establish connection. Receiving end does not exist.');
+      delivered.push(message);
+    });
+    let finishInjection = () => {};
+    const inject = vi.spyOn(browser.scripting, 'executeScript').mockImplementation(
+      () =>
+        new Promise((resolve) => {
+          finishInjection = () => {
+            injected = true;
+            resolve([]);
+          };
+        }),
+    );
+    const ringing = sendToTab(7, 'incoming-call', { call: { id: 1 } as CallView });
+    const answered = sendToTab(7, 'incoming-call', { call: { id: 2 } as CallView });
+    await vi.waitFor(() => expect(inject).toHaveBeenCalled());
+    finishInjection();
+    await Promise.all([ringing, answered]);
+    expect(inject).toHaveBeenCalledTimes(1);
+    expect(inject.mock.calls[0]?.[0]).toEqual({ target: { tabId: 7, frameIds: [0] }, files: ['/content-scripts/call-ui.js'] });
+    expect(delivered).toEqual([
+      { type: 'incoming-call', call: { id: 1 } },
+      { type: 'incoming-call', call: { id: 2 } },
+    ]);
   });
 });

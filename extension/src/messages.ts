@@ -24,15 +24,17 @@ export type BackgroundMessages = {
   'crm-dispositions': { request: { instanceId: string }; response: DispositionsAnswer };
 };
 
-/** Sent by the background to a tab's top-frame content script, which answers nothing. */
+/** Sent by the background to a tab's top-frame call UI (injected on the first, see `sendToTab`), which answers nothing. */
 export type TabMessages = {
   /**
    * Progress of a call this agent placed, shown as a small status card near the page corner;
    * `call` is the relay's view of it once an event brought one (who is called, its CRM log).
+   * `shownTo` is `to` as the agent reads it (national in their default country): the background
+   * formats it, so the call UI carries no libphonenumber.
    */
-  'call-progress': { request: { key: string; to: string; state: CallProgressState; detail?: string; durationSeconds?: number; call?: CallView }; response: void };
-  /** An incoming call to show (or update) in the popup; `call.id` is the relay call id. */
-  'incoming-call': { request: { call: CallView; searchUrl?: string }; response: void };
+  'call-progress': { request: { key: string; to: string; shownTo: string; state: CallProgressState; detail?: string; durationSeconds?: number; call?: CallView }; response: void };
+  /** An incoming call to show (or update) in the popup; `call.id` is the relay call id, `shownFrom` the caller's number formatted as `shownTo` is. */
+  'incoming-call': { request: { call: CallView; searchUrl?: string; shownFrom?: string }; response: void };
 };
 
 /** A placed call's status, before the provider has one (`calling`) and when it refused (`error`). */
@@ -54,12 +56,40 @@ export function sendToBackground<K extends keyof BackgroundMessages>(type: K, re
   return browser.runtime.sendMessage({ type, ...request });
 }
 
+/** The call UI's script (src/content/call-ui.ts), as built: not in every page's content script. */
+const CALL_UI_SCRIPT = '/content-scripts/call-ui.js';
+
+/** Injections under way, by tab: messages sent meanwhile wait for the one injection, not a second. */
+const injecting = new Map<number, Promise<unknown>>();
+
+/**
+ * Shows a call in a tab's top frame. The first message a document gets finds no receiver: the
+ * call UI is injected, then the message sent again. A second injection would replace the
+ * first's cards (WXT stops an older script of the same name), hence one per tab at a time.
+ */
 export async function sendToTab<K extends keyof TabMessages>(tabId: number, type: K, request: TabMessages[K]['request']): Promise<void> {
+  const message = { type, ...request };
   try {
-    await browser.tabs.sendMessage(tabId, { type, ...request }, { frameId: 0 });
+    await browser.tabs.sendMessage(tabId, message, { frameId: 0 });
+    return;
+  } catch {
+    // No call UI in this document yet (or no tab any more): injected below.
+  }
+  try {
+    await injectCallUi(tabId);
+    await browser.tabs.sendMessage(tabId, message, { frameId: 0 });
   } catch {
     // The tab closed or navigated away from an enabled site: nothing to show there.
   }
+}
+
+function injectCallUi(tabId: number): Promise<unknown> {
+  let injection = injecting.get(tabId);
+  if (!injection) {
+    injection = browser.scripting.executeScript({ target: { tabId, frameIds: [0] }, files: [CALL_UI_SCRIPT] }).finally(() => injecting.delete(tabId));
+    injecting.set(tabId, injection);
+  }
+  return injection;
 }
 
 /**

@@ -29,11 +29,21 @@ say what is met and what is not.
   observer disconnected (the page's pending records read first), so they come back as no
   records at all: a record per button came back to the callback, read and dropped there (its
   own time was 0.13 s and 0.5 s of the scroll's script in two profiles).
-- **The rest: read in slices, handed to the overlay as read.** The scanner reads the rest
-  (walks added nodes, finds numbers, reads styles) in slices of 10 ms run as tasks; each slice
-  (and the observer's callback) hands the buttons it read to the overlay at its end, so the
-  overlay's frames draw them while the rest is read (they waited for the whole read, then 20
-  of the overlay's frames). A subtree still being walked at the end of a slice (a list's body
+- **The rest: read in slices, handed to the overlay a frame's worth at a time.** The scanner
+  reads the rest (walks added nodes, finds numbers, reads styles) in slices of 10 ms run as
+  tasks; the observer's callback hands the buttons it read to the overlay at its end, the
+  slices once 500 anchors' changes have gathered (what the overlay draws in one frame), the
+  first of them has waited 100 ms, or the queue is read through. So the overlay's frames draw
+  them while the rest is read (they waited for the whole read, then 20 of the overlay's
+  frames), but not a frame per slice: each hand-off asks for a frame, and each frame lays out
+  and pre-paints the page again. Handed per slice, 10,000 rows took ~100 frames of ~100
+  buttons; in a profile (content-profile.ts) the rendering was 5.9 s of the 10 s the read went
+  on, the read starved. In the bench (PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1, main and this
+  alternately, three times, load 6-13): 10,000 rows ours/c2d 2.12 -> 1.04, 3.10 -> 1.68 and
+  0.94 -> 0.74 (ours 33.6 -> 10.8 s, 18.4 -> 11.8 s, 18.3 -> 8.9 s), our frames over 100 ms
+  57 -> 19, 37 -> 22, 35 -> 9; the re-render 0.72 -> 1.76, 1.96 -> 1.73, 1.83 -> 1.05 (ours
+  11.5 -> 11.3 s, 15.2 -> 7.5 s, 11.6 -> 10.9 s) and the scroll 3.08 -> 0.95, 2.15 -> 3.30,
+  3.01 -> 1.15: c2d's own times varied 3x between runs at that load. A subtree still being walked at the end of a slice (a list's body
   filled or re-rendered at once) jumps, in the first task after the page's next frame, to its
   topmost element in view (hit tests down the viewport's middle), and walks what it jumped over
   last: wherever the list is scrolled to, the rows in view get their buttons first. Not before
@@ -111,9 +121,16 @@ say what is met and what is not.
   share: every detection and normalisation test passes as with "max", 20 KiB less gzipped. It
   is the package's ES2015 build ("libphonenumber-js/min/es6"): the same code with native
   classes and loops instead of Babel's helpers in each of its files, 3.0 KiB less gzipped
-  (61.8 -> 58.8 KiB). What is left in the script, minified (sourcemap build): the metadata
-  43 %, preact 7 %, webextension-polyfill 5 %, @wxt-dev/storage 4 %, the rest of
-  libphonenumber 16 %, WXT's content-script context 2 %, our own code (its CSS included) 22 %.
+  (61.8 -> 58.8 KiB). The popups and progress cards of calls (preact, src/content/ui) are a
+  script of their own (entrypoints/call-ui.content.ts), which the background injects into a
+  tab's top frame when it first has a call to show there (sendToTab: the first message finds
+  no receiver): 60.0 -> 50.8 KiB. The background formats the numbers they show, so that script
+  carries no libphonenumber (155 -> 39 KB): the first popup in a tab, from the background's
+  send to the popup drawn (7 tabs, main then this, twice, load 13): main 23 / 23 ms median,
+  this 41 / 41 ms; the next popups the same as main. What is left in the script, minified
+  (sourcemap build): the metadata 49 %, the rest of libphonenumber 19 %,
+  webextension-polyfill 6 %, @wxt-dev/storage 5 %, WXT's content-script context 2 %, our own
+  code (its CSS included) 19 %.
 - **Split numbers.** A text that shares its line with other text (across span, b, a, …) is read
   with 80 characters of its line each side; the numbers ending in it get their button after it.
 - **The infinite scroll, profiled** (tests/bench/content-scroll-profile.ts: the scroll once,

@@ -87,6 +87,17 @@ describe('placing calls from the background', () => {
     expect(cards.mock.calls.at(-1)?.slice(0, 2)).toMatchObject([5, { state: 'ringing', detail: note }]);
   });
 
+  it('formats the called number for the card as the agent reads it: national in their default country, international elsewhere', async () => {
+    const cards = vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
+    const calls = new OutboundCalls();
+    await calls.place({ number: '+14155550123' }, 5);
+    await calls.refuse('+442079460018', 'no agent number', 5);
+    await calls.refuse('Ada', '"Ada" is not a phone number', 5);
+    const shown = cards.mock.calls.map(([, card]) => (card as Message<TabMessages, 'call-progress'>).shownTo);
+    expect(new Set(shown.slice(0, -2))).toEqual(new Set(['(415) 555-0123']));
+    expect(shown.slice(-2)).toEqual(['+44 20 7946 0018', 'Ada']);
+  });
+
   it("hands the card the relay's view of the call (who is called, the CRM log) through the wrap-up after the log is settled", async () => {
     const cards = vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
     let now = 1_000_000;

@@ -5,11 +5,13 @@ import { detectSelectedNumber } from '../numbers/detect-numbers.ts';
 import { type CallProgressState, type PlaceCallResponse, sendToTab } from '../messages.ts';
 import { relaySettings, resolvedDefaultCountry } from '../storage.ts';
 import { RelayApi } from '../relay/relay-api.ts';
+import { shownNumber } from './shown-number.ts';
 
 interface PlacedCall {
   key: string;
   tabId?: number;
   to: string;
+  shownTo: string;
   instance: string;
   /** Shown with every status of the call (an extension the agent has to key in). */
   note?: string;
@@ -37,8 +39,9 @@ export class OutboundCalls {
   async place(target: Exclude<CallTarget, string>, tabId?: number): Promise<PlaceCallResponse> {
     const to = target.number;
     const key = `call-${Date.now()}-${++this.counter}`;
+    const shownTo = await shownNumber(to);
     const showProgress = (state: CallProgressState, detail?: string, durationSeconds?: number) =>
-      tabId === undefined ? Promise.resolve() : sendToTab(tabId, 'call-progress', { key, to, state, detail, durationSeconds });
+      tabId === undefined ? Promise.resolve() : sendToTab(tabId, 'call-progress', { key, to, shownTo, state, detail, durationSeconds });
     await showProgress('calling');
     const setup = await loadCallSetup();
     if ('error' in setup) {
@@ -62,7 +65,7 @@ export class OutboundCalls {
     await showProgress(result.record.call_status ?? 'queued', note);
     const report = buildCallReport(setup.instance, to, result.record);
     if (report) {
-      this.placed.set(report.call_id, { key, tabId, to, instance: setup.instance, note });
+      this.placed.set(report.call_id, { key, tabId, to, shownTo, instance: setup.instance, note });
       const relay = new RelayApi(await relaySettings.getValue());
       if (relay.configured) {
         try {
@@ -85,7 +88,7 @@ export class OutboundCalls {
 
   /** A call that will not be placed: the reason goes to the tab's progress card and back to the asker. */
   async refuse(to: string, reason: string, tabId?: number): Promise<PlaceCallResponse> {
-    if (tabId !== undefined) await sendToTab(tabId, 'call-progress', { key: `refused-${++this.counter}`, to, state: 'error', detail: reason });
+    if (tabId !== undefined) await sendToTab(tabId, 'call-progress', { key: `refused-${++this.counter}`, to, shownTo: await shownNumber(to), state: 'error', detail: reason });
     return { ok: false, error: reason };
   }
 
@@ -95,7 +98,7 @@ export class OutboundCalls {
     if (!placed) return;
     // The relay's JSON is not trusted to carry a known status: an unknown one shows nothing new.
     // The call goes along: the card names who is called and, once it ends, wraps it up.
-    if (isCallStatus(call.status) && placed.tabId !== undefined) await sendToTab(placed.tabId, 'call-progress', { key: placed.key, to: placed.to, state: call.status, detail: placed.note, durationSeconds: call.duration ?? undefined, call });
+    if (isCallStatus(call.status) && placed.tabId !== undefined) await sendToTab(placed.tabId, 'call-progress', { key: placed.key, to: placed.to, shownTo: placed.shownTo, state: call.status, detail: placed.note, durationSeconds: call.duration ?? undefined, call });
     this.placed.observe(call.call_id, call);
   }
 }

@@ -2,7 +2,7 @@ import browser from 'webextension-polyfill';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { Message, TabMessages } from '../messages.ts';
-import { enabledSites } from '../storage.ts';
+import { defaultCountry, enabledSites } from '../storage.ts';
 import { callView } from '../testing/call-view.ts';
 import { WRAP_UP_MS } from '../call-forwarding.ts';
 import { IncomingCalls } from './incoming.ts';
@@ -16,6 +16,7 @@ beforeEach(async () => {
   fakeBrowser.reset();
   toTabs = vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
   await enabledSites.setValue([{ pattern: 'https://crm.example.com/*' }]);
+  await defaultCountry.setValue('US');
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -76,6 +77,15 @@ describe('incoming calls in the background', () => {
       [tab.id, 'completed', 'pending'],
       [tab.id, 'completed', 'logged'],
     ]);
+  });
+
+  it("sends the caller's number formatted as the agent reads it, none for a call without one", async () => {
+    await browser.tabs.create({ url: 'https://crm.example.com/contacts', active: true });
+    const incoming = new IncomingCalls();
+    await incoming.onRelayCall(callView({ id: 9, call_id: 'CA9', status: 'ringing' }));
+    await incoming.onRelayCall(callView({ id: 10, call_id: 'CA10', status: 'ringing', from_number: null }));
+    const sent = toTabs.mock.calls.map(([, message]) => (message as Message<TabMessages, 'incoming-call'>).shownFrom);
+    expect(sent).toEqual(['(415) 555-0199', undefined]);
   });
 
   it('names the caller in the system notification when no CRM tab is open', async () => {

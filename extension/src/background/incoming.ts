@@ -4,6 +4,7 @@ import { matchesPattern, searchUrlFor } from '../sites.ts';
 import { type EnabledSite, enabledSites } from '../storage.ts';
 import { sendToTab } from '../messages.ts';
 import { ForwardedCalls } from '../call-forwarding.ts';
+import { shownNumber } from './shown-number.ts';
 
 /**
  * Incoming calls: shown in the CRM tab the agent is looking at (the active tab of the
@@ -31,7 +32,8 @@ export class IncomingCalls {
     }
     this.shownIn.set(call.id, tabId);
     const tab = await browser.tabs.get(tabId);
-    await sendToTab(tabId, 'incoming-call', { call, searchUrl: searchUrlFor(tab.url, sites, call.from_number) });
+    const shownFrom = call.from_number ? await shownNumber(call.from_number) : undefined;
+    await sendToTab(tabId, 'incoming-call', { call, searchUrl: searchUrlFor(tab.url, sites, call.from_number), shownFrom });
     this.shownIn.observe(call.id, call);
   }
 

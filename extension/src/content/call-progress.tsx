@@ -1,4 +1,4 @@
-import { formatForDisplay, isFinalStatus } from '@phone-connector/shared';
+import { isFinalStatus } from '@phone-connector/shared';
 import type { Message, TabMessages } from '../messages.ts';
 import { type CallActions, callActions } from './call-actions.ts';
 import { CallProgressCard } from './ui/CallProgressCard.tsx';
@@ -26,10 +26,7 @@ interface Card {
 export class CallProgressCards {
   private readonly cards = new Map<string, Card>();
 
-  constructor(
-    private readonly doc: Document,
-    private readonly country: () => string,
-  ) {}
+  constructor(private readonly doc: Document) {}
 
   update(progress: Progress): void {
     const { key } = progress;
@@ -55,10 +52,10 @@ export class CallProgressCards {
   }
 
   private render(card: Card): void {
-    const { key, to, state, detail, durationSeconds, call } = card.progress;
+    const { key, shownTo, state, detail, durationSeconds, call } = card.progress;
     card.update(
       <CallProgressCard
-        to={formatForDisplay(to, this.country())}
+        to={shownTo}
         state={state}
         detail={detail}
         durationSeconds={durationSeconds}

@@ -33,7 +33,7 @@ beforeEach(() => {
   browser.runtime.onMessage.addListener(
     messageListener<BackgroundMessages>({ 'place-call': record('place-call'), 'update-call': record('update-call'), 'retry-crm-log': record('retry-crm-log'), 'crm-dispositions': record('crm-dispositions') }),
   );
-  popups = new IncomingPopups(document, () => 'US');
+  popups = new IncomingPopups(document);
 });
 afterEach(() => {
   popups.closeAll();
@@ -70,12 +70,14 @@ const later = (call: CallView, fields: Partial<CallView>) => ({ ...call, updated
 describe('who is calling', () => {
   it('shows the number at once, and the name, company and record link when an update brings the contact', () => {
     const call = ringing();
-    popups.show(call, 'https://crm.example.com/search?q=%2B14155550199');
+    popups.show(call, 'https://crm.example.com/search?q=%2B14155550199', '(415) 555-0199');
     expect(text(popupOf(), '[data-pc-field="number"]')).toBe('(415) 555-0199');
     expect(popupOf()?.querySelector('[data-pc-contact]')).toBeNull();
 
     popups.show(later(call, { contact: ADA, contacts: [ADA] }));
     expect(text(popupOf(), '[data-pc-contact]')).toBe('Ada Lovelace');
+    // The update carries no formatted number: the one shown stays.
+    expect(text(popupOf(), '[data-pc-field="number"]')).toBe('(415) 555-0199');
     expect(text(popupOf(), '[data-pc-field="company"]')).toBe('Analytical Engines');
     expect(href(popupOf(), '[data-pc-action="open-record"]')).toBe(ADA.url);
     // The page's own search stays, from the first event.
@@ -201,18 +203,18 @@ describe("the call's CRM log", () => {
 describe('the progress card of an outbound call', () => {
   it('names who is called once an event brings the contact, and wraps the call up after it ends', async () => {
     answers['crm-dispositions'] = () => ({ ok: true, dispositions: ['Left voicemail'] });
-    const cards = new CallProgressCards(document, () => 'US');
+    const cards = new CallProgressCards(document);
     const card = () => document.querySelector('[data-pc-progress="call-1"]')?.shadowRoot ?? null;
-    cards.update({ key: 'call-1', to: '+14155550199', state: 'calling' });
+    cards.update({ key: 'call-1', to: '+14155550199', shownTo: '(415) 555-0199', state: 'calling' });
     expect(text(card(), '.pc-number')).toBe('(415) 555-0199');
     expect(card()?.querySelector('[data-pc-contact]')).toBeNull();
     const call = callView({ id: 8, call_id: 'CA-out', direction: 'outbound', status: 'ringing', instance_id: 'default', contact: ADA, contacts: [ADA] });
-    cards.update({ key: 'call-1', to: '+14155550199', state: 'ringing', call });
+    cards.update({ key: 'call-1', to: '+14155550199', shownTo: '(415) 555-0199', state: 'ringing', call });
     expect(text(card(), '[data-pc-contact]')).toBe('Ada Lovelace');
     expect(card()?.querySelector('textarea')).toBeNull();
 
     const ended = later(call, { status: 'completed', crm_log: PENDING });
-    cards.update({ key: 'call-1', to: '+14155550199', state: 'completed', durationSeconds: 30, call: ended });
+    cards.update({ key: 'call-1', to: '+14155550199', shownTo: '(415) 555-0199', state: 'completed', durationSeconds: 30, call: ended });
     await expect.poll(() => card()?.querySelectorAll('[data-pc-field="disposition"] option').length).toBe(2);
     choose(card()?.querySelector<HTMLSelectElement>('[data-pc-field="disposition"]'), 'Left voicemail');
     answers['update-call'] = ({ patch }) => ({ ok: true, call: later(ended, { disposition: patch.disposition ?? null, crm_log: { state: 'logged', id: '43x8', url: null, error: null } }) });

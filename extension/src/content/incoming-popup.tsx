@@ -1,4 +1,4 @@
-import { formatForDisplay, isFinalStatus, type CallView } from '@phone-connector/shared';
+import { isFinalStatus, type CallView } from '@phone-connector/shared';
 import { callActions } from './call-actions.ts';
 import { IncomingPopup } from './ui/IncomingPopup.tsx';
 import { mountCard } from './ui/mount.ts';
@@ -9,6 +9,8 @@ export const CLOSE_AFTER_END_MS = 4000;
 interface Shown {
   call: CallView;
   searchUrl?: string;
+  /** The caller's number as the agent reads it; the relay's updates and answers do not carry it. */
+  shownFrom?: string;
   render(): void;
   remove(): void;
   timer?: ReturnType<typeof setTimeout>;
@@ -22,21 +24,19 @@ interface Shown {
 export class IncomingPopups {
   private readonly shown = new Map<string, Shown>();
 
-  constructor(
-    private readonly doc: Document,
-    private readonly country: () => string,
-  ) {}
+  constructor(private readonly doc: Document) {}
 
-  show(call: CallView, searchUrl?: string): void {
+  show(call: CallView, searchUrl?: string, shownFrom?: string): void {
     let popup = this.shown.get(call.call_id);
     if (popup) {
       // The relay's answer to the agent's own change and the event about it race: the newer one stays.
       if (call.updated_at < popup.call.updated_at) return;
       popup.call = call;
       if (searchUrl !== undefined) popup.searchUrl = searchUrl;
+      if (shownFrom !== undefined) popup.shownFrom = shownFrom;
       popup.render();
     } else {
-      popup = this.mount(call, searchUrl);
+      popup = this.mount(call, searchUrl, shownFrom);
       this.shown.set(call.call_id, popup);
     }
     if (!isFinalStatus(call.status) || call.crm_log !== null) {
@@ -47,18 +47,18 @@ export class IncomingPopups {
     }
   }
 
-  private mount(call: CallView, searchUrl?: string): Shown {
+  private mount(call: CallView, searchUrl?: string, shownFrom?: string): Shown {
     const actions = callActions(call, (answer) => this.show(answer));
     const node = (shown: Shown) => (
       <IncomingPopup
         call={shown.call}
-        nationalNumber={shown.call.from_number ? formatForDisplay(shown.call.from_number, this.country()) : 'Unknown number'}
+        nationalNumber={shown.shownFrom ?? shown.call.from_number ?? 'Unknown number'}
         searchUrl={shown.searchUrl}
         actions={actions}
         onDismiss={() => this.close(call.call_id)}
       />
     );
-    const shown: Shown = { call, searchUrl, render: () => card.update(node(shown)), remove: () => card.remove() };
+    const shown: Shown = { call, searchUrl, shownFrom, render: () => card.update(node(shown)), remove: () => card.remove() };
     const card = mountCard(this.doc, { 'data-pc-popup': call.call_id }, node(shown));
     return shown;
   }

@@ -11,7 +11,7 @@ import { nextFrame } from './schedule.ts';
  * the probe (tests/bench/content-layout-probe.ts), on a loaded machine; half that stays well
  * under the 100 ms of a long animation frame (issue #12).
  */
-const BUTTONS_PER_FRAME = 500;
+export const BUTTONS_PER_FRAME = 500;
 
 /**
  * Stale buttons far from the viewport re-read per frame, after every stale one near it: a

@@ -2,6 +2,7 @@ import { isCallButton, listenToCallButtons } from '../call-buttons.ts';
 import { type PhoneTarget, parseCallHref } from '../../numbers/detect-numbers.ts';
 import { DetectionCache } from './detection-cache.ts';
 import { sharesLine, type TextAround, textAround, textsReachedAfter } from './inline-run.ts';
+import { BUTTONS_PER_FRAME } from './button-overlay.ts';
 import { type Anchor, ButtonSlots, removeAllCallButtons } from './button-slots.ts';
 import { isOverlayHost } from './overlay-host.ts';
 import { afterNextFrame, measureNextFrame, nextTask } from './schedule.ts';
@@ -24,6 +25,8 @@ export interface ScannerOptions {
   yieldToPage?: (callback: () => void) => void;
   /** Tells how long the page's next frame took to render; measured around the next animation frame by default. */
   measurePageFrame?: (callback: (renderMs: number) => void) => void;
+  /** How many anchors' button changes a long read gathers before handing them to the overlay, at most how long; HAND_OFF_* by default. */
+  handOff?: { anchors: number; waitMs: number };
 }
 
 export interface Scanner {
@@ -34,6 +37,18 @@ export interface Scanner {
 }
 
 const DEFAULT_BUDGET_MS = 10;
+
+/**
+ * A read that goes on for many slices (a list filled or re-rendered at once) hands its button
+ * changes to the overlay this many anchors at a time, what the overlay draws in one frame, not
+ * slice by slice: each hand-off asks for a frame, and each frame lays out and pre-paints the
+ * page again. Handed per 10 ms slice, 10,000 rows took ~100 frames of ~100 buttons; the
+ * rendering was 5.9 s of the 10 s the read went on, the read itself starved (issue #12).
+ */
+const HAND_OFF_ANCHORS = BUTTONS_PER_FRAME;
+
+/** ... or once the first change gathered has waited this long: the agent sees buttons while a slow read goes on. */
+const HAND_OFF_WAIT_MS = 100;
 
 /**
  * How long the observer's callback reads what the page just added, before the page's frame:
@@ -86,6 +101,7 @@ class PageScanner {
   private readonly budgetMs: number;
   private readonly yieldToPage: (callback: () => void) => void;
   private readonly measureNextFrame: (callback: (renderMs: number) => void) => void;
+  private readonly handOffAt: { anchors: number; waitMs: number };
   /** What was found in each text, in the default country. */
   private detections: DetectionCache;
   private slots: ButtonSlots;
@@ -99,8 +115,10 @@ class PageScanner {
   private readonly restyled = new Set<Node>();
   /** Elements whose contenteditable changed: the buttons inside are checked again until the queue drains. */
   private readonly editingChanged = new Set<Node>();
-  /** Button changes read in this slice, the last one per anchor: made at its end. */
+  /** Button changes read and not yet handed off, the last one per anchor (see HAND_OFF_ANCHORS). */
   private readonly writes = new Map<Anchor, () => void>();
+  /** When the oldest of `writes` was read. */
+  private writesSince = 0;
   /** What the page's last change cost it to render (its frame's style, layout and paint). */
   private pageFrameMs = 0;
   private measuringPageFrame = false;
@@ -115,6 +133,7 @@ class PageScanner {
     this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
     this.yieldToPage = options.yieldToPage ?? nextTask;
     this.measureNextFrame = options.measurePageFrame ?? measureNextFrame;
+    this.handOffAt = options.handOff ?? { anchors: HAND_OFF_ANCHORS, waitMs: HAND_OFF_WAIT_MS };
     listenToCallButtons(this.root, options.onCall, options.signal);
     this.detections = new DetectionCache(options.defaultCountry);
     this.slots = new ButtonSlots(this.root);
@@ -238,7 +257,7 @@ class PageScanner {
     // read of the change now goes to the overlay, which draws it in that same frame (infinite
     // scroll: no frame of ours per append; a list filled at once: the rows in view get their
     // buttons with it). The rest is read in slices as before.
-    this.readSlice(Math.min(MAX_IN_PAGE_FRAME_BUDGET_MS, Math.max(IN_PAGE_FRAME_BUDGET_MS, PAGE_FRAME_SHARE * this.pageFrameMs)));
+    this.readSlice(Math.min(MAX_IN_PAGE_FRAME_BUDGET_MS, Math.max(IN_PAGE_FRAME_BUDGET_MS, PAGE_FRAME_SHARE * this.pageFrameMs)), true);
     this.measurePageFrame();
   }
 
@@ -262,8 +281,12 @@ class PageScanner {
     );
   }
 
-  /** Reads (text, styles) for `budgetMs`, then hands the buttons read to the overlay. */
-  private readSlice(budgetMs: number): void {
+  /**
+   * Reads (text, styles) for `budgetMs`, then hands the buttons read to the overlay: at once in
+   * the page's frame (`inPageFrame`: they are drawn with the page's change), else once enough
+   * have gathered or the queue is read through.
+   */
+  private readSlice(budgetMs: number, inPageFrame = false): void {
     if (this.stopped) return;
     try {
       const deadline = performance.now() + budgetMs;
@@ -281,7 +304,8 @@ class PageScanner {
     } finally {
       if (this.queue.isEmpty) this.editingChanged.clear();
       else this.requestRead();
-      this.handOff();
+      const gathered = this.writes.size >= this.handOffAt.anchors || performance.now() - this.writesSince >= this.handOffAt.waitMs;
+      if (inPageFrame || this.queue.isEmpty || gathered) this.handOff();
       this.readInViewFirst();
     }
   }
@@ -337,7 +361,7 @@ class PageScanner {
   private plan(anchor: Anchor, filter: ScanFilter): void {
     const isText = anchor.nodeType === Node.TEXT_NODE;
     const release = () => {
-      if (this.slots.has(anchor) || this.writes.has(anchor)) this.writes.set(anchor, () => this.slots.release(anchor));
+      if (this.slots.has(anchor) || this.writes.has(anchor)) this.write(anchor, () => this.slots.release(anchor));
     };
     if (!anchor.isConnected || (!isText && !isCallLink(anchor as Element))) {
       release();
@@ -361,7 +385,12 @@ class PageScanner {
       release();
       return;
     }
-    if (!current) this.writes.set(anchor, () => this.slots.place(anchor, source, targets));
+    if (!current) this.write(anchor, () => this.slots.place(anchor, source, targets));
+  }
+
+  private write(anchor: Anchor, change: () => void): void {
+    if (this.writes.size === 0) this.writesSince = performance.now();
+    this.writes.set(anchor, change);
   }
 
   /** The numbers that end in this text node: one split across inline elements gets its button after its last part. */
