@@ -4,7 +4,7 @@ import { type ClipBox, type NumberEnd, numberEndReader, outerClip, type Placemen
 import { type ButtonAt, isAppend, nodesBefore, sameAt, sentinelsOf } from './layout-shift.ts';
 import { type DocumentBox, isOverlayHost, OverlayHost } from './overlay-host.ts';
 import { safely } from './safely.ts';
-import { nextFrame } from './schedule.ts';
+import { afterLayout } from './after-layout.ts';
 
 /**
  * New buttons written per frame: a frame that adds 1,000 buttons to hosts of 250 took 69 ms in
@@ -29,7 +29,7 @@ const BUTTON_GAP = 4;
 export interface OverlayOptions {
   readNumberEnd?: ReadNumberEnd;
   readClipBox?: ReadClipBox;
-  /** Runs a read-then-write pass; the next animation frame by default. */
+  /** Runs a read-then-write pass; right after the next frame's layout by default. */
   schedule?: (callback: () => void) => void;
 }
 
@@ -100,7 +100,7 @@ export class ButtonOverlay {
   ) {
     this.readNumberEnd = options.readNumberEnd ?? numberEndReader(doc);
     this.readClipBox = options.readClipBox ?? readClipBox;
-    this.schedule = options.schedule ?? nextFrame;
+    this.schedule = options.schedule ?? afterLayout;
   }
 
   /** Shows `buttons` at the end of `anchor`'s text, from a coming frame on. */
