@@ -211,6 +211,28 @@ describe('call buttons drawn over the page (the overlay)', () => {
     await page.close();
   });
 
+  it('leaves the page no resize-loop error when it writes numbers from its own resize callbacks', async () => {
+    const page = await world.open('overlay.html');
+    await expectBeside(page, ANA, '#ana');
+    await page.evaluate(() => {
+      const errors: string[] = [];
+      (window as unknown as { pcErrors: string[] }).pcErrors = errors;
+      addEventListener('error', (event) => errors.push(event.message));
+      const widget = Object.assign(document.createElement('div'), { id: 'widget' });
+      widget.style.cssText = 'width: 200px; height: 40px; overflow: hidden';
+      document.body.prepend(widget);
+      // A responsive widget renders its content, here a number, in its own resize callback: our
+      // scanner reads it and asks the overlay for a pass while the page's resize callbacks run.
+      new ResizeObserver(() => {
+        widget.textContent = `+1 415 555 0${widget.offsetWidth}`;
+      }).observe(widget);
+      for (let step = 1; step <= 5; step++) setTimeout(() => (widget.style.width = `${200 + step * 10}px`), step * 100);
+    });
+    await expectBeside(page, '+14155550250', '#widget');
+    expect(await page.evaluate(() => (window as unknown as { pcErrors: string[] }).pcErrors)).toEqual([]);
+    await page.close();
+  });
+
   it('keeps one button per number when the CRM re-renders its table', async () => {
     const page = await world.open('overlay.html');
     await expectBeside(page, ANA, '#ana');
