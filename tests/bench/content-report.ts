@@ -15,8 +15,8 @@ say what is met and what is not.
 
 - **The page's change, read before its frame, for a share of what that frame costs.** The
   observer's callback (a microtask right after the page's change) reads what the page added,
-  and the buttons read so far are written at the next animation frame: the frame in which the
-  browser lays out the page's change anyway. It reads for 20 % of what the page's last change
+  and the buttons read so far are drawn by the overlay in the frame that lays out the page's
+  change, right after that layout (below). It reads for 20 % of what the page's last change
   cost it to render (at least 8 ms, at most 250 ms), measured from our animation frame callback
   to the first task after that frame. An infinite scroll's frames take hundreds of ms: each
   append is read, and its buttons written, in the frame that lays it out. With a fixed 8 ms,
@@ -30,7 +30,7 @@ say what is met and what is not.
   records at all: a record per button came back to the callback, read and dropped there (its
   own time was 0.13 s and 0.5 s of the scroll's script in two profiles).
 - **The rest: read in slices, handed to the overlay a frame's worth at a time.** The scanner
-  reads the rest (walks added nodes, finds numbers, reads styles) in slices of 10 ms run as
+  reads the rest (walks added nodes, finds numbers, reads attributes: no style) in slices of 10 ms run as
   tasks; the observer's callback hands the buttons it read to the overlay at its end, the
   slices once 500 anchors' changes have gathered (what the overlay draws in one frame), the
   first of them has waited 100 ms, or the queue is read through. So the overlay's frames draw
@@ -58,8 +58,8 @@ say what is met and what is not.
   body (open shadow root, \`contain: layout size style\`, \`z-index: 1\`: above the page's
   content, under its menus and modals and under our own cards), each button at the end of its
   number's last line box in document coordinates, so the window's scroll moves them for free.
-  Each animation frame reads first (where the numbers end, one Range reused; the clipping
-  elements' boxes) and then writes (positions, at most 500 new buttons): no layout is forced
+  Each pass of the overlay runs right after a frame's layout, before its paint, and reads first
+  (where the numbers end, one Range reused; the clipping elements' boxes) and then writes (positions, at most 500 new buttons): no layout is forced
   between writes, and each write lays out a host, not the table. Numbers inside an element that
   clips (overflow other than visible) are in that element's hosts, clipped to its visible box
   (\`contain: strict\`) and moved by one transform per host on its scroll event. The page's
@@ -74,9 +74,11 @@ say what is met and what is not.
   one where any moved is read whole (extension/src/content/scan/layout-shift.ts). A change of
   the document's height alone (an image loaded) is checked the same way; a new width, or any
   other mutation, marks every position stale. Numbers removed with their subtree are dropped at that
-  pass; a number not rendered
-  (display:none, collapsed, visibility:hidden) has its button hidden. Numbers inside fixed or
-  sticky elements keep the inline button, which the overlay could not follow.
+  pass; a number not rendered (no box: display:none, visibility:hidden or collapse, a closed
+  details, a collapsed row) has its buttons out of the page, in no host nor inline, until a pass
+  after a change of the page finds it rendered: the overlay's geometry decides what is shown,
+  the scanner reads no style. Numbers inside fixed or sticky elements keep the inline button,
+  which the overlay could not follow.
 - **Reading where numbers are: before any write.** tests/bench/content-rect-read-probe.ts
   (the 10,000-row list, 1,000 phone cells' text boxes through one Range; three runs, load
   average 11–16): 25–32 ms with the layout clean, 5–47 ms after a write into a contained host of
@@ -84,8 +86,37 @@ say what is met and what is not.
   and 20 reads each after a write into the table 10.4–12.4 s (a layout of the table per read).
   content-layout-probe.ts's 1.5 s was a read after a write into the page; its 23 ms a read of a
   clean layout. Hence each overlay frame reads everything it needs first, then writes, and
-  writes only into its own hosts: the first read of a frame pays for the page's own pending
-  layout (which the frame would pay anyway), the others read a clean one.
+  writes only into its own hosts, and runs after the frame has laid the page out: its first
+  read finds the page's change laid out already (see the next point).
+- **No read of ours in the page's dirty frame.** The overlay's pass ran as an animation frame
+  callback, before the frame's style and layout: its first read (\`scrollX\`, then the numbers'
+  boxes) laid out the page's pending change inside our script. It now runs right after the
+  frame's layout and before its paint: the first notice of a ResizeObserver that starts
+  observing the document from an animation frame callback (started there, so that one started
+  while the page's own resize callbacks run is never left undelivered, an error event in the
+  page; extension/src/content/scan/after-layout.ts); its writes go into our hosts, laid out
+  again in that frame. The scanner reads no style at all (its checkVisibility() per text with
+  numbers brought the page's pending style up to date in the observer's callback): the overlay,
+  which reads each number's box anyway, keeps the buttons of numbers without one out of the
+  page. The infinite scroll profiled (tests/bench/content-scroll-profile.ts, renderer main-thread
+  CPU until the last append, load average 5–9, one run each, alternately): bare 21.3 s; main
+  29.8 / 30.3 s, of it layout forced by ours 15.8 / 15.9 s (50 / 51 forced layouts) and style
+  1.1 s; this tree 31.8 / 32.6 s, nothing forced by ours, our own sampled script 4.9 / 6.4 s
+  (main 34.5 / 32.0 s with the forced layout in it). The page's layout is now paid in its own
+  frame, not in our script, but the total did not drop: pre-paint 2.8 -> 4.7–4.9 s (inferred:
+  the frame's second pass after our writes). Measured against it, the same tree with the
+  overlay's pass in the first task after the frame (layout clean too, writes painted a frame
+  later): 26.6 / 24.5 s, layout and pre-paint at the bare page's, but the buttons came 10.0 /
+  7.7 s after the last append (this tree 1.4 / 1.9 s, main 2.0 / 1.1 s under the profiler): not
+  kept; the animation frame callback with the scanner's style reads gone, 29.1 s (forced layout
+  14.9 s). In the bench (PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1, load average 5–13, main / this
+  tree, two runs of main, one of each step): 10,000 rows ours/c2d 3.19 / 1.58 -> 1.91 (resize
+  notice alone) / 1.94, re-render 1.57 / 1.76 -> 1.36 / 1.27, the scroll's appends +80 % / +91 %
+  -> +64 % / +33 % against the bare page's, its buttons after the last append 2.74 / 2.04 s ->
+  2.30 / 2.89 s; our longest frame against the bare page's of the same run, 10,000 rows 374 / 0,
+  912 / 486 ms -> 889 / 465, 653 / 418 ms; re-render 232 / 196, 378 / 773 ms -> 843 / 569, 987 /
+  655 ms: at these loads the bare page's own frames take up to 0.8 s, no figure here separates
+  from the noise.
 - **Buttons cheap to style.** One constructed stylesheet, adopted by the document and by each
   open shadow root holding buttons, instead of 17 \`!important\` declarations in each button's
   style attribute: Chromium no longer cascades each button's inline style on its own. Its
@@ -113,9 +144,9 @@ say what is met and what is not.
   23). In Chromium, one run each
   (PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1), before -> after: 10,000 rows ours/c2d 1.19 -> 1.16,
   re-render 0.85 -> 1.16 (it searches nothing: the cache), scroll buttons after the last append
-  1.04 -> 0.86 s, its appends +70 % -> +56 %: within one run's noise. Whether a text is shown is one native checkVisibility() per text, not a
-  computed style object per ancestor (those were ~1 s of a 10,000-row read, plus their garbage);
-  only text it does not call shown gets the ancestors' styles, to find the hidden element to watch.
+  1.04 -> 0.86 s, its appends +70 % -> +56 %: within one run's noise. Whether a text is shown
+  is not the scanner's to read: only the hidden and aria-hidden attributes are (the overlay's
+  geometry decides the rest: "No read of ours in the page's dirty frame" above).
 - **Size.** Numbers are read with libphonenumber-js's "min" metadata, named in one module
   (shared/src/record/phone-metadata.ts) that the relay, the options page and the content script
   share: every detection and normalisation test passes as with "max", 20 KiB less gzipped. It
@@ -159,15 +190,18 @@ say what is met and what is not.
   frame's own layout after our writes 1.8 -> 0.7 s, its total 31.3 -> 30.9 s: noise). What is
   left, per appended row: the scanner's reading in the observer's callback (walk, forced style,
   detection) and our buttons' style and paint; the layout forced in our frame is the page's.
-- **What is left.** Against the goals: met, accuracy and the size (at the limit: the next byte
-  needs a cut elsewhere). Not met in the last full run (a machine also running the whole test
+- **What is left.** Against the goals: met, accuracy and the size (50.8 KiB since the call
+  UI became a script of its own, injected when a call comes). Not met in the last full run (a machine also running the whole test
   suite): 0.5× c2d (10,000 rows ×1.14, re-render ×1.19), our longest frame 184 ms at 10,000 rows
   and 232 ms on the re-render (goal 100 ms; 344 / 222 ms in the run before this tree's hand-off
   and append changes, 1.8 / 1.2 s before the overlay), the scroll's buttons 1.04 s after the last
   append (goal 1 s; 1.42 s in the run before) and its appends +26 % (goal 20 %; c2d +22 %; +86 %
-  in the run before). Next, from the profiles: no read of ours before the page's frame has laid
-  out its change (the overlay's first read and checkVisibility in the observer's callback pay for
-  the page's pending layout and style), with visibility left to the overlay's geometry.
+  in the run before). Since then no read of ours forces the page's pending layout or style
+  ("No read of ours in the page's dirty frame"), which moved the page's layout back into its
+  own frame without lowering the total. Next: attribute the long frames of the 10,000-row and
+  re-render runs (long-animation-frame \`scripts\` entries: ours against the page's rendering),
+  and make the frame's second lifecycle pass after our writes cheaper (2 s of pre-paint in the
+  scroll), or the task after the frame (cheaper by 5–8 s) keep up with the appends.
   The overlay, measured in two pairs of runs (main's tree, then the overlay's, alternately;
   PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1; load average 11–16, c2d's own 10,000 rows took 12–30 s
   in these runs, 4.4 s on a quieter machine), before -> after: our longest animation frame at
@@ -199,9 +233,8 @@ say what is met and what is not.
   frame instead (one try, not kept: moved numbers would keep their old place for a frame), the
   frame callback left the profile and the script took 5.2 s, but checkVisibility rose to 2.0 s:
   the page's pending style and layout go to whoever reads first, and forced from script they
-  cost several times the bare page's own frame. Next: no read of ours before the page's frame
-  has laid its change out, the scanner's checkVisibility included (the overlay's geometry read
-  decides what is shown).
+  cost several times the bare page's own frame. Both reads are gone since ("No read of ours in
+  the page's dirty frame").
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

@@ -166,20 +166,70 @@ describe('call buttons drawn over the page (the overlay)', () => {
     await page.close();
   });
 
-  it('hides the button of a hidden row and removes that of a removed row', async () => {
+  it('keeps the buttons of numbers not shown out of the page, puts them beside their numbers once shown, and removes those of removed rows', async () => {
     const page = await world.open('overlay.html');
     await expectBeside(page, BEN, '#ben');
+    // Shown by neither layout nor style: a closed details, visibility hidden, a collapsed row,
+    // inside a fixed bar not displayed (its button would be inline), a row no longer displayed.
+    // The last number is shown: read in the same pass as the others, its button tells theirs were decided.
+    const hidden: Array<[string, string]> = [
+      ['+14155550111', '#in-details'],
+      ['+14155550112', '#ghost'],
+      ['+14155550113', '#in-collapsed'],
+      [BEN, '#ben'],
+    ];
+    const IN_BAR = '+14155550114';
     await page.evaluate(() => {
+      document.body.insertAdjacentHTML(
+        'afterbegin',
+        `<details id="details"><summary>More</summary><span id="in-details">+1 415 555 0111</span></details>
+        <p id="ghost" style="visibility: hidden">+1 415 555 0112</p>
+        <table><tbody><tr id="collapsed" style="visibility: collapse"><td id="in-collapsed">+1 415 555 0113</td></tr></tbody></table>
+        <div id="bar" style="position: fixed; bottom: 0; left: 0; display: none"><span id="in-bar">+1 415 555 0114</span></div>
+        <p id="seen">+1 415 555 0119</p>`,
+      );
       (document.getElementById('ben-row') as HTMLElement).style.display = 'none';
     });
-    await expect.poll(async () => (await measure(page, BEN, '#ben'))?.shown).toBe(false);
+    await expectBeside(page, '+14155550119', '#seen');
+    await expect.poll(() => page.locator('button[data-pc-call="+14155550102"]').count()).toBe(0);
+    for (const number of [...hidden.map(([hiddenNumber]) => hiddenNumber), IN_BAR]) expect(await page.locator(`button[data-pc-call="${number}"]`).count(), number).toBe(0);
     await page.evaluate(() => {
-      (document.getElementById('ben-row') as HTMLElement).style.display = '';
+      (document.getElementById('details') as HTMLDetailsElement).open = true;
+      for (const id of ['ghost', 'collapsed']) (document.getElementById(id) as HTMLElement).style.visibility = '';
+      for (const id of ['bar', 'ben-row']) (document.getElementById(id) as HTMLElement).style.display = '';
     });
-    await expectBeside(page, BEN, '#ben');
+    for (const [number, selector] of hidden) await expectBeside(page, number, selector);
+    // In a fixed element: in the page, right after the number, shown.
+    const inBarShown = (number: string) => {
+      const button = document.querySelector('#in-bar')?.firstChild?.nextSibling as HTMLElement | null;
+      return button?.getAttribute('data-pc-call') === number && button.getBoundingClientRect().width > 0;
+    };
+    await expect.poll(() => page.evaluate(inBarShown, IN_BAR)).toBe(true);
     await page.evaluate(() => document.getElementById('ana')?.parentElement?.remove());
     await expect.poll(() => page.locator(`button[data-pc-call="${ANA}"]`).count()).toBe(0);
     await expectBeside(page, BEN, '#ben');
+    await page.close();
+  });
+
+  it('leaves the page no resize-loop error when it writes numbers from its own resize callbacks', async () => {
+    const page = await world.open('overlay.html');
+    await expectBeside(page, ANA, '#ana');
+    await page.evaluate(() => {
+      const errors: string[] = [];
+      (window as unknown as { pcErrors: string[] }).pcErrors = errors;
+      addEventListener('error', (event) => errors.push(event.message));
+      const widget = Object.assign(document.createElement('div'), { id: 'widget' });
+      widget.style.cssText = 'width: 200px; height: 40px; overflow: hidden';
+      document.body.prepend(widget);
+      // A responsive widget renders its content, here a number, in its own resize callback: our
+      // scanner reads it and asks the overlay for a pass while the page's resize callbacks run.
+      new ResizeObserver(() => {
+        widget.textContent = `+1 415 555 0${widget.offsetWidth}`;
+      }).observe(widget);
+      for (let step = 1; step <= 5; step++) setTimeout(() => (widget.style.width = `${200 + step * 10}px`), step * 100);
+    });
+    await expectBeside(page, '+14155550250', '#widget');
+    expect(await page.evaluate(() => (window as unknown as { pcErrors: string[] }).pcErrors)).toEqual([]);
     await page.close();
   });
 

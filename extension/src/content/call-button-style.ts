@@ -70,7 +70,6 @@ const OVERLAY_RULES = `
 .clip.clipped { contain: strict; overflow: hidden; }
 .scroll { position: absolute; left: 0; top: 0; width: 0; height: 0; }
 ${BUTTON} { position: absolute !important; margin: 0 !important; pointer-events: auto !important; }
-${BUTTON}[hidden] { display: none !important; }
 `;
 
 /** One sheet per document: a constructed sheet can be adopted only within the document that made it. */

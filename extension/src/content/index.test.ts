@@ -1,8 +1,9 @@
 // @vitest-environment happy-dom
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { ContentScriptContext } from 'wxt/utils/content-script-context';
 import { defaultCountry } from '../storage.ts';
+import { boxRenderedNodes } from '../testing/rendered-boxes.ts';
 import { startContentScript } from './index.ts';
 
 /** The call buttons' numbers, those in the overlay's open shadow roots included. */
@@ -16,8 +17,12 @@ let ctx: ContentScriptContext;
 beforeEach(() => {
   fakeBrowser.reset();
   ctx = new ContentScriptContext('content');
+  boxRenderedNodes();
 });
-afterEach(() => ctx.notifyInvalidated());
+afterEach(() => {
+  ctx.notifyInvalidated();
+  vi.restoreAllMocks();
+});
 
 describe('the content script', () => {
   it('reads the page again in the default country the agent picks, without a reload', async () => {

@@ -94,18 +94,47 @@ describe('ButtonOverlay', () => {
     expect(placed).toBe(true);
   });
 
-  it('hides the buttons of a number not rendered, and shows them where it is once it is', () => {
-    const [text] = texts(1) as [Text];
-    const ends = new Map<Anchor, NumberEnd>();
+  it('keeps the buttons of a number not rendered out of the page, and puts them where it is once it is', () => {
+    const [text, other] = texts(2) as [Text, Text];
+    const ends = new Map<Anchor, NumberEnd>([[other, { right: 10, top: 0, bottom: 20 }]]);
     const { instance, runFrames } = overlay(ends);
-    const [b] = [button()];
+    const [b, o] = [button(), button()];
     instance.add(text, [b]);
+    instance.add(other, [o]);
     runFrames();
-    expect(b.hidden).toBe(true);
-    ends.set(text, { right: 10, top: 100, bottom: 120 });
+    expect([b.isConnected, o.isConnected, instance.placementOf(text)]).toEqual([false, true, 'overlay']);
+    const shown = { right: 10, top: 100, bottom: 120 };
+    ends.set(text, shown);
     instance.markStale();
     runFrames();
-    expect([b.hidden, b.style.getPropertyValue('left'), b.style.getPropertyValue('top')]).toEqual([false, '14px', '101px']);
+    expect([b.isConnected, b.style.getPropertyValue('left'), b.style.getPropertyValue('top')]).toEqual([true, '14px', '101px']);
+    // Both hidden (a section collapsed): out of the page, their host with them; shown again at the same place.
+    ends.clear();
+    instance.markStale();
+    runFrames();
+    expect([b.isConnected, o.isConnected, hosts()]).toEqual([false, false, []]);
+    ends.set(text, shown);
+    instance.markStale();
+    runFrames();
+    expect([b.isConnected, o.isConnected, hosts().length]).toEqual([true, false, 1]);
+    expect([b.style.getPropertyValue('left'), b.style.getPropertyValue('top')]).toEqual(['14px', '101px']);
+  });
+
+  it('puts no button after a number not rendered in a fixed element, and puts it there once it is', () => {
+    const fixed = document.createElement('div');
+    fixed.style.position = 'fixed';
+    document.body.append(fixed);
+    const [text] = texts(1, fixed) as [Text];
+    const ends = new Map<Anchor, NumberEnd>();
+    const { instance, runFrames } = overlay(ends);
+    const b = button();
+    instance.add(text, [b]);
+    runFrames();
+    expect(b.isConnected).toBe(false);
+    ends.set(text, { right: 10, top: 0, bottom: 20 });
+    instance.markStale();
+    runFrames();
+    expect([instance.placementOf(text), text.nextSibling]).toEqual(['inline', b]);
   });
 
   it('reads stale numbers near the viewport in the next frame, far ones a few hundred per frame', () => {

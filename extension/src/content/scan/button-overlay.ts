@@ -4,7 +4,7 @@ import { type ClipBox, type NumberEnd, numberEndReader, outerClip, type Placemen
 import { type ButtonAt, isAppend, nodesBefore, sameAt, sentinelsOf } from './layout-shift.ts';
 import { type DocumentBox, isOverlayHost, OverlayHost } from './overlay-host.ts';
 import { safely } from './safely.ts';
-import { nextFrame } from './schedule.ts';
+import { afterLayout } from './after-layout.ts';
 
 /**
  * New buttons written per frame: a frame that adds 1,000 buttons to hosts of 250 took 69 ms in
@@ -29,7 +29,7 @@ const BUTTON_GAP = 4;
 export interface OverlayOptions {
   readNumberEnd?: ReadNumberEnd;
   readClipBox?: ReadClipBox;
-  /** Runs a read-then-write pass; the next animation frame by default. */
+  /** Runs a read-then-write pass; right after the next frame's layout by default. */
   schedule?: (callback: () => void) => void;
 }
 
@@ -39,6 +39,7 @@ interface Entry {
   buttons: HTMLButtonElement[];
   /** Undefined until placed; inline: in the page after the anchor (see Placement). */
   inline?: boolean;
+  /** Both undefined while its number is not rendered: its buttons are in no host. */
   layer?: Layer;
   host?: OverlayHost;
   /** The epoch of the positions it was placed at: older than the overlay's, it is stale. */
@@ -47,7 +48,6 @@ interface Entry {
   at?: ButtonAt;
   /** Top in document coordinates at the last read, to tell whether it is near the viewport. */
   top: number;
-  shown: boolean;
 }
 
 /** The buttons of the numbers one element clips (or the document's), in hosts of a few hundred. */
@@ -100,14 +100,14 @@ export class ButtonOverlay {
   ) {
     this.readNumberEnd = options.readNumberEnd ?? numberEndReader(doc);
     this.readClipBox = options.readClipBox ?? readClipBox;
-    this.schedule = options.schedule ?? nextFrame;
+    this.schedule = options.schedule ?? afterLayout;
   }
 
   /** Shows `buttons` at the end of `anchor`'s text, from a coming frame on. */
   add(anchor: Anchor, buttons: HTMLButtonElement[]): void {
     this.remove(anchor);
     if (buttons.length === 0) return;
-    const entry: Entry = { anchor, buttons, epoch: -1, top: 0, shown: true };
+    const entry: Entry = { anchor, buttons, epoch: -1, top: 0 };
     this.entries.set(anchor, entry);
     this.pending.push(entry);
     this.watch();
@@ -214,30 +214,33 @@ export class ButtonOverlay {
         continue;
       }
       const placement = placements.of(entry.anchor);
-      if (placement.inline || placement.clip !== entry.layer?.clip) moved.push({ entry, placement });
+      // Not rendered at the last read (no layer): read as new.
+      if (placement.inline || !entry.layer || placement.clip !== entry.layer.clip) moved.push({ entry, placement });
       else stale.push(entry);
     }
     const ends = new Map<Entry, ReturnType<ReadNumberEnd>>();
-    for (const { entry, placement } of [...fresh, ...moved]) if (!placement.inline) ends.set(entry, this.readNumberEnd(entry.anchor));
+    for (const { entry } of [...fresh, ...moved]) ends.set(entry, this.readNumberEnd(entry.anchor));
     for (const entry of stale) ends.set(entry, this.readNumberEnd(entry.anchor));
-    for (const { placement } of [...fresh, ...moved]) if (!placement.inline) readLayer(this.layerFor(placement.clip));
+    for (const { entry, placement } of [...fresh, ...moved]) if (!placement.inline && ends.get(entry)) readLayer(this.layerFor(placement.clip));
     for (const entry of stale) if (entry.layer) readLayer(entry.layer);
 
     // Write.
     for (const [layer, read] of layerReads) if (read) for (const host of layer.hosts) this.clipHost(layer, host, read);
     for (const { entry } of moved) this.unplace(entry);
     for (const { entry, placement } of [...fresh, ...moved]) {
-      if (placement.inline) this.placeInline(entry);
+      const end = ends.get(entry);
+      if (!end) this.keepOut(entry);
+      else if (placement.inline) this.placeInline(entry);
       else {
         const layer = this.layerFor(placement.clip);
-        this.position(entry, layer, layerReads.get(layer) ?? null, ends.get(entry), scrollX, scrollY);
-        this.hostFor(layer, layerReads.get(layer) ?? null).add(entry.buttons);
-        entry.host = layer.hosts.at(-1);
+        this.position(entry, layer, layerReads.get(layer) ?? null, end, scrollX, scrollY);
       }
     }
     for (const entry of stale) {
+      const end = ends.get(entry);
       if (!entry.anchor.isConnected) this.remove(entry.anchor);
-      else if (entry.layer) this.position(entry, entry.layer, layerReads.get(entry.layer) ?? null, ends.get(entry), scrollX, scrollY);
+      else if (!end) this.keepOut(entry);
+      else if (entry.layer) this.position(entry, entry.layer, layerReads.get(entry.layer) ?? null, end, scrollX, scrollY);
     }
     for (const layer of this.layers.values()) for (const host of layer.hosts) host.attach(this.doc);
 
@@ -289,25 +292,36 @@ export class ButtonOverlay {
     host.scrollTo(layer.originX - read.clip.scrollLeft, layer.originY - read.clip.scrollTop);
   }
 
-  private position(entry: Entry, layer: Layer, read: LayerRead | null, end: ReturnType<ReadNumberEnd>, scrollX: number, scrollY: number): void {
+  /**
+   * A number not rendered (display:none, visibility:hidden, a closed details, a collapsed row:
+   * no box) has its buttons out of the page, in no host, until a read after a change of the page
+   * finds it rendered. The scanner reads no style to tell: a style read in its mutation callback
+   * forced the page's pending style (2.0 s of the infinite scroll, issue #12).
+   */
+  private keepOut(entry: Entry): void {
+    this.unplace(entry);
+    entry.inline = false;
+    entry.epoch = this.epoch;
+  }
+
+  /** Puts the entry's buttons at its number's end, in a host of `layer`. */
+  private position(entry: Entry, layer: Layer, read: LayerRead | null, end: NumberEnd, scrollX: number, scrollY: number): void {
     entry.epoch = this.epoch;
     entry.inline = false;
     entry.layer = layer;
-    const shown = end !== undefined;
-    if (shown !== entry.shown || entry.host === undefined) for (const button of entry.buttons) button.hidden = !shown;
-    entry.shown = shown;
-    if (!end) {
-      entry.at = undefined;
-      return;
-    }
     entry.top = end.top + scrollY;
     const at = buttonAt(end, read, scrollX, scrollY);
     // Rewriting a style that did not change still restyles the button and lays its host out again.
-    if (sameAt(entry.at, at)) return;
-    entry.at = at;
-    entry.buttons.forEach((button, i) => {
-      button.style.cssText = `left: ${at.left + i * (BUTTON_SIZE + BUTTON_GAP)}px !important; top: ${at.top}px !important`;
-    });
+    if (!sameAt(entry.at, at)) {
+      entry.at = at;
+      entry.buttons.forEach((button, i) => {
+        button.style.cssText = `left: ${at.left + i * (BUTTON_SIZE + BUTTON_GAP)}px !important; top: ${at.top}px !important`;
+      });
+    }
+    if (!entry.host) {
+      entry.host = this.hostFor(layer, read);
+      entry.host.add(entry.buttons);
+    }
   }
 
   private placeInline(entry: Entry): void {

@@ -25,15 +25,16 @@ export function isSkippedElement(element: Element): boolean {
 type Placement = 'allowed' | 'excluded' | 'hidden';
 
 /**
- * Decides, per element, whether text inside may get buttons. Lives for one reading slice:
- * results are cached per element (a 1,000-row table shares its ancestors), and styles are read
- * while nothing is written (the buttons come later, all at once): no layout thrashing.
+ * Decides, per element, whether text inside may get buttons, from attributes alone: no style is
+ * read (the scanner reads the page's change before its frame, where a style read forces the
+ * page's pending style: 2.0 s of the infinite scroll, issue #12). Text hidden by its style gets
+ * its buttons in no host of the overlay, which reads where numbers are after the frame's layout
+ * (scan/button-overlay.ts). Lives for one reading slice: results are cached per element (a
+ * 1,000-row table shares its ancestors).
  */
 export class ScanFilter {
-  /** From attributes alone: excluded (form fields, editors, …), hidden (hidden, aria-hidden) or allowed. */
+  /** Excluded (form fields, editors, …), hidden (hidden, aria-hidden) or allowed. */
   private readonly placements = new Map<Element, Placement>();
-  /** The outermost element hiding each element by its computed style, or null. */
-  private readonly styleHiddenRoots = new Map<Element, Element | null>();
 
   /** `onHiddenRoot` gets each outermost hidden element, to rescan it when it is shown. */
   constructor(private readonly onHiddenRoot: (element: Element) => void) {}
@@ -41,13 +42,13 @@ export class ScanFilter {
   /** May the text children of `parent` (an element or a shadow root) get buttons? */
   allowsTextIn(parent: Node | null): boolean {
     const element = toElement(parent);
-    return element !== null && this.placement(element) === 'allowed' && this.isRendered(element);
+    return element !== null && this.placement(element) === 'allowed';
   }
 
   /** May this tel:/callto: link get a button? */
   allowsLink(link: HTMLAnchorElement): boolean {
     if (!this.allowsTextIn(link.parentNode)) return false;
-    if (!hasHidingAttribute(link) && !isHiddenByStyle(link)) return true;
+    if (!hasHidingAttribute(link)) return true;
     this.onHiddenRoot(link);
     return false;
   }
@@ -68,28 +69,6 @@ export class ScanFilter {
     this.placements.set(element, placement);
     return placement;
   }
-
-  /**
-   * Chromium's checkVisibility() answers "shown" for the whole ancestry in one call; a computed
-   * style object per ancestor, as before, was the largest share of the script's time reading a
-   * 10,000-row list (issue #12). Only an element it does not call shown (or a browser without
-   * it) gets the ancestors' computed styles, which also name the hidden root to watch.
-   */
-  private isRendered(element: Element): boolean {
-    if (typeof element.checkVisibility === 'function' && element.checkVisibility({ visibilityProperty: true })) return true;
-    const root = this.styleHiddenRoot(element);
-    if (root) this.onHiddenRoot(root);
-    return root === null;
-  }
-
-  private styleHiddenRoot(element: Element): Element | null {
-    const cached = this.styleHiddenRoots.get(element);
-    if (cached !== undefined) return cached;
-    const parent = toElement(element.parentNode);
-    const root = (parent ? this.styleHiddenRoot(parent) : null) ?? (isHiddenByStyle(element) ? element : null);
-    this.styleHiddenRoots.set(element, root);
-    return root;
-  }
 }
 
 function isExcluded(element: Element): boolean {
@@ -99,13 +78,6 @@ function isExcluded(element: Element): boolean {
 
 function hasHidingAttribute(element: Element): boolean {
   return element.hasAttribute('hidden') || element.getAttribute('aria-hidden') === 'true';
-}
-
-function isHiddenByStyle(element: Element): boolean {
-  const view = element.ownerDocument.defaultView;
-  if (!view) return false;
-  const style = view.getComputedStyle(element);
-  return style.display === 'none' || style.visibility === 'hidden' || style.visibility === 'collapse';
 }
 
 /** The element a node's children render in: itself, or the host of a shadow root. */

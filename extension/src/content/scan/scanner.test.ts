@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { anchorOf, ButtonSlots } from './button-slots.ts';
+import { boxRenderedNodes } from '../../testing/rendered-boxes.ts';
 import { type Scanner, type ScannerOptions, startScanner } from './scanner.ts';
 
 const running: AbortController[] = [];
@@ -89,6 +90,7 @@ function contactRows(count: number): { html: string; expected: number } {
   return { html: `<table><tbody>${rows.join('')}</tbody></table>`, expected };
 }
 
+beforeEach(boxRenderedNodes);
 afterEach(() => {
   for (const controller of running.splice(0)) controller.abort();
   document.body.replaceChildren();

@@ -70,8 +70,11 @@ const PAGE_FRAME_SHARE = 0.2;
 const MAX_IN_PAGE_FRAME_BUDGET_MS = 250;
 
 /**
- * `href` for call links; `contenteditable` for views turned into inline editors; the others
- * can show a hidden subtree (Vtiger's `.hide`, `[hidden]`, modals' aria-hidden).
+ * `href` for call links; `contenteditable` for views turned into inline editors; `hidden` and
+ * `aria-hidden` show a subtree the scanner skipped; `class` and `style` changes are how a host
+ * that attached its shadow root after it was scanned shows up. A class or style that hides or
+ * shows text (Vtiger's `.hide`) is the overlay's: it keeps the buttons of numbers without a box
+ * out of the page, and reads them again when the page changes.
  */
 const OBSERVED: MutationObserverInit = {
   childList: true,
@@ -109,7 +112,7 @@ class PageScanner {
   private readonly observer: MutationObserver;
   /** Open shadow roots observed, besides the document: observed again after each write. */
   private readonly observedRoots = new Set<ShadowRoot>();
-  /** Outermost hidden elements whose text was skipped, rescanned when they may have been shown. */
+  /** Outermost elements hidden by an attribute whose text was skipped, rescanned when they may have been shown. */
   private readonly hiddenRoots = new Set<Element>();
   /** Elements whose class, style or hidden state changed since the last reading slice. */
   private readonly restyled = new Set<Node>();
@@ -216,7 +219,7 @@ class PageScanner {
         if (target.nodeType === Node.TEXT_NODE) this.queue.add(target);
       } else if (type === 'childList') {
         // Our own writes are no change of the page's: reading after them would make a layout of ours per frame.
-        // The overlay adds its hosts inside its animation frame: a read then would restyle the page mid-frame.
+        // The overlay adds its hosts in its pass after the frame's layout: a read then would restyle the page mid-frame.
         for (const node of addedNodes) {
           if (isOurs(node)) continue;
           pageChanged = true;
@@ -282,9 +285,9 @@ class PageScanner {
   }
 
   /**
-   * Reads (text, styles) for `budgetMs`, then hands the buttons read to the overlay: at once in
-   * the page's frame (`inPageFrame`: they are drawn with the page's change), else once enough
-   * have gathered or the queue is read through.
+   * Reads (text, attributes: no style, no layout) for `budgetMs`, then hands the buttons read to the
+   * overlay: at once in the page's frame (`inPageFrame`: they are drawn with the page's change),
+   * else once enough have gathered or the queue is read through.
    */
   private readSlice(budgetMs: number, inPageFrame = false): void {
     if (this.stopped) return;
@@ -379,7 +382,7 @@ class PageScanner {
     // A number that began in this text may end in the next ones: they are read again too.
     if (around && !current) for (const text of textsReachedAfter(anchor as Text)) this.queue.add(text);
     const targets = this.slots.targetsFor(anchor, source) ?? (isText ? this.readText(anchor as Text, around) : this.readLink(anchor as HTMLAnchorElement, source));
-    // Styles are read only for text that has numbers: most digits on a CRM page are not phone numbers.
+    // The filter is asked only for text that has numbers: most digits on a CRM page are not phone numbers.
     if (targets.length > 0 && !(isText ? filter.allowsTextIn(anchor.parentNode) : filter.allowsLink(anchor as HTMLAnchorElement))) {
       // Not remembered: a hidden anchor is read again when it is shown.
       release();

@@ -1,5 +1,5 @@
 /** Background tabs get no animation frames; timers still run there, throttled. */
-const HIDDEN_TAB_FALLBACK_MS = 100;
+export const HIDDEN_TAB_FALLBACK_MS = 100;
 
 /**
  * Runs `callback` once, at the next animation frame, or after a short timeout when the tab

@@ -1,0 +1,99 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterLayout } from './after-layout.ts';
+
+/**
+ * The browser's frame, played by the test: animation frame callbacks, then (once the frame has
+ * laid the page out) the resize notices of elements observed since. happy-dom lays nothing out.
+ */
+function scriptedFrames() {
+  const animationCallbacks: FrameRequestCallback[] = [];
+  const observers = new Set<{ callback: ResizeObserverCallback; targets: Element[] }>();
+  const events: string[] = [];
+  vi.stubGlobal('requestAnimationFrame', (callback: FrameRequestCallback) => animationCallbacks.push(callback));
+  vi.stubGlobal(
+    'ResizeObserver',
+    class {
+      private readonly state: { callback: ResizeObserverCallback; targets: Element[] };
+      constructor(callback: ResizeObserverCallback) {
+        this.state = { callback, targets: [] };
+        observers.add(this.state);
+      }
+      observe(target: Element) {
+        events.push('observe');
+        this.state.targets.push(target);
+      }
+      unobserve() {}
+      disconnect() {
+        this.state.targets = [];
+        observers.delete(this.state);
+      }
+    },
+  );
+  const frame = () => {
+    for (const callback of animationCallbacks.splice(0)) callback(performance.now());
+    events.push('layout');
+    for (const observer of [...observers]) {
+      if (observer.targets.length > 0) observer.callback(observer.targets.map((target) => ({ target }) as ResizeObserverEntry), {} as ResizeObserver);
+    }
+  };
+  return { frame, events };
+}
+
+const task = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe('afterLayout', () => {
+  it("runs the callbacks requested before a frame once, after that frame's layout, the page's document observed from an animation frame callback", async () => {
+    const { frame, events } = scriptedFrames();
+    const ran: string[] = [];
+    afterLayout(() => ran.push('first'));
+    afterLayout(() => ran.push('second'));
+    // Nothing observed yet: a resize callback running now would not deliver it in this frame.
+    expect(events).toEqual([]);
+    frame();
+    expect(events).toEqual(['observe', 'layout']);
+    expect(ran).toEqual(['first', 'second']);
+    // The first task after the frame finds them run: not again.
+    await task();
+    await task();
+    expect(ran).toEqual(['first', 'second']);
+  });
+
+  it('requested from its own callback, runs after the next frame', async () => {
+    const { frame } = scriptedFrames();
+    const ran: number[] = [];
+    afterLayout(() => {
+      ran.push(1);
+      afterLayout(() => ran.push(2));
+    });
+    frame();
+    expect(ran).toEqual([1]);
+    await task();
+    await task();
+    expect(ran).toEqual([1]);
+    frame();
+    expect(ran).toEqual([1, 2]);
+  });
+
+  it('without resize notices, runs in the first task after the frame', async () => {
+    const { frame } = scriptedFrames();
+    vi.stubGlobal('ResizeObserver', undefined);
+    const ran = vi.fn();
+    afterLayout(ran);
+    frame();
+    expect(ran).not.toHaveBeenCalled();
+    await vi.waitFor(() => expect(ran).toHaveBeenCalledOnce());
+  });
+
+  it('in a hidden tab, without frames, runs on a timer', async () => {
+    scriptedFrames();
+    vi.spyOn(document, 'hidden', 'get').mockReturnValue(true);
+    const ran = vi.fn();
+    afterLayout(ran);
+    await vi.waitFor(() => expect(ran).toHaveBeenCalledOnce(), { timeout: 10_000 });
+  });
+});
