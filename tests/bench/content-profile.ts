@@ -14,7 +14,7 @@ import { serveDirectory } from '../e2e/harness/static-server.ts';
 import { DEADLINE_MS, waitFor } from '../e2e/harness/world.ts';
 import { buildTestPages } from '../e2e/pages/build.ts';
 import { REPO_ROOT } from '../relay/harness.ts';
-import type { CpuProfile } from './cpu-profile.ts';
+import { type CpuProfile, largestFirst, sumSelfTime } from './cpu-profile.ts';
 import { positiveIntegerFlag } from './flags.ts';
 
 const args = process.argv.slice(2);
@@ -66,31 +66,13 @@ try {
  * counts as the script's, under the native's name.
  */
 function printSelfTimes(profile: CpuProfile): void {
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parents = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
-  const isOurs = (id: number) => {
-    for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
-      const url = nodes.get(at)?.callFrame.url ?? '';
-      if (url !== '') return url.includes('content-scripts/content.js');
-    }
-    return false;
-  };
-  const byFunction = new Map<string, number>();
-  let ours = 0;
-  let busy = 0;
-  profile.samples.forEach((id, i) => {
-    const frame = nodes.get(id)?.callFrame;
-    const time = profile.timeDeltas[i] ?? 0;
-    if (!frame || frame.functionName === '(idle)') return;
-    busy += time;
-    if (!isOurs(id)) return;
-    ours += time;
-    const name = frame.url === '' ? `${frame.functionName || '(anonymous)'} [native]` : frame.functionName || '(anonymous)';
-    byFunction.set(name, (byFunction.get(name) ?? 0) + time);
+  const { byKey, busyUs, oursUs } = sumSelfTime(profile, {
+    // The first frame up the stack that has a script says whose the sample is.
+    ours: (stack) => stack.find((frame) => frame.url !== '')?.url.includes('content-scripts/content.js') ?? false,
+    key: ([running]) => (running.url === '' ? `${running.functionName || '(anonymous)'} [native]` : running.functionName || '(anonymous)'),
   });
-  console.log(`content script ${(ours / 1000).toFixed(0)} ms, ${((100 * ours) / busy).toFixed(1)} % of the page's busy samples (${(busy / 1000).toFixed(0)} ms)`);
-  for (const [name, time] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, TOP)) {
-    console.log(`${((100 * time) / ours).toFixed(1).padStart(5)} %  ${(time / 1000).toFixed(1).padStart(7)} ms  ${name}`);
+  console.log(`content script ${(oursUs / 1000).toFixed(0)} ms, ${((100 * oursUs) / busyUs).toFixed(1)} % of the page's busy samples (${(busyUs / 1000).toFixed(0)} ms)`);
+  for (const [name, time] of largestFirst(byKey, TOP)) {
+    console.log(`${((100 * time) / oursUs).toFixed(1).padStart(5)} %  ${(time / 1000).toFixed(1).padStart(7)} ms  ${name}`);
   }
 }

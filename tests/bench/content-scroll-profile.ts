@@ -19,7 +19,7 @@ import { serveDirectory } from '../e2e/harness/static-server.ts';
 import { DEADLINE_MS, waitFor } from '../e2e/harness/world.ts';
 import { buildTestPages } from '../e2e/pages/build.ts';
 import { REPO_ROOT } from '../relay/harness.ts';
-import type { CpuProfile } from './cpu-profile.ts';
+import { type CpuProfile, largestFirst, type Stack, sumSelfTime } from './cpu-profile.ts';
 import { positiveIntegerFlag } from './flags.ts';
 
 const args = process.argv.slice(2);
@@ -147,34 +147,23 @@ function ms(us: number): number {
 
 /** Our script's self time by entry point and by function, against the page's script and the browser's native work seen by the profiler. */
 function printProfile(profile: CpuProfile): void {
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parents = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
-  const byEntry = new Map<string, number>();
-  const byFunction = new Map<string, number>();
-  let ours = 0;
-  let page = 0;
-  let other = 0;
-  for (let i = 0; i < profile.samples.length; i++) {
-    const time = profile.timeDeltas[i + 1] ?? 0;
-    const leaf = nodes.get(profile.samples[i] as number);
-    if (!leaf || leaf.callFrame.functionName === '(idle)') continue;
-    const stack: Array<{ functionName: string; url: string }> = [];
-    for (let at: number | undefined = leaf.id; at !== undefined; at = parents.get(at)) stack.push((nodes.get(at) as (typeof profile.nodes)[number]).callFrame);
-    const ourFrame = stack.find((frame) => isOurs(frame.url));
-    if (ourFrame) {
-      ours += time;
-      const entry = [...stack].reverse().find((frame) => isOurs(frame.url) && ENTRY_POINTS.includes(frame.functionName))?.functionName ?? 'other';
-      byEntry.set(entry, (byEntry.get(entry) ?? 0) + time);
-      // A native (getClientRects, checkVisibility) counts under its own name: what it makes the browser do.
-      const self = isOurs(leaf.callFrame.url) || leaf.callFrame.url === '' ? leaf.callFrame.functionName || '(anonymous)' : `${leaf.callFrame.functionName} (lib)`;
-      byFunction.set(self, (byFunction.get(self) ?? 0) + time);
-    } else if (stack.some((frame) => frame.url.startsWith('http'))) page += time;
-    else other += time;
-  }
-  console.log(`\nCPU profile (sampled; ms): ours ${ms(ours)}, the page's script ${ms(page)}, other (GC, browser, program) ${ms(other)}`);
-  console.log('ours by entry point:', table(byEntry));
-  console.log('ours by function (self, natives by name):', table(byFunction, 25));
+  const runsOurs = (stack: Stack) => stack.some((frame) => isOurs(frame.url));
+  const whose = sumSelfTime(profile, { untilNextSample: true, key: (stack) => (runsOurs(stack) ? 'ours' : stack.some((frame) => frame.url.startsWith('http')) ? 'page' : 'other') });
+  const byEntry = sumSelfTime(profile, {
+    untilNextSample: true,
+    ours: runsOurs,
+    key: (stack) => [...stack].reverse().find((frame) => isOurs(frame.url) && ENTRY_POINTS.includes(frame.functionName))?.functionName ?? 'other',
+  });
+  const byFunction = sumSelfTime(profile, {
+    untilNextSample: true,
+    ours: runsOurs,
+    // A native (getClientRects, checkVisibility) counts under its own name: what it makes the browser do.
+    key: ([running]) => (isOurs(running.url) || running.url === '' ? running.functionName || '(anonymous)' : `${running.functionName} (lib)`),
+  });
+  const whoseMs = (key: string) => ms(whose.byKey.get(key) ?? 0);
+  console.log(`\nCPU profile (sampled; ms): ours ${whoseMs('ours')}, the page's script ${whoseMs('page')}, other (GC, browser, program) ${whoseMs('other')}`);
+  console.log('ours by entry point:', table(byEntry.byKey));
+  console.log('ours by function (self, natives by name):', table(byFunction.byKey, 25));
 }
 
 /**
@@ -232,9 +221,7 @@ function printTrace(events: TraceEvent[]): void {
 }
 
 function table(values: Map<string, number>, top = 12): string {
-  return `\n${[...values]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
+  return `\n${largestFirst(values, top)
     .map(([name, us]) => `  ${name.padEnd(48)} ${String(ms(us)).padStart(7)}`)
     .join('\n')}`;
 }

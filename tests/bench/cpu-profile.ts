@@ -1,16 +1,108 @@
 /**
- * Where a process spent its CPU, from the profile `node --cpu-prof` writes: self time (the time
- * a function ran its own code, not its callees') summed by where the code lives, so that the
- * bench's report can say what the relay's time goes to.
+ * Where a process spent its CPU, from a V8 CPU profile (`node --cpu-prof`, or Chromium's sampling
+ * profiler over CDP): self time (the time a function ran its own code, not its callees') summed
+ * under a key the caller picks (function, package or folder, entry point, category), so that the
+ * bench's reports and profile tools can say what the time goes to.
  */
+
+/** A frame of a profile's stacks. */
+export interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber?: number;
+}
 
 /** The parts of V8's `.cpuprofile` JSON read here. */
 export interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber?: number }; children?: number[] }>;
+  nodes: Array<{ id: number; callFrame: CallFrame; children?: number[] }>;
   /** Microseconds, on the clock of `process.hrtime()` (both are the system's monotonic clock). */
   startTime?: number;
   samples: number[];
   timeDeltas: number[];
+}
+
+/** A sample's stack: the running frame first, then its callers up to the root. */
+export type Stack = readonly [CallFrame, ...CallFrame[]];
+
+/** How the samples of a profile are summed. */
+export interface SelfTimeTally {
+  /** The key a sample's time is summed under. */
+  key: (stack: Stack) => string;
+  /** Which samples are summed by key; the others count as busy only. Every sample when left out. */
+  ours?: (stack: Stack) => boolean;
+  /** From the first sample whose stack runs through a function of this name (the work under test; start-up before it left out). */
+  from?: string;
+  /** Only the samples stamped within this stretch. */
+  window?: ProfileWindow;
+  /**
+   * Each sample stands for the time until the next one (as DevTools' timeline draws it) rather
+   * than since the one before (V8's `timeDeltas`). On a loaded machine the sampler's gaps make
+   * the two disagree: a short Chromium profile gave `setInterval` 3 ms one way and 20 ms the
+   * other. Compare figures of one convention only.
+   */
+  untilNextSample?: boolean;
+}
+
+export interface SelfTimes {
+  /** Microseconds by key, of the samples that are ours. */
+  byKey: Map<string, number>;
+  /** Microseconds of every busy sample counted (idle left out), ours or not. */
+  busyUs: number;
+  /** Microseconds of the samples that are ours: the sum of `byKey`. */
+  oursUs: number;
+}
+
+/** Self time of the busy samples (idle left out), summed by `tally.key`. */
+export function sumSelfTime(profile: CpuProfile, tally: SelfTimeTally): SelfTimes {
+  const stackOf = stacksOf(profile);
+  let first = 0;
+  if (tally.from !== undefined) {
+    const from = tally.from;
+    first = profile.samples.findIndex((id) => stackOf(id)?.some((frame) => frame.functionName === from));
+    if (first < 0) throw new Error(`no sample of the profile runs through ${from}`);
+  }
+  if (tally.window && profile.startTime === undefined) throw new Error('the profile has no start time to place a window in');
+  const byKey = new Map<string, number>();
+  let busyUs = 0;
+  let oursUs = 0;
+  let at = profile.startTime ?? 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i] ?? 0;
+    const time = profile.timeDeltas[tally.untilNextSample ? i + 1 : i] ?? 0;
+    if (i < first || (tally.window && (at < tally.window.fromUs || at > tally.window.toUs))) continue;
+    const stack = stackOf(profile.samples[i]!);
+    if (!stack || stack[0].functionName === '(idle)') continue;
+    busyUs += time;
+    if (tally.ours && !tally.ours(stack)) continue;
+    oursUs += time;
+    const key = tally.key(stack);
+    byKey.set(key, (byKey.get(key) ?? 0) + time);
+  }
+  return { byKey, busyUs, oursUs };
+}
+
+/** The largest `top` entries of `values`, largest first. */
+export function largestFirst(values: Map<string, number>, top: number): Array<[string, number]> {
+  return [...values].sort((a, b) => b[1] - a[1]).slice(0, top);
+}
+
+/** Each node's stack, built once per node: a profile has far fewer nodes than samples. */
+function stacksOf(profile: CpuProfile): (id: number) => Stack | undefined {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  const stacks = new Map<number, Stack>();
+  const stackOf = (id: number): Stack | undefined => {
+    const known = stacks.get(id);
+    if (known) return known;
+    const node = nodes.get(id);
+    if (!node) return undefined;
+    const parent = parents.get(id);
+    const stack: Stack = [node.callFrame, ...(parent === undefined ? [] : (stackOf(parent) ?? []))];
+    stacks.set(id, stack);
+    return stack;
+  };
+  return stackOf;
 }
 
 export interface SelfTime {
@@ -25,29 +117,8 @@ export interface SelfTime {
  * function named `from` (the work under test; start-up before it left out).
  */
 export function selfTimeByArea(profile: CpuProfile, from: string, top = 12): SelfTime[] {
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parents = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
-  const runsThrough = (id: number) => {
-    for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) if (nodes.get(at)?.callFrame.functionName === from) return true;
-    return false;
-  };
-  const first = profile.samples.findIndex(runsThrough);
-  if (first < 0) throw new Error(`no sample of the profile runs through ${from}`);
-  const byArea = new Map<string, number>();
-  let busy = 0;
-  for (let i = first; i < profile.samples.length; i++) {
-    const frame = nodes.get(profile.samples[i]!)!.callFrame;
-    if (frame.functionName === '(idle)') continue;
-    const time = profile.timeDeltas[i] ?? 0;
-    const area = areaOf(frame);
-    byArea.set(area, (byArea.get(area) ?? 0) + time);
-    busy += time;
-  }
-  return [...byArea]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([area, time]) => ({ area, percent: Number(((100 * time) / busy).toFixed(1)) }));
+  const { byKey, busyUs } = sumSelfTime(profile, { key: ([running]) => areaOf(running), from });
+  return largestFirst(byKey, top).map(([area, time]) => ({ area, percent: percentOf(time, busyUs) }));
 }
 
 /** A stretch of the profile, in microseconds of the monotonic clock (`process.hrtime.bigint() / 1000n`). */
@@ -72,29 +143,16 @@ export interface FunctionSelfTime {
  * from, one function at a time, so that a phase of the load (new calls, updates) can be read apart.
  */
 export function selfTimeByFunction(profile: CpuProfile, window: ProfileWindow, top = 25): FunctionSelfTime[] {
-  if (profile.startTime === undefined) throw new Error('the profile has no start time to place a window in');
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  const byFunction = new Map<string, number>();
-  let busy = 0;
-  let at = profile.startTime;
-  for (let i = 0; i < profile.samples.length; i++) {
-    const time = profile.timeDeltas[i] ?? 0;
-    at += time;
-    if (at < window.fromUs || at > window.toUs) continue;
-    const frame = nodes.get(profile.samples[i]!)!.callFrame;
-    if (frame.functionName === '(idle)') continue;
-    const name = functionNameOf(frame);
-    byFunction.set(name, (byFunction.get(name) ?? 0) + time);
-    busy += time;
-  }
-  if (busy === 0) throw new Error('no busy sample of the profile falls in the window');
-  return [...byFunction]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([name, time]) => ({ name, percent: Number(((100 * time) / busy).toFixed(1)) }));
+  const { byKey, busyUs } = sumSelfTime(profile, { key: ([running]) => functionNameOf(running), window });
+  if (busyUs === 0) throw new Error('no busy sample of the profile falls in the window');
+  return largestFirst(byKey, top).map(([name, time]) => ({ name, percent: percentOf(time, busyUs) }));
 }
 
-function functionNameOf(frame: { functionName: string; url: string; lineNumber?: number }): string {
+function percentOf(time: number, busyUs: number): number {
+  return Number(((100 * time) / busyUs).toFixed(1));
+}
+
+function functionNameOf(frame: CallFrame): string {
   if (frame.url === '') return frame.functionName;
   const ours = /\/((?:relay-server|shared)\/src\/.+)$/.exec(frame.url)?.[1];
   const where = ours ?? (areaOf(frame) === frame.url ? frame.url : `${areaOf(frame)}/${frame.url.split('/').pop()}`);
@@ -102,7 +160,7 @@ function functionNameOf(frame: { functionName: string; url: string; lineNumber?:
   return `${frame.functionName || '(anonymous)'} ${where}:${(frame.lineNumber ?? -1) + 1}`;
 }
 
-function areaOf(frame: { functionName: string; url: string }): string {
+function areaOf(frame: CallFrame): string {
   const { url } = frame;
   if (url === '') return frame.functionName;
   if (url.startsWith('node:')) return `node:${url.slice('node:'.length).replace(/^internal\//, '').replace(/^deps\//, '').split('/')[0]}`;
