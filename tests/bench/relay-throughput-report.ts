@@ -226,6 +226,13 @@ contact for every caller), against the relay without one in the same round:
   agents): the sends are ws's framing, Node's stream and the kernel's write. In a bare ws loop to
   1,000 sockets, a 1 KB string, a 70-byte one and a prebuilt Buffer cost the same within the noise
   (17 to 23 ms per 1,000 at load 6).
+  The checkpoints, with a mark at each step (\`fan-out.ts\`, 60 calls, load 11): the 8 calls during
+  which the checkpoint thread ran took 144 ms from the webhook to the last socket written at the
+  median, against 78 for the 51 others (their sends 86 ms against 40): once a second the copy of the
+  log into the database file competes with the sends for the 2 cores, and a call it meets takes
+  about twice as long. Where else to run it is not settled: the bench's next call comes as soon as every socket
+  has its event, so a checkpoint held until the sends are over would meet that call's transaction
+  and sync instead.
   What is left is mostly the \`writev\` per socket: on this 2-core
   machine the bench's 1,000 sockets are read by one process that competes with the relay for the
   CPU, which a p99 of 50 ms for each socket has to share (the forwarder's own last socket is at
