@@ -198,6 +198,16 @@ contact for every caller), against the relay without one in the same round:
   lock on it is what orders two relays appending for the same agent. A local event's push latency
   is observed when its message is handed to the socket, as the metric says, not in a write
   callback per send: x0.92 of the sends' CPU, measured alone (1,000 sockets, one frame each).
+- **The team's agents kept between calls.** An incoming call to a team number read and built its
+  1,000 agents in its transaction, before any agent could hear of it. SQLite keeps the agents of the
+  last 16 numbers read, frozen, and reads them again only once the directory's version (moved by
+  triggers on every change to agents and instances, whichever process commits it) has moved; a
+  rollback can bring the version back to a number it had with changes that never got committed, so
+  the transaction queue drops them on every rollback. One such call's transaction (the store's
+  statements alone, alternating with the tree before, 6 pairs at load 8 to 12, CPU): the routing
+  read 4.0 -> 0.1 ms, the transaction 17.2 -> 16.2 ms (x0.86, the median of the pairs' ratios). At
+  that load \`fan-out.ts\` (5 pairs of 30 calls, load 10 to 12) cannot tell it: the relay's CPU per
+  call x0.98, each side's p99 from 270 to 610 ms. PostgreSQL reads them each time.
 - **Measured and left.** Frames written straight to the socket, the snapshot's bytes encoded once
   per commit (x0.92 more of the sends' CPU, measured alone): they would bypass ws's sender, which
   queues frames of its own when a message is compressed, for about 1 ms of a call's 40. The
@@ -209,7 +219,21 @@ contact for every caller), against the relay without one in the same round:
   without). They cannot simply go: an agent's call list (\`listCalls\`, by call id, paged with
   \`before\`) needs an index by agent, which is the same scattered entry; serving it from the
   events' (agent, seq) index instead would list calls in the order the agent was linked to them, a
-  change of the API's order. What is left is mostly the \`writev\` per socket: on this 2-core
+  change of the API's order. One \`INSERT ... SELECT ... RETURNING seq\` per agent in place of the
+  seq's read and the insert: the events' CPU x1.35 (4.7 -> 6.3 ms; SQLite fills a temporary table
+  when an INSERT reads the table it writes). The relay's own JS per send (the hub, the socket's
+  checks, its metrics, the frame's text) is 0.6 µs per socket with a send that does nothing (1,000
+  agents): the sends are ws's framing, Node's stream and the kernel's write. In a bare ws loop to
+  1,000 sockets, a 1 KB string, a 70-byte one and a prebuilt Buffer cost the same within the noise
+  (17 to 23 ms per 1,000 at load 6).
+  The checkpoints, with a mark at each step (\`fan-out.ts\`, 60 calls, load 11): the 8 calls during
+  which the checkpoint thread ran took 144 ms from the webhook to the last socket written at the
+  median, against 78 for the 51 others (their sends 86 ms against 40): once a second the copy of the
+  log into the database file competes with the sends for the 2 cores, and a call it meets takes
+  about twice as long. Where else to run it is not settled: the bench's next call comes as soon as every socket
+  has its event, so a checkpoint held until the sends are over would meet that call's transaction
+  and sync instead.
+  What is left is mostly the \`writev\` per socket: on this 2-core
   machine the bench's 1,000 sockets are read by one process that competes with the relay for the
   CPU, which a p99 of 50 ms for each socket has to share (the forwarder's own last socket is at
   20 to 35 ms).

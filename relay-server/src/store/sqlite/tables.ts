@@ -39,6 +39,7 @@ import {
   toInstance,
   toInstanceWithOwner,
 } from '../rows.ts';
+import { AgentsByNumber } from './agents-by-number.ts';
 
 /** The store's methods as better-sqlite3 runs them: synchronously, each returning its value. */
 export type Synchronous<T> = { [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
@@ -49,14 +50,16 @@ export type Synchronous<T> = { [K in keyof T]: T[K] extends (...args: infer A) =
  */
 export class SqliteTables implements Synchronous<StoreTables> {
   private readonly statements;
+  /** Kept between reads: told of every rollback by the connection's transaction queue. */
+  readonly agentsByNumber: AgentsByNumber;
 
   constructor(db: Database.Database) {
+    this.agentsByNumber = new AgentsByNumber(db);
     this.statements = {
       insertAgent: db.prepare(
         `INSERT INTO agents (id, name, number, email, admin, token_hash, created_at) VALUES (@id, @name, @number, @email, @admin, @tokenHash, @createdAt)`,
       ),
       agents: db.prepare<[], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents ORDER BY created_at, id`),
-      agentsWithNumber: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE number = ? ORDER BY created_at, id`),
       agentById: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ?`),
       agentByToken: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE token_hash = ?`),
       removeAgent: db.prepare<[string]>(`DELETE FROM agents WHERE id = ?`),
@@ -152,7 +155,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   agentsWithNumber(number: string): Agent[] {
-    return this.statements.agentsWithNumber.all(number).map(toAgent);
+    return this.agentsByNumber.read(number);
   }
 
   removeAgent(id: string): boolean {
