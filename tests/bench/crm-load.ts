@@ -5,10 +5,9 @@
  * a check while working on the CRM's path (issue 10), not figures for the docs. Per run, where
  * the webhooks' wall time went (cpu-account.ts) and how many CRM steps were rationed; per round,
  * the ratios with / without. `--pinned` puts the relay alone on one core in both runs (relay.ts
- * `pin`). `--profile` adds one CRM run under `node --cpu-prof`, read by function
- * while the webhooks came. `--phases`
- * runs the throughput bench's CRM row instead (relay-throughput.ts: `--calls` new calls, then
- * their updates, after a warm-up), without and with the CRM, alternately.
+ * `pin`). `--profile` adds one CRM run under `node --cpu-prof`, read by function while the
+ * webhooks came. `--phases` runs the throughput bench's CRM row instead (relay-throughput.ts:
+ * `--calls` new calls, then their updates, after a warm-up), without and with the CRM, alternately.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

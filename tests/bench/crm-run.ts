@@ -16,16 +16,18 @@ import type { SimulatorOrder } from './crm-simulator-process.ts';
 /** The Vtiger simulator, in its own process, knowing the first `callers` bench callers. */
 export class BenchCrm {
   private nextId = 0;
-  private readonly answers = new Map<number, (result: unknown) => void>();
+  private readonly answers = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
 
   private constructor(
     private readonly child: ChildProcess,
     /** The instance's `crm` setup (PUT /instances/:id). */
     readonly setup: { connector: string; config: Record<string, string> },
   ) {
-    child.on('message', (message: { id: number; result: unknown }) => {
-      this.answers.get(message.id)?.(message.result);
+    child.on('message', (message: { id: number; result?: unknown; error?: string }) => {
+      const answer = this.answers.get(message.id);
       this.answers.delete(message.id);
+      if (message.error === undefined) answer?.resolve(message.result);
+      else answer?.reject(new Error(`the CRM simulator failed an order: ${message.error}`));
     });
   }
 
@@ -74,8 +76,8 @@ export class BenchCrm {
 
   private order(order: SimulatorOrder): Promise<unknown> {
     const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.answers.set(id, resolve);
+    return new Promise((resolve, reject) => {
+      this.answers.set(id, { resolve, reject });
       this.child.send({ id, order });
     });
   }

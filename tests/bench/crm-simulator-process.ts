@@ -27,8 +27,12 @@ const orders: Record<SimulatorOrder, () => unknown> = {
 };
 
 process.on('message', async ({ id, order }: { id: number; order: SimulatorOrder }) => {
-  const result = await orders[order]();
-  process.send!({ id, result });
+  try {
+    process.send!({ id, result: await orders[order]() });
+  } catch (error) {
+    // The bench waits for every order's answer: a failed one must fail it, not leave it waiting.
+    process.send!({ id, error: String(error) });
+  }
   if (order === 'close') process.disconnect();
 });
 process.send!({ ready: vtiger.config });
