@@ -1,11 +1,13 @@
 /**
- * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--pinned] [--profile]`: the relay
+ * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--pinned] [--profile] [--phases]`: the relay
  * without a CRM and with the Vtiger simulator answering, alternately in each round (200 calls at
  * 16 senders, each an incoming then a completed webhook), without the rest of `pnpm bench relay`:
  * a check while working on the CRM's path (issue 10), not figures for the docs. Per run, where
  * the webhooks' wall time went (cpu-account.ts) and how many CRM steps were rationed; per round,
  * the ratios with / without. `--pinned` puts the relay alone on one core in both runs (relay.ts
- * `pin`). `--profile` adds one CRM run under `node --cpu-prof`, read by function.
+ * `pin`). `--profile` adds one CRM run under `node --cpu-prof`, read by function while the
+ * webhooks came. `--phases` runs the throughput bench's CRM row instead (relay-throughput.ts:
+ * `--calls` new calls, then their updates, after a warm-up), without and with the CRM, alternately.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,13 +16,23 @@ import { type CpuProfile, selfTimeByFunction } from './cpu-profile.ts';
 import { positiveIntegerFlag } from './flags.ts';
 import { benchVtiger, sayIfNotExactlyOnce, summary } from './relay-crm.ts';
 import { benchRelay } from './relay.ts';
+import { crmThroughput, relayThroughput } from './relay-throughput.ts';
 
 const args = process.argv.slice(2);
 const calls = positiveIntegerFlag(args, '--calls', 200);
 const rounds = positiveIntegerFlag(args, '--rounds', 1);
 const pinned = args.includes('--pinned');
 
-for (let round = 1; round <= rounds; round++) {
+for (let round = 1; round <= rounds && args.includes('--phases'); round++) {
+  const without = await relayThroughput(calls);
+  const withCrm = await crmThroughput(calls);
+  const rate = (phase: { webhooksPerSecond: number }) => phase.webhooksPerSecond;
+  console.log(`round ${round} phases, webhooks/s without / with: new calls ${rate(without.newCalls)} / ${rate(withCrm.newCalls)} x${(rate(withCrm.newCalls) / rate(without.newCalls)).toFixed(2)}, updates ${rate(without.updates)} / ${rate(withCrm.updates)} x${(rate(withCrm.updates) / rate(without.updates)).toFixed(2)}`);
+  console.log(`round ${round} new calls with the CRM:`, JSON.stringify(withCrm.phases.newCalls));
+  console.log(`round ${round} updates with the CRM:`, JSON.stringify(withCrm.phases.updates));
+}
+
+for (let round = 1; round <= rounds && !args.includes('--phases'); round++) {
   const without = await benchRelay({ calls, pinned });
   console.log(`round ${round} no CRM:`, summary(without), JSON.stringify(without.webhookPhase));
   const withCrm = await benchVtiger('fast', calls, { pinned });

@@ -6,7 +6,7 @@
  * Each CRM run also proves that every call was logged exactly once.
  */
 import type { StoredActivity } from '../simulators/crm/crm-simulator.ts';
-import { VtigerSimulator } from '../simulators/crm/vtiger.ts';
+import { BenchCrm } from './crm-run.ts';
 import { type BenchRelayOptions, benchCaller, benchCallSid, benchRelay, type CrmFigures, type Percentiles, type RelayFigures } from './relay.ts';
 
 export type CrmScenario = 'fast' | 'slow' | 'down';
@@ -89,37 +89,21 @@ export function sayIfNotExactlyOnce(run: string, logs: LogCount, calls: number):
   process.exitCode = 1;
 }
 
-/** One run on an instance with the Vtiger connector, against a simulator holding a contact for every caller. */
+/** One run on an instance with the Vtiger connector, against a simulator (crm-run.ts) holding a contact for every caller. */
 export async function benchVtiger(scenario: CrmScenario, calls: number, options: Pick<BenchRelayOptions, 'concurrency' | 'pinned' | 'cpuProfileDir' | 'window'> = {}): Promise<CrmRun> {
-  const vtiger = await vtigerKnowingCallers(calls);
+  const simulator = await BenchCrm.start(calls);
   try {
     let recover = async () => {};
-    if (scenario === 'slow') {
-      const release = vtiger.holdSearches();
-      recover = async () => release();
-    } else if (scenario === 'down') {
-      await vtiger.down();
-      recover = () => vtiger.up();
+    if (scenario === 'slow') recover = await simulator.holdSearches();
+    else if (scenario === 'down') {
+      await simulator.down();
+      recover = () => simulator.up();
     }
-    const figures = await benchRelay({ calls, ...options, crm: { setup: { connector: 'vtiger', config: vtiger.config }, recover } });
-    return { ...figures, crm: figures.crm!, logs: countLogs(vtiger.activities(), calls) };
+    const figures = await benchRelay({ calls, ...options, crm: { simulator, recover } });
+    return { ...figures, crm: figures.crm!, logs: countLogs(await simulator.activities(), calls) };
   } finally {
-    await vtiger.close();
+    await simulator.close();
   }
-}
-
-/** The Vtiger simulator holding one contact for each of the first `calls` bench callers. */
-export function vtigerKnowingCallers(calls: number): Promise<VtigerSimulator> {
-  return VtigerSimulator.start({
-    seed: Array.from({ length: calls }, (_, i) => ({ firstName: 'Caller', lastName: String(i), company: `Company ${i % 50}`, phones: [storedAs(benchCaller(i), i)] })),
-  });
-}
-
-/** The number as a person typed it: the formats CRMS.md §1.4 says Vtiger holds, in turn. */
-function storedAs(e164: string, index: number): string {
-  const national = e164.slice(2);
-  const formats = [`(${national.slice(0, 3)}) ${national.slice(3, 6)}-${national.slice(6)}`, `+1 ${national.slice(0, 3)} ${national.slice(3, 6)} ${national.slice(6)}`, national];
-  return formats[index % formats.length]!;
 }
 
 /** Each call's activity found by the marker the Vtiger connector writes into its description. */
@@ -149,12 +133,12 @@ function medianFigures(runs: RelayFigures[]): RelayFigures {
 }
 
 /** Field by field, the median over the runs. */
-function medianOfEach<T extends { [K in keyof T]: number }>(runs: T[]): T {
+export function medianOfEach<T extends { [K in keyof T]: number }>(runs: T[]): T {
   return Object.fromEntries((Object.keys(runs[0]!) as Array<keyof T>).map((key) => [key, median(runs.map((r) => r[key]))])) as T;
 }
 
 function medianCrm(figures: CrmFigures[]): CrmFigures {
-  return { contactOnFirstEvent: median(figures.map((f) => f.contactOnFirstEvent)), logMs: medianPercentiles(figures.map((f) => f.logMs)), failed: Math.max(...figures.map((f) => f.failed)), stepsRationed: median(figures.map((f) => f.stepsRationed)), stepsAtOnce: median(figures.map((f) => f.stepsAtOnce)) };
+  return { contactOnFirstEvent: median(figures.map((f) => f.contactOnFirstEvent)), logMs: medianPercentiles(figures.map((f) => f.logMs)), failed: Math.max(...figures.map((f) => f.failed)), stepsRationed: median(figures.map((f) => f.stepsRationed)), stepsAtOnce: median(figures.map((f) => f.stepsAtOnce)), simulatorCpuMs: median(figures.map((f) => f.simulatorCpuMs)) };
 }
 
 /** A lost or duplicated log in any round must show, not be smoothed away by a median. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { CrmPhase } from './crm-run.ts';
 import type { CrmRun, RelayComparison } from './relay-crm.ts';
 import { relaySections } from './relay-report.ts';
 import { mergeReport } from './report.ts';
@@ -10,7 +11,7 @@ const SPREAD = { p50: 10, p95: 20, p99: 30, max: 40 };
 const NO_CRM: RelayFigures = { calls: 400, concurrency: 16, webhooksPerSecond: 100, webhookMs: SPREAD, pushMs: SPREAD, rssMiB: 150, relayCpuMsPerCall: 4, webhookPhase: { wallMs: 10, relayMainRunMs: 1.5, relayMainQueuedMs: 0.5, relayMainIdleMs: 8, relayOtherThreadsMs: 0.2, benchCpuMs: 0.3 } };
 
 function comparison(logs: CrmRun['logs']): RelayComparison {
-  const run: CrmRun = { ...NO_CRM, webhooksPerSecond: 90, crm: { contactOnFirstEvent: 0.75, logMs: { p50: 400, p95: 500, p99: 600, max: 700 }, failed: 0, stepsRationed: 120, stepsAtOnce: 80 }, logs };
+  const run: CrmRun = { ...NO_CRM, webhooksPerSecond: 90, crm: { contactOnFirstEvent: 0.75, logMs: { p50: 400, p95: 500, p99: 600, max: 700 }, failed: 0, stepsRationed: 120, stepsAtOnce: 80, simulatorCpuMs: 0.4 }, logs };
   const scenario = { median: run, ratio: { webhooksPerSecond: 0.9, relayCpuMsPerCall: 2, webhookP50: 1.1, webhookP99: 1.2 }, runs: [run] };
   const oneAtATime: CrmRun = { ...run, calls: 50, crm: { ...run.crm, contactOnFirstEvent: 1 }, logs: { activities: 50, lost: 0, duplicated: 0 } };
   return { rounds: 1, noCrm: NO_CRM, withCrm: { fast: scenario, slow: scenario, down: scenario }, oneAtATime };
@@ -27,7 +28,7 @@ describe('the relay sections of docs/benchmarks.md', () => {
     expect(text).toContain('| call ended -> its CRM log written, p50 / p99 (ms) | 400 / 600 |');
     expect(text).toContain('yes (400 activities)');
     expect(text).toContain("| while the webhooks came, per webhook (ms): the relay's thread running / waiting for a core / idle | 1.5 / 0.5 / 8 |");
-    expect(text).toContain('(senders, socket, CRM simulator), CPU per webhook (ms) | 0.2 / 0.3 |');
+    expect(text).toContain("(senders, socket) / the CRM simulator's process, CPU per webhook (ms) | 0.2 / 0.3 / 0.4 |");
     expect(text).toContain('| CRM steps started while the webhooks came: waited their turn / at once (room, or a banked credit) | 120 / 80 |');
     expect(text).toContain('50 calls one at a time');
     expect(text).toContain('| calls whose first event names the contact | 100 % |');
@@ -58,6 +59,10 @@ describe('the report', () => {
 });
 
 /** Each row (or run of lines) must be in the section as written. */
+function crmPhase(relayMainRunMs: number, stepsAtOnce: number): CrmPhase {
+  return { account: { wallMs: 2, relayMainRunMs, relayMainQueuedMs: 0.6, relayMainIdleMs: 0.5, relayOtherThreadsMs: 0.7, benchCpuMs: 0.4 }, simulatorCpuMs: 1.1, stepsAtOnce, stepsRationed: 1000 };
+}
+
 function expectRows(text: string, rows: readonly string[]): void {
   for (const row of rows) expect(text).toContain(row);
 }
@@ -76,7 +81,7 @@ describe('the relay throughput section', () => {
     forwarder: server(10_000, { p50: 1, p95: 2, p99: 3, max: 4 }, 3),
     relay: server(relayRate, latency, kb),
     registered: { 1: throughput(relayRate), 1000: throughput(relayRate), 10000: throughput(relayRate / 2) },
-    crm: { newCalls: throughput(relayRate / 4), updates: throughput(relayRate) },
+    crm: { newCalls: throughput(relayRate / 4), updates: throughput(relayRate), phases: { newCalls: crmPhase(0.9, 60), updates: crmPhase(1.2, 7) } },
   });
   const comparison = (relayRate: number, latency: Percentiles, kb: number): ThroughputComparison => ({
     options: QUICK_THROUGHPUT_BENCH,
@@ -101,6 +106,10 @@ describe('the relay throughput section', () => {
       '| … the first time they connect, the heap\'s growth included (KB) | 6.0 | 12.0 | | |',
       '| 10,000 | 3,000 | × 0.50 |',
       '| new-call webhooks per second | 6,000 | 1,500 | × 0.25 |',
+      "| … round trip p50 / p99 (ms) | 10.0 / 30.0 | 10.0 / 30.0 | |\n| … per webhook (ms): the relay's thread running / waiting for a core / idle | | 0.9 / 0.6 / 0.5 | |",
+      "| … CPU per webhook (ms): the relay's other threads / the bench process / the CRM simulator | | 0.7 / 0.4 / 1.1 | |\n| … CRM steps started: waited their turn / at once | | 1000 / 60 | |\n| updates of known calls per second",
+      "| … per webhook (ms): the relay's thread running / waiting for a core / idle | | 1.2 / 0.6 / 0.5 | |",
+      '| … CRM steps started: waited their turn / at once | | 1000 / 7 | |',
       CPU_ROW,
       '| where | share of the busy CPU |\n| --- | ---: |\n| better-sqlite3 | 45.0 % |\n| writev | 7.3 % |\n',
     ]);

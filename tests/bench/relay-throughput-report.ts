@@ -2,8 +2,9 @@
  * The "Relay throughput" section of docs/benchmarks.md: the relay against the bare forwarder of
  * the same run, each figure with the goal issue 13 set for it and whether this run meets it.
  */
+import type { CrmPhase } from './crm-run.ts';
 import type { Percentiles } from './relay.ts';
-import { times } from './relay-report.ts';
+import { phase, times } from './relay-report.ts';
 import { CONCURRENCY, type Throughput, type ThroughputComparison } from './relay-throughput.ts';
 
 /** Issue 13's goals. */
@@ -65,13 +66,24 @@ WebSocket frames.
 ${comparison.profile.map((item) => `| ${item.area} | ${item.percent.toFixed(1)} % |`).join('\n')}
 
 With a CRM on the instance (connectors/crm/vtiger.xml against the Vtiger simulator answering, a
-contact for every caller), against the relay without one in the same round:
+contact for every caller), against the relay without one in the same round. What it measures:
+the webhooks' rate while the CRM's work runs beside them, the new calls' lookups then the updates'
+logs (nothing waits for the logs here: "Relay with a CRM" does), set up as that bench's runs are
+(tests/bench/crm-run.ts): the simulator in a process of its own, and each phase's clock started
+once the relay's CRM backlog is drained (the warm-up's lookups before the new calls, theirs
+before the updates).
 
 | figure | no CRM | CRM answering | with / without |
 | --- | ---: | ---: | ---: |
 | new-call webhooks per second | ${rate(relay.newCalls)} | ${rate(m.crm.newCalls)} | ${times(ratios.crmNewCalls)} |
 | … round trip p50 / p99 (ms) | ${pair(relay.newCalls.roundTripMs)} | ${pair(m.crm.newCalls.roundTripMs)} | |
+| … per webhook (ms): the relay's thread running / waiting for a core / idle | | ${phase(m.crm.phases.newCalls.account)} | |
+| … CPU per webhook (ms): the relay's other threads / the bench process / the CRM simulator | | ${otherCpu(m.crm.phases.newCalls)} | |
+| … CRM steps started: waited their turn / at once | | ${steps(m.crm.phases.newCalls)} | |
 | updates of known calls per second | ${rate(relay.updates)} | ${rate(m.crm.updates)} | ${times(ratios.crmUpdates)} |
+| … per webhook (ms): the relay's thread running / waiting for a core / idle | | ${phase(m.crm.phases.updates.account)} | |
+| … CPU per webhook (ms): the relay's other threads / the bench process / the CRM simulator | | ${otherCpu(m.crm.phases.updates)} | |
+| … CRM steps started: waited their turn / at once | | ${steps(m.crm.phases.updates)} | |
 
 ### The design behind these figures
 
@@ -241,6 +253,14 @@ contact for every caller), against the relay without one in the same round:
 }
 
 /** Medians of an even number of rounds are means of two: shown rounded. */
+function otherCpu(p: CrmPhase): string {
+  return `${p.account.relayOtherThreadsMs} / ${p.account.benchCpuMs} / ${p.simulatorCpuMs}`;
+}
+
+function steps(p: CrmPhase): string {
+  return `${p.stepsRationed} / ${p.stepsAtOnce}`;
+}
+
 function rate(throughput: Throughput): string {
   return Math.round(throughput.webhooksPerSecond).toLocaleString('en-US');
 }

@@ -13,8 +13,9 @@ import { openStore } from '../../relay-server/src/store/open.ts';
 import { api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
 import { BenchSocket } from './bench-socket.ts';
 import { type CpuProfile, type FunctionSelfTime, monotonicUs, type ProfileWindow, type SelfTime, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
-import { median, medianPercentiles, vtigerKnowingCallers } from './relay-crm.ts';
+import { median, medianOfEach, medianPercentiles } from './relay-crm.ts';
 import { cpuMs } from './cpu-account.ts';
+import { BenchCrm, type CrmPhase, crmPhase } from './crm-run.ts';
 import { benchCaller, benchCallSid, type Percentiles, percentiles, until } from './relay.ts';
 import { postWebhooks, type SignedWebhook, signWebhooks } from './webhook-load.ts';
 
@@ -78,8 +79,8 @@ export interface RoundFigures {
   relay: ServerFigures;
   /** New-call throughput with that many agents registered, keyed by the count (1: the relay's own run). */
   registered: Record<number, Throughput>;
-  /** The relay with the Vtiger connector on the instance and its simulator answering. */
-  crm: { newCalls: Throughput; updates: Throughput };
+  /** The relay with the Vtiger connector on the instance and its simulator answering (crm-run.ts), each phase accounted. */
+  crm: { newCalls: Throughput; updates: Throughput; phases: { newCalls: CrmPhase; updates: CrmPhase } };
 }
 
 /** Relay figures over the baseline's, per round then the median (above 1: more of it than the baseline). */
@@ -126,15 +127,39 @@ export async function benchRelayThroughput(options: ThroughputOptions): Promise<
         return (await throughputPhases(target, options.calls, { updates: false })).newCalls;
       });
     }
-    const vtiger = await vtigerKnowingCallers(WARM_UP + options.calls);
-    const crm = await withRelay({ crm: { connector: 'vtiger', config: vtiger.config } }, async (target) => {
-      await warmUp(target);
-      return throughputPhases(target, options.calls);
-    }).finally(() => vtiger.close());
+    const crm = await crmThroughput(options.calls);
     rounds.push({ forwarder, relay, registered, crm });
     console.log(`relay throughput round ${round}`, JSON.stringify(summary(rounds.at(-1)!)));
   }
   return { options, rounds, median: medianRound(rounds), ratios: medianRatios(rounds.map(roundRatios)), profile: await profileRelay(options) };
+}
+
+/**
+ * The throughput phases on a relay with the Vtiger connector on its instance (crm-run.ts: the
+ * simulator in its own process, the clock started once the warm-up's lookups are answered): the
+ * CRM row alone, for tests/bench/crm-load.ts `--phases` beside `relayThroughput`.
+ */
+export async function crmThroughput(calls: number): Promise<RoundFigures['crm']> {
+  const simulator = await BenchCrm.start(WARM_UP + calls);
+  return withRelay({ crm: simulator.setup }, async (target) => {
+    await warmUp(target);
+    const phases: CrmPhase[] = [];
+    const drainedFirst: MeasuredPhase = async (webhooks, work) => {
+      const { result, phase } = await crmPhase(target, simulator, webhooks, work);
+      phases.push(phase);
+      return result;
+    };
+    const figures = await throughputPhases(target, calls, { updates: true }, undefined, drainedFirst);
+    return { ...figures, phases: { newCalls: phases[0]!, updates: phases[1]! } };
+  }).finally(() => simulator.close());
+}
+
+/** The same phases on a relay without a CRM. */
+export function relayThroughput(calls: number): Promise<{ newCalls: Throughput; updates: Throughput }> {
+  return withRelay({}, async (target) => {
+    await warmUp(target);
+    return throughputPhases(target, calls);
+  });
 }
 
 /**
@@ -303,20 +328,23 @@ async function warmUp(target: Target): Promise<void> {
   }
 }
 
+/** How a phase of `webhooks` webhooks is run: as it is, or (with a CRM) once the CRM's backlog is drained, accounted. */
+type MeasuredPhase = <T>(webhooks: number, work: () => Promise<T>) => Promise<T>;
+
 /** New calls at 16 senders, then (unless told not to) their completed statuses, while the owner's socket receives every event. */
-async function throughputPhases(target: Target, calls: number, phases = { updates: true }, windows?: { newCalls: ProfileWindow; updates: ProfileWindow }): Promise<{ newCalls: Throughput; updates: Throughput }> {
+async function throughputPhases(target: Target, calls: number, phases = { updates: true }, windows?: { newCalls: ProfileWindow; updates: ProfileWindow }, measured: MeasuredPhase = (_, work) => work()): Promise<{ newCalls: Throughput; updates: Throughput }> {
   const socket = await BenchSocket.connect(target.origin, target.tokens.owner);
   try {
     const indexes = takeCalls(target, calls);
     const incoming = await signWebhooks(target.incoming, AUTH_TOKEN, indexes.map((i) => incomingPayload(i)));
-    const newCalls = await send(target, socket, incoming, CONCURRENCY, 1, windows?.newCalls);
+    const newCalls = await measured(incoming.length, () => send(target, socket, incoming, CONCURRENCY, 1, windows?.newCalls));
     if (!phases.updates) return { newCalls, updates: newCalls };
     const statuses = await signWebhooks(
       target.status,
       AUTH_TOKEN,
       indexes.map((i) => ({ CallSid: benchCallSid(i), AccountSid: 'AC0', From: benchCaller(i % 10_000), To: OWNER_NUMBER, CallStatus: 'completed', CallDuration: '42' })),
     );
-    return { newCalls, updates: await send(target, socket, statuses, CONCURRENCY, 2, windows?.updates) };
+    return { newCalls, updates: await measured(statuses.length, () => send(target, socket, statuses, CONCURRENCY, 2, windows?.updates)) };
   } finally {
     socket.close();
   }
@@ -525,8 +553,13 @@ function medianRound(rounds: RoundFigures[]): RoundFigures {
     forwarder: server((r) => r.forwarder),
     relay: server((r) => r.relay),
     registered: Object.fromEntries(Object.keys(rounds[0]!.registered).map((count) => [count, throughput((r) => r.registered[Number(count)]!)])),
-    crm: { newCalls: throughput((r) => r.crm.newCalls), updates: throughput((r) => r.crm.updates) },
+    crm: { newCalls: throughput((r) => r.crm.newCalls), updates: throughput((r) => r.crm.updates), phases: { newCalls: medianCrmPhase(rounds.map((r) => r.crm.phases.newCalls)), updates: medianCrmPhase(rounds.map((r) => r.crm.phases.updates)) } },
   };
+}
+
+function medianCrmPhase(phases: CrmPhase[]): CrmPhase {
+  const of = (pick: (p: CrmPhase) => number) => median(phases.map(pick));
+  return { account: medianOfEach(phases.map((p) => p.account)), simulatorCpuMs: of((p) => p.simulatorCpuMs), stepsAtOnce: of((p) => p.stepsAtOnce), stepsRationed: of((p) => p.stepsRationed) };
 }
 
 function summary(round: RoundFigures) {

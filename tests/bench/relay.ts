@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Agent } from 'node:http';
 import { addAgent, AgentClient, api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
 import { cpuMs, type PhaseAccount, phaseAccount, readCpu } from './cpu-account.ts';
+import { type BenchCrm, crmPhase } from './crm-run.ts';
 import { monotonicUs, type ProfileWindow } from './cpu-profile.ts';
 import { post, type SignedWebhook, signWebhooks } from './webhook-load.ts';
 
@@ -35,6 +36,8 @@ export interface CrmFigures {
   /** CRM steps (lookups, outbox rows) that waited their turn behind webhooks / started at once, while the webhooks were sent (/metrics). */
   stepsRationed: number;
   stepsAtOnce: number;
+  /** The CRM simulator's CPU per webhook while they were sent (ms): its own process, on the relay's cores. */
+  simulatorCpuMs: number;
 }
 
 export interface Percentiles {
@@ -46,8 +49,8 @@ export interface Percentiles {
 
 /** A CRM on the benched instance, and how the bench brings it back once every webhook is in. */
 export interface CrmUnderBench {
-  /** The instance's `crm` setup (PUT /instances/:id). */
-  setup: { connector: string; config: Record<string, string> };
+  /** The CRM simulator (crm-run.ts), whose setup the instance carries. */
+  simulator: BenchCrm;
   /** Runs once every webhook is answered: makes the CRM answer again (held searches released, back up), so that every call can be logged. */
   recover(): Promise<void> | void;
 }
@@ -81,7 +84,7 @@ export interface BenchRelayOptions {
   cpuProfileDir?: string;
   /** The relay alone on the first core, this process on the others (`pin`). */
   pinned?: boolean;
-  /** Filled with when the first webhook was sent and when the last log came (a CPU profile's window). */
+  /** Filled with when the first webhook was sent and when the last was answered (a CPU profile's window: the burst, where the CRM's work competes with the webhooks). */
   window?: ProfileWindow;
 }
 
@@ -94,13 +97,14 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
   if (pinned) {
     pin(relay.process.pid!, '0');
     pin(process.pid, `1-${LAST_CORE}`);
+    if (crm) pin(crm.simulator.pid, `1-${LAST_CORE}`);
   }
   try {
     const xml = readFileSync(join(REPO_ROOT, 'connectors', 'twilio.xml'), 'utf8');
     const instance = await api<{ callbacks: { incoming: string; status: string } }>(relay, agent.token, 'PUT', '/instances/bench', {
       xml,
       config: { authid: 'AC0', authtoken: AUTH_TOKEN, callerid: '+15005550006' },
-      ...(crm ? { crm: crm.setup } : {}),
+      ...(crm ? { crm: crm.simulator.setup } : {}),
     });
     if (instance.status !== 200) throw new Error(`PUT /instances/bench answered ${instance.status}: ${JSON.stringify(instance.body)}`);
     const { incoming, status } = instance.body.callbacks;
@@ -146,23 +150,36 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
       webhookMs.push(performance.now() - t0);
     };
     let next = 0;
-    const cpuBefore = cpuMs(relay.process.pid!);
-    const readingBefore = readCpu(relay.process.pid!);
-    if (window) window.fromUs = monotonicUs();
-    const started = performance.now();
-    const sender = async () => {
-      while (next < calls) {
-        const index = next++;
-        ringingAt.set(ringing[index]!.callId, performance.now());
-        await send(ringing[index]!);
-        endedAt.set(completed[index]!.callId, performance.now());
-        await send(completed[index]!);
-      }
+    const sendAll = async () => {
+      if (window) window.fromUs = monotonicUs();
+      const started = performance.now();
+      const sender = async () => {
+        while (next < calls) {
+          const index = next++;
+          ringingAt.set(ringing[index]!.callId, performance.now());
+          await send(ringing[index]!);
+          endedAt.set(completed[index]!.callId, performance.now());
+          await send(completed[index]!);
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, sender)).finally(() => connections.destroy());
+      if (window) window.toUs = monotonicUs();
+      return (performance.now() - started) / 1000;
     };
-    await Promise.all(Array.from({ length: concurrency }, sender)).finally(() => connections.destroy());
-    const seconds = (performance.now() - started) / 1000;
-    const webhookPhase = phaseAccount(readingBefore, readCpu(relay.process.pid!), 2 * calls);
-    const steps = crm ? await crmSteps(relay.url) : undefined;
+    const cpuBefore = cpuMs(relay.process.pid!);
+    let seconds: number;
+    let webhookPhase: PhaseAccount;
+    let steps: Pick<CrmFigures, 'stepsAtOnce' | 'stepsRationed' | 'simulatorCpuMs'> | undefined;
+    if (crm) {
+      const measured = await crmPhase({ pid: relay.process.pid!, origin: relay.url }, crm.simulator, 2 * calls, sendAll);
+      seconds = measured.result;
+      webhookPhase = measured.phase.account;
+      steps = { stepsAtOnce: measured.phase.stepsAtOnce, stepsRationed: measured.phase.stepsRationed, simulatorCpuMs: measured.phase.simulatorCpuMs };
+    } else {
+      const readingBefore = readCpu(relay.process.pid!);
+      seconds = await sendAll();
+      webhookPhase = phaseAccount(readingBefore, readCpu(relay.process.pid!), 2 * calls);
+    }
     if (!(await until(() => pushMs.length >= calls, 30_000))) throw new Error(`${calls - pushMs.length} of ${calls} calls were never pushed within 30 s`);
     if (crm) {
       await crm.recover();
@@ -172,7 +189,6 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
         console.error(relay.output.filter((line) => line.includes('crm')).slice(-5).join('\n'));
       }
     }
-    if (window) window.toUs = monotonicUs();
     const relayCpuMsPerCall = Number(((cpuMs(relay.process.pid!) - cpuBefore) / calls).toFixed(2));
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${relay.process.pid}/status`, 'utf8'))?.[1] ?? 0);
     await client.close();
@@ -205,13 +221,6 @@ const LAST_CORE = Math.max(1, cpus().length - 1);
  */
 function pin(pid: number, cores: string): void {
   execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
-}
-
-/** The relay's counts of CRM steps by how they started (`relay_crm_steps_total`). */
-async function crmSteps(origin: string): Promise<{ stepsRationed: number; stepsAtOnce: number }> {
-  const text = await (await fetch(`${origin}/metrics`)).text();
-  const count = (start: string) => Number(new RegExp(`^relay_crm_steps_total\\{start="${start}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
-  return { stepsRationed: count('rationed'), stepsAtOnce: count('at_once') };
 }
 
 /**

@@ -12,7 +12,10 @@ export interface ThreadLoad {
 
 /**
  * Milliseconds this thread has spent runnable but waiting for a core, in all (Linux schedstat,
- * its second field, in ns); 0 where the kernel does not say.
+ * its second field, in ns); 0 where the kernel does not say. Read synchronously: about 16 µs of
+ * CPU a read (open, read, close; 20,000 reads timed on the 2-core bench machine, busy), at most
+ * one per window (`EventLoopLoad`, 40 a second), so under 0.1 % of the thread. A descriptor kept
+ * open and read with pread cost 4 µs: not worth its lifetime for 0.5 ms a second.
  */
 export function waitedForCore(): number {
   try {

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { type CrmBacklog, crmBacklogOf, untilCrmDrained } from './crm-run.ts';
+
+const METRICS = `# TYPE relay_crm_outbox_depth gauge
+relay_crm_outbox_depth 3
+relay_crm_lookups_pending 165
+relay_crm_steps_total{start="at_once"} 4
+relay_crm_steps_total{start="rationed"} 196
+`;
+
+const backlog = (lookupsPending: number, outboxDepth: number): CrmBacklog => ({ lookupsPending, outboxDepth, stepsAtOnce: 0, stepsRationed: 0 });
+
+describe("a bench's CRM run", () => {
+  it("reads the relay's CRM backlog and steps from /metrics", () => {
+    expect(crmBacklogOf(METRICS)).toEqual({ lookupsPending: 165, outboxDepth: 3, stepsAtOnce: 4, stepsRationed: 196 });
+  });
+
+  it('fails on /metrics without a series rather than reading it as drained', () => {
+    expect(() => crmBacklogOf('relay_crm_outbox_depth 0\n')).toThrow(/relay_crm_lookups_pending/);
+  });
+
+  it('starts the clock only once no lookup is pending and the outbox is empty', async () => {
+    const readings = [backlog(165, 0), backlog(2, 0), backlog(0, 4), backlog(0, 0), backlog(9, 9)];
+    const waits: number[] = [];
+    const drained = await untilCrmDrained(async () => readings.shift()!, { pollMs: 7 }, async (ms) => void waits.push(ms));
+    expect(drained).toEqual(backlog(0, 0));
+    expect(waits).toEqual([7, 7, 7]);
+    expect(readings).toHaveLength(1);
+  });
+
+  it('gives up past its deadline, saying what was left', async () => {
+    await expect(untilCrmDrained(async () => backlog(12, 3), { deadlineMs: 0 }, async () => {})).rejects.toThrow('12 lookups pending, 3 outbox rows');
+  });
+});

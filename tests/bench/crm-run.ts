@@ -1,0 +1,157 @@
+/**
+ * How a relay bench runs with a CRM (issue 10), the same for the CRM bench (relay-crm.ts) and the
+ * throughput bench's CRM row (relay-throughput.ts), which disagreed (× 0.72 against × 0.40) for
+ * how each set its run up: the Vtiger simulator in a process of its own, not in the load
+ * generator's (whose event loop its answers took); the clock started only once the relay's CRM
+ * backlog (pending lookups, outbox rows) is drained, so that a warm-up's lookups do not run in
+ * the measured phase; and the phase accounted alike, the simulator's CPU apart from the bench's.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { join } from 'node:path';
+import type { StoredActivity } from '../simulators/crm/crm-simulator.ts';
+import { REPO_ROOT } from '../relay/harness.ts';
+import { cpuMs, type PhaseAccount, phaseAccount, readCpu } from './cpu-account.ts';
+import type { SimulatorOrder } from './crm-simulator-process.ts';
+
+/** The Vtiger simulator, in its own process, knowing the first `callers` bench callers. */
+export class BenchCrm {
+  private nextId = 0;
+  private readonly answers = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
+
+  private constructor(
+    private readonly child: ChildProcess,
+    /** The instance's `crm` setup (PUT /instances/:id). */
+    readonly setup: { connector: string; config: Record<string, string> },
+  ) {
+    child.on('message', (message: { id: number; result?: unknown; error?: string }) => {
+      const answer = this.answers.get(message.id);
+      this.answers.delete(message.id);
+      if (message.error === undefined) answer?.resolve(message.result);
+      else answer?.reject(new Error(`the CRM simulator failed an order: ${message.error}`));
+    });
+  }
+
+  static async start(callers: number): Promise<BenchCrm> {
+    const child = fork(join(REPO_ROOT, 'tests', 'bench', 'crm-simulator-process.ts'), ['--callers', String(callers)], { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const config = await new Promise<Record<string, string>>((resolve, reject) => {
+      child.once('message', (message: { ready: Record<string, string> }) => resolve(message.ready));
+      child.once('exit', (code) => reject(new Error(`the CRM simulator exited (${code}) before listening`)));
+    });
+    return new BenchCrm(child, { connector: 'vtiger', config });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** CPU the simulator's process has spent, in all (ms). */
+  cpuMs(): number {
+    return cpuMs(this.pid);
+  }
+
+  /** Holds every contact search unanswered until the returned release (a slow CRM). */
+  async holdSearches(): Promise<() => Promise<void>> {
+    await this.order('holdSearches');
+    return async () => void (await this.order('releaseSearches'));
+  }
+
+  async down(): Promise<void> {
+    await this.order('down');
+  }
+
+  async up(): Promise<void> {
+    await this.order('up');
+  }
+
+  activities(): Promise<StoredActivity[]> {
+    return this.order('activities') as Promise<StoredActivity[]>;
+  }
+
+  async close(): Promise<void> {
+    if (!this.child.connected) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    await this.order('close');
+    await exited;
+  }
+
+  private order(order: SimulatorOrder): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.answers.set(id, { resolve, reject });
+      this.child.send({ id, order });
+    });
+  }
+}
+
+/** The relay's CRM work, from its `/metrics`. */
+export interface CrmBacklog {
+  /** Caller lookups not answered yet, and outbox rows queued or in flight. */
+  lookupsPending: number;
+  outboxDepth: number;
+  /** CRM steps started so far: at once, or after waiting their turn. */
+  stepsAtOnce: number;
+  stepsRationed: number;
+}
+
+export function crmBacklogOf(metrics: string): CrmBacklog {
+  const value = (series: string) => {
+    const found = new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(metrics)?.[1];
+    if (found === undefined) throw new Error(`/metrics has no ${series}`);
+    return Number(found);
+  };
+  return {
+    lookupsPending: value('relay_crm_lookups_pending'),
+    outboxDepth: value('relay_crm_outbox_depth'),
+    stepsAtOnce: value('relay_crm_steps_total{start="at_once"}'),
+    stepsRationed: value('relay_crm_steps_total{start="rationed"}'),
+  };
+}
+
+export async function readCrmBacklog(origin: string): Promise<CrmBacklog> {
+  return crmBacklogOf(await (await fetch(`${origin}/metrics`)).text());
+}
+
+/**
+ * Waits until the relay has no CRM work left (no lookup pending, no outbox row), reading it
+ * with `read` every `pollMs`; past `deadlineMs`, fails with what was left. The clock of a
+ * measured phase starts after it: a warm-up's lookups, rationed while it ran, otherwise run in
+ * the phase (165 of its 200 still pending when the throughput bench's new calls began).
+ */
+export async function untilCrmDrained(read: () => Promise<CrmBacklog>, { deadlineMs = 60_000, pollMs = 50 } = {}, wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))): Promise<CrmBacklog> {
+  const deadline = performance.now() + deadlineMs;
+  for (;;) {
+    const backlog = await read();
+    if (backlog.lookupsPending === 0 && backlog.outboxDepth === 0) return backlog;
+    if (performance.now() > deadline) throw new Error(`the relay's CRM backlog did not drain within ${deadlineMs / 1000} s: ${backlog.lookupsPending} lookups pending, ${backlog.outboxDepth} outbox rows`);
+    await wait(pollMs);
+  }
+}
+
+/** A measured phase with a CRM: where the wall time went, the simulator's CPU, the steps started. */
+export interface CrmPhase {
+  account: PhaseAccount;
+  /** The simulator's CPU per webhook (ms): on this machine it takes the relay's cores, as a remote CRM would not. */
+  simulatorCpuMs: number;
+  stepsAtOnce: number;
+  stepsRationed: number;
+}
+
+/** Runs `work` (sending `webhooks` webhooks) once the CRM backlog is drained, and accounts for it. */
+export async function crmPhase<T>(relay: { pid: number; origin: string }, crm: BenchCrm, webhooks: number, work: () => Promise<T>): Promise<{ result: T; phase: CrmPhase }> {
+  const backlog = await untilCrmDrained(() => readCrmBacklog(relay.origin));
+  const simulatorBefore = crm.cpuMs();
+  const before = readCpu(relay.pid);
+  const result = await work();
+  const after = readCpu(relay.pid);
+  const simulatorAfter = crm.cpuMs();
+  const steps = await readCrmBacklog(relay.origin);
+  return {
+    result,
+    phase: {
+      account: phaseAccount(before, after, webhooks),
+      simulatorCpuMs: Number(((simulatorAfter - simulatorBefore) / webhooks).toFixed(3)),
+      stepsAtOnce: steps.stepsAtOnce - backlog.stepsAtOnce,
+      stepsRationed: steps.stepsRationed - backlog.stepsRationed,
+    },
+  };
+}
