@@ -260,6 +260,31 @@ function rows(label: string, count: number, results: Record<Contender, Measure>)
   return `| ${label} | ${seconds(ours.ms)} | ${seconds(c2d.ms)} | **${ratio(ours.ms, c2d.ms)}** | ${jank(ours)} | ${jank(c2d)} | ${jank(bare)} | ${tasks(ours)} | ${tasks(c2d)} | ${tasks(bare)} | ${accuracy(ours, count)} | ${accuracy(c2d, count)} |`;
 }
 
+const shareOf = (m: Measure) => {
+  const f = m.frameShares;
+  if (!f) return '- | - | - | - | - | -';
+  const ms = (value: number) => Math.round(value).toLocaleString('en-US');
+  return `${f.frames} / ${ms(f.totalMs)} | ${ms(f.ourScriptMs)} | ${ms(f.ourForcedMs)} | ${ms(f.relayoutAfterOursMs)} | ${ms(f.paintAfterOursMs)} | ${f.over100ByUs} of ${f.over100} / ${ms(f.longestWithoutOursMs)}`;
+};
+
+/** Whose time the long frames were, when the run was traced (PC_BENCH_FRAMES=1). */
+function frameShares(scenarios: Array<{ label: string; results: Record<Contender, Measure> }>): string {
+  if (!scenarios.some(({ results }) => results.ours.frameShares)) return '';
+  return `
+Long frames, whose time (PC_BENCH_FRAMES=1: each scenario under a performance trace, the last
+run's frames laid over the renderer's main thread; ms): frames / their total; the decorating
+party's script (ours: the content script, c2d: its bundle) less the style and layout it forced;
+that forced style and layout; style and layout the frame ran again after a script of it in the
+frame's rendering (the overlay's pass after layout); pre-paint and paint after that pass (the
+frame's own paint in it too); frames over 100 ms that its share took over 100 ms, of those over
+100 ms / the longest frame with its share taken out.
+
+| scenario | party | frames / ms | script | forced | relayout after | pre-paint, paint after | over 100 ms by it / longest without it |
+| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |
+${scenarios.flatMap(({ label, results }) => (['ours', 'c2d'] as const).map((party) => `| ${label} | ${party} | ${shareOf(results[party])} |`)).join('\n')}
+`;
+}
+
 /** docs/benchmarks.md's content-script section, from one run of tests/bench/content.ts. */
 export function contentSection(figures: ContentFigures): string {
   const { options, load, rerender, scroll } = figures;
@@ -287,7 +312,11 @@ ${rerender ? `${rows(`re-render of ${rerender.rows.toLocaleString('en-US')} rows
 
 Infinite scroll, the page's own appends: bare ${seconds(s.bare.appendsMs)}, with our content script
 ${seconds(s.ours.appendsMs)} (${slowdown(s.ours)}), with c2d ${seconds(s.c2d.appendsMs)} (${slowdown(s.c2d)}).
-
+${frameShares([
+  ...load.map((l) => ({ label: `${l.rows.toLocaleString('en-US')} rows`, results: l.results })),
+  ...(rerender ? [{ label: 're-render', results: rerender.results }] : []),
+  { label: 'infinite scroll', results: scroll.results },
+])}
 Content script size: ${size} KiB gzipped (limit ${CONTENT_SCRIPT_GZIP_LIMIT_KIB} KiB${size > CONTENT_SCRIPT_GZIP_LIMIT_KIB ? ': OVER THE LIMIT' : ''}).
 
 ${DESIGN}`;
