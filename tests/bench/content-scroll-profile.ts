@@ -13,12 +13,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CDPSession } from 'playwright-core';
 import { launchWithExtension } from '../e2e/harness/extension.ts';
 import { serveDirectory } from '../e2e/harness/static-server.ts';
 import { DEADLINE_MS, waitFor } from '../e2e/harness/world.ts';
 import { buildTestPages } from '../e2e/pages/build.ts';
 import { REPO_ROOT } from '../relay/harness.ts';
+import { startTracing, stopTracing, type TraceEvent } from './chromium-trace.ts';
 import { type CpuProfile, largestFirst, type Stack, sumSelfTime } from './cpu-profile.ts';
 import { positiveIntegerFlag } from './flags.ts';
 
@@ -54,18 +54,6 @@ const PHASES: Record<string, string> = {
   'V8.GC_SCAVENGER': 'gc',
 };
 
-interface TraceEvent {
-  name: string;
-  ph: string;
-  ts: number;
-  dur?: number;
-  /** The thread's CPU time in the event: unlike `dur`, not stretched by other processes on a loaded machine. */
-  tdur?: number;
-  pid: number;
-  tid: number;
-  args?: { name?: string; data?: { message?: string; stackTrace?: Array<{ url: string }> }; beginData?: { stackTrace?: Array<{ url: string; functionName: string }> }};
-}
-
 const extensionDir = buildUnminified();
 const pagesDir = await buildTestPages(mkdtempSync(join(tmpdir(), 'pc-scroll-profile-')));
 const site = await serveDirectory(pagesDir);
@@ -80,10 +68,7 @@ try {
   const cdp = await browser.context.newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-  await cdp.send('Tracing.start', {
-    transferMode: 'ReturnAsStream',
-    traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.stack', 'v8.execute'] },
-  });
+  await startTracing(cdp, ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.stack', 'v8.execute']);
   await cdp.send('Profiler.start');
   await page.evaluate(() => (window as unknown as BenchWindow).bench.mark('button[data-pc-call]'));
   const appended = await page.evaluate((s) => (window as unknown as BenchWindow).bench.scroll(s.batch, s.everyMs, s.forMs), scroll);
@@ -120,21 +105,6 @@ function buildUnminified(): string {
     stdio: 'pipe',
   });
   return join(out, 'chrome-mv3-dev');
-}
-
-async function stopTracing(cdp: CDPSession): Promise<TraceEvent[]> {
-  const complete = new Promise<string>((resolve) => cdp.once('Tracing.tracingComplete', (event) => resolve(event.stream as string)));
-  await cdp.send('Tracing.end');
-  const handle = await complete;
-  let text = '';
-  for (;;) {
-    const chunk = await cdp.send('IO.read', { handle, size: 1 << 20 });
-    text += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString() : chunk.data;
-    if (chunk.eof) break;
-  }
-  await cdp.send('IO.close', { handle });
-  const parsed = JSON.parse(text) as { traceEvents?: TraceEvent[] } | TraceEvent[];
-  return Array.isArray(parsed) ? parsed : (parsed.traceEvents ?? []);
 }
 
 function isOurs(url: string): boolean {

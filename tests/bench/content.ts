@@ -9,6 +9,8 @@ import { serveDirectory } from '../e2e/harness/static-server.ts';
 import { DEADLINE_MS, waitFor } from '../e2e/harness/world.ts';
 import { buildTestPages } from '../e2e/pages/build.ts';
 import { REPO_ROOT } from '../relay/harness.ts';
+import { markPageClock, pageThreadEvents, startTracing, stopTracing } from './chromium-trace.ts';
+import { attributeFrames, type FrameEvent, type FrameShares, type LongFrame } from './frame-attribution.ts';
 
 /** Who decorates the page: nobody (the page's own cost), our content script, or ringcentral-c2d. */
 export type Contender = 'bare' | 'ours' | 'c2d';
@@ -27,6 +29,11 @@ export interface ContentBenchOptions {
   runs: number;
   /** Infinite scroll: rows per append, ms between appends, ms of appending. */
   scroll: { batch: number; everyMs: number; forMs: number };
+  /**
+   * Each scenario under a performance trace (every contender, so that each pays for it), its
+   * long frames attributed to the decorating party's script and the rendering after it.
+   */
+  attributeFrames?: boolean;
 }
 
 export const FULL_CONTENT_BENCH: ContentBenchOptions = { rows: [1000, 5000, 10_000], runs: 3, scroll: { batch: 500, everyMs: 100, forMs: 5000 } };
@@ -47,6 +54,8 @@ export interface Measure {
   jank: Jank;
   /** Decorations in the list, and of those the ones in phone cells: both equal the rows when detection is exact. */
   decorated: { all: number; inPhoneCells: number };
+  /** Whose time the long frames were, when traced; of the last run. */
+  frameShares?: FrameShares;
 }
 
 export interface ScrollMeasure extends Measure {
@@ -70,7 +79,16 @@ const DECORATION_DEADLINE_MS = 180_000;
 interface PageHandle {
   page: Page;
   contender: Contender;
+  /** Set when the scenario runs under a trace. */
+  tracing?: boolean;
 }
+
+/** The decorating party's script in a trace: our content script, or c2d's bundle. */
+const SCRIPT_OF: Record<Contender, (event: FrameEvent) => boolean> = {
+  bare: () => false,
+  ours: (event) => event.url?.startsWith('chrome-extension://') === true,
+  c2d: (event) => event.url?.endsWith('/c2d.js') === true,
+};
 
 /** Our content script on the list, ringcentral-c2d on it and the bare list, in one Chromium: figures are medians of `runs`. */
 export async function benchContentScript(options: ContentBenchOptions): Promise<ContentFigures> {
@@ -90,7 +108,7 @@ export async function benchContentScript(options: ContentBenchOptions): Promise<
       await page.goto(urls[contender]);
       // The probe's number is decorated once the decorating party runs.
       if (contender !== 'bare') await page.locator(PROBE[contender]).first().waitFor({ timeout: DEADLINE_MS });
-      return { page, contender };
+      return { page, contender, tracing: options.attributeFrames === true };
     };
 
     const largest = Math.max(...options.rows);
@@ -147,7 +165,7 @@ interface BenchWindow {
     scroll(batch: number, everyMs: number, forMs: number): Promise<{ start: number; lastAppend: number; rows: number }>;
     count(selector: string): { all: number; inPhoneCells: number };
     decorated(selector: string, want: number, deadlineMs: number): Promise<number | null>;
-    frames(since: number): Array<{ duration: number }>;
+    frames(since: number): LongFrame[];
     tasks(since: number): Array<{ duration: number }>;
   };
 }
@@ -158,21 +176,38 @@ declare const window: BenchWindow;
  * be decorated. A task, not the evaluation itself: Chromium reports no long animation frame for
  * the rendering that follows a DevTools evaluation, so the page's own cost would not show.
  */
-async function measure({ page, contender }: PageHandle, rows: number, act: 'fill' | 'rerender'): Promise<Measure> {
+async function measure(handle: PageHandle, rows: number, act: 'fill' | 'rerender'): Promise<Measure> {
+  const { page, contender } = handle;
   if (contender !== 'bare') await page.evaluate((s) => window.bench.mark(s), DECORATION[contender]);
+  const trace = await traceScenario(handle);
   const start = await page.evaluate(([name, n]) => new Promise<number>((resolve) => setTimeout(() => resolve(name === 'fill' ? window.bench.fill(n) : window.bench.rerender()))), [act, rows] as const);
-  return finish({ page, contender }, start, start, rows);
+  return finish(handle, start, start, rows, trace);
 }
 
-async function measureScroll({ page, contender }: PageHandle, scroll: ContentBenchOptions['scroll']): Promise<ScrollMeasure> {
+async function measureScroll(handle: PageHandle, scroll: ContentBenchOptions['scroll']): Promise<ScrollMeasure> {
+  const { page, contender } = handle;
   if (contender !== 'bare') await page.evaluate((s) => window.bench.mark(s), DECORATION[contender]);
+  const trace = await traceScenario(handle);
   const appended = await page.evaluate(({ batch, everyMs, forMs }) => window.bench.scroll(batch, everyMs, forMs), scroll);
   // Decoration time counts from the last append: how far the buttons lag behind the page.
-  const result = await finish({ page, contender }, appended.start, appended.lastAppend, appended.rows);
+  const result = await finish(handle, appended.start, appended.lastAppend, appended.rows, trace);
   return { ...result, appendsMs: Math.round(appended.lastAppend - appended.start) };
 }
 
-async function finish({ page, contender }: PageHandle, since: number, from: number, rows: number): Promise<Measure> {
+/** Starts the scenario's trace, when asked for; its end reads the trace back. */
+async function traceScenario({ page, tracing }: PageHandle): Promise<(() => Promise<FrameEvent[]>) | undefined> {
+  if (!tracing) return undefined;
+  const cdp = await page.context().newCDPSession(page);
+  await startTracing(cdp);
+  return async () => {
+    const pageNow = await markPageClock(page);
+    const events = pageThreadEvents(await stopTracing(cdp), pageNow);
+    await cdp.detach();
+    return events;
+  };
+}
+
+async function finish({ page, contender }: PageHandle, since: number, from: number, rows: number, trace?: () => Promise<FrameEvent[]>): Promise<Measure> {
   let ms: number | null = null;
   let decorated = { all: 0, inPhoneCells: 0 };
   if (contender !== 'bare') {
@@ -193,7 +228,8 @@ async function finish({ page, contender }: PageHandle, since: number, from: numb
     longTasks: tasks.length,
     longestTaskMs: longest(tasks.map((task) => task.duration)),
   };
-  return { ms, jank, decorated };
+  const frameShares = trace ? attributeFrames(frames, await trace(), SCRIPT_OF[contender]) : undefined;
+  return { ms, jank, decorated, ...(frameShares ? { frameShares } : {}) };
 }
 
 /** Lets trailing frames end (and late work show) before the figures are read. */
@@ -218,7 +254,8 @@ function medians<T extends Measure>(runs: Record<Contender, T[]>): Record<Conten
     const middle = median(ms);
     const jank = Object.fromEntries(Object.keys(first.jank).map((key) => [key, median(list.map((m) => m.jank[key as keyof Jank]))])) as unknown as Jank;
     const appends = 'appendsMs' in first ? { appendsMs: median(list.map((m) => (m as unknown as ScrollMeasure).appendsMs)) } : {};
-    result[contender] = { ...first, ...appends, ms: Number.isFinite(middle) ? middle : null, jank, decorated: list.at(-1)?.decorated ?? first.decorated };
+    const shares = list.at(-1)?.frameShares;
+    result[contender] = { ...first, ...appends, ms: Number.isFinite(middle) ? middle : null, jank, decorated: list.at(-1)?.decorated ?? first.decorated, ...(shares ? { frameShares: shares } : {}) };
   }
   return result;
 }

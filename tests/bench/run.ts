@@ -6,6 +6,7 @@
  * iterating, not figures for the docs.
  * PC_BENCH_ROWS=1000,10000 and PC_BENCH_RUNS=1 pick the content script's list sizes and runs
  * (the docs are then left alone too); PC_BENCH_ROWS=0 runs its infinite scroll alone.
+ * PC_BENCH_FRAMES=1 traces each content scenario and says whose time its long frames were.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -80,7 +81,7 @@ function contentOptions(): ContentBenchOptions {
     console.error('PC_BENCH_ROWS takes list sizes (1000,10000) or 0 (the infinite scroll alone), PC_BENCH_RUNS a count of runs');
     process.exit(2);
   }
-  return { ...base, rows, runs };
+  return { ...base, rows, runs, attributeFrames: process.env.PC_BENCH_FRAMES === '1' };
 }
 
 /** Replaces the sections measured now, keeps the others as the last run wrote them. */

@@ -46,14 +46,43 @@ ${BUTTON} > svg {
 `;
 
 /**
- * The overlay's hosts (scan/overlay-hosts.ts): positioned in document coordinates, contained
+ * The overlay's root and its hosts (scan/overlay-host.ts): positioned in document coordinates, contained
  * (the page's layout never depends on them, theirs never on the page's), under the page's
  * modals and menus (any z-index above 1) and our own cards (z-index 2147483646). `:host` rules
  * marked `!important` win over the page's, whatever its selectors. A clip box is the visible
  * box of the element that scrolls or clips its numbers; its `contain: strict` clips the
  * buttons to it. Buttons sit at the `left`/`top` the overlay writes on each, hidden ones not shown.
+ *
+ * The buttons' looks in a host are declared without `all: initial`: no page rule crosses the
+ * shadow root and the host inherits nothing, so there is nothing to reset. Each overlay button
+ * has its own position in its style attribute, which no two buttons share, so Chromium
+ * cascades each one on its own: with `all: initial` on the button and its icon that cascade
+ * was the style recalc after each overlay pass, ~96 ms for 500 buttons in an infinite scroll's
+ * frames (tests/bench/frame-attribution.ts, issue #12).
  */
 const OVERLAY_RULES = `
+button[data-pc-call] {
+  box-sizing: border-box;
+  display: inline-flex;
+  align-items: center;
+  justify-content: center;
+  width: 18px;
+  height: 18px;
+  margin: 0;
+  padding: 0;
+  border: 0;
+  border-radius: 50%;
+  background: #15803d;
+  color: #fff;
+  line-height: 0;
+  cursor: pointer;
+  appearance: none;
+  position: absolute;
+  pointer-events: auto;
+}
+button[data-pc-call]:hover { background: #166534; }
+button[data-pc-call]:focus-visible { outline: 2px solid #1d4ed8; outline-offset: 2px; }
+button[data-pc-call] > svg { display: block; width: 11px; height: 11px; fill: currentColor; pointer-events: none; }
 :host {
   all: initial !important;
   display: block !important;
@@ -66,10 +95,10 @@ const OVERLAY_RULES = `
   z-index: 1 !important;
   pointer-events: none !important;
 }
+.host { position: absolute; left: 0; top: 0; width: 0; height: 0; contain: layout size style; }
 .clip { position: absolute; left: 0; top: 0; width: 0; height: 0; contain: layout size style; }
 .clip.clipped { contain: strict; overflow: hidden; }
 .scroll { position: absolute; left: 0; top: 0; width: 0; height: 0; }
-${BUTTON} { position: absolute !important; margin: 0 !important; pointer-events: auto !important; }
 `;
 
 /** One sheet per document: a constructed sheet can be adopted only within the document that made it. */
@@ -86,11 +115,10 @@ export function adoptCallButtonStyle(root: Document | ShadowRoot): void {
   if (sheet && !root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
 }
 
-/** Gives an overlay host's shadow root the buttons' looks, then the overlay's rules (later: they win ties). */
+/** Gives an overlay host's shadow root the overlay's rules, the buttons' looks among them. */
 export function adoptOverlayStyle(root: ShadowRoot): void {
-  const buttons = sheetOf(root.ownerDocument, sheets, RULES);
   const overlay = sheetOf(root.ownerDocument, overlaySheets, OVERLAY_RULES);
-  if (buttons && overlay) root.adoptedStyleSheets = [buttons, overlay];
+  if (overlay) root.adoptedStyleSheets = [overlay];
 }
 
 function sheetOf(doc: Document, cache: WeakMap<Document, CSSStyleSheet>, rules: string): CSSStyleSheet | undefined {

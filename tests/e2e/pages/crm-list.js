@@ -28,7 +28,11 @@ const list = () => document.getElementById('list');
 const frames = [];
 const tasks = [];
 new PerformanceObserver((entries) => {
-  for (const entry of entries.getEntries()) frames.push({ start: entry.startTime, duration: entry.duration });
+  // Where the frame's rendering starts, for the bench to lay over a trace (tests/bench/frame-attribution.ts):
+  // the entry's own `scripts` leave an extension's content script out.
+  for (const entry of entries.getEntries()) {
+    frames.push({ start: entry.startTime, duration: entry.duration, renderStart: entry.renderStart, styleAndLayoutStart: entry.styleAndLayoutStart });
+  }
 }).observe({ type: 'long-animation-frame', buffered: true });
 new PerformanceObserver((entries) => {
   for (const entry of entries.getEntries()) tasks.push({ start: entry.startTime, duration: entry.duration });

@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
+import { createCallButton } from '../call-buttons.ts';
 import { ButtonOverlay } from './button-overlay.ts';
 import type { Anchor } from './button-slots.ts';
 import type { ClipBox, NumberEnd } from './number-geometry.ts';
@@ -55,11 +56,12 @@ function texts(count: number, parent: Element = document.body): Text[] {
 const button = () => document.createElement('button');
 /** Lets the overlay's MutationObserver see the changes made so far. */
 const observed = () => new Promise((resolve) => setTimeout(resolve, 0));
-const hosts = () => [...document.querySelectorAll('[data-pc-ui="call-buttons"]')];
-const shownButtons = () => hosts().flatMap((host) => [...(host.shadowRoot?.querySelectorAll('button') ?? [])]);
+const overlayRoots = () => [...document.querySelectorAll('[data-pc-ui="call-buttons"]')];
+const hosts = () => overlayRoots().flatMap((root) => [...(root.shadowRoot?.querySelectorAll('.host') ?? [])]);
+const shownButtons = () => hosts().flatMap((host) => [...host.querySelectorAll('button')]);
 
 describe('ButtonOverlay', () => {
-  it('puts the buttons after the end of the number, on its line, in hosts with open shadow roots', () => {
+  it('puts the buttons after the end of the number, on its line, in hosts in an open shadow root', () => {
     const [text] = texts(1) as [Text];
     const { instance, runFrames } = overlay(new Map([[text, { right: 100, top: 20, bottom: 40 }]]));
     const buttons = [button(), button()];
@@ -71,10 +73,36 @@ describe('ButtonOverlay', () => {
       ['104px', '21px', false],
       ['126px', '21px', false],
     ]);
-    // Nothing written into the page's own tree but the host, at the end of the body.
+    // Nothing written into the page's own tree but the overlay's root, at the end of the body.
     expect(text.parentElement?.childNodes).toHaveLength(1);
-    expect(document.body.lastElementChild).toBe(hosts()[0]);
+    expect(overlayRoots()).toHaveLength(1);
+    expect(document.body.lastElementChild).toBe(overlayRoots()[0]);
     expect(instance.placementOf(text)).toBe('overlay');
+  });
+
+  it('styles its buttons without resetting every property: no page rule reaches them', () => {
+    const [text] = texts(1) as [Text];
+    const { instance, runFrames } = overlay(new Map([[text, { right: 100, top: 20, bottom: 40 }]]));
+    const b = createCallButton(document, { text: '415 555 0100', e164: '+14155550100' });
+    instance.add(text, [b]);
+    runFrames();
+    const style = getComputedStyle(b);
+    expect([style.display, style.width, style.position, style.borderRadius]).toEqual(['inline-flex', '18px', 'absolute', '50%']);
+    // `all: initial` on each button made Chromium cascade every property of every button on its own (issue #12).
+    const rules = overlayRoots()[0]?.shadowRoot?.adoptedStyleSheets.flatMap((sheet) => [...sheet.cssRules].map((rule) => rule.cssText)) ?? [];
+    const buttonRules = rules.filter((rule) => rule.startsWith('button'));
+    expect(buttonRules.length).toBeGreaterThan(0);
+    expect(buttonRules.join('\n')).not.toMatch(/\ball\s*:/);
+  });
+
+  it('takes its root out of the page once it holds no button', () => {
+    const [text] = texts(1) as [Text];
+    const { instance, runFrames } = overlay(new Map([[text, { right: 100, top: 20, bottom: 40 }]]));
+    instance.add(text, [button()]);
+    runFrames();
+    expect(overlayRoots()).toHaveLength(1);
+    instance.remove(text);
+    expect(overlayRoots()).toHaveLength(0);
   });
 
   it('writes at most 500 new buttons per frame, into hosts of at most 250', async () => {
@@ -89,7 +117,9 @@ describe('ButtonOverlay', () => {
     expect(shownButtons()).toHaveLength(1000);
     runFrames();
     expect(shownButtons()).toHaveLength(1200);
-    expect(hosts().map((host) => host.shadowRoot?.querySelectorAll('button').length)).toEqual([250, 250, 250, 250, 200]);
+    expect(hosts().map((host) => host.querySelectorAll('button').length)).toEqual([250, 250, 250, 250, 200]);
+    // The hosts are in one root: the body got one element of ours, not one per host (issue #12).
+    expect(overlayRoots()).toHaveLength(1);
     await Promise.resolve();
     expect(placed).toBe(true);
   });
@@ -239,7 +269,7 @@ describe('ButtonOverlay', () => {
     const b = button();
     instance.add(text, [b]);
     runFrames();
-    const root = hosts()[0]?.shadowRoot;
+    const root = hosts()[0];
     const clipBox = root?.querySelector<HTMLElement>('.clip');
     expect(clipBox?.className).toBe('clip clipped');
     expect([clipBox?.style.left, clipBox?.style.top, clipBox?.style.width, clipBox?.style.height]).toEqual(['10px', '50px', '200px', '100px']);

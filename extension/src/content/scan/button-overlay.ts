@@ -138,7 +138,7 @@ export class ButtonOverlay {
   /** Removes every button and host and stops following the page. */
   clear(): void {
     for (const entry of this.entries.values()) if (entry.inline) for (const button of entry.buttons) button.remove();
-    for (const layer of this.layers.values()) for (const host of layer.hosts) host.element.remove();
+    for (const layer of this.layers.values()) for (const host of layer.hosts) host.detach();
     this.entries.clear();
     this.pending.length = 0;
     this.layers.clear();
@@ -315,7 +315,7 @@ export class ButtonOverlay {
     if (!sameAt(entry.at, at)) {
       entry.at = at;
       entry.buttons.forEach((button, i) => {
-        button.style.cssText = `left: ${at.left + i * (BUTTON_SIZE + BUTTON_GAP)}px !important; top: ${at.top}px !important`;
+        button.style.cssText = `left: ${at.left + i * (BUTTON_SIZE + BUTTON_GAP)}px; top: ${at.top}px`;
       });
     }
     if (!entry.host) {
@@ -347,7 +347,7 @@ export class ButtonOverlay {
   }
 
   private dropHost(layer: Layer, host: OverlayHost): void {
-    host.element.remove();
+    host.detach();
     layer.hosts.splice(layer.hosts.indexOf(host), 1);
     if (layer.hosts.length > 0) return;
     this.layers.delete(layer.clip);

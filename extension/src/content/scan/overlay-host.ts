@@ -3,10 +3,10 @@ import { adoptOverlayStyle } from '../call-button-style.ts';
 /** Buttons per host: 10,000 into one host cost 1.3 s in one frame, into hosts of 250 0.6 s (tests/bench/content-layout-probe.ts). */
 export const HOST_CAPACITY = 250;
 
-/** Marks our overlay's hosts: the scanner never looks inside them, their insertion is no change of the page. */
+/** Marks our overlay's root: the scanner never looks inside it, its insertion is no change of the page. */
 const OVERLAY_HOST = 'call-buttons';
 
-/** True for an overlay host of ours: its insertion or removal is no change of the page. */
+/** True for the overlay's root: its insertion or removal is no change of the page. */
 export function isOverlayHost(node: Node): boolean {
   return (node as Element).getAttribute?.('data-pc-ui') === OVERLAY_HOST;
 }
@@ -20,12 +20,31 @@ export interface DocumentBox {
 }
 
 /**
- * One overlay host: an element at the top of the body, at the document's origin, with an open
- * shadow root (the tests' locators and agents' tools find the buttons; the page's styles do
- * not reach them). Inside it a clip box (the visible box of the element that clips its numbers,
- * or none for the document's own layer) and in that the scrolled content the buttons sit in.
- * Only the shadow root's content changes after the host is in the page: the page's observers
- * (and our scanner's) see one insertion per host, not our moves.
+ * The one element of ours at the end of the body that holds every host, in its open shadow root
+ * (the tests' locators and agents' tools find the buttons; the page's styles do not reach them).
+ * A host put into the body made the frame pre-paint the whole page again after the overlay's
+ * pass (the infinite scroll: 1.2–2.1 s, as much as the page's own pre-paint); a host put into
+ * this root, 0.3 s (tests/bench/frame-attribution.ts, issue #12). The page's observers (and our
+ * scanner's) see one insertion, this root's, not our hosts nor our moves.
+ */
+const roots = new WeakMap<Document, HTMLElement>();
+
+function overlayRootOf(doc: Document): HTMLElement {
+  let root = roots.get(doc);
+  if (!root) {
+    root = doc.createElement('div');
+    // Marks our own UI: the scanner never looks for numbers inside it.
+    root.setAttribute('data-pc-ui', OVERLAY_HOST);
+    adoptOverlayStyle(root.attachShadow({ mode: 'open' }));
+    roots.set(doc, root);
+  }
+  return root;
+}
+
+/**
+ * One overlay host: a contained box at the document's origin in the overlay's root. Inside it a
+ * clip box (the visible box of the element that clips its numbers, or none for the document's
+ * own layer) and in that the scrolled content the buttons sit in.
  */
 export class OverlayHost {
   readonly element: HTMLElement;
@@ -36,25 +55,31 @@ export class OverlayHost {
 
   constructor(doc: Document, clipped: boolean) {
     this.element = doc.createElement('div');
-    // Marks our own UI: the scanner never looks for numbers inside it.
-    this.element.setAttribute('data-pc-ui', OVERLAY_HOST);
-    const root = this.element.attachShadow({ mode: 'open' });
-    adoptOverlayStyle(root);
+    this.element.className = 'host';
     this.clipBox = doc.createElement('div');
     this.clipBox.className = clipped ? 'clip clipped' : 'clip';
     this.content = doc.createElement('div');
     this.content.className = 'scroll';
     this.clipBox.append(this.content);
-    root.append(this.clipBox);
+    this.element.append(this.clipBox);
   }
 
   get hasRoom(): boolean {
     return this.count < HOST_CAPACITY;
   }
 
-  /** Puts the host back at the end of the body if the page took it out (a body re-rendered whole). */
+  /** Puts the host in the overlay's root, and the root back at the end of the body if the page took it out (a body re-rendered whole). */
   attach(doc: Document): void {
-    if (!this.element.isConnected) (doc.body ?? doc.documentElement).append(this.element);
+    const root = overlayRootOf(doc);
+    if (!this.element.parentNode) root.shadowRoot?.append(this.element);
+    if (!root.isConnected) (doc.body ?? doc.documentElement).append(root);
+  }
+
+  /** Takes the host out; the overlay's root too once it holds no host. */
+  detach(): void {
+    const shadowRoot = this.element.parentNode;
+    this.element.remove();
+    if (shadowRoot && !shadowRoot.firstChild) (shadowRoot as ShadowRoot).host.remove();
   }
 
   add(buttons: readonly HTMLButtonElement[]): void {

@@ -1,0 +1,68 @@
+/**
+ * A performance trace of a page in Chromium, through CDP: started before the page's change,
+ * read back as JSON once it is over, and its renderer main thread put on the page's clock so
+ * that it lines up with what the page measured (long animation frames).
+ */
+import type { CDPSession, Page } from 'playwright-core';
+import type { FrameEvent } from './frame-attribution.ts';
+
+export interface TraceEvent {
+  name: string;
+  ph: string;
+  ts: number;
+  dur?: number;
+  /** The thread's CPU time in the event: unlike `dur`, not stretched by other processes on a loaded machine. */
+  tdur?: number;
+  pid: number;
+  tid: number;
+  args?: {
+    name?: string;
+    data?: { message?: string; url?: string; stackTrace?: Array<{ url: string }> };
+    beginData?: { stackTrace?: Array<{ url: string; functionName: string }> };
+  };
+}
+
+/** The timeline's events (script, style, layout, paint), without stacks: light enough to run beside a benchmark. */
+export const TIMELINE = ['devtools.timeline', 'v8.execute'];
+
+export async function startTracing(cdp: CDPSession, categories: readonly string[] = TIMELINE): Promise<void> {
+  await cdp.send('Tracing.start', { transferMode: 'ReturnAsStream', traceConfig: { includedCategories: [...categories] } });
+}
+
+export async function stopTracing(cdp: CDPSession): Promise<TraceEvent[]> {
+  const complete = new Promise<string>((resolve) => cdp.once('Tracing.tracingComplete', (event) => resolve(event.stream as string)));
+  await cdp.send('Tracing.end');
+  const handle = await complete;
+  const chunks: string[] = [];
+  for (;;) {
+    const chunk = await cdp.send('IO.read', { handle, size: 1 << 20 });
+    chunks.push(chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString() : chunk.data);
+    if (chunk.eof) break;
+  }
+  await cdp.send('IO.close', { handle });
+  const parsed = JSON.parse(chunks.join('')) as { traceEvents?: TraceEvent[] } | TraceEvent[];
+  return Array.isArray(parsed) ? parsed : (parsed.traceEvents ?? []);
+}
+
+const CLOCK_MARK = 'pc-page-clock';
+
+/** Stamps the trace from the page: the mark's trace time against the page's `performance.now()`. */
+export async function markPageClock(page: Page): Promise<number> {
+  return page.evaluate((mark) => {
+    console.timeStamp(mark);
+    return performance.now();
+  }, CLOCK_MARK);
+}
+
+/**
+ * The complete events of the thread that ran the page's clock mark (its renderer main thread),
+ * on the page's clock: `pageNow` is what `markPageClock` returned.
+ */
+export function pageThreadEvents(events: readonly TraceEvent[], pageNow: number): FrameEvent[] {
+  const mark = events.find((event) => event.name === 'TimeStamp' && event.args?.data?.message === CLOCK_MARK);
+  if (!mark) throw new Error('the trace holds no clock mark of the page');
+  const offsetMs = pageNow - mark.ts / 1000;
+  return events
+    .filter((event) => event.ph === 'X' && event.dur !== undefined && event.pid === mark.pid && event.tid === mark.tid)
+    .map((event) => ({ name: event.name, start: event.ts / 1000 + offsetMs, duration: (event.dur ?? 0) / 1000, ...(event.args?.data?.url ? { url: event.args.data.url } : {}) }));
+}
