@@ -5,15 +5,13 @@
  * unminified build of the extension (its functions keep their names); self time is summed per
  * function of the content script and printed with its share, largest first.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchWithExtension } from '../e2e/harness/extension.ts';
+import { buildExtensionForTests, launchWithExtension } from '../e2e/harness/extension.ts';
 import { serveDirectory } from '../e2e/harness/static-server.ts';
 import { DEADLINE_MS, waitFor } from '../e2e/harness/world.ts';
 import { buildTestPages } from '../e2e/pages/build.ts';
-import { REPO_ROOT } from '../relay/harness.ts';
 import { type CpuProfile, largestFirst, sumSelfTime } from './cpu-profile.ts';
 import { positiveIntegerFlag } from './flags.ts';
 
@@ -22,16 +20,11 @@ const scenario = args.includes('rerender') ? 'rerender' : 'fill';
 const rows = positiveIntegerFlag(args, '--rows', 10_000);
 const TOP = 25;
 
-const extension = join(REPO_ROOT, 'extension');
-execFileSync(process.execPath, [join(extension, 'node_modules', 'wxt', 'bin', 'wxt.mjs'), 'build'], {
-  cwd: extension,
-  env: { ...process.env, PC_TEST_HOSTS: '1', PC_OUT_DIR: '.output-profile', PC_UNMINIFIED: '1' },
-  stdio: 'pipe',
-});
+const extensionDir = buildExtensionForTests({ unminified: true });
 const dir = mkdtempSync(join(tmpdir(), 'pc-profile-pages-'));
 await buildTestPages(dir);
 const site = await serveDirectory(dir);
-const browser = await launchWithExtension(join(extension, '.output-profile', 'chrome-mv3'));
+const browser = await launchWithExtension(extensionDir);
 try {
   await browser.setStorage({ sites: [{ pattern: 'http://127.0.0.1/*' }], defaultCountry: 'US' });
   await waitFor(async () => (await browser.registeredSites()).includes('http://127.0.0.1/*'), DEADLINE_MS, 'the content script to be registered for the site');

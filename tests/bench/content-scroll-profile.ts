@@ -1,23 +1,21 @@
 /**
  * `npx tsx tests/bench/content-scroll-profile.ts [--batch 500] [--every 100] [--for 5000] [--bare] [--out FILE]`: where
  * the main thread's time goes while the bench's infinite scroll (crm-list.html, 500 rows every
- * 100 ms for 5 s) runs with our content script (issue #12). Builds the extension unminified (WXT's
- * development mode) so that functions keep their names, runs the scroll once under the CDP
+ * 100 ms for 5 s) runs with our content script (issue #12). Builds the extension unminified
+ * (`buildExtensionForTests({ unminified: true })`) so that functions keep their names, runs the scroll once under the CDP
  * sampling profiler and a performance trace, and prints: the page's appends and the buttons' lag
  * (as the bench measures them, slowed by the profiling), our script's time by entry point and by
  * function, and the renderer's main thread by phase (script, style, layout, pre-paint, paint),
  * with the style and layout forced inside script split by whose script forced them. A probe:
  * prints its tables, writes no docs.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchWithExtension } from '../e2e/harness/extension.ts';
+import { buildExtensionForTests, launchWithExtension } from '../e2e/harness/extension.ts';
 import { serveDirectory } from '../e2e/harness/static-server.ts';
 import { DEADLINE_MS, waitFor } from '../e2e/harness/world.ts';
 import { buildTestPages } from '../e2e/pages/build.ts';
-import { REPO_ROOT } from '../relay/harness.ts';
 import { startTracing, stopTracing, type TraceEvent } from './chromium-trace.ts';
 import { type CpuProfile, largestFirst, type Stack, sumSelfTime } from './cpu-profile.ts';
 import { positiveIntegerFlag } from './flags.ts';
@@ -54,7 +52,7 @@ const PHASES: Record<string, string> = {
   'V8.GC_SCAVENGER': 'gc',
 };
 
-const extensionDir = buildUnminified();
+const extensionDir = buildExtensionForTests({ unminified: true });
 const pagesDir = await buildTestPages(mkdtempSync(join(tmpdir(), 'pc-scroll-profile-')));
 const site = await serveDirectory(pagesDir);
 const browser = await launchWithExtension(extensionDir);
@@ -94,17 +92,6 @@ interface BenchWindow {
     scroll(batch: number, everyMs: number, forMs: number): Promise<{ start: number; lastAppend: number; rows: number }>;
     decorated(selector: string, want: number, deadlineMs: number): Promise<number | null>;
   };
-}
-
-/** The extension as the tests build it, but in WXT's development mode: unminified. */
-function buildUnminified(): string {
-  const out = join(tmpdir(), 'pc-scroll-profile-ext');
-  execFileSync(process.execPath, [join(REPO_ROOT, 'extension', 'node_modules', 'wxt', 'bin', 'wxt.mjs'), 'build', '--mode', 'development'], {
-    cwd: join(REPO_ROOT, 'extension'),
-    env: { ...process.env, PC_TEST_HOSTS: '1', PC_OUT_DIR: out },
-    stdio: 'pipe',
-  });
-  return join(out, 'chrome-mv3-dev');
 }
 
 function isOurs(url: string): boolean {
