@@ -14,7 +14,7 @@ import { api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts'
 import { BenchSocket } from './bench-socket.ts';
 import { type CpuProfile, type FunctionSelfTime, monotonicUs, type ProfileWindow, type SelfTime, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
 import { median, medianOfEach, medianPercentiles } from './relay-crm.ts';
-import { cpuMs } from './cpu-account.ts';
+import { cpuMs, rssKb } from './cpu-account.ts';
 import { BenchCrm, type CrmPhase, crmPhase } from './crm-run.ts';
 import { benchCaller, benchCallSid, type Percentiles, percentiles, until } from './relay.ts';
 import { postWebhooks, type SignedWebhook, signWebhooks } from './webhook-load.ts';
@@ -497,10 +497,6 @@ async function settledRssKb(pid: number): Promise<number> {
     return settled;
   }, 10_000);
   return current;
-}
-
-function rssKb(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 }
 
 function roundRatios(round: RoundFigures): ThroughputRatios {

@@ -4,7 +4,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'node:http';
 import { addAgent, AgentClient, api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
-import { cpuMs, type PhaseAccount, phaseAccount, readCpu } from './cpu-account.ts';
+import { cpuMs, type PhaseAccount, phaseAccount, readCpu, rssKb } from './cpu-account.ts';
 import { type BenchCrm, crmPhase } from './crm-run.ts';
 import { monotonicUs, type ProfileWindow } from './cpu-profile.ts';
 import { post, type SignedWebhook, signWebhooks } from './webhook-load.ts';
@@ -190,7 +190,7 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
       }
     }
     const relayCpuMsPerCall = Number(((cpuMs(relay.process.pid!) - cpuBefore) / calls).toFixed(2));
-    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${relay.process.pid}/status`, 'utf8'))?.[1] ?? 0);
+    const residentKb = rssKb(relay.process.pid!);
     await client.close();
     return {
       calls,
@@ -198,7 +198,7 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
       webhooksPerSecond: Math.round((2 * calls) / seconds),
       webhookMs: percentiles(webhookMs),
       pushMs: percentiles(pushMs),
-      rssMiB: Math.round(rssKb / 1024),
+      rssMiB: Math.round(residentKb / 1024),
       relayCpuMsPerCall,
       webhookPhase,
       ...(crm ? { crm: { contactOnFirstEvent: withContact / calls, logMs: percentiles(logMs), failed: failed.size, ...steps! } } : {}),
