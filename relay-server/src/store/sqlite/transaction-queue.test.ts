@@ -220,6 +220,29 @@ describe('durability through the log sync', () => {
     }
   });
 
+  it("syncs a batch together with the next one when transactions queued while it ran: one sync for both, then each settles", async () => {
+    const { db, pending, queue } = queueOnHeldDisk();
+    try {
+      // A webhook's read rides the first batch, and its transaction is queued while that batch runs.
+      const first = queue.run((tx) => insert(tx, 'CA1'));
+      const second = queue.read(() => 'instance').then(() => queue.run((tx) => insert(tx, 'CA2')));
+      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      expect(committed('CA1') && committed('CA2')).toBe(true);
+      expect(await settledYet(first)).toBe(false);
+      pending.shift()!(null);
+      expect(await Promise.all([first, second])).toEqual([1, 2]);
+      expect(pending).toHaveLength(0);
+      // Alone, a batch asks for its sync at once.
+      const third = queue.run((tx) => insert(tx, 'CA3'));
+      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      pending.shift()!(null);
+      expect(await third).toBe(3);
+    } finally {
+      await queue.idle();
+      db.close();
+    }
+  });
+
   it('refuses the transactions a failed sync covered: their commit may be lost', async () => {
     const { db, pending, queue } = queueOnHeldDisk();
     try {

@@ -34,6 +34,8 @@ export class TransactionQueue {
   private readonly waiting: Queued[] = [];
   private readonly reads: QueuedRead[] = [];
   private draining: Promise<void> | undefined;
+  /** Committed batches whose sync has not been asked for yet: each settles its transactions once synced. */
+  private unsynced: Array<(error: Error | null) => void> = [];
   private readonly sql;
 
   constructor(
@@ -94,8 +96,23 @@ export class TransactionQueue {
       const reads = this.reads.splice(0);
       if (this.waiting.length === 0) this.runReadsAlone(reads);
       else await this.runBatch(this.waiting.splice(0, this.maxBatch), reads);
+      // A batch's sync waits for the next batch when transactions queued while it ran (the webhooks
+      // whose reads it answered) or since: they commit in the next turn, and one sync covers both.
+      // Never for more than that one batch.
+      if (this.unsynced.length > 1 || this.waiting.length === 0) this.syncCommitted();
     }
+    this.syncCommitted();
     this.draining = undefined;
+  }
+
+  /** Asks for the sync of the batches committed so far. */
+  private syncCommitted(): void {
+    const batches = this.unsynced;
+    if (batches.length === 0) return;
+    this.unsynced = [];
+    this.walSync!.after((error) => {
+      for (const synced of batches) synced(error);
+    });
   }
 
   private async runBatch(batch: Queued[], reads: QueuedRead[]): Promise<void> {
@@ -143,7 +160,7 @@ export class TransactionQueue {
     };
     if (!this.walSync) return settle();
     // The next batch runs meanwhile: the main thread does not wait for the disk.
-    this.walSync.after((error) => {
+    this.unsynced.push((error) => {
       if (!error) return settle();
       const unsure = new Error(`the disk did not confirm the commit (${error.message}): it may be lost`);
       // Not known to be committed: what would start after the commit does not.
