@@ -117,6 +117,14 @@ contact for every caller), against the relay without one in the same round:
   webhook in three pairs alternating with the tree before (load 9 to 10) x0.97, x0.93, x0.88,
   per update x1.17, x1.01, x0.91. Holding a batch's writes while a sync runs instead (they would
   wait for the next sync anyway) saved few: 601 fsyncs to 544, the CPU within the noise.
+  The transactions of a batch run without a savepoint each: inside one, SQLite copies each page a
+  transaction changes into its statement journal first (a probe of a new call's five statements,
+  16 to a batch, at load 11: 67 to 117 µs per transaction without, 99 to 149 with). When one
+  fails, the batch is rolled back and runs again, each transaction in a savepoint of its own (the
+  store contract lets a transaction run again). The store's CPU per webhook transaction
+  (\`tests/bench/webhook-store.ts\`, \`recordCall\` on a synced file, five pairs alternating with
+  the tree before, load 11 to 13): new calls x0.92 at the median (x0.66 to x1.00), updates x0.86
+  (x0.73 to x1.00).
 - **Reads ride the next batch.** A read outside a transaction (the webhook guard's instance
   with its owner above all) runs at the start of the next batch, inside its transaction and
   before its writes, and is answered at once (a read needs no sync): on its own, each read began
