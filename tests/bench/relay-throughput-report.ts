@@ -120,6 +120,23 @@ before the updates).
   heard of it. Counted with strace on the relay's main thread during \`fan-out.ts\` (20 calls):
   16 fsyncs and 6.9 MiB written into the database file before, 5 fsyncs (start-up, close and
   three restarts of the log, whose new header SQLite syncs on the writer's thread) and none after.
+  A batch's sync waits for the next batch when transactions were queued while it ran (the
+  webhooks whose guard reads it answered) or since: they commit in the next turn and one sync
+  covers both batches, never more. A sync cost the main thread 50 to 70 µs inside the
+  asynchronous call and the process some 300 µs in all (a probe syncing 32 KiB writes, load 10).
+  strace over one \`webhook-cpu.ts --calls 2000\` run (some 4,000 webhooks): 601
+  fsyncs and 20,387 log writes before, 366 and 18,596 after; the relay's CPU per new-call
+  webhook in three pairs alternating with the tree before (load 9 to 10) x0.97, x0.93, x0.88,
+  per update x1.17, x1.01, x0.91. Holding a batch's writes while a sync runs instead (they would
+  wait for the next sync anyway) saved few: 601 fsyncs to 544, the CPU within the noise.
+  The transactions of a batch run without a savepoint each: inside one, SQLite copies each page a
+  transaction changes into its statement journal first (a probe of a new call's five statements,
+  16 to a batch, at load 11: 67 to 117 µs per transaction without, 99 to 149 with). When one
+  fails, the batch is rolled back and runs again, each transaction in a savepoint of its own (the
+  store contract lets a transaction run again). The store's CPU per webhook transaction
+  (\`tests/bench/webhook-store.ts\`, \`recordCall\` on a synced file, five pairs alternating with
+  the tree before, load 11 to 13): new calls x0.92 at the median (x0.66 to x1.00), updates x0.86
+  (x0.73 to x1.00).
 - **Reads ride the next batch.** A read outside a transaction (the webhook guard's instance
   with its owner above all) runs at the start of the next batch, inside its transaction and
   before its writes, and is answered at once (a read needs no sync): on its own, each read began
@@ -141,6 +158,13 @@ before the updates).
   the insert, the link, the agent's next seq and the event; nothing read back (the call
   returned and pushed is built as the store would read it). An update reads its call's agents
   in one statement (\`callAgents\`: the agents themselves, not their ids and then the agents).
+  The call a row is read into is built field by field: with an object rest (\`...rest\`) V8 took
+  some 30 µs per call, about 1 now (a probe, 1,000 rows 300 times), and every update reads its
+  call (\`toCall\`: up to 4 % of the relay's self time under update load). Why updates are a
+  worse ratio than new calls: the relay does as many statements for an update (the call and its
+  agents read, the update, the snapshot, the seq, the event) as for a new call, and reads and
+  parses the call besides; the forwarder's update costs it a third of its new call (0.07 against
+  0.23 ms of CPU per webhook in this sitting's runs), the relay's about 0.6 of its own.
 - **What is left.** No function of the webhook's own path stands out any more in a profile by
   function (\`tests/bench/webhook-cpu.ts --profile\`: each phase apart): the batch's BEGIN,
   savepoints and COMMIT, the call's insert and its event's statements, the garbage collector

@@ -176,7 +176,10 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
             })
             .catch(() => undefined);
         await Promise.all([work('CA1', false), work('CA2', true), work('CA3', false)]);
-        expect(outcomes.sort()).toEqual(['CA1 committed', 'CA2 rolled back', 'CA3 committed']);
+        // An attempt run again (SQLite runs a batch again when one of its transactions failed) has its own hooks rolled back first.
+        const of = (callId: string) => outcomes.filter((outcome) => outcome.startsWith(callId));
+        for (const callId of ['CA1', 'CA3']) expect(of(callId)).toEqual([...of(callId).slice(0, -1).map(() => `${callId} rolled back`), `${callId} committed`]);
+        expect(new Set(of('CA2'))).toEqual(new Set(['CA2 rolled back']));
         expect(await store.callByKey('in_ada_main', 'CA2')).toBeUndefined();
       });
 

@@ -126,14 +126,35 @@ export function toInstance(row: InstanceRow): Instance {
   };
 }
 
+/**
+ * Field by field, in the order the snapshots' JSON has them: the same object built from the row
+ * with an object rest (`...rest`) took V8 some 30 µs per call against about 1 (every update
+ * reads its call: up to 4 % of the relay's CPU under update load, issue 13).
+ */
 export function toCall(row: CallRow): Call {
-  const { instance_uid: _uid, extra, contact, contacts, crm_log, ...rest } = row;
   return {
-    ...rest,
-    extra: JSON.parse(extra) as Record<string, string>,
-    contact: contact === null ? null : (JSON.parse(contact) as Call['contact']),
-    contacts: JSON.parse(contacts) as Call['contacts'],
-    crm_log: crm_log === null ? null : (JSON.parse(crm_log) as Call['crm_log']),
+    id: row.id,
+    instance_id: row.instance_id,
+    call_id: row.call_id,
+    direction: row.direction,
+    status: row.status,
+    status_raw: row.status_raw,
+    from_number: row.from_number,
+    to_number: row.to_number,
+    user_number: row.user_number,
+    duration: row.duration,
+    started_at: row.started_at,
+    ended_at: row.ended_at,
+    recording_url: row.recording_url,
+    notes: row.notes,
+    disposition: row.disposition,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    new_contact_url: row.new_contact_url,
+    extra: JSON.parse(row.extra) as Record<string, string>,
+    contact: row.contact === null ? null : (JSON.parse(row.contact) as Call['contact']),
+    contacts: JSON.parse(row.contacts) as Call['contacts'],
+    crm_log: row.crm_log === null ? null : (JSON.parse(row.crm_log) as Call['crm_log']),
   };
 }
 

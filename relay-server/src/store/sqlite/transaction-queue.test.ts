@@ -117,6 +117,26 @@ describe('group commit (issue 13)', () => {
     expect(await store.eventsAfter('ada', 0, 10)).toEqual([]);
   });
 
+  it('runs a failed batch again, each transaction in a savepoint of its own: the others run twice, their first writes undone', async () => {
+    const runs = { CA1: 0, CA2: 0, CA3: 0 };
+    const settled = await queuedTogether<number>([
+      (tx) => (runs.CA1++, insert(tx, 'CA1')),
+      async (tx) => {
+        runs.CA2++;
+        await insert(tx, 'CA2');
+        throw new Error('the second work failed');
+      },
+      (tx) => (runs.CA3++, insert(tx, 'CA3')),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(runs).toEqual({ CA1: 2, CA2: 2, CA3: 1 });
+    expect(['CA1', 'CA2', 'CA3'].map(committed)).toEqual([true, false, true]);
+    expect(reader.prepare('SELECT count(*) AS n FROM calls').get()).toEqual({ n: 2 });
+    // Without a failure, each runs once.
+    await queuedTogether([(tx) => (runs.CA1++, insert(tx, 'CA4')), (tx) => (runs.CA3++, insert(tx, 'CA5'))]);
+    expect(runs).toEqual({ CA1: 3, CA2: 2, CA3: 2 });
+  });
+
   it('commits at most maxBatch transactions together; the rest form the next batch', async () => {
     const callIds = Array.from({ length: MAX_BATCH + 1 }, (_, i) => `CA${i + 1}`);
     const firstSeenCommitted: boolean[] = [];
@@ -216,6 +236,29 @@ describe('durability through the log sync', () => {
       pending.shift()!(null);
       expect(await second).toBe(2);
     } finally {
+      db.close();
+    }
+  });
+
+  it("syncs a batch together with the next one when transactions queued while it ran: one sync for both, then each settles", async () => {
+    const { db, pending, queue } = queueOnHeldDisk();
+    try {
+      // A webhook's read rides the first batch, and its transaction is queued while that batch runs.
+      const first = queue.run((tx) => insert(tx, 'CA1'));
+      const second = queue.read(() => 'instance').then(() => queue.run((tx) => insert(tx, 'CA2')));
+      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      expect(committed('CA1') && committed('CA2')).toBe(true);
+      expect(await settledYet(first)).toBe(false);
+      pending.shift()!(null);
+      expect(await Promise.all([first, second])).toEqual([1, 2]);
+      expect(pending).toHaveLength(0);
+      // Alone, a batch asks for its sync at once.
+      const third = queue.run((tx) => insert(tx, 'CA3'));
+      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      pending.shift()!(null);
+      expect(await third).toBe(3);
+    } finally {
+      await queue.idle();
       db.close();
     }
   });

@@ -34,6 +34,8 @@ export class TransactionQueue {
   private readonly waiting: Queued[] = [];
   private readonly reads: QueuedRead[] = [];
   private draining: Promise<void> | undefined;
+  /** Committed batches whose sync has not been asked for yet: each settles its transactions once synced. */
+  private unsynced: Array<(error: Error | null) => void> = [];
   private readonly sql;
 
   constructor(
@@ -94,11 +96,34 @@ export class TransactionQueue {
       const reads = this.reads.splice(0);
       if (this.waiting.length === 0) this.runReadsAlone(reads);
       else await this.runBatch(this.waiting.splice(0, this.maxBatch), reads);
+      // A batch's sync waits for the next batch when transactions queued while it ran (the webhooks
+      // whose reads it answered) or since: they commit in the next turn, and one sync covers both.
+      // Never for more than that one batch.
+      if (this.unsynced.length > 1 || this.waiting.length === 0) this.syncCommitted();
     }
+    this.syncCommitted();
     this.draining = undefined;
   }
 
-  private async runBatch(batch: Queued[], reads: QueuedRead[]): Promise<void> {
+  /** Asks for the sync of the batches committed so far. */
+  private syncCommitted(): void {
+    const batches = this.unsynced;
+    if (batches.length === 0) return;
+    this.unsynced = [];
+    this.walSync!.after((error) => {
+      for (const synced of batches) synced(error);
+    });
+  }
+
+  /**
+   * The batch's transactions run one after another in one SQLite transaction, without a savepoint
+   * each: inside a savepoint SQLite copies each page a transaction changes into its statement
+   * journal first, a third more of a new call's statements' time (issue 13). When one fails, that
+   * rolls the whole batch back, and the batch runs again with each transaction in a savepoint of
+   * its own, so that the failing one rolls back alone (the store contract lets a transaction run
+   * again).
+   */
+  private async runBatch(batch: Queued[], reads: QueuedRead[], inSavepoints = false): Promise<void> {
     try {
       this.sql.begin.run();
     } catch (error) {
@@ -108,7 +133,13 @@ export class TransactionQueue {
     this.runReads(reads);
     const outcomes: Outcome[] = [];
     for (const [i, queued] of batch.entries()) {
-      outcomes.push(await this.runOne(queued, batch.length > 1));
+      const outcome = await this.runOne(queued, inSavepoints);
+      outcomes.push(outcome);
+      if (!outcome.ok && !inSavepoints && batch.length > 1) {
+        if (this.db.inTransaction) this.sql.rollback.run();
+        for (const ran of outcomes) ran.hooks.rolledBack();
+        return this.runBatch(batch, [], true);
+      }
       if (!this.db.inTransaction) {
         // A lone transaction failed and was rolled back, or SQLite ended the transaction itself (disk
         // full, I/O error): what the batch wrote is gone.
@@ -145,7 +176,7 @@ export class TransactionQueue {
     };
     if (!this.walSync) return settle();
     // The next batch runs meanwhile: the main thread does not wait for the disk.
-    this.walSync.after((error) => {
+    this.unsynced.push((error) => {
       if (!error) return settle();
       const unsure = new Error(`the disk did not confirm the commit (${error.message}): it may be lost`);
       // Not known to be committed: what would start after the commit does not.
@@ -184,8 +215,8 @@ export class TransactionQueue {
   }
 
   /**
-   * One transaction's work, in a savepoint of its own when it shares the batch, so that one
-   * failing rolls back alone. Alone, a failure rolls the whole transaction back.
+   * One transaction's work, in a savepoint of its own when asked, so that one failing rolls back
+   * alone. Else a failure rolls the whole SQLite transaction back.
    */
   private async runOne(queued: Queued, shared: boolean): Promise<Outcome> {
     let open = true;
