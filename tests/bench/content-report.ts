@@ -147,17 +147,7 @@ say what is met and what is not.
   open shadow root holding buttons inline (the overlay's root has a sheet of its own), instead of 17 \`!important\` declarations in each button's
   style attribute: Chromium no longer cascades each button's inline style on its own. Its
   selector weighs three ids and every declaration is \`!important\`: CRM themes cannot restyle or
-  hide the buttons. The overlay's buttons draw the handset as their background, one image for
-  all of them, the svg in each not rendered (each svg and its path were styled and laid out on
-  their own), and are placed by one \`transform\` each, contained (\`contain: layout size
-  style\`). The infinite scroll (PC_BENCH_ROWS=0 PC_BENCH_RUNS=1 PC_BENCH_FRAMES=1, two pairs
-  alternating with main's tree, load 6–9), main -> this: style and layout after our pass 2,111 ->
-  1,837 and 3,046 -> 2,772 ms (of it layout 1,147 -> 878 and 1,586 -> 1,402), pre-paint and
-  paint after it 324 -> 133 and 633 -> 157 ms; the appends' slowdown (+52 % -> +58 %, +92 % ->
-  +48 %) and ours/c2d (4.05 -> 1.20, 0.69 -> 1.50) do not separate from the noise. The transform
-  and containment alone, the svg kept, moved nothing (2,274 and 2,279 ms against main's 2,444
-  and 2,189; layout 1,226 against 1,147): the scroll's passes write new buttons and seldom move
-  one, so what is left after our pass is each new button's own style and layout (~0.1 ms each).
+  hide the buttons.
 - **Less script per number.** The numbers of each text are kept per country, up to 100,000
   texts: a 10,000-row list shows ~40,000 with seven digits or more, so a re-render searches none
   again (at 20,000 it searched them all). Buttons are clones of one prototype and the document

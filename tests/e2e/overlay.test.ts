@@ -27,8 +27,6 @@ interface Beside {
   /** From the middle of the text's line to the button's middle. */
   dy: number;
   shown: boolean;
-  /** The handset is drawn: the overlay's background image, or the inline button's svg. */
-  icon: boolean;
   hit: boolean;
 }
 
@@ -54,7 +52,6 @@ function measure(page: Page, e164: string, selector: string): Promise<Beside | n
         dx: end ? box.left - end.right : Number.NaN,
         dy: end ? y - (end.top + end.bottom) / 2 : Number.NaN,
         shown: box.width > 0,
-        icon: getComputedStyle(button).backgroundImage.startsWith('url("data:image/svg+xml') || getComputedStyle(button.querySelector('svg') as Element).display !== 'none',
         hit: inView && (button.getRootNode() as ShadowRoot).elementFromPoint(x, y) === button,
       };
     },
@@ -62,8 +59,8 @@ function measure(page: Page, e164: string, selector: string): Promise<Beside | n
   );
 }
 
-/** Right after the number (not over it), on its line, with its handset, and clickable there. */
-const isBeside = (m: Beside | null) => m !== null && m.count === 1 && m.shown && m.icon && m.dx >= 0 && m.dx <= 8 && Math.abs(m.dy) <= 3 && m.hit;
+/** Right after the number (not over it), on its line, and clickable there. */
+const isBeside = (m: Beside | null) => m !== null && m.count === 1 && m.shown && m.dx >= 0 && m.dx <= 8 && Math.abs(m.dy) <= 3 && m.hit;
 
 async function expectBeside(page: Page, e164: string, selector: string): Promise<void> {
   // The last measure is in the failure's message: what was off (count, gap, shown, hit).

@@ -1,5 +1,3 @@
-import { HANDSET } from './call-buttons.ts';
-
 /**
  * Our buttons' looks, as one stylesheet adopted by each document and open shadow root that
  * holds call buttons. Inline styles (17 `!important` declarations under `all: initial` on each
@@ -47,26 +45,20 @@ ${BUTTON} > svg {
 }
 `;
 
-/** The handset in white, as an image every overlay button shares. */
-const HANDSET_IMAGE = `url("data:image/svg+xml,${encodeURIComponent(`<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'><path fill='#fff' d='${HANDSET}'/></svg>`)}")`;
-
 /**
  * The overlay's root and its hosts (scan/overlay-host.ts): positioned in document coordinates, contained
  * (the page's layout never depends on them, theirs never on the page's), under the page's
  * modals and menus (any z-index above 1) and our own cards (z-index 2147483646). `:host` rules
  * marked `!important` win over the page's, whatever its selectors. A clip box is the visible
  * box of the element that scrolls or clips its numbers; its `contain: strict` clips the
- * buttons to it. Buttons sit at the `transform` the overlay writes on each, hidden ones not shown.
+ * buttons to it. Buttons sit at the `left`/`top` the overlay writes on each, hidden ones not shown.
  *
  * The buttons' looks in a host are declared without `all: initial`: no page rule crosses the
  * shadow root and the host inherits nothing, so there is nothing to reset. Each overlay button
  * has its own position in its style attribute, which no two buttons share, so Chromium
  * cascades each one on its own: with `all: initial` on the button and its icon that cascade
  * was the style recalc after each overlay pass, ~96 ms for 500 buttons in an infinite scroll's
- * frames (tests/bench/frame-attribution.ts, issue #12). The handset is the button's background,
- * one image for every button, and the svg in each button is not rendered: each svg and its path
- * were styled and laid out on their own, 25,000 of them in the infinite scroll, whose layout
- * after our passes fell by 12 to 23 % in two paired runs (docs/benchmarks.md, issue #12).
+ * frames (tests/bench/frame-attribution.ts, issue #12).
  */
 const OVERLAY_RULES = `
 button[data-pc-call] {
@@ -80,20 +72,17 @@ button[data-pc-call] {
   padding: 0;
   border: 0;
   border-radius: 50%;
-  background: #15803d ${HANDSET_IMAGE} center / 11px 11px no-repeat;
+  background: #15803d;
   color: #fff;
   line-height: 0;
   cursor: pointer;
   appearance: none;
   position: absolute;
-  left: 0;
-  top: 0;
-  contain: layout size style;
   pointer-events: auto;
 }
-button[data-pc-call]:hover { background-color: #166534; }
+button[data-pc-call]:hover { background: #166534; }
 button[data-pc-call]:focus-visible { outline: 2px solid #1d4ed8; outline-offset: 2px; }
-button[data-pc-call] > svg { display: none; }
+button[data-pc-call] > svg { display: block; width: 11px; height: 11px; fill: currentColor; pointer-events: none; }
 :host {
   all: initial !important;
   display: block !important;

@@ -21,7 +21,7 @@ const lastCalls = new WeakMap<HTMLButtonElement, number>();
 const GUARDED_EVENTS = ['mousedown', 'mouseup', 'pointerdown', 'pointerup', 'dblclick', 'keydown', 'keyup', 'keypress'];
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-export const HANDSET =
+const HANDSET =
   'M3.6 1.5 5.7 1c.4-.1.8.1 1 .5l1 2.3c.2.4.1.8-.2 1.1L6.2 6.1a8.5 8.5 0 0 0 3.7 3.7l1.2-1.3c.3-.3.7-.4 1.1-.2l2.3 1c.4.2.6.6.5 1l-.5 2.1c-.1.4-.5.7-.9.7C6.8 13.1 2.9 9.2 2.9 2.4c0-.4.3-.8.7-.9z';
 
 /** Is `node` a call button made by this content script? */

@@ -311,12 +311,11 @@ export class ButtonOverlay {
     entry.layer = layer;
     entry.top = end.top + scrollY;
     const at = buttonAt(end, read, scrollX, scrollY);
-    // Rewriting a style that did not change still restyles the button. A moved button gets one
-    // transform, which needs no layout, rather than left and top, which lay its host out again.
+    // Rewriting a style that did not change still restyles the button and lays its host out again.
     if (!sameAt(entry.at, at)) {
       entry.at = at;
       entry.buttons.forEach((button, i) => {
-        button.style.transform = `translate(${at.left + i * (BUTTON_SIZE + BUTTON_GAP)}px, ${at.top}px)`;
+        button.style.cssText = `left: ${at.left + i * (BUTTON_SIZE + BUTTON_GAP)}px; top: ${at.top}px`;
       });
     }
     if (!entry.host) {
