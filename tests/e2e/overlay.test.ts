@@ -233,6 +233,20 @@ describe('call buttons drawn over the page (the overlay)', () => {
     await page.close();
   });
 
+  it("draws the handset on a CRM whose Content-Security-Policy blocks other sites' and data: images", async () => {
+    const page = await world.open('strict-csp.html');
+    await expectBeside(page, '+14155550100', '#number');
+    // The handset is the button's own svg: an image URL (a data: background) would be blocked and leave a bare green dot.
+    const handset = await page.evaluate(() => {
+      const button = [...document.querySelectorAll('[data-pc-ui]')].flatMap((host) => [...(host.shadowRoot?.querySelectorAll('button[data-pc-call]') ?? [])])[0];
+      const svg = button?.querySelector('svg');
+      return svg ? { shown: getComputedStyle(svg).display !== 'none', width: svg.getBoundingClientRect().width } : null;
+    });
+    expect(handset).toEqual({ shown: true, width: 11 });
+    expect(await page.evaluate(() => (window as unknown as { pcBlocked: string[] }).pcBlocked)).toEqual([]);
+    await page.close();
+  });
+
   it('keeps one button per number when the CRM re-renders its table', async () => {
     const page = await world.open('overlay.html');
     await expectBeside(page, ANA, '#ana');
