@@ -55,6 +55,13 @@ export function phaseAccount(before: CpuReading, after: CpuReading, webhooks: nu
   };
 }
 
+/** Runs `work` (sending `webhooks` webhooks) and accounts for where its wall time went. */
+export async function accountedPhase<T>(relayPid: number, webhooks: number, work: () => Promise<T>): Promise<{ result: T; account: PhaseAccount }> {
+  const before = readCpu(relayPid);
+  const result = await work();
+  return { result, account: phaseAccount(before, readCpu(relayPid), webhooks) };
+}
+
 /** User and system CPU time of a process (Linux /proc; USER_HZ is 100 on every Linux we run). */
 export function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');

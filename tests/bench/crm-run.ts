@@ -10,7 +10,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import type { StoredActivity } from '../simulators/crm/crm-simulator.ts';
 import { REPO_ROOT } from '../relay/harness.ts';
-import { cpuMs, type PhaseAccount, phaseAccount, readCpu } from './cpu-account.ts';
+import { accountedPhase, cpuMs, type PhaseAccount } from './cpu-account.ts';
 import type { SimulatorOrder } from './crm-simulator-process.ts';
 
 /** The Vtiger simulator, in its own process, knowing the first `callers` bench callers. */
@@ -140,15 +140,13 @@ export interface CrmPhase {
 export async function crmPhase<T>(relay: { pid: number; origin: string }, crm: BenchCrm, webhooks: number, work: () => Promise<T>): Promise<{ result: T; phase: CrmPhase }> {
   const backlog = await untilCrmDrained(() => readCrmBacklog(relay.origin));
   const simulatorBefore = crm.cpuMs();
-  const before = readCpu(relay.pid);
-  const result = await work();
-  const after = readCpu(relay.pid);
+  const { result, account } = await accountedPhase(relay.pid, webhooks, work);
   const simulatorAfter = crm.cpuMs();
   const steps = await readCrmBacklog(relay.origin);
   return {
     result,
     phase: {
-      account: phaseAccount(before, after, webhooks),
+      account,
       simulatorCpuMs: Number(((simulatorAfter - simulatorBefore) / webhooks).toFixed(3)),
       stepsAtOnce: steps.stepsAtOnce - backlog.stepsAtOnce,
       stepsRationed: steps.stepsRationed - backlog.stepsRationed,

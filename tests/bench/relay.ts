@@ -4,7 +4,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'node:http';
 import { addAgent, AgentClient, api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
-import { cpuMs, type PhaseAccount, phaseAccount, readCpu, rssKb } from './cpu-account.ts';
+import { accountedPhase, cpuMs, type PhaseAccount, rssKb } from './cpu-account.ts';
 import { type BenchCrm, crmPhase } from './crm-run.ts';
 import { monotonicUs, type ProfileWindow } from './cpu-profile.ts';
 import { post, type SignedWebhook, signWebhooks } from './webhook-load.ts';
@@ -176,9 +176,7 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
       webhookPhase = measured.phase.account;
       steps = { stepsAtOnce: measured.phase.stepsAtOnce, stepsRationed: measured.phase.stepsRationed, simulatorCpuMs: measured.phase.simulatorCpuMs };
     } else {
-      const readingBefore = readCpu(relay.process.pid!);
-      seconds = await sendAll();
-      webhookPhase = phaseAccount(readingBefore, readCpu(relay.process.pid!), 2 * calls);
+      ({ result: seconds, account: webhookPhase } = await accountedPhase(relay.process.pid!, 2 * calls, sendAll));
     }
     if (!(await until(() => pushMs.length >= calls, 30_000))) throw new Error(`${calls - pushMs.length} of ${calls} calls were never pushed within 30 s`);
     if (crm) {
