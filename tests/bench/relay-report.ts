@@ -58,7 +58,8 @@ ${row('CRM steps started while the webhooks came: waited their turn / at once (r
 What it measures: the webhooks' rate and round trip while a CRM is on their instance, the
 lookups and the logs their calls bring running beside them, and the time until every call is
 logged. Both this bench and the throughput bench's CRM row set their CRM runs up alike
-(tests/bench/crm-run.ts): the simulator in a process of its own, the clock started once the
+(tests/bench/crm-run.ts): the simulator in a process of its own at the lowest CPU priority (nice
+19, its CPU still shown), the clock started once the
 relay's CRM backlog is drained (\`relay_crm_lookups_pending\` and \`relay_crm_outbox_depth\` at 0),
 and the phase accounted the same way, the simulator's CPU apart. They disagreed (× 0.72 here,
 × 0.40 for new calls there) for how each set it up; measured on the throughput bench's CRM row
