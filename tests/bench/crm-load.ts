@@ -1,5 +1,5 @@
 /**
- * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--pinned] [--profile] [--phases]`: the relay
+ * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--pinned] [--profile] [--phases] [--one-at-a-time]`: the relay
  * without a CRM and with the Vtiger simulator answering, alternately in each round (200 calls at
  * 16 senders, each an incoming then a completed webhook), without the rest of `pnpm bench relay`:
  * a check while working on the CRM's path (issue 10), not figures for the docs. Per run, where
@@ -8,6 +8,8 @@
  * `pin`). `--profile` adds one CRM run under `node --cpu-prof`, read by function while the
  * webhooks came. `--phases` runs the throughput bench's CRM row instead (relay-throughput.ts:
  * `--calls` new calls, then their updates, after a warm-up), without and with the CRM, alternately.
+ * `--one-at-a-time` runs the CRM bench's call-centre pace instead (relay-crm.ts: `--calls` calls,
+ * default 50, one sender, the CRM answering): the contact on the first event and the log's latency.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +24,7 @@ const args = process.argv.slice(2);
 const calls = positiveIntegerFlag(args, '--calls', 200);
 const rounds = positiveIntegerFlag(args, '--rounds', 1);
 const pinned = args.includes('--pinned');
+const oneAtATime = args.includes('--one-at-a-time');
 
 for (let round = 1; round <= rounds && args.includes('--phases'); round++) {
   const without = await relayThroughput(calls);
@@ -32,7 +35,13 @@ for (let round = 1; round <= rounds && args.includes('--phases'); round++) {
   console.log(`round ${round} updates with the CRM:`, JSON.stringify(withCrm.phases.updates));
 }
 
-for (let round = 1; round <= rounds && !args.includes('--phases'); round++) {
+for (let round = 1; round <= rounds && oneAtATime; round++) {
+  const run = await benchVtiger('fast', positiveIntegerFlag(args, '--calls', 50), { concurrency: 1 });
+  console.log(`round ${round} one at a time:`, summary(run), JSON.stringify(run.crm), JSON.stringify(run.logs));
+  sayIfNotExactlyOnce('one at a time', run.logs, run.calls);
+}
+
+for (let round = 1; round <= rounds && !args.includes('--phases') && !oneAtATime; round++) {
   const without = await benchRelay({ calls, pinned });
   console.log(`round ${round} no CRM:`, summary(without), JSON.stringify(without.webhookPhase));
   const withCrm = await benchVtiger('fast', calls, { pinned });

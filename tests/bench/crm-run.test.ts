@@ -1,5 +1,6 @@
+import { constants, getPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { type CrmBacklog, crmBacklogOf, untilCrmDrained } from './crm-run.ts';
+import { BenchCrm, type CrmBacklog, crmBacklogOf, untilCrmDrained } from './crm-run.ts';
 
 const METRICS = `# TYPE relay_crm_outbox_depth gauge
 relay_crm_outbox_depth 3
@@ -31,4 +32,13 @@ describe("a bench's CRM run", () => {
   it('gives up past its deadline, saying what was left', async () => {
     await expect(untilCrmDrained(async () => backlog(12, 3), { deadlineMs: 0 }, async () => {})).rejects.toThrow('12 lookups pending, 3 outbox rows');
   });
+
+  it("runs the CRM simulator at the lowest CPU priority: it takes only what the relay and the senders leave, as a remote CRM would take none", async () => {
+    const crm = await BenchCrm.start(1);
+    try {
+      expect(getPriority(crm.pid)).toBe(constants.priority.PRIORITY_LOW);
+    } finally {
+      await crm.close();
+    }
+  }, 60_000);
 });

@@ -69,9 +69,10 @@ With a CRM on the instance (connectors/crm/vtiger.xml against the Vtiger simulat
 contact for every caller), against the relay without one in the same round. What it measures:
 the webhooks' rate while the CRM's work runs beside them, the new calls' lookups then the updates'
 logs (nothing waits for the logs here: "Relay with a CRM" does), set up as that bench's runs are
-(tests/bench/crm-run.ts): the simulator in a process of its own, and each phase's clock started
-once the relay's CRM backlog is drained (the warm-up's lookups before the new calls, theirs
-before the updates).
+(tests/bench/crm-run.ts): the simulator in a process of its own at the lowest CPU priority (nice
+19: it takes what the relay and the senders leave of the cores, as a remote CRM would take none;
+its CPU is still shown), and each phase's clock started once the relay's CRM backlog is drained
+(the warm-up's lookups before the new calls, theirs before the updates).
 
 | figure | no CRM | CRM answering | with / without |
 | --- | ---: | ---: | ---: |

@@ -6,7 +6,7 @@ import { WebhooksFirst, type WebhooksFirstSettings } from './webhooks-first.ts';
 const WAIT = { timeout: 10_000, interval: 5 };
 /** A floor no test run reaches: only webhooks let steps go. */
 const NO_FLOOR = 2 ** 31 - 1;
-const SETTINGS: WebhooksFirstSettings = { saturatedAt: 0.9, webhooksPerStep: 2, backlogMax: NO_FLOOR, floorMs: NO_FLOOR, quietMs: 5, recheckMs: 1, gatherMs: NO_FLOOR, gatherMax: 3 };
+const SETTINGS: WebhooksFirstSettings = { saturatedAt: 0.9, easesAt: 0.5, webhooksPerStep: 2, backlogMax: NO_FLOOR, floorMs: NO_FLOOR, quietMs: 5, recheckMs: 1, gatherMs: NO_FLOOR, gatherMax: 3 };
 
 /** Turns on a thread whose load the test sets, with a clock that moves only when the test says. */
 function turnsOn(utilisation: number, settings: Partial<WebhooksFirstSettings> = {}) {
@@ -148,6 +148,45 @@ describe('webhooks first', () => {
     load(0.4);
     await vi.waitFor(() => expect(crm.started).toEqual([1, 2, 3]), WAIT);
     expect(turns.backlog).toBe(0);
+  });
+
+  it('keeps rationing through a dip under `saturatedAt` while webhooks still queue (a thread idling a moment for the disk or its senders), until the load eases under `easesAt`', async () => {
+    const { turns, load, looked } = turnsOn(1);
+    const crm = steps(turns);
+    turns.webhookStarted();
+    turns.webhookStarted();
+    void crm.add(1);
+    load(0.8);
+    void crm.add(2);
+    await looked(3);
+    await settle();
+    expect(crm.started).toEqual([]);
+    load(0.4);
+    await vi.waitFor(() => expect(crm.started).toEqual([1, 2]), WAIT);
+  });
+
+  it('starts steps at once on a thread as loaded but never saturated, and after the webhooks stopped queuing: the last burst is no reason', async () => {
+    const { turns, load, advance } = turnsOn(0.8);
+    const crm = steps(turns);
+    turns.webhookStarted();
+    turns.webhookStarted();
+    void crm.add(1);
+    await settle();
+    expect(crm.started).toEqual([1]);
+    load(1);
+    void crm.add(2);
+    await settle();
+    expect(crm.started).toEqual([1]);
+    turns.webhookEnded();
+    turns.webhookEnded();
+    advance(5);
+    await vi.waitFor(() => expect(crm.started).toEqual([1, 2]), WAIT);
+    load(0.8);
+    turns.webhookStarted();
+    turns.webhookStarted();
+    void crm.add(3);
+    await settle();
+    expect(crm.started).toEqual([1, 2, 3]);
   });
 
   it('keeps steps in the order they came: a new step waits behind those already waiting, even once the thread has room', async () => {

@@ -8,6 +8,14 @@ export interface WebhooksFirstSettings {
    */
   saturatedAt: number;
   /**
+   * Once saturated, the relay stays so while webhooks queue until the utilisation falls under
+   * this. In a burst on a machine shared with other work the thread idles a tenth to a quarter of
+   * the time (its webhooks wait for the disk's sync, its senders for a core), so windows under
+   * `saturatedAt` came and went, and each let the steps that came meanwhile start at once: 100 to
+   * 320 of 1,000 new calls' lookups, their follow-ups run among the webhooks (issue 10).
+   */
+  easesAt: number;
+  /**
    * While the relay is saturated, one CRM step starts per this many webhooks answered. A step
    * with its follow-ups (the CRM's answer read, its commit, its events) costs the thread about
    * what two or three webhooks do, so at 16 the CRM takes a sixth or so of a saturated thread and
@@ -38,7 +46,7 @@ export interface WebhooksFirstSettings {
   gatherMax: number;
 }
 
-export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { saturatedAt: 0.9, webhooksPerStep: 16, floorMs: 100, quietMs: 250, backlogMax: 4096, recheckMs: 10, gatherMs: 20, gatherMax: 16 };
+export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { saturatedAt: 0.9, easesAt: 0.5, webhooksPerStep: 16, floorMs: 100, quietMs: 250, backlogMax: 4096, recheckMs: 10, gatherMs: 20, gatherMax: 16 };
 
 /** Credits a burst of webhooks may bank for later CRM steps: a long quiet CRM does not buy a flood of steps in the next burst. */
 const MAX_CREDITS = 4;
@@ -50,11 +58,12 @@ const MAX_CREDITS = 4;
  * leaves it idle most of the time, and a lookup that waited there only made the popup late. Once
  * the thread is saturated (`saturatedAt`, over the last window of `ThreadLoad`) while webhooks
  * queue (two or more in flight at once: one waits for the thread), they start one per
- * `webhooksPerStep` webhooks answered, and at least one per `floorMs`. One webhook at a time is
+ * `webhooksPerStep` webhooks answered, and at least one per `floorMs`, until the load falls under
+ * `easesAt` or the webhooks stop queuing (a dip under `saturatedAt` is not room). One webhook at a time is
  * never a queue, however busy the thread looks: on a machine shared with other work, a callback
  * the kernel pauses counts as busy time, and one sender's lookups waited for nothing. Rationed,
  * the CRM takes a bounded share of the thread (its work waits, the contact comes in an `updated`
- * event, the log a little later), and catches up as soon as the webhooks pause or the load falls.
+ * event, the log a little later), and catches up as soon as the webhooks pause or the load eases.
  * Its backlog is bounded: past `backlogMax` waiting steps, one starts per webhook answered.
  * Steps start in the order they came.
  */
@@ -65,6 +74,8 @@ export class WebhooksFirst {
   /** When the floor's current period began: the last step's start, or the moment steps began to wait. */
   private floorSince = 0;
   private credits = 0;
+  /** Whether the thread was found saturated while webhooks queued, and has not eased (`easesAt`) nor seen them stop queuing since. */
+  private saturated = false;
   private readonly waiting: Array<() => void> = [];
   private recheckTimer: NodeJS.Timeout | undefined;
   /** Store transactions of CRM steps waiting to go to the store together, and the timer that sends them. */
@@ -83,7 +94,11 @@ export class WebhooksFirst {
   /** A webhook arrived. */
   webhookStarted(): void {
     this.webhooks += 1;
-    if (this.webhooks >= 2) this.lastQueuedAt = this.now();
+    if (this.webhooks < 2) return;
+    const now = this.now();
+    // They had stopped queuing meanwhile: the saturation of an earlier burst is no reason to ration now.
+    if (now - this.lastQueuedAt >= this.settings.quietMs) this.saturated = false;
+    this.lastQueuedAt = now;
   }
 
   /** A webhook was answered (or failed): it earns the CRM a share of a step. */
@@ -136,7 +151,9 @@ export class WebhooksFirst {
   private rationed(): boolean {
     const now = this.now();
     const queuing = this.webhooks >= 2 || now - this.lastQueuedAt < this.settings.quietMs;
-    return queuing && this.load.utilisation(now) >= this.settings.saturatedAt;
+    if (!queuing) return (this.saturated = false);
+    this.saturated = this.load.utilisation(now) >= (this.saturated ? this.settings.easesAt : this.settings.saturatedAt);
+    return this.saturated;
   }
 
   /** Whether one more step may start now, spending a credit when rationed. */
