@@ -143,7 +143,7 @@ export class TransactionQueue {
       if (!this.db.inTransaction) {
         // A lone transaction failed and was rolled back, or SQLite ended the transaction itself (disk
         // full, I/O error): what the batch wrote is gone.
-        this.tables.agentsByNumber.forget();
+        this.tables.forgetKept();
         const lost = new Error('the store rolled the transaction back (SQLite ended it after an error)');
         for (const [j, done] of batch.slice(0, i + 1).entries()) {
           done.reject(outcomes[j]!.ok ? lost : (outcomes[j] as { error: unknown }).error);
@@ -157,7 +157,7 @@ export class TransactionQueue {
       this.sql.commit.run();
     } catch (error) {
       if (this.db.inTransaction) this.sql.rollback.run();
-      this.tables.agentsByNumber.forget();
+      this.tables.forgetKept();
       for (const [i, queued] of batch.entries()) {
         queued.reject(error);
         outcomes[i]!.hooks.rolledBack();
@@ -228,8 +228,8 @@ export class TransactionQueue {
       if (shared) this.sql.release.run();
       return { ok: true, value, hooks };
     } catch (error) {
-      // What it changed is taken back: the agents kept by number may have been read with its changes.
-      this.tables.agentsByNumber.forget();
+      // What it changed is taken back: what is kept between reads may have been read with its changes.
+      this.tables.forgetKept();
       if (this.db.inTransaction) {
         if (shared) {
           this.sql.rollbackTo.run();
