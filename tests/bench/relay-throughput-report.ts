@@ -155,7 +155,7 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   kept per instance and \`updated_at\`, and the XML read only when that version is new to the
   relay (a PUT here or on another relay).
 - **Few statements per webhook.** Before it: the instance and its owner in one read
-  (\`instanceWithOwner\`). A new call: its key looked up, the agents with the called number,
+  (\`instanceWithOwner\`), kept between webhooks (below). A new call: its key looked up, the agents with the called number,
   the insert, the link, the agent's next seq and the event; nothing read back (the call
   returned and pushed is built as the store would read it). An update reads its call's agents
   in one statement (\`callAgents\`: the agents themselves, not their ids and then the agents).
@@ -166,10 +166,27 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   agents read, the update, the snapshot, the seq, the event) as for a new call, and reads and
   parses the call besides; the forwarder's update costs it a third of its new call (0.07 against
   0.23 ms of CPU per webhook in this sitting's runs), the relay's about 0.6 of its own.
+- **Nothing worked out again that the webhook before had.** The guard's instance with its
+  owner is kept, frozen, for the last 64 instances, as the agents of a number are ("The team's
+  agents kept between calls" below): read again only once the directory's version has moved,
+  forgotten on every rollback (\`InstancesWithOwner\`); the guard's read is the version's one row.
+  A number that is \`+\` and digits, after whose calling code its main country's national prefix
+  pattern cannot match, is stored as sent without a parse (\`normalisePhone\`): libphonenumber
+  would give back the same digits, or no reading and the raw value is kept; a property test
+  holds it to the full parse (25 µs per new number -> under 1). With a CRM, the caller's lookup
+  still parses it once. A transaction's \`tx\` is made from one prototype: it built a closure per
+  table method (some 45) for every transaction (8 µs against 0.1 in a probe). Against
+  the tree before, alternately (load 8 to 11): the relay's CPU per webhook (\`webhook-cpu.ts
+  --calls 2000\`, five pairs) new calls x0.84, x0.99, x0.79, x0.85, x0.87, their rate x1.17,
+  x0.72, x1.37, x1.05, x1.31; updates x0.96, x1.12, x1.03, x1.08, x1.06, their rate x0.57,
+  x0.82, x1.27, x1.10, x0.98 (the forwarder's own CPU per update moved up to x1.25 between the
+  runs of a pair: at that load the relay's figures for updates cannot tell a few per cent);
+  the store's side alone (\`webhook-store.ts\`, the guard's read then \`recordCall\`, three pairs,
+  second round) new calls x0.71, x1.14, x0.92, updates x0.74, x0.83, x0.76.
 - **What is left.** No function of the webhook's own path stands out any more in a profile by
   function (\`tests/bench/webhook-cpu.ts --profile\`: each phase apart): the batch's BEGIN,
   savepoints and COMMIT, the call's insert and its event's statements, the garbage collector
-  (8 %), libphonenumber for each new caller (the last 1,024 numbers read are remembered), Hono's
+  (8 %), libphonenumber for each new caller not sent in E.164 (the last 1,024 numbers read are remembered), Hono's
   context per webhook (under 1 %), and the writes (\`writev\`): each HTTP answer is one, headers
   and body together, and answers to different senders' connections cannot share one; the live
   events an agent gets in one turn go out in one after the first (under a burst the hub hands an

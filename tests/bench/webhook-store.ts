@@ -1,7 +1,7 @@
 /**
  * `npx tsx tests/bench/webhook-store.ts [--calls N] [--rounds N]`: the SQLite store's CPU per
- * webhook transaction, alone: `recordCall` on a file store (WAL, synced), batches of 16 new calls
- * queued together, then their completed statuses. The process's CPU (the log's syncs in the
+ * webhook, alone: the guard's read of the instance with its owner, then `recordCall` on a file
+ * store (WAL, synced), batches of 16 new calls queued together, then their completed statuses. The process's CPU (the log's syncs in the
  * thread pool included) per transaction. A check of the store's side of the webhook's path,
  * steadier than a whole relay under load on a shared machine; not figures for the docs.
  */
@@ -35,7 +35,13 @@ for (let round = 1; round <= rounds; round++) {
       const before = cpuUs();
       for (let first = 0; first < calls; first += SENDERS) {
         const batch = Array.from({ length: Math.min(SENDERS, calls - first) }, (_, k) => first + k);
-        await Promise.all(batch.map((i) => recordCall(deps, { instance, callId: `CA${i}`, update: update(i), audience: (known, agents) => (known.agents.length ? Promise.resolve([]) : routeNewCall('incoming', record, owner, agents)) })));
+        await Promise.all(
+          batch.map(async (i) => {
+            // As the webhook guard reads it, before the webhook's transaction.
+            await store.instanceWithOwner(instance.uid);
+            return recordCall(deps, { instance, callId: `CA${i}`, update: update(i), audience: (known, agents) => (known.agents.length ? Promise.resolve([]) : routeNewCall('incoming', record, owner, agents)) });
+          }),
+        );
       }
       return Number(((cpuUs() - before) / calls).toFixed(1));
     };

@@ -31,13 +31,15 @@ function countClaimTransactions(): { count: number } {
   const transaction = relay.store.transaction.bind(relay.store);
   vi.spyOn(relay.store, 'transaction').mockImplementation((work) =>
     transaction((tx) =>
-      work({
-        ...tx,
-        claimDueCrmWork: (...args) => {
-          claims.count += 1;
-          return tx.claimDueCrmWork(...args);
-        },
-      }),
+      // On top of tx, not a copy of it: a transaction's methods are its prototype's.
+      work(
+        Object.assign(Object.create(tx) as StoreTx, {
+          claimDueCrmWork: (...args: Parameters<StoreTx['claimDueCrmWork']>) => {
+            claims.count += 1;
+            return tx.claimDueCrmWork(...args);
+          },
+        }),
+      ),
     ),
   );
   return claims;
@@ -393,7 +395,7 @@ describe('outcomes that land together', () => {
   /** Runs every store transaction with `setCallCrm` replaced by `wrap(tx)`. */
   function wrapSetCallCrm(wrap: (tx: StoreTx) => StoreTx['setCallCrm']) {
     const transaction = relay.store.transaction.bind(relay.store);
-    vi.spyOn(relay.store, 'transaction').mockImplementation((work) => transaction((tx) => work({ ...tx, setCallCrm: wrap(tx) })));
+    vi.spyOn(relay.store, 'transaction').mockImplementation((work) => transaction((tx) => work(Object.assign(Object.create(tx) as StoreTx, { setCallCrm: wrap(tx) }))));
   }
 
   it('stores the others when one outcome cannot be stored, and leaves that row in flight', async () => {

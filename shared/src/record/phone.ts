@@ -1,4 +1,4 @@
-import { type CountryCode, isSupportedCountry, parsePhoneNumberFromString } from './phone-metadata.ts';
+import { type CountryCode, isSupportedCountry, Metadata, parsePhoneNumberFromString } from './phone-metadata.ts';
 
 export type { CountryCode };
 
@@ -67,7 +67,50 @@ export function formatForDisplay(raw: string, country?: string): string {
 
 /** A number as the call record stores it: E.164 when it is one, else the provider's value as is. */
 export function normalisePhone(raw: string, defaultCountry?: string): string {
+  if (readsAsItself(raw)) return raw;
   return toE164(raw, defaultCountry) ?? raw.trim();
+}
+
+const PLUS_AND_DIGITS = /^\+\d+$/;
+
+/**
+ * Whether `raw` is its own reading (`normalisePhone`) without parsing it: `+` and digits, and no
+ * national prefix may start after its calling code. libphonenumber reads such a number by taking
+ * the calling code off, then the national prefix (or what its pattern matches, for a transform
+ * rule) after it, and writes `+`, the code and what is left: the same digits when no prefix
+ * matched; with no known calling code there is no reading and the raw value is kept. Providers
+ * send numbers in E.164, and every new caller was a parse, 5.6 % of the relay's CPU under load
+ * (issue 13). A property test holds it to the full reading.
+ */
+function readsAsItself(raw: string): boolean {
+  if (!PLUS_AND_DIGITS.test(raw)) return false;
+  // The calling code as libphonenumber finds it: the shortest of 1 to 3 digits that is one.
+  for (let end = 2; end <= 4 && end <= raw.length; end++) {
+    const prefix = nationalPrefixAfter(raw.slice(1, end));
+    if (prefix === false) continue;
+    return prefix === null || !prefix.test(raw.slice(end));
+  }
+  return true;
+}
+
+/** Per calling code: the national prefix libphonenumber tries after it, null for none, false: no such code. */
+const prefixesAfterCallingCode = new Map<string, RegExp | null | false>();
+/** The parts of libphonenumber's metadata read here (its typings name none of them). */
+let metadata: { hasCallingCode(code: string): boolean; selectNumberingPlan(code: string): void; numberingPlan: { nationalPrefixForParsing(): string | undefined } } | undefined;
+
+function nationalPrefixAfter(callingCode: string): RegExp | null | false {
+  let prefix = prefixesAfterCallingCode.get(callingCode);
+  if (prefix !== undefined) return prefix;
+  metadata ??= new Metadata() as unknown as NonNullable<typeof metadata>;
+  if (callingCode.startsWith('0') || !metadata.hasCallingCode(callingCode)) prefix = false;
+  else {
+    // The plan of the code's main country, as libphonenumber selects it for an international number.
+    metadata.selectNumberingPlan(callingCode);
+    const pattern = metadata.numberingPlan.nationalPrefixForParsing();
+    prefix = pattern ? new RegExp(`^(?:${pattern})`) : null;
+  }
+  prefixesAfterCallingCode.set(callingCode, prefix);
+  return prefix;
 }
 
 /**

@@ -29,17 +29,15 @@ import {
   type EventRow,
   type InstanceRow,
   INSTANCE_SELECT,
-  INSTANCE_WITH_OWNER_SELECT,
-  type InstanceWithOwnerRow,
   stateColumns,
   toAgent,
   toCall,
   toCrmWork,
   toEvent,
   toInstance,
-  toInstanceWithOwner,
 } from '../rows.ts';
 import { AgentsByNumber } from './agents-by-number.ts';
+import { InstancesWithOwner } from './instances-with-owner.ts';
 
 /** The store's methods as better-sqlite3 runs them: synchronously, each returning its value. */
 export type Synchronous<T> = { [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
@@ -50,11 +48,13 @@ export type Synchronous<T> = { [K in keyof T]: T[K] extends (...args: infer A) =
  */
 export class SqliteTables implements Synchronous<StoreTables> {
   private readonly statements;
-  /** Kept between reads: told of every rollback by the connection's transaction queue. */
-  readonly agentsByNumber: AgentsByNumber;
+  /** Kept between reads: forgotten on every rollback (`forgetKept`). */
+  private readonly agentsByNumber: AgentsByNumber;
+  private readonly instancesWithOwner: InstancesWithOwner;
 
   constructor(db: Database.Database) {
     this.agentsByNumber = new AgentsByNumber(db);
+    this.instancesWithOwner = new InstancesWithOwner(db);
     this.statements = {
       insertAgent: db.prepare(
         `INSERT INTO agents (id, name, number, email, admin, token_hash, created_at) VALUES (@id, @name, @number, @email, @admin, @tokenHash, @createdAt)`,
@@ -66,7 +66,6 @@ export class SqliteTables implements Synchronous<StoreTables> {
       updateAgent: db.prepare(`UPDATE agents SET number = @number, email = @email, profile = @profile WHERE id = @id`),
       instanceByUid: db.prepare<[string], InstanceRow>(`${INSTANCE_SELECT} WHERE i.uid = ?`),
       connectorXml: db.prepare<[string], { xml: string | null; updated_at: string }>(`SELECT xml, updated_at FROM instances WHERE uid = ?`),
-      instanceWithOwner: db.prepare<[string], InstanceWithOwnerRow>(`${INSTANCE_WITH_OWNER_SELECT} WHERE i.uid = ?`),
       instanceOf: db.prepare<[string, string], InstanceRow>(`${INSTANCE_SELECT} WHERE i.agent_id = ? AND i.local_id = ?`),
       instanceOfCall: db.prepare<[number], InstanceRow>(`${INSTANCE_SELECT} JOIN calls c ON c.instance_uid = i.uid WHERE c.id = ?`),
       instancesOf: db.prepare<[string], InstanceRow>(`${INSTANCE_SELECT} WHERE i.agent_id = ? ORDER BY i.local_id`),
@@ -145,6 +144,16 @@ export class SqliteTables implements Synchronous<StoreTables> {
     };
   }
 
+  /**
+   * Drops what is kept between reads (the agents by number, the instances with their owner): told
+   * of every rollback by the connection's transaction queue. Not a method: every method of the
+   * prototype is a table method (`TABLE_METHODS`).
+   */
+  readonly forgetKept = (): void => {
+    this.agentsByNumber.forget();
+    this.instancesWithOwner.forget();
+  };
+
   addAgent(agent: NewAgent): Agent {
     this.statements.insertAgent.run({ ...agent, admin: agent.admin ? 1 : 0 });
     return this.agentById(agent.id)!;
@@ -198,8 +207,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   instanceWithOwner(uid: string): { instance: Instance; owner: Agent } | undefined {
-    const row = this.statements.instanceWithOwner.get(uid);
-    return row && toInstanceWithOwner(row);
+    return this.instancesWithOwner.read(uid);
   }
 
   connectorXml(uid: string): { xml: string | null; updatedAt: string } | undefined {

@@ -152,6 +152,19 @@ describe('group commit (issue 13)', () => {
   });
 });
 
+describe("a transaction's tx", () => {
+  it('offers every table method, and refuses them once its transaction has ended, without running them', async () => {
+    const leaked = await store.transaction(async (tx) => {
+      expect(await tx.callByKey('in_1', 'CA1')).toBeUndefined();
+      return tx;
+    });
+    await expect(insert(leaked, 'CA1')).rejects.toThrow('store: insertCall was called through a transaction that has ended');
+    expect(() => leaked.afterCommit(() => undefined)).toThrow('store: afterCommit was called through a transaction that has ended');
+    expect(committed('CA1')).toBe(false);
+    expect(await store.callByKey('in_1', 'CA1')).toBeUndefined();
+  });
+});
+
 describe('plain calls', () => {
   it('reads without a transaction of its own: in the next batch, settled without waiting for its sync', async () => {
     const before = store.transactionStats().transactions;
