@@ -114,7 +114,7 @@ before the updates).
   \`synchronous=FULL\` (kill -9 under load: tests/relay/crash-under-load.test.ts) without the
   thread waiting for the disk (0.4 ms per sync on an idle disk, 5 ms on a busy one).
   Checkpoints (the log copied into the database file, both synced) run on a thread of their own
-  with its own connection, at most one every 3 s, never inside a COMMIT: SQLite's automatic one
+  with its own connection, at most one a second, never inside a COMMIT: SQLite's automatic one
   ran in the COMMIT that took the log past 1,000 pages, on the main thread, and a call for 1,000
   agents commits that many, so every other such call waited 40 to 110 ms for one before any agent
   heard of it. Counted with strace on the relay's main thread during \`fan-out.ts\` (20 calls):
@@ -244,24 +244,6 @@ before the updates).
   read 4.0 -> 0.1 ms, the transaction 17.2 -> 16.2 ms (x0.86, the median of the pairs' ratios). At
   that load \`fan-out.ts\` (5 pairs of 30 calls, load 10 to 12) cannot tell it: the relay's CPU per
   call x0.98, each side's p99 from 270 to 610 ms. PostgreSQL reads them each time.
-- **Checkpoints out of the sends' way.** With a mark at each step (\`fan-out.ts\`, 60 calls, load
-  11), the 8 calls during which the checkpoint thread ran took 144 ms from the webhook to the last
-  socket written at the median, against 78 for the 51 others (their sends 86 ms against 40): the
-  copy of the log into the database file competed with the sends for the 2 cores. A checkpoint now
-  comes at most every 3 s rather than every second: a call's pages (its agents' index entries) are
-  rewritten call after call, so one took 2 to 3 times as long as one a second (47 to 91 ms against
-  23 to 49 at the median) and meets a third as many calls. One due while the hub still has events
-  to hand to sockets waits for them, 500 ms at most. The thread runs at the lowest CPU priority,
-  its own alone (on Linux, \`os.setPriority\` on the thread id \`/proc/thread-self\` names), so one
-  that outlasts the sends yields the cores to the next call's. Slowed, never stopped: the
-  scheduler still gives it a share, and a log past 30,000 frames (about 120 MB) that has not
-  restarted since the checkpoint before (the checkpoint sequence in its header) is caught up on
-  the store's own thread. Before, a log past 10,000 frames was, also when it had restarted and
-  was only a busy second's worth: the call that came next waited 17 to 70 ms for it, once in
-  some 60 calls. \`fan-out.ts\`, 60 calls, 10 pairs alternating with the tree before (load 7 to
-  11), each pair's ratio after / before: the p99 per socket x0.78 at the median (x0.16 to x1.59,
-  9 of 10 below 1), the last socket's p99 x0.84 (x0.17 to x1.51); calls that met a checkpoint 140
-  -> 37 of 600; a checkpoint ran during 10 % of the sends' time before, 2 % after.
 - **Measured and left.** Frames written straight to the socket, the snapshot's bytes encoded once
   per commit (x0.92 more of the sends' CPU, measured alone): they would bypass ws's sender, which
   queues frames of its own when a message is compressed, for about 1 ms of a call's 40. The
@@ -280,12 +262,13 @@ before the updates).
   agents): the sends are ws's framing, Node's stream and the kernel's write. In a bare ws loop to
   1,000 sockets, a 1 KB string, a 70-byte one and a prebuilt Buffer cost the same within the noise
   (17 to 23 ms per 1,000 at load 6).
-  The checkpoints' 3-s spacing alone, neither held nor at a low priority (\`fan-out.ts\`, 4 pairs
-  alternating with the tree before, load 7 to 9): p99 per socket x1.07, x1.04, x0.42, x1.70, its
-  checkpoints at the relay's priority slowing the sends they met as before (151 and 166 ms against
-  56 and 66). The hold and the low priority at a 1-s spacing (4 pairs, load 7 to 11): x0.43, x1.14,
-  x1.44, x0.69, as many calls met (53 -> 50 of 240): held to the sends' end, a checkpoint meets the
-  bench's next call, which comes at once, and at nice 19 it lasts longer.
+  The checkpoints, with a mark at each step (\`fan-out.ts\`, 60 calls, load 11): the 8 calls during
+  which the checkpoint thread ran took 144 ms from the webhook to the last socket written at the
+  median, against 78 for the 51 others (their sends 86 ms against 40): once a second the copy of the
+  log into the database file competes with the sends for the 2 cores, and a call it meets takes
+  about twice as long. Where else to run it is not settled: the bench's next call comes as soon as every socket
+  has its event, so a checkpoint held until the sends are over would meet that call's transaction
+  and sync instead.
   What is left is mostly the \`writev\` per socket: on this 2-core
   machine the bench's 1,000 sockets are read by one process that competes with the relay for the
   CPU, which a p99 of 50 ms for each socket has to share (the forwarder's own last socket is at
