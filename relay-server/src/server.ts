@@ -83,8 +83,6 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     eventPollMs: options.eventPollMs ?? DEFAULTS.eventPollMs,
     holds: (agentId) => publisher.holds(agentId),
   });
-  // A checkpoint due during a fan-out's sends waits for them: both competed for the cores (issue 13).
-  store.holdCheckpointsWhile?.(() => hub.sending());
   let publicUrl = options.publicUrl ?? '';
   const publisher = new EventPublisher((events) => hub.publish(events));
   const turns = new WebhooksFirst({ ...WEBHOOKS_FIRST_DEFAULTS, ...options.crmTurns });

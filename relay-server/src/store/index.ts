@@ -305,13 +305,6 @@ export interface RelayStore extends StoreTables {
    */
   onChangeElsewhere(listener: (change: ChangeElsewhere) => void): () => void;
 
-  /**
-   * Holds the store's own upkeep that competes for the cores (SQLite's checkpoints, on a thread of
-   * their own) while `sending` says the relay's sockets are being written, for a bounded time.
-   * Absent where there is none (PostgreSQL's is the server's).
-   */
-  holdCheckpointsWhile?(sending: () => boolean): void;
-
   close(): Promise<void>;
 }
 

@@ -44,17 +44,4 @@ describe('FanOutQueue', () => {
   it('serves at least one agent a turn, however slow a socket was', async () => {
     expect(await turnsOf(['a', 'b', 'c'], 100)).toEqual(['a', '(a webhook)', 'b', 'c']);
   });
-
-  it('says events are pending from their commit until the last of them is handed over', async () => {
-    let clock = 0;
-    const queue = new FanOutQueue(() => (clock += 1), 2, () => clock);
-    expect(queue.pending()).toBe(false);
-    queue.push(['a', 'b', 'c', 'd'].map((agentId) => event(agentId, 1)));
-    expect(queue.pending()).toBe(true);
-    await nextTurn();
-    // Two of four handed over in the first turn's budget.
-    expect(queue.pending()).toBe(true);
-    await nextTurn();
-    expect(queue.pending()).toBe(false);
-  });
 });

@@ -41,11 +41,6 @@ export class FanOutQueue {
     this.schedule();
   }
 
-  /** Whether events wait to be handed to their sockets. */
-  pending(): boolean {
-    return this.head < this.queue.length;
-  }
-
   private schedule(): void {
     if (this.scheduled || this.head === this.queue.length) return;
     this.scheduled = true;

@@ -81,11 +81,6 @@ export class Hub {
     void socket.start(agent, lastSeq);
   }
 
-  /** Whether committed events still wait for their turn to be written to the sockets. */
-  sending(): boolean {
-    return this.fanOut.pending();
-  }
-
   /** Stops the timers and the notices; the sockets themselves are closed with the WebSocket server. */
   stop(): void {
     clearInterval(this.heartbeat);

@@ -108,7 +108,6 @@ function sqliteStore(db: Database.Database, wal: { fd: number; file: string } | 
     // One connection, one transaction at a time: nothing conflicts, nothing runs again.
     transactionStats: () => ({ transactions, reruns: { same_call: 0, deadlock: 0, serialization: 0 } }),
     onChangeElsewhere: (listener) => changes.listen(listener),
-    holdCheckpointsWhile: (sending) => checkpoints?.holdWhile(sending),
     async close() {
       if (closed) return;
       closed = true;

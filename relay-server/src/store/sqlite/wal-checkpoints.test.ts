@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
-import { type CheckpointResult, checkpointThread, MAX_LOG_FRAMES, type RunCheckpoint, WalCheckpoints } from './wal-checkpoints.ts';
+import { type CheckpointResult, MAX_LOG_FRAMES, type RunCheckpoint, WalCheckpoints } from './wal-checkpoints.ts';
 import { openSqliteStore } from './store.ts';
 
 /** A checkpoint thread whose checkpoints complete when the test says: each begun one waits in `pending`. */
@@ -19,14 +19,14 @@ function clock() {
   return { now: () => at, advance: (ms: number) => (at += ms) };
 }
 
-const DONE: CheckpointResult = { log: 10, checkpointed: 10, restarts: 1 };
+const DONE: CheckpointResult = { log: 10, checkpointed: 10 };
 
 describe('WalCheckpoints', () => {
   it('runs one checkpoint at a time, and one more for the commits made while it ran', () => {
     const thread = heldThread();
     const time = clock();
     let here = 0;
-    const checkpoints = new WalCheckpoints(thread.run, () => here++, { spacingMs: 0, now: time.now });
+    const checkpoints = new WalCheckpoints(thread.run, () => here++, 0, time.now);
     checkpoints.committed();
     checkpoints.committed();
     checkpoints.committed();
@@ -42,7 +42,7 @@ describe('WalCheckpoints', () => {
   it('spaces checkpoints by the given interval', async () => {
     const thread = heldThread();
     const time = clock();
-    const checkpoints = new WalCheckpoints(thread.run, () => {}, { spacingMs: 20, now: time.now });
+    const checkpoints = new WalCheckpoints(thread.run, () => {}, 20, time.now);
     checkpoints.committed();
     thread.pending.shift()!(null, DONE);
     checkpoints.committed();
@@ -59,66 +59,25 @@ describe('WalCheckpoints', () => {
     await stopping;
   });
 
-  it('checkpoints on the store\'s own connection when the thread fails, and when the log grew too long without a restart', () => {
+  it('checkpoints on the store\'s own connection when the thread fails, and when the log grew too long', () => {
     const thread = heldThread();
     let here = 0;
-    const checkpoints = new WalCheckpoints(thread.run, () => here++, { spacingMs: 0, now: clock().now });
+    const checkpoints = new WalCheckpoints(thread.run, () => here++, 0, clock().now);
     checkpoints.committed();
     thread.pending.shift()!(new Error('the checkpoint thread exited (code 1)'));
     expect(here).toBe(1);
     checkpoints.committed();
-    thread.pending.shift()!(null, { log: 900, checkpointed: 900, restarts: 4 });
-    checkpoints.committed();
-    // A long log that SQLite rewrote from its start since the last checkpoint: a busy second's worth, left to the thread.
-    thread.pending.shift()!(null, { log: MAX_LOG_FRAMES + 1, checkpointed: MAX_LOG_FRAMES + 1, restarts: 5 });
-    checkpoints.committed();
-    expect(here).toBe(1);
     // Under load the log is never all checkpointed when a write begins, so it is never rewritten from its start.
-    thread.pending.shift()!(null, { log: MAX_LOG_FRAMES + 2, checkpointed: MAX_LOG_FRAMES + 1, restarts: 5 });
+    thread.pending.shift()!(null, { log: MAX_LOG_FRAMES + 1, checkpointed: MAX_LOG_FRAMES });
     expect(here).toBe(1);
     // Between two transactions, on the next commit.
     checkpoints.committed();
     expect(here).toBe(2);
   });
 
-  it('holds a due checkpoint while the sockets are being written, and no longer than its bound', async () => {
-    const thread = heldThread();
-    const time = clock();
-    let sending = true;
-    let looks = 0;
-    /** Resolves once the held checkpoint has looked at the sends twice more, still holding. */
-    const lookedAgain = async () => {
-      const before = looks;
-      await vi.waitFor(() => expect(looks).toBeGreaterThan(before + 1), { timeout: 5000, interval: 5 });
-    };
-    const checkpoints = new WalCheckpoints(thread.run, () => {}, { spacingMs: 0, maxHoldMs: 100, now: time.now });
-    checkpoints.holdWhile(() => (looks++, sending));
-    checkpoints.committed();
-    await lookedAgain();
-    expect(thread.pending).toHaveLength(0);
-    // The sends are over: it starts at its next look.
-    sending = false;
-    await vi.waitFor(() => expect(thread.pending).toHaveLength(1), { timeout: 5000, interval: 5 });
-    thread.pending.shift()!(null, DONE);
-    // Sends that never stop hold it for its bound, not more.
-    sending = true;
-    checkpoints.committed();
-    time.advance(99);
-    await lookedAgain();
-    expect(thread.pending).toHaveLength(0);
-    time.advance(1);
-    await vi.waitFor(() => expect(thread.pending).toHaveLength(1), { timeout: 5000, interval: 5 });
-    thread.pending.shift()!(null, DONE);
-    // The bound is counted from when the checkpoint due now was first held, not the one before.
-    checkpoints.committed();
-    await lookedAgain();
-    expect(thread.pending).toHaveLength(0);
-    await checkpoints.stop();
-  });
-
   it('asks for no checkpoint once stopped', async () => {
     const thread = heldThread();
-    const checkpoints = new WalCheckpoints(thread.run, () => {}, { spacingMs: 0, now: clock().now });
+    const checkpoints = new WalCheckpoints(thread.run, () => {}, 0, clock().now);
     await checkpoints.stop();
     checkpoints.committed();
     expect(thread.pending).toHaveLength(0);
@@ -145,62 +104,6 @@ describe('the SQLite store\'s checkpoints', () => {
       expect((db.prepare('SELECT count(*) AS n FROM agents').get() as { n: number }).n).toBe(2000);
       db.close();
     } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('wait while the relay says its sockets are being written, and run once the sends are over', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
-    try {
-      const file = join(dir, 'relay.db');
-      const store = await openSqliteStore(file);
-      let sending = true;
-      let looks = 0;
-      store.holdCheckpointsWhile!(() => (looks++, sending));
-      const before = statSync(file).size;
-      const at = new Date().toISOString();
-      await store.transaction(async (tx) => {
-        for (let i = 0; i < 2000; i++) await tx.addAgent({ id: `ag_${i}`, name: `Agent ${i} ${'x'.repeat(200)}`, number: '+14155550100', email: null, admin: false, tokenHash: `h${i}`, createdAt: at });
-      });
-      await vi.waitFor(() => expect(looks).toBeGreaterThan(0), { timeout: 10_000, interval: 5 });
-      sending = false;
-      await vi.waitFor(() => expect(statSync(file).size).toBeGreaterThan(before + 400 * 1024), { timeout: 10_000, interval: 20 });
-      await store.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('run on a thread that reports the log\'s restarts, at the lowest CPU priority for that thread alone', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
-    const file = join(dir, 'relay.db');
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('wal_autocheckpoint = 0');
-    db.exec('CREATE TABLE calls (body BLOB)');
-    const thread = checkpointThread(file);
-    const checkpoint = () => new Promise<CheckpointResult>((resolve, reject) => thread.run((error, result) => (error ? reject(error) : resolve(result!))));
-    try {
-      db.exec('INSERT INTO calls VALUES (randomblob(10000))');
-      const first = await checkpoint();
-      expect(first.checkpointed).toBe(first.log);
-      // All of it checkpointed: the next write rewrites the log from its start.
-      db.exec('INSERT INTO calls VALUES (randomblob(10))');
-      const second = await checkpoint();
-      expect(second.restarts).toBe(first.restarts + 1);
-      if (process.platform === 'linux') {
-        // A thread's nice value is its own on Linux: the checkpoint thread's alone is 19.
-        const niceByThread = readdirSync('/proc/self/task').map((tid) => {
-          const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-        });
-        expect(niceByThread.filter((nice) => nice === 19)).toHaveLength(1);
-        expect(niceByThread.filter((nice) => nice !== 19).length).toBeGreaterThan(0);
-        expect(niceByThread.filter((nice) => nice !== 19).every((nice) => nice === niceByThread[0])).toBe(true);
-      }
-    } finally {
-      await thread.close();
-      db.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

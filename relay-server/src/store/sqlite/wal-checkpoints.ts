@@ -5,8 +5,6 @@ import { Worker } from 'node:worker_threads';
 export interface CheckpointResult {
   log: number;
   checkpointed: number;
-  /** The log's checkpoint sequence, from its header: moves each time SQLite rewrites the log from its start. */
-  restarts: number;
 }
 
 /** Runs one PASSIVE checkpoint somewhere other than the relay's main thread. */
@@ -32,11 +30,11 @@ export function checkpointThread(file: string): { run: RunCheckpoint; close(): P
   };
   worker.on('error', fail);
   worker.on('exit', (code) => fail(new Error(`the checkpoint thread exited (code ${code})`)));
-  worker.on('message', (message: { error?: string; log?: number; checkpointed?: number; restarts?: number }) => {
+  worker.on('message', (message: { error?: string; log?: number; checkpointed?: number }) => {
     const done = waiting.shift();
     if (waiting.length === 0) worker.unref();
     if (message.error !== undefined) done?.(new Error(message.error));
-    else done?.(null, { log: message.log!, checkpointed: message.checkpointed!, restarts: message.restarts! });
+    else done?.(null, { log: message.log!, checkpointed: message.checkpointed! });
   });
   worker.unref();
   return {
@@ -61,32 +59,16 @@ export function checkpointThread(file: string): { run: RunCheckpoint; close(): P
 const CHECKPOINT_THREAD = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const { closeSync, openSync, readlinkSync, readSync } = require('node:fs');
 const db = new Database(workerData.file, { fileMustExist: true });
-// Open while the store's connection is: SQLite keeps the log's file until the last connection closes.
-const log = openSync(workerData.file + '-wal', 'r');
-const header = Buffer.alloc(16);
-// The lowest CPU priority, for this thread alone (on Linux a thread's nice value is its own): a
-// checkpoint that outlasts the sends' end yields the cores to the next call's sends. Slowed, never
-// stopped: the scheduler still gives it a share, and a log that grows past MAX_LOG_FRAMES without
-// a restart is caught up on the store's own thread.
-try {
-  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-  require('node:os').setPriority(tid, 19);
-} catch {
-  // No /proc/thread-self (not Linux): the thread keeps the relay's priority.
-}
 parentPort.on('message', (message) => {
   if (message === 'close') {
-    closeSync(log);
     db.close();
     parentPort.close();
     return;
   }
   try {
     const [row] = db.pragma('wal_checkpoint(PASSIVE)');
-    readSync(log, header, 0, 16, 0);
-    parentPort.postMessage({ log: row.log, checkpointed: row.checkpointed, restarts: header.readUInt32BE(12) });
+    parentPort.postMessage({ log: row.log, checkpointed: row.checkpointed });
   } catch (error) {
     parentPort.postMessage({ error: String(error && error.message) });
   }
@@ -96,40 +78,16 @@ parentPort.on('message', (message) => {
 /**
  * At most one checkpoint per this many milliseconds. A checkpoint that caught up makes the store's
  * next write rewrite the log from its start, and SQLite syncs the log's new header then, on the
- * writer's thread: spaced by 100 ms, one call for 1,000 agents in two paid that sync. Each
- * checkpoint competes with a fan-out's sends for the cores; a call's pages (its agents' index
- * entries) are rewritten call after call, so one every 3 s took 2 to 3 times as long as one a
- * second (`fan-out.ts`, load 8 to 9) and meets a third as many calls (issue 13).
+ * writer's thread: spaced by 100 ms, one call for 1,000 agents in two paid that sync.
  */
-export const CHECKPOINT_SPACING_MS = 3000;
+export const CHECKPOINT_SPACING_MS = 1000;
 
 /**
- * Frames in the log beyond which the store checkpoints on its own thread once, when the log has not
- * been rewritten from its start since the checkpoint before: that happens only when a write begins
- * with every frame checkpointed, and under load that never lasts without stop, so a log that keeps
- * growing means no such moment came (about 120 MB, some 10 s of calls for 1,000 agents). A log this
- * long that did restart is a busy spacing's worth (such calls commit over 1,000 frames each once
- * there is some history), and the next checkpoint takes it: caught up on the main thread instead,
- * it stalled the call that came next (17 to 70 ms, issue 13).
+ * Frames in the log beyond which the store checkpoints on its own thread once: the log is rewritten
+ * from its start only when a write begins with every frame checkpointed, and under load that never
+ * lasts without stop, so a log that keeps growing means no such moment came (about 40 MB).
  */
-export const MAX_LOG_FRAMES = 30_000;
-
-/**
- * How long past its due time a checkpoint waits for the sockets' sends to be over (issue 13): the
- * copy of the log into the database file competed with a fan-out's sends for the cores, and the
- * calls a checkpoint met took about twice as long to reach their last socket. Bounded, so that
- * sends that never stop (a fan-out after another) still let the log be checkpointed.
- */
-export const MAX_CHECKPOINT_HOLD_MS = 500;
-
-/** How often a held checkpoint looks again whether the sends are over: about one turn of them. */
-const HOLD_RECHECK_MS = 5;
-
-export interface CheckpointTiming {
-  spacingMs?: number;
-  maxHoldMs?: number;
-  now?: () => number;
-}
+export const MAX_LOG_FRAMES = 10_000;
 
 /**
  * Checkpoints of the write-ahead log, off the relay's thread (issue 13). SQLite's automatic
@@ -137,37 +95,25 @@ export interface CheckpointTiming {
  * database file and syncs both on the main thread. A call for 1,000 agents commits some 500 to
  * 1,200 pages, so every other one paid a checkpoint, 40 to 110 ms of its COMMIT on a loaded
  * machine, before any agent heard of it. Here the store's connection checkpoints never on its
- * own; after commits it asks `run` (another thread) for a PASSIVE checkpoint, one at a time,
- * spaced by `spacingMs`, and held while the relay's sockets are being written (`holdWhile`) for
- * at most `maxHoldMs`; a checkpoint never blocks the writer.
+ * own; after commits it asks `run` (another thread) for a PASSIVE checkpoint, one at a time and
+ * spaced by `spacingMs`, which never blocks the writer.
  */
 export class WalCheckpoints {
   /** The checkpoint running now, settled once it is over. */
   private running: Promise<void> | undefined;
   private asked = false;
   private lastStart = -Infinity;
-  /** When the checkpoint due now was first held for the sends, if it is. */
-  private heldSince: number | undefined;
-  private sending: () => boolean = () => false;
   private timer: NodeJS.Timeout | undefined;
   private behind = false;
-  /** The log's checkpoint sequence at the last checkpoint's end. */
-  private restarts: number | undefined;
   private stopped = false;
-  private readonly spacingMs: number;
-  private readonly maxHoldMs: number;
-  private readonly now: () => number;
 
   constructor(
     private readonly run: RunCheckpoint,
     /** Runs one checkpoint on the store's own connection (the fallback, and the catch-up of a log that grew too long). */
     private readonly checkpointHere: () => void,
-    timing: CheckpointTiming = {},
-  ) {
-    this.spacingMs = timing.spacingMs ?? CHECKPOINT_SPACING_MS;
-    this.maxHoldMs = timing.maxHoldMs ?? MAX_CHECKPOINT_HOLD_MS;
-    this.now = timing.now ?? (() => performance.now());
-  }
+    private readonly spacingMs = CHECKPOINT_SPACING_MS,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** Something was committed: a checkpoint runs soon, unless one is already on its way. */
   committed(): void {
@@ -180,11 +126,6 @@ export class WalCheckpoints {
     this.startWhenDue();
   }
 
-  /** A checkpoint due while `sending` says the sockets are being written waits for them, up to `maxHoldMs`. */
-  holdWhile(sending: () => boolean): void {
-    this.sending = sending;
-  }
-
   /** Resolves once no checkpoint runs; asks for none afterwards. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -194,16 +135,17 @@ export class WalCheckpoints {
 
   private startWhenDue(): void {
     if (this.running || this.timer || !this.asked) return;
-    const now = this.now();
-    const wait = this.lastStart + this.spacingMs - now;
-    if (wait > 0) return this.lookAgainIn(wait);
-    if (this.sending()) {
-      this.heldSince ??= now;
-      if (now - this.heldSince < this.maxHoldMs) return this.lookAgainIn(HOLD_RECHECK_MS);
+    const wait = this.lastStart + this.spacingMs - this.now();
+    if (wait > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.startWhenDue();
+      }, wait);
+      this.timer.unref();
+      return;
     }
-    this.heldSince = undefined;
     this.asked = false;
-    this.lastStart = now;
+    this.lastStart = this.now();
     this.running = new Promise((over) =>
       this.run((error, result) => {
         this.running = undefined;
@@ -211,20 +153,9 @@ export class WalCheckpoints {
         if (this.stopped) return;
         // The other thread failed: this connection checkpoints as SQLite would have, rather than let the log grow.
         if (error) this.checkpointHere();
-        else {
-          if (result!.log > MAX_LOG_FRAMES && result!.restarts === this.restarts) this.behind = true;
-          this.restarts = result!.restarts;
-        }
+        else if (result!.log > MAX_LOG_FRAMES) this.behind = true;
         this.startWhenDue();
       }),
     );
-  }
-
-  private lookAgainIn(ms: number): void {
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.startWhenDue();
-    }, ms);
-    this.timer.unref();
   }
 }
