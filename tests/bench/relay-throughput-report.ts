@@ -286,7 +286,16 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   log into the database file competes with the sends for the 2 cores, and a call it meets takes
   about twice as long. Where else to run it is not settled: the bench's next call comes as soon as every socket
   has its event, so a checkpoint held until the sends are over would meet that call's transaction
-  and sync instead.
+  and sync instead. Tried and reverted (\`fan-out.ts\`, 60 calls, pairs alternating with the tree
+  before): a checkpoint every 3 s rather than every second (the log's cap 30,000 frames), held
+  while the hub has events to send (500 ms at most), on a thread at nice 19 (\`os.setPriority\` on
+  the id \`/proc/thread-self\` names, that thread alone). The calls that met a checkpoint fell from
+  140 to 37 of 600 and the p99 per socket x0.78 at the median of 10 pairs at load 7 to 11, but
+  x1.46 (the p50 x1.3) of 8 pairs at load 3 to 6: the log never restarted (a held checkpoint meets
+  the next call's commits) and grew to 28,000 frames. Kept from it: the log's catch-up on the
+  main thread (past 10,000 frames) fired on a log that did restart too, a busy second of such
+  calls, and stalled the next call 17 to 70 ms, about once in 60 calls; it now needs the log not
+  to have restarted since the checkpoint before (the checkpoint sequence in its header).
   What is left is mostly the \`writev\` per socket: on this 2-core
   machine the bench's 1,000 sockets are read by one process that competes with the relay for the
   CPU, which a p99 of 50 ms for each socket has to share (the forwarder's own last socket is at

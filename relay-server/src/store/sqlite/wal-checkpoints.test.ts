@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
-import { type CheckpointResult, MAX_LOG_FRAMES, type RunCheckpoint, WalCheckpoints } from './wal-checkpoints.ts';
+import { type CheckpointResult, checkpointThread, MAX_LOG_FRAMES, type RunCheckpoint, WalCheckpoints } from './wal-checkpoints.ts';
 import { openSqliteStore } from './store.ts';
 
 /** A checkpoint thread whose checkpoints complete when the test says: each begun one waits in `pending`. */
@@ -19,7 +19,7 @@ function clock() {
   return { now: () => at, advance: (ms: number) => (at += ms) };
 }
 
-const DONE: CheckpointResult = { log: 10, checkpointed: 10 };
+const DONE: CheckpointResult = { log: 10, checkpointed: 10, restarts: 1 };
 
 describe('WalCheckpoints', () => {
   it('runs one checkpoint at a time, and one more for the commits made while it ran', () => {
@@ -59,7 +59,7 @@ describe('WalCheckpoints', () => {
     await stopping;
   });
 
-  it('checkpoints on the store\'s own connection when the thread fails, and when the log grew too long', () => {
+  it('checkpoints on the store\'s own connection when the thread fails, and when the log grew too long without a restart', () => {
     const thread = heldThread();
     let here = 0;
     const checkpoints = new WalCheckpoints(thread.run, () => here++, 0, clock().now);
@@ -67,8 +67,14 @@ describe('WalCheckpoints', () => {
     thread.pending.shift()!(new Error('the checkpoint thread exited (code 1)'));
     expect(here).toBe(1);
     checkpoints.committed();
+    thread.pending.shift()!(null, { log: 900, checkpointed: 900, restarts: 4 });
+    checkpoints.committed();
+    // A long log that SQLite rewrote from its start since the last checkpoint: a busy second's worth, left to the thread.
+    thread.pending.shift()!(null, { log: MAX_LOG_FRAMES + 1, checkpointed: MAX_LOG_FRAMES + 1, restarts: 5 });
+    checkpoints.committed();
+    expect(here).toBe(1);
     // Under load the log is never all checkpointed when a write begins, so it is never rewritten from its start.
-    thread.pending.shift()!(null, { log: MAX_LOG_FRAMES + 1, checkpointed: MAX_LOG_FRAMES });
+    thread.pending.shift()!(null, { log: MAX_LOG_FRAMES + 2, checkpointed: MAX_LOG_FRAMES + 1, restarts: 5 });
     expect(here).toBe(1);
     // Between two transactions, on the next commit.
     checkpoints.committed();
@@ -104,6 +110,30 @@ describe('the SQLite store\'s checkpoints', () => {
       expect((db.prepare('SELECT count(*) AS n FROM agents').get() as { n: number }).n).toBe(2000);
       db.close();
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('run on a thread that reports the log\'s restarts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
+    const file = join(dir, 'relay.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec('CREATE TABLE calls (body BLOB)');
+    const thread = checkpointThread(file);
+    const checkpoint = () => new Promise<CheckpointResult>((resolve, reject) => thread.run((error, result) => (error ? reject(error) : resolve(result!))));
+    try {
+      db.exec('INSERT INTO calls VALUES (randomblob(10000))');
+      const first = await checkpoint();
+      expect(first.checkpointed).toBe(first.log);
+      // All of it checkpointed: the next write rewrites the log from its start.
+      db.exec('INSERT INTO calls VALUES (randomblob(10))');
+      const second = await checkpoint();
+      expect(second.restarts).toBe(first.restarts + 1);
+    } finally {
+      await thread.close();
+      db.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

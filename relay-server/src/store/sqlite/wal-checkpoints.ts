@@ -5,6 +5,8 @@ import { Worker } from 'node:worker_threads';
 export interface CheckpointResult {
   log: number;
   checkpointed: number;
+  /** The log's checkpoint sequence, from its header: moves each time SQLite rewrites the log from its start. */
+  restarts: number;
 }
 
 /** Runs one PASSIVE checkpoint somewhere other than the relay's main thread. */
@@ -30,11 +32,11 @@ export function checkpointThread(file: string): { run: RunCheckpoint; close(): P
   };
   worker.on('error', fail);
   worker.on('exit', (code) => fail(new Error(`the checkpoint thread exited (code ${code})`)));
-  worker.on('message', (message: { error?: string; log?: number; checkpointed?: number }) => {
+  worker.on('message', (message: { error?: string; log?: number; checkpointed?: number; restarts?: number }) => {
     const done = waiting.shift();
     if (waiting.length === 0) worker.unref();
     if (message.error !== undefined) done?.(new Error(message.error));
-    else done?.(null, { log: message.log!, checkpointed: message.checkpointed! });
+    else done?.(null, { log: message.log!, checkpointed: message.checkpointed!, restarts: message.restarts! });
   });
   worker.unref();
   return {
@@ -59,16 +61,22 @@ export function checkpointThread(file: string): { run: RunCheckpoint; close(): P
 const CHECKPOINT_THREAD = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
+const { closeSync, openSync, readSync } = require('node:fs');
 const db = new Database(workerData.file, { fileMustExist: true });
+// Open while the store's connection is: SQLite keeps the log's file until the last connection closes.
+const log = openSync(workerData.file + '-wal', 'r');
+const header = Buffer.alloc(16);
 parentPort.on('message', (message) => {
   if (message === 'close') {
+    closeSync(log);
     db.close();
     parentPort.close();
     return;
   }
   try {
     const [row] = db.pragma('wal_checkpoint(PASSIVE)');
-    parentPort.postMessage({ log: row.log, checkpointed: row.checkpointed });
+    readSync(log, header, 0, 16, 0);
+    parentPort.postMessage({ log: row.log, checkpointed: row.checkpointed, restarts: header.readUInt32BE(12) });
   } catch (error) {
     parentPort.postMessage({ error: String(error && error.message) });
   }
@@ -83,9 +91,12 @@ parentPort.on('message', (message) => {
 export const CHECKPOINT_SPACING_MS = 1000;
 
 /**
- * Frames in the log beyond which the store checkpoints on its own thread once: the log is rewritten
- * from its start only when a write begins with every frame checkpointed, and under load that never
- * lasts without stop, so a log that keeps growing means no such moment came (about 40 MB).
+ * Frames in the log beyond which the store checkpoints on its own thread once, when the log has not
+ * been rewritten from its start since the checkpoint before: that happens only when a write begins
+ * with every frame checkpointed, and under load that never lasts without stop, so a log that keeps
+ * growing means no such moment came (about 40 MB). A log this long that did restart is a busy
+ * second of calls for 1,000 agents (over 1,000 frames each once there is some history), which the
+ * next checkpoint takes: caught up on the main thread, it stalled the next call 17 to 70 ms (issue 13).
  */
 export const MAX_LOG_FRAMES = 10_000;
 
@@ -105,6 +116,8 @@ export class WalCheckpoints {
   private lastStart = -Infinity;
   private timer: NodeJS.Timeout | undefined;
   private behind = false;
+  /** The log's checkpoint sequence at the last checkpoint's end. */
+  private restarts: number | undefined;
   private stopped = false;
 
   constructor(
@@ -153,7 +166,10 @@ export class WalCheckpoints {
         if (this.stopped) return;
         // The other thread failed: this connection checkpoints as SQLite would have, rather than let the log grow.
         if (error) this.checkpointHere();
-        else if (result!.log > MAX_LOG_FRAMES) this.behind = true;
+        else {
+          if (result!.log > MAX_LOG_FRAMES && result!.restarts === this.restarts) this.behind = true;
+          this.restarts = result!.restarts;
+        }
         this.startWhenDue();
       }),
     );
