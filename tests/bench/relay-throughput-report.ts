@@ -169,7 +169,7 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
 - **Nothing worked out again that the webhook before had.** The guard's instance with its
   owner is kept, frozen, for the last 64 instances, as the agents of a number are ("The team's
   agents kept between calls" below): read again only once the directory's version has moved,
-  forgotten on every rollback (\`InstancesWithOwner\`); the guard's read is the version's one row.
+  forgotten on every rollback (\`KeptWhileDirectoryUnchanged\`); the guard's read is the version's one row.
   A number that is \`+\` and digits, after whose calling code its main country's national prefix
   pattern cannot match, is stored as sent without a parse (\`normalisePhone\`): libphonenumber
   would give back the same digits, or no reading and the raw value is kept; a property test

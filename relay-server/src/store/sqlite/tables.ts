@@ -29,15 +29,22 @@ import {
   type EventRow,
   type InstanceRow,
   INSTANCE_SELECT,
+  INSTANCE_WITH_OWNER_SELECT,
+  type InstanceWithOwnerRow,
   stateColumns,
   toAgent,
   toCall,
   toCrmWork,
   toEvent,
   toInstance,
+  toInstanceWithOwner,
 } from '../rows.ts';
-import { AgentsByNumber } from './agents-by-number.ts';
-import { InstancesWithOwner } from './instances-with-owner.ts';
+import { KeptWhileDirectoryUnchanged } from './kept-reads.ts';
+
+/** Numbers whose agents are kept: a relay's team numbers, not every agent's own. */
+export const NUMBERS_KEPT = 16;
+/** Instances kept: the few a relay's providers post to, not every agent's. */
+export const INSTANCES_KEPT = 64;
 
 /** The store's methods as better-sqlite3 runs them: synchronously, each returning its value. */
 export type Synchronous<T> = { [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
@@ -48,13 +55,26 @@ export type Synchronous<T> = { [K in keyof T]: T[K] extends (...args: infer A) =
  */
 export class SqliteTables implements Synchronous<StoreTables> {
   private readonly statements;
-  /** Kept between reads: forgotten on every rollback (`forgetKept`). */
-  private readonly agentsByNumber: AgentsByNumber;
-  private readonly instancesWithOwner: InstancesWithOwner;
+  /**
+   * Kept between reads, forgotten on every rollback (`forgetKept`). An incoming call to a team
+   * number of 1,000 agents read and built all 1,000 in its transaction, about a quarter of its
+   * CPU, before any agent could hear of it; every webhook's guard read its instance joined to the
+   * owner and parsed three JSON columns, 2 to 3 % of the relay's CPU under load (issue 13).
+   */
+  private readonly agentsByNumber: KeptWhileDirectoryUnchanged<readonly Agent[]>;
+  private readonly instancesWithOwner: KeptWhileDirectoryUnchanged<{ instance: Instance; owner: Agent }>;
 
   constructor(db: Database.Database) {
-    this.agentsByNumber = new AgentsByNumber(db);
-    this.instancesWithOwner = new InstancesWithOwner(db);
+    const agentsWithNumber = db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE number = ? ORDER BY created_at, id`);
+    this.agentsByNumber = new KeptWhileDirectoryUnchanged(db, NUMBERS_KEPT, (number) =>
+      Object.freeze(agentsWithNumber.all(number).map((row) => Object.freeze(toAgent(row)))),
+    );
+    const instanceWithOwner = db.prepare<[string], InstanceWithOwnerRow>(`${INSTANCE_WITH_OWNER_SELECT} WHERE i.uid = ?`);
+    // An unknown uid is not kept: anyone can post to any address, and the known ones must stay.
+    this.instancesWithOwner = new KeptWhileDirectoryUnchanged(db, INSTANCES_KEPT, (uid) => {
+      const row = instanceWithOwner.get(uid);
+      return row && frozenInstanceWithOwner(toInstanceWithOwner(row));
+    });
     this.statements = {
       insertAgent: db.prepare(
         `INSERT INTO agents (id, name, number, email, admin, token_hash, created_at) VALUES (@id, @name, @number, @email, @admin, @tokenHash, @createdAt)`,
@@ -164,7 +184,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   agentsWithNumber(number: string): Agent[] {
-    return this.agentsByNumber.read(number);
+    return [...this.agentsByNumber.read(number)!];
   }
 
   removeAgent(id: string): boolean {
@@ -358,4 +378,11 @@ export class SqliteTables implements Synchronous<StoreTables> {
   eventsAfterEach(after: ReadonlyMap<string, number>, limit: number): AgentEvent[] {
     return [...after].flatMap(([agentId, seq]) => this.eventsAfter(agentId, seq, limit));
   }
+}
+
+function frozenInstanceWithOwner({ instance, owner }: { instance: Instance; owner: Agent }): { instance: Instance; owner: Agent } {
+  Object.freeze(instance.config);
+  if (instance.crm) Object.freeze(Object.freeze(instance.crm).config);
+  Object.freeze(owner.profile);
+  return Object.freeze({ instance: Object.freeze(instance), owner: Object.freeze(owner) });
 }
