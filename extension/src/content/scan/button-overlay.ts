@@ -242,7 +242,12 @@ export class ButtonOverlay {
       else if (!end) this.keepOut(entry);
       else if (entry.layer) this.position(entry, entry.layer, layerReads.get(entry.layer) ?? null, end, scrollX, scrollY);
     }
-    for (const layer of this.layers.values()) for (const host of layer.hosts) host.attach(this.doc);
+    for (const layer of this.layers.values()) {
+      for (const host of layer.hosts) {
+        host.fit();
+        host.attach(this.doc);
+      }
+    }
 
     if (this.pending.length > 0 || skipped) this.requestFrame();
     if (this.pending.length === 0) this.settle();
@@ -322,6 +327,7 @@ export class ButtonOverlay {
       entry.host = this.hostFor(layer, read);
       entry.host.add(entry.buttons);
     }
+    if (!read) entry.host.cover(at.left, at.top, at.left + entry.buttons.length * (BUTTON_SIZE + BUTTON_GAP) - BUTTON_GAP, at.top + BUTTON_SIZE);
   }
 
   private placeInline(entry: Entry): void {
