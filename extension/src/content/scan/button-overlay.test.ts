@@ -150,6 +150,16 @@ describe('ButtonOverlay', () => {
     instance.markStale();
     runFrames();
     expect(box(first)).toEqual(['100px', '895px', '248px', '2606px']);
+    // A number placed after the others, far above the last host's: a host of its own, so that no box stretches over the page.
+    const [late] = texts(1) as [Text];
+    ends.set(late, { right: 100, top: 0, bottom: 16 });
+    instance.add(late, [button()]);
+    runFrames();
+    expect(hosts().map(box)).toEqual([
+      ['100px', '895px', '248px', '2606px'],
+      ['100px', '3495px', '48px', '506px'],
+      ['100px', '-5px', '26px', '26px'],
+    ]);
   });
 
   it('keeps the buttons of a number not rendered out of the page, and puts them where it is once it is', () => {

@@ -44,6 +44,9 @@ function overlayRootOf(doc: Document): HTMLElement {
 /** Room around a host's buttons for their focus ring (2 px, 2 px away): a skippable host paints nothing outside its box. */
 const FOCUS_RING = 4;
 
+/** How far beyond a document-layer host's box a new button may go into it (px): a list's next rows do. */
+const NEARBY = 1000;
+
 /**
  * One overlay host: a contained box in the overlay's root. Inside it a clip box (the visible box
  * of the element that clips its numbers, or none for the document's own layer) and in that the
@@ -113,6 +116,15 @@ export class OverlayHost {
       extent.right = Math.max(extent.right, right + FOCUS_RING);
       extent.bottom = Math.max(extent.bottom, bottom + FOCUS_RING);
     }
+  }
+
+  /**
+   * Whether a button at `top` (document coordinates) keeps this host's box near its own: a button
+   * far from the others (a number placed again after the rest) would stretch the box over the
+   * page, and a box always near the viewport is never skipped.
+   */
+  takesAt(top: number): boolean {
+    return !this.extent || (top >= this.extent.top - NEARBY && top <= this.extent.bottom + NEARBY);
   }
 
   /** Writes the extent covered so far, its content moved back so that the buttons keep document coordinates. */
