@@ -81,7 +81,8 @@ say what is met and what is not.
   which the overlay could not follow.
 - **Hosts Chromium skips off screen.** Each host of the document's own layer is sized to the box
   its buttons cover (4 px more around them for the focus ring; it grows with them, never
-  shrinks) and has \`content-visibility: auto\` (extension/src/content/scan/overlay-host.ts): a
+  shrinks; a button over 1,000 px from it starts a host of its own, or a number placed again
+  late would stretch a box over the page, never skipped) and has \`content-visibility: auto\` (extension/src/content/scan/overlay-host.ts): a
   host away from the viewport is neither styled, laid out nor painted, so a frame that adds
   buttons far down a list costs our script alone. A skipped host's buttons still give
   getBoundingClientRect their real boxes (the bench counts them by where they start) and are
