@@ -64,5 +64,11 @@ export function pageThreadEvents(events: readonly TraceEvent[], pageNow: number)
   const offsetMs = pageNow - mark.ts / 1000;
   return events
     .filter((event) => event.ph === 'X' && event.dur !== undefined && event.pid === mark.pid && event.tid === mark.tid)
-    .map((event) => ({ name: event.name, start: event.ts / 1000 + offsetMs, duration: (event.dur ?? 0) / 1000, ...(event.args?.data?.url ? { url: event.args.data.url } : {}) }));
+    .map((event) => ({
+      name: event.name,
+      start: event.ts / 1000 + offsetMs,
+      duration: (event.dur ?? 0) / 1000,
+      ...(event.tdur !== undefined ? { cpu: event.tdur / 1000 } : {}),
+      ...(event.args?.data?.url ? { url: event.args.data.url } : {}),
+    }));
 }

@@ -79,6 +79,32 @@ say what is met and what is not.
   after a change of the page finds it rendered: the overlay's geometry decides what is shown,
   the scanner reads no style. Numbers inside fixed or sticky elements keep the inline button,
   which the overlay could not follow.
+- **Hosts Chromium skips off screen.** Each host of the document's own layer is sized to the box
+  its buttons cover (4 px more around them for the focus ring; it grows with them, never
+  shrinks; a button over 1,000 px from it starts a host of its own, or a number placed again
+  late would stretch a box over the page, never skipped) and has \`content-visibility: auto\` (extension/src/content/scan/overlay-host.ts): a
+  host away from the viewport is neither styled, laid out nor painted, so a frame that adds
+  buttons far down a list costs our script alone. A skipped host's buttons still give
+  getBoundingClientRect their real boxes (the bench counts them by where they start) and are
+  drawn once scrolled to (tests/e2e/overlay.test.ts, the last of 2,000 rows); a clipping
+  element's hosts keep its clip box. Where a 10,000-row fill goes
+  (tests/bench/content-timeline.ts: per frame, then the main thread's CPU after the page's own
+  frame; main's tree and this alternately, two runs each, load average 7–10): the page's own
+  frame (its rows parsed, styled, laid out; our first read inside its task) 3.3–6.2 s, about
+  half the time to decorate; after it, main's tree 1.24 / 1.20 s of our script and 1.00 / 1.02 s
+  of rendering (style 0.5 s, paint 0.5 s), this tree 1.28 / 1.38 s and 0.55 / 0.52 s; the
+  re-render, script 0.85 / 0.87 -> 1.14 / 0.85 s, rendering 0.84 / 0.79 -> 0.49 / 0.29 s. Our
+  script runs as ~200 slices and overlay passes of 10–40 ms. On the fill no overlay pass met
+  its 500 buttons (the read hands it at most ~300 per frame), on the re-render the first three
+  did: more buttons per frame far from the viewport would save a frame or two, the read paces
+  the rest. Wall time after the page's frame varied 4.1–7.7 s for one tree at the same CPU: in
+  the bench (PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1, main / this tree alternately, two pairs, load
+  7–13, c2d's own 10,000 rows 7.8–17.2 s) 10,000 rows ours/c2d 1.33 / 1.62 -> 2.20 / 2.48 (ours
+  22.8 / 15.8 s -> 17.2 / 20.9 s), re-render 1.32 / 1.47 -> 1.58 / 1.11 (our long frames 36 /
+  33 -> 20 / 13, over 100 ms 23 / 15 -> 6 / 6), the scroll's buttons after the last append 1.71
+  / 0.98 s -> 1.08 / 0.71 s, its appends +60 % / +55 % -> +116 % / +37 % against the bare
+  page's (c2d's +55 % / +66 % and +122 % / +8 %): these do not separate from c2d's own swings at
+  such loads, the CPU does.
 - **Reading where numbers are: before any write.** tests/bench/content-rect-read-probe.ts
   (the 10,000-row list, 1,000 phone cells' text boxes through one Range; three runs, load
   average 11–16): 25–32 ms with the layout clean, 5–47 ms after a write into a contained host of
@@ -234,7 +260,13 @@ say what is met and what is not.
   after our pass is gone; next: a full run with PC_BENCH_FRAMES=1 on a quiet machine (the
   10,000-row and re-render frames are not attributed yet), then our own script (6.5 s of the
   scroll's long frames) and the style after our pass (0.8–1.1 s), or the task after the frame
-  (cheaper by 5–8 s) keeping up with the appends.
+  (cheaper by 5–8 s) keeping up with the appends. Since, the hosts skipped off screen ("Hosts
+  Chromium skips off screen") about halved the rendering after the page's frame at 10,000 rows;
+  left there: our script (1.2–1.4 s of CPU per 10,000 rows filled: the walk, the numbers' boxes,
+  the buttons' clones, a computed style per cell) and the page's own frame, about half of our
+  time to decorate. The bench's frame columns leave that frame out (its long animation frame
+  starts with the task that changes the rows, before the time the bench counts from), and with
+  it our first read, inside that task.
   The overlay, measured in two pairs of runs (main's tree, then the overlay's, alternately;
   PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1; load average 11–16, c2d's own 10,000 rows took 12–30 s
   in these runs, 4.4 s on a quieter machine), before -> after: our longest animation frame at

@@ -23,6 +23,8 @@ export interface FrameEvent {
   duration: number;
   /** The script's URL, for events that run script. */
   url?: string;
+  /** The thread's CPU time in it (ms), when the trace has it: unlike `duration`, not stretched by other processes on a loaded machine. */
+  cpu?: number;
 }
 
 export interface FrameShares {

@@ -79,6 +79,41 @@ async function expectBeside(page: Page, e164: string, selector: string): Promise
     });
 }
 
+/** crm-list.html's driver (tests/e2e/pages/crm-list.js). */
+interface ListPage {
+  bench: { fill(rows: number): number; count(selector: string): { all: number; inPhoneCells: number } };
+}
+
+/**
+ * The button beside the list's last phone number (the list repeats its numbers: the one nearest
+ * the text's end), whether it is rendered (its host not skipped by `content-visibility: auto`)
+ * and whether a click at its centre reaches it.
+ */
+function lastRowButton(page: Page): Promise<{ beside: boolean; rendered: boolean; hit: boolean } | null> {
+  return page.evaluate(() => {
+    const cell = [...document.querySelectorAll('td.phone')].at(-1);
+    const root = [...document.body.children].find((element) => element.shadowRoot?.querySelector('button[data-pc-call]'))?.shadowRoot;
+    if (!cell || !root) return null;
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const end = [...range.getClientRects()].at(-1);
+    if (!end) return null;
+    const middle = (end.top + end.bottom) / 2;
+    const button = [...root.querySelectorAll<HTMLButtonElement>('button[data-pc-call]')]
+      .map((element) => ({ element, box: element.getBoundingClientRect() }))
+      .sort((a, b) => Math.abs(a.box.top + a.box.height / 2 - middle) - Math.abs(b.box.top + b.box.height / 2 - middle))[0];
+    if (!button) return null;
+    const { element, box } = button;
+    const x = box.left + box.width / 2;
+    const y = box.top + box.height / 2;
+    return {
+      beside: box.width > 0 && box.left - end.right >= 0 && box.left - end.right <= 8 && Math.abs(y - middle) <= 3,
+      rendered: element.checkVisibility({ contentVisibilityAuto: true }),
+      hit: x >= 0 && y >= 0 && x < innerWidth && y < innerHeight && root.elementFromPoint(x, y) === element,
+    };
+  });
+}
+
 const ANA = '+14155550101';
 const BEN = '+14155550102';
 const BOXED = '+14155550103';
@@ -244,6 +279,20 @@ describe('call buttons drawn over the page (the overlay)', () => {
     });
     expect(handset).toEqual({ shown: true, width: 11 });
     expect(await page.evaluate(() => (window as unknown as { pcBlocked: string[] }).pcBlocked)).toEqual([]);
+    await page.close();
+  });
+
+  it('lets Chromium skip the hosts far off screen: their buttons measure beside their numbers, and show there once scrolled to', async () => {
+    const page = await world.open('crm-list.html');
+    await page.locator('button[data-pc-call="+12125550199"]').first().waitFor({ timeout: DEADLINE_MS });
+    const rows = 2000;
+    await page.evaluate((n) => (window as unknown as ListPage).bench.fill(n), rows);
+    // Counted by where each button starts: a skipped host still gives its buttons their real boxes.
+    await expect.poll(async () => (await page.evaluate(() => (window as unknown as ListPage).bench.count('button[data-pc-call]'))).inPhoneCells, { timeout: 4 * DEADLINE_MS }).toBe(rows);
+    // Skipped once Chromium has seen, at a frame after its last write, that its host is off screen.
+    await expect.poll(() => lastRowButton(page), { timeout: DEADLINE_MS }).toMatchObject({ beside: true, rendered: false });
+    await page.evaluate(() => [...document.querySelectorAll('td.phone')].at(-1)?.scrollIntoView({ block: 'center' }));
+    await expect.poll(() => lastRowButton(page), { timeout: DEADLINE_MS }).toMatchObject({ beside: true, rendered: true, hit: true });
     await page.close();
   });
 

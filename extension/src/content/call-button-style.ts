@@ -52,6 +52,8 @@ ${BUTTON} > svg {
  * marked `!important` win over the page's, whatever its selectors. A clip box is the visible
  * box of the element that scrolls or clips its numbers; its `contain: strict` clips the
  * buttons to it. Buttons sit at the `left`/`top` the overlay writes on each, hidden ones not shown.
+ * A host of the document's own layer covers its buttons and is skipped while off screen
+ * (`content-visibility: auto`, scan/overlay-host.ts).
  *
  * The buttons' looks in a host are declared without `all: initial`: no page rule crosses the
  * shadow root and the host inherits nothing, so there is nothing to reset. Each overlay button
@@ -96,6 +98,7 @@ button[data-pc-call] > svg { display: block; width: 11px; height: 11px; fill: cu
   pointer-events: none !important;
 }
 .host { position: absolute; left: 0; top: 0; width: 0; height: 0; contain: layout size style; }
+.host.skippable { content-visibility: auto; }
 .clip { position: absolute; left: 0; top: 0; width: 0; height: 0; contain: layout size style; }
 .clip.clipped { contain: strict; overflow: hidden; }
 .scroll { position: absolute; left: 0; top: 0; width: 0; height: 0; }

@@ -124,6 +124,44 @@ describe('ButtonOverlay', () => {
     expect(placed).toBe(true);
   });
 
+  it("sizes each host of the document's layer to its buttons, skippable off screen, the buttons kept in document coordinates", () => {
+    // 150 numbers a row apart, two buttons each: two hosts, each over its own rows only (issue #12).
+    const anchors = texts(150);
+    const ends = new Map<Anchor, NumberEnd>(anchors.map((a, i) => [a, { right: 100, top: 1000 + i * 20, bottom: 1000 + i * 20 + 16 }]));
+    const { instance, runFrames } = overlay(ends);
+    for (const anchor of anchors) instance.add(anchor, [button(), button()]);
+    runFrames();
+    const box = (host: Element) => {
+      const { left, top, width, height } = (host as HTMLElement).style;
+      return [left, top, width, height];
+    };
+    const [first, second] = hosts() as [HTMLElement, HTMLElement];
+    expect(hosts().map((host) => host.className)).toEqual(['host skippable', 'host skippable']);
+    // Buttons from 104 (the number's end + 4) to 144 (a second one 22 further, 18 wide), from 999
+    // (the line's middle less 9) down; rows 0–124 and 125–149; 4 px around for the focus ring.
+    expect([box(first), box(second)]).toEqual([
+      ['100px', '995px', '48px', '2506px'],
+      ['100px', '3495px', '48px', '506px'],
+    ]);
+    // Its content moved back by as much: a button's left and top stay the page's.
+    expect([second.querySelector<HTMLElement>('.clip')?.style.left, second.querySelector<HTMLElement>('.clip')?.style.top]).toEqual(['-100px', '-3495px']);
+    // A number that moved out of the host's box grows it: a skippable host paints nothing outside it.
+    ends.set(anchors[0] as Text, { right: 300, top: 900, bottom: 916 });
+    instance.markStale();
+    runFrames();
+    expect(box(first)).toEqual(['100px', '895px', '248px', '2606px']);
+    // A number placed after the others, far above the last host's: a host of its own, so that no box stretches over the page.
+    const [late] = texts(1) as [Text];
+    ends.set(late, { right: 100, top: 0, bottom: 16 });
+    instance.add(late, [button()]);
+    runFrames();
+    expect(hosts().map(box)).toEqual([
+      ['100px', '895px', '248px', '2606px'],
+      ['100px', '3495px', '48px', '506px'],
+      ['100px', '-5px', '26px', '26px'],
+    ]);
+  });
+
   it('keeps the buttons of a number not rendered out of the page, and puts them where it is once it is', () => {
     const [text, other] = texts(2) as [Text, Text];
     const ends = new Map<Anchor, NumberEnd>([[other, { right: 10, top: 0, bottom: 20 }]]);

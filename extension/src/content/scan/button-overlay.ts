@@ -242,7 +242,12 @@ export class ButtonOverlay {
       else if (!end) this.keepOut(entry);
       else if (entry.layer) this.position(entry, entry.layer, layerReads.get(entry.layer) ?? null, end, scrollX, scrollY);
     }
-    for (const layer of this.layers.values()) for (const host of layer.hosts) host.attach(this.doc);
+    for (const layer of this.layers.values()) {
+      for (const host of layer.hosts) {
+        host.fit();
+        host.attach(this.doc);
+      }
+    }
 
     if (this.pending.length > 0 || skipped) this.requestFrame();
     if (this.pending.length === 0) this.settle();
@@ -319,9 +324,10 @@ export class ButtonOverlay {
       });
     }
     if (!entry.host) {
-      entry.host = this.hostFor(layer, read);
+      entry.host = this.hostFor(layer, read, at.top);
       entry.host.add(entry.buttons);
     }
+    if (!read) entry.host.cover(at.left, at.top, at.left + entry.buttons.length * (BUTTON_SIZE + BUTTON_GAP) - BUTTON_GAP, at.top + BUTTON_SIZE);
   }
 
   private placeInline(entry: Entry): void {
@@ -364,9 +370,10 @@ export class ButtonOverlay {
     return layer;
   }
 
-  private hostFor(layer: Layer, read: LayerRead | null): OverlayHost {
+  /** The layer's last host, if it has room (and, in the document's layer, the button is near its others); else a new one. */
+  private hostFor(layer: Layer, read: LayerRead | null, top: number): OverlayHost {
     const last = layer.hosts.at(-1);
-    if (last?.hasRoom) return last;
+    if (last?.hasRoom && (read || last.takesAt(top))) return last;
     const host = new OverlayHost(this.doc, layer.clip !== null);
     if (read) this.clipHost(layer, host, read);
     layer.hosts.push(host);

@@ -41,21 +41,32 @@ function overlayRootOf(doc: Document): HTMLElement {
   return root;
 }
 
+/** Room around a host's buttons for their focus ring (2 px, 2 px away): a skippable host paints nothing outside its box. */
+const FOCUS_RING = 4;
+
+/** How far beyond a document-layer host's box a new button may go into it (px): a list's next rows do. */
+const NEARBY = 1000;
+
 /**
- * One overlay host: a contained box at the document's origin in the overlay's root. Inside it a
- * clip box (the visible box of the element that clips its numbers, or none for the document's
- * own layer) and in that the scrolled content the buttons sit in.
+ * One overlay host: a contained box in the overlay's root. Inside it a clip box (the visible box
+ * of the element that clips its numbers, or none for the document's own layer) and in that the
+ * scrolled content the buttons sit in. A host of the document's own layer covers its buttons'
+ * extent and is skipped by Chromium while off screen (`content-visibility: auto`): a frame that
+ * adds buttons far from the viewport neither styles, lays out nor paints them (issue #12).
  */
 export class OverlayHost {
   readonly element: HTMLElement;
   private readonly clipBox: HTMLElement;
   private readonly content: HTMLElement;
   private shift = '';
+  /** What the buttons of a document-layer host cover, in document coordinates; none for a clipped host (its clip box bounds it). */
+  private extent: { left: number; top: number; right: number; bottom: number } | undefined;
+  private written = '';
   count = 0;
 
   constructor(doc: Document, clipped: boolean) {
     this.element = doc.createElement('div');
-    this.element.className = 'host';
+    this.element.className = clipped ? 'host' : 'host skippable';
     this.clipBox = doc.createElement('div');
     this.clipBox.className = clipped ? 'clip clipped' : 'clip';
     this.content = doc.createElement('div');
@@ -90,6 +101,41 @@ export class OverlayHost {
   remove(buttons: readonly HTMLButtonElement[]): void {
     for (const button of buttons) button.remove();
     this.count -= buttons.length;
+  }
+
+  /**
+   * Grows the host over a button's box (document coordinates). It never shrinks: a button moved
+   * away leaves its old spot covered, which costs a larger box, never a clipped button.
+   */
+  cover(left: number, top: number, right: number, bottom: number): void {
+    const extent = this.extent;
+    if (!extent) this.extent = { left: left - FOCUS_RING, top: top - FOCUS_RING, right: right + FOCUS_RING, bottom: bottom + FOCUS_RING };
+    else {
+      extent.left = Math.min(extent.left, left - FOCUS_RING);
+      extent.top = Math.min(extent.top, top - FOCUS_RING);
+      extent.right = Math.max(extent.right, right + FOCUS_RING);
+      extent.bottom = Math.max(extent.bottom, bottom + FOCUS_RING);
+    }
+  }
+
+  /**
+   * Whether a button at `top` (document coordinates) keeps this host's box near its own: a button
+   * far from the others (a number placed again after the rest) would stretch the box over the
+   * page, and a box always near the viewport is never skipped.
+   */
+  takesAt(top: number): boolean {
+    return !this.extent || (top >= this.extent.top - NEARBY && top <= this.extent.bottom + NEARBY);
+  }
+
+  /** Writes the extent covered so far, its content moved back so that the buttons keep document coordinates. */
+  fit(): void {
+    if (!this.extent) return;
+    const { left, top, right, bottom } = this.extent;
+    const box = `left: ${left}px; top: ${top}px; width: ${right - left}px; height: ${bottom - top}px`;
+    if (box === this.written) return;
+    this.written = box;
+    this.element.style.cssText = box;
+    this.clipBox.style.cssText = `left: ${-left}px; top: ${-top}px`;
   }
 
   /** The clip box at `box`, its content moved by (x, y): the clipping element's scroll. */
