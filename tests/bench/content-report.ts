@@ -104,7 +104,13 @@ say what is met and what is not.
   33 -> 20 / 13, over 100 ms 23 / 15 -> 6 / 6), the scroll's buttons after the last append 1.71
   / 0.98 s -> 1.08 / 0.71 s, its appends +60 % / +55 % -> +116 % / +37 % against the bare
   page's (c2d's +55 % / +66 % and +122 % / +8 %): these do not separate from c2d's own swings at
-  such loads, the CPU does.
+  such loads, the CPU does. On a quiet machine (load average 1–2, the traced bench,
+  PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1 PC_BENCH_FRAMES=1, main's tree and this alternately, two
+  pairs) main -> this: 10,000 rows ours/c2d 1.14 / 1.02 -> 0.92 / 0.95, re-render 0.91 / 0.89 ->
+  0.75 / 0.78; the scroll's style and layout after our pass 1,390 / 1,476 -> 569 / 570 ms and
+  its pre-paint and paint after it 216 / 231 -> 12 / 13 ms, its buttons 1.17 / 0.69 s -> 0.69 /
+  0.71 s after the last append, its appends +63 % / +45 % -> 0 % / +36 % against the bare
+  page's (c2d's +52 % / +32 % and +1 % / +36 %).
 - **Reading where numbers are: before any write.** tests/bench/content-rect-read-probe.ts
   (the 10,000-row list, 1,000 phone cells' text boxes through one Range; three runs, load
   average 11–16): 25–32 ms with the layout clean, 5–47 ms after a write into a contained host of
