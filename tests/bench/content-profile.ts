@@ -5,14 +5,8 @@
  * unminified build of the extension (its functions keep their names); self time is summed per
  * function of the content script and printed with its share, largest first.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildExtensionForTests, launchWithExtension } from '../e2e/harness/extension.ts';
-import { serveDirectory } from '../e2e/harness/static-server.ts';
-import { DEADLINE_MS, waitFor } from '../e2e/harness/world.ts';
-import { buildTestPages } from '../e2e/pages/build.ts';
 import { type CpuProfile, largestFirst, sumSelfTime } from './cpu-profile.ts';
+import { changeRows, DECORATION, decoratedAt, openCrmList, prepareRowsChange } from './crm-list-page.ts';
 import { positiveIntegerFlag } from './flags.ts';
 
 const args = process.argv.slice(2);
@@ -20,37 +14,22 @@ const scenario = args.includes('rerender') ? 'rerender' : 'fill';
 const rows = positiveIntegerFlag(args, '--rows', 10_000);
 const TOP = 25;
 
-const extensionDir = buildExtensionForTests({ unminified: true });
-const dir = mkdtempSync(join(tmpdir(), 'pc-profile-pages-'));
-await buildTestPages(dir);
-const site = await serveDirectory(dir);
-const browser = await launchWithExtension(extensionDir);
+const { browser, page, close } = await openCrmList({ unminified: true });
 try {
-  await browser.setStorage({ sites: [{ pattern: 'http://127.0.0.1/*' }], defaultCountry: 'US' });
-  await waitFor(async () => (await browser.registeredSites()).includes('http://127.0.0.1/*'), DEADLINE_MS, 'the content script to be registered for the site');
-  const page = await browser.context.newPage();
-  await page.goto(`${site.url}/crm-list.html`);
-  await page.locator('button[data-pc-call="+12125550199"]').first().waitFor({ timeout: DEADLINE_MS });
-  const bench = 'window.bench';
-  if (scenario === 'rerender') {
-    await page.evaluate(`${bench}.fill(${rows})`);
-    await page.evaluate(`${bench}.decorated('button[data-pc-call]', ${rows}, ${DEADLINE_MS})`);
-  }
+  await prepareRowsChange(page, scenario, rows);
   const cdp = await browser.context.newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
-  await page.evaluate(`${bench}.mark('button[data-pc-call]')`);
+  await page.evaluate(`window.bench.mark('${DECORATION}')`);
   await cdp.send('Profiler.start');
   const started = Date.now();
-  await page.evaluate(`new Promise((resolve) => setTimeout(() => resolve(${bench}.${scenario === 'fill' ? `fill(${rows})` : 'rerender()'})))`);
-  const at = await page.evaluate(`${bench}.decorated('button[data-pc-call]', ${rows}, ${DEADLINE_MS})`);
+  await changeRows(page, scenario, rows);
+  const at = await decoratedAt(page, rows);
   const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile };
   console.log(`${scenario} of ${rows} rows: decorated ${at === null ? 'not within the deadline' : 'in time'}, profiled ${Date.now() - started} ms`);
   printSelfTimes(profile);
 } finally {
-  await browser.close();
-  await site.close();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }
 
 /**

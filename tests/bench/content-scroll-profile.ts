@@ -9,15 +9,10 @@
  * with the style and layout forced inside script split by whose script forced them. A probe:
  * prints its tables, writes no docs.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildExtensionForTests, launchWithExtension } from '../e2e/harness/extension.ts';
-import { serveDirectory } from '../e2e/harness/static-server.ts';
-import { DEADLINE_MS, waitFor } from '../e2e/harness/world.ts';
-import { buildTestPages } from '../e2e/pages/build.ts';
+import { writeFileSync } from 'node:fs';
 import { startTracing, stopTracing, type TraceEvent } from './chromium-trace.ts';
 import { type CpuProfile, largestFirst, type Stack, sumSelfTime } from './cpu-profile.ts';
+import { openCrmList } from './crm-list-page.ts';
 import { positiveIntegerFlag } from './flags.ts';
 
 const args = process.argv.slice(2);
@@ -52,17 +47,8 @@ const PHASES: Record<string, string> = {
   'V8.GC_SCAVENGER': 'gc',
 };
 
-const extensionDir = buildExtensionForTests({ unminified: true });
-const pagesDir = await buildTestPages(mkdtempSync(join(tmpdir(), 'pc-scroll-profile-')));
-const site = await serveDirectory(pagesDir);
-const browser = await launchWithExtension(extensionDir);
+const { browser, page, close } = await openCrmList({ unminified: true, bare });
 try {
-  await browser.setStorage({ sites: [{ pattern: 'http://127.0.0.1/*' }], defaultCountry: 'US' });
-  await waitFor(async () => (await browser.registeredSites()).includes('http://127.0.0.1/*'), DEADLINE_MS, 'the content script to be registered');
-  const page = await browser.context.newPage();
-  // The extension is enabled on 127.0.0.1 only: the same page on localhost is the bare page.
-  await page.goto(`${bare ? site.url.replace('127.0.0.1', 'localhost') : site.url}/crm-list.html`);
-  if (!bare) await page.locator('button[data-pc-call="+12125550199"]').first().waitFor({ timeout: DEADLINE_MS });
   const cdp = await browser.context.newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
@@ -80,10 +66,7 @@ try {
   printProfile(profile);
   printTrace(events);
 } finally {
-  await browser.close();
-  await site.close();
-  rmSync(pagesDir, { recursive: true, force: true });
-  rmSync(join(tmpdir(), 'pc-scroll-profile-ext'), { recursive: true, force: true });
+  await close();
 }
 
 interface BenchWindow {

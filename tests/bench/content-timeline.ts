@@ -8,21 +8,14 @@
  * the page's own frame (parse, style and layout of its change): ours, the rendering, the rest. On a
  * loaded machine compare CPU, and runs of two trees taken alternately.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildExtensionForTests, launchWithExtension } from '../e2e/harness/extension.ts';
-import { serveDirectory } from '../e2e/harness/static-server.ts';
-import { DEADLINE_MS, waitFor } from '../e2e/harness/world.ts';
-import { buildTestPages } from '../e2e/pages/build.ts';
 import { markPageClock, pageThreadEvents, startTracing, stopTracing } from './chromium-trace.ts';
 import type { FrameEvent } from './frame-attribution.ts';
+import { changeRows, DECORATION, decoratedAt, openCrmList, prepareRowsChange } from './crm-list-page.ts';
 import { positiveIntegerFlag } from './flags.ts';
 
 const args = process.argv.slice(2);
 const scenario = args.includes('rerender') ? 'rerender' : 'fill';
 const rows = positiveIntegerFlag(args, '--rows', 10_000);
-const DECORATION = 'button[data-pc-call]';
 
 type Share = 'ours' | 'style' | 'layout' | 'prePaint' | 'paint' | 'timers' | 'other';
 const SHARES: Share[] = ['ours', 'style', 'layout', 'prePaint', 'paint', 'timers', 'other'];
@@ -52,36 +45,20 @@ function outermost(events: readonly FrameEvent[]): FrameEvent[] {
   return top;
 }
 
-const extensionDir = buildExtensionForTests();
-const dir = mkdtempSync(join(tmpdir(), 'pc-timeline-pages-'));
-await buildTestPages(dir);
-const site = await serveDirectory(dir);
-const browser = await launchWithExtension(extensionDir);
+const { browser, page, close } = await openCrmList();
 try {
-  await browser.setStorage({ sites: [{ pattern: 'http://127.0.0.1/*' }], defaultCountry: 'US' });
-  await waitFor(async () => (await browser.registeredSites()).includes('http://127.0.0.1/*'), DEADLINE_MS, 'the content script to be registered for the site');
-  const page = await browser.context.newPage();
-  await page.goto(`${site.url}/crm-list.html`);
-  await page.locator('button[data-pc-call="+12125550199"]').first().waitFor({ timeout: DEADLINE_MS });
-  const bench = 'window.bench';
-  if (scenario === 'rerender') {
-    await page.evaluate(`${bench}.fill(${rows})`);
-    await page.evaluate(`${bench}.decorated('${DECORATION}', ${rows}, ${DEADLINE_MS})`);
-  }
-  await page.evaluate(`${bench}.mark('${DECORATION}')`);
+  await prepareRowsChange(page, scenario, rows);
+  await page.evaluate(`window.bench.mark('${DECORATION}')`);
   const cdp = await browser.context.newCDPSession(page);
   await startTracing(cdp);
-  // In a task of the page, as the bench does: its frame is then the page's own.
-  const start = (await page.evaluate(`new Promise((resolve) => setTimeout(() => resolve(${bench}.${scenario === 'fill' ? `fill(${rows})` : 'rerender()'})))`)) as number;
-  const at = (await page.evaluate(`${bench}.decorated('${DECORATION}', ${rows}, ${DEADLINE_MS})`)) as number | null;
+  const start = await changeRows(page, scenario, rows);
+  const at = await decoratedAt(page, rows);
   const pageNow = await markPageClock(page);
   const events = outermost(pageThreadEvents(await stopTracing(cdp), pageNow)).filter((event) => event.start >= start - 1 && (at === null || event.start < at));
   console.log(`${scenario} of ${rows} rows: ${at === null ? 'not decorated within the deadline' : `decorated ${Math.round(at - start)} ms after the change`}`);
   printFrames(events, start);
 } finally {
-  await browser.close();
-  await site.close();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }
 
 function printFrames(events: readonly FrameEvent[], start: number): void {

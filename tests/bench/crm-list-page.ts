@@ -1,0 +1,65 @@
+/**
+ * The generated CRM list (tests/e2e/pages/crm-list.html) in Chromium with our extension enabled on
+ * 127.0.0.1, as the content script's profile tools open it; the same page on localhost is the bare
+ * page (the extension is not enabled there).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { buildExtensionForTests, type ExtensionBrowser, launchWithExtension } from '../e2e/harness/extension.ts';
+import { serveDirectory } from '../e2e/harness/static-server.ts';
+import { DEADLINE_MS, waitFor } from '../e2e/harness/world.ts';
+import { buildTestPages } from '../e2e/pages/build.ts';
+
+export const DECORATION = 'button[data-pc-call]';
+
+export interface CrmListPage {
+  browser: ExtensionBrowser;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** Opens the list, once our content script decorates its first number (unless `bare`). */
+export async function openCrmList(options: { unminified?: boolean; bare?: boolean } = {}): Promise<CrmListPage> {
+  const extensionDir = buildExtensionForTests({ unminified: options.unminified });
+  const pagesDir = await buildTestPages(mkdtempSync(join(tmpdir(), 'pc-bench-pages-')));
+  const site = await serveDirectory(pagesDir);
+  const browser = await launchWithExtension(extensionDir);
+  const close = async () => {
+    await browser.close();
+    await site.close();
+    rmSync(pagesDir, { recursive: true, force: true });
+  };
+  try {
+    await browser.setStorage({ sites: [{ pattern: 'http://127.0.0.1/*' }], defaultCountry: 'US' });
+    await waitFor(async () => (await browser.registeredSites()).includes('http://127.0.0.1/*'), DEADLINE_MS, 'the content script to be registered for the site');
+    const page = await browser.context.newPage();
+    await page.goto(`${options.bare ? site.url.replace('127.0.0.1', 'localhost') : site.url}/crm-list.html`);
+    if (!options.bare) await page.locator('button[data-pc-call="+12125550199"]').first().waitFor({ timeout: DEADLINE_MS });
+    return { browser, page, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Before a re-render, the list is filled and decorated: the change measured is then the re-render alone. */
+export async function prepareRowsChange(page: Page, scenario: 'fill' | 'rerender', rows: number): Promise<void> {
+  if (scenario !== 'rerender') return;
+  await page.evaluate(`window.bench.fill(${rows})`);
+  await page.evaluate(`window.bench.decorated('${DECORATION}', ${rows}, ${DEADLINE_MS})`);
+}
+
+/**
+ * Changes the rows in a task of the page, as the bench does (its frame is then the page's own), and
+ * resolves with the page's clock at the change.
+ */
+export async function changeRows(page: Page, scenario: 'fill' | 'rerender', rows: number): Promise<number> {
+  return (await page.evaluate(`new Promise((resolve) => setTimeout(() => resolve(window.bench.${scenario === 'fill' ? `fill(${rows})` : 'rerender()'})))`)) as number;
+}
+
+/** The page's clock when every number of `rows` is decorated (since the last `mark`), or null past the deadline. */
+export async function decoratedAt(page: Page, rows: number): Promise<number | null> {
+  return (await page.evaluate(`window.bench.decorated('${DECORATION}', ${rows}, ${DEADLINE_MS})`)) as number | null;
+}
