@@ -8,8 +8,12 @@ import { MIGRATIONS } from './migrations.ts';
 import { openSqliteStore } from './store.ts';
 import { SqliteTables } from './tables.ts';
 
+// What the store keeps between reads while the directory stays the same (KeptWhileDirectoryUnchanged).
+
 const AT = '2026-12-01T09:00:00.000Z';
 const LATER = '2026-12-01T10:00:00.000Z';
+const TEAM = '+14155550100';
+const agent = (id: string, number = TEAM): NewAgent => ({ id, name: id, number, email: null, admin: false, tokenHash: `h-${id}`, createdAt: AT });
 const ada: NewAgent = { id: 'ada', name: 'ada', number: '+14155550111', email: null, admin: true, tokenHash: 'h-ada', createdAt: AT };
 const main = (at = AT, config: Record<string, string> = { authid: 'AC1' }): InstanceInput => ({
   agentId: 'ada',
@@ -22,19 +26,19 @@ const main = (at = AT, config: Record<string, string> = { authid: 'AC1' }): Inst
 });
 const UID = { uid: 'in_main', secret: 's3cret' };
 
-describe('the instances kept with their owner', () => {
-  let dir: string;
-  let store: RelayStore;
-  /** Another process's connection, as `relay agent …` and `relay instance …` have. */
-  let other: SqliteTables;
-  let otherDb: Database.Database;
+let dir: string;
+let store: RelayStore;
+/** Another process's connection, as `relay agent …` and `relay instance …` have. */
+let other: SqliteTables;
+let otherDb: Database.Database;
 
+/** A store on a fresh file with `seed` in it, and another process's connection to that file. */
+function storeAndAnotherProcess(seed: (store: RelayStore) => Promise<void>): void {
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'relay-instances-with-owner-'));
+    dir = mkdtempSync(join(tmpdir(), 'relay-kept-reads-'));
     const file = join(dir, 'relay.db');
     store = openSqliteStore(file);
-    await store.addAgent(ada);
-    await store.putInstance(main(), UID);
+    await seed(store);
     otherDb = new Database(file);
     other = new SqliteTables(otherDb);
   });
@@ -43,6 +47,70 @@ describe('the instances kept with their owner', () => {
     otherDb.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+/** Tables on a database in memory, behind whose back a test may change rows. */
+function memoryTables(): { db: Database.Database; tables: SqliteTables } {
+  const db = new Database(':memory:');
+  for (const migration of MIGRATIONS) db.exec(migration);
+  return { db, tables: new SqliteTables(db) };
+}
+
+describe('the agents kept by number', () => {
+  storeAndAnotherProcess(async (seeded) => {
+    await seeded.addAgent(agent('ada'));
+    await seeded.addAgent(agent('bob'));
+  });
+
+  it('are the same agents from one read to the next while the directory stays the same, and cannot be changed', async () => {
+    const first = await store.agentsWithNumber(TEAM);
+    const second = await store.agentsWithNumber(TEAM);
+    expect(second.map((a) => a.id)).toEqual(['ada', 'bob']);
+    expect(second[0]).toBe(first[0]);
+    expect(second).not.toBe(first);
+    expect(() => Object.assign(second[0]!, { number: '+15005550006' })).toThrow(TypeError);
+  });
+
+  it('follow what another process adds, changes and removes', async () => {
+    await store.agentsWithNumber(TEAM);
+    other.addAgent(agent('cy'));
+    expect((await store.agentsWithNumber(TEAM)).map((a) => a.id)).toEqual(['ada', 'bob', 'cy']);
+    other.updateAgent('ada', { number: '+15005550006' });
+    expect((await store.agentsWithNumber(TEAM)).map((a) => a.id)).toEqual(['bob', 'cy']);
+    other.removeAgent('bob');
+    expect((await store.agentsWithNumber(TEAM)).map((a) => a.id)).toEqual(['cy']);
+  });
+
+  it('forget what a transaction saw of its own changes once it is rolled back', async () => {
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.addAgent(agent('ghost'));
+        expect((await tx.agentsWithNumber(TEAM)).map((a) => a.id)).toEqual(['ada', 'bob', 'ghost']);
+        throw new Error('the webhook failed');
+      }),
+    ).rejects.toThrow('the webhook failed');
+    // The directory's version is back where it was; another change brings it to the ghost's again.
+    other.addAgent(agent('dan', '+15005550006'));
+    expect((await store.agentsWithNumber(TEAM)).map((a) => a.id)).toEqual(['ada', 'bob']);
+  });
+});
+
+it('reads the agents of a number once for as long as the directory does not change', () => {
+  const { db, tables } = memoryTables();
+  tables.addAgent(agent('ada'));
+  tables.agentsWithNumber(TEAM);
+  // Behind the directory's back (no trigger moves its version): what is kept is what was read.
+  db.exec(`DROP TRIGGER agent_changed`);
+  db.exec(`UPDATE agents SET name = 'Ada' WHERE id = 'ada'`);
+  expect(tables.agentsWithNumber(TEAM)[0]!.name).toBe('ada');
+  db.close();
+});
+
+describe('the instances kept with their owner', () => {
+  storeAndAnotherProcess(async (seeded) => {
+    await store.addAgent(ada);
+    await store.putInstance(main(), UID);
   });
 
   it('are the same objects from one read to the next while the directory stays the same, and cannot be changed', async () => {
@@ -83,9 +151,7 @@ describe('the instances kept with their owner', () => {
 });
 
 it('reads an instance with its owner once for as long as the directory does not change', () => {
-  const db = new Database(':memory:');
-  for (const migration of MIGRATIONS) db.exec(migration);
-  const tables = new SqliteTables(db);
+  const { db, tables } = memoryTables();
   tables.addAgent(ada);
   tables.putInstance(main(), UID);
   tables.instanceWithOwner('in_main');
