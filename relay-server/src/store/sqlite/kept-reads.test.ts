@@ -109,8 +109,8 @@ it('reads the agents of a number once for as long as the directory does not chan
 
 describe('the instances kept with their owner', () => {
   storeAndAnotherProcess(async (seeded) => {
-    await store.addAgent(ada);
-    await store.putInstance(main(), UID);
+    await seeded.addAgent(ada);
+    await seeded.putInstance(main(), UID);
   });
 
   it('are the same objects from one read to the next while the directory stays the same, and cannot be changed', async () => {
