@@ -39,6 +39,7 @@ that what else runs on the machine weighs on both sides alike.
 | webhook -> event on the agent's socket, one sender, p50 / p99 (ms) | ${pair(forwarder.unloadedPushMs)} | ${pair(relay.unloadedPushMs)} | | p99 ≤ ${goals.unloadedP99Ms} ms: ${verdict(relay.unloadedPushMs.p99 <= goals.unloadedP99Ms)} |
 | incoming call -> each of ${count(options.fanOutAgents)} sockets, p50 / p99 (ms) | ${pair(forwarder.fanOut.deliveryMs)} | ${pair(relay.fanOut.deliveryMs)} | | p99 ≤ ${goals.fanOutP99Ms} ms: ${verdict(relay.fanOut.deliveryMs.p99 <= goals.fanOutP99Ms)} |
 | … the last socket, p50 / p99 (ms) | ${pair(forwarder.fanOut.lastSocketMs)} | ${pair(relay.fanOut.lastSocketMs)} | | |
+| … the first socket (the time before the first send), p50 / p99 (ms) | ${pair(forwarder.fanOut.firstSocketMs)} | ${pair(relay.fanOut.firstSocketMs)} | | |
 | … the provider's reply, p50 / p99 (ms) | ${pair(forwarder.fanOut.replyMs)} | ${pair(relay.fanOut.replyMs)} | | before the last socket: ${verdict(relay.fanOut.replyMs.p50 < relay.fanOut.lastSocketMs.p50)} |
 | resident memory, 0 -> ${count(relay.idle.sockets)} idle sockets (MiB) | ${forwarder.idle.rssBeforeMiB} -> ${forwarder.idle.rssAfterMiB} | ${relay.idle.rssBeforeMiB} -> ${relay.idle.rssAfterMiB} | | |
 | … per idle connected agent (KB) | ${kbPerSocket(forwarder.idle.kbPerSocket)} | ${kbPerSocket(relay.idle.kbPerSocket)} | | ≤ ${goals.idleKbPerAgent} KB: ${verdict(relay.idle.kbPerSocket <= goals.idleKbPerAgent)} |
