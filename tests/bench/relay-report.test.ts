@@ -74,7 +74,7 @@ describe('the relay throughput section', () => {
     newCalls: throughput(rate),
     updates: throughput(rate * 2),
     unloadedPushMs: latency,
-    fanOut: { deliveryMs: latency, lastSocketMs: { ...latency, p50: 40 }, replyMs: { ...latency, p50: 5 } },
+    fanOut: { deliveryMs: latency, lastSocketMs: { ...latency, p50: 40 }, firstSocketMs: { ...latency, p50: 20 }, replyMs: { ...latency, p50: 5 } },
     idle: { sockets: 1000, rssBeforeMiB: 100, rssAfterMiB: 108, kbPerSocket, firstKbPerSocket: kbPerSocket * 2 },
   });
   const round = (relayRate: number, latency: Percentiles, kb: number): RoundFigures => ({
@@ -101,6 +101,7 @@ describe('the relay throughput section', () => {
       '| updates of known calls per second | 20,000 | 12,000 | × 0.60 | |',
       "| webhook -> event on the agent's socket, one sender, p50 / p99 (ms) | 1.0 / 3.0 | 2.0 / 8.0 | | p99 ≤ 10 ms: met |",
       '| incoming call -> each of 1,000 sockets, p50 / p99 (ms) | 1.0 / 3.0 | 2.0 / 8.0 | | p99 ≤ 50 ms: met |',
+      '| … the first socket (the time before the first send), p50 / p99 (ms) | 20.0 / 3.0 | 20.0 / 8.0 | | |',
       "| … the provider's reply, p50 / p99 (ms) | 5.0 / 3.0 | 5.0 / 8.0 | | before the last socket: met |",
       '| … per idle connected agent (KB) | 3.0 | 6.0 | | ≤ 10 KB: met |',
       '| … the first time they connect, the heap\'s growth included (KB) | 6.0 | 12.0 | | |',

@@ -39,6 +39,7 @@ that what else runs on the machine weighs on both sides alike.
 | webhook -> event on the agent's socket, one sender, p50 / p99 (ms) | ${pair(forwarder.unloadedPushMs)} | ${pair(relay.unloadedPushMs)} | | p99 ≤ ${goals.unloadedP99Ms} ms: ${verdict(relay.unloadedPushMs.p99 <= goals.unloadedP99Ms)} |
 | incoming call -> each of ${count(options.fanOutAgents)} sockets, p50 / p99 (ms) | ${pair(forwarder.fanOut.deliveryMs)} | ${pair(relay.fanOut.deliveryMs)} | | p99 ≤ ${goals.fanOutP99Ms} ms: ${verdict(relay.fanOut.deliveryMs.p99 <= goals.fanOutP99Ms)} |
 | … the last socket, p50 / p99 (ms) | ${pair(forwarder.fanOut.lastSocketMs)} | ${pair(relay.fanOut.lastSocketMs)} | | |
+| … the first socket (the time before the first send), p50 / p99 (ms) | ${pair(forwarder.fanOut.firstSocketMs)} | ${pair(relay.fanOut.firstSocketMs)} | | |
 | … the provider's reply, p50 / p99 (ms) | ${pair(forwarder.fanOut.replyMs)} | ${pair(relay.fanOut.replyMs)} | | before the last socket: ${verdict(relay.fanOut.replyMs.p50 < relay.fanOut.lastSocketMs.p50)} |
 | resident memory, 0 -> ${count(relay.idle.sockets)} idle sockets (MiB) | ${forwarder.idle.rssBeforeMiB} -> ${forwarder.idle.rssAfterMiB} | ${relay.idle.rssBeforeMiB} -> ${relay.idle.rssAfterMiB} | | |
 | … per idle connected agent (KB) | ${kbPerSocket(forwarder.idle.kbPerSocket)} | ${kbPerSocket(relay.idle.kbPerSocket)} | | ≤ ${goals.idleKbPerAgent} KB: ${verdict(relay.idle.kbPerSocket <= goals.idleKbPerAgent)} |
@@ -300,6 +301,33 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   machine the bench's 1,000 sockets are read by one process that competes with the relay for the
   CPU, which a p99 of 50 ms for each socket has to share (the forwarder's own last socket is at
   20 to 35 ms).
+- **Where the p99 per socket goes.** One call's timeline (\`fan-out.ts\` with a mark at each step,
+  instrumented in a throwaway tree: the webhook's arrival, the batch's BEGIN and COMMIT, the sync's
+  callback, each turn of sends, and the bench's first, median and last socket), 150 calls per tree
+  in pairs alternating with the tree before, load 8 to 10.6 (the machine was not quieter this
+  sitting), medians: webhook to BEGIN 2.7 ms, the transaction 8.9, the COMMIT 3.3, the sync 5.8,
+  from the sync to the first send 6.9, the sends 63 (in turns of 5 ms, 45 µs a socket where a bare
+  ws loop takes 17 to 23), the bench's reading after the last send 4.4; the p99 of the sockets 128.
+  The sends are the largest part at every load measured (one half to two thirds); the time before
+  the first send is what the forwarder does not have (the figures' first socket, new: the time
+  before the first send read from outside). From the sync to the first send the reply was
+  rendered, and Twilio's \`<Dial>\` got the team's number once per agent, 1,000 times (some 32 KB):
+  a number several agents share is rung once now. That step 6.9 -> 1.7 ms at the median (p90 25.8
+  -> 9.6), the relay's CPU per call x0.86 (x0.65 to x0.99), the p99 per socket x0.83 and the last
+  socket's x0.85 at the median of 5 pairs (x0.61 to x2.02 each: at that load a run's p99 is one or
+  two slow calls). The 13 % of calls during which a checkpoint started sent in 69 ms against 50 for
+  the others, their last socket 124 against 113: at load 8 to 10 not what sets the p99. Measured and
+  reverted: the log synced with fdatasync rather than fsync (10 pairs at load 8.5 to 10.5: the
+  sync's median 8.3 ms in both, the p99 per socket within the noise; a probe rewriting 2 MB, 1.30
+  against 1.39 ms); pages of 1 KiB rather than 4 (\`fan-out-commit.ts\`, 40 calls): the commit's log
+  as large (2,317 against 2,332 KiB: each agent's entries still span a page of each index), the
+  transaction 1.3 to 1.9 times slower. Why checkpoints spaced further apart hurt at low load stays
+  open: a log left to grow over 40 such calls did not slow their transactions measurably (the
+  store's statements alone, load 7). What is left before the first send is the per-agent rows
+  (transaction, COMMIT and sync, some 18 ms at load 9): one event and one link per agent, each in
+  its agent's page of an index. Not tried: commit the call with one row naming its agents and
+  their seqs, sync, send, and write the per-agent rows in a transaction after the sends (a resume
+  or a call list reading that row until they are written, a restart writing them out first).
 `;
 }
 

@@ -51,6 +51,12 @@ export interface FanOut {
   deliveryMs: Percentiles;
   /** Webhook sent -> its message on the last socket, per call. */
   lastSocketMs: Percentiles;
+  /**
+   * Webhook sent -> its message on the first socket, per call: the server's time before its first
+   * send (for the relay: the call's transaction, its sync, the reply), read without instrumenting it.
+   * The last socket minus this is the sends and the bench's reading.
+   */
+  firstSocketMs: Percentiles;
   /** The provider's round trip: whether its reply waits for the fan-out. */
   replyMs: Percentiles;
 }
@@ -381,6 +387,7 @@ async function unloaded(target: Target, calls: number): Promise<Percentiles> {
 async function fanOut(target: Target, sockets: BenchSocket[], calls: number): Promise<FanOut> {
   const deliveryMs: number[] = [];
   const lastSocketMs: number[] = [];
+  const firstSocketMs: number[] = [];
   const replyMs: number[] = [];
   for (const index of takeCalls(target, calls)) {
     const webhooks = await signWebhooks(target.incoming, AUTH_TOKEN, [incomingPayload(index, FAN_OUT_NUMBER)]);
@@ -391,9 +398,10 @@ async function fanOut(target: Target, sockets: BenchSocket[], calls: number): Pr
     const latencies = sockets.map((socket) => socket.arrival(callId)! - sent);
     deliveryMs.push(...latencies);
     lastSocketMs.push(Math.max(...latencies));
+    firstSocketMs.push(Math.min(...latencies));
     replyMs.push(...run.roundTripMs);
   }
-  return { deliveryMs: percentiles(deliveryMs), lastSocketMs: percentiles(lastSocketMs), replyMs: percentiles(replyMs) };
+  return { deliveryMs: percentiles(deliveryMs), lastSocketMs: percentiles(lastSocketMs), firstSocketMs: percentiles(firstSocketMs), replyMs: percentiles(replyMs) };
 }
 
 async function delivered(webhooks: readonly SignedWebhook[], arrived: (callId: string) => boolean): Promise<void> {
@@ -535,6 +543,7 @@ function medianRound(rounds: RoundFigures[]): RoundFigures {
     fanOut: {
       deliveryMs: medianPercentiles(rounds.map((r) => pick(r).fanOut.deliveryMs)),
       lastSocketMs: medianPercentiles(rounds.map((r) => pick(r).fanOut.lastSocketMs)),
+      firstSocketMs: medianPercentiles(rounds.map((r) => pick(r).fanOut.firstSocketMs)),
       replyMs: medianPercentiles(rounds.map((r) => pick(r).fanOut.replyMs)),
     },
     idle: {

@@ -46,6 +46,15 @@ describe('accepted webhooks', () => {
     expect(JSON.parse(relay.published[0]!.call)).toMatchObject({ call_id: 'CA3', status: 'ringing' });
   });
 
+  it('rings a number that several agents share once, and tells each of them', async () => {
+    const bob = await relay.addAgent('Bob', '+14155550122');
+    const cy = await relay.addAgent('Cy', '+14155550122');
+    const incoming = { CallSid: 'CA5', From: '+14155550199', To: '+15005550006', CallStatus: 'ringing', Direction: 'inbound' };
+    const reply = await (await relay.twilioWebhook(hooks.incoming, incoming)).text();
+    expect(reply).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${hooks.status}"><Number>+14155550111</Number><Number>+14155550122</Number></Dial></Response>`);
+    expect(relay.published.map((e) => e.agentId).sort()).toEqual([ada.id, bob.id, cy.id].sort());
+  });
+
   it('answers a retry exactly as the first time, with no new event', async () => {
     await relay.addAgent('Bob', '+14155550122');
     const incoming = { CallSid: 'CA4', From: '+14155550199', To: '+15005550006', CallStatus: 'ringing', Direction: 'inbound' };

@@ -39,7 +39,10 @@ export async function ingestWebhook(deps: RelayDeps, webhook: VerifiedWebhook): 
   });
   const summary = { callId, created: recorded.created, events: recorded.events.length };
   try {
-    const reply = renderWebhookReply(plan, mapped, context, { dialNumbers: recorded.agents.map((a) => a.number) });
+    // Agents who share a number (a team's line) ring it once: a call routed to 1,000 of them put the
+    // same number 1,000 times into the reply, rendered before any of them heard of the call (issue 13).
+    const dialNumbers = [...new Set(recorded.agents.map((a) => a.number))];
+    const reply = renderWebhookReply(plan, mapped, context, { dialNumbers });
     return { kind: 'stored', reply, ...summary };
   } catch (error) {
     if (!(error instanceof WebhookError && error.code === 'reply-failed')) throw error;
