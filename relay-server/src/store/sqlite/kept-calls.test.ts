@@ -89,6 +89,15 @@ describe('a call kept with its agents', () => {
     expect((await store.callAgents('in_main', 'CA1')).map((a) => a.number)).toEqual(['+15005550006']);
   });
 
+  it("follows this process's own changes to the call's agents", async () => {
+    await ringThenComplete(store, ['ada', 'bob']);
+    await store.callAgents('in_main', 'CA1');
+    await store.updateAgent('bob', { number: '+15005550006' });
+    expect((await store.callAgents('in_main', 'CA1')).map((a) => a.number)).toEqual(['+15005550006', '+14155550100']);
+    await store.removeAgent('bob');
+    expect((await store.callAgents('in_main', 'CA1')).map((a) => a.id)).toEqual(['ada']);
+  });
+
   it('forgets what a transaction changed once it is rolled back', async () => {
     await ringThenComplete(store, ['ada']);
     await expect(

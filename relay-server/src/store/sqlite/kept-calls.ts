@@ -11,43 +11,47 @@ interface KeptCall {
  * The calls this connection inserted, updated or read, with their agents, kept so that a call's
  * next webhook reads neither again: an update read its call by its provider key and its agents
  * by a join of three tables, a quarter of the store's statements per update and their rows' JSON
- * parsed (issue 13). Every write to a kept call goes through here; a write that does not say what
- * the row becomes (notes, the CRM's fields) drops the call. Another connection's commit (another
- * relay on the same file) moves `data_version`, a change to agents or instances the directory's
- * version: either forgets everything at the next read, and so does every rollback (`forget`).
- * What is kept goes to every caller frozen.
+ * parsed (issue 13). Every write to a kept call goes through here and says what the row becomes.
+ * Another connection's commit (another relay on the same file, `relay agent …`) moves
+ * `data_version`, read once at each BEGIN (`transactionBegun`: no other connection commits until
+ * this one's transaction ends), not at each read as the directory's version is: two such reads per
+ * webhook cost about half of what the kept reads saved. Everything is forgotten then, on this
+ * connection's own change to agents or instances (their agents may have changed), and on every
+ * rollback (`forget`). What is kept goes to every caller frozen.
  */
 export class KeptCalls {
-  private readonly readMarks;
+  private readonly readDataVersion;
   private readonly byKey = new Map<string, KeptCall>();
   private readonly keyById = new Map<number, string>();
-  private marks: string | undefined;
+  private dataVersion: number | undefined;
 
   constructor(
     db: Database.Database,
     /** How many calls are kept; the first kept goes first. */
     private readonly limit: number,
   ) {
-    this.readMarks = db.prepare<[], { version: number; data: number }>(
-      `SELECT version, (SELECT data_version FROM pragma_data_version) AS data FROM directory_version`,
-    );
+    this.readDataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+  }
+
+  /** Told at each BEGIN: forgets everything if another connection committed since the last. */
+  transactionBegun(): void {
+    const dataVersion = this.readDataVersion.get()!;
+    if (dataVersion === this.dataVersion) return;
+    this.forget();
+    this.dataVersion = dataVersion;
   }
 
   call(instanceUid: string, callId: string): Call | undefined {
-    this.checkMarks();
     return this.byKey.get(keyOf(instanceUid, callId))?.call;
   }
 
   agents(instanceUid: string, callId: string): Agent[] | undefined {
-    this.checkMarks();
     const agents = this.byKey.get(keyOf(instanceUid, callId))?.agents;
     return agents && [...agents];
   }
 
   /** A call as the store read it, or just inserted (no agents yet). */
   keep(instanceUid: string, call: Call, agents?: readonly Agent[]): void {
-    // Marks read now are this call's: had they moved since, the next read would forget it.
-    if (this.marks === undefined) this.checkMarks();
     const key = keyOf(instanceUid, call.call_id);
     const kept = this.byKey.get(key);
     if (!kept && this.byKey.size >= this.limit) {
@@ -94,22 +98,11 @@ export class KeptCalls {
   forget(): void {
     this.byKey.clear();
     this.keyById.clear();
-    this.marks = undefined;
   }
 
   private keptById(id: number): KeptCall | undefined {
     const key = this.keyById.get(id);
     return key === undefined ? undefined : this.byKey.get(key);
-  }
-
-  /** Forgets everything once another connection committed or the directory moved since the last read. */
-  private checkMarks(): void {
-    const { version, data } = this.readMarks.get()!;
-    const marks = `${version}:${data}`;
-    if (marks !== this.marks) {
-      this.forget();
-      this.marks = marks;
-    }
   }
 }
 
@@ -123,17 +116,22 @@ function oldestFirst(a: Agent, b: Agent): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** Copies of what may be the caller's own objects, which it may still change. */
+/** Copies of what may be the caller's own objects, which it may still change; what was kept already is frozen. */
 function frozenCall(call: Call): Call {
   return Object.freeze({
     ...call,
-    extra: Object.freeze({ ...call.extra }),
-    contact: call.contact && Object.freeze({ ...call.contact }),
-    contacts: Object.freeze([...call.contacts]) as Call['contacts'],
-    crm_log: call.crm_log && Object.freeze({ ...call.crm_log }),
+    extra: frozenCopy(call.extra),
+    contact: call.contact && frozenCopy(call.contact),
+    contacts: frozenCopy(call.contacts),
+    crm_log: call.crm_log && frozenCopy(call.crm_log),
   });
 }
 
 function frozenAgent(agent: Agent): Agent {
-  return Object.isFrozen(agent) ? agent : Object.freeze({ ...agent, profile: Object.freeze({ ...agent.profile }) });
+  return Object.isFrozen(agent) ? agent : Object.freeze({ ...agent, profile: frozenCopy(agent.profile) });
+}
+
+function frozenCopy<T extends object>(value: T): T {
+  if (Object.isFrozen(value)) return value;
+  return Object.freeze(Array.isArray(value) ? ([...value] as T) : { ...value });
 }

@@ -181,6 +181,11 @@ export class SqliteTables implements Synchronous<StoreTables> {
     this.calls.forget();
   };
 
+  /** Told of every BEGIN by the connection's transaction queue (see `KeptCalls`). Not a method, as `forgetKept`. */
+  readonly transactionBegun = (): void => {
+    this.calls.transactionBegun();
+  };
+
   addAgent(agent: NewAgent): Agent {
     this.statements.insertAgent.run({ ...agent, admin: agent.admin ? 1 : 0 });
     return this.agentById(agent.id)!;
@@ -195,6 +200,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   removeAgent(id: string): boolean {
+    this.calls.forget();
     return this.statements.removeAgent.run(id).changes > 0;
   }
 
@@ -211,6 +217,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
   updateAgent(id: string, patch: AgentPatch): Agent | undefined {
     const current = this.agentById(id);
     if (!current) return undefined;
+    this.calls.forget();
     this.statements.updateAgent.run({
       id,
       number: patch.number ?? current.number,
@@ -223,6 +230,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
   putInstance(input: InstanceInput, fresh: { uid: string; secret: string }): Instance {
     const existing = this.statements.instanceOf.get(input.agentId, input.localId);
     const values = { ...input, config: JSON.stringify(input.config), crm: input.crm && JSON.stringify(input.crm) };
+    this.calls.forget();
     if (existing) this.statements.replaceInstance.run({ ...values, uid: existing.uid });
     else this.statements.insertInstance.run({ ...values, ...fresh });
     return toInstance(this.statements.instanceOf.get(input.agentId, input.localId)!);
@@ -252,6 +260,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   deleteInstance(agentId: string, localId: string): boolean {
+    this.calls.forget();
     return this.statements.deleteInstance.run(agentId, localId).changes > 0;
   }
 
