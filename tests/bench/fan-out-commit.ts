@@ -42,14 +42,13 @@ try {
       tables.addAgent({ id, name: `Agent ${i}`, number: '+14155550100', email: null, admin: i === 0, tokenHash: hashToken(id), createdAt: at }));
     tables.putInstance({ agentId: ids[0]!, localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at }, { uid: 'in_bench', secret: 'bench' });
   })();
-  const team = tables.agentsWithNumber('+14155550100');
   const commitKiB: number[] = [];
   for (let call = 0; call <= calls; call++) {
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.transaction(() => {
       const state = mergeCall(undefined, { direction: 'inbound', status: 'ringing', from_number: '+14155550199', to_number: '+14155550100', extra: { note: 'x'.repeat(300) } });
       const id = tables.insertCall('in_bench', `CA${call}`, state, at);
-      tables.linkAgents(team, id);
+      tables.linkAgents(ids, id);
       tables.appendEvents(ids.map((agentId) => ({ agentId, kind: 'created' as const })), tables.callById(id)!, at);
     })();
     if (call > 0) commitKiB.push(statSync(`${file}-wal`).size / 1024);

@@ -185,11 +185,8 @@ export interface CallLog {
    */
   insertCall(instanceUid: string, callId: string, state: CallState, at: string): Promise<number>;
   updateCall(id: number, state: CallState, at: string): Promise<void>;
-  /**
-   * Lets agents see a call, in one statement however many they are; linking one again changes
-   * nothing. The agents themselves, as the store read them: SQLite keeps them with the call.
-   */
-  linkAgents(agents: readonly Agent[], id: number): Promise<void>;
+  /** Lets agents see a call, in one statement however many they are; linking one again changes nothing. */
+  linkAgents(agentIds: readonly string[], id: number): Promise<void>;
   callFor(agentId: string, id: number): Promise<Call | undefined>;
   listCalls(agentId: string, query: CallQuery): Promise<Call[]>;
   /** Notes and disposition, as given (absent fields are the caller's business). */

@@ -158,29 +158,6 @@ export function toCall(row: CallRow): Call {
   };
 }
 
-/**
- * A call just inserted, as `toCall` reads it back (its columns' order and defaults), built rather
- * than read: one statement less on every new call.
- */
-export function insertedCall(id: number, instanceLocalId: string, callId: string, state: CallState, at: string): Call {
-  const { extra, ...columns } = state;
-  return {
-    id,
-    instance_id: instanceLocalId,
-    call_id: callId,
-    ...columns,
-    notes: null,
-    disposition: null,
-    created_at: at,
-    updated_at: at,
-    new_contact_url: null,
-    extra,
-    contact: null,
-    contacts: [],
-    crm_log: null,
-  };
-}
-
 export function toEvent(row: EventRow): AgentEvent {
   return { agentId: row.agent_id, seq: row.seq, kind: row.kind, call: row.call };
 }

@@ -237,9 +237,8 @@ export class PostgresTables implements StoreTables {
     );
   }
 
-  async linkAgents(agents: readonly Agent[], id: number): Promise<void> {
-    if (agents.length === 0) return;
-    const agentIds = agents.map((agent) => agent.id);
+  async linkAgents(agentIds: readonly string[], id: number): Promise<void> {
+    if (agentIds.length === 0) return;
     await this.#db.query('INSERT INTO call_agents (agent_id, call_id) SELECT unnest($1::text[]), $2::bigint ON CONFLICT DO NOTHING', [agentIds, id]);
   }
 

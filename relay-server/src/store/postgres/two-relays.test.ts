@@ -37,7 +37,7 @@ describe('two PostgreSQL stores on one database', () => {
       const state = mergeCall(known, { status: 'ringing' });
       const id = known ? known.id : await tx.insertCall('in_1', callId, state, at);
       if (known) await tx.updateCall(id, state, at);
-      await tx.linkAgents([(await tx.agentById('ada'))!], id);
+      await tx.linkAgents(['ada'], id);
       return tx.appendEvents([{ agentId: 'ada', kind: known ? 'updated' : 'created' }], (await tx.callById(id))!, at);
     });
 

@@ -26,7 +26,6 @@ import {
   callCrmColumns,
   crmWorkColumns,
   EVENT_SELECT,
-  insertedCall,
   type EventRow,
   type InstanceRow,
   INSTANCE_SELECT,
@@ -40,15 +39,12 @@ import {
   toInstance,
   toInstanceWithOwner,
 } from '../rows.ts';
-import { KeptCalls } from './kept-calls.ts';
 import { KeptWhileDirectoryUnchanged } from './kept-reads.ts';
 
 /** Numbers whose agents are kept: a relay's team numbers, not every agent's own. */
 export const NUMBERS_KEPT = 16;
 /** Instances kept: the few a relay's providers post to, not every agent's. */
 export const INSTANCES_KEPT = 64;
-/** Calls kept with their agents: more than a relay's calls alive at once (a call's webhooks come within minutes). */
-export const CALLS_KEPT = 4096;
 
 /** The store's methods as better-sqlite3 runs them: synchronously, each returning its value. */
 export type Synchronous<T> = { [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
@@ -67,7 +63,6 @@ export class SqliteTables implements Synchronous<StoreTables> {
    */
   private readonly agentsByNumber: KeptWhileDirectoryUnchanged<readonly Agent[]>;
   private readonly instancesWithOwner: KeptWhileDirectoryUnchanged<{ instance: Instance; owner: Agent }>;
-  private readonly calls: KeptCalls;
 
   constructor(db: Database.Database) {
     const agentsWithNumber = db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE number = ? ORDER BY created_at, id`);
@@ -80,7 +75,6 @@ export class SqliteTables implements Synchronous<StoreTables> {
       const row = instanceWithOwner.get(uid);
       return row && frozenInstanceWithOwner(toInstanceWithOwner(row));
     });
-    this.calls = new KeptCalls(db, CALLS_KEPT);
     this.statements = {
       insertAgent: db.prepare(
         `INSERT INTO agents (id, name, number, email, admin, token_hash, created_at) VALUES (@id, @name, @number, @email, @admin, @tokenHash, @createdAt)`,
@@ -178,12 +172,6 @@ export class SqliteTables implements Synchronous<StoreTables> {
   readonly forgetKept = (): void => {
     this.agentsByNumber.forget();
     this.instancesWithOwner.forget();
-    this.calls.forget();
-  };
-
-  /** Told of every BEGIN by the connection's transaction queue (see `KeptCalls`). Not a method, as `forgetKept`. */
-  readonly transactionBegun = (): void => {
-    this.calls.transactionBegun();
   };
 
   addAgent(agent: NewAgent): Agent {
@@ -200,7 +188,6 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   removeAgent(id: string): boolean {
-    this.calls.forget();
     return this.statements.removeAgent.run(id).changes > 0;
   }
 
@@ -217,7 +204,6 @@ export class SqliteTables implements Synchronous<StoreTables> {
   updateAgent(id: string, patch: AgentPatch): Agent | undefined {
     const current = this.agentById(id);
     if (!current) return undefined;
-    this.calls.forget();
     this.statements.updateAgent.run({
       id,
       number: patch.number ?? current.number,
@@ -230,7 +216,6 @@ export class SqliteTables implements Synchronous<StoreTables> {
   putInstance(input: InstanceInput, fresh: { uid: string; secret: string }): Instance {
     const existing = this.statements.instanceOf.get(input.agentId, input.localId);
     const values = { ...input, config: JSON.stringify(input.config), crm: input.crm && JSON.stringify(input.crm) };
-    this.calls.forget();
     if (existing) this.statements.replaceInstance.run({ ...values, uid: existing.uid });
     else this.statements.insertInstance.run({ ...values, ...fresh });
     return toInstance(this.statements.instanceOf.get(input.agentId, input.localId)!);
@@ -260,18 +245,12 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   deleteInstance(agentId: string, localId: string): boolean {
-    this.calls.forget();
     return this.statements.deleteInstance.run(agentId, localId).changes > 0;
   }
 
   callByKey(instanceUid: string, callId: string): Call | undefined {
-    const kept = this.calls.call(instanceUid, callId);
-    if (kept) return kept;
     const row = this.statements.callByKey.get(instanceUid, callId);
-    if (!row) return undefined;
-    const call = toCall(row);
-    this.calls.keep(instanceUid, call);
-    return call;
+    return row && toCall(row);
   }
 
   callAgentIds(instanceUid: string, callId: string): string[] {
@@ -279,11 +258,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   callAgents(instanceUid: string, callId: string): Agent[] {
-    const kept = this.calls.agents(instanceUid, callId);
-    if (kept) return kept;
-    const agents = this.statements.agentsOfCallByKey.all(instanceUid, callId).map(toAgent);
-    this.calls.keepAgents(instanceUid, callId, agents);
-    return agents;
+    return this.statements.agentsOfCallByKey.all(instanceUid, callId).map(toAgent);
   }
 
   callById(id: number): Call | undefined {
@@ -301,15 +276,11 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   insertCall(instanceUid: string, callId: string, state: CallState, at: string): number {
-    const id = Number(this.statements.insertCall.run({ ...stateColumns(state), at, instance_uid: instanceUid, call_id: callId }).lastInsertRowid);
-    const instance = this.instancesWithOwner.read(instanceUid)?.instance;
-    if (instance) this.calls.keep(instanceUid, insertedCall(id, instance.localId, callId, state, at), []);
-    return id;
+    return Number(this.statements.insertCall.run({ ...stateColumns(state), at, instance_uid: instanceUid, call_id: callId }).lastInsertRowid);
   }
 
   updateCall(id: number, state: CallState, at: string): void {
     this.statements.updateCall.run({ ...stateColumns(state), at, id });
-    this.calls.updated(id, { ...state, updated_at: at });
   }
 
   /**
@@ -317,9 +288,8 @@ export class SqliteTables implements Synchronous<StoreTables> {
    * INSERT ... SELECT FROM json_each for 1,000 agents measured slower (issue 13; PostgreSQL, a
    * round trip away, links them in one).
    */
-  linkAgents(agents: readonly Agent[], id: number): void {
-    for (const agent of agents) this.statements.linkAgent.run(agent.id, id);
-    this.calls.linked(id, agents);
+  linkAgents(agentIds: readonly string[], id: number): void {
+    for (const agentId of agentIds) this.statements.linkAgent.run(agentId, id);
   }
 
   callFor(agentId: string, id: number): Call | undefined {
@@ -334,20 +304,10 @@ export class SqliteTables implements Synchronous<StoreTables> {
 
   setCallNotes(id: number, notes: Required<CallNotes>, at: string): void {
     this.statements.setCallNotes.run({ ...notes, at, id });
-    this.calls.updated(id, { notes: notes.notes, disposition: notes.disposition, updated_at: at });
   }
 
   setCallCrm(id: number, crm: CallCrm, at: string): void {
-    const columns = callCrmColumns(crm);
-    this.statements.setCallCrm.run({ id, at, ...columns });
-    // As a read would give them back: the caller's objects stay its own.
-    this.calls.updated(id, {
-      contact: columns.contact === null ? null : (JSON.parse(columns.contact) as Call['contact']),
-      contacts: JSON.parse(columns.contacts) as Call['contacts'],
-      new_contact_url: columns.new_contact_url,
-      crm_log: columns.crm_log === null ? null : (JSON.parse(columns.crm_log) as Call['crm_log']),
-      updated_at: at,
-    });
+    this.statements.setCallCrm.run({ id, at, ...callCrmColumns(crm) });
   }
 
   crmWorkOf(callId: number): CrmWork | undefined {

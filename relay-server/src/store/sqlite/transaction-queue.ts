@@ -128,7 +128,6 @@ export class TransactionQueue {
       for (const queued of [...reads, ...batch]) queued.reject(error);
       return;
     }
-    this.tables.transactionBegun();
     this.runReads(reads);
     const outcomes: Outcome[] = [];
     for (const [i, queued] of batch.entries()) {
@@ -194,7 +193,6 @@ export class TransactionQueue {
       for (const queued of reads) queued.reject(error);
       return;
     }
-    this.tables.transactionBegun();
     this.runReads(reads);
     try {
       if (this.db.inTransaction) this.sql.commit.run();
