@@ -134,8 +134,9 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   The transactions of a batch run without a savepoint each: inside one, SQLite copies each page a
   transaction changes into its statement journal first (a probe of a new call's five statements,
   16 to a batch, at load 11: 67 to 117 µs per transaction without, 99 to 149 with). When one
-  fails, the batch is rolled back and runs again, each transaction in a savepoint of its own (the
-  store contract lets a transaction run again). The store's CPU per webhook transaction
+  fails, the batch is rolled back and runs again without it (the store contract lets a
+  transaction run again), and it is refused with the error of its one run: run again in
+  savepoints, the whole batch ran twice, the failing one failing again. The store's CPU per webhook transaction
   (\`tests/bench/webhook-store.ts\`, \`recordCall\` on a synced file, five pairs alternating with
   the tree before, load 11 to 13): new calls x0.92 at the median (x0.66 to x1.00), updates x0.86
   (x0.73 to x1.00).
@@ -167,6 +168,15 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   agents read, the update, the snapshot, the seq, the event) as for a new call, and reads and
   parses the call besides; the forwarder's update costs it a third of its new call (0.07 against
   0.23 ms of CPU per webhook in this sitting's runs), the relay's about 0.6 of its own.
+  Measured and left: a call kept in memory with its agents from its insert on (4,096 calls,
+  written through by every write to them, forgotten on a rollback, a change to the directory or
+  another connection's commit, \`data_version\` read at each BEGIN), so that an update read
+  neither (\`callByKey\` and \`callAgents\`, 5 % of the relay's self time under update load, some
+  18 µs per update in a profile). Against the tree before, alternately (load 7 to 13): the relay's
+  CPU per update (\`webhook-cpu.ts --calls 2000\`, three pairs) x1.14, x0.96, x1.04, per new call
+  x0.97, x0.82, x1.04; the store's side alone (\`webhook-store.ts\`, three pairs of three rounds)
+  updates x0.92 to x1.05, new calls x1.1 to x1.3: each new call built, froze and kept its call,
+  and the garbage collector carried the calls kept alive (its share 13 -> 15 %).
 - **Nothing worked out again that the webhook before had.** The guard's instance with its
   owner is kept, frozen, for the last 64 instances, as the agents of a number are ("The team's
   agents kept between calls" below): read again only once the directory's version has moved,
@@ -185,8 +195,8 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   the store's side alone (\`webhook-store.ts\`, the guard's read then \`recordCall\`, three pairs,
   second round) new calls x0.71, x1.14, x0.92, updates x0.74, x0.83, x0.76.
 - **What is left.** No function of the webhook's own path stands out any more in a profile by
-  function (\`tests/bench/webhook-cpu.ts --profile\`: each phase apart): the batch's BEGIN,
-  savepoints and COMMIT, the call's insert and its event's statements, the garbage collector
+  function (\`tests/bench/webhook-cpu.ts --profile\`: each phase apart): the batch's BEGIN and
+  COMMIT, the call's insert and its event's statements, the garbage collector
   (8 %), libphonenumber for each new caller not sent in E.164 (the last 1,024 numbers read are remembered), Hono's
   context per webhook (under 1 %), and the writes (\`writev\`): each HTTP answer is one, headers
   and body together, and answers to different senders' connections cannot share one; the live

@@ -117,7 +117,7 @@ describe('group commit (issue 13)', () => {
     expect(await store.eventsAfter('ada', 0, 10)).toEqual([]);
   });
 
-  it('runs a failed batch again, each transaction in a savepoint of its own: the others run twice, their first writes undone', async () => {
+  it('runs a failing transaction once: the batch runs again without it, those before it twice, their first writes undone', async () => {
     const runs = { CA1: 0, CA2: 0, CA3: 0 };
     const settled = await queuedTogether<number>([
       (tx) => (runs.CA1++, insert(tx, 'CA1')),
@@ -129,12 +129,12 @@ describe('group commit (issue 13)', () => {
       (tx) => (runs.CA3++, insert(tx, 'CA3')),
     ]);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(runs).toEqual({ CA1: 2, CA2: 2, CA3: 1 });
+    expect(runs).toEqual({ CA1: 2, CA2: 1, CA3: 1 });
     expect(['CA1', 'CA2', 'CA3'].map(committed)).toEqual([true, false, true]);
     expect(reader.prepare('SELECT count(*) AS n FROM calls').get()).toEqual({ n: 2 });
     // Without a failure, each runs once.
     await queuedTogether([(tx) => (runs.CA1++, insert(tx, 'CA4')), (tx) => (runs.CA3++, insert(tx, 'CA5'))]);
-    expect(runs).toEqual({ CA1: 3, CA2: 2, CA3: 2 });
+    expect(runs).toEqual({ CA1: 3, CA2: 1, CA3: 2 });
   });
 
   it('commits at most maxBatch transactions together; the rest form the next batch', async () => {

@@ -51,9 +51,6 @@ export class TransactionQueue {
       begin: db.prepare('BEGIN IMMEDIATE'),
       commit: db.prepare('COMMIT'),
       rollback: db.prepare('ROLLBACK'),
-      savepoint: db.prepare('SAVEPOINT work'),
-      release: db.prepare('RELEASE work'),
-      rollbackTo: db.prepare('ROLLBACK TO work'),
     };
   }
 
@@ -119,11 +116,12 @@ export class TransactionQueue {
    * The batch's transactions run one after another in one SQLite transaction, without a savepoint
    * each: inside a savepoint SQLite copies each page a transaction changes into its statement
    * journal first, a third more of a new call's statements' time (issue 13). When one fails, that
-   * rolls the whole batch back, and the batch runs again with each transaction in a savepoint of
-   * its own, so that the failing one rolls back alone (the store contract lets a transaction run
-   * again).
+   * rolls the whole batch back: the failing one is refused with its error, and the others run again
+   * without it (the store contract lets a transaction run again). Those after it ran not yet, those
+   * before it twice; it ran once, where running the whole batch again in savepoints ran it twice,
+   * failing again.
    */
-  private async runBatch(batch: Queued[], reads: QueuedRead[], inSavepoints = false): Promise<void> {
+  private async runBatch(batch: Queued[], reads: QueuedRead[]): Promise<void> {
     try {
       this.sql.begin.run();
     } catch (error) {
@@ -133,12 +131,12 @@ export class TransactionQueue {
     this.runReads(reads);
     const outcomes: Outcome[] = [];
     for (const [i, queued] of batch.entries()) {
-      const outcome = await this.runOne(queued, inSavepoints);
+      const outcome = await this.runOne(queued);
       outcomes.push(outcome);
-      if (!outcome.ok && !inSavepoints && batch.length > 1) {
-        if (this.db.inTransaction) this.sql.rollback.run();
+      if (!outcome.ok && batch.length > 1) {
         for (const ran of outcomes) ran.hooks.rolledBack();
-        return this.runBatch(batch, [], true);
+        queued.reject(outcome.error);
+        return this.runBatch([...batch.slice(0, i), ...batch.slice(i + 1)], []);
       }
       if (!this.db.inTransaction) {
         // A lone transaction failed and was rolled back, or SQLite ended the transaction itself (disk
@@ -214,28 +212,18 @@ export class TransactionQueue {
     }
   }
 
-  /**
-   * One transaction's work, in a savepoint of its own when asked, so that one failing rolls back
-   * alone. Else a failure rolls the whole SQLite transaction back.
-   */
-  private async runOne(queued: Queued, shared: boolean): Promise<Outcome> {
+  /** One transaction's work; a failure rolls the whole SQLite transaction back. */
+  private async runOne(queued: Queued): Promise<Outcome> {
     const hooks = new CommitHooks();
     const view = new TransactionView(this.tables, hooks);
     const tx = view as unknown as StoreTx;
-    if (shared) this.sql.savepoint.run();
     try {
       const value = await queued.work(tx);
-      if (shared) this.sql.release.run();
       return { ok: true, value, hooks };
     } catch (error) {
       // What it changed is taken back: what is kept between reads may have been read with its changes.
       this.tables.forgetKept();
-      if (this.db.inTransaction) {
-        if (shared) {
-          this.sql.rollbackTo.run();
-          this.sql.release.run();
-        } else this.sql.rollback.run();
-      }
+      if (this.db.inTransaction) this.sql.rollback.run();
       hooks.rolledBack();
       return { ok: false, error, hooks };
     } finally {
