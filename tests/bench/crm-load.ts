@@ -7,18 +7,21 @@
  * the ratios with / without. `--pinned` puts the relay alone on one core in both runs (relay.ts
  * `pin`). `--profile` adds one CRM run under `node --cpu-prof`, read by function while the
  * webhooks came. `--phases` runs the throughput bench's CRM row instead (relay-throughput.ts:
- * `--calls` new calls, then their updates, after a warm-up), without and with the CRM, alternately.
+ * `--calls` new calls, then their updates, after a warm-up), without and with the CRM, alternately;
+ * with `--profile`, one run of each under `node --cpu-prof` instead: per phase, the relay's main
+ * thread's self time per webhook by function, with the CRM against without, and the CRM functions
+ * the time with the CRM ran under.
  * `--one-at-a-time` runs the CRM bench's call-centre pace instead (relay-crm.ts: `--calls` calls,
  * default 50, one sender, the CRM answering): the contact on the first event and the log's latency.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../relay/harness.ts';
-import { type CpuProfile, selfTimeByFunction } from './cpu-profile.ts';
+import { type CallFrame, type CpuProfile, largestFirst, selfTimeByFunction, type Stack, sumSelfTime } from './cpu-profile.ts';
 import { positiveIntegerFlag } from './flags.ts';
 import { benchVtiger, sayIfNotExactlyOnce, summary } from './relay-crm.ts';
 import { benchRelay } from './relay.ts';
-import { crmThroughput, relayThroughput } from './relay-throughput.ts';
+import { crmThroughput, type PhasesProfile, readPhasesProfile, relayThroughput } from './relay-throughput.ts';
 
 const args = process.argv.slice(2);
 const calls = positiveIntegerFlag(args, '--calls', 200);
@@ -26,11 +29,13 @@ const rounds = positiveIntegerFlag(args, '--rounds', 1);
 const pinned = args.includes('--pinned');
 const oneAtATime = args.includes('--one-at-a-time');
 
-for (let round = 1; round <= rounds && args.includes('--phases'); round++) {
+for (let round = 1; round <= rounds && args.includes('--phases') && !args.includes('--profile'); round++) {
   const without = await relayThroughput(calls);
   const withCrm = await crmThroughput(calls);
   const rate = (phase: { webhooksPerSecond: number }) => phase.webhooksPerSecond;
   console.log(`round ${round} phases, webhooks/s without / with: new calls ${rate(without.newCalls)} / ${rate(withCrm.newCalls)} x${(rate(withCrm.newCalls) / rate(without.newCalls)).toFixed(2)}, updates ${rate(without.updates)} / ${rate(withCrm.updates)} x${(rate(withCrm.updates) / rate(without.updates)).toFixed(2)}`);
+  const cpu = (phase: { serverCpuMs: number }) => phase.serverCpuMs;
+  console.log(`round ${round} phases, the relay's CPU per webhook (ms) without / with: new calls ${cpu(without.newCalls)} / ${cpu(withCrm.newCalls)}, updates ${cpu(without.updates)} / ${cpu(withCrm.updates)}`);
   console.log(`round ${round} new calls with the CRM:`, JSON.stringify(withCrm.phases.newCalls));
   console.log(`round ${round} updates with the CRM:`, JSON.stringify(withCrm.phases.updates));
 }
@@ -51,7 +56,40 @@ for (let round = 1; round <= rounds && !args.includes('--phases') && !oneAtATime
   console.log(`round ${round} with / without: webhooks/s x${ratio(withCrm.webhooksPerSecond, without.webhooksPerSecond)}, relay CPU per call x${ratio(withCrm.relayCpuMsPerCall, without.relayCpuMsPerCall)}`);
 }
 
-if (args.includes('--profile')) {
+if (args.includes('--phases') && args.includes('--profile')) {
+  // The CRM's share of the relay's main thread, function by function: each phase's self time per
+  // webhook with the CRM against without, and under which CRM function (the outermost on the stack).
+  const profiled = async (run: (profile: PhasesProfile) => Promise<unknown>) => {
+    const dir = tempDir('pc-bench-crm-phases-');
+    try {
+      const profile: PhasesProfile = { dir: dir.path, windows: { newCalls: { fromUs: 0, toUs: 0 }, updates: { fromUs: 0, toUs: 0 } } };
+      await run(profile);
+      return { profile: readPhasesProfile(profile), windows: profile.windows };
+    } finally {
+      dir.remove();
+    }
+  };
+  const without = await profiled((profile) => relayThroughput(calls, profile));
+  const withCrm = await profiled((profile) => crmThroughput(calls, profile));
+  for (const phase of ['newCalls', 'updates'] as const) {
+    const perWebhook = (run: typeof without, key: (stack: Stack) => string) => {
+      const { byKey, busyUs } = sumSelfTime(run.profile, { key, window: run.windows[phase] });
+      return { byKey: new Map([...byKey].map(([name, us]) => [name, us / calls])), busyUs: busyUs / calls };
+    };
+    const self = { without: perWebhook(without, ([running]) => frameName(running)), with: perWebhook(withCrm, ([running]) => frameName(running)) };
+    console.log(`${phase}: the relay's main thread busy ${self.without.busyUs.toFixed(0)} µs per webhook without the CRM, ${self.with.busyUs.toFixed(0)} with`);
+    const names = new Set([...self.without.byKey.keys(), ...self.with.byKey.keys()]);
+    const rows = [...names].map((name) => ({ name, without: self.without.byKey.get(name) ?? 0, with: self.with.byKey.get(name) ?? 0 })).sort((a, b) => b.with - b.without - (a.with - a.without));
+    for (const row of rows.slice(0, 30)) console.log(`  self µs/webhook ${row.without.toFixed(1)} -> ${row.with.toFixed(1)} (+${(row.with - row.without).toFixed(1)}) ${row.name}`);
+    const underCrm = perWebhook(withCrm, (stack) => {
+      const outermost = [...stack].reverse().find((frame) => /\/src\/crm\//.test(frame.url));
+      return outermost ? frameName(outermost) : '(no CRM function on the stack)';
+    });
+    for (const [name, us] of largestFirst(underCrm.byKey, 20)) console.log(`  under µs/webhook ${us.toFixed(1)} ${name}`);
+  }
+}
+
+if (args.includes('--profile') && !args.includes('--phases')) {
   const dir = tempDir('pc-bench-crm-load-');
   try {
     const window = { fromUs: 0, toUs: 0 };
@@ -63,4 +101,9 @@ if (args.includes('--profile')) {
   } finally {
     dir.remove();
   }
+}
+
+function frameName(frame: CallFrame): string {
+  const where = /\/((?:relay-server|shared)\/src\/.+)$/.exec(frame.url)?.[1] ?? frame.url.split('/').pop();
+  return where ? `${frame.functionName || '(anonymous)'} ${where}:${(frame.lineNumber ?? -1) + 1}` : frame.functionName;
 }

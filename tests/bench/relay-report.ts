@@ -154,6 +154,34 @@ by pair × 1.12, from × 0.71 to × 3.0: inside this machine's noise), with / wi
 (\`perInstance\`), so a started lookup mostly waits for the CRM's answers to the others. What is
 left of (c), about 0.2 ms per webhook, is the webhook's own CRM work (the cache, the hold of its
 first events, the outbox row) and the lookups that answer during the burst.
+Measured since by function (\`crm-load.ts --phases --profile\`: one run without and one with the
+CRM under \`node --cpu-prof\`, the relay's main thread's self time per webhook in each phase and the
+CRM function each sample ran under; two runs at load 6 to 9): busy per update 590 -> 1,580 and
+655 -> 1,459 µs, of which about 0.4 ms under CRM functions: the webhook's own \`followCallChange\`
+and \`enqueueCrmWork\` 0.1 to 0.23 ms (four statements: the log made pending, the outbox row read
+then written, the call read back), the outbox's steps the rest; per new call 755 -> 1,378 and
+847 -> 914 µs, mostly the lookups' engine work and node:http. The webhook that ends a call now
+writes its pending log and its row in two statements (a call without a log has no row to read;
+the call is built from what was written, as the cached and the looked-up contact's are). A/B,
+three pairs alternately at load 7 to 12, updates with the CRM: the relay's thread 0.694 / 0.709
+/ 0.757 -> 0.646 / 0.569 / 0.404 ms per webhook, the relay's CPU per webhook with / without the
+CRM × 1.44 / 1.27 / 1.37 -> × 1.04 / 1.06 / 0.74; new calls as before (no cache hits there);
+at a call centre's pace (\`--one-at-a-time\`, 50 calls, seven pairs at load 7 to 12)
+no step rationed and every call logged once in every run, the contact on the first event 22 to
+98 % on main and 52 to 88 % here (medians 82 and 76 %): on such a machine the simulator, at nice
+19, waits for a core, and a quiet run is what can say whether the 100 % holds. The steps that
+start at once during a burst, logged one by one in a run (a temporary counter): in clumps of 10 to 16, with 16 webhooks in flight, none started for 40 to 60
+ms and the thread's load at 0.2 to 0.7: the webhooks wait for the log's sync on a disk shared
+with other work, the thread idles, its load falls under \`easesAt\` and every waiting step starts.
+Of a clump, four lookups ran (\`perInstance\`) and the rest took their instance's slot as it came
+free, later in the burst, without another turn. Taking the slot before the turn was tried: 1,000
+-> 52 to 70 lookups entered the turns during the new calls, and the relay's thread per new-call
+webhook with the CRM 0.808 / 0.678 / 0.636 -> 0.852 / 0.654 / 0.564 ms, with / without × 1.23 ->
+× 1.26 (medians, three pairs at load 8 to 10): no gain, since the simulator's answers, four at a
+time, pace the lookups in both orders; it is not in the tree. Left for issue 10: the steps let
+through while the webhooks wait for the disk (a load that counts such waits as busy, or a
+saturation that eases only once the webhooks stop queuing, would hold them, at the cost of
+contacts at a moderate pace with overlapping webhooks), and the lookups' own CPU in a burst.
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on

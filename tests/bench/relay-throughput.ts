@@ -145,9 +145,10 @@ export async function benchRelayThroughput(options: ThroughputOptions): Promise<
  * simulator in its own process, the clock started once the warm-up's lookups are answered): the
  * CRM row alone, for tests/bench/crm-load.ts `--phases` beside `relayThroughput`.
  */
-export async function crmThroughput(calls: number): Promise<RoundFigures['crm']> {
+export async function crmThroughput(calls: number, profile?: PhasesProfile): Promise<RoundFigures['crm']> {
   const simulator = await BenchCrm.start(WARM_UP + calls);
-  return withRelay({ crm: simulator.setup }, async (target) => {
+  return withRelay({ crm: simulator.setup, ...(profile ? { cpuProfileDir: profile.dir } : {}) }, async (target) => {
+    if (profile) profile.pid = target.pid;
     await warmUp(target);
     const phases: CrmPhase[] = [];
     const drainedFirst: MeasuredPhase = async (webhooks, work) => {
@@ -155,17 +156,30 @@ export async function crmThroughput(calls: number): Promise<RoundFigures['crm']>
       phases.push(phase);
       return result;
     };
-    const figures = await throughputPhases(target, calls, { updates: true }, undefined, drainedFirst);
+    const figures = await throughputPhases(target, calls, { updates: true }, profile?.windows, drainedFirst);
     return { ...figures, phases: { newCalls: phases[0]!, updates: phases[1]! } };
   }).finally(() => simulator.close());
 }
 
 /** The same phases on a relay without a CRM. */
-export function relayThroughput(calls: number): Promise<{ newCalls: Throughput; updates: Throughput }> {
-  return withRelay({}, async (target) => {
+export function relayThroughput(calls: number, profile?: PhasesProfile): Promise<{ newCalls: Throughput; updates: Throughput }> {
+  return withRelay(profile ? { cpuProfileDir: profile.dir } : {}, async (target) => {
+    if (profile) profile.pid = target.pid;
     await warmUp(target);
-    return throughputPhases(target, calls);
+    return throughputPhases(target, calls, { updates: true }, profile?.windows);
   });
+}
+
+/** A run of the phases under `node --cpu-prof`: the profile goes to `dir`, the relay's pid and each phase's stretch are filled in. */
+export interface PhasesProfile {
+  dir: string;
+  pid?: number;
+  windows: { newCalls: ProfileWindow; updates: ProfileWindow };
+}
+
+/** The CPU profile of the relay's main thread that `profile`'s run wrote. */
+export function readPhasesProfile(profile: PhasesProfile): CpuProfile {
+  return JSON.parse(readFileSync(join(profile.dir, profileFileOf(profile.dir, profile.pid!)), 'utf8')) as CpuProfile;
 }
 
 /**

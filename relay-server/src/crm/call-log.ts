@@ -40,9 +40,13 @@ export async function followCallChange(deps: CrmDeps & Pick<RelayDeps, 'now'>, t
   const log = after.crm_log;
   if (log === null) {
     if (!isFinalStatus(after.status)) return after;
-    await tx.setCallCrm(after.id, { ...crmFields(after), crm_log: PENDING }, now.toISOString());
-    await enqueueCrmWork(deps, tx, instance.uid, after.id, firstLogDue(deps, after, dueNow, now), now);
-    return (await tx.callById(after.id))!;
+    const at = now.toISOString();
+    const pending: Call = { ...after, crm_log: PENDING, updated_at: at };
+    await tx.setCallCrm(after.id, crmFields(pending), at);
+    // Rows come with a log, so a call that had none has no row to read first; and the call is built
+    // from what was written, not read back: two statements fewer on the webhook that ends each call (issue 10).
+    await putDueCrmWork(deps, tx, newCrmWork(instance.uid, after.id, firstLogDue(deps, after, dueNow, now), now), now);
+    return pending;
   }
   if (log.state === 'failed' || log.state === 'skipped' || !changedForCrm(before, after)) return after;
   // A pending log reads the call when it runs, so it needs no second row; a logged one is updated when the CRM can.
@@ -100,13 +104,20 @@ function changedForCrm(before: Call | undefined, after: Call): boolean {
 export async function enqueueCrmWork(deps: CrmDeps, tx: StoreTx, instanceUid: string, callId: number, dueAt: Date | undefined, now: Date): Promise<void> {
   const existing = await tx.crmWorkOf(callId);
   const due = (dueAt ?? now).toISOString();
-  // A row due now is claimed by the outbox worker in this same transaction when it has room.
-  const put = (work: CrmWork) => tx.putCrmWork(work.dueAt <= now.toISOString() ? deps.crm.claimWithCommit(tx, work) : work);
   if (!existing) {
-    await put({ callId, instanceUid, state: 'queued', dueAt: due, attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: now.toISOString() });
+    await putDueCrmWork(deps, tx, newCrmWork(instanceUid, callId, dueAt ?? now, now), now);
   } else if (existing.state === 'inflight') {
     if (!existing.again) await tx.putCrmWork({ ...existing, again: true });
   } else if (dueAt && due < existing.dueAt && existing.attempts === 0) {
-    await put({ ...existing, dueAt: due });
+    await putDueCrmWork(deps, tx, { ...existing, dueAt: due }, now);
   }
+}
+
+function newCrmWork(instanceUid: string, callId: number, dueAt: Date, now: Date): CrmWork {
+  return { callId, instanceUid, state: 'queued', dueAt: dueAt.toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: now.toISOString() };
+}
+
+/** Stores a queued row; one due now is claimed by the outbox worker in this same transaction when it has room. */
+function putDueCrmWork(deps: CrmDeps, tx: StoreTx, work: CrmWork, now: Date): Promise<void> {
+  return tx.putCrmWork(work.dueAt <= now.toISOString() ? deps.crm.claimWithCommit(tx, work) : work);
 }

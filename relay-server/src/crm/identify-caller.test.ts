@@ -1,6 +1,5 @@
 import { type Contact, REDACTED } from '@phone-connector/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SqliteTables } from '../store/sqlite/tables.ts';
 import { crmTestRelay } from '../testing.ts';
 
 const GRACE: Contact = { id: '12x1', name: 'Grace Hopper', company: 'Navy', url: 'https://crm.example.test/contacts/12x1' };
@@ -8,6 +7,12 @@ const CALLER = '+14155550199';
 const WAIT = { timeout: 10_000, interval: 10 };
 
 let relay: Awaited<ReturnType<typeof crmTestRelay>>;
+
+/** A spy on a store method as transactions call it: their `tx` takes the tables' methods once, when the store's module loads. */
+async function spyInTransactions(name: 'callById' | 'crmWorkOf' | 'instanceByUid') {
+  const view = Object.getPrototypeOf(await relay.store.transaction(async (tx) => tx)) as Record<typeof name, () => unknown>;
+  return vi.spyOn(view, name);
+}
 beforeEach(async () => {
   relay = await crmTestRelay();
 });
@@ -117,8 +122,8 @@ describe('lookup cache', () => {
     relay.crm.contacts.set(CALLER, [GRACE]);
     await relay.inbound('CA1', CALLER).ringing();
     await vi.waitFor(() => expect(relay.pushed('CA1')[0]).toMatchObject({ call: { contact: GRACE } }), WAIT);
-    // Transactions take the tables' methods as they open; the guard's plain read was bound when the store opened.
-    const reads = vi.spyOn(SqliteTables.prototype, 'instanceByUid');
+    // In transactions only: the guard's plain read goes around them.
+    const reads = await spyInTransactions('instanceByUid');
     await relay.inbound('CA2', CALLER).ringing();
     await relay.twilioWebhook(relay.hooks.status, { CallSid: 'CA2', CallStatus: 'in-progress' });
     expect(relay.pushed('CA2').map((e) => [e.kind, e.call.status, e.call.contact?.id])).toEqual([
@@ -162,6 +167,34 @@ describe('lookup cache', () => {
     await relay.inbound('CA2', CALLER).ringing();
     await vi.waitFor(() => expect(relay.pushed('CA2').length).toBeGreaterThan(0), WAIT);
     expect(relay.crm.asked('findContacts')).toEqual([CALLER, CALLER, CALLER]);
+  });
+});
+
+describe('the calls the CRM side writes', () => {
+  it('pushes each change exactly as the store reads the call back, and reads neither the call nor its outbox row again to write it', async () => {
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    const lastPushed = (sid: string) => relay.published.filter((e) => (JSON.parse(e.call) as { call_id: string }).call_id === sid).at(-1)!.call;
+    const asStored = async (sid: string) => JSON.stringify(await relay.store.callById((await relay.callOf(sid)).id));
+    // The lookup's contact, after the first event went without it.
+    const release = relay.crm.hang('findContacts');
+    await relay.inbound('CA1', CALLER).ringing();
+    await vi.waitFor(() => expect(relay.pushed('CA1')).toHaveLength(1), WAIT);
+    release();
+    await vi.waitFor(() => expect(relay.pushed('CA1')).toHaveLength(2), WAIT);
+    expect(lastPushed('CA1')).toBe(await asStored('CA1'));
+    // The cached contact, and the pending log of the call's end, written in the webhooks' transactions.
+    await relay.outbox.stop();
+    const reads = [await spyInTransactions('callById'), await spyInTransactions('crmWorkOf')];
+    await relay.inbound('CA2', CALLER).ringing();
+    expect(lastPushed('CA2')).toBe(await asStored('CA2'));
+    expect(JSON.parse(lastPushed('CA2'))).toMatchObject({ contact: GRACE, crm_log: null });
+    reads.forEach((read) => read.mockClear());
+    await relay.inbound('CA2', CALLER).completed();
+    for (const read of reads) expect(read).not.toHaveBeenCalled();
+    expect(lastPushed('CA2')).toBe(await asStored('CA2'));
+    expect(JSON.parse(lastPushed('CA2'))).toMatchObject({ status: 'completed', contact: GRACE, crm_log: { state: 'pending' } });
+    expect(await relay.store.crmWorkOf((await relay.callOf('CA2')).id)).toMatchObject({ state: 'queued', attempts: 0 });
+    reads.forEach((read) => read.mockRestore());
   });
 });
 

@@ -25,8 +25,11 @@ export async function identifyFromCache(deps: Deps, tx: StoreTx, instance: Insta
   if (!session || !number) return { call };
   const cached = deps.crm.lookup.cached(instance.uid, number);
   if (!cached) return { call, pending: { instanceUid: instance.uid, callId: call.id, number, session } };
-  await tx.setCallCrm(call.id, { ...crmFields(call), ...contactFields(cached, session, number) }, deps.now().toISOString());
-  return { call: (await tx.callById(call.id))! };
+  const at = deps.now().toISOString();
+  // Built from what is written rather than read back: a statement less on the webhook's path (issue 10).
+  const identified: Call = { ...call, ...contactFields(cached, session, number), updated_at: at };
+  await tx.setCallCrm(call.id, crmFields(identified), at);
+  return { call: identified };
 }
 
 /**
@@ -69,8 +72,8 @@ function attachContacts(deps: Deps, lookup: PendingLookup, contacts: Contact[]) 
       const fields = contactFields(contacts, lookup.session, lookup.number);
       if (fields.contact === null && fields.new_contact_url === null) return undefined;
       const at = deps.now().toISOString();
-      await tx.setCallCrm(before.id, { ...crmFields(before), ...fields }, at);
-      const after = (await tx.callById(before.id))!;
+      const after: Call = { ...before, ...fields, updated_at: at };
+      await tx.setCallCrm(before.id, crmFields(after), at);
       // Read again here: the lookup ran after the webhook's commit, and the instance may have changed or gone since.
       const instance = await tx.instanceByUid(lookup.instanceUid);
       const call = instance ? await followCallChange(deps, tx, instance, before, after) : after;
