@@ -180,11 +180,11 @@ say what is met and what is not.
   style attribute: Chromium no longer cascades each button's inline style on its own. Its
   selector weighs three ids and every declaration is \`!important\`: CRM themes cannot restyle or
   hide the buttons.
-  The handset stays each button's own svg: drawn instead as one \`data:\` image every overlay button
-  shares, placed by one transform, the style and layout after our pass in the infinite scroll fell
-  × 0.87 and × 0.91 in two paired runs (1,816 -> 1,382 ms in the quiet bench), but a CRM whose
-  Content-Security-Policy allows images from itself only blocks that image and showed a bare green
-  dot (tests/e2e/overlay.test.ts, strict-csp.html): reverted.
+  The handset drawn as one \`data:\` image every overlay button shares, placed by one transform,
+  the style and layout after our pass in the infinite scroll fell × 0.87 and × 0.91 in two paired
+  runs (1,816 -> 1,382 ms in the quiet bench), but a CRM whose Content-Security-Policy allows
+  images from itself only blocks that image and showed a bare green dot (tests/e2e/overlay.test.ts,
+  strict-csp.html): reverted. It is a shape of the stylesheet now ("Less script per button").
 - **Less script per number.** The numbers of each text are kept per country, up to 100,000
   texts: a 10,000-row list shows ~40,000 with seven digits or more, so a re-render searches none
   again (at 20,000 it searched them all). Buttons are clones of one prototype and the document
@@ -253,6 +253,38 @@ say what is met and what is not.
   frame's own layout after our writes 1.8 -> 0.7 s, its total 31.3 -> 30.9 s: noise). What is
   left, per appended row: the scanner's reading in the observer's callback (walk, forced style,
   detection) and our buttons' style and paint; the layout forced in our frame is the page's.
+- **Less script per button and per append.** The scroll profiled (content-scroll-profile.ts,
+  25,000 rows, one run, load 2–9): our script 8.7 s sampled, of it the scanner's read in the
+  observer's callback 5.4 s (the walk 1.9 s, the search 1.0 s, the buttons' making 1.0 s, of it
+  the clone of a button, its svg and its path 0.65 s) and the overlay's pass 3.1 s (a computed
+  style per cell and row 1.1 s, the numbers' boxes 0.8 s, each host's sentinels picked again from
+  all its numbers at each append 0.58 s). Cut: the handset is a shape of the stylesheet
+  (\`clip-path: path()\` on the button's \`::before\`, the 16-unit icon scaled to 11 px), each
+  button one element: the making 1.02 -> 0.28 s, the clone 0.65 -> 0.06 s; a shape fetches
+  nothing, so a strict Content-Security-Policy still shows it (tests/e2e/overlay.test.ts checks
+  its shape and colour, in the overlay and inline). The digit pre-check reads ASCII by character
+  code (a table of the punctuation libphonenumber accepts) instead of a one-character string
+  looked up in a Set per character (in node, the bench's texts 80 -> 48 ms and 97 -> 32 ms), and
+  the detection cache is looked up before it. Each host keeps its entries, and its sentinels
+  until one of them moves, joins or leaves (checkShifts 0.58 -> 0.19 s). After the three, our
+  script 4.8 s sampled (the page's own script 1.5 s, 2.5 s in the first run: these profiles move
+  with the machine's load, their shares compare). In the bench (PC_BENCH_FRAMES=1, main's tree
+  and this alternately, load 6–11) main -> this: PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1, two pairs,
+  the scroll's appends +68 % / +28 % -> +31 % / +47 % against the bare page's (c2d's +9 % / +23 %
+  and +31 % / +84 %), its buttons after the last append 2.14 / 1.49 s -> 1.26 / 2.62 s, our
+  script in its long frames against c2d's ×1.67 / ×1.39 -> ×1.01 / ×0.80; 10,000 rows ours/c2d
+  0.94 / 0.94 -> 0.81 / 1.19, re-render 1.37 / 1.21 -> 1.53 / 0.88; the scroll alone
+  (PC_BENCH_ROWS=0, two more pairs) its appends +135 % / +40 % -> +6 % / +7 % (c2d's +178 % /
+  +55 % and -7 % / +26 %), buttons after the last append 2.86 / 2.04 s -> 1.46 / 1.88 s, our
+  script against c2d's ×0.87 / ×0.91 -> ×1.17 / ×0.96, the relayout after our pass 2,256 /
+  1,738 -> 1,532 / 1,313 ms. The appends were less slowed in three pairs of four, the rest does
+  not separate from c2d's own swings at these loads; a quiet run will tell. Left in the
+  scroll's frames: the walk (each text read and checked: 1.2 s of the 4.8 s), the numbers' boxes
+  (a Range's rects and a visibility check, 0.8 s), a computed style per cell and row (0.4 s; one
+  per kind of cell would miss a sticky first column); and after our pass a relayout rooted at
+  the document at each append (5–7 dirty objects, 10–20 ms growing with the table: the trace's
+  Layout events), though our hosts are contained: making the overlay's root a relayout boundary
+  is the next thing to try.
 - **What is left.** Against the goals, in the last quiet run (PC_BENCH_FRAMES=1, load average 1–2):
   met, accuracy, the size (51.2 KiB since the call UI became a script of its own, injected when a
   call comes) and the scroll's buttons within 1 s of the last append (0.69 s). Not met: 0.5× c2d
@@ -262,9 +294,10 @@ say what is met and what is not.
   Chromium skips off screen") about halved the rendering after the page's frame at 10,000 rows;
   left there: our script (1.2–1.4 s of CPU per 10,000 rows filled: the walk, the numbers' boxes,
   the buttons' clones, a computed style per cell) and the page's own frame, about half of our
-  time to decorate. The bench's frame columns leave that frame out (its long animation frame
+  time to decorate. The bench's frame columns left that frame out (its long animation frame
   starts with the task that changes the rows, before the time the bench counts from), and with
-  it our first read, inside that task.
+  it our first read, inside that task; they count it from the next run of the bench on (a frame
+  or task counts when it ends after the change: tests/e2e/buttons.test.ts).
   The overlay, measured in two pairs of runs (main's tree, then the overlay's, alternately;
   PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1; load average 11–16, c2d's own 10,000 rows took 12–30 s
   in these runs, 4.4 s on a quieter machine), before -> after: our longest animation frame at
@@ -364,8 +397,10 @@ figure the median of ${options.runs} run(s). Time: from the page changing its ro
 decorated (our \`button[data-pc-call]\`, in the document or our overlay's open shadow roots, and
 c2d's \`[data-c2d-context]\`, made since the change; a decoration counts as in the list, or in a
 phone cell, by where it starts on screen). Frames: long animation
-frames (\`long-animation-frame\`, over 50 ms) as count / over 100 ms / longest (ms), from the page's
-change until everything settled; the bare page's are what the page costs by itself. Long
+frames (\`long-animation-frame\`, over 50 ms) as count / over 100 ms / longest (ms), from the frame
+the page's change runs in (it starts with the change's task, before the change reads the clock:
+the page's own parse, style and layout of the rows count, and whatever read them in that task)
+until everything settled; the bare page's are what the page costs by itself. Long
 tasks: count / longest (ms).
 
 | scenario | ours | c2d | ours / c2d | frames, ours | frames, c2d | frames, bare | long tasks, ours | c2d | bare | accuracy, ours | c2d |

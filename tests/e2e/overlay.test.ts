@@ -240,6 +240,12 @@ describe('call buttons drawn over the page (the overlay)', () => {
       return button?.getAttribute('data-pc-call') === number && button.getBoundingClientRect().width > 0;
     };
     await expect.poll(() => page.evaluate(inBarShown, IN_BAR)).toBe(true);
+    // Its handset too, under the page's own sheets (`all: initial` resets the colour it is drawn in).
+    const inBarIcon = await page.evaluate(() => {
+      const icon = getComputedStyle(document.querySelector('#in-bar button[data-pc-call]') as Element, '::before');
+      return { width: icon.width, shape: icon.clipPath.startsWith('path('), color: icon.backgroundColor };
+    });
+    expect(inBarIcon).toEqual({ width: '11px', shape: true, color: 'rgb(255, 255, 255)' });
     await page.evaluate(() => document.getElementById('ana')?.parentElement?.remove());
     await expect.poll(() => page.locator(`button[data-pc-call="${ANA}"]`).count()).toBe(0);
     await expectBeside(page, BEN, '#ben');
@@ -271,13 +277,15 @@ describe('call buttons drawn over the page (the overlay)', () => {
   it("draws the handset on a CRM whose Content-Security-Policy blocks other sites' and data: images", async () => {
     const page = await world.open('strict-csp.html');
     await expectBeside(page, '+14155550100', '#number');
-    // The handset is the button's own svg: an image URL (a data: background) would be blocked and leave a bare green dot.
+    // The handset is a shape of the stylesheet's, cut out of the button's ::before: an image URL
+    // (a data: background) would be blocked and leave a bare green dot.
     const handset = await page.evaluate(() => {
       const button = [...document.querySelectorAll('[data-pc-ui]')].flatMap((host) => [...(host.shadowRoot?.querySelectorAll('button[data-pc-call]') ?? [])])[0];
-      const svg = button?.querySelector('svg');
-      return svg ? { shown: getComputedStyle(svg).display !== 'none', width: svg.getBoundingClientRect().width } : null;
+      if (!button) return null;
+      const icon = getComputedStyle(button, '::before');
+      return { shown: icon.display !== 'none', width: icon.width, shape: icon.clipPath.startsWith('path('), color: icon.backgroundColor };
     });
-    expect(handset).toEqual({ shown: true, width: 11 });
+    expect(handset).toEqual({ shown: true, width: '11px', shape: true, color: 'rgb(255, 255, 255)' });
     expect(await page.evaluate(() => (window as unknown as { pcBlocked: string[] }).pcBlocked)).toEqual([]);
     await page.close();
   });

@@ -20,16 +20,12 @@ const lastCalls = new WeakMap<HTMLButtonElement, number>();
  */
 const GUARDED_EVENTS = ['mousedown', 'mouseup', 'pointerdown', 'pointerup', 'dblclick', 'keydown', 'keyup', 'keypress'];
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
-const HANDSET =
-  'M3.6 1.5 5.7 1c.4-.1.8.1 1 .5l1 2.3c.2.4.1.8-.2 1.1L6.2 6.1a8.5 8.5 0 0 0 3.7 3.7l1.2-1.3c.3-.3.7-.4 1.1-.2l2.3 1c.4.2.6.6.5 1l-.5 2.1c-.1.4-.5.7-.9.7C6.8 13.1 2.9 9.2 2.9 2.4c0-.4.3-.8.7-.9z';
-
 /** Is `node` a call button made by this content script? */
 export function isCallButton(node: Node): node is HTMLButtonElement {
   return targets.has(node);
 }
 
-/** The button every call button of a document is cloned from: its icon is built once, not per number (issue #12). */
+/** The button every call button of a document is cloned from (issue #12); its handset is drawn by the stylesheet (call-button-style.ts). */
 const prototypes = new WeakMap<Document, HTMLButtonElement>();
 
 /**
@@ -41,7 +37,6 @@ export function createCallButton(doc: Document, target: PhoneTarget): HTMLButton
   if (!prototype) {
     prototype = doc.createElement('button');
     prototype.type = 'button';
-    prototype.append(createIcon(doc));
     prototypes.set(doc, prototype);
   }
   const button = prototype.cloneNode(true) as HTMLButtonElement;
@@ -93,15 +88,4 @@ export function listenToCallButtons(doc: Document, onActivate: OnActivate, signa
 function callButtonOf(event: Event): HTMLButtonElement | undefined {
   const [first] = event.composedPath();
   return first && isCallButton(first as Node) ? (first as HTMLButtonElement) : undefined;
-}
-
-function createIcon(doc: Document): SVGSVGElement {
-  const svg = doc.createElementNS(SVG_NS, 'svg');
-  svg.setAttribute('viewBox', '0 0 16 16');
-  svg.setAttribute('aria-hidden', 'true');
-  svg.setAttribute('focusable', 'false');
-  const path = doc.createElementNS(SVG_NS, 'path');
-  path.setAttribute('d', HANDSET);
-  svg.append(path);
-  return svg;
 }

@@ -181,6 +181,16 @@ describe('mightContainPhoneNumber', () => {
     expect(mightContainPhoneNumber('415 555x0100')).toBe(false);
   });
 
+  it('lets every ASCII character libphonenumber accepts inside a number continue the run, and no other', () => {
+    const continuing = new Set([...'0123456789', ...'-/. ()[]~+', '\t', '\n', '\r', '\f']);
+    for (let code = 0; code < 128; code++) {
+      const char = String.fromCharCode(code);
+      expect(mightContainPhoneNumber(`41${char}55501`), JSON.stringify(char)).toBe(continuing.has(char));
+    }
+    expect(mightContainPhoneNumber('41\u00A055501')).toBe(true);
+    expect(mightContainPhoneNumber('41\u00E955501')).toBe(false);
+  });
+
   it('searches nothing where blanked dates leave too few digits', () => {
     expect(detectNumbers('Due 2024-05-01 09:30', 'US')).toEqual([]);
   });

@@ -64,6 +64,12 @@ const CONTEXT = 32;
 const NUMBER_PUNCTUATION = new Set('-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30FC\uFF0D\uFF0F/\uFF0E. \u00A0\u00AD\u200B\u2060\u3000\t\n\r\f()\uFF08\uFF09\uFF3B\uFF3D[]~\u2053\u223C\uFF5E+\uFF0B');
 
 /**
+ * NUMBER_PUNCTUATION's ASCII characters by code: the DOM walk asks about every text it meets,
+ * a string per character looked up in a Set was a cost per character of the page (issue #12).
+ */
+const ASCII_NUMBER_PUNCTUATION = Uint8Array.from({ length: 128 }, (_, code) => (NUMBER_PUNCTUATION.has(String.fromCharCode(code)) ? 1 : 0));
+
+/**
  * True when `text` has enough digits in one run of digits and number punctuation to hold a
  * phone number; a cheap pre-filter for the DOM scan and the search. Any other character (a
  * letter, a comma, a currency sign) ends a number, so "$12,345.67" or "2 items, 5 left" are
@@ -73,9 +79,14 @@ export function mightContainPhoneNumber(text: string): boolean {
   let digits = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
+    if (code < 128) {
+      if (isAsciiDigit(code)) {
+        if (++digits >= MIN_DIGITS) return true;
+      } else if (ASCII_NUMBER_PUNCTUATION[code] === 0) digits = 0;
+      continue;
+    }
     const char = text[i] ?? '';
-    const isDigit = isAsciiDigit(code) || isOtherScriptDigit(code, char);
-    if (isDigit) {
+    if (isOtherScriptDigit(code, char)) {
       if (++digits >= MIN_DIGITS) return true;
     } else if (!NUMBER_PUNCTUATION.has(char)) digits = 0;
   }

@@ -244,6 +244,36 @@ describe('ButtonOverlay', () => {
     expect(buttons.map((b) => b.style.getPropertyValue('left'))).toEqual(anchors.map((_, i) => `${134 + (i % 3) * 10}px`));
   });
 
+  it("takes a host's sentinels again once numbers joined it or moved in it", () => {
+    const anchors = texts(100);
+    const ends = new Map<Anchor, NumberEnd>(anchors.map((a, i) => [a, { right: 100, top: i * 20, bottom: i * 20 + 16 }]));
+    const { instance, reads, runFrames, buttons } = drawn(anchors, ends);
+    instance.markShifted();
+    runFrames();
+    // A row appended to the same host: the bottommost number now.
+    const [appended] = texts(1) as [Text];
+    ends.set(appended, { right: 100, top: 2000, bottom: 2016 });
+    const last = button();
+    instance.add(appended, [last]);
+    runFrames();
+    // Only the appended row moved (its line grew): its host's sentinels show it, every number is read again.
+    ends.set(appended, { right: 140, top: 2000, bottom: 2016 });
+    reads.length = 0;
+    instance.markShifted();
+    runFrames();
+    expect(new Set(reads).size).toBe(101);
+    expect(last.style.getPropertyValue('left')).toBe('144px');
+    // A row in the middle, moved and read again: now the rightmost, so its next move shows too.
+    ends.set(anchors[50] as Text, { right: 200, top: 1000, bottom: 1016 });
+    instance.markStale();
+    runFrames();
+    expect(buttons[50]?.style.getPropertyValue('left')).toBe('204px');
+    ends.set(anchors[50] as Text, { right: 210, top: 1000, bottom: 1016 });
+    instance.markShifted();
+    runFrames();
+    expect(buttons[50]?.style.getPropertyValue('left')).toBe('214px');
+  });
+
   it('reads every number again after rows inserted above them, and moves their buttons', async () => {
     // happy-dom's records name no siblings: no insertion there reads as an append, here that is the point.
     const list = document.createElement('div');

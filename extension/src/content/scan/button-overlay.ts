@@ -59,6 +59,16 @@ interface Layer {
   originY: number;
 }
 
+/**
+ * The entries a host holds, and its sentinels (layout-shift.ts) while none of them moved, joined
+ * or left: an infinite scroll's pass checks every host, and found them among all its numbers at
+ * each append (issue #12).
+ */
+interface HostGroup {
+  entries: Set<Entry>;
+  sentinels: Entry[] | undefined;
+}
+
 /** What one read pass found of a layer: its clip box and how far its element is scrolled. */
 interface LayerRead {
   box: DocumentBox;
@@ -81,6 +91,7 @@ export class ButtonOverlay {
   private readonly entries = new Map<Anchor, Entry>();
   private readonly pending: Entry[] = [];
   private readonly layers = new Map<Element | null, Layer>();
+  private readonly groups = new Map<OverlayHost, HostGroup>();
   private readonly readNumberEnd: ReadNumberEnd;
   private readonly readClipBox: ReadClipBox;
   private readonly schedule: (callback: () => void) => void;
@@ -142,6 +153,7 @@ export class ButtonOverlay {
     this.entries.clear();
     this.pending.length = 0;
     this.layers.clear();
+    this.groups.clear();
     this.watching?.abort();
     this.watching = undefined;
     this.resizes?.disconnect();
@@ -254,25 +266,20 @@ export class ButtonOverlay {
   }
 
   /**
-   * The page grew: the sentinels of each host whose entries are not stale otherwise are read; a
-   * host whose sentinels all stayed keeps its positions without a read, one where any moved has
-   * every entry read again (they go stale). Reads only: the frame writes after.
+   * The page grew: the sentinels of each host are read (a stale one's last written place tells as
+   * well as a current one's); a host whose sentinels all stayed keeps its positions without a
+   * read, one where any moved has every entry read again (they go stale). Reads only: the frame
+   * writes after.
    */
   private checkShifts(readLayer: (layer: Layer) => LayerRead | null, scrollX: number, scrollY: number): void {
     this.shifted = false;
-    const groups = new Map<OverlayHost, Entry[]>();
-    for (const entry of this.entries.values()) {
-      if (entry.inline !== false || entry.epoch !== this.epoch || !entry.host) continue;
-      const group = groups.get(entry.host);
-      if (group) group.push(entry);
-      else groups.set(entry.host, [entry]);
-    }
-    for (const group of groups.values()) {
-      const moved = sentinelsOf(group).some((sentinel) => {
+    for (const group of this.groups.values()) {
+      group.sentinels ??= sentinelsOf([...group.entries]);
+      const moved = group.sentinels.some((sentinel) => {
         const end = this.readNumberEnd(sentinel.anchor);
         return !end || !sameAt(sentinel.at, buttonAt(end, sentinel.layer ? readLayer(sentinel.layer) : null, scrollX, scrollY));
       });
-      if (moved) for (const entry of group) entry.epoch = -1;
+      if (moved) for (const entry of group.entries) entry.epoch = -1;
     }
   }
 
@@ -319,6 +326,7 @@ export class ButtonOverlay {
     // Rewriting a style that did not change still restyles the button and lays its host out again.
     if (!sameAt(entry.at, at)) {
       entry.at = at;
+      if (entry.host) this.groupOf(entry.host).sentinels = undefined;
       entry.buttons.forEach((button, i) => {
         button.style.cssText = `left: ${at.left + i * (BUTTON_SIZE + BUTTON_GAP)}px; top: ${at.top}px`;
       });
@@ -326,6 +334,9 @@ export class ButtonOverlay {
     if (!entry.host) {
       entry.host = this.hostFor(layer, read, at.top);
       entry.host.add(entry.buttons);
+      const group = this.groupOf(entry.host);
+      group.entries.add(entry);
+      group.sentinels = undefined;
     }
     if (!read) entry.host.cover(at.left, at.top, at.left + entry.buttons.length * (BUTTON_SIZE + BUTTON_GAP) - BUTTON_GAP, at.top + BUTTON_SIZE);
   }
@@ -343,6 +354,9 @@ export class ButtonOverlay {
     if (entry.inline) for (const button of entry.buttons) button.remove();
     else if (entry.host && entry.layer) {
       entry.host.remove(entry.buttons);
+      const group = this.groupOf(entry.host);
+      group.entries.delete(entry);
+      group.sentinels = undefined;
       if (entry.host.count === 0) this.dropHost(entry.layer, entry.host);
     }
     entry.inline = undefined;
@@ -352,8 +366,18 @@ export class ButtonOverlay {
     entry.epoch = -1;
   }
 
+  private groupOf(host: OverlayHost): HostGroup {
+    let group = this.groups.get(host);
+    if (!group) {
+      group = { entries: new Set(), sentinels: undefined };
+      this.groups.set(host, group);
+    }
+    return group;
+  }
+
   private dropHost(layer: Layer, host: OverlayHost): void {
     host.detach();
+    this.groups.delete(host);
     layer.hosts.splice(layer.hosts.indexOf(host), 1);
     if (layer.hosts.length > 0) return;
     this.layers.delete(layer.clip);

@@ -27,9 +27,10 @@ export class DetectionCache {
   ) {}
 
   numbersIn(text: string): readonly DetectedNumber[] {
-    if (text.length > MAX_TEXT_LENGTH || !mightContainPhoneNumber(text)) return NONE;
+    // Looked up first: the walk that found the text has just checked its digits.
     let numbers = this.found.get(text);
     if (!numbers) {
+      if (text.length > MAX_TEXT_LENGTH || !mightContainPhoneNumber(text)) return NONE;
       const detected = detectNumbers(text, this.country);
       numbers = detected.length > 0 ? detected : NONE;
       if (this.found.size >= this.capacity) this.found.delete(this.found.keys().next().value as string);
