@@ -16,15 +16,6 @@ export interface WebhooksFirstSettings {
    */
   easesAt: number;
   /**
-   * Once saturated, the load may ease it only after fewer than two webhooks have been in flight
-   * for this long. In a burst the webhooks wait together for their commit's disk sync (40 to 60
-   * ms on a disk shared with other work) with the thread idle, its load reading 0.2 to 0.7, and
-   * every step that waited started then, in clumps of 10 to 16, among the webhooks they were
-   * held for; as the batch is answered they leave together and the senders' next come a moment
-   * later. A wait of theirs is no room for the CRM (issue 10); the floor still bounds the steps'.
-   */
-  easesAfterMs: number;
-  /**
    * While the relay is saturated, one CRM step starts per this many webhooks answered. A step
    * with its follow-ups (the CRM's answer read, its commit, its events) costs the thread about
    * what two or three webhooks do, so at 16 the CRM takes a sixth or so of a saturated thread and
@@ -55,7 +46,7 @@ export interface WebhooksFirstSettings {
   gatherMax: number;
 }
 
-export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { saturatedAt: 0.9, easesAt: 0.5, easesAfterMs: 25, webhooksPerStep: 16, floorMs: 100, quietMs: 250, backlogMax: 4096, recheckMs: 10, gatherMs: 20, gatherMax: 16 };
+export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { saturatedAt: 0.9, easesAt: 0.5, webhooksPerStep: 16, floorMs: 100, quietMs: 250, backlogMax: 4096, recheckMs: 10, gatherMs: 20, gatherMax: 16 };
 
 /** Credits a burst of webhooks may bank for later CRM steps: a long quiet CRM does not buy a flood of steps in the next burst. */
 const MAX_CREDITS = 4;
@@ -67,9 +58,8 @@ const MAX_CREDITS = 4;
  * leaves it idle most of the time, and a lookup that waited there only made the popup late. Once
  * the thread is saturated (`saturatedAt`, over the last window of `ThreadLoad`) while webhooks
  * queue (two or more in flight at once: one waits for the thread), they start one per
- * `webhooksPerStep` webhooks answered, and at least one per `floorMs`, until the webhooks stop
- * queuing, or they have not queued for `easesAfterMs` and the load falls under `easesAt` (a dip
- * under `saturatedAt` is not room, nor are webhooks waiting for their sync). One webhook at a time is
+ * `webhooksPerStep` webhooks answered, and at least one per `floorMs`, until the load falls under
+ * `easesAt` or the webhooks stop queuing (a dip under `saturatedAt` is not room). One webhook at a time is
  * never a queue, however busy the thread looks: on a machine shared with other work, a callback
  * the kernel pauses counts as busy time, and one sender's lookups waited for nothing. Rationed,
  * the CRM takes a bounded share of the thread (its work waits, the contact comes in an `updated`
@@ -79,7 +69,7 @@ const MAX_CREDITS = 4;
  */
 export class WebhooksFirst {
   private webhooks = 0;
-  /** When two or more webhooks were last in flight at once (the last start or end of such a moment). */
+  /** When two or more webhooks were last in flight at once. */
   private lastQueuedAt = -Infinity;
   /** When the floor's current period began: the last step's start, or the moment steps began to wait. */
   private floorSince = 0;
@@ -113,7 +103,6 @@ export class WebhooksFirst {
 
   /** A webhook was answered (or failed): it earns the CRM a share of a step. */
   webhookEnded(): void {
-    if (this.webhooks >= 2) this.lastQueuedAt = this.now();
     this.webhooks -= 1;
     const share = this.waiting.length >= this.settings.backlogMax ? 1 : 1 / this.settings.webhooksPerStep;
     this.credits = Math.min(MAX_CREDITS, this.credits + share);
@@ -161,13 +150,9 @@ export class WebhooksFirst {
   /** Whether webhooks queue (two or more in flight, now or a moment ago) for a saturated thread. */
   private rationed(): boolean {
     const now = this.now();
-    const queuingNow = this.webhooks >= 2;
-    const queuing = queuingNow || now - this.lastQueuedAt < this.settings.quietMs;
+    const queuing = this.webhooks >= 2 || now - this.lastQueuedAt < this.settings.quietMs;
     if (!queuing) return (this.saturated = false);
-    const utilisation = this.load.utilisation(now);
-    // Webhooks that wait together for their sync leave the thread idle: their wait is no room.
-    const webhooksWaiting = this.saturated && (queuingNow || now - this.lastQueuedAt < this.settings.easesAfterMs);
-    this.saturated = webhooksWaiting || utilisation >= (this.saturated ? this.settings.easesAt : this.settings.saturatedAt);
+    this.saturated = this.load.utilisation(now) >= (this.saturated ? this.settings.easesAt : this.settings.saturatedAt);
     return this.saturated;
   }
 
