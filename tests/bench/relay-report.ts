@@ -195,8 +195,15 @@ the hold (the simulator at nice 19 waiting for a core). No gain, for the reason 
 slot before the turn found: an instance runs four lookups at a time, paced by the CRM's answers,
 so a clump's steps mostly waited for a slot anyway, and holding them changes the order of the
 lookups, not how many run during the burst; it is not in the tree. What is left of issue 10 is
-then what each lookup and its follow-ups cost the thread (the engine, node:http, the outbox's
-claim per finished step), not when they start.
+then what each lookup and its follow-ups cost the thread (the engine, node:http), not when they
+start.
+The outbox's claim after each row that lands, made one of the CRM steps' gathered transactions
+(on a saturated thread it waited, 20 ms at most, to share their next commit), was tried next. In
+the updates' burst only 83 to 222 CRM steps ran per 1,000 webhooks (\`relay_crm_steps_total\`), so
+it could fold at most one claim per five webhooks. A/B, five pairs alternately against main at
+load 6 to 8.3 (medians): the relay's thread per update with the CRM 0.603 -> 0.807 ms (higher in
+four pairs of five), its CPU with / without the CRM × 1.02 -> × 1.32; worse, the cause not
+found (the rows run up to 20 ms later, among more webhooks); it is not in the tree.
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
