@@ -182,6 +182,28 @@ time, pace the lookups in both orders; it is not in the tree. Left for issue 10:
 through while the webhooks wait for the disk (a load that counts such waits as busy, or a
 saturation that eases only once the webhooks stop queuing, would hold them, at the cost of
 contacts at a moderate pace with overlapping webhooks), and the lookups' own CPU in a burst.
+Measured since: a saturation that eases only once the webhooks stop queuing (once saturated, the
+load could ease it only after fewer than two webhooks had been in flight for 25 ms, so no step
+started while the webhooks waited together for their sync; the floor still started one per 100
+ms). A/B, \`crm-load.ts --phases --calls 1000\`, five pairs alternately against main at load 6.5
+to 8.3 (medians): the relay's thread per new-call webhook with the CRM 0.706 -> 0.715 ms (pair by
+pair × 1.05, from × 0.64 to × 1.25), the relay's CPU with / without the CRM × 1.18 -> × 1.27 for
+new calls and × 1.01 -> × 1.13 for updates (its thread per update 0.606 -> 0.556 ms); at a call
+centre's pace (\`--one-at-a-time\`, three pairs) no step was rationed in either tree, every call
+was logged once, the contact on the first event 98 / 96 / 76 % on main and 98 / 100 / 66 % with
+the hold (the simulator at nice 19 waiting for a core). No gain, for the reason the trial of the
+slot before the turn found: an instance runs four lookups at a time, paced by the CRM's answers,
+so a clump's steps mostly waited for a slot anyway, and holding them changes the order of the
+lookups, not how many run during the burst; it is not in the tree. What is left of issue 10 is
+then what each lookup and its follow-ups cost the thread (the engine, node:http), not when they
+start.
+The outbox's claim after each row that lands, made one of the CRM steps' gathered transactions
+(on a saturated thread it waited, 20 ms at most, to share their next commit), was tried next. In
+the updates' burst only 83 to 222 CRM steps ran per 1,000 webhooks (\`relay_crm_steps_total\`), so
+it could fold at most one claim per five webhooks. A/B, five pairs alternately against main at
+load 6 to 8.3 (medians): the relay's thread per update with the CRM 0.603 -> 0.807 ms (higher in
+four pairs of five), its CPU with / without the CRM × 1.02 -> × 1.32; worse, the cause not
+found (the rows run up to 20 ms later, among more webhooks); it is not in the tree.
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
