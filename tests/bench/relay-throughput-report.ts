@@ -363,7 +363,10 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   under the fan-out's turns): the kernel's \`writev\` 64 %, Node's stream and ws's sender 20 %, the
   relay's own code 15 % (the socket's checks 6 %, the hub 3 %, the queue's turns 2 %, the
   metrics, the clock and the tick's coalescing 1 % each; the frame's text 0.2 %): what is ours
-  can take at most a sixth off the sends.
+  can take at most a sixth off the sends. Little runs between the turns of 5 ms: from a call's
+  first to its last sample under the queue's turns (30 calls, load 7), 46.6 ms of 52 were the
+  turns, 2.6 idle, under 3 the rest (the next call's webhook and transaction, the replies), so
+  larger turns would gain nothing.
 `;
 }
 
