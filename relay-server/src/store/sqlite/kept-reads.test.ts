@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { InstanceInput, NewAgent, RelayStore } from '../index.ts';
+import type { Call, InstanceInput, NewAgent, RelayStore } from '../index.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { openSqliteStore } from './store.ts';
 import { SqliteTables } from './tables.ts';
@@ -159,5 +159,72 @@ it('reads an instance with its owner once for as long as the directory does not 
   db.exec(`DROP TRIGGER instance_changed`);
   db.exec(`UPDATE instances SET secret = 'other' WHERE uid = 'in_main'`);
   expect(tables.instanceWithOwner('in_main')!.instance.secret).toBe('s3cret');
+  db.close();
+});
+
+describe("each agent's last seq kept between appends", () => {
+  storeAndAnotherProcess(async (seeded) => {
+    await seeded.addAgent(agent('ada'));
+    await seeded.addAgent(agent('bob'));
+  });
+  const call = { id: 1 } as unknown as Call;
+  const append = async (on: Pick<RelayStore, 'appendEvents'>, ...agentIds: string[]) =>
+    (await on.appendEvents(agentIds.map((agentId) => ({ agentId, kind: 'created' as const })), call, AT)).map((e) => [e.agentId, e.seq]);
+
+  it('goes on from the events another process appended meanwhile', async () => {
+    expect(await append(store, 'ada', 'bob', 'ada')).toEqual([['ada', 1], ['bob', 1], ['ada', 2]]);
+    expect(other.appendEvents([{ agentId: 'ada', kind: 'updated' }], call, AT).map((e) => e.seq)).toEqual([3]);
+    expect(await append(store, 'ada', 'bob')).toEqual([['ada', 4], ['bob', 2]]);
+  });
+
+  it('starts again at 1 for an agent removed and added again, by another process or by this one', async () => {
+    await append(store, 'ada', 'ada');
+    other.removeAgent('ada');
+    other.addAgent(agent('ada'));
+    expect(await append(store, 'ada')).toEqual([['ada', 1]]);
+    await store.removeAgent('ada');
+    await store.addAgent(agent('ada'));
+    expect(await append(store, 'ada')).toEqual([['ada', 1]]);
+  });
+
+  it('takes back the seqs of a transaction rolled back, alone or in a batch whose others run again', async () => {
+    await append(store, 'ada');
+    await expect(
+      store.transaction(async (tx) => {
+        await append(tx, 'ada', 'ada');
+        throw new Error('the webhook failed');
+      }),
+    ).rejects.toThrow('the webhook failed');
+    expect(await append(store, 'ada')).toEqual([['ada', 2]]);
+    // Queued in one turn, the two share a batch: the second's failure rolls the first back, which runs again.
+    const [kept, failed] = await Promise.allSettled([
+      store.transaction((tx) => append(tx, 'ada')),
+      store.transaction(async (tx) => {
+        await append(tx, 'ada', 'bob');
+        throw new Error('the second webhook failed');
+      }),
+    ]);
+    expect(kept).toEqual({ status: 'fulfilled', value: [['ada', 3]] });
+    expect(failed).toMatchObject({ status: 'rejected' });
+    expect(await append(store, 'ada', 'bob')).toEqual([['ada', 4], ['bob', 1]]);
+    expect((await store.eventsAfter('ada', 0, 10)).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('goes on from the log after a restart', async () => {
+    await append(store, 'ada', 'ada');
+    await store.close();
+    store = openSqliteStore(join(dir, 'relay.db'));
+    expect(await append(store, 'ada', 'bob')).toEqual([['ada', 3], ['bob', 1]]);
+  });
+});
+
+it("reads an agent's last seq once for as long as no other connection commits", () => {
+  const { db, tables } = memoryTables();
+  tables.addAgent(agent('ada'));
+  const call = { id: 1 } as unknown as Call;
+  tables.appendEvents([{ agentId: 'ada', kind: 'created' }], call, AT);
+  // Behind the kept seq's back, on the same connection (data_version does not move): what is kept is what was written.
+  db.exec(`DELETE FROM events`);
+  expect(tables.appendEvents([{ agentId: 'ada', kind: 'updated' }], call, AT).map((e) => e.seq)).toEqual([2]);
   db.close();
 });
