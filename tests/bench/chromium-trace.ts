@@ -18,7 +18,9 @@ export interface TraceEvent {
   args?: {
     name?: string;
     data?: { message?: string; url?: string; stackTrace?: Array<{ url: string }> };
-    beginData?: { stackTrace?: Array<{ url: string; functionName: string }> };
+    beginData?: { stackTrace?: Array<{ url: string; functionName: string }>; dirtyObjects?: number; totalObjects?: number };
+    /** A Layout's roots: the DOM nodes (backend ids) its layout started from, and their depth in the layout tree. */
+    endData?: { layoutRoots?: Array<{ nodeId: number; depth: number }> };
   };
 }
 
@@ -44,7 +46,8 @@ export async function stopTracing(cdp: CDPSession): Promise<TraceEvent[]> {
   return Array.isArray(parsed) ? parsed : (parsed.traceEvents ?? []);
 }
 
-const CLOCK_MARK = 'pc-page-clock';
+/** The trace's mark of the page's clock (markPageClock): its thread is the page's renderer main thread. */
+export const CLOCK_MARK = 'pc-page-clock';
 
 /** Stamps the trace from the page: the mark's trace time against the page's `performance.now()`. */
 export async function markPageClock(page: Page): Promise<number> {

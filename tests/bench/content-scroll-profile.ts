@@ -14,6 +14,7 @@ import { startTracing, stopTracing, type TraceEvent } from './chromium-trace.ts'
 import { type CpuProfile, largestFirst, type Stack, sumSelfTime } from './cpu-profile.ts';
 import { openCrmList } from './crm-list-page.ts';
 import { positiveIntegerFlag } from './flags.ts';
+import { relayoutsAfterOurPass } from './layout-roots.ts';
 
 const args = process.argv.slice(2);
 /** `--bare`: the page without the extension, what it costs by itself. */
@@ -158,6 +159,25 @@ function printTrace(events: TraceEvent[]): void {
   close(Number.POSITIVE_INFINITY);
   console.log(`\nrenderer main thread until the last append, CPU ${ms(busy)} ms; self CPU time by phase (trace; ms):`, table(byPhase));
   console.log('style and layout forced inside script (ms; counts as "(count)"):', table(forced));
+  printRelayouts(main.filter((event) => event.ts <= lastAppend));
+}
+
+/**
+ * The layouts after the overlay's pass, by where they start (depth in the layout tree; 1: the
+ * document, the whole page laid out again): how many, their CPU, the first and the last (a cost
+ * growing with the list shows there).
+ */
+function printRelayouts(threadEvents: TraceEvent[]): void {
+  const byDepth = new Map<string, number[]>();
+  for (const { depths, cpuMs } of relayoutsAfterOurPass(threadEvents, isOurs)) {
+    const key = depths.join(',');
+    byDepth.set(key, [...(byDepth.get(key) ?? []), cpuMs]);
+  }
+  console.log('\nlayouts after our pass, by their roots\' depth (1: the document; CPU ms):');
+  for (const [depths, cpu] of byDepth) {
+    const total = cpu.reduce((sum, one) => sum + one, 0);
+    console.log(`  depth ${depths.padEnd(10)} ${String(cpu.length).padStart(4)} layouts ${String(Math.round(total)).padStart(6)} ms, first ${cpu[0]?.toFixed(1)} ms, last ${cpu.at(-1)?.toFixed(1)} ms`);
+  }
 }
 
 function table(values: Map<string, number>, top = 12): string {

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLOCK_MARK, markPageClock, startTracing, stopTracing } from '../bench/chromium-trace.ts';
+import { relayoutsAfterOurPass } from '../bench/layout-roots.ts';
 import { buildTestPages } from './pages/build.ts';
 import { DEADLINE_MS, startWorld, waitFor, type World } from './harness/world.ts';
 
@@ -112,6 +114,22 @@ function lastRowButton(page: Page): Promise<{ beside: boolean; rendered: boolean
       hit: x >= 0 && y >= 0 && x < innerWidth && y < innerHeight && root.elementFromPoint(x, y) === element,
     };
   });
+}
+
+/** A DOM node as CDP's DOM.getDocument gives it, shadow roots pierced. */
+interface DomNode {
+  backendNodeId: number;
+  attributes?: string[];
+  children?: DomNode[];
+  shadowRoots?: DomNode[];
+}
+
+/** The backend ids of our overlay's root element and of every node in it, shadow root included. */
+async function overlayNodeIds(cdp: CDPSession): Promise<Set<number>> {
+  const { root } = (await cdp.send('DOM.getDocument', { depth: -1, pierce: true })) as unknown as { root: DomNode };
+  const inside = (node: DomNode): DomNode[] => [node, ...[...(node.children ?? []), ...(node.shadowRoots ?? [])].flatMap(inside)];
+  const overlay = inside(root).find(({ attributes = [] }) => attributes.some((value, i) => i % 2 === 0 && value === 'data-pc-ui' && attributes[i + 1] === 'call-buttons'));
+  return new Set(overlay ? inside(overlay).map((node) => node.backendNodeId) : []);
 }
 
 const ANA = '+14155550101';
@@ -301,6 +319,36 @@ describe('call buttons drawn over the page (the overlay)', () => {
     await expect.poll(() => lastRowButton(page), { timeout: DEADLINE_MS }).toMatchObject({ beside: true, rendered: false });
     await page.evaluate(() => [...document.querySelectorAll('td.phone')].at(-1)?.scrollIntoView({ block: 'center' }));
     await expect.poll(() => lastRowButton(page), { timeout: DEADLINE_MS }).toMatchObject({ beside: true, rendered: true, hit: true });
+    await page.close();
+  });
+
+  it('lays out its own boxes alone after a pass that adds hosts to it: the overlay is a relayout boundary, not the page', async () => {
+    const page = await world.open('crm-list.html');
+    await page.locator('button[data-pc-call="+12125550199"]').first().waitFor({ timeout: DEADLINE_MS });
+    const rows = 300;
+    const inPhoneCells = async () => (await page.evaluate(() => (window as unknown as ListPage).bench.count('button[data-pc-call]'))).inPhoneCells;
+    await page.evaluate((n) => (window as unknown as ListPage).bench.fill(n), rows);
+    await expect.poll(inPhoneCells, { timeout: 4 * DEADLINE_MS }).toBe(rows);
+    const cdp = await page.context().newCDPSession(page);
+    await startTracing(cdp);
+    await markPageClock(page);
+    // An infinite scroll's appends: each one's buttons need hosts of their own (250 buttons each).
+    for (let append = 1; append <= 3; append++) {
+      await page.evaluate((n) => {
+        const body = document.querySelector('#list tbody') as HTMLTableSectionElement;
+        body.insertAdjacentHTML('beforeend', [...body.rows].slice(0, n).map((row) => row.outerHTML).join(''));
+      }, rows);
+      await expect.poll(inPhoneCells, { timeout: 4 * DEADLINE_MS }).toBe(rows * (append + 1));
+    }
+    const events = await stopTracing(cdp);
+    const overlay = await overlayNodeIds(cdp);
+    const mark = events.find((event) => event.name === 'TimeStamp' && event.args?.data?.message === CLOCK_MARK);
+    const thread = events.filter((event) => event.pid === mark?.pid && event.tid === mark?.tid);
+    const relayouts = relayoutsAfterOurPass(thread, (url) => url.startsWith('chrome-extension://'));
+    expect(overlay.size).toBeGreaterThan(0);
+    expect(relayouts.length).toBeGreaterThan(0);
+    // Rooted at the document, each would lay the page's whole list out again (issue #12).
+    expect(relayouts.filter((relayout) => relayout.roots.length === 0 || relayout.roots.some((id) => !overlay.has(id)))).toEqual([]);
     await page.close();
   });
 

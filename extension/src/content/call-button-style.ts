@@ -56,7 +56,8 @@ ${BUTTON}::before {
 
 /**
  * The overlay's root and its hosts (scan/overlay-host.ts): positioned in document coordinates, contained
- * (the page's layout never depends on them, theirs never on the page's), under the page's
+ * (the page's layout never depends on them, theirs never on the page's; the hosts in a contained
+ * box of the root's, so that adding one lays out the root alone, not the page), under the page's
  * modals and menus (any z-index above 1) and our own cards (z-index 2147483646). `:host` rules
  * marked `!important` win over the page's, whatever its selectors. A clip box is the visible
  * box of the element that scrolls or clips its numbers; its `contain: strict` clips the
@@ -106,6 +107,7 @@ button[data-pc-call]::before { content: ''; display: block; width: 11px; height:
   z-index: 1 !important;
   pointer-events: none !important;
 }
+.hosts { position: absolute; left: 0; top: 0; width: 0; height: 0; contain: layout size style; }
 .host { position: absolute; left: 0; top: 0; width: 0; height: 0; contain: layout size style; }
 .host.skippable { content-visibility: auto; }
 .clip { position: absolute; left: 0; top: 0; width: 0; height: 0; contain: layout size style; }

@@ -26,16 +26,33 @@ export interface DocumentBox {
  * pass (the infinite scroll: 1.2–2.1 s, as much as the page's own pre-paint); a host put into
  * this root, 0.3 s (tests/bench/frame-attribution.ts, issue #12). The page's observers (and our
  * scanner's) see one insertion, this root's, not our hosts nor our moves.
+ *
+ * The hosts go into a contained box inside the root, not into the root itself: Chromium marks
+ * the parent of an inserted or removed positioned box for layout from that parent's container
+ * up, so a host put straight into the root laid the document out again (the root's containing
+ * block: at each append of the infinite scroll, 3 ms at the first to 30 ms at the 50th, growing
+ * with the table), while one put into this box stops at the root, a relayout boundary
+ * (positioned, `contain: layout size`): 0.1–2 ms (tests/bench/layout-roots.ts, issue #12).
  */
-const roots = new WeakMap<Document, HTMLElement>();
+interface OverlayRoot {
+  element: HTMLElement;
+  hosts: HTMLElement;
+}
 
-function overlayRootOf(doc: Document): HTMLElement {
+const roots = new WeakMap<Document, OverlayRoot>();
+
+function overlayRootOf(doc: Document): OverlayRoot {
   let root = roots.get(doc);
   if (!root) {
-    root = doc.createElement('div');
+    const element = doc.createElement('div');
     // Marks our own UI: the scanner never looks for numbers inside it.
-    root.setAttribute('data-pc-ui', OVERLAY_HOST);
-    adoptOverlayStyle(root.attachShadow({ mode: 'open' }));
+    element.setAttribute('data-pc-ui', OVERLAY_HOST);
+    const shadowRoot = element.attachShadow({ mode: 'open' });
+    adoptOverlayStyle(shadowRoot);
+    const hosts = doc.createElement('div');
+    hosts.className = 'hosts';
+    shadowRoot.append(hosts);
+    root = { element, hosts };
     roots.set(doc, root);
   }
   return root;
@@ -82,15 +99,15 @@ export class OverlayHost {
   /** Puts the host in the overlay's root, and the root back at the end of the body if the page took it out (a body re-rendered whole). */
   attach(doc: Document): void {
     const root = overlayRootOf(doc);
-    if (!this.element.parentNode) root.shadowRoot?.append(this.element);
-    if (!root.isConnected) (doc.body ?? doc.documentElement).append(root);
+    if (!this.element.parentNode) root.hosts.append(this.element);
+    if (!root.element.isConnected) (doc.body ?? doc.documentElement).append(root.element);
   }
 
   /** Takes the host out; the overlay's root too once it holds no host. */
   detach(): void {
-    const shadowRoot = this.element.parentNode;
+    const hosts = this.element.parentNode;
     this.element.remove();
-    if (shadowRoot && !shadowRoot.firstChild) (shadowRoot as ShadowRoot).host.remove();
+    if (hosts && !hosts.firstChild) roots.get(this.element.ownerDocument)?.element.remove();
   }
 
   add(buttons: readonly HTMLButtonElement[]): void {
