@@ -179,7 +179,7 @@ export interface PhasesProfile {
 
 /** The CPU profile of the relay's main thread that `profile`'s run wrote. */
 export function readPhasesProfile(profile: PhasesProfile): CpuProfile {
-  return JSON.parse(readFileSync(join(profile.dir, profileFileOf(profile.dir, profile.pid!)), 'utf8')) as CpuProfile;
+  return readRelayProfile(profile.dir, profile.pid!);
 }
 
 /**
@@ -203,8 +203,7 @@ export async function benchFanOutAlone(options: { agents: number; calls: number;
     }
   });
   if (!options.profileDir) return figures;
-  const file = profileFileOf(options.profileDir, pid);
-  return { ...figures, profile: selfTimeByArea(JSON.parse(readFileSync(join(options.profileDir, file), 'utf8')) as CpuProfile, 'webhookGuardHandler', 20) };
+  return { ...figures, profile: selfTimeByArea(readRelayProfile(options.profileDir, pid), 'webhookGuardHandler', 20) };
 }
 
 type WebhookCpuFigures = { newCalls: Throughput; updates: Throughput; unloadedPushMs?: Percentiles };
@@ -242,7 +241,7 @@ export async function benchWebhookCpu(options: { rounds: number; calls: number; 
     await throughputPhases(target, options.calls, { updates: true }, windows);
     return target.pid;
   });
-  const profile = JSON.parse(readFileSync(join(options.profileDir, profileFileOf(options.profileDir, pid)), 'utf8')) as CpuProfile;
+  const profile = readRelayProfile(options.profileDir, pid);
   return { rounds, profile: { newCalls: selfTimeByFunction(profile, windows.newCalls), updates: selfTimeByFunction(profile, windows.updates) } };
 }
 
@@ -250,11 +249,11 @@ function cpuSummary(phases: WebhookCpuFigures) {
   return { newPerS: phases.newCalls.webhooksPerSecond, newCpuMs: phases.newCalls.serverCpuMs, updatePerS: phases.updates.webhooksPerSecond, updateCpuMs: phases.updates.serverCpuMs, ...(phases.unloadedPushMs ? { loneP50: phases.unloadedPushMs.p50, loneP99: phases.unloadedPushMs.p99 } : {}) };
 }
 
-/** The profile the relay's main thread wrote (thread 0; tsx's loader runs in a worker of its own). */
-function profileFileOf(dir: string, pid: number): string {
+/** The profile the relay's main thread wrote into `dir` (thread 0; tsx's loader runs in a worker of its own). */
+function readRelayProfile(dir: string, pid: number): CpuProfile {
   const file = readdirSync(dir).find((name) => name.includes(`.${pid}.0.`));
   if (!file) throw new Error(`the relay (pid ${pid}) wrote no CPU profile`);
-  return file;
+  return JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
 }
 
 /** One more run of the relay's load phases under `node --cpu-prof` (not among the measured ones: profiling slows it). */
@@ -266,8 +265,7 @@ async function profileRelay(options: ThroughputOptions): Promise<SelfTime[]> {
       await throughputPhases(target, options.calls);
       return target.pid;
     });
-    const file = profileFileOf(dir.path, pid);
-    return selfTimeByArea(JSON.parse(readFileSync(join(dir.path, file), 'utf8')) as CpuProfile, 'webhookGuardHandler');
+    return selfTimeByArea(readRelayProfile(dir.path, pid), 'webhookGuardHandler');
   } finally {
     dir.remove();
   }
