@@ -25,6 +25,8 @@ const NEAR_VIEWPORTS = 2;
 
 const BUTTON_SIZE = 18;
 const BUTTON_GAP = 4;
+/** From one button's left edge to the next's, for a number with several buttons. */
+const BUTTON_STRIDE = BUTTON_SIZE + BUTTON_GAP;
 
 export interface OverlayOptions {
   readNumberEnd?: ReadNumberEnd;
@@ -328,7 +330,7 @@ export class ButtonOverlay {
       entry.at = at;
       if (entry.host) this.groupOf(entry.host).sentinels = undefined;
       entry.buttons.forEach((button, i) => {
-        button.style.cssText = `left: ${at.left + i * (BUTTON_SIZE + BUTTON_GAP)}px; top: ${at.top}px`;
+        button.style.cssText = `left: ${at.left + i * BUTTON_STRIDE}px; top: ${at.top}px`;
       });
     }
     if (!entry.host) {
@@ -338,7 +340,7 @@ export class ButtonOverlay {
       group.entries.add(entry);
       group.sentinels = undefined;
     }
-    if (!read) entry.host.cover(at.left, at.top, at.left + entry.buttons.length * (BUTTON_SIZE + BUTTON_GAP) - BUTTON_GAP, at.top + BUTTON_SIZE);
+    if (!read) entry.host.cover(at.left, at.top, at.left + entry.buttons.length * BUTTON_STRIDE - BUTTON_GAP, at.top + BUTTON_SIZE);
   }
 
   private placeInline(entry: Entry): void {
