@@ -197,6 +197,33 @@ export function stateColumns(state: CallState) {
   return { ...state, extra: JSON.stringify(state.extra) };
 }
 
+/** A call's state columns in the order `stateValues` gives their values, for positional parameters. */
+export const STATE_COLUMNS = 'direction, status, status_raw, from_number, to_number, user_number, duration, started_at, ended_at, recording_url, extra';
+
+/** One `?` per state column. */
+export const STATE_PARAMETERS = STATE_COLUMNS.replace(/\w+/g, '?');
+
+/**
+ * The state's column values in `STATE_COLUMNS`' order. better-sqlite3 binds a named parameter by
+ * looking its name up on the object handed in, a string made per parameter and per run: the
+ * call's insert took about 15 µs against 5 with positional ones (a probe, 20,000 runs; issue 13).
+ */
+export function stateValues(state: CallState): unknown[] {
+  return [
+    state.direction,
+    state.status,
+    state.status_raw,
+    state.from_number,
+    state.to_number,
+    state.user_number,
+    state.duration,
+    state.started_at,
+    state.ended_at,
+    state.recording_url,
+    JSON.stringify(state.extra),
+  ];
+}
+
 export function callCrmColumns(crm: CallCrm) {
   return {
     contact: crm.contact && JSON.stringify(crm.contact),

@@ -31,7 +31,9 @@ import {
   INSTANCE_SELECT,
   INSTANCE_WITH_OWNER_SELECT,
   type InstanceWithOwnerRow,
-  stateColumns,
+  STATE_COLUMNS,
+  STATE_PARAMETERS,
+  stateValues,
   toAgent,
   toCall,
   toCrmWork,
@@ -106,18 +108,11 @@ export class SqliteTables implements Synchronous<StoreTables> {
       callForAgent: db.prepare<[number, string], CallRow>(
         `${CALL_SELECT} WHERE c.id = ? AND EXISTS (SELECT 1 FROM call_agents ca WHERE ca.call_id = c.id AND ca.agent_id = ?)`,
       ),
-      insertCall: db.prepare(
-        `INSERT INTO calls (instance_uid, call_id, direction, status, status_raw, from_number, to_number, user_number, duration,
-                            started_at, ended_at, recording_url, extra, created_at, updated_at)
-         VALUES (@instance_uid, @call_id, @direction, @status, @status_raw, @from_number, @to_number, @user_number, @duration,
-                 @started_at, @ended_at, @recording_url, @extra, @at, @at)`,
+      // Positional parameters: better-sqlite3 binds named ones by name, a lookup per parameter (`stateValues`).
+      insertCall: db.prepare<[string, string, unknown[], string, string]>(
+        `INSERT INTO calls (instance_uid, call_id, ${STATE_COLUMNS}, created_at, updated_at) VALUES (?, ?, ${STATE_PARAMETERS}, ?, ?)`,
       ),
-      updateCall: db.prepare(
-        `UPDATE calls SET direction = @direction, status = @status, status_raw = @status_raw, from_number = @from_number,
-                          to_number = @to_number, user_number = @user_number, duration = @duration, started_at = @started_at,
-                          ended_at = @ended_at, recording_url = @recording_url, extra = @extra, updated_at = @at
-         WHERE id = @id`,
-      ),
+      updateCall: db.prepare<[unknown[], string, number]>(`UPDATE calls SET (${STATE_COLUMNS}, updated_at) = (${STATE_PARAMETERS}, ?) WHERE id = ?`),
       setCallNotes: db.prepare(`UPDATE calls SET notes = @notes, disposition = @disposition, updated_at = @at WHERE id = @id`),
       setCallCrm: db.prepare(
         `UPDATE calls SET contact = @contact, contacts = @contacts, new_contact_url = @new_contact_url, crm_log = @crm_log, updated_at = @at WHERE id = @id`,
@@ -287,11 +282,11 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   insertCall(instanceUid: string, callId: string, state: CallState, at: string): number {
-    return Number(this.statements.insertCall.run({ ...stateColumns(state), at, instance_uid: instanceUid, call_id: callId }).lastInsertRowid);
+    return Number(this.statements.insertCall.run(instanceUid, callId, stateValues(state), at, at).lastInsertRowid);
   }
 
   updateCall(id: number, state: CallState, at: string): void {
-    this.statements.updateCall.run({ ...stateColumns(state), at, id });
+    this.statements.updateCall.run(stateValues(state), at, id);
   }
 
   /**
