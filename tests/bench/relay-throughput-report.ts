@@ -163,7 +163,16 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   in one statement (\`callAgents\`: the agents themselves, not their ids and then the agents).
   The call a row is read into is built field by field: with an object rest (\`...rest\`) V8 took
   some 30 µs per call, about 1 now (a probe, 1,000 rows 300 times), and every update reads its
-  call (\`toCall\`: up to 4 % of the relay's self time under update load). Why updates are a
+  call (\`toCall\`: up to 4 % of the relay's self time under update load). The call's insert and update bind their values by position, and \`callByKey\` and \`callAgents\`
+  read raw rows built by position (\`stateValues\`, \`callOfValues\`, \`agentOfValues\`): better-sqlite3
+  binds a named parameter by looking its name up on the object handed in, and builds a row object
+  by naming each column on it. A probe on a 1,000-call database (main's tables and these
+  alternately, load 12): \`updateCall\` 7.7 to 9.3 µs -> 2.3 to 3.4, \`callByKey\` 8.2 to 9.0 -> 3.6
+  to 7.4, \`callAgents\` 3.2 to 3.5 -> 2.7 to 4.2 (the insert 15 to 21 -> 4 to 8, the statement
+  alone). The relay's CPU per webhook against the tree before, alternately (\`webhook-cpu.ts
+  --calls 2000\`, five pairs, load 11.5 to 14): new calls x0.98, x1.03, x0.88, x0.97, x0.92,
+  updates x0.82, x0.92, x0.96, x0.90, x0.87 (the forwarder's own CPU moved x0.76 to x1.50 between
+  the runs of a pair, and at that load the rates say nothing). Why updates are a
   worse ratio than new calls: the relay does as many statements for an update (the call and its
   agents read, the update, the snapshot, the seq, the event) as for a new call, and reads and
   parses the call besides; the forwarder's update costs it a third of its new call (0.07 against
@@ -202,7 +211,16 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   and body together, and answers to different senders' connections cannot share one; the live
   events an agent gets in one turn go out in one after the first (under a burst the hub hands an
   agent a whole batch's events in one turn: strace counted 802 writevs on the agent's socket for
-  800 webhooks before, 201 after).
+  800 webhooks before, 201 after). Measured and left (probes of one step, CPU, the tree before and the change alternately, load 10
+  to 13): \`escapeXml\` returning text with nothing to escape after one scan rather than nine
+  passes, 0.42 -> 0.10 µs per incoming webhook's TwiML; Twilio's signature signed without an
+  await per candidate URL (three async functions fewer), its check (19 to 33 µs at that load,
+  its parts measured alone some 8: scope, secret, form fields, URL, HMAC, comparison) within the
+  noise. tsx's loader keeps function names (esbuild's \`__name\`, a \`defineProperty\` per closure
+  made): 1 to 1.5 % of the relay's busy time in a profile by function, which only a relay
+  compiled ahead of time would not pay. The guard's reads run alone were up to 10 % of the busy
+  time in one profile of new calls (load 8); strace on the relay under that load counted no
+  sleep (SQLite's lock retries sleep) and about one \`fcntl\` per webhook.
 - **One sender.** Where a lone webhook's time went, from the guard to the frame sent (a relay
   instrumented in a throwaway tree, 300 webhooks one at a time after the 16-sender phases, a
   machine at load 2 to 5; p50 / p99 ms): the body 0.14 / 1.1, the guard's read 0.17 / 1.7 (of

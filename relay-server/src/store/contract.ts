@@ -66,6 +66,23 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         expect(await store.callAgents('in_ada_main', 'CA-unknown')).toEqual([]);
       });
 
+      it('writes every state field to its own column, on insert and on update, and reads every column back by key', async () => {
+        // A distinct value per field: a field written into another's column reads back wrong.
+        const first = { direction: 'inbound', status: 'ringing', status_raw: 'Ringing', from_number: '+14155550101', to_number: '+14155550102', user_number: '+14155550103', duration: 1, started_at: T(2), ended_at: T(3), recording_url: 'https://rec.example/1', extra: { a: '1' } } as const;
+        const stored = await call('CA1', T(1), first);
+        expect(stored).toMatchObject({ ...first, created_at: T(1), updated_at: T(1) });
+        const second = { ...first, direction: 'outbound', status: 'completed', status_raw: 'Completed', from_number: '+14155550201', to_number: '+14155550202', user_number: '+14155550203', duration: 2, started_at: T(4), ended_at: T(5), recording_url: 'https://rec.example/2', extra: { b: '2' } } as const;
+        await store.updateCall(stored.id, second, T(6));
+        expect(await store.callByKey('in_ada_main', 'CA1')).toEqual({ ...stored, ...second, created_at: T(1), updated_at: T(6) });
+        // And every other column, read back by key as by id.
+        await store.setCallNotes(stored.id, { notes: 'call back', disposition: 'sale' }, T(7));
+        const contact = { id: '4x1', name: 'Grace', company: 'Navy', url: 'https://crm.example/4x1' };
+        await store.setCallCrm(stored.id, { contact, contacts: [contact], new_contact_url: 'https://crm.example/new', crm_log: { state: 'logged', id: '43x9', url: 'u', error: null } }, T(8));
+        const full = await store.callById(stored.id);
+        expect(full).toMatchObject({ notes: 'call back', disposition: 'sale', contact, new_contact_url: 'https://crm.example/new', crm_log: { id: '43x9' }, updated_at: T(8) });
+        expect(await store.callByKey('in_ada_main', 'CA1')).toEqual(full);
+      });
+
       it('updates a call, links an agent once, and sets notes', async () => {
         const stored = await call('CA1', T(1), { status: 'ringing' });
         await store.updateCall(stored.id, mergeCall(stored, { status: 'completed', duration: 9 }), T(2));

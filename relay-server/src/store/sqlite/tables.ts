@@ -18,10 +18,14 @@ import type {
 } from '../index.ts';
 import {
   AGENT_COLUMNS,
+  agentOfValues,
   type AgentRow,
+  type AgentValues,
   CALL_AGENTS_SELECT,
   CALL_SELECT,
+  callOfValues,
   type CallRow,
+  type CallValues,
   type CrmWorkRow,
   callCrmColumns,
   crmWorkColumns,
@@ -31,7 +35,9 @@ import {
   INSTANCE_SELECT,
   INSTANCE_WITH_OWNER_SELECT,
   type InstanceWithOwnerRow,
-  stateColumns,
+  STATE_COLUMNS,
+  STATE_PARAMETERS,
+  stateValues,
   toAgent,
   toCall,
   toCrmWork,
@@ -101,23 +107,17 @@ export class SqliteTables implements Synchronous<StoreTables> {
       ),
       replaceInstance: db.prepare(`UPDATE instances SET connector = @connector, xml = @xml, config = @config, crm = @crm, updated_at = @at WHERE uid = @uid`),
       deleteInstance: db.prepare<[string, string]>(`DELETE FROM instances WHERE agent_id = ? AND local_id = ?`),
-      callByKey: db.prepare<[string, string], CallRow>(`${CALL_SELECT} WHERE c.instance_uid = ? AND c.call_id = ?`),
+      // Raw rows, where the webhook's path reads the call and its agents (`callOfValues`).
+      callByKey: db.prepare<[string, string], CallValues>(`${CALL_SELECT} WHERE c.instance_uid = ? AND c.call_id = ?`).raw(),
       callById: db.prepare<[number], CallRow>(`${CALL_SELECT} WHERE c.id = ?`),
       callForAgent: db.prepare<[number, string], CallRow>(
         `${CALL_SELECT} WHERE c.id = ? AND EXISTS (SELECT 1 FROM call_agents ca WHERE ca.call_id = c.id AND ca.agent_id = ?)`,
       ),
-      insertCall: db.prepare(
-        `INSERT INTO calls (instance_uid, call_id, direction, status, status_raw, from_number, to_number, user_number, duration,
-                            started_at, ended_at, recording_url, extra, created_at, updated_at)
-         VALUES (@instance_uid, @call_id, @direction, @status, @status_raw, @from_number, @to_number, @user_number, @duration,
-                 @started_at, @ended_at, @recording_url, @extra, @at, @at)`,
+      // Positional parameters: better-sqlite3 binds named ones by name, a lookup per parameter (`stateValues`).
+      insertCall: db.prepare<[string, string, unknown[], string, string]>(
+        `INSERT INTO calls (instance_uid, call_id, ${STATE_COLUMNS}, created_at, updated_at) VALUES (?, ?, ${STATE_PARAMETERS}, ?, ?)`,
       ),
-      updateCall: db.prepare(
-        `UPDATE calls SET direction = @direction, status = @status, status_raw = @status_raw, from_number = @from_number,
-                          to_number = @to_number, user_number = @user_number, duration = @duration, started_at = @started_at,
-                          ended_at = @ended_at, recording_url = @recording_url, extra = @extra, updated_at = @at
-         WHERE id = @id`,
-      ),
+      updateCall: db.prepare<[unknown[], string, number]>(`UPDATE calls SET (${STATE_COLUMNS}, updated_at) = (${STATE_PARAMETERS}, ?) WHERE id = ?`),
       setCallNotes: db.prepare(`UPDATE calls SET notes = @notes, disposition = @disposition, updated_at = @at WHERE id = @id`),
       setCallCrm: db.prepare(
         `UPDATE calls SET contact = @contact, contacts = @contacts, new_contact_url = @new_contact_url, crm_log = @crm_log, updated_at = @at WHERE id = @id`,
@@ -144,7 +144,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
       nextCrmDue: db.prepare<[], { due: string | null }>(`SELECT MIN(due_at) AS due FROM crm_outbox WHERE state = 'queued'`),
       crmOutboxStats: db.prepare<[], { depth: number; oldest: string | null }>(`SELECT COUNT(*) AS depth, MIN(due_at) AS oldest FROM crm_outbox`),
       callAgents: db.prepare<[number], { agent_id: string }>(`SELECT agent_id FROM call_agents WHERE call_id = ? ORDER BY agent_id`),
-      agentsOfCallByKey: db.prepare<[string, string], AgentRow>(`${CALL_AGENTS_SELECT} WHERE c.instance_uid = ? AND c.call_id = ? ORDER BY a.created_at, a.id`),
+      agentsOfCallByKey: db.prepare<[string, string], AgentValues>(`${CALL_AGENTS_SELECT} WHERE c.instance_uid = ? AND c.call_id = ? ORDER BY a.created_at, a.id`).raw(),
       callAgentsByKey: db.prepare<[string, string], { agent_id: string }>(
         `SELECT ca.agent_id FROM call_agents ca JOIN calls c ON c.id = ca.call_id JOIN agents a ON a.id = ca.agent_id
          WHERE c.instance_uid = ? AND c.call_id = ? ORDER BY a.created_at, a.id`,
@@ -260,8 +260,8 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   callByKey(instanceUid: string, callId: string): Call | undefined {
-    const row = this.statements.callByKey.get(instanceUid, callId);
-    return row && toCall(row);
+    const values = this.statements.callByKey.get(instanceUid, callId);
+    return values && callOfValues(values);
   }
 
   callAgentIds(instanceUid: string, callId: string): string[] {
@@ -269,7 +269,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   callAgents(instanceUid: string, callId: string): Agent[] {
-    return this.statements.agentsOfCallByKey.all(instanceUid, callId).map(toAgent);
+    return this.statements.agentsOfCallByKey.all(instanceUid, callId).map(agentOfValues);
   }
 
   callById(id: number): Call | undefined {
@@ -287,11 +287,11 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   insertCall(instanceUid: string, callId: string, state: CallState, at: string): number {
-    return Number(this.statements.insertCall.run({ ...stateColumns(state), at, instance_uid: instanceUid, call_id: callId }).lastInsertRowid);
+    return Number(this.statements.insertCall.run(instanceUid, callId, stateValues(state), at, at).lastInsertRowid);
   }
 
   updateCall(id: number, state: CallState, at: string): void {
-    this.statements.updateCall.run({ ...stateColumns(state), at, id });
+    this.statements.updateCall.run(stateValues(state), at, id);
   }
 
   /**
