@@ -182,6 +182,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     const followUps = new Map<string, Promise<Sent>>();
     const found: Contact[] = [];
     for (const search of plan.findContact.searches) {
+      if (search.fallback && found.length > 0) continue;
       const outcome = await runSearch(search, vars, national, followUps);
       if (!outcome.ok) return outcome;
       addUnseen(found, outcome.value);
