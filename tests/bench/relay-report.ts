@@ -209,8 +209,8 @@ connector's session over the relay's CRM network, against the simulator at nice 
 then its log per call, one at a time, this process's CPU and the requests by step): three HTTP
 requests per caller the CRM knows, the Contacts query, the Leads query and the create, the Leads
 asked even when a Contact had matched; a lookup cost 1.7 to 1.8 times a log's CPU in the same
-run. A search may now be a fallback (\`<search fallback="true">\`: run only when the searches
-before it found no one), and Vtiger's Leads search is one: two requests per known caller (a Lead
+run. A search may now be a fallback (\`<search fallback="true">\`: run only while the lookup
+has found no one), and Vtiger's Leads search is one: two requests per known caller (a Lead
 holding a Contact's number is no longer offered beside it, the Contact was linked first already;
 a caller only a Lead has is found as before). A/B alternately against main, on a machine at load
 10 to 15 shared with four other engineers' work: \`crm-engine.ts\`, three pairs, the lookup's CPU

@@ -63,6 +63,23 @@ describe('a CRM session', () => {
     expect(await asked('+14155550102')).toEqual({ found: ['leads'], asked: ['/contacts', '/partners', '/leads'] });
   });
 
+  it('leaves a fallback search out of the later variants once an earlier one matched, in every mode', async () => {
+    const searchOf = (name: string, fallback: string) => `<search name="${name}"${fallback}><request><url>/${name}</url><parameters><parameter name="q" value="@variant"/></parameters></request>
+  <matches list="records" phones="Phone"><id use="Id"/><name use="Name"/></matches></search>`;
+    const variants = `<variant name="e164" value="@number"/><variant name="digits" value="@national"/>`;
+    const plan = connector(`<find_contact mode="every">${variants}${searchOf('contacts', '')}${searchOf('leads', ' fallback="true"')}</find_contact>`);
+    // The contact holds the number as E.164, a lead as national digits: the lead is a duplicate of a known caller.
+    const { session, requests } = open(plan, (request) => {
+      const where = new URL(request.url).pathname.slice(1);
+      const form = queryOf(request);
+      const record = (where === 'contacts' && form === '+14155550100') || (where === 'leads' && form === '4155550100') ? [{ Id: where, Name: where, Phone: form }] : [];
+      return json(200, { records: record });
+    });
+    const found = await session.findContacts('+14155550100');
+    expect(found.ok && found.value.map((c) => c.id)).toEqual(['contacts']);
+    expect(requests.map((r) => `${new URL(r.url).pathname} ${queryOf(r)}`)).toEqual(['/contacts +14155550100', '/contacts 4155550100']);
+  });
+
   it('sends every variant in one search in together mode, SOSL-escaped', async () => {
     const plan = connector(search("FIND {@e164|sosl} IN PHONE FIELDS", 'together', '<variant name="e164" value="@number"/>'));
     const { session, requests } = open(plan, () => json(200, { records: [] }));
