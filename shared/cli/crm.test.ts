@@ -53,7 +53,7 @@ describe('phone-connector crm', () => {
     const { code, out } = await run(['crm', ...VTIGER, '--find', '+1 415 555 0100', ...RESPONSES]);
     expect(code).toBe(0);
     const shown = JSON.parse(out);
-    expect(shown.requests.map((r: { step: string }) => r.step)).toEqual(['token-challenge', 'token-session', 'find_contact-Contacts', 'follow_up-Contacts', 'find_contact-Leads']);
+    expect(shown.requests.map((r: { step: string }) => r.step)).toEqual(['token-challenge', 'token-session', 'find_contact-Contacts', 'follow_up-Contacts']);
     expect(shown.requests[2].url).toContain('sessionName=%3Credacted%3E');
     expect(new URLSearchParams(shown.requests[1].body).get('accessKey')).toBe('<redacted>');
     expect(new URL(shown.requests[2].url).searchParams.get('query')).toContain("phone LIKE '%0100'");

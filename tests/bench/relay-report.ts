@@ -204,11 +204,42 @@ it could fold at most one claim per five webhooks. A/B, five pairs alternately a
 load 6 to 8.3 (medians): the relay's thread per update with the CRM 0.603 -> 0.807 ms (higher in
 four pairs of five), its CPU with / without the CRM × 1.02 -> × 1.32; worse, the cause not
 found (the rows run up to 20 ms later, among more webhooks); it is not in the tree.
+Measured since, per call apart from the relay (\`tests/bench/crm-engine.ts\`: the Vtiger
+connector's session over the relay's CRM network, against the simulator at nice 19, a lookup
+then its log per call, one at a time, this process's CPU and the requests by step): three HTTP
+requests per caller the CRM knows, the Contacts query, the Leads query and the create, the Leads
+asked even when a Contact had matched; a lookup cost 1.7 to 1.8 times a log's CPU in the same
+run. A search may now be a fallback (\`<search fallback="true">\`: run only while the lookup
+has found no one), and Vtiger's Leads search is one: two requests per known caller (a Lead
+holding a Contact's number is no longer offered beside it, the Contact was linked first already;
+a caller only a Lead has is found as before). A/B alternately against main, on a machine at load
+10 to 15 shared with four other engineers' work: \`crm-engine.ts\`, three pairs, the lookup's CPU
+against the log's 1.82 / 1.83 / 1.67 -> 1.12 / 1.16 / 1.18 (CPU per call moved with the load,
+1.70 to 1.98 ms on main and 1.78 to 2.44 here); \`crm-load.ts --calls 300\`, five pairs, the
+relay's CPU per call with the CRM (from the first webhook until every call is logged) 8.5 / 8.67
+/ 8.93 / 9.5 / 7.87 -> 7.33 / 7.1 / 9.77 / 6.8 / 6.9 ms (medians 8.67 -> 7.1, × 0.82), with /
+without the CRM × 3.65 / 4.07 / 3.67 / 3.39 / 3.42 -> × 2.79 / 3.55 / 3.18 / 2.72 / 2.79
+(medians × 3.65 -> × 2.79: the CRM's share of a call's CPU about 6.3 -> 4.6 ms), webhooks per
+second with / without × 0.78 -> × 0.70 (medians; × 0.34 to × 1.00 pair by pair in both trees);
+\`crm-load.ts --phases --calls 1000\`, three pairs, which sees the burst only (780 to 943 of its
+1,000 lookups waited their turn until after it): the relay's thread per new-call webhook with
+the CRM 0.686 / 0.726 / 0.659 -> 0.805 / 0.725 / 0.721 ms, its CPU with / without the CRM for
+new calls × 1.36 / 1.15 / 1.18 -> × 1.22 / 1.55 / 1.24 and for updates × 1.35 / 1.43 / 1.54 ->
+× 1.26 / 1.53 / 1.08, webhooks per second with / without from × 0.56 to × 1.39 in both trees:
+inside this machine's noise (a shorter lookup may also finish inside the burst where it waited
+past it before). At a call centre's pace (\`--one-at-a-time\`, 50 calls, two pairs at load 12 to
+15) every call was logged once in both trees (50 activities, none lost or duplicated), the
+contact on the first event 36 / 86 % on main and 66 / 70 % here, the log p50 983 / 230 -> 266 /
+274 ms: on such a machine the simulator waits for a core, and a quiet run is what can say
+whether the 100 % holds. What is left: a Contacts lookup and a create still cost the relay's
+thread about as much as the webhooks of the call (each request's engine scopes, the maps
+rendered into each, node:http), and the store's share (the lookup's commit and its event, the
+outbox row's read, claim and outcome with its event).
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
-its one thread. Per call with Vtiger: three or four HTTP requests (the Contacts query, the
-Leads query and the create; the contact's account once per company in ten minutes; the
+its one thread. Per call with Vtiger: two or three HTTP requests (the Contacts query, the
+Leads query only when no Contact matched, and the create; the contact's account once per company in ten minutes; the
 challenge and login once per session, not per call) and, besides the webhooks' two commits, two of its own: the lookup's (the contact on the
 call, and the log claimed in the same transaction when the call has ended meanwhile) and the
 log's outcome. A call that ends while its lookup runs is logged when the lookup is in, with the

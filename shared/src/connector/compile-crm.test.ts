@@ -38,7 +38,7 @@ describe('CRM connectors: loading', () => {
   it('compiles a minimal connector into a CRM plan', () => {
     const result = checkCrmConnector(MINIMAL);
     expect(result.diagnostics).toEqual([]);
-    expect(result.plan).toMatchObject({ kind: 'CRM', name: 'Mini', findContact: { mode: 'each', searches: [{ name: 'people' }] } });
+    expect(result.plan).toMatchObject({ kind: 'CRM', name: 'Mini', findContact: { mode: 'each', searches: [{ name: 'people', fallback: false }] } });
     expect(result.plan!.updateCall).toBeUndefined();
   });
 

@@ -121,6 +121,7 @@ function compileSearch(compiler: ElementCompiler, element: XmlElement): SearchPl
   }
   return {
     name: attr(element, 'name') ?? 'search',
+    fallback: choice(element, 'fallback', ['true', 'false'] as const) === 'true',
     request: compileCrmRequest(compiler, child(element, 'request'), 'crm'),
     list: (matches && compiler.attrPath(matches, 'list')) || EMPTY_PATH,
     ...(matches && attr(matches, 'record') !== undefined ? { record: compiler.attrPath(matches, 'record') } : {}),

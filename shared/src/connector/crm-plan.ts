@@ -100,6 +100,8 @@ export interface FindContactPlan {
 
 export interface SearchPlan {
   name: string;
+  /** Runs only when the searches before it found no one. */
+  fallback: boolean;
   request: CrmRequestPlan;
   list: PayloadPath;
   record?: PayloadPath;

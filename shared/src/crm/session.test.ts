@@ -43,6 +43,43 @@ describe('a CRM session', () => {
     expect(requests.map(queryOf)).toEqual(['+14155550100', '(415) 555-0100']);
   });
 
+  it('runs a fallback search only when the searches before it found no one, and every other search always', async () => {
+    const searchOf = (name: string, fallback: string) => `<search name="${name}"${fallback}><request><url>/${name}</url><parameters><parameter name="q" value="@number"/></parameters></request>
+  <matches list="records" phones="Phone"><id use="Id"/><name use="Name"/></matches></search>`;
+    const plan = connector(`<find_contact>${searchOf('contacts', '')}${searchOf('partners', '')}${searchOf('leads', ' fallback="true"')}</find_contact>`);
+    const known: Record<string, string> = { '+14155550100': 'contacts', '+14155550101': 'partners', '+14155550102': 'leads' };
+    const { session, requests } = open(plan, (request) => {
+      const where = new URL(request.url).pathname.slice(1);
+      const number = queryOf(request)!;
+      return json(200, { records: known[number] === where ? [{ Id: where, Name: where, Phone: number }] : [] });
+    });
+    const asked = async (number: string) => {
+      const before = requests.length;
+      const found = await session.findContacts(number);
+      return { found: found.ok && found.value.map((c) => c.id), asked: requests.slice(before).map((r) => new URL(r.url).pathname) };
+    };
+    expect(await asked('+14155550100')).toEqual({ found: ['contacts'], asked: ['/contacts', '/partners'] });
+    expect(await asked('+14155550101')).toEqual({ found: ['partners'], asked: ['/contacts', '/partners'] });
+    expect(await asked('+14155550102')).toEqual({ found: ['leads'], asked: ['/contacts', '/partners', '/leads'] });
+  });
+
+  it('leaves a fallback search out of the later variants once an earlier one matched, in every mode', async () => {
+    const searchOf = (name: string, fallback: string) => `<search name="${name}"${fallback}><request><url>/${name}</url><parameters><parameter name="q" value="@variant"/></parameters></request>
+  <matches list="records" phones="Phone"><id use="Id"/><name use="Name"/></matches></search>`;
+    const variants = `<variant name="e164" value="@number"/><variant name="digits" value="@national"/>`;
+    const plan = connector(`<find_contact mode="every">${variants}${searchOf('contacts', '')}${searchOf('leads', ' fallback="true"')}</find_contact>`);
+    // The contact holds the number as E.164, a lead as national digits: the lead is a duplicate of a known caller.
+    const { session, requests } = open(plan, (request) => {
+      const where = new URL(request.url).pathname.slice(1);
+      const form = queryOf(request);
+      const record = (where === 'contacts' && form === '+14155550100') || (where === 'leads' && form === '4155550100') ? [{ Id: where, Name: where, Phone: form }] : [];
+      return json(200, { records: record });
+    });
+    const found = await session.findContacts('+14155550100');
+    expect(found.ok && found.value.map((c) => c.id)).toEqual(['contacts']);
+    expect(requests.map((r) => `${new URL(r.url).pathname} ${queryOf(r)}`)).toEqual(['/contacts +14155550100', '/contacts 4155550100']);
+  });
+
   it('sends every variant in one search in together mode, SOSL-escaped', async () => {
     const plan = connector(search("FIND {@e164|sosl} IN PHONE FIELDS", 'together', '<variant name="e164" value="@number"/>'));
     const { session, requests } = open(plan, () => json(200, { records: [] }));

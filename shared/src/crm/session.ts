@@ -178,10 +178,12 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     return { ok: true, value: contacts };
   };
 
-  const runSearches = async (vars: Vars, national: string): Promise<CrmOutcome<Contact[]>> => {
+  /** `foundBefore`: the lookup matched someone with an earlier variant (a fallback search then stays out). */
+  const runSearches = async (vars: Vars, national: string, foundBefore = false): Promise<CrmOutcome<Contact[]>> => {
     const followUps = new Map<string, Promise<Sent>>();
     const found: Contact[] = [];
     for (const search of plan.findContact.searches) {
+      if (search.fallback && (foundBefore || found.length > 0)) continue;
       const outcome = await runSearch(search, vars, national, followUps);
       if (!outcome.ok) return outcome;
       addUnseen(found, outcome.value);
@@ -229,7 +231,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       const tried = variants.length ? variants.map((v) => forms[v.name]).filter((v): v is string => !!v) : [vars.number!];
       const found: Contact[] = [];
       for (const variant of [...new Set(tried)]) {
-        const outcome = await runSearches({ ...vars, ...forms, variant }, vars.national!);
+        const outcome = await runSearches({ ...vars, ...forms, variant }, vars.national!, found.length > 0);
         if (!outcome.ok || (mode === 'each' && outcome.value.length)) return outcome;
         addUnseen(found, outcome.value);
       }

@@ -115,11 +115,11 @@ describe('the Vtiger connector', () => {
       value: [
         { id: '4x123', name: 'Jane Doe', company: 'Acme', url: `${SITE}/index.php?module=Contacts&view=Detail&record=123`, kind: 'Contacts' },
         { id: '4x125', name: 'Doe-Smith', company: 'Acme', url: `${SITE}/index.php?module=Contacts&view=Detail&record=125`, kind: 'Contacts' },
-        { id: '2x77', name: 'Lee Lead', company: 'Lead Co', url: `${SITE}/index.php?module=Leads&view=Detail&record=77`, kind: 'Leads' },
       ],
     });
-    // One retrieve for the account both contacts share: follow-ups are cached per lookup.
-    expect(operations()).toEqual(['getchallenge', 'login', 'query', 'retrieve', 'query']);
+    // One retrieve for the account both contacts share: follow-ups are cached per lookup. Contacts
+    // matched, so the Leads (which hold this number too) are not asked: one request fewer per known caller.
+    expect(operations()).toEqual(['getchallenge', 'login', 'query', 'retrieve']);
     const [challenge, login, query] = recorded.requests;
     expect(challenge).toMatchObject({ method: 'GET', url: `${SITE}/webservice.php?operation=getchallenge&username=admin` });
     expect(login!.method).toBe('POST');
@@ -128,6 +128,14 @@ describe('the Vtiger connector', () => {
     expect(sent.searchParams.get('sessionName')).toBe('6d1c1session');
     expect(sent.searchParams.get('query')).toContain("WHERE phone LIKE '%0100' OR mobile LIKE '%0100'");
     expect(sent.searchParams.get('query')).toMatch(/;$/);
+  });
+
+  it('looks the caller up among the Leads when no Contact matched, and names the lead\'s company', async () => {
+    vtiger.contacts = [CONTACTS[1]!];
+    const found = await open().findContacts('+14155550100');
+    expect(found).toEqual({ ok: true, value: [{ id: '2x77', name: 'Lee Lead', company: 'Lead Co', url: `${SITE}/index.php?module=Leads&view=Detail&record=77`, kind: 'Leads' }] });
+    const queries = recorded.requests.map((r) => new URL(r.url).searchParams.get('query')).filter(Boolean);
+    expect(queries.map((q) => /FROM (\w+)/.exec(q!)![1])).toEqual(['Contacts', 'Leads']);
   });
 
   it("keeps an account's answer for later lookups as long as it is told to, and asks again after", async () => {
@@ -139,13 +147,13 @@ describe('the Vtiger connector', () => {
     expect(operations().filter((o) => o === 'retrieve')).toHaveLength(1);
     at += 1;
     const found = await session.findContacts('+14155550100');
-    expect(found.ok && found.value.map((c) => c.company)).toEqual(['Acme', 'Acme', 'Lead Co']);
+    expect(found.ok && found.value.map((c) => c.company)).toEqual(['Acme', 'Acme']);
     expect(operations().filter((o) => o === 'retrieve')).toHaveLength(2);
     // A failed answer (the contacts are named without their company) is not kept: the next lookup asks again.
     at += 60_000;
     vtiger.queued.set('retrieve', [{ status: 500, body: 'Internal Server Error' }]);
     const withoutCompany = await session.findContacts('+14155550100');
-    expect(withoutCompany.ok && withoutCompany.value.map((c) => c.company)).toEqual([null, null, 'Lead Co']);
+    expect(withoutCompany.ok && withoutCompany.value.map((c) => c.company)).toEqual([null, null]);
     expect((await session.findContacts('+14155550100')).ok && operations().filter((o) => o === 'retrieve')).toHaveLength(4);
     // Without a time to keep them, each lookup asks again.
     const asked = operations().length;
@@ -162,7 +170,7 @@ describe('the Vtiger connector', () => {
 
   it('searches again with separators allowed between the last digits when nothing matched (a number typed "+33 1 99 00 12 34")', async () => {
     const laurent = { id: '4x130', firstname: 'Camille', lastname: 'Laurent', phone: '+33 1 99 00 12 34', mobile: '', homephone: '', otherphone: '', account_id: '' };
-    // As VTQL's LIKE does: '%1234' misses the stored '12 34', '%%1%2%3%4' finds it; Contacts and Leads are searched with each form.
+    // As VTQL's LIKE does: '%1234' misses the stored '12 34', '%%1%2%3%4' finds it; the Leads are searched with a form only when no Contact matched it.
     vtiger.contacts = [];
     const answer = vtiger.answer;
     vtiger.answer = (request) => {
@@ -175,7 +183,7 @@ describe('the Vtiger connector', () => {
     const found = await open().findContacts('+33199001234');
     expect(found).toEqual({ ok: true, value: [{ id: '4x130', name: 'Camille Laurent', company: null, url: `${SITE}/index.php?module=Contacts&view=Detail&record=130`, kind: 'Contacts' }] });
     const queries = recorded.requests.map((r) => new URL(r.url).searchParams.get('query')).filter(Boolean);
-    expect(queries.map((q) => /LIKE '([^']*)'/.exec(q!)![1])).toEqual(['%1234', '%1234', '%%1%2%3%4', '%%1%2%3%4']);
+    expect(queries.map((q) => /LIKE '([^']*)'/.exec(q!)![1])).toEqual(['%1234', '%1234', '%%1%2%3%4']);
   });
 
   it('does not search for an internal extension', async () => {
@@ -189,8 +197,8 @@ describe('the Vtiger connector', () => {
     vtiger.sessions.clear();
     recorded.requests.length = 0;
     const found = await session.findContacts('+14155550100');
-    expect(found.ok && found.value.map((c) => c.id)).toEqual(['4x123', '4x125', '2x77']);
-    expect(operations()).toEqual(['query', 'getchallenge', 'login', 'query', 'retrieve', 'query']);
+    expect(found.ok && found.value.map((c) => c.id)).toEqual(['4x123', '4x125']);
+    expect(operations()).toEqual(['query', 'getchallenge', 'login', 'query', 'retrieve']);
   });
 
   it('gives up after one renewal when the fresh session is refused too', async () => {

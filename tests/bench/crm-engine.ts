@@ -1,0 +1,63 @@
+/**
+ * `npx tsx tests/bench/crm-engine.ts [--calls N] [--rounds N]`: what the CRM work of one call
+ * costs the relay's process apart from the relay (issue 10): the Vtiger connector's session over
+ * the relay's CRM network (crm-http.ts), against the Vtiger simulator in a process of its own at
+ * nice 19 (crm-run.ts), each call a lookup then its log, one at a time. Per call: the HTTP
+ * requests by step and this process's CPU (the simulator's apart), for the lookup and the log.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCrmConnector, openCrmSession, type CrmCall, type Fetch } from '@phone-connector/shared';
+import { CrmHttpClient } from '../../relay-server/src/crm/crm-http.ts';
+import { REPO_ROOT } from '../relay/harness.ts';
+import { BenchCrm } from './crm-run.ts';
+import { positiveIntegerFlag } from './flags.ts';
+import { benchCaller, benchCallSid } from './relay.ts';
+
+const args = process.argv.slice(2);
+const calls = positiveIntegerFlag(args, '--calls', 500);
+const rounds = positiveIntegerFlag(args, '--rounds', 3);
+
+const crm = await BenchCrm.start(calls);
+const http = new CrmHttpClient(10_000);
+const requests = new Map<string, number>();
+const fetch: Fetch = (url, init) => {
+  requests.set(init.step ?? '?', (requests.get(init.step ?? '?') ?? 0) + 1);
+  return http.fetch(url, init);
+};
+const plan = loadCrmConnector(readFileSync(join(REPO_ROOT, 'connectors', 'crm', 'vtiger.xml'), 'utf8'), 'vtiger.xml').plan!;
+const session = openCrmSession(plan, { config: crm.setup.config, fetch, defaultCountry: 'US', followUpTtlMs: 600_000 });
+
+const cpuUs = () => {
+  const used = process.cpuUsage();
+  return used.user + used.system;
+};
+const crmCall = (i: number, contactId: string | null): CrmCall => ({
+  id: i + 1, call_id: benchCallSid(i), direction: 'inbound', customer_number: benchCaller(i), agent_number: '+14155550199', agent_name: 'Agent', agent_email: null,
+  status: 'completed', started_at: '2026-12-01T10:00:00.000Z', ended_at: '2026-12-01T10:01:00.000Z', duration: 60, notes: null, disposition: null, recording_url: null, contact_id: contactId, contact_kind: 'Contacts',
+});
+
+try {
+  for (let round = 0; round <= rounds; round++) {
+    requests.clear();
+    let lookupUs = 0;
+    let logUs = 0;
+    for (let i = 0; i < calls; i++) {
+      const a = cpuUs();
+      const found = await session.findContacts(benchCaller(i));
+      const b = cpuUs();
+      if (!found.ok || found.value.length === 0) throw new Error(`call ${i}: no contact (${JSON.stringify(found)})`);
+      const logged = await session.logCall(crmCall(i, found.value[0]!.id));
+      if (!logged.ok) throw new Error(`call ${i}: not logged (${logged.error})`);
+      lookupUs += b - a;
+      logUs += cpuUs() - b;
+    }
+    // Round 0 warms the JIT up and logs in; it is not reported.
+    if (round === 0) continue;
+    const perCall = [...requests].map(([step, n]) => `${step} ${(n / calls).toFixed(2)}`).join(', ');
+    console.log(`round ${round}: CPU per call ${((lookupUs + logUs) / calls).toFixed(0)} µs (lookup ${(lookupUs / calls).toFixed(0)}, log ${(logUs / calls).toFixed(0)}); requests per call ${perCall}`);
+  }
+} finally {
+  http.close();
+  await crm.close();
+}
