@@ -127,6 +127,7 @@ function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEv
     rendering = false;
     from = end;
   }
+  if (at !== null) console.log(`after the last frame until the bench saw every number: ${Math.round(at - from)} ms, idle ${Math.round(at - from - busy)} ms`);
   if (!afterPageFrame) return;
   const cpu = (shares: Share[]) => Math.round(shares.reduce((sum, share) => sum + (cpuAfter.get(share) ?? 0), 0));
   const since = (time: number) => Math.round(time - (afterPageFrame?.from ?? start));
