@@ -32,7 +32,7 @@ say what is met and what is not.
 - **The rest: read in slices, handed to the overlay a frame's worth at a time.** The scanner
   reads the rest (walks added nodes, finds numbers, reads attributes: no style) in slices of 10 ms run as
   tasks; the observer's callback hands the buttons it read to the overlay at its end, the
-  slices once 500 anchors' changes have gathered (what the overlay draws in one frame), the
+  slices once 500 buttons have gathered (what the overlay draws in one frame), the
   first of them has waited 100 ms, or the queue is read through. So the overlay's frames draw
   them while the rest is read (they waited for the whole read, then 20 of the overlay's
   frames), but not a frame per slice: each hand-off asks for a frame, and each frame lays out
@@ -49,6 +49,35 @@ say what is met and what is not.
   last: wherever the list is scrolled to, the rows in view get their buttons first. Not before
   that frame: a hit test in the observer's callback, on the layout the fill made stale, took
   3.4 s and 5.9 s of the script in two profiles (tests/bench/content-profile.ts).
+- **Where the time after the page's frame goes; hand-offs counted in buttons.** At 10,000 rows
+  filled, tests/bench/content-timeline.ts (a trace cut into frames: per frame the time no event
+  ran, our own tasks apart from our passes in the frame's rendering, and when our last script
+  ended and when the bench saw every number; with --c2d it traces ringcentral-c2d the same way)
+  on main's tree, two runs at load average 7–10: the page's own frame 3.9 / 4.1 s, then 3.1 /
+  4.1 s until the last button, in ~65 frames; in that time our script 1.18 / 1.27 s of CPU, the
+  rendering 0.32 / 0.36 s, the bench's poll for decorations (the page's timers) 0.10 / 0.17 s,
+  and the main thread idle 0.4 / 0.7 s, at these loads mostly waiting for a core; right after the
+  page's frame it waits 0.1–0.5 s for that frame's commit (c2d's run waits as long after its own
+  frame). The bench saw the last button 56–77 ms after our last script ended. So the ~1.8 s of
+  the quiet run are not gaps between our slices: our script is two thirds of them, and its CPU
+  alone is four times the ~0.3 s that ×0.5 of c2d leaves after the page's frame; ×0.5 needs less
+  script per row (the walk, the numbers' boxes, the buttons), not another schedule. c2d (two
+  runs, load 9–10) does all of its work (4.2 s of script at that load) in its observer's callback
+  inside the page's change task, before that frame; the bench saw its last wrapper 158–228 ms
+  after the frame, 11 ms of it the poll. The bench's wait for the decorations is an evaluation
+  sent after the change's: the page runs it as the first task after the change's frame, as its
+  own poll would run, so it delays neither party (tried: the wait started in the page with the
+  change, c2d's lag after its frame 228 -> 158 ms, within the noise; not kept). The frames
+  themselves were many because the scanner counted anchors, not buttons, towards the 500 of a
+  hand-off: the look-alikes of each row (a date, an order id: read, remembered with no button)
+  made 10,000 rows ~100 hand-offs of ~100 buttons. Counted in buttons, the timeline's frames that
+  paint went 56 -> 40 (one run each, load 7–10; the 100 ms wait still hands off early at such
+  loads). In the bench (PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1 PC_BENCH_FRAMES=1, main's tree and this
+  alternately, two pairs, load average 10.9–13.1; c2d's own 10,000 rows 14.2–20.8 s) main -> this:
+  10,000 rows our long frames 39 -> 20 and 43 -> 31, over 100 ms 22 -> 10 and 19 -> 18 (by our
+  share 15 -> 7 and 13 -> 14), ours/c2d 1.04 -> 0.70 and 0.86 -> 1.02 (ours 21.4 -> 9.9 s and
+  17.9 -> 16.8 s); re-render 0.71 -> 0.58 and 1.34 -> 1.28. Fewer long frames in both pairs;
+  the times do not separate from c2d's own swings at such loads.
 - **Why one write, and why an overlay.** Any write into a big table makes Chromium lay the
   whole table out again, however few buttons it holds. tests/bench/content-layout-probe.ts
   (10,000 rows, no extension, N decorations written in one frame; one run, load average 6–9 on

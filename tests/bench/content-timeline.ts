@@ -1,30 +1,37 @@
 /**
- * `tsx tests/bench/content-timeline.ts [fill|rerender] [--rows N]`: where the time goes between
- * the page's change of the generated CRM list (tests/e2e/pages/crm-list.html) and every number
- * decorated by our content script, as users get it (minified). A performance trace of the
- * renderer's main thread, cut into frames (each ends with its layerize): per frame, its span, our
- * script (slices and overlay passes, the count in brackets), style, layout, pre-paint and paint,
- * and the page's timers (the page's decoration poll among them). Then the thread's CPU time after
- * the page's own frame (parse, style and layout of its change): ours, the rendering, the rest. On a
- * loaded machine compare CPU, and runs of two trees taken alternately.
+ * `tsx tests/bench/content-timeline.ts [fill|rerender] [--rows N] [--c2d]`: where the time goes
+ * between the page's change of the generated CRM list (tests/e2e/pages/crm-list.html) and every
+ * number decorated, by our content script as users get it (minified) or, with `--c2d`, by
+ * ringcentral-c2d as the bench runs it. A performance trace of the renderer's main thread, cut into
+ * frames (each ends with its layerize): per frame, its span, the time no event ran (idle), the
+ * decorating party's script (tasks of its own, the count in brackets; passes in the frame's
+ * rendering, after its style and layout, and its animation frame callbacks; callbacks inside the
+ * page's tasks, such as a mutation observer's), style, layout, pre-paint and paint, and the page's
+ * timers (the bench's decoration poll among them). Then, after the page's own frame (parse, style
+ * and layout of its change): the frames, wall time and idle time, the thread's CPU time by share,
+ * when the party's last script ended and when the bench's poll saw every number. On a loaded
+ * machine compare CPU, and runs of two trees taken alternately.
  */
 import { markPageClock, pageThreadEvents, startTracing, stopTracing } from './chromium-trace.ts';
 import type { FrameEvent } from './frame-attribution.ts';
-import { changeRows, DECORATION, decoratedAt, openCrmList, prepareRowsChange } from './crm-list-page.ts';
+import { C2D_DECORATION, changeRows, DECORATION, decoratedAt, openCrmList, prepareRowsChange } from './crm-list-page.ts';
 import { positiveIntegerFlag } from './flags.ts';
 
 const args = process.argv.slice(2);
 const scenario = args.includes('rerender') ? 'rerender' : 'fill';
 const rows = positiveIntegerFlag(args, '--rows', 10_000);
+const c2d = args.includes('--c2d');
+const decoration = c2d ? C2D_DECORATION : DECORATION;
 
-type Share = 'ours' | 'style' | 'layout' | 'prePaint' | 'paint' | 'timers' | 'other';
-const SHARES: Share[] = ['ours', 'style', 'layout', 'prePaint', 'paint', 'timers', 'other'];
+type Share = 'tasks' | 'render' | 'inPage' | 'style' | 'layout' | 'prePaint' | 'paint' | 'timers' | 'other';
+const SHARES: Share[] = ['tasks', 'render', 'inPage', 'style', 'layout', 'prePaint', 'paint', 'timers', 'other'];
+const PARTY: Share[] = ['tasks', 'render', 'inPage'];
 const RENDERING: Share[] = ['style', 'layout', 'prePaint', 'paint'];
+const SCRIPT = new Set(['FunctionCall', 'EvaluateScript', 'TimerFire', 'FireAnimationFrame', 'EventDispatch', 'v8.callFunction', 'V8.Execute', 'RunMicrotasks']);
 
-const isOurs = (event: FrameEvent) => event.url?.startsWith('chrome-extension://') === true;
+const isParty = (event: FrameEvent) => (c2d ? event.url?.endsWith('/c2d.js') === true : event.url?.startsWith('chrome-extension://') === true);
 
 function shareOf(event: FrameEvent): Share {
-  if (isOurs(event)) return 'ours';
   if (event.name === 'UpdateLayoutTree') return 'style';
   if (event.name === 'Layout') return 'layout';
   if (event.name === 'PrePaint') return 'prePaint';
@@ -32,57 +39,101 @@ function shareOf(event: FrameEvent): Share {
   return event.name === 'TimerFire' ? 'timers' : 'other';
 }
 
-/** The outermost events: nested ones (a layout forced inside a script) count in their parent's share. */
-function outermost(events: readonly FrameEvent[]): FrameEvent[] {
+/**
+ * The outermost events, and the party's outermost scripts inside them (a mutation observer's
+ * callback in the page's task, an animation frame callback): nested events count in their
+ * parent's share, except the party's script, which is taken out of its parent's.
+ */
+function outermost(events: readonly FrameEvent[]): Array<{ event: FrameEvent; inside?: FrameEvent }> {
   const sorted = [...events].sort((a, b) => a.start - b.start || b.duration - a.duration);
-  const top: FrameEvent[] = [];
-  let end = Number.NEGATIVE_INFINITY;
+  const top: Array<{ event: FrameEvent; inside?: FrameEvent }> = [];
+  let outer: FrameEvent | undefined;
+  let partyEnd = Number.NEGATIVE_INFINITY;
   for (const event of sorted) {
-    if (event.start < end) continue;
-    top.push(event);
-    end = event.start + event.duration;
+    const end = event.start + event.duration;
+    if (outer && event.start < outer.start + outer.duration) {
+      if (isParty(event) && SCRIPT.has(event.name) && event.start >= partyEnd) {
+        top.push({ event, inside: outer });
+        partyEnd = end;
+      }
+      continue;
+    }
+    outer = event;
+    top.push({ event });
+    if (isParty(event)) partyEnd = end;
   }
   return top;
 }
 
-const { browser, page, close } = await openCrmList();
+const { browser, page, close } = await openCrmList({ c2d });
 try {
-  await prepareRowsChange(page, scenario, rows);
-  await page.evaluate(`window.bench.mark('${DECORATION}')`);
+  await prepareRowsChange(page, scenario, rows, decoration);
+  await page.evaluate(`window.bench.mark('${decoration}')`);
   const cdp = await browser.context.newCDPSession(page);
   await startTracing(cdp);
   const start = await changeRows(page, scenario, rows);
-  const at = await decoratedAt(page, rows);
+  const at = await decoratedAt(page, rows, decoration);
   const pageNow = await markPageClock(page);
-  const events = outermost(pageThreadEvents(await stopTracing(cdp), pageNow)).filter((event) => event.start >= start - 1 && (at === null || event.start < at));
-  console.log(`${scenario} of ${rows} rows: ${at === null ? 'not decorated within the deadline' : `decorated ${Math.round(at - start)} ms after the change`}`);
-  printFrames(events, start);
+  const events = pageThreadEvents(await stopTracing(cdp), pageNow).filter((event) => event.start >= start - 1 && (at === null || event.start < at));
+  console.log(`${c2d ? 'c2d' : 'ours'}, ${scenario} of ${rows} rows: ${at === null ? 'not decorated within the deadline' : `decorated ${Math.round(at - start)} ms after the change`}`);
+  printFrames(outermost(events), start, at);
 } finally {
   await close();
 }
 
-function printFrames(events: readonly FrameEvent[], start: number): void {
-  console.log(`${'from ms'.padStart(8)} ${'span'.padStart(6)} ${SHARES.map((share) => share.padStart(9)).join(' ')}`);
+function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEvent }>, start: number, at: number | null): void {
+  console.log(`${'from ms'.padStart(8)} ${'span'.padStart(6)} ${'idle'.padStart(6)} ${SHARES.map((share) => share.padStart(9)).join(' ')}`);
   const cpuAfter = new Map<Share, number>();
-  let pageFrameDone = false;
+  let afterPageFrame: { from: number; frames: number; idle: number } | undefined;
   let frame = new Map<Share, number>();
-  let scripts = 0;
+  let busy = 0;
+  let tasks = 0;
+  let rendering = false;
   let from = start;
-  for (const event of events) {
-    const share = shareOf(event);
+  let partyEnd = start;
+  for (const { event, inside } of events) {
+    let share = shareOf(event);
+    if (isParty(event)) {
+      share = inside && inside.name !== 'FireAnimationFrame' ? 'inPage' : inside || rendering ? 'render' : 'tasks';
+      partyEnd = Math.max(partyEnd, event.start + event.duration);
+      if (share === 'tasks') tasks++;
+    }
+    // The party's script inside a page's event is taken out of that event's share.
+    const parentShare = inside ? shareOf(inside) : undefined;
     frame.set(share, (frame.get(share) ?? 0) + event.duration);
-    if (share === 'ours') scripts++;
-    if (pageFrameDone) cpuAfter.set(share, (cpuAfter.get(share) ?? 0) + (event.cpu ?? event.duration));
-    if (event.name !== 'Layerize') continue;
+    if (parentShare) frame.set(parentShare, (frame.get(parentShare) ?? 0) - event.duration);
+    else busy += event.duration;
+    if (afterPageFrame) {
+      cpuAfter.set(share, (cpuAfter.get(share) ?? 0) + (event.cpu ?? event.duration));
+      if (parentShare) cpuAfter.set(parentShare, (cpuAfter.get(parentShare) ?? 0) - (event.cpu ?? event.duration));
+    }
+    // From the frame's animation frame callbacks on, the party's script runs in its rendering (after layout: a resize observer's notice).
+    if (!inside && (event.name === 'FireAnimationFrame' || share === 'style' || share === 'layout' || share === 'prePaint')) rendering = true;
+    if (event.name !== 'Layerize' || inside) continue;
     const end = event.start + event.duration;
-    const cells = SHARES.map((share) => (share === 'ours' ? `${Math.round(frame.get(share) ?? 0)}(${scripts})` : String(Math.round(frame.get(share) ?? 0))).padStart(9));
-    console.log(`${String(Math.round(from - start)).padStart(8)} ${String(Math.round(end - from)).padStart(6)} ${cells.join(' ')}`);
-    // The first frame that laid out is the page's own (its change parsed, styled and laid out).
-    if ((frame.get('layout') ?? 0) > 0) pageFrameDone = true;
+    const idle = end - from - busy;
+    const cells = SHARES.map((one) => (one === 'tasks' ? `${Math.round(frame.get(one) ?? 0)}(${tasks})` : String(Math.round(frame.get(one) ?? 0))).padStart(9));
+    console.log(`${String(Math.round(from - start)).padStart(8)} ${String(Math.round(end - from)).padStart(6)} ${String(Math.round(idle)).padStart(6)} ${cells.join(' ')}`);
+    if (afterPageFrame) {
+      afterPageFrame.frames++;
+      afterPageFrame.idle += idle;
+    } else if ((frame.get('layout') ?? 0) > 0) {
+      // The first frame that laid out is the page's own (its change parsed, styled and laid out).
+      afterPageFrame = { from: end, frames: 0, idle: 0 };
+    }
     frame = new Map();
-    scripts = 0;
+    busy = 0;
+    tasks = 0;
+    rendering = false;
     from = end;
   }
+  if (at !== null) console.log(`after the last frame until the bench saw every number: ${Math.round(at - from)} ms, idle ${Math.round(at - from - busy)} ms`);
+  if (!afterPageFrame) return;
   const cpu = (shares: Share[]) => Math.round(shares.reduce((sum, share) => sum + (cpuAfter.get(share) ?? 0), 0));
-  console.log(`thread CPU after the page's frame (ms): ours ${cpu(['ours'])}, rendering ${cpu(RENDERING)}, timers ${cpu(['timers'])}, other ${cpu(['other'])}`);
+  const since = (time: number) => Math.round(time - (afterPageFrame?.from ?? start));
+  console.log(`after the page's frame (ends at ${Math.round(afterPageFrame.from - start)} ms): ${afterPageFrame.frames} frames, idle ${Math.round(afterPageFrame.idle)} ms`);
+  console.log(
+    `thread CPU after the page's frame (ms): party ${cpu(PARTY)} (tasks ${cpu(['tasks'])}, in rendering ${cpu(['render'])}, in the page's tasks ${cpu(['inPage'])}), rendering ${cpu(RENDERING)}, timers ${cpu(['timers'])}, other ${cpu(['other'])}`,
+  );
+  console.log(`the party's last script ended ${since(partyEnd)} ms after the page's frame; the bench saw every number ${at === null ? 'never' : `${since(at)} ms after it`}`);
 }

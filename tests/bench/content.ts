@@ -268,6 +268,11 @@ function summary(results: Record<Contender, Measure> | undefined): string {
 /** The test pages (crm-list.html among them), and ringcentral-c2d bundled from node_modules (no network) as `window.c2d`. */
 async function writeBenchPages(dir: string): Promise<void> {
   await buildTestPages(dir);
+  await writeC2dBundle(dir);
+}
+
+/** ringcentral-c2d as `c2d.js` in `dir`, which crm-list.html?c2d loads. */
+export async function writeC2dBundle(dir: string): Promise<void> {
   await build({
     stdin: { contents: "export * from 'ringcentral-c2d';", resolveDir: REPO_ROOT },
     outfile: join(dir, 'c2d.js'),

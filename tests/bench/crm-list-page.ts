@@ -11,8 +11,12 @@ import { buildExtensionForTests, type ExtensionBrowser, launchWithExtension } fr
 import { serveDirectory } from '../e2e/harness/static-server.ts';
 import { DEADLINE_MS, waitFor } from '../e2e/harness/world.ts';
 import { buildTestPages } from '../e2e/pages/build.ts';
+import { writeC2dBundle } from './content.ts';
 
 export const DECORATION = 'button[data-pc-call]';
+
+/** ringcentral-c2d's decoration: the wrapper of each number. */
+export const C2D_DECORATION = '[data-c2d-context]';
 
 export interface CrmListPage {
   browser: ExtensionBrowser;
@@ -20,10 +24,14 @@ export interface CrmListPage {
   close(): Promise<void>;
 }
 
-/** Opens the list, once our content script decorates its first number (unless `bare`). */
-export async function openCrmList(options: { unminified?: boolean; bare?: boolean } = {}): Promise<CrmListPage> {
+/**
+ * Opens the list, once our content script decorates its first number (unless `bare`); `c2d`: the
+ * list on localhost, where ringcentral-c2d decorates it instead of us, as in the bench.
+ */
+export async function openCrmList(options: { unminified?: boolean; bare?: boolean; c2d?: boolean } = {}): Promise<CrmListPage> {
   const extensionDir = buildExtensionForTests({ unminified: options.unminified });
   const pagesDir = await buildTestPages(mkdtempSync(join(tmpdir(), 'pc-bench-pages-')));
+  if (options.c2d) await writeC2dBundle(pagesDir);
   const site = await serveDirectory(pagesDir);
   const browser = await launchWithExtension(extensionDir);
   const close = async () => {
@@ -35,8 +43,10 @@ export async function openCrmList(options: { unminified?: boolean; bare?: boolea
     await browser.setStorage({ sites: [{ pattern: 'http://127.0.0.1/*' }], defaultCountry: 'US' });
     await waitFor(async () => (await browser.registeredSites()).includes('http://127.0.0.1/*'), DEADLINE_MS, 'the content script to be registered for the site');
     const page = await browser.context.newPage();
-    await page.goto(`${options.bare ? site.url.replace('127.0.0.1', 'localhost') : site.url}/crm-list.html`);
-    if (!options.bare) await page.locator('button[data-pc-call="+12125550199"]').first().waitFor({ timeout: DEADLINE_MS });
+    const theirs = options.bare || options.c2d;
+    await page.goto(`${theirs ? site.url.replace('127.0.0.1', 'localhost') : site.url}/crm-list.html${options.c2d ? '?c2d' : ''}`);
+    if (options.c2d) await page.locator(`#probe ${C2D_DECORATION}`).first().waitFor({ timeout: DEADLINE_MS });
+    else if (!options.bare) await page.locator('button[data-pc-call="+12125550199"]').first().waitFor({ timeout: DEADLINE_MS });
     return { browser, page, close };
   } catch (error) {
     await close();
@@ -45,10 +55,10 @@ export async function openCrmList(options: { unminified?: boolean; bare?: boolea
 }
 
 /** Before a re-render, the list is filled and decorated: the change measured is then the re-render alone. */
-export async function prepareRowsChange(page: Page, scenario: 'fill' | 'rerender', rows: number): Promise<void> {
+export async function prepareRowsChange(page: Page, scenario: 'fill' | 'rerender', rows: number, decoration = DECORATION): Promise<void> {
   if (scenario !== 'rerender') return;
   await page.evaluate(`window.bench.fill(${rows})`);
-  await page.evaluate(`window.bench.decorated('${DECORATION}', ${rows}, ${DEADLINE_MS})`);
+  await page.evaluate(`window.bench.decorated('${decoration}', ${rows}, ${DEADLINE_MS})`);
 }
 
 /**
@@ -60,6 +70,6 @@ export async function changeRows(page: Page, scenario: 'fill' | 'rerender', rows
 }
 
 /** The page's clock when every number of `rows` is decorated (since the last `mark`), or null past the deadline. */
-export async function decoratedAt(page: Page, rows: number): Promise<number | null> {
-  return (await page.evaluate(`window.bench.decorated('${DECORATION}', ${rows}, ${DEADLINE_MS})`)) as number | null;
+export async function decoratedAt(page: Page, rows: number, decoration = DECORATION): Promise<number | null> {
+  return (await page.evaluate(`window.bench.decorated('${decoration}', ${rows}, ${DEADLINE_MS})`)) as number | null;
 }

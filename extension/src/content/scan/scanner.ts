@@ -25,8 +25,8 @@ export interface ScannerOptions {
   yieldToPage?: (callback: () => void) => void;
   /** Tells how long the page's next frame took to render; measured around the next animation frame by default. */
   measurePageFrame?: (callback: (renderMs: number) => void) => void;
-  /** How many anchors' button changes a long read gathers before handing them to the overlay, at most how long; HAND_OFF_* by default. */
-  handOff?: { anchors: number; waitMs: number };
+  /** How many buttons' changes a long read gathers before handing them to the overlay, at most how long; HAND_OFF_* by default. */
+  handOff?: { buttons: number; waitMs: number };
 }
 
 export interface Scanner {
@@ -40,12 +40,14 @@ const DEFAULT_BUDGET_MS = 10;
 
 /**
  * A read that goes on for many slices (a list filled or re-rendered at once) hands its button
- * changes to the overlay this many anchors at a time, what the overlay draws in one frame, not
+ * changes to the overlay this many buttons at a time, what the overlay draws in one frame, not
  * slice by slice: each hand-off asks for a frame, and each frame lays out and pre-paints the
  * page again. Handed per 10 ms slice, 10,000 rows took ~100 frames of ~100 buttons; the
  * rendering was 5.9 s of the 10 s the read went on, the read itself starved (issue #12).
+ * Counted in buttons, not anchors: texts read with no number (a date, an order id) are remembered
+ * without a button, and counted as anchors they made 10,000 rows ~65 frames of ~150 buttons.
  */
-const HAND_OFF_ANCHORS = BUTTONS_PER_FRAME;
+const HAND_OFF_BUTTONS = BUTTONS_PER_FRAME;
 
 /** ... or once the first change gathered has waited this long: the agent sees buttons while a slow read goes on. */
 const HAND_OFF_WAIT_MS = 100;
@@ -104,7 +106,7 @@ class PageScanner {
   private readonly budgetMs: number;
   private readonly yieldToPage: (callback: () => void) => void;
   private readonly measureNextFrame: (callback: (renderMs: number) => void) => void;
-  private readonly handOffAt: { anchors: number; waitMs: number };
+  private readonly handOffAt: { buttons: number; waitMs: number };
   /** What was found in each text, in the default country. */
   private detections: DetectionCache;
   private slots: ButtonSlots;
@@ -118,8 +120,10 @@ class PageScanner {
   private readonly restyled = new Set<Node>();
   /** Elements whose contenteditable changed: the buttons inside are checked again until the queue drains. */
   private readonly editingChanged = new Set<Node>();
-  /** Button changes read and not yet handed off, the last one per anchor (see HAND_OFF_ANCHORS). */
-  private readonly writes = new Map<Anchor, () => void>();
+  /** Button changes read and not yet handed off, the last one per anchor, and how many buttons each adds or takes away (see HAND_OFF_BUTTONS). */
+  private readonly writes = new Map<Anchor, { change: () => void; buttons: number }>();
+  /** The buttons `writes` add or take away. */
+  private writtenButtons = 0;
   /** When the oldest of `writes` was read. */
   private writesSince = 0;
   /** What the page's last change cost it to render (its frame's style, layout and paint). */
@@ -136,7 +140,7 @@ class PageScanner {
     this.budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
     this.yieldToPage = options.yieldToPage ?? nextTask;
     this.measureNextFrame = options.measurePageFrame ?? measureNextFrame;
-    this.handOffAt = options.handOff ?? { anchors: HAND_OFF_ANCHORS, waitMs: HAND_OFF_WAIT_MS };
+    this.handOffAt = options.handOff ?? { buttons: HAND_OFF_BUTTONS, waitMs: HAND_OFF_WAIT_MS };
     listenToCallButtons(this.root, options.onCall, options.signal);
     this.detections = new DetectionCache(options.defaultCountry);
     this.slots = new ButtonSlots(this.root);
@@ -158,7 +162,7 @@ class PageScanner {
     this.hiddenRoots.clear();
     this.editingChanged.clear();
     this.queue.clear();
-    this.writes.clear();
+    this.clearWrites();
     this.queue.add(this.root);
     this.requestRead();
   }
@@ -179,7 +183,7 @@ class PageScanner {
     this.hiddenRoots.clear();
     this.restyled.clear();
     this.editingChanged.clear();
-    this.writes.clear();
+    this.clearWrites();
     removeAllCallButtons(this.root);
     this.settle();
   }
@@ -307,7 +311,7 @@ class PageScanner {
     } finally {
       if (this.queue.isEmpty) this.editingChanged.clear();
       else this.requestRead();
-      const gathered = this.writes.size >= this.handOffAt.anchors || performance.now() - this.writesSince >= this.handOffAt.waitMs;
+      const gathered = this.writtenButtons >= this.handOffAt.buttons || (this.writes.size > 0 && performance.now() - this.writesSince >= this.handOffAt.waitMs);
       if (inPageFrame || this.queue.isEmpty || gathered) this.handOff();
       this.readInViewFirst();
     }
@@ -341,8 +345,8 @@ class PageScanner {
     if (this.writes.size > 0) {
       this.unobserved(() => {
         const writes = [...this.writes.values()];
-        this.writes.clear();
-        for (const write of writes) safely(write);
+        this.clearWrites();
+        for (const { change } of writes) safely(change);
       });
     }
     if (!this.reading) this.settle();
@@ -364,7 +368,7 @@ class PageScanner {
   private plan(anchor: Anchor, filter: ScanFilter): void {
     const isText = anchor.nodeType === Node.TEXT_NODE;
     const release = () => {
-      if (this.slots.has(anchor) || this.writes.has(anchor)) this.write(anchor, () => this.slots.release(anchor));
+      if (this.slots.has(anchor) || this.writes.has(anchor)) this.write(anchor, () => this.slots.release(anchor), 1);
     };
     if (!anchor.isConnected || (!isText && !isCallLink(anchor as Element))) {
       release();
@@ -376,7 +380,7 @@ class PageScanner {
     // Buttons in place stay as they are, unless their anchor may have become editable since;
     // a change read earlier and undone since is not made.
     if (current && !hasAncestorIn(anchor, this.editingChanged)) {
-      this.writes.delete(anchor);
+      this.unwrite(anchor);
       return;
     }
     // A number that began in this text may end in the next ones: they are read again too.
@@ -388,12 +392,24 @@ class PageScanner {
       release();
       return;
     }
-    if (!current) this.write(anchor, () => this.slots.place(anchor, source, targets));
+    if (!current) this.write(anchor, () => this.slots.place(anchor, source, targets), targets.length);
   }
 
-  private write(anchor: Anchor, change: () => void): void {
+  private write(anchor: Anchor, change: () => void, buttons: number): void {
     if (this.writes.size === 0) this.writesSince = performance.now();
-    this.writes.set(anchor, change);
+    this.unwrite(anchor);
+    this.writes.set(anchor, { change, buttons });
+    this.writtenButtons += buttons;
+  }
+
+  private unwrite(anchor: Anchor): void {
+    this.writtenButtons -= this.writes.get(anchor)?.buttons ?? 0;
+    this.writes.delete(anchor);
+  }
+
+  private clearWrites(): void {
+    this.writes.clear();
+    this.writtenButtons = 0;
   }
 
   /** The numbers that end in this text node: one split across inline elements gets its button after its last part. */
