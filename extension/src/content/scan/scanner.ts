@@ -4,7 +4,6 @@ import { DetectionCache } from './detection-cache.ts';
 import { sharesLine, type TextAround, textAround, textsReachedAfter } from './inline-run.ts';
 import { BUTTONS_PER_FRAME } from './button-overlay.ts';
 import { type Anchor, ButtonSlots, removeAllCallButtons } from './button-slots.ts';
-import { isAppend } from './layout-shift.ts';
 import { isOverlayHost } from './overlay-host.ts';
 import { afterNextFrame, measureNextFrame, nextTask } from './schedule.ts';
 import { safely } from './safely.ts';
@@ -59,14 +58,11 @@ const HAND_OFF_WAIT_MS = 100;
 const IN_PAGE_FRAME_BUDGET_MS = 8;
 
 /**
- * ... or, when the page only appended, this share of what the page's last change cost it to
- * render, whichever is more. An infinite scroll's frames take hundreds of ms (the layout of its
- * growing table): 8 ms read per frame starved, the buttons came 18 s after the last append
- * (issue #12). A share of the page's own cost reads each append in the frame that lays it out,
- * and slows the page by about that share (the goal: 20 %). Not a list re-rendered whole (its
- * tbody replaced): after a 10,000-row fill, whose frame cost seconds, the callback read 250 ms of
- * the new rows in the page's frame and made it as much longer, while the slices read the rest
- * anyway, the rows in view first (issue #12).
+ * ... or this share of what the page's last change cost it to render, whichever is more. An
+ * infinite scroll's frames take hundreds of ms (the layout of its growing table): 8 ms read per
+ * frame starved, the buttons came 18 s after the last append (issue #12). A share of the
+ * page's own cost reads each append in the frame that lays it out, and slows the page by about
+ * that share (the goal: 20 %).
  */
 const PAGE_FRAME_SHARE = 0.2;
 
@@ -216,33 +212,26 @@ class PageScanner {
 
   private onMutations(records: MutationRecord[]): void {
     let pageChanged = false;
-    /** The page's changes were appends alone (an infinite scroll's rows): see PAGE_FRAME_SHARE. */
-    let appendsOnly = true;
-    for (const record of records) {
-      const { type, target, addedNodes, removedNodes, nextSibling, attributeName } = record;
+    for (const { type, target, addedNodes, removedNodes, nextSibling, attributeName } of records) {
       if (isCallButton(target)) continue; // our own buttons' attributes are no change of the page
       if (type === 'characterData') {
         pageChanged = true;
-        appendsOnly = false;
         if (target.nodeType === Node.TEXT_NODE) this.queue.add(target);
       } else if (type === 'childList') {
-        let changedPage = false;
         // Our own writes are no change of the page's: reading after them would make a layout of ours per frame.
         // The overlay adds its hosts in its pass after the frame's layout: a read then would restyle the page mid-frame.
         for (const node of addedNodes) {
           if (isOurs(node)) continue;
-          changedPage = true;
+          pageChanged = true;
           this.queue.add(node);
         }
         for (const node of removedNodes) {
           // Our button removed by the page (its anchor stays): put it back. A removed anchor: drop its buttons.
           const restored = this.slots.anchorToRestore(node);
-          changedPage ||= restored !== undefined || !isOurs(node);
+          pageChanged ||= restored !== undefined || !isOurs(node);
           const anchor = restored ?? (this.slots.has(node) ? node : undefined);
           if (anchor) this.queue.add(anchor);
         }
-        pageChanged ||= changedPage;
-        if (changedPage && !isAppend(record)) appendsOnly = false;
         // What followed a removed node may have held the end of a number split across both.
         if (removedNodes.length > 0 && nextSibling && !isCallButton(nextSibling)) this.queue.add(nextSibling);
       } else if (attributeName === 'href') {
@@ -271,8 +260,7 @@ class PageScanner {
     // read of the change now goes to the overlay, which draws it in that same frame (infinite
     // scroll: no frame of ours per append; a list filled at once: the rows in view get their
     // buttons with it). The rest is read in slices as before.
-    const share = appendsOnly ? PAGE_FRAME_SHARE * this.pageFrameMs : 0;
-    this.readSlice(Math.min(MAX_IN_PAGE_FRAME_BUDGET_MS, Math.max(IN_PAGE_FRAME_BUDGET_MS, share)), true);
+    this.readSlice(Math.min(MAX_IN_PAGE_FRAME_BUDGET_MS, Math.max(IN_PAGE_FRAME_BUDGET_MS, PAGE_FRAME_SHARE * this.pageFrameMs)), true);
     this.measurePageFrame();
   }
 
