@@ -5,7 +5,7 @@
  * unminified build of the extension (its functions keep their names); self time is summed per
  * function of the content script and printed with its share, largest first.
  */
-import { type CpuProfile, largestFirst, sumSelfTime } from './cpu-profile.ts';
+import { type CallFrame, type CpuProfile, largestFirst, sumSelfTime } from './cpu-profile.ts';
 import { changeRows, DECORATION, decoratedAt, openCrmList, prepareRowsChange } from './crm-list-page.ts';
 import { positiveIntegerFlag } from './flags.ts';
 
@@ -13,6 +13,10 @@ const args = process.argv.slice(2);
 const scenario = args.includes('rerender') ? 'rerender' : 'fill';
 const rows = positiveIntegerFlag(args, '--rows', 10_000);
 const TOP = 25;
+const CONTENT_SCRIPT = 'content-scripts/content.js';
+
+/** A function of ours by name; an anonymous one (a callback, an arrow) by its line in the unminified build. */
+const nameOf = (frame: CallFrame) => frame.functionName || `(anonymous):${(frame.lineNumber ?? -1) + 1}`;
 
 const { browser, page, close } = await openCrmList({ unminified: true });
 try {
@@ -40,11 +44,22 @@ try {
 function printSelfTimes(profile: CpuProfile): void {
   const { byKey, busyUs, oursUs } = sumSelfTime(profile, {
     // The first frame up the stack that has a script says whose the sample is.
-    ours: (stack) => stack.find((frame) => frame.url !== '')?.url.includes('content-scripts/content.js') ?? false,
-    key: ([running]) => (running.url === '' ? `${running.functionName || '(anonymous)'} [native]` : running.functionName || '(anonymous)'),
+    ours: (stack) => stack.find((frame) => frame.url !== '')?.url.includes(CONTENT_SCRIPT) ?? false,
+    key: ([running]) => (running.url === '' ? `${running.functionName || '(anonymous)'} [native]` : nameOf(running)),
   });
   console.log(`content script ${(oursUs / 1000).toFixed(0)} ms, ${((100 * oursUs) / busyUs).toFixed(1)} % of the page's busy samples (${(busyUs / 1000).toFixed(0)} ms)`);
   for (const [name, time] of largestFirst(byKey, TOP)) {
+    console.log(`${((100 * time) / oursUs).toFixed(1).padStart(5)} %  ${(time / 1000).toFixed(1).padStart(7)} ms  ${name}`);
+  }
+  // Total time (callees included) per function of ours: under which of our steps the self times above are spent.
+  const { byKey: byStack } = sumSelfTime(profile, {
+    ours: (stack) => stack.find((frame) => frame.url !== '')?.url.includes(CONTENT_SCRIPT) ?? false,
+    key: (stack) => [...new Set(stack.filter((frame) => frame.url.includes(CONTENT_SCRIPT)).map(nameOf))].join('\n'),
+  });
+  const totals = new Map<string, number>();
+  for (const [stack, time] of byStack) for (const name of stack.split('\n')) totals.set(name, (totals.get(name) ?? 0) + time);
+  console.log('total time, callees included:');
+  for (const [name, time] of largestFirst(totals, TOP)) {
     console.log(`${((100 * time) / oursUs).toFixed(1).padStart(5)} %  ${(time / 1000).toFixed(1).padStart(7)} ms  ${name}`);
   }
 }

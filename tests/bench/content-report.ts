@@ -336,6 +336,35 @@ say what is met and what is not.
   where the relayout after our pass was 1–35 ms in both trees. The relayout after our pass in
   the scroll fell tenfold or more in each of the four pairs; the appends' share and the 10,000
   rows do not separate from c2d's own swings at these loads: a quiet run will tell.
+- **A list re-rendered whole (its tbody replaced).** In the last quiet run the re-render's long
+  frames held 1,317 ms of our script against 271 ms for the fill of the same rows, but its CPU is
+  not five times the fill's: in traces of the re-render (the thread's CPU time of our tasks,
+  main's tree and this, five runs each, load 9–14) our script took 0.87–1.20 s, a fill's 1.1 s.
+  Each new text is read once (counted: 60,000 texts with digits planned and 10,000 numbers' ends
+  read per render, as in the fill). What differs is where it runs: the observer's callback reads
+  for the 250 ms cap inside the page's own frame (20 % of the fill's frame of seconds; 299–373 ms
+  wall, ~150 ms of CPU), the overlay's first pass after that frame took the old 10,000 buttons
+  out one by one, and, every number being in the detection cache, each later pass draws its full
+  500 new buttons, with slices run before it in the same frame. A host left holding none of the
+  page's numbers now goes whole, after the new hosts went in (the overlay's root never leaves the
+  body: its removal is a change of the page, every position stale again): 10,000 button removals
+  become ~40 host removals and the 249 buttons of the one host shared with numbers outside the
+  list (tests/bench/content-profile.ts rerender names the steps; button-overlay.test.ts counts the
+  removals, tests/e2e/overlay.test.ts re-renders 600 rows three times and finds no button nor host
+  of the old rows left). Timed inside the pass (wall, load 11–14, three runs each) that removal
+  took 25 / 144 / 363 ms in main's tree and 20 / 53 / 186 ms in this one; at such loads our tasks'
+  wall time was 3–10× their CPU, so only the ~9,700 writes fewer are sure. In the bench
+  (PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1 PC_BENCH_FRAMES=1, main's tree and this with the change
+  below, alternately, two pairs, load 10.3–13) the re-render ours/c2d 0.94 / 1.20 -> 0.94 / 1.23,
+  its frames over 100 ms by us 7 of 9 / 10 of 14 -> 11 of 14 / 5 of 12, our script in its long
+  frames against c2d's ×0.52 / ×0.84 -> ×0.69 / ×0.60: no separation at these loads. Tried and
+  reverted: the callback's share for appends alone (a re-render read 8 ms in the page's frame,
+  the rest in slices); the figures just given are with it. The page's frame is long by itself, so
+  what the callback reads in it makes no frame of ours; moved out, the same read lands in the
+  frames after it, ours alone. Left: those frames, the overlay's passes of 500 new buttons with
+  the slices before them, and scavenges of 80–290 ms (wall) inside our tasks; a pass bounded by
+  time (its new buttons' reads stopped after a few ms) rather than by 500 buttons is the next
+  lever, with the slices' scheduling.
 - **What is left.** Against the goals, in the last quiet run (PC_BENCH_FRAMES=1, load average 1–2):
   met, accuracy, the size (51.2 KiB since the call UI became a script of its own, injected when a
   call comes) and the scroll's buttons within 1 s of the last append (0.69 s). Not met: 0.5× c2d

@@ -83,7 +83,13 @@ async function expectBeside(page: Page, e164: string, selector: string): Promise
 
 /** crm-list.html's driver (tests/e2e/pages/crm-list.js). */
 interface ListPage {
-  bench: { fill(rows: number): number; count(selector: string): { all: number; inPhoneCells: number } };
+  bench: {
+    fill(rows: number): number;
+    rerender(): number;
+    mark(selector: string): void;
+    decorated(selector: string, want: number, deadlineMs: number): Promise<number | null>;
+    count(selector: string): { all: number; inPhoneCells: number };
+  };
 }
 
 /**
@@ -349,6 +355,36 @@ describe('call buttons drawn over the page (the overlay)', () => {
     expect(relayouts.length).toBeGreaterThan(0);
     // Rooted at the document, each would lay the page's whole list out again (issue #12).
     expect(relayouts.filter((relayout) => relayout.roots.length === 0 || relayout.roots.some((id) => !overlay.has(id)))).toEqual([]);
+    await page.close();
+  });
+
+  it("leaves no button nor host of a re-rendered list's old rows, however many times it re-renders", async () => {
+    const page = await world.open('crm-list.html');
+    const rows = 600;
+    const overlay = () =>
+      page.evaluate(() => {
+        const root = [...document.body.children].find((element) => element.getAttribute('data-pc-ui') === 'call-buttons')?.shadowRoot;
+        const hosts = [...(root?.querySelectorAll('.host') ?? [])];
+        return { hosts: hosts.length, empty: hosts.filter((host) => !host.querySelector('button')).length, buttons: root?.querySelectorAll('button[data-pc-call]').length ?? 0 };
+      });
+    await page.evaluate((n) => (window as unknown as ListPage).bench.fill(n), rows);
+    const inList = () => page.evaluate(() => (window as unknown as ListPage).bench.count('button[data-pc-call]'));
+    await expect.poll(async () => (await inList()).inPhoneCells, { timeout: 4 * DEADLINE_MS }).toBe(rows);
+    const filled = await overlay();
+    // More than two hosts of 250: whole hosts of old rows go, as well as buttons out of a host that keeps others.
+    expect(filled.hosts).toBeGreaterThan(2);
+    for (let render = 0; render < 3; render++) {
+      await page.evaluate(() => (window as unknown as ListPage).bench.mark('button[data-pc-call]'));
+      await page.evaluate(() => (window as unknown as ListPage).bench.rerender());
+      // Every row has a new button, in its phone cell...
+      expect(await page.evaluate(([n, deadline]) => (window as unknown as ListPage).bench.decorated('button[data-pc-call]', n, deadline), [rows, 4 * DEADLINE_MS] as const)).not.toBeNull();
+      await expect.poll(async () => (await inList()).inPhoneCells, { timeout: DEADLINE_MS }).toBe(rows);
+      // ... and the old ones are gone with their hosts: the overlay holds what it held after the fill.
+      await expect.poll(async () => (await overlay()).buttons, { timeout: DEADLINE_MS }).toBe(filled.buttons);
+      const now = await overlay();
+      expect(now.empty).toBe(0);
+      expect(now.hosts).toBeLessThanOrEqual(filled.hosts + 1);
+    }
     await page.close();
   });
 

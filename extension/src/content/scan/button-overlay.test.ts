@@ -326,6 +326,52 @@ describe('ButtonOverlay', () => {
     expect(instance.placementOf(late)).toBeUndefined();
   });
 
+  it("takes a re-rendered list's hosts out whole, not button by button, and leaves its root in the page", async () => {
+    // A number outside the list shares the first host with the list's first rows: that host stays.
+    const [kept] = texts(1) as [Text];
+    const list = (rows: number) => {
+      const body = document.createElement('div');
+      document.body.append(body);
+      return { body, anchors: texts(rows, body) };
+    };
+    const old = list(600);
+    const at = (anchors: Anchor[]) => anchors.map((a, i): [Anchor, NumberEnd] => [a, { right: 50, top: 20 + i * 20, bottom: 36 + i * 20 }]);
+    const ends = new Map<Anchor, NumberEnd>([[kept, { right: 50, top: 0, bottom: 16 }], ...at(old.anchors)]);
+    const { instance, runFrames } = drawn([kept, ...old.anchors], ends);
+    expect(hosts().map((host) => host.querySelectorAll('button').length)).toEqual([250, 250, 101]);
+    const removed = { hosts: 0, buttons: 0, roots: 0 };
+    const count = (records: MutationRecord[]) => {
+      for (const node of records.flatMap((record) => [...record.removedNodes])) {
+        if ((node as Element).classList?.contains('host')) removed.hosts++;
+        else if (node.nodeName === 'BUTTON') removed.buttons++;
+        else if (overlayRoots().includes(node as Element) || (node as Element).getAttribute?.('data-pc-ui')) removed.roots++;
+      }
+    };
+    const inOverlay = new MutationObserver(count);
+    inOverlay.observe(overlayRoots()[0]?.shadowRoot as ShadowRoot, { childList: true, subtree: true });
+    const inBody = new MutationObserver(count);
+    inBody.observe(document.body, { childList: true });
+
+    // The page replaces the list's body with the same rows (issue #12's re-render).
+    old.body.remove();
+    const fresh = list(600);
+    for (const [anchor, end] of at(fresh.anchors)) ends.set(anchor, end);
+    instance.markStale();
+    for (const anchor of fresh.anchors) instance.add(anchor, [button()]);
+    runFrames();
+    await observed();
+    count([...inOverlay.takeRecords(), ...inBody.takeRecords()]);
+    inOverlay.disconnect();
+    inBody.disconnect();
+
+    // The first host lost its 249 rows' buttons; the two others went whole; the root never left the body.
+    expect(removed).toEqual({ hosts: 2, buttons: 249, roots: 0 });
+    expect(shownButtons()).toHaveLength(601);
+    expect(hosts().every((host) => host.querySelector('button'))).toBe(true);
+    expect(overlayRoots()).toHaveLength(1);
+    expect(old.anchors.some((anchor) => instance.placementOf(anchor) !== undefined)).toBe(false);
+  });
+
   it('clips the buttons of a scrolling element to its box and moves them with its scroll', () => {
     const box = document.createElement('div');
     box.style.overflowX = 'auto';

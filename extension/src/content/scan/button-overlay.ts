@@ -213,13 +213,14 @@ export class ButtonOverlay {
     if (this.shifted) this.checkShifts(readLayer, scrollX, scrollY);
     const moved: Array<{ entry: Entry; placement: Placement }> = [];
     const stale: Entry[] = [];
+    const gone: Entry[] = [];
     let farReads = FAR_READS_PER_FRAME;
     let skipped = false;
     for (const entry of this.entries.values()) {
       if (entry.inline !== false || entry.epoch === this.epoch) continue;
       if (!entry.anchor.isConnected) {
         // A removed subtree (a tbody replaced) takes its numbers along: no record names them.
-        stale.push(entry);
+        gone.push(entry);
         continue;
       }
       const near = Math.abs(entry.top - scrollY - viewportHeight / 2) <= (NEAR_VIEWPORTS + 0.5) * viewportHeight;
@@ -239,6 +240,7 @@ export class ButtonOverlay {
     for (const entry of stale) if (entry.layer) readLayer(entry.layer);
 
     // Write.
+    const goneHosts = this.forgetGone(gone);
     for (const [layer, read] of layerReads) if (read) for (const host of layer.hosts) this.clipHost(layer, host, read);
     for (const { entry } of moved) this.unplace(entry);
     for (const { entry, placement } of [...fresh, ...moved]) {
@@ -252,8 +254,7 @@ export class ButtonOverlay {
     }
     for (const entry of stale) {
       const end = ends.get(entry);
-      if (!entry.anchor.isConnected) this.remove(entry.anchor);
-      else if (!end) this.keepOut(entry);
+      if (!end) this.keepOut(entry);
       else if (entry.layer) this.position(entry, entry.layer, layerReads.get(entry.layer) ?? null, end, scrollX, scrollY);
     }
     for (const layer of this.layers.values()) {
@@ -262,6 +263,8 @@ export class ButtonOverlay {
         host.attach(this.doc);
       }
     }
+    // After the new hosts went in: the overlay's root stays, not taken out and put back (a change of the page's body).
+    for (const host of goneHosts) host.detach();
 
     if (this.pending.length > 0 || skipped) this.requestFrame();
     if (this.pending.length === 0) this.settle();
@@ -368,6 +371,25 @@ export class ButtonOverlay {
     entry.epoch = -1;
   }
 
+  /**
+   * Forgets the entries of numbers the page removed. A host left holding none of the page's
+   * numbers is returned, to go whole with its buttons in it, one write: a tbody of 10,000 rows
+   * replaced took its 10,000 buttons out one by one, each host's group updated at each (issue #12).
+   * No new button goes into it meanwhile.
+   */
+  private forgetGone(gone: readonly Entry[]): OverlayHost[] {
+    const goneIn = new Map<OverlayHost, number>();
+    for (const { host } of gone) if (host) goneIn.set(host, (goneIn.get(host) ?? 0) + 1);
+    for (const [host, count] of goneIn) if (count < this.groupOf(host).entries.size) goneIn.delete(host);
+    for (const entry of gone) {
+      this.entries.delete(entry.anchor);
+      const { host, layer } = entry;
+      if (!host || !layer || !goneIn.has(host)) this.unplace(entry);
+      else if (this.groups.has(host)) this.forgetHost(layer, host);
+    }
+    return [...goneIn.keys()];
+  }
+
   private groupOf(host: OverlayHost): HostGroup {
     let group = this.groups.get(host);
     if (!group) {
@@ -379,6 +401,10 @@ export class ButtonOverlay {
 
   private dropHost(layer: Layer, host: OverlayHost): void {
     host.detach();
+    this.forgetHost(layer, host);
+  }
+
+  private forgetHost(layer: Layer, host: OverlayHost): void {
     this.groups.delete(host);
     layer.hosts.splice(layer.hosts.indexOf(host), 1);
     if (layer.hosts.length > 0) return;
