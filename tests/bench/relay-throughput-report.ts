@@ -353,9 +353,20 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   open: a log left to grow over 40 such calls did not slow their transactions measurably (the
   store's statements alone, load 7). What is left before the first send is the per-agent rows
   (transaction, COMMIT and sync, some 18 ms at load 9): one event and one link per agent, each in
-  its agent's page of an index. Not tried: commit the call with one row naming its agents and
-  their seqs, sync, send, and write the per-agent rows in a transaction after the sends (a resume
-  or a call list reading that row until they are written, a restart writing them out first).
+  its agent's page of an index. Measured and left: the call committed with one row naming its
+  agents and one naming their events and seqs, the per-agent rows written out by the next
+  transaction (begun at once after the COMMIT, while the call's sync runs in the thread pool, so
+  that whatever is queued after the call reads them; a restart writing out what a crash left;
+  branch s13-defer). The call's commit wrote 85 KiB to the log instead of 2,348 after 40 calls,
+  but the writing out (2,311 KiB) still runs on the main thread before the first send whenever the
+  sync is quicker than it, and delays the sends when it is not: \`fan-out.ts --calls 40\`, 5 pairs
+  alternating with the tree without it on a quiet machine (load 1.3 to 2.2), the first socket's
+  p50 x0.91, x0.99, x0.83, x0.83, x0.99 and its p99 x0.69 to x1.56, but the p99 per socket x1.05,
+  x1.09, x1.22, x1.61, x0.97 and the last socket's p99 x1.09 to x1.71, the relay's CPU per call
+  x1.04 at the median. Written out lazily instead (by whatever the queue runs next), the rows
+  land in the next call's batch before its first send: in this bench the next call comes as soon
+  as every socket has its event, so the work moves, it does not go (settling x0.83 and x1.15 in
+  the store alone). What would pay is cheaper per-agent rows, not later ones.
 - **Each agent's seq kept between appends.** An incoming call to 1,000 agents read each agent's
   last seq where its events end before inserting its event: 1,000 reads in the transaction, a
   third of its statements. SQLite keeps each agent's last seq from one append to the next, in
