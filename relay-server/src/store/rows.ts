@@ -259,10 +259,6 @@ export function crmWorkColumns(work: CrmWork): CrmWorkRow {
   };
 }
 
-export function stateColumns(state: CallState) {
-  return { ...state, extra: JSON.stringify(state.extra) };
-}
-
 /** A call's state columns in the order `stateValues` gives their values, for positional parameters. */
 export const STATE_COLUMNS = 'direction, status, status_raw, from_number, to_number, user_number, duration, started_at, ended_at, recording_url, extra';
 

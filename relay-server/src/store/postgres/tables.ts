@@ -32,7 +32,8 @@ import {
   INSTANCE_SELECT,
   INSTANCE_WITH_OWNER_SELECT,
   type InstanceWithOwnerRow,
-  stateColumns,
+  STATE_COLUMNS,
+  stateValues,
   toAgent,
   toCall,
   toCrmWork,
@@ -40,6 +41,17 @@ import {
   toInstance,
   toInstanceWithOwner,
 } from '../rows.ts';
+
+const STATE_COLUMN_COUNT = STATE_COLUMNS.split(', ').length;
+
+/** `$from`, `$from + 1`, …: one parameter per state column (`STATE_COLUMNS`, in `stateValues`' order). */
+function stateParameters(from: number): string {
+  return Array.from({ length: STATE_COLUMN_COUNT }, (_, i) => `$${from + i}`).join(', ');
+}
+
+const INSERT_CALL = `INSERT INTO calls (instance_uid, call_id, ${STATE_COLUMNS}, created_at, updated_at)
+  VALUES ($1, $2, ${stateParameters(3)}, $${3 + STATE_COLUMN_COUNT}, $${3 + STATE_COLUMN_COUNT}) RETURNING id`;
+const UPDATE_CALL = `UPDATE calls SET (${STATE_COLUMNS}, updated_at) = (${stateParameters(2)}, $${2 + STATE_COLUMN_COUNT}) WHERE id = $1`;
 
 /** What a transaction's commit tells the other relays (`NOTIFY` on the channel of the same name). */
 export type Notice = 'events' | 'directory';
@@ -217,24 +229,12 @@ export class PostgresTables implements StoreTables {
   }
 
   async insertCall(instanceUid: string, callId: string, state: CallState, at: string): Promise<number> {
-    const s = stateColumns(state);
-    const [row] = await this.#rows<{ id: number }>(
-      `INSERT INTO calls (instance_uid, call_id, direction, status, status_raw, from_number, to_number, user_number, duration,
-                          started_at, ended_at, recording_url, extra, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id`,
-      [instanceUid, callId, s.direction, s.status, s.status_raw, s.from_number, s.to_number, s.user_number, s.duration, s.started_at, s.ended_at, s.recording_url, s.extra, at],
-    );
+    const [row] = await this.#rows<{ id: number }>(INSERT_CALL, [instanceUid, callId, ...stateValues(state), at]);
     return row!.id;
   }
 
   async updateCall(id: number, state: CallState, at: string): Promise<void> {
-    const s = stateColumns(state);
-    await this.#db.query(
-      `UPDATE calls SET direction = $2, status = $3, status_raw = $4, from_number = $5, to_number = $6, user_number = $7, duration = $8,
-                        started_at = $9, ended_at = $10, recording_url = $11, extra = $12, updated_at = $13
-       WHERE id = $1`,
-      [id, s.direction, s.status, s.status_raw, s.from_number, s.to_number, s.user_number, s.duration, s.started_at, s.ended_at, s.recording_url, s.extra, at],
-    );
+    await this.#db.query(UPDATE_CALL, [id, ...stateValues(state), at]);
   }
 
   async linkAgents(agentIds: readonly string[], id: number): Promise<void> {
