@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { loadCrmConnector, openCrmSession, type CrmCall, type Fetch } from '@phone-connector/shared';
 import { CrmHttpClient } from '../../relay-server/src/crm/crm-http.ts';
 import { REPO_ROOT } from '../relay/harness.ts';
+import { ownCpuUs } from './cpu-account.ts';
 import { BenchCrm } from './crm-run.ts';
 import { positiveIntegerFlag } from './flags.ts';
 import { benchCaller, benchCallSid } from './relay.ts';
@@ -28,10 +29,6 @@ const fetch: Fetch = (url, init) => {
 const plan = loadCrmConnector(readFileSync(join(REPO_ROOT, 'connectors', 'crm', 'vtiger.xml'), 'utf8'), 'vtiger.xml').plan!;
 const session = openCrmSession(plan, { config: crm.setup.config, fetch, defaultCountry: 'US', followUpTtlMs: 600_000 });
 
-const cpuUs = () => {
-  const used = process.cpuUsage();
-  return used.user + used.system;
-};
 const crmCall = (i: number, contactId: string | null): CrmCall => ({
   id: i + 1, call_id: benchCallSid(i), direction: 'inbound', customer_number: benchCaller(i), agent_number: '+14155550199', agent_name: 'Agent', agent_email: null,
   status: 'completed', started_at: '2026-12-01T10:00:00.000Z', ended_at: '2026-12-01T10:01:00.000Z', duration: 60, notes: null, disposition: null, recording_url: null, contact_id: contactId, contact_kind: 'Contacts',
@@ -43,14 +40,14 @@ try {
     let lookupUs = 0;
     let logUs = 0;
     for (let i = 0; i < calls; i++) {
-      const a = cpuUs();
+      const a = ownCpuUs();
       const found = await session.findContacts(benchCaller(i));
-      const b = cpuUs();
+      const b = ownCpuUs();
       if (!found.ok || found.value.length === 0) throw new Error(`call ${i}: no contact (${JSON.stringify(found)})`);
       const logged = await session.logCall(crmCall(i, found.value[0]!.id));
       if (!logged.ok) throw new Error(`call ${i}: not logged (${logged.error})`);
       lookupUs += b - a;
-      logUs += cpuUs() - b;
+      logUs += ownCpuUs() - b;
     }
     // Round 0 warms the JIT up and logs in; it is not reported.
     if (round === 0) continue;

@@ -11,6 +11,7 @@ import { routeNewCall } from '../../relay-server/src/calls/routing.ts';
 import { openSqliteStore } from '../../relay-server/src/store/sqlite/store.ts';
 import { testRelay } from '../../relay-server/src/testing.ts';
 import { tempDir } from '../relay/harness.ts';
+import { ownCpuUs } from './cpu-account.ts';
 import { positiveIntegerFlag } from './flags.ts';
 
 const args = process.argv.slice(2);
@@ -18,10 +19,6 @@ const calls = positiveIntegerFlag(args, '--calls', 4000);
 const rounds = positiveIntegerFlag(args, '--rounds', 3);
 const SENDERS = 16;
 
-const cpuUs = () => {
-  const { user, system } = process.cpuUsage();
-  return user + system;
-};
 
 for (let round = 1; round <= rounds; round++) {
   const dir = tempDir('pc-bench-webhook-store-');
@@ -32,7 +29,7 @@ for (let round = 1; round <= rounds; round++) {
     const instance = await store.putInstance({ agentId: owner.id, localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: new Date().toISOString() }, { uid: 'in_bench', secret: 's' });
     const record = { call_id: '', to_number: owner.number } as Parameters<typeof routeNewCall>[1];
     const phase = async (update: (i: number) => Parameters<typeof recordCall>[1]['update']) => {
-      const before = cpuUs();
+      const before = ownCpuUs();
       for (let first = 0; first < calls; first += SENDERS) {
         const batch = Array.from({ length: Math.min(SENDERS, calls - first) }, (_, k) => first + k);
         await Promise.all(
@@ -43,7 +40,7 @@ for (let round = 1; round <= rounds; round++) {
           }),
         );
       }
-      return Number(((cpuUs() - before) / calls).toFixed(1));
+      return Number(((ownCpuUs() - before) / calls).toFixed(1));
     };
     const newCallUs = await phase((i) => ({ direction: 'inbound', status: 'ringing', status_raw: 'ringing', from_number: `+1415${String(5550000 + i)}`, to_number: owner.number }));
     const updateUs = await phase(() => ({ status: 'completed', status_raw: 'completed', duration: 30 }));
