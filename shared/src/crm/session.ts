@@ -178,12 +178,17 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     return { ok: true, value: contacts };
   };
 
-  /** `foundBefore`: the lookup matched someone with an earlier variant (a fallback search then stays out). */
+  /** The kinds of contact that searches which are no fallback find: once one is found, a fallback search stays out. */
+  const firstKinds = new Set(plan.findContact.searches.filter((search) => !search.fallback).map((search) => search.name));
+  const foundFirstKind = (contacts: Contact[]) => contacts.some((contact) => contact.kind !== undefined && firstKinds.has(contact.kind));
+
+  /** `foundBefore`: a search that is no fallback matched someone with an earlier variant (a fallback search then stays out). */
   const runSearches = async (vars: Vars, national: string, foundBefore = false): Promise<CrmOutcome<Contact[]>> => {
     const followUps = new Map<string, Promise<Sent>>();
     const found: Contact[] = [];
     for (const search of plan.findContact.searches) {
-      if (search.fallback && (foundBefore || found.length > 0)) continue;
+      // Zoho's Leads, searched per variant, still run for a caller only Leads hold, in each form the number may be stored in.
+      if (search.fallback && (foundBefore || foundFirstKind(found))) continue;
       const outcome = await runSearch(search, vars, national, followUps);
       if (!outcome.ok) return outcome;
       addUnseen(found, outcome.value);
@@ -231,7 +236,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       const tried = variants.length ? variants.map((v) => forms[v.name]).filter((v): v is string => !!v) : [vars.number!];
       const found: Contact[] = [];
       for (const variant of [...new Set(tried)]) {
-        const outcome = await runSearches({ ...vars, ...forms, variant }, vars.national!, found.length > 0);
+        const outcome = await runSearches({ ...vars, ...forms, variant }, vars.national!, foundFirstKind(found));
         if (!outcome.ok || (mode === 'each' && outcome.value.length)) return outcome;
         addUnseen(found, outcome.value);
       }
