@@ -78,7 +78,11 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       try {
         const auth = await resolveAuthMethods(plan.crm.auth, scope, { now: now(), randomId: () => crypto.randomUUID(), fetch: options.fetch, tokenCache });
         for (const value of [...Object.values(auth.resolved), ...tokenNames.map((name) => auth.vars[name] ?? '')]) tokens.add(value);
-        outgoing = buildCrmRequest(plan, request, { ...scope, vars: { ...auth.vars, ...scope.vars } }, auth.resolved);
+        // The chain's values join the request's own variables, which win over them; added to the scope's
+        // fresh set, not copied with it: a copy per request was most of `send`'s own time in the profile (issue 10).
+        const requestVars = scope.vars as Vars;
+        for (const [name, value] of Object.entries(auth.vars)) if (!(name in requestVars)) requestVars[name] = value;
+        outgoing = buildCrmRequest(plan, request, scope, auth.resolved);
       } catch (error) {
         if (error instanceof ConnectorRuntimeError) return failure(`${what}: ${error.message}`, error.code === 'network');
         if (error instanceof MissingValueError) return failure(`${what}: ${error.message}`, false);
