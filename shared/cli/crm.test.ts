@@ -28,12 +28,12 @@ describe('phone-connector crm', () => {
     expect(out).toContain('connectors/twilio.xml: ok');
   });
 
-  it('dry-runs the Zoho lookup the docs show: the refresh grant with its secrets redacted, then Contacts and Leads by each form of the number', async () => {
+  it('dry-runs the Zoho lookup the docs show: the refresh grant with its secrets redacted, then Contacts by each form of the number (a Contact matched: no Leads)', async () => {
     const { code, out } = await run(['crm', 'connectors/crm/zoho.xml', '--config', 'connectors/examples/crm-zoho.config.json', '--find', '+1 415 555 0100', '--responses', 'connectors/examples/crm-zoho-responses']);
     expect(code).toBe(0);
     const shown = JSON.parse(out);
     // mode="every": E.164, national, trunk 0 + national; the recorded answers serve each form.
-    expect(shown.requests.map((r: { step: string }) => r.step)).toEqual(['token-0', ...Array(3).fill(['find_contact-Contacts', 'find_contact-Leads']).flat()]);
+    expect(shown.requests.map((r: { step: string }) => r.step)).toEqual(['token-0', ...Array(3).fill('find_contact-Contacts')]);
     expect(Object.fromEntries(new URLSearchParams(shown.requests[0].body))).toEqual({ grant_type: 'refresh_token', client_id: '1000.YOURCLIENTID', client_secret: '<redacted>', refresh_token: '<redacted>' });
     expect(shown.requests[1].headers.Authorization).toBe('<redacted>');
     expect(shown.result).toEqual({ ok: true, value: [{ id: '5725767000000524157', name: 'Jane Doe', company: 'Acme', url: 'https://crm.zoho.com/crm/org712345678/tab/Contacts/5725767000000524157', kind: 'Contacts' }] });

@@ -4,6 +4,8 @@
  * the relay's CRM network (crm-http.ts), against the Vtiger simulator in a process of its own at
  * nice 19 (crm-run.ts), each call a lookup then its log, one at a time. Per call: the HTTP
  * requests by step and this process's CPU (the simulator's apart), for the lookup and the log.
+ * `--canned`: the rounds after the first replay the answers the first round got, without HTTP:
+ * the engine's CPU alone, with neither the simulator nor node:http taking the cores.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,13 +20,30 @@ import { benchCaller, benchCallSid } from './relay.ts';
 const args = process.argv.slice(2);
 const calls = positiveIntegerFlag(args, '--calls', 500);
 const rounds = positiveIntegerFlag(args, '--rounds', 3);
+const canned = args.includes('--canned');
 
 const crm = await BenchCrm.start(calls);
 const http = new CrmHttpClient(10_000);
 const requests = new Map<string, number>();
-const fetch: Fetch = (url, init) => {
+/** What the CRM answered, by the request sent: each round asks the same (same calls, one session). */
+const answers = new Map<string, { status: number; headers: Array<[string, string]>; body: string }>();
+const replay = (kept: { status: number; headers: Array<[string, string]>; body: string }) => ({
+  status: kept.status,
+  headers: { forEach: (callback: (value: string, key: string) => void) => kept.headers.forEach(([key, value]) => callback(value, key)) },
+  text: async () => kept.body,
+});
+const fetch: Fetch = async (url, init) => {
   requests.set(init.step ?? '?', (requests.get(init.step ?? '?') ?? 0) + 1);
-  return http.fetch(url, init);
+  if (!canned) return http.fetch(url, init);
+  const key = `${init.method} ${url} ${init.body ?? ''}`;
+  const kept = answers.get(key);
+  if (kept) return replay(kept);
+  const answer = await http.fetch(url, init);
+  const headers: Array<[string, string]> = [];
+  answer.headers.forEach((value, key) => headers.push([key, value]));
+  const recorded = { status: answer.status, headers, body: await answer.text() };
+  answers.set(key, recorded);
+  return replay(recorded);
 };
 const plan = loadCrmConnector(readFileSync(join(REPO_ROOT, 'connectors', 'crm', 'vtiger.xml'), 'utf8'), 'vtiger.xml').plan!;
 const session = openCrmSession(plan, { config: crm.setup.config, fetch, defaultCountry: 'US', followUpTtlMs: 600_000 });

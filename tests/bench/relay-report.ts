@@ -235,6 +235,34 @@ whether the 100 % holds. What is left: a Contacts lookup and a create still cost
 thread about as much as the webhooks of the call (each request's engine scopes, the maps
 rendered into each, node:http), and the store's share (the lookup's commit and its event, the
 outbox row's read, claim and outcome with its event).
+Measured since, by function (\`tests/bench/crm-engine.ts\` under \`node --cpu-prof\`, its code
+bundled so that the profile names lines; \`--canned\` replays the first round's answers without
+HTTP, so the engine's CPU shows alone): of that process's CPU per call, 1.3 to 2.7 ms over HTTP
+at load 10 to 15, the engine took 0.2 to 0.8 ms and node:http with its garbage the rest (user
+time, not the kernel's: 5.1 s against 0.8 s in a run), about 0.6 ms per request. In the engine
+the first was the constructor of \`MissingValueError\`: the connector's maps are rendered into
+every request's scope and into each record's two, with no call fields set during a lookup, and
+each unset value built and caught an error; then the copy of all the variables into each
+request's scope to put the token chain's values under them. An unset optional value is now
+returned, not thrown, and the chain's values are added to the request's own fresh set. A/B
+alternately against main (500 calls, the median of the rounds per run): \`--canned\`, four pairs
+at load 7 to 11, 607 / 443 / 602 / 472 -> 370 / 438 / 281 / 421 µs per call; over HTTP, three
+pairs at load 9 to 13, 2,239 / 2,348 / 2,409 -> 2,057 / 1,627 / 1,766 µs. \`crm-load.ts --calls
+300\`, three pairs at load 10 to 14 (without the copy's change): the relay's CPU per call with the
+CRM 7.83 / 7.63 / 7.1 -> 7.07 / 6.63 / 7.53 ms, with / without × 3.22 / 3.27 / 3.05 -> × 2.91 /
+2.76 / 3.59, webhooks per second with / without × 0.60 / 0.92 / 0.80 -> × 0.83 / 0.75 / 0.62:
+inside this machine's noise; \`--one-at-a-time\` once per tree at load 13 and 18, every call logged
+once, the contact on the first event 50 % on main and 82 % here (not a quiet machine). Zoho's
+Leads search is now a fallback too: three searches per caller a Contact holds, six before. The
+store's work per call, counted in the relay's unit harness (a call rung then completed, the CRM
+answering at once): without a CRM two transactions and two events; with one five transactions
+(the webhooks' two, the lookup's with its \`updated\` event, the outbox row's read, read-only, and
+its outcome with its event) and four events. The lookup's event repeats what the held first
+event already shows when the CRM answered in time, but the store needs it: a socket that
+resumes, or an agent on another relay, reads the first event as it was committed, without the
+contact. Left: node:http per request, three to five times the engine's CPU per request now; the
+row's read, which could ride the transaction that claims the row at the price of reads on the
+webhook's path (about 0.15 ms per call, what an earlier trial could not see on this machine).
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on

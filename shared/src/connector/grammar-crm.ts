@@ -148,7 +148,7 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
           required: true,
           attributes: {
             name: { doc: 'Shown in errors (`Contacts`), and the `kind` of each contact it finds: `log_call` and `update_call` see it as `@call_contact_kind` (Vtiger links a Lead through another field than a Contact).', kind: 'literal' },
-            fallback: { doc: '`true`: runs only while the lookup has found no one, with this variant or an earlier one (Vtiger: the Leads, for a caller no Contact has), one request fewer per known caller; a record of this kind that holds a known caller\'s number too is then not offered.', kind: 'enum', default: 'false', schema: enumOf(['true', 'false'], 'fallback') },
+            fallback: { doc: '`true`: runs only while the searches that are no fallback have found no one, with this variant or an earlier one (Vtiger\'s and Zoho\'s Leads, for a caller no Contact has), one request fewer per known caller and variant; a record of this kind that holds a known caller\'s number too is then not offered.', kind: 'enum', default: 'false', schema: enumOf(['true', 'false'], 'fallback') },
           },
           children: {
             request: crmRequest('The search request.'),

@@ -80,6 +80,21 @@ describe('a CRM session', () => {
     expect(requests.map((r) => `${new URL(r.url).pathname} ${queryOf(r)}`)).toEqual(['/contacts +14155550100', '/contacts 4155550100']);
   });
 
+  it('keeps a fallback search in the later variants while only it has found someone (a lead stored in two forms)', async () => {
+    const searchOf = (name: string, fallback: string) => `<search name="${name}"${fallback}><request><url>/${name}</url><parameters><parameter name="q" value="@variant"/></parameters></request>
+  <matches list="records" phones="Phone"><id use="Id"/><name use="Name"/></matches></search>`;
+    const variants = `<variant name="e164" value="@number"/><variant name="digits" value="@national"/>`;
+    const plan = connector(`<find_contact mode="every">${variants}${searchOf('contacts', '')}${searchOf('leads', ' fallback="true"')}</find_contact>`);
+    const { session, requests } = open(plan, (request) => {
+      const where = new URL(request.url).pathname.slice(1);
+      const form = queryOf(request);
+      return json(200, { records: where === 'leads' ? [{ Id: `lead ${form}`, Name: 'Lead', Phone: form }] : [] });
+    });
+    const found = await session.findContacts('+14155550100');
+    expect(found.ok && found.value.map((c) => c.id)).toEqual(['lead +14155550100', 'lead 4155550100']);
+    expect(requests.map((r) => `${new URL(r.url).pathname} ${queryOf(r)}`)).toEqual(['/contacts +14155550100', '/leads +14155550100', '/contacts 4155550100', '/leads 4155550100']);
+  });
+
   it('sends every variant in one search in together mode, SOSL-escaped', async () => {
     const plan = connector(search("FIND {@e164|sosl} IN PHONE FIELDS", 'together', '<variant name="e164" value="@number"/>'));
     const { session, requests } = open(plan, () => json(200, { records: [] }));

@@ -78,7 +78,11 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       try {
         const auth = await resolveAuthMethods(plan.crm.auth, scope, { now: now(), randomId: () => crypto.randomUUID(), fetch: options.fetch, tokenCache });
         for (const value of [...Object.values(auth.resolved), ...tokenNames.map((name) => auth.vars[name] ?? '')]) tokens.add(value);
-        outgoing = buildCrmRequest(plan, request, { ...scope, vars: { ...auth.vars, ...scope.vars } }, auth.resolved);
+        // The chain's values join the request's own variables, which win over them; added to the scope's
+        // fresh set, not copied with it: a copy per request was most of `send`'s own time in the profile (issue 10).
+        const requestVars = scope.vars as Vars;
+        for (const [name, value] of Object.entries(auth.vars)) if (!(name in requestVars)) requestVars[name] = value;
+        outgoing = buildCrmRequest(plan, request, scope, auth.resolved);
       } catch (error) {
         if (error instanceof ConnectorRuntimeError) return failure(`${what}: ${error.message}`, error.code === 'network');
         if (error instanceof MissingValueError) return failure(`${what}: ${error.message}`, false);
@@ -178,12 +182,17 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     return { ok: true, value: contacts };
   };
 
-  /** `foundBefore`: the lookup matched someone with an earlier variant (a fallback search then stays out). */
+  /** The kinds of contact that searches which are no fallback find: once one is found, a fallback search stays out. */
+  const firstKinds = new Set(plan.findContact.searches.filter((search) => !search.fallback).map((search) => search.name));
+  const foundFirstKind = (contacts: Contact[]) => contacts.some((contact) => contact.kind !== undefined && firstKinds.has(contact.kind));
+
+  /** `foundBefore`: a search that is no fallback matched someone with an earlier variant (a fallback search then stays out). */
   const runSearches = async (vars: Vars, national: string, foundBefore = false): Promise<CrmOutcome<Contact[]>> => {
     const followUps = new Map<string, Promise<Sent>>();
     const found: Contact[] = [];
     for (const search of plan.findContact.searches) {
-      if (search.fallback && (foundBefore || found.length > 0)) continue;
+      // Zoho's Leads, searched per variant, still run for a caller only Leads hold, in each form the number may be stored in.
+      if (search.fallback && (foundBefore || foundFirstKind(found))) continue;
       const outcome = await runSearch(search, vars, national, followUps);
       if (!outcome.ok) return outcome;
       addUnseen(found, outcome.value);
@@ -231,7 +240,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       const tried = variants.length ? variants.map((v) => forms[v.name]).filter((v): v is string => !!v) : [vars.number!];
       const found: Contact[] = [];
       for (const variant of [...new Set(tried)]) {
-        const outcome = await runSearches({ ...vars, ...forms, variant }, vars.national!, found.length > 0);
+        const outcome = await runSearches({ ...vars, ...forms, variant }, vars.national!, foundFirstKind(found));
         if (!outcome.ok || (mode === 'each' && outcome.value.length)) return outcome;
         addUnseen(found, outcome.value);
       }

@@ -23,50 +23,68 @@ export class MissingValueError extends Error {
 }
 
 export function renderTemplate(template: Template, scope: TemplateScope): string {
-  let out = '';
-  for (const part of template.parts) out += part.kind === 'text' ? part.text : renderReference(part, scope);
+  const out = renderParts(template, scope);
+  if (typeof out !== 'string') throw missing(out, scope);
   return out;
 }
 
 /** Like renderTemplate, but a template that is one bare reference to an unset value yields undefined. */
 export function renderOptional(template: Template, scope: TemplateScope): string | undefined {
   try {
-    return renderTemplate(template, scope);
+    const out = renderParts(template, scope);
+    return typeof out === 'string' ? out : undefined;
   } catch (error) {
+    // A filter's argument rendered unset (`|default:'{{@x}}'` with @x unset).
     if (error instanceof MissingValueError) return undefined;
     throw error;
   }
 }
 
-function renderReference(ref: Reference, scope: TemplateScope): string {
-  let unset: MissingValueError | undefined;
-  let value: string | undefined;
-  try {
-    value = lookup(ref, scope);
-  } catch (error) {
-    // A group with an unset variable inside is itself unset, so `default` can stand in for the
-    // whole of it (`{{ sendDigits="ww{{@to_extension}}"}}|default:''`); without one, the error
-    // names the variable.
-    if (!(error instanceof MissingValueError)) throw error;
-    unset = error;
+/**
+ * The rendered text, or the reference that had no value and nothing to stand in for it. An unset
+ * value is told, not thrown: optional values (`|default:`, optional parameters, a CRM connector's
+ * maps) meet several per CRM request, and building and catching an error for each was the engine's
+ * largest cost per request in the relay's profile (docs/benchmarks.md, "Relay with a CRM").
+ */
+function renderParts(template: Template, scope: TemplateScope): string | Reference {
+  let out = '';
+  for (const part of template.parts) {
+    if (part.kind === 'text') {
+      out += part.text;
+      continue;
+    }
+    const value = renderReference(part, scope);
+    if (typeof value !== 'string') return value;
+    out += value;
   }
-  const context: FilterContext = { defaultCountry: scope.defaultCountry, renderNested: (t) => renderTemplate(t, scope) };
-  for (const filter of ref.filters) value = FILTERS[filter.name]!.apply(value, filter.arg, context);
-  if (value === undefined) throw unset ?? missing(ref, scope);
-  return value;
+  return out;
 }
 
-function lookup(ref: Reference, scope: TemplateScope): string | undefined {
-  if (ref.scope === 'group') return renderTemplate(ref.template!, scope);
-  const value = ref.scope === 'config' ? scope.config[ref.name] : scope.vars[ref.name];
-  return value === undefined || value === '' ? undefined : value;
+function renderReference(ref: Reference, scope: TemplateScope): string | Reference {
+  let value: string | undefined;
+  // A group with an unset variable inside is itself unset, so `default` can stand in for the
+  // whole of it (`{{ sendDigits="ww{{@to_extension}}"}}|default:''`); without one, the error
+  // names the variable.
+  let unset: Reference | undefined;
+  if (ref.scope === 'group') {
+    const inner = renderParts(ref.template!, scope);
+    if (typeof inner === 'string') value = inner;
+    else unset = inner;
+  } else {
+    value = ref.scope === 'config' ? scope.config[ref.name] : scope.vars[ref.name];
+    if (value === '') value = undefined;
+  }
+  if (ref.filters.length) {
+    const context: FilterContext = { defaultCountry: scope.defaultCountry, renderNested: (t) => renderTemplate(t, scope) };
+    for (const filter of ref.filters) value = FILTERS[filter.name]!.apply(value, filter.arg, context);
+  }
+  return value === undefined ? (unset ?? ref) : value;
 }
 
 /**
- * Built without a stack trace: optional values (`|default:`, optional parameters, a CRM
- * connector's maps) throw and catch one for each unset variable, several per CRM request, and
- * capturing the stack was most of their cost on the relay's thread (docs/benchmarks.md, "Relay
- * with a CRM"). The message names the variable; the stack would only show the renderer.
+ * Built without a stack trace: the message names the variable; the stack would only show the
+ * renderer, and capturing it was most of an error's cost on the relay's thread (docs/benchmarks.md,
+ * "Relay with a CRM").
  */
 function missing(ref: Reference, scope: TemplateScope): MissingValueError {
   const limit = Error.stackTraceLimit;

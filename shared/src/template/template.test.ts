@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TemplateSyntaxError } from './ast.ts';
 import { checkFilterCall } from './filters.ts';
 import { parseTemplate, references } from './parse.ts';
-import { MissingValueError, renderTemplate, type TemplateScope } from './render.ts';
+import { MissingValueError, renderOptional, renderTemplate, type TemplateScope } from './render.ts';
 
 const scope = (vars: Record<string, string | undefined> = {}, config: Record<string, string | undefined> = {}): TemplateScope => ({
   vars,
@@ -103,6 +103,29 @@ describe('optional values', () => {
     const source = `<Number{{ sendDigits="ww{{@to_extension}}"}}|default:''>@to_number</Number>`;
     expect(render(source, { to_number: '+14155550100', to_extension: '204' })).toBe('<Number sendDigits="ww204">+14155550100</Number>');
     expect(render(source, { to_number: '+14155550100' })).toBe('<Number>+14155550100</Number>');
+  });
+
+  it('renders an unset optional value as undefined, a filter argument unset inside it too', () => {
+    const optional = (source: string, vars?: Record<string, string | undefined>) => renderOptional(parseTemplate(source), scope(vars));
+    expect(optional('@call_direction')).toBeUndefined();
+    expect(optional('{{@call_direction}} {{@call_status}}', { call_direction: 'inbound' })).toBeUndefined();
+    expect(optional("@call_kind|default:'@call_contact_id'")).toBeUndefined();
+    expect(optional("@call_kind|default:'Contacts'")).toBe('Contacts');
+  });
+
+  it('builds no error for an unset optional value (several per CRM request: issue 10)', () => {
+    // Every MissingValueError is built with the stack trace limit lowered: reading the limit means one was built.
+    const limit = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')!;
+    let built = 0;
+    Object.defineProperty(Error, 'stackTraceLimit', { configurable: true, get: () => (built++, limit.value), set: () => {} });
+    try {
+      expect(renderOptional(parseTemplate("{{@call_direction}} {{@call_status|default:'unknown'}}"), scope())).toBeUndefined();
+      expect(built).toBe(0);
+      expect(() => render('@call_direction')).toThrow('@call_direction is empty');
+      expect(built).toBe(1);
+    } finally {
+      Object.defineProperty(Error, 'stackTraceLimit', limit);
+    }
   });
 
   it('still names the unset variable of a group that has no default', () => {

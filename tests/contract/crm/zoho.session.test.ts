@@ -1,6 +1,6 @@
 /**
  * connectors/crm/zoho.xml, opened as the relay opens it, against the Zoho CRM simulator over
- * HTTP: OAuth refresh, who is calling (Contacts then Leads, E.164 then the national number),
+ * HTTP: OAuth refresh, who is calling (Contacts, then Leads while no Contact matched, in every form of the number),
  * each call as a Calls record updated later, and Zoho's failures as the relay sees them.
  */
 import type { CrmSession } from '@phone-connector/shared';
@@ -47,22 +47,28 @@ describe('zoho.xml finds who is calling', () => {
     expect(Object.fromEntries(new URLSearchParams(sent[0]!.body))).toEqual({ grant_type: 'refresh_token', client_id: zoho.config.client_id, client_secret: zoho.config.client_secret, refresh_token: zoho.config.refresh_token });
     expect(sent[1]!.headers.authorization).toMatch(/^Zoho-oauthtoken 1000\./);
     // mode="every": phone= compares a number as stored, and another record may hold it in another form.
-    expect(searchesSince(from)).toEqual(['Contacts +14155550100', 'Leads +14155550100', 'Contacts 4155550100', 'Leads 4155550100', 'Contacts 04155550100', 'Leads 04155550100']);
+    // A Contact matched: the Leads (a fallback) are not searched.
+    expect(searchesSince(from)).toEqual(['Contacts +14155550100', 'Contacts 4155550100', 'Contacts 04155550100']);
   });
 
   it('finds a contact typed nationally by the national number (in its mobile field too)', async () => {
     const from = zoho.requests.length;
     expect(await session.findContacts('+14155550123')).toEqual({ ok: true, value: [record('Contacts', ids.john, 'John Roe', 'Acme')] });
-    expect(searchesSince(from)).toEqual(['Contacts +14155550123', 'Leads +14155550123', 'Contacts 4155550123', 'Leads 4155550123', 'Contacts 04155550123', 'Leads 04155550123']);
+    // Not in E.164: the Leads are searched in that form, and not once the national number found the Contact.
+    expect(searchesSince(from)).toEqual(['Contacts +14155550123', 'Leads +14155550123', 'Contacts 4155550123', 'Contacts 04155550123']);
     expect(await session.findContacts('+14155550177')).toEqual({ ok: true, value: [record('Contacts', ids.carla, 'Carla Ruiz', null)] });
   });
 
-  it('finds a lead, named with its company', async () => {
+  it('finds a lead, named with its company, searching the Leads in every form of the number', async () => {
+    const from = zoho.requests.length;
     expect(await session.findContacts('+14155550144')).toEqual({ ok: true, value: [record('Leads', ids.lara, 'Lara Lead', 'Lead Co')] });
+    expect(searchesSince(from)).toEqual(['Contacts +14155550144', 'Leads +14155550144', 'Contacts 4155550144', 'Leads 4155550144', 'Contacts 04155550144', 'Leads 04155550144']);
   });
 
-  it('gives every contact and lead a number is stored for (several matches), contacts first', async () => {
-    expect(await session.findContacts('+442079460018')).toEqual({ ok: true, value: [record('Contacts', ids.ada, 'Ada King', 'Analytical'), record('Leads', ids.bob, 'Bob Stone', null)] });
+  it('gives every contact a number is stored for; a lead holding a contact\'s number is not offered (the Leads are a fallback)', async () => {
+    const from = zoho.requests.length;
+    expect(await session.findContacts('+442079460018')).toEqual({ ok: true, value: [record('Contacts', ids.ada, 'Ada King', 'Analytical')] });
+    expect(searchesSince(from).filter((search) => search.startsWith('Leads'))).toEqual([]);
   });
 
   it('finds nobody for an unknown number or a deleted contact', async () => {
@@ -136,7 +142,7 @@ describe('zoho.xml turns Zoho\'s failures into outcomes the relay can act on', (
       '401 GET /crm/v8/Contacts/search',
       '200 POST /oauth/v2/token',
       '200 GET /crm/v8/Contacts/search',
-      ...['Leads', 'Contacts', 'Leads', 'Contacts', 'Leads'].map((module) => `204 GET /crm/v8/${module}/search`),
+      ...['Contacts', 'Contacts'].map((module) => `204 GET /crm/v8/${module}/search`),
     ]);
   });
 

@@ -1,7 +1,7 @@
 /**
  * connectors/crm/zoho.xml through a relay process against the Zoho CRM simulator: the common
- * scenarios (scenarios.ts), then Zoho's own: the forms a number is searched in, a Lead and
- * the agent's pick re-linking the logged call, a missed call's fields, the Calls record and its
+ * scenarios (scenarios.ts), then Zoho's own: the forms a number is searched in, a Lead (asked
+ * only when no Contact matched) and the call logged linked to it, a missed call's fields, the Calls record and its
  * update, an expired access token refreshed, and a record Zoho refuses.
  */
 import { expect, it } from 'vitest';
@@ -41,7 +41,7 @@ describeCrmContract<ZohoSimulator>(
     create: { pattern: CALLS, is: (r) => r.method === 'POST' && CALLS.test(r.url) },
   },
   (contract) => {
-    it('searches Contacts and Leads in every form a number is typed in: E.164, national, national after the trunk 0', async () => {
+    it('searches Contacts in every form a number is typed in: E.164, national, national after the trunk 0; the Leads not once a Contact matched', async () => {
       const c = contract();
       const [id] = c.crm.seed([{ firstName: 'Nat', lastName: 'Ional', company: 'Acme Inc', phones: ['(415) 555-0135'] }]);
       const before = c.crm.requests.length;
@@ -52,27 +52,25 @@ describeCrmContract<ZohoSimulator>(
         const url = new URL(r.url, c.crm.url);
         return `${url.pathname.split('/')[3]} ${url.searchParams.get('phone')}`;
       });
-      expect(searched).toEqual(['Contacts +14155550135', 'Leads +14155550135', 'Contacts 4155550135', 'Leads 4155550135', 'Contacts 04155550135', 'Leads 04155550135']);
+      expect(searched).toEqual(['Contacts +14155550135', 'Leads +14155550135', 'Contacts 4155550135', 'Contacts 04155550135']);
     });
 
-    it("offers a contact and a lead stored in E.164; the agent's pick re-links the logged call to the Lead (Who_Id takes both)", async () => {
+    it("finds a caller only a Lead holds and logs the call linked to the Lead (Who_Id takes both); a Lead holding a Contact's number is not offered", async () => {
       const c = contract();
-      const [contactId, leadId] = c.crm.seed([
+      const [contactId, , leadId] = c.crm.seed([
         { firstName: 'Ann', lastName: 'Lee', company: 'Lee Ltd', phones: ['+44 20 7946 0102'] },
         { firstName: 'Bert', lastName: 'Lee', company: 'Bert Co', phones: ['+442079460102'], lead: true },
+        { firstName: 'Cleo', lastName: 'Lee', company: 'Cleo Co', phones: ['+442079460103'], lead: true },
       ]);
-      const call = await c.ring('+442079460102');
-      const named = await c.pushed(call.sid, (v) => v.contacts.length === 2);
-      expect(named.contacts).toEqual([
-        { id: contactId, name: 'Ann Lee', company: 'Lee Ltd', url: link('Contacts', contactId!), kind: 'Contacts' },
-        { id: leadId, name: 'Bert Lee', company: 'Bert Co', url: link('Leads', leadId!), kind: 'Leads' },
-      ]);
-      expect(named.contact?.id).toBe(contactId);
-      await c.end(call);
-      const logged = await c.loggedOnce('+442079460102', { contactId: contactId! });
-      await c.crmLog(call.sid, { state: 'logged', id: logged.id });
-      await c.annotate(call.sid, { contact_id: leadId! });
-      await c.loggedOnce('+442079460102', { contactId: leadId! });
+      const known = await c.ring('+442079460102');
+      const named = await c.pushed(known.sid, (v) => v.contact !== null);
+      expect(named.contacts).toEqual([{ id: contactId, name: 'Ann Lee', company: 'Lee Ltd', url: link('Contacts', contactId!), kind: 'Contacts' }]);
+      const lead = await c.ring('+442079460103');
+      const found = await c.pushed(lead.sid, (v) => v.contact !== null);
+      expect(found.contacts).toEqual([{ id: leadId, name: 'Cleo Lee', company: 'Cleo Co', url: link('Leads', leadId!), kind: 'Leads' }]);
+      await c.end(lead);
+      await c.loggedOnce('+442079460103', { contactId: leadId! });
+      await c.crmLog(lead.sid, { state: 'logged' });
     });
 
     it('logs a missed call from an unknown number as Missed, unlinked, with no duration', async () => {
