@@ -62,7 +62,7 @@ export class ButtonSlots {
     const slot = this.slots.get(anchor);
     if (slot?.source !== source) return false;
     const placement = this.overlay.placementOf(anchor);
-    if (placement !== 'inline') return placement === 'overlay' || slot.buttons.length === 0;
+    if (placement !== 'inline') return placement === 'overlay';
     let expected: Node | null = anchor.nextSibling;
     for (const button of slot.buttons) {
       if (button !== expected) return false;

@@ -24,9 +24,18 @@ export interface TextAround {
   end: number;
 }
 
-/** Whether a text node shares its line with other text: a number may start or end outside it. */
+/**
+ * Whether a text node shares its line with other text: a number may start or end outside it.
+ * Looked for as textAround would find it, not assumed from an inline parent: a list's link
+ * alone in its cell ("Contact 12") has nothing beside it and is not read as a line (issue #12).
+ */
 export function sharesLine(node: Text): boolean {
-  return isInline(node.parentNode) || joins(node.previousSibling) || joins(node.nextSibling);
+  for (let current: Node = node; ; ) {
+    if (joins(current.previousSibling) || joins(current.nextSibling)) return true;
+    const parent = current.parentNode;
+    if (!isInline(parent)) return false;
+    current = parent;
+  }
 }
 
 /** `node`'s text and up to REACH characters of its line before and after it. */

@@ -164,6 +164,29 @@ describe('startScanner', () => {
     expect(batches.slice(0, -1).every((size) => size >= 5)).toBe(true);
   }, HEAVY_SCAN_MS);
 
+  it("remembers no text without a number: a list row's dates and order ids are no button change, nor kept", async () => {
+    const { html, expected } = contactRows(30);
+    const placed: number[] = [];
+    const place = ButtonSlots.prototype.place;
+    vi.spyOn(ButtonSlots.prototype, 'place').mockImplementation(function (this: ButtonSlots, anchor, source, targets) {
+      placed.push(targets.length);
+      place.call(this, anchor, source, targets);
+    });
+    const { scanner } = scan(html);
+    await settled(scanner);
+    expect(buttons()).toHaveLength(expected);
+    // One place per phone cell, each with its button: the date and order id of each row (seven digits or more) made none.
+    expect(placed).toHaveLength(expected);
+    expect(placed.every((count) => count === 1)).toBe(true);
+    // Read again (an attribute shown), still no change for them.
+    placed.length = 0;
+    document.querySelector('td')?.closest('tbody')?.setAttribute('hidden', '');
+    document.querySelector('tbody')?.removeAttribute('hidden');
+    await settled(scanner);
+    expect(placed).toEqual([]);
+    expect(buttons()).toHaveLength(expected);
+  });
+
   it("reads what the page adds in the observer's callback and hands its buttons over there: they join the page's own next frame", async () => {
     let tasks = 0;
     const handed: string[] = [];

@@ -44,7 +44,7 @@ const DEFAULT_BUDGET_MS = 10;
  * slice by slice: each hand-off asks for a frame, and each frame lays out and pre-paints the
  * page again. Handed per 10 ms slice, 10,000 rows took ~100 frames of ~100 buttons; the
  * rendering was 5.9 s of the 10 s the read went on, the read itself starved (issue #12).
- * Counted in buttons, not anchors: texts read with no number (a date, an order id) are remembered
+ * Counted in buttons, not anchors: texts read with no number (a date, an order id) were remembered
  * without a button, and counted as anchors they made 10,000 rows ~65 frames of ~150 buttons.
  */
 const HAND_OFF_BUTTONS = BUTTONS_PER_FRAME;
@@ -386,9 +386,11 @@ class PageScanner {
     // A number that began in this text may end in the next ones: they are read again too.
     if (around && !current) for (const text of textsReachedAfter(anchor as Text)) this.queue.add(text);
     const targets = this.slots.targetsFor(anchor, source) ?? (isText ? this.readText(anchor as Text, around) : this.readLink(anchor as HTMLAnchorElement, source));
-    // The filter is asked only for text that has numbers: most digits on a CRM page are not phone numbers.
-    if (targets.length > 0 && !(isText ? filter.allowsTextIn(anchor.parentNode) : filter.allowsLink(anchor as HTMLAnchorElement))) {
-      // Not remembered: a hidden anchor is read again when it is shown.
+    // Not remembered: a text without a number (a date, an order id: five of a list row's six) is
+    // no write and no slot, only a lookup in the detection cache when it is read again; a hidden
+    // anchor is read again when it is shown. The filter is asked only for text that has numbers:
+    // most digits on a CRM page are not phone numbers.
+    if (targets.length === 0 || !(isText ? filter.allowsTextIn(anchor.parentNode) : filter.allowsLink(anchor as HTMLAnchorElement))) {
       release();
       return;
     }
