@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { apiApp } from './api/index.ts';
 import type { RelayDeps } from './deps.ts';
-import { hooksApp } from './hooks/index.ts';
+import { hooksApp, webhookFailed } from './hooks/index.ts';
 import { hookPathForLog } from './log.ts';
 import { StoreUnavailableError, storeUnavailableReply } from './store/unavailable.ts';
 
@@ -28,7 +28,9 @@ export function createApp(deps: RelayDeps, readiness: Readiness = { ready: true 
   app.route('/hooks', hooksApp(deps));
   app.route('/api/v1', apiApp(deps));
   app.notFound((c) => c.json({ error: 'not found' }, 404));
+  const onWebhookError = webhookFailed(deps);
   app.onError((error, c) => {
+    if (c.req.path.startsWith('/hooks/')) return onWebhookError(error, c);
     deps.log.error('request failed', { method: c.req.method, path: hookPathForLog(new URL(c.req.url).pathname), error });
     if (error instanceof StoreUnavailableError) return storeUnavailableReply(c);
     return c.json({ error: 'internal error' }, 500);

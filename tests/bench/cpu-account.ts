@@ -67,9 +67,14 @@ export async function accountedPhase<T>(relayPid: number, webhooks: number, work
   return { result, account: phaseAccount(before, readCpu(relayPid), webhooks) };
 }
 
-/** User and system CPU time of a process (Linux /proc; USER_HZ is 100 on every Linux we run). */
-export function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+/**
+ * User and system CPU time of a process, or of one of its threads (`tid`; the main thread's is the
+ * pid), in the same 10 ms ticks, so that the process's less its main thread's is its other threads'
+ * (V8's compiler and collector, libuv's pool, workers) (Linux /proc; USER_HZ is 100 on every Linux
+ * we run).
+ */
+export function cpuMs(pid: number, tid?: number): number {
+  const fields = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 

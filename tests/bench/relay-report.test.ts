@@ -68,7 +68,7 @@ function expectRows(text: string, rows: readonly string[]): void {
 }
 
 describe('the relay throughput section', () => {
-  const throughput = (webhooksPerSecond: number): Throughput => ({ webhooksPerSecond, roundTripMs: SPREAD, serverCpuMs: 0.2, generatorCpuMs: 0.1 });
+  const throughput = (webhooksPerSecond: number): Throughput => ({ webhooksPerSecond, roundTripMs: SPREAD, serverCpuMs: 0.2, serverMainThreadMs: 0.12, generatorCpuMs: 0.1 });
   const CPU_ROW = '| … server CPU per webhook (ms) | 0.20 | 0.20 | | |';
   const server = (rate: number, latency: Percentiles, kbPerSocket: number): ServerFigures => ({
     newCalls: throughput(rate),

@@ -221,6 +221,38 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   compiled ahead of time would not pay. The guard's reads run alone were up to 10 % of the busy
   time in one profile of new calls (load 8); strace on the relay under that load counted no
   sleep (SQLite's lock retries sleep) and about one \`fcntl\` per webhook.
+- **The relay's other threads.** Read per thread from /proc during \`webhook-cpu.ts --calls 2000\`
+  (each thread told by its place among the process's threads, named once with gdb: V8's four
+  platform workers, libuv's pool, the checkpoint worker; Node 20 names them all \`node\`), at load 8
+  to 13. With the bench's warm-up of 200 new calls, per new-call webhook: the main thread 0.44 ms,
+  V8's workers 0.26 to 0.33, libuv's pool 0.045, the checkpoint thread 0.01 at most; the forwarder
+  0.16 to 0.18 on its main thread and 0.1 on the others. Most of V8's share is its compiler, not
+  the collector: \`--trace-opt\` counted some 150 TurboFan compiles in those 2,000 webhooks (the
+  path still being optimised 5 s after start-up), about 55 after a warm-up of 4,000, and the
+  workers' CPU then fell to 0.075 ms and the main thread's to 0.31 (its code optimised). After a
+  warm-up of 2,000 (four runs): the main thread 0.31 to 0.37, V8's workers 0.15 to 0.20, the rest
+  0.03 to 0.055. The forwarder warms up as well (0.26 -> 0.12 to 0.15 ms in all), so a longer
+  warm-up does not bring the ratio nearer the goal (relay / forwarder CPU x2.6 to x3.1 after 200,
+  x3.7 to x4.4 after 2,000), and the bench keeps its 200. Deopts (\`--trace-deopt\`): bursts of 20
+  to 30 "wrong map" in Node's stream functions when a phase starts (new connections, a new kind of
+  webhook), none recurring within a phase; after a warm-up of 4,000, the 56 compiles of the next
+  phase were mostly those functions again. With \`--single-threaded-gc\` (one run, load 10) V8's
+  workers still took 0.145 ms per new call (the main thread 0.47): the collector's background
+  work is the smaller part of theirs. The collector: 4.5 to 5.5 scavenges per 1,000 webhooks
+  (the nursery full at 16 MB, some 14 MB of garbage each), one mark-compact per 1,000 to 4,000.
+  Allocations per new-call webhook (sampling heap profiler over the phase, collected objects
+  included): 76 KB, of which Hono 13 (6.6 of them the per-request composition Hono builds around
+  each handler of a sub-app that has an error handler of its own: the webhooks' one is now called
+  from the app's, 76 -> 69 KB, the CPU within the noise), the signature's check 8.5 (the form
+  parsed, sorted and joined for the HMAC, then parsed again for the mapping), the hooks 8.4, the
+  engine's runtime 6.3, the call's transaction 4.6, the store 4.5. Measured and left: a larger
+  nursery, V8's semi-space fixed at 32 MB (\`--min-semi-space-size\` and
+  \`--max-semi-space-size\`; the maximum alone never grew the nursery past its 16 MB, the garbage
+  surviving too little) against the default, alternately after a warm-up of 2,000 (load 7 to 18):
+  scavenges 4.5 -> 2.5 per 1,000 webhooks (64 MB: 1.0), the relay's CPU per new call x0.62 (the
+  pair at load 17), x0.97, x0.97, x1.03, per update x0.64, x0.82, x1.06, x1.19, V8's workers 0.15 to
+  0.165 -> 0.13 to 0.15 ms, for 60 to 70 MB more resident memory (64 MB: 85 to 130 more): not
+  shown to pay, and not applied where the relay starts.
 - **One sender.** Where a lone webhook's time went, from the guard to the frame sent (a relay
   instrumented in a throwaway tree, 300 webhooks one at a time after the 16-sender phases, a
   machine at load 2 to 5; p50 / p99 ms): the body 0.14 / 1.1, the guard's read 0.17 / 1.7 (of

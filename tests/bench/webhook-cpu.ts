@@ -1,6 +1,7 @@
 /**
  * `npx tsx tests/bench/webhook-cpu.ts [--calls N] [--rounds N] [--lone N] [--profile]`: the relay's CPU per
- * webhook against the bare forwarder's (new calls, then their updates, at 16 senders; with
+ * webhook against the bare forwarder's, each with its main thread's share (the rest is the other
+ * threads': V8's compiler and collector above all) (new calls, then their updates, at 16 senders; with
  * `--lone N`, then N webhooks from one sender for the push latency), without
  * the rest of `pnpm bench relay`: a check while working on the webhook's path, not figures for
  * the docs. `--profile` adds one more relay run under `node --cpu-prof`, read by function for each

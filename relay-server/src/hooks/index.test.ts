@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { computeTwilioSignature } from '@phone-connector/shared';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../store/unavailable.ts';
 import { PUBLIC_URL, TWILIO_TOKEN, testRelay } from '../testing.ts';
 
 let relay: ReturnType<typeof testRelay>;
@@ -227,6 +228,17 @@ describe('refused webhooks', () => {
     expect(await relay.deps.metrics.render()).toContain('relay_webhooks_total{event="answer",outcome="error"} 1');
     const entry = relay.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'webhook failed');
     expect(entry).toMatchObject({ level: 'error', error: 'disk full', path: expect.stringContaining('/***/answer') });
+  });
+
+  it('answers 503 with Retry-After when the store is unreachable, and counts it as an error', async () => {
+    relay.store.transaction = async () => {
+      throw new StoreUnavailableError('connection refused');
+    };
+    const response = await relay.twilioWebhook(`${hooks.answer}?DialTo=%2B14155550100`, answer('CA12'));
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('1');
+    expect(await relay.deps.metrics.render()).toContain('relay_webhooks_total{event="answer",outcome="error"} 1');
+    expect(relay.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'webhook failed')).toMatchObject({ level: 'error', error: 'connection refused' });
   });
 
   it('counts a body cut off by the client as aborted, not as an error, and logs it quietly', async () => {
