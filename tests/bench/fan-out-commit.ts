@@ -1,9 +1,11 @@
 /**
  * `npx tsx tests/bench/fan-out-commit.ts [--agents N] [--calls N]`: what the SQLite store's commit
  * of one incoming call routed to every agent writes to the write-ahead log, after `--calls` such
- * calls of history (issue 13). Bytes, not time: the one fan-out figure a loaded machine does not
- * move. The store's own migrations and statements, on a file of its own with checkpoints left to
- * the bench (the log is emptied before each call, so its size after the commit is that commit's).
+ * calls of history (issue 13). Bytes above all: the one fan-out figure a loaded machine does not
+ * move; the transaction's CPU (its statements and COMMIT, synchronous=NORMAL as the relay commits)
+ * beside them, to be read in pairs with the tree compared. The store's own migrations and
+ * statements, on a file of its own with checkpoints left to the bench (the log is emptied before
+ * each call, so its size after the commit is that commit's).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,6 +35,7 @@ try {
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('wal_autocheckpoint = 0');
+  db.pragma('synchronous = NORMAL');
   for (const migration of MIGRATIONS) db.exec(migration);
   const tables = new SqliteTables(db);
   const at = new Date().toISOString();
@@ -43,19 +46,32 @@ try {
     tables.putInstance({ agentId: ids[0]!, localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at }, { uid: 'in_bench', secret: 'bench' });
   })();
   const commitKiB: number[] = [];
+  const transactionCpuMs: number[] = [];
   for (let call = 0; call <= calls; call++) {
     db.pragma('wal_checkpoint(TRUNCATE)');
+    const before = process.cpuUsage();
     db.transaction(() => {
       const state = mergeCall(undefined, { direction: 'inbound', status: 'ringing', from_number: '+14155550199', to_number: '+14155550100', extra: { note: 'x'.repeat(300) } });
       const id = tables.insertCall('in_bench', `CA${call}`, state, at);
       tables.linkAgents(ids, id);
       tables.appendEvents(ids.map((agentId) => ({ agentId, kind: 'created' as const })), tables.callById(id)!, at);
     })();
-    if (call > 0) commitKiB.push(statSync(`${file}-wal`).size / 1024);
+    const cpu = process.cpuUsage(before);
+    if (call > 0) {
+      commitKiB.push(statSync(`${file}-wal`).size / 1024);
+      transactionCpuMs.push((cpu.user + cpu.system) / 1000);
+    }
   }
   db.close();
-  const last = commitKiB.slice(-10);
-  console.log(JSON.stringify({ agents, calls, firstCommitKiB: Math.round(commitKiB[0]!), lastTenMedianKiB: Math.round(median(last)) }));
+  console.log(
+    JSON.stringify({
+      agents,
+      calls,
+      firstCommitKiB: Math.round(commitKiB[0]!),
+      lastTenMedianKiB: Math.round(median(commitKiB.slice(-10))),
+      lastTenTransactionCpuMs: Math.round(median(transactionCpuMs.slice(-10)) * 10) / 10,
+    }),
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

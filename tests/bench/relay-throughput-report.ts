@@ -414,6 +414,37 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   (x0.44 to x1.03 each), the last socket's p50 x1.17, the first socket's x0.99, the relay's CPU
   per call x0.97: at that load a run's p99 is one or two slow calls, and 2 to 3 ms a call is
   below the noise. PostgreSQL still reads its counter row, whose lock orders two relays.
+- **The per-agent rows keyed by a short id.** An incoming call to 1,000 agents puts one link
+  (call_agents' key) and one event (\`events_by_agent\`) into each agent's place of two indexes;
+  once the agents have a few calls of history the commit rewrites about every page of both, so the
+  commit's log is about the two indexes' size, and each of their entries carried the agent's
+  19-byte text id. SQLite's call_agents and events now name the agent by a short integer
+  (\`agents.short_id\`, one or two bytes in a record: the largest plus one, given by a trigger to
+  any agent inserted without one; a migration rebuilds both tables; the agents table keeps its
+  text key, which instances refer to), kept in memory with the agent's last seq and under the same
+  rules (another process may remove an agent and give its short id to the next one it adds). The
+  commit's log (\`fan-out-commit.ts\`, 4 pairs alternating with main's tree, load 8.6 to 9.6): 2,316
+  to 2,330 -> 937 KiB after 40 calls (262 -> 149 on a fresh database), 8,848 -> 4,816 after 200
+  (one pair); the transaction's CPU x0.44, x0.71, x0.58, x0.49 after 40 calls, x0.67 after 200.
+  \`fan-out.ts --calls 40\` (12 pairs alternating with main's tree, load 8 to 14): the relay's CPU
+  per call x0.90 at the median (x0.70 to x0.97, lower in every pair), the first socket's p50 x0.79
+  (x0.46 to x1.19), the p50 per socket x0.81, the last socket's x0.84; the p99 per socket x1.04
+  (x0.47 to x2.13) and the last socket's x1.06 (x0.39 to x2.91): at that load a run's p99 is one
+  or two slow calls. The one-agent path (\`webhook-cpu.ts --calls 2000\`, 2 pairs, load 10 to 13):
+  the relay's CPU per new call x1.03, x1.03, per update x1.08, x0.95 (the forwarder's own moved
+  x0.74 to x1.06 between the runs of a pair). PostgreSQL keeps its text ids (its indexes would
+  gain alike; not measured). Measured and left (a probe of the raw statements of both layouts,
+  load 6 to 11): the link and the agent's event as rows of one WITHOUT ROWID table keyed (agent,
+  part, n), the links by descending call id, so that an agent's new link and new event are
+  neighbours in one page rather than in two indexes: after 40 calls the log grew (2,309 -> 2,829
+  KiB with text ids, 933 -> 1,436 with short ones: each row carries more, and every page is
+  rewritten either way), after 200 it saved a quarter with text ids (8,876 -> 6,671) and nothing
+  with short ones (4,792 -> 4,768). What is left: past a few hundred events per agent each agent's
+  entries fill pages of their own, and the commit rewrites one page per agent in each index (the
+  log after 200 calls is five times that after 40); only a call stored as something other than a
+  row per agent (a link to the team's number, each agent's stream read through it, with seqs that
+  are no longer contiguous per agent, which the socket's gap check relies on) would take that
+  away.
 - **Why a send costs 45 µs.** A bare ws loop (no relay code: 1,000 sends of a 1 KB frame) to
   1,000 sockets read by another process that runs, as the bench's reader does: 40 and 54 µs a
   send (2 runs of 15 rounds, load 6.9 and 7.1); the same sockets with that process stopped

@@ -51,12 +51,10 @@ export interface EventRow {
   call: string;
 }
 
-/** An event with its call's snapshot (stored once per commit, however many agents' events refer to it). */
-export const EVENT_SELECT = 'SELECT e.agent_id, e.seq, e.kind, s.call FROM events e JOIN call_snapshots s ON s.id = e.snapshot_id';
-
 export const AGENT_COLUMNS = 'id, name, number, email, profile, admin, created_at';
 
-const agentColumnsOfA = AGENT_COLUMNS.split(', ').map((column) => `a.${column}`);
+/** The agents' columns of `a`, for a join that reads agents. */
+export const agentColumnsOfA = AGENT_COLUMNS.split(', ').map((column) => `a.${column}`);
 
 /**
  * An instance's columns but its connector's XML: 5 KB for Twilio's, in overflow pages, that
@@ -72,9 +70,6 @@ export const INSTANCE_SELECT = `SELECT ${instanceColumnsOfI} FROM instances i`;
 /** An instance's row with its owner's columns, each named `owner_<column>`. */
 export const INSTANCE_WITH_OWNER_SELECT = `SELECT ${instanceColumnsOfI}, ${agentColumnsOfA.map((column) => `${column} AS owner_${column.slice(2)}`).join(', ')}
   FROM instances i JOIN agents a ON a.id = i.agent_id`;
-
-/** The agents linked to a call, read by the call's key (the WHERE names the instance's uid and the call id, then ORDER BY a.created_at, a.id). */
-export const CALL_AGENTS_SELECT = `SELECT ${agentColumnsOfA.join(', ')} FROM call_agents ca JOIN calls c ON c.id = ca.call_id JOIN agents a ON a.id = ca.agent_id`;
 
 export type InstanceWithOwnerRow = InstanceRow & { [K in keyof AgentRow as `owner_${K}`]: AgentRow[K] };
 

@@ -19,13 +19,12 @@ import type {
 import {
   AGENT_COLUMNS,
   type AgentRow,
-  CALL_AGENTS_SELECT,
+  agentColumnsOfA,
   CALL_SELECT,
   type CallRow,
   type CrmWorkRow,
   callCrmColumns,
   crmWorkColumns,
-  EVENT_SELECT,
   type EventRow,
   type InstanceRow,
   INSTANCE_COLUMNS,
@@ -41,6 +40,11 @@ import {
   toInstance,
   toInstanceWithOwner,
 } from '../rows.ts';
+
+/** An event with its call's snapshot (stored once per commit, however many agents' events refer to it). */
+const EVENT_SELECT = 'SELECT e.agent_id, e.seq, e.kind, s.call FROM events e JOIN call_snapshots s ON s.id = e.snapshot_id';
+/** The agents linked to a call, read by the call's key (the WHERE names the instance's uid and the call id, then ORDER BY a.created_at, a.id). */
+const CALL_AGENTS_SELECT = `SELECT ${agentColumnsOfA.join(', ')} FROM call_agents ca JOIN calls c ON c.id = ca.call_id JOIN agents a ON a.id = ca.agent_id`;
 
 const STATE_COLUMN_COUNT = STATE_COLUMNS.split(', ').length;
 

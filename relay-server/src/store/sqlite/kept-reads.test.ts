@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mergeCall } from '../../calls/merge.ts';
 import type { Call, InstanceInput, NewAgent, RelayStore } from '../index.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { openSqliteStore } from './store.ts';
@@ -208,6 +209,26 @@ describe("each agent's last seq kept between appends", () => {
     expect(failed).toMatchObject({ status: 'rejected' });
     expect(await append(store, 'ada', 'bob')).toEqual([['ada', 4], ['bob', 1]]);
     expect((await store.eventsAfter('ada', 0, 10)).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("links an agent under its short id, read again once another process removed it, gave its short id to another and added it back", async () => {
+    await store.putInstance(main(), UID);
+    const link = (callId: string) =>
+      store.transaction(async (tx) => {
+        const id = await tx.insertCall(UID.uid, callId, mergeCall(undefined, {}), AT);
+        await tx.linkAgents(['ada', 'bob'], id);
+        await tx.appendEvents(['ada', 'bob'].map((agentId) => ({ agentId, kind: 'created' as const })), (await tx.callById(id))!, AT);
+      });
+    await link('CA1');
+    // Bob had the last short id: Cy, added next, is given it.
+    other.removeAgent('bob');
+    other.addAgent(agent('cy'));
+    other.addAgent(agent('bob'));
+    await link('CA2');
+    expect((await store.listCalls('bob', { limit: 10 })).map((c) => c.call_id)).toEqual(['CA2']);
+    expect(await store.listCalls('cy', { limit: 10 })).toEqual([]);
+    expect(await store.eventsAfter('cy', 0, 10)).toEqual([]);
+    expect((await store.eventsAfter('bob', 0, 10)).map((e) => e.seq)).toEqual([1]);
   });
 
   it('goes on from the log after a restart', async () => {

@@ -123,7 +123,7 @@ describe('opening', () => {
       const db = new Database(file);
       // A rowid table: the rows are laid out in commit order, not by agent.
       expect(db.prepare(`SELECT sql FROM sqlite_schema WHERE name = 'events'`).get()).not.toMatchObject({ sql: expect.stringMatching(/WITHOUT ROWID/) });
-      expect(() => db.prepare(`INSERT INTO events (agent_id, seq, kind, snapshot_id) VALUES ('ada', 2, 'updated', 1)`).run()).toThrow(/UNIQUE/);
+      expect(() => db.prepare(`INSERT INTO events (agent_short_id, seq, kind, snapshot_id) SELECT short_id, 2, 'updated', 1 FROM agents WHERE id = 'ada'`).run()).toThrow(/UNIQUE/);
       db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -182,6 +182,46 @@ describe('opening', () => {
       await store.close();
       const db = new Database(file, { readonly: true });
       expect(db.prepare(`SELECT name FROM pragma_table_info('agents')`).pluck().all()).not.toContain('last_seq');
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("migrates the links and events to the agents' short ids, keeping replay, call lists and removal", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
+    try {
+      const file = join(dir, 'relay.db');
+      const old = new Database(file);
+      for (const migration of MIGRATIONS.slice(0, 6)) old.exec(migration);
+      old.pragma('user_version = 6');
+      for (const agent of ['bob', 'ada']) old.exec(`INSERT INTO agents (id, name, number, token_hash, created_at) VALUES ('${agent}', '${agent}', '+14155550111', 'h-${agent}', '${T(0)}')`);
+      old.exec(`INSERT INTO instances (uid, agent_id, local_id, connector, config, secret, created_at, updated_at) VALUES ('in_1', 'ada', 'main', 'twilio', '{}', 's', '${T(0)}', '${T(0)}')`);
+      old.exec(`INSERT INTO calls (instance_uid, call_id, created_at, updated_at) VALUES ('in_1', 'CA1', '${T(1)}', '${T(1)}'), ('in_1', 'CA2', '${T(2)}', '${T(2)}')`);
+      old.exec(`INSERT INTO call_agents (agent_id, call_id) VALUES ('ada', 1), ('bob', 1), ('ada', 2)`);
+      old.exec(`INSERT INTO call_snapshots (id, call, created_at) VALUES (1, '{"id":1}', '${T(1)}'), (2, '{"id":2}', '${T(2)}')`);
+      old.exec(`INSERT INTO events (agent_id, seq, kind, snapshot_id) VALUES ('ada', 1, 'created', 1), ('bob', 1, 'created', 1), ('ada', 2, 'created', 2)`);
+      old.close();
+      const store = await openStore({ db: file });
+      expect((await store.eventsAfter('ada', 0, 10)).map((e) => [e.agentId, e.seq, e.call])).toEqual([['ada', 1, '{"id":1}'], ['ada', 2, '{"id":2}']]);
+      expect([await store.lastSeq('ada'), await store.lastSeq('bob')]).toEqual([2, 1]);
+      expect((await store.listCalls('ada', { limit: 10 })).map((c) => c.call_id)).toEqual(['CA2', 'CA1']);
+      expect((await store.listCalls('ada', { limit: 10, before: 2 })).map((c) => c.call_id)).toEqual(['CA1']);
+      expect(await store.callFor('bob', 2)).toBeUndefined();
+      expect(await store.agentIdsOfCall(1)).toEqual(['ada', 'bob']);
+      // An agent added after the migration gets a short id of its own, and its rows follow it.
+      await store.addAgent({ id: 'cy', name: 'cy', number: '+14155550111', email: null, admin: false, tokenHash: 'h-cy', createdAt: T(3) });
+      await store.linkAgents(['cy', 'bob'], 2);
+      const [created] = await store.appendEvents([{ agentId: 'cy', kind: 'created' }], (await store.callById(2))!, T(3));
+      expect(created).toMatchObject({ agentId: 'cy', seq: 1 });
+      expect((await store.callAgents('in_1', 'CA2')).map((a) => a.id)).toEqual(['ada', 'bob', 'cy']);
+      expect(await store.removeAgent('ada')).toBe(true);
+      expect(await store.eventsAfter('ada', 0, 10)).toEqual([]);
+      expect(await store.agentIdsOfCall(2)).toEqual(['bob', 'cy']);
+      await store.close();
+      const db = new Database(file, { readonly: true });
+      for (const table of ['call_agents', 'events']) expect(db.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all()).not.toContain('agent_id');
+      expect(db.prepare(`SELECT id, short_id FROM agents ORDER BY short_id`).raw().all()).toEqual([['bob', 1], ['cy', 3]]);
       db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -21,7 +21,6 @@ import {
   agentOfValues,
   type AgentRow,
   type AgentValues,
-  CALL_AGENTS_SELECT,
   CALL_SELECT,
   callOfValues,
   type CallRow,
@@ -29,8 +28,8 @@ import {
   type CrmWorkRow,
   callCrmColumns,
   crmWorkColumns,
-  EVENT_SELECT,
   type EventRow,
+  agentColumnsOfA,
   type InstanceRow,
   INSTANCE_SELECT,
   INSTANCE_WITH_OWNER_SELECT,
@@ -52,6 +51,20 @@ export const NUMBERS_KEPT = 16;
 /** Instances kept: the few a relay's providers post to, not every agent's. */
 export const INSTANCES_KEPT = 64;
 
+/**
+ * The per-agent rows (call_agents, events) name their agent by its short id (see MIGRATIONS): the
+ * agent's text id is read through agents_by_short_id. PostgreSQL's name it by its id.
+ */
+const CALL_AGENTS_SELECT = `SELECT ${agentColumnsOfA.join(', ')} FROM call_agents ca JOIN calls c ON c.id = ca.call_id JOIN agents a ON a.short_id = ca.agent_short_id`;
+const EVENT_SELECT = 'SELECT a.id AS agent_id, e.seq, e.kind, s.call FROM agents a JOIN events e ON e.agent_short_id = a.short_id JOIN call_snapshots s ON s.id = e.snapshot_id';
+const SHORT_ID_OF = '(SELECT short_id FROM agents WHERE id = ?)';
+
+/** An agent as its per-agent rows name it, and its last event seq. */
+interface KeptAgent {
+  readonly shortId: number;
+  lastSeq: number;
+}
+
 /** The store's methods as better-sqlite3 runs them: synchronously, each returning its value. */
 export type Synchronous<T> = { [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
 
@@ -70,11 +83,11 @@ export class SqliteTables implements Synchronous<StoreTables> {
   private readonly agentsByNumber: KeptWhileDirectoryUnchanged<readonly Agent[]>;
   private readonly instancesWithOwner: KeptWhileDirectoryUnchanged<{ instance: Instance; owner: Agent }>;
   /**
-   * Each agent's last event seq, as this connection last wrote or read it (see `appendEvents`),
-   * while `PRAGMA data_version` says no other connection committed since (`seqsVersion`).
+   * Each agent's short id and last event seq, as this connection last wrote or read them (see
+   * `appendEvents`), while `PRAGMA data_version` says no other connection committed since (`keptVersion`).
    */
-  private readonly lastSeqs = new Map<string, number>();
-  private seqsVersion: number | undefined;
+  private readonly keptAgents = new Map<string, KeptAgent>();
+  private keptVersion: number | undefined;
 
   constructor(db: Database.Database) {
     const agentsWithNumber = db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE number = ? ORDER BY created_at, id`);
@@ -111,7 +124,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
       callByKey: db.prepare<[string, string], CallValues>(`${CALL_SELECT} WHERE c.instance_uid = ? AND c.call_id = ?`).raw(),
       callById: db.prepare<[number], CallRow>(`${CALL_SELECT} WHERE c.id = ?`),
       callForAgent: db.prepare<[number, string], CallRow>(
-        `${CALL_SELECT} WHERE c.id = ? AND EXISTS (SELECT 1 FROM call_agents ca WHERE ca.call_id = c.id AND ca.agent_id = ?)`,
+        `${CALL_SELECT} WHERE c.id = ? AND EXISTS (SELECT 1 FROM call_agents ca WHERE ca.call_id = c.id AND ca.agent_short_id = ${SHORT_ID_OF})`,
       ),
       // Positional parameters: better-sqlite3 binds named ones by name, a lookup per parameter (`stateValues`).
       insertCall: db.prepare<[string, string, unknown[], string, string]>(
@@ -143,16 +156,18 @@ export class SqliteTables implements Synchronous<StoreTables> {
       ),
       nextCrmDue: db.prepare<[], { due: string | null }>(`SELECT MIN(due_at) AS due FROM crm_outbox WHERE state = 'queued'`),
       crmOutboxStats: db.prepare<[], { depth: number; oldest: string | null }>(`SELECT COUNT(*) AS depth, MIN(due_at) AS oldest FROM crm_outbox`),
-      callAgents: db.prepare<[number], { agent_id: string }>(`SELECT agent_id FROM call_agents WHERE call_id = ? ORDER BY agent_id`),
+      callAgents: db.prepare<[number], { agent_id: string }>(
+        `SELECT a.id AS agent_id FROM call_agents ca JOIN agents a ON a.short_id = ca.agent_short_id WHERE ca.call_id = ? ORDER BY a.id`,
+      ),
       agentsOfCallByKey: db.prepare<[string, string], AgentValues>(`${CALL_AGENTS_SELECT} WHERE c.instance_uid = ? AND c.call_id = ? ORDER BY a.created_at, a.id`).raw(),
       callAgentsByKey: db.prepare<[string, string], { agent_id: string }>(
-        `SELECT ca.agent_id FROM call_agents ca JOIN calls c ON c.id = ca.call_id JOIN agents a ON a.id = ca.agent_id
+        `SELECT a.id AS agent_id FROM call_agents ca JOIN calls c ON c.id = ca.call_id JOIN agents a ON a.short_id = ca.agent_short_id
          WHERE c.instance_uid = ? AND c.call_id = ? ORDER BY a.created_at, a.id`,
       ),
       // Driven by call_agents' primary key, so an agent's page costs the same however many calls others have.
       listCalls: db.prepare<Record<string, unknown>, CallRow>(
         `${CALL_SELECT} JOIN call_agents ca ON ca.call_id = c.id
-         WHERE ca.agent_id = @agentId
+         WHERE ca.agent_short_id = (SELECT short_id FROM agents WHERE id = @agentId)
            AND (@number IS NULL OR c.from_number = @number OR c.to_number = @number OR c.user_number = @number)
            AND (@direction IS NULL OR c.direction = @direction)
            AND (@since IS NULL OR c.created_at >= @since)
@@ -160,15 +175,17 @@ export class SqliteTables implements Synchronous<StoreTables> {
            AND (@before IS NULL OR ca.call_id < @before)
          ORDER BY ca.call_id DESC LIMIT @limit`,
       ),
-      linkAgent: db.prepare<[string, number]>(`INSERT OR IGNORE INTO call_agents (agent_id, call_id) VALUES (?, ?)`),
+      linkAgent: db.prepare<[number, number]>(`INSERT OR IGNORE INTO call_agents (agent_short_id, call_id) VALUES (?, ?)`),
       // An agent's seq is where its events end in events_by_agent: read there, not kept in its agents row (see MIGRATIONS).
-      nextSeq: db.prepare<[string], { seq: number }>(`SELECT (SELECT coalesce(max(e.seq), 0) FROM events e WHERE e.agent_id = a.id) + 1 AS seq FROM agents a WHERE a.id = ?`),
-      lastSeq: db.prepare<[string], { seq: number }>(`SELECT coalesce(max(seq), 0) AS seq FROM events WHERE agent_id = ?`),
+      agentToAppend: db.prepare<[string], [number, number]>(
+        `SELECT a.short_id, (SELECT coalesce(max(e.seq), 0) FROM events e WHERE e.agent_short_id = a.short_id) FROM agents a WHERE a.id = ?`,
+      ).raw(),
+      lastSeq: db.prepare<[string], { seq: number }>(`SELECT coalesce(max(seq), 0) AS seq FROM events WHERE agent_short_id = ${SHORT_ID_OF}`),
       insertSnapshot: db.prepare<[string, string]>(`INSERT INTO call_snapshots (call, created_at) VALUES (?, ?)`),
       // Moves when another connection commits, never for this one's own writes.
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
-      insertEvent: db.prepare<[string, number, string, number | bigint]>(`INSERT INTO events (agent_id, seq, kind, snapshot_id) VALUES (?, ?, ?, ?)`),
-      eventsAfter: db.prepare<[string, number, number], EventRow>(`${EVENT_SELECT} WHERE e.agent_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?`),
+      insertEvent: db.prepare<[number, number, string, number | bigint]>(`INSERT INTO events (agent_short_id, seq, kind, snapshot_id) VALUES (?, ?, ?, ?)`),
+      eventsAfter: db.prepare<[string, number, number], EventRow>(`${EVENT_SELECT} WHERE a.id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?`),
     };
   }
 
@@ -180,7 +197,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
   readonly forgetKept = (): void => {
     this.agentsByNumber.forget();
     this.instancesWithOwner.forget();
-    this.lastSeqs.clear();
+    this.keptAgents.clear();
   };
 
   addAgent(agent: NewAgent): Agent {
@@ -198,7 +215,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
 
   removeAgent(id: string): boolean {
     // Its events go with it: an agent of the same id added again starts at seq 1.
-    this.lastSeqs.delete(id);
+    this.keptAgents.delete(id);
     return this.statements.removeAgent.run(id).changes > 0;
   }
 
@@ -300,7 +317,9 @@ export class SqliteTables implements Synchronous<StoreTables> {
    * round trip away, links them in one).
    */
   linkAgents(agentIds: readonly string[], id: number): void {
-    for (const agentId of agentIds) this.statements.linkAgent.run(agentId, id);
+    if (agentIds.length === 0) return;
+    this.keepWhileNoOtherCommit();
+    for (const agentId of agentIds) this.statements.linkAgent.run(this.keptAgent(agentId).shortId, id);
   }
 
   callFor(agentId: string, id: number): Call | undefined {
@@ -363,36 +382,46 @@ export class SqliteTables implements Synchronous<StoreTables> {
    * The call's snapshot once, then an insert per entry (one UPDATE ... FROM json_each for every
    * seq and one INSERT ... SELECT for every event measured no faster, issue 13). The seq is not
    * written anywhere else: the agent's last event is where its new one goes. It is read from the
-   * events once, then kept: a call to 1,000 agents read 1,000 seqs in its transaction, a third of
-   * its statements. Kept only while it is provably the last: this connection writes inside its
-   * transaction (the write lock held, no other can commit meanwhile); another connection's commit
-   * (`relay agent remove`, whose agent's events go with it) moves `data_version` and everything
-   * kept is read again; a rollback forgets it (`forgetKept`), a restart starts with nothing kept.
+   * events once, then kept with the agent's short id: a call to 1,000 agents read 1,000 seqs in its
+   * transaction, a third of its statements.
    */
   appendEvents(entries: readonly EventEntry[], call: Call, at: string): AgentEvent[] {
     if (entries.length === 0) return [];
-    const version = this.statements.dataVersion.get()!;
-    if (version !== this.seqsVersion) {
-      this.lastSeqs.clear();
-      this.seqsVersion = version;
-    }
+    this.keepWhileNoOtherCommit();
     const snapshot = JSON.stringify(call);
     const snapshotId = this.statements.insertSnapshot.run(snapshot, at).lastInsertRowid;
     return entries.map(({ agentId, kind }) => {
-      const seq = this.nextSeq(agentId);
-      this.statements.insertEvent.run(agentId, seq, kind, snapshotId);
-      this.lastSeqs.set(agentId, seq);
+      const agent = this.keptAgent(agentId);
+      const seq = agent.lastSeq + 1;
+      this.statements.insertEvent.run(agent.shortId, seq, kind, snapshotId);
+      agent.lastSeq = seq;
       return { agentId, seq, kind, call: snapshot };
     });
   }
 
-  /** Not a method, as `forgetKept`: every method of the prototype is a table method. */
-  private readonly nextSeq = (agentId: string): number => {
-    const kept = this.lastSeqs.get(agentId);
-    if (kept !== undefined) return kept + 1;
-    const next = this.statements.nextSeq.get(agentId);
-    if (!next) throw new Error(`cannot append an event for agent ${agentId}: no such agent`);
-    return next.seq;
+  /**
+   * Drops the kept agents once another connection has committed. They are kept only while provably
+   * right: this connection writes inside its transaction (the write lock held, no other can commit
+   * meanwhile); another connection's commit (`relay agent remove`, whose agent's events go with it,
+   * and an agent added again gets another short id) moves `data_version`; a rollback forgets them
+   * (`forgetKept`), a restart starts with nothing kept. Not a method, as `forgetKept`: every method
+   * of the prototype is a table method.
+   */
+  private readonly keepWhileNoOtherCommit = (): void => {
+    const version = this.statements.dataVersion.get()!;
+    if (version === this.keptVersion) return;
+    this.keptAgents.clear();
+    this.keptVersion = version;
+  };
+
+  private readonly keptAgent = (agentId: string): KeptAgent => {
+    const kept = this.keptAgents.get(agentId);
+    if (kept) return kept;
+    const row = this.statements.agentToAppend.get(agentId);
+    if (!row) throw new Error(`cannot link or append an event for agent ${agentId}: no such agent`);
+    const agent = { shortId: row[0], lastSeq: row[1] };
+    this.keptAgents.set(agentId, agent);
+    return agent;
   };
 
   lastSeq(agentId: string): number {
