@@ -7,7 +7,7 @@
  * decorating party's script (tasks of its own, the count in brackets; passes in the frame's
  * rendering, after its style and layout, and its animation frame callbacks; callbacks inside the
  * page's tasks, such as a mutation observer's), style, layout, pre-paint and paint, and the page's
- * timers (the bench's decoration poll among them). Then, after the page's own frame (parse, style
+ * timers (the bench's decoration poll among them), and the party's thread CPU in it (column cpu). Then, after the page's own frame (parse, style
  * and layout of its change): the frames, wall time and idle time, the thread's CPU time by share,
  * when the party's last script ended and when the bench's poll saw every number. On a loaded
  * machine compare CPU, and runs of two trees taken alternately.
@@ -82,12 +82,15 @@ try {
 }
 
 function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEvent }>, start: number, at: number | null): void {
-  console.log(`${'from ms'.padStart(8)} ${'span'.padStart(6)} ${'idle'.padStart(6)} ${SHARES.map((share) => share.padStart(9)).join(' ')}`);
+  console.log(`${'from ms'.padStart(8)} ${'span'.padStart(6)} ${'idle'.padStart(6)} ${'cpu'.padStart(5)} ${SHARES.map((share) => share.padStart(9)).join(' ')}`);
   const cpuAfter = new Map<Share, number>();
   let afterPageFrame: { from: number; frames: number; idle: number } | undefined;
   let frame = new Map<Share, number>();
   let busy = 0;
   let tasks = 0;
+  /** The party's thread CPU in the frame: on a loaded machine its wall time is stretched by other processes, this is not. */
+  let partyCpu = 0;
+  const partyCpuPerFrame: number[] = [];
   let rendering = false;
   let from = start;
   let partyEnd = start;
@@ -96,6 +99,7 @@ function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEv
     if (isParty(event)) {
       share = inside && inside.name !== 'FireAnimationFrame' ? 'inPage' : inside || rendering ? 'render' : 'tasks';
       partyEnd = Math.max(partyEnd, event.start + event.duration);
+      partyCpu += event.cpu ?? event.duration;
       if (share === 'tasks') tasks++;
     }
     // The party's script inside a page's event is taken out of that event's share.
@@ -113,8 +117,9 @@ function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEv
     const end = event.start + event.duration;
     const idle = end - from - busy;
     const cells = SHARES.map((one) => (one === 'tasks' ? `${Math.round(frame.get(one) ?? 0)}(${tasks})` : String(Math.round(frame.get(one) ?? 0))).padStart(9));
-    console.log(`${String(Math.round(from - start)).padStart(8)} ${String(Math.round(end - from)).padStart(6)} ${String(Math.round(idle)).padStart(6)} ${cells.join(' ')}`);
+    console.log(`${String(Math.round(from - start)).padStart(8)} ${String(Math.round(end - from)).padStart(6)} ${String(Math.round(idle)).padStart(6)} ${String(Math.round(partyCpu)).padStart(5)} ${cells.join(' ')}`);
     if (afterPageFrame) {
+      partyCpuPerFrame.push(partyCpu);
       afterPageFrame.frames++;
       afterPageFrame.idle += idle;
     } else if ((frame.get('layout') ?? 0) > 0) {
@@ -124,6 +129,7 @@ function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEv
     frame = new Map();
     busy = 0;
     tasks = 0;
+    partyCpu = 0;
     rendering = false;
     from = end;
   }
@@ -135,5 +141,8 @@ function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEv
   console.log(
     `thread CPU after the page's frame (ms): party ${cpu(PARTY)} (tasks ${cpu(['tasks'])}, in rendering ${cpu(['render'])}, in the page's tasks ${cpu(['inPage'])}), rendering ${cpu(RENDERING)}, timers ${cpu(['timers'])}, other ${cpu(['other'])}`,
   );
+  const largest = Math.round(Math.max(0, ...partyCpuPerFrame));
+  const over = (ms: number) => partyCpuPerFrame.filter((cpu) => cpu > ms).length;
+  console.log(`the party's CPU per frame after the page's frame: largest ${largest} ms, over 50 ms in ${over(50)} frames, over 100 ms in ${over(100)}`);
   console.log(`the party's last script ended ${since(partyEnd)} ms after the page's frame; the bench saw every number ${at === null ? 'never' : `${since(at)} ms after it`}`);
 }
