@@ -395,6 +395,26 @@ say what is met and what is not.
   overlay's reads of the phone cells, a Range's rects 45 ms, a computed style of each cell and
   row 39 ms (one per cell 16), checkVisibility 11 ms. Halving our CPU per row needs fewer reads
   and writes per number in the overlay's pass and less garbage per row, not a cheaper walk.
+- **Measured and left: the overlay's pass and the reading slices bounded by time** (branch
+  s14-frames, kept for reference). The pass took the new buttons that 25 ms paid for at the cost
+  per button learned from the last passes, instead of 500 (a pass of 500 took 20–113 ms in one
+  10,000-row fill at load 4.5); the scanner's 10 ms slices waited for the next frame once 40 ms of
+  them had run since the last (Chromium runs tasks ahead of a due frame for up to ~100 ms: six
+  slices, 153 ms, before one frame); both took a fifth of the page's own frame when that was more
+  (fixed bounds alone starved the scroll: its buttons 109 s behind the last append in one run at
+  load 11). Our thread CPU per frame was bounded (content-timeline.ts's new column, 10,000 rows
+  filled, load 9–12: the largest 123 / 201 ms on main, 77 ms with it; frames with over 100 ms of
+  ours 1 / 1 -> 0), at the price of more frames (65 -> 103 after the page's frame). On a quiet
+  machine (load 1.4–2.4, PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1 PC_BENCH_FRAMES=1, main's tree and it
+  alternately, two pairs, then the scroll alone, two more) it did not separate from the noise:
+  frames over 100 ms by our share, 10,000 rows 0 of 1 / 0 of 1 on main against 0 of 1 / 1 of 2,
+  re-render 1 of 2 / 0 of 1 against 0 of 2 / 2 of 3, the scroll 1 of 50 / 0 of 49 / 0 of 49 / 1
+  of 49 against 0 of 49 / 0 of 49 / 1 of 50 / 0 of 49; the scroll's buttons after its last append
+  0.60 / 0.62 / 0.61 / 0.86 s against 0.83 / 0.59 / 1.15 / 0.61 s (over the 1 s goal once); its
+  appends +36 / +25 / +20 / +18 % against +4 / +14 / +20 / -11 % (the bare page's own appends
+  moved 14.9 to 21.4 s between runs); 10,000 rows ours/c2d 0.92 / 0.85 against 0.83 / 0.88. Not in
+  the tree. The frames over 100 ms by our share left are few and move between runs; what sets
+  them is not yet pinned to one pass or slice.
 - **What is left.** Against the goals, in the last quiet run (PC_BENCH_FRAMES=1, load average 1–2):
   met, accuracy, the size (51.2 KiB since the call UI became a script of its own, injected when a
   call comes) and the scroll's buttons within 1 s of the last append (0.69 s). Not met: 0.5× c2d
