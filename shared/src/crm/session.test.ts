@@ -63,11 +63,16 @@ describe('a CRM session', () => {
     expect(await asked('+14155550102')).toEqual({ found: ['leads'], asked: ['/contacts', '/partners', '/leads'] });
   });
 
-  it('leaves a fallback search out of the later variants once an earlier one matched, in every mode', async () => {
+  /** Contacts, then Leads as a fallback, each asked with the number in E.164 and as national digits. */
+  const contactsThenLeadsPlan = () => {
     const searchOf = (name: string, fallback: string) => `<search name="${name}"${fallback}><request><url>/${name}</url><parameters><parameter name="q" value="@variant"/></parameters></request>
   <matches list="records" phones="Phone"><id use="Id"/><name use="Name"/></matches></search>`;
     const variants = `<variant name="e164" value="@number"/><variant name="digits" value="@national"/>`;
-    const plan = connector(`<find_contact mode="every">${variants}${searchOf('contacts', '')}${searchOf('leads', ' fallback="true"')}</find_contact>`);
+    return connector(`<find_contact mode="every">${variants}${searchOf('contacts', '')}${searchOf('leads', ' fallback="true"')}</find_contact>`);
+  };
+
+  it('leaves a fallback search out of the later variants once an earlier one matched, in every mode', async () => {
+    const plan = contactsThenLeadsPlan();
     // The contact holds the number as E.164, a lead as national digits: the lead is a duplicate of a known caller.
     const { session, requests } = open(plan, (request) => {
       const where = new URL(request.url).pathname.slice(1);
@@ -81,10 +86,7 @@ describe('a CRM session', () => {
   });
 
   it('keeps a fallback search in the later variants while only it has found someone (a lead stored in two forms)', async () => {
-    const searchOf = (name: string, fallback: string) => `<search name="${name}"${fallback}><request><url>/${name}</url><parameters><parameter name="q" value="@variant"/></parameters></request>
-  <matches list="records" phones="Phone"><id use="Id"/><name use="Name"/></matches></search>`;
-    const variants = `<variant name="e164" value="@number"/><variant name="digits" value="@national"/>`;
-    const plan = connector(`<find_contact mode="every">${variants}${searchOf('contacts', '')}${searchOf('leads', ' fallback="true"')}</find_contact>`);
+    const plan = contactsThenLeadsPlan();
     const { session, requests } = open(plan, (request) => {
       const where = new URL(request.url).pathname.slice(1);
       const form = queryOf(request);
