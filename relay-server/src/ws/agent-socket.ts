@@ -40,21 +40,25 @@ export function eventMessage(event: AgentEvent): string {
 /** ws's options for a text frame whose payload is handed over as bytes. */
 const TEXT = { binary: false };
 
-/** The last event's shared bytes: a fan-out's events carry one call and kind, and differ by their seq alone. */
-let shared: { call: string; kind: string; tail: Buffer } | undefined;
+/** The last event's bytes: a fan-out's events carry one call and kind, and differ by their seq alone. */
+let last: { call: string; kind: string; payload: Buffer; tailAt: number } | undefined;
 
 /**
  * `eventMessage`'s bytes, the call's part encoded once per call event rather than once per
- * socket: a fan-out's 1,000 messages differ only by their seq (issue 13).
+ * socket: a fan-out's 1,000 messages differ only by their seq (issue 13). An event of another call
+ * is encoded whole, once, as ws would have encoded its text.
  */
 export function eventPayload(event: AgentEvent): Buffer {
-  if (shared?.call !== event.call || shared.kind !== event.kind) {
-    shared = { call: event.call, kind: event.kind, tail: Buffer.from(`,"event":"${event.kind}","call":${event.call}}`) };
-  }
   const head = `{"type":"call","seq":${event.seq}`;
-  const payload = Buffer.allocUnsafe(head.length + shared.tail.length);
+  if (last?.call !== event.call || last.kind !== event.kind) {
+    const payload = Buffer.from(eventMessage(event));
+    last = { call: event.call, kind: event.kind, payload, tailAt: head.length };
+    return payload;
+  }
+  const tail = last.payload.subarray(last.tailAt);
+  const payload = Buffer.allocUnsafe(head.length + tail.length);
   payload.write(head, 0, 'latin1');
-  shared.tail.copy(payload, head.length);
+  tail.copy(payload, head.length);
   return payload;
 }
 
