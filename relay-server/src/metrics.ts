@@ -22,12 +22,12 @@ class Counter {
     readonly name: string,
     readonly help: string,
   ) {}
-  inc(labels: Labels): void {
+  inc(labels: Labels, by = 1): void {
     let key = '';
     for (const name in labels) key += `${name}\0${labels[name]}\0`;
     const series = this.series.get(key);
-    if (series) series.count++;
-    else this.series.set(key, { labels: labelText(labels), count: 1 });
+    if (series) series.count += by;
+    else this.series.set(key, { labels: labelText(labels), count: by });
   }
   render(): string[] {
     return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`, ...[...this.series.values()].map(({ labels, count }) => `${this.name}${labels} ${count}`)];
@@ -42,12 +42,13 @@ class Histogram {
     readonly name: string,
     readonly help: string,
   ) {}
-  observe(seconds: number): void {
+  /** `times` observations of the same value: a fan-out's sockets served in one go. */
+  observe(seconds: number, times = 1): void {
     BUCKETS.forEach((bound, i) => {
-      if (seconds <= bound) this.counts[i]!++;
+      if (seconds <= bound) this.counts[i]! += times;
     });
-    this.sum += seconds;
-    this.count++;
+    this.sum += seconds * times;
+    this.count += times;
   }
   render(): string[] {
     return [

@@ -459,6 +459,40 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   first to its last sample under the queue's turns (30 calls, load 7), 46.6 ms of 52 were the
   turns, 2.6 idle, under 3 the rest (the next call's webhook and transaction, the replies), so
   larger turns would gain nothing.
+- **A fan-out's sends with less around each.** Each socket's send built its message's text (the
+  call's some 900 bytes spliced in, then encoded by ws), counted it in two metrics and queued a
+  callback of its own for the tick's end. The call's part is now encoded once per call event, each
+  socket's message is its seq's few bytes and a copy of that part, handed to ws as bytes (an event
+  of another call than the last is encoded whole, once, as ws encoded its text); the sockets that
+  sent in a tick share one callback; the sent count and the push latency are told once per commit
+  and turn of the queue (the latency read on the turn's clock, at most one agent later). The sends
+  alone (a probe: 1,000 sockets read by another process, main's socket code and this one
+  alternately, 60 rounds, load 13.7 and 14.3): CPU per 1,000 sends x0.93 at the median of the
+  rounds' ratios in both runs. \`fan-out.ts --calls 40\` (5 pairs alternating with main's tree, load
+  9.9 to 12.4): the relay's CPU per call x0.91 at the median (x0.84 to x1.30); the latencies did
+  not separate at that load (the p99 per socket x0.74 to x2.73, the first socket's p50 x0.79 to
+  x1.43). The one-agent path (\`webhook-cpu.ts --calls 2000\`, 2 pairs, load 8.9 to 12.3): the
+  relay's CPU per new call x1.06 and x0.79, per update x1.11 and x0.81. What is ours in a send is
+  a sixth of it (above): this takes part of that sixth, not the 15 ms the goal lacks. Measured and
+  left: the per-agent rows written 100 to a statement (multi-row \`VALUES\`) rather than one a
+  statement: one call's statements for 1,000 agents (main's tables and these alternately in one
+  process, 60 calls each, the last 50, load 9) 5.53 -> 5.52, 4.76 -> 4.53, 4.84 -> 4.74 ms: a row
+  costs its place in its agent's page of an index, not the statement that puts it there.
+- **The call event stored once: measured, not built.** What a call for 1,000 agents would cost
+  if each call event were one row and each agent's stream were read through its links (a probe
+  of the raw statements, today's rows and the links alone alternately, 41 such calls each, the
+  medians of the last 11, load 10.4): the statements 6.43 -> 2.40 and 7.28 -> 2.90 ms, the
+  COMMIT 3.01 -> 1.58 and 3.08 -> 1.67, the commit's log 937 -> 406 KiB; each update of such a call (ringing, answered, ended)
+  would write one row instead of 1,000. What it needs, and why it was not done in a sitting: an
+  agent's seqs are no longer contiguous, so each message would carry the seq of the agent's
+  previous event for the gap check (the relay's socket and the extension's client compare seq
+  with the last plus one), that previous seq kept per agent in memory as today's last seq is and
+  read, when not kept, through the agent's links; a replay reads the calls whose last event is
+  after the client's seq (a column of the call, one per call event) and keeps those linked to the
+  agent; and on PostgreSQL a seq shared by all agents no longer orders two relays' appends by
+  commit (today the row lock on each agent's counter does): a reader could read past an event
+  another relay has numbered and not yet committed, so the events' order needs a commit-ordered
+  horizon of its own. Migrations for both stores, the kill -9 and scale-out tests again.
 `;
 }
 

@@ -37,6 +37,38 @@ export function eventMessage(event: AgentEvent): string {
   return `{"type":"call","seq":${event.seq},"event":"${event.kind}","call":${event.call}}`;
 }
 
+/** ws's options for a text frame whose payload is handed over as bytes. */
+const TEXT = { binary: false };
+
+/** The last event's bytes: a fan-out's events carry one call and kind, and differ by their seq alone. */
+let last: { call: string; kind: string; payload: Buffer; tailAt: number } | undefined;
+
+/**
+ * `eventMessage`'s bytes, the call's part encoded once per call event rather than once per
+ * socket: a fan-out's 1,000 messages differ only by their seq (issue 13). An event of another call
+ * is encoded whole, once, as ws would have encoded its text.
+ */
+export function eventPayload(event: AgentEvent): Buffer {
+  const head = `{"type":"call","seq":${event.seq}`;
+  if (last?.call !== event.call || last.kind !== event.kind) {
+    const payload = Buffer.from(eventMessage(event));
+    last = { call: event.call, kind: event.kind, payload, tailAt: head.length };
+    return payload;
+  }
+  const tail = last.payload.subarray(last.tailAt);
+  const payload = Buffer.allocUnsafe(head.length + tail.length);
+  payload.write(head, 0, 'latin1');
+  tail.copy(payload, head.length);
+  return payload;
+}
+
+/** The sockets that sent a live event in the current tick (`coalesceWithinTick`). */
+const sentThisTick: AgentSocket[] = [];
+
+function endTick(): void {
+  for (const socket of sentThisTick.splice(0)) socket.tickEnded();
+}
+
 function send(ws: WebSocket, message: ServerMessage): void {
   ws.send(JSON.stringify(message));
 }
@@ -101,27 +133,29 @@ export class AgentSocket {
     await this.readFromLog('replay');
   }
 
-  /** Events this relay just committed, in seq order: sent as they are when nothing is missing before them. */
-  deliver(events: readonly AgentEvent[], committedAt: number): void {
-    if (this.state !== 'live') return;
+  /**
+   * Events this relay just committed, in seq order: sent as they are when nothing is missing before
+   * them. Says how many went out: the hub counts them per turn, not per socket (issue 13).
+   */
+  deliver(events: readonly AgentEvent[]): number {
+    if (this.state !== 'live') return 0;
+    let sent = 0;
     for (const event of events) {
       if (event.seq <= this.lastSent) continue;
       if (this.reading || event.seq !== this.lastSent + 1) {
         void this.readFromLog('gap');
-        return;
+        break;
       }
       if (this.ws.bufferedAmount > this.options.bufferLimit) {
         this.cutOff('slow');
-        return;
+        break;
       }
       this.lastSent = event.seq;
-      this.options.metrics.wsEventsSent.inc({ source: 'local' });
       this.coalesceWithinTick();
-      this.ws.send(eventMessage(event));
-      // Observed on hand-over, as the metric says: a callback per send made each of 1,000 sockets
-      // of a fan-out pay for a closure and a tick more (8 % of the sends' CPU, issue 13).
-      this.options.metrics.pushLatency.observe((performance.now() - committedAt) / 1000);
+      this.ws.send(eventPayload(event), TEXT);
+      sent++;
     }
+    return sent;
   }
 
   /**
@@ -129,19 +163,24 @@ export class AgentSocket {
    * burst the hub hands an agent the events of a whole batch of webhooks in one turn, and each
    * frame was a `writev` of its own: the system call was 13 % of the relay's CPU (issue 13). The
    * first goes out at once, so a lone event, or a fan-out's one event per socket, waits for nothing.
+   * One callback at the tick's end serves every socket that sent in it: one each was 1,000
+   * closures and ticks in a fan-out.
    */
   private coalesceWithinTick(): void {
     if (this.tick === 'corked') return;
     if (this.tick === 'quiet') {
       this.tick = 'sent';
-      process.nextTick(() => {
-        if (this.tick === 'corked') this.transport.uncork();
-        this.tick = 'quiet';
-      });
+      if (sentThisTick.push(this) === 1) process.nextTick(endTick);
       return;
     }
     this.tick = 'corked';
     this.transport.cork();
+  }
+
+  /** The tick in which this socket sent is over (`endTick`): what was corked goes out in one write. */
+  tickEnded(): void {
+    if (this.tick === 'corked') this.transport.uncork();
+    this.tick = 'quiet';
   }
 
   /**

@@ -8,9 +8,7 @@ const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 describe('FanOutQueue', () => {
   it('hands nothing over in the turn that committed, so the webhook\'s reply goes first', async () => {
     const delivered: string[] = [];
-    const queue = new FanOutQueue((batch) => {
-      delivered.push(...batch.events.map((e) => `${e.agentId}:${e.seq}`));
-    });
+    const queue = new FanOutQueue((batch) => delivered.push(...batch.events.map((e) => `${e.agentId}:${e.seq}`)));
     queue.push([event('ada', 1), event('bob', 1), event('ada', 2)]);
     queue.push([event('ada', 3)]);
     expect(delivered).toEqual([]);
@@ -27,7 +25,9 @@ describe('FanOutQueue', () => {
       (batch) => {
         turns.push(batch.agentId);
         clock += msPerAgent;
+        return 1;
       },
+      undefined,
       2,
       () => clock,
     );
@@ -43,5 +43,26 @@ describe('FanOutQueue', () => {
 
   it('serves at least one agent a turn, however slow a socket was', async () => {
     expect(await turnsOf(['a', 'b', 'c'], 100)).toEqual(['a', '(a webhook)', 'b', 'c']);
+  });
+
+  it('tells how many messages went out once per commit and turn, not once per agent', async () => {
+    const told: string[] = [];
+    let clock = 0;
+    const queue = new FanOutQueue(
+      (batch) => {
+        clock += 1;
+        // Ada has two sockets, Bob none: what went out counts, not the agents served.
+        return { ada: 2, bob: 0 }[batch.agentId] ?? 1;
+      },
+      (messages, committedAt, at) => told.push(`${messages} of the commit at ${committedAt}, at ${at}`),
+      3,
+      () => clock,
+    );
+    queue.push(['ada', 'bob', 'cy', 'dan'].map((agentId) => event(agentId, 1)));
+    clock = 0.5;
+    queue.push([event('eve', 1)]);
+    while (told.length < 3) await nextTurn();
+    // Turns of 3 ms: Ada, Bob and Cy; then Dan and, in the same turn, the second commit's Eve.
+    expect(told).toEqual(['3 of the commit at 0, at 3.5', '1 of the commit at 0, at 4.5', '1 of the commit at 0.5, at 5.5']);
   });
 });

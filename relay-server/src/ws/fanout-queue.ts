@@ -12,7 +12,7 @@ export const FANOUT_TURN_MS = 5;
 export interface AgentBatch {
   agentId: string;
   events: AgentEvent[];
-  /** `performance.now()` when the events were handed over, for the push latency. */
+  /** When the events were handed over (the queue's clock, `performance.now()`), for the push latency. */
   committedAt: number;
 }
 
@@ -28,15 +28,21 @@ export class FanOutQueue {
   private head = 0;
   private scheduled = false;
 
-  /** `deliver` hands one agent's events to its sockets; `now` is the clock the turn's budget is read on. */
+  /**
+   * `deliver` hands one agent's events to its sockets and says how many messages went out;
+   * `handedOver` is told once per commit and turn how many went out and when (for the metrics:
+   * counted per socket, they were per-socket work in a fan-out of 1,000); `now` is the clock the
+   * turn's budget is read on.
+   */
   constructor(
-    private readonly deliver: (batch: AgentBatch) => void,
+    private readonly deliver: (batch: AgentBatch) => number,
+    private readonly handedOver: (messages: number, committedAt: number, at: number) => void = () => {},
     private readonly turnMs = FANOUT_TURN_MS,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
   push(events: readonly AgentEvent[]): void {
-    const committedAt = performance.now();
+    const committedAt = this.now();
     for (const [agentId, own] of eventsByAgent(events)) this.queue.push({ agentId, events: own, committedAt });
     this.schedule();
   }
@@ -49,9 +55,21 @@ export class FanOutQueue {
 
   private flush(): void {
     this.scheduled = false;
-    const until = this.now() + this.turnMs;
-    do this.deliver(this.queue[this.head++]!);
-    while (this.head < this.queue.length && this.now() < until);
+    let now = this.now();
+    const until = now + this.turnMs;
+    let committedAt = this.queue[this.head]!.committedAt;
+    let messages = 0;
+    do {
+      const batch = this.queue[this.head++]!;
+      if (batch.committedAt !== committedAt) {
+        this.handedOver(messages, committedAt, now);
+        committedAt = batch.committedAt;
+        messages = 0;
+      }
+      messages += this.deliver(batch);
+      now = this.now();
+    } while (this.head < this.queue.length && now < until);
+    this.handedOver(messages, committedAt, now);
     // Drop what went out, in one go rather than per batch.
     this.queue.splice(0, this.head);
     this.head = 0;

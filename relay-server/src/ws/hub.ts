@@ -40,7 +40,14 @@ const EVENTS_PER_AGENT = 100;
  */
 export class Hub {
   private readonly byAgent = new Map<string, Set<AgentSocket>>();
-  private readonly fanOut = new FanOutQueue((batch) => this.deliver(batch.agentId, batch.events, batch.committedAt));
+  private readonly fanOut = new FanOutQueue(
+    (batch) => this.deliver(batch.agentId, batch.events),
+    (messages, committedAt, at) => {
+      if (messages === 0) return;
+      this.options.metrics.wsEventsSent.inc({ source: 'local' }, messages);
+      this.options.metrics.pushLatency.observe((at - committedAt) / 1000, messages);
+    },
+  );
   private readonly heartbeat: NodeJS.Timeout;
   private readonly poll: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
@@ -88,8 +95,11 @@ export class Hub {
     this.unsubscribe();
   }
 
-  private deliver(agentId: string, events: readonly AgentEvent[], committedAt: number): void {
-    for (const socket of this.byAgent.get(agentId) ?? []) socket.deliver(events, committedAt);
+  /** Hands an agent's events to its sockets; how many messages went out. */
+  private deliver(agentId: string, events: readonly AgentEvent[]): number {
+    let messages = 0;
+    for (const socket of this.byAgent.get(agentId) ?? []) messages += socket.deliver(events);
+    return messages;
   }
 
   private onChangeElsewhere(change: ChangeElsewhere): void {

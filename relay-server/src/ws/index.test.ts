@@ -192,6 +192,7 @@ describe('events', () => {
     expect(metrics).toContain('relay_ws_connected_agents 1');
     expect(metrics).toContain('relay_ws_connections 1');
     expect(metrics).toMatch(/relay_push_latency_seconds_count 1\n/);
+    expect(metrics).toContain('relay_ws_events_sent_total{source="local"} 1\n');
     client.ws.close();
   });
 
