@@ -22,28 +22,3 @@ export function formFields(body: string, contentType: string | undefined): Array
       return undefined;
   }
 }
-
-type ReadFields = { body: string; contentType: string | undefined; fields: ReadonlyArray<readonly [string, string]> | undefined };
-
-const readOnce = new WeakMap<object, ReadFields>();
-
-/**
- * `formFields` of a webhook request's body, read once per request: the signature's check and the
- * connector's mapping both read the fields of a signed form, and each parsed it (a tenth of a new
- * call's allocations, issue 13). Kept with the request object while it lives, for the body and
- * Content-Type they were read from; the fields are shared, so read-only.
- */
-export function requestFormFields(request: { readonly body: string }, contentType: string | undefined): ReadonlyArray<readonly [string, string]> | undefined {
-  const read = readOnce.get(request);
-  if (read && read.body === request.body && read.contentType === contentType) return read.fields;
-  const fields = formFields(request.body, contentType);
-  readOnce.set(request, { body: request.body, contentType, fields });
-  return fields;
-}
-
-/** Fields as an object; a repeated name keeps its last value, as `formToObject` reads a form. */
-export function fieldsToObject(fields: ReadonlyArray<readonly [string, string]>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of fields) out[name] = value;
-  return out;
-}

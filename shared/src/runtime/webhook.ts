@@ -1,6 +1,5 @@
 import type { CallbackPlan, ConnectorPlan, MappingPlan, ReplyPlan } from '../connector/plan.ts';
 import { type BodyFormat, formatFromContentType, parseBody, PayloadError, formToObject } from '../payload/parse-body.ts';
-import { fieldsToObject, requestFormFields } from '../payload/form-fields.ts';
 import { getPath } from '../payload/path.ts';
 import { buildRecord, type CallRecord, recordVariables } from '../record/call-record.ts';
 import { MissingValueError, renderTemplate } from '../template/render.ts';
@@ -142,9 +141,7 @@ export function readPayload(request: WebhookRequest, fallback?: BodyFormat): Rec
   const contentType = requestHeader(request.headers, 'content-type');
   const format = formatFromContentType(contentType) ?? fallback ?? sniffFormat(request.body);
   try {
-    // A form's fields as the signature's check read them, when the Content-Type names the same form.
-    const fields = (format === 'form' || format === 'multipart') && request.body.trim() !== '' ? requestFormFields(request, contentType) : undefined;
-    return { ...query, ...(fields ? fieldsToObject(fields) : parseBody(request.body, format, contentType)) };
+    return { ...query, ...parseBody(request.body, format, contentType) };
   } catch (error) {
     if (error instanceof PayloadError) throw new WebhookError(error.message, 'bad-payload');
     throw error;

@@ -47,8 +47,6 @@ export interface TwilioSignatureInput {
   contentType?: string;
   /** The HMAC to compute with (the relay's is node:crypto's). */
   hmac?: Hmac;
-  /** Reads the body's `formFields` when the caller keeps them (read once per webhook, for its mapping too). */
-  readFields?: () => ReadonlyArray<readonly [string, string]> | undefined;
 }
 
 /**
@@ -69,12 +67,12 @@ export async function verifyTwilioSignature(input: TwilioSignatureInput, repeate
   }
   // From `search`, and only when there is one (as readPayload reads the query, runtime/webhook.ts).
   const bodyHash = parsed.search ? new URLSearchParams(parsed.search).get('bodySHA256') : null;
-  let params: ReadonlyArray<readonly [string, string]> = [];
+  let params: Array<[string, string]> = [];
   if (bodyHash !== null) {
     if (!constantTimeEqual(await sha256Hex(body), bodyHash.toLowerCase())) return false;
   } else {
     if (unsignedBody(input) !== undefined) return false;
-    params = (input.readFields ? input.readFields() : formFields(body, contentType)) ?? [];
+    params = formFields(body, contentType) ?? [];
   }
   const signs = async (candidate: string) => constantTimeEqual(await computeTwilioSignature(authToken, candidate, params, repeated, input.hmac), signature);
   // The URL as given is the one that matches when no proxy rewrote it: the others only when it does not.

@@ -1,5 +1,5 @@
 import type { ConnectorPlan } from '../connector/plan.ts';
-import { requestFormFields } from '../payload/form-fields.ts';
+import { formFields } from '../payload/form-fields.ts';
 import { jsonTooDeepAt } from '../payload/nesting.ts';
 import { formatFromContentType, PayloadError } from '../payload/parse-body.ts';
 import { getPath } from '../payload/path.ts';
@@ -56,13 +56,13 @@ async function checkSignature(plan: ConnectorPlan, context: RunContext, request:
     }
     case 'twilio': {
       const signed = { url: request.url, body: request.body, contentType: header('Content-Type') };
-      const valid = await verifyTwilioSignature({ ...signed, readFields: () => requestFormFields(request, signed.contentType), authToken: secret, signature: header(signature.header), hmac: options.hmac });
+      const valid = await verifyTwilioSignature({ ...signed, authToken: secret, signature: header(signature.header), hmac: options.hmac });
       // The reason only for a refusal: working it out parses the URL.
       return valid ? verdict(true, '') : verdict(false, unsignedBody(signed) ?? `${signature.header} does not match`);
     }
     case 'signalwire': {
       const signed = { url: request.url, body: request.body, contentType: header('Content-Type') };
-      const valid = await verifySignalWireSignature({ ...signed, readFields: () => requestFormFields(request, signed.contentType), authToken: secret, signature: header(signature.header), hmac: options.hmac });
+      const valid = await verifySignalWireSignature({ ...signed, authToken: secret, signature: header(signature.header), hmac: options.hmac });
       // Its raw-body scheme covers any body, so an unsigned-body reason would mislead here.
       return verdict(valid, `${signature.header} does not match`);
     }
@@ -75,7 +75,7 @@ async function checkSignature(plan: ConnectorPlan, context: RunContext, request:
         authToken: secret,
         method: request.method,
         url: request.url,
-        params: bodyParams(request, header('Content-Type')),
+        params: bodyParams(request.body, header('Content-Type')),
         signature: header('X-Plivo-Signature-V3'),
         nonce: header('X-Plivo-Signature-V3-Nonce'),
         hmac: options.hmac,
@@ -138,8 +138,7 @@ function renderSecret(template: Template, scope: TemplateScope): string | { erro
 }
 
 /** The body's parameters as providers sign them: form fields (repeated keys kept) or a JSON object. */
-function bodyParams(request: WebhookRequest, contentType: string | undefined): Record<string, unknown> {
-  const { body } = request;
+function bodyParams(body: string, contentType: string | undefined): Record<string, unknown> {
   if (!body.trim()) return {};
   if (formatFromContentType(contentType) === 'json') {
     // No provider signs a body this deep, and walking it would overflow the stack: no parameters, no match.
@@ -153,7 +152,7 @@ function bodyParams(request: WebhookRequest, contentType: string | undefined): R
   }
   const params: Record<string, string | string[]> = {};
   // A body of another Content-Type is read as a form, so fields the payload reader may sniff from it stay signed.
-  for (const [key, value] of requestFormFields(request, contentType) ?? new URLSearchParams(body)) {
+  for (const [key, value] of formFields(body, contentType) ?? new URLSearchParams(body)) {
     const existing = params[key];
     params[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
   }
