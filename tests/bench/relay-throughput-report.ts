@@ -253,6 +253,29 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   pair at load 17), x0.97, x0.97, x1.03, per update x0.64, x0.82, x1.06, x1.19, V8's workers 0.15 to
   0.165 -> 0.13 to 0.15 ms, for 60 to 70 MB more resident memory (64 MB: 85 to 130 more): not
   shown to pay, and not applied where the relay starts.
+- **The engine's share of a new call.** The engine's part of a signed Twilio new call (the
+  signature's check, the mapping, the reply), run alone in one process with main's tree and the
+  change alternately (20,000 webhooks a round, six rounds, load 9 to 12): 35 to 45 µs and 22.8 KB
+  allocated per webhook, under a tenth of the relay's main thread per new call at that load (0.45
+  to 0.7 ms in \`webhook-cpu.ts\`). Its largest allocation was Twilio's signed string: a Map with a
+  list per key, then the keys sorted; it now sorts one copy of the pairs (stable, so a repeated
+  key's values stay as sent for SignalWire, before Twilio's set and sort): the signature's own
+  allocations 3.3 -> 0.6 KB, the engine's 22.8 -> 20.9 KB, its CPU x0.97 at the median (x0.96 to
+  x1.05). The relay's CPU per new call against main's tree (\`webhook-cpu.ts --calls 2000\`, four
+  pairs, load 8.8 to 13.6): x0.79, x1.09, x1.34, x0.88 (its main thread x0.77, x1.07, x1.41,
+  x0.84); per update x0.87, x1.24, x1.44, x0.87, while the forwarder's own CPU per new call moved
+  x1.08 to x1.41 between the runs of a pair: some 1 µs of 800 cannot show at that load. Measured
+  and left: the form read once for the check and the mapping (the fields kept with the request
+  object). The second parse was 0.8 KB, not the check's 8.5 (its grouping, sort and signed string
+  were the rest); kept in a WeakMap the engine's part went from 37 to 45 µs to 44 to 60 (its
+  entries weigh on every scavenge), kept on the request itself x1.08 at the median, and the
+  relay's CPU per new call x1.13, x0.90, x1.06, x1.04 in four pairs at load 11 to 15. \`PRAGMA
+  data_version\`, read by \`linkAgents\` and \`appendEvents\` since the short agent ids: 0.06 to 0.16
+  µs a read (100,000 in one write transaction, load 12), two per new call, so not the 3 % seen
+  after that change; the store alone (\`webhook-store.ts\`, a326d4b's tree and main's alternately,
+  five pairs of three rounds, load 9 to 14, the second and third rounds) new calls x1.11 at the
+  median (x0.72 to x1.46), updates x0.99 (x0.79 to x1.30): at that load not told from the noise,
+  and left.
 - **One sender.** Where a lone webhook's time went, from the guard to the frame sent (a relay
   instrumented in a throwaway tree, 300 webhooks one at a time after the 16-sender phases, a
   machine at load 2 to 5; p50 / p99 ms): the body 0.14 / 1.1, the guard's read 0.17 / 1.7 (of
