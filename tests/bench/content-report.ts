@@ -415,6 +415,41 @@ say what is met and what is not.
   moved 14.9 to 21.4 s between runs); 10,000 rows ours/c2d 0.92 / 0.85 against 0.83 / 0.88. Not in
   the tree. The frames over 100 ms by our share left are few and move between runs; what sets
   them is not yet pinned to one pass or slice.
+- **The overlay's pass, per button** (branch s15-overlay). Profiled (content-profile.ts, 10,000
+  rows, unminified, load 9–13): the overlay's pass 44 % of our script in the fill and in the
+  re-render alike. Timed inside the pass (wall, one fill each, load 11–13): the numbers' ends (a
+  Range's rects, a visibility check) 0.5–1.3 s, their placements (a computed style of each cell and
+  row) 0.3–0.5 s, the writes (positions, inserts into hosts) 0.2–0.36 s; the first read of a pass
+  10–14 ms in all (its layout is clean), and the same ends read a second time in the same pass cost
+  as much again (0.39 against 0.50 s): each read is its own cost, nothing forced. Cut: a pass looks
+  through the entries already placed only when one may be stale (a change of the page, an append's
+  neighbours, a host whose sentinels moved; a 10,000-row fill's ~40 passes looked through up to
+  10,000 each for none: button-overlay.test.ts counts it), and a placement reads each element's
+  position once and no style inside a fixed or sticky element (number-geometry.test.ts counts the
+  reads). The timeline (content-timeline.ts fill, 10,000 rows, thread CPU after the page's frame,
+  main's tree and this alternately, three pairs, load 10–15): the overlay's passes 558 / 449 / 425
+  -> 395 / 412 / 360 ms (×0.71 / ×0.92 / ×0.85), our script 1,669 / 1,242 / 1,433 -> 1,114 / 1,217 /
+  1,317 ms. In the bench (PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1 PC_BENCH_FRAMES=1, main's tree and
+  this alternately, two pairs, load 9–15; c2d's own 10,000 rows 6.8–18.4 s, the bare page's own
+  appends 52–63 s for a 5 s scroll) main -> this: 10,000 rows ours/c2d 0.85 / 1.14 -> 1.14 / 1.07,
+  our script in its long frames against c2d's ×0.45 / ×0.78 -> ×0.31 / ×0.57, frames over 100 ms by
+  our share 12 of 15 / 12 of 16 -> 2 of 5 / 9 of 14; re-render 1.17 / 0.91 -> 0.66 / 1.31, by our
+  share 12 of 14 / 4 of 6 -> 3 of 5 / 6 of 11; the scroll's buttons after the last append 2.87 /
+  1.13 s -> 3.96 / 2.06 s (c2d's 0.87 / 2.81 -> 1.28 / 1.72 s), its appends -14 % / +4 % -> +29 % /
+  +31 % (c2d's -18 % / +39 % and +16 % / +86 %). At these loads the passes' CPU separates (lower in
+  three pairs of three), the bench's figures do not. Tried and not kept: positions written as
+  style.left and style.top (Chromium's fast path for one length) instead of one cssText, which the
+  profiler charged with 0.5 s of self time: in a probe (10,000 buttons cloned into hosts of 250 in a
+  shadow root, least of 9 runs, three runs, load 11–13) the writes took 35–45 ms as cssText and
+  40–53 ms as two lengths, their style and layout 113–145 against 65–130 ms: no gain in the script.
+  Whether the hosts' content-visibility: auto (display locks) makes each Range read dearer is not
+  settled: a probe (the 10,000 phone texts' rects read with and without one skipped element in the
+  page, alternately, eleven rounds in two runs, load 13) read 50–264 ms (median 177) in the five
+  with it, 67–137 ms (median 109) in the six without; a quiet machine will tell. Left: the reads per
+  number are each at their cost (a Range's rects, a computed style of the cell and its row); fewer
+  of them needs one read per row for its numbers, or a re-render's buttons reused where its new
+  numbers stand at the old ones' places with the same number (the overlay would hand the scanner's
+  new buttons' slot the old ones); neither is done.
 - **What is left.** Against the goals, in the last quiet run (PC_BENCH_FRAMES=1, load average 1–2):
   met, accuracy, the size (51.2 KiB since the call UI became a script of its own, injected when a
   call comes) and the scroll's buttons within 1 s of the last append (0.69 s). Not met: 0.5× c2d

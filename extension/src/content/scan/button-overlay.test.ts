@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCallButton } from '../call-buttons.ts';
 import { ButtonOverlay } from './button-overlay.ts';
 import type { Anchor } from './button-slots.ts';
@@ -301,6 +301,35 @@ describe('ButtonOverlay', () => {
     instance.markStale();
     runFrames();
     expect(b.style.getPropertyValue('--written')).toBe('no');
+  });
+
+  it('looks through its placed buttons only once the page changed, not at each pass that adds buttons', () => {
+    const anchors = texts(1000);
+    const ends = new Map<Anchor, NumberEnd>(anchors.map((a, i) => [a, { right: 100, top: i * 20, bottom: i * 20 + 16 }]));
+    const { instance, runFrames } = drawn(anchors, ends);
+    // The overlay's own maps are the ones this large: the entries of 1,000 numbers, and 1,001 below.
+    const looked: number[] = [];
+    const values = Map.prototype.values;
+    const spy = vi.spyOn(Map.prototype, 'values').mockImplementation(function (this: Map<unknown, unknown>) {
+      looked.push(this.size);
+      return values.call(this);
+    });
+    try {
+      const [late] = texts(1) as [Text];
+      ends.set(late, { right: 100, top: 20_000, bottom: 20_016 });
+      instance.add(late, [button()]);
+      runFrames();
+      expect(looked.filter((size) => size > 1000)).toEqual([]);
+      // A change of the page: every entry may have moved, looked through until all are read (far ones 500 per pass).
+      instance.markStale();
+      runFrames();
+      expect(looked.filter((size) => size > 1000)).toEqual([1001, 1001]);
+      instance.add(texts(1)[0] as Text, [button()]);
+      runFrames();
+      expect(looked.filter((size) => size > 1000)).toEqual([1001, 1001]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('takes buttons away when told, and on its own when their number leaves the page', () => {

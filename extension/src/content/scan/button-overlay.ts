@@ -98,6 +98,12 @@ export class ButtonOverlay {
   private readonly readClipBox: ReadClipBox;
   private readonly schedule: (callback: () => void) => void;
   private epoch = 0;
+  /**
+   * Some placed entry may be stale (a change of the page, an append's neighbours, a host whose
+   * sentinels moved): only then does a pass look through every entry. Each pass of a 10,000-row
+   * fill looked through all of them for none, passes times entries (issue #12).
+   */
+  private staleMarked = false;
   /** The page grew since the last pass: the hosts' sentinels are read at the next. */
   private shifted = false;
   private scheduled = false;
@@ -166,6 +172,7 @@ export class ButtonOverlay {
   /** The page changed: every position may have moved. */
   markStale(): void {
     this.epoch++;
+    this.staleMarked = true;
     this.requestFrame();
   }
 
@@ -216,7 +223,7 @@ export class ButtonOverlay {
     const gone: Entry[] = [];
     let farReads = FAR_READS_PER_FRAME;
     let skipped = false;
-    for (const entry of this.entries.values()) {
+    if (this.staleMarked) for (const entry of this.entries.values()) {
       if (entry.inline !== false || entry.epoch === this.epoch) continue;
       if (!entry.anchor.isConnected) {
         // A removed subtree (a tbody replaced) takes its numbers along: no record names them.
@@ -233,6 +240,8 @@ export class ButtonOverlay {
       if (placement.inline || !entry.layer || placement.clip !== entry.layer.clip) moved.push({ entry, placement });
       else stale.push(entry);
     }
+    // Those left far from the viewport are read at a coming pass; every other is read in this one.
+    this.staleMarked = skipped;
     const ends = new Map<Entry, ReturnType<ReadNumberEnd>>();
     for (const { entry } of [...fresh, ...moved]) ends.set(entry, this.readNumberEnd(entry.anchor));
     for (const entry of stale) ends.set(entry, this.readNumberEnd(entry.anchor));
@@ -284,7 +293,9 @@ export class ButtonOverlay {
         const end = this.readNumberEnd(sentinel.anchor);
         return !end || !sameAt(sentinel.at, buttonAt(end, sentinel.layer ? readLayer(sentinel.layer) : null, scrollX, scrollY));
       });
-      if (moved) for (const entry of group.entries) entry.epoch = -1;
+      if (!moved) continue;
+      for (const entry of group.entries) entry.epoch = -1;
+      this.staleMarked = true;
     }
   }
 
@@ -468,7 +479,9 @@ export class ButtonOverlay {
       this.markShifted();
       for (const node of nodesBefore(record)) {
         const entry = this.entries.get(node as Anchor);
-        if (entry) entry.epoch = -1;
+        if (!entry) continue;
+        entry.epoch = -1;
+        this.staleMarked = true;
       }
     }
   }

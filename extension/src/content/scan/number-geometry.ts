@@ -90,12 +90,17 @@ export class PlacementReader {
     let placement: Placement;
     if (element === doc.documentElement || element === doc.body) placement = DOCUMENT_LAYER;
     else {
-      const style = doc.defaultView?.getComputedStyle(element);
       const parent = composedParent(element);
       const outer = parent ? this.ofElement(parent) : DOCUMENT_LAYER;
-      if (outer.inline || style?.position === 'fixed' || style?.position === 'sticky') placement = INLINE;
-      else if (style && (CLIPPING.has(style.overflowX) || CLIPPING.has(style.overflowY))) placement = { inline: false, clip: element };
-      else placement = outer;
+      if (outer.inline) placement = INLINE;
+      else {
+        // Each read of a computed style's property makes its value anew (a cell and a row per number, issue #12): one read each.
+        const style = doc.defaultView?.getComputedStyle(element);
+        const position = style?.position;
+        if (position === 'fixed' || position === 'sticky') placement = INLINE;
+        else if (style && (CLIPPING.has(style.overflowX) || CLIPPING.has(style.overflowY))) placement = { inline: false, clip: element };
+        else placement = outer;
+      }
     }
     this.placements.set(element, placement);
     return placement;
