@@ -395,6 +395,39 @@ say what is met and what is not.
   overlay's reads of the phone cells, a Range's rects 45 ms, a computed style of each cell and
   row 39 ms (one per cell 16), checkVisibility 11 ms. Halving our CPU per row needs fewer reads
   and writes per number in the overlay's pass and less garbage per row, not a cheaper walk.
+- **The scroll's read per append: one walker, look-alike patterns only where they can match**
+  (branch s15-scan). The scroll profiled (content-scroll-profile.ts, 25,000 rows, main's tree, two
+  runs, load 12): our script 8.7 / 7.1 s sampled, of it the scanner's read in the observer's
+  callback 4.7 / 4.4 s and the overlay's pass 3.7 / 2.5 s. Of the second run's read: the walk 2.2
+  s (its steps 0.84 s, the TreeWalker's nextNode 0.59 s, createTreeWalker 0.48 s: an append of 500
+  rows came as 500 added nodes, each walked by a walker made for it), the texts planned 0.97 s
+  (their detection 0.69 s, the look-alike patterns 0.16 s of it), the hand-off and the making of
+  buttons 0.66 s. Now the queue keeps one walker per tree (the document, each shadow root), moved
+  to each added node and stopped at what follows it (in Chromium, 10,000 rows walked 16 ms with a
+  walker each, 6 ms with one moved, the least of nine at load 9; scan-queue.test.ts counts the
+  walkers and checks that each row is walked to its end and no further). Each look-alike pattern
+  (dates, times, IPv4, the 00 prefix) runs only on a text holding a character it cannot match
+  without, and the default country is resolved once: in node, 10,000 each (least of nine, main's
+  module and this alternately) order ids 27.4 -> 6.9 ms, zip codes 16.4 -> 11.3, long ids 22.8 ->
+  5.7, dates 10.7 -> 3.9; a time right before a number is tested now (no test needed its blanking
+  before). In the bench (main's tree and this alternately, load 8.6–15.8; the bare page's own
+  appends took 27–89 s for a 5 s scroll) main -> this: the scroll alone (PC_BENCH_ROWS=0
+  PC_BENCH_RUNS=1), three pairs, its appends +39 % / +61 % / +23 % -> +8 % / +13 % / +7 % against
+  the bare page's (c2d's +18 % / +114 % / +11 % and +26 % / -2 % / +1 %), its buttons after the
+  last append 3.97 / 2.87 / 2.76 s -> 3.83 / 2.65 / 1.01 s; PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1
+  PC_BENCH_FRAMES=1, two pairs: the scroll's appends +146 % / -34 % -> +31 % / +43 % (c2d's +168 %
+  / -26 % and +5 % / +192 %), 10,000 rows ours/c2d 0.66 / 1.27 -> 0.59 / 1.12, re-render 0.46 /
+  1.28 -> 0.93 / 0.98, our script in the long frames against c2d's, 10,000 rows ×0.32 / ×0.54 ->
+  ×0.27 / ×0.59, the scroll ×0.86 / ×0.81 -> ×1.15 / ×0.39. The scroll alone's appends were less
+  slowed in each of its three pairs, but c2d's own share moved as much between the two runs of a
+  pair (+114 % and -2 % in one), and the 10,000-row runs' scrolls read either way: a quiet run
+  will tell by how much. Left in the read per append: the walk's steps (every node of a row
+  visited and checked), the plan of each text with seven digits (five of a row's seven: the phone,
+  the date, the order id, the zip code, the long id; each looked up in the detection cache, the
+  new order ids, zip codes and long ids detected, after the plan's line and slot checks), and the
+  making of buttons. Not tried: an append's rows walked as one range of siblings (one walk and one
+  queue entry per record, not per row), and look-alikes rejected in the walk itself, before they
+  are planned.
 - **Measured and left: the overlay's pass and the reading slices bounded by time** (branch
   s14-frames, kept for reference). The pass took the new buttons that 25 ms paid for at the cost
   per button learned from the last passes, instead of 500 (a pass of 500 took 20–113 ms in one

@@ -57,6 +57,9 @@ const cases: Array<[string, string, Found[]]> = [
   ['12-31-2024', 'US', []],
   ['2024-05-01 14:30:00', 'US', []],
   ['12:30 - 14:45', 'US', []],
+  // A time right before a number is blanked, not read as its first digits.
+  ['14:30 415 555 0100', 'US', [{ text: '415 555 0100', e164: '+14155550100' }]],
+  ['14:30 415 555 0100', 'DE', [{ text: '415 555 0100', e164: '+494155550100' }]],
   // Order, invoice and other ids.
   ['#100234', 'US', []],
   ['#4155550100', 'US', []],

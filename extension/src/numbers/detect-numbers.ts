@@ -22,14 +22,17 @@ const MIN_DIGITS = 7;
  * Look-alikes libphonenumber accepts as (part of) a number. They are blanked with spaces of
  * the same length before the search, so offsets stay those of the page's text and a date
  * cannot swallow a neighbouring number ("15/01/2024 - 415 555 0100" finds nothing otherwise).
+ * Each pattern is run only on a text holding one of the characters it cannot match without:
+ * most texts with digits on a CRM page (ids, long ids, amounts) hold none, and the patterns
+ * were a third of the detection of a list's order ids, zip codes and long ids (issue #12).
  */
-const MASKED_LOOKALIKES = [
+const MASKED_LOOKALIKES: ReadonlyArray<{ pattern: RegExp; needsOneOf: readonly string[] }> = [
   // Dates with one separator throughout: 2024-05-01, 2024/5/1, 01/05/2024, 05.01.24.
-  /(?<![\d./-])(?:\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2(?:\d{4}|\d{2}))(?!\d|[-/.]\d)/g,
+  { pattern: /(?<![\d./-])(?:\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2(?:\d{4}|\d{2}))(?!\d|[-/.]\d)/g, needsOneOf: ['-', '/', '.'] },
   // Times: 14:30, 9:05:59.
-  /(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)/g,
+  { pattern: /(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)/g, needsOneOf: [':'] },
   // IPv4 addresses; octets never have a leading zero, Belgian "02.123.45.67" keeps its own.
-  /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)/g,
+  { pattern: /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)/g, needsOneOf: ['.'] },
 ];
 
 /**
@@ -160,15 +163,23 @@ export function parseCallHref(href: string, defaultCountry: string): PhoneTarget
   return { text: digits.trim(), e164: number.number, ...(ext ? { extension: ext } : {}) };
 }
 
+/** The supported country of each code asked about: every text is detected in the scanner's one default country. */
+const countries = new Map<string, CountryCode | undefined>();
+
 function toCountry(code: string): CountryCode | undefined {
+  if (countries.has(code)) return countries.get(code);
   const upper = code.trim().toUpperCase();
-  return isSupportedCountry(upper) ? upper : undefined;
+  const country = isSupportedCountry(upper) ? upper : undefined;
+  countries.set(code, country);
+  return country;
 }
 
 function maskLookalikes(text: string): string {
   let masked = text;
-  for (const pattern of MASKED_LOOKALIKES) masked = masked.replace(pattern, (lookalike) => ' '.repeat(lookalike.length));
-  return masked.replace(DOUBLE_ZERO_PREFIX, ' +');
+  for (const { pattern, needsOneOf } of MASKED_LOOKALIKES) {
+    if (needsOneOf.some((char) => masked.includes(char))) masked = masked.replace(pattern, (lookalike) => ' '.repeat(lookalike.length));
+  }
+  return masked.includes('00') ? masked.replace(DOUBLE_ZERO_PREFIX, ' +') : masked;
 }
 
 /**
@@ -250,7 +261,7 @@ function contextBefore(text: string, start: number): string {
   const from = Math.max(0, start - CONTEXT);
   const preceding = text.slice(from, start);
   // Drop a word the window cuts in half, so "border" never reads as "order".
-  return /\p{L}/u.test(text[from - 1] ?? '') ? preceding.replace(/^\p{L}+/u, '') : preceding;
+  return from > 0 && /\p{L}/u.test(text[from - 1] ?? '') ? preceding.replace(/^\p{L}+/u, '') : preceding;
 }
 
 function isLookalike(text: string, start: number, end: number): boolean {

@@ -42,6 +42,21 @@ describe('ScanQueue', () => {
     expect(texts).toEqual([...inDocumentOrder.slice(0, 10), ...inDocumentOrder.slice(60), ...inDocumentOrder.slice(10, 60)]);
   });
 
+  it("walks added rows with one walker per tree, each row to its end and no further (an infinite scroll's append)", () => {
+    const body = list(100);
+    const host = document.body.appendChild(document.createElement('div'));
+    host.attachShadow({ mode: 'open' }).innerHTML = '<p>+1 212 555 0100</p><p>+1 212 555 0101</p>';
+    const makeWalker = vi.spyOn(document, 'createTreeWalker');
+    const queue = new ScanQueue(document, () => undefined);
+    const added = [...body.children].slice(10, 20);
+    for (const row of added) queue.add(row);
+    queue.add(host.shadowRoot?.firstChild as Node);
+    const texts: string[] = [];
+    for (let anchor = queue.next(Number.POSITIVE_INFINITY); anchor; anchor = queue.next(Number.POSITIVE_INFINITY)) texts.push(anchor.textContent ?? '');
+    expect(texts).toEqual([...added.map((row) => row.textContent), '+1 212 555 0100']);
+    expect(makeWalker).toHaveBeenCalledTimes(2);
+  });
+
   it('never jumps back to what it read already', () => {
     const body = list(100);
     const inDocumentOrder = readAll(body);

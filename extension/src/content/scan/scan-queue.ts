@@ -10,7 +10,8 @@ const NODES_PER_CLOCK_CHECK = 256;
 
 interface Walk {
   root: Node;
-  walker: TreeWalker;
+  /** The node the walk is at: read already, the walk goes on after it. */
+  current: Node;
   /** Where the walk stops (not read): where the walk it continues jumped to. */
   end?: Node;
   /** The walk of what was jumped over, once this one is done. */
@@ -26,6 +27,12 @@ interface Walk {
 export class ScanQueue {
   private readonly pending = new Set<Node>();
   private walk: Walk | undefined;
+  /**
+   * One walker per tree (the document, each shadow root), moved to each walk's node: a walker
+   * made per added node cost more than walking it (an infinite scroll adds 500 rows at a time:
+   * 10,000 rows' walkers took 16 ms against 6 ms for one walker moved, in Chromium; issue #12).
+   */
+  private readonly walkers = new WeakMap<Node, TreeWalker>();
 
   constructor(
     private readonly doc: Document,
@@ -72,7 +79,7 @@ export class ScanQueue {
         if (element.shadowRoot) this.onShadowRoot(element.shadowRoot);
         if (isCallLink(element)) return element;
       }
-      if (node.isConnected && node.hasChildNodes()) this.walk = { root: node, walker: this.createWalker(node) };
+      if (node.isConnected && node.hasChildNodes()) this.walk = { root: node, current: node };
     }
   }
 
@@ -88,27 +95,31 @@ export class ScanQueue {
   jumpTo(node: Node): void {
     const walk = this.walk;
     if (!walk || walk.end || node === walk.root || !walk.root.contains(node)) return;
-    const { root, walker } = walk;
-    if (!(walker.currentNode.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING)) return;
-    const jumped = this.createWalker(root);
+    if (!(walk.current.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING)) return;
     // The node before `node` in the walk's order: the next one is `node` itself.
-    jumped.currentNode = node;
-    jumped.previousNode();
-    this.walk = { root, walker: jumped, then: { root, walker, end: node, then: walk.then } };
+    const walker = this.walkerOf(node);
+    walker.currentNode = node;
+    walker.previousNode();
+    this.walk = { root: walk.root, current: walker.currentNode, then: { ...walk, end: node } };
   }
 
   private step(walk: Walk, deadline: number): Anchor | 'paused' | 'done' {
-    const { walker, root, end } = walk;
+    const { root } = walk;
     if (!root.isConnected) return 'done';
     // The page removed the node the walk paused at: start over, placing buttons is idempotent.
-    if (!root.contains(walker.currentNode)) walker.currentNode = root;
+    if (!root.contains(walk.current)) walk.current = root;
+    // The walker would go on past the subtree: it stops at what follows it, as the page is now.
+    const after = followingSubtree(root);
+    const walker = this.walkerOf(root);
+    walker.currentNode = walk.current;
     let visited = 0;
     let node = walker.nextNode();
-    while (node && node !== end) {
+    while (node && node !== walk.end && node !== after) {
       if (node.nodeType === Node.ELEMENT_NODE && isSkippedElement(node as Element)) {
-        node = nextAfterSubtree(walker);
+        node = nextAfterSubtree(walker, root);
         continue;
       }
+      walk.current = node;
       if (node.nodeType === Node.TEXT_NODE) {
         // A few digits next to other text of the line may be part of a split number.
         if (mightContainPhoneNumber((node as Text).data) || (DIGIT.test((node as Text).data) && sharesLine(node as Text))) return node as Text;
@@ -124,14 +135,28 @@ export class ScanQueue {
   }
 
   /** No filter callback: one call per node from the browser into our code was a fifth of a 10,000-row scan (issue #12). */
-  private createWalker(root: Node): TreeWalker {
-    return this.doc.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+  private walkerOf(node: Node): TreeWalker {
+    const tree = node.getRootNode();
+    let walker = this.walkers.get(tree);
+    if (!walker) {
+      walker = this.doc.createTreeWalker(tree, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+      this.walkers.set(tree, walker);
+    }
+    return walker;
   }
 }
 
-/** The node after the walker's current node and everything inside it; null at the end of the walk. */
-function nextAfterSubtree(walker: TreeWalker): Node | null {
-  for (let current: Node | null = walker.currentNode; current && current !== walker.root; current = walker.parentNode()) {
+/** The node right after `root` and everything inside it, in its tree; null at the tree's end. */
+function followingSubtree(root: Node): Node | null {
+  for (let current: Node | null = root; current; current = current.parentNode) {
+    if (current.nextSibling) return current.nextSibling;
+  }
+  return null;
+}
+
+/** The node after the walker's current node and everything inside it, within `root`; null at the end of the walk. */
+function nextAfterSubtree(walker: TreeWalker, root: Node): Node | null {
+  for (let current: Node | null = walker.currentNode; current && current !== root; current = walker.parentNode()) {
     const sibling = walker.nextSibling();
     if (sibling) return sibling;
   }
