@@ -57,6 +57,16 @@ describe('ScanQueue', () => {
     expect(makeWalker).toHaveBeenCalledTimes(2);
   });
 
+  it("stops an added row's walk at the next row though a comment stands between them (the walker never shows comments)", () => {
+    const body = list(5);
+    for (const row of [...body.children]) row.after(document.createComment(' row '));
+    const queue = new ScanQueue(document, () => undefined);
+    queue.add(body.children[1] as Node);
+    const texts: string[] = [];
+    for (let anchor = queue.next(Number.POSITIVE_INFINITY); anchor; anchor = queue.next(Number.POSITIVE_INFINITY)) texts.push(anchor.textContent ?? '');
+    expect(texts).toEqual(['415-555-1001']);
+  });
+
   it('never jumps back to what it read already', () => {
     const body = list(100);
     const inDocumentOrder = readAll(body);

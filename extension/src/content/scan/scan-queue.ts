@@ -149,7 +149,11 @@ export class ScanQueue {
 /** The node right after `root` and everything inside it, in its tree; null at the tree's end. */
 function followingSubtree(root: Node): Node | null {
   for (let current: Node | null = root; current; current = current.parentNode) {
-    if (current.nextSibling) return current.nextSibling;
+    // The walker shows elements and texts only: a comment after the subtree (frameworks put them
+    // between rows) would never be met, and the walk would run on into the rest of the page.
+    for (let sibling = current.nextSibling; sibling; sibling = sibling.nextSibling) {
+      if (sibling.nodeType === Node.ELEMENT_NODE || sibling.nodeType === Node.TEXT_NODE) return sibling;
+    }
   }
   return null;
 }
