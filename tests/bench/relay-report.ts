@@ -263,6 +263,41 @@ resumes, or an agent on another relay, reads the first event as it was committed
 contact. Left: node:http per request, three to five times the engine's CPU per request now; the
 row's read, which could ride the transaction that claims the row at the price of reads on the
 webhook's path (about 0.15 ms per call, what an earlier trial could not see on this machine).
+Measured since, the HTTP client apart (tests/bench/crm-http-probe.ts: one process sending a
+search and a create in turn to a server at nice 19, each client's CPU per request in turn, load
+8 to 12). Back to back, the relay's node:http client cost 120 to 280 µs per request, a bare
+node:http request (no deadline, no redirect, no size limit, headers not read) × 0.57 to × 1.46
+of it run by run (medians × 0.68 to × 0.79), Node's fetch × 2.9 to × 3.3; undici 7, installed apart for a first probe (not a dependency),
+× 0.47 to × 0.59 on one connection (Client) and × 0.60 to × 0.77 through the Pool or Agent that
+four lookups at a time would need; a leaner relay client (headers neither copied nor filtered, a
+one-chunk answer decoded as it is, the last socket used first) × 0.93 and × 1.10 in two runs.
+With the server answering after 20 ms, as a CRM does, the same requests cost 1,100 to 1,600 µs
+each with the relay's client, a bare request × 0.78 to × 1.37 and undici's Agent × 0.93; with a
+1 ms timer before each answer, 290 to 360 µs: a process that idles until each answer pays
+several times the request's own CPU when woken, on a machine whose other work takes its caches
+meanwhile (V8's memory reducer off changed nothing). That is most of the gap crm-engine.ts shows
+(3.7 to 4.0 ms per call over HTTP against 0.6 with --canned, load 8 to 11, the simulator taking
+tens of ms per answer): not node:http's own cost, and no client removes it, so neither undici
+nor the leaner client is in the tree. A relay's CRM request costs that much when its answer
+wakes the relay from idle (the steps after a burst, a call centre's pace), and about the probe's
+back-to-back figure while webhooks keep it busy. Next: fewer wake-ups per CRM step (the
+lookup's answer, its commit, the log's request, its outcome each wake the thread apart).
+The outbox row's read now rides the transaction that makes the row due and claims it: the
+call as that transaction leaves it and its instance are known there, and the session and the
+call's first agent are read there (two statements more on the webhook's path when a call ends
+after its lookup, none when the lookup's own commit claims the row); the row's run starts with
+no read transaction of its own, four transactions per logged call instead of five. The claim's
+check moves to the lease: only this relay claims on a store no other relay shares, so the claim
+holds while its lease runs, and a run held in its turn past its lease reads the store again.
+A/B against main, \`crm-load.ts --calls 300\`, three pairs alternately at load 10.6 to 14.7: the
+relay's CPU per call with the CRM 9.37 / 7.97 / 8.57 -> 8.07 / 7.77 / 7.7 ms (medians × 0.91),
+with / without × 3.95 / 3.10 / 3.03 -> × 2.72 / 3.28 / 3.12 (medians × 3.10 -> × 3.12),
+webhooks per second with / without × 0.69 / 0.78 / 0.80 -> × 1.04 / 1.05 / 0.64: inside this
+machine's noise; every call logged once (300 activities, none lost or duplicated) in every run.
+At a call centre's pace (\`--one-at-a-time\`, 50 calls, three runs per tree alternately at load 9.5
+to 12.3) every call was logged once, the contact on the first event 78 / 4 / 86 % on main and 28
+/ 94 / 78 % here, the log p50 156 / 1,328 / 203 -> 545 / 110 / 271 ms: the simulator at nice 19
+waits for a core; a quiet run is what can say whether the 100 % holds.
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
