@@ -2,7 +2,6 @@ import type { ReleaseEvents } from './calls/event-publisher.ts';
 import type { CallerLookup } from './crm/caller-lookup.ts';
 import type { CrmSettings } from './crm/settings.ts';
 import type { CrmConnectors } from './crm/connectors.ts';
-import type { ClaimedCall } from './crm/outbox-worker.ts';
 import type { WebhooksFirst } from './crm/webhooks-first.ts';
 import type { PlanResolver } from './instances/plans.ts';
 import type { Logger } from './log.ts';
@@ -27,7 +26,7 @@ export interface RelayDeps {
     /** Tells the outbox worker that work was committed. */
     wake: () => void;
     /** Inside a transaction: the outbox worker claims a row due now, to run once it is committed (CrmOutboxWorker.claimWithCommit). */
-    claimWithCommit: (tx: StoreTx, work: CrmWork, claimed?: ClaimedCall) => Promise<CrmWork>;
+    claimWithCommit: (tx: StoreTx, work: CrmWork) => CrmWork;
   };
   metrics: RelayMetrics;
   log: Logger;

@@ -97,7 +97,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       turns,
       settings: { ...CRM_DEFAULTS, wrapUpMs: options.crmWrapUpMs ?? CRM_DEFAULTS.wrapUpMs },
       wake: () => outbox.wake(),
-      claimWithCommit: (tx, work, claimed) => outbox.claimWithCommit(tx, work, claimed),
+      claimWithCommit: (tx, work) => outbox.claimWithCommit(tx, work),
     },
     metrics,
     log,

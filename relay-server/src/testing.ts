@@ -58,7 +58,7 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = 
       turns,
       settings: { ...CRM_DEFAULTS, ...options.crm?.settings },
       wake: () => outbox.wake(),
-      claimWithCommit: (tx, work, claimed) => outbox.claimWithCommit(tx, work, claimed),
+      claimWithCommit: (tx, work) => outbox.claimWithCommit(tx, work),
     },
     metrics,
     log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),

@@ -282,22 +282,21 @@ nor the leaner client is in the tree. A relay's CRM request costs that much when
 wakes the relay from idle (the steps after a burst, a call centre's pace), and about the probe's
 back-to-back figure while webhooks keep it busy. Next: fewer wake-ups per CRM step (the
 lookup's answer, its commit, the log's request, its outcome each wake the thread apart).
-The outbox row's read now rides the transaction that makes the row due and claims it: the
-call as that transaction leaves it and its instance are known there, and the session and the
-call's first agent are read there (two statements more on the webhook's path when a call ends
-after its lookup, none when the lookup's own commit claims the row); the row's run starts with
-no read transaction of its own, four transactions per logged call instead of five. The claim's
-check moves to the lease: only this relay claims on a store no other relay shares, so the claim
-holds while its lease runs, and a run held in its turn past its lease reads the store again.
-A/B against main, \`crm-load.ts --calls 300\`, three pairs alternately at load 10.6 to 14.7: the
-relay's CPU per call with the CRM 9.37 / 7.97 / 8.57 -> 8.07 / 7.77 / 7.7 ms (medians × 0.91),
-with / without × 3.95 / 3.10 / 3.03 -> × 2.72 / 3.28 / 3.12 (medians × 3.10 -> × 3.12),
-webhooks per second with / without × 0.69 / 0.78 / 0.80 -> × 1.04 / 1.05 / 0.64: inside this
-machine's noise; every call logged once (300 activities, none lost or duplicated) in every run.
-At a call centre's pace (\`--one-at-a-time\`, 50 calls, three runs per tree alternately at load 9.5
-to 12.3) every call was logged once, the contact on the first event 78 / 4 / 86 % on main and 28
-/ 94 / 78 % here, the log p50 156 / 1,328 / 203 -> 545 / 110 / 271 ms: the simulator at nice 19
-waits for a core; a quiet run is what can say whether the 100 % holds.
+Measured and left: the outbox row's read riding the transaction that makes the row due and
+claims it (branch s15-crm, f24d466, reverted): the call as that transaction leaves it and its
+instance are known there, and the session and the call's first agent were read there, so the
+row's run started with no read transaction of its own, four transactions per logged call
+instead of five, the claim's check moved to its lease (only this relay claims on a store no
+other relay shares). Its price is two statements more on the webhook that ends a call after its
+lookup, the common case: CRM reads on the webhook's path. A/B against its base, \`crm-load.ts
+--calls 300\`, three pairs at load 10.6 to 14.7: the relay's CPU per call with the CRM 9.37 /
+7.97 / 8.57 -> 8.07 / 7.77 / 7.7 ms, with / without × 3.95 / 3.10 / 3.03 -> × 2.72 / 3.28 /
+3.12, webhooks per second with / without × 0.69 / 0.78 / 0.80 -> × 1.04 / 1.05 / 0.64; three
+more on a quiet machine (load 2.2 to 2.6): 8.9 / 6.23 / 6.7 -> 9.1 / 5.63 / 5.23 ms, with /
+without × 3.18 / 2.49 / 3.40 -> × 3.41 / 2.81 / 2.49, webhooks per second with / without × 0.79
+/ 0.92 / 0.63 -> × 0.67 / 0.74 / 0.94; one at a time, 50 calls, the contact on the first event
+100 % in both, every call logged once. Not separated from the noise, for reads on the webhook's
+path: not in the tree.
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on

@@ -2,7 +2,6 @@ import { type Contact, type CrmLog, type CrmSession, isFinalStatus } from '@phon
 import type { RelayDeps } from '../deps.ts';
 import { agentCountry } from '../instances/context.ts';
 import type { AgentDirectory, Call, CallCrm, CrmWork, Instance, StoreTx } from '../store/index.ts';
-import type { ClaimedCall } from './outbox-worker.ts';
 
 type CrmDeps = Pick<RelayDeps, 'crm'>;
 
@@ -46,12 +45,12 @@ export async function followCallChange(deps: CrmDeps & Pick<RelayDeps, 'now'>, t
     await tx.setCallCrm(after.id, crmFields(pending), at);
     // Rows come with a log, so a call that had none has no row to read first; and the call is built
     // from what was written, not read back: two statements fewer on the webhook that ends each call (issue 10).
-    await putDueCrmWork(deps, tx, newCrmWork(instance.uid, after.id, firstLogDue(deps, after, dueNow, now), now), now, { call: pending, instance });
+    await putDueCrmWork(deps, tx, newCrmWork(instance.uid, after.id, firstLogDue(deps, after, dueNow, now), now), now);
     return pending;
   }
   if (log.state === 'failed' || log.state === 'skipped' || !changedForCrm(before, after)) return after;
   // A pending log reads the call when it runs, so it needs no second row; a logged one is updated when the CRM can.
-  if (log.id === null || canUpdate) await enqueueCrmWork(deps, tx, instance.uid, after.id, dueNow, now, { call: after, instance });
+  if (log.id === null || canUpdate) await enqueueCrmWork(deps, tx, instance.uid, after.id, dueNow, now);
   return after;
 }
 
@@ -85,7 +84,7 @@ export async function stopWaitingForLookup(deps: CrmDeps & Pick<RelayDeps, 'stor
     const instance = await tx.instanceByUid(instanceUid);
     if (!call || !instance?.crm || call.crm_log?.state !== 'pending' || call.crm_log.id !== null) return false;
     const dueNow = logDueNow((await crmSession(deps, tx, instance))?.canUpdate ?? true, call, now);
-    if (dueNow) await enqueueCrmWork(deps, tx, instanceUid, callId, dueNow, now, { call, instance });
+    if (dueNow) await enqueueCrmWork(deps, tx, instanceUid, callId, dueNow, now);
     return dueNow !== undefined;
   });
 }
@@ -100,17 +99,17 @@ function changedForCrm(before: Call | undefined, after: Call): boolean {
 /**
  * Queues the call's CRM work, coalesced: a queued row runs at the earlier due time (`dueAt`
  * undefined keeps it) unless it is backing off from a failure, and a row in flight is marked to
- * run again once it lands. `claimed`: the call as this transaction leaves it, for a row claimed here.
+ * run again once it lands.
  */
-export async function enqueueCrmWork(deps: CrmDeps, tx: StoreTx, instanceUid: string, callId: number, dueAt: Date | undefined, now: Date, claimed?: ClaimedCall): Promise<void> {
+export async function enqueueCrmWork(deps: CrmDeps, tx: StoreTx, instanceUid: string, callId: number, dueAt: Date | undefined, now: Date): Promise<void> {
   const existing = await tx.crmWorkOf(callId);
   const due = (dueAt ?? now).toISOString();
   if (!existing) {
-    await putDueCrmWork(deps, tx, newCrmWork(instanceUid, callId, dueAt ?? now, now), now, claimed);
+    await putDueCrmWork(deps, tx, newCrmWork(instanceUid, callId, dueAt ?? now, now), now);
   } else if (existing.state === 'inflight') {
     if (!existing.again) await tx.putCrmWork({ ...existing, again: true });
   } else if (dueAt && due < existing.dueAt && existing.attempts === 0) {
-    await putDueCrmWork(deps, tx, { ...existing, dueAt: due }, now, claimed);
+    await putDueCrmWork(deps, tx, { ...existing, dueAt: due }, now);
   }
 }
 
@@ -118,10 +117,7 @@ function newCrmWork(instanceUid: string, callId: number, dueAt: Date, now: Date)
   return { callId, instanceUid, state: 'queued', dueAt: dueAt.toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: now.toISOString() };
 }
 
-/**
- * Stores a queued row; one due now is claimed by the outbox worker in this same transaction when
- * it has room, with what its run would read first (`claimed`, the call as this transaction leaves it).
- */
-async function putDueCrmWork(deps: CrmDeps, tx: StoreTx, work: CrmWork, now: Date, claimed?: ClaimedCall): Promise<void> {
-  await tx.putCrmWork(work.dueAt <= now.toISOString() ? await deps.crm.claimWithCommit(tx, work, claimed) : work);
+/** Stores a queued row; one due now is claimed by the outbox worker in this same transaction when it has room. */
+function putDueCrmWork(deps: CrmDeps, tx: StoreTx, work: CrmWork, now: Date): Promise<void> {
+  return tx.putCrmWork(work.dueAt <= now.toISOString() ? deps.crm.claimWithCommit(tx, work) : work);
 }

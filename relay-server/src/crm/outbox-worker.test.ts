@@ -347,43 +347,6 @@ describe('store cost', () => {
     expect((await relay.store.crmOutboxStats()).depth).toBe(0);
   });
 
-  it("reads what a row claimed at its commit needs in that same transaction: the row's run commits its outcome only", async () => {
-    await relay.outbox.start();
-    await relay.inbound('CA1', CALLER).ringing();
-    await vi.waitFor(() => expect(relay.pushed('CA1').length).toBeGreaterThan(0), WAIT);
-    const transactions = vi.spyOn(relay.store, 'transaction');
-    expect((await relay.inbound('CA1', CALLER).completed()).status).toBe(200);
-    await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
-    // The webhook's, then the outcome's: no read transaction of the row's own between them.
-    expect(transactions).toHaveBeenCalledTimes(2);
-    expect(records()).toEqual([expect.objectContaining<Partial<CrmCall>>({ call_id: 'CA1', agent_name: 'Ada', agent_email: 'ada@example.com', status: 'completed', contact_id: GRACE.id })]);
-  });
-
-  it('checks its claim in the store again before a row claimed at its commit runs, once its lease has ended', async () => {
-    /** The claim checks in transactions: their `tx` takes the tables' methods once, when the store's module loads. */
-    const claimChecks = async () => vi.spyOn(Object.getPrototypeOf(await relay.store.transaction(async (tx) => tx)) as Pick<StoreTx, 'holdsCrmLease'>, 'holdsCrmLease');
-    const logged = async (sid: string) => {
-      await relay.inbound(sid, CALLER).ringing();
-      await vi.waitFor(() => expect(relay.pushed(sid).length).toBeGreaterThan(0), WAIT);
-      const checks = await claimChecks();
-      expect((await relay.inbound(sid, CALLER).completed()).status).toBe(200);
-      await vi.waitFor(async () => expect((await relay.callOf(sid)).crm_log?.state).toBe('logged'), WAIT);
-      const count = checks.mock.calls.length;
-      checks.mockRestore();
-      return count;
-    };
-    await relay.outbox.start();
-    // Within its lease: only the outcome's transaction checks the claim.
-    expect(await logged('CA1')).toBe(1);
-    await relay.outbox.stop();
-    // A lease that ends as it is taken: by the row's run, another relay could have requeued it.
-    relay = await crmTestRelay({ outbox: { leaseMs: 0 } });
-    relay.crm.contacts.set(CALLER, [GRACE]);
-    await relay.outbox.start();
-    expect(await logged('CA2')).toBeGreaterThan(1);
-    expect(relay.crm.asked('logCall')).toHaveLength(1);
-  });
-
   it('runs nothing for a row claimed in a transaction that rolls back, and gives its slot back', async () => {
     await relay.outbox.stop();
     relay = await crmTestRelay({ outbox: { batch: 1 } });
@@ -392,7 +355,7 @@ describe('store cost', () => {
     const at = relay.clock.ms;
     const failed = relay.store.transaction(async (tx) => {
       const work = { callId: 999, instanceUid: 'gone', state: 'queued' as const, dueAt: new Date(at).toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: new Date(at).toISOString() };
-      expect((await relay.outbox.claimWithCommit(tx, work)).state).toBe('inflight');
+      expect(relay.outbox.claimWithCommit(tx, work).state).toBe('inflight');
       throw new Error('the call change failed');
     });
     await expect(failed).rejects.toThrow('the call change failed');

@@ -1,7 +1,7 @@
 import type { CrmCall, CrmLog, CrmOutcome, CrmSession } from '@phone-connector/shared';
 import { randomId } from '../auth/token.ts';
 import type { RelayDeps } from '../deps.ts';
-import type { AgentEvent, Call, CrmLease, CrmWork, EventEntry, Instance, StoreTx } from '../store/index.ts';
+import type { AgentEvent, Call, CrmLease, CrmWork, EventEntry, StoreTx } from '../store/index.ts';
 import { crmFields, crmSession } from './call-log.ts';
 import { toCrmCall } from './crm-call.ts';
 import { withTimeout } from './with-timeout.ts';
@@ -35,15 +35,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const AFTER_EVERY_LEASE = '9999-12-31T23:59:59.999Z';
 
 /** What a claimed row's run reads first: whether the claim still holds, the call, and its CRM session and call as the CRM sees it (none when the instance lost its CRM). */
-type RowRead = { lost: true } | { lost: false; call: Call | undefined; target?: RowTarget };
-
-type RowTarget = { session: CrmSession; crmCall: CrmCall };
-
-/** A call as the transaction that claims its row leaves it, with its instance: what the row's run would read first. */
-export interface ClaimedCall {
-  call: Call;
-  instance: Instance;
-}
+type RowRead = { lost: true } | { lost: false; call: Call | undefined; target?: { session: CrmSession; crmCall: CrmCall } };
 
 /** The CRM's activity of a call. */
 type ActivityRef = { id: string; url: string | null };
@@ -145,11 +137,9 @@ export class CrmOutboxWorker {
    * and gives the row to store. The row runs once that transaction has committed
    * (`tx.afterCommit`); a transaction rolled back or run again gives its slot back and runs
    * nothing. Only while the worker waits for rows (started, not stopped, no `runDue` loop on),
-   * and not on a shared store, where any free relay may claim. Given the call as this
-   * transaction leaves it (`claimed`), what the row's run reads first is read here too: the run
-   * then needs no read transaction of its own (issue 10).
+   * and not on a shared store, where any free relay may claim.
    */
-  async claimWithCommit(tx: StoreTx, work: CrmWork, claimed?: ClaimedCall): Promise<CrmWork> {
+  claimWithCommit(tx: StoreTx, work: CrmWork): CrmWork {
     // While `runDue` runs, its loop claims the row as soon as a slot is free.
     if (this.deps.store.shared || !this.started || this.stopped || this.running > 0) return work;
     if (this.inFlight.size + this.handedOver >= this.settings.batch) {
@@ -157,29 +147,27 @@ export class CrmOutboxWorker {
       this.dueLeftQueued = true;
       return work;
     }
-    const inFlight: CrmWork = { ...work, state: 'inflight', lease: this.lease() };
+    const claimed: CrmWork = { ...work, state: 'inflight', lease: this.lease() };
     this.handedOver += 1;
-    let read: RowRead | undefined;
     tx.afterCommit(
       () => {
         this.handedOver -= 1;
         // Stopped meanwhile: the row stays in flight, as a write cut short by a stop does (the next start asks the CRM first).
-        if (!this.stopped) this.run(inFlight, read);
+        if (!this.stopped) this.run(claimed);
       },
       () => (this.handedOver -= 1),
     );
-    if (claimed) read = { lost: false, call: claimed.call, target: await this.targetOf(tx, claimed.call, claimed.instance) };
-    return inFlight;
+    return claimed;
   }
 
   /**
    * Runs one claimed row. Once it is done, a row left queued for want of room is claimed (by the
    * running loop, or a wake); a retry scheduled by the row itself wakes the worker in `settle`.
    */
-  private run(work: CrmWork, read?: RowRead): void {
+  private run(work: CrmWork): void {
     // A CRM step: it waits while webhooks keep the relay busy (webhooks-first.ts).
     const running: Promise<void> = this.deps.crm.turns
-      .run(() => this.process(work, read))
+      .run(() => this.process(work))
       // Rows stay in flight and are picked up again at the next start: nothing is lost.
       .catch((error: unknown) => this.deps.log.error('crm outbox write failed', { instance: work.instanceUid, call: work.callId, error }))
       .finally(() => {
@@ -250,15 +238,13 @@ export class CrmOutboxWorker {
     return { owner: this.owner, until: new Date(this.deps.now().getTime() + this.settings.leaseMs).toISOString() };
   }
 
-  private async process(work: CrmWork, claimRead?: RowRead): Promise<void> {
+  private async process(work: CrmWork): Promise<void> {
     const done = (crmLog?: CrmLog) =>
       this.commit(work, async (tx) => {
         await tx.deleteCrmWork(work.callId);
         return crmLog;
       });
-    // Read with the claim: only this relay claims rows on its store, so the claim holds while its
-    // lease runs; a run held in its turn past the lease reads the store again.
-    const read = claimRead && this.leaseRuns(work) ? claimRead : await this.read(work);
+    const read = await this.read(work);
     // Taken over by another relay since the claim (this one stalled past its lease): the row is that relay's to run.
     if (read.lost) return;
     const { call, target } = read;
@@ -289,21 +275,11 @@ export class CrmOutboxWorker {
       if (!(await this.stillClaimed(tx, work))) return { lost: true };
       const call = await tx.callById(work.callId);
       const instance = call && (await tx.instanceByUid(work.instanceUid));
-      return { lost: false, call, target: call && instance ? await this.targetOf(tx, call, instance) : undefined };
+      const session = instance?.crm ? await crmSession(this.deps, tx, instance) : undefined;
+      if (!call || !instance || !session) return { lost: false, call };
+      const agentId = (await tx.agentIdsOfCall(call.id))[0] ?? instance.agentId;
+      return { lost: false, call, target: { session, crmCall: toCrmCall(call, await tx.agentById(agentId)) } };
     });
-  }
-
-  /** The call's CRM session and the call as the CRM sees it, with its first agent; none when the instance has no CRM (any more). */
-  private async targetOf(tx: StoreTx, call: Call, instance: Instance): Promise<RowTarget | undefined> {
-    const session = instance.crm ? await crmSession(this.deps, tx, instance) : undefined;
-    if (!session) return undefined;
-    const agentId = (await tx.agentIdsOfCall(call.id))[0] ?? instance.agentId;
-    return { session, crmCall: toCrmCall(call, await tx.agentById(agentId)) };
-  }
-
-  /** Whether the row's lease is still running: before it ends, no relay requeues the row. */
-  private leaseRuns(work: CrmWork): boolean {
-    return work.lease !== null && Date.parse(work.lease.until) > this.deps.now().getTime();
   }
 
   private async attempt<T>(operation: 'log_call' | 'find_call_log' | 'update_call', run: () => Promise<CrmOutcome<T>>): Promise<CrmOutcome<T>> {
@@ -321,7 +297,7 @@ export class CrmOutboxWorker {
         async (tx, _call, current) => {
           // A change made while the write was in flight (or a found record's older content) is one more update.
           if ((current?.again || updateAfter) && session.canUpdate) {
-            await tx.putCrmWork(await this.claimWithCommit(tx, { ...work, state: 'queued', dueAt: now.toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null }));
+            await tx.putCrmWork(this.claimWithCommit(tx, { ...work, state: 'queued', dueAt: now.toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null }));
           } else await tx.deleteCrmWork(work.callId);
           return { state: 'logged', id: outcome.value.id, url: outcome.value.url, error: null };
         },
