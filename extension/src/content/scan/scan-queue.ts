@@ -108,9 +108,11 @@ export class ScanQueue {
     if (!root.isConnected) return 'done';
     // The page removed the node the walk paused at: start over, placing buttons is idempotent.
     if (!root.contains(walk.current)) walk.current = root;
-    // The walker would go on past the subtree: it stops at what follows it, as the page is now.
-    const after = followingSubtree(root);
+    // The walker would go on past the subtree: it stops at what follows it, as the page is now,
+    // found by the walker itself, so it is a node the walk meets (a comment after the row is not).
     const walker = this.walkerOf(root);
+    walker.currentNode = root;
+    const after = nextAfterSubtree(walker, null);
     walker.currentNode = walk.current;
     let visited = 0;
     let node = walker.nextNode();
@@ -146,20 +148,8 @@ export class ScanQueue {
   }
 }
 
-/** The node right after `root` and everything inside it, in its tree; null at the tree's end. */
-function followingSubtree(root: Node): Node | null {
-  for (let current: Node | null = root; current; current = current.parentNode) {
-    // The walker shows elements and texts only: a comment after the subtree (frameworks put them
-    // between rows) would never be met, and the walk would run on into the rest of the page.
-    for (let sibling = current.nextSibling; sibling; sibling = sibling.nextSibling) {
-      if (sibling.nodeType === Node.ELEMENT_NODE || sibling.nodeType === Node.TEXT_NODE) return sibling;
-    }
-  }
-  return null;
-}
-
-/** The node after the walker's current node and everything inside it, within `root`; null at the end of the walk. */
-function nextAfterSubtree(walker: TreeWalker, root: Node): Node | null {
+/** The node after the walker's current node and everything inside it, within `root` (null: its whole tree); null at the end of the walk. */
+function nextAfterSubtree(walker: TreeWalker, root: Node | null): Node | null {
   for (let current: Node | null = walker.currentNode; current && current !== root; current = walker.parentNode()) {
     const sibling = walker.nextSibling();
     if (sibling) return sibling;
