@@ -253,6 +253,39 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   pair at load 17), x0.97, x0.97, x1.03, per update x0.64, x0.82, x1.06, x1.19, V8's workers 0.15 to
   0.165 -> 0.13 to 0.15 ms, for 60 to 70 MB more resident memory (64 MB: 85 to 130 more): not
   shown to pay, and not applied where the relay starts.
+- **The updates' compiles.** Per thread during \`webhook-cpu.ts --calls 2000\` (as above, load 9 to
+  14), per update: the relay's main thread 0.355 ms, V8's workers 0.185, libuv's pool 0.04; the
+  forwarder 0.065 and 0.015. With \`--no-concurrent-recompilation\` (TurboFan compiling on the main
+  thread; one run, load 13) V8's workers fell to 0.03 ms per update and the main thread rose to
+  0.51, to 0.815 per new call (0.475 without the flag), the CPU in all the same: V8's compiler is
+  some 0.15 ms of an update's 0.58 and some 0.35 ms of a new call's 0.85, a quarter and two
+  fifths. \`--trace-opt --trace-deopt\` in the update phase: 66 compiles (557 ms on the workers'
+  clock at load 13), many of them the path's functions optimised on new calls and thrown away
+  when the first updates came ("wrong map", "insufficient type feedback": ingestWebhook,
+  mapWebhook, buildRecord, recordVariables, recordCall, appendEvents, callerToIdentify,
+  updateFromRecord, renderWebhookReply), a status webhook bringing other fields and the stored
+  call other types (a duration, null in every new call, now a number). \`mergeCall\` (its state
+  spread from the stored call: 22 columns where a new call's has 11) and a new call's Call (an
+  object rest and a spread: a map of its own, where one built field by field has the map of a
+  call read back) now have one shape for both kinds, and an update that adds no agent runs no
+  \`linkAgents\`: mergeCall's deopt is gone, the phase's compiles not fewer (65); the rest is the
+  data's first new types, which a relay pays once. The relay's CPU against main's tree,
+  alternately (four pairs, load 9.6 to 13): per new call x0.93, x1.26, x0.84, x0.98 (main thread
+  x0.96, x1.27, x0.85, x0.96), per update x0.86, x1.00, x0.94, x1.06 (x0.90, x1.04, x0.91,
+  x0.94), while the forwarder's own moved x0.57 to x1.19 between the runs of a pair: the noise
+  hides a few µs. Measured and left: the warm-up's 200 calls sent their statuses too before the
+  phases (two pairs, load 13 to 14): V8's workers 0.14 and 0.145 ms per update against 0.215 and
+  0.19, the relay's CPU per update 0.49 and 0.56 against 0.775 and 0.615, the relay / forwarder
+  ratio of CPU per update x6.5 and x4.3 against x7.0 and x4.7 (the forwarder's update is its new
+  call, already warm): a relay that has served both kinds has paid these compiles, the bench's
+  update phase pays them; the bench is not changed. \`--maglev\` (V8 11.3's middle tier, off in
+  Node 20), one pair at load 13: the relay's CPU per new call 0.865 against 0.84, per update 0.63
+  against 0.575. The group commit under this load (a batch counter in a throwaway tree, one run,
+  load 10): 5.9 transactions a batch on average, a third of the batches a lone transaction, and
+  two thirds of the guards' reads in a read transaction of their own turn (5.7 reads each). The
+  profile's \`writev\` (14 % of the update phase's samples, four fifths of it the HTTP answer's):
+  V8's profiler samples by the clock, and a write that wakes the sender on a 2-core machine is
+  often pre-empted by it, so the profile's share is not CPU; the ratios read the CPU from /proc.
 - **The engine's share of a new call.** The engine's part of a signed Twilio new call (the
   signature's check, the mapping, the reply), run alone in one process with main's tree and the
   change alternately (20,000 webhooks a round, six rounds, load 9 to 12): 35 to 45 µs and 22.8 KB

@@ -46,6 +46,18 @@ describe('mergeCall', () => {
     const first = mergeCall(undefined, { direction: 'inbound', extra: { a: '1', b: '2' } });
     expect(mergeCall(first, { direction: 'outbound', extra: { b: '3', c: '4' } })).toMatchObject({ direction: 'inbound', extra: { a: '1', b: '3', c: '4' } });
   });
+
+  it("gives a stored call's state the fields of a new call's, in the same order, and none of the call's other columns", () => {
+    const stored = { ...answered, id: 7, instance_id: 'main', call_id: 'CA1', notes: null, disposition: null, created_at: 'T1', updated_at: 'T1', contact: null, contacts: [], crm_log: null, new_contact_url: null };
+    expect(Object.keys(mergeCall(stored, { status: 'completed', status_raw: 'completed' }))).toEqual(Object.keys(mergeCall(undefined, {})));
+  });
+
+  it('takes a field an update sets to an empty string, and keeps the status when only an unknown word comes', () => {
+    expect(mergeCall(answered, { recording_url: '' })).toMatchObject({ recording_url: '' });
+    expect(mergeCall(undefined, { status_raw: 'warp-speed' })).toMatchObject({ status: null, status_raw: 'warp-speed' });
+    expect(mergeCall(answered, { status: 'ringing' })).toMatchObject({ status: 'in-progress', status_raw: 'in-progress' });
+    expect(mergeCall(undefined, { status: 'ringing' })).toMatchObject({ status: 'ringing', status_raw: 'ringing' });
+  });
 });
 
 describe('sameState', () => {

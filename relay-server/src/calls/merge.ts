@@ -27,28 +27,35 @@ const EMPTY: CallState = {
  * Folds an update into a call. Providers retry and reorder webhooks, so a later update never
  * erases a field, and the status only moves forward (a late `ringing` after `completed` is
  * dropped). An unrecognised status word updates `status_raw` alone.
+ *
+ * The state is built field by field, the same fields in the same order whether `current` is a
+ * stored call or nothing: spread from a stored call, an update's state copied the call's 22
+ * columns where a new call's had 11, and this function, optimised on new calls, was thrown away
+ * (`--trace-deopt`: wrong map) and optimised again once updates came (issue 13).
  */
 export function mergeCall(current: CallState | undefined, update: CallUpdate): CallState {
   const base = current ?? EMPTY;
-  const next: CallState = { ...base, extra: { ...base.extra, ...update.extra } };
-  for (const field of ['from_number', 'to_number', 'user_number', 'duration', 'started_at', 'ended_at', 'recording_url'] as const) {
-    if (update[field] !== undefined) (next as Record<typeof field, unknown>)[field] = update[field];
-  }
-  next.direction = base.direction ?? update.direction ?? null;
-  if (update.status !== undefined) {
-    if (isStatusForward(base.status, update.status)) {
-      next.status = update.status;
-      next.status_raw = update.status_raw ?? update.status;
-    }
-  } else if (update.status_raw !== undefined) {
-    next.status_raw = update.status_raw;
-  }
-  return next;
+  const forward = update.status !== undefined && isStatusForward(base.status, update.status);
+  return {
+    direction: base.direction ?? update.direction ?? null,
+    status: forward ? update.status! : base.status,
+    status_raw: forward ? (update.status_raw ?? update.status!) : update.status === undefined && update.status_raw !== undefined ? update.status_raw : base.status_raw,
+    from_number: update.from_number !== undefined ? update.from_number : base.from_number,
+    to_number: update.to_number !== undefined ? update.to_number : base.to_number,
+    user_number: update.user_number !== undefined ? update.user_number : base.user_number,
+    duration: update.duration !== undefined ? update.duration : base.duration,
+    started_at: update.started_at !== undefined ? update.started_at : base.started_at,
+    ended_at: update.ended_at !== undefined ? update.ended_at : base.ended_at,
+    recording_url: update.recording_url !== undefined ? update.recording_url : base.recording_url,
+    extra: { ...base.extra, ...update.extra },
+  };
 }
 
+/** The state's fields but `extra`, compared one by one. */
+const STATE_FIELDS = (Object.keys(EMPTY) as Array<keyof CallState>).filter((key) => key !== 'extra');
+
 export function sameState(a: CallState, b: CallState): boolean {
-  for (const key of Object.keys(EMPTY) as Array<keyof CallState>) {
-    if (key === 'extra') continue;
+  for (const key of STATE_FIELDS) {
     if (a[key] !== b[key]) return false;
   }
   const aKeys = Object.keys(a.extra);

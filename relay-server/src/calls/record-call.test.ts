@@ -46,6 +46,13 @@ beforeEach(async () => {
 afterEach(() => store.close());
 
 describe('recordCall', () => {
+  it("builds a new call as the store reads it back, to the byte of its event's JSON, and an update's call likewise", async () => {
+    const first = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { direction: 'inbound', status: 'ringing', status_raw: 'ringing', from_number: '+14155550100', extra: { a: '1' } }, agentIds: ['ada'], at: T(1) });
+    expect(first.events[0]!.call).toBe(JSON.stringify(await store.callByKey('in_ada_main', 'CA1')));
+    const done = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'completed', status_raw: 'completed', duration: 9 }, agentIds: [], at: T(2) });
+    expect(done.events[0]!.call).toBe(JSON.stringify(await store.callByKey('in_ada_main', 'CA1')));
+  });
+
   it('creates a call with a created event for each agent, then updates only on change', async () => {
     const first = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing', status_raw: 'ringing' }, agentIds: ['ada'], at: T(1) });
     expect(first.created).toBe(true);

@@ -60,7 +60,8 @@ export async function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'ho
       id = before.id;
       if (changed) await tx.updateCall(id, state, at);
     }
-    await tx.linkAgents(added.map((agent) => agent.id), id);
+    // An update of a known call links no one, most of the time: no statement, no promise.
+    if (added.length > 0) await tx.linkAgents(added.map((agent) => agent.id), id);
     const current = before ? (changed ? { ...before, ...state, updated_at: at } : before) : newCall(id, news, state, at);
     const identified = callerToIdentify(before, current) ? await identifyFromCache(deps, tx, instance, current) : { call: current };
     const call = changed ? await followCallChange(deps, tx, instance, before, identified.call) : identified.call;
@@ -77,21 +78,32 @@ export async function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'ho
 
 /**
  * A call just inserted, as the store reads it back (its columns' order and defaults), built
- * rather than read: one statement less on every new call.
+ * rather than read: one statement less on every new call. Field by field, in the order the store
+ * builds its rows (`callOfValues`): V8 then gives it the map of a call read back (an object rest
+ * and a spread gave it one of its own, `%HaveSameMap`), so what reads calls (the event's JSON, the
+ * CRM's checks) sees one shape for new calls and updates (issue 13).
  */
 function newCall(id: number, news: CallNews, state: CallState, at: string): Call {
-  const { extra, ...columns } = state;
   return {
     id,
     instance_id: news.instance.localId,
     call_id: news.callId,
-    ...columns,
+    direction: state.direction,
+    status: state.status,
+    status_raw: state.status_raw,
+    from_number: state.from_number,
+    to_number: state.to_number,
+    user_number: state.user_number,
+    duration: state.duration,
+    started_at: state.started_at,
+    ended_at: state.ended_at,
+    recording_url: state.recording_url,
     notes: null,
     disposition: null,
     created_at: at,
     updated_at: at,
     new_contact_url: null,
-    extra,
+    extra: state.extra,
     contact: null,
     contacts: [],
     crm_log: null,
