@@ -347,6 +347,23 @@ describe('store cost', () => {
     expect((await relay.store.crmOutboxStats()).depth).toBe(0);
   });
 
+  it("logs a call that ended during its lookup from the lookup's transaction: no read transaction, no wake, the call as the read would give it", async () => {
+    await relay.outbox.start();
+    const release = relay.crm.hang('findContacts');
+    await relay.inbound('CA1', CALLER).ringing();
+    expect((await relay.inbound('CA1', CALLER).completed()).status).toBe(200);
+    const transactions = vi.spyOn(relay.store, 'transaction');
+    const nextDue = vi.spyOn(relay.store, 'nextCrmDue');
+    release();
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
+    // The lookup's (the contact, the row claimed) and the outcome's.
+    expect(transactions).toHaveBeenCalledTimes(2);
+    expect(nextDue).not.toHaveBeenCalled();
+    expect(relay.crm.asked('logCall')).toEqual([toCrmCall(await relay.callOf('CA1'), await relay.store.agentById(relay.ada.id))]);
+    expect(relay.crm.asked('logCall')[0]).toMatchObject({ contact_id: GRACE.id, agent_name: 'Ada', status: 'completed' });
+    expect((await relay.store.crmOutboxStats()).depth).toBe(0);
+  });
+
   it('runs nothing for a row claimed in a transaction that rolls back, and gives its slot back', async () => {
     await relay.outbox.stop();
     relay = await crmTestRelay({ outbox: { batch: 1 } });

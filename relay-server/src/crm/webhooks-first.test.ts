@@ -27,16 +27,18 @@ function turnsOn(utilisation: number, settings: Partial<WebhooksFirstSettings> =
   };
 }
 
-/** Steps that record when they start and finish when the test says. */
+/** Steps that record when they start, and whether they were told they waited, and finish when the test says. */
 function steps(turns: WebhooksFirst) {
   const started: number[] = [];
+  const waited = new Map<number, boolean>();
   const finishers = new Map<number, () => void>();
   const add = (id: number) =>
-    turns.run(() => {
+    turns.run((hadToWait) => {
       started.push(id);
+      waited.set(id, hadToWait);
       return new Promise<number>((resolve) => finishers.set(id, () => resolve(id)));
     });
-  return { started, add, finish: (id: number) => finishers.get(id)!() };
+  return { started, waited, add, finish: (id: number) => finishers.get(id)!() };
 }
 
 /** Lets the promises of steps just admitted run their first part. */
@@ -135,6 +137,12 @@ describe('webhooks first', () => {
     load(0);
     await vi.waitFor(() => expect(crm.started).toEqual([1, 2, 3]), WAIT);
     expect(turns.counts.stepsRationed).toBe(2);
+    // A step that waited is told so: what it read before its turn may be old (an outbox row reads afresh).
+    expect([...crm.waited]).toEqual([
+      [1, false],
+      [2, true],
+      [3, true],
+    ]);
   });
 
   it('lets the waiting steps go as soon as the load falls, webhooks still in flight', async () => {
