@@ -337,6 +337,18 @@ describe('store cost', () => {
     expect(transactions).toHaveBeenCalledTimes(4);
   });
 
+  it('pushes the logged call exactly as the store reads it back, without reading it back: one read of the call for the row, one for its outcome', async () => {
+    await endedCall();
+    const view = Object.getPrototypeOf(await relay.store.transaction(async (tx) => tx)) as { callById: () => unknown };
+    const callReads = vi.spyOn(view, 'callById');
+    expect(await relay.outbox.runDue()).toBe(1);
+    expect(callReads).toHaveBeenCalledTimes(2);
+    callReads.mockRestore();
+    const stored = (await relay.callOf('CA1'))!;
+    expect(stored.crm_log).toMatchObject({ state: 'logged' });
+    expect(relay.published.at(-1)!.call).toBe(JSON.stringify(await relay.store.callById(stored.id)));
+  });
+
   it('claims a row due at its commit in that same transaction: no claim transaction of its own', async () => {
     await relay.outbox.start();
     const claims = countClaimTransactions();

@@ -402,9 +402,11 @@ export class CrmOutboxWorker {
     const crmLog = await next(tx, call, await tx.crmWorkOf(work.callId));
     if (!crmLog || sameLog(call.crm_log, crmLog)) return [];
     const at = this.deps.now().toISOString();
-    await tx.setCallCrm(call.id, { ...crmFields(call), crm_log: crmLog }, at);
+    // Built from what is written rather than read back, as the lookup's change is: a read and a parse of the call fewer per CRM outcome (issue 10).
+    const logged: Call = { ...call, crm_log: crmLog, updated_at: at };
+    await tx.setCallCrm(call.id, crmFields(logged), at);
     const entries: EventEntry[] = (await tx.agentIdsOfCall(call.id)).map((agentId) => ({ agentId, kind: 'updated' }));
-    return tx.appendEvents(entries, (await tx.callById(call.id))!, at);
+    return tx.appendEvents(entries, logged, at);
   }
 }
 
