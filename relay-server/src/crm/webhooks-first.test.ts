@@ -443,6 +443,32 @@ describe('webhooks first, in a saturated relay', () => {
     }
   });
 
+  it("reads the call afresh for a log claimed in its lookup's transaction that then waited its turn: a change made meanwhile is in the log", async () => {
+    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5, gatherMs: 1 }, threadLoad: SATURATED });
+    try {
+      relay.crm.contacts.set(CALLER, [GRACE]);
+      await relay.outbox.start();
+      const release = relay.crm.hang('findContacts');
+      expect((await relay.inbound('CA1', CALLER).ringing()).status).toBe(200);
+      await vi.waitFor(() => expect(relay.crm.asked('findContacts')).toEqual([CALLER]), WAIT);
+      expect((await relay.inbound('CA1', CALLER).completed()).status).toBe(200);
+      const held = await webhooksInFlight(relay);
+      release();
+      // The lookup's transaction linked the contact and claimed the log, which waits behind the webhooks.
+      await vi.waitFor(async () => expect((await relay.callOf('CA1')).contact).toEqual(GRACE), WAIT);
+      await vi.waitFor(async () => expect((await relay.store.crmWorkOf((await relay.callOf('CA1')).id))?.state).toBe('inflight'), WAIT);
+      const { id } = await relay.callOf('CA1');
+      expect((await relay.call(relay.ada.token, 'PATCH', `/calls/${id}`, { notes: 'wants a callback' })).status).toBe(200);
+      expect(relay.crm.asked('logCall')).toEqual([]);
+
+      expect(await held.finish()).toEqual([200, 200]);
+      await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
+      expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ call_id: 'CA1', contact_id: GRACE.id, notes: 'wants a callback' })]);
+    } finally {
+      await relay.outbox.stop();
+    }
+  });
+
   it("answers webhooks while a call's log waits behind webhooks in flight, and writes it once, when they are answered", async () => {
     const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5 }, threadLoad: SATURATED });
     try {
