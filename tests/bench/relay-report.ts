@@ -308,7 +308,11 @@ the record changes: 121 to 126 µs (× 0.09); its API's envelopes and errors are
 / 7.73 / 8.03 -> 6.53 / 7.1 / 6.6 ms, with / without × 3.48 / 3.26 / 3.70 -> × 3.11 / 2.70 / 2.67,
 the log p50 2.9 / 4.1 / 5.3 -> 1.5 / 4.0 / 3.0 s; the simulator's CPU per webhook while the
 webhooks came 0.53 / 0.40 / 0.52 -> 0.30 / 0.50 / 0.37 ms (few of its requests come then: the
-steps wait past the burst). Then a transaction fewer per logged call: a call that ends while its
+steps wait past the burst). \`crm-engine.ts --calls 300 --rounds 2\`, two pairs at load 12 to 14:
+the client's CPU per call 3,879 / 2,972 -> 2,816 / 1,852 µs in the second round (× 0.73 / × 0.62),
+lookup and log alike, with no change to the client: a CRM that answers sooner wakes a client
+that idled less (crm-http-probe.ts above), so the simulator's slowness was counted in the
+relay's CPU per request too. Then a transaction fewer per logged call: a call that ends while its
 caller is looked up (the common case under load, the lookup rationed and the log waiting for the
 contact) has its outbox row claimed in the lookup's transaction, which now hands the row the call
 as it leaves it and its CRM target (the session, kept per config, and the call's first agent, one
