@@ -2,6 +2,7 @@ import type { ReleaseEvents } from './calls/event-publisher.ts';
 import type { CallerLookup } from './crm/caller-lookup.ts';
 import type { CrmSettings } from './crm/settings.ts';
 import type { CrmConnectors } from './crm/connectors.ts';
+import type { CrmOutboxWorker } from './crm/outbox-worker.ts';
 import type { WebhooksFirst } from './crm/webhooks-first.ts';
 import type { PlanResolver } from './instances/plans.ts';
 import type { Logger } from './log.ts';
@@ -27,6 +28,8 @@ export interface RelayDeps {
     wake: () => void;
     /** Inside a transaction: the outbox worker claims a row due now, to run once it is committed (CrmOutboxWorker.claimWithCommit). */
     claimWithCommit: (tx: StoreTx, work: CrmWork) => CrmWork;
+    /** At the end of such a transaction: hands the claimed row what its run would read first (CrmOutboxWorker.handOverRead). */
+    handOverRead: CrmOutboxWorker['handOverRead'];
   };
   metrics: RelayMetrics;
   log: Logger;

@@ -98,6 +98,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       settings: { ...CRM_DEFAULTS, wrapUpMs: options.crmWrapUpMs ?? CRM_DEFAULTS.wrapUpMs },
       wake: () => outbox.wake(),
       claimWithCommit: (tx, work) => outbox.claimWithCommit(tx, work),
+      handOverRead: (tx, callId, read) => outbox.handOverRead(tx, callId, read),
     },
     metrics,
     log,

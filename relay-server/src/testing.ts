@@ -59,6 +59,7 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = 
       settings: { ...CRM_DEFAULTS, ...options.crm?.settings },
       wake: () => outbox.wake(),
       claimWithCommit: (tx, work) => outbox.claimWithCommit(tx, work),
+      handOverRead: (tx, callId, read) => outbox.handOverRead(tx, callId, read),
     },
     metrics,
     log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),

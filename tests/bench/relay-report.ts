@@ -297,6 +297,42 @@ without × 3.18 / 2.49 / 3.40 -> × 3.41 / 2.81 / 2.49, webhooks per second with
 / 0.92 / 0.63 -> × 0.67 / 0.74 / 0.94; one at a time, 50 calls, the contact on the first event
 100 % in both, every call logged once. Not separated from the noise, for reads on the webhook's
 path: not in the tree.
+Measured since (branch s16-crm). The bench's Vtiger simulator built a LIKE pattern for every row
+of a search and copied every record it read: 1.2 to 1.4 ms of its CPU per Contacts search over
+300 contacts and 300 logged Events (an in-process probe, 1,000 searches, two pairs at load 6),
+about what the relay's thread spent per webhook, on the same two cores, where a remote CRM would
+take nothing. A search now compiles its conditions once and reads each record's view, kept until
+the record changes: 121 to 126 µs (× 0.09); its API's envelopes and errors are unchanged
+(tests/simulators/crm/vtiger.test.ts), and the benches still show its CPU. A/B against main,
+\`crm-load.ts --calls 300\`, three pairs at load 6 to 13: the relay's CPU per call with the CRM 7.07
+/ 7.73 / 8.03 -> 6.53 / 7.1 / 6.6 ms, with / without × 3.48 / 3.26 / 3.70 -> × 3.11 / 2.70 / 2.67,
+the log p50 2.9 / 4.1 / 5.3 -> 1.5 / 4.0 / 3.0 s; the simulator's CPU per webhook while the
+webhooks came 0.53 / 0.40 / 0.52 -> 0.30 / 0.50 / 0.37 ms (few of its requests come then: the
+steps wait past the burst). \`crm-engine.ts --calls 300 --rounds 2\`, two pairs at load 12 to 14:
+the client's CPU per call 3,879 / 2,972 -> 2,816 / 1,852 µs in the second round (× 0.73 / × 0.62),
+lookup and log alike, with no change to the client: a CRM that answers sooner wakes a client
+that idled less (crm-http-probe.ts above), so the simulator's slowness was counted in the
+relay's CPU per request too. Then a transaction fewer per logged call: a call that ends while its
+caller is looked up (the common case under load, the lookup rationed and the log waiting for the
+contact) has its outbox row claimed in the lookup's transaction, which now hands the row the call
+as it leaves it and its CRM target (the session, kept per config, and the call's first agent, one
+read more there), so the row's run starts with its write: no read transaction of its own (a
+commit and a disk sync on the webhooks' thread) and no wake of the worker (a read of the next due
+time), four store transactions per such call instead of five, nothing added to a webhook's path
+(where the earlier trial above put its reads). A row that waited for its turn reads afresh: a
+change made meanwhile (the agent's notes) belongs in its log. And an outcome's event carries the
+call built from what its transaction wrote, not read back (a read and a parse of the call fewer
+per outcome). A/B of the handover alone against the simulator's change, three pairs at load 8 to
+19: the relay's CPU per call with the CRM 6.33 / 9.87 / 8.9 -> 6.93 / 10.53 / 8.23 ms, not
+separated on such a machine. All three against main, three pairs at load 13 to 17: 11.03 / 10.2 /
+7.97 -> 8.63 / 7.67 / 8.83 ms (medians 10.2 -> 8.63), with / without × 3.48 / 4.08 / 3.15 -> × 3.41 /
+2.58 / 3.36, webhooks per second with / without × 1.18 / 0.63 / 0.92 -> × 0.47 / 0.92 / 0.75:
+inside this machine's noise but for the simulator's share; one at a time, 50 calls, once per tree
+at load 14: every call logged once (50 activities, none lost or duplicated), the contact on the
+first event 80 % on main and 90 % here (the simulator at nice 19 waiting for a core: a quiet run is
+what can say whether the 100 % holds). Left: the wake-ups of the CRM's answers themselves (two
+requests per known caller, each waking an idle relay after a burst), which batching the
+transactions cannot remove: the store already commits in one batch what lands in one turn.
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on

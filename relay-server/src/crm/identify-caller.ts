@@ -3,6 +3,7 @@ import type { RelayDeps } from '../deps.ts';
 import type { AgentEvent, Call, EventEntry, Instance, StoreTx } from '../store/index.ts';
 import { contactFields, crmFields, crmSession, followCallChange, stopWaitingForLookup } from './call-log.ts';
 import { customerNumber } from './crm-call.ts';
+import { rowTarget } from './outbox-worker.ts';
 
 /** A new call whose caller the CRM has to be asked about. */
 export interface PendingLookup {
@@ -51,6 +52,8 @@ export function lookUpCaller(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | '
         release(attached.call);
         deps.publish(attached.events);
       }
+      // A row claimed with the contact's commit runs as it landed: nothing more is due for the call.
+      if (attached?.rowClaimed) return;
       // A contact linked made the call's log due with that change; a lookup that linked none (it
       // failed, or found nobody and only the new-contact form was stored) lets a waiting log go.
       if (attached?.call.contact || (await stopWaitingForLookup(deps, lookup.instanceUid, lookup.callId))) deps.crm.wake();
@@ -77,8 +80,13 @@ function attachContacts(deps: Deps, lookup: PendingLookup, contacts: Contact[]) 
       // Read again here: the lookup ran after the webhook's commit, and the instance may have changed or gone since.
       const instance = await tx.instanceByUid(lookup.instanceUid);
       const call = instance ? await followCallChange(deps, tx, instance, before, after) : after;
-      const entries: EventEntry[] = (await tx.agentIdsOfCall(call.id)).map((agentId) => ({ agentId, kind: 'updated' }));
-      return { call, events: await tx.appendEvents(entries, call, at) };
+      const agentIds = await tx.agentIdsOfCall(call.id);
+      const entries: EventEntry[] = agentIds.map((agentId) => ({ agentId, kind: 'updated' }));
+      const events = await tx.appendEvents(entries, call, at);
+      // The call ended while its caller was looked up: its log, claimed in this transaction, starts
+      // from the call as this transaction leaves it, with no read transaction of its own (issue 10).
+      const rowClaimed = instance !== undefined && (await deps.crm.handOverRead(tx, call.id, async () => ({ call, target: await rowTarget(deps, tx, instance, call, async () => agentIds) })));
+      return { call, events, rowClaimed };
     }),
   );
 }

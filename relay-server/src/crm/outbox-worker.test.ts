@@ -337,6 +337,18 @@ describe('store cost', () => {
     expect(transactions).toHaveBeenCalledTimes(4);
   });
 
+  it('pushes the logged call exactly as the store reads it back, without reading it back: one read of the call for the row, one for its outcome', async () => {
+    await endedCall();
+    const view = Object.getPrototypeOf(await relay.store.transaction(async (tx) => tx)) as { callById: () => unknown };
+    const callReads = vi.spyOn(view, 'callById');
+    expect(await relay.outbox.runDue()).toBe(1);
+    expect(callReads).toHaveBeenCalledTimes(2);
+    callReads.mockRestore();
+    const stored = (await relay.callOf('CA1'))!;
+    expect(stored.crm_log).toMatchObject({ state: 'logged' });
+    expect(relay.published.at(-1)!.call).toBe(JSON.stringify(await relay.store.callById(stored.id)));
+  });
+
   it('claims a row due at its commit in that same transaction: no claim transaction of its own', async () => {
     await relay.outbox.start();
     const claims = countClaimTransactions();
@@ -344,6 +356,23 @@ describe('store cost', () => {
     await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
     expect(claims.count).toBe(0);
     expect(relay.crm.asked('logCall')).toHaveLength(1);
+    expect((await relay.store.crmOutboxStats()).depth).toBe(0);
+  });
+
+  it("logs a call that ended during its lookup from the lookup's transaction: no read transaction, no wake, the call as the read would give it", async () => {
+    await relay.outbox.start();
+    const release = relay.crm.hang('findContacts');
+    await relay.inbound('CA1', CALLER).ringing();
+    expect((await relay.inbound('CA1', CALLER).completed()).status).toBe(200);
+    const transactions = vi.spyOn(relay.store, 'transaction');
+    const nextDue = vi.spyOn(relay.store, 'nextCrmDue');
+    release();
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
+    // The lookup's (the contact, the row claimed) and the outcome's.
+    expect(transactions).toHaveBeenCalledTimes(2);
+    expect(nextDue).not.toHaveBeenCalled();
+    expect(relay.crm.asked('logCall')).toEqual([toCrmCall(await relay.callOf('CA1'), await relay.store.agentById(relay.ada.id))]);
+    expect(relay.crm.asked('logCall')[0]).toMatchObject({ contact_id: GRACE.id, agent_name: 'Ada', status: 'completed' });
     expect((await relay.store.crmOutboxStats()).depth).toBe(0);
   });
 

@@ -1,7 +1,7 @@
 import type { CrmCall, CrmLog, CrmOutcome, CrmSession } from '@phone-connector/shared';
 import { randomId } from '../auth/token.ts';
 import type { RelayDeps } from '../deps.ts';
-import type { AgentEvent, Call, CrmLease, CrmWork, EventEntry, StoreTx } from '../store/index.ts';
+import type { AgentEvent, Call, CrmLease, CrmWork, EventEntry, Instance, StoreTx } from '../store/index.ts';
 import { crmFields, crmSession } from './call-log.ts';
 import { toCrmCall } from './crm-call.ts';
 import { withTimeout } from './with-timeout.ts';
@@ -35,7 +35,18 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const AFTER_EVERY_LEASE = '9999-12-31T23:59:59.999Z';
 
 /** What a claimed row's run reads first: whether the claim still holds, the call, and its CRM session and call as the CRM sees it (none when the instance lost its CRM). */
-type RowRead = { lost: true } | { lost: false; call: Call | undefined; target?: { session: CrmSession; crmCall: CrmCall } };
+type RowRead = { lost: true } | { lost: false; call: Call | undefined; target?: RowTarget };
+
+/** Where a row's write goes: the instance's CRM session, and the call as that CRM sees it. */
+export interface RowTarget {
+  session: CrmSession;
+  crmCall: CrmCall;
+}
+
+/** A row claimed in a transaction still open (`claimWithCommit`), and what its run reads first when that transaction hands it over (`handOverRead`). */
+interface ClaimInTransaction {
+  read?: RowRead;
+}
 
 /** The CRM's activity of a call. */
 type ActivityRef = { id: string; url: string | null };
@@ -66,6 +77,8 @@ export class CrmOutboxWorker {
   private dueLeftQueued = false;
   /** This relay process's name on the rows it claims. */
   private readonly owner = randomId('relay_');
+  /** Rows claimed by each transaction still open, by call (`claimWithCommit`, `handOverRead`). */
+  private readonly claimsIn = new WeakMap<StoreTx, Map<number, ClaimInTransaction>>();
 
   constructor(
     private readonly deps: RelayDeps,
@@ -149,11 +162,14 @@ export class CrmOutboxWorker {
     }
     const claimed: CrmWork = { ...work, state: 'inflight', lease: this.lease() };
     this.handedOver += 1;
+    const claim: ClaimInTransaction = {};
+    const claims = this.claimsIn.get(tx) ?? new Map<number, ClaimInTransaction>();
+    this.claimsIn.set(tx, claims.set(work.callId, claim));
     tx.afterCommit(
       () => {
         this.handedOver -= 1;
         // Stopped meanwhile: the row stays in flight, as a write cut short by a stop does (the next start asks the CRM first).
-        if (!this.stopped) this.run(claimed);
+        if (!this.stopped) this.run(claimed, claim.read);
       },
       () => (this.handedOver -= 1),
     );
@@ -161,13 +177,32 @@ export class CrmOutboxWorker {
   }
 
   /**
-   * Runs one claimed row. Once it is done, a row left queued for want of room is claimed (by the
-   * running loop, or a wake); a retry scheduled by the row itself wakes the worker in `settle`.
+   * At the end of a transaction that may have claimed the call's row (`claimWithCommit`): whether
+   * it did, and if so the row's run starts from what `read` gives, the call as this transaction
+   * leaves it and its CRM target, instead of a transaction of its own to read them (a commit and a
+   * disk sync on the webhooks' thread, and a wake-up, per call: issue 10). The claim was made in
+   * this transaction on a store no other relay shares, so it holds when the row runs; a change of
+   * the call after this commit marks the row to run again, as one during its write does. A row
+   * that waits for its turn (webhooks-first.ts) reads afresh when it starts.
    */
-  private run(work: CrmWork): void {
+  async handOverRead(tx: StoreTx, callId: number, read: () => Promise<{ call: Call; target: RowTarget | undefined }>): Promise<boolean> {
+    const claim = this.claimsIn.get(tx)?.get(callId);
+    if (!claim) return false;
+    const { call, target } = await read();
+    claim.read = { lost: false, call, target };
+    return true;
+  }
+
+  /**
+   * Runs one claimed row (from what its claiming transaction read, when it handed that over). Once it
+   * is done, a row left queued for want of room is claimed (by the running loop, or a wake); a retry
+   * scheduled by the row itself wakes the worker in `settle`.
+   */
+  private run(work: CrmWork, read?: RowRead): void {
     // A CRM step: it waits while webhooks keep the relay busy (webhooks-first.ts).
     const running: Promise<void> = this.deps.crm.turns
-      .run(() => this.process(work))
+      // What the claiming transaction read is as fresh as a read now only when the step starts at once.
+      .run((waited) => this.process(work, waited ? undefined : read))
       // Rows stay in flight and are picked up again at the next start: nothing is lost.
       .catch((error: unknown) => this.deps.log.error('crm outbox write failed', { instance: work.instanceUid, call: work.callId, error }))
       .finally(() => {
@@ -238,13 +273,13 @@ export class CrmOutboxWorker {
     return { owner: this.owner, until: new Date(this.deps.now().getTime() + this.settings.leaseMs).toISOString() };
   }
 
-  private async process(work: CrmWork): Promise<void> {
+  private async process(work: CrmWork, known?: RowRead): Promise<void> {
     const done = (crmLog?: CrmLog) =>
       this.commit(work, async (tx) => {
         await tx.deleteCrmWork(work.callId);
         return crmLog;
       });
-    const read = await this.read(work);
+    const read = known ?? (await this.read(work));
     // Taken over by another relay since the claim (this one stalled past its lease): the row is that relay's to run.
     if (read.lost) return;
     const { call, target } = read;
@@ -275,10 +310,8 @@ export class CrmOutboxWorker {
       if (!(await this.stillClaimed(tx, work))) return { lost: true };
       const call = await tx.callById(work.callId);
       const instance = call && (await tx.instanceByUid(work.instanceUid));
-      const session = instance?.crm ? await crmSession(this.deps, tx, instance) : undefined;
-      if (!call || !instance || !session) return { lost: false, call };
-      const agentId = (await tx.agentIdsOfCall(call.id))[0] ?? instance.agentId;
-      return { lost: false, call, target: { session, crmCall: toCrmCall(call, await tx.agentById(agentId)) } };
+      if (!call || !instance) return { lost: false, call };
+      return { lost: false, call, target: await rowTarget(this.deps, tx, instance, call, () => tx.agentIdsOfCall(call.id)) };
     });
   }
 
@@ -369,10 +402,20 @@ export class CrmOutboxWorker {
     const crmLog = await next(tx, call, await tx.crmWorkOf(work.callId));
     if (!crmLog || sameLog(call.crm_log, crmLog)) return [];
     const at = this.deps.now().toISOString();
-    await tx.setCallCrm(call.id, { ...crmFields(call), crm_log: crmLog }, at);
+    // Built from what is written rather than read back, as the lookup's change is: a read and a parse of the call fewer per CRM outcome (issue 10).
+    const logged: Call = { ...call, crm_log: crmLog, updated_at: at };
+    await tx.setCallCrm(call.id, crmFields(logged), at);
     const entries: EventEntry[] = (await tx.agentIdsOfCall(call.id)).map((agentId) => ({ agentId, kind: 'updated' }));
-    return tx.appendEvents(entries, (await tx.callById(call.id))!, at);
+    return tx.appendEvents(entries, logged, at);
   }
+}
+
+/** Where a call's row writes, read in `tx`: none when the instance has no usable CRM any more. The CRM sees the call as its first agent took it. */
+export async function rowTarget(deps: Pick<RelayDeps, 'crm'>, tx: StoreTx, instance: Instance, call: Call, agentIds: () => Promise<string[]>): Promise<RowTarget | undefined> {
+  const session = instance.crm ? await crmSession(deps, tx, instance) : undefined;
+  if (!session) return undefined;
+  const agentId = (await agentIds())[0] ?? instance.agentId;
+  return { session, crmCall: toCrmCall(call, await tx.agentById(agentId)) };
 }
 
 function logOf(call: Call): CrmLog {

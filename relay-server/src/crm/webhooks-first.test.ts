@@ -27,16 +27,18 @@ function turnsOn(utilisation: number, settings: Partial<WebhooksFirstSettings> =
   };
 }
 
-/** Steps that record when they start and finish when the test says. */
+/** Steps that record when they start, and whether they were told they waited, and finish when the test says. */
 function steps(turns: WebhooksFirst) {
   const started: number[] = [];
+  const waited = new Map<number, boolean>();
   const finishers = new Map<number, () => void>();
   const add = (id: number) =>
-    turns.run(() => {
+    turns.run((hadToWait) => {
       started.push(id);
+      waited.set(id, hadToWait);
       return new Promise<number>((resolve) => finishers.set(id, () => resolve(id)));
     });
-  return { started, add, finish: (id: number) => finishers.get(id)!() };
+  return { started, waited, add, finish: (id: number) => finishers.get(id)!() };
 }
 
 /** Lets the promises of steps just admitted run their first part. */
@@ -135,6 +137,12 @@ describe('webhooks first', () => {
     load(0);
     await vi.waitFor(() => expect(crm.started).toEqual([1, 2, 3]), WAIT);
     expect(turns.counts.stepsRationed).toBe(2);
+    // A step that waited is told so: what it read before its turn may be old (an outbox row reads afresh).
+    expect([...crm.waited]).toEqual([
+      [1, false],
+      [2, true],
+      [3, true],
+    ]);
   });
 
   it('lets the waiting steps go as soon as the load falls, webhooks still in flight', async () => {
@@ -430,6 +438,32 @@ describe('webhooks first, in a saturated relay', () => {
       await vi.waitFor(() => expect(relay.pushed('CA1').at(-1)).toMatchObject({ kind: 'updated', call: { contact: GRACE } }), WAIT);
       expect(relay.crm.asked('findContacts')).toEqual([CALLER]);
       expect(await relay.deps.metrics.render()).toMatch(/^relay_crm_lookups_pending 0$/m);
+    } finally {
+      await relay.outbox.stop();
+    }
+  });
+
+  it("reads the call afresh for a log claimed in its lookup's transaction that then waited its turn: a change made meanwhile is in the log", async () => {
+    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5, gatherMs: 1 }, threadLoad: SATURATED });
+    try {
+      relay.crm.contacts.set(CALLER, [GRACE]);
+      await relay.outbox.start();
+      const release = relay.crm.hang('findContacts');
+      expect((await relay.inbound('CA1', CALLER).ringing()).status).toBe(200);
+      await vi.waitFor(() => expect(relay.crm.asked('findContacts')).toEqual([CALLER]), WAIT);
+      expect((await relay.inbound('CA1', CALLER).completed()).status).toBe(200);
+      const held = await webhooksInFlight(relay);
+      release();
+      // The lookup's transaction linked the contact and claimed the log, which waits behind the webhooks.
+      await vi.waitFor(async () => expect((await relay.callOf('CA1')).contact).toEqual(GRACE), WAIT);
+      await vi.waitFor(async () => expect((await relay.store.crmWorkOf((await relay.callOf('CA1')).id))?.state).toBe('inflight'), WAIT);
+      const { id } = await relay.callOf('CA1');
+      expect((await relay.call(relay.ada.token, 'PATCH', `/calls/${id}`, { notes: 'wants a callback' })).status).toBe(200);
+      expect(relay.crm.asked('logCall')).toEqual([]);
+
+      expect(await held.finish()).toEqual([200, 200]);
+      await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
+      expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ call_id: 'CA1', contact_id: GRACE.id, notes: 'wants a callback' })]);
     } finally {
       await relay.outbox.stop();
     }

@@ -109,18 +109,18 @@ export class WebhooksFirst {
     if (this.waiting.length > 0) this.admit();
   }
 
-  /** Runs a CRM step once its turn comes. */
-  async run<T>(step: () => Promise<T>): Promise<T> {
+  /** Runs a CRM step once its turn comes; `waited` tells it whether it waited for its turn (what it read before may be old). */
+  async run<T>(step: (waited: boolean) => Promise<T>): Promise<T> {
     if (this.waiting.length > 0 || !this.mayStart()) {
       this.counts.stepsRationed += 1;
       await new Promise<void>((resolve) => {
         this.waiting.push(resolve);
         this.armRecheck();
       });
-    } else {
-      this.counts.stepsAtOnce += 1;
+      return step(true);
     }
-    return step();
+    this.counts.stepsAtOnce += 1;
+    return step(false);
   }
 
   /**

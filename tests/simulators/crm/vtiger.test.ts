@@ -298,6 +298,20 @@ describe('finding a caller with VTQL', () => {
     expect(result(await query(session, "SELECT id FROM Contacts WHERE phone = '(415) 555-0100';"))).toHaveLength(2);
   });
 
+  it('finds a record as it is now: a search after a revise sees the new number, not the old one', async () => {
+    const own = await VtigerSimulator.start({ clock: () => now });
+    try {
+      const [id] = own.seed([{ firstName: 'Rita', lastName: 'Moved', phones: ['+1 212 555 0161'] }]);
+      const ownSession = (await login(own)).sessionName;
+      expect(result(await query(ownSession, lastFour('Contacts', '0161'), own)).map((r: any) => r.id)).toEqual([id]);
+      result(await webservice({ operation: 'revise', sessionName: ownSession, element: JSON.stringify({ id, phone: '+1 212 555 0162' }) }, 'POST', own));
+      expect(result(await query(ownSession, lastFour('Contacts', '0161'), own))).toEqual([]);
+      expect(result(await query(ownSession, lastFour('Contacts', '0162'), own))).toEqual([expect.objectContaining({ id, phone: '+1 212 555 0162' })]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('answers [] when nothing matches, and never finds a deleted contact', async () => {
     expect(result(await query(session, lastFour('Contacts', '9999')))).toEqual([]);
     const all = result(await query(session, "SELECT id FROM Contacts WHERE lastname = 'Away';"));
