@@ -38,6 +38,11 @@ export class ScanQueue {
     private readonly doc: Document,
     /** Told about each open shadow root met on the way; the queue does not enter them itself. */
     private readonly onShadowRoot: (root: ShadowRoot) => void,
+    /**
+     * Asked about each text the walk meets with enough digits for a number: true drops it there,
+     * unread (a date, an order id, alone in their cells, with no buttons to take away).
+     */
+    private readonly holdsNoNumber: (text: Text) => boolean = () => false,
   ) {}
 
   get isEmpty(): boolean {
@@ -123,8 +128,10 @@ export class ScanQueue {
       }
       walk.current = node;
       if (node.nodeType === Node.TEXT_NODE) {
+        const text = node as Text;
+        const data = text.data;
         // A few digits next to other text of the line may be part of a split number.
-        if (mightContainPhoneNumber((node as Text).data) || (DIGIT.test((node as Text).data) && sharesLine(node as Text))) return node as Text;
+        if (mightContainPhoneNumber(data) ? !this.holdsNoNumber(text) : DIGIT.test(data) && sharesLine(text)) return text;
       } else {
         const element = node as Element;
         if (element.shadowRoot) this.onShadowRoot(element.shadowRoot);
