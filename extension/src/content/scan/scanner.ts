@@ -228,10 +228,17 @@ class PageScanner {
       } else if (type === 'childList') {
         // Our own writes are no change of the page's: reading after them would make a layout of ours per frame.
         // The overlay adds its hosts in its pass after the frame's layout: a read then would restyle the page mid-frame.
-        for (const node of addedNodes) {
-          if (isOurs(node)) continue;
-          pageChanged = true;
-          this.queue.add(node);
+        let oursAdded = false;
+        for (const node of addedNodes) oursAdded ||= isOurs(node);
+        if (!oursAdded) {
+          pageChanged ||= addedNodes.length > 0;
+          this.queue.addSiblings(addedNodes);
+        } else {
+          for (const node of addedNodes) {
+            if (isOurs(node)) continue;
+            pageChanged = true;
+            this.queue.add(node);
+          }
         }
         for (const node of removedNodes) {
           // Our button removed by the page (its anchor stays): put it back. A removed anchor: drop its buttons.
