@@ -28,14 +28,6 @@ function readAll(root: Node, jump?: { after: number; to: () => Node | undefined 
   return texts;
 }
 
-/** Every anchor's text the queue yields, in its order. */
-function drain(queue: ScanQueue): string[] {
-  const texts: string[] = [];
-  for (let anchor = queue.next(Number.POSITIVE_INFINITY); anchor; anchor = queue.next(Number.POSITIVE_INFINITY)) texts.push(anchor.textContent ?? '');
-  expect(queue.isEmpty).toBe(true);
-  return texts;
-}
-
 afterEach(() => {
   document.body.replaceChildren();
   vi.restoreAllMocks();
@@ -73,31 +65,6 @@ describe('ScanQueue', () => {
     const texts: string[] = [];
     for (let anchor = queue.next(Number.POSITIVE_INFINITY); anchor; anchor = queue.next(Number.POSITIVE_INFINITY)) texts.push(anchor.textContent ?? '');
     expect(texts).toEqual(['415-555-1001']);
-  });
-
-  it("walks the rows one change added as one range, to the end of the last and no further (an infinite scroll's append)", () => {
-    const body = list(30);
-    for (const row of [...body.children]) row.after(document.createComment(' row '));
-    const queue = new ScanQueue(document, () => undefined);
-    // A node taken on its own is walked if it has children: a walk of its own per row.
-    const walksOfTheirOwn = vi.spyOn(Node.prototype, 'hasChildNodes');
-    // Rows 10 to 19 and the comments between them, as a record's addedNodes: the first a comment.
-    const added = [...body.childNodes].slice(19, 39);
-    queue.addSiblings(added);
-    const texts = drain(queue);
-    expect(texts).toEqual([...body.children].slice(10, 20).map((row) => row.textContent));
-    expect(walksOfTheirOwn).not.toHaveBeenCalled();
-  });
-
-  it('walks each node of a range on its own once the page has put the first after the last, or removed the first', () => {
-    const body = list(10);
-    const queue = new ScanQueue(document, () => undefined);
-    const rows = [...body.children];
-    queue.addSiblings(rows.slice(2, 6));
-    body.append(rows[2] as Node);
-    queue.addSiblings(rows.slice(7, 9));
-    rows[7]?.remove();
-    expect(drain(queue).sort()).toEqual([2, 3, 4, 5, 8].map((i) => `415-555-${1000 + i}`));
   });
 
   it('never jumps back to what it read already', () => {

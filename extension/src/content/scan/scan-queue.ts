@@ -12,17 +12,10 @@ interface Walk {
   root: Node;
   /** The node the walk is at: read already, the walk goes on after it. */
   current: Node;
-  /** Where the walk stops (not read): where the walk it continues jumped to, or what follows a range of siblings. */
+  /** Where the walk stops (not read): where the walk it continues jumped to. */
   end?: Node;
   /** The walk of what was jumped over, once this one is done. */
   then?: Walk;
-  /** A range of `root`'s children walked as one: each walked on its own if the walk loses its place. */
-  siblings?: ArrayLike<Node>;
-}
-
-/** Consecutive siblings added by one change of the page (an infinite scroll's rows): walked as one range. */
-class Siblings {
-  constructor(readonly nodes: ArrayLike<Node>) {}
 }
 
 /**
@@ -32,7 +25,7 @@ class Siblings {
  * other text on its line, and call links.
  */
 export class ScanQueue {
-  private readonly pending = new Set<Node | Siblings>();
+  private readonly pending = new Set<Node>();
   private walk: Walk | undefined;
   /**
    * One walker per tree (the document, each shadow root), moved to each walk's node: a walker
@@ -45,11 +38,6 @@ export class ScanQueue {
     private readonly doc: Document,
     /** Told about each open shadow root met on the way; the queue does not enter them itself. */
     private readonly onShadowRoot: (root: ShadowRoot) => void,
-    /**
-     * Asked about each text the walk meets with enough digits for a number: true drops it there,
-     * unread (a date, an order id, alone in their cells, with no buttons to take away).
-     */
-    private readonly holdsNoNumber: (text: Text) => boolean = () => false,
   ) {}
 
   get isEmpty(): boolean {
@@ -58,16 +46,6 @@ export class ScanQueue {
 
   add(node: Node): void {
     this.pending.add(node);
-  }
-
-  /**
-   * Nodes one mutation record added, consecutive siblings then: one walk from the first to the end
-   * of the last. An infinite scroll's append of 500 rows was 500 walks, each set up on its own
-   * (issue #12).
-   */
-  addSiblings(nodes: ArrayLike<Node>): void {
-    if (nodes.length === 1) this.pending.add(nodes[0] as Node);
-    else if (nodes.length > 1) this.pending.add(new Siblings(nodes));
   }
 
   clear(): void {
@@ -92,10 +70,6 @@ export class ScanQueue {
       if (first.done) return undefined;
       const node = first.value;
       this.pending.delete(node);
-      if (node instanceof Siblings) {
-        this.walk = this.walkOf(node.nodes);
-        continue;
-      }
       // A detached text node or link is still returned: the scanner drops its buttons.
       if (node.nodeType === Node.TEXT_NODE) return node as Text;
       if (node.nodeType === Node.ELEMENT_NODE) {
@@ -129,44 +103,11 @@ export class ScanQueue {
     this.walk = { root: walk.root, current: walker.currentNode, then: { ...walk, end: node } };
   }
 
-  /**
-   * The walk of a range of siblings, from the node before the first (the walk reads what comes
-   * after its current node) to what follows the last; undefined, and each node queued on its own,
-   * if the page has moved them apart since (a move is a record of its own: they are read again).
-   */
-  private walkOf(siblings: ArrayLike<Node>): Walk | undefined {
-    const first = siblings[0] as Node;
-    const last = siblings[siblings.length - 1] as Node;
-    const root = first.parentNode;
-    if (!root?.isConnected || last.parentNode !== root || !(first.compareDocumentPosition(last) & Node.DOCUMENT_POSITION_FOLLOWING)) {
-      this.addEach(siblings);
-      return undefined;
-    }
-    const walker = this.walkerOf(root);
-    walker.currentNode = last;
-    const end = nextAfterSubtree(walker, root) ?? undefined;
-    walker.currentNode = first;
-    // No node the walker shows before the first in its tree: the walk starts from the parent.
-    const current = walker.previousNode() ?? root;
-    return { root, current, end, siblings };
-  }
-
-  private addEach(nodes: ArrayLike<Node>): void {
-    for (let i = 0; i < nodes.length; i++) this.pending.add(nodes[i] as Node);
-  }
-
   private step(walk: Walk, deadline: number): Anchor | 'paused' | 'done' {
     const { root } = walk;
     if (!root.isConnected) return 'done';
-    if (!root.contains(walk.current)) {
-      // The page removed the node the walk paused at: start over, placing buttons is idempotent;
-      // a range's nodes each on their own, not the whole parent they are in (a list's body).
-      if (walk.siblings) {
-        this.addEach(walk.siblings);
-        return 'done';
-      }
-      walk.current = root;
-    }
+    // The page removed the node the walk paused at: start over, placing buttons is idempotent.
+    if (!root.contains(walk.current)) walk.current = root;
     // The walker would go on past the subtree: it stops at what follows it, as the page is now,
     // found by the walker itself, so it is a node the walk meets (a comment after the row is not).
     const walker = this.walkerOf(root);
@@ -182,10 +123,8 @@ export class ScanQueue {
       }
       walk.current = node;
       if (node.nodeType === Node.TEXT_NODE) {
-        const text = node as Text;
-        const data = text.data;
         // A few digits next to other text of the line may be part of a split number.
-        if (mightContainPhoneNumber(data) ? !this.holdsNoNumber(text) : DIGIT.test(data) && sharesLine(text)) return text;
+        if (mightContainPhoneNumber((node as Text).data) || (DIGIT.test((node as Text).data) && sharesLine(node as Text))) return node as Text;
       } else {
         const element = node as Element;
         if (element.shadowRoot) this.onShadowRoot(element.shadowRoot);

@@ -130,9 +130,9 @@ describe('startScanner', () => {
     });
     await settled(scanner);
     expect(buttons()).toHaveLength(expected);
-    // A zero budget plans one text node per slice: each with a number (the walk drops the dates
-    // and order ids, and the price has too few digits) in a slice of its own.
-    expect(slices).toBeGreaterThanOrEqual(expected);
+    // A zero budget plans one text node per slice; each of the first 30 rows has at least three
+    // with a run of seven digits or more (a phone, the date, the order id; the price has none).
+    expect(slices).toBeGreaterThanOrEqual(30 * 3);
   }, HEAVY_SCAN_MS);
 
   it('hands the buttons of a long read to the overlay a few hundred at a time, not slice by slice nor once the reading is done', async () => {
@@ -156,7 +156,7 @@ describe('startScanner', () => {
     });
     await settled(scanner);
     expect(buttons()).toHaveLength(expected);
-    expect(slices).toBeGreaterThanOrEqual(expected);
+    expect(slices).toBeGreaterThan(30 * 3);
     // Handed over in batches, the first while most of the rows were still to read.
     const batches = [...new Set(handedInSlice)].map((slice) => handedInSlice.filter((handed) => handed === slice).length);
     expect(handedInSlice[0]).toBeLessThan(slices / 3);
@@ -185,23 +185,6 @@ describe('startScanner', () => {
     await settled(scanner);
     expect(placed).toEqual([]);
     expect(buttons()).toHaveLength(expected);
-  });
-
-  it("drops a row's look-alikes in the walk: only texts with a number, or on a shared line, are planned", async () => {
-    const { html, expected } = contactRows(30);
-    const planned: string[] = [];
-    const isCurrent = ButtonSlots.prototype.isCurrent;
-    vi.spyOn(ButtonSlots.prototype, 'isCurrent').mockImplementation(function (this: ButtonSlots, anchor, source) {
-      planned.push(anchor.textContent ?? '');
-      return isCurrent.call(this, anchor, source);
-    });
-    const { scanner } = scan(`${html}<p>Call <b>+1 415</b> 555 0100</p>`);
-    await settled(scanner);
-    expect(buttons()).toHaveLength(expected + 1);
-    // The dates and order ids (seven digits or more each) were never planned; the split number's parts were.
-    expect(planned.filter((text) => /^\d{4}-|^ORD-/.test(text))).toEqual([]);
-    expect(planned.filter((text) => /^\+?[\d (]/.test(text) && !/^\+1 415$| 555 0100$/.test(text))).toHaveLength(expected);
-    expect(planned).toEqual(expect.arrayContaining(['+1 415', ' 555 0100']));
   });
 
   it("reads what the page adds in the observer's callback and hands its buttons over there: they join the page's own next frame", async () => {

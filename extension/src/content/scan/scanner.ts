@@ -144,14 +144,10 @@ class PageScanner {
     listenToCallButtons(this.root, options.onCall, options.signal);
     this.detections = new DetectionCache(options.defaultCountry);
     this.slots = new ButtonSlots(this.root);
-    this.queue = new ScanQueue(
-      this.root,
-      (shadowRoot) => {
-        this.observe(shadowRoot);
-        this.queue.add(shadowRoot);
-      },
-      (text) => this.holdsNoNumber(text),
-    );
+    this.queue = new ScanQueue(this.root, (shadowRoot) => {
+      this.observe(shadowRoot);
+      this.queue.add(shadowRoot);
+    });
     this.observer = new MutationObserver((records) => safely(() => this.onMutations(records)));
     this.observer.observe(this.root, OBSERVED);
     this.queue.add(this.root);
@@ -228,17 +224,10 @@ class PageScanner {
       } else if (type === 'childList') {
         // Our own writes are no change of the page's: reading after them would make a layout of ours per frame.
         // The overlay adds its hosts in its pass after the frame's layout: a read then would restyle the page mid-frame.
-        let oursAdded = false;
-        for (const node of addedNodes) oursAdded ||= isOurs(node);
-        if (!oursAdded) {
-          pageChanged ||= addedNodes.length > 0;
-          this.queue.addSiblings(addedNodes);
-        } else {
-          for (const node of addedNodes) {
-            if (isOurs(node)) continue;
-            pageChanged = true;
-            this.queue.add(node);
-          }
+        for (const node of addedNodes) {
+          if (isOurs(node)) continue;
+          pageChanged = true;
+          this.queue.add(node);
         }
         for (const node of removedNodes) {
           // Our button removed by the page (its anchor stays): put it back. A removed anchor: drop its buttons.
@@ -406,16 +395,6 @@ class PageScanner {
       return;
     }
     if (!current) this.write(anchor, () => this.slots.place(anchor, source, targets), targets.length);
-  }
-
-  /**
-   * A text alone on its line in which the detection (its cache first) finds no number, and that has
-   * no buttons, read or placed, to take away: the walk drops it without planning it. Four of a list
-   * row's five texts with seven digits are such look-alikes (a date, an order id, a zip code, a long
-   * id); planned, they were most of the infinite scroll's plans (issue #12).
-   */
-  private holdsNoNumber(text: Text): boolean {
-    return this.detections.numbersIn(text.data).length === 0 && !sharesLine(text) && !this.writes.has(text) && !this.slots.has(text);
   }
 
   private write(anchor: Anchor, change: () => void, buttons: number): void {
