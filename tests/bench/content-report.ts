@@ -428,6 +428,27 @@ say what is met and what is not.
   making of buttons. Not tried: an append's rows walked as one range of siblings (one walk and one
   queue entry per record, not per row), and look-alikes rejected in the walk itself, before they
   are planned.
+- **Tried and taken back: look-alikes dropped in the walk, an append walked as one range**
+  (branch s16-scroll). Timed inside our script (performance.now() around the observer's callback
+  and its parts, the scroll once, 25,000 rows, wall time, a probe not kept; load 7): the callback
+  3.2 s, of it the walk 1.7 s, the plans of the 125,000 texts it yielded 0.73 s, the hand-offs
+  0.50 s; the overlay's passes 2.5 s. In Chromium alone (500 new rows appended, then walked in
+  the same task, ten rounds, medians, load 13): row by row 3.7 ms, as one range 2.5 ms, text
+  nodes only 1.5 ms, the same rows walked a second time 1.1 ms: the first walk of new nodes pays
+  for their JavaScript wrappers, which a measure repeated on the same rows (the least of nine
+  runs, above) never sees. Tried: a text alone on its line in which the detection (its cache
+  first) finds no number, with no buttons to take away, dropped by the walk rather than planned
+  (four of a row's five texts with seven digits), and the nodes of one mutation record walked as
+  one range of siblings (7601e46 and f0ad825 in the git log, with their tests). The plans fell
+  125,010 -> 29,510 per scroll, but the same probe, main's tree and this alternately (one pair,
+  load 7–11), put the callback at 5.86 -> 5.75 s: the walk 2.89 -> 4.46 s took in the detection
+  and line checks the plans 1.57 -> 0.42 s gave up. In the bench (PC_BENCH_ROWS=0
+  PC_BENCH_RUNS=1, three pairs, load 12–18, the bare page's own appends 75–93 s for a 5 s
+  scroll) the appends read +25 / +11 / +15 % on main's tree against +26 / +34 / +28 % with both
+  (c2d's own +31 / +11 / +19 % and +15 / +1 / +31 %), the buttons after the last append 5.18 /
+  5.00 / 2.77 s against 1.90 / 4.24 / 3.51 s. No gain shown: taken back. Left: the walk's cost
+  per new node (its wrapper, its checks), which a walk over text nodes alone would halve if the
+  elements it must see (skipped tags, shadow hosts, call links) were found another way.
 - **Measured and left: the overlay's pass and the reading slices bounded by time** (branch
   s14-frames, kept for reference). The pass took the new buttons that 25 ms paid for at the cost
   per button learned from the last passes, instead of 500 (a pass of 500 took 20–113 ms in one
