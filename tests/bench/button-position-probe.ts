@@ -15,9 +15,9 @@ const ROUNDS = 9;
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--js-flags=--expose-gc'] });
 try {
   const page = await browser.newPage();
-  // tsx names the functions declared inside the page function with a `__name` helper the page lacks.
-  await page.addInitScript('globalThis.__name = (target) => target;');
   await page.setContent('<!doctype html><body></body>');
+  // tsx names the functions declared inside the page function with a `__name` helper the page lacks.
+  await page.evaluate('globalThis.__name = (target) => target;');
   for (const inHost of [false, true]) {
     const times = await page.evaluate(
       ({ buttons, rounds, inHost }) => {
