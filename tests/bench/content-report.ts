@@ -504,6 +504,42 @@ say what is met and what is not.
   of them needs one read per row for its numbers, or a re-render's buttons reused where its new
   numbers stand at the old ones' places with the same number (the overlay would hand the scanner's
   new buttons' slot the old ones); neither is done.
+- **A button's position as two lengths, not one cssText** (branch s16-row). Profiled
+  (content-profile.ts, 10,000 rows, unminified, main's tree, load 4–11): our script 2.0 s sampled
+  in the fill and 2.6 s in the re-render, the overlay's pass about a third of it: the numbers'
+  ends (a Range's rects, checkVisibility) 0.30 / 0.49 s, the positions' cssText 0.15 / 0.21 s,
+  the placements' computed styles 0.14 / 0.16 s; the rest is the scanner's (the walk 0.41 s in
+  the fill and 0.71 s in the re-render of the same rows, not explained yet; the making of buttons
+  0.15 / 0.13 s). Chromium parses a lone length (style.left) on a fast path and a cssText with its full
+  declaration parser: tests/bench/button-position-probe.ts (10,000 buttons, median of nine, load
+  10–12, three runs) 96 / 117 / 130 -> 73 / 68 / 81 ms detached (a new button, positioned before
+  it goes into its host), 190 / 88 / 108 -> 80 / 33 / 56 ms in a host (a button moved).
+  s15-overlay's probe, which counted the writes with the hosts' style and layout, had not
+  separated the two. The timeline
+  (content-timeline.ts, 10,000 rows, thread CPU after the page's frame, main's tree and this
+  alternately, three pairs, load 14–19): the overlay's passes in the fill 542 / 342 / 417 -> 333
+  / 338 / 327 ms, our script 1,691 / 1,078 / 1,200 -> 1,163 / 1,123 / 1,071 ms; in the
+  re-render 405 / 311 / 392 -> 338 / 295 / 301 ms, our script 1,080 / 813 / 912 -> 820 / 725 /
+  741 ms. In the bench (PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1 PC_BENCH_FRAMES=1, main's tree and this alternately, two pairs, load 12–16; c2d's own 10,000
+  rows 22.9–26.0 s, its re-render 8.8–19.9 s) main -> this: 10,000 rows ours/c2d 0.65 / 0.82 ->
+  0.74 / 0.79, our script in its long frames 1,513 / 2,111 -> 2,970 / 3,601 ms (long frames 19 /
+  27 -> 30 / 37), over 100 ms by our share 6 of 9 / 8 of 11 -> 13 of 16 / 13 of 17; re-render
+  0.79 / 0.81 -> 2.16 / 0.91, by our share 7 of 10 / 9 of 12 -> 7 of 10 / 7 of 9; the scroll's
+  buttons after the last append 3.43 / 2.83 s -> 2.41 / 2.35 s, its appends +22 % / +14 % -> +10
+  % / +66 % against the bare page's (c2d's -5 % / +49 % and +54 % / +114 %). At these loads the
+  passes' CPU is lower in the six pairs, the bench's figures go either way (more of our frames
+  were long in the second tree's runs, and our script in them with them); a quiet run will tell.
+  Tried and not kept: a re-render's buttons copied from the gone ones. The overlay made a
+  number's buttons as it first placed it, and a number standing where a gone one stood, calling
+  the same target, got a clone of the gone button (its attributes and position in one call,
+  nothing written). Chromium's clone sets each attribute as setAttribute does, the style parsed
+  again: the clones took 0.29 s for 10,000 (profiled, load 11), the making and the positions
+  with them 0.42 s against 0.32 s before. Saving the re-render's making needs the gone buttons
+  themselves handed to the new numbers; the bench counts the decorations made since the change
+  (crm-list.js's mark), which cannot tell those from the old rows' leftovers, so that needs a
+  bench that checks each new number's button by its place and number first, and a rule for the
+  buttons no new number has claimed yet (a re-render that sorts the rows puts other numbers under
+  them).
 - **What is left.** Against the goals, in the last quiet run (PC_BENCH_FRAMES=1, load average 1–2):
   met, accuracy, the size (51.2 KiB since the call UI became a script of its own, injected when a
   call comes) and the scroll's buttons within 1 s of the last append (0.69 s). Not met: 0.5× c2d

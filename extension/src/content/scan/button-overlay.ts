@@ -343,8 +343,12 @@ export class ButtonOverlay {
     if (!sameAt(entry.at, at)) {
       entry.at = at;
       if (entry.host) this.groupOf(entry.host).sentinels = undefined;
+      // Two lengths, not one cssText: Chromium parses a lone length on a fast path, a declaration
+      // list with its full parser (10,000 buttons' positions ×0.4–0.8 in a probe, issue #12).
       entry.buttons.forEach((button, i) => {
-        button.style.cssText = `left: ${at.left + i * BUTTON_STRIDE}px; top: ${at.top}px`;
+        const { style } = button;
+        style.left = `${at.left + i * BUTTON_STRIDE}px`;
+        style.top = `${at.top}px`;
       });
     }
     if (!entry.host) {
