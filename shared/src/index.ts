@@ -55,6 +55,7 @@ export {
   PING_MESSAGE,
   pingMessageSchema,
   pongMessageSchema,
+  previousSeq,
   RELAY_SUBPROTOCOL,
   serverMessageSchema,
   welcomeMessageSchema,

@@ -535,21 +535,33 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   statement: one call's statements for 1,000 agents (main's tables and these alternately in one
   process, 60 calls each, the last 50, load 9) 5.53 -> 5.52, 4.76 -> 4.53, 4.84 -> 4.74 ms: a row
   costs its place in its agent's page of an index, not the statement that puts it there.
-- **The call event stored once: measured, not built.** What a call for 1,000 agents would cost
-  if each call event were one row and each agent's stream were read through its links (a probe
-  of the raw statements, today's rows and the links alone alternately, 41 such calls each, the
-  medians of the last 11, load 10.4): the statements 6.43 -> 2.40 and 7.28 -> 2.90 ms, the
-  COMMIT 3.01 -> 1.58 and 3.08 -> 1.67, the commit's log 937 -> 406 KiB; each update of such a call (ringing, answered, ended)
-  would write one row instead of 1,000. What it needs, and why it was not done in a sitting: an
-  agent's seqs are no longer contiguous, so each message would carry the seq of the agent's
-  previous event for the gap check (the relay's socket and the extension's client compare seq
-  with the last plus one), that previous seq kept per agent in memory as today's last seq is and
-  read, when not kept, through the agent's links; a replay reads the calls whose last event is
-  after the client's seq (a column of the call, one per call event) and keeps those linked to the
-  agent; and on PostgreSQL a seq shared by all agents no longer orders two relays' appends by
-  commit (today the row lock on each agent's counter does): a reader could read past an event
-  another relay has numbered and not yet committed, so the events' order needs a commit-ordered
-  horizon of its own. Migrations for both stores, the kill -9 and scale-out tests again.
+- **The call event stored once: the wire built, the stores not yet.** What a call for 1,000 agents
+  would cost if each call event were one row and each agent's stream were read through its links
+  (a probe of the raw statements, today's rows and the links alone alternately, 41 such calls
+  each, the medians of the last 11, load 10.4): the statements 6.43 -> 2.40 and 7.28 -> 2.90 ms,
+  the COMMIT 3.01 -> 1.58 and 3.08 -> 1.67, the commit's log 937 -> 406 KiB; each update of such a
+  call (ringing, answered, ended) would write one row instead of 1,000. Built: each message
+  carries the seq of the agent's previous event (prev_seq), and the relay's socket and the
+  extension's client find a missed event by comparing it with the last seq seen rather than seq
+  with the last plus one (a message without it, from an older relay, keeps that rule; the
+  extension reconnects from the last seq it handled when it finds one). Both stores still number
+  each agent's events contiguously and give prev_seq = seq - 1. What the wire costs (fan-out.ts,
+  40 calls, four runs alternating with the tree before on a machine at load 14 to 19): the relay's
+  CPU per call 51.0 -> 52.8 ms (pair ratios 0.91 to 1.11), a socket's delivery p50 319 -> 308 ms
+  (0.80 to 1.35), nothing the noise separates; a message is 12 bytes and the seq's digits longer.
+  Left: one row per call event (call, snapshot, a seq from one counter) and who sees it: every
+  agent linked to the call, or only the agents it links (a webhook that adds agents to an
+  unchanged call), each link keeping the seq of its first event (the agent's created, the later
+  ones updated); the previous seq kept per agent in memory as today's last seq is and read, when
+  not kept, through the agent's links; a replay reads the calls whose last event is after the
+  client's seq (a column of the call, one per call event) and keeps those linked to the agent. A
+  database upgraded in place keeps its per-agent rows readable below the counter's start, which
+  starts above every agent's old seq so that each agent's seqs still increase. On PostgreSQL a seq
+  shared by all agents no longer orders two relays' appends by commit (today the row lock on each
+  agent's counter does): a reader could read past an event another relay has numbered and not yet
+  committed, so the appends need an order of their own (a transaction-scoped advisory lock taken
+  before the seq is drawn), or PostgreSQL keeps its per-agent rows. The kill -9 and scale-out
+  tests again.
 `;
 }
 

@@ -41,6 +41,16 @@ describe('relay events in the background', () => {
     expect(await lastSeq.getValue()).toBe(6);
   });
 
+  it('handles each event once when an agent\'s seqs skip (a relay numbers call events for every agent)', async () => {
+    const handle = routeRelayEvents(side('incoming'), side('outbound'));
+    await handle(event(4, 'inbound', 'CA-a'));
+    await handle(event(9, 'inbound', 'CA-b'));
+    await handle(event(9, 'inbound', 'CA-b', 'completed'));
+    await handle(event(15, 'outbound', 'CA-c', 'in-progress'));
+    expect(seen).toEqual(['incoming CA-a ringing', 'incoming CA-b ringing', 'outbound CA-c in-progress']);
+    expect(await lastSeq.getValue()).toBe(15);
+  });
+
   it('keeps the seq of an event whose handling failed unstored, so it is handled again', async () => {
     await lastSeq.setValue(1);
     const failing = { onRelayCall: async () => Promise.reject(new Error('the worker stopped')) };

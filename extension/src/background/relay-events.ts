@@ -11,7 +11,8 @@ interface CallEventSink {
 /**
  * Hands each relay event to the side of the call it is about, once (an inbound one also counts
  * toward the missed calls' badge): after a reconnect the relay replays from the seq we sent,
- * so an event at or below the stored `lastSeq` was handled before. The seq is stored only once the event is handled, so a worker stopped midway
+ * so an event at or below the stored `lastSeq` was handled before (seqs increase, not always by
+ * one: a missed event is the socket's to find, `RelaySocket`). The seq is stored only once the event is handled, so a worker stopped midway
  * handles it again rather than losing it.
  */
 export function routeRelayEvents(incoming: CallEventSink, outbound: CallEventSink) {

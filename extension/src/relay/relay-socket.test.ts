@@ -24,7 +24,14 @@ interface FakeRelay {
  * is `GET /api/v1/me`. `refuse: 'token'` refuses every token; `refuse: 'unavailable'` turns
  * upgrades down with 503 (a proxy in trouble) while the token is good.
  */
-async function fakeRelay(events: Array<{ seq: number; call: CallView }>, options: { refuse?: 'token' | 'unavailable' } = {}): Promise<FakeRelay> {
+/** An event of the fake relay's log; `prev_seq` is sent when given, as a relay whose agents' seqs are not contiguous does. */
+interface LoggedEvent {
+  seq: number;
+  prev_seq?: number;
+  call: CallView;
+}
+
+async function fakeRelay(events: LoggedEvent[], options: { refuse?: 'token' | 'unavailable' } = {}): Promise<FakeRelay> {
   const http = createServer((request, response) => {
     const refused = options.refuse === 'token' || request.headers.authorization !== 'Bearer tok';
     response.writeHead(request.url === '/api/v1/me' && !refused ? 200 : 401, { 'Content-Type': 'application/json' });
@@ -67,11 +74,13 @@ async function fakeRelay(events: Array<{ seq: number; call: CallView }>, options
       });
       const last = events.at(-1)?.seq ?? 0;
       ws.send(JSON.stringify({ type: 'welcome', seq: last, agent: { id: 'ag_1', name: 'Ada' } }));
-      for (const e of events) if (lastSeq !== null && e.seq > Number(lastSeq)) ws.send(JSON.stringify({ type: 'call', seq: e.seq, event: 'created', call: e.call }));
+      for (const e of events) if (lastSeq !== null && e.seq > Number(lastSeq)) ws.send(callMessage(e));
     });
   });
   return relay;
 }
+
+const callMessage = (e: LoggedEvent) => JSON.stringify({ type: 'call', seq: e.seq, prev_seq: e.prev_seq, event: 'created', call: e.call });
 
 const until = async (check: () => boolean, ms = 20_000) => {
   const end = Date.now() + ms;
@@ -136,7 +145,7 @@ describe('RelaySocket', { timeout: 30_000 }, () => {
       ws.send(JSON.stringify({ type: 'call', seq: 1, event: 'deleted', call: call('1') }));
       ws.send(JSON.stringify({ type: 'call', seq: 1, event: 'created', call: 'CA1' }));
       ws.send('not json');
-      ws.send(JSON.stringify({ type: 'call', seq: 2, event: 'updated', call: call('2') }));
+      ws.send(JSON.stringify({ type: 'call', seq: 2, prev_seq: 0, event: 'updated', call: call('2') }));
     }
     await until(() => seen.length > 0);
     expect(seen).toEqual([{ seq: 2, event: 'updated', call: call('2') }]);
@@ -166,6 +175,47 @@ describe('RelaySocket', { timeout: 30_000 }, () => {
     expect(relay.handshakes[1]?.last_seq).toBe(1);
     expect(states).toContain('offline');
     expect(seen.map((e) => e.seq)).toEqual([1]);
+  });
+
+  it('takes seqs that skip, each after the one its event names as previous, without reconnecting', async () => {
+    const relay = await fakeRelay([
+      { seq: 3, prev_seq: 0, call: call('3') },
+      { seq: 7, prev_seq: 3, call: call('7') },
+      { seq: 12, prev_seq: 7, call: call('12') },
+    ]);
+    cleanup.push(() => relay.close());
+    const stored = { seq: 3 as number | null };
+    const seen: CallEvent[] = [];
+    client(relay, stored, seen, []).start();
+    await until(() => seen.length === 2);
+    const live = { seq: 20, prev_seq: 12, call: call('20') };
+    for (const ws of relay.sockets) ws.send(callMessage(live));
+    await until(() => seen.length === 3);
+    expect(seen.map((e) => e.seq)).toEqual([7, 12, 20]);
+    expect(relay.handshakes.map((h) => h.last_seq)).toEqual([3]);
+  });
+
+  it.each([
+    ['whose event names the previous seq', false],
+    ['that numbers each agent\'s events contiguously (no previous seq)', true],
+  ])('resumes after the last event handled when an event was missed, from a relay %s, once each', async (_, contiguous) => {
+    const seqs = contiguous ? [1, 2, 3, 4] : [5, 9, 14, 20];
+    const events: LoggedEvent[] = seqs.map((seq, i) => ({ seq, ...(contiguous ? {} : { prev_seq: seqs[i - 1] ?? 0 }), call: call(String(seq)) }));
+    const log = events.slice(0, 2);
+    const relay = await fakeRelay(log);
+    cleanup.push(() => relay.close());
+    const stored = { seq: 0 as number | null };
+    const seen: CallEvent[] = [];
+    const states: ConnectionState[] = [];
+    client(relay, stored, seen, states).start();
+    await until(() => seen.length === 2);
+    // Two more events are committed; the connection misses the first (lost on its way).
+    log.push(events[2]!, events[3]!);
+    for (const ws of relay.sockets) ws.send(callMessage(events[3]!));
+    await until(() => seen.length === 4);
+    expect(seen.map((e) => e.seq)).toEqual(seqs);
+    expect(relay.handshakes.map((h) => h.last_seq)).toEqual([0, seqs[1]]);
+    expect(states).not.toContain('offline');
   });
 
   it('keeps the connection alive with pings', async () => {

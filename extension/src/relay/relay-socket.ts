@@ -1,8 +1,8 @@
-import { BEARER_SUBPROTOCOL_PREFIX, type CallMessage, CLOSE_CODES, parseServerMessage, PING_MESSAGE, RELAY_SUBPROTOCOL } from '@phone-connector/shared';
+import { BEARER_SUBPROTOCOL_PREFIX, type CallMessage, CLOSE_CODES, parseServerMessage, PING_MESSAGE, previousSeq, RELAY_SUBPROTOCOL } from '@phone-connector/shared';
 
 export type ConnectionState = 'not-configured' | 'connecting' | 'connected' | 'offline' | 'unauthorized';
 
-export type CallEvent = Omit<CallMessage, 'type'>;
+export type CallEvent = Omit<CallMessage, 'type' | 'prev_seq'>;
 
 export interface RelaySocketOptions {
   url: string;
@@ -29,7 +29,9 @@ export interface RelaySocketOptions {
  * The relay WebSocket: offers the token in the handshake, as the subprotocol `bearer.<token>`
  * (a browser cannot set headers on a WebSocket), with the last seq in the query; hands events
  * over one at a time in order, pings every 20 s (which keeps the service worker alive), and
- * reconnects with capped exponential backoff plus jitter. A refused token (the handshake turned
+ * reconnects with capped exponential backoff plus jitter. An event whose previous seq is past the
+ * last one seen means one was missed: the client reconnects at once from the last seq it handled,
+ * and the relay replays what it missed. A refused token (the handshake turned
  * down and the API answering 401, or close code 4401 once the agent is removed) stops the
  * retries until the settings change.
  */
@@ -40,6 +42,8 @@ export class RelaySocket {
   private attempts = 0;
   private stopped = false;
   private queue: Promise<void> = Promise.resolve();
+  /** Set by a reconnect for a missed event, cleared by the next event in order: a second gap in a row backs off. */
+  private resumingAfterGap = false;
   state: ConnectionState = 'connecting';
 
   constructor(private readonly options: RelaySocketOptions) {}
@@ -74,6 +78,8 @@ export class RelaySocket {
     if (this.stopped) return;
     this.setState('connecting');
     const Impl = this.options.WebSocketImpl ?? WebSocket;
+    // The events already received are handled first, so the relay resumes right after the last of them.
+    await this.queue;
     const lastSeq = await this.options.loadSeq();
     if (this.stopped) return;
     const wsUrl = `${this.options.url.replace(/\/+$/, '').replace(/^http/, 'ws')}/ws${lastSeq === null ? '' : `?last_seq=${lastSeq}`}`;
@@ -86,18 +92,31 @@ export class RelaySocket {
     }
     this.socket = socket;
     let opened = false;
+    /** The seq this connection resumed after, then of the last event it received; null until the welcome when we have none. */
+    let lastSeen = lastSeq;
     socket.onopen = () => {
       opened = true;
     };
     socket.onmessage = (message) => {
+      if (this.socket !== socket) return;
       const data = parseServerMessage(String(message.data));
       if (data?.type === 'welcome') {
+        // The same rule as the stored seq's (`onWelcome`): adopted when we have none, or when the relay's history was reset.
+        if (lastSeen === null || lastSeen > data.seq) lastSeen = data.seq;
         this.queue = this.queue.then(() => this.options.onWelcome(data.seq)).catch((error) => console.warn('relay welcome failed', error));
         this.attempts = 0;
         this.setState('connected');
         clearInterval(this.keepalive);
         this.keepalive = setInterval(() => socket.readyState === socket.OPEN && socket.send(JSON.stringify(PING_MESSAGE)), this.options.keepaliveMs ?? 20_000);
       } else if (data?.type === 'call') {
+        if (lastSeen !== null && data.seq > lastSeen) {
+          if (previousSeq(data) > lastSeen) {
+            this.resumeAfterGap(socket);
+            return;
+          }
+          lastSeen = data.seq;
+          this.resumingAfterGap = false;
+        }
         const event: CallEvent = { seq: data.seq, event: data.event, call: data.call };
         // Events are handled strictly in order, each fully before the next.
         this.queue = this.queue.then(() => this.options.onEvent(event)).catch((error) => console.warn('relay event failed', error));
@@ -115,6 +134,17 @@ export class RelaySocket {
       else void this.afterRefusal(event.code);
     };
     socket.onerror = () => undefined;
+  }
+
+  /** An event was missed: this connection ends, and the next resumes after the last event handled. */
+  private resumeAfterGap(socket: WebSocket): void {
+    this.socket = undefined;
+    clearInterval(this.keepalive);
+    socket.close(1000, 'an event was missed: resuming');
+    if (!this.resumingAfterGap) {
+      this.resumingAfterGap = true;
+      void this.connect();
+    } else this.scheduleReconnect('the relay skipped an event again');
   }
 
   /** The handshake failed: a refused token stops the retries, anything else (relay down, proxy error) backs off. */

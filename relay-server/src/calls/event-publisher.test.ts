@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AgentEvent, Call } from '../store/index.ts';
 import { EventPublisher } from './event-publisher.ts';
 
-const event = (agentId: string, seq: number, call = '{"id":1}'): AgentEvent => ({ agentId, seq, kind: seq === 1 ? 'created' : 'updated', call });
+const event = (agentId: string, seq: number, call = '{"id":1}'): AgentEvent => ({ agentId, seq, prevSeq: seq - 1, kind: seq === 1 ? 'created' : 'updated', call });
 
 describe('EventPublisher', () => {
   it('keeps a held batch and what follows it for the same agent back, in seq order, without holding other agents', () => {

@@ -56,7 +56,7 @@ describe('recordCall', () => {
   it('creates a call with a created event for each agent, then updates only on change', async () => {
     const first = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing', status_raw: 'ringing' }, agentIds: ['ada'], at: T(1) });
     expect(first.created).toBe(true);
-    expect(first.events).toEqual([{ agentId: 'ada', seq: 1, kind: 'created', call: JSON.stringify(first.call) }]);
+    expect(first.events).toEqual([{ agentId: 'ada', seq: 1, prevSeq: 0, kind: 'created', call: JSON.stringify(first.call) }]);
     expect(first.call).toMatchObject({ id: 1, instance_id: 'main', call_id: 'CA1', status: 'ringing', created_at: T(1), updated_at: T(1), notes: null });
 
     const retry = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing', status_raw: 'ringing' }, agentIds: ['ada'], at: T(2) });

@@ -82,6 +82,8 @@ export type EventKind = 'created' | 'updated';
 export interface AgentEvent {
   agentId: string;
   seq: number;
+  /** The seq of the agent's event before this one (0 before its first): a socket's gap check compares it with the last seq it sent. */
+  prevSeq: number;
   kind: EventKind;
   call: string;
 }

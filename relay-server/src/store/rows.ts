@@ -219,8 +219,9 @@ export function agentOfValues(v: AgentValues): Agent {
   return { id: v[0], name: v[1], number: v[2], email: v[3], profile: JSON.parse(v[4]) as Record<string, string>, admin: v[5] === 1, createdAt: v[6] };
 }
 
+/** An event of a per-agent log, whose seqs are contiguous: the one before is `seq - 1`. */
 export function toEvent(row: EventRow): AgentEvent {
-  return { agentId: row.agent_id, seq: row.seq, kind: row.kind, call: row.call };
+  return { agentId: row.agent_id, seq: row.seq, prevSeq: row.seq - 1, kind: row.kind, call: row.call };
 }
 
 export function toCrmWork(row: CrmWorkRow): CrmWork {

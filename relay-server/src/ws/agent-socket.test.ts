@@ -16,17 +16,27 @@ class EventLogUnderTest implements Pick<EventLog, 'lastSeq' | 'eventsAfter'> {
   readonly events: AgentEvent[] = [];
   reads = 0;
   failNextRead = false;
+  /**
+   * Seqs other agents' events took between two of this agent's: 0 numbers the agent's events
+   * contiguously, as a per-agent log does; more, as a log of call events shared by every agent.
+   */
+  othersBetween = 0;
   private held: Array<() => void> | undefined;
+  private counter = 0;
 
   /** Commits `count` events (as this relay or another one would) and returns them. */
   commit(count: number): AgentEvent[] {
-    const added = Array.from({ length: count }, (_, i) => ({ agentId: 'ada', seq: this.events.length + i + 1, kind: 'created' as const, call: `{"id":${this.events.length + i + 1}}` }));
+    const added = Array.from({ length: count }, (): AgentEvent => {
+      const prevSeq = this.counter;
+      this.counter += this.othersBetween + 1;
+      return { agentId: 'ada', seq: this.counter, prevSeq, kind: 'created', call: `{"id":${this.counter}}` };
+    });
     this.events.push(...added);
     return added;
   }
 
   async lastSeq(): Promise<number> {
-    return this.events.length;
+    return this.events.at(-1)?.seq ?? 0;
   }
 
   async eventsAfter(_agentId: string, seq: number, limit: number): Promise<AgentEvent[]> {
@@ -97,14 +107,15 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
-/** Every event up to `last` has been received, once each and in order, and nothing more is on its way. */
-async function receivedExactly(last: number): Promise<void> {
-  await until(() => seqs().length >= last && socket.position === last, `seq ${last}`);
+/** The log's first `count` events have been received, once each and in order, and nothing more is on its way. */
+async function receivedExactly(count: number): Promise<void> {
+  const expected = log.events.slice(0, count).map((e) => e.seq);
+  await until(() => seqs().length >= count && socket.position === expected.at(-1), `${count} events`);
   // A ping's answer comes after everything sent before it: nothing more was in flight.
   const pongs = received.filter((m) => m.type === 'pong').length;
   client.send('{"type":"ping"}');
   await until(() => received.filter((m) => m.type === 'pong').length > pongs, 'the pong');
-  expect(seqs()).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+  expect(seqs()).toEqual(expected);
 }
 
 const sent = async (source: string) => (await metrics.render()).match(new RegExp(`relay_ws_events_sent_total\\{source="${source}"\\} (\\d+)`))?.[1] ?? '0';
@@ -113,10 +124,10 @@ describe('eventPayload', () => {
   it('is the message\'s bytes, for each seq of a fan-out and when the call or its kind changes', () => {
     const call = JSON.stringify({ id: 7, from_number: '+33612345678', contact: { name: 'Zoë Ångström' } });
     const events: AgentEvent[] = [
-      ...[1, 9, 10, 12345].map((seq) => ({ agentId: 'ada', seq, kind: 'created' as const, call })),
-      { agentId: 'ada', seq: 12346, kind: 'updated', call },
-      { agentId: 'bob', seq: 3, kind: 'updated', call: JSON.stringify({ id: 8 }) },
-      { agentId: 'bob', seq: 4, kind: 'created', call },
+      ...[1, 9, 10, 12345].map((seq) => ({ agentId: 'ada', seq, prevSeq: seq - 1, kind: 'created' as const, call })),
+      { agentId: 'ada', seq: 12346, prevSeq: 12340, kind: 'updated', call },
+      { agentId: 'bob', seq: 3, prevSeq: 0, kind: 'updated', call: JSON.stringify({ id: 8 }) },
+      { agentId: 'bob', seq: 4, prevSeq: 3, kind: 'created', call },
     ];
     for (const event of events) expect(eventPayload(event).toString('utf8')).toBe(eventMessage(event));
   });
@@ -201,6 +212,51 @@ describe('AgentSocket', () => {
     socket.deliver(log.commit(1));
     await receivedExactly(3);
     expect(await sent('gap')).toBe('3');
+  });
+
+  describe('with seqs shared by every agent (an agent\'s own are not contiguous)', () => {
+    beforeEach(() => {
+      log.othersBetween = 3;
+    });
+
+    it('sends each local event that follows the last one sent, without reading the log: no false gap', async () => {
+      await connect();
+      await socket.start({ id: 'ada', name: 'Ada' }, 0);
+      const readsAfterStart = log.reads;
+      for (let i = 0; i < 3; i++) expect(socket.deliver(log.commit(1))).toBe(1);
+      await receivedExactly(3);
+      expect(seqs()).toEqual([4, 8, 12]);
+      expect(received.filter((m) => m.type === 'call').map((m) => (m as { prev_seq?: number }).prev_seq)).toEqual([0, 4, 8]);
+      expect(log.reads).toBe(readsAfterStart);
+      expect(await sent('gap')).toBe('0');
+    });
+
+    it('fills a gap from the log, once each, when another relay committed the events before a local one', async () => {
+      await connect();
+      await socket.start({ id: 'ada', name: 'Ada' }, 0);
+      socket.deliver(log.commit(1));
+      // Two events committed by another relay, then one here.
+      const elsewhere = log.commit(2);
+      socket.deliver(log.commit(1));
+      await receivedExactly(4);
+      expect(await sent('gap')).toBe('3');
+      // They come again from a notice, and the local one again: no repeat.
+      socket.fromLog(elsewhere, 'notice', false);
+      socket.deliver(log.events.slice(-1));
+      await receivedExactly(4);
+    });
+
+    it('replays after the client\'s last seq, then reads for itself when a read for every agent starts past it', async () => {
+      log.commit(3);
+      await connect();
+      await socket.start({ id: 'ada', name: 'Ada' }, 4);
+      await until(() => seqs().length === 2, 'the replay');
+      expect(seqs()).toEqual([8, 12]);
+      const later = log.commit(2);
+      socket.fromLog(later.slice(1), 'notice', false);
+      await until(() => seqs().length === 4, 'the read');
+      expect(seqs()).toEqual([8, 12, 16, 20]);
+    });
   });
 
   it('keeps order when a local event overtook an earlier one, and reads again for what was committed during a read', async () => {

@@ -34,22 +34,22 @@ export interface AgentSocketOptions {
 
 /** A `CallMessage` (shared relay protocol), spliced as text: the store keeps each call already serialised. */
 export function eventMessage(event: AgentEvent): string {
-  return `{"type":"call","seq":${event.seq},"event":"${event.kind}","call":${event.call}}`;
+  return `{"type":"call","seq":${event.seq},"prev_seq":${event.prevSeq},"event":"${event.kind}","call":${event.call}}`;
 }
 
 /** ws's options for a text frame whose payload is handed over as bytes. */
 const TEXT = { binary: false };
 
-/** The last event's bytes: a fan-out's events carry one call and kind, and differ by their seq alone. */
+/** The last event's bytes: a fan-out's events carry one call and kind, and differ by their seqs alone. */
 let last: { call: string; kind: string; payload: Buffer; tailAt: number } | undefined;
 
 /**
  * `eventMessage`'s bytes, the call's part encoded once per call event rather than once per
- * socket: a fan-out's 1,000 messages differ only by their seq (issue 13). An event of another call
+ * socket: a fan-out's 1,000 messages differ only by their seqs (issue 13). An event of another call
  * is encoded whole, once, as ws would have encoded its text.
  */
 export function eventPayload(event: AgentEvent): Buffer {
-  const head = `{"type":"call","seq":${event.seq}`;
+  const head = `{"type":"call","seq":${event.seq},"prev_seq":${event.prevSeq}`;
   if (last?.call !== event.call || last.kind !== event.kind) {
     const payload = Buffer.from(eventMessage(event));
     last = { call: event.call, kind: event.kind, payload, tailAt: head.length };
@@ -76,9 +76,10 @@ function send(ws: WebSocket, message: ServerMessage): void {
 /**
  * One agent's connection: every event goes out once and in seq order, however it reached this
  * relay. The socket remembers the last seq it sent; an event at or below it is a duplicate and
- * dropped; the next one goes straight out; one further ahead means something is missing (an event
- * committed by another relay, or a local one it overtook), so the socket reads the event log from
- * its last seq instead, and sends what it reads. The log is the truth: whatever it holds after the
+ * dropped; the next one (its `prevSeq` is the last sent: an agent's seqs need not be contiguous)
+ * goes straight out; one further ahead means something is missing (an event committed by another
+ * relay, or a local one it overtook), so the socket reads the event log from its last seq
+ * instead, and sends what it reads. The log is the truth: whatever it holds after the
  * last sent seq is sent, in its order. One read at a time; news that comes during a read makes it
  * read again when it ends, so nothing committed meanwhile is left behind.
  */
@@ -142,7 +143,7 @@ export class AgentSocket {
     let sent = 0;
     for (const event of events) {
       if (event.seq <= this.lastSent) continue;
-      if (this.reading || event.seq !== this.lastSent + 1) {
+      if (this.reading || event.prevSeq !== this.lastSent) {
         void this.readFromLog('gap');
         break;
       }
@@ -191,7 +192,7 @@ export class AgentSocket {
   fromLog(events: readonly AgentEvent[], source: 'notice' | 'poll', more: boolean): void {
     if (this.state !== 'live') return;
     // A read that began before this socket got where it is could start past it: read for it instead.
-    if (this.reading || (events[0] !== undefined && events[0].seq > this.lastSent + 1)) {
+    if (this.reading || (events[0] !== undefined && events[0].prevSeq > this.lastSent)) {
       void this.readFromLog(source);
       return;
     }

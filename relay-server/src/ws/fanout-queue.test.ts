@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AgentEvent } from '../store/index.ts';
 import { FanOutQueue } from './fanout-queue.ts';
 
-const event = (agentId: string, seq: number): AgentEvent => ({ agentId, seq, kind: 'created', call: '{"id":1}' });
+const event = (agentId: string, seq: number): AgentEvent => ({ agentId, seq, prevSeq: seq - 1, kind: 'created', call: '{"id":1}' });
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('FanOutQueue', () => {

@@ -30,14 +30,24 @@ export const CALL_EVENT_KINDS = ['created', 'updated'] as const;
 /**
  * One change of a call, numbered by the agent's `seq`. The call itself is the relay's `CallView`,
  * which the relay serialises from its own store; the schema checks it is a call, not its columns.
+ * `prev_seq` is the seq of the agent's event before this one (0 before its first): an agent's
+ * seqs increase but need not be contiguous, so a client finds a missed event by comparing it with
+ * the last seq it saw. A relay that does not send it numbers each agent's events contiguously:
+ * the previous one is then `seq - 1` (`previousSeq`).
  */
 export const callMessageSchema = z.object({
   type: z.literal('call'),
   seq,
+  prev_seq: seq.optional(),
   event: z.enum(CALL_EVENT_KINDS),
   call: z.custom<CallView>((value) => typeof value === 'object' && value !== null && typeof (value as { call_id?: unknown }).call_id === 'string', 'a call'),
 });
 export type CallMessage = z.infer<typeof callMessageSchema>;
+
+/** The seq of the agent's event before this one: the message's `prev_seq`, or `seq - 1` from a relay that numbers contiguously. */
+export function previousSeq(message: Pick<CallMessage, 'seq' | 'prev_seq'>): number {
+  return message.prev_seq ?? message.seq - 1;
+}
 
 export const pongMessageSchema = z.object({ type: z.literal('pong') });
 /** The relay's answer to a client message it does not take. */

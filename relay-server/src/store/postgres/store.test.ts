@@ -47,8 +47,8 @@ describe('opening a PostgreSQL store', () => {
     try {
       for (const agentId of ['ada', 'bob']) {
         expect(await store.eventsAfter(agentId, 0, 10)).toEqual([
-          { agentId, seq: 1, kind: 'created', call: '{"id":1}' },
-          { agentId, seq: 2, kind: 'updated', call: '{"id":2}' },
+          { agentId, seq: 1, prevSeq: 0, kind: 'created', call: '{"id":1}' },
+          { agentId, seq: 2, prevSeq: 1, kind: 'updated', call: '{"id":2}' },
         ]);
       }
     } finally {

@@ -365,7 +365,7 @@ export class PostgresTables implements StoreTables {
       const missing = entries.find(({ agentId }) => !found.has(agentId))!;
       throw new Error(`cannot append an event for agent ${missing.agentId}: no such agent`);
     }
-    const events = entries.map(({ agentId, kind }, i): AgentEvent => ({ agentId, seq: rows[i]!.seq, kind, call: snapshot }));
+    const events = entries.map(({ agentId, kind }, i): AgentEvent => ({ agentId, seq: rows[i]!.seq, prevSeq: rows[i]!.seq - 1, kind, call: snapshot }));
     this.notices.add('events');
     return events;
   }

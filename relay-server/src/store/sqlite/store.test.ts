@@ -115,10 +115,10 @@ describe('opening', () => {
       );
       const store = await openStore({ db: file });
       expect(await store.eventsAfter('ada', 0, 10)).toEqual([
-        { agentId: 'ada', seq: 1, kind: 'created', call: '{"id":1,"for":"ada"}' },
-        { agentId: 'ada', seq: 2, kind: 'created', call: '{"id":2,"for":"ada"}' },
+        { agentId: 'ada', seq: 1, prevSeq: 0, kind: 'created', call: '{"id":1,"for":"ada"}' },
+        { agentId: 'ada', seq: 2, prevSeq: 1, kind: 'created', call: '{"id":2,"for":"ada"}' },
       ]);
-      expect(await store.eventsAfter('bob', 1, 10)).toEqual([{ agentId: 'bob', seq: 2, kind: 'created', call: '{"id":2,"for":"bob"}' }]);
+      expect(await store.eventsAfter('bob', 1, 10)).toEqual([{ agentId: 'bob', seq: 2, prevSeq: 1, kind: 'created', call: '{"id":2,"for":"bob"}' }]);
       await store.close();
       const db = new Database(file);
       // A rowid table: the rows are laid out in commit order, not by agent.
@@ -144,8 +144,8 @@ describe('opening', () => {
       const store = await openStore({ db: file });
       for (const agentId of ['ada', 'bob']) {
         expect(await store.eventsAfter(agentId, 0, 10)).toEqual([
-          { agentId, seq: 1, kind: 'created', call: '{"id":1}' },
-          { agentId, seq: 2, kind: 'updated', call: '{"id":2}' },
+          { agentId, seq: 1, prevSeq: 0, kind: 'created', call: '{"id":1}' },
+          { agentId, seq: 2, prevSeq: 1, kind: 'updated', call: '{"id":2}' },
         ]);
       }
       await store.close();

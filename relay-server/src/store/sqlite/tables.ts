@@ -394,8 +394,9 @@ export class SqliteTables implements Synchronous<StoreTables> {
       const agent = this.keptAgent(agentId);
       const seq = agent.lastSeq + 1;
       this.statements.insertEvent.run(agent.shortId, seq, kind, snapshotId);
+      const prevSeq = agent.lastSeq;
       agent.lastSeq = seq;
-      return { agentId, seq, kind, call: snapshot };
+      return { agentId, seq, prevSeq, kind, call: snapshot };
     });
   }
 
