@@ -218,6 +218,38 @@ describe('RelaySocket', { timeout: 30_000 }, () => {
     expect(states).not.toContain('offline');
   });
 
+  it("keeps pinging on the connection resumed after a missed event, whenever the left connection's close comes", async () => {
+    const events: LoggedEvent[] = [1, 2, 3].map((seq) => ({ seq, call: call(String(seq)) }));
+    const log = events.slice(0, 1);
+    const relay = await fakeRelay(log);
+    cleanup.push(() => relay.close());
+    // The first connection's close reaches the client only when the test says: after the next one is welcomed.
+    const heldCloses: Array<() => void> = [];
+    let created = 0;
+    const onclose = Object.getOwnPropertyDescriptor(NodeWebSocket.prototype, 'onclose')!;
+    class FirstCloseHeld extends NodeWebSocket {
+      constructor(...args: ConstructorParameters<typeof NodeWebSocket>) {
+        super(...args);
+        if (++created !== 1) return;
+        Object.defineProperty(this, 'onclose', {
+          get: () => onclose.get!.call(this),
+          set: (handler: ((event: unknown) => void) | null) => onclose.set!.call(this, handler && ((event: unknown) => heldCloses.push(() => handler.call(this, event)))),
+        });
+      }
+    }
+    const seen: CallEvent[] = [];
+    const states: ConnectionState[] = [];
+    client(relay, { seq: 0 }, seen, states, { keepaliveMs: 20, WebSocketImpl: FirstCloseHeld as unknown as typeof WebSocket }).start();
+    await until(() => seen.length === 1);
+    log.push(events[1]!, events[2]!);
+    for (const ws of relay.sockets) ws.send(callMessage(events[2]!));
+    await until(() => seen.length === 3 && relay.handshakes.length === 2 && states.at(-1) === 'connected' && heldCloses.length === 1);
+    heldCloses[0]!();
+    relay.pings = 0;
+    await until(() => relay.pings >= 2);
+    expect(seen.map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+
   it('keeps the connection alive with pings', async () => {
     const relay = await fakeRelay([]);
     cleanup.push(() => relay.close());

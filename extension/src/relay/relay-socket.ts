@@ -123,8 +123,10 @@ export class RelaySocket {
       }
     };
     socket.onclose = (event) => {
-      clearInterval(this.keepalive);
+      // A connection left for another (stop, a missed event) cleared its pings then; its close may
+      // come after the next connection's welcome, whose pings must go on.
       if (this.socket !== socket || this.stopped) return;
+      clearInterval(this.keepalive);
       this.socket = undefined;
       if (event.code === CLOSE_CODES.unauthorized) {
         this.setState('unauthorized', 'the relay refused your token');
