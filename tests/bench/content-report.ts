@@ -446,7 +446,10 @@ say what is met and what is not.
   PC_BENCH_RUNS=1, three pairs, load 12–18, the bare page's own appends 75–93 s for a 5 s
   scroll) the appends read +25 / +11 / +15 % on main's tree against +26 / +34 / +28 % with both
   (c2d's own +31 / +11 / +19 % and +15 / +1 / +31 %), the buttons after the last append 5.18 /
-  5.00 / 2.77 s against 1.90 / 4.24 / 3.51 s. No gain shown: taken back. Left: the walk's cost
+  5.00 / 2.77 s against 1.90 / 4.24 / 3.51 s. No gain shown: taken back. On a quiet machine (load
+  1.5–2.8, the scroll alone, the merged tree and it with both put back, alternately, two pairs):
+  the appends +21 / +15 % against +22 / +35 %, the buttons after the last append 0.61 / 0.63 s
+  against 0.65 / 1.26 s: still none. Left: the walk's cost
   per new node (its wrapper, its checks), which a walk over text nodes alone would halve if the
   elements it must see (skipped tags, shadow hosts, call links) were found another way.
 - **Measured and left: the overlay's pass and the reading slices bounded by time** (branch
