@@ -32,9 +32,14 @@ export interface AgentSocketOptions {
   onClose: (socket: AgentSocket) => void;
 }
 
+/** The part of an event's message that differs from agent to agent: its seqs. */
+function messageHead(event: AgentEvent): string {
+  return `{"type":"call","seq":${event.seq},"prev_seq":${event.prevSeq}`;
+}
+
 /** A `CallMessage` (shared relay protocol), spliced as text: the store keeps each call already serialised. */
 export function eventMessage(event: AgentEvent): string {
-  return `{"type":"call","seq":${event.seq},"prev_seq":${event.prevSeq},"event":"${event.kind}","call":${event.call}}`;
+  return `${messageHead(event)},"event":"${event.kind}","call":${event.call}}`;
 }
 
 /** ws's options for a text frame whose payload is handed over as bytes. */
@@ -49,7 +54,7 @@ let last: { call: string; kind: string; payload: Buffer; tailAt: number } | unde
  * is encoded whole, once, as ws would have encoded its text.
  */
 export function eventPayload(event: AgentEvent): Buffer {
-  const head = `{"type":"call","seq":${event.seq},"prev_seq":${event.prevSeq}`;
+  const head = messageHead(event);
   if (last?.call !== event.call || last.kind !== event.kind) {
     const payload = Buffer.from(eventMessage(event));
     last = { call: event.call, kind: event.kind, payload, tailAt: head.length };
