@@ -129,7 +129,7 @@ function ratio(run: RelayFigures, baseline: RelayFigures): VersusNoCrm {
 }
 
 function medianFigures(runs: RelayFigures[]): RelayFigures {
-  return { calls: runs[0]!.calls, concurrency: runs[0]!.concurrency, webhooksPerSecond: median(runs.map((r) => r.webhooksPerSecond)), webhookMs: medianPercentiles(runs.map((r) => r.webhookMs)), pushMs: medianPercentiles(runs.map((r) => r.pushMs)), rssMiB: median(runs.map((r) => r.rssMiB)), relayCpuMsPerCall: median(runs.map((r) => r.relayCpuMsPerCall)), webhookPhase: medianOfEach(runs.map((r) => r.webhookPhase)) };
+  return { calls: runs[0]!.calls, concurrency: runs[0]!.concurrency, webhooksPerSecond: median(runs.map((r) => r.webhooksPerSecond)), webhookMs: medianPercentiles(runs.map((r) => r.webhookMs)), pushMs: medianPercentiles(runs.map((r) => r.pushMs)), rssMiB: median(runs.map((r) => r.rssMiB)), relayCpuMsPerCall: median(runs.map((r) => r.relayCpuMsPerCall)), relayMainCpuMsPerCall: median(runs.map((r) => r.relayMainCpuMsPerCall)), webhookPhase: medianOfEach(runs.map((r) => r.webhookPhase)) };
 }
 
 /** Field by field, the median over the runs. */
@@ -157,5 +157,5 @@ export function median(values: number[]): number {
 }
 
 export function summary(figures: RelayFigures): string {
-  return `${figures.webhooksPerSecond} webhooks/s, round trip p50 ${figures.webhookMs.p50} ms p99 ${figures.webhookMs.p99} ms, relay CPU ${figures.relayCpuMsPerCall} ms/call`;
+  return `${figures.webhooksPerSecond} webhooks/s, round trip p50 ${figures.webhookMs.p50} ms p99 ${figures.webhookMs.p99} ms, relay CPU ${figures.relayCpuMsPerCall} ms/call (main thread ${figures.relayMainCpuMsPerCall})`;
 }
