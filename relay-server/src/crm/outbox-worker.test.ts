@@ -376,6 +376,32 @@ describe('store cost', () => {
     expect((await relay.store.crmOutboxStats()).depth).toBe(0);
   });
 
+  it("logs from the lookup's transaction while the worker's loop runs other rows too: no claim or read transaction of its own", async () => {
+    // A row queued before the start (another caller: no cached contact for CA1): the start's wake
+    // runs it in a `runDue` loop, which stays on while its write hangs.
+    const other = '+14155550123';
+    relay.crm.contacts.set(other, [ALAN]);
+    await relay.inbound('CA2', other).ringing();
+    await vi.waitFor(() => expect(relay.pushed('CA2').length).toBeGreaterThan(0), WAIT);
+    await relay.inbound('CA2', other).completed();
+    const releaseLog = relay.crm.hang('logCall');
+    await relay.outbox.start();
+    await vi.waitFor(() => expect(relay.crm.asked('logCall')).toHaveLength(1), WAIT);
+    const releaseLookup = relay.crm.hang('findContacts');
+    await relay.inbound('CA1', CALLER).ringing();
+    expect((await relay.inbound('CA1', CALLER).completed()).status).toBe(200);
+    const transactions = vi.spyOn(relay.store, 'transaction');
+    releaseLookup();
+    await vi.waitFor(() => expect(relay.crm.asked('logCall')).toHaveLength(2), WAIT);
+    // The lookup's only: the row was claimed there and started from what it read.
+    expect(transactions).toHaveBeenCalledTimes(1);
+    expect(relay.crm.asked('logCall')[1]).toEqual(toCrmCall(await relay.callOf('CA1'), await relay.store.agentById(relay.ada.id)));
+    releaseLog();
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
+    await vi.waitFor(async () => expect((await relay.callOf('CA2')).crm_log?.state).toBe('logged'), WAIT);
+    expect(records()).toHaveLength(2);
+  });
+
   it('runs nothing for a row claimed in a transaction that rolls back, and gives its slot back', async () => {
     await relay.outbox.stop();
     relay = await crmTestRelay({ outbox: { batch: 1 } });

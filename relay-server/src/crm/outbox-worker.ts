@@ -129,7 +129,8 @@ export class CrmOutboxWorker {
     this.running += 1;
     try {
       while (!this.stopped) {
-        const free = this.settings.batch - this.inFlight.size;
+        // Rows claimed by transactions not yet committed (`claimWithCommit`) hold their slots already.
+        const free = this.settings.batch - this.inFlight.size - this.handedOver;
         const claimed = free > 0 ? await this.claim(free) : [];
         for (const work of claimed) this.run(work);
         ran += claimed.length;
@@ -149,12 +150,14 @@ export class CrmOutboxWorker {
    * it has room, so that no claim transaction of its own follows (one disk sync fewer per call),
    * and gives the row to store. The row runs once that transaction has committed
    * (`tx.afterCommit`); a transaction rolled back or run again gives its slot back and runs
-   * nothing. Only while the worker waits for rows (started, not stopped, no `runDue` loop on),
-   * and not on a shared store, where any free relay may claim.
+   * nothing. Only once started and not stopped, and not on a shared store, where any free relay
+   * may claim. Also while a `runDue` loop is on: after a burst it runs from the first landing
+   * until the backlog is done, so the rows its lookups made due were all claimed by the loop, each
+   * with a read transaction of its own (a commit and a disk sync per call: issue 10); the loop
+   * claims the rows left queued for want of room.
    */
   claimWithCommit(tx: StoreTx, work: CrmWork): CrmWork {
-    // While `runDue` runs, its loop claims the row as soon as a slot is free.
-    if (this.deps.store.shared || !this.started || this.stopped || this.running > 0) return work;
+    if (this.deps.store.shared || !this.started || this.stopped) return work;
     if (this.inFlight.size + this.handedOver >= this.settings.batch) {
       // No room: the row waits queued, and the next row to land wakes the worker for it.
       this.dueLeftQueued = true;
