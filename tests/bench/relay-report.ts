@@ -333,6 +333,32 @@ first event 80 % on main and 90 % here (the simulator at nice 19 waiting for a c
 what can say whether the 100 % holds). Left: the wake-ups of the CRM's answers themselves (two
 requests per known caller, each waking an idle relay after a burst), which batching the
 transactions cannot remove: the store already commits in one batch what lands in one turn.
+Measured since (branch s17-crm), thread by thread: the bench now reads the relay's main thread's
+CPU from /proc beside the process's (\`crm-load.ts\` prints both). 300 calls, one pair at load 4 to
+6: the main thread 4.3 to 4.6 ms per call with the CRM against 1.2 to 1.5 without, the other
+threads (V8's collector and compiler, libuv's pool with the disk syncs) 2.0 to 2.2 against 0.8;
+of the main thread's 3 ms more, about 0.5 ms came while the webhooks did, the rest after the
+burst, where the lookups and the logs ran with nothing else to do. Counted there (temporary
+counters, one run): after a burst the outbox's \`runDue\` loop, once started (its timer, or a row left
+queued for want of room), stayed on until the backlog was done, and a row that a lookup made due while
+it ran was not claimed in the lookup's transaction (\`claimWithCommit\` stood aside for the loop)
+but by the loop after another row landed, then read in a transaction of its own: of 300 rows,
+16 claimed at their lookup's commit, 274 read transactions, 1,502 store transactions in the
+run. A row is now claimed at that commit while the loop runs too (the loop counts the slot):
+256 and 66 (rows that waited their turn during the burst read afresh), 1,322 transactions; and
+a row due while the loop waits on a slow CRM write no longer waits for that write to land. A/B
+against main, \`crm-load.ts --calls 300\`, three pairs alternately at load 12 to 18: the relay's
+CPU per call with the CRM 8.77 / 8.67 / 10.57 -> 7.37 / 7.67 / 8.1 ms (lower in each pair; its
+main thread 6.1 / 6.0 / 7.3 -> 5.27 / 5.4 / 5.77), with / without × 2.86 / 3.30 / 4.46 -> × 2.17
+/ 2.58 / 3.42, webhooks per second with / without × 0.70 / 0.78 / 0.30 -> × 1.60 / 1.15 / 0.55,
+the log p50 5.2 / 3.9 / 8.4 -> 2.6 / 3.5 / 6.0 s, every call logged once. One at a time (50
+calls, twice per tree at load 12 to 14), where the loop never runs (no claim transaction in a
+counted run): every call logged once, the contact on the first event 44 / 98 % on main and 86 /
+96 % here, the relay's CPU per call 12.4 / 12.6 -> 17.4 / 14.6 ms (at 25 to 60 webhooks a
+second, an idle relay's wakes dominate it; nothing of the change runs there). Left: the store's
+share after a burst (the lookup's and the outcome's commits, each with its event; the loop's
+claim after each landing, mostly finding nothing now, about one per four calls), node:http and
+the engine per request, and the other threads' extra 1.2 ms per call (V8's collector: garbage).
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
