@@ -402,6 +402,34 @@ describe('store cost', () => {
     expect(records()).toHaveLength(2);
   });
 
+  it("claims nothing more when rows claimed at their commit land beside the worker's loop", async () => {
+    // Before the start, a logged call's update queued: the start's wake runs it in a `runDue` loop, which stays on while it hangs.
+    const other = '+14155550123';
+    relay.crm.contacts.set(other, [ALAN]);
+    await relay.inbound('CA2', other).ringing();
+    await vi.waitFor(() => expect(relay.pushed('CA2').length).toBeGreaterThan(0), WAIT);
+    await relay.inbound('CA2', other).completed();
+    await relay.outbox.runDue();
+    expect((await patch((await relay.callOf('CA2')).id, { notes: 'call back' })).status).toBe(200);
+    const releaseUpdate = relay.crm.hang('updateCall');
+    await relay.outbox.start();
+    await vi.waitFor(() => expect(relay.crm.asked('updateCall')).toHaveLength(1), WAIT);
+    // CA1's row, claimed at its commit, is in flight when the loop's own row lands.
+    const releaseLog = relay.crm.hang('logCall');
+    await endedCall('CA1');
+    await vi.waitFor(() => expect(relay.crm.asked('logCall')).toHaveLength(2), WAIT);
+    const claims = countClaimTransactions();
+    releaseUpdate();
+    await vi.waitFor(async () => expect((await relay.store.crmWorkOf((await relay.callOf('CA2')).id))).toBeUndefined(), WAIT);
+    releaseLog();
+    await vi.waitFor(() => expect(relay.pushed('CA1').at(-1)).toMatchObject({ call: { crm_log: { state: 'logged' } } }), WAIT);
+    // A transaction queued after any claim that CA1's landing started: once it is done, that claim has run.
+    await relay.store.transaction(async () => undefined);
+    // The claim after the loop's own row landed; none after CA1's.
+    expect(claims.count).toBe(1);
+    expect((await relay.store.crmOutboxStats()).depth).toBe(0);
+  });
+
   it('runs nothing for a row claimed in a transaction that rolls back, and gives its slot back', async () => {
     await relay.outbox.stop();
     relay = await crmTestRelay({ outbox: { batch: 1 } });

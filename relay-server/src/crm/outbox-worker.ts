@@ -71,6 +71,8 @@ export class CrmOutboxWorker {
   /** The next due time being read (`schedule`), and whether a wake came meanwhile. */
   private scheduling: Promise<void> | undefined;
   private scheduleAgain = false;
+  /** `runDue` loops waiting for one of their rows to land: a row left queued for want of room has them claim at the next landing, whoever's. */
+  private readonly loopsWaiting = new Set<() => void>();
   /** Rows claimed by `claimWithCommit` and not yet running: they count against `batch`. */
   private handedOver = 0;
   /** A row fell due while every slot was taken (`claimWithCommit`): the next to land wakes the worker. */
@@ -127,15 +129,31 @@ export class CrmOutboxWorker {
   async runDue(): Promise<number> {
     let ran = 0;
     this.running += 1;
+    // The rows this loop claimed: it claims again once one of them lands, or once a row was left
+    // queued for want of room. Rows claimed at their commit run beside it: each of their landings
+    // was a claim transaction (a commit and a disk sync) that found nothing, about one per four
+    // calls after a burst (issue 10); what falls due by time meanwhile is claimed at the loop's
+    // next landing or, once it ends, by the timer it schedules.
+    const mine = new Set<Promise<void>>();
     try {
       while (!this.stopped) {
         // Rows claimed by transactions not yet committed (`claimWithCommit`) hold their slots already.
         const free = this.settings.batch - this.inFlight.size - this.handedOver;
         const claimed = free > 0 ? await this.claim(free) : [];
-        for (const work of claimed) this.run(work);
+        for (const work of claimed) {
+          const running = this.run(work);
+          mine.add(running);
+          void running.then(() => mine.delete(running));
+        }
         ran += claimed.length;
-        if (this.inFlight.size === 0) break;
-        await Promise.race(this.inFlight);
+        if (mine.size === 0) break;
+        let claimAgain!: () => void;
+        await new Promise<void>((resolve) => {
+          claimAgain = resolve;
+          this.loopsWaiting.add(resolve);
+          void Promise.race(mine).then(resolve);
+        });
+        this.loopsWaiting.delete(claimAgain);
       }
     } catch (error) {
       this.deps.log.error('crm outbox failed', { error });
@@ -201,7 +219,7 @@ export class CrmOutboxWorker {
    * is done, a row left queued for want of room is claimed (by the running loop, or a wake); a retry
    * scheduled by the row itself wakes the worker in `settle`.
    */
-  private run(work: CrmWork, read?: RowRead): void {
+  private run(work: CrmWork, read?: RowRead): Promise<void> {
     // A CRM step: it waits while webhooks keep the relay busy (webhooks-first.ts).
     const running: Promise<void> = this.deps.crm.turns
       // What the claiming transaction read is as fresh as a read now only when the step starts at once.
@@ -212,9 +230,11 @@ export class CrmOutboxWorker {
         this.inFlight.delete(running);
         if (!this.dueLeftQueued) return;
         this.dueLeftQueued = false;
+        for (const claimAgain of this.loopsWaiting) claimAgain();
         this.wake();
       });
     this.inFlight.add(running);
+    return running;
   }
 
   /**
