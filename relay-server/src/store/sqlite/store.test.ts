@@ -9,6 +9,7 @@ import { openStore } from '../open.ts';
 import { describeStoreContract } from '../contract.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { openSqliteStore } from './store.ts';
+import { EVENTS_WALKED, SqliteTables } from './tables.ts';
 
 const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
 
@@ -307,6 +308,35 @@ describe('call events stored once', () => {
     expect([await store.lastSeq('ada'), await store.lastSeq('bob')]).toEqual([1, 1]);
     await store.close();
     expect(rows('SELECT count(*) FROM call_events')).toEqual([[1]]);
+  });
+
+  it("reads an agent's events and last seq alike walking the call events or link by link, and past a link made without an event", () => {
+    const db = new Database(':memory:');
+    for (const migration of MIGRATIONS) db.exec(migration);
+    const tables = new SqliteTables(db);
+    for (const id of ['ada', 'bob']) tables.addAgent(agent(id));
+    tables.putInstance({ agentId: 'bob', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+    const call = (callId: string, agentIds: string[]) => {
+      const id = tables.insertCall('in_1', callId, mergeCall(undefined, {}), T(1));
+      tables.linkAgents(agentIds, id);
+      const stored = tables.callById(id)!;
+      tables.appendEvents(created(agentIds), stored, T(1));
+      return stored;
+    };
+    // Ada's call, then more of Bob's calls than a walk goes through, then Ada's call ends.
+    const ada = call('CA0', ['ada']);
+    for (let n = 1; n <= EVENTS_WALKED + 10; n++) call(`CB${n}`, ['bob']);
+    const [ended] = tables.appendEvents(updated(['ada']), { ...ada, status: 'completed' }, T(2));
+    // Ada linked to a new call with no event (a link alone): her last seq is still her last event.
+    tables.linkAgents(['ada'], tables.insertCall('in_1', 'CA1', mergeCall(undefined, {}), T(3)));
+    // Tables with nothing kept, as after a restart.
+    const afresh = new SqliteTables(db);
+    expect(afresh.lastSeq('ada')).toBe(ended!.seq);
+    expect(afresh.eventsAfter('ada', 0, 10).map((e) => [e.seq, e.prevSeq, e.kind])).toEqual([[1, 0, 'created'], [ended!.seq, 1, 'updated']]);
+    expect(afresh.eventsAfter('ada', ended!.seq - 1, 10).map((e) => [e.seq, e.kind])).toEqual([[ended!.seq, 'updated']]);
+    expect(afresh.eventsAfter('bob', ended!.seq - 5, 10).map((e) => e.seq)).toEqual([ended!.seq - 4, ended!.seq - 3, ended!.seq - 2, ended!.seq - 1]);
+    expect(afresh.lastSeq('bob')).toBe(ended!.seq - 1);
+    db.close();
   });
 
   it('migrates a database of per-agent events in place: they stay readable, and new seqs start above them', async () => {

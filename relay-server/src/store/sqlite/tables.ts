@@ -62,13 +62,21 @@ const SHORT_ID_OF = '(SELECT short_id FROM agents WHERE id = ?)';
  * and each later one that every agent linked to the call sees (see MIGRATIONS).
  */
 const SEEN_THROUGH_LINK = 'e.call_id = ca.call_id AND e.seq >= ca.first_seq AND (e.audience = 0 OR e.seq = ca.first_seq)';
-/** The seq of the agent's last event (`a`): through its links, or among its per-agent events from before the call events. */
-const LAST_SEQ_OF_A = `max(
-  coalesce((SELECT max((SELECT max(e.seq) FROM call_events e WHERE ${SEEN_THROUGH_LINK})) FROM call_agents ca WHERE ca.agent_short_id = a.short_id), 0),
-  coalesce((SELECT max(seq) FROM agent_events WHERE agent_short_id = a.short_id), 0))`;
+const KIND_THROUGH_LINK = `CASE WHEN e.seq = ca.first_seq THEN 'created' ELSE 'updated' END`;
+/**
+ * An agent's events are read either by walking the call events from a seq and looking each one's
+ * link up, or link by link (a seek into each of its calls' events, as many as the calls it ever
+ * had): the walk when it passes at most this many events. A client a few events behind, or the last
+ * event of an agent of the team's number, is then a few steps whatever the agent's history
+ * (issue 13: link by link, 17 ms for an agent's last seq after 5,000 calls, 0.01 in per-agent rows).
+ */
+export const EVENTS_WALKED = 2_000;
 
 /** Who sees a call event: every agent linked to the call, or only the agents whose link starts at it. */
 const AUDIENCE = { linked: 0, newlyLinked: 1 } as const;
+
+/** An event as a read finds it for an agent. */
+type EventRead = Omit<EventRow, 'agent_id'>;
 
 /** An agent as its per-agent rows name it, and its last event seq. */
 interface KeptAgent {
@@ -192,22 +200,31 @@ export class SqliteTables implements Synchronous<StoreTables> {
       ),
       linkAgent: db.prepare<[number, number, number]>(`INSERT OR IGNORE INTO call_agents (agent_short_id, call_id, first_seq) VALUES (?, ?, ?)`),
       linkCount: db.prepare<[number], number>(`SELECT count(*) FROM call_agents WHERE call_id = ?`).pluck(),
+      shortIdOf: db.prepare<[string], number>(`SELECT short_id FROM agents WHERE id = ?`).pluck(),
       // An agent's seq is read through its links, not kept in its agents row (see MIGRATIONS).
-      agentToAppend: db.prepare<[string], [number, number]>(`SELECT a.short_id, ${LAST_SEQ_OF_A} FROM agents a WHERE a.id = ?`).raw(),
-      lastSeq: db.prepare<[string], number>(`SELECT ${LAST_SEQ_OF_A} FROM agents a WHERE a.id = ?`).pluck(),
+      // Its newest link's first event: a floor under its last seq, most of the time its last created.
+      newestLinkStart: db.prepare<[number], number>(`SELECT first_seq FROM call_agents WHERE agent_short_id = ? ORDER BY call_id DESC LIMIT 1`).pluck(),
+      lastSeenWalking: db.prepare<[number, number], number>(
+        `SELECT e.seq FROM call_events e CROSS JOIN call_agents ca WHERE e.seq >= ? AND ca.agent_short_id = ? AND ${SEEN_THROUGH_LINK} ORDER BY e.seq DESC LIMIT 1`,
+      ).pluck(),
+      lastSeenByLinks: db.prepare<[number], number | null>(
+        `SELECT max((SELECT max(e.seq) FROM call_events e WHERE ${SEEN_THROUGH_LINK})) FROM call_agents ca WHERE ca.agent_short_id = ?`,
+      ).pluck(),
+      lastAgentEvent: db.prepare<[number], number | null>(`SELECT max(seq) FROM agent_events WHERE agent_short_id = ?`).pluck(),
       lastCallSeq: db.prepare<[], number>(`SELECT seq FROM sqlite_sequence WHERE name = 'call_events'`).pluck(),
       // Moves when another connection commits, never for this one's own writes.
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
       insertCallEvent: db.prepare<[number, number, number, string, string]>(`INSERT INTO call_events (seq, call_id, audience, call, created_at) VALUES (?, ?, ?, ?, ?)`),
-      eventsAfter: db.prepare<{ agentId: string; seq: number; limit: number }, Omit<EventRow, 'agent_id'>>(
-        `WITH agent AS (SELECT short_id FROM agents WHERE id = @agentId)
-         SELECT e.seq, CASE WHEN e.seq = ca.first_seq THEN 'created' ELSE 'updated' END AS kind, e.call
-           FROM agent JOIN call_agents ca ON ca.agent_short_id = agent.short_id JOIN call_events e ON ${SEEN_THROUGH_LINK}
-           WHERE e.seq > @seq
-         UNION ALL
-         SELECT e.seq, e.kind, s.call FROM agent JOIN agent_events e ON e.agent_short_id = agent.short_id JOIN call_snapshots s ON s.id = e.snapshot_id
-           WHERE e.seq > @seq
-         ORDER BY 1 LIMIT @limit`,
+      eventsWalking: db.prepare<[number, number, number], EventRead>(
+        `SELECT e.seq, ${KIND_THROUGH_LINK} AS kind, e.call FROM call_events e CROSS JOIN call_agents ca
+         WHERE e.seq > ? AND ca.agent_short_id = ? AND ${SEEN_THROUGH_LINK} ORDER BY e.seq LIMIT ?`,
+      ),
+      eventsByLinks: db.prepare<[number, number, number], EventRead>(
+        `SELECT e.seq, ${KIND_THROUGH_LINK} AS kind, e.call FROM call_agents ca JOIN call_events e ON ${SEEN_THROUGH_LINK}
+         WHERE e.seq > ? AND ca.agent_short_id = ? ORDER BY e.seq LIMIT ?`,
+      ),
+      agentEventsAfter: db.prepare<[number, number, number], EventRead>(
+        `SELECT e.seq, e.kind, s.call FROM agent_events e JOIN call_snapshots s ON s.id = e.snapshot_id WHERE e.agent_short_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?`,
       ),
     };
   }
@@ -469,15 +486,30 @@ export class SqliteTables implements Synchronous<StoreTables> {
   private readonly keptAgent = (agentId: string): KeptAgent => {
     const kept = this.keptAgents.get(agentId);
     if (kept) return kept;
-    const row = this.statements.agentToAppend.get(agentId);
-    if (!row) throw new Error(`cannot link or append an event for agent ${agentId}: no such agent`);
-    const agent = { shortId: row[0], lastSeq: row[1] };
+    const shortId = this.statements.shortIdOf.get(agentId);
+    if (shortId === undefined) throw new Error(`cannot link or append an event for agent ${agentId}: no such agent`);
+    const agent = { shortId, lastSeq: this.lastSeqOf(shortId) };
     this.keptAgents.set(agentId, agent);
     return agent;
   };
 
+  /**
+   * Walked down to from the last call event when its newest link starts near it (the event it
+   * starts at, when there, is seen: whatever the walk finds first is the last), else read link by
+   * link, as it is when the walk finds nothing (a link made without an event).
+   */
+  private readonly lastSeqOf = (shortId: number): number => {
+    const before = this.statements.lastAgentEvent.get(shortId) ?? 0;
+    const floor = this.statements.newestLinkStart.get(shortId);
+    if (floor === undefined) return before;
+    this.keepWhileNoOtherCommit();
+    const walked = floor > 0 && this.lastCallSeq() - floor <= EVENTS_WALKED ? this.statements.lastSeenWalking.get(floor, shortId) : undefined;
+    return Math.max(walked ?? this.statements.lastSeenByLinks.get(shortId) ?? 0, before);
+  };
+
   lastSeq(agentId: string): number {
-    return this.statements.lastSeq.get(agentId) ?? 0;
+    const shortId = this.statements.shortIdOf.get(agentId);
+    return shortId === undefined ? 0 : this.lastSeqOf(shortId);
   }
 
   /**
@@ -486,8 +518,18 @@ export class SqliteTables implements Synchronous<StoreTables> {
    * the agent's lies between.
    */
   eventsAfter(agentId: string, seq: number, limit: number): AgentEvent[] {
+    const shortId = this.statements.shortIdOf.get(agentId);
+    if (shortId === undefined) return [];
+    // The per-agent events from before come first: the call events' seqs start above theirs.
+    const rows = this.statements.agentEventsAfter.all(shortId, seq, limit);
+    if (rows.length < limit && this.statements.newestLinkStart.get(shortId) !== undefined) {
+      this.keepWhileNoOtherCommit();
+      const after = rows.at(-1)?.seq ?? seq;
+      const read = this.lastCallSeq() - after <= EVENTS_WALKED ? this.statements.eventsWalking : this.statements.eventsByLinks;
+      rows.push(...read.all(after, shortId, limit - rows.length));
+    }
     let prevSeq = seq;
-    return this.statements.eventsAfter.all({ agentId, seq, limit }).map((row) => {
+    return rows.map((row) => {
       const event = { agentId, seq: row.seq, prevSeq, kind: row.kind, call: row.call };
       prevSeq = row.seq;
       return event;
