@@ -535,33 +535,55 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   statement: one call's statements for 1,000 agents (main's tables and these alternately in one
   process, 60 calls each, the last 50, load 9) 5.53 -> 5.52, 4.76 -> 4.53, 4.84 -> 4.74 ms: a row
   costs its place in its agent's page of an index, not the statement that puts it there.
-- **The call event stored once: the wire built, the stores not yet.** What a call for 1,000 agents
+- **The call event stored once: SQLite built, PostgreSQL not yet.** What a call for 1,000 agents
   would cost if each call event were one row and each agent's stream were read through its links
   (a probe of the raw statements, today's rows and the links alone alternately, 41 such calls
   each, the medians of the last 11, load 10.4): the statements 6.43 -> 2.40 and 7.28 -> 2.90 ms,
   the COMMIT 3.01 -> 1.58 and 3.08 -> 1.67, the commit's log 937 -> 406 KiB; each update of such a
-  call (ringing, answered, ended) would write one row instead of 1,000. Built: each message
+  call (ringing, answered, ended) would write one row instead of 1,000. The wire: each message
   carries the seq of the agent's previous event (prev_seq), and the relay's socket and the
   extension's client find a missed event by comparing it with the last seq seen rather than seq
   with the last plus one (a message without it, from an older relay, keeps that rule; the
-  extension reconnects from the last seq it handled when it finds one). Both stores still number
-  each agent's events contiguously and give prev_seq = seq - 1. What the wire costs (fan-out.ts,
-  40 calls, four runs alternating with the tree before on a machine at load 14 to 19): the relay's
-  CPU per call 51.0 -> 52.8 ms (pair ratios 0.91 to 1.11), a socket's delivery p50 319 -> 308 ms
-  (0.80 to 1.35), nothing the noise separates; a message is 12 bytes and the seq's digits longer.
-  Left: one row per call event (call, snapshot, a seq from one counter) and who sees it: every
-  agent linked to the call, or only the agents it links (a webhook that adds agents to an
-  unchanged call), each link keeping the seq of its first event (the agent's created, the later
-  ones updated); the previous seq kept per agent in memory as today's last seq is and read, when
-  not kept, through the agent's links; a replay reads the calls whose last event is after the
-  client's seq (a column of the call, one per call event) and keeps those linked to the agent. A
-  database upgraded in place keeps its per-agent rows readable below the counter's start, which
-  starts above every agent's old seq so that each agent's seqs still increase. On PostgreSQL a seq
-  shared by all agents no longer orders two relays' appends by commit (today the row lock on each
-  agent's counter does): a reader could read past an event another relay has numbered and not yet
-  committed, so the appends need an order of their own (a transaction-scoped advisory lock taken
-  before the seq is drawn), or PostgreSQL keeps its per-agent rows. The kill -9 and scale-out
-  tests again.
+  extension reconnects from the last seq it handled when it finds one). What the wire costs
+  (fan-out.ts, 40 calls, four runs alternating with the tree before on a machine at load 14 to
+  19): the relay's CPU per call 51.0 -> 52.8 ms (pair ratios 0.91 to 1.11), a socket's delivery
+  p50 319 -> 308 ms (0.80 to 1.35), nothing the noise separates; a message is 12 bytes and the
+  seq's digits longer. SQLite: a call event is one row (\`call_events\`: the call, its JSON, a seq
+  from one counter, AUTOINCREMENT so that no seq is given twice), and who sees it is read through
+  the call's links, each keeping the seq of the first event its agent sees (\`first_seq\`, its
+  created; the later ones are updated): every agent linked to the call, or, when a webhook adds
+  agents to an unchanged call, those agents alone. A call for 1,000 agents writes its 1,000 links
+  and one event; each update of it, one row. Each agent's previous seq is kept in memory as its
+  last seq was (the same rules: \`data_version\`, rollbacks), and read through its links when not
+  kept (a restart, another process's commit); a replay reads the agent's events after its seq
+  through its links, in seq order, the first one naming that seq as its previous. The store takes
+  only the appends its links can tell (\`created\` for the agents the transaction just linked,
+  \`updated\` for every agent of the call or none) and refuses the others, which no caller makes. A
+  database upgraded in place keeps its per-agent rows readable (\`agent_events\`), and the counter
+  starts above every agent's seq there, so that each agent's seqs still increase (tested on a
+  database of the schema before). What it gave, against the tree before, alternately, on a machine
+  at load 12 to 17 (the other sessions' work): the commit of a call for 1,000 agents after 40 such
+  calls (\`fan-out-commit.ts\`) wrote 937 -> 485 KiB of log (149 -> 76 on a fresh database), its
+  transaction's CPU 11.1 -> 6.9 ms; \`fan-out.ts --calls 40\` (4 pairs) the relay's CPU per call
+  x0.88, x0.86, x0.90, x0.82 and the first socket's p50 x0.74, x0.87, x0.65, x0.80, lower in every
+  pair, the p50 per socket x0.82, x0.71, x0.74, x0.99, the p99s x0.45 to x3.04 (at that load a
+  run's p99 is one or two slow calls). The one-agent path (\`webhook-cpu.ts --calls 2000\`, 3 pairs,
+  the forwarder's own CPU moving x0.73 to x1.44 between the runs of a pair): the relay's CPU per
+  new call x0.83, x1.23, x1.17, per update x1.00, x1.05, x1.09, not separated from the noise (its
+  statements: the snapshot and the event were two inserts, now one insert and, for an update, the
+  count of the call's links). An agent's reads take the shorter of two ways: walking the call
+  events from the seq (its last: from its newest link's first event) and looking each one's link
+  up, when that passes at most 2,000 events, else link by link (a seek into each call the agent
+  ever had). Link by link alone, as first built, an agent's last seq after 5,000 calls of history
+  took 17.3 ms against 0.009 in per-agent rows, and every welcome and an agent's first event after
+  a restart read it (a probe, the two trees' tables alternately in one process, load 15 to 20);
+  walked, 0.029 against 0.007, a replay 20 events behind 1.1 against 0.05 ms. Left: an agent whose
+  last event is more than 2,000 call events back (a quiet number in a busy relay) is still read
+  link by link. PostgreSQL keeps its per-agent rows and gives prev_seq = seq - 1: a seq shared by
+  all agents would no longer order two relays' appends by commit (today the row lock on each
+  agent's counter does), so a reader could read past an event another relay has numbered and not
+  yet committed; the appends need an order of their own (a transaction-scoped advisory lock taken
+  before the seq is drawn), and the scale-out tests again.
 `;
 }
 

@@ -18,9 +18,15 @@ const TIMED_WEBHOOKS = 200;
 /** Webhooks sent while a relay is killed, or the database restarted. */
 const KILL_WEBHOOKS = 120;
 
-/** `events` are one `created` event for each of `sids` and nothing else, seqs following `base` with no gap and no repeat. */
+/**
+ * `events` are one `created` event for each of `sids` and nothing else, seqs following `base` with no
+ * gap and no repeat: each names the one before it as the agent's previous event (SQLite numbers call
+ * events with one counter, so an agent's seqs skip the events it does not see).
+ */
 function expectExactlyOnceInOrder(events: readonly CallEvent[], base: number, sids: readonly string[]): void {
-  expect(events.map((e) => e.seq)).toEqual(Array.from({ length: sids.length }, (_, i) => base + i + 1));
+  expect(events.map((e) => e.prev_seq)).toEqual([base, ...events.slice(0, -1).map((e) => e.seq)]);
+  expect(events.every((e, i) => e.seq > (i === 0 ? base : events[i - 1]!.seq))).toBe(true);
+  expect(events).toHaveLength(sids.length);
   expect(events.every((e) => e.event === 'created')).toBe(true);
   expect(events.map((e) => e.call.call_id as string).sort()).toEqual([...sids].sort());
 }

@@ -182,6 +182,8 @@ export async function api<T = any>(relay: { url: string }, token: string | undef
 export interface CallEvent {
   type: 'call';
   seq: number;
+  /** The seq of the agent's event before this one. */
+  prev_seq: number;
   event: 'created' | 'updated';
   call: Record<string, any>;
 }

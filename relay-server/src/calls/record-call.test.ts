@@ -74,7 +74,9 @@ describe('recordCall', () => {
   it('tells an agent who joins a known call "created", and the others "updated" only on change', async () => {
     await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing' }, agentIds: ['ada'], at: T(1) });
     const joined = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'ringing' }, agentIds: ['bob'], at: T(2) });
-    expect(joined.events.map((e) => [e.agentId, e.seq, e.kind])).toEqual([['bob', 1, 'created']]);
+    // A call event of its own, which Bob alone sees: his first (prevSeq 0), not Ada's.
+    expect(joined.events.map((e) => [e.agentId, e.seq, e.prevSeq, e.kind])).toEqual([['bob', 2, 0, 'created']]);
+    expect((await store.eventsAfter('ada', 0, 10)).map((e) => [e.seq, e.kind])).toEqual([[1, 'created']]);
     expect(joined.agents.map((a) => a.id)).toEqual(['ada', 'bob']);
     expect(await store.callAgentIds('in_ada_main', 'CA1')).toEqual(['ada', 'bob']);
   });

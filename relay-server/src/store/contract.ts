@@ -5,15 +5,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CallUpdate, mergeCall } from '../calls/merge.ts';
-import type { ChangeElsewhere, CrmWork, RelayStore } from './index.ts';
+import type { AgentEvent, Call, ChangeElsewhere, CrmWork, RelayStore } from './index.ts';
 
 /** A fresh, empty database for one test: every `open` is another connection to it (as another relay or the CLI would open it). */
 export interface TestDatabase {
   open(): Promise<RelayStore>;
   /** Removes the database once every connection is closed. */
   drop(): Promise<void>;
-  /** Rows in one of the event log's tables, read past the store: how the log is stored is the adapter's, its size is not. */
-  rowCount(table: 'events' | 'call_snapshots'): Promise<number>;
 }
 
 export function describeStoreContract(adapter: string, freshDatabase: () => Promise<TestDatabase>): void {
@@ -32,6 +30,19 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         await tx.linkAgents(agentIds, id);
         return (await tx.callById(id))!;
       });
+    /** A new call seen by `agentIds`, with their `created` events appended in the same transaction, as a webhook does. */
+    const callWithEvents = (callId: string, at: string, agentIds = ['ada'], update: CallUpdate = {}, on: RelayStore = store) =>
+      on.transaction(async (tx) => {
+        const id = await tx.insertCall('in_ada_main', callId, mergeCall(undefined, update), at);
+        await tx.linkAgents(agentIds, id);
+        const stored = (await tx.callById(id))!;
+        return { call: stored, events: await tx.appendEvents(agentIds.map((agentId) => ({ agentId, kind: 'created' as const })), stored, at) };
+      });
+    /** A call event for every agent linked to the call, as an update of it does. */
+    const update = async (stored: Call, at: string, on: RelayStore = store) =>
+      on.transaction(async (tx) => tx.appendEvents((await tx.agentIdsOfCall(stored.id)).map((agentId) => ({ agentId, kind: 'updated' as const })), stored, at));
+    /** An agent's seqs chain: each event's previous seq is the one before it (0 before the first). */
+    const expectChained = (events: readonly AgentEvent[]) => expect(events.map((e) => e.prevSeq)).toEqual([0, ...events.slice(0, -1).map((e) => e.seq)]);
     /** Waits for a condition, with a deadline far beyond any adapter's polling period. */
     const until = async (condition: () => boolean) => {
       const deadline = Date.now() + 20_000;
@@ -348,107 +359,96 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
     });
 
     describe('events', () => {
-      it('keeps per-agent seqs and returns events after a seq in order', async () => {
+      it("keeps each agent's seqs increasing and chained, and returns its events after a seq in order", async () => {
         for (let i = 1; i <= 5; i++) {
           const agents = i % 2 ? ['ada', 'bob'] : ['ada'];
-          const stored = await call(`CA${i}`, T(i), {}, agents);
-          const events = await store.appendEvents(
-            agents.map((agentId) => ({ agentId, kind: 'created' as const })),
-            stored,
-            T(i),
-          );
-          expect(events.map((e) => JSON.parse(e.call))).toEqual(agents.map(() => stored));
+          const { call: stored, events } = await callWithEvents(`CA${i}`, T(i), agents);
+          expect(events.map((e) => [e.agentId, e.kind, JSON.parse(e.call)])).toEqual(agents.map((agentId) => [agentId, 'created', stored]));
         }
-        expect((await store.eventsAfter('ada', 0, 100)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
-        expect((await store.eventsAfter('ada', 3, 100)).map((e) => JSON.parse(e.call).call_id)).toEqual(['CA4', 'CA5']);
-        expect((await store.eventsAfter('ada', 0, 2)).map((e) => e.seq)).toEqual([1, 2]);
-        expect((await store.eventsAfter('bob', 0, 100)).map((e) => [e.seq, JSON.parse(e.call).call_id])).toEqual([
-          [1, 'CA1'],
-          [2, 'CA3'],
-          [3, 'CA5'],
+        const ada = await store.eventsAfter('ada', 0, 100);
+        expect(ada.map((e) => JSON.parse(e.call).call_id)).toEqual(['CA1', 'CA2', 'CA3', 'CA4', 'CA5']);
+        expectChained(ada);
+        expect(ada.map((e) => e.seq)).toEqual([...ada.map((e) => e.seq)].sort((a, b) => a - b));
+        expect(new Set(ada.map((e) => e.seq)).size).toBe(5);
+        expect((await store.eventsAfter('ada', ada[2]!.seq, 100)).map((e) => [e.seq, e.prevSeq, JSON.parse(e.call).call_id])).toEqual([
+          [ada[3]!.seq, ada[2]!.seq, 'CA4'],
+          [ada[4]!.seq, ada[3]!.seq, 'CA5'],
         ]);
-        expect(await store.lastSeq('ada')).toBe(5);
+        expect(await store.eventsAfter('ada', 0, 2)).toEqual(ada.slice(0, 2));
+        const bob = await store.eventsAfter('bob', 0, 100);
+        expect(bob.map((e) => JSON.parse(e.call).call_id)).toEqual(['CA1', 'CA3', 'CA5']);
+        expectChained(bob);
+        expect([await store.lastSeq('ada'), await store.lastSeq('bob'), await store.lastSeq('nobody')]).toEqual([ada[4]!.seq, bob[2]!.seq, 0]);
       });
 
-      it('gives an agent named twice in one append two seqs, in the order named', async () => {
-        const stored = await call('CA1', T(1), {}, ['ada', 'bob']);
-        const events = await store.appendEvents(
-          [
-            { agentId: 'ada', kind: 'created' },
-            { agentId: 'bob', kind: 'created' },
-            { agentId: 'ada', kind: 'updated' },
-          ],
-          stored,
-          T(1),
-        );
-        expect(events.map((e) => [e.agentId, e.seq, e.kind])).toEqual([
-          ['ada', 1, 'created'],
-          ['bob', 1, 'created'],
-          ['ada', 2, 'updated'],
-        ]);
-        expect((await store.eventsAfter('ada', 0, 10)).map((e) => [e.seq, e.kind])).toEqual([
-          [1, 'created'],
-          [2, 'updated'],
-        ]);
-        expect(await store.appendEvents([], stored, T(2))).toEqual([]);
-        expect(await store.lastSeq('ada')).toBe(2);
+      it('tells an update to every agent of the call, and agents added to it of the call as created, alone when nothing else changed', async () => {
+        await agent('cy', '+14155550133');
+        const { call: stored } = await callWithEvents('CA1', T(1), ['ada', 'bob']);
+        const [joined] = await store.transaction(async (tx) => {
+          await tx.linkAgents(['cy'], stored.id);
+          return tx.appendEvents([{ agentId: 'cy', kind: 'created' }], stored, T(2));
+        });
+        expect(joined).toMatchObject({ agentId: 'cy', kind: 'created', prevSeq: 0 });
+        const answered = { ...stored, status: 'in-progress' as const };
+        const updates = await update(answered, T(3));
+        expect(updates.map((e) => [e.agentId, e.kind])).toEqual([['ada', 'updated'], ['bob', 'updated'], ['cy', 'updated']]);
+        expect(updates.find((e) => e.agentId === 'cy')!.prevSeq).toBe(joined!.seq);
+        for (const agentId of ['ada', 'bob']) {
+          const events = await store.eventsAfter(agentId, 0, 10);
+          expect(events.map((e) => [e.kind, JSON.parse(e.call).status])).toEqual([['created', null], ['updated', 'in-progress']]);
+          expectChained(events);
+          expect(await store.lastSeq(agentId)).toBe(events[1]!.seq);
+        }
+        const cy = await store.eventsAfter('cy', 0, 10);
+        expect(cy).toEqual([joined, updates[2]]);
       });
 
       it('refuses events for an agent that does not exist, and appends none of them', async () => {
-        const stored = await call('CA1', T(1));
-        await expect(store.appendEvents([{ agentId: 'ada', kind: 'created' }, { agentId: 'ghost', kind: 'created' }], stored, T(1))).rejects.toThrow(/ghost/);
+        const failed = store.transaction(async (tx) => {
+          const id = await tx.insertCall('in_ada_main', 'CA1', mergeCall(undefined, {}), T(1));
+          await tx.linkAgents(['ada'], id);
+          return tx.appendEvents([{ agentId: 'ada', kind: 'created' }, { agentId: 'ghost', kind: 'created' }], (await tx.callById(id))!, T(1));
+        });
+        await expect(failed).rejects.toThrow(/ghost/);
         expect(await store.lastSeq('ada')).toBe(0);
         expect(await store.eventsAfter('ada', 0, 10)).toEqual([]);
       });
 
-      it("stores a call's snapshot once per append, and prunes it with the last event referring to it", async () => {
+      it('keeps what the other agents of a call see when one of them is removed', async () => {
         await agent('cy', '+14155550133');
-        const stored = await call('CA1', T(1), { status: 'ringing' }, ['ada', 'bob', 'cy']);
-        await store.appendEvents(['ada', 'bob', 'cy'].map((agentId) => ({ agentId, kind: 'created' as const })), stored, T(1));
-        const answered = { ...stored, status: 'in-progress' as const };
-        await store.appendEvents([{ agentId: 'ada', kind: 'updated' }], answered, T(2));
-        expect([await database.rowCount('events'), await database.rowCount('call_snapshots')]).toEqual([4, 2]);
-        // Ada's removal takes the answered snapshot (hers alone) along; the ringing one stays for the others.
+        const { call: stored } = await callWithEvents('CA1', T(1), ['ada', 'bob', 'cy'], { status: 'ringing' });
+        await update({ ...stored, status: 'in-progress' }, T(2));
+        const bob = await store.eventsAfter('bob', 0, 10);
         await store.removeAgent('ada');
-        expect([await database.rowCount('events'), await database.rowCount('call_snapshots')]).toEqual([2, 1]);
-        expect((await store.eventsAfter('bob', 0, 10)).map((e) => JSON.parse(e.call))).toEqual([stored]);
-        // Two removals at once, from two connections: neither leaves the snapshot they shared behind.
+        expect(await store.eventsAfter('ada', 0, 10)).toEqual([]);
+        expect(await store.eventsAfter('bob', 0, 10)).toEqual(bob);
         const other = await database.open();
         try {
           await Promise.all([store.removeAgent('bob'), other.removeAgent('cy')]);
         } finally {
           await other.close();
         }
-        expect([await database.rowCount('events'), await database.rowCount('call_snapshots')]).toEqual([0, 0]);
+        expect([await store.eventsAfter('bob', 0, 10), await store.eventsAfter('cy', 0, 10)]).toEqual([[], []]);
       });
 
       it('reads several agents events after their own seqs in one call, agent by agent, limited per agent', async () => {
         await agent('cy', '+14155550133');
-        for (let i = 1; i <= 4; i++) {
-          const stored = await call(`CA${i}`, T(i), {}, ['ada', 'bob']);
-          await store.appendEvents(
-            [
-              { agentId: 'ada', kind: 'created' },
-              { agentId: 'bob', kind: 'created' },
-            ],
-            stored,
-            T(i),
-          );
-        }
+        const seqs: number[] = [];
+        for (let i = 1; i <= 4; i++) seqs.push((await callWithEvents(`CA${i}`, T(i), ['ada', 'bob'])).events[0]!.seq);
         const read = await store.eventsAfterEach(
           new Map([
-            ['bob', 1],
-            ['ada', 2],
+            ['bob', seqs[0]!],
+            ['ada', seqs[1]!],
             ['cy', 0],
             ['nobody', 0],
           ]),
           2,
         );
         expect(read.map((e) => [e.agentId, e.seq, JSON.parse(e.call).call_id])).toEqual([
-          ['bob', 2, 'CA2'],
-          ['bob', 3, 'CA3'],
-          ['ada', 3, 'CA3'],
-          ['ada', 4, 'CA4'],
+          ['bob', seqs[1], 'CA2'],
+          ['bob', seqs[2], 'CA3'],
+          ['ada', seqs[2], 'CA3'],
+          ['ada', seqs[3], 'CA4'],
         ]);
         expect(await store.eventsAfterEach(new Map(), 10)).toEqual([]);
       });
@@ -472,12 +472,7 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
             await other.updateAgent('bob', { profile: { edit: String(++edits) } });
             for (const settle = Date.now() + 1_000; !seen.some((change) => change.directory) && Date.now() < settle; ) await new Promise((resolve) => setTimeout(resolve, 10));
           }
-          const stored = await other.transaction(async (tx) => {
-            const id = await tx.insertCall('in_ada_main', 'CA9', mergeCall(undefined, {}), T(9));
-            await tx.linkAgents(['ada'], id);
-            return (await tx.callById(id))!;
-          });
-          await other.appendEvents([{ agentId: 'ada', kind: 'created' }], stored, T(9));
+          await callWithEvents('CA9', T(9), ['ada'], {}, other);
           await until(() => seen.some((change) => change.events));
           unsubscribe();
           const count = seen.length;
@@ -506,7 +501,7 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
           const deadline = Date.now() + 20_000;
           while (!seen.some((change) => change.events)) {
             if (Date.now() > deadline) throw new Error('no events change was heard within 20 s');
-            await other.appendEvents([{ agentId: 'ada', kind: 'updated' }], stored, T(8));
+            await update(stored, T(8), other);
             for (const settle = Date.now() + 1_000; !seen.some((change) => change.events) && Date.now() < settle; ) await new Promise((resolve) => setTimeout(resolve, 10));
           }
           expect(seen.filter((change) => change.directory)).toEqual([]);
@@ -551,8 +546,7 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
       });
 
       it('removes an agent with its instances, links and events, keeping calls others see', async () => {
-        const stored = await call('CA1', T(1), {}, ['ada', 'bob']);
-        await store.appendEvents([{ agentId: 'ada', kind: 'created' }], stored, T(1));
+        const { call: stored } = await callWithEvents('CA1', T(1), ['ada', 'bob']);
         expect(await store.removeAgent('ada')).toBe(true);
         expect(await store.removeAgent('ada')).toBe(false);
         expect(await store.agentById('ada')).toBeUndefined();

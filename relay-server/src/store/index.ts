@@ -88,7 +88,12 @@ export interface AgentEvent {
   call: string;
 }
 
-/** An event to append for an agent; the store gives it the agent's next seq. */
+/**
+ * An event to append for an agent; the store gives it the agent's next seq. An append names each
+ * agent once: `created` for the agents the call's links just made (in the same transaction),
+ * `updated` for every other agent linked to the call, or for none (a call event stored once reads
+ * who sees it through the links; see `appendEvents`).
+ */
 export interface EventEntry {
   agentId: string;
   kind: EventKind;
@@ -226,11 +231,17 @@ export interface CrmOutbox {
   crmOutboxStats(): Promise<{ depth: number; oldestDue: string | null }>;
 }
 
-/** Each agent's log of call events, numbered by a per-agent seq (what a socket replays). */
+/**
+ * Each agent's log of call events, with seqs that increase in commit order (what a socket
+ * replays). PostgreSQL numbers each agent's events apart, without gaps; SQLite numbers call events
+ * with one counter and stores each once, so an agent's seqs skip the events it does not see: each
+ * event names the agent's previous one (`prevSeq`).
+ */
 export interface EventLog {
-  /** Appends one event per entry, each with its agent's next seq, carrying `call` as it is now. */
+  /** Appends one event per entry (`EventEntry` says which entries), each with its agent's next seq, carrying `call` as it is now. */
   appendEvents(entries: readonly EventEntry[], call: Call, at: string): Promise<AgentEvent[]>;
   lastSeq(agentId: string): Promise<number>;
+  /** The agent's events after `seq`, in seq order; the first one's `prevSeq` may be `seq` itself (nothing of the agent's lies between). */
   eventsAfter(agentId: string, seq: number, limit: number): Promise<AgentEvent[]>;
   /**
    * For each agent of `after`, its events after the seq given for it, in one read: agent by agent
@@ -288,7 +299,7 @@ export interface RelayStore extends StoreTables {
    * this one ends, so transactions on one call take turns (SQLite: one transaction at a time;
    * PostgreSQL: READ COMMITTED, the call's row locked by the read, `FOR UPDATE`). Work that changes
    * a call therefore reads it first. Other reads (agents, instances, routing) see what is committed
-   * when they run. An agent's seqs are given in commit order, without gaps. The domain rules
+   * when they run. An agent's seqs are given in commit order. The domain rules
    * (routing, merging, which events to emit) run inside it, so an adapter only reads and writes.
    * Rules for `work`: it awaits nothing but `tx`, and it has no side effect outside `tx` (publish,
    * wake, log after the promise resolves, or in `tx.afterCommit`): an adapter may run it again (the same new call inserted

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dropDatabase, freshDatabase, sqlOn, startTestPostgres, type TestPostgres } from '../../testing-postgres.ts';
+import { mergeCall } from '../../calls/merge.ts';
 import { describeStoreContract } from '../contract.ts';
 import type { ChangeElsewhere } from '../index.ts';
 import { StoreUnavailableError } from '../unavailable.ts';
@@ -12,11 +13,47 @@ describeStoreContract('PostgreSQL', async () => {
   return {
     open: () => openPostgresStore(url),
     drop: () => dropDatabase(url),
-    rowCount: async (table) => (await sqlOn(url, `SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number,
   };
 });
 
 const ada = { id: 'ada', name: 'Ada', number: '+14155550111', email: null, admin: false, tokenHash: 'hash-ada', createdAt: T(0) };
+
+describe('the per-agent events of a PostgreSQL store', () => {
+  it("stores a call's snapshot once per append, and prunes it with the last event referring to it", async () => {
+    const url = await freshDatabase();
+    const store = await openPostgresStore(url);
+    const rowCount = async (table: string) => (await sqlOn(url, `SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
+    try {
+      for (const [id, number] of [['ada', '+14155550111'], ['bob', '+14155550122'], ['cy', '+14155550133']]) {
+        await store.addAgent({ ...ada, id: id!, name: id!, number: number!, tokenHash: `hash-${id}` });
+      }
+      await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+      const stored = await store.transaction(async (tx) => {
+        const id = await tx.insertCall('in_1', 'CA1', mergeCall(undefined, { status: 'ringing' }), T(1));
+        await tx.linkAgents(['ada', 'bob', 'cy'], id);
+        return (await tx.callById(id))!;
+      });
+      await store.appendEvents(['ada', 'bob', 'cy'].map((agentId) => ({ agentId, kind: 'created' as const })), stored, T(1));
+      await store.appendEvents([{ agentId: 'ada', kind: 'updated' }], { ...stored, status: 'in-progress' }, T(2));
+      expect([await rowCount('events'), await rowCount('call_snapshots')]).toEqual([4, 2]);
+      // Ada's removal takes the answered snapshot (hers alone) along; the ringing one stays for the others.
+      await store.removeAgent('ada');
+      expect([await rowCount('events'), await rowCount('call_snapshots')]).toEqual([2, 1]);
+      expect((await store.eventsAfter('bob', 0, 10)).map((e) => JSON.parse(e.call))).toEqual([stored]);
+      // Two removals at once, from two connections: neither leaves the snapshot they shared behind.
+      const other = await openPostgresStore(url);
+      try {
+        await Promise.all([store.removeAgent('bob'), other.removeAgent('cy')]);
+      } finally {
+        await other.close();
+      }
+      expect([await rowCount('events'), await rowCount('call_snapshots')]).toEqual([0, 0]);
+    } finally {
+      await store.close();
+      await dropDatabase(url);
+    }
+  });
+});
 
 
 describe('opening a PostgreSQL store', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mergeCall } from '../../calls/merge.ts';
-import type { Call, InstanceInput, NewAgent, RelayStore } from '../index.ts';
+import type { AgentEvent, InstanceInput, NewAgent, RelayStore, StoreTx } from '../index.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { openSqliteStore } from './store.ts';
 import { SqliteTables } from './tables.ts';
@@ -163,89 +163,103 @@ it('reads an instance with its owner once for as long as the directory does not 
   db.close();
 });
 
+/** Each event's agent, seq and previous seq. */
+const seqs = (events: readonly AgentEvent[]) => events.map((e) => [e.agentId, e.seq, e.prevSeq]);
+
 describe("each agent's last seq kept between appends", () => {
   storeAndAnotherProcess(async (seeded) => {
+    // The instance's owner apart: removing Ada or Bob leaves it.
+    await seeded.addAgent(agent('owner'));
     await seeded.addAgent(agent('ada'));
     await seeded.addAgent(agent('bob'));
+    await seeded.putInstance({ ...main(), agentId: 'owner' }, UID);
   });
-  const call = { id: 1 } as unknown as Call;
-  const append = async (on: Pick<RelayStore, 'appendEvents'>, ...agentIds: string[]) =>
-    (await on.appendEvents(agentIds.map((agentId) => ({ agentId, kind: 'created' as const })), call, AT)).map((e) => [e.agentId, e.seq]);
+  const created = (agentIds: string[]) => agentIds.map((agentId) => ({ agentId, kind: 'created' as const }));
+  /** A new call for `agentIds`, linked and told in `tx`, as a webhook records it: the agents' seqs and previous seqs. */
+  const newCall = async (tx: Pick<StoreTx, 'insertCall' | 'linkAgents' | 'callById' | 'appendEvents'>, callId: string, ...agentIds: string[]) => {
+    const id = await tx.insertCall(UID.uid, callId, mergeCall(undefined, {}), AT);
+    await tx.linkAgents(agentIds, id);
+    return seqs(await tx.appendEvents(created(agentIds), (await tx.callById(id))!, AT));
+  };
+  const inStore = (callId: string, ...agentIds: string[]) => store.transaction((tx) => newCall(tx, callId, ...agentIds));
+  /** `other`'s tables run synchronously: the same steps, as another process runs them. */
+  const elsewhere = (callId: string, ...agentIds: string[]) => {
+    const id = other.insertCall(UID.uid, callId, mergeCall(undefined, {}), AT);
+    other.linkAgents(agentIds, id);
+    return seqs(other.appendEvents(created(agentIds), other.callById(id)!, AT));
+  };
 
   it('goes on from the events another process appended meanwhile', async () => {
-    expect(await append(store, 'ada', 'bob', 'ada')).toEqual([['ada', 1], ['bob', 1], ['ada', 2]]);
-    expect(other.appendEvents([{ agentId: 'ada', kind: 'updated' }], call, AT).map((e) => e.seq)).toEqual([3]);
-    expect(await append(store, 'ada', 'bob')).toEqual([['ada', 4], ['bob', 2]]);
+    expect(await inStore('CA1', 'ada', 'bob')).toEqual([['ada', 1, 0], ['bob', 1, 0]]);
+    expect(elsewhere('CA2', 'ada')).toEqual([['ada', 2, 1]]);
+    expect(await inStore('CA3', 'ada', 'bob')).toEqual([['ada', 3, 2], ['bob', 3, 1]]);
   });
 
-  it('starts again at 1 for an agent removed and added again, by another process or by this one', async () => {
-    await append(store, 'ada', 'ada');
+  it('starts again from nothing for an agent removed and added again, by another process or by this one', async () => {
+    await inStore('CA1', 'ada');
     other.removeAgent('ada');
     other.addAgent(agent('ada'));
-    expect(await append(store, 'ada')).toEqual([['ada', 1]]);
+    expect(await inStore('CA2', 'ada')).toEqual([['ada', 2, 0]]);
     await store.removeAgent('ada');
     await store.addAgent(agent('ada'));
-    expect(await append(store, 'ada')).toEqual([['ada', 1]]);
+    expect(await inStore('CA3', 'ada')).toEqual([['ada', 3, 0]]);
   });
 
   it('takes back the seqs of a transaction rolled back, alone or in a batch whose others run again', async () => {
-    await append(store, 'ada');
+    await inStore('CA1', 'ada');
     await expect(
       store.transaction(async (tx) => {
-        await append(tx, 'ada', 'ada');
+        await newCall(tx, 'CA2', 'ada');
         throw new Error('the webhook failed');
       }),
     ).rejects.toThrow('the webhook failed');
-    expect(await append(store, 'ada')).toEqual([['ada', 2]]);
+    expect(await inStore('CA3', 'ada')).toEqual([['ada', 2, 1]]);
     // Queued in one turn, the two share a batch: the second's failure rolls the first back, which runs again.
     const [kept, failed] = await Promise.allSettled([
-      store.transaction((tx) => append(tx, 'ada')),
+      store.transaction((tx) => newCall(tx, 'CA4', 'ada')),
       store.transaction(async (tx) => {
-        await append(tx, 'ada', 'bob');
+        await newCall(tx, 'CA5', 'ada', 'bob');
         throw new Error('the second webhook failed');
       }),
     ]);
-    expect(kept).toEqual({ status: 'fulfilled', value: [['ada', 3]] });
+    expect(kept).toEqual({ status: 'fulfilled', value: [['ada', 3, 2]] });
     expect(failed).toMatchObject({ status: 'rejected' });
-    expect(await append(store, 'ada', 'bob')).toEqual([['ada', 4], ['bob', 1]]);
+    expect(await inStore('CA6', 'ada', 'bob')).toEqual([['ada', 4, 3], ['bob', 4, 0]]);
     expect((await store.eventsAfter('ada', 0, 10)).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
   });
 
   it("links an agent under its short id, read again once another process removed it, gave its short id to another and added it back", async () => {
-    await store.putInstance(main(), UID);
-    const link = (callId: string) =>
-      store.transaction(async (tx) => {
-        const id = await tx.insertCall(UID.uid, callId, mergeCall(undefined, {}), AT);
-        await tx.linkAgents(['ada', 'bob'], id);
-        await tx.appendEvents(['ada', 'bob'].map((agentId) => ({ agentId, kind: 'created' as const })), (await tx.callById(id))!, AT);
-      });
-    await link('CA1');
+    await inStore('CA1', 'ada', 'bob');
     // Bob had the last short id: Cy, added next, is given it.
     other.removeAgent('bob');
     other.addAgent(agent('cy'));
     other.addAgent(agent('bob'));
-    await link('CA2');
+    await inStore('CA2', 'ada', 'bob');
     expect((await store.listCalls('bob', { limit: 10 })).map((c) => c.call_id)).toEqual(['CA2']);
     expect(await store.listCalls('cy', { limit: 10 })).toEqual([]);
     expect(await store.eventsAfter('cy', 0, 10)).toEqual([]);
-    expect((await store.eventsAfter('bob', 0, 10)).map((e) => e.seq)).toEqual([1]);
+    expect((await store.eventsAfter('bob', 0, 10)).map((e) => [e.seq, e.prevSeq])).toEqual([[2, 0]]);
   });
 
   it('goes on from the log after a restart', async () => {
-    await append(store, 'ada', 'ada');
+    await inStore('CA1', 'ada');
+    await inStore('CA2', 'ada');
     await store.close();
     store = openSqliteStore(join(dir, 'relay.db'));
-    expect(await append(store, 'ada', 'bob')).toEqual([['ada', 3], ['bob', 1]]);
+    expect(await inStore('CA3', 'ada', 'bob')).toEqual([['ada', 3, 2], ['bob', 3, 0]]);
   });
 });
 
-it("reads an agent's last seq once for as long as no other connection commits", () => {
+it("reads an agent's last seq and the last call event's once for as long as no other connection commits", () => {
   const { db, tables } = memoryTables();
-  tables.addAgent(agent('ada'));
-  const call = { id: 1 } as unknown as Call;
+  tables.addAgent(ada);
+  tables.putInstance(main(), UID);
+  const id = tables.insertCall(UID.uid, 'CA1', mergeCall(undefined, {}), AT);
+  tables.linkAgents(['ada'], id);
+  const call = tables.callById(id)!;
   tables.appendEvents([{ agentId: 'ada', kind: 'created' }], call, AT);
-  // Behind the kept seq's back, on the same connection (data_version does not move): what is kept is what was written.
-  db.exec(`DELETE FROM events`);
-  expect(tables.appendEvents([{ agentId: 'ada', kind: 'updated' }], call, AT).map((e) => e.seq)).toEqual([2]);
+  // Behind the kept seqs' back, on the same connection (data_version does not move): what is kept is what was written.
+  db.exec(`DELETE FROM call_events`);
+  expect(seqs(tables.appendEvents([{ agentId: 'ada', kind: 'updated' }], call, AT))).toEqual([['ada', 2, 1]]);
   db.close();
 });

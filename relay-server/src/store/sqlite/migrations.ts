@@ -204,4 +204,26 @@ export const MIGRATIONS: readonly string[] = [
     WHEN NOT EXISTS (SELECT 1 FROM events WHERE snapshot_id = OLD.snapshot_id)
     BEGIN DELETE FROM call_snapshots WHERE id = OLD.snapshot_id; END;
   `,
+  // Issue 13: a call event is one row, not one per agent. An incoming call routed to 1,000 agents
+  // wrote 1,000 events into 1,000 agents' places of an index, and every later event of the call as
+  // many again. Now one row per call event, numbered by one counter (AUTOINCREMENT: a seq is never
+  // given twice), and who sees it is read through the call's links: every agent linked to the call
+  // when it came (audience 0), or only the agents it links (audience 1: agents added to an
+  // unchanged call). Each link keeps the seq of the first event its agent sees (its `created`);
+  // links from before see every later event of their call (0). The per-agent events from before
+  // stay readable, renamed agent_events; the counter starts above every agent's last seq there, so
+  // that each agent's seqs still increase.
+  `
+  ALTER TABLE events RENAME TO agent_events;
+  CREATE TABLE call_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    call_id INTEGER NOT NULL,
+    audience INTEGER NOT NULL,
+    call TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX call_events_by_call ON call_events (call_id);
+  INSERT INTO sqlite_sequence (name, seq) VALUES ('call_events', (SELECT coalesce(max(seq), 0) FROM agent_events));
+  ALTER TABLE call_agents ADD COLUMN first_seq INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

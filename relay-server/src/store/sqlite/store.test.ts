@@ -2,11 +2,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mergeCall } from '../../calls/merge.ts';
+import type { RelayStore } from '../index.ts';
 import { openStore } from '../open.ts';
 import { describeStoreContract } from '../contract.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { openSqliteStore } from './store.ts';
+import { EVENTS_WALKED, SqliteTables } from './tables.ts';
 
 const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
 
@@ -16,14 +19,6 @@ describeStoreContract('SQLite', async () => {
     // A short poll, so that tests waiting for another connection's commit are quick.
     open: async () => openSqliteStore(join(dir, 'relay.db'), { changePollMs: 20 }),
     drop: async () => rmSync(dir, { recursive: true, force: true }),
-    rowCount: async (table) => {
-      const db = new Database(join(dir, 'relay.db'), { readonly: true });
-      try {
-        return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-      } finally {
-        db.close();
-      }
-    },
   };
 });
 
@@ -122,8 +117,8 @@ describe('opening', () => {
       await store.close();
       const db = new Database(file);
       // A rowid table: the rows are laid out in commit order, not by agent.
-      expect(db.prepare(`SELECT sql FROM sqlite_schema WHERE name = 'events'`).get()).not.toMatchObject({ sql: expect.stringMatching(/WITHOUT ROWID/) });
-      expect(() => db.prepare(`INSERT INTO events (agent_short_id, seq, kind, snapshot_id) SELECT short_id, 2, 'updated', 1 FROM agents WHERE id = 'ada'`).run()).toThrow(/UNIQUE/);
+      expect(db.prepare(`SELECT sql FROM sqlite_schema WHERE name = 'agent_events'`).get()).not.toMatchObject({ sql: expect.stringMatching(/WITHOUT ROWID/) });
+      expect(() => db.prepare(`INSERT INTO agent_events (agent_short_id, seq, kind, snapshot_id) SELECT short_id, 2, 'updated', 1 FROM agents WHERE id = 'ada'`).run()).toThrow(/UNIQUE/);
       db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -175,10 +170,7 @@ describe('opening', () => {
       old.close();
       const store = await openStore({ db: file });
       expect([await store.lastSeq('ada'), await store.lastSeq('bob')]).toEqual([2, 0]);
-      const call = (await store.eventsAfter('ada', 1, 10))[0]!.call;
-      const appended = await store.appendEvents(['ada', 'bob', 'ada'].map((agentId) => ({ agentId, kind: 'updated' as const })), JSON.parse(call), T(3));
-      expect(appended.map((event) => [event.agentId, event.seq])).toEqual([['ada', 3], ['bob', 1], ['ada', 4]]);
-      expect([await store.lastSeq('ada'), await store.lastSeq('bob')]).toEqual([4, 1]);
+      expect((await store.eventsAfter('ada', 1, 10)).map((e) => [e.seq, e.kind])).toEqual([[2, 'updated']]);
       await store.close();
       const db = new Database(file, { readonly: true });
       expect(db.prepare(`SELECT name FROM pragma_table_info('agents')`).pluck().all()).not.toContain('last_seq');
@@ -213,18 +205,167 @@ describe('opening', () => {
       await store.addAgent({ id: 'cy', name: 'cy', number: '+14155550111', email: null, admin: false, tokenHash: 'h-cy', createdAt: T(3) });
       await store.linkAgents(['cy', 'bob'], 2);
       const [created] = await store.appendEvents([{ agentId: 'cy', kind: 'created' }], (await store.callById(2))!, T(3));
-      expect(created).toMatchObject({ agentId: 'cy', seq: 1 });
+      // The call events' counter starts above every agent's seq of before.
+      expect(created).toMatchObject({ agentId: 'cy', seq: 3, prevSeq: 0 });
       expect((await store.callAgents('in_1', 'CA2')).map((a) => a.id)).toEqual(['ada', 'bob', 'cy']);
       expect(await store.removeAgent('ada')).toBe(true);
       expect(await store.eventsAfter('ada', 0, 10)).toEqual([]);
       expect(await store.agentIdsOfCall(2)).toEqual(['bob', 'cy']);
       await store.close();
       const db = new Database(file, { readonly: true });
-      for (const table of ['call_agents', 'events']) expect(db.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all()).not.toContain('agent_id');
+      for (const table of ['call_agents', 'agent_events']) expect(db.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all()).not.toContain('agent_id');
       expect(db.prepare(`SELECT id, short_id FROM agents ORDER BY short_id`).raw().all()).toEqual([['bob', 1], ['cy', 3]]);
       db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('call events stored once', () => {
+  const agent = (id: string) => ({ id, name: id, number: '+14155550111', email: null, admin: false, tokenHash: `h-${id}`, createdAt: T(0) });
+  const created = (agentIds: string[]) => agentIds.map((agentId) => ({ agentId, kind: 'created' as const }));
+  const updated = (agentIds: string[]) => agentIds.map((agentId) => ({ agentId, kind: 'updated' as const }));
+  let dir: string;
+  let file: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
+    file = join(dir, 'relay.db');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function storeWithAgents(...ids: string[]) {
+    const store = await openSqliteStore(file);
+    for (const id of ids) await store.addAgent(agent(id));
+    await store.putInstance({ agentId: ids[0]!, localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+    return store;
+  }
+
+  /** A new call for `agentIds`, linked and told in one transaction. */
+  const newCall = (store: RelayStore, callId: string, agentIds: string[], at = T(1)) =>
+    store.transaction(async (tx) => {
+      const id = await tx.insertCall('in_1', callId, mergeCall(undefined, { status: 'ringing' }), at);
+      await tx.linkAgents(agentIds, id);
+      const call = (await tx.callById(id))!;
+      return { call, events: await tx.appendEvents(created(agentIds), call, at) };
+    });
+
+  const rows = (sql: string) => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return db.prepare(sql).raw().all();
+    } finally {
+      db.close();
+    }
+  };
+
+  it('writes one row per call event whatever the agents it reaches, each seq from one counter', async () => {
+    const store = await storeWithAgents('ada', 'bob', 'cy');
+    const { call, events } = await newCall(store, 'CA1', ['ada', 'bob', 'cy']);
+    expect(events.map((e) => [e.agentId, e.seq, e.prevSeq])).toEqual([['ada', 1, 0], ['bob', 1, 0], ['cy', 1, 0]]);
+    const answered = await store.appendEvents(updated(['ada', 'bob', 'cy']), { ...call, status: 'in-progress' }, T(2));
+    expect(answered.map((e) => [e.seq, e.prevSeq])).toEqual([[2, 1], [2, 1], [2, 1]]);
+    const second = await newCall(store, 'CA2', ['bob']);
+    expect(second.events).toMatchObject([{ agentId: 'bob', seq: 3, prevSeq: 2 }]);
+    await store.close();
+    expect(rows('SELECT seq, call_id, audience FROM call_events ORDER BY seq')).toEqual([[1, 1, 1], [2, 1, 0], [3, 2, 1]]);
+    expect(rows('SELECT count(*) FROM agent_events')).toEqual([[0]]);
+  });
+
+  it("reads an agent's previous seq through its links after a restart, past the events it does not see", async () => {
+    let store = await storeWithAgents('ada', 'bob');
+    const { call } = await newCall(store, 'CA1', ['ada']);
+    await newCall(store, 'CA2', ['bob']);
+    // Bob joins the unchanged call: Ada is not told (seq 3 is Bob's alone).
+    await store.transaction(async (tx) => {
+      await tx.linkAgents(['bob'], call.id);
+      return tx.appendEvents(created(['bob']), call, T(2));
+    });
+    await store.close();
+    store = await openSqliteStore(file);
+    try {
+      expect([await store.lastSeq('ada'), await store.lastSeq('bob')]).toEqual([1, 3]);
+      expect((await store.eventsAfter('bob', 0, 10)).map((e) => [e.seq, e.prevSeq, e.kind, JSON.parse(e.call).call_id])).toEqual([
+        [2, 0, 'created', 'CA2'],
+        [3, 2, 'created', 'CA1'],
+      ]);
+      const ended = await store.transaction(async (tx) => tx.appendEvents(updated(await tx.agentIdsOfCall(call.id)), { ...call, status: 'completed' }, T(3)));
+      expect(ended.map((e) => [e.agentId, e.seq, e.prevSeq, e.kind])).toEqual([['ada', 4, 1, 'updated'], ['bob', 4, 3, 'updated']]);
+      expect((await store.eventsAfter('ada', 0, 10)).map((e) => [e.seq, e.prevSeq, e.kind])).toEqual([[1, 0, 'created'], [4, 1, 'updated']]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses an append its links cannot tell, and appends nothing of it', async () => {
+    const store = await storeWithAgents('ada', 'bob');
+    const { call } = await newCall(store, 'CA1', ['ada', 'bob']);
+    // An update for some of the call's agents, one agent named twice, a created for an agent linked before.
+    await expect(store.appendEvents(updated(['ada']), call, T(2))).rejects.toThrow(/all of its 2 agents/);
+    await expect(store.appendEvents(updated(['ada', 'ada']), call, T(2))).rejects.toThrow(/twice/);
+    await expect(store.appendEvents(created(['bob']), call, T(2))).rejects.toThrow(/just linked/);
+    expect([await store.lastSeq('ada'), await store.lastSeq('bob')]).toEqual([1, 1]);
+    await store.close();
+    expect(rows('SELECT count(*) FROM call_events')).toEqual([[1]]);
+  });
+
+  it("reads an agent's events and last seq alike walking the call events or link by link, and past a link made without an event", () => {
+    const db = new Database(':memory:');
+    for (const migration of MIGRATIONS) db.exec(migration);
+    const tables = new SqliteTables(db);
+    for (const id of ['ada', 'bob']) tables.addAgent(agent(id));
+    tables.putInstance({ agentId: 'bob', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+    const call = (callId: string, agentIds: string[]) => {
+      const id = tables.insertCall('in_1', callId, mergeCall(undefined, {}), T(1));
+      tables.linkAgents(agentIds, id);
+      const stored = tables.callById(id)!;
+      tables.appendEvents(created(agentIds), stored, T(1));
+      return stored;
+    };
+    // Ada's call, then more of Bob's calls than a walk goes through, then Ada's call ends.
+    const ada = call('CA0', ['ada']);
+    for (let n = 1; n <= EVENTS_WALKED + 10; n++) call(`CB${n}`, ['bob']);
+    const [ended] = tables.appendEvents(updated(['ada']), { ...ada, status: 'completed' }, T(2));
+    // Ada linked to a new call with no event (a link alone): her last seq is still her last event.
+    tables.linkAgents(['ada'], tables.insertCall('in_1', 'CA1', mergeCall(undefined, {}), T(3)));
+    // Tables with nothing kept, as after a restart.
+    const afresh = new SqliteTables(db);
+    expect(afresh.lastSeq('ada')).toBe(ended!.seq);
+    expect(afresh.eventsAfter('ada', 0, 10).map((e) => [e.seq, e.prevSeq, e.kind])).toEqual([[1, 0, 'created'], [ended!.seq, 1, 'updated']]);
+    expect(afresh.eventsAfter('ada', ended!.seq - 1, 10).map((e) => [e.seq, e.kind])).toEqual([[ended!.seq, 'updated']]);
+    expect(afresh.eventsAfter('bob', ended!.seq - 5, 10).map((e) => e.seq)).toEqual([ended!.seq - 4, ended!.seq - 3, ended!.seq - 2, ended!.seq - 1]);
+    expect(afresh.lastSeq('bob')).toBe(ended!.seq - 1);
+    db.close();
+  });
+
+  it('migrates a database of per-agent events in place: they stay readable, and new seqs start above them', async () => {
+    // Today's schema before this migration: Ada at seq 3 (CA1 created and updated, CA2 created), Bob at seq 1 (CA1 created).
+    const old = new Database(file);
+    for (const migration of MIGRATIONS.slice(0, -1)) old.exec(migration);
+    old.pragma(`user_version = ${MIGRATIONS.length - 1}`);
+    old.exec(`INSERT INTO agents (id, name, number, token_hash, created_at) VALUES ('ada', 'ada', '+14155550111', 'h-ada', '${T(0)}'), ('bob', 'bob', '+14155550111', 'h-bob', '${T(0)}')`);
+    old.exec(`INSERT INTO instances (uid, agent_id, local_id, connector, config, secret, created_at, updated_at) VALUES ('in_1', 'ada', 'main', 'twilio', '{}', 's', '${T(0)}', '${T(0)}')`);
+    old.exec(`INSERT INTO calls (instance_uid, call_id, status, created_at, updated_at) VALUES ('in_1', 'CA1', 'ringing', '${T(1)}', '${T(1)}'), ('in_1', 'CA2', 'ringing', '${T(2)}', '${T(2)}')`);
+    old.exec(`INSERT INTO call_agents (agent_short_id, call_id) VALUES (1, 1), (2, 1), (1, 2)`);
+    old.exec(`INSERT INTO call_snapshots (id, call, created_at) VALUES (1, '{"id":1}', '${T(1)}'), (2, '{"id":1,"status":"in-progress"}', '${T(1)}'), (3, '{"id":2}', '${T(2)}')`);
+    old.exec(`INSERT INTO events (agent_short_id, seq, kind, snapshot_id) VALUES (1, 1, 'created', 1), (2, 1, 'created', 1), (1, 2, 'updated', 2), (1, 3, 'created', 3)`);
+    old.close();
+    const store = await openSqliteStore(file);
+    try {
+      expect([await store.lastSeq('ada'), await store.lastSeq('bob')]).toEqual([3, 1]);
+      // Ada's client, at seq 1 when the relay was upgraded, is sent what it missed.
+      expect((await store.eventsAfter('ada', 1, 10)).map((e) => [e.seq, e.prevSeq, e.kind, e.call])).toEqual([
+        [2, 1, 'updated', '{"id":1,"status":"in-progress"}'],
+        [3, 2, 'created', '{"id":2}'],
+      ]);
+      const call = (await store.callById(1))!;
+      const ended = await store.transaction(async (tx) => tx.appendEvents(updated(await tx.agentIdsOfCall(1)), { ...call, status: 'completed' }, T(3)));
+      expect(ended.map((e) => [e.agentId, e.seq, e.prevSeq])).toEqual([['ada', 4, 3], ['bob', 4, 1]]);
+      expect((await store.eventsAfter('bob', 0, 10)).map((e) => [e.seq, e.prevSeq, e.kind])).toEqual([[1, 0, 'created'], [4, 1, 'updated']]);
+      expect((await store.eventsAfter('ada', 2, 10)).map((e) => [e.seq, e.prevSeq, e.kind])).toEqual([[3, 2, 'created'], [4, 3, 'updated']]);
+    } finally {
+      await store.close();
     }
   });
 });

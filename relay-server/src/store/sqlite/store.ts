@@ -152,7 +152,7 @@ const READS = new Set<keyof StoreTables>([
 /**
  * Another process's commits, seen through `PRAGMA data_version`: SQLite moves it on this
  * connection when another connection commits, never for its own writes. It does not say which
- * tables changed; the marks do, as PostgreSQL's change poll reads them: the last event's rowid
+ * tables changed; the marks do, as PostgreSQL's change poll reads them: the last call event's seq
  * and the directory's version (moved by triggers). An event-only commit then costs the hub no
  * directory check (one store read per connected agent), and `relay agent …` no events read.
  */
@@ -167,7 +167,7 @@ class ChangeWatch {
     private readonly db: Database.Database,
     private readonly pollMs: number,
   ) {
-    this.readMarks = db.prepare<[], ChangeMarks>('SELECT (SELECT coalesce(max(rowid), 0) FROM events) AS events, (SELECT version FROM directory_version) AS directory');
+    this.readMarks = db.prepare<[], ChangeMarks>('SELECT (SELECT coalesce(max(seq), 0) FROM call_events) AS events, (SELECT version FROM directory_version) AS directory');
   }
 
   listen(listener: (change: ChangeElsewhere) => void): () => void {
@@ -197,7 +197,7 @@ class ChangeWatch {
     const before = this.marks;
     this.marks = this.readMarks.get()!;
     const change = changeBetween(before, this.marks);
-    // A removed agent takes its events along: the last rowid may then come back for a new event, so a directory change reads events too.
+    // A removed agent takes its links along, and what an agent sees goes with them: a directory change reads events too.
     change.events ||= change.directory;
     if (!change.events) return;
     for (const listener of [...this.listeners]) listener(change);

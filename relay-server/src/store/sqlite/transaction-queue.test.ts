@@ -99,7 +99,7 @@ describe('group commit (issue 13)', () => {
     const settled = await queuedTogether<number>([
       (tx) => insert(tx, 'CA1'),
       async (tx) => {
-        await insert(tx, 'CA2');
+        await tx.linkAgents(['ada'], await insert(tx, 'CA2'));
         await tx.appendEvents([{ agentId: 'ada', kind: 'created' }], (await tx.callByKey('in_1', 'CA2'))!, T(2));
         throw new Error('the second work failed');
       },
