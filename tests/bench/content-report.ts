@@ -452,6 +452,36 @@ say what is met and what is not.
   against 0.65 / 1.26 s: still none. Left: the walk's cost
   per new node (its wrapper, its checks), which a walk over text nodes alone would halve if the
   elements it must see (skipped tags, shadow hosts, call links) were found another way.
+- **Where our script's time goes after the page's frame: first reads, little garbage** (branch
+  s17-walk). The ~250 ms of steps measured in Chromium alone were each the least of nine runs
+  over the same rows, whose JavaScript wrappers, strings and styles the first run had made; in
+  the bench each node, text, style and box is read for the first time. A walk of 10,000 rows just
+  filled (Chromium alone, no extension, five rounds, load 5): the nodes alone 24–107 ms (median
+  59), each text's data read too 103–191 ms (median 155). Profiled (content-profile.ts fill,
+  10,000 rows, main's tree, load 3–6, 2.15 s of our script sampled): the walk 0.6 s (the
+  TreeWalker's steps 0.24 s; two thirds of the walk's own time on the line that reads each text's
+  data and checks its digits, where the text's string is first made for JavaScript), the
+  overlay's passes 0.64 s (a Range's rects 0.18 s, the computed styles of cells and rows 0.19 s,
+  the positions written 0.12 s), the detection 0.17 s, the making of buttons 0.15 s. Garbage
+  collection is a small part: content-timeline.ts --gc (V8's collections inside our scripts
+  since the change, traced with V8's own categories) put it at 68–120 ms of 1,135–1,486 ms of our
+  script (five runs, both trees, load 10–16; scavenges 47–82 ms, mark-compact steps 0–59 ms).
+  Cut: the walk found its walker and where it stops (a walk from the subtree up to the end of the
+  document) again for each text it yielded, five of a list row's seven; now once per reading
+  slice (scan-queue.test.ts counts it, and checks that a slice after a change of the page finds
+  it again): getRootNode, contains and the walker's sibling steps, 40 ms of the 2.15 s sampled,
+  are gone from the profile. The timeline (content-timeline.ts fill,
+  10,000 rows, our thread CPU after the page's frame, main's tree and this alternately, three
+  pairs, load 10–16): 1,048 / 1,306 / 1,174 -> 1,123 / 1,478 / 1,130 ms; in the bench
+  (PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1 PC_BENCH_FRAMES=1, main's tree then this, one pair, load
+  15–20, the bare page's own 10,000-row frame 11–13 s) 10,000 rows ours/c2d 1.01 -> 0.94, our
+  frames over 100 ms by our share 18 of 27 -> 8 of 12, re-render 1.21 -> 0.50 (c2d's own 13.7 ->
+  23.0 s), the scroll's buttons after the last append 4.16 -> 1.70 s: a cut of about 2 % does
+  not separate at these loads. Not measured: JIT
+  deopts (--js-flags=--trace-deopt through the harness printed nothing: the renderer's output
+  does not reach Playwright's log). Left: the cost per row is the first read of each node, text,
+  style and box; less of it needs fewer first reads (a walk that sees text nodes only, with the
+  elements it needs found some other way; one style read for a row's cells), not fewer passes.
 - **Measured and left: the overlay's pass and the reading slices bounded by time** (branch
   s14-frames, kept for reference). The pass took the new buttons that 25 ms paid for at the cost
   per button learned from the last passes, instead of 500 (a pass of 500 took 20–113 ms in one

@@ -1,5 +1,5 @@
 /**
- * `tsx tests/bench/content-timeline.ts [fill|rerender] [--rows N] [--c2d]`: where the time goes
+ * `tsx tests/bench/content-timeline.ts [fill|rerender] [--rows N] [--c2d] [--gc]`: where the time goes
  * between the page's change of the generated CRM list (tests/e2e/pages/crm-list.html) and every
  * number decorated, by our content script as users get it (minified) or, with `--c2d`, by
  * ringcentral-c2d as the bench runs it. A performance trace of the renderer's main thread, cut into
@@ -9,10 +9,11 @@
  * page's tasks, such as a mutation observer's), style, layout, pre-paint and paint, and the page's
  * timers (the bench's decoration poll among them), and the party's thread CPU in it (column cpu). Then, after the page's own frame (parse, style
  * and layout of its change): the frames, wall time and idle time, the thread's CPU time by share,
- * when the party's last script ended and when the bench's poll saw every number. On a loaded
+ * when the party's last script ended and when the bench's poll saw every number; with `--gc`, the
+ * garbage collections inside the party's scripts since the change. On a loaded
  * machine compare CPU, and runs of two trees taken alternately.
  */
-import { markPageClock, pageThreadEvents, startTracing, stopTracing } from './chromium-trace.ts';
+import { markPageClock, pageThreadEvents, startTracing, stopTracing, TIMELINE } from './chromium-trace.ts';
 import type { FrameEvent } from './frame-attribution.ts';
 import { C2D_DECORATION, changeRows, DECORATION, decoratedAt, openCrmList, prepareRowsChange } from './crm-list-page.ts';
 import { positiveIntegerFlag } from './flags.ts';
@@ -21,6 +22,8 @@ const args = process.argv.slice(2);
 const scenario = args.includes('rerender') ? 'rerender' : 'fill';
 const rows = positiveIntegerFlag(args, '--rows', 10_000);
 const c2d = args.includes('--c2d');
+/** Also trace V8's garbage collections (its own categories: a heavier trace): how much of the party's script they take. */
+const gc = args.includes('--gc');
 const decoration = c2d ? C2D_DECORATION : DECORATION;
 
 type Share = 'tasks' | 'render' | 'inPage' | 'style' | 'layout' | 'prePaint' | 'paint' | 'timers' | 'other';
@@ -28,6 +31,9 @@ const SHARES: Share[] = ['tasks', 'render', 'inPage', 'style', 'layout', 'prePai
 const PARTY: Share[] = ['tasks', 'render', 'inPage'];
 const RENDERING: Share[] = ['style', 'layout', 'prePaint', 'paint'];
 const SCRIPT = new Set(['FunctionCall', 'EvaluateScript', 'TimerFire', 'FireAnimationFrame', 'EventDispatch', 'v8.callFunction', 'V8.Execute', 'RunMicrotasks']);
+
+/** V8's collections, as the timeline records them: a scavenge of the young generation, and a mark-compact of the whole heap (or a step of its incremental marking). */
+const GC = new Set(['MinorGC', 'MajorGC', 'V8.GCIncrementalMarking']);
 
 const isParty = (event: FrameEvent) => (c2d ? event.url?.endsWith('/c2d.js') === true : event.url?.startsWith('chrome-extension://') === true);
 
@@ -70,13 +76,15 @@ try {
   await prepareRowsChange(page, scenario, rows, decoration);
   await page.evaluate(`window.bench.mark('${decoration}')`);
   const cdp = await browser.context.newCDPSession(page);
-  await startTracing(cdp);
+  await startTracing(cdp, gc ? [...TIMELINE, 'v8', 'disabled-by-default-v8.gc'] : TIMELINE);
   const start = await changeRows(page, scenario, rows);
   const at = await decoratedAt(page, rows, decoration);
   const pageNow = await markPageClock(page);
   const events = pageThreadEvents(await stopTracing(cdp), pageNow).filter((event) => event.start >= start - 1 && (at === null || event.start < at));
   console.log(`${c2d ? 'c2d' : 'ours'}, ${scenario} of ${rows} rows: ${at === null ? 'not decorated within the deadline' : `decorated ${Math.round(at - start)} ms after the change`}`);
-  printFrames(outermost(events), start, at);
+  // The frames see the events of the default trace only: V8's own (--gc) nest our tasks in theirs.
+  printFrames(outermost(gc ? events.filter((event) => event.name === 'V8.Execute' || !/^v8\./i.test(event.name)) : events), start, at);
+  if (gc) printPartyGc(events);
 } finally {
   await close();
 }
@@ -145,4 +153,26 @@ function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEv
   const over = (ms: number) => partyCpuPerFrame.filter((cpu) => cpu > ms).length;
   console.log(`the party's CPU per frame after the page's frame: largest ${largest} ms, over 50 ms in ${over(50)} frames, over 100 ms in ${over(100)}`);
   console.log(`the party's last script ended ${since(partyEnd)} ms after the page's frame; the bench saw every number ${at === null ? 'never' : `${since(at)} ms after it`}`);
+}
+
+/**
+ * The garbage collections that ran inside the party's own scripts, after the page's change: the
+ * JavaScript objects it makes per row (the wrappers of the nodes it walks, the strings of their
+ * texts, rects and computed styles, its own records) are collected in its time (issue #12).
+ */
+function printPartyGc(events: readonly FrameEvent[]): void {
+  const party = outermost(events)
+    .map(({ event }) => event)
+    .filter((event) => isParty(event) && SCRIPT.has(event.name));
+  const byName = new Map<string, number>();
+  let i = 0;
+  for (const gc of [...events].filter((event) => GC.has(event.name)).sort((a, b) => a.start - b.start)) {
+    while (i < party.length && (party[i] as FrameEvent).start + (party[i] as FrameEvent).duration <= gc.start) i++;
+    const script = party[i];
+    if (!script || gc.start < script.start) continue;
+    byName.set(gc.name, (byName.get(gc.name) ?? 0) + (gc.cpu ?? gc.duration));
+  }
+  const cpu = party.reduce((sum, event) => sum + (event.cpu ?? event.duration), 0);
+  const gcs = [...GC].map((name) => `${name} ${Math.round(byName.get(name) ?? 0)}`).join(', ');
+  console.log(`the party's scripts since the change: thread CPU ${Math.round(cpu)} ms, garbage collections inside them (ms): ${gcs}`);
 }

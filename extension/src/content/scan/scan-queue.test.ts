@@ -16,7 +16,8 @@ function readAll(root: Node, jump?: { after: number; to: () => Node | undefined 
   const queue = new ScanQueue(document, () => undefined);
   queue.add(root);
   const texts: string[] = [];
-  for (let anchor = queue.next(Number.POSITIVE_INFINITY); anchor; anchor = queue.next(Number.POSITIVE_INFINITY)) {
+  const slice = { deadline: Number.POSITIVE_INFINITY };
+  for (let anchor = queue.next(slice); anchor; anchor = queue.next(slice)) {
     texts.push(anchor.textContent ?? '');
     const to = texts.length === jump?.after ? jump.to() : undefined;
     if (to) {
@@ -52,7 +53,8 @@ describe('ScanQueue', () => {
     for (const row of added) queue.add(row);
     queue.add(host.shadowRoot?.firstChild as Node);
     const texts: string[] = [];
-    for (let anchor = queue.next(Number.POSITIVE_INFINITY); anchor; anchor = queue.next(Number.POSITIVE_INFINITY)) texts.push(anchor.textContent ?? '');
+    const slice = { deadline: Number.POSITIVE_INFINITY };
+    for (let anchor = queue.next(slice); anchor; anchor = queue.next(slice)) texts.push(anchor.textContent ?? '');
     expect(texts).toEqual([...added.map((row) => row.textContent), '+1 212 555 0100']);
     expect(makeWalker).toHaveBeenCalledTimes(2);
   });
@@ -63,8 +65,36 @@ describe('ScanQueue', () => {
     const queue = new ScanQueue(document, () => undefined);
     queue.add(body.children[1] as Node);
     const texts: string[] = [];
-    for (let anchor = queue.next(Number.POSITIVE_INFINITY); anchor; anchor = queue.next(Number.POSITIVE_INFINITY)) texts.push(anchor.textContent ?? '');
+    const slice = { deadline: Number.POSITIVE_INFINITY };
+    for (let anchor = queue.next(slice); anchor; anchor = queue.next(slice)) texts.push(anchor.textContent ?? '');
     expect(texts).toEqual(['415-555-1001']);
+  });
+
+  it('finds where a walk stops once per slice, not once per text it yields', () => {
+    const body = list(100);
+    const queue = new ScanQueue(document, () => undefined);
+    queue.add(body);
+    const found = vi.spyOn(body, 'getRootNode');
+    const slice = { deadline: Number.POSITIVE_INFINITY };
+    let texts = 0;
+    while (queue.next(slice)) texts++;
+    expect(texts).toBe(100);
+    expect(found).toHaveBeenCalledTimes(1);
+  });
+
+  it('finds where a walk stops again in each slice: the page changes the tree between slices', () => {
+    const body = list(5);
+    const row = body.children[1] as HTMLElement;
+    row.insertAdjacentHTML('beforeend', '<td>415-555-2001</td>');
+    const queue = new ScanQueue(document, () => undefined);
+    queue.add(row);
+    expect(queue.next({ deadline: Number.POSITIVE_INFINITY })?.textContent).toBe('415-555-1001');
+    // Between two slices the page inserts a row right after the one being walked: the walk stops there.
+    row.insertAdjacentHTML('afterend', '<tr><td>415-555-3001</td></tr>');
+    const slice = { deadline: Number.POSITIVE_INFINITY };
+    const texts: string[] = [];
+    for (let anchor = queue.next(slice); anchor; anchor = queue.next(slice)) texts.push(anchor.textContent ?? '');
+    expect(texts).toEqual(['415-555-2001']);
   });
 
   it('never jumps back to what it read already', () => {

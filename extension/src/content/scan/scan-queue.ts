@@ -16,6 +16,16 @@ interface Walk {
   end?: Node;
   /** The walk of what was jumped over, once this one is done. */
   then?: Walk;
+  /** Its walker and where it stops, as found in this slice. */
+  found?: { slice: ReadingSlice; walker: TreeWalker; after: Node | null };
+}
+
+/**
+ * One stretch of reading before the page gets the thread back. The page does not change the tree
+ * within it: the scanner reads, and writes only after the slice.
+ */
+export interface ReadingSlice {
+  readonly deadline: number;
 }
 
 /**
@@ -54,13 +64,15 @@ export class ScanQueue {
   }
 
   /**
-   * The next text node or call link; undefined when the queue is empty or a walk paused at
-   * `deadline`. A walk visits a few hundred nodes at least, so every slice makes progress.
+   * The next text node or call link; undefined when the queue is empty or a walk paused at the
+   * slice's deadline. A walk visits a few hundred nodes at least, so every slice makes progress.
+   * A walk finds its walker and where it stops once per slice, not once per text it yields (five
+   * of a list row's seven texts, issue #12).
    */
-  next(deadline: number): Anchor | undefined {
+  next(slice: ReadingSlice): Anchor | undefined {
     for (;;) {
       if (this.walk) {
-        const result = this.step(this.walk, deadline);
+        const result = this.step(this.walk, slice);
         if (result === 'paused') return undefined;
         if (result !== 'done') return result;
         this.walk = this.walk.then;
@@ -100,19 +112,24 @@ export class ScanQueue {
     const walker = this.walkerOf(node);
     walker.currentNode = node;
     walker.previousNode();
-    this.walk = { root: walk.root, current: walker.currentNode, then: { ...walk, end: node } };
+    this.walk = { root: walk.root, current: walker.currentNode, then: { root: walk.root, current: walk.current, end: node, then: walk.then } };
   }
 
-  private step(walk: Walk, deadline: number): Anchor | 'paused' | 'done' {
+  private step(walk: Walk, slice: ReadingSlice): Anchor | 'paused' | 'done' {
     const { root } = walk;
-    if (!root.isConnected) return 'done';
-    // The page removed the node the walk paused at: start over, placing buttons is idempotent.
-    if (!root.contains(walk.current)) walk.current = root;
-    // The walker would go on past the subtree: it stops at what follows it, as the page is now,
-    // found by the walker itself, so it is a node the walk meets (a comment after the row is not).
-    const walker = this.walkerOf(root);
-    walker.currentNode = root;
-    const after = nextAfterSubtree(walker, null);
+    let found = walk.found;
+    if (found?.slice !== slice) {
+      if (!root.isConnected) return 'done';
+      // The page removed the node the walk paused at: start over, placing buttons is idempotent.
+      if (!root.contains(walk.current)) walk.current = root;
+      // The walker would go on past the subtree: it stops at what follows it, as the page is now,
+      // found by the walker itself, so it is a node the walk meets (a comment after the row is not).
+      const walker = this.walkerOf(root);
+      walker.currentNode = root;
+      found = { slice, walker, after: nextAfterSubtree(walker, null) };
+      walk.found = found;
+    }
+    const { walker, after } = found;
     walker.currentNode = walk.current;
     let visited = 0;
     let node = walker.nextNode();
@@ -130,7 +147,7 @@ export class ScanQueue {
         if (element.shadowRoot) this.onShadowRoot(element.shadowRoot);
         if (isCallLink(element)) return element;
       }
-      if (++visited % NODES_PER_CLOCK_CHECK === 0 && performance.now() >= deadline) return 'paused';
+      if (++visited % NODES_PER_CLOCK_CHECK === 0 && performance.now() >= slice.deadline) return 'paused';
       node = walker.nextNode();
     }
     return 'done';

@@ -296,18 +296,18 @@ class PageScanner {
   private readSlice(budgetMs: number, inPageFrame = false): void {
     if (this.stopped) return;
     try {
-      const deadline = performance.now() + budgetMs;
+      const slice = { deadline: performance.now() + budgetMs };
       this.queueShownRoots();
       const filter = new ScanFilter((element) => this.hiddenRoots.add(element));
       const planned = new Set<Anchor>();
       // At least one anchor per slice, so a tiny budget still makes progress.
       do {
-        const anchor = this.queue.next(deadline);
+        const anchor = this.queue.next(slice);
         if (!anchor) break;
         if (planned.has(anchor)) continue;
         planned.add(anchor);
         safely(() => this.plan(anchor, filter));
-      } while (performance.now() < deadline);
+      } while (performance.now() < slice.deadline);
     } finally {
       if (this.queue.isEmpty) this.editingChanged.clear();
       else this.requestRead();
