@@ -607,7 +607,8 @@ const seconds = (ms: number | null) => (ms === null ? 'not within 180 s' : `${(m
 const ratio = (ours: number | null, theirs: number | null) => (ours === null || theirs === null || theirs === 0 ? '-' : (ours / theirs).toFixed(2));
 const jank = (m: Measure) => `${m.jank.frames} / ${m.jank.framesOver100} / ${m.jank.longestFrameMs}`;
 const tasks = (m: Measure) => `${m.jank.longTasks} / ${m.jank.longestTaskMs}`;
-const accuracy = (m: Measure, rows: number) => (m.decorated.all === rows && m.decorated.inPhoneCells === rows ? 'exact' : `${m.decorated.inPhoneCells} of ${rows} numbers, ${m.decorated.all - m.decorated.inPhoneCells} look-alikes`);
+const accuracy = (m: Measure, rows: number) =>
+  `${m.decorated.all === rows && m.decorated.inPhoneCells === rows ? 'exact' : `${m.decorated.inPhoneCells} of ${rows} numbers, ${m.decorated.all - m.decorated.inPhoneCells} look-alikes`}${m.inPlace ? '' : ', not all in place'}`;
 
 function rows(label: string, count: number, results: Record<Contender, Measure>): string {
   const { ours, c2d, bare } = results;
@@ -652,9 +653,12 @@ look-alikes (date, order id, amount, zip code, long id). In one headless Chromiu
 same page with our content script, with ringcentral-c2d (its \`WrapperObserver\` and
 \`LibPhoneNumberMatcher\`, country US: it wraps every number it finds) and bare (neither), each
 figure the median of ${options.runs} run(s). Time: from the page changing its rows to every number
-decorated (our \`button[data-pc-call]\`, in the document or our overlay's open shadow roots, and
-c2d's \`[data-c2d-context]\`, made since the change; a decoration counts as in the list, or in a
-phone cell, by where it starts on screen). Frames: long animation
+decorated in place: each phone cell has exactly one decoration of its own number, shown, and
+nothing else is left below the list's top (our \`button[data-pc-call]\`, in the document or our
+overlay's open shadow roots, with its box's vertical centre within the number's last line box and
+its left at or right of that line's end; c2d's \`[data-c2d-context]\` inside the number's cell),
+checked by the page's poll once enough decorations show (crm-list.js's \`inPlace\`); the accuracy
+counts a decoration as in the list, or in a phone cell, by where it starts on screen. Frames: long animation
 frames (\`long-animation-frame\`, over 50 ms) as count / over 100 ms / longest (ms), from the frame
 the page's change runs in (it starts with the change's task, before the change reads the clock:
 the page's own parse, style and layout of the rows count, and whatever read them in that task)
