@@ -60,7 +60,7 @@ export interface Measure {
    * The checks by place that ran before every number was decorated and missed, and the page's
    * time they took (reads of the page's layout, on the thread the decorating party shares).
    */
-  missedChecks: { checks: number; ms: number };
+  missedChecks: { checks: number; ms: number; last?: { missing: number; doubled: number; misplaced: number } };
   /** Whose time the long frames were, when traced; of the last run. */
   frameShares?: FrameShares;
 }
@@ -172,7 +172,7 @@ interface BenchWindow {
     rerender(): number;
     scroll(batch: number, everyMs: number, forMs: number): Promise<{ start: number; lastAppend: number; rows: number }>;
     count(selector: string): { all: number; inPhoneCells: number };
-    decorated(selector: string, want: number, deadlineMs: number): Promise<{ at: number | null; missed: { checks: number; ms: number } }>;
+    decorated(selector: string, want: number, deadlineMs: number): Promise<{ at: number | null; missed: Measure['missedChecks'] }>;
     inPlace(selector: string): { exact: boolean };
     frames(since: number): LongFrame[];
     tasks(since: number): Array<{ duration: number }>;
@@ -223,7 +223,7 @@ async function finish({ page, contender }: PageHandle, since: number, from: numb
     const selector = DECORATION[contender];
     const { at, missed } = await page.evaluate(([s, want, deadline]) => window.bench.decorated(s, want, deadline), [selector, rows, DECORATION_DEADLINE_MS] as const);
     ms = at === null ? null : Math.round(at - from);
-    missedChecks = { checks: missed.checks, ms: Math.round(missed.ms) };
+    missedChecks = { ...missed, ms: Math.round(missed.ms) };
     // Late duplicates, leftovers or false positives would show here.
     await settle(page);
     decorated = await page.evaluate((s) => window.bench.count(s), selector);
@@ -273,7 +273,7 @@ function medians<T extends Measure>(runs: Record<Contender, T[]>): Record<Conten
 
 function summary(results: Record<Contender, Measure> | undefined): string {
   if (!results) return '';
-  return CONTENDERS.map((c) => `${c}: ${results[c].ms ?? '-'} ms, longest frame ${results[c].jank.longestFrameMs} ms${results[c].inPlace ? '' : ', not in place'}, checks by place missed ${results[c].missedChecks.checks} (${results[c].missedChecks.ms} ms)`).join('; ');
+  return CONTENDERS.map((c) => `${c}: ${results[c].ms ?? '-'} ms, longest frame ${results[c].jank.longestFrameMs} ms${results[c].inPlace ? '' : ', not in place'}, checks by place missed ${results[c].missedChecks.checks} (${results[c].missedChecks.ms} ms${results[c].missedChecks.last ? `, the last ${JSON.stringify(results[c].missedChecks.last)}` : ''})`).join('; ');
 }
 
 /** The test pages (crm-list.html among them), and ringcentral-c2d bundled from node_modules (no network) as `window.c2d`. */

@@ -234,10 +234,12 @@ window.bench = {
       const count = shownInList(selector);
       const now = performance.now();
       if (count >= want && (count !== checkedAt.shown || now - checkedAt.time >= 250)) {
-        if (inPlace(selector).exact) return { at: now, missed };
+        const { exact, missing, doubled, misplaced } = inPlace(selector);
+        if (exact) return { at: now, missed };
         const after = performance.now();
         missed.checks++;
         missed.ms += after - now;
+        missed.last = { missing, doubled, misplaced };
         checkedAt = { shown: count, time: after };
       }
       await nextTimer(25);
