@@ -577,10 +577,14 @@ say what is met and what is not.
   this: re-render ours/c2d 1.25 -> 1.38 (ours 15.9 -> 17.4 s, c2d's 12.7 / 12.6 s), 10,000 rows
   1.14 -> 1.38 (c2d's 21.9 / 23.7 s), frames over 100 ms by our share, re-render 3 of 10 -> 10
   of 14, 10,000 rows 14 of 26 -> 15 of 25; the scroll's buttons after the last append 13.7 ->
-  15.2 s, the check's miss (6.9 / 8.1 s) in each. At such loads these say nothing either way; the
-  re-render's CPU (content-timeline.ts rerender) and a quiet pair will tell what keeping the
-  buttons saves: the making (0.13–0.15 s of 10,000 buttons profiled), their insertion, style
-  and layout, and the old hosts' removal; the reads of each new number's end stay.
+  15.2 s, the check's miss (6.9 / 8.1 s) in each. At such loads these say nothing either way. The
+  timeline of the re-render (content-timeline.ts rerender, 10,000 rows, both trees with this bench,
+  alternately, two pairs, load 5–9), main -> this: every number seen 2,225 / 2,123 -> 815 / 1,025
+  ms after the page's frame, our script's CPU 480 / 543 -> 421 / 505 ms, the rendering 159 / 230
+  -> 22 / 20 ms, the page's timers (the bench's poll, its checks by place) 726 / 905 -> 234 / 219
+  ms: part of main's lag is its poll's missed check. What keeping the buttons saves: their
+  making, insertion, style and layout, and the old hosts' removal; the reads of each new number's
+  end stay. A quiet pair of the bench will tell the ratio against c2d.
 - **What is left.** Against the goals, in the last quiet run (PC_BENCH_FRAMES=1, load average 1–2):
   met, accuracy, the size (51.2 KiB since the call UI became a script of its own, injected when a
   call comes) and the scroll's buttons within 1 s of the last append (0.69 s). Not met: 0.5× c2d
