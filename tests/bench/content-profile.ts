@@ -24,7 +24,6 @@ try {
   const cdp = await browser.context.newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
-  await page.evaluate(`window.bench.mark('${DECORATION}')`);
   await cdp.send('Profiler.start');
   const started = Date.now();
   await changeRows(page, scenario, rows);

@@ -573,6 +573,48 @@ say what is met and what is not.
   bench that checks each new number's button by its place and number first, and a rule for the
   buttons no new number has claimed yet (a re-render that sorts the rows puts other numbers under
   them).
+- **The bench checks each number's decoration by place; a re-render's buttons kept where their
+  numbers come back** (branch s17-reuse). The bench's poll (crm-list.js) waited for as many
+  decorations made since the change as rows, which cannot tell a button kept for a new row from
+  a leftover of a gone one. It now waits until each phone cell has exactly one shown decoration of
+  its own number at that number (a button's box centred on the number's last line box, its left
+  at or after that line's end, as the overlay puts it; c2d's wrapper inside the cell) and no
+  button below the list's top is anything else (tests/e2e/bench-in-place.test.ts fails a
+  missing, misplaced, doubled, wrong-numbered, left-over and hidden one). Its reads of the page's
+  layout run once enough decorations show, counted without layout (c2d's wrappers in phone cells;
+  our shown buttons less the page's three own numbers'), and again after a miss only once that
+  count changed or 250 ms passed; a miss's time is reported apart (the bench's log, "checks by
+  place missed"), as it lands in the figure: at load 10–17 one check of 10,000 rows took 0.6–1.9
+  s, of the scroll's 25,000 6.9 / 8.1 s. Both trees missed once on the 10,000-row fill and on the
+  scroll, main's tree once on the re-render; the misses logged (this tree's) had 40 and 100 cells
+  without a button, none misplaced, while as many more buttons than cells were counted shown:
+  buttons shown but neither below the list's top nor with a box, not yet explained. The overlay then keeps a
+  re-render's buttons (extension/src/content/scan/button-overlay.ts): a host whose numbers the
+  page removed all is parked (content-visibility: hidden, one write: laid out still, not drawn,
+  and no wrong number shown meanwhile) instead of taken out; a new anchor of the same number takes
+  the button parked at its own place (nothing written), else, in the last pass of a change the
+  scanner has read through, the first one parked (moved, its attributes written only where they
+  differ); buttons are made at their first placement, only when none is parked; what no number
+  took goes once the scanner has read through (it says so at each hand-off). Taken from elsewhere
+  earlier, the list's repeated numbers (200 distinct in 10,000 rows) made a row read early take
+  the button of a row further down, which took the next one's, each moved far into new hosts:
+  tests/e2e/overlay.test.ts's 600-row re-renders grew a host each; now over half of their buttons
+  are the same elements after each re-render (the host shared with the page's own numbers has its
+  gone buttons taken out one by one and new ones made, as before). In the bench
+  (PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1 PC_BENCH_FRAMES=1, main's tree with this bench, then this
+  tree, one pair only: each run took 8 minutes at load 10–17, with another bench on the machine;
+  the bare page's longest re-render frame 0.9 s in the first run, 14.2 s in the second) main ->
+  this: re-render ours/c2d 1.25 -> 1.38 (ours 15.9 -> 17.4 s, c2d's 12.7 / 12.6 s), 10,000 rows
+  1.14 -> 1.38 (c2d's 21.9 / 23.7 s), frames over 100 ms by our share, re-render 3 of 10 -> 10
+  of 14, 10,000 rows 14 of 26 -> 15 of 25; the scroll's buttons after the last append 13.7 ->
+  15.2 s, the check's miss (6.9 / 8.1 s) in each. At such loads these say nothing either way. The
+  timeline of the re-render (content-timeline.ts rerender, 10,000 rows, both trees with this bench,
+  alternately, two pairs, load 5–9), main -> this: every number seen 2,225 / 2,123 -> 815 / 1,025
+  ms after the page's frame, our script's CPU 480 / 543 -> 421 / 505 ms, the rendering 159 / 230
+  -> 22 / 20 ms, the page's timers (the bench's poll, its checks by place) 726 / 905 -> 234 / 219
+  ms: part of main's lag is its poll's missed check. What keeping the buttons saves: their
+  making, insertion, style and layout, and the old hosts' removal; the reads of each new number's
+  end stay. A quiet pair of the bench will tell the ratio against c2d.
 - **What is left.** Against the goals, in the last quiet run (PC_BENCH_FRAMES=1, load average 1–2):
   met, accuracy, the size (51.2 KiB since the call UI became a script of its own, injected when a
   call comes) and the scroll's buttons within 1 s of the last append (0.69 s). Not met: 0.5× c2d
@@ -637,7 +679,8 @@ const seconds = (ms: number | null) => (ms === null ? 'not within 180 s' : `${(m
 const ratio = (ours: number | null, theirs: number | null) => (ours === null || theirs === null || theirs === 0 ? '-' : (ours / theirs).toFixed(2));
 const jank = (m: Measure) => `${m.jank.frames} / ${m.jank.framesOver100} / ${m.jank.longestFrameMs}`;
 const tasks = (m: Measure) => `${m.jank.longTasks} / ${m.jank.longestTaskMs}`;
-const accuracy = (m: Measure, rows: number) => (m.decorated.all === rows && m.decorated.inPhoneCells === rows ? 'exact' : `${m.decorated.inPhoneCells} of ${rows} numbers, ${m.decorated.all - m.decorated.inPhoneCells} look-alikes`);
+const accuracy = (m: Measure, rows: number) =>
+  `${m.decorated.all === rows && m.decorated.inPhoneCells === rows ? 'exact' : `${m.decorated.inPhoneCells} of ${rows} numbers, ${m.decorated.all - m.decorated.inPhoneCells} look-alikes`}${m.inPlace ? '' : ', not all in place'}`;
 
 function rows(label: string, count: number, results: Record<Contender, Measure>): string {
   const { ours, c2d, bare } = results;
@@ -682,9 +725,12 @@ look-alikes (date, order id, amount, zip code, long id). In one headless Chromiu
 same page with our content script, with ringcentral-c2d (its \`WrapperObserver\` and
 \`LibPhoneNumberMatcher\`, country US: it wraps every number it finds) and bare (neither), each
 figure the median of ${options.runs} run(s). Time: from the page changing its rows to every number
-decorated (our \`button[data-pc-call]\`, in the document or our overlay's open shadow roots, and
-c2d's \`[data-c2d-context]\`, made since the change; a decoration counts as in the list, or in a
-phone cell, by where it starts on screen). Frames: long animation
+decorated in place: each phone cell has exactly one decoration of its own number, shown, and
+nothing else is left below the list's top (our \`button[data-pc-call]\`, in the document or our
+overlay's open shadow roots, with its box's vertical centre within the number's last line box and
+its left at or right of that line's end; c2d's \`[data-c2d-context]\` inside the number's cell),
+checked by the page's poll once enough decorations show (crm-list.js's \`inPlace\`); the accuracy
+counts a decoration as in the list, or in a phone cell, by where it starts on screen. Frames: long animation
 frames (\`long-animation-frame\`, over 50 ms) as count / over 100 ms / longest (ms), from the frame
 the page's change runs in (it starts with the change's task, before the change reads the clock:
 the page's own parse, style and layout of the rows count, and whatever read them in that task)

@@ -55,11 +55,10 @@ try {
   await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
   await startTracing(cdp, ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.stack', 'v8.execute']);
   await cdp.send('Profiler.start');
-  await page.evaluate(() => (window as unknown as BenchWindow).bench.mark('button[data-pc-call]'));
   const appended = await page.evaluate((s) => (window as unknown as BenchWindow).bench.scroll(s.batch, s.everyMs, s.forMs), scroll);
   // The trace's figures count until here: what the page's appends shared the thread with.
   await page.evaluate((mark) => console.timeStamp(mark), LAST_APPEND);
-  const at = bare ? appended.lastAppend : await page.evaluate((want) => (window as unknown as BenchWindow).bench.decorated('button[data-pc-call]', want, 180_000), appended.rows);
+  const at = bare ? appended.lastAppend : await (await page.evaluate((want) => (window as unknown as BenchWindow).bench.decorated('button[data-pc-call]', want, 180_000), appended.rows)).at;
   const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile };
   const events = await stopTracing(cdp);
   if (out) writeFileSync(out, JSON.stringify({ profile, events }));
@@ -72,9 +71,8 @@ try {
 
 interface BenchWindow {
   bench: {
-    mark(selector: string): void;
     scroll(batch: number, everyMs: number, forMs: number): Promise<{ start: number; lastAppend: number; rows: number }>;
-    decorated(selector: string, want: number, deadlineMs: number): Promise<number | null>;
+    decorated(selector: string, want: number, deadlineMs: number): Promise<{ at: number | null }>;
   };
 }
 

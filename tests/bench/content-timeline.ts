@@ -74,7 +74,6 @@ function outermost(events: readonly FrameEvent[]): Array<{ event: FrameEvent; in
 const { browser, page, close } = await openCrmList({ c2d });
 try {
   await prepareRowsChange(page, scenario, rows, decoration);
-  await page.evaluate(`window.bench.mark('${decoration}')`);
   const cdp = await browser.context.newCDPSession(page);
   await startTracing(cdp, gc ? [...TIMELINE, 'v8', 'disabled-by-default-v8.gc'] : TIMELINE);
   const start = await changeRows(page, scenario, rows);

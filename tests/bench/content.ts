@@ -54,6 +54,13 @@ export interface Measure {
   jank: Jank;
   /** Decorations in the list, and of those the ones in phone cells: both equal the rows when detection is exact. */
   decorated: { all: number; inPhoneCells: number };
+  /** After the figures settled, each phone cell decorated in place and nothing left over (crm-list.js's `inPlace`). */
+  inPlace: boolean;
+  /**
+   * The checks by place that ran before every number was decorated and missed, and the page's
+   * time they took (reads of the page's layout, on the thread the decorating party shares).
+   */
+  missedChecks: { checks: number; ms: number; last?: { missing: number; doubled: number; misplaced: number } };
   /** Whose time the long frames were, when traced; of the last run. */
   frameShares?: FrameShares;
 }
@@ -127,6 +134,7 @@ export async function benchContentScript(options: ContentBenchOptions): Promise<
       load.push({ rows, results: medians(runs) });
       console.log(`content: ${rows} rows`, summary(load.at(-1)?.results));
     }
+    if (options.rows.length > 0) console.log(`content: re-render of ${largest} rows`, summary(medians(rerenderRuns)));
 
     const scrollRuns: Record<Contender, ScrollMeasure[]> = { bare: [], ours: [], c2d: [] };
     for (let run = 0; run < options.runs; run++) {
@@ -137,6 +145,7 @@ export async function benchContentScript(options: ContentBenchOptions): Promise<
       }
     }
     const scrollRows = Math.ceil(options.scroll.forMs / options.scroll.everyMs) * options.scroll.batch;
+    console.log(`content: infinite scroll of ${scrollRows} rows`, summary(medians(scrollRuns)));
     return {
       options,
       load,
@@ -159,12 +168,12 @@ export function contentScriptGzipKiB(): number {
 
 interface BenchWindow {
   bench: {
-    mark(selector: string): void;
     fill(rows: number): number;
     rerender(): number;
     scroll(batch: number, everyMs: number, forMs: number): Promise<{ start: number; lastAppend: number; rows: number }>;
     count(selector: string): { all: number; inPhoneCells: number };
-    decorated(selector: string, want: number, deadlineMs: number): Promise<number | null>;
+    decorated(selector: string, want: number, deadlineMs: number): Promise<{ at: number | null; missed: Measure['missedChecks'] }>;
+    inPlace(selector: string): { exact: boolean };
     frames(since: number): LongFrame[];
     tasks(since: number): Array<{ duration: number }>;
   };
@@ -177,16 +186,14 @@ declare const window: BenchWindow;
  * the rendering that follows a DevTools evaluation, so the page's own cost would not show.
  */
 async function measure(handle: PageHandle, rows: number, act: 'fill' | 'rerender'): Promise<Measure> {
-  const { page, contender } = handle;
-  if (contender !== 'bare') await page.evaluate((s) => window.bench.mark(s), DECORATION[contender]);
+  const { page } = handle;
   const trace = await traceScenario(handle);
   const start = await page.evaluate(([name, n]) => new Promise<number>((resolve) => setTimeout(() => resolve(name === 'fill' ? window.bench.fill(n) : window.bench.rerender()))), [act, rows] as const);
   return finish(handle, start, start, rows, trace);
 }
 
 async function measureScroll(handle: PageHandle, scroll: ContentBenchOptions['scroll']): Promise<ScrollMeasure> {
-  const { page, contender } = handle;
-  if (contender !== 'bare') await page.evaluate((s) => window.bench.mark(s), DECORATION[contender]);
+  const { page } = handle;
   const trace = await traceScenario(handle);
   const appended = await page.evaluate(({ batch, everyMs, forMs }) => window.bench.scroll(batch, everyMs, forMs), scroll);
   // Decoration time counts from the last append: how far the buttons lag behind the page.
@@ -210,13 +217,17 @@ async function traceScenario({ page, tracing }: PageHandle): Promise<(() => Prom
 async function finish({ page, contender }: PageHandle, since: number, from: number, rows: number, trace?: () => Promise<FrameEvent[]>): Promise<Measure> {
   let ms: number | null = null;
   let decorated = { all: 0, inPhoneCells: 0 };
+  let inPlace = true;
+  let missedChecks = { checks: 0, ms: 0 };
   if (contender !== 'bare') {
     const selector = DECORATION[contender];
-    const at = await page.evaluate(([s, want, deadline]) => window.bench.decorated(s, want, deadline), [selector, rows, DECORATION_DEADLINE_MS] as const);
+    const { at, missed } = await page.evaluate(([s, want, deadline]) => window.bench.decorated(s, want, deadline), [selector, rows, DECORATION_DEADLINE_MS] as const);
     ms = at === null ? null : Math.round(at - from);
-    // Late duplicates or false positives would show here.
+    missedChecks = { ...missed, ms: Math.round(missed.ms) };
+    // Late duplicates, leftovers or false positives would show here.
     await settle(page);
     decorated = await page.evaluate((s) => window.bench.count(s), selector);
+    inPlace = (await page.evaluate((s) => window.bench.inPlace(s), selector)).exact;
   } else await settle(page);
   const frames = await page.evaluate((t) => window.bench.frames(t), since);
   const tasks = await page.evaluate((t) => window.bench.tasks(t), since);
@@ -229,7 +240,7 @@ async function finish({ page, contender }: PageHandle, since: number, from: numb
     longestTaskMs: longest(tasks.map((task) => task.duration)),
   };
   const frameShares = trace ? attributeFrames(frames, await trace(), SCRIPT_OF[contender]) : undefined;
-  return { ms, jank, decorated, ...(frameShares ? { frameShares } : {}) };
+  return { ms, jank, decorated, inPlace, missedChecks, ...(frameShares ? { frameShares } : {}) };
 }
 
 /** Lets trailing frames end (and late work show) before the figures are read. */
@@ -255,14 +266,14 @@ function medians<T extends Measure>(runs: Record<Contender, T[]>): Record<Conten
     const jank = Object.fromEntries(Object.keys(first.jank).map((key) => [key, median(list.map((m) => m.jank[key as keyof Jank]))])) as unknown as Jank;
     const appends = 'appendsMs' in first ? { appendsMs: median(list.map((m) => (m as unknown as ScrollMeasure).appendsMs)) } : {};
     const shares = list.at(-1)?.frameShares;
-    result[contender] = { ...first, ...appends, ms: Number.isFinite(middle) ? middle : null, jank, decorated: list.at(-1)?.decorated ?? first.decorated, ...(shares ? { frameShares: shares } : {}) };
+    result[contender] = { ...first, ...appends, ms: Number.isFinite(middle) ? middle : null, jank, decorated: list.at(-1)?.decorated ?? first.decorated, inPlace: list.every((m) => m.inPlace), ...(shares ? { frameShares: shares } : {}) };
   }
   return result;
 }
 
 function summary(results: Record<Contender, Measure> | undefined): string {
   if (!results) return '';
-  return CONTENDERS.map((c) => `${c}: ${results[c].ms ?? '-'} ms, longest frame ${results[c].jank.longestFrameMs} ms`).join('; ');
+  return CONTENDERS.map((c) => `${c}: ${results[c].ms ?? '-'} ms, longest frame ${results[c].jank.longestFrameMs} ms${results[c].inPlace ? '' : ', not in place'}, checks by place missed ${results[c].missedChecks.checks} (${results[c].missedChecks.ms} ms${results[c].missedChecks.last ? `, the last ${JSON.stringify(results[c].missedChecks.last)}` : ''})`).join('; ');
 }
 
 /** The test pages (crm-list.html among them), and ringcentral-c2d bundled from node_modules (no network) as `window.c2d`. */

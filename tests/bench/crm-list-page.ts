@@ -58,7 +58,7 @@ export async function openCrmList(options: { unminified?: boolean; bare?: boolea
 export async function prepareRowsChange(page: Page, scenario: 'fill' | 'rerender', rows: number, decoration = DECORATION): Promise<void> {
   if (scenario !== 'rerender') return;
   await page.evaluate(`window.bench.fill(${rows})`);
-  await page.evaluate(`window.bench.decorated('${decoration}', ${rows}, ${DEADLINE_MS})`);
+  await decoratedAt(page, rows, decoration);
 }
 
 /**
@@ -69,7 +69,7 @@ export async function changeRows(page: Page, scenario: 'fill' | 'rerender', rows
   return (await page.evaluate(`new Promise((resolve) => setTimeout(() => resolve(window.bench.${scenario === 'fill' ? `fill(${rows})` : 'rerender()'})))`)) as number;
 }
 
-/** The page's clock when every number of `rows` is decorated (since the last `mark`), or null past the deadline. */
+/** The page's clock when every number of `rows` is decorated in place (crm-list.js's `inPlace`), or null past the deadline. */
 export async function decoratedAt(page: Page, rows: number, decoration = DECORATION): Promise<number | null> {
-  return (await page.evaluate(`window.bench.decorated('${decoration}', ${rows}, ${DEADLINE_MS})`)) as number | null;
+  return ((await page.evaluate(`window.bench.decorated('${decoration}', ${rows}, ${DEADLINE_MS})`)) as { at: number | null }).at;
 }

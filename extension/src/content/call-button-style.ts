@@ -63,7 +63,9 @@ ${BUTTON}::before {
  * box of the element that scrolls or clips its numbers; its `contain: strict` clips the
  * buttons to it. Buttons sit at the `left`/`top` the overlay writes on each, hidden ones not shown.
  * A host of the document's own layer covers its buttons and is skipped while off screen
- * (`content-visibility: auto`, scan/overlay-host.ts).
+ * (`content-visibility: auto`, scan/overlay-host.ts). A host whose numbers the page removed keeps
+ * their buttons out of sight (`content-visibility: hidden`: laid out still, not drawn) until new
+ * numbers take them over (scan/button-overlay.ts).
  *
  * The buttons' looks in a host are declared without `all: initial`: no page rule crosses the
  * shadow root and the host inherits nothing, so there is nothing to reset. Each overlay button
@@ -110,6 +112,7 @@ button[data-pc-call]::before { content: ''; display: block; width: 11px; height:
 .hosts { position: absolute; left: 0; top: 0; width: 0; height: 0; contain: layout size style; }
 .host { position: absolute; left: 0; top: 0; width: 0; height: 0; contain: layout size style; }
 .host.skippable { content-visibility: auto; }
+.host.parked { content-visibility: hidden; }
 .clip { position: absolute; left: 0; top: 0; width: 0; height: 0; contain: layout size style; }
 .clip.clipped { contain: strict; overflow: hidden; }
 .scroll { position: absolute; left: 0; top: 0; width: 0; height: 0; }

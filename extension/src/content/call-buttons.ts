@@ -42,11 +42,30 @@ export function createCallButton(doc: Document, target: PhoneTarget): HTMLButton
   const button = prototype.cloneNode(true) as HTMLButtonElement;
   button.dataset.pcCall = target.e164;
   if (target.extension) button.dataset.pcExt = target.extension;
-  const shown = target.text.trim() || target.e164;
-  button.setAttribute('aria-label', `Call ${shown}`);
-  button.title = `Call ${target.e164}${target.extension ? ` ext. ${target.extension}` : ''}`;
+  button.setAttribute('aria-label', labelOf(target));
+  button.title = titleOf(target);
   targets.set(button, target);
   return button;
+}
+
+const labelOf = (target: PhoneTarget) => `Call ${target.text.trim() || target.e164}`;
+const titleOf = (target: PhoneTarget) => `Call ${target.e164}${target.extension ? ` ext. ${target.extension}` : ''}`;
+
+/**
+ * Hands a button made for another anchor `target` (a list re-rendered, its numbers back: issue
+ * #12): each attribute is written only where it differs, a write restyles the button.
+ */
+export function retargetCallButton(button: HTMLButtonElement, target: PhoneTarget): void {
+  targets.set(button, target);
+  if (button.dataset.pcCall !== target.e164) button.dataset.pcCall = target.e164;
+  if (button.dataset.pcExt !== target.extension) {
+    if (target.extension) button.dataset.pcExt = target.extension;
+    else delete button.dataset.pcExt;
+  }
+  const label = labelOf(target);
+  if (button.getAttribute('aria-label') !== label) button.setAttribute('aria-label', label);
+  const title = titleOf(target);
+  if (button.title !== title) button.title = title;
 }
 
 /**

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createCallButton } from '../call-buttons.ts';
+import type { PhoneTarget } from '../../numbers/detect-numbers.ts';
 import { ButtonOverlay } from './button-overlay.ts';
 import type { Anchor } from './button-slots.ts';
 import type { ClipBox, NumberEnd } from './number-geometry.ts';
@@ -28,14 +28,10 @@ function overlay(ends: Map<Anchor, NumberEnd>, clipBoxes = new Map<Element, Clip
 /** An overlay that drew one button per anchor, the reads it took for that forgotten. */
 function drawn(anchors: Anchor[], ends: Map<Anchor, NumberEnd>) {
   const drawing = overlay(ends);
-  const buttons = anchors.map((anchor) => {
-    const b = button();
-    drawing.instance.add(anchor, [b]);
-    return b;
-  });
+  for (const anchor of anchors) drawing.instance.add(anchor, [target(anchor)]);
   drawing.runFrames();
   drawing.reads.length = 0;
-  return { ...drawing, buttons };
+  return { ...drawing, buttons: anchors.map((anchor) => drawing.instance.buttonsOf(anchor)[0] as HTMLButtonElement) };
 }
 
 const created: ButtonOverlay[] = [];
@@ -53,7 +49,10 @@ function texts(count: number, parent: Element = document.body): Text[] {
   });
 }
 
-const button = () => document.createElement('button');
+/** The number an anchor's text shows, as the scanner reads it; `text`: written another way. */
+const target = (anchor: Anchor, text = anchor.textContent ?? ''): PhoneTarget => ({ text, e164: (anchor.textContent ?? '').replace(/[^\d+]/g, '') });
+/** The same elements, in the same order: toEqual would compare DOM nodes by their shape. */
+const same = (actual: ReadonlyArray<Element | undefined>, expected: readonly Element[]) => actual.length === expected.length && actual.every((element, i) => element === expected[i]);
 /** Lets the overlay's MutationObserver see the changes made so far. */
 const observed = () => new Promise((resolve) => setTimeout(resolve, 0));
 const overlayRoots = () => [...document.querySelectorAll('[data-pc-ui="call-buttons"]')];
@@ -64,10 +63,11 @@ describe('ButtonOverlay', () => {
   it('puts the buttons after the end of the number, on its line, in hosts in an open shadow root', () => {
     const [text] = texts(1) as [Text];
     const { instance, runFrames } = overlay(new Map([[text, { right: 100, top: 20, bottom: 40 }]]));
-    const buttons = [button(), button()];
-    instance.add(text, buttons);
+    instance.add(text, [target(text), { text: '+1 415 555 0001', e164: '+14155550001' }]);
     expect(shownButtons()).toHaveLength(0);
     runFrames();
+    const buttons = instance.buttonsOf(text);
+    expect(buttons.map((b) => b.dataset.pcCall)).toEqual(['+14155550000', '+14155550001']);
     expect(shownButtons()).toEqual(buttons);
     expect(buttons.map((b) => [b.style.getPropertyValue('left'), b.style.getPropertyValue('top'), b.hidden])).toEqual([
       ['104px', '21px', false],
@@ -83,10 +83,9 @@ describe('ButtonOverlay', () => {
   it('styles its buttons without resetting every property: no page rule reaches them', () => {
     const [text] = texts(1) as [Text];
     const { instance, runFrames } = overlay(new Map([[text, { right: 100, top: 20, bottom: 40 }]]));
-    const b = createCallButton(document, { text: '415 555 0100', e164: '+14155550100' });
-    instance.add(text, [b]);
+    instance.add(text, [target(text)]);
     runFrames();
-    const style = getComputedStyle(b);
+    const style = getComputedStyle(instance.buttonsOf(text)[0] as HTMLButtonElement);
     expect([style.display, style.width, style.position, style.borderRadius]).toEqual(['inline-flex', '18px', 'absolute', '50%']);
     // `all: initial` on each button made Chromium cascade every property of every button on its own (issue #12).
     const rules = overlayRoots()[0]?.shadowRoot?.adoptedStyleSheets.flatMap((sheet) => [...sheet.cssRules].map((rule) => rule.cssText)) ?? [];
@@ -98,7 +97,7 @@ describe('ButtonOverlay', () => {
   it('takes its root out of the page once it holds no button', () => {
     const [text] = texts(1) as [Text];
     const { instance, runFrames } = overlay(new Map([[text, { right: 100, top: 20, bottom: 40 }]]));
-    instance.add(text, [button()]);
+    instance.add(text, [target(text)]);
     runFrames();
     expect(overlayRoots()).toHaveLength(1);
     instance.remove(text);
@@ -108,7 +107,7 @@ describe('ButtonOverlay', () => {
   it('writes at most 500 new buttons per frame, into hosts of at most 250', async () => {
     const anchors = texts(1200);
     const { instance, frames, runFrames } = overlay(new Map(anchors.map((a, i) => [a, { right: 50, top: i * 20, bottom: i * 20 + 16 }])));
-    for (const anchor of anchors) instance.add(anchor, [button()]);
+    for (const anchor of anchors) instance.add(anchor, [target(anchor)]);
     let placed = false;
     void instance.placed().then(() => (placed = true));
     frames.shift()?.();
@@ -129,7 +128,7 @@ describe('ButtonOverlay', () => {
     const anchors = texts(150);
     const ends = new Map<Anchor, NumberEnd>(anchors.map((a, i) => [a, { right: 100, top: 1000 + i * 20, bottom: 1000 + i * 20 + 16 }]));
     const { instance, runFrames } = overlay(ends);
-    for (const anchor of anchors) instance.add(anchor, [button(), button()]);
+    for (const anchor of anchors) instance.add(anchor, [target(anchor), target(anchor)]);
     runFrames();
     const box = (host: Element) => {
       const { left, top, width, height } = (host as HTMLElement).style;
@@ -153,7 +152,7 @@ describe('ButtonOverlay', () => {
     // A number placed after the others, far above the last host's: a host of its own, so that no box stretches over the page.
     const [late] = texts(1) as [Text];
     ends.set(late, { right: 100, top: 0, bottom: 16 });
-    instance.add(late, [button()]);
+    instance.add(late, [target(late)]);
     runFrames();
     expect(hosts().map(box)).toEqual([
       ['100px', '895px', '248px', '2606px'],
@@ -166,15 +165,16 @@ describe('ButtonOverlay', () => {
     const [text, other] = texts(2) as [Text, Text];
     const ends = new Map<Anchor, NumberEnd>([[other, { right: 10, top: 0, bottom: 20 }]]);
     const { instance, runFrames } = overlay(ends);
-    const [b, o] = [button(), button()];
-    instance.add(text, [b]);
-    instance.add(other, [o]);
+    instance.add(text, [target(text)]);
+    instance.add(other, [target(other)]);
     runFrames();
-    expect([b.isConnected, o.isConnected, instance.placementOf(text)]).toEqual([false, true, 'overlay']);
+    const o = instance.buttonsOf(other)[0] as HTMLButtonElement;
+    expect([instance.buttonsOf(text).some((b) => b.isConnected), o.isConnected, instance.placementOf(text)]).toEqual([false, true, 'overlay']);
     const shown = { right: 10, top: 100, bottom: 120 };
     ends.set(text, shown);
     instance.markStale();
     runFrames();
+    const b = instance.buttonsOf(text)[0] as HTMLButtonElement;
     expect([b.isConnected, b.style.getPropertyValue('left'), b.style.getPropertyValue('top')]).toEqual([true, '14px', '101px']);
     // Both hidden (a section collapsed): out of the page, their host with them; shown again at the same place.
     ends.clear();
@@ -195,14 +195,13 @@ describe('ButtonOverlay', () => {
     const [text] = texts(1, fixed) as [Text];
     const ends = new Map<Anchor, NumberEnd>();
     const { instance, runFrames } = overlay(ends);
-    const b = button();
-    instance.add(text, [b]);
+    instance.add(text, [target(text)]);
     runFrames();
-    expect(b.isConnected).toBe(false);
+    expect(instance.buttonsOf(text).some((b) => b.isConnected)).toBe(false);
     ends.set(text, { right: 10, top: 0, bottom: 20 });
     instance.markStale();
     runFrames();
-    expect([instance.placementOf(text), text.nextSibling]).toEqual(['inline', b]);
+    expect([instance.placementOf(text), text.nextSibling]).toEqual(['inline', instance.buttonsOf(text)[0]]);
   });
 
   it('reads stale numbers near the viewport in the next frame, far ones a few hundred per frame', () => {
@@ -211,7 +210,7 @@ describe('ButtonOverlay', () => {
     const ends = new Map<Anchor, NumberEnd>(far.map((a) => [a, { right: 10, top: 100_000, bottom: 100_020 }]));
     ends.set(near, { right: 10, top: 100, bottom: 120 });
     const { instance, reads, runFrames, frames } = overlay(ends);
-    for (const anchor of [...far, near]) instance.add(anchor, [button()]);
+    for (const anchor of [...far, near]) instance.add(anchor, [target(anchor)]);
     runFrames();
     reads.length = 0;
     instance.markStale();
@@ -253,9 +252,9 @@ describe('ButtonOverlay', () => {
     // A row appended to the same host: the bottommost number now.
     const [appended] = texts(1) as [Text];
     ends.set(appended, { right: 100, top: 2000, bottom: 2016 });
-    const last = button();
-    instance.add(appended, [last]);
+    instance.add(appended, [target(appended)]);
     runFrames();
+    const last = instance.buttonsOf(appended)[0] as HTMLButtonElement;
     // Only the appended row moved (its line grew): its host's sentinels show it, every number is read again.
     ends.set(appended, { right: 140, top: 2000, bottom: 2016 });
     reads.length = 0;
@@ -293,9 +292,9 @@ describe('ButtonOverlay', () => {
   it('writes nothing for a number read again at the same place', () => {
     const [text] = texts(1) as [Text];
     const { instance, runFrames } = overlay(new Map([[text, { right: 100, top: 20, bottom: 40 }]]));
-    const b = button();
-    instance.add(text, [b]);
+    instance.add(text, [target(text)]);
     runFrames();
+    const b = instance.buttonsOf(text)[0] as HTMLButtonElement;
     // A marker the overlay's own style write would wipe out.
     b.style.setProperty('--written', 'no');
     instance.markStale();
@@ -317,14 +316,15 @@ describe('ButtonOverlay', () => {
     try {
       const [late] = texts(1) as [Text];
       ends.set(late, { right: 100, top: 20_000, bottom: 20_016 });
-      instance.add(late, [button()]);
+      instance.add(late, [target(late)]);
       runFrames();
       expect(looked.filter((size) => size > 1000)).toEqual([]);
       // A change of the page: every entry may have moved, looked through until all are read (far ones 500 per pass).
       instance.markStale();
       runFrames();
       expect(looked.filter((size) => size > 1000)).toEqual([1001, 1001]);
-      instance.add(texts(1)[0] as Text, [button()]);
+      const [more] = texts(1) as [Text];
+      instance.add(more, [target(more)]);
       runFrames();
       expect(looked.filter((size) => size > 1000)).toEqual([1001, 1001]);
     } finally {
@@ -335,7 +335,7 @@ describe('ButtonOverlay', () => {
   it('takes buttons away when told, and on its own when their number leaves the page', () => {
     const [kept, removed, dropped] = texts(3) as [Text, Text, Text];
     const { instance, runFrames } = overlay(new Map([kept, removed, dropped].map((a) => [a, { right: 10, top: 10, bottom: 30 }])));
-    for (const anchor of [kept, removed, dropped]) instance.add(anchor, [button()]);
+    for (const anchor of [kept, removed, dropped]) instance.add(anchor, [target(anchor)]);
     runFrames();
     instance.remove(removed);
     expect(shownButtons()).toHaveLength(2);
@@ -348,57 +348,171 @@ describe('ButtonOverlay', () => {
     expect(instance.placementOf(kept)).toBe('overlay');
     // Added for a number the page removed before the overlay's frame: never shown.
     const [late] = texts(1) as [Text];
-    instance.add(late, [button()]);
+    instance.add(late, [target(late)]);
     late.remove();
     runFrames();
     expect(shownButtons()).toHaveLength(1);
     expect(instance.placementOf(late)).toBeUndefined();
   });
 
-  it("takes a re-rendered list's hosts out whole, not button by button, and leaves its root in the page", async () => {
-    // A number outside the list shares the first host with the list's first rows: that host stays.
-    const [kept] = texts(1) as [Text];
-    const list = (rows: number) => {
-      const body = document.createElement('div');
-      document.body.append(body);
-      return { body, anchors: texts(rows, body) };
-    };
-    const old = list(600);
-    const at = (anchors: Anchor[]) => anchors.map((a, i): [Anchor, NumberEnd] => [a, { right: 50, top: 20 + i * 20, bottom: 36 + i * 20 }]);
-    const ends = new Map<Anchor, NumberEnd>([[kept, { right: 50, top: 0, bottom: 16 }], ...at(old.anchors)]);
-    const { instance, runFrames } = drawn([kept, ...old.anchors], ends);
-    expect(hosts().map((host) => host.querySelectorAll('button').length)).toEqual([250, 250, 101]);
+  /** A list of `rows` numbers in a body of its own, each row 20 px below the last, and where they end. */
+  function list(rows: number, from = 0) {
+    const body = document.createElement('div');
+    document.body.append(body);
+    const anchors = Array.from({ length: rows }, (_, i) => {
+      const p = document.createElement('p');
+      p.textContent = `+1 415 555 ${String(from + i).padStart(4, '0')}`;
+      body.append(p);
+      return p.firstChild as Text;
+    });
+    return { body, anchors };
+  }
+  const rowEnds = (anchors: Anchor[], top = 20) => anchors.map((a, i): [Anchor, NumberEnd] => [a, { right: 50, top: top + i * 20, bottom: top + 16 + i * 20 }]);
+
+  /** What the overlay took out of its root and the body, from now on. */
+  function removals() {
     const removed = { hosts: 0, buttons: 0, roots: 0 };
     const count = (records: MutationRecord[]) => {
       for (const node of records.flatMap((record) => [...record.removedNodes])) {
         if ((node as Element).classList?.contains('host')) removed.hosts++;
         else if (node.nodeName === 'BUTTON') removed.buttons++;
-        else if (overlayRoots().includes(node as Element) || (node as Element).getAttribute?.('data-pc-ui')) removed.roots++;
+        else if ((node as Element).getAttribute?.('data-pc-ui')) removed.roots++;
       }
     };
     const inOverlay = new MutationObserver(count);
-    inOverlay.observe(overlayRoots()[0]?.shadowRoot as ShadowRoot, { childList: true, subtree: true });
+    inOverlay.observe(overlayRoots()[0]?.shadowRoot as ShadowRoot, { childList: true, subtree: true, attributes: true });
     const inBody = new MutationObserver(count);
     inBody.observe(document.body, { childList: true });
+    return async () => {
+      await observed();
+      count([...inOverlay.takeRecords(), ...inBody.takeRecords()]);
+      inOverlay.disconnect();
+      inBody.disconnect();
+      return removed;
+    };
+  }
+
+  it("hands a re-rendered list's buttons to its new rows: the same elements, nothing written where the numbers stayed", async () => {
+    // A number outside the list shares the first host with the list's first rows: that host stays, shown.
+    const [kept] = texts(1) as [Text];
+    const old = list(600);
+    const ends = new Map<Anchor, NumberEnd>([[kept, { right: 50, top: 0, bottom: 16 }], ...rowEnds(old.anchors)]);
+    const { instance, runFrames, frames, buttons } = drawn([kept, ...old.anchors], ends);
+    expect(hosts().map((host) => host.querySelectorAll('button').length)).toEqual([250, 250, 101]);
+    // A marker each button's own position write would wipe out, and the attributes it has.
+    for (const b of buttons) b.style.setProperty('--written', 'no');
+    const attributes = new MutationObserver(() => undefined);
+    attributes.observe(overlayRoots()[0]?.shadowRoot as ShadowRoot, { subtree: true, attributeFilter: ['data-pc-call', 'aria-label', 'title', 'style'] });
+    const taken = removals();
 
     // The page replaces the list's body with the same rows (issue #12's re-render).
     old.body.remove();
     const fresh = list(600);
-    for (const [anchor, end] of at(fresh.anchors)) ends.set(anchor, end);
+    for (const [anchor, end] of rowEnds(fresh.anchors)) ends.set(anchor, end);
     instance.markStale();
-    for (const anchor of fresh.anchors) instance.add(anchor, [button()]);
+    instance.readThrough(false);
+    for (const anchor of fresh.anchors) instance.add(anchor, [target(anchor)]);
+    // The first pass: the old rows' hosts are out of sight until every button in them has its new number.
+    frames.shift()?.();
+    // The first host keeps a number of the page: its 249 gone rows' buttons go one by one, the new
+    // rows' 249 are made, in a host of their own (none goes into a parked one).
+    expect(hosts().map((host) => host.classList.contains('parked'))).toEqual([false, false, true, false]);
+    instance.readThrough(true);
     runFrames();
-    await observed();
-    count([...inOverlay.takeRecords(), ...inBody.takeRecords()]);
-    inOverlay.disconnect();
-    inBody.disconnect();
 
-    // The first host lost its 249 rows' buttons; the two others went whole; the root never left the body.
-    expect(removed).toEqual({ hosts: 2, buttons: 249, roots: 0 });
+    // The 351 buttons of the two hosts the list alone had are the new rows' own; the first host's 249 were made again.
+    const now = fresh.anchors.map((anchor) => instance.buttonsOf(anchor)[0]);
+    expect(same(now.slice(249), buttons.slice(250))).toBe(true);
+    expect(now.slice(0, 249).some((b) => buttons.includes(b as HTMLButtonElement))).toBe(false);
+    expect(await taken()).toEqual({ hosts: 0, buttons: 249, roots: 0 });
+    expect(attributes.takeRecords().filter((record) => record.attributeName !== 'style' || (record.target as HTMLElement).style.getPropertyValue('--written') !== 'no')).toEqual([]);
+    attributes.disconnect();
+    expect(now.slice(249).every((b) => b?.style.getPropertyValue('--written') === 'no')).toBe(true);
+    expect(hosts().map((host) => [host.querySelectorAll('button').length, host.classList.contains('parked')])).toEqual([
+      [1, false],
+      [250, false],
+      [101, false],
+      [249, false],
+    ]);
     expect(shownButtons()).toHaveLength(601);
-    expect(hosts().every((host) => host.querySelector('button'))).toBe(true);
-    expect(overlayRoots()).toHaveLength(1);
     expect(old.anchors.some((anchor) => instance.placementOf(anchor) !== undefined)).toBe(false);
+  });
+
+  it('moves a kept button where its number now is, and writes the number as now shown', () => {
+    const old = list(300);
+    const ends = new Map<Anchor, NumberEnd>(rowEnds(old.anchors));
+    const { instance, runFrames, buttons } = drawn(old.anchors, ends);
+    // The same numbers in the opposite order, one of them written another way.
+    old.body.remove();
+    const fresh = list(300);
+    fresh.anchors.reverse();
+    for (const [anchor, end] of rowEnds(fresh.anchors)) ends.set(anchor, end);
+    instance.markStale();
+    for (const anchor of fresh.anchors) instance.add(anchor, [target(anchor, anchor === fresh.anchors[0] ? '(415) 555-0299' : undefined)]);
+    instance.readThrough(true);
+    runFrames();
+    // Row i now shows what row 299 - i showed: its button, moved to row i's place.
+    const now = fresh.anchors.map((anchor) => instance.buttonsOf(anchor)[0] as HTMLButtonElement);
+    expect(same(now, [...buttons].reverse())).toBe(true);
+    expect(now.map((b) => b.style.getPropertyValue('top'))).toEqual(fresh.anchors.map((_, i) => `${20 + i * 20 - 1}px`));
+    expect(now[0]?.getAttribute('aria-label')).toBe('Call (415) 555-0299');
+    expect(now[0]?.dataset.pcCall).toBe('+14155550299');
+    expect(shownButtons()).toHaveLength(300);
+    expect(hosts().some((host) => host.classList.contains('parked'))).toBe(false);
+  });
+
+  it("gives a number at a new place a parked button only once the page is read through, not one whose own number is yet to come", () => {
+    const old = list(3);
+    const ends = new Map<Anchor, NumberEnd>(rowEnds(old.anchors));
+    const { instance, runFrames, buttons } = drawn(old.anchors, ends);
+    old.body.remove();
+    // A new first row calls the old third row's number; the old rows follow, a row lower each.
+    const first = list(1, 2);
+    const rest = list(3);
+    for (const [anchor, end] of rowEnds([...first.anchors, ...rest.anchors])) ends.set(anchor, end);
+    instance.markStale();
+    instance.readThrough(false);
+    instance.add(first.anchors[0] as Text, [target(first.anchors[0] as Text)]);
+    runFrames();
+    // Read early, at a place no parked button had: a new button; the third row's still waits for it.
+    expect(buttons.includes(instance.buttonsOf(first.anchors[0] as Text)[0] as HTMLButtonElement)).toBe(false);
+    instance.readThrough(true);
+    for (const anchor of rest.anchors) instance.add(anchor, [target(anchor)]);
+    runFrames();
+    // Read through: each old button taken by its number, one row lower.
+    expect(same(rest.anchors.map((anchor) => instance.buttonsOf(anchor)[0]), buttons)).toBe(true);
+    expect(buttons.map((b) => b.style.getPropertyValue('top'))).toEqual(['39px', '59px', '79px']);
+    expect(shownButtons()).toHaveLength(4);
+  });
+
+  it('takes away the buttons of numbers that did not come back, and makes new ones for new numbers, once the page is read through', async () => {
+    const old = list(500);
+    const ends = new Map<Anchor, NumberEnd>(rowEnds(old.anchors));
+    const { instance, runFrames, buttons } = drawn(old.anchors, ends);
+    const taken = removals();
+    // The first 200 rows are gone; 300 rows stay where they were; 100 new numbers come after them.
+    old.body.remove();
+    const fresh = list(400, 200);
+    for (const [anchor, end] of rowEnds(fresh.anchors, 20 + 200 * 20)) ends.set(anchor, end);
+    instance.markStale();
+    // The scanner reads on: what the page removed waits for what it will hand over next.
+    instance.readThrough(false);
+    for (const anchor of fresh.anchors) instance.add(anchor, [target(anchor)]);
+    runFrames();
+    // Not read through yet: the gone numbers' buttons wait, out of sight.
+    // The second host's rows all came back: shown again; the first's 50 that did wait with the rest.
+    expect(shownButtons().filter((b) => !b.closest('.parked'))).toHaveLength(250 + 100);
+    instance.readThrough(true);
+    runFrames();
+    const now = fresh.anchors.map((anchor) => instance.buttonsOf(anchor)[0] as HTMLButtonElement);
+    expect(same(now.slice(0, 300), buttons.slice(200))).toBe(true);
+    expect(now.slice(300).some((b) => buttons.includes(b))).toBe(false);
+    expect(now.map((b) => b.dataset.pcCall)).toEqual(fresh.anchors.map((anchor) => target(anchor).e164));
+    expect(shownButtons()).toHaveLength(400);
+    expect(buttons.slice(0, 200).some((b) => b.isConnected)).toBe(false);
+    expect(hosts().some((host) => host.classList.contains('parked') || !host.querySelector('button'))).toBe(false);
+    // The first host's 200 gone ones went one by one (it holds 50 that came back), its root stayed.
+    expect(await taken()).toEqual({ hosts: 0, buttons: 200, roots: 0 });
   });
 
   it('clips the buttons of a scrolling element to its box and moves them with its scroll', () => {
@@ -409,9 +523,9 @@ describe('ButtonOverlay', () => {
     const [text] = texts(1, box) as [Text];
     const clip: ClipBox = { left: 10, top: 50, right: 210, bottom: 150, scrollLeft: 0, scrollTop: 0 };
     const { instance, runFrames } = overlay(new Map([[text, { right: 100, top: 60, bottom: 80 }]]), new Map([[box, clip]]));
-    const b = button();
-    instance.add(text, [b]);
+    instance.add(text, [target(text)]);
     runFrames();
+    const b = instance.buttonsOf(text)[0] as HTMLButtonElement;
     const root = hosts()[0];
     const clipBox = root?.querySelector<HTMLElement>('.clip');
     expect(clipBox?.className).toBe('clip clipped');

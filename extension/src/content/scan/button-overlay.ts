@@ -1,4 +1,6 @@
 import { adoptCallButtonStyle } from '../call-button-style.ts';
+import { createCallButton, retargetCallButton } from '../call-buttons.ts';
+import type { PhoneTarget } from '../../numbers/detect-numbers.ts';
 import type { Anchor } from './button-slots.ts';
 import { type ClipBox, type NumberEnd, numberEndReader, outerClip, type Placement, PlacementReader, type ReadClipBox, readClipBox, type ReadNumberEnd } from './number-geometry.ts';
 import { type ButtonAt, isAppend, nodesBefore, sameAt, sentinelsOf } from './layout-shift.ts';
@@ -38,7 +40,11 @@ export interface OverlayOptions {
 /** The buttons of one anchor, and where they were last put. */
 interface Entry {
   anchor: Anchor;
+  targets: readonly PhoneTarget[];
+  /** One per target, in order: made, or taken over from a number the page removed, when first placed. */
   buttons: HTMLButtonElement[];
+  /** Its number is gone from the page; its buttons wait, out of sight, for a new anchor to take them over. */
+  parked?: boolean;
   /** Undefined until placed; inline: in the page after the anchor (see Placement). */
   inline?: boolean;
   /** Both undefined while its number is not rendered: its buttons are in no host. */
@@ -69,6 +75,14 @@ interface Layer {
 interface HostGroup {
   entries: Set<Entry>;
   sentinels: Entry[] | undefined;
+  /** Entries parked in it, not in `entries`: the host is out of sight while there are any. */
+  parked: number;
+}
+
+/** Parked entries calling the same numbers, in the order the page had them; those before `next` were taken. */
+interface ParkedList {
+  entries: Entry[];
+  next: number;
 }
 
 /** What one read pass found of a layer: its clip box and how far its element is scrolled. */
@@ -94,6 +108,18 @@ export class ButtonOverlay {
   private readonly pending: Entry[] = [];
   private readonly layers = new Map<Element | null, Layer>();
   private readonly groups = new Map<OverlayHost, HostGroup>();
+  /**
+   * Buttons of numbers the page removed, in hosts out of sight, by the numbers they call, and by
+   * number and place: a list re-rendered whole brings most of its numbers back, where they were
+   * or elsewhere, and their new anchors take these buttons over instead of new ones made and the
+   * old hosts taken out (issue #12). Parked until the scanner has read the page's changes through
+   * (`readThrough`) and the pending entries are placed; what is left then goes.
+   */
+  private readonly parked = new Map<string, ParkedList>();
+  private readonly parkedAt = new Map<string, Entry>();
+  private readonly parkedHosts = new Map<OverlayHost, Layer>();
+  /** Nobody reading the page (no scanner told otherwise): nothing to wait for. */
+  private readThroughMarked = true;
   private readonly readNumberEnd: ReadNumberEnd;
   private readonly readClipBox: ReadClipBox;
   private readonly schedule: (callback: () => void) => void;
@@ -122,15 +148,28 @@ export class ButtonOverlay {
     this.schedule = options.schedule ?? afterLayout;
   }
 
-  /** Shows `buttons` at the end of `anchor`'s text, from a coming frame on. */
-  add(anchor: Anchor, buttons: HTMLButtonElement[]): void {
+  /**
+   * Shows a button per target at the end of `anchor`'s text, from a coming frame on: buttons of
+   * the same numbers that the page removed with their anchors, if any are parked, else new ones.
+   */
+  add(anchor: Anchor, targets: readonly PhoneTarget[]): void {
     this.remove(anchor);
-    if (buttons.length === 0) return;
-    const entry: Entry = { anchor, buttons, epoch: -1, top: 0 };
+    if (targets.length === 0) return;
+    const entry: Entry = { anchor, targets, buttons: [], epoch: -1, top: 0 };
     this.entries.set(anchor, entry);
     this.pending.push(entry);
     this.watch();
     this.requestFrame();
+  }
+
+  /**
+   * Whether the scanner has read the page's changes through, told at each of its hand-offs: once
+   * it has, buttons parked for numbers that did not come back go as soon as the pending entries
+   * are placed; while it reads on, they wait for its next hand-offs.
+   */
+  readThrough(done: boolean): void {
+    this.readThroughMarked = done;
+    if (done && this.parkedHosts.size > 0) this.requestFrame();
   }
 
   /** Takes the anchor's buttons away now. */
@@ -138,7 +177,14 @@ export class ButtonOverlay {
     const entry = this.entries.get(anchor);
     if (!entry) return;
     this.entries.delete(anchor);
+    // Our own removal must not look like the page removing them (ButtonSlots.anchorToRestore).
+    for (const button of entry.buttons) owners.delete(button);
     this.unplace(entry);
+  }
+
+  /** The anchor's buttons, once placed. */
+  buttonsOf(anchor: Anchor): readonly HTMLButtonElement[] {
+    return this.entries.get(anchor)?.buttons ?? [];
   }
 
   /** True when the anchor's buttons are shown or about to be; `inline` when they are in the page after it. */
@@ -162,6 +208,10 @@ export class ButtonOverlay {
     this.pending.length = 0;
     this.layers.clear();
     this.groups.clear();
+    this.parked.clear();
+    this.parkedAt.clear();
+    this.parkedHosts.clear();
+    this.readThroughMarked = true;
     this.watching?.abort();
     this.watching = undefined;
     this.resizes?.disconnect();
@@ -214,7 +264,7 @@ export class ButtonOverlay {
         this.entries.delete(entry.anchor);
         continue;
       }
-      budget -= entry.buttons.length;
+      budget -= entry.targets.length;
       fresh.push({ entry, placement: placements.of(entry.anchor) });
     }
     if (this.shifted) this.checkShifts(readLayer, scrollX, scrollY);
@@ -249,9 +299,18 @@ export class ButtonOverlay {
     for (const entry of stale) if (entry.layer) readLayer(entry.layer);
 
     // Write.
-    const goneHosts = this.forgetGone(gone);
+    this.park(gone);
     for (const [layer, read] of layerReads) if (read) for (const host of layer.hosts) this.clipHost(layer, host, read);
     for (const { entry } of moved) this.unplace(entry);
+    // Parked buttons go first to the numbers back at their own places, then to others (takeOver).
+    if (this.parkedHosts.size > 0) {
+      for (const { entry, placement } of fresh) {
+        const end = ends.get(entry);
+        if (!end || placement.inline) continue;
+        const layer = this.layerFor(placement.clip);
+        this.takeOver(entry, layer, buttonAt(end, layerReads.get(layer) ?? null, scrollX, scrollY), false);
+      }
+    }
     for (const { entry, placement } of [...fresh, ...moved]) {
       const end = ends.get(entry);
       if (!end) this.keepOut(entry);
@@ -273,7 +332,7 @@ export class ButtonOverlay {
       }
     }
     // After the new hosts went in: the overlay's root stays, not taken out and put back (a change of the page's body).
-    for (const host of goneHosts) host.detach();
+    if (this.readThroughMarked && this.pending.length === 0) this.dropParked();
 
     if (this.pending.length > 0 || skipped) this.requestFrame();
     if (this.pending.length === 0) this.settle();
@@ -339,6 +398,8 @@ export class ButtonOverlay {
     entry.layer = layer;
     entry.top = end.top + scrollY;
     const at = buttonAt(end, read, scrollX, scrollY);
+    // From elsewhere only in the last pass of the page's change: no later entry may want it at its own place.
+    if (entry.buttons.length === 0 && !this.takeOver(entry, layer, at, this.readThroughMarked && this.pending.length === 0)) this.make(entry);
     // Rewriting a style that did not change still restyles the button and lays its host out again.
     if (!sameAt(entry.at, at)) {
       entry.at = at;
@@ -362,6 +423,7 @@ export class ButtonOverlay {
   }
 
   private placeInline(entry: Entry): void {
+    if (entry.buttons.length === 0) this.make(entry);
     entry.inline = true;
     const { anchor } = entry;
     if (!anchor.parentNode) return;
@@ -387,28 +449,120 @@ export class ButtonOverlay {
   }
 
   /**
-   * Forgets the entries of numbers the page removed. A host left holding none of the page's
-   * numbers is returned, to go whole with its buttons in it, one write: a tbody of 10,000 rows
-   * replaced took its 10,000 buttons out one by one, each host's group updated at each (issue #12).
-   * No new button goes into it meanwhile.
+   * The entries of numbers the page removed. A host left holding none of the page's numbers keeps
+   * their buttons, out of sight (one write), for new anchors of the same numbers to take over: a
+   * tbody of 10,000 rows replaced took its 10,000 buttons out (later its hosts whole) and made
+   * 10,000 new ones, inserted, styled and laid out again (issue #12). A host that still holds
+   * other numbers has the gone ones' buttons taken out. No new button goes into a parked host.
    */
-  private forgetGone(gone: readonly Entry[]): OverlayHost[] {
+  private park(gone: readonly Entry[]): void {
     const goneIn = new Map<OverlayHost, number>();
     for (const { host } of gone) if (host) goneIn.set(host, (goneIn.get(host) ?? 0) + 1);
     for (const [host, count] of goneIn) if (count < this.groupOf(host).entries.size) goneIn.delete(host);
     for (const entry of gone) {
       this.entries.delete(entry.anchor);
-      const { host, layer } = entry;
-      if (!host || !layer || !goneIn.has(host)) this.unplace(entry);
-      else if (this.groups.has(host)) this.forgetHost(layer, host);
+      const { host, layer, at } = entry;
+      if (!host || !layer || !at || !goneIn.has(host)) {
+        this.unplace(entry);
+        continue;
+      }
+      const group = this.groupOf(host);
+      group.entries.delete(entry);
+      group.sentinels = undefined;
+      group.parked++;
+      entry.parked = true;
+      const calls = callsOf(entry.targets);
+      let list = this.parked.get(calls);
+      if (!list) {
+        list = { entries: [], next: 0 };
+        this.parked.set(calls, list);
+      }
+      list.entries.push(entry);
+      this.parkedAt.set(placeKey(calls, at), entry);
+      if (!host.parked) {
+        host.park();
+        this.parkedHosts.set(host, layer);
+      }
     }
-    return [...goneIn.keys()];
+  }
+
+  /**
+   * Gives a new entry the buttons of a parked one calling the same numbers: the one at the same
+   * place (nothing written), else, `elsewhere`, the first the page had. Its attributes are written
+   * where they differ (the number as shown), its position where it moved; it goes into another
+   * host only if its layer changed or it moved far from its host's others. Taken from elsewhere
+   * only in the pass that places the last entries of a page read through: the list repeats its
+   * numbers (a CRM's contacts share a switchboard), and a row read early took the button of a row
+   * further down that the scanner had yet to hand over, which then took the next one's, each
+   * moved far, into new hosts (tests/e2e/overlay.test.ts's re-renders grew a host each).
+   */
+  private takeOver(entry: Entry, layer: Layer, at: ButtonAt, elsewhere: boolean): boolean {
+    const calls = callsOf(entry.targets);
+    let kept = this.parkedAt.get(placeKey(calls, at));
+    if (elsewhere && (!kept?.parked || kept.layer !== layer)) {
+      const list = this.parked.get(calls);
+      while (list && list.next < list.entries.length && !list.entries[list.next]?.parked) list.next++;
+      kept = list?.entries[list.next];
+    }
+    const host = kept?.host;
+    if (!kept?.parked || (kept.layer !== layer && !elsewhere) || !host || !kept.at) return false;
+    kept.parked = false;
+    this.parkedAt.delete(placeKey(calls, kept.at));
+    entry.buttons = kept.buttons;
+    entry.buttons.forEach((button, i) => {
+      retargetCallButton(button, entry.targets[i] as PhoneTarget);
+      owners.set(button, entry.anchor);
+    });
+    const group = this.groupOf(host);
+    group.parked--;
+    if (kept.layer === layer && (layer.clip !== null || host.takesAt(at.top))) {
+      entry.host = host;
+      entry.at = kept.at;
+      group.entries.add(entry);
+      group.sentinels = undefined;
+    } else host.remove(entry.buttons);
+    if (group.parked === 0) this.showParked(host);
+    return true;
+  }
+
+  private make(entry: Entry): void {
+    entry.buttons = entry.targets.map((target) => createCallButton(this.doc, target));
+    for (const button of entry.buttons) owners.set(button, entry.anchor);
+  }
+
+  /** A parked host none of whose buttons waits any longer: shown again, or gone whole if it holds none of the page's numbers. */
+  private showParked(host: OverlayHost): void {
+    const layer = this.parkedHosts.get(host);
+    if (!layer) return;
+    this.parkedHosts.delete(host);
+    if (this.groupOf(host).entries.size === 0) this.dropHost(layer, host);
+    else host.unpark();
+  }
+
+  /**
+   * The parked buttons no new anchor took: a host holding no other goes whole with them (after
+   * the new hosts went in), from one that does they go one by one.
+   */
+  private dropParked(): void {
+    for (const list of this.parked.values()) {
+      for (let i = list.next; i < list.entries.length; i++) {
+        const entry = list.entries[i] as Entry;
+        if (!entry.parked || !entry.host) continue;
+        entry.parked = false;
+        const group = this.groupOf(entry.host);
+        group.parked--;
+        if (group.entries.size > 0) entry.host.remove(entry.buttons);
+      }
+    }
+    this.parked.clear();
+    this.parkedAt.clear();
+    for (const host of [...this.parkedHosts.keys()]) this.showParked(host);
   }
 
   private groupOf(host: OverlayHost): HostGroup {
     let group = this.groups.get(host);
     if (!group) {
-      group = { entries: new Set(), sentinels: undefined };
+      group = { entries: new Set(), sentinels: undefined, parked: 0 };
       this.groups.set(host, group);
     }
     return group;
@@ -533,6 +687,23 @@ export class ButtonOverlay {
     this.waiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** Each button's anchor: the number it was made for or taken over by. */
+const owners = new WeakMap<HTMLButtonElement, Anchor>();
+
+/** The text node or link whose number `button` calls. */
+export function anchorOf(button: HTMLButtonElement): Anchor | undefined {
+  return owners.get(button);
+}
+
+/** What an entry's buttons call, one key for them all: a parked entry's buttons serve another calling the same. */
+function callsOf(targets: readonly PhoneTarget[]): string {
+  return targets.map((target) => (target.extension ? `${target.e164};${target.extension}` : target.e164)).join(' ');
+}
+
+function placeKey(calls: string, at: ButtonAt): string {
+  return `${calls}@${at.left},${at.top}`;
 }
 
 /** Where an entry's first button goes: after the number's end, centred on its line, in its layer's coordinates. */

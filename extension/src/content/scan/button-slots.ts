@@ -1,6 +1,8 @@
-import { createCallButton, isCallButton } from '../call-buttons.ts';
+import { isCallButton } from '../call-buttons.ts';
 import type { PhoneTarget } from '../../numbers/detect-numbers.ts';
-import { ButtonOverlay } from './button-overlay.ts';
+import { anchorOf, ButtonOverlay } from './button-overlay.ts';
+
+export { anchorOf };
 
 /** Where numbers were found: a text node, or a tel:/callto: link. Buttons follow it. */
 export type Anchor = Text | HTMLAnchorElement;
@@ -9,7 +11,6 @@ interface Slot {
   /** The text or href the targets were read from. */
   source: string;
   targets: readonly PhoneTarget[];
-  buttons: HTMLButtonElement[];
 }
 
 /** A page that removes our buttons as fast as we add them wins after this many restores. */
@@ -26,14 +27,6 @@ export function overlayOf(doc: Document): ButtonOverlay {
     overlays.set(doc, overlay);
   }
   return overlay;
-}
-
-/** Each button's anchor: the number it was made for. */
-const owners = new WeakMap<HTMLButtonElement, Anchor>();
-
-/** The text node or link whose number `button` calls. */
-export function anchorOf(button: HTMLButtonElement): Anchor | undefined {
-  return owners.get(button);
 }
 
 /**
@@ -64,30 +57,29 @@ export class ButtonSlots {
     const placement = this.overlay.placementOf(anchor);
     if (placement !== 'inline') return placement === 'overlay';
     let expected: Node | null = anchor.nextSibling;
-    for (const button of slot.buttons) {
+    for (const button of this.overlay.buttonsOf(anchor)) {
       if (button !== expected) return false;
       expected = button.nextSibling;
     }
     return true;
   }
 
-  /** Replaces the anchor's buttons with one per target, in order. */
+  /** Replaces the anchor's buttons with one per target, in order (made, or taken over, by the overlay). */
   place(anchor: Anchor, source: string, targets: readonly PhoneTarget[]): void {
     this.release(anchor);
-    const buttons = targets.map((target) => createCallButton(this.doc, target));
-    for (const button of buttons) owners.set(button, anchor);
-    this.overlay.add(anchor, buttons);
-    this.slots.set(anchor, { source, targets, buttons });
+    this.overlay.add(anchor, targets);
+    this.slots.set(anchor, { source, targets });
   }
 
   /** Removes the anchor's buttons and forgets it. */
   release(anchor: Anchor): void {
-    const slot = this.slots.get(anchor);
-    if (!slot) return;
-    this.slots.delete(anchor);
-    // Forget the owners first: our own removal must not look like the page removing them.
-    for (const button of slot.buttons) owners.delete(button);
+    if (!this.slots.delete(anchor)) return;
     this.overlay.remove(anchor);
+  }
+
+  /** Whether every change of the page is read (see ButtonOverlay.readThrough). */
+  readThrough(done: boolean): void {
+    this.overlay.readThrough(done);
   }
 
   /** Resolves once every button placed so far is in the page. */
@@ -105,7 +97,7 @@ export class ButtonSlots {
    */
   anchorToRestore(removed: Node): Anchor | undefined {
     if (!isCallButton(removed)) return undefined;
-    const anchor = owners.get(removed);
+    const anchor = anchorOf(removed);
     if (!anchor?.isConnected) return undefined;
     const now = Date.now();
     const restore = this.restores.get(anchor);

@@ -80,6 +80,8 @@ export class OverlayHost {
   private extent: { left: number; top: number; right: number; bottom: number } | undefined;
   private written = '';
   count = 0;
+  /** Its buttons' numbers are gone from the page: out of sight until new numbers take them or they go. */
+  parked = false;
 
   constructor(doc: Document, clipped: boolean) {
     this.element = doc.createElement('div');
@@ -93,7 +95,18 @@ export class OverlayHost {
   }
 
   get hasRoom(): boolean {
-    return this.count < HOST_CAPACITY;
+    return this.count < HOST_CAPACITY && !this.parked;
+  }
+
+  /** Hides the host's buttons, one write for all of them: none of their numbers is in the page. */
+  park(): void {
+    this.parked = true;
+    this.element.classList.add('parked');
+  }
+
+  unpark(): void {
+    this.parked = false;
+    this.element.classList.remove('parked');
   }
 
   /** Puts the host in the overlay's root, and the root back at the end of the body if the page took it out (a body re-rendered whole). */

@@ -349,6 +349,7 @@ class PageScanner {
         for (const { change } of writes) safely(change);
       });
     }
+    this.slots.readThrough(this.queue.isEmpty);
     if (!this.reading) this.settle();
   }
 
