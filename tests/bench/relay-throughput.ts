@@ -247,6 +247,28 @@ export async function benchWebhookCpu(options: { rounds: number; calls: number; 
   return { rounds, profile: { newCalls: selfTimeByFunction(profile, windows.newCalls), updates: selfTimeByFunction(profile, windows.updates) } };
 }
 
+/**
+ * New calls with `counts` agents registered (one of them connected; the calls routed by the
+ * called number), each count on a relay of its own, the counts' order reversed every other round
+ * so that the machine's drift weighs on both ends alike: the registered rows of `pnpm bench relay`
+ * without the rest, for pairing 1 against 10,000 (tests/bench/registered-agents.ts).
+ */
+export async function benchRegisteredAgents(options: { rounds: number; calls: number; counts: number[] }): Promise<Array<Record<number, Throughput>>> {
+  const rounds: Array<Record<number, Throughput>> = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    const figures: Record<number, Throughput> = {};
+    for (const count of round % 2 === 1 ? options.counts : [...options.counts].reverse()) {
+      figures[count] = await withRelay({ extraAgents: count - 1 }, async (target) => {
+        await warmUp(target);
+        return (await throughputPhases(target, options.calls, { updates: false })).newCalls;
+      });
+    }
+    rounds.push(figures);
+    console.log(`registered agents round ${round}`, JSON.stringify(Object.fromEntries(Object.entries(figures).map(([count, t]) => [count, { perS: t.webhooksPerSecond, cpuMs: t.serverCpuMs, mainThreadMs: t.serverMainThreadMs }]))));
+  }
+  return rounds;
+}
+
 function cpuSummary(phases: WebhookCpuFigures) {
   return {
     newPerS: phases.newCalls.webhooksPerSecond,
