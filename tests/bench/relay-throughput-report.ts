@@ -50,7 +50,8 @@ process with the same work per webhook, at the rate in the forwarder's column, a
 per webhook shown above.
 
 New calls per second with agents in the relay's table (one of them connected; the calls are
-routed by the called number):
+routed by the called number), each count on a relay of its own in every round, the counts' order
+reversed every other round (the 1-agent row is not the relay's run of the first table):
 
 | agents registered | new-call webhooks per second | against 1 agent |
 | ---: | ---: | ---: |
@@ -107,7 +108,14 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   the before and after).
 - **Agents by number.** A new call reads the agents with the called number (an index), not the
   whole agent table, so that its cost does not grow with the agents registered (the table
-  above says what this run measured).
+  above says what this run measured; a test holds a new call's and its update's statements to
+  their indexes with 10,000 agents). The bench measured 1 agent first (the relay's run of the
+  first table) and 10,000 last, minutes later, and the ratio moved from one bench to the next
+  (x1.03, then x0.88 with rounds of x0.88, x0.93 and x0.72) with nothing changed on that path:
+  paired on main's tree (\`tests/bench/registered-agents.ts\`, 14 rounds, load 5 to 6), 10,000
+  against 1 agent, the relay's CPU per new call x1.00 at the median (x0.72 to x1.19), the rate
+  x1.10 (x0.50 to x2.46). Each count now has a relay of its own in every round, the order
+  reversed every other round.
 - **Group commit, the disk synced off the main thread.** The store begins a batch once the
   event loop has read the requests already arrived, so the webhooks of one turn share one
   SQLite transaction; SQLite commits with \`synchronous=NORMAL\` and the relay fsyncs the
