@@ -161,22 +161,24 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   \`webhook-cpu.ts\` put the relay's CPU per webhook 10 to 40 % above this tree's (the frames'
   coalescing below, measured apart, moved it neither way), for a lone webhook's gain of 0.03 ms
   at the median ("One sender" below).
-  A batch takes in, before its COMMIT, the transactions queued once its reads are answered (those webhooks' own, a few promise steps later: it waits for a tick), so
-  that a webhook's read and write share one SQLite transaction where they took two batches (two
-  thirds of the guards' reads were batches of reads alone). Reads alone still begin a read
-  transaction (no write lock: another process may write meanwhile) and take the write lock only
-  when a transaction joins, if no other process committed since (else it waits for the next
-  batch). A batch's sync waits one turn for the next batch, the webhooks read meanwhile, as the
-  write batch after a batch of reads did. Synced at once instead, strace over one
-  \`webhook-cpu.ts --calls 2000\` run counted fcntl 8,070 -> 6,306 and log writes 22,540 ->
-  20,592, but fsyncs 595 -> 742, and the relay's CPU per new call moved x0.75 to x1.12 (five
-  pairs, load 10 to 18). With the sync waiting a turn, against main's tree alternately (five
-  pairs, load 14 to 19, the test suite running beside the first three): the relay's CPU per new
-  call x0.74, x0.75, x0.93, x0.72, x1.04 (its main thread x0.75, x0.72, x0.94, x0.71, x1.08), per
-  update x0.70, x0.73, x1.12, x0.83, x0.97, while the forwarder's own per new call moved x0.74 to
-  x1.00 between the runs of a pair (relay / forwarder x0.78, x0.92, x1.09, x0.97, x1.04); the new
-  calls' rate against the forwarder's x2.15, x1.60, x0.84, x0.93, x1.66: not told from the noise
-  at that load, and to be read again on a quiet machine. The instance is read
+  A batch takes in, before its COMMIT, the transactions queued once its reads are answered (those
+  webhooks' own, a few promise steps later: it waits for a tick), so that a webhook's read and
+  write share one SQLite transaction where they took two batches (two thirds of the guards' reads
+  were batches of reads alone). Reads alone still begin a read transaction (no write lock: another
+  process may write meanwhile) and take the write lock only when a transaction joins, if no other
+  process committed since (else it waits for the next batch). A batch's sync waits one turn for
+  the next batch, the webhooks read meanwhile, as the write batch after a batch of reads did.
+  Synced at once instead, strace over one \`webhook-cpu.ts --calls 2000\` run counted fcntl 8,070 ->
+  6,306 and log writes 22,540 -> 20,592, but fsyncs 595 -> 742, and the relay's CPU per new call
+  moved x0.75 to x1.12 (five pairs, load 10 to 18). With the sync waiting a turn (as kept), strace
+  over one such run: fsyncs 634 -> 505, log writes 22,541 -> 18,541, fcntl 7,708 -> 5,360; against
+  main's tree alternately (five pairs, load 14 to 19, the test suite running beside the first
+  three): the relay's CPU per new call x0.74, x0.75, x0.93, x0.72, x1.04 (its main thread x0.75,
+  x0.72, x0.94, x0.71, x1.08), per update x0.70, x0.73, x1.12, x0.83, x0.97, while the forwarder's
+  own per new call moved x0.74 to x1.00 between the runs of a pair (relay / forwarder x0.78,
+  x0.92, x1.09, x0.97, x1.04); the new calls' rate against the forwarder's x2.15, x1.60, x0.84,
+  x0.93, x1.66: not told from the noise at that load, and to be read again on a quiet machine.
+  The instance is read
   without its connector XML (5 KB for Twilio's, in overflow pages): the plan compiled from it is
   kept per instance and \`updated_at\`, and the XML read only when that version is new to the
   relay (a PUT here or on another relay).
