@@ -177,7 +177,10 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   x0.72, x0.94, x0.71, x1.08), per update x0.70, x0.73, x1.12, x0.83, x0.97, while the forwarder's
   own per new call moved x0.74 to x1.00 between the runs of a pair (relay / forwarder x0.78,
   x0.92, x1.09, x0.97, x1.04); the new calls' rate against the forwarder's x2.15, x1.60, x0.84,
-  x0.93, x1.66: not told from the noise at that load, and to be read again on a quiet machine.
+  x0.93, x1.66: not told from the noise at that load. Four pairs on a quiet machine
+  (load 3.0 to 4.3): per new call x0.97, x1.06, x0.89, x0.88, per update x0.97, x1.01, x0.80, x0.86
+  (the forwarder's own per new call x0.73 to x1.16), the new calls' rate against the forwarder's
+  x1.15, x0.66, x1.09, x1.05.
   The instance is read
   without its connector XML (5 KB for Twilio's, in overflow pages): the plan compiled from it is
   kept per instance and \`updated_at\`, and the XML read only when that version is new to the
