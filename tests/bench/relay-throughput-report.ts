@@ -50,7 +50,8 @@ process with the same work per webhook, at the rate in the forwarder's column, a
 per webhook shown above.
 
 New calls per second with agents in the relay's table (one of them connected; the calls are
-routed by the called number):
+routed by the called number), each count on a relay of its own in every round, the counts' order
+reversed every other round (the 1-agent row is not the relay's run of the first table):
 
 | agents registered | new-call webhooks per second | against 1 agent |
 | ---: | ---: | ---: |
@@ -107,7 +108,14 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   the before and after).
 - **Agents by number.** A new call reads the agents with the called number (an index), not the
   whole agent table, so that its cost does not grow with the agents registered (the table
-  above says what this run measured).
+  above says what this run measured; a test holds a new call's and its update's statements to
+  their indexes with 10,000 agents). The bench measured 1 agent first (the relay's run of the
+  first table) and 10,000 last, minutes later, and the ratio moved from one bench to the next
+  (x1.03, then x0.88 with rounds of x0.88, x0.93 and x0.72) with nothing changed on that path:
+  paired on main's tree (\`tests/bench/registered-agents.ts\`, 14 rounds, load 5 to 6), 10,000
+  against 1 agent, the relay's CPU per new call x1.00 at the median (x0.72 to x1.19), the rate
+  x1.10 (x0.50 to x2.46). Each count now has a relay of its own in every round, the order
+  reversed every other round.
 - **Group commit, the disk synced off the main thread.** The store begins a batch once the
   event loop has read the requests already arrived, so the webhooks of one turn share one
   SQLite transaction; SQLite commits with \`synchronous=NORMAL\` and the relay fsyncs the
@@ -152,7 +160,28 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   against 305 and 13,977), or a read transaction open for most of each turn; paired runs of
   \`webhook-cpu.ts\` put the relay's CPU per webhook 10 to 40 % above this tree's (the frames'
   coalescing below, measured apart, moved it neither way), for a lone webhook's gain of 0.03 ms
-  at the median ("One sender" below). The instance is read
+  at the median ("One sender" below).
+  A batch takes in, before its COMMIT, the transactions queued once its reads are answered (those
+  webhooks' own, a few promise steps later: it waits for a tick), so that a webhook's read and
+  write share one SQLite transaction where they took two batches (two thirds of the guards' reads
+  were batches of reads alone). Reads alone still begin a read transaction (no write lock: another
+  process may write meanwhile) and take the write lock only when a transaction joins, if no other
+  process committed since (else it waits for the next batch). A batch's sync waits one turn for
+  the next batch, the webhooks read meanwhile, as the write batch after a batch of reads did.
+  Synced at once instead, strace over one \`webhook-cpu.ts --calls 2000\` run counted fcntl 8,070 ->
+  6,306 and log writes 22,540 -> 20,592, but fsyncs 595 -> 742, and the relay's CPU per new call
+  moved x0.75 to x1.12 (five pairs, load 10 to 18). With the sync waiting a turn (as kept), strace
+  over one such run: fsyncs 634 -> 505, log writes 22,541 -> 18,541, fcntl 7,708 -> 5,360; against
+  main's tree alternately (five pairs, load 14 to 19, the test suite running beside the first
+  three): the relay's CPU per new call x0.74, x0.75, x0.93, x0.72, x1.04 (its main thread x0.75,
+  x0.72, x0.94, x0.71, x1.08), per update x0.70, x0.73, x1.12, x0.83, x0.97, while the forwarder's
+  own per new call moved x0.74 to x1.00 between the runs of a pair (relay / forwarder x0.78,
+  x0.92, x1.09, x0.97, x1.04); the new calls' rate against the forwarder's x2.15, x1.60, x0.84,
+  x0.93, x1.66: not told from the noise at that load. Four pairs on a quiet machine
+  (load 3.0 to 4.3): per new call x0.97, x1.06, x0.89, x0.88, per update x0.97, x1.01, x0.80, x0.86
+  (the forwarder's own per new call x0.73 to x1.16), the new calls' rate against the forwarder's
+  x1.15, x0.66, x1.09, x1.05.
+  The instance is read
   without its connector XML (5 KB for Twilio's, in overflow pages): the plan compiled from it is
   kept per instance and \`updated_at\`, and the XML read only when that version is new to the
   relay (a PUT here or on another relay).

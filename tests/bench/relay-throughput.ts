@@ -128,13 +128,7 @@ export async function benchRelayThroughput(options: ThroughputOptions): Promise<
     const load = await withRelay({}, (target) => loadFigures(target, options));
     const sockets = await withRelay({ fanOutAgents: options.fanOutAgents }, (target) => socketFigures(target, options));
     const relay = { ...load, ...sockets };
-    const registered: Record<number, Throughput> = { 1: relay.newCalls };
-    for (const count of options.registeredAgents) {
-      registered[count] = await withRelay({ extraAgents: count - 1 }, async (target) => {
-        await warmUp(target);
-        return (await throughputPhases(target, options.calls, { updates: false })).newCalls;
-      });
-    }
+    const registered = await registeredThroughput(options.calls, [1, ...options.registeredAgents], round);
     const crm = await crmThroughput(options.calls);
     rounds.push({ forwarder, relay, registered, crm });
     console.log(`relay throughput round ${round}`, JSON.stringify(summary(rounds.at(-1)!)));
@@ -245,6 +239,35 @@ export async function benchWebhookCpu(options: { rounds: number; calls: number; 
   });
   const profile = readRelayProfile(options.profileDir, pid);
   return { rounds, profile: { newCalls: selfTimeByFunction(profile, windows.newCalls), updates: selfTimeByFunction(profile, windows.updates) } };
+}
+
+/**
+ * New calls with `counts` agents registered (one of them connected; the calls routed by the
+ * called number), each count on a relay of its own, the counts' order reversed every other round
+ * so that the machine's drift weighs on both ends alike: measured one after the other, 1 agent
+ * first and 10,000 last minutes later, the ratio moved x0.72 to x1.03 from one bench to the next
+ * while the relay's CPU per webhook did not move (issue 13).
+ */
+async function registeredThroughput(calls: number, counts: readonly number[], round: number): Promise<Record<number, Throughput>> {
+  const figures: Record<number, Throughput> = {};
+  for (const count of round % 2 === 1 ? counts : [...counts].reverse()) {
+    figures[count] = await withRelay({ extraAgents: count - 1 }, async (target) => {
+      await warmUp(target);
+      return (await throughputPhases(target, calls, { updates: false })).newCalls;
+    });
+  }
+  return figures;
+}
+
+/** The registered rows of `pnpm bench relay` without the rest, for pairing 1 agent against 10,000 (tests/bench/registered-agents.ts). */
+export async function benchRegisteredAgents(options: { rounds: number; calls: number; counts: number[] }): Promise<Array<Record<number, Throughput>>> {
+  const rounds: Array<Record<number, Throughput>> = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    const figures = await registeredThroughput(options.calls, options.counts, round);
+    rounds.push(figures);
+    console.log(`registered agents round ${round}`, JSON.stringify(Object.fromEntries(Object.entries(figures).map(([count, t]) => [count, { perS: t.webhooksPerSecond, cpuMs: t.serverCpuMs, mainThreadMs: t.serverMainThreadMs }]))));
+  }
+  return rounds;
 }
 
 function cpuSummary(phases: WebhookCpuFigures) {

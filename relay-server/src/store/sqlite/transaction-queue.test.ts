@@ -194,8 +194,57 @@ describe('plain calls', () => {
       });
       await expect(failing).rejects.toThrow('no such table');
       expect(await read('CA1')).toBe(true);
+      await queue.idle();
       expect(db.inTransaction).toBe(false);
     } finally {
+      await queue.idle();
+      db.close();
+    }
+  });
+
+  /** The queue on its own connection, with the SQLite transactions it begins listed. */
+  function queueCountingBegins() {
+    const db = new Database(join(dir, 'relay.db'));
+    const begins: string[] = [];
+    const prepare = db.prepare.bind(db);
+    db.prepare = ((sql: string) => {
+      const statement = prepare(sql);
+      if (!sql.startsWith('BEGIN')) return statement;
+      const run = statement.run.bind(statement);
+      return Object.assign(statement, { run: () => (begins.push(sql), run()) });
+    }) as typeof db.prepare;
+    return { db, begins, queue: new TransactionQueue(db, new SqliteTables(db), MAX_BATCH, undefined) };
+  }
+
+  it("takes the transactions queued once its reads are answered into the same SQLite transaction: a webhook's read and write in one (issue 13)", async () => {
+    const { db, begins, queue } = queueCountingBegins();
+    try {
+      const webhook = (callId: string) => queue.read(() => 'instance').then(() => queue.run((tx) => insert(tx, callId)));
+      expect(await Promise.all([webhook('CA1'), webhook('CA2')])).toEqual([1, 2]);
+      expect(begins).toEqual(['BEGIN']);
+      expect(['CA1', 'CA2'].every(committed)).toBe(true);
+      // A batch that began with writes takes them too.
+      const first = queue.run((tx) => insert(tx, 'CA3'));
+      const second = queue.read(() => 'instance').then(() => queue.run((tx) => insert(tx, 'CA4')));
+      expect(await Promise.all([first, second])).toEqual([3, 4]);
+      expect(begins).toEqual(['BEGIN', 'BEGIN IMMEDIATE']);
+    } finally {
+      await queue.idle();
+      db.close();
+    }
+  });
+
+  it('runs them in a batch of their own when another process committed since its reads began', async () => {
+    const { db, begins, queue } = queueCountingBegins();
+    const other = new Database(join(dir, 'relay.db'));
+    try {
+      // The read sees the database as it was when it began; another process commits right after.
+      const read = queue.read(() => (db.prepare('SELECT count(*) FROM calls').get(), other.prepare(`UPDATE agents SET name = 'Ada' WHERE id = 'ada'`).run()));
+      expect(await read.then(() => queue.run((tx) => insert(tx, 'CA1')))).toBe(1);
+      expect(begins).toEqual(['BEGIN', 'BEGIN IMMEDIATE']);
+      expect(committed('CA1')).toBe(true);
+    } finally {
+      other.close();
       await queue.idle();
       db.close();
     }

@@ -49,6 +49,8 @@ export class TransactionQueue {
     this.sql = {
       beginRead: db.prepare('BEGIN'),
       begin: db.prepare('BEGIN IMMEDIATE'),
+      // Writes nothing, but takes the write lock: a read transaction becomes a write one, if nothing was committed since it began.
+      claimWrite: db.prepare('UPDATE directory_version SET version = version WHERE 0'),
       commit: db.prepare('COMMIT'),
       rollback: db.prepare('ROLLBACK'),
     };
@@ -88,15 +90,18 @@ export class TransactionQueue {
    * of its own (issue 13: commits were a third of the relay's CPU profile).
    */
   private async drain(): Promise<void> {
+    let waited = false;
     while (this.waiting.length > 0 || this.reads.length > 0) {
-      await afterPendingIo();
-      const reads = this.reads.splice(0);
-      if (this.waiting.length === 0) this.runReadsAlone(reads);
-      else await this.runBatch(this.waiting.splice(0, this.maxBatch), reads);
-      // A batch's sync waits for the next batch when transactions queued while it ran (the webhooks
-      // whose reads it answered) or since: they commit in the next turn, and one sync covers both.
-      // Never for more than that one batch.
-      if (this.unsynced.length > 1 || this.waiting.length === 0) this.syncCommitted();
+      if (!waited) await afterPendingIo();
+      await this.runBatch(this.waiting.splice(0, this.maxBatch), this.reads.splice(0));
+      waited = false;
+      // A batch's sync waits one turn for the next batch: the webhooks read meanwhile commit in it,
+      // and one sync covers both. Never for more than that one batch.
+      if (this.unsynced.length > 1) this.syncCommitted();
+      else if (this.waiting.length === 0 && this.reads.length === 0) {
+        await afterPendingIo();
+        waited = true;
+      }
     }
     this.syncCommitted();
     this.draining = undefined;
@@ -122,15 +127,18 @@ export class TransactionQueue {
    * failing again.
    */
   private async runBatch(batch: Queued[], reads: QueuedRead[]): Promise<void> {
+    // Reads alone begin a read transaction, which takes no write lock: another process may write meanwhile.
+    const writing = { now: batch.length > 0 };
     try {
-      this.sql.begin.run();
+      (writing.now ? this.sql.begin : this.sql.beginRead).run();
     } catch (error) {
       for (const queued of [...reads, ...batch]) queued.reject(error);
       return;
     }
     this.runReads(reads);
     const outcomes: Outcome[] = [];
-    for (const [i, queued] of batch.entries()) {
+    for (let i = 0; i < batch.length || i < (await this.joined(batch, writing)); i++) {
+      const queued = batch[i]!;
       const outcome = await this.runOne(queued);
       outcomes.push(outcome);
       if (!outcome.ok && batch.length > 1) {
@@ -155,6 +163,7 @@ export class TransactionQueue {
       this.sql.commit.run();
     } catch (error) {
       if (this.db.inTransaction) this.sql.rollback.run();
+      if (batch.length === 0) return;
       this.tables.forgetKept();
       for (const [i, queued] of batch.entries()) {
         queued.reject(error);
@@ -162,6 +171,8 @@ export class TransactionQueue {
       }
       return;
     }
+    // Reads alone: nothing written, nothing to sync.
+    if (batch.length === 0) return;
     this.onCommit();
     const settle = () => {
       for (const [i, queued] of batch.entries()) {
@@ -185,21 +196,30 @@ export class TransactionQueue {
     });
   }
 
-  /** Reads with no write to share a batch with: one deferred transaction (no write lock) for all of them. */
-  private runReadsAlone(reads: QueuedRead[]): void {
-    try {
-      this.sql.beginRead.run();
-    } catch (error) {
-      for (const queued of reads) queued.reject(error);
-      return;
+  /**
+   * The batch's length once it has run what it holds: the transactions queued meanwhile join it
+   * (up to `maxBatch`), those of the webhooks whose reads it answered above all. A webhook's read
+   * rides a batch and its transaction is queued a few promise steps later, while that batch runs:
+   * it went into the next batch, and two thirds of the guards' reads were batches of reads alone
+   * (issue 13), each webhook in two SQLite transactions. Waits for the promise steps already queued
+   * (a tick runs once they all have), never for I/O: reads queued meanwhile wait for the next batch,
+   * since they must not see its writes. Reads alone take the write lock only now, and only if no
+   * other process committed since they began (else the transactions wait for the next batch).
+   */
+  private async joined(batch: Queued[], writing: { now: boolean }): Promise<number> {
+    if (batch.length >= this.maxBatch) return batch.length;
+    await new Promise((resolve) => process.nextTick(resolve));
+    if (this.waiting.length === 0) return batch.length;
+    if (!writing.now) {
+      try {
+        this.sql.claimWrite.run();
+      } catch {
+        return batch.length;
+      }
+      writing.now = true;
     }
-    this.runReads(reads);
-    try {
-      if (this.db.inTransaction) this.sql.commit.run();
-    } catch {
-      // Nothing was written: ending the transaction any way will do, and the reads have their answers.
-      if (this.db.inTransaction) this.sql.rollback.run();
-    }
+    batch.push(...this.waiting.splice(0, this.maxBatch - batch.length));
+    return batch.length;
   }
 
   private runReads(reads: QueuedRead[]): void {
