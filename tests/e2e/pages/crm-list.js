@@ -86,6 +86,18 @@ const e164Of = (text) => `+1${text.replace(/\D/g, '').slice(-10)}`;
 /** How far right of its number's end a button may start: ours starts 4 px after it. */
 const BUTTON_REACH = 30;
 
+/** Rows are in order: the index of the first box whose bottom is below `y` (its row's cell), by halves. */
+function rowAt(boxes, y) {
+  let low = 0;
+  let high = boxes.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (boxes[middle].bottom < y) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 /**
  * Checks the list's phone cells by place: each has exactly one decoration of its own number at
  * its number, and no decoration below the list's top is anything else (a leftover of a row gone,
@@ -122,14 +134,7 @@ function inPlace(selector) {
       if (box.width === 0) continue;
       const y = (box.top + box.bottom) / 2;
       if (y < top) continue;
-      // Rows are in order: the first cell whose bottom is below the point is its row's.
-      let low = 0;
-      let high = cells.length;
-      while (low < high) {
-        const middle = (low + high) >> 1;
-        if (cellBoxes[middle].bottom < y) low = middle + 1;
-        else high = middle;
-      }
+      const low = rowAt(cellBoxes, y);
       const line = cells[low] && lineEnd(cells[low]);
       const at = line && y >= line.top && y <= line.bottom && box.left >= line.right - 1 && box.left <= line.right + BUTTON_REACH;
       cell = at && decoration.getAttribute('data-pc-call') === e164Of(cells[low].textContent) ? cells[low] : undefined;
@@ -202,14 +207,7 @@ window.bench = {
       const y = (box.top + box.bottom) / 2;
       if (!inside(listBox, x, y)) continue;
       all++;
-      // Rows are in order: the first cell whose bottom is below the point is its row's.
-      let low = 0;
-      let high = cells.length;
-      while (low < high) {
-        const middle = (low + high) >> 1;
-        if (cells[middle].bottom < y) low = middle + 1;
-        else high = middle;
-      }
+      const low = rowAt(cells, y);
       if (cells[low] && inside(cells[low], x, y)) inPhoneCells++;
     }
     return { all, inPhoneCells };
