@@ -124,9 +124,18 @@ function inPlace(selector) {
     }
     return box;
   };
+  const found = shown(decorations(selector));
+  // Chromium gives a zero box to the first element read in a host it skips off screen
+  // (content-visibility: auto, our overlay's), one per host: read one of each parent first.
+  const parents = new Set();
+  for (const decoration of found) {
+    if (parents.has(decoration.parentNode)) continue;
+    parents.add(decoration.parentNode);
+    decoration.getBoundingClientRect();
+  }
   const onCell = new Map();
   let misplaced = 0;
-  for (const decoration of shown(decorations(selector))) {
+  for (const decoration of found) {
     const button = decoration.hasAttribute('data-pc-call');
     let cell;
     if (button) {
