@@ -410,8 +410,8 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   that load \`fan-out.ts\` (5 pairs of 30 calls, load 10 to 12) cannot tell it: the relay's CPU per
   call x0.98, each side's p99 from 270 to 610 ms. PostgreSQL reads them each time.
 - **Measured and left.** Frames written straight to the socket, the snapshot's bytes encoded once
-  per commit (x0.92 more of the sends' CPU, measured alone): they would bypass ws's sender, which
-  queues frames of its own when a message is compressed, for about 1 ms of a call's 40. The
+  per commit (x0.92 more of the sends' CPU, measured alone), for about 1 ms of a call's 40: built
+  since, for what they save a relay not yet warm (a live event's frame, below). The
   foreign keys of events and links: 1 to 2 ms of 13 of the transaction's CPU on a fresh database,
   none measurable after 40 calls, for a rebuilt table. The index entries: each agent's link and
   event go into that agent's place in two indexes (call_agents' key, events' (agent, seq)), so the
@@ -613,6 +613,22 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   agent's counter does), so a reader could read past an event another relay has numbered and not
   yet committed; the appends need an order of their own (a transaction-scoped advisory lock taken
   before the seq is drawn), and the scale-out tests again.
+- **A live event's frame written straight to its connection.** Each socket's live event was
+  \`ws.send\` of its message's bytes: ws built a header buffer of its own and wrote the two corked,
+  one \`writev\` through Node's stream (the frame, \`dispatch\`, \`sendFrame\`, cork, two writes,
+  uncork, \`_writev\`: some fifteen functions a socket). The socket now builds the whole frame (RFC
+  6455: final, unmasked, text; its length, its seqs and a copy of the call's part encoded once per
+  call event) in one buffer and writes it to the TCP socket, one \`write\`; ws still writes its own
+  frames (the welcome, replays, pongs, the close), at once and in order since the server offers no
+  compression (\`perMessageDeflate: false\`, said outright), and nothing is written once the
+  socket is closing (its close frame out). What a fresh relay pays most for is the JIT of that
+  path: with the 200 warm-up webhooks sent to one agent, a fan-out's first three or four calls
+  took 2 to 4 times a later one's (last socket 64 to 80 ms against 20 to 30, load 3 to 4), so the
+  p99 of 20 or 40 calls is those calls'. \`fan-out.ts\` alternating with the tree before (load 4.9
+  to 7.9): warmed up, 40 calls, 3 pairs, the relay's CPU per call x0.97, x0.95, x0.88; on a relay
+  as \`pnpm bench relay\` runs it (its sockets connected, closed and connected again, no warm-up),
+  20 calls, 3 pairs: x0.86, x0.79, x0.86, and the p99 per socket 271 -> 102, 190 -> 80, 76 -> 73 ms
+  (the p50 x0.95, x0.66, x0.94).
 `;
 }
 
