@@ -652,6 +652,20 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   load 13): 0.30 -> 0.10 ms a call (x0.33 at the median of the rounds' ratios). \`fan-out.ts\`
   cannot tell 0.2 ms of a call's 15 at that load (4 pairs of 30 calls alternating with the tree
   before, load 11 to 15: the main thread per call x1.12, x0.94, x1.00, x0.97).
+- **Where a slow fan-out call's time goes.** Marks at each step of a call for 1,000 agents (a
+  relay instrumented in a throwaway tree, \`fan-out.ts\` after its warm-up, 40 calls, 2 runs at load
+  4.7 to 4.9, medians, ms): the webhook reaching the relay 1.0, guard, mapping and the
+  transaction's statements 2.9, the COMMIT 0.3, the sync 0.9 to 1.6, the transaction's promise
+  and the reply 0.4, the hand-over to the first turn of sends 0.8 to 1.1 (the first send 6.4 to
+  8.2 after the webhook was sent), then the sends 12.8 to 21.4 in 3 or 4 turns of 5 ms. The
+  slowest of the 40: the first fan-outs (above); a sync of 10 to 24 ms (a disk shared with the
+  other sessions' benches); a scavenge of 2 to 4 ms inside the sends (one call in four to ten,
+  stretched to 15 to 22 ms at load 15); sends in 6 or 7 turns where the others took 3 or 4, with
+  nothing of the relay's own between them (the machine's other processes). A checkpoint running
+  beside a call was not among the slowest. The sends are kernel time for the most part: under the
+  queue's turns, after the frame above, \`write\` itself was 68 % of the samples, Node's stream
+  some 8 %, the relay's code 22 % (the queue 5, the hub 4.6, the socket's checks 4.2, its frame 6,
+  the metrics told per socket 1.8, before the hand-over above).
 `;
 }
 
