@@ -629,7 +629,14 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   to 7.9): warmed up, 40 calls, 3 pairs, the relay's CPU per call x0.97, x0.95, x0.88; on a relay
   as \`pnpm bench relay\` runs it (its sockets connected, closed and connected again, no warm-up),
   20 calls, 3 pairs: x0.86, x0.79, x0.86, and the p99 per socket 271 -> 102, 190 -> 80, 76 -> 73 ms
-  (the p50 x0.95, x0.66, x0.94).
+  (the p50 x0.95, x0.66, x0.94). Against this tree with that one line back to \`ws.send\` (the
+  frame's payload handed over), alternately, 4 pairs of 30 calls after the 5 unmeasured (below),
+  load 12 to 14: the relay's main thread per call (schedstat, median of the calls) x0.86, x0.89,
+  x0.78, x0.93, the process's CPU x0.87, x0.87, x0.86, x0.88. A bare probe disagrees and is left
+  unexplained: 1,000 sockets read by another process, prebuilt bytes, nothing but the sends in a
+  tight loop (40 rounds alternating, load 12): \`ws.send\` 4.4 ms per 1,000, the frame written 5.0
+  (x1.20; with the bytes built per send x1.18, corked x1.18); what the relay saves is around the
+  send, not in it.
 - **A fan-out's first calls, unmeasured.** The relay that takes the fan-out in \`pnpm bench relay\`
   is a process of its own, started for it: its first calls to 1,000 agents ran the send path before
   the JIT had compiled it for that use, where the forwarder's fan-out ran in the process its load
