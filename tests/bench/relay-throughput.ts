@@ -189,6 +189,7 @@ export async function benchFanOutAlone(options: { agents: number; calls: number;
     const sockets = await BenchSocket.connectMany(target.origin, target.tokens.fanOut);
     try {
       await warmUp(target);
+      await warmUpFanOut(target, sockets);
       // The relay's CPU per call is what load on a shared machine changes least: the wall-clock figures wait for the CPU.
       const cpuBefore = cpuMs(target.pid);
       const fanOutFigures = await fanOut(target, sockets, options.calls);
@@ -345,6 +346,7 @@ async function socketFigures(target: Target, options: ThroughputOptions): Promis
       kbPerSocket: perSocket(rssBefore, rssAfter),
       firstKbPerSocket: perSocket(rssFirst, rssFirstAfter),
     };
+    await warmUpFanOut(target, sockets);
     return { idle, fanOut: await fanOut(target, sockets, options.fanOutCalls) };
   } finally {
     for (const socket of sockets) socket.close();
@@ -447,9 +449,13 @@ async function unloaded(target: Target, calls: number): Promise<Percentiles> {
  */
 export const FAN_OUT_WARM_UP = 5;
 
-/** Incoming calls to the team number, one at a time, each waiting until every socket has it, after the unmeasured ones. */
-async function fanOut(target: Target, sockets: BenchSocket[], calls: number): Promise<FanOut> {
+/** The unmeasured fan-out calls: before `fanOut` on every server, and before the CPU it measures. */
+async function warmUpFanOut(target: Target, sockets: BenchSocket[]): Promise<void> {
   for (const index of takeCalls(target, FAN_OUT_WARM_UP)) await fanOutCall(target, sockets, index);
+}
+
+/** Incoming calls to the team number, one at a time, each waiting until every socket has it. */
+async function fanOut(target: Target, sockets: BenchSocket[], calls: number): Promise<FanOut> {
   const deliveryMs: number[] = [];
   const lastSocketMs: number[] = [];
   const firstSocketMs: number[] = [];
