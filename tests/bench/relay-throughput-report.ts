@@ -5,7 +5,7 @@
 import type { CrmPhase } from './crm-run.ts';
 import type { Percentiles } from './relay.ts';
 import { phase, times } from './relay-report.ts';
-import { CONCURRENCY, type Throughput, type ThroughputComparison } from './relay-throughput.ts';
+import { CONCURRENCY, FAN_OUT_WARM_UP, type Throughput, type ThroughputComparison } from './relay-throughput.ts';
 
 /** Issue 13's goals. */
 export const THROUGHPUT_GOALS = { newCallsPerSecond: 5000, ofForwarder: 0.5, unloadedP99Ms: 10, fanOutP99Ms: 50, idleKbPerAgent: 10 };
@@ -24,7 +24,8 @@ bodies and signatures computed before the clock starts, each server warmed up fi
 ringing) at ${CONCURRENCY} concurrent senders, then their completed statuses, while one agent's
 socket receives every event; ${count(options.unloadedCalls)} calls from one sender for the unloaded latency;
 ${count(options.fanOutCalls)} incoming calls, one at a time, to a number ${count(options.fanOutAgents)} connected agents
-have. Idle memory: resident memory before and after the ${count(options.fanOutAgents)} sockets connect (authenticated,
+have, after ${FAN_OUT_WARM_UP} such calls unmeasured on each server (a relay's first fan-outs run before the JIT
+has compiled their path: design text). Idle memory: resident memory before and after the ${count(options.fanOutAgents)} sockets connect (authenticated,
 welcomed), the second time they do: the first time also grows the heap for the garbage of the
 handshakes, which V8 keeps (its own row). Medians of ${options.rounds} round(s); each ratio is taken within a round, then the median, so
 that what else runs on the machine weighs on both sides alike.
@@ -410,8 +411,8 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   that load \`fan-out.ts\` (5 pairs of 30 calls, load 10 to 12) cannot tell it: the relay's CPU per
   call x0.98, each side's p99 from 270 to 610 ms. PostgreSQL reads them each time.
 - **Measured and left.** Frames written straight to the socket, the snapshot's bytes encoded once
-  per commit (x0.92 more of the sends' CPU, measured alone): they would bypass ws's sender, which
-  queues frames of its own when a message is compressed, for about 1 ms of a call's 40. The
+  per commit (x0.92 more of the sends' CPU, measured alone), for about 1 ms of a call's 40: built
+  since, for what they save a relay not yet warm (a live event's frame, below). The
   foreign keys of events and links: 1 to 2 ms of 13 of the transaction's CPU on a fresh database,
   none measurable after 40 calls, for a rebuilt table. The index entries: each agent's link and
   event go into that agent's place in two indexes (call_agents' key, events' (agent, seq)), so the
@@ -613,6 +614,65 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   agent's counter does), so a reader could read past an event another relay has numbered and not
   yet committed; the appends need an order of their own (a transaction-scoped advisory lock taken
   before the seq is drawn), and the scale-out tests again.
+- **A live event's frame written straight to its connection.** Each socket's live event was
+  \`ws.send\` of its message's bytes: ws built a header buffer of its own and wrote the two corked,
+  one \`writev\` through Node's stream (the frame, \`dispatch\`, \`sendFrame\`, cork, two writes,
+  uncork, \`_writev\`: some fifteen functions a socket). The socket now builds the whole frame (RFC
+  6455: final, unmasked, text; its length, its seqs and a copy of the call's part encoded once per
+  call event) in one buffer and writes it to the TCP socket, one \`write\`; ws still writes its own
+  frames (the welcome, replays, pongs, the close), at once and in order since the server offers no
+  compression (\`perMessageDeflate: false\`, said outright), and nothing is written once the
+  socket is closing (its close frame out). What a fresh relay pays most for is the JIT of that
+  path: with the 200 warm-up webhooks sent to one agent, a fan-out's first three or four calls
+  took 2 to 4 times a later one's (last socket 64 to 80 ms against 20 to 30, load 3 to 4), so the
+  p99 of 20 or 40 calls is those calls'. \`fan-out.ts\` alternating with the tree before (load 4.9
+  to 7.9): warmed up, 40 calls, 3 pairs, the relay's CPU per call x0.97, x0.95, x0.88; on a relay
+  as \`pnpm bench relay\` runs it (its sockets connected, closed and connected again, no warm-up),
+  20 calls, 3 pairs: x0.86, x0.79, x0.86, and the p99 per socket 271 -> 102, 190 -> 80, 76 -> 73 ms
+  (the p50 x0.95, x0.66, x0.94). Against this tree with that one line back to \`ws.send\` (the
+  frame's payload handed over), alternately, 4 pairs of 30 calls after the 5 unmeasured (below),
+  load 12 to 14: the relay's main thread per call (schedstat, median of the calls) x0.86, x0.89,
+  x0.78, x0.93, the process's CPU x0.87, x0.87, x0.86, x0.88. A bare probe disagrees and is left
+  unexplained: 1,000 sockets read by another process, prebuilt bytes, nothing but the sends in a
+  tight loop (40 rounds alternating, load 12): \`ws.send\` 4.4 ms per 1,000, the frame written 5.0
+  (x1.20; with the bytes built per send x1.18, corked x1.18); what the relay saves is around the
+  send, not in it.
+- **A fan-out's first calls, unmeasured.** The relay that takes the fan-out in \`pnpm bench relay\`
+  is a process of its own, started for it: its first calls to 1,000 agents ran the send path before
+  the JIT had compiled it for that use, where the forwarder's fan-out ran in the process its load
+  phases had warmed. The relay's main thread per call (\`/proc/<pid>/task/<pid>/schedstat\`, which
+  load moves little), on such a relay, the tree before this and the frame above, 14 calls, 2 runs
+  each at load 10 to 12: 39.8, 49.6, 20.9, 22.8, 21.6, then 17 to 19; 38.4, 23.5, 20.7, 19.4, then
+  16.6 to 18; with the frame 32.1, 28.1, 19.8, 19.6, then 15 to 17 (two calls at 29 and 31);
+  33.8, 19.2, then 14.6 to 16.8. After the 200 warm-up webhooks to one agent (\`fan-out.ts\`),
+  the first three calls still took 24.8 to 31.9 ms against 15 to 17, and their last socket 64 to
+  80 ms against 20 to 30 at load 3 to 4: 3 of 20 calls are 15 % of the sockets, so the p99 was
+  theirs. Each server now takes 5 fan-out calls unmeasured before the 20, and \`fan-out.ts\`
+  alike; what a relay just started pays for its first fan-outs is the series above.
+- **A commit's events handed to the hub at once.** The publisher (which holds a new call's events
+  back for its CRM contact) handed the hub each agent's events apart, so the fan-out queue took a
+  call for 1,000 agents as 1,000 commits: 1,000 groupings and clock readings, and the sent count and
+  push latency told once per socket where they are meant to be told once per commit and turn. What
+  is not held now goes on in one hand-over per commit, and a release hands over every agent it
+  frees in one. The hand-over alone (a probe: the publisher and the queue, 1,000 agents, the
+  metrics told as the hub tells them, the tree before and this alternately, 20 rounds of 100 calls,
+  load 13): 0.30 -> 0.10 ms a call (x0.33 at the median of the rounds' ratios). \`fan-out.ts\`
+  cannot tell 0.2 ms of a call's 15 at that load (4 pairs of 30 calls alternating with the tree
+  before, load 11 to 15: the main thread per call x1.12, x0.94, x1.00, x0.97).
+- **Where a slow fan-out call's time goes.** Marks at each step of a call for 1,000 agents (a
+  relay instrumented in a throwaway tree, \`fan-out.ts\` after its warm-up, 40 calls, 2 runs at load
+  4.7 to 4.9, medians, ms): the webhook reaching the relay 1.0, guard, mapping and the
+  transaction's statements 2.9, the COMMIT 0.3, the sync 0.9 to 1.6, the transaction's promise
+  and the reply 0.4, the hand-over to the first turn of sends 0.8 to 1.1 (the first send 6.4 to
+  8.2 after the webhook was sent), then the sends 12.8 to 21.4 in 3 or 4 turns of 5 ms. The
+  slowest of the 40: the first fan-outs (above); a sync of 10 to 24 ms (a disk shared with the
+  other sessions' benches); a scavenge of 2 to 4 ms inside the sends (one call in four to ten,
+  stretched to 15 to 22 ms at load 15); sends in 6 or 7 turns where the others took 3 or 4, with
+  nothing of the relay's own between them (the machine's other processes). A checkpoint running
+  beside a call was not among the slowest. The sends are kernel time for the most part: under the
+  queue's turns, after the frame above, \`write\` itself was 68 % of the samples, Node's stream
+  some 8 %, the relay's code 22 % (the queue 5, the hub 4.6, the socket's checks 4.2, its frame 6,
+  the metrics told per socket 1.8, before the hand-over above).
 `;
 }
 

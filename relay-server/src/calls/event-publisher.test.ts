@@ -25,6 +25,30 @@ describe('EventPublisher', () => {
     expect(delivered).toHaveLength(6);
   });
 
+  it('hands a commit\'s events over in one delivery, published or released, however many agents they go to (issue 13)', () => {
+    const deliveries: AgentEvent[][] = [];
+    const publisher = new EventPublisher((events) => deliveries.push([...events]));
+    const team = ['ada', 'bob', 'cy'];
+    publisher.publish(team.map((agentId) => event(agentId, 1)));
+    expect(deliveries.map((d) => d.map((e) => e.agentId))).toEqual([team]);
+    const release = publisher.hold([event('ada', 2), event('bob', 2)]);
+    // Held for ada and bob: cy's and dan's go on, in one delivery still.
+    publisher.publish([event('ada', 3), event('cy', 2), event('dan', 1), event('bob', 3)]);
+    release();
+    expect(deliveries.slice(1).map((d) => d.map((e) => [e.agentId, e.seq]))).toEqual([
+      [
+        ['cy', 2],
+        ['dan', 1],
+      ],
+      [
+        ['ada', 2],
+        ['ada', 3],
+        ['bob', 2],
+        ['bob', 3],
+      ],
+    ]);
+  });
+
   it('delivers a later held batch only after an earlier one', () => {
     const delivered: AgentEvent[] = [];
     const publisher = new EventPublisher((events) => delivered.push(...events));

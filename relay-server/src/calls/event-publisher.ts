@@ -22,12 +22,19 @@ export class EventPublisher {
 
   constructor(private readonly deliver: (events: readonly AgentEvent[]) => void) {}
 
+  /**
+   * What is not held goes on in one hand-over per commit: one per agent made the hub tell the
+   * metrics of a fan-out to 1,000 agents once per socket, not once per turn (issue 13).
+   */
   publish(events: readonly AgentEvent[]): void {
+    if (this.queues.size === 0) return this.deliver(events);
+    const now: AgentEvent[] = [];
     for (const [agentId, own] of eventsByAgent(events)) {
       const queue = this.queues.get(agentId);
       if (queue) queue.push({ events: own, ready: true });
-      else this.deliver(own);
+      else now.push(...own);
     }
+    if (now.length > 0) this.deliver(now);
   }
 
   /** Whether the agent's events are being kept back (a held batch not released yet, and what queued behind it). */
@@ -49,6 +56,7 @@ export class EventPublisher {
       if (released) return;
       released = true;
       const snapshot = call && JSON.stringify(call);
+      const ready: AgentEvent[] = [];
       for (const [agentId, batch] of batches) {
         // Every queued event of that call was committed before `call` was read: each shows it as it is
         // now, so what the agent sees never goes back (a contact shown, then gone, then shown again).
@@ -58,14 +66,16 @@ export class EventPublisher {
           }
         }
         batch.ready = true;
-        this.flush(agentId);
+        this.takeReady(agentId, ready);
       }
+      if (ready.length > 0) this.deliver(ready);
     };
   }
 
-  private flush(agentId: string): void {
+  /** Moves the agent's batches that are ready, up to the first still held, into `ready`. */
+  private takeReady(agentId: string, ready: AgentEvent[]): void {
     const queue = this.queues.get(agentId)!;
-    while (queue[0]?.ready) this.deliver(queue.shift()!.events);
+    while (queue[0]?.ready) ready.push(...queue.shift()!.events);
     if (queue.length === 0) this.queues.delete(agentId);
   }
 }

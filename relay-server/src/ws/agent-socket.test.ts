@@ -5,7 +5,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { createLogger } from '../log.ts';
 import { RelayMetrics } from '../metrics.ts';
 import type { AgentEvent, EventLog } from '../store/index.ts';
-import { AgentSocket, eventMessage, eventPayload } from './agent-socket.ts';
+import { AgentSocket, eventFrame, eventMessage } from './agent-socket.ts';
 
 /**
  * One agent's event log, as the store keeps it, whose reads the test can hold open: a read sees
@@ -120,8 +120,18 @@ async function receivedExactly(count: number): Promise<void> {
 
 const sent = async (source: string) => (await metrics.render()).match(new RegExp(`relay_ws_events_sent_total\\{source="${source}"\\} (\\d+)`))?.[1] ?? '0';
 
-describe('eventPayload', () => {
-  it('is the message\'s bytes, for each seq of a fan-out and when the call or its kind changes', () => {
+/** The text a server's frame carries (RFC 6455 5.2), checked to be one final, unmasked text frame and nothing more. */
+function frameText(frame: Buffer): string {
+  expect(frame[0]).toBe(0x81);
+  const short = frame[1]!;
+  expect(short & 0x80).toBe(0);
+  const [length, at] = short === 126 ? [frame.readUInt16BE(2), 4] : short === 127 ? [Number(frame.readBigUInt64BE(2)), 10] : [short, 2];
+  expect(frame.length).toBe(at + length);
+  return frame.subarray(at).toString('utf8');
+}
+
+describe('eventFrame', () => {
+  it('is the frame of the message, for each seq of a fan-out and when the call or its kind changes', () => {
     const call = JSON.stringify({ id: 7, from_number: '+33612345678', contact: { name: 'Zoë Ångström' } });
     const events: AgentEvent[] = [
       ...[1, 9, 10, 12345].map((seq) => ({ agentId: 'ada', seq, prevSeq: seq - 1, kind: 'created' as const, call })),
@@ -129,7 +139,17 @@ describe('eventPayload', () => {
       { agentId: 'bob', seq: 3, prevSeq: 0, kind: 'updated', call: JSON.stringify({ id: 8 }) },
       { agentId: 'bob', seq: 4, prevSeq: 3, kind: 'created', call },
     ];
-    for (const event of events) expect(eventPayload(event).toString('utf8')).toBe(eventMessage(event));
+    for (const event of events) expect(frameText(eventFrame(event))).toBe(eventMessage(event));
+  });
+
+  it('gives each length the header RFC 6455 gives it, on either side of 125 and of 65,535 bytes', () => {
+    // The message without its call is 62 bytes at these seqs; the call's text (in quotes) makes up the rest.
+    const at = (length: number): AgentEvent => ({ agentId: 'ada', seq: 1, prevSeq: 0, kind: 'created', call: `"${'x'.repeat(length - 64)}"` });
+    for (const length of [125, 126, 65_535, 65_536]) {
+      const event = at(length);
+      expect(Buffer.byteLength(eventMessage(event))).toBe(length);
+      expect(frameText(eventFrame(event))).toBe(eventMessage(event));
+    }
   });
 });
 
@@ -192,6 +212,19 @@ describe('AgentSocket', () => {
     socket.deliver(log.commit(1));
     await until(() => seqs().length === 1, 'seq 5');
     expect(seqs()).toEqual([5]);
+  });
+
+  it('writes no event after its close frame, while the close handshake is under way', async () => {
+    await connect();
+    await socket.start({ id: 'ada', name: 'Ada' }, 0);
+    socket.deliver(log.commit(1));
+    await receivedExactly(1);
+    const closed = new Promise<Buffer>((resolve) => client.once('close', (_code, reason) => resolve(reason)));
+    // ws's own close (a shutdown's, closeWebSockets): the frame is out, the connection open until the client answers.
+    socket.ws.close(1001, 'bye');
+    expect(socket.deliver(log.commit(1))).toBe(0);
+    expect((await closed).toString()).toBe('bye');
+    expect(seqs()).toEqual([1]);
   });
 
   it('drops a duplicate, whether delivered locally again or read from the log', async () => {

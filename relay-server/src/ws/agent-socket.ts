@@ -20,8 +20,13 @@ const READ_BATCH = 100;
 /** How long a closed client has to answer the close handshake before it is cut off. */
 export const CLOSE_GRACE_MS = 1000;
 
-/** The connection under the WebSocket (the upgraded TCP socket), corked while a run of messages is written. */
-export type Transport = Pick<Duplex, 'cork' | 'uncork'>;
+/**
+ * The connection under the WebSocket (the upgraded TCP socket): corked while a run of messages is
+ * written, and written to straight with a live event's frame. ws's sender writes its own frames
+ * at once, in the order it is handed them, as long as it compresses nothing (the relay's server
+ * offers no compression): a frame written beside them keeps its place.
+ */
+export type Transport = Pick<Duplex, 'cork' | 'uncork' | 'write'>;
 
 export interface AgentSocketOptions {
   store: Pick<EventLog, 'lastSeq' | 'eventsAfter'>;
@@ -37,34 +42,46 @@ function messageHead(event: AgentEvent): string {
   return `{"type":"call","seq":${event.seq},"prev_seq":${event.prevSeq}`;
 }
 
-/** A `CallMessage` (shared relay protocol), spliced as text: the store keeps each call already serialised. */
-export function eventMessage(event: AgentEvent): string {
-  return `${messageHead(event)},"event":"${event.kind}","call":${event.call}}`;
+/** The rest of an event's message, the same for every agent the call event goes to. */
+function messageTail(event: AgentEvent): string {
+  return `,"event":"${event.kind}","call":${event.call}}`;
 }
 
-/** ws's options for a text frame whose payload is handed over as bytes. */
-const TEXT = { binary: false };
+/** A `CallMessage` (shared relay protocol), spliced as text: the store keeps each call already serialised. */
+export function eventMessage(event: AgentEvent): string {
+  return messageHead(event) + messageTail(event);
+}
 
-/** The last event's bytes: a fan-out's events carry one call and kind, and differ by their seqs alone. */
-let last: { call: string; kind: string; payload: Buffer; tailAt: number } | undefined;
+/** The last event's tail, encoded: a fan-out's events carry one call and kind, and differ by their seqs alone. */
+let last: { call: string; kind: string; tail: Buffer } | undefined;
 
 /**
- * `eventMessage`'s bytes, the call's part encoded once per call event rather than once per
- * socket: a fan-out's 1,000 messages differ only by their seqs (issue 13). An event of another call
- * is encoded whole, once, as ws would have encoded its text.
+ * `eventMessage` as the WebSocket frame that carries it (RFC 6455: a final, unmasked text frame),
+ * in one buffer: the call's part encoded once per call event rather than once per socket, each
+ * socket's frame its length, its seqs and a copy of that part (issue 13). Written to the
+ * connection as it is, it is one `write` of one buffer, where `ws.send` added a header buffer
+ * of its own and a corked `writev` of the two.
  */
-export function eventPayload(event: AgentEvent): Buffer {
+export function eventFrame(event: AgentEvent): Buffer {
+  if (last?.call !== event.call || last.kind !== event.kind) last = { call: event.call, kind: event.kind, tail: Buffer.from(messageTail(event)) };
   const head = messageHead(event);
-  if (last?.call !== event.call || last.kind !== event.kind) {
-    const payload = Buffer.from(eventMessage(event));
-    last = { call: event.call, kind: event.kind, payload, tailAt: head.length };
-    return payload;
+  const length = head.length + last.tail.length;
+  const at = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(at + length);
+  frame[0] = 0x81;
+  if (at === 2) frame[1] = length;
+  else if (at === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    frame.writeUInt32BE(length % 2 ** 32, 6);
   }
-  const tail = last.payload.subarray(last.tailAt);
-  const payload = Buffer.allocUnsafe(head.length + tail.length);
-  payload.write(head, 0, 'latin1');
-  tail.copy(payload, head.length);
-  return payload;
+  // The head is digits and ASCII: one byte a character.
+  frame.write(head, at, 'latin1');
+  last.tail.copy(frame, at + head.length);
+  return frame;
 }
 
 /** The sockets that sent a live event in the current tick (`coalesceWithinTick`). */
@@ -152,13 +169,15 @@ export class AgentSocket {
         void this.readFromLog('gap');
         break;
       }
+      // Closing (the client's close frame came in, ours is out): nothing may follow the close frame.
+      if (this.ws.readyState !== this.ws.OPEN) break;
       if (this.ws.bufferedAmount > this.options.bufferLimit) {
         this.cutOff('slow');
         break;
       }
       this.lastSent = event.seq;
       this.coalesceWithinTick();
-      this.ws.send(eventPayload(event), TEXT);
+      this.transport.write(eventFrame(event));
       sent++;
     }
     return sent;

@@ -28,6 +28,8 @@ export function attachWebSocket(server: Server, options: WebSocketOptions): WebS
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_CLIENT_MESSAGE,
+    // No compression: the sockets write live events' frames straight to the connection (agent-socket.ts).
+    perMessageDeflate: false,
     // Never the default (the first protocol offered), which could be the token itself.
     handleProtocols: (offered) => (offered.has(RELAY_SUBPROTOCOL) ? RELAY_SUBPROTOCOL : false),
   });
