@@ -215,6 +215,21 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   x0.97, x0.82, x1.04; the store's side alone (\`webhook-store.ts\`, three pairs of three rounds)
   updates x0.92 to x1.05, new calls x1.1 to x1.3: each new call built, froze and kept its call,
   and the garbage collector carried the calls kept alive (its share 13 -> 15 %).
+  The call events are numbered without AUTOINCREMENT: the store gives each its seq itself (the
+  last one, kept, plus one), so the counter AUTOINCREMENT kept in \`sqlite_sequence\` was read and
+  written by every event's insert and put its page into every commit's log, and an update's
+  commit changes no other page of that table (a one-row \`call_events_after\` keeps where the
+  counter started, above the per-agent events' seqs, until the first call event). The statements
+  alone on \`SqliteTables\` (4,000 calls in batches of 16 per transaction, four rounds, the tree
+  before and this alternately, load 12): the log written per update 2,457 -> 2,199 bytes (a page
+  fewer per commit), per new call 3,745 in both (the calls' own AUTOINCREMENT still writes that
+  page: rebuilding \`calls\` would need its foreign keys off during the migration), their CPU
+  within the noise (per update 14.9 to 15.5 µs -> 14.8 to 15.3 after the first round). Two bare
+  tables in a probe, batches of 8: a call's insert and its event's 6.9 -> 6.0 µs without
+  AUTOINCREMENT on either, about 7.65 -> 7.3 with the calls' kept. The relay's CPU against the tree
+  before (\`webhook-cpu.ts --calls 2000\`, six pairs, load 7.4 to 14.9) does not tell a microsecond:
+  per new call x1.12, x1.08, x1.02, x1.04, x0.91, x1.05, per update x0.93, x0.97, x1.04, x1.07,
+  x1.10, x1.07.
 - **Nothing worked out again that the webhook before had.** The guard's instance with its
   owner is kept, frozen, for the last 64 instances, as the agents of a number are ("The team's
   agents kept between calls" below): read again only once the directory's version has moved,
