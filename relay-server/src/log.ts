@@ -80,10 +80,7 @@ export function hookPathForLog(path: string): string {
   return segments.map((segment, i) => (i <= first || shownInLog(segment) ? segment : '***')).join('/');
 }
 
-/**
- * A module function, not a closure made for each line: the relay runs through tsx, whose esbuild
- * keeps a named closure's name with a `defineProperty` each time one is made (issue 13).
- */
+/** A module function, not a closure per line: tsx's keepNames costs a `defineProperty` per named closure made (issue 13). */
 function shownInLog(segment: string): boolean {
   return segment === '' || isInstanceUidForm(segment) || (WEBHOOK_EVENTS as readonly string[]).includes(segment);
 }

@@ -36,9 +36,9 @@ function isSet(value: Template | undefined, scope: TemplateScope): boolean {
 }
 
 /**
- * The reply's `agentdialing` parameter and the numbers it rings. The renderers below are module
- * functions handed it, not closures made for each reply: the relay runs through tsx, whose
- * esbuild keeps a named closure's name with a `defineProperty` each time one is made (issue 13).
+ * The reply's `agentdialing` parameter and the numbers it rings, handed to the renderers below:
+ * module functions, not closures per reply, since the relay's tsx keeps names, a
+ * `defineProperty` per named closure made (issue 13).
  */
 interface Dialling {
   reply: ReplyPlan;

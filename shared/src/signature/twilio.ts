@@ -88,9 +88,8 @@ export async function verifyTwilioSignature(input: TwilioSignatureInput, repeate
 }
 
 /**
- * Whether `signature` is Twilio's for `url`. A module function, not a closure made for
- * each webhook: the relay runs through tsx, whose esbuild keeps a named closure's name with a
- * `defineProperty` each time one is made (issue 13).
+ * Whether `signature` is Twilio's for `url`. A module function, not a closure per webhook: the
+ * relay's tsx keeps names, a `defineProperty` per named closure made (issue 13).
  */
 async function signs(input: TwilioSignatureInput, signature: string, url: string, params: Array<[string, string]>, repeated: RepeatedValues): Promise<boolean> {
   return constantTimeEqual(await computeTwilioSignature(input.authToken, url, params, repeated, input.hmac), signature);

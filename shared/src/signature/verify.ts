@@ -42,8 +42,7 @@ export async function verifyWebhookSignature(plan: ConnectorPlan, context: RunCo
 async function checkSignature(plan: ConnectorPlan, context: RunContext, request: WebhookRequest, options: VerifyOptions): Promise<SignatureVerdict> {
   const signature = plan.provider?.signature;
   if (!signature) return { checked: false };
-  // Module functions and direct calls, not closures made for each webhook: the relay runs through
-  // tsx, whose esbuild keeps a named closure's name with a `defineProperty` each time one is made (issue 13).
+  // Direct calls and a module `verdict`, not closures per webhook: the relay's tsx keeps names, a `defineProperty` per named closure made (issue 13).
   const headers = request.headers;
   const scope = buildScope(plan, context);
   const secretTemplate = signature.kind === 'telnyx' ? signature.publicKey : signature.kind === 'header' ? signature.value : signature.token;

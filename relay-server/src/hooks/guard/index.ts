@@ -136,9 +136,9 @@ function readBounded(declared: string | undefined, body: Readable | null, max: n
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    // Methods of one object, not named closures: the relay runs through tsx, whose esbuild keeps a
-    // named closure's name with a `defineProperty` each time one is made, four per webhook here
-    // (issue 13). The stream calls them with itself as `this`: they use none.
+    // Methods of one object, not named closures: the relay's tsx keeps names, a `defineProperty` per
+    // named closure made, four per webhook here (issue 13). The stream calls them with itself as
+    // `this`: they use none.
     const on = {
       finish(result: BoundedBody) {
         body.off('data', on.data).off('end', on.end).off('error', on.cutOff).off('close', on.cutOff);
