@@ -266,8 +266,17 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   four, the signature check three, the reply two, the log path one); they are methods of one
   object or module functions now: \`defineProperty\` of a name per webhook 10.14 -> 0.06 (counted
   in process, new calls and updates alike), the CPU per webhook in process x0.88 to x1.20 (three
-  pairs, load 11 to 13: some 2.6 µs of 200, below the noise). What is left of it is paid once, at
-  start-up. The guard's reads run alone were up to 10 % of the busy
+  pairs, load 11 to 13: some 2.6 µs of 200, below the noise), the relay's against the starting tree
+  with the call events' AUTOINCREMENT gone as well (\`webhook-cpu.ts --calls 2000\`, four pairs, load
+  9.8 to 16.5) per new call x0.90, x1.04, x1.06, x0.93, per update x0.84, x1.00, x1.13, x1.05. What is
+  left of it is paid once, at start-up. The statements a webhook runs (in process, recorded on
+  better-sqlite3's statements): a new call 8 besides its batch's BEGIN and COMMIT (the directory's
+  version twice, for the guard's instance and the number's agents, the key looked up, the insert,
+  \`data_version\` twice, the link, the event), an update 7 (the version, the call, its agents, the
+  update, \`data_version\`, the count of its links that \`appendEvents\` checks the entries
+  against, the event): with their share of the batch's COMMIT some 19 µs for a new call and 15 for
+  an update (the probe of \`SqliteTables\` above, warm), under a tenth of the 0.2 ms of a webhook's
+  main thread. The guard's reads run alone were up to 10 % of the busy
   time in one profile of new calls (load 8); strace on the relay under that load counted no
   sleep (SQLite's lock retries sleep) and about one \`fcntl\` per webhook.
 - **The relay's other threads.** Read per thread from /proc during \`webhook-cpu.ts --calls 2000\`
