@@ -77,6 +77,10 @@ export function hookPathForLog(path: string): string {
   const segments = path.split('/');
   const first = segments.findIndex((segment) => segment !== '');
   if (segments[first]?.toLowerCase() !== 'hooks') return path;
-  const shown = (segment: string) => segment === '' || isInstanceUidForm(segment) || (WEBHOOK_EVENTS as readonly string[]).includes(segment);
-  return segments.map((segment, i) => (i <= first || shown(segment) ? segment : '***')).join('/');
+  return segments.map((segment, i) => (i <= first || shownInLog(segment) ? segment : '***')).join('/');
+}
+
+/** A module function, not a closure per line: tsx's keepNames costs a `defineProperty` per named closure made (issue 13). */
+function shownInLog(segment: string): boolean {
+  return segment === '' || isInstanceUidForm(segment) || (WEBHOOK_EVENTS as readonly string[]).includes(segment);
 }

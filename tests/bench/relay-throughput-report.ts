@@ -216,6 +216,21 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   x0.97, x0.82, x1.04; the store's side alone (\`webhook-store.ts\`, three pairs of three rounds)
   updates x0.92 to x1.05, new calls x1.1 to x1.3: each new call built, froze and kept its call,
   and the garbage collector carried the calls kept alive (its share 13 -> 15 %).
+  The call events are numbered without AUTOINCREMENT: the store gives each its seq itself (the
+  last one, kept, plus one), so the counter AUTOINCREMENT kept in \`sqlite_sequence\` was read and
+  written by every event's insert and put its page into every commit's log, and an update's
+  commit changes no other page of that table (a one-row \`call_events_after\` keeps where the
+  counter started, above the per-agent events' seqs, until the first call event). The statements
+  alone on \`SqliteTables\` (4,000 calls in batches of 16 per transaction, four rounds, the tree
+  before and this alternately, load 12): the log written per update 2,457 -> 2,199 bytes (a page
+  fewer per commit), per new call 3,745 in both (the calls' own AUTOINCREMENT still writes that
+  page: rebuilding \`calls\` would need its foreign keys off during the migration), their CPU
+  within the noise (per update 14.9 to 15.5 µs -> 14.8 to 15.3 after the first round). Two bare
+  tables in a probe, batches of 8: a call's insert and its event's 6.9 -> 6.0 µs without
+  AUTOINCREMENT on either, about 7.65 -> 7.3 with the calls' kept. The relay's CPU against the tree
+  before (\`webhook-cpu.ts --calls 2000\`, six pairs, load 7.4 to 14.9) does not tell a microsecond:
+  per new call x1.12, x1.08, x1.02, x1.04, x0.91, x1.05, per update x0.93, x0.97, x1.04, x1.07,
+  x1.10, x1.07.
 - **Nothing worked out again that the webhook before had.** The guard's instance with its
   owner is kept, frozen, for the last 64 instances, as the agents of a number are ("The team's
   agents kept between calls" below): read again only once the directory's version has moved,
@@ -246,9 +261,23 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   passes, 0.42 -> 0.10 µs per incoming webhook's TwiML; Twilio's signature signed without an
   await per candidate URL (three async functions fewer), its check (19 to 33 µs at that load,
   its parts measured alone some 8: scope, secret, form fields, URL, HMAC, comparison) within the
-  noise. tsx's loader keeps function names (esbuild's \`__name\`, a \`defineProperty\` per closure
-  made): 1 to 1.5 % of the relay's busy time in a profile by function, which only a relay
-  compiled ahead of time would not pay. The guard's reads run alone were up to 10 % of the busy
+  noise. tsx's loader keeps function names (esbuild's \`__name\`, a \`defineProperty\` per named
+  closure made, some 0.26 µs each in a probe): 1 to 2.4 % of the relay's busy time in a profile
+  by function. The webhook's path made ten such closures per webhook (the guard's body reader
+  four, the signature check three, the reply two, the log path one); they are methods of one
+  object or module functions now: \`defineProperty\` of a name per webhook 10.14 -> 0.06 (counted
+  in process, new calls and updates alike), the CPU per webhook in process x0.88 to x1.20 (three
+  pairs, load 11 to 13: some 2.6 µs of 200, below the noise), the relay's against the starting tree
+  with the call events' AUTOINCREMENT gone as well (\`webhook-cpu.ts --calls 2000\`, four pairs, load
+  9.8 to 16.5) per new call x0.90, x1.04, x1.06, x0.93, per update x0.84, x1.00, x1.13, x1.05. What is
+  left of it is paid once, at start-up. The statements a webhook runs (in process, recorded on
+  better-sqlite3's statements): a new call 8 besides its batch's BEGIN and COMMIT (the directory's
+  version twice, for the guard's instance and the number's agents, the key looked up, the insert,
+  \`data_version\` twice, the link, the event), an update 7 (the version, the call, its agents, the
+  update, \`data_version\`, the count of its links that \`appendEvents\` checks the entries
+  against, the event): with their share of the batch's COMMIT some 19 µs for a new call and 15 for
+  an update (the probe of \`SqliteTables\` above, warm), under a tenth of the 0.2 ms of a webhook's
+  main thread. The guard's reads run alone were up to 10 % of the busy
   time in one profile of new calls (load 8); strace on the relay under that load counted no
   sleep (SQLite's lock retries sleep) and about one \`fcntl\` per webhook.
 - **The relay's other threads.** Read per thread from /proc during \`webhook-cpu.ts --calls 2000\`
@@ -283,6 +312,31 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   pair at load 17), x0.97, x0.97, x1.03, per update x0.64, x0.82, x1.06, x1.19, V8's workers 0.15 to
   0.165 -> 0.13 to 0.15 ms, for 60 to 70 MB more resident memory (64 MB: 85 to 130 more): not
   shown to pay, and not applied where the relay starts.
+  Where the relay's CPU goes over the two measured phases alone, by thread and by symbol (\`perf
+  record\` on the relay from its new-call phase to its end, CPU-sampled, load 4): the main
+  thread 55 %, V8's four workers 40 % (TurboFan 34 points of it, their collector 2, the rest
+  malloc and the kernel), libuv's pool 4 % (the log's syncs), the checkpoint thread 0.3 %; of the
+  main thread's, SQLite's own code is 3 points, the kernel 7 (the writes, syncs' submission and
+  wake-ups), the collector 1.4, and the rest V8 running the JS. Its system calls over a whole run
+  (\`strace -c -f\` from listening to exit, some 4,400 webhooks with the warm-up, load 5): 5,144
+  \`writev\` (an HTTP answer each, headers and body in one, and the agent's frames), 4,871 \`read\`,
+  12,394 \`pwrite64\` (the log: SQLite writes a frame's header and its page apart, some 1.4 pages
+  per webhook), 3,865 \`fcntl\` (the batches' locks), 964 \`pread64\`, 794 \`write\` (the log
+  lines, one per turn), 382 \`fsync\`. The compiles (\`--trace-opt
+  --trace-deopt\`, one run, load 4.5): 12 in the warm-up's new calls, 23 in its statuses, 158 in
+  the measured new calls (742 ms on the workers' clock for functions optimised there for the
+  first time, none twice: @hono/node-server's \`newRequest\` 44, \`runBatch\` 37,
+  \`ingestWebhook\` 27, \`mapWebhook\` 23, \`verifyTwilioSignature\` 21, Node's HTTP and stream
+  functions; 67 ms again after 9 deopts) and 47 in the updates (189 ms, and 155 again after 19
+  deopts: Node's stream functions, and the path's \`for ... of\` over arrays of another elements
+  kind, such as the transaction's \`knownIds\`, the publisher's events and the log's fields, met in
+  the first updates). The 400 webhooks of the warm-up are too few for V8 to find the relay's path
+  hot: the bench's new-call phase pays the optimising of most of it, which a relay serving for
+  hours pays once. Measured and left, one run each beside runs without the flag (load 3.8 to
+  4.9): \`--no-turbo-inlining\` the relay's CPU per new call 0.42 ms against 0.44 and 0.445, its
+  main thread 0.25 against 0.215 and 0.225, per update 0.31 against 0.29 and 0.295 (the
+  compiler's work moved to the code it did not inline);
+  \`--max-inlined-bytecode-size-cumulative=230\` (a quarter of V8's 920) 0.41, 0.24 and 0.325.
 - **The updates' compiles.** Per thread during \`webhook-cpu.ts --calls 2000\` (as above, load 9 to
   14), per update: the relay's main thread 0.355 ms, V8's workers 0.185, libuv's pool 0.04; the
   forwarder 0.065 and 0.015. With \`--no-concurrent-recompilation\` (TurboFan compiling on the main

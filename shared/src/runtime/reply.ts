@@ -24,12 +24,8 @@ export function renderReply(reply: ReplyPlan | undefined, scope: TemplateScope, 
   for (const header of reply.headers) headers[header.name] = renderTemplate(header.value, scope);
   const hasContentType = Object.keys(headers).some((k) => k.toLowerCase() === 'content-type');
   if (!hasContentType) headers['Content-Type'] = reply.format === 'xml' ? 'text/xml' : 'application/json';
-  const expand: Expand = (parameter, current) => {
-    const dialled = reply.agentDialing !== undefined && parameter.name === reply.agentDialing && Boolean(dialNumbers?.length);
-    const copies = dialled ? dialNumbers!.map((number) => ({ parameter, scope: { ...current, vars: { ...current.vars, extension: number } } })) : [{ parameter, scope: current }];
-    return { dialled, copies: copies.filter((copy) => !copy.parameter.optional || isSet(copy.parameter.value, copy.scope)) };
-  };
-  const body = reply.format === 'xml' ? renderXml(reply.root, reply.parameters, scope, expand) : renderJson(reply.root === 'array', reply.parameters, scope, expand);
+  const dialling: Dialling = { reply, numbers: dialNumbers };
+  const body = reply.format === 'xml' ? renderXml(reply.root, reply.parameters, scope, dialling) : renderJson(reply.root === 'array', reply.parameters, scope, dialling);
   return { status: reply.status, headers, body };
 }
 
@@ -39,46 +35,64 @@ function isSet(value: Template | undefined, scope: TemplateScope): boolean {
   return text !== undefined && text !== '';
 }
 
-/** One parameter as rendered (once, or once per dialled agent with `@extension` bound), optional ones left out when empty. */
-type Expand = (parameter: ReplyParameterPlan, scope: TemplateScope) => { dialled: boolean; copies: Array<{ parameter: ReplyParameterPlan; scope: TemplateScope }> };
+/**
+ * The reply's `agentdialing` parameter and the numbers it rings, handed to the renderers below:
+ * module functions, not closures per reply, since the relay's tsx keeps names, a
+ * `defineProperty` per named closure made (issue 13).
+ */
+interface Dialling {
+  reply: ReplyPlan;
+  numbers: readonly string[] | undefined;
+}
 
-function renderXml(root: string, parameters: ReplyParameterPlan[], scope: TemplateScope, expand: Expand): string {
-  const element = (parameter: ReplyParameterPlan, s: TemplateScope): string => {
-    const attrs = parameter.attrs
-      .filter((a) => !a.optional || isSet(a.value, s))
-      .map((a) => ` ${a.name}="${escapeXml(renderTemplate(a.value, s), true)}"`)
-      .join('');
-    const text = parameter.value ? escapeXml(renderTemplate(parameter.value, s), false) : '';
-    const inner = text + parameter.children.flatMap((c) => expand(c, s).copies).map((e) => element(e.parameter, e.scope)).join('');
-    return inner ? `<${parameter.name}${attrs}>${inner}</${parameter.name}>` : `<${parameter.name}${attrs}/>`;
-  };
-  const content = parameters.flatMap((p) => expand(p, scope).copies).map((e) => element(e.parameter, e.scope)).join('');
+/** One parameter as rendered (once, or once per dialled agent with `@extension` bound), optional ones left out when empty. */
+function expand(parameter: ReplyParameterPlan, current: TemplateScope, dialling: Dialling): { dialled: boolean; copies: Array<{ parameter: ReplyParameterPlan; scope: TemplateScope }> } {
+  const { reply, numbers } = dialling;
+  const dialled = reply.agentDialing !== undefined && parameter.name === reply.agentDialing && Boolean(numbers?.length);
+  const copies = dialled ? numbers!.map((number) => ({ parameter, scope: { ...current, vars: { ...current.vars, extension: number } } })) : [{ parameter, scope: current }];
+  return { dialled, copies: copies.filter((copy) => !copy.parameter.optional || isSet(copy.parameter.value, copy.scope)) };
+}
+
+function renderXml(root: string, parameters: ReplyParameterPlan[], scope: TemplateScope, dialling: Dialling): string {
+  const content = parameters.flatMap((p) => expand(p, scope, dialling).copies).map((e) => xmlElement(e.parameter, e.scope, dialling)).join('');
   return `<?xml version="1.0" encoding="UTF-8"?><${root}>${content}</${root}>`;
 }
 
-function renderJson(asArray: boolean, parameters: ReplyParameterPlan[], scope: TemplateScope, expand: Expand): string {
-  const value = (parameter: ReplyParameterPlan, s: TemplateScope): unknown => {
-    switch (parameter.type) {
-      case 'object':
-        return members(parameter.children, s);
-      case 'array':
-        return parameter.children.flatMap((c) => expand(c, s).copies).map((e) => value(e.parameter, e.scope));
-      default:
-        return jsonLeaf(parameter, s);
-    }
-  };
-  const members = (list: ReplyParameterPlan[], s: TemplateScope): Record<string, unknown> => {
-    const out: Record<string, unknown> = {};
-    for (const parameter of list) {
-      const { dialled, copies } = expand(parameter, s);
-      // A dialled parameter becomes a list of one entry per agent, even for a single agent.
-      if (dialled) out[parameter.name] = copies.map((e) => value(e.parameter, e.scope));
-      else if (copies.length) out[parameter.name] = value(parameter, s);
-    }
-    return out;
-  };
-  if (asArray) return JSON.stringify(parameters.flatMap((p) => expand(p, scope).copies).map((e) => value(e.parameter, e.scope)));
-  return JSON.stringify(members(parameters, scope));
+function xmlElement(parameter: ReplyParameterPlan, s: TemplateScope, dialling: Dialling): string {
+  const attrs = parameter.attrs
+    .filter((a) => !a.optional || isSet(a.value, s))
+    .map((a) => ` ${a.name}="${escapeXml(renderTemplate(a.value, s), true)}"`)
+    .join('');
+  const text = parameter.value ? escapeXml(renderTemplate(parameter.value, s), false) : '';
+  const inner = text + parameter.children.flatMap((c) => expand(c, s, dialling).copies).map((e) => xmlElement(e.parameter, e.scope, dialling)).join('');
+  return inner ? `<${parameter.name}${attrs}>${inner}</${parameter.name}>` : `<${parameter.name}${attrs}/>`;
+}
+
+function renderJson(asArray: boolean, parameters: ReplyParameterPlan[], scope: TemplateScope, dialling: Dialling): string {
+  if (asArray) return JSON.stringify(parameters.flatMap((p) => expand(p, scope, dialling).copies).map((e) => jsonValue(e.parameter, e.scope, dialling)));
+  return JSON.stringify(jsonMembers(parameters, scope, dialling));
+}
+
+function jsonValue(parameter: ReplyParameterPlan, s: TemplateScope, dialling: Dialling): unknown {
+  switch (parameter.type) {
+    case 'object':
+      return jsonMembers(parameter.children, s, dialling);
+    case 'array':
+      return parameter.children.flatMap((c) => expand(c, s, dialling).copies).map((e) => jsonValue(e.parameter, e.scope, dialling));
+    default:
+      return jsonLeaf(parameter, s);
+  }
+}
+
+function jsonMembers(list: ReplyParameterPlan[], s: TemplateScope, dialling: Dialling): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const parameter of list) {
+    const { dialled, copies } = expand(parameter, s, dialling);
+    // A dialled parameter becomes a list of one entry per agent, even for a single agent.
+    if (dialled) out[parameter.name] = copies.map((e) => jsonValue(e.parameter, e.scope, dialling));
+    else if (copies.length) out[parameter.name] = jsonValue(parameter, s, dialling);
+  }
+  return out;
 }
 
 /** Characters XML 1.0 cannot carry at all (control characters, lone surrogates, U+FFFE/F). */

@@ -79,13 +79,20 @@ export async function verifyTwilioSignature(input: TwilioSignatureInput, repeate
     if (unsignedBody(input) !== undefined) return false;
     params = formFields(body, contentType) ?? [];
   }
-  const signs = async (candidate: string) => constantTimeEqual(await computeTwilioSignature(authToken, candidate, params, repeated, input.hmac), signature);
   // The URL as given is the one that matches when no proxy rewrote it: the others only when it does not.
-  if (await signs(url)) return true;
+  if (await signs(input, signature, url, params, repeated)) return true;
   for (const candidate of urlVariants(url, parsed)) {
-    if (candidate !== url && (await signs(candidate))) return true;
+    if (candidate !== url && (await signs(input, signature, candidate, params, repeated))) return true;
   }
   return false;
+}
+
+/**
+ * Whether `signature` is Twilio's for `url`. A module function, not a closure per webhook: the
+ * relay's tsx keeps names, a `defineProperty` per named closure made (issue 13).
+ */
+async function signs(input: TwilioSignatureInput, signature: string, url: string, params: Array<[string, string]>, repeated: RepeatedValues): Promise<boolean> {
+  return constantTimeEqual(await computeTwilioSignature(input.authToken, url, params, repeated, input.hmac), signature);
 }
 
 /**

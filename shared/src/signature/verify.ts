@@ -42,32 +42,32 @@ export async function verifyWebhookSignature(plan: ConnectorPlan, context: RunCo
 async function checkSignature(plan: ConnectorPlan, context: RunContext, request: WebhookRequest, options: VerifyOptions): Promise<SignatureVerdict> {
   const signature = plan.provider?.signature;
   if (!signature) return { checked: false };
-  const header = (name: string) => requestHeader(request.headers, name);
+  // Direct calls and a module `verdict`, not closures per webhook: the relay's tsx keeps names, a `defineProperty` per named closure made (issue 13).
+  const headers = request.headers;
   const scope = buildScope(plan, context);
   const secretTemplate = signature.kind === 'telnyx' ? signature.publicKey : signature.kind === 'header' ? signature.value : signature.token;
   const secret = renderSecret(secretTemplate, scope);
   if (typeof secret !== 'string') return { checked: true, valid: false, reason: `cannot verify: ${secret.error}` };
-  const verdict = (valid: boolean, reason: string): SignatureVerdict => (valid ? { checked: true, valid } : { checked: true, valid, reason });
 
   switch (signature.kind) {
     case 'header': {
-      const sent = header(signature.name);
+      const sent = requestHeader(headers, signature.name);
       return verdict(sent !== undefined && constantTimeEqual(sent, secret), `${signature.name} is missing or wrong`);
     }
     case 'twilio': {
-      const signed = { url: request.url, body: request.body, contentType: header('Content-Type') };
-      const valid = await verifyTwilioSignature({ ...signed, authToken: secret, signature: header(signature.header), hmac: options.hmac });
+      const signed = { url: request.url, body: request.body, contentType: requestHeader(headers, 'Content-Type') };
+      const valid = await verifyTwilioSignature({ ...signed, authToken: secret, signature: requestHeader(headers, signature.header), hmac: options.hmac });
       // The reason only for a refusal: working it out parses the URL.
       return valid ? verdict(true, '') : verdict(false, unsignedBody(signed) ?? `${signature.header} does not match`);
     }
     case 'signalwire': {
-      const signed = { url: request.url, body: request.body, contentType: header('Content-Type') };
-      const valid = await verifySignalWireSignature({ ...signed, authToken: secret, signature: header(signature.header), hmac: options.hmac });
+      const signed = { url: request.url, body: request.body, contentType: requestHeader(headers, 'Content-Type') };
+      const valid = await verifySignalWireSignature({ ...signed, authToken: secret, signature: requestHeader(headers, signature.header), hmac: options.hmac });
       // Its raw-body scheme covers any body, so an unsigned-body reason would mislead here.
       return verdict(valid, `${signature.header} does not match`);
     }
     case 'plivo-v2': {
-      const valid = await verifyPlivoV2({ authToken: secret, url: request.url, signature: header('X-Plivo-Signature-V2'), nonce: header('X-Plivo-Signature-V2-Nonce'), hmac: options.hmac });
+      const valid = await verifyPlivoV2({ authToken: secret, url: request.url, signature: requestHeader(headers, 'X-Plivo-Signature-V2'), nonce: requestHeader(headers, 'X-Plivo-Signature-V2-Nonce'), hmac: options.hmac });
       return verdict(valid, 'X-Plivo-Signature-V2 does not match');
     }
     case 'plivo-v3': {
@@ -75,15 +75,15 @@ async function checkSignature(plan: ConnectorPlan, context: RunContext, request:
         authToken: secret,
         method: request.method,
         url: request.url,
-        params: bodyParams(request.body, header('Content-Type')),
-        signature: header('X-Plivo-Signature-V3'),
-        nonce: header('X-Plivo-Signature-V3-Nonce'),
+        params: bodyParams(request.body, requestHeader(headers, 'Content-Type')),
+        signature: requestHeader(headers, 'X-Plivo-Signature-V3'),
+        nonce: requestHeader(headers, 'X-Plivo-Signature-V3-Nonce'),
         hmac: options.hmac,
       });
       return verdict(valid, 'X-Plivo-Signature-V3 does not match');
     }
     case 'vonage': {
-      const bearer = /^Bearer\s+(.+)$/i.exec(header('Authorization') ?? '')?.[1];
+      const bearer = /^Bearer\s+(.+)$/i.exec(requestHeader(headers, 'Authorization') ?? '')?.[1];
       // Vonage hashes the body of a POST, and the query parameters as compact JSON for a GET.
       const hashed = request.method.toUpperCase() === 'GET' ? JSON.stringify(Object.fromEntries(new URL(request.url).searchParams)) : request.body;
       const result = await verifyHs256Jwt({ token: bearer, secret, now: options.now ?? Date.now(), toleranceSeconds: signature.toleranceSeconds, body: hashed });
@@ -111,14 +111,14 @@ async function checkSignature(plan: ConnectorPlan, context: RunContext, request:
       }
       const hex = await hmacHex(signature.algorithm === 'sha1' ? 'SHA-1' : 'SHA-256', secret, message, options.hmac);
       const expected = signature.encoding === 'hex' ? hex : signature.encoding === 'base64-hex' ? base64(hex) : base64FromHex(hex);
-      const sent = header(signature.header);
+      const sent = requestHeader(headers, signature.header);
       return verdict(sent !== undefined && constantTimeEqual(sent.trim(), expected), `${signature.header} does not match`);
     }
     case 'telnyx': {
       const valid = await verifyTelnyxSignature({
         publicKey: secret,
-        signature: header('telnyx-signature-ed25519'),
-        timestamp: header('telnyx-timestamp'),
+        signature: requestHeader(headers, 'telnyx-signature-ed25519'),
+        timestamp: requestHeader(headers, 'telnyx-timestamp'),
         body: request.body,
         now: options.now ?? Date.now(),
         toleranceSeconds: signature.toleranceSeconds,
@@ -163,4 +163,8 @@ function base64FromHex(hex: string): string {
   let binary = '';
   for (let i = 0; i < hex.length; i += 2) binary += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
   return btoa(binary);
+}
+
+function verdict(valid: boolean, reason: string): SignatureVerdict {
+  return valid ? { checked: true, valid } : { checked: true, valid, reason };
 }

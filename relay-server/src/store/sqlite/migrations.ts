@@ -226,4 +226,28 @@ export const MIGRATIONS: readonly string[] = [
   INSERT INTO sqlite_sequence (name, seq) VALUES ('call_events', (SELECT coalesce(max(seq), 0) FROM agent_events));
   ALTER TABLE call_agents ADD COLUMN first_seq INTEGER NOT NULL DEFAULT 0;
   `,
+  // Issue 13: the call events numbered without AUTOINCREMENT. The store gives each event its seq
+  // itself (the last one, kept, plus one), so the counter AUTOINCREMENT kept in sqlite_sequence was
+  // bookkeeping only: read and written by every insert, and its page one more in the log of every
+  // commit (an update's commit changes no other page of that table). Call events are never
+  // deleted, so the largest seq is the last given; call_events_after keeps where the counter
+  // started (above every per-agent event's seq), for as long as there is no call event yet.
+  `
+  CREATE TABLE call_events_by_seq (
+    seq INTEGER PRIMARY KEY,
+    call_id INTEGER NOT NULL,
+    audience INTEGER NOT NULL,
+    call TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  INSERT INTO call_events_by_seq (seq, call_id, audience, call, created_at) SELECT seq, call_id, audience, call, created_at FROM call_events ORDER BY seq;
+  CREATE TABLE call_events_after (
+    only_row INTEGER PRIMARY KEY CHECK (only_row = 1),
+    seq INTEGER NOT NULL
+  );
+  INSERT INTO call_events_after (only_row, seq) VALUES (1, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'call_events'), 0));
+  DROP TABLE call_events;
+  ALTER TABLE call_events_by_seq RENAME TO call_events;
+  CREATE INDEX call_events_by_call ON call_events (call_id);
+  `,
 ];

@@ -340,10 +340,10 @@ describe('call events stored once', () => {
   });
 
   it('migrates a database of per-agent events in place: they stay readable, and new seqs start above them', async () => {
-    // Today's schema before this migration: Ada at seq 3 (CA1 created and updated, CA2 created), Bob at seq 1 (CA1 created).
+    // The schema before the call events (7 migrations): Ada at seq 3 (CA1 created and updated, CA2 created), Bob at seq 1 (CA1 created).
     const old = new Database(file);
-    for (const migration of MIGRATIONS.slice(0, -1)) old.exec(migration);
-    old.pragma(`user_version = ${MIGRATIONS.length - 1}`);
+    for (const migration of MIGRATIONS.slice(0, 7)) old.exec(migration);
+    old.pragma('user_version = 7');
     old.exec(`INSERT INTO agents (id, name, number, token_hash, created_at) VALUES ('ada', 'ada', '+14155550111', 'h-ada', '${T(0)}'), ('bob', 'bob', '+14155550111', 'h-bob', '${T(0)}')`);
     old.exec(`INSERT INTO instances (uid, agent_id, local_id, connector, config, secret, created_at, updated_at) VALUES ('in_1', 'ada', 'main', 'twilio', '{}', 's', '${T(0)}', '${T(0)}')`);
     old.exec(`INSERT INTO calls (instance_uid, call_id, status, created_at, updated_at) VALUES ('in_1', 'CA1', 'ringing', '${T(1)}', '${T(1)}'), ('in_1', 'CA2', 'ringing', '${T(2)}', '${T(2)}')`);
@@ -367,5 +367,35 @@ describe('call events stored once', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('migrates the call events off AUTOINCREMENT: their seqs and replay kept, the counter going on above the last, no sqlite_sequence row for them', async () => {
+    // The schema with AUTOINCREMENT call events (8 migrations), two events given (CA1 created, then updated).
+    const old = new Database(file);
+    for (const migration of MIGRATIONS.slice(0, 8)) old.exec(migration);
+    old.pragma('user_version = 8');
+    old.exec(`INSERT INTO agents (id, name, number, token_hash, created_at) VALUES ('ada', 'ada', '+14155550111', 'h-ada', '${T(0)}')`);
+    old.exec(`INSERT INTO instances (uid, agent_id, local_id, connector, config, secret, created_at, updated_at) VALUES ('in_1', 'ada', 'main', 'twilio', '{}', 's', '${T(0)}', '${T(0)}')`);
+    old.exec(`INSERT INTO calls (instance_uid, call_id, status, created_at, updated_at) VALUES ('in_1', 'CA1', 'ringing', '${T(1)}', '${T(1)}')`);
+    old.exec(`INSERT INTO call_agents (agent_short_id, call_id, first_seq) VALUES (1, 1, 1)`);
+    old.exec(`INSERT INTO call_events (call_id, audience, call, created_at) VALUES (1, 1, '{"id":1}', '${T(1)}'), (1, 0, '{"id":1,"status":"in-progress"}', '${T(2)}')`);
+    old.close();
+    const store = await openSqliteStore(file);
+    try {
+      expect(await store.lastSeq('ada')).toBe(2);
+      expect((await store.eventsAfter('ada', 0, 10)).map((e) => [e.seq, e.prevSeq, e.kind, e.call])).toEqual([
+        [1, 0, 'created', '{"id":1}'],
+        [2, 1, 'updated', '{"id":1,"status":"in-progress"}'],
+      ]);
+      const call = (await store.callById(1))!;
+      const ended = await store.appendEvents(updated(['ada']), { ...call, status: 'completed' }, T(3));
+      expect(ended.map((e) => [e.seq, e.prevSeq])).toEqual([[3, 2]]);
+      expect((await newCall(store, 'CA2', ['ada'])).events.map((e) => [e.seq, e.prevSeq])).toEqual([[4, 3]]);
+    } finally {
+      await store.close();
+    }
+    // The calls keep their AUTOINCREMENT counter; the call events have none to read and write.
+    expect(rows('SELECT name FROM sqlite_sequence ORDER BY name')).toEqual([['calls']]);
+    expect(rows(`SELECT sql FROM sqlite_schema WHERE name = 'call_events'`)).toEqual([[expect.not.stringMatching(/AUTOINCREMENT/)]]);
   });
 });

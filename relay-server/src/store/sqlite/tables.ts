@@ -211,7 +211,8 @@ export class SqliteTables implements Synchronous<StoreTables> {
         `SELECT max((SELECT max(e.seq) FROM call_events e WHERE ${SEEN_THROUGH_LINK})) FROM call_agents ca WHERE ca.agent_short_id = ?`,
       ).pluck(),
       lastAgentEvent: db.prepare<[number], number | null>(`SELECT max(seq) FROM agent_events WHERE agent_short_id = ?`).pluck(),
-      lastCallSeq: db.prepare<[], number>(`SELECT seq FROM sqlite_sequence WHERE name = 'call_events'`).pluck(),
+      // The largest seq (call events are never deleted), or where the counter started (see MIGRATIONS).
+      lastCallSeq: db.prepare<[], number>(`SELECT max(coalesce((SELECT max(seq) FROM call_events), 0), seq) FROM call_events_after WHERE only_row = 1`).pluck(),
       // Moves when another connection commits, never for this one's own writes.
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
       insertCallEvent: db.prepare<[number, number, number, string, string]>(`INSERT INTO call_events (seq, call_id, audience, call, created_at) VALUES (?, ?, ?, ?, ?)`),
@@ -463,7 +464,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
     });
   }
 
-  /** The last seq given to a call event: kept, or read where AUTOINCREMENT keeps it. */
+  /** The last seq given to a call event: kept, or read. */
   private readonly lastCallSeq = (): number => (this.keptCallSeq ??= this.statements.lastCallSeq.get() ?? 0);
 
   /**

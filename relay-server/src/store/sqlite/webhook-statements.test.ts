@@ -61,8 +61,8 @@ it("runs a new call's and its update's statements through indexes, with 10,000 a
   const newCallPlans = plans(newCall);
   // The call was routed by its number, through the index.
   expect(newCallPlans).toContainEqual(expect.stringMatching(/^SEARCH agents USING INDEX agents_by_number/));
-  // Tables of a few rows may be scanned (the directory's version; sqlite_sequence, a row per AUTOINCREMENT
-  // table, where the call events' counter is read once kept): none that grows with agents, calls or events.
+  // Tables of a few rows may be scanned (the directory's version; sqlite_sequence, the calls' AUTOINCREMENT
+  // counter): none that grows with agents, calls or events.
   const scans = [...newCallPlans, ...plans(update)].filter((detail) => /^SCAN /.test(detail) && !/^SCAN (directory_version|sqlite_sequence)\b/.test(detail));
   expect(scans).toEqual([]);
   await relay.store.close();
