@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dropDatabase, freshDatabase, sqlOn, startTestPostgres, type TestPostgres } from '../../testing-postgres.ts';
 import { mergeCall } from '../../calls/merge.ts';
@@ -6,6 +7,7 @@ import type { ChangeElsewhere } from '../index.ts';
 import { StoreUnavailableError } from '../unavailable.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { openPostgresStore } from './store.ts';
+import { PostgresTables } from './tables.ts';
 
 const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
 describeStoreContract('PostgreSQL', async () => {
@@ -55,6 +57,49 @@ describe('the per-agent events of a PostgreSQL store', () => {
   });
 });
 
+
+describe('the round trips of a PostgreSQL transaction', () => {
+  /** What a new call's webhook writes: the call read (locked), inserted, linked, its event appended. */
+  async function newCall(tx: Pick<PostgresTables, 'callByKey' | 'insertCall' | 'linkAgents' | 'appendEvents'>, callId: string) {
+    await tx.callByKey('in_1', callId);
+    const state = mergeCall(undefined, { status: 'ringing' });
+    const id = await tx.insertCall('in_1', callId, state, T(1));
+    await tx.linkAgents(['ada'], id);
+    return tx.appendEvents([{ agentId: 'ada', kind: 'created' }], { id } as never, T(1));
+  }
+
+  it("prepares a webhook's statements once per connection, a locked read apart from a plain one", async () => {
+    const url = await freshDatabase();
+    const store = await openPostgresStore(url);
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    let client: pg.PoolClient | undefined;
+    try {
+      await store.addAgent(ada);
+      await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+      client = await pool.connect();
+      const session = client;
+      const preparedHere = async () => (await session.query<{ name: string; statement: string }>('SELECT name, statement FROM pg_prepared_statements ORDER BY name')).rows;
+      for (const callId of ['CA1', 'CA2']) {
+        await client.query('BEGIN');
+        await newCall(new PostgresTables(client, true), callId);
+        await client.query('COMMIT');
+      }
+      const afterTwo = await preparedHere();
+      expect(afterTwo.map((row) => row.statement.trim().split(/\s+/)[0])).toEqual(expect.arrayContaining(['SELECT', 'INSERT', 'INSERT', 'WITH']));
+      expect(afterTwo).toHaveLength(4);
+      // The same read outside a transaction locks nothing: another text, so another name on the same connection.
+      expect((await new PostgresTables(client, false).callByKey('in_1', 'CA1'))?.call_id).toBe('CA1');
+      const afterRead = await preparedHere();
+      expect(afterRead).toHaveLength(5);
+      expect(new Set(afterRead.map((row) => row.name)).size).toBe(5);
+    } finally {
+      client?.release();
+      await pool.end();
+      await store.close();
+      await dropDatabase(url);
+    }
+  });
+});
 
 describe('opening a PostgreSQL store', () => {
   it('migrates once, and refuses a database newer than the relay', async () => {
