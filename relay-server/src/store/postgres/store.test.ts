@@ -68,6 +68,33 @@ describe('the round trips of a PostgreSQL transaction', () => {
     return tx.appendEvents([{ agentId: 'ada', kind: 'created' }], { id } as never, T(1));
   }
 
+  it("writes a transaction's BEGIN and its first statement together, without waiting for BEGIN's answer", async () => {
+    const url = await freshDatabase();
+    const store = await openPostgresStore(url, { poolSize: 1 });
+    const steps: string[] = [];
+    const query = pg.Client.prototype.query;
+    try {
+      await store.addAgent(ada);
+      await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+      vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+        const text = String((args[0] as { text?: string }).text ?? args[0]).trim().split(/\s+/)[0]!;
+        steps.push(`send ${text}${(this as unknown as { pipeline: boolean }).pipeline ? '' : ' (not pipelined)'}`);
+        const answer = (query as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+        const answered = () => steps.push(`answer ${text}`);
+        void answer.then(answered, answered);
+        return answer as never;
+      });
+      await store.transaction((tx) => newCall(tx, 'CA1'));
+      // The first statement goes out before BEGIN is answered; the others each wait for the one before (the work awaits them).
+      expect(steps.slice(0, 4)).toEqual(['send BEGIN', 'send SELECT', 'answer BEGIN', 'answer SELECT']);
+      expect(steps.filter((step) => step.startsWith('send'))).toEqual(['send BEGIN', 'send SELECT', 'send INSERT', 'send INSERT', 'send WITH', 'send NOTIFY']);
+    } finally {
+      vi.restoreAllMocks();
+      await store.close();
+      await dropDatabase(url);
+    }
+  });
+
   it("prepares a webhook's statements once per connection, a locked read apart from a plain one", async () => {
     const url = await freshDatabase();
     const store = await openPostgresStore(url);

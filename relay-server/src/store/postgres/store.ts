@@ -75,7 +75,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     changePollMs: options.changePollMs ?? CHANGE_DEFAULTS.changePollMs,
     maxReconnectMs: options.maxReconnectMs ?? CHANGE_DEFAULTS.maxReconnectMs,
   };
-  const pool = new pg.Pool({ connectionString: url, application_name: 'phone-connector relay', max: settings.poolSize, connectionTimeoutMillis: settings.connectTimeoutMs, types });
+  // Pipelined: a query is written without waiting for the answers before it, so a transaction's BEGIN goes out with its first statement.
+  const pool = new pg.Pool({ connectionString: url, application_name: 'phone-connector relay', max: settings.poolSize, connectionTimeoutMillis: settings.connectTimeoutMs, types, pipeline: true });
   // Our own backends, so the listener can skip the notices this relay sent.
   const ownBackends = new Set<number>();
   pool.on('connect', (client) => {
@@ -137,8 +138,12 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           // READ COMMITTED, not SERIALIZABLE: the call row (and its outbox row) is locked where it is
           // read, the agent rows where their seq moves, so only what truly collides waits, and nothing
           // reruns but the same new call inserted by two relays at once (see RelayStore.transaction).
-          await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+          // Not awaited: the work's first statement follows it in the same round trip (answered after it, so a
+          // failed BEGIN fails that statement too); its own outcome is awaited once the work is done.
+          const begun = client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+          begun.catch(() => undefined);
           const result = await work(tx);
+          await begun;
           tables.end();
           open = false;
           // In the transaction: PostgreSQL delivers a NOTIFY only on commit, and folds identical ones into one. One round trip
