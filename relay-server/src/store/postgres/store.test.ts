@@ -85,11 +85,59 @@ describe('the round trips of a PostgreSQL transaction', () => {
         return answer as never;
       });
       await store.transaction((tx) => newCall(tx, 'CA1'));
-      // The first statement goes out before BEGIN is answered; the others each wait for the one before (the work awaits them).
-      expect(steps.slice(0, 4)).toEqual(['send BEGIN', 'send SELECT', 'answer BEGIN', 'answer SELECT']);
-      expect(steps.filter((step) => step.startsWith('send'))).toEqual(['send BEGIN', 'send SELECT', 'send INSERT', 'send INSERT', 'send WITH', 'send NOTIFY']);
+      // The first statement goes out before BEGIN is answered, the links before theirs (nobody reads it): four round trips, COMMIT's included.
+      expect(steps).toEqual([
+        ...['send BEGIN', 'send SELECT', 'answer BEGIN', 'answer SELECT'],
+        ...['send INSERT', 'answer INSERT'],
+        ...['send INSERT', 'send WITH', 'answer INSERT', 'answer WITH'],
+        ...['send NOTIFY', 'answer NOTIFY'],
+      ]);
     } finally {
       vi.restoreAllMocks();
+      await store.close();
+      await dropDatabase(url);
+    }
+  });
+
+  it('fails a transaction with the error of a write it did not wait for, run again on a conflict, and commits nothing of it', async () => {
+    const url = await freshDatabase();
+    const store = await openPostgresStore(url);
+    const other = await openPostgresStore(url);
+    try {
+      await store.addAgent(ada);
+      await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+      const state = mergeCall(undefined, { status: 'ringing' });
+      // A link to no agent fails on its foreign key: the append behind it fails as "aborted", the transaction with the link's error.
+      const behindIt = store.transaction(async (tx) => {
+        const id = await tx.insertCall('in_1', 'CA1', state, T(1));
+        await tx.linkAgents(['nobody'], id);
+        return tx.appendEvents([{ agentId: 'ada', kind: 'created' }], { id } as never, T(1));
+      });
+      await expect(behindIt).rejects.toMatchObject({ code: '23503', constraint: 'call_agents_agent_id_fkey' });
+      // The same as the work's last write, with no statement behind it: COMMIT is not sent (it would roll back without an error).
+      await expect(store.transaction(async (tx) => tx.linkAgents(['nobody'], (await tx.insertCall('in_1', 'CA1', state, T(1)))!))).rejects.toMatchObject({ code: '23503' });
+      expect(await store.callByKey('in_1', 'CA1')).toBeUndefined();
+      expect(await store.lastSeq('ada')).toBe(0);
+      // A deadlock met by a write not waited for runs the transaction again: two transactions update two calls in opposite orders.
+      const [one, two] = await store.transaction(async (tx) => [await tx.insertCall('in_1', 'CA2', state, T(1)), await tx.insertCall('in_1', 'CA3', state, T(1))]);
+      const reruns = () => store.transactionStats().reruns.deadlock + other.transactionStats().reruns.deadlock;
+      // Both hold their first call before either writes its second: each then waits for the other's (a test may await more than tx).
+      let holding = 0;
+      let bothHold: () => void;
+      const bothHolding = new Promise<void>((resolve) => (bothHold = resolve));
+      const crossed = (first: number, second: number, by: typeof store) =>
+        by.transaction(async (tx) => {
+          await tx.updateCall(first, { ...state, status: 'in-progress' }, T(2));
+          await tx.callById(first);
+          if (++holding === 2) bothHold();
+          await bothHolding;
+          await tx.updateCall(second, { ...state, status: 'completed' }, T(2));
+          await tx.callById(second);
+        });
+      await Promise.all([crossed(one!, two!, store), crossed(two!, one!, other)]);
+      expect(reruns()).toBeGreaterThanOrEqual(1);
+    } finally {
+      await other.close();
       await store.close();
       await dropDatabase(url);
     }

@@ -46,7 +46,7 @@ function unreachable(error: unknown): boolean {
 const TRANSACTIONAL = new Set<keyof StoreTables>(['addAgent', 'removeAgent', 'updateAgent', 'putInstance', 'deleteInstance', 'appendEvents']);
 
 /** Every method of the tables, by name. */
-const TABLE_METHODS = (Object.getOwnPropertyNames(PostgresTables.prototype) as (keyof StoreTables)[]).filter((name) => name !== ('constructor' as string) && name !== ('end' as string));
+const TABLE_METHODS = (Object.getOwnPropertyNames(PostgresTables.prototype) as string[]).filter((name) => !['constructor', 'end', 'settled'].includes(name)) as (keyof StoreTables)[];
 
 /** A transaction's tables as its `tx`, with the attempt's `afterCommit`. */
 function transactionView(tables: PostgresTables, afterCommit: StoreTx['afterCommit']): StoreTx {
@@ -144,6 +144,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           begun.catch(() => undefined);
           const result = await work(tx);
           await begun;
+          await tables.settled();
           tables.end();
           open = false;
           // In the transaction: PostgreSQL delivers a NOTIFY only on commit, and folds identical ones into one. One round trip

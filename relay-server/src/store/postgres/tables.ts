@@ -90,16 +90,31 @@ export class PostgresTables implements StoreTables {
   readonly #session: pg.Pool | pg.PoolClient;
   /** `FOR UPDATE` on call and outbox reads: in a transaction, not on the pool (a lock would end with its statement). */
   readonly #lock: string;
+  readonly #inTransaction: boolean;
   #ended = false;
+  /** This transaction's writes sent without waiting for their answers (`#write`). */
+  #unanswered: Array<Promise<void>> = [];
+  /** The first of them that failed: what the transaction fails with. */
+  #failed: { error: unknown } | undefined;
 
   constructor(session: pg.Pool | pg.PoolClient, inTransaction: boolean) {
     this.#session = session;
+    this.#inTransaction = inTransaction;
     this.#lock = inTransaction ? ' FOR UPDATE' : '';
   }
 
   /** The transaction is over: its client goes back to the pool, where another transaction may get it. */
   end(): void {
     this.#ended = true;
+  }
+
+  /**
+   * Resolves once every write sent without waiting has been answered; rejects with the first that
+   * failed. Before COMMIT: a COMMIT of a failed transaction rolls it back without an error.
+   */
+  async settled(): Promise<void> {
+    await Promise.all(this.#unanswered);
+    if (this.#failed) throw this.#failed.error;
   }
 
   get #db(): pg.Pool | pg.PoolClient {
@@ -112,18 +127,50 @@ export class PostgresTables implements StoreTables {
     return this.#lock && `${this.#lock} OF c`;
   }
 
+  /**
+   * A statement whose answer is read. When it fails behind a write that failed first, the
+   * transaction fails with that write's error (its SQLSTATE says whether to run again), not with
+   * this one's "current transaction is aborted".
+   */
+  async #query<R extends pg.QueryResultRow>(sql: string | pg.QueryConfig, values: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.#db.query<R>(sql, values);
+    } catch (error) {
+      await this.settled();
+      throw error;
+    }
+  }
+
   async #rows<R extends pg.QueryResultRow>(sql: string | pg.QueryConfig, values: unknown[] = []): Promise<R[]> {
-    return (await this.#db.query<R>(sql, values)).rows;
+    return (await this.#query<R>(sql, values)).rows;
   }
 
   async #count(sql: string, values: unknown[]): Promise<number> {
-    return (await this.#db.query(sql, values)).rowCount ?? 0;
+    return (await this.#query(sql, values)).rowCount ?? 0;
+  }
+
+  /**
+   * A write whose answer nobody reads. In a transaction it is not waited for: the connection
+   * pipelines, so it goes out with the statement after it (a new call's links with its event), one
+   * round trip less; the transaction waits for its answer before COMMIT (`settled`).
+   */
+  async #write(sql: string | pg.QueryConfig, values: unknown[] = []): Promise<void> {
+    if (!this.#inTransaction) {
+      await this.#db.query(sql, values);
+      return;
+    }
+    this.#unanswered.push(
+      this.#db.query(sql, values).then(
+        () => undefined,
+        (error: unknown) => void (this.#failed ??= { error }),
+      ),
+    );
   }
 
   /** Directory writes also move `directory_version`, which the other relays' change poll reads. */
   async #directoryChanged(): Promise<void> {
     this.notices.add('directory');
-    await this.#db.query('UPDATE directory_version SET version = version + 1');
+    await this.#write('UPDATE directory_version SET version = version + 1');
   }
 
   async addAgent(agent: NewAgent): Promise<Agent> {
@@ -253,12 +300,12 @@ export class PostgresTables implements StoreTables {
   }
 
   async updateCall(id: number, state: CallState, at: string): Promise<void> {
-    await this.#db.query(prepared(UPDATE_CALL), [id, ...stateValues(state), at]);
+    await this.#write(prepared(UPDATE_CALL), [id, ...stateValues(state), at]);
   }
 
   async linkAgents(agentIds: readonly string[], id: number): Promise<void> {
     if (agentIds.length === 0) return;
-    await this.#db.query(prepared('INSERT INTO call_agents (agent_id, call_id) SELECT unnest($1::text[]), $2::bigint ON CONFLICT DO NOTHING'), [agentIds, id]);
+    await this.#write(prepared('INSERT INTO call_agents (agent_id, call_id) SELECT unnest($1::text[]), $2::bigint ON CONFLICT DO NOTHING'), [agentIds, id]);
   }
 
   async callFor(agentId: string, id: number): Promise<Call | undefined> {
@@ -283,12 +330,12 @@ export class PostgresTables implements StoreTables {
   }
 
   async setCallNotes(id: number, notes: Required<CallNotes>, at: string): Promise<void> {
-    await this.#db.query('UPDATE calls SET notes = $2, disposition = $3, updated_at = $4 WHERE id = $1', [id, notes.notes, notes.disposition, at]);
+    await this.#write('UPDATE calls SET notes = $2, disposition = $3, updated_at = $4 WHERE id = $1', [id, notes.notes, notes.disposition, at]);
   }
 
   async setCallCrm(id: number, crm: CallCrm, at: string): Promise<void> {
     const c = callCrmColumns(crm);
-    await this.#db.query('UPDATE calls SET contact = $2, contacts = $3, new_contact_url = $4, crm_log = $5, updated_at = $6 WHERE id = $1', [
+    await this.#write('UPDATE calls SET contact = $2, contacts = $3, new_contact_url = $4, crm_log = $5, updated_at = $6 WHERE id = $1', [
       id,
       c.contact,
       c.contacts,
@@ -305,7 +352,7 @@ export class PostgresTables implements StoreTables {
 
   async putCrmWork(work: CrmWork): Promise<void> {
     const w = crmWorkColumns(work);
-    await this.#db.query(
+    await this.#write(
       `INSERT INTO crm_outbox (call_id, instance_uid, state, due_at, attempts, last_error, again, uncertain, lease_owner, lease_until, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (call_id) DO UPDATE SET instance_uid = EXCLUDED.instance_uid, state = EXCLUDED.state, due_at = EXCLUDED.due_at,
@@ -316,7 +363,7 @@ export class PostgresTables implements StoreTables {
   }
 
   async deleteCrmWork(callId: number): Promise<void> {
-    await this.#db.query('DELETE FROM crm_outbox WHERE call_id = $1', [callId]);
+    await this.#write('DELETE FROM crm_outbox WHERE call_id = $1', [callId]);
   }
 
   async claimDueCrmWork(now: string, limit: number, lease: CrmLease): Promise<CrmWork[]> {
