@@ -727,6 +727,41 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   queue's turns, after the frame above, \`write\` itself was 68 % of the samples, Node's stream
   some 8 %, the relay's code 22 % (the queue 5, the hub 4.6, the socket's checks 4.2, its frame 6,
   the metrics told per socket 1.8, before the hand-over above).
+- **A PostgreSQL relay's webhook: its round trips.** Where a new call's webhook went on
+  PostgreSQL (a driver outside the tree: one relay process, 300 new-call webhooks from 16 senders
+  after 40 of warm-up, the relay's pg queries counted in it, the PostgreSQL server's processes'
+  CPU read from /proc; load 7 to 15): 7 round trips (the guard's instance read; BEGIN; the call
+  read, locked; its insert; its links; the append; NOTIFY and COMMIT), 1.9 to 2.4 ms of
+  PostgreSQL's CPU and 2.0 to 2.5 ms of the relay's per webhook, where a SQLite relay spends
+  0.89 ms all told. Three cuts, each against the tree before it: the webhook's statements prepared
+  (named by their text, so a locked read and a plain one are two; parsed and planned once per
+  connection, the append's CTE most): PostgreSQL's CPU per webhook 2.30 / 1.87 -> 1.13 / 1.23 ms
+  (2 pairs, load 7 to 8). The pool's connections pipeline (pg's \`pipeline\`): a transaction's
+  BEGIN is no longer awaited before the work, its first statement goes out behind it: round
+  trips 7.05 -> 6.04 with one relay, 7.8 -> 6.8 with two. A transaction's writes whose answer
+  nobody reads (a call's update, its links, its notes and CRM fields, the outbox row, the
+  directory's version) are not waited for: pipelined behind the next statement, awaited before
+  COMMIT (a COMMIT of a failed transaction rolls it back without an error), and a statement that
+  fails behind a failed write fails with that write's error, whose SQLSTATE still decides a rerun:
+  6.04 -> 5.05. In process (the store alone, new-call transactions, the process's CPU): 591 /
+  581 -> 483 / 506 µs per transaction after the first two (2,000, 8 at once, load 7 to 11),
+  597 / 609 -> 527 / 526 after the three; 1,000 one at a time, the third alone, 395 -> 444 per
+  second (medians of 3 pairs, load 11 to 12). Wall-clock figures of real relays moved by 2x
+  between runs of one tree at load 7 to 15 (\`scale-out --quick\` twice: SQLite, untouched, 118
+  then 256 webhooks/s with one relay): none drawn from them. Measured and taken back: the
+  connection's socket corked until the end of the turn, so a write sent without waiting and the
+  statement behind it (BEGIN and the call read, the links and the append) leave in one system
+  call: the relay's writes per webhook 9.8 -> 7.8 (strace), its CPU per webhook 2.33 / 2.47 ->
+  2.37 / 2.50 ms (2 pairs, load 12 to 13), fewer webhooks/s in both pairs. A CPU profile of the
+  relay (1,000 webhooks): the socket's writes 38 % of its CPU (writev and write, the kernel's
+  loopback inside them), pg's own code 8 %, the store's 5 %. Left: the append locks its agents'
+  rows until COMMIT, which the relay sends once it has the append's answer, so each agent's
+  appends wait for one round trip through the relay's scheduling each (two agents against
+  sixteen, in process, did not separate from the noise at load 15: 459 / 599 against 647 / 487
+  per second). Next: the events numbered in COMMIT's own round trip (one simple-protocol string:
+  the numbering statement, NOTIFY, COMMIT), with one counter ordered there by a transaction-level
+  advisory lock, which is also how the call event stored once (stage 3) would keep its order
+  across relays; then a turn's webhooks committed together on one connection, as SQLite does.
 `;
 }
 

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dropDatabase, freshDatabase, sqlOn, startTestPostgres, type TestPostgres } from '../../testing-postgres.ts';
 import { mergeCall } from '../../calls/merge.ts';
@@ -6,6 +7,7 @@ import type { ChangeElsewhere } from '../index.ts';
 import { StoreUnavailableError } from '../unavailable.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { openPostgresStore } from './store.ts';
+import { PostgresTables } from './tables.ts';
 
 const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
 describeStoreContract('PostgreSQL', async () => {
@@ -55,6 +57,124 @@ describe('the per-agent events of a PostgreSQL store', () => {
   });
 });
 
+
+describe('the round trips of a PostgreSQL transaction', () => {
+  /** What a new call's webhook writes: the call read (locked), inserted, linked, its event appended. */
+  async function newCall(tx: Pick<PostgresTables, 'callByKey' | 'insertCall' | 'linkAgents' | 'appendEvents'>, callId: string) {
+    await tx.callByKey('in_1', callId);
+    const state = mergeCall(undefined, { status: 'ringing' });
+    const id = await tx.insertCall('in_1', callId, state, T(1));
+    await tx.linkAgents(['ada'], id);
+    return tx.appendEvents([{ agentId: 'ada', kind: 'created' }], { id } as never, T(1));
+  }
+
+  it("writes a transaction's BEGIN and its first statement together, without waiting for BEGIN's answer", async () => {
+    const url = await freshDatabase();
+    const store = await openPostgresStore(url, { poolSize: 1 });
+    const steps: string[] = [];
+    const query = pg.Client.prototype.query;
+    try {
+      await store.addAgent(ada);
+      await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+      vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+        const text = String((args[0] as { text?: string }).text ?? args[0]).trim().split(/\s+/)[0]!;
+        steps.push(`send ${text}${(this as unknown as { pipeline: boolean }).pipeline ? '' : ' (not pipelined)'}`);
+        const answer = (query as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+        const answered = () => steps.push(`answer ${text}`);
+        void answer.then(answered, answered);
+        return answer as never;
+      });
+      await store.transaction((tx) => newCall(tx, 'CA1'));
+      // The first statement goes out before BEGIN is answered, the links before theirs (nobody reads it): four round trips, COMMIT's included.
+      expect(steps).toEqual([
+        ...['send BEGIN', 'send SELECT', 'answer BEGIN', 'answer SELECT'],
+        ...['send INSERT', 'answer INSERT'],
+        ...['send INSERT', 'send WITH', 'answer INSERT', 'answer WITH'],
+        ...['send NOTIFY', 'answer NOTIFY'],
+      ]);
+    } finally {
+      vi.restoreAllMocks();
+      await store.close();
+      await dropDatabase(url);
+    }
+  });
+
+  it('fails a transaction with the error of a write it did not wait for, run again on a conflict, and commits nothing of it', async () => {
+    const url = await freshDatabase();
+    const store = await openPostgresStore(url);
+    const other = await openPostgresStore(url);
+    try {
+      await store.addAgent(ada);
+      await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+      const state = mergeCall(undefined, { status: 'ringing' });
+      // A link to no agent fails on its foreign key: the append behind it fails as "aborted", the transaction with the link's error.
+      const behindIt = store.transaction(async (tx) => {
+        const id = await tx.insertCall('in_1', 'CA1', state, T(1));
+        await tx.linkAgents(['nobody'], id);
+        return tx.appendEvents([{ agentId: 'ada', kind: 'created' }], { id } as never, T(1));
+      });
+      await expect(behindIt).rejects.toMatchObject({ code: '23503', constraint: 'call_agents_agent_id_fkey' });
+      // The same as the work's last write, with no statement behind it: COMMIT is not sent (it would roll back without an error).
+      await expect(store.transaction(async (tx) => tx.linkAgents(['nobody'], (await tx.insertCall('in_1', 'CA1', state, T(1)))!))).rejects.toMatchObject({ code: '23503' });
+      expect(await store.callByKey('in_1', 'CA1')).toBeUndefined();
+      expect(await store.lastSeq('ada')).toBe(0);
+      // A deadlock met by a write not waited for runs the transaction again: two transactions update two calls in opposite orders.
+      const [one, two] = await store.transaction(async (tx) => [await tx.insertCall('in_1', 'CA2', state, T(1)), await tx.insertCall('in_1', 'CA3', state, T(1))]);
+      const reruns = () => store.transactionStats().reruns.deadlock + other.transactionStats().reruns.deadlock;
+      // Both hold their first call before either writes its second: each then waits for the other's (a test may await more than tx).
+      let holding = 0;
+      let bothHold: () => void;
+      const bothHolding = new Promise<void>((resolve) => (bothHold = resolve));
+      const crossed = (first: number, second: number, by: typeof store) =>
+        by.transaction(async (tx) => {
+          await tx.updateCall(first, { ...state, status: 'in-progress' }, T(2));
+          await tx.callById(first);
+          if (++holding === 2) bothHold();
+          await bothHolding;
+          await tx.updateCall(second, { ...state, status: 'completed' }, T(2));
+          await tx.callById(second);
+        });
+      await Promise.all([crossed(one!, two!, store), crossed(two!, one!, other)]);
+      expect(reruns()).toBeGreaterThanOrEqual(1);
+    } finally {
+      await other.close();
+      await store.close();
+      await dropDatabase(url);
+    }
+  });
+
+  it("prepares a webhook's statements once per connection, a locked read apart from a plain one", async () => {
+    const url = await freshDatabase();
+    const store = await openPostgresStore(url);
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    let client: pg.PoolClient | undefined;
+    try {
+      await store.addAgent(ada);
+      await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+      client = await pool.connect();
+      const session = client;
+      const preparedHere = async () => (await session.query<{ name: string; statement: string }>('SELECT name, statement FROM pg_prepared_statements ORDER BY name')).rows;
+      for (const callId of ['CA1', 'CA2']) {
+        await client.query('BEGIN');
+        await newCall(new PostgresTables(client, true), callId);
+        await client.query('COMMIT');
+      }
+      const afterTwo = await preparedHere();
+      expect(afterTwo.map((row) => row.statement.trim().split(/\s+/)[0])).toEqual(expect.arrayContaining(['SELECT', 'INSERT', 'INSERT', 'WITH']));
+      expect(afterTwo).toHaveLength(4);
+      // The same read outside a transaction locks nothing: another text, so another name on the same connection.
+      expect((await new PostgresTables(client, false).callByKey('in_1', 'CA1'))?.call_id).toBe('CA1');
+      const afterRead = await preparedHere();
+      expect(afterRead).toHaveLength(5);
+      expect(new Set(afterRead.map((row) => row.name)).size).toBe(5);
+    } finally {
+      client?.release();
+      await pool.end();
+      await store.close();
+      await dropDatabase(url);
+    }
+  });
+});
 
 describe('opening a PostgreSQL store', () => {
   it('migrates once, and refuses a database newer than the relay', async () => {

@@ -46,7 +46,7 @@ function unreachable(error: unknown): boolean {
 const TRANSACTIONAL = new Set<keyof StoreTables>(['addAgent', 'removeAgent', 'updateAgent', 'putInstance', 'deleteInstance', 'appendEvents']);
 
 /** Every method of the tables, by name. */
-const TABLE_METHODS = (Object.getOwnPropertyNames(PostgresTables.prototype) as (keyof StoreTables)[]).filter((name) => name !== ('constructor' as string) && name !== ('end' as string));
+const TABLE_METHODS = (Object.getOwnPropertyNames(PostgresTables.prototype) as string[]).filter((name) => !['constructor', 'end', 'settled'].includes(name)) as (keyof StoreTables)[];
 
 /** A transaction's tables as its `tx`, with the attempt's `afterCommit`. */
 function transactionView(tables: PostgresTables, afterCommit: StoreTx['afterCommit']): StoreTx {
@@ -75,7 +75,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     changePollMs: options.changePollMs ?? CHANGE_DEFAULTS.changePollMs,
     maxReconnectMs: options.maxReconnectMs ?? CHANGE_DEFAULTS.maxReconnectMs,
   };
-  const pool = new pg.Pool({ connectionString: url, application_name: 'phone-connector relay', max: settings.poolSize, connectionTimeoutMillis: settings.connectTimeoutMs, types });
+  // Pipelined: a query is written without waiting for the answers before it, so a transaction's BEGIN goes out with its first statement.
+  const pool = new pg.Pool({ connectionString: url, application_name: 'phone-connector relay', max: settings.poolSize, connectionTimeoutMillis: settings.connectTimeoutMs, types, pipeline: true });
   // Our own backends, so the listener can skip the notices this relay sent.
   const ownBackends = new Set<number>();
   pool.on('connect', (client) => {
@@ -137,8 +138,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           // READ COMMITTED, not SERIALIZABLE: the call row (and its outbox row) is locked where it is
           // read, the agent rows where their seq moves, so only what truly collides waits, and nothing
           // reruns but the same new call inserted by two relays at once (see RelayStore.transaction).
-          await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+          // Not awaited: the work's first statement follows it in the same round trip (answered after it, so a
+          // failed BEGIN fails that statement too); its own outcome is awaited once the work is done.
+          const begun = client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+          begun.catch(() => undefined);
           const result = await work(tx);
+          await begun;
+          await tables.settled();
           tables.end();
           open = false;
           // In the transaction: PostgreSQL delivers a NOTIFY only on commit, and folds identical ones into one. One round trip

@@ -57,6 +57,21 @@ const INSERT_CALL = `INSERT INTO calls (instance_uid, call_id, ${STATE_COLUMNS},
   VALUES ($1, $2, ${stateParameters(3)}, $${3 + STATE_COLUMN_COUNT}, $${3 + STATE_COLUMN_COUNT}) RETURNING id`;
 const UPDATE_CALL = `UPDATE calls SET (${STATE_COLUMNS}, updated_at) = (${stateParameters(2)}, $${2 + STATE_COLUMN_COUNT}) WHERE id = $1`;
 
+const statementNames = new Map<string, string>();
+
+/**
+ * A statement PostgreSQL parses and plans once per connection (a named prepared statement), not
+ * on every run as an unnamed one is: the statements every webhook runs. Named by its text, so a
+ * connection shared by transactions and plain reads never meets one name with two texts.
+ * PostgreSQL plans each run apart until a plan for any values costs no more (after five runs),
+ * so a statement whose best plan depends on its values keeps its own.
+ */
+function prepared(text: string): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) statementNames.set(text, (name = `relay_${statementNames.size}`));
+  return { name, text };
+}
+
 /** What a transaction's commit tells the other relays (`NOTIFY` on the channel of the same name). */
 export type Notice = 'events' | 'directory';
 
@@ -75,16 +90,31 @@ export class PostgresTables implements StoreTables {
   readonly #session: pg.Pool | pg.PoolClient;
   /** `FOR UPDATE` on call and outbox reads: in a transaction, not on the pool (a lock would end with its statement). */
   readonly #lock: string;
+  readonly #inTransaction: boolean;
   #ended = false;
+  /** This transaction's writes sent without waiting for their answers (`#write`). */
+  #unanswered: Array<Promise<void>> = [];
+  /** The first of them that failed: what the transaction fails with. */
+  #failed: { error: unknown } | undefined;
 
   constructor(session: pg.Pool | pg.PoolClient, inTransaction: boolean) {
     this.#session = session;
+    this.#inTransaction = inTransaction;
     this.#lock = inTransaction ? ' FOR UPDATE' : '';
   }
 
   /** The transaction is over: its client goes back to the pool, where another transaction may get it. */
   end(): void {
     this.#ended = true;
+  }
+
+  /**
+   * Resolves once every write sent without waiting has been answered; rejects with the first that
+   * failed. Before COMMIT: a COMMIT of a failed transaction rolls it back without an error.
+   */
+  async settled(): Promise<void> {
+    await Promise.all(this.#unanswered);
+    if (this.#failed) throw this.#failed.error;
   }
 
   get #db(): pg.Pool | pg.PoolClient {
@@ -97,18 +127,50 @@ export class PostgresTables implements StoreTables {
     return this.#lock && `${this.#lock} OF c`;
   }
 
-  async #rows<R extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<R[]> {
-    return (await this.#db.query<R>(sql, values)).rows;
+  /**
+   * A statement whose answer is read. When it fails behind a write that failed first, the
+   * transaction fails with that write's error (its SQLSTATE says whether to run again), not with
+   * this one's "current transaction is aborted".
+   */
+  async #query<R extends pg.QueryResultRow>(sql: string | pg.QueryConfig, values: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.#db.query<R>(sql, values);
+    } catch (error) {
+      await this.settled();
+      throw error;
+    }
+  }
+
+  async #rows<R extends pg.QueryResultRow>(sql: string | pg.QueryConfig, values: unknown[] = []): Promise<R[]> {
+    return (await this.#query<R>(sql, values)).rows;
   }
 
   async #count(sql: string, values: unknown[]): Promise<number> {
-    return (await this.#db.query(sql, values)).rowCount ?? 0;
+    return (await this.#query(sql, values)).rowCount ?? 0;
+  }
+
+  /**
+   * A write whose answer nobody reads. In a transaction it is not waited for: the connection
+   * pipelines, so it goes out with the statement after it (a new call's links with its event), one
+   * round trip less; the transaction waits for its answer before COMMIT (`settled`).
+   */
+  async #write(sql: string | pg.QueryConfig, values: unknown[] = []): Promise<void> {
+    if (!this.#inTransaction) {
+      await this.#db.query(sql, values);
+      return;
+    }
+    this.#unanswered.push(
+      this.#db.query(sql, values).then(
+        () => undefined,
+        (error: unknown) => void (this.#failed ??= { error }),
+      ),
+    );
   }
 
   /** Directory writes also move `directory_version`, which the other relays' change poll reads. */
   async #directoryChanged(): Promise<void> {
     this.notices.add('directory');
-    await this.#db.query('UPDATE directory_version SET version = version + 1');
+    await this.#write('UPDATE directory_version SET version = version + 1');
   }
 
   async addAgent(agent: NewAgent): Promise<Agent> {
@@ -125,7 +187,7 @@ export class PostgresTables implements StoreTables {
   }
 
   async agentsWithNumber(number: string): Promise<Agent[]> {
-    return (await this.#rows<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE number = $1 ORDER BY created_at, id`, [number])).map(toAgent);
+    return (await this.#rows<AgentRow>(prepared(`SELECT ${AGENT_COLUMNS} FROM agents WHERE number = $1 ORDER BY created_at, id`), [number])).map(toAgent);
   }
 
   async removeAgent(id: string): Promise<boolean> {
@@ -180,7 +242,7 @@ export class PostgresTables implements StoreTables {
   }
 
   async instanceWithOwner(uid: string): Promise<{ instance: Instance; owner: Agent } | undefined> {
-    const [row] = await this.#rows<InstanceWithOwnerRow>(`${INSTANCE_WITH_OWNER_SELECT} WHERE i.uid = $1`, [uid]);
+    const [row] = await this.#rows<InstanceWithOwnerRow>(prepared(`${INSTANCE_WITH_OWNER_SELECT} WHERE i.uid = $1`), [uid]);
     return row && toInstanceWithOwner(row);
   }
 
@@ -200,12 +262,12 @@ export class PostgresTables implements StoreTables {
   }
 
   async callByKey(instanceUid: string, callId: string): Promise<Call | undefined> {
-    const [row] = await this.#rows<CallRow>(`${CALL_SELECT} WHERE c.instance_uid = $1 AND c.call_id = $2${this.#callLock}`, [instanceUid, callId]);
+    const [row] = await this.#rows<CallRow>(prepared(`${CALL_SELECT} WHERE c.instance_uid = $1 AND c.call_id = $2${this.#callLock}`), [instanceUid, callId]);
     return row && toCall(row);
   }
 
   async callAgents(instanceUid: string, callId: string): Promise<Agent[]> {
-    const rows = await this.#rows<AgentRow>(`${CALL_AGENTS_SELECT} WHERE c.instance_uid = $1 AND c.call_id = $2 ORDER BY a.created_at, a.id`, [instanceUid, callId]);
+    const rows = await this.#rows<AgentRow>(prepared(`${CALL_AGENTS_SELECT} WHERE c.instance_uid = $1 AND c.call_id = $2 ORDER BY a.created_at, a.id`), [instanceUid, callId]);
     return rows.map(toAgent);
   }
 
@@ -233,17 +295,17 @@ export class PostgresTables implements StoreTables {
   }
 
   async insertCall(instanceUid: string, callId: string, state: CallState, at: string): Promise<number> {
-    const [row] = await this.#rows<{ id: number }>(INSERT_CALL, [instanceUid, callId, ...stateValues(state), at]);
+    const [row] = await this.#rows<{ id: number }>(prepared(INSERT_CALL), [instanceUid, callId, ...stateValues(state), at]);
     return row!.id;
   }
 
   async updateCall(id: number, state: CallState, at: string): Promise<void> {
-    await this.#db.query(UPDATE_CALL, [id, ...stateValues(state), at]);
+    await this.#write(prepared(UPDATE_CALL), [id, ...stateValues(state), at]);
   }
 
   async linkAgents(agentIds: readonly string[], id: number): Promise<void> {
     if (agentIds.length === 0) return;
-    await this.#db.query('INSERT INTO call_agents (agent_id, call_id) SELECT unnest($1::text[]), $2::bigint ON CONFLICT DO NOTHING', [agentIds, id]);
+    await this.#write(prepared('INSERT INTO call_agents (agent_id, call_id) SELECT unnest($1::text[]), $2::bigint ON CONFLICT DO NOTHING'), [agentIds, id]);
   }
 
   async callFor(agentId: string, id: number): Promise<Call | undefined> {
@@ -268,12 +330,12 @@ export class PostgresTables implements StoreTables {
   }
 
   async setCallNotes(id: number, notes: Required<CallNotes>, at: string): Promise<void> {
-    await this.#db.query('UPDATE calls SET notes = $2, disposition = $3, updated_at = $4 WHERE id = $1', [id, notes.notes, notes.disposition, at]);
+    await this.#write('UPDATE calls SET notes = $2, disposition = $3, updated_at = $4 WHERE id = $1', [id, notes.notes, notes.disposition, at]);
   }
 
   async setCallCrm(id: number, crm: CallCrm, at: string): Promise<void> {
     const c = callCrmColumns(crm);
-    await this.#db.query('UPDATE calls SET contact = $2, contacts = $3, new_contact_url = $4, crm_log = $5, updated_at = $6 WHERE id = $1', [
+    await this.#write('UPDATE calls SET contact = $2, contacts = $3, new_contact_url = $4, crm_log = $5, updated_at = $6 WHERE id = $1', [
       id,
       c.contact,
       c.contacts,
@@ -290,7 +352,7 @@ export class PostgresTables implements StoreTables {
 
   async putCrmWork(work: CrmWork): Promise<void> {
     const w = crmWorkColumns(work);
-    await this.#db.query(
+    await this.#write(
       `INSERT INTO crm_outbox (call_id, instance_uid, state, due_at, attempts, last_error, again, uncertain, lease_owner, lease_until, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (call_id) DO UPDATE SET instance_uid = EXCLUDED.instance_uid, state = EXCLUDED.state, due_at = EXCLUDED.due_at,
@@ -301,7 +363,7 @@ export class PostgresTables implements StoreTables {
   }
 
   async deleteCrmWork(callId: number): Promise<void> {
-    await this.#db.query('DELETE FROM crm_outbox WHERE call_id = $1', [callId]);
+    await this.#write('DELETE FROM crm_outbox WHERE call_id = $1', [callId]);
   }
 
   async claimDueCrmWork(now: string, limit: number, lease: CrmLease): Promise<CrmWork[]> {
@@ -347,7 +409,7 @@ export class PostgresTables implements StoreTables {
     // deadlock; the seqs moved and the events written in the same statement, so the locks are held
     // for one round trip (this one's answer, then COMMIT), the hot spot when many calls reach one agent.
     const rows = await this.#rows<{ agent_id: string; seq: number }>(
-      `WITH entry AS (SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS e(agent_id, kind, ord)),
+      prepared(`WITH entry AS (SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS e(agent_id, kind, ord)),
             wanted AS (SELECT agent_id, count(*)::int AS n FROM entry GROUP BY agent_id),
             locked AS MATERIALIZED (SELECT id FROM agents WHERE id IN (SELECT agent_id FROM wanted) ORDER BY id FOR NO KEY UPDATE),
             bumped AS (UPDATE agents a SET last_seq = a.last_seq + w.n FROM wanted w
@@ -356,7 +418,7 @@ export class PostgresTables implements StoreTables {
                          FROM entry e JOIN bumped b ON b.id = e.agent_id),
             snapshot AS (INSERT INTO call_snapshots (call, created_at) VALUES ($3, $4) RETURNING id),
             written AS (INSERT INTO events (agent_id, seq, kind, snapshot_id) SELECT agent_id, seq, kind, (SELECT id FROM snapshot) FROM numbered)
-       SELECT agent_id, seq::int FROM numbered ORDER BY ord`,
+       SELECT agent_id, seq::int FROM numbered ORDER BY ord`),
       [entries.map((e) => e.agentId), entries.map((e) => e.kind), snapshot, at],
     );
     // An entry for an agent that does not exist has no row: the statement wrote the others' events, the transaction rolls them back.
@@ -383,12 +445,12 @@ export class PostgresTables implements StoreTables {
     if (after.size === 0) return [];
     // One round trip for every agent: an indexed range read per (agent, seq) pair, in the map's order.
     const rows = await this.#rows<EventRow>(
-      `SELECT e.agent_id, e.seq, e.kind, s.call
+      prepared(`SELECT e.agent_id, e.seq, e.kind, s.call
        FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS a(agent_id, after_seq, ord)
        CROSS JOIN LATERAL (SELECT agent_id, seq, kind, snapshot_id FROM events
                            WHERE agent_id = a.agent_id AND seq > a.after_seq ORDER BY seq LIMIT $3) e
        JOIN call_snapshots s ON s.id = e.snapshot_id
-       ORDER BY a.ord, e.seq`,
+       ORDER BY a.ord, e.seq`),
       [[...after.keys()], [...after.values()], limit],
     );
     return rows.map(toEvent);
