@@ -10,7 +10,7 @@ import { DEADLINE_MS, waitFor } from '../e2e/harness/world.ts';
 import { buildTestPages } from '../e2e/pages/build.ts';
 import { REPO_ROOT } from '../relay/harness.ts';
 import { markPageClock, pageThreadEvents, startTracing, stopTracing } from './chromium-trace.ts';
-import { attributeFrames, type FrameEvent, type FrameShares, type LongFrame } from './frame-attribution.ts';
+import { attributeEachFrame, attributeFrames, type FrameEvent, type FrameShares, type LongFrame, over100ByUs } from './frame-attribution.ts';
 
 /** Who decorates the page: nobody (the page's own cost), our content script, or ringcentral-c2d. */
 export type Contender = 'bare' | 'ours' | 'c2d';
@@ -239,7 +239,11 @@ async function finish({ page, contender }: PageHandle, since: number, from: numb
     longTasks: tasks.length,
     longestTaskMs: longest(tasks.map((task) => task.duration)),
   };
-  const frameShares = trace ? attributeFrames(frames, await trace(), SCRIPT_OF[contender]) : undefined;
+  const events = trace ? await trace() : undefined;
+  const frameShares = events ? attributeFrames(frames, events, SCRIPT_OF[contender]) : undefined;
+  // Which frames its share took over 100 ms, to find them in a timeline (content-timeline.ts).
+  const byIt = events && contender !== 'bare' ? attributeEachFrame(frames, events, SCRIPT_OF[contender]).filter(over100ByUs) : [];
+  for (const { frame, byUsMs } of byIt) console.log(`content: ${contender}: a frame over 100 ms by its share ${Math.round(frame.start - since)} ms after the change: ${Math.round(frame.duration)} ms, ${Math.round(byUsMs)} of them its`);
   return { ms, jank, decorated, inPlace, missedChecks, ...(frameShares ? { frameShares } : {}) };
 }
 
