@@ -168,7 +168,7 @@ function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEv
  */
 function printLongFrames(frames: readonly LongFrame[], events: readonly FrameEvent[], start: number): void {
   const shares = attributeEachFrame(frames, events, isParty).filter(({ frame }) => frame.duration > 100);
-  console.log(`long animation frames over 100 ms: ${shares.length}, over 100 ms by the party's share: ${shares.filter(over100ByUs).length}`);
+  console.log(`long animation frames: ${frames.length}, over 100 ms: ${shares.length}, over 100 ms by the party's share: ${shares.filter(over100ByUs).length}`);
   for (const share of shares) {
     const { frame } = share;
     const inside = events.filter((event) => event.start >= frame.start && event.start < frame.start + frame.duration);
