@@ -621,6 +621,47 @@ say what is met and what is not.
   ms: part of main's lag is its poll's missed check. What keeping the buttons saves: their
   making, insertion, style and layout, and the old hosts' removal; the reads of each new number's
   end stay. A quiet pair of the bench will tell the ratio against c2d.
+- **Frames over 100 ms by our share, frame by frame; a kept button's attributes not read back**
+  (branch s18-fill). The bench's log now names each frame its share took over 100 ms (when after
+  the change, how long, how much of it ours), and tests/bench/content-timeline.ts prints the
+  page's long animation frames over 100 ms with what ran in them (frame-attribution.ts's
+  attributeEachFrame, the frames table's own reckoning). At load 2.6–3.7, five timelines each of
+  the 10,000-row fill and re-render: two frames over 100 ms each, the page's own (1.0–1.5 s; our
+  read inside its change task 11–13 ms in the fill, 213–329 ms in the re-render) and the bench's
+  last check by place (129–276 ms, the page's timer, after every number was seen); none by our
+  share. The bench at load 3–4.5 (PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1 PC_BENCH_FRAMES=1, one run):
+  10,000 rows 0 of 2 by our share, re-render 0 of 2 (the scroll 5 of 52, c2d's 10 of 51); ours/c2d
+  1.02 (2.84 / 2.79 s) and 0.75. At load 8–15 frames by our share came in the re-render's passes
+  after the page's frame: one of 140 ms whose task of ours took 95 ms of wall time for 7 ms of CPU
+  (the thread preempted), one of 104 ms that began with an empty task of ours and waited 74 ms for
+  its rendering. A long animation frame runs from the first task after the last frame to the end
+  of its rendering, waits included: the overlay's schedule (after-layout.ts) posted a task after
+  each frame in case no resize notice came, which in Chromium always comes, so each frame after
+  the page's began with a task of ours that did nothing (the timeline: one in each of 20 / 32
+  frames). The fallback is now the next frame's animation frame callback, cancelled once the notice
+  came: no task of ours in frames without a reading slice. Two pairs at load 13–15 gave long frames
+  8 / 13 -> 18 / 3, by our share 1 / 3 -> 3 / 1: no separation at such loads, the empty tasks are
+  gone by count. Where the time after the page's frame goes at load 2.6–3.7: in the fill our
+  script 496–510 ms of CPU, the rendering 147–202 ms and the page's timers 366–402 ms: the bench's
+  poll, every 25 ms, counts the buttons shown with a querySelectorAll over the whole document (its
+  160,000 nodes) and the overlay's root, about 9 ms a poll (inferred: ~40 polls in that second);
+  every number seen 0.98–1.24 s after the page's frame, which took 1.0–1.34 s. In the re-render
+  our script 193–222 ms after the page's frame besides 182–219 ms inside its change task, the
+  timers 186–213 ms. c2d's 10,000 rows took 2.79 s at that load: ×0.5 of it is the page's own frame
+  and 0.2 s. Cut: a kept button's attributes are told apart from the target it had (retargetCallButton),
+  not read back (four reads per button, the dataset's among them), and no parked button is looked for
+  while none is parked (a fill made each new number's key, two strings, for nothing). Profiled
+  (content-profile.ts, 10,000 rows, main's tree and this alternately, two pairs each, load
+  9.5–12.9): the re-render's retargetCallButton 62 / 73 ms (callees included) -> 4 ms / below the
+  profile's floor, its takeOver 83 / 99 -> 40 / 32 ms; the fill's takeOver 15.5 / 34.5 ms -> absent;
+  our script sampled, fill 811 / 928 -> 786 / 734 ms, re-render 511 / 747 -> 674 / 632 ms, which
+  move with the load. Left in the fill (734 ms sampled at load 12): the walk 192 ms (the
+  TreeWalker's steps 82), the plans and detection 146 ms, the overlay's placements 116 ms (the
+  buttons' making 43, their insertion one call per number 54), the numbers' boxes 40 ms and the
+  cells' and rows' computed styles 51 ms; the bench's poll is a third of the main thread after the
+  page's frame, a cost of the measure that the party decorating over many frames pays and c2d,
+  done in one task, does not: counting our buttons in the overlay's root alone would move every
+  figure of the table, a change for a quiet run of the whole bench to judge.
 - **What is left.** Against the goals, in the last quiet run (PC_BENCH_FRAMES=1, load average 1–2):
   met, accuracy, the size (51.2 KiB since the call UI became a script of its own, injected when a
   call comes) and the scroll's buttons within 1 s of the last append (0.69 s). Not met: 0.5× c2d
