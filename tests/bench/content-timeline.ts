@@ -10,10 +10,8 @@
  * timers (the bench's decoration poll among them), and the party's thread CPU in it (column cpu). Then, after the page's own frame (parse, style
  * and layout of its change): the frames, wall time and idle time, the thread's CPU time by share,
  * when the party's last script ended and when the bench's poll saw every number; with `--gc`, the
- * garbage collections inside the party's scripts since the change. Last, the page's long animation
- * frames over 100 ms until a second after that (as the bench counts them), with the party's share
- * of each (tests/bench/frame-attribution.ts) and, for those its share took over 100 ms, what ran
- * in them. On a loaded machine compare CPU, and runs of two trees taken alternately.
+ * garbage collections inside the party's scripts since the change. On a loaded
+ * machine compare CPU, and runs of two trees taken alternately.
  */
 import { markPageClock, pageThreadEvents, startTracing, stopTracing, TIMELINE } from './chromium-trace.ts';
 import { attributeEachFrame, type FrameEvent, type LongFrame, over100ByUs } from './frame-attribution.ts';
@@ -80,17 +78,13 @@ try {
   await startTracing(cdp, gc ? [...TIMELINE, 'v8', 'disabled-by-default-v8.gc'] : TIMELINE);
   const start = await changeRows(page, scenario, rows);
   const at = await decoratedAt(page, rows, decoration);
-  // As the bench does: late frames end before its figures are read.
-  await page.evaluate('new Promise((resolve) => setTimeout(resolve, 1000))');
   const pageNow = await markPageClock(page);
-  const traced = pageThreadEvents(await stopTracing(cdp), pageNow).filter((event) => event.start >= start - 1);
-  const events = traced.filter((event) => at === null || event.start < at);
+  const events = pageThreadEvents(await stopTracing(cdp), pageNow).filter((event) => event.start >= start - 1 && (at === null || event.start < at));
   console.log(`${c2d ? 'c2d' : 'ours'}, ${scenario} of ${rows} rows: ${at === null ? 'not decorated within the deadline' : `decorated ${Math.round(at - start)} ms after the change`}`);
   // The frames see the events of the default trace only: V8's own (--gc) nest our tasks in theirs.
-  const defaultTrace = (list: FrameEvent[]) => (gc ? list.filter((event) => event.name === 'V8.Execute' || !/^v8\./i.test(event.name)) : list);
-  printFrames(outermost(defaultTrace(events)), start, at);
-  printLongFrames((await page.evaluate(`window.bench.frames(${start})`)) as LongFrame[], defaultTrace(traced), start);
+  printFrames(outermost(gc ? events.filter((event) => event.name === 'V8.Execute' || !/^v8\./i.test(event.name)) : events), start, at);
   if (gc) printPartyGc(events);
+  printLongFrames((await page.evaluate(`window.bench.frames(${start})`)) as LongFrame[], events, start);
 } finally {
   await close();
 }
@@ -162,9 +156,10 @@ function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEv
 }
 
 /**
- * The page's long animation frames over 100 ms (as the bench counts them, until a second after
- * every number was seen), the party's share of each as the bench's frames table takes it, and
- * for those its share took over 100 ms, what ran in them by share (wall ms, CPU of the party's).
+ * The page's long animation frames (as the bench counts them, from the change until every number
+ * was seen) and of those over 100 ms, the party's share of each as the bench's frames table takes
+ * it (tests/bench/frame-attribution.ts) and what ran in them by share (wall ms, CPU of the party's):
+ * which frames its share took over 100 ms, and what of its work is in them.
  */
 function printLongFrames(frames: readonly LongFrame[], events: readonly FrameEvent[], start: number): void {
   const shares = attributeEachFrame(frames, events, isParty).filter(({ frame }) => frame.duration > 100);
