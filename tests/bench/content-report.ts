@@ -643,9 +643,9 @@ say what is met and what is not.
   8 / 13 -> 18 / 3, by our share 1 / 3 -> 3 / 1: no separation at such loads, the empty tasks are
   gone by count. Where the time after the page's frame goes at load 2.6–3.7: in the fill our
   script 496–510 ms of CPU, the rendering 147–202 ms and the page's timers 366–402 ms: the bench's
-  poll, every 25 ms, counts the buttons shown with a querySelectorAll over the whole document (its
-  160,000 nodes) and the overlay's root, about 9 ms a poll (inferred: ~40 polls in that second);
-  every number seen 0.98–1.24 s after the page's frame, which took 1.0–1.34 s. In the re-render
+  poll, every 25 ms, counting the buttons shown, about 9 ms a poll (~40 polls in that second; its
+  visibility check styles each overlay host Chromium skips off screen, which branch s18-scroll's
+  poll asks of the host instead); every number seen 0.98–1.24 s after the page's frame, which took 1.0–1.34 s. In the re-render
   our script 193–222 ms after the page's frame besides 182–219 ms inside its change task, the
   timers 186–213 ms. c2d's 10,000 rows took 2.79 s at that load: ×0.5 of it is the page's own frame
   and 0.2 s. Cut: a kept button's attributes are told apart from the target it had (retargetCallButton),
@@ -658,10 +658,11 @@ say what is met and what is not.
   move with the load. Left in the fill (734 ms sampled at load 12): the walk 192 ms (the
   TreeWalker's steps 82), the plans and detection 146 ms, the overlay's placements 116 ms (the
   buttons' making 43, their insertion one call per number 54), the numbers' boxes 40 ms and the
-  cells' and rows' computed styles 51 ms; the bench's poll is a third of the main thread after the
-  page's frame, a cost of the measure that the party decorating over many frames pays and c2d,
-  done in one task, does not: counting our buttons in the overlay's root alone would move every
-  figure of the table, a change for a quiet run of the whole bench to judge.
+  cells' and rows' computed styles 51 ms. Probed and not taken: the buttons inserted a host's worth
+  per call instead of one call per number (Chromium alone, 10,000 buttons into 40 hosts, least of
+  nine, load 10–11: 4.2–4.3 -> 2.9 ms: the profile's insertion time is not the calls). The bench's
+  poll was a third of the main thread after the page's frame, a cost of the measure that the party
+  decorating over many frames pays and c2d, done in one task, does not.
 - **What is left.** Against the goals, in the last quiet run (PC_BENCH_FRAMES=1, load average 1–2):
   met, accuracy, the size (51.2 KiB since the call UI became a script of its own, injected when a
   call comes) and the scroll's buttons within 1 s of the last append (0.69 s). Not met: 0.5× c2d
