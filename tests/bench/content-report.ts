@@ -655,7 +655,12 @@ say what is met and what is not.
   9.5–12.9): the re-render's retargetCallButton 62 / 73 ms (callees included) -> 4 ms / below the
   profile's floor, its takeOver 83 / 99 -> 40 / 32 ms; the fill's takeOver 15.5 / 34.5 ms -> absent;
   our script sampled, fill 811 / 928 -> 786 / 734 ms, re-render 511 / 747 -> 674 / 632 ms, which
-  move with the load. Left in the fill (734 ms sampled at load 12): the walk 192 ms (the
+  move with the load. All of it together (content-timeline.ts, 10,000 rows, thread CPU after the
+  page's frame, main's tree and this alternately, two pairs each, load 11–14): the re-render's
+  overlay passes 244 / 242 -> 170 / 165 ms, its script 373 / 414 -> 219 / 356 ms, its tasks of ours
+  47 / 54 -> 11 / 35; the fill's script 533 / 529 -> 502 / 536 ms, its tasks 65 / 80 -> 41 / 45;
+  frames over 100 ms by our share, fill 3 / 4 -> 2 / 1, re-render 10 / 3 -> 3 / 3 (wall time, so
+  load). Left in the fill (734 ms sampled at load 12): the walk 192 ms (the
   TreeWalker's steps 82), the plans and detection 146 ms, the overlay's placements 116 ms (the
   buttons' making 43, their insertion one call per number 54), the numbers' boxes 40 ms and the
   cells' and rows' computed styles 51 ms. Probed and not taken: the buttons inserted a host's worth
