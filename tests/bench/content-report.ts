@@ -660,7 +660,10 @@ say what is met and what is not.
   overlay passes 244 / 242 -> 170 / 165 ms, its script 373 / 414 -> 219 / 356 ms, its tasks of ours
   47 / 54 -> 11 / 35; the fill's script 533 / 529 -> 502 / 536 ms, its tasks 65 / 80 -> 41 / 45;
   frames over 100 ms by our share, fill 3 / 4 -> 2 / 1, re-render 10 / 3 -> 3 / 3 (wall time, so
-  load). Left in the fill (734 ms sampled at load 12): the walk 192 ms (the
+  load). In the bench (PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1 PC_BENCH_FRAMES=1, main's tree then this,
+  one pair, load 9.6–12.4; c2d's own 10,000 rows 13.75 s in the first run, 4.14 s in the second):
+  ours 5.04 -> 5.10 s, the re-render 5.02 -> 4.89 s, frames over 100 ms by our share 1 of 3 -> 1 of
+  5 and 0 of 4 -> 3 of 6: nothing separates at that load. Left in the fill (734 ms sampled at load 12): the walk 192 ms (the
   TreeWalker's steps 82), the plans and detection 146 ms, the overlay's placements 116 ms (the
   buttons' making 43, their insertion one call per number 54), the numbers' boxes 40 ms and the
   cells' and rows' computed styles 51 ms. Probed and not taken: the buttons inserted a host's worth
