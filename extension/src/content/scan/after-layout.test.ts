@@ -86,7 +86,7 @@ describe('afterLayout', () => {
     expect(ran).toEqual([1, 2]);
   });
 
-  it('once the notice came, leaves nothing of its own for later: its fallback frame callback is cancelled', async () => {
+  it('once the notice came, leaves nothing of its own for later: its fallback frame callback is cancelled', () => {
     const { frame, animationCallbacks } = scriptedFrames();
     const ran = vi.fn();
     afterLayout(ran);
