@@ -14,7 +14,7 @@
  * machine compare CPU, and runs of two trees taken alternately.
  */
 import { markPageClock, pageThreadEvents, startTracing, stopTracing, TIMELINE } from './chromium-trace.ts';
-import type { FrameEvent } from './frame-attribution.ts';
+import { attributeEachFrame, type FrameEvent, type LongFrame, over100ByUs } from './frame-attribution.ts';
 import { C2D_DECORATION, changeRows, DECORATION, decoratedAt, openCrmList, prepareRowsChange } from './crm-list-page.ts';
 import { positiveIntegerFlag } from './flags.ts';
 
@@ -84,6 +84,7 @@ try {
   // The frames see the events of the default trace only: V8's own (--gc) nest our tasks in theirs.
   printFrames(outermost(gc ? events.filter((event) => event.name === 'V8.Execute' || !/^v8\./i.test(event.name)) : events), start, at);
   if (gc) printPartyGc(events);
+  printLongFrames((await page.evaluate(`window.bench.frames(${start})`)) as LongFrame[], events, start);
 } finally {
   await close();
 }
@@ -152,6 +153,31 @@ function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEv
   const over = (ms: number) => partyCpuPerFrame.filter((cpu) => cpu > ms).length;
   console.log(`the party's CPU per frame after the page's frame: largest ${largest} ms, over 50 ms in ${over(50)} frames, over 100 ms in ${over(100)}`);
   console.log(`the party's last script ended ${since(partyEnd)} ms after the page's frame; the bench saw every number ${at === null ? 'never' : `${since(at)} ms after it`}`);
+}
+
+/**
+ * The page's long animation frames (as the bench counts them, from the change until every number
+ * was seen) and of those over 100 ms, the party's share of each as the bench's frames table takes
+ * it (tests/bench/frame-attribution.ts) and what ran in them by share (wall ms, CPU of the party's):
+ * which frames its share took over 100 ms, and what of its work is in them.
+ */
+function printLongFrames(frames: readonly LongFrame[], events: readonly FrameEvent[], start: number): void {
+  const shares = attributeEachFrame(frames, events, isParty).filter(({ frame }) => frame.duration > 100);
+  console.log(`long animation frames: ${frames.length}, over 100 ms: ${shares.length}, over 100 ms by the party's share: ${shares.filter(over100ByUs).length}`);
+  for (const share of shares) {
+    const { frame } = share;
+    const inside = events.filter((event) => event.start >= frame.start && event.start < frame.start + frame.duration);
+    const byShare = new Map<Share, { wall: number; cpu: number; count: number }>();
+    for (const { event, inside: outer } of outermost(inside)) {
+      const share = isParty(event) ? (outer && outer.name !== 'FireAnimationFrame' ? 'inPage' : outer || event.start >= frame.styleAndLayoutStart ? 'render' : 'tasks') : shareOf(event);
+      const sum = byShare.get(share) ?? { wall: 0, cpu: 0, count: 0 };
+      byShare.set(share, { wall: sum.wall + event.duration, cpu: sum.cpu + (event.cpu ?? event.duration), count: sum.count + 1 });
+    }
+    const what = [...byShare].map(([name, { wall, cpu, count }]) => `${name} ${Math.round(wall)}${PARTY.includes(name) ? `/${Math.round(cpu)} cpu` : ''} (${count})`).join(', ');
+    console.log(
+      `  at ${Math.round(frame.start - start)} ms, ${Math.round(frame.duration)} ms (render from +${Math.round(frame.renderStart - frame.start)}, style and layout from +${Math.round(frame.styleAndLayoutStart - frame.start)}): the party's ${Math.round(share.byUsMs)} ms (script ${Math.round(share.ourScriptMs)}, forced ${Math.round(share.ourForcedMs)}, relayout after ${Math.round(share.relayoutAfterOursMs)})${over100ByUs(share) ? ', OVER 100 MS BY IT' : ''}; ${what}`,
+    );
+  }
 }
 
 /**

@@ -10,7 +10,7 @@ import { DEADLINE_MS, waitFor } from '../e2e/harness/world.ts';
 import { buildTestPages } from '../e2e/pages/build.ts';
 import { REPO_ROOT } from '../relay/harness.ts';
 import { markPageClock, pageThreadEvents, startTracing, stopTracing } from './chromium-trace.ts';
-import { attributeFrames, type FrameEvent, type FrameShares, type LongFrame } from './frame-attribution.ts';
+import { attributeEachFrame, attributeFrames, type FrameEvent, type FrameShares, type LongFrame, over100ByUs } from './frame-attribution.ts';
 
 /** Who decorates the page: nobody (the page's own cost), our content script, or ringcentral-c2d. */
 export type Contender = 'bare' | 'ours' | 'c2d';
@@ -189,7 +189,7 @@ async function measure(handle: PageHandle, rows: number, act: 'fill' | 'rerender
   const { page } = handle;
   const trace = await traceScenario(handle);
   const start = await page.evaluate(([name, n]) => new Promise<number>((resolve) => setTimeout(() => resolve(name === 'fill' ? window.bench.fill(n) : window.bench.rerender()))), [act, rows] as const);
-  return finish(handle, start, start, rows, trace);
+  return finish(handle, act, start, start, rows, trace);
 }
 
 async function measureScroll(handle: PageHandle, scroll: ContentBenchOptions['scroll']): Promise<ScrollMeasure> {
@@ -197,7 +197,7 @@ async function measureScroll(handle: PageHandle, scroll: ContentBenchOptions['sc
   const trace = await traceScenario(handle);
   const appended = await page.evaluate(({ batch, everyMs, forMs }) => window.bench.scroll(batch, everyMs, forMs), scroll);
   // Decoration time counts from the last append: how far the buttons lag behind the page.
-  const result = await finish(handle, appended.start, appended.lastAppend, appended.rows, trace);
+  const result = await finish(handle, 'scroll', appended.start, appended.lastAppend, appended.rows, trace);
   return { ...result, appendsMs: Math.round(appended.lastAppend - appended.start) };
 }
 
@@ -214,7 +214,7 @@ async function traceScenario({ page, tracing }: PageHandle): Promise<(() => Prom
   };
 }
 
-async function finish({ page, contender }: PageHandle, since: number, from: number, rows: number, trace?: () => Promise<FrameEvent[]>): Promise<Measure> {
+async function finish({ page, contender }: PageHandle, scenario: string, since: number, from: number, rows: number, trace?: () => Promise<FrameEvent[]>): Promise<Measure> {
   let ms: number | null = null;
   let decorated = { all: 0, inPhoneCells: 0 };
   let inPlace = true;
@@ -239,7 +239,11 @@ async function finish({ page, contender }: PageHandle, since: number, from: numb
     longTasks: tasks.length,
     longestTaskMs: longest(tasks.map((task) => task.duration)),
   };
-  const frameShares = trace ? attributeFrames(frames, await trace(), SCRIPT_OF[contender]) : undefined;
+  const events = trace ? await trace() : undefined;
+  const frameShares = events ? attributeFrames(frames, events, SCRIPT_OF[contender]) : undefined;
+  // Which frames its share took over 100 ms, to find them in a timeline (content-timeline.ts).
+  const byIt = events && contender !== 'bare' ? attributeEachFrame(frames, events, SCRIPT_OF[contender]).filter(over100ByUs) : [];
+  for (const { frame, byUsMs } of byIt) console.log(`content: ${contender}, ${scenario} of ${rows} rows: a frame over 100 ms by its share ${Math.round(frame.start - since)} ms after the change: ${Math.round(frame.duration)} ms, ${Math.round(byUsMs)} of them its`);
   return { ms, jank, decorated, inPlace, missedChecks, ...(frameShares ? { frameShares } : {}) };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attributeFrames, type FrameEvent, type LongFrame } from './frame-attribution.ts';
+import { attributeEachFrame, attributeFrames, type FrameEvent, type LongFrame, over100ByUs } from './frame-attribution.ts';
 
 const OURS = 'chrome-extension://abc/content-scripts/content.js';
 const PAGE = 'http://127.0.0.1/crm-list.js';
@@ -52,5 +52,17 @@ describe('attributeFrames', () => {
   it('takes whose script it is from the caller: the page script of another party', () => {
     const shares = attributeFrames([FRAME], EVENTS, (event) => event.url === PAGE);
     expect(shares).toMatchObject({ ourScriptMs: 20, ourForcedMs: 0, relayoutAfterOursMs: 0 });
+  });
+
+  it('tells, frame by frame, which frames our share took over 100 ms: the ones the sums count', () => {
+    const later: LongFrame = { start: 1300, duration: 120, renderStart: 1360, styleAndLayoutStart: 1360 };
+    const each = attributeEachFrame([FRAME, later], EVENTS);
+    // The first is the page's own (135 ms without us); the later one 120 - 50 = 70 ms without our task.
+    expect(each.map(({ frame, byUsMs }) => [frame.start, byUsMs])).toEqual([
+      [1000, 65],
+      [1300, 50],
+    ]);
+    expect(each.filter(over100ByUs).map(({ frame }) => frame.start)).toEqual([1300]);
+    expect(attributeFrames([FRAME, later], EVENTS)).toMatchObject({ over100: 2, over100ByUs: 1 });
   });
 });

@@ -53,28 +53,47 @@ const PAINT = new Set(['PrePaint', 'Paint', 'Layerize', 'UpdateLayer']);
 
 const isOurs = (event: FrameEvent) => event.url?.startsWith('chrome-extension://') === true;
 
-/** Sums our shares of the frames, each frame's from the events within it (sorted here). */
-export function attributeFrames(frames: readonly LongFrame[], events: readonly FrameEvent[], ours: (event: FrameEvent) => boolean = isOurs): FrameShares {
+/** One long frame's shares: ours (as in FrameShares) and what it took over 100 ms by. */
+export interface FrameShare {
+  frame: LongFrame;
+  ourScriptMs: number;
+  ourForcedMs: number;
+  relayoutAfterOursMs: number;
+  paintAfterOursMs: number;
+  /** Our script, its forced style and layout and the relayout after our pass: what the frame would be without us less this. */
+  byUsMs: number;
+}
+
+/** Each frame's shares, from the events within it (sorted here). */
+export function attributeEachFrame(frames: readonly LongFrame[], events: readonly FrameEvent[], ours: (event: FrameEvent) => boolean = isOurs): FrameShare[] {
   const sorted = [...events].sort((a, b) => a.start - b.start || b.duration - a.duration);
-  const shares: FrameShares = { frames: 0, totalMs: 0, ourScriptMs: 0, ourForcedMs: 0, relayoutAfterOursMs: 0, paintAfterOursMs: 0, over100: 0, over100ByUs: 0, longestMs: 0, longestWithoutOursMs: 0 };
-  for (const frame of frames) {
+  return frames.map((frame) => {
     const end = frame.start + frame.duration;
     const one = attributeFrame(
       frame,
       sorted.filter((event) => event.start >= frame.start && event.start < end),
       ours,
     );
-    const byUs = one.ourScriptMs + one.ourForcedMs + one.relayoutAfterOursMs;
+    return { frame, ...one, byUsMs: one.ourScriptMs + one.ourForcedMs + one.relayoutAfterOursMs };
+  });
+}
+
+/** Whether our share took a frame over 100 ms: without it, it would be 100 ms or less. */
+export const over100ByUs = ({ frame, byUsMs }: FrameShare) => frame.duration > 100 && frame.duration - byUsMs <= 100;
+
+/** Sums our shares of the frames. */
+export function attributeFrames(frames: readonly LongFrame[], events: readonly FrameEvent[], ours: (event: FrameEvent) => boolean = isOurs): FrameShares {
+  const shares: FrameShares = { frames: 0, totalMs: 0, ourScriptMs: 0, ourForcedMs: 0, relayoutAfterOursMs: 0, paintAfterOursMs: 0, over100: 0, over100ByUs: 0, longestMs: 0, longestWithoutOursMs: 0 };
+  for (const one of attributeEachFrame(frames, events, ours)) {
+    const { frame, byUsMs: byUs } = one;
     shares.frames++;
     shares.totalMs += frame.duration;
     shares.ourScriptMs += one.ourScriptMs;
     shares.ourForcedMs += one.ourForcedMs;
     shares.relayoutAfterOursMs += one.relayoutAfterOursMs;
     shares.paintAfterOursMs += one.paintAfterOursMs;
-    if (frame.duration > 100) {
-      shares.over100++;
-      if (frame.duration - byUs <= 100) shares.over100ByUs++;
-    }
+    if (frame.duration > 100) shares.over100++;
+    if (over100ByUs(one)) shares.over100ByUs++;
     shares.longestMs = Math.max(shares.longestMs, frame.duration);
     shares.longestWithoutOursMs = Math.max(shares.longestWithoutOursMs, frame.duration - byUs);
   }

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { adoptCallButtonStyle } from './call-button-style.ts';
-import { createCallButton, isCallButton, listenToCallButtons, type OnActivate } from './call-buttons.ts';
+import { createCallButton, isCallButton, listenToCallButtons, type OnActivate, retargetCallButton } from './call-buttons.ts';
 
 /**
  * happy-dom has no trusted events; a browser sets `isTrusted` only for input from the user
@@ -178,5 +178,44 @@ describe('createCallButton', () => {
     expect(pageErrors).not.toHaveBeenCalled();
     window.removeEventListener('error', pageErrors);
     expect(debug.mock.calls.length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('retargetCallButton', () => {
+  /** The attribute writes on `button` while `change` runs. */
+  function writes(button: HTMLButtonElement, change: () => void): string[] {
+    const observer = new MutationObserver(() => undefined);
+    observer.observe(button, { attributes: true });
+    change();
+    const names = observer.takeRecords().map((record) => record.attributeName ?? '');
+    observer.disconnect();
+    return names;
+  }
+
+  it('writes only what differs from the target the button had, reading none of its attributes back', () => {
+    const button = createCallButton(document, { text: '(415) 555-0100', e164: '+14155550100' });
+    document.body.append(button);
+    const reads = vi.spyOn(button, 'getAttribute');
+    // The same number, shown the same way: nothing to write.
+    expect(writes(button, () => retargetCallButton(button, { text: '(415) 555-0100', e164: '+14155550100' }))).toEqual([]);
+    // Shown another way: the label alone.
+    expect(writes(button, () => retargetCallButton(button, { text: '415.555.0100', e164: '+14155550100' }))).toEqual(['aria-label']);
+    expect(reads).not.toHaveBeenCalled();
+    // Another number with an extension: all of it.
+    expect((writes(button, () => retargetCallButton(button, { text: '(212) 555-0199 x7', e164: '+12125550199', extension: '7' }))).sort()).toEqual(['aria-label', 'data-pc-call', 'data-pc-ext', 'title']);
+    expect(button.dataset).toMatchObject({ pcCall: '+12125550199', pcExt: '7' });
+    expect(button.getAttribute('aria-label')).toBe('Call (212) 555-0199 x7');
+    expect(button.title).toBe('Call +12125550199 ext. 7');
+  });
+
+  it('calls the number it was handed, whatever the page wrote into data-pc-call', () => {
+    const onActivate = vi.fn();
+    listen(onActivate);
+    const button = createCallButton(document, { text: '(415) 555-0100', e164: '+14155550100' });
+    document.body.append(button);
+    button.dataset.pcCall = '+19005550000';
+    retargetCallButton(button, { text: '(415) 555-0100', e164: '+14155550100' });
+    userClick(button);
+    expect(onActivate).toHaveBeenCalledWith('+14155550100', undefined);
   });
 });

@@ -6,11 +6,16 @@ import { afterLayout } from './after-layout.ts';
  * The browser's frame, played by the test: animation frame callbacks, then (once the frame has
  * laid the page out) the resize notices of elements observed since. happy-dom lays nothing out.
  */
-function scriptedFrames() {
-  const animationCallbacks: FrameRequestCallback[] = [];
+function scriptedFrames({ notices = true } = {}) {
+  const animationCallbacks = new Map<number, FrameRequestCallback>();
+  let lastId = 0;
   const observers = new Set<{ callback: ResizeObserverCallback; targets: Element[] }>();
   const events: string[] = [];
-  vi.stubGlobal('requestAnimationFrame', (callback: FrameRequestCallback) => animationCallbacks.push(callback));
+  vi.stubGlobal('requestAnimationFrame', (callback: FrameRequestCallback) => {
+    animationCallbacks.set(++lastId, callback);
+    return lastId;
+  });
+  vi.stubGlobal('cancelAnimationFrame', (id: number) => animationCallbacks.delete(id));
   vi.stubGlobal(
     'ResizeObserver',
     class {
@@ -31,13 +36,15 @@ function scriptedFrames() {
     },
   );
   const frame = () => {
-    for (const callback of animationCallbacks.splice(0)) callback(performance.now());
+    const callbacks = [...animationCallbacks.values()];
+    animationCallbacks.clear();
+    for (const callback of callbacks) callback(performance.now());
     events.push('layout');
-    for (const observer of [...observers]) {
+    if (notices) for (const observer of [...observers]) {
       if (observer.targets.length > 0) observer.callback(observer.targets.map((target) => ({ target }) as ResizeObserverEntry), {} as ResizeObserver);
     }
   };
-  return { frame, events };
+  return { frame, events, animationCallbacks };
 }
 
 const task = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -79,7 +86,28 @@ describe('afterLayout', () => {
     expect(ran).toEqual([1, 2]);
   });
 
-  it('without resize notices, runs in the first task after the frame', async () => {
+  it('once the notice came, leaves nothing of its own for later: its fallback frame callback is cancelled', () => {
+    const { frame, animationCallbacks } = scriptedFrames();
+    const ran = vi.fn();
+    afterLayout(ran);
+    frame();
+    expect(ran).toHaveBeenCalledOnce();
+    expect(animationCallbacks.size).toBe(0);
+  });
+
+  it('where no resize notice comes (no layout), runs at the next frame, in its animation frame callbacks', async () => {
+    const { frame } = scriptedFrames({ notices: false });
+    const ran = vi.fn();
+    afterLayout(ran);
+    frame();
+    await task();
+    await task();
+    expect(ran).not.toHaveBeenCalled();
+    frame();
+    expect(ran).toHaveBeenCalledOnce();
+  });
+
+  it('without ResizeObserver, runs in the first task after the frame', async () => {
     const { frame } = scriptedFrames();
     vi.stubGlobal('ResizeObserver', undefined);
     const ran = vi.fn();

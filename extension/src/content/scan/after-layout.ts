@@ -11,8 +11,11 @@ let waiting: Array<() => void> = [];
  * issue #12). The observation starts in an animation frame callback, not at once: one started
  * while the page's or our own resize callbacks run would be left for the next frame, with an
  * error event in the page ("ResizeObserver loop completed with undelivered notifications").
- * Where no resize notice comes (a DOM without layout), the first task after the frame runs it;
- * in a hidden tab, without frames, a timer.
+ * Where no resize notice comes (a DOM without layout), the next frame's animation frame callbacks
+ * run it, cancelled once the notice came: not a task after each frame, which did nothing where the
+ * notice had come, yet began the page's next long animation frame at once, the wait for that
+ * frame counted in it (a re-render's passes, frame after frame: issue #12). Without
+ * ResizeObserver, the first task after the frame runs it; in a hidden tab, without frames, a timer.
  */
 export function afterLayout(callback: () => void): void {
   waiting.push(callback);
@@ -20,10 +23,12 @@ export function afterLayout(callback: () => void): void {
   let done = false;
   const observer = typeof ResizeObserver === 'function' ? new ResizeObserver(run) : undefined;
   const hiddenTab = setInterval(() => document.hidden && run(), HIDDEN_TAB_FALLBACK_MS);
+  let fallback: number | undefined;
   if (typeof requestAnimationFrame === 'function') {
     requestAnimationFrame(() => {
-      observer?.observe(document.documentElement);
-      nextTask(run);
+      if (!observer) return nextTask(run);
+      observer.observe(document.documentElement);
+      fallback = requestAnimationFrame(run);
     });
   }
 
@@ -31,6 +36,7 @@ export function afterLayout(callback: () => void): void {
     if (done) return;
     done = true;
     observer?.disconnect();
+    if (fallback !== undefined) cancelAnimationFrame(fallback);
     clearInterval(hiddenTab);
     const callbacks = waiting;
     waiting = [];

@@ -497,6 +497,8 @@ export class ButtonOverlay {
    * moved far, into new hosts (tests/e2e/overlay.test.ts's re-renders grew a host each).
    */
   private takeOver(entry: Entry, layer: Layer, at: ButtonAt, elsewhere: boolean): boolean {
+    // Nothing parked (a list filled, not re-rendered): no key made for each new number.
+    if (this.parked.size === 0) return false;
     const calls = callsOf(entry.targets);
     let kept = this.parkedAt.get(placeKey(calls, at));
     if (elsewhere && (!kept?.parked || kept.layer !== layer)) {
