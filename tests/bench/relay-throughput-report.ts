@@ -5,7 +5,7 @@
 import type { CrmPhase } from './crm-run.ts';
 import type { Percentiles } from './relay.ts';
 import { phase, times } from './relay-report.ts';
-import { CONCURRENCY, FAN_OUT_WARM_UP, type Throughput, type ThroughputComparison } from './relay-throughput.ts';
+import { CONCURRENCY, FAN_OUT_WARM_UP, WARM_UP, type Throughput, type ThroughputComparison } from './relay-throughput.ts';
 
 /** Issue 13's goals. */
 export const THROUGHPUT_GOALS = { newCallsPerSecond: 5000, ofForwarder: 0.5, unloadedP99Ms: 10, fanOutP99Ms: 50, idleKbPerAgent: 10 };
@@ -20,7 +20,7 @@ export function throughputSection(comparison: ThroughputComparison): string {
 A real relay process (SQLite, WAL, every answered webhook's commit synced to disk first) and, in the same run, a bare node:http + ws
 forwarder (tests/bench/forwarder.ts: reads the body, sends one frame to every connected socket,
 answers 200) take the same signed Twilio webhooks from the same senders: keep-alive connections,
-bodies and signatures computed before the clock starts, each server warmed up first by 200 new calls and their statuses. ${count(options.calls)} new calls (incoming,
+bodies and signatures computed before the clock starts, each server warmed up first by ${count(WARM_UP)} new calls and their statuses. ${count(options.calls)} new calls (incoming,
 ringing) at ${CONCURRENCY} concurrent senders, then their completed statuses, while one agent's
 socket receives every event; ${count(options.unloadedCalls)} calls from one sender for the unloaded latency;
 ${count(options.fanOutCalls)} incoming calls, one at a time, to a number ${count(options.fanOutAgents)} connected agents
@@ -91,6 +91,17 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
 
 ### The design behind these figures
 
+- **Both servers measured warm: 2,000 calls first.** The warm-up was 200 calls (a new call and
+  its status each): too few for V8 to find either server's path hot, so each measured phase paid
+  the optimising of most of it (the relay's new calls 158 compiles, 742 ms on V8's workers' clock:
+  s18-cpu's --trace-opt run), which a server running for hours pays once. \`webhook-cpu.ts
+  --calls 1000\` on one tree, 200 and 2,000 calls of warm-up alternately (200 twice, 2,000 three times, 5,000 twice,
+  load 2.4 to 3; 5,000 no lower than 2,000): the relay's CPU per new call 0.48 / 0.45 ms -> 0.29 /
+  0.26 / 0.31 (5,000: 0.25 / 0.26), per update 0.38 / 0.36 -> 0.21 / 0.23 / 0.22; its rate 2,397 /
+  1,665 -> 3,398 / 4,126 / 3,666 new calls per second; the forwarder's CPU per new call 0.14 /
+  0.15 -> 0.07 (each run), its rate 5,087 / 3,748 -> 10,403 / 9,670 / 9,941, what issue 13 measured
+  of it (9.7k to 12.9k). The ratio does not gain (relay / forwarder 0.47 / 0.44 -> 0.33 / 0.43 /
+  0.37): the forwarder, whose whole path is a few functions, was the less warm of the two.
 - **Baseline in the same run.** On a 2-core machine other work comes and goes by the second, and
   a rate on its own says more about the machine than about the relay: every relay figure stands
   beside the bare forwarder's of the same round, and the goals are read from the ratios.
