@@ -123,6 +123,22 @@ describe('ButtonOverlay', () => {
     expect(placed).toBe(true);
   });
 
+  it('writes up to 2,000 new buttons in a frame after the page grew: what waited is placed with an append', async () => {
+    const anchors = texts(2600);
+    const { instance, frames, runFrames } = overlay(new Map(anchors.map((a, i) => [a, { right: 50, top: i * 20, bottom: i * 20 + 16 }])));
+    for (const anchor of anchors) instance.add(anchor, [target(anchor)]);
+    // An infinite scroll's next rows: an append to the page.
+    document.body.append(document.createElement('p'));
+    await observed();
+    frames.shift()?.();
+    expect(shownButtons()).toHaveLength(2000);
+    // The page did not grow again: a frame's 500.
+    frames.shift()?.();
+    expect(shownButtons()).toHaveLength(2500);
+    runFrames();
+    expect(shownButtons()).toHaveLength(2600);
+  });
+
   it("sizes each host of the document's layer to its buttons, skippable off screen, the buttons kept in document coordinates", () => {
     // 150 numbers a row apart, two buttons each: two hosts, each over its own rows only (issue #12).
     const anchors = texts(150);
