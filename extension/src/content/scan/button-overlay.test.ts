@@ -57,6 +57,12 @@ function waiting(count: number) {
   return drawing;
 }
 
+/** Runs the next frame requested; the buttons shown then. */
+function drawNext(frames: Array<() => void>): number {
+  frames.shift()?.();
+  return shownButtons().length;
+}
+
 /** The number an anchor's text shows, as the scanner reads it; `text`: written another way. */
 const target = (anchor: Anchor, text = anchor.textContent ?? ''): PhoneTarget => ({ text, e164: (anchor.textContent ?? '').replace(/[^\d+]/g, '') });
 /** The same elements, in the same order: toEqual would compare DOM nodes by their shape. */
@@ -116,10 +122,8 @@ describe('ButtonOverlay', () => {
     const { instance, frames, runFrames } = waiting(1200);
     let placed = false;
     void instance.placed().then(() => (placed = true));
-    frames.shift()?.();
-    expect(shownButtons()).toHaveLength(500);
-    frames.shift()?.();
-    expect(shownButtons()).toHaveLength(1000);
+    expect(drawNext(frames)).toBe(500);
+    expect(drawNext(frames)).toBe(1000);
     runFrames();
     expect(shownButtons()).toHaveLength(1200);
     expect(hosts().map((host) => host.querySelectorAll('button').length)).toEqual([250, 250, 250, 250, 200]);
@@ -133,16 +137,13 @@ describe('ButtonOverlay', () => {
     const { instance, frames, runFrames } = waiting(3100);
     // The page grew without an append (an image loaded, a list filled at once): a frame's 500.
     instance.markShifted();
-    frames.shift()?.();
-    expect(shownButtons()).toHaveLength(500);
+    expect(drawNext(frames)).toBe(500);
     // An infinite scroll's next rows: an append to the page.
     document.body.append(document.createElement('p'));
     await observed();
-    frames.shift()?.();
-    expect(shownButtons()).toHaveLength(2500);
+    expect(drawNext(frames)).toBe(2500);
     // No append since: a frame's 500.
-    frames.shift()?.();
-    expect(shownButtons()).toHaveLength(3000);
+    expect(drawNext(frames)).toBe(3000);
     runFrames();
     expect(shownButtons()).toHaveLength(3100);
   });
