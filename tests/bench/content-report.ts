@@ -655,7 +655,11 @@ say what is met and what is not.
   (c2d's 0.92 / 0.94 and 0.60 / 2.86 s), the appends +79 / +70 % -> +26 / +14 % against the bare
   page's (c2d's +106 / +78 % and +44 / +46 %), frames over 100 ms by our share 1 / 2 -> 4 / 1 of
   49–52, our script in the long frames 6,739 / 6,174 -> 5,278 / 7,031 ms, no check by place missed. The bench's pairs ran the tree before the
-  last step (the 2,000 after any growth of the page, not only an append: the same for the scroll).
+  last step (the 2,000 after any growth of the page, not only an append: the same for the scroll);
+  a third pair with it, at load 3.3–5.2: the buttons after the last append 1.34 -> 0.31 s (c2d's
+  0.40 / 0.40 s), the appends -0 % -> +28 % against the bare page's, whose own took 12.4 then
+  9.2 s (ours 12.4 -> 11.7 s; c2d's +14 % and +50 %), frames over 100 ms by our share 4 -> 8 of
+  48–49 (c2d's 6 and 8), our script in the long frames 2,104 -> 1,938 ms.
   content-timeline.ts scroll, ours and then c2d (--c2d), one run each, load 6–10: every number seen
   751 / 1,138 ms after the last append, all of ours within that append's own frame (674 ms: our
   read in the observer's callback 50 ms, our pass 42 ms, the page's layout 357 ms, pre-paint
