@@ -21,6 +21,8 @@ export interface TraceEvent {
     beginData?: { stackTrace?: Array<{ url: string; functionName: string }>; dirtyObjects?: number; totalObjects?: number };
     /** A Layout's roots: the DOM nodes (backend ids) its layout started from, and their depth in the layout tree. */
     endData?: { layoutRoots?: Array<{ nodeId: number; depth: number }> };
+    /** An UpdateLayoutTree's elements styled. */
+    elementCount?: number;
   };
 }
 

@@ -1,7 +1,8 @@
 /**
- * `tsx tests/bench/content-timeline.ts [fill|rerender] [--rows N] [--c2d] [--gc]`: where the time goes
+ * `tsx tests/bench/content-timeline.ts [fill|rerender|scroll] [--rows N] [--c2d] [--gc]`: where the time goes
  * between the page's change of the generated CRM list (tests/e2e/pages/crm-list.html) and every
- * number decorated, by our content script as users get it (minified) or, with `--c2d`, by
+ * number decorated (`scroll`: the bench's infinite scroll, 500 rows every 100 ms for 5 s, from its
+ * last append on: the frames from the task of that append), by our content script as users get it (minified) or, with `--c2d`, by
  * ringcentral-c2d as the bench runs it. A performance trace of the renderer's main thread, cut into
  * frames (each ends with its layerize): per frame, its span, the time no event ran (idle), the
  * decorating party's script (tasks of its own, the count in brackets; passes in the frame's
@@ -13,13 +14,14 @@
  * garbage collections inside the party's scripts since the change. On a loaded
  * machine compare CPU, and runs of two trees taken alternately.
  */
+import type { Page } from 'playwright-core';
 import { markPageClock, pageThreadEvents, startTracing, stopTracing, TIMELINE } from './chromium-trace.ts';
 import { attributeEachFrame, type FrameEvent, type LongFrame, over100ByUs } from './frame-attribution.ts';
 import { C2D_DECORATION, changeRows, DECORATION, decoratedAt, openCrmList, prepareRowsChange } from './crm-list-page.ts';
 import { positiveIntegerFlag } from './flags.ts';
 
 const args = process.argv.slice(2);
-const scenario = args.includes('rerender') ? 'rerender' : 'fill';
+const scenario = args.includes('rerender') ? 'rerender' : args.includes('scroll') ? 'scroll' : 'fill';
 const rows = positiveIntegerFlag(args, '--rows', 10_000);
 const c2d = args.includes('--c2d');
 /** Also trace V8's garbage collections (its own categories: a heavier trace): how much of the party's script they take. */
@@ -73,20 +75,29 @@ function outermost(events: readonly FrameEvent[]): Array<{ event: FrameEvent; in
 
 const { browser, page, close } = await openCrmList({ c2d });
 try {
-  await prepareRowsChange(page, scenario, rows, decoration);
+  if (scenario !== 'scroll') await prepareRowsChange(page, scenario, rows, decoration);
   const cdp = await browser.context.newCDPSession(page);
   await startTracing(cdp, gc ? [...TIMELINE, 'v8', 'disabled-by-default-v8.gc'] : TIMELINE);
-  const start = await changeRows(page, scenario, rows);
-  const at = await decoratedAt(page, rows, decoration);
+  const change = scenario === 'scroll' ? await scrollRows(page) : { start: await changeRows(page, scenario, rows), rows };
+  const { start } = change;
+  const at = await decoratedAt(page, change.rows, decoration);
   const pageNow = await markPageClock(page);
-  const events = pageThreadEvents(await stopTracing(cdp), pageNow).filter((event) => event.start >= start - 1 && (at === null || event.start < at));
-  console.log(`${c2d ? 'c2d' : 'ours'}, ${scenario} of ${rows} rows: ${at === null ? 'not decorated within the deadline' : `decorated ${Math.round(at - start)} ms after the change`}`);
+  // The last append's clock is read in its task, after the append: that task counts whole.
+  const events = pageThreadEvents(await stopTracing(cdp), pageNow).filter((event) => event.start + event.duration > start - 1 && (at === null || event.start < at));
+  console.log(`${c2d ? 'c2d' : 'ours'}, ${scenario} of ${change.rows} rows: ${at === null ? 'not decorated within the deadline' : `decorated ${Math.round(at - start)} ms after the ${scenario === 'scroll' ? 'last append' : 'change'}`}`);
   // The frames see the events of the default trace only: V8's own (--gc) nest our tasks in theirs.
   printFrames(outermost(gc ? events.filter((event) => event.name === 'V8.Execute' || !/^v8\./i.test(event.name)) : events), start, at);
   if (gc) printPartyGc(events);
   printLongFrames((await page.evaluate(`window.bench.frames(${start})`)) as LongFrame[], events, start);
 } finally {
   await close();
+}
+
+/** The bench's infinite scroll; `start` is its last append. */
+async function scrollRows(page: Page): Promise<{ start: number; rows: number }> {
+  const appended = (await page.evaluate('window.bench.scroll(500, 100, 5000)')) as { start: number; lastAppend: number; rows: number };
+  console.log(`the page's appends took ${Math.round(appended.lastAppend - appended.start)} ms`);
+  return { start: appended.lastAppend, rows: appended.rows };
 }
 
 function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEvent }>, start: number, at: number | null): void {

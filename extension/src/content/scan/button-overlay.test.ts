@@ -49,6 +49,20 @@ function texts(count: number, parent: Element = document.body): Text[] {
   });
 }
 
+/** An overlay told of `count` numbers one below the other, none drawn yet. */
+function waiting(count: number) {
+  const anchors = texts(count);
+  const drawing = overlay(new Map(anchors.map((a, i) => [a, { right: 50, top: i * 20, bottom: i * 20 + 16 }])));
+  for (const anchor of anchors) drawing.instance.add(anchor, [target(anchor)]);
+  return drawing;
+}
+
+/** Runs the next frame requested; the buttons shown then. */
+function drawNext(frames: Array<() => void>): number {
+  frames.shift()?.();
+  return shownButtons().length;
+}
+
 /** The number an anchor's text shows, as the scanner reads it; `text`: written another way. */
 const target = (anchor: Anchor, text = anchor.textContent ?? ''): PhoneTarget => ({ text, e164: (anchor.textContent ?? '').replace(/[^\d+]/g, '') });
 /** The same elements, in the same order: toEqual would compare DOM nodes by their shape. */
@@ -105,15 +119,11 @@ describe('ButtonOverlay', () => {
   });
 
   it('writes at most 500 new buttons per frame, into hosts of at most 250', async () => {
-    const anchors = texts(1200);
-    const { instance, frames, runFrames } = overlay(new Map(anchors.map((a, i) => [a, { right: 50, top: i * 20, bottom: i * 20 + 16 }])));
-    for (const anchor of anchors) instance.add(anchor, [target(anchor)]);
+    const { instance, frames, runFrames } = waiting(1200);
     let placed = false;
     void instance.placed().then(() => (placed = true));
-    frames.shift()?.();
-    expect(shownButtons()).toHaveLength(500);
-    frames.shift()?.();
-    expect(shownButtons()).toHaveLength(1000);
+    expect(drawNext(frames)).toBe(500);
+    expect(drawNext(frames)).toBe(1000);
     runFrames();
     expect(shownButtons()).toHaveLength(1200);
     expect(hosts().map((host) => host.querySelectorAll('button').length)).toEqual([250, 250, 250, 250, 200]);
@@ -121,6 +131,21 @@ describe('ButtonOverlay', () => {
     expect(overlayRoots()).toHaveLength(1);
     await Promise.resolve();
     expect(placed).toBe(true);
+  });
+
+  it('writes up to 2,000 new buttons in a frame after the page appended: what waited is placed with the append', async () => {
+    const { instance, frames, runFrames } = waiting(3100);
+    // The page grew without an append (an image loaded, a list filled at once): a frame's 500.
+    instance.markShifted();
+    expect(drawNext(frames)).toBe(500);
+    // An infinite scroll's next rows: an append to the page.
+    document.body.append(document.createElement('p'));
+    await observed();
+    expect(drawNext(frames)).toBe(2500);
+    // No append since: a frame's 500.
+    expect(drawNext(frames)).toBe(3000);
+    runFrames();
+    expect(shownButtons()).toHaveLength(3100);
   });
 
   it("sizes each host of the document's layer to its buttons, skippable off screen, the buttons kept in document coordinates", () => {

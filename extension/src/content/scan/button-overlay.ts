@@ -16,6 +16,17 @@ import { afterLayout } from './after-layout.ts';
 export const BUTTONS_PER_FRAME = 500;
 
 /**
+ * ... and in a frame that lays out an append of the page (an infinite scroll's rows), up to this
+ * many: that frame is long by the page's own layout, and its pass places the buttons the scanner
+ * read before it. A page grown otherwise (a list filled at once, an image loaded) keeps 500. At 500, the scroll's first appends (read partly in slices, handed on together)
+ * left 1,593 buttons waiting behind each later append, which brought 500 per frame as a pass
+ * placed 500: the buttons lagged three frames the whole scroll, and the last ones came four
+ * frames after the last append's (issue #12). A pass of 500 took ~19 ms of CPU in the scroll;
+ * 2,000, under the 100 ms of a long frame.
+ */
+const BUTTONS_PER_APPEND_FRAME = 4 * BUTTONS_PER_FRAME;
+
+/**
  * Stale buttons far from the viewport re-read per frame, after every stale one near it: a
  * change of the page (an append of an infinite scroll) marks every position stale, and reading
  * 10,000 numbers' boxes at each would cost the page's frames.
@@ -132,6 +143,8 @@ export class ButtonOverlay {
   private staleMarked = false;
   /** The page grew since the last pass: the hosts' sentinels are read at the next. */
   private shifted = false;
+  /** The page appended since the last pass: the next places up to BUTTONS_PER_APPEND_FRAME new buttons. */
+  private appended = false;
   private scheduled = false;
   /** The document's width at its last resize observation. */
   private documentWidth: number | undefined;
@@ -254,7 +267,8 @@ export class ButtonOverlay {
 
     // Read: the new buttons' numbers, up to the frame's share, then the stale ones.
     const fresh: Array<{ entry: Entry; placement: Placement }> = [];
-    let budget = BUTTONS_PER_FRAME;
+    let budget = this.appended ? BUTTONS_PER_APPEND_FRAME : BUTTONS_PER_FRAME;
+    this.appended = false;
     while (budget > 0 && this.pending.length > 0) {
       const entry = this.pending.shift() as Entry;
       if (this.entries.get(entry.anchor) !== entry) continue;
@@ -637,6 +651,7 @@ export class ButtonOverlay {
         return;
       }
       this.markShifted();
+      this.appended = true;
       for (const node of nodesBefore(record)) {
         const entry = this.entries.get(node as Anchor);
         if (!entry) continue;
