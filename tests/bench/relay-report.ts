@@ -372,6 +372,29 @@ per call with the CRM 8.3 / 8.73 / 10.9 -> 7.9 / 8.27 / 10.27 ms (its main threa
 7.87 -> 5.67 / 5.9 / 7.37), with / without × 3.11 / 2.79 / 4.24 -> × 2.63 / 3.35 / 2.96,
 webhooks per second with / without × 0.65 / 0.69 / 0.71 -> × 2.08 / 0.87 / 0.92: lower in each
 pair by 5 to 6 %, inside this machine's noise; every call logged once.
+Measured since (branch s18-crm), thread by thread and on the CPU only: \`perf record -e cpu-clock\`
+attached to the relay (a sample only while a thread runs, so the machine's load does not move
+them as a wall-clock profiler's samples; JavaScript named by \`node --perf-basic-prof\`), 300
+calls from the first webhook on, load 6 to 13. A fresh relay, as this bench runs it: its other
+threads 1.31 ms per call with the CRM against 0.49 without, of which V8's compiler (TurboFan's
+background jobs) 1.0 against 0.42 and the collector 0.14 against 0.01: the other threads' extra
+is mostly the compiler's, not garbage. V8's log (\`--log-code\`) counted 151 TurboFan compiles in
+such a run with the CRM against 60 without, and 279 in a run of 300 calls after 300 others,
+still some 30 a second 12 s after start-up (the engine's \`send\` and \`runSearch\`, the webhook's
+\`recordCall\`, the outbox's \`process\` among the last): the CRM's paths run once or twice per
+call, their functions reach TurboFan's budget late, and a run of a few hundred calls pays their
+compiles. \`crm-load.ts --warm-up N\` (benchRelay's \`warmUpCalls\`) now has each relay settle N
+calls of other callers first (sent, and the CRM's backlog drained) before the clock starts. The
+relay's CPU per call without / with the CRM after 3,000 such calls (load 13): 0.43 / 2.07 ms
+(main thread 0.37 / 1.73, other threads 0.06 / 0.34); after 2,000 (load 10 to 12): 0.8 / 2.17
+(0.47 / 1.73, 0.33 / 0.44); fresh, 300 calls in this sitting: 0.97 to 1.4 / 3.4 to 4.7. Of the
+CRM's 2.3 to 3.4 ms per call in a fresh relay, 1.4 to 1.6 remain in one that has run a while,
+1.3 to 1.4 of them on its main thread. There (perf, after 2,000 calls, the main thread per call with
+the CRM against without): the engine 0.38 ms (scopes, templates, the answers read,
+libphonenumber), SQLite 0.39 against 0.09 (the lookup's and the outcome's commits, \`callById\`
+0.04), node:http 0.2, the relay's CRM code 0.16, code still in V8's baseline tier 0.25 against
+0.11; no single part above a quarter. The table's figures are a fresh relay's (200 calls): they
+count the compiler's start on the CRM's paths, which a relay up for a day paid long before.
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
