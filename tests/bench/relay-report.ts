@@ -412,7 +412,9 @@ a closure over the scope for every filtered reference, about 100 per call and 9 
 kept per scope in a WeakMap: allocation per call 89.1 -> 77.6 KB (sampled), scavenges per 1,000
 calls 89.5 -> 81.5, but the on-CPU samples under the engine 1,264 / 1,195 -> 1,411 / 1,500 (two
 pairs at load 11 to 12): a WeakMap entry for each short-lived scope costs more than the objects
-it saves (the collector's ephemeron tables); not in the tree.
+it saves (the collector's ephemeron tables); not in the tree. And an answer's error text (the
+CRM's code and message, else the body with its whitespace collapsed) is now made when the answer
+failed only, not for every answer: scavenges per 1,000 canned calls 89.3 -> 87.0 (two runs each).
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
