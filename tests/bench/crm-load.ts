@@ -1,10 +1,12 @@
 /**
- * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--pinned] [--profile] [--phases] [--one-at-a-time]`: the relay
+ * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--warm-up N] [--pinned] [--profile] [--phases] [--one-at-a-time]`: the relay
  * without a CRM and with the Vtiger simulator answering, alternately in each round (200 calls at
  * 16 senders, each an incoming then a completed webhook), without the rest of `pnpm bench relay`:
  * a check while working on the CRM's path (issue 10), not figures for the docs. Per run, where
  * the webhooks' wall time went (cpu-account.ts) and how many CRM steps were rationed; per round,
- * the ratios with / without. `--pinned` puts the relay alone on one core in both runs (relay.ts
+ * the ratios with / without. `--warm-up N` has each relay settle N calls of other callers first
+ * (the JIT then warm, as in a relay up for a while; a fresh relay's figures count its compiler's
+ * start on the CRM's paths). `--pinned` puts the relay alone on one core in both runs (relay.ts
  * `pin`). `--profile` adds one CRM run under `node --cpu-prof`, read by function while the
  * webhooks came. `--phases` runs the throughput bench's CRM row instead (relay-throughput.ts:
  * `--calls` new calls, then their updates, after a warm-up), without and with the CRM, alternately;
@@ -28,6 +30,8 @@ const calls = positiveIntegerFlag(args, '--calls', 200);
 const rounds = positiveIntegerFlag(args, '--rounds', 1);
 const pinned = args.includes('--pinned');
 const oneAtATime = args.includes('--one-at-a-time');
+/** Calls each relay settles before the measured ones (benchRelay's `warmUpCalls`): its JIT warm, as after a while up. */
+const warmUpCalls = args.includes('--warm-up') ? positiveIntegerFlag(args, '--warm-up', 300) : 0;
 
 for (let round = 1; round <= rounds && args.includes('--phases') && !args.includes('--profile'); round++) {
   const without = await relayThroughput(calls);
@@ -47,11 +51,11 @@ for (let round = 1; round <= rounds && oneAtATime; round++) {
 }
 
 for (let round = 1; round <= rounds && !args.includes('--phases') && !oneAtATime; round++) {
-  const without = await benchRelay({ calls, pinned });
+  const without = await benchRelay({ calls, pinned, warmUpCalls });
   console.log(`round ${round} no CRM:`, summary(without), JSON.stringify(without.webhookPhase));
-  const withCrm = await benchVtiger('fast', calls, { pinned });
+  const withCrm = await benchVtiger('fast', calls, { pinned, warmUpCalls });
   console.log(`round ${round} CRM answering:`, summary(withCrm), JSON.stringify(withCrm.webhookPhase), JSON.stringify(withCrm.crm), JSON.stringify(withCrm.logs));
-  sayIfNotExactlyOnce('CRM answering', withCrm.logs, calls);
+  sayIfNotExactlyOnce('CRM answering', withCrm.logs, calls + warmUpCalls);
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
   console.log(`round ${round} with / without: webhooks/s x${ratio(withCrm.webhooksPerSecond, without.webhooksPerSecond)}, relay CPU per call x${ratio(withCrm.relayCpuMsPerCall, without.relayCpuMsPerCall)}`);
 }

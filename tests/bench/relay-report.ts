@@ -372,6 +372,64 @@ per call with the CRM 8.3 / 8.73 / 10.9 -> 7.9 / 8.27 / 10.27 ms (its main threa
 7.87 -> 5.67 / 5.9 / 7.37), with / without × 3.11 / 2.79 / 4.24 -> × 2.63 / 3.35 / 2.96,
 webhooks per second with / without × 0.65 / 0.69 / 0.71 -> × 2.08 / 0.87 / 0.92: lower in each
 pair by 5 to 6 %, inside this machine's noise; every call logged once.
+Measured since (branch s18-crm), thread by thread and on the CPU only: \`perf record -e cpu-clock\`
+attached to the relay (a sample only while a thread runs, so the machine's load does not move
+them as a wall-clock profiler's samples; JavaScript named by \`node --perf-basic-prof\`), 300
+calls from the first webhook on, load 6 to 13. A fresh relay, as this bench runs it: its other
+threads 1.31 ms per call with the CRM against 0.49 without, of which V8's compiler (TurboFan's
+background jobs) 1.0 against 0.42 and the collector 0.14 against 0.01: the other threads' extra
+is mostly the compiler's, not garbage. V8's log (\`--log-code\`) counted 151 TurboFan compiles in
+such a run with the CRM against 60 without, and 279 in a run of 300 calls after 300 others,
+still some 30 a second 12 s after start-up (the engine's \`send\` and \`runSearch\`, the webhook's
+\`recordCall\`, the outbox's \`process\` among the last): the CRM's paths run once or twice per
+call, their functions reach TurboFan's budget late, and a run of a few hundred calls pays their
+compiles. \`crm-load.ts --warm-up N\` (benchRelay's \`warmUpCalls\`) now has each relay settle N
+calls of other callers first (sent, and the CRM's backlog drained) before the clock starts. The
+relay's CPU per call without / with the CRM after 3,000 such calls (load 13): 0.43 / 2.07 ms
+(main thread 0.37 / 1.73, other threads 0.06 / 0.34); after 2,000 (load 10 to 12): 0.8 / 2.17
+(0.47 / 1.73, 0.33 / 0.44); fresh, 300 calls in this sitting: 0.97 to 1.4 / 3.4 to 4.7. Of the
+CRM's 2.3 to 3.4 ms per call in a fresh relay, 1.4 to 1.6 remain in one that has run a while,
+1.3 to 1.4 of them on its main thread. There (perf, after 2,000 calls, the main thread per call with
+the CRM against without): the engine 0.38 ms (scopes, templates, the answers read,
+libphonenumber), SQLite 0.39 against 0.09 (the lookup's and the outcome's commits, \`callById\`
+0.04), node:http 0.2, the relay's CRM code 0.16, code still in V8's baseline tier 0.25 against
+0.11; no single part above a quarter. The table's figures are a fresh relay's (200 calls): they
+count the compiler's start on the CRM's paths, which a relay up for a day paid long before.
+In the engine (perf on \`crm-engine.ts --canned\`, the samples under \`findContacts\` and
+\`logCall\`), building scopes was 46 %: each copies the variables, formats the time and renders
+the connector's maps (four for Vtiger, during lookups too), and a Vtiger call built eight. A
+scope is now built only when a value is read from its default: a record's id and a logged
+call's are read from the answer in every connector, so the candidate record's scope and the id's
+are not built (six per call). Against the tree before, alternately: scavenges of a 1 MB
+semi-space per 1,000 calls 94.4 -> 89.1 (the engine allocates about 90 KB per call, two runs
+each, the same in both; renderReference, renderParts, the query string's encoding and the
+scopes the largest), on-CPU samples under the two 1,369 / 1,297 -> 1,236 / 1,243 (two pairs at
+load 12 to 14); CPU per call by getrusage 178 -> 172 µs (medians of four pairs at load 13 to
+15, inside that noise). In the relay (\`crm-load.ts\`'s CRM run, 300 calls, three pairs at load 14
+to 15.6) the relay's CPU per call 3.97 / 4.0 / 4.13 -> 4.03 / 4.2 / 4.03 ms: the engine's few
+per cent of it do not show there. Measured and taken back: the filters' context (an object and
+a closure over the scope for every filtered reference, about 100 per call and 9 KB of the 90)
+kept per scope in a WeakMap: allocation per call 89.1 -> 77.6 KB (sampled), scavenges per 1,000
+calls 89.5 -> 81.5, but the on-CPU samples under the engine 1,264 / 1,195 -> 1,411 / 1,500 (two
+pairs at load 11 to 12): a WeakMap entry for each short-lived scope costs more than the objects
+it saves (the collector's ephemeron tables); not in the tree. And an answer's error text (the
+CRM's code and message, else the body with its whitespace collapsed) is now made when the answer
+failed only, not for every answer: scavenges per 1,000 canned calls 89.3 -> 87.0 (two runs each);
+and the stand-ins a token chain's cache key renders with are built once per chain, not per request:
+87.1 -> 85.9. All of this branch's engine changes against main in the relay after a warm-up
+(\`crm-load.ts\`'s CRM run, 300 calls after 1,000, two pairs at load 6 to 7.5): the relay's CPU per
+call 2.9 / 2.53 -> 2.67 / 2.83 ms (main thread 1.9 / 1.7 -> 1.73 / 1.9): a few per cent off
+the engine (0.38 ms of the main thread's 1.73 there, perf above) do not show. Measured and
+taken back: each map's value kept with the values of the variables its templates read, so that a
+map renders again only when one changed (about 8 renders per call instead of 24): scavenges per
+1,000 canned calls unchanged (683 / 687 -> 693 / 683 in all), on-CPU samples under the engine 999
+/ 1,034 -> 1,017 / 1,030 (two pairs on a quiet machine, load 1.2): the key read for each map
+costs what its render did. On a quiet machine (load 0.9 to 2), this branch against main
+alternately: fresh relays, 300 calls, three pairs, the relay's CPU per call with the CRM 3.47 /
+3.33 / 3.57 -> 3.4 / 3.4 / 3.57 ms (without 0.97 to 1.1 in both); after a warm-up of 2,000 calls,
+two pairs, 1.83 / 1.87 -> 1.87 / 1.77 ms with the CRM (main thread 1.4 to 1.5) against 0.43 to
+0.57 without (main thread 0.30 to 0.33): the CRM's own cost in a relay up for a while is about
+1.35 ms per call, 1.1 of it on the main thread, against about 2.4 in a fresh one.
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on

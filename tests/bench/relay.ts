@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Agent } from 'node:http';
 import { addAgent, AgentClient, api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
 import { accountedPhase, cpuMs, type PhaseAccount, rssKb } from './cpu-account.ts';
-import { type BenchCrm, crmPhase } from './crm-run.ts';
+import { type BenchCrm, crmPhase, readCrmBacklog, untilCrmDrained } from './crm-run.ts';
 import { monotonicUs, type ProfileWindow } from './cpu-profile.ts';
 import { post, type SignedWebhook, signWebhooks } from './webhook-load.ts';
 
@@ -88,10 +88,16 @@ export interface BenchRelayOptions {
   pinned?: boolean;
   /** Filled with when the first webhook was sent and when the last was answered (a CPU profile's window: the burst, where the CRM's work competes with the webhooks). */
   window?: ProfileWindow;
+  /**
+   * Calls sent first, of callers of their own, until the relay has settled them (every event
+   * pushed, the CRM's backlog drained), before anything is measured: the JIT has compiled the
+   * paths they ran, as in a relay that has been up a while. None by default (a fresh relay).
+   */
+  warmUpCalls?: number;
 }
 
 export async function benchRelay(options: BenchRelayOptions = {}): Promise<RelayFigures> {
-  const { calls = 1000, concurrency = 16, crm, cpuProfileDir, pinned = false, window } = options;
+  const { calls = 1000, concurrency = 16, crm, cpuProfileDir, pinned = false, window, warmUpCalls = 0 } = options;
   const dir = tempDir('pc-bench-');
   const db = join(dir.path, 'relay.db');
   const agent = await addAgent(db, { name: 'Bench', number: '+14155550111' });
@@ -140,31 +146,45 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
     // Signed before the clock starts and sent over kept-alive connections (webhook-load.ts): a
     // provider is another machine, and fetch with a signature per webhook cost this process about
     // twice the relay's CPU per webhook, on the cores the relay needs.
-    const payloads = Array.from({ length: calls }, (_, index) => ({ CallSid: benchCallSid(index), AccountSid: 'AC0', From: benchCaller(index), To: '+14155550111' }));
-    const ringing = await signWebhooks(incoming, AUTH_TOKEN, payloads.map((call) => ({ ...call, CallStatus: 'ringing', Direction: 'inbound' })));
-    const completed = await signWebhooks(status, AUTH_TOKEN, payloads.map((call) => ({ ...call, CallStatus: 'completed', CallDuration: '42' })));
-    const { hostname, port } = new URL(relay.url);
-    const connections = new Agent({ keepAlive: true, maxSockets: concurrency });
-    const send = async (webhook: SignedWebhook) => {
-      const t0 = performance.now();
-      const answer = await post(connections, hostname, Number(port), webhook);
-      if (answer !== 200) throw new Error(`webhook for ${webhook.callId} answered ${answer}`);
-      webhookMs.push(performance.now() - t0);
+    const signCalls = async (indices: number[]) => {
+      const payloads = indices.map((index) => ({ CallSid: benchCallSid(index), AccountSid: 'AC0', From: benchCaller(index), To: '+14155550111' }));
+      const ringing = await signWebhooks(incoming, AUTH_TOKEN, payloads.map((call) => ({ ...call, CallStatus: 'ringing', Direction: 'inbound' })));
+      const completed = await signWebhooks(status, AUTH_TOKEN, payloads.map((call) => ({ ...call, CallStatus: 'completed', CallDuration: '42' })));
+      return { ringing, completed };
     };
-    let next = 0;
-    const sendAll = async () => {
-      if (window) window.fromUs = monotonicUs();
-      const started = performance.now();
+    const { hostname, port } = new URL(relay.url);
+    /** Sends every call's two webhooks at `concurrency` senders; `sent(callId)` tells of each as it goes. */
+    const sendCalls = async ({ ringing, completed }: { ringing: SignedWebhook[]; completed: SignedWebhook[] }, sent: (kind: 'ringing' | 'completed', callId: string) => void = () => {}) => {
+      const connections = new Agent({ keepAlive: true, maxSockets: concurrency });
+      const send = async (webhook: SignedWebhook) => {
+        const t0 = performance.now();
+        const answer = await post(connections, hostname, Number(port), webhook);
+        if (answer !== 200) throw new Error(`webhook for ${webhook.callId} answered ${answer}`);
+        webhookMs.push(performance.now() - t0);
+      };
+      let next = 0;
       const sender = async () => {
-        while (next < calls) {
+        while (next < ringing.length) {
           const index = next++;
-          ringingAt.set(ringing[index]!.callId, performance.now());
+          sent('ringing', ringing[index]!.callId);
           await send(ringing[index]!);
-          endedAt.set(completed[index]!.callId, performance.now());
+          sent('completed', completed[index]!.callId);
           await send(completed[index]!);
         }
       };
       await Promise.all(Array.from({ length: concurrency }, sender)).finally(() => connections.destroy());
+    };
+    if (warmUpCalls > 0) {
+      // Callers after the measured ones: none of the measured calls finds its caller in the lookup cache.
+      await sendCalls(await signCalls(Array.from({ length: warmUpCalls }, (_, i) => calls + i)));
+      webhookMs.length = 0;
+      if (crm) await untilCrmDrained(() => readCrmBacklog(relay.url));
+    }
+    const measured = await signCalls(Array.from({ length: calls }, (_, i) => i));
+    const sendAll = async () => {
+      if (window) window.fromUs = monotonicUs();
+      const started = performance.now();
+      await sendCalls(measured, (kind, callId) => (kind === 'ringing' ? ringingAt : endedAt).set(callId, performance.now()));
       if (window) window.toUs = monotonicUs();
       return (performance.now() - started) / 1000;
     };

@@ -33,8 +33,9 @@ export function readCrmAnswer(status: number, headers: Record<string, string>, b
   const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined);
   const code = payload && envelope.code ? text(getPath(payload, envelope.code)) : undefined;
   const message = payload && envelope.message ? text(getPath(payload, envelope.message)) : undefined;
-  const said = [code, message].filter(Boolean).join(': ') || body.trim().replace(/\s+/g, ' ').slice(0, 200);
   const fail = (retry: boolean, renew = false): CrmAnswer => {
+    // What the CRM said, read on failure only: the body's whitespace collapsed for every answer was a pass over each and a copy (issue 10).
+    const said = [code, message].filter(Boolean).join(': ') || body.trim().replace(/\s+/g, ' ').slice(0, 200);
     const retryAfterMs = retry ? retryAfter(headers, now) : undefined;
     return { ok: false, error: `HTTP ${status}${said ? `: ${said}` : ''}`, retry, renew, status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   };

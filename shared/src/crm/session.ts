@@ -111,12 +111,21 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     }
   };
 
-  /** A value of an answer: at its path, else its default rendered; undefined when empty. */
-  const valueOf = (value: ValuePlan | undefined, payload: unknown, scope: TemplateScope): string | undefined => {
+  /**
+   * A value of an answer: at its path, else its default rendered; undefined when empty. The scope
+   * is built only for a default: a record's id and a logged call's are read from the answer in
+   * every connector, and each scope copies the variables and renders the maps (issue 10).
+   */
+  const valueOf = (value: ValuePlan | undefined, payload: unknown, scope: () => TemplateScope): string | undefined => {
     if (!value) return undefined;
     const found = value.use ? getPath(payload, value.use) : undefined;
     if ((typeof found === 'string' || typeof found === 'number') && String(found).trim() !== '') return String(found).trim();
-    return (value.default ? renderOptional(value.default, scope)?.trim() : undefined) || undefined;
+    return (value.default ? renderOptional(value.default, scope())?.trim() : undefined) || undefined;
+  };
+  /** A scope built at its first use, then kept. */
+  const scopeOnce = (vars: Vars): (() => TemplateScope) => {
+    let scope: TemplateScope | undefined;
+    return () => (scope ??= scopeOf(vars));
   };
 
   /**
@@ -150,12 +159,13 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       const phones = search.phones.flatMap((path) => [getPath(record, path), getPath(item, path)].flatMap((found) => (Array.isArray(found) ? found : [found]))).filter((p): p is string | number => typeof p === 'string' || typeof p === 'number');
       if (!phones.some((phone) => storedPhoneMatches(String(phone), national))) continue;
       const fields: Vars = { ...vars, ...primitives(item), ...primitives(record) };
-      // A scope renders the connector's maps: built once before the id is known and once after, not for every value read.
-      const candidate = scopeOf(fields);
+      // A scope renders the connector's maps: built at most once before the id is known and once after, not for every value read.
+      const candidate = scopeOnce(fields);
       const id = valueOf(search.fields.id, record, candidate) ?? valueOf(search.fields.id, item, candidate);
       if (!id) continue;
       fields.id = id;
       const scope = scopeOf(fields);
+      const scoped = () => scope;
       /** What follow-ups found (`company` from Vtiger's account), over what the search gave. */
       const followed: Record<string, string> = {};
       for (const followUp of search.followUps) {
@@ -166,16 +176,16 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
         // A follow-up adds detail (a company name): without it the caller is still named.
         if (!answer.ok) continue;
         for (const [field, value] of Object.entries(followUp.response)) {
-          const found = valueOf(value, answer.value, scope);
+          const found = valueOf(value, answer.value, scoped);
           if (found !== undefined) followed[field] = found;
         }
       }
-      const name = (followed.name ?? valueOf(search.fields.name, record, scope) ?? '').replace(/\s+/g, ' ').trim();
+      const name = (followed.name ?? valueOf(search.fields.name, record, scoped) ?? '').replace(/\s+/g, ' ').trim();
       contacts.push({
         id,
         name: name || id,
-        company: followed.company ?? valueOf(search.fields.company, record, scope) ?? null,
-        url: followed.url ?? valueOf(search.fields.url, record, scope) ?? null,
+        company: followed.company ?? valueOf(search.fields.company, record, scoped) ?? null,
+        url: followed.url ?? valueOf(search.fields.url, record, scoped) ?? null,
         kind: search.name,
       });
     }
@@ -223,7 +233,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
   };
 
   /** Renders an operation's `url` (or any value) with `@id` set to the record's id. */
-  const recordUrl = (value: ValuePlan | undefined, payload: unknown, vars: Vars, id: string) => valueOf(value, payload, scopeOf({ ...vars, id })) ?? null;
+  const recordUrl = (value: ValuePlan | undefined, payload: unknown, vars: Vars, id: string) => valueOf(value, payload, scopeOnce({ ...vars, id })) ?? null;
 
   return {
     name: plan.name,
@@ -251,7 +261,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       const vars = callVars(call);
       const sent = await send(plan.logCall.request, vars, 'log_call');
       if (!sent.ok) return sent;
-      const id = valueOf(plan.logCall.response.id, sent.value, scopeOf(vars));
+      const id = valueOf(plan.logCall.response.id, sent.value, scopeOnce(vars));
       if (!id) return failure(`log_call: the CRM's answer has no ${plan.logCall.response.id?.use?.source ?? 'id'}`, false);
       return { ok: true, value: { id, url: recordUrl(plan.logCall.response.url, sent.value, vars, id) } };
     },
@@ -265,7 +275,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
             const sent = await send(operation.request, vars, 'find_call');
             if (!sent.ok && sent.status !== undefined && operation.missing.includes(sent.status)) return { ok: true as const, value: null };
             if (!sent.ok) return sent;
-            const id = valueOf(operation.response.id, sent.value, scopeOf(vars));
+            const id = valueOf(operation.response.id, sent.value, scopeOnce(vars));
             return { ok: true as const, value: id ? { id, url: recordUrl(operation.response.url, sent.value, vars, id) } : null };
           },
         }

@@ -143,12 +143,8 @@ function tokenKey(method: TokenStep, scope: TemplateScope): string {
  * each, so the key still changes with the config values around them.
  */
 function chainKey(chain: Array<{ method: TokenStep; index: number }>, scope: TemplateScope): string {
-  const standIns: Record<string, string> = {};
-  for (const { method } of chain) {
-    if (method.name) standIns[method.name] = `<${method.name}>`;
-    for (const value of method.values) standIns[value.name] = `<${value.name}>`;
-  }
   const known = knownChainKeys(chain);
+  const { standIns } = known;
   // The key changes only with the values its templates read (with Vtiger, the config's user name and access key).
   const read = JSON.stringify([scope.defaultCountry ?? null, ...known.reads.map((ref) => (ref.scope === 'config' ? scope.config[ref.name] : (standIns[ref.name] ?? scope.vars[ref.name])) ?? null)]);
   const cached = known.keys.get(read);
@@ -167,17 +163,29 @@ function chainKey(chain: Array<{ method: TokenStep; index: number }>, scope: Tem
  * the compiled plan). Rendering the key cost as much as a CRM request's own templates: it runs
  * for every request, and Vtiger's login template is an md5 of the access key.
  */
-const chainKeys = new WeakMap<TokenStep, { reads: Reference[]; keys: Map<string, string> }>();
+const chainKeys = new WeakMap<TokenStep, KnownChainKeys>();
+
+/** What a chain's key reads, the stand-ins of its tokens (the same for every request: built once, issue 10), and its keys so far. */
+interface KnownChainKeys {
+  reads: Reference[];
+  standIns: Record<string, string>;
+  keys: Map<string, string>;
+}
 
 /** Keys kept per chain: one per config in use, unless a chain reads per-request values (then the cache starts over). */
 const MAX_KNOWN_CHAIN_KEYS = 64;
 
-function knownChainKeys(chain: Array<{ method: TokenStep; index: number }>): { reads: Reference[]; keys: Map<string, string> } {
+function knownChainKeys(chain: Array<{ method: TokenStep; index: number }>): KnownChainKeys {
   const first = chain[0]!.method;
   let known = chainKeys.get(first);
   if (!known) {
     const templates = chain.flatMap(({ method }) => [method.url, ...method.parameters.map((p) => p.value), ...(method.basic ? [method.basic.username] : [])]);
-    known = { reads: templates.flatMap((template) => [...references(template)].filter((ref) => ref.scope !== 'group')), keys: new Map() };
+    const standIns: Record<string, string> = {};
+    for (const { method } of chain) {
+      if (method.name) standIns[method.name] = `<${method.name}>`;
+      for (const value of method.values) standIns[value.name] = `<${value.name}>`;
+    }
+    known = { reads: templates.flatMap((template) => [...references(template)].filter((ref) => ref.scope !== 'group')), standIns, keys: new Map() };
     chainKeys.set(first, known);
   }
   return known;
