@@ -7,6 +7,8 @@ import { CrmOutboxWorker, OUTBOX_DEFAULTS } from './outbox-worker.ts';
 
 const GRACE: Contact = { id: '12x1', name: 'Grace Hopper', company: 'Navy', url: 'https://crm.example.test/contacts/12x1' };
 const ALAN: Contact = { id: '12x2', name: 'Alan Turing', company: null, url: null };
+/** A caller with no contact cached: a call of theirs is looked up apart from CALLER's. */
+const OTHER_CALLER = '+14155550123';
 const CALLER = '+14155550199';
 const WAIT = { timeout: 10_000, interval: 10 };
 
@@ -18,10 +20,10 @@ beforeEach(async () => {
 afterEach(() => relay.outbox.stop());
 
 /** A call from the caller, rung (its lookup done) and completed. */
-async function endedCall(sid = 'CA1') {
-  await relay.inbound(sid, CALLER).ringing();
+async function endedCall(sid = 'CA1', caller = CALLER) {
+  await relay.inbound(sid, caller).ringing();
   await vi.waitFor(() => expect(relay.pushed(sid).length).toBeGreaterThan(0), WAIT);
-  expect((await relay.inbound(sid, CALLER).completed()).status).toBe(200);
+  expect((await relay.inbound(sid, caller).completed()).status).toBe(200);
   return await relay.callOf(sid);
 }
 
@@ -379,11 +381,8 @@ describe('store cost', () => {
   it("logs from the lookup's transaction while the worker's loop runs other rows too: no claim or read transaction of its own", async () => {
     // A row queued before the start (another caller: no cached contact for CA1): the start's wake
     // runs it in a `runDue` loop, which stays on while its write hangs.
-    const other = '+14155550123';
-    relay.crm.contacts.set(other, [ALAN]);
-    await relay.inbound('CA2', other).ringing();
-    await vi.waitFor(() => expect(relay.pushed('CA2').length).toBeGreaterThan(0), WAIT);
-    await relay.inbound('CA2', other).completed();
+    relay.crm.contacts.set(OTHER_CALLER, [ALAN]);
+    await endedCall('CA2', OTHER_CALLER);
     const releaseLog = relay.crm.hang('logCall');
     await relay.outbox.start();
     await vi.waitFor(() => expect(relay.crm.asked('logCall')).toHaveLength(1), WAIT);
@@ -404,11 +403,8 @@ describe('store cost', () => {
 
   it("claims nothing more when rows claimed at their commit land beside the worker's loop", async () => {
     // Before the start, a logged call's update queued: the start's wake runs it in a `runDue` loop, which stays on while it hangs.
-    const other = '+14155550123';
-    relay.crm.contacts.set(other, [ALAN]);
-    await relay.inbound('CA2', other).ringing();
-    await vi.waitFor(() => expect(relay.pushed('CA2').length).toBeGreaterThan(0), WAIT);
-    await relay.inbound('CA2', other).completed();
+    relay.crm.contacts.set(OTHER_CALLER, [ALAN]);
+    await endedCall('CA2', OTHER_CALLER);
     await relay.outbox.runDue();
     expect((await patch((await relay.callOf('CA2')).id, { notes: 'call back' })).status).toBe(200);
     const releaseUpdate = relay.crm.hang('updateCall');
