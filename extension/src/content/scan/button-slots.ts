@@ -2,8 +2,6 @@ import { isCallButton } from '../call-buttons.ts';
 import type { PhoneTarget } from '../../numbers/detect-numbers.ts';
 import { anchorOf, ButtonOverlay } from './button-overlay.ts';
 
-export { anchorOf };
-
 /** Where numbers were found: a text node, or a tel:/callto: link. Buttons follow it. */
 export type Anchor = Text | HTMLAnchorElement;
 

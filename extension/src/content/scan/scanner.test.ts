@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { anchorOf, ButtonSlots } from './button-slots.ts';
+import { anchorOf } from './button-overlay.ts';
+import { ButtonSlots } from './button-slots.ts';
 import { boxRenderedNodes } from '../../testing/rendered-boxes.ts';
 import { type Scanner, type ScannerOptions, startScanner } from './scanner.ts';
 
