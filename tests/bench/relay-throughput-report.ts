@@ -405,6 +405,35 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   five pairs of three rounds, load 9 to 14, the second and third rounds) new calls x1.11 at the
   median (x0.72 to x1.46), updates x0.99 (x0.79 to x1.30): at that load not told from the noise,
   and left.
+- **The engine's part by line.** A profile by line of the engine's part alone (bundled with
+  esbuild so that lines show: tsx's output is one line) put 96 % of \`checkSignature\`'s self time,
+  some 4 µs a webhook, on the one line that spread \`{ ...signed, authToken, signature, hmac }\`
+  into Twilio's check: V8's object spread took its slow path there. Built field by field
+  (\`twilioInput\`), the engine's part 30.5 -> 22.3 µs a webhook (the tree before and this in one
+  process, alternating blocks of 2,000 Twilio status and incoming webhooks, 40 blocks, load 14 to
+  16: x0.72 at the median), and no line of it above 2.2 % of its time after. The form is read once
+  for the check and the mapping after all, not as measured and left above: the last body's fields
+  kept in one slot (\`payload/url-encoded.ts\`), compared by identity (the relay hands both the same
+  string), nothing kept per request nor in a WeakMap: x0.97, x0.94, x0.93 at the median in three
+  such runs (30 to 60 blocks, load 9 to 16). The relay's CPU against main's tree
+  (\`webhook-cpu.ts --calls 2000\`, both changes, four pairs, load 12 to 17): per new call x0.94,
+  x1.38, x0.94, x0.97 (its main thread x0.94, x1.58, x0.94, x0.97), per update x0.95, x1.42,
+  x0.92, x0.94: the few per cent expected, not told from the noise at that load. The relay's own
+  profile by line after them (the relay bundled, \`webhook-cpu.ts --profile\`'s run): SQLite's
+  COMMIT 5.9 % of the
+  busy samples, the directory version's read 1.7, the event's insert 1.2 and its snapshot's JSON
+  1.2, the call's insert 1.0; no line of \`hooks/\`, \`calls/\` or the engine above 0.6 %. Measured
+  and left: \`/hooks/\` served from node:http's handler without Hono's adapter and router. A probe
+  of two servers (Hono with the relay's chain: a wrapping middleware, a sub-app's logging one and
+  three route middlewares; or a bare handler; the same body read and answer; 20,000 requests at 16
+  senders after 5,000, nine pairs alternately, load 9 to 11) put Hono's CPU per request at 46.0
+  µs at the median, the bare handler's at 47.0 (pairs -18 to +14 µs): not told from the noise, a
+  few µs at most of the relay's 300. The relay precompiled (one esbuild bundle run by node, no tsx
+  loader) against tsx's (\`webhook-cpu.ts --calls 2000\`, three pairs, load 6 to 12.5): its main
+  thread per new call x1.17, x0.90, x1.04, per update x1.32, x0.86, x0.92: no separation, left.
+  Twilio's check reading the query from the URL's string (the URL parsed only for its variants),
+  and its signing with no await per candidate URL (its HMAC is synchronous): x1.00 and x0.985 on
+  the engine's part, left.
 - **One sender.** Where a lone webhook's time went, from the guard to the frame sent (a relay
   instrumented in a throwaway tree, 300 webhooks one at a time after the 16-sender phases, a
   machine at load 2 to 5; p50 / p99 ms): the body 0.14 / 1.1, the guard's read 0.17 / 1.7 (of

@@ -1,6 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { multipartBoundary, parseMultipart } from './multipart.ts';
 import { PayloadError } from './payload-error.ts';
+import { type UrlEncodedFields, urlEncodedFields } from './url-encoded.ts';
 import { jsonTooDeepAt, MAX_PAYLOAD_DEPTH, xmlTooDeepAt } from './nesting.ts';
 
 export { PayloadError };
@@ -37,9 +38,9 @@ export function parseBody(body: string, format: BodyFormat, contentType?: string
   switch (format) {
     case 'form':
     case 'query':
-      return formToObject(new URLSearchParams(body));
+      return fieldsToObject(urlEncodedFields(body));
     case 'multipart':
-      return formToObject(new URLSearchParams(parseMultipart(body, multipartBoundary(contentType))));
+      return fieldsToObject(parseMultipart(body, multipartBoundary(contentType)));
     case 'json': {
       const tooDeep = jsonTooDeepAt(body);
       if (tooDeep !== undefined) throw new PayloadError(`the JSON body nests deeper than ${MAX_PAYLOAD_DEPTH} levels (at character ${tooDeep})`);
@@ -79,6 +80,13 @@ function parseXmlBody(body: string): Record<string, unknown> {
 }
 
 /** Form fields as an object; a repeated key keeps its last value (Twilio repeats none we map). */
+function fieldsToObject(fields: UrlEncodedFields): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of fields) out[key] = value;
+  return out;
+}
+
+/** A query's parameters as an object, as `fieldsToObject` makes a form's. */
 export function formToObject(params: URLSearchParams): Record<string, string> {
   const out: Record<string, string> = {};
   // forEach rather than the iterator, which cost the relay several times more (form-fields.ts).

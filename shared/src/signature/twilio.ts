@@ -72,7 +72,7 @@ export async function verifyTwilioSignature(input: TwilioSignatureInput, repeate
   }
   // From `search`, and only when there is one (as readPayload reads the query, runtime/webhook.ts).
   const bodyHash = parsed.search ? new URLSearchParams(parsed.search).get('bodySHA256') : null;
-  let params: Array<[string, string]> = [];
+  let params: SignedParams = [];
   if (bodyHash !== null) {
     if (!constantTimeEqual(await sha256Hex(body), bodyHash.toLowerCase())) return false;
   } else {
@@ -91,7 +91,7 @@ export async function verifyTwilioSignature(input: TwilioSignatureInput, repeate
  * Whether `signature` is Twilio's for `url`. A module function, not a closure per webhook: the
  * relay's tsx keeps names, a `defineProperty` per named closure made (issue 13).
  */
-async function signs(input: TwilioSignatureInput, signature: string, url: string, params: Array<[string, string]>, repeated: RepeatedValues): Promise<boolean> {
+async function signs(input: TwilioSignatureInput, signature: string, url: string, params: SignedParams, repeated: RepeatedValues): Promise<boolean> {
   return constantTimeEqual(await computeTwilioSignature(input.authToken, url, params, repeated, input.hmac), signature);
 }
 

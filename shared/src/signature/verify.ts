@@ -12,7 +12,7 @@ import { base64 } from '../template/filters.ts';
 import { verifyHs256Jwt } from './jwt.ts';
 import { verifyPlivoV2, verifyPlivoV3 } from './plivo.ts';
 import { verifyTelnyxSignature } from './telnyx.ts';
-import { unsignedBody, verifySignalWireSignature, verifyTwilioSignature } from './twilio.ts';
+import { type TwilioSignatureInput, unsignedBody, verifySignalWireSignature, verifyTwilioSignature } from './twilio.ts';
 
 export type SignatureVerdict = { checked: false } | { checked: true; valid: boolean; reason?: string };
 
@@ -55,14 +55,13 @@ async function checkSignature(plan: ConnectorPlan, context: RunContext, request:
       return verdict(sent !== undefined && constantTimeEqual(sent, secret), `${signature.name} is missing or wrong`);
     }
     case 'twilio': {
-      const signed = { url: request.url, body: request.body, contentType: requestHeader(headers, 'Content-Type') };
-      const valid = await verifyTwilioSignature({ ...signed, authToken: secret, signature: requestHeader(headers, signature.header), hmac: options.hmac });
+      const contentType = requestHeader(headers, 'Content-Type');
+      const valid = await verifyTwilioSignature(twilioInput(request, contentType, secret, requestHeader(headers, signature.header), options));
       // The reason only for a refusal: working it out parses the URL.
-      return valid ? verdict(true, '') : verdict(false, unsignedBody(signed) ?? `${signature.header} does not match`);
+      return valid ? verdict(true, '') : verdict(false, unsignedBody({ url: request.url, body: request.body, contentType }) ?? `${signature.header} does not match`);
     }
     case 'signalwire': {
-      const signed = { url: request.url, body: request.body, contentType: requestHeader(headers, 'Content-Type') };
-      const valid = await verifySignalWireSignature({ ...signed, authToken: secret, signature: requestHeader(headers, signature.header), hmac: options.hmac });
+      const valid = await verifySignalWireSignature(twilioInput(request, requestHeader(headers, 'Content-Type'), secret, requestHeader(headers, signature.header), options));
       // Its raw-body scheme covers any body, so an unsigned-body reason would mislead here.
       return verdict(valid, `${signature.header} does not match`);
     }
@@ -126,6 +125,15 @@ async function checkSignature(plan: ConnectorPlan, context: RunContext, request:
       return verdict(valid, 'telnyx-signature-ed25519 does not match, or telnyx-timestamp is outside the tolerance');
     }
   }
+}
+
+/**
+ * What Twilio's and SignalWire's checks read, each field named: spread from an object of the
+ * request's fields (`{ ...signed, authToken, … }`), the input took V8 some 4 µs per webhook, a
+ * tenth of the engine's part of one (a profile by line of the engine alone, issue 13).
+ */
+function twilioInput(request: WebhookRequest, contentType: string | undefined, authToken: string, signature: string | undefined, options: VerifyOptions): TwilioSignatureInput {
+  return { url: request.url, body: request.body, contentType, authToken, signature, hmac: options.hmac };
 }
 
 function renderSecret(template: Template, scope: TemplateScope): string | { error: string } {
