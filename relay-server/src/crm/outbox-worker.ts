@@ -409,7 +409,9 @@ export class CrmOutboxWorker {
 
   /** Inside the commit's transaction: one outcome applied; the events of its call's change. */
   private async apply(tx: StoreTx, work: CrmWork, next: NextLog, written?: ActivityRef): Promise<AgentEvent[]> {
-    if (!(await this.stillClaimed(tx, work))) {
+    // The row read once, for its claim and for `next`: a statement fewer per CRM outcome than asking the store whether the claim holds, then reading the row (issue 10).
+    const current = await tx.crmWorkOf(work.callId);
+    if (!holdsClaim(current, work)) {
       // Another relay requeued the row (this one's lease ran out mid-write) and it is that relay's
       // now: writing over its outcome could unlink or fail a call it logged. The requeue marked
       // the row uncertain, so its next run asks the CRM first (find_call) and links the record
@@ -422,7 +424,7 @@ export class CrmOutboxWorker {
       await tx.deleteCrmWork(work.callId);
       return [];
     }
-    const crmLog = await next(tx, call, await tx.crmWorkOf(work.callId));
+    const crmLog = await next(tx, call, current);
     if (!crmLog || sameLog(call.crm_log, crmLog)) return [];
     const at = this.deps.now().toISOString();
     // Built from what is written rather than read back, as the lookup's change is: a read and a parse of the call fewer per CRM outcome (issue 10).
@@ -439,6 +441,11 @@ export async function rowTarget(deps: Pick<RelayDeps, 'crm'>, tx: StoreTx, insta
   if (!session) return undefined;
   const agentId = (await agentIds())[0] ?? instance.agentId;
   return { session, crmCall: toCrmCall(call, await tx.agentById(agentId)) };
+}
+
+/** Whether `row`, as the store holds it now, is still in flight under `work`'s claim (the store's `holdsCrmLease`, read from the row). */
+function holdsClaim(row: CrmWork | undefined, work: CrmWork): boolean {
+  return row?.state === 'inflight' && work.lease !== null && row.lease?.owner === work.lease.owner && row.lease.until === work.lease.until;
 }
 
 function logOf(call: Call): CrmLog {
