@@ -14,7 +14,7 @@ function comparison(logs: CrmRun['logs']): RelayComparison {
   const run: CrmRun = { ...NO_CRM, webhooksPerSecond: 90, crm: { contactOnFirstEvent: 0.75, logMs: { p50: 400, p95: 500, p99: 600, max: 700 }, failed: 0, stepsRationed: 120, stepsAtOnce: 80, simulatorCpuMs: 0.4 }, logs };
   const scenario = { median: run, ratio: { webhooksPerSecond: 0.9, relayCpuMsPerCall: 2, webhookP50: 1.1, webhookP99: 1.2 }, runs: [run] };
   const oneAtATime: CrmRun = { ...run, calls: 50, crm: { ...run.crm, contactOnFirstEvent: 1 }, logs: { activities: 50, lost: 0, duplicated: 0 } };
-  return { rounds: 1, noCrm: NO_CRM, withCrm: { fast: scenario, slow: scenario, down: scenario }, oneAtATime };
+  return { rounds: 1, noCrm: NO_CRM, noCrmWarm: NO_CRM, warmUpCalls: 0, withCrm: { fast: scenario, slow: scenario, down: scenario }, oneAtATime };
 }
 
 describe('the relay sections of docs/benchmarks.md', () => {
@@ -33,6 +33,17 @@ describe('the relay sections of docs/benchmarks.md', () => {
     expect(text).toContain('50 calls one at a time');
     expect(text).toContain('| calls whose first event names the contact | 100 % |');
     expect(text).toContain('yes (50 activities)');
+  });
+
+  it("sets the answering CRM beside the run without a CRM warmed up as it was, and counts its warm-up's logs", () => {
+    const fresh = comparison({ activities: 400, lost: 0, duplicated: 0 });
+    const fast = { ...fresh.withCrm.fast, median: { ...fresh.withCrm.fast.median, logs: { activities: 1400, lost: 0, duplicated: 0 } } };
+    const noCrmWarm: RelayFigures = { ...NO_CRM, webhookPhase: { ...NO_CRM.webhookPhase, relayMainRunMs: 0.7, relayOtherThreadsMs: 0.1 } };
+    const text = relaySections({ ...fresh, noCrmWarm, warmUpCalls: 1000, withCrm: { ...fresh.withCrm, fast } });
+    expect(text).toContain('first settle 1,000 calls of other callers');
+    expect(text).toContain('| every call logged exactly once (worst run) | yes (1400 activities) | yes (400 activities) | yes (400 activities) |');
+    expect(text).toContain('| … the same without a CRM | 0.7 / 0.5 / 8 | 1.5 / 0.5 / 8 | 1.5 / 0.5 / 8 |');
+    expect(text).toContain('| … the same without a CRM | 0.1 / 0.3 / 0 | 0.2 / 0.3 / 0 | 0.2 / 0.3 / 0 |');
   });
 
   it('says loudly when a run lost or duplicated a CRM log', () => {

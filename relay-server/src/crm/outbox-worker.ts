@@ -1,7 +1,7 @@
 import type { CrmCall, CrmLog, CrmOutcome, CrmSession } from '@phone-connector/shared';
 import { randomId } from '../auth/token.ts';
 import type { RelayDeps } from '../deps.ts';
-import type { AgentEvent, Call, CrmLease, CrmWork, EventEntry, Instance, StoreTx } from '../store/index.ts';
+import type { AgentDirectory, AgentEvent, Call, CrmLease, CrmWork, EventEntry, Instance, StoreTx } from '../store/index.ts';
 import { crmFields, crmSession } from './call-log.ts';
 import { toCrmCall } from './crm-call.ts';
 import { withTimeout } from './with-timeout.ts';
@@ -327,15 +327,18 @@ export class CrmOutboxWorker {
     return this.settle(work, session, created);
   }
 
-  /** What a row's write needs, read in one transaction: a read each cost a commit apiece on the webhooks' thread. */
-  private read(work: CrmWork): Promise<RowRead> {
-    return this.transaction(async (tx): Promise<RowRead> => {
-      if (!(await this.stillClaimed(tx, work))) return { lost: true };
-      const call = await tx.callById(work.callId);
-      const instance = call && (await tx.instanceByUid(work.instanceUid));
-      if (!call || !instance) return { lost: false, call };
-      return { lost: false, call, target: await rowTarget(this.deps, tx, instance, call, () => tx.agentIdsOfCall(call.id)) };
-    });
+  /**
+   * What a row's write needs, in the store's plain reads: they ride its next batch, whose commit
+   * they share (issue 13), where a transaction of their own took the write lock and asked for a
+   * disk sync that nothing written needed (issue 10). The claim is checked on the row as read: a
+   * lock taken to read it would end with the read, before the write, either way.
+   */
+  private async read(work: CrmWork): Promise<RowRead> {
+    const { store } = this.deps;
+    const [row, call, instance] = await Promise.all([store.crmWorkOf(work.callId), store.callById(work.callId), store.instanceByUid(work.instanceUid)]);
+    if (!holdsClaim(row, work)) return { lost: true };
+    if (!call || !instance) return { lost: false, call };
+    return { lost: false, call, target: await rowTarget(this.deps, store, instance, call, () => store.agentIdsOfCall(call.id)) };
   }
 
   private async attempt<T>(operation: 'log_call' | 'find_call_log' | 'update_call', run: () => Promise<CrmOutcome<T>>): Promise<CrmOutcome<T>> {
@@ -402,14 +405,12 @@ export class CrmOutboxWorker {
     return this.deps.crm.turns.commit(() => this.deps.store.transaction(work));
   }
 
-  /** Whether this worker's claim on the row still holds: nobody requeued or claimed it since (the store locks it for the rest of `tx`). */
-  private stillClaimed(tx: StoreTx, work: CrmWork): Promise<boolean> {
-    return work.lease ? tx.holdsCrmLease(work.callId, work.lease) : Promise.resolve(false);
-  }
-
   /** Inside the commit's transaction: one outcome applied; the events of its call's change. */
   private async apply(tx: StoreTx, work: CrmWork, next: NextLog, written?: ActivityRef): Promise<AgentEvent[]> {
-    if (!(await this.stillClaimed(tx, work))) {
+    // The row read once, for its claim and for `next` (the store locks it for the rest of `tx`): a
+    // statement fewer per CRM outcome than asking the store whether the claim holds, then reading the row (issue 10).
+    const current = await tx.crmWorkOf(work.callId);
+    if (!holdsClaim(current, work)) {
       // Another relay requeued the row (this one's lease ran out mid-write) and it is that relay's
       // now: writing over its outcome could unlink or fail a call it logged. The requeue marked
       // the row uncertain, so its next run asks the CRM first (find_call) and links the record
@@ -422,7 +423,7 @@ export class CrmOutboxWorker {
       await tx.deleteCrmWork(work.callId);
       return [];
     }
-    const crmLog = await next(tx, call, await tx.crmWorkOf(work.callId));
+    const crmLog = await next(tx, call, current);
     if (!crmLog || sameLog(call.crm_log, crmLog)) return [];
     const at = this.deps.now().toISOString();
     // Built from what is written rather than read back, as the lookup's change is: a read and a parse of the call fewer per CRM outcome (issue 10).
@@ -433,12 +434,17 @@ export class CrmOutboxWorker {
   }
 }
 
-/** Where a call's row writes, read in `tx`: none when the instance has no usable CRM any more. The CRM sees the call as its first agent took it. */
-export async function rowTarget(deps: Pick<RelayDeps, 'crm'>, tx: StoreTx, instance: Instance, call: Call, agentIds: () => Promise<string[]>): Promise<RowTarget | undefined> {
-  const session = instance.crm ? await crmSession(deps, tx, instance) : undefined;
+/** Where a call's row writes, its agents read through `agents` (a transaction's, or the store's): none when the instance has no usable CRM any more. The CRM sees the call as its first agent took it. */
+export async function rowTarget(deps: Pick<RelayDeps, 'crm'>, agents: Pick<AgentDirectory, 'agentById'>, instance: Instance, call: Call, agentIds: () => Promise<string[]>): Promise<RowTarget | undefined> {
+  const session = instance.crm ? await crmSession(deps, agents, instance) : undefined;
   if (!session) return undefined;
   const agentId = (await agentIds())[0] ?? instance.agentId;
-  return { session, crmCall: toCrmCall(call, await tx.agentById(agentId)) };
+  return { session, crmCall: toCrmCall(call, await agents.agentById(agentId)) };
+}
+
+/** Whether `row`, as the store holds it now, is still in flight under `work`'s claim (the store's `holdsCrmLease`, read from the row). */
+function holdsClaim(row: CrmWork | undefined, work: CrmWork): boolean {
+  return row?.state === 'inflight' && work.lease !== null && row.lease?.owner === work.lease.owner && row.lease.until === work.lease.until;
 }
 
 function logOf(call: Call): CrmLog {

@@ -164,6 +164,17 @@ describe('a CRM session', () => {
     expect(requests.map((r) => JSON.parse(r.body ?? '{}').kind)).toEqual(['Missed', 'Inbound', 'Outbound']);
   });
 
+  it("renders the maps a lookup's templates read, and the maps those read", async () => {
+    const plan = connector(`<maps>
+      <map name="known" from="@number" values="+14155550100:regular"/>
+      <map name="tier" from="@known" values="regular:gold"/>
+      <map name="word" from="@call_direction" values="inbound:Inbound"/>
+    </maps>${search('@tier')}`);
+    const { session, requests } = open(plan, () => json(200, { records: [] }));
+    await session.findContacts('+14155550100');
+    expect(requests.map(queryOf)).toEqual(['gold']);
+  });
+
   it('says when a CRM cannot update a logged call, and has no natural key to find one by', async () => {
     const plan = connector(`${search('@variant')}<update_call supported="false"/>`);
     const { session, requests } = open(plan, () => json(200, {}));

@@ -1,4 +1,4 @@
-import type { CrmConnectorPlan, CrmRequestPlan, RelinkPlan, SearchPlan, ValuePlan } from '../connector/crm-plan.ts';
+import type { CrmConnectorPlan, CrmRequestPlan, RelinkPlan, SearchPlan, ValueMapPlan, ValuePlan } from '../connector/crm-plan.ts';
 import { getPath, type PayloadPath } from '../payload/path.ts';
 import { nationalDigits, toE164 } from '../record/phone.ts';
 import { ConnectorRuntimeError } from '../runtime/errors.ts';
@@ -6,6 +6,8 @@ import type { Fetch } from '../runtime/http.ts';
 import { forgetChain, memoryTokenCache, resolveAuthMethods, type TokenCache } from '../runtime/auth.ts';
 import { REDACTED, secretValues } from '../runtime/redact.ts';
 import type { AgentProfile } from '../runtime/scope.ts';
+import type { Template } from '../template/ast.ts';
+import { references } from '../template/parse.ts';
 import { MissingValueError, renderOptional, type TemplateScope } from '../template/render.ts';
 import { callVariables } from './call-variables.ts';
 import type { Contact, CrmCall, CrmOutcome, CrmSession } from './contract.ts';
@@ -54,7 +56,11 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
   const mask = (text: string) => [...secrets, ...tokens].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length).reduce((out, s) => out.split(s).join(REDACTED), text);
   const failure = (error: string, retry: boolean, extra: { retryAfterMs?: number; status?: number } = {}) => ({ ok: false as const, error: mask(error), retry, ...extra });
 
-  const scopeOf = (vars: Vars): TemplateScope => {
+  // The maps word a logged call (Vtiger's four: its subject, status and links); a lookup's templates
+  // read none of them, and each of its four or five scopes rendered all four (issue 10).
+  const lookupMaps = mapsRead(plan.maps, [plan.crm, plan.findContact, plan.newContactUrl]);
+  /** The variables templates see: `vars`, the agent's, and the values of `maps` (the ones the templates at hand read). */
+  const scopeOf = (vars: Vars, maps: readonly ValueMapPlan[] = plan.maps): TemplateScope => {
     const agent = options.agent ?? {};
     const base: Vars = { extension: agent.extension, email: agent.email, now: new Date(now()).toISOString(), ...vars };
     for (const [name, value] of Object.entries(agent.fields ?? {})) base[`user_${name}`] = value;
@@ -62,7 +68,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     // word): each is added to the one set of variables in turn (a copy of them per map showed in the
     // relay's profile, a scope being built for every request and every record a search returns).
     const scope: TemplateScope = { config: options.config, vars: base, defaultCountry: options.defaultCountry, configLabels };
-    for (const map of plan.maps) {
+    for (const map of maps) {
       const ours = renderOptional(map.from, scope);
       if (ours === undefined) continue;
       base[map.name] = map.values[ours.trim().toLowerCase()] ?? (map.default ? renderOptional(map.default, scope) : ours);
@@ -71,9 +77,9 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
   };
 
   /** Sends one request of the connector (`what` names it in errors, and as the fetch's step); renews the session and replays once when it expired. */
-  const send = async (request: CrmRequestPlan, vars: Vars, what: string): Promise<Sent> => {
+  const send = async (request: CrmRequestPlan, vars: Vars, what: string, maps?: readonly ValueMapPlan[]): Promise<Sent> => {
     for (let attempt = 0; ; attempt++) {
-      const scope = scopeOf(vars);
+      const scope = scopeOf(vars, maps);
       let outgoing;
       try {
         const auth = await resolveAuthMethods(plan.crm.auth, scope, { now: now(), randomId: () => crypto.randomUUID(), fetch: options.fetch, tokenCache });
@@ -123,9 +129,9 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     return (value.default ? renderOptional(value.default, scope())?.trim() : undefined) || undefined;
   };
   /** A scope built at its first use, then kept. */
-  const scopeOnce = (vars: Vars): (() => TemplateScope) => {
+  const scopeOnce = (vars: Vars, maps?: readonly ValueMapPlan[]): (() => TemplateScope) => {
     let scope: TemplateScope | undefined;
-    return () => (scope ??= scopeOf(vars));
+    return () => (scope ??= scopeOf(vars, maps));
   };
 
   /**
@@ -150,7 +156,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
   };
 
   const runSearch = async (search: SearchPlan, vars: Vars, national: string, followUps: Map<string, Promise<Sent>>): Promise<CrmOutcome<Contact[]>> => {
-    const sent = await send(search.request, vars, `find_contact ${search.name}`);
+    const sent = await send(search.request, vars, `find_contact ${search.name}`, lookupMaps);
     if (!sent.ok) return sent;
     const contacts: Contact[] = [];
     for (const item of listAt(sent.value, search.list)) {
@@ -160,11 +166,11 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       if (!phones.some((phone) => storedPhoneMatches(String(phone), national))) continue;
       const fields: Vars = { ...vars, ...primitives(item), ...primitives(record) };
       // A scope renders the connector's maps: built at most once before the id is known and once after, not for every value read.
-      const candidate = scopeOnce(fields);
+      const candidate = scopeOnce(fields, lookupMaps);
       const id = valueOf(search.fields.id, record, candidate) ?? valueOf(search.fields.id, item, candidate);
       if (!id) continue;
       fields.id = id;
-      const scope = scopeOf(fields);
+      const scope = scopeOf(fields, lookupMaps);
       const scoped = () => scope;
       /** What follow-ups found (`company` from Vtiger's account), over what the search gave. */
       const followed: Record<string, string> = {};
@@ -172,7 +178,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
         if (followUp.when !== undefined && !fields[followUp.when]) continue;
         // The same request (same rendered values) is sent once per lookup, and kept across lookups for followUpTtlMs: two contacts of one account, one retrieve.
         const key = JSON.stringify(requestTemplates(followUp.request).map((t) => renderOptional(t, scope)));
-        const answer = await followUpOf(key, () => send(followUp.request, fields, `follow_up ${search.name}`), followUps);
+        const answer = await followUpOf(key, () => send(followUp.request, fields, `follow_up ${search.name}`, lookupMaps), followUps);
         // A follow-up adds detail (a company name): without it the caller is still named.
         if (!answer.ok) continue;
         for (const [field, value] of Object.entries(followUp.response)) {
@@ -245,7 +251,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       if (!vars) return { ok: true, value: [] };
       const { mode, variants } = plan.findContact;
       const forms: Vars = {};
-      for (const variant of variants) forms[variant.name] = renderOptional(variant.value, scopeOf({ ...vars, ...forms }));
+      for (const variant of variants) forms[variant.name] = renderOptional(variant.value, scopeOf({ ...vars, ...forms }, lookupMaps));
       if (mode === 'together') return runSearches({ ...vars, ...forms }, vars.national!);
       const tried = variants.length ? variants.map((v) => forms[v.name]).filter((v): v is string => !!v) : [vars.number!];
       const found: Contact[] = [];
@@ -307,7 +313,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     newContactUrl(number) {
       if (!plan.newContactUrl) return null;
       const vars = numberVars(number) ?? { number };
-      return renderOptional(plan.newContactUrl, scopeOf(vars)) ?? null;
+      return renderOptional(plan.newContactUrl, scopeOf(vars, lookupMaps)) ?? null;
     },
   };
 
@@ -319,6 +325,33 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
 
 /** Follow-up answers a session keeps at most (the oldest goes first). */
 const MAX_KEPT_FOLLOW_UPS = 1000;
+
+/** The maps the templates in `parts` of a plan read, with the maps those read in turn (a map sees the maps above it), in the plan's order. */
+function mapsRead(maps: readonly ValueMapPlan[], parts: unknown[]): ValueMapPlan[] {
+  const read = new Set<string>();
+  const readBy = (template: Template) => {
+    for (const ref of references(template)) if (ref.scope === 'var') read.add(ref.name);
+  };
+  for (const template of templatesIn(parts)) readBy(template);
+  const needed = new Set<ValueMapPlan>();
+  for (const map of [...maps].reverse()) {
+    if (!read.has(map.name)) continue;
+    needed.add(map);
+    readBy(map.from);
+    if (map.default) readBy(map.default);
+  }
+  return maps.filter((map) => needed.has(map));
+}
+
+/** Every template inside a part of a plan (its requests, values, auth). */
+function* templatesIn(value: unknown): Generator<Template> {
+  if (Array.isArray(value)) {
+    for (const item of value) yield* templatesIn(item);
+  } else if (value && typeof value === 'object') {
+    if (typeof (value as Template).source === 'string' && Array.isArray((value as Template).parts)) yield value as Template;
+    else for (const field of Object.values(value)) yield* templatesIn(field);
+  }
+}
 
 /** Adds the contacts `found` does not hold yet (by id), in order: one record found twice is one match. */
 function addUnseen(found: Contact[], contacts: Contact[]): void {

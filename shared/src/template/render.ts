@@ -75,10 +75,18 @@ function renderReference(ref: Reference, scope: TemplateScope): string | Referen
     if (value === '') value = undefined;
   }
   if (ref.filters.length) {
-    const context: FilterContext = { defaultCountry: scope.defaultCountry, renderNested: (t) => renderTemplate(t, scope) };
+    const context = filterContext(scope);
     for (const filter of ref.filters) value = FILTERS[filter.name]!.apply(value, filter.arg, context);
   }
   return value === undefined ? (unset ?? ref) : value;
+}
+
+/** The last scope's filter context: a template's references render in one scope, each built a context of its own (issue 10: a CRM request's templates hold a dozen filtered references). */
+let lastContext: { scope: TemplateScope; context: FilterContext } | undefined;
+
+function filterContext(scope: TemplateScope): FilterContext {
+  if (lastContext?.scope !== scope) lastContext = { scope, context: { defaultCountry: scope.defaultCountry, renderNested: (t) => renderTemplate(t, scope) } };
+  return lastContext.context;
 }
 
 /**
