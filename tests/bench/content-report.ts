@@ -720,7 +720,9 @@ say what is met and what is not.
   s19-place). Where a 10,000-row fill's time after the page's frame goes (content-timeline.ts
   fill, main's tree, load 1–5): 2.9 s in 46 frames; the main thread idle 0.62 s, 0.45 s of it in
   the two frames right after the page's (that frame's commit, then the commit of the frame that
-  first paints our hosts in view, whose pre-paint took 105 ms: not pinned down); our script
+  first paints our hosts in view, whose pre-paint took 105 ms there, 2 ms in a later run at
+  load 6: not pinned down; with the hosts not skipped off screen, a probe, the rendering after
+  the page's frame rose 282 -> 523 ms); our script
   0.81 s of CPU (the scanner's slices 0.48 s, the overlay's passes 0.32 s), rendering 0.21 s
   (paint and layerize 5–15 ms in each frame that ran a pass), the bench's poll 0.60 s. c2d's
   run (--c2d) saw its last wrapper 256 ms after its frame, all of it the commit wait. Profiled
