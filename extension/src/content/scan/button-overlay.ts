@@ -9,22 +9,33 @@ import { safely } from './safely.ts';
 import { afterLayout } from './after-layout.ts';
 
 /**
- * New buttons written per frame: a frame that adds 1,000 buttons to hosts of 250 took 69 ms in
- * the probe (tests/bench/content-layout-probe.ts), on a loaded machine; half that stays well
- * under the 100 ms of a long animation frame (issue #12).
+ * New buttons written per frame, at most: what the scanner hands on at a time in a long read
+ * (scanner.ts). A frame that adds 1,000 buttons to hosts of 250 took 69 ms in the probe
+ * (tests/bench/content-layout-probe.ts) on a loaded machine; hosts away from the viewport are
+ * skipped by Chromium (overlay-host.ts), so most of a fill's frame is our pass, which
+ * PASS_READ_MS keeps short on a loaded machine. At 500, a 10,000-row fill took ~30 passes of
+ * ~300 buttons after the page's frame, each frame painted (issue #12).
  */
-export const BUTTONS_PER_FRAME = 500;
+export const BUTTONS_PER_FRAME = 1000;
 
 /**
  * ... and in a frame that lays out an append of the page (an infinite scroll's rows), up to this
  * many: that frame is long by the page's own layout, and its pass places the buttons the scanner
- * read before it. A page grown otherwise (a list filled at once, an image loaded) keeps 500. At 500, the scroll's first appends (read partly in slices, handed on together)
+ * read before it. At 500, the scroll's first appends (read partly in slices, handed on together)
  * left 1,593 buttons waiting behind each later append, which brought 500 per frame as a pass
  * placed 500: the buttons lagged three frames the whole scroll, and the last ones came four
- * frames after the last append's (issue #12). A pass of 500 took ~19 ms of CPU in the scroll;
- * 2,000, under the 100 ms of a long frame.
+ * frames after the last append's (issue #12).
  */
-const BUTTONS_PER_APPEND_FRAME = 4 * BUTTONS_PER_FRAME;
+const BUTTONS_PER_APPEND_FRAME = 2 * BUTTONS_PER_FRAME;
+
+/**
+ * ... and a pass reads new buttons' numbers for this long at most (at least one): writing them
+ * takes about as long again (a fill's profile: reads 210 ms, writes 250 ms), so a pass stays
+ * near 50 ms whatever the load, under the 100 ms of a long animation frame with the scanner's
+ * slice before it. Counted alone, a loaded machine's pass of 2,000 after an append made that
+ * frame long by our share (8 of the scroll's 45 long frames, issue #12).
+ */
+const PASS_READ_MS = 20;
 
 /**
  * Stale buttons far from the viewport re-read per frame, after every stale one near it: a
@@ -46,6 +57,8 @@ export interface OverlayOptions {
   readClipBox?: ReadClipBox;
   /** Runs a read-then-write pass; right after the next frame's layout by default. */
   schedule?: (callback: () => void) => void;
+  /** Milliseconds, for PASS_READ_MS; performance.now by default. */
+  clock?: () => number;
 }
 
 /** The buttons of one anchor, and where they were last put. */
@@ -109,8 +122,8 @@ interface LayerRead {
  * The call buttons of a document, drawn over the page rather than written into it: any write
  * into a big table makes Chromium lay out the whole table again (issue #12), a write into a
  * contained host of our own lays out that host only. Each frame reads first (where numbers
- * end, how far clipping elements are scrolled) then writes (positions, at most
- * BUTTONS_PER_FRAME new buttons): no layout forced between them. The page's changes (its
+ * end, how far clipping elements are scrolled) then writes (positions, the new buttons read in
+ * PASS_READ_MS, at most BUTTONS_PER_FRAME): no layout forced between them. The page's changes (its
  * mutations, resizes, fonts) mark every position stale; those near the viewport are read again
  * in the next frame, the others a few hundred per frame or when scrolled near.
  */
@@ -134,6 +147,7 @@ export class ButtonOverlay {
   private readonly readNumberEnd: ReadNumberEnd;
   private readonly readClipBox: ReadClipBox;
   private readonly schedule: (callback: () => void) => void;
+  private readonly clock: () => number;
   private epoch = 0;
   /**
    * Some placed entry may be stale (a change of the page, an append's neighbours, a host whose
@@ -159,6 +173,7 @@ export class ButtonOverlay {
     this.readNumberEnd = options.readNumberEnd ?? numberEndReader(doc);
     this.readClipBox = options.readClipBox ?? readClipBox;
     this.schedule = options.schedule ?? afterLayout;
+    this.clock = options.clock ?? (() => performance.now());
   }
 
   /**
@@ -267,9 +282,11 @@ export class ButtonOverlay {
 
     // Read: the new buttons' numbers, up to the frame's share, then the stale ones.
     const fresh: Array<{ entry: Entry; placement: Placement }> = [];
+    const ends = new Map<Entry, ReturnType<ReadNumberEnd>>();
     let budget = this.appended ? BUTTONS_PER_APPEND_FRAME : BUTTONS_PER_FRAME;
     this.appended = false;
-    while (budget > 0 && this.pending.length > 0) {
+    const readsEnd = this.clock() + PASS_READ_MS;
+    while (budget > 0 && this.pending.length > 0 && (fresh.length === 0 || this.clock() < readsEnd)) {
       const entry = this.pending.shift() as Entry;
       if (this.entries.get(entry.anchor) !== entry) continue;
       // Removed between the scanner's read and this frame (a list re-rendered again): in the
@@ -280,6 +297,7 @@ export class ButtonOverlay {
       }
       budget -= entry.targets.length;
       fresh.push({ entry, placement: placements.of(entry.anchor) });
+      ends.set(entry, this.readNumberEnd(entry.anchor));
     }
     if (this.shifted) this.checkShifts(readLayer, scrollX, scrollY);
     const moved: Array<{ entry: Entry; placement: Placement }> = [];
@@ -306,8 +324,7 @@ export class ButtonOverlay {
     }
     // Those left far from the viewport are read at a coming pass; every other is read in this one.
     this.staleMarked = skipped;
-    const ends = new Map<Entry, ReturnType<ReadNumberEnd>>();
-    for (const { entry } of [...fresh, ...moved]) ends.set(entry, this.readNumberEnd(entry.anchor));
+    for (const { entry } of moved) ends.set(entry, this.readNumberEnd(entry.anchor));
     for (const entry of stale) ends.set(entry, this.readNumberEnd(entry.anchor));
     for (const { entry, placement } of [...fresh, ...moved]) if (!placement.inline && ends.get(entry)) readLayer(this.layerFor(placement.clip));
     for (const entry of stale) if (entry.layer) readLayer(entry.layer);
