@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { detectNumbers, detectNumbersBySearch, detectSelectedNumber, mightContainPhoneNumber, parseCallHref } from './detect-numbers.ts';
+import { detectNumbers, detectNumbersBySearch, detectSelectedNumber, digitsIn, mightContainPhoneNumber, parseCallHref } from './detect-numbers.ts';
 
 interface Found {
   text: string;
@@ -182,6 +182,16 @@ describe('mightContainPhoneNumber', () => {
     expect(mightContainPhoneNumber('$12,345.67')).toBe(false);
     expect(mightContainPhoneNumber('12 items, 5 left, 3 due')).toBe(false);
     expect(mightContainPhoneNumber('415 555x0100')).toBe(false);
+  });
+
+  it('tells the walk, in one pass, a run that may hold a number from digits a split number may hold', () => {
+    expect(digitsIn('+1 (415) 555-0100')).toBe('run');
+    expect(digitsIn('٠١٢٣٤٥٦')).toBe('run');
+    expect(digitsIn('$12,345.67')).toBe('some');
+    expect(digitsIn('Tel. +44')).toBe('some');
+    expect(digitsIn('x٣')).toBe('some');
+    expect(digitsIn('Contact, no number')).toBe('none');
+    expect(digitsIn('')).toBe('none');
   });
 
   it('lets every ASCII character libphonenumber accepts inside a number continue the run, and no other', () => {

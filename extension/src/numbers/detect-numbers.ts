@@ -79,21 +79,33 @@ const ASCII_NUMBER_PUNCTUATION = Uint8Array.from({ length: 128 }, (_, code) => (
  * never searched: amounts were a sixth of a 10,000-row list's reading (issue #12).
  */
 export function mightContainPhoneNumber(text: string): boolean {
+  return digitsIn(text) === 'run';
+}
+
+/**
+ * What `text`'s digits can be part of: a run long enough to hold a phone number (see
+ * mightContainPhoneNumber), digits too few for one (a number split across inline elements may
+ * hold them), or no digit at all. One pass: the DOM walk asks it of every text it meets.
+ */
+export function digitsIn(text: string): 'run' | 'some' | 'none' {
   let digits = 0;
+  let some = false;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code < 128) {
       if (isAsciiDigit(code)) {
-        if (++digits >= MIN_DIGITS) return true;
+        some = true;
+        if (++digits >= MIN_DIGITS) return 'run';
       } else if (ASCII_NUMBER_PUNCTUATION[code] === 0) digits = 0;
       continue;
     }
     const char = text[i] ?? '';
     if (isOtherScriptDigit(code, char)) {
-      if (++digits >= MIN_DIGITS) return true;
+      some = true;
+      if (++digits >= MIN_DIGITS) return 'run';
     } else if (!NUMBER_PUNCTUATION.has(char)) digits = 0;
   }
-  return false;
+  return some ? 'some' : 'none';
 }
 
 /**

@@ -1,8 +1,7 @@
-import { isCallButton } from '../call-buttons.ts';
-
 /**
  * Elements whose text is never a place for a button: form fields and their options, code,
- * embedded documents, graphics, the document head, and other buttons (no nested buttons).
+ * embedded documents, graphics, the document head, and other buttons (no nested buttons; our
+ * own call buttons are buttons too).
  */
 const SKIPPED_ELEMENTS = new Set([
   'input', 'textarea', 'select', 'option', 'optgroup', 'button', 'script', 'style', 'noscript', 'template',
@@ -16,10 +15,26 @@ export function isCallLink(element: Element): element is HTMLAnchorElement {
   return element.localName === 'a' && /^\s*(?:tel|callto):/i.test(element.getAttribute('href') ?? '');
 }
 
-/** Subtrees the walk does not enter at all; decided from the tag alone, so it stays cheap. */
-export function isSkippedElement(element: Element): boolean {
-  // data-pc-ui marks our own cards (incoming popup, call progress): no buttons inside them.
-  return SKIPPED_ELEMENTS.has(element.localName) || isCallButton(element) || element.hasAttribute('data-pc-ui');
+/**
+ * The elements that may have a shadow root besides custom elements (their names hold a dash):
+ * the DOM standard's valid shadow host names. attachShadow throws on any other element, so the
+ * walk asks a cell, a row or a link for no shadow root (issue #12).
+ */
+const SHADOW_HOST_NAMES = new Set(['article', 'aside', 'blockquote', 'body', 'div', 'footer', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'main', 'nav', 'p', 'section', 'span']);
+
+/** Whether an element of this local name may host a shadow root. */
+export function mayHostShadowRoot(localName: string): boolean {
+  return SHADOW_HOST_NAMES.has(localName) || localName.includes('-');
+}
+
+/**
+ * Subtrees the walk does not enter at all; decided from the tag (`localName`, read once by a walk
+ * that has it) and one attribute, so it stays cheap.
+ */
+export function isSkippedElement(element: Element, localName = element.localName): boolean {
+  // data-pc-ui marks our own UI (the cards' stack, the overlay's root): no buttons inside it.
+  // Each is a div, a shadow host name: other elements are not asked (issue #12).
+  return SKIPPED_ELEMENTS.has(localName) || (mayHostShadowRoot(localName) && element.hasAttribute('data-pc-ui'));
 }
 
 type Placement = 'allowed' | 'excluded' | 'hidden';

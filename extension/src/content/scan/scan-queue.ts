@@ -1,9 +1,7 @@
-import { mightContainPhoneNumber } from '../../numbers/detect-numbers.ts';
+import { digitsIn } from '../../numbers/detect-numbers.ts';
 import type { Anchor } from './button-slots.ts';
 import { sharesLine } from './inline-run.ts';
-import { isCallLink, isSkippedElement } from './scan-filter.ts';
-
-const DIGIT = /\p{Nd}/u;
+import { isCallLink, isSkippedElement, mayHostShadowRoot } from './scan-filter.ts';
 
 /** How many nodes a walk visits between two looks at the clock. */
 const NODES_PER_CLOCK_CHECK = 256;
@@ -134,18 +132,24 @@ export class ScanQueue {
     let visited = 0;
     let node = walker.nextNode();
     while (node && node !== walk.end && node !== after) {
-      if (node.nodeType === Node.ELEMENT_NODE && isSkippedElement(node as Element)) {
-        node = nextAfterSubtree(walker, root);
-        continue;
-      }
-      walk.current = node;
+      // Each DOM property read is a call into the browser: a list row's nine elements and seven
+      // texts are each read once, for what they can be (issue #12).
       if (node.nodeType === Node.TEXT_NODE) {
+        walk.current = node;
         // A few digits next to other text of the line may be part of a split number.
-        if (mightContainPhoneNumber((node as Text).data) || (DIGIT.test((node as Text).data) && sharesLine(node as Text))) return node as Text;
+        const digits = digitsIn((node as Text).data);
+        if (digits === 'run' || (digits === 'some' && sharesLine(node as Text))) return node as Text;
       } else {
         const element = node as Element;
-        if (element.shadowRoot) this.onShadowRoot(element.shadowRoot);
-        if (isCallLink(element)) return element;
+        const name = element.localName;
+        if (isSkippedElement(element, name)) {
+          node = nextAfterSubtree(walker, root);
+          continue;
+        }
+        walk.current = node;
+        if (name === 'a') {
+          if (isCallLink(element)) return element;
+        } else if (mayHostShadowRoot(name) && element.shadowRoot) this.onShadowRoot(element.shadowRoot);
       }
       if (++visited % NODES_PER_CLOCK_CHECK === 0 && performance.now() >= slice.deadline) return 'paused';
       node = walker.nextNode();

@@ -324,6 +324,15 @@ describe('startScanner', () => {
     expect(later?.shadowRoot?.adoptedStyleSheets).toHaveLength(0);
   });
 
+  it('puts no button in our own UI, its shadow roots included', async () => {
+    const { scanner } = scan('<div data-pc-ui="">Calling 415-555-0100</div><p>415-555-0101</p>');
+    const card = document.createElement('div');
+    card.attachShadow({ mode: 'open' }).append('415-555-0102');
+    document.querySelector('[data-pc-ui]')?.append(card);
+    await settled(scanner);
+    expect(numbers()).toEqual(['+14155550101']);
+  });
+
   it('never touches form fields, editors, code or hidden nodes', async () => {
     document.head.innerHTML = '<title>415-555-0100</title><style>.hide { display: none } .ghost { visibility: hidden }</style>';
     const { scanner } = scan(`

@@ -386,7 +386,7 @@ class PageScanner {
     }
     // A number that began in this text may end in the next ones: they are read again too.
     if (around && !current) for (const text of textsReachedAfter(anchor as Text)) this.queue.add(text);
-    const targets = this.slots.targetsFor(anchor, source) ?? (isText ? this.readText(anchor as Text, around) : this.readLink(anchor as HTMLAnchorElement, source));
+    const targets = this.slots.targetsFor(anchor, source) ?? (isText ? this.readText(source, around) : this.readLink(anchor as HTMLAnchorElement, source));
     // Not remembered: a text without a number (a date, an order id: five of a list row's six) is
     // no write and no slot, only a lookup in the detection cache when it is read again; a hidden
     // anchor is read again when it is shown. The filter is asked only for text that has numbers:
@@ -415,9 +415,12 @@ class PageScanner {
     this.writtenButtons = 0;
   }
 
-  /** The numbers that end in this text node: one split across inline elements gets its button after its last part. */
-  private readText(node: Text, around: TextAround | undefined): readonly PhoneTarget[] {
-    if (!around) return this.detections.numbersIn(node.data);
+  /**
+   * The numbers that end in a text node, from its `data` as plan read it (each read of it is a
+   * call into the browser): one split across inline elements gets its button after its last part.
+   */
+  private readText(data: string, around: TextAround | undefined): readonly PhoneTarget[] {
+    if (!around) return this.detections.numbersIn(data);
     return this.detections.numbersIn(around.text).filter((found) => found.end > around.start && found.end <= around.end);
   }
 
