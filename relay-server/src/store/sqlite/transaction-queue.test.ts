@@ -6,7 +6,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mergeCall } from '../../calls/merge.ts';
 import type { RelayStore, StoreTx } from '../index.ts';
 import { openSqliteStore } from './store.ts';
-import type { BatchPacing } from './batch-pacing.ts';
 import { SqliteTables } from './tables.ts';
 import { TransactionQueue } from './transaction-queue.ts';
 import { type DiskSync, WalSync } from './wal-sync.ts';
@@ -266,24 +265,14 @@ describe('plain calls', () => {
 });
 
 describe('durability through the log sync', () => {
-  /**
-   * The queue on its own connection to the test's database, with a disk whose syncs complete when
-   * the test says; `syncedIds` lists, for each sync, which of `ids` were committed when it began.
-   */
-  function queueOnHeldDisk(pacing?: BatchPacing, ids: string[] = []) {
+  /** The queue on its own connection to the test's database, with a disk whose syncs complete when the test says. */
+  function queueOnHeldDisk() {
     const db = new Database(join(dir, 'relay.db'));
     db.pragma('synchronous = NORMAL');
     const pending: Array<(error: Error | null) => void> = [];
-    const syncedIds: string[][] = [];
-    const sync: DiskSync = (done) => {
-      syncedIds.push(ids.filter(committed));
-      pending.push(done);
-    };
-    return { db, pending, syncedIds, queue: new TransactionQueue(db, new SqliteTables(db), MAX_BATCH, new WalSync(sync), undefined, pacing) };
+    const sync: DiskSync = (done) => pending.push(done);
+    return { db, pending, queue: new TransactionQueue(db, new SqliteTables(db), MAX_BATCH, new WalSync(sync)) };
   }
-
-  /** Pacing that finds every batch longer than a sync, or none. */
-  const outlasting = (outlasts: boolean): BatchPacing => ({ outlastsSync: () => outlasts, batchRan: () => {}, synced: () => {} });
 
   async function settledYet(promise: Promise<unknown>): Promise<boolean> {
     let settled = false;
@@ -330,49 +319,6 @@ describe('durability through the log sync', () => {
       while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
       pending.shift()!(null);
       expect(await third).toBe(3);
-    } finally {
-      await queue.idle();
-      db.close();
-    }
-  });
-
-  it("splits the webhooks read together when the second half's batch would outlast a sync: the first half's sync runs meanwhile, and neither half settles before a sync begun after its commit", async () => {
-    const ids = ['CA1', 'CA2', 'CA3', 'CA4'];
-    const { db, pending, syncedIds, queue } = queueOnHeldDisk(outlasting(true), ids);
-    try {
-      const settled: string[] = [];
-      const webhooks = ids.map((callId) =>
-        queue
-          .read(() => 'instance')
-          .then(() => queue.run((tx) => insert(tx, callId)))
-          .then((id) => (settled.push(callId), id)),
-      );
-      while (!committed('CA4')) await new Promise((resolve) => setImmediate(resolve));
-      // The first half's sync began before the second half committed, and the second half's waits for its end.
-      expect(syncedIds).toEqual([['CA1', 'CA2']]);
-      pending.shift()!(null);
-      await settledYet(webhooks[1]!);
-      expect(settled).toEqual(['CA1', 'CA2']);
-      expect(syncedIds).toEqual([['CA1', 'CA2'], ids]);
-      expect(await settledYet(webhooks[2]!)).toBe(false);
-      pending.shift()!(null);
-      expect(await Promise.all(webhooks)).toEqual([1, 2, 3, 4]);
-    } finally {
-      await queue.idle();
-      db.close();
-    }
-  });
-
-  it('keeps the webhooks read together in one batch and one sync when a half would not outlast a sync', async () => {
-    const ids = ['CA1', 'CA2', 'CA3', 'CA4'];
-    const { db, pending, syncedIds, queue } = queueOnHeldDisk(outlasting(false), ids);
-    try {
-      const webhooks = ids.map((callId) => queue.read(() => 'instance').then(() => queue.run((tx) => insert(tx, callId))));
-      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
-      expect(syncedIds).toEqual([ids]);
-      pending.shift()!(null);
-      expect(await Promise.all(webhooks)).toEqual([1, 2, 3, 4]);
-      expect(pending).toHaveLength(0);
     } finally {
       await queue.idle();
       db.close();

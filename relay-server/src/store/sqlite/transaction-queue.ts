@@ -2,7 +2,6 @@ import { setImmediate as afterPendingIo } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { CommitHooks } from '../commit-hooks.ts';
 import type { StoreTables, StoreTx } from '../index.ts';
-import { type BatchPacing, MeasuredPacing } from './batch-pacing.ts';
 import { SqliteTables } from './tables.ts';
 import type { WalSync } from './wal-sync.ts';
 
@@ -46,8 +45,6 @@ export class TransactionQueue {
     private readonly walSync: WalSync | undefined,
     /** Told of every COMMIT that succeeded (the log's checkpoints follow the commits). */
     private readonly onCommit: () => void = () => {},
-    /** Whether a batch would outlast a sync: measured, or a fixed answer in tests. */
-    private readonly pacing: BatchPacing = new MeasuredPacing(),
   ) {
     this.sql = {
       beginRead: db.prepare('BEGIN'),
@@ -96,14 +93,10 @@ export class TransactionQueue {
     let waited = false;
     while (this.waiting.length > 0 || this.reads.length > 0) {
       if (!waited) await afterPendingIo();
-      const reads = this.reads.splice(0, this.readsForBatch());
-      const batch = this.waiting.splice(0, this.maxBatch);
-      this.syncBefore(reads.length + batch.length);
-      await this.runBatch(batch, reads);
+      await this.runBatch(this.waiting.splice(0, this.maxBatch), this.reads.splice(0));
       waited = false;
-      this.syncBefore(this.reads.length + this.waiting.length);
-      // Else a batch's sync waits one turn for the next batch: the webhooks read meanwhile commit in
-      // it, and one sync covers both. Never for more than that one batch.
+      // A batch's sync waits one turn for the next batch: the webhooks read meanwhile commit in it,
+      // and one sync covers both. Never for more than that one batch.
       if (this.unsynced.length > 1) this.syncCommitted();
       else if (this.waiting.length === 0 && this.reads.length === 0) {
         await afterPendingIo();
@@ -114,38 +107,12 @@ export class TransactionQueue {
     this.draining = undefined;
   }
 
-  /**
-   * Asks for the sync of the batches committed so far when the batch of the `transactions` waiting
-   * would last longer than that sync: their replies then go out once that batch has run, not a sync
-   * later, and its own sync begins no later than if both batches had waited for one.
-   */
-  private syncBefore(transactions: number): void {
-    if (this.unsynced.length > 0 && transactions > 0 && this.pacing.outlastsSync(transactions)) this.syncCommitted();
-  }
-
-  /**
-   * How many of the waiting reads the next batch answers: all of them, or the first half when the
-   * disk is idle and the second half's batch would outlast a sync. Sixteen webhooks read in one
-   * turn otherwise committed in one batch and waited for its sync together, the main thread idle
-   * meanwhile, then answered together, and their senders sent again together (issue 13: the main
-   * thread busy 65 % of the time at 16 senders). Split, the first half's sync runs while the
-   * second half's batch does.
-   */
-  private readsForBatch(): number {
-    const all = this.reads.length;
-    if (all < 2 || !this.walSync || this.walSync.busy || this.unsynced.length > 0) return all;
-    const first = Math.floor(all / 2);
-    return this.pacing.outlastsSync(all - first) ? first : all;
-  }
-
   /** Asks for the sync of the batches committed so far. */
   private syncCommitted(): void {
     const batches = this.unsynced;
     if (batches.length === 0) return;
     this.unsynced = [];
-    const asked = performance.now();
     this.walSync!.after((error) => {
-      this.pacing.synced(performance.now() - asked);
       for (const synced of batches) synced(error);
     });
   }
@@ -162,7 +129,6 @@ export class TransactionQueue {
   private async runBatch(batch: Queued[], reads: QueuedRead[]): Promise<void> {
     // Reads alone begin a read transaction, which takes no write lock: another process may write meanwhile.
     const writing = { now: batch.length > 0 };
-    const started = performance.now();
     try {
       (writing.now ? this.sql.begin : this.sql.beginRead).run();
     } catch (error) {
@@ -207,7 +173,6 @@ export class TransactionQueue {
     }
     // Reads alone: nothing written, nothing to sync.
     if (batch.length === 0) return;
-    this.pacing.batchRan(performance.now() - started, batch.length);
     this.onCommit();
     const settle = () => {
       for (const [i, queued] of batch.entries()) {

@@ -20,11 +20,6 @@ export class WalSync {
 
   constructor(private readonly sync: DiskSync) {}
 
-  /** Whether a sync is running: one asked for now begins only once it has completed. */
-  get busy(): boolean {
-    return this.running;
-  }
-
   /** Calls `done` once a sync begun after this call has completed: what was committed before it is then on disk. */
   after(done: (error: Error | null) => void): void {
     this.waiting.push(done);
