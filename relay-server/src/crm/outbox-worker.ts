@@ -1,7 +1,7 @@
 import type { CrmCall, CrmLog, CrmOutcome, CrmSession } from '@phone-connector/shared';
 import { randomId } from '../auth/token.ts';
 import type { RelayDeps } from '../deps.ts';
-import type { AgentDirectory, AgentEvent, Call, CrmLease, CrmWork, EventEntry, Instance, StoreTx } from '../store/index.ts';
+import { type AgentDirectory, type AgentEvent, type Call, type CrmLease, type CrmWork, type EventEntry, holdsCrmLease, type Instance, type StoreTx } from '../store/index.ts';
 import { crmFields, crmSession } from './call-log.ts';
 import { toCrmCall } from './crm-call.ts';
 import { withTimeout } from './with-timeout.ts';
@@ -336,7 +336,7 @@ export class CrmOutboxWorker {
   private async read(work: CrmWork): Promise<RowRead> {
     const { store } = this.deps;
     const [row, call, instance] = await Promise.all([store.crmWorkOf(work.callId), store.callById(work.callId), store.instanceByUid(work.instanceUid)]);
-    if (!holdsClaim(row, work)) return { lost: true };
+    if (!holdsCrmLease(row, work.lease)) return { lost: true };
     if (!call || !instance) return { lost: false, call };
     return { lost: false, call, target: await rowTarget(this.deps, store, instance, call, () => store.agentIdsOfCall(call.id)) };
   }
@@ -410,7 +410,7 @@ export class CrmOutboxWorker {
     // The row read once, for its claim and for `next` (the store locks it for the rest of `tx`): a
     // statement fewer per CRM outcome than asking the store whether the claim holds, then reading the row (issue 10).
     const current = await tx.crmWorkOf(work.callId);
-    if (!holdsClaim(current, work)) {
+    if (!holdsCrmLease(current, work.lease)) {
       // Another relay requeued the row (this one's lease ran out mid-write) and it is that relay's
       // now: writing over its outcome could unlink or fail a call it logged. The requeue marked
       // the row uncertain, so its next run asks the CRM first (find_call) and links the record
@@ -440,11 +440,6 @@ export async function rowTarget(deps: Pick<RelayDeps, 'crm'>, agents: Pick<Agent
   if (!session) return undefined;
   const agentId = (await agentIds())[0] ?? instance.agentId;
   return { session, crmCall: toCrmCall(call, await agents.agentById(agentId)) };
-}
-
-/** Whether `row`, as the store holds it now, is still in flight under `work`'s claim (the store's `holdsCrmLease`, read from the row). */
-function holdsClaim(row: CrmWork | undefined, work: CrmWork): boolean {
-  return row?.state === 'inflight' && work.lease !== null && row.lease?.owner === work.lease.owner && row.lease.until === work.lease.until;
 }
 
 function logOf(call: Call): CrmLog {

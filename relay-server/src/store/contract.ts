@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CallUpdate, mergeCall } from '../calls/merge.ts';
-import type { AgentEvent, Call, ChangeElsewhere, CrmWork, RelayStore } from './index.ts';
+import { type AgentEvent, type Call, type ChangeElsewhere, type CrmWork, holdsCrmLease, type RelayStore } from './index.ts';
 
 /** A fresh, empty database for one test: every `open` is another connection to it (as another relay or the CLI would open it). */
 export interface TestDatabase {
@@ -328,27 +328,27 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
       it('says a claim still holds until its row is requeued or claimed again, its time past or not', async () => {
         const { id } = await call('CA1', T(1));
         await store.putCrmWork(work(id, T(1)));
-        expect(await store.holdsCrmLease(id, lease('relay-a', T(30)))).toBe(false);
+        expect(holdsCrmLease(await store.crmWorkOf(id), lease('relay-a', T(30)))).toBe(false);
         await store.claimDueCrmWork(T(2), 1, lease('relay-a', T(30)));
-        expect(await store.holdsCrmLease(id, lease('relay-a', T(30)))).toBe(true);
-        expect(await store.holdsCrmLease(id, lease('relay-a', T(31)))).toBe(false);
-        expect(await store.holdsCrmLease(id, lease('relay-b', T(30)))).toBe(false);
+        expect(holdsCrmLease(await store.crmWorkOf(id), lease('relay-a', T(30)))).toBe(true);
+        expect(holdsCrmLease(await store.crmWorkOf(id), lease('relay-a', T(31)))).toBe(false);
+        expect(holdsCrmLease(await store.crmWorkOf(id), lease('relay-b', T(30)))).toBe(false);
         await store.requeueOrphanedCrmWork(T(30));
-        expect(await store.holdsCrmLease(id, lease('relay-a', T(30)))).toBe(false);
+        expect(holdsCrmLease(await store.crmWorkOf(id), lease('relay-a', T(30)))).toBe(false);
         await store.claimDueCrmWork(T(31), 1, lease('relay-b', T(90)));
-        expect(await store.holdsCrmLease(id, lease('relay-a', T(30)))).toBe(false);
-        expect(await store.holdsCrmLease(id, lease('relay-b', T(90)))).toBe(true);
+        expect(holdsCrmLease(await store.crmWorkOf(id), lease('relay-a', T(30)))).toBe(false);
+        expect(holdsCrmLease(await store.crmWorkOf(id), lease('relay-b', T(90)))).toBe(true);
         await store.deleteCrmWork(id);
-        expect(await store.holdsCrmLease(id, lease('relay-b', T(90)))).toBe(false);
+        expect(holdsCrmLease(await store.crmWorkOf(id), lease('relay-b', T(90)))).toBe(false);
       });
 
-      it("keeps a row held by a transaction that checked its lease: a requeue meanwhile waits for that transaction's outcome", async () => {
+      it("keeps a row held by a transaction that read it to check its lease: a requeue meanwhile waits for that transaction's outcome", async () => {
         const { id } = await call('CA1', T(1));
         await store.putCrmWork(work(id, T(1)));
         await store.claimDueCrmWork(T(2), 1, lease('relay-a', T(30)));
         let requeued: Promise<number> | undefined;
         await store.transaction(async (tx) => {
-          expect(await tx.holdsCrmLease(id, lease('relay-a', T(30)))).toBe(true);
+          expect(holdsCrmLease(await tx.crmWorkOf(id), lease('relay-a', T(30)))).toBe(true);
           // Another relay finds the claim's time past while this outcome is being written.
           requeued = store.requeueOrphanedCrmWork(T(60));
           await tx.deleteCrmWork(id);

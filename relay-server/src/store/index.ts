@@ -141,6 +141,16 @@ export interface CrmLease {
   until: string;
 }
 
+/**
+ * Whether the call's row, as read, is still in flight under exactly `lease` (owner and until): its
+ * claim has not been requeued nor claimed again since, whether or not its time has passed. Read
+ * in a transaction, the row stays so until it ends (`crmWorkOf` locks it; PostgreSQL: `FOR
+ * UPDATE`), so an outcome committed after a true answer cannot land over another relay's claim.
+ */
+export function holdsCrmLease(row: CrmWork | undefined, lease: CrmLease | null): boolean {
+  return row?.state === 'inflight' && lease !== null && row.lease?.owner === lease.owner && row.lease.until === lease.until;
+}
+
 export interface CallNotes {
   notes?: string | null;
   disposition?: string | null;
@@ -218,13 +228,6 @@ export interface CrmOutbox {
    * marked uncertain: an earlier attempt may have reached the CRM. Returns how many.
    */
   requeueOrphanedCrmWork(now: string): Promise<number>;
-  /**
-   * Whether the call's row is still in flight under exactly `lease` (owner and until): its claim
-   * has not been requeued nor claimed again since, whether or not its time has passed. In a
-   * transaction the row stays so until it ends (PostgreSQL: locked `FOR UPDATE`), so an outcome
-   * committed after a true answer cannot land over another relay's claim.
-   */
-  holdsCrmLease(callId: number, lease: CrmLease): Promise<boolean>;
   /** The earliest due time of a queued row. */
   nextCrmDue(): Promise<string | undefined>;
   /** Rows in the outbox and the oldest due time among them. */

@@ -386,11 +386,6 @@ export class PostgresTables implements StoreTables {
     );
   }
 
-  async holdsCrmLease(callId: number, lease: CrmLease): Promise<boolean> {
-    const rows = await this.#rows(`SELECT 1 FROM crm_outbox WHERE call_id = $1 AND state = 'inflight' AND lease_owner = $2 AND lease_until = $3${this.#lock}`, [callId, lease.owner, lease.until]);
-    return rows.length > 0;
-  }
-
   async nextCrmDue(): Promise<string | undefined> {
     const [row] = await this.#rows<{ due: string | null }>(`SELECT MIN(due_at) AS due FROM crm_outbox WHERE state = 'queued'`);
     return row?.due ?? undefined;

@@ -174,9 +174,6 @@ export class SqliteTables implements Synchronous<StoreTables> {
         `UPDATE crm_outbox SET state = 'queued', uncertain = 1, lease_owner = NULL, lease_until = NULL
          WHERE state = 'inflight' AND (lease_until IS NULL OR lease_until <= ?)`,
       ),
-      holdsCrmLease: db.prepare<{ callId: number; owner: string; until: string }, { held: number }>(
-        `SELECT 1 AS held FROM crm_outbox WHERE call_id = @callId AND state = 'inflight' AND lease_owner = @owner AND lease_until = @until`,
-      ),
       nextCrmDue: db.prepare<[], { due: string | null }>(`SELECT MIN(due_at) AS due FROM crm_outbox WHERE state = 'queued'`),
       crmOutboxStats: db.prepare<[], { depth: number; oldest: string | null }>(`SELECT COUNT(*) AS depth, MIN(due_at) AS oldest FROM crm_outbox`),
       callAgents: db.prepare<[number], { agent_id: string }>(
@@ -411,10 +408,6 @@ export class SqliteTables implements Synchronous<StoreTables> {
 
   requeueOrphanedCrmWork(now: string): number {
     return this.statements.requeueOrphans.run(now).changes;
-  }
-
-  holdsCrmLease(callId: number, lease: CrmLease): boolean {
-    return this.statements.holdsCrmLease.get({ callId, ...lease }) !== undefined;
   }
 
   nextCrmDue(): string | undefined {
