@@ -313,7 +313,7 @@ export class CrmOutboxWorker {
   }
 
   /**
-   * Sets the timer to the next due row, and never further than a lease away: in a shared store,
+   * Sets the timer to the next due row or probe (`nextRunAt`), and never further than a lease away: in a shared store,
    * that is when another relay's orphaned rows can be found.
    */
   private async schedule(): Promise<void> {
