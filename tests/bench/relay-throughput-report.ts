@@ -807,13 +807,18 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   and x2.19, the provider's reply p50 39 -> 92 ms and 31 -> 89 (the sync's callback, then the reply,
   waited behind the turns of sends, the relay's main thread and the bench's reader taking both
   cores). It would also tell an agent of a call that a power loss could take back, and give its seq
-  again after the restart: the events still wait for the sync. Where the measured calls' CPU goes,
-  by function (\`fan-out.ts --profile\`, which now reads the measured calls alone, where it read the
-  whole run and so the warm-ups' 2,000 webhooks; 30 calls, load 13): the kernel's write to each
-  socket (\`writeBuffer\`) 63 %, Node's stream around it 7, the relay's code around it 12 (the hub's
-  hand-over per agent 4.7, the socket's checks 3.8, the queue's turns 2.9 and its clock 0.6), the
-  links 7.3, the COMMIT 2.3, the sync's thread 1.9, the collector 1.0; the relay's main thread per
-  call 14.8 ms in user mode and 12.3 in the kernel (\`/proc\`, 40 calls, load 14).
+  again after the restart: the events still wait for the sync. Also tried and reverted: the socket's
+  check for a client that stopped reading read from the connection's queue rather than ws's
+  \`bufferedAmount\` (which adds its sender's, empty without compression: one object fewer to bring
+  into the cache per socket): the relay's code around the sends 6.5 and 13.5 % of the calls' CPU
+  against 8.7 and 12.4 (\`fan-out.ts --profile\`, alternating with the tree before, load 10 to 12),
+  not separated. Where the measured calls' CPU goes, by function (\`fan-out.ts --profile\`, which now
+  reads the measured calls alone, where it read the whole run and so the warm-ups' 2,000 webhooks;
+  30 calls, load 13): the kernel's write to each socket (\`writeBuffer\`) 63 %, Node's stream around
+  it 7, the relay's code around it 12 (the hub's hand-over per agent 4.7, the socket's checks 3.8,
+  the queue's turns 2.9 and its clock 0.6), the links 7.3, the COMMIT 2.3, the sync's thread 1.9,
+  the collector 1.0; the relay's main thread per call 14.8 ms in user mode and 12.3 in the kernel
+  (\`/proc\`, 40 calls, load 14).
 - **A PostgreSQL relay's webhook: its round trips.** Where a new call's webhook went on
   PostgreSQL (a driver outside the tree: one relay process, 300 new-call webhooks from 16 senders
   after 40 of warm-up, the relay's pg queries counted in it, the PostgreSQL server's processes'
