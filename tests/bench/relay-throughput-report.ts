@@ -797,28 +797,28 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   over the measured calls (\`fan-out.ts --profile\`, below; 2 pairs alternating with the tree before,
   load 11 to 15), building the frames (the buffers' allocation, their pool, the writes and copies
   into them) was 7.3 and 6.7 % of the relay's CPU in those calls, 0.2 % or less after; under
-  \`fan-out.ts --profile\` (2 pairs alternating with the tree before, load 13 to 17) node:buffer's
-  share of the relay's CPU 4.5 and 3.2 % -> 1.5 and under 1 %; the relay's CPU per call (\`fan-out.ts
-  --calls 40\`, 5 pairs, load 13 to 17) x0.95, x1.04, x0.91, x0.87, x1.06; the latencies did not
-  separate at that load (the p50 per socket x0.98, x0.86, x0.75, x0.82, x1.17, its p99 x1.67, x1.13,
-  x1.21, x0.84, x0.55: a run's p99 is one or two slow calls). Tried and reverted: the events handed
-  to the hub at the COMMIT, while its sync runs, the reply still waiting for the sync (a throwaway
-  tree; 2 pairs at load 11 to 13): the first socket's p50 x0.96 and x1.46, the p99 per socket x1.01
-  and x2.19, the provider's reply p50 39 -> 92 ms and 31 -> 89 (the sync's callback, then the reply,
-  waited behind the turns of sends, the relay's main thread and the bench's reader taking both
-  cores). It would also tell an agent of a call that a power loss could take back, and give its seq
-  again after the restart: the events still wait for the sync. Also tried and reverted: the socket's
-  check for a client that stopped reading read from the connection's queue rather than ws's
-  \`bufferedAmount\` (which adds its sender's, empty without compression: one object fewer to bring
-  into the cache per socket): the relay's code around the sends 6.5 and 13.5 % of the calls' CPU
-  against 8.7 and 12.4 (\`fan-out.ts --profile\`, alternating with the tree before, load 10 to 12),
-  not separated. Where the measured calls' CPU goes, by function (\`fan-out.ts --profile\`, which now
-  reads the measured calls alone, where it read the whole run and so the warm-ups' 2,000 webhooks;
-  30 calls, load 13): the kernel's write to each socket (\`writeBuffer\`) 63 %, Node's stream around
-  it 7, the relay's code around it 12 (the hub's hand-over per agent 4.7, the socket's checks 3.8,
-  the queue's turns 2.9 and its clock 0.6), the links 7.3, the COMMIT 2.3, the sync's thread 1.9,
-  the collector 1.0; the relay's main thread per call 14.8 ms in user mode and 12.3 in the kernel
-  (\`/proc\`, 40 calls, load 14).
+  \`fan-out.ts --profile\` as it read before (the whole run, by area; 2 pairs alternating with the
+  tree before, load 13 to 17) node:buffer's share of the relay's CPU 4.5 and 3.2 % -> 1.5 and under
+  1 %; the relay's CPU per call (\`fan-out.ts --calls 40\`, 5 pairs, load 13 to 17) x0.95, x1.04,
+  x0.91, x0.87, x1.06; the latencies did not separate at that load (the p50 per socket x0.98, x0.86,
+  x0.75, x0.82, x1.17, its p99 x1.67, x1.13, x1.21, x0.84, x0.55: a run's p99 is one or two slow
+  calls). Tried and reverted: the events handed to the hub at the COMMIT, while its sync runs, the
+  reply still waiting for the sync (a throwaway tree; 2 pairs at load 11 to 13): the first socket's
+  p50 x0.96 and x1.46, the p99 per socket x1.01 and x2.19, the provider's reply p50 39 -> 92 ms and
+  31 -> 89 (the sync's callback, then the reply, waited behind the turns of sends, the relay's main
+  thread and the bench's reader taking both cores). It would also tell an agent of a call that a
+  power loss could take back, and give its seq again after the restart: the events still wait for
+  the sync. Also tried and reverted: the socket's check for a client that stopped reading read from
+  the connection's queue rather than ws's \`bufferedAmount\` (which adds its sender's, empty without
+  compression: one object fewer to bring into the cache per socket): the relay's code around the
+  sends 6.5 and 13.5 % of the calls' CPU against 8.7 and 12.4 (\`fan-out.ts --profile\`, alternating
+  with the tree before, load 10 to 12), not separated. Where the measured calls' CPU goes, by
+  function (\`fan-out.ts --profile\`, which now reads the measured calls alone, where it read the
+  whole run and so the warm-ups' 2,000 webhooks; 30 calls, load 13): the kernel's write to each
+  socket (\`writeBuffer\`) 63 %, Node's stream around it 7, the relay's code around it 12 (the hub's
+  hand-over per agent 4.7, the socket's checks 3.8, the queue's turns 2.9 and its clock 0.6), the
+  links 7.3, the COMMIT 2.3, the sync's thread 1.9, the collector 1.0; the relay's main thread per
+  call 14.8 ms in user mode and 12.3 in the kernel (\`/proc\`, 40 calls, load 14).
 - **A PostgreSQL relay's webhook: its round trips.** Where a new call's webhook went on
   PostgreSQL (a driver outside the tree: one relay process, 300 new-call webhooks from 16 senders
   after 40 of warm-up, the relay's pg queries counted in it, the PostgreSQL server's processes'
