@@ -35,10 +35,12 @@ function scriptedFrames({ notices = true } = {}) {
       }
     },
   );
-  const frame = () => {
+  /** `layout`: what the frame's style and layout do, between its animation frame callbacks and its resize notices. */
+  const frame = (layout = () => {}) => {
     const callbacks = [...animationCallbacks.values()];
     animationCallbacks.clear();
     for (const callback of callbacks) callback(performance.now());
+    layout();
     events.push('layout');
     if (notices) for (const observer of [...observers]) {
       if (observer.targets.length > 0) observer.callback(observer.targets.map((target) => ({ target }) as ResizeObserverEntry), {} as ResizeObserver);
@@ -51,6 +53,7 @@ const task = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 afterEach(() => {
   vi.unstubAllGlobals();
+  vi.restoreAllMocks();
 });
 
 describe('afterLayout', () => {
@@ -68,6 +71,18 @@ describe('afterLayout', () => {
     await task();
     await task();
     expect(ran).toEqual(['first', 'second']);
+  });
+
+  it("tells each callback how long the frame's style and layout took, and runs those asked first before the others", () => {
+    const { frame } = scriptedFrames();
+    let now = 1000;
+    vi.spyOn(performance, 'now').mockImplementation(() => now);
+    const ran: string[] = [];
+    afterLayout((laidOutMs) => ran.push(`overlay ${laidOutMs}`));
+    afterLayout((laidOutMs) => ran.push(`scanner ${laidOutMs}`), { first: true });
+    // The page laid out a list it just filled.
+    frame(() => (now += 2500));
+    expect(ran).toEqual(['scanner 2500', 'overlay 2500']);
   });
 
   it('requested from its own callback, runs after the next frame', async () => {
@@ -104,7 +119,8 @@ describe('afterLayout', () => {
     await task();
     expect(ran).not.toHaveBeenCalled();
     frame();
-    expect(ran).toHaveBeenCalledOnce();
+    // No layout seen: nothing of the page's to take a share of.
+    expect(ran).toHaveBeenCalledExactlyOnceWith(0);
   });
 
   it('without ResizeObserver, runs in the first task after the frame', async () => {

@@ -1,6 +1,13 @@
 import { HIDDEN_TAB_FALLBACK_MS, nextTask } from './schedule.ts';
 
-let waiting: Array<() => void> = [];
+/**
+ * Told to each callback: how long the frame took from its animation frame callbacks to its layout
+ * (the page's own style and layout of its change), 0 where no resize notice came. A frame the page
+ * made long by itself takes more of our work in the same proportion, not a frame of ours more.
+ */
+export type AfterLayoutCallback = (laidOutMs: number) => void;
+
+let waiting: AfterLayoutCallback[] = [];
 
 /**
  * Runs `callback` once, in a coming frame, right after the browser has laid the page out and
@@ -16,23 +23,28 @@ let waiting: Array<() => void> = [];
  * notice had come, yet began the page's next long animation frame at once, the wait for that
  * frame counted in it (a re-render's passes, frame after frame: issue #12). Without
  * ResizeObserver, the first task after the frame runs it; in a hidden tab, without frames, a timer.
+ * `first`: before the callbacks already waiting (the scanner's reading, before the overlay's
+ * pass that draws what it read).
  */
-export function afterLayout(callback: () => void): void {
-  waiting.push(callback);
+export function afterLayout(callback: AfterLayoutCallback, { first = false } = {}): void {
+  if (first) waiting.unshift(callback);
+  else waiting.push(callback);
   if (waiting.length > 1) return;
   let done = false;
-  const observer = typeof ResizeObserver === 'function' ? new ResizeObserver(run) : undefined;
-  const hiddenTab = setInterval(() => document.hidden && run(), HIDDEN_TAB_FALLBACK_MS);
+  let frameStart = 0;
+  const observer = typeof ResizeObserver === 'function' ? new ResizeObserver(() => run(performance.now() - frameStart)) : undefined;
+  const hiddenTab = setInterval(() => document.hidden && run(0), HIDDEN_TAB_FALLBACK_MS);
   let fallback: number | undefined;
   if (typeof requestAnimationFrame === 'function') {
     requestAnimationFrame(() => {
-      if (!observer) return nextTask(run);
+      if (!observer) return nextTask(() => run(0));
+      frameStart = performance.now();
       observer.observe(document.documentElement);
-      fallback = requestAnimationFrame(run);
+      fallback = requestAnimationFrame(() => run(0));
     });
   }
 
-  function run(): void {
+  function run(laidOutMs: number): void {
     if (done) return;
     done = true;
     observer?.disconnect();
@@ -40,6 +52,6 @@ export function afterLayout(callback: () => void): void {
     clearInterval(hiddenTab);
     const callbacks = waiting;
     waiting = [];
-    for (const laidOut of callbacks) laidOut();
+    for (const laidOut of callbacks) laidOut(laidOutMs);
   }
 }

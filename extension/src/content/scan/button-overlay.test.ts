@@ -7,7 +7,7 @@ import type { ClipBox, NumberEnd } from './number-geometry.ts';
 
 /** happy-dom lays nothing out: where numbers end is told by the test, frames run when it says. */
 function overlay(ends: Map<Anchor, NumberEnd>, clipBoxes = new Map<Element, ClipBox>()) {
-  const frames: Array<() => void> = [];
+  const frames: Frame[] = [];
   const reads: Anchor[] = [];
   const instance = new ButtonOverlay(document, {
     readNumberEnd: (anchor) => {
@@ -15,7 +15,7 @@ function overlay(ends: Map<Anchor, NumberEnd>, clipBoxes = new Map<Element, Clip
       return anchor.isConnected ? ends.get(anchor) : undefined;
     },
     readClipBox: (element) => clipBoxes.get(element) ?? { left: 0, top: 0, right: 0, bottom: 0, scrollLeft: 0, scrollTop: 0 },
-    schedule: (callback) => frames.push(callback),
+    schedule: (callback) => frames.push((laidOutMs = 0) => callback(laidOutMs)),
     // Stopped: happy-dom's reads on a loaded machine would cut passes by time where a test counts buttons.
     clock: () => 0,
   });
@@ -60,8 +60,11 @@ function waiting(count: number) {
 }
 
 /** Runs the next frame requested; the buttons shown then. */
-function drawNext(frames: Array<() => void>): number {
-  frames.shift()?.();
+/** A frame's pass, told how long the frame's own layout took (0 unless the test says). */
+type Frame = (laidOutMs?: number) => void;
+
+function drawNext(frames: Frame[], laidOutMs?: number): number {
+  frames.shift()?.(laidOutMs);
   return shownButtons().length;
 }
 
@@ -150,18 +153,29 @@ describe('ButtonOverlay', () => {
     expect(shownButtons()).toHaveLength(4100);
   });
 
+  it("draws in proportion in a frame whose own layout took long: a tenth of it read, the count as much more", () => {
+    const { frames, runFrames } = waiting(4000);
+    // The page laid out a list it just filled: 400 ms, a 40 ms read, twice a frame's 1,000.
+    expect(drawNext(frames, 400)).toBe(2000);
+    expect(drawNext(frames, 0)).toBe(3000);
+    // However long the page's layout, a pass reads 250 ms at most: 12,500 here.
+    expect(drawNext(frames, 10_000)).toBe(4000);
+    runFrames();
+    expect(frames).toHaveLength(0);
+  });
+
   it("stops reading new buttons' numbers after 20 ms of a pass, one at least: a loaded machine's pass stays short", () => {
     const anchors = texts(30);
     let now = 0;
     let readMs = 1;
-    const frames: Array<() => void> = [];
+    const frames: Frame[] = [];
     const instance = new ButtonOverlay(document, {
       readNumberEnd: (anchor) => {
         now += readMs;
         const top = anchors.indexOf(anchor as Text) * 20;
         return { right: 50, top, bottom: top + 16 };
       },
-      schedule: (callback) => frames.push(callback),
+      schedule: (callback) => frames.push((laidOutMs = 0) => callback(laidOutMs)),
       clock: () => now,
     });
     created.push(instance);
@@ -173,6 +187,8 @@ describe('ButtonOverlay', () => {
     for (const anchor of anchors) instance.add(anchor, [target(anchor)]);
     expect(drawNext(frames)).toBe(1);
     expect(drawNext(frames)).toBe(2);
+    // In a frame whose own layout took 1.5 s, 150 ms: three more.
+    expect(drawNext(frames, 1500)).toBe(5);
   });
 
   it("sizes each host of the document's layer to its buttons, skippable off screen, the buttons kept in document coordinates", () => {

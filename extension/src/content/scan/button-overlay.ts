@@ -6,7 +6,7 @@ import { type ClipBox, type NumberEnd, numberEndReader, outerClip, type Placemen
 import { type ButtonAt, isAppend, nodesBefore, sameAt, sentinelsOf } from './layout-shift.ts';
 import { type DocumentBox, isOverlayHost, OverlayHost } from './overlay-host.ts';
 import { safely } from './safely.ts';
-import { afterLayout } from './after-layout.ts';
+import { afterLayout, type AfterLayoutCallback } from './after-layout.ts';
 
 /**
  * New buttons written per frame, at most: what the scanner hands on at a time in a long read
@@ -38,6 +38,18 @@ const BUTTONS_PER_APPEND_FRAME = 2 * BUTTONS_PER_FRAME;
 const PASS_READ_MS = 20;
 
 /**
+ * ... or, in a frame whose own style and layout took long (the page laid out a list of thousands
+ * of rows it just filled or re-rendered), this share of that time, the count in proportion: the
+ * frame is long by the page's own doing, and what the pass draws in it needs no frame of ours
+ * after it. At a fixed 1,000 a pass, a 10,000-row fill took ~9 frames of ~110 ms after the page's
+ * own frame, each paying the frame's own cost (issue #12).
+ */
+const PAGE_FRAME_SHARE = 0.1;
+
+/** However long the page's own layout: no pass reads for longer than this. */
+const MAX_PASS_READ_MS = 250;
+
+/**
  * Stale buttons far from the viewport re-read per frame, after every stale one near it: a
  * change of the page (an append of an infinite scroll) marks every position stale, and reading
  * 10,000 numbers' boxes at each would cost the page's frames.
@@ -55,8 +67,8 @@ const BUTTON_STRIDE = BUTTON_SIZE + BUTTON_GAP;
 export interface OverlayOptions {
   readNumberEnd?: ReadNumberEnd;
   readClipBox?: ReadClipBox;
-  /** Runs a read-then-write pass; right after the next frame's layout by default. */
-  schedule?: (callback: () => void) => void;
+  /** Runs a read-then-write pass; right after the next frame's layout by default, told how long that layout took. */
+  schedule?: (callback: AfterLayoutCallback) => void;
   /** Milliseconds, for PASS_READ_MS; performance.now by default. */
   clock?: () => number;
 }
@@ -146,7 +158,7 @@ export class ButtonOverlay {
   private readThroughMarked = true;
   private readonly readNumberEnd: ReadNumberEnd;
   private readonly readClipBox: ReadClipBox;
-  private readonly schedule: (callback: () => void) => void;
+  private readonly schedule: (callback: AfterLayoutCallback) => void;
   private readonly clock: () => number;
   private epoch = 0;
   /**
@@ -263,11 +275,11 @@ export class ButtonOverlay {
   private requestFrame(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    this.schedule(() => safely(() => this.frame()));
+    this.schedule((laidOutMs) => safely(() => this.frame(laidOutMs)));
   }
 
-  /** One read pass, then one write pass. */
-  private frame(): void {
+  /** One read pass, then one write pass; `laidOutMs`: what the frame's own style and layout took. */
+  private frame(laidOutMs = 0): void {
     this.scheduled = false;
     const view = this.doc.defaultView;
     const scrollX = view?.scrollX ?? 0;
@@ -283,9 +295,10 @@ export class ButtonOverlay {
     // Read: the new buttons' numbers, up to the frame's share, then the stale ones.
     const fresh: Array<{ entry: Entry; placement: Placement }> = [];
     const ends = new Map<Entry, ReturnType<ReadNumberEnd>>();
-    let budget = this.appended ? BUTTONS_PER_APPEND_FRAME : BUTTONS_PER_FRAME;
+    const scale = Math.min(MAX_PASS_READ_MS, Math.max(PASS_READ_MS, PAGE_FRAME_SHARE * laidOutMs)) / PASS_READ_MS;
+    let budget = (this.appended ? BUTTONS_PER_APPEND_FRAME : BUTTONS_PER_FRAME) * scale;
     this.appended = false;
-    const readsEnd = this.clock() + PASS_READ_MS;
+    const readsEnd = this.clock() + PASS_READ_MS * scale;
     while (budget > 0 && this.pending.length > 0 && (fresh.length === 0 || this.clock() < readsEnd)) {
       const entry = this.pending.shift() as Entry;
       if (this.entries.get(entry.anchor) !== entry) continue;

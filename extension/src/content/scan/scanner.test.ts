@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { anchorOf } from './button-overlay.ts';
-import { ButtonSlots } from './button-slots.ts';
+import type { AfterLayoutCallback } from './after-layout.ts';
+import { type Anchor, ButtonSlots } from './button-slots.ts';
 import { boxRenderedNodes } from '../../testing/rendered-boxes.ts';
 import { type Scanner, type ScannerOptions, startScanner } from './scanner.ts';
 
@@ -274,6 +275,37 @@ describe('startScanner', () => {
     await settled(scanner);
     expect(buttons()).toHaveLength(expected + 1);
     expect(tasks).toBe(0);
+  }, HEAVY_SCAN_MS);
+
+  it("reads on, right after the page's layout, what its callback left of a large change: a share of that layout, no slice after it", async () => {
+    const slices: Array<() => void> = [];
+    const laidOut: AfterLayoutCallback[] = [];
+    const { scanner } = scan('<div id="list"></div>', {
+      yieldToPage: (callback) => void slices.push(callback),
+      afterPageLayout: (callback) => void laidOut.push(callback),
+    });
+    while (slices.length > 0) slices.shift()?.();
+    await settled(scanner);
+    const handed: Anchor[] = [];
+    const place = ButtonSlots.prototype.place;
+    vi.spyOn(ButtonSlots.prototype, 'place').mockImplementation(function (this: ButtonSlots, anchor, source, targets) {
+      handed.push(anchor);
+      place.call(this, anchor, source, targets);
+    });
+    const { html, expected } = contactRows(10);
+    const list = document.getElementById('list') as HTMLElement;
+    list.innerHTML = html;
+    await vi.waitFor(() => expect(laidOut).toHaveLength(1));
+    // The callback read 8 ms of it, before the page's frame: the rest waits for slices.
+    expect(handed.length).toBeLessThan(expected);
+    expect(slices).toHaveLength(1);
+    // The page's layout took 2 s: a fifth of it (250 ms at most) reads the rest in that frame.
+    laidOut[0]?.(2000);
+    expect(handed).toHaveLength(expected);
+    slices.shift()?.();
+    await settled(scanner);
+    expect(buttons()).toHaveLength(expected);
+    expect(handed).toHaveLength(expected);
   }, HEAVY_SCAN_MS);
 
   it('gives the text node its buttons in the overlay: the page is left untouched', async () => {
