@@ -1,5 +1,6 @@
 import type { Contact, CrmOutcome, CrmSession } from '@phone-connector/shared';
 import type { RelayMetrics } from '../metrics.ts';
+import { UrgentFirstQueue } from './urgent-first.ts';
 import type { WebhooksFirst } from './webhooks-first.ts';
 import { withTimeout } from './with-timeout.ts';
 
@@ -23,7 +24,7 @@ export const LOOKUP_DEFAULTS: LookupSettings = { matchTtlMs: 10 * 60_000, missTt
 export class CallerLookup {
   private readonly cache = new Map<string, { contacts: Contact[]; expires: number }>();
   private readonly running = new Map<string, number>();
-  private readonly waiting = new Map<string, Array<() => void>>();
+  private readonly waiting = new Map<string, UrgentFirstQueue>();
   /** Calls whose lookup is waiting or running (`identify`), with when it began: a call that ends meanwhile logs once it is done. */
   private readonly identifying = new Map<number, number>();
 
@@ -48,13 +49,16 @@ export class CallerLookup {
     return entry.contacts;
   }
 
-  /** Asks the CRM (cache or not) and caches what it says. */
-  fetch(instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
-    return this.turns.run(() => this.ask(instanceUid, session, number));
+  /**
+   * Asks the CRM (cache or not) and caches what it says. While `urgent` says so (its call's first
+   * event waits for it), it takes its turn and its slot before the steps and lookups that are not.
+   */
+  fetch(instanceUid: string, session: CrmSession, number: string, urgent?: () => boolean): Promise<CrmOutcome<Contact[]>> {
+    return this.turns.run(() => this.ask(instanceUid, session, number, urgent), urgent);
   }
 
-  private async ask(instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
-    await this.turn(instanceUid);
+  private async ask(instanceUid: string, session: CrmSession, number: string, urgent: (() => boolean) | undefined): Promise<CrmOutcome<Contact[]>> {
+    await this.turn(instanceUid, urgent);
     try {
       this.metrics.crmLookup('crm');
       const outcome = await withTimeout(() => session.findContacts(number), this.settings.timeoutMs);
@@ -70,9 +74,9 @@ export class CallerLookup {
   }
 
   /** A call's lookup: `fetch`, with the call counted as being identified until it settles. */
-  identify(callId: number, instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
+  identify(callId: number, instanceUid: string, session: CrmSession, number: string, urgent?: () => boolean): Promise<CrmOutcome<Contact[]>> {
     this.identifying.set(callId, this.now());
-    return this.fetch(instanceUid, session, number).finally(() => this.identifying.delete(callId));
+    return this.fetch(instanceUid, session, number, urgent).finally(() => this.identifying.delete(callId));
   }
 
   /** Whether the call's lookup is still running. */
@@ -93,7 +97,7 @@ export class CallerLookup {
     for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.cache.delete(key);
   }
 
-  private async turn(instanceUid: string): Promise<void> {
+  private async turn(instanceUid: string, urgent: (() => boolean) | undefined): Promise<void> {
     const running = this.running.get(instanceUid) ?? 0;
     if (running < this.settings.perInstance) {
       this.running.set(instanceUid, running + 1);
@@ -101,15 +105,14 @@ export class CallerLookup {
     }
     // The slot passes straight from the one leaving to the one waiting: `running` stays as it is.
     await new Promise<void>((resolve) => {
-      const queue = this.waiting.get(instanceUid) ?? [];
-      queue.push(resolve);
+      const queue = this.waiting.get(instanceUid) ?? new UrgentFirstQueue();
+      queue.push(resolve, urgent);
       this.waiting.set(instanceUid, queue);
     });
   }
 
   private leave(instanceUid: string): void {
-    const next = this.waiting.get(instanceUid)?.shift();
-    if (next) return next();
+    if (this.waiting.get(instanceUid)?.resumeNext()) return;
     this.waiting.delete(instanceUid);
     const running = this.running.get(instanceUid)! - 1;
     if (running === 0) this.running.delete(instanceUid);

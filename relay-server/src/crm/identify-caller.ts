@@ -42,9 +42,14 @@ export async function identifyFromCache(deps: Deps, tx: StoreTx, instance: Insta
  */
 export function lookUpCaller(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | 'log'>, lookup: PendingLookup, firstEvents: readonly AgentEvent[]): Promise<void> {
   const release = deps.hold(firstEvents);
-  const timer = setTimeout(() => release(), deps.crm.settings.holdMs);
+  // Until then the lookup goes before the CRM work nobody waits for (urgent-first.ts).
+  let firstEventsHeld = firstEvents.length > 0;
+  const timer = setTimeout(() => {
+    firstEventsHeld = false;
+    release();
+  }, deps.crm.settings.holdMs);
   return deps.crm.lookup
-    .identify(lookup.callId, lookup.instanceUid, lookup.session, lookup.number)
+    .identify(lookup.callId, lookup.instanceUid, lookup.session, lookup.number, () => firstEventsHeld)
     .then(async (outcome) => {
       if (!outcome.ok) deps.log.warn('caller lookup failed', { instance: lookup.instanceUid, call: lookup.callId, error: outcome.error });
       const attached = outcome.ok ? await attachContacts(deps, lookup, outcome.value) : undefined;

@@ -27,17 +27,17 @@ function turnsOn(utilisation: number, settings: Partial<WebhooksFirstSettings> =
   };
 }
 
-/** Steps that record when they start, and whether they were told they waited, and finish when the test says. */
+/** Steps that record when they start, and whether they were told they waited, and finish when the test says; `urgent` ones go first while it says so. */
 function steps(turns: WebhooksFirst) {
   const started: number[] = [];
   const waited = new Map<number, boolean>();
   const finishers = new Map<number, () => void>();
-  const add = (id: number) =>
+  const add = (id: number, urgent?: () => boolean) =>
     turns.run((hadToWait) => {
       started.push(id);
       waited.set(id, hadToWait);
       return new Promise<number>((resolve) => finishers.set(id, () => resolve(id)));
-    });
+    }, urgent);
   return { started, waited, add, finish: (id: number) => finishers.get(id)!() };
 }
 
@@ -210,6 +210,36 @@ describe('webhooks first', () => {
     turns.webhookEnded();
     await settle();
     expect(crm.started).toEqual([1, 2]);
+  });
+
+  it("lets an urgent step (a lookup whose call's first event waits for it) pass the steps that waited before it, the newest urgent first", async () => {
+    const { turns } = turnsOn(1);
+    const crm = steps(turns);
+    turns.webhookStarted();
+    turns.webhookStarted();
+    let firstEventHeld = true;
+    void crm.add(1);
+    void crm.add(2, () => false);
+    void crm.add(3, () => firstEventHeld);
+    void crm.add(4, () => true);
+    void crm.add(5);
+    await settle();
+    expect(crm.started).toEqual([]);
+    // Two webhooks answered per step (SETTINGS), two still in flight.
+    turns.webhookStarted();
+    turns.webhookEnded();
+    turns.webhookEnded();
+    await settle();
+    expect(crm.started).toEqual([4]);
+    firstEventHeld = false;
+    turns.webhookStarted();
+    turns.webhookEnded();
+    turns.webhookStarted();
+    turns.webhookEnded();
+    await settle();
+    expect(crm.started).toEqual([4, 1]);
+    turns.webhookEnded();
+    turns.webhookEnded();
   });
 
   it('keeps the credit rule across a gap between webhooks shorter than the quiet moment', async () => {
