@@ -25,6 +25,12 @@ export class CallerLookup {
   private readonly cache = new Map<string, { contacts: Contact[]; expires: number }>();
   private readonly running = new Map<string, number>();
   private readonly waiting = new Map<string, UrgentFirstQueue>();
+  /**
+   * Lookups waiting or asking the CRM, by (instance, number), with the urgency of each call that
+   * shares it: a call from a number being looked up (a caller who rings again at once, a number
+   * calling two lines) shares that lookup rather than asking the CRM once more.
+   */
+  private readonly asking = new Map<string, { session: CrmSession; outcome: Promise<CrmOutcome<Contact[]>>; urgencies: Array<() => boolean> }>();
   /** Calls whose lookup is waiting or running (`identify`), with when it began: a call that ends meanwhile logs once it is done. */
   private readonly identifying = new Map<number, number>();
 
@@ -50,11 +56,25 @@ export class CallerLookup {
   }
 
   /**
-   * Asks the CRM (cache or not) and caches what it says. While `urgent` says so (its call's first
-   * event waits for it), it takes its turn and its slot before the steps and lookups that are not.
+   * Asks the CRM (cache or not) and caches what it says, or shares the lookup of that number under
+   * way. While `urgent` says so (its call's first event waits for it), the lookup takes its turn
+   * and its slot before the steps and lookups that are not: a shared one while any of its calls'
+   * does, if it began urgent (one that began otherwise, the "test connection" button's, stays so).
    */
   fetch(instanceUid: string, session: CrmSession, number: string, urgent?: () => boolean): Promise<CrmOutcome<Contact[]>> {
-    return this.turns.run(() => this.ask(instanceUid, session, number, urgent), urgent);
+    const key = cacheKey(instanceUid, number);
+    const shared = this.asking.get(key);
+    if (shared?.session === session) {
+      if (urgent) shared.urgencies.push(urgent);
+      return shared.outcome;
+    }
+    const urgencies = urgent ? [urgent] : [];
+    const anyUrgent = urgent && (() => urgencies.some((isUrgent) => isUrgent()));
+    const outcome = this.turns.run(() => this.ask(instanceUid, session, number, anyUrgent), anyUrgent).finally(() => {
+      if (this.asking.get(key)?.outcome === outcome) this.asking.delete(key);
+    });
+    this.asking.set(key, { session, outcome, urgencies });
+    return outcome;
   }
 
   private async ask(instanceUid: string, session: CrmSession, number: string, urgent: (() => boolean) | undefined): Promise<CrmOutcome<Contact[]>> {

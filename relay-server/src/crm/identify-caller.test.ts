@@ -72,6 +72,24 @@ describe('caller identification', () => {
     expect(relay.logs.some((line) => line.includes('caller lookup failed') && line.includes('ECONNREFUSED'))).toBe(true);
   });
 
+  it('asks the CRM once for two calls from one number at once, and names the contact on both first events', async () => {
+    await relay.outbox.stop();
+    relay = await crmTestRelay({ settings: { holdMs: 60_000 } });
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    const release = relay.crm.hang('findContacts');
+    await relay.inbound('CA1', CALLER).ringing();
+    await relay.inbound('CA2', CALLER).ringing();
+    await vi.waitFor(() => expect(relay.crm.asked('findContacts')).toEqual([CALLER]), WAIT);
+    release();
+    await vi.waitFor(() => expect(relay.pushed('CA2').length).toBeGreaterThan(0), WAIT);
+    for (const sid of ['CA1', 'CA2']) expect(relay.pushed(sid)[0]).toMatchObject({ kind: 'created', call: { contact: GRACE } });
+    expect(relay.crm.asked('findContacts')).toEqual([CALLER]);
+    // Once answered, the next call finds the number in the cache, not a lookup under way.
+    await relay.inbound('CA3', CALLER).ringing();
+    expect(relay.pushed('CA3')[0]).toMatchObject({ kind: 'created', call: { contact: GRACE } });
+    expect(relay.crm.asked('findContacts')).toEqual([CALLER]);
+  });
+
   it('offers the CRM new-contact form when nothing matches', async () => {
     await relay.inbound('CA1', CALLER).ringing();
     await vi.waitFor(() => expect(relay.pushed('CA1').length).toBeGreaterThan(0), WAIT);
