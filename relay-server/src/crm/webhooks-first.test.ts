@@ -350,7 +350,7 @@ describe("CRM steps' store transactions", () => {
     let tick = 0;
     const ticking = setInterval(() => (tick += 1), 0);
     const startedIn: Array<[number, number]> = [];
-    const add = (id: number) => turns.commit(async () => void startedIn.push([id, tick]));
+    const add = (id: number, urgent?: () => boolean) => turns.commit(async () => void startedIn.push([id, tick]), urgent);
     return { startedIn, add, stop: () => clearInterval(ticking) };
   }
 
@@ -391,6 +391,24 @@ describe("CRM steps' store transactions", () => {
     try {
       await Promise.all([store.add(1), store.add(2)]);
       expect(store.startedIn.map(([id]) => id)).toEqual([1, 2]);
+      expect(new Set(store.startedIn.map(([, tick]) => tick)).size).toBe(1);
+    } finally {
+      store.stop();
+    }
+  });
+
+  it("go at once on a saturated thread when urgent (a lookup's contact that the call's first event waits for), with those gathered before, in one tick", async () => {
+    const { turns } = turnsOn(1, { gatherMax: 100 });
+    turns.webhookStarted();
+    turns.webhookStarted();
+    const store = transactions(turns);
+    try {
+      const first = store.add(1);
+      void store.add(2, () => false);
+      await settle();
+      expect(store.startedIn).toEqual([]);
+      await Promise.all([first, store.add(3, () => true)]);
+      expect(store.startedIn.map(([id]) => id)).toEqual([1, 2, 3]);
       expect(new Set(store.startedIn.map(([, tick]) => tick)).size).toBe(1);
     } finally {
       store.stop();

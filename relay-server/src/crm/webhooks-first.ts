@@ -133,16 +133,18 @@ export class WebhooksFirst {
    * the thread has room, at once. On a saturated thread it waits, `gatherMs` at most, for the
    * others that come meanwhile, and they all go to the store in one tick: the store commits what
    * is queued together (one BEGIN…COMMIT, one disk sync), where each CRM answer, landing on its
-   * own, paid a commit and a sync of its own on the thread the webhooks wait for.
+   * own, paid a commit and a sync of its own on the thread the webhooks wait for. An `urgent` one
+   * (a lookup's contact whose call's first event waits for it) goes at once, and those gathered
+   * with it, sharing its commit.
    */
-  commit<T>(transaction: () => Promise<T>): Promise<T> {
+  commit<T>(transaction: () => Promise<T>, urgent?: () => boolean): Promise<T> {
     if (!this.rationed()) {
       this.counts.commitsAtOnce += 1;
       return transaction();
     }
     this.counts.commitsGathered += 1;
     const turn = new Promise<void>((resolve) => this.gathered.push(resolve));
-    if (this.gathered.length >= this.settings.gatherMax) this.sendGathered();
+    if (this.gathered.length >= this.settings.gatherMax || urgent?.()) this.sendGathered();
     else this.gatherTimer ??= setTimeout(() => this.sendGathered(), this.settings.gatherMs);
     return turn.then(transaction);
   }
