@@ -1,5 +1,6 @@
 import type { ReleaseEvents } from './calls/event-publisher.ts';
 import type { CallerLookup } from './crm/caller-lookup.ts';
+import type { CrmBreaker } from './crm/crm-breaker.ts';
 import type { CrmSettings } from './crm/settings.ts';
 import type { CrmConnectors } from './crm/connectors.ts';
 import type { CrmOutboxWorker } from './crm/outbox-worker.ts';
@@ -23,6 +24,8 @@ export interface RelayDeps {
     lookup: CallerLookup;
     /** The thread's turns: webhooks first, CRM steps (lookups, outbox rows) behind them with a floor. */
     turns: WebhooksFirst;
+    /** Per instance, whether its CRM may be asked: one that keeps failing is held, one probe at a time. */
+    breaker: CrmBreaker;
     settings: CrmSettings;
     /** Tells the outbox worker that work was committed. */
     wake: () => void;

@@ -85,7 +85,7 @@ export class RelayMetrics {
   readonly changeNotices = new Counter('relay_store_change_notices_total', 'Notices that another process committed to the store, by what changed (events, directory).');
   readonly pushLatency = new Histogram('relay_push_latency_seconds', 'Time from an event being stored to its message being handed to the socket.');
   readonly crmRequests = new Counter('relay_crm_requests_total', 'CRM operations run, by operation and outcome (ok, retry: a failure worth retrying, failed: a permanent one).');
-  readonly crmLookups = new Counter('relay_crm_lookups_total', 'Caller lookups, by source (cache or crm).');
+  readonly crmLookups = new Counter('relay_crm_lookups_total', 'Caller lookups, by source (cache, crm, or held: not sent, the CRM held after failing repeatedly).');
   /** Read at render time, from the WebSocket hub. */
   connections: () => { agents: number; sockets: number } = () => ({ agents: 0, sockets: 0 });
   /** Read at render time, from the store: its transactions, and how many times one ran again (a conflict with another relay). */
@@ -94,6 +94,8 @@ export class RelayMetrics {
   crmOutbox: () => Promise<{ depth: number; oldestDueSeconds: number }> = async () => ({ depth: 0, oldestDueSeconds: 0 });
   /** Read at render time, from the CRM's turns (crm/webhooks-first.ts): its steps and commits, at once or rationed. */
   crmTurns: () => { stepsAtOnce: number; stepsRationed: number; commitsAtOnce: number; commitsGathered: number } = () => ({ stepsAtOnce: 0, stepsRationed: 0, commitsAtOnce: 0, commitsGathered: 0 });
+  /** Read at render time, from the CRM's circuit breaker (crm/crm-breaker.ts): circuits open now, opened and closed since the start. */
+  crmCircuits: () => { open: number; opened: number; closed: number } = () => ({ open: 0, opened: 0, closed: 0 });
   /** Read at render time, from the caller lookups: those not answered yet and the age of the oldest. */
   crmLookupBacklog: () => { depth: number; oldestSeconds: number } = () => ({ depth: 0, oldestSeconds: 0 });
 
@@ -101,7 +103,7 @@ export class RelayMetrics {
     this.crmRequests.inc({ operation, outcome: outcome.ok ? 'ok' : outcome.retry ? 'retry' : 'failed' });
   }
 
-  crmLookup(source: 'cache' | 'crm'): void {
+  crmLookup(source: 'cache' | 'crm' | 'held'): void {
     this.crmLookups.inc({ source });
   }
 
@@ -115,6 +117,7 @@ export class RelayMetrics {
     const lookups = this.crmLookupBacklog();
     const store = this.storeTransactions();
     const turns = this.crmTurns();
+    const circuits = this.crmCircuits();
     return [
       ...this.webhooks.render(),
       '# HELP relay_ws_connected_agents Agents with at least one live WebSocket.',
@@ -155,6 +158,13 @@ export class RelayMetrics {
       '# TYPE relay_crm_commits_total counter',
       `relay_crm_commits_total{start="at_once"} ${turns.commitsAtOnce}`,
       `relay_crm_commits_total{start="gathered"} ${turns.commitsGathered}`,
+      '# HELP relay_crm_circuits_open Instances whose CRM is held: it failed too many times in a row, and only a probe at a time asks it until one gets an answer.',
+      '# TYPE relay_crm_circuits_open gauge',
+      `relay_crm_circuits_open ${circuits.open}`,
+      '# HELP relay_crm_circuit_changes_total CRM circuits opened (the CRM held) and closed (it answered a probe).',
+      '# TYPE relay_crm_circuit_changes_total counter',
+      `relay_crm_circuit_changes_total{to="open"} ${circuits.opened}`,
+      `relay_crm_circuit_changes_total{to="closed"} ${circuits.closed}`,
       '',
     ].join('\n');
   }

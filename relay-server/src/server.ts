@@ -4,6 +4,8 @@ import { serve } from '@hono/node-server';
 import { createApp, type Readiness } from './app.ts';
 import { EventPublisher } from './calls/event-publisher.ts';
 import { CallerLookup } from './crm/caller-lookup.ts';
+import { CrmBreaker } from './crm/crm-breaker.ts';
+import { lookUpHeldCallers } from './crm/identify-caller.ts';
 import { WEBHOOKS_FIRST_DEFAULTS, WebhooksFirst, type WebhooksFirstSettings } from './crm/webhooks-first.ts';
 import { CRM_DEFAULTS } from './crm/settings.ts';
 import { CrmConnectors, loadBundledCrmConnectors } from './crm/connectors.ts';
@@ -86,6 +88,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   let publicUrl = options.publicUrl ?? '';
   const publisher = new EventPublisher((events) => hub.publish(events));
   const turns = new WebhooksFirst({ ...WEBHOOKS_FIRST_DEFAULTS, ...options.crmTurns });
+  const breaker = new CrmBreaker(log, Date.now);
   const deps: RelayDeps = {
     store,
     plans,
@@ -93,8 +96,9 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     hold: (events) => publisher.hold(events),
     crm: {
       connectors: crmConnectors,
-      lookup: new CallerLookup(metrics, Date.now, turns),
+      lookup: new CallerLookup(metrics, Date.now, turns, breaker),
       turns,
+      breaker,
       settings: { ...CRM_DEFAULTS, wrapUpMs: options.crmWrapUpMs ?? CRM_DEFAULTS.wrapUpMs },
       wake: () => outbox.wake(),
       claimWithCommit: (tx, work) => outbox.claimWithCommit(tx, work),
@@ -109,6 +113,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   metrics.crmOutbox = () => outbox.gauges();
   metrics.crmLookupBacklog = () => deps.crm.lookup.backlog();
   metrics.crmTurns = () => turns.counts;
+  metrics.crmCircuits = () => ({ ...breaker.counts, open: breaker.openInstances().length });
+  breaker.onChange((instanceUid, open) => {
+    if (!open) void lookUpHeldCallers(deps, instanceUid).catch((error: unknown) => deps.log.error('held caller lookups could not be run again', { instance: instanceUid, error }));
+  });
   metrics.storeTransactions = () => store.transactionStats();
   const readiness: Readiness = { ready: true };
   const app = createApp(deps, readiness);

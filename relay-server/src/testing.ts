@@ -3,6 +3,8 @@ import { computeTwilioSignature } from '@phone-connector/shared';
 import { createApp } from './app.ts';
 import { EventPublisher } from './calls/event-publisher.ts';
 import { CallerLookup, LOOKUP_DEFAULTS, type LookupSettings } from './crm/caller-lookup.ts';
+import { BREAKER_DEFAULTS, type BreakerSettings, CrmBreaker } from './crm/crm-breaker.ts';
+import { lookUpHeldCallers } from './crm/identify-caller.ts';
 import { CRM_DEFAULTS, type CrmSettings } from './crm/settings.ts';
 import { CrmConnectors } from './crm/connectors.ts';
 import { type CrmConnectorPlan, type CrmEngine, crmEngine } from './crm/engine.ts';
@@ -35,6 +37,7 @@ export interface TestCrmOptions {
   lookup?: Partial<LookupSettings>;
   outbox?: Partial<OutboxSettings>;
   turns?: Partial<WebhooksFirstSettings>;
+  breaker?: Partial<BreakerSettings>;
   /** How busy the thread looks to the CRM's turns: idle by default, so that a loaded test machine never rations the steps a test waits for. */
   threadLoad?: ThreadLoad;
 }
@@ -47,6 +50,8 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = 
   const metrics = new RelayMetrics();
   const publisher = new EventPublisher((events) => published.push(...events));
   const turns = new WebhooksFirst({ ...WEBHOOKS_FIRST_DEFAULTS, ...options.crm?.turns }, options.crm?.threadLoad ?? IDLE_THREAD);
+  const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
+  const breaker = new CrmBreaker(log, () => now().getTime(), { ...BREAKER_DEFAULTS, ...options.crm?.breaker });
   const deps: RelayDeps = {
     store,
     plans: new PlanResolver(bundled, store),
@@ -54,15 +59,16 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = 
     hold: (events) => publisher.hold(events),
     crm: {
       connectors: new CrmConnectors(options.crm?.engine ?? crmEngine, options.crm?.bundled ?? new Map()),
-      lookup: new CallerLookup(metrics, () => now().getTime(), turns, { ...LOOKUP_DEFAULTS, ...options.crm?.lookup }),
+      lookup: new CallerLookup(metrics, () => now().getTime(), turns, breaker, { ...LOOKUP_DEFAULTS, ...options.crm?.lookup }),
       turns,
+      breaker,
       settings: { ...CRM_DEFAULTS, ...options.crm?.settings },
       wake: () => outbox.wake(),
       claimWithCommit: (tx, work) => outbox.claimWithCommit(tx, work),
       handOverRead: (tx, callId, read) => outbox.handOverRead(tx, callId, read),
     },
     metrics,
-    log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
+    log,
     publicUrl: () => PUBLIC_URL,
     now,
   };
@@ -71,6 +77,10 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = 
   metrics.crmOutbox = () => outbox.gauges();
   metrics.crmLookupBacklog = () => deps.crm.lookup.backlog();
   metrics.crmTurns = () => turns.counts;
+  metrics.crmCircuits = () => ({ ...breaker.counts, open: breaker.openInstances().length });
+  breaker.onChange((instanceUid, open) => {
+    if (!open) void lookUpHeldCallers(deps, instanceUid).catch((error: unknown) => deps.log.error('held caller lookups could not be run again', { instance: instanceUid, error }));
+  });
   metrics.storeTransactions = () => store.transactionStats();
   const app = createApp(deps);
 

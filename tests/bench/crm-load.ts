@@ -1,5 +1,5 @@
 /**
- * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--warm-up N] [--pinned] [--profile] [--phases] [--one-at-a-time]`: the relay
+ * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--warm-up N] [--pinned] [--profile] [--phases] [--one-at-a-time] [--crm slow|down]`: the relay
  * without a CRM and with the Vtiger simulator answering, alternately in each round (200 calls at
  * 16 senders, each an incoming then a completed webhook), without the rest of `pnpm bench relay`:
  * a check while working on the CRM's path (issue 10), not figures for the docs. Per run, where
@@ -15,13 +15,15 @@
  * the time with the CRM ran under.
  * `--one-at-a-time` runs the CRM bench's call-centre pace instead (relay-crm.ts: `--calls` calls,
  * default 50, one sender, the CRM answering): the contact on the first event and the log's latency.
+ * `--crm slow|down` runs the CRM bench's slow or down CRM instead of the answering one (relay-crm.ts:
+ * on a fresh relay, so without `--warm-up`), with `--profile` too.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../relay/harness.ts';
 import { type CallFrame, type CpuProfile, largestFirst, selfTimeByFunction, type Stack, sumSelfTime } from './cpu-profile.ts';
 import { positiveIntegerFlag } from './flags.ts';
-import { benchVtiger, sayIfNotExactlyOnce, summary } from './relay-crm.ts';
+import { benchVtiger, CRM_SCENARIOS, type CrmScenario, sayIfNotExactlyOnce, summary } from './relay-crm.ts';
 import { benchRelay } from './relay.ts';
 import { crmThroughput, type PhasesProfile, readPhasesProfile, relayThroughput } from './relay-throughput.ts';
 
@@ -32,6 +34,8 @@ const pinned = args.includes('--pinned');
 const oneAtATime = args.includes('--one-at-a-time');
 /** Calls each relay settles before the measured ones (benchRelay's `warmUpCalls`): its JIT warm, as after a while up. */
 const warmUpCalls = args.includes('--warm-up') ? positiveIntegerFlag(args, '--warm-up', 300) : 0;
+const scenario = (args.includes('--crm') ? args[args.indexOf('--crm') + 1] : 'fast') as CrmScenario;
+if (!(scenario in CRM_SCENARIOS)) throw new Error(`--crm takes one of ${Object.keys(CRM_SCENARIOS).join(', ')}`);
 
 for (let round = 1; round <= rounds && args.includes('--phases') && !args.includes('--profile'); round++) {
   const without = await relayThroughput(calls);
@@ -53,9 +57,9 @@ for (let round = 1; round <= rounds && oneAtATime; round++) {
 for (let round = 1; round <= rounds && !args.includes('--phases') && !oneAtATime; round++) {
   const without = await benchRelay({ calls, pinned, warmUpCalls });
   console.log(`round ${round} no CRM:`, summary(without), JSON.stringify(without.webhookPhase));
-  const withCrm = await benchVtiger('fast', calls, { pinned, warmUpCalls });
-  console.log(`round ${round} CRM answering:`, summary(withCrm), JSON.stringify(withCrm.webhookPhase), JSON.stringify(withCrm.crm), JSON.stringify(withCrm.logs));
-  sayIfNotExactlyOnce('CRM answering', withCrm.logs, calls + warmUpCalls);
+  const withCrm = await benchVtiger(scenario, calls, { pinned, warmUpCalls });
+  console.log(`round ${round} ${CRM_SCENARIOS[scenario]}:`, summary(withCrm), JSON.stringify(withCrm.webhookPhase), JSON.stringify(withCrm.crm), JSON.stringify(withCrm.logs));
+  sayIfNotExactlyOnce(CRM_SCENARIOS[scenario], withCrm.logs, calls + warmUpCalls);
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
   console.log(`round ${round} with / without: webhooks/s x${ratio(withCrm.webhooksPerSecond, without.webhooksPerSecond)}, relay CPU per call x${ratio(withCrm.relayCpuMsPerCall, without.relayCpuMsPerCall)}`);
 }
@@ -97,7 +101,7 @@ if (args.includes('--profile') && !args.includes('--phases')) {
   const dir = tempDir('pc-bench-crm-load-');
   try {
     const window = { fromUs: 0, toUs: 0 };
-    await benchVtiger('fast', calls, { pinned, cpuProfileDir: dir.path, window });
+    await benchVtiger(scenario, calls, { pinned, cpuProfileDir: dir.path, window });
     const file = readdirSync(dir.path).find((name) => name.endsWith('.cpuprofile') && name.split('.').at(-3) === '0') ?? readdirSync(dir.path)[0]!;
     const profile = JSON.parse(readFileSync(join(dir.path, file), 'utf8')) as CpuProfile;
     const table = selfTimeByFunction(profile, window, 40);

@@ -2,7 +2,8 @@
  * `npx tsx tests/bench/fan-out.ts [--calls N] [--agents N] [--profile]`: the relay's fan-out
  * (an incoming call routed to every connected agent) and its one-sender push latency, without
  * the rest of `pnpm bench relay`: a check while working on the WebSocket hub, not figures for
- * the docs. `--profile` adds where the relay's CPU went (self time by area).
+ * the docs. `--profile` adds where the relay's CPU went during the measured calls (self time by
+ * function, the warm-ups left out).
  */
 import { tempDir } from '../relay/harness.ts';
 import { benchFanOutAlone } from './relay-throughput.ts';

@@ -456,6 +456,38 @@ transactions per call with the CRM 4.87 / 4.78 -> 4.11 / 4.09, the CRM steps' ow
 CPU per call with the CRM in those runs, 4.17 / 4.17 -> 4.03 / 5.67 ms, and with the engine's and
 the outcome's changes alone, 7.17 / 5.07 -> 6.27 / 4.73 (two pairs at load 12 to 18), moved more
 from run to run than between the trees.
+Measured since (branch s20-crmdown), a CRM down: \`crm-load.ts --crm down\` (the down run of this
+bench: a fresh relay, 200 calls, connections refused until the webhooks are in, then the CRM up
+until every call is logged), with the relay's /metrics and output read after it. Per 200 calls on
+main: 539 to 542 CRM requests (every lookup sent, 109 to 123 of them refused; 49 to 69 creates
+refused, each retried on its own backoff and, marked uncertain, asked first whether it had landed:
+a \`find_call_log\` per refused create), 173 to 193 warning lines (one per failed lookup and per
+failed write), 929 to 938 store transactions (402 without a CRM). Each instance's CRM now has a
+circuit breaker (relay-server/src/crm/crm-breaker.ts): after five failures worth a retry in a row
+(the network, a timeout, 429, 5xx) it is held. Its lookups are skipped (no request and no line; a
+call still ringing when it answers again is looked up then, its contact in an \`updated\` event),
+its outbox rows stay queued and untouched (the claims and the next due time leave them out: no
+write per attempt), and one step at a time goes as a probe, 1 s later, then after twice the last
+wait up to 30 s (a longer Retry-After wins); any answer, a 4xx included, closes it and the held
+rows are claimed at once. One line when it is held and one when it answers again; /metrics counts
+the circuits open, their changes and the lookups held. Alternately with main (two pairs, load 14.6
+to 17): CRM requests 542 / 539 -> 216 / 212 (lookups sent 200 -> 8), log lines 173 / 193 -> 10 /
+10, store transactions 938 / 929 -> 715 / 675, the relay's CPU per call 9.8 / 8.6 -> 6.6 / 7.0 ms
+(against the same round's run without a CRM × 3.44 / × 3.31 -> × 2.24 / × 2.59), webhooks per
+second against no CRM × 0.53 / × 0.98 -> × 1.05 / × 0.66 (not told from the noise at that load);
+every call logged once (200 activities) in every run. What a down CRM still costs is the logs
+themselves once it is back, one create per call as with the CRM answering (with no contact
+linked: the lookups were held), on a fresh relay whose JIT compiles the CRM's paths then. The logs
+come later after an outage (p50 16.1 / 3.8 s -> 6.8 / 8.0 s in those runs): the next probe, not
+each row's own backoff, says when they run. A slow CRM (\`--crm slow\`, its searches held until the
+webhooks are in) fails nothing and is never held: three pairs alternately (load 12.7 to 16, another
+engineer's job beside the first), 400 CRM requests in every run, store transactions 811 / 826 / 807
+-> 802 / 825 / 820, the relay's CPU per call against the same round's run without a CRM × 2.59 /
+× 2.85 / × 3.12 -> × 2.90 / × 3.05 / × 2.88 (medians × 2.85 -> × 2.90, and the runs without a CRM,
+the same code in both trees, 2.6 to 3.45 ms on main and 2.85 to 3.6 here): not told apart. Left: a
+create refused before it was sent is still marked uncertain, so its next attempt asks the CRM
+first (a \`find_call_log\` for each of the few rows that fail before the CRM is held); a slow CRM's
+lookups still wait their 15 s deadline each, and only a CRM that times out counts as failing.
 Measured since (branch s20-crm): why the lookups miss the first event in a burst. Traced per call
 (a temporary trace in the relay: when each lookup got its turn, its instance's slot, the CRM's
 answer, its commit, and what let its first event go; \`crm-load.ts --calls 300 --warm-up 1000\`,

@@ -781,6 +781,44 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   queue's turns, after the frame above, \`write\` itself was 68 % of the samples, Node's stream
   some 8 %, the relay's code 22 % (the queue 5, the hub 4.6, the socket's checks 4.2, its frame 6,
   the metrics told per socket 1.8, before the hand-over above).
+- **What is still before a fan-out's first send, and its frame built once.** Marks at each step of a
+  call for 1,000 agents (a relay instrumented in a throwaway tree, \`fan-out.ts --calls 40\` after its
+  warm-up, 3 runs at load 9 to 16, the sitting's other benches; medians, ms): the webhook to its
+  transaction 0.6 to 0.8, the routing and the call's insert 0.2, the 1,000 links 8.3 to 11.3, the
+  call event 0.3 to 0.4, the COMMIT 0.8 to 1.6, the sync asked 0.1 to 0.3 after it and done 8.5 to
+  14.5 later (a disk shared with the other sessions), the reply rendered 0.5 after the sync and
+  written in about 1 (the response's \`end\`), the first turn of sends 1.0 to 1.3 after the handler
+  returned; then the sends, 97 to 152 ms in 6 to 9 turns at that load. Before the first send, the
+  links and the sync are nine tenths of the time: the store's statements and the disk, not the hub.
+  Each socket's frame was built apart (a ~1 KB buffer: its length, its seqs and a copy of the call's
+  bytes), though the agents of a team who heard of the same calls have the same seqs: they now share
+  one frame, built once (a connection only reads what it is given). 1,000 frames (a probe, the two
+  functions alternately in one process, 300 rounds, load 15): 0.42 -> 0.026 ms; read by function
+  over the measured calls (\`fan-out.ts --profile\`, below; 2 pairs alternating with the tree before,
+  load 11 to 15), building the frames (the buffers' allocation, their pool, the writes and copies
+  into them) was 7.3 and 6.7 % of the relay's CPU in those calls, 0.2 % or less after; under
+  \`fan-out.ts --profile\` as it read before (the whole run, by area; 2 pairs alternating with the
+  tree before, load 13 to 17) node:buffer's share of the relay's CPU 4.5 and 3.2 % -> 1.5 and under
+  1 %; the relay's CPU per call (\`fan-out.ts --calls 40\`, 5 pairs, load 13 to 17) x0.95, x1.04,
+  x0.91, x0.87, x1.06; the latencies did not separate at that load (the p50 per socket x0.98, x0.86,
+  x0.75, x0.82, x1.17, its p99 x1.67, x1.13, x1.21, x0.84, x0.55: a run's p99 is one or two slow
+  calls). Tried and reverted: the events handed to the hub at the COMMIT, while its sync runs, the
+  reply still waiting for the sync (a throwaway tree; 2 pairs at load 11 to 13): the first socket's
+  p50 x0.96 and x1.46, the p99 per socket x1.01 and x2.19, the provider's reply p50 39 -> 92 ms and
+  31 -> 89 (the sync's callback, then the reply, waited behind the turns of sends, the relay's main
+  thread and the bench's reader taking both cores). It would also tell an agent of a call that a
+  power loss could take back, and give its seq again after the restart: the events still wait for
+  the sync. Also tried and reverted: the socket's check for a client that stopped reading read from
+  the connection's queue rather than ws's \`bufferedAmount\` (which adds its sender's, empty without
+  compression: one object fewer to bring into the cache per socket): the relay's code around the
+  sends 6.5 and 13.5 % of the calls' CPU against 8.7 and 12.4 (\`fan-out.ts --profile\`, alternating
+  with the tree before, load 10 to 12), not separated. Where the measured calls' CPU goes, by
+  function (\`fan-out.ts --profile\`, which now reads the measured calls alone, where it read the
+  whole run and so the warm-ups' 2,000 webhooks; 30 calls, load 13): the kernel's write to each
+  socket (\`writeBuffer\`) 63 %, Node's stream around it 7, the relay's code around it 12 (the hub's
+  hand-over per agent 4.7, the socket's checks 3.8, the queue's turns 2.9 and its clock 0.6), the
+  links 7.3, the COMMIT 2.3, the sync's thread 1.9, the collector 1.0; the relay's main thread per
+  call 14.8 ms in user mode and 12.3 in the kernel (\`/proc\`, 40 calls, load 14).
 - **A PostgreSQL relay's webhook: its round trips.** Where a new call's webhook went on
   PostgreSQL (a driver outside the tree: one relay process, 300 new-call webhooks from 16 senders
   after 40 of warm-up, the relay's pg queries counted in it, the PostgreSQL server's processes'

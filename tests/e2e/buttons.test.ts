@@ -48,14 +48,18 @@ interface PageWatch {
 /**
  * In the page: the most call buttons the page showed in any frame, from now on. Counted at each
  * frame, not at each mutation: the overlay's buttons change inside shadow roots, which a
- * MutationObserver on the document does not see.
+ * MutationObserver on the document does not see. Shown means rendered (`checkVisibility`): the
+ * buttons of rows the page re-created wait, parked out of sight (`content-visibility: hidden`),
+ * for the new rows to take them over, and a loaded machine made new ones while they waited
+ * (42 buttons in the page, 22 of them shown).
  */
 function watchMostButtons(): void {
   const watch = window as unknown as PageWatch;
   watch.__pcMostButtons = 0;
   const roots = () => [document, ...[...document.body.children].flatMap((element) => (element.shadowRoot ? [element.shadowRoot] : []))];
   const count = () => {
-    const shown = roots().reduce((sum, root) => sum + root.querySelectorAll('button[data-pc-call]:not([hidden])').length, 0);
+    const buttons = roots().flatMap((root) => [...root.querySelectorAll<HTMLElement>('button[data-pc-call]')]);
+    const shown = buttons.filter((button) => button.checkVisibility()).length;
     watch.__pcMostButtons = Math.max(watch.__pcMostButtons, shown);
     requestAnimationFrame(count);
   };

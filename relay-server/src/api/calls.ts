@@ -28,6 +28,7 @@ export function callsApp(deps: RelayDeps): Hono<AuthEnv> {
       instance,
       callId: report.call_id,
       update: updateFromReport(report, agentCountry(agent)),
+      reported: true,
       audience: async () => [agent],
     });
     return c.json(recorded.call, recorded.created ? 201 : 200);

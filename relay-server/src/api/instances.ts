@@ -77,9 +77,10 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
       keys,
     );
     deps.plans.forget(instance.uid);
-    // A new CRM setup may find other contacts: nothing cached under the old one is trusted.
+    // A new CRM setup may find other contacts, or answer where the old one failed: nothing known of the old one is trusted.
     deps.crm.connectors.forget(instance.uid);
     deps.crm.lookup.forget(instance.uid);
+    deps.crm.breaker.forget(instance.uid);
     deps.log.info('instance saved', { agent: agent.id, instance: instance.uid, connector: instance.connector, crm: instance.crm?.connector ?? null, created: !previous });
     return c.json(await instanceJson(instance, registration.warnings, crm?.warnings));
   });
@@ -91,6 +92,7 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
     deps.plans.forget(instance.uid);
     deps.crm.connectors.forget(instance.uid);
     deps.crm.lookup.forget(instance.uid);
+    deps.crm.breaker.forget(instance.uid);
     deps.log.info('instance deleted', { agent: agent.id, instance: instance.uid });
     return c.body(null, 204);
   });

@@ -1,6 +1,6 @@
 import { buildRecord } from '@phone-connector/shared';
 import { describe, expect, it } from 'vitest';
-import { type CallState, mergeCall, sameState, updateFromRecord, updateFromReport } from './merge.ts';
+import { type CallState, mergeCall, mergeReport, sameState, updateFromRecord, updateFromReport } from './merge.ts';
 
 const answered = mergeCall(undefined, { direction: 'outbound', status: 'in-progress', status_raw: 'in-progress', to_number: '+14155550100', from_number: '+15005550006' });
 
@@ -81,6 +81,17 @@ describe('updates', () => {
       recording_url: 'https://r/1.mp3',
       extra: { region: 'eu', gateway: 'gw' },
     });
+  });
+
+  it("fills, with the extension's report, the numbers the provider's webhooks left blank, and replaces none", () => {
+    // Exotel's StatusCallbacks came first: the customer rang from the ExoPhone, the agent's leg known.
+    const fromProvider = mergeCall(undefined, { direction: 'outbound', status: 'completed', status_raw: 'completed', from_number: '+918047112233', user_number: '+919900011122', duration: 42 });
+    const report = updateFromReport({ to_number: '+919812345678', from_number: '+919900011122', status: 'queued' });
+    expect(mergeReport(fromProvider, report)).toEqual({ ...fromProvider, to_number: '+919812345678' });
+    // The report first: it stands until a webhook says otherwise.
+    const reported = mergeReport(undefined, report);
+    expect(reported).toMatchObject({ direction: 'outbound', status: 'queued', from_number: '+919900011122', to_number: '+919812345678' });
+    expect(mergeCall(reported, { status: 'completed', status_raw: 'completed', from_number: '+918047112233' })).toMatchObject({ status: 'completed', from_number: '+918047112233', to_number: '+919812345678' });
   });
 
   it('takes a report from the extension, numbers in E.164', () => {

@@ -51,6 +51,23 @@ export function mergeCall(current: CallState | undefined, update: CallUpdate): C
   };
 }
 
+/** The numbers a report names, which a provider's webhook names better. */
+const REPORTED_NUMBERS = ['to_number', 'from_number', 'user_number'] as const;
+
+/**
+ * Folds the extension's report of a call it placed into the call. The report says what the
+ * extension asked the provider for; the provider's webhooks say what the call is (Exotel rings
+ * the customer from the ExoPhone, where the report names the agent's own number), and they may
+ * reach the relay before the report does: a report fills the numbers no webhook gave and never
+ * replaces one. Its status, like any, only moves the call forward.
+ */
+export function mergeReport(current: CallState | undefined, update: CallUpdate): CallState {
+  if (!current) return mergeCall(undefined, update);
+  const blanks: CallUpdate = { ...update };
+  for (const key of REPORTED_NUMBERS) if (current[key] !== null) delete blanks[key];
+  return mergeCall(current, blanks);
+}
+
 /** The state's fields but `extra`, compared one by one. */
 const STATE_FIELDS = (Object.keys(EMPTY) as Array<keyof CallState>).filter((key) => key !== 'extra');
 

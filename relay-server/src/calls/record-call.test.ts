@@ -29,9 +29,9 @@ async function instanceNamed(uid: string): Promise<Instance> {
   return instance;
 }
 
-async function save(input: { instanceUid: string; callId: string; update: CallUpdate; agentIds: readonly string[]; at: string }) {
+async function save(input: { instanceUid: string; callId: string; update: CallUpdate; reported?: boolean; agentIds: readonly string[]; at: string }) {
   const instance = await instanceNamed(input.instanceUid);
-  return recordCall(deps(input.at), { instance, callId: input.callId, update: input.update, audience: (_known, agents) => agentsNamed(input.agentIds, agents) });
+  return recordCall(deps(input.at), { instance, callId: input.callId, update: input.update, reported: input.reported, audience: (_known, agents) => agentsNamed(input.agentIds, agents) });
 }
 
 beforeEach(async () => {
@@ -113,6 +113,13 @@ describe('recordCall', () => {
     const done = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'completed', duration: 42, extra: { gateway: 'g' } }, agentIds: [], at: T(2) });
     expect(JSON.stringify(done.call)).toBe(await asStored(done.call));
     expect(done.events[0]!.call).toBe(await asStored(done.call));
+  });
+
+  it("keeps the provider's numbers when the extension's report of the call comes after its webhooks", async () => {
+    await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'completed', status_raw: 'completed', from_number: '+15005550006', duration: 42 }, agentIds: ['ada'], at: T(1) });
+    const reported = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { direction: 'outbound', to_number: '+14155550100', from_number: '+14155550111', status: 'queued', status_raw: 'queued' }, reported: true, agentIds: ['ada'], at: T(2) });
+    expect(reported.call).toMatchObject({ direction: 'outbound', status: 'completed', from_number: '+15005550006', to_number: '+14155550100' });
+    expect(await store.callByKey('in_ada_main', 'CA1')).toMatchObject({ from_number: '+15005550006', to_number: '+14155550100' });
   });
 
   it('keys calls by instance and call id', async () => {

@@ -3,7 +3,7 @@ import { customerNumber } from '../crm/crm-call.ts';
 import { identifyFromCache, lookUpCaller, type PendingLookup } from '../crm/identify-caller.ts';
 import type { RelayDeps } from '../deps.ts';
 import type { Agent, AgentEvent, Call, EventEntry, Instance } from '../store/index.ts';
-import { type CallState, type CallUpdate, mergeCall, sameState } from './merge.ts';
+import { type CallState, type CallUpdate, mergeCall, mergeReport, sameState } from './merge.ts';
 import type { Audience } from './routing.ts';
 
 /** News of a call: a provider's webhook or the extension's report of a call it placed. */
@@ -15,6 +15,8 @@ export interface CallNews {
   instance: Instance;
   callId: string;
   update: CallUpdate;
+  /** The extension's report of a call it placed: it fills what the provider's webhooks left blank (`mergeReport`). */
+  reported?: boolean;
   audience: Audience;
 }
 
@@ -52,7 +54,7 @@ export async function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'ho
       linkedIds.add(agent.id);
       added.push(agent);
     }
-    const state = mergeCall(before, news.update);
+    const state = news.reported ? mergeReport(before, news.update) : mergeCall(before, news.update);
     const changed = !before || !sameState(before, state);
     let id: number;
     if (!before) id = await tx.insertCall(instance.uid, news.callId, state, at);

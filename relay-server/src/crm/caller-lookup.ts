@@ -1,5 +1,7 @@
 import type { Contact, CrmOutcome, CrmSession } from '@phone-connector/shared';
 import type { RelayMetrics } from '../metrics.ts';
+import type { CrmBreaker } from './crm-breaker.ts';
+import type { PendingLookup } from './identify-caller.ts';
 import { UrgentFirstQueue } from './urgent-first.ts';
 import type { WebhooksFirst } from './webhooks-first.ts';
 import { withTimeout } from './with-timeout.ts';
@@ -17,6 +19,12 @@ export interface LookupSettings {
 
 export const LOOKUP_DEFAULTS: LookupSettings = { matchTtlMs: 10 * 60_000, missTtlMs: 60_000, perInstance: 4, timeoutMs: 15_000 };
 
+/** A lookup not sent: its CRM is held (crm-breaker.ts). The call goes on without a contact, as after a failure, with no line logged for it. */
+export const LOOKUP_HELD: CrmOutcome<Contact[]> = { ok: false, error: 'the CRM is held after failing repeatedly', retry: true };
+
+/** Calls whose lookup was held, kept at most (the oldest forgotten first): calls ring for a minute or two, an outage may last longer. */
+const MAX_HELD_LOOKUPS = 4096;
+
 /**
  * Caller identification: the contacts of a number in an instance's CRM, cached per (instance,
  * number). Failures are not cached, so the next call asks again.
@@ -33,12 +41,16 @@ export class CallerLookup {
   private readonly asking = new Map<string, { session: CrmSession; outcome: Promise<CrmOutcome<Contact[]>>; urgencies: Array<() => boolean> }>();
   /** Calls whose lookup is waiting or running (`identify`), with when it began: a call that ends meanwhile logs once it is done. */
   private readonly identifying = new Map<number, number>();
+  /** Lookups of calls held while their CRM was (`held`), by call: asked again when it answers, if the call still rings. */
+  private readonly heldLookups = new Map<number, PendingLookup>();
 
   constructor(
     private readonly metrics: RelayMetrics,
     private readonly now: () => number,
     /** The thread's turns: a lookup is a CRM step, it waits while webhooks keep the relay busy. */
     private readonly turns: WebhooksFirst,
+    /** A CRM that keeps failing is not asked: its lookups are skipped, one probe at a time. */
+    private readonly breaker: CrmBreaker,
     private readonly settings: LookupSettings = LOOKUP_DEFAULTS,
   ) {}
 
@@ -62,6 +74,8 @@ export class CallerLookup {
    * does, if it began urgent (one that began otherwise, the "test connection" button's, stays so).
    */
   fetch(instanceUid: string, session: CrmSession, number: string, urgent?: () => boolean): Promise<CrmOutcome<Contact[]>> {
+    // Held: skipped at once rather than after waiting its turn behind the webhooks.
+    if (this.breaker.holdsStep(instanceUid)) return Promise.resolve(this.held());
     const key = cacheKey(instanceUid, number);
     const shared = this.asking.get(key);
     if (shared?.session === session) {
@@ -80,8 +94,11 @@ export class CallerLookup {
   private async ask(instanceUid: string, session: CrmSession, number: string, urgent: (() => boolean) | undefined): Promise<CrmOutcome<Contact[]>> {
     await this.turn(instanceUid, urgent);
     try {
+      const admission = this.breaker.admit(instanceUid);
+      if (admission.kind === 'held') return this.held();
       this.metrics.crmLookup('crm');
       const outcome = await withTimeout(() => session.findContacts(number), this.settings.timeoutMs);
+      this.breaker.record(instanceUid, outcome);
       this.metrics.crmRequest('find_contact', outcome);
       if (outcome.ok) {
         const ttl = outcome.value.length > 0 ? this.settings.matchTtlMs : this.settings.missTtlMs;
@@ -93,10 +110,32 @@ export class CallerLookup {
     }
   }
 
+  private held(): CrmOutcome<Contact[]> {
+    this.metrics.crmLookup('held');
+    return LOOKUP_HELD;
+  }
+
   /** A call's lookup: `fetch`, with the call counted as being identified until it settles. */
   identify(callId: number, instanceUid: string, session: CrmSession, number: string, urgent?: () => boolean): Promise<CrmOutcome<Contact[]>> {
     this.identifying.set(callId, this.now());
     return this.fetch(instanceUid, session, number, urgent).finally(() => this.identifying.delete(callId));
+  }
+
+  /** A call's lookup was held: it is asked again when its CRM answers (`takeHeld`). */
+  keepHeld(lookup: PendingLookup): void {
+    if (this.heldLookups.size >= MAX_HELD_LOOKUPS) this.heldLookups.delete(this.heldLookups.keys().next().value!);
+    this.heldLookups.set(lookup.callId, lookup);
+  }
+
+  /** The held lookups of an instance whose CRM answers again, forgotten here. */
+  takeHeld(instanceUid: string): PendingLookup[] {
+    const taken: PendingLookup[] = [];
+    for (const [callId, lookup] of this.heldLookups) {
+      if (lookup.instanceUid !== instanceUid) continue;
+      taken.push(lookup);
+      this.heldLookups.delete(callId);
+    }
+    return taken;
   }
 
   /** Whether the call's lookup is still running. */

@@ -1,6 +1,7 @@
-import type { Contact, CrmSession } from '@phone-connector/shared';
+import { type Contact, type CrmSession, isFinalStatus } from '@phone-connector/shared';
 import type { RelayDeps } from '../deps.ts';
 import type { AgentEvent, Call, EventEntry, Instance, StoreTx } from '../store/index.ts';
+import { LOOKUP_HELD } from './caller-lookup.ts';
 import { contactFields, crmFields, crmSession, followCallChange, stopWaitingForLookup } from './call-log.ts';
 import { customerNumber } from './crm-call.ts';
 import { rowTarget } from './outbox-worker.ts';
@@ -51,7 +52,9 @@ export function lookUpCaller(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | '
   return deps.crm.lookup
     .identify(lookup.callId, lookup.instanceUid, lookup.session, lookup.number, () => firstEventsHeld)
     .then(async (outcome) => {
-      if (!outcome.ok) deps.log.warn('caller lookup failed', { instance: lookup.instanceUid, call: lookup.callId, error: outcome.error });
+      // A held CRM logged once, when it was held (crm-breaker.ts), not once per call; the call is looked up when it answers, if still ringing.
+      if (outcome === LOOKUP_HELD) deps.crm.lookup.keepHeld(lookup);
+      else if (!outcome.ok) deps.log.warn('caller lookup failed', { instance: lookup.instanceUid, call: lookup.callId, error: outcome.error });
       const attached = outcome.ok ? await attachContacts(deps, lookup, outcome.value, () => firstEventsHeld) : undefined;
       if (attached) {
         release(attached.call);
@@ -68,6 +71,18 @@ export function lookUpCaller(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | '
       clearTimeout(timer);
       release();
     });
+}
+
+/**
+ * The instance's CRM answers again (crm-breaker.ts): the calls whose lookup it held and that still
+ * ring are looked up now, their contact coming in an `updated` event. An ended call is not: its log
+ * went, or goes, without the contact, as after a failed lookup.
+ */
+export async function lookUpHeldCallers(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | 'log'>, instanceUid: string): Promise<void> {
+  for (const lookup of deps.crm.lookup.takeHeld(instanceUid)) {
+    const call = await deps.store.callById(lookup.callId);
+    if (call && !isFinalStatus(call.status) && call.contact === null) void lookUpCaller(deps, lookup, []);
+  }
 }
 
 function attachContacts(deps: Deps, lookup: PendingLookup, contacts: Contact[], firstEventsHeld: () => boolean) {

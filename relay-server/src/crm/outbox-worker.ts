@@ -3,6 +3,7 @@ import { randomId } from '../auth/token.ts';
 import type { RelayDeps } from '../deps.ts';
 import { type AgentDirectory, type AgentEvent, type Call, type CrmLease, type CrmWork, type EventEntry, holdsCrmLease, type Instance, type StoreTx } from '../store/index.ts';
 import { crmFields, crmSession } from './call-log.ts';
+import type { Admission } from './crm-breaker.ts';
 import { toCrmCall } from './crm-call.ts';
 import { withTimeout } from './with-timeout.ts';
 
@@ -51,6 +52,14 @@ interface ClaimInTransaction {
 /** The CRM's activity of a call. */
 type ActivityRef = { id: string; url: string | null };
 
+/** A row claimed to run: as any row, or as the probe of its CRM's open circuit (crm-breaker.ts). */
+interface ClaimedRow {
+  work: CrmWork;
+  admission: Admission;
+}
+
+const CLOSED: Admission = { kind: 'closed' };
+
 /** From the call and its row as stored: the call's new `crm_log` (undefined keeps it), after doing what the row needs. */
 type NextLog = (tx: StoreTx, call: Call, current: CrmWork | undefined) => Promise<CrmLog | undefined>;
 
@@ -85,7 +94,10 @@ export class CrmOutboxWorker {
   constructor(
     private readonly deps: RelayDeps,
     private readonly settings: OutboxSettings = OUTBOX_DEFAULTS,
-  ) {}
+  ) {
+    // A circuit that opens moves the timer to its probe; one that closes lets its held rows be claimed.
+    deps.crm.breaker.onChange(() => this.wake());
+  }
 
   /**
    * Rows a previous run left in flight may have reached the CRM: they run again, asking the CRM
@@ -140,8 +152,8 @@ export class CrmOutboxWorker {
         // Rows claimed by transactions not yet committed (`claimWithCommit`) hold their slots already.
         const free = this.settings.batch - this.inFlight.size - this.handedOver;
         const claimed = free > 0 ? await this.claim(free) : [];
-        for (const work of claimed) {
-          const running = this.run(work);
+        for (const { work, admission } of claimed) {
+          const running = this.run(work, undefined, admission);
           mine.add(running);
           void running.then(() => mine.delete(running));
         }
@@ -181,6 +193,10 @@ export class CrmOutboxWorker {
       this.dueLeftQueued = true;
       return work;
     }
+    const { breaker } = this.deps.crm;
+    const admission = breaker.admit(work.instanceUid);
+    // Its CRM is held: the row waits queued, claimed once a probe gets an answer.
+    if (admission.kind === 'held') return work;
     const claimed: CrmWork = { ...work, state: 'inflight', lease: this.lease() };
     this.handedOver += 1;
     const claim: ClaimInTransaction = {};
@@ -190,9 +206,13 @@ export class CrmOutboxWorker {
       () => {
         this.handedOver -= 1;
         // Stopped meanwhile: the row stays in flight, as a write cut short by a stop does (the next start asks the CRM first).
-        if (!this.stopped) this.run(claimed, claim.read);
+        if (!this.stopped) this.run(claimed, claim.read, admission);
+        else breaker.giveBack(work.instanceUid, admission);
       },
-      () => (this.handedOver -= 1),
+      () => {
+        this.handedOver -= 1;
+        breaker.giveBack(work.instanceUid, admission);
+      },
     );
     return claimed;
   }
@@ -219,11 +239,11 @@ export class CrmOutboxWorker {
    * is done, a row left queued for want of room is claimed (by the running loop, or a wake); a retry
    * scheduled by the row itself wakes the worker in `settle`.
    */
-  private run(work: CrmWork, read?: RowRead): Promise<void> {
+  private run(work: CrmWork, read: RowRead | undefined, admission: Admission): Promise<void> {
     // A CRM step: it waits while webhooks keep the relay busy (webhooks-first.ts).
     const running: Promise<void> = this.deps.crm.turns
       // What the claiming transaction read is as fresh as a read now only when the step starts at once.
-      .run((waited) => this.process(work, waited ? undefined : read))
+      .run((waited) => this.admitted(work, waited ? undefined : read, admission))
       // Rows stay in flight and are picked up again at the next start: nothing is lost.
       .catch((error: unknown) => this.deps.log.error('crm outbox write failed', { instance: work.instanceUid, call: work.callId, error }))
       .finally(() => {
@@ -239,16 +259,37 @@ export class CrmOutboxWorker {
 
   /**
    * Rows whose relay stopped queued again, then due rows claimed: one transaction (each was one
-   * of its own, and the loop above claims after every row that lands).
+   * of its own, and the loop above claims after every row that lands). A held CRM's rows are left
+   * queued, untouched, but for one row as its probe when that is due; a CRM with no row due finds
+   * its probe a wait later (or in a lookup, or a row made due meanwhile).
    */
-  private async claim(limit: number): Promise<CrmWork[]> {
+  private async claim(limit: number): Promise<ClaimedRow[]> {
     const now = this.deps.now().toISOString();
-    const { orphans, claimed } = await this.deps.store.transaction(async (tx) => ({
-      orphans: await tx.requeueOrphanedCrmWork(now),
-      claimed: await tx.claimDueCrmWork(now, limit, this.lease()),
-    }));
-    if (orphans > 0) this.deps.log.warn('crm outbox: rows whose relay stopped are queued again', { rows: orphans });
-    return claimed;
+    const { breaker } = this.deps.crm;
+    const probes = breaker.probesDue().map((uid) => ({ uid, admission: breaker.admit(uid) }));
+    let outcome: { orphans: number; probed: ClaimedRow[]; claimed: CrmWork[] };
+    try {
+      outcome = await this.deps.store.transaction(async (tx) => {
+        const orphans = await tx.requeueOrphanedCrmWork(now);
+        const probed: ClaimedRow[] = [];
+        for (const { uid, admission } of probes.slice(0, limit)) {
+          const [work] = await tx.claimDueCrmWork(now, 1, this.lease(), { only: uid });
+          if (work) probed.push({ work, admission });
+        }
+        const left = limit - probed.length;
+        return { orphans, probed, claimed: left > 0 ? await tx.claimDueCrmWork(now, left, this.lease(), { except: breaker.openInstances() }) : [] };
+      });
+    } catch (error) {
+      for (const { uid, admission } of probes) breaker.giveBack(uid, admission);
+      throw error;
+    }
+    for (const { uid, admission } of probes) {
+      if (outcome.probed.some((row) => row.admission === admission)) continue;
+      breaker.giveBack(uid, admission);
+      breaker.postpone(uid);
+    }
+    if (outcome.orphans > 0) this.deps.log.warn('crm outbox: rows whose relay stopped are queued again', { rows: outcome.orphans });
+    return [...outcome.probed, ...outcome.claimed.map((work) => ({ work, admission: CLOSED }))];
   }
 
   /**
@@ -272,13 +313,13 @@ export class CrmOutboxWorker {
   }
 
   /**
-   * Sets the timer to the next due row, and never further than a lease away: in a shared store,
+   * Sets the timer to the next due row or probe (`nextRunAt`), and never further than a lease away: in a shared store,
    * that is when another relay's orphaned rows can be found.
    */
   private async schedule(): Promise<void> {
-    let next: string | undefined;
+    let next: number | undefined;
     try {
-      next = await this.deps.store.nextCrmDue();
+      next = await this.nextRunAt();
     } catch (error) {
       // The store is closing, or failing: the next wake or start schedules again.
       this.deps.log.error('crm outbox could not read its next due time', { error });
@@ -286,14 +327,43 @@ export class CrmOutboxWorker {
     }
     if (this.stopped) return;
     clearTimeout(this.timer);
-    const untilDue = next === undefined ? this.settings.leaseMs : Date.parse(next) - this.deps.now().getTime();
+    const untilDue = next === undefined ? this.settings.leaseMs : next - this.deps.now().getTime();
     const delay = Math.min(Math.max(0, untilDue), this.settings.leaseMs, MAX_TIMER_MS);
     this.timer = setTimeout(() => void this.runDue(), delay);
     this.timer.unref();
   }
 
+  /** When there is work to run next (ms since the epoch): a row due, or a held CRM's probe, whose rows are due already. */
+  async nextRunAt(): Promise<number | undefined> {
+    const { breaker } = this.deps.crm;
+    const due = await this.deps.store.nextCrmDue(breaker.openInstances());
+    const next = Math.min(due === undefined ? Infinity : Date.parse(due), breaker.nextProbeAt() ?? Infinity);
+    return next === Infinity ? undefined : next;
+  }
+
   private lease(): CrmLease {
     return { owner: this.owner, until: new Date(this.deps.now().getTime() + this.settings.leaseMs).toISOString() };
+  }
+
+  /**
+   * Runs a claimed row if its CRM may be asked: as the probe it was claimed as, or if its circuit
+   * is closed (it may have opened while the row waited its turn: the row then goes back to the
+   * queue as it was, its attempts untouched).
+   */
+  private async admitted(work: CrmWork, known: RowRead | undefined, claimedAs: Admission): Promise<void> {
+    const { breaker } = this.deps.crm;
+    const admission = claimedAs.kind === 'probe' ? claimedAs : breaker.admit(work.instanceUid);
+    if (admission.kind === 'held') {
+      return this.commit(work, async (tx, _call, current) => {
+        await tx.putCrmWork({ ...current!, state: 'queued', lease: null });
+        return undefined;
+      });
+    }
+    try {
+      await this.process(work, known);
+    } finally {
+      breaker.giveBack(work.instanceUid, admission);
+    }
   }
 
   private async process(work: CrmWork, known?: RowRead): Promise<void> {
@@ -314,16 +384,16 @@ export class CrmOutboxWorker {
     if (!log || log.state === 'failed' || log.state === 'skipped' || (log.id !== null && !session.canUpdate)) return done();
 
     if (log.id !== null) {
-      const updated = await this.attempt('update_call', () => session.updateCall(log.id!, crmCall));
+      const updated = await this.attempt(work, 'update_call', () => session.updateCall(log.id!, crmCall));
       return this.settle(work, session, updated.ok ? { ok: true, value: { id: log.id, url: updated.value.url ?? log.url } } : updated);
     }
     if (work.uncertain && session.findCallLog) {
-      const found = await this.attempt('find_call_log', () => session.findCallLog!(crmCall));
+      const found = await this.attempt(work, 'find_call_log', () => session.findCallLog!(crmCall));
       if (!found.ok) return this.settle(work, session, found);
       // The earlier attempt landed: link that record, and bring it up to date when the CRM allows.
       if (found.value) return this.settle(work, session, { ok: true, value: found.value }, session.canUpdate);
     }
-    const created = await this.attempt('log_call', () => session.logCall(crmCall));
+    const created = await this.attempt(work, 'log_call', () => session.logCall(crmCall));
     return this.settle(work, session, created);
   }
 
@@ -341,8 +411,9 @@ export class CrmOutboxWorker {
     return { lost: false, call, target: await rowTarget(this.deps, store, instance, call, () => store.agentIdsOfCall(call.id)) };
   }
 
-  private async attempt<T>(operation: 'log_call' | 'find_call_log' | 'update_call', run: () => Promise<CrmOutcome<T>>): Promise<CrmOutcome<T>> {
+  private async attempt<T>(work: CrmWork, operation: 'log_call' | 'find_call_log' | 'update_call', run: () => Promise<CrmOutcome<T>>): Promise<CrmOutcome<T>> {
     const outcome = await withTimeout(run, this.settings.timeoutMs);
+    this.deps.crm.breaker.record(work.instanceUid, outcome);
     this.deps.metrics.crmRequest(operation, outcome);
     return outcome;
   }
@@ -363,7 +434,9 @@ export class CrmOutboxWorker {
         outcome.value,
       );
     }
-    this.deps.log.warn('crm write failed', { instance: work.instanceUid, call: work.callId, attempts: work.attempts + 1, retry: outcome.retry, status: outcome.status, error: outcome.error });
+    // A held CRM logged once, when it was held (crm-breaker.ts), not once per row.
+    const held = outcome.retry && this.deps.crm.breaker.isOpen(work.instanceUid);
+    if (!held) this.deps.log.warn('crm write failed', { instance: work.instanceUid, call: work.callId, attempts: work.attempts + 1, retry: outcome.retry, status: outcome.status, error: outcome.error });
     if (!outcome.retry) {
       return this.commit(work, async (tx, call) => {
         await tx.deleteCrmWork(work.callId);
@@ -371,7 +444,8 @@ export class CrmOutboxWorker {
       });
     }
     const attempts = work.attempts + 1;
-    const dueAt = new Date(now.getTime() + this.retryDelay(attempts, outcome.retryAfterMs)).toISOString();
+    // Held, the row is due again at once: its circuit's probe says when it runs (no claim takes it before).
+    const dueAt = new Date(now.getTime() + (held ? 0 : this.retryDelay(attempts, outcome.retryAfterMs))).toISOString();
     await this.commit(work, async (tx, call, current) => {
       const log = logOf(call);
       // A create that failed may still have landed (a timeout, a 502 sent after the CRM's commit): the next attempt asks the CRM first.

@@ -306,6 +306,19 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         expect(await store.claimDueCrmWork(T(9), 1, lease('relay-b', T(60)))).toMatchObject([{ callId: c, lease: lease('relay-b', T(60)) }]);
       });
 
+      it("claims and schedules the rows of some instances only: none of those held, or one instance's", async () => {
+        const [a, b, c] = (await Promise.all(['CA1', 'CA2', 'CA3'].map((id) => call(id, T(1))))).map((stored) => stored.id) as [number, number, number];
+        await store.putCrmWork(work(a, T(3), { instanceUid: 'in_held' }));
+        await store.putCrmWork(work(b, T(4), { instanceUid: 'in_held' }));
+        await store.putCrmWork(work(c, T(5)));
+        expect(await store.nextCrmDue(['in_held'])).toBe(T(5));
+        expect(await store.nextCrmDue(['in_held', 'in_ada_main'])).toBeUndefined();
+        expect((await store.claimDueCrmWork(T(6), 10, lease('relay-a', T(60)), { except: ['in_held'] })).map((w) => w.callId)).toEqual([c]);
+        expect((await store.claimDueCrmWork(T(6), 1, lease('relay-a', T(60)), { only: 'in_held' })).map((w) => w.callId)).toEqual([a]);
+        expect(await store.claimDueCrmWork(T(6), 10, lease('relay-a', T(60)), { only: 'in_other' })).toEqual([]);
+        expect((await store.claimDueCrmWork(T(6), 10, lease('relay-a', T(60)), { except: [] })).map((w) => w.callId)).toEqual([b]);
+      });
+
       it('requeues, as uncertain, only the rows in flight whose lease has ended', async () => {
         const [a, b, c] = (await Promise.all(['CA1', 'CA2', 'CA3'].map((id) => call(id, T(1))))).map((stored) => stored.id) as [number, number, number];
         await store.putCrmWork(work(a, T(1)));

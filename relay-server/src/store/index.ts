@@ -211,6 +211,9 @@ export interface CallLog {
   setCallCrm(id: number, crm: CallCrm, at: string): Promise<void>;
 }
 
+/** Whose rows a claim takes: every instance's but those `except` names (their CRM is held: crm/crm-breaker.ts), or `only` one's (that CRM's probe). */
+export type CrmWorkScope = { except: readonly string[] } | { only: string };
+
 /** The CRM outbox: plain reads and writes, the rules live in `crm/`. */
 export interface CrmOutbox {
   crmWorkOf(callId: number): Promise<CrmWork | undefined>;
@@ -219,17 +222,17 @@ export interface CrmOutbox {
   deleteCrmWork(callId: number): Promise<void>;
   /**
    * Marks up to `limit` queued rows due at `now` or earlier as in flight under `lease` and returns
-   * them, oldest due first. Exclusive: a row is claimed by one relay once (PostgreSQL:
-   * `FOR UPDATE SKIP LOCKED`).
+   * them, oldest due first; of the instances `scope` names only, when given. Exclusive: a row is
+   * claimed by one relay once (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
    */
-  claimDueCrmWork(now: string, limit: number, lease: CrmLease): Promise<CrmWork[]>;
+  claimDueCrmWork(now: string, limit: number, lease: CrmLease, scope?: CrmWorkScope): Promise<CrmWork[]>;
   /**
    * Rows in flight whose lease ended at or before `now` (their relay died) are queued again,
    * marked uncertain: an earlier attempt may have reached the CRM. Returns how many.
    */
   requeueOrphanedCrmWork(now: string): Promise<number>;
-  /** The earliest due time of a queued row. */
-  nextCrmDue(): Promise<string | undefined>;
+  /** The earliest due time of a queued row, of an instance not in `except`. */
+  nextCrmDue(except?: readonly string[]): Promise<string | undefined>;
   /** Rows in the outbox and the oldest due time among them. */
   crmOutboxStats(): Promise<{ depth: number; oldestDue: string | null }>;
 }

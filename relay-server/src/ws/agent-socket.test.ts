@@ -142,6 +142,19 @@ describe('eventFrame', () => {
     for (const event of events) expect(frameText(eventFrame(event))).toBe(eventMessage(event));
   });
 
+  it('is built once for the agents whose event has the same seqs, and apart for an agent whose previous seq differs', () => {
+    const call = JSON.stringify({ id: 7 });
+    const team = (agentId: string, prevSeq: number): AgentEvent => ({ agentId, seq: 12, prevSeq, kind: 'created', call });
+    const shared = eventFrame(team('ada', 10));
+    expect(eventFrame(team('bob', 10))).toBe(shared);
+    const own = eventFrame(team('cyd', 4));
+    expect(own).not.toBe(shared);
+    expect(frameText(own)).toBe(eventMessage(team('cyd', 4)));
+    // Another call at the same seqs (another store's numbering) is its own frame, not the last one.
+    const other: AgentEvent = { ...team('dan', 4), call: JSON.stringify({ id: 8 }) };
+    expect(frameText(eventFrame(other))).toBe(eventMessage(other));
+  });
+
   it('gives each length the header RFC 6455 gives it, on either side of 125 and of 65,535 bytes', () => {
     // The message without its call is 62 bytes at these seqs; the call's text (in quotes) makes up the rest.
     const at = (length: number): AgentEvent => ({ agentId: 'ada', seq: 1, prevSeq: 0, kind: 'created', call: `"${'x'.repeat(length - 64)}"` });

@@ -55,15 +55,20 @@ export function eventMessage(event: AgentEvent): string {
 /** The last event's tail, encoded: a fan-out's events carry one call and kind, and differ by their seqs alone. */
 let last: { call: string; kind: string; tail: Buffer } | undefined;
 
+/** The last frame built: the same for every agent of a fan-out who heard of the same calls before (a team's line). */
+let lastFrame: { tail: Buffer; seq: number; prevSeq: number; frame: Buffer } | undefined;
+
 /**
  * `eventMessage` as the WebSocket frame that carries it (RFC 6455: a final, unmasked text frame),
- * in one buffer: the call's part encoded once per call event rather than once per socket, each
- * socket's frame its length, its seqs and a copy of that part (issue 13). Written to the
- * connection as it is, it is one `write` of one buffer, where `ws.send` added a header buffer
- * of its own and a corked `writev` of the two.
+ * in one buffer. The call's part is encoded once per call event rather than once per socket, and
+ * the frame itself is built once for every socket whose seqs it carries: a call for 1,000 agents of
+ * a team built the same ~1 KB frame once per socket, a megabyte a call for the collector (issue 13). Written to the connection as it is, it is one `write` of one
+ * buffer, where `ws.send` added a header buffer of its own and a corked `writev` of the two; the
+ * connection only reads it, so sockets share it.
  */
 export function eventFrame(event: AgentEvent): Buffer {
   if (last?.call !== event.call || last.kind !== event.kind) last = { call: event.call, kind: event.kind, tail: Buffer.from(messageTail(event)) };
+  else if (lastFrame?.tail === last.tail && lastFrame.seq === event.seq && lastFrame.prevSeq === event.prevSeq) return lastFrame.frame;
   const head = messageHead(event);
   const length = head.length + last.tail.length;
   const at = length < 126 ? 2 : length < 65536 ? 4 : 10;
@@ -81,6 +86,7 @@ export function eventFrame(event: AgentEvent): Buffer {
   // The head is digits and ASCII: one byte a character.
   frame.write(head, at, 'latin1');
   last.tail.copy(frame, at + head.length);
+  lastFrame = { tail: last.tail, seq: event.seq, prevSeq: event.prevSeq, frame };
   return frame;
 }
 

@@ -10,6 +10,7 @@ import type {
   CallQuery,
   CrmLease,
   CrmWork,
+  CrmWorkScope,
   EventEntry,
   Instance,
   InstanceInput,
@@ -366,13 +367,14 @@ export class PostgresTables implements StoreTables {
     await this.#write('DELETE FROM crm_outbox WHERE call_id = $1', [callId]);
   }
 
-  async claimDueCrmWork(now: string, limit: number, lease: CrmLease): Promise<CrmWork[]> {
+  async claimDueCrmWork(now: string, limit: number, lease: CrmLease, scope?: CrmWorkScope): Promise<CrmWork[]> {
+    const [instances, values] = scope === undefined ? ['', []] : 'only' in scope ? ['AND instance_uid = $5', [scope.only]] : ['AND NOT (instance_uid = ANY($5::text[]))', [scope.except]];
     // SKIP LOCKED: rows another relay is claiming right now are left to it, not waited for.
     const rows = await this.#rows<CrmWorkRow>(
       `UPDATE crm_outbox SET state = 'inflight', lease_owner = $3, lease_until = $4
-       WHERE call_id IN (SELECT call_id FROM crm_outbox WHERE state = 'queued' AND due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+       WHERE call_id IN (SELECT call_id FROM crm_outbox WHERE state = 'queued' AND due_at <= $1 ${instances} ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
-      [now, limit, lease.owner, lease.until],
+      [now, limit, lease.owner, lease.until, ...values],
     );
     // RETURNING gives rows in no promised order.
     return rows.map(toCrmWork).sort((a, b) => a.dueAt.localeCompare(b.dueAt));
@@ -386,8 +388,8 @@ export class PostgresTables implements StoreTables {
     );
   }
 
-  async nextCrmDue(): Promise<string | undefined> {
-    const [row] = await this.#rows<{ due: string | null }>(`SELECT MIN(due_at) AS due FROM crm_outbox WHERE state = 'queued'`);
+  async nextCrmDue(except: readonly string[] = []): Promise<string | undefined> {
+    const [row] = await this.#rows<{ due: string | null }>(`SELECT MIN(due_at) AS due FROM crm_outbox WHERE state = 'queued' AND NOT (instance_uid = ANY($1::text[]))`, [except]);
     return row?.due ?? undefined;
   }
 

@@ -10,6 +10,7 @@ import type {
   CallQuery,
   CrmLease,
   CrmWork,
+  CrmWorkScope,
   StoreTables,
   EventEntry,
   Instance,
@@ -169,12 +170,26 @@ export class SqliteTables implements Synchronous<StoreTables> {
          WHERE call_id IN (SELECT call_id FROM crm_outbox WHERE state = 'queued' AND due_at <= @now ORDER BY due_at LIMIT @limit)
          RETURNING *`,
       ),
+      claimCrmWorkExcept: db.prepare<{ now: string; limit: number; owner: string; until: string; except: string }, CrmWorkRow>(
+        `UPDATE crm_outbox SET state = 'inflight', lease_owner = @owner, lease_until = @until
+         WHERE call_id IN (SELECT call_id FROM crm_outbox WHERE state = 'queued' AND due_at <= @now
+                           AND instance_uid NOT IN (SELECT value FROM json_each(@except)) ORDER BY due_at LIMIT @limit)
+         RETURNING *`,
+      ),
+      claimCrmWorkOf: db.prepare<{ now: string; limit: number; owner: string; until: string; only: string }, CrmWorkRow>(
+        `UPDATE crm_outbox SET state = 'inflight', lease_owner = @owner, lease_until = @until
+         WHERE call_id IN (SELECT call_id FROM crm_outbox WHERE state = 'queued' AND due_at <= @now AND instance_uid = @only ORDER BY due_at LIMIT @limit)
+         RETURNING *`,
+      ),
       // A row in flight without a lease was claimed by a relay from before leases: orphaned too.
       requeueOrphans: db.prepare<[string]>(
         `UPDATE crm_outbox SET state = 'queued', uncertain = 1, lease_owner = NULL, lease_until = NULL
          WHERE state = 'inflight' AND (lease_until IS NULL OR lease_until <= ?)`,
       ),
       nextCrmDue: db.prepare<[], { due: string | null }>(`SELECT MIN(due_at) AS due FROM crm_outbox WHERE state = 'queued'`),
+      nextCrmDueExcept: db.prepare<[string], { due: string | null }>(
+        `SELECT MIN(due_at) AS due FROM crm_outbox WHERE state = 'queued' AND instance_uid NOT IN (SELECT value FROM json_each(?))`,
+      ),
       crmOutboxStats: db.prepare<[], { depth: number; oldest: string | null }>(`SELECT COUNT(*) AS depth, MIN(due_at) AS oldest FROM crm_outbox`),
       callAgents: db.prepare<[number], { agent_id: string }>(
         `SELECT a.id AS agent_id FROM call_agents ca JOIN agents a ON a.short_id = ca.agent_short_id WHERE ca.call_id = ? ORDER BY a.id`,
@@ -398,20 +413,25 @@ export class SqliteTables implements Synchronous<StoreTables> {
     this.statements.deleteCrmWork.run(callId);
   }
 
-  claimDueCrmWork(now: string, limit: number, lease: CrmLease): CrmWork[] {
+  claimDueCrmWork(now: string, limit: number, lease: CrmLease, scope?: CrmWorkScope): CrmWork[] {
+    const claim = { now, limit, ...lease };
+    const rows =
+      scope === undefined || ('except' in scope && scope.except.length === 0)
+        ? this.statements.claimCrmWork.all(claim)
+        : 'only' in scope
+          ? this.statements.claimCrmWorkOf.all({ ...claim, only: scope.only })
+          : this.statements.claimCrmWorkExcept.all({ ...claim, except: JSON.stringify(scope.except) });
     // RETURNING gives rows in no promised order.
-    return this.statements.claimCrmWork
-      .all({ now, limit, ...lease })
-      .map(toCrmWork)
-      .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+    return rows.map(toCrmWork).sort((a, b) => a.dueAt.localeCompare(b.dueAt));
   }
 
   requeueOrphanedCrmWork(now: string): number {
     return this.statements.requeueOrphans.run(now).changes;
   }
 
-  nextCrmDue(): string | undefined {
-    return this.statements.nextCrmDue.get()?.due ?? undefined;
+  nextCrmDue(except: readonly string[] = []): string | undefined {
+    const row = except.length === 0 ? this.statements.nextCrmDue.get() : this.statements.nextCrmDueExcept.get(JSON.stringify(except));
+    return row?.due ?? undefined;
   }
 
   crmOutboxStats(): { depth: number; oldestDue: string | null } {
