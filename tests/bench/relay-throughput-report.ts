@@ -430,7 +430,15 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   -> 0.45 to 0.615), its main thread x0.82, x0.89, x0.76, x0.90, per update x0.81, x0.88, x1.05,
   x0.87, while the forwarder's own CPU per new call was higher in the after run of every pair
   (x1.03 to x1.66): relay / forwarder CPU x3.2 to x5.2 -> x2.1 to x3.3, the rates not told from
-  the noise at that load. Not tried, since the collector is 2 % of the workers' samples: the
+  the noise at that load. Warm (\`--warm-ups 3\`, 3 pairs, load 10.8 to 14.4) it went the other
+  way: per new call 0.315 -> 0.425, 0.365 -> 0.600, 0.330 -> 0.370 (the forwarder's own x1.5,
+  x0.68, x1.08 between the runs of a pair), per update x1.48, x1.59, x1.06; the store's side alone
+  (\`webhook-store.ts\`, 2 pairs of 4 rounds, the warm rounds 3 and 4, load 11 to 12.5) new calls
+  84 to 116 µs -> 82 to 112, updates 70 to 91 -> 80 to 93: a freeze per agent an update reads and
+  a push per new agent are no measurable cost there, and what the warm pairs show is not
+  explained; kept for the bench's phases, open for a quieter machine. \`--no-flush-bytecode\` (one
+  run): 58 compiles in the measured new calls, the workers 0.13 ms: not bytecode flushed between
+  the phases. Not tried, since the collector is 2 % of the workers' samples: the
   nursery's size (measured and left above). Left: Node's stream and HTTP functions deopted at
   each phase's start (the forwarder's too); the reply's renderer (\`shared/src/runtime/reply.ts\`),
   which deopts on the dialled copies' scope and compiles large.
