@@ -425,18 +425,19 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   call are frozen as those kept by number are (\`%HaveSameMap\`: a frozen object's map is not the
   unfrozen one's), one map of agent on the path for both kinds. One run each, load 15 to 16: the
   measured new calls' compiles 61 -> 55, no deopt of the relay's own code left in them but the
-  reply's renderer. Against main's tree alternately (\`webhook-cpu.ts --calls 2000 --lone 300\`, 4
-  pairs, load 14 to 17): the relay's CPU per new call x0.82, x0.90, x0.82, x0.86 (0.55 to 0.75 ms
-  -> 0.45 to 0.615), its main thread x0.82, x0.89, x0.76, x0.90, per update x0.81, x0.88, x1.05,
-  x0.87, while the forwarder's own CPU per new call was higher in the after run of every pair
-  (x1.03 to x1.66): relay / forwarder CPU x3.2 to x5.2 -> x2.1 to x3.3, the rates not told from
-  the noise at that load. Warm (\`--warm-ups 3\`, 3 pairs, load 10.8 to 14.4) it went the other
-  way: per new call 0.315 -> 0.425, 0.365 -> 0.600, 0.330 -> 0.370 (the forwarder's own x1.5,
-  x0.68, x1.08 between the runs of a pair), per update x1.48, x1.59, x1.06; the store's side alone
+  reply's renderer. Against main's tree alternately (\`webhook-cpu.ts --calls 2000 --lone 300\`, 5
+  pairs, load 9 to 17): the relay's CPU per new call x0.82, x0.90, x0.82, x0.86, x0.85 (0.535 to
+  0.75 ms -> 0.45 to 0.615), its main thread x0.82, x0.89, x0.76, x0.90, x0.82, per update x0.81,
+  x0.88, x1.05, x0.87, x0.80, while the forwarder's own CPU per new call moved x1.03 to x1.66 in
+  the first four pairs and x0.87 in the fifth: relay / forwarder CPU x3.2 to x5.2 -> x2.1 to
+  x3.5, the rates not told from the noise at that load. Warm (\`--warm-ups 3\`, 4 pairs, load 10.3
+  to 14.4) it did not separate: per new call 0.315 -> 0.425, 0.365 -> 0.600, 0.330 -> 0.370,
+  0.350 -> 0.320 (the forwarder's own x1.5, x0.68, x1.08, x0.81 between the runs of a pair), per
+  update x1.48, x1.59, x1.06, x0.90; the store's side alone
   (\`webhook-store.ts\`, 2 pairs of 4 rounds, the warm rounds 3 and 4, load 11 to 12.5) new calls
   84 to 116 µs -> 82 to 112, updates 70 to 91 -> 80 to 93: a freeze per agent an update reads and
-  a push per new agent are no measurable cost there, and what the warm pairs show is not
-  explained; kept for the bench's phases, open for a quieter machine. \`--no-flush-bytecode\` (one
+  a push per new agent are no measurable cost there; kept for the bench's phases, the warm
+  state open for a quieter machine. \`--no-flush-bytecode\` (one
   run): 58 compiles in the measured new calls, the workers 0.13 ms: not bytecode flushed between
   the phases. Not tried, since the collector is 2 % of the workers' samples: the
   nursery's size (measured and left above). Left: Node's stream and HTTP functions deopted at
