@@ -396,6 +396,53 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   profile's \`writev\` (14 % of the update phase's samples, four fifths of it the HTTP answer's):
   V8's profiler samples by the clock, and a write that wakes the sender on a 2-core machine is
   often pre-empted by it, so the profile's share is not CPU; the ratios read the CPU from /proc.
+- **The relay's other threads, warm.** With the warm-up of 2,000 calls and their statuses, the
+  relay's threads other than its main one still took 0.19 to 0.22 ms per new call in \`pnpm bench
+  relay\`. Per thread from /proc/<pid>/task/*/stat around each measured phase of \`webhook-cpu.ts
+  --calls 2000\` (load 9 to 17), per new call: the main thread 0.37 to 0.60 ms, V8's four workers
+  0.13 to 0.16 together, libuv's pool 0.03 to 0.07 (four threads), the checkpoint thread 0.01; per
+  update the workers 0.01 to 0.03. \`perf record\` on the relay over the measured new calls (per
+  thread, by symbol, load 9): of the workers' samples some four fifths are TurboFan (\`compiler::\`
+  symbols, most of the rest its allocations and the kernel), the collector 2 %; libuv's threads
+  are the kernel's fsync; the main thread 71 % of the process's samples. Not the collector then,
+  nor the syncs: V8 optimising again. \`--trace-opt --trace-deopt\`: 55 to 64 compiles in the
+  measured new calls, after 4,000 webhooks of warm-up, and 30 deopts at the phase's start, 26 of
+  them Node's stream and HTTP functions ("wrong map": the warm-up's connections and the agent's
+  socket closed, new ones opened), then the relay's code they had been inlined into or that
+  deopted itself (\`linkAgents\` at its first line, the reply's renderer); the reply's \`xmlElement\`
+  (recursive, inlined into itself) was compiled for the third time there, the largest compile of
+  the phase (180 to 330 ms on a worker's clock at load 15). With the warm-up run three times
+  (\`webhook-cpu.ts --warm-ups 3\`, one run, load 11 to 14) the workers took 0.005 ms per new call,
+  the relay's CPU per new call 0.415 ms (its main thread 0.36, libuv's pool and the checkpoint
+  thread 0.055), the forwarder's 0.11 (0.22 in the runs with one warm-up): what the phases measure
+  of the workers is the re-optimising after the switch from the phase before, which the forwarder
+  pays too, half as much, not a cost per webhook of a relay that has served both kinds for long;
+  warm, the relay / forwarder CPU is x3.8 (x3.2 with one warm-up). \`linkAgents\` deopted because
+  \`Array.prototype.map\` builds a holey array in optimised code and a packed one in the builtin
+  (\`%HasHoleyElements\` in a probe), so the store's code optimised for the ids of a new call's
+  agents mapped by optimised code was thrown away each time the transaction's function ran in
+  another tier; its agents' ids and events are pushed now, and the agents an update reads for its
+  call are frozen as those kept by number are (\`%HaveSameMap\`: a frozen object's map is not the
+  unfrozen one's), one map of agent on the path for both kinds. One run each, load 15 to 16: the
+  measured new calls' compiles 61 -> 55, no deopt of the relay's own code left in them but the
+  reply's renderer. Against main's tree alternately (\`webhook-cpu.ts --calls 2000 --lone 300\`, 5
+  pairs, load 9 to 17): the relay's CPU per new call x0.82, x0.90, x0.82, x0.86, x0.85 (0.535 to
+  0.75 ms -> 0.45 to 0.615), its main thread x0.82, x0.89, x0.76, x0.90, x0.82, per update x0.81,
+  x0.88, x1.05, x0.87, x0.80, while the forwarder's own CPU per new call moved x1.03 to x1.66 in
+  the first four pairs and x0.87 in the fifth: relay / forwarder CPU x3.2 to x5.2 -> x2.1 to
+  x3.5, the rates not told from the noise at that load. Warm (\`--warm-ups 3\`, 4 pairs, load 10.3
+  to 14.4) it did not separate: per new call 0.315 -> 0.425, 0.365 -> 0.600, 0.330 -> 0.370,
+  0.350 -> 0.320 (the forwarder's own x1.5, x0.68, x1.08, x0.81 between the runs of a pair), per
+  update x1.48, x1.59, x1.06, x0.90; the store's side alone
+  (\`webhook-store.ts\`, 2 pairs of 4 rounds, the warm rounds 3 and 4, load 11 to 12.5) new calls
+  84 to 116 µs -> 82 to 112, updates 70 to 91 -> 80 to 93: a freeze per agent an update reads and
+  a push per new agent are no measurable cost there; kept for the bench's phases, the warm
+  state open for a quieter machine. \`--no-flush-bytecode\` (one
+  run): 58 compiles in the measured new calls, the workers 0.13 ms: not bytecode flushed between
+  the phases. Not tried, since the collector is 2 % of the workers' samples: the
+  nursery's size (measured and left above). Left: Node's stream and HTTP functions deopted at
+  each phase's start (the forwarder's too); the reply's renderer (\`shared/src/runtime/reply.ts\`),
+  which deopts on the dialled copies' scope and compiles large.
 - **The engine's share of a new call.** The engine's part of a signed Twilio new call (the
   signature's check, the mapping, the reply), run alone in one process with main's tree and the
   change alternately (20,000 webhooks a round, six rounds, load 9 to 12): 35 to 45 µs and 22.8 KB

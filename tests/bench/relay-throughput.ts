@@ -225,12 +225,18 @@ export interface WebhookCpuRound {
  * senders, without the rest of `pnpm bench relay` (no socket, fan-out nor CRM setups): a check
  * while working on the webhook's path; with `unloadedCalls`, then the one-sender push latency on
  * the same server, as the full bench measures it. With `profileDir`, one more relay run under
- * `node --cpu-prof`, read by function for each phase apart.
+ * `node --cpu-prof`, read by function for each phase apart. With `warmUps` above 1, the warm-up
+ * runs that many times: after one, each phase still pays V8's optimising again after the switch
+ * from the phase before (new connections, the other kind of webhook); after three, next to none
+ * (issue 13: the design text's "The relay's other threads, warm").
  */
-export async function benchWebhookCpu(options: { rounds: number; calls: number; unloadedCalls?: number; profileDir?: string }): Promise<{ rounds: WebhookCpuRound[]; profile?: { newCalls: FunctionSelfTime[]; updates: FunctionSelfTime[] } }> {
+export async function benchWebhookCpu(options: { rounds: number; calls: number; unloadedCalls?: number; profileDir?: string; warmUps?: number }): Promise<{ rounds: WebhookCpuRound[]; profile?: { newCalls: FunctionSelfTime[]; updates: FunctionSelfTime[] } }> {
   const rounds: WebhookCpuRound[] = [];
+  const warmUps = async (target: Target) => {
+    for (let i = 0; i < (options.warmUps ?? 1); i++) await warmUp(target);
+  };
   const phases = async (target: Target): Promise<WebhookCpuFigures> => {
-    await warmUp(target);
+    await warmUps(target);
     const figures = await throughputPhases(target, options.calls);
     return options.unloadedCalls ? { ...figures, unloadedPushMs: await unloaded(target, options.unloadedCalls) } : figures;
   };
@@ -244,7 +250,7 @@ export async function benchWebhookCpu(options: { rounds: number; calls: number; 
   if (!options.profileDir) return { rounds };
   const windows = { newCalls: { fromUs: 0, toUs: 0 }, updates: { fromUs: 0, toUs: 0 } };
   const pid = await withRelay({ cpuProfileDir: options.profileDir }, async (target) => {
-    await warmUp(target);
+    await warmUps(target);
     await throughputPhases(target, options.calls, { updates: true }, windows);
     return target.pid;
   });

@@ -47,12 +47,19 @@ export async function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'ho
     const routed = await news.audience({ call: before, agents: known }, tx);
     // One pass with a set: comparing every routed agent with the others cost a million comparisons
     // for a call to 1,000 agents sharing the team number (issue 13).
-    const linkedIds = new Set(known.map((agent) => agent.id));
+    const linkedIds = new Set(knownIds);
     const added: Agent[] = [];
+    // The arrays handed to the store are pushed, not mapped from `added`: `map` builds a holey
+    // array in optimised code and a packed one in the builtin, and the store's code, optimised for
+    // one, was thrown away for the other each time this function changed tier (issue 13).
+    const addedIds: string[] = [];
+    const entries: EventEntry[] = [];
     for (const agent of routed) {
       if (linkedIds.has(agent.id)) continue;
       linkedIds.add(agent.id);
       added.push(agent);
+      addedIds.push(agent.id);
+      entries.push({ agentId: agent.id, kind: 'created' });
     }
     const state = news.reported ? mergeReport(before, news.update) : mergeCall(before, news.update);
     const changed = !before || !sameState(before, state);
@@ -63,11 +70,10 @@ export async function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'ho
       if (changed) await tx.updateCall(id, state, at);
     }
     // An update of a known call links no one, most of the time: no statement, no promise.
-    if (added.length > 0) await tx.linkAgents(added.map((agent) => agent.id), id);
+    if (addedIds.length > 0) await tx.linkAgents(addedIds, id);
     const current = before ? (changed ? { ...before, ...state, updated_at: at } : before) : newCall(id, news, state, at);
     const identified = callerToIdentify(before, current) ? await identifyFromCache(deps, tx, instance, current) : { call: current };
     const call = changed ? await followCallChange(deps, tx, instance, before, identified.call) : identified.call;
-    const entries: EventEntry[] = added.map((agent) => ({ agentId: agent.id, kind: 'created' }));
     if (before && changed) for (const agentId of knownIds) entries.push({ agentId, kind: 'updated' });
     return { call, created: !before, agents: [...known, ...added], events: await tx.appendEvents(entries, call, at), lookup: identified.pending };
   });

@@ -340,8 +340,9 @@ export class SqliteTables implements Synchronous<StoreTables> {
     return this.statements.callAgentsByKey.all(instanceUid, callId).map((r) => r.agent_id);
   }
 
+  /** Frozen as the agents kept by number are, so that the webhook's path sees one map of agent for new calls and updates. */
   callAgents(instanceUid: string, callId: string): Agent[] {
-    return this.statements.agentsOfCallByKey.all(instanceUid, callId).map(agentOfValues);
+    return this.statements.agentsOfCallByKey.all(instanceUid, callId).map((values) => Object.freeze(agentOfValues(values)));
   }
 
   callById(id: number): Call | undefined {
