@@ -488,36 +488,6 @@ the same code in both trees, 2.6 to 3.45 ms on main and 2.85 to 3.6 here): not t
 create refused before it was sent is still marked uncertain, so its next attempt asks the CRM
 first (a \`find_call_log\` for each of the few rows that fail before the CRM is held); a slow CRM's
 lookups still wait their 15 s deadline each, and only a CRM that times out counts as failing.
-Measured since (branch s20-crm): why the lookups miss the first event in a burst. Traced per call
-(a temporary trace in the relay: when each lookup got its turn, its instance's slot, the CRM's
-answer, its commit, and what let its first event go; \`crm-load.ts --calls 300 --warm-up 1000\`,
-load 10): the turn came 371 ms after the webhook and the slot 1,756 ms at the median, against a
-hold of 300 ms. Both queues served the lookups in the order they came, and once the CRM (four at a
-time per instance) answered fewer than the calls came, every lookup started past its hold, the
-oldest first: 7 of 300 first events named the contact, 293 went when the hold's timer ran out. A
-lookup whose call's first event is still held is now urgent (relay-server/src/crm/urgent-first.ts):
-it takes its turn and its slot before what is not (outbox rows, lookups past their hold), the
-newest first (it has the most of its hold left; the oldest would mostly miss anyway), and on a
-saturated relay its contact's commit goes at once, with the transactions gathered so far, rather
-than waiting up to 20 ms for more. As many steps start during the burst as before; only which
-ones changes. Traced after (load 14): 60 of 300 lookups had their slot within 300 ms, the CRM's
-answer came 65 ms after it and the contact's commit 85 ms after that (its batch's disk sync) at
-the median, and 44 first events named the contact. A/B against main alternately (\`crm-load.ts
---calls 300 --warm-up 1000\`, load 10 to 18): the contact on the first event 0 / 0.3 / 6.3 / 1.0
-/ 0.7 % on main, 9 / 3 / 1.3 / 3.7 / 3.3 % here (medians 0.7 -> 3.3 %), every call logged once;
-webhooks per second with / without the CRM × 0.36 to × 0.68 on main and × 0.35 to × 1.98 here,
-the relay's CPU per call with / without × 3.3 to × 5.8 and × 2.4 to × 6.2 (the first two runs
-here with the order alone, the last two with the commit too): the rate and the CPU do not
-separate from the noise, and nothing was added to the thread's work. One at a time (50 calls,
-one pair at load 12), where no lookup waits: the contact on the first event 66 % on main and 72 %
-here, every call logged once. On such a machine the
-simulator, at nice 19, answers in 65 ms and more and the commit takes 85 ms: most of a hold. Left: the held first event let go
-at the contact's COMMIT rather than after its sync (the store's promise resolves once durable:
-the agent could see a contact that a crash loses); several numbers in one search (Vtiger's query
-takes IN), so that four slots serve more calls; the lookup started before the webhook's commit.
-A call from a number already being looked up now shares that lookup (a caller who rings again at
-once), urgent while any of its calls' first events waits for it (the bench's callers are all
-distinct: no figure moves).
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
@@ -555,11 +525,10 @@ utilisation counts as idle) while webhooks queue for it (two or more in flight a
 within 250 ms; one sender's webhooks never queue, however busy a shared machine makes the thread
 look), it is saturated, as in the runs above, and stays so while they queue until its load falls
 under 0.5 (a dip under 0.9 is not room): one step starts per 16 webhooks answered (and one
-every 100 ms at least), in the order they came but for the lookups whose call's first event
-waits for them, which go first, the newest first, and the rest once the load falls or the webhooks
+every 100 ms at least), in the order they came, and the rest once the load falls or the webhooks
 pause; the store transactions of those steps (the contact, the row's read and its outcome) then
-wait up to 20 ms for each other (a contact its first event waits for, not at all) and go to the
-store in one tick, sharing one commit and one disk sync instead of one each. The share was one step per two webhooks, the quiet moment 10 ms and the
+wait up to 20 ms for each other and go to the store in one tick, sharing one commit and one disk
+sync instead of one each. The share was one step per two webhooks, the quiet moment 10 ms and the
 load the utilisation alone: counted in a 300-call run (tests/bench/crm-load.ts, temporary
 counters), of about 550 CRM steps all started while the webhooks came, about 250 on the credits
 of one per two webhooks (two webhooks and two steps per call: the CRM simply kept pace), 78

@@ -2,7 +2,6 @@ import type { Contact, CrmOutcome, CrmSession } from '@phone-connector/shared';
 import type { RelayMetrics } from '../metrics.ts';
 import type { CrmBreaker } from './crm-breaker.ts';
 import type { PendingLookup } from './identify-caller.ts';
-import { UrgentFirstQueue } from './urgent-first.ts';
 import type { WebhooksFirst } from './webhooks-first.ts';
 import { withTimeout } from './with-timeout.ts';
 
@@ -32,13 +31,7 @@ const MAX_HELD_LOOKUPS = 4096;
 export class CallerLookup {
   private readonly cache = new Map<string, { contacts: Contact[]; expires: number }>();
   private readonly running = new Map<string, number>();
-  private readonly waiting = new Map<string, UrgentFirstQueue>();
-  /**
-   * Lookups waiting or asking the CRM, by (instance, number), with the urgency of each call that
-   * shares it: a call from a number being looked up (a caller who rings again at once, a number
-   * calling two lines) shares that lookup rather than asking the CRM once more.
-   */
-  private readonly asking = new Map<string, { session: CrmSession; outcome: Promise<CrmOutcome<Contact[]>>; urgencies: Array<() => boolean> }>();
+  private readonly waiting = new Map<string, Array<() => void>>();
   /** Calls whose lookup is waiting or running (`identify`), with when it began: a call that ends meanwhile logs once it is done. */
   private readonly identifying = new Map<number, number>();
   /** Lookups of calls held while their CRM was (`held`), by call: asked again when it answers, if the call still rings. */
@@ -67,32 +60,15 @@ export class CallerLookup {
     return entry.contacts;
   }
 
-  /**
-   * Asks the CRM (cache or not) and caches what it says, or shares the lookup of that number under
-   * way. While `urgent` says so (its call's first event waits for it), the lookup takes its turn
-   * and its slot before the steps and lookups that are not: a shared one while any of its calls'
-   * does, if it began urgent (one that began otherwise, the "test connection" button's, stays so).
-   */
-  fetch(instanceUid: string, session: CrmSession, number: string, urgent?: () => boolean): Promise<CrmOutcome<Contact[]>> {
+  /** Asks the CRM (cache or not) and caches what it says. */
+  fetch(instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
     // Held: skipped at once rather than after waiting its turn behind the webhooks.
     if (this.breaker.holdsStep(instanceUid)) return Promise.resolve(this.held());
-    const key = cacheKey(instanceUid, number);
-    const shared = this.asking.get(key);
-    if (shared?.session === session) {
-      if (urgent) shared.urgencies.push(urgent);
-      return shared.outcome;
-    }
-    const urgencies = urgent ? [urgent] : [];
-    const anyUrgent = urgent && (() => urgencies.some((isUrgent) => isUrgent()));
-    const outcome = this.turns.run(() => this.ask(instanceUid, session, number, anyUrgent), anyUrgent).finally(() => {
-      if (this.asking.get(key)?.outcome === outcome) this.asking.delete(key);
-    });
-    this.asking.set(key, { session, outcome, urgencies });
-    return outcome;
+    return this.turns.run(() => this.ask(instanceUid, session, number));
   }
 
-  private async ask(instanceUid: string, session: CrmSession, number: string, urgent: (() => boolean) | undefined): Promise<CrmOutcome<Contact[]>> {
-    await this.turn(instanceUid, urgent);
+  private async ask(instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
+    await this.turn(instanceUid);
     try {
       const admission = this.breaker.admit(instanceUid);
       if (admission.kind === 'held') return this.held();
@@ -116,9 +92,9 @@ export class CallerLookup {
   }
 
   /** A call's lookup: `fetch`, with the call counted as being identified until it settles. */
-  identify(callId: number, instanceUid: string, session: CrmSession, number: string, urgent?: () => boolean): Promise<CrmOutcome<Contact[]>> {
+  identify(callId: number, instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
     this.identifying.set(callId, this.now());
-    return this.fetch(instanceUid, session, number, urgent).finally(() => this.identifying.delete(callId));
+    return this.fetch(instanceUid, session, number).finally(() => this.identifying.delete(callId));
   }
 
   /** A call's lookup was held: it is asked again when its CRM answers (`takeHeld`). */
@@ -156,7 +132,7 @@ export class CallerLookup {
     for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.cache.delete(key);
   }
 
-  private async turn(instanceUid: string, urgent: (() => boolean) | undefined): Promise<void> {
+  private async turn(instanceUid: string): Promise<void> {
     const running = this.running.get(instanceUid) ?? 0;
     if (running < this.settings.perInstance) {
       this.running.set(instanceUid, running + 1);
@@ -164,14 +140,15 @@ export class CallerLookup {
     }
     // The slot passes straight from the one leaving to the one waiting: `running` stays as it is.
     await new Promise<void>((resolve) => {
-      const queue = this.waiting.get(instanceUid) ?? new UrgentFirstQueue();
-      queue.push(resolve, urgent);
+      const queue = this.waiting.get(instanceUid) ?? [];
+      queue.push(resolve);
       this.waiting.set(instanceUid, queue);
     });
   }
 
   private leave(instanceUid: string): void {
-    if (this.waiting.get(instanceUid)?.resumeNext()) return;
+    const next = this.waiting.get(instanceUid)?.shift();
+    if (next) return next();
     this.waiting.delete(instanceUid);
     const running = this.running.get(instanceUid)! - 1;
     if (running === 0) this.running.delete(instanceUid);

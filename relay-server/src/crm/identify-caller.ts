@@ -43,19 +43,14 @@ export async function identifyFromCache(deps: Deps, tx: StoreTx, instance: Insta
  */
 export function lookUpCaller(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | 'log'>, lookup: PendingLookup, firstEvents: readonly AgentEvent[]): Promise<void> {
   const release = deps.hold(firstEvents);
-  // Until then the lookup goes before the CRM work nobody waits for (urgent-first.ts).
-  let firstEventsHeld = firstEvents.length > 0;
-  const timer = setTimeout(() => {
-    firstEventsHeld = false;
-    release();
-  }, deps.crm.settings.holdMs);
+  const timer = setTimeout(() => release(), deps.crm.settings.holdMs);
   return deps.crm.lookup
-    .identify(lookup.callId, lookup.instanceUid, lookup.session, lookup.number, () => firstEventsHeld)
+    .identify(lookup.callId, lookup.instanceUid, lookup.session, lookup.number)
     .then(async (outcome) => {
       // A held CRM logged once, when it was held (crm-breaker.ts), not once per call; the call is looked up when it answers, if still ringing.
       if (outcome === LOOKUP_HELD) deps.crm.lookup.keepHeld(lookup);
       else if (!outcome.ok) deps.log.warn('caller lookup failed', { instance: lookup.instanceUid, call: lookup.callId, error: outcome.error });
-      const attached = outcome.ok ? await attachContacts(deps, lookup, outcome.value, () => firstEventsHeld) : undefined;
+      const attached = outcome.ok ? await attachContacts(deps, lookup, outcome.value) : undefined;
       if (attached) {
         release(attached.call);
         deps.publish(attached.events);
@@ -85,30 +80,28 @@ export async function lookUpHeldCallers(deps: Deps & Pick<RelayDeps, 'publish' |
   }
 }
 
-function attachContacts(deps: Deps, lookup: PendingLookup, contacts: Contact[], firstEventsHeld: () => boolean) {
-  // On a saturated relay, committed together with the other CRM steps' transactions (webhooks-first.ts): at once while the first events wait for it.
-  return deps.crm.turns.commit(
-    () =>
-      deps.store.transaction(async (tx) => {
-        const before = await tx.callById(lookup.callId);
-        // The call may be gone (its instance deleted) or linked already (a cache filled by a parallel call's lookup is not applied twice).
-        if (!before || before.contact !== null || before.contacts.length > 0) return undefined;
-        const fields = contactFields(contacts, lookup.session, lookup.number);
-        if (fields.contact === null && fields.new_contact_url === null) return undefined;
-        const at = deps.now().toISOString();
-        const after: Call = { ...before, ...fields, updated_at: at };
-        await tx.setCallCrm(before.id, crmFields(after), at);
-        // Read again here: the lookup ran after the webhook's commit, and the instance may have changed or gone since.
-        const instance = await tx.instanceByUid(lookup.instanceUid);
-        const call = instance ? await followCallChange(deps, tx, instance, before, after) : after;
-        const agentIds = await tx.agentIdsOfCall(call.id);
-        const entries: EventEntry[] = agentIds.map((agentId) => ({ agentId, kind: 'updated' }));
-        const events = await tx.appendEvents(entries, call, at);
-        // The call ended while its caller was looked up: its log, claimed in this transaction, starts
-        // from the call as this transaction leaves it, with no read transaction of its own (issue 10).
-        const rowClaimed = instance !== undefined && (await deps.crm.handOverRead(tx, call.id, async () => ({ call, target: await rowTarget(deps, tx, instance, call, async () => agentIds) })));
-        return { call, events, rowClaimed };
-      }),
-    firstEventsHeld,
+function attachContacts(deps: Deps, lookup: PendingLookup, contacts: Contact[]) {
+  // On a saturated relay, committed together with the other CRM steps' transactions (webhooks-first.ts).
+  return deps.crm.turns.commit(() =>
+    deps.store.transaction(async (tx) => {
+      const before = await tx.callById(lookup.callId);
+      // The call may be gone (its instance deleted) or linked already (a cache filled by a parallel call's lookup is not applied twice).
+      if (!before || before.contact !== null || before.contacts.length > 0) return undefined;
+      const fields = contactFields(contacts, lookup.session, lookup.number);
+      if (fields.contact === null && fields.new_contact_url === null) return undefined;
+      const at = deps.now().toISOString();
+      const after: Call = { ...before, ...fields, updated_at: at };
+      await tx.setCallCrm(before.id, crmFields(after), at);
+      // Read again here: the lookup ran after the webhook's commit, and the instance may have changed or gone since.
+      const instance = await tx.instanceByUid(lookup.instanceUid);
+      const call = instance ? await followCallChange(deps, tx, instance, before, after) : after;
+      const agentIds = await tx.agentIdsOfCall(call.id);
+      const entries: EventEntry[] = agentIds.map((agentId) => ({ agentId, kind: 'updated' }));
+      const events = await tx.appendEvents(entries, call, at);
+      // The call ended while its caller was looked up: its log, claimed in this transaction, starts
+      // from the call as this transaction leaves it, with no read transaction of its own (issue 10).
+      const rowClaimed = instance !== undefined && (await deps.crm.handOverRead(tx, call.id, async () => ({ call, target: await rowTarget(deps, tx, instance, call, async () => agentIds) })));
+      return { call, events, rowClaimed };
+    }),
   );
 }

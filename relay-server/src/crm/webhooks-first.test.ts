@@ -27,17 +27,17 @@ function turnsOn(utilisation: number, settings: Partial<WebhooksFirstSettings> =
   };
 }
 
-/** Steps that record when they start, and whether they were told they waited, and finish when the test says; `urgent` ones go first while it says so. */
+/** Steps that record when they start, and whether they were told they waited, and finish when the test says. */
 function steps(turns: WebhooksFirst) {
   const started: number[] = [];
   const waited = new Map<number, boolean>();
   const finishers = new Map<number, () => void>();
-  const add = (id: number, urgent?: () => boolean) =>
+  const add = (id: number) =>
     turns.run((hadToWait) => {
       started.push(id);
       waited.set(id, hadToWait);
       return new Promise<number>((resolve) => finishers.set(id, () => resolve(id)));
-    }, urgent);
+    });
   return { started, waited, add, finish: (id: number) => finishers.get(id)!() };
 }
 
@@ -212,36 +212,6 @@ describe('webhooks first', () => {
     expect(crm.started).toEqual([1, 2]);
   });
 
-  it("lets an urgent step (a lookup whose call's first event waits for it) pass the steps that waited before it, the newest urgent first", async () => {
-    const { turns } = turnsOn(1);
-    const crm = steps(turns);
-    turns.webhookStarted();
-    turns.webhookStarted();
-    let firstEventHeld = true;
-    void crm.add(1);
-    void crm.add(2, () => false);
-    void crm.add(3, () => firstEventHeld);
-    void crm.add(4, () => true);
-    void crm.add(5);
-    await settle();
-    expect(crm.started).toEqual([]);
-    // Two webhooks answered per step (SETTINGS), two still in flight.
-    turns.webhookStarted();
-    turns.webhookEnded();
-    turns.webhookEnded();
-    await settle();
-    expect(crm.started).toEqual([4]);
-    firstEventHeld = false;
-    turns.webhookStarted();
-    turns.webhookEnded();
-    turns.webhookStarted();
-    turns.webhookEnded();
-    await settle();
-    expect(crm.started).toEqual([4, 1]);
-    turns.webhookEnded();
-    turns.webhookEnded();
-  });
-
   it('keeps the credit rule across a gap between webhooks shorter than the quiet moment', async () => {
     const { turns } = turnsOn(1, { quietMs: NO_FLOOR });
     const crm = steps(turns);
@@ -350,7 +320,7 @@ describe("CRM steps' store transactions", () => {
     let tick = 0;
     const ticking = setInterval(() => (tick += 1), 0);
     const startedIn: Array<[number, number]> = [];
-    const add = (id: number, urgent?: () => boolean) => turns.commit(async () => void startedIn.push([id, tick]), urgent);
+    const add = (id: number) => turns.commit(async () => void startedIn.push([id, tick]));
     return { startedIn, add, stop: () => clearInterval(ticking) };
   }
 
@@ -391,24 +361,6 @@ describe("CRM steps' store transactions", () => {
     try {
       await Promise.all([store.add(1), store.add(2)]);
       expect(store.startedIn.map(([id]) => id)).toEqual([1, 2]);
-      expect(new Set(store.startedIn.map(([, tick]) => tick)).size).toBe(1);
-    } finally {
-      store.stop();
-    }
-  });
-
-  it("go at once on a saturated thread when urgent (a lookup's contact that the call's first event waits for), with those gathered before, in one tick", async () => {
-    const { turns } = turnsOn(1, { gatherMax: 100 });
-    turns.webhookStarted();
-    turns.webhookStarted();
-    const store = transactions(turns);
-    try {
-      const first = store.add(1);
-      void store.add(2, () => false);
-      await settle();
-      expect(store.startedIn).toEqual([]);
-      await Promise.all([first, store.add(3, () => true)]);
-      expect(store.startedIn.map(([id]) => id)).toEqual([1, 2, 3]);
       expect(new Set(store.startedIn.map(([, tick]) => tick)).size).toBe(1);
     } finally {
       store.stop();

@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import { EventLoopLoad, type ThreadLoad } from './thread-load.ts';
-import { UrgentFirstQueue } from './urgent-first.ts';
 
 export interface WebhooksFirstSettings {
   /**
@@ -66,8 +65,7 @@ const MAX_CREDITS = 4;
  * the CRM takes a bounded share of the thread (its work waits, the contact comes in an `updated`
  * event, the log a little later), and catches up as soon as the webhooks pause or the load eases.
  * Its backlog is bounded: past `backlogMax` waiting steps, one starts per webhook answered.
- * Steps start in the order they came, but for urgent ones (a lookup whose call's first event waits
- * for it), which go first, the newest first (urgent-first.ts).
+ * Steps start in the order they came.
  */
 export class WebhooksFirst {
   private webhooks = 0;
@@ -78,7 +76,7 @@ export class WebhooksFirst {
   private credits = 0;
   /** Whether the thread was found saturated while webhooks queued, and has not eased (`easesAt`) nor seen them stop queuing since. */
   private saturated = false;
-  private readonly waiting = new UrgentFirstQueue();
+  private readonly waiting: Array<() => void> = [];
   private recheckTimer: NodeJS.Timeout | undefined;
   /** Store transactions of CRM steps waiting to go to the store together, and the timer that sends them. */
   private gathered: Array<() => void> = [];
@@ -111,15 +109,12 @@ export class WebhooksFirst {
     if (this.waiting.length > 0) this.admit();
   }
 
-  /**
-   * Runs a CRM step once its turn comes; `waited` tells it whether it waited for its turn (what it
-   * read before may be old). While `urgent` says so, it goes before the steps that are not.
-   */
-  async run<T>(step: (waited: boolean) => Promise<T>, urgent?: () => boolean): Promise<T> {
+  /** Runs a CRM step once its turn comes; `waited` tells it whether it waited for its turn (what it read before may be old). */
+  async run<T>(step: (waited: boolean) => Promise<T>): Promise<T> {
     if (this.waiting.length > 0 || !this.mayStart()) {
       this.counts.stepsRationed += 1;
       await new Promise<void>((resolve) => {
-        this.waiting.push(resolve, urgent);
+        this.waiting.push(resolve);
         this.armRecheck();
       });
       return step(true);
@@ -133,18 +128,16 @@ export class WebhooksFirst {
    * the thread has room, at once. On a saturated thread it waits, `gatherMs` at most, for the
    * others that come meanwhile, and they all go to the store in one tick: the store commits what
    * is queued together (one BEGIN…COMMIT, one disk sync), where each CRM answer, landing on its
-   * own, paid a commit and a sync of its own on the thread the webhooks wait for. An `urgent` one
-   * (a lookup's contact whose call's first event waits for it) goes at once, and those gathered
-   * with it, sharing its commit.
+   * own, paid a commit and a sync of its own on the thread the webhooks wait for.
    */
-  commit<T>(transaction: () => Promise<T>, urgent?: () => boolean): Promise<T> {
+  commit<T>(transaction: () => Promise<T>): Promise<T> {
     if (!this.rationed()) {
       this.counts.commitsAtOnce += 1;
       return transaction();
     }
     this.counts.commitsGathered += 1;
     const turn = new Promise<void>((resolve) => this.gathered.push(resolve));
-    if (this.gathered.length >= this.settings.gatherMax || urgent?.()) this.sendGathered();
+    if (this.gathered.length >= this.settings.gatherMax) this.sendGathered();
     else this.gatherTimer ??= setTimeout(() => this.sendGathered(), this.settings.gatherMs);
     return turn.then(transaction);
   }
@@ -174,7 +167,7 @@ export class WebhooksFirst {
   }
 
   private admit(): void {
-    while (this.waiting.length > 0 && this.mayStart()) this.waiting.resumeNext();
+    while (this.waiting.length > 0 && this.mayStart()) this.waiting.shift()!();
     if (this.waiting.length === 0) this.disarmRecheck();
   }
 
@@ -185,7 +178,7 @@ export class WebhooksFirst {
     this.recheckTimer = setInterval(() => {
       if (this.now() - this.floorSince >= this.settings.floorMs) {
         this.floorSince = this.now();
-        this.waiting.resumeNext();
+        this.waiting.shift()?.();
       }
       this.admit();
     }, this.settings.recheckMs);
