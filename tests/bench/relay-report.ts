@@ -488,6 +488,19 @@ the same code in both trees, 2.6 to 3.45 ms on main and 2.85 to 3.6 here): not t
 create refused before it was sent is still marked uncertain, so its next attempt asks the CRM
 first (a \`find_call_log\` for each of the few rows that fail before the CRM is held); a slow CRM's
 lookups still wait their 15 s deadline each, and only a CRM that times out counts as failing.
+Tried and reverted (branch s20-crm): a lookup whose call's first event still waited for it went
+first, the newest first, both for its turn on the thread and for its instance's four slots at the
+CRM; two calls from one number shared a lookup; an urgent lookup's contact committed without
+waiting for more transactions to gather. Traced at load 10 on the tree before, a lookup had its
+turn 371 ms and its CRM slot 1,756 ms after its webhook (medians), against the 300 ms hold: the
+slots, served in arrival order, were the wait. At load 10 to 18 the contact on the first event
+went 0.7 to 3.3 % (medians of five runs each); on a quiet machine (\`crm-load.ts --calls 300
+--warm-up 1000\`, three pairs alternately, load 2.0 to 2.5) it fell: 10 / 8 / 9 % before, 1 /
+3.7 / 1 % with it, every run with it below every run without, the log p50 577 to 667 ms against
+699 to 741, the webhooks' rate and the relay's CPU per call not told apart (1,256 to 1,428
+webhooks per second, 3.8 to 4.5 ms). Left: a burst's lookups outnumber what four slots at the CRM
+answer within a hold; a search for several numbers in one request (Vtiger's query takes \`IN\`)
+would need the connector's grammar to say how its matches map back to numbers.
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
