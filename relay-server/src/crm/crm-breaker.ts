@@ -74,10 +74,7 @@ export class CrmBreaker {
   admit(instanceUid: string): Admission {
     const circuit = this.circuits.get(instanceUid);
     if (!circuit?.open) return { kind: 'closed' };
-    if (circuit.probe !== 0 || this.now() < circuit.probeAt) {
-      circuit.held += 1;
-      return { kind: 'held' };
-    }
+    if (this.holdsStep(instanceUid)) return { kind: 'held' };
     circuit.probe = ++this.tickets;
     return { kind: 'probe', ticket: circuit.probe };
   }
