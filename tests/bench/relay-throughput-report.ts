@@ -882,12 +882,12 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   one call and first seq into a roster and a link (tested on a database of the schema before).
   \`fan-out-commit.ts\`, alternating with the tree before (load 10 to 11): the commit's log after 40
   calls 485 -> 28 KiB, after 200 2,527 -> 28 (it no longer grows with the history), the transaction's
-  CPU 5.7 -> 1.6 and 13.4 -> 1.1 ms. \`fan-out.ts --calls 40\`, 9 pairs alternating with the tree
-  before, the order reversed in the last three (load 5 to 13, rising and falling by the minute: the
-  other sessions' benches), ratios after / before at the median of the pairs: the relay's CPU per
-  call x0.83 (x0.66 to x1.29), the first socket's p50 x0.54 (x0.24 to x2.36), each socket's p50
-  x0.71 and p99 x0.64 (x0.37 to x4.2), the last socket's p99 x0.65; two pairs of the nine, run as the
-  load climbed from 7 to 12, went the other way. The one-agent path (\`webhook-cpu.ts --calls 2000\`,
+  CPU 5.7 -> 1.6 and 13.4 -> 1.1 ms. \`fan-out.ts --calls 40\`, 11 pairs alternating with the tree
+  before, the order reversed in three (load 5 to 13, rising and falling by the minute: the other
+  sessions' benches), ratios after / before at the median of the pairs (lower in how many): the
+  relay's CPU per call x0.83 (x0.66 to x1.31; 8 of 11), the first socket's p50 x0.57 (x0.24 to
+  x2.36; 9), each socket's p50 x0.78 (8) and p99 x0.64 (x0.37 to x4.2; 8), the last socket's p99
+  x0.80 (8), the provider's reply p50 x0.50 (9): at that load a run's p99 is one or two slow calls. The one-agent path (\`webhook-cpu.ts --calls 2000\`,
   2 pairs, load 9 to 11): the relay's CPU per new call x0.81 and x0.94, per update x0.72 and x0.83
   (the forwarder's own per new call x0.94 and x0.77 between the runs of a pair): a new call reads
   its links (none) and links one row, as it inserted one. PostgreSQL keeps a row per agent, written

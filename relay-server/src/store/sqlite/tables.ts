@@ -396,11 +396,11 @@ export class SqliteTables implements Synchronous<StoreTables> {
     this.keepWhileNoOtherCommit();
     const firstSeq = this.lastCallSeq() + 1;
     if (this.linked?.callId !== id || this.linked.firstSeq !== firstSeq) this.linked = { callId: id, firstSeq, agentIds: new Set() };
-    const linked = new Set(this.statements.linkedShortIds.all(id));
+    const already = new Set(this.statements.linkedShortIds.all(id));
     const added = new Map<number, string>();
     for (const agentId of agentIds) {
       const { shortId } = this.keptAgent(agentId);
-      if (!linked.has(shortId)) added.set(shortId, agentId);
+      if (!already.has(shortId)) added.set(shortId, agentId);
     }
     if (added.size === 0) return;
     this.statements.linkRoster.run(id, this.rosterOf([...added.keys()].sort((a, b) => a - b)), firstSeq);
