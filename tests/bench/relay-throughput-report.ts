@@ -866,6 +866,33 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   hand-over per agent 4.7, the socket's checks 3.8, the queue's turns 2.9 and its clock 0.6), the
   links 7.3, the COMMIT 2.3, the sync's thread 1.9, the collector 1.0; the relay's main thread per
   call 14.8 ms in user mode and 12.3 in the kernel (\`/proc\`, 40 calls, load 14).
+- **A call's agents linked by one row, to a roster.** An incoming call to 1,000 agents put 1,000
+  links into their agents' places of call_agents' key before its COMMIT (8 to 11 ms of the time
+  before the first send at load 9 to 16, above), and the commit rewrote one page per agent of that
+  index once the history spanned more pages than there are agents. SQLite now stores the agents a
+  call is linked to at once as a roster (\`rosters\`, its members in \`roster_members\`), stored once and
+  shared by every call linked to the same agents (a team's calls, an agent's own), found again by its
+  members (kept in memory under the kept agents' rules); the call links to it by one row
+  (\`call_links\`: the call, the roster, the seq its agents' first event is). \`call_agents\` is a view
+  of the same columns, and the reads through it keep their plans: a walk of the call events looks
+  each one's links up by the call, then the member by (roster, agent); an agent's call list merges
+  the pages of its rosters (one per team it had calls through, one for its own number); its newest
+  link is the newest of its rosters'. A member removed sets its roster's members NULL, so an agent
+  given its short id later is never found in it (tested). A migration turns each group of links of
+  one call and first seq into a roster and a link (tested on a database of the schema before).
+  \`fan-out-commit.ts\`, alternating with the tree before (load 10 to 11): the commit's log after 40
+  calls 485 -> 28 KiB, after 200 2,527 -> 28 (it no longer grows with the history), the transaction's
+  CPU 5.7 -> 1.6 and 13.4 -> 1.1 ms. \`fan-out.ts --calls 40\`, 11 pairs alternating with the tree
+  before, the order reversed in three (load 5 to 13, rising and falling by the minute: the other
+  sessions' benches), ratios after / before at the median of the pairs (lower in how many): the
+  relay's CPU per call x0.83 (x0.66 to x1.31; 8 of 11), the first socket's p50 x0.57 (x0.24 to
+  x2.36; 9), each socket's p50 x0.78 (8) and p99 x0.64 (x0.37 to x4.2; 8), the last socket's p99
+  x0.80 (8), the provider's reply p50 x0.50 (9): at that load a run's p99 is one or two slow calls. The one-agent path (\`webhook-cpu.ts --calls 2000\`,
+  2 pairs, load 9 to 11): the relay's CPU per new call x0.81 and x0.94, per update x0.72 and x0.83
+  (the forwarder's own per new call x0.94 and x0.77 between the runs of a pair): a new call reads
+  its links (none) and links one row, as it inserted one. PostgreSQL keeps a row per agent, written
+  by one statement a round trip away (not measured here). Left: an agent whose team changed often
+  has as many rosters, each a page to merge when its calls are listed.
 - **A PostgreSQL relay's webhook: its round trips.** Where a new call's webhook went on
   PostgreSQL (a driver outside the tree: one relay process, 300 new-call webhooks from 16 senders
   after 40 of warm-up, the relay's pg queries counted in it, the PostgreSQL server's processes'

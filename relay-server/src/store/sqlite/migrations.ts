@@ -250,4 +250,46 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE call_events_by_seq RENAME TO call_events;
   CREATE INDEX call_events_by_call ON call_events (call_id);
   `,
+  // Issue 13: a call's agents linked by one row, not one per agent. An incoming call routed to 1,000
+  // agents put 1,000 links into their agents' places of call_agents' key: some 1,000 B-tree inserts
+  // scattered over the index before the COMMIT, and its pages in the log, all before any agent could
+  // hear of the call. Now the agents a call is linked to at once are a roster, stored once (its
+  // members: one roster_members row each) and shared by every call linked to the same agents; a call
+  // links to a roster by one row (call_links), with the seq its agents' first event is. call_agents
+  // is a view of the same columns as the table was. A roster's `members` (its short ids, ascending,
+  // joined by commas) finds it again; when a member is removed it is set NULL, so that an agent given
+  // that short id later is not found a member of calls it never had.
+  `
+  CREATE TABLE rosters (
+    id INTEGER PRIMARY KEY,
+    members TEXT
+  );
+  CREATE UNIQUE INDEX rosters_by_members ON rosters (members);
+  CREATE TABLE roster_members (
+    agent_short_id INTEGER NOT NULL REFERENCES agents (short_id) ON DELETE CASCADE,
+    roster_id INTEGER NOT NULL REFERENCES rosters (id),
+    PRIMARY KEY (agent_short_id, roster_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX roster_members_by_roster ON roster_members (roster_id);
+  CREATE TRIGGER roster_member_removed AFTER DELETE ON roster_members
+    BEGIN UPDATE rosters SET members = NULL WHERE id = OLD.roster_id; END;
+  CREATE TABLE call_links (
+    call_id INTEGER NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+    roster_id INTEGER NOT NULL REFERENCES rosters (id),
+    first_seq INTEGER NOT NULL,
+    PRIMARY KEY (call_id, roster_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX call_links_by_roster ON call_links (roster_id, call_id);
+
+  CREATE TABLE link_groups AS
+    SELECT call_id, first_seq, group_concat(agent_short_id, ',' ORDER BY agent_short_id) AS members FROM call_agents GROUP BY call_id, first_seq;
+  INSERT INTO rosters (members) SELECT DISTINCT members FROM link_groups ORDER BY members;
+  INSERT INTO call_links (call_id, roster_id, first_seq) SELECT g.call_id, r.id, g.first_seq FROM link_groups g JOIN rosters r ON r.members = g.members;
+  INSERT OR IGNORE INTO roster_members (agent_short_id, roster_id)
+    SELECT ca.agent_short_id, cl.roster_id FROM call_agents ca JOIN call_links cl ON cl.call_id = ca.call_id AND cl.first_seq = ca.first_seq;
+  DROP TABLE link_groups;
+  DROP TABLE call_agents;
+  CREATE VIEW call_agents AS
+    SELECT rm.agent_short_id, cl.call_id, cl.first_seq FROM call_links cl JOIN roster_members rm ON rm.roster_id = cl.roster_id;
+  `,
 ];

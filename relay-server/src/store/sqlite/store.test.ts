@@ -398,4 +398,88 @@ describe('call events stored once', () => {
     expect(rows('SELECT name FROM sqlite_sequence ORDER BY name')).toEqual([['calls']]);
     expect(rows(`SELECT sql FROM sqlite_schema WHERE name = 'call_events'`)).toEqual([[expect.not.stringMatching(/AUTOINCREMENT/)]]);
   });
+
+  describe("a call's agents linked through a roster", () => {
+    it('writes one link row per call whatever its agents, the roster stored once for every call to the same agents (issue 13)', async () => {
+      const team = Array.from({ length: 50 }, (_, i) => `ag_${String(i).padStart(2, '0')}`);
+      const store = await storeWithAgents(...team);
+      await newCall(store, 'CA1', team);
+      await newCall(store, 'CA2', [...team].reverse());
+      expect(await store.agentIdsOfCall(2)).toEqual(team);
+      expect((await store.eventsAfter('ag_49', 0, 10)).map((e) => [e.seq, e.kind])).toEqual([[1, 'created'], [2, 'created']]);
+      await store.close();
+      expect(rows('SELECT call_id, roster_id FROM call_links ORDER BY call_id')).toEqual([[1, 1], [2, 1]]);
+      expect(rows('SELECT count(*) FROM rosters')).toEqual([[1]]);
+      expect(rows('SELECT count(*) FROM roster_members')).toEqual([[50]]);
+    });
+
+    it("lists an agent's calls newest first across its rosters, paged", async () => {
+      const store = await storeWithAgents('ada', 'bob');
+      // Ada alone, then with Bob, in turn: two rosters of hers.
+      for (let n = 1; n <= 6; n++) await newCall(store, `CA${n}`, n % 2 ? ['ada'] : ['ada', 'bob']);
+      const ids = async (agentId: string, query: { limit: number; before?: number }) => (await store.listCalls(agentId, query)).map((c) => c.call_id);
+      expect(await ids('ada', { limit: 4 })).toEqual(['CA6', 'CA5', 'CA4', 'CA3']);
+      expect(await ids('ada', { limit: 4, before: 3 })).toEqual(['CA2', 'CA1']);
+      expect(await ids('bob', { limit: 10 })).toEqual(['CA6', 'CA4', 'CA2']);
+      expect(await ids('nobody', { limit: 10 })).toEqual([]);
+      await store.close();
+    });
+
+    it('links an agent given the short id of a removed one to none of its calls, nor through its rosters', async () => {
+      let store = await storeWithAgents('ada', 'bob', 'cy');
+      await newCall(store, 'CA1', ['ada', 'bob', 'cy']);
+      // Cy had the largest short id: Dan, added next, is given it again.
+      expect(await store.removeAgent('cy')).toBe(true);
+      await store.addAgent(agent('dan'));
+      await newCall(store, 'CA2', ['ada', 'bob', 'dan']);
+      await store.close();
+      // Read afresh too: nothing kept.
+      store = await openSqliteStore(file);
+      try {
+        expect(await store.agentIdsOfCall(1)).toEqual(['ada', 'bob']);
+        expect(await store.agentIdsOfCall(2)).toEqual(['ada', 'bob', 'dan']);
+        expect(await store.callFor('dan', 1)).toBeUndefined();
+        expect((await store.listCalls('dan', { limit: 10 })).map((c) => c.call_id)).toEqual(['CA2']);
+        expect((await store.eventsAfter('dan', 0, 10)).map((e) => [e.seq, JSON.parse(e.call).call_id])).toEqual([[2, 'CA2']]);
+      } finally {
+        await store.close();
+      }
+      expect(rows(`SELECT short_id FROM agents WHERE id = 'dan'`)).toEqual([[3]]);
+    });
+
+    it("migrates a database of per-agent links: each call's agents, their first seqs, call lists and replay kept", async () => {
+      // The schema before rosters (9 migrations): CA1 for Ada and Bob (seq 1, then updated at 2), Cy added to it at 3; CA2 for Ada alone (seq 4).
+      const old = new Database(file);
+      for (const migration of MIGRATIONS.slice(0, 9)) old.exec(migration);
+      old.pragma('user_version = 9');
+      for (const id of ['ada', 'bob', 'cy']) old.exec(`INSERT INTO agents (id, name, number, token_hash, created_at) VALUES ('${id}', '${id}', '+14155550111', 'h-${id}', '${T(0)}')`);
+      old.exec(`INSERT INTO instances (uid, agent_id, local_id, connector, config, secret, created_at, updated_at) VALUES ('in_1', 'ada', 'main', 'twilio', '{}', 's', '${T(0)}', '${T(0)}')`);
+      old.exec(`INSERT INTO calls (instance_uid, call_id, status, created_at, updated_at) VALUES ('in_1', 'CA1', 'ringing', '${T(1)}', '${T(1)}'), ('in_1', 'CA2', 'ringing', '${T(2)}', '${T(2)}')`);
+      old.exec(`INSERT INTO call_agents (agent_short_id, call_id, first_seq) VALUES (1, 1, 1), (2, 1, 1), (3, 1, 3), (1, 2, 4)`);
+      old.exec(`INSERT INTO call_events (seq, call_id, audience, call, created_at) VALUES
+        (1, 1, 1, '{"n":1}', '${T(1)}'), (2, 1, 0, '{"n":2}', '${T(1)}'), (3, 1, 1, '{"n":3}', '${T(1)}'), (4, 2, 1, '{"n":4}', '${T(2)}')`);
+      old.close();
+      const store = await openSqliteStore(file);
+      try {
+        const replay = async (agentId: string) => (await store.eventsAfter(agentId, 0, 10)).map((e) => [e.seq, e.prevSeq, e.kind, e.call]);
+        expect(await replay('ada')).toEqual([[1, 0, 'created', '{"n":1}'], [2, 1, 'updated', '{"n":2}'], [4, 2, 'created', '{"n":4}']]);
+        expect(await replay('bob')).toEqual([[1, 0, 'created', '{"n":1}'], [2, 1, 'updated', '{"n":2}']]);
+        expect(await replay('cy')).toEqual([[3, 0, 'created', '{"n":3}']]);
+        expect([await store.lastSeq('ada'), await store.lastSeq('bob'), await store.lastSeq('cy')]).toEqual([4, 2, 3]);
+        expect(await store.agentIdsOfCall(1)).toEqual(['ada', 'bob', 'cy']);
+        expect((await store.listCalls('ada', { limit: 10 })).map((c) => c.call_id)).toEqual(['CA2', 'CA1']);
+        expect(await store.callFor('bob', 2)).toBeUndefined();
+        // Linked again to the same agents, a call reuses the roster the migration made.
+        const call = (await store.callById(1))!;
+        const ended = await store.transaction(async (tx) => tx.appendEvents(updated(await tx.agentIdsOfCall(1)), call, T(3)));
+        expect(ended.map((e) => [e.agentId, e.seq, e.prevSeq])).toEqual([['ada', 5, 4], ['bob', 5, 2], ['cy', 5, 3]]);
+        await newCall(store, 'CA3', ['bob', 'ada']);
+      } finally {
+        await store.close();
+      }
+      expect(rows('SELECT members FROM rosters ORDER BY id')).toEqual([['1'], ['1,2'], ['3']]);
+      expect(rows('SELECT call_id, roster_id, first_seq FROM call_links ORDER BY call_id, roster_id')).toEqual([[1, 2, 1], [1, 3, 3], [2, 1, 4], [3, 2, 6]]);
+      expect(rows(`SELECT type FROM sqlite_schema WHERE name = 'call_agents'`)).toEqual([['view']]);
+    });
+  });
 });

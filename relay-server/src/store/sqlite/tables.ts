@@ -50,6 +50,8 @@ import { KeptWhileDirectoryUnchanged } from './kept-reads.ts';
 export const NUMBERS_KEPT = 16;
 /** Instances kept: the few a relay's providers post to, not every agent's. */
 export const INSTANCES_KEPT = 64;
+/** Rosters kept by their members: a relay's teams, and a few agents' own numbers. */
+export const ROSTERS_KEPT = 64;
 
 /**
  * The per-agent rows (call_agents, events) name their agent by its short id (see MIGRATIONS): the
@@ -109,6 +111,8 @@ export class SqliteTables implements Synchronous<StoreTables> {
   private readonly keptAgents = new Map<string, KeptAgent>();
   /** The last seq given to a call event, kept under the same rules as the agents. */
   private keptCallSeq: number | undefined;
+  /** Rosters by their members (`linkAgents`), kept under the same rules as the agents. */
+  private readonly keptRosters = new Map<string, number>();
   /** The links `linkAgents` made last: the agents whose `created` the next call event may be. */
   private linked: { callId: number; firstSeq: number; agentIds: Set<string> } | undefined;
   private keptVersion: number | undefined;
@@ -199,23 +203,34 @@ export class SqliteTables implements Synchronous<StoreTables> {
         `SELECT a.id AS agent_id FROM call_agents ca JOIN calls c ON c.id = ca.call_id JOIN agents a ON a.short_id = ca.agent_short_id
          WHERE c.instance_uid = ? AND c.call_id = ? ORDER BY a.created_at, a.id`,
       ),
-      // Driven by call_agents' primary key, so an agent's page costs the same however many calls others have.
-      listCalls: db.prepare<Record<string, unknown>, CallRow>(
-        `${CALL_SELECT} JOIN call_agents ca ON ca.call_id = c.id
-         WHERE ca.agent_short_id = (SELECT short_id FROM agents WHERE id = @agentId)
+      // One roster's calls, driven by call_links_by_roster, so a page costs the same however many calls
+      // others have; an agent's page merges those of its rosters (`listCalls`).
+      listCallsOfRoster: db.prepare<Record<string, unknown>, CallRow>(
+        `${CALL_SELECT} JOIN call_links cl ON cl.call_id = c.id
+         WHERE cl.roster_id = @rosterId
            AND (@number IS NULL OR c.from_number = @number OR c.to_number = @number OR c.user_number = @number)
            AND (@direction IS NULL OR c.direction = @direction)
            AND (@since IS NULL OR c.created_at >= @since)
            AND (@until IS NULL OR c.created_at < @until)
-           AND (@before IS NULL OR ca.call_id < @before)
-         ORDER BY ca.call_id DESC LIMIT @limit`,
+           AND (@before IS NULL OR cl.call_id < @before)
+         ORDER BY cl.call_id DESC LIMIT @limit`,
       ),
-      linkAgent: db.prepare<[number, number, number]>(`INSERT OR IGNORE INTO call_agents (agent_short_id, call_id, first_seq) VALUES (?, ?, ?)`),
+      rostersOf: db.prepare<[number], number>(`SELECT roster_id FROM roster_members WHERE agent_short_id = ?`).pluck(),
+      rosterWithMembers: db.prepare<[string], number>(`SELECT id FROM rosters WHERE members = ?`).pluck(),
+      insertRoster: db.prepare<[string]>(`INSERT INTO rosters (members) VALUES (?)`),
+      insertRosterMember: db.prepare<[number, number]>(`INSERT INTO roster_members (agent_short_id, roster_id) VALUES (?, ?)`),
+      linkRoster: db.prepare<[number, number, number]>(`INSERT INTO call_links (call_id, roster_id, first_seq) VALUES (?, ?, ?)`),
+      linkedShortIds: db.prepare<[number], number>(`SELECT agent_short_id FROM call_agents WHERE call_id = ?`).pluck(),
       linkCount: db.prepare<[number], number>(`SELECT count(*) FROM call_agents WHERE call_id = ?`).pluck(),
       shortIdOf: db.prepare<[string], number>(`SELECT short_id FROM agents WHERE id = ?`).pluck(),
       // An agent's seq is read through its links, not kept in its agents row (see MIGRATIONS).
       // Its newest link's first event: a floor under its last seq, most of the time its last created.
-      newestLinkStart: db.prepare<[number], number>(`SELECT first_seq FROM call_agents WHERE agent_short_id = ? ORDER BY call_id DESC LIMIT 1`).pluck(),
+      // The newest link of each of the agent's rosters (call_links_by_roster), then the newest of those.
+      newestLinkStart: db.prepare<[number], number>(
+        `SELECT cl.first_seq FROM roster_members rm JOIN call_links cl
+           ON cl.call_id = (SELECT max(call_id) FROM call_links WHERE roster_id = rm.roster_id) AND cl.roster_id = rm.roster_id
+         WHERE rm.agent_short_id = ? ORDER BY cl.call_id DESC LIMIT 1`,
+      ).pluck(),
       lastSeenWalking: db.prepare<[number, number], number>(
         `SELECT e.seq FROM call_events e CROSS JOIN call_agents ca WHERE e.seq >= ? AND ca.agent_short_id = ? AND ${SEEN_THROUGH_LINK} ORDER BY e.seq DESC LIMIT 1`,
       ).pluck(),
@@ -251,6 +266,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
     this.agentsByNumber.forget();
     this.instancesWithOwner.forget();
     this.keptAgents.clear();
+    this.keptRosters.clear();
     this.keptCallSeq = undefined;
     this.linked = undefined;
   };
@@ -270,7 +286,9 @@ export class SqliteTables implements Synchronous<StoreTables> {
 
   removeAgent(id: string): boolean {
     // Its links and its per-agent events go with it: an agent of the same id added again sees none of them.
+    // Its rosters no longer have the members they are found by (see MIGRATIONS).
     this.keptAgents.delete(id);
+    this.keptRosters.clear();
     return this.statements.removeAgent.run(id).changes > 0;
   }
 
@@ -368,29 +386,53 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   /**
-   * A statement per agent: better-sqlite3 runs one in about a microsecond, in-process, and one
-   * INSERT ... SELECT FROM json_each for 1,000 agents measured slower (issue 13; PostgreSQL, a
-   * round trip away, links them in one). A new link starts at the next call event's seq: the
-   * `created` its agent is told of next (`appendEvents`).
+   * One row, whatever the agents: the call linked to the roster of the agents not yet linked to it
+   * (issue 13: a row per agent, 1,000 for a team's call, were most of its transaction before any
+   * agent heard of it). A new link starts at the next call event's seq: the `created` its agent is
+   * told of next (`appendEvents`).
    */
   linkAgents(agentIds: readonly string[], id: number): void {
     if (agentIds.length === 0) return;
     this.keepWhileNoOtherCommit();
     const firstSeq = this.lastCallSeq() + 1;
     if (this.linked?.callId !== id || this.linked.firstSeq !== firstSeq) this.linked = { callId: id, firstSeq, agentIds: new Set() };
+    const already = new Set(this.statements.linkedShortIds.all(id));
+    const added = new Map<number, string>();
     for (const agentId of agentIds) {
-      if (this.statements.linkAgent.run(this.keptAgent(agentId).shortId, id, firstSeq).changes > 0) this.linked.agentIds.add(agentId);
+      const { shortId } = this.keptAgent(agentId);
+      if (!already.has(shortId)) added.set(shortId, agentId);
     }
+    if (added.size === 0) return;
+    this.statements.linkRoster.run(id, this.rosterOf([...added.keys()].sort((a, b) => a - b)), firstSeq);
+    for (const agentId of added.values()) this.linked.agentIds.add(agentId);
   }
+
+  /** The roster of these agents (short ids, ascending): kept, read, or stored now. */
+  private readonly rosterOf = (shortIds: readonly number[]): number => {
+    const members = shortIds.join(',');
+    let id = this.keptRosters.get(members) ?? this.statements.rosterWithMembers.get(members);
+    if (id === undefined) {
+      id = Number(this.statements.insertRoster.run(members).lastInsertRowid);
+      for (const shortId of shortIds) this.statements.insertRosterMember.run(shortId, id);
+    }
+    // Rosters of one agent come and go with the calls to agents' own numbers: kept a few at a time.
+    if (this.keptRosters.size >= ROSTERS_KEPT) this.keptRosters.clear();
+    this.keptRosters.set(members, id);
+    return id;
+  };
 
   callFor(agentId: string, id: number): Call | undefined {
     const row = this.statements.callForAgent.get(id, agentId);
     return row && toCall(row);
   }
 
+  /** The newest of each roster's page of calls the agent is in: an agent is linked to a call through one roster at most. */
   listCalls(agentId: string, query: CallQuery): Call[] {
-    const params = { number: null, direction: null, since: null, until: null, before: null, ...query, agentId };
-    return this.statements.listCalls.all(params).map(toCall);
+    const shortId = this.statements.shortIdOf.get(agentId);
+    if (shortId === undefined) return [];
+    const params = { number: null, direction: null, since: null, until: null, before: null, ...query };
+    const rows = this.statements.rostersOf.all(shortId).flatMap((rosterId) => this.statements.listCallsOfRoster.all({ ...params, rosterId }));
+    return rows.sort((a, b) => b.id - a.id).slice(0, query.limit).map(toCall);
   }
 
   setCallNotes(id: number, notes: Required<CallNotes>, at: string): void {
@@ -493,6 +535,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
     const version = this.statements.dataVersion.get()!;
     if (version === this.keptVersion) return;
     this.keptAgents.clear();
+    this.keptRosters.clear();
     this.keptCallSeq = undefined;
     this.linked = undefined;
     this.keptVersion = version;
