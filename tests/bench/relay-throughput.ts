@@ -216,7 +216,7 @@ export async function benchFanOutAlone(options: { agents: number; calls: number;
   return { ...figures, profile: selfTimeByFunction(readRelayProfile(options.profileDir, pid), window, 30) };
 }
 
-type WebhookCpuFigures = { newCalls: Throughput; updates: Throughput; unloadedPushMs?: Percentiles };
+type WebhookCpuFigures = { newCalls: Throughput; updates: Throughput; unloadedPushMs?: Percentiles; /** With `jit`: the relay's whole run, start-up and warm-ups included. */ jit?: JitCounts };
 
 export interface WebhookCpuRound {
   forwarder: WebhookCpuFigures;
@@ -246,7 +246,10 @@ export async function benchWebhookCpu(options: { rounds: number; calls: number; 
   for (let round = 1; round <= options.rounds; round++) {
     const forwarderTarget = await startForwarder(0);
     const forwarder = await stopAfter(forwarderTarget, () => phases(forwarderTarget));
-    const relay = await withRelay(options.jit ? { jitTrace: true } : {}, phases);
+    const relay = await withRelay(options.jit ? { jitTrace: true } : {}, async (target) => {
+      const figures = await phases(target);
+      return target.jitTrace ? { ...figures, jit: countJit(target.jitTrace) } : figures;
+    });
     rounds.push({ forwarder, relay });
     console.log(`webhook cpu round ${round}`, JSON.stringify({ forwarder: cpuSummary(forwarder), relay: cpuSummary(relay) }));
   }
