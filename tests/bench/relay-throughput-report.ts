@@ -463,9 +463,12 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   0.08 in both). Left, of the some 50 compiles in the measured new calls: Node's stream, HTTP
   and event functions (about 30), thrown away ("wrong map") when the phase before ends and its
   16 keep-alive connections and the agent's WebSocket close (\`destroy\` called with a socket or
-  ws's receiver where the phase destroyed only requests) and new ones open, then the relay's
-  functions they were inlined into; and the relay's functions that the warm-up's first updates
-  invalidated ("code dependencies": \`insertCall\`, \`newCall\`, a field of the call taking a new
+  ws's receiver where the phase destroyed only requests) and new ones open, then the functions
+  they had been inlined into, and what those had inlined, compiled on its own (some 20 of the
+  phase's compiles are the first of functions such as \`IncomingMessage\`, \`runReads\` or
+  \`fanOut\`, which the warm-up's 4,000 webhooks ran inlined; with \`--no-memory-reducer\`, no
+  full collection between the phases, 52 compiles as without); and the relay's functions that
+  the warm-up's first updates invalidated ("code dependencies": \`insertCall\`, \`newCall\`, a field of the call taking a new
   type), which only new calls run again. The sockets have one map when they connect
   (\`%DebugPrint\` on every connection, every phase); why the same Node functions deopt again at
   the next turnover was not found (\`--trace-generalization\` aborts V8 on baseline frames, and
