@@ -456,11 +456,12 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   warm-up). Against main's tree alternately (\`webhook-cpu.ts --calls 2000\`): with \`--jit\`, two
   pairs at load 10.4 to 12.5, the measured new calls' compiles 58 and 62 -> 51 and 52, their
   deopts 1 and 1 -> 0 and 0, the whole run's deopts of the renderer and \`ingestWebhook\` 8 and 9
-  -> 3 and 3; without, three pairs at load 7.8 to 9.9, the relay's other threads per new call
-  0.200, 0.175, 0.175 -> 0.150, 0.155, 0.145 ms, its CPU per new call 0.635, 0.515, 0.515 ->
-  0.48, 0.50, 0.45 (the forwarder's own x1.76, x1.04, x1.11 between the runs of a pair); per
-  update not told apart (0.45, 0.355, 0.35 -> 0.39, 0.385, 0.335 ms, the other threads 0.07 to
-  0.08 in both). Left, of the some 50 compiles in the measured new calls: Node's stream, HTTP
+  -> 3 and 3; without, five pairs at load 7.6 to 9.9, the relay's other threads per new call
+  0.200, 0.175, 0.175, 0.185, 0.180 -> 0.150, 0.155, 0.145, 0.140, 0.150 ms, its CPU per new
+  call 0.635, 0.515, 0.515, 0.555, 0.585 -> 0.48, 0.50, 0.45, 0.455, 0.51 (the forwarder's own
+  x1.76, x1.04, x1.11, x0.68, x0.81 between the runs of a pair); per update not told apart
+  (0.45, 0.355, 0.35, 0.32, 0.445 -> 0.39, 0.385, 0.335, 0.29, 0.33 ms, the other threads 0.06
+  to 0.08 in both). Left, of the some 50 compiles in the measured new calls: Node's stream, HTTP
   and event functions (about 30), thrown away ("wrong map") when the phase before ends and its
   16 keep-alive connections and the agent's WebSocket close (\`destroy\` called with a socket or
   ws's receiver where the phase destroyed only requests) and new ones open, then the functions
