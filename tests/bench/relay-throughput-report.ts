@@ -461,7 +461,16 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   call 0.635, 0.515, 0.515, 0.555, 0.585 -> 0.48, 0.50, 0.45, 0.455, 0.51 (the forwarder's own
   x1.76, x1.04, x1.11, x0.68, x0.81 between the runs of a pair); per update not told apart
   (0.45, 0.355, 0.35, 0.32, 0.445 -> 0.39, 0.385, 0.335, 0.29, 0.33 ms, the other threads 0.06
-  to 0.08 in both). Left, of the some 50 compiles in the measured new calls: Node's stream, HTTP
+  to 0.08 in both). \`ingestWebhook\`, the largest of the relay's compiles, was thrown away late
+  in the warm-up's updates ("wrong map" on \`recorded.agents\`, spread from the store's array,
+  whose elements kind follows the tier of the code that built it) and compiled again in the
+  measured new calls; \`recordCall\` now pushes the call's agents into an array of its own.
+  Against the tree before it alternately: with \`--jit\` (two pairs, load 8.4 to 10.8) its
+  deopts in the whole run 2 and 2 -> 1 and 1, its compiles in the measured new calls 1 and 1 ->
+  0 and 0; without (three pairs, load 7.9 to 10.9) the relay's other threads per new call 0.185,
+  0.155, 0.150 -> 0.155, 0.110, 0.130 ms, its CPU per new call 0.70, 0.505, 0.485 -> 0.585,
+  0.375, 0.445 (the forwarder's own x0.86, x1.09, x0.96), per update 0.505, 0.37, 0.325 -> 0.49,
+  0.26, 0.31. Left, of the some 50 compiles in the measured new calls: Node's stream, HTTP
   and event functions (about 30), thrown away ("wrong map") when the phase before ends and its
   16 keep-alive connections and the agent's WebSocket close (\`destroy\` called with a socket or
   ws's receiver where the phase destroyed only requests) and new ones open, then the functions
