@@ -452,7 +452,8 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   compiled three times in a run, once more inside the measured new calls, whose only deopt of
   the relay's own code was the renderer's. It now pushes and appends (\`reply.jit.test.ts\`:
   Twilio's replies rendered in runs of each kind, 10 deopts in the renderer's code before, none
-  after), and so does the log's masked hook path (the same map then join, deopted in the
+  after; the one it may still take, once, is on the plans' header lists, one header or none, an
+  array of each elements kind), and so does the log's masked hook path (the same map then join, deopted in the
   warm-up). Against main's tree alternately (\`webhook-cpu.ts --calls 2000\`): with \`--jit\`, two
   pairs at load 10.4 to 12.5, the measured new calls' compiles 58 and 62 -> 51 and 52, their
   deopts 1 and 1 -> 0 and 0, the whole run's deopts of the renderer and \`ingestWebhook\` 8 and 9
