@@ -77,7 +77,10 @@ export function hookPathForLog(path: string): string {
   const segments = path.split('/');
   const first = segments.findIndex((segment) => segment !== '');
   if (segments[first]?.toLowerCase() !== 'hooks') return path;
-  return segments.map((segment, i) => (i <= first || shownInLog(segment) ? segment : '***')).join('/');
+  // Appended, not mapped and joined: the optimised join deopted on the array the builtin map makes (shared/src/runtime/reply.ts, issue 13).
+  let shown = segments[0]!;
+  for (let i = 1; i < segments.length; i++) shown += `/${i <= first || shownInLog(segments[i]!) ? segments[i] : '***'}`;
+  return shown;
 }
 
 /** A module function, not a closure per line: tsx's keepNames costs a `defineProperty` per named closure made (issue 13). */

@@ -442,7 +442,50 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   the phases. Not tried, since the collector is 2 % of the workers' samples: the
   nursery's size (measured and left above). Left: Node's stream and HTTP functions deopted at
   each phase's start (the forwarder's too); the reply's renderer (\`shared/src/runtime/reply.ts\`),
-  which deopts on the dialled copies' scope and compiles large.
+  which deopted at each phase's start (below).
+- **The JIT's churn per phase, by function.** \`webhook-cpu.ts --jit\` runs the relay under
+  \`--trace-opt --trace-deopt\` and counts each measured phase's TurboFan compiles and deopts by
+  function, and the whole run's (\`tests/bench/jit-trace.ts\`). The reply's renderer did not deopt
+  on its scopes: its lists came from \`Array.prototype.map\`, which builds a holey array in
+  optimised code and a packed one in the builtin, and the optimised \`join\` and \`filter\` after it
+  were thrown away ("wrong map") whenever the array came from the other tier: \`xmlElement\`
+  compiled three times in a run, once more inside the measured new calls, whose only deopt of
+  the relay's own code was the renderer's. It now pushes and appends (\`reply.jit.test.ts\`:
+  Twilio's replies rendered in runs of each kind, 10 deopts in the renderer's code before, none
+  after; the one it may still take, once, is on the plans' header lists, one header or none, an
+  array of each elements kind), and so does the log's masked hook path (the same map then join, deopted in the
+  warm-up). Against main's tree alternately (\`webhook-cpu.ts --calls 2000\`): with \`--jit\`, two
+  pairs at load 10.4 to 12.5, the measured new calls' compiles 58 and 62 -> 51 and 52, their
+  deopts 1 and 1 -> 0 and 0, the whole run's deopts of the renderer and \`ingestWebhook\` 8 and 9
+  -> 3 and 3; without, five pairs at load 7.6 to 9.9, the relay's other threads per new call
+  0.200, 0.175, 0.175, 0.185, 0.180 -> 0.150, 0.155, 0.145, 0.140, 0.150 ms, its CPU per new
+  call 0.635, 0.515, 0.515, 0.555, 0.585 -> 0.48, 0.50, 0.45, 0.455, 0.51 (the forwarder's own
+  x1.76, x1.04, x1.11, x0.68, x0.81 between the runs of a pair); per update not told apart
+  (0.45, 0.355, 0.35, 0.32, 0.445 -> 0.39, 0.385, 0.335, 0.29, 0.33 ms, the other threads 0.06
+  to 0.08 in both). \`ingestWebhook\`, the largest of the relay's compiles, was thrown away late
+  in the warm-up's updates ("wrong map" on \`recorded.agents\`, spread from the store's array,
+  whose elements kind follows the tier of the code that built it) and compiled again in the
+  measured new calls; \`recordCall\` now pushes the call's agents into an array of its own.
+  Against the tree before it alternately: with \`--jit\` (two pairs, load 8.4 to 10.8) its
+  deopts in the whole run 2 and 2 -> 1 and 1, its compiles in the measured new calls 1 and 1 ->
+  0 and 0; without (three pairs, load 7.9 to 10.9) the relay's other threads per new call 0.185,
+  0.155, 0.150 -> 0.155, 0.110, 0.130 ms, its CPU per new call 0.70, 0.505, 0.485 -> 0.585,
+  0.375, 0.445 (the forwarder's own x0.86, x1.09, x0.96), per update 0.505, 0.37, 0.325 -> 0.49,
+  0.26, 0.31. Left, of the some 50 compiles in the measured new calls: Node's stream, HTTP
+  and event functions (about 30), thrown away ("wrong map") when the phase before ends and its
+  16 keep-alive connections and the agent's WebSocket close (\`destroy\` called with a socket or
+  ws's receiver where the phase destroyed only requests) and new ones open, then the functions
+  they had been inlined into, and what those had inlined, compiled on its own (some 20 of the
+  phase's compiles are the first of functions such as \`IncomingMessage\`, \`runReads\` or
+  \`fanOut\`, which the warm-up's 4,000 webhooks ran inlined; with \`--no-memory-reducer\`, no
+  full collection between the phases, 52 compiles as without); and the relay's functions that
+  the warm-up's first updates invalidated ("code dependencies": \`insertCall\`, \`newCall\`, a field of the call taking a new
+  type), which only new calls run again. The sockets have one map when they connect
+  (\`%DebugPrint\` on every connection, every phase); why the same Node functions deopt again at
+  the next turnover was not found (\`--trace-generalization\` aborts V8 on baseline frames, and
+  with \`--no-sparkplug\` the traced start-up outran the harness's 45 s). A relay's connections
+  come and go all along: what the bench's phases pay at once, a running relay pays over its
+  first turnovers (\`--warm-ups 3\` above).
 - **The engine's share of a new call.** The engine's part of a signed Twilio new call (the
   signature's check, the mapping, the reply), run alone in one process with main's tree and the
   change alternately (20,000 webhooks a round, six rounds, load 9 to 12): 35 to 45 µs and 22.8 KB

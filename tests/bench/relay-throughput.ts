@@ -12,6 +12,7 @@ import { generateToken, hashToken, randomId } from '../../relay-server/src/auth/
 import { openStore } from '../../relay-server/src/store/open.ts';
 import { api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
 import { BenchSocket } from './bench-socket.ts';
+import { countJit, type JitCounts } from './jit-trace.ts';
 import { type CpuProfile, type FunctionSelfTime, monotonicUs, type ProfileWindow, type SelfTime, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
 import { median, medianOfEach, medianPercentiles } from './relay-crm.ts';
 import { cpuMs, rssKb } from './cpu-account.ts';
@@ -46,6 +47,8 @@ export interface Throughput {
   serverMainThreadMs: number;
   /** CPU the bench process (senders and sockets) spent per webhook: what shows the generator is not the limit. */
   generatorCpuMs: number;
+  /** V8's compiles and deopts in the server during the phase, when it ran with `--trace-opt --trace-deopt` (`webhook-cpu.ts --jit`). */
+  jit?: JitCounts;
 }
 
 export interface FanOut {
@@ -213,7 +216,7 @@ export async function benchFanOutAlone(options: { agents: number; calls: number;
   return { ...figures, profile: selfTimeByFunction(readRelayProfile(options.profileDir, pid), window, 30) };
 }
 
-type WebhookCpuFigures = { newCalls: Throughput; updates: Throughput; unloadedPushMs?: Percentiles };
+type WebhookCpuFigures = { newCalls: Throughput; updates: Throughput; unloadedPushMs?: Percentiles; /** With `jit`: the relay's whole run, start-up and warm-ups included. */ jit?: JitCounts };
 
 export interface WebhookCpuRound {
   forwarder: WebhookCpuFigures;
@@ -230,7 +233,7 @@ export interface WebhookCpuRound {
  * from the phase before (new connections, the other kind of webhook); after three, next to none
  * (issue 13: the design text's "The relay's other threads, warm").
  */
-export async function benchWebhookCpu(options: { rounds: number; calls: number; unloadedCalls?: number; profileDir?: string; warmUps?: number }): Promise<{ rounds: WebhookCpuRound[]; profile?: { newCalls: FunctionSelfTime[]; updates: FunctionSelfTime[] } }> {
+export async function benchWebhookCpu(options: { rounds: number; calls: number; unloadedCalls?: number; profileDir?: string; warmUps?: number; jit?: boolean }): Promise<{ rounds: WebhookCpuRound[]; profile?: { newCalls: FunctionSelfTime[]; updates: FunctionSelfTime[] } }> {
   const rounds: WebhookCpuRound[] = [];
   const warmUps = async (target: Target) => {
     for (let i = 0; i < (options.warmUps ?? 1); i++) await warmUp(target);
@@ -243,7 +246,10 @@ export async function benchWebhookCpu(options: { rounds: number; calls: number; 
   for (let round = 1; round <= options.rounds; round++) {
     const forwarderTarget = await startForwarder(0);
     const forwarder = await stopAfter(forwarderTarget, () => phases(forwarderTarget));
-    const relay = await withRelay({}, phases);
+    const relay = await withRelay(options.jit ? { jitTrace: true } : {}, async (target) => {
+      const figures = await phases(target);
+      return target.jitTrace ? { ...figures, jit: countJit(target.jitTrace) } : figures;
+    });
     rounds.push({ forwarder, relay });
     console.log(`webhook cpu round ${round}`, JSON.stringify({ forwarder: cpuSummary(forwarder), relay: cpuSummary(relay) }));
   }
@@ -332,6 +338,8 @@ interface Target {
   /** Index of the next call new to this server (its caller is `benchCaller(index)`). */
   nextCall: number;
   stop(): Promise<unknown>;
+  /** The relay's output lines so far, when it runs with `--trace-opt --trace-deopt`. */
+  jitTrace?: string[];
 }
 
 /** Throughput of new calls and of their updates at 16 senders, then the push latency with one. */
@@ -431,6 +439,7 @@ async function throughputPhases(target: Target, calls: number, phases = { update
 async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook[], concurrency: number, nth: number, window?: ProfileWindow): Promise<Throughput> {
   const cpuBefore = cpuMs(target.pid);
   const mainThreadBefore = cpuMs(target.pid, target.pid);
+  const traceFrom = target.jitTrace?.length ?? 0;
   if (window) window.fromUs = monotonicUs();
   const run = await postWebhooks(target.origin, webhooks, concurrency);
   await delivered(webhooks, (callId) => socket.count(callId) >= nth);
@@ -441,6 +450,7 @@ async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook
     serverCpuMs: Number(((cpuMs(target.pid) - cpuBefore) / webhooks.length).toFixed(3)),
     serverMainThreadMs: Number(((cpuMs(target.pid, target.pid) - mainThreadBefore) / webhooks.length).toFixed(3)),
     generatorCpuMs: Number((run.generatorCpuMs / webhooks.length).toFixed(3)),
+    ...(target.jitTrace ? { jit: countJit(target.jitTrace.slice(traceFrom)) } : {}),
   };
 }
 
@@ -543,14 +553,14 @@ function stopChild(child: ChildProcess): Promise<unknown> {
  * admin whose instance takes the webhooks), `extraAgents` more with numbers of their own, and
  * the fan-out agents, all with the team number.
  */
-async function withRelay<T>(setup: { extraAgents?: number; fanOutAgents?: number; cpuProfileDir?: string; crm?: { connector: string; config: Record<string, string> } }, work: (target: Target) => Promise<T>): Promise<T> {
+async function withRelay<T>(setup: { extraAgents?: number; fanOutAgents?: number; cpuProfileDir?: string; jitTrace?: boolean; crm?: { connector: string; config: Record<string, string> } }, work: (target: Target) => Promise<T>): Promise<T> {
   const dir = tempDir('pc-bench-');
   try {
     const db = join(dir.path, 'relay.db');
     const owner = await seedAgents(db, [{ number: OWNER_NUMBER, admin: true }]);
     await seedAgents(db, Array.from({ length: setup.extraAgents ?? 0 }, (_, i) => ({ number: `+1415600${String(i).padStart(4, '0')}`, admin: false })));
     const fanOut = await seedAgents(db, Array.from({ length: setup.fanOutAgents ?? 0 }, () => ({ number: FAN_OUT_NUMBER, admin: false })));
-    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: setup.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${setup.cpuProfileDir}`] : [] });
+    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: [...(setup.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${setup.cpuProfileDir}`] : []), ...(setup.jitTrace ? ['--trace-opt', '--trace-deopt'] : [])] });
     const stop = () => relay.stop();
     try {
       const xml = readFileSync(join(REPO_ROOT, 'connectors', 'twilio.xml'), 'utf8');
@@ -560,7 +570,7 @@ async function withRelay<T>(setup: { extraAgents?: number; fanOutAgents?: number
         ...(setup.crm ? { crm: setup.crm } : {}),
       });
       if (instance.status !== 200) throw new Error(`PUT /instances/bench answered ${instance.status}: ${JSON.stringify(instance.body)}`);
-      return await work({ origin: relay.url, pid: relay.process.pid!, ...instance.body.callbacks, tokens: { owner: owner[0], fanOut }, nextCall: 0, stop });
+      return await work({ origin: relay.url, pid: relay.process.pid!, ...instance.body.callbacks, tokens: { owner: owner[0], fanOut }, nextCall: 0, stop, ...(setup.jitTrace ? { jitTrace: relay.output } : {}) });
     } finally {
       await stop();
     }

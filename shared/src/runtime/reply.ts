@@ -45,32 +45,65 @@ interface Dialling {
   numbers: readonly string[] | undefined;
 }
 
-/** One parameter as rendered (once, or once per dialled agent with `@extension` bound), optional ones left out when empty. */
-function expand(parameter: ReplyParameterPlan, current: TemplateScope, dialling: Dialling): { dialled: boolean; copies: Array<{ parameter: ReplyParameterPlan; scope: TemplateScope }> } {
+/**
+ * The scopes one parameter renders with: once, or once per dialled agent with `@extension`
+ * bound; optional ones left out when empty. The renderers below build their lists with `push`
+ * and their text with `+=`, not `map`, `filter` and `join`: `map` builds a holey array in
+ * optimised code and a packed one in the builtin, and the optimised `join` and `filter` after
+ * it were thrown away whenever the other kind came (`--trace-deopt`: wrong map, the renderer
+ * compiled three times over a bench's phases, issue 13).
+ */
+function expand(parameter: ReplyParameterPlan, current: TemplateScope, dialling: Dialling): { dialled: boolean; scopes: TemplateScope[] } {
   const { reply, numbers } = dialling;
   const dialled = reply.agentDialing !== undefined && parameter.name === reply.agentDialing && Boolean(numbers?.length);
-  const copies = dialled ? numbers!.map((number) => ({ parameter, scope: { ...current, vars: { ...current.vars, extension: number } } })) : [{ parameter, scope: current }];
-  return { dialled, copies: copies.filter((copy) => !copy.parameter.optional || isSet(copy.parameter.value, copy.scope)) };
+  const scopes: TemplateScope[] = [];
+  if (dialled) for (const number of numbers!) keepIfSet(scopes, parameter, { ...current, vars: { ...current.vars, extension: number } });
+  else keepIfSet(scopes, parameter, current);
+  return { dialled, scopes };
+}
+
+function keepIfSet(scopes: TemplateScope[], parameter: ReplyParameterPlan, scope: TemplateScope): void {
+  if (!parameter.optional || isSet(parameter.value, scope)) scopes.push(scope);
 }
 
 function renderXml(root: string, parameters: ReplyParameterPlan[], scope: TemplateScope, dialling: Dialling): string {
-  const content = parameters.flatMap((p) => expand(p, scope, dialling).copies).map((e) => xmlElement(e.parameter, e.scope, dialling)).join('');
-  return `<?xml version="1.0" encoding="UTF-8"?><${root}>${content}</${root}>`;
+  return `<?xml version="1.0" encoding="UTF-8"?><${root}>${xmlElements(parameters, scope, dialling)}</${root}>`;
+}
+
+/** The elements of `parameters`, each as many times as `expand` says, one after the other. */
+function xmlElements(parameters: readonly ReplyParameterPlan[], scope: TemplateScope, dialling: Dialling): string {
+  let xml = '';
+  for (const parameter of parameters) {
+    for (const s of expand(parameter, scope, dialling).scopes) xml += xmlElement(parameter, s, dialling);
+  }
+  return xml;
 }
 
 function xmlElement(parameter: ReplyParameterPlan, s: TemplateScope, dialling: Dialling): string {
-  const attrs = parameter.attrs
-    .filter((a) => !a.optional || isSet(a.value, s))
-    .map((a) => ` ${a.name}="${escapeXml(renderTemplate(a.value, s), true)}"`)
-    .join('');
+  let attrs = '';
+  for (const a of parameter.attrs) {
+    if (!a.optional || isSet(a.value, s)) attrs += ` ${a.name}="${escapeXml(renderTemplate(a.value, s), true)}"`;
+  }
   const text = parameter.value ? escapeXml(renderTemplate(parameter.value, s), false) : '';
-  const inner = text + parameter.children.flatMap((c) => expand(c, s, dialling).copies).map((e) => xmlElement(e.parameter, e.scope, dialling)).join('');
+  const inner = text + xmlElements(parameter.children, s, dialling);
   return inner ? `<${parameter.name}${attrs}>${inner}</${parameter.name}>` : `<${parameter.name}${attrs}/>`;
 }
 
 function renderJson(asArray: boolean, parameters: ReplyParameterPlan[], scope: TemplateScope, dialling: Dialling): string {
-  if (asArray) return JSON.stringify(parameters.flatMap((p) => expand(p, scope, dialling).copies).map((e) => jsonValue(e.parameter, e.scope, dialling)));
-  return JSON.stringify(jsonMembers(parameters, scope, dialling));
+  return JSON.stringify(asArray ? jsonItems(parameters, scope, dialling) : jsonMembers(parameters, scope, dialling));
+}
+
+/** The values of `parameters` in one list, each as many times as `expand` says. */
+function jsonItems(parameters: readonly ReplyParameterPlan[], s: TemplateScope, dialling: Dialling): unknown[] {
+  const items: unknown[] = [];
+  for (const parameter of parameters) jsonValues(parameter, expand(parameter, s, dialling).scopes, dialling, items);
+  return items;
+}
+
+/** `parameter`'s value in each of `scopes`, appended to `into`. */
+function jsonValues(parameter: ReplyParameterPlan, scopes: readonly TemplateScope[], dialling: Dialling, into: unknown[]): unknown[] {
+  for (const scope of scopes) into.push(jsonValue(parameter, scope, dialling));
+  return into;
 }
 
 function jsonValue(parameter: ReplyParameterPlan, s: TemplateScope, dialling: Dialling): unknown {
@@ -78,7 +111,7 @@ function jsonValue(parameter: ReplyParameterPlan, s: TemplateScope, dialling: Di
     case 'object':
       return jsonMembers(parameter.children, s, dialling);
     case 'array':
-      return parameter.children.flatMap((c) => expand(c, s, dialling).copies).map((e) => jsonValue(e.parameter, e.scope, dialling));
+      return jsonItems(parameter.children, s, dialling);
     default:
       return jsonLeaf(parameter, s);
   }
@@ -87,10 +120,10 @@ function jsonValue(parameter: ReplyParameterPlan, s: TemplateScope, dialling: Di
 function jsonMembers(list: ReplyParameterPlan[], s: TemplateScope, dialling: Dialling): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const parameter of list) {
-    const { dialled, copies } = expand(parameter, s, dialling);
+    const { dialled, scopes } = expand(parameter, s, dialling);
     // A dialled parameter becomes a list of one entry per agent, even for a single agent.
-    if (dialled) out[parameter.name] = copies.map((e) => jsonValue(e.parameter, e.scope, dialling));
-    else if (copies.length) out[parameter.name] = jsonValue(parameter, s, dialling);
+    if (dialled) out[parameter.name] = jsonValues(parameter, scopes, dialling, []);
+    else if (scopes.length) out[parameter.name] = jsonValue(parameter, s, dialling);
   }
   return out;
 }
