@@ -174,6 +174,37 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   (\`tests/bench/webhook-store.ts\`, \`recordCall\` on a synced file, five pairs alternating with
   the tree before, load 11 to 13): new calls x0.92 at the median (x0.66 to x1.00), updates x0.86
   (x0.73 to x1.00).
+- **The convoy, and syncs at once: measured and left.** The relay's main thread is idle half the
+  time under the 16 senders: \`webhook-cpu.ts --calls 2000 --warm-ups 3\` on a quiet machine (load
+  1.9) put it at 0.205 ms per new call at 2,503 new calls per second, half a core. The senders
+  move as one convoy (read in one turn, committed in one batch, waiting together for its one
+  sync), so each cycle is the CPU of 16 webhooks (some 3.2 ms) plus a sync (2.6 to 3.9 ms at the
+  median in a probe syncing 32 KiB, load 6 to 8) with nothing to overlap them; splitting the
+  convoy did not pay while syncs ran one at a time (above). This disk runs syncs side by side:
+  four threads syncing one file made 200 syncs in 171 ms, one thread 200 in 684, each as long.
+  Tried: \`WalSync\` running up to three syncs at once (a sync that completes settles those begun
+  before it, so commits still settle in their order; a failed one fails every unsettled one, since
+  Linux tells one fsync of a writeback error), each batch's sync asked as it commits, and a turn's
+  8 reads or more answered in two batches, so that the first half's sync runs while the main
+  thread runs the second half. On the store alone (a probe: 16
+  closed-loop senders, 200 µs of CPU each per webhook, the two ways alternately in one process,
+  blocks of 1,000, load 5.5 to 6.8) the rate x1.34, x1.87, x1.40, x1.56 at the median of the
+  blocks when the disk was slow, x0.98 when it was quick (the one-at-a-time store at 3,200 to
+  3,600 per second: the CPU then the bound, and the extra syncs cost it some 10 %). On the relay,
+  against the tree before alternately (\`webhook-cpu.ts --calls 2000 --lone 300 --warm-ups 3\`, ten
+  pairs, load 3.3 to 12.8), new calls per second x2.47, x1.02, x0.41, x2.19, x1.13, x0.79, x1.90,
+  x0.71, x2.54, x0.73 (the forwarder's own rate moving x0.3 to x3.8 between the runs of a pair),
+  the main thread's CPU per new call not moved: not told from the noise of a disk and cores the
+  other sessions' benches shared. Three more pairs once the disk was quicker (load 4.0 to 5.6, the
+  tree before at 2,581 to 4,502 new calls per second, x0.34 to x0.59 of the forwarder): x0.82,
+  x1.06, x0.76, and the main thread's CPU per new call 0.305 and 0.30 ms against 0.20 and 0.19 in
+  two of them (a sync asked per batch: more syncs for the thread to ask and answer). As on the
+  store alone: it pays when the sync outlasts the convoy's CPU, and costs when it does not. The
+  relay keeps one sync at a time, and the change was not kept (nor its probe): a sync that
+  outlasts the convoy's CPU is what would have to be measured to switch it on, which no run here did.
+  A COMMIT that restarts the log still syncs on the main thread (SQLite syncs the new log header
+  there): \`perf\` over a run put 11 of the main thread's 41,652 samples in it, so it costs the
+  thread a wait for the disk once per restart, not CPU.
 - **Reads ride the next batch.** A read outside a transaction (the webhook guard's instance
   with its owner above all) runs at the start of the next batch, inside its transaction and
   before its writes, and is answered at once (a read needs no sync): on its own, each read began
