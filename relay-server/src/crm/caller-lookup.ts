@@ -31,7 +31,7 @@ const MAX_HELD_LOOKUPS = 4096;
 export class CallerLookup {
   private readonly cache = new Map<string, { contacts: Contact[]; expires: number }>();
   private readonly running = new Map<string, number>();
-  private readonly waiting = new Map<string, Array<() => void>>();
+  private readonly waiting = new Map<string, WaitingLookup[]>();
   /** Calls whose lookup is waiting or running (`identify`), with when it began: a call that ends meanwhile logs once it is done. */
   private readonly identifying = new Map<number, number>();
   /** Lookups of calls held while their CRM was (`held`), by call: asked again when it answers, if the call still rings. */
@@ -67,20 +67,50 @@ export class CallerLookup {
     return this.turns.run(() => this.ask(instanceUid, session, number));
   }
 
-  private async ask(instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
-    await this.turn(instanceUid);
+  /** A lookup in one of the instance's slots, or waiting for one (to go in a batch with the others waiting, when its CRM takes several numbers per search). */
+  private ask(instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
+    return new Promise((settle) => {
+      const lookup: WaitingLookup = { session, number, settle };
+      const running = this.running.get(instanceUid) ?? 0;
+      if (running < this.settings.perInstance) {
+        this.running.set(instanceUid, running + 1);
+        void this.run(instanceUid, [lookup]);
+        return;
+      }
+      const queue = this.waiting.get(instanceUid) ?? [];
+      queue.push(lookup);
+      this.waiting.set(instanceUid, queue);
+    });
+  }
+
+  /**
+   * Asks the CRM about `lookups` (one, or a batch that waited for this slot) in one of the
+   * instance's slots, then hands the slot on. A batch is one CRM operation: the breaker counts its
+   * outcome once, and a failure is each lookup's (each retried or held as a lookup on its own is).
+   */
+  private async run(instanceUid: string, lookups: WaitingLookup[]): Promise<void> {
     try {
       const admission = this.breaker.admit(instanceUid);
-      if (admission.kind === 'held') return this.held();
-      this.metrics.crmLookup('crm');
-      const outcome = await withTimeout(() => session.findContacts(number), this.settings.timeoutMs);
+      if (admission.kind === 'held') {
+        for (const lookup of lookups) lookup.settle(this.held());
+        return;
+      }
+      for (let i = 0; i < lookups.length; i++) this.metrics.crmLookup('crm');
+      const { session } = lookups[0]!;
+      const numbers = [...new Set(lookups.map((lookup) => lookup.number))];
+      const outcome = await withTimeout(() => findEach(session, numbers), this.settings.timeoutMs);
       this.breaker.record(instanceUid, outcome);
       this.metrics.crmRequest('find_contact', outcome);
-      if (outcome.ok) {
-        const ttl = outcome.value.length > 0 ? this.settings.matchTtlMs : this.settings.missTtlMs;
-        this.cache.set(cacheKey(instanceUid, number), { contacts: outcome.value, expires: this.now() + ttl });
+      const byNumber = new Map(numbers.map((number, index) => [number, outcome.ok ? ({ ok: true, value: outcome.value[index] ?? [] } as const) : outcome]));
+      for (const [number, found] of byNumber) {
+        if (!found.ok) continue;
+        const ttl = found.value.length > 0 ? this.settings.matchTtlMs : this.settings.missTtlMs;
+        this.cache.set(cacheKey(instanceUid, number), { contacts: found.value, expires: this.now() + ttl });
       }
-      return outcome;
+      for (const lookup of lookups) lookup.settle(byNumber.get(lookup.number)!);
+    } catch (error) {
+      // Nothing above should throw; if it does, no lookup of the batch is left waiting forever (a settled one stays so).
+      for (const lookup of lookups) lookup.settle({ ok: false, error: error instanceof Error ? error.message : String(error), retry: true });
     } finally {
       this.leave(instanceUid);
     }
@@ -132,28 +162,54 @@ export class CallerLookup {
     for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.cache.delete(key);
   }
 
-  private async turn(instanceUid: string): Promise<void> {
-    const running = this.running.get(instanceUid) ?? 0;
-    if (running < this.settings.perInstance) {
-      this.running.set(instanceUid, running + 1);
+  /** A slot freed: the lookups waiting for it go, as many in one batch as their CRM takes numbers per search (issue 10), in the order they came. */
+  private leave(instanceUid: string): void {
+    const queue = this.waiting.get(instanceUid);
+    if (queue?.length) {
+      const { batch, rest } = takeBatch(queue);
+      if (rest.length) this.waiting.set(instanceUid, rest);
+      else this.waiting.delete(instanceUid);
+      // The slot passes straight from the one leaving to the batch: `running` stays as it is.
+      void this.run(instanceUid, batch);
       return;
     }
-    // The slot passes straight from the one leaving to the one waiting: `running` stays as it is.
-    await new Promise<void>((resolve) => {
-      const queue = this.waiting.get(instanceUid) ?? [];
-      queue.push(resolve);
-      this.waiting.set(instanceUid, queue);
-    });
-  }
-
-  private leave(instanceUid: string): void {
-    const next = this.waiting.get(instanceUid)?.shift();
-    if (next) return next();
-    this.waiting.delete(instanceUid);
     const running = this.running.get(instanceUid)! - 1;
     if (running === 0) this.running.delete(instanceUid);
     else this.running.set(instanceUid, running);
   }
+}
+
+/** The contacts of each number: one search for them all when there are several (`takeBatch` puts several together only for a session that searches so). */
+async function findEach(session: CrmSession, numbers: readonly string[]): Promise<CrmOutcome<Contact[][]>> {
+  if (numbers.length > 1) return session.findContactsOf!(numbers);
+  const one = await session.findContacts(numbers[0]!);
+  return one.ok ? { ok: true, value: [one.value] } : one;
+}
+
+/** A lookup waiting for one of its instance's CRM slots. */
+interface WaitingLookup {
+  session: CrmSession;
+  number: string;
+  settle: (outcome: CrmOutcome<Contact[]>) => void;
+}
+
+/**
+ * The first lookup waiting, with the later ones of its session that fit in one search with it:
+ * `lookupBatch` numbers at most (a number asked twice counts once), when the session searches
+ * several at once; the others keep their places.
+ */
+export function takeBatch(queue: readonly WaitingLookup[]): { batch: WaitingLookup[]; rest: WaitingLookup[] } {
+  const first = queue[0]!;
+  const size = first.session.findContactsOf ? (first.session.lookupBatch ?? 1) : 1;
+  const numbers = new Set([first.number]);
+  const batch = [first];
+  const rest: WaitingLookup[] = [];
+  for (const lookup of queue.slice(1)) {
+    const fits = lookup.session === first.session && (numbers.has(lookup.number) || numbers.size < size);
+    if (fits) numbers.add(lookup.number);
+    (fits ? batch : rest).push(lookup);
+  }
+  return { batch, rest };
 }
 
 function cacheKey(instanceUid: string, number: string): string {
