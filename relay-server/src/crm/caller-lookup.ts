@@ -118,8 +118,8 @@ export class CallerLookup {
 
   /**
    * Asks the CRM about `lookups` (one, or a batch that waited together) in one of the instance's
-   * slots. A batch is one CRM operation: the breaker counts its
-   * outcome once, and a failure is each lookup's (each retried or held as a lookup on its own is).
+   * slots. A batch is one CRM operation: the breaker counts its outcome once, and a failure is
+   * each lookup's (each retried or held as a lookup on its own is).
    */
   private async run(instanceUid: string, lookups: WaitingLookup[]): Promise<void> {
     try {
