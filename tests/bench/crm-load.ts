@@ -50,7 +50,7 @@ for (let round = 1; round <= rounds && args.includes('--phases') && !args.includ
 
 for (let round = 1; round <= rounds && oneAtATime; round++) {
   const run = await benchVtiger('fast', positiveIntegerFlag(args, '--calls', 50), { concurrency: 1 });
-  console.log(`round ${round} one at a time:`, summary(run), JSON.stringify(run.crm), JSON.stringify(run.logs));
+  console.log(`round ${round} one at a time:`, summary(run), JSON.stringify(run.crm), JSON.stringify(run.logs), 'CRM requests per call', JSON.stringify(run.requestsPerCall));
   sayIfNotExactlyOnce('one at a time', run.logs, run.calls);
 }
 
@@ -58,7 +58,7 @@ for (let round = 1; round <= rounds && !args.includes('--phases') && !oneAtATime
   const without = await benchRelay({ calls, pinned, warmUpCalls });
   console.log(`round ${round} no CRM:`, summary(without), JSON.stringify(without.webhookPhase));
   const withCrm = await benchVtiger(scenario, calls, { pinned, warmUpCalls });
-  console.log(`round ${round} ${CRM_SCENARIOS[scenario]}:`, summary(withCrm), JSON.stringify(withCrm.webhookPhase), JSON.stringify(withCrm.crm), JSON.stringify(withCrm.logs));
+  console.log(`round ${round} ${CRM_SCENARIOS[scenario]}:`, summary(withCrm), JSON.stringify(withCrm.webhookPhase), JSON.stringify(withCrm.crm), JSON.stringify(withCrm.logs), 'CRM requests per call', JSON.stringify(withCrm.requestsPerCall));
   sayIfNotExactlyOnce(CRM_SCENARIOS[scenario], withCrm.logs, calls + warmUpCalls);
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
   console.log(`round ${round} with / without: webhooks/s x${ratio(withCrm.webhooksPerSecond, without.webhooksPerSecond)}, relay CPU per call x${ratio(withCrm.relayCpuMsPerCall, without.relayCpuMsPerCall)}`);

@@ -71,6 +71,11 @@ export class BenchCrm {
     return this.order('activities') as Promise<StoredActivity[]>;
   }
 
+  /** The requests the simulator received so far, by operation (`query Contacts`, `retrieve`, `create`, …). */
+  requestCounts(): Promise<Record<string, number>> {
+    return this.order('requestCounts') as Promise<Record<string, number>>;
+  }
+
   async close(): Promise<void> {
     if (!this.child.connected) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));

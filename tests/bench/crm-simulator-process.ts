@@ -9,7 +9,7 @@ import { VtigerSimulator } from '../simulators/crm/vtiger.ts';
 import { positiveIntegerFlag } from './flags.ts';
 import { benchCaller } from './relay.ts';
 
-export type SimulatorOrder = 'holdSearches' | 'releaseSearches' | 'down' | 'up' | 'activities' | 'close';
+export type SimulatorOrder = 'holdSearches' | 'releaseSearches' | 'down' | 'up' | 'activities' | 'requestCounts' | 'close';
 
 const callers = positiveIntegerFlag(process.argv.slice(2), '--callers', 1000);
 const vtiger = await VtigerSimulator.start({
@@ -23,6 +23,7 @@ const orders: Record<SimulatorOrder, () => unknown> = {
   down: () => vtiger.down(),
   up: () => vtiger.up(),
   activities: () => vtiger.activities(),
+  requestCounts: () => requestCounts(),
   close: () => vtiger.close(),
 };
 
@@ -42,4 +43,17 @@ function storedAs(e164: string, index: number): string {
   const national = e164.slice(2);
   const formats = [`(${national.slice(0, 3)}) ${national.slice(3, 6)}-${national.slice(6)}`, `+1 ${national.slice(0, 3)} ${national.slice(3, 6)} ${national.slice(6)}`, national];
   return formats[index % formats.length]!;
+}
+
+/** The requests the simulator received, by webservice operation (`query` split by module): how many CRM requests a call cost (issue 10). */
+function requestCounts(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const request of vtiger.requests) {
+    const params = new URLSearchParams(request.method === 'GET' ? (request.url.split('?')[1] ?? '') : request.body);
+    const operation = params.get('operation') ?? '?';
+    const module = operation === 'query' ? / FROM (\w+)/i.exec(params.get('query') ?? '')?.[1] : undefined;
+    const key = module ? `${operation} ${module}` : operation;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
 }

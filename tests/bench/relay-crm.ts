@@ -27,6 +27,8 @@ export interface LogCount {
 export interface CrmRun extends RelayFigures {
   crm: CrmFigures;
   logs: LogCount;
+  /** The CRM requests the simulator received per call, warm-up included, by operation, and in all (`all`). */
+  requestsPerCall: Record<string, number>;
 }
 
 /** A figure with a CRM against the same round's run without one (>1 is more of it). */
@@ -128,10 +130,16 @@ export async function benchVtiger(scenario: CrmScenario, calls: number, options:
       recover = () => simulator.up();
     }
     const figures = await benchRelay({ calls, ...options, crm: { simulator, recover } });
-    return { ...figures, crm: figures.crm!, logs: countLogs(await simulator.activities(), all) };
+    return { ...figures, crm: figures.crm!, logs: countLogs(await simulator.activities(), all), requestsPerCall: perCall(await simulator.requestCounts(), all) };
   } finally {
     await simulator.close();
   }
+}
+
+/** Counts divided by the calls, with their sum as `all`. */
+function perCall(counts: Record<string, number>, calls: number): Record<string, number> {
+  const all = Object.values(counts).reduce((sum, count) => sum + count, 0);
+  return Object.fromEntries(Object.entries({ ...counts, all }).map(([key, count]) => [key, Math.round((count / calls) * 100) / 100]));
 }
 
 /** Each call's activity found by the marker the Vtiger connector writes into its description. */

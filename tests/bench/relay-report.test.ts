@@ -11,7 +11,7 @@ const SPREAD = { p50: 10, p95: 20, p99: 30, max: 40 };
 const NO_CRM: RelayFigures = { calls: 400, concurrency: 16, webhooksPerSecond: 100, webhookMs: SPREAD, pushMs: SPREAD, rssMiB: 150, relayCpuMsPerCall: 4, relayMainCpuMsPerCall: 3, webhookPhase: { wallMs: 10, relayMainRunMs: 1.5, relayMainQueuedMs: 0.5, relayMainIdleMs: 8, relayOtherThreadsMs: 0.2, benchCpuMs: 0.3 } };
 
 function comparison(logs: CrmRun['logs']): RelayComparison {
-  const run: CrmRun = { ...NO_CRM, webhooksPerSecond: 90, crm: { contactOnFirstEvent: 0.75, logMs: { p50: 400, p95: 500, p99: 600, max: 700 }, failed: 0, stepsRationed: 120, stepsAtOnce: 80, simulatorCpuMs: 0.4 }, logs };
+  const run: CrmRun = { ...NO_CRM, webhooksPerSecond: 90, crm: { contactOnFirstEvent: 0.75, logMs: { p50: 400, p95: 500, p99: 600, max: 700 }, failed: 0, stepsRationed: 120, stepsAtOnce: 80, simulatorCpuMs: 0.4 }, logs, requestsPerCall: { all: 2 } };
   const scenario = { median: run, ratio: { webhooksPerSecond: 0.9, relayCpuMsPerCall: 2, webhookP50: 1.1, webhookP99: 1.2 }, runs: [run] };
   const oneAtATime: CrmRun = { ...run, calls: 50, crm: { ...run.crm, contactOnFirstEvent: 1 }, logs: { activities: 50, lost: 0, duplicated: 0 } };
   return { rounds: 1, noCrm: NO_CRM, noCrmWarm: NO_CRM, warmUpCalls: 0, withCrm: { fast: scenario, slow: scenario, down: scenario }, oneAtATime };

@@ -30,8 +30,10 @@ const MAX_HELD_LOOKUPS = 4096;
  */
 export class CallerLookup {
   private readonly cache = new Map<string, { contacts: Contact[]; expires: number }>();
-  private readonly running = new Map<string, number>();
-  private readonly waiting = new Map<string, Array<() => void>>();
+  /** Per instance: its slots taken by runners, and how many of those wait for their turn on the thread. */
+  private readonly slots = new Map<string, { running: number; awaitingTurn: number }>();
+  /** Per instance: the lookups no runner has taken yet, in the order they came. */
+  private readonly waiting = new Map<string, WaitingLookup[]>();
   /** Calls whose lookup is waiting or running (`identify`), with when it began: a call that ends meanwhile logs once it is done. */
   private readonly identifying = new Map<number, number>();
   /** Lookups of calls held while their CRM was (`held`), by call: asked again when it answers, if the call still rings. */
@@ -60,29 +62,88 @@ export class CallerLookup {
     return entry.contacts;
   }
 
-  /** Asks the CRM (cache or not) and caches what it says. */
+  /**
+   * Asks the CRM (cache or not) and caches what it says. The lookup waits with the instance's
+   * others; a slot's runner takes it, with as many of them as fit in one search (issue 10), once
+   * its turn on the thread comes: a burst's lookups, which waited their turns past the first
+   * event's hold, then share the turns and the CRM's requests.
+   */
   fetch(instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
     // Held: skipped at once rather than after waiting its turn behind the webhooks.
     if (this.breaker.holdsStep(instanceUid)) return Promise.resolve(this.held());
-    return this.turns.run(() => this.ask(instanceUid, session, number));
+    return new Promise((settle) => {
+      const queue = this.waiting.get(instanceUid) ?? [];
+      queue.push({ session, number, settle });
+      this.waiting.set(instanceUid, queue);
+      this.startRunners(instanceUid);
+    });
   }
 
-  private async ask(instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
-    await this.turn(instanceUid);
+  /**
+   * Starts a runner in each free slot of the instance (`perInstance`) while its waiting lookups
+   * outnumber what the runners still waiting for their turn will take (a batch each).
+   */
+  private startRunners(instanceUid: string): void {
+    const queue = this.waiting.get(instanceUid);
+    if (!queue?.length) return;
+    const slots = this.slots.get(instanceUid) ?? { running: 0, awaitingTurn: 0 };
+    this.slots.set(instanceUid, slots);
+    const perBatch = batchSize(queue[0]!.session);
+    while (slots.running < this.settings.perInstance && queue.length > slots.awaitingTurn * perBatch) {
+      slots.running += 1;
+      slots.awaitingTurn += 1;
+      void this.runner(instanceUid, slots);
+    }
+  }
+
+  /** A slot's runner: its turn on the thread (a CRM step), then the lookups waiting by then, in one search when they fit. */
+  private async runner(instanceUid: string, slots: { running: number; awaitingTurn: number }): Promise<void> {
+    try {
+      await this.turns.run(async () => {
+        slots.awaitingTurn -= 1;
+        const queue = this.waiting.get(instanceUid);
+        // Taken meanwhile by the runners before it.
+        if (!queue?.length) return;
+        const { batch, rest } = takeBatch(queue);
+        if (rest.length) this.waiting.set(instanceUid, rest);
+        else this.waiting.delete(instanceUid);
+        await this.run(instanceUid, batch);
+      });
+    } finally {
+      slots.running -= 1;
+      if (slots.running === 0) this.slots.delete(instanceUid);
+      this.startRunners(instanceUid);
+    }
+  }
+
+  /**
+   * Asks the CRM about `lookups` (one, or a batch that waited together) in one of the instance's
+   * slots. A batch is one CRM operation: the breaker counts its outcome once, and a failure is
+   * each lookup's (each retried or held as a lookup on its own is).
+   */
+  private async run(instanceUid: string, lookups: WaitingLookup[]): Promise<void> {
     try {
       const admission = this.breaker.admit(instanceUid);
-      if (admission.kind === 'held') return this.held();
-      this.metrics.crmLookup('crm');
-      const outcome = await withTimeout(() => session.findContacts(number), this.settings.timeoutMs);
+      if (admission.kind === 'held') {
+        for (const lookup of lookups) lookup.settle(this.held());
+        return;
+      }
+      for (let i = 0; i < lookups.length; i++) this.metrics.crmLookup('crm');
+      const { session } = lookups[0]!;
+      const numbers = [...new Set(lookups.map((lookup) => lookup.number))];
+      const outcome = await withTimeout(() => findEach(session, numbers), this.settings.timeoutMs);
       this.breaker.record(instanceUid, outcome);
       this.metrics.crmRequest('find_contact', outcome);
-      if (outcome.ok) {
-        const ttl = outcome.value.length > 0 ? this.settings.matchTtlMs : this.settings.missTtlMs;
-        this.cache.set(cacheKey(instanceUid, number), { contacts: outcome.value, expires: this.now() + ttl });
+      const byNumber = new Map(numbers.map((number, index) => [number, outcome.ok ? ({ ok: true, value: outcome.value[index] ?? [] } as const) : outcome]));
+      for (const [number, found] of byNumber) {
+        if (!found.ok) continue;
+        const ttl = found.value.length > 0 ? this.settings.matchTtlMs : this.settings.missTtlMs;
+        this.cache.set(cacheKey(instanceUid, number), { contacts: found.value, expires: this.now() + ttl });
       }
-      return outcome;
-    } finally {
-      this.leave(instanceUid);
+      for (const lookup of lookups) lookup.settle(byNumber.get(lookup.number)!);
+    } catch (error) {
+      // Nothing above should throw; if it does, no lookup of the batch is left waiting forever (a settled one stays so).
+      for (const lookup of lookups) lookup.settle({ ok: false, error: error instanceof Error ? error.message : String(error), retry: true });
     }
   }
 
@@ -132,28 +193,44 @@ export class CallerLookup {
     for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.cache.delete(key);
   }
 
-  private async turn(instanceUid: string): Promise<void> {
-    const running = this.running.get(instanceUid) ?? 0;
-    if (running < this.settings.perInstance) {
-      this.running.set(instanceUid, running + 1);
-      return;
-    }
-    // The slot passes straight from the one leaving to the one waiting: `running` stays as it is.
-    await new Promise<void>((resolve) => {
-      const queue = this.waiting.get(instanceUid) ?? [];
-      queue.push(resolve);
-      this.waiting.set(instanceUid, queue);
-    });
-  }
+}
 
-  private leave(instanceUid: string): void {
-    const next = this.waiting.get(instanceUid)?.shift();
-    if (next) return next();
-    this.waiting.delete(instanceUid);
-    const running = this.running.get(instanceUid)! - 1;
-    if (running === 0) this.running.delete(instanceUid);
-    else this.running.set(instanceUid, running);
+/** The contacts of each number: one search for them all when there are several (`takeBatch` puts several together only for a session that searches so). */
+async function findEach(session: CrmSession, numbers: readonly string[]): Promise<CrmOutcome<Contact[][]>> {
+  if (numbers.length > 1) return session.findContactsOf!(numbers);
+  const one = await session.findContacts(numbers[0]!);
+  return one.ok ? { ok: true, value: [one.value] } : one;
+}
+
+/** The numbers one search of the session takes: 1 unless it searches several at once. */
+function batchSize(session: CrmSession): number {
+  return session.findContactsOf ? (session.lookupBatch ?? 1) : 1;
+}
+
+/** A lookup waiting for one of its instance's CRM slots. */
+interface WaitingLookup {
+  session: CrmSession;
+  number: string;
+  settle: (outcome: CrmOutcome<Contact[]>) => void;
+}
+
+/**
+ * The first lookup waiting, with the later ones of its session that fit in one search with it:
+ * `lookupBatch` numbers at most (a number asked twice counts once), when the session searches
+ * several at once; the others keep their places.
+ */
+function takeBatch(queue: readonly WaitingLookup[]): { batch: WaitingLookup[]; rest: WaitingLookup[] } {
+  const first = queue[0]!;
+  const size = batchSize(first.session);
+  const numbers = new Set([first.number]);
+  const batch = [first];
+  const rest: WaitingLookup[] = [];
+  for (const lookup of queue.slice(1)) {
+    const fits = lookup.session === first.session && (numbers.has(lookup.number) || numbers.size < size);
+    if (fits) numbers.add(lookup.number);
+    (fits ? batch : rest).push(lookup);
   }
+  return { batch, rest };
 }
 
 function cacheKey(instanceUid: string, number: string): string {

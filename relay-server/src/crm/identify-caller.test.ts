@@ -208,4 +208,36 @@ describe('lookup bounds', () => {
     release();
     await vi.waitFor(() => expect(relay.crm.asked('findContacts')).toEqual(numbers), WAIT);
   });
+
+  it('sends the lookups that waited for a slot in batches, when the CRM searches several numbers at once: ten lookups in six searches, each contact on its call', async () => {
+    relay.crm.lookupBatch = 3;
+    const numbers = Array.from({ length: 10 }, (_, i) => `+141555501${String(i).padStart(2, '0')}`);
+    for (const number of numbers) relay.crm.contacts.set(number, [{ ...GRACE, id: `12x${number.slice(-2)}` }]);
+    const release = relay.crm.hang('findContacts');
+    for (const [i, number] of numbers.entries()) expect((await relay.inbound(`CA${i}`, number).ringing()).status).toBe(200);
+    await vi.waitFor(() => expect(relay.crm.asked('findContacts')).toHaveLength(4), WAIT);
+    release();
+    // The four slots free at once; the six waiting go three to a search, in the order they came.
+    await vi.waitFor(() => expect(relay.crm.asked('findContactsOf')).toEqual([numbers.slice(4, 7), numbers.slice(7, 10)]), WAIT);
+    expect(relay.crm.asked('findContacts')).toEqual(numbers.slice(0, 4));
+    for (const [i, number] of numbers.entries()) {
+      await vi.waitFor(async () => expect((await relay.callOf(`CA${i}`)).contact?.id).toBe(`12x${number.slice(-2)}`), WAIT);
+    }
+  });
+
+  it("fails each lookup of a failed batch as its own: no contact, one warning per call, and each number asked again on its next call", async () => {
+    relay.crm.lookupBatch = 5;
+    const numbers = Array.from({ length: 6 }, (_, i) => `+141555502${String(i).padStart(2, '0')}`);
+    const release = relay.crm.hang('findContacts');
+    relay.crm.fail('findContactsOf', { ok: false, error: 'HTTP 503', retry: true });
+    for (const [i, number] of numbers.entries()) await relay.inbound(`CA${i}`, number).ringing();
+    await vi.waitFor(() => expect(relay.crm.asked('findContacts')).toHaveLength(4), WAIT);
+    release();
+    await vi.waitFor(() => expect(relay.logs.filter((line) => line.includes('caller lookup failed') && line.includes('HTTP 503'))).toHaveLength(2), WAIT);
+    expect(relay.crm.asked('findContactsOf')).toEqual([numbers.slice(4)]);
+    relay.crm.contacts.set(numbers[5]!, [GRACE]);
+    await relay.inbound('CA-again', numbers[5]!).ringing();
+    await vi.waitFor(async () => expect((await relay.callOf('CA-again')).contact).toEqual(GRACE), WAIT);
+    expect(relay.crm.asked('findContacts').at(-1)).toBe(numbers[5]);
+  });
 });

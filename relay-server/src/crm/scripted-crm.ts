@@ -8,7 +8,7 @@
 import type { Contact, CrmCall, CrmOutcome, CrmSession, Diagnostic } from '@phone-connector/shared';
 import { type CrmConnectorPlan, type CrmEngine, type CrmSessionOptions, crmEngine } from './engine.ts';
 
-export type CrmOperation = 'findContacts' | 'logCall' | 'findCallLog' | 'updateCall' | 'dispositions';
+export type CrmOperation = 'findContacts' | 'findContactsOf' | 'logCall' | 'findCallLog' | 'updateCall' | 'dispositions';
 type Failure = Extract<CrmOutcome<never>, { ok: false }>;
 
 export class ScriptedCrm implements CrmSession {
@@ -20,6 +20,8 @@ export class ScriptedCrm implements CrmSession {
   readonly records = new Map<string, CrmCall>();
   /** Every operation asked, in order. */
   readonly requests: Array<{ operation: CrmOperation; arg: unknown }> = [];
+  /** Numbers one `findContactsOf` takes at most; 1 (the default): the relay asks each number alone. */
+  lookupBatch = 1;
   /** The options the relay opened the session with (the config, the country). */
   opened: CrmSessionOptions | undefined;
   private readonly failures = new Map<CrmOperation, Failure[]>();
@@ -52,6 +54,10 @@ export class ScriptedCrm implements CrmSession {
 
   async findContacts(number: string): Promise<CrmOutcome<Contact[]>> {
     return this.answer('findContacts', number, () => this.contacts.get(number) ?? []);
+  }
+
+  async findContactsOf(numbers: readonly string[]): Promise<CrmOutcome<Contact[][]>> {
+    return this.answer('findContactsOf', [...numbers], () => numbers.map((number) => this.contacts.get(number) ?? []));
   }
 
   async logCall(call: CrmCall): Promise<CrmOutcome<{ id: string; url: string | null }>> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkAnyConnector, checkConnector, checkCrmConnector } from './compile.ts';
+import type { CrmConnectorPlan } from './crm-plan.ts';
 
 // A small CRM connector; each test breaks one thing and checks the first error's place and words.
 const MINIMAL = `<connector for="CRM" name="Mini">
@@ -129,6 +130,24 @@ describe('CRM connectors: loading', () => {
   it('requires phones to verify candidates by, and a list path', () => {
     const xml = MINIMAL.replace(' phones="phone"', '');
     expect(firstError(xml)).toMatchObject({ code: 'missing-attribute', message: '<matches> needs a `phones` attribute', ...at(xml, '<matches') });
+  });
+
+  it('compiles a search\'s <batch>: its part per number, the variable its request reads, size, join and limit', () => {
+    const xml = MINIMAL.replace('<request><url>/people</url><parameters><parameter name="q" value="@variant"/>', '<batch name="numbers" size="20" join=" OR " limit="100">phone:{{@variant}}</batch><request><url>/people</url><parameters><parameter name="q" value="@numbers"/>');
+    const { plan, diagnostics } = checkCrmConnector(xml);
+    expect(diagnostics).toEqual([]);
+    const search = (plan as CrmConnectorPlan).findContact.searches[0]!;
+    expect(search.batch).toMatchObject({ name: 'numbers', size: 20, join: ' OR ', limit: 100, part: { source: 'phone:{{@variant}}' } });
+    expect((checkCrmConnector(MINIMAL).plan as CrmConnectorPlan).findContact.searches[0]!.batch).toBeUndefined();
+  });
+
+  it('refuses a <batch> whose request does not read it, or reads a number\'s own variable beside it, and a size out of 1 to 100, at the element', () => {
+    const unread = MINIMAL.replace('<request><url>/people</url><parameters><parameter name="q" value="@variant"/>', '<batch name="numbers" size="5" join=" OR ">@variant</batch><request><url>/people</url><parameters><parameter name="q" value="everyone"/>');
+    expect(firstError(unread)).toMatchObject({ message: "the search's <request> never reads @numbers: the numbers of a batch would not be sent", ...at(unread, 'name="numbers"') });
+    const both = MINIMAL.replace('<request><url>/people</url><parameters><parameter name="q" value="@variant"/>', '<batch name="numbers" size="5" join=" OR ">@variant</batch><request><url>/people</url><parameters><parameter name="q" value="@numbers @variant"/>');
+    expect(firstError(both)).toMatchObject({ message: "with <batch>, the search's <request> reads the numbers through @numbers only, not @variant: in a batch it would be the first number's", ...at(both, '<batch') });
+    const tooMany = MINIMAL.replace('<request><url>/people</url><parameters><parameter name="q" value="@variant"/>', '<batch name="numbers" size="500" join=" OR ">@variant</batch><request><url>/people</url><parameters><parameter name="q" value="@numbers"/>');
+    expect(firstError(tooMany)).toMatchObject({ code: 'invalid-value', message: expect.stringContaining('size must be a whole number from 1 to 100'), ...at(tooMany, 'size=') });
   });
 
   it('checks enum values of CRM elements', () => {

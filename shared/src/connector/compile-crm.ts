@@ -4,7 +4,10 @@ import { compileAuth } from './compile-auth.ts';
 import { compileFields } from './compile-fields.ts';
 import { compileValueTable, lowerList } from './compile-mapping.ts';
 import { compileBaseUrl } from './compile-phonecalls.ts';
+import { requestTemplates } from '../runtime/request-parameters.ts';
+import { references } from '../template/parse.ts';
 import type {
+  BatchPlan,
   CrmConnectorPlan,
   CrmMethod,
   CrmParameterPlan,
@@ -66,6 +69,10 @@ function declaredVariables(root: XmlElement): string[] {
   if (child(child(root, 'update_call'), 'relink')) names.push('linked_id');
   for (const map of children(child(root, 'maps'), 'map')) names.push(attr(map, 'name') ?? '');
   for (const variant of children(child(root, 'find_contact'), 'variant')) names.push(attr(variant, 'name') ?? '');
+  for (const search of children(child(root, 'find_contact'), 'search')) {
+    const batch = child(search, 'batch');
+    if (batch) names.push(attr(batch, 'name') ?? '');
+  }
   for (const token of children(child(child(root, 'crm'), 'auth'), 'token')) {
     names.push(attr(token, 'name') ?? '');
     for (const value of children(token, 'value')) names.push(attr(value, 'name') ?? '');
@@ -101,10 +108,27 @@ function compileValueMap(compiler: ElementCompiler, element: XmlElement): ValueM
 function compileFindContact(compiler: ElementCompiler, element: XmlElement | undefined): FindContactPlan {
   const variants = children(element, 'variant').map((v) => ({ name: attr(v, 'name') ?? '', value: compiler.attrTemplate(v, 'value', 'crm') }));
   const mode = element ? choice(element, 'mode', FIND_MODES) : 'each';
-  return { mode, variants, searches: children(element, 'search').map((search) => compileSearch(compiler, search)) };
+  // What one number's templates read: a batched search's request reads them through its batch only.
+  const numberVariables = ['number', 'national', 'variant', ...variants.map((v) => v.name)];
+  return { mode, variants, searches: children(element, 'search').map((search) => compileSearch(compiler, search, numberVariables)) };
 }
 
-function compileSearch(compiler: ElementCompiler, element: XmlElement): SearchPlan {
+/**
+ * `<batch>`: one number's part of the search, joined over several numbers into `@NAME`. The request
+ * must read `@NAME`, and no number's own variable: in a batch, `@variant` would be the first number's.
+ */
+function compileBatch(compiler: ElementCompiler, element: XmlElement, request: CrmRequestPlan, numberVariables: string[]): BatchPlan {
+  const name = attr(element, 'name') ?? '';
+  const read = new Set(requestTemplates(request).flatMap((template) => [...references(template)].filter((ref) => ref.scope === 'var').map((ref) => ref.name)));
+  if (name && !read.has(name)) compiler.error(element, `the search's <request> never reads @${name}: the numbers of a batch would not be sent`, `e.g. WHERE @${name} LIMIT 100`, attrOffset(element, 'name'));
+  for (const variable of numberVariables.filter((v) => read.has(v))) {
+    compiler.error(element, `with <batch>, the search's <request> reads the numbers through @${name} only, not @${variable}: in a batch it would be the first number's`, `move @${variable} into the text of <batch>`, element.offset);
+  }
+  const limit = attr(element, 'limit');
+  return { name, part: compiler.textTemplate(element, 'crm'), size: Number(attr(element, 'size') ?? 1), join: attr(element, 'join') ?? '', ...(limit === undefined ? {} : { limit: Number(limit) }) };
+}
+
+function compileSearch(compiler: ElementCompiler, element: XmlElement, numberVariables: string[]): SearchPlan {
   const matches = child(element, 'matches');
   const fields = matches ? valueFields(compiler, matches, ['id'], 'payload') : {};
   const phones = (matches ? (attr(matches, 'phones') ?? '') : '').split(',').map((p) => p.trim()).filter(Boolean);
@@ -119,10 +143,13 @@ function compileSearch(compiler: ElementCompiler, element: XmlElement): SearchPl
   if (matches && attr(matches, 'phones') !== undefined && phonePaths.length === 0 && phones.length === 0) {
     compiler.error(matches, '`phones` lists no phone field', 'phones="phone,mobile"', attrOffset(matches, 'phones'));
   }
+  const request = compileCrmRequest(compiler, child(element, 'request'), 'crm');
+  const batch = child(element, 'batch');
   return {
     name: attr(element, 'name') ?? 'search',
     fallback: choice(element, 'fallback', ['true', 'false'] as const) === 'true',
-    request: compileCrmRequest(compiler, child(element, 'request'), 'crm'),
+    ...(batch ? { batch: compileBatch(compiler, batch, request, numberVariables) } : {}),
+    request,
     list: (matches && compiler.attrPath(matches, 'list')) || EMPTY_PATH,
     ...(matches && attr(matches, 'record') !== undefined ? { record: compiler.attrPath(matches, 'record') } : {}),
     phones: phonePaths,

@@ -102,12 +102,27 @@ export interface SearchPlan {
   name: string;
   /** Runs only when the searches before it found no one. */
   fallback: boolean;
+  /** Several numbers per request (`<batch>`); without it, one. */
+  batch?: BatchPlan;
   request: CrmRequestPlan;
   list: PayloadPath;
   record?: PayloadPath;
   phones: PayloadPath[];
   fields: { id: ValuePlan; name?: ValuePlan; company?: ValuePlan; url?: ValuePlan };
   followUps: Array<{ when?: string } & OperationPlan>;
+}
+
+/** `<batch>`: a search's part per number, joined into one variable its request reads. */
+export interface BatchPlan {
+  /** The variable the joined parts are (`@NAME`). */
+  name: string;
+  /** One number's part, rendered with that number's variables. */
+  part: Template;
+  /** Numbers per request at most. */
+  size: number;
+  join: string;
+  /** An answer listing this many candidates may be cut: its numbers are searched again one by one. */
+  limit?: number;
 }
 
 export interface DispositionsPlan {

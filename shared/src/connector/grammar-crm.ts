@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   authElement,
   configElement,
@@ -151,6 +152,17 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
             fallback: { doc: '`true`: runs only while the searches that are no fallback have found no one, with this variant or an earlier one (Vtiger\'s and Zoho\'s Leads, for a caller no Contact has), one request fewer per known caller and variant; a record of this kind that holds a known caller\'s number too is then not offered.', kind: 'enum', default: 'false', schema: enumOf(['true', 'false'], 'fallback') },
           },
           children: {
+            batch: {
+              doc: 'Several numbers in one search request (issue 10: a burst of calls queued its lookups far beyond the first event\'s hold, one request each): the text, a template over one number\'s variables (`@number`, `@national`, `@variant` and the variants), is rendered once per number and the parts joined into `@NAME`, which the request reads instead of the number\'s own variables (Vtiger: `phone LIKE \'%{{@variant|sql}}\' OR mobile LIKE …`, joined by ` OR `; Salesforce\'s SOSL terms). One number alone is one part. Each candidate of the answer goes to every number one of its `phones` matches. Without `<batch>`, a search carries one number.',
+              text: true,
+              attributes: {
+                name: { doc: 'The variable holding the joined parts (`@NAME`).', kind: 'name', required: true, schema: identifier('a batch name') },
+                size: { doc: 'The most numbers one request carries (1 to 100): what the CRM\'s query takes, its length limits included.', kind: 'literal', required: true, schema: z.string().regex(/^(100|[1-9]\d?)$/, { message: 'size must be a whole number from 1 to 100' }) },
+                join: { doc: 'Put between two numbers\' parts (` OR `).', kind: 'literal', required: true },
+                limit: { doc: 'The most candidates one answer lists (Vtiger\'s query: 100 rows): an answer of a batch with that many may have left matches out, so its numbers are searched again one by one. Without it, an answer is taken as whole.', kind: 'literal', schema: z.string().regex(/^[1-9]\d{0,4}$/, { message: 'limit must be a whole number of candidates' }) },
+              },
+              children: {},
+            },
             request: crmRequest('The search request.'),
             matches: {
               doc: 'The candidates in the answer. Inside, templates see each candidate\'s fields (and those of its `record`) as variables.',

@@ -87,6 +87,16 @@ export interface CrmSession {
   readonly canUpdate: boolean;
   /** Every record whose phone matches `number` (E.164), best first; empty when none does. */
   findContacts(number: string): Promise<CrmOutcome<Contact[]>>;
+  /**
+   * The most numbers `findContactsOf` puts in one search request (the connector's largest
+   * `<batch size>`); 1, or absent, when each number costs its own requests.
+   */
+  readonly lookupBatch?: number;
+  /**
+   * `findContacts` for several numbers at once, in as few requests as the connector's batches
+   * allow: each number's contacts, in the order of `numbers`. One failure fails them all.
+   */
+  findContactsOf?(numbers: readonly string[]): Promise<CrmOutcome<Contact[][]>>;
   /** Creates the call activity; gives its CRM id and URL. */
   logCall(call: CrmCall): Promise<CrmOutcome<{ id: string; url: string | null }>>;
   /**

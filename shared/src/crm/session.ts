@@ -39,6 +39,8 @@ export interface CrmSessionOptions {
 
 type Vars = Record<string, string | undefined>;
 type Sent = CrmOutcome<Record<string, unknown>>;
+/** A number a lookup searches for: its variables (`@number`, `@national`, its forms, `@variant`), and its national digits, which a candidate's phones must end with. */
+type NumberToFind = { vars: Vars; national: string };
 
 /**
  * Binds a CRM connector to one instance's config: the CrmSession the relay calls. Every
@@ -155,65 +157,144 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     return asked;
   };
 
-  const runSearch = async (search: SearchPlan, vars: Vars, national: string, followUps: Map<string, Promise<Sent>>): Promise<CrmOutcome<Contact[]>> => {
-    const sent = await send(search.request, vars, `find_contact ${search.name}`, lookupMaps);
+  /**
+   * One search for the numbers of `numbers`, as few requests as its `<batch>` allows (one per number
+   * without it): what it found for each number, in order. Each candidate goes to every number one
+   * of its phones matches; one failed request fails them all (the relay retries each lookup).
+   */
+  const runSearch = async (search: SearchPlan, numbers: readonly NumberToFind[], followUps: Map<string, Promise<Sent>>): Promise<CrmOutcome<Contact[][]>> => {
+    const found: Contact[][] = [];
+    const size = search.batch?.size ?? 1;
+    for (let from = 0; from < numbers.length; from += size) {
+      const outcome = await runRequest(search, numbers.slice(from, from + size), followUps);
+      if (!outcome.ok) return outcome;
+      found.push(...outcome.value);
+    }
+    return { ok: true, value: found };
+  };
+
+  const runRequest = async (search: SearchPlan, numbers: readonly NumberToFind[], followUps: Map<string, Promise<Sent>>): Promise<CrmOutcome<Contact[][]>> => {
+    const { batch } = search;
+    const what = `find_contact ${search.name}`;
+    let vars = numbers[0]!.vars;
+    if (batch) {
+      const parts = numbers.map((number) => renderOptional(batch.part, scopeOf(number.vars, lookupMaps)));
+      if (parts.some((part) => part === undefined)) return failure(`${what}: a number's <batch> part has a value missing`, false);
+      vars = { ...vars, [batch.name]: parts.join(batch.join) };
+    }
+    const sent = await send(search.request, vars, what, lookupMaps);
     if (!sent.ok) return sent;
-    const contacts: Contact[] = [];
-    for (const item of listAt(sent.value, search.list)) {
+    const items = listAt(sent.value, search.list);
+    // As many candidates as the CRM lists at most: some numbers' matches may be cut off, so each is asked alone.
+    if (batch?.limit !== undefined && numbers.length > 1 && items.length >= batch.limit) {
+      const found: Contact[][] = [];
+      for (const number of numbers) {
+        const alone = await runRequest(search, [number], followUps);
+        if (!alone.ok) return alone;
+        found.push(...alone.value);
+      }
+      return { ok: true, value: found };
+    }
+    const found: Contact[][] = numbers.map(() => []);
+    for (const item of items) {
       const record = search.record ? getPath(item, search.record) : item;
       // A path may hold one phone or a list of them (Pipedrive's `phones: ["+1 415-555-0100", …]`).
-      const phones = search.phones.flatMap((path) => [getPath(record, path), getPath(item, path)].flatMap((found) => (Array.isArray(found) ? found : [found]))).filter((p): p is string | number => typeof p === 'string' || typeof p === 'number');
-      if (!phones.some((phone) => storedPhoneMatches(String(phone), national))) continue;
-      const fields: Vars = { ...vars, ...primitives(item), ...primitives(record) };
-      // A scope renders the connector's maps: built at most once before the id is known and once after, not for every value read.
-      const candidate = scopeOnce(fields, lookupMaps);
-      const id = valueOf(search.fields.id, record, candidate) ?? valueOf(search.fields.id, item, candidate);
-      if (!id) continue;
-      fields.id = id;
-      const scope = scopeOf(fields, lookupMaps);
-      const scoped = () => scope;
-      /** What follow-ups found (`company` from Vtiger's account), over what the search gave. */
-      const followed: Record<string, string> = {};
-      for (const followUp of search.followUps) {
-        if (followUp.when !== undefined && !fields[followUp.when]) continue;
-        // The same request (same rendered values) is sent once per lookup, and kept across lookups for followUpTtlMs: two contacts of one account, one retrieve.
-        const key = JSON.stringify(requestTemplates(followUp.request).map((t) => renderOptional(t, scope)));
-        const answer = await followUpOf(key, () => send(followUp.request, fields, `follow_up ${search.name}`, lookupMaps), followUps);
-        // A follow-up adds detail (a company name): without it the caller is still named.
-        if (!answer.ok) continue;
-        for (const [field, value] of Object.entries(followUp.response)) {
-          const found = valueOf(value, answer.value, scoped);
-          if (found !== undefined) followed[field] = found;
-        }
-      }
-      const name = (followed.name ?? valueOf(search.fields.name, record, scoped) ?? '').replace(/\s+/g, ' ').trim();
-      contacts.push({
-        id,
-        name: name || id,
-        company: followed.company ?? valueOf(search.fields.company, record, scoped) ?? null,
-        url: followed.url ?? valueOf(search.fields.url, record, scoped) ?? null,
-        kind: search.name,
-      });
+      const phones = search.phones.flatMap((path) => [getPath(record, path), getPath(item, path)].flatMap((found) => (Array.isArray(found) ? found : [found]))).filter((p): p is string | number => typeof p === 'string' || typeof p === 'number').map(String);
+      const owners = numbers.flatMap((number, index) => (phones.some((phone) => storedPhoneMatches(phone, number.national)) ? [index] : []));
+      if (owners.length === 0) continue;
+      const contact = await candidateOf(search, item, record, numbers[owners[0]!]!.vars, followUps);
+      if (contact) for (const owner of owners) found[owner]!.push(contact);
     }
-    return { ok: true, value: contacts };
+    return { ok: true, value: found };
+  };
+
+  /** A candidate the search listed, as a contact (its follow-ups asked); undefined without an id. */
+  const candidateOf = async (search: SearchPlan, item: unknown, record: unknown, vars: Vars, followUps: Map<string, Promise<Sent>>): Promise<Contact | undefined> => {
+    const fields: Vars = { ...vars, ...primitives(item), ...primitives(record) };
+    // A scope renders the connector's maps: built at most once before the id is known and once after, not for every value read.
+    const candidate = scopeOnce(fields, lookupMaps);
+    const id = valueOf(search.fields.id, record, candidate) ?? valueOf(search.fields.id, item, candidate);
+    if (!id) return undefined;
+    fields.id = id;
+    const scope = scopeOf(fields, lookupMaps);
+    const scoped = () => scope;
+    /** What follow-ups found (`company` from Vtiger's account), over what the search gave. */
+    const followed: Record<string, string> = {};
+    for (const followUp of search.followUps) {
+      if (followUp.when !== undefined && !fields[followUp.when]) continue;
+      // The same request (same rendered values) is sent once per lookup or batch of lookups, and kept across them for followUpTtlMs: two contacts of one account, one retrieve.
+      const key = JSON.stringify(requestTemplates(followUp.request).map((t) => renderOptional(t, scope)));
+      const answer = await followUpOf(key, () => send(followUp.request, fields, `follow_up ${search.name}`, lookupMaps), followUps);
+      // A follow-up adds detail (a company name): without it the caller is still named.
+      if (!answer.ok) continue;
+      for (const [field, value] of Object.entries(followUp.response)) {
+        const found = valueOf(value, answer.value, scoped);
+        if (found !== undefined) followed[field] = found;
+      }
+    }
+    const name = (followed.name ?? valueOf(search.fields.name, record, scoped) ?? '').replace(/\s+/g, ' ').trim();
+    return {
+      id,
+      name: name || id,
+      company: followed.company ?? valueOf(search.fields.company, record, scoped) ?? null,
+      url: followed.url ?? valueOf(search.fields.url, record, scoped) ?? null,
+      kind: search.name,
+    };
   };
 
   /** The kinds of contact that searches which are no fallback find: once one is found, a fallback search stays out. */
   const firstKinds = new Set(plan.findContact.searches.filter((search) => !search.fallback).map((search) => search.name));
   const foundFirstKind = (contacts: Contact[]) => contacts.some((contact) => contact.kind !== undefined && firstKinds.has(contact.kind));
 
-  /** `foundBefore`: a search that is no fallback matched someone with an earlier variant (a fallback search then stays out). */
-  const runSearches = async (vars: Vars, national: string, foundBefore = false): Promise<CrmOutcome<Contact[]>> => {
-    const followUps = new Map<string, Promise<Sent>>();
-    const found: Contact[] = [];
+  /**
+   * Every search for `numbers`, what each found by number. `foundBefore`: a search that is no
+   * fallback matched someone with an earlier variant of that number (a fallback search then leaves it out).
+   */
+  const runSearches = async (numbers: ReadonlyArray<NumberToFind & { foundBefore: boolean }>, followUps: Map<string, Promise<Sent>>): Promise<CrmOutcome<Contact[][]>> => {
+    const found: Contact[][] = numbers.map(() => []);
     for (const search of plan.findContact.searches) {
       // Zoho's Leads, searched per variant, still run for a caller only Leads hold, in each form the number may be stored in.
-      if (search.fallback && (foundBefore || foundFirstKind(found))) continue;
-      const outcome = await runSearch(search, vars, national, followUps);
+      const asked = numbers.flatMap((number, index) => (search.fallback && (number.foundBefore || foundFirstKind(found[index]!)) ? [] : [index]));
+      if (asked.length === 0) continue;
+      const outcome = await runSearch(search, asked.map((index) => numbers[index]!), followUps);
       if (!outcome.ok) return outcome;
-      addUnseen(found, outcome.value);
+      outcome.value.forEach((contacts, k) => addUnseen(found[asked[k]!]!, contacts));
     }
     return { ok: true, value: found };
+  };
+
+  /**
+   * The contacts of each number, in order, in as few requests as the searches' batches allow. The
+   * follow-ups' answers are shared by the whole batch (Vtiger: one retrieve per account, not per caller).
+   */
+  const findContactsOf = async (numbers: readonly string[]): Promise<CrmOutcome<Contact[][]>> => {
+    const found: Contact[][] = numbers.map(() => []);
+    const followUps = new Map<string, Promise<Sent>>();
+    const { mode, variants } = plan.findContact;
+    // Internal extensions and withheld numbers identify no one (CRMS.md §6 rule 3).
+    const looked = numbers.flatMap((number, index) => {
+      const vars = numberVars(number);
+      if (!vars) return [];
+      const forms: Vars = {};
+      for (const variant of variants) forms[variant.name] = renderOptional(variant.value, scopeOf({ ...vars, ...forms }, lookupMaps));
+      const tried = variants.length ? variants.map((v) => forms[v.name]).filter((v): v is string => !!v) : [vars.number!];
+      return [{ index, vars: { ...vars, ...forms }, national: vars.national!, tried: [...new Set(tried)] }];
+    });
+    const gather = (asked: ReadonlyArray<{ index: number }>, outcome: CrmOutcome<Contact[][]>) => {
+      if (outcome.ok) outcome.value.forEach((contacts, k) => addUnseen(found[asked[k]!.index]!, contacts));
+      return outcome;
+    };
+    if (mode === 'together') {
+      const outcome = gather(looked, await runSearches(looked.map((number) => ({ ...number, foundBefore: false })), followUps));
+      return outcome.ok ? { ok: true, value: found } : outcome;
+    }
+    for (let step = 0; ; step++) {
+      // `each` stops at a number's first variant that finds someone; `every` tries them all.
+      const asked = looked.filter((number) => step < number.tried.length && !(mode === 'each' && found[number.index]!.length > 0));
+      if (asked.length === 0) return { ok: true, value: found };
+      const outcome = gather(asked, await runSearches(asked.map((number) => ({ vars: { ...number.vars, variant: number.tried[step] }, national: number.national, foundBefore: foundFirstKind(found[number.index]!) })), followUps));
+      if (!outcome.ok) return outcome;
+    }
   };
 
   const numberVars = (number: string): Vars | undefined => {
@@ -245,23 +326,14 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     name: plan.name,
     canUpdate: plan.updateCall !== undefined,
 
+    lookupBatch: Math.max(1, ...plan.findContact.searches.map((search) => search.batch?.size ?? 1)),
+
     async findContacts(number) {
-      const vars = numberVars(number);
-      // Internal extensions and withheld numbers identify no one (CRMS.md §6 rule 3).
-      if (!vars) return { ok: true, value: [] };
-      const { mode, variants } = plan.findContact;
-      const forms: Vars = {};
-      for (const variant of variants) forms[variant.name] = renderOptional(variant.value, scopeOf({ ...vars, ...forms }, lookupMaps));
-      if (mode === 'together') return runSearches({ ...vars, ...forms }, vars.national!);
-      const tried = variants.length ? variants.map((v) => forms[v.name]).filter((v): v is string => !!v) : [vars.number!];
-      const found: Contact[] = [];
-      for (const variant of [...new Set(tried)]) {
-        const outcome = await runSearches({ ...vars, ...forms, variant }, vars.national!, foundFirstKind(found));
-        if (!outcome.ok || (mode === 'each' && outcome.value.length)) return outcome;
-        addUnseen(found, outcome.value);
-      }
-      return { ok: true, value: found };
+      const outcome = await findContactsOf([number]);
+      return outcome.ok ? { ok: true, value: outcome.value[0]! } : outcome;
     },
+
+    findContactsOf,
 
     async logCall(call) {
       const vars = callVars(call);

@@ -84,7 +84,20 @@ describe('the Salesforce connector', () => {
       expect(searches).toHaveLength(1);
       const q = new URL(searches[0]!.url, salesforce.url).searchParams.get('q');
       expect(q).toBe(
-        'FIND {\\+442079460018 OR 2079460018 OR 02079460018} IN PHONE FIELDS RETURNING Contact(Id, Name, Phone, MobilePhone, HomePhone, OtherPhone, Account.Name LIMIT 20), Lead(Id, Name, Company, Phone, MobilePhone LIMIT 20)',
+        'FIND {\\+442079460018 OR 2079460018 OR 02079460018} IN PHONE FIELDS RETURNING Contact(Id, Name, Phone, MobilePhone, HomePhone, OtherPhone, Account.Name LIMIT 100), Lead(Id, Name, Company, Phone, MobilePhone LIMIT 100)',
+      );
+    });
+
+    it('looks up several callers in one SOSL search, each given the records its phones match (issue 10)', async () => {
+      const start = salesforce.requests.length;
+      const session = open();
+      expect(session.lookupBatch).toBe(10);
+      const found = await session.findContactsOf!(['+14155550100', '+442079460018', '+15005550000', '+12125550142']);
+      expect(found.ok && found.value.map((contacts) => contacts.map((c) => c.id))).toEqual([[ids[0]], [ids[2]], [], [ids[4], ids[5]]]);
+      const searches = apiRequests(start);
+      expect(searches).toHaveLength(1);
+      expect(new URL(searches[0]!.url, salesforce.url).searchParams.get('q')).toMatch(
+        /^FIND \{\\\+14155550100 OR 4155550100 OR 4155550100 OR \\\+442079460018 OR 2079460018 OR 02079460018 OR \\\+15005550000 OR .* OR 2125550142\} IN PHONE FIELDS /,
       );
     });
 

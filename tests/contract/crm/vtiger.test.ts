@@ -40,6 +40,28 @@ describeCrmContract<VtigerSimulator>(
     create: { pattern: /operation=create/, is: (r) => /(^|&)operation=create(&|$)/.test(r.body) },
   },
   (contract) => {
+    it('looks up the callers that waited for a CRM slot in one query: twelve calls, five Contacts queries, each call named', async () => {
+      const c = contract();
+      const numbers = Array.from({ length: 12 }, (_, i) => `+1415555${String(200 + i).padStart(4, '0')}`);
+      const ids = c.crm.seed(numbers.map((number, i) => ({ firstName: 'Caller', lastName: String(i), phones: [`(415) 555-${number.slice(-4)}`] })));
+      const from = c.crm.requests.length;
+      const contactsQueries = () => c.crm.requests.slice(from).filter((r) => / FROM Contacts /.test(new URLSearchParams(r.url.split('?')[1]).get('query') ?? ''));
+      const release = c.crm.holdSearches();
+      const calls = [];
+      try {
+        for (const number of numbers) calls.push(await c.ring(number));
+        // The instance's four slots wait for the CRM; the other eight lookups wait for a slot.
+        await expect.poll(() => contactsQueries().length, { timeout: 10_000 }).toBe(4);
+      } finally {
+        release();
+      }
+      for (const [i, call] of calls.entries()) expect((await c.pushed(call.sid, (v) => v.contact !== null)).contact?.id).toBe(ids[i]);
+      const queries = contactsQueries().map((r) => new URLSearchParams(r.url.split('?')[1]).get('query')!);
+      expect(queries).toHaveLength(5);
+      // The eight went in one VTQL query, their conditions OR-ed, each matched back by its digits.
+      expect(queries[4]!.match(/\bphone LIKE/g)).toHaveLength(8);
+    });
+
     it('finds a Lead, with the company the Lead carries, and logs the call linked to the Lead (Related To)', async () => {
       const c = contract();
       const [id] = c.crm.seed([{ firstName: 'Lee', lastName: 'Ad', company: 'Initech', phones: ['(415) 555-0106'], lead: true }]);
