@@ -15,7 +15,7 @@
  * machine compare CPU, and runs of two trees taken alternately.
  */
 import type { Page } from 'playwright-core';
-import { markPageClock, pageThreadEvents, startTracing, stopTracing, TIMELINE } from './chromium-trace.ts';
+import { eventsBetween, markPageClock, pageThreadEvents, startTracing, stopTracing, TIMELINE } from './chromium-trace.ts';
 import { attributeEachFrame, type FrameEvent, type LongFrame, over100ByUs } from './frame-attribution.ts';
 import { C2D_DECORATION, changeRows, DECORATION, decoratedAt, openCrmList, prepareRowsChange } from './crm-list-page.ts';
 import { positiveIntegerFlag } from './flags.ts';
@@ -83,7 +83,7 @@ try {
   const at = await decoratedAt(page, change.rows, decoration);
   const pageNow = await markPageClock(page);
   // The last append's clock is read in its task, after the append: that task counts whole.
-  const events = pageThreadEvents(await stopTracing(cdp), pageNow).filter((event) => event.start + event.duration > start - 1 && (at === null || event.start < at));
+  const events = eventsBetween(pageThreadEvents(await stopTracing(cdp), pageNow), start - 1, at);
   console.log(`${c2d ? 'c2d' : 'ours'}, ${scenario} of ${change.rows} rows: ${at === null ? 'not decorated within the deadline' : `decorated ${Math.round(at - start)} ms after the ${scenario === 'scroll' ? 'last append' : 'change'}`}`);
   // The frames see the events of the default trace only: V8's own (--gc) nest our tasks in theirs.
   printFrames(outermost(gc ? events.filter((event) => event.name === 'V8.Execute' || !/^v8\./i.test(event.name)) : events), start, at);
