@@ -512,24 +512,23 @@ together), two pairs alternately against the tree before (\`crm-load.ts --calls 
 (warm-up included), the relay's CPU per call with the CRM 4.73 / 4.17 -> 4.13 / 3.3 ms, the log
 p50 1,395 / 1,235 -> 1,319 / 990 ms, but the contact on the first event 8.3 / 6 % -> 6 / 8 %:
 313 of about 330 lookups still waited for their own turn on the thread behind the webhooks, past
-the 300 ms hold, before any slot. The lookups now wait together: an instance starts a runner per
-free slot while its waiting lookups outnumber what the runners still waiting for a turn will
-take, and a runner whose turn comes takes the lookups waiting by then, up to a batch, in one
-search. Three pairs alternately against the tree before the batches (load 5.5 to 11): the
-contact on the first event 2 / 2 / 2.3 % -> 24.3 / 32 / 9.3 %, CRM requests per call 2.04 ->
-1.10 / 1.11 / 1.11 (Contacts queries 1 -> 0.06 / 0.07 / 0.07), CRM steps rationed 336 / 318 /
-314 -> 91 / 151 / 18, the relay's CPU per call with the CRM 4.43 / 5.97 / 5.73 -> 3.17 / 3.8 /
-3.3 ms, the log p50 2,112 / 2,584 / 2,726 -> 1,381 / 2,090 / 1,278 ms, webhooks per second with
-/ without the CRM × 0.46 / 0.60 / 0.60 -> × 0.47 / 0.57 / 1.57; every call logged once (1,300
-activities in each run). A fourth pair (load 5.6 to 6.4): the contact 8 -> 21 %, requests per call
-2.04 -> 1.10, rationed steps 307 -> 58, but the relay's CPU per call 3.43 -> 3.67 ms and the log
-p50 667 -> 755 ms: the share of first events naming the contact rose in every pair, the CPU and
-the log's latency are not told apart from the noise. At a call centre's pace (\`--one-at-a-time\`,
+the 300 ms hold, before any slot. Tried and taken out again: the lookups waiting together for
+their turn too (a runner per free slot takes, when its turn comes, the lookups waiting by then,
+in one search). At load 5.5 to 11 it put the contact on more first events (2 / 2 / 2.3 / 8 % ->
+24.3 / 32 / 9.3 / 21 %), but on a quiet machine (load 1.6 to 2.3, two pairs against the tree
+before the batches) it halved the webhooks' rate with the CRM against without (× 0.85 / 0.83 ->
+× 0.44 / 0.47; round trip p99 22 / 19 -> 40 / 45 ms; contact 15 / 12 -> 18 / 33 %): the lookups'
+work came into the burst, on the webhooks' path, which issue 10 rules out. Batched at the slots
+alone, quiet (four runs each, load 1.6 to 2.8, alternately): webhooks with / without the CRM × 0.85
+/ 0.83 / 0.57 / 0.92 before, × 0.81 / 0.64 / 0.65 / 0.88 with the batches (not told apart); the
+relay's CPU per call with / without × 3.34 / 3.15 / 4.26 / 3.48 -> × 2.80 / 3.43 / 3.01 / 3.00;
+the contact on the first event 15 / 12 / 9 / 11 % -> 11 / 7 / 15 / 14 % (not told apart).
+At a call centre's pace (\`--one-at-a-time\`,
 50 calls, two pairs, load 4.7 to 5.6) the contact was on 100 / 98 % of first events before and
-98 / 100 % with the batches, every call logged once. A batch is one CRM operation for the breaker and
+98 / 100 % with the batches (and the shared turns), every call logged once. A batch is one CRM operation for the breaker and
 \`relay_crm_requests_total\`; its failure is each of its lookups' (each logged, not cached, held
-with its CRM). The table above is the last full run's, before the batches. Left: the runs were
-at load 5 to 11, not quiet; HubSpot (three filter groups at most per search), Zoho (\`phone=\`) and
+with its CRM). The table above is the last full run's, before the batches. Left: the contact on the first event of a burst
+(the thread's turns, not the CRM's requests, hold the lookups back); HubSpot (three filter groups at most per search), Zoho (\`phone=\`) and
 Pipedrive (\`term\`) keep one number per request; the follow-ups (Vtiger's account retrieve, one
 per company in ten minutes) are not batched.
 

@@ -30,9 +30,7 @@ const MAX_HELD_LOOKUPS = 4096;
  */
 export class CallerLookup {
   private readonly cache = new Map<string, { contacts: Contact[]; expires: number }>();
-  /** Per instance: its slots taken by runners, and how many of those wait for their turn on the thread. */
-  private readonly slots = new Map<string, { running: number; awaitingTurn: number }>();
-  /** Per instance: the lookups no runner has taken yet, in the order they came. */
+  private readonly running = new Map<string, number>();
   private readonly waiting = new Map<string, WaitingLookup[]>();
   /** Calls whose lookup is waiting or running (`identify`), with when it began: a call that ends meanwhile logs once it is done. */
   private readonly identifying = new Map<number, number>();
@@ -62,64 +60,33 @@ export class CallerLookup {
     return entry.contacts;
   }
 
-  /**
-   * Asks the CRM (cache or not) and caches what it says. The lookup waits with the instance's
-   * others; a slot's runner takes it, with as many of them as fit in one search (issue 10), once
-   * its turn on the thread comes: a burst's lookups, which waited their turns past the first
-   * event's hold, then share the turns and the CRM's requests.
-   */
+  /** Asks the CRM (cache or not) and caches what it says. */
   fetch(instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
     // Held: skipped at once rather than after waiting its turn behind the webhooks.
     if (this.breaker.holdsStep(instanceUid)) return Promise.resolve(this.held());
+    return this.turns.run(() => this.ask(instanceUid, session, number));
+  }
+
+  /** A lookup in one of the instance's slots, or waiting for one (to go in a batch with the others waiting, when its CRM takes several numbers per search). */
+  private ask(instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
     return new Promise((settle) => {
+      const lookup: WaitingLookup = { session, number, settle };
+      const running = this.running.get(instanceUid) ?? 0;
+      if (running < this.settings.perInstance) {
+        this.running.set(instanceUid, running + 1);
+        void this.run(instanceUid, [lookup]);
+        return;
+      }
       const queue = this.waiting.get(instanceUid) ?? [];
-      queue.push({ session, number, settle });
+      queue.push(lookup);
       this.waiting.set(instanceUid, queue);
-      this.startRunners(instanceUid);
     });
   }
 
   /**
-   * Starts a runner in each free slot of the instance (`perInstance`) while its waiting lookups
-   * outnumber what the runners still waiting for their turn will take (a batch each).
-   */
-  private startRunners(instanceUid: string): void {
-    const queue = this.waiting.get(instanceUid);
-    if (!queue?.length) return;
-    const slots = this.slots.get(instanceUid) ?? { running: 0, awaitingTurn: 0 };
-    this.slots.set(instanceUid, slots);
-    const perBatch = batchSize(queue[0]!.session);
-    while (slots.running < this.settings.perInstance && queue.length > slots.awaitingTurn * perBatch) {
-      slots.running += 1;
-      slots.awaitingTurn += 1;
-      void this.runner(instanceUid, slots);
-    }
-  }
-
-  /** A slot's runner: its turn on the thread (a CRM step), then the lookups waiting by then, in one search when they fit. */
-  private async runner(instanceUid: string, slots: { running: number; awaitingTurn: number }): Promise<void> {
-    try {
-      await this.turns.run(async () => {
-        slots.awaitingTurn -= 1;
-        const queue = this.waiting.get(instanceUid);
-        // Taken meanwhile by the runners before it.
-        if (!queue?.length) return;
-        const { batch, rest } = takeBatch(queue);
-        if (rest.length) this.waiting.set(instanceUid, rest);
-        else this.waiting.delete(instanceUid);
-        await this.run(instanceUid, batch);
-      });
-    } finally {
-      slots.running -= 1;
-      if (slots.running === 0) this.slots.delete(instanceUid);
-      this.startRunners(instanceUid);
-    }
-  }
-
-  /**
-   * Asks the CRM about `lookups` (one, or a batch that waited together) in one of the instance's
-   * slots. A batch is one CRM operation: the breaker counts its outcome once, and a failure is
-   * each lookup's (each retried or held as a lookup on its own is).
+   * Asks the CRM about `lookups` (one, or a batch that waited for this slot) in one of the
+   * instance's slots, then hands the slot on. A batch is one CRM operation: the breaker counts its
+   * outcome once, and a failure is each lookup's (each retried or held as a lookup on its own is).
    */
   private async run(instanceUid: string, lookups: WaitingLookup[]): Promise<void> {
     try {
@@ -144,6 +111,8 @@ export class CallerLookup {
     } catch (error) {
       // Nothing above should throw; if it does, no lookup of the batch is left waiting forever (a settled one stays so).
       for (const lookup of lookups) lookup.settle({ ok: false, error: error instanceof Error ? error.message : String(error), retry: true });
+    } finally {
+      this.leave(instanceUid);
     }
   }
 
@@ -193,6 +162,21 @@ export class CallerLookup {
     for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.cache.delete(key);
   }
 
+  /** A slot freed: the lookups waiting for it go, as many in one batch as their CRM takes numbers per search (issue 10), in the order they came. */
+  private leave(instanceUid: string): void {
+    const queue = this.waiting.get(instanceUid);
+    if (queue?.length) {
+      const { batch, rest } = takeBatch(queue);
+      if (rest.length) this.waiting.set(instanceUid, rest);
+      else this.waiting.delete(instanceUid);
+      // The slot passes straight from the one leaving to the batch: `running` stays as it is.
+      void this.run(instanceUid, batch);
+      return;
+    }
+    const running = this.running.get(instanceUid)! - 1;
+    if (running === 0) this.running.delete(instanceUid);
+    else this.running.set(instanceUid, running);
+  }
 }
 
 /** The contacts of each number: one search for them all when there are several (`takeBatch` puts several together only for a session that searches so). */
@@ -200,11 +184,6 @@ async function findEach(session: CrmSession, numbers: readonly string[]): Promis
   if (numbers.length > 1) return session.findContactsOf!(numbers);
   const one = await session.findContacts(numbers[0]!);
   return one.ok ? { ok: true, value: [one.value] } : one;
-}
-
-/** The numbers one search of the session takes: 1 unless it searches several at once. */
-function batchSize(session: CrmSession): number {
-  return session.findContactsOf ? (session.lookupBatch ?? 1) : 1;
 }
 
 /** A lookup waiting for one of its instance's CRM slots. */
@@ -219,9 +198,9 @@ interface WaitingLookup {
  * `lookupBatch` numbers at most (a number asked twice counts once), when the session searches
  * several at once; the others keep their places.
  */
-function takeBatch(queue: readonly WaitingLookup[]): { batch: WaitingLookup[]; rest: WaitingLookup[] } {
+export function takeBatch(queue: readonly WaitingLookup[]): { batch: WaitingLookup[]; rest: WaitingLookup[] } {
   const first = queue[0]!;
-  const size = batchSize(first.session);
+  const size = first.session.findContactsOf ? (first.session.lookupBatch ?? 1) : 1;
   const numbers = new Set([first.number]);
   const batch = [first];
   const rest: WaitingLookup[] = [];

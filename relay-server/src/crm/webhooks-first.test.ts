@@ -443,30 +443,6 @@ describe('webhooks first, in a saturated relay', () => {
     }
   });
 
-  it('has the lookups that waited their turn behind webhooks share the turns and the searches, when the CRM searches several numbers at once (issue 10)', async () => {
-    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5 }, threadLoad: SATURATED });
-    try {
-      relay.crm.lookupBatch = 3;
-      const callers = Array.from({ length: 6 }, (_, i) => `+1415555030${i}`);
-      for (const caller of callers) relay.crm.contacts.set(caller, [{ ...GRACE, id: `12x${caller.slice(-1)}` }]);
-      const held = await webhooksInFlight(relay);
-      for (const [i, caller] of callers.entries()) expect((await relay.inbound(`CA${i + 1}`, caller).ringing()).status).toBe(200);
-      // Six lookups wait: two runners wait for a turn, each to take three.
-      expect(await relay.deps.metrics.render()).toMatch(/^relay_crm_lookups_pending 6$/m);
-      expect(await relay.deps.metrics.render()).toMatch(/^relay_crm_steps_total\{start="rationed"\} 2$/m);
-      expect(relay.crm.asked('findContactsOf')).toEqual([]);
-
-      expect(await held.finish()).toEqual([200, 200]);
-      for (const [i, caller] of callers.entries()) {
-        await vi.waitFor(() => expect(relay.pushed(`CA${i + 1}`).at(-1)).toMatchObject({ kind: 'updated', call: { contact: { id: `12x${caller.slice(-1)}` } } }), WAIT);
-      }
-      expect(relay.crm.asked('findContactsOf')).toEqual([callers.slice(0, 3), callers.slice(3)]);
-      expect(relay.crm.asked('findContacts')).toEqual([]);
-    } finally {
-      await relay.outbox.stop();
-    }
-  });
-
   it("reads the call afresh for a log claimed in its lookup's transaction that then waited its turn: a change made meanwhile is in the log", async () => {
     const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5, gatherMs: 1 }, threadLoad: SATURATED });
     try {
