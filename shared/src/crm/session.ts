@@ -158,13 +158,13 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
   };
 
   /**
-   * One search for the numbers of `numbers`, as few requests as its `<batch>` allows (one per number
-   * without it): what it found for each number, in order. Each candidate goes to every number one
-   * of its phones matches; one failed request fails them all (the relay retries each lookup).
+   * One search for the numbers of `numbers`, `size` per request (its `<batch>`'s; one without it,
+   * or when a full answer is asked again number by number): what it found for each number, in
+   * order. Each candidate goes to every number one of its phones matches; one failed request fails
+   * them all (the relay retries each lookup).
    */
-  const runSearch = async (search: SearchPlan, numbers: readonly NumberToFind[], followUps: Map<string, Promise<Sent>>): Promise<CrmOutcome<Contact[][]>> => {
+  const runSearch = async (search: SearchPlan, numbers: readonly NumberToFind[], followUps: Map<string, Promise<Sent>>, size = search.batch?.size ?? 1): Promise<CrmOutcome<Contact[][]>> => {
     const found: Contact[][] = [];
-    const size = search.batch?.size ?? 1;
     for (let from = 0; from < numbers.length; from += size) {
       const outcome = await runRequest(search, numbers.slice(from, from + size), followUps);
       if (!outcome.ok) return outcome;
@@ -186,15 +186,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     if (!sent.ok) return sent;
     const items = listAt(sent.value, search.list);
     // As many candidates as the CRM lists at most: some numbers' matches may be cut off, so each is asked alone.
-    if (batch?.limit !== undefined && numbers.length > 1 && items.length >= batch.limit) {
-      const found: Contact[][] = [];
-      for (const number of numbers) {
-        const alone = await runRequest(search, [number], followUps);
-        if (!alone.ok) return alone;
-        found.push(...alone.value);
-      }
-      return { ok: true, value: found };
-    }
+    if (batch?.limit !== undefined && numbers.length > 1 && items.length >= batch.limit) return runSearch(search, numbers, followUps, 1);
     const found: Contact[][] = numbers.map(() => []);
     for (const item of items) {
       const record = search.record ? getPath(item, search.record) : item;
