@@ -1,6 +1,6 @@
 /**
- * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--warm-up N] [--pinned] [--profile] [--phases] [--one-at-a-time] [--crm slow|down]`: the relay
- * without a CRM and with the Vtiger simulator answering, alternately in each round (200 calls at
+ * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--warm-up N] [--pinned] [--profile] [--phases] [--one-at-a-time] [--crm slow|down] [--kind vtiger|hubspot]`: the relay
+ * without a CRM and with the Vtiger simulator answering (HubSpot's with `--kind hubspot`, its bundled connector), alternately in each round (200 calls at
  * 16 senders, each an incoming then a completed webhook), without the rest of `pnpm bench relay`:
  * a check while working on the CRM's path (issue 10), not figures for the docs. Per run, where
  * the webhooks' wall time went (cpu-account.ts) and how many CRM steps were rationed; per round,
@@ -22,8 +22,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../relay/harness.ts';
 import { type CallFrame, type CpuProfile, largestFirst, selfTimeByFunction, type Stack, sumSelfTime } from './cpu-profile.ts';
+import { BENCH_CRMS, type BenchCrmKind } from './crm-run.ts';
 import { positiveIntegerFlag } from './flags.ts';
-import { benchVtiger, CRM_SCENARIOS, type CrmScenario, sayIfNotExactlyOnce, summary } from './relay-crm.ts';
+import { benchCrm, CRM_SCENARIOS, type CrmScenario, sayIfNotExactlyOnce, summary } from './relay-crm.ts';
 import { benchRelay } from './relay.ts';
 import { crmThroughput, type PhasesProfile, readPhasesProfile, relayThroughput } from './relay-throughput.ts';
 
@@ -36,6 +37,9 @@ const oneAtATime = args.includes('--one-at-a-time');
 const warmUpCalls = args.includes('--warm-up') ? positiveIntegerFlag(args, '--warm-up', 300) : 0;
 const scenario = (args.includes('--crm') ? args[args.indexOf('--crm') + 1] : 'fast') as CrmScenario;
 if (!(scenario in CRM_SCENARIOS)) throw new Error(`--crm takes one of ${Object.keys(CRM_SCENARIOS).join(', ')}`);
+/** The CRM the runs with a CRM use (`--kind`; not the `--phases` runs, which are the throughput bench's Vtiger row). */
+const kind = (args.includes('--kind') ? args[args.indexOf('--kind') + 1] : 'vtiger') as BenchCrmKind;
+if (!BENCH_CRMS.includes(kind)) throw new Error(`--kind takes one of ${BENCH_CRMS.join(', ')}`);
 
 for (let round = 1; round <= rounds && args.includes('--phases') && !args.includes('--profile'); round++) {
   const without = await relayThroughput(calls);
@@ -49,7 +53,7 @@ for (let round = 1; round <= rounds && args.includes('--phases') && !args.includ
 }
 
 for (let round = 1; round <= rounds && oneAtATime; round++) {
-  const run = await benchVtiger('fast', positiveIntegerFlag(args, '--calls', 50), { concurrency: 1 });
+  const run = await benchCrm('fast', positiveIntegerFlag(args, '--calls', 50), { concurrency: 1, kind });
   console.log(`round ${round} one at a time:`, summary(run), JSON.stringify(run.crm), JSON.stringify(run.logs), 'CRM requests per call', JSON.stringify(run.requestsPerCall));
   sayIfNotExactlyOnce('one at a time', run.logs, run.calls);
 }
@@ -57,7 +61,7 @@ for (let round = 1; round <= rounds && oneAtATime; round++) {
 for (let round = 1; round <= rounds && !args.includes('--phases') && !oneAtATime; round++) {
   const without = await benchRelay({ calls, pinned, warmUpCalls });
   console.log(`round ${round} no CRM:`, summary(without), JSON.stringify(without.webhookPhase));
-  const withCrm = await benchVtiger(scenario, calls, { pinned, warmUpCalls });
+  const withCrm = await benchCrm(scenario, calls, { pinned, warmUpCalls, kind });
   console.log(`round ${round} ${CRM_SCENARIOS[scenario]}:`, summary(withCrm), JSON.stringify(withCrm.webhookPhase), JSON.stringify(withCrm.crm), JSON.stringify(withCrm.logs), 'CRM requests per call', JSON.stringify(withCrm.requestsPerCall));
   sayIfNotExactlyOnce(CRM_SCENARIOS[scenario], withCrm.logs, calls + warmUpCalls);
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
@@ -101,7 +105,7 @@ if (args.includes('--profile') && !args.includes('--phases')) {
   const dir = tempDir('pc-bench-crm-load-');
   try {
     const window = { fromUs: 0, toUs: 0 };
-    await benchVtiger(scenario, calls, { pinned, cpuProfileDir: dir.path, window });
+    await benchCrm(scenario, calls, { pinned, cpuProfileDir: dir.path, window, kind });
     const file = readdirSync(dir.path).find((name) => name.endsWith('.cpuprofile') && name.split('.').at(-3) === '0') ?? readdirSync(dir.path)[0]!;
     const profile = JSON.parse(readFileSync(join(dir.path, file), 'utf8')) as CpuProfile;
     const table = selfTimeByFunction(profile, window, 40);

@@ -1,7 +1,7 @@
 import { constants, getPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { BenchCrm, type CrmBacklog, crmBacklogOf, untilCrmDrained } from './crm-run.ts';
-import { benchVtiger } from './relay-crm.ts';
+import { benchCrm } from './relay-crm.ts';
 
 const METRICS = `# TYPE relay_crm_outbox_depth gauge
 relay_crm_outbox_depth 3
@@ -45,12 +45,12 @@ describe("a bench's CRM run", () => {
 
   it("settles a warm-up's calls, of callers of their own, before the measured ones, each logged once", async () => {
     // Had the warm-up reused the measured calls' ids, or not been sent, the measured ids would count the warm-up's logs as theirs or the warm-up's as lost.
-    const run = await benchVtiger('fast', 2, { warmUpCalls: 3 });
+    const run = await benchCrm('fast', 2, { warmUpCalls: 3 });
     expect(run.logs).toEqual({ activities: 5, lost: 0, duplicated: 0 });
     expect(run.calls).toBe(2);
   }, 120_000);
 
   it('refuses a warm-up against a CRM that holds or refuses its requests: the warm-up could not settle', async () => {
-    await expect(benchVtiger('slow', 1, { warmUpCalls: 1 })).rejects.toThrow('a warm-up needs the CRM answering, not slow');
+    await expect(benchCrm('slow', 1, { warmUpCalls: 1 })).rejects.toThrow('a warm-up needs the CRM answering, not slow');
   });
 });

@@ -14,7 +14,11 @@ import { REPO_ROOT } from '../relay/harness.ts';
 import { accountedPhase, cpuMs, type PhaseAccount } from './cpu-account.ts';
 import type { SimulatorOrder } from './crm-simulator-process.ts';
 
-/** The Vtiger simulator, in its own process, knowing the first `callers` bench callers. */
+/** The CRMs a bench can run against: the bundled connector of that name, and its simulator. */
+export const BENCH_CRMS = ['vtiger', 'hubspot'] as const;
+export type BenchCrmKind = (typeof BENCH_CRMS)[number];
+
+/** The CRM's simulator (Vtiger's unless told), in its own process, knowing the first `callers` bench callers. */
 export class BenchCrm {
   private nextId = 0;
   private readonly answers = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
@@ -32,8 +36,8 @@ export class BenchCrm {
     });
   }
 
-  static async start(callers: number): Promise<BenchCrm> {
-    const child = fork(join(REPO_ROOT, 'tests', 'bench', 'crm-simulator-process.ts'), ['--callers', String(callers)], { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  static async start(callers: number, kind: BenchCrmKind = 'vtiger'): Promise<BenchCrm> {
+    const child = fork(join(REPO_ROOT, 'tests', 'bench', 'crm-simulator-process.ts'), ['--callers', String(callers), '--kind', kind], { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     // A remote CRM takes none of the relay's cores; at the same priority the simulator took 0.7 to
     // 1.6 ms of CPU per new call on them, and the runs measured it more than the relay (issue 10).
     setPriority(child.pid!, constants.priority.PRIORITY_LOW);
@@ -41,7 +45,7 @@ export class BenchCrm {
       child.once('message', (message: { ready: Record<string, string> }) => resolve(message.ready));
       child.once('exit', (code) => reject(new Error(`the CRM simulator exited (${code}) before listening`)));
     });
-    return new BenchCrm(child, { connector: 'vtiger', config });
+    return new BenchCrm(child, { connector: kind, config });
   }
 
   get pid(): number {

@@ -1,30 +1,38 @@
 /**
- * The Vtiger simulator of a bench's CRM run in a process of its own (crm-run.ts starts it with
- * `fork`): in the bench's process, its answers to the relay's CRM requests took the load
- * generator's event loop, and the generator, not the relay, set the pace (issue 10). Seeded with
- * a contact for each of the first `--callers` bench callers; it takes its orders (hold the
- * searches, go down, list the activities) over the IPC channel and answers each with its id.
+ * The CRM simulator of a bench's CRM run (Vtiger's, or HubSpot's with `--kind hubspot`) in a
+ * process of its own (crm-run.ts starts it with `fork`): in the bench's process, its answers to
+ * the relay's CRM requests took the load generator's event loop, and the generator, not the
+ * relay, set the pace (issue 10). Seeded with a contact for each of the first `--callers` bench
+ * callers; it takes its orders (hold the searches, go down, list the activities) over the IPC
+ * channel and answers each with its id.
  */
+import type { CrmSimulator } from '../simulators/crm/crm-simulator.ts';
+import { HubSpotSimulator } from '../simulators/crm/hubspot.ts';
 import { VtigerSimulator } from '../simulators/crm/vtiger.ts';
+import type { BenchCrmKind } from './crm-run.ts';
 import { positiveIntegerFlag } from './flags.ts';
 import { benchCaller } from './relay.ts';
 
 export type SimulatorOrder = 'holdSearches' | 'releaseSearches' | 'down' | 'up' | 'activities' | 'requestCounts' | 'close';
 
-const callers = positiveIntegerFlag(process.argv.slice(2), '--callers', 1000);
-const vtiger = await VtigerSimulator.start({
-  seed: Array.from({ length: callers }, (_, i) => ({ firstName: 'Caller', lastName: String(i), company: `Company ${i % 50}`, phones: [storedAs(benchCaller(i), i)] })),
-});
+const args = process.argv.slice(2);
+const callers = positiveIntegerFlag(args, '--callers', 1000);
+const kind = (args.includes('--kind') ? args[args.indexOf('--kind') + 1] : 'vtiger') as BenchCrmKind;
+const seed = Array.from({ length: callers }, (_, i) => ({ firstName: 'Caller', lastName: String(i), company: `Company ${i % 50}`, phones: [storedAs(benchCaller(i), i)] }));
+// HubSpot's log carries the call's id in its unique call property (hubspot.xml's call_id_property), which counts the logs per call.
+const crm: CrmSimulator = kind === 'hubspot' ? await HubSpotSimulator.start({ uniqueCallProperties: ['relay_call_id'] }) : await VtigerSimulator.start({ seed });
+if (kind === 'hubspot') crm.seed(seed);
+const config = kind === 'hubspot' ? { ...crm.config, call_id_property: 'relay_call_id' } : crm.config;
 let release: (() => void) | undefined;
 
 const orders: Record<SimulatorOrder, () => unknown> = {
-  holdSearches: () => void (release = vtiger.holdSearches()),
+  holdSearches: () => void (release = crm.holdSearches()),
   releaseSearches: () => release?.(),
-  down: () => vtiger.down(),
-  up: () => vtiger.up(),
-  activities: () => vtiger.activities(),
-  requestCounts: () => requestCounts(),
-  close: () => vtiger.close(),
+  down: () => crm.down(),
+  up: () => crm.up(),
+  activities: () => crm.activities(),
+  requestCounts: () => (kind === 'hubspot' ? hubSpotRequestCounts() : vtigerRequestCounts()),
+  close: () => crm.close(),
 };
 
 process.on('message', async ({ id, order }: { id: number; order: SimulatorOrder }) => {
@@ -36,9 +44,9 @@ process.on('message', async ({ id, order }: { id: number; order: SimulatorOrder 
   }
   if (order === 'close') process.disconnect();
 });
-process.send!({ ready: vtiger.config });
+process.send!({ ready: config });
 
-/** The number as a person typed it: the formats CRMS.md §1.4 says Vtiger holds, in turn. */
+/** The number as a person typed it: the formats CRMS.md §1.4 says Vtiger holds, in turn (HubSpot's phone is free text too). */
 function storedAs(e164: string, index: number): string {
   const national = e164.slice(2);
   const formats = [`(${national.slice(0, 3)}) ${national.slice(3, 6)}-${national.slice(6)}`, `+1 ${national.slice(0, 3)} ${national.slice(3, 6)} ${national.slice(6)}`, national];
@@ -46,13 +54,23 @@ function storedAs(e164: string, index: number): string {
 }
 
 /** The requests the simulator received, by webservice operation (`query` split by module): how many CRM requests a call cost (issue 10). */
-function requestCounts(): Record<string, number> {
+function vtigerRequestCounts(): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const request of vtiger.requests) {
+  for (const request of crm.requests) {
     const params = new URLSearchParams(request.method === 'GET' ? (request.url.split('?')[1] ?? '') : request.body);
     const operation = params.get('operation') ?? '?';
     const module = operation === 'query' ? / FROM (\w+)/i.exec(params.get('query') ?? '')?.[1] : undefined;
     const key = module ? `${operation} ${module}` : operation;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** HubSpot's requests by method and path, ids left out (`POST /crm/v3/objects/contacts/search`, `PATCH /crm/v3/objects/calls/{id}`). */
+function hubSpotRequestCounts(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const request of crm.requests) {
+    const key = `${request.method} ${request.url.split('?')[0]!.replace(/\/(?!v\d+\b)[^/]*\d[^/]*/g, '/{id}')}`;
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;

@@ -6,7 +6,7 @@
  * Each CRM run also proves that every call was logged exactly once.
  */
 import type { StoredActivity } from '../simulators/crm/crm-simulator.ts';
-import { BenchCrm } from './crm-run.ts';
+import { BenchCrm, type BenchCrmKind } from './crm-run.ts';
 import { type BenchRelayOptions, benchCaller, benchCallSid, benchRelay, type CrmFigures, type Percentiles, type RelayFigures } from './relay.ts';
 
 export type CrmScenario = 'fast' | 'slow' | 'down';
@@ -76,7 +76,7 @@ export async function benchRelayWithCrm(rounds = 3, calls = 200, warmUpCalls = A
     console.log(`round ${round} no CRM, warmed up`, summary(noCrmWarm.at(-1)!));
     for (const scenario of Object.keys(runs) as CrmScenario[]) {
       const warmUp = warmUpCallsOf(scenario, warmUpCalls);
-      const run = await benchVtiger(scenario, calls, { warmUpCalls: warmUp });
+      const run = await benchCrm(scenario, calls, { warmUpCalls: warmUp });
       runs[scenario].push(run);
       console.log(`round ${round} ${scenario}`, summary(run), run.crm, run.logs);
       sayIfNotExactlyOnce(scenario, run.logs, calls + warmUp);
@@ -97,7 +97,7 @@ export async function benchRelayWithCrm(rounds = 3, calls = 200, warmUpCalls = A
       ];
     }),
   ) as RelayComparison['withCrm'];
-  const oneAtATime = await benchVtiger('fast', ONE_AT_A_TIME_CALLS, { concurrency: 1 });
+  const oneAtATime = await benchCrm('fast', ONE_AT_A_TIME_CALLS, { concurrency: 1 });
   console.log('one call at a time', summary(oneAtATime), oneAtATime.crm, oneAtATime.logs);
   sayIfNotExactlyOnce('one call at a time', oneAtATime.logs, ONE_AT_A_TIME_CALLS);
   return { rounds, noCrm: medianFigures(noCrm), noCrmWarm: medianFigures(noCrmWarm), warmUpCalls, withCrm, oneAtATime };
@@ -114,14 +114,14 @@ export function sayIfNotExactlyOnce(run: string, logs: LogCount, calls: number):
 }
 
 /**
- * One run on an instance with the Vtiger connector, against a simulator (crm-run.ts) holding a
- * contact for every caller; `logs` counts the warm-up's calls too (each logged once as well).
+ * One run on an instance with the Vtiger connector (or `kind`'s), against a simulator (crm-run.ts)
+ * holding a contact for every caller; `logs` counts the warm-up's calls too (each logged once as well).
  */
-export async function benchVtiger(scenario: CrmScenario, calls: number, options: Pick<BenchRelayOptions, 'concurrency' | 'pinned' | 'cpuProfileDir' | 'window' | 'warmUpCalls'> = {}): Promise<CrmRun> {
+export async function benchCrm(scenario: CrmScenario, calls: number, options: Pick<BenchRelayOptions, 'concurrency' | 'pinned' | 'cpuProfileDir' | 'window' | 'warmUpCalls'> & { kind?: BenchCrmKind } = {}): Promise<CrmRun> {
   const all = calls + (options.warmUpCalls ?? 0);
   // A held or refused CRM would hold the warm-up's lookups and logs, which must be done before the clock starts.
   if (all > calls && scenario !== 'fast') throw new Error(`a warm-up needs the CRM answering, not ${scenario}`);
-  const simulator = await BenchCrm.start(all);
+  const simulator = await BenchCrm.start(all, options.kind);
   try {
     let recover = async () => {};
     if (scenario === 'slow') recover = await simulator.holdSearches();
@@ -129,7 +129,8 @@ export async function benchVtiger(scenario: CrmScenario, calls: number, options:
       await simulator.down();
       recover = () => simulator.up();
     }
-    const figures = await benchRelay({ calls, ...options, crm: { simulator, recover } });
+    const { kind: _kind, ...relayOptions } = options;
+    const figures = await benchRelay({ calls, ...relayOptions, crm: { simulator, recover } });
     return { ...figures, crm: figures.crm!, logs: countLogs(await simulator.activities(), all), requestsPerCall: perCall(await simulator.requestCounts(), all) };
   } finally {
     await simulator.close();
@@ -142,11 +143,11 @@ function perCall(counts: Record<string, number>, calls: number): Record<string, 
   return Object.fromEntries(Object.entries({ ...counts, all }).map(([key, count]) => [key, Math.round((count / calls) * 100) / 100]));
 }
 
-/** Each call's activity found by the marker the Vtiger connector writes into its description. */
+/** Each call's activity found by the marker the Vtiger connector writes into its description, or HubSpot's unique call property. */
 function countLogs(activities: StoredActivity[], calls: number): LogCount {
   const perCall = new Map<string, number>();
   for (const activity of activities) {
-    const callSid = /\[relay-call:([^\]]+)\]/.exec(String(activity.fields.description ?? ''))?.[1] ?? '(no marker)';
+    const callSid = /\[relay-call:([^\]]+)\]/.exec(String(activity.fields.description ?? ''))?.[1] ?? (typeof activity.fields.relay_call_id === 'string' ? activity.fields.relay_call_id : '(no marker)');
     perCall.set(callSid, (perCall.get(callSid) ?? 0) + 1);
   }
   let lost = 0;

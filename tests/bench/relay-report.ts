@@ -528,9 +528,20 @@ At a call centre's pace (\`--one-at-a-time\`,
 98 / 100 % with the batches (and the shared turns), every call logged once. A batch is one CRM operation for the breaker and
 \`relay_crm_requests_total\`; its failure is each of its lookups' (each logged, not cached, held
 with its CRM). The table above is the last full run's, before the batches. Left: the contact on the first event of a burst
-(the thread's turns, not the CRM's requests, hold the lookups back); HubSpot (three filter groups at most per search), Zoho (\`phone=\`) and
+(the thread's turns, not the CRM's requests, hold the lookups back); Zoho (\`phone=\`) and
 Pipedrive (\`term\`) keep one number per request; the follow-ups (Vtiger's account retrieve, one
-per company in ten minutes) are not batched.
+per company in ten minutes) are not batched. Since (branch s23-hubspot): hubspot.xml names up
+to 20 callers per contacts search, its three filter groups each one \`IN\` filter whose values,
+a \`<parameter each>\` array (docs/connectors.md), list every caller's form. Three pairs
+alternately against the same tree with main's hubspot.xml (\`crm-load.ts --kind hubspot --calls
+300 --warm-up 1000\`, load 5.0 to 6.7): contact searches per call 1 / 1 / 1 -> 0.16 / 0.14 /
+0.15, CRM requests per call 2 -> 1.16 / 1.14 / 1.15 (warm-up included), every call logged once;
+the relay's CPU per call with the CRM 4.23 / 3.27 / 3.43 -> 2.83 / 3.2 / 2.37 ms (with / without
+× 3.95 / 3.63 / 3.94 -> × 2.75 / 4.38 / 2.72: not in every pair); the contact on the first event
+9.7 / 6.7 / 33 % -> 35 / 22 / 6.3 % and the log p50 942 / 1,357 / 974 -> 697 / 816 / 1,086 ms,
+not told apart. At a call centre's pace (\`--one-at-a-time\`, 50 calls, two pairs, load 5.8 to
+7.1): a search per call as before (0.98 once two lookups met), the contact on the first event
+94 / 100 % -> 100 / 96 %.
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on

@@ -150,6 +150,40 @@ describe('CRM connectors: loading', () => {
     expect(firstError(tooMany)).toMatchObject({ code: 'invalid-value', message: expect.stringContaining('size must be a whole number from 1 to 100'), ...at(tooMany, 'size=') });
   });
 
+  // HubSpot's search (issue 10): a JSON body whose `IN` filter lists every caller's form, one item per number of the batch.
+  const EACH_REQUEST = '<request method="post" format="json"><url>/people</url><parameters><parameter name="filters" type="array"><parameter type="object"><parameter name="op" value="IN"/><parameter name="values" type="array" each="callers"><parameter value="@number"/><parameter value="@national"/></parameter></parameter></parameter></parameters></request>';
+  const withEach = (batch: string, request = EACH_REQUEST) => MINIMAL.replace('<request><url>/people</url><parameters><parameter name="q" value="@variant"/></parameters></request>', batch + request);
+
+  it('compiles a <batch> without text read through a <parameter each>: the array\'s items per number, no join needed', () => {
+    const { plan, diagnostics } = checkCrmConnector(withEach('<batch name="callers" size="10" limit="100"/>'));
+    expect(diagnostics).toEqual([]);
+    const search = (plan as CrmConnectorPlan).findContact.searches[0]!;
+    expect(search.batch).toEqual({ name: 'callers', size: 10, join: '', limit: 100 });
+    expect(search.request.parameters[0]!.children[0]!.children[1]).toMatchObject({ name: 'values', type: 'array', each: 'callers' });
+  });
+
+  it('refuses an `each` that names no batch of its search, sits outside a batched search or a JSON body, or is on no array, at the attribute', () => {
+    const misnamed = withEach('<batch name="callers" size="10"/>', EACH_REQUEST.replace('each="callers"', 'each="caller"'));
+    // The <batch> is then listed by no `each` either: that error comes first, this one at the attribute.
+    const diagnostics = checkCrmConnector(misnamed, { file: 'mini.xml' }).diagnostics;
+    expect(diagnostics.find((d) => d.code === 'unknown-name')).toMatchObject({ message: '`each` names no <batch> of this search: caller', hint: "did you mean `callers`?", ...at(misnamed, 'each="caller"') });
+    const unbatched = withEach('', EACH_REQUEST);
+    expect(firstError(unbatched)).toMatchObject({ message: "`each` lists the numbers of a search's <batch>, and this request has none", ...at(unbatched, 'each=') });
+    const notArray = withEach('<batch name="callers" size="10"/>', EACH_REQUEST.replace('type="array" each="callers"', 'type="object" each="callers"'));
+    expect(firstError(notArray)).toMatchObject({ message: '`each` gives the items of a type="array" parameter, not of a object', ...at(notArray, 'type="object" each') });
+    const form = withEach('<batch name="callers" size="10"/>', '<request><url>/people</url><parameters><parameter name="q" type="array" each="callers"><parameter value="@number"/></parameter></parameters></request>');
+    expect(firstError(form)).toMatchObject({ message: '`each` needs a JSON body', ...at(form, 'each=') });
+  });
+
+  it('refuses a <batch> without text that no `each` lists, one with text and no `join`, and a number\'s variable read outside the `each` items, at the element', () => {
+    const unlisted = withEach('<batch name="callers" size="10"/>', '<request method="post" format="json"><url>/people</url><parameters><parameter name="q" value="everyone"/></parameters></request>');
+    expect(firstError(unlisted)).toMatchObject({ message: expect.stringContaining('<batch> without text lists the numbers through a <parameter each="callers">'), ...at(unlisted, 'name="callers"') });
+    const noJoin = withEach('<batch name="callers" size="10">phone:{{@variant}}</batch>', '<request><url>/people</url><parameters><parameter name="q" value="@callers"/></parameters></request>');
+    expect(firstError(noJoin)).toMatchObject({ code: 'missing-attribute', message: "<batch> with a text needs `join`: what goes between two numbers' parts", ...at(noJoin, '<batch') });
+    const outside = withEach('<batch name="callers" size="10"/>', EACH_REQUEST.replace('<parameter name="op" value="IN"/>', '<parameter name="op" value="IN @number"/>'));
+    expect(firstError(outside)).toMatchObject({ message: "with <batch>, the search's <request> reads the numbers through @callers only, not @number: in a batch it would be the first number's", hint: 'move it into the items of the <parameter each="callers">', ...at(outside, '<batch') });
+  });
+
   it('checks enum values of CRM elements', () => {
     const xml = MINIMAL.replace('<request method="post" format="json">', '<request method="fetch" format="json">');
     expect(firstError(xml)).toMatchObject({ code: 'invalid-value', message: 'method must be one of: get, post, put, patch, delete (got "fetch")', ...at(xml, 'method="fetch"') });

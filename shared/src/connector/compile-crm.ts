@@ -10,6 +10,7 @@ import type {
   BatchPlan,
   CrmConnectorPlan,
   CrmMethod,
+  CrmParameterType,
   CrmParameterPlan,
   CrmRequestPlan,
   DispositionsPlan,
@@ -119,13 +120,34 @@ function compileFindContact(compiler: ElementCompiler, element: XmlElement | und
  */
 function compileBatch(compiler: ElementCompiler, element: XmlElement, request: CrmRequestPlan, numberVariables: string[]): BatchPlan {
   const name = attr(element, 'name') ?? '';
-  const read = new Set(requestTemplates(request).flatMap((template) => [...references(template)].filter((ref) => ref.scope === 'var').map((ref) => ref.name)));
-  if (name && !read.has(name)) compiler.error(element, `the search's <request> never reads @${name}: the numbers of a batch would not be sent`, `e.g. WHERE @${name} LIMIT 100`, attrOffset(element, 'name'));
+  const hasText = element.texts.some((t) => t.text.trim() !== '');
+  // A `<parameter each>`'s items are rendered per number: they may read the number's own variables, the rest of the request may not.
+  const read = new Set(requestTemplates({ ...request, parameters: outsideEach(request.parameters) }).flatMap((template) => [...references(template)].filter((ref) => ref.scope === 'var').map((ref) => ref.name)));
+  const listed = eachNames(request.parameters).includes(name);
+  if (name && hasText && !read.has(name)) compiler.error(element, `the search's <request> never reads @${name}: the numbers of a batch would not be sent`, `e.g. WHERE @${name} LIMIT 100`, attrOffset(element, 'name'));
+  if (name && !hasText && !listed) compiler.error(element, `<batch> without text lists the numbers through a <parameter each="${name}">, and the search's <request> has none: the numbers of a batch would not be sent`, `e.g. <parameter name="values" type="array" each="${name}"><parameter value="@number"/></parameter>`, attrOffset(element, 'name'));
+  if (hasText && attr(element, 'join') === undefined) compiler.error(element, '<batch> with a text needs `join`: what goes between two numbers\' parts', 'join=" OR "', element.offset, 'missing-attribute');
   for (const variable of numberVariables.filter((v) => read.has(v))) {
-    compiler.error(element, `with <batch>, the search's <request> reads the numbers through @${name} only, not @${variable}: in a batch it would be the first number's`, `move @${variable} into the text of <batch>`, element.offset);
+    compiler.error(element, `with <batch>, the search's <request> reads the numbers through @${name} only, not @${variable}: in a batch it would be the first number's`, hasText ? `move @${variable} into the text of <batch>` : `move it into the items of the <parameter each="${name}">`, element.offset);
   }
   const limit = attr(element, 'limit');
-  return { name, part: compiler.textTemplate(element, 'crm'), size: Number(attr(element, 'size') ?? 1), join: attr(element, 'join') ?? '', ...(limit === undefined ? {} : { limit: Number(limit) }) };
+  return {
+    name,
+    ...(hasText ? { part: compiler.textTemplate(element, 'crm') } : {}),
+    size: Number(attr(element, 'size') ?? 1),
+    join: attr(element, 'join') ?? '',
+    ...(limit === undefined ? {} : { limit: Number(limit) }),
+  };
+}
+
+/** The parameters with every `each` array left out (their items are rendered per number). */
+function outsideEach(parameters: CrmParameterPlan[]): CrmParameterPlan[] {
+  return parameters.filter((p) => p.each === undefined).map((p) => ({ ...p, children: outsideEach(p.children) }));
+}
+
+/** The batch names the `each` arrays among `parameters` give. */
+function eachNames(parameters: CrmParameterPlan[]): string[] {
+  return parameters.flatMap((p) => [...(p.each === undefined ? [] : [p.each]), ...eachNames(p.children)]);
 }
 
 function compileSearch(compiler: ElementCompiler, element: XmlElement, numberVariables: string[]): SearchPlan {
@@ -143,8 +165,8 @@ function compileSearch(compiler: ElementCompiler, element: XmlElement, numberVar
   if (matches && attr(matches, 'phones') !== undefined && phonePaths.length === 0 && phones.length === 0) {
     compiler.error(matches, '`phones` lists no phone field', 'phones="phone,mobile"', attrOffset(matches, 'phones'));
   }
-  const request = compileCrmRequest(compiler, child(element, 'request'), 'crm');
   const batch = child(element, 'batch');
+  const request = compileCrmRequest(compiler, child(element, 'request'), 'crm', batch && attr(batch, 'name'));
   return {
     name: attr(element, 'name') ?? 'search',
     fallback: choice(element, 'fallback', ['true', 'false'] as const) === 'true',
@@ -250,7 +272,8 @@ function compileWhere(compiler: ElementCompiler, element: XmlElement): Pick<Disp
   }
 }
 
-function compileCrmRequest(compiler: ElementCompiler, element: XmlElement | undefined, context: TemplateContext): CrmRequestPlan {
+/** `batch`: the name of the search's `<batch>`, the one a `<parameter each>` may give. */
+function compileCrmRequest(compiler: ElementCompiler, element: XmlElement | undefined, context: TemplateContext, batch?: string): CrmRequestPlan {
   if (!element) return { method: 'GET', format: 'form', headers: [], parameters: [] };
   const method = METHOD[choice(element, 'method', CRM_METHODS)];
   const format = choice(element, 'format', BODY_FORMATS);
@@ -260,8 +283,20 @@ function compileCrmRequest(compiler: ElementCompiler, element: XmlElement | unde
     format,
     ...(urlElement ? { url: compiler.textTemplate(urlElement, context) } : {}),
     headers: compiler.compileHeaders(child(element, 'headers'), context),
-    parameters: compileParameters(compiler, child(element, 'parameters'), { context, json: format === 'json' && method !== 'GET', inArray: false }),
+    parameters: compileParameters(compiler, child(element, 'parameters'), { context, json: format === 'json' && method !== 'GET', inArray: false, batch }),
   };
+}
+
+/** `each="NAME"`: a JSON array of a batched search's request, its items once per number of the `<batch>` of that name. */
+function compileEach(compiler: ElementCompiler, element: XmlElement, type: CrmParameterType, at: { json: boolean; batch?: string }): string | undefined {
+  const each = attr(element, 'each');
+  if (each === undefined) return undefined;
+  const offset = attrOffset(element, 'each');
+  if (at.batch === undefined) compiler.error(element, '`each` lists the numbers of a search\'s <batch>, and this request has none', 'it belongs in a <search> with a <batch name="…">', offset);
+  else if (each !== at.batch) compiler.error(element, `\`each\` names no <batch> of this search: ${each}`, didYouMean(each, [at.batch]) ?? `each="${at.batch}"`, offset, 'unknown-name');
+  if (type !== 'array') compiler.error(element, `\`each\` gives the items of a type="array" parameter, not of a ${type}`, 'type="array"', attrOffset(element, 'type'));
+  else if (!at.json) compiler.error(element, '`each` needs a JSON body', 'set format="json" on the POST request (HubSpot\'s search)', offset);
+  return each;
 }
 
 /**
@@ -269,7 +304,7 @@ function compileCrmRequest(compiler: ElementCompiler, element: XmlElement | unde
  * (the name once per item) and `json` (the nested parameters as one JSON string, Vtiger's
  * `element`) nest there; inside a JSON body or a `json` parameter, anything goes.
  */
-function compileParameters(compiler: ElementCompiler, parent: XmlElement | undefined, at: { context: TemplateContext; json: boolean; inArray: boolean }): CrmParameterPlan[] {
+function compileParameters(compiler: ElementCompiler, parent: XmlElement | undefined, at: { context: TemplateContext; json: boolean; inArray: boolean; batch?: string }): CrmParameterPlan[] {
   const seen = new Set<string>();
   return children(parent, 'parameter').map((element) => {
     const name = attr(element, 'name');
@@ -288,13 +323,15 @@ function compileParameters(compiler: ElementCompiler, parent: XmlElement | undef
       compiler.error(element, `a parameter of type ${type} needs a JSON body`,
         'set format="json" on a POST, PUT or PATCH request; in a form or query, type="json" sends nested parameters as one JSON string (Vtiger\'s element) and items of an array are plain values');
     }
+    const each = compileEach(compiler, element, type, at);
     return {
       name: name ?? '',
       ...(key ? { key } : {}),
       type,
       optional: isOptional(element),
       value: compiler.parameterValue(element, type === 'json' ? 'object' : type, at.context),
-      children: compileParameters(compiler, element, { context: at.context, json: at.json || type === 'json', inArray: type === 'array' }),
+      children: compileParameters(compiler, element, { context: at.context, json: at.json || type === 'json', inArray: type === 'array', batch: at.batch }),
+      ...(each === undefined ? {} : { each }),
     };
   });
 }

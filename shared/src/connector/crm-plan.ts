@@ -61,6 +61,8 @@ export interface CrmParameterPlan {
   optional: boolean;
   value?: Template;
   children: CrmParameterPlan[];
+  /** `type="array"` only: its items rendered once per number of the search's `<batch>` of this name. */
+  each?: string;
 }
 
 /** One value of an answer: a path, else a template. */
@@ -112,12 +114,15 @@ export interface SearchPlan {
   followUps: Array<{ when?: string } & OperationPlan>;
 }
 
-/** `<batch>`: a search's part per number, joined into one variable its request reads. */
+/**
+ * `<batch>`: a search's part per number, joined into one variable its request reads; or, without
+ * text, the numbers a `<parameter each="NAME">` array renders its items for (HubSpot's `IN` values).
+ */
 export interface BatchPlan {
-  /** The variable the joined parts are (`@NAME`). */
+  /** The variable the joined parts are (`@NAME`), and the name `each` gives. */
   name: string;
-  /** One number's part, rendered with that number's variables. */
-  part: Template;
+  /** One number's part, rendered with that number's variables; absent when the request reads the numbers through `each` only. */
+  part?: Template;
   /** Numbers per request at most. */
   size: number;
   join: string;

@@ -34,6 +34,12 @@ const crmParameter: ElementSpec = {
       schema: enumOf(CRM_PARAMETER_TYPES, 'type'),
     },
     key: template('In a JSON object, the member\'s name as a template, for a name an admin chose (HubSpot\'s unique call property, named in the config); replaces `name`. With `optional="true"`, left out when it renders empty.'),
+
+    each: {
+      doc: 'In a batched search\'s JSON request, on a `type="array"`: the name of the search\'s `<batch>`, whose numbers each give the array its items, rendered with that number\'s variables (`@number`, `@national`, the variants): HubSpot\'s `IN` filter, `values` every caller\'s E.164 form, in one request. One number alone gives its own items.',
+      kind: 'name',
+      schema: identifier('a batch name'),
+    },
   },
   children: {},
 };
@@ -153,12 +159,12 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
           },
           children: {
             batch: {
-              doc: 'Several numbers in one search request (issue 10: a burst of calls queued its lookups far beyond the first event\'s hold, one request each): the text, a template over one number\'s variables (`@number`, `@national`, `@variant` and the variants), is rendered once per number and the parts joined into `@NAME`, which the request reads instead of the number\'s own variables (Vtiger: `phone LIKE \'%{{@variant|sql}}\' OR mobile LIKE …`, joined by ` OR `; Salesforce\'s SOSL terms). One number alone is one part. Each candidate of the answer goes to every number one of its `phones` matches. Without `<batch>`, a search carries one number.',
+              doc: 'Several numbers in one search request (issue 10: a burst of calls queued its lookups far beyond the first event\'s hold, one request each): the text, a template over one number\'s variables (`@number`, `@national`, `@variant` and the variants), is rendered once per number and the parts joined into `@NAME`, which the request reads instead of the number\'s own variables (Vtiger: `phone LIKE \'%{{@variant|sql}}\' OR mobile LIKE …`, joined by ` OR `; Salesforce\'s SOSL terms). Without text, the request\'s `<parameter type="array" each="NAME">` lists the numbers instead, an item per number (HubSpot\'s `IN` values in a JSON body). One number alone is one part. Each candidate of the answer goes to every number one of its `phones` matches. Without `<batch>`, a search carries one number.',
               text: true,
               attributes: {
-                name: { doc: 'The variable holding the joined parts (`@NAME`).', kind: 'name', required: true, schema: identifier('a batch name') },
+                name: { doc: 'The variable holding the joined parts (`@NAME`), and the name a `<parameter each>` gives.', kind: 'name', required: true, schema: identifier('a batch name') },
                 size: { doc: 'The most numbers one request carries (1 to 100): what the CRM\'s query takes, its length limits included.', kind: 'literal', required: true, schema: z.string().regex(/^(100|[1-9]\d?)$/, { message: 'size must be a whole number from 1 to 100' }) },
-                join: { doc: 'Put between two numbers\' parts (` OR `).', kind: 'literal', required: true },
+                join: { doc: 'Put between two numbers\' parts (` OR `); required with a text.', kind: 'literal' },
                 limit: { doc: 'The most candidates one answer lists (Vtiger\'s query: 100 rows): an answer of a batch with that many may have left matches out, so its numbers are searched again one by one. Without it, an answer is taken as whole.', kind: 'literal', schema: z.string().regex(/^[1-9]\d{0,4}$/, { message: 'limit must be a whole number of candidates' }) },
               },
               children: {},

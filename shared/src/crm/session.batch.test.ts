@@ -124,3 +124,54 @@ describe('batched lookups', () => {
     expect(requests.map(termsOf)).toEqual([['4155550101']]);
   });
 });
+
+// A JSON search (HubSpot's, issue 10): one `IN` filter per phone property, its `values` every number's form.
+describe('batched lookups through a <parameter each>', () => {
+  const filter = (property: string, form: string) =>
+    `<parameter type="object"><parameter name="property" value="${property}"/><parameter name="values" type="array" each="callers"><parameter value="${form}"/></parameter></parameter>`;
+  const jsonConnector = (batch = '<batch name="callers" size="3" limit="100"/>') => {
+    const { plan, diagnostics } = loadCrmConnector(`<connector for="CRM" name="Json CRM">
+  <config><fields><field name="base" type="url"/></fields></config>
+  <crm><url>$config.$fields.base</url></crm>
+  <find_contact mode="together"><variant name="e164" value="@number"/><variant name="digits" value="@national"/>
+    <search name="people">${batch}<request method="post" format="json"><url>/search</url><parameters>
+      <parameter name="filters" type="array">${filter('Phone', '@e164')}${filter('Mobile', '@digits')}</parameter>
+      <parameter name="limit" type="number" value="100"/>
+    </parameters></request>
+      <matches list="records" phones="Phone,Mobile"><id use="Id"/><name use="Name"/></matches></search>
+  </find_contact>
+  <log_call><request method="post" format="json"><url>/calls</url><parameters><parameter name="n" value="@call_customer_number"/></parameters></request><response><id use="id"/></response></log_call>
+</connector>`);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    return plan as CrmConnectorPlan;
+  };
+  type Filter = { property: keyof Row; values: string[] };
+  const filtersOf = (request: RecordedRequest) => (JSON.parse(request.body!) as { filters: Filter[] }).filters;
+  /** A CRM holding `rows`: a filter matches a row whose property equals one of its values exactly (HubSpot's IN). */
+  const inCrm = (rows: Row[]) => (request: RecordedRequest) => json({ records: rows.filter((row) => filtersOf(request).some((f) => f.values.includes(String(row[f.property] ?? '')))) });
+
+  it('lists every number of the batch in each `each` array, in order, and gives each number the records its phones match', async () => {
+    const rows: Row[] = [
+      { Id: 'a', Name: 'Ann', Phone: '+14155550100' },
+      { Id: 'b', Name: 'Bob', Phone: 'x', Mobile: '4155550101' },
+      { Id: 'c', Name: 'Cy', Phone: '+14155550103' },
+    ];
+    const { session, requests } = open(jsonConnector(), inCrm(rows));
+    expect(session.lookupBatch).toBe(3);
+    expect(idsOf(await session.findContactsOf!(numbers.slice(0, 4)))).toEqual([['a'], ['b'], [], ['c']]);
+    expect(requests.map(filtersOf)).toEqual([
+      [{ property: 'Phone', values: numbers.slice(0, 3) }, { property: 'Mobile', values: ['4155550100', '4155550101', '4155550102'] }],
+      [{ property: 'Phone', values: [numbers[3]] }, { property: 'Mobile', values: ['4155550103'] }],
+    ]);
+    // One number alone: each array holds its forms only.
+    await session.findContacts(numbers[4]!);
+    expect(filtersOf(requests[2]!)).toEqual([{ property: 'Phone', values: [numbers[4]] }, { property: 'Mobile', values: ['4155550104'] }]);
+  });
+
+  it('asks each number alone when the answer lists `limit` records', async () => {
+    const rows: Row[] = [{ Id: 'a', Name: 'Ann', Phone: '+14155550100' }, { Id: 'b', Name: 'Bob', Phone: '+14155550101' }];
+    const { session, requests } = open(jsonConnector('<batch name="callers" size="3" limit="2"/>'), inCrm(rows));
+    expect(idsOf(await session.findContactsOf!(numbers.slice(0, 2)))).toEqual([['a'], ['b']]);
+    expect(requests.map((r) => filtersOf(r)[0]!.values)).toEqual([numbers.slice(0, 2), [numbers[0]], [numbers[1]]]);
+  });
+});

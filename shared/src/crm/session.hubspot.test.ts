@@ -76,14 +76,34 @@ describe('the HubSpot connector', () => {
     expect(search).toMatchObject({ method: 'POST', url: 'https://api.hubapi.com/crm/v3/objects/contacts/search', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' } });
     expect(bodyOf(search!)).toEqual({
       filterGroups: [
-        { filters: [{ propertyName: 'phone', operator: 'EQ', value: '+14155550100' }] },
+        { filters: [{ propertyName: 'phone', operator: 'IN', values: ['+14155550100'] }] },
         // Both computed fields: a mobile typed any way but E.164 is found only by its national digits.
-        { filters: [{ propertyName: 'hs_searchable_calculated_mobile_number', operator: 'EQ', value: '4155550100' }] },
-        { filters: [{ propertyName: 'hs_searchable_calculated_phone_number', operator: 'EQ', value: '4155550100' }] },
+        { filters: [{ propertyName: 'hs_searchable_calculated_mobile_number', operator: 'IN', values: ['4155550100'] }] },
+        { filters: [{ propertyName: 'hs_searchable_calculated_phone_number', operator: 'IN', values: ['4155550100'] }] },
       ],
       properties: ['firstname', 'lastname', 'company', 'phone', 'mobilephone'],
-      limit: 10,
+      limit: 100,
     });
+  });
+
+  it('searches up to 20 callers in one request, each IN listing every caller\'s form, and gives each caller the contacts its phones match', async () => {
+    const callers = Array.from({ length: 21 }, (_, n) => `+1415555${String(200 + n).padStart(4, '0')}`);
+    answers.push(json(200, {
+      total: 2,
+      results: [
+        contact('600', { firstname: 'First', lastname: null, company: null, phone: callers[0]!, mobilephone: null }),
+        contact('619', { firstname: 'Last', lastname: 'Batch', company: null, phone: null, mobilephone: '415.555.0219' }),
+      ],
+    }));
+    answers.push(json(200, { total: 0, results: [] }));
+    const found = await open().findContactsOf!(callers);
+    expect(found.ok && found.value.map((contacts) => contacts.map((c) => c.id))).toEqual([['600'], ...Array.from({ length: 18 }, () => []), ['619'], []]);
+    expect(recorded.requests).toHaveLength(2);
+    const [phone, mobile, fixed] = bodyOf(recorded.requests[0]!).filterGroups.map((group: { filters: Array<{ values: string[] }> }) => group.filters[0]!.values);
+    expect(phone).toEqual(callers.slice(0, 20));
+    expect(mobile).toEqual(callers.slice(0, 20).map((e164) => e164.slice(2)));
+    expect(fixed).toEqual(mobile);
+    expect(bodyOf(recorded.requests[1]!).filterGroups[0].filters[0].values).toEqual([callers[20]]);
   });
 
   it('finds nobody on an empty result', async () => {

@@ -79,9 +79,10 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
   };
 
   /** Sends one request of the connector (`what` names it in errors, and as the fetch's step); renews the session and replays once when it expired. */
-  const send = async (request: CrmRequestPlan, vars: Vars, what: string, maps?: readonly ValueMapPlan[]): Promise<Sent> => {
+  const send = async (request: CrmRequestPlan, vars: Vars, what: string, maps?: readonly ValueMapPlan[], batches?: TemplateScope['batches']): Promise<Sent> => {
     for (let attempt = 0; ; attempt++) {
       const scope = scopeOf(vars, maps);
+      if (batches) scope.batches = batches;
       let outgoing;
       try {
         const auth = await resolveAuthMethods(plan.crm.auth, scope, { now: now(), randomId: () => crypto.randomUUID(), fetch: options.fetch, tokenCache });
@@ -177,12 +178,15 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     const { batch } = search;
     const what = `find_contact ${search.name}`;
     let vars = numbers[0]!.vars;
-    if (batch) {
-      const parts = numbers.map((number) => renderOptional(batch.part, scopeOf(number.vars, lookupMaps)));
-      if (parts.some((part) => part === undefined)) return failure(`${what}: a number's <batch> part has a value missing`, false);
+    // Each number's scope: its <batch> part, and the items of a <parameter each> (HubSpot's IN values), are rendered with it.
+    const scopes = batch ? numbers.map((number) => scopeOf(number.vars, lookupMaps)) : [];
+    if (batch?.part) {
+      const part = batch.part;
+      const parts = scopes.map((scope) => renderOptional(part, scope));
+      if (parts.some((rendered) => rendered === undefined)) return failure(`${what}: a number's <batch> part has a value missing`, false);
       vars = { ...vars, [batch.name]: parts.join(batch.join) };
     }
-    const sent = await send(search.request, vars, what, lookupMaps);
+    const sent = await send(search.request, vars, what, lookupMaps, batch ? { [batch.name]: scopes } : undefined);
     if (!sent.ok) return sent;
     const items = listAt(sent.value, search.list);
     // As many candidates as the CRM lists at most: some numbers' matches may be cut off, so each is asked alone.

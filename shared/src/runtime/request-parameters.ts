@@ -16,6 +16,8 @@ export interface BodyParameter {
   optional: boolean;
   value?: Template;
   children: BodyParameter[];
+  /** An array whose items are rendered once per number of the search's `<batch>` of this name (CRM searches only). */
+  each?: string;
 }
 
 /** A parameter's text; undefined when it is optional and its value is empty or unset. */
@@ -82,8 +84,11 @@ function jsonValue(parameter: BodyParameter, scope: TemplateScope): unknown {
     case 'object':
     case 'json':
       return jsonObject(parameter.children, scope);
-    case 'array':
-      return parameter.children.map((c) => optionalJsonValue(c, scope)).filter((v) => v !== undefined);
+    case 'array': {
+      // `each`: the items once per number of the batch, each in that number's scope (HubSpot's `IN` values of every caller).
+      const scopes = parameter.each === undefined ? [scope] : (scope.batches?.[parameter.each] ?? []);
+      return scopes.flatMap((item) => parameter.children.map((c) => optionalJsonValue(c, item))).filter((v) => v !== undefined);
+    }
     default:
       return jsonLeaf({ name: parameter.name, type: parameter.type, value: parameter.value }, scope);
   }

@@ -9,6 +9,8 @@ export interface TemplateScope {
   defaultCountry?: string;
   /** Labels of config fields, used in "is empty" messages. */
   configLabels?: Readonly<Record<string, string>>;
+  /** A batched CRM search's numbers, each as its own scope, by `<batch>` name: what a `<parameter each>` renders its items with. */
+  batches?: Readonly<Record<string, readonly TemplateScope[]>>;
 }
 
 /** A template needed a value nobody set. The message says which, and how to set it. */

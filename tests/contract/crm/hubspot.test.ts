@@ -7,7 +7,7 @@
 import { expect, it } from 'vitest';
 import type { StoredActivity } from '../../simulators/crm/crm-simulator.ts';
 import { HubSpotSimulator } from '../../simulators/crm/hubspot.ts';
-import type { ActivityReading } from './harness.ts';
+import { type ActivityReading, CrmContract } from './harness.ts';
 import { describeCrmContract } from './scenarios.ts';
 
 const CALLS = /^\/crm\/v3\/objects\/calls$/;
@@ -112,6 +112,42 @@ describeCrmContract<HubSpotSimulator>(
         release();
         await c.configureCrm(c.crm.config);
       }
+    });
+
+    it('names a burst of callers in fewer searches: the lookups that waited for a CRM slot go in one, each call given its own contact', async () => {
+      const c = contract();
+      // Twelve callers, each stored another way: E.164, national with punctuation, a mobile typed with dots (its phone another
+      // area's number, as the same digits), international with spaces.
+      const numbers = Array.from({ length: 12 }, (_, n) => `+1415555${String(160 + n).padStart(4, '0')}`);
+      const stored = (e164: string, n: number) => {
+        const [area, exchange, line] = [e164.slice(2, 5), e164.slice(5, 8), e164.slice(8)];
+        return [[e164], [`(${area}) ${exchange}-${line}`], [`+1 212 ${exchange} ${line}`, `${area}.${exchange}.${line}`], [`+1 ${area} ${exchange} ${line}`]][n % 4]!;
+      };
+      const ids = c.crm.seed(numbers.map((e164, n) => ({ firstName: 'Burst', lastName: String(n), phones: stored(e164, n) })));
+      const before = c.crm.requests.length;
+      const searches = () => c.crm.requests.slice(before).filter((r) => r.method === 'POST' && r.url === '/crm/v3/objects/contacts/search');
+      const release = c.crm.holdSearches();
+      const calls = [];
+      try {
+        for (const number of numbers) calls.push(await c.ring(number));
+        // Every call is in the relay and on the agent's screen, its lookup asked: four hold the instance's CRM slots, the rest wait.
+        for (const call of calls) await c.pushed(call.sid, () => true);
+        await expect.poll(() => searches().length, { timeout: 30_000 }).toBe(4);
+      } finally {
+        release();
+      }
+      for (const [n, call] of calls.entries()) {
+        const named = await c.pushed(call.sid, (v) => v.contact !== null);
+        expect(CrmContract.ids(named.contacts), numbers[n]).toEqual([ids[n]]);
+      }
+      // The four that held the slots, one caller each, then the eight that waited: in one search (five in all) unless one
+      // reached its turn on the relay's thread only after the release; never one search per caller, none refused by HubSpot's limits.
+      const values = searches().map((r) => (JSON.parse(r.body) as { filterGroups: Array<{ filters: Array<{ values: string[] }> }> }).filterGroups[0]!.filters[0]!.values);
+      expect(values.slice(0, 4).map((v) => v.length)).toEqual([1, 1, 1, 1]);
+      expect(new Set(values.flat())).toEqual(new Set(numbers));
+      expect(Math.max(...values.map((v) => v.length))).toBeGreaterThan(1);
+      expect(values.length).toBeLessThan(numbers.length);
+      expect(searches().filter((r) => r.status === 400)).toEqual([]);
     });
 
     it("shows a refused token as a failed log with HubSpot's message, and logs once the agent retries", async () => {

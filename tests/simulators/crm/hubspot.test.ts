@@ -40,6 +40,8 @@ async function search(filterGroups: unknown[], extra: Record<string, unknown> = 
 }
 
 const eq = (propertyName: string, value: string) => ({ filters: [{ propertyName, operator: 'EQ', value }] });
+/** `n` filters of one group, each "has a phone". */
+const filters = (n: number) => Array.from({ length: n }, () => ({ propertyName: 'phone', operator: 'HAS_PROPERTY' }));
 const ids = (answer: SearchAnswer) => answer.results.map((r) => r.id);
 const call = (properties: Record<string, unknown>, associations: unknown[] = []) => api('/crm/v3/objects/calls', { body: { properties, associations } });
 
@@ -110,8 +112,11 @@ describe('contact search', () => {
   });
 
   it.each([
-    ['four groups', { filterGroups: [eq('phone', '1'), eq('phone', '2'), eq('phone', '3'), eq('phone', '4')] }, /filter groups/],
-    ['four filters in a group', { filterGroups: [{ filters: [1, 2, 3, 4].map((n) => ({ propertyName: 'phone', operator: 'EQ', value: String(n) })) }] }, /filters per group/],
+    ['six groups', { filterGroups: [1, 2, 3, 4, 5, 6].map((n) => eq('phone', String(n))) }, /maximum number of filter groups is 5/],
+    ['seven filters in a group', { filterGroups: [{ filters: filters(7) }] }, /maximum number of filters per group is 6/],
+    ['nineteen filters in all', { filterGroups: [{ filters: filters(6) }, { filters: filters(6) }, { filters: filters(6) }, { filters: filters(1) }] }, /maximum number of filters is 18/],
+    ['IN without values', { filterGroups: [{ filters: [{ propertyName: 'phone', operator: 'IN', value: '1' }] }] }, /operator IN requires values/],
+    ['IN with 101 values', { filterGroups: [{ filters: [{ propertyName: 'phone', operator: 'IN', values: Array.from({ length: 101 }, (_, n) => String(n)) }] }] }, /maximum number of values per filter is 100/],
     ['an unknown operator', { filterGroups: [{ filters: [{ propertyName: 'phone', operator: 'LIKE', value: '1' }] }] }, /Unknown operator "LIKE"/],
     ['a limit over 200', { filterGroups: [], limit: 201 }, /limit/],
     ['paging past 10,000 results', { filterGroups: [], limit: 100, after: '9950' }, /10000/],
@@ -122,6 +127,14 @@ describe('contact search', () => {
     const answer = (await response.json()) as Record<string, string>;
     expect(answer).toMatchObject({ status: 'error', category: 'VALIDATION_ERROR' });
     expect(answer.message).toMatch(message);
+  });
+
+  it('takes five groups, six filters in a group, eighteen in all, and 100 values in an IN', async () => {
+    expect(ids(await search([1, 2, 3, 4].map((n) => eq('phone', String(n))).concat(eq('phone', '020 7946 0018'))))).toEqual([bob]);
+    const withPhone = ids(await search([{ filters: filters(1) }]));
+    expect(withPhone.length).toBeGreaterThan(1);
+    expect(ids(await search([{ filters: filters(6) }, { filters: filters(6) }, { filters: filters(6) }]))).toEqual(withPhone);
+    expect(ids(await search([{ filters: [{ propertyName: 'phone', operator: 'IN', values: [...Array.from({ length: 99 }, (_, n) => String(n)), '020 7946 0018'] }] }]))).toEqual([bob]);
   });
 
   it('matches a free-text query against word starts of names and phones, and sorts as asked', async () => {

@@ -8,8 +8,12 @@
  *   category:"INVALID_AUTHENTICATION"}` [C], sent for a missing and for a wrong token alike [I].
  * - `POST /crm/v3/objects/contacts/search`, `{query?, limit?, after? (string), sorts?, properties?,
  *   filterGroups?}`, `Filter {propertyName, operator, value?, values?, highValue?}`, the operator
- *   list [D HS]; groups OR-ed, filters in a group AND-ed [C]; at most 3 groups × 3 filters [C]
- *   (newer docs may allow more [I]); at most 10,000 results per query [C]; limit at most 200 [I].
+ *   list [D HS]; groups OR-ed, filters in a group AND-ed [C]; at most 5 groups [D HSD changelog
+ *   2024-08 "expanded filtering"]; per group and in all, the tighter of what is published: 6 and 18
+ *   [C integrators' docs; the changelog says 10 and 25]; at most 10,000 results per query [C];
+ *   limit at most 200 [I]. `IN`/`NOT_IN` take `values`, a list: without it HubSpot refuses the
+ *   filter ("operator IN requires values" [C hubspot-api-nodejs#251]); at most 100 values per
+ *   filter [I: no published figure found]; `IN` compares each value as `EQ` does [I].
  *   The 400 bodies for these limits, bad JSON and unknown operators are VALIDATION_ERROR-shaped [I].
  * - `EQ` compares the stored string exactly [I]; `phone` and `mobilephone` are free text as typed.
  *   `hs_searchable_calculated_phone_number` / `…_mobile_number` hold the national digits, leading
@@ -67,8 +71,10 @@ import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulat
 
 const CONTACT_SEARCH = '/crm/v3/objects/contacts/search';
 const CALLS = '/crm/v3/objects/calls';
-const MAX_GROUPS = 3;
-const MAX_FILTERS_PER_GROUP = 3;
+const MAX_GROUPS = 5;
+const MAX_FILTERS_PER_GROUP = 6;
+const MAX_FILTERS = 18;
+const MAX_IN_VALUES = 100;
 const MAX_LIMIT = 200;
 const MAX_RESULTS = 10_000;
 const PORTAL_COUNTRY = 'US';
@@ -269,8 +275,14 @@ export class HubSpotSimulator extends ServedCrmSimulator {
       for (const filter of filters as Filter[]) {
         if (!isJsonObject(filter) || typeof filter.propertyName !== 'string') return validationError('Each filter needs a propertyName');
         if (typeof filter.operator !== 'string' || !OPERATORS.has(filter.operator)) return validationError(`Unknown operator ${JSON.stringify(filter.operator)} on ${filter.propertyName}`);
+        if (filter.operator === 'IN' || filter.operator === 'NOT_IN') {
+          if (!Array.isArray(filter.values)) return validationError(`Invalid input JSON: Cannot construct instance of \`com.hubspot.inbounddb.publicobject.core.v3.search.Filter\`, problem: operator ${filter.operator} requires values`);
+          if (filter.values.length > MAX_IN_VALUES) return validationError(`Too many values in a filter: ${filter.values.length}. The maximum number of values per filter is ${MAX_IN_VALUES}.`);
+        }
       }
     }
+    const total = (groups as Array<{ filters: unknown[] }>).reduce((sum, group) => sum + group.filters.length, 0);
+    if (total > MAX_FILTERS) return validationError(`Too many filters: ${total}. The maximum number of filters is ${MAX_FILTERS}.`);
     const limit = body.limit ?? 10;
     const after = body.after ?? '0';
     if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0 || limit > MAX_LIMIT) return validationError(`limit must be an integer from 0 to ${MAX_LIMIT}`);
