@@ -93,6 +93,54 @@ describe("a PostgreSQL call's agents linked through a roster", () => {
     }
   });
 
+  it("reads an agent's page of calls through the indexes, as many rows however many calls others have (issue 13)", async () => {
+    const url = await freshDatabase();
+    const store = await openPostgresStore(url);
+    /** Rows the plan of the store's listCalls read from calls and call_links (EXPLAIN ANALYZE of its own text and values). */
+    const rowsRead = async (agentId: string, query: { limit: number; before?: number }) => {
+      const spy = vi.spyOn(pg.Pool.prototype, 'query');
+      const calls = await store.listCalls(agentId, query);
+      const [text, values] = spy.mock.calls.at(-1) as unknown as [string, unknown[]];
+      spy.mockRestore();
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        const { rows } = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
+        type Node = { 'Relation Name'?: string; 'Actual Rows': number; 'Actual Loops': number; Plans?: Node[] };
+        const read = (node: Node): number =>
+          (['calls', 'call_links'].includes(node['Relation Name'] ?? '') ? node['Actual Rows'] * node['Actual Loops'] : 0) + (node.Plans ?? []).reduce((sum, child) => sum + read(child), 0);
+        return { ids: calls.map((c) => c.id), read: read(rows[0]['QUERY PLAN'][0].Plan as Node) };
+      } finally {
+        await client.end();
+      }
+    };
+    try {
+      for (const id of ['ada', 'bob']) await store.addAgent({ ...ada, id, tokenHash: `hash-${id}` });
+      await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+      // Calls to Ada alone and to Ada with Bob every 100th call; every other call to Bob alone.
+      const fill = async (from: number, to: number) => {
+        for (const [agents, remainder] of [[['ada'], 0], [['ada', 'bob'], 50], [['bob'], -1]] as const) {
+          await sqlOn(url, `WITH c AS (INSERT INTO calls (instance_uid, call_id, created_at, updated_at)
+            SELECT 'in_1', 'CA' || g, '${T(1)}', '${T(1)}' FROM generate_series(${from}, ${to}) g WHERE ${remainder < 0 ? 'g % 100 NOT IN (0, 50)' : `g % 100 = ${remainder}`} RETURNING id)
+            SELECT link_agents(id, '{${agents.join(',')}}') FROM c`);
+        }
+        await sqlOn(url, 'ANALYZE');
+      };
+      await fill(1, 2_000);
+      const few = await rowsRead('ada', { limit: 20 });
+      const fewBefore = await rowsRead('ada', { limit: 20, before: few.ids[10] });
+      await fill(2_001, 20_000);
+      const many = await rowsRead('ada', { limit: 20 });
+      const manyBefore = await rowsRead('ada', { limit: 20, before: many.ids[10] });
+      expect([few.ids.length, many.ids.length, manyBefore.ids.length]).toEqual([20, 20, 20]);
+      // Each of Ada's two rosters: a page of links, each link's call by its key; then the page's calls.
+      for (const { read } of [few, fewBefore, many, manyBefore]) expect(read).toBeLessThanOrEqual(2 * 20 * 2 + 20);
+    } finally {
+      await store.close();
+      await dropDatabase(url);
+    }
+  });
+
   it("migrates a database of per-agent links: each call's agents, their call lists and reads kept, a roster per set of agents", async () => {
     const url = await freshDatabase();
     // The schema before rosters (2 migrations): CA1 and CA3 for Ada, Bob and Cy, CA2 for Ada alone.

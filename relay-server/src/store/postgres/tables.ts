@@ -321,21 +321,26 @@ export class PostgresTables implements StoreTables {
 
   async listCalls(agentId: string, query: CallQuery): Promise<Call[]> {
     // A page of each of the agent's rosters (roster_members_by_agent), each driven backwards by
-    // call_links_by_roster, then the newest of those: a page costs the same however many calls others
-    // have. An agent is linked to a call through one roster at most (`link_agents`).
+    // call_links_by_roster, then the newest of those, whose calls are read by their key: a page
+    // reads as many rows however many calls others have (tested). Each link's call is read by its
+    // key in a subquery and the page's calls by `= ANY` of an array: joined, the planner merged the
+    // links with calls' key walked backwards (9,851 calls read for a page of 50 among 20,000 of
+    // others), or hashed every call (2,000 read among 2,000). An agent is linked to a call through
+    // one roster at most (`link_agents`).
     const rows = await this.#rows<CallRow>(
-      `${CALL_SELECT} JOIN (
+      `${CALL_SELECT} WHERE c.id = ANY(ARRAY(
          SELECT page.call_id FROM roster_members rm CROSS JOIN LATERAL (
-           SELECT cl.call_id FROM call_links cl JOIN calls c ON c.id = cl.call_id
+           SELECT cl.call_id FROM call_links cl
            WHERE cl.roster_id = rm.roster_id
-             AND ($2::text IS NULL OR c.from_number = $2 OR c.to_number = $2 OR c.user_number = $2)
-             AND ($3::text IS NULL OR c.direction = $3)
-             AND ($4::text IS NULL OR c.created_at >= $4)
-             AND ($5::text IS NULL OR c.created_at < $5)
              AND ($6::bigint IS NULL OR cl.call_id < $6)
+             AND (SELECT ($2::text IS NULL OR c.from_number = $2 OR c.to_number = $2 OR c.user_number = $2)
+                     AND ($3::text IS NULL OR c.direction = $3)
+                     AND ($4::text IS NULL OR c.created_at >= $4)
+                     AND ($5::text IS NULL OR c.created_at < $5)
+                  FROM calls c WHERE c.id = cl.call_id)
            ORDER BY cl.call_id DESC LIMIT $7) page
          WHERE rm.agent_id = $1
-         ORDER BY page.call_id DESC LIMIT $7) newest ON newest.call_id = c.id
+         ORDER BY page.call_id DESC LIMIT $7))
        ORDER BY c.id DESC`,
       [agentId, query.number ?? null, query.direction ?? null, query.since ?? null, query.until ?? null, query.before ?? null, query.limit],
     );
