@@ -25,7 +25,7 @@ import { freshDatabase, sqlOn, startTestPostgres } from '../../relay-server/src/
 import { REPO_ROOT } from '../relay/harness.ts';
 import { median } from './relay-crm.ts';
 import { positiveIntegerFlag, storeFlag } from './flags.ts';
-import { processesCpuMs, sessionPids } from './postgres-cpu.ts';
+import { sessionsCpuMs, sessionsSpentMs } from './postgres-cpu.ts';
 
 /** better-sqlite3 as the relay has it (a dependency of relay-server, not of the tests). */
 type Connection = ConstructorParameters<typeof SqliteTables>[0];
@@ -55,7 +55,6 @@ async function postgresCommits(): Promise<void> {
         for (const [i, id] of ids.entries()) await tx.addAgent(newAgent(id, i));
         await tx.putInstance(instance, { uid: 'in_bench', secret: 'bench' });
       });
-      const sessions = await sessionPids(url);
       const walLsn = async () => (await sqlOn(url, 'SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0].lsn as string;
       const walKiB: number[] = [];
       const transactionMs: number[] = [];
@@ -63,7 +62,7 @@ async function postgresCommits(): Promise<void> {
       let benchCpuMs = 0;
       for (let call = 0; call <= calls; call++) {
         const lsnBefore = await walLsn();
-        const serverBefore = processesCpuMs(sessions);
+        const serverBefore = await sessionsCpuMs(url);
         const cpuBefore = process.cpuUsage();
         const started = performance.now();
         await store.transaction(async (tx) => {
@@ -73,7 +72,7 @@ async function postgresCommits(): Promise<void> {
         });
         const wallMs = performance.now() - started;
         const cpu = process.cpuUsage(cpuBefore);
-        const serverMs = processesCpuMs(sessions) - serverBefore;
+        const serverMs = sessionsSpentMs(serverBefore, await sessionsCpuMs(url));
         const written = (await sqlOn(url, `SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '${lsnBefore}')::float AS bytes`)).rows[0].bytes as number;
         if (call === 0) continue;
         walKiB.push(written / 1024);

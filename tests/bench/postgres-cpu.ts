@@ -7,13 +7,16 @@ import { existsSync } from 'node:fs';
 import { sqlOn } from '../../relay-server/src/testing-postgres.ts';
 import { cpuMs } from './cpu-account.ts';
 
-/** The server processes of the sessions on the database at `url` other than this query's own: a store's pool and its listener. */
-export async function sessionPids(url: string): Promise<number[]> {
+/** CPU ms so far of each server process of a session on the database at `url` (a store's pool and listener), this query's own left out. */
+export async function sessionsCpuMs(url: string): Promise<Map<number, number>> {
   const { rows } = await sqlOn(url, `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
-  return rows.map((row: { pid: number }) => row.pid);
+  const pids = (rows as Array<{ pid: number }>).map((row) => row.pid).filter((pid) => existsSync(`/proc/${pid}`));
+  return new Map(pids.map((pid) => [pid, cpuMs(pid)]));
 }
 
-/** CPU ms of these processes, those gone left out (10 ms ticks: read over many calls). */
-export function processesCpuMs(pids: readonly number[]): number {
-  return pids.filter((pid) => existsSync(`/proc/${pid}`)).reduce((sum, pid) => sum + cpuMs(pid), 0);
+/** What the sessions spent between two readings, a session opened meanwhile counted whole (10 ms ticks: read over many calls). */
+export function sessionsSpentMs(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let spent = 0;
+  for (const [pid, ms] of after) spent += ms - (before.get(pid) ?? 0);
+  return spent;
 }
