@@ -90,20 +90,13 @@ async function postgresCommits(): Promise<void> {
         const count = (await sqlOn(url, `SELECT count(*)::int AS n FROM ${row.name}`)).rows[0].n as number;
         linkTables[row.name] = row.kind === 'v' ? { rows: count } : { rows: count, kiB: Math.round(row.bytes / 1024) };
       }
-      console.log(
-        JSON.stringify({
-          store: 'postgres',
-          agents,
-          calls,
-          firstCommitWalKiB: Math.round(walKiB[0]!),
-          lastTenMedianWalKiB: Math.round(median(walKiB.slice(-10))),
-          lastTenTransactionMs: tenths(median(transactionMs.slice(-10))),
-          medianTransactionMs: tenths(median(transactionMs)),
-          serverCpuMsPerCall: tenths(serverCpuMs / calls),
-          benchCpuMsPerCall: tenths(benchCpuMs / calls),
-          linkTables,
-        }),
-      );
+      printFigures('postgres', walKiB, {
+        lastTenTransactionMs: tenths(median(transactionMs.slice(-10))),
+        medianTransactionMs: tenths(median(transactionMs)),
+        serverCpuMsPerCall: tenths(serverCpuMs / calls),
+        benchCpuMsPerCall: tenths(benchCpuMs / calls),
+        linkTables,
+      });
     } finally {
       await store.close();
     }
@@ -144,19 +137,15 @@ function sqliteCommits(): void {
       }
     }
     db.close();
-    console.log(
-      JSON.stringify({
-        store: 'sqlite',
-        agents,
-        calls,
-        firstCommitKiB: Math.round(commitKiB[0]!),
-        lastTenMedianKiB: Math.round(median(commitKiB.slice(-10))),
-        lastTenTransactionCpuMs: tenths(median(transactionCpuMs.slice(-10))),
-      }),
-    );
+    printFigures('sqlite', commitKiB, { lastTenTransactionCpuMs: tenths(median(transactionCpuMs.slice(-10))) });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** What either store prints: the log each commit wrote (SQLite's WAL file, PostgreSQL's WAL), the first commit's and the median of the last ten, then the store's own. */
+function printFigures(store: string, commitKiB: readonly number[], more: Record<string, unknown>): void {
+  console.log(JSON.stringify({ store, agents, calls, firstCommitKiB: Math.round(commitKiB[0]!), lastTenMedianKiB: Math.round(median(commitKiB.slice(-10))), ...more }));
 }
 
 if (storeFlag(args) === 'postgres') await postgresCommits();

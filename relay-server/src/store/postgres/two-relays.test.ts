@@ -30,6 +30,16 @@ describe('two PostgreSQL stores on one database', () => {
     await Promise.all([a?.close(), b?.close()]);
   });
 
+  /** Until a session on the database waits for a lock another holds. */
+  const aSessionWaitsOnALock = () =>
+    vi.waitFor(
+      async () => {
+        const { rows } = await sqlOn(url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        expect(rows[0].n).toBeGreaterThan(0);
+      },
+      { timeout: 20_000, interval: 20 },
+    );
+
   /** What a webhook does: find the call or create it, and tell its agent. */
   const record = (store: RelayStore, callId: string, at: string) =>
     store.transaction(async (tx) => {
@@ -86,13 +96,7 @@ describe('two PostgreSQL stores on one database', () => {
       const known = await tx.callByKey('in_1', 'CE1');
       return known ? known.id : tx.insertCall('in_1', 'CE1', mergeCall(undefined, {}), T(1));
     });
-    await vi.waitFor(
-      async () => {
-        const { rows } = await sqlOn(url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-        expect(rows[0].n).toBeGreaterThan(0);
-      },
-      { timeout: 20_000, interval: 20 },
-    );
+    await aSessionWaitsOnALock();
     commitFirst();
     expect(await second).toBe(await first);
     expect(runs).toBe(2);
@@ -126,13 +130,7 @@ describe('two PostgreSQL stores on one database', () => {
     first.catch(() => undefined);
     await vi.waitFor(() => expect(linked).toBe(true), { timeout: 20_000 });
     const second = b.transaction((tx) => link(tx, 'CR2'));
-    await vi.waitFor(
-      async () => {
-        const { rows } = await sqlOn(url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-        expect(rows[0].n).toBeGreaterThan(0);
-      },
-      { timeout: 20_000, interval: 20 },
-    );
+    await aSessionWaitsOnALock();
     endFirst();
     expect(await second).toEqual(team);
     if (outcome === 'commits') expect(await first).toEqual(team);
