@@ -987,13 +987,14 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   events and the agents' seqs are the rest), the transaction's wall time 52.2 / 52.8 / 69.3 ->
   38.1 / 54.6 / 52.2 ms; after 81 calls the link tables 81,000 rows, 10 MiB -> 81 links (40 KiB),
   one roster (48 KiB) and its 1,000 members (272 KiB). \`fan-out.ts --store postgres --calls 40\`,
-  7 pairs (the last three in the other order, load 5.8 to 8.4), after / before at the median of
-  the pairs (lower in how many): the database's CPU per call x0.72 (7 of 7: 51.5 / 47.8 / 49.8 /
-  68.0 / 54.5 / 55.8 / 55.8 -> 32.3 / 33.5 / 33.0 / 50.0 / 39.0 / 41.0 / 46.0 ms); the relay's
-  CPU per call x1.12 (2 of 7), the first socket's p50 x0.95 (5), the provider's reply p50 x0.97
-  (5), each socket's p50 x1.08 (2) and p99 x1.17 (2): the wall-clock figures and the relay's CPU
-  are not told apart at that load, and no gain is claimed for them; the links were one statement
-  of a fan-out whose events (1,000 rows, 1,000 seqs moved) and sends remain.
+  10 pairs (four in the other order, load 4.0 to 8.4), after / before at the median of the pairs
+  (lower in how many): the database's CPU per call x0.74 (x0.63 to x0.83; 10 of 10: 45 to 68 ms
+  -> 32 to 50); the first socket's p50 x0.92 (8) and the provider's reply p50 x0.93 (8), but
+  x0.46 to x1.61; each socket's p50 x1.00 (5) and p99 x1.13 (4), the last socket's p99 x1.03 (5);
+  the relay's CPU per call x1.11 (3 of 10 lower; x0.86 to x1.26), which nothing in the relay's
+  work explains (its link is one statement either way) and which is left to look into. No gain is
+  claimed for the sockets: the links were one statement of a fan-out whose events (1,000 rows,
+  1,000 seqs moved) and sends remain.
 - **A PostgreSQL relay's webhook: its round trips.** Where a new call's webhook went on
   PostgreSQL (a driver outside the tree: one relay process, 300 new-call webhooks from 16 senders
   after 40 of warm-up, the relay's pg queries counted in it, the PostgreSQL server's processes'
