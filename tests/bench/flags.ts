@@ -6,3 +6,12 @@ export function positiveIntegerFlag(args: readonly string[], name: string, fallb
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} takes a positive integer, got ${args[at + 1]}`);
   return value;
 }
+
+/** `--store sqlite|postgres` among a bench script's arguments: the store the bench runs on, SQLite when absent. */
+export function storeFlag(args: readonly string[]): 'sqlite' | 'postgres' {
+  const at = args.indexOf('--store');
+  if (at < 0) return 'sqlite';
+  const value = args[at + 1];
+  if (value !== 'sqlite' && value !== 'postgres') throw new Error(`--store takes sqlite or postgres, got ${value}`);
+  return value;
+}

@@ -964,9 +964,40 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   x0.80 (8), the provider's reply p50 x0.50 (9): at that load a run's p99 is one or two slow calls. The one-agent path (\`webhook-cpu.ts --calls 2000\`,
   2 pairs, load 9 to 11): the relay's CPU per new call x0.81 and x0.94, per update x0.72 and x0.83
   (the forwarder's own per new call x0.94 and x0.77 between the runs of a pair): a new call reads
-  its links (none) and links one row, as it inserted one. PostgreSQL keeps a row per agent, written
-  by one statement a round trip away (not measured here). Left: an agent whose team changed often
+  its links (none) and links one row, as it inserted one. PostgreSQL kept a row per agent, written
+  by one statement a round trip away (the next item). Left: an agent whose team changed often
   has as many rosters, each a page to merge when its calls are listed.
+- **PostgreSQL's links, to a roster too.** PostgreSQL kept a row per agent: a call for 1,000
+  agents inserted 1,000 \`call_agents\` rows (2,000 index entries) in one statement, and 81 calls to
+  one team held 81,000 rows. It now links a call to a roster as SQLite does (\`rosters\`,
+  \`roster_members\`, \`call_links\`, \`call_agents\` a view), the roster found by the SHA-256 of its
+  sorted agent ids (a unique key: 1,000 ids do not fit a B-tree entry). \`link_agents()\`, one
+  statement the transaction does not wait for, reads the roster \`FOR KEY SHARE\` (a member's
+  removal, which clears the key, waits for the link's commit) or inserts it \`ON CONFLICT DO
+  NOTHING\` and reads it again: two relays storing the same roster at once take turns on the key
+  and make one, whether the first commits or rolls back (tested, no rerun). An agent's call list
+  reads a page per roster, each link's call by its key: joined to calls, the planner walked calls'
+  key backwards (9,851 calls read for a page of 50 among 20,000 of others) or hashed them all (2,000
+  among 2,000); now a page of 20 over two rosters reads 100 rows among 2,000 calls as among 20,000
+  (tested with EXPLAIN ANALYZE); a call's agents and "is this agent on the call" go through
+  call_links' key then roster_members' (by roster, or by agent and roster). \`fan-out-commit.ts
+  --store postgres --calls 80\` (a test PostgreSQL with fsync off, one connection; 3 pairs
+  alternating with the tree before, load 2.8 to 4.2): the server's CPU per call 43.3 / 43.3 / 53.8
+  -> 28.9 / 32.3 / 31.1 ms, the WAL per commit 994 / 1,010 / 1,000 -> 683 / 562 / 618 KiB (the
+  events and the agents' seqs are the rest), the transaction's wall time 52.2 / 52.8 / 69.3 ->
+  38.1 / 54.6 / 52.2 ms; after 81 calls the link tables 81,000 rows, 10 MiB -> 81 links (40 KiB),
+  one roster (48 KiB) and its 1,000 members (272 KiB). \`fan-out.ts --store postgres --calls 40\`,
+  10 pairs (four in the other order, load 4.0 to 8.4), after / before at the median of the pairs
+  (lower in how many): the database's CPU per call x0.74 (x0.63 to x0.83; 10 of 10: 45 to 68 ms
+  -> 32 to 50); the first socket's p50 x0.92 (8) and the provider's reply p50 x0.93 (8), but
+  x0.46 to x1.61; each socket's p50 x1.00 (5) and p99 x1.13 (4), the last socket's p99 x1.03 (5);
+  the relay's CPU per call x1.11 (3 of 10 lower; x0.86 to x1.26), which nothing in the relay's
+  work explains (its link is one statement either way) and which is left to look into: one
+  \`--profile\` pair (load 3.3 to 4.4) puts the same functions on top of the relay's measured calls
+  (the kernel's socket writes 59 %, writev 6 and 9.5 %, the queue's flush 4.3 and 4.4 %), its CPU
+  46 -> 40.5 ms. No gain is
+  claimed for the sockets: the links were one statement of a fan-out whose events (1,000 rows,
+  1,000 seqs moved) and sends remain.
 - **A PostgreSQL relay's webhook: its round trips.** Where a new call's webhook went on
   PostgreSQL (a driver outside the tree: one relay process, 300 new-call webhooks from 16 senders
   after 40 of warm-up, the relay's pg queries counted in it, the PostgreSQL server's processes'

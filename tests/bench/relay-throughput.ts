@@ -10,12 +10,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateToken, hashToken, randomId } from '../../relay-server/src/auth/token.ts';
 import { openStore } from '../../relay-server/src/store/open.ts';
+import { freshDatabase } from '../../relay-server/src/testing-postgres.ts';
 import { api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
 import { BenchSocket } from './bench-socket.ts';
 import { countJit, type JitCounts } from './jit-trace.ts';
 import { type CpuProfile, type FunctionSelfTime, monotonicUs, type ProfileWindow, type SelfTime, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
 import { median, medianOfEach, medianPercentiles } from './relay-crm.ts';
 import { cpuMs, rssKb } from './cpu-account.ts';
+import { sessionsCpuMs, sessionsSpentMs } from './postgres-cpu.ts';
 import { BenchCrm, type CrmPhase, crmPhase } from './crm-run.ts';
 import { benchCaller, benchCallSid, type Percentiles, percentiles, until } from './relay.ts';
 import { postWebhooks, type SignedWebhook, signWebhooks } from './webhook-load.ts';
@@ -194,20 +196,31 @@ export function readPhasesProfile(profile: PhasesProfile): CpuProfile {
  * measured calls comes back too (the warm-ups' 2,000 webhooks, whose store work the whole run's
  * figures mixed in, left out). For iterating on the WebSocket hub (tests/bench/fan-out.ts).
  */
-export async function benchFanOutAlone(options: { agents: number; calls: number; unloadedCalls: number; profileDir?: string }): Promise<{ fanOut: FanOut; relayCpuMsPerCall: number; unloadedPushMs: Percentiles; profile?: FunctionSelfTime[] }> {
+export async function benchFanOutAlone(options: {
+  agents: number;
+  calls: number;
+  unloadedCalls: number;
+  profileDir?: string;
+  /** A PostgreSQL server (its admin URL): the relay's store is a fresh database on it, not a SQLite file. */
+  postgresUrl?: string;
+}): Promise<{ fanOut: FanOut; relayCpuMsPerCall: number; storeCpuMsPerCall?: number; unloadedPushMs: Percentiles; profile?: FunctionSelfTime[] }> {
   const window: ProfileWindow = { fromUs: 0, toUs: 0 };
-  const { figures, pid } = await withRelay({ fanOutAgents: options.agents, ...(options.profileDir ? { cpuProfileDir: options.profileDir } : {}) }, async (target) => {
+  const setup = { fanOutAgents: options.agents, ...(options.profileDir ? { cpuProfileDir: options.profileDir } : {}), ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}) };
+  const { figures, pid } = await withRelay(setup, async (target) => {
     const sockets = await BenchSocket.connectMany(target.origin, target.tokens.fanOut);
     try {
       await warmUp(target);
       await warmUpFanOut(target, sockets);
       // The relay's CPU per call is what load on a shared machine changes least: the wall-clock figures wait for the CPU.
+      // On PostgreSQL the store's statements run in the server's sessions: their CPU beside it.
+      const storeBefore = target.databaseUrl && (await sessionsCpuMs(target.databaseUrl));
       const cpuBefore = cpuMs(target.pid);
       window.fromUs = monotonicUs();
       const fanOutFigures = await fanOut(target, sockets, options.calls);
       window.toUs = monotonicUs();
       const relayCpuMsPerCall = Number(((cpuMs(target.pid) - cpuBefore) / options.calls).toFixed(1));
-      return { figures: { fanOut: fanOutFigures, relayCpuMsPerCall, unloadedPushMs: await unloaded(target, options.unloadedCalls) }, pid: target.pid };
+      const storeCpu = storeBefore ? { storeCpuMsPerCall: Number((sessionsSpentMs(storeBefore, await sessionsCpuMs(target.databaseUrl!)) / options.calls).toFixed(1)) } : {};
+      return { figures: { fanOut: fanOutFigures, relayCpuMsPerCall, ...storeCpu, unloadedPushMs: await unloaded(target, options.unloadedCalls) }, pid: target.pid };
     } finally {
       for (const socket of sockets) socket.close();
     }
@@ -340,6 +353,8 @@ interface Target {
   stop(): Promise<unknown>;
   /** The relay's output lines so far, when it runs with `--trace-opt --trace-deopt`. */
   jitTrace?: string[];
+  /** The relay's PostgreSQL database, when it runs on one. */
+  databaseUrl?: string;
 }
 
 /** Throughput of new calls and of their updates at 16 senders, then the push latency with one. */
@@ -549,14 +564,19 @@ function stopChild(child: ChildProcess): Promise<unknown> {
 }
 
 /**
- * A real relay on SQLite whose agents are written into its store before it starts: the owner (an
- * admin whose instance takes the webhooks), `extraAgents` more with numbers of their own, and
- * the fan-out agents, all with the team number.
+ * A real relay on SQLite (or, given `postgresUrl`, on a fresh database of that PostgreSQL server)
+ * whose agents are written into its store before it starts: the owner (an admin whose instance
+ * takes the webhooks), `extraAgents` more with numbers of their own, and the fan-out agents, all
+ * with the team number.
  */
-async function withRelay<T>(setup: { extraAgents?: number; fanOutAgents?: number; cpuProfileDir?: string; jitTrace?: boolean; crm?: { connector: string; config: Record<string, string> } }, work: (target: Target) => Promise<T>): Promise<T> {
+async function withRelay<T>(
+  setup: { extraAgents?: number; fanOutAgents?: number; cpuProfileDir?: string; jitTrace?: boolean; crm?: { connector: string; config: Record<string, string> }; postgresUrl?: string },
+  work: (target: Target) => Promise<T>,
+): Promise<T> {
   const dir = tempDir('pc-bench-');
   try {
-    const db = join(dir.path, 'relay.db');
+    const databaseUrl = setup.postgresUrl && (await freshDatabase('bench', setup.postgresUrl));
+    const db = databaseUrl || join(dir.path, 'relay.db');
     const owner = await seedAgents(db, [{ number: OWNER_NUMBER, admin: true }]);
     await seedAgents(db, Array.from({ length: setup.extraAgents ?? 0 }, (_, i) => ({ number: `+1415600${String(i).padStart(4, '0')}`, admin: false })));
     const fanOut = await seedAgents(db, Array.from({ length: setup.fanOutAgents ?? 0 }, () => ({ number: FAN_OUT_NUMBER, admin: false })));
@@ -570,7 +590,7 @@ async function withRelay<T>(setup: { extraAgents?: number; fanOutAgents?: number
         ...(setup.crm ? { crm: setup.crm } : {}),
       });
       if (instance.status !== 200) throw new Error(`PUT /instances/bench answered ${instance.status}: ${JSON.stringify(instance.body)}`);
-      return await work({ origin: relay.url, pid: relay.process.pid!, ...instance.body.callbacks, tokens: { owner: owner[0], fanOut }, nextCall: 0, stop, ...(setup.jitTrace ? { jitTrace: relay.output } : {}) });
+      return await work({ origin: relay.url, pid: relay.process.pid!, ...instance.body.callbacks, tokens: { owner: owner[0], fanOut }, nextCall: 0, stop, ...(setup.jitTrace ? { jitTrace: relay.output } : {}), ...(databaseUrl ? { databaseUrl } : {}) });
     } finally {
       await stop();
     }
@@ -579,9 +599,9 @@ async function withRelay<T>(setup: { extraAgents?: number; fanOutAgents?: number
   }
 }
 
-/** Adds agents straight to the store (10,000 `relay agent add` processes would take minutes); returns their tokens. */
+/** Adds agents straight to the store, a SQLite file or a PostgreSQL URL (10,000 `relay agent add` processes would take minutes); returns their tokens. */
 async function seedAgents(db: string, agents: Array<{ number: string; admin: boolean }>): Promise<string[]> {
-  const store = await openStore({ db });
+  const store = await openStore(/^postgres(ql)?:\/\//.test(db) ? { databaseUrl: db } : { db });
   try {
     const createdAt = new Date().toISOString();
     const tokens = agents.map(() => generateToken());

@@ -256,6 +256,24 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         expect(await ids({ limit: 2 })).toEqual(['CA3', 'CA2']);
         expect(await ids({ limit: 2, before: 2 })).toEqual(['CA1']);
       });
+
+      it("lists an agent's calls newest first across the sets of agents they were linked to, paged (issue 13: rosters)", async () => {
+        // Ada alone, then with Bob, in turn: calls linked to two sets of agents, each set shared by three calls.
+        for (let n = 1; n <= 6; n++) await call(`CA${n}`, T(n), {}, n % 2 ? ['ada'] : ['bob', 'ada']);
+        const ids = async (agentId: string, query: { limit: number; before?: number }) => (await store.listCalls(agentId, query)).map((c) => c.call_id);
+        const [, third] = await store.listCalls('ada', { limit: 4 }).then((calls) => calls.slice(2));
+        expect(await ids('ada', { limit: 4 })).toEqual(['CA6', 'CA5', 'CA4', 'CA3']);
+        expect(await ids('ada', { limit: 4, before: third!.id })).toEqual(['CA2', 'CA1']);
+        expect(await ids('bob', { limit: 10 })).toEqual(['CA6', 'CA4', 'CA2']);
+        expect(await ids('bob', { limit: 2, before: third!.id })).toEqual(['CA2']);
+        expect(await ids('nobody', { limit: 10 })).toEqual([]);
+        // An agent added to a call later is linked through another set: listed once, with both sets' agents on the call.
+        const first = (await store.callByKey('in_ada_main', 'CA1'))!;
+        await store.linkAgents(['bob', 'ada'], first.id);
+        expect(await ids('bob', { limit: 10 })).toEqual(['CA6', 'CA4', 'CA2', 'CA1']);
+        expect(await ids('ada', { limit: 10 })).toEqual(['CA6', 'CA5', 'CA4', 'CA3', 'CA2', 'CA1']);
+        expect(await store.agentIdsOfCall(first.id)).toEqual(['ada', 'bob']);
+      });
     });
 
     describe('CRM', () => {
@@ -567,6 +585,22 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         expect(await store.eventsAfter('ada', 0, 10)).toEqual([]);
         expect(await store.agentIdsOfCall(stored.id)).toEqual(['bob']);
         expect(await store.callFor('bob', stored.id)).toMatchObject({ call_id: 'CA1', instance_id: null });
+      });
+
+      it('links an agent added again under the id of a removed one to none of its calls, though the others keep them (issue 13: rosters)', async () => {
+        await agent('cy', '+14155550133');
+        const { call: before } = await callWithEvents('CA1', T(1), ['ada', 'bob', 'cy']);
+        expect(await store.removeAgent('cy')).toBe(true);
+        await agent('cy', '+14155550133');
+        // The same agents as CA1's again: the new Cy is linked to this call alone.
+        const { call: after } = await callWithEvents('CA2', T(2), ['ada', 'bob', 'cy']);
+        expect(await store.agentIdsOfCall(before.id)).toEqual(['ada', 'bob']);
+        expect(await store.agentIdsOfCall(after.id)).toEqual(['ada', 'bob', 'cy']);
+        expect(await store.callFor('cy', before.id)).toBeUndefined();
+        expect(await store.callAgentIds('in_ada_main', 'CA1')).toEqual(['ada', 'bob']);
+        expect((await store.listCalls('cy', { limit: 10 })).map((c) => c.call_id)).toEqual(['CA2']);
+        expect((await store.listCalls('ada', { limit: 10 })).map((c) => c.call_id)).toEqual(['CA2', 'CA1']);
+        expect((await store.eventsAfter('cy', 0, 10)).map((e) => JSON.parse(e.call).call_id)).toEqual(['CA2']);
       });
 
       it('finds agents by number, oldest first, and follows a changed number', async () => {

@@ -134,6 +134,82 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER events_removed AFTER DELETE ON events REFERENCING OLD TABLE AS removed_events
     FOR EACH STATEMENT EXECUTE FUNCTION prune_call_snapshots();
   `,
+  // Issue 13: a call's agents linked by one row, not one per agent (SQLite's tenth migration says
+  // why): an incoming call routed to 1,000 agents inserted 1,000 call_agents rows, 2,000 index
+  // entries, before its COMMIT. Now the agents a call is linked to at once are a roster, stored once
+  // (roster_members: one row each) and shared by every call linked to the same agents; a call links
+  // to a roster by one row (call_links). call_agents is a view of the same columns as the table was.
+  // A roster is found again by `members_key`, the SHA-256 of its agent ids (sorted bytewise, as an
+  // array's text: unambiguous whatever the ids hold); an agent's removal sets the key of each of its
+  // rosters NULL (roster_member_removed), so that an agent added again under that id is never found
+  // a member of calls it never had. `link_agents` finds or stores the roster and links the call, in
+  // one statement the transaction does not wait for: read FOR KEY SHARE, a roster found cannot lose
+  // its key (a member removed) before the link commits; a roster another relay is storing at once
+  // is waited for by the insert's unique key, then read (each statement of the function reads what
+  // was committed before it, READ COMMITTED).
+  `
+  CREATE TABLE rosters (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    members_key BYTEA UNIQUE
+  );
+  CREATE TABLE roster_members (
+    roster_id BIGINT NOT NULL REFERENCES rosters (id),
+    agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+    PRIMARY KEY (roster_id, agent_id)
+  );
+  CREATE INDEX roster_members_by_agent ON roster_members (agent_id, roster_id);
+  CREATE TABLE call_links (
+    call_id BIGINT NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+    roster_id BIGINT NOT NULL REFERENCES rosters (id),
+    PRIMARY KEY (call_id, roster_id)
+  );
+  CREATE INDEX call_links_by_roster ON call_links (roster_id, call_id);
+
+  CREATE FUNCTION roster_key(members TEXT[]) RETURNS BYTEA LANGUAGE sql IMMUTABLE AS $$
+    SELECT sha256(convert_to(ARRAY(SELECT DISTINCT m COLLATE "C" FROM unnest(members) m ORDER BY 1)::text, 'UTF8'))
+  $$;
+
+  CREATE FUNCTION forget_rosters_of_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    UPDATE rosters SET members_key = NULL WHERE id IN (SELECT DISTINCT roster_id FROM removed_members) AND members_key IS NOT NULL;
+    RETURN NULL;
+  END
+  $$;
+  CREATE TRIGGER roster_member_removed AFTER DELETE ON roster_members REFERENCING OLD TABLE AS removed_members
+    FOR EACH STATEMENT EXECUTE FUNCTION forget_rosters_of_removed();
+
+  CREATE FUNCTION link_agents(linked_call BIGINT, agent_ids TEXT[]) RETURNS void LANGUAGE plpgsql AS $$
+  DECLARE
+    added TEXT[];
+    wanted_key BYTEA;
+    roster BIGINT;
+  BEGIN
+    added := ARRAY(SELECT unnest(agent_ids) EXCEPT SELECT rm.agent_id FROM call_links cl JOIN roster_members rm ON rm.roster_id = cl.roster_id WHERE cl.call_id = linked_call);
+    IF cardinality(added) = 0 THEN RETURN; END IF;
+    wanted_key := roster_key(added);
+    LOOP
+      SELECT id INTO roster FROM rosters WHERE members_key = wanted_key FOR KEY SHARE;
+      EXIT WHEN FOUND;
+      INSERT INTO rosters (members_key) VALUES (wanted_key) ON CONFLICT (members_key) DO NOTHING RETURNING id INTO roster;
+      IF FOUND THEN
+        INSERT INTO roster_members (roster_id, agent_id) SELECT roster, unnest(added);
+        EXIT;
+      END IF;
+    END LOOP;
+    INSERT INTO call_links (call_id, roster_id) VALUES (linked_call, roster);
+  END
+  $$;
+
+  CREATE TEMPORARY TABLE link_groups ON COMMIT DROP AS
+    SELECT call_id, roster_key(array_agg(agent_id)) AS members_key FROM call_agents GROUP BY call_id;
+  INSERT INTO rosters (members_key) SELECT members_key FROM link_groups GROUP BY members_key ORDER BY min(call_id);
+  INSERT INTO call_links (call_id, roster_id) SELECT g.call_id, r.id FROM link_groups g JOIN rosters r ON r.members_key = g.members_key;
+  INSERT INTO roster_members (roster_id, agent_id)
+    SELECT DISTINCT cl.roster_id, ca.agent_id FROM call_agents ca JOIN call_links cl ON cl.call_id = ca.call_id;
+  DROP TABLE call_agents;
+  CREATE VIEW call_agents AS
+    SELECT rm.agent_id, cl.call_id FROM call_links cl JOIN roster_members rm ON rm.roster_id = cl.roster_id;
+  `,
 ];
 
 /** Any number: two relays starting at once on one database take turns migrating under it. */

@@ -57,6 +57,122 @@ describe('the per-agent events of a PostgreSQL store', () => {
   });
 });
 
+describe("a PostgreSQL call's agents linked through a roster", () => {
+  const count = async (url: string, sql: string) => (await sqlOn(url, `SELECT count(*)::int AS n FROM ${sql}`)).rows[0].n as number;
+
+  it('writes one link row per call whatever its agents, the roster stored once for every call to the same agents, unfound once a member is removed (issue 13)', async () => {
+    const url = await freshDatabase();
+    const store = await openPostgresStore(url);
+    try {
+      const team = Array.from({ length: 50 }, (_, i) => `ag_${String(i).padStart(2, '0')}`);
+      for (const id of team) await store.addAgent({ ...ada, id, name: id, tokenHash: `hash-${id}` });
+      await store.putInstance({ agentId: 'ag_00', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+      const newCall = (callId: string, agentIds: string[]) =>
+        store.transaction(async (tx) => {
+          const id = await tx.insertCall('in_1', callId, mergeCall(undefined, { status: 'ringing' }), T(1));
+          await tx.linkAgents(agentIds, id);
+          return id;
+        });
+      await newCall('CA1', team);
+      const second = await newCall('CA2', [...team].reverse());
+      expect(await store.agentIdsOfCall(second)).toEqual(team);
+      expect((await sqlOn(url, 'SELECT call_id::int, roster_id::int FROM call_links ORDER BY call_id')).rows).toEqual([
+        { call_id: 1, roster_id: 1 },
+        { call_id: 2, roster_id: 1 },
+      ]);
+      expect([await count(url, 'rosters'), await count(url, 'roster_members'), await count(url, 'call_agents')]).toEqual([1, 50, 100]);
+      // A member removed: the roster keeps the others' calls, and is found by its members no more.
+      await store.removeAgent('ag_49');
+      expect(await count(url, 'rosters WHERE members_key IS NULL')).toBe(1);
+      await newCall('CA3', team.slice(0, 49));
+      expect((await sqlOn(url, 'SELECT roster_id::int FROM call_links WHERE call_id = 3')).rows).toEqual([{ roster_id: 2 }]);
+      expect(await store.agentIdsOfCall(second)).toEqual(team.slice(0, 49));
+    } finally {
+      await store.close();
+      await dropDatabase(url);
+    }
+  });
+
+  it("reads an agent's page of calls through the indexes, as many rows however many calls others have (issue 13)", async () => {
+    const url = await freshDatabase();
+    const store = await openPostgresStore(url);
+    /** Rows the plan of the store's listCalls read from calls and call_links (EXPLAIN ANALYZE of its own text and values). */
+    const rowsRead = async (agentId: string, query: { limit: number; before?: number }) => {
+      const spy = vi.spyOn(pg.Pool.prototype, 'query');
+      const calls = await store.listCalls(agentId, query);
+      const [text, values] = spy.mock.calls.at(-1) as unknown as [string, unknown[]];
+      spy.mockRestore();
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        const { rows } = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
+        type Node = { 'Relation Name'?: string; 'Actual Rows': number; 'Actual Loops': number; Plans?: Node[] };
+        const read = (node: Node): number =>
+          (['calls', 'call_links'].includes(node['Relation Name'] ?? '') ? node['Actual Rows'] * node['Actual Loops'] : 0) + (node.Plans ?? []).reduce((sum, child) => sum + read(child), 0);
+        return { ids: calls.map((c) => c.id), read: read(rows[0]['QUERY PLAN'][0].Plan as Node) };
+      } finally {
+        await client.end();
+      }
+    };
+    try {
+      for (const id of ['ada', 'bob']) await store.addAgent({ ...ada, id, tokenHash: `hash-${id}` });
+      await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+      // Calls to Ada alone and to Ada with Bob every 100th call; every other call to Bob alone.
+      const fill = async (from: number, to: number) => {
+        for (const [agents, remainder] of [[['ada'], 0], [['ada', 'bob'], 50], [['bob'], -1]] as const) {
+          await sqlOn(url, `WITH c AS (INSERT INTO calls (instance_uid, call_id, created_at, updated_at)
+            SELECT 'in_1', 'CA' || g, '${T(1)}', '${T(1)}' FROM generate_series(${from}, ${to}) g WHERE ${remainder < 0 ? 'g % 100 NOT IN (0, 50)' : `g % 100 = ${remainder}`} RETURNING id)
+            SELECT link_agents(id, '{${agents.join(',')}}') FROM c`);
+        }
+        await sqlOn(url, 'ANALYZE');
+      };
+      await fill(1, 2_000);
+      const few = await rowsRead('ada', { limit: 20 });
+      const fewBefore = await rowsRead('ada', { limit: 20, before: few.ids[10] });
+      await fill(2_001, 20_000);
+      const many = await rowsRead('ada', { limit: 20 });
+      const manyBefore = await rowsRead('ada', { limit: 20, before: many.ids[10] });
+      expect([few.ids.length, many.ids.length, manyBefore.ids.length]).toEqual([20, 20, 20]);
+      // Each of Ada's two rosters: a page of links, each link's call by its key; then the page's calls.
+      for (const { read } of [few, fewBefore, many, manyBefore]) expect(read).toBeLessThanOrEqual(2 * 20 * 2 + 20);
+    } finally {
+      await store.close();
+      await dropDatabase(url);
+    }
+  });
+
+  it("migrates a database of per-agent links: each call's agents, their call lists and reads kept, a roster per set of agents", async () => {
+    const url = await freshDatabase();
+    // The schema before rosters (2 migrations): CA1 and CA3 for Ada, Bob and Cy, CA2 for Ada alone.
+    await sqlOn(url, `CREATE TABLE relay_schema (version INTEGER NOT NULL); INSERT INTO relay_schema (version) VALUES (2); ${MIGRATIONS.slice(0, 2).join(';')}`);
+    await sqlOn(
+      url,
+      `INSERT INTO agents (id, name, number, token_hash, created_at) VALUES ${['ada', 'bob', 'cy'].map((id) => `('${id}', '${id}', '+14155550111', 'h-${id}', '${T(0)}')`).join(', ')};
+       INSERT INTO instances (uid, agent_id, local_id, connector, config, secret, created_at, updated_at) VALUES ('in_1', 'ada', 'main', 'twilio', '{}', 's', '${T(0)}', '${T(0)}');
+       INSERT INTO calls (instance_uid, call_id, status, created_at, updated_at) VALUES ('in_1', 'CA1', 'ringing', '${T(1)}', '${T(1)}'), ('in_1', 'CA2', 'ringing', '${T(2)}', '${T(2)}'), ('in_1', 'CA3', 'ringing', '${T(3)}', '${T(3)}');
+       INSERT INTO call_agents (agent_id, call_id) VALUES ('cy', 1), ('ada', 1), ('bob', 1), ('ada', 2), ('bob', 3), ('cy', 3), ('ada', 3)`,
+    );
+    const store = await openPostgresStore(url);
+    try {
+      expect(await store.agentIdsOfCall(1)).toEqual(['ada', 'bob', 'cy']);
+      expect(await store.agentIdsOfCall(2)).toEqual(['ada']);
+      expect(await store.callAgentIds('in_1', 'CA3')).toEqual(['ada', 'bob', 'cy']);
+      expect((await store.listCalls('ada', { limit: 10 })).map((c) => c.call_id)).toEqual(['CA3', 'CA2', 'CA1']);
+      expect((await store.listCalls('cy', { limit: 10 })).map((c) => c.call_id)).toEqual(['CA3', 'CA1']);
+      expect(await store.callFor('bob', 2)).toBeUndefined();
+      expect((await store.callFor('bob', 1))?.call_id).toBe('CA1');
+      // Linked to the same agents, a new call reuses the roster the migration made.
+      await store.transaction(async (tx) => tx.linkAgents(['bob', 'ada', 'cy'], await tx.insertCall('in_1', 'CA4', mergeCall(undefined, {}), T(4))));
+    } finally {
+      await store.close();
+    }
+    expect((await sqlOn(url, 'SELECT call_id::int, roster_id::int FROM call_links ORDER BY call_id')).rows.map((r) => [r.call_id, r.roster_id])).toEqual([[1, 1], [2, 2], [3, 1], [4, 1]]);
+    expect([await count(url, 'rosters'), await count(url, 'roster_members')]).toEqual([2, 4]);
+    expect((await sqlOn(url, `SELECT table_type FROM information_schema.tables WHERE table_name = 'call_agents'`)).rows).toEqual([{ table_type: 'VIEW' }]);
+    await dropDatabase(url);
+  });
+});
+
 
 describe('the round trips of a PostgreSQL transaction', () => {
   /** What a new call's webhook writes: the call read (locked), inserted, linked, its event appended. */
@@ -85,11 +201,11 @@ describe('the round trips of a PostgreSQL transaction', () => {
         return answer as never;
       });
       await store.transaction((tx) => newCall(tx, 'CA1'));
-      // The first statement goes out before BEGIN is answered, the links before theirs (nobody reads it): four round trips, COMMIT's included.
+      // The first statement goes out before BEGIN is answered, the link before its own (nobody reads it): four round trips, COMMIT's included.
       expect(steps).toEqual([
         ...['send BEGIN', 'send SELECT', 'answer BEGIN', 'answer SELECT'],
         ...['send INSERT', 'answer INSERT'],
-        ...['send INSERT', 'send WITH', 'answer INSERT', 'answer WITH'],
+        ...['send SELECT', 'send WITH', 'answer SELECT', 'answer WITH'],
         ...['send NOTIFY', 'answer NOTIFY'],
       ]);
     } finally {
@@ -113,7 +229,7 @@ describe('the round trips of a PostgreSQL transaction', () => {
         await tx.linkAgents(['nobody'], id);
         return tx.appendEvents([{ agentId: 'ada', kind: 'created' }], { id } as never, T(1));
       });
-      await expect(behindIt).rejects.toMatchObject({ code: '23503', constraint: 'call_agents_agent_id_fkey' });
+      await expect(behindIt).rejects.toMatchObject({ code: '23503', constraint: 'roster_members_agent_id_fkey' });
       // The same as the work's last write, with no statement behind it: COMMIT is not sent (it would roll back without an error).
       await expect(store.transaction(async (tx) => tx.linkAgents(['nobody'], (await tx.insertCall('in_1', 'CA1', state, T(1)))!))).rejects.toMatchObject({ code: '23503' });
       expect(await store.callByKey('in_1', 'CA1')).toBeUndefined();
@@ -160,7 +276,7 @@ describe('the round trips of a PostgreSQL transaction', () => {
         await client.query('COMMIT');
       }
       const afterTwo = await preparedHere();
-      expect(afterTwo.map((row) => row.statement.trim().split(/\s+/)[0])).toEqual(expect.arrayContaining(['SELECT', 'INSERT', 'INSERT', 'WITH']));
+      expect(afterTwo.map((row) => row.statement.trim().split(/\s+/)[0])).toEqual(expect.arrayContaining(['SELECT', 'INSERT', 'SELECT', 'WITH']));
       expect(afterTwo).toHaveLength(4);
       // The same read outside a transaction locks nothing: another text, so another name on the same connection.
       expect((await new PostgresTables(client, false).callByKey('in_1', 'CA1'))?.call_id).toBe('CA1');

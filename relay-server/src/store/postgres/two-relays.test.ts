@@ -30,6 +30,16 @@ describe('two PostgreSQL stores on one database', () => {
     await Promise.all([a?.close(), b?.close()]);
   });
 
+  /** Until a session on the database waits for a lock another holds. */
+  const aSessionWaitsOnALock = () =>
+    vi.waitFor(
+      async () => {
+        const { rows } = await sqlOn(url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        expect(rows[0].n).toBeGreaterThan(0);
+      },
+      { timeout: 20_000, interval: 20 },
+    );
+
   /** What a webhook does: find the call or create it, and tell its agent. */
   const record = (store: RelayStore, callId: string, at: string) =>
     store.transaction(async (tx) => {
@@ -86,18 +96,51 @@ describe('two PostgreSQL stores on one database', () => {
       const known = await tx.callByKey('in_1', 'CE1');
       return known ? known.id : tx.insertCall('in_1', 'CE1', mergeCall(undefined, {}), T(1));
     });
-    await vi.waitFor(
-      async () => {
-        const { rows } = await sqlOn(url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-        expect(rows[0].n).toBeGreaterThan(0);
-      },
-      { timeout: 20_000, interval: 20 },
-    );
+    await aSessionWaitsOnALock();
     commitFirst();
     expect(await second).toBe(await first);
     expect(runs).toBe(2);
     expect(b.transactionStats().reruns).toEqual({ same_call: 1, deadlock: 0, serialization: 0 });
     expect(a.transactionStats().reruns).toEqual({ same_call: 0, deadlock: 0, serialization: 0 });
+  });
+
+  it.each([
+    ['commits', 'links its call to the roster the first stored'],
+    ['rolls back', 'stores the roster itself'],
+  ])('makes the roster of the same agents once when both link a call to them at once: when the first %s, the second %s (issue 13)', async (outcome) => {
+    await open();
+    const team = Array.from({ length: 40 }, (_, i) => `ag_${String(i).padStart(2, '0')}`);
+    for (const id of team) await a.addAgent({ id, name: id, number: '+14155550111', email: null, admin: false, tokenHash: `hash-${id}`, createdAt: T(0) });
+    const link = (tx: Parameters<Parameters<RelayStore['transaction']>[0]>[0], callId: string) =>
+      tx.insertCall('in_1', callId, mergeCall(undefined, {}), T(1)).then(async (id) => {
+        await tx.linkAgents([...team].reverse(), id);
+        return tx.agentIdsOfCall(id);
+      });
+    let linked = false;
+    let endFirst!: () => void;
+    const held = new Promise<void>((resolve) => (endFirst = resolve));
+    // A's transaction stores the roster and stays open until B's, storing the same, waits on it.
+    const first = a.transaction(async (tx) => {
+      const agents = await link(tx, 'CR1');
+      linked = true;
+      await held;
+      if (outcome === 'rolls back') throw new Error('rolled back');
+      return agents;
+    });
+    first.catch(() => undefined);
+    await vi.waitFor(() => expect(linked).toBe(true), { timeout: 20_000 });
+    const second = b.transaction((tx) => link(tx, 'CR2'));
+    await aSessionWaitsOnALock();
+    endFirst();
+    expect(await second).toEqual(team);
+    if (outcome === 'commits') expect(await first).toEqual(team);
+    else await expect(first).rejects.toThrow('rolled back');
+    const count = async (sql: string) => (await sqlOn(url, sql)).rows[0].n as number;
+    expect(await count('SELECT count(*)::int AS n FROM rosters')).toBe(1);
+    expect(await count('SELECT count(*)::int AS n FROM roster_members')).toBe(team.length);
+    expect(await count('SELECT count(*)::int AS n FROM call_links')).toBe(outcome === 'commits' ? 2 : 1);
+    expect(await b.agentIdsOfCall((await b.callByKey('in_1', 'CR2'))!.id)).toEqual(team);
+    for (const store of [a, b]) expect(Object.values(store.transactionStats().reruns)).toEqual([0, 0, 0]);
   });
 
   it('keeps every change when both change one call at once: a call read in a transaction is locked until commit', async () => {

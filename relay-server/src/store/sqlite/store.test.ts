@@ -413,18 +413,6 @@ describe('call events stored once', () => {
       expect(rows('SELECT count(*) FROM roster_members')).toEqual([[50]]);
     });
 
-    it("lists an agent's calls newest first across its rosters, paged", async () => {
-      const store = await storeWithAgents('ada', 'bob');
-      // Ada alone, then with Bob, in turn: two rosters of hers.
-      for (let n = 1; n <= 6; n++) await newCall(store, `CA${n}`, n % 2 ? ['ada'] : ['ada', 'bob']);
-      const ids = async (agentId: string, query: { limit: number; before?: number }) => (await store.listCalls(agentId, query)).map((c) => c.call_id);
-      expect(await ids('ada', { limit: 4 })).toEqual(['CA6', 'CA5', 'CA4', 'CA3']);
-      expect(await ids('ada', { limit: 4, before: 3 })).toEqual(['CA2', 'CA1']);
-      expect(await ids('bob', { limit: 10 })).toEqual(['CA6', 'CA4', 'CA2']);
-      expect(await ids('nobody', { limit: 10 })).toEqual([]);
-      await store.close();
-    });
-
     it('links an agent given the short id of a removed one to none of its calls, nor through its rosters', async () => {
       let store = await storeWithAgents('ada', 'bob', 'cy');
       await newCall(store, 'CA1', ['ada', 'bob', 'cy']);
