@@ -967,6 +967,32 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   its links (none) and links one row, as it inserted one. PostgreSQL keeps a row per agent, written
   by one statement a round trip away (not measured here). Left: an agent whose team changed often
   has as many rosters, each a page to merge when its calls are listed.
+- **The safety-net poll beside a fan-out.** Every 5 s the hub reads every connected agent's
+  events after its sockets' last seq, whatever the notices said. On SQLite that was one indexed
+  read per agent on the main thread: 1,000 agents with nothing new held it 26 ms on a quiet
+  machine (timed around the poll's read in the hub, \`fan-out.ts --calls 200\`: 27.5 to 44.2 ms at
+  load 2.9 to 4.8), in whatever fan-out was under way; and a poll that came between a fan-out call's
+  COMMIT and its hand-over to the hub read that call's event for every agent not yet sent and
+  sent them itself, through the log's slower path (16 polls in 2 runs at load 7 to 8.6: 11 read
+  552 to 1,000 events, 63 to 220 ms from the read asked to its answer). Those events went out
+  before their commit's sync had completed: a read sees the batches committed before it, whose
+  sync may still run. Three changes, each against the tree before. SQLite's read for every agent
+  leaves out an agent whose last seq (kept, or read once and kept, under the kept agents' rules)
+  is not past the seq asked: the polls that found nothing 30.6 / 38.8 / 40.3 / 44.2 / 27.5 ms
+  before, 0.5 / 1.4 / 0.5 / 3.6 after (one 16.3), at load 2.9 to 4.8. The poll leaves out the sockets
+  that sent since it last asked: an event that does not follow a socket's last sent makes it
+  read the log itself, and a missed last event is read at the next poll once the socket stands
+  still, up to 10 s late rather than 5; 2 runs at load 7 to 8.6: 2 polls read after, nothing to
+  read, against the 16 above. The event reads whose answer goes to an agent (replays, gap
+  reads, notices, polls) are answered once a sync begun after them has completed (the welcome's
+  seq not: it is a connection's first message, and a ping is answered at once). \`fan-out.ts
+  --calls 200\`, 4 pairs alternating with main's tree on each of the first two (load 2.3 to 7.6,
+  the other sessions' benches): the relay's CPU per call 15.9 / 17.3 / 18.5 / 17.7 -> 17.9 /
+  16.2 / 19.4 / 16.4 ms and 22.9 / 23.1 / 20.9 / 27.7 -> 23.0 / 24.1 / 22.4 / 18.3, each
+  socket's p99 63.6 / 83.9 / 181 / 171 -> 174 / 115 / 175 / 139 and 161 / 241 / 244 / 326 -> 178
+  / 159 / 285 / 253 ms: not separated. A poll is one call in 200 at most, and at that load a
+  run's p99 is the machine's slowest calls; what it takes away is a stall of 26 ms or more, once
+  every 5 s, in the call it meets.
 - **A PostgreSQL relay's webhook: its round trips.** Where a new call's webhook went on
   PostgreSQL (a driver outside the tree: one relay process, 300 new-call webhooks from 16 senders
   after 40 of warm-up, the relay's pg queries counted in it, the PostgreSQL server's processes'
