@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mergeCall } from '../../calls/merge.ts';
-import type { AgentEvent, InstanceInput, NewAgent, RelayStore, StoreTx } from '../index.ts';
+import type { AgentEvent, Call, InstanceInput, NewAgent, RelayStore, StoreTx } from '../index.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { openSqliteStore } from './store.ts';
 import { SqliteTables } from './tables.ts';
@@ -268,7 +268,8 @@ describe("each agent's last seq kept between appends", () => {
   });
 });
 
-it("reads an agent's last seq and the last call event's once for as long as no other connection commits", () => {
+/** Tables in memory (`memoryTables`) where Ada has heard of one call, its created event seq 1. */
+function tablesWithAdasFirstEvent(): ReturnType<typeof memoryTables> & { call: Call } {
   const { db, tables } = memoryTables();
   tables.addAgent(ada);
   tables.putInstance(main(), UID);
@@ -276,6 +277,11 @@ it("reads an agent's last seq and the last call event's once for as long as no o
   tables.linkAgents(['ada'], id);
   const call = tables.callById(id)!;
   tables.appendEvents([{ agentId: 'ada', kind: 'created' }], call, AT);
+  return { db, tables, call };
+}
+
+it("reads an agent's last seq and the last call event's once for as long as no other connection commits", () => {
+  const { db, tables, call } = tablesWithAdasFirstEvent();
   // Behind the kept seqs' back, on the same connection (data_version does not move): what is kept is what was written.
   db.exec(`DELETE FROM call_events`);
   expect(seqs(tables.appendEvents([{ agentId: 'ada', kind: 'updated' }], call, AT))).toEqual([['ada', 2, 1]]);
@@ -283,13 +289,7 @@ it("reads an agent's last seq and the last call event's once for as long as no o
 });
 
 it("reads no agent's events for every agent at once when its kept last seq says there are none past its seq", () => {
-  const { db, tables } = memoryTables();
-  tables.addAgent(ada);
-  tables.putInstance(main(), UID);
-  const id = tables.insertCall(UID.uid, 'CA1', mergeCall(undefined, {}), AT);
-  tables.linkAgents(['ada'], id);
-  const call = tables.callById(id)!;
-  tables.appendEvents([{ agentId: 'ada', kind: 'created' }], call, AT);
+  const { db, tables } = tablesWithAdasFirstEvent();
   // Behind the kept seq's back, on the same connection (data_version does not move): an update the agent would see (audience 0: every agent linked).
   db.exec(`INSERT INTO call_events (seq, call_id, audience, call, created_at) SELECT 2, call_id, 0, call, created_at FROM call_events`);
   expect(seqs(tables.eventsAfter('ada', 1, 10))).toEqual([['ada', 2, 1]]);
