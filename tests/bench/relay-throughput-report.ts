@@ -995,7 +995,16 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   every 5 s, in the call it meets. By function over the measured calls (\`fan-out.ts --calls 200
   --profile\`, 2 pairs alternating with main's tree, load 5.1 to 7.4): the store's \`eventsAfter\`
   2.9 and 1.6 % of the relay's CPU before, absent after; the relay's CPU per call 30.8 / 24.9 ->
-  24.5 / 23.9 ms; the kernel's write per socket 69.6 / 68.9 -> 70.0 / 68.5 %.
+  24.5 / 23.9 ms; the kernel's write per socket 69.6 / 68.9 -> 70.0 / 68.5 %. Measured and left:
+  the heartbeat pings every socket in one go, every 30 s, and their pongs come back together;
+  timed from a beat to the next turn of the event loop (a relay whose heartbeat was 1 s, in a
+  throwaway tree, \`fan-out.ts --calls 100\`, load 3.1 to 4.1), 1,000 pings held the main thread
+  22.6 ms at the median (31.6 at p90). Dealt into 30 slices, each socket pinged once per heartbeat
+  and dropped at its next ping when it did not answer, a slice took 0.97 ms; but 3 pairs of
+  \`fan-out.ts --calls 100\` with the 1 s heartbeat (load 3.1 to 5.5) did not separate (the relay's
+  CPU per call 17.4 / 19.9 / 19.1 -> 18.2 / 17.6 / 19.0 ms, each socket's p99 78 / 206 / 108 ->
+  175 / 97 / 144 ms): the pings cost the same CPU either way, and what slicing moves is one stall
+  every 30 s in production, which no pair of this length meets.
 - **A PostgreSQL relay's webhook: its round trips.** Where a new call's webhook went on
   PostgreSQL (a driver outside the tree: one relay process, 300 new-call webhooks from 16 senders
   after 40 of warm-up, the relay's pg queries counted in it, the PostgreSQL server's processes'
