@@ -990,7 +990,9 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   the other sessions' benches): the relay's CPU per call 15.9 / 17.3 / 18.5 / 17.7 -> 17.9 /
   16.2 / 19.4 / 16.4 ms and 22.9 / 23.1 / 20.9 / 27.7 -> 23.0 / 24.1 / 22.4 / 18.3, each
   socket's p99 63.6 / 83.9 / 181 / 171 -> 174 / 115 / 175 / 139 and 161 / 241 / 244 / 326 -> 178
-  / 159 / 285 / 253 ms: not separated. A poll is one call in 200 at most, and at that load a
+  / 159 / 285 / 253 ms; the three together against main's tree, 4 more pairs at load 3.1 to
+  4.7: CPU per call 15.3 / 15.7 / 15.1 / 16.1 -> 14.7 / 15.1 / 15.3 / 15.6 ms, each socket's p99
+  89.5 / 87.4 / 82.4 / 97.0 -> 90.5 / 69.3 / 95.2 / 75.6: not separated. A poll is one call in 200 at most, and at that load a
   run's p99 is the machine's slowest calls; what it takes away is a stall of 26 ms or more, once
   every 5 s, in the call it meets. By function over the measured calls (\`fan-out.ts --calls 200
   --profile\`, 2 pairs alternating with main's tree, load 5.1 to 7.4): the store's \`eventsAfter\`
