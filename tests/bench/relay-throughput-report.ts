@@ -967,7 +967,14 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   its links (none) and links one row, as it inserted one. PostgreSQL keeps a row per agent, written
   by one statement a round trip away (not measured here). Left: an agent whose team changed often
   has as many rosters, each a page to merge when its calls are listed.
-- **The safety-net poll beside a fan-out.** Every 5 s the hub reads every connected agent's
+- **The safety-net poll beside a fan-out.** Where a socket's time goes against the forwarder's,
+  on a quiet machine (\`fan-out.ts --calls 40 --profile\`, load 0.8, 1,000 agents): from the first
+  socket to the last the relay took 20.3 ms at the median (24.7 - 4.4), the forwarder 19.8 in the
+  last \`pnpm bench relay\` (20.8 - 1.0): the sends are at par, the kernel's write 67 % of the
+  measured calls' CPU and the relay's code around it about a tenth; the rest is before the first
+  send (4.4 ms against 1.0: the webhook's transaction, its sync, its reply) and the slow calls
+  that make the p99 (56.9 ms, the last socket's 64.8). Among the store's reads in those calls'
+  profile, one that no call asks for: \`eventsAfter\` 5.2 %. Every 5 s the hub reads every connected agent's
   events after its sockets' last seq, whatever the notices said. On SQLite that was one indexed
   read per agent on the main thread: 1,000 agents with nothing new held it 26 ms on a quiet
   machine (timed around the poll's read in the hub, \`fan-out.ts --calls 200\`: 27.5 to 44.2 ms at
@@ -986,8 +993,8 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   read, against the 16 above. The event reads whose answer goes to an agent (replays, gap
   reads, notices, polls) are answered once a sync begun after them has completed (the welcome's
   seq not: it is a connection's first message, and a ping is answered at once). \`fan-out.ts
-  --calls 200\`, 4 pairs alternating with main's tree on each of the first two (load 2.3 to 7.6,
-  the other sessions' benches): the relay's CPU per call 15.9 / 17.3 / 18.5 / 17.7 -> 17.9 /
+  --calls 200\` alternating with main's tree, 4 pairs after the first change (load 2.3 to 5.4), 4
+  after the second (load 5.8 to 7.6, the last two with the third): the relay's CPU per call 15.9 / 17.3 / 18.5 / 17.7 -> 17.9 /
   16.2 / 19.4 / 16.4 ms and 22.9 / 23.1 / 20.9 / 27.7 -> 23.0 / 24.1 / 22.4 / 18.3, each
   socket's p99 63.6 / 83.9 / 181 / 171 -> 174 / 115 / 175 / 139 and 161 / 241 / 244 / 326 -> 178
   / 159 / 285 / 253 ms; the three together against main's tree, 4 more pairs at load 3.1 to
