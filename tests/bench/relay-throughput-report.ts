@@ -998,6 +998,53 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   46 -> 40.5 ms. No gain is
   claimed for the sockets: the links were one statement of a fan-out whose events (1,000 rows,
   1,000 seqs moved) and sends remain.
+- **The safety-net poll beside a fan-out.** Where a socket's time goes against the forwarder's,
+  on a quiet machine (\`fan-out.ts --calls 40 --profile\`, load 0.8, 1,000 agents): from the first
+  socket to the last the relay took 20.3 ms at the median (24.7 - 4.4), the forwarder 19.8 in the
+  last \`pnpm bench relay\` (20.8 - 1.0): the sends are at par, the kernel's write 67 % of the
+  measured calls' CPU and the relay's code around it about a tenth; the rest is before the first
+  send (4.4 ms against 1.0: the webhook's transaction, its sync, its reply) and the slow calls
+  that make the p99 (56.9 ms, the last socket's 64.8). Among the store's reads in those calls'
+  profile, one that no call asks for: \`eventsAfter\` 5.2 %. Every 5 s the hub reads every connected agent's
+  events after its sockets' last seq, whatever the notices said. On SQLite that was one indexed
+  read per agent on the main thread: 1,000 agents with nothing new held it 26 ms on a quiet
+  machine (timed around the poll's read in the hub, \`fan-out.ts --calls 200\`: 27.5 to 44.2 ms at
+  load 2.9 to 4.8), in whatever fan-out was under way; and a poll that came between a fan-out call's
+  COMMIT and its hand-over to the hub read that call's event for every agent not yet sent and
+  sent them itself, through the log's slower path (16 polls in 2 runs at load 7 to 8.6: 11 read
+  552 to 1,000 events, 63 to 220 ms from the read asked to its answer). Those events went out
+  before their commit's sync had completed: a read sees the batches committed before it, whose
+  sync may still run. Three changes, each against the tree before. SQLite's read for every agent
+  leaves out an agent whose last seq (kept, or read once and kept, under the kept agents' rules)
+  is not past the seq asked: the polls that found nothing 30.6 / 38.8 / 40.3 / 44.2 / 27.5 ms
+  before, 0.5 / 1.4 / 0.5 / 3.6 after (one 16.3), at load 2.9 to 4.8. The poll leaves out the sockets
+  that sent since it last asked: an event that does not follow a socket's last sent makes it
+  read the log itself, and a missed last event is read at the next poll once the socket stands
+  still, up to 10 s late rather than 5; 2 runs at load 7 to 8.6: 2 polls read after, nothing to
+  read, against the 16 above. The event reads whose answer goes to an agent (replays, gap
+  reads, notices, polls) are answered once a sync begun after them has completed (the welcome's
+  seq not: it is a connection's first message, and a ping is answered at once). \`fan-out.ts
+  --calls 200\` alternating with main's tree, 4 pairs after the first change (load 2.3 to 5.4), 4
+  after the second (load 5.8 to 7.6, the last two with the third): the relay's CPU per call 15.9 / 17.3 / 18.5 / 17.7 -> 17.9 /
+  16.2 / 19.4 / 16.4 ms and 22.9 / 23.1 / 20.9 / 27.7 -> 23.0 / 24.1 / 22.4 / 18.3, each
+  socket's p99 63.6 / 83.9 / 181 / 171 -> 174 / 115 / 175 / 139 and 161 / 241 / 244 / 326 -> 178
+  / 159 / 285 / 253 ms; the three together against main's tree, 4 more pairs at load 3.1 to
+  4.7: CPU per call 15.3 / 15.7 / 15.1 / 16.1 -> 14.7 / 15.1 / 15.3 / 15.6 ms, each socket's p99
+  89.5 / 87.4 / 82.4 / 97.0 -> 90.5 / 69.3 / 95.2 / 75.6: not separated. A poll is one call in 200 at most, and at that load a
+  run's p99 is the machine's slowest calls; what it takes away is a stall of 26 ms or more, once
+  every 5 s, in the call it meets. By function over the measured calls (\`fan-out.ts --calls 200
+  --profile\`, 2 pairs alternating with main's tree, load 5.1 to 7.4): the store's \`eventsAfter\`
+  2.9 and 1.6 % of the relay's CPU before, absent after; the relay's CPU per call 30.8 / 24.9 ->
+  24.5 / 23.9 ms; the kernel's write per socket 69.6 / 68.9 -> 70.0 / 68.5 %. Measured and left:
+  the heartbeat pings every socket in one go, every 30 s, and their pongs come back together;
+  timed from a beat to the next turn of the event loop (a relay whose heartbeat was 1 s, in a
+  throwaway tree, \`fan-out.ts --calls 100\`, load 3.1 to 4.1), 1,000 pings held the main thread
+  22.6 ms at the median (31.6 at p90). Dealt into 30 slices, each socket pinged once per heartbeat
+  and dropped at its next ping when it did not answer, a slice took 0.97 ms; but 3 pairs of
+  \`fan-out.ts --calls 100\` with the 1 s heartbeat (load 3.1 to 5.5) did not separate (the relay's
+  CPU per call 17.4 / 19.9 / 19.1 -> 18.2 / 17.6 / 19.0 ms, each socket's p99 78 / 206 / 108 ->
+  175 / 97 / 144 ms): the pings cost the same CPU either way, and what slicing moves is one stall
+  every 30 s in production, which no pair of this length meets.
 - **A PostgreSQL relay's webhook: its round trips.** Where a new call's webhook went on
   PostgreSQL (a driver outside the tree: one relay process, 300 new-call webhooks from 16 senders
   after 40 of warm-up, the relay's pg queries counted in it, the PostgreSQL server's processes'

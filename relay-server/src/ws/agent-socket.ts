@@ -120,6 +120,8 @@ export class AgentSocket {
   private readAgain = false;
   /** Whether a live event went out in the current tick, and whether the connection is corked until the tick ends. */
   private tick: 'quiet' | 'sent' | 'corked' = 'quiet';
+  /** Where the socket was when the hub's last safety-net poll asked (`movedSincePoll`). */
+  private polledAt: number | undefined;
   /** Cleared on each heartbeat, set by the client's pong. */
   alive = true;
   /** Set when the relay ended the connection; undefined when the client (or a shutdown) did. */
@@ -142,6 +144,18 @@ export class AgentSocket {
   /** The seq reads for this socket start after; undefined until the socket knows where it starts. */
   get position(): number | undefined {
     return this.state === 'live' ? this.lastSent : undefined;
+  }
+
+  /**
+   * Whether the socket sent anything since the hub's last poll asked (the first time: since it
+   * started, its replay read from the log), and from now on where it is. Such a socket needs no
+   * safety net: an event that does not follow its last sent makes it read the log itself
+   * (`deliver`), and one that did not come is read at the next poll, once it has stood still.
+   */
+  movedSincePoll(): boolean {
+    const moved = this.polledAt !== this.lastSent;
+    this.polledAt = this.lastSent;
+    return moved;
   }
 
   /** Sends the welcome, then replays from `lastSeq` (null: live events only); resolves once the replay is sent. */

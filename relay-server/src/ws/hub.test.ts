@@ -41,14 +41,14 @@ async function open(options: { store?: PostgresStoreOptions; hub?: Partial<HubOp
 }
 
 /** A client of this relay's hub, collecting what it receives. */
-async function connect(lastSeq: number | null) {
+async function connect(lastSeq: number | null, agent = ada) {
   const accepted = new Promise<[WebSocket, IncomingMessage]>((resolve) => server.once('connection', (ws, request) => resolve([ws, request])));
   const ws = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
   clients.push(ws);
   const client = { messages: [] as Array<{ type: string; seq: number; call?: { n: number } }>, closed: new Promise<number>((resolve) => ws.once('close', resolve)) };
   ws.on('message', (data) => client.messages.push(JSON.parse(data.toString())));
   const [relaySide, request] = await accepted;
-  hub.attach(relaySide, request.socket, ada, lastSeq);
+  hub.attach(relaySide, request.socket, agent, lastSeq);
   await until(() => client.messages.some((m) => m.type === 'welcome'), 'the welcome');
   return client;
 }
@@ -120,6 +120,27 @@ describe('Hub across relays', () => {
     await until(() => client.messages.filter((m) => m.type === 'call').length >= 2, 'two events');
     expect(client.messages.filter((m) => m.type === 'call').map((m) => m.seq)).toEqual([1, 2]);
     expect(await sent('poll')).toBe(2);
+  });
+
+  it('polls for a socket once it stood still since the last poll, not while its events flow', async () => {
+    await open({ store: { changePollMs: 600_000 }, hub: { eventPollMs: 20 } });
+    // Bob hears of nothing: once connected, every poll asks for him, and shows whether it asked for Ada (her seq) or not.
+    const bob = await here.addAgent({ id: 'bob', name: 'Bob', number: '+14155550122', email: null, admin: false, tokenHash: 'hash-bob', createdAt: AT });
+    const polls: Array<number | undefined> = [];
+    const read = here.eventsAfterEach.bind(here);
+    here.eventsAfterEach = (after, limit) => {
+      if (after.has('bob')) polls.push(after.get('ada'));
+      return read(after, limit);
+    };
+    await connect(0, bob);
+    await until(() => polls.length > 0, 'a poll for Bob');
+    const client = await connect(0);
+    await until(() => polls.includes(0), 'a poll for Ada');
+    hub.publish(await here.transaction((tx) => tx.appendEvents([{ agentId: 'ada', kind: 'created' }], call(1), AT)));
+    await until(() => polls.includes(1), 'a poll for Ada after her event');
+    expect(client.messages.filter((m) => m.type === 'call').map((m) => m.seq)).toEqual([1]);
+    // Left out of the first poll after her event went out (whichever way it went: a poll between its commit and its hand-over may take it), then asked again.
+    expect(polls.slice(polls.lastIndexOf(0) + 1, polls.indexOf(1))).toEqual([undefined]);
   });
 
   it('leaves an agent whose events it holds back to the release, then fills in what another relay committed meanwhile', async () => {

@@ -115,7 +115,10 @@ export class Hub {
 
   /**
    * Reads, in one query, every connected agent's events after the earliest seq its sockets sent,
-   * and hands each socket its agent's share (a socket skips what it already sent).
+   * and hands each socket its agent's share (a socket skips what it already sent). The poll leaves
+   * out the sockets that sent since it last asked: their events flow, and a poll that came while a
+   * fan-out's events were committed and not yet sent read all 1,000 agents' and sent them itself,
+   * through the log's slower path (issue 13).
    */
   private readForConnected(source: 'notice' | 'poll'): void {
     if (this.reading) {
@@ -124,11 +127,14 @@ export class Hub {
       return;
     }
     const after = new Map<string, number>();
+    const readers = new Set<AgentSocket>();
     for (const [agentId, sockets] of this.byAgent) {
       if (this.options.holds(agentId)) continue;
       for (const socket of sockets) {
         const position = socket.position;
-        if (position !== undefined) after.set(agentId, Math.min(position, after.get(agentId) ?? position));
+        if (position === undefined || (source === 'poll' && socket.movedSincePoll())) continue;
+        after.set(agentId, Math.min(position, after.get(agentId) ?? position));
+        readers.add(socket);
       }
     }
     if (after.size === 0) return;
@@ -137,7 +143,7 @@ export class Hub {
       .eventsAfterEach(after, EVENTS_PER_AGENT)
       .then((events) => {
         for (const [agentId, own] of eventsByAgent(events)) {
-          for (const socket of this.byAgent.get(agentId) ?? []) socket.fromLog(own, source, own.length === EVENTS_PER_AGENT);
+          for (const socket of this.byAgent.get(agentId) ?? []) if (readers.has(socket)) socket.fromLog(own, source, own.length === EVENTS_PER_AGENT);
         }
       })
       // The store is unreachable (a database restarting): the next notice or poll reads again.

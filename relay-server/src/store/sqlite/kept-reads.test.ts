@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mergeCall } from '../../calls/merge.ts';
-import type { AgentEvent, InstanceInput, NewAgent, RelayStore, StoreTx } from '../index.ts';
+import type { AgentEvent, Call, InstanceInput, NewAgent, RelayStore, StoreTx } from '../index.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { openSqliteStore } from './store.ts';
 import { SqliteTables } from './tables.ts';
@@ -241,6 +241,24 @@ describe("each agent's last seq kept between appends", () => {
     expect((await store.eventsAfter('bob', 0, 10)).map((e) => [e.seq, e.prevSeq])).toEqual([[2, 0]]);
   });
 
+  it("reads for every agent at once what another process appended after each one's seq, and what a rollback left, nothing more", async () => {
+    await inStore('CA1', 'ada', 'bob');
+    const read = async (after: Array<[string, number]>) => seqs(await store.eventsAfterEach(new Map(after), 10));
+    expect(await read([['ada', 1], ['bob', 1]])).toEqual([]);
+    expect(elsewhere('CA2', 'ada')).toEqual([['ada', 2, 1]]);
+    expect(await read([['ada', 1], ['bob', 1]])).toEqual([['ada', 2, 1]]);
+    expect(await read([['ada', 0], ['bob', 0]])).toEqual([['ada', 1, 0], ['ada', 2, 1], ['bob', 1, 0]]);
+    await expect(
+      store.transaction(async (tx) => {
+        await newCall(tx, 'CA3', 'bob');
+        throw new Error('the webhook failed');
+      }),
+    ).rejects.toThrow('the webhook failed');
+    expect(await read([['ada', 2], ['bob', 1]])).toEqual([]);
+    other.removeAgent('bob');
+    expect(await read([['ada', 1], ['bob', 0]])).toEqual([['ada', 2, 1]]);
+  });
+
   it('goes on from the log after a restart', async () => {
     await inStore('CA1', 'ada');
     await inStore('CA2', 'ada');
@@ -250,7 +268,8 @@ describe("each agent's last seq kept between appends", () => {
   });
 });
 
-it("reads an agent's last seq and the last call event's once for as long as no other connection commits", () => {
+/** Tables in memory (`memoryTables`) where Ada has heard of one call, its created event seq 1. */
+function tablesWithAdasFirstEvent(): ReturnType<typeof memoryTables> & { call: Call } {
   const { db, tables } = memoryTables();
   tables.addAgent(ada);
   tables.putInstance(main(), UID);
@@ -258,8 +277,23 @@ it("reads an agent's last seq and the last call event's once for as long as no o
   tables.linkAgents(['ada'], id);
   const call = tables.callById(id)!;
   tables.appendEvents([{ agentId: 'ada', kind: 'created' }], call, AT);
+  return { db, tables, call };
+}
+
+it("reads an agent's last seq and the last call event's once for as long as no other connection commits", () => {
+  const { db, tables, call } = tablesWithAdasFirstEvent();
   // Behind the kept seqs' back, on the same connection (data_version does not move): what is kept is what was written.
   db.exec(`DELETE FROM call_events`);
   expect(seqs(tables.appendEvents([{ agentId: 'ada', kind: 'updated' }], call, AT))).toEqual([['ada', 2, 1]]);
+  db.close();
+});
+
+it("reads no agent's events for every agent at once when its kept last seq says there are none past its seq", () => {
+  const { db, tables } = tablesWithAdasFirstEvent();
+  // Behind the kept seq's back, on the same connection (data_version does not move): an update the agent would see (audience 0: every agent linked).
+  db.exec(`INSERT INTO call_events (seq, call_id, audience, call, created_at) SELECT 2, call_id, 0, call, created_at FROM call_events`);
+  expect(seqs(tables.eventsAfter('ada', 1, 10))).toEqual([['ada', 2, 1]]);
+  expect(tables.eventsAfterEach(new Map([['ada', 1]]), 10)).toEqual([]);
+  expect(seqs(tables.eventsAfterEach(new Map([['ada', 0]]), 10))).toEqual([['ada', 1, 0], ['ada', 2, 1]]);
   db.close();
 });

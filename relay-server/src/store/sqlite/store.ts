@@ -95,6 +95,7 @@ function sqliteStore(db: Database.Database, wal: { fd: number; file: string } | 
       const method = (tables[name] as (...a: unknown[]) => unknown).bind(tables);
       // Not a transaction of its own (the webhook guard's two reads were two per webhook, issue 13):
       // the next batch's, shared with the other reads and writes of the turn (`TransactionQueue.read`).
+      if (SYNCED_READS.has(name)) return [name, (...args: unknown[]) => queue.readSynced(() => method(...args))];
       return [name, (...args: unknown[]) => queue.read(() => method(...args))];
     }),
   ) as unknown as StoreTables;
@@ -148,6 +149,12 @@ const READS = new Set<keyof StoreTables>([
   'eventsAfter',
   'eventsAfterEach',
 ]);
+
+/**
+ * The reads whose events go to an agent (`TransactionQueue.readSynced`). Not the welcome's seq
+ * (`lastSeq`): the welcome is a connection's first message, and a ping is answered at once.
+ */
+const SYNCED_READS = new Set<keyof StoreTables>(['eventsAfter', 'eventsAfterEach']);
 
 /**
  * Another process's commits, seen through `PRAGMA data_version`: SQLite moves it on this

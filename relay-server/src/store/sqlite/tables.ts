@@ -594,9 +594,21 @@ export class SqliteTables implements Synchronous<StoreTables> {
     });
   }
 
-  /** One indexed read per agent: SQLite runs them in-process, so a single query would save nothing. */
+  /**
+   * One indexed read per agent: SQLite runs them in-process, so a single query would save nothing.
+   * An agent whose last seq (kept, or read once and kept) is not past its seq has nothing to read
+   * and is not read: the hub's safety-net poll asks for every connected agent every 5 s, and 1,000
+   * such reads held the main thread 26 ms, in the middle of whatever fan-out was under way (issue 13).
+   */
   eventsAfterEach(after: ReadonlyMap<string, number>, limit: number): AgentEvent[] {
-    return [...after].flatMap(([agentId, seq]) => this.eventsAfter(agentId, seq, limit));
+    this.keepWhileNoOtherCommit();
+    const events: AgentEvent[] = [];
+    for (const [agentId, seq] of after) {
+      // An agent removed has nothing to read, as `eventsAfter` would find.
+      const known = this.keptAgents.has(agentId) || this.statements.shortIdOf.get(agentId) !== undefined;
+      if (known && this.keptAgent(agentId).lastSeq > seq) events.push(...this.eventsAfter(agentId, seq, limit));
+    }
+    return events;
   }
 }
 

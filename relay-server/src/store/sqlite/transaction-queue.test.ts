@@ -202,6 +202,35 @@ describe('plain calls', () => {
     }
   });
 
+  it('answers a read whose answer goes to an agent only once a sync begun after it has completed', async () => {
+    const db = new Database(join(dir, 'relay.db'));
+    const pending: Array<(error: Error | null) => void> = [];
+    const queue = new TransactionQueue(db, new SqliteTables(db), MAX_BATCH, new WalSync((done) => pending.push(done)));
+    try {
+      const seen = () => db.prepare('SELECT 1 FROM calls WHERE call_id = ?').get('CA1') !== undefined;
+      const write = queue.run((tx) => insert(tx, 'CA1'));
+      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      // The write is committed, its sync running: the read sees it, and waits for a sync that covers it.
+      let answer: boolean | undefined;
+      const read = queue.readSynced(seen).then((value) => (answer = value));
+      expect(await queue.read(seen)).toBe(true);
+      pending.shift()!(null);
+      expect(await write).toBe(1);
+      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      expect(answer).toBeUndefined();
+      pending.shift()!(null);
+      expect(await read).toBe(true);
+      const failed = queue.readSynced(seen);
+      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      pending.shift()!(new Error('EIO'));
+      await expect(failed).rejects.toThrow('EIO');
+    } finally {
+      while (pending.length > 0) pending.shift()!(null);
+      await queue.idle();
+      db.close();
+    }
+  });
+
   /** The queue on its own connection, with the SQLite transactions it begins listed. */
   function queueCountingBegins() {
     const db = new Database(join(dir, 'relay.db'));

@@ -77,6 +77,20 @@ export class TransactionQueue {
     });
   }
 
+  /**
+   * `read`, answered only once a sync begun after it has completed: what an agent is sent or
+   * welcomed with (its events, its last seq). A read sees the commits of batches whose sync may
+   * still run, and a crash before it could give their seqs to other events: the hub's poll, coming
+   * between a fan-out call's COMMIT and its sync, sent that call's event to agents the webhook's own
+   * path had not reached yet (issue 13).
+   */
+  async readSynced<T>(read: () => T): Promise<T> {
+    const value = await this.read(read);
+    const walSync = this.walSync;
+    if (walSync) await new Promise<void>((resolve, reject) => walSync.after((error) => (error ? reject(error) : resolve())));
+    return value;
+  }
+
   /** Resolves once every transaction queued so far has settled. */
   async idle(): Promise<void> {
     while (this.draining) await this.draining;
