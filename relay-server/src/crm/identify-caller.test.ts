@@ -238,12 +238,14 @@ describe('lookup bounds', () => {
     for (const [i, number] of numbers.entries()) expect((await relay.inbound(`CA${i}`, number).ringing()).status).toBe(200);
     await vi.waitFor(() => expect(relay.deps.crm.lookup.backlog().depth).toBe(5), WAIT);
     expect(relay.crm.asked('findContacts')).toEqual([]);
+    // The rate never holds the popup: each call's first event goes out without a contact, as for a slow CRM.
+    for (const i of numbers.keys()) await vi.waitFor(() => expect(relay.pushed(`CA${i}`)[0]?.call.contact).toBeNull(), WAIT);
     searchEnds();
     // Once the window has room: the five, in the order they came, in one search.
     await vi.waitFor(() => expect(relay.crm.asked('findContactsOf')).toEqual([numbers]), WAIT);
     expect(relay.crm.asked('findContacts')).toEqual([]);
     for (const [i, number] of numbers.entries()) {
-      await vi.waitFor(async () => expect((await relay.callOf(`CA${i}`)).contact?.id).toBe(`12x${number.slice(-2)}`), WAIT);
+      await vi.waitFor(() => expect(relay.pushed(`CA${i}`).find((e) => e.kind === 'updated')?.call.contact?.id).toBe(`12x${number.slice(-2)}`), WAIT);
     }
   });
 
