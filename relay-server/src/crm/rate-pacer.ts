@@ -52,6 +52,8 @@ export class RatePacer {
    */
   reserve(instanceUid: string, operation: string): Reservation {
     const entries = this.count(instanceUid, operation);
+    // No limit counts it (most CRMs): nothing to hold, nor for a request to take over.
+    if (entries.length === 0) return NOTHING_RESERVED;
     const key = reservedKey(instanceUid, operation);
     const place = { entries };
     const places = this.reserved.get(key) ?? [];
@@ -116,6 +118,8 @@ export class RatePacer {
     return (this.windows.get(instanceUid) ?? []).filter(({ limit }) => !limit.operations || (operation !== undefined && (limit.operations as readonly string[]).includes(operation)));
   }
 }
+
+const NOTHING_RESERVED: Reservation = { release: () => undefined };
 
 /** How long until the window has room for one more request: 0 now; a full window of requests still running is looked at again after `perMs`. */
 function waitOf(window: Window, now: number): number {
