@@ -168,33 +168,25 @@ describeCrmContract<HubSpotSimulator>(
     it('keeps to HubSpot\'s rates when calls ring faster than its search limit: ten a second, one at a time, none refused, each named and logged once (issue 10)', async () => {
       const c = contract();
       c.crm.enforceRateLimits();
-      const numbers = Array.from({ length: 16 }, (_, n) => `+1415555${String(300 + n).padStart(4, '0')}`);
-      const ids = c.crm.seed(numbers.map((e164, n) => ({ firstName: 'Paced', lastName: String(n), phones: [e164] })));
+      const callers = c.burstCallers(16, 300);
       const before = c.crm.requests.length;
       const calls = [];
-      for (const number of numbers) {
+      for (const number of callers.numbers) {
         // Ten a second at most, each rung once the relay answered the one before (on a slow machine, fewer).
         const next = performance.now() + 100;
         calls.push(await c.ring(number));
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
       }
       for (const call of calls) await c.end(call);
-      // Each call's log waits for its lookup: once every call is logged, every lookup has answered.
-      for (const call of calls) await c.crmLog(call.sid, { state: 'logged' });
-      const unnamed = [];
-      for (const [n, call] of calls.entries()) {
-        const named = c.eventsOf(call.sid).find((v) => v.contact !== null);
-        if (named?.contact?.id !== ids[n]) unnamed.push(numbers[n]);
-      }
-      const sent = c.crm.requests.slice(before);
-      const searches = sent.filter((r) => r.url === '/crm/v3/objects/contacts/search');
-      expect(sent.filter((r) => r.status === 429).map((r) => `${r.method} ${r.url}`), 'requests HubSpot refused').toEqual([]);
+      const { sent, refused, unnamed } = await c.afterBurst(before, calls, callers);
+      expect(refused, 'requests HubSpot refused').toEqual([]);
       expect(unnamed, 'calls never named').toEqual([]);
       // Every caller searched for, those that waited for the rate together (HubSpot's IN values).
+      const searches = sent.filter((r) => r.url === '/crm/v3/objects/contacts/search');
       const values = searches.map((r) => (JSON.parse(r.body) as { filterGroups: Array<{ filters: Array<{ values: string[] }> }> }).filterGroups[0]!.filters[0]!.values);
-      expect(new Set(values.flat())).toEqual(new Set(numbers));
-      for (const [n, number] of numbers.entries()) await c.loggedOnce(number, { contactId: ids[n] });
-      if (process.env.RATE_FIGURES) console.log(`refused ${sent.filter((r) => r.status === 429).length}, unnamed ${unnamed.length} of ${numbers.length}, searches ${searches.length}, numbers per search ${values.map((v) => v.length).join(' ')}, requests ${sent.length}`);
+      expect(new Set(values.flat())).toEqual(new Set(callers.numbers));
+      for (const [n, number] of callers.numbers.entries()) await c.loggedOnce(number, { contactId: callers.ids[n] });
+      if (process.env.RATE_FIGURES) console.log(`searches ${searches.length}, numbers per search ${values.map((v) => v.length).join(' ')}`);
     });
   },
 );

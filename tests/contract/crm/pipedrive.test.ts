@@ -113,20 +113,16 @@ describeCrmContract<PipedriveSimulator>(
     it("keeps to Pipedrive's rates when a burst of calls rings and is logged: none refused, each named and logged once (issue 10)", async () => {
       const c = contract();
       c.crm.enforceRateLimits();
-      const numbers = Array.from({ length: 24 }, (_, n) => `+1415555${String(400 + n).padStart(4, '0')}`);
-      const ids = c.crm.seed(numbers.map((e164, n) => ({ firstName: 'Paced', lastName: String(n), phones: [e164] })));
+      const callers = c.burstCallers(24, 400);
       const before = c.crm.requests.length;
       // One at a time, each as soon as the relay answered the one before: more than Pipedrive's ten searches per 2 s.
       const calls = [];
-      for (const number of numbers) calls.push(await c.ring(number));
+      for (const number of callers.numbers) calls.push(await c.ring(number));
       for (const call of calls) await endAndWrapUp(c, call);
-      for (const call of calls) await c.crmLog(call.sid, { state: 'logged' });
-      const unnamed = numbers.filter((_, n) => c.eventsOf(calls[n]!.sid).find((v) => v.contact !== null)?.contact?.id !== ids[n]);
-      const sent = c.crm.requests.slice(before);
-      if (process.env.RATE_FIGURES) console.log(`refused ${sent.filter((r) => r.status === 429).length}, unnamed ${unnamed.length} of ${numbers.length}, requests ${sent.length}`);
-      expect(sent.filter((r) => r.status === 429).map((r) => `${r.method} ${r.url}`), 'requests Pipedrive refused').toEqual([]);
+      const { refused, unnamed } = await c.afterBurst(before, calls, callers);
+      expect(refused, 'requests Pipedrive refused').toEqual([]);
       expect(unnamed, 'calls never named').toEqual([]);
-      for (const [n, number] of numbers.entries()) await c.loggedOnce(number, { contactId: ids[n] });
+      for (const [n, number] of callers.numbers.entries()) await c.loggedOnce(number, { contactId: callers.ids[n] });
     });
   },
 );
