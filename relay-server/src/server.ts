@@ -96,7 +96,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     hold: (events) => publisher.hold(events),
     crm: {
       connectors: crmConnectors,
-      lookup: new CallerLookup(metrics, Date.now, turns, breaker),
+      lookup: new CallerLookup(metrics, Date.now, turns, breaker, crmConnectors.pacer),
       turns,
       breaker,
       settings: { ...CRM_DEFAULTS, wrapUpMs: options.crmWrapUpMs ?? CRM_DEFAULTS.wrapUpMs },

@@ -52,14 +52,16 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = 
   const turns = new WebhooksFirst({ ...WEBHOOKS_FIRST_DEFAULTS, ...options.crm?.turns }, options.crm?.threadLoad ?? IDLE_THREAD);
   const log = createLogger({ level: 'debug', write: (line) => logs.push(line) });
   const breaker = new CrmBreaker(log, () => now().getTime(), { ...BREAKER_DEFAULTS, ...options.crm?.breaker });
+  // The pacer keeps the real clock: a test's frozen `now` would hold a paced request forever.
+  const connectors = new CrmConnectors(options.crm?.engine ?? crmEngine, options.crm?.bundled ?? new Map());
   const deps: RelayDeps = {
     store,
     plans: new PlanResolver(bundled, store),
     publish: (events) => publisher.publish(events),
     hold: (events) => publisher.hold(events),
     crm: {
-      connectors: new CrmConnectors(options.crm?.engine ?? crmEngine, options.crm?.bundled ?? new Map()),
-      lookup: new CallerLookup(metrics, () => now().getTime(), turns, breaker, { ...LOOKUP_DEFAULTS, ...options.crm?.lookup }),
+      connectors,
+      lookup: new CallerLookup(metrics, () => now().getTime(), turns, breaker, connectors.pacer, { ...LOOKUP_DEFAULTS, ...options.crm?.lookup }),
       turns,
       breaker,
       settings: { ...CRM_DEFAULTS, ...options.crm?.settings },

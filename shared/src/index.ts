@@ -10,7 +10,7 @@ export {
   type CheckResult,
   type CrmCheckResult,
 } from './connector/compile.ts';
-export type { CrmConnectorPlan } from './connector/crm-plan.ts';
+export type { CrmConnectorPlan, RateLimitPlan } from './connector/crm-plan.ts';
 export { CRM_CONNECTOR_GRAMMAR } from './connector/grammar-crm.ts';
 export { formatDiagnostic, type Diagnostic } from './connector/diagnostics.ts';
 export { CONNECTOR_GRAMMAR, type ElementSpec } from './connector/grammar.ts';

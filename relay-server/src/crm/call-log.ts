@@ -50,7 +50,10 @@ export async function followCallChange(deps: CrmDeps & Pick<RelayDeps, 'now'>, t
   }
   if (log.state === 'failed' || log.state === 'skipped' || !changedForCrm(before, after)) return after;
   // A pending log reads the call when it runs, so it needs no second row; a logged one is updated when the CRM can.
-  if (log.id === null || canUpdate) await enqueueCrmWork(deps, tx, instance.uid, after.id, dueNow, now);
+  // A first log made due by the wrap-up still waits for a caller's lookup in progress, as at the call's end: a
+  // lookup waiting for its CRM's rate (issue 10) outlasts a quick wrap-up, and a Pipedrive log is never changed after.
+  const due = log.id === null && dueNow ? firstLogDue(deps, after, dueNow, now) : dueNow;
+  if (log.id === null || canUpdate) await enqueueCrmWork(deps, tx, instance.uid, after.id, due, now);
   return after;
 }
 

@@ -2,6 +2,7 @@ import type { Contact, CrmOutcome, CrmSession } from '@phone-connector/shared';
 import type { RelayMetrics } from '../metrics.ts';
 import type { CrmBreaker } from './crm-breaker.ts';
 import type { PendingLookup } from './identify-caller.ts';
+import type { RatePacer } from './rate-pacer.ts';
 import type { WebhooksFirst } from './webhooks-first.ts';
 import { withTimeout } from './with-timeout.ts';
 
@@ -32,6 +33,8 @@ export class CallerLookup {
   private readonly cache = new Map<string, { contacts: Contact[]; expires: number }>();
   private readonly running = new Map<string, number>();
   private readonly waiting = new Map<string, WaitingLookup[]>();
+  /** Instances whose waiting lookups look at their rate again when it lets a search go (`pump`). */
+  private readonly paced = new Map<string, NodeJS.Timeout>();
   /** Calls whose lookup is waiting or running (`identify`), with when it began: a call that ends meanwhile logs once it is done. */
   private readonly identifying = new Map<number, number>();
   /** Lookups of calls held while their CRM was (`held`), by call: asked again when it answers, if the call still rings. */
@@ -44,6 +47,8 @@ export class CallerLookup {
     private readonly turns: WebhooksFirst,
     /** A CRM that keeps failing is not asked: its lookups are skipped, one probe at a time. */
     private readonly breaker: CrmBreaker,
+    /** The instances' `<limits>`: a lookup starts only when its search may be sent, else waits with the others, to go in one batch. */
+    private readonly pacer: Pick<RatePacer, 'readyIn' | 'reserve'>,
     private readonly settings: LookupSettings = LOOKUP_DEFAULTS,
   ) {}
 
@@ -67,20 +72,38 @@ export class CallerLookup {
     return this.turns.run(() => this.ask(instanceUid, session, number));
   }
 
-  /** A lookup in one of the instance's slots, or waiting for one (to go in a batch with the others waiting, when its CRM takes several numbers per search). */
+  /** A lookup in one of the instance's slots, or waiting for one, or for its CRM's rate (to go in a batch with the others waiting, when its CRM takes several numbers per search). */
   private ask(instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
     return new Promise((settle) => {
-      const lookup: WaitingLookup = { session, number, settle };
+      const queue = this.waiting.get(instanceUid) ?? [];
+      queue.push({ session, number, settle });
+      this.waiting.set(instanceUid, queue);
+      this.pump(instanceUid);
+    });
+  }
+
+  /**
+   * Starts the instance's waiting lookups while one of its slots is free and its CRM's `<limits>`
+   * let a search go (issue 10), each start taking as many as one search carries (`takeBatch`), in
+   * the order they came. A rate that lets none go yet is looked at again when it will: the lookups
+   * arriving meanwhile wait, and go together, so a burst of calls becomes batches, not 429s.
+   */
+  private pump(instanceUid: string): void {
+    for (;;) {
+      const queue = this.waiting.get(instanceUid);
       const running = this.running.get(instanceUid) ?? 0;
-      if (running < this.settings.perInstance) {
-        this.running.set(instanceUid, running + 1);
-        void this.run(instanceUid, [lookup]);
+      if (!queue?.length || running >= this.settings.perInstance) return;
+      const wait = this.pacer.readyIn(instanceUid, 'find_contact');
+      if (wait > 0) {
+        if (!this.paced.has(instanceUid)) this.paced.set(instanceUid, setTimeout(() => (this.paced.delete(instanceUid), this.pump(instanceUid)), wait));
         return;
       }
-      const queue = this.waiting.get(instanceUid) ?? [];
-      queue.push(lookup);
-      this.waiting.set(instanceUid, queue);
-    });
+      const { batch, rest } = takeBatch(queue);
+      if (rest.length) this.waiting.set(instanceUid, rest);
+      else this.waiting.delete(instanceUid);
+      this.running.set(instanceUid, running + 1);
+      void this.run(instanceUid, batch);
+    }
   }
 
   /**
@@ -89,6 +112,8 @@ export class CallerLookup {
    * outcome once, and a failure is each lookup's (each retried or held as a lookup on its own is).
    */
   private async run(instanceUid: string, lookups: WaitingLookup[]): Promise<void> {
+    // Its search's place in the rate, held from now: the lookups after it wait for the next one.
+    const reservation = this.pacer.reserve(instanceUid, 'find_contact');
     try {
       const admission = this.breaker.admit(instanceUid);
       if (admission.kind === 'held') {
@@ -112,6 +137,7 @@ export class CallerLookup {
       // Nothing above should throw; if it does, no lookup of the batch is left waiting forever (a settled one stays so).
       for (const lookup of lookups) lookup.settle({ ok: false, error: error instanceof Error ? error.message : String(error), retry: true });
     } finally {
+      reservation.release();
       this.leave(instanceUid);
     }
   }
@@ -162,20 +188,12 @@ export class CallerLookup {
     for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.cache.delete(key);
   }
 
-  /** A slot freed: the lookups waiting for it go, as many in one batch as their CRM takes numbers per search (issue 10), in the order they came. */
+  /** A slot freed: the lookups waiting for it go (`pump`). */
   private leave(instanceUid: string): void {
-    const queue = this.waiting.get(instanceUid);
-    if (queue?.length) {
-      const { batch, rest } = takeBatch(queue);
-      if (rest.length) this.waiting.set(instanceUid, rest);
-      else this.waiting.delete(instanceUid);
-      // The slot passes straight from the one leaving to the batch: `running` stays as it is.
-      void this.run(instanceUid, batch);
-      return;
-    }
     const running = this.running.get(instanceUid)! - 1;
     if (running === 0) this.running.delete(instanceUid);
     else this.running.set(instanceUid, running);
+    this.pump(instanceUid);
   }
 }
 

@@ -5,6 +5,7 @@ import { type CrmSession, formatDiagnostic, memoryTokenCache } from '@phone-conn
 import type { Instance } from '../store/index.ts';
 import { LOOKUP_DEFAULTS } from './caller-lookup.ts';
 import { CrmHttpClient } from './crm-http.ts';
+import { RatePacer } from './rate-pacer.ts';
 import { type CrmConnectorPlan, type CrmEngine, type TokenCache } from './engine.ts';
 
 /** The repository's `connectors/crm/` folder. */
@@ -39,13 +40,17 @@ export class CrmConnectors {
   private readonly sessions = new Map<string, { updatedAt: string; session: CrmSession | undefined }>();
   /** Every session's network: one pool of kept-alive connections per CRM host. */
   private readonly http: CrmHttpClient;
+  /** Each instance's requests kept to its connector's `<limits>` (caller lookups wait for it too, to batch). */
+  readonly pacer: RatePacer;
 
   constructor(
     readonly engine: CrmEngine,
     readonly bundled: ReadonlyMap<string, CrmConnectorPlan>,
     requestTimeoutMs = CRM_REQUEST_TIMEOUT_MS,
+    now: () => number = Date.now,
   ) {
     this.http = new CrmHttpClient(requestTimeoutMs);
+    this.pacer = new RatePacer(now);
   }
 
   planFor(instance: Instance): CrmConnectorPlan | undefined {
@@ -74,12 +79,13 @@ export class CrmConnectors {
     const plan = this.planFor(instance);
     const tokenCache: TokenCache = memoryTokenCache();
     let session: CrmSession | undefined;
+    this.pacer.declare(instance.uid, plan?.limits ?? []);
     try {
       session =
         plan &&
         this.engine.open(plan, {
           config: instance.crm!.config,
-          fetch: this.http.fetch,
+          fetch: plan.limits.length > 0 ? this.pacer.fetch(instance.uid, this.http.fetch) : this.http.fetch,
           tokenCache,
           defaultCountry: country,
           // A company name may be as old as the contact the lookup cache holds.
@@ -96,6 +102,7 @@ export class CrmConnectors {
   forget(uid: string): void {
     this.custom.delete(uid);
     this.sessions.delete(uid);
+    this.pacer.declare(uid, []);
   }
 
   /** Closes the CRM connections kept alive (the relay is stopping). */

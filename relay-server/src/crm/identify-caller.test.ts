@@ -225,6 +225,30 @@ describe('lookup bounds', () => {
     }
   });
 
+  it("holds the lookups while the CRM's rate is used up, then sends them together in one search (issue 10)", async () => {
+    relay.crm.lookupBatch = 10;
+    const numbers = Array.from({ length: 5 }, (_, i) => `+141555503${String(i).padStart(2, '0')}`);
+    for (const number of numbers) relay.crm.contacts.set(number, [{ ...GRACE, id: `12x${number.slice(-2)}` }]);
+    const instance = (await relay.store.instanceOf(relay.ada.id, 'main'))!;
+    const { connectors } = relay.deps.crm;
+    await connectors.sessionFor(instance, async () => undefined);
+    connectors.pacer.declare(instance.uid, [{ requests: 1, perMs: 200, operations: ['find_contact'] }]);
+    // A search in flight fills the window until it ends: no lookup may start meanwhile.
+    const searchEnds = await connectors.pacer.acquire(instance.uid, 'find_contact');
+    for (const [i, number] of numbers.entries()) expect((await relay.inbound(`CA${i}`, number).ringing()).status).toBe(200);
+    await vi.waitFor(() => expect(relay.deps.crm.lookup.backlog().depth).toBe(5), WAIT);
+    expect(relay.crm.asked('findContacts')).toEqual([]);
+    // The rate never holds the popup: each call's first event goes out without a contact, as for a slow CRM.
+    for (const i of numbers.keys()) await vi.waitFor(() => expect(relay.pushed(`CA${i}`)[0]?.call.contact).toBeNull(), WAIT);
+    searchEnds();
+    // Once the window has room: the five, in the order they came, in one search.
+    await vi.waitFor(() => expect(relay.crm.asked('findContactsOf')).toEqual([numbers]), WAIT);
+    expect(relay.crm.asked('findContacts')).toEqual([]);
+    for (const [i, number] of numbers.entries()) {
+      await vi.waitFor(() => expect(relay.pushed(`CA${i}`).find((e) => e.kind === 'updated')?.call.contact?.id).toBe(`12x${number.slice(-2)}`), WAIT);
+    }
+  });
+
   it("fails each lookup of a failed batch as its own: no contact, one warning per call, and each number asked again on its next call", async () => {
     relay.crm.lookupBatch = 5;
     const numbers = Array.from({ length: 6 }, (_, i) => `+141555502${String(i).padStart(2, '0')}`);

@@ -212,6 +212,19 @@ describe('a CRM that cannot update a logged call', () => {
     expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ notes: null })]);
   });
 
+  it('waits for a caller lookup still running when a quick wrap-up comes, then logs once with its contact (issue 10: a lookup may wait for its CRM\'s rate)', async () => {
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    const release = relay.crm.hang('findContacts');
+    const call = await endedCall();
+    await patch(call.id, { notes: 'quick wrap-up' });
+    expect(await relay.outbox.runDue()).toBe(0);
+    expect(relay.crm.asked('logCall')).toEqual([]);
+    release();
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).contact).toEqual(GRACE), WAIT);
+    await relay.outbox.runDue();
+    await vi.waitFor(() => expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ contact_id: GRACE.id, notes: 'quick wrap-up' })]), WAIT);
+  });
+
   it('still waits for the wrap-up when the caller lookup it ended during fails', async () => {
     relay.crm.fail('findContacts', { ok: false, error: 'connect ECONNREFUSED', retry: true });
     const release = relay.crm.hang('findContacts');

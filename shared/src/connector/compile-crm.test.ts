@@ -223,4 +223,27 @@ describe('CRM connectors: loading', () => {
     const bad = MINIMAL.replace('</connector>', '<dispositions list="fields" where="Call_Result"><request><url>/fields</url></request></dispositions></connector>');
     expect(firstError(bad)).toMatchObject({ message: expect.stringContaining('`where` "Call_Result" is not valid: it is not PATH=VALUE'), hint: 'write where="api_name=Call_Result"', ...at(bad, 'where=') });
   });
+
+  it('compiles <limits>: each <rate> in requests per milliseconds, for its operations or for every request', () => {
+    const xml = MINIMAL.replace('<find_contact>', '<limits><rate requests="4" per="1s" operations="find_contact"/><rate requests="100" per="10s"/><rate requests="20" per="500ms" operations="log_call, update_call"/></limits>\n  <find_contact>');
+    const result = checkCrmConnector(xml);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.plan!.limits).toEqual([
+      { requests: 4, perMs: 1000, operations: ['find_contact'] },
+      { requests: 100, perMs: 10_000 },
+      { requests: 20, perMs: 500, operations: ['log_call', 'update_call'] },
+    ]);
+    expect(checkCrmConnector(MINIMAL).plan!.limits).toEqual([]);
+  });
+
+  it('names a <rate>\'s unknown operation, bad window or count with its place, and a did-you-mean', () => {
+    const unknown = MINIMAL.replace('<find_contact>', '<limits><rate requests="4" per="1s" operations="find_contacts"/></limits><find_contact>');
+    expect(firstError(unknown)).toMatchObject({ code: 'unknown-name', message: '`operations` names no operation: find_contacts', hint: 'did you mean `find_contact`?', ...at(unknown, 'operations=') });
+    const window = MINIMAL.replace('<find_contact>', '<limits><rate requests="4" per="1 second"/></limits><find_contact>');
+    expect(firstError(window)).toMatchObject({ code: 'invalid-value', message: expect.stringContaining('per is a duration'), ...at(window, 'per=') });
+    const count = MINIMAL.replace('<find_contact>', '<limits><rate requests="0" per="1s"/></limits><find_contact>');
+    expect(firstError(count)).toMatchObject({ code: 'invalid-value', message: expect.stringContaining('requests must be a whole number'), ...at(count, 'requests=') });
+    const misspelt = MINIMAL.replace('<find_contact>', '<limits><rates requests="4" per="1s"/></limits><find_contact>');
+    expect(firstError(misspelt)).toMatchObject({ code: 'unknown-element', hint: 'did you mean `rate`?', ...at(misspelt, '<rates') });
+  });
 });

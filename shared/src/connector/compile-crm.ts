@@ -18,6 +18,7 @@ import type {
   FindCallPlan,
   FindContactPlan,
   OperationPlan,
+  RateLimitPlan,
   RelinkPlan,
   SearchPlan,
   ValueMapPlan,
@@ -25,7 +26,7 @@ import type {
 } from './crm-plan.ts';
 import { didYouMean } from './diagnostics.ts';
 import type { ElementCompiler, TemplateContext } from './element-compiler.ts';
-import { CRM_METHODS, CRM_PARAMETER_TYPES, FIND_MODES } from './grammar-crm.ts';
+import { CRM_METHODS, CRM_OPERATIONS, CRM_PARAMETER_TYPES, FIND_MODES } from './grammar-crm.ts';
 import { BODY_FORMATS } from './grammar.ts';
 import type { ConfigField } from './plan.ts';
 import type { XmlElement } from './xml-tree.ts';
@@ -60,6 +61,7 @@ export function compileCrm(compiler: ElementCompiler, root: XmlElement, file: st
     ...(findCall ? { findCall: compileFindCall(compiler, findCall, fields) } : {}),
     dispositions: compileDispositions(compiler, child(root, 'dispositions')),
     ...(newContact ? { newContactUrl: compiler.attrTemplate(newContact, 'url', 'crm') } : {}),
+    limits: children(child(root, 'limits'), 'rate').map((rate) => compileRate(compiler, rate)),
     warnings: [],
   };
 }
@@ -79,6 +81,25 @@ function declaredVariables(root: XmlElement): string[] {
     for (const value of children(token, 'value')) names.push(attr(value, 'name') ?? '');
   }
   return names.filter(Boolean);
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+
+/** A `<rate>` whose attributes the grammar checked: its window in ms, and the operations it counts, each one the connector's. */
+function compileRate(compiler: ElementCompiler, element: XmlElement): RateLimitPlan {
+  const [, amount = '1', unit = 's'] = /^(\d+)(ms|s|m)$/.exec(attr(element, 'per') ?? '') ?? [];
+  const listed = attr(element, 'operations');
+  const operations = (listed ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const known: readonly string[] = CRM_OPERATIONS;
+  for (const operation of operations.filter((o) => !known.includes(o))) {
+    compiler.error(element, `\`operations\` names no operation: ${operation}`, didYouMean(operation, known) ?? `one of ${known.join(', ')}`, attrOffset(element, 'operations'), 'unknown-name');
+  }
+  if (listed !== undefined && operations.length === 0) compiler.error(element, '`operations` lists no operation', 'leave it out to count every request', attrOffset(element, 'operations'));
+  return {
+    requests: Number(attr(element, 'requests') ?? 1),
+    perMs: Number(amount) * DURATION_UNITS_MS[unit]!,
+    ...(listed === undefined ? {} : { operations: operations.filter((o): o is (typeof CRM_OPERATIONS)[number] => known.includes(o)) }),
+  };
 }
 
 function compileEnvelope(compiler: ElementCompiler, element: XmlElement | undefined): EnvelopePlan {

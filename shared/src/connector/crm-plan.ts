@@ -1,7 +1,7 @@
 import type { PayloadPath } from '../payload/path.ts';
 import type { Template } from '../template/ast.ts';
 import type { Diagnostic } from './diagnostics.ts';
-import type { CRM_METHODS, CRM_PARAMETER_TYPES, FIND_MODES } from './grammar-crm.ts';
+import type { CRM_METHODS, CRM_OPERATIONS, CRM_PARAMETER_TYPES, FIND_MODES } from './grammar-crm.ts';
 import type { AuthPlan, ConfigField, HeaderPlan } from './plan.ts';
 
 /** A CRM connector compiled once (`<connector for="CRM">`); the CRM runtime is a function of it. */
@@ -19,7 +19,16 @@ export interface CrmConnectorPlan {
   findCall?: FindCallPlan;
   dispositions: DispositionsPlan;
   newContactUrl?: Template;
+  /** `<limits>`: the request rates the relay keeps to; empty when the connector declares none. */
+  limits: RateLimitPlan[];
   warnings: Diagnostic[];
+}
+
+/** One `<rate>`: at most `requests` in any `perMs`, counting the requests of `operations` (all of them when absent). */
+export interface RateLimitPlan {
+  requests: number;
+  perMs: number;
+  operations?: Array<(typeof CRM_OPERATIONS)[number]>;
 }
 
 export type CrmMethod = Uppercase<(typeof CRM_METHODS)[number]>;

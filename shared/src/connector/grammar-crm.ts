@@ -23,6 +23,8 @@ export const CRM_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 /** Parameter types of a CRM request: the telephony ones, plus `json` (a form field holding JSON). */
 export const CRM_PARAMETER_TYPES = ['string', 'number', 'boolean', 'object', 'array', 'json'] as const;
 export const FIND_MODES = ['each', 'every', 'together'] as const;
+/** The operations a `<rate>` may be limited to: the connector's own, by element name. */
+export const CRM_OPERATIONS = ['find_contact', 'log_call', 'update_call', 'find_call', 'dispositions'] as const;
 
 const crmParameter: ElementSpec = {
   ...requestParameter,
@@ -106,6 +108,22 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
             code: { doc: 'Path of the CRM\'s error code (`error.code`, `0.errorCode`).', kind: 'path' },
             renew: { doc: 'Comma-separated error codes that mean the session expired: the token chain is fetched again and the request replayed, once (Vtiger `INVALID_SESSIONID,SESSION_EXPIRED,SESSION_LEFT_IDLE,AUTHENTICATION_REQUIRED`). HTTP 401 always does this.', kind: 'list' },
             retry: { doc: 'Comma-separated error codes that mean "try again later", whatever the HTTP status (Salesforce 403 `REQUEST_LIMIT_EXCEEDED`). 429, 5xx and network failures always do.', kind: 'list' },
+          },
+          children: {},
+        },
+      },
+    },
+    limits: {
+      doc: 'The CRM\'s published request-rate limits (issue 10): the relay paces each instance\'s requests to every `<rate>` that applies, so a burst of calls waits, and its lookups go together in one batched search, rather than meeting the CRM\'s 429. Paced per relay process: relays sharing one database each pace on their own.',
+      attributes: {},
+      children: {
+        rate: {
+          doc: 'At most `requests` requests in any window of `per`. A request counts from when it is sent until `per` after its answer came, so the CRM, which counts when it receives it, never sees more.',
+          repeat: true,
+          attributes: {
+            requests: { doc: 'The most requests in one window (1 to 100000).', kind: 'literal', required: true, schema: z.string().regex(/^[1-9]\d{0,5}$/, { message: 'requests must be a whole number from 1 to 100000' }) },
+            per: { doc: 'The window: a number and `ms`, `s` or `m` (`1s`, `2s`, `10s`, `500ms`).', kind: 'literal', required: true, schema: z.string().regex(/^[1-9]\d{0,6}(ms|s|m)$/, { message: 'per is a duration: a whole number and ms, s or m (1s, 10s, 500ms)' }) },
+            operations: { doc: 'Comma-separated operations the limit counts (`find_contact`: its searches and follow-ups; `update_call`: its relink requests too; `log_call`, `find_call`, `dispositions`). Absent: every request of the connector, token steps included.', kind: 'list' },
           },
           children: {},
         },

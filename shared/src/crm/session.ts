@@ -38,6 +38,8 @@ export interface CrmSessionOptions {
 }
 
 type Vars = Record<string, string | undefined>;
+/** The operation a request counts as under `<limits>`, by the first word of what `send` names it: a search's follow-up is part of its find_contact, a relink of its update_call. */
+const OPERATION_OF_STEP: Record<string, string> = { follow_up: 'find_contact', relink: 'update_call' };
 type Sent = CrmOutcome<Record<string, unknown>>;
 /** A number a lookup searches for: its variables (`@number`, `@national`, its forms, `@variant`), and its national digits, which a candidate's phones must end with. */
 type NumberToFind = { vars: Vars; national: string };
@@ -102,7 +104,9 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       let body: string;
       const headers: Record<string, string> = {};
       try {
-        const answer = await options.fetch(outgoing.url, { method: outgoing.method, headers: outgoing.headers, ...(outgoing.body === undefined ? {} : { body: outgoing.body }), step: what.replace(/\s+/g, '-') });
+        const step = what.replace(/\s+/g, '-');
+        const operation = OPERATION_OF_STEP[what.split(' ')[0]!] ?? what.split(' ')[0];
+        const answer = await options.fetch(outgoing.url, { method: outgoing.method, headers: outgoing.headers, ...(outgoing.body === undefined ? {} : { body: outgoing.body }), step, operation });
         answer.headers.forEach((value, key) => (headers[key] = value));
         status = answer.status;
         body = await answer.text();

@@ -22,7 +22,14 @@ export type Fetch = (
    * `step` names what the engine is doing (`token-session`, `find_contact-Contacts`, `log_call`):
    * for dry runs and logs; a real fetch ignores it.
    */
-  init: { method: string; headers: Record<string, string>; body?: string; step?: string },
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body?: string;
+    step?: string;
+    /** The CRM connector operation the request is part of (`find_contact`, `log_call`, …), which the relay paces it as (`<limits>`); absent for token steps. */
+    operation?: string;
+  },
 ) => Promise<{
   status: number;
   headers: { forEach(callback: (value: string, key: string) => void): void };

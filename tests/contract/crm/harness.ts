@@ -10,7 +10,7 @@
 import type { CallView, Contact, CrmLog } from '@phone-connector/shared';
 import { expect } from 'vitest';
 import { AgentClient, api, type ApiResponse, type TestAgent } from '../../relay/harness.ts';
-import type { CrmSimulator, StoredActivity } from '../../simulators/crm/crm-simulator.ts';
+import type { CrmSimulator, RecordedCrmRequest, StoredActivity } from '../../simulators/crm/crm-simulator.ts';
 import { type Exchange, newSid, type SimulatedCall, TwilioSimulator } from '../../simulators/twilio.ts';
 import { ContractRelay, type RelayCallbacks } from '../harness.ts';
 
@@ -192,6 +192,26 @@ export class CrmContract<S extends CrmSimulator> {
   /** Waits until the relay's CRM outbox is empty: every write it had to do is done (or failed for good). */
   async outboxDrained(): Promise<void> {
     await expect.poll(async () => (await this.outbox()).depth, WAIT).toBe(0);
+  }
+
+  /** `count` callers for a burst (issue 10), each a contact of its own: their E.164 numbers, from +1415555`first` on, and their ids. */
+  burstCallers(count: number, first: number): { numbers: string[]; ids: string[] } {
+    const numbers = Array.from({ length: count }, (_, n) => `+1415555${String(first + n).padStart(4, '0')}`);
+    return { numbers, ids: this.crm.seed(numbers.map((e164, n) => ({ firstName: 'Paced', lastName: String(n), phones: [e164] }))) };
+  }
+
+  /**
+   * Once every call of a burst is logged (a call's log waits for its lookup, so every lookup has
+   * answered): the CRM requests sent since the `from`th, those it refused with 429 (`METHOD url`),
+   * and the callers no event of their call named as their contact. `RATE_FIGURES=1` prints them.
+   */
+  async afterBurst(from: number, calls: ProviderCall[], callers: { numbers: string[]; ids: string[] }): Promise<{ sent: RecordedCrmRequest[]; refused: string[]; unnamed: string[] }> {
+    for (const call of calls) await this.crmLog(call.sid, { state: 'logged' });
+    const unnamed = callers.numbers.filter((_, n) => this.eventsOf(calls[n]!.sid).find((v) => v.contact !== null)?.contact?.id !== callers.ids[n]);
+    const sent = this.crm.requests.slice(from);
+    const refused = sent.filter((r) => r.status === 429).map((r) => `${r.method} ${r.url}`);
+    if (process.env.RATE_FIGURES) console.log(`refused ${refused.length}, unnamed ${unnamed.length} of ${calls.length}, requests ${sent.length}`);
+    return { sent, refused, unnamed };
   }
 
   /** The contacts a lookup found, as pushed: ids only, in order. */

@@ -163,5 +163,30 @@ describeCrmContract<HubSpotSimulator>(
       const view = await c.crmLog(call.sid, { state: 'logged', error: null });
       expect(view.crm_log?.id).toBe((await c.loggedOnce('+14155550118')).id);
     });
+
+    // Last of the file: HubSpot's limits stay enforced from here on.
+    it('keeps to HubSpot\'s rates when calls ring faster than its search limit: ten a second, one at a time, none refused, each named and logged once (issue 10)', async () => {
+      const c = contract();
+      c.crm.enforceRateLimits();
+      const callers = c.burstCallers(16, 300);
+      const before = c.crm.requests.length;
+      const calls = [];
+      for (const number of callers.numbers) {
+        // Ten a second at most, each rung once the relay answered the one before (on a slow machine, fewer).
+        const next = performance.now() + 100;
+        calls.push(await c.ring(number));
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
+      }
+      for (const call of calls) await c.end(call);
+      const { sent, refused, unnamed } = await c.afterBurst(before, calls, callers);
+      expect(refused, 'requests HubSpot refused').toEqual([]);
+      expect(unnamed, 'calls never named').toEqual([]);
+      // Every caller searched for, those that waited for the rate together (HubSpot's IN values).
+      const searches = sent.filter((r) => r.url === '/crm/v3/objects/contacts/search');
+      const values = searches.map((r) => (JSON.parse(r.body) as { filterGroups: Array<{ filters: Array<{ values: string[] }> }> }).filterGroups[0]!.filters[0]!.values);
+      expect(new Set(values.flat())).toEqual(new Set(callers.numbers));
+      for (const [n, number] of callers.numbers.entries()) await c.loggedOnce(number, { contactId: callers.ids[n] });
+      if (process.env.RATE_FIGURES) console.log(`searches ${searches.length}, numbers per search ${values.map((v) => v.length).join(' ')}`);
+    });
   },
 );

@@ -108,5 +108,21 @@ describeCrmContract<PipedriveSimulator>(
       const logged = await c.loggedOnce('+14155550134');
       await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
     });
+
+    // Last of the file: Pipedrive's limits stay enforced from here on.
+    it("keeps to Pipedrive's rates when a burst of calls rings and is logged: none refused, each named and logged once (issue 10)", async () => {
+      const c = contract();
+      c.crm.enforceRateLimits();
+      const callers = c.burstCallers(24, 400);
+      const before = c.crm.requests.length;
+      // One at a time, each as soon as the relay answered the one before: more than Pipedrive's ten searches per 2 s.
+      const calls = [];
+      for (const number of callers.numbers) calls.push(await c.ring(number));
+      for (const call of calls) await endAndWrapUp(c, call);
+      const { refused, unnamed } = await c.afterBurst(before, calls, callers);
+      expect(refused, 'requests Pipedrive refused').toEqual([]);
+      expect(unnamed, 'calls never named').toEqual([]);
+      for (const [n, number] of callers.numbers.entries()) await c.loggedOnce(number, { contactId: callers.ids[n] });
+    });
   },
 );

@@ -39,8 +39,22 @@ export interface CrmBehaviour {
   crash?(error: Error): CrmAnswer;
   /** The text a `failNext` or `holdRequests` pattern is tested against: the URL when absent. Vtiger adds the form body, where its operation may travel. */
   failureTarget?(request: CrmRequest): string;
+  /**
+   * The CRM's published request-rate limits (per token), enforced once a test calls
+   * `enforceRateLimits`: a request past one is answered with `limited`, the CRM's own 429.
+   */
+  rateLimits?: readonly CrmRateLimit[];
+  limited?(limit: CrmRateLimit, request: CrmRequest): CrmAnswer;
   /** The Content-Type of a JSON answer as the CRM sends it (Zoho's `application/json;charset=UTF-8`); `application/json` when absent. */
   jsonType?: string;
+}
+
+/** At most `requests` of the requests it `applies` to received in any `perMs` (a sliding window; a refused request does not count). */
+export interface CrmRateLimit {
+  name: string;
+  requests: number;
+  perMs: number;
+  applies(request: CrmRequest): boolean;
 }
 
 interface PendingFailure {
@@ -57,6 +71,9 @@ export class CrmServer {
   private readonly holds = new Map<Promise<void>, { holds: (request: CrmRequest) => boolean; release: () => void }>();
   private isDown = false;
   private closing = false;
+  /** When each limit's accepted requests came, while rate limits are enforced, and the clock they are read on. */
+  private received: Map<CrmRateLimit, number[]> | undefined;
+  private rateClock: () => number = () => performance.now();
 
   private constructor(
     private readonly server: Server,
@@ -84,6 +101,12 @@ export class CrmServer {
 
   failNext(times: number, failure: InjectedFailure, path?: RegExp): void {
     if (times > 0) this.failures.push({ remaining: times, failure, path });
+  }
+
+  /** From now on, requests past the CRM's `rateLimits` are refused with its 429; `now` (ms) is when a request arrives (a test's own clock). */
+  enforceRateLimits(now: () => number = () => performance.now()): void {
+    this.rateClock = now;
+    this.received = new Map((this.behaviour.rateLimits ?? []).map((limit) => [limit, []]));
   }
 
   async down(): Promise<void> {
@@ -140,6 +163,8 @@ export class CrmServer {
     try {
       const failure = this.takeFailure(this.target(request));
       if (failure) return withRetryAfter(behaviour.failure(failure, request), failure.retryAfterSeconds);
+      const over = this.overLimit(request);
+      if (over) return behaviour.limited!(over, request);
       await this.released(request);
       return behaviour.route(request);
     } catch (error) {
@@ -147,6 +172,19 @@ export class CrmServer {
       const answer = behaviour.crash?.(error as Error) ?? behaviour.failure({ status: 500 }, request);
       return { ...answer, headers: { ...answer.headers, 'X-Simulator-Error': (error as Error).message.replace(/[^\x20-\x7e]/g, ' ').slice(0, 200) } };
     }
+  }
+
+  /** The first enforced limit this request would go past, else none, and the request counts in every limit it applies to. */
+  private overLimit(request: CrmRequest): CrmRateLimit | undefined {
+    if (!this.received) return undefined;
+    const now = this.rateClock();
+    const applying = [...this.received].filter(([limit]) => limit.applies(request));
+    for (const [limit, times] of applying) {
+      while (times.length > 0 && times[0]! <= now - limit.perMs) times.shift();
+      if (times.length >= limit.requests) return limit;
+    }
+    for (const [, times] of applying) times.push(now);
+    return undefined;
   }
 
   /** Resolves once no hold on this request is open, including holds taken while it waited. */
@@ -218,6 +256,10 @@ export abstract class ServedCrmSimulator implements CrmSimulator {
 
   holdSearches(): () => void {
     return this.crm.holdSearches();
+  }
+
+  enforceRateLimits(now?: () => number): void {
+    this.crm.enforceRateLimits(now);
   }
 
   holdRequests(pattern: RegExp): () => void {

@@ -63,6 +63,8 @@ export interface CrmSimulator {
    */
   failNext(times: number, failure: InjectedFailure, path?: RegExp): void;
   /** Down: connections are refused (or reset) until `up()`. */
+  /** From now on, refuses requests past the CRM's published rate limits with its own 429 (the CRMs that publish some); `now` (ms), a test's clock, says when each request arrives. */
+  enforceRateLimits(now?: () => number): void;
   down(): Promise<void>;
   up(): Promise<void>;
   /** Holds contact searches unanswered until the returned release is called (a slow CRM). */

@@ -376,3 +376,37 @@ describeCrmSwitches({
   plain: () => api('/calling/v1/dispositions'),
   search: () => api('/crm/v3/objects/contacts/search', { body: { filterGroups: [eq('phone', '+1 415-555-0100')] } }),
 });
+
+describe('rate limits', () => {
+  it('refuses the fifth search within a second and the 101st request within 10 s with HubSpot\'s 429s, and takes them again once the window moved on', async () => {
+    const limited = await HubSpotSimulator.start();
+    try {
+      let now = 0;
+      limited.enforceRateLimits(() => now);
+      const send = (path: string, body: unknown) =>
+        fetch(`${limited.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${limited.config.token}` }, body: JSON.stringify(body) });
+      const searchOnce = () => send('/crm/v3/objects/contacts/search', { filterGroups: [eq('phone', '+14155550100')] });
+      for (let i = 0; i < 4; i++) expect((await searchOnce()).status).toBe(200);
+      const secondly = await searchOnce();
+      expect(secondly.status).toBe(429);
+      expect(await secondly.json()).toMatchObject({ status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT', policyName: 'SECONDLY' });
+      expect(secondly.headers.get('x-hubspot-ratelimit-max')).toBe('4');
+      now = 1000;
+      expect((await searchOnce()).status).toBe(200);
+      // Every request counts in the ten-secondly window: 5 searches taken, 95 calls more, then no more.
+      for (let i = 0; i < 95; i++) expect((await send('/crm/v3/objects/calls', { properties: { hs_timestamp: '2026-11-30T10:00:00Z' } })).status).toBe(201);
+      const rolling = await send('/crm/v3/objects/calls', { properties: { hs_timestamp: '2026-11-30T10:00:00Z' } });
+      expect(rolling.status).toBe(429);
+      expect(await rolling.json()).toMatchObject({ message: 'You have reached your ten_secondly_rolling limit.', policyName: 'TEN_SECONDLY_ROLLING' });
+      expect(rolling.headers.get('x-hubspot-ratelimit-interval-milliseconds')).toBe('10000');
+      now = 10_000.5;
+      expect((await send('/crm/v3/objects/calls', { properties: { hs_timestamp: '2026-11-30T10:00:00Z' } })).status).toBe(201);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('enforces nothing until asked', async () => {
+    for (let i = 0; i < 6; i++) await search([eq('phone', '+14155550100')]);
+  });
+});

@@ -66,7 +66,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { formatForDisplay, toE164 } from '@phone-connector/shared';
-import { type CrmAnswer, type CrmRequest, CrmServer, isJsonObject, parseJsonObject, ServedCrmSimulator } from './crm-server.ts';
+import { type CrmAnswer, type CrmRateLimit, type CrmRequest, CrmServer, isJsonObject, parseJsonObject, ServedCrmSimulator } from './crm-server.ts';
 import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
 
 const CONTACT_SEARCH = '/crm/v3/objects/contacts/search';
@@ -195,6 +195,8 @@ export class HubSpotSimulator extends ServedCrmSimulator {
       failure: (failure, request) => failureAnswer(failure, request.path === CONTACT_SEARCH),
       crash: (error) => ({ status: 500, body: errorBody(`internal error: ${error.message}`, 'INTERNAL_ERROR') }),
       isSearch: (request) => request.path === CONTACT_SEARCH,
+      rateLimits: HUBSPOT_RATE_LIMITS,
+      limited: (limit) => rateLimited(limit),
     });
     simulator = new HubSpotSimulator(crm, options);
     return simulator;
@@ -601,6 +603,23 @@ function unauthorized(): CrmAnswer {
 
 function errorBody(message: string, category: string) {
   return { status: 'error', message, correlationId: randomUUID(), category };
+}
+
+/**
+ * HubSpot's limits per token, enforced after `enforceRateLimits()`: search 4 a second [D HSD
+ * changelog crm-search-api-rate-limit-increase], every request 100 per 10 s (Free/Starter) [C]. Both
+ * as sliding windows, the strictest reading [I: HubSpot does not say how it counts].
+ */
+const HUBSPOT_RATE_LIMITS: CrmRateLimit[] = [
+  { name: 'SECONDLY', requests: 4, perMs: 1000, applies: (request) => request.path === CONTACT_SEARCH },
+  { name: 'TEN_SECONDLY_ROLLING', requests: 100, perMs: 10_000, applies: () => true },
+];
+
+/** The 429 of a limit gone past, as `failureAnswer` words an injected one, with the limit's figures in its headers. */
+function rateLimited(limit: CrmRateLimit): CrmAnswer {
+  const answer = failureAnswer({ status: 429 }, limit.name === 'SECONDLY');
+  const figures = { 'X-HubSpot-RateLimit-Interval-Milliseconds': String(limit.perMs), 'X-HubSpot-RateLimit-Max': String(limit.requests), 'X-HubSpot-RateLimit-Remaining': '0' };
+  return { ...answer, headers: { ...answer.headers, ...figures } };
 }
 
 function failureAnswer(failure: InjectedFailure, search: boolean): CrmAnswer {

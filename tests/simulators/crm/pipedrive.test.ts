@@ -288,3 +288,29 @@ describeCrmSwitches({
   plain: () => api('/v1/activityTypes'),
   search: () => api('/api/v2/persons/search?term=4155550177&fields=phone'),
 });
+
+describe('rate limits', () => {
+  it('refuses the eleventh search and the 21st request within 2 s with Pipedrive\'s 429 and its x-ratelimit headers', async () => {
+    const limited = await PipedriveSimulator.start();
+    try {
+      let now = 0;
+      limited.enforceRateLimits(() => now);
+      const get = (path: string) => fetch(`${limited.url}${path}`, { headers: { 'x-api-token': limited.config.token! } });
+      const searchOnce = () => get('/api/v2/persons/search?term=4155550100&fields=phone');
+      for (let i = 0; i < 10; i++) expect((await searchOnce()).status).toBe(200);
+      const search = await searchOnce();
+      expect(search.status).toBe(429);
+      expect(await search.json()).toMatchObject({ success: false, errorCode: 429 });
+      expect(search.headers.get('x-ratelimit-limit')).toBe('10');
+      // Every request counts in the burst window: 10 searches, 10 other requests, then no more.
+      for (let i = 0; i < 10; i++) expect((await get('/v1/users/me')).status).toBe(200);
+      const burst = await get('/v1/users/me');
+      expect(burst.status).toBe(429);
+      expect(burst.headers.get('x-ratelimit-limit')).toBe('20');
+      now = 2000.5;
+      expect((await searchOnce()).status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -43,7 +43,7 @@
  *   headers [C]; `Retry-After` when the test asks for one [I].
  */
 import { randomBytes } from 'node:crypto';
-import { type CrmAnswer, type CrmRequest, CrmServer, isJsonObject, parseJsonObject, ServedCrmSimulator } from './crm-server.ts';
+import { type CrmAnswer, type CrmRateLimit, type CrmRequest, CrmServer, isJsonObject, parseJsonObject, ServedCrmSimulator } from './crm-server.ts';
 import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
 
 const PERSON_SEARCH = '/api/v2/persons/search';
@@ -118,6 +118,8 @@ export class PipedriveSimulator extends ServedCrmSimulator {
       failure: (failure) => failureAnswer(failure),
       crash: (error) => failed(500, `Internal server error: ${error.message}`),
       isSearch: (request) => request.path === PERSON_SEARCH,
+      rateLimits: PIPEDRIVE_RATE_LIMITS,
+      limited: (limit) => ({ ...failureAnswer({ status: 429 }), headers: { 'x-ratelimit-limit': String(limit.requests), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(limit.perMs / 1000) } }),
     });
     simulator = new PipedriveSimulator(crm, options);
     return simulator;
@@ -416,6 +418,16 @@ function ok(data: unknown): CrmAnswer {
 function failed(status: number, error: string, extra: Record<string, unknown> = {}): CrmAnswer {
   return { status, body: { success: false, error, ...extra, error_info: ERROR_INFO, data: null, additional_data: null } };
 }
+
+/**
+ * Pipedrive's limits per token, enforced after `enforceRateLimits()`: search 10 per 2 s [D PD changelog
+ * announcing-search-api-rate-limit], every request 20 per 2 s (API token, Lite plan) [C], as sliding
+ * windows [I]. The daily token budget and Cloudflare's HTML 403 after repeated 429s are not simulated.
+ */
+const PIPEDRIVE_RATE_LIMITS: CrmRateLimit[] = [
+  { name: 'search', requests: 10, perMs: 2000, applies: (request) => request.path === PERSON_SEARCH },
+  { name: 'burst', requests: 20, perMs: 2000, applies: () => true },
+];
 
 function failureAnswer(failure: InjectedFailure): CrmAnswer {
   if (failure.status === 401) return { status: 401, body: UNAUTHORIZED };
