@@ -542,10 +542,17 @@ export class SqliteTables implements Synchronous<StoreTables> {
   };
 
   private readonly keptAgent = (agentId: string): KeptAgent => {
+    const agent = this.knownAgent(agentId);
+    if (!agent) throw new Error(`cannot link or append an event for agent ${agentId}: no such agent`);
+    return agent;
+  };
+
+  /** `keptAgent`, or undefined for an agent that is not (or no longer) in the table. */
+  private readonly knownAgent = (agentId: string): KeptAgent | undefined => {
     const kept = this.keptAgents.get(agentId);
     if (kept) return kept;
     const shortId = this.statements.shortIdOf.get(agentId);
-    if (shortId === undefined) throw new Error(`cannot link or append an event for agent ${agentId}: no such agent`);
+    if (shortId === undefined) return undefined;
     const agent = { shortId, lastSeq: this.lastSeqOf(shortId) };
     this.keptAgents.set(agentId, agent);
     return agent;
@@ -605,8 +612,8 @@ export class SqliteTables implements Synchronous<StoreTables> {
     const events: AgentEvent[] = [];
     for (const [agentId, seq] of after) {
       // An agent removed has nothing to read, as `eventsAfter` would find.
-      const known = this.keptAgents.has(agentId) || this.statements.shortIdOf.get(agentId) !== undefined;
-      if (known && this.keptAgent(agentId).lastSeq > seq) events.push(...this.eventsAfter(agentId, seq, limit));
+      const agent = this.knownAgent(agentId);
+      if (agent && agent.lastSeq > seq) events.push(...this.eventsAfter(agentId, seq, limit));
     }
     return events;
   }
