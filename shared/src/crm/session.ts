@@ -105,7 +105,8 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       const headers: Record<string, string> = {};
       try {
         const step = what.replace(/\s+/g, '-');
-        const operation = OPERATION_OF_STEP[what.split(' ')[0]!] ?? what.split(' ')[0];
+        const first = what.split(' ')[0]!;
+        const operation = OPERATION_OF_STEP[first] ?? first;
         const answer = await options.fetch(outgoing.url, { method: outgoing.method, headers: outgoing.headers, ...(outgoing.body === undefined ? {} : { body: outgoing.body }), step, operation });
         answer.headers.forEach((value, key) => (headers[key] = value));
         status = answer.status;
