@@ -30,6 +30,7 @@ describe('caller identification', () => {
   });
 
   it('lets the popup go when the CRM is slow, and follows with an updated event when it answers', async () => {
+    relay.holdAsInProduction();
     relay.crm.contacts.set(CALLER, [GRACE]);
     const release = relay.crm.hang('findContacts');
     const response = await relay.inbound('CA1', CALLER).ringing();
@@ -172,6 +173,7 @@ describe('lookup cache', () => {
 
 describe('the calls the CRM side writes', () => {
   it('pushes each change exactly as the store reads the call back, and reads neither the call nor its outbox row again to write it', async () => {
+    relay.holdAsInProduction();
     relay.crm.contacts.set(CALLER, [GRACE]);
     const lastPushed = (sid: string) => relay.published.filter((e) => (JSON.parse(e.call) as { call_id: string }).call_id === sid).at(-1)!.call;
     const asStored = async (sid: string) => JSON.stringify(await relay.store.callById((await relay.callOf(sid)).id));

@@ -424,6 +424,7 @@ describe('webhooks first, in a saturated relay', () => {
   it("answers webhooks while a caller's lookup waits behind webhooks in flight, and runs it once they are answered", async () => {
     const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5 }, threadLoad: SATURATED });
     try {
+      relay.holdAsInProduction();
       relay.crm.contacts.set(CALLER, [GRACE]);
       const held = await webhooksInFlight(relay);
       expect((await relay.inbound('CA1', CALLER).ringing()).status).toBe(200);
