@@ -6,8 +6,9 @@ import type { CrmRateWindow } from '../store/index.ts';
  * window of requests still running is looked at again after `perMs`.
  */
 export function windowWait(ends: readonly number[], window: Pick<CrmRateWindow, 'requests' | 'perMs'>, now: number): number {
-  const counted = ends.filter((end) => end > now - window.perMs).sort((a, b) => a - b);
+  const counted = ends.filter((end) => end > now - window.perMs);
   if (counted.length < window.requests) return 0;
+  counted.sort((a, b) => a - b);
   const freeing = counted[counted.length - window.requests]!;
   return freeing === Infinity ? window.perMs : freeing + window.perMs - now;
 }
