@@ -3,14 +3,16 @@
  * two relay processes on one PostgreSQL database, and two instances set up with one token on one
  * relay, take a burst of calls against the HubSpot simulator with its limits enforced. HubSpot
  * refuses none of their requests, and every caller is named and every call logged once.
- * `RATE_FIGURES=1` prints the requests, searches and refusals.
+ * A relay killed -9 while its searches fill the token's window holds the other relay back one
+ * window after it last said they ran, no longer. `RATE_FIGURES=1` prints the requests, searches
+ * and refusals, and how long after the kill the other relay's search went.
  */
 import type { CallView } from '@phone-connector/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { api, type RelayProcess, type TestAgent } from '../relay/harness.ts';
 import { HubSpotSimulator } from '../simulators/crm/hubspot.ts';
 import { newSid } from '../simulators/twilio.ts';
-import { ACCOUNT_SID, AUTH_TOKEN, addAgentTo, type SharedStore, sharedStore, startRelayOn, type StoreKind, TEAM_NUMBER, twilioWebhook } from './harness.ts';
+import { ACCOUNT_SID, AUTH_TOKEN, addAgentTo, counter, type SharedStore, sharedStore, startRelayOn, type StoreKind, TEAM_NUMBER, twilioWebhook } from './harness.ts';
 
 /** Callers in the burst: four seconds of HubSpot's search limit, were each searched for alone. */
 const CALLERS = 16;
@@ -18,6 +20,17 @@ const CALLERS = 16;
 const RING_EVERY_MS = 100;
 /** A wait that ends only when its condition will never hold: generous, for a busy machine. */
 const WAIT = { timeout: 45_000, interval: 200 };
+
+/** Twilio's webhook parameters of an inbound call from `from` to the team's number. */
+function inbound(call: { sid: string; from: string }, status: string): Record<string, string> {
+  return { CallSid: call.sid, AccountSid: ACCOUNT_SID, From: call.from, To: TEAM_NUMBER, CallStatus: status, Direction: 'inbound' };
+}
+
+/** The contact attached to the call `sid`, as `relay`'s agent API shows it to Ada. */
+async function contactOf(relay: RelayProcess, ada: TestAgent, sid: string): Promise<string | undefined> {
+  const listed = await api<{ calls: CallView[] }>(relay, ada.token, 'GET', '/calls?limit=200');
+  return listed.body.calls.find((view) => view.call_id === sid)?.contact?.id;
+}
 
 interface Line {
   relay: RelayProcess;
@@ -66,16 +79,15 @@ describe('HubSpot paced per token across relays and instances (issue 10)', () =>
     const numbers = Array.from({ length: CALLERS }, (_, n) => `+1415555${String(400 + n).padStart(4, '0')}`);
     const ids = crm!.seed(numbers.map((e164, n) => ({ firstName: 'Paced', lastName: String(n), phones: [e164] })));
     const before = crm!.requests.length;
-    const calls = numbers.map((from, n) => ({ from, sid: newSid('CA'), line: lines[n % lines.length]! }));
-    const params = (call: (typeof calls)[number], status: string) => ({ CallSid: call.sid, AccountSid: ACCOUNT_SID, From: call.from, To: TEAM_NUMBER, CallStatus: status, Direction: 'inbound' });
+    const calls = numbers.map((from, n) => ({ from, sid: newSid(), line: lines[n % lines.length]! }));
     for (const call of calls) {
       const next = performance.now() + RING_EVERY_MS;
-      const answer = await twilioWebhook(call.line.relay, call.line.callbacks.incoming, params(call, 'ringing'));
+      const answer = await twilioWebhook(call.line.relay, call.line.callbacks.incoming, inbound(call, 'ringing'));
       expect(answer.status, answer.body).toBe(200);
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
     }
     for (const call of calls) {
-      const answer = await twilioWebhook(call.line.relay, call.line.callbacks.status, { ...params(call, 'completed'), CallDuration: '35' });
+      const answer = await twilioWebhook(call.line.relay, call.line.callbacks.status, { ...inbound(call, 'completed'), CallDuration: '35' });
       expect(answer.status, answer.body).toBe(200);
     }
     const views = async () => {
@@ -112,5 +124,32 @@ describe('HubSpot paced per token across relays and instances (issue 10)', () =>
     expect(refused, 'requests HubSpot refused').toEqual([]);
     expect(unnamed, 'callers never named').toEqual([]);
     expect(activities).toEqual(activities.map(() => 1));
+  });
+
+  it('a relay killed -9 while its searches fill the token\'s window holds the other back one window after it last said they ran, no longer: the other\'s caller is searched for then, and named', async () => {
+    const { ada, relays } = await setUp('postgres', 2);
+    const [a, b] = relays as [RelayProcess, RelayProcess];
+    const callbacks = await instance(a, ada, 'main');
+    const calls = Array.from({ length: 5 }, (_, n) => ({ from: `+1415555${String(500 + n).padStart(4, '0')}`, sid: newSid() }));
+    const ids = crm!.seed(calls.map((call, n) => ({ firstName: 'Held', lastName: String(n), phones: [call.from] })));
+    const searches = () => crm!.requests.filter((request) => request.url === '/crm/v3/objects/contacts/search');
+    const release = crm!.holdSearches();
+    // Four calls on A: four searches HubSpot holds unanswered, the token's window of a second full.
+    for (const call of calls.slice(0, 4)) expect((await twilioWebhook(a, callbacks.incoming, inbound(call, 'ringing'))).status).toBe(200);
+    await expect.poll(() => searches().length, WAIT).toBe(4);
+    // A fifth on B: its lookup waits for A's places.
+    expect((await twilioWebhook(b, callbacks.incoming, inbound(calls[4]!, 'ringing'))).status).toBe(200);
+    await expect.poll(() => counter(b, 'relay_crm_lookups_pending'), WAIT).toBe(1);
+    const killed = Date.now();
+    await a.stop('SIGKILL');
+    release();
+    await expect.poll(() => searches().length, WAIT).toBe(5);
+    const late = searches()[4]!;
+    // Sent once A's places lapsed, A being dead: not before (it would have been the fifth of the window), and answered.
+    expect(late.at).toBeGreaterThan(killed);
+    expect(late.body).toContain(calls[4]!.from);
+    await expect.poll(() => contactOf(b, ada, calls[4]!.sid), WAIT).toBe(ids[4]);
+    expect(late.status).toBe(200);
+    if (process.env.RATE_FIGURES) console.log(`B's search went ${late.at - killed} ms after A was killed`);
   });
 });
