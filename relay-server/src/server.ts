@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { randomId } from './auth/token.ts';
 import { createApp, type Readiness } from './app.ts';
 import { EventPublisher } from './calls/event-publisher.ts';
 import { CallerLookup } from './crm/caller-lookup.ts';
@@ -74,6 +75,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const engine = options.crmEngine ?? crmEngine;
   const crmConnectors = new CrmConnectors(engine, loadBundledCrmConnectors(engine, options.crmConnectorsDir));
   const store = await openStore(options, { changePollMs: options.changePollMs });
+  // Relays sharing the database keep to each CRM account's limits together (issue 10); alone on it, the windows in memory are exact.
+  if (store.shared) crmConnectors.pacer.share(store, randomId('relay_'), (error) => log.warn('CRM rate places could not be read or written: paced by this relay alone', { error }));
   const plans = new PlanResolver(bundled, store);
   const metrics = new RelayMetrics();
   const hub = new Hub({

@@ -5,6 +5,7 @@ import { type CrmSession, formatDiagnostic, memoryTokenCache } from '@phone-conn
 import type { Instance } from '../store/index.ts';
 import { LOOKUP_DEFAULTS } from './caller-lookup.ts';
 import { CrmHttpClient } from './crm-http.ts';
+import { rateAccountKey } from './rate-account.ts';
 import { RatePacer } from './rate-pacer.ts';
 import { type CrmConnectorPlan, type CrmEngine, type TokenCache } from './engine.ts';
 
@@ -40,7 +41,7 @@ export class CrmConnectors {
   private readonly sessions = new Map<string, { updatedAt: string; session: CrmSession | undefined }>();
   /** Every session's network: one pool of kept-alive connections per CRM host. */
   private readonly http: CrmHttpClient;
-  /** Each instance's requests kept to its connector's `<limits>` (caller lookups wait for it too, to batch). */
+  /** Requests kept to their connector's `<limits>`, per CRM account (caller lookups wait for it too, to batch). */
   readonly pacer: RatePacer;
 
   constructor(
@@ -79,7 +80,7 @@ export class CrmConnectors {
     const plan = this.planFor(instance);
     const tokenCache: TokenCache = memoryTokenCache();
     let session: CrmSession | undefined;
-    this.pacer.declare(instance.uid, plan?.limits ?? []);
+    this.pacer.declare(instance.uid, plan?.limits ?? [], plan && rateAccountKey(instance.crm!, plan));
     try {
       session =
         plan &&

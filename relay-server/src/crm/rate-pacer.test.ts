@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Fetch } from '@phone-connector/shared';
+import type { CrmRateAnswer, CrmRateAsk } from '../store/index.ts';
+import { rateWaits } from '../store/rows.ts';
 import { RatePacer } from './rate-pacer.ts';
 
 const SEARCH = { requests: 4, perMs: 1000, operations: ['find_contact' as const] };
@@ -96,4 +98,81 @@ describe('RatePacer', () => {
     pacer.declare('i1', []);
     expect(pacer.readyIn('i1', 'log_call')).toBe(0);
   });
+
+  it('counts the instances of one CRM account in the same windows, and each account apart', async () => {
+    const { pacer } = pacerAt();
+    pacer.declare('team-a', [SEARCH], 'token-1');
+    pacer.declare('team-b', [SEARCH], 'token-1');
+    pacer.declare('team-c', [SEARCH], 'token-2');
+    for (let i = 0; i < 2; i++) (await pacer.acquire('team-a', 'find_contact'))();
+    for (let i = 0; i < 2; i++) (await pacer.acquire('team-b', 'find_contact'))();
+    expect(pacer.readyIn('team-a', 'find_contact')).toBe(1000);
+    expect(pacer.readyIn('team-b', 'find_contact')).toBe(1000);
+    expect(pacer.readyIn('team-c', 'find_contact')).toBe(0);
+    // One instance set up anew (or removed) leaves the account's windows to the other.
+    pacer.declare('team-a', []);
+    expect(pacer.readyIn('team-b', 'find_contact')).toBe(1000);
+    expect(pacer.readyIn('team-a', 'find_contact')).toBe(0);
+  });
+
+  it('keeps relays sharing a store to the limits together: a request waits there for the room another relay holds, and lookups see that wait', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const places = memoryPlaces();
+    const failed: unknown[] = [];
+    const sent: number[] = [];
+    const network: Fetch = async () => (sent.push(Date.now()), { status: 200, headers: { forEach: () => undefined }, text: async () => '{}' });
+    const relays = [new RatePacer(Date.now), new RatePacer(Date.now)];
+    const fetches = relays.map((pacer, n) => {
+      pacer.share(places, `relay_${n}`, (error) => failed.push(error));
+      pacer.declare(`i${n}`, [{ requests: 2, perMs: 1000, operations: ['find_contact'] }], 'token-1');
+      return pacer.fetch(`i${n}`, network);
+    });
+    const all = Promise.all(fetches.flatMap((fetch) => [0, 1, 2, 3].map(() => fetch('http://crm/search', { method: 'POST', headers: {}, operation: 'find_contact' }))));
+    await vi.advanceTimersByTimeAsync(0);
+    // Two went, from whichever relay; the other relay's own windows are empty, yet its lookups wait for the store's.
+    expect(sent).toEqual([0, 0]);
+    expect(Math.min(...relays.map((pacer, n) => pacer.readyIn(`i${n}`, 'find_contact')))).toBe(1000);
+    await vi.runAllTimersAsync();
+    await all;
+    // Alone, each relay would have sent two at 0 and two at 1000: four a second.
+    expect(sent).toEqual([0, 0, 1000, 1000, 2000, 2000, 3000, 3000]);
+    expect(places.rows.map((row) => row.relay).sort()).toEqual(['relay_0', 'relay_0', 'relay_0', 'relay_0', 'relay_1', 'relay_1', 'relay_1', 'relay_1']);
+    expect(failed).toEqual([]);
+  });
+
+  it('says a shared place still runs every half window, then when it ended; a store out of reach leaves the request to this relay', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const places = memoryPlaces();
+    const failed: unknown[] = [];
+    const pacer = new RatePacer(Date.now);
+    pacer.share(places, 'relay_0', (error) => failed.push(error));
+    pacer.declare('i1', [{ requests: 1, perMs: 1000 }], 'token-1');
+    const done = await pacer.acquire('i1', 'log_call');
+    await vi.advanceTimersByTimeAsync(1200);
+    expect(places.rows[0]!.endedAt).toBe(1000);
+    await vi.advanceTimersByTimeAsync(100);
+    done();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(places.rows[0]!.endedAt).toBe(1300);
+    places.takeCrmRatePlace = () => Promise.reject(new Error('database out of reach'));
+    (await pacer.acquire('i1', 'log_call'))();
+    expect(failed).toEqual([new Error('database out of reach')]);
+  });
 });
+
+/** Shared windows of one account as a store keeps them (the stores themselves: store/contract.ts). */
+function memoryPlaces() {
+  const rows: Array<{ id: number; relay: string; operation: string | null; endedAt: number }> = [];
+  return {
+    rows,
+    async takeCrmRatePlace(ask: CrmRateAsk): Promise<CrmRateAnswer> {
+      const waits = rateWaits(rows, ask);
+      if (waits.now > 0) return { place: null, readyIn: waits.now };
+      rows.push({ id: rows.length + 1, relay: ask.relay, operation: ask.operation, endedAt: ask.now });
+      return { place: rows.length, readyIn: waits.next };
+    },
+    async markCrmRatePlaces(ids: readonly number[], at: number): Promise<void> {
+      for (const row of rows) if (ids.includes(row.id)) row.endedAt = Math.max(row.endedAt, at);
+    },
+  };
+}

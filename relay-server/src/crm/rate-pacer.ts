@@ -1,60 +1,93 @@
 import type { Fetch, RateLimitPlan } from '@phone-connector/shared';
+import type { CrmRateAnswer, CrmRatePlaces } from '../store/index.ts';
+import { windowCounts, windowWait } from './rate-window.ts';
 
 /** A request counted in a window: when it ended, Infinity while it runs (or while a lookup holds its place, `reserve`). */
 interface Entry {
   end: number;
 }
 
-/** One declared `<rate>` of one instance: the requests that still count in it. */
+/** One declared `<rate>` of one CRM account: the requests that still count in it. */
 interface Window {
   limit: RateLimitPlan;
   entries: Entry[];
 }
 
-/** A place a lookup took in its instance's windows before its search is sent (`reserve`). */
+/** A place a lookup took in its account's windows before its search is sent (`reserve`). */
 export interface Reservation {
   /** Gives the place back if no request took it (the lookup was answered without asking the CRM, or gave up first). */
   release(): void;
 }
 
+/** The store's shared windows, when several relays share it (crm_rate_places). */
+export type SharedRatePlaces = Pick<CrmRatePlaces, 'takeCrmRatePlace' | 'markCrmRatePlaces'>;
+
 /**
- * Keeps each instance's CRM requests to its connector's `<limits>` (issue 10): a sliding window per
- * instance and `<rate>`. A request counts from when it is sent until `perMs` after its answer came:
- * the CRM counts it when it arrives, somewhere in between, so however long the network takes, no
- * window of the CRM's ever holds more than `requests`. Paced per relay process: relays sharing one
- * database each keep to the limits on their own (docs/relay.md).
+ * Keeps CRM requests to their connector's `<limits>` (issue 10): a sliding window per CRM account
+ * (`rateAccountKey`: instances set up with one token share it) and `<rate>`. A request counts
+ * from when it is sent until `perMs` after its answer came: the CRM counts it when it arrives,
+ * somewhere in between, so however long the network takes, no window of the CRM's ever holds more
+ * than `requests`. On a store several relays share (`share`), each request also takes its place in
+ * the account's windows there, so the relays together keep to the limits; a store only this relay
+ * uses needs no more than the windows here (docs/relay.md).
  */
 export class RatePacer {
+  /** Each instance's CRM account; an instance declared without one counts alone. */
+  private readonly accounts = new Map<string, string>();
+  /** The windows of each account. */
   private readonly windows = new Map<string, Window[]>();
-  /** Places lookups took (`reserve`) that no request has taken over yet, by instance and operation. */
+  /** Places lookups took (`reserve`) that no request has taken over yet, by account and operation. */
   private readonly reserved = new Map<string, Array<{ entries: Entry[] }>>();
+  /** When the shared windows let a request go next, as the store last said, by account and operation: lookups wait for it here, to batch. */
+  private readonly sharedReady = new Map<string, number>();
+  private shared: { places: SharedRatePlaces; relay: string; failed: (error: unknown) => void } | undefined;
 
   constructor(private readonly now: () => number) {}
 
-  /** The instance's limits, declared when its session opens; a `<rate>` unchanged by a new setup keeps what it counted. */
-  declare(instanceUid: string, limits: readonly RateLimitPlan[]): void {
-    const before = this.windows.get(instanceUid) ?? [];
-    if (limits.length === 0) this.windows.delete(instanceUid);
-    else this.windows.set(instanceUid, limits.map((limit) => before.find((window) => sameLimit(window.limit, limit)) ?? { limit, entries: [] }));
+  /**
+   * Counts every request in the store's shared windows too, as relay `relay` (the store is shared
+   * with other relays). A store that cannot be reached leaves the requests to this relay's windows:
+   * `failed` is told.
+   */
+  share(places: SharedRatePlaces, relay: string, failed: (error: unknown) => void): void {
+    this.shared = { places, relay, failed };
+  }
+
+  /**
+   * The instance's limits and its CRM account, declared when its session opens; a `<rate>`
+   * unchanged by a new setup keeps what it counted, and so does one an instance of the same
+   * account counts in.
+   */
+  declare(instanceUid: string, limits: readonly RateLimitPlan[], account = instanceUid): void {
+    const previous = this.accounts.get(instanceUid);
+    if (limits.length === 0) this.accounts.delete(instanceUid);
+    else this.accounts.set(instanceUid, account);
+    if (previous !== undefined && previous !== this.accounts.get(instanceUid) && ![...this.accounts.values()].includes(previous)) this.windows.delete(previous);
+    if (limits.length === 0) return;
+    const before = this.windows.get(account) ?? [];
+    this.windows.set(account, limits.map((limit) => before.find((window) => sameLimit(window.limit, limit)) ?? { limit, entries: [] }));
   }
 
   /** Milliseconds until a request of `operation` may be sent for the instance: 0 when it may now. */
   readyIn(instanceUid: string, operation: string | undefined): number {
     const now = this.now();
-    return Math.max(0, ...this.applying(instanceUid, operation).map((window) => waitOf(window, now)));
+    const account = this.accountOf(instanceUid);
+    const shared = (this.sharedReady.get(placeKey(account, operation)) ?? now) - now;
+    return Math.max(0, shared, ...this.applying(account, operation).map((window) => waitOf(window, now)));
   }
 
   /**
    * Counts, now, a request of `operation` that a lookup is about to send, before it is sent: a
    * lookup admitted by `readyIn` holds its place while it builds its request, so the lookups after
    * it wait (and go together in a batch) instead of all being admitted on the same free place.
-   * The lookup's first request of that operation takes the place over (`fetch`).
+   * The first request of that operation on the account takes the place over (`fetch`).
    */
   reserve(instanceUid: string, operation: string): Reservation {
-    const entries = this.count(instanceUid, operation);
+    const account = this.accountOf(instanceUid);
+    const entries = this.count(account, operation);
     // No limit counts it (most CRMs): nothing to hold, nor for a request to take over.
     if (entries.length === 0) return NOTHING_RESERVED;
-    const key = reservedKey(instanceUid, operation);
+    const key = placeKey(account, operation);
     const place = { entries };
     const places = this.reserved.get(key) ?? [];
     places.push(place);
@@ -66,7 +99,7 @@ export class RatePacer {
         if (index < 0) return;
         open!.splice(index, 1);
         if (open!.length === 0) this.reserved.delete(key);
-        for (const entry of entries) this.forget(instanceUid, entry);
+        for (const entry of entries) this.forget(account, entry);
       },
     };
   }
@@ -83,58 +116,102 @@ export class RatePacer {
     };
   }
 
-  /** Waits for room for a request of `operation` (or takes a place a lookup reserved), counts it, and gives what says it ended. */
+  /**
+   * Waits for room for a request of `operation` (or takes a place a lookup reserved), counts it,
+   * takes its place in the shared windows when there are (waiting there too), and gives what says it ended.
+   */
   async acquire(instanceUid: string, operation: string | undefined): Promise<() => void> {
-    const key = reservedKey(instanceUid, operation ?? '');
+    const account = this.accountOf(instanceUid);
+    const key = placeKey(account, operation);
     const places = this.reserved.get(key);
     let entries = places?.shift()?.entries;
     if (places?.length === 0) this.reserved.delete(key);
     for (let wait = entries ? 0 : this.readyIn(instanceUid, operation); wait > 0; wait = this.readyIn(instanceUid, operation)) {
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await sleep(wait);
     }
-    entries ??= this.count(instanceUid, operation);
+    entries ??= this.count(account, operation);
+    const shared = this.shared && entries.length > 0 ? await this.takeShared(this.shared, account, operation) : undefined;
     return () => {
       const at = this.now();
       for (const entry of entries) entry.end = Math.min(entry.end, at);
+      shared?.(at);
     };
   }
 
-  private count(instanceUid: string, operation: string | undefined): Entry[] {
-    return this.applying(instanceUid, operation).map((window) => {
+  /**
+   * The request's place in the account's shared windows, waited for while another relay's requests
+   * fill them; gives what says it ended. While it runs its relay says so every half window, so a
+   * relay killed mid-request frees its place one window after it last did.
+   */
+  private async takeShared(shared: NonNullable<RatePacer['shared']>, account: string, operation: string | undefined): Promise<((at: number) => void) | undefined> {
+    const limits = this.windows.get(account)!.map((window) => window.limit);
+    const windows = limits.filter((limit) => windowCounts(limit, operation));
+    const longest = Math.max(...limits.map((limit) => limit.perMs));
+    for (;;) {
+      const now = this.now();
+      let answer: CrmRateAnswer;
+      try {
+        answer = await shared.places.takeCrmRatePlace({ account, operation: operation ?? null, windows, relay: shared.relay, now, forgetBefore: now - longest });
+      } catch (error) {
+        shared.failed(error);
+        return undefined;
+      }
+      this.sharedReady.set(placeKey(account, operation), now + answer.readyIn);
+      if (answer.place === null) {
+        await sleep(answer.readyIn);
+        continue;
+      }
+      const place = [answer.place];
+      const mark = (at: number) => void shared.places.markCrmRatePlaces(place, at).catch(shared.failed);
+      const running = setInterval(() => mark(this.now()), Math.min(...windows.map((window) => window.perMs)) / 2);
+      running.unref();
+      return (at) => {
+        clearInterval(running);
+        mark(at);
+      };
+    }
+  }
+
+  private accountOf(instanceUid: string): string {
+    return this.accounts.get(instanceUid) ?? instanceUid;
+  }
+
+  private count(account: string, operation: string | undefined): Entry[] {
+    return this.applying(account, operation).map((window) => {
       const entry = { end: Infinity };
       window.entries.push(entry);
       return entry;
     });
   }
 
-  private forget(instanceUid: string, entry: Entry): void {
-    for (const window of this.windows.get(instanceUid) ?? []) {
+  private forget(account: string, entry: Entry): void {
+    for (const window of this.windows.get(account) ?? []) {
       const index = window.entries.indexOf(entry);
       if (index >= 0) window.entries.splice(index, 1);
     }
   }
 
-  private applying(instanceUid: string, operation: string | undefined): Window[] {
-    return (this.windows.get(instanceUid) ?? []).filter(({ limit }) => !limit.operations || (operation !== undefined && (limit.operations as readonly string[]).includes(operation)));
+  private applying(account: string, operation: string | undefined): Window[] {
+    return (this.windows.get(account) ?? []).filter(({ limit }) => windowCounts(limit, operation));
   }
 }
 
 const NOTHING_RESERVED: Reservation = { release: () => undefined };
 
-/** How long until the window has room for one more request: 0 now; a full window of requests still running is looked at again after `perMs`. */
+/** How long until the window has room for one more request (`windowWait`), forgetting the requests it no longer counts. */
 function waitOf(window: Window, now: number): number {
-  const { requests, perMs } = window.limit;
-  window.entries = window.entries.filter((entry) => entry.end > now - perMs);
-  if (window.entries.length < requests) return 0;
-  const ends = window.entries.map((entry) => entry.end).sort((a, b) => a - b);
-  const freeing = ends[window.entries.length - requests]!;
-  return freeing === Infinity ? perMs : freeing + perMs - now;
+  window.entries = window.entries.filter((entry) => entry.end > now - window.limit.perMs);
+  return windowWait(window.entries.map((entry) => entry.end), window.limit, now);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function sameLimit(a: RateLimitPlan, b: RateLimitPlan): boolean {
   return a.requests === b.requests && a.perMs === b.perMs && (a.operations ?? []).join() === (b.operations ?? []).join();
 }
 
-function reservedKey(instanceUid: string, operation: string): string {
-  return `${instanceUid}\n${operation}`;
+function placeKey(account: string, operation: string | undefined): string {
+  return `${account}\n${operation ?? ''}`;
 }

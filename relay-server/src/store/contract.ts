@@ -5,7 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CallUpdate, mergeCall } from '../calls/merge.ts';
-import { type AgentEvent, type Call, type ChangeElsewhere, type CrmWork, holdsCrmLease, type RelayStore } from './index.ts';
+import { windowCounts } from '../crm/rate-window.ts';
+import { type AgentEvent, type Call, type ChangeElsewhere, type CrmRateWindow, type CrmWork, holdsCrmLease, type RelayStore } from './index.ts';
 
 /** A fresh, empty database for one test: every `open` is another connection to it (as another relay or the CLI would open it). */
 export interface TestDatabase {
@@ -538,6 +539,73 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
           expect(seen.filter((change) => change.directory)).toEqual([]);
         } finally {
           unsubscribe();
+          await other.close();
+        }
+      });
+    });
+
+    describe('CRM rate places (issue 10)', () => {
+      const SEARCH: CrmRateWindow = { requests: 4, perMs: 1000, operations: ['find_contact'] };
+      const ALL: CrmRateWindow = { requests: 6, perMs: 10_000 };
+      /** A place for a request of `operation` on account `acct` at `now` (ms), in the windows that count it, as a relay's pacer asks. */
+      const ask = (now: number, operation: string | null = 'find_contact', acct = 'acct-1', on: RelayStore = store) =>
+        on.takeCrmRatePlace({
+          account: acct,
+          operation,
+          windows: [SEARCH, ALL].filter((w) => windowCounts(w, operation)),
+          relay: 'relay_test',
+          now,
+          forgetBefore: now - ALL.perMs,
+        });
+
+      it('gives `requests` places per window, then says when the first frees: a place counts until `perMs` after its end', async () => {
+        const places = [];
+        for (let i = 0; i < 4; i++) places.push(await ask(1_000_000 + i * 100));
+        expect(places.map((p) => typeof p.place)).toEqual(['number', 'number', 'number', 'number']);
+        expect(new Set(places.map((p) => p.place)).size).toBe(4);
+        // Readiness after each: the fourth fills the window until the first's end (1_000_000) + 1000.
+        expect(places.map((p) => p.readyIn)).toEqual([0, 0, 0, 700]);
+        expect(await ask(1_000_350)).toEqual({ place: null, readyIn: 650 });
+        // They ran until 1_000_500: their places count until 1_001_500.
+        await store.markCrmRatePlaces(places.map((p) => p.place!), 1_000_500);
+        expect(await ask(1_001_000)).toEqual({ place: null, readyIn: 500 });
+        // An earlier mark (a late "still running") never moves an end back.
+        await store.markCrmRatePlaces([places[0]!.place!], 1_000_200);
+        expect(await ask(1_001_499)).toEqual({ place: null, readyIn: 1 });
+        expect((await ask(1_001_500)).place).toEqual(expect.any(Number));
+      });
+
+      it('counts a window for its operations only, token steps in windows of every request, and each account apart', async () => {
+        for (let i = 0; i < 4; i++) expect((await ask(2_000_000)).place).not.toBeNull();
+        expect((await ask(2_000_000)).place).toBeNull();
+        // The searches count in the window of every request: two places left there, for any operation.
+        expect((await ask(2_000_000, 'log_call')).place).not.toBeNull();
+        const token = await ask(2_000_000, null);
+        expect(token).toEqual({ place: expect.any(Number), readyIn: 10_000 });
+        expect(await ask(2_000_000, 'log_call')).toEqual({ place: null, readyIn: 10_000 });
+        // Another account (another token) has its own windows.
+        expect((await ask(2_000_000, 'find_contact', 'acct-2')).place).not.toBeNull();
+      });
+
+      it('frees the place of a relay that stopped saying its request runs (killed) one window after it last did', async () => {
+        const running = await ask(3_000_000, 'log_call');
+        for (let i = 0; i < 5; i++) expect((await ask(3_000_000, 'log_call')).place).not.toBeNull();
+        expect(await ask(3_000_000, 'log_call')).toEqual({ place: null, readyIn: 10_000 });
+        // Its relay said it still ran at 3_004_000, then died: the place counts until 3_014_000, the others' until 3_010_000.
+        await store.markCrmRatePlaces([running.place!], 3_004_000);
+        expect(await ask(3_010_000, 'log_call')).toMatchObject({ place: expect.any(Number) });
+        for (let i = 0; i < 4; i++) expect((await ask(3_010_000, 'log_call')).place).not.toBeNull();
+        expect(await ask(3_010_000, 'log_call')).toEqual({ place: null, readyIn: 4000 });
+        expect((await ask(3_014_000, 'log_call')).place).not.toBeNull();
+      });
+
+      it('gives relays asking at once no more places together than a window holds', async () => {
+        const other = await database.open();
+        try {
+          const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => ask(4_000_000, 'find_contact', 'acct-3', i % 2 ? other : store)));
+          expect(answers.filter((a) => a.place !== null)).toHaveLength(4);
+          expect(answers.filter((a) => a.place === null).every((a) => a.readyIn === 1000)).toBe(true);
+        } finally {
           await other.close();
         }
       });

@@ -237,6 +237,52 @@ export interface CrmOutbox {
   crmOutboxStats(): Promise<{ depth: number; oldestDue: string | null }>;
 }
 
+/** One `<rate>` of a CRM account's `<limits>`, as the shared windows count it (crm/rate-pacer.ts). */
+export interface CrmRateWindow {
+  requests: number;
+  perMs: number;
+  /** The operations it counts; every request (token steps included) when absent. */
+  operations?: readonly string[];
+}
+
+/** A CRM request asking for its place in its account's windows, shared by every relay on the store. */
+export interface CrmRateAsk {
+  /** The CRM account's key: SHA-256 (hex) of its connector and credentials (crm/rate-account.ts), never a secret itself. */
+  account: string;
+  /** The request's operation; null for a token step. */
+  operation: string | null;
+  /** The account's windows the request counts in. */
+  windows: readonly CrmRateWindow[];
+  /** The relay asking (random per process), for whoever reads the table. */
+  relay: string;
+  /** Milliseconds since the epoch, by the asking relay's clock. */
+  now: number;
+  /** The account's places that ended at or before this count in none of its windows any more: they are deleted. */
+  forgetBefore: number;
+}
+
+/** A place taken (`place`, with how long until the next request of the same operation may go), or not yet (`place` null, `readyIn` until one may free). */
+export interface CrmRateAnswer {
+  place: number | null;
+  readyIn: number;
+}
+
+/**
+ * Every relay's CRM requests by account (issue 10): a place per request, counted in each of its
+ * account's windows while its end (or, while it runs, the last time its relay said it still ran:
+ * `markCrmRatePlaces`) lies within `perMs` of now.
+ */
+export interface CrmRatePlaces {
+  /**
+   * Takes a place for the request when every window of `ask` has room for it now, in one
+   * transaction under a lock on the account, so that relays asking at once take turns and
+   * together never count more than `requests` in a window.
+   */
+  takeCrmRatePlace(ask: CrmRateAsk): Promise<CrmRateAnswer>;
+  /** The places' requests still ran, or ended, at `at`: each counts until `at + perMs` at least (a later mark never moves an end back). */
+  markCrmRatePlaces(places: readonly number[], at: number): Promise<void>;
+}
+
 /**
  * Each agent's log of call events, with seqs that increase in commit order (what a socket
  * replays). PostgreSQL numbers each agent's events apart, without gaps; SQLite numbers call events
@@ -258,7 +304,7 @@ export interface EventLog {
 }
 
 /** Every table's reads and writes: what a transaction goes through, and what a store offers outside one. */
-export interface StoreTables extends AgentDirectory, InstanceRegistry, CallLog, EventLog, CrmOutbox {}
+export interface StoreTables extends AgentDirectory, InstanceRegistry, CallLog, EventLog, CrmOutbox, CrmRatePlaces {}
 
 /** Everything a transaction reads and writes through, and what it starts once committed. */
 export interface StoreTx extends StoreTables {

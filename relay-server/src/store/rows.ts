@@ -4,7 +4,8 @@
  * shapes.
  */
 import type { CallState } from '../calls/merge.ts';
-import type { Agent, AgentEvent, Call, CallCrm, CrmWork, EventKind, Instance, InstanceCrm } from './index.ts';
+import { placesWait } from '../crm/rate-window.ts';
+import type { Agent, AgentEvent, Call, CallCrm, CrmRateAsk, CrmWork, EventKind, Instance, InstanceCrm } from './index.ts';
 
 export interface AgentRow {
   id: string;
@@ -288,5 +289,16 @@ export function callCrmColumns(crm: CallCrm) {
     contacts: JSON.stringify(crm.contacts),
     new_contact_url: crm.new_contact_url,
     crm_log: crm.crm_log && JSON.stringify(crm.crm_log),
+  };
+}
+
+/**
+ * How long until the request `ask` describes may take a place among its account's `places` (0:
+ * now), and, once it has, until the next request of its operation may (`next`).
+ */
+export function rateWaits(places: ReadonlyArray<{ operation: string | null; endedAt: number }>, ask: CrmRateAsk): { now: number; next: number } {
+  return {
+    now: placesWait(places, ask.windows, ask.now),
+    next: placesWait([...places, { operation: ask.operation, endedAt: ask.now }], ask.windows, ask.now),
   };
 }

@@ -114,7 +114,7 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
       },
     },
     limits: {
-      doc: 'The CRM\'s published request-rate limits (issue 10): the relay paces each instance\'s requests to every `<rate>` that applies, so a burst of calls waits, and its lookups go together in one batched search, rather than meeting the CRM\'s 429. Paced per relay process: relays sharing one database each pace on their own.',
+      doc: 'The CRM\'s published request-rate limits (issue 10): the relay paces the requests of each CRM account (its token: instances set up with one share it) to every `<rate>` that applies, so a burst of calls waits, and its lookups go together in one batched search, rather than meeting the CRM\'s 429. Relays sharing one PostgreSQL database pace together (docs/relay.md).',
       attributes: {},
       children: {
         rate: {

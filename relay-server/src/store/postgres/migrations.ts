@@ -210,6 +210,20 @@ export const MIGRATIONS: readonly string[] = [
   CREATE VIEW call_agents AS
     SELECT rm.agent_id, cl.call_id FROM call_links cl JOIN roster_members rm ON rm.roster_id = cl.roster_id;
   `,
+  // Issue 10: CRM requests paced by every relay on the database together, per CRM account (the
+  // SHA-256 of its connector and credentials, crm/rate-account.ts): one row per request, counted in
+  // the account's windows while ended_at (its end, or the last time its relay said it still ran, in
+  // ms since the epoch) lies within a window of now. Taken under an advisory lock on the account.
+  `
+  CREATE TABLE crm_rate_places (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account TEXT NOT NULL,
+    operation TEXT,
+    relay TEXT NOT NULL,
+    ended_at BIGINT NOT NULL
+  );
+  CREATE INDEX crm_rate_places_by_account ON crm_rate_places (account, ended_at);
+  `,
 ];
 
 /** Any number: two relays starting at once on one database take turns migrating under it. */

@@ -43,7 +43,7 @@ function unreachable(error: unknown): boolean {
 }
 
 /** The writes that take more than one statement (or announce themselves): a transaction of their own when called plainly. */
-const TRANSACTIONAL = new Set<keyof StoreTables>(['addAgent', 'removeAgent', 'updateAgent', 'putInstance', 'deleteInstance', 'appendEvents']);
+const TRANSACTIONAL = new Set<keyof StoreTables>(['addAgent', 'removeAgent', 'updateAgent', 'putInstance', 'deleteInstance', 'appendEvents', 'takeCrmRatePlace']);
 
 /** Every method of the tables, by name. */
 const TABLE_METHODS = (Object.getOwnPropertyNames(PostgresTables.prototype) as string[]).filter((name) => !['constructor', 'end', 'settled'].includes(name)) as (keyof StoreTables)[];

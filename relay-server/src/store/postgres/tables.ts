@@ -9,6 +9,8 @@ import type {
   CallNotes,
   CallQuery,
   CrmLease,
+  CrmRateAnswer,
+  CrmRateAsk,
   CrmWork,
   CrmWorkScope,
   EventEntry,
@@ -32,6 +34,7 @@ import {
   INSTANCE_SELECT,
   INSTANCE_WITH_OWNER_SELECT,
   type InstanceWithOwnerRow,
+  rateWaits,
   STATE_COLUMNS,
   stateValues,
   toAgent,
@@ -413,6 +416,26 @@ export class PostgresTables implements StoreTables {
   async crmOutboxStats(): Promise<{ depth: number; oldestDue: string | null }> {
     const [row] = await this.#rows<{ depth: number; oldest: string | null }>('SELECT COUNT(*) AS depth, MIN(due_at) AS oldest FROM crm_outbox');
     return { depth: row!.depth, oldestDue: row!.oldest };
+  }
+
+  async takeCrmRatePlace(ask: CrmRateAsk): Promise<CrmRateAnswer> {
+    // Relays asking for one account take turns here, until commit; each statement after the lock reads what the one before committed.
+    await this.#write('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [ask.account]);
+    await this.#write('DELETE FROM crm_rate_places WHERE account = $1 AND ended_at <= $2', [ask.account, ask.forgetBefore]);
+    const places = await this.#rows<{ operation: string | null; endedAt: number }>('SELECT operation, ended_at AS "endedAt" FROM crm_rate_places WHERE account = $1', [ask.account]);
+    const waits = rateWaits(places, ask);
+    if (waits.now > 0) return { place: null, readyIn: waits.now };
+    const [row] = await this.#rows<{ id: number }>('INSERT INTO crm_rate_places (account, operation, relay, ended_at) VALUES ($1, $2, $3, $4) RETURNING id', [
+      ask.account,
+      ask.operation,
+      ask.relay,
+      ask.now,
+    ]);
+    return { place: row!.id, readyIn: waits.next };
+  }
+
+  async markCrmRatePlaces(places: readonly number[], at: number): Promise<void> {
+    await this.#write('UPDATE crm_rate_places SET ended_at = GREATEST(ended_at, $2) WHERE id = ANY($1::bigint[])', [places, at]);
   }
 
   async appendEvents(entries: readonly EventEntry[], call: Call, at: string): Promise<AgentEvent[]> {

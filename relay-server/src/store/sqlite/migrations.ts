@@ -292,4 +292,17 @@ export const MIGRATIONS: readonly string[] = [
   CREATE VIEW call_agents AS
     SELECT rm.agent_short_id, cl.call_id, cl.first_seq FROM call_links cl JOIN roster_members rm ON rm.roster_id = cl.roster_id;
   `,
+  // Issue 10: CRM requests counted per CRM account in windows a store shares (crm/rate-pacer.ts;
+  // the relay itself counts in memory on SQLite, one relay per file). One row per request, counted
+  // while ended_at (ms since the epoch) lies within a window of now.
+  `
+  CREATE TABLE crm_rate_places (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL,
+    operation TEXT,
+    relay TEXT NOT NULL,
+    ended_at INTEGER NOT NULL
+  );
+  CREATE INDEX crm_rate_places_by_account ON crm_rate_places (account, ended_at);
+  `,
 ];

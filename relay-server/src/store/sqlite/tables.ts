@@ -9,6 +9,8 @@ import type {
   CallNotes,
   CallQuery,
   CrmLease,
+  CrmRateAnswer,
+  CrmRateAsk,
   CrmWork,
   CrmWorkScope,
   StoreTables,
@@ -35,6 +37,7 @@ import {
   INSTANCE_SELECT,
   INSTANCE_WITH_OWNER_SELECT,
   type InstanceWithOwnerRow,
+  rateWaits,
   STATE_COLUMNS,
   STATE_PARAMETERS,
   stateValues,
@@ -195,6 +198,10 @@ export class SqliteTables implements Synchronous<StoreTables> {
         `SELECT MIN(due_at) AS due FROM crm_outbox WHERE state = 'queued' AND instance_uid NOT IN (SELECT value FROM json_each(?))`,
       ),
       crmOutboxStats: db.prepare<[], { depth: number; oldest: string | null }>(`SELECT COUNT(*) AS depth, MIN(due_at) AS oldest FROM crm_outbox`),
+      forgetRatePlaces: db.prepare<[string, number]>('DELETE FROM crm_rate_places WHERE account = ? AND ended_at <= ?'),
+      ratePlaces: db.prepare<[string], { operation: string | null; endedAt: number }>('SELECT operation, ended_at AS endedAt FROM crm_rate_places WHERE account = ?'),
+      takeRatePlace: db.prepare<[string, string | null, string, number]>('INSERT INTO crm_rate_places (account, operation, relay, ended_at) VALUES (?, ?, ?, ?)'),
+      markRatePlaces: db.prepare<[number, string]>('UPDATE crm_rate_places SET ended_at = MAX(ended_at, ?) WHERE id IN (SELECT value FROM json_each(?))'),
       callAgents: db.prepare<[number], { agent_id: string }>(
         `SELECT a.id AS agent_id FROM call_agents ca JOIN agents a ON a.short_id = ca.agent_short_id WHERE ca.call_id = ? ORDER BY a.id`,
       ),
@@ -480,6 +487,19 @@ export class SqliteTables implements Synchronous<StoreTables> {
   crmOutboxStats(): { depth: number; oldestDue: string | null } {
     const row = this.statements.crmOutboxStats.get()!;
     return { depth: row.depth, oldestDue: row.oldest };
+  }
+
+  /** One transaction at a time on the file: the relay's asks take turns. */
+  takeCrmRatePlace(ask: CrmRateAsk): CrmRateAnswer {
+    this.statements.forgetRatePlaces.run(ask.account, ask.forgetBefore);
+    const waits = rateWaits(this.statements.ratePlaces.all(ask.account), ask);
+    if (waits.now > 0) return { place: null, readyIn: waits.now };
+    const place = Number(this.statements.takeRatePlace.run(ask.account, ask.operation, ask.relay, ask.now).lastInsertRowid);
+    return { place, readyIn: waits.next };
+  }
+
+  markCrmRatePlaces(places: readonly number[], at: number): void {
+    this.statements.markRatePlaces.run(at, JSON.stringify(places));
   }
 
   /**
