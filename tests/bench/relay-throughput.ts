@@ -12,6 +12,7 @@ import { generateToken, hashToken, randomId } from '../../relay-server/src/auth/
 import { openStore } from '../../relay-server/src/store/open.ts';
 import { freshDatabase } from '../../relay-server/src/testing-postgres.ts';
 import { api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
+import { benchHeapSettled } from './bench-heap.ts';
 import { BenchSocket } from './bench-socket.ts';
 import { countJit, type JitCounts } from './jit-trace.ts';
 import { type CpuProfile, type FunctionSelfTime, monotonicUs, type ProfileWindow, type SelfTime, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
@@ -509,13 +510,17 @@ async function warmUpFanOut(target: Target, sockets: BenchSocket[]): Promise<voi
   for (const index of takeCalls(target, FAN_OUT_WARM_UP)) await fanOutCall(target, sockets, index);
 }
 
-/** Incoming calls to the team number, one at a time, each waiting until every socket has it. */
+/**
+ * Incoming calls to the team number, one at a time, each waiting until every socket has it, the
+ * bench's own young generation emptied before each (`benchHeapSettled`).
+ */
 async function fanOut(target: Target, sockets: BenchSocket[], calls: number): Promise<FanOut> {
   const deliveryMs: number[] = [];
   const lastSocketMs: number[] = [];
   const firstSocketMs: number[] = [];
   const replyMs: number[] = [];
   for (const index of takeCalls(target, calls)) {
+    benchHeapSettled();
     const { latencies, roundTripMs } = await fanOutCall(target, sockets, index);
     deliveryMs.push(...latencies);
     lastSocketMs.push(Math.max(...latencies));
