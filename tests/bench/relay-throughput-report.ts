@@ -1066,7 +1066,12 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   each, load 4.4 to 9.0: inside the relay's calls 221 / 217 / 206 -> 15 / 16 / 8 ms, the
   forwarder's 103 / 109 / 83 -> 15 / 17 / 87, a major collection in the last); the per-socket p99
   did not separate at that load (the relay's 67.0 / 160 / 121 -> 59.6 / 96.3 / 266 ms, the
-  forwarder's 61.9 / 74.4 / 51.1 -> 68.1 / 58.0 / 166). The table above predates both. What is
+  forwarder's 61.9 / 74.4 / 51.1 -> 68.1 / 58.0 / 166). The two together against main's bench
+  (\`fan-out.ts --calls 100\`, 6 pairs alternating, the order reversed in three, load 2.2 to 7.5,
+  the relay's code the same): each socket's p99 318.7 / 187.3 / 241.6 / 147.7 / 59.4 / 119.2 ->
+  86.8 / 186.4 / 90.6 / 112.4 / 71.6 / 113.6 ms, lower in 5 of 6 (x0.27 to x1.21, x0.86 at the
+  median of the ratios), its p50 lower in 5 of 6, the first socket's p99 in 4 of 6 (a webhook's
+  send no longer waits for the bench's scavenge). The table above predates both. What is
   left, with them (200 calls, load 4.6 to 5.3): the sync 3.8 / 14.5 / 172 ms from asked to done
   (a disk shared with the other sessions' databases; 1.6 at the median in a run at load 3.4), the
   sends 38.5 / 77.5 / 199, stretched by the cores the machine's other processes take. Measured
@@ -1074,13 +1079,17 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   longest 9.3), a checkpoint (21 calls of 200 met one: first to last socket 57.0 ms at the median
   against 50.4; 2 syncs of 300 overlapped one), the heartbeat (one call of 200), the safety-net
   poll (no read during a call). The relay against the forwarder measured by the same code
-  (\`fan-out.ts --calls 100\` and \`--forwarder\`, 3 pairs alternating, load 4.9 to 7.5), each
+  (\`fan-out.ts --calls 100\` and \`--forwarder\`, 5 pairs alternating, load 1.9 to 7.5), each
   socket p50 / p99: 20.0 / 124 against 28.9 / 88.5, 21.5 / 70.3 against 27.6 / 129, 8.3 / 34.2
-  against 14.2 / 45.8 ms; the first socket's p50 3.9 / 4.0 / 1.0 against 8.7 / 7.6 / 4.1 (the
-  call's commit and its sync), first to last socket 26.7 / 33.4 / 12.8 against 31.8 / 34.4 / 17.3
-  ms (1 to 5 more); CPU per call 14.0 / 13.6 / 11.1 against 16.3 / 16.2 / 15.1 ms. The relay's
-  sends cost about the forwarder's; what it adds is the durable commit before the first, and the
-  tail is the machine's: the disk's sync and the cores. Weighed and left as they are: the frame is already
+  against 14.2 / 45.8, 17.2 / 58.2 against 30.1 / 81.2, 16.1 / 42.3 against 16.5 / 71.2 ms; the
+  first socket's p50 3.9 / 4.0 / 1.0 / 3.7 / 3.2 against 8.7 / 7.6 / 4.1 / 8.2 / 4.4 and its p99
+  18.5 / 21.0 / 12.6 / 13.2 / 9.6 against 57.9 / 50.8 / 28.6 / 44.2 / 49.0 (the call's commit and
+  its sync); first to last socket 26.7 / 33.4 / 12.8 / 23.8 / 21.6 against 31.8 / 34.4 / 17.3 /
+  36.3 / 20.4 ms; CPU per call 14.0 / 13.6 / 11.1 / 12.5 / 11.9 against 16.3 / 16.2 / 15.1 / 18.6
+  / 15.3 ms. The relay's sends cost about the forwarder's, a few ms more; what it adds is the
+  durable commit before the first, and that commit's tail sets the p99: a call whose sync takes
+  40 ms has all its 1,000 sockets past 40, and over 100 calls the top 1 % of sockets is one
+  call's. The rest of the tail is the machine's: the disk and the cores. Weighed and left as they are: the frame is already
   built once per team and written as it is, without compression; the first send before the reply
   would make the reply wait a turn; the heartbeat's slices (the item above). The sends in one turn
   rather than turns of 5 ms (3 pairs alternating, \`fan-out.ts --calls 100\`, load 2.3 to 6.3):
