@@ -1,11 +1,12 @@
 /**
- * `npx tsx tests/bench/fan-out.ts [--calls N] [--agents N] [--profile] [--store sqlite|postgres]`:
+ * `npx tsx tests/bench/fan-out.ts [--calls N] [--agents N] [--profile] [--store sqlite|postgres] [--forwarder]`:
  * the relay's fan-out (an incoming call routed to every connected agent) and its one-sender push
  * latency, without the rest of `pnpm bench relay`: a check while working on the WebSocket hub or
  * the store's links, not figures for the docs. `--profile` adds where the relay's CPU went during
  * the measured calls (self time by function, the warm-ups left out). `--store postgres` runs the
  * relay on a fresh database of a test PostgreSQL started here (fsync off, as the tests run it),
- * and adds the CPU its sessions spent per call (`storeCpuMsPerCall`).
+ * and adds the CPU its sessions spent per call (`storeCpuMsPerCall`). `--forwarder` measures the bare
+ * forwarder instead (tests/bench/forwarder.ts), by the same code: `pnpm bench relay`'s baseline column.
  */
 import { startTestPostgres, type TestPostgres } from '../../relay-server/src/testing-postgres.ts';
 import { tempDir } from '../relay/harness.ts';
@@ -24,6 +25,7 @@ try {
     unloadedCalls: flag('--unloaded', 100),
     ...(dir ? { profileDir: dir.path } : {}),
     ...(postgres ? { postgresUrl: postgres.url } : {}),
+    ...(args.includes('--forwarder') ? { forwarder: true } : {}),
   });
   console.log(JSON.stringify(figures, null, 1));
 } finally {

@@ -1045,6 +1045,69 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   CPU per call 17.4 / 19.9 / 19.1 -> 18.2 / 17.6 / 19.0 ms, each socket's p99 78 / 206 / 108 ->
   175 / 97 / 144 ms): the pings cost the same CPU either way, and what slicing moves is one stall
   every 30 s in production, which no pair of this length meets.
+- **Where the p99 per socket comes from, and the bench's own share.** Marks at each step of every
+  call (a relay instrumented in a throwaway tree: the webhook's arrival, the batch's BEGIN and
+  COMMIT, the sync asked and done, the hand-over, each turn of sends; in the bench, each call's
+  send, first and last socket; both processes' collections from a \`PerformanceObserver\` of
+  \`gc\`; the two clocks joined by \`performance.timeOrigin\`), \`fan-out.ts --calls 200\`. At load
+  1.0 to 2.6 (each socket's p99 86.8 ms, the last socket's p50 41.8), per call, p50 / p90 / max
+  (ms): the webhook to its sync done 2.8 / 7.7 / 23.6, to the first turn of sends 4.1 / 9.3 /
+  24.2, the sends 24.1 / 35.3 / 88.9 in 3 to 6 turns, the bench's reading after the last send 9.9
+  / 24.9 / 68.2, and the webhook's way from the bench to the relay's handler 1.2 / 5.6 / 27.4.
+  That last one, and a good part of the reading, was the bench's own collector: 58 collections in
+  the 200 calls, 5 to 38 ms each (in a run at load 2.4 to 3.4, 17 of the first 21 webhooks that
+  reached the relay's handler 15 ms or more after the bench timed them had one begin 0.5 to 7.5 ms
+  after that), charged to the server. Its reader kept every message alive: the call id,
+  cut from the decoded message, was a slice that keeps the whole text, so the arrivals held each
+  ~1 KB relay event per socket and call (the forwarder's frame is ~90 bytes). The id is now copied
+  out of the frame (3 pairs of \`fan-out.ts --calls 100\` on the same relay, alternating, load 3.4
+  to 7.4: the bench's collections inside the calls 735 / 1,207 / 1,003 -> 357 / 325 / 521 ms), and
+  the bench's young generation is scavenged before each fan-out call, on either server (3 pairs
+  each, load 4.4 to 9.0: inside the relay's calls 221 / 217 / 206 -> 15 / 16 / 8 ms, the
+  forwarder's 103 / 109 / 83 -> 15 / 17 / 87, a major collection in the last); the per-socket p99
+  did not separate at that load (the relay's 67.0 / 160 / 121 -> 59.6 / 96.3 / 266 ms, the
+  forwarder's 61.9 / 74.4 / 51.1 -> 68.1 / 58.0 / 166). The two together against main's bench
+  (\`fan-out.ts --calls 100\`, 6 pairs alternating, the order reversed in three, load 2.2 to 7.5,
+  the relay's code the same): each socket's p99 318.7 / 187.3 / 241.6 / 147.7 / 59.4 / 119.2 ->
+  86.8 / 186.4 / 90.6 / 112.4 / 71.6 / 113.6 ms, lower in 5 of 6 (x0.27 to x1.21, x0.86 at the
+  median of the ratios), its p50 lower in 5 of 6, the first socket's p99 in 4 of 6 (a webhook's
+  send no longer waits for the bench's scavenge). The table above predates both. What is
+  left, with them (200 calls, load 4.6 to 5.3): the sync 3.8 / 14.5 / 172 ms from asked to done
+  (a disk shared with the other sessions' databases; 1.6 at the median in a run at load 3.4), the
+  sends 38.5 / 77.5 / 199, stretched by the cores the machine's other processes take. Measured
+  and not the tail: the relay's own collector (17 scavenges in 200 calls, 56 ms in all, the
+  longest 9.3), a checkpoint (21 calls of 200 met one: first to last socket 57.0 ms at the median
+  against 50.4; 2 syncs of 300 overlapped one), the heartbeat (one call of 200), the safety-net
+  poll (no read during a call). The relay against the forwarder measured by the same code
+  (\`fan-out.ts --calls 100\` and \`--forwarder\`, 5 pairs alternating, load 1.9 to 7.5), each
+  socket p50 / p99: 20.0 / 124 against 28.9 / 88.5, 21.5 / 70.3 against 27.6 / 129, 8.3 / 34.2
+  against 14.2 / 45.8, 17.2 / 58.2 against 30.1 / 81.2, 16.1 / 42.3 against 16.5 / 71.2 ms; the
+  first socket's p50 3.9 / 4.0 / 1.0 / 3.7 / 3.2 against 8.7 / 7.6 / 4.1 / 8.2 / 4.4 and its p99
+  18.5 / 21.0 / 12.6 / 13.2 / 9.6 against 57.9 / 50.8 / 28.6 / 44.2 / 49.0 (the call's commit and
+  its sync); first to last socket 26.7 / 33.4 / 12.8 / 23.8 / 21.6 against 31.8 / 34.4 / 17.3 /
+  36.3 / 20.4 ms; CPU per call 14.0 / 13.6 / 11.1 / 12.5 / 11.9 against 16.3 / 16.2 / 15.1 / 18.6
+  / 15.3 ms. The relay's sends cost about the forwarder's, a few ms more; what it adds is the
+  durable commit before the first, and that commit's tail sets the p99: a call whose sync takes
+  40 ms has all its 1,000 sockets past 40, and over 100 calls the top 1 % of sockets is one
+  call's. The rest of the tail is the machine's: the disk and the cores. On a quieter machine
+  (load 2.5, 100 calls, the bench's changes in) the relay met the goal: each socket's p99 42.4 ms,
+  576 of 100,000 sockets past 50 ms, in 2 calls; the sends 12.7 ms at the median (first turn to
+  last send) and the sync 0.8; the slowest call's webhook reached the relay's handler 12.9 ms
+  after the bench timed it, the bench's old generation was marked inside it (an incremental step
+  and a major collection, 8.6 ms in all), and the bench read its last socket 29 ms after the
+  relay's last send. The log synced with fdatasync rather than fsync, tried again for the sync's
+  tail (3 pairs, load 2.5 to 3.8): the sync's p99 8.3 / 30.8 / 12.4 -> 9.2 / 15.4 / 14.6 ms, each
+  socket's p99 42.4 / 91.5 / 72.3 -> 83.3 / 66.6 / 83.8, not separated: left. Weighed and left as they are: the frame is already
+  built once per team and written as it is, without compression; the first send before the reply
+  would make the reply wait a turn; the heartbeat's slices (the item above). The sends in one turn
+  rather than turns of 5 ms (3 pairs alternating, \`fan-out.ts --calls 100\`, load 2.3 to 6.3):
+  each socket's p99 127 / 238 / 169 -> 150 / 92.0 / 202 ms, the last socket's p50 49.1 / 78.1 /
+  71.1 -> 54.5 / 43.1 / 82.6, not separated: the turns stay (a webhook arriving meanwhile waits
+  one). By function over the measured calls (\`--profile\`, 100 calls, load 5.5): the kernel's
+  write per socket 65.1 %, Node's stream around it 9, the relay's code around it 12 (the queue's
+  turns 4.3 and its clock 0.9, the hub 3.7, the socket 3.3), the store 2.5, the sync's thread 1.8,
+  the collector 1.1. \`pnpm bench relay\` now takes
+  100 fan-out calls on each server, not 20: the last socket's p99 over 20 calls was their slowest.
 - **A PostgreSQL relay's webhook: its round trips.** Where a new call's webhook went on
   PostgreSQL (a driver outside the tree: one relay process, 300 new-call webhooks from 16 senders
   after 40 of warm-up, the relay's pg queries counted in it, the PostgreSQL server's processes'

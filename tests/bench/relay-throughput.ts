@@ -12,6 +12,7 @@ import { generateToken, hashToken, randomId } from '../../relay-server/src/auth/
 import { openStore } from '../../relay-server/src/store/open.ts';
 import { freshDatabase } from '../../relay-server/src/testing-postgres.ts';
 import { api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
+import { benchHeapSettled } from './bench-heap.ts';
 import { BenchSocket } from './bench-socket.ts';
 import { countJit, type JitCounts } from './jit-trace.ts';
 import { type CpuProfile, type FunctionSelfTime, monotonicUs, type ProfileWindow, type SelfTime, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
@@ -28,14 +29,18 @@ export interface ThroughputOptions {
   calls: number;
   /** Webhooks sent one at a time for the unloaded push latency. */
   unloadedCalls: number;
-  /** Incoming calls, one at a time, each routed to every fan-out agent. */
+  /**
+   * Incoming calls, one at a time, each routed to every fan-out agent. The full bench takes 100 on
+   * each server: the p99 of the last socket over 20 calls was their slowest, and the p99 per socket
+   * one or two slow calls' (issue 13).
+   */
   fanOutCalls: number;
   fanOutAgents: number;
   /** Agents registered (one of them connected) for the "flat in the number of agents" runs. */
   registeredAgents: number[];
 }
 
-export const FULL_THROUGHPUT_BENCH: ThroughputOptions = { rounds: 3, calls: 1000, unloadedCalls: 300, fanOutCalls: 20, fanOutAgents: 1000, registeredAgents: [1000, 10_000] };
+export const FULL_THROUGHPUT_BENCH: ThroughputOptions = { rounds: 3, calls: 1000, unloadedCalls: 300, fanOutCalls: 100, fanOutAgents: 1000, registeredAgents: [1000, 10_000] };
 export const QUICK_THROUGHPUT_BENCH: ThroughputOptions = { rounds: 1, calls: 500, unloadedCalls: 100, fanOutCalls: 5, fanOutAgents: 1000, registeredAgents: [1000, 10_000] };
 
 export const CONCURRENCY = 16;
@@ -194,7 +199,9 @@ export function readPhasesProfile(profile: PhasesProfile): CpuProfile {
  * calls to `agents` connected agents, then the one-sender push latency on the same relay; with
  * `profileDir`, the relay runs under `node --cpu-prof` and the self time by function of the
  * measured calls comes back too (the warm-ups' 2,000 webhooks, whose store work the whole run's
- * figures mixed in, left out). For iterating on the WebSocket hub (tests/bench/fan-out.ts).
+ * figures mixed in, left out). With `forwarder`, the same on the bare forwarder instead, measured
+ * by the same code as the relay (its CPU per call in `relayCpuMsPerCall`). For iterating on the
+ * WebSocket hub (tests/bench/fan-out.ts).
  */
 export async function benchFanOutAlone(options: {
   agents: number;
@@ -203,30 +210,42 @@ export async function benchFanOutAlone(options: {
   profileDir?: string;
   /** A PostgreSQL server (its admin URL): the relay's store is a fresh database on it, not a SQLite file. */
   postgresUrl?: string;
+  forwarder?: boolean;
 }): Promise<{ fanOut: FanOut; relayCpuMsPerCall: number; storeCpuMsPerCall?: number; unloadedPushMs: Percentiles; profile?: FunctionSelfTime[] }> {
+  if (options.forwarder) {
+    const target = await startForwarder(options.agents);
+    // It sends every webhook to every socket: warmed up before the fan-out's sockets connect, as in `socketFigures`.
+    return stopAfter(target, async () => {
+      await warmUp(target);
+      return fanOutAloneOn(target, options, { fromUs: 0, toUs: 0 }, false);
+    });
+  }
   const window: ProfileWindow = { fromUs: 0, toUs: 0 };
   const setup = { fanOutAgents: options.agents, ...(options.profileDir ? { cpuProfileDir: options.profileDir } : {}), ...(options.postgresUrl ? { postgresUrl: options.postgresUrl } : {}) };
-  const { figures, pid } = await withRelay(setup, async (target) => {
-    const sockets = await BenchSocket.connectMany(target.origin, target.tokens.fanOut);
-    try {
-      await warmUp(target);
-      await warmUpFanOut(target, sockets);
-      // The relay's CPU per call is what load on a shared machine changes least: the wall-clock figures wait for the CPU.
-      // On PostgreSQL the store's statements run in the server's sessions: their CPU beside it.
-      const storeBefore = target.databaseUrl && (await sessionsCpuMs(target.databaseUrl));
-      const cpuBefore = cpuMs(target.pid);
-      window.fromUs = monotonicUs();
-      const fanOutFigures = await fanOut(target, sockets, options.calls);
-      window.toUs = monotonicUs();
-      const relayCpuMsPerCall = Number(((cpuMs(target.pid) - cpuBefore) / options.calls).toFixed(1));
-      const storeCpu = storeBefore ? { storeCpuMsPerCall: Number((sessionsSpentMs(storeBefore, await sessionsCpuMs(target.databaseUrl!)) / options.calls).toFixed(1)) } : {};
-      return { figures: { fanOut: fanOutFigures, relayCpuMsPerCall, ...storeCpu, unloadedPushMs: await unloaded(target, options.unloadedCalls) }, pid: target.pid };
-    } finally {
-      for (const socket of sockets) socket.close();
-    }
-  });
+  const { figures, pid } = await withRelay(setup, async (target) => ({ figures: await fanOutAloneOn(target, options, window, true), pid: target.pid }));
   if (!options.profileDir) return figures;
   return { ...figures, profile: selfTimeByFunction(readRelayProfile(options.profileDir, pid), window, 30) };
+}
+
+/** `benchFanOutAlone` on a server already started (warmed up here after its sockets connect with `warmUpHere`): the measured calls between `window`'s ends. */
+async function fanOutAloneOn(target: Target, options: { calls: number; unloadedCalls: number }, window: ProfileWindow, warmUpHere: boolean): Promise<{ fanOut: FanOut; relayCpuMsPerCall: number; storeCpuMsPerCall?: number; unloadedPushMs: Percentiles }> {
+  const sockets = await BenchSocket.connectMany(target.origin, target.tokens.fanOut);
+  try {
+    if (warmUpHere) await warmUp(target);
+    await warmUpFanOut(target, sockets);
+    // The relay's CPU per call is what load on a shared machine changes least: the wall-clock figures wait for the CPU.
+    // On PostgreSQL the store's statements run in the server's sessions: their CPU beside it.
+    const storeBefore = target.databaseUrl && (await sessionsCpuMs(target.databaseUrl));
+    const cpuBefore = cpuMs(target.pid);
+    window.fromUs = monotonicUs();
+    const fanOutFigures = await fanOut(target, sockets, options.calls);
+    window.toUs = monotonicUs();
+    const relayCpuMsPerCall = Number(((cpuMs(target.pid) - cpuBefore) / options.calls).toFixed(1));
+    const storeCpu = storeBefore ? { storeCpuMsPerCall: Number((sessionsSpentMs(storeBefore, await sessionsCpuMs(target.databaseUrl!)) / options.calls).toFixed(1)) } : {};
+    return { fanOut: fanOutFigures, relayCpuMsPerCall, ...storeCpu, unloadedPushMs: await unloaded(target, options.unloadedCalls) };
+  } finally {
+    for (const socket of sockets) socket.close();
+  }
 }
 
 type WebhookCpuFigures = { newCalls: Throughput; updates: Throughput; unloadedPushMs?: Percentiles; /** With `jit`: the relay's whole run, start-up and warm-ups included. */ jit?: JitCounts };
@@ -495,13 +514,17 @@ async function warmUpFanOut(target: Target, sockets: BenchSocket[]): Promise<voi
   for (const index of takeCalls(target, FAN_OUT_WARM_UP)) await fanOutCall(target, sockets, index);
 }
 
-/** Incoming calls to the team number, one at a time, each waiting until every socket has it. */
+/**
+ * Incoming calls to the team number, one at a time, each waiting until every socket has it, the
+ * bench's own young generation emptied before each (`benchHeapSettled`).
+ */
 async function fanOut(target: Target, sockets: BenchSocket[], calls: number): Promise<FanOut> {
   const deliveryMs: number[] = [];
   const lastSocketMs: number[] = [];
   const firstSocketMs: number[] = [];
   const replyMs: number[] = [];
   for (const index of takeCalls(target, calls)) {
+    benchHeapSettled();
     const { latencies, roundTripMs } = await fanOutCall(target, sockets, index);
     deliveryMs.push(...latencies);
     lastSocketMs.push(Math.max(...latencies));
