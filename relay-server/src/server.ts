@@ -8,7 +8,7 @@ import { CrmBreaker } from './crm/crm-breaker.ts';
 import { lookUpHeldCallers } from './crm/identify-caller.ts';
 import { WEBHOOKS_FIRST_DEFAULTS, WebhooksFirst, type WebhooksFirstSettings } from './crm/webhooks-first.ts';
 import { CRM_DEFAULTS } from './crm/settings.ts';
-import { CrmConnectors, loadBundledCrmConnectors } from './crm/connectors.ts';
+import { BUNDLED_CRM_CONNECTORS_DIR, CrmConnectors, loadBundledCrmConnectors } from './crm/connectors.ts';
 import { type CrmEngine, crmEngine } from './crm/engine.ts';
 import { CrmOutboxWorker, OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';
 import type { RelayDeps } from './deps.ts';
@@ -72,7 +72,9 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const log = options.log ?? createLogger();
   const bundled = loadBundledConnectors(options.connectorsDir);
   const engine = options.crmEngine ?? crmEngine;
-  const crmConnectors = new CrmConnectors(engine, loadBundledCrmConnectors(engine, options.crmConnectorsDir));
+  // Production's engine runs in the CRM thread; one handed in (a test's scripted CRM) on this one.
+  const thread = options.crmEngine ? undefined : { bundledDir: options.crmConnectorsDir ?? BUNDLED_CRM_CONNECTORS_DIR };
+  const crmConnectors = new CrmConnectors(engine, loadBundledCrmConnectors(engine, options.crmConnectorsDir), { thread });
   const store = await openStore(options, { changePollMs: options.changePollMs });
   const plans = new PlanResolver(bundled, store);
   const metrics = new RelayMetrics();
@@ -154,10 +156,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         // Rows in flight land (or time out) before the store closes; a kill here is what `start` recovers from.
         void outbox
           .stop()
-          .then(() => {
-            crmConnectors.close();
-            return store.close();
-          })
+          .then(() => crmConnectors.close())
+          .then(() => store.close())
           .catch((error: unknown) => log.error('the store did not close cleanly', { error }))
           .then(() => {
             log.info('stopped');
