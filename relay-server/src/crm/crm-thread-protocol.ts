@@ -10,8 +10,6 @@ export interface CrmThreadData {
   /** Where bundled CRM connectors are read from, by id. */
   bundledDir: string;
   requestTimeoutMs: number;
-  /** Added to the thread's nice value (Linux, where it is per thread): its CPU goes to the webhooks first. 0: as the main thread. */
-  nice: number;
 }
 
 /** Where a session's connector comes from: a bundled one by id, or an instance's own XML (with the file name its diagnostics use). */

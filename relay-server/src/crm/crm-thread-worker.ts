@@ -1,5 +1,4 @@
-import { readFileSync, readlinkSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type CrmOutcome, type CrmSession, type Fetch, memoryTokenCache } from '@phone-connector/shared';
@@ -13,7 +12,6 @@ import { type CrmConnectorPlan, crmEngine } from './engine.ts';
  */
 const data = workerData as CrmThreadData;
 const port = parentPort!;
-lowerPriority(data.nice);
 
 const http = new CrmHttpClient(data.requestTimeoutMs);
 /** Bundled connectors by id, each loaded at its first session. */
@@ -98,17 +96,5 @@ async function run(session: CrmSession | undefined, operation: CrmThreadOperatio
   } catch (error) {
     // Sessions never throw (shared/src/crm/session.ts); a bug that did must not leave the main thread waiting.
     return { ok: false, error: `${operation} failed: ${(error as Error).message}`, retry: true };
-  }
-}
-
-/** Lowers this thread's scheduling priority by `nice` (Linux: nice is per thread, set by its id); silently nothing elsewhere. */
-function lowerPriority(nice: number): void {
-  if (nice === 0) return;
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    // The thread starts at the process's nice value (getPriority of its id reads it).
-    if (Number.isInteger(tid)) setPriority(tid, Math.min(19, getPriority(tid) + nice));
-  } catch {
-    // Not Linux, or not allowed: the thread runs at the process's priority.
   }
 }

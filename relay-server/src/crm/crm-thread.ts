@@ -6,9 +6,6 @@ import type { RatePacer } from './rate-pacer.ts';
 /** The CRM thread's entry: an .mjs that registers tsx's loader, then loads crm-thread-worker.ts. */
 const ENTRY = new URL('./crm-thread-worker.mjs', import.meta.url);
 
-/** How far below the main thread the CRM thread runs (nice, Linux): on a saturated machine the webhooks go first. */
-export const CRM_THREAD_NICE = 0;
-
 /** What the thread needs to open one instance version's session. */
 export interface CrmThreadSession {
   instanceUid: string;
@@ -55,7 +52,13 @@ export class CrmThread {
   /** A session run in the thread; `local` (the same connector and config, opened on this thread with no network) answers the synchronous parts. */
   session(spec: CrmThreadSession, local: CrmSession): { session: CrmSession; drop(): void } {
     const id = this.nextId++;
-    const call = <T>(operation: CrmThreadOperation, ...args: unknown[]) => this.call(id, spec, operation, args) as Promise<CrmOutcome<T>>;
+    let dropped = false;
+    const call = <T>(operation: CrmThreadOperation, ...args: unknown[]) => {
+      const answer = this.call(id, spec, operation, args) as Promise<CrmOutcome<T>>;
+      // A session of an instance's older version still asked (a write in flight when its setup was saved): opened again for it, dropped after.
+      if (dropped) void answer.then(() => this.drop(id));
+      return answer;
+    };
     const session: CrmSession = {
       name: local.name,
       canUpdate: local.canUpdate,
@@ -71,10 +74,15 @@ export class CrmThread {
     return {
       session,
       drop: () => {
-        const running = this.running;
-        if (running?.opened.delete(id)) running.worker.postMessage({ type: 'drop', session: id } satisfies ToCrmThread);
+        dropped = true;
+        this.drop(id);
       },
     };
+  }
+
+  private drop(session: number): void {
+    const running = this.running;
+    if (running?.opened.delete(session)) running.worker.postMessage({ type: 'drop', session } satisfies ToCrmThread);
   }
 
   /** Stops the thread (the relay is stopping): what it had in hand fails as retryable. */

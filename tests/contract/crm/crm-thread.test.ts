@@ -106,6 +106,15 @@ describe('CRM sessions run in the CRM thread', () => {
     }
   });
 
+  it("opens a saved instance's new version in the thread, and the older version's session (a write in flight) still answers", async () => {
+    const older = await session(instanceAt('v1', 'in_ann_saved'));
+    expect(await older.findContacts('+14155550144')).toMatchObject({ ok: true, value: [{ id: ids.ada }] });
+    const newer = await session(instanceAt('v2', 'in_ann_saved'));
+    expect(newer).not.toBe(older);
+    expect(await newer.findContacts('+14155550144')).toMatchObject({ ok: true, value: [{ id: ids.ada }] });
+    expect(await older.findContacts('+14155550144')).toMatchObject({ ok: true, value: [{ id: ids.ada }] });
+  });
+
   it('closes: the thread exits, and what a session asks afterwards is answered by a new one', async () => {
     const crm = await session();
     expect(await crm.dispositions()).toMatchObject({ ok: true });
