@@ -18,19 +18,20 @@ export type CrmSource = { connector: string } | { xml: string; file: string };
 /** The async operations of a `CrmSession`, which the thread runs. */
 export type CrmThreadOperation = 'findContacts' | 'findContactsOf' | 'logCall' | 'findCallLog' | 'updateCall' | 'dispositions';
 
+/** What the thread needs to open one instance version's session. */
+export interface CrmThreadSession {
+  /** The instance: the key its requests are paced under. */
+  instanceUid: string;
+  source: CrmSource;
+  config: Record<string, string | undefined>;
+  defaultCountry: string | undefined;
+  followUpTtlMs: number;
+  /** Whether the connector declares `<limits>`: each request then asks the main thread first (`acquire`). */
+  paced: boolean;
+}
+
 export type ToCrmThread =
-  | {
-      type: 'open';
-      session: number;
-      /** The instance: the key its requests are paced under. */
-      instanceUid: string;
-      source: CrmSource;
-      config: Record<string, string | undefined>;
-      defaultCountry: string | undefined;
-      followUpTtlMs: number;
-      /** Whether the connector declares `<limits>`: each request then asks the main thread first (`acquire`). */
-      paced: boolean;
-    }
+  | ({ type: 'open'; session: number } & CrmThreadSession)
   | { type: 'call'; id: number; session: number; operation: CrmThreadOperation; args: unknown[] }
   | { type: 'drop'; session: number }
   | { type: 'acquired'; id: number };

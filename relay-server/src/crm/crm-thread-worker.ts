@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type CrmOutcome, type CrmSession, type Fetch, memoryTokenCache } from '@phone-connector/shared';
 import { CrmHttpClient } from './crm-http.ts';
-import type { CrmThreadData, CrmThreadOperation, FromCrmThread, ToCrmThread } from './crm-thread-protocol.ts';
+import type { CrmSource, CrmThreadData, CrmThreadOperation, FromCrmThread, ToCrmThread } from './crm-thread-protocol.ts';
 import { type CrmConnectorPlan, crmEngine } from './engine.ts';
 
 /**
@@ -69,7 +69,6 @@ function planOf(source: CrmSource): CrmConnectorPlan | undefined {
   }
   return bundled.get(source.connector);
 }
-type CrmSource = Extract<ToCrmThread, { type: 'open' }>['source'];
 
 /** The network of an instance whose connector declares `<limits>`: each request waits for the main thread's pacer (rate-pacer.ts), and tells it when it ended. */
 function paced(instanceUid: string): Fetch {

@@ -1,20 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import type { CrmOutcome, CrmSession } from '@phone-connector/shared';
-import type { CrmSource, CrmThreadData, CrmThreadOperation, FromCrmThread, ToCrmThread } from './crm-thread-protocol.ts';
+import type { CrmThreadData, CrmThreadOperation, CrmThreadSession, FromCrmThread, ToCrmThread } from './crm-thread-protocol.ts';
 import type { RatePacer } from './rate-pacer.ts';
 
 /** The CRM thread's entry: an .mjs that registers tsx's loader, then loads crm-thread-worker.ts. */
 const ENTRY = new URL('./crm-thread-worker.mjs', import.meta.url);
-
-/** What the thread needs to open one instance version's session. */
-export interface CrmThreadSession {
-  instanceUid: string;
-  source: CrmSource;
-  config: Record<string, string | undefined>;
-  defaultCountry: string | undefined;
-  followUpTtlMs: number;
-  paced: boolean;
-}
 
 /** The one running thread, and what the main thread has asked of it that it has not answered. */
 interface Running {
