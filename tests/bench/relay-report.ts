@@ -616,22 +616,25 @@ them, one starts per webhook answered, the pace at which calls bring them. The C
 thread, docs/relay.md, "Where CRM work runs"): the engine, the logins and the CRM's HTTP left the
 thread that answers webhooks; the store's side of CRM work, the turns and the pacing of \`<limits>\`
 stayed. Measured against the tree before, alternately, \`crm-load.ts --calls 300 --warm-up 1000\`
-(Vtiger), 4 pairs at load 3.5 to 7.4 (other benches running on the machine): the relay's main
-thread per call with the CRM 2.10 / 2.33 / 1.53 / 2.20 ms before, 1.37 / 1.63 / 1.57 / 2.37 after
-(1.70 / 1.57 / 1.67 / 1.70 in 4 more runs alternated with them), the CRM's part of it (against the
-same run without a CRM) 1.57 / 1.70 / 0.90 / 1.47 ms before, 0.90 / 0.83 / 0.90 / 1.40 after; the
-relay's CPU per call, all threads, rose: 3.13 / 3.33 / 2.33 / 3.40 ms before, 3.23 / 3.70 / 3.77 /
-5.20 after (messages both ways, a second event loop, the engine loaded in both threads). Under
-the profiler (\`--phases --profile\`, 1,000 new calls, 2 pairs at load 6 to 10), the main thread's
-time per new-call webhook under CRM functions was 268 / 92 µs before (48 / 29 of it the engine's
-and crm-http.ts's), 122 / 49 after (none of it theirs). Throughput did not show a gain: new calls
-per second with the CRM against without (\`--phases --calls 1000\`), 3 pairs at load 6 to 8.5,
-× 0.61 / 1.02 / 0.89 before and × 0.42 / 1.54 / 0.51 after: at that load rounds differ more than
-the change, most CRM steps wait their turn past the burst anyway, the webhooks' own CRM work (the
-cached contact, the log row queued in the transaction, the steps' commits) stays on the main
-thread, and the CRM thread takes its CPU from the same 2 cores. A lower priority for the CRM
-thread (nice 10, per thread on Linux) showed no gain either (webhooks per second with the CRM
-771 / 532 / 536 / 429 at nice 10 against 455 / 725 / 873 / 448 at nice 0, alternated): left out. Figures move much between rounds on such a machine: read the ratios of the same
+(Vtiger), 8 pairs at load 2.7 to 7.4 (other benches running on the machine): the relay's main
+thread per call with the CRM 2.10 / 2.33 / 1.53 / 2.20 / 1.80 / 2.37 / 2.47 / 2.27 ms before,
+1.37 / 1.63 / 1.57 / 2.37 / 1.40 / 1.43 / 1.70 / 2.17 after, lower in 6 pairs of 8; the relay's CPU
+per call, all threads, did not fall: 3.13 / 3.33 / 2.33 / 3.40 / 2.77 / 3.60 / 3.97 / 3.47 ms
+before, 3.23 / 3.70 / 3.77 / 5.20 / 3.17 / 3.33 / 3.87 / 4.70 after (messages both ways, a second
+event loop, the engine loaded in both threads). The throughput bench's CRM row (\`--phases --calls
+1000\`), 6 pairs at load 4.9 to 8.5: the main thread running per new-call webhook with the CRM
+0.57 / 0.44 / 0.58 / 0.43 / 0.57 / 0.74 ms before, 0.42 / 0.27 / 0.48 / 0.37 / 0.51 / 0.49 after,
+lower in every pair; under the profiler (\`--phases --profile\`, 2 pairs at load 6 to 10), the
+main thread's time per new-call webhook under CRM functions 268 / 92 µs before (48 / 29 of it
+the engine's and crm-http.ts's), 122 / 49 after (none of it theirs). Throughput did not show a
+gain: new calls per second with the CRM against without, in the same 6 pairs, × 0.61 / 1.02 /
+0.89 / 2.91 / 0.50 / 0.69 before and × 0.42 / 1.54 / 0.51 / 1.07 / 0.40 / 0.81 after: at that
+load rounds differ more than the change, most CRM steps wait their turn past the burst anyway
+(483 to 999 of 1,000 in those runs), the webhooks' own CRM work (the cached contact, the log row
+queued in the transaction, the steps' commits) stays on the main thread, and the CRM thread takes
+its CPU from the same 2 cores. A lower priority for the CRM thread (nice 10, per thread on
+Linux) showed no gain either (webhooks per second with the CRM 771 / 532 / 536 / 429 at nice 10
+against 455 / 725 / 873 / 448 at nice 0, alternated): left out. Figures move much between rounds on such a machine: read the ratios of the same
 round, not one run.
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
