@@ -73,7 +73,12 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const bundled = loadBundledConnectors(options.connectorsDir);
   const engine = options.crmEngine ?? crmEngine;
   // Production's engine runs in the CRM thread; one handed in (a test's scripted CRM) on this one.
-  const thread = options.crmEngine ? undefined : { bundledDir: options.crmConnectorsDir ?? BUNDLED_CRM_CONNECTORS_DIR };
+  const thread = options.crmEngine
+    ? undefined
+    : {
+        bundledDir: options.crmConnectorsDir ?? BUNDLED_CRM_CONNECTORS_DIR,
+        onStop: (code: number) => log.error('the CRM thread stopped: what it had in hand is retried, and the next CRM call starts another', { code }),
+      };
   const crmConnectors = new CrmConnectors(engine, loadBundledCrmConnectors(engine, options.crmConnectorsDir), { thread });
   const store = await openStore(options, { changePollMs: options.changePollMs });
   const plans = new PlanResolver(bundled, store);
@@ -116,6 +121,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   metrics.crmLookupBacklog = () => deps.crm.lookup.backlog();
   metrics.crmTurns = () => turns.counts;
   metrics.crmCircuits = () => ({ ...breaker.counts, open: breaker.openInstances().length });
+  metrics.crmThreadRestarts = () => crmConnectors.thread?.restarts ?? 0;
   breaker.onChange((instanceUid, open) => {
     if (!open) void lookUpHeldCallers(deps, instanceUid).catch((error: unknown) => deps.log.error('held caller lookups could not be run again', { instance: instanceUid, error }));
   });

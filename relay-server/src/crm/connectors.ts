@@ -5,7 +5,7 @@ import { type CrmSession, type Fetch, formatDiagnostic, memoryTokenCache } from 
 import type { Instance } from '../store/index.ts';
 import { LOOKUP_DEFAULTS } from './caller-lookup.ts';
 import { CrmHttpClient } from './crm-http.ts';
-import { CrmThread } from './crm-thread.ts';
+import { CrmThread, type CrmThreadHooks } from './crm-thread.ts';
 import { RatePacer } from './rate-pacer.ts';
 import { type CrmConnectorPlan, type CrmEngine, type TokenCache } from './engine.ts';
 
@@ -39,7 +39,7 @@ export interface CrmConnectorsOptions {
    * connectors from `bundledDir` there: what production relays do. Without it, sessions run on
    * the calling thread with `engine` (tests hand in a scripted one).
    */
-  thread?: { bundledDir: string };
+  thread?: { bundledDir: string } & Pick<CrmThreadHooks, 'onStop'>;
 }
 
 /**
@@ -65,7 +65,7 @@ export class CrmConnectors {
     const requestTimeoutMs = options.requestTimeoutMs ?? CRM_REQUEST_TIMEOUT_MS;
     this.http = new CrmHttpClient(requestTimeoutMs);
     this.pacer = new RatePacer(options.now ?? Date.now);
-    this.thread = options.thread && new CrmThread({ bundledDir: options.thread.bundledDir, requestTimeoutMs }, this.pacer);
+    this.thread = options.thread && new CrmThread({ bundledDir: options.thread.bundledDir, requestTimeoutMs }, this.pacer, { onStop: options.thread.onStop });
   }
 
   planFor(instance: Instance): CrmConnectorPlan | undefined {

@@ -15,6 +15,15 @@ interface Running {
   acquired: Map<number, () => void>;
   /** Sessions opened in this thread. */
   opened: Set<number>;
+  /** Stopped by `close`, not by a crash. */
+  closing: boolean;
+}
+
+export interface CrmThreadHooks {
+  /** Told when the thread stops other than by `close` (a crash), with its exit code. */
+  onStop?: (code: number) => void;
+  /** The thread's entry (tests hand in one that crashes). */
+  entry?: URL;
 }
 
 /**
@@ -37,6 +46,7 @@ export class CrmThread {
   constructor(
     private readonly data: CrmThreadData,
     private readonly pacer: RatePacer,
+    private readonly hooks: CrmThreadHooks = {},
   ) {}
 
   /** A session run in the thread; `local` (the same connector and config, opened on this thread with no network) answers the synchronous parts. */
@@ -79,6 +89,7 @@ export class CrmThread {
   async close(): Promise<void> {
     const running = this.running;
     if (!running) return;
+    running.closing = true;
     await running.worker.terminate();
   }
 
@@ -100,8 +111,8 @@ export class CrmThread {
   private thread(): Running {
     if (this.running) return this.running;
     if (this.stops > 0) this.restarts++;
-    const worker = new Worker(ENTRY, { workerData: this.data });
-    const running: Running = { worker, pending: new Map(), acquired: new Map(), opened: new Set() };
+    const worker = new Worker(this.hooks.entry ?? ENTRY, { workerData: this.data });
+    const running: Running = { worker, pending: new Map(), acquired: new Map(), opened: new Set(), closing: false };
     this.running = running;
     worker.unref();
     worker.on('message', (message: FromCrmThread) => this.heard(running, message));
@@ -115,6 +126,7 @@ export class CrmThread {
       const outcome: CrmOutcome<unknown> = { ok: false, error: `the CRM thread stopped (exit code ${code})`, retry: true };
       for (const resolve of running.pending.values()) resolve(outcome);
       running.pending.clear();
+      if (!running.closing) this.hooks.onStop?.(code);
     });
     return running;
   }

@@ -6,7 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_CRM_CONNECTORS_DIR, CrmConnectors, loadBundledCrmConnectors } from '../../../relay-server/src/crm/connectors.ts';
+import { CrmThread } from '../../../relay-server/src/crm/crm-thread.ts';
 import { crmEngine } from '../../../relay-server/src/crm/engine.ts';
+import { RatePacer } from '../../../relay-server/src/crm/rate-pacer.ts';
+import { RelayMetrics } from '../../../relay-server/src/metrics.ts';
 import type { Instance } from '../../../relay-server/src/store/index.ts';
 import { HubSpotSimulator } from '../../simulators/crm/hubspot.ts';
 import { finishedCall, openBundledCrm } from './bundled-crm.ts';
@@ -15,7 +18,7 @@ let hubspot: HubSpotSimulator;
 let connectors: CrmConnectors;
 let ids: Record<'jane' | 'ada', string>;
 
-function instanceAt(updatedAt: string, uid = 'in_ann_main'): Instance {
+function instanceAt(updatedAt: string, uid = 'in_ann_main', config: Record<string, string> = hubspot.config): Instance {
   return {
     uid,
     agentId: 'ann',
@@ -23,7 +26,7 @@ function instanceAt(updatedAt: string, uid = 'in_ann_main'): Instance {
     connector: 'twilio',
     config: {},
     secret: 'secret',
-    crm: { connector: 'hubspot', xml: null, config: hubspot.config },
+    crm: { connector: 'hubspot', xml: null, config },
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt,
   };
@@ -67,24 +70,30 @@ describe('CRM sessions run in the CRM thread', () => {
   });
 
   it("keeps a connector's <limits> through the main thread's pacer: a burst over HubSpot's 4 searches a second is paced, none refused", async () => {
-    hubspot.enforceRateLimits();
-    const crm = await session(instanceAt('v1', 'in_ann_burst'));
-    const searches = hubspot.requests.length;
-    const release = hubspot.holdSearches();
+    // A HubSpot of its own: it counts a token's requests, and keeps counting them for the tests after.
+    const limited = await HubSpotSimulator.start();
     try {
-      const first = Array.from({ length: 4 }, () => crm.findContacts('+14155550100'));
-      await expect.poll(() => hubspot.requests.slice(searches).filter((request) => request.status === 0).length, { timeout: 30_000 }).toBe(4);
-      // The pacer on this thread counts the thread's requests in flight: a fifth search waits for the window.
-      expect(connectors.pacer.readyIn('in_ann_burst', 'find_contact')).toBeGreaterThan(0);
-      const then = Array.from({ length: 2 }, () => crm.findContacts('+14155550100'));
-      release();
-      const outcomes = await Promise.all([...first, ...then]);
-      expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+      limited.seed([{ firstName: 'Jane', lastName: 'Doe', phones: ['+1 415-555-0100'] }]);
+      limited.enforceRateLimits();
+      const crm = await session(instanceAt('v1', 'in_ann_burst', limited.config));
+      const searches = limited.requests.length;
+      const release = limited.holdSearches();
+      try {
+        const first = Array.from({ length: 4 }, () => crm.findContacts('+14155550100'));
+        await expect.poll(() => limited.requests.slice(searches).filter((request) => request.status === 0).length, { timeout: 30_000 }).toBe(4);
+        // The pacer on this thread counts the thread's requests in flight: a fifth search waits for the window.
+        expect(connectors.pacer.readyIn('in_ann_burst', 'find_contact')).toBeGreaterThan(0);
+        const then = Array.from({ length: 2 }, () => crm.findContacts('+14155550100'));
+        release();
+        const outcomes = await Promise.all([...first, ...then]);
+        expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+      } finally {
+        release();
+      }
+      expect(limited.requests.slice(searches).map((request) => request.status)).toEqual([200, 200, 200, 200, 200, 200]);
     } finally {
-      release();
+      await limited.close();
     }
-    const sent = hubspot.requests.slice(searches);
-    expect(sent.map((request) => request.status)).toEqual([200, 200, 200, 200, 200, 200]);
   });
 
   it('fails a request in flight as retryable when the thread stops, never hangs, and starts a new thread at the next call', async () => {
@@ -113,6 +122,28 @@ describe('CRM sessions run in the CRM thread', () => {
     expect(newer).not.toBe(older);
     expect(await newer.findContacts('+14155550144')).toMatchObject({ ok: true, value: [{ id: ids.ada }] });
     expect(await older.findContacts('+14155550144')).toMatchObject({ ok: true, value: [{ id: ids.ada }] });
+  });
+
+  it('a thread that crashes mid-call: the call fails as retryable, the crash is told (not a close), and the next call runs in a new thread, counted', async () => {
+    // A thread that opens sessions, then dies (exit code 3) at its first call, as a crash would.
+    const crashing = new URL(`data:text/javascript,${encodeURIComponent("import { parentPort } from 'node:worker_threads'; parentPort.on('message', (m) => { if (m.type === 'call') process.exit(3); });")}`);
+    const stops: number[] = [];
+    const thread = new CrmThread({ bundledDir: BUNDLED_CRM_CONNECTORS_DIR, requestTimeoutMs: 10_000 }, new RatePacer(Date.now), { onStop: (code) => stops.push(code), entry: crashing });
+    const metrics = new RelayMetrics();
+    metrics.crmThreadRestarts = () => thread.restarts;
+    const here = openBundledCrm('hubspot', hubspot.config);
+    const spec = { instanceUid: 'in_ann_crashing', source: { connector: 'hubspot' }, config: hubspot.config, defaultCountry: 'US', followUpTtlMs: 0, paced: false };
+    const { session: crm } = thread.session(spec, here);
+    try {
+      expect(await crm.findContacts('+14155550100')).toEqual({ ok: false, error: 'the CRM thread stopped (exit code 3)', retry: true });
+      expect(stops).toEqual([3]);
+      expect(await crm.dispositions()).toMatchObject({ ok: false, retry: true });
+      expect(stops).toEqual([3, 3]);
+      expect(await metrics.render()).toMatch(/^relay_crm_thread_restarts_total 1$/m);
+    } finally {
+      await thread.close();
+    }
+    expect(stops).toEqual([3, 3]);
   });
 
   it('closes: the thread exits, and what a session asks afterwards is answered by a new one', async () => {
