@@ -228,6 +228,7 @@ describe('lookup bounds', () => {
   });
 
   it("holds the lookups while the CRM's rate is used up, then sends them together in one search (issue 10)", async () => {
+    relay.holdAsInProduction();
     relay.crm.lookupBatch = 10;
     const numbers = Array.from({ length: 5 }, (_, i) => `+141555503${String(i).padStart(2, '0')}`);
     for (const number of numbers) relay.crm.contacts.set(number, [{ ...GRACE, id: `12x${number.slice(-2)}` }]);

@@ -168,11 +168,11 @@ function memoryPlaces() {
     async takeCrmRatePlace(ask: CrmRateAsk): Promise<CrmRateAnswer> {
       const waits = rateWaits(rows, ask);
       if (waits.now > 0) return { place: null, readyIn: waits.now };
-      rows.push({ id: rows.length + 1, relay: ask.relay, operation: ask.operation, endedAt: ask.now });
+      rows.push({ id: rows.length + 1, relay: ask.relay, operation: ask.operation, endedAt: ask.runsUntil });
       return { place: rows.length, readyIn: waits.next };
     },
-    async markCrmRatePlaces(ids: readonly number[], at: number): Promise<void> {
-      for (const row of rows) if (ids.includes(row.id)) row.endedAt = Math.max(row.endedAt, at);
+    async markCrmRatePlaces(ids: readonly number[], at: number, ended = false): Promise<void> {
+      for (const row of rows) if (ids.includes(row.id)) row.endedAt = ended ? at : Math.max(row.endedAt, at);
     },
   };
 }

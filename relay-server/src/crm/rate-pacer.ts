@@ -140,18 +140,21 @@ export class RatePacer {
 
   /**
    * The request's place in the account's shared windows, waited for while another relay's requests
-   * fill them; gives what says it ended. While it runs its relay says so every half window, so a
-   * relay killed mid-request frees its place one window after it last did.
+   * fill them; gives what says it ended. The place counts as running until its first renewal is due
+   * (the request reaches the CRM after the place is taken: later still when the CRM thread sends it),
+   * and while it runs its relay says so every half window, so a relay killed mid-request frees its
+   * place one window after its last renewal was due, never before the CRM frees it.
    */
   private async takeShared(shared: NonNullable<RatePacer['shared']>, account: string, operation: string | undefined): Promise<((at: number) => void) | undefined> {
     const limits = this.windows.get(account)!.map((window) => window.limit);
     const windows = limits.filter((limit) => windowCounts(limit, operation));
     const longest = Math.max(...limits.map((limit) => limit.perMs));
+    const renewEvery = Math.min(...windows.map((window) => window.perMs)) / 2;
     for (;;) {
       const now = this.now();
       let answer: CrmRateAnswer;
       try {
-        answer = await shared.places.takeCrmRatePlace({ account, operation: operation ?? null, windows, relay: shared.relay, now, forgetBefore: now - longest });
+        answer = await shared.places.takeCrmRatePlace({ account, operation: operation ?? null, windows, relay: shared.relay, now, runsUntil: now + renewEvery, forgetBefore: now - longest });
       } catch (error) {
         shared.failed(error);
         return undefined;
@@ -162,12 +165,12 @@ export class RatePacer {
         continue;
       }
       const place = [answer.place];
-      const mark = (at: number) => void shared.places.markCrmRatePlaces(place, at).catch(shared.failed);
-      const running = setInterval(() => mark(this.now()), Math.min(...windows.map((window) => window.perMs)) / 2);
+      const mark = (at: number, ended = false) => void shared.places.markCrmRatePlaces(place, at, ended).catch(shared.failed);
+      const running = setInterval(() => mark(this.now()), renewEvery);
       running.unref();
       return (at) => {
         clearInterval(running);
-        mark(at);
+        mark(at, true);
       };
     }
   }

@@ -548,13 +548,14 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
       const SEARCH: CrmRateWindow = { requests: 4, perMs: 1000, operations: ['find_contact'] };
       const ALL: CrmRateWindow = { requests: 6, perMs: 10_000 };
       /** A place for a request of `operation` on account `acct` at `now` (ms), in the windows that count it, as a relay's pacer asks. */
-      const ask = (now: number, operation: string | null = 'find_contact', acct = 'acct-1', on: RelayStore = store) =>
+      const ask = (now: number, operation: string | null = 'find_contact', acct = 'acct-1', on: RelayStore = store, runsUntil = now) =>
         on.takeCrmRatePlace({
           account: acct,
           operation,
           windows: [SEARCH, ALL].filter((w) => windowCounts(w, operation)),
           relay: 'relay_test',
           now,
+          runsUntil,
           forgetBefore: now - ALL.perMs,
         });
 
@@ -585,6 +586,19 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         expect(await ask(2_000_000, 'log_call')).toEqual({ place: null, readyIn: 10_000 });
         // Another account (another token) has its own windows.
         expect((await ask(2_000_000, 'find_contact', 'acct-2')).place).not.toBeNull();
+      });
+
+      it('counts a place as running until `runsUntil` (its first renewal), unless its request ended before: then from that end', async () => {
+        // Taken at 4_000_000, due to be renewed at 4_000_500, its relay killed before: it counts until 4_001_500.
+        expect((await ask(4_000_000, 'find_contact', 'acct-3', store, 4_000_500)).place).not.toBeNull();
+        for (let i = 0; i < 3; i++) expect((await ask(4_001_000, 'find_contact', 'acct-3')).place).not.toBeNull();
+        expect(await ask(4_001_000, 'find_contact', 'acct-3')).toEqual({ place: null, readyIn: 500 });
+        // Another, answered at 5_000_100 before its renewal was due (5_000_500): it counts until 5_001_100.
+        const answered = await ask(5_000_000, 'find_contact', 'acct-4', store, 5_000_500);
+        await store.markCrmRatePlaces([answered.place!], 5_000_100, true);
+        for (let i = 0; i < 3; i++) expect((await ask(5_001_000, 'find_contact', 'acct-4')).place).not.toBeNull();
+        expect(await ask(5_001_000, 'find_contact', 'acct-4')).toEqual({ place: null, readyIn: 100 });
+        expect((await ask(5_001_100, 'find_contact', 'acct-4')).place).not.toBeNull();
       });
 
       it('frees the place of a relay that stopped saying its request runs (killed) one window after it last did', async () => {

@@ -257,6 +257,12 @@ export interface CrmRateAsk {
   relay: string;
   /** Milliseconds since the epoch, by the asking relay's clock. */
   now: number;
+  /**
+   * Until when the place taken counts as running (its first renewal is due then, `markCrmRatePlaces`):
+   * the request reaches the CRM after `now`, later still when another thread sends it, and the CRM
+   * counts it from then; a relay killed before it renewed must not free the place before the CRM does.
+   */
+  runsUntil: number;
   /** The account's places that ended at or before this count in none of its windows any more: they are deleted. */
   forgetBefore: number;
 }
@@ -279,8 +285,12 @@ export interface CrmRatePlaces {
    * together never count more than `requests` in a window.
    */
   takeCrmRatePlace(ask: CrmRateAsk): Promise<CrmRateAnswer>;
-  /** The places' requests still ran, or ended, at `at`: each counts until `at + perMs` at least (a later mark never moves an end back). */
-  markCrmRatePlaces(places: readonly number[], at: number): Promise<void>;
+  /**
+   * The places' requests still ran at `at`: each counts until `at + perMs` at least (a later mark
+   * never moves an end back). `ended`: they ended at `at`, which is then their end, before the
+   * `runsUntil` they were taken with too (the CRM had them by then).
+   */
+  markCrmRatePlaces(places: readonly number[], at: number, ended?: boolean): Promise<void>;
 }
 
 /**

@@ -429,13 +429,13 @@ export class PostgresTables implements StoreTables {
       ask.account,
       ask.operation,
       ask.relay,
-      ask.now,
+      ask.runsUntil,
     ]);
     return { place: row!.id, readyIn: waits.next };
   }
 
-  async markCrmRatePlaces(places: readonly number[], at: number): Promise<void> {
-    await this.#write('UPDATE crm_rate_places SET ended_at = GREATEST(ended_at, $2) WHERE id = ANY($1::bigint[])', [places, at]);
+  async markCrmRatePlaces(places: readonly number[], at: number, ended = false): Promise<void> {
+    await this.#write('UPDATE crm_rate_places SET ended_at = CASE WHEN $3 THEN $2 ELSE GREATEST(ended_at, $2) END WHERE id = ANY($1::bigint[])', [places, at, ended]);
   }
 
   async appendEvents(entries: readonly EventEntry[], call: Call, at: string): Promise<AgentEvent[]> {

@@ -202,6 +202,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
       ratePlaces: db.prepare<[string], { operation: string | null; endedAt: number }>('SELECT operation, ended_at AS endedAt FROM crm_rate_places WHERE account = ?'),
       takeRatePlace: db.prepare<[string, string | null, string, number]>('INSERT INTO crm_rate_places (account, operation, relay, ended_at) VALUES (?, ?, ?, ?)'),
       markRatePlaces: db.prepare<[number, string]>('UPDATE crm_rate_places SET ended_at = MAX(ended_at, ?) WHERE id IN (SELECT value FROM json_each(?))'),
+      endRatePlaces: db.prepare<[number, string]>('UPDATE crm_rate_places SET ended_at = ? WHERE id IN (SELECT value FROM json_each(?))'),
       callAgents: db.prepare<[number], { agent_id: string }>(
         `SELECT a.id AS agent_id FROM call_agents ca JOIN agents a ON a.short_id = ca.agent_short_id WHERE ca.call_id = ? ORDER BY a.id`,
       ),
@@ -494,12 +495,12 @@ export class SqliteTables implements Synchronous<StoreTables> {
     this.statements.forgetRatePlaces.run(ask.account, ask.forgetBefore);
     const waits = rateWaits(this.statements.ratePlaces.all(ask.account), ask);
     if (waits.now > 0) return { place: null, readyIn: waits.now };
-    const place = Number(this.statements.takeRatePlace.run(ask.account, ask.operation, ask.relay, ask.now).lastInsertRowid);
+    const place = Number(this.statements.takeRatePlace.run(ask.account, ask.operation, ask.relay, ask.runsUntil).lastInsertRowid);
     return { place, readyIn: waits.next };
   }
 
-  markCrmRatePlaces(places: readonly number[], at: number): void {
-    this.statements.markRatePlaces.run(at, JSON.stringify(places));
+  markCrmRatePlaces(places: readonly number[], at: number, ended = false): void {
+    (ended ? this.statements.endRatePlaces : this.statements.markRatePlaces).run(at, JSON.stringify(places));
   }
 
   /**
