@@ -98,8 +98,6 @@ export class RelayMetrics {
   crmCircuits: () => { open: number; opened: number; closed: number } = () => ({ open: 0, opened: 0, closed: 0 });
   /** Read at render time, from the caller lookups: those not answered yet and the age of the oldest. */
   crmLookupBacklog: () => { depth: number; oldestSeconds: number } = () => ({ depth: 0, oldestSeconds: 0 });
-  /** Read at render time: CRM threads started again after one crashed (crm/crm-thread.ts). */
-  crmThreadRestarts: () => number = () => 0;
 
   crmRequest(operation: 'find_contact' | 'log_call' | 'find_call_log' | 'update_call' | 'dispositions', outcome: CrmOutcome<unknown>): void {
     this.crmRequests.inc({ operation, outcome: outcome.ok ? 'ok' : outcome.retry ? 'retry' : 'failed' });
@@ -167,9 +165,6 @@ export class RelayMetrics {
       '# TYPE relay_crm_circuit_changes_total counter',
       `relay_crm_circuit_changes_total{to="open"} ${circuits.opened}`,
       `relay_crm_circuit_changes_total{to="closed"} ${circuits.closed}`,
-      '# HELP relay_crm_thread_restarts_total CRM threads started again after the one running CRM sessions stopped (a crash: what it had in hand was retried).',
-      '# TYPE relay_crm_thread_restarts_total counter',
-      `relay_crm_thread_restarts_total ${this.crmThreadRestarts()}`,
       '',
     ].join('\n');
   }

@@ -9,7 +9,7 @@ import { CrmBreaker } from './crm/crm-breaker.ts';
 import { lookUpHeldCallers } from './crm/identify-caller.ts';
 import { WEBHOOKS_FIRST_DEFAULTS, WebhooksFirst, type WebhooksFirstSettings } from './crm/webhooks-first.ts';
 import { CRM_DEFAULTS } from './crm/settings.ts';
-import { BUNDLED_CRM_CONNECTORS_DIR, CrmConnectors, loadBundledCrmConnectors } from './crm/connectors.ts';
+import { CrmConnectors, loadBundledCrmConnectors } from './crm/connectors.ts';
 import { type CrmEngine, crmEngine } from './crm/engine.ts';
 import { CrmOutboxWorker, OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';
 import type { RelayDeps } from './deps.ts';
@@ -73,14 +73,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const log = options.log ?? createLogger();
   const bundled = loadBundledConnectors(options.connectorsDir);
   const engine = options.crmEngine ?? crmEngine;
-  // Production's engine runs in the CRM thread; one handed in (a test's scripted CRM) on this one.
-  const thread = options.crmEngine
-    ? undefined
-    : {
-        bundledDir: options.crmConnectorsDir ?? BUNDLED_CRM_CONNECTORS_DIR,
-        onStop: (code: number) => log.error('the CRM thread stopped: what it had in hand is retried, and the next CRM call starts another', { code }),
-      };
-  const crmConnectors = new CrmConnectors(engine, loadBundledCrmConnectors(engine, options.crmConnectorsDir), { thread });
+  const crmConnectors = new CrmConnectors(engine, loadBundledCrmConnectors(engine, options.crmConnectorsDir));
   const store = await openStore(options, { changePollMs: options.changePollMs });
   // Relays sharing the database keep to each CRM account's limits together (issue 10); alone on it, the windows in memory are exact.
   if (store.shared) crmConnectors.pacer.share(store, randomId('relay_'), (error) => log.warn('CRM rate places could not be read or written: paced by this relay alone', { error }));
@@ -124,7 +117,6 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   metrics.crmLookupBacklog = () => deps.crm.lookup.backlog();
   metrics.crmTurns = () => turns.counts;
   metrics.crmCircuits = () => ({ ...breaker.counts, open: breaker.openInstances().length });
-  metrics.crmThreadRestarts = () => crmConnectors.thread?.restarts ?? 0;
   breaker.onChange((instanceUid, open) => {
     if (!open) void lookUpHeldCallers(deps, instanceUid).catch((error: unknown) => deps.log.error('held caller lookups could not be run again', { instance: instanceUid, error }));
   });
@@ -165,8 +157,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         // Rows in flight land (or time out) before the store closes; a kill here is what `start` recovers from.
         void outbox
           .stop()
-          .then(() => crmConnectors.close())
-          .then(() => store.close())
+          .then(() => {
+            crmConnectors.close();
+            return store.close();
+          })
           .catch((error: unknown) => log.error('the store did not close cleanly', { error }))
           .then(() => {
             log.info('stopped');

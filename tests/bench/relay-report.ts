@@ -612,29 +612,9 @@ the floor let through. The contact then comes in an \`updated\` event and the lo
 first event p50 17.2 / 17.2 / 17.4 ms before and 20.0 / 15.9 / 17.8 ms after, log p50 25.9 / 23.7 /
 23.9 ms before and 29.0 / 23.1 / 25.2 ms after, the contact on the first event 100 % and no step
 rationed in every run. The waiting steps are bounded: past 4,096 of
-them, one starts per webhook answered, the pace at which calls bring them. The CRM's sessions now run in a worker thread of the relay (the CRM
-thread, docs/relay.md, "Where CRM work runs"): the engine, the logins and the CRM's HTTP left the
-thread that answers webhooks; the store's side of CRM work, the turns and the pacing of \`<limits>\`
-stayed. Measured against the tree before, alternately, \`crm-load.ts --calls 300 --warm-up 1000\`
-(Vtiger), 8 pairs at load 2.7 to 7.4 (other benches running on the machine): the relay's main
-thread per call with the CRM 2.10 / 2.33 / 1.53 / 2.20 / 1.80 / 2.37 / 2.47 / 2.27 ms before,
-1.37 / 1.63 / 1.57 / 2.37 / 1.40 / 1.43 / 1.70 / 2.17 after, lower in 6 pairs of 8; the relay's CPU
-per call, all threads, did not fall: 3.13 / 3.33 / 2.33 / 3.40 / 2.77 / 3.60 / 3.97 / 3.47 ms
-before, 3.23 / 3.70 / 3.77 / 5.20 / 3.17 / 3.33 / 3.87 / 4.70 after (messages both ways, a second
-event loop, the engine loaded in both threads). The throughput bench's CRM row (\`--phases --calls
-1000\`), 6 pairs at load 4.9 to 8.5: the main thread running per new-call webhook with the CRM
-0.57 / 0.44 / 0.58 / 0.43 / 0.57 / 0.74 ms before, 0.42 / 0.27 / 0.48 / 0.37 / 0.51 / 0.49 after,
-lower in every pair; under the profiler (\`--phases --profile\`, 2 pairs at load 6 to 10), the
-main thread's time per new-call webhook under CRM functions 268 / 92 µs before (48 / 29 of it
-the engine's and crm-http.ts's), 122 / 49 after (none of it theirs). Throughput did not show a
-gain: new calls per second with the CRM against without, in the same 6 pairs, × 0.61 / 1.02 /
-0.89 / 2.91 / 0.50 / 0.69 before and × 0.42 / 1.54 / 0.51 / 1.07 / 0.40 / 0.81 after: at that
-load rounds differ more than the change, most CRM steps wait their turn past the burst anyway
-(483 to 999 of 1,000 in those runs), the webhooks' own CRM work (the cached contact, the log row
-queued in the transaction, the steps' commits) stays on the main thread, and the CRM thread takes
-its CPU from the same 2 cores. A lower priority for the CRM thread (nice 10, per thread on
-Linux) showed no gain either (webhooks per second with the CRM 771 / 532 / 536 / 429 at nice 10
-against 455 / 725 / 873 / 448 at nice 0, alternated): left out. Figures move much between rounds on such a machine: read the ratios of the same
+them, one starts per webhook answered, the pace at which calls bring them. Taking the work off that thread was tried as a worker thread for the engine
+and its HTTP (branch crm-worker-wip): it cost more CPU per call than it freed on 2 cores,
+where the relay, the load generator and the CRM simulator share the CPU. Figures move much between rounds on such a machine: read the ratios of the same
 round, not one run.
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the

@@ -1,11 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CrmSession, type Fetch, formatDiagnostic, memoryTokenCache } from '@phone-connector/shared';
+import { type CrmSession, formatDiagnostic, memoryTokenCache } from '@phone-connector/shared';
 import type { Instance } from '../store/index.ts';
 import { LOOKUP_DEFAULTS } from './caller-lookup.ts';
 import { CrmHttpClient } from './crm-http.ts';
-import { CrmThread, type CrmThreadHooks } from './crm-thread.ts';
 import { rateAccountKey } from './rate-account.ts';
 import { RatePacer } from './rate-pacer.ts';
 import { type CrmConnectorPlan, type CrmEngine, type TokenCache } from './engine.ts';
@@ -32,17 +31,6 @@ export function loadBundledCrmConnectors(engine: CrmEngine, dir: string = BUNDLE
   );
 }
 
-export interface CrmConnectorsOptions {
-  requestTimeoutMs?: number;
-  now?: () => number;
-  /**
-   * Runs the sessions in the relay's CRM thread (crm-thread.ts), the engine loading bundled
-   * connectors from `bundledDir` there: what production relays do. Without it, sessions run on
-   * the calling thread with `engine` (tests hand in a scripted one).
-   */
-  thread?: { bundledDir: string } & Pick<CrmThreadHooks, 'onStop'>;
-}
-
 /**
  * The CRM connectors instances use: bundled plans, custom XML compiled once per instance
  * version, and one session per instance version (its token cache holds the CRM's login, e.g.
@@ -50,23 +38,20 @@ export interface CrmConnectorsOptions {
  */
 export class CrmConnectors {
   private readonly custom = new Map<string, { updatedAt: string; plan: CrmConnectorPlan | undefined }>();
-  private readonly sessions = new Map<string, { updatedAt: string; session: CrmSession | undefined; drop?: () => void }>();
-  /** Every in-thread session's network: one pool of kept-alive connections per CRM host. */
+  private readonly sessions = new Map<string, { updatedAt: string; session: CrmSession | undefined }>();
+  /** Every session's network: one pool of kept-alive connections per CRM host. */
   private readonly http: CrmHttpClient;
-  /** Where sessions run when not on this thread. */
-  readonly thread: CrmThread | undefined;
   /** Requests kept to their connector's `<limits>`, per CRM account (caller lookups wait for it too, to batch). */
   readonly pacer: RatePacer;
 
   constructor(
     readonly engine: CrmEngine,
     readonly bundled: ReadonlyMap<string, CrmConnectorPlan>,
-    options: CrmConnectorsOptions = {},
+    requestTimeoutMs = CRM_REQUEST_TIMEOUT_MS,
+    now: () => number = Date.now,
   ) {
-    const requestTimeoutMs = options.requestTimeoutMs ?? CRM_REQUEST_TIMEOUT_MS;
     this.http = new CrmHttpClient(requestTimeoutMs);
-    this.pacer = new RatePacer(options.now ?? Date.now);
-    this.thread = options.thread && new CrmThread({ bundledDir: options.thread.bundledDir, requestTimeoutMs }, this.pacer, { onStop: options.thread.onStop });
+    this.pacer = new RatePacer(now);
   }
 
   planFor(instance: Instance): CrmConnectorPlan | undefined {
@@ -75,7 +60,7 @@ export class CrmConnectors {
     if (crm.xml === null) return this.bundled.get(crm.connector);
     const cached = this.custom.get(instance.uid);
     if (cached?.updatedAt === instance.updatedAt) return cached.plan;
-    const plan = this.engine.load(crm.xml, customFile(instance)).plan;
+    const plan = this.engine.load(crm.xml, `${instance.localId}.crm.xml`).plan;
     this.custom.set(instance.uid, { updatedAt: instance.updatedAt, plan });
     return plan;
   }
@@ -90,53 +75,39 @@ export class CrmConnectors {
     if (cached?.updatedAt === instance.updatedAt) return cached.session;
     const country = await defaultCountry();
     // Another caller may have opened it meanwhile: one session per instance version, one token cache.
-    const meanwhile = this.sessions.get(instance.uid);
-    if (meanwhile?.updatedAt === instance.updatedAt) return meanwhile.session;
+    const opened = this.sessions.get(instance.uid);
+    if (opened?.updatedAt === instance.updatedAt) return opened.session;
     const plan = this.planFor(instance);
-    const crm = instance.crm!;
-    // A company name may be as old as the contact the lookup cache holds.
-    const followUpTtlMs = LOOKUP_DEFAULTS.matchTtlMs;
-    const paced = (plan?.limits.length ?? 0) > 0;
-    let opened: { session: CrmSession | undefined; drop?: () => void } = { session: undefined };
-    this.pacer.declare(instance.uid, plan?.limits ?? [], plan && rateAccountKey(crm, plan));
+    const tokenCache: TokenCache = memoryTokenCache();
+    let session: CrmSession | undefined;
+    this.pacer.declare(instance.uid, plan?.limits ?? [], plan && rateAccountKey(instance.crm!, plan));
     try {
-      if (plan && this.thread) {
-        // Opened here too, never reaching the network: what a session answers synchronously.
-        const local = this.engine.open(plan, { config: crm.config, fetch: NO_NETWORK, defaultCountry: country, followUpTtlMs });
-        const source = crm.xml === null ? { connector: crm.connector } : { xml: crm.xml, file: customFile(instance) };
-        opened = this.thread.session({ instanceUid: instance.uid, source, config: crm.config, defaultCountry: country, followUpTtlMs, paced }, local);
-      } else if (plan) {
-        const tokenCache: TokenCache = memoryTokenCache();
-        const fetch = paced ? this.pacer.fetch(instance.uid, this.http.fetch) : this.http.fetch;
-        opened = { session: this.engine.open(plan, { config: crm.config, fetch, tokenCache, defaultCountry: country, followUpTtlMs }) };
-      }
+      session =
+        plan &&
+        this.engine.open(plan, {
+          config: instance.crm!.config,
+          fetch: plan.limits.length > 0 ? this.pacer.fetch(instance.uid, this.http.fetch) : this.http.fetch,
+          tokenCache,
+          defaultCountry: country,
+          // A company name may be as old as the contact the lookup cache holds.
+          followUpTtlMs: LOOKUP_DEFAULTS.matchTtlMs,
+        });
     } catch {
       // Sessions are opened on the webhook's path: one that cannot open is a CRM that cannot be loaded, never a failed webhook.
-      opened = { session: undefined };
+      session = undefined;
     }
-    this.sessions.get(instance.uid)?.drop?.();
-    this.sessions.set(instance.uid, { updatedAt: instance.updatedAt, ...opened });
-    return opened.session;
+    this.sessions.set(instance.uid, { updatedAt: instance.updatedAt, session });
+    return session;
   }
 
   forget(uid: string): void {
     this.custom.delete(uid);
-    this.sessions.get(uid)?.drop?.();
     this.sessions.delete(uid);
     this.pacer.declare(uid, []);
   }
 
-  /** Closes the CRM connections kept alive, and the CRM thread (the relay is stopping). */
-  async close(): Promise<void> {
+  /** Closes the CRM connections kept alive (the relay is stopping). */
+  close(): void {
     this.http.close();
-    await this.thread?.close();
   }
 }
-
-/** The file name an instance's own CRM connector's diagnostics name. */
-function customFile(instance: Instance): string {
-  return `${instance.localId}.crm.xml`;
-}
-
-/** The network of the sessions the main thread opens beside the CRM thread's: never used (their requests run in the thread). */
-const NO_NETWORK: Fetch = () => Promise.reject(new Error('CRM requests run in the CRM thread'));

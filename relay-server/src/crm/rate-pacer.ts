@@ -141,7 +141,7 @@ export class RatePacer {
   /**
    * The request's place in the account's shared windows, waited for while another relay's requests
    * fill them; gives what says it ended. The place counts as running until its first renewal is due
-   * (the request reaches the CRM after the place is taken: later still when the CRM thread sends it),
+   * (the request reaches the CRM after the place is taken, and the CRM counts it from then),
    * and while it runs its relay says so every half window, so a relay killed mid-request frees its
    * place one window after its last renewal was due, never before the CRM frees it.
    */

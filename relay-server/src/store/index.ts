@@ -259,7 +259,7 @@ export interface CrmRateAsk {
   now: number;
   /**
    * Until when the place taken counts as running (its first renewal is due then, `markCrmRatePlaces`):
-   * the request reaches the CRM after `now`, later still when another thread sends it, and the CRM
+   * the request reaches the CRM after `now` (however long the relay takes to send it), and the CRM
    * counts it from then; a relay killed before it renewed must not free the place before the CRM does.
    */
   runsUntil: number;
