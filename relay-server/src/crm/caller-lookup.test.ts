@@ -46,8 +46,9 @@ function crmSession(lookupBatch?: number) {
 
 /** Lookups behind turns on a thread whose load the test sets (webhooks-first.test.ts), the rate unlimited. */
 function lookupsOn(utilisation: number, settings: Partial<WebhooksFirstSettings> = {}) {
-  const thread = { utilisation };
-  const turns = new WebhooksFirst({ ...SETTINGS, ...settings }, { utilisation: () => thread.utilisation }, () => 0);
+  const thread = { utilisation, reads: 0 };
+  const clock = { ms: 0 };
+  const turns = new WebhooksFirst({ ...SETTINGS, ...settings }, { utilisation: () => (thread.reads++, thread.utilisation) }, () => clock.ms);
   const breaker = new CrmBreaker({ info: () => undefined, warn: () => undefined }, () => 0);
   const lookup = new CallerLookup(new RelayMetrics(), () => 0, turns, breaker, new RatePacer(() => 0));
   return {
@@ -56,6 +57,12 @@ function lookupsOn(utilisation: number, settings: Partial<WebhooksFirstSettings>
     lookup,
     /** Two webhooks in flight: they queue for the thread, saturated at this load. */
     webhooksQueue: () => (turns.webhookStarted(), turns.webhookStarted()),
+    advance: (ms: number) => (clock.ms += ms),
+    /** Resolves once the turns have looked at the load `times` more times (each recheck looks once). */
+    looked: (times: number) => {
+      const target = thread.reads + times;
+      return vi.waitFor(() => expect(thread.reads).toBeGreaterThanOrEqual(target), WAIT);
+    },
     /** `count` webhooks answered, as many arriving meanwhile: the queue stays. */
     answer: async (count: number) => {
       for (let i = 0; i < count; i++) {
@@ -147,6 +154,23 @@ describe('caller lookups on the thread (webhooks first)', () => {
     await answer(31);
     expect(crm.searches).toHaveLength(1);
     await answer(1);
+    await vi.waitFor(() => expect(crm.searches).toEqual([numbers.slice(0, 20), numbers.slice(20)]), WAIT);
+  });
+
+  it("has such a search pay the floor's time too: with the webhooks stalled, the next search waits a period per step it cost", async () => {
+    const { lookup, webhooksQueue, advance, looked } = lookupsOn(1, { lookupsPerStep: 10, floorMs: 100 });
+    const crm = crmSession(20);
+    webhooksQueue();
+    const numbers = callers(40);
+    for (const number of numbers) void lookup.fetch('in_1', crm.session, number);
+    await settle();
+    advance(100);
+    await vi.waitFor(() => expect(crm.searches).toEqual([numbers.slice(0, 20)]), WAIT);
+    // Twenty lookups cost two steps: two floor periods before the next, not one.
+    advance(199);
+    await looked(3);
+    expect(crm.searches).toHaveLength(1);
+    advance(1);
     await vi.waitFor(() => expect(crm.searches).toEqual([numbers.slice(0, 20), numbers.slice(20)]), WAIT);
   });
 

@@ -78,7 +78,7 @@ export class WebhooksFirst {
   private webhooks = 0;
   /** When two or more webhooks were last in flight at once. */
   private lastQueuedAt = -Infinity;
-  /** When the floor's current period began: the last step's start, or the moment steps began to wait. */
+  /** When the floor's current period began: the last step's start, or the moment steps began to wait; later while a search's lookups are paid for (`searched`). */
   private floorSince = 0;
   private credits = 0;
   /** Whether the thread was found saturated while webhooks queued, and has not eased (`easesAt`) nor seen them stop queuing since. */
@@ -129,10 +129,15 @@ export class WebhooksFirst {
   /**
    * The step now running was a search for `lookups` callers: on a saturated thread, the lookups
    * past `lookupsPerStep` are paid for from the credits, which may fall below zero (the next steps
-   * wait until the webhooks have earned them back). A thread with room charges nothing.
+   * wait until the webhooks have earned them back), and from the floor's time (its next step
+   * waits that many periods more). A thread with room charges nothing.
    */
   searched(lookups: number): void {
-    if (this.rationed()) this.credits -= Math.max(0, lookups / this.settings.lookupsPerStep - 1);
+    if (!this.rationed()) return;
+    const more = Math.max(0, lookups / this.settings.lookupsPerStep - 1);
+    this.credits -= more;
+    // The floor's too: it lets one step's work through per `floorMs`, a search of twenty not twenty times that.
+    this.floorSince += more * this.settings.floorMs;
   }
 
   /** Runs a CRM step once its turn comes; `waited` tells it whether it waited for its turn (what it read before may be old). */
@@ -187,8 +192,12 @@ export class WebhooksFirst {
     if (this.rationed()) {
       if (this.credits < 1) return false;
       this.credits -= 1;
-    } else this.credits = Math.max(0, this.credits); // a saturated spell's debts (`searched`) end with it
-    this.floorSince = this.now();
+      this.floorSince = Math.max(this.floorSince, this.now());
+    } else {
+      // A saturated spell's debts (`searched`) end with it.
+      this.credits = Math.max(0, this.credits);
+      this.floorSince = this.now();
+    }
     return true;
   }
 
@@ -200,7 +209,7 @@ export class WebhooksFirst {
   /** While steps wait: the load may have fallen or the webhooks paused with nothing else to let them go; and the floor. */
   private armRecheck(): void {
     if (this.recheckTimer) return;
-    this.floorSince = this.now();
+    this.floorSince = Math.max(this.floorSince, this.now());
     this.recheckTimer = setInterval(() => {
       if (this.now() - this.floorSince >= this.settings.floorMs) {
         this.floorSince = this.now();
