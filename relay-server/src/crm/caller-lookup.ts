@@ -94,8 +94,9 @@ export class CallerLookup {
    * at a time per instance, whatever the number of lookups waiting. When the turn comes, the search
    * takes the lookups waiting then, as many as it carries (`takeBatch`), in the order they came,
    * and the next turn is asked for. On a saturated relay a turn comes once some webhooks are
-   * answered, and the lookups that came meanwhile go in one search, where each lookup taking a turn
-   * of its own went alone (1,000 requests for 1,000 new calls in the throughput bench's CRM row).
+   * answered, and the lookups that came meanwhile go in one search, where each lookup took a turn
+   * of its own and went alone unless the slots held it back (1,000 turns for the throughput bench's
+   * 1,000 new calls). The search pays for the lookups it carries (`WebhooksFirst.searched`).
    * On a relay with room the turn comes at once, as the slot frees: a lookup goes alone unless
    * others wait for a slot, as before. Instances take their turns in the order they asked, so one
    * with a thousand callers waiting holds no other's lookups behind its own. A rate that lets none
