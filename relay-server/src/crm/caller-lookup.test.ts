@@ -45,12 +45,12 @@ function crmSession(lookupBatch?: number) {
 }
 
 /** Lookups behind turns on a thread whose load the test sets (webhooks-first.test.ts), the rate unlimited. */
-function lookupsOn(utilisation: number, settings: Partial<WebhooksFirstSettings> = {}) {
+function lookupsOn(utilisation: number, settings: Partial<WebhooksFirstSettings> = {}, pacer: Pick<RatePacer, 'readyIn' | 'reserve'> = new RatePacer(() => 0)) {
   const thread = { utilisation, reads: 0 };
   const clock = { ms: 0 };
   const turns = new WebhooksFirst({ ...SETTINGS, ...settings }, { utilisation: () => (thread.reads++, thread.utilisation) }, () => clock.ms);
   const breaker = new CrmBreaker({ info: () => undefined, warn: () => undefined }, () => 0);
-  const lookup = new CallerLookup(new RelayMetrics(), () => 0, turns, breaker, new RatePacer(() => 0));
+  const lookup = new CallerLookup(new RelayMetrics(), () => 0, turns, breaker, pacer);
   return {
     turns,
     breaker,
@@ -172,6 +172,26 @@ describe('caller lookups on the thread (webhooks first)', () => {
     expect(crm.searches).toHaveLength(1);
     advance(1);
     await vi.waitFor(() => expect(crm.searches).toEqual([numbers.slice(0, 20), numbers.slice(20)]), WAIT);
+  });
+
+  it("looks at the rate again when the turn comes: a place another instance of the account took meanwhile makes the search wait for the next", async () => {
+    const rate = { waitMs: 0, reserved: 0 };
+    const pacer = { readyIn: () => rate.waitMs, reserve: () => (rate.reserved++, { release: () => undefined }) };
+    const { turns, lookup, webhooksQueue, answer } = lookupsOn(1, {}, pacer);
+    const crm = crmSession(20);
+    webhooksQueue();
+    void lookup.fetch('in_1', crm.session, '+14155550100');
+    await settle();
+    expect(turns.backlog).toBe(1);
+    rate.waitMs = 5;
+    await answer(16);
+    // The turn came, the rate said no: nothing sent, no place reserved, and no turn asked until the rate lets a search go.
+    expect([crm.searches, rate.reserved, turns.backlog]).toEqual([[], 0, 0]);
+    rate.waitMs = 0;
+    await vi.waitFor(() => expect(turns.backlog).toBe(1), WAIT);
+    await answer(16);
+    await vi.waitFor(() => expect(crm.searches).toEqual([['+14155550100']]), WAIT);
+    expect(rate.reserved).toBe(1);
   });
 
   it('skips the lookups of a held CRM at once, asking no turn, however saturated the relay', async () => {
