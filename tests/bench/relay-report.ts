@@ -588,13 +588,19 @@ at load 8.1 to 11.1, webhooks per second with the CRM 168 / 281 / 1,048 -> 196 /
 with / without × 0.61 / 0.82 / 0.87 -> × 0.94 / 1.24 / 0.80, the relay's CPU per call with the CRM
 6.36 / 4.35 / 3.28 -> 5.3 / 4.0 / 3.0 ms, Contacts queries per call 0.22 / 0.17 / 0.11 -> 0.16 /
 0.09 / 0.05, the contact on the first event 2.8 / 3.8 / 0.1 % -> 22.4 / 22.5 / 0.1 %, the log p50
-6.2 / 4.8 / 2.5 -> 5.2 / 3.7 / 2.6 s, every call logged once. At a call centre's pace (\`--one-at-a-time\`, 50 calls,
-two pairs at load 6.5 to 7.4) nothing changed: no step rationed, the contact on every first
-event, every call logged once, the log p50 89.5 / 34.6 -> 69.4 / 31.8 ms. On a machine this loaded
-the webhooks' rate moves by × 3 from run to run of one tree: the pairs lean the same way (new
-calls with / without higher in four pairs of four and two of three, the relay's CPU per new-call
-webhook lower in three of four) but do not settle it; what they do show is fewer searches per
-lookup sent during a burst and fewer requests per call.
+6.2 / 4.8 / 2.5 -> 5.2 / 3.7 / 2.6 s, every call logged once; three pairs more at load 4.2 to 4.7
+leaned the other way: with / without × 0.64 / 1.20 / 0.80 -> × 0.51 / 0.99 / 0.69, the relay's
+CPU per call 4.03 / 3.19 / 2.8 -> 3.78 / 3.02 / 2.93 ms, Contacts queries per call 0.27 / 0.27 /
+0.11 -> 0.17 / 0.06 / 0.05, the contact on the first event 15.7 / 20.3 / 3.2 % -> 25.1 / 1.6 /
+4.0 %. At a call centre's pace (\`--one-at-a-time\`, 50 calls, two pairs at load 6.5 to 7.4)
+nothing changed: no step rationed, the contact on every first event, every call logged once, the
+log p50 89.5 / 34.6 -> 69.4 / 31.8 ms. On a machine this loaded the webhooks' rate moves by × 3
+from run to run of one tree, and the pairs do not tell the trees apart on it (with / without
+higher in four \`--phases\` pairs of four, in two \`--calls 1000\` pairs of six; medians of the
+six × 0.81 -> × 0.87), nor on the contact on the first event (higher in four pairs of six).
+What they do show: fewer searches per lookup sent during a burst, fewer Contacts queries per
+call (lower in every pair), the relay's CPU per call with the CRM lower in five pairs of six.
+Whether the webhooks' rate gains wants a quiet machine.
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
