@@ -22,7 +22,7 @@ export interface RelayDeps {
   crm: {
     connectors: CrmConnectors;
     lookup: CallerLookup;
-    /** The thread's turns: webhooks first, CRM steps (lookups, outbox rows) behind them with a floor. */
+    /** The thread's turns: webhooks first, CRM steps (searches for callers, outbox rows) behind them with a floor. */
     turns: WebhooksFirst;
     /** Per instance, whether its CRM may be asked: one that keeps failing is held, one probe at a time. */
     breaker: CrmBreaker;

@@ -150,7 +150,7 @@ export class RelayMetrics {
       '# HELP relay_crm_lookup_oldest_seconds How long the oldest pending caller lookup has waited (0 when none is).',
       '# TYPE relay_crm_lookup_oldest_seconds gauge',
       `relay_crm_lookup_oldest_seconds ${lookups.oldestSeconds}`,
-      '# HELP relay_crm_steps_total CRM steps (lookups, outbox rows) by how they started: at_once (the thread had room) or rationed (they waited their turn behind webhooks on a saturated thread).',
+      '# HELP relay_crm_steps_total CRM steps (searches for callers, outbox rows) by how they started: at_once (the thread had room) or rationed (they waited their turn behind webhooks on a saturated thread).',
       '# TYPE relay_crm_steps_total counter',
       `relay_crm_steps_total{start="at_once"} ${turns.stepsAtOnce}`,
       `relay_crm_steps_total{start="rationed"} ${turns.stepsRationed}`,

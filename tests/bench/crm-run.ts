@@ -104,6 +104,9 @@ export interface CrmBacklog {
   /** CRM steps started so far: at once, or after waiting their turn. */
   stepsAtOnce: number;
   stepsRationed: number;
+  /** Caller lookups sent to the CRM so far, and the searches that carried them (several lookups each when they wait together). */
+  lookupsSent: number;
+  searches: number;
 }
 
 export function crmBacklogOf(metrics: string): CrmBacklog {
@@ -112,11 +115,15 @@ export function crmBacklogOf(metrics: string): CrmBacklog {
     if (found === undefined) throw new Error(`/metrics has no ${series}`);
     return Number(found);
   };
+  // Counters with labels show once counted: none yet is 0.
+  const sum = (prefix: string) => metrics.split('\n').reduce((total, line) => (line.startsWith(prefix) ? total + Number(line.slice(line.lastIndexOf(' ') + 1)) : total), 0);
   return {
     lookupsPending: value('relay_crm_lookups_pending'),
     outboxDepth: value('relay_crm_outbox_depth'),
     stepsAtOnce: value('relay_crm_steps_total{start="at_once"}'),
     stepsRationed: value('relay_crm_steps_total{start="rationed"}'),
+    lookupsSent: sum('relay_crm_lookups_total{source="crm"}'),
+    searches: sum('relay_crm_requests_total{operation="find_contact",'),
   };
 }
 
@@ -147,6 +154,9 @@ export interface CrmPhase {
   simulatorCpuMs: number;
   stepsAtOnce: number;
   stepsRationed: number;
+  /** Caller lookups sent to the CRM while the webhooks came, and in how many searches. */
+  lookupsSent: number;
+  searches: number;
 }
 
 /** Runs `work` (sending `webhooks` webhooks) once the CRM backlog is drained, and accounts for it. */
@@ -163,6 +173,8 @@ export async function crmPhase<T>(relay: { pid: number; origin: string }, crm: B
       simulatorCpuMs: Number(((simulatorAfter - simulatorBefore) / webhooks).toFixed(3)),
       stepsAtOnce: steps.stepsAtOnce - backlog.stepsAtOnce,
       stepsRationed: steps.stepsRationed - backlog.stepsRationed,
+      lookupsSent: steps.lookupsSent - backlog.lookupsSent,
+      searches: steps.searches - backlog.searches,
     },
   };
 }

@@ -551,6 +551,56 @@ per call (18 searches of up to 20 callers, 4 a second), 1.06 requests per call; 
 first event 1.3 % (the rest named by an \`updated\` event as the searches come, at 80 callers a
 second); every call logged once, none lost, the log p50 / p99 10.9 / 30.6 s (300 creates at 100 per
 10 s); the webhooks against no CRM × 0.78. Vtiger (the rows above) declares no limit.
+Since (branch s25-batchturns): the CRM's search takes the turn on the thread, not each lookup. A
+lookup joins its instance's queue at once; once one of its slots is free and the rate lets a
+search go, the instance asks one turn (one at a time, however many lookups wait), and when it
+comes the search takes the lookups waiting then (20 at most with Vtiger), in the order they
+came; instances take their turns in the order they asked, so one with a thousand callers
+waiting no longer holds another's lookup behind them; \`relay_crm_steps_total\` counts searches.
+A search of 20 that cost one step, as in the trial above, brought the lookups' follow-ups (their
+commits, their events) into the burst again: \`crm-load.ts --calls 1000\`, three pairs
+alternately against main at load 5.3 to 7.3, webhooks per second with the CRM 461 / 803 / 770 ->
+388 / 539 / 572, with / without × 0.85 / 1.87 / 0.69 -> × 0.45 / 0.41 / 0.67; \`--phases\`, four
+pairs at load 4.4 to 7.0, the relay's CPU per new-call webhook with the CRM 0.89 / 0.68 / 0.55 /
+0.71 -> 0.93 / 0.81 / 0.77 / 0.71 ms. So on a saturated thread a search pays for the lookups it
+carries past \`lookupsPerStep\` (1): each costs one step's share of the credits (which may fall
+below zero until the webhooks have earned them back) and of the floor's time (a search of 20
+at the floor is followed by 20 periods without one); a spell's debt ends with it. The CRM's
+share of a saturated thread is then what it was with a turn per lookup (\`webhooksPerStep\`
+keeps its meaning, 16), and what the batches save is requests. The phases now also count the
+lookups sent to the CRM while the webhooks came and the searches that carried them. A search of
+20 costing 1, 5 or 20 steps (\`lookupsPerStep\` 1000, 4, 1) against main, three rounds of four
+runs alternately (\`--phases\`, load 4.9 to 9.9, the floor not yet charged): lookups sent during
+the new calls' burst 1000 / 97 / 904 on main in 122 / 21 / 51 searches, 644 / 524 / 801 in 34 /
+26 / 43, 594 / 416 / 716 in 33 / 21 / 34 and 319 / 514 / 498 in 19 / 28 / 28; new calls with /
+without × 0.51 / 1.15 / 0.41, × 0.41 / 0.89 / 0.84, × 0.55 / 0.47 / 0.87 and × 3.98 / 1.98 / 1.18;
+the relay's thread per new-call webhook 0.791 / 0.279 / 0.466, 0.407 / 0.389 / 0.496, 0.442 /
+0.42 / 0.402 and 0.374 / 0.351 / 0.345 ms. Most searches start "at once", on a credit banked
+while the instance waited for its answers or in a moment the thread had room, so the lookups a
+burst sends depend on this machine's load more than on the charge; 1 is the one that cannot take
+more of the thread than main's turns did. With the floor charged too, against main alternately:
+\`--phases\`, four pairs at load 6.2 to 11.6, new calls with / without × 0.87 / 0.29 / 0.25 / 0.30
+-> × 0.89 / 0.44 / 0.40 / 0.85, updates × 0.83 / 0.99 / 0.72 / 0.99 -> × 2.13 / 1.04 / 0.81 /
+1.04, the relay's CPU per new-call webhook with the CRM 0.66 / 0.98 / 1.11 / 1.17 -> 0.57 / 1.10 /
+0.91 / 0.85 ms, lookups sent during the burst 445 / 1000 / 997 / 989 in 52 / 58 / 121 / 121
+searches -> 559 / 991 / 864 / 779 in 28 / 62 / 79 / 56; \`crm-load.ts --calls 1000\`, three pairs
+at load 8.1 to 11.1, webhooks per second with the CRM 168 / 281 / 1,048 -> 196 / 415 / 1,006,
+with / without × 0.61 / 0.82 / 0.87 -> × 0.94 / 1.24 / 0.80, the relay's CPU per call with the CRM
+6.36 / 4.35 / 3.28 -> 5.3 / 4.0 / 3.0 ms, Contacts queries per call 0.22 / 0.17 / 0.11 -> 0.16 /
+0.09 / 0.05, the contact on the first event 2.8 / 3.8 / 0.1 % -> 22.4 / 22.5 / 0.1 %, the log p50
+6.2 / 4.8 / 2.5 -> 5.2 / 3.7 / 2.6 s, every call logged once; three pairs more at load 4.2 to 4.7
+leaned the other way: with / without × 0.64 / 1.20 / 0.80 -> × 0.51 / 0.99 / 0.69, the relay's
+CPU per call 4.03 / 3.19 / 2.8 -> 3.78 / 3.02 / 2.93 ms, Contacts queries per call 0.27 / 0.27 /
+0.11 -> 0.17 / 0.06 / 0.05, the contact on the first event 15.7 / 20.3 / 3.2 % -> 25.1 / 1.6 /
+4.0 %. At a call centre's pace (\`--one-at-a-time\`, 50 calls, two pairs at load 6.5 to 7.4)
+nothing changed: no step rationed, the contact on every first event, every call logged once, the
+log p50 89.5 / 34.6 -> 69.4 / 31.8 ms. On a machine this loaded the webhooks' rate moves by × 3
+from run to run of one tree, and the pairs do not tell the trees apart on it (with / without
+higher in four \`--phases\` pairs of four, in two \`--calls 1000\` pairs of six; medians of the
+six × 0.81 -> × 0.87), nor on the contact on the first event (higher in four pairs of six).
+What they do show: fewer searches per lookup sent during a burst, fewer Contacts queries per
+call (lower in every pair), the relay's CPU per call with the CRM lower in five pairs of six.
+Whether the webhooks' rate gains wants a quiet machine.
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
@@ -577,7 +627,7 @@ step copied them once more, and libphonenumber parsed the caller's national digi
 per call; the maps now add to one set of variables, a record gets two scopes, the copies happen
 on a cache miss or for a JWT only and national digits are remembered per number (engine CPU per
 call, find_contact and log_call against canned answers: about 480-590 µs before, 300-450 µs
-after, on a loaded machine). The CRM's steps (each lookup, each outbox row) take turns on the
+after, on a loaded machine). The CRM's steps (each search for callers, each outbox row) take turns on the
 relay's one thread (relay-server/src/crm/webhooks-first.ts), by how busy it is, not by whether
 webhooks are in flight: a call centre's pace keeps a webhook in flight nearly all the time with
 the thread idle most of it, and holding lookups for that made the popup wait (50 calls one at a

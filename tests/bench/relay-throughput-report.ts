@@ -75,7 +75,9 @@ logs (nothing waits for the logs here: "Relay with a CRM" does), set up as that 
 (tests/bench/crm-run.ts): the simulator in a process of its own at the lowest CPU priority (nice
 19: it takes what the relay and the senders leave of the cores, as a remote CRM would take none;
 its CPU is still shown), and each phase's clock started once the relay's CRM backlog is drained
-(the warm-up's lookups before the new calls, theirs before the updates).
+(the warm-up's lookups before the new calls, theirs before the updates). A CRM step is a search
+for callers, carrying the lookups waiting when its turn comes (20 at most with Vtiger), or an
+outbox row's write.
 
 | figure | no CRM | CRM answering | with / without |
 | --- | ---: | ---: | ---: |

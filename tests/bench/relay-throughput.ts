@@ -710,7 +710,7 @@ function medianRound(rounds: RoundFigures[]): RoundFigures {
 
 function medianCrmPhase(phases: CrmPhase[]): CrmPhase {
   const of = (pick: (p: CrmPhase) => number) => median(phases.map(pick));
-  return { account: medianOfEach(phases.map((p) => p.account)), simulatorCpuMs: of((p) => p.simulatorCpuMs), stepsAtOnce: of((p) => p.stepsAtOnce), stepsRationed: of((p) => p.stepsRationed) };
+  return { account: medianOfEach(phases.map((p) => p.account)), simulatorCpuMs: of((p) => p.simulatorCpuMs), stepsAtOnce: of((p) => p.stepsAtOnce), stepsRationed: of((p) => p.stepsRationed), lookupsSent: of((p) => p.lookupsSent), searches: of((p) => p.searches) };
 }
 
 function summary(round: RoundFigures) {

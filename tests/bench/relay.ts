@@ -35,7 +35,7 @@ export interface CrmFigures {
   logMs: Percentiles;
   /** Calls whose `crm_log` turned `failed`: the CRM refused them for good. */
   failed: number;
-  /** CRM steps (lookups, outbox rows) that waited their turn behind webhooks / started at once, while the webhooks were sent (/metrics). */
+  /** CRM steps (searches for callers, outbox rows) that waited their turn behind webhooks / started at once, while the webhooks were sent (/metrics). */
   stepsRationed: number;
   stepsAtOnce: number;
   /** The CRM simulator's CPU per webhook while they were sent (ms): its own process, on the relay's cores. */

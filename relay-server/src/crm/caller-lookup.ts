@@ -33,6 +33,10 @@ export class CallerLookup {
   private readonly cache = new Map<string, { contacts: Contact[]; expires: number }>();
   private readonly running = new Map<string, number>();
   private readonly waiting = new Map<string, WaitingLookup[]>();
+  /** Lookups waiting, all instances together: steps waiting for the thread (`WebhooksFirst.alsoWaiting`), though their instances ask one turn per search. */
+  private waitingLookups = 0;
+  /** Instances that asked the thread for a turn for their next search and wait for it (`pump`). */
+  private readonly asking = new Set<string>();
   /** Instances whose waiting lookups look at their rate again when it lets a search go (`pump`). */
   private readonly paced = new Map<string, NodeJS.Timeout>();
   /** Calls whose lookup is waiting or running (`identify`), with when it began: a call that ends meanwhile logs once it is done. */
@@ -43,14 +47,17 @@ export class CallerLookup {
   constructor(
     private readonly metrics: RelayMetrics,
     private readonly now: () => number,
-    /** The thread's turns: a lookup is a CRM step, it waits while webhooks keep the relay busy. */
+    /** The thread's turns: a search of the CRM is a step, it waits while webhooks keep the relay busy. */
     private readonly turns: WebhooksFirst,
     /** A CRM that keeps failing is not asked: its lookups are skipped, one probe at a time. */
     private readonly breaker: CrmBreaker,
     /** The instances' `<limits>`: a lookup starts only when its search may be sent, else waits with the others, to go in one batch. */
     private readonly pacer: Pick<RatePacer, 'readyIn' | 'reserve'>,
     private readonly settings: LookupSettings = LOOKUP_DEFAULTS,
-  ) {}
+  ) {
+    // Its lookups waiting are steps waiting for the thread; an instance's turn asked counts there already, once.
+    turns.alsoWaiting(() => this.waitingLookups - this.asking.size);
+  }
 
   /** The cached contacts of a number, when fresh: costs nothing, so the webhook's path may ask. */
   cached(instanceUid: string, number: string): Contact[] | undefined {
@@ -65,45 +72,66 @@ export class CallerLookup {
     return entry.contacts;
   }
 
-  /** Asks the CRM (cache or not) and caches what it says. */
+  /**
+   * Asks the CRM (cache or not) and caches what it says. The lookup waits with its instance's
+   * others (`pump`): the CRM's search is the step that takes a turn on the thread, not each lookup.
+   */
   fetch(instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
-    // Held: skipped at once rather than after waiting its turn behind the webhooks.
+    // Held: skipped at once rather than after waiting behind the webhooks.
     if (this.breaker.holdsStep(instanceUid)) return Promise.resolve(this.held());
-    return this.turns.run(() => this.ask(instanceUid, session, number));
-  }
-
-  /** A lookup in one of the instance's slots, or waiting for one, or for its CRM's rate (to go in a batch with the others waiting, when its CRM takes several numbers per search). */
-  private ask(instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
     return new Promise((settle) => {
       const queue = this.waiting.get(instanceUid) ?? [];
       queue.push({ session, number, settle });
       this.waiting.set(instanceUid, queue);
+      this.waitingLookups += 1;
       this.pump(instanceUid);
     });
   }
 
   /**
-   * Starts the instance's waiting lookups while one of its slots is free and its CRM's `<limits>`
-   * let a search go (issue 10), each start taking as many as one search carries (`takeBatch`), in
-   * the order they came. A rate that lets none go yet is looked at again when it will: the lookups
-   * arriving meanwhile wait, and go together, so a burst of calls becomes batches, not 429s.
+   * Asks the thread for a turn (webhooks-first.ts) for the instance's next search, once lookups
+   * wait, one of its slots is free and its CRM's `<limits>` let a search go (issue 10): one turn
+   * at a time per instance, whatever the number of lookups waiting. When the turn comes, the search
+   * takes the lookups waiting then, as many as it carries (`takeBatch`), in the order they came,
+   * and the next turn is asked for. On a saturated relay a turn comes once some webhooks are
+   * answered, and the lookups that came meanwhile go in one search, where each lookup took a turn
+   * of its own and went alone unless the slots held it back (1,000 turns for the throughput bench's
+   * 1,000 new calls). The search pays for the lookups it carries (`WebhooksFirst.searched`).
+   * On a relay with room the turn comes at once, as the slot frees: a lookup goes alone unless
+   * others wait for a slot, as before. Instances take their turns in the order they asked, so one
+   * with a thousand callers waiting holds no other's lookups behind its own. A rate that lets none
+   * go yet is looked at again when it will: the lookups arriving meanwhile wait, and go together,
+   * so a burst of calls becomes batches, not 429s.
    */
   private pump(instanceUid: string): void {
-    for (;;) {
-      const queue = this.waiting.get(instanceUid);
-      const running = this.running.get(instanceUid) ?? 0;
-      if (!queue?.length || running >= this.settings.perInstance) return;
-      const wait = this.pacer.readyIn(instanceUid, 'find_contact');
-      if (wait > 0) {
-        if (!this.paced.has(instanceUid)) this.paced.set(instanceUid, setTimeout(() => (this.paced.delete(instanceUid), this.pump(instanceUid)), wait));
-        return;
-      }
-      const { batch, rest } = takeBatch(queue);
-      if (rest.length) this.waiting.set(instanceUid, rest);
-      else this.waiting.delete(instanceUid);
-      this.running.set(instanceUid, running + 1);
-      void this.run(instanceUid, batch);
-    }
+    if (this.asking.has(instanceUid) || !this.searchMayGo(instanceUid)) return;
+    this.asking.add(instanceUid);
+    void this.turns.run(() => this.search(instanceUid));
+  }
+
+  /** The instance's turn came: its next search goes, with the lookups waiting now, and the one after asks its own turn. */
+  private search(instanceUid: string): Promise<void> {
+    this.asking.delete(instanceUid);
+    // Another instance on the same CRM account (or another relay) may have taken the rate's place meanwhile: then it waits for it.
+    if (!this.searchMayGo(instanceUid)) return Promise.resolve();
+    const { batch, rest } = takeBatch(this.waiting.get(instanceUid)!);
+    if (rest.length) this.waiting.set(instanceUid, rest);
+    else this.waiting.delete(instanceUid);
+    this.waitingLookups -= batch.length;
+    this.turns.searched(batch.length);
+    this.running.set(instanceUid, (this.running.get(instanceUid) ?? 0) + 1);
+    // Its place in the rate is reserved before `run` first waits, so the next turn is asked for only when the rate lets another search go.
+    const searched = this.run(instanceUid, batch);
+    this.pump(instanceUid);
+    return searched;
+  }
+
+  /** Whether the instance's next search may go now: lookups wait and a slot is free, and its CRM's rate lets it (else it looks again when the rate will). */
+  private searchMayGo(instanceUid: string): boolean {
+    if (!this.waiting.get(instanceUid)?.length || (this.running.get(instanceUid) ?? 0) >= this.settings.perInstance) return false;
+    const wait = this.pacer.readyIn(instanceUid, 'find_contact');
+    if (wait > 0 && !this.paced.has(instanceUid)) this.paced.set(instanceUid, setTimeout(() => (this.paced.delete(instanceUid), this.pump(instanceUid)), wait));
+    return wait <= 0;
   }
 
   /**

@@ -6,7 +6,7 @@ import { WebhooksFirst, type WebhooksFirstSettings } from './webhooks-first.ts';
 const WAIT = { timeout: 10_000, interval: 5 };
 /** A floor no test run reaches: only webhooks let steps go. */
 const NO_FLOOR = 2 ** 31 - 1;
-const SETTINGS: WebhooksFirstSettings = { saturatedAt: 0.9, easesAt: 0.5, webhooksPerStep: 2, backlogMax: NO_FLOOR, floorMs: NO_FLOOR, quietMs: 5, recheckMs: 1, gatherMs: NO_FLOOR, gatherMax: 3 };
+const SETTINGS: WebhooksFirstSettings = { saturatedAt: 0.9, easesAt: 0.5, webhooksPerStep: 2, lookupsPerStep: 1, backlogMax: NO_FLOOR, floorMs: NO_FLOOR, quietMs: 5, recheckMs: 1, gatherMs: NO_FLOOR, gatherMax: 3 };
 
 /** Turns on a thread whose load the test sets, with a clock that moves only when the test says. */
 function turnsOn(utilisation: number, settings: Partial<WebhooksFirstSettings> = {}) {

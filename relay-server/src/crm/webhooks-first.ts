@@ -24,6 +24,13 @@ export interface WebhooksFirstSettings {
    */
   webhooksPerStep: number;
   /**
+   * Caller lookups one step's share pays for, while the relay is saturated. A step that searches
+   * the CRM for several callers at once (caller-lookup.ts) has each lookup's follow-ups to run (its
+   * contact's transaction, its events): past this many lookups, it pays for the rest from the
+   * credits (`searched`).
+   */
+  lookupsPerStep: number;
+  /**
    * CRM steps waiting at most before the CRM's share grows to one step per webhook answered, the
    * pace at which calls bring them (no call brings more steps than webhooks): a saturated relay
    * never lets the backlog grow without bound.
@@ -46,14 +53,14 @@ export interface WebhooksFirstSettings {
   gatherMax: number;
 }
 
-export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { saturatedAt: 0.9, easesAt: 0.5, webhooksPerStep: 16, floorMs: 100, quietMs: 250, backlogMax: 4096, recheckMs: 10, gatherMs: 20, gatherMax: 16 };
+export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { saturatedAt: 0.9, easesAt: 0.5, webhooksPerStep: 16, lookupsPerStep: 1, floorMs: 100, quietMs: 250, backlogMax: 4096, recheckMs: 10, gatherMs: 20, gatherMax: 16 };
 
 /** Credits a burst of webhooks may bank for later CRM steps: a long quiet CRM does not buy a flood of steps in the next burst. */
 const MAX_CREDITS = 4;
 
 /**
  * The relay's one thread, webhooks first (issue 10: webhook throughput must not fall when a CRM is
- * configured; issue 13). CRM steps (a caller's lookup, an outbox row's write) take their turn here.
+ * configured; issue 13). CRM steps (a search for callers, an outbox row's write) take their turn here.
  * While the thread has room they start at once, webhooks in flight or not: a call centre's pace
  * leaves it idle most of the time, and a lookup that waited there only made the popup late. Once
  * the thread is saturated (`saturatedAt`, over the last window of `ThreadLoad`) while webhooks
@@ -71,12 +78,13 @@ export class WebhooksFirst {
   private webhooks = 0;
   /** When two or more webhooks were last in flight at once. */
   private lastQueuedAt = -Infinity;
-  /** When the floor's current period began: the last step's start, or the moment steps began to wait. */
+  /** When the floor's current period began: the last step's start, or the moment steps began to wait; later while a search's lookups are paid for (`searched`). */
   private floorSince = 0;
   private credits = 0;
   /** Whether the thread was found saturated while webhooks queued, and has not eased (`easesAt`) nor seen them stop queuing since. */
   private saturated = false;
   private readonly waiting: Array<() => void> = [];
+  private waitingElsewhere: () => number = () => 0;
   private recheckTimer: NodeJS.Timeout | undefined;
   /** Store transactions of CRM steps waiting to go to the store together, and the timer that sends them. */
   private gathered: Array<() => void> = [];
@@ -101,12 +109,35 @@ export class WebhooksFirst {
     this.lastQueuedAt = now;
   }
 
+  /**
+   * Steps that wait elsewhere for a turn asked on their behalf (caller-lookup.ts: the lookups of an
+   * instance wait in its queue, and it asks one turn per search, which carries several): counted
+   * with the steps waiting here against `backlogMax`.
+   */
+  alsoWaiting(count: () => number): void {
+    this.waitingElsewhere = count;
+  }
+
   /** A webhook was answered (or failed): it earns the CRM a share of a step. */
   webhookEnded(): void {
     this.webhooks -= 1;
-    const share = this.waiting.length >= this.settings.backlogMax ? 1 : 1 / this.settings.webhooksPerStep;
+    const share = this.waiting.length + this.waitingElsewhere() >= this.settings.backlogMax ? 1 : 1 / this.settings.webhooksPerStep;
     this.credits = Math.min(MAX_CREDITS, this.credits + share);
     if (this.waiting.length > 0) this.admit();
+  }
+
+  /**
+   * The step now running was a search for `lookups` callers: on a saturated thread, the lookups
+   * past `lookupsPerStep` are paid for from the credits, which may fall below zero (the next steps
+   * wait until the webhooks have earned them back), and from the floor's time (its next step
+   * waits that many periods more). A thread with room charges nothing.
+   */
+  searched(lookups: number): void {
+    if (!this.rationed()) return;
+    const more = Math.max(0, lookups / this.settings.lookupsPerStep - 1);
+    this.credits -= more;
+    // The floor's too: it lets one step's work through per `floorMs`, a search of twenty not twenty times that.
+    this.floorSince += more * this.settings.floorMs;
   }
 
   /** Runs a CRM step once its turn comes; `waited` tells it whether it waited for its turn (what it read before may be old). */
@@ -161,8 +192,12 @@ export class WebhooksFirst {
     if (this.rationed()) {
       if (this.credits < 1) return false;
       this.credits -= 1;
+      this.floorSince = Math.max(this.floorSince, this.now());
+    } else {
+      // A saturated spell's debts (`searched`) end with it.
+      this.credits = Math.max(0, this.credits);
+      this.floorSince = this.now();
     }
-    this.floorSince = this.now();
     return true;
   }
 
@@ -174,7 +209,7 @@ export class WebhooksFirst {
   /** While steps wait: the load may have fallen or the webhooks paused with nothing else to let them go; and the floor. */
   private armRecheck(): void {
     if (this.recheckTimer) return;
-    this.floorSince = this.now();
+    this.floorSince = Math.max(this.floorSince, this.now());
     this.recheckTimer = setInterval(() => {
       if (this.now() - this.floorSince >= this.settings.floorMs) {
         this.floorSince = this.now();
