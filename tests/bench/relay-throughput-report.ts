@@ -200,8 +200,33 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
   x1.06, x0.76, and the main thread's CPU per new call 0.305 and 0.30 ms against 0.20 and 0.19 in
   two of them (a sync asked per batch: more syncs for the thread to ask and answer). As on the
   store alone: it pays when the sync outlasts the convoy's CPU, and costs when it does not. The
-  relay keeps one sync at a time, and the change was not kept (nor its probe): a sync that
-  outlasts the convoy's CPU is what would have to be measured to switch it on, which no run here did.
+  relay keeps one sync at a time, and the change was not kept (nor its probe).
+  Tried again, adaptive (branch s25-parsync, 647b675 and 6fa4670, reverted): a sync beside the
+  running one (up to three) only once that one has lasted 1 ms, so that a quick disk keeps one
+  sync at a time and a slow one stops making a commit wait for a sync begun before it and then
+  for its own. The clock does not tell a slow sync: a completion is answered only when the event
+  loop polls for I/O, so a main thread busy with the convoy's CPU (some 3 ms) sees a 0.4 ms sync
+  last 3. A probe (16 closed-loop senders, 200 µs of CPU each, 2 KiB appended and a sync asked per
+  commit, blocks of 1,000 alternately one at a time and adaptive in one process) with the log on
+  tmpfs made 232 to 235 syncs a block against 126; on the disk with \`dd\` writing 2,000 MiB with
+  O_DIRECT in a loop (load 6.9 to 7.5) its rate x1.11, x1.35, x1.79, x1.33, x2.10, x1.35: the
+  next sync begun while the main thread still ran the convoy, the overlap above, not a slow sync's
+  tail cut short. Beginning one only if the running sync still ran after the loop had polled
+  (twice) kept tmpfs at 126 to 129 syncs, and under \`dd\` took the count (118 to 129) and the gain
+  back: x0.73, x1.12, x1.95, x1.51, x0.84, x0.40 (load 6.3 to 6.6). On the relay against main's
+  tree alternately (\`webhook-cpu.ts --calls 2000 --lone 300\`, \`fan-out.ts --calls 50\`), under
+  \`dd\` (three pairs, load 7 to 12): new calls x0.94, x1.48, x1.13, one sender's p99 99.7 to 132,
+  145 to 110, 47 to 94 ms, the 1,000-socket p99 175 to 242, 294 to 280, 202 to 241 ms; without it
+  (other sessions' benches, load 6 to 9): x0.63, x1.48, x1.37, one sender's p99 22.5 to 80.9,
+  40.4 to 14.6, 29 to 24.3 ms. By the clock alone (nine pairs, load 5 to 9): under \`dd\` new calls
+  x1.14, x1.28, x0.97, x1.49, x1.35, one sender's p99 102 to 144, 149 to 129, 136 to 92, 113 to
+  15, 123 to 105 ms, the 1,000-socket p99 265 to 267, 253 to 118, 250 to 187, 119 to 275, 169 to
+  217 ms; without, x2.30, x1.21, x1.38 and, in the one pair where main ran at 4,047 new calls per
+  second, x0.79 with the relay's CPU per new call 0.265 to 0.335 ms (more syncs asked and
+  answered). Neither showed a gain on a slow disk told from the noise with no loss on a quick one:
+  with the look after the poll, one sender's p99 and the fan-out's were worse in two pairs of
+  three; what the clock-alone rule gained is the convoy's overlap, whose cost on a quick disk is
+  what kept it out before.
   A COMMIT that restarts the log still syncs on the main thread (SQLite syncs the new log header
   there): \`perf\` over a run put 11 of the main thread's 41,652 samples in it, so it costs the
   thread a wait for the disk once per restart, not CPU.
