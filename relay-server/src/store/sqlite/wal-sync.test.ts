@@ -46,7 +46,15 @@ function walOf(options: Partial<WalSyncOptions> = {}) {
   const wal = new WalSync(disk.sync, { maxRunning: 3, worthWaitingMs: 1, ...clock.options, ...options });
   const outcomes: Array<[string, Error | null]> = [];
   const ask = (name: string) => wal.after((error) => outcomes.push([name, error]));
-  return { disk, clock, wal, outcomes, ask, settled: () => outcomes.map(([name]) => name) };
+  /** Asks for each, `apartMs` after the one before, the loop polling after each. */
+  const askApart = (apartMs: number, ...names: string[]) => {
+    for (const [i, name] of names.entries()) {
+      if (i > 0) clock.advance(apartMs);
+      ask(name);
+      clock.poll();
+    }
+  };
+  return { disk, clock, wal, outcomes, ask, askApart, settled: () => outcomes.map(([name]) => name) };
 }
 
 describe('WalSync', () => {
@@ -134,14 +142,8 @@ describe('WalSync', () => {
   });
 
   it('does not settle a request by a sync begun before it, even when that sync completes after the one begun for it', () => {
-    const { disk, clock, ask, settled } = walOf();
-    ask('a');
-    clock.advance(2);
-    ask('b');
-    clock.poll();
-    clock.advance(2);
-    ask('c');
-    clock.poll();
+    const { disk, askApart, settled } = walOf();
+    askApart(2, 'a', 'b', 'c');
     expect(disk.pending).toHaveLength(3);
     // The first sync completes: it began before b and c were asked.
     disk.pending[0]!(null);
@@ -153,13 +155,8 @@ describe('WalSync', () => {
   });
 
   it('runs no more than maxRunning syncs at once, and begins the next once one completes', () => {
-    const { disk, clock, ask, settled } = walOf({ maxRunning: 2 });
-    ask('a');
-    clock.advance(5);
-    ask('b');
-    clock.poll();
-    clock.advance(5);
-    ask('c');
+    const { disk, clock, ask, askApart, settled } = walOf({ maxRunning: 2 });
+    askApart(5, 'a', 'b', 'c');
     ask('d');
     clock.advance(50);
     clock.poll();
@@ -175,14 +172,8 @@ describe('WalSync', () => {
   });
 
   it('fails every request not settled yet when a sync fails, since the others may not learn of the lost write', () => {
-    const { disk, clock, ask, outcomes } = walOf({ maxRunning: 2 });
-    ask('a');
-    clock.advance(2);
-    ask('b');
-    clock.poll();
-    clock.advance(2);
-    ask('c');
-    clock.poll();
+    const { disk, ask, askApart, outcomes } = walOf({ maxRunning: 2 });
+    askApart(2, 'a', 'b', 'c');
     expect(disk.pending).toHaveLength(2);
     const eio = new Error('EIO');
     // The later-begun sync fails: a (begun before it), b (its own) and c (waiting) all fail.
@@ -202,12 +193,9 @@ describe('WalSync', () => {
   });
 
   it('is idle once nothing runs or waits', async () => {
-    const { disk, clock, wal, ask, settled } = walOf();
+    const { disk, wal, askApart, settled } = walOf();
     await wal.idle();
-    ask('a');
-    clock.advance(2);
-    ask('b');
-    clock.poll();
+    askApart(2, 'a', 'b');
     const idle = wal.idle();
     let idled = false;
     void idle.then(() => (idled = true));
