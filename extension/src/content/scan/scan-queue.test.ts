@@ -97,25 +97,6 @@ describe('ScanQueue', () => {
     expect(texts).toEqual(['415-555-2001']);
   });
 
-  it('yields a run of digits alone on its line only if it may hold a number; one sharing its line always', () => {
-    document.body.innerHTML =
-      '<table><tbody><tr><td>Contact 12</td><td>415-555-0100</td><td>2024-05-01</td><td>90001-1001</td></tr>' +
-      '<tr><td><b>+1 415</b> 555 0101</td><td>ORD-2024-000123 <i>due</i></td></tr></tbody></table>';
-    const asked: string[] = [];
-    const queue = new ScanQueue(document, () => undefined, (text, data) => {
-      expect(data).toBe(text.data);
-      asked.push(data);
-      return data.startsWith('415');
-    });
-    queue.add(document.body);
-    const texts: string[] = [];
-    const slice = { deadline: Number.POSITIVE_INFINITY };
-    for (let anchor = queue.next(slice); anchor; anchor = queue.next(slice)) texts.push(anchor.textContent ?? '');
-    // Asked of every run (a text with a few digits is not), and a run it turns down is yielded if it shares its line.
-    expect(asked).toEqual(['415-555-0100', '2024-05-01', '90001-1001', ' 555 0101', 'ORD-2024-000123 ']);
-    expect(texts).toEqual(['415-555-0100', '+1 415', ' 555 0101', 'ORD-2024-000123 ']);
-  });
-
   it('never jumps back to what it read already', () => {
     const body = list(100);
     const inDocumentOrder = readAll(body);

@@ -29,8 +29,8 @@ export interface ReadingSlice {
 /**
  * Nodes waiting to be scanned: text nodes and links as they are, subtrees (elements, shadow
  * roots, the document) through a tree walk that can pause at a deadline and resume in a
- * later slice. Yields only what may hold a number: text with enough digits that `holdsNumber`
- * accepts, text with digits and other text on its line, and call links.
+ * later slice. Yields only what may hold a number: text with enough digits, or with digits and
+ * other text on its line, and call links.
  */
 export class ScanQueue {
   private readonly pending = new Set<Node>();
@@ -46,13 +46,6 @@ export class ScanQueue {
     private readonly doc: Document,
     /** Told about each open shadow root met on the way; the queue does not enter them itself. */
     private readonly onShadowRoot: (root: ShadowRoot) => void,
-    /**
-     * Whether a walk yields a text with a run of digits that shares no line with other text (its
-     * `data` as the walk read it): all of them by default. The scanner yields those with a number
-     * of their own or buttons to take away: a list row's look-alikes (a date, an order id, a zip
-     * code, a long id) were four of its five texts planned, each read again there (issue #12).
-     */
-    private readonly holdsNumber: (text: Text, data: string) => boolean = () => true,
   ) {}
 
   get isEmpty(): boolean {
@@ -143,10 +136,9 @@ export class ScanQueue {
       // texts are each read once, for what they can be (issue #12).
       if (node.nodeType === Node.TEXT_NODE) {
         walk.current = node;
-        // A few digits next to other text of the line may be part of a split number, and so may a run.
-        const data = (node as Text).data;
-        const digits = digitsIn(data);
-        if (digits !== 'none' && ((digits === 'run' && this.holdsNumber(node as Text, data)) || sharesLine(node as Text))) return node as Text;
+        // A few digits next to other text of the line may be part of a split number.
+        const digits = digitsIn((node as Text).data);
+        if (digits === 'run' || (digits === 'some' && sharesLine(node as Text))) return node as Text;
       } else {
         const element = node as Element;
         const name = element.localName;

@@ -132,9 +132,9 @@ describe('startScanner', () => {
     });
     await settled(scanner);
     expect(buttons()).toHaveLength(expected);
-    // A zero budget plans one text node per slice: each number's (the rows' dates and order ids,
-    // runs of seven digits or more with no number, are not planned).
-    expect(slices).toBeGreaterThanOrEqual(expected);
+    // A zero budget plans one text node per slice; each of the first 30 rows has at least three
+    // with a run of seven digits or more (a phone, the date, the order id; the price has none).
+    expect(slices).toBeGreaterThanOrEqual(30 * 3);
   }, HEAVY_SCAN_MS);
 
   it('hands the buttons of a long read to the overlay a few hundred at a time, not slice by slice nor once the reading is done', async () => {
@@ -158,27 +158,12 @@ describe('startScanner', () => {
     });
     await settled(scanner);
     expect(buttons()).toHaveLength(expected);
-    expect(slices).toBeGreaterThanOrEqual(expected);
+    expect(slices).toBeGreaterThan(30 * 3);
     // Handed over in batches, the first while most of the rows were still to read.
     const batches = [...new Set(handedInSlice)].map((slice) => handedInSlice.filter((handed) => handed === slice).length);
     expect(handedInSlice[0]).toBeLessThan(slices / 3);
     expect(batches.length).toBeGreaterThan(3);
     expect(batches.slice(0, -1).every((size) => size >= 5)).toBe(true);
-  }, HEAVY_SCAN_MS);
-
-  it("plans only the texts of a list's rows that have a number: the dates and order ids are turned down by the walk", async () => {
-    const { html, expected } = contactRows(30);
-    const planned: string[] = [];
-    const targetsFor = ButtonSlots.prototype.targetsFor;
-    vi.spyOn(ButtonSlots.prototype, 'targetsFor').mockImplementation(function (this: ButtonSlots, anchor, source) {
-      planned.push(source);
-      return targetsFor.call(this, anchor, source);
-    });
-    const { scanner } = scan(html);
-    await settled(scanner);
-    expect(buttons()).toHaveLength(expected);
-    expect(planned.filter((source) => source.includes('ORD-') || source.startsWith('2024-'))).toEqual([]);
-    expect(planned.length).toBeLessThanOrEqual(expected + 1); // the phone texts, and the page's own probe if any
   }, HEAVY_SCAN_MS);
 
   it("remembers no text without a number: a list row's dates and order ids are no button change, nor kept", async () => {

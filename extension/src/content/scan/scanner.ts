@@ -152,15 +152,10 @@ class PageScanner {
     listenToCallButtons(this.root, options.onCall, options.signal);
     this.detections = new DetectionCache(options.defaultCountry);
     this.slots = new ButtonSlots(this.root);
-    this.queue = new ScanQueue(
-      this.root,
-      (shadowRoot) => {
-        this.observe(shadowRoot);
-        this.queue.add(shadowRoot);
-      },
-      // What plan would do anything with: a number found, or buttons (read or planned) to take away.
-      (text, data) => this.slots.has(text) || this.writes.has(text) || this.detections.numbersIn(data).length > 0,
-    );
+    this.queue = new ScanQueue(this.root, (shadowRoot) => {
+      this.observe(shadowRoot);
+      this.queue.add(shadowRoot);
+    });
     this.observer = new MutationObserver((records) => safely(() => this.onMutations(records)));
     this.observer.observe(this.root, OBSERVED);
     this.queue.add(this.root);
