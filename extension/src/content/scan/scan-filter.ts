@@ -80,7 +80,7 @@ export class ScanFilter {
     let placement: Placement = 'allowed';
     let hiddenRoot: Element | undefined;
     for (let from: Element | null = element; from; ) {
-      const candidate = from.closest(MAY_NOT_ALLOW);
+      const candidate: Element | null = from.closest(MAY_NOT_ALLOW);
       if (!candidate) {
         from = hostOf(from);
         continue;
