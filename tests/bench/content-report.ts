@@ -857,8 +857,10 @@ say what is met and what is not.
   1 of 4 -> 2 of 4, 2 of 6 -> 3 of 6, 1 of 3 -> 2 of 4; re-render 0.99 -> 0.68, 0.70 -> 1.21,
   0.80 -> 0.93 (by our share 0 of 3 -> 0 of 3, 2 of 5 -> 0 of 2, 1 of 3 -> 0 of 3); the scroll's
   appends +22 / +72 / +86 % -> +76 / +41 / -16 % against the bare page's (which itself took
-  16.5–37.0 s), its buttons after the last append 0.91 / 1.44 / 1.25 s -> 2.39 / 1.09 / 0.83 s.
-  No gain separated: kept for the calls it saves, no gain claimed. Tried and not kept: the look-alikes dropped by the
+  16.5–37.0 s), its buttons after the last append 0.91 / 1.44 / 1.25 s -> 2.39 / 1.09 / 0.83 s;
+  PC_BENCH_ROWS=5000 (two pairs, load 1.6–5.6) 5,000 rows 0.96 -> 1.23 and 0.79 -> 0.68, frames
+  over 100 ms by our share 2 of 4 -> 2 of 4 and 0 of 2 -> 1 of 3, its re-render 0.46 -> 0.70 and
+  0.54 -> 0.61. No gain separated: kept for the calls it saves, no gain claimed. Tried and not kept: the look-alikes dropped by the
   walk (a run of digits alone on its line with no number in the detection cache and no buttons
   to take away, as on s16-scroll), plans 5 -> 1 per row of the list, the profile 1,831 -> 1,522
   and 1,489 -> 1,442 ms (load 6.6–7.6): the walk took in the detection the plans gave up, as
