@@ -834,6 +834,52 @@ say what is met and what is not.
   that may host a shadow root 35–328 ms: not separated at that load, not tried in the script.
   The 5,000-row frame over 100 ms by our share was not pinned: at load 7 the three such frames
   held 60, 40 and 13 ms of our CPU for 327, 126 and 115 ms of wall (the thread preempted).
+- **Allowing a number: the browser finds what may exclude or hide it; the walk's look-alikes and a
+  walk of text alone tried again, not kept** (branch s25-content). Profiled (content-profile.ts
+  fill, 10,000 rows, main's tree, load 1.1; 1,059 ms of our script sampled): the walk 495 ms (the
+  TreeWalker's steps 224 ms, its own loop 193 ms, each row's link asked for a call link's href
+  42 ms), the overlay's passes 329 ms (positions 98 ms, the placement of cells and rows 83 ms with
+  their computed styles 29 ms, the numbers' rects 71 ms, the buttons' making 66 ms), the plans
+  152 ms (the detection 80 ms). Cut: the filter that allows a number's text asked each ancestor
+  in turn for contenteditable, hidden, aria-hidden and a call link's href, cached per slice; a
+  list's cell and row are new at each row, so each number cost about ten calls into the browser.
+  Now one closest() over a selector that every excluded or hidden element matches (and some that
+  are neither: plain links, contenteditable="false"), each candidate confirmed by the same checks,
+  then on from its parent and across shadow roots to their hosts; the outermost confirmed one
+  decides, as before (scan-filter.test.ts: the same answers, which the old code gives too, and
+  100 rows' numbers allowed with no attribute read, against 408 getAttribute and 205 hasAttribute).
+  The profile, main's tree and this alternately, our script sampled: with the look-alike cut
+  below still in (load 7.2–9.5) 1,549 -> 1,422 and 1,765 -> 1,844 ms; alone (load 4.0–6.1)
+  1,270 -> 1,193, 1,470 -> 1,225, 1,565 -> 911 and 1,059 -> 1,157 ms, the re-render 1,486 -> 970 ms
+  (one pair): lower in most pairs, within their spread. The bench (PC_BENCH_ROWS=10000
+  PC_BENCH_RUNS=1 PC_BENCH_FRAMES=1, three pairs, load 5.8–10.6, c2d's own 10,000 rows 4.1–13.7 s)
+  10,000 rows ours/c2d 0.90 -> 0.69, 0.70 -> 1.24, 0.82 -> 0.77, frames over 100 ms by our share
+  1 of 4 -> 2 of 4, 2 of 6 -> 3 of 6, 1 of 3 -> 2 of 4; re-render 0.99 -> 0.68, 0.70 -> 1.21,
+  0.80 -> 0.93 (by our share 0 of 3 -> 0 of 3, 2 of 5 -> 0 of 2, 1 of 3 -> 0 of 3); the scroll's
+  appends +22 / +72 / +86 % -> +76 / +41 / -16 % against the bare page's (which itself took
+  16.5–37.0 s), its buttons after the last append 0.91 / 1.44 / 1.25 s -> 2.39 / 1.09 / 0.83 s;
+  PC_BENCH_ROWS=5000 (two pairs, load 1.6–5.6) 5,000 rows 0.96 -> 1.23 and 0.79 -> 0.68, frames
+  over 100 ms by our share 2 of 4 -> 2 of 4 and 0 of 2 -> 1 of 3, its re-render 0.46 -> 0.70 and
+  0.54 -> 0.61. No gain separated: kept for the calls it saves, no gain claimed. Tried and not kept: the look-alikes dropped by the
+  walk (a run of digits alone on its line with no number in the detection cache and no buttons
+  to take away, as on s16-scroll), plans 5 -> 1 per row of the list, the profile 1,831 -> 1,522
+  and 1,489 -> 1,442 ms (load 6.6–7.6): the walk took in the detection the plans gave up, as
+  before; reverted (8aca714, 635536b in the git log). A walk of text alone where a subtree holds
+  plain elements only (tables, lists, inline text: one querySelector of a :not() of their names
+  tells that none may host a shadow root or be skipped; its call links found by a selector): in
+  the profile (two pairs, load 6–7) its loop, native steps and line checks 427 and over 385 ms
+  against the walk's loop and native steps alone 394 and 621 ms, the line check of a text with a few digits (the row's "Contact 12", its amount) now making the
+  wrappers of the parent and cell that the walk no longer met; a probe in an isolated world (CDP's
+  Page.createIsolatedWorld, 10,000 rows just filled, each text's data and the parent of texts with
+  digits read, four rounds, load 7) elements and text 719 / 301 / 462 / 225 ms, text alone 293 /
+  512 / 339 / 426 ms: not separated; not committed. The 5,000-row frame over 100 ms by our share:
+  content-timeline.ts --rows 5000 (load 7.1) shows it as the first frame after the page's own,
+  182 ms, of which ours 164 ms of wall for 48 ms of CPU (the overlay's pass 154 ms of wall, 38 ms
+  of CPU): the thread preempted while the page's big frame is committed, not work of ours that
+  takes 100 ms; in the bench at load 2 (PC_BENCH_ROWS=5000 PC_BENCH_RUNS=1 PC_BENCH_FRAMES=1, main's
+  tree) there was none (0 of 2). Not removed. Left, as before: our CPU per row is the first read of
+  each node, text, style and box in the content script's world; at these loads a cut under a
+  fifth does not show in pairs.
 - **What is left.** Against the goals, in the last quiet run (PC_BENCH_FRAMES=1, load average 1–2):
   met, accuracy, the size (51.2 KiB since the call UI became a script of its own, injected when a
   call comes) and the scroll's buttons within 1 s of the last append (0.69 s). Not met: 0.5× c2d

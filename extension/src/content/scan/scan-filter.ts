@@ -68,22 +68,45 @@ export class ScanFilter {
     return false;
   }
 
+  /**
+   * The outermost element around (or equal to) `element` that is excluded or hidden decides,
+   * across shadow roots to their hosts. The browser finds the candidates (closest: one call per
+   * tree), each confirmed here: asked element by element, a list's cell and row were ten calls
+   * into the browser per number, each row's new (issue #12).
+   */
   private placement(element: Element): Placement {
     const cached = this.placements.get(element);
     if (cached) return cached;
-    const parent = toElement(element.parentNode);
-    const inherited = parent ? this.placement(parent) : 'allowed';
-    let placement: Placement = inherited;
-    if (inherited === 'allowed') {
-      if (isExcluded(element)) placement = 'excluded';
-      else if (hasHidingAttribute(element)) {
-        placement = 'hidden';
-        this.onHiddenRoot(element);
+    let placement: Placement = 'allowed';
+    let hiddenRoot: Element | undefined;
+    for (let from: Element | null = element; from; ) {
+      const candidate: Element | null = from.closest(MAY_NOT_ALLOW);
+      if (!candidate) {
+        from = hostOf(from);
+        continue;
       }
+      if (isExcluded(candidate)) {
+        placement = 'excluded';
+        hiddenRoot = undefined;
+      } else if (hasHidingAttribute(candidate)) {
+        placement = 'hidden';
+        hiddenRoot = candidate;
+      }
+      from = candidate.parentElement ?? hostOf(candidate);
     }
+    if (hiddenRoot) this.onHiddenRoot(hiddenRoot);
     this.placements.set(element, placement);
     return placement;
   }
+}
+
+/** Every element isExcluded or hasHidingAttribute may accept, and others (links, contenteditable="false"): they confirm. */
+const MAY_NOT_ALLOW = [...SKIPPED_ELEMENTS, '[data-pc-ui]', 'a[href]', '[contenteditable]', '[hidden]', '[aria-hidden]'].join(', ');
+
+/** The host of the shadow root `element` is in; null in the document. */
+function hostOf(element: Element): Element | null {
+  const root = element.getRootNode();
+  return root.nodeType === Node.DOCUMENT_FRAGMENT_NODE ? ((root as ShadowRoot).host ?? null) : null;
 }
 
 function isExcluded(element: Element): boolean {
