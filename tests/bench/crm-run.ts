@@ -10,7 +10,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { constants, setPriority } from 'node:os';
 import { join } from 'node:path';
 import type { StoredActivity } from '../simulators/crm/crm-simulator.ts';
-import { REPO_ROOT } from '../relay/harness.ts';
+import { counterIn, REPO_ROOT } from '../relay/harness.ts';
 import { accountedPhase, cpuMs, type PhaseAccount } from './cpu-account.ts';
 import type { SimulatorOrder } from './crm-simulator-process.ts';
 
@@ -115,15 +115,13 @@ export function crmBacklogOf(metrics: string): CrmBacklog {
     if (found === undefined) throw new Error(`/metrics has no ${series}`);
     return Number(found);
   };
-  // Counters with labels show once counted: none yet is 0.
-  const sum = (prefix: string) => metrics.split('\n').reduce((total, line) => (line.startsWith(prefix) ? total + Number(line.slice(line.lastIndexOf(' ') + 1)) : total), 0);
   return {
     lookupsPending: value('relay_crm_lookups_pending'),
     outboxDepth: value('relay_crm_outbox_depth'),
     stepsAtOnce: value('relay_crm_steps_total{start="at_once"}'),
     stepsRationed: value('relay_crm_steps_total{start="rationed"}'),
-    lookupsSent: sum('relay_crm_lookups_total{source="crm"}'),
-    searches: sum('relay_crm_requests_total{operation="find_contact",'),
+    lookupsSent: counterIn(metrics, 'relay_crm_lookups_total', 'source="crm"'),
+    searches: counterIn(metrics, 'relay_crm_requests_total', 'operation="find_contact"'),
   };
 }
 

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { computeTwilioSignature } from '@phone-connector/shared';
 import { freshDatabase } from '../../relay-server/src/testing-postgres.ts';
-import { type RelayProcess, relayCli, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
+import { counterIn, type RelayProcess, relayCli, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
 import { sendWebhook, type WebhookAnswer } from '../simulators/http.ts';
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -67,8 +67,5 @@ export function incomingCall(sid: string): Record<string, string> {
 
 /** A relay's /metrics counter, summed over the label values that match (a counter without labels: its one value). */
 export async function counter(relay: { url: string }, name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`${relay.url}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) if ((line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && line.includes(labels)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  return sum;
+  return counterIn(await (await fetch(`${relay.url}/metrics`)).text(), name, labels);
 }

@@ -18,6 +18,13 @@ const BIN = join(REPO_ROOT, 'relay-server', 'bin.mjs');
 const run = promisify(execFile);
 
 /** A temporary folder, removed by `remove()`. */
+/** A /metrics text's counter, summed over the series whose labels include `labels` (a counter without labels: its one value; none counted yet: 0). */
+export function counterIn(metrics: string, name: string, labels = ''): number {
+  let sum = 0;
+  for (const line of metrics.split('\n')) if ((line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && line.includes(labels)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
 export function tempDir(prefix = 'relay-test-'): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
