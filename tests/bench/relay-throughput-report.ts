@@ -5,7 +5,7 @@
 import type { CrmPhase } from './crm-run.ts';
 import type { Percentiles } from './relay.ts';
 import { phase, times } from './relay-report.ts';
-import { CONCURRENCY, FAN_OUT_WARM_UP, WARM_UP, type Throughput, type ThroughputComparison } from './relay-throughput.ts';
+import { CONCURRENCY, FAN_OUT_WARM_UP, WARM_UP, WARM_UP_ROUNDS, type Throughput, type ThroughputComparison } from './relay-throughput.ts';
 
 /** Issue 13's goals. */
 export const THROUGHPUT_GOALS = { newCallsPerSecond: 5000, ofForwarder: 0.5, unloadedP99Ms: 10, fanOutP99Ms: 50, idleKbPerAgent: 10 };
@@ -20,7 +20,7 @@ export function throughputSection(comparison: ThroughputComparison): string {
 A real relay process (SQLite, WAL, every answered webhook's commit synced to disk first) and, in the same run, a bare node:http + ws
 forwarder (tests/bench/forwarder.ts: reads the body, sends one frame to every connected socket,
 answers 200) take the same signed Twilio webhooks from the same senders: keep-alive connections,
-bodies and signatures computed before the clock starts, each server warmed up first by ${count(WARM_UP)} new calls and their statuses. ${count(options.calls)} new calls (incoming,
+bodies and signatures computed before the clock starts, each server warmed up first by ${count(WARM_UP)} new calls and their statuses, ${WARM_UP_ROUNDS} times. ${count(options.calls)} new calls (incoming,
 ringing) at ${CONCURRENCY} concurrent senders, then their completed statuses, while one agent's
 socket receives every event; ${count(options.unloadedCalls)} calls from one sender for the unloaded latency;
 ${count(options.fanOutCalls)} incoming calls, one at a time, to a number ${count(options.fanOutAgents)} connected agents
@@ -104,6 +104,21 @@ outbox row's write.
   0.15 -> 0.07 (each run), its rate 5,087 / 3,748 -> 10,403 / 9,670 / 9,941, what issue 13 measured
   of it (9.7k to 12.9k). The ratio does not gain (relay / forwarder 0.47 / 0.44 -> 0.33 / 0.43 /
   0.37): the forwarder, whose whole path is a few functions, was the less warm of the two.
+- **The warm-up three times, 2,000 calls measured.** With one warm-up each measured phase still
+  paid V8's optimising again after the switch from the phase before (the relay's other threads,
+  TurboFan's, about 0.1 ms per new call; the forwarder's half as much: "The relay's other
+  threads, warm" below), which a relay serving both kinds for long does not pay again; and 1,000
+  new calls were a fifth of a second. On a quiet machine (load 0.7 to 1.4), \`webhook-cpu.ts
+  --calls 1000\`, two rounds each: one warm-up, the relay 4,181 / 4,275 new calls per second (its
+  CPU per new call 0.27 / 0.24 ms, its main thread 0.17 / 0.16), the forwarder 8,269 / 10,741
+  (0.08 / 0.09 ms), relay / forwarder x0.51 / x0.40; three, the relay 5,495 / 5,747 (0.16 / 0.15
+  ms, its main thread 0.14 / 0.14), the forwarder 16,380 / 17,098 (0.05 / 0.04 ms), x0.34 / x0.34;
+  updates 5,102 / 4,695 -> 6,440 / 5,511 against 9,542 / 12,312 -> 20,261 / 18,100. Warm, the
+  relay's rate rises by a third and the forwarder's doubles: its path is a few functions whose
+  optimising after each switch was most of its CPU. The bench now runs the warm-up three times and
+  measures 2,000 new calls on both servers (the CRM row, the registered agents' rows and the profile
+  alike), so its figures are each server's as it runs; the ratio to the forwarder reads lower for
+  it, the rate higher.
 - **Baseline in the same run.** On a 2-core machine other work comes and goes by the second, and
   a rate on its own says more about the machine than about the relay: every relay figure stands
   beside the bare forwarder's of the same round, and the goals are read from the ratios.

@@ -40,7 +40,7 @@ export interface ThroughputOptions {
   registeredAgents: number[];
 }
 
-export const FULL_THROUGHPUT_BENCH: ThroughputOptions = { rounds: 3, calls: 1000, unloadedCalls: 300, fanOutCalls: 100, fanOutAgents: 1000, registeredAgents: [1000, 10_000] };
+export const FULL_THROUGHPUT_BENCH: ThroughputOptions = { rounds: 3, calls: 2000, unloadedCalls: 300, fanOutCalls: 100, fanOutAgents: 1000, registeredAgents: [1000, 10_000] };
 export const QUICK_THROUGHPUT_BENCH: ThroughputOptions = { rounds: 1, calls: 500, unloadedCalls: 100, fanOutCalls: 5, fanOutAgents: 1000, registeredAgents: [1000, 10_000] };
 
 export const CONCURRENCY = 16;
@@ -132,6 +132,13 @@ const FAN_OUT_NUMBER = '+14155550199';
  * text has the figures of both).
  */
 export const WARM_UP = 2_000;
+/**
+ * Times the warm-up runs before anything is measured. After one, each measured phase still paid
+ * V8's optimising again after the switch from the phase before (the relay's other threads 0.1 ms
+ * per new call, TurboFan's, and the forwarder's half as much), a cost a relay serving both kinds
+ * for long does not pay again: three, and the phases measure both servers as they run (design text).
+ */
+export const WARM_UP_ROUNDS = 3;
 /** The longest every event may take to reach the sockets once the webhooks are answered. */
 const DELIVERY_DEADLINE_MS = 60_000;
 
@@ -158,7 +165,7 @@ export async function benchRelayThroughput(options: ThroughputOptions): Promise<
  * CRM row alone, for tests/bench/crm-load.ts `--phases` beside `relayThroughput`.
  */
 export async function crmThroughput(calls: number, profile?: PhasesProfile): Promise<RoundFigures['crm']> {
-  const simulator = await BenchCrm.start(WARM_UP + calls);
+  const simulator = await BenchCrm.start(WARM_UP * WARM_UP_ROUNDS + calls);
   return withRelay({ crm: simulator.setup, ...(profile ? { cpuProfileDir: profile.dir } : {}) }, async (target) => {
     if (profile) profile.pid = target.pid;
     await warmUp(target);
@@ -260,16 +267,14 @@ export interface WebhookCpuRound {
  * senders, without the rest of `pnpm bench relay` (no socket, fan-out nor CRM setups): a check
  * while working on the webhook's path; with `unloadedCalls`, then the one-sender push latency on
  * the same server, as the full bench measures it. With `profileDir`, one more relay run under
- * `node --cpu-prof`, read by function for each phase apart. With `warmUps` above 1, the warm-up
- * runs that many times: after one, each phase still pays V8's optimising again after the switch
- * from the phase before (new connections, the other kind of webhook); after three, next to none
- * (issue 13: the design text's "The relay's other threads, warm").
+ * `node --cpu-prof`, read by function for each phase apart. `warmUps`: how many times the warm-up
+ * runs (`WARM_UP_ROUNDS`, as in the full bench, unless told): after one, each phase still pays V8's
+ * optimising again after the switch from the phase before (new connections, the other kind of
+ * webhook); after three, next to none (issue 13: the design text's "The relay's other threads, warm").
  */
 export async function benchWebhookCpu(options: { rounds: number; calls: number; unloadedCalls?: number; profileDir?: string; warmUps?: number; jit?: boolean }): Promise<{ rounds: WebhookCpuRound[]; profile?: { newCalls: FunctionSelfTime[]; updates: FunctionSelfTime[] } }> {
   const rounds: WebhookCpuRound[] = [];
-  const warmUps = async (target: Target) => {
-    for (let i = 0; i < (options.warmUps ?? 1); i++) await warmUp(target);
-  };
+  const warmUps = (target: Target) => warmUp(target, options.warmUps);
   const phases = async (target: Target): Promise<WebhookCpuFigures> => {
     await warmUps(target);
     const figures = await throughputPhases(target, options.calls);
@@ -440,14 +445,16 @@ function completedPayload(index: number) {
  * ms of an update's 0.58 ms of relay CPU (s16-cpu's --no-concurrent-recompilation runs), a cost a
  * running relay pays once.
  */
-async function warmUp(target: Target): Promise<void> {
-  const socket = await BenchSocket.connect(target.origin, target.tokens.owner);
-  try {
-    const indexes = takeCalls(target, WARM_UP);
-    await send(target, socket, await signWebhooks(target.incoming, AUTH_TOKEN, indexes.map((i) => incomingPayload(i))), CONCURRENCY, 1);
-    await send(target, socket, await signWebhooks(target.status, AUTH_TOKEN, indexes.map((i) => completedPayload(i))), CONCURRENCY, 2);
-  } finally {
-    socket.close();
+async function warmUp(target: Target, rounds = WARM_UP_ROUNDS): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    const socket = await BenchSocket.connect(target.origin, target.tokens.owner);
+    try {
+      const indexes = takeCalls(target, WARM_UP);
+      await send(target, socket, await signWebhooks(target.incoming, AUTH_TOKEN, indexes.map((i) => incomingPayload(i))), CONCURRENCY, 1);
+      await send(target, socket, await signWebhooks(target.status, AUTH_TOKEN, indexes.map((i) => completedPayload(i))), CONCURRENCY, 2);
+    } finally {
+      socket.close();
+    }
   }
 }
 
