@@ -47,7 +47,7 @@ import {
   toInstance,
   toInstanceWithOwner,
 } from '../rows.ts';
-import { DirectoryVersion, KeptWhileDirectoryUnchanged } from './kept-reads.ts';
+import { KeptWhileDirectoryUnchanged } from './kept-reads.ts';
 
 /** Numbers whose agents are kept: a relay's team numbers, not every agent's own. */
 export const NUMBERS_KEPT = 16;
@@ -119,23 +119,15 @@ export class SqliteTables implements Synchronous<StoreTables> {
   /** The links `linkAgents` made last: the agents whose `created` the next call event may be. */
   private linked: { callId: number; firstSeq: number; agentIds: Set<string> } | undefined;
   private keptVersion: number | undefined;
-  /**
-   * The call this connection inserted last, while it has no links: its first `linkAgents` has none
-   * to read (a statement fewer on every new call, issue 13). Forgotten on every rollback.
-   */
-  private insertedUnlinked: number | undefined;
-
-  private readonly directoryVersion: DirectoryVersion;
 
   constructor(db: Database.Database) {
-    this.directoryVersion = new DirectoryVersion(db);
     const agentsWithNumber = db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE number = ? ORDER BY created_at, id`);
-    this.agentsByNumber = new KeptWhileDirectoryUnchanged(this.directoryVersion, NUMBERS_KEPT, (number) =>
+    this.agentsByNumber = new KeptWhileDirectoryUnchanged(db, NUMBERS_KEPT, (number) =>
       Object.freeze(agentsWithNumber.all(number).map((row) => Object.freeze(toAgent(row)))),
     );
     const instanceWithOwner = db.prepare<[string], InstanceWithOwnerRow>(`${INSTANCE_WITH_OWNER_SELECT} WHERE i.uid = ?`);
     // An unknown uid is not kept: anyone can post to any address, and the known ones must stay.
-    this.instancesWithOwner = new KeptWhileDirectoryUnchanged(this.directoryVersion, INSTANCES_KEPT, (uid) => {
+    this.instancesWithOwner = new KeptWhileDirectoryUnchanged(db, INSTANCES_KEPT, (uid) => {
       const row = instanceWithOwner.get(uid);
       return row && frozenInstanceWithOwner(toInstanceWithOwner(row));
     });
@@ -285,15 +277,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
     this.keptRosters.clear();
     this.keptCallSeq = undefined;
     this.linked = undefined;
-    this.insertedUnlinked = undefined;
   };
-
-  /**
-   * Runs reads that write nothing, one after another inside one transaction: what they keep is
-   * checked against the directory's version read once for all of them (`DirectoryVersion`). Not a
-   * method, as `forgetKept`.
-   */
-  readonly readTogether = <T>(reads: () => T): T => this.directoryVersion.together(reads);
 
   addAgent(agent: NewAgent): Agent {
     this.statements.insertAgent.run({ ...agent, admin: agent.admin ? 1 : 0 });
@@ -402,9 +386,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   insertCall(instanceUid: string, callId: string, state: CallState, at: string): number {
-    const id = Number(this.statements.insertCall.run(instanceUid, callId, stateValues(state), at, at).lastInsertRowid);
-    this.insertedUnlinked = id;
-    return id;
+    return Number(this.statements.insertCall.run(instanceUid, callId, stateValues(state), at, at).lastInsertRowid);
   }
 
   updateCall(id: number, state: CallState, at: string): void {
@@ -422,8 +404,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
     this.keepWhileNoOtherCommit();
     const firstSeq = this.lastCallSeq() + 1;
     if (this.linked?.callId !== id || this.linked.firstSeq !== firstSeq) this.linked = { callId: id, firstSeq, agentIds: new Set() };
-    const already = new Set(id === this.insertedUnlinked ? [] : this.statements.linkedShortIds.all(id));
-    if (id === this.insertedUnlinked) this.insertedUnlinked = undefined;
+    const already = new Set(this.statements.linkedShortIds.all(id));
     const added = new Map<number, string>();
     for (const agentId of agentIds) {
       const { shortId } = this.keptAgent(agentId);

@@ -236,18 +236,14 @@ export class TransactionQueue {
     return batch.length;
   }
 
-  /** The reads of a batch, before its writes: the directory's version read once for them all (`readTogether`). */
   private runReads(reads: QueuedRead[]): void {
-    if (reads.length === 0) return;
-    this.tables.readTogether(() => {
-      for (const queued of reads) {
-        try {
-          queued.resolve(queued.read());
-        } catch (error) {
-          queued.reject(error);
-        }
+    for (const queued of reads) {
+      try {
+        queued.resolve(queued.read());
+      } catch (error) {
+        queued.reject(error);
       }
-    });
+    }
   }
 
   /** One transaction's work; a failure rolls the whole SQLite transaction back. */
