@@ -4,7 +4,7 @@ import { WEBHOOK_EVENTS } from '@phone-connector/shared';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateCallbackSecret, randomId } from './auth/token.ts';
-import { hookPathForLog, lineBatcher } from './log.ts';
+import { createLogger, hookPathForLog, lineBatcher } from './log.ts';
 import { testRelay } from './testing.ts';
 
 const secret = generateCallbackSecret();
@@ -32,6 +32,23 @@ const decoded = (text: string) => {
     return text;
   }
 };
+
+describe('createLogger', () => {
+  it('writes one JSON line per entry at or above its level: time, level, message, then the fields as given, an error by its message', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', write: (line) => lines.push(line) });
+    log.debug('hidden', { a: 1 });
+    log.info('webhook', { method: 'POST', status: 200, outcome: 'ok', ms: 3 });
+    log.error('webhook failed', { path: '/hooks', error: new Error('disk full'), cause: undefined });
+    expect(lines).toHaveLength(2);
+    expect(lines.every((line) => line.endsWith('}\n'))).toBe(true);
+    const [info, error] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(Object.keys(info!)).toEqual(['time', 'level', 'msg', 'method', 'status', 'outcome', 'ms']);
+    expect(info).toMatchObject({ level: 'info', msg: 'webhook', method: 'POST', status: 200, outcome: 'ok', ms: 3 });
+    expect(new Date(info!.time as string).toISOString()).toBe(info!.time);
+    expect(error).toEqual({ time: expect.any(String), level: 'error', msg: 'webhook failed', path: '/hooks', error: 'disk full' });
+  });
+});
 
 describe('hookPathForLog', () => {
   it('shows the instance and the event of a callback path, never the secret', () => {

@@ -26,7 +26,11 @@ export function createLogger(options: { level?: LogLevel; write?: (line: string)
   const emit = (level: LogLevel) => (msg: string, fields: LogFields = {}) => {
     if (LOG_LEVELS.indexOf(level) < threshold) return;
     const entry: LogFields = { time: new Date().toISOString(), level, msg };
-    for (const [key, value] of Object.entries(fields)) entry[key] = value instanceof Error ? value.message : value;
+    // By key, not Object.entries: an array per field and one of them all for every line, a webhook's access line among them (issue 13).
+    for (const key in fields) {
+      const value = fields[key];
+      entry[key] = value instanceof Error ? value.message : value;
+    }
     write(`${JSON.stringify(entry)}\n`);
   };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };

@@ -384,6 +384,35 @@ outbox row's write.
   main thread. The guard's reads run alone were up to 10 % of the busy
   time in one profile of new calls (load 8); strace on the relay under that load counted no
   sleep (SQLite's lock retries sleep) and about one \`fcntl\` per webhook.
+- **What the main thread did per webhook for nothing.** Issue 13's leads, read in a profile by
+  function of the new calls (\`webhook-cpu.ts --calls 3000 --warm-ups 3 --profile\`): node:encoding's
+  \`encode\` (1.3 % of the main thread) was \`constantTimeEqual\` encoding both strings to UTF-8
+  before comparing them, twice per webhook (its secret, its signature); it compares code units
+  now (a probe of those two comparisons, load 4: 1.50 -> 0.14 µs; a lone surrogate, which UTF-8
+  made U+FFFD, no longer matches another). \`withoutUndefined\` (1.5 %) made entries, filtered them
+  and made an object of them again for every webhook's update: the defined fields are copied by
+  key (0.57 -> 0.09 µs), and the log line takes its fields by key (1.21 -> 1.14 µs). Against main's
+  tree alternately (\`webhook-cpu.ts --calls 2000 --warm-ups 3\`, nine pairs, load 3.4 to 8.2; the
+  main thread's CPU read from /proc, whose ticks make steps of 0.005 ms), per new call 0.205 ->
+  0.17, 0.18 -> 0.18, 0.23 -> 0.21, 0.17 -> 0.155, 0.205 -> 0.175, 0.155 -> 0.16, 0.185 -> 0.17,
+  0.205 -> 0.195, 0.195 -> 0.195 ms (x0.92 at the median), per update x0.93, x1.15, x1.07, x0.79,
+  x1.06, x0.94, x0.95, x0.89, x1.00 (x0.95); the rates, new calls 930 to 3,186 per second before
+  and 1,127 to 2,744 after with the forwarder's own moving x0.6 to x1.8 between the runs of a pair,
+  say nothing at that load. More than the probes' 2 µs, so partly the noise: a few µs of some 170.
+  The other leads were not waste: node:url's \`parseParams\` and querystring's \`qsUnescape\` are one
+  parse, \`URLSearchParams\` over the form body (read once for the check and the mapping: above);
+  \`parse\` is the URL's own (\`new URL\`: the payload's query and Twilio's check, measured and left
+  above). Measured and left: a batch's reads reading the directory's version once (the guards of a
+  turn's webhooks each read it) and a new call's first \`linkAgents\` reading no links of the call it
+  has just inserted, two of a new call's nine statements. better-sqlite3 runs each in 0.09 to 0.17
+  µs (a probe inside a write transaction, 200,000 runs each, load 4.3), and the version read's
+  3.6 % in the profile is the first read of a batch's read transaction taking its lock, which
+  whichever statement comes first pays; five pairs with those two and the cuts above, at load 3.1
+  to 6.9, per new call x0.91, x0.97, x0.94, x0.88, x0.90, no more than without them. What is left on
+  the main thread per batch: an asynchronous \`fsync\` costs it some 17 to 20 µs beyond a turn of
+  the loop (a probe: a 4 KiB write and its fsync awaited, against the write and a \`setImmediate\`,
+  3,000 of each, the main thread's ticks): the hand-over to libuv's pool and the wake-up when it
+  completes, once per batch's sync.
 - **The relay's other threads.** Read per thread from /proc during \`webhook-cpu.ts --calls 2000\`
   (each thread told by its place among the process's threads, named once with gdb: V8's four
   platform workers, libuv's pool, the checkpoint worker; Node 20 names them all \`node\`), at load 8

@@ -112,6 +112,9 @@ export function updateFromReport(report: Pick<CallReport, 'to_number' | 'from_nu
   });
 }
 
+/** Its defined fields copied one by one: entries, filtered and made into an object again, allocated three arrays per webhook (issue 13). */
 function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  const defined: Partial<T> = {};
+  for (const key in value) if (value[key] !== undefined) defined[key] = value[key];
+  return defined as T;
 }

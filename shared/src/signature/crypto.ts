@@ -36,11 +36,15 @@ export async function sha256Hex(message: string): Promise<string> {
   return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(message))));
 }
 
-/** Compares two strings in time that depends only on their lengths. */
+/**
+ * Compares two strings in time that depends only on their lengths, code unit by code unit: the
+ * UTF-8 bytes of both were encoded first, two buffers per comparison and two comparisons per
+ * webhook (its secret, its signature: issue 13), and a lone surrogate encoded as U+FFFD matched
+ * any other.
+ */
 export function constantTimeEqual(a: string, b: string): boolean {
-  const left = encoder.encode(a);
-  const right = encoder.encode(b);
-  let difference = left.length ^ right.length;
-  for (let i = 0; i < Math.max(left.length, right.length); i++) difference |= (left[i % (left.length || 1)] ?? 0) ^ (right[i % (right.length || 1)] ?? 0);
+  let difference = a.length ^ b.length;
+  const length = Math.max(a.length, b.length);
+  for (let i = 0; i < length; i++) difference |= (a.length === 0 ? 0 : a.charCodeAt(i % a.length)) ^ (b.length === 0 ? 0 : b.charCodeAt(i % b.length));
   return difference === 0;
 }

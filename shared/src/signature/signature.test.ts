@@ -74,6 +74,12 @@ describe('Twilio signatures (vectors from the Twilio SDK tests)', () => {
     expect(constantTimeEqual('abc', 'abcd')).toBe(false);
     expect(constantTimeEqual('', '')).toBe(true);
     expect(constantTimeEqual('', 'a')).toBe(false);
+    expect(constantTimeEqual('a', '')).toBe(false);
+    expect(constantTimeEqual('ab', 'abab')).toBe(false);
+    expect(constantTimeEqual('é', 'é')).toBe(true);
+    expect(constantTimeEqual('é', 'e\u0301')).toBe(false);
+    // Lone surrogates: each its own code unit, not both U+FFFD as UTF-8 would make them.
+    expect(constantTimeEqual('\ud800', '\udfff')).toBe(false);
   });
 });
 
