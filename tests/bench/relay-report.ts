@@ -628,14 +628,15 @@ warm-up rounds now each wait for the backlog of the one before to drain: the sec
 pays it (59 compiles, 5 deopts), the third 6 / 0, the measured new calls 4 / 0. With one warm-up
 against two so drained, three pairs (load 6.0 to 7.9): the relay's other threads per new call
 with the CRM 0.27 / 0.27 / 0.28 -> 0.08 / 0.08 / 0.07 ms, its CPU per new call 0.73 / 0.71 / 0.74
--> 0.43 / 0.41 / 0.52. Against main with its three rounds, both changes, three pairs (load 4.3 to
-4.9): the other threads 0.068 / 0.116 / 0.074 -> 0.050 / 0.096 / 0.057 (without a CRM 0.01 to
-0.04), the simulator 0.29 / 0.30 / 0.32 -> 0.12 / 0.05 / 0.12 (per search over its 7,000 contacts
-20.7 / 27.3 / 26.7 -> 2.4 / 2.5 / 2.4 ms), new calls with / without × 0.66 / 0.51 / 0.79 -> ×
-1.06 / 0.79 / 0.76. The relay's thread per new-call webhook with the CRM rose, 0.22 / 0.23 / 0.22
--> 0.35 / 0.28 / 0.35 ms: answered sooner, more of the lookups finish inside the measured burst
-(276 / 224 / 244 -> 1,000 / 209 / 970, in 14 / 11 / 12 -> 50 / 20 / 49 searches), so the phase
-counts CRM work that ran after it before. How much of the CRM's work lands in the burst thus
+-> 0.43 / 0.41 / 0.52. Against main with its three rounds, both changes, five pairs (load 2.4 to
+4.9): the other threads 0.068 / 0.116 / 0.074 / 0.104 / 0.066 -> 0.050 / 0.096 / 0.057 / 0.040 /
+0.052 (lower in each pair; without a CRM 0.01 to 0.04), the simulator 0.29 / 0.30 / 0.32 / 0.21
+/ 0.20 -> 0.12 / 0.05 / 0.12 / 0.06 / 0.07 (per search over its 7,000 contacts 17 to 27 -> 2.4 to
+2.9 ms), new calls with / without × 0.66 / 0.51 / 0.79 / 0.87 / 0.51 -> × 1.06 / 0.79 / 0.76 /
+0.65 / 0.55 (not told apart). The relay's thread per new-call webhook with the CRM rose, 0.22 /
+0.23 / 0.22 / 0.29 / 0.27 -> 0.35 / 0.28 / 0.35 / 0.33 / 0.34 ms: answered sooner, more of the
+lookups finish inside the measured burst (276 / 224 / 244 / 204 / 208 -> 1,000 / 209 / 970 / 457
+/ 476), so the phase counts CRM work that ran after it before. How much of the CRM's work lands in the burst thus
 follows the simulator's speed: left, a simulator answering after a remote CRM's delay without
 taking CPU. The table above predates these changes.
 
