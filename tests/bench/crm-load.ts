@@ -48,6 +48,9 @@ for (let round = 1; round <= rounds && args.includes('--phases') && !args.includ
   console.log(`round ${round} phases, webhooks/s without / with: new calls ${rate(without.newCalls)} / ${rate(withCrm.newCalls)} x${(rate(withCrm.newCalls) / rate(without.newCalls)).toFixed(2)}, updates ${rate(without.updates)} / ${rate(withCrm.updates)} x${(rate(withCrm.updates) / rate(without.updates)).toFixed(2)}`);
   const cpu = (phase: { serverCpuMs: number }) => phase.serverCpuMs;
   console.log(`round ${round} phases, the relay's CPU per webhook (ms) without / with: new calls ${cpu(without.newCalls)} / ${cpu(withCrm.newCalls)}, updates ${cpu(without.updates)} / ${cpu(withCrm.updates)}`);
+  // The process's CPU less its main thread's, both in /proc's 10 ms ticks (V8's compiler and collector, libuv's pool).
+  const others = (phase: { serverCpuMs: number; serverMainThreadMs: number }) => (phase.serverCpuMs - phase.serverMainThreadMs).toFixed(3);
+  console.log(`round ${round} phases, the relay's other threads per webhook (ms) without / with: new calls ${others(without.newCalls)} / ${others(withCrm.newCalls)}, updates ${others(without.updates)} / ${others(withCrm.updates)}`);
   console.log(`round ${round} new calls with the CRM:`, JSON.stringify(withCrm.phases.newCalls));
   console.log(`round ${round} updates with the CRM:`, JSON.stringify(withCrm.phases.updates));
 }

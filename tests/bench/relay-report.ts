@@ -601,6 +601,44 @@ six × 0.81 -> × 0.87), nor on the contact on the first event (higher in four p
 What they do show: fewer searches per lookup sent during a burst, fewer Contacts queries per
 call (lower in every pair), the relay's CPU per call with the CRM lower in five pairs of six.
 Whether the webhooks' rate gains wants a quiet machine.
+Since (branch s26-crmsim): what costs CPU beside the relay's thread with the CRM (per new call
+about 1.2 ms of the two cores in the issue's run, of which the simulator 0.43 and the relay's
+other threads 0.24). The Vtiger simulator's search: a batch of 20 callers is 80 OR'd \`LIKE
+'%1234'\` (160 with the spaced variant), each a regular expression tested on every contact, 11.2
+ms of its CPU per search over 3,000 contacts (\`runVtql\` alone, 200 searches), on the relay's
+cores where a remote CRM takes none. It now files each OR'd group under the last character its
+LIKE must end with (ASCII, case aside), so a row tries only the groups its values can match, and
+reads \`%\` and text as the value's end: 0.8 ms per search (the filing alone 1.8; the spaced
+variant 13.4 -> 3.8), the same rows (tests/simulators/crm/vtiger-vtql.test.ts holds it against
+every condition's regular expression on every row). Three pairs against main alternately, one
+warm-up then (\`crm-load.ts --phases --calls 1000\`, load 3.1 to 7.0): the simulator's CPU per
+new-call webhook 0.18 / 0.19 / 0.34 -> 0.07 / 0.07 / 0.04 ms (per search 10.6 / 10.6 / 12.6 ->
+1.5 / 1.5 / 2.7), new calls with / without × 0.34 / 0.69 / 0.61 -> × 0.92 / 0.92 / 0.97.
+HubSpot's simulator (three \`IN\` filters of 20 values) takes 1.6 ms per search, 0.05 ms per
+webhook at its four searches a second (\`--kind hubspot --calls 300\`, one run): left as it is.
+The relay's other threads, then: \`perf record -e cpu-clock --per-thread\` over the measured new
+calls (one run, load 5): TurboFan 0.21 ms per webhook with the CRM against 0.06 without, the
+collector 0.04 against 0.00, libuv's syncs 0.017 against 0.013: the compiler, not the engine's
+garbage nor the lookups' commits. \`--trace-opt --trace-deopt\`: the measured new calls with the
+CRM ran 51 compiles and 13 deopts after one warm-up ("wrong map" in \`deliver\`, \`eventFrame\`, the
+reply's \`xmlElements\`; \`recordCall\`'s code invalidated) against 30 and none without, and 30 and
+8 after main's three rounds back to back (1 and none without): the relay's first burst after a
+drain throws away code optimised for what its bursts had seen before, once. The CRM row's
+warm-up rounds now each wait for the backlog of the one before to drain: the second round then
+pays it (59 compiles, 5 deopts), the third 6 / 0, the measured new calls 4 / 0. With one warm-up
+against two so drained, three pairs (load 6.0 to 7.9): the relay's other threads per new call
+with the CRM 0.27 / 0.27 / 0.28 -> 0.08 / 0.08 / 0.07 ms, its CPU per new call 0.73 / 0.71 / 0.74
+-> 0.43 / 0.41 / 0.52. Against main with its three rounds, both changes, five pairs (load 2.4 to
+4.9): the other threads 0.068 / 0.116 / 0.074 / 0.104 / 0.066 -> 0.050 / 0.096 / 0.057 / 0.040 /
+0.052 (lower in each pair; without a CRM 0.01 to 0.04), the simulator 0.29 / 0.30 / 0.32 / 0.21
+/ 0.20 -> 0.12 / 0.05 / 0.12 / 0.06 / 0.07 (per search over its 7,000 contacts 17 to 27 -> 2.4 to
+2.9 ms), new calls with / without × 0.66 / 0.51 / 0.79 / 0.87 / 0.51 -> × 1.06 / 0.79 / 0.76 /
+0.65 / 0.55 (not told apart). The relay's thread per new-call webhook with the CRM rose, 0.22 /
+0.23 / 0.22 / 0.29 / 0.27 -> 0.35 / 0.28 / 0.35 / 0.33 / 0.34 ms: answered sooner, more of the
+lookups finish inside the measured burst (276 / 224 / 244 / 204 / 208 -> 1,000 / 209 / 970 / 457
+/ 476), so the phase counts CRM work that ran after it before. How much of the CRM's work lands in the burst thus
+follows the simulator's speed: left, a simulator answering after a remote CRM's delay without
+taking CPU. The table above predates these changes.
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on

@@ -19,7 +19,7 @@ import { type CpuProfile, type FunctionSelfTime, monotonicUs, type ProfileWindow
 import { median, medianOfEach, medianPercentiles } from './relay-crm.ts';
 import { cpuMs, rssKb } from './cpu-account.ts';
 import { sessionsCpuMs, sessionsSpentMs } from './postgres-cpu.ts';
-import { BenchCrm, type CrmPhase, crmPhase } from './crm-run.ts';
+import { BenchCrm, type CrmPhase, crmPhase, readCrmBacklog, untilCrmDrained } from './crm-run.ts';
 import { benchCaller, benchCallSid, type Percentiles, percentiles, until } from './relay.ts';
 import { postWebhooks, type SignedWebhook, signWebhooks } from './webhook-load.ts';
 
@@ -162,13 +162,18 @@ export async function benchRelayThroughput(options: ThroughputOptions): Promise<
 /**
  * The throughput phases on a relay with the Vtiger connector on its instance (crm-run.ts: the
  * simulator in its own process, the clock started once the warm-up's lookups are answered): the
- * CRM row alone, for tests/bench/crm-load.ts `--phases` beside `relayThroughput`.
+ * CRM row alone, for tests/bench/crm-load.ts `--phases` beside `relayThroughput`. Its warm-up's
+ * rounds each wait for the CRM backlog of the one before to drain, so that they start as the
+ * measured new calls do, a burst after a drain: with the rounds back to back, the measured new
+ * calls were the relay's first such burst and paid V8's optimising again (30 to 51 TurboFan
+ * compiles and 8 to 13 deopts, "wrong map" in `deliver`, `eventFrame`, the reply's
+ * `xmlElements`, against 1 and none without a CRM: issue 10, design text).
  */
 export async function crmThroughput(calls: number, profile?: PhasesProfile): Promise<RoundFigures['crm']> {
   const simulator = await BenchCrm.start(WARM_UP * WARM_UP_ROUNDS + calls);
   return withRelay({ crm: simulator.setup, ...(profile ? { cpuProfileDir: profile.dir } : {}) }, async (target) => {
     if (profile) profile.pid = target.pid;
-    await warmUp(target);
+    await warmUp(target, WARM_UP_ROUNDS, () => untilCrmDrained(() => readCrmBacklog(target.origin)));
     const phases: CrmPhase[] = [];
     const drainedFirst: MeasuredPhase = async (webhooks, work) => {
       const { result, phase } = await crmPhase(target, simulator, webhooks, work);
@@ -443,10 +448,12 @@ function completedPayload(index: number) {
  * New calls, then their completed statuses: a relay that has served both kinds is what the phases
  * measure. With new calls alone, V8 compiled the update path inside the updates' phase, some 0.15
  * ms of an update's 0.58 ms of relay CPU (s16-cpu's --no-concurrent-recompilation runs), a cost a
- * running relay pays once.
+ * running relay pays once. Each round after the first waits until the relay has `settled` (with a
+ * CRM, its backlog drained), as the measured phases do.
  */
-async function warmUp(target: Target, rounds = WARM_UP_ROUNDS): Promise<void> {
+async function warmUp(target: Target, rounds = WARM_UP_ROUNDS, settled: () => Promise<unknown> = async () => undefined): Promise<void> {
   for (let round = 0; round < rounds; round++) {
+    if (round > 0) await settled();
     const socket = await BenchSocket.connect(target.origin, target.tokens.owner);
     try {
       const indexes = takeCalls(target, WARM_UP);
