@@ -919,7 +919,18 @@ say what is met and what is not.
   +12 / +42 / +40 / +13 % -> +31 / +13 / +17 / +20 / +32 / +27 % against the bare page's (which
   took 14.6–29.4 s); accuracy exact in all. Not done: the reading slices made to wait for the
   next frame once the frame's 40 ms are spent (s14-frames tried it, above: no separation); in
-  these traces the slices before a pass took 43 ms at most. A quiet run will tell whether the
+  these traces the slices before a pass took 43 ms at most. Traced again after the bench
+  (content-timeline.ts rerender, main's tree and this alternately, three pairs, load 2.7–5.5):
+  every number seen 305 / 648 / 125 ms -> 590 / 501 / 239 ms after the page's frame (that frame
+  3.5 / 3.6 / 4.1 s -> 2.9 / 3.3 / 2.5 s), frames over 100 ms by our share 0 / 0 / 0 -> 1 / 1 / 0:
+  one of 100 ms with 27 ms of ours (69 ms idle, the frame's commit), one of 126 ms whose pass took
+  107 ms of wall (53 ms of CPU). Stamped (performance marks, not kept; eight more re-renders, load
+  2–4), passes after the page's frame over their 40 ms took 86, 75 and 44 ms: what the ledger does
+  not bound in a pass is the reading of stale numbers and of the hosts' sentinels, the parked
+  buttons taken over at their own places (18–59 ms in the page's own frame's pass) and the last
+  pass's drop of the parked buttons left; the 86 ms pass deferred no number, so its time came
+  after its new buttons' writes: not pinned further. Those parts are what is left to bound. A
+  quiet run will tell whether the
   re-render's ratio, the scroll's 1 s and its appends' 20 % hold (the appends were more slowed
   here in four pairs of six, at loads where the bare page's own varied 2x).
 - **What is left.** Against the goals, in the last quiet run (PC_BENCH_FRAMES=1, load average 1–2):
