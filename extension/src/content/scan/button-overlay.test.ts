@@ -4,6 +4,7 @@ import type { PhoneTarget } from '../../numbers/detect-numbers.ts';
 import { ButtonOverlay } from './button-overlay.ts';
 import type { Anchor } from './button-slots.ts';
 import type { ClipBox, NumberEnd } from './number-geometry.ts';
+import { FrameLedger } from './frame-budget.ts';
 
 /** happy-dom lays nothing out: where numbers end is told by the test, frames run when it says. */
 function overlay(ends: Map<Anchor, NumberEnd>, clipBoxes = new Map<Element, ClipBox>()) {
@@ -189,6 +190,42 @@ describe('ButtonOverlay', () => {
     expect(drawNext(frames)).toBe(2);
     // In a frame whose own layout took 1.5 s, 150 ms: three more.
     expect(drawNext(frames, 1500)).toBe(5);
+  });
+
+  it("takes what our reads left of the frame: half of it reading, the rest writing; what is read and not written goes first at the next pass", () => {
+    const anchors = texts(30);
+    let now = 0;
+    /** A read that takes long (the thread descheduled on a loaded machine, a scavenge): its ms, by anchor. */
+    const slow = new Map<Anchor, number>();
+    const frames: Frame[] = [];
+    const ledger = new FrameLedger(() => now);
+    const instance = new ButtonOverlay(document, {
+      readNumberEnd: (anchor) => {
+        now += slow.get(anchor) ?? 0;
+        const top = anchors.indexOf(anchor as Text) * 20;
+        return { right: 50, top, bottom: top + 16 };
+      },
+      schedule: (callback) => frames.push((laidOutMs = 0) => callback(laidOutMs)),
+      clock: () => now,
+      ledger,
+    });
+    created.push(instance);
+    const shown = () => anchors.filter((anchor) => instance.buttonsOf(anchor)[0]?.isConnected);
+    for (const anchor of anchors) instance.add(anchor, [target(anchor)]);
+    // The scanner's slices took 30 ms of this frame already: the pass reads for 5 ms (the rest of 40, halved).
+    ledger.count(() => (now += 30));
+    slow.set(anchors[2] as Text, 5);
+    expect(drawNext(frames)).toBe(3);
+    // A frame of its own: 20 ms reading. The 10th read takes 45 ms: past the pass's 40, one button
+    // written, the 9 others read wait.
+    slow.set(anchors[12] as Text, 45);
+    expect(drawNext(frames)).toBe(4);
+    expect(shown()).toEqual(anchors.slice(0, 4));
+    // They are read first at the next pass, before the rest: here it stops reading at the 16th.
+    slow.clear();
+    slow.set(anchors[15] as Text, 25);
+    expect(drawNext(frames)).toBe(16);
+    expect(shown()).toEqual(anchors.slice(0, 16));
   });
 
   it("sizes each host of the document's layer to its buttons, skippable off screen, the buttons kept in document coordinates", () => {

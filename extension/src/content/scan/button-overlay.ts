@@ -7,13 +7,14 @@ import { type ButtonAt, isAppend, nodesBefore, sameAt, sentinelsOf } from './lay
 import { type DocumentBox, isOverlayHost, OverlayHost } from './overlay-host.ts';
 import { safely } from './safely.ts';
 import { afterLayout, type AfterLayoutCallback } from './after-layout.ts';
+import { type FrameLedger, OUR_FRAME_MS, ourFrames } from './frame-budget.ts';
 
 /**
  * New buttons written per frame, at most: what the scanner hands on at a time in a long read
  * (scanner.ts). A frame that adds 1,000 buttons to hosts of 250 took 69 ms in the probe
  * (tests/bench/content-layout-probe.ts) on a loaded machine; hosts away from the viewport are
  * skipped by Chromium (overlay-host.ts), so most of a fill's frame is our pass, which
- * PASS_READ_MS keeps short on a loaded machine. At 500, a 10,000-row fill took ~30 passes of
+ * PASS_MS keeps short on a loaded machine. At 500, a 10,000-row fill took ~30 passes of
  * ~300 buttons after the page's frame, each frame painted (issue #12).
  */
 export const BUTTONS_PER_FRAME = 1000;
@@ -29,13 +30,14 @@ export const BUTTONS_PER_FRAME = 1000;
 const BUTTONS_PER_APPEND_FRAME = 2 * BUTTONS_PER_FRAME;
 
 /**
- * ... and a pass reads new buttons' numbers for this long at most (at least one): writing them
- * takes about as long again (a fill's profile: reads 210 ms, writes 250 ms), so a pass stays
- * near 50 ms whatever the load, under the 100 ms of a long animation frame with the scanner's
- * slice before it. Counted alone, a loaded machine's pass of 2,000 after an append made that
- * frame long by our share (8 of the scroll's 45 long frames, issue #12).
+ * ... and in a frame of our own a pass takes what our reading slices left of OUR_FRAME_MS
+ * (frame-budget.ts): it reads new buttons' numbers for half of it (at least one), and writes
+ * them (about as long again: a fill's profile, reads 210 ms, writes 250 ms) until the rest is
+ * spent; those read and not written are read again at the next pass. Counted alone (reads for
+ * 20 ms, writes unbounded), a re-render's pass of 1,000 after the page's frame took 113 ms of a
+ * loaded machine's wall time for 35 ms of CPU, a frame over 100 ms by our share (issue #12).
  */
-const PASS_READ_MS = 20;
+const PASS_MS = OUR_FRAME_MS;
 
 /**
  * ... or, in a frame whose own style and layout took long (the page laid out a list of thousands
@@ -44,10 +46,10 @@ const PASS_READ_MS = 20;
  * after it. At a fixed 1,000 a pass, a 10,000-row fill took ~9 frames of ~110 ms after the page's
  * own frame, each paying the frame's own cost (issue #12).
  */
-const PAGE_FRAME_SHARE = 0.1;
+const PAGE_FRAME_SHARE = 0.2;
 
-/** However long the page's own layout: no pass reads for longer than this. */
-const MAX_PASS_READ_MS = 250;
+/** However long the page's own layout: no pass takes longer than this. */
+const MAX_PASS_MS = 500;
 
 /**
  * Stale buttons far from the viewport re-read per frame, after every stale one near it: a
@@ -69,8 +71,10 @@ export interface OverlayOptions {
   readClipBox?: ReadClipBox;
   /** Runs a read-then-write pass; right after the next frame's layout by default, told how long that layout took. */
   schedule?: (callback: AfterLayoutCallback) => void;
-  /** Milliseconds, for PASS_READ_MS; performance.now by default. */
+  /** Milliseconds, for PASS_MS; performance.now by default. */
   clock?: () => number;
+  /** Our time in the frame so far, which the pass's own share is left of; the content script's by default. */
+  ledger?: FrameLedger;
 }
 
 /** The buttons of one anchor, and where they were last put. */
@@ -135,7 +139,7 @@ interface LayerRead {
  * into a big table makes Chromium lay out the whole table again (issue #12), a write into a
  * contained host of our own lays out that host only. Each frame reads first (where numbers
  * end, how far clipping elements are scrolled) then writes (positions, the new buttons read in
- * PASS_READ_MS, at most BUTTONS_PER_FRAME): no layout forced between them. The page's changes (its
+ * PASS_MS, at most BUTTONS_PER_FRAME): no layout forced between them. The page's changes (its
  * mutations, resizes, fonts) mark every position stale; those near the viewport are read again
  * in the next frame, the others a few hundred per frame or when scrolled near.
  */
@@ -160,6 +164,7 @@ export class ButtonOverlay {
   private readonly readClipBox: ReadClipBox;
   private readonly schedule: (callback: AfterLayoutCallback) => void;
   private readonly clock: () => number;
+  private readonly ledger: FrameLedger;
   private epoch = 0;
   /**
    * Some placed entry may be stale (a change of the page, an append's neighbours, a host whose
@@ -186,6 +191,7 @@ export class ButtonOverlay {
     this.readClipBox = options.readClipBox ?? readClipBox;
     this.schedule = options.schedule ?? afterLayout;
     this.clock = options.clock ?? (() => performance.now());
+    this.ledger = options.ledger ?? ourFrames;
   }
 
   /**
@@ -275,11 +281,13 @@ export class ButtonOverlay {
   private requestFrame(): void {
     if (this.scheduled) return;
     this.scheduled = true;
+    this.ledger.opened();
     this.schedule((laidOutMs) => safely(() => this.frame(laidOutMs)));
   }
 
   /** One read pass, then one write pass; `laidOutMs`: what the frame's own style and layout took. */
   private frame(laidOutMs = 0): void {
+    const passStart = this.clock();
     this.scheduled = false;
     const view = this.doc.defaultView;
     const scrollX = view?.scrollX ?? 0;
@@ -295,10 +303,11 @@ export class ButtonOverlay {
     // Read: the new buttons' numbers, up to the frame's share, then the stale ones.
     const fresh: Array<{ entry: Entry; placement: Placement }> = [];
     const ends = new Map<Entry, ReturnType<ReadNumberEnd>>();
-    const scale = Math.min(MAX_PASS_READ_MS, Math.max(PASS_READ_MS, PAGE_FRAME_SHARE * laidOutMs)) / PASS_READ_MS;
-    let budget = (this.appended ? BUTTONS_PER_APPEND_FRAME : BUTTONS_PER_FRAME) * scale;
+    const pageShareMs = Math.min(MAX_PASS_MS, PAGE_FRAME_SHARE * laidOutMs);
+    const passMs = Math.max(PASS_MS - this.ledger.spentMs, pageShareMs);
+    let budget = (this.appended ? BUTTONS_PER_APPEND_FRAME : BUTTONS_PER_FRAME) * (Math.max(PASS_MS, pageShareMs) / PASS_MS);
     this.appended = false;
-    const readsEnd = this.clock() + PASS_READ_MS * scale;
+    const readsEnd = passStart + passMs / 2;
     while (budget > 0 && this.pending.length > 0 && (fresh.length === 0 || this.clock() < readsEnd)) {
       const entry = this.pending.shift() as Entry;
       if (this.entries.get(entry.anchor) !== entry) continue;
@@ -355,7 +364,9 @@ export class ButtonOverlay {
         this.takeOver(entry, layer, buttonAt(end, layerReads.get(layer) ?? null, scrollX, scrollY), false);
       }
     }
-    for (const { entry, placement } of [...fresh, ...moved]) {
+    const writesEnd = passStart + passMs;
+    const deferred: Entry[] = [];
+    const place = ({ entry, placement }: { entry: Entry; placement: Placement }) => {
       const end = ends.get(entry);
       if (!end) this.keepOut(entry);
       else if (placement.inline) this.placeInline(entry);
@@ -363,7 +374,13 @@ export class ButtonOverlay {
         const layer = this.layerFor(placement.clip);
         this.position(entry, layer, layerReads.get(layer) ?? null, end, scrollX, scrollY);
       }
-    }
+    };
+    fresh.forEach((one, i) => {
+      // Out of time: a new entry with no host yet (none taken over) waits for the next pass, at the front; one at least is placed.
+      if (i > 0 && !one.entry.host && this.clock() >= writesEnd) deferred.push(one.entry);
+      else place(one);
+    });
+    moved.forEach(place);
     for (const entry of stale) {
       const end = ends.get(entry);
       if (!end) this.keepOut(entry);
@@ -376,8 +393,10 @@ export class ButtonOverlay {
       }
     }
     // After the new hosts went in: the overlay's root stays, not taken out and put back (a change of the page's body).
+    this.pending.unshift(...deferred);
     if (this.readThroughMarked && this.pending.length === 0) this.dropParked();
 
+    this.ledger.close(this.clock() - passStart);
     if (this.pending.length > 0 || skipped) this.requestFrame();
     if (this.pending.length === 0) this.settle();
   }

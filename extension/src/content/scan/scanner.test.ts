@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { anchorOf } from './button-overlay.ts';
 import type { AfterLayoutCallback } from './after-layout.ts';
 import { type Anchor, ButtonSlots } from './button-slots.ts';
+import { FrameLedger } from './frame-budget.ts';
 import { boxRenderedNodes } from '../../testing/rendered-boxes.ts';
 import { type Scanner, type ScannerOptions, startScanner } from './scanner.ts';
 
@@ -90,6 +91,32 @@ function contactRows(count: number): { html: string; expected: number } {
     );
   }
   return { html: `<table><tbody>${rows.join('')}</tbody></table>`, expected };
+}
+
+/**
+ * The reading slices a 30-row append took on a page whose frames cost `renderMs` to render (told
+ * after its first change), `ledger` telling how much of that frame was ours.
+ */
+async function slicesForAppend(renderMs: number, ledger?: FrameLedger): Promise<number> {
+  let tasks = 0;
+  const { scanner } = scan('<div id="list"></div>', {
+    yieldToPage: (callback) => {
+      tasks++;
+      setTimeout(callback, 0);
+    },
+    measurePageFrame: (callback) => setTimeout(() => callback(renderMs), 0),
+    ...(ledger ? { ledger } : {}),
+  });
+  await settled(scanner);
+  // The page's first change tells what its frames cost; the next is read within that frame.
+  document.getElementById('list')?.insertAdjacentHTML('beforeend', '<p>+1 415 555 0100</p>');
+  await settled(scanner);
+  tasks = 0;
+  const { html, expected } = contactRows(30);
+  document.getElementById('list')?.insertAdjacentHTML('beforeend', html);
+  await settled(scanner);
+  expect(buttons()).toHaveLength(expected + 1);
+  return tasks;
 }
 
 beforeEach(boxRenderedNodes);
@@ -256,25 +283,19 @@ describe('startScanner', () => {
   }, HEAVY_SCAN_MS);
 
   it("reads a whole change in the observer's callback when the page's own frames are costly", async () => {
-    let tasks = 0;
     // An infinite scroll's frames: the layout of its growing table takes seconds.
-    const { scanner } = scan('<div id="list"></div>', {
-      yieldToPage: (callback) => {
-        tasks++;
-        setTimeout(callback, 0);
-      },
-      measurePageFrame: (callback) => setTimeout(() => callback(2000), 0),
-    });
-    await settled(scanner);
-    // The page's first change tells what its frames cost; the next is read within that frame.
-    document.getElementById('list')?.insertAdjacentHTML('beforeend', '<p>+1 415 555 0100</p>');
-    await settled(scanner);
-    tasks = 0;
-    const { html, expected } = contactRows(30);
-    document.getElementById('list')?.insertAdjacentHTML('beforeend', html);
-    await settled(scanner);
-    expect(buttons()).toHaveLength(expected + 1);
-    expect(tasks).toBe(0);
+    expect(await slicesForAppend(2000)).toBe(0);
+  }, HEAVY_SCAN_MS);
+
+  it("takes our own time out of what the page's frame cost: a frame we made long raises no read's share", async () => {
+    let now = 0;
+    // The last frame took 2 s, 1.99 s of it ours (a fake clock's): the page's own 10 ms, the read 8 ms.
+    const ledger = new FrameLedger(() => now);
+    ledger.opened();
+    ledger.count(() => (now += 1990));
+    ledger.close(0);
+    // Read in slices, as a change with no measure: not in the callback.
+    expect(await slicesForAppend(2000, ledger)).toBeGreaterThan(0);
   }, HEAVY_SCAN_MS);
 
   it("reads on, right after the page's layout, what its callback left of a large change: a share of that layout, no slice after it", async () => {
