@@ -932,7 +932,14 @@ say what is met and what is not.
   after its new buttons' writes: not pinned further. Those parts are what is left to bound. A
   quiet run will tell whether the
   re-render's ratio, the scroll's 1 s and its appends' 20 % hold (the appends were more slowed
-  here in four pairs of six, at loads where the bare page's own varied 2x).
+  here in four pairs of six, at loads where the bare page's own varied 2x). The quiet runs on the
+  merged tree (\`pnpm bench content\`, PC_BENCH_FRAMES=1, medians of 3, load 1.0–1.5: this, the
+  tree before it, this): frames over 100 ms by our share, 10,000 rows 1 of 3 / 0 of 2 / 0 of 2,
+  re-render 0 of 2 / 0 of 2 / 1 of 3, the scroll 2 of 50 / 0 of 50 / 1 of 50 (c2d's 0 / 0 / 1 of
+  51); the appends slowed 22 / 19 / 14 %, the scroll's buttons 0.61 / 0.60 / 0.45 s after the last
+  append; ours/c2d 10,000 rows 0.83 / 0.80 / 0.83, re-render 0.80 / 0.87 / 0.80. Quiet, the counts
+  are 0 to 2 on either tree, c2d's too: the ledger's gain shows at load only; kept for that, since
+  an agent's machine is seldom idle. The tables above are the third run's.
 - **What is left.** Against the goals, in the last quiet run (PC_BENCH_FRAMES=1, load average 1–2):
   met, accuracy, the size (51.2 KiB since the call UI became a script of its own, injected when a
   call comes) and the scroll's buttons within 1 s of the last append (0.69 s). Not met: 0.5× c2d
