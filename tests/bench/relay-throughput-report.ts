@@ -32,7 +32,7 @@ that what else runs on the machine weighs on both sides alike.
 
 | figure | bare forwarder | relay | relay / forwarder | goal (issue 13) |
 | --- | ---: | ---: | ---: | --- |
-| new-call webhooks per second, ${CONCURRENCY} senders | ${rate(forwarder.newCalls)} | ${rate(relay.newCalls)} | ${times(ratios.newCalls)} | ≥ ${goals.newCallsPerSecond.toLocaleString('en-US')}/s and ≥ × ${goals.ofForwarder.toFixed(2)}: ${verdict(relay.newCalls.webhooksPerSecond >= goals.newCallsPerSecond && ratios.newCalls >= goals.ofForwarder)} |
+| new-call webhooks per second, ${CONCURRENCY} senders | ${rate(forwarder.newCalls)} | ${rate(relay.newCalls)} | ${times(ratios.newCalls)} | ≥ ${goals.newCallsPerSecond.toLocaleString('en-US')}/s: ${verdict(relay.newCalls.webhooksPerSecond >= goals.newCallsPerSecond)}; ≥ × ${goals.ofForwarder.toFixed(2)}: ${verdict(ratios.newCalls >= goals.ofForwarder)} |
 | … round trip p50 / p99 (ms) | ${pair(forwarder.newCalls.roundTripMs)} | ${pair(relay.newCalls.roundTripMs)} | | |
 | … server CPU per webhook (ms) | ${cpu(forwarder.newCalls.serverCpuMs)} | ${cpu(relay.newCalls.serverCpuMs)} | | |
 | … load generator CPU per webhook (ms) | ${cpu(forwarder.newCalls.generatorCpuMs)} | ${cpu(relay.newCalls.generatorCpuMs)} | | |
