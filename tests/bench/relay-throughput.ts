@@ -279,9 +279,8 @@ export interface WebhookCpuRound {
  */
 export async function benchWebhookCpu(options: { rounds: number; calls: number; unloadedCalls?: number; profileDir?: string; warmUps?: number; jit?: boolean }): Promise<{ rounds: WebhookCpuRound[]; profile?: { newCalls: FunctionSelfTime[]; updates: FunctionSelfTime[] } }> {
   const rounds: WebhookCpuRound[] = [];
-  const warmUps = (target: Target) => warmUp(target, options.warmUps);
   const phases = async (target: Target): Promise<WebhookCpuFigures> => {
-    await warmUps(target);
+    await warmUp(target, options.warmUps);
     const figures = await throughputPhases(target, options.calls);
     return options.unloadedCalls ? { ...figures, unloadedPushMs: await unloaded(target, options.unloadedCalls) } : figures;
   };
@@ -298,7 +297,7 @@ export async function benchWebhookCpu(options: { rounds: number; calls: number; 
   if (!options.profileDir) return { rounds };
   const windows = { newCalls: { fromUs: 0, toUs: 0 }, updates: { fromUs: 0, toUs: 0 } };
   const pid = await withRelay({ cpuProfileDir: options.profileDir }, async (target) => {
-    await warmUps(target);
+    await warmUp(target, options.warmUps);
     await throughputPhases(target, options.calls, { updates: true }, windows);
     return target.pid;
   });
