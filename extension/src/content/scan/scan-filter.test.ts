@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isCallLink, ScanFilter } from './scan-filter.ts';
+import { ScanFilter } from './scan-filter.ts';
 
 afterEach(() => {
   document.body.replaceChildren();
@@ -65,13 +65,3 @@ describe('ScanFilter', () => {
   });
 });
 
-describe('isCallLink', () => {
-  it('tells tel: and callto: links, with spaces and in any case; not a link that holds tel: further on', () => {
-    document.body.innerHTML = `
-      <a id="tel" href="tel:+14155550100">x</a><a id="spaced" href="  TEL:+14155550100">x</a>
-      <a id="callto" href="callto:+442079460018">x</a><a id="page" href="#c12">x</a>
-      <a id="inside" href="/dial?to=tel:+14155550100">x</a><a id="none">x</a><span id="span" href="tel:1">x</span>`;
-    const calls = Object.fromEntries([...document.querySelectorAll('[id]')].map((element) => [element.id, isCallLink(element)]));
-    expect(calls).toEqual({ tel: true, spaced: true, callto: true, page: false, inside: false, none: false, span: false });
-  });
-});
