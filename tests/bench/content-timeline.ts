@@ -1,5 +1,5 @@
 /**
- * `tsx tests/bench/content-timeline.ts [fill|rerender|scroll] [--rows N] [--c2d] [--gc]`: where the time goes
+ * `tsx tests/bench/content-timeline.ts [fill|rerender|scroll] [--rows N] [--c2d] [--bare] [--whole] [--gc]`: where the time goes
  * between the page's change of the generated CRM list (tests/e2e/pages/crm-list.html) and every
  * number decorated (`scroll`: the bench's infinite scroll, 500 rows every 100 ms for 5 s, from its
  * last append on: the frames from the task of that append), by our content script as users get it (minified) or, with `--c2d`, by
@@ -8,7 +8,8 @@
  * decorating party's script (tasks of its own, the count in brackets; passes in the frame's
  * rendering, after its style and layout, and its animation frame callbacks; callbacks inside the
  * page's tasks, such as a mutation observer's), style, layout, pre-paint and paint, and the page's
- * timers (the bench's decoration poll among them), and the party's thread CPU in it (column cpu). Then, after the page's own frame (parse, style
+ * timers (the bench's decoration poll among them), and the party's thread CPU in it (column cpu), and their sums. `scroll --whole`: from
+ * the scroll's first append on, what the appends shared the thread with; with `--bare`, the page alone (no party). Then, after the page's own frame (parse, style
  * and layout of its change): the frames, wall time and idle time, the thread's CPU time by share,
  * when the party's last script ended and when the bench's poll saw every number; with `--gc`, the
  * garbage collections inside the party's scripts since the change. On a loaded
@@ -24,6 +25,10 @@ const args = process.argv.slice(2);
 const scenario = args.includes('rerender') ? 'rerender' : args.includes('scroll') ? 'scroll' : 'fill';
 const rows = positiveIntegerFlag(args, '--rows', 10_000);
 const c2d = args.includes('--c2d');
+/** The page without the extension: what the page's own frames cost (with `scroll --whole`). */
+const bare = args.includes('--bare');
+/** `scroll`: from its first append on, not its last. */
+const whole = args.includes('--whole');
 /** Also trace V8's garbage collections (its own categories: a heavier trace): how much of the party's script they take. */
 const gc = args.includes('--gc');
 const decoration = c2d ? C2D_DECORATION : DECORATION;
@@ -73,18 +78,18 @@ function outermost(events: readonly FrameEvent[]): Array<{ event: FrameEvent; in
   return top;
 }
 
-const { browser, page, close } = await openCrmList({ c2d });
+const { browser, page, close } = await openCrmList({ c2d, bare });
 try {
   if (scenario !== 'scroll') await prepareRowsChange(page, scenario, rows, decoration);
   const cdp = await browser.context.newCDPSession(page);
   await startTracing(cdp, gc ? [...TIMELINE, 'v8', 'disabled-by-default-v8.gc'] : TIMELINE);
-  const change = scenario === 'scroll' ? await scrollRows(page) : { start: await changeRows(page, scenario, rows), rows };
+  const change = scenario === 'scroll' ? await scrollRows(page) : { start: await changeRows(page, scenario, rows), rows, end: null };
   const { start } = change;
-  const at = await decoratedAt(page, change.rows, decoration);
+  const at = bare ? change.end : await decoratedAt(page, change.rows, decoration);
   const pageNow = await markPageClock(page);
   // The last append's clock is read in its task, after the append: that task counts whole.
   const events = eventsBetween(pageThreadEvents(await stopTracing(cdp), pageNow), start - 1, at);
-  console.log(`${c2d ? 'c2d' : 'ours'}, ${scenario} of ${change.rows} rows: ${at === null ? 'not decorated within the deadline' : `decorated ${Math.round(at - start)} ms after the ${scenario === 'scroll' ? 'last append' : 'change'}`}`);
+  console.log(`${c2d ? 'c2d' : bare ? 'bare' : 'ours'}, ${scenario} of ${change.rows} rows: ${at === null ? 'not decorated within the deadline' : `decorated ${Math.round(at - start)} ms after the ${scenario === 'scroll' ? 'last append' : 'change'}`}`);
   // The frames see the events of the default trace only: V8's own (--gc) nest our tasks in theirs.
   printFrames(outermost(gc ? events.filter((event) => event.name === 'V8.Execute' || !/^v8\./i.test(event.name)) : events), start, at);
   if (gc) printPartyGc(events);
@@ -93,11 +98,11 @@ try {
   await close();
 }
 
-/** The bench's infinite scroll; `start` is its last append. */
-async function scrollRows(page: Page): Promise<{ start: number; rows: number }> {
+/** The bench's infinite scroll; `start` is its last append (its first with --whole), `end` its last. */
+async function scrollRows(page: Page): Promise<{ start: number; rows: number; end: number }> {
   const appended = (await page.evaluate('window.bench.scroll(500, 100, 5000)')) as { start: number; lastAppend: number; rows: number };
   console.log(`the page's appends took ${Math.round(appended.lastAppend - appended.start)} ms`);
-  return { start: appended.lastAppend, rows: appended.rows };
+  return { start: whole ? appended.start : appended.lastAppend, rows: appended.rows, end: appended.lastAppend };
 }
 
 function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEvent }>, start: number, at: number | null): void {
@@ -110,6 +115,8 @@ function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEv
   /** The party's thread CPU in the frame: on a loaded machine its wall time is stretched by other processes, this is not. */
   let partyCpu = 0;
   const partyCpuPerFrame: number[] = [];
+  /** Every frame's figures summed: span, idle, the party's CPU, then each share. */
+  const sums = { frames: 0, span: 0, idle: 0, cpu: 0, shares: new Map<Share, number>() };
   let rendering = false;
   let from = start;
   let partyEnd = start;
@@ -137,6 +144,11 @@ function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEv
     const idle = end - from - busy;
     const cells = SHARES.map((one) => (one === 'tasks' ? `${Math.round(frame.get(one) ?? 0)}(${tasks})` : String(Math.round(frame.get(one) ?? 0))).padStart(9));
     console.log(`${String(Math.round(from - start)).padStart(8)} ${String(Math.round(end - from)).padStart(6)} ${String(Math.round(idle)).padStart(6)} ${String(Math.round(partyCpu)).padStart(5)} ${cells.join(' ')}`);
+    sums.frames++;
+    sums.span += end - from;
+    sums.idle += idle;
+    sums.cpu += partyCpu;
+    for (const [share, ms] of frame) sums.shares.set(share, (sums.shares.get(share) ?? 0) + ms);
     if (afterPageFrame) {
       partyCpuPerFrame.push(partyCpu);
       afterPageFrame.frames++;
@@ -152,6 +164,8 @@ function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEv
     rendering = false;
     from = end;
   }
+  const summed = SHARES.map((share) => `${share} ${Math.round(sums.shares.get(share) ?? 0)}`).join(', ');
+  console.log(`in all ${sums.frames} frames (ms): span ${Math.round(sums.span)}, idle ${Math.round(sums.idle)}, the party's CPU ${Math.round(sums.cpu)}; ${summed}`);
   if (at !== null) console.log(`after the last frame until the bench saw every number: ${Math.round(at - from)} ms, idle ${Math.round(at - from - busy)} ms`);
   if (!afterPageFrame) return;
   const cpu = (shares: Share[]) => Math.round(shares.reduce((sum, share) => sum + (cpuAfter.get(share) ?? 0), 0));
