@@ -640,6 +640,29 @@ lookups finish inside the measured burst (276 / 224 / 244 / 204 / 208 -> 1,000 /
 follows the simulator's speed: left, a simulator answering after a remote CRM's delay without
 taking CPU. The tables are of a run with these changes (the quiet one of this sitting: new calls with /
 without × 0.66, the simulator 0.08 ms per new call, 0.21 before).
+Since (branch s27-crm): the CRM's share of the relay's thread by function
+(\`crm-load.ts --phases --profile --calls 2000\`, machine quiet, load 1): with the CRM, the
+thread ran 303 µs per new-call webhook against 139 without, and the largest items were waste.
+The event publisher's release, for each new call whose first events were held for its contact,
+parsed every snapshot queued behind them for the agent to find their call's id (\`callIdOf\` 21.5
+µs of self time per webhook, and garbage: the collector +30 µs); it now reads the id a stored
+call's snapshot begins with (the store contract checks both stores write it first). A batched
+search's answer was matched caller by caller and phone by phone (20 callers, 20 contacts of 4
+phones: 3,200 digit extractions per search; \`storedPhoneMatches\` 5.5 µs and most of the
+engine's 26 µs of self time); each phone's digits are now read once and compared with the callers
+ending in the same 7 digits (a property test holds it to the pairwise rule). libphonenumber read
+each new caller three times (its E.164 in the instance's country, then without one, then its
+national digits): a number with its \`+\` reads alike in every country (a property test holds the
+library to it), so it is read once, keeping its national digits, and a single reading is checked
+for being possible before the costlier validity (kept when either holds, as before; a property
+test compares every reading with the full one). The engine alone (Vtiger's connector, 2,000
+callers in batches of 20, canned answers, six rounds under \`--cpu-prof\`): its lookups' JS 806
+-> 513 ms, the number readings 619 -> 189 ms. In the relay, two profiled pairs against main
+alternately (load 3.4 to 6.4): the time under the CRM's functions per new-call webhook 115 / 70
+-> 45 / 42 µs (\`callIdOf\` 3.9 µs); the thread's busy time with the CRM less without, +114 / +73
+-> +110 / +101 µs, not told apart: how many lookups land inside the measured burst moves from run
+to run, and what remains is spread thin (the lookups' and logs' transactions in the store's
+batches, their events, the collector, a few µs each).
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentEvent, Call } from '../store/index.ts';
-import { EventPublisher } from './event-publisher.ts';
+import { callIdOf, EventPublisher } from './event-publisher.ts';
 
 const event = (agentId: string, seq: number, call = '{"id":1}'): AgentEvent => ({ agentId, seq, prevSeq: seq - 1, kind: seq === 1 ? 'created' : 'updated', call });
 
@@ -58,5 +58,17 @@ describe('EventPublisher', () => {
     expect(delivered).toEqual([]);
     first();
     expect(delivered.map((e) => e.seq)).toEqual([1, 2]);
+  });
+});
+
+describe('callIdOf', () => {
+  it("reads the id a snapshot begins with, and parses a snapshot of any other shape", () => {
+    const shown = (call: string) => callIdOf(event('ada', 1, call));
+    expect(shown('{"id":42,"call_id":"CA1","contact":{"id":"12x7"}}')).toBe(42);
+    expect(shown('{"id":7}')).toBe(7);
+    // The id elsewhere: the top-level one, never a nested one.
+    expect(shown('{"contact":{"id":5},"id":9}')).toBe(9);
+    expect(shown('{"idle":1,"id":3}')).toBe(3);
+    expect(shown('{"id":12.5,"x":1}')).toBe(12.5);
   });
 });

@@ -396,6 +396,8 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
           const agents = i % 2 ? ['ada', 'bob'] : ['ada'];
           const { call: stored, events } = await callWithEvents(`CA${i}`, T(i), agents);
           expect(events.map((e) => [e.agentId, e.kind, JSON.parse(e.call)])).toEqual(agents.map((agentId) => [agentId, 'created', stored]));
+          // The snapshot begins with the call's id: the event publisher reads it there (callIdOf), unparsed.
+          for (const e of events) expect(e.call.startsWith(`{"id":${stored.id},`)).toBe(true);
         }
         const ada = await store.eventsAfter('ada', 0, 100);
         expect(ada.map((e) => JSON.parse(e.call).call_id)).toEqual(['CA1', 'CA2', 'CA3', 'CA4', 'CA5']);

@@ -14,7 +14,7 @@ import type { Contact, CrmCall, CrmOutcome, CrmSession } from './contract.ts';
 import { readCrmAnswer } from './crm-answer.ts';
 import { requestTemplates } from '../runtime/request-parameters.ts';
 import { buildCrmRequest } from './crm-request.ts';
-import { storedPhoneMatches } from './phone-match.ts';
+import { phoneOwners } from './phone-match.ts';
 
 export interface CrmSessionOptions {
   /** The instance's CRM config values, by field name. */
@@ -197,11 +197,12 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     // As many candidates as the CRM lists at most: some numbers' matches may be cut off, so each is asked alone.
     if (batch?.limit !== undefined && numbers.length > 1 && items.length >= batch.limit) return runSearch(search, numbers, followUps, 1);
     const found: Contact[][] = numbers.map(() => []);
+    const ownersOf = phoneOwners(numbers.map((number) => number.national));
     for (const item of items) {
       const record = search.record ? getPath(item, search.record) : item;
       // A path may hold one phone or a list of them (Pipedrive's `phones: ["+1 415-555-0100", …]`).
       const phones = search.phones.flatMap((path) => [getPath(record, path), getPath(item, path)].flatMap((found) => (Array.isArray(found) ? found : [found]))).filter((p): p is string | number => typeof p === 'string' || typeof p === 'number').map(String);
-      const owners = numbers.flatMap((number, index) => (phones.some((phone) => storedPhoneMatches(phone, number.national)) ? [index] : []));
+      const owners = ownersOf(phones);
       if (owners.length === 0) continue;
       const contact = await candidateOf(search, item, record, numbers[owners[0]!]!.vars, followUps);
       if (contact) for (const owner of owners) found[owner]!.push(contact);
@@ -211,7 +212,8 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
 
   /** A candidate the search listed, as a contact (its follow-ups asked); undefined without an id. */
   const candidateOf = async (search: SearchPlan, item: unknown, record: unknown, vars: Vars, followUps: Map<string, Promise<Sent>>): Promise<Contact | undefined> => {
-    const fields: Vars = { ...vars, ...primitives(item), ...primitives(record) };
+    // Without a `record` path the item is the record (Vtiger's rows): its fields read once.
+    const fields: Vars = { ...vars, ...primitives(item), ...(record === item ? {} : primitives(record)) };
     // A scope renders the connector's maps: built at most once before the id is known and once after, not for every value read.
     const candidate = scopeOnce(fields, lookupMaps);
     const id = valueOf(search.fields.id, record, candidate) ?? valueOf(search.fields.id, item, candidate);

@@ -23,12 +23,14 @@ const recentNationalDigits = new Map<string, string | undefined>();
  */
 export function toE164(raw: string, defaultCountry?: string): string | undefined {
   const country = defaultCountry && isCountryCode(defaultCountry) ? (defaultCountry.toUpperCase() as CountryCode) : undefined;
-  // A country code has no space: the key cannot be read two ways.
-  const key = `${country ?? ''} ${raw}`;
+  // A country code has no space: the key cannot be read two ways. A number written with its `+` reads
+  // alike in every country (libphonenumber ignores the default one; a property test holds it): one
+  // key, so that the caller's number read for a CRM lookup in the instance's country, then its
+  // national digits read without one, parse it once (issue 10).
+  const key = raw.startsWith('+') ? ` ${raw}` : `${country ?? ''} ${raw}`;
   if (recentReadings.has(key)) return recentReadings.get(key);
   const e164 = readE164(raw, country);
-  if (recentReadings.size >= RECENT_READINGS) recentReadings.delete(recentReadings.keys().next().value!);
-  recentReadings.set(key, e164);
+  remember(recentReadings, key, e164);
   return e164;
 }
 
@@ -42,8 +44,20 @@ function readE164(raw: string, country: CountryCode | undefined): string | undef
   const national = parsePhoneNumberFromString(cleaned, { defaultCountry: country, extract: false });
   const international = cleaned.startsWith('+') ? undefined : parsePhoneNumberFromString(`+${cleaned}`, { extract: false });
   const candidates = [national, international].filter((p) => p !== undefined);
-  const parsed = candidates.find((p) => p.isValid()) ?? candidates.find((p) => p.isPossible());
+  // One reading is kept when possible or valid, whichever: the length check first, as `isValid`
+  // tries the number against each of its country's number types' patterns.
+  const only = candidates.length === 1 ? candidates[0]! : undefined;
+  const parsed = only ? (only.isPossible() || only.isValid() ? only : undefined) : (candidates.find((p) => p.isValid()) ?? candidates.find((p) => p.isPossible()));
+  // A number read as itself (providers send E.164) is what `nationalDigits` parses next: its digits
+  // are this parse's. A CRM lookup of a new caller parsed it twice (issue 10).
+  if (parsed && parsed.number === raw) remember(recentNationalDigits, raw, parsed.nationalNumber);
   return parsed?.number;
+}
+
+/** Keeps `value` under `key` among the last RECENT_READINGS, the oldest out first. */
+function remember<T>(readings: Map<string, T>, key: string, value: T): void {
+  if (readings.size >= RECENT_READINGS) readings.delete(readings.keys().next().value!);
+  readings.set(key, value);
 }
 
 /** National format (`(415) 555-0100`) for display; falls back to the input. */
@@ -125,7 +139,6 @@ export function nationalDigits(raw: string, defaultCountry?: string): string | u
   // five times (the number's variants, the log's fields), a parse each (docs/benchmarks.md, "Relay with a CRM").
   if (recentNationalDigits.has(e164)) return recentNationalDigits.get(e164);
   const national = parsePhoneNumberFromString(e164)?.nationalNumber;
-  if (recentNationalDigits.size >= RECENT_READINGS) recentNationalDigits.delete(recentNationalDigits.keys().next().value!);
-  recentNationalDigits.set(e164, national);
+  remember(recentNationalDigits, e164, national);
   return national;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTemplate } from './parse.ts';
 import { renderTemplate } from './render.ts';
 import { escapeSosl, fitPattern, formatDate, formatDuration, quoteSoql, quoteSql } from './crm-formats.ts';
-import { storedPhoneMatches } from '../crm/phone-match.ts';
+import { phoneOwners, storedPhoneMatches } from '../crm/phone-match.ts';
 
 const render = (source: string, vars: Record<string, string>) => renderTemplate(parseTemplate(source), { config: {}, vars, defaultCountry: 'US' });
 
@@ -128,5 +128,28 @@ describe('phone verification', () => {
       const changed = `${national.slice(0, -1)}${(Number(national.at(-1)) + 1) % 10}`;
       expect(storedPhoneMatches(`${prefix}${changed}`, national)).toBe(false);
     }));
+  });
+
+  it("names a batch's numbers that a candidate's phones match, exactly as checking each pair does", () => {
+    // Numbers that share endings, some shorter than 7 digits; phones written from their tails, with
+    // prefixes and separators, or made up.
+    const digits = (min: number, max: number) => fc.stringMatching(new RegExp(`^[0-9]{${min},${max}}$`));
+    const batch = fc.array(fc.oneof(digits(7, 12), digits(1, 6), fc.constantFrom('4155550100', '2125550100', '5550100', '0100')), { minLength: 1, maxLength: 25 });
+    const phonesOf = (nationals: string[]) =>
+      fc.array(
+        fc.oneof(
+          fc.tuple(fc.constantFrom(...nationals), fc.nat(12), digits(0, 4), fc.constantFrom('', ' ', '-', ') ')).map(([national, keep, prefix, sep]) => `+${prefix}${sep}${national.slice(-keep - 1, -4) || ''}${sep}${national.slice(-4)}`),
+          digits(0, 12),
+          fc.constantFrom('', 'n/a', '(415) 555-0100'),
+        ),
+        { maxLength: 8 },
+      );
+    fc.assert(
+      fc.property(batch.chain((nationals) => fc.tuple(fc.constant(nationals), phonesOf(nationals))), ([nationals, phones]) => {
+        const pairwise = nationals.flatMap((national, index) => (phones.some((phone) => storedPhoneMatches(phone, national)) ? [index] : []));
+        expect(phoneOwners(nationals)(phones)).toEqual(pairwise);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -281,6 +281,11 @@ export function parseJsonObject(body: string): Record<string, unknown> | undefin
   }
 }
 
+/** `text` matched literally inside a RegExp (the simulators' LIKE and wildcard searches). */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

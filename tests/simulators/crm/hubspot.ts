@@ -66,7 +66,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { formatForDisplay, toE164 } from '@phone-connector/shared';
-import { type CrmAnswer, type CrmRateLimit, type CrmRequest, CrmServer, isJsonObject, parseJsonObject, ServedCrmSimulator } from './crm-server.ts';
+import { type CrmAnswer, type CrmRateLimit, type CrmRequest, CrmServer, escapeRegExp, isJsonObject, parseJsonObject, ServedCrmSimulator } from './crm-server.ts';
 import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
 
 const CONTACT_SEARCH = '/crm/v3/objects/contacts/search';
@@ -633,8 +633,4 @@ function failureAnswer(failure: InjectedFailure, search: boolean): CrmAnswer {
   if (failure.status === 401) return unauthorized();
   const category = failure.status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_ERROR';
   return { status: failure.status, body: errorBody(`injected ${failure.status}`, category) };
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -17,6 +17,7 @@
  * parser as remembered, not a verified message; rows come in record-creation order without
  * ORDER BY; `count(*)` answers `[{"count":"<n>"}]`.
  */
+import { escapeRegExp } from './crm-server.ts';
 
 export type Operator = '=' | '!=' | '<' | '>' | '<=' | '>=' | 'LIKE' | 'IN';
 
@@ -346,8 +347,4 @@ function endsWithIgnoringAsciiCase(stored: string, suffix: string): boolean {
 /** A UTF-16 code unit with A-Z lowered, every other one as it is. */
 function asciiLower(code: number): number {
   return code >= 0x41 && code <= 0x5a ? code + 0x20 : code;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
