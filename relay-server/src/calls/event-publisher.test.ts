@@ -49,6 +49,30 @@ describe('EventPublisher', () => {
     ]);
   });
 
+  it("shows a released call's contact on each of its events queued behind it, in any batch, and on no other call's", () => {
+    const delivered: AgentEvent[] = [];
+    const publisher = new EventPublisher((events) => delivered.push(...events));
+    const first = publisher.hold([event('ada', 1, '{"id":1}')]);
+    publisher.publish([event('ada', 2, '{"id":2}')]);
+    const third = publisher.hold([event('ada', 3, '{"id":3}')]);
+    publisher.publish([event('ada', 4, '{"id":1}'), event('ada', 5, '{"id":3}')]);
+    first({ id: 1, contact: 'Grace' } as unknown as Call);
+    expect(delivered.map((e) => [e.seq, e.call])).toEqual([
+      [1, '{"id":1,"contact":"Grace"}'],
+      [2, '{"id":2}'],
+    ]);
+    publisher.publish([event('ada', 6, '{"id":3}'), event('bob', 1, '{"id":3}')]);
+    third({ id: 3, contact: 'Alan' } as unknown as Call);
+    expect(delivered.slice(2).map((e) => [e.agentId, e.seq, e.call])).toEqual([
+      ['bob', 1, '{"id":3}'],
+      ['ada', 3, '{"id":3,"contact":"Alan"}'],
+      ['ada', 4, '{"id":1,"contact":"Grace"}'],
+      ['ada', 5, '{"id":3,"contact":"Alan"}'],
+      ['ada', 6, '{"id":3,"contact":"Alan"}'],
+    ]);
+    expect(publisher.holds('ada')).toBe(false);
+  });
+
   it('delivers a later held batch only after an earlier one', () => {
     const delivered: AgentEvent[] = [];
     const publisher = new EventPublisher((events) => delivered.push(...events));

@@ -9,6 +9,19 @@ export type ReleaseEvents = (call?: Call) => void;
 interface Batch {
   events: AgentEvent[];
   ready: boolean;
+  /** The calls its events show (`callIdOf`), read once as it is queued. */
+  calls: Set<number>;
+}
+
+/** An agent's batches, in seq order, and the queued ones by the calls their events show. */
+interface AgentQueue {
+  batches: Batch[];
+  /**
+   * A release updates the batches of its call, found here: scanning every batch queued behind it,
+   * each release cost as much as the queue is long, and a queue grows with the hold (a slow CRM
+   * holds each new call's first events 300 ms, while a burst queues thousands behind them).
+   */
+  byCall: Map<number, Set<Batch>>;
 }
 
 /**
@@ -18,7 +31,7 @@ interface Batch {
  * events are not held.
  */
 export class EventPublisher {
-  private readonly queues = new Map<string, Batch[]>();
+  private readonly queues = new Map<string, AgentQueue>();
 
   constructor(private readonly deliver: (events: readonly AgentEvent[]) => void) {}
 
@@ -31,7 +44,7 @@ export class EventPublisher {
     const now: AgentEvent[] = [];
     for (const [agentId, own] of eventsByAgent(events)) {
       const queue = this.queues.get(agentId);
-      if (queue) queue.push({ events: own, ready: true });
+      if (queue) enqueue(queue, own, true);
       else now.push(...own);
     }
     if (now.length > 0) this.deliver(now);
@@ -45,11 +58,9 @@ export class EventPublisher {
   /** Queues `events` without pushing them until the returned function is called (once; later calls do nothing). */
   hold(events: readonly AgentEvent[]): ReleaseEvents {
     const batches = [...eventsByAgent(events)].map(([agentId, own]) => {
-      const batch: Batch = { events: own, ready: false };
-      const queue = this.queues.get(agentId);
-      if (queue) queue.push(batch);
-      else this.queues.set(agentId, [batch]);
-      return [agentId, batch] as const;
+      let queue = this.queues.get(agentId);
+      if (!queue) this.queues.set(agentId, (queue = { batches: [], byCall: new Map() }));
+      return [agentId, enqueue(queue, own, false)] as const;
     });
     let released = false;
     return (call) => {
@@ -61,7 +72,7 @@ export class EventPublisher {
         // Every queued event of that call was committed before `call` was read: each shows it as it is
         // now, so what the agent sees never goes back (a contact shown, then gone, then shown again).
         if (snapshot) {
-          for (const queued of this.queues.get(agentId)!) {
+          for (const queued of this.queues.get(agentId)!.byCall.get(call.id) ?? []) {
             queued.events = queued.events.map((event) => (callIdOf(event) === call.id ? { ...event, call: snapshot } : event));
           }
         }
@@ -75,9 +86,28 @@ export class EventPublisher {
   /** Moves the agent's batches that are ready, up to the first still held, into `ready`. */
   private takeReady(agentId: string, ready: AgentEvent[]): void {
     const queue = this.queues.get(agentId)!;
-    while (queue[0]?.ready) ready.push(...queue.shift()!.events);
-    if (queue.length === 0) this.queues.delete(agentId);
+    while (queue.batches[0]?.ready) {
+      const batch = queue.batches.shift()!;
+      ready.push(...batch.events);
+      for (const id of batch.calls) {
+        const same = queue.byCall.get(id)!;
+        same.delete(batch);
+        if (same.size === 0) queue.byCall.delete(id);
+      }
+    }
+    if (queue.batches.length === 0) this.queues.delete(agentId);
   }
+}
+
+function enqueue(queue: AgentQueue, events: AgentEvent[], ready: boolean): Batch {
+  const batch: Batch = { events, ready, calls: new Set(events.map(callIdOf)) };
+  queue.batches.push(batch);
+  for (const id of batch.calls) {
+    const same = queue.byCall.get(id);
+    if (same) same.add(batch);
+    else queue.byCall.set(id, new Set([batch]));
+  }
+  return batch;
 }
 
 /** Events grouped by agent, each group in the order given. */
