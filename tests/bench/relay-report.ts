@@ -638,7 +638,7 @@ with the CRM 0.27 / 0.27 / 0.28 -> 0.08 / 0.08 / 0.07 ms, its CPU per new call 0
 lookups finish inside the measured burst (276 / 224 / 244 / 204 / 208 -> 1,000 / 209 / 970 / 457
 / 476), so the phase counts CRM work that ran after it before. How much of the CRM's work lands in the burst thus
 follows the simulator's speed: left, a simulator answering after a remote CRM's delay without
-taking CPU. The tables are of a run with these changes (the quiet one of this sitting: new calls with /
+taking CPU. The tables were then of a run with these changes (the quiet one of that sitting: new calls with /
 without × 0.66, the simulator 0.08 ms per new call, 0.21 before).
 Since (branch s27-crm): the CRM's share of the relay's thread by function
 (\`crm-load.ts --phases --profile --calls 2000\`, machine quiet, load 1): with the CRM, the
@@ -665,7 +665,12 @@ alternately (load 3.4 to 6.4): the time under the CRM's functions per new-call w
 -> 45 / 42 µs (\`callIdOf\` 3.9 µs); the thread's busy time with the CRM less without, +114 / +73
 -> +110 / +101 µs, not told apart: how many lookups land inside the measured burst moves from run
 to run, and what remains is spread thin (the lookups' and logs' transactions in the store's
-batches, their events, the collector, a few µs each).
+batches, their events, the collector, a few µs each). The tables are of the second of two runs of
+\`pnpm bench relay\` on this tree, minutes apart (load 0.5 to 1.9, the forwarder 13,000 to 16,000 new
+calls a second where the last sitting's quiet run had 16,800): new calls with / without × 0.68,
+the relay's thread 0.312 ms per new call with the CRM; the first run × 0.91 and 0.216 ms (0.296
+in the last sitting's run). Its rounds swing from × 0.56 to × 1.26: on this machine the row's
+ratio is not told apart from the last sitting's.
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
