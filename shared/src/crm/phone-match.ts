@@ -36,11 +36,14 @@ export function phoneOwners(nationals: readonly string[]): (stored: readonly str
   });
   return (stored) => {
     const owners = new Set<number>();
+    const check = (digits: string, indexes: readonly number[]) => {
+      for (const index of indexes) if (digitsMatch(digits, nationals[index]!)) owners.add(index);
+    };
     for (const phone of stored) {
       const digits = phone.replace(/\D+/g, '');
       // Fewer digits than 7 match only a national number as short (storedPhoneMatches' rule).
-      const candidates = digits.length >= MIN_MATCH_DIGITS ? [...(byEnding.get(digits.slice(-MIN_MATCH_DIGITS)) ?? []), ...short] : short;
-      for (const index of candidates) if (digitsMatch(digits, nationals[index]!)) owners.add(index);
+      if (digits.length >= MIN_MATCH_DIGITS) check(digits, byEnding.get(digits.slice(-MIN_MATCH_DIGITS)) ?? []);
+      check(digits, short);
     }
     return [...owners].sort((a, b) => a - b);
   };
