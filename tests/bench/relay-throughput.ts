@@ -20,7 +20,7 @@ import { median, medianOfEach, medianPercentiles } from './relay-crm.ts';
 import { cpuMs, rssKb } from './cpu-account.ts';
 import { sessionsCpuMs, sessionsSpentMs } from './postgres-cpu.ts';
 import { BenchCrm, type CrmPhase, crmPhase, readCrmBacklog, untilCrmDrained } from './crm-run.ts';
-import { benchCaller, benchCallSid, type Percentiles, percentiles, until } from './relay.ts';
+import { benchCaller, benchCallSid, DISTINCT_CALLERS, type Percentiles, percentiles, until } from './relay.ts';
 import { postWebhooks, type SignedWebhook, signWebhooks } from './webhook-load.ts';
 
 export interface ThroughputOptions {
@@ -140,8 +140,6 @@ export const WARM_UP = 2_000;
  */
 export const WARM_UP_ROUNDS = 3;
 
-/** Callers `benchCaller` writes with their four last digits: calls past them come from the first ones again. */
-const DISTINCT_CALLERS = 10_000;
 /** The longest every event may take to reach the sockets once the webhooks are answered. */
 const DELIVERY_DEADLINE_MS = 60_000;
 

@@ -61,6 +61,9 @@ const AUTH_TOKEN = 'bench-auth-token';
 /** The longest the CRM runs may take to log every call once the CRM answers again: retries back off for seconds after an outage. */
 const LOGGED_DEADLINE_MS = 3 * 60_000;
 
+/** Callers `benchCaller` writes with distinct last four digits: a call past them comes from a first one again. */
+export const DISTINCT_CALLERS = 10_000;
+
 /** Call `index`'s caller: distinct last four digits, so each call is a lookup of its own (no cache hit) and finds one contact. */
 export function benchCaller(index: number): string {
   return `+1415555${String(index).padStart(4, '0')}`;
