@@ -24,9 +24,9 @@ describe('RatePacer', () => {
       (await pacer.acquire('i1', 'find_contact'))();
       advance(100);
     }
-    // Four ended at 0, 100, 200, 300: the fifth may go at 1000.
-    expect(pacer.readyIn('i1', 'find_contact')).toBe(600);
-    advance(599);
+    // Four answers read at 0, 100, 200, 300, so came before 1, 101, 201, 301: the fifth may go at 1001.
+    expect(pacer.readyIn('i1', 'find_contact')).toBe(601);
+    advance(600);
     expect(pacer.readyIn('i1', 'find_contact')).toBe(1);
     advance(1);
     expect(pacer.readyIn('i1', 'find_contact')).toBe(0);
@@ -40,7 +40,7 @@ describe('RatePacer', () => {
     // Still running: looked at again after a window.
     expect(pacer.readyIn('i1', 'log_call')).toBe(1000);
     done();
-    advance(999);
+    advance(1000);
     expect(pacer.readyIn('i1', 'log_call')).toBe(1);
   });
 
@@ -51,7 +51,7 @@ describe('RatePacer', () => {
     expect(pacer.readyIn('i1', 'find_contact')).toBeGreaterThan(0);
     expect(pacer.readyIn('i1', 'log_call')).toBe(0);
     (await pacer.acquire('i1', undefined))();
-    expect(pacer.readyIn('i1', 'log_call')).toBe(10_000);
+    expect(pacer.readyIn('i1', 'log_call')).toBe(10_001);
     // Another instance counts apart.
     pacer.declare('i2', [SEARCH]);
     expect(pacer.readyIn('i2', 'find_contact')).toBe(0);
@@ -67,7 +67,7 @@ describe('RatePacer', () => {
     const all = Promise.all([0, 1, 2, 3].map(() => fetch('http://crm/search', { method: 'POST', headers: {}, operation: 'find_contact' })));
     await vi.runAllTimersAsync();
     await all;
-    expect(sent).toEqual([0, 0, 1000, 1000]);
+    expect(sent).toEqual([0, 0, 1001, 1001]);
   });
 
   it('holds a lookup\'s reserved place until its request takes it over, and gives it back when none does', async () => {
@@ -94,7 +94,7 @@ describe('RatePacer', () => {
     pacer.declare('i1', [ALL]);
     for (let i = 0; i < 10; i++) (await pacer.acquire('i1', 'log_call'))();
     pacer.declare('i1', [{ ...ALL }, SEARCH]);
-    expect(pacer.readyIn('i1', 'log_call')).toBe(10_000);
+    expect(pacer.readyIn('i1', 'log_call')).toBe(10_001);
     pacer.declare('i1', []);
     expect(pacer.readyIn('i1', 'log_call')).toBe(0);
   });
@@ -106,12 +106,12 @@ describe('RatePacer', () => {
     pacer.declare('team-c', [SEARCH], 'token-2');
     for (let i = 0; i < 2; i++) (await pacer.acquire('team-a', 'find_contact'))();
     for (let i = 0; i < 2; i++) (await pacer.acquire('team-b', 'find_contact'))();
-    expect(pacer.readyIn('team-a', 'find_contact')).toBe(1000);
-    expect(pacer.readyIn('team-b', 'find_contact')).toBe(1000);
+    expect(pacer.readyIn('team-a', 'find_contact')).toBe(1001);
+    expect(pacer.readyIn('team-b', 'find_contact')).toBe(1001);
     expect(pacer.readyIn('team-c', 'find_contact')).toBe(0);
     // One instance set up anew (or removed) leaves the account's windows to the other.
     pacer.declare('team-a', []);
-    expect(pacer.readyIn('team-b', 'find_contact')).toBe(1000);
+    expect(pacer.readyIn('team-b', 'find_contact')).toBe(1001);
     expect(pacer.readyIn('team-a', 'find_contact')).toBe(0);
   });
 
@@ -131,11 +131,11 @@ describe('RatePacer', () => {
     await vi.advanceTimersByTimeAsync(0);
     // Two went, from whichever relay; the other relay's own windows are empty, yet its lookups wait for the store's.
     expect(sent).toEqual([0, 0]);
-    expect(Math.min(...relays.map((pacer, n) => pacer.readyIn(`i${n}`, 'find_contact')))).toBe(1000);
+    expect(Math.min(...relays.map((pacer, n) => pacer.readyIn(`i${n}`, 'find_contact')))).toBe(1001);
     await vi.runAllTimersAsync();
     await all;
-    // Alone, each relay would have sent two at 0 and two at 1000: four a second.
-    expect(sent).toEqual([0, 0, 1000, 1000, 2000, 2000, 3000, 3000]);
+    // Alone, each relay would have sent two at 0 and two at 1001: four a second.
+    expect(sent).toEqual([0, 0, 1001, 1001, 2002, 2002, 3003, 3003]);
     expect(places.rows.map((row) => row.relay).sort()).toEqual(['relay_0', 'relay_0', 'relay_0', 'relay_0', 'relay_1', 'relay_1', 'relay_1', 'relay_1']);
     expect(failed).toEqual([]);
   });
@@ -153,7 +153,7 @@ describe('RatePacer', () => {
     await vi.advanceTimersByTimeAsync(100);
     done();
     await vi.advanceTimersByTimeAsync(2000);
-    expect(places.rows[0]!.endedAt).toBe(1300);
+    expect(places.rows[0]!.endedAt).toBe(1301);
     places.takeCrmRatePlace = () => Promise.reject(new Error('database out of reach'));
     (await pacer.acquire('i1', 'log_call'))();
     expect(failed).toEqual([new Error('database out of reach')]);

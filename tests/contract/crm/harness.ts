@@ -202,14 +202,18 @@ export class CrmContract<S extends CrmSimulator> {
 
   /**
    * Once every call of a burst is logged (a call's log waits for its lookup, so every lookup has
-   * answered): the CRM requests sent since the `from`th, those it refused with 429 (`METHOD url`),
-   * and the callers no event of their call named as their contact. `RATE_FIGURES=1` prints them.
+   * answered): the CRM requests sent since the `from`th, those it refused with 429 (`METHOD url`,
+   * when, and how many it had had there in the second before), and the callers no event of their
+   * call named as their contact. `RATE_FIGURES=1` prints them.
    */
   async afterBurst(from: number, calls: ProviderCall[], callers: { numbers: string[]; ids: string[] }): Promise<{ sent: RecordedCrmRequest[]; refused: string[]; unnamed: string[] }> {
     for (const call of calls) await this.crmLog(call.sid, { state: 'logged' });
     const unnamed = callers.numbers.filter((_, n) => this.eventsOf(calls[n]!.sid).find((v) => v.contact !== null)?.contact?.id !== callers.ids[n]);
     const sent = this.crm.requests.slice(from);
-    const refused = sent.filter((r) => r.status === 429).map((r) => `${r.method} ${r.url}`);
+    // Each refused request with what the CRM had received on its path in the second before it, for the failure's message.
+    const refused = sent
+      .filter((r) => r.status === 429)
+      .map((r) => `${r.method} ${r.url} at +${r.at - sent[0]!.at} ms, after ${sent.filter((o) => o !== r && o.url === r.url && o.at <= r.at && o.at > r.at - 1000).length} there in the second before`);
     if (process.env.RATE_FIGURES) console.log(`refused ${refused.length}, unnamed ${unnamed.length} of ${calls.length}, requests ${sent.length}`);
     return { sent, refused, unnamed };
   }
