@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { generateToken, hashToken, randomId } from '../../relay-server/src/auth/token.ts';
 import { openStore } from '../../relay-server/src/store/open.ts';
 import { freshDatabase } from '../../relay-server/src/testing-postgres.ts';
-import { api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
+import { api, counterIn, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
 import { benchHeapSettled } from './bench-heap.ts';
-import { BenchSocket } from './bench-socket.ts';
+import { BenchSocket, type SocketClose } from './bench-socket.ts';
 import { countJit, type JitCounts } from './jit-trace.ts';
 import { type CpuProfile, type FunctionSelfTime, monotonicUs, type ProfileWindow, type SelfTime, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
 import { median, medianOfEach, medianPercentiles } from './relay-crm.ts';
@@ -56,6 +56,20 @@ export interface Throughput {
   generatorCpuMs: number;
   /** V8's compiles and deopts in the server during the phase, when it ran with `--trace-opt --trace-deopt` (`webhook-cpu.ts --jit`). */
   jit?: JitCounts;
+  /** The relay's (not the forwarder's) socket traffic during the phase, from its `/metrics`. */
+  sockets?: SocketTraffic;
+}
+
+/**
+ * What the relay's counters said of its sockets over a phase: events sent by how it came by them
+ * (agent-socket.ts `EventSource`: `gap` is a read of the log for an event that came before the one
+ * it follows, issue 10) and connections it ended by reason; and how often the bench's socket was
+ * cut off and resumed (bench-socket.ts).
+ */
+export interface SocketTraffic {
+  eventsSent: Record<string, number>;
+  disconnects: Record<string, number>;
+  benchResumed: number;
 }
 
 export interface FanOut {
@@ -459,8 +473,12 @@ async function warmUp(target: Target, rounds = WARM_UP_ROUNDS, settled: () => Pr
     const socket = await BenchSocket.connect(target.origin, target.tokens.owner);
     try {
       const indexes = takeCalls(target, WARM_UP);
-      await send(target, socket, await signWebhooks(target.incoming, AUTH_TOKEN, indexes.map((i) => incomingPayload(i))), CONCURRENCY, 1);
-      await send(target, socket, await signWebhooks(target.status, AUTH_TOKEN, indexes.map((i) => completedPayload(i))), CONCURRENCY, 2);
+      const newCalls = await send(target, socket, await signWebhooks(target.incoming, AUTH_TOKEN, indexes.map((i) => incomingPayload(i))), CONCURRENCY, 1);
+      const updates = await send(target, socket, await signWebhooks(target.status, AUTH_TOKEN, indexes.map((i) => completedPayload(i))), CONCURRENCY, 2);
+      // Not among the figures, but a cut-off here is one the measured phases may meet too.
+      for (const [phase, { sockets }] of Object.entries({ newCalls, updates })) {
+        if (sockets && (sockets.benchResumed > 0 || Object.values(sockets.disconnects).some((n) => n > 0))) console.log(`warm-up round ${round + 1} ${phase}: the bench's socket was cut off`, JSON.stringify(sockets), describeCloses(socket.closes));
+      }
     } finally {
       socket.close();
     }
@@ -487,14 +505,17 @@ async function throughputPhases(target: Target, calls: number, phases = { update
 
 /** Posts the webhooks and waits until `socket` has its `nth` message of each call; `window` takes when that was (for a CPU profile). */
 async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook[], concurrency: number, nth: number, window?: ProfileWindow): Promise<Throughput> {
+  // The relay's counters read outside the CPU measured: /metrics is not the webhooks' work.
+  const closesBefore = socket.closes.length;
+  const countersBefore = target.tokens.owner && (await socketCounters(target.origin));
   const cpuBefore = cpuMs(target.pid);
   const mainThreadBefore = cpuMs(target.pid, target.pid);
   const traceFrom = target.jitTrace?.length ?? 0;
   if (window) window.fromUs = monotonicUs();
   const run = await postWebhooks(target.origin, webhooks, concurrency);
-  await delivered(webhooks, (callId) => socket.count(callId) >= nth);
+  await delivered(webhooks, (callId) => socket.count(callId) >= nth, socket);
   if (window) window.toUs = monotonicUs();
-  return {
+  const figures: Throughput = {
     webhooksPerSecond: Math.round(webhooks.length / run.seconds),
     roundTripMs: percentiles(run.roundTripMs),
     serverCpuMs: Number(((cpuMs(target.pid) - cpuBefore) / webhooks.length).toFixed(3)),
@@ -502,6 +523,23 @@ async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook
     generatorCpuMs: Number((run.generatorCpuMs / webhooks.length).toFixed(3)),
     ...(target.jitTrace ? { jit: countJit(target.jitTrace.slice(traceFrom)) } : {}),
   };
+  if (countersBefore) figures.sockets = { ...countersSince(countersBefore, await socketCounters(target.origin)), benchResumed: socket.closes.length - closesBefore };
+  return figures;
+}
+
+const EVENT_SOURCES = ['local', 'replay', 'gap', 'notice', 'poll'] as const;
+const DROP_REASONS = ['slow', 'heartbeat', 'agent_removed', 'store_unavailable'] as const;
+
+/** The relay's socket counters now (`relay_ws_events_sent_total`, `relay_ws_disconnects_total`). */
+async function socketCounters(origin: string): Promise<Omit<SocketTraffic, 'benchResumed'>> {
+  const metrics = await (await fetch(`${origin}/metrics`)).text();
+  const by = (name: string, label: string, values: readonly string[]) => Object.fromEntries(values.map((value) => [value, counterIn(metrics, name, `${label}="${value}"`)]));
+  return { eventsSent: by('relay_ws_events_sent_total', 'source', EVENT_SOURCES), disconnects: by('relay_ws_disconnects_total', 'reason', DROP_REASONS) };
+}
+
+function countersSince(before: Omit<SocketTraffic, 'benchResumed'>, after: Omit<SocketTraffic, 'benchResumed'>): Omit<SocketTraffic, 'benchResumed'> {
+  const since = (a: Record<string, number>, b: Record<string, number>) => Object.fromEntries(Object.entries(b).map(([key, n]) => [key, n - (a[key] ?? 0)]));
+  return { eventsSent: since(before.eventsSent, after.eventsSent), disconnects: since(before.disconnects, after.disconnects) };
 }
 
 async function unloaded(target: Target, calls: number): Promise<Percentiles> {
@@ -509,7 +547,7 @@ async function unloaded(target: Target, calls: number): Promise<Percentiles> {
   try {
     const webhooks = await signWebhooks(target.incoming, AUTH_TOKEN, takeCalls(target, calls).map((i) => incomingPayload(i)));
     const run = await postWebhooks(target.origin, webhooks, 1);
-    await delivered(webhooks, (callId) => socket.count(callId) >= 1);
+    await delivered(webhooks, (callId) => socket.count(callId) >= 1, socket);
     return percentiles(webhooks.map((w) => socket.arrival(w.callId)! - run.sentAt.get(w.callId)!));
   } finally {
     socket.close();
@@ -560,10 +598,18 @@ async function fanOutCall(target: Target, sockets: BenchSocket[], index: number)
   return { latencies: sockets.map((socket) => socket.arrival(callId)! - sent), roundTripMs: run.roundTripMs };
 }
 
-async function delivered(webhooks: readonly SignedWebhook[], arrived: (callId: string) => boolean): Promise<void> {
+/** Waits until every webhook's event `arrived` on `socket`; past the deadline, fails with how many did not and how the socket's connections ended. */
+async function delivered(webhooks: readonly SignedWebhook[], arrived: (callId: string) => boolean, socket: BenchSocket): Promise<void> {
   if (!(await until(() => webhooks.every((w) => arrived(w.callId)), DELIVERY_DEADLINE_MS))) {
-    throw new Error(`${webhooks.filter((w) => !arrived(w.callId)).length} of ${webhooks.length} events never reached the socket within ${DELIVERY_DEADLINE_MS / 1000} s`);
+    throw new Error(`${webhooks.filter((w) => !arrived(w.callId)).length} of ${webhooks.length} events never reached the socket within ${DELIVERY_DEADLINE_MS / 1000} s; ${describeCloses(socket.closes)}`);
   }
+}
+
+/** The ends of a bench socket's connections, for an error. */
+export function describeCloses(closes: readonly SocketClose[]): string {
+  if (closes.length === 0) return 'its connection never ended';
+  const ends = closes.map((close) => `${close.code}${close.reason ? ` "${close.reason}"` : ''} at ${(close.at / 1000).toFixed(1)} s after seq ${close.lastSeq}`);
+  return `its connection ended ${closes.length} time(s) (the bench resumed after its last seq when it could): ${ends.join(', ')}`;
 }
 
 /** The forwarder process, with as many anonymous fan-out sockets as the relay's fan-out agents. */

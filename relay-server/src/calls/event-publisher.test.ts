@@ -73,6 +73,18 @@ describe('EventPublisher', () => {
     expect(publisher.holds('ada')).toBe(false);
   });
 
+  it('hands events committed before a held batch over ahead of it, and queues later ones in seq order', () => {
+    const delivered: AgentEvent[] = [];
+    const publisher = new EventPublisher((events) => delivered.push(...events));
+    // A webhook's first events (seq 11) held, then a CRM step of the same commit batch (seq 10) published.
+    const release = publisher.hold([event('ada', 11, '{"id":2}')]);
+    publisher.publish([event('ada', 10, '{"id":1}'), event('ada', 13, '{"id":1}')]);
+    expect(delivered.map((e) => e.seq)).toEqual([10]);
+    publisher.publish([event('ada', 12, '{"id":3}')]);
+    release();
+    expect(delivered.map((e) => e.seq)).toEqual([10, 11, 12, 13]);
+  });
+
   it('delivers a later held batch only after an earlier one', () => {
     const delivered: AgentEvent[] = [];
     const publisher = new EventPublisher((events) => delivered.push(...events));

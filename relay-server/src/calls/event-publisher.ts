@@ -44,8 +44,16 @@ export class EventPublisher {
     const now: AgentEvent[] = [];
     for (const [agentId, own] of eventsByAgent(events)) {
       const queue = this.queues.get(agentId);
-      if (queue) enqueue(queue, own, true);
-      else now.push(...own);
+      if (!queue) {
+        now.push(...own);
+        continue;
+      }
+      // Committed before what is queued (a CRM step's commit, published a few microtasks after a
+      // later webhook of the same batch held its first events): ahead of it, as its seq says.
+      const first = queue.batches[0]!.events[0]!.seq;
+      const after: AgentEvent[] = [];
+      for (const event of own) (event.seq < first ? now : after).push(event);
+      if (after.length > 0) enqueue(queue, after, true);
     }
     if (now.length > 0) this.deliver(now);
   }
@@ -99,9 +107,12 @@ export class EventPublisher {
   }
 }
 
+/** Queues a batch in seq order: after the last batch that begins before it. */
 function enqueue(queue: AgentQueue, events: AgentEvent[], ready: boolean): Batch {
   const batch: Batch = { events, ready, calls: new Set(events.map(callIdOf)) };
-  queue.batches.push(batch);
+  let at = queue.batches.length;
+  while (at > 0 && queue.batches[at - 1]!.events[0]!.seq > events[0]!.seq) at--;
+  queue.batches.splice(at, 0, batch);
   for (const id of batch.calls) {
     const same = queue.byCall.get(id);
     if (same) same.add(batch);

@@ -13,8 +13,26 @@ describe('FanOutQueue', () => {
     queue.push([event('ada', 3)]);
     expect(delivered).toEqual([]);
     await nextTurn();
-    // Per agent in seq order, commits in the order they came.
-    expect(delivered).toEqual(['ada:1', 'ada:2', 'bob:1', 'ada:3']);
+    // Per agent in seq order: a later commit's events join the agent's batch still to go out.
+    expect(delivered).toEqual(['ada:1', 'ada:2', 'ada:3', 'bob:1']);
+  });
+
+  it("hands each agent its events in seq order, whatever order the turn's commits were pushed in", async () => {
+    const deliveries: string[][] = [];
+    const queue = new FanOutQueue((batch) => deliveries.push(batch.events.map((e) => `${e.agentId}:${e.seq}`)));
+    // A CRM step's commit (ada:5) published after a later webhook's of the same batch (ada:6, bob:2).
+    queue.push([event('ada', 6), event('bob', 2)]);
+    queue.push([event('ada', 5)]);
+    queue.push([event('ada', 7), event('bob', 1)]);
+    await nextTurn();
+    expect(deliveries).toEqual([
+      ['ada:5', 'ada:6', 'ada:7'],
+      ['bob:1', 'bob:2'],
+    ]);
+    // Once handed over, an agent's next events start a batch of their own.
+    queue.push([event('ada', 8)]);
+    await nextTurn();
+    expect(deliveries.at(-1)).toEqual(['ada:8']);
   });
 
   /** A queue with a 2 ms budget on a clock that moves `msPerAgent` per agent served; `turns` logs agents and other work in the order they ran. */

@@ -27,6 +27,14 @@ export class FanOutQueue {
   private readonly queue: AgentBatch[] = [];
   private head = 0;
   private scheduled = false;
+  /**
+   * Each agent's batch still to go out: that agent's later events join it, in seq order. Commits
+   * of one batch are published in the order their continuations run, not always in commit order (a
+   * CRM step's, gathered on a saturated relay, comes a few microtasks after a later webhook's): in
+   * the throughput bench with a CRM, a third of the owner's events reached its socket through a
+   * read of the log, each such gap one read (issue 10).
+   */
+  private readonly pending = new Map<string, AgentBatch>();
 
   /**
    * `deliver` hands one agent's events to its sockets and says how many messages went out;
@@ -43,7 +51,18 @@ export class FanOutQueue {
 
   push(events: readonly AgentEvent[]): void {
     const committedAt = this.now();
-    for (const [agentId, own] of eventsByAgent(events)) this.queue.push({ agentId, events: own, committedAt });
+    for (const [agentId, own] of eventsByAgent(events)) {
+      const waiting = this.pending.get(agentId);
+      if (waiting) {
+        const inOrder = waiting.events.at(-1)!.seq < own[0]!.seq;
+        waiting.events.push(...own);
+        if (!inOrder) waiting.events.sort((a, b) => a.seq - b.seq);
+        continue;
+      }
+      const batch = { agentId, events: own, committedAt };
+      this.queue.push(batch);
+      this.pending.set(agentId, batch);
+    }
     this.schedule();
   }
 
@@ -61,6 +80,7 @@ export class FanOutQueue {
     let messages = 0;
     do {
       const batch = this.queue[this.head++]!;
+      if (this.pending.get(batch.agentId) === batch) this.pending.delete(batch.agentId);
       if (batch.committedAt !== committedAt) {
         this.handedOver(messages, committedAt, now);
         committedAt = batch.committedAt;
