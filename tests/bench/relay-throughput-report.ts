@@ -5,7 +5,7 @@
 import type { CrmPhase } from './crm-run.ts';
 import type { Percentiles } from './relay.ts';
 import { phase, times } from './relay-report.ts';
-import { CONCURRENCY, FAN_OUT_WARM_UP, WARM_UP, WARM_UP_ROUNDS, type Throughput, type ThroughputComparison } from './relay-throughput.ts';
+import { CONCURRENCY, FAN_OUT_WARM_UP, WARM_UP, WARM_UP_ROUNDS, type RoundFigures, type Throughput, type ThroughputComparison } from './relay-throughput.ts';
 
 /** Issue 13's goals. */
 export const THROUGHPUT_GOALS = { newCallsPerSecond: 5000, ofForwarder: 0.5, unloadedP99Ms: 10, fanOutP99Ms: 50, idleKbPerAgent: 10 };
@@ -88,10 +88,12 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
 | … per webhook (ms): the relay's thread running / waiting for a core / idle | | ${phase(m.crm.phases.newCalls.account)} | |
 | … CPU per webhook (ms): the relay's other threads / the bench process / the CRM simulator | | ${otherCpu(m.crm.phases.newCalls)} | |
 | … CRM steps started: waited their turn / at once | | ${steps(m.crm.phases.newCalls)} | |
+| … the agent's events that reached its socket through a read of the log, all rounds | ${throughLog(comparison.rounds, (r) => r.relay.newCalls)} | ${throughLog(comparison.rounds, (r) => r.crm.newCalls)} | |
 | updates of known calls per second | ${rate(relay.updates)} | ${rate(m.crm.updates)} | ${times(ratios.crmUpdates)} |
 | … per webhook (ms): the relay's thread running / waiting for a core / idle | | ${phase(m.crm.phases.updates.account)} | |
 | … CPU per webhook (ms): the relay's other threads / the bench process / the CRM simulator | | ${otherCpu(m.crm.phases.updates)} | |
 | … CRM steps started: waited their turn / at once | | ${steps(m.crm.phases.updates)} | |
+| … the agent's events that reached its socket through a read of the log, all rounds | ${throughLog(comparison.rounds, (r) => r.relay.updates)} | ${throughLog(comparison.rounds, (r) => r.crm.updates)} | |
 
 ### The design behind these figures
 
@@ -1232,6 +1234,21 @@ function otherCpu(p: CrmPhase): string {
 
 function steps(p: CrmPhase): string {
   return `${p.stepsRationed} / ${p.stepsAtOnce}`;
+}
+
+/**
+ * Summed over the rounds: of the events the agent's socket got in the phase, those it got through
+ * a read of the event log because one came before the event it follows (agent-socket.ts `gap`:
+ * each such gap is a read on the relay's thread, issue 10), and the times the relay cut it off.
+ */
+function throughLog(rounds: readonly RoundFigures[], pick: (round: RoundFigures) => Throughput): string {
+  const traffic = rounds.flatMap((round) => pick(round).sockets ?? []);
+  if (traffic.length === 0) return '';
+  const total = (counts: Record<string, number>) => Object.values(counts).reduce((sum, n) => sum + n, 0);
+  const gap = traffic.reduce((sum, t) => sum + (t.eventsSent.gap ?? 0), 0);
+  const sent = traffic.reduce((sum, t) => sum + total(t.eventsSent), 0);
+  const cutOff = traffic.reduce((sum, t) => sum + total(t.disconnects), 0);
+  return `${count(gap)} of ${count(sent)}${cutOff > 0 ? `; cut off ${count(cutOff)} time(s)` : ''}`;
 }
 
 function rate(throughput: Throughput): string {
