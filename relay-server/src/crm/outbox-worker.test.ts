@@ -489,17 +489,17 @@ describe('store cost', () => {
 
 describe('outcomes that land together', () => {
   /** Runs every store transaction with `setCallCrm` replaced by `wrap(tx)`. */
-  function wrapSetCallCrm(wrap: (tx: StoreTx) => StoreTx['setCallCrm']) {
+  function wrapSetCallCrmLog(wrap: (tx: StoreTx) => StoreTx['setCallCrmLog']) {
     const transaction = relay.store.transaction.bind(relay.store);
-    vi.spyOn(relay.store, 'transaction').mockImplementation((work) => transaction((tx) => work(Object.assign(Object.create(tx) as StoreTx, { setCallCrm: wrap(tx) }))));
+    vi.spyOn(relay.store, 'transaction').mockImplementation((work) => transaction((tx) => work(Object.assign(Object.create(tx) as StoreTx, { setCallCrmLog: wrap(tx) }))));
   }
 
   it('stores the others when one outcome cannot be stored, and leaves that row in flight', async () => {
     for (const sid of ['CA1', 'CA2']) await endedCall(sid);
     const broken = (await relay.callOf('CA1')).id;
-    wrapSetCallCrm((tx) => async (id, ...rest) => {
+    wrapSetCallCrmLog((tx) => async (id, ...rest) => {
       if (id === broken) throw new Error('disk full');
-      return tx.setCallCrm(id, ...rest);
+      return tx.setCallCrmLog(id, ...rest);
     });
     await relay.outbox.runDue();
     expect((await relay.callOf('CA2')).crm_log).toMatchObject({ state: 'logged' });

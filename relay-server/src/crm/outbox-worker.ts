@@ -2,7 +2,7 @@ import type { CrmCall, CrmLog, CrmOutcome, CrmSession } from '@phone-connector/s
 import { randomId } from '../auth/token.ts';
 import type { RelayDeps } from '../deps.ts';
 import { type AgentDirectory, type AgentEvent, type Call, type CrmLease, type CrmWork, type EventEntry, holdsCrmLease, type Instance, type StoreTx } from '../store/index.ts';
-import { crmFields, crmSession } from './call-log.ts';
+import { crmSession } from './call-log.ts';
 import type { Admission } from './crm-breaker.ts';
 import { toCrmCall } from './crm-call.ts';
 import { withTimeout } from './with-timeout.ts';
@@ -502,7 +502,7 @@ export class CrmOutboxWorker {
     const at = this.deps.now().toISOString();
     // Built from what is written rather than read back, as the lookup's change is: a read and a parse of the call fewer per CRM outcome (issue 10).
     const logged: Call = { ...call, crm_log: crmLog, updated_at: at };
-    await tx.setCallCrm(call.id, crmFields(logged), at);
+    await tx.setCallCrmLog(call.id, crmLog, at);
     const entries: EventEntry[] = (await tx.agentIdsOfCall(call.id)).map((agentId) => ({ agentId, kind: 'updated' }));
     return tx.appendEvents(entries, logged, at);
   }

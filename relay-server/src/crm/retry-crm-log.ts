@@ -1,6 +1,5 @@
 import type { RelayDeps } from '../deps.ts';
 import type { Call, EventEntry } from '../store/index.ts';
-import { crmFields } from './call-log.ts';
 
 export type CrmLogRetry = { ok: true; call: Call } | { ok: false; status: 404 | 409; error: string };
 
@@ -16,7 +15,7 @@ export async function retryCrmLog(deps: Pick<RelayDeps, 'store' | 'publish' | 'c
     if (call.crm_log?.state !== 'failed') return { ok: false as const, status: 409 as const, error: `only a failed CRM log can be retried; this one is ${call.crm_log?.state ?? 'not due (no CRM, or the call is not over)'}` };
     const instance = await tx.instanceOfCall(id);
     if (!instance?.crm) return { ok: false as const, status: 409 as const, error: "the call's instance has no CRM any more" };
-    await tx.setCallCrm(id, { ...crmFields(call), crm_log: { ...call.crm_log, state: 'pending', error: null } }, at);
+    await tx.setCallCrmLog(id, { ...call.crm_log, state: 'pending', error: null }, at);
     // The CRM refused the last attempt, so nothing landed: no need to ask it first.
     await tx.putCrmWork({ callId: id, instanceUid: instance.uid, state: 'queued', dueAt: at, attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: at });
     const updated = (await tx.callFor(agentId, id))!;

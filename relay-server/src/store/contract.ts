@@ -303,6 +303,10 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         const fields = { contact, contacts: [contact], new_contact_url: null, crm_log: { state: 'logged' as const, id: '43x9', url: 'u', error: null } };
         await store.setCallCrm(stored.id, fields, T(3));
         expect(await store.callById(stored.id)).toMatchObject({ ...fields, updated_at: T(3) });
+        // The log alone: the contact and its matches stay as they were.
+        const failed = { state: 'failed' as const, id: '43x9', url: 'u', error: 'INVALID_SESSIONID' };
+        await store.setCallCrmLog(stored.id, failed, T(4));
+        expect(await store.callById(stored.id)).toMatchObject({ ...fields, crm_log: failed, updated_at: T(4) });
         expect((await store.instanceOfCall(stored.id))?.uid).toBe('in_ada_main');
       });
 

@@ -4,7 +4,7 @@
  * answers over the network); every method that writes more than one row does so in one
  * transaction.
  */
-import type { CallView } from '@phone-connector/shared';
+import type { CallView, CrmLog } from '@phone-connector/shared';
 import type { CallState } from '../calls/merge.ts';
 
 export interface Agent {
@@ -209,6 +209,8 @@ export interface CallLog {
   /** Notes and disposition, as given (absent fields are the caller's business). */
   setCallNotes(id: number, notes: Required<CallNotes>, at: string): Promise<void>;
   setCallCrm(id: number, crm: CallCrm, at: string): Promise<void>;
+  /** The call's CRM log alone: its contact and matches, unchanged, are not written again. */
+  setCallCrmLog(id: number, crmLog: CrmLog, at: string): Promise<void>;
 }
 
 /** Whose rows a claim takes: every instance's but those `except` names (their CRM is held: crm/crm-breaker.ts), or `only` one's (that CRM's probe). */

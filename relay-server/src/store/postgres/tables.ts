@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { CrmLog } from '@phone-connector/shared';
 import type { CallState } from '../../calls/merge.ts';
 import type {
   Agent,
@@ -364,6 +365,10 @@ export class PostgresTables implements StoreTables {
       c.crm_log,
       at,
     ]);
+  }
+
+  async setCallCrmLog(id: number, crmLog: CrmLog, at: string): Promise<void> {
+    await this.#write('UPDATE calls SET crm_log = $2, updated_at = $3 WHERE id = $1', [id, JSON.stringify(crmLog), at]);
   }
 
   async crmWorkOf(callId: number): Promise<CrmWork | undefined> {

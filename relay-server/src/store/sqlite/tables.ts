@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import type { CrmLog } from '@phone-connector/shared';
 import type { CallState } from '../../calls/merge.ts';
 import type {
   Agent,
@@ -166,6 +167,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
       setCallCrm: db.prepare(
         `UPDATE calls SET contact = @contact, contacts = @contacts, new_contact_url = @new_contact_url, crm_log = @crm_log, updated_at = @at WHERE id = @id`,
       ),
+      setCallCrmLog: db.prepare<[string, string, number]>(`UPDATE calls SET crm_log = ?, updated_at = ? WHERE id = ?`),
       crmWorkOf: db.prepare<[number], CrmWorkRow>(`SELECT * FROM crm_outbox WHERE call_id = ?`),
       putCrmWork: db.prepare(
         `INSERT OR REPLACE INTO crm_outbox (call_id, instance_uid, state, due_at, attempts, last_error, again, uncertain, lease_owner, lease_until, created_at)
@@ -449,6 +451,10 @@ export class SqliteTables implements Synchronous<StoreTables> {
 
   setCallCrm(id: number, crm: CallCrm, at: string): void {
     this.statements.setCallCrm.run({ id, at, ...callCrmColumns(crm) });
+  }
+
+  setCallCrmLog(id: number, crmLog: CrmLog, at: string): void {
+    this.statements.setCallCrmLog.run(JSON.stringify(crmLog), at, id);
   }
 
   crmWorkOf(callId: number): CrmWork | undefined {
