@@ -665,7 +665,18 @@ alternately (load 3.4 to 6.4): the time under the CRM's functions per new-call w
 -> 45 / 42 µs (\`callIdOf\` 3.9 µs); the thread's busy time with the CRM less without, +114 / +73
 -> +110 / +101 µs, not told apart: how many lookups land inside the measured burst moves from run
 to run, and what remains is spread thin (the lookups' and logs' transactions in the store's
-batches, their events, the collector, a few µs each). The tables are of the second of two runs of
+batches, their events, the collector, a few µs each). One more: with the CRM, a third of the
+owner's events of the new-call phase reached its socket through a read of the log (1,441 of
+5,094 in one run; 1,309 to 1,968 new-call and 309 to 433 update events in three runs of
+\`crm-load.ts --phases --calls 2000\`): a CRM step's commit, gathered on a saturated relay, was
+published a few microtasks after a later webhook's of the same store batch, and the socket,
+seeing the gap, read the log. The publisher now puts what was committed before a held batch
+ahead of it, and the fan-out queue hands each agent its turn's events in seq order. A held
+call's release then corked ~1,000 events (0.89 MB) in one tick, and corked bytes count in the
+socket's \`bufferedAmount\`: past 1 MiB the relay cut the bench's client off as slow before it
+could read a byte. \`deliver\` now hands the corked bytes to the connection before it judges the
+client. None through the log since (the throughput bench's CRM table counts them, all rounds).
+The tables are of the second of two runs of
 \`pnpm bench relay\` on this tree, minutes apart (load 0.5 to 1.9, the forwarder 13,000 to 16,000 new
 calls a second where the last sitting's quiet run had 16,800): new calls with / without × 0.68,
 the relay's thread 0.312 ms per new call with the CRM; the first run × 0.91 and 0.216 ms (0.296
