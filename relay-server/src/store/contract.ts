@@ -342,6 +342,27 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         expect((await store.claimDueCrmWork(T(6), 10, lease('relay-a', T(60)), { except: [] })).map((w) => w.callId)).toEqual([b]);
       });
 
+      it("finds the other instances' due rows behind many of a held one's, oldest first across instances", async () => {
+        const ids = (await Promise.all(Array.from({ length: 8 }, (_, i) => call(`CA${i}`, T(1))))).map((stored) => stored.id);
+        // The held instance's rows are due first: a CRM down for a while.
+        for (const id of ids.slice(0, 5)) await store.putCrmWork(work(id, T(2), { instanceUid: 'in_held' }));
+        await store.putCrmWork(work(ids[5]!, T(7), { instanceUid: 'in_b' }));
+        await store.putCrmWork(work(ids[6]!, T(4), { instanceUid: 'in_c' }));
+        await store.putCrmWork(work(ids[7]!, T(6), { instanceUid: 'in_b' }));
+        expect(await store.nextCrmDue(['in_held'])).toBe(T(4));
+        expect(await store.nextCrmDue(['in_held', 'in_c'])).toBe(T(6));
+        expect(await store.nextCrmDue(['in_c'])).toBe(T(2));
+        const claimed = await store.claimDueCrmWork(T(6), 2, lease('relay-a', T(60)), { except: ['in_held'] });
+        expect(claimed.map((w) => [w.callId, w.state, w.lease])).toEqual([
+          [ids[6], 'inflight', lease('relay-a', T(60))],
+          [ids[7], 'inflight', lease('relay-a', T(60))],
+        ]);
+        expect(await store.nextCrmDue(['in_held'])).toBe(T(7));
+        expect((await store.claimDueCrmWork(T(9), 10, lease('relay-a', T(60)), { except: ['in_held'] })).map((w) => w.callId)).toEqual([ids[5]]);
+        expect(await store.nextCrmDue(['in_held'])).toBeUndefined();
+        expect(await Promise.all(ids.slice(0, 5).map(async (id) => (await store.crmWorkOf(id))?.state))).toEqual(Array(5).fill('queued'));
+      });
+
       it('requeues, as uncertain, only the rows in flight whose lease has ended', async () => {
         const [a, b, c] = (await Promise.all(['CA1', 'CA2', 'CA3'].map((id) => call(id, T(1))))).map((stored) => stored.id) as [number, number, number];
         await store.putCrmWork(work(a, T(1)));

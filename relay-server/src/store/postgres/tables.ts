@@ -81,6 +81,17 @@ function prepared(text: string): pg.QueryConfig {
 export type Notice = 'events' | 'directory';
 
 /**
+ * The instances with queued outbox rows (`queued`), each found by a skip through
+ * crm_outbox_by_instance: while a CRM's circuit is open its rows stay queued, and reading past
+ * them in due order took as long as they were many (issue 10).
+ */
+const QUEUED_INSTANCES = `queued(uid) AS (
+  (SELECT instance_uid FROM crm_outbox WHERE state = 'queued' ORDER BY instance_uid LIMIT 1)
+  UNION ALL
+  SELECT (SELECT instance_uid FROM crm_outbox WHERE state = 'queued' AND instance_uid > queued.uid ORDER BY instance_uid LIMIT 1) FROM queued WHERE queued.uid IS NOT NULL
+)`;
+
+/**
  * The relay's tables on one PostgreSQL session (a pooled client inside a transaction, or the pool
  * for a single statement). Each method is one statement; `notices` collects what the caller's
  * commit must announce.
@@ -393,13 +404,20 @@ export class PostgresTables implements StoreTables {
   }
 
   async claimDueCrmWork(now: string, limit: number, lease: CrmLease, scope?: CrmWorkScope): Promise<CrmWork[]> {
-    const [instances, values] = scope === undefined ? ['', []] : 'only' in scope ? ['AND instance_uid = $5', [scope.only]] : ['AND NOT (instance_uid = ANY($5::text[]))', [scope.except]];
-    // SKIP LOCKED: rows another relay is claiming right now are left to it, not waited for.
+    const only = scope !== undefined && 'only' in scope ? scope.only : undefined;
+    const held = scope !== undefined && 'except' in scope && scope.except.length > 0 ? scope.except : undefined;
+    // SKIP LOCKED: rows another relay is claiming right now are left to it, not waited for. With
+    // instances held, each other instance's first due rows, so that the held ones' are not read past.
+    const due = held
+      ? `WITH RECURSIVE ${QUEUED_INSTANCES}
+         SELECT first.call_id FROM queued CROSS JOIN LATERAL (
+           SELECT call_id, due_at FROM crm_outbox WHERE state = 'queued' AND instance_uid = queued.uid AND due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED
+         ) first
+         WHERE NOT (queued.uid = ANY($5::text[])) ORDER BY first.due_at LIMIT $2`
+      : `SELECT call_id FROM crm_outbox WHERE state = 'queued' AND due_at <= $1 ${only === undefined ? '' : 'AND instance_uid = $5'} ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED`;
     const rows = await this.#rows<CrmWorkRow>(
-      `UPDATE crm_outbox SET state = 'inflight', lease_owner = $3, lease_until = $4
-       WHERE call_id IN (SELECT call_id FROM crm_outbox WHERE state = 'queued' AND due_at <= $1 ${instances} ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-       RETURNING *`,
-      [now, limit, lease.owner, lease.until, ...values],
+      `UPDATE crm_outbox SET state = 'inflight', lease_owner = $3, lease_until = $4 WHERE call_id IN (${due}) RETURNING *`,
+      [now, limit, lease.owner, lease.until, ...(held ? [held] : only === undefined ? [] : [only])],
     );
     // RETURNING gives rows in no promised order.
     return rows.map(toCrmWork).sort((a, b) => a.dueAt.localeCompare(b.dueAt));
@@ -414,7 +432,17 @@ export class PostgresTables implements StoreTables {
   }
 
   async nextCrmDue(except: readonly string[] = []): Promise<string | undefined> {
-    const [row] = await this.#rows<{ due: string | null }>(`SELECT MIN(due_at) AS due FROM crm_outbox WHERE state = 'queued' AND NOT (instance_uid = ANY($1::text[]))`, [except]);
+    const [row] =
+      except.length === 0
+        ? await this.#rows<{ due: string | null }>(`SELECT MIN(due_at) AS due FROM crm_outbox WHERE state = 'queued'`)
+        : await this.#rows<{ due: string | null }>(
+            `WITH RECURSIVE ${QUEUED_INSTANCES}
+             SELECT MIN(first.due_at) AS due FROM queued CROSS JOIN LATERAL (
+               SELECT due_at FROM crm_outbox WHERE state = 'queued' AND instance_uid = queued.uid ORDER BY due_at LIMIT 1
+             ) first
+             WHERE NOT (queued.uid = ANY($1::text[]))`,
+            [except],
+          );
     return row?.due ?? undefined;
   }
 

@@ -305,4 +305,12 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX crm_rate_places_by_account ON crm_rate_places (account, ended_at);
   `,
+  // Issue 10: the outbox's queued rows by instance, then due time. While a CRM's circuit is open its
+  // rows stay queued (a CRM down for ten minutes: thousands), and the next due row of the other
+  // instances was found by reading past every one of them, on each call's change: 0.6 ms at 6,000
+  // rows, 6.7 ms at 60,000. Now each instance with queued rows is found by a skip through this index,
+  // and its first due row at the front of its range.
+  `
+  CREATE INDEX crm_outbox_by_instance ON crm_outbox (state, instance_uid, due_at);
+  `,
 ];

@@ -179,12 +179,22 @@ export class SqliteTables implements Synchronous<StoreTables> {
          WHERE call_id IN (SELECT call_id FROM crm_outbox WHERE state = 'queued' AND due_at <= @now ORDER BY due_at LIMIT @limit)
          RETURNING *`,
       ),
-      claimCrmWorkExcept: db.prepare<{ now: string; limit: number; owner: string; until: string; except: string }, CrmWorkRow>(
-        `UPDATE crm_outbox SET state = 'inflight', lease_owner = @owner, lease_until = @until
-         WHERE call_id IN (SELECT call_id FROM crm_outbox WHERE state = 'queued' AND due_at <= @now
-                           AND instance_uid NOT IN (SELECT value FROM json_each(@except)) ORDER BY due_at LIMIT @limit)
-         RETURNING *`,
+      // The instances with queued rows: a skip through crm_outbox_by_instance, a seek per instance (with open circuits, `claimDueCrmWork`).
+      queuedInstances: db
+        .prepare<[], string>(
+          `WITH RECURSIVE queued(uid) AS (
+             SELECT MIN(instance_uid) FROM crm_outbox WHERE state = 'queued'
+             UNION ALL
+             SELECT (SELECT MIN(instance_uid) FROM crm_outbox WHERE state = 'queued' AND instance_uid > queued.uid) FROM queued WHERE uid IS NOT NULL
+           )
+           SELECT uid FROM queued WHERE uid IS NOT NULL`,
+        )
+        .pluck(),
+      dueCrmWorkOf: db.prepare<[string, string, number], { call_id: number; due_at: string }>(
+        `SELECT call_id, due_at FROM crm_outbox WHERE state = 'queued' AND instance_uid = ? AND due_at <= ? ORDER BY due_at LIMIT ?`,
       ),
+      firstDueOf: db.prepare<[string], string>(`SELECT due_at FROM crm_outbox WHERE state = 'queued' AND instance_uid = ? ORDER BY due_at LIMIT 1`).pluck(),
+      claimCrmRow: db.prepare<[string, string, number], CrmWorkRow>(`UPDATE crm_outbox SET state = 'inflight', lease_owner = ?, lease_until = ? WHERE call_id = ? RETURNING *`),
       claimCrmWorkOf: db.prepare<{ now: string; limit: number; owner: string; until: string; only: string }, CrmWorkRow>(
         `UPDATE crm_outbox SET state = 'inflight', lease_owner = @owner, lease_until = @until
          WHERE call_id IN (SELECT call_id FROM crm_outbox WHERE state = 'queued' AND due_at <= @now AND instance_uid = @only ORDER BY due_at LIMIT @limit)
@@ -196,9 +206,6 @@ export class SqliteTables implements Synchronous<StoreTables> {
          WHERE state = 'inflight' AND (lease_until IS NULL OR lease_until <= ?)`,
       ),
       nextCrmDue: db.prepare<[], { due: string | null }>(`SELECT MIN(due_at) AS due FROM crm_outbox WHERE state = 'queued'`),
-      nextCrmDueExcept: db.prepare<[string], { due: string | null }>(
-        `SELECT MIN(due_at) AS due FROM crm_outbox WHERE state = 'queued' AND instance_uid NOT IN (SELECT value FROM json_each(?))`,
-      ),
       crmOutboxStats: db.prepare<[], { depth: number; oldest: string | null }>(`SELECT COUNT(*) AS depth, MIN(due_at) AS oldest FROM crm_outbox`),
       forgetRatePlaces: db.prepare<[string, number]>('DELETE FROM crm_rate_places WHERE account = ? AND ended_at <= ?'),
       ratePlaces: db.prepare<[string], { operation: string | null; endedAt: number }>('SELECT operation, ended_at AS endedAt FROM crm_rate_places WHERE account = ?'),
@@ -477,7 +484,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
         ? this.statements.claimCrmWork.all(claim)
         : 'only' in scope
           ? this.statements.claimCrmWorkOf.all({ ...claim, only: scope.only })
-          : this.statements.claimCrmWorkExcept.all({ ...claim, except: JSON.stringify(scope.except) });
+          : this.claimDueExcept(now, limit, lease, new Set(scope.except));
     // RETURNING gives rows in no promised order.
     return rows.map(toCrmWork).sort((a, b) => a.dueAt.localeCompare(b.dueAt));
   }
@@ -487,8 +494,28 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   nextCrmDue(except: readonly string[] = []): string | undefined {
-    const row = except.length === 0 ? this.statements.nextCrmDue.get() : this.statements.nextCrmDueExcept.get(JSON.stringify(except));
-    return row?.due ?? undefined;
+    if (except.length === 0) return this.statements.nextCrmDue.get()?.due ?? undefined;
+    const held = new Set(except);
+    let next: string | undefined;
+    for (const uid of this.statements.queuedInstances.all()) {
+      const due = held.has(uid) ? undefined : this.statements.firstDueOf.get(uid);
+      if (due !== undefined && (next === undefined || due < next)) next = due;
+    }
+    return next;
+  }
+
+  /**
+   * The due rows of the instances not `held`, oldest first, `limit` at most: each instance's own
+   * first ones, read at the front of its range of crm_outbox_by_instance, so that the rows of held
+   * instances (a CRM down for minutes) are never read past. One seek per instance with queued rows.
+   */
+  private claimDueExcept(now: string, limit: number, lease: CrmLease, held: ReadonlySet<string>): CrmWorkRow[] {
+    const due = this.statements.queuedInstances
+      .all()
+      .filter((uid) => !held.has(uid))
+      .flatMap((uid) => this.statements.dueCrmWorkOf.all(uid, now, limit));
+    due.sort((a, b) => a.due_at.localeCompare(b.due_at));
+    return due.slice(0, limit).map((row) => this.statements.claimCrmRow.get(lease.owner, lease.until, row.call_id)!);
   }
 
   crmOutboxStats(): { depth: number; oldestDue: string | null } {
