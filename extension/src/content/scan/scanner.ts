@@ -237,10 +237,18 @@ class PageScanner {
       } else if (type === 'childList') {
         // Our own writes are no change of the page's: reading after them would make a layout of ours per frame.
         // The overlay adds its hosts in its pass after the frame's layout: a read then would restyle the page mid-frame.
-        for (const node of addedNodes) {
-          if (isOurs(node)) continue;
-          pageChanged = true;
-          this.queue.add(node);
+        // The nodes of one record are consecutive siblings: walked as one range (an infinite scroll's 500 rows, one walk).
+        let oursAdded = false;
+        for (const node of addedNodes) oursAdded ||= isOurs(node);
+        if (!oursAdded) {
+          pageChanged ||= addedNodes.length > 0;
+          this.queue.addRange(target, addedNodes);
+        } else {
+          for (const node of addedNodes) {
+            if (isOurs(node)) continue;
+            pageChanged = true;
+            this.queue.add(node);
+          }
         }
         for (const node of removedNodes) {
           // Our button removed by the page (its anchor stays): put it back. A removed anchor: drop its buttons.
@@ -249,8 +257,11 @@ class PageScanner {
           const anchor = restored ?? (this.slots.has(node) ? node : undefined);
           if (anchor) this.queue.add(anchor);
         }
-        // What followed a removed node may have held the end of a number split across both.
-        if (removedNodes.length > 0 && nextSibling && !isCallButton(nextSibling)) this.queue.add(nextSibling);
+        if (removedNodes.length > 0) {
+          this.queue.removedFrom(target);
+          // What followed a removed node may have held the end of a number split across both.
+          if (nextSibling && !isCallButton(nextSibling)) this.queue.add(nextSibling);
+        }
       } else if (attributeName === 'href') {
         // No longer a call link: its button goes, its text becomes ordinary text to scan.
         if (!isCallLink(target as Element) && this.slots.has(target)) this.slots.release(target);
@@ -410,21 +421,24 @@ class PageScanner {
     this.restyled.clear();
   }
 
+  /**
+   * Decides the anchor's buttons. A text its walk yielded comes with what the walk read of it (its
+   * data, whether it shares its line): it is in the page and a text, none of it is read again
+   * (issue #12: a list row's five texts with digits, each read twice).
+   */
   private plan(anchor: Anchor, filter: ScanFilter): void {
-    const isText = anchor.nodeType === Node.TEXT_NODE;
-    const release = () => {
-      if (this.slots.has(anchor) || this.writes.has(anchor)) this.write(anchor, () => this.slots.release(anchor), 1);
-    };
-    if (!anchor.isConnected || (!isText && !isCallLink(anchor as Element))) {
-      release();
+    const walked = this.queue.walkedTextOf(anchor);
+    const isText = walked !== undefined || anchor.nodeType === Node.TEXT_NODE;
+    if (!walked && (!anchor.isConnected || (!isText && !isCallLink(anchor as Element)))) {
+      this.release(anchor);
       return;
     }
-    const around = isText && sharesLine(anchor as Text) ? textAround(anchor as Text) : undefined;
-    const source = around ? `${around.start}:${around.end}:${around.text}` : isText ? (anchor as Text).data : ((anchor as HTMLAnchorElement).getAttribute('href') ?? '');
+    const around = isText && (walked?.sharesLine ?? sharesLine(anchor as Text)) ? textAround(anchor as Text) : undefined;
+    const source = around ? `${around.start}:${around.end}:${around.text}` : walked ? walked.data : isText ? (anchor as Text).data : ((anchor as HTMLAnchorElement).getAttribute('href') ?? '');
     const current = this.slots.isCurrent(anchor, source);
     // Buttons in place stay as they are, unless their anchor may have become editable since;
     // a change read earlier and undone since is not made.
-    if (current && !hasAncestorIn(anchor, this.editingChanged)) {
+    if (current && (this.editingChanged.size === 0 || !hasAncestorIn(anchor, this.editingChanged))) {
       this.unwrite(anchor);
       return;
     }
@@ -436,10 +450,15 @@ class PageScanner {
     // anchor is read again when it is shown. The filter is asked only for text that has numbers:
     // most digits on a CRM page are not phone numbers.
     if (targets.length === 0 || !(isText ? filter.allowsTextIn(anchor.parentNode) : filter.allowsLink(anchor as HTMLAnchorElement))) {
-      release();
+      this.release(anchor);
       return;
     }
     if (!current) this.write(anchor, () => this.slots.place(anchor, source, targets), targets.length);
+  }
+
+  /** The anchor's buttons go, if it has or is about to have some. */
+  private release(anchor: Anchor): void {
+    if (this.slots.has(anchor) || this.writes.has(anchor)) this.write(anchor, () => this.slots.release(anchor), 1);
   }
 
   private write(anchor: Anchor, change: () => void, buttons: number): void {
