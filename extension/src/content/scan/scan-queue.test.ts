@@ -29,15 +29,6 @@ function readAll(root: Node, jump?: { after: number; to: () => Node | undefined 
   return texts;
 }
 
-/** Every anchor's text the queue yields, in its order, read through in one slice. */
-function drain(queue: ScanQueue): string[] {
-  const texts: string[] = [];
-  const slice = { deadline: Number.POSITIVE_INFINITY };
-  for (let anchor = queue.next(slice); anchor; anchor = queue.next(slice)) texts.push(anchor.textContent ?? '');
-  expect(queue.isEmpty).toBe(true);
-  return texts;
-}
-
 afterEach(() => {
   document.body.replaceChildren();
   vi.restoreAllMocks();
@@ -107,55 +98,6 @@ describe('ScanQueue', () => {
     const texts: string[] = [];
     for (let anchor = queue.next(slice); anchor; anchor = queue.next(slice)) texts.push(anchor.textContent ?? '');
     expect(texts).toEqual(['415-555-2001']);
-  });
-
-  it("walks the nodes one change added as one range, to the end of the last and no further (an infinite scroll's append)", () => {
-    const body = list(30);
-    for (const row of [...body.children]) row.after(document.createComment(' row '));
-    const queue = new ScanQueue(document, () => undefined);
-    // A node taken on its own is walked only if it has children: asked once per node.
-    const walksOfTheirOwn = vi.spyOn(Node.prototype, 'hasChildNodes');
-    const makeWalker = vi.spyOn(document, 'createTreeWalker');
-    // Rows 10 to 19 and the comments after them, as a record's addedNodes, the first of them a comment.
-    queue.addRange(body, [...body.childNodes].slice(19, 39));
-    expect(drain(queue)).toEqual([...body.children].slice(10, 20).map((row) => row.textContent));
-    expect(walksOfTheirOwn).not.toHaveBeenCalled();
-    expect(makeWalker).toHaveBeenCalledTimes(1);
-  });
-
-  it('walks a range that ends its parent no further than its parent, and one at the start of a shadow root', () => {
-    const body = list(10);
-    document.body.insertAdjacentHTML('beforeend', '<p>415-555-7777</p>');
-    const host = document.body.appendChild(document.createElement('div'));
-    const shadowRoot = host.attachShadow({ mode: 'open' });
-    shadowRoot.innerHTML = '<p>+1 212 555 0100</p><p>+1 212 555 0101</p><p>+1 212 555 0102</p>';
-    const queue = new ScanQueue(document, () => undefined);
-    queue.addRange(body, [...body.children].slice(8));
-    queue.addRange(shadowRoot, [...shadowRoot.children].slice(0, 2));
-    expect(drain(queue)).toEqual(['415-555-1008', '415-555-1009', '+1 212 555 0100', '+1 212 555 0101']);
-  });
-
-  it("walks a range's nodes each on its own once the page has moved one of them, and the rest of a range a removal left whole", () => {
-    const body = list(20);
-    const rows = [...body.children];
-    const queue = new ScanQueue(document, () => undefined);
-    queue.addRange(body, rows.slice(2, 6));
-    queue.addRange(body, rows.slice(7, 10));
-    queue.addRange(body, rows.slice(11, 15));
-    queue.addRange(body, rows.slice(16, 19));
-    // Moved: the first of a range after its last, the last of another before its first (the page's records of it say so).
-    body.append(rows[2] as Node);
-    queue.removedFrom(body);
-    body.insertBefore(rows[9] as Node, rows[7] as Node);
-    queue.removedFrom(body);
-    // Taken out: one in the middle of a range, the last of another.
-    rows[12]?.remove();
-    rows[18]?.remove();
-    queue.removedFrom(body);
-    const walksOfTheirOwn = vi.spyOn(Node.prototype, 'hasChildNodes');
-    expect(drain(queue).sort()).toEqual([2, 3, 4, 5, 7, 8, 9, 11, 13, 14, 16, 17].map((i) => `415-555-${1000 + i}`));
-    // The two ranges moved apart were walked node by node; those a removal left whole, as ranges.
-    expect(walksOfTheirOwn).toHaveBeenCalledTimes(7);
   });
 
   it('hands on what the walk read of each text it yields: its data, and whether it shares its line if it asked', () => {

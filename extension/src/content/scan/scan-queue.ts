@@ -14,23 +14,8 @@ interface Walk {
   end?: Node;
   /** The walk of what was jumped over, once this one is done. */
   then?: Walk;
-  /** Consecutive children of `root` that one change added: the walk stops after the last; each is walked on its own if the page moved them since. */
-  range?: AddedRange;
   /** Its walker and where it stops, as found in this slice; where it left the walker at its last yield. */
   found?: { slice: ReadingSlice; walker: TreeWalker; after: Node | null; left?: Node };
-}
-
-/**
- * The nodes one mutation record added to `parent` (consecutive siblings then: an infinite
- * scroll's rows), walked as one range, from the first to the end of the last.
- */
-class AddedRange {
-  constructor(
-    readonly parent: Node,
-    readonly nodes: ArrayLike<Node>,
-    /** The parent's count of removals (ScanQueue.removedFrom) when its nodes were last known to be consecutive. */
-    public checked: number,
-  ) {}
 }
 
 /**
@@ -58,15 +43,13 @@ export interface ReadingSlice {
  * other text on its line, and call links.
  */
 export class ScanQueue {
-  private readonly pending = new Set<Node | AddedRange>();
+  private readonly pending = new Set<Node>();
   private walk: Walk | undefined;
   /**
    * The text `next` returned last if its walk yielded it, and what the walk read of it (none for a
    * link, or a text queued on its own). One record, rewritten at each text: no garbage per text.
    */
   private readonly walkedText: { text: Text | null; data: string; sharesLine: boolean | undefined } = { text: null, data: '', sharesLine: undefined };
-  /** How many times the page removed children of each parent (see removedFrom). */
-  private readonly removals = new WeakMap<Node, number>();
   /**
    * One walker per tree (the document, each shadow root), moved to each walk's node: a walker
    * made per added node cost more than walking it (an infinite scroll adds 500 rows at a time:
@@ -86,29 +69,6 @@ export class ScanQueue {
 
   add(node: Node): void {
     this.pending.add(node);
-  }
-
-  /**
-   * The nodes one mutation record added to `parent`, consecutive siblings then: one walk over the
-   * parent from the first to the end of the last, not one walk per node. An infinite scroll's
-   * append of 500 rows was 500 walks, each set up on its own (issue #12).
-   */
-  addRange(parent: Node, nodes: ArrayLike<Node>): void {
-    if (nodes.length === 1) this.pending.add(nodes[0] as Node);
-    else if (nodes.length > 1) this.pending.add(new AddedRange(parent, nodes, this.removalsFrom(parent)));
-  }
-
-  /**
-   * The page removed (or moved) children of `parent`: a range added to it may no longer be one,
-   * and is checked again before it is walked on. Only a removal can take a node the page did not
-   * move itself out of a range (a moved node is queued again by the record of its insertion).
-   */
-  removedFrom(parent: Node): void {
-    this.removals.set(parent, this.removalsFrom(parent) + 1);
-  }
-
-  private removalsFrom(parent: Node): number {
-    return this.removals.get(parent) ?? 0;
   }
 
   /** What the walk read of `anchor`, if `next` just yielded it from a walk. */
@@ -141,10 +101,6 @@ export class ScanQueue {
       if (first.done) return undefined;
       const node = first.value;
       this.pending.delete(node);
-      if (node instanceof AddedRange) {
-        if (node.parent.isConnected) this.walk = { root: node.parent, current: node.parent, range: node };
-        continue;
-      }
       // A detached text node or link is still returned: the scanner drops its buttons.
       if (node.nodeType === Node.TEXT_NODE) return node as Text;
       if (node.nodeType === Node.ELEMENT_NODE) {
@@ -158,9 +114,9 @@ export class ScanQueue {
     }
   }
 
-  /** The subtree being walked, if the walk goes on to its end (not a range's: an append is read in its order). */
+  /** The subtree being walked, if the walk goes on to its end. */
   get walking(): Node | undefined {
-    return this.walk && !this.walk.end && !this.walk.range ? this.walk.root : undefined;
+    return this.walk && !this.walk.end ? this.walk.root : undefined;
   }
 
   /**
@@ -169,7 +125,7 @@ export class ScanQueue {
    */
   jumpTo(node: Node): void {
     const walk = this.walk;
-    if (!walk || walk.end || walk.range || node === walk.root || !walk.root.contains(node)) return;
+    if (!walk || walk.end || node === walk.root || !walk.root.contains(node)) return;
     if (!(walk.current.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING)) return;
     // The node before `node` in the walk's order: the next one is `node` itself.
     const walker = this.walkerOf(node);
@@ -178,68 +134,18 @@ export class ScanQueue {
     this.walk = { root: walk.root, current: walker.currentNode, then: { root: walk.root, current: walk.current, end: node, then: walk.then } };
   }
 
-  private addEach(nodes: ArrayLike<Node>): void {
-    for (let i = 0; i < nodes.length; i++) this.pending.add(nodes[i] as Node);
-  }
-
-  /**
-   * Whether a range's nodes still in its parent follow each other there, as added (those the page
-   * took out since are left out): then every node of it the page did not move is between the first
-   * and the last of them. One sibling read per node, only after a removal from the parent.
-   */
-  private isStillRange(range: AddedRange): boolean {
-    const { parent, nodes } = range;
-    if (range.checked === this.removalsFrom(parent)) return true;
-    let previous: Node | undefined;
-    for (let i = 0; i < nodes.length; i++) {
-      const node = nodes[i] as Node;
-      if (node.parentNode !== parent) continue;
-      if (previous && previous.nextSibling !== node) return false;
-      previous = node;
-    }
-    range.checked = this.removalsFrom(parent);
-    return true;
-  }
-
-  /** The first and last nodes of a range still in its parent; undefined if none is. */
-  private endsOf({ parent, nodes }: AddedRange): { first: Node; last: Node } | undefined {
-    let first: Node | undefined;
-    for (let i = 0; i < nodes.length && !first; i++) if (nodes[i]?.parentNode === parent) first = nodes[i];
-    let last: Node | undefined;
-    for (let i = nodes.length - 1; i >= 0 && !last; i--) if (nodes[i]?.parentNode === parent) last = nodes[i];
-    return first && last ? { first, last } : undefined;
-  }
-
   private step(walk: Walk, slice: ReadingSlice): Anchor | 'paused' | 'done' {
-    const { root, range } = walk;
+    const { root } = walk;
     let found = walk.found;
     if (found?.slice !== slice) {
       if (!root.isConnected) return 'done';
+      // The page removed the node the walk paused at: start over, placing buttons is idempotent.
+      if (!root.contains(walk.current)) walk.current = root;
+      // The walker would go on past the subtree: it stops at what follows it, as the page is now,
+      // found by the walker itself, so it is a node the walk meets (a comment after the row is not).
       const walker = this.walkerOf(root);
-      if (range) {
-        // A range whose nodes the page has moved apart since: each walked on its own (placing buttons is idempotent).
-        if (!this.isStillRange(range) || !root.contains(walk.current)) {
-          this.addEach(range.nodes);
-          return 'done';
-        }
-        const ends = this.endsOf(range);
-        if (!ends) return 'done';
-        // Its first slice starts right before the first node (a walk reads what follows its current node).
-        if (walk.current === root) {
-          walker.currentNode = ends.first;
-          walk.current = walker.previousNode() ?? root;
-        }
-        // It stops at what follows the last, as the page is now.
-        walker.currentNode = ends.last;
-        found = { slice, walker, after: nextAfterSubtree(walker, null) };
-      } else {
-        // The page removed the node the walk paused at: start over, placing buttons is idempotent.
-        if (!root.contains(walk.current)) walk.current = root;
-        // The walker would go on past the subtree: it stops at what follows it, as the page is now,
-        // found by the walker itself, so it is a node the walk meets (a comment after the row is not).
-        walker.currentNode = root;
-        found = { slice, walker, after: nextAfterSubtree(walker, null) };
-      }
+      walker.currentNode = root;
+      found = { slice, walker, after: nextAfterSubtree(walker, null) };
       walk.found = found;
     }
     const { walker, after } = found;

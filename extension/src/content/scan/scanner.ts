@@ -237,18 +237,10 @@ class PageScanner {
       } else if (type === 'childList') {
         // Our own writes are no change of the page's: reading after them would make a layout of ours per frame.
         // The overlay adds its hosts in its pass after the frame's layout: a read then would restyle the page mid-frame.
-        // The nodes of one record are consecutive siblings: walked as one range (an infinite scroll's 500 rows, one walk).
-        let oursAdded = false;
-        for (const node of addedNodes) oursAdded ||= isOurs(node);
-        if (!oursAdded) {
-          pageChanged ||= addedNodes.length > 0;
-          this.queue.addRange(target, addedNodes);
-        } else {
-          for (const node of addedNodes) {
-            if (isOurs(node)) continue;
-            pageChanged = true;
-            this.queue.add(node);
-          }
+        for (const node of addedNodes) {
+          if (isOurs(node)) continue;
+          pageChanged = true;
+          this.queue.add(node);
         }
         for (const node of removedNodes) {
           // Our button removed by the page (its anchor stays): put it back. A removed anchor: drop its buttons.
@@ -257,11 +249,8 @@ class PageScanner {
           const anchor = restored ?? (this.slots.has(node) ? node : undefined);
           if (anchor) this.queue.add(anchor);
         }
-        if (removedNodes.length > 0) {
-          this.queue.removedFrom(target);
-          // What followed a removed node may have held the end of a number split across both.
-          if (nextSibling && !isCallButton(nextSibling)) this.queue.add(nextSibling);
-        }
+        // What followed a removed node may have held the end of a number split across both.
+        if (removedNodes.length > 0 && nextSibling && !isCallButton(nextSibling)) this.queue.add(nextSibling);
       } else if (attributeName === 'href') {
         // No longer a call link: its button goes, its text becomes ordinary text to scan.
         if (!isCallLink(target as Element) && this.slots.has(target)) this.slots.release(target);
