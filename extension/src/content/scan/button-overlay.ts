@@ -84,16 +84,16 @@ interface Entry {
   /** One per target, in order: made, or taken over from a number the page removed, when first placed. */
   buttons: HTMLButtonElement[];
   /** Its number is gone from the page; its buttons wait, out of sight, for a new anchor to take them over. */
-  parked?: boolean;
+  parked: boolean;
   /** Undefined until placed; inline: in the page after the anchor (see Placement). */
-  inline?: boolean;
+  inline: boolean | undefined;
   /** Both undefined while its number is not rendered: its buttons are in no host. */
-  layer?: Layer;
-  host?: OverlayHost;
+  layer: Layer | undefined;
+  host: OverlayHost | undefined;
   /** The epoch of the positions it was placed at: older than the overlay's, it is stale. */
   epoch: number;
   /** Where its first button is, as last written: a read that finds the same spot writes nothing. */
-  at?: ButtonAt;
+  at: ButtonAt | undefined;
   /** Top in document coordinates at the last read, to tell whether it is near the viewport. */
   top: number;
 }
@@ -201,7 +201,8 @@ export class ButtonOverlay {
   add(anchor: Anchor, targets: readonly PhoneTarget[]): void {
     this.remove(anchor);
     if (targets.length === 0) return;
-    const entry: Entry = { anchor, targets, buttons: [], epoch: -1, top: 0 };
+    // Every field from the start: entries keep one shape as they are placed, moved and parked.
+    const entry: Entry = { anchor, targets, buttons: [], parked: false, inline: undefined, layer: undefined, host: undefined, epoch: -1, at: undefined, top: 0 };
     this.entries.set(anchor, entry);
     this.pending.push(entry);
     this.watch();
@@ -469,11 +470,11 @@ export class ButtonOverlay {
       if (entry.host) this.groupOf(entry.host).sentinels = undefined;
       // Two lengths, not one cssText: Chromium parses a lone length on a fast path, a declaration
       // list with its full parser (10,000 buttons' positions ×0.4–0.8 in a probe, issue #12).
-      entry.buttons.forEach((button, i) => {
-        const { style } = button;
+      for (let i = 0; i < entry.buttons.length; i++) {
+        const { style } = entry.buttons[i] as HTMLButtonElement;
         style.left = `${at.left + i * BUTTON_STRIDE}px`;
         style.top = `${at.top}px`;
-      });
+      }
     }
     if (!entry.host) {
       entry.host = this.hostFor(layer, read, at.top);
@@ -591,8 +592,13 @@ export class ButtonOverlay {
   }
 
   private make(entry: Entry): void {
-    entry.buttons = entry.targets.map((target) => createCallButton(this.doc, target));
-    for (const button of entry.buttons) owners.set(button, entry.anchor);
+    const buttons: HTMLButtonElement[] = [];
+    for (const target of entry.targets) {
+      const button = createCallButton(this.doc, target);
+      owners.set(button, entry.anchor);
+      buttons.push(button);
+    }
+    entry.buttons = buttons;
   }
 
   /** A parked host none of whose buttons waits any longer: shown again, or gone whole if it holds none of the page's numbers. */

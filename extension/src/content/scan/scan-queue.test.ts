@@ -70,16 +70,19 @@ describe('ScanQueue', () => {
     expect(texts).toEqual(['415-555-1001']);
   });
 
-  it('finds where a walk stops once per slice, not once per text it yields', () => {
+  it('finds where a walk stops once per slice, not once per text it yields, nor moves its walker back to where it yielded', () => {
     const body = list(100);
     const queue = new ScanQueue(document, () => undefined);
     queue.add(body);
     const found = vi.spyOn(body, 'getRootNode');
+    const walker = document.createTreeWalker(document);
+    const moves = vi.spyOn(Object.getPrototypeOf(walker) as TreeWalker, 'currentNode', 'set');
     const slice = { deadline: Number.POSITIVE_INFINITY };
     let texts = 0;
     while (queue.next(slice)) texts++;
     expect(texts).toBe(100);
     expect(found).toHaveBeenCalledTimes(1);
+    expect(moves.mock.calls.length).toBeLessThan(5);
   });
 
   it('finds where a walk stops again in each slice: the page changes the tree between slices', () => {
@@ -95,6 +98,24 @@ describe('ScanQueue', () => {
     const texts: string[] = [];
     for (let anchor = queue.next(slice); anchor; anchor = queue.next(slice)) texts.push(anchor.textContent ?? '');
     expect(texts).toEqual(['415-555-2001']);
+  });
+
+  it('hands on what the walk read of each text it yields: its data, and whether it shares its line if it asked', () => {
+    document.body.innerHTML = '<p>+1 415 555 0100</p><p><b>+44</b> 20 7946 0958</p><p>+1 415 555 0102</p>';
+    const [run, split, alone] = [...document.body.children];
+    const queue = new ScanQueue(document, () => undefined);
+    queue.add(run as Node);
+    queue.add(split as Node);
+    queue.add(alone?.firstChild as Node);
+    const slice = { deadline: Number.POSITIVE_INFINITY };
+    const read: Array<[string, boolean | undefined] | undefined> = [];
+    for (let anchor = queue.next(slice); anchor; anchor = queue.next(slice)) {
+      const walked = queue.walkedTextOf(anchor);
+      if (walked) expect(walked.data).toBe((anchor as Text).data);
+      read.push(walked && [walked.data, walked.sharesLine]);
+    }
+    // A run long enough for a number is yielded unasked; a few digits beside other text were asked; a text queued on its own is not walked.
+    expect(read).toEqual([['+1 415 555 0100', undefined], ['+44', true], [' 20 7946 0958', undefined], undefined]);
   });
 
   it('never jumps back to what it read already', () => {

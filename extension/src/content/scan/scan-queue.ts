@@ -14,8 +14,18 @@ interface Walk {
   end?: Node;
   /** The walk of what was jumped over, once this one is done. */
   then?: Walk;
-  /** Its walker and where it stops, as found in this slice. */
-  found?: { slice: ReadingSlice; walker: TreeWalker; after: Node | null };
+  /** Its walker and where it stops, as found in this slice; where it left the walker at its last yield. */
+  found?: { slice: ReadingSlice; walker: TreeWalker; after: Node | null; left?: Node };
+}
+
+/**
+ * What the walk read of the text it yielded last, for the scanner's plan not to read it again:
+ * its data, and whether it shares its line with other text if the walk had to ask (issue #12).
+ */
+export interface WalkedText {
+  readonly data: string;
+  /** Undefined when the walk did not ask (a run of digits long enough for a number on its own). */
+  readonly sharesLine: boolean | undefined;
 }
 
 /**
@@ -35,6 +45,11 @@ export interface ReadingSlice {
 export class ScanQueue {
   private readonly pending = new Set<Node>();
   private walk: Walk | undefined;
+  /**
+   * The text `next` returned last if its walk yielded it, and what the walk read of it (none for a
+   * link, or a text queued on its own). One record, rewritten at each text: no garbage per text.
+   */
+  private readonly walkedText: { text: Text | null; data: string; sharesLine: boolean | undefined } = { text: null, data: '', sharesLine: undefined };
   /**
    * One walker per tree (the document, each shadow root), moved to each walk's node: a walker
    * made per added node cost more than walking it (an infinite scroll adds 500 rows at a time:
@@ -56,6 +71,11 @@ export class ScanQueue {
     this.pending.add(node);
   }
 
+  /** What the walk read of `anchor`, if `next` just yielded it from a walk. */
+  walkedTextOf(anchor: Node): WalkedText | undefined {
+    return this.walkedText.text === anchor ? this.walkedText : undefined;
+  }
+
   clear(): void {
     this.pending.clear();
     this.walk = undefined;
@@ -68,6 +88,7 @@ export class ScanQueue {
    * of a list row's seven texts, issue #12).
    */
   next(slice: ReadingSlice): Anchor | undefined {
+    this.walkedText.text = null;
     for (;;) {
       if (this.walk) {
         const result = this.step(this.walk, slice);
@@ -128,7 +149,8 @@ export class ScanQueue {
       walk.found = found;
     }
     const { walker, after } = found;
-    walker.currentNode = walk.current;
+    // Within a slice nothing else moves the walker between two texts of one walk: it is where it yielded the last.
+    if (found.left !== walk.current) walker.currentNode = walk.current;
     let visited = 0;
     let node = walker.nextNode();
     while (node && node !== walk.end && node !== after) {
@@ -137,8 +159,12 @@ export class ScanQueue {
       if (node.nodeType === Node.TEXT_NODE) {
         walk.current = node;
         // A few digits next to other text of the line may be part of a split number.
-        const digits = digitsIn((node as Text).data);
-        if (digits === 'run' || (digits === 'some' && sharesLine(node as Text))) return node as Text;
+        const data = (node as Text).data;
+        const digits = digitsIn(data);
+        if (digits === 'run' || (digits === 'some' && sharesLine(node as Text))) {
+          found.left = node;
+          return this.walked(node as Text, data, digits === 'run' ? undefined : true);
+        }
       } else {
         const element = node as Element;
         const name = element.localName;
@@ -148,13 +174,23 @@ export class ScanQueue {
         }
         walk.current = node;
         if (name === 'a') {
-          if (isCallLink(element)) return element;
+          if (isCallLink(element)) {
+            found.left = node;
+            return element;
+          }
         } else if (mayHostShadowRoot(name) && element.shadowRoot) this.onShadowRoot(element.shadowRoot);
       }
       if (++visited % NODES_PER_CLOCK_CHECK === 0 && performance.now() >= slice.deadline) return 'paused';
       node = walker.nextNode();
     }
     return 'done';
+  }
+
+  private walked(text: Text, data: string, line: boolean | undefined): Text {
+    this.walkedText.text = text;
+    this.walkedText.data = data;
+    this.walkedText.sharesLine = line;
+    return text;
   }
 
   /** No filter callback: one call per node from the browser into our code was a fifth of a 10,000-row scan (issue #12). */

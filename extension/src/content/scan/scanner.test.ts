@@ -119,6 +119,19 @@ async function slicesForAppend(renderMs: number, ledger?: FrameLedger): Promise<
   return tasks;
 }
 
+/** Rows parsed in a table's context (happy-dom's insertAdjacentHTML drops a row's tags outside one), as one fragment. */
+function rowsFragment(html: string): DocumentFragment {
+  const fragment = document.createDocumentFragment();
+  fragment.append(...(document.createRange().createContextualFragment(`<table><tbody>${html}</tbody></table>`).querySelector('tbody')?.childNodes ?? []));
+  return fragment;
+}
+
+/** The prototype whose own getter a node's `name` is read through (happy-dom's Text has its own `data`). */
+function getterOwner(node: Node, name: string): object {
+  for (let proto = Object.getPrototypeOf(node); proto; proto = Object.getPrototypeOf(proto)) if (Object.getOwnPropertyDescriptor(proto, name)?.get) return proto;
+  throw new Error(`no getter ${name}`);
+}
+
 beforeEach(boxRenderedNodes);
 afterEach(() => {
   for (const controller of running.splice(0)) controller.abort();
@@ -240,6 +253,52 @@ describe('startScanner', () => {
     expect(numbers()).toEqual(['+14155550100']);
     // No reading task: the row was read before the frame.
     expect(tasks).toBe(0);
+  });
+
+  it("reads each text of an append once: the plan does not read again the data its walk read", async () => {
+    // The page's frames are costly: its next change is read whole in the observer's callback.
+    const { scanner } = scan('<table><tbody></tbody></table>', { measurePageFrame: (callback) => callback(10_000) });
+    await settled(scanner);
+    document.body.append('+1 415 555 0100');
+    await settled(scanner);
+    const { html, expected } = contactRows(30);
+    const fragment = rowsFragment(new DOMParser().parseFromString(html, 'text/html').querySelector('tbody')?.innerHTML ?? '');
+    const texts = document.createTreeWalker(fragment, NodeFilter.SHOW_TEXT);
+    let count = 0;
+    while (texts.nextNode()) count++;
+    const dataReads = vi.spyOn(getterOwner(document.createTextNode(''), 'data') as Text, 'data', 'get');
+    document.querySelector('tbody')?.append(fragment);
+    // The observer's callback reads the append.
+    await Promise.resolve();
+    expect(dataReads).toHaveBeenCalledTimes(count);
+    await settled(scanner);
+    expect(buttons()).toHaveLength(expected + 1);
+  });
+
+  it("gives an append's rows their buttons, as the walk handed them on: split numbers, nodes added inside, rows removed or moved before the read", async () => {
+    const row = (i: number) => `<tr id="r${i}"><td><span>+1 415</span> <span>555 ${1000 + i}</span></td><td>(212) 555-${1000 + i}</td><td>2024-05-01</td><td>ORD-2024-${String(i).padStart(6, '0')}</td></tr>`;
+    const rowNumbers = (i: number) => [`+1415555${1000 + i}`, `+1212555${1000 + i}`, ...(i === 5 ? ['+442079460905'] : [])];
+    const rows = (from: number, to: number) => rowsFragment(Array.from({ length: to - from }, (_, k) => row(from + k)).join(''));
+    const { scanner } = scan(`<table><tbody></tbody></table><p id="after">+1 646 555 0100</p>`);
+    const tbody = document.querySelector('tbody') as HTMLElement;
+    tbody.append(rows(0, 2));
+    await settled(scanner);
+    // One task: rows 2 to 11 appended (one record), a cell added inside row 5, row 7 taken out.
+    tbody.append(rows(2, 12));
+    document.querySelector('#r5')?.append(rowsFragment('<tr><td><b>+44</b> 20 7946 0905</td></tr>').querySelector('td') as Node);
+    document.querySelector('#r7')?.remove();
+    await settled(scanner);
+    expect(numbers()).toEqual([...[0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11].flatMap(rowNumbers), '+16465550100']);
+    // Rows 12 to 15 appended, the last of them taken out before the read; rows 16 to 19, the first of them put at the end.
+    tbody.append(rows(12, 16));
+    document.querySelector('#r15')?.remove();
+    tbody.append(rows(16, 20));
+    tbody.append(document.querySelector('#r16') as Node);
+    await settled(scanner);
+    const order = [...tbody.querySelectorAll('tr')].map((tr) => Number(tr.id.slice(1)));
+    expect(order.slice(-6)).toEqual([13, 14, 17, 18, 19, 16]);
+    expect(numbers()).toEqual([...order.flatMap(rowNumbers), '+16465550100']);
+    expect(buttons()).toHaveLength(order.length * 2 + 2);
   });
 
   it('reads a large change from what is in view once the page has laid it out, then the rows before it', async () => {

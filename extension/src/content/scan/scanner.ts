@@ -410,21 +410,24 @@ class PageScanner {
     this.restyled.clear();
   }
 
+  /**
+   * Decides the anchor's buttons. A text its walk yielded comes with what the walk read of it (its
+   * data, whether it shares its line): it is in the page and a text, none of it is read again
+   * (issue #12: a list row's five texts with digits, each read twice).
+   */
   private plan(anchor: Anchor, filter: ScanFilter): void {
-    const isText = anchor.nodeType === Node.TEXT_NODE;
-    const release = () => {
-      if (this.slots.has(anchor) || this.writes.has(anchor)) this.write(anchor, () => this.slots.release(anchor), 1);
-    };
-    if (!anchor.isConnected || (!isText && !isCallLink(anchor as Element))) {
-      release();
+    const walked = this.queue.walkedTextOf(anchor);
+    const isText = walked !== undefined || anchor.nodeType === Node.TEXT_NODE;
+    if (!walked && (!anchor.isConnected || (!isText && !isCallLink(anchor as Element)))) {
+      this.release(anchor);
       return;
     }
-    const around = isText && sharesLine(anchor as Text) ? textAround(anchor as Text) : undefined;
-    const source = around ? `${around.start}:${around.end}:${around.text}` : isText ? (anchor as Text).data : ((anchor as HTMLAnchorElement).getAttribute('href') ?? '');
+    const around = isText && (walked?.sharesLine ?? sharesLine(anchor as Text)) ? textAround(anchor as Text) : undefined;
+    const source = around ? `${around.start}:${around.end}:${around.text}` : walked ? walked.data : isText ? (anchor as Text).data : ((anchor as HTMLAnchorElement).getAttribute('href') ?? '');
     const current = this.slots.isCurrent(anchor, source);
     // Buttons in place stay as they are, unless their anchor may have become editable since;
     // a change read earlier and undone since is not made.
-    if (current && !hasAncestorIn(anchor, this.editingChanged)) {
+    if (current && (this.editingChanged.size === 0 || !hasAncestorIn(anchor, this.editingChanged))) {
       this.unwrite(anchor);
       return;
     }
@@ -436,10 +439,15 @@ class PageScanner {
     // anchor is read again when it is shown. The filter is asked only for text that has numbers:
     // most digits on a CRM page are not phone numbers.
     if (targets.length === 0 || !(isText ? filter.allowsTextIn(anchor.parentNode) : filter.allowsLink(anchor as HTMLAnchorElement))) {
-      release();
+      this.release(anchor);
       return;
     }
     if (!current) this.write(anchor, () => this.slots.place(anchor, source, targets), targets.length);
+  }
+
+  /** The anchor's buttons go, if it has or is about to have some. */
+  private release(anchor: Anchor): void {
+    if (this.slots.has(anchor) || this.writes.has(anchor)) this.write(anchor, () => this.slots.release(anchor), 1);
   }
 
   private write(anchor: Anchor, change: () => void, buttons: number): void {
