@@ -676,12 +676,16 @@ call's release then corked ~1,000 events (0.89 MB) in one tick, and corked bytes
 socket's \`bufferedAmount\`: past 1 MiB the relay cut the bench's client off as slow before it
 could read a byte. \`deliver\` now hands the corked bytes to the connection before it judges the
 client. None through the log since (the throughput bench's CRM table counts them, all rounds).
-The tables are of the second of two runs of
-\`pnpm bench relay\` on this tree, minutes apart (load 0.5 to 1.9, the forwarder 13,000 to 16,000 new
-calls a second where the last sitting's quiet run had 16,800): new calls with / without × 0.68,
-the relay's thread 0.312 ms per new call with the CRM; the first run × 0.91 and 0.216 ms (0.296
-in the last sitting's run). Its rounds swing from × 0.56 to × 1.26: on this machine the row's
-ratio is not told apart from the last sitting's.
+Two cuts since: a change of the call's log alone
+writes the log alone (the contact and matches serialised again were 17 µs of an update webhook's
+thread time with the CRM), and with a CRM's circuit open the outbox finds the other instances'
+next row by skipping from instance to instance instead of reading past the held CRM's backlog (in
+proportion to it: 17 ms per call's change at 60,000 held rows). The tables are of one run of
+\`pnpm bench relay\` on this tree with the machine otherwise idle (load 0.7 to 1.4, the forwarder
+15,300 to 17,800 new calls a second): the row's new calls with / without × 0.78 and updates × 0.68
+(the last sitting's × 0.68 and × 0.61), the relay's thread 0.311 ms per new call with the CRM. An
+earlier run the same hour, with a Chromium bench beside it, gave × 0.74 and × 0.76: on this machine
+the row's ratio is still not told apart from one sitting to the next.
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
 reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
