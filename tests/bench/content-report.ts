@@ -988,12 +988,34 @@ say what is met and what is not.
   log). Not met: the appends' ~10 %; what would reach it is a third less of our script per row
   (the first read of each node, text, style and box, as before), or work that need not run while
   the page appends.
-- **What is left.** Against the goals, in the last quiet run (PC_BENCH_FRAMES=1, load average 1–2):
-  met, accuracy, the size (51.2 KiB since the call UI became a script of its own, injected when a
-  call comes) and the scroll's buttons within 1 s of the last append (0.69 s). Not met: 0.5× c2d
-  (10,000 rows ×1.04, re-render ×0.78), no frame over 100 ms by us (one at 10,000 rows, 85 ms with
-  our share taken out; two on the re-render, 91 ms without it; none in the scroll) and the
-  scroll's appends +32 % (goal 20 %; c2d +31 %). The hosts skipped off screen ("Hosts
+- **The walk hands what it read to the plan; the range walk tried again and taken back** (branch
+  s29-walk). The walk reads each text's data, and for a few digits whether the text shares its
+  line; the plan read both again, with the text's kind and place. It now takes them from the walk:
+  one data read per text (scanner.test.ts counts them), and the walker is not moved back to where
+  it yielded within a slice (102 moves over 100 texts -> under 5). Measured in one Chromium page
+  (tests/bench/scanner-read-probe.ts: this tree's scanner and main's in two iframes, the same 500
+  rows appended to each in turn, a GC before each, four runs of 26–56 appends, load 0.4–6.2): per
+  append main 21.0 / 16.6 / 14.1 / 15.5 ms, the hand-off with an append walked as one range 19.1 /
+  17.4 / 13.2 / 16.8 ms, a bare TreeWalker 4.0–4.7 ms; single appends spread from 10 to 50 ms, so
+  the ~1 ms the range was to save is not seen, and it needed bookkeeping for nodes the page moves:
+  the range is taken back (81a9659, 7265791 in the git log), as in s16. A new overlay button's
+  making (tests/bench/button-make-probe.ts, load 0): cloned and labelled 3.0 µs, positioned 4.6,
+  inserted into its host 5.4, of the pass's ~26 µs per new button
+  (tests/bench/overlay-pass-probe.ts): the rest is the pass's reads. Entries made with every field
+  they will hold and the buttons made in plain loops: the pass 27.6 / 27.2 -> 26.0 / 26.4 µs per
+  button. Parsing a pass's buttons as one block of markup (3.4 µs) is not taken: page text through
+  an HTML string, which a page enforcing Trusted Types may refuse a content script. The timeline
+  (content-timeline.ts scroll --whole, main's build and this alternately, three pairs, load
+  1.1–6.1): the scanner's reads in the observer's callback 1,194 / 1,134 / 945 -> 1,068 / 1,031 /
+  830 ms, lower in every pair; the overlay's passes and our script in all mixed (2,450 / 2,413 /
+  2,264 -> 2,713 / 2,342 / 2,094 ms).
+- **What is left.** Against the goals, in the run of the tables above (PC_BENCH_FRAMES=1, the
+  machine otherwise idle): met, accuracy, the size (53.3 KiB) and the scroll's buttons within 1 s
+  of the last append (0.71 s), and this run's scroll appends (+17 %, c2d +31 %), which one run
+  moves by ten points ("The appends' slowdown is our script's CPU"). Not met: 0.5× c2d (10,000
+  rows ×0.82, re-render ×0.89) and no frame over 100 ms by us in every run (none in this run's
+  traced frames; in its other runs one frame at 10,000 rows, 103 ms, 36 ms of it ours, and one on
+  the re-render, 106 ms, 24 ms ours). The hosts skipped off screen ("Hosts
   Chromium skips off screen") about halved the rendering after the page's frame at 10,000 rows;
   left there: our script (1.2–1.4 s of CPU per 10,000 rows filled: the walk, the numbers' boxes,
   the buttons' clones, a computed style per cell) and the page's own frame, about half of our
