@@ -9,36 +9,10 @@
  * stands still) until every button is placed; the passes' time is what is printed, per button,
  * with the medians of the paired ratios. No extension. A probe: writes no docs (issue #12).
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
-import { chromium, type Frame } from 'playwright-core';
-import { positiveIntegerFlag } from './flags.ts';
+import type { Frame } from 'playwright-core';
+import { listFrames, probeArgs, REPO_ROOT, reportPaired, treeBundle } from './in-page-ab.ts';
 
-const REPO_ROOT = join(import.meta.dirname, '..', '..');
-const args = process.argv.slice(2);
-const other = args[0] && !args[0].startsWith('--') ? resolve(args[0]) : undefined;
-if (!other) throw new Error('usage: overlay-pass-probe.ts <other tree> [--appends N] [--rows N]');
-const APPENDS = positiveIntegerFlag(args, '--appends', 30);
-const ROWS = positiveIntegerFlag(args, '--rows', 500);
-
-/** A tree's ButtonOverlay as a script that sets `pcOverlay`. */
-async function overlayBundle(tree: string): Promise<string> {
-  const result = await build({
-    stdin: { contents: "export { ButtonOverlay } from './extension/src/content/scan/button-overlay.ts';", resolveDir: tree },
-    write: false,
-    bundle: true,
-    format: 'iife',
-    globalName: 'pcOverlay',
-    platform: 'browser',
-    target: 'chrome120',
-    minify: true,
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]?.text ?? '';
-}
-
-const LIST = '<!doctype html><style>body { font: 13px sans-serif; } td { padding: 2px 6px; }</style><table id="list"><tbody></tbody></table>';
+const { other, appends: APPENDS, rows: ROWS } = probeArgs('overlay-pass-probe.ts');
 
 /** Starts the bundle's overlay in `frame`: its passes wait in `window.pass` until the probe runs them. */
 async function startIn(frame: Frame, bundle: string): Promise<void> {
@@ -92,30 +66,11 @@ async function appendTo(frame: Frame, from: number): Promise<{ ms: number; butto
   );
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-
-const [ours, theirs] = await Promise.all([overlayBundle(REPO_ROOT), overlayBundle(other)]);
-const rowsScript = readFileSync(join(REPO_ROOT, 'tests', 'e2e', 'pages', 'crm-list.js'), 'utf8');
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--js-flags=--expose-gc'] });
+const [ours, theirs] = await Promise.all([REPO_ROOT, other].map((tree) => treeBundle(tree, 'extension/src/content/scan/button-overlay.ts', 'ButtonOverlay', 'pcOverlay')));
+const { browser, frames } = await listFrames(['ours', 'theirs'] as const, 400);
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const frameHtml = LIST.replaceAll('"', '&quot;');
-  await page.setContent(`<!doctype html><body style="margin:0">${['ours', 'theirs'].map((name) => `<iframe name="${name}" srcdoc="${frameHtml}" style="width:1200px;height:400px;border:0"></iframe>`).join('')}</body>`);
-  const frameOf = async (name: string) => {
-    for (;;) {
-      const frame = page.frame({ name });
-      if (frame && (await frame.evaluate(() => document.querySelector('#list') !== null).catch(() => false))) return frame;
-      await page.waitForTimeout(20);
-    }
-  };
-  const frames = { ours: await frameOf('ours'), theirs: await frameOf('theirs') };
-  for (const frame of Object.values(frames)) {
-    // tsx names the functions declared inside the page functions with a `__name` helper the page lacks.
-    await frame.evaluate('globalThis.__name = (target) => target;');
-    await frame.addScriptTag({ content: rowsScript });
-  }
-  await startIn(frames.ours, ours);
-  await startIn(frames.theirs, theirs);
+  await startIn(frames.ours, ours!);
+  await startIn(frames.theirs, theirs!);
   const times: Record<keyof typeof frames, number[]> = { ours: [], theirs: [] };
   for (let append = 0; append < APPENDS; append++) {
     const order: Array<keyof typeof frames> = append % 2 ? ['theirs', 'ours'] : ['ours', 'theirs'];
@@ -124,12 +79,7 @@ try {
       times[name].push((ms * 1000) / buttons);
     }
   }
-  const warm = Math.min(4, Math.floor(APPENDS / 4));
-  const kept = (name: keyof typeof frames) => times[name].slice(warm);
-  console.log(`${APPENDS - warm} appends of ${ROWS} rows (after ${warm} to warm up), the overlay's passes per new button in µs:`);
-  for (const name of ['theirs', 'ours'] as const) console.log(`  ${name.padEnd(7)} median ${median(kept(name)).toFixed(2)}  ${kept(name).map((us) => us.toFixed(1)).join(' ')}`);
-  const paired = kept('ours').map((us, i) => us / (kept('theirs')[i] ?? Number.NaN));
-  console.log(`  ours / theirs: median of paired ratios ${median(paired).toFixed(3)}, ratio of medians ${(median(kept('ours')) / median(kept('theirs'))).toFixed(3)}`);
+  reportPaired(times, ROWS, "the overlay's passes per new button in µs");
 } finally {
   await browser.close();
 }

@@ -11,36 +11,10 @@
  * median per append and the medians of the paired ratios. No extension. A probe: writes no docs
  * (issue #12).
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
-import { chromium, type Frame } from 'playwright-core';
-import { positiveIntegerFlag } from './flags.ts';
+import type { Frame } from 'playwright-core';
+import { listFrames, probeArgs, REPO_ROOT, reportPaired, treeBundle } from './in-page-ab.ts';
 
-const REPO_ROOT = join(import.meta.dirname, '..', '..');
-const args = process.argv.slice(2);
-const other = args[0] && !args[0].startsWith('--') ? resolve(args[0]) : undefined;
-if (!other) throw new Error('usage: scanner-read-probe.ts <other tree> [--appends N] [--rows N]');
-const APPENDS = positiveIntegerFlag(args, '--appends', 30);
-const ROWS = positiveIntegerFlag(args, '--rows', 500);
-
-/** A tree's startScanner as a script that sets `pcScanner`. */
-async function scannerBundle(tree: string): Promise<string> {
-  const result = await build({
-    stdin: { contents: "export { startScanner } from './extension/src/content/scan/scanner.ts';", resolveDir: tree },
-    write: false,
-    bundle: true,
-    format: 'iife',
-    globalName: 'pcScanner',
-    platform: 'browser',
-    target: 'chrome120',
-    minify: true,
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]?.text ?? '';
-}
-
-const LIST = '<!doctype html><style>body { font: 13px sans-serif; } td { padding: 2px 6px; }</style><table id="list"><tbody></tbody></table>';
+const { other, appends: APPENDS, rows: ROWS } = probeArgs('scanner-read-probe.ts');
 
 /** Starts the bundle's scanner in `frame`, its reading slices' times kept in `window.reads`. */
 async function startIn(frame: Frame, bundle: string): Promise<void> {
@@ -110,44 +84,18 @@ async function appendTo(frame: Frame, from: number): Promise<number> {
   );
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-
-const [ours, theirs] = await Promise.all([scannerBundle(REPO_ROOT), scannerBundle(other)]);
-const rowsScript = readFileSync(join(REPO_ROOT, 'tests', 'e2e', 'pages', 'crm-list.js'), 'utf8');
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--js-flags=--expose-gc'] });
+const [ours, theirs] = await Promise.all([REPO_ROOT, other].map((tree) => treeBundle(tree, 'extension/src/content/scan/scanner.ts', 'startScanner', 'pcScanner')));
+const { browser, frames } = await listFrames(['ours', 'theirs', 'bare'] as const, 280);
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const frameHtml = LIST.replaceAll('"', '&quot;');
-  await page.setContent(`<!doctype html><body style="margin:0">${['ours', 'theirs', 'bare'].map((name) => `<iframe name="${name}" srcdoc="${frameHtml}" style="width:1200px;height:280px;border:0"></iframe>`).join('')}</body>`);
-  const frameOf = async (name: string) => {
-    for (;;) {
-      const frame = page.frame({ name });
-      if (frame && (await frame.evaluate(() => document.querySelector('#list') !== null).catch(() => false))) return frame;
-      await page.waitForTimeout(20);
-    }
-  };
-  const frames = { ours: await frameOf('ours'), theirs: await frameOf('theirs'), bare: await frameOf('bare') };
-  for (const frame of Object.values(frames)) {
-    // tsx names the functions declared inside the page functions with a `__name` helper the page lacks.
-    await frame.evaluate('globalThis.__name = (target) => target;');
-    await frame.addScriptTag({ content: rowsScript });
-  }
-  await startIn(frames.ours, ours);
-  await startIn(frames.theirs, theirs);
+  await startIn(frames.ours, ours!);
+  await startIn(frames.theirs, theirs!);
   await startBareIn(frames.bare);
   const times: Record<keyof typeof frames, number[]> = { ours: [], theirs: [], bare: [] };
   for (let append = 0; append < APPENDS; append++) {
     const order: Array<keyof typeof frames> = append % 2 ? ['theirs', 'ours', 'bare'] : ['bare', 'ours', 'theirs'];
     for (const name of order) times[name].push(await appendTo(frames[name], append * ROWS));
   }
-  // The first appends warm the JIT up: left out.
-  const warm = Math.min(4, Math.floor(APPENDS / 4));
-  const kept = (name: keyof typeof frames) => times[name].slice(warm);
-  console.log(`${APPENDS - warm} appends of ${ROWS} rows (after ${warm} to warm up), the read per append in ms:`);
-  for (const name of ['theirs', 'ours', 'bare'] as const) console.log(`  ${name.padEnd(7)} median ${median(kept(name)).toFixed(2)}  ${kept(name).map((ms) => ms.toFixed(1)).join(' ')}`);
-  const paired = kept('ours').map((ms, i) => ms / (kept('theirs')[i] ?? Number.NaN));
-  console.log(`  ours / theirs: median of paired ratios ${median(paired).toFixed(3)}, ratio of medians ${(median(kept('ours')) / median(kept('theirs'))).toFixed(3)}`);
-  console.log(`  theirs / bare ${(median(kept('theirs')) / median(kept('bare'))).toFixed(2)}, ours / bare ${(median(kept('ours')) / median(kept('bare'))).toFixed(2)}`);
+  reportPaired(times, ROWS, 'the read per append in ms');
 } finally {
   await browser.close();
 }
