@@ -488,7 +488,7 @@ describe('store cost', () => {
 });
 
 describe('outcomes that land together', () => {
-  /** Runs every store transaction with `setCallCrm` replaced by `wrap(tx)`. */
+  /** Runs every store transaction with `setCallCrmLog` (how an outcome is stored) replaced by `wrap(tx)`. */
   function wrapSetCallCrmLog(wrap: (tx: StoreTx) => StoreTx['setCallCrmLog']) {
     const transaction = relay.store.transaction.bind(relay.store);
     vi.spyOn(relay.store, 'transaction').mockImplementation((work) => transaction((tx) => work(Object.assign(Object.create(tx) as StoreTx, { setCallCrmLog: wrap(tx) }))));

@@ -179,7 +179,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
          WHERE call_id IN (SELECT call_id FROM crm_outbox WHERE state = 'queued' AND due_at <= @now ORDER BY due_at LIMIT @limit)
          RETURNING *`,
       ),
-      // The instances with queued rows: a skip through crm_outbox_by_instance, a seek per instance (with open circuits, `claimDueCrmWork`).
+      // The instances with queued rows, a seek each through crm_outbox_by_instance: with circuits open, `nextCrmDue` and `claimDueCrmWork` read per instance.
       queuedInstances: db
         .prepare<[], string>(
           `WITH RECURSIVE queued(uid) AS (
