@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { generateToken, hashToken, randomId } from '../../relay-server/src/auth/token.ts';
 import { openStore } from '../../relay-server/src/store/open.ts';
 import { freshDatabase } from '../../relay-server/src/testing-postgres.ts';
-import { api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
+import { api, counterIn, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
 import { benchHeapSettled } from './bench-heap.ts';
 import { BenchSocket, type SocketClose } from './bench-socket.ts';
 import { countJit, type JitCounts } from './jit-trace.ts';
@@ -530,8 +530,12 @@ async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook
 /** The relay's socket counters now (`relay_ws_events_sent_total`, `relay_ws_disconnects_total`), by each source and reason they have counted. */
 async function socketCounters(origin: string): Promise<Omit<SocketTraffic, 'benchResumed'>> {
   const metrics = await (await fetch(`${origin}/metrics`)).text();
-  // Read off the series the relay renders, rather than a copy of agent-socket.ts's sources and reasons that could fall behind them.
-  const by = (name: string, label: string) => Object.fromEntries([...metrics.matchAll(new RegExp(`^${name}\\{[^}]*${label}="([^"]+)"[^}]*\\} (\\d+)$`, 'gm'))].map(([, value, n]) => [value!, Number(n)]));
+  // The values read off the series the relay renders, rather than a copy of agent-socket.ts's sources and reasons that could fall
+  // behind them; each summed by the harness's reader over whatever other labels a series may carry.
+  const by = (name: string, label: string) => {
+    const values = new Set([...metrics.matchAll(new RegExp(`^${name}\\{[^}]*${label}="([^"]+)"`, 'gm'))].map(([, value]) => value!));
+    return Object.fromEntries([...values].map((value) => [value, counterIn(metrics, name, `${label}="${value}"`)]));
+  };
   return { eventsSent: by('relay_ws_events_sent_total', 'source'), disconnects: by('relay_ws_disconnects_total', 'reason') };
 }
 
