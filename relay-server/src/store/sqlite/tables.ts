@@ -495,13 +495,17 @@ export class SqliteTables implements Synchronous<StoreTables> {
 
   nextCrmDue(except: readonly string[] = []): string | undefined {
     if (except.length === 0) return this.statements.nextCrmDue.get()?.due ?? undefined;
-    const held = new Set(except);
     let next: string | undefined;
-    for (const uid of this.statements.queuedInstances.all()) {
-      const due = held.has(uid) ? undefined : this.statements.firstDueOf.get(uid);
+    for (const uid of this.queuedInstancesBut(new Set(except))) {
+      const due = this.statements.firstDueOf.get(uid);
       if (due !== undefined && (next === undefined || due < next)) next = due;
     }
     return next;
+  }
+
+  /** The instances with queued rows, but those `held`. */
+  private queuedInstancesBut(held: ReadonlySet<string>): string[] {
+    return this.statements.queuedInstances.all().filter((uid) => !held.has(uid));
   }
 
   /**
@@ -510,10 +514,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
    * instances (a CRM down for minutes) are never read past. One seek per instance with queued rows.
    */
   private claimDueExcept(now: string, limit: number, lease: CrmLease, held: ReadonlySet<string>): CrmWorkRow[] {
-    const due = this.statements.queuedInstances
-      .all()
-      .filter((uid) => !held.has(uid))
-      .flatMap((uid) => this.statements.dueCrmWorkOf.all(uid, now, limit));
+    const due = this.queuedInstancesBut(held).flatMap((uid) => this.statements.dueCrmWorkOf.all(uid, now, limit));
     due.sort((a, b) => a.due_at.localeCompare(b.due_at));
     return due.slice(0, limit).map((row) => this.statements.claimCrmRow.get(lease.owner, lease.until, row.call_id)!);
   }
