@@ -15,8 +15,9 @@
  * the time with the CRM ran under.
  * `--one-at-a-time` runs the CRM bench's call-centre pace instead (relay-crm.ts: `--calls` calls,
  * default 50, one sender, the CRM answering): the contact on the first event and the log's latency.
- * `--crm slow|down` runs the CRM bench's slow or down CRM instead of the answering one (relay-crm.ts:
- * on a fresh relay, so without `--warm-up`), with `--profile` too.
+ * `--crm slow|down` runs the CRM bench's slow or down CRM instead of the answering one (relay-crm.ts;
+ * with `--warm-up N`, the CRM answers the warm-up's calls and turns slow or down after them, as
+ * `pnpm bench relay` runs it), with `--profile` too.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -109,7 +110,7 @@ if (args.includes('--profile') && !args.includes('--phases')) {
   const dir = tempDir('pc-bench-crm-load-');
   try {
     const window = { fromUs: 0, toUs: 0 };
-    await benchCrm(scenario, calls, { pinned, cpuProfileDir: dir.path, window, kind });
+    await benchCrm(scenario, calls, { pinned, cpuProfileDir: dir.path, window, kind, warmUpCalls });
     const file = readdirSync(dir.path).find((name) => name.endsWith('.cpuprofile') && name.split('.').at(-3) === '0') ?? readdirSync(dir.path)[0]!;
     const profile = JSON.parse(readFileSync(join(dir.path, file), 'utf8')) as CpuProfile;
     const table = selfTimeByFunction(profile, window, 40);

@@ -41,11 +41,11 @@ export interface VersusNoCrm {
 
 export interface RelayComparison {
   rounds: number;
-  /** Medians over the rounds: a fresh relay, the baseline of the slow and the down CRM. */
+  /** Medians over the rounds: a fresh relay ("Relay"). */
   noCrm: RelayFigures;
-  /** Without a CRM after `warmUpCalls` calls, as the answering CRM's runs: their baseline. */
+  /** Without a CRM after `warmUpCalls` calls, as the CRM's runs: their baseline. */
   noCrmWarm: RelayFigures;
-  /** Calls the answering CRM's runs and their baseline settle before the measured ones. */
+  /** Calls the CRM's runs and their baseline settle before the measured ones (the CRM answering them). */
   warmUpCalls: number;
   withCrm: Record<CrmScenario, { median: CrmRun; ratio: VersusNoCrm; runs: CrmRun[] }>;
   /** The CRM answering, calls one at a time: caller identification when the relay is not saturated. */
@@ -53,19 +53,14 @@ export interface RelayComparison {
 }
 
 /**
- * Calls the answering CRM's runs (and their baseline) settle first: a fresh relay's CPU per call
- * with the CRM was mostly V8 compiling the CRM's paths (× 3.7 against no CRM, × 2.2 to × 2.9 warm:
- * issue 10), which a relay up for a while has done. A slow or down CRM would hold the warm-up's
- * lookups and logs: those run on a fresh relay.
+ * Calls each CRM run (and its baseline) settles first, the CRM answering: a fresh relay's CPU per
+ * call with the CRM was mostly V8 compiling the CRM's paths (× 3.7 against no CRM, × 2.2 to × 2.9
+ * warm: issue 10), which a relay up for a while has done. The slow and the down CRM turn so after
+ * it (`benchCrm`), as a CRM fails under a relay that has run for a while.
  */
-export const ANSWERING_WARM_UP_CALLS = 1000;
+export const CRM_WARM_UP_CALLS = 1000;
 
-/** The calls a scenario's run settles before the measured ones. */
-export function warmUpCallsOf(scenario: CrmScenario, warmUpCalls: number): number {
-  return scenario === 'fast' ? warmUpCalls : 0;
-}
-
-export async function benchRelayWithCrm(rounds = 3, calls = 200, warmUpCalls = ANSWERING_WARM_UP_CALLS): Promise<RelayComparison> {
+export async function benchRelayWithCrm(rounds = 3, calls = 200, warmUpCalls = CRM_WARM_UP_CALLS): Promise<RelayComparison> {
   const noCrm: RelayFigures[] = [];
   const noCrmWarm: RelayFigures[] = [];
   const runs: Record<CrmScenario, CrmRun[]> = { fast: [], slow: [], down: [] };
@@ -75,18 +70,16 @@ export async function benchRelayWithCrm(rounds = 3, calls = 200, warmUpCalls = A
     noCrmWarm.push(await benchRelay({ calls, warmUpCalls }));
     console.log(`round ${round} no CRM, warmed up`, summary(noCrmWarm.at(-1)!));
     for (const scenario of Object.keys(runs) as CrmScenario[]) {
-      const warmUp = warmUpCallsOf(scenario, warmUpCalls);
-      const run = await benchCrm(scenario, calls, { warmUpCalls: warmUp });
+      const run = await benchCrm(scenario, calls, { warmUpCalls });
       runs[scenario].push(run);
       console.log(`round ${round} ${scenario}`, summary(run), run.crm, run.logs);
-      sayIfNotExactlyOnce(scenario, run.logs, calls + warmUp);
+      sayIfNotExactlyOnce(scenario, run.logs, calls + warmUpCalls);
     }
   }
   const withCrm = Object.fromEntries(
     (Object.keys(runs) as CrmScenario[]).map((scenario) => {
       const scenarioRuns = runs[scenario];
-      const baseline = warmUpCallsOf(scenario, warmUpCalls) > 0 ? noCrmWarm : noCrm;
-      const versus = scenarioRuns.map((run, i) => ratio(run, baseline[i]!));
+      const versus = scenarioRuns.map((run, i) => ratio(run, noCrmWarm[i]!));
       return [
         scenario,
         {
@@ -119,18 +112,19 @@ export function sayIfNotExactlyOnce(run: string, logs: LogCount, calls: number):
  */
 export async function benchCrm(scenario: CrmScenario, calls: number, options: Pick<BenchRelayOptions, 'concurrency' | 'pinned' | 'cpuProfileDir' | 'window' | 'warmUpCalls'> & { kind?: BenchCrmKind } = {}): Promise<CrmRun> {
   const all = calls + (options.warmUpCalls ?? 0);
-  // A held or refused CRM would hold the warm-up's lookups and logs, which must be done before the clock starts.
-  if (all > calls && scenario !== 'fast') throw new Error(`a warm-up needs the CRM answering, not ${scenario}`);
   const simulator = await BenchCrm.start(all, options.kind);
   try {
+    // The warm-up's calls are looked up and logged by the CRM answering; it turns slow or down for the measured ones.
     let recover = async () => {};
-    if (scenario === 'slow') recover = await simulator.holdSearches();
-    else if (scenario === 'down') {
-      await simulator.down();
-      recover = () => simulator.up();
-    }
+    const degrade = async () => {
+      if (scenario === 'slow') recover = await simulator.holdSearches();
+      else if (scenario === 'down') {
+        await simulator.down();
+        recover = () => simulator.up();
+      }
+    };
     const { kind: _kind, ...relayOptions } = options;
-    const figures = await benchRelay({ calls, ...relayOptions, crm: { simulator, recover } });
+    const figures = await benchRelay({ calls, ...relayOptions, crm: { simulator, degrade, recover: () => recover() } });
     return { ...figures, crm: figures.crm!, logs: countLogs(await simulator.activities(), all), requestsPerCall: perCall(await simulator.requestCounts(), all) };
   } finally {
     await simulator.close();

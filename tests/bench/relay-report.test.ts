@@ -35,15 +35,14 @@ describe('the relay sections of docs/benchmarks.md', () => {
     expect(text).toContain('yes (50 activities)');
   });
 
-  it("sets the answering CRM beside the run without a CRM warmed up as it was, and counts its warm-up's logs", () => {
-    const fresh = comparison({ activities: 400, lost: 0, duplicated: 0 });
-    const fast = { ...fresh.withCrm.fast, median: { ...fresh.withCrm.fast.median, logs: { activities: 1400, lost: 0, duplicated: 0 } } };
+  it("sets every CRM case beside the run without a CRM warmed up as it was, not the fresh relay's, and counts the warm-up's logs", () => {
+    const fresh = comparison({ activities: 1400, lost: 0, duplicated: 0 });
     const noCrmWarm: RelayFigures = { ...NO_CRM, webhookPhase: { ...NO_CRM.webhookPhase, relayMainRunMs: 0.7, relayOtherThreadsMs: 0.1 } };
-    const text = relaySections({ ...fresh, noCrmWarm, warmUpCalls: 1000, withCrm: { ...fresh.withCrm, fast } });
-    expect(text).toContain('first settle 1,000 calls of other callers');
-    expect(text).toContain('| every call logged exactly once (worst run) | yes (1400 activities) | yes (400 activities) | yes (400 activities) |');
-    expect(text).toContain('| … the same without a CRM | 0.7 / 0.5 / 8 | 1.5 / 0.5 / 8 | 1.5 / 0.5 / 8 |');
-    expect(text).toContain('| … the same without a CRM | 0.1 / 0.3 / 0 | 0.2 / 0.3 / 0 | 0.2 / 0.3 / 0 |');
+    const text = relaySections({ ...fresh, noCrmWarm, warmUpCalls: 1000 });
+    expect(text).toContain('first\nsettles 1,000 calls of other callers');
+    expect(text).toContain('| every call logged exactly once (worst run) | yes (1400 activities) | yes (1400 activities) | yes (1400 activities) |');
+    expect(text).toContain('| … the same without a CRM | 0.7 / 0.5 / 8 | 0.7 / 0.5 / 8 | 0.7 / 0.5 / 8 |');
+    expect(text).toContain('| … the same without a CRM | 0.1 / 0.3 / 0 | 0.1 / 0.3 / 0 | 0.1 / 0.3 / 0 |');
   });
 
   it('says loudly when a run lost or duplicated a CRM log', () => {

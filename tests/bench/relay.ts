@@ -49,10 +49,12 @@ export interface Percentiles {
   max: number;
 }
 
-/** A CRM on the benched instance, and how the bench brings it back once every webhook is in. */
+/** A CRM on the benched instance, how the bench makes it slow or down for the measured calls, and how it brings it back once every webhook is in. */
 export interface CrmUnderBench {
   /** The CRM simulator (crm-run.ts), whose setup the instance carries. */
   simulator: BenchCrm;
+  /** Runs once the warm-up's calls are settled, before the measured ones: holds the CRM's searches, or takes it down (nothing for a CRM that answers). */
+  degrade(): Promise<void> | void;
   /** Runs once every webhook is answered: makes the CRM answer again (held searches released, back up), so that every call can be logged. */
   recover(): Promise<void> | void;
 }
@@ -183,6 +185,7 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
       webhookMs.length = 0;
       if (crm) await untilCrmDrained(() => readCrmBacklog(relay.url));
     }
+    await crm?.degrade();
     const measured = await signCalls(Array.from({ length: calls }, (_, i) => i));
     const sendAll = async () => {
       if (window) window.fromUs = monotonicUs();

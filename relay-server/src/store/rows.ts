@@ -240,20 +240,26 @@ export function toCrmWork(row: CrmWorkRow): CrmWork {
   };
 }
 
-export function crmWorkColumns(work: CrmWork): CrmWorkRow {
-  return {
-    call_id: work.callId,
-    instance_uid: work.instanceUid,
-    state: work.state,
-    due_at: work.dueAt,
-    attempts: work.attempts,
-    last_error: work.lastError,
-    again: work.again ? 1 : 0,
-    uncertain: work.uncertain ? 1 : 0,
-    lease_owner: work.lease?.owner ?? null,
-    lease_until: work.lease?.until ?? null,
-    created_at: work.createdAt,
-  };
+/** An outbox row's columns in the order `crmWorkValues` gives their values. */
+export const CRM_WORK_COLUMNS = 'call_id, instance_uid, state, due_at, attempts, last_error, again, uncertain, lease_owner, lease_until, created_at';
+
+export type CrmWorkValues = [number, string, CrmWork['state'], string, number, string | null, 0 | 1, 0 | 1, string | null, string | null, string];
+
+/** An outbox row's values by position (`CRM_WORK_COLUMNS`): better-sqlite3 binds a named parameter by looking its name up (`stateValues`). */
+export function crmWorkValues(work: CrmWork): CrmWorkValues {
+  return [
+    work.callId,
+    work.instanceUid,
+    work.state,
+    work.dueAt,
+    work.attempts,
+    work.lastError,
+    work.again ? 1 : 0,
+    work.uncertain ? 1 : 0,
+    work.lease?.owner ?? null,
+    work.lease?.until ?? null,
+    work.createdAt,
+  ];
 }
 
 /** A call's state columns in the order `stateValues` gives their values, for positional parameters. */
@@ -283,13 +289,13 @@ export function stateValues(state: CallState): unknown[] {
   ];
 }
 
-export function callCrmColumns(crm: CallCrm) {
-  return {
-    contact: crm.contact && JSON.stringify(crm.contact),
-    contacts: JSON.stringify(crm.contacts),
-    new_contact_url: crm.new_contact_url,
-    crm_log: crm.crm_log && JSON.stringify(crm.crm_log),
-  };
+/** A call's CRM columns in the order `callCrmValues` gives their values. */
+export const CALL_CRM_COLUMNS = 'contact, contacts, new_contact_url, crm_log';
+
+export type CallCrmValues = [contact: string | null, contacts: string, new_contact_url: string | null, crm_log: string | null];
+
+export function callCrmValues(crm: CallCrm): CallCrmValues {
+  return [crm.contact && JSON.stringify(crm.contact), JSON.stringify(crm.contacts), crm.new_contact_url, crm.crm_log && JSON.stringify(crm.crm_log)];
 }
 
 /**

@@ -27,8 +27,10 @@ import {
   CALL_SELECT,
   type CallRow,
   type CrmWorkRow,
-  callCrmColumns,
-  crmWorkColumns,
+  CALL_CRM_COLUMNS,
+  CRM_WORK_COLUMNS,
+  callCrmValues,
+  crmWorkValues,
   type EventRow,
   type InstanceRow,
   INSTANCE_COLUMNS,
@@ -367,15 +369,7 @@ export class PostgresTables implements StoreTables {
   }
 
   async setCallCrm(id: number, crm: CallCrm, at: string): Promise<void> {
-    const c = callCrmColumns(crm);
-    await this.#write('UPDATE calls SET contact = $2, contacts = $3, new_contact_url = $4, crm_log = $5, updated_at = $6 WHERE id = $1', [
-      id,
-      c.contact,
-      c.contacts,
-      c.new_contact_url,
-      c.crm_log,
-      at,
-    ]);
+    await this.#write(`UPDATE calls SET (${CALL_CRM_COLUMNS}, updated_at) = ($1, $2, $3, $4, $5) WHERE id = $6`, [...callCrmValues(crm), at, id]);
   }
 
   async setCallCrmLog(id: number, crmLog: CrmLog, at: string): Promise<void> {
@@ -388,14 +382,13 @@ export class PostgresTables implements StoreTables {
   }
 
   async putCrmWork(work: CrmWork): Promise<void> {
-    const w = crmWorkColumns(work);
     await this.#write(
-      `INSERT INTO crm_outbox (call_id, instance_uid, state, due_at, attempts, last_error, again, uncertain, lease_owner, lease_until, created_at)
+      `INSERT INTO crm_outbox (${CRM_WORK_COLUMNS})
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (call_id) DO UPDATE SET instance_uid = EXCLUDED.instance_uid, state = EXCLUDED.state, due_at = EXCLUDED.due_at,
          attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error, again = EXCLUDED.again, uncertain = EXCLUDED.uncertain,
          lease_owner = EXCLUDED.lease_owner, lease_until = EXCLUDED.lease_until, created_at = EXCLUDED.created_at`,
-      [w.call_id, w.instance_uid, w.state, w.due_at, w.attempts, w.last_error, w.again, w.uncertain, w.lease_owner, w.lease_until, w.created_at],
+      crmWorkValues(work),
     );
   }
 

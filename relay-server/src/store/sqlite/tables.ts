@@ -30,8 +30,12 @@ import {
   type CallRow,
   type CallValues,
   type CrmWorkRow,
-  callCrmColumns,
-  crmWorkColumns,
+  CALL_CRM_COLUMNS,
+  CRM_WORK_COLUMNS,
+  type CallCrmValues,
+  type CrmWorkValues,
+  callCrmValues,
+  crmWorkValues,
   type EventRow,
   agentColumnsOfA,
   type InstanceRow,
@@ -152,27 +156,24 @@ export class SqliteTables implements Synchronous<StoreTables> {
       ),
       replaceInstance: db.prepare(`UPDATE instances SET connector = @connector, xml = @xml, config = @config, crm = @crm, updated_at = @at WHERE uid = @uid`),
       deleteInstance: db.prepare<[string, string]>(`DELETE FROM instances WHERE agent_id = ? AND local_id = ?`),
-      // Raw rows, where the webhook's path reads the call and its agents (`callOfValues`).
+      // Raw rows, wherever a call is read (`callOfValues`): the webhook's path, a lookup's contact, the outbox's log.
       callByKey: db.prepare<[string, string], CallValues>(`${CALL_SELECT} WHERE c.instance_uid = ? AND c.call_id = ?`).raw(),
-      callById: db.prepare<[number], CallRow>(`${CALL_SELECT} WHERE c.id = ?`),
-      callForAgent: db.prepare<[number, string], CallRow>(
-        `${CALL_SELECT} WHERE c.id = ? AND EXISTS (SELECT 1 FROM call_agents ca WHERE ca.call_id = c.id AND ca.agent_short_id = ${SHORT_ID_OF})`,
-      ),
+      callById: db.prepare<[number], CallValues>(`${CALL_SELECT} WHERE c.id = ?`).raw(),
+      callForAgent: db
+        .prepare<[number, string], CallValues>(
+          `${CALL_SELECT} WHERE c.id = ? AND EXISTS (SELECT 1 FROM call_agents ca WHERE ca.call_id = c.id AND ca.agent_short_id = ${SHORT_ID_OF})`,
+        )
+        .raw(),
       // Positional parameters: better-sqlite3 binds named ones by name, a lookup per parameter (`stateValues`).
       insertCall: db.prepare<[string, string, unknown[], string, string]>(
         `INSERT INTO calls (instance_uid, call_id, ${STATE_COLUMNS}, created_at, updated_at) VALUES (?, ?, ${STATE_PARAMETERS}, ?, ?)`,
       ),
       updateCall: db.prepare<[unknown[], string, number]>(`UPDATE calls SET (${STATE_COLUMNS}, updated_at) = (${STATE_PARAMETERS}, ?) WHERE id = ?`),
       setCallNotes: db.prepare(`UPDATE calls SET notes = @notes, disposition = @disposition, updated_at = @at WHERE id = @id`),
-      setCallCrm: db.prepare(
-        `UPDATE calls SET contact = @contact, contacts = @contacts, new_contact_url = @new_contact_url, crm_log = @crm_log, updated_at = @at WHERE id = @id`,
-      ),
+      setCallCrm: db.prepare<[...CallCrmValues, string, number]>(`UPDATE calls SET (${CALL_CRM_COLUMNS}, updated_at) = (?, ?, ?, ?, ?) WHERE id = ?`),
       setCallCrmLog: db.prepare<[string, string, number]>(`UPDATE calls SET crm_log = ?, updated_at = ? WHERE id = ?`),
       crmWorkOf: db.prepare<[number], CrmWorkRow>(`SELECT * FROM crm_outbox WHERE call_id = ?`),
-      putCrmWork: db.prepare(
-        `INSERT OR REPLACE INTO crm_outbox (call_id, instance_uid, state, due_at, attempts, last_error, again, uncertain, lease_owner, lease_until, created_at)
-         VALUES (@call_id, @instance_uid, @state, @due_at, @attempts, @last_error, @again, @uncertain, @lease_owner, @lease_until, @created_at)`,
-      ),
+      putCrmWork: db.prepare<CrmWorkValues>(`INSERT OR REPLACE INTO crm_outbox (${CRM_WORK_COLUMNS}) VALUES (${CRM_WORK_COLUMNS.replace(/\w+/g, '?')})`),
       deleteCrmWork: db.prepare<[number]>(`DELETE FROM crm_outbox WHERE call_id = ?`),
       claimCrmWork: db.prepare<{ now: string; limit: number; owner: string; until: string }, CrmWorkRow>(
         `UPDATE crm_outbox SET state = 'inflight', lease_owner = @owner, lease_until = @until
@@ -381,8 +382,8 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   callById(id: number): Call | undefined {
-    const row = this.statements.callById.get(id);
-    return row && toCall(row);
+    const values = this.statements.callById.get(id);
+    return values && callOfValues(values);
   }
 
   instanceOfCall(id: number): Instance | undefined {
@@ -439,8 +440,8 @@ export class SqliteTables implements Synchronous<StoreTables> {
   };
 
   callFor(agentId: string, id: number): Call | undefined {
-    const row = this.statements.callForAgent.get(id, agentId);
-    return row && toCall(row);
+    const values = this.statements.callForAgent.get(id, agentId);
+    return values && callOfValues(values);
   }
 
   /** The newest of each roster's page of calls the agent is in: an agent is linked to a call through one roster at most. */
@@ -457,7 +458,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   setCallCrm(id: number, crm: CallCrm, at: string): void {
-    this.statements.setCallCrm.run({ id, at, ...callCrmColumns(crm) });
+    this.statements.setCallCrm.run(...callCrmValues(crm), at, id);
   }
 
   setCallCrmLog(id: number, crmLog: CrmLog, at: string): void {
@@ -470,7 +471,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   putCrmWork(work: CrmWork): void {
-    this.statements.putCrmWork.run(crmWorkColumns(work));
+    this.statements.putCrmWork.run(...crmWorkValues(work));
   }
 
   deleteCrmWork(callId: number): void {
