@@ -64,18 +64,24 @@ export async function benchRelayWithCrm(rounds = 3, calls = 200, warmUpCalls = C
   const noCrm: RelayFigures[] = [];
   const noCrmWarm: RelayFigures[] = [];
   const runs: Record<CrmScenario, CrmRun[]> = { fast: [], slow: [], down: [] };
-  for (let round = 1; round <= rounds; round++) {
-    noCrm.push(await benchRelay({ calls }));
-    console.log(`round ${round} no CRM`, summary(noCrm.at(-1)!));
-    noCrmWarm.push(await benchRelay({ calls, warmUpCalls }));
-    console.log(`round ${round} no CRM, warmed up`, summary(noCrmWarm.at(-1)!));
-    for (const scenario of Object.keys(runs) as CrmScenario[]) {
+  const steps: Array<(round: number) => Promise<void>> = [
+    async (round) => {
+      noCrm.push(await benchRelay({ calls }));
+      console.log(`round ${round} no CRM`, summary(noCrm.at(-1)!));
+    },
+    async (round) => {
+      noCrmWarm.push(await benchRelay({ calls, warmUpCalls }));
+      console.log(`round ${round} no CRM, warmed up`, summary(noCrmWarm.at(-1)!));
+    },
+    ...(Object.keys(runs) as CrmScenario[]).map((scenario) => async (round: number) => {
       const run = await benchCrm(scenario, calls, { warmUpCalls });
       runs[scenario].push(run);
       console.log(`round ${round} ${scenario}`, summary(run), run.crm, run.logs);
       sayIfNotExactlyOnce(scenario, run.logs, calls + warmUpCalls);
-    }
-  }
+    }),
+  ];
+  // The order reversed every other round: what the machine does meanwhile (another bench starting, a cache filled) weighs on each run alike.
+  for (let round = 1; round <= rounds; round++) for (const step of round % 2 === 1 ? steps : [...steps].reverse()) await step(round);
   const withCrm = Object.fromEntries(
     (Object.keys(runs) as CrmScenario[]).map((scenario) => {
       const scenarioRuns = runs[scenario];

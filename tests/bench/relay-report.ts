@@ -33,9 +33,9 @@ a time limit there would fail on a busy machine.
 
 The same workload on an instance whose \`crm\` is connectors/crm/vtiger.xml, against the Vtiger
 simulator (tests/simulators/crm/vtiger.ts) holding a contact for every caller, run in the same
-rounds as the figures above. Ratios compare each run with the same round's run without a CRM
-(medians of ${rounds}): a throughput ratio below 1 or a round-trip ratio above 1 is the CRM
-weighing on the webhooks. Slow and down last until every webhook is answered; then the CRM
+rounds as the figures above, their order reversed every other round. Ratios compare each run
+with the same round's run without a CRM (medians of ${rounds}): a throughput ratio below 1 or a
+round-trip ratio above 1 is the CRM weighing on the webhooks. Slow and down last until every webhook is answered; then the CRM
 answers again and the run waits for every call's log. Every run, with a CRM or without, first
 settles ${warmUpCalls.toLocaleString('en-US')} calls of other callers, the CRM answering them (their logs written, their
 lookups done): a fresh relay's CPU per call with the CRM was mostly V8 compiling the CRM's paths

@@ -52,8 +52,8 @@ ${engine.map((r) => `| ${r.name} | ${r.opsPerSecond.toLocaleString('en-US')} | $
 if (parts.includes('relay')) {
   // The relay against the bare forwarder (with and without a CRM among its setups), then the CRM's
   // own cases (answering, slow, down: every call logged exactly once) in three rounds (one with
-  // --quick): one round of 200 calls moved a ratio by half between runs of the same hour. The
-  // whole part takes about nine minutes (two with --quick).
+  // --quick; about 90 s): one round of 200 calls moved a ratio by half between runs of the same
+  // hour. The whole part takes about seven minutes (two with --quick).
   const throughput = await benchRelayThroughput(quick ? QUICK_THROUGHPUT_BENCH : FULL_THROUGHPUT_BENCH);
   const section = throughputSection(throughput);
   console.log(section);
