@@ -348,6 +348,40 @@ describe('ButtonOverlay', () => {
     expect(buttons.map((b) => b.style.getPropertyValue('left'))).toEqual(anchors.map((_, i) => `${134 + (i % 3) * 10}px`));
   });
 
+  it('after the page grew reads the sentinels of hosts near the viewport in the next frame, of far ones a few dozen per frame', () => {
+    // 20 hosts of 250, one below the other: the first near the viewport, the others far below it (an infinite scroll's).
+    const anchors = texts(5000);
+    const ends = new Map<Anchor, NumberEnd>(anchors.map((a, i) => [a, { right: 100 + (i % 3) * 10, top: i * 20, bottom: i * 20 + 16 }]));
+    const { instance, reads, runFrames, frames, buttons } = drawn(anchors, ends);
+    instance.markShifted();
+    frames.shift()?.();
+    const first = new Set(reads);
+    // The near host's sentinels, and far ones' up to the budget (40 reads, a host's at most 4 past it): not the 19 far hosts' 3-4 each.
+    expect(first.has(anchors[0] as Text)).toBe(true);
+    expect(first.size).toBeGreaterThan(4);
+    expect(first.size).toBeLessThanOrEqual(4 + 40 + 3);
+    expect(first.has(anchors[4999] as Text)).toBe(false);
+    // The page grew again before the far hosts were all read (the scroll's next append): the next
+    // frame reads those read longest ago first, the last host's among them, not the same ones again.
+    reads.length = 0;
+    instance.markShifted();
+    frames.shift()?.();
+    expect(reads).toContain(anchors[4999]);
+    reads.length = 0;
+    runFrames();
+    // Then the rest, each once: nothing moved, no number read again.
+    expect(new Set(reads).size).toBe(reads.length);
+    expect(reads.length).toBeLessThanOrEqual(20 * 4);
+
+    // The page grew and widened the column: the near numbers' buttons follow in the next frame, the far ones' in the frames after.
+    for (const [anchor, end] of ends) ends.set(anchor, { ...end, right: end.right + 30 });
+    instance.markShifted();
+    frames.shift()?.();
+    expect([buttons[0], buttons[4999]].map((b) => b?.style.getPropertyValue('left'))).toEqual(['134px', '114px']);
+    runFrames();
+    expect(buttons.map((b) => b.style.getPropertyValue('left'))).toEqual(anchors.map((_, i) => `${134 + (i % 3) * 10}px`));
+  });
+
   it("takes a host's sentinels again once numbers joined it or moved in it", () => {
     const anchors = texts(100);
     const ends = new Map<Anchor, NumberEnd>(anchors.map((a, i) => [a, { right: 100, top: i * 20, bottom: i * 20 + 16 }]));

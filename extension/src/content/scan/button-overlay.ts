@@ -61,6 +61,16 @@ const FAR_READS_PER_FRAME = 500;
 /** Near the viewport: within this many viewport heights above or below it. */
 const NEAR_VIEWPORTS = 2;
 
+/**
+ * Sentinels of hosts far from the viewport read per frame after the page grew, after those of
+ * every host near it; the others at a coming frame (those read longest ago first) or when
+ * scrolled near. An infinite scroll's hosts all lie below the viewport as it appends, and every
+ * append had each host's sentinels read (up to four of each of 100 hosts at its 50th append of
+ * 500 rows), mostly to find that nothing above the rows moved: reads per append that grew with
+ * the list (issue #12).
+ */
+const FAR_SENTINEL_READS_PER_FRAME = 40;
+
 const BUTTON_SIZE = 18;
 const BUTTON_GAP = 4;
 /** From one button's left edge to the next's, for a number with several buttons. */
@@ -115,6 +125,8 @@ interface Layer {
 interface HostGroup {
   entries: Set<Entry>;
   sentinels: Entry[] | undefined;
+  /** The page's growths its sentinels were read after (the overlay's `growths` when read): fewer, and they wait for a read. */
+  checked: number;
   /** Entries parked in it, not in `entries`: the host is out of sight while there are any. */
   parked: number;
 }
@@ -172,8 +184,10 @@ export class ButtonOverlay {
    * fill looked through all of them for none, passes times entries (issue #12).
    */
   private staleMarked = false;
-  /** The page grew since the last pass: the hosts' sentinels are read at the next. */
+  /** The page grew since some host's sentinels were read: theirs are read at the next pass, those far from the viewport a few per pass. */
   private shifted = false;
+  /** How many times the page grew: a host whose sentinels were read after fewer waits for a read. */
+  private growths = 0;
   /** The page appended since the last pass: the next places up to BUTTONS_PER_APPEND_FRAME new buttons. */
   private appended = false;
   private scheduled = false;
@@ -276,6 +290,7 @@ export class ButtonOverlay {
   /** The page grew (an append, an image loaded): numbers moved, if at all, in groups that their hosts' sentinels show. */
   markShifted(): void {
     this.shifted = true;
+    this.growths++;
     this.requestFrame();
   }
 
@@ -322,7 +337,8 @@ export class ButtonOverlay {
       fresh.push({ entry, placement: placements.of(entry.anchor) });
       ends.set(entry, this.readNumberEnd(entry.anchor));
     }
-    if (this.shifted) this.checkShifts(readLayer, scrollX, scrollY);
+    const isNear = (top: number, bottom = top) => bottom >= scrollY - (NEAR_VIEWPORTS * viewportHeight) && top <= scrollY + (NEAR_VIEWPORTS + 1) * viewportHeight;
+    if (this.shifted) this.checkShifts(readLayer, isNear, scrollX, scrollY);
     const moved: Array<{ entry: Entry; placement: Placement }> = [];
     const stale: Entry[] = [];
     const gone: Entry[] = [];
@@ -335,8 +351,7 @@ export class ButtonOverlay {
         gone.push(entry);
         continue;
       }
-      const near = Math.abs(entry.top - scrollY - viewportHeight / 2) <= (NEAR_VIEWPORTS + 0.5) * viewportHeight;
-      if (!near && farReads-- <= 0) {
+      if (!isNear(entry.top) && farReads-- <= 0) {
         skipped = true;
         continue;
       }
@@ -398,28 +413,52 @@ export class ButtonOverlay {
     if (this.readThroughMarked && this.pending.length === 0) this.dropParked();
 
     this.ledger.close(this.clock() - passStart);
-    if (this.pending.length > 0 || skipped) this.requestFrame();
+    if (this.pending.length > 0 || skipped || this.shifted) this.requestFrame();
     if (this.pending.length === 0) this.settle();
   }
 
   /**
-   * The page grew: the sentinels of each host are read (a stale one's last written place tells as
-   * well as a current one's); a host whose sentinels all stayed keeps its positions without a
-   * read, one where any moved has every entry read again (they go stale). Reads only: the frame
-   * writes after.
+   * The page grew: the sentinels of each host near the viewport are read, of those far from it up
+   * to FAR_SENTINEL_READS_PER_FRAME (a stale one's last written place tells as well as a current
+   * one's); a host whose sentinels all stayed keeps its positions without a read, one where any
+   * moved has every entry read again (they go stale). Reads only: the frame writes after.
    */
-  private checkShifts(readLayer: (layer: Layer) => LayerRead | null, scrollX: number, scrollY: number): void {
-    this.shifted = false;
-    for (const group of this.groups.values()) {
-      group.sentinels ??= sentinelsOf([...group.entries]);
-      const moved = group.sentinels.some((sentinel) => {
+  private checkShifts(readLayer: (layer: Layer) => LayerRead | null, isNear: (top: number, bottom: number) => boolean, scrollX: number, scrollY: number): void {
+    const far: HostGroup[] = [];
+    const check = (group: HostGroup, sentinels: readonly Entry[]) => {
+      group.checked = this.growths;
+      const moved = sentinels.some((sentinel) => {
         const end = this.readNumberEnd(sentinel.anchor);
         return !end || !sameAt(sentinel.at, buttonAt(end, sentinel.layer ? readLayer(sentinel.layer) : null, scrollX, scrollY));
       });
-      if (!moved) continue;
-      for (const entry of group.entries) entry.epoch = -1;
-      this.staleMarked = true;
+      if (moved) for (const entry of group.entries) entry.epoch = -1;
+      this.staleMarked ||= moved;
+    };
+    for (const group of this.groups.values()) {
+      if (group.checked === this.growths) continue;
+      const sentinels = (group.sentinels ??= sentinelsOf([...group.entries]));
+      // Its topmost and bottommost numbers are among its sentinels: whether any of its numbers is near.
+      let top = Number.POSITIVE_INFINITY;
+      let bottom = Number.NEGATIVE_INFINITY;
+      for (const sentinel of sentinels) {
+        top = Math.min(top, sentinel.top);
+        bottom = Math.max(bottom, sentinel.top);
+      }
+      if (isNear(top, bottom)) check(group, sentinels);
+      else far.push(group);
     }
+    // The far hosts checked longest ago first: the page grows again before all are read (an infinite
+    // scroll's next append), and those at the end of the list would wait for its last append.
+    far.sort((a, b) => a.checked - b.checked);
+    let farReads = FAR_SENTINEL_READS_PER_FRAME;
+    let read = 0;
+    for (; read < far.length && farReads > 0; read++) {
+      const group = far[read] as HostGroup;
+      const sentinels = group.sentinels ?? [];
+      farReads -= sentinels.length;
+      check(group, sentinels);
+    }
+    this.shifted = read < far.length;
   }
 
   /** The layer's clip box (the clipping element's box within its own clipping ancestors'), in document coordinates. */
@@ -633,7 +672,8 @@ export class ButtonOverlay {
   private groupOf(host: OverlayHost): HostGroup {
     let group = this.groups.get(host);
     if (!group) {
-      group = { entries: new Set(), sentinels: undefined, parked: 0 };
+      // Made for entries just read: nothing the page did before moved them.
+      group = { entries: new Set(), sentinels: undefined, checked: this.growths, parked: 0 };
       this.groups.set(host, group);
     }
     return group;
