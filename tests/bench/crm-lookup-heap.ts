@@ -9,14 +9,18 @@
  * heap profiler keeping the objects the collector took (node:inspector, in this process): the
  * bytes allocated per caller by the function that allocated them (self) and by the outermost
  * engine function on its stack (shared/src/crm, shared/src/payload, shared/src/template).
+ * `--against <other tree>` (a checkout with its node_modules, main's): that tree's engine too,
+ * on the same canned answers, the two alternately round by round (each its own session, warmed
+ * up in round 0); per round both figures and this / other.
  * The engine's part of the lookup path; the relay's own (its store transaction, its HTTP client)
  * is not in it.
  */
 import { readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
-import { loadCrmConnector, openCrmSession, type Fetch } from '@phone-connector/shared';
+import * as thisEngine from '@phone-connector/shared';
+import type { CrmSession, Fetch } from '@phone-connector/shared';
 import { CrmHttpClient } from '../../relay-server/src/crm/crm-http.ts';
 import { REPO_ROOT } from '../relay/harness.ts';
 import { ownCpuUs } from './cpu-account.ts';
@@ -28,6 +32,7 @@ const args = process.argv.slice(2);
 const calls = positiveIntegerFlag(args, '--calls', 1000);
 const rounds = positiveIntegerFlag(args, '--rounds', 3);
 const sample = args.includes('--sample');
+const against = args.includes('--against') ? resolve(args[args.indexOf('--against') + 1]!) : undefined;
 /** Callers per search, as caller-lookup.ts batches them for Vtiger (its `<batch size>`). */
 const BATCH = 20;
 
@@ -53,15 +58,20 @@ const fetch: Fetch = async (url, init) => {
   answers.set(key, recorded);
   return replay(recorded);
 };
-const plan = loadCrmConnector(readFileSync(join(REPO_ROOT, 'connectors', 'crm', 'vtiger.xml'), 'utf8'), 'vtiger.xml').plan!;
-const session = openCrmSession(plan, { config: crm.setup.config, fetch, defaultCountry: 'US', followUpTtlMs: 600_000 });
+const connectorXml = readFileSync(join(REPO_ROOT, 'connectors', 'crm', 'vtiger.xml'), 'utf8');
+const sessionOf = (engine: typeof thisEngine): CrmSession => {
+  const plan = engine.loadCrmConnector(connectorXml, 'vtiger.xml').plan!;
+  return engine.openCrmSession(plan, { config: crm.setup.config, fetch, defaultCountry: 'US', followUpTtlMs: 600_000 });
+};
+const sessions: Record<string, CrmSession> = { this: sessionOf(thisEngine) };
+if (against) sessions.other = sessionOf((await import(join(against, 'shared/src/index.ts'))) as typeof thisEngine);
 
 const heapUsed = () => getHeapStatistics().used_heap_size;
 const collect = (globalThis as { gc?: (options: { type: 'minor'; execution: 'sync' }) => void }).gc;
 if (!collect) console.log('(no --expose-gc: the heap growth is not read)');
 
 /** Every caller looked up once, BATCH per search; the heap's growth and the CPU per caller. */
-async function lookUpAll(): Promise<{ bytes: number; cpuUs: number }> {
+async function lookUpAll(session: CrmSession): Promise<{ bytes: number; cpuUs: number }> {
   let bytes = 0;
   let cpuUs = 0;
   for (let first = 0; first < calls; first += BATCH) {
@@ -120,7 +130,10 @@ const table = (map: Map<string, number>, rows: number) =>
 
 try {
   for (let round = 0; round <= rounds; round++) {
-    const { bytes, cpuUs } = await lookUpAll();
+    // Alternately first: the second of a pair runs on a warmer process.
+    const order = round % 2 === 1 ? Object.keys(sessions).reverse() : Object.keys(sessions);
+    const figures: Record<string, { bytes: number; cpuUs: number }> = {};
+    for (const tree of order) figures[tree] = await lookUpAll(sessions[tree]!);
     // Round 0 records the answers and warms the JIT up; it is not reported.
     recording = false;
     if (round === 0) {
@@ -129,13 +142,15 @@ try {
       console.log(`canned: ${answers.size} answers for ${calls} callers, ${(bodies.reduce((a, b) => a + b, 0) / bodies.length / 1024).toFixed(1)} KB each on average, ${(listed / calls).toFixed(2)} records listed per caller`);
       continue;
     }
-    console.log(`round ${round}: per caller ${collect ? `${(bytes / 1024).toFixed(2)} KB allocated, ` : ''}${cpuUs.toFixed(1)} µs CPU (batches of ${BATCH})`);
+    const line = (tree: string) => `${tree} ${collect ? `${(figures[tree]!.bytes / 1024).toFixed(2)} KB allocated, ` : ''}${figures[tree]!.cpuUs.toFixed(1)} µs CPU`;
+    const ratios = figures.other ? `; this / other: ${collect ? `KB x${(figures.this!.bytes / figures.other.bytes).toFixed(2)}, ` : ''}CPU x${(figures.this!.cpuUs / figures.other.cpuUs).toFixed(2)}` : '';
+    console.log(`round ${round}: per caller (batches of ${BATCH}) ${Object.keys(sessions).map(line).join(', ')}${ratios}`);
   }
   if (sample) {
     const inspector = new Session();
     inspector.connect();
     await inspector.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
-    await lookUpAll();
+    await lookUpAll(sessions.this!);
     const { profile } = (await inspector.post('HeapProfiler.stopSampling')) as { profile: { head: SamplingNode } };
     inspector.disconnect();
     const { self, chain, under } = bySite(profile.head);
