@@ -1,3 +1,5 @@
+import { getPath, type PayloadPath } from '../payload/path.ts';
+
 /** Fewer trailing digits than this match too many numbers to identify anyone (CRMS.md §6 rule 4). */
 const MIN_MATCH_DIGITS = 7;
 
@@ -34,17 +36,40 @@ export function phoneOwners(nationals: readonly string[]): (stored: readonly str
     if (same) same.push(index);
     else byEnding.set(ending, [index]);
   });
+  // One array per candidate, where a set, a closure and the set's copy made three (issue 10).
   return (stored) => {
-    const owners = new Set<number>();
-    const check = (digits: string, indexes: readonly number[]) => {
-      for (const index of indexes) if (digitsMatch(digits, nationals[index]!)) owners.add(index);
-    };
+    const owners: number[] = [];
     for (const phone of stored) {
       const digits = phone.replace(/\D+/g, '');
       // Fewer digits than 7 match only a national number as short (storedPhoneMatches' rule).
-      if (digits.length >= MIN_MATCH_DIGITS) check(digits, byEnding.get(digits.slice(-MIN_MATCH_DIGITS)) ?? []);
-      check(digits, short);
+      if (digits.length >= MIN_MATCH_DIGITS) addOwners(owners, digits, byEnding.get(digits.slice(-MIN_MATCH_DIGITS)), nationals);
+      addOwners(owners, digits, short, nationals);
     }
-    return [...owners].sort((a, b) => a - b);
+    return owners.length > 1 ? owners.sort((a, b) => a - b) : owners;
   };
+}
+
+/** Adds to `owners` the indexes of `indexes` whose national number `digits` matches, once each. */
+function addOwners(owners: number[], digits: string, indexes: readonly number[] | undefined, nationals: readonly string[]): void {
+  if (indexes) for (const index of indexes) if (!owners.includes(index) && digitsMatch(digits, nationals[index]!)) owners.push(index);
+}
+
+/**
+ * A candidate's phones, as text: at each path of `paths`, in its record then in the item that
+ * holds it (the same object when the search has no `record` path, read once then), each path
+ * holding one phone or a list of them (Pipedrive's `phones: ["+1 415-555-0100", …]`). One array,
+ * where a chain of flatMap, filter and map made six per path (issue 10).
+ */
+export function phonesOf(paths: readonly PayloadPath[], record: unknown, item: unknown): string[] {
+  const phones: string[] = [];
+  for (const path of paths) {
+    addPhones(phones, getPath(record, path));
+    if (record !== item) addPhones(phones, getPath(item, path));
+  }
+  return phones;
+}
+
+function addPhones(phones: string[], found: unknown): void {
+  if (typeof found === 'string' || typeof found === 'number') phones.push(String(found));
+  else if (Array.isArray(found)) for (const phone of found) if (typeof phone === 'string' || typeof phone === 'number') phones.push(String(phone));
 }

@@ -14,7 +14,7 @@ import type { Contact, CrmCall, CrmOutcome, CrmSession } from './contract.ts';
 import { readCrmAnswer } from './crm-answer.ts';
 import { requestTemplates } from '../runtime/request-parameters.ts';
 import { buildCrmRequest } from './crm-request.ts';
-import { phoneOwners } from './phone-match.ts';
+import { phoneOwners, phonesOf } from './phone-match.ts';
 
 export interface CrmSessionOptions {
   /** The instance's CRM config values, by field name. */
@@ -60,13 +60,21 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
   const mask = (text: string) => [...secrets, ...tokens].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length).reduce((out, s) => out.split(s).join(REDACTED), text);
   const failure = (error: string, retry: boolean, extra: { retryAfterMs?: number; status?: number } = {}) => ({ ok: false as const, error: mask(error), retry, ...extra });
 
+  /** `@now`: written again only when the clock moved, not for each of the scopes a lookup builds by number and candidate (issue 10). */
+  let lastNow: { at: number; iso: string } | undefined;
+  const nowIso = () => {
+    const at = now();
+    if (lastNow?.at !== at) lastNow = { at, iso: new Date(at).toISOString() };
+    return lastNow.iso;
+  };
+
   // The maps word a logged call (Vtiger's four: its subject, status and links); a lookup's templates
   // read none of them, and each of its four or five scopes rendered all four (issue 10).
   const lookupMaps = mapsRead(plan.maps, [plan.crm, plan.findContact, plan.newContactUrl]);
   /** The variables templates see: `vars`, the agent's, and the values of `maps` (the ones the templates at hand read). */
   const scopeOf = (vars: Vars, maps: readonly ValueMapPlan[] = plan.maps): TemplateScope => {
     const agent = options.agent ?? {};
-    const base: Vars = { extension: agent.extension, email: agent.email, now: new Date(now()).toISOString(), ...vars };
+    const base: Vars = { extension: agent.extension, email: agent.email, now: nowIso(), ...vars };
     for (const [name, value] of Object.entries(agent.fields ?? {})) base[`user_${name}`] = value;
     // A map sees the maps above it (Zoho: a missed inbound call is "Missed", any other the direction's
     // word): each is added to the one set of variables in turn (a copy of them per map showed in the
@@ -200,8 +208,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     const ownersOf = phoneOwners(numbers.map((number) => number.national));
     for (const item of items) {
       const record = search.record ? getPath(item, search.record) : item;
-      // A path may hold one phone or a list of them (Pipedrive's `phones: ["+1 415-555-0100", …]`).
-      const phones = search.phones.flatMap((path) => [getPath(record, path), getPath(item, path)].flatMap((found) => (Array.isArray(found) ? found : [found]))).filter((p): p is string | number => typeof p === 'string' || typeof p === 'number').map(String);
+      const phones = phonesOf(search.phones, record, item);
       const owners = ownersOf(phones);
       if (owners.length === 0) continue;
       const contact = await candidateOf(search, item, record, numbers[owners[0]!]!.vars, followUps);
@@ -210,10 +217,15 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     return { ok: true, value: found };
   };
 
+  /** Each follow-up's templates, which key its answers: listed once, not for every candidate (issue 10). */
+  const followUpTemplates = new Map(plan.findContact.searches.flatMap((search) => search.followUps.map((followUp) => [followUp, requestTemplates(followUp.request)] as const)));
+
   /** A candidate the search listed, as a contact (its follow-ups asked); undefined without an id. */
   const candidateOf = async (search: SearchPlan, item: unknown, record: unknown, vars: Vars, followUps: Map<string, Promise<Sent>>): Promise<Contact | undefined> => {
     // Without a `record` path the item is the record (Vtiger's rows): its fields read once.
-    const fields: Vars = { ...vars, ...primitives(item), ...(record === item ? {} : primitives(record)) };
+    const fields = varsWith(vars);
+    addPrimitives(fields, item);
+    if (record !== item) addPrimitives(fields, record);
     // A scope renders the connector's maps: built at most once before the id is known and once after, not for every value read.
     const candidate = scopeOnce(fields, lookupMaps);
     const id = valueOf(search.fields.id, record, candidate) ?? valueOf(search.fields.id, item, candidate);
@@ -226,7 +238,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     for (const followUp of search.followUps) {
       if (followUp.when !== undefined && !fields[followUp.when]) continue;
       // The same request (same rendered values) is sent once per lookup or batch of lookups, and kept across them for followUpTtlMs: two contacts of one account, one retrieve.
-      const key = JSON.stringify(requestTemplates(followUp.request).map((t) => renderOptional(t, scope)));
+      const key = JSON.stringify(followUpTemplates.get(followUp)!.map((t) => renderOptional(t, scope)));
       const answer = await followUpOf(key, () => send(followUp.request, fields, `follow_up ${search.name}`, lookupMaps), followUps);
       // A follow-up adds detail (a company name): without it the caller is still named.
       if (!answer.ok) continue;
@@ -279,9 +291,9 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       const vars = numberVars(number);
       if (!vars) return [];
       const forms: Vars = {};
-      for (const variant of variants) forms[variant.name] = renderOptional(variant.value, scopeOf({ ...vars, ...forms }, lookupMaps));
+      for (const variant of variants) forms[variant.name] = renderOptional(variant.value, scopeOf(varsWith(vars, forms), lookupMaps));
       const tried = variants.length ? variants.map((v) => forms[v.name]).filter((v): v is string => !!v) : [vars.number!];
-      return [{ index, vars: { ...vars, ...forms }, national: vars.national!, tried: [...new Set(tried)] }];
+      return [{ index, vars: varsWith(vars, forms), national: vars.national!, tried: [...new Set(tried)] }];
     });
     const gather = (asked: ReadonlyArray<{ index: number }>, outcome: CrmOutcome<Contact[][]>) => {
       if (outcome.ok) outcome.value.forEach((contacts, k) => addUnseen(found[asked[k]!.index]!, contacts));
@@ -295,7 +307,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       // `each` stops at a number's first variant that finds someone; `every` tries them all.
       const asked = looked.filter((number) => step < number.tried.length && !(mode === 'each' && found[number.index]!.length > 0));
       if (asked.length === 0) return { ok: true, value: found };
-      const outcome = gather(asked, await runSearches(asked.map((number) => ({ vars: { ...number.vars, variant: number.tried[step] }, national: number.national, foundBefore: foundFirstKind(found[number.index]!) })), followUps));
+      const outcome = gather(asked, await runSearches(asked.map((number) => ({ vars: varsWith(number.vars, { variant: number.tried[step] }), national: number.national, foundBefore: foundFirstKind(found[number.index]!) })), followUps));
       if (!outcome.ok) return outcome;
     }
   };
@@ -441,12 +453,28 @@ function listAt(payload: unknown, path: PayloadPath): unknown[] {
   return [];
 }
 
-/** The text and number fields of an object: the variables a candidate's templates see. */
-function primitives(value: unknown): Vars {
-  const vars: Vars = {};
-  if (!value || typeof value !== 'object') return vars;
-  for (const [key, field] of Object.entries(value)) {
-    if ((typeof field === 'string' || typeof field === 'number') && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) vars[key] = String(field);
-  }
-  return vars;
+/**
+ * A copy of `vars` with `more` over them, as `{ ...vars, ...more }`, made key by key: V8 gives a
+ * spread's copy a hidden class of its own, which each field added to it later copied again (a
+ * Vtiger candidate's fields, added to its number's variables, made 3.4 KB of garbage; issue 10).
+ */
+function varsWith(vars: Vars, more?: Vars): Vars {
+  const copy: Vars = {};
+  for (const key of Object.keys(vars)) copy[key] = vars[key];
+  if (more) for (const key of Object.keys(more)) copy[key] = more[key];
+  return copy;
 }
+
+/** Adds the text and number fields of an object to `vars`: the variables a candidate's templates see. */
+function addPrimitives(vars: Vars, value: unknown): void {
+  if (!value || typeof value !== 'object') return;
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const field = (value as Record<string, unknown>)[key];
+    if ((typeof field === 'string' || typeof field === 'number') && VARIABLE_NAME.test(key)) vars[key] = String(field);
+  }
+}
+
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+

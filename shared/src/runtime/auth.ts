@@ -8,6 +8,7 @@ import type { Reference } from '../template/ast.ts';
 import { references } from '../template/parse.ts';
 import { MissingValueError, renderTemplate } from '../template/render.ts';
 import { ConnectorRuntimeError } from './errors.ts';
+import { appendQuery } from './form-encoded.ts';
 import { encodeParameters, type Fetch } from './http.ts';
 import { buildScope, type RunContext } from './scope.ts';
 
@@ -99,14 +100,14 @@ export function applyAuth(auth: AuthPlan[], scope: TemplateScope, url: URL, head
         headers[method.name] = renderTemplate(method.value, scope);
         break;
       case 'query':
-        url.searchParams.append(method.name, renderTemplate(method.value, scope));
+        appendQuery(url, [[method.name, renderTemplate(method.value, scope)]]);
         break;
       case 'jwt':
       case 'token': {
         if (method.kind === 'token' && !method.sent) break;
         const token = resolved[index];
         if (token === undefined) throw new ConnectorRuntimeError('the request token was not minted: call resolveAuth before building the request', 'not-supported');
-        if (method.kind === 'token' && method.query) url.searchParams.append(method.query, token);
+        if (method.kind === 'token' && method.query) appendQuery(url, [[method.query, token]]);
         else headers[method.header] = `${method.prefix}${token}`;
         break;
       }

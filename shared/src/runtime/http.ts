@@ -1,3 +1,5 @@
+import { appendQuery, formEncoded } from './form-encoded.ts';
+
 /** An HTTP request the engine wants sent; the caller (service worker, relay, CLI) sends it. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -50,9 +52,9 @@ export function encodeParameters(
   jsonBody: () => Record<string, unknown>,
 ): { body?: string; contentType?: string } {
   if (method === 'GET' || method === 'DELETE') {
-    for (const [name, value] of fields) url.searchParams.append(name, value);
+    appendQuery(url, fields);
     return {};
   }
   if (format === 'json') return { body: JSON.stringify(jsonBody()), contentType: 'application/json' };
-  return { body: new URLSearchParams(fields).toString(), contentType: 'application/x-www-form-urlencoded' };
+  return { body: formEncoded(fields), contentType: 'application/x-www-form-urlencoded' };
 }

@@ -83,12 +83,29 @@ function renderReference(ref: Reference, scope: TemplateScope): string | Referen
   return value === undefined ? (unset ?? ref) : value;
 }
 
+/**
+ * A scope's filter context: one object, its `renderNested` a method rather than a closure, which
+ * with its wrapper made three objects per scope a CRM lookup builds (issue 10: one per number and
+ * per candidate).
+ */
+class ScopeFilterContext implements FilterContext {
+  readonly defaultCountry: string | undefined;
+
+  constructor(readonly scope: TemplateScope) {
+    this.defaultCountry = scope.defaultCountry;
+  }
+
+  renderNested(template: Template): string {
+    return renderTemplate(template, this.scope);
+  }
+}
+
 /** The last scope's filter context: a template's references render in one scope, each built a context of its own (issue 10: a CRM request's templates hold a dozen filtered references). */
-let lastContext: { scope: TemplateScope; context: FilterContext } | undefined;
+let lastContext: ScopeFilterContext | undefined;
 
 function filterContext(scope: TemplateScope): FilterContext {
-  if (lastContext?.scope !== scope) lastContext = { scope, context: { defaultCountry: scope.defaultCountry, renderNested: (t) => renderTemplate(t, scope) } };
-  return lastContext.context;
+  if (lastContext?.scope !== scope) lastContext = new ScopeFilterContext(scope);
+  return lastContext;
 }
 
 /**
