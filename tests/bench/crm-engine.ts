@@ -16,6 +16,7 @@ import { loadCrmConnector, openCrmSession, type CrmCall, type Fetch } from '@pho
 import { CrmHttpClient } from '../../relay-server/src/crm/crm-http.ts';
 import { REPO_ROOT } from '../relay/harness.ts';
 import { ownCpuUs } from './cpu-account.ts';
+import { CannedCrmAnswers } from './canned-crm.ts';
 import { BenchCrm } from './crm-run.ts';
 import { positiveIntegerFlag } from './flags.ts';
 import { benchCaller, benchCallSid } from './relay.ts';
@@ -29,24 +30,10 @@ const crm = await BenchCrm.start(calls);
 const http = new CrmHttpClient(10_000);
 const requests = new Map<string, number>();
 /** What the CRM answered, by the request sent: each round asks the same (same calls, one session). */
-const answers = new Map<string, { status: number; headers: Array<[string, string]>; body: string }>();
-const replay = (kept: { status: number; headers: Array<[string, string]>; body: string }) => ({
-  status: kept.status,
-  headers: { forEach: (callback: (value: string, key: string) => void) => kept.headers.forEach(([key, value]) => callback(value, key)) },
-  text: async () => kept.body,
-});
-const fetch: Fetch = async (url, init) => {
+const answers = new CannedCrmAnswers((url, init) => http.fetch(url, init));
+const fetch: Fetch = (url, init) => {
   requests.set(init.step ?? '?', (requests.get(init.step ?? '?') ?? 0) + 1);
-  if (!canned) return http.fetch(url, init);
-  const key = `${init.method} ${url} ${init.body ?? ''}`;
-  const kept = answers.get(key);
-  if (kept) return replay(kept);
-  const answer = await http.fetch(url, init);
-  const headers: Array<[string, string]> = [];
-  answer.headers.forEach((value, key) => headers.push([key, value]));
-  const recorded = { status: answer.status, headers, body: await answer.text() };
-  answers.set(key, recorded);
-  return replay(recorded);
+  return canned ? answers.fetch(url, init) : http.fetch(url, init);
 };
 const plan = loadCrmConnector(readFileSync(join(REPO_ROOT, 'connectors', 'crm', 'vtiger.xml'), 'utf8'), 'vtiger.xml').plan!;
 const session = openCrmSession(plan, { config: crm.setup.config, fetch, defaultCountry: 'US', followUpTtlMs: 600_000 });

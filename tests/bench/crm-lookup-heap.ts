@@ -20,10 +20,11 @@ import { Session } from 'node:inspector/promises';
 import { join, resolve } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import * as thisEngine from '@phone-connector/shared';
-import type { CrmSession, Fetch } from '@phone-connector/shared';
+import type { CrmSession } from '@phone-connector/shared';
 import { CrmHttpClient } from '../../relay-server/src/crm/crm-http.ts';
 import { REPO_ROOT } from '../relay/harness.ts';
 import { ownCpuUs } from './cpu-account.ts';
+import { CannedCrmAnswers } from './canned-crm.ts';
 import { BenchCrm } from './crm-run.ts';
 import { positiveIntegerFlag } from './flags.ts';
 import { benchCaller } from './relay.ts';
@@ -36,28 +37,11 @@ const against = args.includes('--against') ? resolve(args[args.indexOf('--agains
 /** Callers per search, as caller-lookup.ts batches them for Vtiger (its `<batch size>`). */
 const BATCH = 20;
 
-type Kept = { status: number; headers: Array<[string, string]>; body: string };
 const crm = await BenchCrm.start(calls);
+/** The first round's answers, replayed in the next (`recording` off then). */
 const http = new CrmHttpClient(10_000);
-const answers = new Map<string, Kept>();
-const replay = (kept: Kept) => ({
-  status: kept.status,
-  headers: { forEach: (callback: (value: string, key: string) => void) => kept.headers.forEach(([key, value]) => callback(value, key)) },
-  text: async () => kept.body,
-});
-let recording = true;
-const fetch: Fetch = async (url, init) => {
-  const key = `${init.method} ${url} ${init.body ?? ''}`;
-  const kept = answers.get(key);
-  if (kept) return replay(kept);
-  if (!recording) throw new Error(`no canned answer for ${key.slice(0, 200)}`);
-  const answer = await http.fetch(url, init);
-  const headers: Array<[string, string]> = [];
-  answer.headers.forEach((value, key) => headers.push([key, value]));
-  const recorded = { status: answer.status, headers, body: await answer.text() };
-  answers.set(key, recorded);
-  return replay(recorded);
-};
+const canned = new CannedCrmAnswers((url, init) => http.fetch(url, init));
+const fetch = canned.fetch;
 const connectorXml = readFileSync(join(REPO_ROOT, 'connectors', 'crm', 'vtiger.xml'), 'utf8');
 const sessionOf = (engine: typeof thisEngine): CrmSession => {
   const plan = engine.loadCrmConnector(connectorXml, 'vtiger.xml').plan!;
@@ -135,11 +119,11 @@ try {
     const figures: Record<string, { bytes: number; cpuUs: number }> = {};
     for (const tree of order) figures[tree] = await lookUpAll(sessions[tree]!);
     // Round 0 records the answers and warms the JIT up; it is not reported.
-    recording = false;
+    canned.recording = false;
     if (round === 0) {
-      const bodies = [...answers.values()].map((kept) => kept.body.length);
-      const listed = [...answers.values()].map((kept) => (JSON.parse(kept.body) as { result?: unknown }).result).reduce((sum: number, result) => sum + (Array.isArray(result) ? result.length : 0), 0);
-      console.log(`canned: ${answers.size} answers for ${calls} callers, ${(bodies.reduce((a, b) => a + b, 0) / bodies.length / 1024).toFixed(1)} KB each on average, ${(listed / calls).toFixed(2)} records listed per caller`);
+      const bodies = [...canned.answers.values()].map((kept) => kept.body.length);
+      const listed = [...canned.answers.values()].map((kept) => (JSON.parse(kept.body) as { result?: unknown }).result).reduce((sum: number, result) => sum + (Array.isArray(result) ? result.length : 0), 0);
+      console.log(`canned: ${canned.answers.size} answers for ${calls} callers, ${(bodies.reduce((a, b) => a + b, 0) / bodies.length / 1024).toFixed(1)} KB each on average, ${(listed / calls).toFixed(2)} records listed per caller`);
       continue;
     }
     const line = (tree: string) => `${tree} ${collect ? `${(figures[tree]!.bytes / 1024).toFixed(2)} KB allocated, ` : ''}${figures[tree]!.cpuUs.toFixed(1)} µs CPU`;
