@@ -1009,13 +1009,35 @@ say what is met and what is not.
   1.1–6.1): the scanner's reads in the observer's callback 1,194 / 1,134 / 945 -> 1,068 / 1,031 /
   830 ms, lower in every pair; the overlay's passes and our script in all mixed (2,450 / 2,413 /
   2,264 -> 2,713 / 2,342 / 2,094 ms).
+- **Far hosts' sentinels read a few dozen a pass, in rotation** (branch s30-pass). After the
+  page grows (an append, an image loaded), the overlay reads its hosts' sentinels to find the
+  numbers that moved: an infinite scroll's hosts all lie below the viewport, so every append read
+  every host's (up to four of each of 100 hosts at the scroll's 50th append), reads per append
+  that grew with the list. Now the hosts near the viewport are read in the next pass, the far ones
+  40 reads a pass, those read longest ago first (a far host not reached asks for another pass;
+  scrolling near one reads it at once); taken in the map's order instead, the last hosts were
+  never reached while the appends came, and the bench's check by place missed after the last
+  append. Split of the pass's reads per new button (tests/bench/overlay-read-probe.ts, main's
+  pass, 30 appends of 500 rows, load 6.6–8.8): about two number ends (the new row's own and ~1
+  read again: sentinels, and every number after the Contact column widens at rows 1,000 and
+  10,000), each a checkVisibility, a Range's selectNodeContents and getClientRects; four computed
+  styles (each row's cell and row); no offset or client reads. First reads alone, per row (three
+  samples each): a Range's rects 9.2 µs, the cell's and row's styles 4.8, checkVisibility 1.8;
+  none of the alternatives was cheaper (the last character's rect 10.2, the overflow shorthand
+  8.0, computedStyleMap 8.6; visibility from the cell's style 1.4, which cannot tell text in a
+  closed details element is hidden). In-page A/B (overlay-pass-probe.ts, main's tree alternately,
+  load 2.9–3.8): 27.6 -> 26.4 µs per new button (paired ratio 0.96); the timeline (content-timeline.ts
+  scroll --whole, two and three runs alternately, load 2.2–4.7) does not separate it: our passes
+  1,360 / 1,281 ms against main's 1,286 / 1,190 / 1,182, while the scanner's read, unchanged,
+  moved 882–1,106 ms between the same runs. Kept for the list's growth, not for a figure here.
+  Tried and taken back: the entries marked stale one by one kept in a set (paired ratio 1.00).
 - **What is left.** Against the goals, in the run of the tables above (PC_BENCH_FRAMES=1, the
-  machine otherwise idle): met, accuracy, the size (53.3 KiB) and the scroll's buttons within 1 s
-  of the last append (0.71 s), and this run's scroll appends (+17 %, c2d +31 %), which one run
+  machine otherwise idle): met, accuracy, the size (53.5 KiB) and the scroll's buttons within 1 s
+  of the last append (0.62 s), and this run's scroll appends (+18 %, c2d +32 %), which one run
   moves by ten points ("The appends' slowdown is our script's CPU"). Not met: 0.5× c2d (10,000
-  rows ×0.82, re-render ×0.89) and no frame over 100 ms by us in every run (none in this run's
-  traced frames; in its other runs one frame at 10,000 rows, 103 ms, 36 ms of it ours, and one on
-  the re-render, 106 ms, 24 ms ours). The hosts skipped off screen ("Hosts
+  rows ×0.84, re-render ×0.82; below the bare page's own frame on this machine) and no frame over
+  100 ms by us in every run (in this run's traced frames, two of the scroll's 51, none at 10,000
+  rows nor on the re-render). The hosts skipped off screen ("Hosts
   Chromium skips off screen") about halved the rendering after the page's frame at 10,000 rows;
   left there: our script (1.2–1.4 s of CPU per 10,000 rows filled: the walk, the numbers' boxes,
   the buttons' clones, a computed style per cell) and the page's own frame, about half of our
