@@ -750,6 +750,26 @@ and its HTTP (branch crm-worker-wip): it cost more CPU per call than it freed on
 where the relay, the load generator and the CRM simulator share the CPU. Figures move much between rounds on such a machine: read the ratios of the same
 round, not one run.
 
+What a lookup costs the relay's thread, and its garbage. Per new call with the CRM, in the
+throughput bench's CRM row (\`crm-load.ts --phases --profile --calls 2000\`, a quiet machine), the
+relay's main thread was busy 261 µs against 152 without: the collector +11 to 24 µs, the commits
++16, and about 80 µs over the CRM's functions, none large (the lookup's transaction 25 µs: the
+call's read 7.5, its contact's write 5.2 and that contact's JSON 2.6). The call is now read as a
+raw row wherever it is read by id and the contact and the outbox row bound by position
+(tests/bench/crm-store-probe.ts, this tree's store against main's alternately: the read 6.3 ->
+3.1 µs, the contact's write × 0.85, the outbox row's × 0.91). What a Vtiger search of 20 callers
+allocated in the engine (tests/bench/crm-lookup-heap.ts: the session as the relay batches it,
+its answers canned, V8's sampling heap profiler keeping what the collector took, by function):
+26.9 KB per caller, of which a candidate's fields 6.5 (a spread's copy, whose hidden class each
+field added later copied again), the template rendering 3.0, the variant forms 3.2, the query's
+encoding 2.2 (Node's URLSearchParams adds to its output a piece per escaped character: 40 KB per
+search of 2,000 characters), a candidate's phones 2.1 (a chain of flatMap, filter and map per
+path). Copied key by key, gathered in one array, the query written in one byte array: 13.0 KB per
+caller, the engine's CPU per caller × 0.28 to × 0.68 in six rounds against main's engine on the
+same answers. On the whole relay, twelve pairs alternately at load 2 to 7: its CPU per call with
+the CRM × 0.99 at the median (× 0.82 to × 1.35), the CRM's share of it × 0.59 to × 2.52 by pair:
+the 20 to 25 µs this should save of some 650 µs per call are below this machine's spread.
+
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:
 
