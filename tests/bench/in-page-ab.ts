@@ -1,5 +1,5 @@
 /**
- * What the in-page A/B probes share (scanner-read-probe.ts, overlay-pass-probe.ts): their
+ * What the in-page probes share (scanner-read-probe.ts, overlay-pass-probe.ts, overlay-read-probe.ts): their
  * arguments, a tree's module bundled for the page, one headless Chromium page whose iframes each
  * hold the generated CRM list (tests/e2e/pages/crm-list.js), and the report of per-append times
  * with the medians of the paired ratios, this tree's ("ours") against the other's ("theirs").
@@ -67,6 +67,36 @@ export async function listFrames<Name extends string>(names: readonly Name[], he
     await browser.close();
     throw error;
   }
+}
+
+/**
+ * Gives `frame` \`window.placeTexts(texts)\`, for the overlay probes: hands each phone text to the
+ * overlay the probe started there (\`window.overlay\`, its passes waiting in \`window.pass\`) and runs
+ * the passes until the texts' buttons are placed. A pass the overlay asks for after that (reads it
+ * left for later, far from the viewport) runs with the next call's, as in a scroll whose appends
+ * come faster than the overlay's frames.
+ */
+export async function givePlaceTexts(frame: Frame): Promise<void> {
+  await frame.evaluate(() => {
+    type Pass = (laidOutMs: number) => void;
+    const win = window as unknown as { overlay: { add(anchor: Node, targets: unknown[]): void; placed(): Promise<void> }; pass: Pass | undefined; placeTexts(texts: readonly Text[]): Promise<void> };
+    win.placeTexts = async (texts) => {
+      for (const text of texts) {
+        const digits = text.data.replace(/\D/g, '').slice(-10);
+        win.overlay.add(text, [{ e164: `+1${digits}`, text: text.data }]);
+      }
+      let placed = false;
+      void win.overlay.placed().then(() => {
+        placed = true;
+      });
+      for (let passes = 0; win.pass && !placed && passes < 100; passes++) {
+        const pass = win.pass;
+        win.pass = undefined;
+        pass(0);
+        await Promise.resolve();
+      }
+    };
+  });
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;

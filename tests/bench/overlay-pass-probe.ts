@@ -12,11 +12,11 @@
  * docs (issue #12).
  */
 import type { Frame } from 'playwright-core';
-import { listFrames, probeArgs, REPO_ROOT, reportPaired, treeBundle } from './in-page-ab.ts';
+import { givePlaceTexts, listFrames, probeArgs, REPO_ROOT, reportPaired, treeBundle } from './in-page-ab.ts';
 
 const { other, appends: APPENDS, rows: ROWS } = probeArgs('overlay-pass-probe.ts');
 
-/** Starts the bundle's overlay in `frame`: its passes wait in `window.pass` until the probe runs them. */
+/** Starts the bundle's overlay in `frame`: its passes wait in `window.pass` until `window.placeTexts` runs them. */
 async function startIn(frame: Frame, bundle: string): Promise<void> {
   await frame.addScriptTag({ content: bundle });
   await frame.evaluate(() => {
@@ -31,14 +31,14 @@ async function startIn(frame: Frame, bundle: string): Promise<void> {
       ledger,
     });
   });
+  await givePlaceTexts(frame);
 }
 
 /** Appends rows `from`.. to the frame's list, lays them out, hands their numbers to the overlay after a garbage collection; the passes' time until all are placed, and their count. */
 async function appendTo(frame: Frame, from: number): Promise<{ ms: number; buttons: number }> {
   return frame.evaluate(
     async ({ from, count }) => {
-      type Pass = (laidOutMs: number) => void;
-      const win = window as unknown as { overlay: { add(anchor: Node, targets: unknown[]): void; placed(): Promise<void> }; pass: Pass | undefined; rows(from: number, count: number): string; gc(): void };
+      const win = window as unknown as { placeTexts(texts: readonly Text[]): Promise<void>; rows(from: number, count: number): string; gc(): void };
       const tbody = document.querySelector('#list tbody') as HTMLElement;
       tbody.insertAdjacentHTML('beforeend', win.rows(from, count));
       // The overlay's observer sees the append (its microtask), and the page lays it out: the pass reads a clean layout, as after the page's frame.
@@ -47,24 +47,7 @@ async function appendTo(frame: Frame, from: number): Promise<{ ms: number; butto
       const cells = [...tbody.querySelectorAll('td.phone')].slice(-count);
       win.gc();
       const start = performance.now();
-      for (const cell of cells) {
-        const text = cell.firstChild as Text;
-        const digits = text.data.replace(/\D/g, '').slice(-10);
-        win.overlay.add(text, [{ e164: `+1${digits}`, text: text.data }]);
-      }
-      // Until the append's buttons are placed: a pass the overlay asks for after that (reads it
-      // left for later, far from the viewport) runs with the next append's, as in a scroll whose
-      // appends come faster than the overlay's frames.
-      let placed = false;
-      void win.overlay.placed().then(() => {
-        placed = true;
-      });
-      for (let passes = 0; win.pass && !placed && passes < 100; passes++) {
-        const pass = win.pass;
-        win.pass = undefined;
-        pass(0);
-        await Promise.resolve();
-      }
+      await win.placeTexts(cells.map((cell) => cell.firstChild as Text));
       const ms = performance.now() - start;
       // The buttons drawn, as the frame would: their hosts' style and layout are not in the time above.
       void document.body.offsetHeight;

@@ -24,7 +24,7 @@
 import { resolve } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { positiveIntegerFlag } from './flags.ts';
-import { listFrames, REPO_ROOT, treeBundle } from './in-page-ab.ts';
+import { givePlaceTexts, listFrames, REPO_ROOT, treeBundle } from './in-page-ab.ts';
 
 const args = process.argv.slice(2);
 const APPENDS = positiveIntegerFlag(args, '--appends', 60);
@@ -38,8 +38,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 /**
  * Starts the overlay in `frame` (its passes wait in `window.pass`), reading ends through
- * `window.readEnd`, and the page's helpers: `append()` adds rows and lays them out, `run()` hands
- * the new phone texts to the overlay and runs its passes.
+ * `window.readEnd`, and `window.placeTexts` (in-page-ab.ts), which `run()` times.
  */
 async function startIn(frame: Frame, overlay: string, geometry: string, counted: boolean): Promise<void> {
   await frame.addScriptTag({ content: overlay });
@@ -121,6 +120,7 @@ async function startIn(frame: Frame, overlay: string, geometry: string, counted:
       }
     }
   }, counted);
+  await givePlaceTexts(frame);
 }
 
 /** Appends `count` rows from `from`, lets the overlay's observer see it and the page lay it out; the new phone texts are `window.fresh`. */
@@ -142,12 +142,10 @@ async function append(frame: Frame, from: number): Promise<void> {
 async function run(frame: Frame, variant: (typeof VARIANTS)[number], classify: boolean): Promise<{ ms: number; counts: Record<string, number> }> {
   return frame.evaluate(async ({ variant, classify }) => {
     type End = { right: number; top: number; bottom: number } | undefined;
-    type Pass = (laidOutMs: number) => void;
     const win = window as unknown as Record<string, unknown> & {
       fresh: Text[];
       counts: Map<string, number>;
-      overlay: { add(anchor: Node, targets: unknown[]): void; placed(): Promise<void> };
-      pass: Pass | undefined;
+      placeTexts(texts: readonly Text[]): Promise<void>;
       realReadEnd: (anchor: Node) => End;
       gc(): void;
     };
@@ -200,21 +198,7 @@ async function run(frame: Frame, variant: (typeof VARIANTS)[number], classify: b
     win.gc();
     win.counts.clear();
     const start = performance.now();
-    for (const text of win.fresh) {
-      const digits = text.data.replace(/\D/g, '').slice(-10);
-      win.overlay.add(text, [{ e164: `+1${digits}`, text: text.data }]);
-    }
-    // Until the append's buttons are placed; a pass asked for after that runs with the next append's (overlay-pass-probe.ts).
-    let placed = false;
-    void win.overlay.placed().then(() => {
-      placed = true;
-    });
-    for (let passes = 0; win.pass && !placed && passes < 100; passes++) {
-      const pass = win.pass;
-      win.pass = undefined;
-      pass(0);
-      await Promise.resolve();
-    }
+    await win.placeTexts(win.fresh);
     const ms = performance.now() - start;
     for (const undo of restore.reverse()) undo();
     win.readEnd = win.realReadEnd;
