@@ -165,6 +165,32 @@ describe('ButtonOverlay', () => {
     expect(frames).toHaveLength(0);
   });
 
+  it("keeps a frame the page did not make long under 100 ms: the pass takes what its layout left of 60 ms, one new button at least", () => {
+    const anchors = texts(60);
+    let now = 0;
+    const frames: Frame[] = [];
+    const instance = new ButtonOverlay(document, {
+      readNumberEnd: (anchor) => {
+        now += 1;
+        const top = anchors.indexOf(anchor as Text) * 20;
+        return { right: 50, top, bottom: top + 16 };
+      },
+      schedule: (callback) => frames.push((laidOutMs = 0) => callback(laidOutMs)),
+      clock: () => now,
+      ledger: new FrameLedger(() => now),
+    });
+    created.push(instance);
+    for (const anchor of anchors) instance.add(anchor, [target(anchor)]);
+    // Laid out in 65 ms: with the page's own task, pre-paint and paint, near 100 ms. One button, to make progress.
+    expect(drawNext(frames, 65)).toBe(1);
+    // In 40 ms: 20 ms left, half of it reading.
+    expect(drawNext(frames, 40)).toBe(11);
+    // A frame of our own: 20 ms reading, as ever.
+    expect(drawNext(frames, 0)).toBe(31);
+    // Laid out in 120 ms: long by the page's doing, the pass takes its share as before (here 20 ms reading).
+    expect(drawNext(frames, 120)).toBe(51);
+  });
+
   it("stops reading new buttons' numbers after 20 ms of a pass, one at least: a loaded machine's pass stays short", () => {
     const anchors = texts(30);
     let now = 0;
