@@ -191,6 +191,49 @@ describe('ButtonOverlay', () => {
     expect(drawNext(frames, 120)).toBe(51);
   });
 
+  it("stops reading far stale numbers once the pass's reading time is spent: a widened column's re-reads stay within a frame of our own", () => {
+    const far = texts(100);
+    let now = 0;
+    let reads = 0;
+    const frames: Frame[] = [];
+    const instance = new ButtonOverlay(document, {
+      readNumberEnd: (anchor) => {
+        now += 1;
+        reads++;
+        const top = 50_000 + far.indexOf(anchor as Text) * 20;
+        return { right: 50, top, bottom: top + 16 };
+      },
+      schedule: (callback) => frames.push((laidOutMs = 0) => callback(laidOutMs)),
+      clock: () => now,
+      ledger: new FrameLedger(() => now),
+    });
+    created.push(instance);
+    for (const anchor of far) instance.add(anchor, [target(anchor)]);
+    while (frames.length > 0) drawNext(frames);
+    expect(shownButtons()).toHaveLength(100);
+    // The page reflowed (a new width): every number stale, all of them far from the viewport.
+    reads = 0;
+    instance.markStale();
+    drawNext(frames);
+    // 20 ms of reads at 1 ms each, not the 100 (up to 500) of a pass unbounded by time.
+    expect(reads).toBe(20);
+    while (frames.length > 0) drawNext(frames);
+    expect(reads).toBe(100);
+  });
+
+  it("reads no far stale number in a frame whose layout left no room: those near the viewport at once, the far ones at the next pass", () => {
+    const near = texts(10);
+    const far = texts(10);
+    const ends = new Map<Anchor, NumberEnd>([...near.map((a, i): [Anchor, NumberEnd] => [a, { right: 50, top: i * 20, bottom: i * 20 + 16 }]), ...far.map((a, i): [Anchor, NumberEnd] => [a, { right: 50, top: 50_000 + i * 20, bottom: 50_000 + i * 20 + 16 }])]);
+    const { instance, frames, reads } = drawn([...near, ...far], ends);
+    instance.markStale();
+    drawNext(frames, 65);
+    expect(new Set(reads)).toEqual(new Set(near));
+    reads.length = 0;
+    drawNext(frames, 0);
+    expect(new Set(reads)).toEqual(new Set(far));
+  });
+
   it("stops reading new buttons' numbers after 20 ms of a pass, one at least: a loaded machine's pass stays short", () => {
     const anchors = texts(30);
     let now = 0;
