@@ -165,6 +165,75 @@ describe('ButtonOverlay', () => {
     expect(frames).toHaveLength(0);
   });
 
+  it("keeps a frame the page did not make long under 100 ms: the pass takes what its layout left of 60 ms, one new button at least", () => {
+    const anchors = texts(60);
+    let now = 0;
+    const frames: Frame[] = [];
+    const instance = new ButtonOverlay(document, {
+      readNumberEnd: (anchor) => {
+        now += 1;
+        const top = anchors.indexOf(anchor as Text) * 20;
+        return { right: 50, top, bottom: top + 16 };
+      },
+      schedule: (callback) => frames.push((laidOutMs = 0) => callback(laidOutMs)),
+      clock: () => now,
+      ledger: new FrameLedger(() => now),
+    });
+    created.push(instance);
+    for (const anchor of anchors) instance.add(anchor, [target(anchor)]);
+    // Laid out in 65 ms: with the page's own task, pre-paint and paint, near 100 ms. One button, to make progress.
+    expect(drawNext(frames, 65)).toBe(1);
+    // In 40 ms: 20 ms left, half of it reading.
+    expect(drawNext(frames, 40)).toBe(11);
+    // A frame of our own: 20 ms reading, as ever.
+    expect(drawNext(frames, 0)).toBe(31);
+    // Laid out in 120 ms: long by the page's doing, the pass takes its share as before (here 20 ms reading).
+    expect(drawNext(frames, 120)).toBe(51);
+  });
+
+  it("stops reading far stale numbers once the pass's reading time is spent: a widened column's re-reads stay within a frame of our own", () => {
+    const far = texts(100);
+    let now = 0;
+    let reads = 0;
+    const frames: Frame[] = [];
+    const instance = new ButtonOverlay(document, {
+      readNumberEnd: (anchor) => {
+        now += 1;
+        reads++;
+        const top = 50_000 + far.indexOf(anchor as Text) * 20;
+        return { right: 50, top, bottom: top + 16 };
+      },
+      schedule: (callback) => frames.push((laidOutMs = 0) => callback(laidOutMs)),
+      clock: () => now,
+      ledger: new FrameLedger(() => now),
+    });
+    created.push(instance);
+    for (const anchor of far) instance.add(anchor, [target(anchor)]);
+    while (frames.length > 0) drawNext(frames);
+    expect(shownButtons()).toHaveLength(100);
+    // The page reflowed (a new width): every number stale, all of them far from the viewport.
+    reads = 0;
+    instance.markStale();
+    drawNext(frames);
+    // 20 ms of reads at 1 ms each, not the 100 (up to 500) of a pass unbounded by time.
+    expect(reads).toBe(20);
+    while (frames.length > 0) drawNext(frames);
+    expect(reads).toBe(100);
+  });
+
+  it("reads no far stale number in a frame whose layout left no room: those near the viewport at once, the far ones at the next pass", () => {
+    const near = texts(10);
+    const far = texts(10);
+    const ends = new Map<Anchor, NumberEnd>([...near.map((a, i): [Anchor, NumberEnd] => [a, { right: 50, top: i * 20, bottom: i * 20 + 16 }]), ...far.map((a, i): [Anchor, NumberEnd] => [a, { right: 50, top: 50_000 + i * 20, bottom: 50_000 + i * 20 + 16 }])]);
+    const { instance, frames, reads } = drawn([...near, ...far], ends);
+    instance.markStale();
+    drawNext(frames, 65);
+    expect(new Set(reads)).toEqual(new Set(near));
+    reads.length = 0;
+    drawNext(frames, 0);
+    expect(new Set(reads)).toEqual(new Set(far));
+  });
+
   it("stops reading new buttons' numbers after 20 ms of a pass, one at least: a loaded machine's pass stays short", () => {
     const anchors = texts(30);
     let now = 0;

@@ -7,7 +7,7 @@ import { type ButtonAt, isAppend, nodesBefore, sameAt, sentinelsOf } from './lay
 import { type DocumentBox, isOverlayHost, OverlayHost } from './overlay-host.ts';
 import { safely } from './safely.ts';
 import { afterLayout, type AfterLayoutCallback } from './after-layout.ts';
-import { type FrameLedger, OUR_FRAME_MS, ourFrames } from './frame-budget.ts';
+import { type FrameLedger, OUR_FRAME_MS, ourFrames, PAGE_LONG_LAYOUT_MS, roomAfterLayout } from './frame-budget.ts';
 
 /**
  * New buttons written per frame, at most: what the scanner hands on at a time in a long read
@@ -320,7 +320,8 @@ export class ButtonOverlay {
     const fresh: Array<{ entry: Entry; placement: Placement }> = [];
     const ends = new Map<Entry, ReturnType<ReadNumberEnd>>();
     const pageShareMs = Math.min(MAX_PASS_MS, PAGE_FRAME_SHARE * laidOutMs);
-    const passMs = Math.max(PASS_MS - this.ledger.spentMs, pageShareMs);
+    // A frame the page did not make long keeps under 100 ms: the pass takes what its layout left of it.
+    const passMs = laidOutMs >= PAGE_LONG_LAYOUT_MS ? Math.max(PASS_MS - this.ledger.spentMs, pageShareMs) : roomAfterLayout(laidOutMs) - this.ledger.spentMs;
     let budget = (this.appended ? BUTTONS_PER_APPEND_FRAME : BUTTONS_PER_FRAME) * (Math.max(PASS_MS, pageShareMs) / PASS_MS);
     this.appended = false;
     const readsEnd = passStart + passMs / 2;
@@ -338,11 +339,13 @@ export class ButtonOverlay {
       ends.set(entry, this.readNumberEnd(entry.anchor));
     }
     const isNear = (top: number, bottom = top) => bottom >= scrollY - (NEAR_VIEWPORTS * viewportHeight) && top <= scrollY + (NEAR_VIEWPORTS + 1) * viewportHeight;
-    if (this.shifted) this.checkShifts(readLayer, isNear, scrollX, scrollY);
+    // No room left in the frame: the far ones wait for a coming pass, those near the viewport are read.
+    const roomLeft = passMs > 0;
+    if (this.shifted) this.checkShifts(readLayer, isNear, scrollX, scrollY, roomLeft ? FAR_SENTINEL_READS_PER_FRAME : 0);
     const moved: Array<{ entry: Entry; placement: Placement }> = [];
     const stale: Entry[] = [];
     const gone: Entry[] = [];
-    let farReads = FAR_READS_PER_FRAME;
+    let farReads = roomLeft ? FAR_READS_PER_FRAME : 0;
     let skipped = false;
     if (this.staleMarked) for (const entry of this.entries.values()) {
       if (entry.inline !== false || entry.epoch === this.epoch) continue;
@@ -351,19 +354,21 @@ export class ButtonOverlay {
         gone.push(entry);
         continue;
       }
-      if (!isNear(entry.top) && farReads-- <= 0) {
+      // Far ones up to FAR_READS_PER_FRAME, while the pass's reading time lasts: after a column
+      // widened, 500 of them took 75 ms of a frame of our own (the infinite scroll at its 10,000th row).
+      if (!isNear(entry.top) && (farReads-- <= 0 || this.clock() >= readsEnd)) {
         skipped = true;
         continue;
       }
       const placement = placements.of(entry.anchor);
+      // Read here, so that the clock above counts these reads.
+      ends.set(entry, this.readNumberEnd(entry.anchor));
       // Not rendered at the last read (no layer): read as new.
       if (placement.inline || !entry.layer || placement.clip !== entry.layer.clip) moved.push({ entry, placement });
       else stale.push(entry);
     }
     // Those left far from the viewport are read at a coming pass; every other is read in this one.
     this.staleMarked = skipped;
-    for (const { entry } of moved) ends.set(entry, this.readNumberEnd(entry.anchor));
-    for (const entry of stale) ends.set(entry, this.readNumberEnd(entry.anchor));
     for (const { entry, placement } of [...fresh, ...moved]) if (!placement.inline && ends.get(entry)) readLayer(this.layerFor(placement.clip));
     for (const entry of stale) if (entry.layer) readLayer(entry.layer);
 
@@ -423,7 +428,7 @@ export class ButtonOverlay {
    * one's); a host whose sentinels all stayed keeps its positions without a read, one where any
    * moved has every entry read again (they go stale). Reads only: the frame writes after.
    */
-  private checkShifts(readLayer: (layer: Layer) => LayerRead | null, isNear: (top: number, bottom: number) => boolean, scrollX: number, scrollY: number): void {
+  private checkShifts(readLayer: (layer: Layer) => LayerRead | null, isNear: (top: number, bottom: number) => boolean, scrollX: number, scrollY: number, farSentinelReads: number): void {
     const far: HostGroup[] = [];
     const check = (group: HostGroup, sentinels: readonly Entry[]) => {
       group.checked = this.growths;
@@ -450,7 +455,7 @@ export class ButtonOverlay {
     // The far hosts checked longest ago first: the page grows again before all are read (an infinite
     // scroll's next append), and those at the end of the list would wait for its last append.
     far.sort((a, b) => a.checked - b.checked);
-    let farReads = FAR_SENTINEL_READS_PER_FRAME;
+    let farReads = farSentinelReads;
     let read = 0;
     for (; read < far.length && farReads > 0; read++) {
       const group = far[read] as HostGroup;

@@ -99,7 +99,7 @@ function contactRows(count: number): { html: string; expected: number } {
  */
 async function slicesForAppend(renderMs: number, ledger?: FrameLedger): Promise<number> {
   let tasks = 0;
-  const { scanner } = scan('<div id="list"></div>', {
+  const { scanner } = scan('<div id="list"><p>+1 415 555 0199</p></div>', {
     yieldToPage: (callback) => {
       tasks++;
       setTimeout(callback, 0);
@@ -108,8 +108,9 @@ async function slicesForAppend(renderMs: number, ledger?: FrameLedger): Promise<
     ...(ledger ? { ledger } : {}),
   });
   await settled(scanner);
-  // The page's first change tells what its frames cost; the next is read within that frame.
-  document.getElementById('list')?.insertAdjacentHTML('beforeend', '<p>+1 415 555 0100</p>');
+  // The page's first change (no append: an append after an append is an infinite scroll's, read
+  // after its frame's layout) tells what its frames cost; the next is read within that frame.
+  (document.querySelector('#list p')?.firstChild as Text).data = '+1 415 555 0100';
   await settled(scanner);
   tasks = 0;
   const { html, expected } = contactRows(30);
@@ -257,9 +258,10 @@ describe('startScanner', () => {
 
   it("reads each text of an append once: the plan does not read again the data its walk read", async () => {
     // The page's frames are costly: its next change is read whole in the observer's callback.
-    const { scanner } = scan('<table><tbody></tbody></table>', { measurePageFrame: (callback) => callback(10_000) });
+    const { scanner } = scan('<table><tbody></tbody></table><p>+1 415 555 0199</p>', { measurePageFrame: (callback) => callback(10_000) });
     await settled(scanner);
-    document.body.append('+1 415 555 0100');
+    // No append: the rows below are the page's first, read in the callback (not after the frame's layout, as a scroll's next).
+    (document.querySelector('p')?.firstChild as Text).data = '+1 415 555 0100';
     await settled(scanner);
     const { html, expected } = contactRows(30);
     const fragment = rowsFragment(new DOMParser().parseFromString(html, 'text/html').querySelector('tbody')?.innerHTML ?? '');
@@ -386,6 +388,79 @@ describe('startScanner', () => {
     await settled(scanner);
     expect(buttons()).toHaveLength(expected);
     expect(handed).toHaveLength(expected);
+  }, HEAVY_SCAN_MS);
+
+  it("reads an append after an append (an infinite scroll) right after its frame's layout, by what that layout took: a share of a long one, the room a short one leaves, none of one laid out near 100 ms; never in the callback nor in slices", async () => {
+    let tasks = 0;
+    const laidOut: AfterLayoutCallback[] = [];
+    const { scanner } = scan('<table><tbody></tbody></table>', {
+      yieldToPage: (callback) => {
+        tasks++;
+        setTimeout(callback, 0);
+      },
+      afterPageLayout: (callback) => void laidOut.push(callback),
+    });
+    await settled(scanner);
+    const tbody = document.querySelector('tbody') as HTMLElement;
+    const append = (count: number) => {
+      const { html, expected } = contactRows(count);
+      tbody.append(rowsFragment(new DOMParser().parseFromString(html, 'text/html').querySelector('tbody')?.innerHTML ?? ''));
+      return expected;
+    };
+    // The page's first append: read in the observer's callback, as any change of the page.
+    let total = append(1);
+    await Promise.resolve();
+    await settled(scanner);
+    while (laidOut.length > 0) laidOut.shift()?.(0);
+    expect(buttons()).toHaveLength(total);
+    // Counted from here on: what the appends below hand over.
+    const first = total;
+    let handed = 0;
+    const place = ButtonSlots.prototype.place;
+    vi.spyOn(ButtonSlots.prototype, 'place').mockImplementation(function (this: ButtonSlots, anchor, source, targets) {
+      handed += targets.length;
+      place.call(this, anchor, source, targets);
+    });
+    tasks = 0;
+    // The next: nothing read before the page's frame lays it out.
+    let expected = append(10);
+    total += expected;
+    await Promise.resolve();
+    expect(handed).toBe(0);
+    expect(laidOut).toHaveLength(1);
+    // Laid out in 65 ms: with the page's task, pre-paint and paint, near 100 ms. Nothing read; the next frame's layout is waited for.
+    laidOut.shift()?.(65);
+    expect(handed).toBe(0);
+    expect(laidOut).toHaveLength(1);
+    // Laid out in 2 s: long by the page's doing, a fifth of it read, the whole append.
+    laidOut.shift()?.(2000);
+    expect(handed).toBe(expected);
+    expect(laidOut).toHaveLength(0);
+    // Laid out in 30 ms: half the 30 ms left under 100 ms, part of it; the rest in the frames after.
+    expected = append(10);
+    total += expected;
+    await Promise.resolve();
+    laidOut.shift()?.(30);
+    const inRoom = handed;
+    expect(inRoom).toBeGreaterThan(total - expected - first);
+    expect(inRoom).toBeLessThan(total - first);
+    expect(laidOut).toHaveLength(1);
+    while (laidOut.length > 0) laidOut.shift()?.(0);
+    expect(handed).toBe(total - first);
+    // Frame after frame laid out near 100 ms: three wait, the fourth reads for 8 ms all the same.
+    expected = append(10);
+    total += expected;
+    await Promise.resolve();
+    const before = handed;
+    for (let frame = 0; frame < 3; frame++) laidOut.shift()?.(65);
+    expect(handed).toBe(before);
+    laidOut.shift()?.(65);
+    expect(handed).toBeGreaterThan(before);
+    while (laidOut.length > 0) laidOut.shift()?.(0);
+    expect(handed).toBe(total - first);
+    expect(tasks).toBe(0);
+    await settled(scanner);
+    expect(buttons()).toHaveLength(total);
   }, HEAVY_SCAN_MS);
 
   it('gives the text node its buttons in the overlay: the page is left untouched', async () => {

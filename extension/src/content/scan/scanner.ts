@@ -11,7 +11,8 @@ import { safely } from './safely.ts';
 import { isCallLink, ScanFilter } from './scan-filter.ts';
 import { ScanQueue } from './scan-queue.ts';
 import { elementInView } from './viewport-start.ts';
-import { type FrameLedger, ourFrames } from './frame-budget.ts';
+import { type FrameLedger, ourFrames, PAGE_LONG_LAYOUT_MS, roomAfterLayout } from './frame-budget.ts';
+import { isAppend } from './layout-shift.ts';
 
 export interface ScannerOptions {
   root: Document;
@@ -76,6 +77,13 @@ const PAGE_FRAME_SHARE = 0.2;
 
 /** No callback holds the page's frame longer than this, however costly the page's frames. */
 const MAX_IN_PAGE_FRAME_BUDGET_MS = 250;
+
+/**
+ * Frames in a row an append waits for one the page made long, or one with room left (frame-budget.ts),
+ * before it is read for IN_PAGE_FRAME_BUDGET_MS in the next: a page whose every frame is laid out in
+ * 60–75 ms still gets its buttons.
+ */
+const MAX_FRAMES_DEFERRED = 3;
 
 /**
  * `href` for call links; `contenteditable` for views turned into inline editors; `hidden` and
@@ -143,6 +151,16 @@ class PageScanner {
   private readonly walkedInView = new WeakSet<Node>();
   private reading = false;
   private readingAfterLayout = false;
+  /** The page's last change added nodes at the end of their parents, nothing else. */
+  private lastChangeAppended = false;
+  /**
+   * The page appends again and again (an infinite scroll): what it appends is read after the
+   * layout of the frame it is in, by what that layout took, and what is left in the frames after,
+   * not in the observer's callback nor in slices (readAfterPageLayout).
+   */
+  private appending = false;
+  /** Frames in a row whose layout left no room for an append's read. */
+  private framesDeferred = 0;
   private stopped = false;
   private waiters: Array<() => void> = [];
 
@@ -176,6 +194,8 @@ class PageScanner {
     this.editingChanged.clear();
     this.queue.clear();
     this.clearWrites();
+    this.lastChangeAppended = false;
+    this.appending = false;
     this.queue.add(this.root);
     this.requestRead();
   }
@@ -185,7 +205,7 @@ class PageScanner {
     // Changes made just before this call are still in the observer's queue.
     safely(() => this.onMutations(this.observer.takeRecords()));
     // The overlay shows what was handed to it a few hundred buttons per frame.
-    if (!this.reading) return this.slots.placed();
+    if (!this.busy) return this.slots.placed();
     return new Promise<void>((resolve) => this.waiters.push(resolve)).then(() => this.slots.placed());
   }
 
@@ -227,10 +247,20 @@ class PageScanner {
     }
   }
 
+  /** A read scheduled: a slice, or an append's read after a coming frame's layout. */
+  private get busy(): boolean {
+    return this.reading || (this.appending && this.readingAfterLayout);
+  }
+
   private onMutations(records: MutationRecord[]): void {
+    // None since the last (taken before a hand-off, or by idle): nothing to start, an append's read waits for its frame.
+    if (records.length === 0) return;
     let pageChanged = false;
-    for (const { type, target, addedNodes, removedNodes, nextSibling, attributeName } of records) {
+    let onlyAppends = true;
+    for (const record of records) {
+      const { type, target, addedNodes, removedNodes, nextSibling, attributeName } = record;
       if (isCallButton(target)) continue; // our own buttons' attributes are no change of the page
+      if (type !== 'childList' || !isAppend(record)) onlyAppends = false;
       if (type === 'characterData') {
         pageChanged = true;
         if (target.nodeType === Node.TEXT_NODE) this.queue.add(target);
@@ -273,6 +303,19 @@ class PageScanner {
       this.requestRead();
       return;
     }
+    // An append after an append (an infinite scroll): read after the layout of the frame it is
+    // in, sized by what that layout took. Read in the observer's callback, before the layout, the
+    // scroll's appends were read for a share of the page's last frame, and ~40 ms of ours (that
+    // read and the overlay's pass) made a frame the page kept under 100 ms a frame over it (two of
+    // the scroll's 51, issue #12). The page's first append is read as any other change.
+    const scrolling = onlyAppends && this.lastChangeAppended;
+    this.lastChangeAppended = onlyAppends;
+    this.appending = scrolling;
+    if (scrolling) {
+      this.readAfterPageLayout();
+      this.measurePageFrame();
+      return;
+    }
     // The page changed its content: the browser lays it out at the next frame anyway. What is
     // read of the change now goes to the overlay, which draws it in that same frame (infinite
     // scroll: no frame of ours per append; a list filled at once: the rows in view get their
@@ -296,10 +339,26 @@ class PageScanner {
     this.afterPageLayout((laidOutMs) =>
       safely(() => {
         this.readingAfterLayout = false;
-        if (this.queue.isEmpty || this.stopped) return;
+        if (this.queue.isEmpty || this.stopped) {
+          if (!this.busy) this.settle();
+          return;
+        }
         const root = this.queue.walking;
         if (root) this.jumpToView(root);
-        this.readSlice(inPageFrameBudget(laidOutMs), true);
+        if (!this.appending) {
+          this.readSlice(inPageFrameBudget(laidOutMs), true);
+          return;
+        }
+        // A frame the page made long takes a share of its layout; one it did not, what leaves it
+        // under 100 ms, half of it for this read (the overlay's pass takes the rest); none: a coming frame.
+        const budgetMs = laidOutMs >= PAGE_LONG_LAYOUT_MS ? inPageFrameBudget(laidOutMs) : roomAfterLayout(laidOutMs) / 2;
+        if (budgetMs <= 0 && this.framesDeferred < MAX_FRAMES_DEFERRED) {
+          this.framesDeferred++;
+          this.readAfterPageLayout();
+          return;
+        }
+        this.framesDeferred = 0;
+        this.readSlice(budgetMs > 0 ? budgetMs : IN_PAGE_FRAME_BUDGET_MS, true);
       }),
     );
   }
@@ -352,6 +411,7 @@ class PageScanner {
       } while (performance.now() < slice.deadline);
     } finally {
       if (this.queue.isEmpty) this.editingChanged.clear();
+      else if (this.appending) this.readAfterPageLayout();
       else this.requestRead();
       const gathered = this.writtenButtons >= this.handOffAt.buttons || (this.writes.size > 0 && performance.now() - this.writesSince >= this.handOffAt.waitMs);
       if (inPageFrame || this.queue.isEmpty || gathered) this.handOff();
@@ -394,7 +454,7 @@ class PageScanner {
       });
     }
     this.slots.readThrough(this.queue.isEmpty);
-    if (!this.reading) this.settle();
+    if (!this.busy) this.settle();
   }
 
   /** Queues the hidden roots inside (or equal to) an element whose class, style or hidden state changed. */
