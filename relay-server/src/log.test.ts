@@ -62,6 +62,16 @@ describe('hookPathForLog', () => {
     expect(hookPathForLog(`//hooks/${secret}/${uid}`)).toBe(`//hooks/***/${uid}`);
   });
 
+  it("shows each of many instances' paths as its own, asked again and again (the paths shown are kept)", () => {
+    const uids = Array.from({ length: 100 }, (_, i) => `in_${String(i).padStart(16, '0')}`);
+    for (let round = 0; round < 3; round++) {
+      for (const id of uids) {
+        expect(hookPathForLog(`/hooks/${id}/${secret}/status`)).toBe(`/hooks/${id}/***/status`);
+        expect(hookPathForLog(`/hooks/${id}/${secret}${round}/incoming`)).toBe(`/hooks/${id}/***/incoming`);
+      }
+    }
+  });
+
   it('never lets the secret through, whatever the shape of the path (fuzzed)', () => {
     fc.assert(
       fc.property(hookPath, (path) => {

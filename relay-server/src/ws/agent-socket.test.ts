@@ -163,6 +163,10 @@ describe('eventFrame', () => {
       const event = at(length);
       expect(Buffer.byteLength(eventMessage(event))).toBe(length);
       expect(frameText(eventFrame(event))).toBe(eventMessage(event));
+      // The same call event to another agent, whose seqs take more digits: its frame copies the
+      // first one's call and may need a longer header.
+      const later: AgentEvent = { ...event, agentId: 'bob', seq: 10, prevSeq: 9 };
+      expect(frameText(eventFrame(later))).toBe(eventMessage(later));
     }
   });
 });

@@ -67,10 +67,29 @@ let lastFrame: { tail: Buffer; seq: number; prevSeq: number; frame: Buffer } | u
  * connection only reads it, so sockets share it.
  */
 export function eventFrame(event: AgentEvent): Buffer {
-  if (last?.call !== event.call || last.kind !== event.kind) last = { call: event.call, kind: event.kind, tail: Buffer.from(messageTail(event)) };
-  else if (lastFrame?.tail === last.tail && lastFrame.seq === event.seq && lastFrame.prevSeq === event.prevSeq) return lastFrame.frame;
   const head = messageHead(event);
-  const length = head.length + last.tail.length;
+  if (last?.call !== event.call || last.kind !== event.kind) {
+    // The call event's first frame: its tail encoded straight into the frame, not into a buffer
+    // of its own and then copied (a ~1 KB copy per new call and per update, issue 13); the
+    // frames after it, for the call's other agents, copy it from this one.
+    const text = messageTail(event);
+    const bytes = Buffer.byteLength(text);
+    const frame = frameWithHead(head, bytes);
+    frame.write(text, frame.length - bytes);
+    last = { call: event.call, kind: event.kind, tail: frame.subarray(frame.length - bytes) };
+    lastFrame = { tail: last.tail, seq: event.seq, prevSeq: event.prevSeq, frame };
+    return frame;
+  }
+  if (lastFrame?.tail === last.tail && lastFrame.seq === event.seq && lastFrame.prevSeq === event.prevSeq) return lastFrame.frame;
+  const frame = frameWithHead(head, last.tail.length);
+  last.tail.copy(frame, frame.length - last.tail.length);
+  lastFrame = { tail: last.tail, seq: event.seq, prevSeq: event.prevSeq, frame };
+  return frame;
+}
+
+/** A text frame for a message of `head` (ASCII) and `tailBytes` more, its header and head written: the tail goes last. */
+function frameWithHead(head: string, tailBytes: number): Buffer {
+  const length = head.length + tailBytes;
   const at = length < 126 ? 2 : length < 65536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(at + length);
   frame[0] = 0x81;
@@ -85,8 +104,6 @@ export function eventFrame(event: AgentEvent): Buffer {
   }
   // The head is digits and ASCII: one byte a character.
   frame.write(head, at, 'latin1');
-  last.tail.copy(frame, at + head.length);
-  lastFrame = { tail: last.tail, seq: event.seq, prevSeq: event.prevSeq, frame };
   return frame;
 }
 

@@ -11,6 +11,27 @@ describe('urlEncodedFields', () => {
     expect(parseBody(body, 'form')).toEqual({ CallSid: 'CA1', CallStatus: 'ringing', To: '+14155550100' });
   });
 
+  it("reads a burst's bodies once each, though every signature is checked before the first payload is mapped", () => {
+    const bodies = Array.from({ length: 16 }, (_, i) => `CallSid=CA${i}&CallStatus=ringing&From=%2B1415555${String(i).padStart(4, '0')}`);
+    const signed = bodies.map((body) => formFields(body, 'application/x-www-form-urlencoded'));
+    bodies.forEach((body, i) => expect(urlEncodedFields(body)).toBe(signed[i]));
+    expect(parseBody(bodies[15]!, 'form')).toEqual({ CallSid: 'CA15', CallStatus: 'ringing', From: '+14155550015' });
+  });
+
+  it('keeps a bounded number of bodies, and reads a body past the bound again the same', () => {
+    const first = urlEncodedFields('Kept=first');
+    for (let i = 0; i < 200; i++) urlEncodedFields(`Other=${i}`);
+    const again = urlEncodedFields('Kept=first');
+    expect(again).not.toBe(first);
+    expect(again).toEqual([['Kept', 'first']]);
+  });
+
+  it('reads a body too long to keep as any other', () => {
+    const long = `Long=${'x'.repeat(20_000)}&b=1`;
+    expect(urlEncodedFields(long)).toEqual([['Long', 'x'.repeat(20_000)], ['b', '1']]);
+    expect(urlEncodedFields(long)).toEqual(urlEncodedFields(long));
+  });
+
   it('reads each new body for itself', () => {
     expect(urlEncodedFields('a=1&a=2&b=3')).toEqual([['a', '1'], ['a', '2'], ['b', '3']]);
     expect(parseBody('a=4', 'form')).toEqual({ a: '4' });
