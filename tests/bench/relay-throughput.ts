@@ -196,7 +196,7 @@ export async function crmThroughput(calls: number, profile?: PhasesProfile, heap
     const phases: CrmPhase[] = [];
     const drainedFirst: MeasuredPhase = async (webhooks, work) => {
       const phaseName = phases.length === 0 ? 'newCalls' : 'updates';
-      const { result, phase } = await crmPhase(target, simulator, webhooks, heap ? () => sampledPhase(target, heap, phaseName, work, drained) : work);
+      const { result, phase } = await crmPhase(target, simulator, webhooks, heap ? () => sampledPhase(target, heap, phaseName, work, drained) : work, true);
       phases.push(phase);
       return result;
     };
@@ -808,7 +808,7 @@ function medianRound(rounds: RoundFigures[]): RoundFigures {
 
 function medianCrmPhase(phases: CrmPhase[]): CrmPhase {
   const of = (pick: (p: CrmPhase) => number) => median(phases.map(pick));
-  return { account: medianOfEach(phases.map((p) => p.account)), simulatorCpuMs: of((p) => p.simulatorCpuMs), stepsAtOnce: of((p) => p.stepsAtOnce), stepsRationed: of((p) => p.stepsRationed), lookupsSent: of((p) => p.lookupsSent), searches: of((p) => p.searches) };
+  return { account: medianOfEach(phases.map((p) => p.account)), simulatorCpuMs: of((p) => p.simulatorCpuMs), stepsAtOnce: of((p) => p.stepsAtOnce), stepsRationed: of((p) => p.stepsRationed), lookupsSent: of((p) => p.lookupsSent), searches: of((p) => p.searches), untilDrainedCpuMs: of((p) => p.untilDrainedCpuMs ?? NaN), untilDrainedMainThreadMs: of((p) => p.untilDrainedMainThreadMs ?? NaN) };
 }
 
 function summary(round: RoundFigures) {
