@@ -1,5 +1,5 @@
 /**
- * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--warm-up N] [--pinned] [--profile] [--phases] [--one-at-a-time] [--crm slow|down] [--kind vtiger|hubspot]`: the relay
+ * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--warm-up N] [--pinned] [--profile] [--phases [--heap [--interval BYTES]]] [--one-at-a-time] [--crm slow|down] [--kind vtiger|hubspot]`: the relay
  * without a CRM and with the Vtiger simulator answering (HubSpot's with `--kind hubspot`, its bundled connector), alternately in each round (200 calls at
  * 16 senders, each an incoming then a completed webhook), without the rest of `pnpm bench relay`:
  * a check while working on the CRM's path (issue 10), not figures for the docs. Per run, where
@@ -12,7 +12,12 @@
  * `--calls` new calls, then their updates, after a warm-up), without and with the CRM, alternately;
  * with `--profile`, one run of each under `node --cpu-prof` instead: per phase, the relay's main
  * thread's self time per webhook by function, with the CRM against without, and the CRM functions
- * the time with the CRM ran under.
+ * the time with the CRM ran under. With `--heap [--interval BYTES]` instead, one run of each with the
+ * relay's inspector open, V8's sampling heap profiler (every BYTES allocated on average, 4096 unless
+ * told; the objects the collector took kept) over each phase until the relay's CRM work for it is
+ * done: per phase, the KB the whole relay process allocated per webhook without and with the CRM,
+ * by the function allocating, by the innermost and by the outermost project file on its stack
+ * (relay-server/src, shared/src). Its figures are allocation only: the sampling slows the relay.
  * `--one-at-a-time` runs the CRM bench's call-centre pace instead (relay-crm.ts: `--calls` calls,
  * default 50, one sender, the CRM answering): the contact on the first event and the log's latency.
  * `--crm slow|down` runs the CRM bench's slow or down CRM instead of the answering one (relay-crm.ts;
@@ -23,11 +28,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../relay/harness.ts';
 import { type CallFrame, type CpuProfile, largestFirst, selfTimeByFunction, type Stack, sumSelfTime } from './cpu-profile.ts';
-import { BENCH_CRMS, type BenchCrmKind } from './crm-run.ts';
+import { BENCH_CRMS, type BenchCrmKind, type CrmPhase } from './crm-run.ts';
 import { positiveIntegerFlag } from './flags.ts';
+import { allocationSplit, allocationTable } from './heap-sampling.ts';
 import { benchCrm, CRM_SCENARIOS, type CrmScenario, sayIfNotExactlyOnce, summary } from './relay-crm.ts';
 import { benchRelay } from './relay.ts';
-import { crmThroughput, type PhasesProfile, readPhasesProfile, relayThroughput } from './relay-throughput.ts';
+import { crmThroughput, type PhasesHeap, type PhasesProfile, readPhasesProfile, relayThroughput } from './relay-throughput.ts';
 
 const args = process.argv.slice(2);
 const calls = positiveIntegerFlag(args, '--calls', 200);
@@ -42,7 +48,9 @@ if (!(scenario in CRM_SCENARIOS)) throw new Error(`--crm takes one of ${Object.k
 const kind = (args.includes('--kind') ? args[args.indexOf('--kind') + 1] : 'vtiger') as BenchCrmKind;
 if (!BENCH_CRMS.includes(kind)) throw new Error(`--kind takes one of ${BENCH_CRMS.join(', ')}`);
 
-for (let round = 1; round <= rounds && args.includes('--phases') && !args.includes('--profile'); round++) {
+const heap = args.includes('--heap');
+
+for (let round = 1; round <= rounds && args.includes('--phases') && !args.includes('--profile') && !heap; round++) {
   const without = await relayThroughput(calls);
   const withCrm = await crmThroughput(calls);
   const rate = (phase: { webhooksPerSecond: number }) => phase.webhooksPerSecond;
@@ -52,6 +60,8 @@ for (let round = 1; round <= rounds && args.includes('--phases') && !args.includ
   // The process's CPU less its main thread's, both in /proc's 10 ms ticks (V8's compiler and collector, libuv's pool).
   const others = (phase: { serverCpuMs: number; serverMainThreadMs: number }) => (phase.serverCpuMs - phase.serverMainThreadMs).toFixed(3);
   console.log(`round ${round} phases, the relay's other threads per webhook (ms) without / with: new calls ${others(without.newCalls)} / ${others(withCrm.newCalls)}, updates ${others(without.updates)} / ${others(withCrm.updates)}`);
+  const drained = (phase: CrmPhase) => `${phase.untilDrainedCpuMs} (main thread ${phase.untilDrainedMainThreadMs})`;
+  console.log(`round ${round} phases, the relay's CPU per webhook (ms) with the CRM until its backlog drained: new calls ${drained(withCrm.phases.newCalls)}, updates ${drained(withCrm.phases.updates)}`);
   console.log(`round ${round} phases, the owner's socket without / with:`, JSON.stringify({ newCalls: [without.newCalls.sockets, withCrm.newCalls.sockets], updates: [without.updates.sockets, withCrm.updates.sockets] }));
   console.log(`round ${round} new calls with the CRM:`, JSON.stringify(withCrm.phases.newCalls));
   console.log(`round ${round} updates with the CRM:`, JSON.stringify(withCrm.phases.updates));
@@ -103,6 +113,30 @@ if (args.includes('--phases') && args.includes('--profile')) {
       return outermost ? frameName(outermost) : '(no CRM function on the stack)';
     });
     for (const [name, us] of largestFirst(underCrm.byKey, 20)) console.log(`  under µs/webhook ${us.toFixed(1)} ${name}`);
+  }
+}
+
+if (args.includes('--phases') && heap) {
+  const samplingInterval = positiveIntegerFlag(args, '--interval', 4096);
+  const without: PhasesHeap = { samplingInterval, profiles: {} };
+  const withCrm: PhasesHeap = { samplingInterval, profiles: {} };
+  await relayThroughput(calls, undefined, without);
+  await crmThroughput(calls, undefined, withCrm);
+  for (const phase of ['newCalls', 'updates'] as const) {
+    const split = { without: allocationSplit(without.profiles[phase]!, calls), with: allocationSplit(withCrm.profiles[phase]!, calls) };
+    console.log(`${phase}: the relay allocated ${(split.without.total / 1024).toFixed(2)} KB per webhook without the CRM, ${(split.with.total / 1024).toFixed(2)} with (sampled every ${samplingInterval} bytes)`);
+    for (const [title, key, rows] of [
+      ['by the function allocating', 'self', 30],
+      ['by the innermost project file on the stack', 'innerFile', 20],
+      ['by the outermost project file on the stack', 'outerFile', 15],
+    ] as const) {
+      console.log(` ${title}, KB per webhook without -> with (largest growth first):`);
+      const names = new Set([...split.without[key].keys(), ...split.with[key].keys()]);
+      const kb = (map: Map<string, number>, name: string) => (map.get(name) ?? 0) / 1024;
+      const growth = (name: string) => kb(split.with[key], name) - kb(split.without[key], name);
+      for (const name of [...names].sort((a, b) => growth(b) - growth(a)).slice(0, rows)) console.log(`  ${kb(split.without[key], name).toFixed(2)} -> ${kb(split.with[key], name).toFixed(2)} (${growth(name) >= 0 ? '+' : ''}${growth(name).toFixed(2)}) ${name}`);
+    }
+    console.log(` with the CRM, by the function allocating < its caller:\n${allocationTable(split.with.chain, 30)}`);
   }
 }
 

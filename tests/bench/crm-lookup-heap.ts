@@ -27,6 +27,7 @@ import { ownCpuUs } from './cpu-account.ts';
 import { CannedCrmAnswers } from './canned-crm.ts';
 import { BenchCrm } from './crm-run.ts';
 import { positiveIntegerFlag } from './flags.ts';
+import { allocationSplit, allocationTable, type SamplingNode, samplingOptions } from './heap-sampling.ts';
 import { benchCaller } from './relay.ts';
 
 const args = process.argv.slice(2);
@@ -73,45 +74,6 @@ async function lookUpAll(session: CrmSession): Promise<{ bytes: number; cpuUs: n
   return { bytes: bytes / calls, cpuUs: cpuUs / calls };
 }
 
-interface SamplingNode {
-  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
-  selfSize: number;
-  children: SamplingNode[];
-}
-
-/** Bytes sampled per caller: by the function allocating, and by the outermost engine function on its stack. */
-function bySite(root: SamplingNode): { self: Map<string, number>; chain: Map<string, number>; under: Map<string, number> } {
-  const self = new Map<string, number>();
-  const chain = new Map<string, number>();
-  const under = new Map<string, number>();
-  const add = (map: Map<string, number>, key: string, size: number) => map.set(key, (map.get(key) ?? 0) + size);
-  const walk = (node: SamplingNode, outer: string | undefined, caller: string) => {
-    const name = frameName(node.callFrame);
-    const engine = /\/shared\/src\/(crm|payload|template|runtime|record)\//.test(node.callFrame.url) ? name : undefined;
-    const outermost = outer ?? engine;
-    if (node.selfSize > 0) {
-      add(self, name, node.selfSize / calls);
-      add(chain, `${name} < ${caller}`, node.selfSize / calls);
-      add(under, outermost ?? '(no engine function on the stack)', node.selfSize / calls);
-    }
-    for (const child of node.children) walk(child, outermost, name);
-  };
-  walk(root, undefined, '(root)');
-  return { self, chain, under };
-}
-
-function frameName(frame: SamplingNode['callFrame']): string {
-  const where = /\/((?:relay-server|shared|node_modules\/\.pnpm\/[^/]+\/node_modules)\/.+)$/.exec(frame.url)?.[1] ?? frame.url.split('/').pop();
-  return where ? `${frame.functionName || "(anonymous)"} ${where}:${frame.lineNumber + 1}:${frame.columnNumber + 1}` : frame.functionName || '(root)';
-}
-
-const table = (map: Map<string, number>, rows: number) =>
-  [...map]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, rows)
-    .map(([name, bytes]) => `  ${(bytes / 1024).toFixed(2).padStart(7)} KB ${name}`)
-    .join('\n');
-
 try {
   for (let round = 0; round <= rounds; round++) {
     // Alternately first: the second of a pair runs on a warmer process.
@@ -133,13 +95,12 @@ try {
   if (sample) {
     const inspector = new Session();
     inspector.connect();
-    await inspector.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true });
+    await inspector.post('HeapProfiler.startSampling', samplingOptions(512));
     await lookUpAll(sessions.this!);
     const { profile } = (await inspector.post('HeapProfiler.stopSampling')) as { profile: { head: SamplingNode } };
     inspector.disconnect();
-    const { self, chain, under } = bySite(profile.head);
-    const total = [...self.values()].reduce((a, b) => a + b, 0);
-    console.log(`sampled: ${(total / 1024).toFixed(2)} KB per caller\nby the function allocating:\n${table(self, 30)}\nby the function allocating < its caller:\n${table(chain, 40)}\nby the outermost engine function on the stack:\n${table(under, 15)}`);
+    const { total, self, chain, under } = allocationSplit(profile.head, calls, (frame) => /\/shared\/src\/(crm|payload|template|runtime|record)\//.test(frame.url));
+    console.log(`sampled: ${(total / 1024).toFixed(2)} KB per caller\nby the function allocating:\n${allocationTable(self, 30)}\nby the function allocating < its caller:\n${allocationTable(chain, 40)}\nby the outermost engine function on the stack:\n${allocationTable(under, 15)}`);
   }
 } finally {
   http.close();

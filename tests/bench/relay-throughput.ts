@@ -20,6 +20,7 @@ import { median, medianOfEach, medianPercentiles } from './relay-crm.ts';
 import { cpuMs, rssKb } from './cpu-account.ts';
 import { sessionsCpuMs, sessionsSpentMs } from './postgres-cpu.ts';
 import { BenchCrm, type CrmPhase, crmPhase, readCrmBacklog, untilCrmDrained } from './crm-run.ts';
+import { InspectorClient, inspectorUrlOf, type SamplingNode, samplingOptions } from './heap-sampling.ts';
 import { benchCaller, benchCallSid, DISTINCT_CALLERS, type Percentiles, percentiles, until } from './relay.ts';
 import { postWebhooks, type SignedWebhook, signWebhooks } from './webhook-load.ts';
 
@@ -184,16 +185,18 @@ export async function benchRelayThroughput(options: ThroughputOptions): Promise<
  * compiles and 8 to 13 deopts, "wrong map" in `deliver`, `eventFrame`, the reply's
  * `xmlElements`, against 1 and none without a CRM: issue 10, design text).
  */
-export async function crmThroughput(calls: number, profile?: PhasesProfile): Promise<RoundFigures['crm']> {
+export async function crmThroughput(calls: number, profile?: PhasesProfile, heap?: PhasesHeap): Promise<RoundFigures['crm']> {
   // Past the distinct callers, a caller would come again and its lookup hit the relay's cache: the row would measure less CRM work.
   if (WARM_UP * WARM_UP_ROUNDS + calls > DISTINCT_CALLERS) throw new Error(`the CRM row's ${WARM_UP * WARM_UP_ROUNDS + calls} calls need callers new to the CRM: ${DISTINCT_CALLERS} at most`);
   const simulator = await BenchCrm.start(WARM_UP * WARM_UP_ROUNDS + calls);
-  return withRelay({ crm: simulator.setup, ...(profile ? { cpuProfileDir: profile.dir } : {}) }, async (target) => {
+  return withRelay({ crm: simulator.setup, ...(profile ? { cpuProfileDir: profile.dir } : {}), inspect: heap !== undefined }, async (target) => {
     if (profile) profile.pid = target.pid;
-    await warmUp(target, WARM_UP_ROUNDS, () => untilCrmDrained(() => readCrmBacklog(target.origin)));
+    const drained = () => untilCrmDrained(() => readCrmBacklog(target.origin));
+    await warmUp(target, WARM_UP_ROUNDS, drained);
     const phases: CrmPhase[] = [];
     const drainedFirst: MeasuredPhase = async (webhooks, work) => {
-      const { result, phase } = await crmPhase(target, simulator, webhooks, work);
+      const phaseName = phases.length === 0 ? 'newCalls' : 'updates';
+      const { result, phase } = await crmPhase(target, simulator, webhooks, heap ? () => sampledPhase(target, heap, phaseName, work, drained) : work, true);
       phases.push(phase);
       return result;
     };
@@ -203,12 +206,37 @@ export async function crmThroughput(calls: number, profile?: PhasesProfile): Pro
 }
 
 /** The same phases on a relay without a CRM. */
-export function relayThroughput(calls: number, profile?: PhasesProfile): Promise<{ newCalls: Throughput; updates: Throughput }> {
-  return withRelay(profile ? { cpuProfileDir: profile.dir } : {}, async (target) => {
+export function relayThroughput(calls: number, profile?: PhasesProfile, heap?: PhasesHeap): Promise<{ newCalls: Throughput; updates: Throughput }> {
+  return withRelay({ ...(profile ? { cpuProfileDir: profile.dir } : {}), inspect: heap !== undefined }, async (target) => {
     if (profile) profile.pid = target.pid;
     await warmUp(target);
-    return throughputPhases(target, calls, { updates: true }, profile?.windows);
+    let phase = 0;
+    const sampled: MeasuredPhase | undefined = heap && ((_, work) => sampledPhase(target, heap, phase++ === 0 ? 'newCalls' : 'updates', work, async () => undefined));
+    return throughputPhases(target, calls, { updates: true }, profile?.windows, sampled);
   });
+}
+
+/**
+ * A run of the phases with the relay's inspector open (`node --inspect=0`): each phase's
+ * allocations, V8's sampling heap profiler keeping what the collector took (heap-sampling.ts),
+ * from the phase's first webhook until the relay's CRM work for it is done (the lookups run
+ * after the new calls' events, the logs after the updates'). The sampling costs CPU: the
+ * phase's figures then are not the bench's.
+ */
+export interface PhasesHeap {
+  /** Bytes between samples, on average. */
+  samplingInterval: number;
+  profiles: { newCalls?: SamplingNode; updates?: SamplingNode };
+}
+
+/** `work` under the sampling heap profiler, until `settled` (the CRM's backlog drained) too. */
+async function sampledPhase<T>(target: Target, heap: PhasesHeap, phase: keyof PhasesHeap['profiles'], work: () => Promise<T>, settled: () => Promise<unknown>): Promise<T> {
+  const inspector = target.inspector!;
+  await inspector.post('HeapProfiler.startSampling', samplingOptions(heap.samplingInterval));
+  const result = await work();
+  await settled();
+  heap.profiles[phase] = (await inspector.post<{ profile: { head: SamplingNode } }>('HeapProfiler.stopSampling')).profile.head;
+  return result;
 }
 
 /** A run of the phases under `node --cpu-prof`: the profile goes to `dir`, the relay's pid and each phase's stretch are filled in. */
@@ -400,6 +428,8 @@ interface Target {
   jitTrace?: string[];
   /** The relay's PostgreSQL database, when it runs on one. */
   databaseUrl?: string;
+  /** The relay's inspector, when it runs with one (`PhasesHeap`). */
+  inspector?: InspectorClient;
 }
 
 /** Throughput of new calls and of their updates at 16 senders, then the push latency with one. */
@@ -657,7 +687,7 @@ function stopChild(child: ChildProcess): Promise<unknown> {
  * with the team number.
  */
 async function withRelay<T>(
-  setup: { extraAgents?: number; fanOutAgents?: number; cpuProfileDir?: string; jitTrace?: boolean; crm?: { connector: string; config: Record<string, string> }; postgresUrl?: string },
+  setup: { extraAgents?: number; fanOutAgents?: number; cpuProfileDir?: string; jitTrace?: boolean; inspect?: boolean; crm?: { connector: string; config: Record<string, string> }; postgresUrl?: string },
   work: (target: Target) => Promise<T>,
 ): Promise<T> {
   const dir = tempDir('pc-bench-');
@@ -667,8 +697,12 @@ async function withRelay<T>(
     const owner = await seedAgents(db, [{ number: OWNER_NUMBER, admin: true }]);
     await seedAgents(db, Array.from({ length: setup.extraAgents ?? 0 }, (_, i) => ({ number: `+1415600${String(i).padStart(4, '0')}`, admin: false })));
     const fanOut = await seedAgents(db, Array.from({ length: setup.fanOutAgents ?? 0 }, () => ({ number: FAN_OUT_NUMBER, admin: false })));
-    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: [...(setup.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${setup.cpuProfileDir}`] : []), ...(setup.jitTrace ? ['--trace-opt', '--trace-deopt'] : [])] });
-    const stop = () => relay.stop();
+    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: [...(setup.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${setup.cpuProfileDir}`] : []), ...(setup.jitTrace ? ['--trace-opt', '--trace-deopt'] : []), ...(setup.inspect ? ['--inspect=127.0.0.1:0'] : [])] });
+    const inspector = setup.inspect ? await InspectorClient.connect(inspectorUrlOf(relay.output)!) : undefined;
+    const stop = () => {
+      inspector?.close();
+      return relay.stop();
+    };
     try {
       const xml = readFileSync(join(REPO_ROOT, 'connectors', 'twilio.xml'), 'utf8');
       const instance = await api<{ callbacks: { incoming: string; status: string } }>(relay, owner[0], 'PUT', '/instances/bench', {
@@ -677,7 +711,7 @@ async function withRelay<T>(
         ...(setup.crm ? { crm: setup.crm } : {}),
       });
       if (instance.status !== 200) throw new Error(`PUT /instances/bench answered ${instance.status}: ${JSON.stringify(instance.body)}`);
-      return await work({ origin: relay.url, pid: relay.process.pid!, ...instance.body.callbacks, tokens: { owner: owner[0], fanOut }, nextCall: 0, stop, ...(setup.jitTrace ? { jitTrace: relay.output } : {}), ...(databaseUrl ? { databaseUrl } : {}) });
+      return await work({ origin: relay.url, pid: relay.process.pid!, ...instance.body.callbacks, tokens: { owner: owner[0], fanOut }, nextCall: 0, stop, ...(setup.jitTrace ? { jitTrace: relay.output } : {}), ...(databaseUrl ? { databaseUrl } : {}), ...(inspector ? { inspector } : {}) });
     } finally {
       await stop();
     }
@@ -774,7 +808,7 @@ function medianRound(rounds: RoundFigures[]): RoundFigures {
 
 function medianCrmPhase(phases: CrmPhase[]): CrmPhase {
   const of = (pick: (p: CrmPhase) => number) => median(phases.map(pick));
-  return { account: medianOfEach(phases.map((p) => p.account)), simulatorCpuMs: of((p) => p.simulatorCpuMs), stepsAtOnce: of((p) => p.stepsAtOnce), stepsRationed: of((p) => p.stepsRationed), lookupsSent: of((p) => p.lookupsSent), searches: of((p) => p.searches) };
+  return { account: medianOfEach(phases.map((p) => p.account)), simulatorCpuMs: of((p) => p.simulatorCpuMs), stepsAtOnce: of((p) => p.stepsAtOnce), stepsRationed: of((p) => p.stepsRationed), lookupsSent: of((p) => p.lookupsSent), searches: of((p) => p.searches), untilDrainedCpuMs: of((p) => p.untilDrainedCpuMs ?? NaN), untilDrainedMainThreadMs: of((p) => p.untilDrainedMainThreadMs ?? NaN) };
 }
 
 function summary(round: RoundFigures) {

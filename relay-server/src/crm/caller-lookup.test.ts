@@ -1,7 +1,7 @@
 import type { Contact, CrmOutcome, CrmSession } from '@phone-connector/shared';
 import { describe, expect, it, vi } from 'vitest';
 import { RelayMetrics } from '../metrics.ts';
-import { CallerLookup, LOOKUP_HELD } from './caller-lookup.ts';
+import { CallerLookup, LOOKUP_HELD, takeBatch, type WaitingLookup } from './caller-lookup.ts';
 import { CrmBreaker } from './crm-breaker.ts';
 import { RatePacer } from './rate-pacer.ts';
 import { WebhooksFirst, type WebhooksFirstSettings } from './webhooks-first.ts';
@@ -221,5 +221,33 @@ describe('caller lookups on the thread (webhooks first)', () => {
     expect(crm.searches).toHaveLength(5);
     await answer(1);
     await vi.waitFor(() => expect(crm.searches).toHaveLength(6), WAIT);
+  });
+});
+
+describe('takeBatch', () => {
+  const waiting = (session: CrmSession, number: string): WaitingLookup => ({ session, number, settle: () => undefined });
+  /** Where each lookup stood in the queue as it was first: the lookups are told apart by identity, not by content. */
+  const places = (original: readonly WaitingLookup[], lookups: readonly WaitingLookup[]) => lookups.map((lookup) => original.indexOf(lookup));
+
+  it('takes the first lookup and the later ones of its session up to the batch, a number asked again with them; the rest stay in the queue, in order', () => {
+    const vtiger = crmSession(3).session;
+    const other = crmSession(3).session;
+    const [a, b, c, d] = callers(4) as [string, string, string, string];
+    const queue = [waiting(vtiger, a), waiting(other, b), waiting(vtiger, b), waiting(vtiger, a), waiting(vtiger, c), waiting(vtiger, d), waiting(other, c), waiting(vtiger, b)];
+    const original = [...queue];
+    expect(places(original, takeBatch(queue))).toEqual([0, 2, 3, 4, 7]);
+    expect(places(original, queue)).toEqual([1, 5, 6]);
+    expect(places(original, takeBatch(queue))).toEqual([1, 6]);
+    expect(places(original, queue)).toEqual([5]);
+    expect(places(original, takeBatch(queue))).toEqual([5]);
+    expect(queue).toEqual([]);
+  });
+
+  it('takes one lookup at a time for a session that searches one number per request', () => {
+    const single = crmSession().session;
+    const queue = callers(3).map((number) => waiting(single, number));
+    const original = [...queue];
+    expect(places(original, takeBatch(queue))).toEqual([0]);
+    expect(places(original, queue)).toEqual([1, 2]);
   });
 });

@@ -114,9 +114,9 @@ export class CallerLookup {
     this.asking.delete(instanceUid);
     // Another instance on the same CRM account (or another relay) may have taken the rate's place meanwhile: then it waits for it.
     if (!this.searchMayGo(instanceUid)) return Promise.resolve();
-    const { batch, rest } = takeBatch(this.waiting.get(instanceUid)!);
-    if (rest.length) this.waiting.set(instanceUid, rest);
-    else this.waiting.delete(instanceUid);
+    const queue = this.waiting.get(instanceUid)!;
+    const batch = takeBatch(queue);
+    if (queue.length === 0) this.waiting.delete(instanceUid);
     this.waitingLookups -= batch.length;
     this.turns.searched(batch.length);
     this.running.set(instanceUid, (this.running.get(instanceUid) ?? 0) + 1);
@@ -233,29 +233,34 @@ async function findEach(session: CrmSession, numbers: readonly string[]): Promis
 }
 
 /** A lookup waiting for one of its instance's CRM slots. */
-interface WaitingLookup {
+export interface WaitingLookup {
   session: CrmSession;
   number: string;
   settle: (outcome: CrmOutcome<Contact[]>) => void;
 }
 
 /**
- * The first lookup waiting, with the later ones of its session that fit in one search with it:
- * `lookupBatch` numbers at most (a number asked twice counts once), when the session searches
- * several at once; the others keep their places.
+ * Takes out of `queue` the first lookup waiting, with the later ones of its session that fit in
+ * one search with it: `lookupBatch` numbers at most (a number asked twice counts once), when the
+ * session searches several at once. The others keep their places in `queue` itself: a copy of
+ * them per search, on a saturated relay whose queue holds a burst's thousands of callers, was
+ * 1.3 KB per new call of the throughput bench's CRM row (crm-load.ts `--heap`, issue 10).
  */
-export function takeBatch(queue: readonly WaitingLookup[]): { batch: WaitingLookup[]; rest: WaitingLookup[] } {
+export function takeBatch(queue: WaitingLookup[]): WaitingLookup[] {
   const first = queue[0]!;
   const size = first.session.findContactsOf ? (first.session.lookupBatch ?? 1) : 1;
   const numbers = new Set([first.number]);
   const batch = [first];
-  const rest: WaitingLookup[] = [];
-  for (const lookup of queue.slice(1)) {
-    const fits = lookup.session === first.session && (numbers.has(lookup.number) || numbers.size < size);
-    if (fits) numbers.add(lookup.number);
-    (fits ? batch : rest).push(lookup);
+  let kept = 0;
+  for (let i = 1; i < queue.length; i++) {
+    const lookup = queue[i]!;
+    if (lookup.session === first.session && (numbers.has(lookup.number) || numbers.size < size)) {
+      numbers.add(lookup.number);
+      batch.push(lookup);
+    } else queue[kept++] = lookup;
   }
-  return { batch, rest };
+  queue.length = kept;
+  return batch;
 }
 
 function cacheKey(instanceUid: string, number: string): string {

@@ -137,6 +137,16 @@ describe('the instances kept with their owner', () => {
     expect(await store.instanceWithOwner('in_main')).toBeUndefined();
   });
 
+  it("are what an instance's read by uid gives, the CRM's steps' (issue 10): the same kept object, following another process's changes", async () => {
+    const kept = (await store.instanceWithOwner('in_main'))!.instance;
+    expect(await store.instanceByUid('in_main')).toBe(kept);
+    expect(await store.transaction((tx) => tx.instanceByUid('in_main'))).toBe(kept);
+    other.putInstance(main(LATER, { authid: 'AC2' }), UID);
+    expect(await store.instanceByUid('in_main')).toMatchObject({ config: { authid: 'AC2' }, updatedAt: LATER });
+    other.deleteInstance('ada', 'main');
+    expect(await store.instanceByUid('in_main')).toBeUndefined();
+  });
+
   it('forget what a transaction saw of its own changes once it is rolled back', async () => {
     await expect(
       store.transaction(async (tx) => {
@@ -160,6 +170,17 @@ it('reads an instance with its owner once for as long as the directory does not 
   db.exec(`DROP TRIGGER instance_changed`);
   db.exec(`UPDATE instances SET secret = 'other' WHERE uid = 'in_main'`);
   expect(tables.instanceWithOwner('in_main')!.instance.secret).toBe('s3cret');
+  db.close();
+});
+
+it('reads an instance by uid once for as long as the directory does not change', () => {
+  const { db, tables } = memoryTables();
+  tables.addAgent(ada);
+  tables.putInstance(main(), UID);
+  tables.instanceByUid('in_main');
+  db.exec(`DROP TRIGGER instance_changed`);
+  db.exec(`UPDATE instances SET secret = 'other' WHERE uid = 'in_main'`);
+  expect(tables.instanceByUid('in_main')!.secret).toBe('s3cret');
   db.close();
 });
 

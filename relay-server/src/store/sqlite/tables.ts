@@ -145,7 +145,6 @@ export class SqliteTables implements Synchronous<StoreTables> {
       agentByToken: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE token_hash = ?`),
       removeAgent: db.prepare<[string]>(`DELETE FROM agents WHERE id = ?`),
       updateAgent: db.prepare(`UPDATE agents SET number = @number, email = @email, profile = @profile WHERE id = @id`),
-      instanceByUid: db.prepare<[string], InstanceRow>(`${INSTANCE_SELECT} WHERE i.uid = ?`),
       connectorXml: db.prepare<[string], { xml: string | null; updated_at: string }>(`SELECT xml, updated_at FROM instances WHERE uid = ?`),
       instanceOf: db.prepare<[string, string], InstanceRow>(`${INSTANCE_SELECT} WHERE i.agent_id = ? AND i.local_id = ?`),
       instanceOfCall: db.prepare<[number], InstanceRow>(`${INSTANCE_SELECT} JOIN calls c ON c.instance_uid = i.uid WHERE c.id = ?`),
@@ -340,9 +339,13 @@ export class SqliteTables implements Synchronous<StoreTables> {
     return toInstance(this.statements.instanceOf.get(input.agentId, input.localId)!);
   }
 
+  /**
+   * The kept read of the webhook's path (`instanceWithOwner`): the CRM's steps read the instance
+   * again for each call (the lookup's transaction, the outbox row's run), and each read parsed its
+   * config and CRM setup anew, 1.7 KB per call of the throughput bench's CRM row (issue 10).
+   */
   instanceByUid(uid: string): Instance | undefined {
-    const row = this.statements.instanceByUid.get(uid);
-    return row && toInstance(row);
+    return this.instancesWithOwner.read(uid)?.instance;
   }
 
   instanceWithOwner(uid: string): { instance: Instance; owner: Agent } | undefined {
