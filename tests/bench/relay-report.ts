@@ -769,6 +769,33 @@ caller, the engine's CPU per caller × 0.28 to × 0.68 in six rounds against mai
 same answers. On the whole relay, twelve pairs alternately at load 2 to 7: its CPU per call with
 the CRM × 0.99 at the median (× 0.82 to × 1.35), the CRM's share of it × 0.59 to × 2.52 by pair:
 the 20 to 25 µs this should save of some 650 µs per call are below this machine's spread.
+The relay's side, the whole process sampled (\`crm-load.ts --phases --heap\`: the relay under
+\`--inspect\`, V8's sampling heap profiler keeping what the collector took, from each phase's first
+webhook until the CRM work it brought is done; tests/bench/heap-sampling.ts), main's tree three
+times at load 2.4 to 8.3: with the CRM a new call allocates 96 to 97 KB against 53 to 55
+without, an update 147 to 158 against 52 to 53. Of the new call's +42 KB, the engine's search
+12.2, the store's reads and writes 7.5 (the \`updated\` event's append 2.3, the instance read by
+uid 1.7, the contact's write 1.4, the call's read 1.3), identify-caller.ts 4.1, caller-lookup.ts
+3.0, the publisher 2.8, the outbox row 1.5, the HTTP client 1.1; of the update's +94, the outbox's
+worker 17.3, the HTTP client with node:http 15.1, the engine's \`log_call\` 12.1 (its scope
+5.3), the store 12.1 (each outbox row reads its call twice), the auth step 5.0, the phone's
+reading 4.7 (a burst of more than 1,024 callers has pushed it out of the kept readings). A search
+now takes its batch out of the instance's queue in place (it copied the rest of the queue,
+thousands of lookups on a saturated relay, per search of 20), and an instance read by uid is the
+store's kept read (each CRM step parsed the row's config and CRM setup again): 97.2 / 96.9 ->
+94.4 / 94.1 KB per new call with the CRM; the updates' runs spread over 147 to 158 KB on either
+tree. Counted until the CRM backlog drains (the relay's CPU from the phase's first webhook until
+the lookups and logs it brought are done: \`untilDrainedCpuMs\`, printed by \`crm-load.ts
+--phases\`), an update with the CRM cost the relay 0.68 to 1.39 ms against 0.26 to 0.34 ms in the
+phase's own account, a new call 0.37 to 0.55 against 0.31 to 0.45: each call's log, written
+after the burst, is most of what an update with a CRM costs. Six pairs alternately (load 2.4 to
+8.3), this tree's CPU until drained against main's, per new call x0.79 to x1.40, per update x0.80
+to x1.16: the few µs saved are below this machine's spread. In a profile of the updates' phase
+until drained, the main thread's growth with the CRM went to the commits (+100 µs per update), the
+outbox's claim of due rows (+54: its index covers the query; 7,737 of 8,000 rows were claimed by
+the due loop, 2.65 a claim, not with their commit), the sockets' writes (+109), the disk syncs
+(+40) and the collector (+35). Next: a due row claimed in the transaction of the one that just
+landed; the call read once per outbox row.
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:
