@@ -161,26 +161,18 @@ describe('the instances kept with their owner', () => {
   });
 });
 
-it('reads an instance with its owner once for as long as the directory does not change', () => {
+it.each([
+  ['with its owner', (tables: SqliteTables) => tables.instanceWithOwner('in_main')?.instance],
+  ['by uid', (tables: SqliteTables) => tables.instanceByUid('in_main')],
+])('reads an instance %s once for as long as the directory does not change', (_, read) => {
   const { db, tables } = memoryTables();
   tables.addAgent(ada);
   tables.putInstance(main(), UID);
-  tables.instanceWithOwner('in_main');
+  read(tables);
   // Behind the directory's back (no trigger moves its version): what is kept is what was read.
   db.exec(`DROP TRIGGER instance_changed`);
   db.exec(`UPDATE instances SET secret = 'other' WHERE uid = 'in_main'`);
-  expect(tables.instanceWithOwner('in_main')!.instance.secret).toBe('s3cret');
-  db.close();
-});
-
-it('reads an instance by uid once for as long as the directory does not change', () => {
-  const { db, tables } = memoryTables();
-  tables.addAgent(ada);
-  tables.putInstance(main(), UID);
-  tables.instanceByUid('in_main');
-  db.exec(`DROP TRIGGER instance_changed`);
-  db.exec(`UPDATE instances SET secret = 'other' WHERE uid = 'in_main'`);
-  expect(tables.instanceByUid('in_main')!.secret).toBe('s3cret');
+  expect(read(tables)!.secret).toBe('s3cret');
   db.close();
 });
 
