@@ -81,7 +81,7 @@ const MAX_IN_PAGE_FRAME_BUDGET_MS = 250;
 /**
  * Frames in a row an append waits for one the page made long, or one with room left (frame-budget.ts),
  * before it is read for IN_PAGE_FRAME_BUDGET_MS in the next: a page whose every frame is laid out in
- * 60–75 ms still gets its buttons.
+ * 60 to 100 ms (PAGE_LONG_LAYOUT_MS) still gets its buttons.
  */
 const MAX_FRAMES_DEFERRED = 3;
 
