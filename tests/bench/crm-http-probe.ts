@@ -14,6 +14,7 @@ import { constants, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { CrmHttpClient } from '../../relay-server/src/crm/crm-http.ts';
 import { positiveIntegerFlag } from './flags.ts';
+import { inTurn } from './in-turn.ts';
 
 const args = process.argv.slice(2);
 const latencyMs = args.includes('--latency-ms') ? positiveIntegerFlag(args, '--latency-ms', 20) : 0;
@@ -69,7 +70,7 @@ if (args.includes('--serve')) {
     for (let round = 0; round <= rounds; round++) {
       const names = Object.keys(clients);
       // Each round in the other order, so that no client always follows the same one.
-      for (const name of round % 2 === 0 ? names : names.reverse()) {
+      for (const name of inTurn(names, round)) {
         const send = clients[name]!;
         for (let i = 0; i < 200; i++) await oneCall(send);
         const before = process.cpuUsage();

@@ -29,6 +29,7 @@ import { BenchCrm } from './crm-run.ts';
 import { positiveIntegerFlag } from './flags.ts';
 import { allocationSplit, allocationTable, type SamplingNode, samplingOptions } from './heap-sampling.ts';
 import { benchCaller } from './relay.ts';
+import { inTurn } from './in-turn.ts';
 
 const args = process.argv.slice(2);
 const calls = positiveIntegerFlag(args, '--calls', 1000);
@@ -77,7 +78,7 @@ async function lookUpAll(session: CrmSession): Promise<{ bytes: number; cpuUs: n
 try {
   for (let round = 0; round <= rounds; round++) {
     // Alternately first: the second of a pair runs on a warmer process.
-    const order = round % 2 === 1 ? Object.keys(sessions).reverse() : Object.keys(sessions);
+    const order = inTurn(Object.keys(sessions), round);
     const figures: Record<string, { bytes: number; cpuUs: number }> = {};
     for (const tree of order) figures[tree] = await lookUpAll(sessions[tree]!);
     // Round 0 records the answers and warms the JIT up; it is not reported.

@@ -14,6 +14,7 @@ import type { CallCrm, CrmWork, RelayStore } from '../../relay-server/src/store/
 import { tempDir } from '../relay/harness.ts';
 import { positiveIntegerFlag } from './flags.ts';
 import { median } from './relay-crm.ts';
+import { inTurn } from './in-turn.ts';
 
 const args = process.argv.slice(2);
 const other = args[0] && !args[0].startsWith('--') ? resolve(args[0]) : undefined;
@@ -81,7 +82,7 @@ async function probe(open: typeof OpenSqliteStore): Promise<Record<string, numbe
 const runs: Record<'this' | 'other', Array<Record<string, number>>> = { this: [], other: [] };
 for (let round = 1; round <= rounds; round++) {
   // Alternately first: the second of a pair runs on a warmer process.
-  const order = round % 2 === 1 ? (['other', 'this'] as const) : (['this', 'other'] as const);
+  const order = inTurn(['this', 'other'] as const, round);
   for (const tree of order) runs[tree].push(await probe(trees[tree]));
   console.log(`round ${round}`, JSON.stringify({ this: runs.this.at(-1), other: runs.other.at(-1) }));
 }

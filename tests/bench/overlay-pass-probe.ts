@@ -13,6 +13,7 @@
  */
 import type { Frame } from 'playwright-core';
 import { givePlaceTexts, listFrames, probeArgs, REPO_ROOT, reportPaired, treeBundle } from './in-page-ab.ts';
+import { inTurn } from './in-turn.ts';
 
 const { other, appends: APPENDS, rows: ROWS } = probeArgs('overlay-pass-probe.ts');
 
@@ -64,7 +65,7 @@ try {
   await startIn(frames.theirs, theirs!);
   const times: Record<keyof typeof frames, number[]> = { ours: [], theirs: [] };
   for (let append = 0; append < APPENDS; append++) {
-    const order: Array<keyof typeof frames> = append % 2 ? ['theirs', 'ours'] : ['ours', 'theirs'];
+    const order = inTurn<keyof typeof frames>(['ours', 'theirs'], append);
     for (const name of order) {
       const { ms, buttons } = await appendTo(frames[name], append * ROWS);
       times[name].push((ms * 1000) / buttons);

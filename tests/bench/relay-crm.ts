@@ -8,6 +8,7 @@
 import type { StoredActivity } from '../simulators/crm/crm-simulator.ts';
 import { BenchCrm, type BenchCrmKind } from './crm-run.ts';
 import { type BenchRelayOptions, benchCaller, benchCallSid, benchRelay, type CrmFigures, type Percentiles, type RelayFigures } from './relay.ts';
+import { inTurn } from './in-turn.ts';
 
 export type CrmScenario = 'fast' | 'slow' | 'down';
 
@@ -81,7 +82,7 @@ export async function benchRelayWithCrm(rounds = 3, calls = 200, warmUpCalls = C
     }),
   ];
   // The order reversed every other round: what the machine does meanwhile (another bench starting, a cache filled) weighs on each run alike.
-  for (let round = 1; round <= rounds; round++) for (const step of round % 2 === 1 ? steps : [...steps].reverse()) await step(round);
+  for (let round = 1; round <= rounds; round++) for (const step of inTurn(steps, round - 1)) await step(round);
   const withCrm = Object.fromEntries(
     (Object.keys(runs) as CrmScenario[]).map((scenario) => {
       const scenarioRuns = runs[scenario];

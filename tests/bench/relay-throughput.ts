@@ -23,6 +23,7 @@ import { BenchCrm, type CrmPhase, crmPhase, readCrmBacklog, untilCrmDrained } fr
 import { InspectorClient, inspectorUrlOf, type SamplingNode, samplingOptions } from './heap-sampling.ts';
 import { benchCaller, benchCallSid, DISTINCT_CALLERS, type Percentiles, percentiles, until } from './relay.ts';
 import { postWebhooks, type SignedWebhook, signWebhooks } from './webhook-load.ts';
+import { inTurn } from './in-turn.ts';
 
 export interface ThroughputOptions {
   rounds: number;
@@ -359,7 +360,7 @@ export async function benchWebhookCpu(options: { rounds: number; calls: number; 
  */
 async function registeredThroughput(calls: number, counts: readonly number[], round: number): Promise<Record<number, Throughput>> {
   const figures: Record<number, Throughput> = {};
-  for (const count of round % 2 === 1 ? counts : [...counts].reverse()) {
+  for (const count of inTurn(counts, round - 1)) {
     figures[count] = await withRelay({ extraAgents: count - 1 }, async (target) => {
       await warmUp(target);
       return (await throughputPhases(target, calls, { updates: false })).newCalls;
