@@ -18,7 +18,7 @@ import { PlanResolver } from './instances/plans.ts';
 import { createLogger } from './log.ts';
 import { RelayMetrics } from './metrics.ts';
 import { ScriptedCrm, scriptedEngine } from './crm/scripted-crm.ts';
-import type { AgentEvent, Call } from './store/index.ts';
+import type { AgentEvent, Call, RelayStore } from './store/index.ts';
 import { openSqliteStore } from './store/sqlite/store.ts';
 
 export const PUBLIC_URL = 'https://relay.example.test';
@@ -42,8 +42,9 @@ export interface TestCrmOptions {
   threadLoad?: ThreadLoad;
 }
 
-export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions } = {}) {
-  const store = openSqliteStore(':memory:');
+/** `store`: the relay's store (a PostgreSQL one that another relay shares, say); an in-memory SQLite one by default. */
+export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions; store?: RelayStore } = {}) {
+  const store = options.store ?? openSqliteStore(':memory:');
   const published: AgentEvent[] = [];
   const logs: string[] = [];
   const now = options.now ?? (() => new Date());
@@ -127,7 +128,7 @@ export const CRM_ACCESS_KEY = 'unit-test-crm-access-key';
  * CRM (`crm/scripted-crm.ts`): provider webhooks go through the real path, CRM work through the
  * real rules and outbox, and the CRM answers per the test's script.
  */
-export async function crmTestRelay(options: Omit<TestCrmOptions, 'engine' | 'bundled'> = {}) {
+export async function crmTestRelay({ store, ...options }: Omit<TestCrmOptions, 'engine' | 'bundled'> & { store?: RelayStore } = {}) {
   const crm = new ScriptedCrm();
   const clock = { ms: Date.UTC(2026, 10, 30, 10, 0, 0) };
   // The first events wait for the caller's contact up to `holdMs` of real time (300 ms in production). A loaded
@@ -135,7 +136,7 @@ export async function crmTestRelay(options: Omit<TestCrmOptions, 'engine' | 'bun
   // without the contact the test expects on them: tests hold them for as long as they wait for anything, and a
   // test of a CRM too slow for the hold sets a short one itself.
   const settings = { holdMs: 10_000, ...options.settings };
-  const relay = testRelay({ now: () => new Date(clock.ms), crm: { ...scriptedEngine(crm), ...options, settings } });
+  const relay = testRelay({ now: () => new Date(clock.ms), crm: { ...scriptedEngine(crm), ...options, settings }, ...(store ? { store } : {}) });
   const ada = await relay.addAgent('Ada', '+14155550111', { email: 'ada@example.com' });
   const hooks = await relay.twilioInstance(ada.token);
   const setup = await relay.call(ada.token, 'PUT', '/instances/main', {

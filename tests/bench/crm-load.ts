@@ -60,7 +60,7 @@ for (let round = 1; round <= rounds && args.includes('--phases') && !args.includ
   // The process's CPU less its main thread's, both in /proc's 10 ms ticks (V8's compiler and collector, libuv's pool).
   const others = (phase: { serverCpuMs: number; serverMainThreadMs: number }) => (phase.serverCpuMs - phase.serverMainThreadMs).toFixed(3);
   console.log(`round ${round} phases, the relay's other threads per webhook (ms) without / with: new calls ${others(without.newCalls)} / ${others(withCrm.newCalls)}, updates ${others(without.updates)} / ${others(withCrm.updates)}`);
-  const drained = (phase: CrmPhase) => `${phase.untilDrainedCpuMs} (main thread ${phase.untilDrainedMainThreadMs})`;
+  const drained = (phase: CrmPhase) => `${phase.untilDrainedCpuMs} (main thread ${phase.untilDrainedMainThreadMs}, store transactions ${phase.untilDrainedTransactions})`;
   console.log(`round ${round} phases, the relay's CPU per webhook (ms) with the CRM until its backlog drained: new calls ${drained(withCrm.phases.newCalls)}, updates ${drained(withCrm.phases.updates)}`);
   console.log(`round ${round} phases, the owner's socket without / with:`, JSON.stringify({ newCalls: [without.newCalls.sockets, withCrm.newCalls.sockets], updates: [without.updates.sockets, withCrm.updates.sockets] }));
   console.log(`round ${round} new calls with the CRM:`, JSON.stringify(withCrm.phases.newCalls));

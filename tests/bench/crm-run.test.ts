@@ -13,13 +13,14 @@ relay_crm_lookups_total{source="crm"} 380
 relay_crm_requests_total{operation="find_contact",outcome="ok"} 20
 relay_crm_requests_total{operation="find_contact",outcome="retry"} 1
 relay_crm_requests_total{operation="log_call",outcome="ok"} 300
+relay_store_transactions_total 1502
 `;
 
-const backlog = (lookupsPending: number, outboxDepth: number): CrmBacklog => ({ lookupsPending, outboxDepth, stepsAtOnce: 0, stepsRationed: 0, lookupsSent: 0, searches: 0 });
+const backlog = (lookupsPending: number, outboxDepth: number): CrmBacklog => ({ lookupsPending, outboxDepth, stepsAtOnce: 0, stepsRationed: 0, lookupsSent: 0, searches: 0, storeTransactions: 0 });
 
 describe("a bench's CRM run", () => {
-  it("reads the relay's CRM backlog, steps and lookups sent (in how many searches) from /metrics, none counted yet as 0", () => {
-    expect(crmBacklogOf(METRICS)).toEqual({ lookupsPending: 165, outboxDepth: 3, stepsAtOnce: 4, stepsRationed: 196, lookupsSent: 380, searches: 21 });
+  it("reads the relay's CRM backlog, steps, lookups sent (in how many searches) and store transactions from /metrics, none counted yet as 0", () => {
+    expect(crmBacklogOf(METRICS)).toEqual({ lookupsPending: 165, outboxDepth: 3, stepsAtOnce: 4, stepsRationed: 196, lookupsSent: 380, searches: 21, storeTransactions: 1502 });
     expect(crmBacklogOf(METRICS.replace(/^relay_crm_(lookups|requests)_total.*\n/gm, ''))).toMatchObject({ lookupsSent: 0, searches: 0 });
   });
 

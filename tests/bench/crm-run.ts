@@ -107,6 +107,8 @@ export interface CrmBacklog {
   /** Caller lookups sent to the CRM so far, and the searches that carried them (several lookups each when they wait together). */
   lookupsSent: number;
   searches: number;
+  /** The relay's store transactions so far (each a commit and, on SQLite, a disk sync). */
+  storeTransactions: number;
 }
 
 export function crmBacklogOf(metrics: string): CrmBacklog {
@@ -122,6 +124,7 @@ export function crmBacklogOf(metrics: string): CrmBacklog {
     stepsRationed: value('relay_crm_steps_total{start="rationed"}'),
     lookupsSent: counterIn(metrics, 'relay_crm_lookups_total', 'source="crm"'),
     searches: counterIn(metrics, 'relay_crm_requests_total', 'operation="find_contact"'),
+    storeTransactions: value('relay_store_transactions_total'),
   };
 }
 
@@ -164,6 +167,8 @@ export interface CrmPhase {
    */
   untilDrainedCpuMs?: number;
   untilDrainedMainThreadMs?: number;
+  /** The relay's store transactions per webhook over the same span: the outbox's claims and outcomes show here. */
+  untilDrainedTransactions?: number;
 }
 
 /** Runs `work` (sending `webhooks` webhooks) once the CRM backlog is drained, and accounts for it (`untilDrained`: until it is drained again, too). */
@@ -174,7 +179,7 @@ export async function crmPhase<T>(relay: { pid: number; origin: string }, crm: B
   const { result, account } = await accountedPhase(relay.pid, webhooks, work);
   const simulatorAfter = crm.cpuMs();
   const steps = await readCrmBacklog(relay.origin);
-  if (untilDrained) await untilCrmDrained(() => readCrmBacklog(relay.origin));
+  const drained = untilDrained ? await untilCrmDrained(() => readCrmBacklog(relay.origin)) : undefined;
   const perWebhook = (before: number, after: number) => Number(((after - before) / webhooks).toFixed(3));
   return {
     result,
@@ -185,7 +190,13 @@ export async function crmPhase<T>(relay: { pid: number; origin: string }, crm: B
       stepsRationed: steps.stepsRationed - backlog.stepsRationed,
       lookupsSent: steps.lookupsSent - backlog.lookupsSent,
       searches: steps.searches - backlog.searches,
-      ...(untilDrained ? { untilDrainedCpuMs: perWebhook(relayBefore.all, cpuMs(relay.pid)), untilDrainedMainThreadMs: perWebhook(relayBefore.main, cpuMs(relay.pid, relay.pid)) } : {}),
+      ...(drained
+        ? {
+            untilDrainedCpuMs: perWebhook(relayBefore.all, cpuMs(relay.pid)),
+            untilDrainedMainThreadMs: perWebhook(relayBefore.main, cpuMs(relay.pid, relay.pid)),
+            untilDrainedTransactions: perWebhook(backlog.storeTransactions, drained.storeTransactions),
+          }
+        : {}),
     },
   };
 }

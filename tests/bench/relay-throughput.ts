@@ -809,7 +809,7 @@ function medianRound(rounds: RoundFigures[]): RoundFigures {
 
 function medianCrmPhase(phases: CrmPhase[]): CrmPhase {
   const of = (pick: (p: CrmPhase) => number) => median(phases.map(pick));
-  return { account: medianOfEach(phases.map((p) => p.account)), simulatorCpuMs: of((p) => p.simulatorCpuMs), stepsAtOnce: of((p) => p.stepsAtOnce), stepsRationed: of((p) => p.stepsRationed), lookupsSent: of((p) => p.lookupsSent), searches: of((p) => p.searches), untilDrainedCpuMs: of((p) => p.untilDrainedCpuMs ?? NaN), untilDrainedMainThreadMs: of((p) => p.untilDrainedMainThreadMs ?? NaN) };
+  return { account: medianOfEach(phases.map((p) => p.account)), simulatorCpuMs: of((p) => p.simulatorCpuMs), stepsAtOnce: of((p) => p.stepsAtOnce), stepsRationed: of((p) => p.stepsRationed), lookupsSent: of((p) => p.lookupsSent), searches: of((p) => p.searches), untilDrainedCpuMs: of((p) => p.untilDrainedCpuMs ?? NaN), untilDrainedMainThreadMs: of((p) => p.untilDrainedMainThreadMs ?? NaN), untilDrainedTransactions: of((p) => p.untilDrainedTransactions ?? NaN) };
 }
 
 function summary(round: RoundFigures) {

@@ -2,6 +2,7 @@ import type { Contact, CrmCall } from '@phone-connector/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StoreTx } from '../store/index.ts';
 import { crmTestRelay } from '../testing.ts';
+import { BREAKER_DEFAULTS } from './crm-breaker.ts';
 import { toCrmCall } from './crm-call.ts';
 import { CrmOutboxWorker, OUTBOX_DEFAULTS } from './outbox-worker.ts';
 
@@ -11,6 +12,7 @@ const ALAN: Contact = { id: '12x2', name: 'Alan Turing', company: null, url: nul
 const OTHER_CALLER = '+14155550123';
 const CALLER = '+14155550199';
 const WAIT = { timeout: 10_000, interval: 10 };
+const REFUSED = { ok: false as const, error: 'could not reach crm.example.test: connect ECONNREFUSED', retry: true };
 
 let relay: Awaited<ReturnType<typeof crmTestRelay>>;
 beforeEach(async () => {
@@ -27,8 +29,8 @@ async function endedCall(sid = 'CA1', caller = CALLER) {
   return await relay.callOf(sid);
 }
 
-/** Counts the outbox's claim transactions of its own (each a commit and a disk sync) from now on. */
-function countClaimTransactions(): { count: number } {
+/** Counts the outbox's claims of due rows from now on, in transactions of their own (each a commit and a disk sync) or in an outcome's. */
+function countClaims(): { count: number } {
   const claims = { count: 0 };
   const transaction = relay.store.transaction.bind(relay.store);
   vi.spyOn(relay.store, 'transaction').mockImplementation((work) =>
@@ -352,7 +354,64 @@ describe('store cost', () => {
     // What the row reads rides the store's next batch (no write lock, no disk sync of its own); claims and writes are transactions.
     const readOnce = names.filter((_, i) => reads[i]!.mock.calls.length === 1);
     expect(readOnce).toEqual(['callById', 'instanceByUid', 'agentById', 'agentIdsOfCall', 'crmWorkOf']);
-    expect(transactions).toHaveBeenCalledTimes(3);
+    // The claim and the outcome's, which looked for more rows due: no claim transaction after it (issue 10).
+    expect(transactions).toHaveBeenCalledTimes(2);
+  });
+
+  it("drains a backlog deeper than its batch claiming the next rows in each landing's transaction: one claim transaction of its own", async () => {
+    await relay.outbox.stop();
+    relay = await crmTestRelay({ outbox: { batch: 2 } });
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    const sids = ['CA1', 'CA2', 'CA3', 'CA4', 'CA5', 'CA6'];
+    for (const sid of sids) await endedCall(sid);
+    const transactions = vi.spyOn(relay.store, 'transaction');
+    expect(await relay.outbox.runDue()).toBe(6);
+    for (const sid of sids) expect((await relay.callOf(sid)).crm_log).toMatchObject({ state: 'logged' });
+    expect(records()).toHaveLength(6);
+    // The loop's first claim, then one transaction per outcome, each claiming what the slot it frees can take.
+    expect(transactions).toHaveBeenCalledTimes(1 + sids.length);
+  });
+
+  it("leaves the claim to its loop when a held CRM's probe is due at a landing: the probe runs then, not once the loop is done", async () => {
+    await relay.outbox.stop();
+    relay = await crmTestRelay({ outbox: { batch: 2 }, breaker: { opensAfter: 1 } });
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    // CA2 logged, then its notes: an update row; then CA1 and CA3's logs. The loop claims CA2's and CA1's.
+    const ca2 = await endedCall('CA2');
+    await relay.outbox.runDue();
+    expect((await patch(ca2.id, { notes: 'call back' })).status).toBe(200);
+    for (const sid of ['CA1', 'CA3']) await endedCall(sid);
+    const releaseLog = relay.crm.hang('logCall');
+    const releaseUpdate = relay.crm.hang('updateCall');
+    relay.crm.fail('logCall', REFUSED);
+    relay.crm.fail('updateCall', REFUSED);
+    const running = relay.outbox.runDue();
+    await vi.waitFor(() => expect([relay.crm.asked('logCall'), relay.crm.asked('updateCall')].map((asked) => asked.length)).toEqual([2, 1]), WAIT);
+    // CA1's log fails and holds the CRM; once the probe is due, CA2's update lands, failed too.
+    releaseLog();
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.error).toBe(REFUSED.error), WAIT);
+    relay.clock.ms += BREAKER_DEFAULTS.firstProbeMs;
+    releaseUpdate();
+    // The loop claimed the probe at that landing and, the CRM answering it, every row after it.
+    await running;
+    for (const sid of ['CA1', 'CA2', 'CA3']) expect((await relay.callOf(sid)).crm_log).toMatchObject({ state: 'logged', error: null });
+    expect((await relay.store.crmOutboxStats()).depth).toBe(0);
+  });
+
+  it('claims at a landing only the rows due by then: a row due later runs when it falls due', async () => {
+    await relay.outbox.stop();
+    relay = await crmTestRelay({ outbox: { batch: 1 } });
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    for (const sid of ['CA1', 'CA2', 'CA3']) await endedCall(sid);
+    const later = (await relay.callOf('CA3')).id;
+    const dueAt = new Date(relay.clock.ms + 60_000).toISOString();
+    await relay.store.putCrmWork({ ...(await relay.store.crmWorkOf(later))!, dueAt });
+    expect(await relay.outbox.runDue()).toBe(2);
+    expect(await relay.store.crmWorkOf(later)).toMatchObject({ state: 'queued', dueAt, lease: null });
+    expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ call_id: 'CA1' }), expect.objectContaining({ call_id: 'CA2' })]);
+    relay.clock.ms += 60_000;
+    expect(await relay.outbox.runDue()).toBe(1);
+    expect((await relay.callOf('CA3')).crm_log).toMatchObject({ state: 'logged' });
   });
 
   it('pushes the logged call exactly as the store reads it back, without reading it back: one read of the call for the row, one for its outcome', async () => {
@@ -370,7 +429,7 @@ describe('store cost', () => {
 
   it('claims a row due at its commit in that same transaction: no claim transaction of its own', async () => {
     await relay.outbox.start();
-    const claims = countClaimTransactions();
+    const claims = countClaims();
     await endedCall();
     await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
     expect(claims.count).toBe(0);
@@ -431,14 +490,14 @@ describe('store cost', () => {
     const releaseLog = relay.crm.hang('logCall');
     await endedCall('CA1');
     await vi.waitFor(() => expect(relay.crm.asked('logCall')).toHaveLength(2), WAIT);
-    const claims = countClaimTransactions();
+    const claims = countClaims();
     releaseUpdate();
     await vi.waitFor(async () => expect((await relay.store.crmWorkOf((await relay.callOf('CA2')).id))).toBeUndefined(), WAIT);
     releaseLog();
     await vi.waitFor(() => expect(relay.pushed('CA1').at(-1)).toMatchObject({ call: { crm_log: { state: 'logged' } } }), WAIT);
     // A transaction queued after any claim that CA1's landing started: once it is done, that claim has run.
     await relay.store.transaction(async () => undefined);
-    // The claim after the loop's own row landed; none after CA1's.
+    // The claim in the transaction that landed the loop's own row; none after CA1's.
     expect(claims.count).toBe(1);
     expect((await relay.store.crmOutboxStats()).depth).toBe(0);
   });
@@ -456,7 +515,7 @@ describe('store cost', () => {
     });
     await expect(failed).rejects.toThrow('the call change failed');
     // The one slot is free again: the next row due at its commit is claimed there, with no claim transaction of its own.
-    const claims = countClaimTransactions();
+    const claims = countClaims();
     await endedCall();
     await vi.waitFor(async () => expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged'), WAIT);
     expect(claims.count).toBe(0);
@@ -505,6 +564,39 @@ describe('outcomes that land together', () => {
     expect((await relay.callOf('CA2')).crm_log).toMatchObject({ state: 'logged' });
     expect((await relay.callOf('CA1')).crm_log).toMatchObject({ state: 'pending' });
     expect((await relay.store.crmWorkOf(broken))?.state).toBe('inflight');
+  });
+
+  it("gives back the slots of the rows an outcome's transaction claimed when it rolls back: the loop claims them itself", async () => {
+    await relay.outbox.stop();
+    relay = await crmTestRelay({ outbox: { batch: 1 } });
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    for (const sid of ['CA1', 'CA2']) await endedCall(sid);
+    // The second claim, the one in CA1's outcome, takes CA2; that transaction then fails once its hooks are
+    // set (as a commit that fails would): it rolls back.
+    let claims = 0;
+    const transaction = relay.store.transaction.bind(relay.store);
+    vi.spyOn(relay.store, 'transaction').mockImplementation((work) =>
+      transaction((tx) =>
+        work(
+          Object.assign(Object.create(tx) as StoreTx, {
+            claimDueCrmWork: (...args: Parameters<StoreTx['claimDueCrmWork']>) => {
+              claims += 1;
+              return tx.claimDueCrmWork(...args);
+            },
+            afterCommit: (...args: Parameters<StoreTx['afterCommit']>) => {
+              tx.afterCommit(...args);
+              if (claims === 2) throw new Error('disk full');
+            },
+          }),
+        ),
+      ),
+    );
+    expect(await relay.outbox.runDue()).toBe(2);
+    // The loop's, CA1's outcome's (rolled back), the loop's own again (CA1's landing claimed nothing), CA2's outcome's.
+    expect(claims).toBe(4);
+    expect((await relay.callOf('CA2')).crm_log).toMatchObject({ state: 'logged' });
+    expect((await relay.store.crmWorkOf((await relay.callOf('CA1')).id))?.state).toBe('inflight');
+    expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ call_id: 'CA1' }), expect.objectContaining({ call_id: 'CA2' })]);
   });
 });
 

@@ -52,6 +52,22 @@ interface ClaimInTransaction {
 /** The CRM's activity of a call. */
 type ActivityRef = { id: string; url: string | null };
 
+/**
+ * A `runDue` loop: its rows in flight, how many it ran, and whether it must claim itself once one
+ * lands (a landing that claimed nothing in its own transaction, or a row left queued for want of room).
+ */
+interface DueLoop {
+  rows: Set<Promise<void>>;
+  ran: number;
+  claimAgain: boolean;
+}
+
+/** A loop's row on its way: whether its landing's transaction claimed the due rows for the loop (`claimAtLanding`). */
+interface LoopRow {
+  loop: DueLoop;
+  claimed: boolean;
+}
+
 /** A row claimed to run: as any row, or as the probe of its CRM's open circuit (crm-breaker.ts). */
 interface ClaimedRow {
   work: CrmWork;
@@ -139,31 +155,34 @@ export class CrmOutboxWorker {
    * slow CRM holds its own rows' slots, not the others'.
    */
   async runDue(): Promise<number> {
-    let ran = 0;
     this.running += 1;
-    // The rows this loop claimed: it claims again once one of them lands, or once a row was left
-    // queued for want of room. Rows claimed at their commit run beside it: each of their landings
-    // was a claim transaction (a commit and a disk sync) that found nothing, about one per four
-    // calls after a burst (issue 10); what falls due by time meanwhile is claimed at the loop's
-    // next landing or, once it ends, by the timer it schedules.
-    const mine = new Set<Promise<void>>();
+    // The rows this loop claimed: it claims again once one of them lands, in that landing's own
+    // transaction (`claimAtLanding`): a claim transaction of its own after each landing, 2.65 rows
+    // a claim after a burst, was a commit and a disk sync per few rows (issue 10). It claims in a
+    // transaction of its own at its start, after a landing that could not claim (no commit, a
+    // probe due) and once a row was left queued for want of room. Rows claimed at their commit run
+    // beside it without claiming at their landing (after a burst their landings mostly found
+    // nothing); what falls due by time meanwhile is claimed at the loop's next landing or, once it
+    // ends, by the timer it schedules.
+    const loop: DueLoop = { rows: new Set(), ran: 0, claimAgain: true };
     try {
       while (!this.stopped) {
-        // Rows claimed by transactions not yet committed (`claimWithCommit`) hold their slots already.
-        const free = this.settings.batch - this.inFlight.size - this.handedOver;
-        const claimed = free > 0 ? await this.claim(free) : [];
-        for (const { work, admission } of claimed) {
-          const running = this.run(work, undefined, admission);
-          mine.add(running);
-          void running.then(() => mine.delete(running));
+        if (loop.claimAgain) {
+          loop.claimAgain = false;
+          // Rows claimed by transactions not yet committed (`claimWithCommit`) hold their slots already.
+          const free = this.settings.batch - this.inFlight.size - this.handedOver;
+          const claimed = free > 0 ? await this.claim(free) : [];
+          for (const { work, admission } of claimed) this.run(work, undefined, admission, loop);
         }
-        ran += claimed.length;
-        if (mine.size === 0) break;
+        if (loop.rows.size === 0) break;
         let claimAgain!: () => void;
         await new Promise<void>((resolve) => {
-          claimAgain = resolve;
-          this.loopsWaiting.add(resolve);
-          void Promise.race(mine).then(resolve);
+          claimAgain = () => {
+            loop.claimAgain = true;
+            resolve();
+          };
+          this.loopsWaiting.add(claimAgain);
+          void Promise.race(loop.rows).then(() => resolve());
         });
         this.loopsWaiting.delete(claimAgain);
       }
@@ -172,7 +191,7 @@ export class CrmOutboxWorker {
     }
     this.running -= 1;
     this.wake();
-    return ran;
+    return loop.ran;
   }
 
   /**
@@ -239,21 +258,30 @@ export class CrmOutboxWorker {
    * is done, a row left queued for want of room is claimed (by the running loop, or a wake); a retry
    * scheduled by the row itself wakes the worker in `settle`.
    */
-  private run(work: CrmWork, read: RowRead | undefined, admission: Admission): Promise<void> {
+  private run(work: CrmWork, read: RowRead | undefined, admission: Admission, loop?: DueLoop): Promise<void> {
+    const ofLoop: LoopRow | undefined = loop && { loop, claimed: false };
     // A CRM step: it waits while webhooks keep the relay busy (webhooks-first.ts).
     const running: Promise<void> = this.deps.crm.turns
       // What the claiming transaction read is as fresh as a read now only when the step starts at once.
-      .run((waited) => this.admitted(work, waited ? undefined : read, admission))
+      .run((waited) => this.admitted(work, waited ? undefined : read, admission, ofLoop))
       // Rows stay in flight and are picked up again at the next start: nothing is lost.
       .catch((error: unknown) => this.deps.log.error('crm outbox write failed', { instance: work.instanceUid, call: work.callId, error }))
       .finally(() => {
         this.inFlight.delete(running);
+        if (ofLoop) {
+          ofLoop.loop.rows.delete(running);
+          if (!ofLoop.claimed) ofLoop.loop.claimAgain = true;
+        }
         if (!this.dueLeftQueued) return;
         this.dueLeftQueued = false;
         for (const claimAgain of this.loopsWaiting) claimAgain();
         this.wake();
       });
     this.inFlight.add(running);
+    if (loop) {
+      loop.rows.add(running);
+      loop.ran += 1;
+    }
     return running;
   }
 
@@ -277,7 +305,7 @@ export class CrmOutboxWorker {
           if (work) probed.push({ work, admission });
         }
         const left = limit - probed.length;
-        return { orphans, probed, claimed: left > 0 ? await tx.claimDueCrmWork(now, left, this.lease(), { except: breaker.openInstances() }) : [] };
+        return { orphans, probed, claimed: left > 0 ? await this.claimClosed(tx, now, left) : [] };
       });
     } catch (error) {
       for (const { uid, admission } of probes) breaker.giveBack(uid, admission);
@@ -290,6 +318,38 @@ export class CrmOutboxWorker {
     }
     if (outcome.orphans > 0) this.deps.log.warn('crm outbox: rows whose relay stopped are queued again', { rows: outcome.orphans });
     return [...outcome.probed, ...outcome.claimed.map((work) => ({ work, admission: CLOSED }))];
+  }
+
+  /** The due rows of the instances whose circuit is closed, oldest first, `limit` at most. */
+  private claimClosed(tx: StoreTx, now: string, limit: number): Promise<CrmWork[]> {
+    return tx.claimDueCrmWork(now, limit, this.lease(), { except: this.deps.crm.breaker.openInstances() });
+  }
+
+  /**
+   * Inside the transaction that lands a loop's row: what the loop's claim after that landing
+   * would do (orphans queued again, due rows claimed into the slots free once the row is done),
+   * in that transaction instead of one of its own. The rows run once it has committed; a
+   * transaction rolled back or run again gives their slots back and runs nothing. A probe due
+   * is left to the loop's own claim, which takes the breaker's admissions outside any transaction.
+   */
+  private async claimAtLanding(tx: StoreTx, row: LoopRow): Promise<void> {
+    if (this.stopped || this.deps.crm.breaker.probesDue().length > 0) return;
+    // The landing row's own slot is free once it lands; a row it made due again (`claimWithCommit`) holds one already.
+    const free = this.settings.batch - (this.inFlight.size - 1) - this.handedOver;
+    const now = this.deps.now().toISOString();
+    const orphans = await tx.requeueOrphanedCrmWork(now);
+    const claimed = free > 0 ? await this.claimClosed(tx, now, free) : [];
+    this.handedOver += claimed.length;
+    tx.afterCommit(
+      () => {
+        this.handedOver -= claimed.length;
+        row.claimed = true;
+        if (orphans > 0) this.deps.log.warn('crm outbox: rows whose relay stopped are queued again', { rows: orphans });
+        // Stopped meanwhile: the rows stay in flight, as a write cut short by a stop does (the next start asks the CRM first).
+        if (!this.stopped) for (const work of claimed) this.run(work, undefined, CLOSED, row.loop);
+      },
+      () => (this.handedOver -= claimed.length),
+    );
   }
 
   /**
@@ -350,28 +410,38 @@ export class CrmOutboxWorker {
    * is closed (it may have opened while the row waited its turn: the row then goes back to the
    * queue as it was, its attempts untouched).
    */
-  private async admitted(work: CrmWork, known: RowRead | undefined, claimedAs: Admission): Promise<void> {
+  private async admitted(work: CrmWork, known: RowRead | undefined, claimedAs: Admission, ofLoop: LoopRow | undefined): Promise<void> {
     const { breaker } = this.deps.crm;
     const admission = claimedAs.kind === 'probe' ? claimedAs : breaker.admit(work.instanceUid);
     if (admission.kind === 'held') {
-      return this.commit(work, async (tx, _call, current) => {
-        await tx.putCrmWork({ ...current!, state: 'queued', lease: null });
-        return undefined;
-      });
+      return this.commit(
+        work,
+        async (tx, _call, current) => {
+          await tx.putCrmWork({ ...current!, state: 'queued', lease: null });
+          return undefined;
+        },
+        undefined,
+        ofLoop,
+      );
     }
     try {
-      await this.process(work, known);
+      await this.process(work, known, ofLoop);
     } finally {
       breaker.giveBack(work.instanceUid, admission);
     }
   }
 
-  private async process(work: CrmWork, known?: RowRead): Promise<void> {
+  private async process(work: CrmWork, known: RowRead | undefined, ofLoop: LoopRow | undefined): Promise<void> {
     const done = (crmLog?: CrmLog) =>
-      this.commit(work, async (tx) => {
-        await tx.deleteCrmWork(work.callId);
-        return crmLog;
-      });
+      this.commit(
+        work,
+        async (tx) => {
+          await tx.deleteCrmWork(work.callId);
+          return crmLog;
+        },
+        undefined,
+        ofLoop,
+      );
     const read = known ?? (await this.read(work));
     // Taken over by another relay since the claim (this one stalled past its lease): the row is that relay's to run.
     if (read.lost) return;
@@ -385,16 +455,16 @@ export class CrmOutboxWorker {
 
     if (log.id !== null) {
       const updated = await this.attempt(work, 'update_call', () => session.updateCall(log.id!, crmCall));
-      return this.settle(work, session, updated.ok ? { ok: true, value: { id: log.id, url: updated.value.url ?? log.url } } : updated);
+      return this.settle(work, session, updated.ok ? { ok: true, value: { id: log.id, url: updated.value.url ?? log.url } } : updated, ofLoop);
     }
     if (work.uncertain && session.findCallLog) {
       const found = await this.attempt(work, 'find_call_log', () => session.findCallLog!(crmCall));
-      if (!found.ok) return this.settle(work, session, found);
+      if (!found.ok) return this.settle(work, session, found, ofLoop);
       // The earlier attempt landed: link that record, and bring it up to date when the CRM allows.
-      if (found.value) return this.settle(work, session, { ok: true, value: found.value }, session.canUpdate);
+      if (found.value) return this.settle(work, session, { ok: true, value: found.value }, ofLoop, session.canUpdate);
     }
     const created = await this.attempt(work, 'log_call', () => session.logCall(crmCall));
-    return this.settle(work, session, created);
+    return this.settle(work, session, created, ofLoop);
   }
 
   /**
@@ -419,7 +489,7 @@ export class CrmOutboxWorker {
   }
 
   /** Commits what an attempt came to: the record linked, a retry scheduled, or the failure shown. */
-  private async settle(work: CrmWork, session: CrmSession, outcome: CrmOutcome<ActivityRef>, updateAfter = false): Promise<void> {
+  private async settle(work: CrmWork, session: CrmSession, outcome: CrmOutcome<ActivityRef>, ofLoop: LoopRow | undefined, updateAfter = false): Promise<void> {
     const now = this.deps.now();
     if (outcome.ok) {
       return this.commit(
@@ -432,26 +502,37 @@ export class CrmOutboxWorker {
           return { state: 'logged', id: outcome.value.id, url: outcome.value.url, error: null };
         },
         outcome.value,
+        ofLoop,
       );
     }
     // A held CRM logged once, when it was held (crm-breaker.ts), not once per row.
     const held = outcome.retry && this.deps.crm.breaker.isOpen(work.instanceUid);
     if (!held) this.deps.log.warn('crm write failed', { instance: work.instanceUid, call: work.callId, attempts: work.attempts + 1, retry: outcome.retry, status: outcome.status, error: outcome.error });
     if (!outcome.retry) {
-      return this.commit(work, async (tx, call) => {
-        await tx.deleteCrmWork(work.callId);
-        return { ...logOf(call), state: 'failed', error: outcome.error };
-      });
+      return this.commit(
+        work,
+        async (tx, call) => {
+          await tx.deleteCrmWork(work.callId);
+          return { ...logOf(call), state: 'failed', error: outcome.error };
+        },
+        undefined,
+        ofLoop,
+      );
     }
     const attempts = work.attempts + 1;
     // Held, the row is due again at once: its circuit's probe says when it runs (no claim takes it before).
     const dueAt = new Date(now.getTime() + (held ? 0 : this.retryDelay(attempts, outcome.retryAfterMs))).toISOString();
-    await this.commit(work, async (tx, call, current) => {
-      const log = logOf(call);
-      // A create that failed may still have landed (a timeout, a 502 sent after the CRM's commit): the next attempt asks the CRM first.
-      await tx.putCrmWork({ ...work, state: 'queued', dueAt, attempts, lastError: outcome.error, again: current?.again ?? false, uncertain: log.id === null, lease: null });
-      return { ...log, error: outcome.error };
-    });
+    await this.commit(
+      work,
+      async (tx, call, current) => {
+        const log = logOf(call);
+        // A create that failed may still have landed (a timeout, a 502 sent after the CRM's commit): the next attempt asks the CRM first.
+        await tx.putCrmWork({ ...work, state: 'queued', dueAt, attempts, lastError: outcome.error, again: current?.again ?? false, uncertain: log.id === null, lease: null });
+        return { ...log, error: outcome.error };
+      },
+      undefined,
+      ofLoop,
+    );
     // The timer goes to the retry (a row run outside `runDue` has no loop to schedule after it).
     this.wake();
   }
@@ -468,10 +549,16 @@ export class CrmOutboxWorker {
    * agents' events when it changed, in one transaction; the events are published once it is
    * committed. The store syncs the disk at every commit, on the thread that answers webhooks:
    * outcomes that land together are committed together by the store (SQLite's group commit), so
-   * a busy CRM does not slow the webhooks down (docs/benchmarks.md, "Relay with a CRM").
+   * a busy CRM does not slow the webhooks down (docs/benchmarks.md, "Relay with a CRM"). A loop's
+   * row claims the loop's next rows in the same transaction (`claimAtLanding`).
    */
-  private async commit(work: CrmWork, next: NextLog, written?: ActivityRef): Promise<void> {
-    this.deps.publish(await this.transaction((tx) => this.apply(tx, work, next, written)));
+  private async commit(work: CrmWork, next: NextLog, written: ActivityRef | undefined, ofLoop: LoopRow | undefined): Promise<void> {
+    const events = await this.transaction(async (tx) => {
+      const applied = await this.apply(tx, work, next, written);
+      if (ofLoop) await this.claimAtLanding(tx, ofLoop);
+      return applied;
+    });
+    this.deps.publish(events);
   }
 
   /** A row's store transaction: on a saturated relay, committed together with the other CRM steps' (webhooks-first.ts). */

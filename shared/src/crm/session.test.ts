@@ -175,6 +175,25 @@ describe('a CRM session', () => {
     expect(requests.map(queryOf)).toEqual(['gold']);
   });
 
+  it("renders the maps a logged call's answer values read, and the maps those read", async () => {
+    const { plan, diagnostics } = loadCrmConnector(`<connector for="CRM" name="Mapped answers">
+  <config><fields><field name="base" type="url"/></fields></config>
+  <crm><url>$config.$fields.base</url></crm>
+  <maps>
+    <map name="area" from="@call_customer_number" values="+14155550100:bay"/>
+    <map name="region" from="@area" values="bay:west"/>
+    <map name="word" from="@call_direction" values="inbound:Inbound"/>
+  </maps>
+  ${search('@variant')}
+  <log_call><request method="post" format="json"><url>/calls</url><parameters><parameter name="subject" value="@word"/></parameters></request>
+    <response><id use="id" default="{{@region}}-{{@call_call_id}}"/><url default="$config.$fields.base/@region/{{@id}}"/></response></log_call>
+</connector>`);
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const { session, requests } = open(plan as CrmConnectorPlan, () => json(200, {}), { base: 'https://crm.test' });
+    expect(await session.logCall(call)).toEqual({ ok: true, value: { id: 'west-c1', url: 'https://crm.test/west/west-c1' } });
+    expect(requests.map((r) => JSON.parse(r.body ?? '{}').subject)).toEqual(['Inbound']);
+  });
+
   it('says when a CRM cannot update a logged call, and has no natural key to find one by', async () => {
     const plan = connector(`${search('@variant')}<update_call supported="false"/>`);
     const { session, requests } = open(plan, () => json(200, {}));

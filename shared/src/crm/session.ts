@@ -1,4 +1,4 @@
-import type { CrmConnectorPlan, CrmRequestPlan, RelinkPlan, SearchPlan, ValueMapPlan, ValuePlan } from '../connector/crm-plan.ts';
+import type { CrmConnectorPlan, CrmRequestPlan, OperationPlan, RelinkPlan, SearchPlan, ValueMapPlan, ValuePlan } from '../connector/crm-plan.ts';
 import { getPath, type PayloadPath } from '../payload/path.ts';
 import { nationalDigits, toE164 } from '../record/phone.ts';
 import { ConnectorRuntimeError } from '../runtime/errors.ts';
@@ -334,8 +334,12 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     return { ok: true, value: null };
   };
 
-  /** Renders an operation's `url` (or any value) with `@id` set to the record's id. */
-  const recordUrl = (value: ValuePlan | undefined, payload: unknown, vars: Vars, id: string) => valueOf(value, payload, scopeOnce({ ...vars, id })) ?? null;
+  // An answer's values (the logged call's id, its record's url) read only the maps their templates name: none
+  // in the bundled connectors, where Vtiger's url default rendered its four again after the request's
+  // (log_call's two scopes were 5.3 KB of each update's garbage with the CRM, issue 10).
+  const answerMaps = new Map([plan.logCall, plan.findCall, plan.updateCall].filter((operation) => operation !== undefined).map((operation) => [operation, mapsRead(plan.maps, [operation.response])]));
+  /** Renders an operation's `url` with `@id` set to the record's id. */
+  const recordUrl = (operation: OperationPlan, payload: unknown, vars: Vars, id: string) => valueOf(operation.response.url, payload, scopeOnce({ ...vars, id }, answerMaps.get(operation))) ?? null;
 
   return {
     name: plan.name,
@@ -354,9 +358,9 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       const vars = callVars(call);
       const sent = await send(plan.logCall.request, vars, 'log_call');
       if (!sent.ok) return sent;
-      const id = valueOf(plan.logCall.response.id, sent.value, scopeOnce(vars));
+      const id = valueOf(plan.logCall.response.id, sent.value, scopeOnce(vars, answerMaps.get(plan.logCall)));
       if (!id) return failure(`log_call: the CRM's answer has no ${plan.logCall.response.id?.use?.source ?? 'id'}`, false);
-      return { ok: true, value: { id, url: recordUrl(plan.logCall.response.url, sent.value, vars, id) } };
+      return { ok: true, value: { id, url: recordUrl(plan.logCall, sent.value, vars, id) } };
     },
 
     // Without the config field find_call reads by (HubSpot's unique call property), there is no key to find a call by.
@@ -368,8 +372,8 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
             const sent = await send(operation.request, vars, 'find_call');
             if (!sent.ok && sent.status !== undefined && operation.missing.includes(sent.status)) return { ok: true as const, value: null };
             if (!sent.ok) return sent;
-            const id = valueOf(operation.response.id, sent.value, scopeOnce(vars));
-            return { ok: true as const, value: id ? { id, url: recordUrl(operation.response.url, sent.value, vars, id) } : null };
+            const id = valueOf(operation.response.id, sent.value, scopeOnce(vars, answerMaps.get(operation)));
+            return { ok: true as const, value: id ? { id, url: recordUrl(operation, sent.value, vars, id) } : null };
           },
         }
       : {}),
@@ -383,7 +387,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
         const relinked = await relink(plan.updateCall.relink, vars, vars.call_contact_id);
         if (!relinked.ok) return relinked;
       }
-      return { ok: true, value: { url: recordUrl(plan.updateCall.response.url, sent.value, vars, recordId) } };
+      return { ok: true, value: { url: recordUrl(plan.updateCall, sent.value, vars, recordId) } };
     },
 
     async dispositions() {
