@@ -1,5 +1,5 @@
 /**
- * `tsx tests/bench/content-timeline.ts [fill|rerender|scroll] [--rows N] [--c2d] [--bare] [--whole] [--gc]`: where the time goes
+ * `tsx tests/bench/content-timeline.ts [fill|rerender|scroll] [--rows N] [--c2d] [--bare] [--whole] [--gc] [--settle]`: where the time goes
  * between the page's change of the generated CRM list (tests/e2e/pages/crm-list.html) and every
  * number decorated (`scroll`: the bench's infinite scroll, 500 rows every 100 ms for 5 s, from its
  * last append on: the frames from the task of that append), by our content script as users get it (minified) or, with `--c2d`, by
@@ -12,7 +12,9 @@
  * the scroll's first append on, what the appends shared the thread with; with `--bare`, the page alone (no party). Then, after the page's own frame (parse, style
  * and layout of its change): the frames, wall time and idle time, the thread's CPU time by share,
  * when the party's last script ended and when the bench's poll saw every number; with `--gc`, the
- * garbage collections inside the party's scripts since the change. On a loaded
+ * garbage collections inside the party's scripts since the change; with `--settle`, the long frames
+ * as the bench takes them, until after its own check of every number by place (it waits 1 s, then
+ * counts and checks them): a frame of ours may come only then. On a loaded
  * machine compare CPU, and runs of two trees taken alternately.
  */
 import type { Page } from 'playwright-core';
@@ -31,6 +33,13 @@ const bare = args.includes('--bare');
 const whole = args.includes('--whole');
 /** Also trace V8's garbage collections (its own categories: a heavier trace): how much of the party's script they take. */
 const gc = args.includes('--gc');
+/**
+ * After every number was seen, what the bench does before it reads the frames: a second's wait, its
+ * count and its check by place. A headless page draws no frame while idle, so a pass of ours
+ * asked for then waits for that check's frame: the scroll's frame over 100 ms 20.5 s after the
+ * change in a bench run, our far hosts' sentinels read in it (issue #12).
+ */
+const settle = args.includes('--settle');
 const decoration = c2d ? C2D_DECORATION : DECORATION;
 
 type Share = 'tasks' | 'render' | 'inPage' | 'style' | 'layout' | 'prePaint' | 'paint' | 'timers' | 'other';
@@ -86,16 +95,26 @@ try {
   const change = scenario === 'scroll' ? await scrollRows(page) : { start: await changeRows(page, scenario, rows), rows, end: null };
   const { start } = change;
   const at = bare ? change.end : await decoratedAt(page, change.rows, decoration);
+  if (settle) await settleAsTheBench(page);
   const pageNow = await markPageClock(page);
   // The last append's clock is read in its task, after the append: that task counts whole.
-  const events = eventsBetween(pageThreadEvents(await stopTracing(cdp), pageNow), start - 1, at);
+  const traced = pageThreadEvents(await stopTracing(cdp), pageNow);
+  const events = eventsBetween(traced, start - 1, at);
   console.log(`${c2d ? 'c2d' : bare ? 'bare' : 'ours'}, ${scenario} of ${change.rows} rows: ${at === null ? 'not decorated within the deadline' : `decorated ${Math.round(at - start)} ms after the ${scenario === 'scroll' ? 'last append' : 'change'}`}`);
   // The frames see the events of the default trace only: V8's own (--gc) nest our tasks in theirs.
   printFrames(outermost(gc ? events.filter((event) => event.name === 'V8.Execute' || !/^v8\./i.test(event.name)) : events), start, at);
   if (gc) printPartyGc(events);
-  printLongFrames((await page.evaluate(`window.bench.frames(${start})`)) as LongFrame[], events, start);
+  // With --settle, the frames after every number was seen too, whose events are past `at`.
+  printLongFrames((await page.evaluate(`window.bench.frames(${start})`)) as LongFrame[], settle ? eventsBetween(traced, start - 1, null) : events, start);
 } finally {
   await close();
+}
+
+/** As the bench does once every number was seen (tests/bench/content.ts's `finish`): wait a second, count the decorations, check them by place. */
+async function settleAsTheBench(page: Page): Promise<void> {
+  await page.evaluate('new Promise((resolve) => setTimeout(resolve, 1000))');
+  await page.evaluate(`window.bench.count('${decoration}')`);
+  await page.evaluate(`window.bench.inPlace('${decoration}')`);
 }
 
 /** The bench's infinite scroll; `start` is its last append (its first with --whole), `end` its last. */

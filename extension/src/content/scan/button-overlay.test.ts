@@ -392,7 +392,7 @@ describe('ButtonOverlay', () => {
     expect(new Set(reads).size).toBe(1501);
   });
 
-  it('after the page grew reads the sentinels of each host only, and every number once they moved', () => {
+  it('after the page grew reads the sentinels of each host only, and moves every button by their offset once all moved by one', () => {
     const anchors = texts(600);
     // Three columns of number ends, as the bench's three phone formats make.
     const ends = new Map<Anchor, NumberEnd>(anchors.map((a, i) => [a, { right: 100 + (i % 3) * 10, top: i * 20, bottom: i * 20 + 16 }]));
@@ -407,11 +407,53 @@ describe('ButtonOverlay', () => {
     runFrames();
     expect(reads.length).toBeLessThanOrEqual(15);
 
-    // The page grew again and widened the column: every number moved right, every button follows.
+    // The page grew again and widened a column left of the numbers: every number moved right by
+    // the same 30 px, every button follows, only the sentinels read (the scroll's 10,000 re-reads).
     for (const [anchor, end] of ends) ends.set(anchor, { ...end, right: end.right + 30 });
+    reads.length = 0;
     instance.markShifted();
     runFrames();
     expect(buttons.map((b) => b.style.getPropertyValue('left'))).toEqual(anchors.map((_, i) => `${134 + (i % 3) * 10}px`));
+    expect(reads.length).toBeLessThanOrEqual(15);
+    // And rows grown above them: every button down by as much, again without a read of the others.
+    for (const [anchor, end] of ends) ends.set(anchor, { ...end, top: end.top + 7, bottom: end.bottom + 7 });
+    reads.length = 0;
+    instance.markShifted();
+    runFrames();
+    expect(buttons.map((b) => b.style.getPropertyValue('top'))).toEqual(anchors.map((_, i) => `${i * 20 + 6}px`));
+    expect(reads.length).toBeLessThanOrEqual(15);
+    // The shifted places are the numbers' own: the next growth, nothing moved, reads the sentinels and writes nothing.
+    reads.length = 0;
+    instance.markShifted();
+    runFrames();
+    expect(reads.length).toBeLessThanOrEqual(15);
+    expect(new Set(reads).size).toBe(reads.length);
+  });
+
+  it('reads every number of a host again when its sentinels moved apart: one column moved, the others stayed', () => {
+    const anchors = texts(600);
+    const ends = new Map<Anchor, NumberEnd>(anchors.map((a, i) => [a, { right: 100 + (i % 3) * 10, top: i * 20, bottom: i * 20 + 16 }]));
+    const { instance, reads, runFrames, buttons } = drawn(anchors, ends);
+    // The rightmost of three columns moved (a column between them widened): no one offset for the host.
+    for (const [i, anchor] of anchors.entries()) if (i % 3 === 2) ends.set(anchor, { ...(ends.get(anchor) as NumberEnd), right: 150 });
+    instance.markShifted();
+    runFrames();
+    expect(new Set(reads).size).toBe(600);
+    expect(buttons.map((b) => b.style.getPropertyValue('left'))).toEqual(anchors.map((_, i) => `${i % 3 === 2 ? 154 : 104 + (i % 3) * 10}px`));
+  });
+
+  it('reads every number of a host again when a sentinel is no longer rendered', () => {
+    const anchors = texts(100);
+    const ends = new Map<Anchor, NumberEnd>(anchors.map((a, i) => [a, { right: 100, top: i * 20, bottom: i * 20 + 16 }]));
+    const { instance, reads, runFrames, buttons } = drawn(anchors, ends);
+    for (const [anchor, end] of ends) ends.set(anchor, { ...end, right: end.right + 30 });
+    // The topmost number hidden: the others moved by 30 px, but no offset is taken from a number without a box.
+    ends.delete(anchors[0] as Text);
+    instance.markShifted();
+    runFrames();
+    expect(new Set(reads).size).toBe(100);
+    expect(buttons[0]?.isConnected).toBe(false);
+    expect(buttons.slice(1).map((b) => b.style.getPropertyValue('left'))).toEqual(anchors.slice(1).map(() => '134px'));
   });
 
   it('after the page grew reads the sentinels of hosts near the viewport in the next frame, of far ones a few dozen per frame', () => {
@@ -439,13 +481,16 @@ describe('ButtonOverlay', () => {
     expect(new Set(reads).size).toBe(reads.length);
     expect(reads.length).toBeLessThanOrEqual(20 * 4);
 
-    // The page grew and widened the column: the near numbers' buttons follow in the next frame, the far ones' in the frames after.
+    // The page grew and widened the column: the near numbers' buttons follow in the next frame, the far ones' in the frames after,
+    // each host moved by its sentinels' offset: 20 hosts' sentinels read, not 5,000 numbers.
     for (const [anchor, end] of ends) ends.set(anchor, { ...end, right: end.right + 30 });
+    reads.length = 0;
     instance.markShifted();
     frames.shift()?.();
     expect([buttons[0], buttons[4999]].map((b) => b?.style.getPropertyValue('left'))).toEqual(['134px', '114px']);
     runFrames();
     expect(buttons.map((b) => b.style.getPropertyValue('left'))).toEqual(anchors.map((_, i) => `${134 + (i % 3) * 10}px`));
+    expect(reads.length).toBeLessThanOrEqual(20 * 4);
   });
 
   it("takes a host's sentinels again once numbers joined it or moved in it", () => {
@@ -478,8 +523,9 @@ describe('ButtonOverlay', () => {
     expect(buttons[50]?.style.getPropertyValue('left')).toBe('214px');
   });
 
-  it('reads every number again after rows inserted above them, and moves their buttons', async () => {
-    // happy-dom's records name no siblings: no insertion there reads as an append, here that is the point.
+  it('moves every button after rows inserted above them', async () => {
+    // happy-dom's records name no siblings: an insertion there reads as an append, whose sentinels
+    // all moved down one row (in Chromium, an insertion before them marks every number stale).
     const list = document.createElement('div');
     document.body.append(list);
     const anchors = texts(300, list);
@@ -490,7 +536,6 @@ describe('ButtonOverlay', () => {
     for (const [anchor, end] of ends) ends.set(anchor, { ...end, top: end.top + 20, bottom: end.bottom + 20 });
     await observed();
     runFrames();
-    expect(new Set(reads).size).toBe(300);
     expect(buttons.map((b) => b.style.getPropertyValue('top'))).toEqual(anchors.map((_, i) => `${i * 20 + 19}px`));
   });
 

@@ -131,6 +131,12 @@ interface HostGroup {
   parked: number;
 }
 
+/** A host whose sentinels all moved by `by`: its buttons are moved by as much, their numbers not read. */
+interface HostShift {
+  group: HostGroup;
+  by: ButtonAt;
+}
+
 /** Parked entries calling the same numbers, in the order the page had them; those before `next` were taken. */
 interface ParkedList {
   entries: Entry[];
@@ -341,7 +347,7 @@ export class ButtonOverlay {
     const isNear = (top: number, bottom = top) => bottom >= scrollY - (NEAR_VIEWPORTS * viewportHeight) && top <= scrollY + (NEAR_VIEWPORTS + 1) * viewportHeight;
     // No room left in the frame: the far ones wait for a coming pass, those near the viewport are read.
     const roomLeft = passMs > 0;
-    if (this.shifted) this.checkShifts(readLayer, isNear, scrollX, scrollY, roomLeft ? FAR_SENTINEL_READS_PER_FRAME : 0);
+    const shifts = this.shifted ? this.checkShifts(readLayer, isNear, scrollX, scrollY, roomLeft ? FAR_SENTINEL_READS_PER_FRAME : 0) : [];
     const moved: Array<{ entry: Entry; placement: Placement }> = [];
     const stale: Entry[] = [];
     const gone: Entry[] = [];
@@ -375,6 +381,7 @@ export class ButtonOverlay {
     // Write.
     this.park(gone);
     for (const [layer, read] of layerReads) if (read) for (const host of layer.hosts) this.clipHost(layer, host, read);
+    for (const { group, by } of shifts) for (const entry of group.entries) this.shiftBy(entry, by);
     for (const { entry } of moved) this.unplace(entry);
     // Parked buttons go first to the numbers back at their own places, then to others (takeOver).
     if (this.parkedHosts.size > 0) {
@@ -425,19 +432,21 @@ export class ButtonOverlay {
   /**
    * The page grew: the sentinels of each host near the viewport are read, of those far from it up
    * to FAR_SENTINEL_READS_PER_FRAME (a stale one's last written place tells as well as a current
-   * one's); a host whose sentinels all stayed keeps its positions without a read, one where any
-   * moved has every entry read again (they go stale). Reads only: the frame writes after.
+   * one's); a host whose sentinels all stayed keeps its positions without a read, one whose
+   * sentinels all moved by the same offset has every button moved by it without a read (a column
+   * widened left of its numbers, rows grown above them), one where they moved otherwise has every
+   * entry read again (they go stale). Reads only: the frame writes after, the shifts returned.
    */
-  private checkShifts(readLayer: (layer: Layer) => LayerRead | null, isNear: (top: number, bottom: number) => boolean, scrollX: number, scrollY: number, farSentinelReads: number): void {
+  private checkShifts(readLayer: (layer: Layer) => LayerRead | null, isNear: (top: number, bottom: number) => boolean, scrollX: number, scrollY: number, farSentinelReads: number): HostShift[] {
     const far: HostGroup[] = [];
+    const shifts: HostShift[] = [];
     const check = (group: HostGroup, sentinels: readonly Entry[]) => {
       group.checked = this.growths;
-      const moved = sentinels.some((sentinel) => {
-        const end = this.readNumberEnd(sentinel.anchor);
-        return !end || !sameAt(sentinel.at, buttonAt(end, sentinel.layer ? readLayer(sentinel.layer) : null, scrollX, scrollY));
-      });
-      if (moved) for (const entry of group.entries) entry.epoch = -1;
-      this.staleMarked ||= moved;
+      const by = this.commonOffset(sentinels, readLayer, scrollX, scrollY);
+      if (by === null) {
+        for (const entry of group.entries) entry.epoch = -1;
+        this.staleMarked = true;
+      } else if (by.left !== 0 || by.top !== 0) shifts.push({ group, by });
     };
     for (const group of this.groups.values()) {
       if (group.checked === this.growths) continue;
@@ -464,6 +473,26 @@ export class ButtonOverlay {
       check(group, sentinels);
     }
     this.shifted = read < far.length;
+    return shifts;
+  }
+
+  /**
+   * How far every sentinel moved, if all by the same offset; null if they moved apart or one is
+   * no longer rendered. After the bench's Contact column widens at its 10,000th row, re-reading
+   * each number took ~200 ms of our script in the scroll for ~10,000 buttons that all moved by
+   * the same few pixels (issue #12).
+   */
+  private commonOffset(sentinels: readonly Entry[], readLayer: (layer: Layer) => LayerRead | null, scrollX: number, scrollY: number): ButtonAt | null {
+    let by: ButtonAt | undefined;
+    for (const sentinel of sentinels) {
+      const end = this.readNumberEnd(sentinel.anchor);
+      if (!end || !sentinel.at) return null;
+      const at = buttonAt(end, sentinel.layer ? readLayer(sentinel.layer) : null, scrollX, scrollY);
+      const offset = { left: at.left - sentinel.at.left, top: at.top - sentinel.at.top };
+      if (!by) by = offset;
+      else if (!sameAt(by, offset)) return null;
+    }
+    return by ?? { left: 0, top: 0 };
   }
 
   /** The layer's clip box (the clipping element's box within its own clipping ancestors'), in document coordinates. */
@@ -510,15 +539,8 @@ export class ButtonOverlay {
     if (entry.buttons.length === 0 && !this.takeOver(entry, layer, at, this.readThroughMarked && this.pending.length === 0)) this.make(entry);
     // Rewriting a style that did not change still restyles the button and lays its host out again.
     if (!sameAt(entry.at, at)) {
-      entry.at = at;
       if (entry.host) this.groupOf(entry.host).sentinels = undefined;
-      // Two lengths, not one cssText: Chromium parses a lone length on a fast path, a declaration
-      // list with its full parser (10,000 buttons' positions ×0.4–0.8 in a probe, issue #12).
-      for (let i = 0; i < entry.buttons.length; i++) {
-        const { style } = entry.buttons[i] as HTMLButtonElement;
-        style.left = `${at.left + i * BUTTON_STRIDE}px`;
-        style.top = `${at.top}px`;
-      }
+      moveButtons(entry, at);
     }
     if (!entry.host) {
       entry.host = this.hostFor(layer, read, at.top);
@@ -527,7 +549,16 @@ export class ButtonOverlay {
       group.entries.add(entry);
       group.sentinels = undefined;
     }
-    if (!read) entry.host.cover(at.left, at.top, at.left + entry.buttons.length * BUTTON_STRIDE - BUTTON_GAP, at.top + BUTTON_SIZE);
+    if (!read) coverButtons(entry.host, entry);
+  }
+
+  /** Moves a placed entry's buttons by `by`, its number not read: its host's sentinels moved by as much, and stay its sentinels. */
+  private shiftBy(entry: Entry, by: ButtonAt): void {
+    const { at, host, layer } = entry;
+    if (!at || !host) return;
+    entry.top += by.top;
+    moveButtons(entry, { left: at.left + by.left, top: at.top + by.top });
+    if (layer && !layer.clip) coverButtons(host, entry);
   }
 
   private placeInline(entry: Entry): void {
@@ -821,6 +852,24 @@ function callsOf(targets: readonly PhoneTarget[]): string {
 
 function placeKey(calls: string, at: ButtonAt): string {
   return `${calls}@${at.left},${at.top}`;
+}
+
+/** Writes where the entry's buttons are, one after the other from `at`. */
+function moveButtons(entry: Entry, at: ButtonAt): void {
+  entry.at = at;
+  // Two lengths, not one cssText: Chromium parses a lone length on a fast path, a declaration
+  // list with its full parser (10,000 buttons' positions ×0.4–0.8 in a probe, issue #12).
+  for (let i = 0; i < entry.buttons.length; i++) {
+    const { style } = entry.buttons[i] as HTMLButtonElement;
+    style.left = `${at.left + i * BUTTON_STRIDE}px`;
+    style.top = `${at.top}px`;
+  }
+}
+
+/** Grows a document-layer host over the entry's buttons, where they now are. */
+function coverButtons(host: OverlayHost, entry: Entry): void {
+  const at = entry.at as ButtonAt;
+  host.cover(at.left, at.top, at.left + entry.buttons.length * BUTTON_STRIDE - BUTTON_GAP, at.top + BUTTON_SIZE);
 }
 
 /** Where an entry's first button goes: after the number's end, centred on its line, in its layer's coordinates. */

@@ -3,8 +3,9 @@
  * infinite scroll's rows, issue #12) moves nothing before it in the flow, except through the
  * boxes that hold both: a table's columns widened, a list aligned to its end, a line centred.
  * Those move numbers in groups (a column, every row), so four numbers of each group, read
- * again, tell whether the group moved: the sentinels. The nodes just before the append (the
- * same line, the last row) are read again in full.
+ * again, tell whether the group moved, and by how much when all four moved alike (the group's
+ * buttons are then moved by as much, unread): the sentinels. The nodes just before the append
+ * (the same line, the last row) are read again in full.
  */
 
 /** Nodes just before an append whose numbers are read again, whatever the sentinels say. */
