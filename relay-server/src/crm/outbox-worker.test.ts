@@ -49,6 +49,14 @@ function countClaims(): { count: number } {
   return claims;
 }
 
+/** Lets the event loop turn (no timer involved: a test on fake timers can use it) until `done` holds. */
+async function turnsUntil(done: () => boolean | Promise<boolean>): Promise<void> {
+  for (let turn = 0; !(await done()); turn++) {
+    if (turn > 100_000) throw new Error('the condition never held');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 const patch = (id: number, body: unknown) => relay.call(relay.ada.token, 'PATCH', `/calls/${id}`, body);
 const records = () => [...relay.crm.records.values()];
 
@@ -358,9 +366,10 @@ describe('store cost', () => {
     expect(transactions).toHaveBeenCalledTimes(2);
   });
 
-  it("drains a backlog deeper than its batch claiming the next rows in each landing's transaction: one claim transaction of its own", async () => {
+  it("drains a backlog deeper than its batch claiming the next rows in its landings' transactions: one claim transaction of its own", async () => {
     await relay.outbox.stop();
-    relay = await crmTestRelay({ outbox: { batch: 2 } });
+    // The rows' outcomes wait for each other as long as the test does: they land together however busy the machine.
+    relay = await crmTestRelay({ outbox: { batch: 2, landingWaitMs: WAIT.timeout } });
     relay.crm.contacts.set(CALLER, [GRACE]);
     const sids = ['CA1', 'CA2', 'CA3', 'CA4', 'CA5', 'CA6'];
     for (const sid of sids) await endedCall(sid);
@@ -368,8 +377,8 @@ describe('store cost', () => {
     expect(await relay.outbox.runDue()).toBe(6);
     for (const sid of sids) expect((await relay.callOf(sid)).crm_log).toMatchObject({ state: 'logged' });
     expect(records()).toHaveLength(6);
-    // The loop's first claim, then one transaction per outcome, each claiming what the slot it frees can take.
-    expect(transactions).toHaveBeenCalledTimes(1 + sids.length);
+    // The loop's first claim, then one transaction per two outcomes landed together, claiming what the slots they free can take.
+    expect(transactions).toHaveBeenCalledTimes(1 + sids.length / 2);
   });
 
   it("leaves the claim to its loop when a held CRM's probe is due at a landing: the probe runs then, not once the loop is done", async () => {
@@ -554,9 +563,14 @@ describe('outcomes that land together', () => {
   }
 
   it('stores the others when one outcome cannot be stored, and leaves that row in flight', async () => {
+    await relay.outbox.stop();
+    relay = await crmTestRelay({ outbox: { landingWaitMs: WAIT.timeout } });
+    relay.crm.contacts.set(CALLER, [GRACE]);
     for (const sid of ['CA1', 'CA2']) await endedCall(sid);
     const broken = (await relay.callOf('CA1')).id;
+    const stored: number[] = [];
     wrapSetCallCrmLog((tx) => async (id, ...rest) => {
+      stored.push(id);
       if (id === broken) throw new Error('disk full');
       return tx.setCallCrmLog(id, ...rest);
     });
@@ -564,6 +578,123 @@ describe('outcomes that land together', () => {
     expect((await relay.callOf('CA2')).crm_log).toMatchObject({ state: 'logged' });
     expect((await relay.callOf('CA1')).crm_log).toMatchObject({ state: 'pending' });
     expect((await relay.store.crmWorkOf(broken))?.state).toBe('inflight');
+    // Both outcomes in one transaction first, rolled back at CA1's; then each in a transaction of its own.
+    expect(stored.filter((id) => id === broken)).toHaveLength(2);
+    expect(relay.crm.asked('logCall')).toHaveLength(2);
+  });
+
+  it('commits the outcomes that land while the others are in flight in one transaction, which claims for every slot they free', async () => {
+    await relay.outbox.stop();
+    relay = await crmTestRelay({ outbox: { batch: 3, landingWaitMs: WAIT.timeout } });
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    const sids = ['CA1', 'CA2', 'CA3', 'CA4', 'CA5', 'CA6'];
+    for (const sid of sids) await endedCall(sid);
+    // Each transaction's outcomes stored and rows claimed, in the order the transactions ran.
+    const transactions: Array<{ stored: number; claimed: number }> = [];
+    const transaction = relay.store.transaction.bind(relay.store);
+    vi.spyOn(relay.store, 'transaction').mockImplementation((work) =>
+      transaction((tx) => {
+        const counts = { stored: 0, claimed: 0 };
+        transactions.push(counts);
+        return work(
+          Object.assign(Object.create(tx) as StoreTx, {
+            setCallCrmLog: (...args: Parameters<StoreTx['setCallCrmLog']>) => {
+              counts.stored += 1;
+              return tx.setCallCrmLog(...args);
+            },
+            claimDueCrmWork: async (...args: Parameters<StoreTx['claimDueCrmWork']>) => {
+              const claimed = await tx.claimDueCrmWork(...args);
+              counts.claimed += claimed.length;
+              return claimed;
+            },
+          }),
+        );
+      }),
+    );
+    // The first three writes hang, then answer in turns of their own, one after another.
+    const release = relay.crm.hang('logCall');
+    const running = relay.outbox.runDue();
+    await vi.waitFor(() => expect(relay.crm.asked('logCall')).toHaveLength(3), WAIT);
+    release();
+    expect(await running).toBe(6);
+    for (const sid of sids) expect((await relay.callOf(sid)).crm_log).toMatchObject({ state: 'logged' });
+    expect(records()).toHaveLength(6);
+    // The loop's claim; three outcomes and the three rows claimed into their slots; the last three outcomes.
+    expect(transactions).toEqual([
+      { stored: 0, claimed: 3 },
+      { stored: 3, claimed: 3 },
+      { stored: 3, claimed: 0 },
+    ]);
+  });
+
+  it('lands each row alone when the transaction of several rolls back: every outcome stored once, each record made once', async () => {
+    await relay.outbox.stop();
+    relay = await crmTestRelay({ outbox: { batch: 2, landingWaitMs: WAIT.timeout } });
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    for (const sid of ['CA1', 'CA2']) await endedCall(sid);
+    // The first transaction that stores two outcomes fails once its work is done, as a commit that fails would.
+    let failed = 0;
+    const transaction = relay.store.transaction.bind(relay.store);
+    vi.spyOn(relay.store, 'transaction').mockImplementation((work) =>
+      transaction(async (tx) => {
+        let stored = 0;
+        const value = await work(
+          Object.assign(Object.create(tx) as StoreTx, {
+            setCallCrmLog: (...args: Parameters<StoreTx['setCallCrmLog']>) => {
+              stored += 1;
+              return tx.setCallCrmLog(...args);
+            },
+          }),
+        );
+        if (stored === 2 && failed++ === 0) throw new Error('disk full');
+        return value;
+      }),
+    );
+    expect(await relay.outbox.runDue()).toBe(2);
+    expect(failed).toBe(1);
+    for (const sid of ['CA1', 'CA2']) expect((await relay.callOf(sid)).crm_log).toMatchObject({ state: 'logged' });
+    expect(relay.crm.asked('logCall')).toHaveLength(2);
+    expect(records()).toHaveLength(2);
+    expect((await relay.store.crmOutboxStats()).depth).toBe(0);
+    expect(relay.pushed('CA1').filter((e) => e.call.crm_log?.state === 'logged')).toHaveLength(1);
+    expect(relay.pushed('CA2').filter((e) => e.call.crm_log?.state === 'logged')).toHaveLength(1);
+  });
+
+  describe('on a fake clock', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it("commits an outcome once it has waited landingWaitMs for a row still out, never later: the log's latency bound", async () => {
+      await relay.outbox.stop();
+      relay = await crmTestRelay({ outbox: { batch: 2, landingWaitMs: 50 } });
+      relay.crm.contacts.set(CALLER, [GRACE]);
+      // CA2 logged, then its notes: an update row; then CA1's log. The loop claims both; CA2's update hangs.
+      const ca2 = await endedCall('CA2');
+      await relay.outbox.runDue();
+      expect((await patch(ca2.id, { notes: 'call back' })).status).toBe(200);
+      await endedCall('CA1');
+      const releaseUpdate = relay.crm.hang('updateCall');
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const answered = vi.spyOn(relay.deps.crm.breaker, 'record');
+      const transactions = vi.spyOn(relay.store, 'transaction');
+      const running = relay.outbox.runDue();
+      // CA1's answer: from it to its landing is promise steps only, all run before the next turn.
+      await turnsUntil(() => answered.mock.calls.length === 1 && relay.crm.asked('updateCall').length === 1);
+      await turnsUntil(() => true);
+      expect(transactions).toHaveBeenCalledTimes(1);
+      await vi.advanceTimersByTimeAsync(49);
+      expect(transactions).toHaveBeenCalledTimes(1);
+      expect((await relay.callOf('CA1')).crm_log).toMatchObject({ state: 'pending' });
+      await vi.advanceTimersByTimeAsync(1);
+      expect(transactions).toHaveBeenCalledTimes(2);
+      await turnsUntil(async () => (await relay.callOf('CA1')).crm_log?.state === 'logged');
+      // CA2's outcome, the last row in flight, lands without waiting.
+      releaseUpdate();
+      await running;
+      expect((await relay.callOf('CA2')).crm_log).toMatchObject({ state: 'logged' });
+      expect(transactions).toHaveBeenCalledTimes(3);
+    });
   });
 
   it("gives back the slots of the rows an outcome's transaction claimed when it rolls back: the loop claims them itself", async () => {

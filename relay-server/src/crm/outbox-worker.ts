@@ -24,10 +24,15 @@ export interface OutboxSettings {
   leaseMs: number;
   /** How long `stop` waits for writes in flight; one left behind is recovered at the next start. */
   stopGraceMs: number;
+  /**
+   * How long a row's outcome waits, while other rows are in flight, for theirs to commit with it in
+   * one transaction (`commit`): it commits sooner once every row in flight has landed.
+   */
+  landingWaitMs: number;
   random: () => number;
 }
 
-export const OUTBOX_DEFAULTS: OutboxSettings = { batch: 16, baseDelayMs: 2_000, maxDelayMs: 5 * 60_000, maxRetryAfterMs: 60 * 60_000, timeoutMs: 30_000, leaseMs: 120_000, stopGraceMs: 5_000, random: Math.random };
+export const OUTBOX_DEFAULTS: OutboxSettings = { batch: 16, baseDelayMs: 2_000, maxDelayMs: 5 * 60_000, maxRetryAfterMs: 60 * 60_000, timeoutMs: 30_000, leaseMs: 120_000, stopGraceMs: 5_000, landingWaitMs: 2, random: Math.random };
 
 /** setTimeout's longest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -68,6 +73,16 @@ interface LoopRow {
   claimed: boolean;
 }
 
+/** A row's outcome waiting to commit with the others that land close to it (`commit`). */
+interface Landing {
+  work: CrmWork;
+  next: NextLog;
+  written: ActivityRef | undefined;
+  ofLoop: LoopRow | undefined;
+  landed: () => void;
+  failed: (error: unknown) => void;
+}
+
 /** A row claimed to run: as any row, or as the probe of its CRM's open circuit (crm-breaker.ts). */
 interface ClaimedRow {
   work: CrmWork;
@@ -106,6 +121,10 @@ export class CrmOutboxWorker {
   private readonly owner = randomId('relay_');
   /** Rows claimed by each transaction still open, by call (`claimWithCommit`, `handOverRead`). */
   private readonly claimsIn = new WeakMap<StoreTx, Map<number, ClaimInTransaction>>();
+  /** Outcomes waiting to commit together (`commit`), the timer that bounds their wait, and the outcomes in a transaction now. */
+  private landings: Landing[] = [];
+  private landingTimer: NodeJS.Timeout | undefined;
+  private landingsCommitting = 0;
 
   constructor(
     private readonly deps: RelayDeps,
@@ -332,10 +351,10 @@ export class CrmOutboxWorker {
    * transaction rolled back or run again gives their slots back and runs nothing. A probe due
    * is left to the loop's own claim, which takes the breaker's admissions outside any transaction.
    */
-  private async claimAtLanding(tx: StoreTx, row: LoopRow): Promise<void> {
+  private async claimAtLanding(tx: StoreTx, rows: readonly LoopRow[], landed: number): Promise<void> {
     if (this.stopped || this.deps.crm.breaker.probesDue().length > 0) return;
-    // The landing row's own slot is free once it lands; a row it made due again (`claimWithCommit`) holds one already.
-    const free = this.settings.batch - (this.inFlight.size - 1) - this.handedOver;
+    // The landing rows' slots are free once they land; a row they made due again (`claimWithCommit`) holds one already.
+    const free = this.settings.batch - (this.inFlight.size - landed) - this.handedOver;
     const now = this.deps.now().toISOString();
     const orphans = await tx.requeueOrphanedCrmWork(now);
     const claimed = free > 0 ? await this.claimClosed(tx, now, free) : [];
@@ -343,10 +362,12 @@ export class CrmOutboxWorker {
     tx.afterCommit(
       () => {
         this.handedOver -= claimed.length;
-        row.claimed = true;
+        // The claimed rows are the first loop's; another loop's rows (a `runDue` beside it) leave their loop to claim itself.
+        const loop = rows[0]!.loop;
+        for (const row of rows) row.claimed ||= row.loop === loop;
         if (orphans > 0) this.deps.log.warn('crm outbox: rows whose relay stopped are queued again', { rows: orphans });
         // Stopped meanwhile: the rows stay in flight, as a write cut short by a stop does (the next start asks the CRM first).
-        if (!this.stopped) for (const work of claimed) this.run(work, undefined, CLOSED, row.loop);
+        if (!this.stopped) for (const work of claimed) this.run(work, undefined, CLOSED, loop);
       },
       () => (this.handedOver -= claimed.length),
     );
@@ -360,6 +381,7 @@ export class CrmOutboxWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.landAll();
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.inFlight), new Promise<void>((resolve) => (grace = setTimeout(resolve, this.settings.stopGraceMs)))]);
     clearTimeout(grace);
@@ -549,16 +571,58 @@ export class CrmOutboxWorker {
    * agents' events when it changed, in one transaction; the events are published once it is
    * committed. The store syncs the disk at every commit, on the thread that answers webhooks:
    * outcomes that land together are committed together by the store (SQLite's group commit), so
-   * a busy CRM does not slow the webhooks down (docs/benchmarks.md, "Relay with a CRM"). A loop's
-   * row claims the loop's next rows in the same transaction (`claimAtLanding`).
+   * a busy CRM does not slow the webhooks down (docs/benchmarks.md, "Relay with a CRM"). Each
+   * outcome comes in a turn of its own (its CRM's answer), so it waits for the other rows in flight
+   * to land, `landingWaitMs` at most, and they commit in one transaction (`landTogether`): after
+   * a burst, a commit, a disk sync and a claim per logged call were most of its cost (issue 10). A
+   * kill -9 before that commit leaves the row in flight, as one before a commit of its own did: the
+   * next start queues it again, uncertain, and its run asks the CRM for the record first.
    */
-  private async commit(work: CrmWork, next: NextLog, written: ActivityRef | undefined, ofLoop: LoopRow | undefined): Promise<void> {
-    const events = await this.transaction(async (tx) => {
-      const applied = await this.apply(tx, work, next, written);
-      if (ofLoop) await this.claimAtLanding(tx, ofLoop);
-      return applied;
+  private commit(work: CrmWork, next: NextLog, written: ActivityRef | undefined, ofLoop: LoopRow | undefined): Promise<void> {
+    return new Promise<void>((landed, failed) => {
+      this.landings.push({ work, next, written, ofLoop, landed, failed });
+      // Every row in flight has landed: nothing to wait for. (A row whose run reached its commit before it counted in flight counts as one.)
+      if (this.stopped || this.landings.length + this.landingsCommitting >= this.inFlight.size) this.landAll();
+      else this.landingTimer ??= setTimeout(() => this.landAll(), this.settings.landingWaitMs);
     });
+  }
+
+  /** The outcomes waiting (`commit`) go to the store, together. */
+  private landAll(): void {
+    clearTimeout(this.landingTimer);
+    this.landingTimer = undefined;
+    const landings = this.landings;
+    if (landings.length === 0) return;
+    this.landings = [];
+    void this.landTogether(landings);
+  }
+
+  /**
+   * Outcomes that landed close together: one transaction applies each and claims the loops' next
+   * rows into the slots they free (`claimAtLanding`). Should it fail, each lands in a transaction of
+   * its own, as it would have alone (the store contract lets a transaction run again): one that fails
+   * alone too stays in flight, picked up again at the next start.
+   */
+  private async landTogether(landings: Landing[]): Promise<void> {
+    let events: AgentEvent[];
+    this.landingsCommitting += landings.length;
+    try {
+      events = await this.transaction(async (tx) => {
+        const applied: AgentEvent[] = [];
+        for (const { work, next, written } of landings) applied.push(...(await this.apply(tx, work, next, written)));
+        const loopRows = landings.flatMap(({ ofLoop }) => (ofLoop ? [ofLoop] : []));
+        if (loopRows.length > 0) await this.claimAtLanding(tx, loopRows, landings.length);
+        return applied;
+      });
+    } catch (error) {
+      this.landingsCommitting -= landings.length;
+      if (landings.length === 1) return landings[0]!.failed(error);
+      for (const landing of landings) void this.landTogether([landing]);
+      return;
+    }
+    this.landingsCommitting -= landings.length;
     this.deps.publish(events);
+    for (const { landed } of landings) landed();
   }
 
   /** A row's store transaction: on a saturated relay, committed together with the other CRM steps' (webhooks-first.ts). */
