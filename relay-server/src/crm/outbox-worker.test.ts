@@ -29,24 +29,33 @@ async function endedCall(sid = 'CA1', caller = CALLER) {
   return await relay.callOf(sid);
 }
 
+/**
+ * Runs every store transaction from now on with the methods `replace(tx)` gives in place of its
+ * own: on top of tx, not a copy of it (a transaction's methods are its prototype's).
+ */
+function overTransactions(replace: (tx: StoreTx) => Partial<StoreTx>): void {
+  const transaction = relay.store.transaction.bind(relay.store);
+  vi.spyOn(relay.store, 'transaction').mockImplementation((work) => transaction((tx) => work(Object.assign(Object.create(tx) as StoreTx, replace(tx)))));
+}
+
 /** Counts the outbox's claims of due rows from now on, in transactions of their own (each a commit and a disk sync) or in an outcome's. */
 function countClaims(): { count: number } {
   const claims = { count: 0 };
-  const transaction = relay.store.transaction.bind(relay.store);
-  vi.spyOn(relay.store, 'transaction').mockImplementation((work) =>
-    transaction((tx) =>
-      // On top of tx, not a copy of it: a transaction's methods are its prototype's.
-      work(
-        Object.assign(Object.create(tx) as StoreTx, {
-          claimDueCrmWork: (...args: Parameters<StoreTx['claimDueCrmWork']>) => {
-            claims.count += 1;
-            return tx.claimDueCrmWork(...args);
-          },
-        }),
-      ),
-    ),
-  );
+  overTransactions((tx) => ({
+    claimDueCrmWork: (...args) => {
+      claims.count += 1;
+      return tx.claimDueCrmWork(...args);
+    },
+  }));
   return claims;
+}
+
+/** A relay of its own with these outbox settings, and the calls `sids` ended, their logs queued; its worker stopped. */
+async function backlog(outbox: NonNullable<Parameters<typeof crmTestRelay>[0]>['outbox'], sids: string[]): Promise<void> {
+  await relay.outbox.stop();
+  relay = await crmTestRelay({ outbox });
+  relay.crm.contacts.set(CALLER, [GRACE]);
+  for (const sid of sids) await endedCall(sid);
 }
 
 /** Lets the event loop turn (no timer involved: a test on fake timers can use it) until `done` holds. */
@@ -367,12 +376,9 @@ describe('store cost', () => {
   });
 
   it("drains a backlog deeper than its batch claiming the next rows in its landings' transactions: one claim transaction of its own", async () => {
-    await relay.outbox.stop();
-    // The rows' outcomes wait for each other as long as the test does: they land together however busy the machine.
-    relay = await crmTestRelay({ outbox: { batch: 2, landingWaitMs: WAIT.timeout } });
-    relay.crm.contacts.set(CALLER, [GRACE]);
     const sids = ['CA1', 'CA2', 'CA3', 'CA4', 'CA5', 'CA6'];
-    for (const sid of sids) await endedCall(sid);
+    // The rows' outcomes wait for each other as long as the test does: they land together however busy the machine.
+    await backlog({ batch: 2, landingWaitMs: WAIT.timeout }, sids);
     const transactions = vi.spyOn(relay.store, 'transaction');
     expect(await relay.outbox.runDue()).toBe(6);
     for (const sid of sids) expect((await relay.callOf(sid)).crm_log).toMatchObject({ state: 'logged' });
@@ -408,10 +414,7 @@ describe('store cost', () => {
   });
 
   it('claims at a landing only the rows due by then: a row due later runs when it falls due', async () => {
-    await relay.outbox.stop();
-    relay = await crmTestRelay({ outbox: { batch: 1 } });
-    relay.crm.contacts.set(CALLER, [GRACE]);
-    for (const sid of ['CA1', 'CA2', 'CA3']) await endedCall(sid);
+    await backlog({ batch: 1 }, ['CA1', 'CA2', 'CA3']);
     const later = (await relay.callOf('CA3')).id;
     const dueAt = new Date(relay.clock.ms + 60_000).toISOString();
     await relay.store.putCrmWork({ ...(await relay.store.crmWorkOf(later))!, dueAt });
@@ -558,15 +561,11 @@ describe('store cost', () => {
 describe('outcomes that land together', () => {
   /** Runs every store transaction with `setCallCrmLog` (how an outcome is stored) replaced by `wrap(tx)`. */
   function wrapSetCallCrmLog(wrap: (tx: StoreTx) => StoreTx['setCallCrmLog']) {
-    const transaction = relay.store.transaction.bind(relay.store);
-    vi.spyOn(relay.store, 'transaction').mockImplementation((work) => transaction((tx) => work(Object.assign(Object.create(tx) as StoreTx, { setCallCrmLog: wrap(tx) }))));
+    overTransactions((tx) => ({ setCallCrmLog: wrap(tx) }));
   }
 
   it('stores the others when one outcome cannot be stored, and leaves that row in flight', async () => {
-    await relay.outbox.stop();
-    relay = await crmTestRelay({ outbox: { landingWaitMs: WAIT.timeout } });
-    relay.crm.contacts.set(CALLER, [GRACE]);
-    for (const sid of ['CA1', 'CA2']) await endedCall(sid);
+    await backlog({ landingWaitMs: WAIT.timeout }, ['CA1', 'CA2']);
     const broken = (await relay.callOf('CA1')).id;
     const stored: number[] = [];
     wrapSetCallCrmLog((tx) => async (id, ...rest) => {
@@ -584,33 +583,25 @@ describe('outcomes that land together', () => {
   });
 
   it('commits the outcomes that land while the others are in flight in one transaction, which claims for every slot they free', async () => {
-    await relay.outbox.stop();
-    relay = await crmTestRelay({ outbox: { batch: 3, landingWaitMs: WAIT.timeout } });
-    relay.crm.contacts.set(CALLER, [GRACE]);
     const sids = ['CA1', 'CA2', 'CA3', 'CA4', 'CA5', 'CA6'];
-    for (const sid of sids) await endedCall(sid);
+    await backlog({ batch: 3, landingWaitMs: WAIT.timeout }, sids);
     // Each transaction's outcomes stored and rows claimed, in the order the transactions ran.
     const transactions: Array<{ stored: number; claimed: number }> = [];
-    const transaction = relay.store.transaction.bind(relay.store);
-    vi.spyOn(relay.store, 'transaction').mockImplementation((work) =>
-      transaction((tx) => {
-        const counts = { stored: 0, claimed: 0 };
-        transactions.push(counts);
-        return work(
-          Object.assign(Object.create(tx) as StoreTx, {
-            setCallCrmLog: (...args: Parameters<StoreTx['setCallCrmLog']>) => {
-              counts.stored += 1;
-              return tx.setCallCrmLog(...args);
-            },
-            claimDueCrmWork: async (...args: Parameters<StoreTx['claimDueCrmWork']>) => {
-              const claimed = await tx.claimDueCrmWork(...args);
-              counts.claimed += claimed.length;
-              return claimed;
-            },
-          }),
-        );
-      }),
-    );
+    overTransactions((tx) => {
+      const counts = { stored: 0, claimed: 0 };
+      transactions.push(counts);
+      return {
+        setCallCrmLog: (...args) => {
+          counts.stored += 1;
+          return tx.setCallCrmLog(...args);
+        },
+        claimDueCrmWork: async (...args) => {
+          const claimed = await tx.claimDueCrmWork(...args);
+          counts.claimed += claimed.length;
+          return claimed;
+        },
+      };
+    });
     // The first three writes hang, then answer in turns of their own, one after another.
     const release = relay.crm.hang('logCall');
     const running = relay.outbox.runDue();
@@ -628,10 +619,7 @@ describe('outcomes that land together', () => {
   });
 
   it('lands each row alone when the transaction of several rolls back: every outcome stored once, each record made once', async () => {
-    await relay.outbox.stop();
-    relay = await crmTestRelay({ outbox: { batch: 2, landingWaitMs: WAIT.timeout } });
-    relay.crm.contacts.set(CALLER, [GRACE]);
-    for (const sid of ['CA1', 'CA2']) await endedCall(sid);
+    await backlog({ batch: 2, landingWaitMs: WAIT.timeout }, ['CA1', 'CA2']);
     // The first transaction that stores two outcomes fails once its work is done, as a commit that fails would.
     let failed = 0;
     const transaction = relay.store.transaction.bind(relay.store);
@@ -698,30 +686,20 @@ describe('outcomes that land together', () => {
   });
 
   it("gives back the slots of the rows an outcome's transaction claimed when it rolls back: the loop claims them itself", async () => {
-    await relay.outbox.stop();
-    relay = await crmTestRelay({ outbox: { batch: 1 } });
-    relay.crm.contacts.set(CALLER, [GRACE]);
-    for (const sid of ['CA1', 'CA2']) await endedCall(sid);
+    await backlog({ batch: 1 }, ['CA1', 'CA2']);
     // The second claim, the one in CA1's outcome, takes CA2; that transaction then fails once its hooks are
     // set (as a commit that fails would): it rolls back.
     let claims = 0;
-    const transaction = relay.store.transaction.bind(relay.store);
-    vi.spyOn(relay.store, 'transaction').mockImplementation((work) =>
-      transaction((tx) =>
-        work(
-          Object.assign(Object.create(tx) as StoreTx, {
-            claimDueCrmWork: (...args: Parameters<StoreTx['claimDueCrmWork']>) => {
-              claims += 1;
-              return tx.claimDueCrmWork(...args);
-            },
-            afterCommit: (...args: Parameters<StoreTx['afterCommit']>) => {
-              tx.afterCommit(...args);
-              if (claims === 2) throw new Error('disk full');
-            },
-          }),
-        ),
-      ),
-    );
+    overTransactions((tx) => ({
+      claimDueCrmWork: (...args) => {
+        claims += 1;
+        return tx.claimDueCrmWork(...args);
+      },
+      afterCommit: (...args) => {
+        tx.afterCommit(...args);
+        if (claims === 2) throw new Error('disk full');
+      },
+    }));
     expect(await relay.outbox.runDue()).toBe(2);
     // The loop's, CA1's outcome's (rolled back), the loop's own again (CA1's landing claimed nothing), CA2's outcome's.
     expect(claims).toBe(4);
