@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PhoneTarget } from '../../numbers/detect-numbers.ts';
-import { ButtonOverlay } from './button-overlay.ts';
+import { ButtonOverlay, type IdleTime } from './button-overlay.ts';
 import type { Anchor } from './button-slots.ts';
 import type { ClipBox, NumberEnd } from './number-geometry.ts';
 import { FrameLedger } from './frame-budget.ts';
@@ -26,6 +26,45 @@ function overlay(ends: Map<Anchor, NumberEnd>, clipBoxes = new Map<Element, Clip
     for (let i = 0; i < limit && frames.length > 0; i++) frames.shift()?.();
   };
   return { instance, frames, reads, runFrames };
+}
+
+/**
+ * `count` numbers in hosts of 250 one below the other (the first near the viewport, an infinite
+ * scroll's others far below it), drawn; then each number's read moves the clock 1 ms, and the page's idle
+ * time comes when the test says, `idleMs` of it each time.
+ */
+function drawnWithIdleTime(count = 5000) {
+  const anchors = texts(count);
+  const ends = new Map<Anchor, NumberEnd>(anchors.map((a, i) => [a, { right: 100 + (i % 3) * 10, top: i * 20, bottom: i * 20 + 16 }]));
+  let now = 0;
+  let msPerRead = 0;
+  const reads: Anchor[] = [];
+  const frames: Frame[] = [];
+  const idle: Array<(deadline: IdleTime) => void> = [];
+  const instance = new ButtonOverlay(document, {
+    readNumberEnd: (anchor) => {
+      now += msPerRead;
+      reads.push(anchor);
+      return ends.get(anchor);
+    },
+    schedule: (callback) => frames.push((laidOutMs = 0) => callback(laidOutMs)),
+    idle: (callback) => idle.push(callback),
+    clock: () => now,
+    ledger: new FrameLedger(() => now),
+  });
+  created.push(instance);
+  for (const anchor of anchors) instance.add(anchor, [target(anchor)]);
+  for (let i = 0; i < 100 && frames.length > 0; i++) frames.shift()?.();
+  msPerRead = 1;
+  reads.length = 0;
+  /** Runs the idle slice asked for, told the page stays idle `idleMs` longer: the anchors it read. */
+  const idleSlice = (idleMs = 50) => {
+    const before = reads.length;
+    idle.shift()?.({ timeRemaining: () => idleMs });
+    return reads.slice(before);
+  };
+  const buttons = anchors.map((anchor) => instance.buttonsOf(anchor)[0] as HTMLButtonElement);
+  return { anchors, ends, instance, reads, frames, idle, idleSlice, buttons };
 }
 
 /** An overlay that drew one button per anchor, the reads it took for that forgotten. */
@@ -491,6 +530,78 @@ describe('ButtonOverlay', () => {
     runFrames();
     expect(buttons.map((b) => b.style.getPropertyValue('left'))).toEqual(anchors.map((_, i) => `${134 + (i % 3) * 10}px`));
     expect(reads.length).toBeLessThanOrEqual(20 * 4);
+  });
+
+  it("reads the far hosts' sentinels a pass left in the page's idle time, 10 ms a slice at most, with no frame asked for while nothing moved", () => {
+    const { anchors, instance, reads, frames, idle, idleSlice } = drawnWithIdleTime();
+    instance.markShifted();
+    frames.shift()?.();
+    // The near host's and 40 far sentinels read in the pass; the rest wait for idle time, not for
+    // a frame (after the scroll's last append an idle page drew none until the bench's next check).
+    expect(frames).toHaveLength(0);
+    expect(idle).toHaveLength(1);
+    const inPass = reads.length;
+    const slices: Anchor[][] = [];
+    for (let i = 0; i < 100 && idle.length > 0; i++) slices.push(idleSlice(i % 2 === 0 ? 50 : 3));
+    // Each slice within the idle time it was told, 10 ms at most (a host's 4 sentinels past it at most).
+    for (const [i, slice] of slices.entries()) expect(slice.length).toBeLessThanOrEqual((i % 2 === 0 ? 10 : 3) + 3);
+    expect(slices.length).toBeGreaterThan(2);
+    // Every far host's sentinels once, the last host's among them; nothing moved, no frame asked for.
+    expect(reads).toContain(anchors[4999]);
+    expect(new Set(reads).size).toBe(reads.length);
+    expect(reads.length - inPass).toBeGreaterThan(slices.length);
+    expect(frames).toHaveLength(0);
+  });
+
+  it('writes what an idle slice found moved in the next frame, not in the slice, and reads nothing then that the slice read', () => {
+    const { anchors, ends, instance, reads, frames, idle, idleSlice, buttons } = drawnWithIdleTime();
+    for (const [anchor, end] of ends) ends.set(anchor, { ...end, right: end.right + 30 });
+    instance.markShifted();
+    frames.shift()?.();
+    expect([buttons[0], buttons[4999]].map((b) => b?.style.getPropertyValue('left'))).toEqual(['134px', '114px']);
+    for (let i = 0; i < 100 && idle.length > 0; i++) {
+      const lefts = buttons.map((b) => b.style.getPropertyValue('left'));
+      const slice = idleSlice();
+      // Reads only: the slice's hosts moved, their buttons written by the frame it asked for.
+      expect(slice.length).toBeGreaterThan(0);
+      expect(buttons.map((b) => b.style.getPropertyValue('left'))).toEqual(lefts);
+      expect(frames).toHaveLength(1);
+      reads.length = 0;
+      frames.shift()?.();
+      expect(slice.filter((anchor) => reads.includes(anchor))).toEqual([]);
+    }
+    expect(buttons.map((b) => b.style.getPropertyValue('left'))).toEqual(anchors.map((_, i) => `${134 + (i % 3) * 10}px`));
+  });
+
+  it("drops an idle slice's finds once the page grew again: their hosts are read again, each button moved once", () => {
+    // Three hosts: the near one, two far ones whose sentinels one slice reads.
+    const { anchors, ends, instance, frames, idle, idleSlice, buttons } = drawnWithIdleTime(750);
+    const widen = () => {
+      for (const [anchor, end] of ends) ends.set(anchor, { ...end, right: end.right + 30 });
+      instance.markShifted();
+    };
+    widen();
+    // A frame whose layout left no room: the near host's sentinels only, the far ones' when idle.
+    frames.shift()?.(60);
+    expect(idleSlice()).toContain(anchors[749]);
+    // Before the frame that would write the slice's finds, the column widened again.
+    widen();
+    for (let i = 0; i < 200 && (frames.length > 0 || idle.length > 0); i++) {
+      if (frames.length > 0) frames.shift()?.();
+      else idleSlice();
+    }
+    expect(buttons.map((b) => b.style.getPropertyValue('left'))).toEqual(anchors.map((_, i) => `${164 + (i % 3) * 10}px`));
+  });
+
+  it('reads nothing in an idle slice once a frame of ours is asked for: the page changed since its layout, the pass reads after the next', () => {
+    const { anchors, instance, frames, idle, idleSlice } = drawnWithIdleTime(750);
+    instance.markShifted();
+    frames.shift()?.(60);
+    expect(idle).toHaveLength(1);
+    instance.markShifted();
+    expect(idleSlice()).toEqual([]);
+    frames.shift()?.(60);
+    expect(idleSlice()).toContain(anchors[749]);
   });
 
   it("takes a host's sentinels again once numbers joined it or moved in it", () => {
