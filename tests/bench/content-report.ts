@@ -99,8 +99,10 @@ say what is met and what is not.
   flow but through the boxes holding both (a table's columns, a list aligned to its end, a
   centred line), which move numbers in groups: the numbers in the 200 nodes before it are read
   again, and each host's sentinels (its topmost, bottommost, leftmost and rightmost numbers)
-  tell whether its group moved; a host whose sentinels stayed keeps its positions unread,
-  one where any moved is read whole (extension/src/content/scan/layout-shift.ts). A change of
+  tell whether its group moved; a host whose sentinels stayed keeps its positions unread, one
+  whose sentinels all moved by the same offset (a column widened left of its numbers, rows grown
+  above them) has its buttons moved by it unread, one where they moved apart (or one is no longer
+  rendered) is read whole (extension/src/content/scan/layout-shift.ts). A change of
   the document's height alone (an image loaded) is checked the same way; a new width, or any
   other mutation, marks every position stale. Numbers removed with their subtree are dropped at that
   pass; a number not rendered (no box: display:none, visibility:hidden or collapse, a closed
@@ -1115,6 +1117,44 @@ say what is met and what is not.
   the page's pending style and layout go to whoever reads first, and forced from script they
   cost several times the bare page's own frame. Both reads are gone since ("No read of ours in
   the page's dirty frame").
+- **A host whose sentinels all moved alike: its buttons moved, its numbers not read again**
+  (branch s32-scroll). In the bench's infinite scroll the Contact column widens at row 10,000,
+  which moves every phone number right by the same few pixels: each host's sentinels moved, so
+  every number in it was read again (Range rects, checkVisibility, the cell's and row's styles),
+  ~10,000 numbers at 500 a frame while the page still appended. Now, when all of a host's
+  sentinels moved by one offset, the frame's writes move its buttons by it (the same two style
+  writes a re-read makes). Measured first (the scroll once with counters in the overlay's pass, a
+  probe not kept, load 2.2 / 3.1): numbers read again 10,437 -> 1,128, their loop 215 -> 94 ms,
+  their writes 16 -> 4 ms, 9,500 buttons moved by offset in 14 ms; one transform per host (the
+  idea left last sitting) would have saved only those ~16 ms of writes, for host offsets in every
+  entry's coordinates, so it was not built. content-timeline.ts scroll --whole, main's build and
+  this alternately, six pairs at load 2.8–6.8: our script 2,390 / 2,738 / 2,193 / 2,350 / 2,225 /
+  2,227 -> 2,194 / 2,353 / 2,152 / 2,360 / 2,169 / 2,019 ms (lower in five pairs, −6 % in the
+  mean); the appends (the bare page's 16.7–21.6 s in these runs) do not separate at that load. The
+  bench's scroll alone (PC_BENCH_ROWS=0 PC_BENCH_RUNS=3, medians of 3, three invocations each in
+  the order this, main, main, this, this, main, load 0.5–5.6): appends slowed +7 / +21 / +5 %
+  against +20 / +13 / +17 %, buttons after the last append 0.49 / 0.52 / 0.76 s against 0.61 /
+  0.77 / 0.62 s. \`content-timeline.ts --settle\` also takes the frames after every number was seen
+  that the bench counts (its wait, its count and check by place): the scroll's late frame over
+  100 ms by our share comes there, ~2 s after the last append: a collection's marking step (81 ms,
+  started by the bench's 25,000 box reads of its check by place) and then two passes of ours
+  (5 + 18 ms) reading far hosts' sentinels, the 7–10 passes of 40 reads left after the last
+  append's, which an idle headless page, drawing no frames, runs only at the frame after that
+  check.
+- **Far hosts' sentinels left after the page's last growth: read in its idle time** (branch
+  s32-late). A pass that leaves nothing but far sentinels to read (no pending buttons, no stale
+  number skipped) asks for no frame but for an idle callback (requestIdleCallback), which reads
+  them, those read longest ago first, for 10 ms or the idle deadline if shorter, a host at least.
+  Reads only, and none while a frame of ours is asked for (any change of the page asks for one,
+  and its pass reads them after the layout); what moved is written by the next frame's pass, and
+  dropped if the page grew since (that pass reads those hosts again). Without requestIdleCallback
+  the passes read 40 a frame, as before. content-timeline.ts scroll --whole --settle, this build and
+  main's alternately, eight pairs (load 0.8–10): frames over 100 ms by our share after the last
+  append, main 2 of 8 runs (146 ms with 123 of ours 4.2 s after it, 208 with 191 ours 2.3 s
+  after), this 0 (the long frames there held 0–2 ms of ours); during the scroll one of ours in
+  each tree (a pass preempted at load 10, 62 ms of wall time with 12 of CPU, and the page's own
+  101 ms frame); our script lower in six pairs; buttons after the last append 0.45–1.91 s against
+  0.51–2.61. 54.1 KiB gzipped.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

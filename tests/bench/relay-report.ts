@@ -796,6 +796,42 @@ outbox's claim of due rows (+54: its index covers the query; 7,737 of 8,000 rows
 the due loop, 2.65 a claim, not with their commit), the sockets' writes (+109), the disk syncs
 (+40) and the collector (+35). Next: a due row claimed in the transaction of the one that just
 landed; the call read once per outbox row.
+A loop's row now claims the loop's next due rows in the transaction that lands it (orphans
+queued again, due rows of closed circuits claimed into the slots its landing frees; a probe due,
+or a landing that does not commit, leaves the claim to the loop, which still claims in a
+transaction of its own at its start and when a row was left queued for want of room; rolled back,
+a landing gives its claimed slots back). The batch (16 rows in flight) still bounds the claims: a
+row is claimed only into a free slot. The SQLite claim is two statements, the due ids read through
+\`crm_outbox_by_due\` and each row claimed by its id, where one UPDATE over a subquery was the
+costliest of the CRM's store statements (tests/bench/crm-store-probe.ts, which now drains the
+outbox as a due loop does, five rounds in one process, load 6.0 to 6.6: a landing's claim 79.7 ->
+43.2 µs, ×0.50 to ×0.64 round by round). An answer's values (the logged call's id and record url)
+render only the maps their templates read, as a lookup's did (Vtiger's \`log_call\` url rendered its
+four maps a second time), and 8,192 phone readings are kept instead of 1,024, so a log no longer
+parses its caller again after a burst of more than 1,024 callers. \`crm-load.ts --phases\` now also
+prints the store transactions per webhook until the backlog drains (\`untilDrainedTransactions\`,
+from \`relay_store_transactions_total\`), steady from run to run where the CPU is not: per update
+2.18 to 2.52 on the tree before, 2.006 to 2.016 after, in every pair (the webhook's and its log's
+outcome). Six pairs alternately (load 3.1 to 5.0, another bench running): the relay's CPU per
+update until drained 1.035 -> 0.858 ms (medians, pair by pair ×0.77 / 0.79 / 0.68 / 0.87 / 0.97 /
+1.11), its main thread 0.888 -> 0.725; per new call 0.475 -> 0.395 (×0.70 to ×1.22 by pair); the
+allocation per update with the CRM 153.4 -> 142.9 KB (one \`--heap\` run each). Left: the call read
+twice per row (\`updated_at\` has millisecond resolution, so only a version column would prove it
+unchanged), and a commit per outcome during the drain: commits, disk syncs and the sockets'
+writes are now the largest of an update's CRM cost.
+The outcomes of rows in flight then land together (branch s32-land): an outcome waits until every
+row in flight has landed, or 2 ms at most (\`landingWaitMs\`, counted from the first of them), and
+the waiting ones are stored in one transaction that also claims the loop's next rows for all the
+slots they free; a row alone in flight (a call centre's pace) lands at once; should the shared
+transaction fail, each outcome lands again in a transaction of its own. A kill -9 before that
+commit leaves the rows in flight, queued again as uncertain at the next start, whose write asks
+the CRM for the record first (\`find_call\`; Pipedrive, which has none, relies on the relay's
+mapping as before): the window is 2 ms wider at most. Store transactions per update until drained
+2.006 to 2.018 -> 1.125 to 1.214 (some six outcomes a transaction); the relay's CPU per update
+until drained, nine pairs alternately, lower in six and in all three at load under 5.5: 0.85 ->
+0.675 ms (medians, ×0.79; the three pairs not lower ran at load 9 to 14). One run each at a call
+centre's pace (\`--one-at-a-time\`, load 3.2): call ended -> log written p50 / p99 18.4 / 74.8 ms
+against 20.9 / 116.5, 50 activities each, none lost or doubled.
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:
