@@ -1264,6 +1264,14 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   needs the relay's whole CPU per webhook cut from 0.175 to under 0.135 ms (two cores at 9,800 a
   second, less the generator's share) and spread over both cores, or its main thread's cut to
   0.10 ms: not moved, cut; no function outside the store's statements is above 4 % of the profile.
+- **The final tree's run: 4,632 new calls a second, not a fall.** \`pnpm bench relay\` on this
+  sitting's final tree (nothing else running, load 0.1 to 2) gave 4,632 new calls a second
+  (× 0.27), its 1-agent row 4,167 against 5,367 and 5,758 with 1,000 and 10,000 agents: the
+  relay's rate moves that much between rounds. \`webhook-cpu.ts --calls 2000\` on the tree before
+  the sitting (0bd31af) and this one, alternately, six runs each at load 0.3 to 1.6: new calls
+  4,858 / 5,440 / 5,495 / 5,140 / 5,901 / 5,872 against 5,591 / 5,766 / 6,071 / 5,303 / 5,608 /
+  5,568 a second (medians 5,468 and 5,588), the relay's CPU per new call 0.165 to 0.205 ms
+  against 0.165 to 0.19. The sitting changed nothing on the webhook's path without a CRM.
 `;
 }
 
