@@ -341,10 +341,7 @@ export class ButtonOverlay {
     const viewportHeight = view?.innerHeight ?? 0;
     const placements = new PlacementReader();
     const layerReads = new Map<Layer, LayerRead | null>();
-    const readLayer = (layer: Layer) => {
-      if (!layerReads.has(layer)) layerReads.set(layer, layer.clip ? this.readLayer(layer.clip, placements, scrollX, scrollY) : null);
-      return layerReads.get(layer) ?? null;
-    };
+    const readLayer = this.layerReader(layerReads, placements, scrollX, scrollY);
 
     // Read: the new buttons' numbers, up to the frame's share, then the stale ones.
     const fresh: Array<{ entry: Entry; placement: Placement }> = [];
@@ -479,12 +476,7 @@ export class ButtonOverlay {
     const view = this.doc.defaultView;
     const scrollX = view?.scrollX ?? 0;
     const scrollY = view?.scrollY ?? 0;
-    const placements = new PlacementReader();
-    const layerReads = new Map<Layer, LayerRead | null>();
-    const readLayer = (layer: Layer) => {
-      if (!layerReads.has(layer)) layerReads.set(layer, layer.clip ? this.readLayer(layer.clip, placements, scrollX, scrollY) : null);
-      return layerReads.get(layer) ?? null;
-    };
+    const readLayer = this.layerReader(new Map(), new PlacementReader(), scrollX, scrollY);
     const shifts = this.checkShifts(readLayer, () => false, scrollX, scrollY, Number.POSITIVE_INFINITY, sliceEnd);
     for (const shift of shifts) this.idleShifts.push({ ...shift, growths: this.growths });
     // Hosts moved, or stale (nothing else was: a frame of ours would have been asked for).
@@ -557,6 +549,14 @@ export class ButtonOverlay {
       else if (!sameAt(by, offset)) return null;
     }
     return by ?? { left: 0, top: 0 };
+  }
+
+  /** Reads a layer's clip box once, when first asked, into `reads` (a pass's or an idle slice's). */
+  private layerReader(reads: Map<Layer, LayerRead | null>, placements: PlacementReader, scrollX: number, scrollY: number): (layer: Layer) => LayerRead | null {
+    return (layer) => {
+      if (!reads.has(layer)) reads.set(layer, layer.clip ? this.readLayer(layer.clip, placements, scrollX, scrollY) : null);
+      return reads.get(layer) ?? null;
+    };
   }
 
   /** The layer's clip box (the clipping element's box within its own clipping ancestors'), in document coordinates. */
