@@ -1,4 +1,4 @@
-import { followCallChange } from '../crm/call-log.ts';
+import { followCallChange, logWithChange } from '../crm/call-log.ts';
 import { customerNumber } from '../crm/crm-call.ts';
 import { identifyFromCache, lookUpCaller, type PendingLookup } from '../crm/identify-caller.ts';
 import type { RelayDeps } from '../deps.ts';
@@ -72,15 +72,17 @@ export async function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'ho
     }
     const state = news.reported ? mergeReport(before, news.update) : mergeCall(before, news.update);
     const changed = !before || !sameState(before, state);
+    // A known call that the news ends has its CRM log made pending in the statement that stores its state.
+    const crmLog = before && changed ? logWithChange(instance, before, state) : undefined;
     let id: number;
     if (!before) id = await tx.insertCall(instance.uid, news.callId, state, at);
     else {
       id = before.id;
-      if (changed) await tx.updateCall(id, state, at);
+      if (changed) await tx.updateCall(id, state, at, crmLog);
     }
     // An update of a known call links no one, most of the time: no statement, no promise.
     if (addedIds.length > 0) await tx.linkAgents(addedIds, id);
-    const current = before ? (changed ? { ...before, ...state, updated_at: at } : before) : newCall(id, news, state, at);
+    const current = before ? (changed ? { ...before, ...state, crm_log: crmLog ?? before.crm_log, updated_at: at } : before) : newCall(id, news, state, at);
     const identified = callerToIdentify(before, current) ? await identifyFromCache(deps, tx, instance, current) : { call: current };
     const call = changed ? await followCallChange(deps, tx, instance, before, identified.call) : identified.call;
     if (before && changed) for (const agentId of knownIds) entries.push({ agentId, kind: 'updated' });

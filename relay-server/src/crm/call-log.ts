@@ -25,6 +25,16 @@ export function contactFields(contacts: Contact[], session: CrmSession, number: 
 const PENDING: CrmLog = { state: 'pending', id: null, url: null, error: null };
 
 /**
+ * The CRM log a known call's change writes in the statement that stores its state: pending when
+ * the change ends the call and it has no log yet (`followCallChange` then queues its outbox row).
+ * A statement of its own after the state's, the same row written twice, was on every update
+ * webhook that ends a call on an instance with a CRM (issue 10).
+ */
+export function logWithChange(instance: Instance, before: Call, state: Pick<Call, 'status'>): CrmLog | undefined {
+  return instance.crm && before.crm_log === null && isFinalStatus(state.status) ? PENDING : undefined;
+}
+
+/**
  * Inside the store transaction that changed a call (`before` -> `after`, both as stored): brings
  * its CRM log along. A call that turns final gets `crm_log` pending and an outbox row committed
  * with it; a later change the CRM shows (notes, disposition, recording, contact, times) queues an
@@ -38,13 +48,17 @@ export async function followCallChange(deps: CrmDeps & Pick<RelayDeps, 'now'>, t
   const now = deps.now();
   const dueNow = logDueNow(canUpdate, after, now);
   const log = after.crm_log;
-  if (log === null) {
+  // No log before this change: the call's first, once it is final. Its pending log came with the change's own statement (`logWithChange`), or is written now.
+  if (log === null || (before !== undefined && before.crm_log === null)) {
     if (!isFinalStatus(after.status)) return after;
-    const at = now.toISOString();
-    const pending: Call = { ...after, crm_log: PENDING, updated_at: at };
-    // The log alone is written: the contact and matches a lookup linked are stored already (their JSON, made
-    // again, was 9 of the 116 µs a CRM added to each update webhook's thread time with Vtiger; issue 10).
-    await tx.setCallCrmLog(after.id, PENDING, at);
+    let pending = after;
+    if (log === null) {
+      const at = now.toISOString();
+      pending = { ...after, crm_log: PENDING, updated_at: at };
+      // The log alone is written: the contact and matches a lookup linked are stored already (their JSON, made
+      // again, was 9 of the 116 µs a CRM added to each update webhook's thread time with Vtiger; issue 10).
+      await tx.setCallCrmLog(after.id, PENDING, at);
+    }
     // Rows come with a log, so a call that had none has no row to read first; and the call is built
     // from what was written, not read back: two statements fewer on the webhook that ends each call (issue 10).
     await putDueCrmWork(deps, tx, newCrmWork(instance.uid, after.id, firstLogDue(deps, after, dueNow, now), now), now);

@@ -70,6 +70,35 @@ const patch = (id: number, body: unknown) => relay.call(relay.ada.token, 'PATCH'
 const records = () => [...relay.crm.records.values()];
 
 describe('call logging', () => {
+  it("writes an ended call's pending log in the statement that stores its state, its outbox row beside it (issue 10)", async () => {
+    await relay.inbound('CA1', CALLER).ringing();
+    await vi.waitFor(() => expect(relay.pushed('CA1').length).toBeGreaterThan(0), WAIT);
+    const writes: string[] = [];
+    overTransactions((tx) => ({
+      updateCall: (id, state, at, crmLog) => {
+        writes.push(`updateCall ${crmLog?.state ?? 'no log'}`);
+        return tx.updateCall(id, state, at, crmLog);
+      },
+      setCallCrmLog: (...args) => {
+        writes.push(`setCallCrmLog ${args[1].state}`);
+        return tx.setCallCrmLog(...args);
+      },
+      putCrmWork: (work) => {
+        writes.push('putCrmWork');
+        return tx.putCrmWork(work);
+      },
+    }));
+    expect((await relay.inbound('CA1', CALLER).completed()).status).toBe(200);
+    expect(writes).toEqual(['updateCall pending', 'putCrmWork']);
+    const call = await relay.callOf('CA1');
+    expect(call.crm_log).toEqual({ state: 'pending', id: null, url: null, error: null });
+    expect(relay.pushed('CA1').at(-1)).toMatchObject({ kind: 'updated', call: { status: 'completed', crm_log: { state: 'pending' } } });
+    expect(await relay.store.crmWorkOf(call.id)).toBeDefined();
+    expect(await relay.outbox.runDue()).toBe(1);
+    expect(records()).toEqual([expect.objectContaining<Partial<CrmCall>>({ call_id: 'CA1', status: 'completed', duration: 42 })]);
+    expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged');
+  });
+
   it('logs a call once when it is final, whatever the provider retries, with the call fields', async () => {
     await relay.inbound('CA1', CALLER).ringing();
     await vi.waitFor(() => expect(relay.pushed('CA1').length).toBeGreaterThan(0), WAIT);

@@ -307,6 +307,12 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         const failed = { state: 'failed' as const, id: '43x9', url: 'u', error: 'INVALID_SESSIONID' };
         await store.setCallCrmLog(stored.id, failed, T(4));
         expect(await store.callById(stored.id)).toMatchObject({ ...fields, crm_log: failed, updated_at: T(4) });
+        // The state and the log in one statement (a call that turns final): both written, the contact kept; without a log, the log kept.
+        const pending = { state: 'pending' as const, id: null, url: null, error: null };
+        await store.updateCall(stored.id, mergeCall(stored, { status: 'completed', duration: 7 }), T(5), pending);
+        expect(await store.callById(stored.id)).toMatchObject({ ...fields, status: 'completed', duration: 7, crm_log: pending, updated_at: T(5) });
+        await store.updateCall(stored.id, mergeCall(stored, { status: 'completed', duration: 8 }), T(6));
+        expect(await store.callById(stored.id)).toMatchObject({ ...fields, duration: 8, crm_log: pending, updated_at: T(6) });
         expect((await store.instanceOfCall(stored.id))?.uid).toBe('in_ada_main');
       });
 

@@ -201,7 +201,11 @@ export interface CallLog {
    * by another relay makes the transaction fail as a conflict, and so run again (see `transaction`).
    */
   insertCall(instanceUid: string, callId: string, state: CallState, at: string): Promise<number>;
-  updateCall(id: number, state: CallState, at: string): Promise<void>;
+  /**
+   * Writes the call's state; with `crmLog`, its CRM log in the same statement (a call that turns
+   * final gets its log pending with the change that ends it: call-log.ts `logWithChange`).
+   */
+  updateCall(id: number, state: CallState, at: string, crmLog?: CrmLog): Promise<void>;
   /** Lets agents see a call, in one statement however many they are; linking one again changes nothing. */
   linkAgents(agentIds: readonly string[], id: number): Promise<void>;
   callFor(agentId: string, id: number): Promise<Call | undefined>;

@@ -63,6 +63,7 @@ function stateParameters(from: number): string {
 const INSERT_CALL = `INSERT INTO calls (instance_uid, call_id, ${STATE_COLUMNS}, created_at, updated_at)
   VALUES ($1, $2, ${stateParameters(3)}, $${3 + STATE_COLUMN_COUNT}, $${3 + STATE_COLUMN_COUNT}) RETURNING id`;
 const UPDATE_CALL = `UPDATE calls SET (${STATE_COLUMNS}, updated_at) = (${stateParameters(2)}, $${2 + STATE_COLUMN_COUNT}) WHERE id = $1`;
+const UPDATE_CALL_WITH_LOG = `UPDATE calls SET (${STATE_COLUMNS}, crm_log, updated_at) = (${stateParameters(2)}, $${2 + STATE_COLUMN_COUNT}, $${3 + STATE_COLUMN_COUNT}) WHERE id = $1`;
 
 const statementNames = new Map<string, string>();
 
@@ -317,8 +318,9 @@ export class PostgresTables implements StoreTables {
     return row!.id;
   }
 
-  async updateCall(id: number, state: CallState, at: string): Promise<void> {
-    await this.#write(prepared(UPDATE_CALL), [id, ...stateValues(state), at]);
+  async updateCall(id: number, state: CallState, at: string, crmLog?: CrmLog): Promise<void> {
+    if (crmLog) await this.#write(prepared(UPDATE_CALL_WITH_LOG), [id, ...stateValues(state), JSON.stringify(crmLog), at]);
+    else await this.#write(prepared(UPDATE_CALL), [id, ...stateValues(state), at]);
   }
 
   /**

@@ -168,6 +168,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
         `INSERT INTO calls (instance_uid, call_id, ${STATE_COLUMNS}, created_at, updated_at) VALUES (?, ?, ${STATE_PARAMETERS}, ?, ?)`,
       ),
       updateCall: db.prepare<[unknown[], string, number]>(`UPDATE calls SET (${STATE_COLUMNS}, updated_at) = (${STATE_PARAMETERS}, ?) WHERE id = ?`),
+      updateCallWithLog: db.prepare<[unknown[], string, string, number]>(`UPDATE calls SET (${STATE_COLUMNS}, crm_log, updated_at) = (${STATE_PARAMETERS}, ?, ?) WHERE id = ?`),
       setCallNotes: db.prepare(`UPDATE calls SET notes = @notes, disposition = @disposition, updated_at = @at WHERE id = @id`),
       setCallCrm: db.prepare<[...CallCrmValues, string, number]>(`UPDATE calls SET (${CALL_CRM_COLUMNS}, updated_at) = (?, ?, ?, ?, ?) WHERE id = ?`),
       setCallCrmLog: db.prepare<[string, string, number]>(`UPDATE calls SET crm_log = ?, updated_at = ? WHERE id = ?`),
@@ -400,8 +401,9 @@ export class SqliteTables implements Synchronous<StoreTables> {
     return Number(this.statements.insertCall.run(instanceUid, callId, stateValues(state), at, at).lastInsertRowid);
   }
 
-  updateCall(id: number, state: CallState, at: string): void {
-    this.statements.updateCall.run(stateValues(state), at, id);
+  updateCall(id: number, state: CallState, at: string, crmLog?: CrmLog): void {
+    if (crmLog) this.statements.updateCallWithLog.run(stateValues(state), JSON.stringify(crmLog), at, id);
+    else this.statements.updateCall.run(stateValues(state), at, id);
   }
 
   /**

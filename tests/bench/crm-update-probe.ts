@@ -1,0 +1,87 @@
+/**
+ * `npx tsx tests/bench/crm-update-probe.ts <other tree> [--calls N] [--rounds N]`: the CPU of
+ * `recordCall`'s thread per update webhook that ends a known call on an instance with a CRM (the scripted
+ * CRM of crmTestRelay, its outbox not started: no CRM step runs), this tree's against another's
+ * (a clone of main with its node_modules), alternately in one process. Each run: a file store
+ * (WAL, synced), N new calls (no customer number: no lookup), then their completed statuses, 16
+ * queued together as the relay's batches; the main thread's time on a core per update
+ * (its schedstat: the store's fsyncs and checkpoints on other threads left out), after an uncounted run of each. A check of the update
+ * webhook's own work with a CRM (issue 10), steadier than a whole relay under load on a shared
+ * machine; not figures for the docs.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { recordCall as RecordCall } from '../../relay-server/src/calls/record-call.ts';
+import type { openSqliteStore as OpenSqliteStore } from '../../relay-server/src/store/sqlite/store.ts';
+import type { crmTestRelay as CrmTestRelay } from '../../relay-server/src/testing.ts';
+import { tempDir } from '../relay/harness.ts';
+import { positiveIntegerFlag } from './flags.ts';
+import { inTurn } from './in-turn.ts';
+import { median } from './relay-crm.ts';
+
+const args = process.argv.slice(2);
+const other = args[0] && !args[0].startsWith('--') ? resolve(args[0]) : undefined;
+if (!other) throw new Error('usage: crm-update-probe.ts <other tree> [--calls N] [--rounds N]');
+const calls = positiveIntegerFlag(args, '--calls', 4000);
+const rounds = positiveIntegerFlag(args, '--rounds', 5);
+const SENDERS = 16;
+
+/** This thread's time on a core so far (µs), from its schedstat (ns): the fsyncs and checkpoints of the store's other threads left out. */
+function threadRunUs(): number {
+  return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1000;
+}
+
+interface Tree {
+  name: string;
+  recordCall: typeof RecordCall;
+  openSqliteStore: typeof OpenSqliteStore;
+  crmTestRelay: typeof CrmTestRelay;
+}
+
+async function tree(name: string, root: string): Promise<Tree> {
+  const module = (path: string) => import(join(root, 'relay-server', 'src', path));
+  return { name, recordCall: (await module('calls/record-call.ts')).recordCall, openSqliteStore: (await module('store/sqlite/store.ts')).openSqliteStore, crmTestRelay: (await module('testing.ts')).crmTestRelay };
+}
+
+/** main thread per update (µs) of one run on a fresh store. */
+async function run(t: Tree): Promise<number> {
+  const dir = tempDir('pc-bench-crm-update-');
+  const store = t.openSqliteStore(join(dir.path, 'relay.db'));
+  try {
+    const relay = await t.crmTestRelay({ store });
+    const instance = (await store.instanceOf(relay.ada.id, 'main'))!;
+    const owner = (await store.agentById(relay.ada.id))!;
+    const phase = async (update: (i: number) => Parameters<typeof RecordCall>[1]['update']) => {
+      const before = threadRunUs();
+      for (let first = 0; first < calls; first += SENDERS) {
+        const batch = Array.from({ length: Math.min(SENDERS, calls - first) }, (_, k) => first + k);
+        await Promise.all(
+          batch.map(async (i) => {
+            const current = (await store.instanceWithOwner(instance.uid))!;
+            return t.recordCall(relay.deps, { instance: current.instance, callId: `CA${i}`, update: update(i), audience: (known) => Promise.resolve(known.agents.length ? [] : [owner]) });
+          }),
+        );
+      }
+      return (threadRunUs() - before) / calls;
+    };
+    await phase(() => ({ direction: 'inbound', status: 'ringing', status_raw: 'ringing', to_number: owner.number }));
+    const updateUs = await phase(() => ({ status: 'completed', status_raw: 'completed', duration: 30 }));
+    const pending = (await store.callByKey(instance.uid, `CA${calls - 1}`))?.crm_log?.state;
+    if (pending !== 'pending') throw new Error(`${t.name}: the last call's log is ${pending}, not pending`);
+    return updateUs;
+  } finally {
+    await store.close();
+    dir.remove();
+  }
+}
+
+const trees = [await tree('this', resolve(import.meta.dirname, '..', '..')), await tree('other', other)];
+const figures: Record<string, number[]> = { this: [], other: [] };
+// A run of each first, not counted: the first run of a tree in the process pays V8's compiling of its path.
+for (const t of trees) await run(t);
+for (let round = 1; round <= rounds; round++) {
+  for (const t of inTurn(trees, round)) figures[t.name]!.push(await run(t));
+  const [mine, theirs] = [figures.this!.at(-1)!, figures.other!.at(-1)!];
+  console.log(`round ${round}: main thread per update (µs) this ${mine.toFixed(1)}, other ${theirs.toFixed(1)}, this / other x${(mine / theirs).toFixed(3)}`);
+}
+console.log(`medians: this ${median(figures.this!).toFixed(1)}, other ${median(figures.other!).toFixed(1)} µs per update`);
