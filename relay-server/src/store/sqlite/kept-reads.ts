@@ -20,11 +20,13 @@ export class KeptWhileDirectoryUnchanged<V> {
     private readonly limit: number,
     private readonly load: (key: string) => V | undefined,
   ) {
-    this.readVersion = db.prepare<[], { version: number }>(`SELECT version FROM directory_version`);
+    // Plucked: better-sqlite3 builds a row object for every `get` otherwise, about 0.6 µs against 0.1
+    // for the number alone, on a read every webhook makes twice (a probe of both; issue 13).
+    this.readVersion = db.prepare<[], number>(`SELECT version FROM directory_version`).pluck();
   }
 
   read(key: string): V | undefined {
-    const { version } = this.readVersion.get()!;
+    const version = this.readVersion.get()!;
     if (version !== this.version) this.forget(version);
     if (this.kept.has(key)) return this.kept.get(key);
     const value = this.load(key);

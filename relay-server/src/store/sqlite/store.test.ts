@@ -310,6 +310,48 @@ describe('call events stored once', () => {
     expect(rows('SELECT count(*) FROM call_events')).toEqual([[1]]);
   });
 
+  it("does not read the links of the call it has just inserted, and reads them again once it has linked agents to it or another connection committed (issue 13)", () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'relay-links-')), 'relay.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    for (const migration of MIGRATIONS) db.exec(migration);
+    const tables = new SqliteTables(db);
+    for (const id of ['ada', 'bob', 'cy']) tables.addAgent(agent(id));
+    tables.putInstance({ agentId: 'bob', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+    const linkReads: unknown[] = [];
+    const linkedShortIds = (tables as unknown as { statements: { linkedShortIds: { all: (id: number) => number[] } } }).statements.linkedShortIds;
+    const all = linkedShortIds.all.bind(linkedShortIds);
+    linkedShortIds.all = (id) => (linkReads.push(id), all(id));
+    const agentsOf = (id: number) => tables.agentIdsOfCall(id);
+    // The connection's first link reads them: nothing is known yet of other connections' commits.
+    const zeroth = tables.insertCall('in_1', 'CA0', mergeCall(undefined, {}), T(1));
+    tables.linkAgents(['ada'], zeroth);
+    expect(linkReads).toEqual([zeroth]);
+    linkReads.length = 0;
+
+    const first = tables.insertCall('in_1', 'CA1', mergeCall(undefined, {}), T(1));
+    tables.linkAgents(['ada'], first);
+    expect(linkReads).toEqual([]);
+    // Linked again: its links are read, and only the agent not linked yet is added.
+    tables.linkAgents(['ada', 'bob'], first);
+    expect(linkReads).toEqual([first]);
+    expect(agentsOf(first)).toEqual(['ada', 'bob']);
+    // A call inserted before another one is not the one just inserted.
+    const second = tables.insertCall('in_1', 'CA2', mergeCall(undefined, {}), T(2));
+    const third = tables.insertCall('in_1', 'CA3', mergeCall(undefined, {}), T(2));
+    tables.linkAgents(['cy'], second);
+    expect(linkReads).toEqual([first, second]);
+    // Another connection links agents to the call this one has just inserted: its links are read.
+    const fourth = tables.insertCall('in_1', 'CA4', mergeCall(undefined, {}), T(3));
+    const other = new SqliteTables(new Database(file));
+    other.linkAgents(['ada'], fourth);
+    tables.linkAgents(['ada', 'cy'], fourth);
+    expect(linkReads).toEqual([first, second, fourth]);
+    expect(agentsOf(fourth)).toEqual(['ada', 'cy']);
+    expect(agentsOf(third)).toEqual([]);
+    db.close();
+  });
+
   it("reads an agent's events and last seq alike walking the call events or link by link, and past a link made without an event", () => {
     const db = new Database(':memory:');
     for (const migration of MIGRATIONS) db.exec(migration);

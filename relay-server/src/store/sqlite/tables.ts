@@ -123,6 +123,11 @@ export class SqliteTables implements Synchronous<StoreTables> {
   private readonly keptRosters = new Map<string, number>();
   /** The links `linkAgents` made last: the agents whose `created` the next call event may be. */
   private linked: { callId: number; firstSeq: number; agentIds: Set<string> } | undefined;
+  /**
+   * The call `insertCall` made last, while nothing is linked to it yet: its links are not read
+   * (there are none), one statement less on every new call (issue 13). Forgotten on every rollback.
+   */
+  private unlinkedCall: number | undefined;
   private keptVersion: number | undefined;
 
   constructor(db: Database.Database) {
@@ -285,6 +290,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
     this.keptRosters.clear();
     this.keptCallSeq = undefined;
     this.linked = undefined;
+    this.unlinkedCall = undefined;
   };
 
   addAgent(agent: NewAgent): Agent {
@@ -398,7 +404,9 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   insertCall(instanceUid: string, callId: string, state: CallState, at: string): number {
-    return Number(this.statements.insertCall.run(instanceUid, callId, stateValues(state), at, at).lastInsertRowid);
+    const id = Number(this.statements.insertCall.run(instanceUid, callId, stateValues(state), at, at).lastInsertRowid);
+    this.unlinkedCall = id;
+    return id;
   }
 
   updateCall(id: number, state: CallState, at: string, crmLog?: CrmLog): void {
@@ -417,7 +425,8 @@ export class SqliteTables implements Synchronous<StoreTables> {
     this.keepWhileNoOtherCommit();
     const firstSeq = this.lastCallSeq() + 1;
     if (this.linked?.callId !== id || this.linked.firstSeq !== firstSeq) this.linked = { callId: id, firstSeq, agentIds: new Set() };
-    const already = new Set(this.statements.linkedShortIds.all(id));
+    const already = new Set(this.unlinkedCall === id ? [] : this.statements.linkedShortIds.all(id));
+    this.unlinkedCall = undefined;
     const added = new Map<number, string>();
     for (const agentId of agentIds) {
       const { shortId } = this.keptAgent(agentId);
@@ -597,6 +606,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
     this.keptRosters.clear();
     this.keptCallSeq = undefined;
     this.linked = undefined;
+    this.unlinkedCall = undefined;
     this.keptVersion = version;
   };
 
