@@ -832,6 +832,21 @@ until drained, nine pairs alternately, lower in six and in all three at load und
 0.675 ms (medians, ×0.79; the three pairs not lower ran at load 9 to 14). One run each at a call
 centre's pace (\`--one-at-a-time\`, load 3.2): call ended -> log written p50 / p99 18.4 / 74.8 ms
 against 20.9 / 116.5, 50 activities each, none lost or doubled.
+A call that a webhook ends then gets its pending CRM log in the UPDATE that stores its state
+(branch s33-crmupd): before, the same row was written twice, the state then the log, each a
+statement, an await and a copy of the call of its own; the outbox row is still put in the same
+transaction. \`tests/bench/crm-update-probe.ts\` (\`recordCall\` in one process with the scripted
+CRM, its outbox stopped: the update's own work, no CRM step; the main thread's time from
+\`/proc/thread-self/schedstat\`, this tree and another alternately): three runs of 12 pairs at load
+5.7 to 10 (other benches running), medians 93.5 / 53.9 / 43.3 µs per ending update against 101.2 /
+59.6 / 47.8, lower in 25 of 36 pairs (×0.90 to ×0.92). What the fall of the updates with a CRM is
+made of (\`crm-load.ts --phases --profile\`, load 0.4 to 1): the relay's main thread 151 µs per
+update webhook without the CRM, 203 with it; some 30 µs of the 52 ran under CRM functions, mostly
+the rationed steps writing logs (one per 16 webhooks, at about 0.45 ms of the thread each: 28 to
+35 µs a webhook, the share the rationing is set to give the CRM), and the commits' own time
+(\`runBatch\`) 14 µs more. Giving the CRM half that share (\`webhooksPerStep\` 32) did not separate
+from the runs' spread in three alternated pairs (load 1.2 to 2.5; updates with / without ×0.84 /
+0.64 / 0.60 at 16 against ×0.69 / 0.63 / 0.73 at 32) and was not kept.
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:
