@@ -311,7 +311,8 @@ describe('call events stored once', () => {
   });
 
   it("does not read the links of the call it has just inserted, and reads them again once it has linked agents to it or another connection committed (issue 13)", () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'relay-links-')), 'relay.db');
+    const dir = mkdtempSync(join(tmpdir(), 'relay-links-'));
+    const file = join(dir, 'relay.db');
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
     for (const migration of MIGRATIONS) db.exec(migration);
@@ -343,13 +344,16 @@ describe('call events stored once', () => {
     expect(linkReads).toEqual([first, second]);
     // Another connection links agents to the call this one has just inserted: its links are read.
     const fourth = tables.insertCall('in_1', 'CA4', mergeCall(undefined, {}), T(3));
-    const other = new SqliteTables(new Database(file));
+    const otherDb = new Database(file);
+    const other = new SqliteTables(otherDb);
     other.linkAgents(['ada'], fourth);
     tables.linkAgents(['ada', 'cy'], fourth);
     expect(linkReads).toEqual([first, second, fourth]);
     expect(agentsOf(fourth)).toEqual(['ada', 'cy']);
     expect(agentsOf(third)).toEqual([]);
     db.close();
+    otherDb.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("reads an agent's events and last seq alike walking the call events or link by link, and past a link made without an event", () => {
