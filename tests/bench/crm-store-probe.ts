@@ -9,18 +9,17 @@
  * for both, left out); medians of the rounds, each round's ratio this / other. A check of the store's side of the CRM's path (issue 10),
  * steadier than a whole relay under load on a shared machine; not figures for the docs.
  */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { CallState } from '../../relay-server/src/calls/merge.ts';
 import type { openSqliteStore as OpenSqliteStore } from '../../relay-server/src/store/sqlite/store.ts';
 import type { CallCrm, CrmWork, RelayStore } from '../../relay-server/src/store/index.ts';
 import { tempDir } from '../relay/harness.ts';
-import { positiveIntegerFlag } from './flags.ts';
+import { otherTreeArg, positiveIntegerFlag } from './flags.ts';
 import { median } from './relay-crm.ts';
 import { inTurn } from './in-turn.ts';
 
 const args = process.argv.slice(2);
-const other = args[0] && !args[0].startsWith('--') ? resolve(args[0]) : undefined;
-if (!other) throw new Error('usage: crm-store-probe.ts <other tree> [--calls N] [--rounds N]');
+const other = otherTreeArg(args, 'crm-store-probe.ts <other tree> [--calls N] [--rounds N]');
 const calls = positiveIntegerFlag(args, '--calls', 2000);
 const rounds = positiveIntegerFlag(args, '--rounds', 7);
 const BATCH = 16;

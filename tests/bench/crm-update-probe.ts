@@ -15,13 +15,12 @@ import type { recordCall as RecordCall } from '../../relay-server/src/calls/reco
 import type { openSqliteStore as OpenSqliteStore } from '../../relay-server/src/store/sqlite/store.ts';
 import type { crmTestRelay as CrmTestRelay } from '../../relay-server/src/testing.ts';
 import { tempDir } from '../relay/harness.ts';
-import { positiveIntegerFlag } from './flags.ts';
+import { otherTreeArg, positiveIntegerFlag } from './flags.ts';
 import { inTurn } from './in-turn.ts';
 import { median } from './relay-crm.ts';
 
 const args = process.argv.slice(2);
-const other = args[0] && !args[0].startsWith('--') ? resolve(args[0]) : undefined;
-if (!other) throw new Error('usage: crm-update-probe.ts <other tree> [--calls N] [--rounds N]');
+const other = otherTreeArg(args, 'crm-update-probe.ts <other tree> [--calls N] [--rounds N]');
 const calls = positiveIntegerFlag(args, '--calls', 4000);
 const rounds = positiveIntegerFlag(args, '--rounds', 5);
 const SENDERS = 16;

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+
 /** `--name N` among a bench script's arguments: a positive integer, or `fallback` when absent. */
 export function positiveIntegerFlag(args: readonly string[], name: string, fallback: number): number {
   const at = args.indexOf(name);
@@ -14,4 +16,11 @@ export function storeFlag(args: readonly string[]): 'sqlite' | 'postgres' {
   const value = args[at + 1];
   if (value !== 'sqlite' && value !== 'postgres') throw new Error(`--store takes sqlite or postgres, got ${value}`);
   return value;
+}
+
+/** The other tree an A/B probe runs against (its first argument: a checkout with its node_modules installed), resolved; `usage` when absent. */
+export function otherTreeArg(args: readonly string[], usage: string): string {
+  const other = args[0] && !args[0].startsWith('--') ? resolve(args[0]) : undefined;
+  if (!other) throw new Error(`usage: ${usage}`);
+  return other;
 }

@@ -6,18 +6,17 @@
  * Probes: they write no docs (issue #12).
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 import { type Browser, chromium, type Frame } from 'playwright-core';
-import { positiveIntegerFlag } from './flags.ts';
+import { otherTreeArg, positiveIntegerFlag } from './flags.ts';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
 /** `<other tree> [--appends N] [--rows N]`: the other tree (a checkout of main, its node_modules installed), how many appends, of how many rows. */
 export function probeArgs(usage: string): { other: string; appends: number; rows: number } {
   const args = process.argv.slice(2);
-  const other = args[0] && !args[0].startsWith('--') ? resolve(args[0]) : undefined;
-  if (!other) throw new Error(`usage: ${usage} <other tree> [--appends N] [--rows N]`);
+  const other = otherTreeArg(args, `${usage} <other tree> [--appends N] [--rows N]`);
   return { other, appends: positiveIntegerFlag(args, '--appends', 30), rows: positiveIntegerFlag(args, '--rows', 500) };
 }
 
