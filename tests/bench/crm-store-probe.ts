@@ -2,9 +2,10 @@
  * `npx tsx tests/bench/crm-store-probe.ts <other tree> [--calls N] [--rounds N]`: the SQLite store's
  * statements of the CRM's path, this tree's against another's (a clone of main with its
  * node_modules), alternately in one process: a lookup's `callById` then `setCallCrm`, and a call's
- * end `putCrmWork`, each in transactions of 16 (a batch of the relay's), on a store file of N calls;
- * then the outbox drained as a due loop drains it, each landing's claim of the next due row in its
- * own transaction (one a transaction: the median landing).
+ * end `putCrmWork`, a CRM step's `crmWorkOf` and `agentIdsOfCall`, each in transactions of 16 (a
+ * batch of the relay's), on a store file of N calls;
+ * then the outbox drained as a due loop drains it, each landing's delete of its row and claim of the
+ * next due row in its own transaction (one a transaction: the median landing).
  * Each statement's time inside its transaction (the median batch; the commit and its sync, alike
  * for both, left out); medians of the rounds, each round's ratio this / other. A check of the store's side of the CRM's path (issue 10),
  * steadier than a whole relay under load on a shared machine; not figures for the docs.
@@ -73,16 +74,22 @@ async function probe(open: typeof OpenSqliteStore): Promise<Record<string, numbe
       const work: CrmWork = { callId: id, instanceUid: instance.uid, state: 'queued', dueAt: at, attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: at };
       return tx.putCrmWork(work);
     });
+    // A CRM step's reads of its row and of its call's agents (outbox-worker.ts `read`, then `apply` at its landing).
+    const crmWorkOf = await perStatement((tx, id) => tx.crmWorkOf(id));
+    const agentIdsOfCall = await perStatement((tx, id) => tx.agentIdsOfCall(id));
     // A due loop's landing (outbox-worker.ts `claimAtLanding`): its row deleted, then the next due row
     // claimed in the same transaction, one transaction each, the claim alone timed; the median landing.
     const lease = { owner: 'relay_bench', until: new Date(Date.now() + 60_000).toISOString() };
     const inFlight = await store.transaction((tx) => tx.claimDueCrmWork(at, BATCH, lease));
     const landings: number[] = [];
+    const deletes: number[] = [];
     while (inFlight.length > 0) {
       const landed = inFlight.shift()!;
       inFlight.push(
         ...(await store.transaction(async (tx) => {
+          const deleting = performance.now();
           await tx.deleteCrmWork(landed.callId);
+          deletes.push((performance.now() - deleting) * 1000);
           const started = performance.now();
           const claimed = await tx.claimDueCrmWork(at, 1, lease, { except: [] });
           landings.push((performance.now() - started) * 1000);
@@ -90,7 +97,7 @@ async function probe(open: typeof OpenSqliteStore): Promise<Record<string, numbe
         })),
       );
     }
-    return { callById, setCallCrm, putCrmWork, claimAtLanding: median(landings) };
+    return { callById, setCallCrm, putCrmWork, crmWorkOf, agentIdsOfCall, claimAtLanding: median(landings), deleteAtLanding: median(deletes) };
   } finally {
     await store.close();
     dir.remove();

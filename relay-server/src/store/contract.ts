@@ -369,6 +369,20 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         expect(await Promise.all(ids.slice(0, 5).map(async (id) => (await store.crmWorkOf(id))?.state))).toEqual(Array(5).fill('queued'));
       });
 
+      it('gives an outbox row back field for field, as read and as each claim takes it', async () => {
+        const [a, b, c] = (await Promise.all(['CA1', 'CA2', 'CA3'].map((id) => call(id, T(1))))).map((stored) => stored.id) as [number, number, number];
+        // Every field set apart from the others, so that a field read from another's column shows.
+        const row = (callId: number, instanceUid: string): CrmWork => work(callId, T(3), { instanceUid, attempts: 2, lastError: 'HTTP 503', again: true, uncertain: false, createdAt: T(2) });
+        const rows = [row(a, 'in_a'), row(b, 'in_b'), { ...row(c, 'in_c'), again: false, uncertain: true, lastError: null, attempts: 0 }];
+        for (const queued of rows) await store.putCrmWork(queued);
+        expect(await Promise.all(rows.map((queued) => store.crmWorkOf(queued.callId)))).toEqual(rows);
+        const claimed = (queued: CrmWork, owner: string): CrmWork => ({ ...queued, state: 'inflight', lease: lease(owner, T(60)) });
+        expect(await store.claimDueCrmWork(T(6), 1, lease('relay-a', T(60)), { only: 'in_a' })).toEqual([claimed(rows[0]!, 'relay-a')]);
+        expect(await store.claimDueCrmWork(T(6), 1, lease('relay-b', T(60)), { except: ['in_c'] })).toEqual([claimed(rows[1]!, 'relay-b')]);
+        expect(await store.claimDueCrmWork(T(6), 1, lease('relay-c', T(60)))).toEqual([claimed(rows[2]!, 'relay-c')]);
+        expect(await store.crmWorkOf(c)).toEqual(claimed(rows[2]!, 'relay-c'));
+      });
+
       it('requeues, as uncertain, only the rows in flight whose lease has ended', async () => {
         const [a, b, c] = (await Promise.all(['CA1', 'CA2', 'CA3'].map((id) => call(id, T(1))))).map((stored) => stored.id) as [number, number, number];
         await store.putCrmWork(work(a, T(1)));

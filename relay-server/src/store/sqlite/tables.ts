@@ -29,7 +29,6 @@ import {
   callOfValues,
   type CallRow,
   type CallValues,
-  type CrmWorkRow,
   CALL_CRM_COLUMNS,
   CRM_WORK_COLUMNS,
   type CallCrmValues,
@@ -48,7 +47,7 @@ import {
   stateValues,
   toAgent,
   toCall,
-  toCrmWork,
+  crmWorkOfValues,
   toInstance,
   toInstanceWithOwner,
 } from '../rows.ts';
@@ -177,7 +176,8 @@ export class SqliteTables implements Synchronous<StoreTables> {
       setCallNotes: db.prepare(`UPDATE calls SET notes = @notes, disposition = @disposition, updated_at = @at WHERE id = @id`),
       setCallCrm: db.prepare<[...CallCrmValues, string, number]>(`UPDATE calls SET (${CALL_CRM_COLUMNS}, updated_at) = (?, ?, ?, ?, ?) WHERE id = ?`),
       setCallCrmLog: db.prepare<[string, string, number]>(`UPDATE calls SET crm_log = ?, updated_at = ? WHERE id = ?`),
-      crmWorkOf: db.prepare<[number], CrmWorkRow>(`SELECT * FROM crm_outbox WHERE call_id = ?`),
+      // Raw rows (`crmWorkOfValues`), as the calls' are.
+      crmWorkOf: db.prepare<[number], CrmWorkValues>(`SELECT ${CRM_WORK_COLUMNS} FROM crm_outbox WHERE call_id = ?`).raw(),
       putCrmWork: db.prepare<CrmWorkValues>(`INSERT OR REPLACE INTO crm_outbox (${CRM_WORK_COLUMNS}) VALUES (${CRM_WORK_COLUMNS.replace(/\w+/g, '?')})`),
       deleteCrmWork: db.prepare<[number]>(`DELETE FROM crm_outbox WHERE call_id = ?`),
       // The due rows' ids read, then each claimed by its id: an UPDATE over a subquery of them cost a
@@ -198,12 +198,16 @@ export class SqliteTables implements Synchronous<StoreTables> {
         `SELECT call_id, due_at FROM crm_outbox WHERE state = 'queued' AND instance_uid = ? AND due_at <= ? ORDER BY due_at LIMIT ?`,
       ),
       firstDueOf: db.prepare<[string], string>(`SELECT due_at FROM crm_outbox WHERE state = 'queued' AND instance_uid = ? ORDER BY due_at LIMIT 1`).pluck(),
-      claimCrmRow: db.prepare<[string, string, number], CrmWorkRow>(`UPDATE crm_outbox SET state = 'inflight', lease_owner = ?, lease_until = ? WHERE call_id = ? RETURNING *`),
-      claimCrmWorkOf: db.prepare<{ now: string; limit: number; owner: string; until: string; only: string }, CrmWorkRow>(
-        `UPDATE crm_outbox SET state = 'inflight', lease_owner = @owner, lease_until = @until
+      claimCrmRow: db
+        .prepare<[string, string, number], CrmWorkValues>(`UPDATE crm_outbox SET state = 'inflight', lease_owner = ?, lease_until = ? WHERE call_id = ? RETURNING ${CRM_WORK_COLUMNS}`)
+        .raw(),
+      claimCrmWorkOf: db
+        .prepare<{ now: string; limit: number; owner: string; until: string; only: string }, CrmWorkValues>(
+          `UPDATE crm_outbox SET state = 'inflight', lease_owner = @owner, lease_until = @until
          WHERE call_id IN (SELECT call_id FROM crm_outbox WHERE state = 'queued' AND due_at <= @now AND instance_uid = @only ORDER BY due_at LIMIT @limit)
-         RETURNING *`,
-      ),
+         RETURNING ${CRM_WORK_COLUMNS}`,
+        )
+        .raw(),
       // A row in flight without a lease was claimed by a relay from before leases: orphaned too.
       requeueOrphans: db.prepare<[string]>(
         `UPDATE crm_outbox SET state = 'queued', uncertain = 1, lease_owner = NULL, lease_until = NULL
@@ -216,9 +220,10 @@ export class SqliteTables implements Synchronous<StoreTables> {
       takeRatePlace: db.prepare<[string, string | null, string, number]>('INSERT INTO crm_rate_places (account, operation, relay, ended_at) VALUES (?, ?, ?, ?)'),
       markRatePlaces: db.prepare<[number, string]>('UPDATE crm_rate_places SET ended_at = MAX(ended_at, ?) WHERE id IN (SELECT value FROM json_each(?))'),
       endRatePlaces: db.prepare<[number, string]>('UPDATE crm_rate_places SET ended_at = ? WHERE id IN (SELECT value FROM json_each(?))'),
-      callAgents: db.prepare<[number], { agent_id: string }>(
-        `SELECT a.id AS agent_id FROM call_agents ca JOIN agents a ON a.short_id = ca.agent_short_id WHERE ca.call_id = ? ORDER BY a.id`,
-      ),
+      // Plucked: a CRM step reads its call's agents twice (its request's agent, then its landing's events).
+      callAgents: db
+        .prepare<[number], string>(`SELECT a.id AS agent_id FROM call_agents ca JOIN agents a ON a.short_id = ca.agent_short_id WHERE ca.call_id = ? ORDER BY a.id`)
+        .pluck(),
       agentsOfCallByKey: db.prepare<[string, string], AgentValues>(`${CALL_AGENTS_SELECT} WHERE c.instance_uid = ? AND c.call_id = ? ORDER BY a.created_at, a.id`).raw(),
       callAgentsByKey: db.prepare<[string, string], { agent_id: string }>(
         `SELECT a.id AS agent_id FROM call_agents ca JOIN calls c ON c.id = ca.call_id JOIN agents a ON a.short_id = ca.agent_short_id
@@ -400,7 +405,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   agentIdsOfCall(id: number): string[] {
-    return this.statements.callAgents.all(id).map((r) => r.agent_id);
+    return this.statements.callAgents.all(id);
   }
 
   insertCall(instanceUid: string, callId: string, state: CallState, at: string): number {
@@ -478,8 +483,8 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 
   crmWorkOf(callId: number): CrmWork | undefined {
-    const row = this.statements.crmWorkOf.get(callId);
-    return row && toCrmWork(row);
+    const values = this.statements.crmWorkOf.get(callId);
+    return values && crmWorkOfValues(values);
   }
 
   putCrmWork(work: CrmWork): void {
@@ -499,7 +504,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
           ? this.statements.claimCrmWorkOf.all({ ...claim, only: scope.only })
           : this.claimDueExcept(now, limit, lease, new Set(scope.except));
     // RETURNING gives rows in no promised order.
-    return rows.map(toCrmWork).sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+    return rows.map(crmWorkOfValues).sort((a, b) => a.dueAt.localeCompare(b.dueAt));
   }
 
   requeueOrphanedCrmWork(now: string): number {
@@ -526,7 +531,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
    * first ones, read at the front of its range of crm_outbox_by_instance, so that the rows of held
    * instances (a CRM down for minutes) are never read past. One seek per instance with queued rows.
    */
-  private claimDueExcept(now: string, limit: number, lease: CrmLease, held: ReadonlySet<string>): CrmWorkRow[] {
+  private claimDueExcept(now: string, limit: number, lease: CrmLease, held: ReadonlySet<string>): CrmWorkValues[] {
     const due = this.queuedInstancesBut(held).flatMap((uid) => this.statements.dueCrmWorkOf.all(uid, now, limit));
     due.sort((a, b) => a.due_at.localeCompare(b.due_at));
     return due.slice(0, limit).map((row) => this.statements.claimCrmRow.get(lease.owner, lease.until, row.call_id)!);
