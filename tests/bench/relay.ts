@@ -3,12 +3,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { Agent } from 'node:http';
 import { addAgent, AgentClient, api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
 import { accountedPhase, cpuMs, type PhaseAccount, rssKb } from './cpu-account.ts';
 import { type BenchCrm, crmPhase, readCrmBacklog, untilCrmDrained } from './crm-run.ts';
 import { monotonicUs, type ProfileWindow } from './cpu-profile.ts';
-import { post, type SignedWebhook, signWebhooks } from './webhook-load.ts';
+import type { WebhookConnection } from './webhook-connection.ts';
+import { openConnections, type SignedWebhook, signWebhooks, webhookRequest } from './webhook-load.ts';
 
 export interface RelayFigures {
   /** Calls, each an incoming webhook (ringing) then a status one (completed). */
@@ -155,36 +155,39 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
       if (call.crm_log?.state === 'failed') failed.add(call.call_id);
     });
     const webhookMs: number[] = [];
-    // Signed before the clock starts and sent over kept-alive connections (webhook-load.ts): a
+    // Signed and built before the clock starts and sent over kept-alive connections (webhook-load.ts): a
     // provider is another machine, and fetch with a signature per webhook cost this process about
     // twice the relay's CPU per webhook, on the cores the relay needs.
+    const relayUrl = new URL(relay.url);
     const signCalls = async (indices: number[]) => {
       const payloads = indices.map((index) => ({ CallSid: benchCallSid(index), AccountSid: 'AC0', From: benchCaller(index), To: '+14155550111' }));
       const ringing = await signWebhooks(incoming, AUTH_TOKEN, payloads.map((call) => ({ ...call, CallStatus: 'ringing', Direction: 'inbound' })));
       const completed = await signWebhooks(status, AUTH_TOKEN, payloads.map((call) => ({ ...call, CallStatus: 'completed', CallDuration: '42' })));
-      return { ringing, completed };
+      const built = (webhook: SignedWebhook) => ({ callId: webhook.callId, request: webhookRequest(relayUrl, webhook) });
+      return { ringing: ringing.map(built), completed: completed.map(built) };
     };
-    const { hostname, port } = new URL(relay.url);
-    /** Sends every call's two webhooks at `concurrency` senders; `sent(callId)` tells of each as it goes. */
-    const sendCalls = async ({ ringing, completed }: { ringing: SignedWebhook[]; completed: SignedWebhook[] }, sent: (kind: 'ringing' | 'completed', callId: string) => void = () => {}) => {
-      const connections = new Agent({ keepAlive: true, maxSockets: concurrency });
-      const send = async (webhook: SignedWebhook) => {
+    /** Sends every call's two webhooks at `concurrency` senders, a connection each; `sent(callId)` tells of each as it goes. */
+    const sendCalls = async ({ ringing, completed }: Awaited<ReturnType<typeof signCalls>>, sent: (kind: 'ringing' | 'completed', callId: string) => void = () => {}) => {
+      const connections = await openConnections(relayUrl, Math.min(concurrency, ringing.length));
+      const send = async (connection: WebhookConnection, webhook: { callId: string; request: Buffer }) => {
         const t0 = performance.now();
-        const answer = await post(connections, hostname, Number(port), webhook);
+        const answer = await connection.send(webhook.request);
         if (answer !== 200) throw new Error(`webhook for ${webhook.callId} answered ${answer}`);
         webhookMs.push(performance.now() - t0);
       };
       let next = 0;
-      const sender = async () => {
+      const sender = async (connection: WebhookConnection) => {
         while (next < ringing.length) {
           const index = next++;
           sent('ringing', ringing[index]!.callId);
-          await send(ringing[index]!);
+          await send(connection, ringing[index]!);
           sent('completed', completed[index]!.callId);
-          await send(completed[index]!);
+          await send(connection, completed[index]!);
         }
       };
-      await Promise.all(Array.from({ length: concurrency }, sender)).finally(() => connections.destroy());
+      await Promise.all(connections.map(sender)).finally(() => {
+        for (const connection of connections) connection.close();
+      });
     };
     if (warmUpCalls > 0) {
       // Callers after the measured ones: none of the measured calls finds its caller in the lookup cache.

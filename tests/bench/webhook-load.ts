@@ -1,13 +1,14 @@
 /**
  * The relay bench's load generator: signed Twilio webhooks posted by concurrent senders over
  * keep-alive connections. Everything a sender would compute per webhook (the form body, the
- * HMAC signature) is computed before the clock starts, and each sender reuses one connection,
- * so the generator spends per webhook only what an HTTP client must: the same small cost
+ * HMAC signature, the request's bytes) is computed before the clock starts, and each sender
+ * has one connection of its own (webhook-connection.ts: a lean HTTP/1.1 client on a TCP
+ * socket), so the generator spends per webhook little more than the writes and reads: the same small cost
  * against the relay and against the bare forwarder, whose rate shows how much the generator
  * can send at most.
  */
-import { Agent, request } from 'node:http';
 import { computeTwilioSignature } from '@phone-connector/shared';
+import { postRequest, WebhookConnection } from './webhook-connection.ts';
 
 export interface SignedWebhook {
   /** The call the webhook tells of (its `CallSid`): how the bench's sockets recognise its event. */
@@ -41,53 +42,49 @@ export async function signWebhooks(callbackUrl: string, authToken: string, paylo
   );
 }
 
-/** Posts every webhook to `origin` from `concurrency` senders, each one webhook at a time; any answer but 200 fails the run. */
+/** A webhook's request to `origin`, as node:http would have sent it (Host, Content-Type, Content-Length, X-Twilio-Signature). */
+export function webhookRequest(origin: URL, webhook: SignedWebhook): Buffer {
+  return postRequest(origin.host, webhook.path, { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': webhook.signature }, webhook.body);
+}
+
+/** Posts every webhook to `origin` from `concurrency` senders, each one webhook at a time on a connection of its own; any answer but 200 fails the run. */
 export async function postWebhooks(origin: string, webhooks: readonly SignedWebhook[], concurrency: number): Promise<LoadRun> {
-  const { hostname, port } = new URL(origin);
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const url = new URL(origin);
+  const requests = webhooks.map((webhook) => webhookRequest(url, webhook));
   const roundTripMs: number[] = [];
   const sentAt = new Map<string, number>();
+  const connections = await openConnections(url, Math.min(concurrency, webhooks.length));
   let next = 0;
-  const sender = async () => {
+  const sender = async (connection: WebhookConnection) => {
     while (next < webhooks.length) {
-      const webhook = webhooks[next++]!;
+      const index = next++;
+      const callId = webhooks[index]!.callId;
       const t0 = performance.now();
-      sentAt.set(webhook.callId, t0);
-      const status = await post(agent, hostname, Number(port), webhook);
-      if (status !== 200) throw new Error(`webhook for ${webhook.callId} answered ${status}`);
+      sentAt.set(callId, t0);
+      const status = await connection.send(requests[index]!);
+      if (status !== 200) throw new Error(`webhook for ${callId} answered ${status}`);
       roundTripMs.push(performance.now() - t0);
     }
   };
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   try {
-    await Promise.all(Array.from({ length: concurrency }, sender));
+    await Promise.all(connections.map(sender));
   } finally {
-    agent.destroy();
+    for (const connection of connections) connection.close();
   }
   const cpu = process.cpuUsage(cpuBefore);
   return { seconds: (performance.now() - started) / 1000, roundTripMs, sentAt, generatorCpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-/** Posts one signed webhook over `agent`'s kept-alive connections; resolves with the answer's status once its body is read. */
-export function post(agent: Agent, hostname: string, port: number, webhook: SignedWebhook): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      {
-        agent,
-        hostname,
-        port,
-        method: 'POST',
-        path: webhook.path,
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(webhook.body), 'X-Twilio-Signature': webhook.signature },
-      },
-      (response) => {
-        response.on('data', () => {});
-        response.on('end', () => resolve(response.statusCode ?? 0));
-        response.on('error', reject);
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(webhook.body);
-  });
+/** `count` kept-alive connections to `origin`, once all are established (closed again if one is not). */
+export async function openConnections(origin: URL, count: number): Promise<WebhookConnection[]> {
+  const opened = await Promise.allSettled(Array.from({ length: count }, () => WebhookConnection.open(origin.hostname, Number(origin.port))));
+  const connections = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const refused = opened.find((result) => result.status === 'rejected');
+  if (refused) {
+    for (const connection of connections) connection.close();
+    throw refused.reason;
+  }
+  return connections;
 }
