@@ -339,7 +339,7 @@ export class ButtonOverlay {
     const scrollX = view?.scrollX ?? 0;
     const scrollY = view?.scrollY ?? 0;
     const viewportHeight = view?.innerHeight ?? 0;
-    const placements = new PlacementReader();
+    const placements = new PlacementReader(this.doc);
     const layerReads = new Map<Layer, LayerRead | null>();
     const readLayer = this.layerReader(layerReads, placements, scrollX, scrollY);
 
@@ -476,7 +476,7 @@ export class ButtonOverlay {
     const view = this.doc.defaultView;
     const scrollX = view?.scrollX ?? 0;
     const scrollY = view?.scrollY ?? 0;
-    const readLayer = this.layerReader(new Map(), new PlacementReader(), scrollX, scrollY);
+    const readLayer = this.layerReader(new Map(), new PlacementReader(this.doc), scrollX, scrollY);
     const shifts = this.checkShifts(readLayer, () => false, scrollX, scrollY, Number.POSITIVE_INFINITY, sliceEnd);
     for (const shift of shifts) this.idleShifts.push({ ...shift, growths: this.growths });
     // Hosts moved, or stale (nothing else was: a frame of ours would have been asked for).

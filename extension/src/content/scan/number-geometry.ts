@@ -73,10 +73,21 @@ const INLINE: Placement = { inline: true };
 /**
  * Placements of elements, for one read pass: the rows of a list share their table, its
  * wrappers and the body, so each computed style is read once per pass. Not kept across passes:
- * a class change may make any element fixed or scrolling.
+ * a class change may make any element fixed or scrolling. For the elements of one document and
+ * its shadow roots (the overlay's), whose root and body are placed up front: asked of each
+ * element, the document, its root, its body and its window were four calls into the browser for
+ * each cell and row of a list (issue #12).
  */
 export class PlacementReader {
   private readonly placements = new Map<Element, Placement>();
+  private readonly view: Window | null;
+
+  constructor(doc: Document) {
+    this.view = doc.defaultView;
+    // The document's own layer, which only the window scrolls: their overflow is the viewport's.
+    this.placements.set(doc.documentElement, DOCUMENT_LAYER);
+    if (doc.body) this.placements.set(doc.body, DOCUMENT_LAYER);
+  }
 
   of(anchor: Anchor): Placement {
     const parent = anchor.nodeType === Node.TEXT_NODE ? composedParent(anchor) : (anchor as Element);
@@ -86,21 +97,17 @@ export class PlacementReader {
   ofElement(element: Element): Placement {
     const known = this.placements.get(element);
     if (known) return known;
-    const doc = element.ownerDocument;
+    const parent = composedParent(element);
+    const outer = parent ? this.ofElement(parent) : DOCUMENT_LAYER;
     let placement: Placement;
-    if (element === doc.documentElement || element === doc.body) placement = DOCUMENT_LAYER;
+    if (outer.inline) placement = INLINE;
     else {
-      const parent = composedParent(element);
-      const outer = parent ? this.ofElement(parent) : DOCUMENT_LAYER;
-      if (outer.inline) placement = INLINE;
-      else {
-        // Each read of a computed style's property makes its value anew (a cell and a row per number, issue #12): one read each.
-        const style = doc.defaultView?.getComputedStyle(element);
-        const position = style?.position;
-        if (position === 'fixed' || position === 'sticky') placement = INLINE;
-        else if (style && (CLIPPING.has(style.overflowX) || CLIPPING.has(style.overflowY))) placement = { inline: false, clip: element };
-        else placement = outer;
-      }
+      // Each read of a computed style's property makes its value anew (a cell and a row per number, issue #12): one read each.
+      const style = this.view?.getComputedStyle(element);
+      const position = style?.position;
+      if (position === 'fixed' || position === 'sticky') placement = INLINE;
+      else if (style && (CLIPPING.has(style.overflowX) || CLIPPING.has(style.overflowY))) placement = { inline: false, clip: element };
+      else placement = outer;
     }
     this.placements.set(element, placement);
     return placement;
@@ -115,10 +122,10 @@ export function outerClip(reader: PlacementReader, clip: Element): Element | nul
   return outer.inline ? null : outer.clip;
 }
 
-/** The parent element, across a shadow root to its host. */
+/** The parent element, across a shadow root to its host: one call into the browser for an element in the page. */
 function composedParent(node: Node): Element | null {
+  const element = node.parentElement;
+  if (element) return element;
   const parent = node.parentNode;
-  if (!parent) return null;
-  if (parent.nodeType === Node.DOCUMENT_FRAGMENT_NODE) return (parent as ShadowRoot).host ?? null;
-  return parent.nodeType === Node.ELEMENT_NODE ? (parent as Element) : null;
+  return parent?.nodeType === Node.DOCUMENT_FRAGMENT_NODE ? ((parent as ShadowRoot).host ?? null) : null;
 }

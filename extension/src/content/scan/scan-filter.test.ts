@@ -63,5 +63,32 @@ describe('ScanFilter', () => {
     // Asked element by element, each row's cell and row were read for contenteditable, hidden, aria-hidden and a call link.
     expect(reads.map((read) => read.mock.calls.length)).toEqual([0, 0]);
   });
-});
 
+  it("asks the browser about a list's cells and rows, not again about the ancestors they share", () => {
+    document.body.innerHTML = `<div><table><tbody>${'<tr><td>415-555-0100</td><td><a href="#c">Contact</a></td></tr>'.repeat(100)}</tbody></table></div>`;
+    const filter = new ScanFilter(() => undefined);
+    const closest = vi.spyOn(Element.prototype, 'closest');
+    const matches = vi.spyOn(Element.prototype, 'matches');
+    for (const cell of document.querySelectorAll('td:first-child')) expect(filter.allowsTextIn(cell)).toBe(true);
+    // The first cell's ancestors (tbody, table, div, body, html) once; then each cell and its row: closest per cell tried all six of its ancestors again.
+    expect(closest).not.toHaveBeenCalled();
+    expect(matches.mock.calls.length).toBe(5 + 2 * 100);
+  });
+
+  it('places an element asked before its ancestors as it would after them, and reports a hidden root once', () => {
+    const html = `
+      <div id="hidden" aria-hidden="true"><div id="editor" contenteditable><span id="in-editor">x</span></div></div>
+      <div id="editor2" contenteditable><p id="hidden2" hidden><span id="in-hidden2">x</span></p></div>
+      <section id="shown"><p id="p">x</p></section>`;
+    const outerFirst = allowed(html);
+    document.body.innerHTML = html;
+    const hiddenRoots: string[] = [];
+    const filter = new ScanFilter((element) => hiddenRoots.push(element.id));
+    const innerFirst: Record<string, boolean> = {};
+    for (const element of [...document.querySelectorAll('[id]')].reverse()) innerFirst[element.id] = filter.allowsTextIn(element);
+    expect(innerFirst).toEqual(outerFirst.allowed);
+    expect(innerFirst).toEqual({ hidden: false, editor: false, 'in-editor': false, editor2: false, hidden2: false, 'in-hidden2': false, shown: true, p: true });
+    expect(hiddenRoots).toEqual(['hidden']);
+    expect(outerFirst.hiddenRoots).toEqual(['hidden']);
+  });
+});
