@@ -23,6 +23,9 @@ const FIELDS: Record<keyof CrmCall, true> = {
 /** Each field of a CrmCall is the template variable `@call_<field>` of a CRM connector. */
 export const CRM_CALL_FIELDS = Object.keys(FIELDS) as Array<keyof CrmCall>;
 
+/** Each field with its variable's name, written once: a name made per field and per call showed in a log step's profile (issue 10). */
+const CALL_FIELD_VARIABLES = CRM_CALL_FIELDS.map((field) => [field, `call_${field}`] as const);
+
 /**
  * The variables every CRM template may use: the call's fields, who called whom
  * (`@call_from_number`, `@call_to_number`: the customer and the agent, by direction), the number looked up (`@number`
@@ -45,9 +48,9 @@ export const CRM_CALL_VARIABLES: readonly string[] = [
 /** A call as template variables: `@call_<field>`, unset where the call has no value. */
 export function callVariables(call: CrmCall): Record<string, string | undefined> {
   const vars: Record<string, string | undefined> = {};
-  for (const field of CRM_CALL_FIELDS) {
+  for (const [field, name] of CALL_FIELD_VARIABLES) {
     const value = call[field];
-    vars[`call_${field}`] = value === null || value === undefined || value === '' ? undefined : String(value);
+    vars[name] = value === null || value === undefined || value === '' ? undefined : String(value);
   }
   const [from, to] = call.direction === 'inbound' ? [vars.call_customer_number, vars.call_agent_number] : [vars.call_agent_number, vars.call_customer_number];
   vars.call_from_number = from;

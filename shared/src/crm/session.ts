@@ -71,10 +71,10 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
   // The maps word a logged call (Vtiger's four: its subject, status and links); a lookup's templates
   // read none of them, and each of its four or five scopes rendered all four (issue 10).
   const lookupMaps = mapsRead(plan.maps, [plan.crm, plan.findContact, plan.newContactUrl]);
-  /** The variables templates see: `vars`, the agent's, and the values of `maps` (the ones the templates at hand read). */
-  const scopeOf = (vars: Vars, maps: readonly ValueMapPlan[] = plan.maps): TemplateScope => {
+  /** The variables templates see: `vars` (with `more` over them), the agent's, and the values of `maps` (the ones the templates at hand read). */
+  const scopeOf = (vars: Vars, maps: readonly ValueMapPlan[] = plan.maps, more?: Vars): TemplateScope => {
     const agent = options.agent ?? {};
-    const base: Vars = { extension: agent.extension, email: agent.email, now: nowIso(), ...vars };
+    const base: Vars = { extension: agent.extension, email: agent.email, now: nowIso(), ...vars, ...more };
     for (const [name, value] of Object.entries(agent.fields ?? {})) base[`user_${name}`] = value;
     // A map sees the maps above it (Zoho: a missed inbound call is "Missed", any other the direction's
     // word): each is added to the one set of variables in turn (a copy of them per map showed in the
@@ -112,9 +112,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       let body: string;
       const headers: Record<string, string> = {};
       try {
-        const step = what.replace(/\s+/g, '-');
-        const first = what.split(' ')[0]!;
-        const operation = OPERATION_OF_STEP[first] ?? first;
+        const { step, operation } = stepOf(what);
         const answer = await options.fetch(outgoing.url, { method: outgoing.method, headers: outgoing.headers, ...(outgoing.body === undefined ? {} : { body: outgoing.body }), step, operation });
         answer.headers.forEach((value, key) => (headers[key] = value));
         status = answer.status;
@@ -145,9 +143,9 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     return (value.default ? renderOptional(value.default, scope())?.trim() : undefined) || undefined;
   };
   /** A scope built at its first use, then kept. */
-  const scopeOnce = (vars: Vars, maps?: readonly ValueMapPlan[]): (() => TemplateScope) => {
+  const scopeOnce = (vars: Vars, maps?: readonly ValueMapPlan[], more?: Vars): (() => TemplateScope) => {
     let scope: TemplateScope | undefined;
-    return () => (scope ??= scopeOf(vars, maps));
+    return () => (scope ??= scopeOf(vars, maps, more));
   };
 
   /**
@@ -339,7 +337,8 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
   // (log_call's two scopes were 5.3 KB of each update's garbage with the CRM, issue 10).
   const answerMaps = new Map([plan.logCall, plan.findCall, plan.updateCall].filter((operation) => operation !== undefined).map((operation) => [operation, mapsRead(plan.maps, [operation.response])]));
   /** Renders an operation's `url` with `@id` set to the record's id. */
-  const recordUrl = (operation: OperationPlan, payload: unknown, vars: Vars, id: string) => valueOf(operation.response.url, payload, scopeOnce({ ...vars, id }, answerMaps.get(operation))) ?? null;
+  // `@id` joins the variables as the scope copies them: a copy of them first for it was one more per logged call (issue 10).
+  const recordUrl = (operation: OperationPlan, payload: unknown, vars: Vars, id: string) => valueOf(operation.response.url, payload, scopeOnce(vars, answerMaps.get(operation), { id })) ?? null;
 
   return {
     name: plan.name,
@@ -380,7 +379,8 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
 
     async updateCall(recordId, call) {
       if (!plan.updateCall) return failure(`${plan.name} cannot change a logged call: log it once, when everything is known`, false);
-      const vars: Vars = { ...callVars(call), record_id: recordId };
+      const vars = callVars(call);
+      vars.record_id = recordId;
       const sent = await send(plan.updateCall.request, vars, 'update_call');
       if (!sent.ok) return sent;
       if (plan.updateCall.relink && vars.call_contact_id) {
@@ -408,11 +408,32 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     },
   };
 
+  /** The call's variables, `@number` and `@national` added to the set callVariables made rather than to a copy of it. */
   function callVars(call: CrmCall): Vars {
+    const vars = callVariables(call);
+    vars.number = call.customer_number;
     const national = nationalDigits(call.customer_number, options.defaultCountry);
-    return { ...callVariables(call), number: call.customer_number, ...(national ? { national } : {}) };
+    if (national) vars.national = national;
+    return vars;
   }
 }
+
+/** What each request of a session is named (a handful: `log_call`, `find_contact Contacts`, …), worked out once for all sessions. */
+const STEPS = new Map<string, { step: string; operation: string }>();
+
+/** A request's step (`what`, dashed) and the operation it counts as under `<limits>`. */
+function stepOf(what: string): { step: string; operation: string } {
+  let named = STEPS.get(what);
+  if (!named) {
+    const first = what.split(' ')[0]!;
+    named = { step: what.replace(/\s+/g, '-'), operation: OPERATION_OF_STEP[first] ?? first };
+    // Searches are named after the connector's: custom connectors could add names without end.
+    if (STEPS.size < MAX_STEP_NAMES) STEPS.set(what, named);
+  }
+  return named;
+}
+
+const MAX_STEP_NAMES = 256;
 
 /** Follow-up answers a session keeps at most (the oldest goes first). */
 const MAX_KEPT_FOLLOW_UPS = 1000;

@@ -38,6 +38,8 @@ class FakeVtiger {
   sessions = new Set<string>();
   contacts = CONTACTS;
   leads = LEADS;
+  /** The user a login answers with (its `userId`). */
+  userId = '19x1';
   /** Answers to give instead, by operation, once each. */
   queued = new Map<string, Array<{ status: number; body: string; headers?: Record<string, string> }>>();
 
@@ -55,7 +57,7 @@ class FakeVtiger {
       if (form.get('accessKey') !== md5(this.challenge + ACCESS_KEY)) return failed('INVALID_USER_CREDENTIALS', 'Invalid username or password');
       const session = `6d1c${this.issued}session`;
       this.sessions.add(session);
-      return ok({ sessionName: session, userId: '19x1', version: '0.22', vtigerVersion: '5.4.0' });
+      return ok({ sessionName: session, userId: this.userId, version: '0.22', vtigerVersion: '5.4.0' });
     }
     if (!this.sessions.has(url.searchParams.get('sessionName') ?? '')) return failed('INVALID_SESSIONID', 'Session Identifier provided is Invalid');
     if (operation === 'query') {
@@ -199,6 +201,18 @@ describe('the Vtiger connector', () => {
     const found = await session.findContacts('+14155550100');
     expect(found.ok && found.value.map((c) => c.id)).toEqual(['4x123', '4x125']);
     expect(operations()).toEqual(['query', 'getchallenge', 'login', 'query', 'retrieve']);
+  });
+
+  it("writes a call as the user of the session it was sent with: a login's values are renewed with its session", async () => {
+    const session = open();
+    await session.logCall(call);
+    vtiger.sessions.clear();
+    vtiger.userId = '19x7';
+    recorded.requests.length = 0;
+    expect(await session.logCall(call)).toMatchObject({ ok: true });
+    expect(operations()).toEqual(['create', 'getchallenge', 'login', 'create']);
+    const elements = recorded.requests.filter((r) => r.body?.startsWith('operation=create')).map((r) => JSON.parse(new URLSearchParams(r.body).get('element')!));
+    expect(elements.map((element) => element.assigned_user_id)).toEqual(['19x1', '19x7']);
   });
 
   it('gives up after one renewal when the fresh session is refused too', async () => {

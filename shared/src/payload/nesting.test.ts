@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_PAYLOAD_DEPTH } from './nesting.ts';
+import { jsonTooDeepAt, MAX_PAYLOAD_DEPTH } from './nesting.ts';
 import { parseBody, PayloadError } from './parse-body.ts';
 import { getPath, parsePath } from './path.ts';
 
@@ -35,5 +36,34 @@ describe('payload nesting', () => {
     const payload = { data: `{"Status":${jsonArrays(6000)}}`, ok: '{"Status":"Answered"}' };
     expect(getPath(payload, parsePath('data.Status'))).toBeUndefined();
     expect(getPath(payload, parsePath('ok.Status'))).toBe('Answered');
+  });
+});
+
+describe('jsonTooDeepAt', () => {
+  /** How deep a JSON value nests: a container is one level more than its deepest member. */
+  const depthOf = (value: unknown): number => (value !== null && typeof value === 'object' ? 1 + Math.max(0, ...Object.values(value).map(depthOf)) : 0);
+  /** Strings full of what a scan could take for structure: brackets, quotes, backslashes (escaped in the JSON text). */
+  const tricky = fc.string({ unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', 'a', ' ') });
+  const leaf = fc.oneof(tricky, fc.integer(), fc.constant(null));
+  /** A value wrapped in arrays and objects around the bound, its keys and strings tricky too. */
+  const nested = fc.tuple(fc.array(fc.tuple(fc.boolean(), tricky, fc.array(leaf, { maxLength: 2 })), { minLength: MAX_PAYLOAD_DEPTH - 3, maxLength: MAX_PAYLOAD_DEPTH + 3 }), leaf).map(([layers, inner]) =>
+    layers.reduce<unknown>((value, [asObject, key, beside]) => (asObject ? { [key]: value, ...Object.fromEntries(beside.map((b, k) => [`${key}${k}`, b])) } : [...beside, value]), inner),
+  );
+
+  it('finds a level past the bound exactly when the value nests past it, whatever its strings hold', () => {
+    fc.assert(
+      fc.property(nested, (value) => {
+        const text = JSON.stringify(value);
+        expect(jsonTooDeepAt(text) !== undefined).toBe(depthOf(value) > MAX_PAYLOAD_DEPTH);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('points at the bracket that opens the level past the bound, after strings that hold brackets and escaped quotes', () => {
+    const text = `{"a":"[[\\"{{\\\\","b":${'['.repeat(MAX_PAYLOAD_DEPTH)}]]}`;
+    // The object is the first level: the bound's last bracket opens the level past it.
+    expect(jsonTooDeepAt(text)).toBe(text.indexOf('"b":') + 4 + MAX_PAYLOAD_DEPTH - 1);
+    expect(jsonTooDeepAt(text.replace('"b":[', '"b":'))).toBeUndefined();
   });
 });

@@ -8,23 +8,37 @@ export const MAX_PAYLOAD_DEPTH = 32;
 
 const QUOTE = 34;
 const BACKSLASH = 92;
-const OPENERS = new Set([91, 123]); // [ {
-const CLOSERS = new Set([93, 125]); // ] }
+const [OPEN_BRACKET, CLOSE_BRACKET, OPEN_BRACE, CLOSE_BRACE] = [91, 93, 123, 125];
 
-/** Where JSON text opens a level deeper than the bound (the bracket's offset), or undefined. Brackets inside strings do not count. */
+/**
+ * Where JSON text opens a level deeper than the bound (the bracket's offset), or undefined. Brackets
+ * inside strings do not count: a string is skipped to its closing quote, found by `indexOf` rather
+ * than character by character (a CRM answer is mostly strings, and its scan, by sets of brackets,
+ * was a third of reading it, JSON.parse the rest; issue 10).
+ */
 export function jsonTooDeepAt(text: string): number | undefined {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (inString) {
-      if (code === BACKSLASH) i++;
-      else if (code === QUOTE) inString = false;
-    } else if (code === QUOTE) inString = true;
-    else if (OPENERS.has(code) && ++depth > MAX_PAYLOAD_DEPTH) return i;
-    else if (CLOSERS.has(code)) depth--;
+    if (code === QUOTE) {
+      const end = closingQuote(text, i);
+      // Unterminated: nothing after it opens a level.
+      if (end < 0) return undefined;
+      i = end;
+    } else if ((code === OPEN_BRACE || code === OPEN_BRACKET) && ++depth > MAX_PAYLOAD_DEPTH) return i;
+    else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) depth--;
   }
   return undefined;
+}
+
+/** The offset of the quote that closes the string opened at `start`: the next one after an even number of backslashes; -1 when none does. */
+function closingQuote(text: string, start: number): number {
+  for (let quote = text.indexOf('"', start + 1); quote >= 0; quote = text.indexOf('"', quote + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+  }
+  return -1;
 }
 
 /**

@@ -117,9 +117,17 @@ export function applyAuth(auth: AuthPlan[], scope: TemplateScope, url: URL, head
 
 type TokenStep = Extract<AuthPlan, { kind: 'token' }>;
 
+/** The token steps of each plan's auth (a part of the compiled plan), listed once: every request asks for them (issue 10). */
+const tokenChains = new WeakMap<AuthPlan[], Array<{ method: TokenStep; index: number }>>();
+
 /** The token steps of a plan's auth, in order: one chain. */
 function tokenChain(auth: AuthPlan[]): Array<{ method: TokenStep; index: number }> {
-  return auth.flatMap((method, index) => (method.kind === 'token' ? [{ method, index }] : []));
+  let chain = tokenChains.get(auth);
+  if (!chain) {
+    chain = auth.flatMap((method, index) => (method.kind === 'token' ? [{ method, index }] : []));
+    tokenChains.set(auth, chain);
+  }
+  return chain;
 }
 
 /** Where a step's token lives among the chain's values: its name, or its position. */
@@ -127,11 +135,32 @@ function stepVariable(method: TokenStep, index: number): string {
   return method.name ?? `#token${index}`;
 }
 
-/** The values a chain gives templates: named tokens and `<value>`s (positional tokens stay internal). */
+/**
+ * The values a chain gives templates: named tokens and `<value>`s (positional tokens stay internal).
+ * Picked out once per cached set of the chain's values, for every request it serves (issue 10: they
+ * were picked out again for each): shared, not to be changed.
+ */
 function publicValues(chain: Array<{ method: TokenStep; index: number }>, values: Record<string, string>): Record<string, string> {
-  const names = chain.flatMap(({ method }) => [...(method.name ? [method.name] : []), ...method.values.map((v) => v.name)]);
-  return Object.fromEntries(names.filter((n) => values[n] !== undefined).map((n) => [n, values[n]!]));
+  let names = publicNames.get(chain);
+  if (!names) {
+    names = chain.flatMap(({ method }) => [...(method.name ? [method.name] : []), ...method.values.map((v) => v.name)]);
+    publicNames.set(chain, names);
+  }
+  // A chain of one unnamed token has none: its values, made per request, are not kept.
+  if (names.length === 0) return NO_VALUES;
+  let kept = publicOfValues.get(values);
+  if (!kept) {
+    kept = Object.fromEntries(names.filter((n) => values[n] !== undefined).map((n) => [n, values[n]!]));
+    publicOfValues.set(values, kept);
+  }
+  return kept;
 }
+
+/** The names of each chain's public values. */
+const publicNames = new WeakMap<Array<{ method: TokenStep; index: number }>, string[]>();
+/** The public values of each cached set of a chain's values. */
+const publicOfValues = new WeakMap<Record<string, string>, Record<string, string>>();
+const NO_VALUES: Record<string, string> = Object.freeze({});
 
 /** The cache key of a token step: its URL and parameters as rendered (another account, another token). */
 function tokenKey(method: TokenStep, scope: TemplateScope): string {
@@ -147,7 +176,9 @@ function chainKey(chain: Array<{ method: TokenStep; index: number }>, scope: Tem
   const known = knownChainKeys(chain);
   const { standIns } = known;
   // The key changes only with the values its templates read (with Vtiger, the config's user name and access key).
-  const read = JSON.stringify([scope.defaultCountry ?? null, ...known.reads.map((ref) => (ref.scope === 'config' ? scope.config[ref.name] : (standIns[ref.name] ?? scope.vars[ref.name])) ?? null)]);
+  const values: Array<string | null> = [scope.defaultCountry ?? null];
+  for (const ref of known.reads) values.push((ref.scope === 'config' ? scope.config[ref.name] : (standIns[ref.name] ?? scope.vars[ref.name])) ?? null);
+  const read = JSON.stringify(values);
   const cached = known.keys.get(read);
   if (cached !== undefined) return cached;
   // The variables with the stand-ins copied on a miss only: a copy per CRM request showed in the relay's profile.

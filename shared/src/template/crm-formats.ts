@@ -39,11 +39,9 @@ export function formatDuration(seconds: string, unit: string): string | undefine
 
 /** An instant (ISO 8601 with a zone, or epoch milliseconds) in `format`, always in UTC. */
 export function formatDate(value: string, format: string): string | undefined {
-  const text = value.trim();
-  const hasZone = /(Z|[+-]\d\d:?\d\d)$/i.test(text);
-  const date = /^\d{10,}$/.test(text) ? new Date(Number(text)) : /^\d{4}-\d\d-\d\dT/.test(text) && hasZone ? new Date(text) : undefined;
-  if (!date || Number.isNaN(date.getTime())) return undefined;
-  const iso = date.toISOString();
+  const instant = instantOf(value);
+  if (!instant) return undefined;
+  const { iso, ms } = instant;
   const day = iso.slice(0, 10);
   const time = iso.slice(11, 19);
   switch (format) {
@@ -60,12 +58,29 @@ export function formatDate(value: string, format: string): string | undefined {
     case 'time':
       return time;
     case 'epoch':
-      return String(Math.floor(date.getTime() / 1000));
+      return String(Math.floor(ms / 1000));
     case 'epoch-ms':
-      return String(date.getTime());
+      return String(ms);
     default:
       return undefined;
   }
+}
+
+/**
+ * The last value read as an instant, kept: a call's log writes its start and its end each as a
+ * date and as a time (Vtiger's four fields), two readings of one value each (issue 10).
+ */
+let lastInstant: { value: string; instant: { iso: string; ms: number } | undefined } | undefined;
+
+/** An instant's ISO 8601 form in UTC and its epoch milliseconds; undefined when the value is no such instant. */
+function instantOf(value: string): { iso: string; ms: number } | undefined {
+  if (lastInstant?.value === value) return lastInstant.instant;
+  const text = value.trim();
+  const hasZone = /(Z|[+-]\d\d:?\d\d)$/i.test(text);
+  const date = /^\d{10,}$/.test(text) ? new Date(Number(text)) : /^\d{4}-\d\d-\d\dT/.test(text) && hasZone ? new Date(text) : undefined;
+  const instant = !date || Number.isNaN(date.getTime()) ? undefined : { iso: date.toISOString(), ms: date.getTime() };
+  lastInstant = { value, instant };
+  return instant;
 }
 
 /** Text for inside a single-quoted SQL or VTQL literal: `'` doubled, and `\` doubled (MySQL reads it as an escape). */
