@@ -1155,6 +1155,30 @@ say what is met and what is not.
   each tree (a pass preempted at load 10, 62 ms of wall time with 12 of CPU, and the page's own
   101 ms frame); our script lower in six pairs; buttons after the last append 0.45–1.91 s against
   0.51–2.61. 54.1 KiB gzipped.
+- **A cell placed from its row's placement, one \`matches\` each** (branch s34-place). Where a
+  number's button may go (excluded, hidden or allowed: the outermost such ancestor decides) was
+  one \`closest\` per phone cell, the selector list checked against each of its ancestors again
+  (19 to 27 ms of a 10,000-row fill); a cell now takes its parent's placement, kept for the
+  reading slice, and one \`matches\` of its own, the ancestors not yet placed worked out once from
+  the outermost in. The placement reader is made per document: the root, the body and the window
+  read once, not asked of each cell and row. Still read per element per pass: a cell's and a row's
+  computed style (position, overflow). A cache of them by the row's shape (tag and classes) is not
+  sound: a sticky first column (\`td:first-child { position: sticky }\`) shares its tag and classes
+  with the phone column, and so do \`:nth-child\`, sibling and attribute selectors. Against main
+  alternately (\`content-timeline.ts\` at 10,000 rows, load 2.9 to 7.7, other benches running):
+  our script's CPU for the fill lower in 9 of 14 pairs (medians 864 against 988 ms, paired ratio
+  ×0.97), the re-render in 6 of 9 (×0.96); in-page probes per new button ×0.94 (32 of 56), per
+  append ×0.95 (33 of 56). Measured and left: \`setAttribute\` for \`data-pc-call\` instead of
+  \`dataset\` (the time moved into \`setAttribute\`), the \`overflow\` shorthand read instead of
+  \`overflowX\` and \`overflowY\` (the same in 20,000 reads).
+- **The twenty-fifth sitting's runs.** \`PC_BENCH_FRAMES=1 pnpm bench content\` twice on this
+  tree: the first while other benches ran for its first seven minutes (10,000 rows ×0.82,
+  re-render ×0.73, scroll appends +18 %, one frame of the 10,000 rows' over 100 ms by our share:
+  106 ms, 40 of them ours), the second on a quiet machine (the tables above). Its re-render,
+  ×1.02, is c2d's faster run (3.59 s against 5.32 in the first run) more than ours (3.66 s against
+  3.88): \`content-timeline.ts rerender\` right after, this tree against main's alternately (five
+  pairs, load 1.4 to 3.4), spans 2,815 / 2,722 / 2,848 / 2,781 / 2,738 ms against 2,804 / 2,864 /
+  2,795 / 2,850 / 3,769, our CPU 656 / 663 / 674 / 645 / 548 against 674 / 680 / 646 / 609 / 753.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

@@ -19,8 +19,9 @@ export function throughputSection(comparison: ThroughputComparison): string {
 
 A real relay process (SQLite, WAL, every answered webhook's commit synced to disk first) and, in the same run, a bare node:http + ws
 forwarder (tests/bench/forwarder.ts: reads the body, sends one frame to every connected socket,
-answers 200) take the same signed Twilio webhooks from the same senders: keep-alive connections,
-bodies and signatures computed before the clock starts, each server warmed up first by ${count(WARM_UP)} new calls and their statuses, ${WARM_UP_ROUNDS} times. ${count(options.calls)} new calls (incoming,
+answers 200) take the same signed Twilio webhooks from the same senders: each sender one kept-alive
+TCP connection and a minimal HTTP/1.1 client of the bench's own (tests/bench/webhook-connection.ts),
+bodies, signatures and the requests' bytes built before the clock starts, each server warmed up first by ${count(WARM_UP)} new calls and their statuses, ${WARM_UP_ROUNDS} times. ${count(options.calls)} new calls (incoming,
 ringing) at ${CONCURRENCY} concurrent senders, then their completed statuses, while one agent's
 socket receives every event; ${count(options.unloadedCalls)} calls from one sender for the unloaded latency;
 ${count(options.fanOutCalls)} incoming calls, one at a time, to a number ${count(options.fanOutAgents)} connected agents
@@ -48,7 +49,9 @@ that what else runs on the machine weighs on both sides alike.
 
 The load generator is not what limits the relay: it sends to the forwarder, from the same
 process with the same work per webhook, at the rate in the forwarder's column, and spends the CPU
-per webhook shown above.
+per webhook shown above. It runs on the same two cores as the server it measures, where a provider
+sends from machines of its own, so it is kept lean: node:http's client, which it used before, spent
+two to two and a half times as much per webhook (design text).
 
 New calls per second with agents in the relay's table (one of them connected; the calls are
 routed by the called number), each count on a relay of its own in every round, the counts' order
@@ -1295,6 +1298,65 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   0.16 / 0.155 against 0.16 / 0.19 / 0.17 / 0.14: no difference the pairs can show either way,
   as the 4 µs expected. The ratio to the forwarder measured in the same rounds (× 0.33) is this
   run's figure to compare.
+- **A lean load generator.** The senders were node:http's client with a keep-alive \`Agent\`: a
+  request object, its headers' checks and an \`IncomingMessage\` per webhook, 0.06 to 0.16 ms of
+  the bench process's CPU per webhook on the two cores the server under test needs (a provider's
+  webhooks come from its own machines). Each sender is now one \`net.Socket\` (kept alive,
+  no Nagle delay) writing request bytes built before the clock (request line, Host, Content-Type,
+  Content-Length, the signature, the body) and reading its answer with a small HTTP/1.1 reader
+  (tests/bench/webhook-connection.ts: status line and headers, the body by Content-Length or by
+  chunks, 1xx skipped; an answer it cannot read, a closed or reset connection, or any status but
+  200 fails the run, as before; one request at a time, no pipelining; its tests cut answers at
+  every byte). Against the old generator alternately (\`webhook-cpu.ts --calls 2000\`, the old in
+  main's clone, 20 pairs, load 3 to 10, other benches running): the generator's CPU per webhook
+  ×0.42 sending to the relay and ×0.51 to the forwarder, lower in every pair; the forwarder's new
+  calls a second ×1.66 (higher in 16 of 20), the relay's ×1.36 (17 of 20), their ratio ×0.95
+  (higher in 8 of 20): the core the generator gave back lifts the forwarder, which its main thread
+  limits less, more than the relay. One change of meaning: a single webhook's round trip (the
+  fan-out rows) no longer includes the connection's TCP connect, which the \`Agent\` made inside
+  the timing.
+- **A CRM step's outbox row read as raw values.** Each CRM step reads its outbox row twice (its
+  claim checked before the CRM's request, then at its landing) and gets it back from its claim:
+  these now come back from SQLite as arrays read by position (\`crmWorkOfValues\`, as the calls'
+  rows), not as an 11-field row object copied into another; a call's agent ids, read twice a
+  step, are plucked. In process against main (\`crm-store-probe.ts\`, two runs of 9 rounds, load 5
+  to 6.5): \`crmWorkOf\` 2.7 -> 1.7 µs (lower in 9 of 9 both runs), \`agentIdsOfCall\` 1.7 -> 1.4
+  µs, the landing's claim ×0.87 to ×0.91: some 2.6 µs of a step's ~120 µs in process, below what
+  \`crm-load.ts --phases\` can separate on this machine. Measured and not kept: partial indexes on
+  \`crm_outbox\` (\`WHERE state = 'queued'\`, with one on the lease of rows in flight for the
+  orphans' requeue, both stores): WAL bytes per queued row 1.90 -> 1.77 KB, but per landing 13.0 ->
+  16.9 KB on the saturated relay's path (a row queued, claimed at a landing: one index more to
+  write), and without the in-flight index the orphans' requeue reads the whole backlog.
+- **A CRM step's engine work, a quarter to a third less.** A profile of one Vtiger log step
+  (\`tests/bench/crm-step-probe.ts\`: both trees in one process, taking turns every 50 steps, the
+  main thread's CPU from \`/proc/thread-self/schedstat\`; the CRM answering in process, or over
+  HTTP with \`--http\`) named the engine's items: the form encoding of Vtiger's JSON \`element\`
+  (17 % of the step's engine time: now the engine's native \`encodeURIComponent\`, then a space as
+  \`+\` and \`!'()~\` escaped where present, the same bytes as \`URLSearchParams\`, held by the
+  property test against it), the call's variables (13 %: their names made once, the number's and
+  record's added to the same object, not a copy), the four date filters (8 %: the last instant read
+  kept, so a call's start and end are each parsed once), the token chain's bookkeeping on every
+  request (8 %: the chain listed once per plan, its public values once per cached login), the
+  answer's nesting check (5 %: a string skipped to its closing quote by \`indexOf\`). Against main,
+  per step of the main thread (median of rounds): Vtiger answering in process \`log_call\` 48.1 ->
+  33.1 and 72.7 -> 54.2 µs, \`update_call\` 35.8 -> 26.3 and 60.7 -> 39.7 (load 3.6 to 4.1); HubSpot
+  28.7 -> 17.1 and 35.2 -> 25.6; over HTTP (a server at nice 19) Vtiger 240.6 -> 213.3 and 213.4 ->
+  188.5, HubSpot 332.0 -> 304.7 and 547.5 -> 512.7 (the same tree against itself: ×0.89 to ×1.11
+  in process, ×0.98 to ×1.01 over HTTP). Over HTTP the rest of a step is Node's HTTP stack,
+  sockets, timers and \`writev\` (about 55 % of its busy time), the CRM client's own code 4 %.
+- **The twenty-fifth sitting's final run: 4,969 new calls a second, × 0.21.** With the lean
+  generator the bench process spent 0.03 to 0.04 ms per webhook (0.06 to 0.12 in the runs before)
+  and both servers rose: the forwarder 16,236 -> 23,600 new calls a second, the relay 3,551 ->
+  4,969 (updates 4,854 -> 5,520), its CPU per new call 0.24 -> 0.17 ms. The ratio fell from × 0.33
+  to × 0.21: the forwarder, whose main thread limits it less, took more of the core the generator
+  gave back (the alternated pairs above: × 1.66 against × 1.36). 5,000 a second is at reach, ×
+  0.50 further than before. With a CRM (the table above): new calls 4,062 and updates 3,519 a
+  second, against 4,204 and 3,824 in the run before, so × 0.82 and × 0.64 of this run's relay
+  without one, which gained from the generator where the relay with a CRM is held by its main
+  thread (0.24 ms of it running per update webhook, against 0.17 ms of CPU in all without a CRM).
+  The scale-out bench, whose senders are the tests' fetch with a signature per webhook
+  (unchanged), gave SQLite 899 / 763 in one run and 1,092 / 975 in the next, ten minutes apart on
+  a quiet machine: its spread, not a change.
 `;
 }
 
