@@ -20,6 +20,7 @@ import { constants, setPriority } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CrmCall, CrmSession, Fetch } from '@phone-connector/shared';
+import { threadRunUs } from './cpu-account.ts';
 import { otherTreeArg, positiveIntegerFlag } from './flags.ts';
 import { inTurn } from './in-turn.ts';
 import { median } from './relay-crm.ts';
@@ -65,9 +66,6 @@ if (args.includes('--serve')) {
   const steps = positiveIntegerFlag(args, '--steps', 2000);
   const rounds = positiveIntegerFlag(args, '--rounds', 5);
   const overHttp = args.includes('--http');
-
-  /** This thread's time on a core so far (µs), from its schedstat (ns): V8's collector and compiler threads left out. */
-  const threadRunUs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1000;
 
   let origin = 'https://crm.example.com';
   const child = overHttp ? fork(fileURLToPath(import.meta.url), ['--serve', ...args], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }) : undefined;

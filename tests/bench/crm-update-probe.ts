@@ -12,15 +12,16 @@
  * answer, the outcomes landing together): the main thread's time per row, the CRM step's side of
  * the relay without an HTTP exchange.
  */
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { recordCall as RecordCall } from '../../relay-server/src/calls/record-call.ts';
 import type { openSqliteStore as OpenSqliteStore } from '../../relay-server/src/store/sqlite/store.ts';
 import type { crmTestRelay as CrmTestRelay } from '../../relay-server/src/testing.ts';
 import { tempDir } from '../relay/harness.ts';
+import { threadRunUs } from './cpu-account.ts';
 import { otherTreeArg, positiveIntegerFlag } from './flags.ts';
 import { inTurn } from './in-turn.ts';
 import { median } from './relay-crm.ts';
+import { inSenderBatches } from './webhook-load.ts';
 
 const args = process.argv.slice(2);
 const other = otherTreeArg(args, 'crm-update-probe.ts <other tree> [--calls N] [--rounds N] [--drain]');
@@ -30,10 +31,6 @@ const rounds = positiveIntegerFlag(args, '--rounds', 5);
 const drain = args.includes('--drain');
 const SENDERS = 16;
 
-/** This thread's time on a core so far (µs), from its schedstat (ns): the fsyncs and checkpoints of the store's other threads left out. */
-function threadRunUs(): number {
-  return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1000;
-}
 
 interface Tree {
   name: string;
@@ -63,15 +60,10 @@ async function run(t: Tree): Promise<Figures> {
     const owner = (await store.agentById(relay.ada.id))!;
     const phase = async (update: (i: number) => Parameters<typeof RecordCall>[1]['update']) => {
       const before = threadRunUs();
-      for (let first = 0; first < calls; first += SENDERS) {
-        const batch = Array.from({ length: Math.min(SENDERS, calls - first) }, (_, k) => first + k);
-        await Promise.all(
-          batch.map(async (i) => {
-            const current = (await store.instanceWithOwner(instance.uid))!;
-            return t.recordCall(relay.deps, { instance: current.instance, callId: `CA${i}`, update: update(i), audience: (known) => Promise.resolve(known.agents.length ? [] : [owner]) });
-          }),
-        );
-      }
+      await inSenderBatches(calls, SENDERS, async (i) => {
+        const current = (await store.instanceWithOwner(instance.uid))!;
+        return t.recordCall(relay.deps, { instance: current.instance, callId: `CA${i}`, update: update(i), audience: (known) => Promise.resolve(known.agents.length ? [] : [owner]) });
+      });
       return (threadRunUs() - before) / calls;
     };
     await phase(() => ({ direction: 'inbound', status: 'ringing', status_raw: 'ringing', to_number: owner.number }));

@@ -42,6 +42,16 @@ export async function signWebhooks(callbackUrl: string, authToken: string, paylo
   );
 }
 
+/**
+ * Runs \`send(i)\` for each i below \`count\`, \`senders\` at a time, each batch together: in process, a
+ * burst of that many senders' webhooks as the relay's group commit takes it.
+ */
+export async function inSenderBatches(count: number, senders: number, send: (i: number) => Promise<unknown>): Promise<void> {
+  for (let first = 0; first < count; first += senders) {
+    await Promise.all(Array.from({ length: Math.min(senders, count - first) }, (_, k) => send(first + k)));
+  }
+}
+
 /** A webhook's request to `origin`, as node:http would have sent it (Host, Content-Type, Content-Length, X-Twilio-Signature). */
 export function webhookRequest(origin: URL, webhook: SignedWebhook): Buffer {
   return postRequest(origin.host, webhook.path, { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': webhook.signature }, webhook.body);

@@ -13,6 +13,7 @@ import { testRelay } from '../../relay-server/src/testing.ts';
 import { tempDir } from '../relay/harness.ts';
 import { ownCpuUs } from './cpu-account.ts';
 import { positiveIntegerFlag } from './flags.ts';
+import { inSenderBatches } from './webhook-load.ts';
 
 const args = process.argv.slice(2);
 const calls = positiveIntegerFlag(args, '--calls', 4000);
@@ -30,16 +31,11 @@ for (let round = 1; round <= rounds; round++) {
     const record = { call_id: '', to_number: owner.number } as Parameters<typeof routeNewCall>[1];
     const phase = async (update: (i: number) => Parameters<typeof recordCall>[1]['update']) => {
       const before = ownCpuUs();
-      for (let first = 0; first < calls; first += SENDERS) {
-        const batch = Array.from({ length: Math.min(SENDERS, calls - first) }, (_, k) => first + k);
-        await Promise.all(
-          batch.map(async (i) => {
-            // As the webhook guard reads it, before the webhook's transaction.
-            await store.instanceWithOwner(instance.uid);
-            return recordCall(deps, { instance, callId: `CA${i}`, update: update(i), audience: (known, agents) => (known.agents.length ? Promise.resolve([]) : routeNewCall('incoming', record, owner, agents)) });
-          }),
-        );
-      }
+      await inSenderBatches(calls, SENDERS, async (i) => {
+        // As the webhook guard reads it, before the webhook's transaction.
+        await store.instanceWithOwner(instance.uid);
+        return recordCall(deps, { instance, callId: `CA${i}`, update: update(i), audience: (known, agents) => (known.agents.length ? Promise.resolve([]) : routeNewCall('incoming', record, owner, agents)) });
+      });
       return Number(((ownCpuUs() - before) / calls).toFixed(1));
     };
     const newCallUs = await phase((i) => ({ direction: 'inbound', status: 'ringing', status_raw: 'ringing', from_number: `+1415${String(5550000 + i)}`, to_number: owner.number }));
