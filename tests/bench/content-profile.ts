@@ -13,6 +13,9 @@ const args = process.argv.slice(2);
 const scenario = args.includes('rerender') ? 'rerender' : 'fill';
 const rows = positiveIntegerFlag(args, '--rows', 10_000);
 const TOP = 25;
+/** `--callers NAME`: under which of our call chains a function's or a native's self time is spent. */
+const callersAt = args.indexOf('--callers');
+const callers = callersAt >= 0 ? args[callersAt + 1] : undefined;
 const CONTENT_SCRIPT = 'content-scripts/content.js';
 
 /** A function of ours by name; an anonymous one (a callback, an arrow) by its line in the unminified build. */
@@ -38,7 +41,8 @@ try {
 /**
  * Self time per function of the content script, and the script's share of the busy samples. A
  * sample in a native the script called (checkVisibility, getClientRects, a TreeWalker step)
- * counts as the script's, under the native's name.
+ * counts as the script's, under the native's name. With `--callers NAME`, that function's (or
+ * native's) self time by the chain of our functions that called it.
  */
 function printSelfTimes(profile: CpuProfile): void {
   const { byKey, busyUs, oursUs } = sumSelfTime(profile, {
@@ -57,8 +61,19 @@ function printSelfTimes(profile: CpuProfile): void {
   });
   const totals = new Map<string, number>();
   for (const [stack, time] of byStack) for (const name of stack.split('\n')) totals.set(name, (totals.get(name) ?? 0) + time);
+  if (callers) printCallers(profile, callers);
   console.log('total time, callees included:');
   for (const [name, time] of largestFirst(totals, TOP)) {
     console.log(`${((100 * time) / oursUs).toFixed(1).padStart(5)} %  ${(time / 1000).toFixed(1).padStart(7)} ms  ${name}`);
   }
+}
+
+/** `name`'s self time (a native's without its " [native]"), by the chain of our functions above it, the nearest first. */
+function printCallers(profile: CpuProfile, name: string): void {
+  const { byKey } = sumSelfTime(profile, {
+    ours: ([running, ...above]) => (running.url === '' ? running.functionName : nameOf(running)) === name && above.some((frame) => frame.url.includes(CONTENT_SCRIPT)),
+    key: ([, ...above]) => above.filter((frame) => frame.url.includes(CONTENT_SCRIPT)).slice(0, 8).map(nameOf).join(' < '),
+  });
+  console.log(`${name}, by its callers:`);
+  for (const [chain, time] of largestFirst(byKey, 10)) console.log(`${(time / 1000).toFixed(1).padStart(7)} ms  ${chain}`);
 }

@@ -1179,6 +1179,32 @@ say what is met and what is not.
   3.88): \`content-timeline.ts rerender\` right after, this tree against main's alternately (five
   pairs, load 1.4 to 3.4), spans 2,815 / 2,722 / 2,848 / 2,781 / 2,738 ms against 2,804 / 2,864 /
   2,795 / 2,850 / 3,769, our CPU 656 / 663 / 674 / 645 / 548 against 674 / 680 / 646 / 609 / 753.
+- **The re-render's computed styles: as many reads as the fill's, not forced, not collected**
+  (branch s35-content). The last profiles put the re-render's getComputedStyle (native self time)
+  at about three times the fill's for the same rows. Profiled again (content-profile.ts, 10,000
+  rows, the new \`--callers getComputedStyle\`, the two alternately, load 2.6–5.4): re-render
+  63.1 / 22.7 / 52.3 ms, fill 26.8 / 21.2 / 13.3 ms, all of it in the overlay's pass after the
+  frame's layout (a cell's placement, then its row's). Counted (a counter in the content script,
+  logged from its world, a probe not kept): 20,062 calls in the fill, ~20,700 in the re-render
+  (10,349 new numbers read, 3 stale): two per row in both, none read twice. A first count that
+  wrote its figure into an attribute of the page's root read 48,000–60,000: each write was a
+  change of the page, which marked every position stale (a probe must not write into the page).
+  No style was forced inside our script in either (content-timeline.ts's frames: forced 0); the
+  collections inside our scripts are alike (content-timeline.ts --gc, which now also traces
+  Blink's own heap, cppgc: V8's 42 ms in the fill, 46 ms in the re-render; Blink's sweeps 1 and
+  0 ms; load 6.2). In a bare page (tests/bench/style-read-probe.ts: the same reads, timed in the
+  page and as the renderer's main-thread CPU from schedstat; seven rounds, load 7.6) the CPU of
+  20,000 first reads, medians: after a fill 48.5 ms, after a re-render 67.6 ms, with 40 hidden
+  hosts in the page (the re-render's parked ones) 73.7 and 78.1 ms, 40 skipped off screen 57.4
+  ms; minima 32 / 34 / 48 / 40 / 46 ms, single rounds up to 330 ms: not separated at that load
+  (five rounds at load 4.4–5.5: 67.3, 69.5 with hidden hosts, 84.5 with skipped ones). So the
+  re-render makes the same calls as the fill, and its factor moved from 1.1 to 4 between runs:
+  a sampled native time at these loads, not a cost per call that was found. Not changed. What
+  bounds the re-render is elsewhere: the bare page's own re-render takes ~1.7 s on a quiet
+  machine and c2d's 3.59 s, so ×0.5 leaves ~0.1 s for all of ours, inside the page's frame
+  (the observer's read, ~0.4 s of CPU in the timeline) and after it (0.15–0.23 s of CPU, 0.3–0.8
+  s of wall); no cut per row reaches that, only work not done (a gone button handed to its
+  number back at its place without that number's box read). The walk was not cut either.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

@@ -12,7 +12,8 @@
  * the scroll's first append on, what the appends shared the thread with; with `--bare`, the page alone (no party). Then, after the page's own frame (parse, style
  * and layout of its change): the frames, wall time and idle time, the thread's CPU time by share,
  * when the party's last script ended and when the bench's poll saw every number; with `--gc`, the
- * garbage collections inside the party's scripts since the change; with `--settle`, the long frames
+ * garbage collections inside the party's scripts since the change (V8's, and Blink's own heap's by
+ * event name, a step nested in another counted under each); with `--settle`, the long frames
  * as the bench takes them, until after its own check of every number by place (it waits 1 s, then
  * counts and checks them): a frame of ours may come only then. On a loaded
  * machine compare CPU, and runs of two trees taken alternately.
@@ -50,6 +51,13 @@ const SCRIPT = new Set(['FunctionCall', 'EvaluateScript', 'TimerFire', 'FireAnim
 
 /** V8's collections, as the timeline records them: a scavenge of the young generation, and a mark-compact of the whole heap (or a step of its incremental marking). */
 const GC = new Set(['MinorGC', 'MajorGC', 'V8.GCIncrementalMarking']);
+/**
+ * Blink's own heap (Oilpan, cppgc): the DOM's nodes, computed style declarations, rect lists. Its
+ * sweep runs lazily, on the main thread, in whatever allocates into a page that still holds dead
+ * objects: after a re-render, the old rows' nodes (issue #12).
+ */
+const BLINK_GC_CATEGORIES = ['cppgc', 'disabled-by-default-cppgc', 'blink_gc', 'disabled-by-default-blink_gc'];
+const isBlinkGc = (name: string) => /^(CppGC|BlinkGC)\./.test(name);
 
 const isParty = (event: FrameEvent) => (c2d ? event.url?.endsWith('/c2d.js') === true : event.url?.startsWith('chrome-extension://') === true);
 
@@ -91,7 +99,7 @@ const { browser, page, close } = await openCrmList({ c2d, bare });
 try {
   if (scenario !== 'scroll') await prepareRowsChange(page, scenario, rows, decoration);
   const cdp = await browser.context.newCDPSession(page);
-  await startTracing(cdp, gc ? [...TIMELINE, 'v8', 'disabled-by-default-v8.gc'] : TIMELINE);
+  await startTracing(cdp, gc ? [...TIMELINE, 'v8', 'disabled-by-default-v8.gc', ...BLINK_GC_CATEGORIES] : TIMELINE);
   const change = scenario === 'scroll' ? await scrollRows(page) : { start: await changeRows(page, scenario, rows), rows, end: null };
   const { start } = change;
   const at = bare ? change.end : await decoratedAt(page, change.rows, decoration);
@@ -235,13 +243,13 @@ function printPartyGc(events: readonly FrameEvent[]): void {
     .filter((event) => isParty(event) && SCRIPT.has(event.name));
   const byName = new Map<string, number>();
   let i = 0;
-  for (const gc of [...events].filter((event) => GC.has(event.name)).sort((a, b) => a.start - b.start)) {
+  for (const gc of [...events].filter((event) => GC.has(event.name) || isBlinkGc(event.name)).sort((a, b) => a.start - b.start)) {
     while (i < party.length && (party[i] as FrameEvent).start + (party[i] as FrameEvent).duration <= gc.start) i++;
     const script = party[i];
     if (!script || gc.start < script.start) continue;
     byName.set(gc.name, (byName.get(gc.name) ?? 0) + (gc.cpu ?? gc.duration));
   }
   const cpu = party.reduce((sum, event) => sum + (event.cpu ?? event.duration), 0);
-  const gcs = [...GC].map((name) => `${name} ${Math.round(byName.get(name) ?? 0)}`).join(', ');
+  const gcs = [...new Set([...GC, ...byName.keys()])].map((name) => `${name} ${Math.round(byName.get(name) ?? 0)}`).join(', ');
   console.log(`the party's scripts since the change: thread CPU ${Math.round(cpu)} ms, garbage collections inside them (ms): ${gcs}`);
 }
