@@ -847,6 +847,32 @@ the rationed steps writing logs (one per 16 webhooks, at about 0.45 ms of the th
 (\`runBatch\`) 14 µs more. Giving the CRM half that share (\`webhooksPerStep\` 32) did not separate
 from the runs' spread in three alternated pairs (load 1.2 to 2.5; updates with / without ×0.84 /
 0.64 / 0.60 at 16 against ×0.69 / 0.63 / 0.73 at 32) and was not kept.
+What the updates' fall was made of next (branch s35-upd; \`crm-load.ts --phases --profile --calls
+2000\`, load 1.1 to 4.8, and the stacks of two more runs with the CRM): the main thread 300 µs per
+update webhook without the CRM, 375 with it. The largest growths: the webhook's own outbox row
+(\`putCrmWork\` under \`followCallChange\`, 13 to 17 µs; 6 to 8 µs a statement alone in
+tests/bench/crm-store-probe.ts at 2,000 and 12,000 calls, where INSERT instead of INSERT OR
+REPLACE, no foreign key or no \`crm_outbox_by_due\` did not separate from the spread of a
+microbench, 7.9 to 8.7 µs at the median), a checkpoint on the main thread (\`pragma\` under
+\`WalCheckpoints.committed\`: 14.4 µs per update in one run, 9.1 per new call in another, the
+catch-up of a log past 10,000 frames, once a run, in whichever phase the log passes them; with a
+CRM a call writes more pages, its outbox row and its log's landing with the call and its events),
+the collector +9, the commits +8.5, and the CRM steps (some one per 12 updates: 128 rationed and 40
+at once in the table's run). Of a Vtiger log step, the engine is the smaller part
+(tests/bench/crm-step-probe.ts, one step at a time, load 2.7: the main thread 67 µs per
+\`log_call\` answered at once, 410 over node:http from a server in another process). node:http was
+handed the URL, whose every part it read and copied into one more object; handed the options it
+uses instead, the step over HTTP ×0.96 at the median (\`log_call\` lower in 10 of 10 rounds, five
+from each tree's probe, load 3.8 to 5.5; \`update_call\` ×0.98, lower in 7 of 10): 7 to 19 µs a
+step, about 1 µs per update while the webhooks come. undici 7's \`request\` (a microbench of the
+request alone, node:http against it, 6 rounds of 1,000: ×0.91 one at a time, ×0.78 eight at once)
+was not taken: a dependency for 1 to 3 µs per webhook. Five pairs of \`crm-load.ts --phases\`
+against main alternately, at load 4.4 to 7.9 with other benches running, show only their spread
+(updates with / without ×0.37 to ×1.66; the main thread's running time per update with the CRM
+×0.65 to ×1.23 by pair, medians 0.412 -> 0.335 ms, and until the backlog drained ×0.61 to ×1.17):
+some 2 % of a call's CRM work, where these runs differ by a third. \`saturatedAt\` 0.75 instead of
+0.9 (one run, load 3.4 to 4.6) still started 55 of 65 new calls' steps at once, the thread idle
+0.39 ms per webhook while its commits' syncs and its senders came, and was not kept.
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:

@@ -46,6 +46,13 @@ describe('the CRM HTTP client', () => {
     expect(answer).toMatchObject({ status: 201, body: '{"ok":"é"}', headers: { 'content-type': 'application/json', 'x-seen': 'POST /webservice.php?x=1 application/x-www-form-urlencoded operation=query&q=%C3%A9' } });
   });
 
+  it("sends a URL's user and password as Basic credentials, as node:http does with the URL itself", async () => {
+    const base = await serve((request, _body, response) => response.end(`${request.url} ${request.headers.authorization}`));
+    client = new CrmHttpClient(10_000);
+    const answer = await read(await client.fetch(base.replace('//', '//api%20user:s%3Acret@') + '/rest/calls?limit=1', { method: 'GET', headers: {} }));
+    expect(answer.body).toBe(`/rest/calls?limit=1 Basic ${Buffer.from('api user:s:cret').toString('base64')}`);
+  });
+
   it('keeps the connection alive between requests', async () => {
     const base = await serve((_request, _body, response) => response.end('{}'));
     client = new CrmHttpClient(10_000);

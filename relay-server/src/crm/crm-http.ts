@@ -39,7 +39,7 @@ export class CrmHttpClient {
     const headers: Record<string, string | number> = { ...init.headers };
     if (init.body !== undefined) headers['content-length'] = Buffer.byteLength(init.body);
     return new Promise<Answer>((resolve, reject) => {
-      const request = (secure ? https : http).request(url, { method: init.method, headers, agent: secure ? this.agents.https : this.agents.http }, (response) => {
+      const request = (secure ? https : http).request(requestOptions(url, init.method, headers, secure ? this.agents.https : this.agents.http), (response) => {
         const status = response.statusCode ?? 0;
         const location = response.headers.location;
         if (REDIRECT_STATUSES.has(status) && location !== undefined && redirects < MAX_REDIRECTS) {
@@ -83,4 +83,16 @@ export class CrmHttpClient {
 
 function withoutBodyHeaders(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !/^content-(type|length)$/i.test(name)));
+}
+
+/**
+ * A request's options, its destination as node:http reads it from a URL (`urlToHttpOptions`) but
+ * for the parts it uses: handed the URL itself, it read every part (`href` too) and copied them
+ * with the options into one more object, on every CRM request (issue 10).
+ */
+function requestOptions(url: URL, method: string, headers: http.OutgoingHttpHeaders, agent: http.Agent): http.RequestOptions {
+  const options: http.RequestOptions = { protocol: url.protocol, hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname, path: url.pathname + url.search, method, headers, agent };
+  if (url.port !== '') options.port = Number(url.port);
+  if (url.username !== '' || url.password !== '') options.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  return options;
 }
