@@ -48,6 +48,19 @@ describe('createLogger', () => {
     expect(new Date(info!.time as string).toISOString()).toBe(info!.time);
     expect(error).toEqual({ time: expect.any(String), level: 'error', msg: 'webhook failed', path: '/hooks', error: 'disk full' });
   });
+
+  it("stamps each line with its millisecond's time, a stamp given again only within the same millisecond", () => {
+    const lines: string[] = [];
+    const clock = [Date.UTC(2026, 11, 4, 17, 0, 0, 1), Date.UTC(2026, 11, 4, 17, 0, 0, 1), Date.UTC(2026, 11, 4, 17, 0, 0, 2), Date.UTC(2026, 11, 4, 18, 30)];
+    const log = createLogger({ write: (line) => lines.push(line), now: () => clock.shift()! });
+    for (const msg of ['a', 'b', 'c', 'd']) log.info(msg);
+    expect(lines.map((line) => (JSON.parse(line) as { time: string }).time)).toEqual([
+      '2026-12-04T17:00:00.001Z',
+      '2026-12-04T17:00:00.001Z',
+      '2026-12-04T17:00:00.002Z',
+      '2026-12-04T18:30:00.000Z',
+    ]);
+  });
 });
 
 describe('hookPathForLog', () => {

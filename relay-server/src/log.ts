@@ -20,12 +20,13 @@ export function isLogLevel(value: string): value is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(value);
 }
 
-export function createLogger(options: { level?: LogLevel; write?: (line: string) => void } = {}): Logger {
+export function createLogger(options: { level?: LogLevel; write?: (line: string) => void; now?: () => number } = {}): Logger {
   const threshold = LOG_LEVELS.indexOf(options.level ?? 'info');
   const write = options.write ?? stdoutLines();
+  const time = timeStamps(options.now ?? Date.now);
   const emit = (level: LogLevel) => (msg: string, fields: LogFields = {}) => {
     if (LOG_LEVELS.indexOf(level) < threshold) return;
-    const entry: LogFields = { time: new Date().toISOString(), level, msg };
+    const entry: LogFields = { time: time(), level, msg };
     // By key, not Object.entries: an array per field and one of them all for every line, a webhook's access line among them (issue 13).
     for (const key in fields) {
       const value = fields[key];
@@ -34,6 +35,25 @@ export function createLogger(options: { level?: LogLevel; write?: (line: string)
     write(`${JSON.stringify(entry)}\n`);
   };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+}
+
+/**
+ * The time of a line, ISO 8601 to the millisecond: the stamp of the millisecond before is given
+ * again while the clock has not moved on. A `Date` and its `toISOString` for every line were
+ * about half of a webhook's access line (1.2 of 2.6 µs in a probe), and under a burst a
+ * millisecond holds several webhooks' lines (issue 13).
+ */
+function timeStamps(now: () => number): () => string {
+  let stampedAt = Number.NaN;
+  let stamp = '';
+  return () => {
+    const at = now();
+    if (at !== stampedAt) {
+      stampedAt = at;
+      stamp = new Date(at).toISOString();
+    }
+    return stamp;
+  };
 }
 
 /**

@@ -1357,6 +1357,33 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   The scale-out bench, whose senders are the tests' fetch with a signature per webhook
   (unchanged), gave SQLite 899 / 763 in one run and 1,092 / 975 in the next, ten minutes apart on
   a quiet machine: its spread, not a change.
+- **The engine's reads of a webhook, a fifth less; the relay not told from the noise.** A profile
+  of the engine's part alone (a signed Twilio incoming call: the guard's run context, the
+  signature with node:crypto, the handshake check, the mapping, the update, the reply; one process)
+  put its HMAC first, then URLSearchParams' parse of the form in script, two WHATWG URL parses of
+  the same callback URL (one for the signature, one for the payload), the Content-Type read three
+  times and nine replacements per reply value that found nothing. Cut: the URL's query kept by the
+  URL (\`payload/url-query.ts\`), the form's fields decoded field by field with decodeURIComponent
+  (URLSearchParams where the two could differ: a stray \`%\`, escapes that are not UTF-8, a lone
+  surrogate), the last Content-Type's format kept, plain reply values given back after one test;
+  and the log line's time stamp made once per millisecond (a \`Date\` and \`toISOString\` were half the
+  access line). Probes against main's tree, alternated, 6 pairs each: the engine's part 45.8 /
+  53.3 / 46.0 / 44.7 / 44.2 / 56.6 -> 38.4 / 40.3 / 39.7 / 37.1 / 35.3 / 40.5 µs a webhook (x0.72
+  to x0.86, 40,000 a side in chunks of 2,000, load 2.3 to 2.7); the URL's query alone x0.87 to
+  x0.92 of it (load 4.7 to 5.4; an earlier sitting's read of the query from the URL's string, the
+  URL not kept, gave x1.00 and x0.985); the form's parse 2.0-3.3 -> 1.5-2.3 µs a body; three
+  Content-Type reads 1.36-1.44 -> 0.13-0.14 µs; a reply value 0.76-0.79 -> 0.19 µs; the access
+  line 2.4-3.3 -> 1.2-1.9 µs. Some 8 µs of a new call's 145 on the main thread (5 %, quiet
+  machine), which the relay against main's tree does not show at this sitting's load
+  (\`webhook-cpu.ts --calls 2000\`, 16 pairs, load 1.8 to 8.2: its CPU per new call x1.01 at the
+  median, x0.68 to x1.19; its main thread x1.00, x0.66 to x1.18; per update x0.97 and x0.98; its
+  rates x1.12 and x1.07): the forwarder's own CPU per new call, the control, moved x0.64 to x2.08
+  between the runs of a pair. Measured and left: node:crypto's HMAC made otherwise (SHA-1 states
+  for the padded key copied with \`Hash.copy\`, or two \`crypto.hash\` one-shots: 3.3 to 4.3 µs, as
+  \`createHmac\` with its kept key object); the body read at once when it has all arrived (a probe
+  of node:http with 16 keep-alive senders: no request had its body complete when its handler ran,
+  so the events stay); \`PRAGMA data_version\` read once per transaction instead of per call (0.17
+  µs a read).
 `;
 }
 

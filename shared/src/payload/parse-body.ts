@@ -18,8 +18,18 @@ const xmlParser = new XMLParser({
   htmlEntities: false,
 });
 
+/** The Content-Type read last and its format: a webhook's is read three or four times (signature, payload), and a provider sends one. */
+let lastRead: { contentType: string | undefined; format: BodyFormat | undefined } = { contentType: undefined, format: undefined };
+
 /** The body format a Content-Type names, or undefined when it names none we read. */
 export function formatFromContentType(contentType: string | undefined): BodyFormat | undefined {
+  if (contentType === lastRead.contentType) return lastRead.format;
+  const format = formatOf(contentType);
+  lastRead = { contentType, format };
+  return format;
+}
+
+function formatOf(contentType: string | undefined): BodyFormat | undefined {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (!type) return undefined;
   if (type === 'application/x-www-form-urlencoded') return 'form';

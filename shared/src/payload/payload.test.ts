@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatFromContentType, parseBody, PayloadError } from './parse-body.ts';
 import { getPath, parsePath, PathSyntaxError } from './path.ts';
@@ -54,6 +55,24 @@ describe('bodies', () => {
     expect(formatFromContentType('application/xml')).toBe('xml');
     expect(formatFromContentType('text/plain')).toBeUndefined();
     expect(formatFromContentType(undefined)).toBeUndefined();
+  });
+
+  it('maps each content type of a sequence to its own format, the same one asked again in a row or not', () => {
+    const formats = new Map<string | undefined, string | undefined>([
+      ['application/x-www-form-urlencoded', 'form'],
+      ['Application/X-WWW-Form-Urlencoded; charset=UTF-8', 'form'],
+      ['application/json; charset=utf-8', 'json'],
+      ['multipart/form-data; boundary=x', 'multipart'],
+      ['text/xml', 'xml'],
+      ['text/plain', undefined],
+      ['', undefined],
+      [undefined, undefined],
+    ]);
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...formats.keys()), { maxLength: 30 }), (types) => {
+        for (const type of types) expect(formatFromContentType(type)).toBe(formats.get(type));
+      }),
+    );
   });
 
   it('reads form, JSON and XML bodies', () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { loadConnector } from '../connector/compile.ts';
@@ -123,6 +124,28 @@ describe('renderReply', () => {
   it('drops characters XML cannot carry', () => {
     expect(escapeXml('a\u0000b\u0008c\uFFFEd\uD800e', false)).toBe('abcde');
     expect(escapeXml('tab\tnew\nline', true)).toBe('tab&#9;new&#10;line');
+  });
+
+  it('escapes any text as XML 1.0 says, code point by code point, plain text as it is', () => {
+    /** The escaping spelled out one code point at a time: dropped, escaped, or kept. */
+    const escapedByCodePoint = (text: string, attribute: boolean) =>
+      [...text]
+        .map((c) => {
+          const code = c.codePointAt(0)!;
+          const pair = c.length === 2;
+          if ((code < 0x20 && c !== '\t' && c !== '\n' && c !== '\r') || code === 0xfffe || code === 0xffff || (!pair && code >= 0xd800 && code <= 0xdfff)) return '';
+          const always: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
+          const inAttribute: Record<string, string> = { '"': '&quot;', "'": '&apos;', '\n': '&#10;', '\t': '&#9;' };
+          return always[c] ?? (attribute ? inAttribute[c] : undefined) ?? c;
+        })
+        .join('');
+    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.string({ maxLength: 20 }), fc.constantFrom('+14155550100', 'https://relay.example.com/hooks/in_1/s/status', '\uD83D\uDE00', '\uFFFE', 'a\u0085b'));
+    fc.assert(
+      fc.property(text, fc.boolean(), (value, attribute) => {
+        expect(escapeXml(value, attribute)).toBe(escapedByCodePoint(value, attribute));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
