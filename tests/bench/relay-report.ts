@@ -855,7 +855,8 @@ tests/bench/crm-store-probe.ts at 2,000 and 12,000 calls, where INSERT instead o
 REPLACE, no foreign key or no \`crm_outbox_by_due\` did not separate from the spread of a
 microbench, 7.9 to 8.7 µs at the median), a checkpoint on the main thread (\`pragma\` under
 \`WalCheckpoints.committed\`: 14.4 µs per update in one run, 9.1 per new call in another, the
-catch-up of a log past 10,000 frames, once a run, in whichever phase the log passes them; with a
+catch-up of a log past 10,000 frames, once a run, in whichever phase the log passes them, since
+moved to the checkpoint thread with the writes held; with a
 CRM a call writes more pages, its outbox row and its log's landing with the call and its events),
 the collector +9, the commits +8.5, and the CRM steps (some one per 12 updates: 128 rationed and 40
 at once in the table's run). Of a Vtiger log step, the engine is the smaller part

@@ -1395,6 +1395,23 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   (× 0.99), its rate × 0.84 to × 1.49 (× 1.02), the forwarder's CPU per new call in the same pairs
   0.085 to 0.125 ms: the engine's 5 % is not told from that spread either. With a CRM × 0.86 /
   × 0.68 (× 0.82 / × 0.64 before); the scale-out bench SQLite 760 / 613, PostgreSQL 286 / 258.
+- **The log's catch-up off the main thread (issues 13 and 10).** A log past 10,000 frames that
+  had not restarted since the checkpoint before was caught up by a PASSIVE checkpoint on the
+  store's own connection, on the relay's main thread: nothing else ran meanwhile. Now the next
+  commit holds the store's writes (no batch begins, its reads wait too; the batches committed
+  before are synced and answered) and the checkpoint thread runs one at once; with no writer
+  appending it copies every frame, and the next write rewrites the log from its start (a test on
+  a real store writing without pause sees the log's checkpoint sequence move after the hold).
+  \`crm-load.ts --phases --profile --calls 2000\` (the CRM row under \`--cpu-prof\`), 7 runs of each
+  tree alternately, load 0.6 to 9.4: main's main thread ran \`wal_checkpoint\` 30 to 84 ms per
+  run (warm-ups included), 3 to 34 ms of it inside a measured phase in 5 of the 7 runs (up to 17
+  µs per webhook of that phase); this tree's, none in any run. The rest did not separate from the
+  spread: the main thread's CPU per update webhook × 0.49 to × 1.33 between the runs of a pair,
+  the updates' round trip p99 / max 17 to 65 / 27 to 85 ms on main's tree, 9 to 35 / 10 to 67 on
+  this one. Held webhooks still wait for the thread's copy: 3 to 28 ms (two runs with the hold
+  timed in a throwaway change, 3 catch-ups each, every one copying all of the log's 10,029 to
+  13,055 frames). \`webhook-cpu.ts --calls 2000\`, 3 pairs at load 9 to 13: the relay's CPU per new call × 0.65 to
+  × 1.19, per update × 0.63 to × 1.63, no loss told from that spread.
 `;
 }
 

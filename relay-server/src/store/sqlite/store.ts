@@ -6,7 +6,7 @@ import type { ChangeElsewhere, RelayStore, StoreTables, StoreTx } from '../index
 import { MIGRATIONS } from './migrations.ts';
 import { SqliteTables } from './tables.ts';
 import { TABLE_METHODS, TransactionQueue } from './transaction-queue.ts';
-import { checkpointThread, WalCheckpoints } from './wal-checkpoints.ts';
+import { CHECKPOINT_SPACING_MS, checkpointThread, MAX_LOG_FRAMES, WalCheckpoints } from './wal-checkpoints.ts';
 import { fsyncOf, WalSync } from './wal-sync.ts';
 
 export interface SqliteStoreOptions {
@@ -14,10 +14,12 @@ export interface SqliteStoreOptions {
   changePollMs?: number;
   /** Transactions committed together at most (group commit; 1: each its own commit). */
   maxBatch?: number;
+  /** Frames in the log beyond which a log not rewritten from its start is caught up (`MAX_LOG_FRAMES`; smaller in tests). */
+  maxLogFrames?: number;
 }
 
 /** 64: a burst of webhooks shares one disk sync, and a batch still commits in a few milliseconds. */
-export const SQLITE_DEFAULTS = { changePollMs: 500, maxBatch: 64 };
+export const SQLITE_DEFAULTS = { changePollMs: 500, maxBatch: 64, maxLogFrames: MAX_LOG_FRAMES };
 
 /** Opens (creating and migrating when needed) the SQLite database at `file`. */
 export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): RelayStore {
@@ -44,7 +46,11 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     throw error;
   }
   // An option given as undefined (the relay passes its own, often unset) keeps the default: setInterval(undefined) would poll every millisecond.
-  return sqliteStore(db, walFd === undefined ? undefined : { fd: walFd, file: resolve(file) }, { changePollMs: options.changePollMs ?? SQLITE_DEFAULTS.changePollMs, maxBatch: options.maxBatch ?? SQLITE_DEFAULTS.maxBatch });
+  return sqliteStore(db, walFd === undefined ? undefined : { fd: walFd, file: resolve(file) }, {
+    changePollMs: options.changePollMs ?? SQLITE_DEFAULTS.changePollMs,
+    maxBatch: options.maxBatch ?? SQLITE_DEFAULTS.maxBatch,
+    maxLogFrames: options.maxLogFrames ?? SQLITE_DEFAULTS.maxLogFrames,
+  });
 }
 
 function migrate(db: Database.Database): void {
@@ -75,8 +81,19 @@ function migrate(db: Database.Database): void {
 function sqliteStore(db: Database.Database, wal: { fd: number; file: string } | undefined, options: Required<SqliteStoreOptions>): RelayStore {
   const tables = new SqliteTables(db);
   const thread = wal && checkpointThread(wal.file);
-  const checkpoints = thread && new WalCheckpoints(thread.run, () => db.pragma('wal_checkpoint(PASSIVE)'));
-  const queue = new TransactionQueue(db, tables, options.maxBatch, wal && new WalSync(fsyncOf(wal.fd)), checkpoints && (() => checkpoints.committed()));
+  const checkpoints =
+    thread &&
+    new WalCheckpoints(
+      thread.run,
+      () => db.pragma('wal_checkpoint(PASSIVE)'),
+      // Nothing reads on this connection outside the queue's batches but the change watch's poll, a
+      // read of its own that ends before it returns: held, no snapshot keeps the checkpoint from any frame.
+      (): (() => void) => queue.hold(),
+      CHECKPOINT_SPACING_MS,
+      undefined,
+      options.maxLogFrames,
+    );
+  const queue: TransactionQueue = new TransactionQueue(db, tables, options.maxBatch, wal && new WalSync(fsyncOf(wal.fd)), checkpoints && (() => checkpoints.committed()));
   const changes = new ChangeWatch(db, options.changePollMs);
   let closed = false;
 

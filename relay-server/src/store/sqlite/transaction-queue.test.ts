@@ -354,6 +354,47 @@ describe('durability through the log sync', () => {
     }
   });
 
+  it("begins no batch while held, for the log's catch-up checkpoint; syncs what was committed before, and runs what was queued after release, in order (issues 13, 10)", async () => {
+    const db = new Database(join(dir, 'relay.db'));
+    db.pragma('synchronous = NORMAL');
+    const pending: Array<(error: Error | null) => void> = [];
+    let release: (() => void) | undefined;
+    let queued: Array<Promise<number>> = [];
+    const seen = () => ['CA1', 'CA2', 'CA3'].filter((callId) => db.prepare('SELECT 1 FROM calls WHERE call_id = ?').get(callId) !== undefined);
+    // Held as WalCheckpoints holds it: at a COMMIT, with the next transactions queued as it ran.
+    const queue = new TransactionQueue(db, new SqliteTables(db), MAX_BATCH, new WalSync((done) => pending.push(done)), () => {
+      if (release) return;
+      release = queue.hold();
+      queued = [queue.run((tx) => insert(tx, 'CA2')), queue.run((tx) => insert(tx, 'CA3'))];
+    });
+    try {
+      const settledOrder: string[] = [];
+      const first = queue.run((tx) => insert(tx, 'CA1'));
+      // The first batch's sync is asked for while held, and settles it.
+      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      pending.shift()!(null);
+      expect(await first).toBe(1);
+      const read = queue.read(seen).then((value) => (settledOrder.push('read'), value));
+      for (const [i, work] of queued.entries()) void work.then(() => settledOrder.push(`CA${i + 2}`));
+      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+      // Neither the transactions nor the read began.
+      expect(db.inTransaction).toBe(false);
+      expect(committed('CA2') || committed('CA3')).toBe(false);
+      expect(settledOrder).toEqual([]);
+      expect(pending).toHaveLength(0);
+      release!();
+      expect(await read).toEqual(['CA1']);
+      while (pending.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      pending.shift()!(null);
+      expect(await Promise.all(queued)).toEqual([2, 3]);
+      expect(settledOrder).toEqual(['read', 'CA2', 'CA3']);
+    } finally {
+      while (pending.length > 0) pending.shift()!(null);
+      await queue.idle();
+      db.close();
+    }
+  });
+
   it('refuses the transactions a failed sync covered: their commit may be lost', async () => {
     const { db, pending, queue } = queueOnHeldDisk();
     try {

@@ -34,6 +34,8 @@ export class TransactionQueue {
   private readonly waiting: Queued[] = [];
   private readonly reads: QueuedRead[] = [];
   private draining: Promise<void> | undefined;
+  /** Settles once the writes held (`hold`) may go on. */
+  private held: Promise<void> | undefined;
   /** Committed batches whose sync has not been asked for yet: each settles its transactions once synced. */
   private unsynced: Array<(error: Error | null) => void> = [];
   private readonly sql;
@@ -91,6 +93,21 @@ export class TransactionQueue {
     return value;
   }
 
+  /**
+   * Begins no batch (its reads wait too) until the function answered is called; the batches
+   * committed so far are synced meanwhile, as when the queue runs dry. Asked between two batches:
+   * the log's catch-up checkpoint (WalCheckpoints) copies every frame with no writer appending.
+   */
+  hold(): () => void {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    this.held = held;
+    return () => {
+      if (this.held === held) this.held = undefined;
+      release();
+    };
+  }
+
   /** Resolves once every transaction queued so far has settled. */
   async idle(): Promise<void> {
     while (this.draining) await this.draining;
@@ -107,6 +124,10 @@ export class TransactionQueue {
     let waited = false;
     while (this.waiting.length > 0 || this.reads.length > 0) {
       if (!waited) await afterPendingIo();
+      while (this.held) {
+        this.syncCommitted();
+        await this.held;
+      }
       await this.runBatch(this.waiting.splice(0, this.maxBatch), this.reads.splice(0));
       waited = false;
       // A batch's sync waits one turn for the next batch: the webhooks read meanwhile commit in it,

@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
 import { type CheckpointResult, checkpointThread, MAX_LOG_FRAMES, type RunCheckpoint, WalCheckpoints } from './wal-checkpoints.ts';
 import { openSqliteStore } from './store.ts';
+import { TransactionQueue } from './transaction-queue.ts';
 
 /** A checkpoint thread whose checkpoints complete when the test says: each begun one waits in `pending`. */
 function heldThread() {
@@ -21,12 +22,38 @@ function clock() {
 
 const DONE: CheckpointResult = { log: 10, checkpointed: 10, restarts: 1 };
 
+const NO_HOLD = () => () => {};
+
+/** A hold of the store's writes that counts how often it was asked and released. */
+function countedHold() {
+  const hold = { asked: 0, released: 0, take: () => {
+    hold.asked++;
+    return () => void hold.released++;
+  } };
+  return hold;
+}
+
+/** Checkpoints whose second checkpoint finds the log behind: long, and not rewritten from its start since the first. */
+function behindLog(spacingMs = 0) {
+  const thread = heldThread();
+  const hold = countedHold();
+  const counts = { here: 0 };
+  const time = clock();
+  const checkpoints = new WalCheckpoints(thread.run, () => counts.here++, hold.take, spacingMs, time.now);
+  checkpoints.committed();
+  thread.pending.shift()!(null, { log: MAX_LOG_FRAMES + 1, checkpointed: MAX_LOG_FRAMES + 1, restarts: 5 });
+  time.advance(spacingMs);
+  checkpoints.committed();
+  thread.pending.shift()!(null, { log: MAX_LOG_FRAMES + 2, checkpointed: MAX_LOG_FRAMES + 1, restarts: 5 });
+  return { thread, hold, counts, checkpoints };
+}
+
 describe('WalCheckpoints', () => {
   it('runs one checkpoint at a time, and one more for the commits made while it ran', () => {
     const thread = heldThread();
     const time = clock();
     let here = 0;
-    const checkpoints = new WalCheckpoints(thread.run, () => here++, 0, time.now);
+    const checkpoints = new WalCheckpoints(thread.run, () => here++, NO_HOLD, 0, time.now);
     checkpoints.committed();
     checkpoints.committed();
     checkpoints.committed();
@@ -42,7 +69,7 @@ describe('WalCheckpoints', () => {
   it('spaces checkpoints by the given interval', async () => {
     const thread = heldThread();
     const time = clock();
-    const checkpoints = new WalCheckpoints(thread.run, () => {}, 20, time.now);
+    const checkpoints = new WalCheckpoints(thread.run, () => {}, NO_HOLD, 20, time.now);
     checkpoints.committed();
     thread.pending.shift()!(null, DONE);
     checkpoints.committed();
@@ -59,31 +86,87 @@ describe('WalCheckpoints', () => {
     await stopping;
   });
 
-  it('checkpoints on the store\'s own connection when the thread fails, and when the log grew too long without a restart', () => {
+  it('checkpoints on the store\'s own connection when the thread fails', () => {
     const thread = heldThread();
     let here = 0;
-    const checkpoints = new WalCheckpoints(thread.run, () => here++, 0, clock().now);
+    const checkpoints = new WalCheckpoints(thread.run, () => here++, NO_HOLD, 0, clock().now);
     checkpoints.committed();
     thread.pending.shift()!(new Error('the checkpoint thread exited (code 1)'));
     expect(here).toBe(1);
     checkpoints.committed();
     thread.pending.shift()!(null, { log: 900, checkpointed: 900, restarts: 4 });
+    expect(here).toBe(1);
+  });
+
+  it('keeps checkpointing on the store\'s own connection once the thread has failed, where it answers at once', () => {
+    const time = clock();
+    let here = 0;
+    const failed: RunCheckpoint = (done) => done(new Error('the checkpoint thread exited (code 1)'));
+    const checkpoints = new WalCheckpoints(failed, () => here++, NO_HOLD, 0, time.now);
     checkpoints.committed();
-    // A long log that SQLite rewrote from its start since the last checkpoint: a busy second's worth, left to the thread.
+    checkpoints.committed();
+    checkpoints.committed();
+    expect(here).toBe(3);
+  });
+
+  it('leaves a long log that SQLite rewrote from its start since the last checkpoint to the thread', () => {
+    const thread = heldThread();
+    const hold = countedHold();
+    const checkpoints = new WalCheckpoints(thread.run, () => expect.fail('checkpointed on the main thread'), hold.take, 0, clock().now);
+    checkpoints.committed();
+    thread.pending.shift()!(null, { log: 900, checkpointed: 900, restarts: 4 });
+    checkpoints.committed();
+    // A busy second's worth, restarted since (4 -> 5).
     thread.pending.shift()!(null, { log: MAX_LOG_FRAMES + 1, checkpointed: MAX_LOG_FRAMES + 1, restarts: 5 });
     checkpoints.committed();
-    expect(here).toBe(1);
-    // Under load the log is never all checkpointed when a write begins, so it is never rewritten from its start.
-    thread.pending.shift()!(null, { log: MAX_LOG_FRAMES + 2, checkpointed: MAX_LOG_FRAMES + 1, restarts: 5 });
-    expect(here).toBe(1);
-    // Between two transactions, on the next commit.
+    expect(hold.asked).toBe(0);
+    expect(thread.pending).toHaveLength(1);
+  });
+
+  it('catches a log behind up on the thread at the next commit, the writes held until it is over (issues 13, 10)', () => {
+    const { thread, hold, counts, checkpoints } = behindLog(1000);
+    // Under load the log is never all checkpointed when a write begins: nothing asked until a commit comes.
+    expect(thread.pending).toHaveLength(0);
+    expect(hold.asked).toBe(0);
     checkpoints.committed();
-    expect(here).toBe(2);
+    // At once, though the last checkpoint began less than the spacing ago, and held.
+    expect(hold).toMatchObject({ asked: 1, released: 0 });
+    expect(thread.pending).toHaveLength(1);
+    // One catch-up at a time: the commits of the batch already running when it was asked wait for it.
+    checkpoints.committed();
+    expect(hold.asked).toBe(1);
+    expect(thread.pending).toHaveLength(1);
+    // Same sequence as before: the log restarts at the next write, so the catch-up is not found behind itself.
+    thread.pending.shift()!(null, { log: MAX_LOG_FRAMES + 2, checkpointed: MAX_LOG_FRAMES + 2, restarts: 5 });
+    expect(hold).toMatchObject({ asked: 1, released: 1 });
+    expect(counts.here).toBe(0);
+  });
+
+  it('releases the writes and checkpoints on the store\'s own connection once when the catch-up fails', () => {
+    const { thread, hold, counts, checkpoints } = behindLog();
+    checkpoints.committed();
+    thread.pending.shift()!(new Error('the checkpoint thread exited (code 1)'));
+    expect(hold).toMatchObject({ asked: 1, released: 1 });
+    expect(counts.here).toBe(1);
+  });
+
+  it('releases the writes when stopped during a catch-up, once it is over', async () => {
+    const { thread, hold, counts, checkpoints } = behindLog();
+    checkpoints.committed();
+    let stopped = false;
+    const stopping = checkpoints.stop().then(() => (stopped = true));
+    await Promise.resolve();
+    expect(stopped).toBe(false);
+    thread.pending.shift()!(new Error('the checkpoint thread exited (code 1)'));
+    await stopping;
+    expect(hold).toMatchObject({ asked: 1, released: 1 });
+    // Closing: nothing more to checkpoint here.
+    expect(counts.here).toBe(0);
   });
 
   it('asks for no checkpoint once stopped', async () => {
     const thread = heldThread();
-    const checkpoints = new WalCheckpoints(thread.run, () => {}, 0, clock().now);
+    const checkpoints = new WalCheckpoints(thread.run, () => {}, NO_HOLD, 0, clock().now);
     await checkpoints.stop();
     checkpoints.committed();
     expect(thread.pending).toHaveLength(0);
@@ -110,6 +193,58 @@ describe('the SQLite store\'s checkpoints', () => {
       expect((db.prepare('SELECT count(*) AS n FROM agents').get() as { n: number }).n).toBe(2000);
       db.close();
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('catch a log that grew too long up on the thread, the writes held, and the log restarts under continuous writes (issues 13, 10)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'relay-store-'));
+    const file = join(dir, 'relay.db');
+    // Only the store's connection runs on this thread: the checkpoint thread loads its own driver.
+    const pragmas = vi.spyOn(Database.prototype, 'pragma');
+    const hold = TransactionQueue.prototype.hold;
+    const held: Array<{ queued: number; sequence: number; released?: number }> = [];
+    let queued = 0;
+    let log: number | undefined;
+    const sequence = () => {
+      const header = Buffer.alloc(16);
+      readSync(log!, header, 0, 16, 0);
+      return header.readUInt32BE(12);
+    };
+    vi.spyOn(TransactionQueue.prototype, 'hold').mockImplementation(function (this: TransactionQueue) {
+      const release = hold.call(this);
+      const at: (typeof held)[number] = { queued, sequence: sequence() };
+      held.push(at);
+      return () => {
+        at.released ??= queued;
+        release();
+      };
+    });
+    const store = openSqliteStore(file, { maxLogFrames: 200 });
+    log = openSync(`${file}-wal`, 'r');
+    try {
+      const at = new Date().toISOString();
+      const settled: number[] = [];
+      const write = (n: number) => store.transaction((tx) => tx.addAgent({ id: `ag_${n}`, name: `Agent ${n} ${'x'.repeat(2000)}`, number: '+14155550100', email: null, admin: false, tokenHash: `h${n}`, createdAt: at })).then(() => settled.push(n));
+      // Eight transactions in flight at all times, each one's end queuing the next, until the log restarted after a catch-up.
+      const restarted = () => held.length > 0 && held[0]!.released !== undefined && sequence() !== held[0]!.sequence;
+      const writer = async () => {
+        while (!restarted() && queued < 50_000) await write(queued++);
+      };
+      await Promise.all(Array.from({ length: 8 }, writer));
+      expect(restarted()).toBe(true);
+      expect(pragmas.mock.calls.filter(([sql]) => sql.startsWith('wal_checkpoint'))).toEqual([]);
+      // Transactions were queued while held, and every one committed, in the order queued.
+      expect(held[0]!.released).toBeGreaterThan(held[0]!.queued);
+      expect(settled).toEqual(Array.from({ length: queued }, (_, n) => n));
+      await store.close();
+      const db = new Database(file, { readonly: true });
+      expect((db.prepare('SELECT count(*) AS n FROM agents').get() as { n: number }).n).toBe(queued);
+      db.close();
+    } finally {
+      vi.restoreAllMocks();
+      await store.close();
+      closeSync(log);
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -91,14 +91,20 @@ parentPort.on('message', (message) => {
 export const CHECKPOINT_SPACING_MS = 1000;
 
 /**
- * Frames in the log beyond which the store checkpoints on its own thread once, when the log has not
- * been rewritten from its start since the checkpoint before: that happens only when a write begins
- * with every frame checkpointed, and under load that never lasts without stop, so a log that keeps
+ * Frames in the log beyond which the store catches the log up once, when the log has not been
+ * rewritten from its start since the checkpoint before: that happens only when a write begins with
+ * every frame checkpointed, and under load that never lasts without stop, so a log that keeps
  * growing means no such moment came (about 40 MB). A log this long that did restart is a busy
  * second of calls for 1,000 agents (over 1,000 frames each once there is some history), which the
  * next checkpoint takes: caught up on the main thread, it stalled the next call 17 to 70 ms (issue 13).
  */
 export const MAX_LOG_FRAMES = 10_000;
+
+/**
+ * Holds the store's writes until the function it answers is called: no transaction begins
+ * meanwhile (`TransactionQueue.hold`).
+ */
+export type HoldWrites = () => () => void;
 
 /**
  * Checkpoints of the write-ahead log, off the relay's thread (issue 13). SQLite's automatic
@@ -108,6 +114,14 @@ export const MAX_LOG_FRAMES = 10_000;
  * machine, before any agent heard of it. Here the store's connection checkpoints never on its
  * own; after commits it asks `run` (another thread) for a PASSIVE checkpoint, one at a time and
  * spaced by `spacingMs`, which never blocks the writer.
+ *
+ * A log found behind (longer than `maxLogFrames` and not rewritten from its start since the last
+ * checkpoint) is caught up on the other thread too, at the next commit: the store's writes are held
+ * (`hold`) while a checkpoint, begun at once, copies every frame, so the next write rewrites the log
+ * from its start. Caught up on the main thread (`checkpointHere`), it stalled everything the relay
+ * does 20 to 30 ms once per run of the throughput bench's CRM row (issues 13 and 10); held, only
+ * the store's transactions wait, and the main thread goes on reading webhooks and pushing events.
+ * `checkpointHere` remains the fallback when the other thread fails.
  */
 export class WalCheckpoints {
   /** The checkpoint running now, settled once it is over. */
@@ -122,21 +136,24 @@ export class WalCheckpoints {
 
   constructor(
     private readonly run: RunCheckpoint,
-    /** Runs one checkpoint on the store's own connection (the fallback, and the catch-up of a log that grew too long). */
+    /** Runs one checkpoint on the store's own connection (the fallback when the other thread fails). */
     private readonly checkpointHere: () => void,
+    /** Called between two transactions (just after a COMMIT), never while one is open. */
+    private readonly hold: HoldWrites,
     private readonly spacingMs = CHECKPOINT_SPACING_MS,
     private readonly now: () => number = () => performance.now(),
+    private readonly maxLogFrames = MAX_LOG_FRAMES,
   ) {}
 
   /** Something was committed: a checkpoint runs soon, unless one is already on its way. */
   committed(): void {
     if (this.stopped) return;
+    this.asked = true;
+    // Nothing else runs while the log is behind (the checkpoint that found it asked for none).
     if (this.behind) {
       this.behind = false;
-      this.checkpointHere();
-    }
-    this.asked = true;
-    this.startWhenDue();
+      this.start(this.hold());
+    } else this.startWhenDue();
   }
 
   /** Resolves once no checkpoint runs; asks for none afterwards. */
@@ -157,21 +174,31 @@ export class WalCheckpoints {
       this.timer.unref();
       return;
     }
+    this.start();
+  }
+
+  /** One checkpoint on the other thread; with `release`, the catch-up of a log behind, the writes held until it is over. */
+  private start(release?: () => void): void {
     this.asked = false;
     this.lastStart = this.now();
-    this.running = new Promise((over) =>
-      this.run((error, result) => {
-        this.running = undefined;
-        over();
-        if (this.stopped) return;
-        // The other thread failed: this connection checkpoints as SQLite would have, rather than let the log grow.
-        if (error) this.checkpointHere();
-        else {
-          if (result!.log > MAX_LOG_FRAMES && result!.restarts === this.restarts) this.behind = true;
-          this.restarts = result!.restarts;
-        }
-        this.startWhenDue();
-      }),
-    );
+    let over!: () => void;
+    // Set before `run`, which answers at once when the thread has failed.
+    this.running = new Promise((resolve) => (over = resolve));
+    this.run((error, result) => {
+      this.running = undefined;
+      release?.();
+      over();
+      if (this.stopped) return;
+      // The other thread failed: this connection checkpoints as SQLite would have, rather than let the log grow.
+      if (error) this.checkpointHere();
+      else {
+        // The log restarts at the next write after a catch-up, not in it: its sequence is the same then.
+        this.behind = !release && result!.log > this.maxLogFrames && result!.restarts === this.restarts;
+        this.restarts = result!.restarts;
+        // Caught up at the next commit, which asks for no other.
+        if (this.behind) return;
+      }
+      this.startWhenDue();
+    });
   }
 }
