@@ -1,10 +1,12 @@
 /**
- * `npx tsx tests/bench/crm-step-probe.ts <other tree> [--crm vtiger|hubspot] [--steps N] [--rounds N] [--http]`:
+ * `npx tsx tests/bench/crm-step-probe.ts <other tree> [--crm vtiger|hubspot] [--steps N] [--rounds N] [--http] [--lookups]`:
  * the main thread's CPU per CRM log step, this tree's engine against another's (a clone of main
  * with its node_modules), in one process (issue 10). Each tree opens the connector's session
  * (logged in once, before the clock); each round writes N calls' logs (`log_call`), then updates
  * them (`update_call`, with HubSpot's relink listing), one at a time as the outbox's steps do, the
- * trees taking turns every 50 steps;
+ * trees taking turns every 50 steps; with `--lookups`, each round looks N callers up instead
+ * (`find_contact`, one at a time as a new call's lookup does: the CRM finds one contact, and
+ * Vtiger's follow-up reads its account);
  * each caller's number was read before, as its lookup read it. The CRM answers at once from this
  * process (the engine's CPU alone: building the request, the token chain from its cache, reading
  * the answer), or with `--http` through the tree's CRM network (crm-http.ts) from a server in a
@@ -44,9 +46,17 @@ const VTIGER_EVENT = {
 /** What the CRM answers a request: method and URL (or form body) say which. */
 function answerTo(method: string, url: string, body: string | undefined): string {
   if (crm === 'vtiger') {
+    // A query finds the caller whose number ends with the digits it asks for; a retrieve reads the contact's account.
+    const last4 = url.includes('operation=query') ? /LIKE\+%27%25(\d{4})%27/.exec(url)?.[1] : undefined;
+    if (last4) return JSON.stringify({ success: true, result: [{ id: `12x${last4}`, firstname: 'Caller', lastname: last4, phone: `(415) 555-${last4}`, mobile: '', homephone: '', otherphone: '', account_id: '11x7' }] });
+    if (url.includes('operation=retrieve')) return JSON.stringify({ success: true, result: { accountname: 'Acme Corp', account_no: 'ACC7', phone: '', website: '', assigned_user_id: '19x1', id: '11x7' } });
     if (url.includes('operation=getchallenge')) return JSON.stringify({ success: true, result: { token: '5f1c2a3b4d5e6f70', serverTime: 1764583200, expireTime: 1764583500 } });
     if (body?.startsWith('operation=login')) return JSON.stringify({ success: true, result: { sessionName: '6d1c59a1b2c3d4e5f6', userId: '19x1', version: '0.22', vtigerVersion: '7.5.0' } });
     return JSON.stringify({ success: true, result: VTIGER_EVENT });
+  }
+  if (url.endsWith('/contacts/search')) {
+    const number = /"(\+\d+)"/.exec(body ?? '')?.[1] ?? '';
+    return JSON.stringify({ total: 1, results: [{ id: '4012', properties: { firstname: 'Caller', lastname: number.slice(-4), company: 'Acme Corp', phone: number, mobilephone: null, hs_object_id: '4012' }, createdAt: '2026-11-01T09:00:00.000Z', updatedAt: '2026-11-01T09:00:00.000Z', archived: false }] });
   }
   if (method === 'GET') return JSON.stringify({ results: [{ toObjectId: 4012, associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 194, label: null }] }] });
   return JSON.stringify({ id: '51234567890', properties: { hs_call_status: 'COMPLETED', hs_call_duration: '60000', hs_createdate: '2026-12-01T10:01:02.113Z', hs_lastmodifieddate: '2026-12-01T10:01:02.113Z', hs_object_id: '51234567890', hs_timestamp: '2026-12-01T10:00:00.000Z' }, createdAt: '2026-12-01T10:01:02.113Z', updatedAt: '2026-12-01T10:01:02.113Z', archived: false });
@@ -66,6 +76,7 @@ if (args.includes('--serve')) {
   const steps = positiveIntegerFlag(args, '--steps', 2000);
   const rounds = positiveIntegerFlag(args, '--rounds', 5);
   const overHttp = args.includes('--http');
+  const lookups = args.includes('--lookups');
 
   let origin = 'https://crm.example.com';
   const child = overHttp ? fork(fileURLToPath(import.meta.url), ['--serve', ...args], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }) : undefined;
@@ -106,18 +117,30 @@ if (args.includes('--serve')) {
   /** Steps of one tree in a row, before the other's: the trees take turns often, so that what the machine does meanwhile weighs on both alike. */
   const BLOCK = 50;
 
-  /** The main thread's µs per step of one round, by tree: N logs, then N updates, in blocks taking turns. */
-  const round = async (round: number): Promise<Map<Tree, { log: number; update: number }>> => {
-    const spent = new Map(trees.map((t) => [t, { log: 0, update: 0 }]));
-    for (const kind of ['log', 'update'] as const) {
+  /** One step of a kind. */
+  const step = async (session: CrmSession, kind: Kind, i: number) => {
+    if (kind === 'find_contact') {
+      const found = await session.findContacts(caller(i));
+      if (found.ok && found.value.length !== 1) throw new Error(`find_contact found ${found.value.length} contacts for ${caller(i)}`);
+      return found;
+    }
+    return kind === 'log_call' ? session.logCall(crmCall(i)) : session.updateCall(recordId, crmCall(i));
+  };
+  type Kind = 'log_call' | 'update_call' | 'find_contact';
+  const kinds: Kind[] = lookups ? ['find_contact'] : ['log_call', 'update_call'];
+
+  /** The main thread's µs per step of one round, by tree and kind: N of each kind in turn, in blocks taking turns. */
+  const round = async (round: number): Promise<Map<Tree, Partial<Record<Kind, number>>>> => {
+    const spent = new Map(trees.map((t) => [t, Object.fromEntries(kinds.map((kind) => [kind, 0])) as Partial<Record<Kind, number>>]));
+    for (const kind of kinds) {
       for (let first = 0; first < steps; first += BLOCK) {
         for (const t of inTurn(trees, round + first / BLOCK)) {
           const before = threadRunUs();
           for (let i = first; i < Math.min(steps, first + BLOCK); i++) {
-            const outcome = kind === 'log' ? await t.session.logCall(crmCall(i)) : await t.session.updateCall(recordId, crmCall(i));
+            const outcome = await step(t.session, kind, i);
             if (!outcome.ok) throw new Error(`${t.name}: ${kind} failed: ${outcome.error}`);
           }
-          spent.get(t)![kind] += (threadRunUs() - before) / steps;
+          spent.get(t)![kind]! += (threadRunUs() - before) / steps;
         }
       }
     }
@@ -125,7 +148,7 @@ if (args.includes('--serve')) {
   };
 
   const trees = [await tree('this', resolve(import.meta.dirname, '..', '..')), await tree('other', other)];
-  const figures: Record<string, Array<{ log: number; update: number }>> = { this: [], other: [] };
+  const figures: Record<string, Array<Partial<Record<Kind, number>>>> = { this: [], other: [] };
   try {
     // Each caller's number read first, as its lookup reads it; and a round not counted: the first pays V8's compiling and the login.
     for (const t of trees) for (let i = 0; i < CALLERS; i++) await t.session.findContacts(caller(i)).catch(() => undefined);
@@ -133,10 +156,10 @@ if (args.includes('--serve')) {
     for (let r = 1; r <= rounds; r++) {
       for (const [t, spent] of await round(r)) figures[t.name]!.push(spent);
       const [mine, theirs] = [figures.this!.at(-1)!, figures.other!.at(-1)!];
-      console.log(`round ${r}: main thread per step (µs) log_call this ${mine.log.toFixed(1)}, other ${theirs.log.toFixed(1)} (x${(mine.log / theirs.log).toFixed(3)}); update_call this ${mine.update.toFixed(1)}, other ${theirs.update.toFixed(1)} (x${(mine.update / theirs.update).toFixed(3)})`);
+      console.log(`round ${r}: main thread per step (µs) ${kinds.map((kind) => `${kind} this ${mine[kind]!.toFixed(1)}, other ${theirs[kind]!.toFixed(1)} (x${(mine[kind]! / theirs[kind]!).toFixed(3)})`).join('; ')}`);
     }
-    const medianOf = (name: string, key: 'log' | 'update') => median(figures[name]!.map((f) => f[key]));
-    console.log(`medians (${crm}${overHttp ? ', over HTTP' : ', at once'}): log_call this ${medianOf('this', 'log').toFixed(1)}, other ${medianOf('other', 'log').toFixed(1)}; update_call this ${medianOf('this', 'update').toFixed(1)}, other ${medianOf('other', 'update').toFixed(1)} µs per step`);
+    const medianOf = (name: string, kind: Kind) => median(figures[name]!.map((f) => f[kind]!)).toFixed(1);
+    console.log(`medians (${crm}${overHttp ? ', over HTTP' : ', at once'}): ${kinds.map((kind) => `${kind} this ${medianOf('this', kind)}, other ${medianOf('other', kind)}`).join('; ')} µs per step`);
   } finally {
     for (const t of trees) t.close();
     child?.disconnect();

@@ -874,6 +874,21 @@ against main alternately, at load 4.4 to 7.9 with other benches running, show on
 some 2 % of a call's CRM work, where these runs differ by a third. \`saturatedAt\` 0.75 instead of
 0.9 (one run, load 3.4 to 4.6) still started 55 of 65 new calls' steps at once, the thread idle
 0.39 ms per webhook while its commits' syncs and its senders came, and was not kept.
+A CRM request's node:http part next (branch s36-crm; \`crm-step-probe.ts --http\`, this tree against
+main's clone in one process, rounds of 1,000 steps, 500 with \`--lookups\`): node:http was handed the
+headers as an object, which it set one by one into a map of its own before adding Host and the
+URL's credentials, and it built every answer's header object from its raw lines to read
+\`location\`, the session then copying it for every answer though only a failure reads it. Handed one flat
+list with Host, credentials and length in it, and the answer's headers read only for a redirect or
+a failure: Vtiger \`log_call\` 384.4 -> 367.4 µs of the main thread per step at the median (×0.92 to
+×0.96 by round, lower in 8 of 8, load 3.7 to 5.2), \`update_call\` 369.8 -> 349.8 (8 of 8); HubSpot
+\`log_call\` 355.6 -> 336.0 (8 of 8, load 5.1 to 6.4), \`update_call\` with its relink listing 628.4 ->
+597.3 (8 of 8). With the JSON depth check settled by a count of brackets (parseBody of Vtiger's
+Event 7.05 -> 5.79 µs in a microbench) and the answer's headers left unread on a success, a
+caller's lookup (\`--lookups\`, load 6.4 to 7.1) Vtiger's query and account retrieve 746.9 -> 715.0 µs
+(×0.88 to ×0.97, 6 of 6), HubSpot's search 402.0 -> 374.1 (×0.87 to ×0.96, 6 of 6). Some 20 to 30
+µs a step, 2 µs or so per update webhook at one step per 12: under the third by which
+\`crm-load.ts --phases\` runs differ, so no pairs of it were run for this.
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:

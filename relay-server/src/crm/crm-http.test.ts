@@ -53,6 +53,46 @@ describe('the CRM HTTP client', () => {
     expect(answer.body).toBe(`/rest/calls?limit=1 Basic ${Buffer.from('api user:s:cret').toString('base64')}`);
   });
 
+  it('sends Host as node:http would, and a body-less PUT with a length of 0 rather than chunked', async () => {
+    const seen: string[] = [];
+    const base = await serve((request, body, response) => {
+      seen.push(`${request.method} host=${request.headers.host} length=${request.headers['content-length'] ?? '-'} chunked=${request.headers['transfer-encoding'] ?? '-'} body=${body || '-'}`);
+      response.end('{}');
+    });
+    client = new CrmHttpClient(10_000);
+    await client.fetch(`${base}/crm/v4/associations`, { method: 'PUT', headers: {} });
+    await client.fetch(`${base}/`, { method: 'GET', headers: {} });
+    // The length is the body's in bytes, whatever length the request names.
+    await client.fetch(`${base}/`, { method: 'POST', headers: { 'Content-Length': '1' }, body: 'q=é' });
+    const host = new URL(base).host;
+    expect(seen).toEqual([`PUT host=${host} length=0 chunked=- body=-`, `GET host=${host} length=- chunked=- body=-`, `POST host=${host} length=4 chunked=- body=q=é`]);
+  });
+
+  it("sends the request's own Authorization and Host over the URL's, once, and refuses a header value that would split the request", async () => {
+    // The raw lines: a header sent twice would show twice here.
+    const base = await serve((request, _body, response) => response.end(JSON.stringify(request.rawHeaders.filter((_, i) => /^(authorization|host)$/i.test(request.rawHeaders[i - (i % 2)]!)))));
+    client = new CrmHttpClient(10_000);
+    const answer = await read(await client.fetch(base.replace('//', '//user:pass@') + '/', { method: 'GET', headers: { Authorization: 'Bearer t0k3n', Host: 'crm.example.com' } }));
+    expect(JSON.parse(answer.body)).toEqual(['Authorization', 'Bearer t0k3n', 'Host', 'crm.example.com']);
+    await expect(client.fetch(`${base}/`, { method: 'GET', headers: { 'X-Note': 'a\r\nX-Injected: 1' } })).rejects.toThrow(/Invalid character in header content/);
+  });
+
+  it("gives an answer sent in pieces whole (a character split between them too), and the answer's repeated headers joined", async () => {
+    const text = `{"name":"${'é'.repeat(40_000)}"}`;
+    const bytes = Buffer.from(text);
+    const base = await serve((_request, _body, response) => {
+      response.writeHead(200, [['content-type', 'application/json'], ['x-seen', 'a'], ['x-seen', 'b']]);
+      // Split inside a two-byte character.
+      response.write(bytes.subarray(0, 10));
+      response.write(bytes.subarray(10, 50_001));
+      response.end(bytes.subarray(50_001));
+    });
+    client = new CrmHttpClient(10_000);
+    const answer = await read(await client.fetch(`${base}/`, { method: 'GET', headers: {} }));
+    expect(answer.body).toBe(text);
+    expect(answer.headers).toMatchObject({ 'content-type': 'application/json', 'x-seen': 'a, b' });
+  });
+
   it('keeps the connection alive between requests', async () => {
     const base = await serve((_request, _body, response) => response.end('{}'));
     client = new CrmHttpClient(10_000);

@@ -8,6 +8,8 @@ export const MAX_CRM_ANSWER_BYTES = 16 * 1024 * 1024;
 /** Redirects followed, as fetch does: a CRM site moved to https, or a load balancer's hop. */
 const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Methods node:http sends no Content-Length for when they have no body. */
+const BODILESS_METHODS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
 
 type Init = Parameters<Fetch>[1];
 type Answer = Awaited<ReturnType<Fetch>>;
@@ -36,13 +38,12 @@ export class CrmHttpClient {
   private send(url: URL, init: Init, deadline: number, redirects: number): Promise<Answer> {
     const secure = url.protocol === 'https:';
     if (!secure && url.protocol !== 'http:') return Promise.reject(new TypeError(`${url.protocol} is not http: or https:`));
-    const headers: Record<string, string | number> = { ...init.headers };
-    if (init.body !== undefined) headers['content-length'] = Buffer.byteLength(init.body);
     return new Promise<Answer>((resolve, reject) => {
-      const request = (secure ? https : http).request(requestOptions(url, init.method, headers, secure ? this.agents.https : this.agents.http), (response) => {
+      const request = (secure ? https : http).request(requestOptions(url, init, secure ? this.agents.https : this.agents.http), (response) => {
         const status = response.statusCode ?? 0;
-        const location = response.headers.location;
-        if (REDIRECT_STATUSES.has(status) && location !== undefined && redirects < MAX_REDIRECTS) {
+        // The answer's headers read only when asked for: node:http makes them an object from its raw lines on first use.
+        const location = REDIRECT_STATUSES.has(status) ? response.headers.location : undefined;
+        if (location !== undefined && redirects < MAX_REDIRECTS) {
           clearTimeout(timer);
           response.resume();
           // As fetch: 303, and 301/302 after a POST, go on as a GET without the body.
@@ -60,11 +61,14 @@ export class CrmHttpClient {
         });
         response.on('end', () => {
           clearTimeout(timer);
-          const body = Buffer.concat(chunks).toString('utf8');
-          const answerHeaders = Object.entries(response.headers).filter((entry): entry is [string, string | string[]] => entry[1] !== undefined);
+          const body = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8');
           resolve({
             status,
-            headers: { forEach: (callback) => answerHeaders.forEach(([key, value]) => callback(Array.isArray(value) ? value.join(', ') : value, key)) },
+            headers: {
+              forEach: (callback) => {
+                for (const [key, value] of Object.entries(response.headers)) if (value !== undefined) callback(Array.isArray(value) ? value.join(', ') : value, key);
+              },
+            },
             text: () => Promise.resolve(body),
           });
         });
@@ -88,11 +92,29 @@ function withoutBodyHeaders(headers: Record<string, string>): Record<string, str
 /**
  * A request's options, its destination as node:http reads it from a URL (`urlToHttpOptions`) but
  * for the parts it uses: handed the URL itself, it read every part (`href` too) and copied them
- * with the options into one more object, on every CRM request (issue 10).
+ * with the options into one more object, on every CRM request (issue 10). The headers go as one
+ * flat list of names and values, which node:http writes as they are (checked, as ever): given
+ * an object, it set each one by one into a map of its own, then added Host and the URL's
+ * credentials, which this list carries instead.
  */
-function requestOptions(url: URL, method: string, headers: http.OutgoingHttpHeaders, agent: http.Agent): http.RequestOptions {
-  const options: http.RequestOptions = { protocol: url.protocol, hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname, path: url.pathname + url.search, method, headers, agent };
+function requestOptions(url: URL, init: Init, agent: http.Agent): http.RequestOptions {
+  const headers: string[] = [];
+  let host = true;
+  let authorization = url.username !== '' || url.password !== '';
+  for (const name of Object.keys(init.headers)) {
+    const lower = name.toLowerCase();
+    if (lower === 'content-length') continue;
+    headers.push(name, init.headers[name]!);
+    if (lower === 'host') host = false;
+    else if (lower === 'authorization') authorization = false;
+  }
+  // As node:http: the URL's host (its port left out when it is the scheme's), and its user and password as Basic credentials unless the request has its own.
+  if (host) headers.push('Host', url.host);
+  if (authorization) headers.push('Authorization', `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`);
+  // The body's length, and 0 for a PUT or POST without one (HubSpot's association PUT), which node:http would otherwise send chunked.
+  if (init.body !== undefined) headers.push('Content-Length', String(Buffer.byteLength(init.body)));
+  else if (!BODILESS_METHODS.has(init.method.toUpperCase())) headers.push('Content-Length', '0');
+  const options: http.RequestOptions = { protocol: url.protocol, hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname, path: url.pathname + url.search, method: init.method, headers, agent };
   if (url.port !== '') options.port = Number(url.port);
-  if (url.username !== '' || url.password !== '') options.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
   return options;
 }

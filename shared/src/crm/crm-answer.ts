@@ -21,9 +21,9 @@ export type CrmAnswer =
  * Reads an answer by the engine's HTTP rules and the connector's envelope: 401 (and the
  * envelope's session codes) renew the session; 429, 5xx (and the envelope's retry codes) are
  * retried later, after Retry-After; any other 4xx, and a 2xx whose envelope says it failed,
- * fail for good with the CRM's own code and message.
+ * fail for good with the CRM's own code and message. `headers` are read on a failure only.
  */
-export function readCrmAnswer(status: number, headers: Record<string, string>, body: string, envelope: EnvelopePlan, now: number): CrmAnswer {
+export function readCrmAnswer(status: number, headers: () => Record<string, string>, body: string, envelope: EnvelopePlan, now: number): CrmAnswer {
   let payload: Record<string, unknown> | undefined;
   try {
     payload = parseBody(body, /^\s*</.test(body) ? 'xml' : 'json');
@@ -36,7 +36,7 @@ export function readCrmAnswer(status: number, headers: Record<string, string>, b
   const fail = (retry: boolean, renew = false): CrmAnswer => {
     // What the CRM said, read on failure only: the body's whitespace collapsed for every answer was a pass over each and a copy (issue 10).
     const said = [code, message].filter(Boolean).join(': ') || body.trim().replace(/\s+/g, ' ').slice(0, 200);
-    const retryAfterMs = retry ? retryAfter(headers, now) : undefined;
+    const retryAfterMs = retry ? retryAfter(headers(), now) : undefined;
     return { ok: false, error: `HTTP ${status}${said ? `: ${said}` : ''}`, retry, renew, status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   };
   const listed = (codes: string[]) => code !== undefined && codes.includes(code);

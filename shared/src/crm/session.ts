@@ -110,16 +110,22 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       }
       let status: number;
       let body: string;
-      const headers: Record<string, string> = {};
+      let answerHeaders: Awaited<ReturnType<Fetch>>['headers'];
       try {
         const { step, operation } = stepOf(what);
         const answer = await options.fetch(outgoing.url, { method: outgoing.method, headers: outgoing.headers, ...(outgoing.body === undefined ? {} : { body: outgoing.body }), step, operation });
-        answer.headers.forEach((value, key) => (headers[key] = value));
+        answerHeaders = answer.headers;
         status = answer.status;
         body = await answer.text();
       } catch (error) {
         return failure(`${what}: could not reach ${new URL(outgoing.url).host}: ${(error as Error).message}`, true);
       }
+      // The headers copied only for a failure, which reads Retry-After: the relay's client makes them from node:http's raw lines when asked (issue 10).
+      const headers = () => {
+        const copy: Record<string, string> = {};
+        answerHeaders.forEach((value, key) => (copy[key] = value));
+        return copy;
+      };
       const answer = readCrmAnswer(status, headers, body, plan.crm.envelope, now());
       if (answer.ok) return { ok: true, value: answer.payload };
       const hasTokens = plan.crm.auth.some((a) => a.kind === 'token');

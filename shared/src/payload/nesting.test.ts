@@ -60,6 +60,15 @@ describe('jsonTooDeepAt', () => {
     );
   });
 
+  it('finds the level past the bound in a text whose only brackets are the nesting ones, and none at the bound', () => {
+    // As many brackets in all as the levels: a count of them alone tells these two apart.
+    const past = `${'['.repeat(MAX_PAYLOAD_DEPTH)}{"a":1}${']'.repeat(MAX_PAYLOAD_DEPTH)}`;
+    expect(jsonTooDeepAt(past)).toBe(MAX_PAYLOAD_DEPTH);
+    expect(jsonTooDeepAt(past.slice(1, -1))).toBeUndefined();
+    // Brackets beside each other, not inside: many in all, never deep.
+    expect(jsonTooDeepAt(JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ id: i, tags: [] }))))).toBeUndefined();
+  });
+
   it('points at the bracket that opens the level past the bound, after strings that hold brackets and escaped quotes', () => {
     const text = `{"a":"[[\\"{{\\\\","b":${'['.repeat(MAX_PAYLOAD_DEPTH)}]]}`;
     // The object is the first level: the bound's last bracket opens the level past it.

@@ -17,6 +17,10 @@ const [OPEN_BRACKET, CLOSE_BRACKET, OPEN_BRACE, CLOSE_BRACE] = [91, 93, 123, 125
  * was a third of reading it, JSON.parse the rest; issue 10).
  */
 export function jsonTooDeepAt(text: string): number | undefined {
+  // No more brackets in all than the bound has levels: none opens a level past it, whatever the
+  // strings hold. A CRM's written record answers with one or two, and its scan, a string at a
+  // time, was all of the check (issue 10).
+  if (openingBrackets(text, MAX_PAYLOAD_DEPTH + 1) <= MAX_PAYLOAD_DEPTH) return undefined;
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
@@ -30,6 +34,15 @@ export function jsonTooDeepAt(text: string): number | undefined {
   }
   return undefined;
 }
+
+/** How many `{` and `[` the text holds, counted natively (`indexOf`) up to `limit`. */
+function openingBrackets(text: string, limit: number): number {
+  let count = 0;
+  for (const bracket of OPENING_BRACKETS) for (let at = text.indexOf(bracket); at >= 0 && count < limit; at = text.indexOf(bracket, at + 1)) count++;
+  return count;
+}
+
+const OPENING_BRACKETS = ['{', '['];
 
 /** The offset of the quote that closes the string opened at `start`: the next one after an even number of backslashes; -1 when none does. */
 function closingQuote(text: string, start: number): number {
