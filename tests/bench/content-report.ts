@@ -1205,6 +1205,35 @@ say what is met and what is not.
   (the observer's read, ~0.4 s of CPU in the timeline) and after it (0.15–0.23 s of CPU, 0.3–0.8
   s of wall); no cut per row reaches that, only work not done (a gone button handed to its
   number back at its place without that number's box read). The walk was not cut either.
+- **The walk through texts alone, tried again; where the re-render's script is** (branch
+  s36-content; the walk kept on s36-content-textwalk with its tests, not merged). A subtree whose
+  elements are all plain (table parts, links that are no call links, inline formatting: none a walk
+  must visit, skipped, a call link or a possible shadow host; one \`querySelector\` of the subtree
+  decides) was walked with a walker that shows texts alone (100 rows' 300 texts in 301 steps, 701
+  before). tests/bench/walk-fill-probe.ts (new: the scan queue's walk of a 10,000-row body filled at
+  once, fresh rows each round, main's ScanQueue and this one in turn in one Chromium page) put it at
+  ×0.83 / ×0.97 / ×0.985 (median of paired ratios; 11, 12 and 20 fills; load 8.6, 3.2, 4.8; main's
+  walk 296 / 198 / 302 ms a fill at the median); content-timeline.ts (10,000 rows, main then this,
+  six pairs each, load 3.1–8.2) our CPU in the fill 1,160 / 1,187 / 1,357 / 1,351 / 1,177 / 1,056
+  -> 1,290 / 1,307 / 1,532 / 1,317 / 1,231 / 1,115 ms (higher in five pairs of six), in the
+  re-render 799 / 890 / 940 / 742 / 800 / 1,159 -> 975 / 1,002 / 850 / 717 / 852 / 899 ms: no gain
+  shown. The element steps are a small part of the walk:
+  each text's first read (its wrapper, its data) stays. The fill profiled (content-profile.ts, main's
+  tree, load 4, 2,483 ms sampled): the walk 651 ms (the TreeWalker's steps 275), the plans 547 ms,
+  the overlay's passes 1,054 ms (the placements 235, the numbers' boxes 191, the making of buttons
+  83). Where the re-render's script is (content-timeline.ts rerender, 10,000 rows, main's tree,
+  three runs, load 2.9–3.7): inside the page's own frame, the observer's read 257 ms of wall time
+  (191–257 ms of CPU) and the overlay's pass after that frame's layout 621–678 ms (547–589 ms of
+  CPU: a fifth of the page's 2.4–3 s of style and layout); after that frame 237–394 ms of CPU; every
+  number seen 0.64–0.86 s after the page's frame, 5.4–6.4 s after the change. c2d in the same hour
+  (one run, load 3.9): 3.0 s of CPU in its callback inside the page's change task, every number
+  seen 8.9 s after the change. Profiled (content-profile.ts rerender, 1,528 ms sampled, load 3):
+  the cells' and rows' placements 328 ms (getComputedStyle 212), the numbers' boxes 188 ms
+  (getClientRects 163, checkVisibility 25), the walk 426 ms, park and takeOver 56 and 58 ms. A
+  returning number's parked button taken over without its box and placement read, its place
+  checked later as a stale one's is, would move those ~0.5 s out of the page's frame, not remove
+  them: the check reads the same box and styles (500 far ones a frame). It cuts our CPU only with
+  a check cheaper than the first read, which was not found; not done.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text
