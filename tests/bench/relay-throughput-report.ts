@@ -168,7 +168,16 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   instead of \`URLSearchParams\` (0.55 against 0.70 µs for the bench's body, 2.0 against 2.2 for
   a full Twilio callback), the directory's version read once per batch instead of once per kept
   read (0.5 µs a read), a page size of 8 or 16 KiB (the same CPU per batch of 16 new calls
-  with random ids as at 4 KiB).
+  with random ids as at 4 KiB), the engine's scope built once per instance rather than three
+  times per webhook (signature, mapping, reply: the relay's run context kept per instance and
+  owner read frozen, the scope kept with it, frozen, the reply's made from it with the record's
+  variables). In process, the engine's part of a Twilio webhook (the run context to the reply,
+  main's modules and these alternately, 20 rounds, load 4 to 5): a new call x0.89 at the median
+  (x0.43 to x1.24), a status x0.95 (x0.54 to x1.36), some 3 µs of 25 to 35. The relay
+  (webhook-cpu.ts --calls 2000, 22 pairs against main's clone, this tree first in 10 of them, load
+  1.5 to 9.7): per new call x1.00 at the median (x0.76 to x1.17), per update x1.05 (x0.70 to
+  x1.44, higher in 15 pairs, lower in 4), the second run of a pair the dearer (this tree first:
+  x0.93 and x1.02; main first: x1.06 and x1.21): no gain, and a cost to updates not ruled out.
 - **Agents by number.** A new call reads the agents with the called number (an index), not the
   whole agent table, so that its cost does not grow with the agents registered (the table
   above says what this run measured; a test holds a new call's and its update's statements to
@@ -415,7 +424,15 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   update, \`data_version\`, the count of its links that \`appendEvents\` checks the entries
   against, the event): with their share of the batch's COMMIT some 19 µs for a new call and 15 for
   an update (the probe of \`SqliteTables\` above, warm), under a tenth of the 0.2 ms of a webhook's
-  main thread. The guard's reads run alone were up to 10 % of the busy
+  main thread. Measured and left: the rows a batch only appends (its call events, its calls'
+  links) written at the batch's end, one multi-row INSERT per batch rather than a statement per
+  row. A probe (better-sqlite3, a file in WAL, batches of 16 call events of the relay's size, 500
+  batches a round, 8 rounds, load 5): 9.2 µs a row with its share of the COMMIT at the median
+  (7.3 to 10.4) against 8.0 (6.8 to 8.5), the statements alone 4.1 against 2.7: some 1.2 µs a
+  row, 2 to 3 µs of a new call (its event, its link) and 1 of an update, under a hundredth of the
+  relay's CPU per webhook; and the reads inside a batch would have to see the rows not yet
+  written (the links an update of a call created in the same batch counts, an agent's last seq
+  walked from the call events). The guard's reads run alone were up to 10 % of the busy
   time in one profile of new calls (load 8); strace on the relay under that load counted no
   sleep (SQLite's lock retries sleep) and about one \`fcntl\` per webhook.
 - **What the main thread did per webhook for nothing.** Issue 13's leads, read in a profile by
