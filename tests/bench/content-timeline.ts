@@ -1,5 +1,5 @@
 /**
- * `tsx tests/bench/content-timeline.ts [fill|rerender|scroll] [--rows N] [--c2d] [--bare] [--whole] [--gc] [--settle]`: where the time goes
+ * `tsx tests/bench/content-timeline.ts [fill|rerender|scroll] [--rows N] [--c2d] [--bare] [--whole] [--gc] [--settle] [--extension DIR]`: where the time goes
  * between the page's change of the generated CRM list (tests/e2e/pages/crm-list.html) and every
  * number decorated (`scroll`: the bench's infinite scroll, 500 rows every 100 ms for 5 s, from its
  * last append on: the frames from the task of that append), by our content script as users get it (minified) or, with `--c2d`, by
@@ -16,8 +16,10 @@
  * event name, a step nested in another counted under each); with `--settle`, the long frames
  * as the bench takes them, until after its own check of every number by place (it waits 1 s, then
  * counts and checks them): a frame of ours may come only then. On a loaded
- * machine compare CPU, and runs of two trees taken alternately.
+ * machine compare CPU, and runs of two trees taken alternately (`--extension`: another tree's
+ * build, its extension/.output-e2e/chrome-mv3, loaded instead of this tree's).
  */
+import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { eventsBetween, markPageClock, pageThreadEvents, startTracing, stopTracing, TIMELINE } from './chromium-trace.ts';
 import { attributeEachFrame, type FrameEvent, type LongFrame, over100ByUs } from './frame-attribution.ts';
@@ -41,6 +43,7 @@ const gc = args.includes('--gc');
  * change in a bench run, our far hosts' sentinels read in it (issue #12).
  */
 const settle = args.includes('--settle');
+const extensionDir = args.includes('--extension') ? resolve(args[args.indexOf('--extension') + 1] ?? '') : undefined;
 const decoration = c2d ? C2D_DECORATION : DECORATION;
 
 type Share = 'tasks' | 'render' | 'inPage' | 'style' | 'layout' | 'prePaint' | 'paint' | 'timers' | 'other';
@@ -95,7 +98,7 @@ function outermost(events: readonly FrameEvent[]): Array<{ event: FrameEvent; in
   return top;
 }
 
-const { browser, page, close } = await openCrmList({ c2d, bare });
+const { browser, page, close } = await openCrmList({ c2d, bare, extensionDir });
 try {
   if (scenario !== 'scroll') await prepareRowsChange(page, scenario, rows, decoration);
   const cdp = await browser.context.newCDPSession(page);

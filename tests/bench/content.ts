@@ -302,9 +302,25 @@ export async function writeC2dBundle(dir: string): Promise<void> {
     alias: { events: join(import.meta.dirname, 'c2d-events.js') },
     // Its widget's images and styles do not matter here (numbers are wrapped, the widget only shows on hover).
     loader: { '.png': 'dataurl', '.svg': 'dataurl', '.scss': 'empty' },
-    plugins: [withoutCoreJs],
+    plugins: [withoutCoreJs, withPublishedLibphonenumber],
   });
 }
+
+/**
+ * c2d with libphonenumber-js as published: our patch (patches/, each metadata pattern compiled
+ * once) applies to every copy pnpm installs, c2d's too, which would make it another c2d than 2.0.3.
+ */
+const withPublishedLibphonenumber: Plugin = {
+  name: 'with-published-libphonenumber',
+  setup(builder) {
+    builder.onLoad({ filter: /libphonenumber-js[\\/][^\\/]+[\\/]helpers[\\/]matchesEntirely\.js$/ }, (args) => {
+      const patched = readFileSync(args.path, 'utf8');
+      const published = patched.replace('entireMatcher(regularExpressionText).test(text)', () => "new RegExp('^(?:' + regularExpressionText + ')$').test(text)");
+      if (published === patched) throw new Error(`${args.path}: not the patched matchesEntirely this undoes`);
+      return { contents: published, loader: 'js' };
+    });
+  },
+};
 
 /** c2d imports core-js polyfills one by one; Chromium needs none of them. */
 const withoutCoreJs: Plugin = {

@@ -26,10 +26,12 @@ export interface CrmListPage {
 
 /**
  * Opens the list, once our content script decorates its first number (unless `bare`); `c2d`: the
- * list on localhost, where ringcentral-c2d decorates it instead of us, as in the bench.
+ * list on localhost, where ringcentral-c2d decorates it instead of us, as in the bench;
+ * `extensionDir`: another tree's build (its .output-e2e/chrome-mv3) instead of this tree's, for
+ * runs of two trees taken alternately.
  */
-export async function openCrmList(options: { unminified?: boolean; bare?: boolean; c2d?: boolean } = {}): Promise<CrmListPage> {
-  const extensionDir = buildExtensionForTests({ unminified: options.unminified });
+export async function openCrmList(options: { unminified?: boolean; bare?: boolean; c2d?: boolean; extensionDir?: string } = {}): Promise<CrmListPage> {
+  const extensionDir = options.extensionDir ?? buildExtensionForTests({ unminified: options.unminified });
   const pagesDir = await buildTestPages(mkdtempSync(join(tmpdir(), 'pc-bench-pages-')));
   if (options.c2d) await writeC2dBundle(pagesDir);
   const site = await serveDirectory(pagesDir);

@@ -22,17 +22,18 @@ const MIN_DIGITS = 7;
  * Look-alikes libphonenumber accepts as (part of) a number. They are blanked with spaces of
  * the same length before the search, so offsets stay those of the page's text and a date
  * cannot swallow a neighbouring number ("15/01/2024 - 415 555 0100" finds nothing otherwise).
- * Each pattern is run only on a text holding one of the characters it cannot match without:
- * most texts with digits on a CRM page (ids, long ids, amounts) hold none, and the patterns
- * were a third of the detection of a list's order ids, zip codes and long ids (issue #12).
+ * Each pattern is run only on a text holding what it cannot match without: most texts with digits
+ * on a CRM page (ids, long ids, amounts) hold none, and the patterns were a third of the detection
+ * of a list's order ids, zip codes and long ids (issue #12). A date repeats its separator, so a
+ * text with one dash (a zip code, "(212) 555-0100") is not run through the date pattern either.
  */
-const MASKED_LOOKALIKES: ReadonlyArray<{ pattern: RegExp; needsOneOf: readonly string[] }> = [
+const MASKED_LOOKALIKES: ReadonlyArray<{ pattern: RegExp; needs: (text: string) => boolean }> = [
   // Dates with one separator throughout: 2024-05-01, 2024/5/1, 01/05/2024, 05.01.24.
-  { pattern: /(?<![\d./-])(?:\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2(?:\d{4}|\d{2}))(?!\d|[-/.]\d)/g, needsOneOf: ['-', '/', '.'] },
+  { pattern: /(?<![\d./-])(?:\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2(?:\d{4}|\d{2}))(?!\d|[-/.]\d)/g, needs: (text) => holdsTwice(text, '-') || holdsTwice(text, '/') || holdsTwice(text, '.') },
   // Times: 14:30, 9:05:59.
-  { pattern: /(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)/g, needsOneOf: [':'] },
+  { pattern: /(?<!\d)\d{1,2}:\d{2}(?::\d{2})?(?!\d)/g, needs: (text) => text.includes(':') },
   // IPv4 addresses; octets never have a leading zero, Belgian "02.123.45.67" keeps its own.
-  { pattern: /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)/g, needsOneOf: ['.'] },
+  { pattern: /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)/g, needs: (text) => holdsTwice(text, '.') },
 ];
 
 /**
@@ -117,18 +118,21 @@ export function detectNumbers(text: string, defaultCountry: string): DetectedNum
   return detect(text, defaultCountry, true);
 }
 
-/** `detectNumbers` without the shape check that skips the search (`hasPossibleNumberRun`): what that check must never change. */
+/**
+ * `detectNumbers` without its shortcuts: every look-alike pattern run, whatever the text holds,
+ * and the search made without the shape check (`hasPossibleNumberRun`). What they must never change.
+ */
 export function detectNumbersBySearch(text: string, defaultCountry: string): DetectedNumber[] {
   return detect(text, defaultCountry, false);
 }
 
-function detect(text: string, defaultCountry: string, shapeCheck: boolean): DetectedNumber[] {
+function detect(text: string, defaultCountry: string, shortcuts: boolean): DetectedNumber[] {
   if (!mightContainPhoneNumber(text)) return [];
-  const searched = maskLookalikes(text);
+  const searched = maskLookalikes(text, shortcuts);
   // Blanked dates and times leave runs too short for a number: "Due 2024-05-01" is not searched.
   if (!mightContainPhoneNumber(searched)) return [];
   const country = toCountry(defaultCountry);
-  if (shapeCheck && !hasPossibleNumberRun(text, searched, country)) return [];
+  if (shortcuts && !hasPossibleNumberRun(text, searched, country)) return [];
   // Without `extended`, libphonenumber keeps only numbers valid for their country (VALID leniency).
   const found = findPhoneNumbersInText(searched, { defaultCountry: country });
   const numbers: DetectedNumber[] = [];
@@ -186,12 +190,18 @@ function toCountry(code: string): CountryCode | undefined {
   return country;
 }
 
-function maskLookalikes(text: string): string {
+/** `text` with its look-alikes blanked; `prefiltered`: each pattern run only where its `needs` holds. */
+function maskLookalikes(text: string, prefiltered: boolean): string {
   let masked = text;
-  for (const { pattern, needsOneOf } of MASKED_LOOKALIKES) {
-    if (needsOneOf.some((char) => masked.includes(char))) masked = masked.replace(pattern, (lookalike) => ' '.repeat(lookalike.length));
+  for (const { pattern, needs } of MASKED_LOOKALIKES) {
+    if (!prefiltered || needs(masked)) masked = masked.replace(pattern, (lookalike) => ' '.repeat(lookalike.length));
   }
   return masked.includes('00') ? masked.replace(DOUBLE_ZERO_PREFIX, ' +') : masked;
+}
+
+function holdsTwice(text: string, char: string): boolean {
+  const first = text.indexOf(char);
+  return first >= 0 && text.includes(char, first + 1);
 }
 
 /**
@@ -223,12 +233,11 @@ function hasPossibleNumberRun(text: string, searched: string, country: CountryCo
   let digits = 0;
   let runsWithDigits = 0;
   for (let i = 0; i <= searched.length; i++) {
-    const char = searched[i] ?? '';
     const code = searched.charCodeAt(i);
     if (isAsciiDigit(code)) digits++;
     // Other scripts' digits are left to the search: the safe side.
-    else if (isOtherScriptDigit(code, char)) return true;
-    else if (i === searched.length || !NUMBER_PUNCTUATION.has(char)) {
+    else if (code > 127 && isOtherScriptDigit(code, searched[i] ?? '')) return true;
+    else if (i === searched.length || !isNumberPunctuation(code, searched, i)) {
       if (digits > 0 && (++runsWithDigits > 1 || !cannotYieldNumber(text, searched, runStart, i, country))) return true;
       runStart = i + 1;
       digits = 0;
@@ -258,6 +267,11 @@ function cannotYieldNumber(text: string, searched: string, from: number, to: num
   const run = searched.slice(first, last + 1);
   if (country && cannotBeValidByLength(run.replace(/\D/g, ''), country)) return true;
   return !parsePhoneNumberFromString(run, { defaultCountry: country })?.isValid();
+}
+
+/** Is `text[i]`, of code `code`, NUMBER_PUNCTUATION? By the ASCII table, no string made, for the ASCII characters most texts are made of. */
+function isNumberPunctuation(code: number, text: string, i: number): boolean {
+  return code < 128 ? ASCII_NUMBER_PUNCTUATION[code] === 1 : NUMBER_PUNCTUATION.has(text[i] ?? '');
 }
 
 function isAsciiDigit(code: number): boolean {
