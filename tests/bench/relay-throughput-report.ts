@@ -1431,6 +1431,18 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   timed in a throwaway change, 3 catch-ups each, every one copying all of the log's 10,029 to
   13,055 frames). \`webhook-cpu.ts --calls 2000\`, 3 pairs at load 9 to 13: the relay's CPU per new call × 0.65 to
   × 1.19, per update × 0.63 to × 1.63, no loss told from that spread.
+- **The twenty-seventh sitting's final run: the forwarder faster than the relay in each round.**
+  \`PC_BENCH_FRAMES=1 pnpm bench engine relay content\` on that sitting's final tree, nothing else
+  running (load 0.3 to 2). The forwarder went 8,906 -> 12,389 -> 15,381 new calls a second over the
+  three rounds; the relay 2,240 -> 2,882 -> 2,817, so the median ratio fell to × 0.23 (× 0.33 in the
+  run before), its rate where it was. Updates × 0.35 (× 0.29 before). The relay's rate at 16
+  senders follows its round trip: 16 webhooks in flight over 5.4 ms at the median is about 2,960 a
+  second, and that trip holds the disk sync each answer waits for (\`WalSync\`), which a quicker
+  core does not shorten; the forwarder's 1.1 ms is its CPU alone. With a CRM × 0.99 new calls and
+  × 0.57 updates (× 0.91 / × 0.62 before: the sitting's CRM request cut, some 2 µs per update
+  webhook, is not told from that). A run 25 minutes before it, while an engineer's probes ran
+  (load about 4), gave the relay 1,632 against 9,712 (× 0.17) and the engine's rows at half their
+  rate: that run was not kept.
 `;
 }
 
