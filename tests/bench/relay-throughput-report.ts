@@ -1443,6 +1443,19 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   webhook, is not told from that). A run 25 minutes before it, while an engineer's probes ran
   (load about 4), gave the relay 1,632 against 9,712 (× 0.17) and the engine's rows at half their
   rate: that run was not kept.
+- **What the disk's sync costs the rate** (twenty-seventh sitting). \`webhook-cpu.ts --calls 2000\`,
+  the relay's database on the disk, as in the bench, and on tmpfs (\`TMPDIR=/dev/shm\`: its fsync
+  returns at once, so what a power cut would keep is given up; a probe, never a setting),
+  alternately, six pairs on a quiet machine (load 0.4 to 2.2). New calls a second: on disk 2,887 /
+  3,417 / 3,169 / 3,221 / 3,326 / 3,576, on tmpfs 4,495 / 5,144 / 4,498 / 4,202 / 4,247 / 3,597
+  (× 1.01 to × 1.56 by pair; medians 3,274 and 4,371). Against the forwarder's rate in the same
+  run: × 0.33 and × 0.48 at the median; updates × 0.37 and × 0.51. The relay's CPU per new call:
+  0.27 and 0.235 ms at the median. So on this machine's disk about a quarter of the rate at 16
+  senders is the wait for the sync that each answered webhook's durability needs. Group commit
+  already shares one sync among a batch, and up to three run at once (\`WalSync\`). Some 0.04 ms of
+  CPU per webhook is the syncs' own system time. With the sync free, the relay makes × 0.48 of the
+  forwarder here, and 5,144 a second in one pair. The rest of issue 13's gap on this machine is the
+  disk's latency, which durability keeps.
 `;
 }
 
