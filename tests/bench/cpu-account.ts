@@ -86,6 +86,12 @@ export function cpuMs(pid: number, tid?: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** Of a thread's CPU so far, its time in the kernel (ms) and its minor page faults, /proc's `stat` (10 ms ticks). */
+export function threadKernelMs(pid: number, tid: number): { systemMs: number; minorFaults: number } {
+  const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return { systemMs: Number(fields[12]) * 10, minorFaults: Number(fields[7]) };
+}
+
 /** Resident memory of a process in KiB (Linux /proc). */
 export function rssKb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);

@@ -57,6 +57,10 @@ for (let round = 1; round <= rounds && args.includes('--phases') && !args.includ
   console.log(`round ${round} phases, webhooks/s without / with: new calls ${rate(without.newCalls)} / ${rate(withCrm.newCalls)} x${(rate(withCrm.newCalls) / rate(without.newCalls)).toFixed(2)}, updates ${rate(without.updates)} / ${rate(withCrm.updates)} x${(rate(withCrm.updates) / rate(without.updates)).toFixed(2)}`);
   const cpu = (phase: { serverCpuMs: number }) => phase.serverCpuMs;
   console.log(`round ${round} phases, the relay's CPU per webhook (ms) without / with: new calls ${cpu(without.newCalls)} / ${cpu(withCrm.newCalls)}, updates ${cpu(without.updates)} / ${cpu(withCrm.updates)}`);
+  const main = (phase: { serverMainThreadMs: number }) => phase.serverMainThreadMs;
+  console.log(`round ${round} phases, the relay's main thread per webhook (ms) without / with: new calls ${main(without.newCalls)} / ${main(withCrm.newCalls)}, updates ${main(without.updates)} / ${main(withCrm.updates)} x${(main(withCrm.updates) / main(without.updates)).toFixed(2)}`);
+  const kernel = (phase: { serverMainSystemMs?: number; serverMainFaults?: number }) => `${phase.serverMainSystemMs} ms, ${phase.serverMainFaults} faults`;
+  console.log(`round ${round} phases, of the main thread per webhook, in the kernel and minor faults, without / with: new calls ${kernel(without.newCalls)} / ${kernel(withCrm.newCalls)}, updates ${kernel(without.updates)} / ${kernel(withCrm.updates)}`);
   // The process's CPU less its main thread's, both in /proc's 10 ms ticks (V8's compiler and collector, libuv's pool).
   const others = (phase: { serverCpuMs: number; serverMainThreadMs: number }) => (phase.serverCpuMs - phase.serverMainThreadMs).toFixed(3);
   console.log(`round ${round} phases, the relay's other threads per webhook (ms) without / with: new calls ${others(without.newCalls)} / ${others(withCrm.newCalls)}, updates ${others(without.updates)} / ${others(withCrm.updates)}`);

@@ -158,6 +158,9 @@ export interface CrmPhase {
   /** Caller lookups sent to the CRM while the webhooks came, and in how many searches. */
   lookupsSent: number;
   searches: number;
+  /** The relay's store transactions per webhook while the webhooks came, and the outbox rows left when they stopped (the logs run after them). */
+  transactions: number;
+  outboxDepthAfter: number;
   /**
    * With `untilDrained` (the throughput bench's CRM row): the relay's CPU per webhook (ms), and its
    * main thread's, from the phase's first webhook until the CRM work they brought is done (the
@@ -190,6 +193,8 @@ export async function crmPhase<T>(relay: { pid: number; origin: string }, crm: B
       stepsRationed: steps.stepsRationed - backlog.stepsRationed,
       lookupsSent: steps.lookupsSent - backlog.lookupsSent,
       searches: steps.searches - backlog.searches,
+      transactions: perWebhook(backlog.storeTransactions, steps.storeTransactions),
+      outboxDepthAfter: steps.outboxDepth,
       ...(drained
         ? {
             untilDrainedCpuMs: perWebhook(relayBefore.all, cpuMs(relay.pid)),

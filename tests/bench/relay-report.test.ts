@@ -70,7 +70,7 @@ describe('the report', () => {
 
 /** Each row (or run of lines) must be in the section as written. */
 function crmPhase(relayMainRunMs: number, stepsAtOnce: number): CrmPhase {
-  return { account: { wallMs: 2, relayMainRunMs, relayMainQueuedMs: 0.6, relayMainIdleMs: 0.5, relayOtherThreadsMs: 0.7, benchCpuMs: 0.4 }, simulatorCpuMs: 1.1, stepsAtOnce, stepsRationed: 1000, lookupsSent: 300, searches: 15 };
+  return { account: { wallMs: 2, relayMainRunMs, relayMainQueuedMs: 0.6, relayMainIdleMs: 0.5, relayOtherThreadsMs: 0.7, benchCpuMs: 0.4 }, simulatorCpuMs: 1.1, stepsAtOnce, stepsRationed: 1000, lookupsSent: 300, searches: 15, transactions: 0.5, outboxDepthAfter: 0 };
 }
 
 function expectRows(text: string, rows: readonly string[]): void {

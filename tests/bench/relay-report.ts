@@ -889,6 +889,45 @@ caller's lookup (\`--lookups\`, load 6.4 to 7.1) Vtiger's query and account retr
 (×0.88 to ×0.97, 6 of 6), HubSpot's search 402.0 -> 374.1 (×0.87 to ×0.96, 6 of 6). Some 20 to 30
 µs a step, 2 µs or so per update webhook at one step per 12: under the third by which
 \`crm-load.ts --phases\` runs differ, so no pairs of it were run for this.
+Where an update's CPU goes with the CRM, in this row's own setting (branch s37-crmupd;
+\`crm-load.ts --phases --calls 2000\`, which now prints the main thread's CPU per webhook without
+and with, its kernel time and page faults, the store transactions while the webhooks came and the
+outbox rows left at their end; six rounds, load 4 to 8.5 with other benches running). Every update
+in the bench ends its call (\`completed\`): it makes the call's log pending in its state's UPDATE,
+puts its outbox row (the first 16 claimed in its own transaction, the rest queued) and wakes the
+worker (nothing while the worker's loop runs). The main thread 0.155 to 0.22 ms per update without
+the CRM, 0.25 to 0.385 with it (×1.47 to ×2.48 by round), while the rate with / without went
+×0.29 to ×1.37 in the same rounds (the relay waiting for a core 0.05 to 0.93 ms per update): on
+this machine the run queue decides the ratio more than the relay's own work. The CRM steps started
+while the updates came: 157 to 310 of 2,000, each a Vtiger \`log_call\` of a call an update ended (no
+lookup left over: none sent); 16 to 143 at once (the 16 rows claimed at the first commits start
+before the load's first window shows the thread saturated, the rest in windows where it eased
+under 0.5), 133 to 167 rationed (one per 16 webhooks, and the floor). 140 to 297 logs landed in the
+phase, the other 1,703 to 1,860 after it. A log step costs the main thread 0.43 to 0.71 ms (the CPU
+until the backlog drained less the phase's, over the rows left), two to four updates' worth: at
+one step per 6.5 to 13 updates, 0.043 to 0.068 ms of each update, the largest share of its growth
+(0.08 to 0.23 ms by round; 0.068 of 0.08 in the round with the most steps). Then the main thread's
+kernel time, +0.015 to 0.02 ms (the outbox's pages in each commit's WAL writes), and the webhook's
+own row and log, some 0.02 (\`followCallChange\` in the profile, 16 µs); page faults none (fewer than
+without), store transactions 1.07 per update (the landings' gathered commits). Left unexplained:
+0 to 0.15 ms by round, not in step with the run queue's wait. Nothing per update grows with the
+outbox's depth (1,703 to 1,860 rows at the phase's end): the row's insert is a seek in crm_outbox's
+indexes, claims read 16 due rows at most through \`crm_outbox_by_due\`, the orphans' requeue seeks
+the rows in flight, the wakes do nothing while the loop runs and the depth gauge (a COUNT) is read
+by \`/metrics\` alone. No cut was tried: the largest share is the steps' rationed share, which a
+smaller share only moves after the burst (\`webhooksPerStep\` 32 did not separate from the spread,
+above), and the rest is under the spread of these runs.
+That growth, ×1.47 to ×2.48 (×1.64 at the median), is what the table's ×0.57 is made of on a
+thread that runs flat out (1 / 1.64 = 0.61); the ×0.8 of the accounts above came from the profile's samples, which on this
+loaded machine are not the thread's CPU (in this sitting's profiled pair the main thread was busy
+269 µs per update without the CRM and 225 with it, where the unprofiled rounds' running time grew
+by half or more). What a log step is made of (the drain after the updates under \`--cpu-prof\`, 1,879
+rows, load 7.2, the relay's stop left out): 741 µs busy per row, the engine's request and its
+answer over node:http some 170, the outcome's transaction and commit 150 (the queue, \`runBatch\`,
+the sync's callbacks), its statements 65, the log's \`updated\` event to the agent 70, the next
+claim in the landing's transaction 40, node's HTTP client, timers and the collector the rest; no
+part of it reads past the queued rows (the due rows' read, a covering seek of
+\`crm_outbox_by_due\`, 7 to 13 µs at 200, 2,000 and 20,000 rows alike).
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:

@@ -17,7 +17,7 @@ import { BenchSocket, type SocketClose } from './bench-socket.ts';
 import { countJit, type JitCounts } from './jit-trace.ts';
 import { type CpuProfile, type FunctionSelfTime, monotonicUs, type ProfileWindow, type SelfTime, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
 import { median, medianOfEach, medianPercentiles } from './relay-crm.ts';
-import { cpuMs, rssKb } from './cpu-account.ts';
+import { cpuMs, rssKb, threadKernelMs } from './cpu-account.ts';
 import { sessionsCpuMs, sessionsSpentMs } from './postgres-cpu.ts';
 import { BenchCrm, type CrmPhase, crmPhase, readCrmBacklog, untilCrmDrained } from './crm-run.ts';
 import { InspectorClient, inspectorUrlOf, type SamplingNode, samplingOptions } from './heap-sampling.ts';
@@ -54,6 +54,9 @@ export interface Throughput {
   serverCpuMs: number;
   /** Of it, its main thread's: the rest is its other threads' (V8's compiler and collector above all, issue 13). */
   serverMainThreadMs: number;
+  /** Of the main thread's, its time in the kernel per webhook, and its minor page faults per webhook (the heap's growth shows there). */
+  serverMainSystemMs?: number;
+  serverMainFaults?: number;
   /** CPU the bench process (senders and sockets) spent per webhook: what shows the generator is not the limit. */
   generatorCpuMs: number;
   /** V8's compiles and deopts in the server during the phase, when it ran with `--trace-opt --trace-deopt` (`webhook-cpu.ts --jit`). */
@@ -534,6 +537,10 @@ async function throughputPhases(target: Target, calls: number, phases = { update
   }
 }
 
+function kernelPerWebhook(before: { systemMs: number; minorFaults: number }, after: { systemMs: number; minorFaults: number }, webhooks: number): Pick<Throughput, 'serverMainSystemMs' | 'serverMainFaults'> {
+  return { serverMainSystemMs: Number(((after.systemMs - before.systemMs) / webhooks).toFixed(3)), serverMainFaults: Number(((after.minorFaults - before.minorFaults) / webhooks).toFixed(2)) };
+}
+
 /** Posts the webhooks and waits until `socket` has its `nth` message of each call; `window` takes when that was (for a CPU profile). */
 async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook[], concurrency: number, nth: number, window?: ProfileWindow): Promise<Throughput> {
   // The relay's counters read outside the CPU measured: /metrics is not the webhooks' work.
@@ -541,6 +548,7 @@ async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook
   const countersBefore = target.tokens.owner && (await socketCounters(target.origin));
   const cpuBefore = cpuMs(target.pid);
   const mainThreadBefore = cpuMs(target.pid, target.pid);
+  const kernelBefore = threadKernelMs(target.pid, target.pid);
   const traceFrom = target.jitTrace?.length ?? 0;
   if (window) window.fromUs = monotonicUs();
   const run = await postWebhooks(target.origin, webhooks, concurrency);
@@ -551,6 +559,7 @@ async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook
     roundTripMs: percentiles(run.roundTripMs),
     serverCpuMs: Number(((cpuMs(target.pid) - cpuBefore) / webhooks.length).toFixed(3)),
     serverMainThreadMs: Number(((cpuMs(target.pid, target.pid) - mainThreadBefore) / webhooks.length).toFixed(3)),
+    ...kernelPerWebhook(kernelBefore, threadKernelMs(target.pid, target.pid), webhooks.length),
     generatorCpuMs: Number((run.generatorCpuMs / webhooks.length).toFixed(3)),
     ...(target.jitTrace ? { jit: countJit(target.jitTrace.slice(traceFrom)) } : {}),
   };
@@ -809,7 +818,7 @@ function medianRound(rounds: RoundFigures[]): RoundFigures {
 
 function medianCrmPhase(phases: CrmPhase[]): CrmPhase {
   const of = (pick: (p: CrmPhase) => number) => median(phases.map(pick));
-  return { account: medianOfEach(phases.map((p) => p.account)), simulatorCpuMs: of((p) => p.simulatorCpuMs), stepsAtOnce: of((p) => p.stepsAtOnce), stepsRationed: of((p) => p.stepsRationed), lookupsSent: of((p) => p.lookupsSent), searches: of((p) => p.searches), untilDrainedCpuMs: of((p) => p.untilDrainedCpuMs ?? NaN), untilDrainedMainThreadMs: of((p) => p.untilDrainedMainThreadMs ?? NaN), untilDrainedTransactions: of((p) => p.untilDrainedTransactions ?? NaN) };
+  return { account: medianOfEach(phases.map((p) => p.account)), simulatorCpuMs: of((p) => p.simulatorCpuMs), stepsAtOnce: of((p) => p.stepsAtOnce), stepsRationed: of((p) => p.stepsRationed), lookupsSent: of((p) => p.lookupsSent), searches: of((p) => p.searches), transactions: of((p) => p.transactions), outboxDepthAfter: of((p) => p.outboxDepthAfter), untilDrainedCpuMs: of((p) => p.untilDrainedCpuMs ?? NaN), untilDrainedMainThreadMs: of((p) => p.untilDrainedMainThreadMs ?? NaN), untilDrainedTransactions: of((p) => p.untilDrainedTransactions ?? NaN) };
 }
 
 function summary(round: RoundFigures) {
