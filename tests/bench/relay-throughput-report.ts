@@ -1462,6 +1462,40 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   second as shipped, 2,445 / 3,245 / 3,767 / 3,662 with 4 / 0, 2,892 / 3,280 / 3,553 / 2,671 with
   3 / 0. No setting did better than the shipped one (likely a second fsync of the file waits for the first on this disk: not measured).
   Not kept.
+- **SQLite's own settings, and what its pages cost a webhook** (issue 13). Where SQLite's I/O
+  goes: strace on the relay (\`-f -y\`, pread64, pwrite64, fsync and fcntl by file and thread) over
+  one \`webhook-cpu.ts --calls 2000\` run (16,000 webhooks with the three warm-ups): the main
+  thread read 28 pages of the database file in the whole run, wrote 21,104 log frames (1.32 a
+  webhook, each in two pwrites, its 24-byte header then its 4 KiB page: 2.6 calls and 5.4 KiB a
+  webhook) and took 7,412 locks on the log's index (fcntl, 0.46 a webhook); the checkpoint thread
+  read some 4,000 frames back into the database file (11.4 MiB at the end) and made 1,079 fsyncs.
+  better-sqlite3 builds SQLite with a page cache of 16 MB (\`SQLITE_DEFAULT_CACHE_SIZE=-16000\`, not
+  SQLite's 2 MB): the bench's database stays in it, and with \`--calls 8000\` (28,000 webhooks, the
+  file at 19.8 MiB) the main thread still read 28 pages. \`perf record\` over one run (14K samples,
+  every thread): SQLite's code and its binding (better_sqlite3.node) 5.3 % of the relay's CPU
+  (\`sqlite3VdbeExec\` 1.1 %, the log's checksums 0.25 %, the libc side of pwrite 0.25 %, the shm
+  locks 0.07 %), the kernel 14 % (sockets, syncs and log writes together). What SQLite's pages
+  cost is a few percent of a webhook's CPU: no setting of SQLite's closes issue 13's gap. Tried
+  anyway, each from a temporary variable (the pragmas run before the journal mode, so a page size
+  applied to the new database), alternately on one tree:
+  \`cache_size = -65536\` with \`mmap_size\` 256 MiB and \`temp_store = MEMORY\`: the main thread's reads
+  of the database file 28 -> 4 (the map), frames and locks as many (21,545, 7,988). The store alone
+  (\`webhook-store.ts\` with Twilio's kind of ids, 16,000 calls, eight rounds of the four settings in
+  turn, load 4.8 to 10.2) per new call x1.01 at the median (x0.86 to x1.43), per update x1.04 (x0.87 to x1.30); the
+  relay (\`webhook-cpu.ts --calls 2000\`, twelve pairs, the shipped setting first in nine, load 2.8 to 8.8) its CPU
+  per new call x0.97 at the median (x0.76 to x1.35), per update x0.91 (x0.71 to x1.31), new calls a
+  second 1,066 to 3,800 against 1,134 to 3,061 as shipped: not told from the noise, and nothing
+  left for it to save.
+  \`page_size = 2048\`: frames 21,104 -> 28,921 (1.81 a webhook), the log's bytes 86.9 -> 59.9 MB
+  (x0.69), the checkpoint's calls twice as many; the syncs no quicker told (strace -T, three pairs,
+  load 3.1 to 4.8: 0.94 / 0.95 / 0.69 ms at the median as shipped, 0.66 / 0.81 / 0.72 at 2 KiB);
+  the store alone per new call x1.02 (x0.90 to x1.54), per update x1.17 (x0.92 to x1.45); the relay (six pairs,
+  load 3.6 to 8.8) per new call x0.78 to x1.15, per update x0.77 to x1.08, 1,722 to 2,866 new calls
+  a second against 1,134 to 3,025. \`page_size = 1024\`, the store alone: x1.26 / x1.20, dearer.
+  \`locking_mode = EXCLUSIVE\` (no shm, no fcntl per transaction) cannot be had: the checkpoint
+  thread's connection then gets SQLITE_BUSY on its first read (checked), and the change watch
+  reads other processes' commits through the shared index. None kept; the store's settings are
+  as they were.
 `;
 }
 
