@@ -1,0 +1,24 @@
+/** What one content-timeline.ts run printed: ms, null where it did not say (not decorated in time). */
+export interface TimelineFigures {
+  decoratedMs: number | null;
+  partyCpuMs: number | null;
+  partyCpuAfterFrameMs: number | null;
+}
+
+/** The figures a content-timeline.ts run printed, read from its output. */
+export function timelineFigures(output: string): TimelineFigures {
+  const number = (pattern: RegExp) => {
+    const match = pattern.exec(output);
+    return match ? Number(match[1]) : null;
+  };
+  return {
+    decoratedMs: number(/decorated (\d+) ms after the change/),
+    partyCpuMs: number(/the party's CPU (\d+);/),
+    partyCpuAfterFrameMs: number(/thread CPU after the page's frame \(ms\): party (\d+)/),
+  };
+}
+
+/** B / A, two decimals; undefined where either is missing. */
+export function ratio(a: number | null, b: number | null): number | undefined {
+  return a && b !== null ? Math.round((b / a) * 100) / 100 : undefined;
+}
