@@ -3,6 +3,8 @@ export interface TimelineFigures {
   decoratedMs: number | null;
   partyCpuMs: number | null;
   partyCpuAfterFrameMs: number | null;
+  /** With --settle: through the bench's wait and check, what the party did after every number was seen included. */
+  partyCpuSettledMs: number | null;
 }
 
 /** The figures a content-timeline.ts run printed, read from its output. */
@@ -15,6 +17,7 @@ export function timelineFigures(output: string): TimelineFigures {
     decoratedMs: number(/decorated (\d+) ms after the change/),
     partyCpuMs: number(/the party's CPU (\d+);/),
     partyCpuAfterFrameMs: number(/thread CPU after the page's frame \(ms\): party (\d+)/),
+    partyCpuSettledMs: number(/the party's CPU from the change through the bench's wait and check: (\d+) ms/),
   };
 }
 
