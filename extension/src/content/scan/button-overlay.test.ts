@@ -716,10 +716,10 @@ describe('ButtonOverlay', () => {
     expect(instance.placementOf(late)).toBeUndefined();
   });
 
-  /** A list of `rows` numbers in a body of its own (in the page unless `attached` is false), each row 20 px below the last, and where they end. */
-  function list(rows: number, from = 0, attached = true) {
+  /** A list of `rows` numbers in a body of its own, each row 20 px below the last, and where they end. */
+  function list(rows: number, from = 0) {
     const body = document.createElement('div');
-    if (attached) document.body.append(body);
+    document.body.append(body);
     const anchors = Array.from({ length: rows }, (_, i) => {
       const p = document.createElement('p');
       p.textContent = `+1 415 555 ${String(from + i).padStart(4, '0')}`;
@@ -822,54 +822,6 @@ describe('ButtonOverlay', () => {
     expect(now[0]?.dataset.pcCall).toBe('+14155550299');
     expect(shownButtons()).toHaveLength(300);
     expect(hosts().some((host) => host.classList.contains('parked'))).toBe(false);
-  });
-
-  it('hands a list body replaced by the same rows its buttons where they were, no new number read; their places are read at the next pass', async () => {
-    const old = list(300);
-    const ends = new Map<Anchor, NumberEnd>(rowEnds(old.anchors));
-    const { instance, frames, reads, runFrames, buttons } = drawn(old.anchors, ends);
-    // The page renders its list anew (one mutation record), each row 30 px lower than before.
-    const fresh = list(300, 0, false);
-    for (const [anchor, end] of rowEnds(fresh.anchors, 50)) ends.set(anchor, end);
-    old.body.replaceWith(fresh.body);
-    await observed();
-    instance.readThrough(false);
-    for (const anchor of fresh.anchors) instance.add(anchor, [target(anchor)]);
-    frames.shift()?.();
-    const now = () => fresh.anchors.map((anchor) => instance.buttonsOf(anchor)[0] as HTMLButtonElement);
-    expect(same(now(), buttons)).toBe(true);
-    expect(reads.filter((anchor) => fresh.anchors.includes(anchor))).toEqual([]);
-    expect(now().map((b) => b.style.getPropertyValue('top'))).toEqual(fresh.anchors.map((_, i) => `${20 + i * 20 - 1}px`));
-    expect(shownButtons()).toHaveLength(300);
-    // Then each is read as a stale one and moved where its number now is.
-    instance.readThrough(true);
-    runFrames();
-    expect(fresh.anchors.every((anchor) => reads.includes(anchor))).toBe(true);
-    expect(same(now(), buttons)).toBe(true);
-    expect(now().map((b) => b.style.getPropertyValue('top'))).toEqual(fresh.anchors.map((_, i) => `${50 + i * 20 - 1}px`));
-    expect(shownButtons()).toHaveLength(300);
-    expect(hosts().some((host) => host.classList.contains('parked'))).toBe(false);
-  });
-
-  it('reads every number of a list body replaced by its rows in another order: no button is handed back beside another number', async () => {
-    const old = list(300);
-    const ends = new Map<Anchor, NumberEnd>(rowEnds(old.anchors));
-    const { instance, reads, runFrames } = drawn(old.anchors, ends);
-    // The same rows sorted the other way, and the first row's number shown another way.
-    const fresh = list(300, 0, false);
-    fresh.body.replaceChildren(...[...fresh.body.children].reverse());
-    fresh.anchors.reverse();
-    for (const [anchor, end] of rowEnds(fresh.anchors)) ends.set(anchor, end);
-    old.body.replaceWith(fresh.body);
-    await observed();
-    for (const anchor of fresh.anchors) instance.add(anchor, [target(anchor)]);
-    instance.readThrough(true);
-    runFrames();
-    expect(fresh.anchors.every((anchor) => reads.includes(anchor))).toBe(true);
-    const now = fresh.anchors.map((anchor) => instance.buttonsOf(anchor)[0] as HTMLButtonElement);
-    expect(now.map((b) => b.style.getPropertyValue('top'))).toEqual(fresh.anchors.map((_, i) => `${20 + i * 20 - 1}px`));
-    expect(now.map((b) => b.dataset.pcCall)).toEqual(fresh.anchors.map((anchor) => target(anchor).e164));
-    expect(shownButtons()).toHaveLength(300);
   });
 
   it("gives a number at a new place a parked button only once the page is read through, not one whose own number is yet to come", () => {

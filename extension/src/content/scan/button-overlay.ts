@@ -5,7 +5,6 @@ import type { Anchor } from './button-slots.ts';
 import { type ClipBox, type NumberEnd, numberEndReader, outerClip, type Placement, PlacementReader, type ReadClipBox, readClipBox, type ReadNumberEnd } from './number-geometry.ts';
 import { type ButtonAt, isAppend, nodesBefore, sameAt, sentinelsOf } from './layout-shift.ts';
 import { type DocumentBox, isOverlayHost, OverlayHost } from './overlay-host.ts';
-import { ReturningTexts } from './returning-texts.ts';
 import { safely } from './safely.ts';
 import { afterLayout, type AfterLayoutCallback } from './after-layout.ts';
 import { type FrameLedger, OUR_FRAME_MS, ourFrames, PAGE_LONG_LAYOUT_MS, roomAfterLayout } from './frame-budget.ts';
@@ -193,13 +192,6 @@ export class ButtonOverlay {
   private readonly parked = new Map<string, ParkedList>();
   private readonly parkedAt = new Map<string, Entry>();
   private readonly parkedHosts = new Map<OverlayHost, Layer>();
-  private readonly returning = new ReturningTexts();
-  /**
-   * Buttons handed back unread (handBack) wait for their places to be read until every pending
-   * entry is placed and the page is read through: read sooner, they took the frames' room from the
-   * scanner's slices, and a re-render's last numbers came later (issue #12).
-   */
-  private unread = false;
   /** Nobody reading the page (no scanner told otherwise): nothing to wait for. */
   private readThroughMarked = true;
   private readonly readNumberEnd: ReadNumberEnd;
@@ -266,7 +258,7 @@ export class ButtonOverlay {
    */
   readThrough(done: boolean): void {
     this.readThroughMarked = done;
-    if (done && (this.parkedHosts.size > 0 || this.unread)) this.requestFrame();
+    if (done && this.parkedHosts.size > 0) this.requestFrame();
   }
 
   /** Takes the anchor's buttons away now. */
@@ -308,8 +300,6 @@ export class ButtonOverlay {
     this.parked.clear();
     this.parkedAt.clear();
     this.parkedHosts.clear();
-    this.returning.clear();
-    this.unread = false;
     this.idleShifts = [];
     this.shifted = false;
     this.readThroughMarked = true;
@@ -355,7 +345,6 @@ export class ButtonOverlay {
 
     // Read: the new buttons' numbers, up to the frame's share, then the stale ones.
     const fresh: Array<{ entry: Entry; placement: Placement }> = [];
-    const returning: Array<{ entry: Entry; kept: Entry }> = [];
     const ends = new Map<Entry, ReturnType<ReadNumberEnd>>();
     const pageShareMs = Math.min(MAX_PASS_MS, PAGE_FRAME_SHARE * laidOutMs);
     // A frame the page did not make long keeps under 100 ms: the pass takes what its layout left of it.
@@ -370,13 +359,6 @@ export class ButtonOverlay {
       // page a button after it went away with it, in the overlay it would stay.
       if (!entry.anchor.isConnected) {
         this.entries.delete(entry.anchor);
-        continue;
-      }
-      // A text a re-render brought back (returning-texts.ts): its old button, at its old place, nothing read now.
-      const old = this.returning.oldOf(entry.anchor);
-      const kept = old ? this.entries.get(old as Anchor) : undefined;
-      if (kept?.host && !kept.anchor.isConnected) {
-        returning.push({ entry, kept });
         continue;
       }
       budget -= entry.targets.length;
@@ -422,7 +404,6 @@ export class ButtonOverlay {
 
     // Write.
     this.park(gone);
-    const notHandedBack = returning.filter(({ entry, kept }) => !this.handBack(entry, kept)).map(({ entry }) => entry);
     for (const [layer, read] of layerReads) if (read) for (const host of layer.hosts) this.clipHost(layer, host, read);
     for (const { group, by } of shifts) for (const entry of group.entries) this.shiftBy(entry, by);
     for (const { entry } of moved) this.unplace(entry);
@@ -464,16 +445,12 @@ export class ButtonOverlay {
       }
     }
     // After the new hosts went in: the overlay's root stays, not taken out and put back (a change of the page's body).
-    this.pending.unshift(...deferred, ...notHandedBack);
+    this.pending.unshift(...deferred);
     if (this.readThroughMarked && this.pending.length === 0) this.dropParked();
 
-    if (this.unread && this.readThroughMarked && this.pending.length === 0) {
-      this.unread = false;
-      this.staleMarked = true;
-    }
     this.ledger.close(this.clock() - passStart);
     // Only far sentinels left: read when the page is idle, not in frames it may not draw.
-    if (this.pending.length > 0 || this.staleMarked || (this.shifted && !this.checkWhenIdle())) this.requestFrame();
+    if (this.pending.length > 0 || skipped || (this.shifted && !this.checkWhenIdle())) this.requestFrame();
     if (this.pending.length === 0) this.settle();
   }
 
@@ -753,22 +730,6 @@ export class ButtonOverlay {
     return true;
   }
 
-  /**
-   * Gives a returning text the buttons its old text left parked, where they were; false if they
-   * went (their host kept other numbers) or call another number. Its place is read at a coming
-   * pass, as a stale one's: the rows around it may have changed.
-   */
-  private handBack(entry: Entry, kept: Entry): boolean {
-    const { layer, at } = kept;
-    if (!layer || !at || !this.takeOver(entry, layer, at, false) || !entry.host) return false;
-    entry.inline = false;
-    entry.layer = layer;
-    entry.top = kept.top;
-    // Its epoch is still a new entry's (-1): stale once the reads begin.
-    this.unread = true;
-    return true;
-  }
-
   private make(entry: Entry): void {
     const buttons: HTMLButtonElement[] = [];
     for (const target of entry.targets) {
@@ -805,7 +766,6 @@ export class ButtonOverlay {
     }
     this.parked.clear();
     this.parkedAt.clear();
-    this.returning.clear();
     for (const host of [...this.parkedHosts.keys()]) this.showParked(host);
   }
 
@@ -879,7 +839,6 @@ export class ButtonOverlay {
    * groups of numbers (their sentinels tell); any other change of the page may move any number.
    */
   private onPageMutations(records: MutationRecord[]): void {
-    this.returning.note(records.filter((record) => !this.isOwnInsertion(record)));
     for (const record of records) {
       if (this.isOwnInsertion(record)) continue;
       if (!isAppend(record)) {
