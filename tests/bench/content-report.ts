@@ -1264,6 +1264,52 @@ say what is met and what is not.
   appends +18 % (c2d's +64 %). No frame over 100 ms by our share in any scenario. The detection
   cuts are about 0.1 s of our CPU in a fill of this list (600 distinct numbers): the ratios'
   moves are c2d's and the machine's, not told apart from them.
+- **The re-render's placements and returning numbers, each run first as its ceiling** (branch
+  s37-rerender). Profiled (content-profile.ts rerender, 10,000 rows, main's tree, load 4): our
+  script 761 ms sampled, the observer's read in the page's change task 262 ms, the scanner's read
+  after the page's layout 118 ms, the overlay's passes 375 ms; by function the walk (nextNode 103
+  ms, step 72), the placements 144 ms (getComputedStyle 73, the property reads in ofElement 63),
+  the numbers' boxes 93 ms (getClientRects 81, checkVisibility 12), park and takeOver 35 ms each.
+  Each candidate was first built as its ceiling, unsound on purpose, and run against main's build
+  in turn (tests/bench/timeline-pairs.ts, new: content-timeline.ts on two builds, six pairs, per
+  pair our CPU to every number decorated and, with \`--settle\`, through the bench's wait and check,
+  and the time to decorated). No computed style read for a cell (a td takes its row's placement):
+  the re-render's CPU 540 / 475 / 584 / 667 / 575 / 557 -> 525 / 513 / 600 / 647 / 529 / 558 ms
+  (×0.97 / ×1.08 / ×1.03 / ×0.97 / ×0.92 / ×1.00; load 3.6–8.8). None for a cell or a row: 594 /
+  536 / 588 / 569 / 670 / 619 -> 584 / 520 / 507 / 514 / 459 / 534 ms (median ×0.88, lower in six of
+  six; load 4.7–10.2), decorated ×1.13 / ×1.41 / ×1.16 / ×0.93 / ×0.80 / ×0.99; the fill without
+  them (load 6.6–9.4) ×1.24 / ×0.96 / ×0.68 / ×1.03 / ×0.86 / ×0.94 (median ×0.95), decorated
+  median ×0.94 (×0.76 to ×1.20). So all the cells' and rows' style reads are at most about a tenth
+  of our CPU in the re-render and do not show in its time at these loads; a guess by column (the
+  parent's placement, the tag, the classes, no inline style) must still catch a sticky first
+  column, \`:nth-child\` and attribute selectors (a pinned row, \`tr[data-pinned] { position: sticky
+  }\`), and the only check found is the read itself (a matcher of the stylesheets' position and
+  overflow rules was weighed: cross-origin sheets, rules edited through the CSSOM, the Web
+  Animations API, nested rules and \`::slotted\` each defeat it, and a \`matches\` per element of a
+  long selector list costs with the CRM's CSS). Not built. A returning number handed its parked
+  button unread: the ceiling paired the texts of the removed body and the body put in its place
+  (a walk of both in step, the same data at the same step) and gave each new entry its pair's
+  button, host and place, nothing read and nothing checked: decorated ×0.71 / ×0.86 / ×0.89 / ×0.82
+  / ×0.93 / ×0.87, our CPU ×0.66 / ×0.94 / ×0.95 / ×0.99 / ×1.06 / ×0.97 (load 4.2–5.0), and again
+  on a quieter machine (load 1.3–1.7) decorated ×1.04 / ×1.20 / ×1.01 / ×0.99 / ×1.04 / ×0.70
+  (median ×1.03), our CPU median ×1.01: the first run's gain did not come back; paired by
+  order instead (a number's k-th new entry taking its k-th parked button) it was not decorated
+  within the deadline (one run, not pinned down). Built with the check (e66463d in the git log,
+  with its tests: the same rows 30 px lower handed back, then moved; rows reversed all read): the
+  places read once the page is read through (read at once, they took the frames' room from the
+  scanner's slices: four pairs, two of them beside a unit test run, decorated ×1.52 / ×1.67 /
+  ×0.86 / ×1.11), six
+  pairs at load 2.7–4.4: decorated ×0.62 / ×1.11 / ×1.01 / ×1.08 / ×1.04 / ×1.25 (median ×1.06),
+  our CPU to decorated ×0.70 / ×1.02 / ×1.00 / ×1.04 / ×0.98 / ×1.17, through the bench's check
+  ×0.98 / ×1.34 / ×1.44 / ×1.37 / ×1.31 / ×1.62 (median ×1.36; main's build does nothing after
+  every number was seen, this one 170–260 ms: the checks, each the read it saved, and the walk
+  that pairs the bodies). Reverted. With the new numbers' reads gone (the ceiling) the time to
+  decorated did not move on the quiet machine; what sets it there was not pinned down: the
+  scanner's read of the new rows (its walk and plans, in the change task and in slices after the
+  page's frame) is the candidate, not measured apart.
+  The goal's arithmetic is unchanged: ×0.5 of c2d's last quiet re-render (5.29 s) leaves ~0.25 s
+  for all of ours beside the bare page's ~2.4 s frame, and ours is ~0.9 s there, about half the
+  scanner's read (the walk and the plans) and half the overlay's passes.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

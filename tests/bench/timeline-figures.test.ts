@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ratio, timelineFigures } from './timeline-figures.ts';
+
+/** The lines of a content-timeline.ts rerender run the figures come from (a run on main's tree). */
+const DECORATED = `ours, rerender of 10000 rows: decorated 6176 ms after the change
+ from ms   span   idle   cpu     tasks    render    inPage     style    layout  prePaint     paint    timers     other
+       0   5823      1   483      0(0)       595       258       673      2842       377        17      1060         0
+in all 8 frames (ms): span 6085, idle 81, the party's CPU 607; tasks 106, render 653, inPage 258, style 673, layout 2843, prePaint 377, paint 17, timers 1072, other 4
+after the page's frame (ends at 5823 ms): 7 frames, idle 80 ms
+thread CPU after the page's frame (ms): party 124 (tasks 85, in rendering 39, in the page's tasks 0), rendering 2, timers 28, other 4
+the party's CPU from the change through the bench's wait and check: 655 ms
+`;
+
+describe('timelineFigures', () => {
+  it("reads when every number was decorated, the party's CPU in all frames and after the page's frame, and through the bench's check", () => {
+    expect(timelineFigures(DECORATED)).toEqual({ decoratedMs: 6176, partyCpuMs: 607, partyCpuAfterFrameMs: 124, partyCpuSettledMs: 655 });
+  });
+
+  it('says null for a run that was not decorated in time, and for a figure the run did not print', () => {
+    const never = `ours, rerender of 10000 rows: not decorated within the deadline\nin all 2 frames (ms): span 4266, idle 453, the party's CPU 448; tasks 0\n`;
+    expect(timelineFigures(never)).toEqual({ decoratedMs: null, partyCpuMs: 448, partyCpuAfterFrameMs: null, partyCpuSettledMs: null });
+  });
+});
+
+describe('ratio', () => {
+  it('is B / A to two decimals, undefined where either is missing or A is zero', () => {
+    expect([ratio(607, 448), ratio(null, 448), ratio(607, null), ratio(0, 448)]).toEqual([0.74, undefined, undefined, undefined]);
+  });
+});
