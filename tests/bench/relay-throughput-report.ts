@@ -1496,6 +1496,21 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   thread's connection then gets SQLITE_BUSY on its first read (checked), and the change watch
   reads other processes' commits through the shared index. None kept; the store's settings are
   as they were.
+- **The log synced with fdatasync, on a quiet disk** (twenty-eighth sitting). \`WalSync\` asks
+  fsync of the log; SQLite itself would ask fdatasync, which skips the inode's times. A probe
+  writing 32 KiB then syncing (\`tests/bench/disk-sync-probe.ts\`, 1,000 of each kind alternately in blocks of
+  50, twice): inside a file of fixed size, fsync 0.145 / 0.129 ms at the median and fdatasync 0.140 /
+  0.125; growing the file, 0.259 / 0.279 against 0.262 / 0.266. The relay with each
+  (\`webhook-cpu.ts --calls 2000\`, the kind from a temporary variable, six pairs in alternating
+  order, load 0.8 to 2.1): new calls a second with fsync 3,884 / 4,349 / 4,912 / 3,565 / 4,754 /
+  3,701, with fdatasync 4,184 / 3,479 / 5,113 / 4,808 / 4,293 / 5,325 (× 0.80 to × 1.44 by pair,
+  × 1.06 at the median), the relay's CPU per new call 0.16 to 0.275 ms across the twelve runs. Not
+  told apart, and not kept. What the runs show besides: on this quiet disk a sync takes 0.13 to
+  0.3 ms, some 0.01 to 0.02 ms a webhook at 16 a batch, and the relay made 5,113 and 5,325 new calls
+  a second in two of the twelve runs (× 0.37 and × 0.33 of the forwarder's own 13,746 and 16,119),
+  its main thread at 0.15 to 0.16 ms a new call in them against 0.21 to 0.245 in its slowest. The
+  rate follows the main thread's CPU per webhook, which moves by half from one run to the next
+  on an idle machine.
 `;
 }
 
