@@ -8,6 +8,8 @@ import type { FrameEvent } from './frame-attribution.ts';
 
 export interface TraceEvent {
   name: string;
+  /** Its categories, comma-separated. */
+  cat?: string;
   ph: string;
   ts: number;
   dur?: number;
@@ -17,6 +19,8 @@ export interface TraceEvent {
   tid: number;
   args?: {
     name?: string;
+    /** A task's (toplevel's RunTask): where in Chromium it was posted from. */
+    src_file?: string;
     data?: { message?: string; url?: string; stackTrace?: Array<{ url: string }> };
     beginData?: { stackTrace?: Array<{ url: string; functionName: string }>; dirtyObjects?: number; totalObjects?: number };
     /** A Layout's roots: the DOM nodes (backend ids) its layout started from, and their depth in the layout tree. */
@@ -75,7 +79,20 @@ export function pageThreadEvents(events: readonly TraceEvent[], pageNow: number)
       duration: (event.dur ?? 0) / 1000,
       ...(event.tdur !== undefined ? { cpu: event.tdur / 1000 } : {}),
       ...(event.args?.data?.url ? { url: event.args.data.url } : {}),
+      ...(event.args?.src_file ? { postedFrom: event.args.src_file } : {}),
+      ...(event.cat?.split(',').includes('toplevel') ? { toplevel: true } : {}),
     }));
+}
+
+/** The page's renderer main thread's `console.timeStamp` marks whose message starts with `prefix` (a probe build's), on the page's clock. */
+export function pageThreadMarks(events: readonly TraceEvent[], pageNow: number, prefix: string): Array<{ at: number; message: string }> {
+  const mark = events.find((event) => event.name === 'TimeStamp' && event.args?.data?.message === CLOCK_MARK);
+  if (!mark) return [];
+  const offsetMs = pageNow - mark.ts / 1000;
+  return events
+    .filter((event) => event.name === 'TimeStamp' && event.pid === mark.pid && event.tid === mark.tid && event.args?.data?.message?.startsWith(prefix))
+    .map((event) => ({ at: event.ts / 1000 + offsetMs, message: event.args?.data?.message ?? '' }))
+    .sort((a, b) => a.at - b.at);
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * `tsx tests/bench/content-timeline.ts [fill|rerender|scroll] [--rows N] [--c2d] [--bare] [--whole] [--gc] [--settle] [--extension DIR]`: where the time goes
+ * `tsx tests/bench/content-timeline.ts [fill|rerender|scroll] [--rows N] [--c2d] [--bare] [--whole] [--gc] [--settle] [--tasks] [--extension DIR]`: where the time goes
  * between the page's change of the generated CRM list (tests/e2e/pages/crm-list.html) and every
  * number decorated (`scroll`: the bench's infinite scroll, 500 rows every 100 ms for 5 s, from its
  * last append on: the frames from the task of that append), by our content script as users get it (minified) or, with `--c2d`, by
@@ -17,14 +17,18 @@
  * as the bench takes them, until after its own check of every number by place (it waits 1 s, then
  * counts and checks them): a frame of ours may come only then; and the party's CPU until then. On a loaded
  * machine compare CPU, and runs of two trees taken alternately (`--extension`: another tree's
- * build, its extension/.output-e2e/chrome-mv3, loaded instead of this tree's).
+ * build, its extension/.output-e2e/chrome-mv3, loaded instead of this tree's). With `--tasks`, the thread's
+ * tasks after the page's frame until the bench saw every number, by kind, and the time no task ran
+ * at all (the frames' idle is time with no timeline event: Blink's heap sweeps, the browser's own
+ * tasks), and a probe build's `console.timeStamp` marks (`pc:` …) in order.
  */
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { eventsBetween, markPageClock, pageThreadEvents, startTracing, stopTracing, TIMELINE } from './chromium-trace.ts';
+import { eventsBetween, markPageClock, pageThreadEvents, pageThreadMarks, startTracing, stopTracing, TIMELINE, type TraceEvent } from './chromium-trace.ts';
 import { attributeEachFrame, type FrameEvent, type LongFrame, over100ByUs } from './frame-attribution.ts';
 import { C2D_DECORATION, changeRows, DECORATION, decoratedAt, openCrmList, prepareRowsChange } from './crm-list-page.ts';
 import { positiveIntegerFlag } from './flags.ts';
+import { accountTasks, TASK_KINDS, type TaskKind } from './task-account.ts';
 
 const args = process.argv.slice(2);
 const scenario = args.includes('rerender') ? 'rerender' : args.includes('scroll') ? 'scroll' : 'fill';
@@ -43,6 +47,11 @@ const gc = args.includes('--gc');
  * change in a bench run, our far hosts' sentinels read in it (issue #12).
  */
 const settle = args.includes('--settle');
+/**
+ * Also trace the thread's tasks (Chromium's `toplevel` category): what holds the thread after the
+ * page's frame, task by task, and when none runs (issue #12: is the time to decorated waiting or working?).
+ */
+const tasks = args.includes('--tasks');
 const extensionDir = args.includes('--extension') ? resolve(args[args.indexOf('--extension') + 1] ?? '') : undefined;
 const decoration = c2d ? C2D_DECORATION : DECORATION;
 
@@ -102,18 +111,23 @@ const { browser, page, close } = await openCrmList({ c2d, bare, extensionDir });
 try {
   if (scenario !== 'scroll') await prepareRowsChange(page, scenario, rows, decoration);
   const cdp = await browser.context.newCDPSession(page);
-  await startTracing(cdp, gc ? [...TIMELINE, 'v8', 'disabled-by-default-v8.gc', ...BLINK_GC_CATEGORIES] : TIMELINE);
+  await startTracing(cdp, [...TIMELINE, ...(gc ? ['v8', 'disabled-by-default-v8.gc', ...BLINK_GC_CATEGORIES] : []), ...(tasks ? ['toplevel'] : [])]);
   const change = scenario === 'scroll' ? await scrollRows(page) : { start: await changeRows(page, scenario, rows), rows, end: null };
   const { start } = change;
   const at = bare ? change.end : await decoratedAt(page, change.rows, decoration);
   if (settle) await settleAsTheBench(page);
   const pageNow = await markPageClock(page);
   // The last append's clock is read in its task, after the append: that task counts whole.
-  const traced = pageThreadEvents(await stopTracing(cdp), pageNow);
+  const trace: TraceEvent[] = await stopTracing(cdp);
+  // The tasks (--tasks) and the rest of the toplevel category are kept apart: the frames' shares are taken from the events inside them.
+  const all = pageThreadEvents(trace, pageNow);
+  const traced = all.filter((event) => !event.toplevel);
   const events = eventsBetween(traced, start - 1, at);
   console.log(`${c2d ? 'c2d' : bare ? 'bare' : 'ours'}, ${scenario} of ${change.rows} rows: ${at === null ? 'not decorated within the deadline' : `decorated ${Math.round(at - start)} ms after the ${scenario === 'scroll' ? 'last append' : 'change'}`}`);
   // The frames see the events of the default trace only: V8's own (--gc) nest our tasks in theirs.
-  printFrames(outermost(gc ? events.filter((event) => event.name === 'V8.Execute' || !/^v8\./i.test(event.name)) : events), start, at);
+  const pageFrameEnd = printFrames(outermost(gc ? events.filter((event) => event.name === 'V8.Execute' || !/^v8\./i.test(event.name)) : events), start, at);
+  if (tasks) printTasks(eventsBetween(all, start - 1, at), pageFrameEnd ?? start, start);
+  if (tasks) for (const { at: markAt, message } of pageThreadMarks(trace, pageNow, 'pc:')) console.log(`  mark at ${Math.round(markAt - start)} ms: ${message}`);
   if (gc) printPartyGc(events);
   // With --settle, the frames after every number was seen too, whose events are past `at`.
   if (settle) printPartyCpuSettled(outermost(eventsBetween(traced, start - 1, null)));
@@ -146,7 +160,8 @@ async function scrollRows(page: Page): Promise<{ start: number; rows: number; en
   return { start: whole ? appended.start : appended.lastAppend, rows: appended.rows, end: appended.lastAppend };
 }
 
-function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEvent }>, start: number, at: number | null): void {
+/** Prints the frames and what followed the page's own; returns when the page's frame ended (undefined: none laid out). */
+function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEvent }>, start: number, at: number | null): number | undefined {
   console.log(`${'from ms'.padStart(8)} ${'span'.padStart(6)} ${'idle'.padStart(6)} ${'cpu'.padStart(5)} ${SHARES.map((share) => share.padStart(9)).join(' ')}`);
   const cpuAfter = new Map<Share, number>();
   let afterPageFrame: { from: number; frames: number; idle: number } | undefined;
@@ -208,7 +223,7 @@ function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEv
   const summed = SHARES.map((share) => `${share} ${Math.round(sums.shares.get(share) ?? 0)}`).join(', ');
   console.log(`in all ${sums.frames} frames (ms): span ${Math.round(sums.span)}, idle ${Math.round(sums.idle)}, the party's CPU ${Math.round(sums.cpu)}; ${summed}`);
   if (at !== null) console.log(`after the last frame until the bench saw every number: ${Math.round(at - from)} ms, idle ${Math.round(at - from - busy)} ms`);
-  if (!afterPageFrame) return;
+  if (!afterPageFrame) return undefined;
   const cpu = (shares: Share[]) => Math.round(shares.reduce((sum, share) => sum + (cpuAfter.get(share) ?? 0), 0));
   const since = (time: number) => Math.round(time - (afterPageFrame?.from ?? start));
   console.log(`after the page's frame (ends at ${Math.round(afterPageFrame.from - start)} ms): ${afterPageFrame.frames} frames, idle ${Math.round(afterPageFrame.idle)} ms`);
@@ -219,6 +234,25 @@ function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEv
   const over = (ms: number) => partyCpuPerFrame.filter((cpu) => cpu > ms).length;
   console.log(`the party's CPU per frame after the page's frame: largest ${largest} ms, over 50 ms in ${over(50)} frames, over 100 ms in ${over(100)}`);
   console.log(`the party's last script ended ${since(partyEnd)} ms after the page's frame; the bench saw every number ${at === null ? 'never' : `${since(at)} ms after it`}`);
+  return afterPageFrame.from;
+}
+
+/** The thread's tasks from the page's frame's end on (task-account.ts), and the time in no task: what waits, not what works. */
+function printTasks(events: readonly FrameEvent[], from: number, start: number): void {
+  const { byKind, partyInFrames, running, idle } = accountTasks(events, from - 0.01, (inside) =>
+    outermost(inside)
+      .map(({ event }) => event)
+      .filter((event) => isParty(event) && SCRIPT.has(event.name)),
+  );
+  const ms = (value: number) => Math.round(value);
+  const kinds = (Object.keys(TASK_KINDS) as TaskKind[]).map((kind) => {
+    const { count, wall, cpu } = byKind[kind];
+    const inFrames = kind === 'frames' ? ` (the party's passes in them ${ms(partyInFrames.wall)} / ${ms(partyInFrames.cpu)})` : '';
+    return `${TASK_KINDS[kind]} ${count}: ${ms(wall)} / ${ms(cpu)}${inFrames}`;
+  });
+  console.log(
+    `tasks from the page's frame's layerize (${ms(from - start)} ms) until the bench saw every number, wall / CPU ms: the page's frame's task after it ${ms(running.wall)} / ${ms(running.cpu)}; ${kinds.join('; ')}; in no task ${ms(idle)}`,
+  );
 }
 
 /**

@@ -25,6 +25,10 @@ export interface FrameEvent {
   url?: string;
   /** The thread's CPU time in it (ms), when the trace has it: unlike `duration`, not stretched by other processes on a loaded machine. */
   cpu?: number;
+  /** A task's: the Chromium source file it was posted from (traced with the `toplevel` category). */
+  postedFrom?: string;
+  /** Traced in the `toplevel` category (tasks, microtask checkpoints, mojo messages): around the timeline's events, not among them. */
+  toplevel?: boolean;
 }
 
 export interface FrameShares {
