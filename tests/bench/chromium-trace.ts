@@ -63,14 +63,20 @@ export async function markPageClock(page: Page): Promise<number> {
   }, CLOCK_MARK);
 }
 
+/** The page's clock mark in the trace (its thread is the page's renderer main thread) and what turns trace time into the page's clock (ms). */
+function pageClock(events: readonly TraceEvent[], pageNow: number): { mark: TraceEvent; offsetMs: number } | undefined {
+  const mark = events.find((event) => event.name === 'TimeStamp' && event.args?.data?.message === CLOCK_MARK);
+  return mark && { mark, offsetMs: pageNow - mark.ts / 1000 };
+}
+
 /**
  * The complete events of the thread that ran the page's clock mark (its renderer main thread),
  * on the page's clock: `pageNow` is what `markPageClock` returned.
  */
 export function pageThreadEvents(events: readonly TraceEvent[], pageNow: number): FrameEvent[] {
-  const mark = events.find((event) => event.name === 'TimeStamp' && event.args?.data?.message === CLOCK_MARK);
-  if (!mark) throw new Error('the trace holds no clock mark of the page');
-  const offsetMs = pageNow - mark.ts / 1000;
+  const clock = pageClock(events, pageNow);
+  if (!clock) throw new Error('the trace holds no clock mark of the page');
+  const { mark, offsetMs } = clock;
   return events
     .filter((event) => event.ph === 'X' && event.dur !== undefined && event.pid === mark.pid && event.tid === mark.tid)
     .map((event) => ({
@@ -86,9 +92,9 @@ export function pageThreadEvents(events: readonly TraceEvent[], pageNow: number)
 
 /** The page's renderer main thread's `console.timeStamp` marks whose message starts with `prefix` (a probe build's), on the page's clock. */
 export function pageThreadMarks(events: readonly TraceEvent[], pageNow: number, prefix: string): Array<{ at: number; message: string }> {
-  const mark = events.find((event) => event.name === 'TimeStamp' && event.args?.data?.message === CLOCK_MARK);
-  if (!mark) return [];
-  const offsetMs = pageNow - mark.ts / 1000;
+  const clock = pageClock(events, pageNow);
+  if (!clock) return [];
+  const { mark, offsetMs } = clock;
   return events
     .filter((event) => event.name === 'TimeStamp' && event.pid === mark.pid && event.tid === mark.tid && event.args?.data?.message?.startsWith(prefix))
     .map((event) => ({ at: event.ts / 1000 + offsetMs, message: event.args?.data?.message ?? '' }))

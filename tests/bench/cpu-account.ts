@@ -82,14 +82,19 @@ export async function accountedPhase<T>(relayPid: number, webhooks: number, work
  * we run).
  */
 export function cpuMs(pid: number, tid?: number): number {
-  const fields = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const fields = statFields(pid, tid);
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Of a thread's CPU so far, its time in the kernel (ms) and its minor page faults, /proc's `stat` (10 ms ticks). */
 export function threadKernelMs(pid: number, tid: number): { systemMs: number; minorFaults: number } {
-  const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const fields = statFields(pid, tid);
   return { systemMs: Number(fields[12]) * 10, minorFaults: Number(fields[7]) };
+}
+
+/** The fields of a process's or thread's /proc `stat` after its name (field 3, the state, first): a name may hold spaces, never ") ". */
+function statFields(pid: number, tid?: number): string[] {
+  return readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
 }
 
 /** Resident memory of a process in KiB (Linux /proc). */
