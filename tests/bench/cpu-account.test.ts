@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { cpuMs, threadKernelMs } from './cpu-account.ts';
+import { cpuMs, threadKernelMs, threadTimesByName, threadTimesPerWebhook } from './cpu-account.ts';
 
 describe('cpuMs', () => {
   it("tells a process's main thread from its other threads", async () => {
@@ -27,5 +27,38 @@ describe('threadKernelMs', () => {
     const after = threadKernelMs(process.pid, process.pid);
     expect(after.minorFaults - before.minorFaults).toBeGreaterThanOrEqual(100);
     expect(after.systemMs).toBeLessThanOrEqual(cpuMs(process.pid, process.pid));
+  });
+});
+
+describe('threadTimesByName', () => {
+  it("gives a thread that named itself its own time on a core, apart from the main thread's", async () => {
+    const before = threadTimesByName(process.pid);
+    // Names itself, does a fixed amount of work, says so, and lives until told to end: a thread that ended is gone from /proc.
+    const worker = new Worker(
+      `const { parentPort } = require('node:worker_threads');
+      require('node:fs').writeFileSync('/proc/thread-self/comm', 'pc-probe');
+      let sum = 0; for (let i = 0; i < 5e7; i++) sum = (sum + i) % 1000003;
+      parentPort.postMessage(sum);
+      parentPort.once('message', () => parentPort.close());`,
+      { eval: true },
+    );
+    await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    const after = threadTimesByName(process.pid);
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.postMessage('end');
+    await exited;
+    expect(before['pc-probe']).toBeUndefined();
+    const probe = after['pc-probe']!;
+    // The loop takes hundreds of ms of CPU; the main thread's share of the wait is far less.
+    expect(probe.runMs).toBeGreaterThanOrEqual(100);
+    expect(probe.queuedMs).toBeGreaterThanOrEqual(0);
+    expect(after.main!.runMs - before.main!.runMs).toBeLessThan(probe.runMs);
+    const perWebhook = threadTimesPerWebhook(before, after, 10);
+    expect(perWebhook['pc-probe']).toEqual({ runMs: Number((probe.runMs / 10).toFixed(3)), queuedMs: Number((probe.queuedMs / 10).toFixed(3)) });
+    expect(perWebhook.main!.runMs).toBeCloseTo((after.main!.runMs - before.main!.runMs) / 10, 2);
+    expect(perWebhook.main!.queuedMs).toBeCloseTo((after.main!.queuedMs - before.main!.queuedMs) / 10, 2);
   });
 });

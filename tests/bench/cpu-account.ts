@@ -6,7 +6,7 @@
  * and, with a CRM, its simulator). Issue 10 asks why webhooks slow down when a CRM is configured:
  * the relay's own CRM work, or the simulator's CPU taking the relay's cores.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Cumulative readings at one moment. */
 export interface CpuReading {
@@ -95,6 +95,44 @@ export function threadKernelMs(pid: number, tid: number): { systemMs: number; mi
 /** The fields of a process's or thread's /proc `stat` after its name (field 3, the state, first): a name may hold spaces, never ") ". */
 function statFields(pid: number, tid?: number): string[] {
   return readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+}
+
+/** A thread's time on a core and its time runnable on a run queue, waiting for a core another thread held (ms). */
+export interface ThreadTimes {
+  runMs: number;
+  queuedMs: number;
+}
+
+/**
+ * Each thread's schedstat so far (ns, as ms), summed by the thread's name, the main thread as
+ * `main`: a thread that names itself (issue 13's store worker prototype, `pc-store`) is told from
+ * V8's and libuv's, which Node leaves named as the process. A thread that ended between two
+ * readings is missing from the later one: read threads that live through the phase.
+ */
+export function threadTimesByName(pid: number): Record<string, ThreadTimes> {
+  const byName: Record<string, ThreadTimes> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let name: string;
+    let run: number;
+    let queued: number;
+    try {
+      name = Number(tid) === pid ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      [run, queued] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number) as [number, number];
+    } catch {
+      // The thread ended while it was read.
+      continue;
+    }
+    const times = (byName[name] ??= { runMs: 0, queuedMs: 0 });
+    times.runMs += run / 1e6;
+    times.queuedMs += queued / 1e6;
+  }
+  return byName;
+}
+
+/** Each name's times between two `threadTimesByName` readings, per webhook (ms, 3 decimals); a name absent before counts from 0. */
+export function threadTimesPerWebhook(before: Record<string, ThreadTimes>, after: Record<string, ThreadTimes>, webhooks: number): Record<string, ThreadTimes> {
+  const per = (now: number, then = 0) => Number(((now - then) / webhooks).toFixed(3));
+  return Object.fromEntries(Object.entries(after).map(([name, times]) => [name, { runMs: per(times.runMs, before[name]?.runMs), queuedMs: per(times.queuedMs, before[name]?.queuedMs) }]));
 }
 
 /** Resident memory of a process in KiB (Linux /proc). */

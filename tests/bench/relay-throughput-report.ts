@@ -1526,6 +1526,53 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   2 and 3 the relay cut the bench's agent socket off once each as slow (its buffer past the
   limit: one process of the bench sends the webhooks and reads that socket); the bench resumed after its last seq, as an
   agent's extension does, and no measured phase saw a cut.
+- **The webhook's store transaction on a thread of its own: its ceiling, measured before anyone
+  builds it** (twenty-ninth sitting). A prototype, kept off main (branch s38-storeworker,
+  \`RELAY_STORE_WORKER=1\`): a worker thread (\`pc-store\`) opens a second SQLite connection on the
+  relay's file and runs \`recordCall\`'s whole transaction for instances without a CRM, with its own
+  \`TransactionQueue\` (group commit of what arrived in one turn: 16,000 transactions in 1,709 to
+  1,971 commits a run), its own log sync before it answers, and its own checkpoints; the main thread
+  keeps HTTP, the guard, the signature, the mapping, the reply and the sockets, posts each turn's
+  webhooks in one message and publishes the events the worker answers with, in its order. Every
+  webhook answered 2xx survived a SIGKILL (\`crash-under-load.test.ts\` run on the worker). The two
+  connections seldom waited for each other: 0 to 3 of the worker's BEGINs a run took 1 ms or more
+  (SQLite's busy sleep, or a thread waiting for a core), the longest 4 ms, and 0 to 2 on the main
+  thread's. \`webhook-cpu.ts --calls 2000\`, main (a clean clone) and the prototype alternately, 24
+  pairs, load 1.4 to 6.7 (other sessions measuring in the first 18). New calls a second, main :
+  prototype, by pair: 5,166 : 3,191 / 4,070 : 2,371 / 3,239 : 3,685 / 3,706 : 3,228 / 4,157 : 3,222
+  / 4,044 : 3,559 / 3,496 : 2,971 / 2,613 : 3,124 / 2,994 : 2,789 / 3,528 : 3,219 / 4,982 : 3,526 /
+  3,223 : 4,264 / 3,422 : 2,927 / 5,831 : 2,882 / 3,133 : 4,701 / 4,032 : 3,389 / 2,931 : 2,926 /
+  3,729 : 4,266 / 5,624 : 4,679 / 5,799 : 5,611 / 5,407 : 5,195 / 4,570 : 5,349 / 5,588 : 2,803 /
+  5,611 : 4,407 (× 0.49 to × 1.50, × 0.88 at the median; medians 4,038 and 3,309; main past 5,000 in
+  7 runs, the prototype in 3). The last six, on a quieter machine (load 1.4 to 2.9): main 5,600 at
+  the median, the prototype 4,937 (× 0.90). Per new call: the main thread 0.1525 -> 0.12 ms at the
+  median (× 0.79, × 0.58 to × 1.00 by pair), the worker 0.058 to 0.086 ms, the process 0.175 ->
+  0.225 ms (× 1.29, × 1.03 to × 1.74); round trip p50 3.65 -> 4.0 ms, p99 9.6 -> 11.5. Updates: ×
+  0.95 a second, the main thread × 0.75, the process × 1.19. The main thread sheds 0.03 ms, not the
+  transaction's 0.07: posting is 20.6 to 22 % of what it has left (\`postMessage\`'s native frame,
+  by \`--profile\`), and sending the instance and its owner by id after their first webhook did not
+  move it (20.9 %, one run): the post, not the copy's size. A first version that posted one message
+  per webhook was dearer than main (main thread 0.15 -> 0.1675 ms, × 0.67 a second, 8 pairs): the
+  main thread, woken by each reply while the worker posted the rest, wrote each event to the socket
+  apart (\`writev\` 20 % of its profile). The rate follows the threads' waits for a core: six more
+  pairs against the same tree with the worker off (\`serverThreadsMs\`, each thread's schedstat)
+  gave the prototype 5,435 and 5,469 new calls a second against 5,138 and 4,606 in the two where its
+  threads waited 0.01 ms a webhook on a run queue, and 3,119 to 3,456 against 3,299 to 3,739 in the
+  four where they waited 0.06 to 0.1 ms: a webhook now needs two threads in turn, and on a busy
+  two-core machine each waits. So on this machine the real build would not reach 5,000 new calls a
+  second at the median, busy or quiet: it makes the main thread cheaper and the webhook dearer, and
+  the load generator and the other sessions take the core it would need. Left out of the prototype,
+  and needed by a real build: the CRM path (the lookup cache, the CRM sessions and the outbox's
+  claims live on the main thread); the API's paths that write calls (the extension's reports, notes
+  and dispositions) and the hub's reads, since the tables' memory (the last insert \`linkAgents\`
+  trusts, the kept reads, each agent's seq chain) assumes one writer, so every write of calls and
+  events would move to the worker; the change watch, which takes the worker's commits for another
+  process's (0 to 18 events a phase went out through its reads); the fan-out, whose events carry the
+  call's JSON once per agent across the threads (not measured: \`webhook-cpu.ts\` has no fan-out
+  phase); PostgreSQL (its own pool on the thread, or left on the main thread); a worker that dies
+  (webhooks answered 503, the thread restarted); shutdown's order. About 1,000 to 1,500 lines with
+  their tests, in the store, calls, API, CRM and hub code: not worth building for this machine's
+  figures.
 `;
 }
 

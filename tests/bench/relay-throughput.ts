@@ -17,7 +17,7 @@ import { BenchSocket, type SocketClose } from './bench-socket.ts';
 import { countJit, type JitCounts } from './jit-trace.ts';
 import { type CpuProfile, type FunctionSelfTime, monotonicUs, type ProfileWindow, type SelfTime, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
 import { median, medianOfEach, medianPercentiles } from './relay-crm.ts';
-import { cpuMs, rssKb, threadKernelMs } from './cpu-account.ts';
+import { cpuMs, rssKb, type ThreadTimes, threadKernelMs, threadTimesByName, threadTimesPerWebhook } from './cpu-account.ts';
 import { sessionsCpuMs, sessionsSpentMs } from './postgres-cpu.ts';
 import { BenchCrm, type CrmPhase, crmPhase, readCrmBacklog, untilCrmDrained } from './crm-run.ts';
 import { InspectorClient, inspectorUrlOf, type SamplingNode, samplingOptions } from './heap-sampling.ts';
@@ -57,6 +57,8 @@ export interface Throughput {
   /** Of the main thread's, its time in the kernel per webhook, and its minor page faults per webhook (the heap's growth shows there). */
   serverMainSystemMs?: number;
   serverMainFaults?: number;
+  /** The server's threads' time on a core and on a run queue per webhook, by thread name (`threadTimesByName`): a thread that names itself shows apart. */
+  serverThreadsMs?: Record<string, ThreadTimes>;
   /** CPU the bench process (senders and sockets) spent per webhook: what shows the generator is not the limit. */
   generatorCpuMs: number;
   /** V8's compiles and deopts in the server during the phase, when it ran with `--trace-opt --trace-deopt` (`webhook-cpu.ts --jit`). */
@@ -549,6 +551,7 @@ async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook
   const cpuBefore = cpuMs(target.pid);
   const mainThreadBefore = cpuMs(target.pid, target.pid);
   const kernelBefore = threadKernelMs(target.pid, target.pid);
+  const threadsBefore = threadTimesByName(target.pid);
   const traceFrom = target.jitTrace?.length ?? 0;
   if (window) window.fromUs = monotonicUs();
   const run = await postWebhooks(target.origin, webhooks, concurrency);
@@ -560,6 +563,7 @@ async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook
     serverCpuMs: Number(((cpuMs(target.pid) - cpuBefore) / webhooks.length).toFixed(3)),
     serverMainThreadMs: Number(((cpuMs(target.pid, target.pid) - mainThreadBefore) / webhooks.length).toFixed(3)),
     ...kernelPerWebhook(kernelBefore, threadKernelMs(target.pid, target.pid), webhooks.length),
+    serverThreadsMs: threadTimesPerWebhook(threadsBefore, threadTimesByName(target.pid), webhooks.length),
     generatorCpuMs: Number((run.generatorCpuMs / webhooks.length).toFixed(3)),
     ...(target.jitTrace ? { jit: countJit(target.jitTrace.slice(traceFrom)) } : {}),
   };
