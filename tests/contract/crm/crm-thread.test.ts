@@ -13,6 +13,10 @@ import type { CrmPace } from '../../../relay-server/src/crm/engine.ts';
 import { HubSpotSimulator } from '../../simulators/crm/hubspot.ts';
 import { VtigerSimulator } from '../../simulators/crm/vtiger.ts';
 import { finishedCall } from './bundled-crm.ts';
+import { CrmContract } from './harness.ts';
+
+/** A wait that only ends when its condition will never hold: generous, for a busy machine (the thread's first start compiles the engine). */
+const WAIT = { timeout: 30_000, interval: 20 };
 
 /** The main thread sends nothing: every request must come from the CRM thread. */
 const mainThreadFetch: Fetch = () => Promise.reject(new Error('a CRM request was sent from the main thread'));
@@ -64,7 +68,7 @@ it('fails an operation in flight as worth retrying when the thread dies, and run
   const searches = vtiger.requests.length;
   const lookup = session.findContacts('+14155550162');
   // The search has reached the CRM and waits there for its answer.
-  await vi.waitFor(() => expect(vtiger.requests.slice(searches).some((r) => r.status === 0)).toBe(true));
+  await vi.waitFor(() => expect(vtiger.requests.slice(searches).some((r) => r.status === 0)).toBe(true), WAIT);
   await engine.terminateThread();
   expect(await lookup).toEqual({ ok: false, retry: true, error: expect.stringContaining('the CRM thread stopped') });
   release();
@@ -98,4 +102,17 @@ it('ends the thread when the relay stops: what comes after fails as worth retryi
   await engine.close();
   expect(await session.findContacts('+14155550164')).toEqual({ ok: false, retry: true, error: 'the relay is stopping' });
   expect(engine.starts).toBe(1);
+});
+
+it('a relay process whose CRM thread runs stops on SIGTERM, its thread with it', async () => {
+  const c = await CrmContract.start({ connector: 'vtiger', start: () => VtigerSimulator.start(), read: () => ({ customerNumber: null, contactIds: [], text: '' }), secrets: () => [] });
+  try {
+    c.crm.seed([{ firstName: 'Lou', lastName: 'Stop', phones: ['+1 415 555 0165'] }]);
+    const call = await c.ring('+14155550165');
+    // The caller named: the relay's CRM thread looked them up.
+    await c.pushed(call.sid, (view) => view.contact?.name === 'Lou Stop');
+    expect(await c.relay.process.stop('SIGTERM')).toBe(0);
+  } finally {
+    await c.close();
+  }
 });
