@@ -73,9 +73,12 @@ export const DEFAULTS = {
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const log = options.log ?? createLogger();
   const bundled = loadBundledConnectors(options.connectorsDir);
-  const engine = options.crmEngine ?? new CrmThreadEngine();
+  const crmThread = options.crmEngine ? undefined : new CrmThreadEngine();
+  const engine = options.crmEngine ?? crmThread!;
   const crmConnectors = new CrmConnectors(engine, loadBundledCrmConnectors(engine, options.crmConnectorsDir));
   const store = await openStore(options, { changePollMs: options.changePollMs });
+  // The relay is ready when its CRM thread is, as when its main thread has loaded the engine: the first callers' lookups do not wait for the thread's start.
+  const crmReady = crmThread?.start();
   // Relays sharing the database keep to each CRM account's limits together (issue 10); alone on it, the windows in memory are exact.
   if (store.shared) crmConnectors.pacer.share(store, randomId('relay_'), (error) => log.warn('CRM rate places could not be read or written: paced by this relay alone', { error }));
   const plans = new PlanResolver(bundled, store);
@@ -125,6 +128,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const readiness: Readiness = { ready: true };
   const app = createApp(deps, readiness);
 
+  await crmReady;
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {

@@ -75,3 +75,5 @@ port.on('message', (message: ToCrmThread) => {
     }
   }
 });
+
+post({ type: 'ready' });
