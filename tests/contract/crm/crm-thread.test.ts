@@ -95,6 +95,14 @@ it("asks the main thread for each paced request's place and says when it ended",
   }
 });
 
+it('closes a released session in the thread (its instance changed): nothing runs on it there any more', async () => {
+  engine = new CrmThreadEngine();
+  const session = open('vtiger', vtiger.config);
+  expect(await session.dispositions()).toMatchObject({ ok: true });
+  engine.release(session);
+  expect(await session.dispositions()).toEqual({ ok: false, retry: false, error: 'the CRM session is not open on the CRM thread' });
+});
+
 it('ends the thread when the relay stops: what comes after fails as worth retrying', async () => {
   engine = new CrmThreadEngine();
   const session = open('vtiger', vtiger.config);
