@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalisePublicUrl, startConfig, storeLocation } from './config.ts';
+import { crmEngine } from './crm/engine.ts';
 
 describe('startConfig', () => {
   it('defaults to port 8787 on loopback with SQLite in ./data', () => {
@@ -16,6 +17,12 @@ describe('startConfig', () => {
     expect(() => startConfig({ port: '-1' }, {})).toThrow('is not a TCP port');
     expect(() => startConfig({}, { LOG_LEVEL: 'loud' })).toThrow('LOG_LEVEL');
     expect(() => startConfig({}, { CRM_WRAP_UP_SECONDS: '5m' })).toThrow('CRM_WRAP_UP_SECONDS "5m" is not a number of seconds');
+    expect(() => startConfig({}, { CRM_THREAD: 'no' })).toThrow('CRM_THREAD "no" is not on or off');
+  });
+
+  it('runs the CRM sessions on the main thread with CRM_THREAD=off, on their own thread otherwise (the relay\'s default engine)', () => {
+    expect(startConfig({}, { CRM_THREAD: 'off' }).crmEngine).toBe(crmEngine);
+    expect(startConfig({}, { CRM_THREAD: 'on' })).not.toHaveProperty('crmEngine');
   });
 
   it('reads the CRM wrap-up window in seconds', () => {

@@ -1,3 +1,4 @@
+import { type CrmEngine, crmEngine } from './crm/engine.ts';
 import { isLogLevel, type LogLevel } from './log.ts';
 import { DEFAULTS } from './server.ts';
 import type { StoreLocation } from './store/index.ts';
@@ -25,6 +26,8 @@ export interface StartConfig extends StoreLocation {
   publicUrl?: string;
   logLevel: LogLevel;
   crmWrapUpMs?: number;
+  /** `CRM_THREAD=off`: the CRM connector sessions on the main thread, without the thread's memory (a relay with no CRM). */
+  crmEngine?: CrmEngine;
 }
 
 type Env = Record<string, string | undefined>;
@@ -48,6 +51,8 @@ export function startConfig(flags: StartFlags, env: Env): StartConfig {
   if (wrapUp !== undefined && !(/^\d{1,5}$/.test(wrapUp) && Number(wrapUp) <= 86_400)) {
     throw new UsageError(`CRM_WRAP_UP_SECONDS "${wrapUp}" is not a number of seconds from 0 to 86400`);
   }
+  const crmThread = env.CRM_THREAD ?? 'on';
+  if (crmThread !== 'on' && crmThread !== 'off') throw new UsageError(`CRM_THREAD "${crmThread}" is not on or off`);
   return {
     ...storeLocation(flags, env),
     port,
@@ -55,6 +60,7 @@ export function startConfig(flags: StartFlags, env: Env): StartConfig {
     ...(publicUrl ? { publicUrl: normalisePublicUrl(publicUrl) } : {}),
     logLevel,
     ...(wrapUp !== undefined ? { crmWrapUpMs: Number(wrapUp) * 1000 } : {}),
+    ...(crmThread === 'off' ? { crmEngine } : {}),
   };
 }
 

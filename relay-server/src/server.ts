@@ -10,7 +10,8 @@ import { lookUpHeldCallers } from './crm/identify-caller.ts';
 import { WEBHOOKS_FIRST_DEFAULTS, WebhooksFirst, type WebhooksFirstSettings } from './crm/webhooks-first.ts';
 import { CRM_DEFAULTS } from './crm/settings.ts';
 import { CrmConnectors, loadBundledCrmConnectors } from './crm/connectors.ts';
-import { type CrmEngine, crmEngine } from './crm/engine.ts';
+import { CrmThreadEngine } from './crm/crm-thread.ts';
+import type { CrmEngine } from './crm/engine.ts';
 import { CrmOutboxWorker, OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';
 import type { RelayDeps } from './deps.ts';
 import { loadBundledConnectors } from './instances/catalogue.ts';
@@ -35,7 +36,7 @@ export interface RelayOptions extends StoreLocation {
   crmConnectorsDir?: string;
   /** A CRM that cannot update a logged call: how long its log waits for the agent's notes. */
   crmWrapUpMs?: number;
-  /** The CRM connector engine (tests hand in a scripted one). */
+  /** The CRM connector engine: its sessions on a thread of their own unless told (tests hand in a scripted one, or `crmEngine` to run them on the main thread). */
   crmEngine?: CrmEngine;
   /** The CRM outbox's retry and timing settings. */
   crmOutbox?: Partial<OutboxSettings>;
@@ -72,9 +73,12 @@ export const DEFAULTS = {
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const log = options.log ?? createLogger();
   const bundled = loadBundledConnectors(options.connectorsDir);
-  const engine = options.crmEngine ?? crmEngine;
+  const crmThread = options.crmEngine ? undefined : new CrmThreadEngine();
+  const engine = options.crmEngine ?? crmThread!;
   const crmConnectors = new CrmConnectors(engine, loadBundledCrmConnectors(engine, options.crmConnectorsDir));
   const store = await openStore(options, { changePollMs: options.changePollMs });
+  // The relay is ready when its CRM thread is, as when its main thread has loaded the engine: the first callers' lookups do not wait for the thread's start.
+  const crmReady = crmThread?.start();
   // Relays sharing the database keep to each CRM account's limits together (issue 10); alone on it, the windows in memory are exact.
   if (store.shared) crmConnectors.pacer.share(store, randomId('relay_'), (error) => log.warn('CRM rate places could not be read or written: paced by this relay alone', { error }));
   const plans = new PlanResolver(bundled, store);
@@ -124,6 +128,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const readiness: Readiness = { ready: true };
   const app = createApp(deps, readiness);
 
+  await crmReady;
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
@@ -133,6 +138,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   } catch (error) {
     hub.stop();
     await outbox.stop();
+    await crmConnectors.close();
     await store.close();
     throw error;
   }
@@ -157,10 +163,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         // Rows in flight land (or time out) before the store closes; a kill here is what `start` recovers from.
         void outbox
           .stop()
-          .then(() => {
-            crmConnectors.close();
-            return store.close();
-          })
+          .then(() => crmConnectors.close())
+          .then(() => store.close())
           .catch((error: unknown) => log.error('the store did not close cleanly', { error }))
           .then(() => {
             log.info('stopped');

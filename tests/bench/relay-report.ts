@@ -686,8 +686,9 @@ earlier run the same hour, with a Chromium bench beside it, gave × 0.74 and × 
 the row's ratio is still not told apart from one sitting to the next.
 
 How to read it. No webhook waits for the CRM: the lookup starts after the webhook's commit and
-reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk on
-its one thread. Per call with Vtiger: two or three HTTP requests (the Contacts query, shared by
+reply, and the log goes through the outbox. What a CRM costs is the relay's own CPU and disk: the
+connector sessions (the engine and its requests) on a thread of their own, the rest (the commits,
+the outbox, the events) on the thread that answers the webhooks. Per call with Vtiger: two or three HTTP requests (the Contacts query, shared by
 up to 20 callers whose lookups wait together, the Leads query only when no Contact matched, and the create; the contact's account once per company in ten minutes; the
 challenge and login once per session, not per call) and, besides the webhooks' two commits, two of its own: the lookup's (the contact on the
 call, and the log claimed in the same transaction when the call has ended meanwhile) and the
@@ -711,7 +712,7 @@ per call; the maps now add to one set of variables, a record gets two scopes, th
 on a cache miss or for a JWT only and national digits are remembered per number (engine CPU per
 call, find_contact and log_call against canned answers: about 480-590 µs before, 300-450 µs
 after, on a loaded machine). The CRM's steps (each search for callers, each outbox row) take turns on the
-relay's one thread (relay-server/src/crm/webhooks-first.ts), by how busy it is, not by whether
+relay's main thread (relay-server/src/crm/webhooks-first.ts), by how busy it is, not by whether
 webhooks are in flight: a call centre's pace keeps a webhook in flight nearly all the time with
 the thread idle most of it, and holding lookups for that made the popup wait (50 calls one at a
 time, first event p50 126 ms and log 244 ms, where they had been 20 and 26 ms). While the
@@ -928,6 +929,36 @@ the sync's callbacks), its statements 65, the log's \`updated\` event to the age
 claim in the landing's transaction 40, node's HTTP client, timers and the collector the rest; no
 part of it reads past the queued rows (the due rows' read, a covering seek of
 \`crm_outbox_by_due\`, 7 to 13 µs at 200, 2,000 and 20,000 rows alike).
+The connector sessions on a thread of their own next (branch s38-crmthread,
+relay-server/src/crm/crm-thread.ts): the engine's templates, token steps, answers and mapping and
+their node:http requests run on one worker thread, opened with its own network and token cache per
+session; the main thread keeps the store, the outbox, the breaker, the pacing of \`<limits>\` and the
+sockets, and hands each operation over as a message, its outcome coming back as data. Twelve
+alternated pairs of \`crm-load.ts --phases --calls 2000 --warm-up 2000\`, main then this branch, load
+2.3 to 6.5 with other benches running: the main thread per update with the CRM 0.205 to 0.295 ms
+(median 0.225) -> 0.16 to 0.215 (0.188), lower in 12 of 12 pairs; per update until the backlog
+drained 0.53 to 0.655 -> 0.28 to 0.44 (×0.43 to ×0.72 by pair, 12 of 12), a log step after the
+phase 0.32 to 0.45 ms of the main thread -> 0.13 to 0.24; per new call with the CRM 0.23 to 0.28
+(0.25) -> 0.20 to 0.285 (0.22, lower in 11 of 12), until drained 0.30 to 0.33 -> 0.225 to 0.31
+(lower in 11 of 12, the other equal). The
+process's CPU per update until drained hardly moved (0.595 to 0.77 -> 0.52 to 0.81): the work moved
+to the thread, it did not shrink. The rates with / without the CRM: updates ×0.36 to ×1.07
+(median ×0.665) -> ×0.42 to ×1.85 (×0.785), new calls ×0.47 to ×1.20 (×0.73) -> ×0.52 to ×1.71
+(×0.815), each better in 8 of 12 pairs; the rate without the CRM went from 1,424 to 6,809 a second
+between runs, so on this machine the main thread's CPU is the figure, the ratios a hint. While the
+updates come the steps stay rationed (one per 16 webhooks), so what is left of an update's growth
+with the CRM (0.147 -> 0.188 at the medians) is the steps' outcomes' commits and events and the
+update's own row. At a call centre's pace (\`--one-at-a-time\`, 50 calls, fresh relays, six pairs,
+load 3.9 to 4.7): the contact on the first event for every call in 6 of 6 runs (main 0.6 to 1), the
+log's p50 32.8 to 171.5 ms against 55.7 to 294.9 (lower in 4 of 6), p99 lower in 5 of 6; the main
+thread 3.2 to 4.2 ms per call against 5.4 to 6.6, the process 6.8 to 9.2 against 6.4 to 8.2 (the
+messages, and each call and outcome copied across); the webhook's round trip p50 1.8 to 5.1 ms
+against 1.8 to 4.5 (higher in 4 of 6), p99 23 to 43 against 36 to 63. The thread starts with the
+relay, which is ready once the thread has loaded the engine (0.6 to 1 s of its CPU): started at
+the first operation, that load fell among the 50 calls, and the contact was on the first event for
+0 to 22 % of them. The thread costs an idle relay 60 to 70 MB of resident memory (158 -> 218 to 227
+MB) and about 1 s of CPU at its start; a relay with no CRM can keep the sessions on its main thread
+(CRM_THREAD=off, docs/relay.md).
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:

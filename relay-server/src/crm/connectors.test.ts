@@ -38,7 +38,7 @@ describe('CRM sessions', () => {
       expect(openedWith()).toBe('US');
       expect(asked).toBe(2);
     } finally {
-      connectors.close();
+      await connectors.close();
     }
   });
 
@@ -52,7 +52,23 @@ describe('CRM sessions', () => {
       expect(sessions).toEqual([crm, crm]);
       expect(opened).toBe(1);
     } finally {
-      connectors.close();
+      await connectors.close();
     }
+  });
+
+  it("releases an instance's session when a new version replaces it and when it is forgotten, and closes the engine with itself", async () => {
+    const crm = new ScriptedCrm();
+    const released: unknown[] = [];
+    let closed = 0;
+    const { engine, bundled } = scriptedEngine(crm);
+    const connectors = new CrmConnectors({ ...engine, release: (session) => released.push(session), close: async () => void closed++ }, bundled);
+    await connectors.sessionFor(instanceAt('v1'), async () => 'US');
+    expect(released).toEqual([]);
+    await connectors.sessionFor(instanceAt('v2'), async () => 'US');
+    expect(released).toEqual([crm]);
+    connectors.forget('in_ada_main');
+    expect(released).toEqual([crm, crm]);
+    await connectors.close();
+    expect(closed).toBe(1);
   });
 });

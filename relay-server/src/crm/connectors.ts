@@ -81,12 +81,14 @@ export class CrmConnectors {
     const tokenCache: TokenCache = memoryTokenCache();
     let session: CrmSession | undefined;
     this.pacer.declare(instance.uid, plan?.limits ?? [], plan && rateAccountKey(instance.crm!, plan));
+    const paced = plan !== undefined && plan.limits.length > 0;
     try {
       session =
         plan &&
         this.engine.open(plan, {
           config: instance.crm!.config,
-          fetch: plan.limits.length > 0 ? this.pacer.fetch(instance.uid, this.http.fetch) : this.http.fetch,
+          fetch: paced ? this.pacer.fetch(instance.uid, this.http.fetch) : this.http.fetch,
+          pace: paced ? (operation) => this.pacer.acquire(instance.uid, operation) : undefined,
           tokenCache,
           defaultCountry: country,
           // A company name may be as old as the contact the lookup cache holds.
@@ -96,18 +98,27 @@ export class CrmConnectors {
       // Sessions are opened on the webhook's path: one that cannot open is a CRM that cannot be loaded, never a failed webhook.
       session = undefined;
     }
+    this.release(instance.uid);
     this.sessions.set(instance.uid, { updatedAt: instance.updatedAt, session });
     return session;
   }
 
   forget(uid: string): void {
     this.custom.delete(uid);
+    this.release(uid);
     this.sessions.delete(uid);
     this.pacer.declare(uid, []);
   }
 
-  /** Closes the CRM connections kept alive (the relay is stopping). */
-  close(): void {
+  /** Closes the CRM connections kept alive and the engine's thread (the relay is stopping). */
+  async close(): Promise<void> {
     this.http.close();
+    await this.engine.close?.();
+  }
+
+  /** The instance's session of an earlier version, which nothing will call again: the engine closes it (in its thread). */
+  private release(uid: string): void {
+    const session = this.sessions.get(uid)?.session;
+    if (session) this.engine.release?.(session);
   }
 }

@@ -6,9 +6,9 @@
  * what the contract tests (tests/contract/) exercise.
  */
 import type { Contact, CrmCall, CrmOutcome, CrmSession, Diagnostic } from '@phone-connector/shared';
-import { type CrmConnectorPlan, type CrmEngine, type CrmSessionOptions, crmEngine } from './engine.ts';
+import { type CrmConnectorPlan, type CrmEngine, type CrmOperation, type CrmSessionOptions, crmEngine } from './engine.ts';
 
-export type CrmOperation = 'findContacts' | 'findContactsOf' | 'logCall' | 'findCallLog' | 'updateCall' | 'dispositions';
+export type { CrmOperation } from './engine.ts';
 type Failure = Extract<CrmOutcome<never>, { ok: false }>;
 
 export class ScriptedCrm implements CrmSession {

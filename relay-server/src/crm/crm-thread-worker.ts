@@ -1,0 +1,79 @@
+/**
+ * The CRM thread's side (crm-thread.ts starts it): opens each session with the real engine and
+ * its own network (CrmHttpClient) and token cache, runs the operations the relay's main thread
+ * asks for and answers with their outcomes, plain data. A paced connector's request asks the main
+ * thread for its place (RatePacer, shared with the caller lookups there) before it is sent, and
+ * says when it ended.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { type CrmOutcome, type CrmSession, type Fetch, loadCrmConnector, memoryTokenCache, openCrmSession } from '@phone-connector/shared';
+import { CrmHttpClient } from './crm-http.ts';
+import type { FromCrmThread, ToCrmThread } from './crm-thread.ts';
+
+const port = parentPort!;
+const http = new CrmHttpClient((workerData as { requestTimeoutMs: number }).requestTimeoutMs);
+const sessions = new Map<number, CrmSession | string>();
+/** Paced requests waiting for their place, by id. */
+const places = new Map<number, () => void>();
+let nextPlace = 1;
+
+const post = (message: FromCrmThread) => port.postMessage(message);
+
+/** The network of a paced session: each request sent once the main thread has given it its place. */
+function pacedFetch(session: number): Fetch {
+  return async (url, init) => {
+    const place = nextPlace++;
+    await new Promise<void>((resolve) => {
+      places.set(place, resolve);
+      post({ type: 'pace', place, session, operation: init.operation });
+    });
+    try {
+      return await http.fetch(url, init);
+    } finally {
+      post({ type: 'paced', place });
+    }
+  };
+}
+
+port.on('message', (message: ToCrmThread) => {
+  switch (message.type) {
+    case 'open': {
+      const { plan, diagnostics } = loadCrmConnector(message.xml, message.file);
+      // The main thread compiled the same text: a plan it had and this thread has not is a bug, told as the operations' failure.
+      if (!plan) sessions.set(message.session, `the CRM connector does not load on the CRM thread: ${diagnostics.map((d) => d.message).join('; ')}`);
+      else {
+        try {
+          sessions.set(message.session, openCrmSession(plan, { ...message.options, fetch: message.paced ? pacedFetch(message.session) : http.fetch, tokenCache: memoryTokenCache() }));
+        } catch (error) {
+          sessions.set(message.session, `the CRM session could not be opened: ${(error as Error).message}`);
+        }
+      }
+      return;
+    }
+    case 'release':
+      sessions.delete(message.session);
+      return;
+    case 'placed': {
+      const placed = places.get(message.place);
+      places.delete(message.place);
+      placed?.();
+      return;
+    }
+    case 'run': {
+      const session = sessions.get(message.session);
+      if (typeof session !== 'object') {
+        post({ type: 'outcome', id: message.id, outcome: { ok: false, error: session ?? 'the CRM session is not open on the CRM thread', retry: false } });
+        return;
+      }
+      const run = session[message.operation] as ((...args: unknown[]) => Promise<CrmOutcome<unknown>>) | undefined;
+      void (run ? run.apply(session, message.args) : Promise.resolve<CrmOutcome<unknown>>({ ok: false, error: `the connector has no ${message.operation}`, retry: false })).then(
+        (outcome) => post({ type: 'outcome', id: message.id, outcome }),
+        // The engine never throws (its failures are outcomes): one that did is a bug, and the write is tried again.
+        (error: unknown) => post({ type: 'outcome', id: message.id, outcome: { ok: false, error: `the CRM thread failed: ${(error as Error).message}`, retry: true } }),
+      );
+      return;
+    }
+  }
+});
+
+post({ type: 'ready' });

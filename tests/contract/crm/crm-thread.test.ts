@@ -1,0 +1,126 @@
+/**
+ * The relay's CRM thread (relay-server/src/crm/crm-thread.ts) against the Vtiger and HubSpot
+ * simulators over HTTP: sessions opened on the main thread, their operations run by the real
+ * engine on the worker, outcomes back as data; a paced connector's requests placed by the main
+ * thread; the thread killed mid-operation, then replaced; the relay's shutdown ending it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CrmSession, Fetch } from '@phone-connector/shared';
+import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
+import { CrmThreadEngine } from '../../../relay-server/src/crm/crm-thread.ts';
+import type { CrmPace } from '../../../relay-server/src/crm/engine.ts';
+import { HubSpotSimulator } from '../../simulators/crm/hubspot.ts';
+import { VtigerSimulator } from '../../simulators/crm/vtiger.ts';
+import { finishedCall } from './bundled-crm.ts';
+import { CrmContract } from './harness.ts';
+
+/** A wait that only ends when its condition will never hold: generous, for a busy machine (the thread's first start compiles the engine). */
+const WAIT = { timeout: 30_000, interval: 20 };
+
+/** The main thread sends nothing: every request must come from the CRM thread. */
+const mainThreadFetch: Fetch = () => Promise.reject(new Error('a CRM request was sent from the main thread'));
+
+let vtiger: VtigerSimulator;
+let engine: CrmThreadEngine;
+
+beforeAll(async () => {
+  vtiger = await VtigerSimulator.start();
+});
+afterAll(() => vtiger.close());
+afterEach(() => engine.close());
+
+function open(id: 'vtiger' | 'hubspot', config: Record<string, string>, pace?: CrmPace): CrmSession {
+  const { plan } = engine.load(readFileSync(join(import.meta.dirname, '../../../connectors/crm', `${id}.xml`), 'utf8'), `connectors/crm/${id}.xml`);
+  return engine.open(plan!, { config, fetch: mainThreadFetch, defaultCountry: 'US', pace });
+}
+
+it('looks a caller up, logs the call and updates the log, from the CRM thread', async () => {
+  engine = new CrmThreadEngine();
+  const [id] = vtiger.seed([{ firstName: 'Jane', lastName: 'Thread', company: 'Acme', phones: ['(415) 555-0161'] }]);
+  const session = open('vtiger', vtiger.config);
+  expect(session).toMatchObject({ name: 'Vtiger CRM', canUpdate: true });
+  expect(session.newContactUrl('+14155550161')).toBe(`${vtiger.url}/index.php?module=Contacts&view=Edit&phone=%2B14155550161`);
+  expect(await session.findContacts('+14155550161')).toMatchObject({ ok: true, value: [{ id, name: 'Jane Thread', company: 'Acme' }] });
+  const before = vtiger.activities().length;
+  const logged = await session.logCall(finishedCall({ customer_number: '+14155550161', contact_id: id! }));
+  expect(logged).toMatchObject({ ok: true, value: { id: expect.any(String) } });
+  expect(vtiger.activities()).toHaveLength(before + 1);
+  const recordId = (logged as { value: { id: string } }).value.id;
+  expect(await session.updateCall(recordId, finishedCall({ customer_number: '+14155550161', contact_id: id!, notes: 'Wants a call back on Friday' }))).toMatchObject({ ok: true });
+  expect(JSON.stringify(vtiger.activities().find((a) => a.id === recordId)?.fields)).toContain('Wants a call back on Friday');
+  expect(engine.starts).toBe(1);
+});
+
+it("gives the CRM's own message when it refuses, and no secret", async () => {
+  engine = new CrmThreadEngine();
+  const session = open('vtiger', { ...vtiger.config, accesskey: 'not-the-access-key' });
+  const outcome = await session.logCall(finishedCall());
+  expect(outcome).toMatchObject({ ok: false, retry: false, error: expect.stringContaining('Invalid username or password') });
+  expect(JSON.stringify(outcome)).not.toContain('not-the-access-key');
+});
+
+it('fails an operation in flight as worth retrying when the thread dies, and runs the next one on a new thread with the session opened again', async () => {
+  engine = new CrmThreadEngine();
+  vtiger.seed([{ firstName: 'Kim', lastName: 'Crash', phones: ['+1 415 555 0162'] }]);
+  const session = open('vtiger', vtiger.config);
+  const release = vtiger.holdSearches();
+  const searches = vtiger.requests.length;
+  const lookup = session.findContacts('+14155550162');
+  // The search has reached the CRM and waits there for its answer.
+  await vi.waitFor(() => expect(vtiger.requests.slice(searches).some((r) => r.status === 0)).toBe(true), WAIT);
+  await engine.terminateThread();
+  expect(await lookup).toEqual({ ok: false, retry: true, error: expect.stringContaining('the CRM thread stopped') });
+  release();
+  expect(await session.findContacts('+14155550162')).toMatchObject({ ok: true, value: [{ name: 'Kim Crash' }] });
+  expect(engine.starts).toBe(2);
+});
+
+it("asks the main thread for each paced request's place and says when it ended", async () => {
+  engine = new CrmThreadEngine();
+  const hubspot = await HubSpotSimulator.start();
+  try {
+    const placed: Array<string | undefined> = [];
+    const ended: Array<string | undefined> = [];
+    const session = open('hubspot', hubspot.config, async (operation) => {
+      placed.push(operation);
+      return () => ended.push(operation);
+    });
+    expect(await session.findContacts('+14155550163')).toEqual({ ok: true, value: [] });
+    expect(placed).toContain('find_contact');
+    expect(placed).toHaveLength(hubspot.requests.length);
+    expect(ended).toEqual(placed);
+  } finally {
+    await hubspot.close();
+  }
+});
+
+it('closes a released session in the thread (its instance changed): nothing runs on it there any more', async () => {
+  engine = new CrmThreadEngine();
+  const session = open('vtiger', vtiger.config);
+  expect(await session.dispositions()).toMatchObject({ ok: true });
+  engine.release(session);
+  expect(await session.dispositions()).toEqual({ ok: false, retry: false, error: 'the CRM session is not open on the CRM thread' });
+});
+
+it('ends the thread when the relay stops: what comes after fails as worth retrying', async () => {
+  engine = new CrmThreadEngine();
+  const session = open('vtiger', vtiger.config);
+  expect(await session.dispositions()).toMatchObject({ ok: true });
+  await engine.close();
+  expect(await session.findContacts('+14155550164')).toEqual({ ok: false, retry: true, error: 'the relay is stopping' });
+  expect(engine.starts).toBe(1);
+});
+
+it('a relay process whose CRM thread runs stops on SIGTERM, its thread with it', async () => {
+  const c = await CrmContract.start({ connector: 'vtiger', start: () => VtigerSimulator.start(), read: () => ({ customerNumber: null, contactIds: [], text: '' }), secrets: () => [] });
+  try {
+    c.crm.seed([{ firstName: 'Lou', lastName: 'Stop', phones: ['+1 415 555 0165'] }]);
+    const call = await c.ring('+14155550165');
+    // The caller named: the relay's CRM thread looked them up.
+    await c.pushed(call.sid, (view) => view.contact?.name === 'Lou Stop');
+    expect(await c.relay.process.stop('SIGTERM')).toBe(0);
+  } finally {
+    await c.close();
+  }
+});
