@@ -73,12 +73,13 @@ export const DEFAULTS = {
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const log = options.log ?? createLogger();
   const bundled = loadBundledConnectors(options.connectorsDir);
-  const crmThread = options.crmEngine ? undefined : new CrmThreadEngine();
-  const engine = options.crmEngine ?? crmThread!;
+  const engine = options.crmEngine ?? new CrmThreadEngine();
   const crmConnectors = new CrmConnectors(engine, loadBundledCrmConnectors(engine, options.crmConnectorsDir));
   const store = await openStore(options, { changePollMs: options.changePollMs });
-  // The relay is ready when its CRM thread is, as when its main thread has loaded the engine: the first callers' lookups do not wait for the thread's start.
-  const crmReady = crmThread?.start();
+  // A relay with a CRM to talk to is ready when its CRM thread is, as when its main thread has loaded
+  // the engine: the first callers' lookups do not wait for the thread's start. A relay with none
+  // starts no thread (60 to 70 MB resident) until an agent sets a CRM up (api/instances.ts).
+  const crmReady = (await store.anyInstanceWithCrm()) ? crmConnectors.start() : undefined;
   // Relays sharing the database keep to each CRM account's limits together (issue 10); alone on it, the windows in memory are exact.
   if (store.shared) crmConnectors.pacer.share(store, randomId('relay_'), (error) => log.warn('CRM rate places could not be read or written: paced by this relay alone', { error }));
   const plans = new PlanResolver(bundled, store);

@@ -957,8 +957,10 @@ against 1.8 to 4.5 (higher in 4 of 6), p99 23 to 43 against 36 to 63. The thread
 relay, which is ready once the thread has loaded the engine (0.6 to 1 s of its CPU): started at
 the first operation, that load fell among the 50 calls, and the contact was on the first event for
 0 to 22 % of them. The thread costs an idle relay 60 to 70 MB of resident memory (158 -> 218 to 227
-MB) and about 1 s of CPU at its start; a relay with no CRM can keep the sessions on its main thread
-(CRM_THREAD=off, docs/relay.md).
+MB) and about 1 s of CPU at its start; so a relay starts it only when an instance has a CRM: at its
+own start when the store holds one (\`anyInstanceWithCrm\`), else when an agent saves a CRM setup, so
+that the load is over before that instance's first call (tested in relay-restart.test.ts); a relay
+with no CRM never pays it, and CRM_THREAD=off keeps the sessions on the main thread (docs/relay.md).
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:

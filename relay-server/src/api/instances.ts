@@ -81,6 +81,8 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
     deps.crm.connectors.forget(instance.uid);
     deps.crm.lookup.forget(instance.uid);
     deps.crm.breaker.forget(instance.uid);
+    // The CRM thread of a relay that had no CRM until now starts while the agent finishes the setup, before its first call.
+    if (instance.crm) void deps.crm.connectors.start();
     deps.log.info('instance saved', { agent: agent.id, instance: instance.uid, connector: instance.connector, crm: instance.crm?.connector ?? null, created: !previous });
     return c.json(await instanceJson(instance, registration.warnings, crm?.warnings));
   });

@@ -110,6 +110,14 @@ export class CrmConnectors {
     this.pacer.declare(uid, []);
   }
 
+  /**
+   * An instance has a CRM (the relay starts with one, or an agent has just set one up): the engine
+   * gets ready for its first session now, not at the first caller's lookup. Resolves once it is.
+   */
+  start(): Promise<void> {
+    return this.engine.start?.() ?? Promise.resolve();
+  }
+
   /** Closes the CRM connections kept alive and the engine's thread (the relay is stopping). */
   async close(): Promise<void> {
     this.http.close();

@@ -23,6 +23,8 @@ let crm: ScriptedCrm;
 let relay: RunningRelay;
 let logs: string[];
 let token: string;
+/** How often the relay asked its CRM engine to get ready (a threaded engine starts its thread then). */
+let starts: number;
 
 async function start() {
   relay = await startRelay({
@@ -30,7 +32,7 @@ async function start() {
     host: '127.0.0.1',
     db: join(dir, 'relay.db'),
     crmConnectorsDir: join(dir, 'crm'),
-    crmEngine: scriptedEngine(crm).engine,
+    crmEngine: { ...scriptedEngine(crm).engine, start: async () => void starts++ },
     crmOutbox: { stopGraceMs: 50 },
     log: createLogger({ write: (line) => logs.push(line) }),
   });
@@ -72,6 +74,7 @@ beforeEach(async () => {
   writeFileSync(join(dir, 'crm', 'scripted.xml'), SCRIPTED_XML);
   crm = new ScriptedCrm();
   logs = [];
+  starts = 0;
   await start();
   token = generateToken();
   await relay.store.addAgent({ id: 'ada', name: 'Ada', number: '+14155550111', email: null, admin: true, tokenHash: hashToken(token), createdAt: new Date().toISOString() });
@@ -89,6 +92,21 @@ describe('the CRM outbox in a running relay', () => {
     expect(crm.asked('logCall')).toHaveLength(1);
     expect((await api('GET', '/crm-connectors')).body.map((c: { id: string }) => c.id)).toEqual(['scripted']);
     expect(logs.join('\n')).not.toContain(ACCESS_KEY);
+  });
+
+  it('gets the CRM engine ready only once an instance has a CRM: when an agent sets one up, and at the start of a relay that has one', async () => {
+    expect(starts).toBe(0);
+    const provider = { connector: 'twilio', config: { authid: 'AC123', authtoken: TWILIO_TOKEN, callerid: '+15005550006' } };
+    expect((await api('PUT', '/instances/main', provider)).status).toBe(200);
+    expect(starts).toBe(0);
+    await relay.close();
+    await start();
+    expect(starts).toBe(0);
+    await completedCall('CA3');
+    expect(starts).toBe(1);
+    await relay.close();
+    await start();
+    expect(starts).toBe(2);
   });
 
   it('recovers a write the relay stopped in the middle of, without creating a second record', async () => {

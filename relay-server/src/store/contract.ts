@@ -697,6 +697,15 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         for (const instance of reads) expect(instance).not.toHaveProperty('xml');
       });
 
+      it('tells whether any instance has a CRM set up', async () => {
+        expect(await store.anyInstanceWithCrm()).toBe(false);
+        const crm = { connector: 'vtiger', xml: null, config: { url: 'https://crm.example' } };
+        await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm, at: T(5) }, { uid: 'in_new', secret: 'new' });
+        expect(await store.anyInstanceWithCrm()).toBe(true);
+        await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(6) }, { uid: 'in_new', secret: 'new' });
+        expect(await store.anyInstanceWithCrm()).toBe(false);
+      });
+
       it('keeps calls when their instance is deleted, without an instance id', async () => {
         const stored = await call('CA1', T(1));
         expect(await store.deleteInstance('bob', 'main')).toBe(false);

@@ -180,6 +180,8 @@ export interface InstanceRegistry {
   connectorXml(uid: string): Promise<{ xml: string | null; updatedAt: string } | undefined>;
   instanceOf(agentId: string, localId: string): Promise<Instance | undefined>;
   instancesOf(agentId: string): Promise<Instance[]>;
+  /** Whether any instance has a CRM set up: a relay with none starts no CRM thread (crm/crm-thread.ts). */
+  anyInstanceWithCrm(): Promise<boolean>;
   deleteInstance(agentId: string, localId: string): Promise<boolean>;
 }
 

@@ -274,6 +274,11 @@ export class PostgresTables implements StoreTables {
     return (await this.#rows<InstanceRow>(`${INSTANCE_SELECT} WHERE i.agent_id = $1 ORDER BY i.local_id`, [agentId])).map(toInstance);
   }
 
+  async anyInstanceWithCrm(): Promise<boolean> {
+    const [row] = await this.#rows<{ found: boolean }>(`SELECT EXISTS (SELECT 1 FROM instances WHERE crm IS NOT NULL) AS found`);
+    return row!.found;
+  }
+
   async deleteInstance(agentId: string, localId: string): Promise<boolean> {
     const deleted = (await this.#count('DELETE FROM instances WHERE agent_id = $1 AND local_id = $2', [agentId, localId])) > 0;
     if (deleted) await this.#directoryChanged();

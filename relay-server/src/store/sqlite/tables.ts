@@ -149,6 +149,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
       agentByToken: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE token_hash = ?`),
       removeAgent: db.prepare<[string]>(`DELETE FROM agents WHERE id = ?`),
       updateAgent: db.prepare(`UPDATE agents SET number = @number, email = @email, profile = @profile WHERE id = @id`),
+      anyInstanceWithCrm: db.prepare<[], number>(`SELECT EXISTS (SELECT 1 FROM instances WHERE crm IS NOT NULL)`).pluck(),
       connectorXml: db.prepare<[string], { xml: string | null; updated_at: string }>(`SELECT xml, updated_at FROM instances WHERE uid = ?`),
       instanceOf: db.prepare<[string, string], InstanceRow>(`${INSTANCE_SELECT} WHERE i.agent_id = ? AND i.local_id = ?`),
       instanceOfCall: db.prepare<[number], InstanceRow>(`${INSTANCE_SELECT} JOIN calls c ON c.instance_uid = i.uid WHERE c.id = ?`),
@@ -374,6 +375,10 @@ export class SqliteTables implements Synchronous<StoreTables> {
 
   instancesOf(agentId: string): Instance[] {
     return this.statements.instancesOf.all(agentId).map(toInstance);
+  }
+
+  anyInstanceWithCrm(): boolean {
+    return this.statements.anyInstanceWithCrm.get() === 1;
   }
 
   deleteInstance(agentId: string, localId: string): boolean {
