@@ -958,8 +958,11 @@ relay, which is ready once the thread has loaded the engine (0.6 to 1 s of its C
 the first operation, that load fell among the 50 calls, and the contact was on the first event for
 0 to 22 % of them. The thread costs an idle relay 60 to 70 MB of resident memory (158 -> 218 to 227
 MB) and about 1 s of CPU at its start; so a relay starts it only when an instance has a CRM: at its
-own start when the store holds one (\`anyInstanceWithCrm\`), else when an agent saves a CRM setup, so
-that the load is over before that instance's first call (tested in relay-restart.test.ts); a relay
+own start when the store holds one (\`anyInstanceWithCrm\`), else when an agent saves a CRM setup, whose
+answer waits for the thread to be ready, so that the load is over before that instance's first call
+(tested in relay-restart.test.ts; with the setup answered at once, the fifty calls of the
+call-centre pace below, sent right after it, all fell into the load: none had its contact on its
+first event, the log's p50 644 ms); a relay
 with no CRM never pays it, and CRM_THREAD=off keeps the sessions on the main thread (docs/relay.md).
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the

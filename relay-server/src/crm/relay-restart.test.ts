@@ -25,6 +25,8 @@ let logs: string[];
 let token: string;
 /** How often the relay asked its CRM engine to get ready (a threaded engine starts its thread then). */
 let starts: number;
+/** What the engine's start waits for before it says it is ready. */
+let ready: Promise<void>;
 
 async function start() {
   relay = await startRelay({
@@ -32,7 +34,7 @@ async function start() {
     host: '127.0.0.1',
     db: join(dir, 'relay.db'),
     crmConnectorsDir: join(dir, 'crm'),
-    crmEngine: { ...scriptedEngine(crm).engine, start: async () => void starts++ },
+    crmEngine: { ...scriptedEngine(crm).engine, start: () => (starts++, ready) },
     crmOutbox: { stopGraceMs: 50 },
     log: createLogger({ write: (line) => logs.push(line) }),
   });
@@ -75,6 +77,7 @@ beforeEach(async () => {
   crm = new ScriptedCrm();
   logs = [];
   starts = 0;
+  ready = Promise.resolve();
   await start();
   token = generateToken();
   await relay.store.addAgent({ id: 'ada', name: 'Ada', number: '+14155550111', email: null, admin: true, tokenHash: hashToken(token), createdAt: new Date().toISOString() });
@@ -102,11 +105,24 @@ describe('the CRM outbox in a running relay', () => {
     await relay.close();
     await start();
     expect(starts).toBe(0);
+    // The setup is answered once the engine is ready, not before: the instance's first calls find it loaded.
+    let loaded!: () => void;
+    ready = new Promise((resolve) => (loaded = resolve));
+    let answered = false;
+    const setup = api('PUT', '/instances/main', { ...provider, crm: { connector: 'scripted', config: { url: 'https://crm.example.test', username: 'ada', accesskey: ACCESS_KEY } } }).then((answer) => {
+      answered = true;
+      return answer;
+    });
+    await vi.waitFor(() => expect(starts).toBe(1), WAIT);
+    expect((await api('GET', '/instances')).status).toBe(200);
+    expect(answered).toBe(false);
+    loaded();
+    expect((await setup).status).toBe(200);
     await completedCall('CA3');
-    expect(starts).toBe(1);
+    expect(starts).toBe(2);
     await relay.close();
     await start();
-    expect(starts).toBe(2);
+    expect(starts).toBe(3);
   });
 
   it('recovers a write the relay stopped in the middle of, without creating a second record', async () => {
