@@ -963,7 +963,16 @@ answer waits for the thread to be ready, so that the load is over before that in
 (tested in relay-restart.test.ts; with the setup answered at once, the fifty calls of the
 call-centre pace below, sent right after it, all fell into the load: none had its contact on its
 first event, the log's p50 644 ms); a relay
-with no CRM never pays it, and CRM_THREAD=off keeps the sessions on the main thread (docs/relay.md).
+with no CRM never pays it, and CRM_THREAD=off keeps the sessions on the main thread (docs/relay.md). In \`pnpm bench relay\` on this tree (the tables above, nothing else running),
+the relay's main thread per webhook with the CRM was 0.223 ms for a new call and 0.174 for an update
+against 0.30 and 0.21 in the run before the thread, and yet the rates with the CRM came to × 0.77 and
+× 0.63 of those without (× 0.90 and × 0.73 before; by round × 0.83 / × 0.71 / × 0.77, and × 0.81 /
+× 0.73 / × 0.84 in a first run the same hour): the rates themselves rose (4,647 new calls a second
+with the CRM against 3,958, 4,349 updates against 4,162), but the relay without the CRM rose more
+(6,016 against 4,382). With the CRM the main thread idled 0.129 ms per new call (0.108 before) while the CRM
+simulator's process takes 0.125 ms and the relay's other threads 0.098: on two cores shared with the
+load generator and the simulator, the machine's cores, not the relay's main thread, set the rate
+with a CRM.
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:
