@@ -73,7 +73,9 @@ export const DEFAULTS = {
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const log = options.log ?? createLogger();
   const bundled = loadBundledConnectors(options.connectorsDir);
-  const engine = options.crmEngine ?? new CrmThreadEngine();
+  const engine =
+    options.crmEngine ??
+    new CrmThreadEngine(undefined, (stop) => log.error('the CRM thread stopped: the CRM operations in flight are tried again, and the next one starts a new thread', stop));
   const crmConnectors = new CrmConnectors(engine, loadBundledCrmConnectors(engine, options.crmConnectorsDir));
   const store = await openStore(options, { changePollMs: options.changePollMs });
   // A relay with a CRM to talk to is ready when its CRM thread is, as when its main thread has loaded

@@ -56,7 +56,11 @@ export class CrmThreadEngine implements CrmEngine {
   /** How many threads were started: the first, and one after each that stopped. */
   starts = 0;
 
-  constructor(private readonly requestTimeoutMs = CRM_REQUEST_TIMEOUT_MS) {}
+  constructor(
+    private readonly requestTimeoutMs = CRM_REQUEST_TIMEOUT_MS,
+    /** Told when the thread stops other than by `close` (a crash, or an exit of its own), with its exit code and, when it threw, the error's name: never its text, which may quote a request. */
+    private readonly onStop: (stop: { exitCode: number; error?: string }) => void = () => {},
+  ) {}
 
   load(xml: string, file: string) {
     const loaded = loadCrmConnector(xml, file);
@@ -142,8 +146,12 @@ export class CrmThreadEngine implements CrmEngine {
     worker.unref();
     worker.on('message', (message: FromCrmThread) => this.receive(worker, message));
     // Its error is followed by its exit, which fails what was in flight; the error's text is not shown (it may quote a request).
-    worker.on('error', () => undefined);
-    worker.once('exit', (code) => this.stopped(worker, `the CRM thread stopped (exit code ${code}) before the CRM answered`));
+    let thrown: string | undefined;
+    worker.on('error', (error) => (thrown = error.name));
+    worker.once('exit', (code) => {
+      if (!this.closed) this.onStop({ exitCode: code, ...(thrown ? { error: thrown } : {}) });
+      this.stopped(worker, `the CRM thread stopped (exit code ${code}) before the CRM answered`);
+    });
     for (const { message } of this.opened.values()) worker.postMessage(message);
     this.worker = worker;
     return worker;

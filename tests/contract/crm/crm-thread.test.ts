@@ -61,7 +61,8 @@ it("gives the CRM's own message when it refuses, and no secret", async () => {
 });
 
 it('fails an operation in flight as worth retrying when the thread dies, and runs the next one on a new thread with the session opened again', async () => {
-  engine = new CrmThreadEngine();
+  const stops: unknown[] = [];
+  engine = new CrmThreadEngine(undefined, (stop) => stops.push(stop));
   vtiger.seed([{ firstName: 'Kim', lastName: 'Crash', phones: ['+1 415 555 0162'] }]);
   const session = open('vtiger', vtiger.config);
   const release = vtiger.holdSearches();
@@ -74,6 +75,8 @@ it('fails an operation in flight as worth retrying when the thread dies, and run
   release();
   expect(await session.findContacts('+14155550162')).toMatchObject({ ok: true, value: [{ name: 'Kim Crash' }] });
   expect(engine.starts).toBe(2);
+  // The relay's log is told of the crash (exit code 1: terminated), with nothing of the request.
+  expect(stops).toEqual([{ exitCode: 1 }]);
 });
 
 it("asks the main thread for each paced request's place and says when it ended", async () => {
@@ -104,12 +107,15 @@ it('closes a released session in the thread (its instance changed): nothing runs
 });
 
 it('ends the thread when the relay stops: what comes after fails as worth retrying', async () => {
-  engine = new CrmThreadEngine();
+  const stops: unknown[] = [];
+  engine = new CrmThreadEngine(undefined, (stop) => stops.push(stop));
   const session = open('vtiger', vtiger.config);
   expect(await session.dispositions()).toMatchObject({ ok: true });
   await engine.close();
   expect(await session.findContacts('+14155550164')).toEqual({ ok: false, retry: true, error: 'the relay is stopping' });
   expect(engine.starts).toBe(1);
+  // A stop asked for is no crash: nothing for the log.
+  expect(stops).toEqual([]);
 });
 
 it('a relay process whose CRM thread runs stops on SIGTERM, its thread with it', async () => {
