@@ -973,6 +973,31 @@ with the CRM against 3,958, 4,349 updates against 4,162), but the relay without 
 simulator's process takes 0.125 ms and the relay's other threads 0.098: on two cores shared with the
 load generator and the simulator, the machine's cores, not the relay's main thread, set the rate
 with a CRM.
+Why a call's log came 20 to 30 ms later with the thread at a call centre's pace (issue 10),
+traced step by step in a throwaway build (\`crm-load.ts --one-at-a-time\`, the Vtiger simulator):
+no step waits for a turn or a timer of ours (no step rationed; a claimed row's request goes in
+0.04 ms, a write's outcome reaches its commit in 0.02; Vtiger has no \`<limits>\` to pace). The bench
+ends each call 1 to 3 ms after its ringing, while its caller's lookup runs (50 of 50 calls), and
+the log waits for that lookup by design (call-log.ts \`firstLogDue\`): "call ended -> its CRM log
+written" is mostly the lookup's two CRM requests. Those grew, not the relay's steps: the
+simulator's answers took 1.8 -> 3.1 to 4.6 ms (create), 2.1 to 2.4 -> 3.2 to 3.8 (search), 0.9 to
+1.1 -> 2.4 to 3.1 (retrieve), its CPU per call unchanged (1 to 1.3 ms), the lookup's end 1.8 to 2
+-> 8 to 15 ms after the call's (p50s, two traced pairs, load 4 to 4.5). The bench runs the
+simulator at the lowest priority (crm-run.ts), so with the relay on two threads it waits for a
+core behind both: with the simulator at normal priority (a throwaway change), the in-process
+engine (CRM_THREAD=off, as main before the thread) against the thread, eight alternated pairs,
+load 1.7 to 2.8, the log's p50 9.5 to 12.9 ms against 13.5 to 19.4 (+0.9 to +9.2 by pair), where
+at the lowest priority it was 12 to 14.1 against 37.1 to 114.9 (five pairs, load 1.9 to 3.1). The
+rest is the thread's own: four messages on a log's path (the lookup and the write, there and
+back, 0.25 to 0.63 ms each at p50), commits that wait for another row in flight more often (22 to
+30 of 50 against 2 to 5, \`landingWaitMs\`), and a fresh relay's first calls: the thread compiles
+the connector when the first call opens the session (18.6 ms before the first lookup's request;
+the first eight logs 73 to 95 ms), the log's p95 / p99 75.7 to 114.9 / 92.9 to 137 ms against 20
+to 48.1 / 40.3 to 68.2 in those eight pairs. As the bench stands, four pairs against main before
+the thread (load 1.2 to 1.9): p50 10.9 to 15.3 -> 16 to 96.1 ms, p99 43.5 to 74.2 -> 127.1 to
+214.3, the contact on the first event in all; the main thread 5 to 5.8 ms per call -> 3.4 to 3.6,
+the process 5.6 to 7.4 -> 7.4 to 8. (\`--one-at-a-time\` ignores \`--warm-up\`: its runs are
+fresh relays.)
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:
