@@ -996,8 +996,12 @@ the first eight logs 73 to 95 ms), the log's p95 / p99 75.7 to 114.9 / 92.9 to 1
 to 48.1 / 40.3 to 68.2 in those eight pairs. As the bench stands, four pairs against main before
 the thread (load 1.2 to 1.9): p50 10.9 to 15.3 -> 16 to 96.1 ms, p99 43.5 to 74.2 -> 127.1 to
 214.3, the contact on the first event in all; the main thread 5 to 5.8 ms per call -> 3.4 to 3.6,
-the process 5.6 to 7.4 -> 7.4 to 8. (\`--one-at-a-time\` ignores \`--warm-up\`: its runs are
-fresh relays.)
+the process 5.6 to 7.4 -> 7.4 to 8. (\`--one-at-a-time\` then ignored \`--warm-up\`: those runs are
+fresh relays. It passes it on since; warm, each relay having settled 200 calls first, three pairs of
+the same tree with the sessions on the main thread (CRM_THREAD=off) and on the thread, load 1.3 to
+1.8: the log's p50 7.9 / 7.9 / 10.3 -> 10.9 / 12.4 / 9.4 ms, p99 23.7 / 15.5 / 31.7 -> 21.7 / 36.2
+/ 19.4, the contact on the first event in all, the main thread 3.4 / 3.4 / 4.8 ms per call -> 3.0 /
+2.8 / 2.6, the process 4.4 / 4.6 / 6.6 -> 6.0 / 5.6 / 5.2: warm, the thread costs a log a few ms.)
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:
