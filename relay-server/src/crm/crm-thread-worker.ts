@@ -62,7 +62,11 @@ port.on('message', (message: ToCrmThread) => {
     case 'run': {
       const session = sessions.get(message.session);
       if (typeof session !== 'object') {
-        post({ type: 'outcome', id: message.id, outcome: { ok: false, error: session ?? 'the CRM session is not open on the CRM thread', retry: false } });
+        // A connector that does not load here fails for good; a session released (its instance changed
+        // while the outbox held it for a create then an update) is worth trying again: the next attempt
+        // opens the instance's current session, as it would have in-process.
+        const outcome = session === undefined ? { ok: false as const, error: 'the CRM session is not open on the CRM thread', retry: true } : { ok: false as const, error: session, retry: false };
+        post({ type: 'outcome', id: message.id, outcome });
         return;
       }
       const run = session[message.operation] as ((...args: unknown[]) => Promise<CrmOutcome<unknown>>) | undefined;
