@@ -1580,7 +1580,7 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   second by round: the relay 5,818 / 5,260 / 5,338 and 5,940 / 6,157 / 6,016 against the
   forwarder's 16,748 / 15,438 / 17,118 and 16,675 / 18,183 / 16,883 (× 0.35 / × 0.34 / × 0.31 and
   × 0.36 / × 0.34 / × 0.36); the tables are the second run's. The agents' rows ran at 4,404 to
-  6,126 a second, 15 of the 18 past 5,000. The relay's CPU per new call 0.15 ms (0.20 in the run
+  6,126 a second, 15 of the 18 past 5,000. The relay's CPU per new call 0.14 ms (0.15 in the first run, 0.20 in the run
   before), the round trip p50 2.5 ms. So on a quiet machine 5,000 new calls a second is met at the
   median, by the same code that made 2,817 and 4,382 in the two runs before on a busier one; × 0.50
   of the forwarder is not (× 0.31 to × 0.36): the forwarder's rate rose with the relay's.
