@@ -6,13 +6,44 @@
  * says when it ended.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type CrmOutcome, type CrmSession, type Fetch, loadCrmConnector, memoryTokenCache, openCrmSession } from '@phone-connector/shared';
+import { type CrmConnectorPlan, type CrmOutcome, type CrmSession, type Fetch, loadCrmConnector, memoryTokenCache, openCrmSession } from '@phone-connector/shared';
 import { CrmHttpClient } from './crm-http.ts';
 import type { FromCrmThread, ToCrmThread } from './crm-thread.ts';
 
 const port = parentPort!;
 const http = new CrmHttpClient((workerData as { requestTimeoutMs: number }).requestTimeoutMs);
 const sessions = new Map<number, CrmSession | string>();
+/**
+ * Each connector text compiled once, shared by the sessions opened on it and dropped with the last
+ * of them: a relay whose thousand instances use the bundled Vtiger connector holds one plan, not a
+ * thousand (a plan and its session ~100 KB, a compile ~10 ms, which an instance's first call waited
+ * for), as the main thread shares the bundled plans. The sessions' own state (token cache, network)
+ * stays theirs.
+ */
+const plans = new Map<string, { plan: CrmConnectorPlan | string; sessions: number }>();
+/** Each open session's connector text: its key in `plans`. */
+const textOf = new Map<number, string>();
+
+function planFor(session: number, xml: string, file: string): CrmConnectorPlan | string {
+  let entry = plans.get(xml);
+  if (!entry) {
+    const { plan, diagnostics } = loadCrmConnector(xml, file);
+    // The main thread compiled the same text: a plan it had and this thread has not is a bug, told as the operations' failure.
+    entry = { plan: plan ?? `the CRM connector does not load on the CRM thread: ${diagnostics.map((d) => d.message).join('; ')}`, sessions: 0 };
+    plans.set(xml, entry);
+  }
+  entry.sessions++;
+  textOf.set(session, xml);
+  return entry.plan;
+}
+
+function release(session: number): void {
+  sessions.delete(session);
+  const xml = textOf.get(session);
+  textOf.delete(session);
+  const entry = xml === undefined ? undefined : plans.get(xml);
+  if (entry && --entry.sessions === 0) plans.delete(xml!);
+}
 /** Paced requests waiting for their place, by id. */
 const places = new Map<number, () => void>();
 let nextPlace = 1;
@@ -38,9 +69,8 @@ function pacedFetch(session: number): Fetch {
 port.on('message', (message: ToCrmThread) => {
   switch (message.type) {
     case 'open': {
-      const { plan, diagnostics } = loadCrmConnector(message.xml, message.file);
-      // The main thread compiled the same text: a plan it had and this thread has not is a bug, told as the operations' failure.
-      if (!plan) sessions.set(message.session, `the CRM connector does not load on the CRM thread: ${diagnostics.map((d) => d.message).join('; ')}`);
+      const plan = planFor(message.session, message.xml, message.file);
+      if (typeof plan === 'string') sessions.set(message.session, plan);
       else {
         try {
           sessions.set(message.session, openCrmSession(plan, { ...message.options, fetch: message.paced ? pacedFetch(message.session) : http.fetch, tokenCache: memoryTokenCache() }));
@@ -51,7 +81,10 @@ port.on('message', (message: ToCrmThread) => {
       return;
     }
     case 'release':
-      sessions.delete(message.session);
+      release(message.session);
+      return;
+    case 'plans':
+      post({ type: 'plans', id: message.id, count: plans.size });
       return;
     case 'placed': {
       const placed = places.get(message.place);

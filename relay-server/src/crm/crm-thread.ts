@@ -10,13 +10,16 @@ export type ToCrmThread =
   | { type: 'open'; session: number; xml: string; file: string; paced: boolean; options: SessionData }
   | { type: 'release'; session: number }
   | { type: 'placed'; place: number }
+  /** How many compiled connectors the thread holds (tests). */
+  | { type: 'plans'; id: number }
   | { type: 'run'; id: number; session: number; operation: CrmOperation; args: unknown[] };
 
 export type FromCrmThread =
   | { type: 'ready' }
   | { type: 'outcome'; id: number; outcome: CrmOutcome<unknown> }
   | { type: 'pace'; place: number; session: number; operation: string | undefined }
-  | { type: 'paced'; place: number };
+  | { type: 'paced'; place: number }
+  | { type: 'plans'; id: number; count: number };
 
 type OpenMessage = Extract<ToCrmThread, { type: 'open' }>;
 
@@ -44,6 +47,8 @@ export class CrmThreadEngine implements CrmEngine {
   private readonly opened = new Map<number, { message: OpenMessage; pace: CrmPace | undefined }>();
   /** Operations in flight, by id. */
   private readonly running = new Map<number, (outcome: CrmOutcome<never>) => void>();
+  /** Questions of how many compiled connectors the thread holds, by id. */
+  private readonly planCounts = new Map<number, (count: number) => void>();
   /** Paced requests the thread is sending, by place: what says each ended. */
   private readonly places = new Map<number, () => void>();
   private worker: Worker | undefined;
@@ -127,6 +132,17 @@ export class CrmThreadEngine implements CrmEngine {
     await this.worker?.terminate();
   }
 
+  /** How many compiled connectors the thread holds, each shared by its sessions (what the tests ask); 0 with no thread. */
+  compiledPlans(): Promise<number> {
+    const worker = this.worker;
+    if (!worker) return Promise.resolve(0);
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.planCounts.set(id, resolve);
+      worker.postMessage({ type: 'plans', id } satisfies ToCrmThread);
+    });
+  }
+
   private run<T>(session: number, operation: CrmOperation, args: unknown[]): Promise<CrmOutcome<T>> {
     if (this.closed) return Promise.resolve({ ok: false, error: 'the relay is stopping', retry: true });
     const worker = this.thread();
@@ -187,6 +203,10 @@ export class CrmThreadEngine implements CrmEngine {
         ended?.();
         return;
       }
+      case 'plans':
+        this.planCounts.get(message.id)?.(message.count);
+        this.planCounts.delete(message.id);
+        return;
     }
   }
 
@@ -199,5 +219,7 @@ export class CrmThreadEngine implements CrmEngine {
     this.running.clear();
     for (const ended of this.places.values()) ended();
     this.places.clear();
+    for (const answer of this.planCounts.values()) answer(0);
+    this.planCounts.clear();
   }
 }

@@ -98,6 +98,23 @@ it("asks the main thread for each paced request's place and says when it ended",
   }
 });
 
+it('compiles each connector text once for all the sessions opened on it, and drops it with the last of them', async () => {
+  engine = new CrmThreadEngine();
+  const first = open('vtiger', vtiger.config);
+  const second = open('vtiger', { ...vtiger.config, username: 'another' });
+  const hubspot = open('hubspot', { token: 'pat-test' });
+  // Both Vtiger sessions answer on the one plan, each with its own config.
+  expect(await first.dispositions()).toMatchObject({ ok: true });
+  expect(await second.dispositions()).toMatchObject({ ok: true });
+  expect(await engine.compiledPlans()).toBe(2);
+  engine.release(first);
+  expect(await engine.compiledPlans()).toBe(2);
+  engine.release(second);
+  expect(await engine.compiledPlans()).toBe(1);
+  engine.release(hubspot);
+  expect(await engine.compiledPlans()).toBe(0);
+});
+
 it('closes a released session in the thread (its instance changed): nothing runs on it there any more', async () => {
   engine = new CrmThreadEngine();
   const session = open('vtiger', vtiger.config);
