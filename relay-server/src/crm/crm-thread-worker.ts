@@ -44,6 +44,7 @@ function release(session: number): void {
   const entry = xml === undefined ? undefined : plans.get(xml);
   if (entry && --entry.sessions === 0) plans.delete(xml!);
 }
+
 /** Paced requests waiting for their place, by id. */
 const places = new Map<number, () => void>();
 let nextPlace = 1;
