@@ -12,7 +12,8 @@ import type { FromCrmThread, ToCrmThread } from './crm-thread.ts';
 
 const port = parentPort!;
 const http = new CrmHttpClient((workerData as { requestTimeoutMs: number }).requestTimeoutMs);
-const sessions = new Map<number, CrmSession | string>();
+/** The open sessions by id, each with its connector's text (its key in `plans`); a string for one that could not open: why. */
+const sessions = new Map<number, { session: CrmSession | string; xml: string }>();
 /**
  * Each connector text compiled once, shared by the sessions opened on it and dropped with the last
  * of them: a relay whose thousand instances use the bundled Vtiger connector holds one plan, not a
@@ -21,10 +22,8 @@ const sessions = new Map<number, CrmSession | string>();
  * stays theirs.
  */
 const plans = new Map<string, { plan: CrmConnectorPlan | string; sessions: number }>();
-/** Each open session's connector text: its key in `plans`. */
-const textOf = new Map<number, string>();
 
-function planFor(session: number, xml: string, file: string): CrmConnectorPlan | string {
+function open({ session, xml, file, paced, options }: Extract<ToCrmThread, { type: 'open' }>): void {
   let entry = plans.get(xml);
   if (!entry) {
     const { plan, diagnostics } = loadCrmConnector(xml, file);
@@ -33,14 +32,19 @@ function planFor(session: number, xml: string, file: string): CrmConnectorPlan |
     plans.set(xml, entry);
   }
   entry.sessions++;
-  textOf.set(session, xml);
-  return entry.plan;
+  const { plan } = entry;
+  let opened: CrmSession | string;
+  try {
+    opened = typeof plan === 'string' ? plan : openCrmSession(plan, { ...options, fetch: paced ? pacedFetch(session) : http.fetch, tokenCache: memoryTokenCache() });
+  } catch (error) {
+    opened = `the CRM session could not be opened: ${(error as Error).message}`;
+  }
+  sessions.set(session, { session: opened, xml });
 }
 
 function release(session: number): void {
+  const xml = sessions.get(session)?.xml;
   sessions.delete(session);
-  const xml = textOf.get(session);
-  textOf.delete(session);
   const entry = xml === undefined ? undefined : plans.get(xml);
   if (entry && --entry.sessions === 0) plans.delete(xml!);
 }
@@ -69,18 +73,9 @@ function pacedFetch(session: number): Fetch {
 
 port.on('message', (message: ToCrmThread) => {
   switch (message.type) {
-    case 'open': {
-      const plan = planFor(message.session, message.xml, message.file);
-      if (typeof plan === 'string') sessions.set(message.session, plan);
-      else {
-        try {
-          sessions.set(message.session, openCrmSession(plan, { ...message.options, fetch: message.paced ? pacedFetch(message.session) : http.fetch, tokenCache: memoryTokenCache() }));
-        } catch (error) {
-          sessions.set(message.session, `the CRM session could not be opened: ${(error as Error).message}`);
-        }
-      }
+    case 'open':
+      open(message);
       return;
-    }
     case 'release':
       release(message.session);
       return;
@@ -94,7 +89,7 @@ port.on('message', (message: ToCrmThread) => {
       return;
     }
     case 'run': {
-      const session = sessions.get(message.session);
+      const session = sessions.get(message.session)?.session;
       if (typeof session !== 'object') {
         // A connector that does not load here fails for good; a session released (its instance changed
         // while the outbox held it for a create then an update) is worth trying again: the next attempt
