@@ -47,9 +47,8 @@ export function threadRunUs(): number {
 }
 
 export function readCpu(relayPid: number): CpuReading {
-  // schedstat: time on a core, time waiting on a run queue (ns), timeslices (sched_info, Linux >= 2.6.24).
-  const [run, queued] = readFileSync(`/proc/${relayPid}/task/${relayPid}/schedstat`, 'utf8').split(' ').map(Number);
-  return { relayMainRunMs: run! / 1e6, relayMainQueuedMs: queued! / 1e6, relayCpuMs: cpuMs(relayPid), benchCpuMs: ownCpuUs() / 1000, at: performance.now() };
+  const main = schedTimes(relayPid, relayPid);
+  return { relayMainRunMs: main.runMs, relayMainQueuedMs: main.queuedMs, relayCpuMs: cpuMs(relayPid), benchCpuMs: ownCpuUs() / 1000, at: performance.now() };
 }
 
 export function phaseAccount(before: CpuReading, after: CpuReading, webhooks: number): PhaseAccount {
@@ -113,20 +112,25 @@ export function threadTimesByName(pid: number): Record<string, ThreadTimes> {
   const byName: Record<string, ThreadTimes> = {};
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     let name: string;
-    let run: number;
-    let queued: number;
+    let thread: ThreadTimes;
     try {
       name = Number(tid) === pid ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      [run, queued] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number) as [number, number];
+      thread = schedTimes(pid, tid);
     } catch {
       // The thread ended while it was read.
       continue;
     }
     const times = (byName[name] ??= { runMs: 0, queuedMs: 0 });
-    times.runMs += run / 1e6;
-    times.queuedMs += queued / 1e6;
+    times.runMs += thread.runMs;
+    times.queuedMs += thread.queuedMs;
   }
   return byName;
+}
+
+/** One thread's schedstat: time on a core, time waiting on a run queue (ns, as ms; its third field, timeslices, unread; sched_info, Linux >= 2.6.24). */
+function schedTimes(pid: number, tid: number | string): ThreadTimes {
+  const [run, queued] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+  return { runMs: run! / 1e6, queuedMs: queued! / 1e6 };
 }
 
 /** Each name's times between two `threadTimesByName` readings, per webhook (ms, 3 decimals); a name absent before counts from 0. */
