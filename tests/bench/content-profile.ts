@@ -3,7 +3,7 @@
  * goes on the generated CRM list (tests/e2e/pages/crm-list.html), by function. Chromium's
  * sampling profiler (CDP) runs from the page's change until every number is decorated, on an
  * unminified build of the extension (its functions keep their names); self time is summed per
- * function of the content script and printed with its share, largest first. `--lines NAME`: that
+ * function of the content script and printed with its share, largest first. `--lines NAME[,NAME…]`: each
  * function's own samples by line of the unminified build, with the line's text.
  */
 import { readFileSync } from 'node:fs';
@@ -39,7 +39,10 @@ try {
   const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile };
   console.log(`${scenario} of ${rows} rows: decorated ${at === null ? 'not within the deadline' : 'in time'}, profiled ${Date.now() - started} ms`);
   printSelfTimes(profile);
-  if (linesOf) printLines(profile, linesOf, readFileSync(join(import.meta.dirname, '../../extension/.output-profile/chrome-mv3', CONTENT_SCRIPT), 'utf8').split('\n'));
+  if (linesOf) {
+    const source = readFileSync(join(import.meta.dirname, '../../extension/.output-profile/chrome-mv3', CONTENT_SCRIPT), 'utf8').split('\n');
+    for (const name of linesOf.split(',')) printLines(profile, name, source);
+  }
 } finally {
   await close();
 }
