@@ -3,8 +3,11 @@
  * goes on the generated CRM list (tests/e2e/pages/crm-list.html), by function. Chromium's
  * sampling profiler (CDP) runs from the page's change until every number is decorated, on an
  * unminified build of the extension (its functions keep their names); self time is summed per
- * function of the content script and printed with its share, largest first.
+ * function of the content script and printed with its share, largest first. `--lines NAME[,NAME…]`: each
+ * function's own samples by line of the unminified build, with the line's text.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type CallFrame, type CpuProfile, largestFirst, sumSelfTime } from './cpu-profile.ts';
 import { changeRows, DECORATION, decoratedAt, openCrmList, prepareRowsChange } from './crm-list-page.ts';
 import { positiveIntegerFlag } from './flags.ts';
@@ -16,6 +19,8 @@ const TOP = 25;
 /** `--callers NAME`: under which of our call chains a function's or a native's self time is spent. */
 const callersAt = args.indexOf('--callers');
 const callers = callersAt >= 0 ? args[callersAt + 1] : undefined;
+const linesAt = args.indexOf('--lines');
+const linesOf = linesAt >= 0 ? args[linesAt + 1] : undefined;
 const CONTENT_SCRIPT = 'content-scripts/content.js';
 
 /** A function of ours by name; an anonymous one (a callback, an arrow) by its line in the unminified build. */
@@ -34,6 +39,10 @@ try {
   const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile };
   console.log(`${scenario} of ${rows} rows: decorated ${at === null ? 'not within the deadline' : 'in time'}, profiled ${Date.now() - started} ms`);
   printSelfTimes(profile);
+  if (linesOf) {
+    const source = readFileSync(join(import.meta.dirname, '../../extension/.output-profile/chrome-mv3', CONTENT_SCRIPT), 'utf8').split('\n');
+    for (const name of linesOf.split(',')) printLines(profile, name, source);
+  }
 } finally {
   await close();
 }
@@ -76,4 +85,20 @@ function printCallers(profile: CpuProfile, name: string): void {
   });
   console.log(`${name}, by its callers:`);
   for (const [chain, time] of largestFirst(byKey, 10)) console.log(`${(time / 1000).toFixed(1).padStart(7)} ms  ${chain}`);
+}
+
+/** The samples taken in `name`'s own code (every function of ours by that name), by line, with each line's text. */
+function printLines(profile: CpuProfile, name: string, source: string[]): void {
+  const ticksByLine = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    if (!node.callFrame.url.includes(CONTENT_SCRIPT) || nameOf(node.callFrame) !== name) continue;
+    for (const { line, ticks } of node.positionTicks ?? []) {
+      const key = `${String(line).padStart(6)}  ${source[line - 1]?.trim().slice(0, 110) ?? ''}`;
+      ticksByLine.set(key, (ticksByLine.get(key) ?? 0) + ticks);
+      total += ticks;
+    }
+  }
+  console.log(`${name}, its own samples by line (${total}):`);
+  for (const [line, ticks] of largestFirst(ticksByLine, 15)) console.log(`${((100 * ticks) / total).toFixed(1).padStart(5)} %  ${line}`);
 }

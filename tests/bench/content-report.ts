@@ -1365,6 +1365,47 @@ say what is met and what is not.
   further means longer ones (over the 40 ms that keeps them under 100 ms at load) or a larger
   share of the page's frame than the fifth the infinite scroll's goal allows; neither was tried,
   and the move into the page's frame above saved none of the per-frame costs that could be seen.
+- **Our script per number, profiled by line; two cuts of our own calls, not told from the noise**
+  (branch s39-content). content-profile.ts (now with \`--lines NAME,…\`: a function's own samples
+  by line of the unminified build) on the 10,000-row list, main's code, load 1.2–1.9. The fill:
+  946 ms of our script sampled, 95 µs a number: the walk 28 µs (TreeWalker.nextNode 12.5, the
+  step's own 10, of which 35–42 % is the read of each text's data), the plans 19 µs (the detection
+  12.5: 88 % of the cache's own time is the Map lookup of each new text), the overlay's passes 39
+  µs: the placements 11 (85 % of ofElement's own samples are the three computed-style properties
+  read of the cell and the row), the numbers' ends 11 (getClientRects 7, checkVisibility 1.6; in
+  the reader's own samples, indexing the DOMRectList 30 %, checkVisibility with its options 28 %),
+  the buttons made and placed 13 (of createCallButton's own samples 73 % are its first attribute
+  write, data-pc-call, which gives the clone attributes of its own). The re-render: 530 ms, 53 µs
+  a number: the observer's read in the page's task 23 µs (the walk 15 of it), the numbers' ends
+  13 (getClientRects 6.5), the placements 7, the plans 4, park and take-over 4 (66 % of
+  takeOver's own samples made and looked up a key printed from the number and its place). Cut:
+  that key (\`\${calls}@\${left},\${top}\`, two fractional lengths printed three times per number)
+  replaced by maps by number (scan/place-map.ts; in node 10,000 set, got and deleted 13 -> 3 ms;
+  profiled re-render, takeOver's own 13.6 / 17.8 / 23.1 ms -> 3.5 / 5.0 ms, the maps' own 8.4 /
+  9.8); and the walk hands the link it just found to be no call link to sharesLine, which read its
+  href and ran the call-link pattern again for the link's text ("Contact 12": 20 links' hrefs read
+  40 -> 20 times, scanner.test.ts; profiled fill, sharesLine with what it asks 68.6 ms in one run
+  before, load 3.7–4.8, -> 20.7 / 15.3 ms in two after, load 5.8–6.3, isInline's own 13.2 / 48.8
+  -> 3.6 / 5.5 ms). The content script 55,479 -> 55,652 bytes gzipped. timeline-pairs.ts, main's
+  build then this alternately, our CPU to every number decorated. The key alone, re-render (load 5.0–6.5): 663 / 600 / 560 / 494 / 587
+  / 627 -> 577 / 603 / 581 / 604 / 542 / 569 ms (median ×0.96, ×0.87 to ×1.22), decorated median
+  ×1.025; its fill runs the same code as main (nothing parked), and gave (load 3.0–7.5) 722 / 760
+  / 678 / 916 / 979 / 752 -> 680 / 682 / 787 / 674 / 798 / 811 ms (median ×0.92, ×0.74 to ×1.16),
+  decorated median ×0.70 (×0.49 to ×1.07): the spread of one code at this load. Both cuts, fill
+  (load 4.9–6.2): 802 / 784 / 816 / 710 / 661 / 610 -> 780 / 771 / 861 / 716 / 627 / 632 ms
+  (median ×0.995), decorated median ×1.105 (×0.66 to ×1.20); re-render (load 4.7–8.1): 548 / 553
+  / 560 / 515 / 582 / 529 -> 513 / 479 / 501 / 462 / 512 / 567 ms (lower in five of six, median
+  ×0.895), decorated median ×1.055 (×0.47 to ×1.32). By the profiles the two are 1–5 % of our
+  script; kept for the calls they remove, not for a time here. Measured and left (in the bare
+  page, a fresh 10,000-row fill a round, seven rounds, load 3.4–3.9, µs a row at the median):
+  the cell's and row's styles through computedStyleMap 5.9 against getComputedStyle's 6.7 (minima
+  5.3 against 3.2); a row's position and display instead of its three reads 3.8 (overflow does
+  not clip a table row, but does one a page made a block); a Range's bounding rect 5.7 against
+  its rects 10.5 (wrong for a number on two lines); checkVisibility given one shared options
+  object 2.1 against 0.9. What is left per number is mostly calls into the browser, each tried
+  before in another form (the bullets above), and the goal is out of reach of them: ×0.5 of c2d's
+  last quiet runs is ~0.7 s less than ours in both the fill and the re-render, about all of our
+  script in the re-render (0.5–0.8 s sampled).
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

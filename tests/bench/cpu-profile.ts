@@ -14,7 +14,8 @@ export interface CallFrame {
 
 /** The parts of V8's `.cpuprofile` JSON read here. */
 export interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: CallFrame; children?: number[] }>;
+  /** `positionTicks`: a node's samples by the line they were taken at (1-based; Chromium's profiler gives them). */
+  nodes: Array<{ id: number; callFrame: CallFrame; children?: number[]; positionTicks?: Array<{ line: number; ticks: number }> }>;
   /** Microseconds, on the clock of `process.hrtime()` (both are the system's monotonic clock). */
   startTime?: number;
   samples: number[];

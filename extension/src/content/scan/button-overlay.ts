@@ -5,6 +5,7 @@ import type { Anchor } from './button-slots.ts';
 import { type ClipBox, type NumberEnd, numberEndReader, outerClip, type Placement, PlacementReader, type ReadClipBox, readClipBox, type ReadNumberEnd } from './number-geometry.ts';
 import { type ButtonAt, isAppend, nodesBefore, sameAt, sentinelsOf } from './layout-shift.ts';
 import { type DocumentBox, isOverlayHost, OverlayHost } from './overlay-host.ts';
+import { PlaceMap } from './place-map.ts';
 import { safely } from './safely.ts';
 import { afterLayout, type AfterLayoutCallback } from './after-layout.ts';
 import { type FrameLedger, OUR_FRAME_MS, ourFrames, PAGE_LONG_LAYOUT_MS, roomAfterLayout } from './frame-budget.ts';
@@ -190,7 +191,7 @@ export class ButtonOverlay {
    * (`readThrough`) and the pending entries are placed; what is left then goes.
    */
   private readonly parked = new Map<string, ParkedList>();
-  private readonly parkedAt = new Map<string, Entry>();
+  private readonly parkedAt = new PlaceMap<Entry>();
   private readonly parkedHosts = new Map<OverlayHost, Layer>();
   /** Nobody reading the page (no scanner told otherwise): nothing to wait for. */
   private readThroughMarked = true;
@@ -681,7 +682,7 @@ export class ButtonOverlay {
         this.parked.set(calls, list);
       }
       list.entries.push(entry);
-      this.parkedAt.set(placeKey(calls, at), entry);
+      this.parkedAt.set(calls, at, entry);
       if (!host.parked) {
         host.park();
         this.parkedHosts.set(host, layer);
@@ -703,7 +704,7 @@ export class ButtonOverlay {
     // Nothing parked (a list filled, not re-rendered): no key made for each new number.
     if (this.parked.size === 0) return false;
     const calls = callsOf(entry.targets);
-    let kept = this.parkedAt.get(placeKey(calls, at));
+    let kept = this.parkedAt.get(calls, at);
     if (elsewhere && (!kept?.parked || kept.layer !== layer)) {
       const list = this.parked.get(calls);
       while (list && list.next < list.entries.length && !list.entries[list.next]?.parked) list.next++;
@@ -712,7 +713,7 @@ export class ButtonOverlay {
     const host = kept?.host;
     if (!kept?.parked || (kept.layer !== layer && !elsewhere) || !host || !kept.at) return false;
     kept.parked = false;
-    this.parkedAt.delete(placeKey(calls, kept.at));
+    this.parkedAt.delete(calls, kept.at);
     entry.buttons = kept.buttons;
     entry.buttons.forEach((button, i) => {
       retargetCallButton(button, entry.targets[i] as PhoneTarget);
@@ -911,11 +912,10 @@ export function anchorOf(button: HTMLButtonElement): Anchor | undefined {
 
 /** What an entry's buttons call, one key for them all: a parked entry's buttons serve another calling the same. */
 function callsOf(targets: readonly PhoneTarget[]): string {
+  // Most numbers are one target without an extension: no array made and joined for each.
+  const only = targets[0];
+  if (targets.length === 1 && only && !only.extension) return only.e164;
   return targets.map((target) => (target.extension ? `${target.e164};${target.extension}` : target.e164)).join(' ');
-}
-
-function placeKey(calls: string, at: ButtonAt): string {
-  return `${calls}@${at.left},${at.top}`;
 }
 
 /** Writes where the entry's buttons are, one after the other from `at`. */

@@ -152,6 +152,8 @@ export class ScanQueue {
     // Within a slice nothing else moves the walker between two texts of one walk: it is where it yielded the last.
     if (found.left !== walk.current) walker.currentNode = walk.current;
     let visited = 0;
+    /** The last link met that is no call link: a text inside it asks sharesLine, which need not read its href again. */
+    let plainLink: Element | null = null;
     let node = walker.nextNode();
     while (node && node !== walk.end && node !== after) {
       // Each DOM property read is a call into the browser: a list row's nine elements and seven
@@ -161,7 +163,7 @@ export class ScanQueue {
         // A few digits next to other text of the line may be part of a split number.
         const data = (node as Text).data;
         const digits = digitsIn(data);
-        if (digits === 'run' || (digits === 'some' && sharesLine(node as Text))) {
+        if (digits === 'run' || (digits === 'some' && sharesLine(node as Text, plainLink))) {
           found.left = node;
           return this.walked(node as Text, data, digits === 'run' ? undefined : true);
         }
@@ -178,6 +180,7 @@ export class ScanQueue {
             found.left = node;
             return element;
           }
+          plainLink = element;
         } else if (mayHostShadowRoot(name) && element.shadowRoot) this.onShadowRoot(element.shadowRoot);
       }
       if (++visited % NODES_PER_CLOCK_CHECK === 0 && performance.now() >= slice.deadline) return 'paused';

@@ -277,6 +277,23 @@ describe('startScanner', () => {
     expect(buttons()).toHaveLength(expected + 1);
   });
 
+  it("reads each link's href once: a plain link's text asked whether it shares its line, numbers split across the link still found", async () => {
+    const { scanner } = scan('<table><tbody></tbody></table>', { measurePageFrame: (callback) => callback(10_000) });
+    await settled(scanner);
+    const rows = Array.from({ length: 20 }, (_, i) => `<tr><td><a href="#c${i}">Contact ${i}</a></td><td>(212) 555-${1000 + i}</td></tr>`).join('');
+    const fragment = rowsFragment(`${rows}<tr><td><a href="/c/99">+1 415</a> 555 0199</td></tr>`);
+    const links = [...fragment.querySelectorAll('a[href^="#c"]')];
+    const attributeReads = vi.spyOn(Element.prototype, 'getAttribute');
+    document.querySelector('tbody')?.append(fragment);
+    await settled(scanner);
+    // The contacts' links: each href read by the walk, not again by the check of the line their text is on.
+    const hrefReads = attributeReads.mock.calls.flatMap(([name], i) => (name === 'href' && links.includes(attributeReads.mock.contexts[i] as Element) ? [attributeReads.mock.contexts[i]] : []));
+    attributeReads.mockRestore();
+    expect(hrefReads).toHaveLength(links.length);
+    expect(new Set(hrefReads).size).toBe(links.length);
+    expect(buttons().map((button) => button.dataset.pcCall)).toEqual([...Array.from({ length: 20 }, (_, i) => `+1212555${1000 + i}`), '+14155550199']);
+  });
+
   it("gives an append's rows their buttons, as the walk handed them on: split numbers, nodes added inside, rows removed or moved before the read", async () => {
     const row = (i: number) => `<tr id="r${i}"><td><span>+1 415</span> <span>555 ${1000 + i}</span></td><td>(212) 555-${1000 + i}</td><td>2024-05-01</td><td>ORD-2024-${String(i).padStart(6, '0')}</td></tr>`;
     const rowNumbers = (i: number) => [`+1415555${1000 + i}`, `+1212555${1000 + i}`, ...(i === 5 ? ['+442079460905'] : [])];
