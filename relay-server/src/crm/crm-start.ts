@@ -26,7 +26,10 @@ export async function startCrmWithStore(store: Pick<RelayStore, 'anyInstanceWith
       do {
         // A setup committed while the store was read is read again, never missed.
         checkAgain = false;
-        if (await store.anyInstanceWithCrm()) {
+        const found = await store.anyInstanceWithCrm();
+        // The relay stopped meanwhile, or this relay's own setup started the engine.
+        if (!listening || connectors.started) return stop();
+        if (found) {
           stop();
           void connectors.start();
           return;
