@@ -10,6 +10,7 @@ import { lookUpHeldCallers } from './crm/identify-caller.ts';
 import { WEBHOOKS_FIRST_DEFAULTS, WebhooksFirst, type WebhooksFirstSettings } from './crm/webhooks-first.ts';
 import { CRM_DEFAULTS } from './crm/settings.ts';
 import { CrmConnectors, loadBundledCrmConnectors } from './crm/connectors.ts';
+import { startCrmWithStore } from './crm/crm-start.ts';
 import { CrmThreadEngine } from './crm/crm-thread.ts';
 import type { CrmEngine } from './crm/engine.ts';
 import { CrmOutboxWorker, OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';
@@ -80,8 +81,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const store = await openStore(options, { changePollMs: options.changePollMs });
   // A relay with a CRM to talk to is ready when its CRM thread is, as when its main thread has loaded
   // the engine: the first callers' lookups do not wait for the thread's start. A relay with none
-  // starts no thread (60 to 70 MB resident) until an agent sets a CRM up (api/instances.ts).
-  const crmReady = (await store.anyInstanceWithCrm()) ? crmConnectors.start() : undefined;
+  // starts no thread until an agent sets a CRM up, here (api/instances.ts) or on another relay.
+  const crmStart = await startCrmWithStore(store, crmConnectors, log);
   // Relays sharing the database keep to each CRM account's limits together (issue 10); alone on it, the windows in memory are exact.
   if (store.shared) crmConnectors.pacer.share(store, randomId('relay_'), (error) => log.warn('CRM rate places could not be read or written: paced by this relay alone', { error }));
   const plans = new PlanResolver(bundled, store);
@@ -131,7 +132,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const readiness: Readiness = { ready: true };
   const app = createApp(deps, readiness);
 
-  await crmReady;
+  await crmStart.ready;
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
@@ -140,6 +141,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     });
   } catch (error) {
     hub.stop();
+    crmStart.stop();
     await outbox.stop();
     await crmConnectors.close();
     await store.close();
@@ -157,6 +159,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       readiness.ready = false;
       log.info('shutting down');
       hub.stop();
+      crmStart.stop();
       closeWebSockets(wss, 'relay shutting down');
       const sweep = setInterval(() => server.closeIdleConnections(), 100);
       const deadline = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs);

@@ -73,7 +73,9 @@ for (let round = 1; round <= rounds && args.includes('--phases') && !args.includ
 
 for (let round = 1; round <= rounds && oneAtATime; round++) {
   const run = await benchCrm('fast', positiveIntegerFlag(args, '--calls', 50), { concurrency: 1, kind, warmUpCalls });
-  console.log(`round ${round} one at a time:`, summary(run), JSON.stringify(run.crm), JSON.stringify(run.logs), 'CRM requests per call', JSON.stringify(run.requestsPerCall));
+  const { firstCalls, ...crm } = run.crm;
+  console.log(`round ${round} one at a time:`, summary(run), JSON.stringify(crm), JSON.stringify(run.logs), 'CRM requests per call', JSON.stringify(run.requestsPerCall));
+  console.log(`round ${round} the first calls (first event ms, y: it named the contact / contact ms / log ms):`, (firstCalls ?? []).map((call) => `${call.eventMs}${call.contact ? 'y' : 'n'}/${call.contactMs}/${call.logMs}`).join(' '));
   sayIfNotExactlyOnce('one at a time', run.logs, run.calls + warmUpCalls);
 }
 

@@ -55,6 +55,9 @@ describe("a bench's CRM run", () => {
     const run = await benchCrm('fast', 2, { warmUpCalls: 3 });
     expect(run.logs).toEqual({ activities: 5, lost: 0, duplicated: 0 });
     expect(run.calls).toBe(2);
+    // The first calls followed are the measured ones, each with its waits.
+    const waited = { eventMs: expect.any(Number), contact: expect.any(Boolean), contactMs: expect.any(Number), logMs: expect.any(Number) };
+    expect(run.crm.firstCalls).toEqual([waited, waited]);
   }, 120_000);
 
   it('takes a CRM down only once the warm-up is settled: its calls looked up and logged, the measured ones not named, then every call logged once', async () => {

@@ -962,7 +962,10 @@ own start when the store holds one (\`anyInstanceWithCrm\`), else when an agent 
 answer waits for the thread to be ready, so that the load is over before that instance's first call
 (tested in relay-restart.test.ts; with the setup answered at once, the fifty calls of the
 call-centre pace below, sent right after it, all fell into the load: none had its contact on its
-first event, the log's p50 644 ms); a relay
+first event, the log's p50 644 ms), or when another relay on the same store saves one: its store's
+change notices start it then (crm-start.ts, tested with two relays on one SQLite file and on one
+PostgreSQL database in crm-start.test.ts), where it used to start at that relay's first CRM
+operation, its first caller's lookup waiting 0.6 to 1 s for it; a relay
 with no CRM never pays it, and CRM_THREAD=off keeps the sessions on the main thread (docs/relay.md). In \`pnpm bench relay\` on this tree (the tables above, nothing else running),
 the relay's main thread per webhook with the CRM was 0.223 ms for a new call and 0.174 for an update
 against 0.30 and 0.21 in the run before the thread, and yet the rates with the CRM came to × 0.77 and
@@ -1002,6 +1005,30 @@ the same tree with the sessions on the main thread (CRM_THREAD=off) and on the t
 1.8: the log's p50 7.9 / 7.9 / 10.3 -> 10.9 / 12.4 / 9.4 ms, p99 23.7 / 15.5 / 31.7 -> 21.7 / 36.2
 / 19.4, the contact on the first event in all, the main thread 3.4 / 3.4 / 4.8 ms per call -> 3.0 /
 2.8 / 2.6, the process 4.4 / 4.6 / 6.6 -> 6.0 / 5.6 / 5.2: warm, the thread costs a log a few ms.)
+A CRM ready before its first call, on every relay (issue 10, crm-start.ts): a relay whose store
+holds no CRM instance watches the store's change notices and starts its thread when another relay
+on that store saves the first setup (before, at its first CRM operation: that caller's lookup waited
+0.6 to 1 s for the thread); the thread compiles the bundled CRM connectors as it starts and keeps
+them; saving a setup opens that instance's session (a custom connector compiled there then). Nothing
+logs in ahead: no engine step logs in alone, a save that waited for a login would wait on a slow CRM,
+and "Test connection" runs on that same session, so its login serves the first call. A relay that
+starts with a thousand CRM instances compiles its few bundled connectors, opens no session and
+fetches no token: each instance's session opens, and logs in, at its first call. Against main,
+alternately, other helpers' benches running: two relay processes on one SQLite file, the setup
+through one, one call through the other 3 s later (a throwaway probe, five pairs, load 4.6 to 7.3):
+the contact on the first event 5 of 5 against 0 of 5, the contact 82 to 169 ms after the webhook
+against 931 to 1,876 ms, the first event 82 to 169 ms against 329 to 622 (held for the lookup, then
+sent without). A fresh CRM thread engine's first lookup against the in-process Vtiger simulator (a
+throwaway probe, ten pairs, load 3.0 to 5.8): the process's CPU in it 52.9 to 81.8 ms (median 62.9)
+-> 27.7 to 36.3 (31.8), ×0.37 to ×0.60, lower in 10 of 10 pairs, its wall time (median) 86 -> 41 ms,
+lower in 8 of 10; moved, not saved: the compile and the session's opening run at the setup or the
+thread's start instead. \`crm-load.ts --one-at-a-time\` (fresh relays, the setup then fifty calls,
+twelve pairs, load 4.0 to 8.1): the first eight calls each had the contact on the first event in
+all 24 runs (on main too: its setup already waited for the thread), the whole run in 23 of 24 (one
+of this branch's at 66 %); the median of the first eight logs 93.8 to 393.5 ms (median 189) -> 59
+to 240.9 (128), lower in 9 of 12 pairs, the first call's log 153 to 438 ms (235) -> 88 to 358 (212),
+lower in 9 of 12: at that load a wait is mostly a wait for a core, so these are a hint beside the
+CPU above.
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:

@@ -41,7 +41,20 @@ export interface CrmFigures {
   stepsAtOnce: number;
   /** The CRM simulator's CPU per webhook while they were sent (ms): its own process, on the relay's cores. */
   simulatorCpuMs: number;
+  /** The first calls sent (at most `FIRST_CALLS`), in order: a fresh relay's first lookups and logs, which the percentiles hide. */
+  firstCalls?: FirstCall[];
 }
+
+/** One of the first calls, each wait in ms from its webhook (null: never came): its first pushed event and whether it named the contact, the first event that did (the lookup as the agent sees it), and its log. */
+export interface FirstCall {
+  eventMs: number | null;
+  contact: boolean;
+  contactMs: number | null;
+  logMs: number | null;
+}
+
+/** How many of the measured calls `firstCalls` follows. */
+const FIRST_CALLS = 8;
 
 export interface Percentiles {
   p50: number;
@@ -79,6 +92,18 @@ export function benchCaller(index: number): string {
  * new call's key went into the index page of the one before, where Twilio's land on a page of
  * their own, which the commit then writes (issue 13).
  */
+function firstCalls(
+  count: number,
+  waits: { firstEventOf: ReadonlyMap<string, { ms: number; contact: boolean }>; contactMsOf: ReadonlyMap<string, number>; logMsOf: ReadonlyMap<string, number> },
+): FirstCall[] {
+  const ms = (value: number | undefined) => (value === undefined ? null : Number(value.toFixed(1)));
+  return Array.from({ length: count }, (_, index) => {
+    const callId = benchCallSid(index);
+    const event = waits.firstEventOf.get(callId);
+    return { eventMs: ms(event?.ms), contact: event?.contact ?? false, contactMs: ms(waits.contactMsOf.get(callId)), logMs: ms(waits.logMsOf.get(callId)) };
+  });
+}
+
 export function benchCallSid(index: number): string {
   return `CA${createHash('sha256').update(`call ${index}`).digest('hex').slice(0, 32)}`;
 }
@@ -134,6 +159,10 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
     const endedAt = new Map<string, number>();
     const pushMs: number[] = [];
     let withContact = 0;
+    /** Each call's waits by call id: its first event's (and whether it named the contact), the contact's and the log's; what `firstCalls` reads. */
+    const firstEventOf = new Map<string, { ms: number; contact: boolean }>();
+    const contactMsOf = new Map<string, number>();
+    const logMsOf = new Map<string, number>();
     const logMs: number[] = [];
     const logged = new Set<string>();
     const failed = new Set<string>();
@@ -145,12 +174,15 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
       const ringing = ringingAt.get(call.call_id);
       if (message.event === 'created' && ringing !== undefined) {
         pushMs.push(now - ringing);
+        firstEventOf.set(call.call_id, { ms: now - ringing, contact: Boolean(call.contact) });
         if (call.contact) withContact += 1;
       }
+      if (call.contact && ringing !== undefined && !contactMsOf.has(call.call_id)) contactMsOf.set(call.call_id, now - ringing);
       const ended = endedAt.get(call.call_id);
       if (call.crm_log?.state === 'logged' && ended !== undefined && !logged.has(call.call_id)) {
         logged.add(call.call_id);
         logMs.push(now - ended);
+        logMsOf.set(call.call_id, now - ended);
       }
       if (call.crm_log?.state === 'failed') failed.add(call.call_id);
     });
@@ -240,7 +272,7 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
       relayCpuMsPerCall,
       relayMainCpuMsPerCall,
       webhookPhase,
-      ...(crm ? { crm: { contactOnFirstEvent: withContact / calls, logMs: percentiles(logMs), failed: failed.size, ...steps! } } : {}),
+      ...(crm ? { crm: { contactOnFirstEvent: withContact / calls, logMs: percentiles(logMs), failed: failed.size, ...steps!, firstCalls: firstCalls(Math.min(FIRST_CALLS, calls), { firstEventOf, contactMsOf, logMsOf }) } } : {}),
     };
   } finally {
     await relay.stop();

@@ -4,6 +4,7 @@ import type { AuthEnv } from '../auth/index.ts';
 import { generateCallbackSecret, randomId } from '../auth/token.ts';
 import type { RelayDeps } from '../deps.ts';
 import { callbackUrls, diagnosticJson, maskedConfig, registerInstance, type DiagnosticJson } from '../instances/register.ts';
+import { crmSession } from '../crm/call-log.ts';
 import { registerCrm } from '../crm/setup.ts';
 import type { Instance, InstanceCrm } from '../store/index.ts';
 import { readJson } from './body.ts';
@@ -85,7 +86,13 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
     // first time, 0.6 to 1 s), so the instance's first calls find it loaded. Started unawaited, the
     // fifty calls of the CRM bench's call-centre pace, sent right after the setup, all fell into that
     // load: none had its contact on its first event (docs/benchmarks.md, "Relay with a CRM").
-    if (instance.crm) await deps.crm.connectors.start();
+    // The instance's session is opened now too (its custom connector compiled in the thread), not in
+    // its first call's lookup. Its login still waits for a call, or for "Test connection", which runs
+    // on this session: a save that logged in would wait on a slow CRM, and no engine step logs in alone.
+    if (instance.crm) {
+      await deps.crm.connectors.start();
+      await crmSession(deps, deps.store, instance);
+    }
     deps.log.info('instance saved', { agent: agent.id, instance: instance.uid, connector: instance.connector, crm: instance.crm?.connector ?? null, created: !previous });
     return c.json(await instanceJson(instance, registration.warnings, crm?.warnings));
   });

@@ -43,6 +43,8 @@ export class CrmConnectors {
   private readonly http: CrmHttpClient;
   /** Requests kept to their connector's `<limits>`, per CRM account (caller lookups wait for it too, to batch). */
   readonly pacer: RatePacer;
+  /** Whether `start` was asked for: the engine is getting ready, or is. */
+  started = false;
 
   constructor(
     readonly engine: CrmEngine,
@@ -111,10 +113,14 @@ export class CrmConnectors {
   }
 
   /**
-   * An instance has a CRM (the relay starts with one, or an agent has just set one up): the engine
-   * gets ready for its first session now, not at the first caller's lookup. Resolves once it is.
+   * An instance has a CRM (the relay starts with one, an agent has just set one up here, or another
+   * relay on the same store has: crm-start.ts): the engine gets ready for its first session now, not
+   * at the first caller's lookup, and compiles the bundled connectors (a relay with a thousand CRM
+   * instances compiles these few, not a session per instance). Resolves once it is ready.
    */
   start(): Promise<void> {
+    this.started = true;
+    for (const plan of this.bundled.values()) this.engine.prepare?.(plan);
     return this.engine.start?.() ?? Promise.resolve();
   }
 

@@ -19,20 +19,26 @@ const sessions = new Map<number, { session: CrmSession | string; xml: string }>(
  * of them: a relay whose thousand instances use the bundled Vtiger connector holds one plan, not a
  * thousand (a plan and its session ~100 KB, a compile ~10 ms, which an instance's first call waited
  * for), as the main thread shares the bundled plans. The sessions' own state (token cache, network)
- * stays theirs.
+ * stays theirs. The bundled connectors are compiled when the relay starts the thread and kept while
+ * it runs (`keep`, counted as one more user that never leaves).
  */
-const plans = new Map<string, { plan: CrmConnectorPlan | string; sessions: number }>();
+const plans = new Map<string, { plan: CrmConnectorPlan | string; users: number }>();
 
-function open({ session, xml, file, paced, options }: Extract<ToCrmThread, { type: 'open' }>): void {
+/** The connector text's plan, compiled at its first use, counted as used once more (a session, or the thread's life for a kept one). */
+function usePlan(xml: string, file: string): CrmConnectorPlan | string {
   let entry = plans.get(xml);
   if (!entry) {
     const { plan, diagnostics } = loadCrmConnector(xml, file);
     // The main thread compiled the same text: a plan it had and this thread has not is a bug, told as the operations' failure.
-    entry = { plan: plan ?? `the CRM connector does not load on the CRM thread: ${diagnostics.map((d) => d.message).join('; ')}`, sessions: 0 };
+    entry = { plan: plan ?? `the CRM connector does not load on the CRM thread: ${diagnostics.map((d) => d.message).join('; ')}`, users: 0 };
     plans.set(xml, entry);
   }
-  entry.sessions++;
-  const { plan } = entry;
+  entry.users++;
+  return entry.plan;
+}
+
+function open({ session, xml, file, paced, options }: Extract<ToCrmThread, { type: 'open' }>): void {
+  const plan = usePlan(xml, file);
   let opened: CrmSession | string;
   try {
     opened = typeof plan === 'string' ? plan : openCrmSession(plan, { ...options, fetch: paced ? pacedFetch(session) : http.fetch, tokenCache: memoryTokenCache() });
@@ -46,7 +52,7 @@ function release(session: number): void {
   const xml = sessions.get(session)?.xml;
   sessions.delete(session);
   const entry = xml === undefined ? undefined : plans.get(xml);
-  if (entry && --entry.sessions === 0) plans.delete(xml!);
+  if (entry && --entry.users === 0) plans.delete(xml!);
 }
 
 /** Paced requests waiting for their place, by id. */
@@ -78,6 +84,9 @@ port.on('message', (message: ToCrmThread) => {
       return;
     case 'release':
       release(message.session);
+      return;
+    case 'keep':
+      usePlan(message.xml, message.file);
       return;
     case 'plans':
       post({ type: 'plans', id: message.id, count: plans.size });

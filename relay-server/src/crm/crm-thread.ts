@@ -9,6 +9,8 @@ type SessionData = Pick<RelaySessionOptions, 'config' | 'defaultCountry' | 'foll
 export type ToCrmThread =
   | { type: 'open'; session: number; xml: string; file: string; paced: boolean; options: SessionData }
   | { type: 'release'; session: number }
+  /** A connector text to compile now and keep for the thread's life (one the relay bundles). */
+  | { type: 'keep'; xml: string; file: string }
   | { type: 'placed'; place: number }
   /** How many compiled connectors the thread holds (tests). */
   | { type: 'plans'; id: number }
@@ -22,6 +24,7 @@ export type FromCrmThread =
   | { type: 'plans'; id: number; count: number };
 
 type OpenMessage = Extract<ToCrmThread, { type: 'open' }>;
+type KeepMessage = Extract<ToCrmThread, { type: 'keep' }>;
 
 /** The thread's first module: it registers tsx's loader, then runs crm-thread-worker.ts. */
 const BOOT = new URL('./crm-thread-boot.mjs', import.meta.url);
@@ -45,6 +48,8 @@ export class CrmThreadEngine implements CrmEngine {
   private readonly sessionIds = new WeakMap<CrmSession, number>();
   /** The live sessions: opened again in a new thread. */
   private readonly opened = new Map<number, { message: OpenMessage; pace: CrmPace | undefined }>();
+  /** The plans compiled ahead of their sessions: compiled again in a new thread. */
+  private readonly kept = new Map<CrmConnectorPlan, KeepMessage>();
   /** Operations in flight, by id. */
   private readonly running = new Map<number, (outcome: CrmOutcome<never>) => void>();
   /** Questions of how many compiled connectors the thread holds, by id. */
@@ -97,6 +102,14 @@ export class CrmThreadEngine implements CrmEngine {
     };
     this.sessionIds.set(session, id);
     return session;
+  }
+
+  prepare(plan: CrmConnectorPlan): void {
+    const source = this.sources.get(plan);
+    if (!source || this.kept.has(plan)) return;
+    const message: KeepMessage = { type: 'keep', ...source };
+    this.kept.set(plan, message);
+    this.worker?.postMessage(message);
   }
 
   release(session: CrmSession): void {
@@ -168,6 +181,7 @@ export class CrmThreadEngine implements CrmEngine {
       if (!this.closed) this.onStop({ exitCode: code, ...(thrown ? { error: thrown } : {}) });
       this.stopped(worker, `the CRM thread stopped (exit code ${code}) before the CRM answered`);
     });
+    for (const message of this.kept.values()) worker.postMessage(message);
     for (const { message } of this.opened.values()) worker.postMessage(message);
     this.worker = worker;
     return worker;

@@ -25,6 +25,8 @@ export interface CrmEngine {
   open(plan: CrmConnectorPlan, options: RelaySessionOptions): CrmSession;
   /** A session the relay no longer uses (its instance changed or lost its CRM). */
   release?(session: CrmSession): void;
+  /** Sessions will be opened on this plan: an engine with a thread compiles it there now, not at the first session's first call, and keeps it for as long as it runs. */
+  prepare?(plan: CrmConnectorPlan): void;
   /** The relay has, or has just been given, an instance with a CRM: get ready to run sessions (an engine with a thread starts it); resolves once ready. */
   start?(): Promise<void>;
   /** The relay is stopping. */

@@ -566,6 +566,24 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         }
       });
 
+      it('says when its listener hears every commit: one commit made after that is heard, the first time', async () => {
+        const other = await database.open();
+        const seen: ChangeElsewhere[] = [];
+        let heard = false;
+        const unsubscribe = store.onChangeElsewhere(
+          (change) => seen.push(change),
+          () => (heard = true),
+        );
+        try {
+          await until(() => heard);
+          await other.updateAgent('bob', { profile: { edit: 'once' } });
+          await until(() => seen.some((change) => change.directory));
+        } finally {
+          unsubscribe();
+          await other.close();
+        }
+      });
+
       it('tells appended events from directory changes: events alone never wake the directory check', async () => {
         const seen: ChangeElsewhere[] = [];
         const unsubscribe = store.onChangeElsewhere((change) => seen.push(change));

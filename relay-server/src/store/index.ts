@@ -384,9 +384,11 @@ export interface RelayStore extends StoreTables {
   /**
    * Calls `listener` (coalesced, never re-entrantly) when another process commits: PostgreSQL
    * with LISTEN/NOTIFY plus a periodic poll as the safety net, SQLite by polling its change
-   * counter. Returns the unsubscribe function.
+   * counter. Returns the unsubscribe function. `heard` is called once every commit made after it is
+   * heard: SQLite at once, PostgreSQL once its LISTEN connection is up (until then a commit may go
+   * unheard), so what was read before it may have to be read again.
    */
-  onChangeElsewhere(listener: (change: ChangeElsewhere) => void): () => void;
+  onChangeElsewhere(listener: (change: ChangeElsewhere) => void, heard?: () => void): () => void;
 
   close(): Promise<void>;
 }

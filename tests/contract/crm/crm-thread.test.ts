@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { CrmSession, Fetch } from '@phone-connector/shared';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { CrmThreadEngine } from '../../../relay-server/src/crm/crm-thread.ts';
-import type { CrmPace } from '../../../relay-server/src/crm/engine.ts';
+import type { CrmConnectorPlan, CrmPace } from '../../../relay-server/src/crm/engine.ts';
 import { HubSpotSimulator } from '../../simulators/crm/hubspot.ts';
 import { VtigerSimulator } from '../../simulators/crm/vtiger.ts';
 import { finishedCall } from './bundled-crm.ts';
@@ -30,9 +30,13 @@ beforeAll(async () => {
 afterAll(() => vtiger.close());
 afterEach(() => engine.close());
 
-function open(id: 'vtiger' | 'hubspot', config: Record<string, string>, pace?: CrmPace): CrmSession {
-  const { plan } = engine.load(readFileSync(join(import.meta.dirname, '../../../connectors/crm', `${id}.xml`), 'utf8'), `connectors/crm/${id}.xml`);
-  return engine.open(plan!, { config, fetch: mainThreadFetch, defaultCountry: 'US', pace });
+/** A bundled connector compiled on the main thread, as the relay loads it. */
+function load(id: 'vtiger' | 'hubspot'): CrmConnectorPlan {
+  return engine.load(readFileSync(join(import.meta.dirname, '../../../connectors/crm', `${id}.xml`), 'utf8'), `connectors/crm/${id}.xml`).plan!;
+}
+
+function open(id: 'vtiger' | 'hubspot', config: Record<string, string>, pace?: CrmPace, plan = load(id)): CrmSession {
+  return engine.open(plan, { config, fetch: mainThreadFetch, defaultCountry: 'US', pace });
 }
 
 it('looks a caller up, logs the call and updates the log, from the CRM thread', async () => {
@@ -113,6 +117,24 @@ it('compiles each connector text once for all the sessions opened on it, and dro
   expect(await engine.compiledPlans()).toBe(1);
   engine.release(hubspot);
   expect(await engine.compiledPlans()).toBe(0);
+});
+
+it('compiles a connector it is told to prepare before any session opens on it, keeps it past its sessions, and compiles it again in a new thread', async () => {
+  engine = new CrmThreadEngine();
+  const vtigerPlan = load('vtiger');
+  engine.prepare(vtigerPlan);
+  engine.prepare(vtigerPlan);
+  await engine.start();
+  expect(await engine.compiledPlans()).toBe(1);
+  const session = open('vtiger', vtiger.config, undefined, vtigerPlan);
+  expect(await session.dispositions()).toMatchObject({ ok: true });
+  expect(await engine.compiledPlans()).toBe(1);
+  engine.release(session);
+  expect(await engine.compiledPlans()).toBe(1);
+  await engine.terminateThread();
+  await engine.start();
+  expect(engine.starts).toBe(2);
+  expect(await engine.compiledPlans()).toBe(1);
 });
 
 it('closes a released session in the thread (its instance changed): nothing runs on it there any more', async () => {

@@ -26,6 +26,8 @@ export const CHANGE_DEFAULTS = { changePollMs: 1_000, maxReconnectMs: 5_000 };
  */
 export class ChangeListener {
   private readonly listeners = new Set<(change: ChangeElsewhere) => void>();
+  /** Told once the LISTEN connection is up and has read the marks: every commit after that is heard. */
+  private untilHeard: Array<() => void> = [];
   private client: pg.Client | undefined;
   private marks: ChangeMarks | undefined;
   private pending: ChangeElsewhere | undefined;
@@ -42,8 +44,10 @@ export class ChangeListener {
     private readonly settings: Required<ChangeListenerOptions>,
   ) {}
 
-  listen(listener: (change: ChangeElsewhere) => void): () => void {
+  listen(listener: (change: ChangeElsewhere) => void, heard?: () => void): () => void {
     this.listeners.add(listener);
+    if (heard && this.client) heard();
+    else if (heard) this.untilHeard.push(heard);
     if (this.stopped) {
       this.stopped = false;
       void this.connect();
@@ -58,6 +62,7 @@ export class ChangeListener {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.untilHeard = [];
     clearInterval(this.pollTimer);
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.flushTimer);
@@ -87,6 +92,7 @@ export class ChangeListener {
       if (this.reconnectDelay > 0) this.report({ events: true, directory: true });
       this.marks = marks;
       this.reconnectDelay = 0;
+      for (const heard of this.untilHeard.splice(0)) heard();
     } catch {
       // Not awaited: ending a client whose connection failed may never settle.
       client.end().catch(() => undefined);

@@ -184,7 +184,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     shared: true,
     transaction,
     transactionStats: () => ({ transactions: stats.transactions, reruns: { ...stats.reruns } }),
-    onChangeElsewhere: (listen) => listener.listen(listen),
+    onChangeElsewhere: (listen, heard) => listener.listen(listen, heard),
     async close() {
       if (closed) return;
       closed = true;

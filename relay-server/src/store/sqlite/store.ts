@@ -125,7 +125,12 @@ function sqliteStore(db: Database.Database, wal: { fd: number; file: string } | 
     transaction,
     // One connection, one transaction at a time: nothing conflicts, nothing runs again.
     transactionStats: () => ({ transactions, reruns: { same_call: 0, deadlock: 0, serialization: 0 } }),
-    onChangeElsewhere: (listener) => changes.listen(listener),
+    onChangeElsewhere: (listener, heard) => {
+      const unsubscribe = changes.listen(listener);
+      // The change marks were read as it listened: what comes after is heard.
+      heard?.();
+      return unsubscribe;
+    },
     async close() {
       if (closed) return;
       closed = true;
