@@ -66,6 +66,13 @@ for (let round = 1; round <= rounds && args.includes('--phases') && !args.includ
   console.log(`round ${round} phases, the relay's other threads per webhook (ms) without / with: new calls ${others(without.newCalls)} / ${others(withCrm.newCalls)}, updates ${others(without.updates)} / ${others(withCrm.updates)}`);
   const drained = (phase: CrmPhase) => `${phase.untilDrainedCpuMs} (main thread ${phase.untilDrainedMainThreadMs}, store transactions ${phase.untilDrainedTransactions})`;
   console.log(`round ${round} phases, the relay's CPU per webhook (ms) with the CRM until its backlog drained: new calls ${drained(withCrm.phases.newCalls)}, updates ${drained(withCrm.phases.updates)}`);
+  // Each thread's time on a core / on a run queue per webhook, by name (cpu-account.ts `threadTimesByName`): the CRM thread is `pc-crm`.
+  const threads = (phase: { serverThreadsMs?: Record<string, { runMs: number; queuedMs: number }> }) =>
+    Object.entries(phase.serverThreadsMs ?? {})
+      .map(([name, times]) => `${name} ${times.runMs} / ${times.queuedMs}`)
+      .join(', ');
+  console.log(`round ${round} phases, the relay's threads per webhook (ms on a core / on a run queue), without: new calls ${threads(without.newCalls)}; updates ${threads(without.updates)}`);
+  console.log(`round ${round} phases, the relay's threads per webhook (ms on a core / on a run queue), with: new calls ${threads(withCrm.newCalls)}; updates ${threads(withCrm.updates)}`);
   console.log(`round ${round} phases, the owner's socket without / with:`, JSON.stringify({ newCalls: [without.newCalls.sockets, withCrm.newCalls.sockets], updates: [without.updates.sockets, withCrm.updates.sockets] }));
   console.log(`round ${round} new calls with the CRM:`, JSON.stringify(withCrm.phases.newCalls));
   console.log(`round ${round} updates with the CRM:`, JSON.stringify(withCrm.phases.updates));
