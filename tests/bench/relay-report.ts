@@ -1003,6 +1003,43 @@ the same tree with the sessions on the main thread (CRM_THREAD=off) and on the t
 / 19.4, the contact on the first event in all, the main thread 3.4 / 3.4 / 4.8 ms per call -> 3.0 /
 2.8 / 2.6, the process 4.4 / 4.6 / 6.6 -> 6.0 / 5.6 / 5.2: warm, the thread costs a log a few ms.)
 
+What a configured CRM costs each webhook, thread by thread (issue 10, branch s39-crmcpu):
+\`crm-load.ts --phases\` now prints each relay thread's time on a core and on a run queue per
+webhook, the CRM thread named \`pc-crm\`, and with \`--profile\` reads that thread's own profile too
+(node --cpu-prof writes one per thread; only the main thread's was read). Per new call with the
+Vtiger simulator (2,000 calls after a warm-up, one run at load 2.3): the main thread 0.227 ms on
+a core (0.187 without the CRM) and 0.028 on a run queue (0.007), the CRM thread 0.04 / 0.011,
+V8's and libuv's threads 0.04 / 0.055 (0.044 / 0.027), the simulator 0.125; per update, the main
+thread 0.258 (0.178), the CRM thread 0.044, the others 0.054 / 0.073. The main thread's extra per
+new call by the CRM function it ran under (one profiled pair): the contacts written back, about 40
+µs per new-call webhook (1,340 of the 2,000 contacts landed within the phase, some 60 µs each: one
+store transaction per call, not per search, gathered into the store's shared BEGIN…COMMIT, with
+the call's read, its contact's write and JSON, its agents' read, the \`updated\` event's append and
+snapshot, its hand-over to the publisher and the socket's write); the searches (their turns,
+\`takeBatch\`, the pacer, the timeout) about 9; the messages to and from the CRM thread 3 (a
+search's two messages serve up to 20 callers); the webhook's own CRM work (the lookup cache, the
+session, the hold of its first events) 2 to 4; WebhooksFirst's rationing 3; the collector 3; no outbox row (the calls still
+ring). The CRM thread's own: 23 µs per new call (phone number parsing, the session's mapping, the
+request's encoding) and 54 per update (the requests' writes, node:http). Why the main thread idles
+0.13 to 0.15 ms per new call with a CRM and not without: not a wait for a core or for the
+disk but the phase's tail. A phase ends once the last calls' first events are on the socket, and
+the relay holds a new call's first events up to 300 ms (\`holdMs\`) for its contact; the last
+callers' lookups wait behind the burst's, so each phase ran 317 to 387 ms past its last reply in
+14 of 14 runs (the sending 471 to 1,361 ms), and the main thread's idle time, 272 to 410 ms a
+phase (614 and 624 in the two slowest runs, whose sending took 1,275 and 1,278 ms), is that tail.
+The rates are taken over the sending, so the tail does not lower them. Tried and dropped: the
+contacts of one search stored in one transaction, their \`updated\` events in one hand-over (the
+lookups a search answers all settle in one microtask turn). Store transactions per new call until
+the CRM's backlog drained went 2 -> 1.05 in 6 of 6 pairs against main, but the main thread per new
+call until drained did not move: 0.275 / 0.265 / 0.335 / 0.325 / 0.31 / 0.345 ms on main against
+0.28 / 0.24 / 0.35 / 0.33 / 0.515 / 0.28 (alternated pairs, load 4.1 to 5.7); nor in an in-process
+probe (1,000 callers answered by searches of 20, the main thread's CPU from the searches' start
+until every contact was stored; four alternated pairs, load 5.5 to 6.7): 46.2 / 52.2 / 51.4 / 55.4
+µs per caller on main against 50.5 / 53.9 / 58.5 / 55.6. The store already ran those transactions
+inside one SQLite transaction with one commit and one sync (transaction-queue.ts), so a
+transaction of its own cost a call a few promise turns, under the spread; the statements, the
+event and its delivery, one set per call either way, are the cost.
+
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:
 
