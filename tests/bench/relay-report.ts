@@ -1038,7 +1038,19 @@ until every contact was stored; four alternated pairs, load 5.5 to 6.7): 46.2 / 
 µs per caller on main against 50.5 / 53.9 / 58.5 / 55.6. The store already ran those transactions
 inside one SQLite transaction with one commit and one sync (transaction-queue.ts), so a
 transaction of its own cost a call a few promise turns, under the spread; the statements, the
-event and its delivery, one set per call either way, are the cost.
+event and its delivery, one set per call either way, are the cost. Two more tried and dropped, both on the
+messages to the CRM thread. A throwaway counter around the main thread's \`postMessage\` (the
+throughput bench's CRM row, 8,420 operations a run) found it 3 to 4 µs at the median but 19 to 27
+at p90 and 0.64 to 0.99 ms at p99, 0.28 to 0.48 s a run in all: the CRM thread, woken, taking the
+main thread's core. The operations of one event-loop turn sent as one message: 1,571 to 1,676
+messages a run instead of 8,420, but each now woke the thread (p50 31 to 35 µs), 0.53 to 0.83 s in
+all against 0.39 to 0.48 (two pairs, load 4.3 to 7.7), and six alternated pairs of the phases (load
+3.3 to 8.2) told neither the rates nor the main thread's CPU apart. The CRM thread at nice 10,
+below the main thread: the time in \`postMessage\` halved (0.276 / 0.297 -> 0.133 / 0.141 s, p99
+0.64 / 0.66 -> 0.2 / 0.29 ms; two pairs, load 3.9 to 5), but the new-call rate with the CRM was
+lower in 3 of 5 alternated pairs (1,639 to 2,948 a second against 2,454 to 3,082, load 3.4 to 6.6)
+and the main thread's CPU per new call until drained did not fall (0.285 / 0.355 / 0.33 / 0.305 /
+0.295 ms against 0.28 / 0.325 / 0.305 / 0.29 / 0.375): the rates do not follow that wait.
 
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:
