@@ -11,8 +11,8 @@
  * webhooks came. `--phases` runs the throughput bench's CRM row instead (relay-throughput.ts:
  * `--calls` new calls, then their updates, after a warm-up), without and with the CRM, alternately;
  * with `--profile`, one run of each under `node --cpu-prof` instead: per phase, the relay's main
- * thread's self time per webhook by function, with the CRM against without, and the CRM functions
- * the time with the CRM ran under. With `--heap [--interval BYTES]` instead, one run of each with the
+ * thread's self time per webhook by function, with the CRM against without, the CRM functions
+ * the time with the CRM ran under, and the CRM thread's own busy time and self time by function. With `--heap [--interval BYTES]` instead, one run of each with the
  * relay's inspector open, V8's sampling heap profiler (every BYTES allocated on average, 4096 unless
  * told; the objects the collector took kept) over each phase until the relay's CRM work for it is
  * done: per phase, the KB the whole relay process allocated per webhook without and with the CRM,
@@ -33,7 +33,7 @@ import { positiveIntegerFlag } from './flags.ts';
 import { allocationSplit, allocationTable } from './heap-sampling.ts';
 import { benchCrm, CRM_SCENARIOS, type CrmScenario, sayIfNotExactlyOnce, summary } from './relay-crm.ts';
 import { benchRelay } from './relay.ts';
-import { crmThroughput, type PhasesHeap, type PhasesProfile, readPhasesProfile, relayThroughput } from './relay-throughput.ts';
+import { crmThroughput, type PhasesHeap, type PhasesProfile, readPhasesProfile, readPhasesThreadProfile, relayThroughput } from './relay-throughput.ts';
 
 const args = process.argv.slice(2);
 const calls = positiveIntegerFlag(args, '--calls', 200);
@@ -66,6 +66,13 @@ for (let round = 1; round <= rounds && args.includes('--phases') && !args.includ
   console.log(`round ${round} phases, the relay's other threads per webhook (ms) without / with: new calls ${others(without.newCalls)} / ${others(withCrm.newCalls)}, updates ${others(without.updates)} / ${others(withCrm.updates)}`);
   const drained = (phase: CrmPhase) => `${phase.untilDrainedCpuMs} (main thread ${phase.untilDrainedMainThreadMs}, store transactions ${phase.untilDrainedTransactions})`;
   console.log(`round ${round} phases, the relay's CPU per webhook (ms) with the CRM until its backlog drained: new calls ${drained(withCrm.phases.newCalls)}, updates ${drained(withCrm.phases.updates)}`);
+  // Each thread's time on a core / on a run queue per webhook, by name (cpu-account.ts `threadTimesByName`): the CRM thread is `pc-crm`.
+  const threads = (phase: { serverThreadsMs?: Record<string, { runMs: number; queuedMs: number }> }) =>
+    Object.entries(phase.serverThreadsMs ?? {})
+      .map(([name, times]) => `${name} ${times.runMs} / ${times.queuedMs}`)
+      .join(', ');
+  console.log(`round ${round} phases, the relay's threads per webhook (ms on a core / on a run queue), without: new calls ${threads(without.newCalls)}; updates ${threads(without.updates)}`);
+  console.log(`round ${round} phases, the relay's threads per webhook (ms on a core / on a run queue), with: new calls ${threads(withCrm.newCalls)}; updates ${threads(withCrm.updates)}`);
   console.log(`round ${round} phases, the owner's socket without / with:`, JSON.stringify({ newCalls: [without.newCalls.sockets, withCrm.newCalls.sockets], updates: [without.updates.sockets, withCrm.updates.sockets] }));
   console.log(`round ${round} new calls with the CRM:`, JSON.stringify(withCrm.phases.newCalls));
   console.log(`round ${round} updates with the CRM:`, JSON.stringify(withCrm.phases.updates));
@@ -97,7 +104,7 @@ if (args.includes('--phases') && args.includes('--profile')) {
     try {
       const profile: PhasesProfile = { dir: dir.path, windows: { newCalls: { fromUs: 0, toUs: 0 }, updates: { fromUs: 0, toUs: 0 } } };
       await run(profile);
-      return { profile: readPhasesProfile(profile), windows: profile.windows };
+      return { profile: readPhasesProfile(profile), crmThread: readPhasesThreadProfile(profile, 'crm-thread-worker.ts'), windows: profile.windows };
     } finally {
       dir.remove();
     }
@@ -119,6 +126,13 @@ if (args.includes('--phases') && args.includes('--profile')) {
       return outermost ? frameName(outermost) : '(no CRM function on the stack)';
     });
     for (const [name, us] of largestFirst(underCrm.byKey, 20)) console.log(`  under µs/webhook ${us.toFixed(1)} ${name}`);
+    // The CRM thread's own profile (crm-thread.ts), over the same stretch: the engine, its requests and the messages' other ends.
+    if (!withCrm.crmThread) console.log('  the CRM thread wrote no profile (CRM_THREAD=off, or it did not end)');
+    else {
+      const thread = sumSelfTime(withCrm.crmThread, { key: ([running]) => frameName(running), window: withCrm.windows[phase] });
+      console.log(`  the CRM thread busy ${(thread.busyUs / calls).toFixed(0)} µs per webhook`);
+      for (const [name, us] of largestFirst(thread.byKey, 15)) console.log(`  CRM thread self µs/webhook ${(us / calls).toFixed(1)} ${name}`);
+    }
   }
 }
 

@@ -1030,6 +1030,55 @@ to 240.9 (128), lower in 9 of 12 pairs, the first call's log 153 to 438 ms (235)
 lower in 9 of 12: at that load a wait is mostly a wait for a core, so these are a hint beside the
 CPU above.
 
+What a configured CRM costs each webhook, thread by thread (issue 10, branch s39-crmcpu):
+\`crm-load.ts --phases\` now prints each relay thread's time on a core and on a run queue per
+webhook, the CRM thread named \`pc-crm\`, and with \`--profile\` reads that thread's own profile too
+(node --cpu-prof writes one per thread; only the main thread's was read). Per new call with the
+Vtiger simulator (2,000 calls after a warm-up, one run at load 2.3): the main thread 0.227 ms on
+a core (0.187 without the CRM) and 0.028 on a run queue (0.007), the CRM thread 0.04 / 0.011,
+V8's and libuv's threads 0.04 / 0.055 (0.044 / 0.027), the simulator 0.125; per update, the main
+thread 0.258 (0.178), the CRM thread 0.044, the others 0.054 / 0.073. The main thread's extra per
+new call by the CRM function it ran under (one profiled pair): the contacts written back, about 40
+µs per new-call webhook (1,340 of the 2,000 contacts landed within the phase, some 60 µs each: one
+store transaction per call, not per search, gathered into the store's shared BEGIN…COMMIT, with
+the call's read, its contact's write and JSON, its agents' read, the \`updated\` event's append and
+snapshot, its hand-over to the publisher and the socket's write); the searches (their turns,
+\`takeBatch\`, the pacer, the timeout) about 9; the messages to and from the CRM thread 3 (a
+search's two messages serve up to 20 callers); the webhook's own CRM work (the lookup cache, the
+session, the hold of its first events) 2 to 4; WebhooksFirst's rationing 3; the collector 3; no outbox row (the calls still
+ring). The CRM thread's own: 23 µs per new call (phone number parsing, the session's mapping, the
+request's encoding) and 54 per update (the requests' writes, node:http). Why the main thread idles
+0.13 to 0.15 ms per new call with a CRM and not without: not a wait for a core or for the
+disk but the phase's tail. A phase ends once the last calls' first events are on the socket, and
+the relay holds a new call's first events up to 300 ms (\`holdMs\`) for its contact; the last
+callers' lookups wait behind the burst's, so each phase ran 317 to 387 ms past its last reply in
+14 of 14 runs (the sending 471 to 1,361 ms), and the main thread's idle time, 272 to 410 ms a
+phase (614 and 624 in the two slowest runs, whose sending took 1,275 and 1,278 ms), is that tail.
+The rates are taken over the sending, so the tail does not lower them. Tried and dropped: the
+contacts of one search stored in one transaction, their \`updated\` events in one hand-over (the
+lookups a search answers all settle in one microtask turn). Store transactions per new call until
+the CRM's backlog drained went 2 -> 1.05 in 6 of 6 pairs against main, but the main thread per new
+call until drained did not move: 0.275 / 0.265 / 0.335 / 0.325 / 0.31 / 0.345 ms on main against
+0.28 / 0.24 / 0.35 / 0.33 / 0.515 / 0.28 (alternated pairs, load 4.1 to 5.7); nor in an in-process
+probe (1,000 callers answered by searches of 20, the main thread's CPU from the searches' start
+until every contact was stored; four alternated pairs, load 5.5 to 6.7): 46.2 / 52.2 / 51.4 / 55.4
+µs per caller on main against 50.5 / 53.9 / 58.5 / 55.6. The store already ran those transactions
+inside one SQLite transaction with one commit and one sync (transaction-queue.ts), so a
+transaction of its own cost a call a few promise turns, under the spread; the statements, the
+event and its delivery, one set per call either way, are the cost. Two more tried and dropped, both on the
+messages to the CRM thread. A throwaway counter around the main thread's \`postMessage\` (the
+throughput bench's CRM row, 8,420 operations a run) found it 3 to 4 µs at the median but 19 to 27
+at p90 and 0.64 to 0.99 ms at p99, 0.28 to 0.48 s a run in all: the CRM thread, woken, taking the
+main thread's core. The operations of one event-loop turn sent as one message: 1,571 to 1,676
+messages a run instead of 8,420, but each now woke the thread (p50 31 to 35 µs), 0.53 to 0.83 s in
+all against 0.39 to 0.48 (two pairs, load 4.3 to 7.7), and six alternated pairs of the phases (load
+3.3 to 8.2) told neither the rates nor the main thread's CPU apart. The CRM thread at nice 10,
+below the main thread: the time in \`postMessage\` halved (0.276 / 0.297 -> 0.133 / 0.141 s, p99
+0.64 / 0.66 -> 0.2 / 0.29 ms; two pairs, load 3.9 to 5), but the new-call rate with the CRM was
+lower in 3 of 5 alternated pairs (1,639 to 2,948 a second against 2,454 to 3,082, load 3.4 to 6.6)
+and the main thread's CPU per new call until drained did not fall (0.285 / 0.355 / 0.33 / 0.305 /
+0.295 ms against 0.28 / 0.325 / 0.305 / 0.29 / 0.375): the rates do not follow that wait.
+
 The runs above saturate a relay on a shared 2-core machine: every figure in them waits for the
 CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} calls one at a time with the CRM answering:
 

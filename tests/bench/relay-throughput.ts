@@ -258,6 +258,19 @@ export function readPhasesProfile(profile: PhasesProfile): CpuProfile {
 }
 
 /**
+ * The profile of the relay's worker thread that ran `module` (`node --cpu-prof` writes one per
+ * thread, each worker's as it ends): the CRM thread's with crm-thread-worker.ts (issue 10).
+ * Undefined when no thread of the run ran it.
+ */
+export function readPhasesThreadProfile(profile: PhasesProfile, module: string): CpuProfile | undefined {
+  for (const name of readdirSync(profile.dir).filter((file) => file.includes(`.${profile.pid}.`) && !file.includes(`.${profile.pid}.0.`))) {
+    const thread = JSON.parse(readFileSync(join(profile.dir, name), 'utf8')) as CpuProfile;
+    if (thread.nodes.some((node) => node.callFrame.url.endsWith(module))) return thread;
+  }
+  return undefined;
+}
+
+/**
  * The fan-out alone, on the relay only (no forwarder, no throughput phases): `calls` incoming
  * calls to `agents` connected agents, then the one-sender push latency on the same relay; with
  * `profileDir`, the relay runs under `node --cpu-prof` and the self time by function of the

@@ -5,12 +5,19 @@
  * thread for its place (RatePacer, shared with the caller lookups there) before it is sent, and
  * says when it ended.
  */
+import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type CrmConnectorPlan, type CrmOutcome, type CrmSession, type Fetch, loadCrmConnector, memoryTokenCache, openCrmSession } from '@phone-connector/shared';
 import { CrmHttpClient } from './crm-http.ts';
-import type { FromCrmThread, ToCrmThread } from './crm-thread.ts';
+import { CRM_THREAD_NAME, type FromCrmThread, type ToCrmThread } from './crm-thread.ts';
 
 const port = parentPort!;
+
+try {
+  writeFileSync('/proc/thread-self/comm', CRM_THREAD_NAME);
+} catch {
+  // Not Linux: the thread keeps the process's name.
+}
 const http = new CrmHttpClient((workerData as { requestTimeoutMs: number }).requestTimeoutMs);
 /** The open sessions by id, each with its connector's text (its key in `plans`); a string for one that could not open: why. */
 const sessions = new Map<number, { session: CrmSession | string; xml: string }>();

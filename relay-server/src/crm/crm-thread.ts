@@ -26,6 +26,9 @@ export type FromCrmThread =
 type OpenMessage = Extract<ToCrmThread, { type: 'open' }>;
 type KeepMessage = Extract<ToCrmThread, { type: 'keep' }>;
 
+/** The CRM thread's name, which it gives itself: told apart from V8's and libuv's threads (named as the process) in top, ps and /proc's per-thread CPU, which the benches read (issue 10). */
+export const CRM_THREAD_NAME = 'pc-crm';
+
 /** The thread's first module: it registers tsx's loader, then runs crm-thread-worker.ts. */
 const BOOT = new URL('./crm-thread-boot.mjs', import.meta.url);
 

@@ -4,11 +4,11 @@
  * engine on the worker, outcomes back as data; a paced connector's requests placed by the main
  * thread; the thread killed mid-operation, then replaced; the relay's shutdown ending it.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CrmSession, Fetch } from '@phone-connector/shared';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
-import { CrmThreadEngine } from '../../../relay-server/src/crm/crm-thread.ts';
+import { CRM_THREAD_NAME, CrmThreadEngine } from '../../../relay-server/src/crm/crm-thread.ts';
 import type { CrmConnectorPlan, CrmPace } from '../../../relay-server/src/crm/engine.ts';
 import { HubSpotSimulator } from '../../simulators/crm/hubspot.ts';
 import { VtigerSimulator } from '../../simulators/crm/vtiger.ts';
@@ -54,6 +54,14 @@ it('looks a caller up, logs the call and updates the log, from the CRM thread', 
   expect(await session.updateCall(recordId, finishedCall({ customer_number: '+14155550161', contact_id: id!, notes: 'Wants a call back on Friday' }))).toMatchObject({ ok: true });
   expect(JSON.stringify(vtiger.activities().find((a) => a.id === recordId)?.fields)).toContain('Wants a call back on Friday');
   expect(engine.starts).toBe(1);
+});
+
+it('names its thread, so that per-thread CPU (top, /proc, the benches) shows it apart', async () => {
+  const named = () => readdirSync('/proc/self/task').filter((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === CRM_THREAD_NAME).length;
+  const before = named();
+  engine = new CrmThreadEngine();
+  await engine.start();
+  expect(named()).toBe(before + 1);
 });
 
 it("gives the CRM's own message when it refuses, and no secret", async () => {
