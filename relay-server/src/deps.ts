@@ -8,7 +8,7 @@ import type { WebhooksFirst } from './crm/webhooks-first.ts';
 import type { PlanResolver } from './instances/plans.ts';
 import type { Logger } from './log.ts';
 import type { RelayMetrics } from './metrics.ts';
-import type { AgentEvent, CrmWork, RelayStore, StoreTx } from './store/index.ts';
+import type { AgentEvent, CrmWork, Instance, RelayStore, StoreTx } from './store/index.ts';
 
 /** What the HTTP sub-apps need, built once by the server (or by a test). */
 export interface RelayDeps {
@@ -27,6 +27,8 @@ export interface RelayDeps {
     /** Per instance, whether its CRM may be asked: one that keeps failing is held, one probe at a time. */
     breaker: CrmBreaker;
     settings: CrmSettings;
+    /** Signs the instance's CRM session in ahead of its first call, unawaited (CrmSignIns.forInstance). */
+    signIn: (instance: Instance) => void;
     /** Tells the outbox worker that work was committed. */
     wake: () => void;
     /** Inside a transaction: the outbox worker claims a row due now, to run once it is committed (CrmOutboxWorker.claimWithCommit). */

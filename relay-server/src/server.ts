@@ -14,6 +14,7 @@ import { startCrmWithStore } from './crm/crm-start.ts';
 import { CrmThreadEngine } from './crm/crm-thread.ts';
 import type { CrmEngine } from './crm/engine.ts';
 import { CrmOutboxWorker, OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';
+import { CrmSignIns } from './crm/sign-in-ahead.ts';
 import type { RelayDeps } from './deps.ts';
 import { loadBundledConnectors } from './instances/catalogue.ts';
 import { PlanResolver } from './instances/plans.ts';
@@ -95,6 +96,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     heartbeatMs: options.heartbeatMs ?? DEFAULTS.heartbeatMs,
     eventPollMs: options.eventPollMs ?? DEFAULTS.eventPollMs,
     holds: (agentId) => publisher.holds(agentId),
+    onConnect: (agentId) => void signIns.forAgent(agentId),
   });
   let publicUrl = options.publicUrl ?? '';
   const publisher = new EventPublisher((events) => hub.publish(events));
@@ -111,6 +113,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       turns,
       breaker,
       settings: { ...CRM_DEFAULTS, wrapUpMs: options.crmWrapUpMs ?? CRM_DEFAULTS.wrapUpMs },
+      signIn: (instance) => void signIns.forInstance(instance),
       wake: () => outbox.wake(),
       claimWithCommit: (tx, work) => outbox.claimWithCommit(tx, work),
       handOverRead: (tx, callId, read) => outbox.handOverRead(tx, callId, read),
@@ -120,6 +123,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     publicUrl: () => publicUrl,
     now: () => new Date(),
   };
+  const signIns = new CrmSignIns(deps);
   const outbox = new CrmOutboxWorker(deps, { ...OUTBOX_DEFAULTS, ...options.crmOutbox });
   metrics.crmOutbox = () => outbox.gauges();
   metrics.crmLookupBacklog = () => deps.crm.lookup.backlog();

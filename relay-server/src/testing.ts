@@ -9,6 +9,7 @@ import { CRM_DEFAULTS, type CrmSettings } from './crm/settings.ts';
 import { CrmConnectors } from './crm/connectors.ts';
 import { type CrmConnectorPlan, type CrmEngine, crmEngine } from './crm/engine.ts';
 import { CrmOutboxWorker, OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';
+import { CrmSignIns } from './crm/sign-in-ahead.ts';
 import type { ThreadLoad } from './crm/thread-load.ts';
 import { WEBHOOKS_FIRST_DEFAULTS, WebhooksFirst, type WebhooksFirstSettings } from './crm/webhooks-first.ts';
 import { generateToken, hashToken, randomId } from './auth/token.ts';
@@ -66,6 +67,7 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions; sto
       turns,
       breaker,
       settings: { ...CRM_DEFAULTS, ...options.crm?.settings },
+      signIn: (instance) => void signIns.forInstance(instance),
       wake: () => outbox.wake(),
       claimWithCommit: (tx, work) => outbox.claimWithCommit(tx, work),
       handOverRead: (tx, callId, read) => outbox.handOverRead(tx, callId, read),
@@ -75,6 +77,7 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions; sto
     publicUrl: () => PUBLIC_URL,
     now,
   };
+  const signIns = new CrmSignIns(deps);
   // Random jitter off: a test's clock moves by the delays it expects.
   const outbox = new CrmOutboxWorker(deps, { ...OUTBOX_DEFAULTS, random: () => 1, ...options.crm?.outbox });
   metrics.crmOutbox = () => outbox.gauges();

@@ -1009,11 +1009,10 @@ A CRM ready before its first call, on every relay (issue 10, crm-start.ts): a re
 holds no CRM instance watches the store's change notices and starts its thread when another relay
 on that store saves the first setup (before, at its first CRM operation: that caller's lookup waited
 0.6 to 1 s for the thread); the thread compiles the bundled CRM connectors as it starts and keeps
-them; saving a setup opens that instance's session (a custom connector compiled there then). Nothing
-logs in ahead: no engine step logs in alone, a save that waited for a login would wait on a slow CRM,
-and "Test connection" runs on that same session, so its login serves the first call. A relay that
-starts with a thousand CRM instances compiles its few bundled connectors, opens no session and
-fetches no token: each instance's session opens, and logs in, at its first call. Against main,
+them; saving a setup opens that instance's session (a custom connector compiled there then), and
+since branch s39-signin signs it in, unawaited (below). A relay that starts with a thousand CRM
+instances compiles its few bundled connectors, opens no session and fetches no token at its start:
+each instance's session opens and logs in when its agent comes online, else at its first call. Against main,
 alternately, other helpers' benches running: two relay processes on one SQLite file, the setup
 through one, one call through the other 3 s later (a throwaway probe, five pairs, load 4.6 to 7.3):
 the contact on the first event 5 of 5 against 0 of 5, the contact 82 to 169 ms after the webhook
@@ -1029,6 +1028,20 @@ of this branch's at 66 %); the median of the first eight logs 93.8 to 393.5 ms (
 to 240.9 (128), lower in 9 of 12 pairs, the first call's log 153 to 438 ms (235) -> 88 to 358 (212),
 lower in 9 of 12: at that load a wait is mostly a wait for a core, so these are a hint beside the
 CPU above.
+
+Signed in before the first call (issue 10, branch s39-signin): \`CrmSession.signIn\` resolves a
+connector's token chain alone (Vtiger's getchallenge and login, two round trips that a session's
+first lookup paid before its search: 300 to 600 ms against a CRM 100 to 200 ms away, past the 300
+ms hold). The relay asks it when an agent's socket is accepted, for that agent's own instances with
+a CRM, and when a setup is saved: never awaited, never on a webhook's path, each session once, none
+while the breaker holds its CRM, at most four in flight across the relay, through the session's
+network (so its \`<limits>\`); a failure is one warning. The bench's simulator answers at once, so
+it cannot show the round trips saved: \`crm-load.ts --one-at-a-time\` (its setup, then its agent's
+socket, then fifty calls) with the two triggers turned off by a throwaway edit against this branch,
+five alternated pairs, load 1.4 to 2.5: the same one login per run (0.02 getchallenge and login per
+call), moved from the first call to the setup; the contact on the first event in all 50 calls of
+every run; the first call's first event 91.4 / 113.4 / 60.2 / 67.6 / 90.1 ms -> 67 / 47.9 / 48.2
+/ 35.4 / 25.5 (×0.28 to ×0.80, lower in 5 of 5; wall time on a busy machine, a hint).
 
 What a configured CRM costs each webhook, thread by thread (issue 10, branch s39-crmcpu):
 \`crm-load.ts --phases\` now prints each relay thread's time on a core and on a run queue per

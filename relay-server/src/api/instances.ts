@@ -87,11 +87,12 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
     // fifty calls of the CRM bench's call-centre pace, sent right after the setup, all fell into that
     // load: none had its contact on its first event (docs/benchmarks.md, "Relay with a CRM").
     // The instance's session is opened now too (its custom connector compiled in the thread), not in
-    // its first call's lookup. Its login still waits for a call, or for "Test connection", which runs
-    // on this session: a save that logged in would wait on a slow CRM, and no engine step logs in alone.
+    // its first call's lookup, and signed in unawaited (Vtiger's challenge and login): the save does not
+    // wait on a slow CRM, nor fail with one that is down, and the first call sends only its search.
     if (instance.crm) {
       await deps.crm.connectors.start();
       await crmSession(deps, deps.store, instance);
+      deps.crm.signIn(instance);
     }
     deps.log.info('instance saved', { agent: agent.id, instance: instance.uid, connector: instance.connector, crm: instance.crm?.connector ?? null, created: !previous });
     return c.json(await instanceJson(instance, registration.warnings, crm?.warnings));

@@ -101,6 +101,7 @@ export class CrmThreadEngine implements CrmEngine {
       findCallLog: local.findCallLog && ((call) => this.run(id, 'findCallLog', [call])),
       updateCall: (recordId, call) => this.run(id, 'updateCall', [recordId, call]),
       dispositions: () => this.run(id, 'dispositions', []),
+      signIn: local.signIn && (() => this.run(id, 'signIn', [])),
       newContactUrl: (number) => local.newContactUrl(number),
     };
     this.sessionIds.set(session, id);

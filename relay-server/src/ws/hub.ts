@@ -26,6 +26,8 @@ export interface HubOptions {
    * send the held event early, without its contact. Its release is published, and fills any gap.
    */
   holds: (agentId: string) => boolean;
+  /** An agent's socket was accepted (its welcome is being sent): told, never awaited (the relay signs its CRMs in: crm/sign-in-ahead.ts). */
+  onConnect?: (agentId: string) => void;
 }
 
 /** Events read per agent in one read for every connected agent; an agent with more reads the rest on its own. */
@@ -86,6 +88,7 @@ export class Hub {
     this.byAgent.set(agent.id, set);
     this.options.log.info('ws connected', { agent: agent.id, lastSeq });
     void socket.start(agent, lastSeq);
+    this.options.onConnect?.(agent.id);
   }
 
   /** Stops the timers and the notices; the sockets themselves are closed with the WebSocket server. */

@@ -108,6 +108,12 @@ export interface CrmSession {
   findCallLog?(call: CrmCall): Promise<CrmOutcome<{ id: string; url: string | null } | null>>;
   /** Updates the activity created by `logCall` (notes, disposition, recording, final status). */
   updateCall(recordId: string, call: CrmCall): Promise<CrmOutcome<{ url: string | null }>>;
+  /**
+   * Resolves the connector's token chain (Vtiger's challenge and login) into the session's cache, so
+   * its next operation sends only its own request; nothing to do for a connector without token steps.
+   * Absent on a session that never logs in.
+   */
+  signIn?(): Promise<CrmOutcome<void>>;
   /** The dispositions an agent may pick, from the connector (declared or fetched). */
   dispositions(): Promise<CrmOutcome<string[]>>;
   /** The CRM's "new contact" form prefilled with `number`, when the connector declares one. */

@@ -36,6 +36,12 @@ const call: CrmCall = {
 };
 
 describe('a CRM session', () => {
+  it('signs in with nothing to send when its connector has no token steps', async () => {
+    const { session, requests } = open(connector(search('@number')), () => json(500, {}));
+    expect(await session.signIn!()).toEqual({ ok: true, value: undefined });
+    expect(requests).toEqual([]);
+  });
+
   it('tries the variants in order and stops at the first that gives a match', async () => {
     const plan = connector(search('@variant', 'each', `<variant name="e164" value="@number"/><variant name="formatted" value="@number|pattern:'(###) ###-####'"/><variant name="digits" value="@national"/>`));
     const { session, requests } = open(plan, (request) => json(200, { records: queryOf(request) === '(415) 555-0100' ? [{ Id: '003A', Name: 'Jane Doe', Phone: '(415) 555-0100' }] : [] }));

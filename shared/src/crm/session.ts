@@ -88,6 +88,21 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     return scope;
   };
 
+  const hasTokens = plan.crm.auth.some((a) => a.kind === 'token');
+  /** The token chain's values for a request in `scope`: from the cache, else fetched (a login); each is masked in what the session tells from then on. */
+  const resolveChain = async (scope: TemplateScope) => {
+    const auth = await resolveAuthMethods(plan.crm.auth, scope, { now: now(), randomId: () => crypto.randomUUID(), fetch: options.fetch, tokenCache });
+    for (const value of [...Object.values(auth.resolved), ...tokenNames.map((name) => auth.vars[name] ?? '')]) tokens.add(value);
+    return auth;
+  };
+  /** Why a request (`what`) could not be built or its token chain resolved, as an outcome; anything else thrown is a bug, thrown again. */
+  const notBuilt = (what: string, error: unknown) => {
+    if (error instanceof ConnectorRuntimeError) return failure(`${what}: ${error.message}`, error.code === 'network');
+    if (error instanceof MissingValueError) return failure(`${what}: ${error.message}`, false);
+    if (error instanceof TypeError) return failure(`${what}: the request URL is not valid: ${error.message}`, false);
+    throw error;
+  };
+
   /** Sends one request of the connector (`what` names it in errors, and as the fetch's step); renews the session and replays once when it expired. */
   const send = async (request: CrmRequestPlan, vars: Vars, what: string, maps?: readonly ValueMapPlan[], batches?: TemplateScope['batches']): Promise<Sent> => {
     for (let attempt = 0; ; attempt++) {
@@ -95,18 +110,14 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       if (batches) scope.batches = batches;
       let outgoing;
       try {
-        const auth = await resolveAuthMethods(plan.crm.auth, scope, { now: now(), randomId: () => crypto.randomUUID(), fetch: options.fetch, tokenCache });
-        for (const value of [...Object.values(auth.resolved), ...tokenNames.map((name) => auth.vars[name] ?? '')]) tokens.add(value);
+        const auth = await resolveChain(scope);
         // The chain's values join the request's own variables, which win over them; added to the scope's
         // fresh set, not copied with it: a copy per request was most of `send`'s own time in the profile (issue 10).
         const requestVars = scope.vars as Vars;
         for (const [name, value] of Object.entries(auth.vars)) if (!(name in requestVars)) requestVars[name] = value;
         outgoing = buildCrmRequest(plan, request, scope, auth.resolved);
       } catch (error) {
-        if (error instanceof ConnectorRuntimeError) return failure(`${what}: ${error.message}`, error.code === 'network');
-        if (error instanceof MissingValueError) return failure(`${what}: ${error.message}`, false);
-        if (error instanceof TypeError) return failure(`${what}: the request URL is not valid: ${error.message}`, false);
-        throw error;
+        return notBuilt(what, error);
       }
       let status: number;
       let body: string;
@@ -128,7 +139,6 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       };
       const answer = readCrmAnswer(status, headers, body, plan.crm.envelope, now());
       if (answer.ok) return { ok: true, value: answer.payload };
-      const hasTokens = plan.crm.auth.some((a) => a.kind === 'token');
       if (answer.renew && hasTokens && attempt === 0) {
         forgetChain(plan.crm.auth, scope, tokenCache);
         continue;
@@ -394,6 +404,16 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
         if (!relinked.ok) return relinked;
       }
       return { ok: true, value: { url: recordUrl(plan.updateCall, sent.value, vars, recordId) } };
+    },
+
+    async signIn() {
+      if (!hasTokens) return { ok: true, value: undefined };
+      try {
+        await resolveChain(scopeOf({}, lookupMaps));
+      } catch (error) {
+        return notBuilt('sign_in', error);
+      }
+      return { ok: true, value: undefined };
     },
 
     async dispositions() {

@@ -327,6 +327,24 @@ describe('the Vtiger connector', () => {
     expect(JSON.stringify(crashed)).not.toMatch(/6d1c\dsession/);
   });
 
+  it('signs in alone: the next lookup sends only its search, and a second sign-in sends nothing', async () => {
+    const session = open();
+    expect(await session.signIn!()).toEqual({ ok: true, value: undefined });
+    expect(operations()).toEqual(['getchallenge', 'login']);
+    expect(await session.signIn!()).toEqual({ ok: true, value: undefined });
+    expect(operations()).toEqual(['getchallenge', 'login']);
+    expect(await session.findContacts('+14155550100')).toMatchObject({ ok: true });
+    expect(operations().slice(2, 3)).toEqual(['query']);
+  });
+
+  it('tells a refused sign-in as an outcome without the key, once: not worth retrying', async () => {
+    const refused = await open({ accesskey: 'wrong-key-123' }).signIn!();
+    expect(refused).toMatchObject({ ok: false, retry: false, error: expect.stringContaining('sign_in') });
+    expect(refused).toMatchObject({ error: expect.stringContaining('INVALID_USER_CREDENTIALS') });
+    expect(JSON.stringify(refused)).not.toContain('wrong-key-123');
+    expect(operations()).toEqual(['getchallenge', 'login']);
+  });
+
   it('offers the declared dispositions and a prefilled new-contact form', async () => {
     const session = open();
     expect(await session.dispositions()).toEqual({ ok: true, value: ['Connected', 'Left voicemail', 'No answer', 'Busy', 'Wrong number'] });

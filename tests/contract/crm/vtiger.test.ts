@@ -13,6 +13,9 @@ import { describeCrmContract } from './scenarios.ts';
 /** Where a Vtiger record opens: the crmid after the `x` of its webservice id. */
 const recordUrl = (crm: VtigerSimulator, module: string, id: string) => `${crm.url}/index.php?module=${module}&view=Detail&record=${id.split('x')[1]}`;
 
+/** How long a sign-in ahead of calls may take to show at the simulator: generous, for a busy machine. */
+const SIGNED_IN = { timeout: 30_000, interval: 50 };
+
 /** The webservice operations sent since request `from`, in order (from the query or the form body). */
 const operations = (crm: VtigerSimulator, from: number) => crm.requests.slice(from).map((r) => new URLSearchParams(r.url.split('?')[1]).get('operation') ?? new URLSearchParams(r.body).get('operation'));
 
@@ -125,6 +128,47 @@ describeCrmContract<VtigerSimulator>(
       await c.loggedOnce('+14155550115', { contactId: id });
       await c.crmLog(call.sid, { state: 'logged' });
       expect(operations(c.crm, before).filter((o) => o === 'getchallenge' || o === 'login')).toEqual(['getchallenge', 'login']);
+    });
+
+    it('signs in when the agent comes online, before any call: the first lookup sends only its search, a second connect nothing', async () => {
+      const c = contract();
+      const [id] = c.crm.seed([{ firstName: 'Early', lastName: 'Bird', phones: ['(415) 555-0131'] }]);
+      // A restarted relay: its sessions are new, none signed in.
+      await c.socket.close();
+      await c.relay.restart();
+      const before = c.crm.requests.length;
+      c.socket = await c.relay.connect(c.agent);
+      await expect.poll(() => operations(c.crm, before), SIGNED_IN).toEqual(['getchallenge', 'login']);
+      const call = await c.ring('+14155550131');
+      expect((await c.pushed(call.sid, (v) => v.contact !== null)).contact?.id).toBe(id);
+      expect(operations(c.crm, before + 2)).not.toContain('login');
+      expect(operations(c.crm, before + 2)[0]).toBe('query');
+      const reconnected = c.crm.requests.length;
+      await c.reconnect();
+      const second = await c.ring('+14155550131');
+      expect((await c.pushed(second.sid, (v) => v.contact !== null)).contact?.id).toBe(id);
+      expect(operations(c.crm, reconnected).filter((o) => o === 'getchallenge' || o === 'login')).toEqual([]);
+    });
+
+    it('signs in when the setup is saved, without a call; a refused key is one warning, the save and the connect unaffected', async () => {
+      const c = contract();
+      let before = c.crm.requests.length;
+      await c.configureCrm(c.crm.config);
+      await expect.poll(() => operations(c.crm, before), SIGNED_IN).toEqual(['getchallenge', 'login']);
+      try {
+        const seen = c.output.split('\n').length;
+        const warned = () => c.output.split('\n').slice(seen).filter((line) => line.includes('CRM sign-in ahead of calls failed'));
+        await c.configureCrm({ ...c.crm.config, accesskey: 'NotTheAccessKey2' });
+        await expect.poll(() => warned().length, SIGNED_IN).toBe(1);
+        expect(warned()[0]).toContain('Invalid username or password');
+        await c.reconnect();
+        expect(c.socket.welcome).toBeDefined();
+      } finally {
+        before = c.crm.requests.length;
+        await c.configureCrm(c.crm.config);
+        // The next test counts logins: this one's is done first.
+        await expect.poll(() => operations(c.crm, before).includes('login'), SIGNED_IN).toBe(true);
+      }
     });
 
     it("shows refused credentials as a failed log with Vtiger's message, and logs once the key is fixed and the agent retries", async () => {
