@@ -6,7 +6,7 @@ import type { Instance } from '../store/index.ts';
 import { CrmSignIns } from './sign-in-ahead.ts';
 
 /** Instances with a CRM, each with a session whose sign-in answers when the test says. */
-function relayOf(count: number, options: { open?: Set<string> } = {}) {
+function relayOf(count: number, options: { open?: Set<string>; started?: boolean } = {}) {
   const instances = Array.from({ length: count }, (_, i) => ({ uid: `in_${i}`, agentId: 'ag_1', crm: { connector: 'vtiger', xml: null, config: {} } }) as unknown as Instance);
   const answers: Array<(outcome: CrmOutcome<void>) => void> = [];
   let inFlight = 0;
@@ -25,12 +25,13 @@ function relayOf(count: number, options: { open?: Set<string> } = {}) {
     ]),
   );
   const logs: string[] = [];
+  let reads = 0;
   const deps = {
-    store: { instancesOf: async () => [...instances, { uid: 'in_nocrm', crm: null }], agentById: async () => undefined },
-    crm: { connectors: { sessionFor: async (instance: Instance) => sessions.get(instance.uid) }, breaker: { isOpen: (uid: string) => options.open?.has(uid) ?? false } },
+    store: { instancesOf: async () => (reads++, [...instances, { uid: 'in_nocrm', crm: null }]), agentById: async () => undefined },
+    crm: { connectors: { started: options.started ?? true, sessionFor: async (instance: Instance) => sessions.get(instance.uid) }, breaker: { isOpen: (uid: string) => options.open?.has(uid) ?? false } },
     log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
   } as unknown as Pick<RelayDeps, 'store' | 'crm' | 'log'>;
-  return { deps, answers, logs, mostInFlight: () => mostInFlight };
+  return { deps, answers, logs, mostInFlight: () => mostInFlight, reads: () => reads };
 }
 
 describe('signing CRM sessions in ahead of their calls', () => {
@@ -75,5 +76,11 @@ describe('signing CRM sessions in ahead of their calls', () => {
     const warnings = relay.logs.map((line) => JSON.parse(line) as { level: string; msg: string; error?: string }).filter((entry) => entry.level === 'warn');
     expect(warnings).toMatchObject([{ msg: expect.stringContaining('sign-in'), error: expect.stringContaining('INVALID_USER_CREDENTIALS') }]);
     expect(relay.answers).toHaveLength(1);
+  });
+
+  it('reads nothing at a connect on a relay that knows of no CRM', async () => {
+    const relay = relayOf(1, { started: false });
+    await new CrmSignIns(relay.deps).forAgent('ag_1');
+    expect([relay.reads(), relay.answers.length]).toEqual([0, 0]);
   });
 });

@@ -30,6 +30,8 @@ export class CrmSignIns {
 
   /** An agent came online: its instances with a CRM are signed in. Resolves once they are (tests); never rejects. */
   async forAgent(agentId: string): Promise<void> {
+    // A relay that knows of no CRM (its thread never asked to start) reads nothing at a connect: 1,000 agents reconnecting cost it no store read.
+    if (!this.deps.crm.connectors.started) return;
     try {
       const instances = await this.deps.store.instancesOf(agentId);
       await Promise.all(instances.filter((instance) => instance.crm).map((instance) => this.forInstance(instance)));
