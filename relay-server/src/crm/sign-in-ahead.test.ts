@@ -83,4 +83,19 @@ describe('signing CRM sessions in ahead of their calls', () => {
     await new CrmSignIns(relay.deps).forAgent('ag_1');
     expect([relay.reads(), relay.answers.length]).toEqual([0, 0]);
   });
+
+  it('tries again at the next connect when the CRM did not answer, not when it refused', async () => {
+    const relay = relayOf(1);
+    const signIns = new CrmSignIns(relay.deps);
+    const first = signIns.forAgent('ag_1');
+    await vi.waitFor(() => expect(relay.answers).toHaveLength(1));
+    relay.answers[0]!({ ok: false, error: 'sign_in: connect ECONNREFUSED', retry: true });
+    await first;
+    const second = signIns.forAgent('ag_1');
+    await vi.waitFor(() => expect(relay.answers).toHaveLength(2));
+    relay.answers[1]!({ ok: true, value: undefined });
+    await second;
+    await signIns.forAgent('ag_1');
+    expect(relay.answers).toHaveLength(2);
+  });
 });

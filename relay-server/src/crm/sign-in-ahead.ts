@@ -13,10 +13,11 @@ export const SIGN_INS_AT_ONCE = 4;
  * come through them; an instance of another agent is signed in when its owner connects or saves
  * it, and its session is shared by every agent its calls reach), and when an instance's setup is
  * saved. Never awaited by the welcome or the save, never on a webhook's path; each session once
- * (a later connect finds it asked: nothing sent; an expired token is renewed by the next
- * operation, as before), none while the instance's breaker holds its CRM, at most
- * `SIGN_INS_AT_ONCE` in flight. The requests go through the session's network, so a connector's
- * `<limits>` pace them. A failure is logged once as a warning; the first call then signs in.
+ * (a later connect finds it asked: nothing sent, unless the last try failed for a reason worth
+ * retrying; an expired token is renewed by the next operation, as before), none while the
+ * instance's breaker holds its CRM, at most `SIGN_INS_AT_ONCE` in flight. The requests go through
+ * the session's network, so a connector's `<limits>` pace them. A failure is logged as a warning;
+ * the first call then signs in.
  */
 export class CrmSignIns {
   private readonly asked = new WeakSet<CrmSession>();
@@ -49,7 +50,11 @@ export class CrmSignIns {
       await this.turn();
       try {
         const outcome = await session.signIn();
-        if (!outcome.ok) this.deps.log.warn('CRM sign-in ahead of calls failed: the first call signs in', { instance: instance.uid, crm: session.name, error: outcome.error });
+        if (!outcome.ok) {
+          this.deps.log.warn('CRM sign-in ahead of calls failed: the first call signs in', { instance: instance.uid, crm: session.name, error: outcome.error });
+          // The CRM did not answer (network, 5xx): the agent's next connect tries again. A refused key does not: it waits for a new setup.
+          if (outcome.retry) this.asked.delete(session);
+        }
       } finally {
         this.done();
       }
