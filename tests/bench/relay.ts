@@ -92,6 +92,11 @@ export function benchCaller(index: number): string {
  * new call's key went into the index page of the one before, where Twilio's land on a page of
  * their own, which the commit then writes (issue 13).
  */
+export function benchCallSid(index: number): string {
+  return `CA${createHash('sha256').update(`call ${index}`).digest('hex').slice(0, 32)}`;
+}
+
+/** The first `count` calls' waits, in the order they were sent (`FirstCall`). */
 function firstCalls(
   count: number,
   waits: { firstEventOf: ReadonlyMap<string, { ms: number; contact: boolean }>; contactMsOf: ReadonlyMap<string, number>; logMsOf: ReadonlyMap<string, number> },
@@ -102,10 +107,6 @@ function firstCalls(
     const event = waits.firstEventOf.get(callId);
     return { eventMs: ms(event?.ms), contact: event?.contact ?? false, contactMs: ms(waits.contactMsOf.get(callId)), logMs: ms(waits.logMsOf.get(callId)) };
   });
-}
-
-export function benchCallSid(index: number): string {
-  return `CA${createHash('sha256').update(`call ${index}`).digest('hex').slice(0, 32)}`;
 }
 
 /**
