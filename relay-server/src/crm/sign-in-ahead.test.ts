@@ -34,6 +34,15 @@ function relayOf(count: number, options: { open?: Set<string>; started?: boolean
   return { deps, answers, logs, mostInFlight: () => mostInFlight, reads: () => reads };
 }
 
+/** The agent connects, and the one sign-in that connect sends is answered with `outcome`; resolves once the connect is done. */
+async function connectAnswering(signIns: CrmSignIns, relay: ReturnType<typeof relayOf>, outcome: CrmOutcome<void>): Promise<void> {
+  const sent = relay.answers.length;
+  const connected = signIns.forAgent('ag_1');
+  await vi.waitFor(() => expect(relay.answers).toHaveLength(sent + 1));
+  relay.answers[sent]!(outcome);
+  await connected;
+}
+
 describe('signing CRM sessions in ahead of their calls', () => {
   it('keeps at most its bound of sign-ins in flight, the others waiting their turn, and signs each session in once', async () => {
     const relay = relayOf(10);
@@ -57,21 +66,14 @@ describe('signing CRM sessions in ahead of their calls', () => {
 
   it('leaves an instance whose CRM the breaker holds alone', async () => {
     const relay = relayOf(2, { open: new Set(['in_0']) });
-    const signIns = new CrmSignIns(relay.deps);
-    const connected = signIns.forAgent('ag_1');
-    await vi.waitFor(() => expect(relay.answers).toHaveLength(1));
-    relay.answers[0]!({ ok: true, value: undefined });
-    await connected;
+    await connectAnswering(new CrmSignIns(relay.deps), relay, { ok: true, value: undefined });
     expect(relay.answers).toHaveLength(1);
   });
 
   it('logs a refused sign-in once as a warning, and does not try again at the next connect', async () => {
     const relay = relayOf(1);
     const signIns = new CrmSignIns(relay.deps);
-    const connected = signIns.forAgent('ag_1');
-    await vi.waitFor(() => expect(relay.answers).toHaveLength(1));
-    relay.answers[0]!({ ok: false, error: 'sign_in: HTTP 200: INVALID_USER_CREDENTIALS: Invalid username or password', retry: false });
-    await connected;
+    await connectAnswering(signIns, relay, { ok: false, error: 'sign_in: HTTP 200: INVALID_USER_CREDENTIALS: Invalid username or password', retry: false });
     await signIns.forAgent('ag_1');
     const warnings = relay.logs.map((line) => JSON.parse(line) as { level: string; msg: string; error?: string }).filter((entry) => entry.level === 'warn');
     expect(warnings).toMatchObject([{ msg: expect.stringContaining('sign-in'), error: expect.stringContaining('INVALID_USER_CREDENTIALS') }]);
@@ -87,14 +89,8 @@ describe('signing CRM sessions in ahead of their calls', () => {
   it('tries again at the next connect when the CRM did not answer, not when it refused', async () => {
     const relay = relayOf(1);
     const signIns = new CrmSignIns(relay.deps);
-    const first = signIns.forAgent('ag_1');
-    await vi.waitFor(() => expect(relay.answers).toHaveLength(1));
-    relay.answers[0]!({ ok: false, error: 'sign_in: connect ECONNREFUSED', retry: true });
-    await first;
-    const second = signIns.forAgent('ag_1');
-    await vi.waitFor(() => expect(relay.answers).toHaveLength(2));
-    relay.answers[1]!({ ok: true, value: undefined });
-    await second;
+    await connectAnswering(signIns, relay, { ok: false, error: 'sign_in: connect ECONNREFUSED', retry: true });
+    await connectAnswering(signIns, relay, { ok: true, value: undefined });
     await signIns.forAgent('ag_1');
     expect(relay.answers).toHaveLength(2);
   });
