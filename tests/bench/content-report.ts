@@ -1416,6 +1416,40 @@ say what is met and what is not.
   beyond the bare page's frame at 10,000 rows: 0.9 s (1.1 before), c2d's 2.3 s (3.7): with the
   page's frame shorter, c2d's own script (2.1 s of its frames) weighs less against ours (0.55 s),
   and the ratio rises though our time fell.
+- **A list row's look-alikes turned down by the walk, kept this time; buttons' attributes set by
+  name** (branch s40-scan). Profiled on main's code first (content-profile.ts fill, 10,000 rows,
+  load 1.5): 775 ms of our script sampled, 77 µs a number: the walk 26 µs (nextNode 10, the
+  step's own 9.5, of which 56 % is the read of each text's data), the detection and plans 16, the
+  overlay's passes 30 (the numbers' ends and placements 11, getClientRects 6, the buttons made 7).
+  Cut: the walk asks each text with digits whether it shares its line (the plan asked each yielded
+  text anyway) and yields one alone on its line, with a run of digits long enough for a number,
+  only if the detection cache finds a number in it or it has buttons to take away; the plans fall
+  from five a row to one (the phone: not its date, order id, zip code or long id), and with them
+  each one's slice bookkeeping and lookups. The same cut was taken back twice (the bullets "Tried
+  and taken back" and s25's "walk of text alone tried again"), measured then in wall time, one to
+  three pairs at load 7–18; here in our thread's CPU, many pairs. And call buttons get their
+  data-pc-call, data-pc-ext and title by setAttribute, not through dataset and the title property
+  (a probe, 10,000 buttons cloned and given their attributes, ten rounds alternated, load 6.3–7.0:
+  medians 69 -> 34 ms, fastest 50 -> 25). timeline-pairs.ts, main's build then this
+  alternately, our CPU from the page's change to every number decorated, 8 pairs each, load
+  6.7–8.4 (fill) and 4.2–7.0 (re-render), other helpers' benches on the two cores. The fill: 914 /
+  1215 / 993 / 1174 / 770 / 691 / 778 / 878 -> 887 / 987 / 789 / 821 / 752 / 665 / 786 / 739 ms
+  (pairs ×0.97 / 0.81 / 0.79 / 0.70 / 0.98 / 0.96 / 1.01 / 0.84, median ×0.90, 7 of 8 lower; 90 ->
+  79 µs a number at the medians), decorated median ×0.965 (×0.77 to ×1.27). The re-render: 696 /
+  659 / 614 / 684 / 707 / 616 / 646 / 606 -> 572 / 510 / 515 / 517 / 530 / 521 / 522 / 559 ms
+  (×0.82 / 0.77 / 0.84 / 0.76 / 0.75 / 0.85 / 0.81 / 0.92, median ×0.815, 8 of 8 lower; 65 -> 52 µs
+  a number), decorated median ×0.925 (×0.83 to ×1.48). The walk's cut alone, 6 pairs, load
+  6.8–9.7: fill median ×0.87 (×0.63 to ×1.07), re-render ×0.915 (×0.76 to ×1.15). The goal of
+  this sitting, a quarter less CPU a number, is not reached: a tenth in the fill, a fifth in the
+  re-render. Measured and dropped (probes in one headless Chromium page, load 6–8): the two
+  overflow reads of each cell and row as the one \`overflow\` shorthand (equal for clipping:
+  \`visible\` is the one value that does not clip), 20,000 elements' position and overflow 27–36
+  ms against 29–38 (position alone 16–20): ~2 ms per 10,000 rows; a host's buttons made as one
+  HTML string (insertAdjacentHTML, 250 at a time, their positions in a style attribute) instead
+  of clones given their attributes, medians 76 against 86 ms for 10,000, spread 44–192: none
+  shown. Left: the walk's node and data reads, the computed styles and the rects, each a call
+  into the browser per node or number; the bench's quick run (2,000 rows, the re-render, the
+  scroll) still exact; the content script 55,479 -> 55,696 bytes gzipped.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

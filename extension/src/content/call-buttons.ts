@@ -40,10 +40,12 @@ export function createCallButton(doc: Document, target: PhoneTarget): HTMLButton
     prototypes.set(doc, prototype);
   }
   const button = prototype.cloneNode(true) as HTMLButtonElement;
-  button.dataset.pcCall = target.e164;
-  if (target.extension) button.dataset.pcExt = target.extension;
+  // Attributes set by name, not through `dataset` and `title`: in Chromium the three took half
+  // the time as setAttribute (10,000 buttons: ~30 against ~65 ms in a probe, issue #12).
+  button.setAttribute('data-pc-call', target.e164);
+  if (target.extension) button.setAttribute('data-pc-ext', target.extension);
   button.setAttribute('aria-label', labelOf(target));
-  button.title = titleOf(target);
+  button.setAttribute('title', titleOf(target));
   targets.set(button, target);
   return button;
 }
@@ -60,13 +62,13 @@ const titleOf = (target: PhoneTarget) => `Call ${target.e164}${target.extension 
 export function retargetCallButton(button: HTMLButtonElement, target: PhoneTarget): void {
   const previous = targets.get(button);
   targets.set(button, target);
-  if (previous?.e164 !== target.e164) button.dataset.pcCall = target.e164;
+  if (previous?.e164 !== target.e164) button.setAttribute('data-pc-call', target.e164);
   if (!previous || previous.extension !== target.extension) {
-    if (target.extension) button.dataset.pcExt = target.extension;
-    else delete button.dataset.pcExt;
+    if (target.extension) button.setAttribute('data-pc-ext', target.extension);
+    else button.removeAttribute('data-pc-ext');
   }
   if (!previous || labelOf(previous) !== labelOf(target)) button.setAttribute('aria-label', labelOf(target));
-  if (!previous || titleOf(previous) !== titleOf(target)) button.title = titleOf(target);
+  if (!previous || titleOf(previous) !== titleOf(target)) button.setAttribute('title', titleOf(target));
 }
 
 /**

@@ -100,7 +100,7 @@ describe('ScanQueue', () => {
     expect(texts).toEqual(['415-555-2001']);
   });
 
-  it('hands on what the walk read of each text it yields: its data, and whether it shares its line if it asked', () => {
+  it('hands on what the walk read of each text it yields: its data, and whether it shares its line', () => {
     document.body.innerHTML = '<p>+1 415 555 0100</p><p><b>+44</b> 20 7946 0958</p><p>+1 415 555 0102</p>';
     const [run, split, alone] = [...document.body.children];
     const queue = new ScanQueue(document, () => undefined);
@@ -108,14 +108,32 @@ describe('ScanQueue', () => {
     queue.add(split as Node);
     queue.add(alone?.firstChild as Node);
     const slice = { deadline: Number.POSITIVE_INFINITY };
-    const read: Array<[string, boolean | undefined] | undefined> = [];
+    const read: Array<[string, boolean] | undefined> = [];
     for (let anchor = queue.next(slice); anchor; anchor = queue.next(slice)) {
       const walked = queue.walkedTextOf(anchor);
       if (walked) expect(walked.data).toBe((anchor as Text).data);
       read.push(walked && [walked.data, walked.sharesLine]);
     }
-    // A run long enough for a number is yielded unasked; a few digits beside other text were asked; a text queued on its own is not walked.
-    expect(read).toEqual([['+1 415 555 0100', undefined], ['+44', true], [' 20 7946 0958', undefined], undefined]);
+    // Each text with digits was asked; a text queued on its own is not walked.
+    expect(read).toEqual([['+1 415 555 0100', false], ['+44', true], [' 20 7946 0958', true], undefined]);
+  });
+
+  it('turns down a text alone on its line that the scanner has nothing to plan for, never one that shares its line', () => {
+    document.body.innerHTML =
+      '<table><tr><td>+1 415 555 0100</td><td>2024-05-01</td><td>ORD-2024-000123</td><td><span>Due 2024-05-01</span> <b>+1 415</b> 555 0101</td></tr></table>';
+    const asked: string[] = [];
+    // As the scanner's detection says: the date and the order id hold no number.
+    const queue = new ScanQueue(document, () => undefined, (_, data) => {
+      asked.push(data);
+      return !data.includes('415');
+    });
+    queue.add(document.body);
+    const slice = { deadline: Number.POSITIVE_INFINITY };
+    const texts: string[] = [];
+    for (let anchor = queue.next(slice); anchor; anchor = queue.next(slice)) texts.push(anchor.textContent ?? '');
+    // The texts of the split number's line are handed on unasked, its date with them: a number may run across them.
+    expect(asked).toEqual(['+1 415 555 0100', '2024-05-01', 'ORD-2024-000123']);
+    expect(texts).toEqual(['+1 415 555 0100', 'Due 2024-05-01', '+1 415', ' 555 0101']);
   });
 
   it('never jumps back to what it read already', () => {

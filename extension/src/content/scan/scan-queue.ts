@@ -20,12 +20,11 @@ interface Walk {
 
 /**
  * What the walk read of the text it yielded last, for the scanner's plan not to read it again:
- * its data, and whether it shares its line with other text if the walk had to ask (issue #12).
+ * its data, and whether it shares its line with other text (issue #12).
  */
 export interface WalkedText {
   readonly data: string;
-  /** Undefined when the walk did not ask (a run of digits long enough for a number on its own). */
-  readonly sharesLine: boolean | undefined;
+  readonly sharesLine: boolean;
 }
 
 /**
@@ -39,8 +38,9 @@ export interface ReadingSlice {
 /**
  * Nodes waiting to be scanned: text nodes and links as they are, subtrees (elements, shadow
  * roots, the document) through a tree walk that can pause at a deadline and resume in a
- * later slice. Yields only what may hold a number: text with enough digits, or with digits and
- * other text on its line, and call links.
+ * later slice. Yields only what may hold a number: text with digits and other text on its line,
+ * text alone on its line with enough digits unless the scanner has nothing to plan for it, and
+ * call links.
  */
 export class ScanQueue {
   private readonly pending = new Set<Node>();
@@ -49,7 +49,7 @@ export class ScanQueue {
    * The text `next` returned last if its walk yielded it, and what the walk read of it (none for a
    * link, or a text queued on its own). One record, rewritten at each text: no garbage per text.
    */
-  private readonly walkedText: { text: Text | null; data: string; sharesLine: boolean | undefined } = { text: null, data: '', sharesLine: undefined };
+  private readonly walkedText: { text: Text | null; data: string; sharesLine: boolean } = { text: null, data: '', sharesLine: false };
   /**
    * One walker per tree (the document, each shadow root), moved to each walk's node: a walker
    * made per added node cost more than walking it (an infinite scroll adds 500 rows at a time:
@@ -61,6 +61,11 @@ export class ScanQueue {
     private readonly doc: Document,
     /** Told about each open shadow root met on the way; the queue does not enter them itself. */
     private readonly onShadowRoot: (root: ShadowRoot) => void,
+    /**
+     * Whether a text alone on its line, its digits enough for a number, is nothing to plan: no
+     * number in it and no button of its own to take away. The walk does not yield it.
+     */
+    private readonly isNothingToPlan: (text: Text, data: string) => boolean = () => false,
   ) {}
 
   get isEmpty(): boolean {
@@ -163,9 +168,15 @@ export class ScanQueue {
         // A few digits next to other text of the line may be part of a split number.
         const data = (node as Text).data;
         const digits = digitsIn(data);
-        if (digits === 'run' || (digits === 'some' && sharesLine(node as Text, plainLink))) {
-          found.left = node;
-          return this.walked(node as Text, data, digits === 'run' ? undefined : true);
+        if (digits !== 'none') {
+          const line = sharesLine(node as Text, plainLink);
+          // A look-alike alone in its cell (a date, an order id, a zip code) is turned down here,
+          // not yielded to the scanner's plan for the same answer: four of a list row's five texts
+          // with a run of digits (issue #12).
+          if (line || (digits === 'run' && !this.isNothingToPlan(node as Text, data))) {
+            found.left = node;
+            return this.walked(node as Text, data, line);
+          }
         }
       } else {
         const element = node as Element;
@@ -189,7 +200,7 @@ export class ScanQueue {
     return 'done';
   }
 
-  private walked(text: Text, data: string, line: boolean | undefined): Text {
+  private walked(text: Text, data: string, line: boolean): Text {
     this.walkedText.text = text;
     this.walkedText.data = data;
     this.walkedText.sharesLine = line;

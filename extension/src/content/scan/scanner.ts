@@ -175,10 +175,15 @@ class PageScanner {
     listenToCallButtons(this.root, options.onCall, options.signal);
     this.detections = new DetectionCache(options.defaultCountry);
     this.slots = new ButtonSlots(this.root);
-    this.queue = new ScanQueue(this.root, (shadowRoot) => {
-      this.observe(shadowRoot);
-      this.queue.add(shadowRoot);
-    });
+    this.queue = new ScanQueue(
+      this.root,
+      (shadowRoot) => {
+        this.observe(shadowRoot);
+        this.queue.add(shadowRoot);
+      },
+      // What plan would find for it: no number, no buttons of its own to take away.
+      (text, data) => this.detections.numbersIn(data).length === 0 && !this.slots.has(text) && !this.writes.has(text),
+    );
     this.observer = new MutationObserver((records) => safely(() => this.onMutations(records)));
     this.observer.observe(this.root, OBSERVED);
     this.queue.add(this.root);
