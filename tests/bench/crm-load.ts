@@ -9,7 +9,9 @@
  * start on the CRM's paths). `--pinned` puts the relay alone on one core in both runs (relay.ts
  * `pin`). `--profile` adds one CRM run under `node --cpu-prof`, read by function while the
  * webhooks came. `--phases` runs the throughput bench's CRM row instead (relay-throughput.ts:
- * `--calls` new calls, then their updates, after a warm-up), without and with the CRM, alternately;
+ * `--calls` new calls, then their updates, after a warm-up), without and with the CRM, alternately
+ * (per phase, the main thread's time on a core per webhook until the last webhook was answered too:
+ * the CRM's work that competed with the webhooks, without what waited for the burst's end);
  * with `--profile`, one run of each under `node --cpu-prof` instead: per phase, the relay's main
  * thread's self time per webhook by function, with the CRM against without, the CRM functions
  * the time with the CRM ran under, and the CRM thread's own busy time and self time by function. With `--heap [--interval BYTES]` instead, one run of each with the
@@ -73,6 +75,10 @@ for (let round = 1; round <= rounds && args.includes('--phases') && !args.includ
       .join(', ');
   console.log(`round ${round} phases, the relay's threads per webhook (ms on a core / on a run queue), without: new calls ${threads(without.newCalls)}; updates ${threads(without.updates)}`);
   console.log(`round ${round} phases, the relay's threads per webhook (ms on a core / on a run queue), with: new calls ${threads(withCrm.newCalls)}; updates ${threads(withCrm.updates)}`);
+  // Until the last webhook was answered: the CRM's work that competed with the webhooks, not what waited for the burst's end.
+  const sending = (phase: { serverThreadsWhileSendingMs?: Record<string, { runMs: number }> }) => phase.serverThreadsWhileSendingMs?.main?.runMs ?? NaN;
+  const sendingRatio = (a: number, b: number) => `${a} / ${b} x${(b / a).toFixed(2)}`;
+  console.log(`round ${round} phases, the relay's main thread on a core per webhook while sending (ms) without / with: new calls ${sendingRatio(sending(without.newCalls), sending(withCrm.newCalls))}, updates ${sendingRatio(sending(without.updates), sending(withCrm.updates))}`);
   console.log(`round ${round} phases, the owner's socket without / with:`, JSON.stringify({ newCalls: [without.newCalls.sockets, withCrm.newCalls.sockets], updates: [without.updates.sockets, withCrm.updates.sockets] }));
   console.log(`round ${round} new calls with the CRM:`, JSON.stringify(withCrm.phases.newCalls));
   console.log(`round ${round} updates with the CRM:`, JSON.stringify(withCrm.phases.updates));

@@ -1599,6 +1599,44 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   CRM × 0.84 answering, × 0.93 slow, × 0.79 down (× 0.82 / × 0.89 / × 1.03 before), the contact on
   the first event 100 % answering; at the call-centre pace on a fresh relay 100 %, the log p50
   67.6 ms (60 before).
+- **Where a CRM still costs the webhooks, and a burst seen from the webhooks in flight** (issue 10,
+  branch s40-share). \`crm-load.ts --phases --profile --calls 2000\` on main (one run each, load
+  1.4), the main thread's busy time per webhook. New calls 234 µs without the CRM, 289 with: on the
+  webhook's own path (the lookup cache, the session, the outbox check, WebhooksFirst's counting)
+  about 3 µs; under the CRM's steps about 48 (the contacts written back 30, the searches 15, their
+  turns 1), and the collector's +16 and the socket's writes +10 follow the contacts' \`updated\`
+  events. Updates 145 -> 227: on the webhook's path about 34 (the outbox row committed with the
+  call's end 24, its insert 16 of them; the call's reads and events now carrying the contact a
+  lookup linked, 10), under the CRM's steps about 25 (the logs' landings, their events), the
+  messages to the CRM thread 11 and the store's batches 8. When the steps ran: main started 20 to
+  58 of a new-call phase's steps at once against 7 to 10 that waited, and 20 to 169 of an update
+  phase's at once against 118 to 196 (ten runs). A trace of one run's turns found 61 started at
+  once with all 16 senders' webhooks in flight: at a burst's start, the load's 25 ms window still
+  reading the quiet before it, and within the burst, where a window in which the thread waited for
+  the disk's sync and its senders read 0.2, under \`easesAt\`, and let every waiting step go. So 8
+  webhooks in flight at once (\`queuedAt\`) now count as saturated whatever the window reads; one
+  sender, or a few agents, never reach it. Ten alternated pairs of \`crm-load.ts --phases --calls
+  2000\` against main (load 5.3 to 9.8), webhooks a second with / without the CRM, main -> this:
+  new calls × 0.70 -> 0.55, 0.91 -> 0.81, 0.70 -> 1.39, 0.52 -> 0.73, 0.88 -> 1.26, 0.75 -> 1.74,
+  2.00 -> 0.56, 0.72 -> 1.55, 0.44 -> 0.94, 0.78 -> 1.04 (median × 0.735 -> × 0.99, higher in 7 of
+  10); updates × 1.07 -> 0.25, 0.43 -> 1.29, 0.54 -> 0.67, 0.52 -> 0.60, 1.06 -> 0.84, 0.45 ->
+  1.07, 1.93 -> 0.49, 0.66 -> 1.09, 0.76 -> 0.98, 0.45 -> 0.68 (× 0.60 -> × 0.76, 7 of 10). Each
+  run's rates move by half at that load; the CPU is steadier. The main thread on a core per
+  webhook until the last reply (\`crm-load.ts\` prints it now: the phase's own figures run until
+  every event is on the socket, so work put off past the burst counted the same), with / without:
+  new calls median × 1.17 -> × 1.04 (lower in 7 of 10), updates × 1.39 -> × 1.48 (lower in 5 of
+  10: no gain). Steps at once in the update phase 0 to 12 (20 to 169 on main); in the new-call
+  phase still 15 to 57, the catch-up after the last reply, in the hold's 300 ms tail. Why the
+  updates' CPU did not fall is not settled: the update phase's steps went from 143 to 317 (median
+  164) to 136 to 218 (median 153), store transactions per update 1.04 to 1.08 in both trees; a
+  row claimed with its webhook's commit that waits its turn reads its call afresh, which a row
+  started at once does not, and may take what fewer steps saved (not measured apart). The insert
+  of the row on the webhook's path is the outbox's never-lost guarantee. At a call centre's pace (\`--one-at-a-time\`, three pairs, load 5.3 to 7.1)
+  nothing was rationed in either tree, the contact on the first event in 50 of 50 calls on this
+  branch in each run (main 50, 50, 30), the log p50 114.8 / 35 / 298.7 ms against 38.6 / 119 /
+  331.1 (the machine's noise). In \`crm-load.ts\`'s burst of 200 calls at 16 senders (two pairs,
+  load 5.3 to 6), the contact on the first event in 46 % and 60 % of calls against 22 % and 26 %,
+  every call logged once in both.
 `;
 }
 

@@ -59,6 +59,12 @@ export interface Throughput {
   serverMainFaults?: number;
   /** The server's threads' time on a core and on a run queue per webhook, by thread name (`threadTimesByName`): a thread that names itself shows apart. */
   serverThreadsMs?: Record<string, ThreadTimes>;
+  /**
+   * The same, from the first webhook posted until the last answered: the work that competed with
+   * the webhooks for the rate. The CRM's work put off until the burst ends falls outside it, not
+   * the phase's figures, which run until every event is on the socket (issue 10).
+   */
+  serverThreadsWhileSendingMs?: Record<string, ThreadTimes>;
   /** CPU the bench process (senders and sockets) spent per webhook: what shows the generator is not the limit. */
   generatorCpuMs: number;
   /** V8's compiles and deopts in the server during the phase, when it ran with `--trace-opt --trace-deopt` (`webhook-cpu.ts --jit`). */
@@ -568,6 +574,7 @@ async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook
   const traceFrom = target.jitTrace?.length ?? 0;
   if (window) window.fromUs = monotonicUs();
   const run = await postWebhooks(target.origin, webhooks, concurrency);
+  const threadsSent = threadTimesByName(target.pid);
   await delivered(webhooks, (callId) => socket.count(callId) >= nth, socket);
   if (window) window.toUs = monotonicUs();
   const figures: Throughput = {
@@ -577,6 +584,7 @@ async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook
     serverMainThreadMs: Number(((cpuMs(target.pid, target.pid) - mainThreadBefore) / webhooks.length).toFixed(3)),
     ...kernelPerWebhook(kernelBefore, threadKernelMs(target.pid, target.pid), webhooks.length),
     serverThreadsMs: threadTimesPerWebhook(threadsBefore, threadTimesByName(target.pid), webhooks.length),
+    serverThreadsWhileSendingMs: threadTimesPerWebhook(threadsBefore, threadsSent, webhooks.length),
     generatorCpuMs: Number((run.generatorCpuMs / webhooks.length).toFixed(3)),
     ...(target.jitTrace ? { jit: countJit(target.jitTrace.slice(traceFrom)) } : {}),
   };

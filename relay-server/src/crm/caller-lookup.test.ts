@@ -10,7 +10,7 @@ const WAIT = { timeout: 10_000, interval: 5 };
 /** A floor no test run reaches: only webhooks let steps go. */
 const NO_FLOOR = 2 ** 31 - 1;
 /** A search of 20 callers costs one step here: the tests of batching count searches, the last one what a search pays. */
-const SETTINGS: WebhooksFirstSettings = { saturatedAt: 0.9, easesAt: 0.5, webhooksPerStep: 16, lookupsPerStep: 20, backlogMax: NO_FLOOR, floorMs: NO_FLOOR, quietMs: NO_FLOOR, recheckMs: 1, gatherMs: NO_FLOOR, gatherMax: 16 };
+const SETTINGS: WebhooksFirstSettings = { saturatedAt: 0.9, easesAt: 0.5, queuedAt: NO_FLOOR, webhooksPerStep: 16, lookupsPerStep: 20, backlogMax: NO_FLOOR, floorMs: NO_FLOOR, quietMs: NO_FLOOR, recheckMs: 1, gatherMs: NO_FLOOR, gatherMax: 16 };
 const REFUSED = { ok: false as const, error: 'could not reach crm.example.test: connect ECONNREFUSED', retry: true };
 
 /** Numbers of callers: `+1415555` and four digits from `from`. */

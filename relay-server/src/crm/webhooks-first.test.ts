@@ -6,7 +6,7 @@ import { WebhooksFirst, type WebhooksFirstSettings } from './webhooks-first.ts';
 const WAIT = { timeout: 10_000, interval: 5 };
 /** A floor no test run reaches: only webhooks let steps go. */
 const NO_FLOOR = 2 ** 31 - 1;
-const SETTINGS: WebhooksFirstSettings = { saturatedAt: 0.9, easesAt: 0.5, webhooksPerStep: 2, lookupsPerStep: 1, backlogMax: NO_FLOOR, floorMs: NO_FLOOR, quietMs: 5, recheckMs: 1, gatherMs: NO_FLOOR, gatherMax: 3 };
+const SETTINGS: WebhooksFirstSettings = { saturatedAt: 0.9, easesAt: 0.5, queuedAt: 4, webhooksPerStep: 2, lookupsPerStep: 1, backlogMax: NO_FLOOR, floorMs: NO_FLOOR, quietMs: 5, recheckMs: 1, gatherMs: NO_FLOOR, gatherMax: 3 };
 
 /** Turns on a thread whose load the test sets, with a clock that moves only when the test says. */
 function turnsOn(utilisation: number, settings: Partial<WebhooksFirstSettings> = {}) {
@@ -106,6 +106,25 @@ describe('webhooks first', () => {
     advance(5);
     await vi.waitFor(() => expect(crm.started).toEqual([1, 2, 3, 4]), WAIT);
     expect(turns.backlog).toBe(0);
+  });
+
+  it("holds CRM steps back as soon as `queuedAt` webhooks are in flight, whatever the load's last window read (a burst's start, a window spent waiting for the disk's sync)", async () => {
+    const { turns } = turnsOn(0.2);
+    const crm = steps(turns);
+    for (let i = 0; i < 3; i++) turns.webhookStarted();
+    void crm.add(1);
+    await settle();
+    expect(crm.started).toEqual([1]);
+    turns.webhookStarted();
+    void crm.add(2);
+    void crm.add(3);
+    await settle();
+    expect(crm.started).toEqual([1]);
+    expect(turns.backlog).toBe(2);
+    // Under `queuedAt` again, on a thread the load reads as having room: the steps go.
+    turns.webhookEnded();
+    await settle();
+    expect(crm.started).toEqual([1, 2, 3]);
   });
 
   it("times the thread load's windows on the turns' own clock (one clock, read once per question)", () => {

@@ -16,6 +16,17 @@ export interface WebhooksFirstSettings {
    */
   easesAt: number;
   /**
+   * Webhooks in flight at once from which the relay counts as saturated without waiting for the
+   * load's window: that many wait for the thread or for the disk's sync they share, whatever the
+   * window read. At a burst's start the window still read the quiet before it, and within a burst
+   * on a shared machine a window in which the thread waited for the sync and for its senders read
+   * 0.2 and let the waiting steps all go: 61 of one run's CRM steps started at once with its 16
+   * senders all waiting (the throughput bench's CRM row, counted with tests/bench/crm-load.ts;
+   * issue 10). One sender's webhooks, or a few agents', never reach 8; a burst that does has its
+   * contacts come in `updated` events, as on a saturated thread.
+   */
+  queuedAt: number;
+  /**
    * While the relay is saturated, one CRM step starts per this many webhooks answered. A step
    * with its follow-ups (the CRM's answer read, its commit, its events) costs the thread about
    * what two or three webhooks do, so at 16 the CRM takes a sixth or so of a saturated thread and
@@ -53,7 +64,7 @@ export interface WebhooksFirstSettings {
   gatherMax: number;
 }
 
-export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { saturatedAt: 0.9, easesAt: 0.5, webhooksPerStep: 16, lookupsPerStep: 1, floorMs: 100, quietMs: 250, backlogMax: 4096, recheckMs: 10, gatherMs: 20, gatherMax: 16 };
+export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { saturatedAt: 0.9, easesAt: 0.5, queuedAt: 8, webhooksPerStep: 16, lookupsPerStep: 1, floorMs: 100, quietMs: 250, backlogMax: 4096, recheckMs: 10, gatherMs: 20, gatherMax: 16 };
 
 /** Credits a burst of webhooks may bank for later CRM steps: a long quiet CRM does not buy a flood of steps in the next burst. */
 const MAX_CREDITS = 4;
@@ -64,10 +75,10 @@ const MAX_CREDITS = 4;
  * While the thread has room they start at once, webhooks in flight or not: a call centre's pace
  * leaves it idle most of the time, and a lookup that waited there only made the popup late. Once
  * the thread is saturated (`saturatedAt`, over the last window of `ThreadLoad`) while webhooks
- * queue (two or more in flight at once: one waits for the thread), they start one per
- * `webhooksPerStep` webhooks answered, and at least one per `floorMs`, until the load falls under
- * `easesAt` or the webhooks stop queuing (a dip under `saturatedAt` is not room). One webhook at a time is
- * never a queue, however busy the thread looks: on a machine shared with other work, a callback
+ * queue (two or more in flight at once: one waits for the thread), or as soon as `queuedAt`
+ * are in flight, they start one per `webhooksPerStep` webhooks answered, and at least one per
+ * `floorMs`, until the load falls under `easesAt` or the webhooks stop queuing (a dip under
+ * `saturatedAt` is not room). One webhook at a time is never a queue, however busy the thread looks: on a machine shared with other work, a callback
  * the kernel pauses counts as busy time, and one sender's lookups waited for nothing. Rationed,
  * the CRM takes a bounded share of the thread (its work waits, the contact comes in an `updated`
  * event, the log a little later), and catches up as soon as the webhooks pause or the load eases.
@@ -183,6 +194,7 @@ export class WebhooksFirst {
     const now = this.now();
     const queuing = this.webhooks >= 2 || now - this.lastQueuedAt < this.settings.quietMs;
     if (!queuing) return (this.saturated = false);
+    if (this.webhooks >= this.settings.queuedAt) return (this.saturated = true);
     this.saturated = this.load.utilisation(now) >= (this.saturated ? this.settings.easesAt : this.settings.saturatedAt);
     return this.saturated;
   }
