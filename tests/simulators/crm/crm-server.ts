@@ -64,7 +64,7 @@ interface PendingFailure {
 }
 
 export class CrmServer {
-  /** Every request, oldest first; `status` stays 0 while a held search waits. */
+  /** Every request, oldest first; `status` stays 0 until its answer is sent (a held search waiting, an answer travelling). */
   readonly requests: RecordedCrmRequest[] = [];
   private readonly failures: PendingFailure[] = [];
   /** Open holds, each with the requests it holds and its release: a request is answered once none holding it is left. */
@@ -166,8 +166,8 @@ export class CrmServer {
     const recorded: RecordedCrmRequest = { method: request.method, url, headers, body: request.body, status: 0, at: Date.now() };
     this.requests.push(recorded);
     const answer = await this.answer(request);
-    recorded.status = answer.status;
     if (this.distance) await this.distance.travel(this.distance.ms);
+    recorded.status = answer.status;
     this.send(res, answer);
   }
 

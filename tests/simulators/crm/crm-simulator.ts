@@ -32,7 +32,7 @@ export interface RecordedCrmRequest {
   url: string;
   headers: Record<string, string>;
   body: string;
-  /** The status the simulator answered. */
+  /** The status the simulator answered; 0 until the answer is sent (held, or travelling back from a CRM far away). */
   status: number;
   /** When it arrived (ms since the epoch): how far apart a client spaced its retries. */
   at: number;
