@@ -3,7 +3,7 @@
  * process of its own (crm-run.ts starts it with `fork`): in the bench's process, its answers to
  * the relay's CRM requests took the load generator's event loop, and the generator, not the
  * relay, set the pace (issue 10). Seeded with a contact for each of the first `--callers` bench
- * callers; it takes its orders (hold the searches, go down, list the activities) over the IPC
+ * callers, each answer sent `--rtt-ms` after it is ready when given (a CRM that far away); it takes its orders (hold the searches, go down, list the activities) over the IPC
  * channel and answers each with its id.
  */
 import type { CrmSimulator } from '../simulators/crm/crm-simulator.ts';
@@ -22,6 +22,7 @@ const seed = Array.from({ length: callers }, (_, i) => ({ firstName: 'Caller', l
 // HubSpot's log carries the call's id in its unique call property (hubspot.xml's call_id_property), which counts the logs per call.
 const crm: CrmSimulator = kind === 'hubspot' ? await HubSpotSimulator.start({ uniqueCallProperties: ['relay_call_id'] }) : await VtigerSimulator.start({ seed });
 if (kind === 'hubspot') crm.seed(seed);
+if (args.includes('--rtt-ms')) crm.roundTrip(positiveIntegerFlag(args, '--rtt-ms', 0));
 const config = kind === 'hubspot' ? { ...crm.config, call_id_property: 'relay_call_id' } : crm.config;
 let release: (() => void) | undefined;
 
@@ -53,10 +54,10 @@ function storedAs(e164: string, index: number): string {
   return formats[index % formats.length]!;
 }
 
-/** The requests the simulator received, by webservice operation (`query` split by module): how many CRM requests a call cost (issue 10). */
+/** The requests the simulator answered, by webservice operation (`query` split by module): how many CRM requests a call cost (issue 10). */
 function vtigerRequestCounts(): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const request of crm.requests) {
+  for (const request of answered()) {
     const params = new URLSearchParams(request.method === 'GET' ? (request.url.split('?')[1] ?? '') : request.body);
     const operation = params.get('operation') ?? '?';
     const module = operation === 'query' ? / FROM (\w+)/i.exec(params.get('query') ?? '')?.[1] : undefined;
@@ -66,12 +67,17 @@ function vtigerRequestCounts(): Record<string, number> {
   return counts;
 }
 
-/** HubSpot's requests by method and path, ids left out (`POST /crm/v3/objects/contacts/search`, `PATCH /crm/v3/objects/calls/{id}`). */
+/** HubSpot's answered requests by method and path, ids left out (`POST /crm/v3/objects/contacts/search`, `PATCH /crm/v3/objects/calls/{id}`). */
 function hubSpotRequestCounts(): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const request of crm.requests) {
+  for (const request of answered()) {
     const key = `${request.method} ${request.url.split('?')[0]!.replace(/\/(?!v\d+\b)[^/]*\d[^/]*/g, '/{id}')}`;
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;
+}
+
+/** The requests whose answer was sent: with `--rtt-ms`, a login counted here has reached the relay (a bench waits for it). */
+function answered() {
+  return crm.requests.filter((request) => request.status !== 0);
 }

@@ -2,13 +2,14 @@
  * The relay's sections of docs/benchmarks.md ("Relay" and "Relay with a CRM"), and how
  * `pnpm bench relay` puts fresh ones into the report in place of the old, leaving the others.
  */
-import { CRM_SCENARIOS, type CrmScenario, type RelayComparison } from './relay-crm.ts';
+import type { FirstCallsAfterRestart } from './crm-restart.ts';
+import { CRM_SCENARIOS, type CrmScenario, type RelayComparison, type RemoteCrm } from './relay-crm.ts';
 import type { PhaseAccount } from './cpu-account.ts';
 import type { Percentiles } from './relay.ts';
 
 
 export function relaySections(figures: RelayComparison): string {
-  const { noCrm, noCrmWarm, warmUpCalls, withCrm, rounds, oneAtATime } = figures;
+  const { noCrm, noCrmWarm, warmUpCalls, withCrm, rounds, oneAtATime, remoteCrm } = figures;
   const scenarios = Object.keys(CRM_SCENARIOS) as CrmScenario[];
   const row = (label: string, cell: (scenario: CrmScenario) => string | number) => `| ${label} | ${scenarios.map(cell).join(' | ')} |`;
   return `## Relay (a real process, SQLite in WAL mode)
@@ -1102,6 +1103,26 @@ CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} cal
 | incoming webhook sent -> first event on the agent's socket p50 / p99 (ms) | ${oneAtATime.pushMs.p50} / ${oneAtATime.pushMs.p99} |
 | call ended -> its CRM log written, p50 / p99 (ms) | ${oneAtATime.crm.logMs.p50} / ${oneAtATime.crm.logMs.p99} |
 | every call logged exactly once | ${exactlyOnce(oneAtATime.logs, oneAtATime.calls)} |
+
+${remoteCrmTable(remoteCrm)}`;
+}
+
+/** The CRM a round trip away: calls at an agent's pace, and the first call after a restart with and without the sign-in ahead. */
+export function remoteCrmTable({ oneAtATime, restarts }: RemoteCrm): string {
+  const calls = oneAtATime[0]?.run.calls ?? 0;
+  const both = (p: Percentiles) => `${p.p50} / ${p.p99}`;
+  const restartRow = (label: string, run: FirstCallsAfterRestart) => `| ${restarts.rttMs} ms, the first call after a restart, ${label} | ${run.contactOnFirstEvent} of ${run.restarts} | ${both(run.firstEvent)} | ${both(run.contact)} | |`;
+  return `A CRM far away, as real ones are: the simulator sends each answer one round trip after it is ready
+(\`roundTrip\`, tests/simulators/crm/crm-server.ts), Vtiger's getchallenge and login as its searches. ${calls} calls
+one at a time at an agent's pace (each ends once its contact is on the socket, the next rings once
+its log is written), and the first call after each of ${restarts.signInAhead.restarts} relay restarts, its agent online before
+it, the sessions signed in ahead or, \`CRM_SIGN_IN_AHEAD=off\`, at that call (crm-restart.ts):
+
+| CRM a round trip away | contact on the first event | first event p50 / p99 (ms) | contact p50 / p99 (ms) | call ended -> log written p50 / p99 (ms) |
+| --- | ---: | ---: | ---: | ---: |
+${oneAtATime.map(({ rttMs, run }) => `| ${rttMs} ms, calls one at a time | ${percent(run.crm.contactOnFirstEvent)} | ${both(run.pushMs)} | ${both(run.crm.contactMs)} | ${both(run.crm.logMs)} |`).join('\n')}
+${restartRow('signed in ahead', restarts.signInAhead)}
+${restartRow('signed in at the call', restarts.signInAtTheCall)}
 `;
 }
 
