@@ -1036,13 +1036,35 @@ first lookup paid before its search: 300 to 600 ms against a CRM 100 to 200 ms a
 ms hold). The relay asks it when an agent's socket is accepted, for that agent's own instances with
 a CRM, and when a setup is saved: never awaited, never on a webhook's path, each session once, none
 while the breaker holds its CRM, at most four in flight across the relay, through the session's
-network (so its \`<limits>\`); a failure is one warning. The bench's simulator answers at once, so
-it cannot show the round trips saved: \`crm-load.ts --one-at-a-time\` (its setup, then its agent's
+network (so its \`<limits>\`); a failure is a warning and the first call signs in; one the CRM did
+not answer (network, 5xx) is tried again at the agent's next connect, a warning each try, and a
+refused one is not. The bench's simulator then answered at once, so it could not show the round
+trips saved (the remote rows now do, below): \`crm-load.ts --one-at-a-time\` (its setup, then its agent's
 socket, then fifty calls) with the two triggers turned off by a throwaway edit against this branch,
 five alternated pairs, load 1.4 to 2.5: the same one login per run (0.02 getchallenge and login per
 call), moved from the first call to the setup; the contact on the first event in all 50 calls of
 every run; the first call's first event 91.4 / 113.4 / 60.2 / 67.6 / 90.1 ms -> 67 / 47.9 / 48.2
 / 35.4 / 25.5 (×0.28 to ×0.80, lower in 5 of 5; wall time on a busy machine, a hint).
+
+A CRM a round trip away (issue 10, branch s40-remote): the simulator sends each answer one round
+trip after it is ready (\`roundTrip\`, crm-server.ts; \`crm-load.ts --crm-rtt MS\`), each request
+waiting on its own, and the remote rows of the table above measure the hold against it
+(\`benchRemoteCrm\`, \`crm-load.ts --remote\`). First run, load 8.7 to 8.1: at 120 ms 81 % of 16 calls
+at an agent's pace had the contact on the first event (first event p50 271 ms, contact p99 604),
+at 250 ms none (contact p50 522 ms); the first call after a restart at 120 ms had it in 4 of 5
+restarts signed in ahead (first event 285 to 334 ms) and 0 of 5 with \`CRM_SIGN_IN_AHEAD=off\`
+(contact p50 753 ms: getchallenge, login, then the lookup). Why 120 ms is narrow and 250 ms out of
+reach: Vtiger's lookup of a Contact linked to an account is two round trips in a row, the query
+then the account's \`retrieve\` for the company (kept 10 minutes for that account's next caller; a
+first caller pays it). Seeded without companies (a throwaway edit, one run each, load 8.2 to 6.1)
+the lookup is the query alone: 94 % at 120 ms (contact p50 149 ms) and 94 % at 250 ms (267 ms),
+and the first call after a restart 5 of 5 signed in ahead (first event 173 to 194 ms) against 0 of
+5 without (contact p50 479 ms). Calls sent back to back instead, as the older one-at-a-time run
+does, queue behind the instance's four CRM slots against a CRM 120 ms away (0 % on the first event,
+logs 2.3 s p50), hence the agent's pace. Not modelled: a new connection's TCP and TLS handshakes
+(one to three round trips more), which a lookup pays once the CRM's server has closed the idle
+kept-alive connection (Apache after 5 s, nginx after 75 s), so a sign-in long before the call saves
+the login's round trips but not those.
 
 What a configured CRM costs each webhook, thread by thread (issue 10, branch s39-crmcpu):
 \`crm-load.ts --phases\` now prints each relay thread's time on a core and on a run queue per
