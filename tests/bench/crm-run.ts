@@ -80,6 +80,11 @@ export class BenchCrm {
     return this.order('requestCounts') as Promise<Record<string, number>>;
   }
 
+  /** The requests the simulator answered so far, oldest first, each by operation as `requestCounts` names them. */
+  operations(): Promise<string[]> {
+    return this.order('operations') as Promise<string[]>;
+  }
+
   async close(): Promise<void> {
     if (!this.child.connected) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
