@@ -1053,7 +1053,9 @@ waiting on its own, and the remote rows of the table above measure the hold agai
 at an agent's pace had the contact on the first event (first event p50 271 ms, contact p99 604),
 at 250 ms none (contact p50 522 ms); the first call after a restart at 120 ms had it in 4 of 5
 restarts signed in ahead (first event 285 to 334 ms) and 0 of 5 with \`CRM_SIGN_IN_AHEAD=off\`
-(contact p50 753 ms: getchallenge, login, then the lookup); at 250 ms (\`crm-load.ts --restarts 5
+(contact p50 753 ms: getchallenge, login, then the lookup); a second run (load 7.0 to 5.7): 94 % at
+120 ms (first event p50 257 ms), 0 % at 250 ms, restarts 5 of 5 (first event 285.5 ms p50)
+against 0 of 5 (contact p50 583 ms); at 250 ms (\`crm-load.ts --restarts 5
 --crm-rtt 250\`, load 9.2) 0 of 5 either way, the contact p50 771 ms against 1,321.
 Why 120 ms is narrow and 250 ms out of reach: Vtiger's lookup of a Contact linked to an account is two round trips in a row, the query
 then the account's \`retrieve\` for the company (kept 10 minutes for that account's next caller; a
