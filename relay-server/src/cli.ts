@@ -16,7 +16,7 @@ const USAGE = `Usage:
 --admin: the instances this agent registers may route incoming calls to every agent (the
 team's number); any other agent's instances reach that agent only.
 
-Environment: PORT, HOST, PUBLIC_URL, DATABASE_URL (postgres://USER:PASSWORD@HOST:PORT/DB), LOG_LEVEL, CRM_THREAD (on|off).
+Environment: PORT, HOST, PUBLIC_URL, DATABASE_URL (postgres://USER:PASSWORD@HOST:PORT/DB), LOG_LEVEL, CRM_THREAD (on|off), CRM_SIGN_IN_AHEAD (on|off).
 Default store: ./data/relay.db (SQLite).
 See docs/relay.md.`;
 

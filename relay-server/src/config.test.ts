@@ -18,6 +18,12 @@ describe('startConfig', () => {
     expect(() => startConfig({}, { LOG_LEVEL: 'loud' })).toThrow('LOG_LEVEL');
     expect(() => startConfig({}, { CRM_WRAP_UP_SECONDS: '5m' })).toThrow('CRM_WRAP_UP_SECONDS "5m" is not a number of seconds');
     expect(() => startConfig({}, { CRM_THREAD: 'no' })).toThrow('CRM_THREAD "no" is not on or off');
+    expect(() => startConfig({}, { CRM_SIGN_IN_AHEAD: 'no' })).toThrow('CRM_SIGN_IN_AHEAD "no" is not on or off');
+  });
+
+  it('signs CRM sessions in ahead of their calls unless CRM_SIGN_IN_AHEAD=off', () => {
+    expect(startConfig({}, { CRM_SIGN_IN_AHEAD: 'off' }).crmSignInAhead).toBe(false);
+    expect(startConfig({}, { CRM_SIGN_IN_AHEAD: 'on' })).not.toHaveProperty('crmSignInAhead');
   });
 
   it('runs the CRM sessions on the main thread with CRM_THREAD=off, on their own thread otherwise (the relay\'s default engine)', () => {

@@ -28,6 +28,8 @@ export interface StartConfig extends StoreLocation {
   crmWrapUpMs?: number;
   /** `CRM_THREAD=off`: the CRM connector sessions on the main thread, without the thread's memory (a relay with no CRM). */
   crmEngine?: CrmEngine;
+  /** `CRM_SIGN_IN_AHEAD=off`: no CRM session signed in before its first call (a bench's baseline, issue 10). */
+  crmSignInAhead?: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -53,6 +55,8 @@ export function startConfig(flags: StartFlags, env: Env): StartConfig {
   }
   const crmThread = env.CRM_THREAD ?? 'on';
   if (crmThread !== 'on' && crmThread !== 'off') throw new UsageError(`CRM_THREAD "${crmThread}" is not on or off`);
+  const signInAhead = env.CRM_SIGN_IN_AHEAD ?? 'on';
+  if (signInAhead !== 'on' && signInAhead !== 'off') throw new UsageError(`CRM_SIGN_IN_AHEAD "${signInAhead}" is not on or off`);
   return {
     ...storeLocation(flags, env),
     port,
@@ -61,6 +65,7 @@ export function startConfig(flags: StartFlags, env: Env): StartConfig {
     logLevel,
     ...(wrapUp !== undefined ? { crmWrapUpMs: Number(wrapUp) * 1000 } : {}),
     ...(crmThread === 'off' ? { crmEngine } : {}),
+    ...(signInAhead === 'off' ? { crmSignInAhead: false } : {}),
   };
 }
 

@@ -14,7 +14,7 @@ import { startCrmWithStore } from './crm/crm-start.ts';
 import { CrmThreadEngine } from './crm/crm-thread.ts';
 import type { CrmEngine } from './crm/engine.ts';
 import { CrmOutboxWorker, OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';
-import { CrmSignIns } from './crm/sign-in-ahead.ts';
+import { CrmSignIns, SIGN_INS_AT_ONCE } from './crm/sign-in-ahead.ts';
 import type { RelayDeps } from './deps.ts';
 import { loadBundledConnectors } from './instances/catalogue.ts';
 import { PlanResolver } from './instances/plans.ts';
@@ -40,6 +40,8 @@ export interface RelayOptions extends StoreLocation {
   crmWrapUpMs?: number;
   /** The CRM connector engine: its sessions on a thread of their own unless told (tests hand in a scripted one, or `crmEngine` to run them on the main thread). */
   crmEngine?: CrmEngine;
+  /** False: no CRM session is signed in ahead of its first call (sign-in-ahead.ts), that call's lookup signs in; what the benches measure the sign-in ahead against. */
+  crmSignInAhead?: boolean;
   /** The CRM outbox's retry and timing settings. */
   crmOutbox?: Partial<OutboxSettings>;
   /** How the CRM's steps give way to webhooks. */
@@ -123,7 +125,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     publicUrl: () => publicUrl,
     now: () => new Date(),
   };
-  const signIns = new CrmSignIns(deps);
+  const signIns = new CrmSignIns(deps, SIGN_INS_AT_ONCE, options.crmSignInAhead ?? true);
   const outbox = new CrmOutboxWorker(deps, { ...OUTBOX_DEFAULTS, ...options.crmOutbox });
   metrics.crmOutbox = () => outbox.gauges();
   metrics.crmLookupBacklog = () => deps.crm.lookup.backlog();

@@ -1,5 +1,5 @@
 /**
- * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--warm-up N] [--pinned] [--profile] [--phases [--heap [--interval BYTES]]] [--one-at-a-time] [--crm slow|down] [--kind vtiger|hubspot]`: the relay
+ * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--warm-up N] [--pinned] [--profile] [--phases [--heap [--interval BYTES]]] [--one-at-a-time [--settled]] [--crm-rtt MS] [--restarts N] [--remote] [--crm slow|down] [--kind vtiger|hubspot]`: the relay
  * without a CRM and with the Vtiger simulator answering (HubSpot's with `--kind hubspot`, its bundled connector), alternately in each round (200 calls at
  * 16 senders, each an incoming then a completed webhook), without the rest of `pnpm bench relay`:
  * a check while working on the CRM's path (issue 10), not figures for the docs. Per run, where
@@ -21,7 +21,17 @@
  * by the function allocating, by the innermost and by the outermost project file on its stack
  * (relay-server/src, shared/src). Its figures are allocation only: the sampling slows the relay.
  * `--one-at-a-time` runs the CRM bench's call-centre pace instead (relay-crm.ts: `--calls` calls,
- * default 50, one sender, the CRM answering): the contact on the first event and the log's latency.
+ * default 50, one sender, the CRM answering): the contact on the first event and the log's latency;
+ * with `--settled`, at an agent's pace (each call ends once its contact is on the socket, the next
+ * rings once its log is written), else the webhooks follow each other at once. `--crm-rtt MS` puts
+ * the CRM that far away (a round trip of MS before each of its answers, getchallenge and login
+ * included, concurrent requests each waiting on its own; crm-server.ts `roundTrip`), for
+ * `--one-at-a-time` and `--restarts`. `--restarts N` runs, instead, the first call after N relay
+ * restarts with the sessions signed in ahead and N with `CRM_SIGN_IN_AHEAD=off`, alternately, the
+ * agent online before each call (crm-restart.ts): how many had the contact on the first event, and
+ * its latency. `--remote` runs the part of `pnpm bench relay` that does this (16 settled calls at
+ * 120 and at 250 ms, 5 restarts of each kind at 120 ms; relay-crm.ts `benchRemoteCrm`) and prints
+ * its table for docs/benchmarks.md.
  * `--crm slow|down` runs the CRM bench's slow or down CRM instead of the answering one (relay-crm.ts;
  * with `--warm-up N`, the CRM answers the warm-up's calls and turns slow or down after them, as
  * `pnpm bench relay` runs it), with `--profile` too.
@@ -30,10 +40,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../relay/harness.ts';
 import { type CallFrame, type CpuProfile, largestFirst, selfTimeByFunction, type Stack, sumSelfTime } from './cpu-profile.ts';
+import { benchFirstCallAfterRestart } from './crm-restart.ts';
 import { BENCH_CRMS, type BenchCrmKind, type CrmPhase } from './crm-run.ts';
 import { positiveIntegerFlag } from './flags.ts';
 import { allocationSplit, allocationTable } from './heap-sampling.ts';
-import { benchCrm, CRM_SCENARIOS, type CrmScenario, sayIfNotExactlyOnce, summary } from './relay-crm.ts';
+import { benchCrm, benchRemoteCrm, CRM_SCENARIOS, type CrmScenario, sayIfNotExactlyOnce, summary } from './relay-crm.ts';
+import { remoteCrmTable } from './relay-report.ts';
 import { benchRelay } from './relay.ts';
 import { crmThroughput, type PhasesHeap, type PhasesProfile, readPhasesProfile, readPhasesThreadProfile, relayThroughput } from './relay-throughput.ts';
 
@@ -49,6 +61,8 @@ if (!(scenario in CRM_SCENARIOS)) throw new Error(`--crm takes one of ${Object.k
 /** The CRM the runs with a CRM use (`--kind`; not the `--phases` runs, which are the throughput bench's Vtiger row). */
 const kind = (args.includes('--kind') ? args[args.indexOf('--kind') + 1] : 'vtiger') as BenchCrmKind;
 if (!BENCH_CRMS.includes(kind)) throw new Error(`--kind takes one of ${BENCH_CRMS.join(', ')}`);
+/** The CRM's round trip (`--crm-rtt MS`): each of its answers sent that long after it is ready; none unless told. */
+const rttMs = args.includes('--crm-rtt') ? positiveIntegerFlag(args, '--crm-rtt', 0) : 0;
 
 const heap = args.includes('--heap');
 
@@ -84,15 +98,26 @@ for (let round = 1; round <= rounds && args.includes('--phases') && !args.includ
   console.log(`round ${round} updates with the CRM:`, JSON.stringify(withCrm.phases.updates));
 }
 
+for (let round = 1; round <= rounds && args.includes('--remote'); round++) {
+  console.log(remoteCrmTable(await benchRemoteCrm()));
+}
+
+for (let round = 1; round <= rounds && args.includes('--restarts'); round++) {
+  const restarts = await benchFirstCallAfterRestart(rttMs, positiveIntegerFlag(args, '--restarts', 5));
+  for (const [name, figures] of [['signed in ahead', restarts.signInAhead], ['signed in at the call', restarts.signInAtTheCall]] as const) {
+    console.log(`round ${round} the first call after a restart, CRM ${rttMs} ms away, ${name}: contact on the first event ${figures.contactOnFirstEvent} of ${figures.restarts}, first event ms ${figures.firstEventMs.join(' ')}, contact p50 / p99 ${figures.contact.p50} / ${figures.contact.p99} ms`);
+  }
+}
+
 for (let round = 1; round <= rounds && oneAtATime; round++) {
-  const run = await benchCrm('fast', positiveIntegerFlag(args, '--calls', 50), { concurrency: 1, kind, warmUpCalls });
+  const run = await benchCrm('fast', positiveIntegerFlag(args, '--calls', 50), { concurrency: 1, kind, warmUpCalls, rttMs, eachCallSettled: args.includes('--settled') });
   const { firstCalls, ...crm } = run.crm;
   console.log(`round ${round} one at a time:`, summary(run), JSON.stringify(crm), JSON.stringify(run.logs), 'CRM requests per call', JSON.stringify(run.requestsPerCall));
   console.log(`round ${round} the first calls (first event ms, y: it named the contact / contact ms / log ms):`, (firstCalls ?? []).map((call) => `${call.eventMs}${call.contact ? 'y' : 'n'}/${call.contactMs}/${call.logMs}`).join(' '));
   sayIfNotExactlyOnce('one at a time', run.logs, run.calls + warmUpCalls);
 }
 
-for (let round = 1; round <= rounds && !args.includes('--phases') && !oneAtATime; round++) {
+for (let round = 1; round <= rounds && !args.includes('--phases') && !oneAtATime && !args.includes('--restarts') && !args.includes('--remote'); round++) {
   const without = await benchRelay({ calls, pinned, warmUpCalls });
   console.log(`round ${round} no CRM:`, summary(without), JSON.stringify(without.webhookPhase));
   const withCrm = await benchCrm(scenario, calls, { pinned, warmUpCalls, kind });

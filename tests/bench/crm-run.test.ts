@@ -2,6 +2,7 @@ import { constants, getPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { BenchCrm, type CrmBacklog, crmBacklogOf, untilCrmDrained } from './crm-run.ts';
 import { benchCrm } from './relay-crm.ts';
+import { benchRelay } from './relay.ts';
 
 const METRICS = `# TYPE relay_crm_outbox_depth gauge
 relay_crm_outbox_depth 3
@@ -67,5 +68,16 @@ describe("a bench's CRM run", () => {
     expect(run.logs).toEqual({ activities: 5, lost: 0, duplicated: 0 });
     // The warm-up's callers were searched for: the CRM answered them (a CRM down from the start receives no search).
     expect(Object.keys(run.requestsPerCall).filter((operation) => operation.startsWith('query'))).not.toHaveLength(0);
+  }, 120_000);
+
+  it("sends calls at an agent's pace against a CRM far away: each call's search only once the call before it is logged", async () => {
+    const crm = await BenchCrm.start(3, 'vtiger', 20);
+    try {
+      await benchRelay({ calls: 3, concurrency: 1, eachCallSettled: true, crm: { simulator: crm, degrade: () => {}, recover: () => {} } });
+      const searchesAndLogs = (await crm.operations()).filter((operation) => operation === 'query Contacts' || operation === 'create');
+      expect(searchesAndLogs).toEqual(['query Contacts', 'create', 'query Contacts', 'create', 'query Contacts', 'create']);
+    } finally {
+      await crm.close();
+    }
   }, 120_000);
 });

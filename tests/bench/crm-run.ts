@@ -18,7 +18,7 @@ import type { SimulatorOrder } from './crm-simulator-process.ts';
 export const BENCH_CRMS = ['vtiger', 'hubspot'] as const;
 export type BenchCrmKind = (typeof BENCH_CRMS)[number];
 
-/** The CRM's simulator (Vtiger's unless told), in its own process, knowing the first `callers` bench callers. */
+/** The CRM's simulator (Vtiger's unless told), in its own process, knowing the first `callers` bench callers, each answer `rttMs` away (none: on loopback). */
 export class BenchCrm {
   private nextId = 0;
   private readonly answers = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
@@ -36,8 +36,8 @@ export class BenchCrm {
     });
   }
 
-  static async start(callers: number, kind: BenchCrmKind = 'vtiger'): Promise<BenchCrm> {
-    const child = fork(join(REPO_ROOT, 'tests', 'bench', 'crm-simulator-process.ts'), ['--callers', String(callers), '--kind', kind], { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  static async start(callers: number, kind: BenchCrmKind = 'vtiger', rttMs = 0): Promise<BenchCrm> {
+    const child = fork(join(REPO_ROOT, 'tests', 'bench', 'crm-simulator-process.ts'), ['--callers', String(callers), '--kind', kind, ...(rttMs > 0 ? ['--rtt-ms', String(rttMs)] : [])], { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     // A remote CRM takes none of the relay's cores; at the same priority the simulator took 0.7 to
     // 1.6 ms of CPU per new call on them, and the runs measured it more than the relay (issue 10).
     setPriority(child.pid!, constants.priority.PRIORITY_LOW);
@@ -75,9 +75,14 @@ export class BenchCrm {
     return this.order('activities') as Promise<StoredActivity[]>;
   }
 
-  /** The requests the simulator received so far, by operation (`query Contacts`, `retrieve`, `create`, …). */
+  /** The requests the simulator answered so far, by operation (`query Contacts`, `retrieve`, `create`, …). */
   requestCounts(): Promise<Record<string, number>> {
     return this.order('requestCounts') as Promise<Record<string, number>>;
+  }
+
+  /** The requests the simulator answered so far, oldest first, each by operation as `requestCounts` names them. */
+  operations(): Promise<string[]> {
+    return this.order('operations') as Promise<string[]>;
   }
 
   async close(): Promise<void> {

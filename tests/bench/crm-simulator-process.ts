@@ -3,17 +3,17 @@
  * process of its own (crm-run.ts starts it with `fork`): in the bench's process, its answers to
  * the relay's CRM requests took the load generator's event loop, and the generator, not the
  * relay, set the pace (issue 10). Seeded with a contact for each of the first `--callers` bench
- * callers; it takes its orders (hold the searches, go down, list the activities) over the IPC
+ * callers, each answer sent `--rtt-ms` after it is ready when given (a CRM that far away); it takes its orders (hold the searches, go down, list the activities) over the IPC
  * channel and answers each with its id.
  */
-import type { CrmSimulator } from '../simulators/crm/crm-simulator.ts';
+import type { CrmSimulator, RecordedCrmRequest } from '../simulators/crm/crm-simulator.ts';
 import { HubSpotSimulator } from '../simulators/crm/hubspot.ts';
 import { VtigerSimulator } from '../simulators/crm/vtiger.ts';
 import type { BenchCrmKind } from './crm-run.ts';
 import { positiveIntegerFlag } from './flags.ts';
 import { benchCaller } from './relay.ts';
 
-export type SimulatorOrder = 'holdSearches' | 'releaseSearches' | 'down' | 'up' | 'activities' | 'requestCounts' | 'close';
+export type SimulatorOrder = 'holdSearches' | 'releaseSearches' | 'down' | 'up' | 'activities' | 'requestCounts' | 'operations' | 'close';
 
 const args = process.argv.slice(2);
 const callers = positiveIntegerFlag(args, '--callers', 1000);
@@ -22,6 +22,7 @@ const seed = Array.from({ length: callers }, (_, i) => ({ firstName: 'Caller', l
 // HubSpot's log carries the call's id in its unique call property (hubspot.xml's call_id_property), which counts the logs per call.
 const crm: CrmSimulator = kind === 'hubspot' ? await HubSpotSimulator.start({ uniqueCallProperties: ['relay_call_id'] }) : await VtigerSimulator.start({ seed });
 if (kind === 'hubspot') crm.seed(seed);
+if (args.includes('--rtt-ms')) crm.roundTrip(positiveIntegerFlag(args, '--rtt-ms', 0));
 const config = kind === 'hubspot' ? { ...crm.config, call_id_property: 'relay_call_id' } : crm.config;
 let release: (() => void) | undefined;
 
@@ -31,7 +32,8 @@ const orders: Record<SimulatorOrder, () => unknown> = {
   down: () => crm.down(),
   up: () => crm.up(),
   activities: () => crm.activities(),
-  requestCounts: () => (kind === 'hubspot' ? hubSpotRequestCounts() : vtigerRequestCounts()),
+  requestCounts,
+  operations,
   close: () => crm.close(),
 };
 
@@ -53,25 +55,27 @@ function storedAs(e164: string, index: number): string {
   return formats[index % formats.length]!;
 }
 
-/** The requests the simulator received, by webservice operation (`query` split by module): how many CRM requests a call cost (issue 10). */
-function vtigerRequestCounts(): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const request of crm.requests) {
-    const params = new URLSearchParams(request.method === 'GET' ? (request.url.split('?')[1] ?? '') : request.body);
-    const operation = params.get('operation') ?? '?';
-    const module = operation === 'query' ? / FROM (\w+)/i.exec(params.get('query') ?? '')?.[1] : undefined;
-    const key = module ? `${operation} ${module}` : operation;
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
-  return counts;
+/** The requests the simulator answered, oldest first, each by what it did: Vtiger's webservice operation (`query` split by module), HubSpot's method and path. */
+function operations(): string[] {
+  return crm.requests.filter((request) => request.status !== 0).map(kind === 'hubspot' ? hubSpotOperation : vtigerOperation);
 }
 
-/** HubSpot's requests by method and path, ids left out (`POST /crm/v3/objects/contacts/search`, `PATCH /crm/v3/objects/calls/{id}`). */
-function hubSpotRequestCounts(): Record<string, number> {
+/** `query Contacts`, `retrieve`, `create`, `login`, …: how many CRM requests a call cost (issue 10). */
+function vtigerOperation(request: RecordedCrmRequest): string {
+  const params = new URLSearchParams(request.method === 'GET' ? (request.url.split('?')[1] ?? '') : request.body);
+  const operation = params.get('operation') ?? '?';
+  const module = operation === 'query' ? / FROM (\w+)/i.exec(params.get('query') ?? '')?.[1] : undefined;
+  return module ? `${operation} ${module}` : operation;
+}
+
+/** Method and path, ids left out (`POST /crm/v3/objects/contacts/search`, `PATCH /crm/v3/objects/calls/{id}`). */
+function hubSpotOperation(request: RecordedCrmRequest): string {
+  return `${request.method} ${request.url.split('?')[0]!.replace(/\/(?!v\d+\b)[^/]*\d[^/]*/g, '/{id}')}`;
+}
+
+/** The answered requests counted by operation; with `--rtt-ms`, a login counted here has reached the relay (a bench waits for it). */
+function requestCounts(): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const request of crm.requests) {
-    const key = `${request.method} ${request.url.split('?')[0]!.replace(/\/(?!v\d+\b)[^/]*\d[^/]*/g, '/{id}')}`;
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
+  for (const operation of operations()) counts[operation] = (counts[operation] ?? 0) + 1;
   return counts;
 }

@@ -6,6 +6,7 @@
  * Each CRM run also proves that every call was logged exactly once.
  */
 import type { StoredActivity } from '../simulators/crm/crm-simulator.ts';
+import { benchFirstCallAfterRestart, type RestartComparison } from './crm-restart.ts';
 import { BenchCrm, type BenchCrmKind } from './crm-run.ts';
 import { type BenchRelayOptions, benchCaller, benchCallSid, benchRelay, type CrmFigures, type Percentiles, type RelayFigures } from './relay.ts';
 import { inTurn } from './in-turn.ts';
@@ -51,6 +52,34 @@ export interface RelayComparison {
   withCrm: Record<CrmScenario, { median: CrmRun; ratio: VersusNoCrm; runs: CrmRun[] }>;
   /** The CRM answering, calls one at a time: caller identification when the relay is not saturated. */
   oneAtATime: CrmRun;
+  remoteCrm: RemoteCrm;
+}
+
+/** A CRM far away, as real ones are (issue 10): calls at an agent's pace against it, and the first call after relay restarts. */
+export interface RemoteCrm {
+  /** `REMOTE_CRM_CALLS` calls one at a time at each round trip, each settled before the next (`eachCallSettled`). */
+  oneAtATime: Array<{ rttMs: number; run: CrmRun }>;
+  /** The first call after each of `REMOTE_CRM_RESTARTS` restarts, with the sign-in ahead and without, the CRM `REMOTE_CRM_RTTS_MS[0]` away. */
+  restarts: RestartComparison;
+}
+
+/** The round trips (ms) between the relay and a remote CRM: one that answers a search within the 300 ms hold, and one that cannot. */
+export const REMOTE_CRM_RTTS_MS = [120, 250] as const;
+/** Calls of each remote run and restarts of each kind: settled calls take a few round trips each, a restart a relay's start, so few of each. */
+const REMOTE_CRM_CALLS = 16;
+const REMOTE_CRM_RESTARTS = 5;
+
+export async function benchRemoteCrm(): Promise<RemoteCrm> {
+  const oneAtATime: RemoteCrm['oneAtATime'] = [];
+  for (const rttMs of REMOTE_CRM_RTTS_MS) {
+    const run = await benchCrm('fast', REMOTE_CRM_CALLS, { concurrency: 1, rttMs, eachCallSettled: true });
+    console.log(`CRM ${rttMs} ms away, calls one at a time`, summary(run), run.crm, run.logs);
+    sayIfNotExactlyOnce(`CRM ${rttMs} ms away`, run.logs, REMOTE_CRM_CALLS);
+    oneAtATime.push({ rttMs, run });
+  }
+  const restarts = await benchFirstCallAfterRestart(REMOTE_CRM_RTTS_MS[0], REMOTE_CRM_RESTARTS);
+  console.log(`CRM ${restarts.rttMs} ms away, the first call after a restart`, JSON.stringify(restarts));
+  return { oneAtATime, restarts };
 }
 
 /**
@@ -100,7 +129,7 @@ export async function benchRelayWithCrm(rounds = 3, calls = 200, warmUpCalls = C
   const oneAtATime = await benchCrm('fast', ONE_AT_A_TIME_CALLS, { concurrency: 1 });
   console.log('one call at a time', summary(oneAtATime), oneAtATime.crm, oneAtATime.logs);
   sayIfNotExactlyOnce('one call at a time', oneAtATime.logs, ONE_AT_A_TIME_CALLS);
-  return { rounds, noCrm: medianFigures(noCrm), noCrmWarm: medianFigures(noCrmWarm), warmUpCalls, withCrm, oneAtATime };
+  return { rounds, noCrm: medianFigures(noCrm), noCrmWarm: medianFigures(noCrmWarm), warmUpCalls, withCrm, oneAtATime, remoteCrm: await benchRemoteCrm() };
 }
 
 /** Calls of the one-at-a-time run: enough for a share in percent, few enough to stay cheap. */
@@ -115,11 +144,12 @@ export function sayIfNotExactlyOnce(run: string, logs: LogCount, calls: number):
 
 /**
  * One run on an instance with the Vtiger connector (or `kind`'s), against a simulator (crm-run.ts)
- * holding a contact for every caller; `logs` counts the warm-up's calls too (each logged once as well).
+ * holding a contact for every caller, `rttMs` away when given; `logs` counts the warm-up's calls too
+ * (each logged once as well).
  */
-export async function benchCrm(scenario: CrmScenario, calls: number, options: Pick<BenchRelayOptions, 'concurrency' | 'pinned' | 'cpuProfileDir' | 'window' | 'warmUpCalls'> & { kind?: BenchCrmKind } = {}): Promise<CrmRun> {
+export async function benchCrm(scenario: CrmScenario, calls: number, options: Pick<BenchRelayOptions, 'concurrency' | 'pinned' | 'cpuProfileDir' | 'window' | 'warmUpCalls' | 'eachCallSettled'> & { kind?: BenchCrmKind; rttMs?: number } = {}): Promise<CrmRun> {
   const all = calls + (options.warmUpCalls ?? 0);
-  const simulator = await BenchCrm.start(all, options.kind);
+  const simulator = await BenchCrm.start(all, options.kind, options.rttMs);
   try {
     // The warm-up's calls are looked up and logged by the CRM answering; it turns slow or down for the measured ones.
     let recover = async () => {};
@@ -130,7 +160,7 @@ export async function benchCrm(scenario: CrmScenario, calls: number, options: Pi
         recover = () => simulator.up();
       }
     };
-    const { kind: _kind, ...relayOptions } = options;
+    const { kind: _kind, rttMs: _rttMs, ...relayOptions } = options;
     const figures = await benchRelay({ calls, ...relayOptions, crm: { simulator, degrade, recover: () => recover() } });
     return { ...figures, crm: figures.crm!, logs: countLogs(await simulator.activities(), all), requestsPerCall: perCall(await simulator.requestCounts(), all) };
   } finally {
@@ -176,7 +206,7 @@ export function medianOfEach<T extends { [K in keyof T]: number }>(runs: T[]): T
 }
 
 function medianCrm(figures: CrmFigures[]): CrmFigures {
-  return { contactOnFirstEvent: median(figures.map((f) => f.contactOnFirstEvent)), logMs: medianPercentiles(figures.map((f) => f.logMs)), failed: Math.max(...figures.map((f) => f.failed)), stepsRationed: median(figures.map((f) => f.stepsRationed)), stepsAtOnce: median(figures.map((f) => f.stepsAtOnce)), simulatorCpuMs: median(figures.map((f) => f.simulatorCpuMs)) };
+  return { contactOnFirstEvent: median(figures.map((f) => f.contactOnFirstEvent)), contactMs: medianPercentiles(figures.map((f) => f.contactMs)), logMs: medianPercentiles(figures.map((f) => f.logMs)), failed: Math.max(...figures.map((f) => f.failed)), stepsRationed: median(figures.map((f) => f.stepsRationed)), stepsAtOnce: median(figures.map((f) => f.stepsAtOnce)), simulatorCpuMs: median(figures.map((f) => f.simulatorCpuMs)) };
 }
 
 /** A lost or duplicated log in any round must show, not be smoothed away by a median. */

@@ -11,10 +11,19 @@ const SPREAD = { p50: 10, p95: 20, p99: 30, max: 40 };
 const NO_CRM: RelayFigures = { calls: 400, concurrency: 16, webhooksPerSecond: 100, webhookMs: SPREAD, pushMs: SPREAD, rssMiB: 150, relayCpuMsPerCall: 4, relayMainCpuMsPerCall: 3, webhookPhase: { wallMs: 10, relayMainRunMs: 1.5, relayMainQueuedMs: 0.5, relayMainIdleMs: 8, relayOtherThreadsMs: 0.2, benchCpuMs: 0.3 } };
 
 function comparison(logs: CrmRun['logs']): RelayComparison {
-  const run: CrmRun = { ...NO_CRM, webhooksPerSecond: 90, crm: { contactOnFirstEvent: 0.75, logMs: { p50: 400, p95: 500, p99: 600, max: 700 }, failed: 0, stepsRationed: 120, stepsAtOnce: 80, simulatorCpuMs: 0.4 }, logs, requestsPerCall: { all: 2 } };
+  const run: CrmRun = { ...NO_CRM, webhooksPerSecond: 90, crm: { contactOnFirstEvent: 0.75, contactMs: SPREAD, logMs: { p50: 400, p95: 500, p99: 600, max: 700 }, failed: 0, stepsRationed: 120, stepsAtOnce: 80, simulatorCpuMs: 0.4 }, logs, requestsPerCall: { all: 2 } };
   const scenario = { median: run, ratio: { webhooksPerSecond: 0.9, relayCpuMsPerCall: 2, webhookP50: 1.1, webhookP99: 1.2 }, runs: [run] };
   const oneAtATime: CrmRun = { ...run, calls: 50, crm: { ...run.crm, contactOnFirstEvent: 1 }, logs: { activities: 50, lost: 0, duplicated: 0 } };
-  return { rounds: 1, noCrm: NO_CRM, noCrmWarm: NO_CRM, warmUpCalls: 0, withCrm: { fast: scenario, slow: scenario, down: scenario }, oneAtATime };
+  const remote = (contactOnFirstEvent: number, pushMs: Percentiles, contactMs: Percentiles, logMs: Percentiles): CrmRun => ({ ...oneAtATime, calls: 16, pushMs, crm: { ...oneAtATime.crm, contactOnFirstEvent, contactMs, logMs } });
+  const afterRestart = (contactOnFirstEvent: number, firstEvent: Percentiles, contact: Percentiles) => ({ restarts: 5, contactOnFirstEvent, firstEventMs: [], firstEvent, contact });
+  const remoteCrm = {
+    oneAtATime: [
+      { rttMs: 120, run: remote(0.9375, { p50: 262.5, p95: 0, p99: 353, max: 0 }, { p50: 264, p95: 0, p99: 677.6, max: 0 }, { p50: 138.2, p95: 0, p99: 170.1, max: 0 }) },
+      { rttMs: 250, run: remote(0, { p50: 305.1, p95: 0, p99: 327, max: 0 }, { p50: 520.8, p95: 0, p99: 1021.1, max: 0 }, { p50: 267.1, p95: 0, p99: 311.6, max: 0 }) },
+    ],
+    restarts: { rttMs: 120, signInAhead: afterRestart(3, { p50: 354.7, p95: 0, p99: 399.5, max: 0 }, { p50: 355, p95: 0, p99: 410, max: 0 }), signInAtTheCall: afterRestart(0, { p50: 382.7, p95: 0, p99: 431.6, max: 0 }, { p50: 610, p95: 0, p99: 702, max: 0 }) },
+  };
+  return { rounds: 1, noCrm: NO_CRM, noCrmWarm: NO_CRM, warmUpCalls: 0, withCrm: { fast: scenario, slow: scenario, down: scenario }, oneAtATime, remoteCrm };
 }
 
 describe('the relay sections of docs/benchmarks.md', () => {
@@ -33,6 +42,16 @@ describe('the relay sections of docs/benchmarks.md', () => {
     expect(text).toContain('50 calls one at a time');
     expect(text).toContain('| calls whose first event names the contact | 100 % |');
     expect(text).toContain('yes (50 activities)');
+  });
+
+  it('shows the CRM a round trip away: each round trip\'s calls one at a time, and the first call after a restart with and without the sign-in ahead', () => {
+    const text = relaySections(comparison({ activities: 400, lost: 0, duplicated: 0 }));
+    expect(text).toContain('16 calls\none at a time at an agent\'s pace');
+    expect(text).toContain('the first call after each of 5 relay restarts');
+    expectRows(text, [
+      '| 120 ms, calls one at a time | 94 % | 262.5 / 353 | 264 / 677.6 | 138.2 / 170.1 |\n| 250 ms, calls one at a time | 0 % | 305.1 / 327 | 520.8 / 1021.1 | 267.1 / 311.6 |\n',
+      '| 120 ms, the first call after a restart, signed in ahead | 3 of 5 | 354.7 / 399.5 | 355 / 410 | |\n| 120 ms, the first call after a restart, signed in at the call | 0 of 5 | 382.7 / 431.6 | 610 / 702 | |\n',
+    ]);
   });
 
   it("sets every CRM case beside the run without a CRM warmed up as it was, not the fresh relay's, and counts the warm-up's logs", () => {

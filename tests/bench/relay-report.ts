@@ -2,13 +2,14 @@
  * The relay's sections of docs/benchmarks.md ("Relay" and "Relay with a CRM"), and how
  * `pnpm bench relay` puts fresh ones into the report in place of the old, leaving the others.
  */
-import { CRM_SCENARIOS, type CrmScenario, type RelayComparison } from './relay-crm.ts';
+import type { FirstCallsAfterRestart } from './crm-restart.ts';
+import { CRM_SCENARIOS, type CrmScenario, type RelayComparison, type RemoteCrm } from './relay-crm.ts';
 import type { PhaseAccount } from './cpu-account.ts';
 import type { Percentiles } from './relay.ts';
 
 
 export function relaySections(figures: RelayComparison): string {
-  const { noCrm, noCrmWarm, warmUpCalls, withCrm, rounds, oneAtATime } = figures;
+  const { noCrm, noCrmWarm, warmUpCalls, withCrm, rounds, oneAtATime, remoteCrm } = figures;
   const scenarios = Object.keys(CRM_SCENARIOS) as CrmScenario[];
   const row = (label: string, cell: (scenario: CrmScenario) => string | number) => `| ${label} | ${scenarios.map(cell).join(' | ')} |`;
   return `## Relay (a real process, SQLite in WAL mode)
@@ -1035,13 +1036,41 @@ first lookup paid before its search: 300 to 600 ms against a CRM 100 to 200 ms a
 ms hold). The relay asks it when an agent's socket is accepted, for that agent's own instances with
 a CRM, and when a setup is saved: never awaited, never on a webhook's path, each session once, none
 while the breaker holds its CRM, at most four in flight across the relay, through the session's
-network (so its \`<limits>\`); a failure is one warning. The bench's simulator answers at once, so
-it cannot show the round trips saved: \`crm-load.ts --one-at-a-time\` (its setup, then its agent's
+network (so its \`<limits>\`); a failure is a warning and the first call signs in; one the CRM did
+not answer (network, 5xx) is tried again at the agent's next connect, a warning each try, and a
+refused one is not. The bench's simulator then answered at once, so it could not show the round
+trips saved (the remote rows now do, below): \`crm-load.ts --one-at-a-time\` (its setup, then its agent's
 socket, then fifty calls) with the two triggers turned off by a throwaway edit against this branch,
 five alternated pairs, load 1.4 to 2.5: the same one login per run (0.02 getchallenge and login per
 call), moved from the first call to the setup; the contact on the first event in all 50 calls of
 every run; the first call's first event 91.4 / 113.4 / 60.2 / 67.6 / 90.1 ms -> 67 / 47.9 / 48.2
 / 35.4 / 25.5 (×0.28 to ×0.80, lower in 5 of 5; wall time on a busy machine, a hint).
+
+A CRM a round trip away (issue 10, branch s40-remote): the simulator sends each answer one round
+trip after it is ready (\`roundTrip\`, crm-server.ts; \`crm-load.ts --crm-rtt MS\`), each request
+waiting on its own, and the remote rows of the table above measure the hold against it
+(\`benchRemoteCrm\`, \`crm-load.ts --remote\`). First run, load 8.7 to 8.1: at 120 ms 81 % of 16 calls
+at an agent's pace had the contact on the first event (first event p50 271 ms, contact p99 604),
+at 250 ms none (contact p50 522 ms); the first call after a restart at 120 ms had it in 4 of 5
+restarts signed in ahead (first event 285 to 334 ms) and 0 of 5 with \`CRM_SIGN_IN_AHEAD=off\`
+(contact p50 753 ms: getchallenge, login, then the lookup); a second run (load 7.0 to 5.7): 94 % at
+120 ms (first event p50 257 ms), 0 % at 250 ms, restarts 5 of 5 (first event 285.5 ms p50)
+against 0 of 5 (contact p50 583 ms); at 250 ms (\`crm-load.ts --restarts 5
+--crm-rtt 250\`, load 9.2) 0 of 5 either way, the contact p50 771 ms against 1,321.
+Why 120 ms is narrow and 250 ms out of reach: Vtiger's lookup of a Contact linked to an account is two round trips in a row, the query
+then the account's \`retrieve\` for the company (kept 10 minutes for that account's next caller; a
+first caller pays it). Seeded without companies (a throwaway edit, one run each, load 8.2 to 6.1)
+the lookup is the query alone: 94 % at 120 ms (contact p50 149 ms) and 94 % at 250 ms (267 ms),
+and the first call after a restart 5 of 5 signed in ahead (first event 173 to 194 ms) against 0 of
+5 without (contact p50 479 ms). Calls sent back to back instead, as the older one-at-a-time run
+does, queue behind the instance's four CRM slots against a CRM 120 ms away (0 % on the first event,
+logs 2.3 s p50), hence the agent's pace. Their batched searches asked each candidate's account
+after the one before; asked four at a time now: 50 calls back to back at 120 ms, four alternated
+pairs (the bound 1 against 4, load 3.2 to 4.6), the contact p50 2,893 to 3,240 ms -> 1,020 to
+1,300 and the log p50 3,165 to 3,591 -> 1,378 to 1,602, the same 2.18 requests per call. Not modelled: a new connection's TCP and TLS handshakes
+(one to three round trips more), which a lookup pays once the CRM's server has closed the idle
+kept-alive connection (Apache after 5 s, nginx after 75 s), so a sign-in long before the call saves
+the login's round trips but not those.
 
 What a configured CRM costs each webhook, thread by thread (issue 10, branch s39-crmcpu):
 \`crm-load.ts --phases\` now prints each relay thread's time on a core and on a run queue per
@@ -1102,6 +1131,26 @@ CPU. Caller identification at a pace a call centre sees, ${oneAtATime.calls} cal
 | incoming webhook sent -> first event on the agent's socket p50 / p99 (ms) | ${oneAtATime.pushMs.p50} / ${oneAtATime.pushMs.p99} |
 | call ended -> its CRM log written, p50 / p99 (ms) | ${oneAtATime.crm.logMs.p50} / ${oneAtATime.crm.logMs.p99} |
 | every call logged exactly once | ${exactlyOnce(oneAtATime.logs, oneAtATime.calls)} |
+
+${remoteCrmTable(remoteCrm)}`;
+}
+
+/** The CRM a round trip away: calls at an agent's pace, and the first call after a restart with and without the sign-in ahead. */
+export function remoteCrmTable({ oneAtATime, restarts }: RemoteCrm): string {
+  const calls = oneAtATime[0]?.run.calls ?? 0;
+  const both = (p: Percentiles) => `${p.p50} / ${p.p99}`;
+  const restartRow = (label: string, run: FirstCallsAfterRestart) => `| ${restarts.rttMs} ms, the first call after a restart, ${label} | ${run.contactOnFirstEvent} of ${run.restarts} | ${both(run.firstEvent)} | ${both(run.contact)} | |`;
+  return `A CRM far away, as real ones are: the simulator sends each answer one round trip after it is ready
+(\`roundTrip\`, tests/simulators/crm/crm-server.ts), Vtiger's getchallenge and login as its searches. ${calls} calls
+one at a time at an agent's pace (each ends once its contact is on the socket, the next rings once
+its log is written), and the first call after each of ${restarts.signInAhead.restarts} relay restarts, its agent online before
+it, the sessions signed in ahead or, \`CRM_SIGN_IN_AHEAD=off\`, at that call (crm-restart.ts):
+
+| CRM a round trip away | contact on the first event | first event p50 / p99 (ms) | contact p50 / p99 (ms) | call ended -> log written p50 / p99 (ms) |
+| --- | ---: | ---: | ---: | ---: |
+${oneAtATime.map(({ rttMs, run }) => `| ${rttMs} ms, calls one at a time | ${percent(run.crm.contactOnFirstEvent)} | ${both(run.pushMs)} | ${both(run.crm.contactMs)} | ${both(run.crm.logMs)} |`).join('\n')}
+${restartRow('signed in ahead', restarts.signInAhead)}
+${restartRow('signed in at the call', restarts.signInAtTheCall)}
 `;
 }
 

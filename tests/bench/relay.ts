@@ -32,6 +32,8 @@ export interface RelayFigures {
 export interface CrmFigures {
   /** Share (0 to 1) of calls whose first pushed event named the caller's contact. */
   contactOnFirstEvent: number;
+  /** Incoming webhook sent -> the first event naming the contact on the agent's socket (the lookup as the agent sees it), over the calls that had one. */
+  contactMs: Percentiles;
   /** Call ended (its `completed` webhook sent) -> the `crm_log` `logged` event on the agent's socket. */
   logMs: Percentiles;
   /** Calls whose `crm_log` turned `failed`: the CRM refused them for good. */
@@ -76,6 +78,9 @@ export interface CrmUnderBench {
 const AUTH_TOKEN = 'bench-auth-token';
 /** The longest the CRM runs may take to log every call once the CRM answers again: retries back off for seconds after an outage. */
 const LOGGED_DEADLINE_MS = 3 * 60_000;
+
+/** How long an `eachCallSettled` call may wait for its contact, or its log. */
+const SETTLED_DEADLINE_MS = 30_000;
 
 /** Callers `benchCaller` writes with distinct last four digits: a call past them comes from a first one again. */
 export const DISTINCT_CALLERS = 10_000;
@@ -132,10 +137,17 @@ export interface BenchRelayOptions {
    * paths they ran, as in a relay that has been up a while. None by default (a fresh relay).
    */
   warmUpCalls?: number;
+  /**
+   * With `crm`, each measured call at an agent's pace: it ends (its completed webhook) once its
+   * contact reached the agent's socket, and the next one rings once its log is written. Without,
+   * the webhooks follow each other at once, and against a CRM far away the calls' lookups and logs
+   * queue for the instance's CRM slots behind the ones before (issue 10).
+   */
+  eachCallSettled?: boolean;
 }
 
 export async function benchRelay(options: BenchRelayOptions = {}): Promise<RelayFigures> {
-  const { calls = 1000, concurrency = 16, crm, cpuProfileDir, pinned = false, window, warmUpCalls = 0 } = options;
+  const { calls = 1000, concurrency = 16, crm, cpuProfileDir, pinned = false, window, warmUpCalls = 0, eachCallSettled = false } = options;
   const dir = tempDir('pc-bench-');
   const db = join(dir.path, 'relay.db');
   const agent = await addAgent(db, { name: 'Bench', number: '+14155550111' });
@@ -199,8 +211,8 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
       const built = (webhook: SignedWebhook) => ({ callId: webhook.callId, request: webhookRequest(relayUrl, webhook) });
       return { ringing: ringing.map(built), completed: completed.map(built) };
     };
-    /** Sends every call's two webhooks at `concurrency` senders, a connection each; `sent(callId)` tells of each as it goes. */
-    const sendCalls = async ({ ringing, completed }: Awaited<ReturnType<typeof signCalls>>, sent: (kind: 'ringing' | 'completed', callId: string) => void = () => {}) => {
+    /** Sends every call's two webhooks at `concurrency` senders, a connection each; `sent(callId)` tells of each as it goes, and `answered` may hold the sender after each. */
+    const sendCalls = async ({ ringing, completed }: Awaited<ReturnType<typeof signCalls>>, sent: (kind: 'ringing' | 'completed', callId: string) => void = () => {}, answered: (kind: 'ringing' | 'completed', callId: string) => Promise<void> = async () => {}) => {
       const connections = await openConnections(relayUrl, Math.min(concurrency, ringing.length));
       const send = async (connection: WebhookConnection, webhook: { callId: string; request: Buffer }) => {
         const t0 = performance.now();
@@ -214,8 +226,10 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
           const index = next++;
           sent('ringing', ringing[index]!.callId);
           await send(connection, ringing[index]!);
+          await answered('ringing', ringing[index]!.callId);
           sent('completed', completed[index]!.callId);
           await send(connection, completed[index]!);
+          await answered('completed', completed[index]!.callId);
         }
       };
       await Promise.all(connections.map(sender)).finally(() => {
@@ -230,10 +244,15 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
     }
     await crm?.degrade();
     const measured = await signCalls(Array.from({ length: calls }, (_, i) => i));
+    /** `eachCallSettled`: a call ends once its contact is pushed, the next rings once its log is written. */
+    const settled = async (kind: 'ringing' | 'completed', callId: string) => {
+      const done = kind === 'ringing' ? () => contactMsOf.has(callId) : () => logged.has(callId) || failed.has(callId);
+      if (!(await until(done, SETTLED_DEADLINE_MS))) throw new Error(`call ${callId} had no ${kind === 'ringing' ? 'contact' : 'log'} within ${SETTLED_DEADLINE_MS / 1000} s`);
+    };
     const sendAll = async () => {
       if (window) window.fromUs = monotonicUs();
       const started = performance.now();
-      await sendCalls(measured, (kind, callId) => (kind === 'ringing' ? ringingAt : endedAt).set(callId, performance.now()));
+      await sendCalls(measured, (kind, callId) => (kind === 'ringing' ? ringingAt : endedAt).set(callId, performance.now()), crm && eachCallSettled ? settled : undefined);
       if (window) window.toUs = monotonicUs();
       return (performance.now() - started) / 1000;
     };
@@ -273,7 +292,7 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
       relayCpuMsPerCall,
       relayMainCpuMsPerCall,
       webhookPhase,
-      ...(crm ? { crm: { contactOnFirstEvent: withContact / calls, logMs: percentiles(logMs), failed: failed.size, ...steps!, firstCalls: firstCalls(Math.min(FIRST_CALLS, calls), { firstEventOf, contactMsOf, logMsOf }) } } : {}),
+      ...(crm ? { crm: { contactOnFirstEvent: withContact / calls, contactMs: percentiles([...contactMsOf.values()]), logMs: percentiles(logMs), failed: failed.size, ...steps!, firstCalls: firstCalls(Math.min(FIRST_CALLS, calls), { firstEventOf, contactMsOf, logMsOf }) } } : {}),
     };
   } finally {
     await relay.stop();

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { RelayDeps } from '../deps.ts';
 import { createLogger } from '../log.ts';
 import type { Instance } from '../store/index.ts';
-import { CrmSignIns } from './sign-in-ahead.ts';
+import { CrmSignIns, SIGN_INS_AT_ONCE } from './sign-in-ahead.ts';
 
 /** Instances with a CRM, each with a session whose sign-in answers when the test says. */
 function relayOf(count: number, options: { open?: Set<string>; started?: boolean } = {}) {
@@ -78,6 +78,14 @@ describe('signing CRM sessions in ahead of their calls', () => {
     const warnings = relay.logs.map((line) => JSON.parse(line) as { level: string; msg: string; error?: string }).filter((entry) => entry.level === 'warn');
     expect(warnings).toMatchObject([{ msg: expect.stringContaining('sign-in'), error: expect.stringContaining('INVALID_USER_CREDENTIALS') }]);
     expect(relay.answers).toHaveLength(1);
+  });
+
+  it('signs nothing in, at a connect or a save, when told not to sign in ahead (a bench baseline)', async () => {
+    const relay = relayOf(2);
+    const signIns = new CrmSignIns(relay.deps, SIGN_INS_AT_ONCE, false);
+    await signIns.forAgent('ag_1');
+    await signIns.forInstance({ uid: 'in_0', agentId: 'ag_1', crm: { connector: 'vtiger', xml: null, config: {} } } as unknown as Instance);
+    expect([relay.reads(), relay.answers.length]).toEqual([0, 0]);
   });
 
   it('reads nothing at a connect on a relay that knows of no CRM', async () => {

@@ -17,7 +17,8 @@ export const SIGN_INS_AT_ONCE = 4;
  * retrying; an expired token is renewed by the next operation, as before), none while the
  * instance's breaker holds its CRM, at most `SIGN_INS_AT_ONCE` in flight. The requests go through
  * the session's network, so a connector's `<limits>` pace them. A failure is logged as a warning;
- * the first call then signs in.
+ * the first call then signs in. `ahead` false (`CRM_SIGN_IN_AHEAD=off`, a bench's baseline) asks
+ * nothing: each session signs in at its first call's lookup, as before.
  */
 export class CrmSignIns {
   private readonly asked = new WeakSet<CrmSession>();
@@ -27,12 +28,13 @@ export class CrmSignIns {
   constructor(
     private readonly deps: Pick<RelayDeps, 'store' | 'crm' | 'log'>,
     private readonly atOnce = SIGN_INS_AT_ONCE,
+    private readonly ahead = true,
   ) {}
 
   /** An agent came online: its instances with a CRM are signed in. Resolves once they are (tests); never rejects. */
   async forAgent(agentId: string): Promise<void> {
     // A relay that knows of no CRM (its thread never asked to start) reads nothing at a connect: 1,000 agents reconnecting cost it no store read.
-    if (!this.deps.crm.connectors.started) return;
+    if (!this.ahead || !this.deps.crm.connectors.started) return;
     try {
       const instances = await this.deps.store.instancesOf(agentId);
       await Promise.all(instances.filter((instance) => instance.crm).map((instance) => this.forInstance(instance)));
@@ -43,6 +45,7 @@ export class CrmSignIns {
 
   /** Signs the instance's current session in, unless it was asked already or its CRM is held. Resolves once done; never rejects. */
   async forInstance(instance: Instance): Promise<void> {
+    if (!this.ahead) return;
     try {
       const session = await crmSession(this.deps, this.deps.store, instance);
       if (!session?.signIn || this.asked.has(session) || this.deps.crm.breaker.isOpen(instance.uid)) return;

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadCrmConnector } from '../connector/compile.ts';
 import type { CrmConnectorPlan } from '../connector/crm-plan.ts';
-import { openCrmSession } from './session.ts';
+import { FOLLOW_UPS_AT_ONCE, openCrmSession } from './session.ts';
 import { recordingFetch, type RecordedRequest, type RecordedResponse } from './recorded-crm.ts';
 
 // Several numbers per search (`<batch>`, issue 10): a burst's lookups share requests, and each
@@ -37,7 +37,7 @@ const crm = (rows: Row[], paths: Record<string, Row[]> = {}) => (request: Record
   const held = paths[path] ?? rows;
   return json({ records: held.filter((row) => terms.some((term) => [row.Phone, row.Mobile ?? ''].some((phone) => phone.replace(/\D/g, '').endsWith(term)))) });
 };
-const open = (plan: CrmConnectorPlan, answer: (request: RecordedRequest) => RecordedResponse) => {
+const open = (plan: CrmConnectorPlan, answer: (request: RecordedRequest) => RecordedResponse | Promise<RecordedResponse>) => {
   const recorded = recordingFetch(answer);
   return { session: openCrmSession(plan, { config: { base: 'https://crm.test' }, fetch: recorded.fetch, defaultCountry: 'US', now: () => 0 }), requests: recorded.requests };
 };
@@ -95,6 +95,30 @@ describe('batched lookups', () => {
     const found = await session.findContactsOf!(numbers.slice(0, 2));
     expect(found.ok && found.value.map((contacts) => contacts[0]!.company)).toEqual(['Account 7', 'Account 7']);
     expect(requests.filter((r) => new URL(r.url).pathname === '/account')).toHaveLength(1);
+  });
+
+  it('asks the follow-ups of a batch\'s candidates side by side, FOLLOW_UPS_AT_ONCE at a time, each contact with its own answer', async () => {
+    const followUp = '<follow_up when="Account"><request><url>/account</url><parameters><parameter name="id" value="@Account"/></parameters></request><response><company use="name"/></response></follow_up>';
+    const six = Array.from({ length: 6 }, (_, i) => `+1415555010${i}`);
+    const rows: Row[] = six.map((number, i) => ({ Id: `c${i}`, Name: `Caller ${i}`, Phone: number.slice(2), Account: String(i) }));
+    /** Each account's answer, held until the test lets it go. */
+    const held: Array<() => void> = [];
+    const { session, requests } = open(connector('<batch name="numbers" size="6" join=" OR ">phone:{{@variant}}</batch>', { followUp }), (request) =>
+      new URL(request.url).pathname === '/account' ? new Promise<RecordedResponse>((answer) => held.push(() => answer(crm(rows)(request)))) : crm(rows)(request),
+    );
+    const accounts = () => requests.filter((r) => new URL(r.url).pathname === '/account').length;
+    const finding = session.findContactsOf!(six);
+    // Four retrieves in flight before any answered: one after the other, the first would be alone.
+    await vi.waitFor(() => expect(accounts()).toBe(FOLLOW_UPS_AT_ONCE));
+    expect(held).toHaveLength(FOLLOW_UPS_AT_ONCE);
+    held[0]!();
+    await vi.waitFor(() => expect(accounts()).toBe(FOLLOW_UPS_AT_ONCE + 1));
+    for (let answered = 1; answered < 6; answered++) {
+      await vi.waitFor(() => expect(held.length).toBeGreaterThan(answered));
+      held[answered]!();
+    }
+    const found = await finding;
+    expect(found.ok && found.value.map((contacts) => contacts.map((c) => `${c.id} ${c.company}`))).toEqual(six.map((_, i) => [`c${i} Account ${i}`]));
   });
 
   it('asks each number of a batch alone when the answer lists as many candidates as `limit`: it may have been cut', async () => {

@@ -220,14 +220,18 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     if (batch?.limit !== undefined && numbers.length > 1 && items.length >= batch.limit) return runSearch(search, numbers, followUps, 1);
     const found: Contact[][] = numbers.map(() => []);
     const ownersOf = phoneOwners(numbers.map((number) => number.national));
-    for (const item of items) {
+    const matched = items.flatMap((item) => {
       const record = search.record ? getPath(item, search.record) : item;
-      const phones = phonesOf(search.phones, record, item);
-      const owners = ownersOf(phones);
-      if (owners.length === 0) continue;
-      const contact = await candidateOf(search, item, record, numbers[owners[0]!]!.vars, followUps);
+      const owners = ownersOf(phonesOf(search.phones, record, item));
+      return owners.length === 0 ? [] : [{ item, record, owners }];
+    });
+    // The candidates' follow-ups side by side, FOLLOW_UPS_AT_ONCE at most: one after the other, a
+    // search answering callers of N accounts waited N more round trips (issue 10).
+    const contacts = await inTurns(matched, FOLLOW_UPS_AT_ONCE, ({ item, record, owners }) => candidateOf(search, item, record, numbers[owners[0]!]!.vars, followUps));
+    matched.forEach(({ owners }, index) => {
+      const contact = contacts[index];
       if (contact) for (const owner of owners) found[owner]!.push(contact);
-    }
+    });
     return { ok: true, value: found };
   };
 
@@ -463,6 +467,8 @@ const MAX_STEP_NAMES = 256;
 
 /** Follow-up answers a session keeps at most (the oldest goes first). */
 const MAX_KEPT_FOLLOW_UPS = 1000;
+/** Follow-up requests of one search's candidates in flight at once: a burst's search answers up to 100 callers, each maybe of an account of its own. */
+export const FOLLOW_UPS_AT_ONCE = 4;
 
 /** The maps the templates in `parts` of a plan read, with the maps those read in turn (a map sees the maps above it), in the plan's order. */
 function mapsRead(maps: readonly ValueMapPlan[], parts: unknown[]): ValueMapPlan[] {
@@ -529,3 +535,17 @@ function addPrimitives(vars: Vars, value: unknown): void {
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+
+/** `work` on each item, `atOnce` at a time, each started as one ends; the results in the items' order. */
+async function inTurns<T, R>(items: readonly T[], atOnce: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(atOnce, items.length) }, worker));
+  return results;
+}

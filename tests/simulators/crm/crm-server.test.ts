@@ -142,6 +142,27 @@ describe('CrmServer', () => {
     expect(crm.requests.find((r) => r.url === '/search')!.status).toBe(200);
   });
 
+  it('sends each answer only once its round trip is over, each request waiting on its own, and none once the distance is 0', async () => {
+    await start();
+    const travels: Array<{ ms: number; arrive: () => void }> = [];
+    crm.roundTrip(120, (ms) => new Promise((arrive) => travels.push({ ms, arrive })));
+    const arrived: string[] = [];
+    const search = get('/search').then((response) => arrived.push(`search ${response.status}`));
+    const contacts = get('/contacts').then((response) => arrived.push(`contacts ${response.status}`));
+    // Both done by the CRM and on their way back, neither sent nor received: two round trips at once, not one after the other.
+    await expect.poll(() => travels.length, { timeout: 30_000 }).toBe(2);
+    expect([crm.requests.map((r) => r.status), travels.map((t) => t.ms), arrived]).toEqual([[0, 0], [120, 120], []]);
+    travels[crm.requests.findIndex((r) => r.url === '/contacts')]!.arrive();
+    await contacts;
+    expect([arrived, crm.requests.find((r) => r.url === '/search')!.status]).toEqual([['contacts 200'], 0]);
+    travels[crm.requests.findIndex((r) => r.url === '/search')]!.arrive();
+    await search;
+    expect(arrived).toEqual(['contacts 200', 'search 200']);
+    crm.roundTrip(0);
+    expect((await get('/contacts')).status).toBe(200);
+    expect(travels).toHaveLength(2);
+  });
+
   it('answers a simulator bug with the CRM`s own 500 when it has one, naming the bug in a header', async () => {
     await start({
       route: () => {

@@ -64,7 +64,7 @@ interface PendingFailure {
 }
 
 export class CrmServer {
-  /** Every request, oldest first; `status` stays 0 while a held search waits. */
+  /** Every request, oldest first; `status` stays 0 until its answer is sent (a held search waiting, an answer travelling). */
   readonly requests: RecordedCrmRequest[] = [];
   private readonly failures: PendingFailure[] = [];
   /** Open holds, each with the requests it holds and its release: a request is answered once none holding it is left. */
@@ -74,6 +74,8 @@ export class CrmServer {
   /** When each limit's accepted requests came, while rate limits are enforced, and the clock they are read on. */
   private received: Map<CrmRateLimit, number[]> | undefined;
   private rateClock: () => number = () => performance.now();
+  /** How long each answer travels back (`roundTrip`): none on loopback unless told. */
+  private distance: { ms: number; travel: (ms: number) => Promise<void> } | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -107,6 +109,16 @@ export class CrmServer {
   enforceRateLimits(now: () => number = () => performance.now()): void {
     this.rateClock = now;
     this.received = new Map((this.behaviour.rateLimits ?? []).map((limit) => [limit, []]));
+  }
+
+  /**
+   * From now on each answer waits `ms` before it is sent, as from a CRM that far away (a bench's
+   * remote CRM, issue 10): every request pays one round trip, Vtiger's getchallenge and login
+   * included, each waiting on its own (concurrent ones are not queued). `travel` is the wait, a
+   * timer unless a test holds it; 0 ends it.
+   */
+  roundTrip(ms: number, travel: (ms: number) => Promise<void> = (wait) => new Promise((resolve) => setTimeout(resolve, wait))): void {
+    this.distance = ms > 0 ? { ms, travel } : undefined;
   }
 
   async down(): Promise<void> {
@@ -154,6 +166,7 @@ export class CrmServer {
     const recorded: RecordedCrmRequest = { method: request.method, url, headers, body: request.body, status: 0, at: Date.now() };
     this.requests.push(recorded);
     const answer = await this.answer(request);
+    if (this.distance) await this.distance.travel(this.distance.ms);
     recorded.status = answer.status;
     this.send(res, answer);
   }
@@ -256,6 +269,10 @@ export abstract class ServedCrmSimulator implements CrmSimulator {
 
   holdSearches(): () => void {
     return this.crm.holdSearches();
+  }
+
+  roundTrip(ms: number, travel?: (ms: number) => Promise<void>): void {
+    this.crm.roundTrip(ms, travel);
   }
 
   enforceRateLimits(now?: () => number): void {

@@ -32,7 +32,7 @@ export interface RecordedCrmRequest {
   url: string;
   headers: Record<string, string>;
   body: string;
-  /** The status the simulator answered. */
+  /** The status the simulator answered; 0 until the answer is sent (held, or travelling back from a CRM far away). */
   status: number;
   /** When it arrived (ms since the epoch): how far apart a client spaced its retries. */
   at: number;
@@ -69,6 +69,8 @@ export interface CrmSimulator {
   up(): Promise<void>;
   /** Holds contact searches unanswered until the returned release is called (a slow CRM). */
   holdSearches(): () => void;
+  /** From now on each answer is sent `ms` after it is ready (a CRM that far away; `travel` is the wait, a timer unless a test holds it); 0 ends it. */
+  roundTrip(ms: number, travel?: (ms: number) => Promise<void>): void;
   /**
    * Holds the requests matching `pattern` (tested as `failNext`'s) unanswered until the returned
    * release; each is then done and answered as usual, even if its client has gone meanwhile (the
