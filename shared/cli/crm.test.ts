@@ -78,6 +78,15 @@ describe('phone-connector crm', () => {
     expect(shown.result).toEqual({ ok: true, value: [] });
   });
 
+  // docs/crms/*.md show `--log` with nothing recorded: a stand-in id, rather than "the CRM's answer has no id" and exit 1.
+  it.each(['vtiger', 'hubspot', 'zoho', 'salesforce'])('answers %s\'s call log with a stand-in id when nothing is recorded', async (id) => {
+    const { code, out } = await run(['crm', `connectors/crm/${id}.xml`, '--config', `connectors/examples/crm-${id}.config.json`, '--log', CALL]);
+    expect(code).toBe(0);
+    const shown = JSON.parse(out);
+    expect(shown.requests.at(-1).step).toBe('log_call');
+    expect(shown.result).toMatchObject({ ok: true, value: { id: '<id>', url: expect.stringContaining('<id>') } });
+  });
+
   it('prints a failed log with the CRM\'s code and exits 1', async () => {
     const { code, out } = await run(['crm', ...VTIGER, '--log', 'connectors/examples/crm-call.json', ...RESPONSES]);
     expect(code).toBe(1);

@@ -104,7 +104,8 @@ async function runOperation(session: CrmSession, flags: { find?: string; update?
 /**
  * The recorded answer to a request, from `DIR/<step>.json` (the body, HTTP 200) or
  * `DIR/<step>.http.json` (`{status, headers?, body}`). Without one, a token step gets a stand-in
- * token (`<session>`) at its path so the chain goes on, and any other step an empty success.
+ * token (`<session>`) at its path so the chain goes on, `log_call` a stand-in id (`<id>`), and any
+ * other step an empty success.
  */
 function recordedAnswer(plan: CrmConnectorPlan, io: CrmCliIo, dir: string | undefined, request: RecordedRequest): RecordedResponse {
   const step = request.step ?? 'request';
@@ -122,6 +123,9 @@ function recordedAnswer(plan: CrmConnectorPlan, io: CrmCliIo, dir: string | unde
   const answer: Record<string, unknown> = {};
   const { success } = plan.crm.envelope;
   if (success) setPath(answer, success.segments, plan.crm.envelope.in?.[0] ?? 'true');
+  // A created record's id likewise, so that `--log` reads as the log it would create rather than as a CRM answering without an id.
+  const createdId = plan.logCall.response.id?.use;
+  if (step === 'log_call' && createdId) setPath(answer, createdId.segments, '<id>');
   const token = plan.crm.auth.find((method, index) => method.kind === 'token' && `token-${method.name ?? index}` === step);
   if (token?.kind !== 'token') return { status: 200, body: JSON.stringify(answer) };
   setPath(answer, token.path.segments, `<${token.name ?? 'token'}>`);
