@@ -66,6 +66,13 @@ describe('CRM setup on an instance', () => {
     expect(badShape.status).toBe(400);
   });
 
+  it('says that a body of crm alone needs the instance\'s provider beside it', async () => {
+    const refused = await put({ crm: { connector: 'scripted', config: crmConfig } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toBe('give exactly one of "connector" (a bundled connector id) and "xml" (a connector of your own): a crm setup is saved with its instance, so send the instance\'s "connector" (or "xml") and "config" beside it, as GET /api/v1/instances/:id shows them');
+    expect((await put({ config: {} })).body.error).toBe('give exactly one of "connector" (a bundled connector id) and "xml" (a connector of your own)');
+  });
+
   it('warns about config fields the CRM connector does not have, and drops them', async () => {
     const saved = await put({ ...provider, crm: { connector: 'scripted', config: { ...crmConfig, colour: 'blue' } } });
     expect(saved.body.crm.warnings).toEqual([expect.objectContaining({ path: 'crm.config.colour', severity: 'warning' })]);
