@@ -87,6 +87,13 @@ describe('phone-connector crm', () => {
     expect(shown.result).toMatchObject({ ok: true, value: { id: '<id>', url: expect.stringContaining('<id>') } });
   });
 
+  it('refuses a --responses folder that is not there, rather than answering every request with a stand-in', async () => {
+    const missing = await run(['crm', ...VTIGER, '--find', '+14155550100', '--responses', 'connectors/examples/crm-vtiger-response']);
+    expect(missing).toEqual({ code: 1, out: '', err: 'error: cannot read the --responses folder connectors/examples/crm-vtiger-response: ENOENT' });
+    const file = await run(['crm', ...VTIGER, '--find', '+14155550100', '--responses', CALL]);
+    expect(file).toEqual({ code: 1, out: '', err: `error: --responses takes the folder of recorded answers (DIR/<step>.json), not the file ${CALL}` });
+  });
+
   it('prints a failed log with the CRM\'s code and exits 1', async () => {
     const { code, out } = await run(['crm', ...VTIGER, '--log', 'connectors/examples/crm-call.json', ...RESPONSES]);
     expect(code).toBe(1);

@@ -65,6 +65,7 @@ export async function crmCommand(args: string[], io: CrmCliIo): Promise<number> 
   if (!values.config || operations.length !== 1) throw new UsageError('crm needs --config and one of --find NUMBER, --log CALL.json, --update CALL.json --record ID, --find-call CALL.json or --dispositions');
   if ((values.update === undefined) !== (values.record === undefined)) throw new UsageError('--update CALL.json and --record ID (the CRM id of the logged call) go together');
   if (values.live && values.responses) throw new UsageError('--live sends the requests; --responses answers them from files: pick one');
+  if (values.responses) checkResponsesFolder(io, values.responses);
   const file = positionals[0]!;
   const checked = checkCrmConnector(readInput(io, file, 'connector'), { file });
   for (const diagnostic of checked.diagnostics) if (diagnostic.severity === 'error') io.err(formatDiagnostic(diagnostic));
@@ -131,6 +132,18 @@ function recordedAnswer(plan: CrmConnectorPlan, io: CrmCliIo, dir: string | unde
   setPath(answer, token.path.segments, `<${token.name ?? 'token'}>`);
   for (const value of token.values) setPath(answer, value.use.segments, `<${value.name}>`);
   return { status: 200, body: JSON.stringify(answer) };
+}
+
+/** A mistyped `--responses` folder would answer every request with a stand-in, and the output would look like the CRM's. */
+function checkResponsesFolder(io: CrmCliIo, dir: string): void {
+  try {
+    io.readFile(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') return;
+    throw new InputError(`cannot read the --responses folder ${dir}: ${code ?? (error as Error).message}`);
+  }
+  throw new InputError(`--responses takes the folder of recorded answers (DIR/<step>.json), not the file ${dir}`);
 }
 
 /** The real network, recording what was sent, for `--live`. */
