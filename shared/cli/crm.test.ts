@@ -87,6 +87,14 @@ describe('phone-connector crm', () => {
     expect(shown.result).toMatchObject({ ok: true, value: { id: '<id>', url: expect.stringContaining('<id>') } });
   });
 
+  it("reads the call's contact_kind: Vtiger links a Lead as Related To (parent_id), not as the Contact Name", async () => {
+    const { code, out } = await run(['crm', ...VTIGER, '--log', 'shared/test/fixtures/crm-lead-call.json']);
+    expect(code).toBe(0);
+    const element = JSON.parse(new URLSearchParams(JSON.parse(out).requests.at(-1).body).get('element')!);
+    expect(element).toMatchObject({ parent_id: '10x77' });
+    expect(element).not.toHaveProperty('contact_id');
+  });
+
   it('refuses a --responses folder that is not there, rather than answering every request with a stand-in', async () => {
     const missing = await run(['crm', ...VTIGER, '--find', '+14155550100', '--responses', 'connectors/examples/crm-vtiger-response']);
     expect(missing).toEqual({ code: 1, out: '', err: 'error: cannot read the --responses folder connectors/examples/crm-vtiger-response: ENOENT' });

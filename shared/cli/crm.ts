@@ -40,6 +40,7 @@ const callSchema = z.object({
   disposition: z.string().nullable().default(null),
   recording_url: z.string().nullable().default(null),
   contact_id: z.string().nullable().default(null),
+  contact_kind: z.string().nullable().default(null),
 }) satisfies z.ZodType<CrmCall, unknown>;
 
 export async function crmCommand(args: string[], io: CrmCliIo): Promise<number> {
