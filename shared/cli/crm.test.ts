@@ -95,6 +95,14 @@ describe('phone-connector crm', () => {
     expect(element).not.toHaveProperty('contact_id');
   });
 
+  it('refuses a --find that is no phone number in its country, rather than printing no request and no match', async () => {
+    const national = await run(['crm', 'connectors/crm/pipedrive.xml', '--config', 'connectors/examples/crm-pipedrive.config.json', '--find', '020 7946 0018']);
+    expect(national).toEqual({ code: 1, out: '', err: 'error: --find "020 7946 0018" is not a phone number in US: give it in E.164 (+14155550100) or add --country CC' });
+    const inGb = await run(['crm', 'connectors/crm/pipedrive.xml', '--config', 'connectors/examples/crm-pipedrive.config.json', '--find', '020 7946 0018', '--country', 'GB']);
+    expect(inGb.code).toBe(0);
+    expect(JSON.parse(inGb.out).requests[0].url).toContain('term=2079460018');
+  });
+
   it('refuses a --responses folder that is not there, rather than answering every request with a stand-in', async () => {
     const missing = await run(['crm', ...VTIGER, '--find', '+14155550100', '--responses', 'connectors/examples/crm-vtiger-response']);
     expect(missing).toEqual({ code: 1, out: '', err: 'error: cannot read the --responses folder connectors/examples/crm-vtiger-response: ENOENT' });

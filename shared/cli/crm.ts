@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { checkCrmConnector, type CrmCall, type CrmConnectorPlan, type CrmOutcome, type CrmSession, formatDiagnostic, memoryTokenCache, openCrmSession, type TokenCache } from '../src/index.ts';
+import { checkCrmConnector, type CrmCall, type CrmConnectorPlan, type CrmOutcome, type CrmSession, formatDiagnostic, memoryTokenCache, openCrmSession, type TokenCache, toE164 } from '../src/index.ts';
 import { recordingFetch, type RecordedRequest, type RecordedResponse } from '../src/crm/recorded-crm.ts';
 import { redactRequest, redactSecretParameters, secretValues } from '../src/runtime/redact.ts';
 import type { Fetch } from '../src/runtime/http.ts';
@@ -71,6 +71,9 @@ export async function crmCommand(args: string[], io: CrmCliIo): Promise<number> 
   const checked = checkCrmConnector(readInput(io, file, 'connector'), { file });
   for (const diagnostic of checked.diagnostics) if (diagnostic.severity === 'error') io.err(formatDiagnostic(diagnostic));
   if (!checked.plan) return 1;
+  const country = values.country ?? 'US';
+  // The session looks a non-number up as nobody (an internal extension): here that would read as "no match".
+  if (values.find !== undefined && !toE164(values.find, country)) throw new InputError(`--find "${values.find}" is not a phone number in ${country}: give it in E.164 (+14155550100) or add --country CC`);
   const plan = checked.plan;
   const config = readJson(io, values.config, 'config', z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)));
   const callFile = values.log ?? values.update ?? values['find-call'];
@@ -78,7 +81,7 @@ export async function crmCommand(args: string[], io: CrmCliIo): Promise<number> 
 
   const tokens = recordingTokenCache(new Set(plan.crm.auth.flatMap((method) => (method.kind === 'token' && method.name ? [method.name] : []))));
   const network = values.live ? liveFetch(io.fetch) : recordingFetch((request) => recordedAnswer(plan, io, values.responses, request));
-  const session = openCrmSession(plan, { config, fetch: network.fetch, tokenCache: tokens.cache, defaultCountry: values.country ?? 'US' });
+  const session = openCrmSession(plan, { config, fetch: network.fetch, tokenCache: tokens.cache, defaultCountry: country });
   const result = await runOperation(session, values, call, plan.findCall?.when);
   const secrets = [...secretValues(plan, config), ...tokens.values];
   const requests = network.requests.map((r) => {
