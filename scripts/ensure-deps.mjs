@@ -13,6 +13,7 @@ const lockfile = join(root, 'pnpm-lock.yaml');
 const stale = !existsSync(marker) || (existsSync(lockfile) && statSync(lockfile).mtimeMs > statSync(marker).mtimeMs);
 if (stale) {
   const frozen = process.env.CI ? ['--frozen-lockfile'] : [];
-  const status = runPnpm(['install', ...frozen], { cwd: root });
+  // pnpm's progress goes to stderr: the command that follows owns stdout (`npm run -s connector … > request.json`).
+  const status = runPnpm(['install', ...frozen], { cwd: root, stdio: ['inherit', process.stderr, 'inherit'] });
   if (status !== 0) process.exit(status);
 }

@@ -16,7 +16,8 @@ const USAGE = `Usage:
 --admin: the instances this agent registers may route incoming calls to every agent (the
 team's number); any other agent's instances reach that agent only.
 
-Environment: PORT, HOST, PUBLIC_URL, DATABASE_URL (postgres://USER:PASSWORD@HOST:PORT/DB), LOG_LEVEL, CRM_THREAD (on|off), CRM_SIGN_IN_AHEAD (on|off).
+Environment: PORT, HOST, PUBLIC_URL, DATABASE_URL (postgres://USER:PASSWORD@HOST:PORT/DB), LOG_LEVEL, CRM_THREAD (on|off), CRM_SIGN_IN_AHEAD (on|off),
+CRM_WRAP_UP_SECONDS (how long a Pipedrive log waits for the wrap-up; default 300).
 Default store: ./data/relay.db (SQLite).
 See docs/relay.md.`;
 

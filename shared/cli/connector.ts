@@ -36,7 +36,8 @@ crm prints the HTTP requests a CRM connector's operation sends and its result. E
 is answered from DIR/<step>.json (the body, HTTP 200) or DIR/<step>.http.json ({status,
 headers, body}); steps are token-<name>, find_contact-<search>, follow_up-<search>, log_call,
 update_call, find_call, dispositions.
-Without a file, token steps get a stand-in token and the others {}. --live sends them.
+Without a file, token steps get a stand-in token, log_call a stand-in id (<id>) and the
+others {}. --live sends them.
 
 VARS.json holds the agent profile and runtime values: {"extension": "+14155550111",
 "email": "...", "callerid": "...", "user_<field>": "...", "answer_callback": "https://..."}.`;

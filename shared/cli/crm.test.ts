@@ -78,6 +78,38 @@ describe('phone-connector crm', () => {
     expect(shown.result).toEqual({ ok: true, value: [] });
   });
 
+  // docs/crms/*.md show `--log` with nothing recorded: a stand-in id, rather than "the CRM's answer has no id" and exit 1.
+  it.each(['vtiger', 'hubspot', 'zoho', 'salesforce'])('answers %s\'s call log with a stand-in id when nothing is recorded', async (id) => {
+    const { code, out } = await run(['crm', `connectors/crm/${id}.xml`, '--config', `connectors/examples/crm-${id}.config.json`, '--log', CALL]);
+    expect(code).toBe(0);
+    const shown = JSON.parse(out);
+    expect(shown.requests.at(-1).step).toBe('log_call');
+    expect(shown.result).toMatchObject({ ok: true, value: { id: '<id>', url: expect.stringContaining('<id>') } });
+  });
+
+  it("reads the call's contact_kind: Vtiger links a Lead as Related To (parent_id), not as the Contact Name", async () => {
+    const { code, out } = await run(['crm', ...VTIGER, '--log', 'shared/test/fixtures/crm-lead-call.json']);
+    expect(code).toBe(0);
+    const element = JSON.parse(new URLSearchParams(JSON.parse(out).requests.at(-1).body).get('element')!);
+    expect(element).toMatchObject({ parent_id: '10x77' });
+    expect(element).not.toHaveProperty('contact_id');
+  });
+
+  it('refuses a --find that is no phone number in its country, rather than printing no request and no match', async () => {
+    const national = await run(['crm', 'connectors/crm/pipedrive.xml', '--config', 'connectors/examples/crm-pipedrive.config.json', '--find', '020 7946 0018']);
+    expect(national).toEqual({ code: 1, out: '', err: 'error: --find "020 7946 0018" is not a phone number in US: give it in E.164 (+14155550100) or add --country CC' });
+    const inGb = await run(['crm', 'connectors/crm/pipedrive.xml', '--config', 'connectors/examples/crm-pipedrive.config.json', '--find', '020 7946 0018', '--country', 'GB']);
+    expect(inGb.code).toBe(0);
+    expect(JSON.parse(inGb.out).requests[0].url).toContain('term=2079460018');
+  });
+
+  it('refuses a --responses folder that is not there, rather than answering every request with a stand-in', async () => {
+    const missing = await run(['crm', ...VTIGER, '--find', '+14155550100', '--responses', 'connectors/examples/crm-vtiger-response']);
+    expect(missing).toEqual({ code: 1, out: '', err: 'error: cannot read the --responses folder connectors/examples/crm-vtiger-response: ENOENT' });
+    const file = await run(['crm', ...VTIGER, '--find', '+14155550100', '--responses', CALL]);
+    expect(file).toEqual({ code: 1, out: '', err: `error: --responses takes the folder of recorded answers (DIR/<step>.json), not the file ${CALL}` });
+  });
+
   it('prints a failed log with the CRM\'s code and exits 1', async () => {
     const { code, out } = await run(['crm', ...VTIGER, '--log', 'connectors/examples/crm-call.json', ...RESPONSES]);
     expect(code).toBe(1);

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { checkCrmConnector, type CrmCall, type CrmConnectorPlan, type CrmOutcome, type CrmSession, formatDiagnostic, memoryTokenCache, openCrmSession, type TokenCache } from '../src/index.ts';
+import { checkCrmConnector, type CrmCall, type CrmConnectorPlan, type CrmOutcome, type CrmSession, formatDiagnostic, memoryTokenCache, openCrmSession, type TokenCache, toE164 } from '../src/index.ts';
 import { recordingFetch, type RecordedRequest, type RecordedResponse } from '../src/crm/recorded-crm.ts';
 import { redactRequest, redactSecretParameters, secretValues } from '../src/runtime/redact.ts';
 import type { Fetch } from '../src/runtime/http.ts';
@@ -40,6 +40,7 @@ const callSchema = z.object({
   disposition: z.string().nullable().default(null),
   recording_url: z.string().nullable().default(null),
   contact_id: z.string().nullable().default(null),
+  contact_kind: z.string().nullable().default(null),
 }) satisfies z.ZodType<CrmCall, unknown>;
 
 export async function crmCommand(args: string[], io: CrmCliIo): Promise<number> {
@@ -65,10 +66,14 @@ export async function crmCommand(args: string[], io: CrmCliIo): Promise<number> 
   if (!values.config || operations.length !== 1) throw new UsageError('crm needs --config and one of --find NUMBER, --log CALL.json, --update CALL.json --record ID, --find-call CALL.json or --dispositions');
   if ((values.update === undefined) !== (values.record === undefined)) throw new UsageError('--update CALL.json and --record ID (the CRM id of the logged call) go together');
   if (values.live && values.responses) throw new UsageError('--live sends the requests; --responses answers them from files: pick one');
+  if (values.responses) checkResponsesFolder(io, values.responses);
   const file = positionals[0]!;
   const checked = checkCrmConnector(readInput(io, file, 'connector'), { file });
   for (const diagnostic of checked.diagnostics) if (diagnostic.severity === 'error') io.err(formatDiagnostic(diagnostic));
   if (!checked.plan) return 1;
+  const country = values.country ?? 'US';
+  // The session looks a non-number up as nobody (an internal extension): here that would read as "no match".
+  if (values.find !== undefined && !toE164(values.find, country)) throw new InputError(`--find "${values.find}" is not a phone number in ${country}: give it in E.164 (+14155550100) or add --country CC`);
   const plan = checked.plan;
   const config = readJson(io, values.config, 'config', z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)));
   const callFile = values.log ?? values.update ?? values['find-call'];
@@ -76,7 +81,7 @@ export async function crmCommand(args: string[], io: CrmCliIo): Promise<number> 
 
   const tokens = recordingTokenCache(new Set(plan.crm.auth.flatMap((method) => (method.kind === 'token' && method.name ? [method.name] : []))));
   const network = values.live ? liveFetch(io.fetch) : recordingFetch((request) => recordedAnswer(plan, io, values.responses, request));
-  const session = openCrmSession(plan, { config, fetch: network.fetch, tokenCache: tokens.cache, defaultCountry: values.country ?? 'US' });
+  const session = openCrmSession(plan, { config, fetch: network.fetch, tokenCache: tokens.cache, defaultCountry: country });
   const result = await runOperation(session, values, call, plan.findCall?.when);
   const secrets = [...secretValues(plan, config), ...tokens.values];
   const requests = network.requests.map((r) => {
@@ -104,7 +109,8 @@ async function runOperation(session: CrmSession, flags: { find?: string; update?
 /**
  * The recorded answer to a request, from `DIR/<step>.json` (the body, HTTP 200) or
  * `DIR/<step>.http.json` (`{status, headers?, body}`). Without one, a token step gets a stand-in
- * token (`<session>`) at its path so the chain goes on, and any other step an empty success.
+ * token (`<session>`) at its path so the chain goes on, `log_call` a stand-in id (`<id>`), and any
+ * other step an empty success.
  */
 function recordedAnswer(plan: CrmConnectorPlan, io: CrmCliIo, dir: string | undefined, request: RecordedRequest): RecordedResponse {
   const step = request.step ?? 'request';
@@ -122,11 +128,26 @@ function recordedAnswer(plan: CrmConnectorPlan, io: CrmCliIo, dir: string | unde
   const answer: Record<string, unknown> = {};
   const { success } = plan.crm.envelope;
   if (success) setPath(answer, success.segments, plan.crm.envelope.in?.[0] ?? 'true');
+  // A created record's id likewise, so that `--log` reads as the log it would create rather than as a CRM answering without an id.
+  const createdId = plan.logCall.response.id?.use;
+  if (step === 'log_call' && createdId) setPath(answer, createdId.segments, '<id>');
   const token = plan.crm.auth.find((method, index) => method.kind === 'token' && `token-${method.name ?? index}` === step);
   if (token?.kind !== 'token') return { status: 200, body: JSON.stringify(answer) };
   setPath(answer, token.path.segments, `<${token.name ?? 'token'}>`);
   for (const value of token.values) setPath(answer, value.use.segments, `<${value.name}>`);
   return { status: 200, body: JSON.stringify(answer) };
+}
+
+/** A mistyped `--responses` folder would answer every request with a stand-in, and the output would look like the CRM's. */
+function checkResponsesFolder(io: CrmCliIo, dir: string): void {
+  try {
+    io.readFile(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') return;
+    throw new InputError(`cannot read the --responses folder ${dir}: ${code ?? (error as Error).message}`);
+  }
+  throw new InputError(`--responses takes the folder of recorded answers (DIR/<step>.json), not the file ${dir}`);
 }
 
 /** The real network, recording what was sent, for `--live`. */

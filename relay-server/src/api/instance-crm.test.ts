@@ -66,6 +66,13 @@ describe('CRM setup on an instance', () => {
     expect(badShape.status).toBe(400);
   });
 
+  it('says that a body of crm alone needs the instance\'s provider beside it', async () => {
+    const refused = await put({ crm: { connector: 'scripted', config: crmConfig } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toBe('give exactly one of "connector" (a bundled connector id) and "xml" (a connector of your own): a crm setup is saved with its instance, so send the instance\'s "connector" (or "xml") and "config" beside it, as GET /api/v1/instances/:id shows them');
+    expect((await put({ config: {} })).body.error).toBe('give exactly one of "connector" (a bundled connector id) and "xml" (a connector of your own)');
+  });
+
   it('warns about config fields the CRM connector does not have, and drops them', async () => {
     const saved = await put({ ...provider, crm: { connector: 'scripted', config: { ...crmConfig, colour: 'blue' } } });
     expect(saved.body.crm.warnings).toEqual([expect.objectContaining({ path: 'crm.config.colour', severity: 'warning' })]);
@@ -108,7 +115,14 @@ describe('CRM endpoints', () => {
     await put({ ...provider, crm: null });
     const none = await relay.call(relay.ada.token, 'POST', '/instances/main/crm/test', { number: '+14155550199' });
     expect(none.status).toBe(409);
+    expect(await none.json()).toEqual({ error: 'the instance has no CRM: add one with PUT /api/v1/instances/main and "crm": {"connector", "config"} beside its provider' });
     expect((await relay.call(relay.ada.token, 'GET', '/instances/nope/crm/dispositions')).status).toBe(404);
+    // A stored setup whose connector this relay does not have (removed from connectors/crm/ since).
+    const main = (await relay.store.instanceOf(relay.ada.id, 'main'))!;
+    await relay.store.putInstance({ agentId: relay.ada.id, localId: 'main', connector: main.connector, xml: null, config: main.config, crm: { connector: 'gone', xml: null, config: crmConfig }, at: main.updatedAt }, main);
+    const gone = await relay.call(relay.ada.token, 'GET', '/instances/main/crm/dispositions');
+    expect({ status: gone.status, body: await gone.json() }).toEqual({ status: 409, body: { error: 'the instance\'s CRM connector "gone" cannot be loaded; GET /api/v1/instances/main says why (crm.warnings)' } });
+    expect((await get('/instances/main')).crm.warnings).toEqual([expect.objectContaining({ path: 'crm', code: 'connector-unavailable' })]);
   });
 
   it('exposes CRM requests, lookups and the outbox in /metrics', async () => {

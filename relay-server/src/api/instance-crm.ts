@@ -5,6 +5,7 @@ import type { AuthEnv } from '../auth/index.ts';
 import { crmSession } from '../crm/call-log.ts';
 import { withTimeout } from '../crm/with-timeout.ts';
 import type { RelayDeps } from '../deps.ts';
+import type { Instance } from '../store/index.ts';
 import { agentCountry } from '../instances/context.ts';
 import { readJson } from './body.ts';
 
@@ -15,6 +16,13 @@ const INTERACTIVE_TIMEOUT_MS = 15_000;
 
 const crmTestSchema = z.object({ number: z.string().min(1).max(64) });
 
+/** Why an instance's CRM cannot answer, and what to do about it. */
+function noCrm(instance: Instance): string {
+  return instance.crm
+    ? `the instance's CRM connector "${instance.crm.connector}" cannot be loaded; GET /api/v1/instances/${instance.localId} says why (crm.warnings)`
+    : `the instance has no CRM: add one with PUT /api/v1/instances/${instance.localId} and "crm": {"connector", "config"} beside its provider`;
+}
+
 /** `/instances/:id/crm/…`: what the options page and the wrap-up form ask the instance's CRM. */
 export function instanceCrmApp(deps: RelayDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
@@ -24,7 +32,7 @@ export function instanceCrmApp(deps: RelayDeps): Hono<AuthEnv> {
     const instance = await deps.store.instanceOf(c.get('agent').id, c.req.param('id'));
     if (!instance) return c.json({ error: 'no such instance' }, 404);
     const session = instance.crm ? await crmSession(deps, deps.store, instance) : undefined;
-    if (!session) return c.json({ error: 'the instance has no usable CRM' }, 409);
+    if (!session) return c.json({ error: noCrm(instance) }, 409);
     const now = deps.now().getTime();
     const cached = dispositions.get(instance.uid);
     if (cached && cached.updatedAt === instance.updatedAt && cached.expires > now) return c.json({ dispositions: cached.list } satisfies DispositionList);
@@ -43,7 +51,7 @@ export function instanceCrmApp(deps: RelayDeps): Hono<AuthEnv> {
     const instance = await deps.store.instanceOf(agent.id, c.req.param('id'));
     if (!instance) return c.json({ error: 'no such instance' }, 404);
     const session = instance.crm ? await crmSession(deps, deps.store, instance) : undefined;
-    if (!session) return c.json({ error: 'the instance has no usable CRM' }, 409);
+    if (!session) return c.json({ error: noCrm(instance) }, 409);
     const number = toE164(parsed.value.number, agentCountry(agent));
     if (!number) return c.json({ error: `number: "${parsed.value.number}" is not a phone number (give it in E.164, e.g. +14155550100, or set your country)` }, 400);
     const outcome = await deps.crm.lookup.fetch(instance.uid, session, number);

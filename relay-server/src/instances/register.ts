@@ -21,6 +21,8 @@ export interface InstanceRequest {
   connector?: string;
   xml?: string;
   config: Record<string, string>;
+  /** The instance's CRM setup, checked apart (crm/setup.ts); here only to say what a body with it alone lacks. */
+  crm?: unknown;
 }
 
 export type Registration =
@@ -38,7 +40,9 @@ export function registerInstance(
   context: { localId: string; bundled: ReadonlyMap<string, ConnectorPlan>; callbacks: Required<CallbackUrls>; previous?: Instance },
 ): Registration {
   if ((request.connector === undefined) === (request.xml === undefined)) {
-    return { ok: false, error: 'give exactly one of "connector" (a bundled connector id) and "xml" (a connector of your own)', diagnostics: [] };
+    // The CRM pages once showed a body of `crm` alone: a CRM setup rides on an instance's provider.
+    const crmAlone = request.crm ? ': a crm setup is saved with its instance, so send the instance\'s "connector" (or "xml") and "config" beside it, as GET /api/v1/instances/:id shows them' : '';
+    return { ok: false, error: `give exactly one of "connector" (a bundled connector id) and "xml" (a connector of your own)${crmAlone}`, diagnostics: [] };
   }
   let plan: ConnectorPlan;
   if (request.connector !== undefined) {
