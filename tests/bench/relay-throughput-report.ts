@@ -1637,6 +1637,28 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   331.1 (the machine's noise). In \`crm-load.ts\`'s burst of 200 calls at 16 senders (two pairs,
   load 5.3 to 6), the contact on the first event in 46 % and 60 % of calls against 22 % and 26 %,
   every call logged once in both.
+- **The update webhook's CRM cost: what was measured and dropped** (issue 10, branch s40-upd).
+  The outbox row committed with a call's end holds ids and times only (no copy of the call), its
+  statement is prepared once and no read comes before it (the call had no row). Its insert, 16 µs in
+  s40-share's profile, is in SQLite 9.6 to 10.8 µs with its three index entries, 8.2 to 9.4 without
+  \`crm_outbox_by_due\`, 5.3 to 8.2 with no secondary index (three runs of 20,000 rows, 16 to a
+  transaction); the rest is the row's values and its claim. Partial indexes (queued rows by due
+  time and by instance, rows in flight by lease) changed a row's life (insert, claim, delete, four
+  rows a transaction) within the noise, 61 to 76 µs against 61 to 69: dropped. A row's own first
+  reads (its lease, the call, the instance, the call's agents, the first agent) cost 10.4 to 12.0
+  µs of the main thread, gathered in the store's read batches. Built, measured, dropped: the
+  update webhook handing its claimed log the call it holds (as a lookup's transaction does), and
+  the worker's claims and landings reading their rows' calls in their own transactions. The same
+  statements cost more inside a transaction than in a read batch (17 to 32 µs a row against 12 to
+  19, 8 rows a transaction, six runs), and against main (\`crm-update-probe.ts --drain\`, 16
+  alternated pairs of 3,000 calls, load 4.6 to 8.1) the main thread per CRM step was 160 / 174 µs
+  at the median of the first 8 pairs and 101 / 101 of the next 8, lower in 9 of 16: no gain. Six alternated pairs
+  of \`crm-load.ts --phases --calls 2000\` (load 4.6 to 9.4), the main thread on a core per update
+  while sending with ÷ without the CRM, main -> branch: × 1.43 -> 1.12, 1.26 -> 1.99, 0.93 ->
+  1.24, 1.03 -> 1.41, 1.12 -> 1.66, 1.79 -> 1.37. Keeping a rationed row's earlier read across its
+  wait was not built: only rows claimed with their webhook's commit have one, and of 2,000 updates
+  3 to 15 CRM steps started at once and 115 to 177 waited, the other 1,831 to 1,898 rows claimed
+  after the burst: under 1 µs a webhook at best.
 `;
 }
 
