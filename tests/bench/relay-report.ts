@@ -1086,7 +1086,14 @@ after a restart signed in at the call, contact p50 721 / 645 / 668 -> 446 / 468 
 ms the log's p50 after the call's end grew 264 to 271 -> 465 to 473 ms: at the bench's agent's
 pace a call ends once its contact shows, now about 215 ms sooner, and its log waits for the
 retrieve (ring -> log about 790 ms either way). The one call of sixteen without the name is the
-run's first.
+run's first. What it costs where the follow-ups answer in time: each lookup whose
+account is not kept now has the thread tell the main thread whom it found (one message, the
+contacts without company). \`crm-load.ts --one-at-a-time --settled\` (50 calls, the CRM answering
+at once, one retrieve per call), twelve alternated pairs at load 1.1 to 2.2: the relay's CPU per
+call × 1.10 at the median (× 0.87 to × 1.20, higher in 9 of 12; 11.2 to 16.8 ms -> 12.6 to 18.4),
+its main thread × 1.07 (× 0.93 to × 1.20), each run a fresh relay whose compiler's start counts;
+the contact on the first event in every call either way. Not done: posting the search's contacts
+only once the hold's deadline has passed, and building them only then.
 
 What a configured CRM costs each webhook, thread by thread (issue 10, branch s39-crmcpu):
 \`crm-load.ts --phases\` now prints each relay thread's time on a core and on a run queue per
