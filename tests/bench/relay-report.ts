@@ -1072,6 +1072,29 @@ pairs (the bound 1 against 4, load 3.2 to 4.6), the contact p50 2,893 to 3,240 m
 kept-alive connection (Apache after 5 s, nginx after 75 s), so a sign-in long before the call saves
 the login's round trips but not those.
 
+A search that has answered while its follow-ups have not names the caller when the hold ends
+(issue 10, branch s40-first): the contacts go out with id, name and record link, the account's
+company follows in an \`updated\` event, and only the complete answer is cached; a lookup whose
+follow-ups answer in time is attached once, as before. So "contact on the first event" counts the
+caller named, which is what the agent needs, with or without the company, and "contact" is the
+first event naming them. \`crm-load.ts --remote\`, main (a40fa50) and this branch alternately, three
+clean pairs (load 8.3 to 3.9; a fourth, the first, was run while a test broke the CRM thread on
+purpose and is left out): at 120 ms 38 / 94 / 94 % -> 94 / 94 / 94 % (first event p50 313 / 258
+/ 253 -> 260 / 261 / 254 ms), at 250 ms 0 / 0 / 0 % -> 94 / 94 / 94 % (contact p50 545 / 523 /
+523 -> 308 / 308 / 306 ms: the hold's end, no longer the account's retrieve); the first call
+after a restart signed in at the call, contact p50 721 / 645 / 668 -> 446 / 468 / 482 ms. At 250
+ms the log's p50 after the call's end grew 264 to 271 -> 465 to 473 ms: at the bench's agent's
+pace a call ends once its contact shows, now about 215 ms sooner, and its log waits for the
+retrieve (ring -> log about 790 ms either way). The one call of sixteen without the name is the
+run's first. What it costs where the follow-ups answer in time: each lookup whose
+account is not kept now has the thread tell the main thread whom it found (one message, the
+contacts without company). \`crm-load.ts --one-at-a-time --settled\` (50 calls, the CRM answering
+at once, one retrieve per call), twelve alternated pairs at load 1.1 to 2.2: the relay's CPU per
+call × 1.10 at the median (× 0.87 to × 1.20, higher in 9 of 12; 11.2 to 16.8 ms -> 12.6 to 18.4),
+its main thread × 1.07 (× 0.93 to × 1.20), each run a fresh relay whose compiler's start counts;
+the contact on the first event in every call either way. Not done: posting the search's contacts
+only once the hold's deadline has passed, and building them only then.
+
 What a configured CRM costs each webhook, thread by thread (issue 10, branch s39-crmcpu):
 \`crm-load.ts --phases\` now prints each relay thread's time on a core and on a run queue per
 webhook, the CRM thread named \`pc-crm\`, and with \`--profile\` reads that thread's own profile too
@@ -1144,7 +1167,9 @@ export function remoteCrmTable({ oneAtATime, restarts }: RemoteCrm): string {
 (\`roundTrip\`, tests/simulators/crm/crm-server.ts), Vtiger's getchallenge and login as its searches. ${calls} calls
 one at a time at an agent's pace (each ends once its contact is on the socket, the next rings once
 its log is written), and the first call after each of ${restarts.signInAhead.restarts} relay restarts, its agent online before
-it, the sessions signed in ahead or, \`CRM_SIGN_IN_AHEAD=off\`, at that call (crm-restart.ts):
+it, the sessions signed in ahead or, \`CRM_SIGN_IN_AHEAD=off\`, at that call (crm-restart.ts). A contact
+counts once an event names the caller: Vtiger's company, from the contact's account, may follow in an
+\`updated\` event:
 
 | CRM a round trip away | contact on the first event | first event p50 / p99 (ms) | contact p50 / p99 (ms) | call ended -> log written p50 / p99 (ms) |
 | --- | ---: | ---: | ---: | ---: |

@@ -85,6 +85,17 @@ describe('who is calling', () => {
     expect(popupOf()?.querySelector('[data-pc-field="contact-picker"]')).toBeNull();
   });
 
+  it("names the caller from the first event and adds the company when an update brings it (the CRM's follow-up answered after the hold, issue 10)", () => {
+    const named = { ...ADA, company: null };
+    const call = ringing({ contact: named, contacts: [named] });
+    popups.show(call);
+    expect(text(popupOf(), '[data-pc-contact]')).toBe('Ada Lovelace');
+    expect(popupOf()?.querySelector('[data-pc-field="company"]')).toBeNull();
+    popups.show(later(call, { contact: ADA, contacts: [ADA] }));
+    expect(text(popupOf(), '[data-pc-contact]')).toBe('Ada Lovelace');
+    expect(text(popupOf(), '[data-pc-field="company"]')).toBe('Analytical Engines');
+  });
+
   it('offers a picker when several records match; the choice goes to the relay and the popup shows its answer', async () => {
     const call = ringing({ contact: ADA, contacts: [ADA, CHARLES] });
     popups.show(call);

@@ -75,13 +75,14 @@ export class CallerLookup {
   /**
    * Asks the CRM (cache or not) and caches what it says. The lookup waits with its instance's
    * others (`pump`): the CRM's search is the step that takes a turn on the thread, not each lookup.
+   * `searched` hears whom the search found while follow-ups are still due (`CrmSession.findContacts`).
    */
-  fetch(instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
+  fetch(instanceUid: string, session: CrmSession, number: string, searched?: (contacts: Contact[]) => void): Promise<CrmOutcome<Contact[]>> {
     // Held: skipped at once rather than after waiting behind the webhooks.
     if (this.breaker.holdsStep(instanceUid)) return Promise.resolve(this.held());
     return new Promise((settle) => {
       const queue = this.waiting.get(instanceUid) ?? [];
-      queue.push({ session, number, settle });
+      queue.push({ session, number, settle, searched });
       this.waiting.set(instanceUid, queue);
       this.waitingLookups += 1;
       this.pump(instanceUid);
@@ -151,7 +152,9 @@ export class CallerLookup {
       for (let i = 0; i < lookups.length; i++) this.metrics.crmLookup('crm');
       const { session } = lookups[0]!;
       const numbers = [...new Set(lookups.map((lookup) => lookup.number))];
-      const outcome = await withTimeout(() => findEach(session, numbers), this.settings.timeoutMs);
+      // Only what the search found before the follow-ups is told, never cached: the cache holds complete contacts.
+      const searched = lookups.some((lookup) => lookup.searched) ? (found: Contact[][]) => lookups.forEach((lookup) => lookup.searched?.(found[numbers.indexOf(lookup.number)] ?? [])) : undefined;
+      const outcome = await withTimeout(() => findEach(session, numbers, searched), this.settings.timeoutMs);
       this.breaker.record(instanceUid, outcome);
       this.metrics.crmRequest('find_contact', outcome);
       const byNumber = new Map(numbers.map((number, index) => [number, outcome.ok ? ({ ok: true, value: outcome.value[index] ?? [] } as const) : outcome]));
@@ -176,9 +179,9 @@ export class CallerLookup {
   }
 
   /** A call's lookup: `fetch`, with the call counted as being identified until it settles. */
-  identify(callId: number, instanceUid: string, session: CrmSession, number: string): Promise<CrmOutcome<Contact[]>> {
+  identify(callId: number, instanceUid: string, session: CrmSession, number: string, searched?: (contacts: Contact[]) => void): Promise<CrmOutcome<Contact[]>> {
     this.identifying.set(callId, this.now());
-    return this.fetch(instanceUid, session, number).finally(() => this.identifying.delete(callId));
+    return this.fetch(instanceUid, session, number, searched).finally(() => this.identifying.delete(callId));
   }
 
   /** A call's lookup was held: it is asked again when its CRM answers (`takeHeld`). */
@@ -226,9 +229,9 @@ export class CallerLookup {
 }
 
 /** The contacts of each number: one search for them all when there are several (`takeBatch` puts several together only for a session that searches so). */
-async function findEach(session: CrmSession, numbers: readonly string[]): Promise<CrmOutcome<Contact[][]>> {
-  if (numbers.length > 1) return session.findContactsOf!(numbers);
-  const one = await session.findContacts(numbers[0]!);
+async function findEach(session: CrmSession, numbers: readonly string[], searched?: (found: Contact[][]) => void): Promise<CrmOutcome<Contact[][]>> {
+  if (numbers.length > 1) return session.findContactsOf!(numbers, searched);
+  const one = await session.findContacts(numbers[0]!, searched && ((contacts) => searched([contacts])));
   return one.ok ? { ok: true, value: [one.value] } : one;
 }
 
@@ -237,6 +240,8 @@ export interface WaitingLookup {
   session: CrmSession;
   number: string;
   settle: (outcome: CrmOutcome<Contact[]>) => void;
+  /** Told whom the search found while follow-ups are still due (a call's lookup, `lookUpCaller`). */
+  searched?: ((contacts: Contact[]) => void) | undefined;
 }
 
 /**

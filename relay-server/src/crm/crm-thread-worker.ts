@@ -115,7 +115,9 @@ port.on('message', (message: ToCrmThread) => {
         return;
       }
       const run = session[message.operation] as ((...args: unknown[]) => Promise<CrmOutcome<unknown>>) | undefined;
-      void (run ? run.apply(session, message.args) : Promise.resolve<CrmOutcome<unknown>>({ ok: false, error: `the connector has no ${message.operation}`, retry: false })).then(
+      // A lookup told whom its search found before its follow-ups answer: the thread says so, once they are due.
+      const args = message.searched ? [...message.args, (found: unknown) => post({ type: 'searched', id: message.id, found })] : message.args;
+      void (run ? run.apply(session, args) : Promise.resolve<CrmOutcome<unknown>>({ ok: false, error: `the connector has no ${message.operation}`, retry: false })).then(
         (outcome) => post({ type: 'outcome', id: message.id, outcome }),
         // The engine never throws (its failures are outcomes): one that did is a bug, and the write is tried again.
         (error: unknown) => post({ type: 'outcome', id: message.id, outcome: { ok: false, error: `the CRM thread failed: ${(error as Error).message}`, retry: true } }),

@@ -14,11 +14,14 @@ export type ToCrmThread =
   | { type: 'placed'; place: number }
   /** How many compiled connectors the thread holds (tests). */
   | { type: 'plans'; id: number }
-  | { type: 'run'; id: number; session: number; operation: CrmOperation; args: unknown[] };
+  /** `searched`: a lookup whose caller the relay names before its follow-ups answer (`CrmSession.findContacts`'s `onSearched`). */
+  | { type: 'run'; id: number; session: number; operation: CrmOperation; args: unknown[]; searched?: true };
 
 export type FromCrmThread =
   | { type: 'ready' }
   | { type: 'outcome'; id: number; outcome: CrmOutcome<unknown> }
+  /** A lookup's search answered while follow-ups are still due: whom it found; sent only then. */
+  | { type: 'searched'; id: number; found: unknown }
   | { type: 'pace'; place: number; session: number; operation: string | undefined }
   | { type: 'paced'; place: number }
   | { type: 'plans'; id: number; count: number };
@@ -55,6 +58,8 @@ export class CrmThreadEngine implements CrmEngine {
   private readonly kept = new Map<CrmConnectorPlan, KeepMessage>();
   /** Operations in flight, by id. */
   private readonly running = new Map<number, (outcome: CrmOutcome<never>) => void>();
+  /** Lookups in flight that hear whom their search found before their follow-ups, by id. */
+  private readonly searching = new Map<number, (found: never) => void>();
   /** Questions of how many compiled connectors the thread holds, by id. */
   private readonly planCounts = new Map<number, (count: number) => void>();
   /** Paced requests the thread is sending, by place: what says each ended. */
@@ -95,8 +100,8 @@ export class CrmThreadEngine implements CrmEngine {
       name: local.name,
       canUpdate: local.canUpdate,
       lookupBatch: local.lookupBatch,
-      findContacts: (number) => this.run(id, 'findContacts', [number]),
-      findContactsOf: local.findContactsOf && ((numbers) => this.run(id, 'findContactsOf', [numbers])),
+      findContacts: (number, onSearched) => this.run(id, 'findContacts', [number], onSearched),
+      findContactsOf: local.findContactsOf && ((numbers, onSearched) => this.run(id, 'findContactsOf', [numbers], onSearched)),
       logCall: (call) => this.run(id, 'logCall', [call]),
       findCallLog: local.findCallLog && ((call) => this.run(id, 'findCallLog', [call])),
       updateCall: (recordId, call) => this.run(id, 'updateCall', [recordId, call]),
@@ -160,13 +165,14 @@ export class CrmThreadEngine implements CrmEngine {
     });
   }
 
-  private run<T>(session: number, operation: CrmOperation, args: unknown[]): Promise<CrmOutcome<T>> {
+  private run<T>(session: number, operation: CrmOperation, args: unknown[], onSearched?: (found: never) => void): Promise<CrmOutcome<T>> {
     if (this.closed) return Promise.resolve({ ok: false, error: 'the relay is stopping', retry: true });
     const worker = this.thread();
     const id = this.nextId++;
+    if (onSearched) this.searching.set(id, onSearched);
     return new Promise((resolve) => {
       this.running.set(id, resolve);
-      worker.postMessage({ type: 'run', id, session, operation, args } satisfies ToCrmThread);
+      worker.postMessage({ type: 'run', id, session, operation, args, ...(onSearched ? { searched: true as const } : {}) } satisfies ToCrmThread);
     });
   }
 
@@ -199,9 +205,13 @@ export class CrmThreadEngine implements CrmEngine {
       case 'outcome': {
         const resolve = this.running.get(message.id);
         this.running.delete(message.id);
+        this.searching.delete(message.id);
         resolve?.(message.outcome as CrmOutcome<never>);
         return;
       }
+      case 'searched':
+        this.searching.get(message.id)?.(message.found as never);
+        return;
       case 'pace': {
         const pace = this.opened.get(message.session)?.pace;
         const placed = (ended: () => void) => {
@@ -235,6 +245,7 @@ export class CrmThreadEngine implements CrmEngine {
     const failure = { ok: false as const, error, retry: true };
     for (const resolve of this.running.values()) resolve(failure);
     this.running.clear();
+    this.searching.clear();
     for (const ended of this.places.values()) ended();
     this.places.clear();
     for (const answer of this.planCounts.values()) answer(0);

@@ -6,6 +6,11 @@ const GRACE: Contact = { id: '12x1', name: 'Grace Hopper', company: 'Navy', url:
 const CALLER = '+14155550199';
 const WAIT = { timeout: 10_000, interval: 10 };
 
+/** Waits for `condition` on the event loop's turns, not on timers, which a test of the hold fakes. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
 let relay: Awaited<ReturnType<typeof crmTestRelay>>;
 
 /** A spy on a store method as transactions call it: their `tx` takes the tables' methods once, when the store's module loads. */
@@ -16,7 +21,10 @@ async function spyInTransactions(name: 'callById' | 'crmWorkOf' | 'instanceByUid
 beforeEach(async () => {
   relay = await crmTestRelay();
 });
-afterEach(() => relay.outbox.stop());
+afterEach(() => {
+  vi.useRealTimers();
+  return relay.outbox.stop();
+});
 
 describe('caller identification', () => {
   it('puts the contact on the first pushed event when the CRM answers in time', async () => {
@@ -42,6 +50,80 @@ describe('caller identification', () => {
     release();
     await vi.waitFor(() => expect(relay.pushed('CA1')).toHaveLength(2), WAIT);
     expect(relay.pushed('CA1')[1]).toMatchObject({ kind: 'updated', call: { contact: GRACE, contacts: [GRACE] } });
+  });
+
+  it("names the caller on the first event when the hold ends before the company's follow-up answers, then adds the company (issue 10)", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    const release = relay.crm.holdFollowUps();
+    await relay.inbound('CA1', CALLER).ringing();
+    await until(() => relay.crm.searched.length === 1);
+    expect(relay.pushed('CA1')).toEqual([]);
+    // The hold's deadline: the search has answered, its follow-up has not.
+    vi.advanceTimersByTime(relay.deps.crm.settings.holdMs);
+    vi.useRealTimers();
+    // The held first event and the attach's own, as when the whole answer is in time.
+    await vi.waitFor(() => expect(relay.pushed('CA1')).toHaveLength(2), WAIT);
+    const named = { ...GRACE, company: null };
+    expect(relay.pushed('CA1').map((e) => [e.kind, e.call.contact, e.call.contacts])).toEqual([
+      ['created', named, [named]],
+      ['updated', named, [named]],
+    ]);
+    // Never cached as if complete: the next caller's lookup asks the CRM.
+    const { uid } = (await relay.store.instanceOf(relay.ada.id, 'main'))!;
+    expect(relay.deps.crm.lookup.cached(uid, CALLER)).toBeUndefined();
+    // The call ends before the company comes: its log waits for the lookup, and is written once, with the contact.
+    await relay.inbound('CA1', CALLER).completed();
+    expect(await relay.outbox.runDue()).toBe(0);
+    release();
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).contact).toEqual(GRACE), WAIT);
+    await vi.waitFor(async () => expect((await relay.store.nextCrmDue())! <= relay.deps.now().toISOString()).toBe(true), WAIT);
+    expect(await relay.outbox.runDue()).toBe(1);
+    expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ call_id: 'CA1', contact_id: GRACE.id })]);
+    expect(relay.crm.asked('updateCall')).toEqual([]);
+    expect(relay.pushed('CA1').map((e) => [e.kind, e.call.status, e.call.contact?.company ?? null]).slice(0, 4)).toEqual([
+      ['created', 'ringing', null],
+      ['updated', 'ringing', null],
+      ['updated', 'completed', null],
+      ['updated', 'completed', GRACE.company],
+    ]);
+    expect(relay.pushed('CA1')[3]!.call).toMatchObject({ contact: GRACE, contacts: [GRACE] });
+    expect(relay.deps.crm.lookup.cached(uid, CALLER)).toEqual([GRACE]);
+  });
+
+  it('keeps one attach and one event when the follow-up answers before the hold ends', async () => {
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    const release = relay.crm.holdFollowUps();
+    await relay.inbound('CA1', CALLER).ringing();
+    await until(() => relay.crm.searched.length === 1);
+    release();
+    await vi.waitFor(() => expect(relay.pushed('CA1').length).toBeGreaterThan(0), WAIT);
+    const call = await relay.callOf('CA1');
+    await vi.waitFor(() => expect(relay.deps.crm.lookup.isIdentifying(call.id)).toBe(false), WAIT);
+    // The held first event and the attach's own, both complete, as for a CRM without follow-ups: no event more.
+    expect(relay.pushed('CA1').map((e) => [e.kind, e.call.contact, e.call.contacts])).toEqual([
+      ['created', GRACE, [GRACE]],
+      ['updated', GRACE, [GRACE]],
+    ]);
+    expect(relay.published).toHaveLength(2);
+  });
+
+  it("adds the company to the contact the agent picked while it was due, and links no other", async () => {
+    const other: Contact = { id: '12x2', name: 'G. Hopper', company: 'Remington Rand', url: null };
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    relay.crm.contacts.set(CALLER, [GRACE, other]);
+    const release = relay.crm.holdFollowUps();
+    await relay.inbound('CA1', CALLER).ringing();
+    await until(() => relay.crm.searched.length === 1);
+    vi.advanceTimersByTime(relay.deps.crm.settings.holdMs);
+    vi.useRealTimers();
+    await vi.waitFor(() => expect(relay.pushed('CA1')).toHaveLength(2), WAIT);
+    const { id } = await relay.callOf('CA1');
+    expect((await relay.call(relay.ada.token, 'PATCH', `/calls/${id}`, { contact_id: other.id })).status).toBe(200);
+    release();
+    await vi.waitFor(async () => expect((await relay.callOf('CA1')).contacts).toEqual([GRACE, other]), WAIT);
+    expect((await relay.callOf('CA1')).contact).toEqual(other);
+    expect(relay.pushed('CA1').at(-1)).toMatchObject({ kind: 'updated', call: { contact: other, contacts: [GRACE, other] } });
   });
 
   it('keeps the agent events in seq order while the first one waits for the CRM', async () => {

@@ -37,20 +37,55 @@ export async function identifyFromCache(deps: Deps, tx: StoreTx, instance: Insta
 /**
  * Runs a new call's lookup off the webhook's path. The call's first events wait for it up to
  * `holdMs`: a CRM that answers in time has the contact on the very first event the agent gets;
- * a slower one lets them go and an `updated` event follows when it answers. A failed lookup
- * leaves the call without a contact (and is not cached: the next call asks again). A call that
+ * a slower one lets them go and an `updated` event follows when it answers. A search that has
+ * answered while its follow-ups have not (Vtiger: the contact's account, for the company, one more
+ * round trip) names the caller when the hold ends, or as it answers after that: the contacts are
+ * attached without the follow-ups' fields, and an `updated` event adds them once the follow-ups
+ * answer (issue 10). A failed lookup leaves the call without a contact (and is not cached: the
+ * next call asks again); one that fails after naming the caller leaves them named. A call that
  * ended meanwhile has its log wait for this lookup (call-log.ts): its end lets the log go.
  */
 export function lookUpCaller(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | 'log'>, lookup: PendingLookup, firstEvents: readonly AgentEvent[]): Promise<void> {
   const release = deps.hold(firstEvents);
-  const timer = setTimeout(() => release(), deps.crm.settings.holdMs);
+  /** Whom the search found before its follow-ups, the hold's end, the lookup's, and the contacts attached meanwhile. */
+  let searched: Contact[] | undefined;
+  let holdEnded = false;
+  let settled = false;
+  let named: Promise<Attached | undefined> | undefined;
+  const nameCaller = (contacts: Contact[]) => {
+    named = attachContacts(deps, lookup, contacts).then(
+      (attached) => {
+        release(attached?.call);
+        if (attached) deps.publish(attached.events);
+        return attached;
+      },
+      // Not stored: the events go without the name, and the lookup's answer is attached as if none was named.
+      (error: unknown) => {
+        deps.log.error('caller lookup could not be stored', { instance: lookup.instanceUid, call: lookup.callId, error });
+        release();
+        return undefined;
+      },
+    );
+  };
+  const timer = setTimeout(() => {
+    holdEnded = true;
+    if (searched && !settled) nameCaller(searched);
+    else release();
+  }, deps.crm.settings.holdMs);
+  const onSearched = (contacts: Contact[]) => {
+    if (settled || named || contacts.length === 0) return;
+    searched = contacts;
+    if (holdEnded) nameCaller(contacts);
+  };
   return deps.crm.lookup
-    .identify(lookup.callId, lookup.instanceUid, lookup.session, lookup.number)
+    .identify(lookup.callId, lookup.instanceUid, lookup.session, lookup.number, onSearched)
     .then(async (outcome) => {
+      settled = true;
+      const early = await named;
       // A held CRM logged once, when it was held (crm-breaker.ts), not once per call; the call is looked up when it answers, if still ringing.
       if (outcome === LOOKUP_HELD) deps.crm.lookup.keepHeld(lookup);
       else if (!outcome.ok) deps.log.warn('caller lookup failed', { instance: lookup.instanceUid, call: lookup.callId, error: outcome.error });
-      const attached = outcome.ok ? await attachContacts(deps, lookup, outcome.value) : undefined;
+      const attached = !outcome.ok ? undefined : early ? await completeContacts(deps, lookup, outcome.value) : await attachContacts(deps, lookup, outcome.value);
       if (attached) {
         release(attached.call);
         deps.publish(attached.events);
@@ -58,8 +93,9 @@ export function lookUpCaller(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | '
       // A row claimed with the contact's commit runs as it landed: nothing more is due for the call.
       if (attached?.rowClaimed) return;
       // A contact linked made the call's log due with that change; a lookup that linked none (it
-      // failed, or found nobody and only the new-contact form was stored) lets a waiting log go.
-      if (attached?.call.contact || (await stopWaitingForLookup(deps, lookup.instanceUid, lookup.callId))) deps.crm.wake();
+      // failed, or found nobody and only the new-contact form was stored), or whose caller was named
+      // before (the log waited for the follow-ups' fields), lets a waiting log go.
+      if ((!early && attached?.call.contact) || (await stopWaitingForLookup(deps, lookup.instanceUid, lookup.callId))) deps.crm.wake();
     })
     .catch((error: unknown) => deps.log.error('caller lookup could not be stored', { instance: lookup.instanceUid, call: lookup.callId, error }))
     .finally(() => {
@@ -80,7 +116,14 @@ export async function lookUpHeldCallers(deps: Deps & Pick<RelayDeps, 'publish' |
   }
 }
 
-function attachContacts(deps: Deps, lookup: PendingLookup, contacts: Contact[]) {
+/** What a lookup attached to its call: the call as committed, its `updated` events, and whether its log was claimed with that commit. */
+interface Attached {
+  call: Call;
+  events: AgentEvent[];
+  rowClaimed: boolean;
+}
+
+function attachContacts(deps: Deps, lookup: PendingLookup, contacts: Contact[]): Promise<Attached | undefined> {
   // On a saturated relay, committed together with the other CRM steps' transactions (webhooks-first.ts).
   return deps.crm.turns.commit(() =>
     deps.store.transaction(async (tx) => {
@@ -102,6 +145,27 @@ function attachContacts(deps: Deps, lookup: PendingLookup, contacts: Contact[]) 
       // from the call as this transaction leaves it, with no read transaction of its own (issue 10).
       const rowClaimed = instance !== undefined && (await deps.crm.handOverRead(tx, call.id, async () => ({ call, target: await rowTarget(deps, tx, instance, call, async () => agentIds) })));
       return { call, events, rowClaimed };
+    }),
+  );
+}
+
+/**
+ * The lookup's answer, complete, for a call whose caller was named before the follow-ups answered:
+ * each contact as the CRM now gives it (the company added), the one linked staying linked, be it
+ * the agent's pick (`PATCH /calls/:id`). Nothing when the follow-ups added nothing (they failed).
+ */
+function completeContacts(deps: Deps, lookup: PendingLookup, contacts: Contact[]): Promise<Attached | undefined> {
+  return deps.crm.turns.commit(() =>
+    deps.store.transaction(async (tx) => {
+      const before = await tx.callById(lookup.callId);
+      if (!before) return undefined;
+      const contact = before.contact && (contacts.find((found) => found.id === before.contact!.id) ?? before.contact);
+      if (JSON.stringify([contact, contacts]) === JSON.stringify([before.contact, before.contacts])) return undefined;
+      const at = deps.now().toISOString();
+      const call: Call = { ...before, contact, contacts, updated_at: at };
+      await tx.setCallCrm(call.id, crmFields(call), at);
+      const entries: EventEntry[] = (await tx.agentIdsOfCall(call.id)).map((agentId) => ({ agentId, kind: 'updated' }));
+      return { call, events: await tx.appendEvents(entries, call, at), rowClaimed: false };
     }),
   );
 }

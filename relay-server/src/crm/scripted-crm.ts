@@ -26,6 +26,10 @@ export class ScriptedCrm implements CrmSession {
   opened: CrmSessionOptions | undefined;
   private readonly failures = new Map<CrmOperation, Failure[]>();
   private readonly gates = new Map<CrmOperation, Promise<void>>();
+  /** Set while the contacts' companies come from a follow-up that hangs (`holdFollowUps`). */
+  private followUps: Promise<void> | undefined;
+  /** The contacts each search told the relay about before its follow-ups (`holdFollowUps`), in order. */
+  readonly searched: Contact[][] = [];
   private nextId = 1;
 
   /** The next `times` calls of `operation` fail so. */
@@ -48,16 +52,44 @@ export class ScriptedCrm implements CrmSession {
     };
   }
 
+  /**
+   * Searches whose contacts have a company answer as Vtiger's does when the company comes from the
+   * contact's account, a follow-up request: whom they found is told first (`onSearched`), without
+   * the companies, and the answer with them comes once the returned function is called.
+   */
+  holdFollowUps(): () => void {
+    let release!: () => void;
+    this.followUps = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.followUps = undefined;
+      release();
+    };
+  }
+
   asked(operation: CrmOperation): unknown[] {
     return this.requests.filter((r) => r.operation === operation).map((r) => r.arg);
   }
 
-  async findContacts(number: string): Promise<CrmOutcome<Contact[]>> {
-    return this.answer('findContacts', number, () => this.contacts.get(number) ?? []);
+  async findContacts(number: string, onSearched?: (contacts: Contact[]) => void): Promise<CrmOutcome<Contact[]>> {
+    const contacts = this.contacts.get(number) ?? [];
+    await this.followUp([contacts], onSearched && (([searched]) => onSearched(searched!)));
+    return this.answer('findContacts', number, () => contacts);
   }
 
-  async findContactsOf(numbers: readonly string[]): Promise<CrmOutcome<Contact[][]>> {
-    return this.answer('findContactsOf', [...numbers], () => numbers.map((number) => this.contacts.get(number) ?? []));
+  async findContactsOf(numbers: readonly string[], onSearched?: (found: Contact[][]) => void): Promise<CrmOutcome<Contact[][]>> {
+    const found = numbers.map((number) => this.contacts.get(number) ?? []);
+    await this.followUp(found, onSearched);
+    return this.answer('findContactsOf', [...numbers], () => found);
+  }
+
+  /** While follow-ups hang, a search that found a contact with a company tells whom it found without them, then waits for them. */
+  private async followUp(found: Contact[][], onSearched: ((found: Contact[][]) => void) | undefined): Promise<void> {
+    const due = this.followUps;
+    if (!due || !found.some((contacts) => contacts.some((contact) => contact.company !== null))) return;
+    const searched = found.map((contacts) => contacts.map((contact) => ({ ...contact, company: null })));
+    this.searched.push(...searched);
+    onSearched?.(searched);
+    await due;
   }
 
   async logCall(call: CrmCall): Promise<CrmOutcome<{ id: string; url: string | null }>> {

@@ -85,8 +85,12 @@ export interface CrmSession {
    * once, when everything is known (the call is final and its notes are in or waited for).
    */
   readonly canUpdate: boolean;
-  /** Every record whose phone matches `number` (E.164), best first; empty when none does. */
-  findContacts(number: string): Promise<CrmOutcome<Contact[]>>;
+  /**
+   * Every record whose phone matches `number` (E.164), best first; empty when none does.
+   * `onSearched` hears whom the search found, before follow-ups still due add their fields (Vtiger:
+   * the company, from the contact's account, a round trip later); not called when none is due.
+   */
+  findContacts(number: string, onSearched?: (contacts: Contact[]) => void): Promise<CrmOutcome<Contact[]>>;
   /**
    * The most numbers `findContactsOf` puts in one search request (the connector's largest
    * `<batch size>`); 1, or absent, when each number costs its own requests.
@@ -95,8 +99,9 @@ export interface CrmSession {
   /**
    * `findContacts` for several numbers at once, in as few requests as the connector's batches
    * allow: each number's contacts, in the order of `numbers`. One failure fails them all.
+   * `onSearched` as for `findContacts`, each number's contacts in the order of `numbers`.
    */
-  findContactsOf?(numbers: readonly string[]): Promise<CrmOutcome<Contact[][]>>;
+  findContactsOf?(numbers: readonly string[], onSearched?: (found: Contact[][]) => void): Promise<CrmOutcome<Contact[][]>>;
   /** Creates the call activity; gives its CRM id and URL. */
   logCall(call: CrmCall): Promise<CrmOutcome<{ id: string; url: string | null }>>;
   /**

@@ -41,8 +41,25 @@ type Vars = Record<string, string | undefined>;
 /** The operation a request counts as under `<limits>`, by the first word of what `send` names it: a search's follow-up is part of its find_contact, a relink of its update_call. */
 const OPERATION_OF_STEP: Record<string, string> = { follow_up: 'find_contact', relink: 'update_call' };
 type Sent = CrmOutcome<Record<string, unknown>>;
-/** A number a lookup searches for: its variables (`@number`, `@national`, its forms, `@variant`), and its national digits, which a candidate's phones must end with. */
-type NumberToFind = { vars: Vars; national: string };
+/** A number a lookup searches for: its variables (`@number`, `@national`, its forms, `@variant`), its national digits, which a candidate's phones must end with, and its place among the lookup's numbers. */
+type NumberToFind = { vars: Vars; national: string; index: number };
+/**
+ * One `findContactsOf`: its follow-ups' answers by request (each sent once per lookup), what it
+ * found so far by number, and who is told what the searches found while follow-ups are still due.
+ */
+interface LookupRun {
+  followUps: Map<string, Promise<Sent>>;
+  found: Contact[][];
+  onSearched: ((found: Contact[][]) => void) | undefined;
+}
+/** A candidate a search listed, before its follow-ups: its id, fields and scope, and the follow-ups it needs, each with its request's key. */
+interface Candidate {
+  id: string;
+  record: unknown;
+  fields: Vars;
+  scope: TemplateScope;
+  followUps: Array<{ followUp: SearchPlan['followUps'][number]; key: string }>;
+}
 
 /**
  * Binds a CRM connector to one instance's config: the CrmSession the relay calls. Every
@@ -170,9 +187,14 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
    * request is sent once whatever it answers (two contacts of one account in one answer).
    */
   const followUpAnswers = new Map<string, { answer: Promise<Sent>; expires: number }>();
-  const followUpOf = (key: string, ask: () => Promise<Sent>, lookup: Map<string, Promise<Sent>>): Promise<Sent> => {
+  /** The follow-up answers in, kept or not: a candidate whose follow-ups are all in has nothing to wait for. */
+  const answered = new WeakSet<Promise<Sent>>();
+  const followUpAsked = (key: string, lookup: Map<string, Promise<Sent>>): Promise<Sent> | undefined => {
     const kept = followUpAnswers.get(key);
-    const answer = lookup.get(key) ?? (kept && kept.expires > now() ? kept.answer : undefined);
+    return lookup.get(key) ?? (kept && kept.expires > now() ? kept.answer : undefined);
+  };
+  const followUpOf = (key: string, ask: () => Promise<Sent>, lookup: Map<string, Promise<Sent>>): Promise<Sent> => {
+    const answer = followUpAsked(key, lookup);
     if (answer) return answer;
     const asked = ask();
     lookup.set(key, asked);
@@ -180,6 +202,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     const entry = { answer: asked, expires: now() + (options.followUpTtlMs ?? 0) };
     followUpAnswers.set(key, entry);
     void asked.then((sent) => {
+      answered.add(asked);
       if (!sent.ok && followUpAnswers.get(key) === entry) followUpAnswers.delete(key);
     });
     return asked;
@@ -191,17 +214,17 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
    * order. Each candidate goes to every number one of its phones matches; one failed request fails
    * them all (the relay retries each lookup).
    */
-  const runSearch = async (search: SearchPlan, numbers: readonly NumberToFind[], followUps: Map<string, Promise<Sent>>, size = search.batch?.size ?? 1): Promise<CrmOutcome<Contact[][]>> => {
+  const runSearch = async (search: SearchPlan, numbers: readonly NumberToFind[], run: LookupRun, size = search.batch?.size ?? 1): Promise<CrmOutcome<Contact[][]>> => {
     const found: Contact[][] = [];
     for (let from = 0; from < numbers.length; from += size) {
-      const outcome = await runRequest(search, numbers.slice(from, from + size), followUps);
+      const outcome = await runRequest(search, numbers.slice(from, from + size), run);
       if (!outcome.ok) return outcome;
       found.push(...outcome.value);
     }
     return { ok: true, value: found };
   };
 
-  const runRequest = async (search: SearchPlan, numbers: readonly NumberToFind[], followUps: Map<string, Promise<Sent>>): Promise<CrmOutcome<Contact[][]>> => {
+  const runRequest = async (search: SearchPlan, numbers: readonly NumberToFind[], run: LookupRun): Promise<CrmOutcome<Contact[][]>> => {
     const { batch } = search;
     const what = `find_contact ${search.name}`;
     let vars = numbers[0]!.vars;
@@ -217,7 +240,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     if (!sent.ok) return sent;
     const items = listAt(sent.value, search.list);
     // As many candidates as the CRM lists at most: some numbers' matches may be cut off, so each is asked alone.
-    if (batch?.limit !== undefined && numbers.length > 1 && items.length >= batch.limit) return runSearch(search, numbers, followUps, 1);
+    if (batch?.limit !== undefined && numbers.length > 1 && items.length >= batch.limit) return runSearch(search, numbers, run, 1);
     const found: Contact[][] = numbers.map(() => []);
     const ownersOf = phoneOwners(numbers.map((number) => number.national));
     const matched = items.flatMap((item) => {
@@ -225,9 +248,11 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       const owners = ownersOf(phonesOf(search.phones, record, item));
       return owners.length === 0 ? [] : [{ item, record, owners }];
     });
+    const candidates = matched.map(({ item, record, owners }) => candidateOf(search, item, record, numbers[owners[0]!]!.vars));
+    if (run.onSearched && candidates.some((candidate) => candidate?.followUps.some(({ key }) => !isAnswered(key, run.followUps)))) tellSearched(search, numbers, matched, candidates, run);
     // The candidates' follow-ups side by side, FOLLOW_UPS_AT_ONCE at most: one after the other, a
     // search answering callers of N accounts waited N more round trips (issue 10).
-    const contacts = await inTurns(matched, FOLLOW_UPS_AT_ONCE, ({ item, record, owners }) => candidateOf(search, item, record, numbers[owners[0]!]!.vars, followUps));
+    const contacts = await inTurns(candidates, FOLLOW_UPS_AT_ONCE, (candidate) => (candidate ? followedUp(search, candidate, run.followUps) : Promise.resolve(undefined)));
     matched.forEach(({ owners }, index) => {
       const contact = contacts[index];
       if (contact) for (const owner of owners) found[owner]!.push(contact);
@@ -238,8 +263,8 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
   /** Each follow-up's templates, which key its answers: listed once, not for every candidate (issue 10). */
   const followUpTemplates = new Map(plan.findContact.searches.flatMap((search) => search.followUps.map((followUp) => [followUp, requestTemplates(followUp.request)] as const)));
 
-  /** A candidate the search listed, as a contact (its follow-ups asked); undefined without an id. */
-  const candidateOf = async (search: SearchPlan, item: unknown, record: unknown, vars: Vars, followUps: Map<string, Promise<Sent>>): Promise<Contact | undefined> => {
+  /** A candidate the search listed, before its follow-ups; undefined without an id. */
+  const candidateOf = (search: SearchPlan, item: unknown, record: unknown, vars: Vars): Candidate | undefined => {
     // Without a `record` path the item is the record (Vtiger's rows): its fields read once.
     const fields = varsWith(vars);
     addPrimitives(fields, item);
@@ -250,14 +275,18 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     if (!id) return undefined;
     fields.id = id;
     const scope = scopeOf(fields, lookupMaps);
-    const scoped = () => scope;
+    // The same request (same rendered values) is sent once per lookup or batch of lookups, and kept across them for followUpTtlMs: two contacts of one account, one retrieve.
+    const followUps = search.followUps.flatMap((followUp) => (followUp.when !== undefined && !fields[followUp.when] ? [] : [{ followUp, key: JSON.stringify(followUpTemplates.get(followUp)!.map((t) => renderOptional(t, scope))) }]));
+    return { id, record, fields, scope, followUps };
+  };
+
+  /** A candidate as a contact, its follow-ups asked. */
+  const followedUp = async (search: SearchPlan, candidate: Candidate, lookup: Map<string, Promise<Sent>>): Promise<Contact> => {
+    const scoped = () => candidate.scope;
     /** What follow-ups found (`company` from Vtiger's account), over what the search gave. */
     const followed: Record<string, string> = {};
-    for (const followUp of search.followUps) {
-      if (followUp.when !== undefined && !fields[followUp.when]) continue;
-      // The same request (same rendered values) is sent once per lookup or batch of lookups, and kept across them for followUpTtlMs: two contacts of one account, one retrieve.
-      const key = JSON.stringify(followUpTemplates.get(followUp)!.map((t) => renderOptional(t, scope)));
-      const answer = await followUpOf(key, () => send(followUp.request, fields, `follow_up ${search.name}`, lookupMaps), followUps);
+    for (const { followUp, key } of candidate.followUps) {
+      const answer = await followUpOf(key, () => send(followUp.request, candidate.fields, `follow_up ${search.name}`, lookupMaps), lookup);
       // A follow-up adds detail (a company name): without it the caller is still named.
       if (!answer.ok) continue;
       for (const [field, value] of Object.entries(followUp.response)) {
@@ -265,6 +294,12 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
         if (found !== undefined) followed[field] = found;
       }
     }
+    return contactOf(search, candidate, followed);
+  };
+
+  /** The contact a candidate makes, with what its follow-ups found (none yet: what the search alone says). */
+  const contactOf = (search: SearchPlan, { id, record, scope }: Candidate, followed: Record<string, string>): Contact => {
+    const scoped = () => scope;
     const name = (followed.name ?? valueOf(search.fields.name, record, scoped) ?? '').replace(/\s+/g, ' ').trim();
     return {
       id,
@@ -275,6 +310,26 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
     };
   };
 
+  const isAnswered = (key: string, lookup: Map<string, Promise<Sent>>) => {
+    const asked = followUpAsked(key, lookup);
+    return asked !== undefined && answered.has(asked);
+  };
+
+  /**
+   * The search answered and some of its candidates' follow-ups are still due (Vtiger: the account
+   * retrieved for the company, a second round trip): tells `onSearched` whom it found, by number,
+   * with what the search alone says (the caller's name, not the company yet), so that the relay can
+   * name the caller without waiting for the follow-ups (issue 10).
+   */
+  const tellSearched = (search: SearchPlan, numbers: readonly NumberToFind[], matched: ReadonlyArray<{ owners: number[] }>, candidates: ReadonlyArray<Candidate | undefined>, run: LookupRun) => {
+    const found = run.found.map((contacts) => [...contacts]);
+    matched.forEach(({ owners }, index) => {
+      const candidate = candidates[index];
+      if (candidate) for (const owner of owners) addUnseen(found[numbers[owner]!.index]!, [contactOf(search, candidate, {})]);
+    });
+    run.onSearched!(found);
+  };
+
   /** The kinds of contact that searches which are no fallback find: once one is found, a fallback search stays out. */
   const firstKinds = new Set(plan.findContact.searches.filter((search) => !search.fallback).map((search) => search.name));
   const foundFirstKind = (contacts: Contact[]) => contacts.some((contact) => contact.kind !== undefined && firstKinds.has(contact.kind));
@@ -283,13 +338,13 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
    * Every search for `numbers`, what each found by number. `foundBefore`: a search that is no
    * fallback matched someone with an earlier variant of that number (a fallback search then leaves it out).
    */
-  const runSearches = async (numbers: ReadonlyArray<NumberToFind & { foundBefore: boolean }>, followUps: Map<string, Promise<Sent>>): Promise<CrmOutcome<Contact[][]>> => {
+  const runSearches = async (numbers: ReadonlyArray<NumberToFind & { foundBefore: boolean }>, run: LookupRun): Promise<CrmOutcome<Contact[][]>> => {
     const found: Contact[][] = numbers.map(() => []);
     for (const search of plan.findContact.searches) {
       // Zoho's Leads, searched per variant, still run for a caller only Leads hold, in each form the number may be stored in.
       const asked = numbers.flatMap((number, index) => (search.fallback && (number.foundBefore || foundFirstKind(found[index]!)) ? [] : [index]));
       if (asked.length === 0) continue;
-      const outcome = await runSearch(search, asked.map((index) => numbers[index]!), followUps);
+      const outcome = await runSearch(search, asked.map((index) => numbers[index]!), run);
       if (!outcome.ok) return outcome;
       outcome.value.forEach((contacts, k) => addUnseen(found[asked[k]!]!, contacts));
     }
@@ -300,9 +355,9 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
    * The contacts of each number, in order, in as few requests as the searches' batches allow. The
    * follow-ups' answers are shared by the whole batch (Vtiger: one retrieve per account, not per caller).
    */
-  const findContactsOf = async (numbers: readonly string[]): Promise<CrmOutcome<Contact[][]>> => {
+  const findContactsOf = async (numbers: readonly string[], onSearched?: (found: Contact[][]) => void): Promise<CrmOutcome<Contact[][]>> => {
     const found: Contact[][] = numbers.map(() => []);
-    const followUps = new Map<string, Promise<Sent>>();
+    const run: LookupRun = { followUps: new Map(), found, onSearched };
     const { mode, variants } = plan.findContact;
     // Internal extensions and withheld numbers identify no one (CRMS.md §6 rule 3).
     const looked = numbers.flatMap((number, index) => {
@@ -318,14 +373,14 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       return outcome;
     };
     if (mode === 'together') {
-      const outcome = gather(looked, await runSearches(looked.map((number) => ({ ...number, foundBefore: false })), followUps));
+      const outcome = gather(looked, await runSearches(looked.map((number) => ({ ...number, foundBefore: false })), run));
       return outcome.ok ? { ok: true, value: found } : outcome;
     }
     for (let step = 0; ; step++) {
       // `each` stops at a number's first variant that finds someone; `every` tries them all.
       const asked = looked.filter((number) => step < number.tried.length && !(mode === 'each' && found[number.index]!.length > 0));
       if (asked.length === 0) return { ok: true, value: found };
-      const outcome = gather(asked, await runSearches(asked.map((number) => ({ vars: varsWith(number.vars, { variant: number.tried[step] }), national: number.national, foundBefore: foundFirstKind(found[number.index]!) })), followUps));
+      const outcome = gather(asked, await runSearches(asked.map((number) => ({ vars: varsWith(number.vars, { variant: number.tried[step] }), national: number.national, index: number.index, foundBefore: foundFirstKind(found[number.index]!) })), run));
       if (!outcome.ok) return outcome;
     }
   };
@@ -366,8 +421,8 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
 
     lookupBatch: Math.max(1, ...plan.findContact.searches.map((search) => search.batch?.size ?? 1)),
 
-    async findContacts(number) {
-      const outcome = await findContactsOf([number]);
+    async findContacts(number, onSearched) {
+      const outcome = await findContactsOf([number], onSearched && ((found) => onSearched(found[0]!)));
       return outcome.ok ? { ok: true, value: outcome.value[0]! } : outcome;
     },
 

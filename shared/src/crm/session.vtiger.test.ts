@@ -164,6 +164,40 @@ describe('the Vtiger connector', () => {
     expect(operations().slice(asked).filter((o) => o === 'retrieve')).toHaveLength(2);
   });
 
+  it("tells whom the search found before the account's retrieve answers, and only while one is due", async () => {
+    let retrieve!: () => void;
+    const retrieved = new Promise<void>((resolve) => (retrieve = resolve));
+    let asked!: () => void;
+    const retrieveAsked = new Promise<void>((resolve) => (asked = resolve));
+    const held = recordingFetch(async (request) => {
+      if (new URL(request.url).searchParams.get('operation') === 'retrieve') {
+        asked();
+        await retrieved;
+      }
+      return vtiger.answer(request);
+    });
+    const session = openCrmSession(plan, { config, fetch: held.fetch, tokenCache: cache, followUpTtlMs: 60_000 });
+    const told: unknown[] = [];
+    const found = session.findContacts('+14155550100', (contacts) => told.push(contacts));
+    await retrieveAsked;
+    // Named, linked, without the company the account's retrieve brings.
+    expect(told).toEqual([
+      [
+        { id: '4x123', name: 'Jane Doe', company: null, url: `${SITE}/index.php?module=Contacts&view=Detail&record=123`, kind: 'Contacts' },
+        { id: '4x125', name: 'Doe-Smith', company: null, url: `${SITE}/index.php?module=Contacts&view=Detail&record=125`, kind: 'Contacts' },
+      ],
+    ]);
+    retrieve();
+    const complete = await found;
+    expect(complete.ok && complete.value.map((c) => c.company)).toEqual(['Acme', 'Acme']);
+    // The account's answer kept: nothing is due after the search, nothing is told.
+    expect((await session.findContacts('+14155550100', (contacts) => told.push(contacts))).ok).toBe(true);
+    // A contact without an account has no follow-up: nothing is told either.
+    vtiger.contacts = [{ ...CONTACTS[0]!, account_id: '' }];
+    expect((await session.findContacts('+14155550100', (contacts) => told.push(contacts))).ok).toBe(true);
+    expect(told).toHaveLength(1);
+  });
+
   it('finds nobody when no candidate carries the number', async () => {
     vtiger.contacts = [CONTACTS[1]!];
     vtiger.leads = [];

@@ -82,6 +82,24 @@ describeCrmContract<VtigerSimulator>(
       expect([updated.id, updated.fields.parent_id, updated.fields.contact_id ?? '']).toEqual([logged.id, id, '']);
     });
 
+    it("names the caller before the account's retrieve answers, then adds the company, and logs once (issue 10)", async () => {
+      const c = contract();
+      const [id] = c.crm.seed([{ firstName: 'Grace', lastName: 'Hopper', company: 'Remington Rand', phones: ['(415) 555-0141'] }]);
+      // The follow-up that names the company is held: the search alone has answered when the hold ends (or after it).
+      const release = c.crm.holdRequests(/operation=retrieve/);
+      const call = await c.ring('+14155550141');
+      try {
+        const named = await c.pushed(call.sid, (v) => v.contact !== null);
+        expect(named.contact).toEqual({ id, name: 'Grace Hopper', company: null, url: recordUrl(c.crm, 'Contacts', id!), kind: 'Contacts' });
+        await c.end(call);
+      } finally {
+        release();
+      }
+      const complete = await c.pushed(call.sid, (v) => v.contact?.company === 'Remington Rand');
+      expect([complete.contact?.id, complete.contacts.map((contact) => contact.company)]).toEqual([id, ['Remington Rand']]);
+      await c.loggedOnce('+14155550141', { contactId: id });
+    });
+
     it('logs the call once as a held Call event with its times, duration, contact and marker, then updates it with the wrap-up', async () => {
       const c = contract();
       const [id] = c.crm.seed([{ firstName: 'Grace', lastName: 'Hopper', company: 'Navy', phones: ['(415) 555-0108'] }]);
