@@ -590,7 +590,6 @@ function addPrimitives(vars: Vars, value: unknown): void {
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-
 /** `work` on each item, `atOnce` at a time, each started as one ends; the results in the items' order. */
 async function inTurns<T, R>(items: readonly T[], atOnce: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = [];
