@@ -88,7 +88,8 @@ export interface CrmSession {
   /**
    * Every record whose phone matches `number` (E.164), best first; empty when none does.
    * `onSearched` hears whom the search found, before follow-ups still due add their fields (Vtiger:
-   * the company, from the contact's account, a round trip later); not called when none is due.
+   * the company, from the contact's account, a round trip later); called only when they are still
+   * due `SEARCHED_AFTER_MS` after the search answered (session.ts), not when none is due.
    */
   findContacts(number: string, onSearched?: (contacts: Contact[]) => void): Promise<CrmOutcome<Contact[]>>;
   /**

@@ -249,10 +249,16 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
       return owners.length === 0 ? [] : [{ item, record, owners }];
     });
     const candidates = matched.map(({ item, record, owners }) => candidateOf(search, item, record, numbers[owners[0]!]!.vars));
-    if (run.onSearched && candidates.some((candidate) => candidate?.followUps.some(({ key }) => !isAnswered(key, run.followUps)))) tellSearched(search, numbers, matched, candidates, run);
+    // Told only once the follow-ups are late: a CRM close by answers them first, and the relay's
+    // thread then gets no message and builds no partial contact for nothing (issue 10).
+    const late =
+      run.onSearched && candidates.some((candidate) => candidate?.followUps.some(({ key }) => !isAnswered(key, run.followUps)))
+        ? setTimeout(() => tellSearched(search, numbers, matched, candidates, run), SEARCHED_AFTER_MS)
+        : undefined;
     // The candidates' follow-ups side by side, FOLLOW_UPS_AT_ONCE at most: one after the other, a
     // search answering callers of N accounts waited N more round trips (issue 10).
     const contacts = await inTurns(candidates, FOLLOW_UPS_AT_ONCE, (candidate) => (candidate ? followedUp(search, candidate, run.followUps) : Promise.resolve(undefined)));
+    clearTimeout(late);
     matched.forEach(({ owners }, index) => {
       const contact = contacts[index];
       if (contact) for (const owner of owners) found[owner]!.push(contact);
@@ -524,6 +530,12 @@ const MAX_STEP_NAMES = 256;
 const MAX_KEPT_FOLLOW_UPS = 1000;
 /** Follow-up requests of one search's candidates in flight at once: a burst's search answers up to 100 callers, each maybe of an account of its own. */
 export const FOLLOW_UPS_AT_ONCE = 4;
+/**
+ * How long a search's follow-ups may take before `onSearched` hears whom the search found: a CRM on
+ * the same network answers them within it, and the lookup's answer comes whole; one a round trip of
+ * 100 ms or more away does not, and the relay names the caller before the hold ends.
+ */
+export const SEARCHED_AFTER_MS = 25;
 
 /** The maps the templates in `parts` of a plan read, with the maps those read in turn (a map sees the maps above it), in the plan's order. */
 function mapsRead(maps: readonly ValueMapPlan[], parts: unknown[]): ValueMapPlan[] {

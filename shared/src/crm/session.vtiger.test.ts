@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadCrmConnector } from '../connector/compile.ts';
 import type { CrmConnectorPlan } from '../connector/crm-plan.ts';
 import { memoryTokenCache, type TokenCache } from '../runtime/auth.ts';
 import type { CrmCall } from './contract.ts';
-import { openCrmSession } from './session.ts';
+import { openCrmSession, SEARCHED_AFTER_MS } from './session.ts';
 import { recordingFetch, type RecordedRequest } from './recorded-crm.ts';
 
 // The bundled Vtiger connector against Vtiger's documented answers (CRMS.md §1): HTTP 200 for
@@ -164,38 +164,53 @@ describe('the Vtiger connector', () => {
     expect(operations().slice(asked).filter((o) => o === 'retrieve')).toHaveLength(2);
   });
 
-  it("tells whom the search found before the account's retrieve answers, and only while one is due", async () => {
-    let retrieve!: () => void;
-    const retrieved = new Promise<void>((resolve) => (retrieve = resolve));
-    let asked!: () => void;
-    const retrieveAsked = new Promise<void>((resolve) => (asked = resolve));
-    const held = recordingFetch(async (request) => {
-      if (new URL(request.url).searchParams.get('operation') === 'retrieve') {
-        asked();
-        await retrieved;
-      }
-      return vtiger.answer(request);
-    });
-    const session = openCrmSession(plan, { config, fetch: held.fetch, tokenCache: cache, followUpTtlMs: 60_000 });
-    const told: unknown[] = [];
-    const found = session.findContacts('+14155550100', (contacts) => told.push(contacts));
-    await retrieveAsked;
-    // Named, linked, without the company the account's retrieve brings.
-    expect(told).toEqual([
-      [
-        { id: '4x123', name: 'Jane Doe', company: null, url: `${SITE}/index.php?module=Contacts&view=Detail&record=123`, kind: 'Contacts' },
-        { id: '4x125', name: 'Doe-Smith', company: null, url: `${SITE}/index.php?module=Contacts&view=Detail&record=125`, kind: 'Contacts' },
-      ],
-    ]);
-    retrieve();
-    const complete = await found;
-    expect(complete.ok && complete.value.map((c) => c.company)).toEqual(['Acme', 'Acme']);
-    // The account's answer kept: nothing is due after the search, nothing is told.
-    expect((await session.findContacts('+14155550100', (contacts) => told.push(contacts))).ok).toBe(true);
-    // A contact without an account has no follow-up: nothing is told either.
-    vtiger.contacts = [{ ...CONTACTS[0]!, account_id: '' }];
-    expect((await session.findContacts('+14155550100', (contacts) => told.push(contacts))).ok).toBe(true);
-    expect(told).toHaveLength(1);
+  it("tells whom the search found once the account's retrieve is late, and only then", async () => {
+    // Only the session's own timer is faked: the fake Vtiger answers without timers.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let retrieve!: () => void;
+      const retrieved = new Promise<void>((resolve) => (retrieve = resolve));
+      let asked!: () => void;
+      const retrieveAsked = new Promise<void>((resolve) => (asked = resolve));
+      const held = recordingFetch(async (request) => {
+        if (new URL(request.url).searchParams.get('operation') === 'retrieve') {
+          asked();
+          await retrieved;
+        }
+        return vtiger.answer(request);
+      });
+      const session = openCrmSession(plan, { config, fetch: held.fetch, tokenCache: cache, followUpTtlMs: 60_000 });
+      const told: unknown[] = [];
+      const found = session.findContacts('+14155550100', (contacts) => told.push(contacts));
+      await retrieveAsked;
+      // A retrieve that answers within SEARCHED_AFTER_MS is waited for: nothing is told yet.
+      vi.advanceTimersByTime(SEARCHED_AFTER_MS - 1);
+      expect(told).toEqual([]);
+      vi.advanceTimersByTime(1);
+      // Named, linked, without the company the account's retrieve brings.
+      expect(told).toEqual([
+        [
+          { id: '4x123', name: 'Jane Doe', company: null, url: `${SITE}/index.php?module=Contacts&view=Detail&record=123`, kind: 'Contacts' },
+          { id: '4x125', name: 'Doe-Smith', company: null, url: `${SITE}/index.php?module=Contacts&view=Detail&record=125`, kind: 'Contacts' },
+        ],
+      ]);
+      retrieve();
+      const complete = await found;
+      expect(complete.ok && complete.value.map((c) => c.company)).toEqual(['Acme', 'Acme']);
+      // A retrieve answered in time (another session: the account not kept there): nothing is told, the timer gone with it.
+      const prompt = openCrmSession(plan, { config, fetch: recordingFetch((request) => vtiger.answer(request)).fetch, tokenCache: cache });
+      expect((await prompt.findContacts('+14155550100', (contacts) => told.push(contacts))).ok).toBe(true);
+      vi.advanceTimersByTime(SEARCHED_AFTER_MS);
+      // The account's answer kept: nothing is due after the search, nothing is told.
+      expect((await session.findContacts('+14155550100', (contacts) => told.push(contacts))).ok).toBe(true);
+      // A contact without an account has no follow-up: nothing is told either.
+      vtiger.contacts = [{ ...CONTACTS[0]!, account_id: '' }];
+      expect((await session.findContacts('+14155550100', (contacts) => told.push(contacts))).ok).toBe(true);
+      vi.advanceTimersByTime(SEARCHED_AFTER_MS);
+      expect(told).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('finds nobody when no candidate carries the number', async () => {
