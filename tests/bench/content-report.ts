@@ -1416,6 +1416,16 @@ say what is met and what is not.
   beyond the bare page's frame at 10,000 rows: 0.9 s (1.1 before), c2d's 2.3 s (3.7): with the
   page's frame shorter, c2d's own script (2.1 s of its frames) weighs less against ours (0.55 s),
   and the ratio rises though our time fell.
+- **The thirty-first sitting's run.** \`PC_BENCH_FRAMES=1 pnpm bench content\` on that sitting's
+  tree (the walk's cut of the look-alikes and the buttons' attributes, bullet below), nothing else
+  running (load 1.4 to 2.2), a slower machine than the last run's (the bare page's own frame at
+  10,000 rows 2.65 s against 1.9). 10,000 rows × 0.80 (ours 3.76 s, c2d 4.69 s; × 0.67 before),
+  the re-render × 0.53 (2.73 against 5.16; × 0.60 before), 5,000 rows × 0.73, the scroll's
+  buttons 0.46 s after the last append (c2d 0.57), the page's appends +20 % (c2d +63 %; +27 %
+  before). Our script in the frames: 553 ms at 10,000 rows (547 before), 461 ms in the re-render
+  (682), 1,953 ms in the scroll (2,434). Two of the scroll's 47 frames went over 100 ms by our
+  share (none before). Ours beyond the bare page's frame at 10,000 rows 1.1 s, c2d's 2.0 s: 0.5×
+  of c2d needs ours there at about 0.2 s.
 - **A list row's look-alikes turned down by the walk, kept this time; buttons' attributes set by
   name** (branch s40-scan). Profiled on main's code first (content-profile.ts fill, 10,000 rows,
   load 1.5): 775 ms of our script sampled, 77 µs a number: the walk 26 µs (nextNode 10, the

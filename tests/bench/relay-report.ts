@@ -1092,8 +1092,13 @@ contacts without company). \`crm-load.ts --one-at-a-time --settled\` (50 calls, 
 at once, one retrieve per call), twelve alternated pairs at load 1.1 to 2.2: the relay's CPU per
 call × 1.10 at the median (× 0.87 to × 1.20, higher in 9 of 12; 11.2 to 16.8 ms -> 12.6 to 18.4),
 its main thread × 1.07 (× 0.93 to × 1.20), each run a fresh relay whose compiler's start counts;
-the contact on the first event in every call either way. Not done: posting the search's contacts
-only once the hold's deadline has passed, and building them only then.
+the contact on the first event in every call either way. Since then the session tells whom the
+search found only once its follow-ups are \`SEARCHED_AFTER_MS\` (25 ms) late, and builds the
+contacts only then: a CRM on the same network, whose retrieve answers first, costs no message.
+The same probe, eight alternated pairs (load 0.8 to 1.3), telling at once against after 25 ms:
+the relay's CPU per call × 0.94 at the median (× 0.83 to × 1.10, lower in 6 of 8; 11.6 to 14.0 ms
+-> 10.6 to 13.8), its main thread × 0.97; \`pnpm bench relay\` on that tree still names the caller
+on the first event for 94 % of calls at 250 ms.
 
 What a configured CRM costs each webhook, thread by thread (issue 10, branch s39-crmcpu):
 \`crm-load.ts --phases\` now prints each relay thread's time on a core and on a run queue per

@@ -1599,6 +1599,17 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   CRM × 0.84 answering, × 0.93 slow, × 0.79 down (× 0.82 / × 0.89 / × 1.03 before), the contact on
   the first event 100 % answering; at the call-centre pace on a fresh relay 100 %, the log p50
   67.6 ms (60 before).
+- **The thirty-first sitting's run: a CRM no longer slows the new calls.** \`pnpm bench relay\` once
+  on that sitting's tree (8 webhooks in flight counted as saturated, the far CRM's table, the
+  caller named before the company), nothing else running (load 2 to 2.5). New calls a second by
+  round: the relay 4,884 / 3,298 / 4,857 against the forwarder's 12,936 / 10,311 / 11,036 (× 0.38
+  / × 0.32 / × 0.44; the table × 0.38): no code on the webhook's path without a CRM changed, and
+  5,000 a second is missed at the median again. With a CRM against without, in the same rounds:
+  new calls × 0.99 (× 0.83 and × 0.85 in the last sitting's two runs), steps started at once in
+  the burst 51 and waited 9; updates × 0.74 (× 0.85 and × 0.64), steps 0 at once and 138 waited.
+  "Relay with a CRM": × 0.91 answering, × 0.89 slow, × 1.17 down, the contact on the first event
+  100 % answering. The CRM 250 ms away: the caller named on the first event for 94 % of calls
+  (0 % before the sitting).
 - **Where a CRM still costs the webhooks, and a burst seen from the webhooks in flight** (issue 10,
   branch s40-share). \`crm-load.ts --phases --profile --calls 2000\` on main (one run each, load
   1.4), the main thread's busy time per webhook. New calls 234 µs without the CRM, 289 with: on the
