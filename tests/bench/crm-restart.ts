@@ -88,7 +88,9 @@ async function firstCallAfterRestart(run: { db: string; token: string; incomingP
     const before = (await run.crm.requestCounts()).login ?? 0;
     client = await AgentClient.connect(relay, run.token, { lastSeq: null });
     // An agent online a while before the call: its sign-in, if the relay sends one, is done.
-    if (run.ahead) await untilSignedIn(() => run.crm.requestCounts().then((counts) => (counts.login ?? 0) > before));
+    if (run.ahead && !(await until(async () => ((await run.crm.requestCounts()).login ?? 0) > before, DEADLINE_MS))) {
+      throw new Error(`the relay signed nothing in at the agent's connect within ${DEADLINE_MS / 1000} s`);
+    }
     const callId = benchCallSid(run.caller);
     const incoming = `${relay.url}${run.incomingPath}`;
     const [webhook] = await signWebhooks(incoming, AUTH_TOKEN, [{ CallSid: callId, AccountSid: 'AC0', From: benchCaller(run.caller), To: '+14155550111', CallStatus: 'ringing', Direction: 'inbound' }]);
@@ -110,14 +112,5 @@ async function firstCallAfterRestart(run: { db: string; token: string; incomingP
   } finally {
     await client?.close();
     await relay.stop();
-  }
-}
-
-/** Polls the simulator until `signedIn` holds: the relay's sign-in at the agent's connect has reached the CRM and come back. */
-async function untilSignedIn(signedIn: () => Promise<boolean>): Promise<void> {
-  const deadline = performance.now() + DEADLINE_MS;
-  while (!(await signedIn())) {
-    if (performance.now() > deadline) throw new Error(`the relay signed nothing in at the agent's connect within ${DEADLINE_MS / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -318,9 +318,9 @@ function pin(pid: number, cores: string): void {
  * Polls `done` until it holds (true) or `ms` pass (false). Not AgentClient.waitFor: it checks on
  * each message before this bench's own listener has counted it, so the last one went unseen.
  */
-export async function until(done: () => boolean, ms: number): Promise<boolean> {
+export async function until(done: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
   const deadline = performance.now() + ms;
-  while (!done()) {
+  while (!(await done())) {
     if (performance.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
