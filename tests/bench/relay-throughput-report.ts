@@ -1670,6 +1670,59 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   wait was not built: only rows claimed with their webhook's commit have one, and of 2,000 updates
   3 to 15 CRM steps started at once and 115 to 177 waited, the other 1,831 to 1,898 rows claimed
   after the burst: under 1 µs a webhook at best.
+- **Where a new call's 3 ms go at 16 senders, and what the sync's wait is worth** (issue 13, branch
+  s41-wait). A timeline of the relay under \`webhook-cpu.ts --calls 2000\`, from a probe that was not
+  kept (each stage's \`performance.now()\` in the relay: a socket's data, the request parsed, its read
+  and its transaction queued, each batch's BEGIN and COMMIT, its sync asked, begun and seen
+  complete, the batch settled, each answer written; and the event loop's idle time read at each
+  socket's data and each sync's completion, so that every idle stretch is put down to what ended it;
+  the measured new calls only, the pauses between phases left out). At load 3.1 (5,377 new calls a
+  second), a convoy of the 16 senders took some 2.85 ms: its requests came in over 0.2 ms (each
+  parsed in 6 µs at the median); a first batch (8 transactions at the median, 4 to 12 from p10 to
+  p90) ran from BEGIN to COMMIT in 0.54 ms while the rest were read; a second batch followed and one
+  sync covered both (131 syncs for 252 batches, 341 a second), asked 0.03 ms after a batch's COMMIT
+  at the median (p90 0.79: a batch whose sync waits for the next batch), begun 2 µs later and seen
+  complete 0.65 ms after that (p90 0.88); the batch settled 9 µs later and its answers were written
+  0.4 ms later (the replies' own work); each sender's next request reached the relay 0.4 ms after
+  its answer (p90 1.3). The main thread was idle 23 % of the window: 20 % ended by a sync's
+  completion (0.6 ms each at the median), 3 % by a socket's data; the other 77 % it ran or waited
+  for a core. At load 8.4 (2,115 a second) a sync took 1.2 ms at the median (p90 6.0) and the idle
+  ended by one was 35 % of the window, 8 % by data. The sync's time is the disk's: \`perf trace\` of
+  the relay's fsyncs (another run, load 4.2) put 0.68 ms at the median inside the system call (p90
+  2.8), and a probe writing then syncing on the same disk (load 6.4) 0.20 ms for 32 KiB and 0.48 for
+  160 KiB (p90 4 ms for both: the other sessions' benches share the disk). What a sync carries
+  (\`perf trace\` of the relay's writes and syncs over a whole run, warm-ups included, load 6.5):
+  22,270 log frames of 4 KiB for some 16,000 webhooks, 1.4 a webhook, and 938 syncs, 95 KiB each on
+  average (0.9 ms at the median, 4.7 at p90): fewer pages a webhook would shorten the sync, a lever
+  not tried here. The thread pool, the event loop's hops and the settling come to microseconds. The
+  threads' clocks (schedstat, blocks of 2,000 new calls and their updates in one relay process, load
+  5.9 to 7.8, medians of the blocks): per webhook, the relay's main thread ran 0.17 to 0.19 ms,
+  waited for a core 0.09 to 0.14 and was idle 0.21 to 0.24; the bench's main thread ran 0.09 and
+  waited for a core 0.08 to 0.14. The ceiling of all the sync's waiting, measured by answering each
+  sync on the next turn instead of syncing (durability off: a probe, never a setting), in one relay
+  process alternately with the sync (ten pairs of such blocks, ABBA order, load 5.9 to 7.8): wall
+  time per webhook 0.49 to 0.76 ms syncing against 0.27 to 0.47 without, × 1.14 to × 2.09 the rate
+  (× 1.5 at the median), and the main thread's CPU per webhook 0.18 to 0.22 ms against 0.14 to 0.16:
+  the thread's own work costs more when it waits for the disk (some 0.03 ms a webhook). The same
+  switch with each sync made instead on a file in tmpfs (the same fsync through the thread pool and
+  the same wake of the thread, without the disk; six pairs of blocks, load 6.4 to 6.9): × 0.98 to ×
+  2.01 the rate (× 1.31 at the median), the main thread's CPU per webhook 0.19 against 0.16 ms at
+  the medians, its user time 0.159 against 0.128 and its system time 0.033 in both: the pool's hop
+  and the wake cost nothing that shows, and the extra CPU goes with the disk's longer waits (a
+  thread idle for longer on a shared core coming back to colder caches, presumably; not measured
+  further). Built, measured, dropped: each batch's sync asked as it commits, not a turn later with
+  the next batch's (\`WalSync\` still groups what commits while a sync runs), so that the first
+  batch's sync runs while the second batch does. In one relay process alternately with the tree as
+  it was (16 blocks, ABBA order, load 6.2 to 6.6): wall time per webhook 0.466 ms at the median
+  against 0.479, × 0.65 to × 1.30 the rate by pair of blocks, the main thread's CPU per webhook 0.17
+  to 0.19 ms against 0.16 to 0.19 (more syncs); against main's clone in separate runs (six pairs,
+  alternating which went first, load 6.9 to 9.5): new calls a second × 1.76, × 0.25, × 1.45, × 1.19,
+  × 0.75, × 1.15, the relay's share of the forwarder's rate 0.26 to 0.56 on main and 0.11 to 0.45
+  with it, its CPU per new call 0.205 to 0.255 ms against 0.21 to 0.245: not told from the noise.
+  The second batch's webhooks then wait for two syncs, the first batch's sync and their own, and the
+  first batch's senders come back to wait behind the second's. What is left to win is a convoy's CPU
+  run beside another's sync, which needs the senders to stay apart in groups (the splits of the
+  sittings before merged back into one convoy), and a quieter disk.
 `;
 }
 
