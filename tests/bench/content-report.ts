@@ -1460,6 +1460,60 @@ say what is met and what is not.
   shown. Left: the walk's node and data reads, the computed styles and the rects, each a call
   into the browser per node or number; the bench's quick run (2,000 rows, the re-render, the
   scroll) still exact; the content script 55,479 -> 55,696 bytes gzipped.
+- **A re-render's last buttons drawn in the page's own frame; where its script goes** (branch
+  s41-rerender). The 10,000-row re-render by phase (content-timeline.ts rerender --tasks, a build
+  with console.timeStamp marks, not kept; load 3): the observer's read in the page's change task
+  264 ms (its 250 ms cap), the scanner's read after that frame's layout 62 ms, the overlay's pass
+  after it in the same frame 327 ms (the page laid out in 2,181 ms: a pass of 436 ms, reading for
+  the first half): 8,879 numbers read, written in 109 ms, 1,121 left pending, which took three
+  frames of ours after the page's (77, 164 and 6 ms), the first of them waiting for the page's
+  frame to commit; every number seen 553 ms after the page's frame. The removed tbody costs one
+  record (no record per row or button: our writes are unobserved); its 10,000 entries are found
+  gone by the pass's look through the placed ones, parked, and their buttons taken over by the new
+  numbers. Profiled (content-profile.ts rerender, load 0.7, 503 ms sampled): the observer's read
+  247 ms, of it the walk 205 (nextNode 86, the step's own 61, of which 40 % the read of each
+  text's data; sharesLine 14, isSkippedElement 13, the look-alikes' cache lookups ~25) and the
+  plans 25; the overlay's pass 247 ms: the placements 75 (getComputedStyle 16, the property reads
+  in ofElement 55), the numbers' ends 92 (getClientRects 63, checkVisibility 12), park 27,
+  takeOver 25. So a pass in a frame the page made long (its layout PAGE_LONG_LAYOUT_MS or more)
+  now reads and places what is left after its writes, in rounds that read for half of the time
+  left, until its time or count is spent: in the same trace one frame, nothing pending, the pass
+  383 ms (8 ms of it a layout of our own hosts, forced by a read after our writes), every number
+  seen 106 ms after the page's frame. timeline-pairs.ts (which now also pairs when the bench saw
+  every number after the page's own frame), main's build then this alternately, load 5.8–8.4:
+  the re-render's CPU 639 / 524 / 546 / 605 / 609 / 573 / 598 / 567 -> 522 / 516 / 477 / 536 /
+  490 / 523 / 427 / 528 ms (median ×0.88, 8 of 8 lower), seen after the page's frame 152 / 347
+  / 263 / 301 / 237 / 501 / 687 / 320 -> 149 / 449 / 180 / 220 / 104 / 478 / 156 / 241 ms (median
+  ×0.74, ×0.23 to ×1.29, 7 of 8 lower), from the change median ×0.90 (×0.66 to ×1.35: the page's
+  own frame swung 2.8–4.6 s); the fill, six pairs at load 7.0–9.6, CPU median ×0.915 (×0.64 to
+  ×1.04, 5 of 6 lower), seen after the page's frame median ×0.94 (×0.55 to ×1.55).
+  Six more re-render pairs at load 4.4–9.9: CPU ×0.86 / 0.92 / 1.00 / 0.81 / 1.05 / 0.86, seen
+  after the page's frame ×0.50 / 0.63 / 2.35 / 4.66 / 2.01 / 0.74: the three pairs at load 8.5 or
+  more had this build's last buttons later (its CPU after the page's frame 106–241 ms against
+  46–169), not pinned down (a pass reads by wall time, and a loaded machine stretches both the
+  page's layout it is sized by and each read). Over the 22 re-render pairs our CPU ×0.88 at the
+  median (×0.71 to ×1.05, lower in 19), seen after the page's frame ×0.745 (14 pairs, lower in
+  10), from the change ×0.98 (lower in 13 of 22). In the infinite scroll (the marked build, one
+  run) rounds ran in 7 of its 59 passes, all in its first 9 s of 17, while a backlog of 111–1,294
+  waited, each pass still within its share (a fifth of its frame's layout); the later appends'
+  passes had nothing left. Its appends (content-timeline.ts scroll, main's build and this
+  alternately, four pairs, load 4.4–6.0) took 24.6 / 15.9 / 20.9 / 16.8 -> 17.7 / 14.0 / 19.2 /
+  16.4 s: not slower in any pair, no gain claimed at that spread.
+  In the bench (PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1, this tree, three runs, load 5.5–7.6) the
+  re-render ours/c2d 0.41, 0.72 and 0.79 (ours 2.48 / 3.93 / 4.17 s, c2d 6.04 / 5.44 / 5.25 s,
+  the bare page's frame 1.89 / 2.45 / 2.48 s), 10,000 rows 0.66 / 0.63 / 0.70, the scroll's
+  buttons after the last append 0.44 / 0.47 / 0.42 s: at such loads ours beyond the bare page's
+  frame (0.6–1.7 s) is mostly the machine's. Measured and dropped (probes in one headless
+  Chromium page, a world of their own as the content script's, 10,000 fresh rows a round,
+  alternated, load 3): the walk through texts alone, each text with digits asked its parent as
+  sharesLine does, ~25 % under the walk of elements and texts (round medians ~95–138 against
+  ~128–170 ms), but the shadow hosts it no longer meets, found by one querySelectorAll of the
+  subtree (the shadow host names, and any element not of the standard names, as custom elements
+  are), put it above (~150–190 ms): not built (s36 built the walk of texts alone and saw no gain
+  either). The same walk in the page's own world ran about three times faster: in a world of its
+  own each node's wrapper is looked up in that world's map, and that, not our code, is most of
+  the walk. Left for ×0.5 of c2d: the script per number (~50 µs: the walk's node and data reads,
+  the computed styles, the rects), all of it now inside the page's frame.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

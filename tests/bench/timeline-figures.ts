@@ -5,6 +5,8 @@ export interface TimelineFigures {
   partyCpuAfterFrameMs: number | null;
   /** With --settle: through the bench's wait and check, what the party did after every number was seen included. */
   partyCpuSettledMs: number | null;
+  /** When the bench saw every number, after the page's own frame: the frames the party drew after it, and their waits. */
+  seenAfterFrameMs: number | null;
 }
 
 /** The figures a content-timeline.ts run printed, read from its output. */
@@ -18,6 +20,7 @@ export function timelineFigures(output: string): TimelineFigures {
     partyCpuMs: number(/the party's CPU (\d+);/),
     partyCpuAfterFrameMs: number(/thread CPU after the page's frame \(ms\): party (\d+)/),
     partyCpuSettledMs: number(/the party's CPU from the change through the bench's wait and check: (\d+) ms/),
+    seenAfterFrameMs: number(/the bench saw every number (-?\d+) ms after it/),
   };
 }
 

@@ -5,8 +5,10 @@
  * the last (in-turn.ts), with --settle. Per run: the load average before it, the party's CPU from
  * the change to every number decorated, its CPU after the page's frame, its CPU through the bench's
  * wait and check (what it does after every number was seen counts too), and when every number was
- * decorated; per pair, B / A of the CPUs and of the time to decorated; then their medians and ranges. Two trees compared
- * on a machine other benches share: the CPU first, the times with their spread (issue #12).
+ * decorated, from the change and after the page's own frame (what the party's frames after it
+ * cost, apart from that frame's own swings at a load); per pair, B / A of the CPUs and of those
+ * times; then their medians and ranges. Two trees compared on a machine other benches share: the
+ * CPU first, the times with their spread (issue #12).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -27,6 +29,7 @@ const timeline = resolve(import.meta.dirname, 'content-timeline.ts');
 const cpuRatios: number[] = [];
 const settledRatios: number[] = [];
 const decoratedRatios: number[] = [];
+const seenAfterRatios: number[] = [];
 for (let pair = 0; pair < pairs; pair++) {
   const figures = new Map<string, TimelineFigures>();
   for (const dir of inTurn([a, b], pair)) {
@@ -34,16 +37,18 @@ for (let pair = 0; pair < pairs; pair++) {
     const run = spawnSync(process.execPath, ['--import', 'tsx', timeline, scenario, '--rows', String(rows), '--settle', '--extension', dir], { encoding: 'utf8' });
     const found = timelineFigures(run.stdout);
     figures.set(dir, found);
-    console.log(`pair ${pair + 1} ${dir === a ? 'A' : 'B'} load ${load}: decorated ${found.decoratedMs ?? 'never'} ms, the party's CPU ${found.partyCpuMs} ms, after the page's frame ${found.partyCpuAfterFrameMs} ms, through the bench's check ${found.partyCpuSettledMs} ms`);
+    console.log(`pair ${pair + 1} ${dir === a ? 'A' : 'B'} load ${load}: decorated ${found.decoratedMs ?? 'never'} ms, the party's CPU ${found.partyCpuMs} ms, after the page's frame ${found.partyCpuAfterFrameMs} ms, through the bench's check ${found.partyCpuSettledMs} ms; every number seen ${found.seenAfterFrameMs ?? '?'} ms after the page's frame`);
   }
   const [ofA, ofB] = [figures.get(a), figures.get(b)] as [TimelineFigures, TimelineFigures];
   const cpu = ratio(ofA.partyCpuMs, ofB.partyCpuMs);
   const settled = ratio(ofA.partyCpuSettledMs, ofB.partyCpuSettledMs);
   const decorated = ratio(ofA.decoratedMs, ofB.decoratedMs);
+  const seenAfter = ratio(ofA.seenAfterFrameMs, ofB.seenAfterFrameMs);
   if (cpu !== undefined) cpuRatios.push(cpu);
   if (settled !== undefined) settledRatios.push(settled);
   if (decorated !== undefined) decoratedRatios.push(decorated);
-  console.log(`pair ${pair + 1} B/A: CPU ×${cpu ?? '?'}, through the check ×${settled ?? '?'}, decorated ×${decorated ?? '?'}`);
+  if (seenAfter !== undefined) seenAfterRatios.push(seenAfter);
+  console.log(`pair ${pair + 1} B/A: CPU ×${cpu ?? '?'}, through the check ×${settled ?? '?'}, decorated ×${decorated ?? '?'}, seen after the page's frame ×${seenAfter ?? '?'}`);
 }
 const spread = (values: number[]) => `median ×${median(values) ?? '?'} (×${Math.min(...values)} to ×${Math.max(...values)}, ${values.filter((v) => v < 1).length} of ${values.length} lower)`;
-console.log(`${scenario}, ${rows} rows, ${pairs} pairs: the party's CPU B/A ${spread(cpuRatios)}, through the bench's check ${spread(settledRatios)}; decorated B/A ${spread(decoratedRatios)}`);
+console.log(`${scenario}, ${rows} rows, ${pairs} pairs: the party's CPU B/A ${spread(cpuRatios)}, through the bench's check ${spread(settledRatios)}; decorated B/A ${spread(decoratedRatios)}, after the page's frame ${spread(seenAfterRatios)}`);
