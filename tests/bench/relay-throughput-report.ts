@@ -1723,6 +1723,38 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   first batch's senders come back to wait behind the second's. What is left to win is a convoy's CPU
   run beside another's sync, which needs the senders to stay apart in groups (the splits of the
   sittings before merged back into one convoy), and a quieter disk.
+- **What a commit puts into the write-ahead log, and smaller pages measured** (issue 13, branch
+  s41-wal). \`tests/bench/wal-bytes-probe.ts\` runs the store's side of the webhook (the guard's read,
+  then \`recordCall\`, 16 senders, one agent called, the bench's random call ids), keeps every frame of
+  a phase in the log (a second connection's read transaction holds the checkpoints back) and names
+  each frame's page by \`dbstat\`. A fresh database, 2,000 new calls (the bench's size): 1.45 frames
+  of 4 KiB a new call, 93 KiB a commit of 16 (the relay's syncs carried 95 on average); their updates 0.62
+  frames, 40 KiB a commit. By table or index, frames a commit of 16 new calls: the calls' unique key
+  (instance, call id) 10.6, the call events (each a call snapshot of about 1 KB) 4.1, calls 2,
+  \`call_events_by_call\` 1.5, \`call_links\` 1.5 and its index 1.4, the database header and
+  \`sqlite_sequence\` (the calls' AUTOINCREMENT) one each; of 16 updates: call events 4.2, calls 2.7,
+  \`call_events_by_call\` 2.1, the header 1. After 20,000 calls the unique key takes 21.1 of a new-call
+  commit's 34.5 frames (8,889 bytes a new call): a provider's call id is random, so each new call's
+  key lands in a page of its own, and splits add more. A narrower key would not change that (one page
+  a call while the index spans more pages than a commit has calls); a smaller page writes less of
+  each. Bytes a webhook by page size (fresh database, 4,000 calls): new calls 6,812 at 4096, 4,687 at
+  2048, 3,849 at 1024, 2,577 at 512; updates 2,579, 1,928, 1,908, 1,241. The store's CPU per update
+  at 1024 was 147 to 155 µs against 113 to 129 at 4096 (a snapshot no longer fits in a page), so
+  2048 was built: new databases created with it, existing ones keeping theirs (SQLite applies a page
+  size only before the first table), tested both ways. After 20,000 calls (8 pairs of processes,
+  page sizes alternated, load 5.0 to 6.1): the log a new call 8,889 -> 5,652 bytes, an update 2,598
+  -> 1,969; the log's fsyncs (\`strace -T\`, three pairs) 0.79, 0.69, 0.71 ms at the median against
+  0.53, 0.68, 0.61; but the process's CPU per update x1.01 to x1.34 (x1.15 at the median: 50 % more
+  frames, each written by two \`pwrite\` calls, 9,214 -> 14,070 over a 2,000-call run),
+  per new call x0.89 to x1.21 (x1.04), and the wall time per webhook,
+  syncs included, x0.51 to x2.06 for new calls (x0.95) and x0.40 to x2.24 for updates (x0.99). The
+  relay against main's clone alternately (\`webhook-cpu.ts --calls 2000\`, eight pairs, load 3.8 to
+  10.1): new calls a second x0.79, x0.87, x0.71, x1.37, x1.82, x0.82, x1.93, x0.31, updates x0.72,
+  x0.99, x0.89, x1.33, x0.51, x0.93, x0.64, x0.63, the relay's CPU per new call 0.20 to 0.275 ms
+  against 0.165 to 0.25 on main. Some 0.1 ms off a sync of 16 webhooks, against some 15 µs of CPU
+  more per update on a main thread that is the bound three quarters of the time: dropped, the page
+  size left at SQLite's. What is left in the log: the call's random key and the snapshot copied into
+  each call event (a fifth of a new call's frames on a fresh database, two fifths of an update's).
 `;
 }
 
