@@ -1514,6 +1514,40 @@ say what is met and what is not.
   own each node's wrapper is looked up in that world's map, and that, not our code, is most of
   the walk. Left for ×0.5 of c2d: the script per number (~50 µs: the walk's node and data reads,
   the computed styles, the rects), all of it now inside the page's frame.
+- **The scanner in the page's own world: a ceiling of ~5 % of the thread, not built** (branch
+  s41-world). tests/bench/world-probe.ts starts this tree's scanner (startScanner, unminified,
+  its defaults; no settings, no relay) through CDP in a fresh page of the generated list, in the
+  main world (Runtime.evaluate) or in an isolated world made by Page.createIsolatedWorld, as an
+  extension's is: the same build, the same Chromium, the worlds taking turns going first. The
+  page's main thread CPU (CDP's ThreadTime) from the change until every number is decorated in
+  place, isolated / main, load 4.4–7.8: the 10,000-row fill, 8 pairs, 3,259 / 3,100 ms, median
+  ×1.048 (×1.002 / 1.082 / 1.154 / 0.824 / 1.043 / 1.046 / 1.051 / 1.072), script time ×1.135;
+  the re-render, 8 pairs, 2,544 / 2,444 ms, median ×1.048 (×1.088 / 0.956 / 1.010 / 1.157 /
+  1.004 / 1.009 / 1.163 / 1.085), script time ×1.172. Profiled (--profile, 6 pairs each, our
+  script's samples by part; world-figures.ts): the fill's 887 / 803 ms (median ×1.135, ×1.02 to
+  ×1.25; thread ×1.061), the walk 244 / 183, styles 21 / 7, text boxes 161 / 159, plans 179 /
+  209, buttons 142 / 131; the re-render's 592 / 502 ms (median ×1.251, ×1.04 to ×1.41; thread
+  ×1.061), the walk 164 / 102 (×1.6), styles 24 / 8, text boxes 171 / 159, plans 52 / 64,
+  buttons 113 / 116. So the main world saves the wrappers of the walk and of the computed
+  styles (a bare walk of fresh rows ran about three times faster there; the scanner's walk ×1.3
+  to ×1.6, its own script per node being the same in both worlds), not the text boxes' layout
+  reads, the plans or the buttons: 10–20 % of our script, 100–160 ms of the thread, at most
+  ~0.1–0.15 s of the time to decorated (the fill ×0.80 of c2d to about ×0.77, the re-render
+  ×0.53 to about ×0.51), less than the spread of one bench run at these loads. Not built: a
+  split across two worlds for that is not worth its risks yet. What it would need: in the main
+  world, the walk, the text reads, the plans, the styles, the boxes and the overlay's buttons
+  (they share the DOM, not JavaScript objects, so the buttons made there are the hand-over);
+  isolated, the settings (the country handed to the main world by an event on the document),
+  the relay token and the call: a click on a button reaches a listener of the isolated world on
+  the overlay's hosts, which reads the number again from the page's text the button sits at
+  (data-pc-call is the page's to edit) and calls only a number found there. The page could then
+  stop or fool the scanner (patch Array.prototype, Map, TreeWalker, getComputedStyle, drop our
+  hosts), which is no worse than today (it can already remove or edit our buttons in their open
+  shadow roots, and overlay its own), and it could not make us call a number it does not show,
+  nor reach the token. The risks: pages that patch prototypes would slow or break a scanner that
+  calls them, and ours starts at document_idle, after the page's scripts patched them; the page
+  can see and time our code; registerContentScripts takes world 'MAIN' in Chrome, but Firefox's
+  must be checked (MDN lists it as unsupported): a second path to keep and test there.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text
