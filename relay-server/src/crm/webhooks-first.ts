@@ -12,7 +12,9 @@ export interface WebhooksFirstSettings {
    * this. In a burst on a machine shared with other work the thread idles a tenth to a quarter of
    * the time (its webhooks wait for the disk's sync, its senders for a core), so windows under
    * `saturatedAt` came and went, and each let the steps that came meanwhile start at once: 100 to
-   * 320 of 1,000 new calls' lookups, their follow-ups run among the webhooks (issue 10).
+   * 320 of 1,000 new calls' lookups, their follow-ups run among the webhooks (issue 10). A log's
+   * write waits longer (`run`'s `kind`): until the webhooks stop queuing, or the load has stayed
+   * under this for `quietMs`.
    */
   easesAt: number;
   /**
@@ -27,11 +29,12 @@ export interface WebhooksFirstSettings {
    */
   queuedAt: number;
   /**
-   * While the relay is saturated, one CRM step starts per this many webhooks answered. A step
+   * While the relay is saturated, one search for callers starts per this many webhooks answered. A step
    * with its follow-ups (the CRM's answer read, its commit, its events) costs the thread about
    * what two or three webhooks do, so at 16 the CRM takes a sixth or so of a saturated thread and
    * its steps wait (`backlogMax`) until the burst eases: at 2 the CRM kept pace with the calls
-   * and the webhooks ran at half the speed they do without a CRM (issue 10).
+   * and the webhooks ran at half the speed they do without a CRM (issue 10). A log's write takes
+   * no share: it waits for the burst's end, or the floor (`run`'s `kind`).
    */
   webhooksPerStep: number;
   /**
@@ -47,7 +50,7 @@ export interface WebhooksFirstSettings {
    * never lets the backlog grow without bound.
    */
   backlogMax: number;
-  /** A step starts at least this often while rationed: a saturated relay never stalls the CRM. */
+  /** A step (a search or a log's write, the one that came first) starts at least this often while rationed: a saturated relay never stalls the CRM. */
   floorMs: number;
   /**
    * How long webhooks count as queuing after two or more were last in flight at once. Senders
@@ -66,6 +69,9 @@ export interface WebhooksFirstSettings {
 
 export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { saturatedAt: 0.9, easesAt: 0.5, queuedAt: 8, webhooksPerStep: 16, lookupsPerStep: 1, floorMs: 100, quietMs: 250, backlogMax: 4096, recheckMs: 10, gatherMs: 20, gatherMax: 16 };
 
+/** A CRM step: a search for callers (caller-lookup.ts), or an outbox row's write (outbox-worker.ts), which may wait for a burst's end. */
+export type StepKind = 'search' | 'log';
+
 /** Credits a burst of webhooks may bank for later CRM steps: a long quiet CRM does not buy a flood of steps in the next burst. */
 const MAX_CREDITS = 4;
 
@@ -83,7 +89,12 @@ const MAX_CREDITS = 4;
  * the CRM takes a bounded share of the thread (its work waits, the contact comes in an `updated`
  * event, the log a little later), and catches up as soon as the webhooks pause or the load eases.
  * Its backlog is bounded: past `backlogMax` waiting steps, one starts per webhook answered.
- * Steps start in the order they came.
+ * An outbox row's write (`kind` 'log') takes no webhook's share: once the thread was saturated, it
+ * waits for the burst's end (the webhooks stop queuing, or the load stays under `easesAt` for
+ * `quietMs`), or for the floor's turn. The agent sees the call's end without it, and a burst of
+ * 2,000 update webhooks ran 108 to 278 of them at one per `webhooksPerStep`, the main thread per
+ * update ×0.92 to ×1.91 what it is without a CRM (crm-load.ts --phases; issue 10). Steps start in
+ * the order they came, but that a search may go before a log's write that waits out the burst.
  */
 export class WebhooksFirst {
   private webhooks = 0;
@@ -94,7 +105,14 @@ export class WebhooksFirst {
   private credits = 0;
   /** Whether the thread was found saturated while webhooks queued, and has not eased (`easesAt`) nor seen them stop queuing since. */
   private saturated = false;
-  private readonly waiting: Array<() => void> = [];
+  /**
+   * Whether the thread was found saturated since the webhooks last stopped queuing or the load
+   * stayed under `easesAt` for `quietMs`: the burst a log's write waits out, its dips and all.
+   */
+  private inBurst = false;
+  /** Since when the load has read under what keeps the thread saturated, webhooks still queuing: a dip, until it lasts `quietMs`. */
+  private roomSince: number | undefined;
+  private readonly waiting: Array<{ start: () => void; kind: StepKind }> = [];
   private waitingElsewhere: () => number = () => 0;
   private recheckTimer: NodeJS.Timeout | undefined;
   /** Store transactions of CRM steps waiting to go to the store together, and the timer that sends them. */
@@ -116,7 +134,7 @@ export class WebhooksFirst {
     if (this.webhooks < 2) return;
     const now = this.now();
     // They had stopped queuing meanwhile: the saturation of an earlier burst is no reason to ration now.
-    if (now - this.lastQueuedAt >= this.settings.quietMs) this.saturated = false;
+    if (now - this.lastQueuedAt >= this.settings.quietMs) this.saturated = this.inBurst = false;
     this.lastQueuedAt = now;
   }
 
@@ -134,7 +152,8 @@ export class WebhooksFirst {
     this.webhooks -= 1;
     const share = this.waiting.length + this.waitingElsewhere() >= this.settings.backlogMax ? 1 : 1 / this.settings.webhooksPerStep;
     this.credits = Math.min(MAX_CREDITS, this.credits + share);
-    if (this.waiting.length > 0) this.admit();
+    // Only a search spends the share; a log's write waits for the burst's end, which the recheck finds.
+    if (this.waiting.some((step) => step.kind === 'search')) this.admit();
   }
 
   /**
@@ -151,12 +170,16 @@ export class WebhooksFirst {
     this.floorSince += more * this.settings.floorMs;
   }
 
-  /** Runs a CRM step once its turn comes; `waited` tells it whether it waited for its turn (what it read before may be old). */
-  async run<T>(step: (waited: boolean) => Promise<T>): Promise<T> {
-    if (this.waiting.length > 0 || !this.mayStart()) {
+  /**
+   * Runs a CRM step once its turn comes; `waited` tells it whether it waited for its turn (what it
+   * read before may be old). A search waits behind the searches already waiting, a log's write
+   * behind every step.
+   */
+  async run<T>(step: (waited: boolean) => Promise<T>, kind: StepKind = 'search'): Promise<T> {
+    if (this.waiting.some((waiting) => kind === 'log' || waiting.kind === 'search') || !this.mayStart(kind)) {
       this.counts.stepsRationed += 1;
-      await new Promise<void>((resolve) => {
-        this.waiting.push(resolve);
+      await new Promise<void>((start) => {
+        this.waiting.push({ start, kind });
         this.armRecheck();
       });
       return step(true);
@@ -193,15 +216,26 @@ export class WebhooksFirst {
   private rationed(): boolean {
     const now = this.now();
     const queuing = this.webhooks >= 2 || now - this.lastQueuedAt < this.settings.quietMs;
-    if (!queuing) return (this.saturated = false);
-    if (this.webhooks >= this.settings.queuedAt) return (this.saturated = true);
-    this.saturated = this.load.utilisation(now) >= (this.saturated ? this.settings.easesAt : this.settings.saturatedAt);
+    if (!queuing) return (this.saturated = this.inBurst = false);
+    this.saturated = this.webhooks >= this.settings.queuedAt || this.load.utilisation(now) >= (this.saturated ? this.settings.easesAt : this.settings.saturatedAt);
+    if (this.saturated) {
+      this.inBurst = true;
+      this.roomSince = undefined;
+    } else if (now - (this.roomSince ??= now) >= this.settings.quietMs) this.inBurst = false;
     return this.saturated;
   }
 
-  /** Whether one more step may start now, spending a credit when rationed. */
-  private mayStart(): boolean {
-    if (this.rationed()) {
+  /**
+   * Whether one more step may start now, spending a credit when rationed. A log's write waits for
+   * the burst's end (the floor lets it go): a dip under `easesAt` while the webhooks still queue is
+   * room for the searches, not for it. On a machine whose other work took the cores (load 6 to 8),
+   * such dips let up to 30 of a burst's logs start at once, and 55 to 147 ran in it (crm-load.ts
+   * --phases; issue 10).
+   */
+  private mayStart(kind: StepKind): boolean {
+    const rationed = this.rationed();
+    if (kind === 'log' && this.inBurst) return false;
+    if (rationed) {
       if (this.credits < 1) return false;
       this.credits -= 1;
       this.floorSince = Math.max(this.floorSince, this.now());
@@ -213,8 +247,22 @@ export class WebhooksFirst {
     return true;
   }
 
+  /**
+   * Starts the waiting steps that may start, in the order they came; a log's write that may not is
+   * passed over by the searches behind it, and so are the logs after it, without asking again.
+   */
   private admit(): void {
-    while (this.waiting.length > 0 && this.mayStart()) this.waiting.shift()!();
+    let logsWait = false;
+    for (let i = 0; i < this.waiting.length; ) {
+      const next = this.waiting[i]!;
+      if (!(next.kind === 'log' && logsWait) && this.mayStart(next.kind)) {
+        this.waiting.splice(i, 1);
+        next.start();
+      } else if (next.kind === 'log') {
+        logsWait = true;
+        i += 1;
+      } else break;
+    }
     if (this.waiting.length === 0) this.disarmRecheck();
   }
 
@@ -225,7 +273,7 @@ export class WebhooksFirst {
     this.recheckTimer = setInterval(() => {
       if (this.now() - this.floorSince >= this.settings.floorMs) {
         this.floorSince = this.now();
-        this.waiting.shift()?.();
+        this.waiting.shift()?.start();
       }
       this.admit();
     }, this.settings.recheckMs);
