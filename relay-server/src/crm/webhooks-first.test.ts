@@ -402,6 +402,28 @@ describe('webhooks first', () => {
     await vi.waitFor(() => expect(crm.started).toEqual([1]), WAIT);
   });
 
+  it("lets logs' writes take the webhooks' shares once `backlogMax` steps wait, however long the burst lasts: a relay saturated for long still writes its logs, its backlog bounded", async () => {
+    const { turns } = turnsOn(1, { webhooksPerStep: 8, backlogMax: 10 });
+    let written = 0;
+    // Saturated from the start, and it never eases: each call brings two webhooks and one log.
+    turns.webhookStarted();
+    turns.webhookStarted();
+    let worstBacklog = 0;
+    for (let call = 0; call < 200; call++) {
+      void turns.run(async () => void (written += 1), 'log');
+      worstBacklog = Math.max(worstBacklog, turns.backlog);
+      for (let webhook = 0; webhook < 2; webhook++) {
+        turns.webhookStarted();
+        turns.webhookEnded();
+      }
+      await settle();
+    }
+    // The logs waited the burst out until the bound, then kept pace with the webhooks.
+    expect(worstBacklog).toBeGreaterThanOrEqual(10);
+    expect(worstBacklog).toBeLessThanOrEqual(11);
+    expect(written).toBeGreaterThanOrEqual(200 - 11);
+  });
+
   it("runs a waiting log's write at the floor's turn on a saturated thread, the steps in the order they came", async () => {
     const { turns, advance } = turnsOn(1, { floorMs: 100 });
     const crm = steps(turns);

@@ -72,6 +72,12 @@ export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { saturatedAt: 0.9
 /** A CRM step: a search for callers (caller-lookup.ts), or an outbox row's write (outbox-worker.ts), which may wait for a burst's end. */
 export type StepKind = 'search' | 'log';
 
+interface Waiting {
+  start: () => void;
+  /** When it came, among the steps of both kinds. */
+  seq: number;
+}
+
 /** Credits a burst of webhooks may bank for later CRM steps: a long quiet CRM does not buy a flood of steps in the next burst. */
 const MAX_CREDITS = 4;
 
@@ -93,7 +99,9 @@ const MAX_CREDITS = 4;
  * waits for the burst's end (the webhooks stop queuing, or the load stays under `easesAt` for
  * `quietMs`), or for the floor's turn. The agent sees the call's end without it, and a burst of
  * 2,000 update webhooks ran 108 to 278 of them at one per `webhooksPerStep`, the main thread per
- * update ×0.92 to ×1.91 what it is without a CRM (crm-load.ts --phases; issue 10). Steps start in
+ * update ×0.92 to ×1.91 what it is without a CRM (crm-load.ts --phases; issue 10). Past
+ * `backlogMax` waiting steps, logs' writes take shares as searches do: a relay saturated for long
+ * still writes its logs at the webhooks' pace, its backlog bounded. Steps start in
  * the order they came, but that a search may go before a log's write that waits out the burst.
  */
 export class WebhooksFirst {
@@ -112,7 +120,11 @@ export class WebhooksFirst {
   private inBurst = false;
   /** Since when the load has read under what keeps the thread saturated, webhooks still queuing: a dip, until it lasts `quietMs`. */
   private roomSince: number | undefined;
-  private readonly waiting: Array<{ start: () => void; kind: StepKind }> = [];
+  /** Searches waiting for their turn, in the order they came (`seq`). */
+  private readonly searches: Waiting[] = [];
+  /** Logs' writes waiting for their turn, in the order they came: apart, so that a webhook's end asks nothing of them while the burst lasts. */
+  private readonly logs: Waiting[] = [];
+  private nextSeq = 0;
   private waitingElsewhere: () => number = () => 0;
   private recheckTimer: NodeJS.Timeout | undefined;
   /** Store transactions of CRM steps waiting to go to the store together, and the timer that sends them. */
@@ -150,10 +162,10 @@ export class WebhooksFirst {
   /** A webhook was answered (or failed): it earns the CRM a share of a step. */
   webhookEnded(): void {
     this.webhooks -= 1;
-    const share = this.waiting.length + this.waitingElsewhere() >= this.settings.backlogMax ? 1 : 1 / this.settings.webhooksPerStep;
-    this.credits = Math.min(MAX_CREDITS, this.credits + share);
-    // Only a search spends the share; a log's write waits for the burst's end, which the recheck finds.
-    if (this.waiting.some((step) => step.kind === 'search')) this.admit();
+    const full = this.backlogFull();
+    this.credits = Math.min(MAX_CREDITS, this.credits + (full ? 1 : 1 / this.settings.webhooksPerStep));
+    // A search spends the share; a log's write waits for the burst's end, which the recheck finds, unless the backlog is full.
+    if (this.searches.length > 0 || (full && this.logs.length > 0)) this.admit();
   }
 
   /**
@@ -176,10 +188,10 @@ export class WebhooksFirst {
    * behind every step.
    */
   async run<T>(step: (waited: boolean) => Promise<T>, kind: StepKind = 'search'): Promise<T> {
-    if (this.waiting.some((waiting) => kind === 'log' || waiting.kind === 'search') || !this.mayStart(kind)) {
+    if (this.searches.length > 0 || (kind === 'log' && this.logs.length > 0) || !this.mayStart(kind)) {
       this.counts.stepsRationed += 1;
       await new Promise<void>((start) => {
-        this.waiting.push({ start, kind });
+        (kind === 'log' ? this.logs : this.searches).push({ start, seq: this.nextSeq++ });
         this.armRecheck();
       });
       return step(true);
@@ -209,7 +221,12 @@ export class WebhooksFirst {
 
   /** CRM steps waiting for their turn. */
   get backlog(): number {
-    return this.waiting.length;
+    return this.searches.length + this.logs.length;
+  }
+
+  /** Whether `backlogMax` steps wait, here and elsewhere: the CRM then keeps pace with the webhooks, logs' writes included. */
+  private backlogFull(): boolean {
+    return this.backlog + this.waitingElsewhere() >= this.settings.backlogMax;
   }
 
   /** Whether webhooks queue (two or more in flight, now or a moment ago) for a saturated thread. */
@@ -234,7 +251,7 @@ export class WebhooksFirst {
    */
   private mayStart(kind: StepKind): boolean {
     const rationed = this.rationed();
-    if (kind === 'log' && this.inBurst) return false;
+    if (kind === 'log' && this.inBurst && !this.backlogFull()) return false;
     if (rationed) {
       if (this.credits < 1) return false;
       this.credits -= 1;
@@ -253,17 +270,19 @@ export class WebhooksFirst {
    */
   private admit(): void {
     let logsWait = false;
-    for (let i = 0; i < this.waiting.length; ) {
-      const next = this.waiting[i]!;
-      if (!(next.kind === 'log' && logsWait) && this.mayStart(next.kind)) {
-        this.waiting.splice(i, 1);
-        next.start();
-      } else if (next.kind === 'log') {
-        logsWait = true;
-        i += 1;
-      } else break;
+    for (let queue = this.firstCame(); queue; queue = this.firstCame(logsWait)) {
+      if (this.mayStart(queue === this.logs ? 'log' : 'search')) queue.shift()!.start();
+      else if (queue === this.logs) logsWait = true;
+      else break;
     }
-    if (this.waiting.length === 0) this.disarmRecheck();
+    if (this.backlog === 0) this.disarmRecheck();
+  }
+
+  /** The queue whose first step came first, searches' or logs' writes' (these left out when `logsWait`); none when both are empty. */
+  private firstCame(logsWait = false): Waiting[] | undefined {
+    const log = logsWait ? undefined : this.logs[0];
+    const search = this.searches[0];
+    return log && !(search && search.seq < log.seq) ? this.logs : search ? this.searches : undefined;
   }
 
   /** While steps wait: the load may have fallen or the webhooks paused with nothing else to let them go; and the floor. */
@@ -273,7 +292,7 @@ export class WebhooksFirst {
     this.recheckTimer = setInterval(() => {
       if (this.now() - this.floorSince >= this.settings.floorMs) {
         this.floorSince = this.now();
-        this.waiting.shift()?.start();
+        this.firstCame()?.shift()!.start();
       }
       this.admit();
     }, this.settings.recheckMs);
