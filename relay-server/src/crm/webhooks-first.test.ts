@@ -44,6 +44,21 @@ function steps(turns: WebhooksFirst) {
 /** Lets the promises of steps just admitted run their first part. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** 200 calls, each bringing `stepsPerCall` CRM steps of `kind` (each counted in `finished` once run) and two webhooks answered: what waited at worst. */
+async function callsBringingSteps(turns: WebhooksFirst, stepsPerCall: number, kind: StepKind) {
+  const run = { finished: 0, worstBacklog: 0, done: [] as Array<Promise<void>> };
+  for (let call = 0; call < 200; call++) {
+    for (let step = 0; step < stepsPerCall; step++) run.done.push(turns.run(async () => void (run.finished += 1), kind));
+    run.worstBacklog = Math.max(run.worstBacklog, turns.backlog);
+    for (let webhook = 0; webhook < 2; webhook++) {
+      turns.webhookStarted();
+      turns.webhookEnded();
+    }
+    await settle();
+  }
+  return run;
+}
+
 describe('webhooks first', () => {
   it('starts CRM steps at once while no webhook comes, however busy the thread (the CRM catching up alone)', async () => {
     const { turns } = turnsOn(1);
@@ -273,29 +288,18 @@ describe('webhooks first', () => {
 
   it('lets its backlog grow to `backlogMax` at most under more steps than its share, then keeps pace with the webhooks; nothing is lost', async () => {
     const { turns, advance } = turnsOn(1, { webhooksPerStep: 8, backlogMax: 10 });
-    let finished = 0;
-    // One webhook always in flight; each call brings two webhooks and two CRM steps (its lookup and its log): four times the share.
+    // One webhook always in flight; each call brings two webhooks and two CRM steps (counted as searches): four times the share.
     turns.webhookStarted();
-    let worstBacklog = 0;
-    const done: Array<Promise<void>> = [];
-    for (let call = 0; call < 200; call++) {
-      for (let step = 0; step < 2; step++) done.push(turns.run(async () => void (finished += 1)));
-      worstBacklog = Math.max(worstBacklog, turns.backlog);
-      for (let webhook = 0; webhook < 2; webhook++) {
-        turns.webhookStarted();
-        turns.webhookEnded();
-      }
-      await settle();
-    }
+    const run = await callsBringingSteps(turns, 2, 'search');
     // The steps waited (the webhooks went first), up to the bound and no further.
-    expect(worstBacklog).toBeGreaterThanOrEqual(10);
-    expect(worstBacklog).toBeLessThanOrEqual(12);
-    expect(finished).toBeLessThan(400);
+    expect(run.worstBacklog).toBeGreaterThanOrEqual(10);
+    expect(run.worstBacklog).toBeLessThanOrEqual(12);
+    expect(run.finished).toBeLessThan(400);
     // The webhooks pause: every step runs.
     turns.webhookEnded();
     advance(5);
-    await Promise.all(done);
-    expect(finished).toBe(400);
+    await Promise.all(run.done);
+    expect(run.finished).toBe(400);
   });
 
   it('runs one step per floor period while webhooks hang in flight on a saturated thread', async () => {
@@ -404,24 +408,14 @@ describe('webhooks first', () => {
 
   it("lets logs' writes take the webhooks' shares once `backlogMax` steps wait, however long the burst lasts: a relay saturated for long still writes its logs, its backlog bounded", async () => {
     const { turns } = turnsOn(1, { webhooksPerStep: 8, backlogMax: 10 });
-    let written = 0;
     // Saturated from the start, and it never eases: each call brings two webhooks and one log.
     turns.webhookStarted();
     turns.webhookStarted();
-    let worstBacklog = 0;
-    for (let call = 0; call < 200; call++) {
-      void turns.run(async () => void (written += 1), 'log');
-      worstBacklog = Math.max(worstBacklog, turns.backlog);
-      for (let webhook = 0; webhook < 2; webhook++) {
-        turns.webhookStarted();
-        turns.webhookEnded();
-      }
-      await settle();
-    }
+    const run = await callsBringingSteps(turns, 1, 'log');
     // The logs waited the burst out until the bound, then kept pace with the webhooks.
-    expect(worstBacklog).toBeGreaterThanOrEqual(10);
-    expect(worstBacklog).toBeLessThanOrEqual(11);
-    expect(written).toBeGreaterThanOrEqual(200 - 11);
+    expect(run.worstBacklog).toBeGreaterThanOrEqual(10);
+    expect(run.worstBacklog).toBeLessThanOrEqual(11);
+    expect(run.finished).toBeGreaterThanOrEqual(200 - 11);
   });
 
   it("runs a waiting log's write at the floor's turn on a saturated thread, the steps in the order they came", async () => {
