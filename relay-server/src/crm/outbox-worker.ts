@@ -279,10 +279,10 @@ export class CrmOutboxWorker {
    */
   private run(work: CrmWork, read: RowRead | undefined, admission: Admission, loop?: DueLoop): Promise<void> {
     const ofLoop: LoopRow | undefined = loop && { loop, claimed: false };
-    // A CRM step: it waits while webhooks keep the relay busy (webhooks-first.ts).
+    // A CRM step: on a saturated relay it waits for the burst's end, or the floor's turn (webhooks-first.ts).
     const running: Promise<void> = this.deps.crm.turns
       // What the claiming transaction read is as fresh as a read now only when the step starts at once.
-      .run((waited) => this.admitted(work, waited ? undefined : read, admission, ofLoop))
+      .run((waited) => this.admitted(work, waited ? undefined : read, admission, ofLoop), 'log')
       // Rows stay in flight and are picked up again at the next start: nothing is lost.
       .catch((error: unknown) => this.deps.log.error('crm outbox write failed', { instance: work.instanceUid, call: work.callId, error }))
       .finally(() => {

@@ -1,7 +1,7 @@
 import { type Contact, computeTwilioSignature } from '@phone-connector/shared';
 import { describe, expect, it, vi } from 'vitest';
 import { crmTestRelay, PUBLIC_URL, TWILIO_TOKEN } from '../testing.ts';
-import { WebhooksFirst, type WebhooksFirstSettings } from './webhooks-first.ts';
+import { type StepKind, WebhooksFirst, type WebhooksFirstSettings } from './webhooks-first.ts';
 
 const WAIT = { timeout: 10_000, interval: 5 };
 /** A floor no test run reaches: only webhooks let steps go. */
@@ -27,22 +27,37 @@ function turnsOn(utilisation: number, settings: Partial<WebhooksFirstSettings> =
   };
 }
 
-/** Steps that record when they start, and whether they were told they waited, and finish when the test says. */
+/** Steps (searches unless told) that record when they start, and whether they were told they waited, and finish when the test says. */
 function steps(turns: WebhooksFirst) {
   const started: number[] = [];
   const waited = new Map<number, boolean>();
   const finishers = new Map<number, () => void>();
-  const add = (id: number) =>
+  const add = (id: number, kind?: StepKind) =>
     turns.run((hadToWait) => {
       started.push(id);
       waited.set(id, hadToWait);
       return new Promise<number>((resolve) => finishers.set(id, () => resolve(id)));
-    });
+    }, kind);
   return { started, waited, add, finish: (id: number) => finishers.get(id)!() };
 }
 
 /** Lets the promises of steps just admitted run their first part. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** 200 calls, each bringing `stepsPerCall` CRM steps of `kind` (each counted in `finished` once run) and two webhooks answered: what waited at worst. */
+async function callsBringingSteps(turns: WebhooksFirst, stepsPerCall: number, kind: StepKind) {
+  const run = { finished: 0, worstBacklog: 0, done: [] as Array<Promise<void>> };
+  for (let call = 0; call < 200; call++) {
+    for (let step = 0; step < stepsPerCall; step++) run.done.push(turns.run(async () => void (run.finished += 1), kind));
+    run.worstBacklog = Math.max(run.worstBacklog, turns.backlog);
+    for (let webhook = 0; webhook < 2; webhook++) {
+      turns.webhookStarted();
+      turns.webhookEnded();
+    }
+    await settle();
+  }
+  return run;
+}
 
 describe('webhooks first', () => {
   it('starts CRM steps at once while no webhook comes, however busy the thread (the CRM catching up alone)', async () => {
@@ -273,29 +288,18 @@ describe('webhooks first', () => {
 
   it('lets its backlog grow to `backlogMax` at most under more steps than its share, then keeps pace with the webhooks; nothing is lost', async () => {
     const { turns, advance } = turnsOn(1, { webhooksPerStep: 8, backlogMax: 10 });
-    let finished = 0;
-    // One webhook always in flight; each call brings two webhooks and two CRM steps (its lookup and its log): four times the share.
+    // One webhook always in flight; each call brings two webhooks and two CRM steps (counted as searches): four times the share.
     turns.webhookStarted();
-    let worstBacklog = 0;
-    const done: Array<Promise<void>> = [];
-    for (let call = 0; call < 200; call++) {
-      for (let step = 0; step < 2; step++) done.push(turns.run(async () => void (finished += 1)));
-      worstBacklog = Math.max(worstBacklog, turns.backlog);
-      for (let webhook = 0; webhook < 2; webhook++) {
-        turns.webhookStarted();
-        turns.webhookEnded();
-      }
-      await settle();
-    }
+    const run = await callsBringingSteps(turns, 2, 'search');
     // The steps waited (the webhooks went first), up to the bound and no further.
-    expect(worstBacklog).toBeGreaterThanOrEqual(10);
-    expect(worstBacklog).toBeLessThanOrEqual(12);
-    expect(finished).toBeLessThan(400);
+    expect(run.worstBacklog).toBeGreaterThanOrEqual(10);
+    expect(run.worstBacklog).toBeLessThanOrEqual(12);
+    expect(run.finished).toBeLessThan(400);
     // The webhooks pause: every step runs.
     turns.webhookEnded();
     advance(5);
-    await Promise.all(done);
-    expect(finished).toBe(400);
+    await Promise.all(run.done);
+    expect(run.finished).toBe(400);
   });
 
   it('runs one step per floor period while webhooks hang in flight on a saturated thread', async () => {
@@ -316,6 +320,117 @@ describe('webhooks first', () => {
     advance(100);
     await vi.waitFor(() => expect(crm.started).toEqual([1, 2, 3]), WAIT);
     expect(turns.backlog).toBe(0);
+  });
+
+  it("starts a log's write at once on a thread with room, webhooks in flight (a call centre's pace: the log as soon as the call ends)", async () => {
+    const { turns } = turnsOn(0.5);
+    const crm = steps(turns);
+    turns.webhookStarted();
+    turns.webhookStarted();
+    void crm.add(1, 'log');
+    void crm.add(2);
+    await settle();
+    expect(crm.started).toEqual([1, 2]);
+    expect(turns.backlog).toBe(0);
+  });
+
+  it("holds a log's write back for the whole burst on a saturated thread: the webhooks' shares go to the searches behind it, and it goes once the webhooks pause", async () => {
+    const { turns, advance } = turnsOn(0.95);
+    const crm = steps(turns);
+    turns.webhookStarted();
+    turns.webhookStarted();
+    void crm.add(1, 'log');
+    void crm.add(2);
+    void crm.add(3, 'log');
+    void crm.add(4);
+    await settle();
+    expect(crm.started).toEqual([]);
+    for (let answered = 0; answered < 8; answered++) {
+      turns.webhookStarted();
+      turns.webhookEnded();
+    }
+    await settle();
+    // Four shares earned: the two searches, none of the logs.
+    expect(crm.started).toEqual([2, 4]);
+    expect(turns.backlog).toBe(2);
+    // A log that comes now waits behind those waiting, a search goes on a banked share.
+    void crm.add(5, 'log');
+    void crm.add(6);
+    await settle();
+    expect(crm.started).toEqual([2, 4, 6]);
+    turns.webhookEnded();
+    turns.webhookEnded();
+    advance(5);
+    await vi.waitFor(() => expect(crm.started).toEqual([2, 4, 6, 1, 3, 5]), WAIT);
+    expect(turns.backlog).toBe(0);
+  });
+
+  it("keeps a log's write waiting through a dip under `easesAt` while the webhooks still queue (the searches go), until they stop queuing", async () => {
+    const { turns, load, advance, looked } = turnsOn(1, { quietMs: 10 });
+    const crm = steps(turns);
+    turns.webhookStarted();
+    turns.webhookStarted();
+    void crm.add(1, 'log');
+    await settle();
+    load(0.2);
+    void crm.add(2);
+    advance(9);
+    await looked(3);
+    expect(crm.started).toEqual([2]);
+    // Saturated again before the dip lasted the quiet moment: the burst goes on, however long.
+    load(1);
+    await looked(1);
+    load(0.2);
+    advance(9);
+    await looked(3);
+    expect(crm.started).toEqual([2]);
+    turns.webhookEnded();
+    turns.webhookEnded();
+    advance(10);
+    await vi.waitFor(() => expect(crm.started).toEqual([2, 1]), WAIT);
+  });
+
+  it("lets a log's write go once the load has stayed under `easesAt` for the quiet moment, webhooks still queuing (a busy relay with room)", async () => {
+    const { turns, load, advance, looked } = turnsOn(1, { quietMs: 10 });
+    const crm = steps(turns);
+    turns.webhookStarted();
+    turns.webhookStarted();
+    void crm.add(1, 'log');
+    await settle();
+    load(0.2);
+    await looked(2);
+    advance(9);
+    await looked(2);
+    expect(crm.started).toEqual([]);
+    advance(1);
+    await vi.waitFor(() => expect(crm.started).toEqual([1]), WAIT);
+  });
+
+  it("lets logs' writes take the webhooks' shares once `backlogMax` steps wait, however long the burst lasts: a relay saturated for long still writes its logs, its backlog bounded", async () => {
+    const { turns } = turnsOn(1, { webhooksPerStep: 8, backlogMax: 10 });
+    // Saturated from the start, and it never eases: each call brings two webhooks and one log.
+    turns.webhookStarted();
+    turns.webhookStarted();
+    const run = await callsBringingSteps(turns, 1, 'log');
+    // The logs waited the burst out until the bound, then kept pace with the webhooks.
+    expect(run.worstBacklog).toBeGreaterThanOrEqual(10);
+    expect(run.worstBacklog).toBeLessThanOrEqual(11);
+    expect(run.finished).toBeGreaterThanOrEqual(200 - 11);
+  });
+
+  it("runs a waiting log's write at the floor's turn on a saturated thread, the steps in the order they came", async () => {
+    const { turns, advance } = turnsOn(1, { floorMs: 100 });
+    const crm = steps(turns);
+    turns.webhookStarted();
+    turns.webhookStarted();
+    void crm.add(1, 'log');
+    void crm.add(2);
+    await settle();
+    expect(crm.started).toEqual([]);
+    advance(100);
+    await vi.waitFor(() => expect(crm.started).toEqual([1]), WAIT);
+    advance(100);
+    await vi.waitFor(() => expect(crm.started).toEqual([1, 2]), WAIT);
   });
 
   it('banks a few credits at most: a long burst of webhooks with nothing to do buys no flood of steps later', async () => {
@@ -489,8 +604,9 @@ describe('webhooks first, in a saturated relay', () => {
     }
   });
 
-  it("answers webhooks while a call's log waits behind webhooks in flight, and writes it once, when they are answered", async () => {
-    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1_000, floorMs: NO_FLOOR, quietMs: 5 }, threadLoad: SATURATED });
+  it("answers webhooks while a call's log waits behind webhooks in flight, their shares going to callers' lookups, and writes it once, when they are answered", async () => {
+    // A share per webhook answered: the log's write takes none of them.
+    const relay = await crmTestRelay({ turns: { webhooksPerStep: 1, floorMs: NO_FLOOR, quietMs: 5 }, threadLoad: SATURATED });
     try {
       expect((await relay.inbound('CA1', CALLER).ringing()).status).toBe(200);
       await vi.waitFor(() => expect(relay.crm.asked('findContacts')).toEqual([CALLER]), WAIT);
@@ -500,8 +616,11 @@ describe('webhooks first, in a saturated relay', () => {
       let ran: number | undefined;
       const outbox = relay.outbox.runDue().then((count) => (ran = count));
       expect(await relay.deps.metrics.render()).toMatch(/^relay_crm_outbox_depth 1$/m);
-      // Another webhook is answered meanwhile; the log still waits for those in flight.
+      // The log's step waits for its turn.
+      await vi.waitFor(async () => expect(await relay.deps.metrics.render()).toMatch(/^relay_crm_steps_total\{start="rationed"\} 1$/m), WAIT);
+      // Another webhook is answered meanwhile: its share runs its caller's lookup, and the log still waits for those in flight.
       expect((await relay.inbound('CA2', '+14155550143').ringing()).status).toBe(200);
+      await vi.waitFor(() => expect(relay.crm.asked('findContacts')).toEqual([CALLER, '+14155550143']), WAIT);
       expect(relay.crm.asked('logCall')).toEqual([]);
       expect(ran).toBeUndefined();
 

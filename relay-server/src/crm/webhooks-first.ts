@@ -12,7 +12,9 @@ export interface WebhooksFirstSettings {
    * this. In a burst on a machine shared with other work the thread idles a tenth to a quarter of
    * the time (its webhooks wait for the disk's sync, its senders for a core), so windows under
    * `saturatedAt` came and went, and each let the steps that came meanwhile start at once: 100 to
-   * 320 of 1,000 new calls' lookups, their follow-ups run among the webhooks (issue 10).
+   * 320 of 1,000 new calls' lookups, their follow-ups run among the webhooks (issue 10). A log's
+   * write waits longer (`run`'s `kind`): until the webhooks stop queuing, or the load has stayed
+   * under this for `quietMs`.
    */
   easesAt: number;
   /**
@@ -27,11 +29,12 @@ export interface WebhooksFirstSettings {
    */
   queuedAt: number;
   /**
-   * While the relay is saturated, one CRM step starts per this many webhooks answered. A step
+   * While the relay is saturated, one search for callers starts per this many webhooks answered. A step
    * with its follow-ups (the CRM's answer read, its commit, its events) costs the thread about
    * what two or three webhooks do, so at 16 the CRM takes a sixth or so of a saturated thread and
    * its steps wait (`backlogMax`) until the burst eases: at 2 the CRM kept pace with the calls
-   * and the webhooks ran at half the speed they do without a CRM (issue 10).
+   * and the webhooks ran at half the speed they do without a CRM (issue 10). A log's write takes
+   * no share: it waits for the burst's end, or the floor (`run`'s `kind`).
    */
   webhooksPerStep: number;
   /**
@@ -47,7 +50,7 @@ export interface WebhooksFirstSettings {
    * never lets the backlog grow without bound.
    */
   backlogMax: number;
-  /** A step starts at least this often while rationed: a saturated relay never stalls the CRM. */
+  /** A step (a search or a log's write, the one that came first) starts at least this often while rationed: a saturated relay never stalls the CRM. */
   floorMs: number;
   /**
    * How long webhooks count as queuing after two or more were last in flight at once. Senders
@@ -66,6 +69,15 @@ export interface WebhooksFirstSettings {
 
 export const WEBHOOKS_FIRST_DEFAULTS: WebhooksFirstSettings = { saturatedAt: 0.9, easesAt: 0.5, queuedAt: 8, webhooksPerStep: 16, lookupsPerStep: 1, floorMs: 100, quietMs: 250, backlogMax: 4096, recheckMs: 10, gatherMs: 20, gatherMax: 16 };
 
+/** A CRM step: a search for callers (caller-lookup.ts), or an outbox row's write (outbox-worker.ts), which may wait for a burst's end. */
+export type StepKind = 'search' | 'log';
+
+interface Waiting {
+  start: () => void;
+  /** When it came, among the steps of both kinds. */
+  seq: number;
+}
+
 /** Credits a burst of webhooks may bank for later CRM steps: a long quiet CRM does not buy a flood of steps in the next burst. */
 const MAX_CREDITS = 4;
 
@@ -83,7 +95,14 @@ const MAX_CREDITS = 4;
  * the CRM takes a bounded share of the thread (its work waits, the contact comes in an `updated`
  * event, the log a little later), and catches up as soon as the webhooks pause or the load eases.
  * Its backlog is bounded: past `backlogMax` waiting steps, one starts per webhook answered.
- * Steps start in the order they came.
+ * An outbox row's write (`kind` 'log') takes no webhook's share: once the thread was saturated, it
+ * waits for the burst's end (the webhooks stop queuing, or the load stays under `easesAt` for
+ * `quietMs`), or for the floor's turn. The agent sees the call's end without it, and a burst of
+ * 2,000 update webhooks ran 108 to 278 of them at one per `webhooksPerStep`, the main thread per
+ * update ×0.92 to ×1.91 what it is without a CRM (crm-load.ts --phases; issue 10). Past
+ * `backlogMax` waiting steps, logs' writes take shares as searches do: a relay saturated for long
+ * still writes its logs at the webhooks' pace, its backlog bounded. Steps start in
+ * the order they came, but that a search may go before a log's write that waits out the burst.
  */
 export class WebhooksFirst {
   private webhooks = 0;
@@ -94,7 +113,18 @@ export class WebhooksFirst {
   private credits = 0;
   /** Whether the thread was found saturated while webhooks queued, and has not eased (`easesAt`) nor seen them stop queuing since. */
   private saturated = false;
-  private readonly waiting: Array<() => void> = [];
+  /**
+   * Whether the thread was found saturated since the webhooks last stopped queuing or the load
+   * stayed under `easesAt` for `quietMs`: the burst a log's write waits out, its dips and all.
+   */
+  private inBurst = false;
+  /** Since when the load has read under what keeps the thread saturated, webhooks still queuing: a dip, until it lasts `quietMs`. */
+  private roomSince: number | undefined;
+  /** Searches waiting for their turn, in the order they came (`seq`). */
+  private readonly searches: Waiting[] = [];
+  /** Logs' writes waiting for their turn, in the order they came: apart, so that a webhook's end asks nothing of them while the burst lasts. */
+  private readonly logs: Waiting[] = [];
+  private nextSeq = 0;
   private waitingElsewhere: () => number = () => 0;
   private recheckTimer: NodeJS.Timeout | undefined;
   /** Store transactions of CRM steps waiting to go to the store together, and the timer that sends them. */
@@ -116,7 +146,7 @@ export class WebhooksFirst {
     if (this.webhooks < 2) return;
     const now = this.now();
     // They had stopped queuing meanwhile: the saturation of an earlier burst is no reason to ration now.
-    if (now - this.lastQueuedAt >= this.settings.quietMs) this.saturated = false;
+    if (now - this.lastQueuedAt >= this.settings.quietMs) this.saturated = this.inBurst = false;
     this.lastQueuedAt = now;
   }
 
@@ -132,9 +162,10 @@ export class WebhooksFirst {
   /** A webhook was answered (or failed): it earns the CRM a share of a step. */
   webhookEnded(): void {
     this.webhooks -= 1;
-    const share = this.waiting.length + this.waitingElsewhere() >= this.settings.backlogMax ? 1 : 1 / this.settings.webhooksPerStep;
-    this.credits = Math.min(MAX_CREDITS, this.credits + share);
-    if (this.waiting.length > 0) this.admit();
+    const full = this.backlogFull();
+    this.credits = Math.min(MAX_CREDITS, this.credits + (full ? 1 : 1 / this.settings.webhooksPerStep));
+    // A search spends the share; a log's write waits for the burst's end, which the recheck finds, unless the backlog is full.
+    if (this.searches.length > 0 || (full && this.logs.length > 0)) this.admit();
   }
 
   /**
@@ -151,12 +182,16 @@ export class WebhooksFirst {
     this.floorSince += more * this.settings.floorMs;
   }
 
-  /** Runs a CRM step once its turn comes; `waited` tells it whether it waited for its turn (what it read before may be old). */
-  async run<T>(step: (waited: boolean) => Promise<T>): Promise<T> {
-    if (this.waiting.length > 0 || !this.mayStart()) {
+  /**
+   * Runs a CRM step once its turn comes; `waited` tells it whether it waited for its turn (what it
+   * read before may be old). A search waits behind the searches already waiting, a log's write
+   * behind every step.
+   */
+  async run<T>(step: (waited: boolean) => Promise<T>, kind: StepKind = 'search'): Promise<T> {
+    if (this.searches.length > 0 || (kind === 'log' && this.logs.length > 0) || !this.mayStart(kind)) {
       this.counts.stepsRationed += 1;
-      await new Promise<void>((resolve) => {
-        this.waiting.push(resolve);
+      await new Promise<void>((start) => {
+        (kind === 'log' ? this.logs : this.searches).push({ start, seq: this.nextSeq++ });
         this.armRecheck();
       });
       return step(true);
@@ -186,22 +221,38 @@ export class WebhooksFirst {
 
   /** CRM steps waiting for their turn. */
   get backlog(): number {
-    return this.waiting.length;
+    return this.searches.length + this.logs.length;
+  }
+
+  /** Whether `backlogMax` steps wait, here and elsewhere: the CRM then keeps pace with the webhooks, logs' writes included. */
+  private backlogFull(): boolean {
+    return this.backlog + this.waitingElsewhere() >= this.settings.backlogMax;
   }
 
   /** Whether webhooks queue (two or more in flight, now or a moment ago) for a saturated thread. */
   private rationed(): boolean {
     const now = this.now();
     const queuing = this.webhooks >= 2 || now - this.lastQueuedAt < this.settings.quietMs;
-    if (!queuing) return (this.saturated = false);
-    if (this.webhooks >= this.settings.queuedAt) return (this.saturated = true);
-    this.saturated = this.load.utilisation(now) >= (this.saturated ? this.settings.easesAt : this.settings.saturatedAt);
+    if (!queuing) return (this.saturated = this.inBurst = false);
+    this.saturated = this.webhooks >= this.settings.queuedAt || this.load.utilisation(now) >= (this.saturated ? this.settings.easesAt : this.settings.saturatedAt);
+    if (this.saturated) {
+      this.inBurst = true;
+      this.roomSince = undefined;
+    } else if (now - (this.roomSince ??= now) >= this.settings.quietMs) this.inBurst = false;
     return this.saturated;
   }
 
-  /** Whether one more step may start now, spending a credit when rationed. */
-  private mayStart(): boolean {
-    if (this.rationed()) {
+  /**
+   * Whether one more step may start now, spending a credit when rationed. A log's write waits for
+   * the burst's end (the floor lets it go): a dip under `easesAt` while the webhooks still queue is
+   * room for the searches, not for it. On a machine whose other work took the cores (load 6 to 8),
+   * such dips let up to 30 of a burst's logs start at once, and 55 to 147 ran in it (crm-load.ts
+   * --phases; issue 10).
+   */
+  private mayStart(kind: StepKind): boolean {
+    const rationed = this.rationed();
+    if (kind === 'log' && this.inBurst && !this.backlogFull()) return false;
+    if (rationed) {
       if (this.credits < 1) return false;
       this.credits -= 1;
       this.floorSince = Math.max(this.floorSince, this.now());
@@ -213,9 +264,25 @@ export class WebhooksFirst {
     return true;
   }
 
+  /**
+   * Starts the waiting steps that may start, in the order they came; a log's write that may not is
+   * passed over by the searches behind it, and so are the logs after it, without asking again.
+   */
   private admit(): void {
-    while (this.waiting.length > 0 && this.mayStart()) this.waiting.shift()!();
-    if (this.waiting.length === 0) this.disarmRecheck();
+    let logsWait = false;
+    for (let queue = this.firstCame(); queue; queue = this.firstCame(logsWait)) {
+      if (this.mayStart(queue === this.logs ? 'log' : 'search')) queue.shift()!.start();
+      else if (queue === this.logs) logsWait = true;
+      else break;
+    }
+    if (this.backlog === 0) this.disarmRecheck();
+  }
+
+  /** The queue whose first step came first, searches' or logs' writes' (these left out when `logsWait`); none when both are empty. */
+  private firstCame(logsWait = false): Waiting[] | undefined {
+    const log = logsWait ? undefined : this.logs[0];
+    const search = this.searches[0];
+    return log && !(search && search.seq < log.seq) ? this.logs : search ? this.searches : undefined;
   }
 
   /** While steps wait: the load may have fallen or the webhooks paused with nothing else to let them go; and the floor. */
@@ -225,7 +292,7 @@ export class WebhooksFirst {
     this.recheckTimer = setInterval(() => {
       if (this.now() - this.floorSince >= this.settings.floorMs) {
         this.floorSince = this.now();
-        this.waiting.shift()?.();
+        this.firstCame()?.shift()!.start();
       }
       this.admit();
     }, this.settings.recheckMs);
