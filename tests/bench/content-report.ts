@@ -1475,31 +1475,8 @@ say what is met and what is not.
   text's data; sharesLine 14, isSkippedElement 13, the look-alikes' cache lookups ~25) and the
   plans 25; the overlay's pass 247 ms: the placements 75 (getComputedStyle 16, the property reads
   in ofElement 55), the numbers' ends 92 (getClientRects 63, checkVisibility 12), park 27,
-  takeOver 25. So a pass in a frame the page made long (its layout PAGE_LONG_LAYOUT_MS or more)
-  now reads and places what is left after its writes, in rounds that read for half of the time
-  left, until its time or count is spent: in the same trace one frame, nothing pending, the pass
-  383 ms (8 ms of it a layout of our own hosts, forced by a read after our writes), every number
-  seen 106 ms after the page's frame. timeline-pairs.ts (which now also pairs when the bench saw
-  every number after the page's own frame), main's build then this alternately, load 5.8–8.4:
-  the re-render's CPU 639 / 524 / 546 / 605 / 609 / 573 / 598 / 567 -> 522 / 516 / 477 / 536 /
-  490 / 523 / 427 / 528 ms (median ×0.88, 8 of 8 lower), seen after the page's frame 152 / 347
-  / 263 / 301 / 237 / 501 / 687 / 320 -> 149 / 449 / 180 / 220 / 104 / 478 / 156 / 241 ms (median
-  ×0.74, ×0.23 to ×1.29, 7 of 8 lower), from the change median ×0.90 (×0.66 to ×1.35: the page's
-  own frame swung 2.8–4.6 s); the fill, six pairs at load 7.0–9.6, CPU median ×0.915 (×0.64 to
-  ×1.04, 5 of 6 lower), seen after the page's frame median ×0.94 (×0.55 to ×1.55).
-  Six more re-render pairs at load 4.4–9.9: CPU ×0.86 / 0.92 / 1.00 / 0.81 / 1.05 / 0.86, seen
-  after the page's frame ×0.50 / 0.63 / 2.35 / 4.66 / 2.01 / 0.74: the three pairs at load 8.5 or
-  more had this build's last buttons later (its CPU after the page's frame 106–241 ms against
-  46–169), not pinned down (a pass reads by wall time, and a loaded machine stretches both the
-  page's layout it is sized by and each read). Over the 22 re-render pairs our CPU ×0.88 at the
-  median (×0.71 to ×1.05, lower in 19), seen after the page's frame ×0.745 (14 pairs, lower in
-  10), from the change ×0.98 (lower in 13 of 22). In the infinite scroll (the marked build, one
-  run) rounds ran in 7 of its 59 passes, all in its first 9 s of 17, while a backlog of 111–1,294
-  waited, each pass still within its share (a fifth of its frame's layout); the later appends'
-  passes had nothing left. Its appends (content-timeline.ts scroll, main's build and this
-  alternately, four pairs, load 4.4–6.0) took 24.6 / 15.9 / 20.9 / 16.8 -> 17.7 / 14.0 / 19.2 /
-  16.4 s: not slower in any pair, no gain claimed at that spread.
-  In the bench (PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1, this tree, three runs, load 5.5–7.6) the
+  takeOver 25. A pass in a frame the page made long (its layout 100 ms or more) that read and placed what is left after its writes, in rounds that read for half of the time left, until its time or count was spent, was built: in the same trace one frame, nothing pending, the pass 383 ms, every number seen 106 ms after the page's frame; against a baseline build under other helpers' load (5.8 to 9.9) its CPU ×0.88 at the median of 22 pairs. Against main's build made fresh the same hour, alternately (timeline-pairs.ts rerender, which now also pairs when the bench saw every number after the page's own frame), it did not hold: on a quiet machine (load 1.4 to 2.2), six pairs, our CPU ×1.03 (×0.93 to ×1.15, lower in 2), decorated from the change ×1.005, seen after the page's frame ×1.025, main's build seeing every number 149 to 166 ms after the page's frame, not 553; with two busy loops beside it (load 1.4 to 3.2), four pairs, CPU ×1.075, seen after the page's frame ×1.35 (lower in 1). Reverted: the three frames after the page's did not recur on main's build, and the rounds paid for nothing.
+  In the bench (PC_BENCH_ROWS=10000 PC_BENCH_RUNS=1, with the rounds, three runs, load 5.5–7.6) the
   re-render ours/c2d 0.41, 0.72 and 0.79 (ours 2.48 / 3.93 / 4.17 s, c2d 6.04 / 5.44 / 5.25 s,
   the bare page's frame 1.89 / 2.45 / 2.48 s), 10,000 rows 0.66 / 0.63 / 0.70, the scroll's
   buttons after the last append 0.44 / 0.47 / 0.42 s: at such loads ours beyond the bare page's

@@ -125,12 +125,6 @@ interface Entry {
   top: number;
 }
 
-/** A new entry read in a pass, and where its buttons go. */
-interface Fresh {
-  entry: Entry;
-  placement: Placement;
-}
-
 /** The buttons of the numbers one element clips (or the document's), in hosts of a few hundred. */
 interface Layer {
   clip: Element | null;
@@ -351,32 +345,27 @@ export class ButtonOverlay {
     const readLayer = this.layerReader(layerReads, placements, scrollX, scrollY);
 
     // Read: the new buttons' numbers, up to the frame's share, then the stale ones.
-    const fresh: Fresh[] = [];
+    const fresh: Array<{ entry: Entry; placement: Placement }> = [];
     const ends = new Map<Entry, ReturnType<ReadNumberEnd>>();
     const pageShareMs = Math.min(MAX_PASS_MS, PAGE_FRAME_SHARE * laidOutMs);
     // A frame the page did not make long keeps under 100 ms: the pass takes what its layout left of it.
     const passMs = laidOutMs >= PAGE_LONG_LAYOUT_MS ? Math.max(PASS_MS - this.ledger.spentMs, pageShareMs) : roomAfterLayout(laidOutMs) - this.ledger.spentMs;
     let budget = (this.appended ? BUTTONS_PER_APPEND_FRAME : BUTTONS_PER_FRAME) * (Math.max(PASS_MS, pageShareMs) / PASS_MS);
     this.appended = false;
-    const writesEnd = passStart + passMs;
-    /** Reads pending entries' numbers into `batch` until `readsEnd`, one at least, within the pass's count. */
-    const readPending = (batch: Fresh[], readsEnd: number) => {
-      while (budget > 0 && this.pending.length > 0 && (batch.length === 0 || this.clock() < readsEnd)) {
-        const entry = this.pending.shift() as Entry;
-        if (this.entries.get(entry.anchor) !== entry) continue;
-        // Removed between the scanner's read and this frame (a list re-rendered again): in the
-        // page a button after it went away with it, in the overlay it would stay.
-        if (!entry.anchor.isConnected) {
-          this.entries.delete(entry.anchor);
-          continue;
-        }
-        budget -= entry.targets.length;
-        batch.push({ entry, placement: placements.of(entry.anchor) });
-        ends.set(entry, this.readNumberEnd(entry.anchor));
-      }
-    };
     const readsEnd = passStart + passMs / 2;
-    readPending(fresh, readsEnd);
+    while (budget > 0 && this.pending.length > 0 && (fresh.length === 0 || this.clock() < readsEnd)) {
+      const entry = this.pending.shift() as Entry;
+      if (this.entries.get(entry.anchor) !== entry) continue;
+      // Removed between the scanner's read and this frame (a list re-rendered again): in the
+      // page a button after it went away with it, in the overlay it would stay.
+      if (!entry.anchor.isConnected) {
+        this.entries.delete(entry.anchor);
+        continue;
+      }
+      budget -= entry.targets.length;
+      fresh.push({ entry, placement: placements.of(entry.anchor) });
+      ends.set(entry, this.readNumberEnd(entry.anchor));
+    }
     const isNear = (top: number, bottom = top) => bottom >= scrollY - (NEAR_VIEWPORTS * viewportHeight) && top <= scrollY + (NEAR_VIEWPORTS + 1) * viewportHeight;
     // No room left in the frame: the far ones wait for a coming pass, those near the viewport are read.
     const roomLeft = passMs > 0;
@@ -384,7 +373,7 @@ export class ButtonOverlay {
     const shifts: HostShift[] = this.idleShifts.filter((shift) => shift.growths === this.growths);
     this.idleShifts = [];
     if (this.shifted) shifts.push(...this.checkShifts(readLayer, isNear, scrollX, scrollY, roomLeft ? FAR_SENTINEL_READS_PER_FRAME : 0));
-    const moved: Fresh[] = [];
+    const moved: Array<{ entry: Entry; placement: Placement }> = [];
     const stale: Entry[] = [];
     const gone: Entry[] = [];
     let farReads = roomLeft ? FAR_READS_PER_FRAME : 0;
@@ -419,8 +408,18 @@ export class ButtonOverlay {
     for (const [layer, read] of layerReads) if (read) for (const host of layer.hosts) this.clipHost(layer, host, read);
     for (const { group, by } of shifts) for (const entry of group.entries) this.shiftBy(entry, by);
     for (const { entry } of moved) this.unplace(entry);
+    // Parked buttons go first to the numbers back at their own places, then to others (takeOver).
+    if (this.parkedHosts.size > 0) {
+      for (const { entry, placement } of fresh) {
+        const end = ends.get(entry);
+        if (!end || placement.inline) continue;
+        const layer = this.layerFor(placement.clip);
+        this.takeOver(entry, layer, buttonAt(end, layerReads.get(layer) ?? null, scrollX, scrollY), false);
+      }
+    }
+    const writesEnd = passStart + passMs;
     const deferred: Entry[] = [];
-    const place = ({ entry, placement }: Fresh) => {
+    const place = ({ entry, placement }: { entry: Entry; placement: Placement }) => {
       const end = ends.get(entry);
       if (!end) this.keepOut(entry);
       else if (placement.inline) this.placeInline(entry);
@@ -429,39 +428,16 @@ export class ButtonOverlay {
         this.position(entry, layer, layerReads.get(layer) ?? null, end, scrollX, scrollY);
       }
     };
-    const placeFresh = (batch: readonly Fresh[]) => {
-      // Parked buttons go first to the numbers back at their own places, then to others (takeOver).
-      if (this.parkedHosts.size > 0) {
-        for (const { entry, placement } of batch) {
-          const end = ends.get(entry);
-          if (!end || placement.inline) continue;
-          const layer = this.layerFor(placement.clip);
-          this.takeOver(entry, layer, buttonAt(end, layerReads.get(layer) ?? null, scrollX, scrollY), false);
-        }
-      }
-      batch.forEach((one, i) => {
-        // Out of time: a new entry with no host yet (none taken over) waits for the next pass, at the front; one at least is placed.
-        if (i > 0 && !one.entry.host && this.clock() >= writesEnd) deferred.push(one.entry);
-        else place(one);
-      });
-    };
-    placeFresh(fresh);
+    fresh.forEach((one, i) => {
+      // Out of time: a new entry with no host yet (none taken over) waits for the next pass, at the front; one at least is placed.
+      if (i > 0 && !one.entry.host && this.clock() >= writesEnd) deferred.push(one.entry);
+      else place(one);
+    });
     moved.forEach(place);
     for (const entry of stale) {
       const end = ends.get(entry);
       if (!end) this.keepOut(entry);
       else if (entry.layer) this.position(entry, entry.layer, layerReads.get(entry.layer) ?? null, end, scrollX, scrollY);
-    }
-    // A frame the page made long by itself (a list re-rendered): the entries left are read and
-    // placed in it too while the pass's time lasts, half of what is left reading each round.
-    // Left to frames of their own, 1,121 of a 10,000-row re-render's buttons took three more
-    // frames, each waiting for the page's frame to commit and drawn before the agent saw them
-    // all (issue #12). A read after our writes lays out our own hosts only (contained).
-    while (laidOutMs >= PAGE_LONG_LAYOUT_MS && budget > 0 && this.pending.length > 0 && this.clock() < writesEnd) {
-      const batch: Fresh[] = [];
-      readPending(batch, this.clock() + (writesEnd - this.clock()) / 2);
-      for (const { entry, placement } of batch) if (!placement.inline && ends.get(entry)) readLayer(this.layerFor(placement.clip));
-      placeFresh(batch);
     }
     for (const layer of this.layers.values()) {
       for (const host of layer.hosts) {
