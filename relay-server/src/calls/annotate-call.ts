@@ -1,7 +1,7 @@
 import type { CallNotes as CallNotesBody } from '@phone-connector/shared';
 import { crmFields, followCallChange } from '../crm/call-log.ts';
 import type { RelayDeps } from '../deps.ts';
-import type { Call, EventEntry } from '../store/index.ts';
+import { appendUpdated, type Call } from '../store/index.ts';
 
 export type Annotation = { ok: true; call: Call } | { ok: false; status: 404 | 422; error: string };
 
@@ -32,8 +32,7 @@ export async function annotateCall(deps: Pick<RelayDeps, 'store' | 'publish' | '
     const instance = await tx.instanceOfCall(id);
     const after = (await tx.callFor(agentId, id))!;
     const call = instance ? await followCallChange(deps, tx, instance, current, after) : after;
-    const entries: EventEntry[] = (await tx.agentIdsOfCall(id)).map((agent) => ({ agentId: agent, kind: 'updated' }));
-    return { ok: true as const, call, events: await tx.appendEvents(entries, call, at) };
+    return { ok: true as const, call, events: await appendUpdated(tx, call, at) };
   });
   if (!annotated.ok) return annotated;
   deps.publish(annotated.events);

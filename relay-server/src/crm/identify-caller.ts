@@ -1,6 +1,6 @@
 import { type Contact, type CrmSession, isFinalStatus } from '@phone-connector/shared';
 import type { RelayDeps } from '../deps.ts';
-import type { AgentEvent, Call, EventEntry, Instance, StoreTx } from '../store/index.ts';
+import { type AgentEvent, appendUpdated, type Call, type Instance, type StoreTx } from '../store/index.ts';
 import { LOOKUP_HELD } from './caller-lookup.ts';
 import { contactFields, crmFields, crmSession, followCallChange, stopWaitingForLookup } from './call-log.ts';
 import { customerNumber } from './crm-call.ts';
@@ -139,8 +139,7 @@ function attachContacts(deps: Deps, lookup: PendingLookup, contacts: Contact[]):
       const instance = await tx.instanceByUid(lookup.instanceUid);
       const call = instance ? await followCallChange(deps, tx, instance, before, after) : after;
       const agentIds = await tx.agentIdsOfCall(call.id);
-      const entries: EventEntry[] = agentIds.map((agentId) => ({ agentId, kind: 'updated' }));
-      const events = await tx.appendEvents(entries, call, at);
+      const events = await appendUpdated(tx, call, at, agentIds);
       // The call ended while its caller was looked up: its log, claimed in this transaction, starts
       // from the call as this transaction leaves it, with no read transaction of its own (issue 10).
       const rowClaimed = instance !== undefined && (await deps.crm.handOverRead(tx, call.id, async () => ({ call, target: await rowTarget(deps, tx, instance, call, async () => agentIds) })));
@@ -164,8 +163,7 @@ function completeContacts(deps: Deps, lookup: PendingLookup, contacts: Contact[]
       const at = deps.now().toISOString();
       const call: Call = { ...before, contact, contacts, updated_at: at };
       await tx.setCallCrm(call.id, crmFields(call), at);
-      const entries: EventEntry[] = (await tx.agentIdsOfCall(call.id)).map((agentId) => ({ agentId, kind: 'updated' }));
-      return { call, events: await tx.appendEvents(entries, call, at), rowClaimed: false };
+      return { call, events: await appendUpdated(tx, call, at), rowClaimed: false };
     }),
   );
 }

@@ -1,7 +1,7 @@
 import type { CrmCall, CrmLog, CrmOutcome, CrmSession } from '@phone-connector/shared';
 import { randomId } from '../auth/token.ts';
 import type { RelayDeps } from '../deps.ts';
-import { type AgentDirectory, type AgentEvent, type Call, type CrmLease, type CrmWork, type EventEntry, holdsCrmLease, type Instance, type StoreTx } from '../store/index.ts';
+import { type AgentDirectory, type AgentEvent, appendUpdated, type Call, type CrmLease, type CrmWork, holdsCrmLease, type Instance, type StoreTx } from '../store/index.ts';
 import { crmSession } from './call-log.ts';
 import type { Admission } from './crm-breaker.ts';
 import { toCrmCall } from './crm-call.ts';
@@ -654,8 +654,7 @@ export class CrmOutboxWorker {
     // Built from what is written rather than read back, as the lookup's change is: a read and a parse of the call fewer per CRM outcome (issue 10).
     const logged: Call = { ...call, crm_log: crmLog, updated_at: at };
     await tx.setCallCrmLog(call.id, crmLog, at);
-    const entries: EventEntry[] = (await tx.agentIdsOfCall(call.id)).map((agentId) => ({ agentId, kind: 'updated' }));
-    return tx.appendEvents(entries, logged, at);
+    return appendUpdated(tx, logged, at);
   }
 }
 

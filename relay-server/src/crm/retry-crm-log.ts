@@ -1,5 +1,5 @@
 import type { RelayDeps } from '../deps.ts';
-import type { Call, EventEntry } from '../store/index.ts';
+import { appendUpdated, type Call } from '../store/index.ts';
 
 export type CrmLogRetry = { ok: true; call: Call } | { ok: false; status: 404 | 409; error: string };
 
@@ -19,8 +19,7 @@ export async function retryCrmLog(deps: Pick<RelayDeps, 'store' | 'publish' | 'c
     // The CRM refused the last attempt, so nothing landed: no need to ask it first.
     await tx.putCrmWork({ callId: id, instanceUid: instance.uid, state: 'queued', dueAt: at, attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: at });
     const updated = (await tx.callFor(agentId, id))!;
-    const entries: EventEntry[] = (await tx.agentIdsOfCall(id)).map((agent) => ({ agentId: agent, kind: 'updated' }));
-    return { ok: true as const, call: updated, events: await tx.appendEvents(entries, updated, at) };
+    return { ok: true as const, call: updated, events: await appendUpdated(tx, updated, at) };
   });
   if (!retried.ok) return retried;
   deps.publish(retried.events);

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CallUpdate, mergeCall } from '../calls/merge.ts';
 import { windowCounts } from '../crm/rate-window.ts';
-import { type AgentEvent, type Call, type ChangeElsewhere, type CrmRateWindow, type CrmWork, holdsCrmLease, type RelayStore } from './index.ts';
+import { type AgentEvent, appendUpdated, type Call, type ChangeElsewhere, type CrmRateWindow, type CrmWork, holdsCrmLease, type RelayStore } from './index.ts';
 
 /** A fresh, empty database for one test: every `open` is another connection to it (as another relay or the CLI would open it). */
 export interface TestDatabase {
@@ -41,7 +41,7 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
       });
     /** A call event for every agent linked to the call, as an update of it does. */
     const update = async (stored: Call, at: string, on: RelayStore = store) =>
-      on.transaction(async (tx) => tx.appendEvents((await tx.agentIdsOfCall(stored.id)).map((agentId) => ({ agentId, kind: 'updated' as const })), stored, at));
+      on.transaction((tx) => appendUpdated(tx, stored, at));
     /** An agent's seqs chain: each event's previous seq is the one before it (0 before the first). */
     const expectChained = (events: readonly AgentEvent[]) => expect(events.map((e) => e.prevSeq)).toEqual([0, ...events.slice(0, -1).map((e) => e.seq)]);
     /** Waits for a condition, with a deadline far beyond any adapter's polling period. */

@@ -324,6 +324,15 @@ export interface EventLog {
 /** Every table's reads and writes: what a transaction goes through, and what a store offers outside one. */
 export interface StoreTables extends AgentDirectory, InstanceRegistry, CallLog, EventLog, CrmOutbox, CrmRatePlaces {}
 
+/**
+ * Tells every agent linked to `call` that it changed: an `updated` event of the call as it now is,
+ * for each of them (`agentIds` when the caller has read them already in this transaction).
+ */
+export async function appendUpdated(tables: CallLog & EventLog, call: Call, at: string, agentIds?: readonly string[]): Promise<AgentEvent[]> {
+  const entries: EventEntry[] = (agentIds ?? (await tables.agentIdsOfCall(call.id))).map((agentId) => ({ agentId, kind: 'updated' }));
+  return tables.appendEvents(entries, call, at);
+}
+
 /** Everything a transaction reads and writes through, and what it starts once committed. */
 export interface StoreTx extends StoreTables {
   /**
