@@ -1,5 +1,5 @@
-import { type CrmTestResult, type DispositionList, toE164 } from '@phone-connector/shared';
-import { Hono } from 'hono';
+import { type CrmSession, type CrmTestResult, type DispositionList, toE164 } from '@phone-connector/shared';
+import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AuthEnv } from '../auth/index.ts';
 import { crmSession } from '../crm/call-log.ts';
@@ -7,7 +7,7 @@ import { withTimeout } from '../crm/with-timeout.ts';
 import type { RelayDeps } from '../deps.ts';
 import type { Instance } from '../store/index.ts';
 import { agentCountry } from '../instances/context.ts';
-import { readJson } from './body.ts';
+import { type Parsed, readJson } from './body.ts';
 
 /** How long a CRM's dispositions are reused: agents open the wrap-up form often, the picklist rarely changes. */
 const DISPOSITIONS_TTL_MS = 60_000;
@@ -28,11 +28,19 @@ export function instanceCrmApp(deps: RelayDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   const dispositions = new Map<string, { updatedAt: string; expires: number; list: string[] }>();
 
-  app.get('/:id/crm/dispositions', async (c) => {
+  /** The agent's instance `:id` and its CRM's session, or the answer saying why there is none (404, 409). */
+  const instanceCrm = async (c: Context<AuthEnv, '/:id/*'>): Promise<Parsed<{ instance: Instance; session: CrmSession }>> => {
     const instance = await deps.store.instanceOf(c.get('agent').id, c.req.param('id'));
-    if (!instance) return c.json({ error: 'no such instance' }, 404);
+    if (!instance) return { ok: false, response: c.json({ error: 'no such instance' }, 404) };
     const session = instance.crm ? await crmSession(deps, deps.store, instance) : undefined;
-    if (!session) return c.json({ error: noCrm(instance) }, 409);
+    if (!session) return { ok: false, response: c.json({ error: noCrm(instance) }, 409) };
+    return { ok: true, value: { instance, session } };
+  };
+
+  app.get('/:id/crm/dispositions', async (c) => {
+    const found = await instanceCrm(c);
+    if (!found.ok) return found.response;
+    const { instance, session } = found.value;
     const now = deps.now().getTime();
     const cached = dispositions.get(instance.uid);
     if (cached && cached.updatedAt === instance.updatedAt && cached.expires > now) return c.json({ dispositions: cached.list } satisfies DispositionList);
@@ -47,11 +55,10 @@ export function instanceCrmApp(deps: RelayDeps): Hono<AuthEnv> {
   app.post('/:id/crm/test', async (c) => {
     const parsed = await readJson(c, crmTestSchema);
     if (!parsed.ok) return parsed.response;
+    const found = await instanceCrm(c);
+    if (!found.ok) return found.response;
+    const { instance, session } = found.value;
     const agent = c.get('agent');
-    const instance = await deps.store.instanceOf(agent.id, c.req.param('id'));
-    if (!instance) return c.json({ error: 'no such instance' }, 404);
-    const session = instance.crm ? await crmSession(deps, deps.store, instance) : undefined;
-    if (!session) return c.json({ error: noCrm(instance) }, 409);
     const number = toE164(parsed.value.number, agentCountry(agent));
     if (!number) return c.json({ error: `number: "${parsed.value.number}" is not a phone number (give it in E.164, e.g. +14155550100, or set your country)` }, 400);
     const outcome = await deps.crm.lookup.fetch(instance.uid, session, number);
