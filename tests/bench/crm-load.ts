@@ -69,12 +69,14 @@ const heap = args.includes('--heap');
 for (let round = 1; round <= rounds && args.includes('--phases') && !args.includes('--profile') && !heap; round++) {
   const without = await relayThroughput(calls);
   const withCrm = await crmThroughput(calls);
+  /** A figure without the CRM and with it, and with / without. */
+  const withWithout = (a: number, b: number) => `${a} / ${b} x${(b / a).toFixed(2)}`;
   const rate = (phase: { webhooksPerSecond: number }) => phase.webhooksPerSecond;
-  console.log(`round ${round} phases, webhooks/s without / with: new calls ${rate(without.newCalls)} / ${rate(withCrm.newCalls)} x${(rate(withCrm.newCalls) / rate(without.newCalls)).toFixed(2)}, updates ${rate(without.updates)} / ${rate(withCrm.updates)} x${(rate(withCrm.updates) / rate(without.updates)).toFixed(2)}`);
+  console.log(`round ${round} phases, webhooks/s without / with: new calls ${withWithout(rate(without.newCalls), rate(withCrm.newCalls))}, updates ${withWithout(rate(without.updates), rate(withCrm.updates))}`);
   const cpu = (phase: { serverCpuMs: number }) => phase.serverCpuMs;
   console.log(`round ${round} phases, the relay's CPU per webhook (ms) without / with: new calls ${cpu(without.newCalls)} / ${cpu(withCrm.newCalls)}, updates ${cpu(without.updates)} / ${cpu(withCrm.updates)}`);
   const main = (phase: { serverMainThreadMs: number }) => phase.serverMainThreadMs;
-  console.log(`round ${round} phases, the relay's main thread per webhook (ms) without / with: new calls ${main(without.newCalls)} / ${main(withCrm.newCalls)}, updates ${main(without.updates)} / ${main(withCrm.updates)} x${(main(withCrm.updates) / main(without.updates)).toFixed(2)}`);
+  console.log(`round ${round} phases, the relay's main thread per webhook (ms) without / with: new calls ${main(without.newCalls)} / ${main(withCrm.newCalls)}, updates ${withWithout(main(without.updates), main(withCrm.updates))}`);
   const kernel = (phase: { serverMainSystemMs?: number; serverMainFaults?: number }) => `${phase.serverMainSystemMs} ms, ${phase.serverMainFaults} faults`;
   console.log(`round ${round} phases, of the main thread per webhook, in the kernel and minor faults, without / with: new calls ${kernel(without.newCalls)} / ${kernel(withCrm.newCalls)}, updates ${kernel(without.updates)} / ${kernel(withCrm.updates)}`);
   // The process's CPU less its main thread's, both in /proc's 10 ms ticks (V8's compiler and collector, libuv's pool).
@@ -91,8 +93,7 @@ for (let round = 1; round <= rounds && args.includes('--phases') && !args.includ
   console.log(`round ${round} phases, the relay's threads per webhook (ms on a core / on a run queue), with: new calls ${threads(withCrm.newCalls)}; updates ${threads(withCrm.updates)}`);
   // Until the last webhook was answered: the CRM's work that competed with the webhooks, not what waited for the burst's end.
   const sending = (phase: { serverThreadsWhileSendingMs?: Record<string, { runMs: number }> }) => phase.serverThreadsWhileSendingMs?.main?.runMs ?? NaN;
-  const sendingRatio = (a: number, b: number) => `${a} / ${b} x${(b / a).toFixed(2)}`;
-  console.log(`round ${round} phases, the relay's main thread on a core per webhook while sending (ms) without / with: new calls ${sendingRatio(sending(without.newCalls), sending(withCrm.newCalls))}, updates ${sendingRatio(sending(without.updates), sending(withCrm.updates))}`);
+  console.log(`round ${round} phases, the relay's main thread on a core per webhook while sending (ms) without / with: new calls ${withWithout(sending(without.newCalls), sending(withCrm.newCalls))}, updates ${withWithout(sending(without.updates), sending(withCrm.updates))}`);
   console.log(`round ${round} phases, the owner's socket without / with:`, JSON.stringify({ newCalls: [without.newCalls.sockets, withCrm.newCalls.sockets], updates: [without.updates.sockets, withCrm.updates.sockets] }));
   console.log(`round ${round} new calls with the CRM:`, JSON.stringify(withCrm.phases.newCalls));
   console.log(`round ${round} updates with the CRM:`, JSON.stringify(withCrm.phases.updates));
