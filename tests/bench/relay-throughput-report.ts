@@ -1793,6 +1793,51 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   to 16 rows a transaction and lands them together. At a call centre's pace
   (\`--one-at-a-time\`, 2 pairs, load 4.6 to 5.7) no step waited in either tree and every call was
   logged once, the log p50 26.1 and 182.4 ms on main against 85.3 and 21.8 (the machine's noise).
+- **The new call's main thread by function, and the ceilings of its largest steps** (issue 13,
+  branch s42-cpu42). \`webhook-cpu.ts --profile --calls 2000\` (load 1.3; the relay 3,694 new calls a
+  second at 0.175 ms of main thread each), the new calls' self time by function in µs a webhook (the
+  share of the profile's busy time times 0.175 ms): \`writev\` 21, \`fsync\` 20, the batch's BEGIN and
+  COMMIT (\`runBatch\`) 11, \`(program)\` 10, the call event's snapshot and insert (\`appendEvents\`) 9,
+  the call's insert 8, its key looked up (\`callByKey\`) 5, the collector 5, \`recordCall\`'s
+  transaction 4 and the function itself 2.5, \`computeTwilioSignature\` 3 and node:crypto's \`Hmac\` 3,
+  \`writeBuffer\` 3, the tables' row builders 2.6, \`linkAgents\` 2.5, the form's fields 2.3, the
+  record's variables 2.1, the guard's headers 2.1 (Node's \`_addHeaderLine\` 1.9), the access line
+  1.9, Hono's \`dispatch\` 1.9, the guard 1.75, the kept reads 1.4. By what they do: the store's
+  statements and commits some 40 µs, the sends 26, the engine's mapping and the call's merge 9, HTTP
+  parsing, Hono and the guard 8, the signature 6, the body's fields 2.3, the log line 2. V8's
+  profiler samples by the clock and charges a thread pre-empted to where it stopped: \`fsync\` is the
+  asynchronous call that hands the sync to libuv's pool and wakes one of its threads, which a 2-core
+  machine then runs in the main thread's place. \`perf record\` of the relay's main thread (CPU-clock
+  samples, the second half of a run: the last warm-ups and both phases, 4,992 samples, load 3 to 5)
+  put 0.1 % of them in the sync's system call and 0.7 % in handing it to the pool; by where the CPU
+  goes: SQLite's own code 16.0 % and the kernel's writes of its log frames 4.6 % (two \`pwrite\`s a 4
+  KiB frame; its COMMITs 7.0 % in all), the store's JS 4.1 %, the kernel's TCP sends over loopback
+  (the receiving side's work included) 9.2 %, Node's JS (HTTP, streams, timers) 19.0 % and its HTTP
+  parser 4.1 %, Hono 2.7 % and its Node adapter 2.6 %, node:crypto 2.7 %, JSON 2.3 %, the collector
+  2.1 %, the rest of our JS (hooks, engine, calls, sockets) 20.3 %, no file of it above 2.6 % (the
+  guard's). Ceilings measured before building anything: the signature's check skipped (a probe,
+  never a setting), alternately with the tree as it is and with the access line skipped
+  (\`webhook-cpu.ts --calls 2000\`, six rounds, load 3.1 to 10.5): the main thread per new call x0.73,
+  x1.05, x0.94, x0.80, x0.88, x0.77 (x0.84 at the median), per update x0.84, x0.89, x0.82, x0.72,
+  x0.94, x0.92 (x0.865); the access line skipped x0.88, x0.84, x1.03, x0.73, x1.21, x0.91 (x0.89)
+  for a line of 1.9 µs in the profile above: at this load six pairs do not tell a tenth from the
+  noise. In process (the bench's 4,096 signed new calls, the check awaited one at a time and 16 at
+  once, 60,000 of each, four rounds, load 7.2 to 7.6): the whole check 11.3 to 13.4 µs, its parts
+  run synchronously (the form's fields, their sort and join, the HMAC, base64) 8.4 to 10.2, the HMAC
+  alone 3.8 to 4.1. The form's fields are read there for the mapping too (the last 64 bodies kept)
+  and the HMAC is the check: what a cut could take is the engine's six async functions, the scope
+  and the secret's template, some 3 µs, 2 % of a new call. The store's batches (in process: the
+  guard's read then \`recordCall\` on a synced file, the bench's random call ids, 4,000 new calls then
+  their statuses after as many unmeasured, three rounds a run): the main thread per new call 71.6 to
+  82.3 µs in batches of 8 against 55.0 to 57.3 in batches of 16 in one run (load 8.9 to 9.5), 54.9
+  to 73.4 against 53.1 to 69.1 in the next two (load 4.7 to 6.2), and 16 sent in two halves a turn
+  apart (meant as two batches to a sync, as the relay's convoy commits, not counted) 58.2 to 83.2:
+  the COMMIT a convoy could save by merging its batches is not told from the noise of a probe on
+  this machine either. So no cut was built: no step of ours on the new call's path is a tenth of its
+  main thread (17 µs); the largest, the signature's check (12 µs), is mostly its HMAC and the form's
+  fields; the store's 40 µs are SQLite's statements and its log frames, which would have to lose
+  almost half; the sends and the HTTP parsing are Node's and the kernel's, which the forwarder pays
+  too (0.06 ms a webhook in all).
 `;
 }
 
