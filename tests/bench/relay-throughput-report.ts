@@ -90,12 +90,14 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
 | … round trip p50 / p99 (ms) | ${pair(relay.newCalls.roundTripMs)} | ${pair(m.crm.newCalls.roundTripMs)} | |
 | … per webhook (ms): the relay's thread running / waiting for a core / idle | | ${phase(m.crm.phases.newCalls.account)} | |
 | … CPU per webhook (ms): the relay's other threads / the bench process / the CRM simulator | | ${otherCpu(m.crm.phases.newCalls)} | |
-| … CRM steps started: waited their turn / at once | | ${steps(m.crm.phases.newCalls)} | |
+| … CRM steps started while the webhooks came: waited their turn / at once | | ${steps(m.crm.phases.newCalls)} | |
+| … and after the last reply, until the events were on the socket | | ${stepsAfter(m.crm.phases.newCalls)} | |
 | … the agent's events that reached its socket through a read of the log, all rounds | ${throughLog(comparison.rounds, (r) => r.relay.newCalls)} | ${throughLog(comparison.rounds, (r) => r.crm.newCalls)} | |
 | updates of known calls per second | ${rate(relay.updates)} | ${rate(m.crm.updates)} | ${times(ratios.crmUpdates)} |
 | … per webhook (ms): the relay's thread running / waiting for a core / idle | | ${phase(m.crm.phases.updates.account)} | |
 | … CPU per webhook (ms): the relay's other threads / the bench process / the CRM simulator | | ${otherCpu(m.crm.phases.updates)} | |
-| … CRM steps started: waited their turn / at once | | ${steps(m.crm.phases.updates)} | |
+| … CRM steps started while the webhooks came: waited their turn / at once | | ${steps(m.crm.phases.updates)} | |
+| … and after the last reply, until the events were on the socket | | ${stepsAfter(m.crm.phases.updates)} | |
 | … the agent's events that reached its socket through a read of the log, all rounds | ${throughLog(comparison.rounds, (r) => r.relay.updates)} | ${throughLog(comparison.rounds, (r) => r.crm.updates)} | |
 
 ### The design behind these figures
@@ -1848,6 +1850,10 @@ function otherCpu(p: CrmPhase): string {
 
 function steps(p: CrmPhase): string {
   return `${p.stepsRationed} / ${p.stepsAtOnce}`;
+}
+
+function stepsAfter(p: CrmPhase): string {
+  return `${p.stepsRationedAfter} / ${p.stepsAtOnceAfter}`;
 }
 
 /**
