@@ -47,7 +47,7 @@ import { allocationSplit, allocationTable } from './heap-sampling.ts';
 import { benchCrm, benchRemoteCrm, CRM_SCENARIOS, type CrmScenario, sayIfNotExactlyOnce, summary } from './relay-crm.ts';
 import { remoteCrmTable } from './relay-report.ts';
 import { benchRelay } from './relay.ts';
-import { crmThroughput, type PhasesHeap, type PhasesProfile, readPhasesProfile, readPhasesThreadProfile, relayThroughput } from './relay-throughput.ts';
+import { crmThroughput, type PhasesHeap, type PhasesProfile, readPhasesProfile, readPhasesThreadProfile, relayThroughput, type Throughput } from './relay-throughput.ts';
 
 const args = process.argv.slice(2);
 const calls = positiveIntegerFlag(args, '--calls', 200);
@@ -85,12 +85,15 @@ for (let round = 1; round <= rounds && args.includes('--phases') && !args.includ
   const drained = (phase: CrmPhase) => `${phase.untilDrainedCpuMs} (main thread ${phase.untilDrainedMainThreadMs}, store transactions ${phase.untilDrainedTransactions})`;
   console.log(`round ${round} phases, the relay's CPU per webhook (ms) with the CRM until its backlog drained: new calls ${drained(withCrm.phases.newCalls)}, updates ${drained(withCrm.phases.updates)}`);
   // Each thread's time on a core / on a run queue per webhook, by name (cpu-account.ts `threadTimesByName`): the CRM thread is `pc-crm`.
-  const threads = (phase: { serverThreadsMs?: Record<string, { runMs: number; queuedMs: number }> }) =>
-    Object.entries(phase.serverThreadsMs ?? {})
+  const threads = (phase: { serverThreadsMs?: Record<string, { runMs: number; queuedMs: number }> }, times = phase.serverThreadsMs) =>
+    Object.entries(times ?? {})
       .map(([name, times]) => `${name} ${times.runMs} / ${times.queuedMs}`)
       .join(', ');
   console.log(`round ${round} phases, the relay's threads per webhook (ms on a core / on a run queue), without: new calls ${threads(without.newCalls)}; updates ${threads(without.updates)}`);
   console.log(`round ${round} phases, the relay's threads per webhook (ms on a core / on a run queue), with: new calls ${threads(withCrm.newCalls)}; updates ${threads(withCrm.updates)}`);
+  const whileSending = (phase: Throughput) => threads(phase, phase.serverThreadsWhileSendingMs);
+  console.log(`round ${round} phases, the relay's threads per webhook while sending (ms on a core / on a run queue), without: new calls ${whileSending(without.newCalls)}; updates ${whileSending(without.updates)}`);
+  console.log(`round ${round} phases, the relay's threads per webhook while sending (ms on a core / on a run queue), with: new calls ${whileSending(withCrm.newCalls)}; updates ${whileSending(withCrm.updates)}`);
   // Until the last webhook was answered: the CRM's work that competed with the webhooks, not what waited for the burst's end.
   const sending = (phase: { serverThreadsWhileSendingMs?: Record<string, { runMs: number }> }) => phase.serverThreadsWhileSendingMs?.main?.runMs ?? NaN;
   console.log(`round ${round} phases, the relay's main thread on a core per webhook while sending (ms) without / with: new calls ${withWithout(sending(without.newCalls), sending(withCrm.newCalls))}, updates ${withWithout(sending(without.updates), sending(withCrm.updates))}`);

@@ -1,6 +1,6 @@
 import { constants, getPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { BenchCrm, type CrmBacklog, crmBacklogOf, untilCrmDrained } from './crm-run.ts';
+import { BenchCrm, type CrmBacklog, crmBacklogOf, stepsStarted, untilCrmDrained } from './crm-run.ts';
 import { benchCrm } from './relay-crm.ts';
 import { benchRelay } from './relay.ts';
 
@@ -23,6 +23,13 @@ describe("a bench's CRM run", () => {
   it("reads the relay's CRM backlog, steps, lookups sent (in how many searches) and store transactions from /metrics, none counted yet as 0", () => {
     expect(crmBacklogOf(METRICS)).toEqual({ lookupsPending: 165, outboxDepth: 3, stepsAtOnce: 4, stepsRationed: 196, lookupsSent: 380, searches: 21, storeTransactions: 1502 });
     expect(crmBacklogOf(METRICS.replace(/^relay_crm_(lookups|requests)_total.*\n/gm, ''))).toMatchObject({ lookupsSent: 0, searches: 0 });
+  });
+
+  it("counts the steps started while the webhooks came apart from those started after the last reply, the burst's lookups caught up at once", () => {
+    const steps = (stepsAtOnce: number, stepsRationed: number): CrmBacklog => ({ ...backlog(0, 0), stepsAtOnce, stepsRationed });
+    expect(stepsStarted(steps(40, 300), steps(43, 309), steps(107, 310))).toEqual({ stepsAtOnce: 3, stepsRationed: 9, stepsAtOnceAfter: 64, stepsRationedAfter: 1 });
+    // A phase that only sends (no wait for the socket after it) reads its end as the last reply: nothing after.
+    expect(stepsStarted(steps(40, 300), steps(107, 310), steps(107, 310))).toEqual({ stepsAtOnce: 67, stepsRationed: 10, stepsAtOnceAfter: 0, stepsRationedAfter: 0 });
   });
 
   it('fails on /metrics without a series rather than reading it as drained', () => {

@@ -158,8 +158,17 @@ export interface CrmPhase {
   account: PhaseAccount;
   /** The simulator's CPU per webhook (ms): on this machine it takes the relay's cores, as a remote CRM would not. */
   simulatorCpuMs: number;
+  /** CRM steps started while the webhooks came, until the last was answered: at once, or after waiting their turn. */
   stepsAtOnce: number;
   stepsRationed: number;
+  /**
+   * CRM steps started after the last webhook was answered, while the phase waited for every call's
+   * event on the agent's socket (`work`'s `sent`): the catch-up of a burst's lookups, at once once
+   * the webhooks stopped, which competed with no webhook. Counted with the steps above, they read
+   * as 64 caller searches started at once in a burst of new calls that had started 0 to 5 (issue 10).
+   */
+  stepsAtOnceAfter: number;
+  stepsRationedAfter: number;
   /** Caller lookups sent to the CRM while the webhooks came, and in how many searches. */
   lookupsSent: number;
   searches: number;
@@ -179,12 +188,17 @@ export interface CrmPhase {
   untilDrainedTransactions?: number;
 }
 
-/** Runs `work` (sending `webhooks` webhooks) once the CRM backlog is drained, and accounts for it (`untilDrained`: until it is drained again, too). */
-export async function crmPhase<T>(relay: { pid: number; origin: string }, crm: BenchCrm, webhooks: number, work: () => Promise<T>, untilDrained = false): Promise<{ result: T; phase: CrmPhase }> {
+/**
+ * Runs `work` (sending `webhooks` webhooks) once the CRM backlog is drained, and accounts for it
+ * (`untilDrained`: until it is drained again, too). A `work` that waits for more once its last
+ * webhook is answered calls `sent` then: the steps started later are counted apart.
+ */
+export async function crmPhase<T>(relay: { pid: number; origin: string }, crm: BenchCrm, webhooks: number, work: (sent: () => Promise<void>) => Promise<T>, untilDrained = false): Promise<{ result: T; phase: CrmPhase }> {
   const backlog = await untilCrmDrained(() => readCrmBacklog(relay.origin));
   const simulatorBefore = crm.cpuMs();
   const relayBefore = { all: cpuMs(relay.pid), main: cpuMs(relay.pid, relay.pid) };
-  const { result, account } = await accountedPhase(relay.pid, webhooks, work);
+  let atSent: CrmBacklog | undefined;
+  const { result, account } = await accountedPhase(relay.pid, webhooks, () => work(async () => void (atSent = await readCrmBacklog(relay.origin))));
   const simulatorAfter = crm.cpuMs();
   const steps = await readCrmBacklog(relay.origin);
   const drained = untilDrained ? await untilCrmDrained(() => readCrmBacklog(relay.origin)) : undefined;
@@ -194,8 +208,7 @@ export async function crmPhase<T>(relay: { pid: number; origin: string }, crm: B
     phase: {
       account,
       simulatorCpuMs: Number(((simulatorAfter - simulatorBefore) / webhooks).toFixed(3)),
-      stepsAtOnce: steps.stepsAtOnce - backlog.stepsAtOnce,
-      stepsRationed: steps.stepsRationed - backlog.stepsRationed,
+      ...stepsStarted(backlog, atSent ?? steps, steps),
       lookupsSent: steps.lookupsSent - backlog.lookupsSent,
       searches: steps.searches - backlog.searches,
       transactions: perWebhook(backlog.storeTransactions, steps.storeTransactions),
@@ -209,4 +222,9 @@ export async function crmPhase<T>(relay: { pid: number; origin: string }, crm: B
         : {}),
     },
   };
+}
+
+/** The CRM steps started from `before` until the last webhook was answered (`sent`), and from then until `after`. */
+export function stepsStarted(before: CrmBacklog, sent: CrmBacklog, after: CrmBacklog): Pick<CrmPhase, 'stepsAtOnce' | 'stepsRationed' | 'stepsAtOnceAfter' | 'stepsRationedAfter'> {
+  return { stepsAtOnce: sent.stepsAtOnce - before.stepsAtOnce, stepsRationed: sent.stepsRationed - before.stepsRationed, stepsAtOnceAfter: after.stepsAtOnce - sent.stepsAtOnce, stepsRationedAfter: after.stepsRationed - sent.stepsRationed };
 }

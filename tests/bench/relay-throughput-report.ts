@@ -82,7 +82,9 @@ its CPU is still shown), and each phase's clock started once the relay's CRM bac
 after the first also waits for the backlog of the one before, so that the measured new calls,
 a burst after a drain, are not the relay's first such burst: with the rounds back to back they
 paid V8's optimising again ("Relay with a CRM"). A CRM step is a search for callers, carrying
-the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox row's write.
+the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox row's write. The
+steps are counted until the last webhook was answered, and apart after it while the phase waits
+for the events on the socket: a burst's lookups caught up once its webhooks stopped.
 
 | figure | no CRM | CRM answering | with / without |
 | --- | ---: | ---: | ---: |
@@ -90,12 +92,14 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
 | … round trip p50 / p99 (ms) | ${pair(relay.newCalls.roundTripMs)} | ${pair(m.crm.newCalls.roundTripMs)} | |
 | … per webhook (ms): the relay's thread running / waiting for a core / idle | | ${phase(m.crm.phases.newCalls.account)} | |
 | … CPU per webhook (ms): the relay's other threads / the bench process / the CRM simulator | | ${otherCpu(m.crm.phases.newCalls)} | |
-| … CRM steps started: waited their turn / at once | | ${steps(m.crm.phases.newCalls)} | |
+| … CRM steps started while the webhooks came: waited their turn / at once | | ${steps(m.crm.phases.newCalls)} | |
+| … and after the last reply, until the events were on the socket | | ${stepsAfter(m.crm.phases.newCalls)} | |
 | … the agent's events that reached its socket through a read of the log, all rounds | ${throughLog(comparison.rounds, (r) => r.relay.newCalls)} | ${throughLog(comparison.rounds, (r) => r.crm.newCalls)} | |
 | updates of known calls per second | ${rate(relay.updates)} | ${rate(m.crm.updates)} | ${times(ratios.crmUpdates)} |
 | … per webhook (ms): the relay's thread running / waiting for a core / idle | | ${phase(m.crm.phases.updates.account)} | |
 | … CPU per webhook (ms): the relay's other threads / the bench process / the CRM simulator | | ${otherCpu(m.crm.phases.updates)} | |
-| … CRM steps started: waited their turn / at once | | ${steps(m.crm.phases.updates)} | |
+| … CRM steps started while the webhooks came: waited their turn / at once | | ${steps(m.crm.phases.updates)} | |
+| … and after the last reply, until the events were on the socket | | ${stepsAfter(m.crm.phases.updates)} | |
 | … the agent's events that reached its socket through a read of the log, all rounds | ${throughLog(comparison.rounds, (r) => r.relay.updates)} | ${throughLog(comparison.rounds, (r) => r.crm.updates)} | |
 
 ### The design behind these figures
@@ -1793,6 +1797,45 @@ the lookups waiting when its turn comes (20 at most with Vtiger), or an outbox r
   to 16 rows a transaction and lands them together. At a call centre's pace
   (\`--one-at-a-time\`, 2 pairs, load 4.6 to 5.7) no step waited in either tree and every call was
   logged once, the log p50 26.1 and 182.4 ms on main against 85.3 and 21.8 (the machine's noise).
+- **The CRM steps "at once" of a burst of new calls, traced: the catch-up after it** (issue 10,
+  branch s42-upd42). The row's "9 / 64" read as 64 caller searches started at once among the
+  webhooks. A probe of \`WebhooksFirst\`'s turns, not kept (each step's start against the burst's
+  first webhook, the webhooks in flight, the load's window, the lookups it carried, the main
+  thread's schedstat), seven runs of \`crm-load.ts --phases --calls 2000\` (load 3.0 to 5.3): in the
+  measured burst of 2,000 new calls, 84 to 93 searches started at once from 25 to 44 ms after the
+  last reply on (the last 0.5 to 1.3 s after it), which with the 1 to 3 that waited carried 1,684 to
+  1,864 of the 2,000 lookups, about 115 µs of main thread a lookup (2.3 ms a search of 20), with no
+  webhook left to compete with. The phase read /metrics once every call's event was on the socket
+  (each held up to 300 ms for its contact), so 28 to 61 of them counted as "at once" in it. Before
+  the last reply, steps at once: none in four runs; in the others 5 at the burst's start (four of
+  \`MAX_CREDITS\`' banked credits at 13 in flight, one lookup each, and one at 2 in flight under a
+  window still reading 0.6, carrying 20), 8 (two moments mid-burst when no webhook was in flight,
+  the senders stalled on the loaded machine and the window reading 0.5: three searches of 20 at once
+  each time, 160 lookups with two steps paid by credits) and 5 (one at the start, two in such a dip
+  at 0.18, two paid by credits: 45 lookups). At 115 µs a lookup that is 0 to 4.1 % of the burst's
+  405 to 541 ms of main thread; the steps that waited their turn carried 120 to 172 lookups, 3.0 to
+  4.6 % (the CRM's share: \`webhooksPerStep\` 16, \`lookupsPerStep\` 1). So the row now counts the steps
+  until the last webhook was answered (a /metrics read then, some ms late under load), and apart
+  those after it. Bounding the steps at once at a burst's start (at most K running while webhooks
+  queue and the window has not read the burst, or no banked credit spent at its start) was not
+  built: 0 to 5 steps, 24 lookups at most. Built, measured, dropped: a dip within a burst
+  (\`inBurst\`, the load under \`easesAt\`) letting one step run at a time, the next once it ended, so
+  that a stall of the senders let one search go, not three. Eight alternated pairs of probed runs,
+  main's rule -> one at a time (load 4.0 to 6.3): lookups started at once before the last reply 80,
+  52 and 1 in three of eight runs -> 4 in one (banked credits at the start); those that waited their
+  turn 136 to 183 -> 136 to 276; the main thread on a core per new call while sending, with the CRM,
+  median 0.227 ms (0.197 to 0.295) -> 0.284 (0.239 to 0.346), higher in 7 of 8, not explained; new
+  calls with ÷ without medians × 1.12 -> × 0.86; and the catch-up after the burst began 35 to 54 ms
+  after the last reply -> 247 to 253 (one search at a time until the webhooks had stopped queuing
+  for \`quietMs\`). Left: the share itself. With the count alone, six alternated pairs against main
+  (the relay's code the same in both trees; load 4.0 to 9.9), new calls a second with ÷ without the
+  CRM, main -> branch: × 0.89 -> 0.43, 0.62 -> 1.24, 0.83 -> 0.61, 1.46 -> 1.52, 1.87 -> 0.82, 0.76
+  -> 0.70 (medians × 0.86 and × 0.76 for the same code: the machine's noise, in which × 0.97 can be
+  neither shown nor ruled out); updates × 0.66 -> 0.35, 0.46 -> 0.87, 1.91 -> 0.60, 0.89 -> 0.84,
+  1.10 -> 0.80, 0.65 -> 0.73. New calls' steps at once as main counts them 32 to 61; the branch's,
+  until the last reply / after it: 12 / 26, 14 / 21, 26 / 23 (load 4 to 9.5, not traced: the tail's
+  first steps before the late /metrics read, or dips), 2 / 24, 0 / 25, 0 / 26, 0 to 1 waited after
+  it.
 - **The new call's main thread by function, and the ceilings of its largest steps** (issue 13,
   branch s42-cpu42). \`webhook-cpu.ts --profile --calls 2000\` (load 1.3; the relay 3,694 new calls a
   second at 0.175 ms of main thread each), the new calls' self time by function in µs a webhook (the
@@ -1848,6 +1891,10 @@ function otherCpu(p: CrmPhase): string {
 
 function steps(p: CrmPhase): string {
   return `${p.stepsRationed} / ${p.stepsAtOnce}`;
+}
+
+function stepsAfter(p: CrmPhase): string {
+  return `${p.stepsRationedAfter} / ${p.stepsAtOnceAfter}`;
 }
 
 /**

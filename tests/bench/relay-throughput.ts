@@ -208,7 +208,7 @@ export async function crmThroughput(calls: number, profile?: PhasesProfile, heap
     const phases: CrmPhase[] = [];
     const drainedFirst: MeasuredPhase = async (webhooks, work) => {
       const phaseName = phases.length === 0 ? 'newCalls' : 'updates';
-      const { result, phase } = await crmPhase(target, simulator, webhooks, heap ? () => sampledPhase(target, heap, phaseName, work, drained) : work, true);
+      const { result, phase } = await crmPhase(target, simulator, webhooks, heap ? (sent) => sampledPhase(target, heap, phaseName, () => work(sent), drained) : work, true);
       phases.push(phase);
       return result;
     };
@@ -540,8 +540,12 @@ async function warmUp(target: Target, rounds = WARM_UP_ROUNDS, settled: () => Pr
   }
 }
 
-/** How a phase of `webhooks` webhooks is run: as it is, or (with a CRM) once the CRM's backlog is drained, accounted. */
-type MeasuredPhase = <T>(webhooks: number, work: () => Promise<T>) => Promise<T>;
+/**
+ * How a phase of `webhooks` webhooks is run: as it is, or (with a CRM) once the CRM's backlog is
+ * drained, accounted. `work` calls `sent` once its last webhook is answered, before it waits for
+ * the events on the socket.
+ */
+type MeasuredPhase = <T>(webhooks: number, work: (sent?: () => Promise<void>) => Promise<T>) => Promise<T>;
 
 /** New calls at 16 senders, then (unless told not to) their completed statuses, while the owner's socket receives every event. */
 async function throughputPhases(target: Target, calls: number, phases = { updates: true }, windows?: { newCalls: ProfileWindow; updates: ProfileWindow }, measured: MeasuredPhase = (_, work) => work()): Promise<{ newCalls: Throughput; updates: Throughput }> {
@@ -549,10 +553,10 @@ async function throughputPhases(target: Target, calls: number, phases = { update
   try {
     const indexes = takeCalls(target, calls);
     const incoming = await signWebhooks(target.incoming, AUTH_TOKEN, indexes.map((i) => incomingPayload(i)));
-    const newCalls = await measured(incoming.length, () => send(target, socket, incoming, CONCURRENCY, 1, windows?.newCalls));
+    const newCalls = await measured(incoming.length, (sent) => send(target, socket, incoming, CONCURRENCY, 1, windows?.newCalls, sent));
     if (!phases.updates) return { newCalls, updates: newCalls };
     const statuses = await signWebhooks(target.status, AUTH_TOKEN, indexes.map((i) => completedPayload(i)));
-    return { newCalls, updates: await measured(statuses.length, () => send(target, socket, statuses, CONCURRENCY, 2, windows?.updates)) };
+    return { newCalls, updates: await measured(statuses.length, (sent) => send(target, socket, statuses, CONCURRENCY, 2, windows?.updates, sent)) };
   } finally {
     socket.close();
   }
@@ -562,8 +566,8 @@ function kernelPerWebhook(before: { systemMs: number; minorFaults: number }, aft
   return { serverMainSystemMs: Number(((after.systemMs - before.systemMs) / webhooks).toFixed(3)), serverMainFaults: Number(((after.minorFaults - before.minorFaults) / webhooks).toFixed(2)) };
 }
 
-/** Posts the webhooks and waits until `socket` has its `nth` message of each call; `window` takes when that was (for a CPU profile). */
-async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook[], concurrency: number, nth: number, window?: ProfileWindow): Promise<Throughput> {
+/** Posts the webhooks, tells `sent`, and waits until `socket` has its `nth` message of each call; `window` takes when that was (for a CPU profile). */
+async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook[], concurrency: number, nth: number, window?: ProfileWindow, sent?: () => Promise<void>): Promise<Throughput> {
   // The relay's counters read outside the CPU measured: /metrics is not the webhooks' work.
   const closesBefore = socket.closes.length;
   const countersBefore = target.tokens.owner && (await socketCounters(target.origin));
@@ -575,6 +579,7 @@ async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook
   if (window) window.fromUs = monotonicUs();
   const run = await postWebhooks(target.origin, webhooks, concurrency);
   const threadsSent = threadTimesByName(target.pid);
+  await sent?.();
   await delivered(webhooks, (callId) => socket.count(callId) >= nth, socket);
   if (window) window.toUs = monotonicUs();
   const figures: Throughput = {
@@ -843,7 +848,7 @@ function medianRound(rounds: RoundFigures[]): RoundFigures {
 
 function medianCrmPhase(phases: CrmPhase[]): CrmPhase {
   const of = (pick: (p: CrmPhase) => number) => median(phases.map(pick));
-  return { account: medianOfEach(phases.map((p) => p.account)), simulatorCpuMs: of((p) => p.simulatorCpuMs), stepsAtOnce: of((p) => p.stepsAtOnce), stepsRationed: of((p) => p.stepsRationed), lookupsSent: of((p) => p.lookupsSent), searches: of((p) => p.searches), transactions: of((p) => p.transactions), outboxDepthAfter: of((p) => p.outboxDepthAfter), untilDrainedCpuMs: of((p) => p.untilDrainedCpuMs ?? NaN), untilDrainedMainThreadMs: of((p) => p.untilDrainedMainThreadMs ?? NaN), untilDrainedTransactions: of((p) => p.untilDrainedTransactions ?? NaN) };
+  return { account: medianOfEach(phases.map((p) => p.account)), simulatorCpuMs: of((p) => p.simulatorCpuMs), stepsAtOnce: of((p) => p.stepsAtOnce), stepsRationed: of((p) => p.stepsRationed), stepsAtOnceAfter: of((p) => p.stepsAtOnceAfter), stepsRationedAfter: of((p) => p.stepsRationedAfter), lookupsSent: of((p) => p.lookupsSent), searches: of((p) => p.searches), transactions: of((p) => p.transactions), outboxDepthAfter: of((p) => p.outboxDepthAfter), untilDrainedCpuMs: of((p) => p.untilDrainedCpuMs ?? NaN), untilDrainedMainThreadMs: of((p) => p.untilDrainedMainThreadMs ?? NaN), untilDrainedTransactions: of((p) => p.untilDrainedTransactions ?? NaN) };
 }
 
 function summary(round: RoundFigures) {
