@@ -494,6 +494,49 @@ describe('startScanner', () => {
     expect(buttons()).toHaveLength(total);
   }, HEAVY_SCAN_MS);
 
+  it("leaves a first append's reading slice to the layout of the page's next append, when that append came before the slice's turn: no slice in the scroll's second frame", async () => {
+    const slices: Array<() => void> = [];
+    const laidOut: AfterLayoutCallback[] = [];
+    const { scanner } = scan('<table><tbody></tbody></table>', {
+      yieldToPage: (callback) => void slices.push(callback),
+      afterPageLayout: (callback) => void laidOut.push(callback),
+    });
+    while (slices.length > 0) slices.shift()?.();
+    await settled(scanner);
+    const tbody = document.querySelector('tbody') as HTMLElement;
+    const append = (count: number) => {
+      const { html, expected } = contactRows(count);
+      tbody.append(rowsFragment(new DOMParser().parseFromString(html, 'text/html').querySelector('tbody')?.innerHTML ?? ''));
+      return expected;
+    };
+    let handed = 0;
+    const place = ButtonSlots.prototype.place;
+    vi.spyOn(ButtonSlots.prototype, 'place').mockImplementation(function (this: ButtonSlots, anchor, source, targets) {
+      handed += targets.length;
+      place.call(this, anchor, source, targets);
+    });
+    // The page's first append: its callback read 8 ms of it, a slice is to read on.
+    let total = append(30);
+    await vi.waitFor(() => expect(slices).toHaveLength(1));
+    const inCallback = handed;
+    expect(inCallback).toBeLessThan(total);
+    // The page's second append, before that slice's turn (its timer came first): the slice reads no text.
+    total += append(10);
+    await Promise.resolve();
+    const dataReads = vi.spyOn(getterOwner(document.createTextNode(''), 'data') as Text, 'data', 'get');
+    slices.shift()?.();
+    expect(dataReads).not.toHaveBeenCalled();
+    dataReads.mockRestore();
+    expect(handed).toBe(inCallback);
+    expect(slices).toHaveLength(0);
+    // The frame's layout left room: the rest is read after it, and in the frames after.
+    while (laidOut.length > 0) laidOut.shift()?.(0);
+    expect(handed).toBe(total);
+    expect(slices).toHaveLength(0);
+    await settled(scanner);
+    expect(buttons()).toHaveLength(total);
+  }, HEAVY_SCAN_MS);
+
   it('gives the text node its buttons in the overlay: the page is left untouched', async () => {
     const { scanner } = scan('<p>Call 415-555-0100 or +44 20 7946 0018 today</p>');
     const text = document.querySelector('p')?.firstChild;
