@@ -5,6 +5,7 @@ import type { AfterLayoutCallback } from './after-layout.ts';
 import { type Anchor, ButtonSlots } from './button-slots.ts';
 import { FrameLedger } from './frame-budget.ts';
 import { boxRenderedNodes } from '../../testing/rendered-boxes.ts';
+import { scriptedFrames } from '../../testing/scripted-frames.ts';
 import { type Scanner, type ScannerOptions, startScanner } from './scanner.ts';
 
 const running: AbortController[] = [];
@@ -355,6 +356,30 @@ describe('startScanner', () => {
     expect(handed.indexOf('+12125550180')).toBeGreaterThan(-1);
     expect(handed.indexOf('+12125550180')).toBeLessThan(handed.indexOf('+12125550140'));
     expect(handed.indexOf('+12125550199')).toBeLessThan(handed.indexOf('+12125550140'));
+  }, HEAVY_SCAN_MS);
+
+  it("looks at the viewport for a large change right after the page's frame laid it out, not in a task after that frame (the page's next change laid out by the hit test)", async () => {
+    const slices: Array<() => void> = [];
+    const { scanner } = scan('<div id="list"></div>', {
+      yieldToPage: (callback) => void slices.push(callback),
+      afterPageLayout: () => {},
+    });
+    while (slices.length > 0) slices.shift()?.();
+    await settled(scanner);
+    const { frame } = scriptedFrames();
+    const hitTests = vi.spyOn(document, 'elementFromPoint').mockImplementation(() => document.querySelector('tr:nth-child(81) td'));
+    (document.getElementById('list') as HTMLElement).innerHTML = contactRows(100).html;
+    // The callback read part of it: the rest waits for slices, the look at the viewport for the frame.
+    await vi.waitFor(() => expect(slices).toHaveLength(1));
+    expect(hitTests).not.toHaveBeenCalled();
+    // After the frame's layout (none in its animation frame callbacks), before any task.
+    let beforeLayout = -1;
+    frame(() => {
+      beforeLayout = hitTests.mock.calls.length;
+    });
+    expect(beforeLayout).toBe(0);
+    expect(hitTests).toHaveBeenCalled();
+    vi.unstubAllGlobals();
   }, HEAVY_SCAN_MS);
 
   it('reads the rest of a large change in slices, after the part read in the page frame', async () => {
