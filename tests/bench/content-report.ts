@@ -1525,6 +1525,38 @@ say what is met and what is not.
   calls them, and ours starts at document_idle, after the page's scripts patched them; the page
   can see and time our code; registerContentScripts takes world 'MAIN' in Chrome, but Firefox's
   must be checked (MDN lists it as unsupported): a second path to keep and test there.
+- **The scroll's second frame: a first append's reading slice and a look at the viewport kept
+  out of the page's frames** (branch s42-scroll42). Which the scroll's frames over 100 ms by our
+  share were (tests/bench/scroll-pairs.ts: content-timeline.ts scroll --whole --settle on the bare
+  page, main's build and this one, the order rotated each round so each goes first, second and
+  last, with each such frame's line): the one of every bench run of the last three sittings
+  (175–211 ms after the first append, 102–107 ms, 12–13 ms of ours) is the frame of the page's
+  second append, 92–95 ms of the page's own, and ours in it a 10 ms reading slice of the first
+  append (read as any change: in the callback, after its layout, then in slices) whose task came
+  after that append's timer (main's traces: 183 ms after, 106 ms with 13 of ours; 190 ms, 110
+  with 12). A slice that finds the page appending again now reads nothing and leaves the rest to
+  the read after that append's layout, in the room its frame leaves. The other kind (644–701 ms
+  after in the bench, 101–103 ms with 3–4 of ours; in main's traces 736 ms, 103 with 3, and 887
+  ms, 103 with 6) are frames the page keeps at 97–100 ms, ours in them the observer's callback (1
+  ms) and our after-layout callbacks in a frame with no room (a pass that reads its near
+  sentinels and at least one new button). A third came with the first change: a large change's
+  look at the viewport (elementFromPoint), in a task after the next frame, ran after the page's
+  next append and laid it out (a frame of 310 ms, 245 of ours, 180 of them forced layout); it now
+  runs right after that frame's layout (after-layout.ts), when the layout is clean. Main -> this,
+  12 rotated rounds in two sets (load 1.2–3.8): frames over 100 ms by our share 6 in 12 runs -> 2
+  in 12 (main's: the slice frame 3 times, the 97–100 ms kind 3 times, 709 ms after the first
+  append 101 ms with 4 of ours among them; this one's: that kind only, the second frame at 101 ms
+  with 2 of ours, 795 ms after at 101 ms with 4: the observer's callback and the after-layout
+  callbacks, nothing read), the appends against the bare page's median +16 % / +20 % -> +15.5 % /
+  +19.5 % (+6 to +36 against +7 to +47), buttons after the last append 376–499 -> 379–491 ms, our
+  CPU ×1.04 / ×0.97 (×0.86 to ×1.12). At load 2.0–9.9 (13 rounds, the slice change alone) the count did not tell
+  the two apart (3 against 6 in 13 runs); 4 rounds with main's build always second had its appends
+  +53 to +91 % against +17 to +45 %, which rotated rounds did not repeat (dropped: the order's).
+  The 10,000-row fill (timeline-pairs.ts, 6 pairs, load 3.1–7.3): our CPU ×0.95 (×0.83 to ×1.1),
+  decorated ×0.985 (×0.87 to ×1.16); the re-render (6 pairs, load 4.8–6.3): our CPU ×1.00 (×0.73
+  to ×1.09), decorated ×0.985 (×0.64 to ×1.12). Left: a frame the page keeps at 97–100 ms still
+  goes over with the ~2 ms that measuring its layout costs us; only no work of ours in it at all
+  would keep it under, and which frame it is shows only after its layout.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

@@ -5,6 +5,7 @@ import type { AfterLayoutCallback } from './after-layout.ts';
 import { type Anchor, ButtonSlots } from './button-slots.ts';
 import { FrameLedger } from './frame-budget.ts';
 import { boxRenderedNodes } from '../../testing/rendered-boxes.ts';
+import { scriptedFrames } from '../../testing/scripted-frames.ts';
 import { type Scanner, type ScannerOptions, startScanner } from './scanner.ts';
 
 const running: AbortController[] = [];
@@ -121,6 +122,37 @@ async function slicesForAppend(renderMs: number, ledger?: FrameLedger): Promise<
 }
 
 /** Rows parsed in a table's context (happy-dom's insertAdjacentHTML drops a row's tags outside one), as one fragment. */
+/** A settled scan whose reading slices and reads after the page's layout wait in these lists, for the test to run. */
+async function scanScheduled(html: string) {
+  const slices: Array<() => void> = [];
+  const laidOut: AfterLayoutCallback[] = [];
+  const { scanner } = scan(html, {
+    yieldToPage: (callback) => void slices.push(callback),
+    afterPageLayout: (callback) => void laidOut.push(callback),
+  });
+  while (slices.length > 0) slices.shift()?.();
+  await settled(scanner);
+  return { scanner, slices, laidOut };
+}
+
+/** `count` contact rows (contactRows) appended to the page's tbody at once, as an infinite scroll appends; their numbers. */
+function appendContactRows(count: number): number {
+  const { html, expected } = contactRows(count);
+  document.querySelector('tbody')?.append(rowsFragment(new DOMParser().parseFromString(html, 'text/html').querySelector('tbody')?.innerHTML ?? ''));
+  return expected;
+}
+
+/** From now on, the numbers whose buttons the scanner hands to the overlay, so far. */
+function countHanded(): () => number {
+  let handed = 0;
+  const place = ButtonSlots.prototype.place;
+  vi.spyOn(ButtonSlots.prototype, 'place').mockImplementation(function (this: ButtonSlots, anchor, source, targets) {
+    handed += targets.length;
+    place.call(this, anchor, source, targets);
+  });
+  return () => handed;
+}
+
 function rowsFragment(html: string): DocumentFragment {
   const fragment = document.createDocumentFragment();
   fragment.append(...(document.createRange().createContextualFragment(`<table><tbody>${html}</tbody></table>`).querySelector('tbody')?.childNodes ?? []));
@@ -139,6 +171,7 @@ afterEach(() => {
   document.body.replaceChildren();
   document.head.replaceChildren();
   vi.restoreAllMocks();
+  vi.unstubAllGlobals();
 });
 
 describe('startScanner', () => {
@@ -357,6 +390,23 @@ describe('startScanner', () => {
     expect(handed.indexOf('+12125550199')).toBeLessThan(handed.indexOf('+12125550140'));
   }, HEAVY_SCAN_MS);
 
+  it("looks at the viewport for a large change right after the page's frame laid it out, not in a task after that frame (the page's next change laid out by the hit test)", async () => {
+    const { slices } = await scanScheduled('<div id="list"></div>');
+    const { frame } = scriptedFrames();
+    const hitTests = vi.spyOn(document, 'elementFromPoint').mockImplementation(() => document.querySelector('tr:nth-child(81) td'));
+    (document.getElementById('list') as HTMLElement).innerHTML = contactRows(100).html;
+    // The callback read part of it: the rest waits for slices, the look at the viewport for the frame.
+    await vi.waitFor(() => expect(slices).toHaveLength(1));
+    expect(hitTests).not.toHaveBeenCalled();
+    // After the frame's layout (none in its animation frame callbacks), before any task.
+    let beforeLayout = -1;
+    frame(() => {
+      beforeLayout = hitTests.mock.calls.length;
+    });
+    expect(beforeLayout).toBe(0);
+    expect(hitTests).toHaveBeenCalled();
+  }, HEAVY_SCAN_MS);
+
   it('reads the rest of a large change in slices, after the part read in the page frame', async () => {
     let tasks = 0;
     const { scanner } = scan('<div id="list"></div>', {
@@ -391,14 +441,7 @@ describe('startScanner', () => {
   }, HEAVY_SCAN_MS);
 
   it("reads on, right after the page's layout, what its callback left of a large change: a share of that layout, no slice after it", async () => {
-    const slices: Array<() => void> = [];
-    const laidOut: AfterLayoutCallback[] = [];
-    const { scanner } = scan('<div id="list"></div>', {
-      yieldToPage: (callback) => void slices.push(callback),
-      afterPageLayout: (callback) => void laidOut.push(callback),
-    });
-    while (slices.length > 0) slices.shift()?.();
-    await settled(scanner);
+    const { scanner, slices, laidOut } = await scanScheduled('<div id="list"></div>');
     const handed: Anchor[] = [];
     const place = ButtonSlots.prototype.place;
     vi.spyOn(ButtonSlots.prototype, 'place').mockImplementation(function (this: ButtonSlots, anchor, source, targets) {
@@ -432,64 +475,78 @@ describe('startScanner', () => {
       afterPageLayout: (callback) => void laidOut.push(callback),
     });
     await settled(scanner);
-    const tbody = document.querySelector('tbody') as HTMLElement;
-    const append = (count: number) => {
-      const { html, expected } = contactRows(count);
-      tbody.append(rowsFragment(new DOMParser().parseFromString(html, 'text/html').querySelector('tbody')?.innerHTML ?? ''));
-      return expected;
-    };
     // The page's first append: read in the observer's callback, as any change of the page.
-    let total = append(1);
+    let total = appendContactRows(1);
     await Promise.resolve();
     await settled(scanner);
     while (laidOut.length > 0) laidOut.shift()?.(0);
     expect(buttons()).toHaveLength(total);
     // Counted from here on: what the appends below hand over.
     const first = total;
-    let handed = 0;
-    const place = ButtonSlots.prototype.place;
-    vi.spyOn(ButtonSlots.prototype, 'place').mockImplementation(function (this: ButtonSlots, anchor, source, targets) {
-      handed += targets.length;
-      place.call(this, anchor, source, targets);
-    });
+    const handed = countHanded();
     tasks = 0;
     // The next: nothing read before the page's frame lays it out.
-    let expected = append(10);
+    let expected = appendContactRows(10);
     total += expected;
     await Promise.resolve();
-    expect(handed).toBe(0);
+    expect(handed()).toBe(0);
     expect(laidOut).toHaveLength(1);
     // Laid out in 65 ms: with the page's task, pre-paint and paint, near 100 ms. Nothing read; the next frame's layout is waited for.
     laidOut.shift()?.(65);
-    expect(handed).toBe(0);
+    expect(handed()).toBe(0);
     expect(laidOut).toHaveLength(1);
     // Laid out in 2 s: long by the page's doing, a fifth of it read, the whole append.
     laidOut.shift()?.(2000);
-    expect(handed).toBe(expected);
+    expect(handed()).toBe(expected);
     expect(laidOut).toHaveLength(0);
     // Laid out in 30 ms: half the 30 ms left under 100 ms, part of it; the rest in the frames after.
-    expected = append(10);
+    expected = appendContactRows(10);
     total += expected;
     await Promise.resolve();
     laidOut.shift()?.(30);
-    const inRoom = handed;
+    const inRoom = handed();
     expect(inRoom).toBeGreaterThan(total - expected - first);
     expect(inRoom).toBeLessThan(total - first);
     expect(laidOut).toHaveLength(1);
     while (laidOut.length > 0) laidOut.shift()?.(0);
-    expect(handed).toBe(total - first);
+    expect(handed()).toBe(total - first);
     // Frame after frame laid out near 100 ms: three wait, the fourth reads for 8 ms all the same.
-    expected = append(10);
+    expected = appendContactRows(10);
     total += expected;
     await Promise.resolve();
-    const before = handed;
+    const before = handed();
     for (let frame = 0; frame < 3; frame++) laidOut.shift()?.(65);
-    expect(handed).toBe(before);
+    expect(handed()).toBe(before);
     laidOut.shift()?.(65);
-    expect(handed).toBeGreaterThan(before);
+    expect(handed()).toBeGreaterThan(before);
     while (laidOut.length > 0) laidOut.shift()?.(0);
-    expect(handed).toBe(total - first);
+    expect(handed()).toBe(total - first);
     expect(tasks).toBe(0);
+    await settled(scanner);
+    expect(buttons()).toHaveLength(total);
+  }, HEAVY_SCAN_MS);
+
+  it("leaves a first append's reading slice to the layout of the page's next append, when that append came before the slice's turn: no slice in the scroll's second frame", async () => {
+    const { scanner, slices, laidOut } = await scanScheduled('<table><tbody></tbody></table>');
+    const handed = countHanded();
+    // The page's first append: its callback read 8 ms of it, a slice is to read on.
+    let total = appendContactRows(30);
+    await vi.waitFor(() => expect(slices).toHaveLength(1));
+    const inCallback = handed();
+    expect(inCallback).toBeLessThan(total);
+    // The page's second append, before that slice's turn (its timer came first): the slice reads no text.
+    total += appendContactRows(10);
+    await Promise.resolve();
+    const dataReads = vi.spyOn(getterOwner(document.createTextNode(''), 'data') as Text, 'data', 'get');
+    slices.shift()?.();
+    expect(dataReads).not.toHaveBeenCalled();
+    dataReads.mockRestore();
+    expect(handed()).toBe(inCallback);
+    expect(slices).toHaveLength(0);
+    // The frame's layout left room: the rest is read after it, and in the frames after.
+    while (laidOut.length > 0) laidOut.shift()?.(0);
+    expect(handed()).toBe(total);
+    expect(slices).toHaveLength(0);
     await settled(scanner);
     expect(buttons()).toHaveLength(total);
   }, HEAVY_SCAN_MS);

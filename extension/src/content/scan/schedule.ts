@@ -29,15 +29,6 @@ export function measureNextFrame(callback: (renderMs: number) => void): void {
   });
 }
 
-/**
- * Runs `callback` in the first task after the next frame: the page's layout is then up to date.
- * No timeout: in a tab without frames (hidden) it waits for one, since a layout read before the
- * page's frame lays the page out on the spot.
- */
-export function afterNextFrame(callback: () => void): void {
-  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => nextTask(callback));
-}
-
 let channel: MessageChannel | undefined;
 const tasks: Array<() => void> = [];
 
