@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../relay/harness.ts';
 import { benchScaleOut, callOwner, crossedShare, type ScaleOutFigures, scaleOutSection } from './relay-scale-out.ts';
 
 describe('crossedShare', () => {
@@ -35,11 +38,18 @@ describe.each(['sqlite', 'postgres'] as const)('benchScaleOut on %s', (store) =>
 });
 
 describe('scaleOutSection', () => {
+  const figures: ScaleOutFigures = { store: 'postgres', relays: 1, calls: 2000, warmUp: 1000, webhooksPerSecond: 1234, webhookMs: { p50: 1, p95: 2, p99: 3, max: 4 }, deliveryMs: { p50: 5, p95: 6, p99: 7, max: 8 }, crossed: 0, rerunsPerTransaction: 0.001 };
+
   it('gives each setup a row and says what was sent', () => {
-    const figures: ScaleOutFigures = { store: 'postgres', relays: 1, calls: 2000, warmUp: 1000, webhooksPerSecond: 1234, webhookMs: { p50: 1, p95: 2, p99: 3, max: 4 }, deliveryMs: { p50: 5, p95: 6, p99: 7, max: 8 }, crossed: 0, rerunsPerTransaction: 0.001 };
     const section = scaleOutSection([figures]);
     expect(section).toContain('| PostgreSQL | 1 | 1,234 | 1 / 3 | 5 / 7 | 0 % | 0.001 |');
     expect(section).toContain('2000 new-call status webhooks');
     expect(section).toContain('Before them, 1,000 calls');
+  });
+
+  it('is the text docs/benchmarks.md holds, the figures aside', () => {
+    const [head, text] = scaleOutSection([figures]).split('\n\n');
+    const doc = readFileSync(join(REPO_ROOT, 'docs', 'benchmarks.md'), 'utf8');
+    expect(doc).toContain(`${head}\n\n${text}\n`);
   });
 });
