@@ -1,27 +1,34 @@
 /**
  * One relay vs two on one database (issue 14), on PostgreSQL and on SQLite beside it. Real
- * relay processes; 16 senders post signed new-call webhooks, each to the relays in turn, as a
- * load balancer spreads them. Two agents each own a Twilio instance and each is connected to
- * one relay (both to the one relay when it is alone); calls alternate between them so that,
- * with two relays, half the events are delivered by the relay that did not take the webhook.
+ * relay processes; 16 senders post signed new-call webhooks with the throughput bench's client
+ * (webhook-load.ts: bodies and signatures built before the clock starts, each sender one
+ * kept-alive connection), the senders' connections spread over the relays in turn, as a load
+ * balancer keeps each on one relay. Two agents each own a Twilio instance and each is connected
+ * to one relay (both to the one relay when it is alone); calls alternate between them in pairs so
+ * that, with two relays, about half the events are delivered by the relay that did not take the
+ * webhook. A warm-up of the same calls runs before the measured ones.
  */
 import { startTestPostgres } from '../../relay-server/src/testing-postgres.ts';
-import { AgentClient, api, type RelayProcess, type TestAgent } from '../relay/harness.ts';
-import { addAgentTo, ACCOUNT_SID, AUTH_TOKEN, counter, placedCallStatus, sharedStore, startRelayOn, type StoreKind, TEAM_NUMBER, twilioWebhook } from '../relay-multi/harness.ts';
-import { newSid } from '../simulators/twilio.ts';
-import { type Percentiles, percentiles } from './relay.ts';
+import { api, type RelayProcess, type TestAgent } from '../relay/harness.ts';
+import { addAgentTo, ACCOUNT_SID, AUTH_TOKEN, counter, placedCallStatus, sharedStore, startRelayOn, type StoreKind, TEAM_NUMBER } from '../relay-multi/harness.ts';
+import { BenchSocket } from './bench-socket.ts';
+import { describeCloses } from './relay-throughput.ts';
+import { benchCallSid, type Percentiles, percentiles, until } from './relay.ts';
+import { postWebhooks, type SignedWebhook, signWebhooks } from './webhook-load.ts';
 
 export interface ScaleOutFigures {
   store: StoreKind;
   relays: number;
   calls: number;
+  /** Calls sent before the measured ones, not measured. */
+  warmUp: number;
   webhooksPerSecond: number;
   webhookMs: Percentiles;
   /** From sending the webhook to the agent's socket receiving the call's `created` event. */
   deliveryMs: Percentiles;
   /** The part of those events delivered by a relay other than the one that took the webhook. */
   crossed: number;
-  /** Store transactions run again (a conflict between relays), per transaction, over every relay (/metrics). */
+  /** Store transactions run again (a conflict between relays), per transaction of the measured calls, over every relay (/metrics). */
   rerunsPerTransaction: number;
 }
 
@@ -32,13 +39,19 @@ export const SCALE_OUT_SETUPS: ReadonlyArray<{ store: StoreKind; relays: number 
   { store: 'sqlite', relays: 2 },
 ];
 
+/** Calls sent through every relay before the measured ones: the JIT and the caches warm up (relay-throughput.ts's warm-up, one round of fewer calls). */
+export const SCALE_OUT_WARM_UP = 1000;
+
+/** The longest every event may take to reach the agents' sockets once the webhooks are answered. */
+const DELIVERY_DEADLINE_MS = 60_000;
+
 /** Every setup, on a PostgreSQL server of its own started for the run: the section of docs/benchmarks.md. */
 export async function benchRelaysOnOneDatabase(options: { quick: boolean }): Promise<string> {
   const postgres = await startTestPostgres();
   try {
     const figures: ScaleOutFigures[] = [];
     for (const setup of SCALE_OUT_SETUPS) {
-      const measured = await benchScaleOut({ ...setup, postgresUrl: postgres.url, calls: options.quick ? 300 : 2000 });
+      const measured = await benchScaleOut({ ...setup, postgresUrl: postgres.url, ...(options.quick ? { calls: 300, warmUp: 200 } : {}) });
       console.log('relays on one database', JSON.stringify(measured));
       figures.push(measured);
     }
@@ -48,72 +61,76 @@ export async function benchRelaysOnOneDatabase(options: { quick: boolean }): Pro
   }
 }
 
-export async function benchScaleOut(setup: { store: StoreKind; relays: number; postgresUrl: string; calls?: number; concurrency?: number }): Promise<ScaleOutFigures> {
-  const { calls = 2000, concurrency = 16 } = setup;
+/** The agent whose instance call `index` is for: agents in pairs of calls, so each relay takes calls of both. */
+export function callOwner(index: number, agents: number): number {
+  return Math.floor(index / 2) % agents;
+}
+
+/** The part of the calls whose webhook a relay took (`takenBy`) other than the one their owner's socket is on (agent `a` on relay `a mod relays`). */
+export function crossedShare(takenBy: readonly number[], owners: readonly number[], relays: number): number {
+  const crossing = takenBy.filter((relay, index) => relay !== owners[index]! % relays).length;
+  return takenBy.length === 0 ? 0 : crossing / takenBy.length;
+}
+
+export async function benchScaleOut(setup: { store: StoreKind; relays: number; postgresUrl?: string; calls?: number; warmUp?: number; concurrency?: number }): Promise<ScaleOutFigures> {
+  const { calls = 2000, warmUp = SCALE_OUT_WARM_UP, concurrency = 16 } = setup;
   const store = await sharedStore(setup.store, setup.postgresUrl);
   const agents = [await addAgentTo(store, { name: 'Ada', number: '+14155550111' }), await addAgentTo(store, { name: 'Bob', number: '+14155550122' })];
   const relays: RelayProcess[] = [];
-  const clients: AgentClient[] = [];
+  const sockets: BenchSocket[] = [];
   try {
     for (let i = 0; i < setup.relays; i++) relays.push(await startRelayOn(store));
     const callbacks = await Promise.all(agents.map((agent) => statusCallback(relays[0]!, agent)));
-    const sentAt = new Map<string, number>();
-    const deliveryMs: number[] = [];
-    for (const [index, agent] of agents.entries()) {
-      const client = await AgentClient.connect(relays[index % relays.length]!, agent.token, { lastSeq: null });
-      client.ws.on('message', (data) => {
-        const message = JSON.parse(data.toString()) as { type: string; event?: string; call?: { call_id: string } };
-        const sent = message.type === 'call' && message.event === 'created' ? sentAt.get(message.call!.call_id) : undefined;
-        if (sent !== undefined) deliveryMs.push(performance.now() - sent);
-      });
-      clients.push(client);
-    }
-    const webhookMs: number[] = [];
-    let crossing = 0;
-    let next = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < calls) {
-          const index = next++;
-          // Relays in turn; agents in pairs of calls, so each relay takes calls of both agents.
-          const relay = index % relays.length;
-          const owner = Math.floor(index / 2) % agents.length;
-          if (relay !== owner % relays.length) crossing++;
-          const sid = newSid();
-          sentAt.set(sid, performance.now());
-          const t0 = performance.now();
-          const answer = await twilioWebhook(relays[relay]!, callbacks[owner]!, placedCallStatus(sid));
-          if (answer.status !== 200) throw new Error(`webhook answered ${answer.status}: ${answer.body}`);
-          webhookMs.push(performance.now() - t0);
-        }
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
-    // Polled, not AgentClient.waitFor: that checks on each message before this bench's own listener has counted it.
-    const deadline = performance.now() + 60_000;
-    while (deliveryMs.length < calls) {
-      if (performance.now() > deadline) throw new Error(`${calls - deliveryMs.length} of ${calls} calls were never delivered within 60 s`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    for (const [index, agent] of agents.entries()) sockets.push(await BenchSocket.connect(relays[index % relays.length]!.url, agent.token));
+    let nextCall = 0;
+    /** Signs `count` new calls, then posts them and waits until each reached its owner's socket. */
+    const sendCalls = async (count: number) => {
+      const first = nextCall;
+      nextCall += count;
+      const webhooks = await signCalls(callbacks, first, count);
+      const owners = webhooks.map((_, index) => callOwner(first + index, agents.length));
+      const owner = (index: number) => sockets[owners[index]!]!;
+      const run = await postWebhooks(relays.map((relay) => relay.url), webhooks, concurrency);
+      const arrived = (webhook: SignedWebhook, index: number) => owner(index).arrival(webhook.callId) !== undefined;
+      if (!(await until(() => webhooks.every(arrived), DELIVERY_DEADLINE_MS))) {
+        throw new Error(`${webhooks.filter((w, i) => !arrived(w, i)).length} of ${count} calls were never delivered within ${DELIVERY_DEADLINE_MS / 1000} s; ${sockets.map((socket) => describeCloses(socket.closes)).join('; ')}`);
+      }
+      return { run, owners, deliveryMs: webhooks.map((webhook, index) => owner(index).arrival(webhook.callId)! - run.sentAt.get(webhook.callId)!) };
+    };
+    await sendCalls(warmUp);
     const sum = async (name: string) => (await Promise.all(relays.map((relay) => counter(relay, name)))).reduce((a, b) => a + b, 0);
-    const reruns = await sum('relay_store_transaction_retries_total');
-    const transactions = await sum('relay_store_transactions_total');
+    const rerunsBefore = await sum('relay_store_transaction_retries_total');
+    const transactionsBefore = await sum('relay_store_transactions_total');
+    const { run, owners, deliveryMs } = await sendCalls(calls);
+    const reruns = (await sum('relay_store_transaction_retries_total')) - rerunsBefore;
+    const transactions = (await sum('relay_store_transactions_total')) - transactionsBefore;
     return {
       store: setup.store,
       relays: setup.relays,
       calls,
-      webhooksPerSecond: Math.round(calls / seconds),
-      webhookMs: percentiles(webhookMs),
+      warmUp,
+      webhooksPerSecond: Math.round(calls / run.seconds),
+      webhookMs: percentiles(run.roundTripMs),
       deliveryMs: percentiles(deliveryMs),
-      crossed: Number((crossing / calls).toFixed(2)),
+      crossed: Number(crossedShare(run.takenBy, owners, relays.length).toFixed(2)),
       rerunsPerTransaction: Number((reruns / Math.max(transactions, 1)).toFixed(3)),
     };
   } finally {
-    await Promise.all(clients.map((client) => client.close()));
+    for (const socket of sockets) socket.close();
     await Promise.all(relays.map((relay) => relay.stop()));
     store.remove();
   }
+}
+
+/** New-call status webhooks `first` to `first + count - 1`, each signed for its owner's status callback, in that order. */
+async function signCalls(callbacks: readonly string[], first: number, count: number): Promise<SignedWebhook[]> {
+  const indexes = Array.from({ length: count }, (_, i) => first + i);
+  const signed = await Promise.all(callbacks.map((callback, agent) => signWebhooks(callback, AUTH_TOKEN, indexes.filter((index) => callOwner(index, callbacks.length) === agent).map((index) => placedCallStatus(benchCallSid(index))))));
+  const taken = callbacks.map(() => 0);
+  return indexes.map((index) => {
+    const agent = callOwner(index, callbacks.length);
+    return signed[agent]![taken[agent]!++]!;
+  });
 }
 
 /** Registers the agent's Twilio instance and returns its status callback (public URL). */
@@ -131,7 +148,7 @@ export function scaleOutSection(figures: readonly ScaleOutFigures[]): string {
   );
   return `## Several relays on one database
 
-Real relay processes on one database (tests/bench/relay-scale-out.ts): ${figures[0]?.calls ?? 0} signed new-call webhooks from 16 concurrent senders, spread over the relays in turn; two agents, each connected to one relay, each call for one of them. Delivery is from sending the webhook to the agent's socket receiving the event; "crossed" is the part of events delivered by a relay other than the one that took the webhook (through the store's notice and one read); "reruns per transaction" is how often a store transaction ran again after a conflict between relays (/metrics \`relay_store_transaction_retries_total\` over \`relay_store_transactions_total\`). The test PostgreSQL runs with fsync off; SQLite syncs every commit to disk before its answer. Two relays on SQLite see each other's commits by polling SQLite's change counter (500 ms).
+Real relay processes on one database (tests/bench/relay-scale-out.ts), sent to as "Relay throughput, against a bare forwarder" sends to one relay: ${figures[0]?.calls ?? 0} new-call status webhooks whose bodies and signatures are built before the clock starts, from 16 concurrent senders each with one kept-alive connection (the bench's HTTP/1.1 client, tests/bench/webhook-connection.ts), the senders' connections spread over the relays in turn, as a load balancer keeps each connection on one relay. Before them, ${(figures[0]?.warmUp ?? 0).toLocaleString('en-US')} calls of the same kind go through every relay the same way and are not measured (the JIT and the caches warm up). Two agents, each connected to one relay, each call for one of them. Delivery is from sending the webhook to the agent's socket receiving the event; "crossed" is the part of events delivered by a relay other than the one that took the webhook (through the store's notice and one read); "reruns per transaction" is how often a store transaction of the measured calls ran again after a conflict between relays (/metrics \`relay_store_transaction_retries_total\` over \`relay_store_transactions_total\`). The test PostgreSQL (relay-server/src/testing-postgres.ts) is a local server started for the run with fsync and full_page_writes off, its other settings the defaults; SQLite syncs every commit to disk before its answer. Two relays on SQLite see each other's commits by polling SQLite's change counter (500 ms). The rates compare one relay with two on this 2-core machine, where the senders, the relays and PostgreSQL share the two cores: a second relay adds no core here, only the work of sharing the store. One relay's ceiling, with the same client, is in "Relay throughput, against a bare forwarder". Where one relay's webhook goes on PostgreSQL (s42, through a proxy counting the protocol's messages, at load 8): about 7 round trips to the server per new call, some 1.5 ms of the relay's CPU and 2 ms of PostgreSQL's sessions' CPU, 3.5 ms between them, so two cores take at most some 570 webhooks/s there before the senders' share.
 
 | store | relays | webhooks/s | webhook p50 / p99 ms | delivery p50 / p99 ms | crossed | reruns per transaction |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |

@@ -213,7 +213,7 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
     };
     /** Sends every call's two webhooks at `concurrency` senders, a connection each; `sent(callId)` tells of each as it goes, and `answered` may hold the sender after each. */
     const sendCalls = async ({ ringing, completed }: Awaited<ReturnType<typeof signCalls>>, sent: (kind: 'ringing' | 'completed', callId: string) => void = () => {}, answered: (kind: 'ringing' | 'completed', callId: string) => Promise<void> = async () => {}) => {
-      const connections = await openConnections(relayUrl, Math.min(concurrency, ringing.length));
+      const connections = await openConnections(Array.from({ length: Math.min(concurrency, ringing.length) }, () => relayUrl));
       const send = async (connection: WebhookConnection, webhook: { callId: string; request: Buffer }) => {
         const t0 = performance.now();
         const answer = await connection.send(webhook.request);

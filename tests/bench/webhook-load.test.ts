@@ -7,16 +7,15 @@ import { postWebhooks, signWebhooks } from './webhook-load.ts';
 const TOKEN = 'bench-token';
 
 describe('postWebhooks', () => {
-  let server: Server | undefined;
+  const servers: Server[] = [];
   afterEach(async () => {
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server = undefined;
+    for (const server of servers) server.closeAllConnections();
+    await Promise.all(servers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   });
 
   /** A node:http server that hands each webhook's request (path, signature, form) to `answer`, which answers it. */
   const serve = async (answer: (webhook: { path: string; signature: string; form: Record<string, string>; remotePort: number }, response: import('node:http').ServerResponse) => void) => {
-    server = createServer((request, response) => {
+    const server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
@@ -24,7 +23,8 @@ describe('postWebhooks', () => {
         answer({ path: request.url!, signature: String(request.headers['x-twilio-signature']), form, remotePort: request.socket.remotePort! }, response);
       });
     });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   };
   const webhooksTo = (origin: string, count: number) => signWebhooks(`${origin}/hooks/bench/incoming?x=1`, TOKEN, Array.from({ length: count }, (_, i) => ({ CallSid: `CA${i}`, From: '+14155550100', CallStatus: 'ringing' })));
@@ -50,6 +50,27 @@ describe('postWebhooks', () => {
     expect([...run.sentAt.keys()].sort()).toEqual(webhooks.map((w) => w.callId).sort());
     expect(run.seconds).toBeGreaterThan(0);
     expect(run.generatorCpuMs).toBeGreaterThan(0);
+  });
+
+  it('spreads the senders over several origins in turn, a connection each, and tells which origin took each webhook', async () => {
+    const received: Array<Array<{ callId: string; remotePort: number }>> = [[], [], []];
+    const origins = await Promise.all(
+      received.map((taken) =>
+        serve((webhook, response) => {
+          taken.push({ callId: webhook.form.CallSid!, remotePort: webhook.remotePort });
+          response.writeHead(200, { 'Content-Length': 0 }).end();
+        }),
+      ),
+    );
+    const webhooks = await webhooksTo(origins[0]!, 60);
+    const run = await postWebhooks(origins, webhooks, 5);
+    // Senders 0 and 3 to the first origin, 1 and 4 to the second, 2 to the third.
+    expect(received.map((taken) => new Set(taken.map((w) => w.remotePort)).size)).toEqual([2, 2, 1]);
+    expect(received.flat().map((w) => w.callId).sort()).toEqual(webhooks.map((w) => w.callId).sort());
+    expect(run.takenBy).toHaveLength(60);
+    for (const [origin, taken] of received.entries()) {
+      expect(webhooks.filter((_, i) => run.takenBy[i] === origin).map((w) => w.callId).sort()).toEqual(taken.map((w) => w.callId).sort());
+    }
   });
 
   it('fails the run on an answer other than 200', async () => {

@@ -27,6 +27,8 @@ export interface LoadRun {
   sentAt: Map<string, number>;
   /** CPU this process (the generator and the bench's sockets) spent during the run. */
   generatorCpuMs: number;
+  /** Per webhook, in the order given: the index of the origin that took it. */
+  takenBy: number[];
 }
 
 /** Signs each payload for `callbackUrl` as Twilio would (the URL it called plus the sorted form fields). */
@@ -57,21 +59,31 @@ export function webhookRequest(origin: URL, webhook: SignedWebhook): Buffer {
   return postRequest(origin.host, webhook.path, { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': webhook.signature }, webhook.body);
 }
 
-/** Posts every webhook to `origin` from `concurrency` senders, each one webhook at a time on a connection of its own; any answer but 200 fails the run. */
-export async function postWebhooks(origin: string, webhooks: readonly SignedWebhook[], concurrency: number): Promise<LoadRun> {
-  const url = new URL(origin);
-  const requests = webhooks.map((webhook) => webhookRequest(url, webhook));
+/**
+ * Posts every webhook from `concurrency` senders, each one webhook at a time on a connection of its
+ * own; any answer but 200 fails the run. With several origins, the senders' connections go to them
+ * in turn (sender k to origin k mod n), as a load balancer keeps each connection on one server.
+ */
+export async function postWebhooks(origins: string | readonly string[], webhooks: readonly SignedWebhook[], concurrency: number): Promise<LoadRun> {
+  const urls = (typeof origins === 'string' ? [origins] : origins).map((origin) => new URL(origin));
+  const senders = Math.min(concurrency, webhooks.length);
+  // The request's Host is the origin's: the bytes of each webhook for each origin that may take it.
+  const requests = urls.slice(0, senders).map((url) => webhooks.map((webhook) => webhookRequest(url, webhook)));
   const roundTripMs: number[] = [];
   const sentAt = new Map<string, number>();
-  const connections = await openConnections(url, Math.min(concurrency, webhooks.length));
+  const takenBy: number[] = new Array(webhooks.length);
+  const origin = (sender: number) => sender % urls.length;
+  const opened = await openConnections(Array.from({ length: senders }, (_, k) => urls[origin(k)]!));
+  const connections = opened.map((connection, k) => ({ connection, origin: origin(k) }));
   let next = 0;
-  const sender = async (connection: WebhookConnection) => {
+  const sender = async ({ connection, origin }: { connection: WebhookConnection; origin: number }) => {
     while (next < webhooks.length) {
       const index = next++;
       const callId = webhooks[index]!.callId;
+      takenBy[index] = origin;
       const t0 = performance.now();
       sentAt.set(callId, t0);
-      const status = await connection.send(requests[index]!);
+      const status = await connection.send(requests[origin]![index]!);
       if (status !== 200) throw new Error(`webhook for ${callId} answered ${status}`);
       roundTripMs.push(performance.now() - t0);
     }
@@ -81,15 +93,15 @@ export async function postWebhooks(origin: string, webhooks: readonly SignedWebh
   try {
     await Promise.all(connections.map(sender));
   } finally {
-    for (const connection of connections) connection.close();
+    for (const { connection } of connections) connection.close();
   }
   const cpu = process.cpuUsage(cpuBefore);
-  return { seconds: (performance.now() - started) / 1000, roundTripMs, sentAt, generatorCpuMs: (cpu.user + cpu.system) / 1000 };
+  return { seconds: (performance.now() - started) / 1000, roundTripMs, sentAt, generatorCpuMs: (cpu.user + cpu.system) / 1000, takenBy };
 }
 
-/** `count` kept-alive connections to `origin`, once all are established (closed again if one is not). */
-export async function openConnections(origin: URL, count: number): Promise<WebhookConnection[]> {
-  const opened = await Promise.allSettled(Array.from({ length: count }, () => WebhookConnection.open(origin.hostname, Number(origin.port))));
+/** One kept-alive connection to each origin listed (an origin listed twice: two), once all are established (closed again if one is not). */
+export async function openConnections(origins: readonly URL[]): Promise<WebhookConnection[]> {
+  const opened = await Promise.allSettled(origins.map((url) => WebhookConnection.open(url.hostname, Number(url.port))));
   const connections = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const refused = opened.find((result) => result.status === 'rejected');
   if (refused) {

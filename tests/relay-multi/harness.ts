@@ -56,7 +56,7 @@ export async function twilioWebhook(relay: { url: string }, callback: string, pa
 }
 
 /** The status webhook that tells of a call the instance's owner placed: a new call, one `created` event for the owner. */
-export function placedCallStatus(sid: string): Record<string, string> {
+export function placedCallStatus(sid: string): Record<string, string> & { CallSid: string } {
   return { CallSid: sid, AccountSid: ACCOUNT_SID, From: TEAM_NUMBER, To: '+14155550100', CallStatus: 'initiated', Direction: 'outbound-api' };
 }
 
