@@ -1557,6 +1557,30 @@ say what is met and what is not.
   to ×1.09), decorated ×0.985 (×0.64 to ×1.12). Left: a frame the page keeps at 97–100 ms still
   goes over with the ~2 ms that measuring its layout costs us; only no work of ours in it at all
   would keep it under, and which frame it is shows only after its layout.
+- **Texts picked by the browser (XPath, selectors): not built** (branch s43-xpath43).
+  tests/bench/xpath-walk-probe.ts reads 10,000 freshly filled rows in a world made by CDP's
+  Page.createIsolatedWorld, as the content script's: the scan queue's walk against ways in which
+  the browser picks the nodes (xpath-walk.ts), each in turn, the order rotated per round, the
+  page's thread CPU around each read; the ways keeping every rule first yield the walk's anchors
+  in its order over the document (a call link, skipped elements holding numbers, a custom
+  element's open shadow root, split numbers) and over the rows. The walk took 181 ms at the
+  median (12 pairs, load 3.4–7.9). Bounds, not walks: every text by one \`.//text()\` snapshot,
+  checked as the walk checks it, the elements ignored, ×0.74 (×0.62 to ×1.54); the texts with
+  seven digits or more by an XPath digit count, nothing else asked, ×0.91; the texts with a digit
+  ×1.24 (every one of a row's seven texts holds one, the contact's name too: a digit filter
+  leaves none unread). Keeping the rules costs more than the elements' wrappers saved: every text
+  by one snapshot, and the elements the walk must see (skipped ones, shadow host names, call
+  links) by one querySelectorAll and custom elements by one XPath, merged in document order,
+  ×1.17 (×0.91 to ×1.80); on a re-render (the old rows read and held, 10 pairs, load 3.4–7.3)
+  ×1.36, the texts alone ×0.89. Every rule in the XPath itself (skipped ancestors, inline names
+  for the split numbers, links and hosts by name tests) took 2.3–3.3 s, ten times the walk and
+  more, as a snapshot or an iterator. Blink's XPath predicates cost more than the wrappers they
+  save (a digit count 60–70 ms over the list's 70,000 texts, name tests 0.2–0.6 s over its 90,000
+  elements, a union's sort ~100 ms for 10,000 nodes), and any native query for the elements the
+  walk must see scans all 90,000 for 30–100 ms (per-name collections, a selector list, a first
+  match per name), as much as reading the texts alone saves (~45 ms). Left: the walk's cost is
+  the wrappers of the elements it meets, which no native filter tried here avoids; the main world
+  does (above).
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

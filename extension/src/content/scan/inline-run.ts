@@ -6,7 +6,7 @@ import { isCallLink, isSkippedElement } from './scan-filter.ts';
  * (`<span>+1 415</span> <span>555 0100</span>`, `<b>+44</b> 20 7946 0958`). Any other element
  * (a cell, a block, a line break, a form field) ends the line.
  */
-const INLINE_ELEMENTS = new Set([
+export const INLINE_ELEMENTS: ReadonlySet<string> = new Set([
   'a', 'abbr', 'b', 'bdi', 'bdo', 'big', 'cite', 'data', 'del', 'em', 'font', 'i', 'ins', 'kbd', 'label', 'mark', 'nobr', 'q', 's', 'samp', 'small', 'span', 'strong', 'sub', 'sup', 'time', 'tt', 'u', 'var',
 ]);
 

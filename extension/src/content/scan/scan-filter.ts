@@ -3,7 +3,7 @@
  * embedded documents, graphics, the document head, and other buttons (no nested buttons; our
  * own call buttons are buttons too).
  */
-const SKIPPED_ELEMENTS = new Set([
+export const SKIPPED_ELEMENTS: ReadonlySet<string> = new Set([
   'input', 'textarea', 'select', 'option', 'optgroup', 'button', 'script', 'style', 'noscript', 'template',
   'svg', 'math', 'canvas', 'iframe', 'frame', 'object', 'embed', 'video', 'audio', 'head', 'title',
 ]);
@@ -20,7 +20,7 @@ export function isCallLink(element: Element): element is HTMLAnchorElement {
  * the DOM standard's valid shadow host names. attachShadow throws on any other element, so the
  * walk asks a cell, a row or a link for no shadow root (issue #12).
  */
-const SHADOW_HOST_NAMES = new Set(['article', 'aside', 'blockquote', 'body', 'div', 'footer', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'main', 'nav', 'p', 'section', 'span']);
+export const SHADOW_HOST_NAMES: ReadonlySet<string> = new Set(['article', 'aside', 'blockquote', 'body', 'div', 'footer', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'main', 'nav', 'p', 'section', 'span']);
 
 /** Whether an element of this local name may host a shadow root. */
 export function mayHostShadowRoot(localName: string): boolean {
