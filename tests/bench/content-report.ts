@@ -1581,6 +1581,41 @@ say what is met and what is not.
   match per name), as much as reading the texts alone saves (~45 ms). Left: the walk's cost is
   the wrappers of the elements it meets, which no native filter tried here avoids; the main world
   does (above).
+- **A text that is one number, parsed once; where the plans' and buttons' script goes** (branch
+  s43-plans43). The 10,000-row fill profiled by part (world-figures.ts's parts, three runs, load
+  0.7–1.7; our script 849 / 1,135 / 1,043 ms): the plans 207 / 238 / 231 ms, of them libphonenumber
+  48–68 ms, detect-numbers.ts's own code 59–86 (the walk's digit check in it), the detection
+  cache's lookups ~30 (85 % of its samples the Map lookup of each new text), the filter's
+  placements ~30 (half of it its matches) and the walk's own calls into scan-filter.ts ~25; the
+  buttons 135–237 ms: the pass's own code ~50, moveButtons ~32 (each button's style object and its
+  two lengths), the hosts' appends ~23, and the buttons' making ~67 (counted as other: three
+  attributes ~30, the clone ~17). The list repeats its phone texts every 600 rows (8 area codes,
+  100 lines, 3 formats), so a fill searches 600 numbers, not 10,000: its plans are mostly the
+  40,000 look-alike texts with a run of digits (~1 µs each) and calls into the browser. Cut: a
+  text that is one plain number ("(415) 555-0100", "+1 415 555 0100", "415-555-0100", blanks
+  around it) and parses valid is that number by one parse, without libphonenumber's text search
+  (whose candidate pattern, checks and leniency would make the same parse and nothing else of such
+  a text; detect-numbers.ts's wholeNumber says why, check by check), and a run of digits and
+  dashes the shape check has just parsed valid is not parsed again. A property test over 3,000
+  generated plain numbers (seven countries' valid ones and random digits, grouped, bracketed, with
+  +/00 calling codes and blanks) checks it against the full search; without its validity check it
+  fails. detection-probe.ts (this tree against main, the trees alternated), µs a text of a fill's
+  50,000: with a distinct number per row, in fresh Chromium pages 3.26 -> 2.51 (median ×0.79,
+  ×0.71 to ×0.91, 8 rounds, load 4.4; ~163 -> ~126 ms a fill), in node 3.55 -> 2.26 (×0.62); the
+  bench's own texts in Chromium 1.25 -> 1.18 (×0.95, ×0.84 to ×1.14): ~4 ms a fill.
+  timeline-pairs.ts, main's build then this, cannot tell so little from the noise: the fill (6
+  pairs, load 5.1–6.8) our CPU median ×0.90 (×0.76 to ×1.04), decorated ×0.91 (×0.62 to ×1.18),
+  again (6 pairs, load 5.2–7.5) ×0.995 (×0.94 to ×1.11), decorated ×0.94 (×0.80 to ×1.14); the
+  re-render, which detects nothing anew (6 pairs, load 3.4–6.9), our CPU ×1.065 (×0.97 to ×1.14),
+  decorated ×1.30 (×0.70 to ×1.60): the spread of unchanged code. The content script 55,683 ->
+  55,854 bytes gzipped. Measured and dropped: the pass taking its pending entries by an index
+  rather than a shift each (the profile put 12 of the pass's own 51 ms on the shift's line; in node
+  a shift of such an array costs ~50 ns, 0.5 ms for 10,000: the samples were the loop's), and a
+  detection's second digit check skipped when nothing was blanked (look-alikes 0.85 -> 0.81 and
+  0.81 -> 0.82 µs in node: noise). What is left per number in these two parts is calls into the
+  browser (the text's rects, its cell's and row's computed styles, each button's attributes and
+  position) and the Map lookups of the texts; none of the plans' or buttons' own functions is more
+  than ~5 % of our script.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

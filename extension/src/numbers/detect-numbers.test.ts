@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { findPhoneNumbersInText, parsePhoneNumberFromString } from '@phone-connector/shared/phone-metadata';
 import { detectNumbers, detectNumbersBySearch, detectSelectedNumber, digitsIn, mightContainPhoneNumber, parseCallHref } from './detect-numbers.ts';
 
 interface Found {
@@ -7,6 +8,12 @@ interface Found {
   e164: string;
   extension?: string;
 }
+
+// Counted, not replaced: the tests below tell a text searched from one parsed whole.
+vi.mock('@phone-connector/shared/phone-metadata', async (importOriginal) => {
+  const library = await importOriginal<typeof import('@phone-connector/shared/phone-metadata')>();
+  return { ...library, findPhoneNumbersInText: vi.fn(library.findPhoneNumbersInText), parsePhoneNumberFromString: vi.fn(library.parsePhoneNumberFromString) };
+});
 
 /** [page text, default country, what must be found (in order)] */
 const cases: Array<[string, string, Found[]]> = [
@@ -162,6 +169,55 @@ describe('detectNumbers', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('finds a text that is one plain number, whole, by what the search finds', () => {
+    // National numbers valid in their country, their digits grouped in any way a plain number may
+    // be, with a calling code or a bracketed group in front or none, blanks around; and random
+    // digits so grouped, mostly no valid number, some of which the search finds a number inside.
+    const valid: Array<[string, string]> = [['US', '4155550100'], ['US', '2125550199'], ['GB', '02079460018'], ['FR', '0612345678'], ['DE', '030901820'], ['BE', '021234567'], ['IN', '9876543210']];
+    const callingCodes: Record<string, string> = { US: '1', GB: '44', FR: '33', DE: '49', BE: '32', IN: '91' };
+    const number = fc.oneof(
+      fc.constantFrom(...valid).chain(([country, digits]) =>
+        fc.record({ country: fc.constant(country), digits: fc.constant(digits), international: fc.boolean(), callingCode: fc.constant(callingCodes[country] as string) }),
+      ),
+      fc.record({ country: fc.constantFrom('US', 'GB', 'DE', 'FR', 'BE', 'IN', 'ZZ'), digits: fc.stringMatching(/^[0-9]{4,16}$/), international: fc.boolean(), callingCode: fc.stringMatching(/^[0-9]{1,3}$/) }),
+    );
+    const plain = fc
+      .tuple(number, fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 6 }), fc.array(fc.constantFrom(' ', '-', '.'), { minLength: 6, maxLength: 6 }), fc.boolean(), fc.constantFrom('', ' ', '00'), fc.constantFrom('', ' ', '\n  '))
+      .map(([{ country, digits, international, callingCode }, sizes, separators, bracketed, prefixGap, blank]) => {
+        const national = international && digits.startsWith('0') && country !== 'ZZ' ? digits.slice(1) : digits;
+        const groups: string[] = [];
+        for (let at = 0, i = 0; at < national.length; i++) {
+          const size = i < sizes.length - 1 ? (sizes[i] as number) : national.length - at;
+          groups.push(national.slice(at, at + size));
+          at += size;
+        }
+        const [first = '', ...rest] = groups.filter(Boolean);
+        const body = (bracketed ? `(${first}) ` : first + (rest.length > 0 ? separators[0] : '')) + rest.map((group, i) => group + (i < rest.length - 1 ? separators[i + 1] : '')).join('');
+        const prefix = international ? (prefixGap === '00' ? `00${callingCode} ` : `+${callingCode}${prefixGap}`) : '';
+        return { text: `${blank}${prefix}${body}${blank}`, country };
+      });
+    fc.assert(
+      fc.property(plain, ({ text, country }) => {
+        expect(detectNumbers(text, country)).toEqual(detectNumbersBySearch(text, country));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('parses a text that is one plain number once, and searches none of it', () => {
+    vi.mocked(findPhoneNumbersInText).mockClear();
+    vi.mocked(parsePhoneNumberFromString).mockClear();
+    expect(detectNumbers('(646) 555-0123', 'US').map(({ e164, start, end }) => ({ e164, start, end }))).toEqual([{ e164: '+16465550123', start: 0, end: 14 }]);
+    expect(detectNumbers(' +1 646 555 0124 ', 'US').map(({ text, e164 }) => ({ text, e164 }))).toEqual([{ text: '+1 646 555 0124', e164: '+16465550124' }]);
+    // Its shape check parses a run of digits and dashes: that parse is the number's.
+    expect(detectNumbers('646-555-0125', 'US').map(({ e164 }) => e164)).toEqual(['+16465550125']);
+    expect(findPhoneNumbersInText).not.toHaveBeenCalled();
+    expect(parsePhoneNumberFromString).toHaveBeenCalledTimes(3);
+    // Words around it, an extension, or no valid number whole: searched.
+    for (const text of ['Call (646) 555-0126', '(646) 555-0127 x12', '(646) 555-01']) detectNumbers(text, 'US');
+    expect(findPhoneNumbersInText).toHaveBeenCalledTimes(3);
   });
 
   it('does not read a word cut by the context window as an id label', () => {

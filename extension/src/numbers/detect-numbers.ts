@@ -134,7 +134,7 @@ function detect(text: string, defaultCountry: string, shortcuts: boolean): Detec
   const country = toCountry(defaultCountry);
   if (shortcuts && !hasPossibleNumberRun(text, searched, country)) return [];
   // Without `extended`, libphonenumber keeps only numbers valid for their country (VALID leniency).
-  const found = findPhoneNumbersInText(searched, { defaultCountry: country });
+  const found = (shortcuts && wholeNumber(searched, country)) || findPhoneNumbersInText(searched, { defaultCountry: country });
   const numbers: DetectedNumber[] = [];
   for (const { number, startsAt, endsAt } of found) {
     // Undo the 00 -> " +" rewrite so the match covers what the page shows.
@@ -266,7 +266,47 @@ function cannotYieldNumber(text: string, searched: string, from: number, to: num
   if (ATTACHED_BEFORE.test(contextBefore(text, first))) return true;
   const run = searched.slice(first, last + 1);
   if (country && cannotBeValidByLength(run.replace(/\D/g, ''), country)) return true;
-  return !parsePhoneNumberFromString(run, { defaultCountry: country })?.isValid();
+  const number = parsePhoneNumberFromString(run, { defaultCountry: country });
+  if (!number?.isValid()) return true;
+  lastValidRun = { run, country, number };
+  return false;
+}
+
+type PhoneNumber = NonNullable<ReturnType<typeof parsePhoneNumberFromString>>;
+
+/**
+ * The last run cannotYieldNumber parsed as valid: a text that is that run alone ("415-555-0100")
+ * is not parsed again by wholeNumber. The search parses its candidates with `extended`, which
+ * only libphonenumber's legacy API reads: the parse in the country alone makes the same number.
+ */
+let lastValidRun: { run: string; country: CountryCode | undefined; number: PhoneNumber } | undefined;
+
+/**
+ * One number and nothing else, as a CRM's phone column shows it: "(415) 555-0100", "+1 415 555
+ * 0100", "415-555-0100", "+44 (0)20 7946 0018", blanks around it. Up to eight groups of at most
+ * six digits: one space, dash or dot between them, a plus and calling code and a bracketed group
+ * at the start only; no slash, letter, extension mark or other bracket.
+ */
+const PLAIN_NUMBER = /^[ \t\n\r\f]*((?:\+\d{1,3} ?)?(?:\(\d{1,5}\) ?)?\d{1,6}(?:[ .-]\d{1,6}){0,5})[ \t\n\r\f]*$/;
+
+/**
+ * What libphonenumber's search finds in `searched` when it is a PLAIN_NUMBER that parses as a
+ * valid number: that number, whole, by one parse; undefined otherwise (the search decides, inner
+ * numbers included). The search makes the same parse of the same candidate: its candidate pattern
+ * takes the whole number (blocks of up to 20 digits, up to four punctuation characters between
+ * them), none of its rejections applies (slash-separated dates, a time stamp before a colon,
+ * unbalanced brackets, page ranges before a bracket, a letter or invalid symbol beside it), and
+ * with no "x" in it the VALID leniency is the parse's validity. The matcher and its candidate
+ * checks were half of the detection of each distinct number (issue #12).
+ */
+function wholeNumber(searched: string, country: CountryCode | undefined): ReturnType<typeof findPhoneNumbersInText> | undefined {
+  const candidate = PLAIN_NUMBER.exec(searched)?.[1];
+  if (candidate === undefined) return undefined;
+  const reused = lastValidRun?.run === candidate && lastValidRun.country === country ? lastValidRun.number : undefined;
+  const number = reused ?? parsePhoneNumberFromString(candidate, { defaultCountry: country });
+  if (!number?.isPossible() || !number.isValid()) return undefined;
+  const startsAt = searched.indexOf(candidate);
+  return [{ number, startsAt, endsAt: startsAt + candidate.length }];
 }
 
 /** Is `text[i]`, of code `code`, NUMBER_PUNCTUATION? By the ASCII table, no string made, for the ASCII characters most texts are made of. */
