@@ -184,7 +184,7 @@ describe('the round trips of a PostgreSQL transaction', () => {
     return tx.appendEvents([{ agentId: 'ada', kind: 'created' }], { id } as never, T(1));
   }
 
-  it("writes a transaction's BEGIN and its first statement together, without waiting for BEGIN's answer", async () => {
+  it("writes a transaction's BEGIN and its first statement together, and a new call's insert with its links and its append (issue 13)", async () => {
     const url = await freshDatabase();
     const store = await openPostgresStore(url, { poolSize: 1 });
     const steps: string[] = [];
@@ -200,16 +200,50 @@ describe('the round trips of a PostgreSQL transaction', () => {
         void answer.then(answered, answered);
         return answer as never;
       });
-      await store.transaction((tx) => newCall(tx, 'CA1'));
-      // The first statement goes out before BEGIN is answered, the link before its own (nobody reads it): four round trips, COMMIT's included.
+      const [event] = await store.transaction((tx) => newCall(tx, 'CA1'));
+      // The first statement goes out before BEGIN is answered; the call's read reserves its id, so its insert and its link go
+      // out before their answers (nobody reads them), with the append: three round trips, COMMIT's included.
       expect(steps).toEqual([
         ...['send BEGIN', 'send SELECT', 'answer BEGIN', 'answer SELECT'],
-        ...['send INSERT', 'answer INSERT'],
-        ...['send SELECT', 'send WITH', 'answer SELECT', 'answer WITH'],
+        ...['send INSERT', 'send SELECT', 'send WITH', 'answer INSERT', 'answer SELECT', 'answer WITH'],
         ...['send NOTIFY', 'answer NOTIFY'],
       ]);
+      vi.restoreAllMocks();
+      expect((await store.callByKey('in_1', 'CA1'))!.id).toBe(JSON.parse(event!.call).id);
     } finally {
       vi.restoreAllMocks();
+      await store.close();
+      await dropDatabase(url);
+    }
+  });
+
+  it("inserts a call with the id its read reserved, takes a new one for a call it did not read, and skips a rolled back transaction's", async () => {
+    const url = await freshDatabase();
+    const store = await openPostgresStore(url);
+    try {
+      await store.addAgent(ada);
+      await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+      const state = mergeCall(undefined, { status: 'ringing' });
+      await expect(
+        store.transaction(async (tx) => {
+          await newCall(tx, 'CA1');
+          throw new Error('taken back');
+        }),
+      ).rejects.toThrow('taken back');
+      // The read reserves an id for CA2; CA3, not read, takes the sequence's next; CA2 the one reserved.
+      const [second, third] = await store.transaction(async (tx) => {
+        expect(await tx.callByKey('in_1', 'CA2')).toBeUndefined();
+        const other = await tx.insertCall('in_1', 'CA3', state, T(1));
+        return [await tx.insertCall('in_1', 'CA2', state, T(1)), other];
+      });
+      expect([second, third]).toEqual([2, 3]);
+      expect((await store.callByKey('in_1', 'CA2'))?.id).toBe(2);
+      expect((await store.callByKey('in_1', 'CA3'))?.id).toBe(3);
+      expect(await store.callByKey('in_1', 'CA1')).toBeUndefined();
+      // A read that finds its call reserves nothing.
+      expect(await store.transaction(async (tx) => (await tx.callByKey('in_1', 'CA2'))?.id)).toBe(2);
+      expect(await store.transaction((tx) => tx.insertCall('in_1', 'CA4', state, T(1)))).toBe(4);
+    } finally {
       await store.close();
       await dropDatabase(url);
     }
