@@ -3,7 +3,7 @@ import { CommitHooks } from '../commit-hooks.ts';
 import type { RelayStore, RerunCause, StoreTables, StoreTx } from '../index.ts';
 import { frozenInstanceWithOwner, INSTANCES_KEPT } from '../rows.ts';
 import { StoreUnavailableError } from '../unavailable.ts';
-import { CHANGE_DEFAULTS, ChangeListener, type ChangeListenerOptions, NOTICE_CHANNELS } from './change-listener.ts';
+import { CHANGE_DEFAULTS, ChangeListener, type ChangeListenerOptions } from './change-listener.ts';
 import { redactDatabaseUrl, redactedMessage } from './database-url.ts';
 import { KeptWhileNoticed } from './kept-reads.ts';
 import { migrate } from './migrations.ts';
@@ -152,11 +152,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           const result = await work(tx);
           await begun;
           await tables.settled();
-          tables.end();
           open = false;
-          // In the transaction: PostgreSQL delivers a NOTIFY only on commit, and folds identical ones into one. One round trip
-          // with the COMMIT: the agents' rows appendEvents locked are held until its answer.
-          await client.query([...[...tables.notices].map((notice) => `NOTIFY ${NOTICE_CHANNELS[notice]}`), 'COMMIT'].join('; '));
+          // Sent now unless the work's last statement had it sent behind it (`appendEvents`' `last`).
+          await tables.commit();
+          tables.end();
           if (tables.notices.has('directory')) instancesWithOwner.forget();
           hooks.committed();
           return result;

@@ -1,10 +1,12 @@
 import type pg from 'pg';
+import { NOTICE_CHANNELS } from './change-listener.ts';
 import type { CrmLog } from '@phone-connector/shared';
 import type { CallState } from '../../calls/merge.ts';
 import type {
   Agent,
   AgentEvent,
   AgentPatch,
+  AppendOptions,
   Call,
   CallCrm,
   CallNotes,
@@ -124,6 +126,8 @@ export class PostgresTables implements StoreTables {
   #unanswered: Array<Promise<void>> = [];
   /** The first of them that failed: what the transaction fails with. */
   #failed: { error: unknown } | undefined;
+  /** This transaction's NOTIFYs and COMMIT, once sent (`commit`). */
+  #commit: Promise<unknown> | undefined;
   /** The id the last call read found no call for reserved: that call's insert takes it. */
   #reserved: { instanceUid: string; callId: string; id: number } | undefined;
 
@@ -147,8 +151,23 @@ export class PostgresTables implements StoreTables {
     if (this.#failed) throw this.#failed.error;
   }
 
+  /**
+   * Sends the transaction's NOTIFYs (PostgreSQL delivers them only on commit, and folds identical
+   * ones into one) and its COMMIT in one string, behind whatever went before it, once; resolves
+   * with COMMIT's answer. A COMMIT behind a statement that failed rolls back without an error:
+   * that statement's own answer says the transaction failed. Nothing can be sent after it.
+   */
+  commit(): Promise<unknown> {
+    if (!this.#commit) {
+      this.#commit = this.#db.query([...[...this.notices].map((notice) => `NOTIFY ${NOTICE_CHANNELS[notice]}`), 'COMMIT'].join('; '));
+      this.#commit.catch(() => undefined);
+    }
+    return this.#commit;
+  }
+
   get #db(): pg.Pool | pg.PoolClient {
     if (this.#ended) throw new Error('this transaction has ended: use the store, or the handle of a transaction in progress');
+    if (this.#commit) throw new Error("this transaction's commit has been sent: nothing can follow the statement sent as its last");
     return this.#session;
   }
 
@@ -500,35 +519,32 @@ export class PostgresTables implements StoreTables {
     await this.#write('UPDATE crm_rate_places SET ended_at = CASE WHEN $3 THEN $2 ELSE GREATEST(ended_at, $2) END WHERE id = ANY($1::bigint[])', [places, at, ended]);
   }
 
-  async appendEvents(entries: readonly EventEntry[], call: Call, at: string): Promise<AgentEvent[]> {
+  async appendEvents(entries: readonly EventEntry[], call: Call, at: string, options?: AppendOptions): Promise<AgentEvent[]> {
     if (entries.length === 0) return [];
     const snapshot = JSON.stringify(call);
+    this.notices.add('events');
     // The agents' rows stay locked until commit: their next seqs wait for these, so seqs commit in
     // order, without gaps. Locked in id order, so two transactions for the same agents never
-    // deadlock; the seqs moved and the events written in the same statement, so the locks are held
-    // for one round trip (this one's answer, then COMMIT), the hot spot when many calls reach one agent.
-    const rows = await this.#rows<{ agent_id: string; seq: number }>(
+    // deadlock; the seqs moved and the events written in the same statement. Sent as the last
+    // statement, COMMIT goes out behind it: the locks are held for no round trip of the relay's, the
+    // hot spot when many calls reach one agent (issue 13). An agent that does not exist fails the
+    // statement (`no_such_agent`), and with it the transaction, committed or not.
+    const answer = this.#rows<{ agent_id: string; seq: number }>(
       prepared(`WITH entry AS (SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS e(agent_id, kind, ord)),
             wanted AS (SELECT agent_id, count(*)::int AS n FROM entry GROUP BY agent_id),
             locked AS MATERIALIZED (SELECT id FROM agents WHERE id IN (SELECT agent_id FROM wanted) ORDER BY id FOR NO KEY UPDATE),
             bumped AS (UPDATE agents a SET last_seq = a.last_seq + w.n FROM wanted w
                        WHERE a.id = w.agent_id AND a.id IN (SELECT id FROM locked) RETURNING a.id, a.last_seq - w.n AS before),
-            numbered AS (SELECT e.agent_id, e.kind, e.ord, b.before + row_number() OVER (PARTITION BY e.agent_id ORDER BY e.ord) AS seq
-                         FROM entry e JOIN bumped b ON b.id = e.agent_id),
+            numbered AS (SELECT e.agent_id, e.kind, e.ord, COALESCE(b.before + row_number() OVER (PARTITION BY e.agent_id ORDER BY e.ord), no_such_agent(e.agent_id)) AS seq
+                         FROM entry e LEFT JOIN bumped b ON b.id = e.agent_id),
             snapshot AS (INSERT INTO call_snapshots (call, created_at) VALUES ($3, $4) RETURNING id),
             written AS (INSERT INTO events (agent_id, seq, kind, snapshot_id) SELECT agent_id, seq, kind, (SELECT id FROM snapshot) FROM numbered)
        SELECT agent_id, seq::int FROM numbered ORDER BY ord`),
       [entries.map((e) => e.agentId), entries.map((e) => e.kind), snapshot, at],
     );
-    // An entry for an agent that does not exist has no row: the statement wrote the others' events, the transaction rolls them back.
-    if (rows.length < entries.length) {
-      const found = new Set(rows.map((row) => row.agent_id));
-      const missing = entries.find(({ agentId }) => !found.has(agentId))!;
-      throw new Error(`cannot append an event for agent ${missing.agentId}: no such agent`);
-    }
-    const events = entries.map(({ agentId, kind }, i): AgentEvent => ({ agentId, seq: rows[i]!.seq, prevSeq: rows[i]!.seq - 1, kind, call: snapshot }));
-    this.notices.add('events');
-    return events;
+    if (options?.last && this.#inTransaction) void this.commit();
+    const rows = await answer;
+    return entries.map(({ agentId, kind }, i): AgentEvent => ({ agentId, seq: rows[i]!.seq, prevSeq: rows[i]!.seq - 1, kind, call: snapshot }));
   }
 
   async lastSeq(agentId: string): Promise<number> {

@@ -48,7 +48,8 @@ describe('two PostgreSQL stores on one database', () => {
       const id = known ? known.id : await tx.insertCall('in_1', callId, state, at);
       if (known) await tx.updateCall(id, state, at);
       await tx.linkAgents(['ada'], id);
-      return tx.appendEvents([{ agentId: 'ada', kind: known ? 'updated' : 'created' }], (await tx.callById(id))!, at);
+      // Its last statement, as a webhook's: the commit goes out behind it.
+      return tx.appendEvents([{ agentId: 'ada', kind: known ? 'updated' : 'created' }], (await tx.callById(id))!, at, { last: true });
     });
 
   it('makes one call of the same call inserted by both at once', async () => {
