@@ -1293,10 +1293,13 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
   PostgreSQL's ×0.83 to ×1.02 (×0.91): with the COMMIT behind the append, the reservation makes
   the whole tail one round trip. Where the relay's CPU goes now (a profile of 2,000 webhooks, load
   5): the socket's writes 29 % of its busy time (25 % before: as many writes, fewer waits), pg's
-  code 14 % (20 % before), the store's 5 %. Next: a turn's writes to PostgreSQL in one system call
-  (the insert, links, append and COMMIT now leave in one turn as four writes; corking measured no
-  gain when it merged two), then a turn's webhooks committed together on one connection, as
-  SQLite does.
+  code 14 % (20 % before), the store's 5 %. Then a turn's statements on a transaction's
+  connection held in its socket until the turn's promise jobs have run (\`#corkForTurn\`): BEGIN
+  with the call's read leave in one write, the insert, links, append and COMMIT in another, 6
+  writes -> 2 per new call. Against the three cuts (10 pairs, load 2 to 7): the relay's CPU per
+  webhook ×0.85 to ×1.05 (median ×0.92, lower in 8 pairs), PostgreSQL's ×0.92 to ×1.07 (×0.96),
+  webhooks/s ×0.70 to ×1.45 (×1.17): what corking two statements did not show shows with six
+  merged into two. Next: a turn's webhooks committed together on one connection, as SQLite does.
 - **What ×0.50 of the forwarder would take.** One run on a quiet machine (\`webhook-cpu.ts --calls
   2000 --profile\`, load 0.7, before the sitting's helpers started): the forwarder 19,544 new calls
   per second at 0.04 ms of its main thread each; the relay 5,852 at 0.145 ms of its main thread

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dropDatabase, freshDatabase, sqlOn, startTestPostgres, type TestPostgres } from '../../testing-postgres.ts';
@@ -223,6 +224,34 @@ describe('the round trips of a PostgreSQL transaction', () => {
       ]);
       vi.restoreAllMocks();
       expect((await store.callByKey('in_1', 'CA1'))!.id).toBe(JSON.parse(event!.call).id);
+    } finally {
+      vi.restoreAllMocks();
+      await store.close();
+      await dropDatabase(url);
+    }
+  });
+
+  it("sends each turn's statements in one write: BEGIN with the call's read, then the insert, links, append and COMMIT (issue 13)", async () => {
+    const url = await freshDatabase();
+    const store = await openPostgresStore(url, { poolSize: 1 });
+    const port = Number(new URL(url).port);
+    let writes = 0;
+    try {
+      await store.addAgent(ada);
+      await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+      // The connection's statements prepared by a first call, so the measured one writes as every later webhook does.
+      await store.transaction((tx) => newCall(tx, 'CA1'));
+      const socket = net.Socket.prototype as unknown as Record<'_write' | '_writev', (this: net.Socket, ...args: unknown[]) => unknown>;
+      for (const method of ['_write', '_writev'] as const) {
+        const original = socket[method];
+        vi.spyOn(socket, method).mockImplementation(function (this: net.Socket, ...args: unknown[]) {
+          if (this.remotePort === port) writes++;
+          return original.apply(this, args);
+        });
+      }
+      await store.transaction((tx) => newCall(tx, 'CA2'));
+      // Two system calls, one per round trip; a write per statement made six.
+      expect(writes).toBe(2);
     } finally {
       vi.restoreAllMocks();
       await store.close();

@@ -147,7 +147,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           // reruns but the same new call inserted by two relays at once (see RelayStore.transaction).
           // Not awaited: the work's first statement follows it in the same round trip (answered after it, so a
           // failed BEGIN fails that statement too); its own outcome is awaited once the work is done.
-          const begun = client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+          const begun = tables.begin();
           begun.catch(() => undefined);
           const result = await work(tx);
           await begun;

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type pg from 'pg';
 import { NOTICE_CHANNELS } from './change-listener.ts';
 import type { CrmLog } from '@phone-connector/shared';
@@ -128,6 +129,8 @@ export class PostgresTables implements StoreTables {
   #failed: { error: unknown } | undefined;
   /** This transaction's NOTIFYs and COMMIT, once sent (`commit`). */
   #commit: Promise<unknown> | undefined;
+  /** Whether this turn's statements are being held in the socket (`#corkForTurn`). */
+  #corked = false;
   /** The id the last call read found no call for reserved: that call's insert takes it. */
   #reserved: { instanceUid: string; callId: string; id: number } | undefined;
 
@@ -165,10 +168,32 @@ export class PostgresTables implements StoreTables {
     return this.#commit;
   }
 
+  /** Opens the transaction (READ COMMITTED); not awaited by the caller, so the work's first statement leaves with it. */
+  begin(): Promise<unknown> {
+    return this.#db.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+  }
+
   get #db(): pg.Pool | pg.PoolClient {
     if (this.#ended) throw new Error('this transaction has ended: use the store, or the handle of a transaction in progress');
     if (this.#commit) throw new Error("this transaction's commit has been sent: nothing can follow the statement sent as its last");
+    if (this.#inTransaction && !this.#corked) this.#corkForTurn();
     return this.#session;
+  }
+
+  /**
+   * Holds the statements this turn sends on the transaction's connection in its socket until the
+   * turn's promise jobs have run, then sends them in one system call: BEGIN with the call's read,
+   * a new call's insert with its links, its append and its COMMIT (issue 13: a write per
+   * statement was a quarter of the relay's busy time).
+   */
+  #corkForTurn(): void {
+    const { stream } = (this.#session as unknown as { connection: { stream: Duplex } }).connection;
+    stream.cork();
+    this.#corked = true;
+    process.nextTick(() => {
+      this.#corked = false;
+      stream.uncork();
+    });
   }
 
   /** The call's row only: its instance (the outer join) is not locked. */
