@@ -1267,14 +1267,39 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
   call: the relay's writes per webhook 9.8 -> 7.8 (strace), its CPU per webhook 2.33 / 2.47 ->
   2.37 / 2.50 ms (2 pairs, load 12 to 13), fewer webhooks/s in both pairs. A CPU profile of the
   relay (1,000 webhooks): the socket's writes 38 % of its CPU (writev and write, the kernel's
-  loopback inside them), pg's own code 8 %, the store's 5 %. Left: the append locks its agents'
-  rows until COMMIT, which the relay sends once it has the append's answer, so each agent's
-  appends wait for one round trip through the relay's scheduling each (two agents against
-  sixteen, in process, did not separate from the noise at load 15: 459 / 599 against 647 / 487
-  per second). Next: the events numbered in COMMIT's own round trip (one simple-protocol string:
-  the numbering statement, NOTIFY, COMMIT), with one counter ordered there by a transaction-level
-  advisory lock, which is also how the call event stored once (stage 3) would keep its order
-  across relays; then a turn's webhooks committed together on one connection, as SQLite does.
+  loopback inside them), pg's own code 8 %, the store's 5 %. Three more cuts (s43), each a
+  round trip of every webhook: the guard's instance read kept in memory while the relay's LISTEN
+  connection is up (\`KeptWhileNoticed\`: forgotten at the store's own directory commits and at
+  every directory notice or change the poll finds, nothing kept while that connection is down;
+  SQLite's store keeps it while its directory version stays the same, a read that here would cost
+  the round trip it saves); a transaction's call read reserving a new call's id (the calls'
+  sequence, drawn only when there is no call), so the insert goes out unawaited with its links and
+  the append; and the append, a webhook's last statement (\`appendEvents\`' \`last\`), with NOTIFY
+  and COMMIT sent behind it before its answer, so the agents' rows it locks are held for no round
+  trip of the relay's (a COMMIT behind a failed statement rolls back without an error: an agent
+  that does not exist now fails the append itself, \`no_such_agent\`). A new call's webhook is now
+  BEGIN with the call's read, then the insert, links, append, NOTIFY and COMMIT: two round trips.
+  Against main, alternating (a driver outside the tree: one relay process, 1,500 new-call webhooks
+  from 16 senders after 800 of warm-up, the relay's flights to PostgreSQL counted through a proxy,
+  the relay process's and PostgreSQL's sessions' CPU read from /proc; 6 pairs, load 5 to 7): round
+  trips per webhook 5.4 -> 2.4 (medians), the relay's CPU per webhook 1.25 -> 1.02 ms (pairs ×0.74
+  to ×0.88, median ×0.82), PostgreSQL's 1.40 -> 1.05 ms (×0.61 to ×0.82, median ×0.76);
+  webhooks/s ×0.62 to ×1.59 (median ×1.17), not separated from the machine's other load. The
+  reserved id alone, against main (3 pairs, load 5 to 8): the relay's CPU ×0.90 to ×1.11,
+  PostgreSQL's ×1.00 to ×1.12 (its read is dearer: pgbench, the read and insert alone, some 10 %
+  fewer a second); with the kept read (6 pairs, load 4 to 7): ×0.78 to ×1.02 (median ×0.90) and
+  ×0.84 to ×1.11 (×1.02); the three against the other two, the reserved id taken out (5 pairs,
+  load 5 to 9): round trips 3.3 -> 2.5, the relay's CPU ×0.89 to ×1.00 (median ×0.91),
+  PostgreSQL's ×0.83 to ×1.02 (×0.91): with the COMMIT behind the append, the reservation makes
+  the whole tail one round trip. Where the relay's CPU goes now (a profile of 2,000 webhooks, load
+  5): the socket's writes 29 % of its busy time (25 % before: as many writes, fewer waits), pg's
+  code 14 % (20 % before), the store's 5 %. Then a turn's statements on a transaction's
+  connection held in its socket until the turn's promise jobs have run (\`#corkForTurn\`): BEGIN
+  with the call's read leave in one write, the insert, links, append and COMMIT in another, 6
+  writes -> 2 per new call. Against the three cuts (10 pairs, load 2 to 7): the relay's CPU per
+  webhook ×0.85 to ×1.05 (median ×0.92, lower in 8 pairs), PostgreSQL's ×0.92 to ×1.07 (×0.96),
+  webhooks/s ×0.70 to ×1.45 (×1.17): what corking two statements did not show shows with six
+  merged into two. Next: a turn's webhooks committed together on one connection, as SQLite does.
 - **What ×0.50 of the forwarder would take.** One run on a quiet machine (\`webhook-cpu.ts --calls
   2000 --profile\`, load 0.7, before the sitting's helpers started): the forwarder 19,544 new calls
   per second at 0.04 ms of its main thread each; the relay 5,852 at 0.145 ms of its main thread

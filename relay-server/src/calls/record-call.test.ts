@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Agent, AgentEvent, Instance, RelayStore } from '../store/index.ts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Agent, AgentEvent, Instance, RelayStore, StoreTx } from '../store/index.ts';
 import { testRelay } from '../testing.ts';
 import { annotateCall } from './annotate-call.ts';
 import type { CallUpdate } from './merge.ts';
@@ -138,6 +138,30 @@ describe('recordCall', () => {
     expect(await store.eventsAfter('ada', 0, 10)).toEqual([]);
     expect(await store.listCalls('ada', { limit: 10 })).toEqual([]);
     expect(published).toEqual([]);
+  });
+
+  it('ends its transaction with the append, marked as its last statement: a store may send the commit behind it (issue 13)', async () => {
+    const transaction = store.transaction;
+    const statements: string[] = [];
+    /** The transaction's tables, each call named (the append with its options). */
+    const named = (tx: StoreTx) =>
+      new Proxy(tx, {
+        get(target, name) {
+          const value: unknown = Reflect.get(target, name);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            statements.push(name === 'appendEvents' ? `appendEvents ${JSON.stringify(args[3])}` : String(name));
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+    vi.spyOn(store, 'transaction').mockImplementation((work) => transaction((tx) => work(named(tx))));
+    for (const [status, at] of [['ringing', T(1)], ['completed', T(2)]] as const) {
+      statements.length = 0;
+      await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status, status_raw: status }, agentIds: ['ada'], at });
+      expect(statements.at(-1)).toBe('appendEvents {"last":true}');
+      expect(statements.filter((statement) => statement.startsWith('appendEvents'))).toHaveLength(1);
+    }
   });
 });
 

@@ -86,7 +86,8 @@ export async function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'ho
     const identified = callerToIdentify(before, current) ? await identifyFromCache(deps, tx, instance, current) : { call: current };
     const call = changed ? await followCallChange(deps, tx, instance, before, identified.call) : identified.call;
     if (before && changed) for (const agentId of knownIds) entries.push({ agentId, kind: 'updated' });
-    return { call, created: !before, agents, events: await tx.appendEvents(entries, call, at), lookup: identified.pending };
+    // The transaction's last statement: a store may send the commit behind it.
+    return { call, created: !before, agents, events: await tx.appendEvents(entries, call, at, { last: true }), lookup: identified.pending };
   });
   const { lookup, ...result } = recorded;
   if (lookup) void lookUpCaller(deps, lookup, result.events);

@@ -301,6 +301,15 @@ export interface CrmRatePlaces {
   markCrmRatePlaces(places: readonly number[], at: number, ended?: boolean): Promise<void>;
 }
 
+export interface AppendOptions {
+  /**
+   * Nothing follows the append in its transaction: the store may send the commit behind it, before
+   * its answer (PostgreSQL: one round trip less, and the agents' rows it locks held for none of the
+   * relay's). The work must then end with it; a statement after it fails.
+   */
+  last?: boolean;
+}
+
 /**
  * Each agent's log of call events, with seqs that increase in commit order (what a socket
  * replays). PostgreSQL numbers each agent's events apart, without gaps; SQLite numbers call events
@@ -309,7 +318,7 @@ export interface CrmRatePlaces {
  */
 export interface EventLog {
   /** Appends one event per entry (`EventEntry` says which entries), each with its agent's next seq, carrying `call` as it is now. */
-  appendEvents(entries: readonly EventEntry[], call: Call, at: string): Promise<AgentEvent[]>;
+  appendEvents(entries: readonly EventEntry[], call: Call, at: string, options?: AppendOptions): Promise<AgentEvent[]>;
   lastSeq(agentId: string): Promise<number>;
   /** The agent's events after `seq`, in seq order; the first one's `prevSeq` may be `seq` itself (nothing of the agent's lies between). */
   eventsAfter(agentId: string, seq: number, limit: number): Promise<AgentEvent[]>;

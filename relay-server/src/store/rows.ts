@@ -89,6 +89,17 @@ export function toInstanceWithOwner(row: InstanceWithOwnerRow): { instance: Inst
   };
 }
 
+/** Instances kept by a store's kept reads: the few a relay's providers post to, not every agent's. */
+export const INSTANCES_KEPT = 64;
+
+/** An instance with its owner, frozen: a kept read hands the same objects to every caller. */
+export function frozenInstanceWithOwner({ instance, owner }: { instance: Instance; owner: Agent }): { instance: Instance; owner: Agent } {
+  Object.freeze(instance.config);
+  if (instance.crm) Object.freeze(Object.freeze(instance.crm).config);
+  Object.freeze(owner.profile);
+  return Object.freeze({ instance: Object.freeze(instance), owner: Object.freeze(owner) });
+}
+
 /** A call as the Call JSON shows it: its instance's local id comes from the instance, null once that is deleted. */
 export const CALL_SELECT = `
   SELECT c.id, i.local_id AS instance_id, c.instance_uid, c.call_id, c.direction, c.status, c.status_raw,

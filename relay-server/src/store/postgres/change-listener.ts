@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { type ChangeMarks, changeBetween } from '../change-marks.ts';
 import type { ChangeElsewhere } from '../index.ts';
+import type { KeptWhileNoticed } from './kept-reads.ts';
 import type { Notice } from './tables.ts';
 
 /** How the LISTEN connection names itself in pg_stat_activity. */
@@ -22,7 +23,8 @@ export const CHANGE_DEFAULTS = { changePollMs: 1_000, maxReconnectMs: 5_000 };
  * relay's own backends are skipped; a burst of notices makes one callback. The safety net: a poll
  * of the change marks (the last event id, the directory version) on the same connection, and
  * after a reconnect (PostgreSQL restarted, the connection dropped) one callback for everything,
- * since notices sent meanwhile are lost.
+ * since notices sent meanwhile are lost. The store's kept directory reads (`kept`) hear of every
+ * directory change at once, and whether changes are heard at all.
  */
 export class ChangeListener {
   private readonly listeners = new Set<(change: ChangeElsewhere) => void>();
@@ -42,6 +44,7 @@ export class ChangeListener {
     private readonly types: pg.CustomTypesConfig,
     private readonly ownBackends: ReadonlySet<number>,
     private readonly settings: Required<ChangeListenerOptions>,
+    private readonly kept: Pick<KeptWhileNoticed<unknown>, 'forget' | 'heard'>,
   ) {}
 
   listen(listener: (change: ChangeElsewhere) => void, heard?: () => void): () => void {
@@ -68,6 +71,7 @@ export class ChangeListener {
     clearTimeout(this.flushTimer);
     const client = this.client;
     this.client = undefined;
+    this.kept.heard(false);
     await client?.end().catch(() => undefined);
   }
 
@@ -88,6 +92,7 @@ export class ChangeListener {
         return;
       }
       this.client = client;
+      this.kept.heard(true);
       // Reconnected: whatever was committed while we were away was announced to nobody.
       if (this.reconnectDelay > 0) this.report({ events: true, directory: true });
       this.marks = marks;
@@ -101,7 +106,10 @@ export class ChangeListener {
   }
 
   private lost(client: pg.Client): void {
-    if (this.client === client) this.client = undefined;
+    if (this.client === client) {
+      this.client = undefined;
+      this.kept.heard(false);
+    }
     if (this.stopped || this.client || this.reconnectTimer) return;
     this.reconnectDelay = Math.min(Math.max(this.reconnectDelay * 2, 100), this.settings.maxReconnectMs);
     this.reconnectTimer = setTimeout(() => {
@@ -129,6 +137,7 @@ export class ChangeListener {
 
   /** Folds a notice into the pending change; one callback per burst, after the current I/O. */
   private report(change: ChangeElsewhere): void {
+    if (change.directory) this.kept.forget();
     this.pending = { events: (this.pending?.events ?? false) || change.events, directory: (this.pending?.directory ?? false) || change.directory };
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => {

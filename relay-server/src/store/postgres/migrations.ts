@@ -232,6 +232,15 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX crm_outbox_by_instance ON crm_outbox (state, instance_uid, due_at);
   `,
+  // Issue 13: a webhook's append may have its transaction's COMMIT sent behind it, before its
+  // answer, so an append naming an agent that does not exist fails in the statement, through this,
+  // rather than in the relay once the answer shows the agent's event missing.
+  `
+  CREATE FUNCTION no_such_agent(agent_id TEXT) RETURNS INTEGER LANGUAGE plpgsql AS $$
+  BEGIN
+    RAISE EXCEPTION 'cannot append an event for agent %: no such agent', agent_id USING ERRCODE = 'foreign_key_violation';
+  END $$;
+  `,
 ];
 
 /** Any number: two relays starting at once on one database take turns migrating under it. */

@@ -1,9 +1,10 @@
+import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dropDatabase, freshDatabase, sqlOn, startTestPostgres, type TestPostgres } from '../../testing-postgres.ts';
 import { mergeCall } from '../../calls/merge.ts';
 import { describeStoreContract } from '../contract.ts';
-import type { ChangeElsewhere } from '../index.ts';
+import type { ChangeElsewhere, RelayStore } from '../index.ts';
 import { StoreUnavailableError } from '../unavailable.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { openPostgresStore } from './store.ts';
@@ -181,10 +182,24 @@ describe('the round trips of a PostgreSQL transaction', () => {
     const state = mergeCall(undefined, { status: 'ringing' });
     const id = await tx.insertCall('in_1', callId, state, T(1));
     await tx.linkAgents(['ada'], id);
-    return tx.appendEvents([{ agentId: 'ada', kind: 'created' }], { id } as never, T(1));
+    return tx.appendEvents([{ agentId: 'ada', kind: 'created' }], { id } as never, T(1), { last: true });
   }
 
-  it("writes a transaction's BEGIN and its first statement together, without waiting for BEGIN's answer", async () => {
+  /** A store on a fresh database with Ada and her instance in_1, for `test`; closed and the database dropped after it. */
+  async function withAdaAndInstance(test: (store: RelayStore) => Promise<void>): Promise<void> {
+    const url = await freshDatabase();
+    const store = await openPostgresStore(url);
+    try {
+      await store.addAgent(ada);
+      await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+      await test(store);
+    } finally {
+      await store.close();
+      await dropDatabase(url);
+    }
+  }
+
+  it("writes a transaction's BEGIN and its first statement together, and a new call's insert with its links, its append and its COMMIT (issue 13)", async () => {
     const url = await freshDatabase();
     const store = await openPostgresStore(url, { poolSize: 1 });
     const steps: string[] = [];
@@ -200,19 +215,101 @@ describe('the round trips of a PostgreSQL transaction', () => {
         void answer.then(answered, answered);
         return answer as never;
       });
-      await store.transaction((tx) => newCall(tx, 'CA1'));
-      // The first statement goes out before BEGIN is answered, the link before its own (nobody reads it): four round trips, COMMIT's included.
+      const [event] = await store.transaction((tx) => newCall(tx, 'CA1'));
+      // The first statement goes out before BEGIN is answered; the call's read reserves its id, so its insert and its link go
+      // out before their answers (nobody reads them), with the append and, behind it, NOTIFY and COMMIT: two round trips.
       expect(steps).toEqual([
         ...['send BEGIN', 'send SELECT', 'answer BEGIN', 'answer SELECT'],
-        ...['send INSERT', 'answer INSERT'],
-        ...['send SELECT', 'send WITH', 'answer SELECT', 'answer WITH'],
-        ...['send NOTIFY', 'answer NOTIFY'],
+        ...['send INSERT', 'send SELECT', 'send WITH', 'send NOTIFY', 'answer INSERT', 'answer SELECT', 'answer WITH', 'answer NOTIFY'],
       ]);
+      vi.restoreAllMocks();
+      expect((await store.callByKey('in_1', 'CA1'))!.id).toBe(JSON.parse(event!.call).id);
     } finally {
       vi.restoreAllMocks();
       await store.close();
       await dropDatabase(url);
     }
+  });
+
+  it("sends each turn's statements in one write: BEGIN with the call's read, then the insert, links, append and COMMIT (issue 13)", async () => {
+    const url = await freshDatabase();
+    const store = await openPostgresStore(url, { poolSize: 1 });
+    const port = Number(new URL(url).port);
+    let writes = 0;
+    try {
+      await store.addAgent(ada);
+      await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+      // The connection's statements prepared by a first call, so the measured one writes as every later webhook does.
+      await store.transaction((tx) => newCall(tx, 'CA1'));
+      const socket = net.Socket.prototype as unknown as Record<'_write' | '_writev', (this: net.Socket, ...args: unknown[]) => unknown>;
+      for (const method of ['_write', '_writev'] as const) {
+        const original = socket[method];
+        vi.spyOn(socket, method).mockImplementation(function (this: net.Socket, ...args: unknown[]) {
+          if (this.remotePort === port) writes++;
+          return original.apply(this, args);
+        });
+      }
+      await store.transaction((tx) => newCall(tx, 'CA2'));
+      // Two system calls, one per round trip; a write per statement made six.
+      expect(writes).toBe(2);
+    } finally {
+      vi.restoreAllMocks();
+      await store.close();
+      await dropDatabase(url);
+    }
+  });
+
+  it("inserts a call with the id its read reserved, takes a new one for a call it did not read, and skips a rolled back transaction's", async () => {
+    await withAdaAndInstance(async (store) => {
+      const state = mergeCall(undefined, { status: 'ringing' });
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.callByKey('in_1', 'CA1');
+          await tx.insertCall('in_1', 'CA1', state, T(1));
+          throw new Error('taken back');
+        }),
+      ).rejects.toThrow('taken back');
+      // The read reserves an id for CA2; CA3, not read, takes the sequence's next; CA2 the one reserved.
+      const [second, third] = await store.transaction(async (tx) => {
+        expect(await tx.callByKey('in_1', 'CA2')).toBeUndefined();
+        const other = await tx.insertCall('in_1', 'CA3', state, T(1));
+        return [await tx.insertCall('in_1', 'CA2', state, T(1)), other];
+      });
+      expect([second, third]).toEqual([2, 3]);
+      expect((await store.callByKey('in_1', 'CA2'))?.id).toBe(2);
+      expect((await store.callByKey('in_1', 'CA3'))?.id).toBe(3);
+      expect(await store.callByKey('in_1', 'CA1')).toBeUndefined();
+      // A read that finds its call reserves nothing.
+      expect(await store.transaction(async (tx) => (await tx.callByKey('in_1', 'CA2'))?.id)).toBe(2);
+      expect(await store.transaction((tx) => tx.insertCall('in_1', 'CA4', state, T(1)))).toBe(4);
+    });
+  });
+
+  it('commits nothing of a transaction whose last append, the COMMIT sent behind it, fails: an agent that does not exist', async () => {
+    await withAdaAndInstance(async (store) => {
+      let runs = 0;
+      const failed = store.transaction(async (tx) => {
+        runs++;
+        await tx.callByKey('in_1', 'CA1');
+        const id = await tx.insertCall('in_1', 'CA1', mergeCall(undefined, { status: 'ringing' }), T(1));
+        await tx.linkAgents(['ada'], id);
+        return tx.appendEvents([{ agentId: 'ada', kind: 'created' }, { agentId: 'ghost', kind: 'created' }], { id } as never, T(1), { last: true });
+      });
+      await expect(failed).rejects.toThrow('cannot append an event for agent ghost: no such agent');
+      expect(runs).toBe(1);
+      expect(await store.callByKey('in_1', 'CA1')).toBeUndefined();
+      expect(await store.lastSeq('ada')).toBe(0);
+      expect(await store.eventsAfter('ada', 0, 10)).toEqual([]);
+      // The connection went back to the pool with no transaction open: the next one on it commits.
+      expect(await store.transaction((tx) => newCall(tx, 'CA2'))).toMatchObject([{ agentId: 'ada', seq: 1 }]);
+      // A statement after the last is refused, not sent outside the transaction.
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.appendEvents([{ agentId: 'ada', kind: 'updated' }], { id: 1 } as never, T(2), { last: true });
+          await tx.lastSeq('ada');
+        }),
+      ).rejects.toThrow("this transaction's commit has been sent");
+    });
   });
 
   it('fails a transaction with the error of a write it did not wait for, run again on a conflict, and commits nothing of it', async () => {

@@ -1,9 +1,11 @@
 import pg from 'pg';
 import { CommitHooks } from '../commit-hooks.ts';
 import type { RelayStore, RerunCause, StoreTables, StoreTx } from '../index.ts';
+import { frozenInstanceWithOwner, INSTANCES_KEPT } from '../rows.ts';
 import { StoreUnavailableError } from '../unavailable.ts';
-import { CHANGE_DEFAULTS, ChangeListener, type ChangeListenerOptions, NOTICE_CHANNELS } from './change-listener.ts';
+import { CHANGE_DEFAULTS, ChangeListener, type ChangeListenerOptions } from './change-listener.ts';
 import { redactDatabaseUrl, redactedMessage } from './database-url.ts';
+import { KeptWhileNoticed } from './kept-reads.ts';
 import { migrate } from './migrations.ts';
 import { PostgresTables } from './tables.ts';
 
@@ -101,8 +103,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     throw new Error(`cannot open the PostgreSQL store at ${redactDatabaseUrl(url)}: ${redactedMessage(error, url)}`);
   }
 
-  const listener = new ChangeListener(url, types, ownBackends, settings);
   const direct = new PostgresTables(pool, false);
+  // The webhook guard's read. An unknown uid is not kept: anyone can post to any address, and the known ones must stay.
+  const instancesWithOwner = new KeptWhileNoticed(INSTANCES_KEPT, async (uid: string) => {
+    const found = await direct.instanceWithOwner(uid);
+    return found && frozenInstanceWithOwner(found);
+  });
+  const listener = new ChangeListener(url, types, ownBackends, settings, instancesWithOwner);
   let closed = false;
 
   /** Errors that say PostgreSQL is out of reach become `StoreUnavailableError` (503), with the password masked. */
@@ -140,16 +147,16 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           // reruns but the same new call inserted by two relays at once (see RelayStore.transaction).
           // Not awaited: the work's first statement follows it in the same round trip (answered after it, so a
           // failed BEGIN fails that statement too); its own outcome is awaited once the work is done.
-          const begun = client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+          const begun = tables.begin();
           begun.catch(() => undefined);
           const result = await work(tx);
           await begun;
           await tables.settled();
-          tables.end();
           open = false;
-          // In the transaction: PostgreSQL delivers a NOTIFY only on commit, and folds identical ones into one. One round trip
-          // with the COMMIT: the agents' rows appendEvents locked are held until its answer.
-          await client.query([...[...tables.notices].map((notice) => `NOTIFY ${NOTICE_CHANNELS[notice]}`), 'COMMIT'].join('; '));
+          // Sent now unless the work's last statement had it sent behind it (`appendEvents`' `last`).
+          await tables.commit();
+          tables.end();
+          if (tables.notices.has('directory')) instancesWithOwner.forget();
           hooks.committed();
           return result;
         } catch (error) {
@@ -169,17 +176,21 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     }
   }
 
+  /** A read or write of one statement, outside any transaction. */
+  const single = <T>(operation: () => Promise<T>): Promise<T> => (closed ? Promise.reject(new Error('the store is closed')) : reaching(operation));
+
   const plain = Object.fromEntries(
     TABLE_METHODS.map((name) => [
       name,
       TRANSACTIONAL.has(name)
         ? (...args: unknown[]) => transaction((tx) => (tx[name] as (...a: unknown[]) => Promise<unknown>)(...args))
-        : (...args: unknown[]) => (closed ? Promise.reject(new Error('the store is closed')) : reaching(() => (direct[name] as (...a: unknown[]) => Promise<unknown>)(...args))),
+        : (...args: unknown[]) => single(() => (direct[name] as (...a: unknown[]) => Promise<unknown>)(...args)),
     ]),
   ) as unknown as StoreTables;
 
   return {
     ...plain,
+    instanceWithOwner: (uid) => single(() => instancesWithOwner.read(uid)),
     kind: 'postgres',
     shared: true,
     transaction,

@@ -48,7 +48,8 @@ describe('two PostgreSQL stores on one database', () => {
       const id = known ? known.id : await tx.insertCall('in_1', callId, state, at);
       if (known) await tx.updateCall(id, state, at);
       await tx.linkAgents(['ada'], id);
-      return tx.appendEvents([{ agentId: 'ada', kind: known ? 'updated' : 'created' }], (await tx.callById(id))!, at);
+      // Its last statement, as a webhook's: the commit goes out behind it.
+      return tx.appendEvents([{ agentId: 'ada', kind: known ? 'updated' : 'created' }], (await tx.callById(id))!, at, { last: true });
     });
 
   it('makes one call of the same call inserted by both at once', async () => {
@@ -228,6 +229,43 @@ describe('two PostgreSQL stores on one database', () => {
     await vi.waitFor(() => expect(heardByB).toContainEqual({ events: false, directory: true }), { timeout: 20_000 });
     // B heard both of A's commits by now; A heard none of its own.
     expect(heardByA).toEqual([]);
+  });
+
+  it("keeps an instance's read while it hears of directory changes: another store's once its notice arrives, its own at commit, by hand once the poll finds it (issue 13)", async () => {
+    await open({ changePollMs: 50, maxReconnectMs: 200 });
+    const config = async (store: RelayStore) => (await store.instanceWithOwner('in_1'))?.instance.config;
+    /** A change by hand, announced to no one: seen at once only where nothing is kept. */
+    const configByHand = (value: string) => sqlOn(url, `UPDATE instances SET config = '{"by":"${value}"}' WHERE uid = 'in_1'`);
+    // Nothing kept while nothing listens: a store could not hear that what it kept changed.
+    await configByHand('hand 1');
+    expect(await config(a)).toEqual({ by: 'hand 1' });
+    await configByHand('hand 2');
+    expect(await config(a)).toEqual({ by: 'hand 2' });
+    await new Promise<void>((resolve) => a.onChangeElsewhere(() => undefined, resolve));
+    expect(await config(a)).toEqual({ by: 'hand 2' });
+    await configByHand('hand 3');
+    const kept = await a.instanceWithOwner('in_1');
+    expect(kept?.instance.config).toEqual({ by: 'hand 2' });
+    expect(Object.isFrozen(kept) && Object.isFrozen(kept!.instance) && Object.isFrozen(kept!.owner)).toBe(true);
+    // An unknown uid is not kept.
+    expect(await a.instanceWithOwner('in_2')).toBeUndefined();
+    await sqlOn(url, `INSERT INTO instances (uid, agent_id, local_id, connector, config, secret, created_at, updated_at) VALUES ('in_2', 'ada', 'other', 'twilio', '{}', 's2', '${T(0)}', '${T(0)}')`);
+    expect((await a.instanceWithOwner('in_2'))?.instance.localId).toBe('other');
+    // Its own change, seen as soon as it commits.
+    await a.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: { by: 'a' }, crm: null, at: T(1) }, { uid: 'in_x', secret: 'x' });
+    expect(await config(a)).toEqual({ by: 'a' });
+    // Another store's, once its notice arrives.
+    await b.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: { by: 'b' }, crm: null, at: T(2) }, { uid: 'in_x', secret: 'x' });
+    await vi.waitFor(async () => expect(await config(a)).toEqual({ by: 'b' }), { timeout: 20_000 });
+    // A change whose notice no one sent, with the directory's version moved: the poll finds it.
+    await configByHand('hand 4');
+    expect(await config(a)).toEqual({ by: 'b' });
+    await sqlOn(url, 'UPDATE directory_version SET version = version + 1');
+    await vi.waitFor(async () => expect(await config(a)).toEqual({ by: 'hand 4' }), { timeout: 20_000 });
+    // The LISTEN connection dies: nothing is kept until it is back, and then what was kept before is read again.
+    await sqlOn(url, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '${LISTENER_NAME}' AND datname = current_database()`);
+    await configByHand('hand 5');
+    await vi.waitFor(async () => expect(await config(a)).toEqual({ by: 'hand 5' }), { timeout: 20_000 });
   });
 
   it('finds a change no NOTIFY announced by its poll, and one lost with its connection by reconnecting', async () => {

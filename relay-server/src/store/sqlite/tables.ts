@@ -50,13 +50,13 @@ import {
   crmWorkOfValues,
   toInstance,
   toInstanceWithOwner,
+  frozenInstanceWithOwner,
+  INSTANCES_KEPT,
 } from '../rows.ts';
 import { KeptWhileDirectoryUnchanged } from './kept-reads.ts';
 
 /** Numbers whose agents are kept: a relay's team numbers, not every agent's own. */
 export const NUMBERS_KEPT = 16;
-/** Instances kept: the few a relay's providers post to, not every agent's. */
-export const INSTANCES_KEPT = 64;
 /** Rosters kept by their members: a relay's teams, and a few agents' own numbers. */
 export const ROSTERS_KEPT = 64;
 
@@ -698,9 +698,3 @@ export class SqliteTables implements Synchronous<StoreTables> {
   }
 }
 
-function frozenInstanceWithOwner({ instance, owner }: { instance: Instance; owner: Agent }): { instance: Instance; owner: Agent } {
-  Object.freeze(instance.config);
-  if (instance.crm) Object.freeze(Object.freeze(instance.crm).config);
-  Object.freeze(owner.profile);
-  return Object.freeze({ instance: Object.freeze(instance), owner: Object.freeze(owner) });
-}
