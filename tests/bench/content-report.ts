@@ -1616,6 +1616,38 @@ say what is met and what is not.
   browser (the text's rects, its cell's and row's computed styles, each button's attributes and
   position) and the Map lookups of the texts; none of the plans' or buttons' own functions is more
   than ~5 % of our script.
+- **The scroll's work per append: per new number, nothing that grows with the rows already
+  decorated; no look at the viewport for its appends** (branch s43-scroll43). Main's tree, the
+  scroll profiled (content-scroll-profile.ts --out; our samples split by the page's appends, by
+  fifths of the scroll, load 3–6): at 500 rows an append our script took 54 / 52 / 39 / 37 / 31
+  ms an append and 46 / 58 / 63 / 43 / 34 ms (the middle's rise: the Contact column widening at
+  the 10,000th row, every button moved), at 250 rows 31 / 36 / 23 / 30 / 20 and 25 / 17 / 16 /
+  20 / 22 ms; per number 77 / 106 µs at 250 rows an append, 84 / 96 at 500, 83 at 1,000: up to
+  the bench's 25,000 rows nothing of ours grows with the list, and what is not per number is 2–4
+  ms an append: the far hosts' sentinels (0.5–2.9 ms, bounded per pass), the observers' callbacks
+  (~1 ms, per added node mostly) and the look at the viewport (four hit tests and their jump:
+  2.0 / 2.4 ms an append over the first fifth, 0.4 / 1.2 over the second, then none; at 1,000
+  rows an append 3.0 / 1.7 ms in the last two fifths; the trace's hit tests 80 / 92 in the
+  scroll, 56 / 71 ms, the bare page's 24, 20 ms). Past ~33,000 rows (1,000 an append) the walk
+  (TreeWalker.nextNode 4.6 -> 24 ms an append) and the plans (numbersIn 2 -> 42 ms) grow: code per
+  number, not this branch's. The page's own layouts of the table (7.5 s with ours, 6.8 s bare in
+  one pair) came from appends laid out one by one (48–49 layouts with ours, 44–48 bare, a few
+  holding two appends); the bare page with a mimic of our frame requests (an animation frame per
+  append, after-layout.ts's resize observer) laid out 45–49: not our doing. Cut: while the page
+  appends again and again, no look at the viewport (its rows come after all it shows, the first
+  of them next to where the agent reads, and the walk reads those first); the first append is
+  still read from what is in view. Three alternated pairs (profiled, load 0.9–2.2): hit tests 76
+  / 64 / 78 -> 32 / 34 / 34 (57 / 49 / 54 -> 34 / 35 / 34 ms), the jump's script 26 / 15 / 20 ->
+  1 / 0 / 1 ms, ~40 ms of a scroll's ~1.8 s of ours (our samples 1,957 / 1,825 / 1,755 -> 1,775 /
+  1,797 / 1,777 ms), buttons after the last append 472 / 432 / 439 -> 390 / 407 / 386 ms.
+  scroll-pairs.ts main -> this, 4 rotated rounds (load 2.8–6.3): the appends against the bare
+  page's +11 / +32 / +54 / +41 % -> +18 / +20 / +37 / +25 % (the bare page's own 11.3–13.9 s:
+  not this cut, our CPU ×1.00 / 1.00 / 0.90 / 1.02), frames over 100 ms by our share 1 in 4 runs
+  -> 0 in 4, buttons after the last append 395–874 -> 393–1,147 ms. The 10,000-row fill
+  (timeline-pairs.ts, 3 pairs, load 3.0–3.9): our CPU ×1.02 (×0.90 to ×1.06), decorated ×0.99;
+  the re-render (3 pairs, load 2.2–2.7): our CPU ×0.89 (×0.77 to ×1.01), decorated ×0.91. Left:
+  the scroll's cost is per number (the walk, the numbers' boxes, the plans, the buttons), ~80 µs
+  each in our script.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

@@ -551,6 +551,41 @@ describe('startScanner', () => {
     expect(buttons()).toHaveLength(total);
   }, HEAVY_SCAN_MS);
 
+  it("looks at the viewport for the page's first append, not for the appends after it (an infinite scroll's rows come after what it shows)", async () => {
+    const { slices, laidOut } = await scanScheduled('<table><tbody></tbody></table>');
+    // No resize notices (happy-dom lays nothing out): what waits for a frame's layout runs at the next frame.
+    const { frame, animationCallbacks } = scriptedFrames({ notices: false });
+    const handed = countHanded();
+    const readOn = () => {
+      while (slices.length > 0 || laidOut.length > 0) slices.length > 0 ? slices.shift()?.() : laidOut.shift()?.(0);
+    };
+    // The viewport shows the last row appended: a look at it jumps there.
+    const hitTests = vi.spyOn(document, 'elementFromPoint').mockImplementation(() => document.querySelector('tbody tr:last-child td'));
+    // The page's first append, as any change: part read in the callback, a look at the viewport after its frame's layout.
+    let total = appendContactRows(30);
+    await vi.waitFor(() => expect(slices).toHaveLength(1));
+    frame();
+    frame();
+    expect(hitTests).toHaveBeenCalled();
+    readOn();
+    expect(handed()).toBe(total);
+    hitTests.mockClear();
+    // The next appends: read after their frames' layout, part of each in the room its frame left, none after a look at the viewport.
+    for (let append = 0; append < 3; append++) {
+      total += appendContactRows(30);
+      await Promise.resolve();
+      laidOut.shift()?.(30);
+      expect(handed()).toBeLessThan(total);
+      frame();
+      readOn();
+      frame();
+      expect(handed()).toBe(total);
+    }
+    // The overlay's passes: nothing left waiting for a frame.
+    while (animationCallbacks.size > 0) frame();
+    expect(hitTests).not.toHaveBeenCalled();
+  }, HEAVY_SCAN_MS);
+
   it('gives the text node its buttons in the overlay: the page is left untouched', async () => {
     const { scanner } = scan('<p>Call 415-555-0100 or +44 20 7946 0018 today</p>');
     const text = document.querySelector('p')?.firstChild;

@@ -439,14 +439,17 @@ class PageScanner {
    */
   private readInViewFirst(): void {
     const root = this.queue.walking;
-    if (!root || this.inViewRequested.has(root)) return;
+    if (!root || this.appending || this.inViewRequested.has(root)) return;
     this.inViewRequested.add(root);
     afterLayout(() => safely(() => this.jumpToView(root)), { first: true });
   }
 
   private jumpToView(root: Node): void {
     // Read through meanwhile (a row an infinite scroll appended), or jumped already: no hit test.
-    if (this.queue.walking !== root || this.walkedInView.has(root)) return;
+    // Nor while the page appends again and again: its rows come after all it shows, the first
+    // of them next to where the agent reads, and the walk reads them first. The scroll's hit
+    // tests found nothing of its rows in view and cost more as the list grew (issue #12).
+    if (this.appending || this.queue.walking !== root || this.walkedInView.has(root)) return;
     this.walkedInView.add(root);
     const start = elementInView(this.root, root);
     if (start) this.queue.jumpTo(start);
