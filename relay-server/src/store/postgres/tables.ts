@@ -1,6 +1,5 @@
 import type { Duplex } from 'node:stream';
 import type pg from 'pg';
-import { NOTICE_CHANNELS } from './change-listener.ts';
 import type { CrmLog } from '@phone-connector/shared';
 import type { CallState } from '../../calls/merge.ts';
 import type {
@@ -50,6 +49,7 @@ import {
   toInstance,
   toInstanceWithOwner,
 } from '../rows.ts';
+import { NOTICE_CHANNELS } from './change-listener.ts';
 
 /** An event with its call's snapshot (stored once per commit, however many agents' events refer to it). */
 const EVENT_SELECT = 'SELECT e.agent_id, e.seq, e.kind, s.call FROM events e JOIN call_snapshots s ON s.id = e.snapshot_id';
