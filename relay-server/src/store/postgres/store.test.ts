@@ -7,7 +7,7 @@ import { describeStoreContract } from '../contract.ts';
 import type { ChangeElsewhere, RelayStore } from '../index.ts';
 import { StoreUnavailableError } from '../unavailable.ts';
 import { MIGRATIONS } from './migrations.ts';
-import { openPostgresStore } from './store.ts';
+import { openPostgresStore, type PostgresStoreOptions } from './store.ts';
 import { PostgresTables } from './tables.ts';
 
 const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
@@ -185,28 +185,28 @@ describe('the round trips of a PostgreSQL transaction', () => {
     return tx.appendEvents([{ agentId: 'ada', kind: 'created' }], { id } as never, T(1), { last: true });
   }
 
-  /** A store on a fresh database with Ada and her instance in_1, for `test`; closed and the database dropped after it. */
-  async function withAdaAndInstance(test: (store: RelayStore) => Promise<void>): Promise<void> {
+  /**
+   * A store on a fresh database with Ada and her instance in_1, for `test` (given the database's URL
+   * too); its mocks restored, the store closed and the database dropped after it.
+   */
+  async function withAdaAndInstance(test: (store: RelayStore, url: string) => Promise<void>, options?: PostgresStoreOptions): Promise<void> {
     const url = await freshDatabase();
-    const store = await openPostgresStore(url);
+    const store = await openPostgresStore(url, options);
     try {
       await store.addAgent(ada);
       await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
-      await test(store);
+      await test(store, url);
     } finally {
+      vi.restoreAllMocks();
       await store.close();
       await dropDatabase(url);
     }
   }
 
   it("writes a transaction's BEGIN and its first statement together, and a new call's insert with its links, its append and its COMMIT (issue 13)", async () => {
-    const url = await freshDatabase();
-    const store = await openPostgresStore(url, { poolSize: 1 });
-    const steps: string[] = [];
-    const query = pg.Client.prototype.query;
-    try {
-      await store.addAgent(ada);
-      await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+    await withAdaAndInstance(async (store) => {
+      const steps: string[] = [];
+      const query = pg.Client.prototype.query;
       vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
         const text = String((args[0] as { text?: string }).text ?? args[0]).trim().split(/\s+/)[0]!;
         steps.push(`send ${text}${(this as unknown as { pipeline: boolean }).pipeline ? '' : ' (not pipelined)'}`);
@@ -224,21 +224,13 @@ describe('the round trips of a PostgreSQL transaction', () => {
       ]);
       vi.restoreAllMocks();
       expect((await store.callByKey('in_1', 'CA1'))!.id).toBe(JSON.parse(event!.call).id);
-    } finally {
-      vi.restoreAllMocks();
-      await store.close();
-      await dropDatabase(url);
-    }
+    }, { poolSize: 1 });
   });
 
   it("sends each turn's statements in one write: BEGIN with the call's read, then the insert, links, append and COMMIT (issue 13)", async () => {
-    const url = await freshDatabase();
-    const store = await openPostgresStore(url, { poolSize: 1 });
-    const port = Number(new URL(url).port);
-    let writes = 0;
-    try {
-      await store.addAgent(ada);
-      await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+    await withAdaAndInstance(async (store, url) => {
+      const port = Number(new URL(url).port);
+      let writes = 0;
       // The connection's statements prepared by a first call, so the measured one writes as every later webhook does.
       await store.transaction((tx) => newCall(tx, 'CA1'));
       const socket = net.Socket.prototype as unknown as Record<'_write' | '_writev', (this: net.Socket, ...args: unknown[]) => unknown>;
@@ -252,11 +244,7 @@ describe('the round trips of a PostgreSQL transaction', () => {
       await store.transaction((tx) => newCall(tx, 'CA2'));
       // Two system calls, one per round trip; a write per statement made six.
       expect(writes).toBe(2);
-    } finally {
-      vi.restoreAllMocks();
-      await store.close();
-      await dropDatabase(url);
-    }
+    }, { poolSize: 1 });
   });
 
   it("inserts a call with the id its read reserved, takes a new one for a call it did not read, and skips a rolled back transaction's", async () => {
