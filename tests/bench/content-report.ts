@@ -1648,6 +1648,46 @@ say what is met and what is not.
   the re-render (3 pairs, load 2.2–2.7): our CPU ×0.89 (×0.77 to ×1.01), decorated ×0.91. Left:
   the scroll's cost is per number (the walk, the numbers' boxes, the plans, the buttons), ~80 µs
   each in our script.
+- **An infinite scroll's rows left unread while the page appends, read once it stops: not kept;
+  where the scroll's script runs** (branch s44-scroll). Where our work lands (content-timeline.ts
+  scroll --whole, main's build, load 3.3): of our 2,133 ms of thread CPU in the scroll, 2,054 ms ran
+  in the frames' rendering after their layout (the read after layout and the overlay's pass), 65 ms
+  in the page's append tasks (the observers' callbacks) and 14 ms in tasks of our own; the main
+  thread was idle 0.69 s with ours (a 22.6 s scroll) as bare (17.1 s), and in three more runs 0.88 s
+  bare against 0.88 / 1.52 s with ours (scrolls of 21.4, 24.6 and 40.7 s): the waits between frames,
+  not time our work could fill. No task of ours stands between a frame and the page's next append
+  for a scheduler priority (scheduler.postTask, scheduler.yield) to move: the appends wait for our
+  CPU inside their own frames, and only work taken out of them, or left for after the last append,
+  shortens them. Profiled (content-scroll-profile.ts, main's tree, load 3, the appends 27.5 s under
+  the profiler): ours 3,407 ms sampled, the read 1,603 (TreeWalker.nextNode 498, the walk's step
+  403, numbersIn 105), the overlay's passes 1,587 (getClientRects 317, the placements' computed
+  styles 314 with ofElement and composedParent, moveButtons 131, the pass's own 133), the observers'
+  callbacks 81: per number, as s43-scroll43 found. Tried: while the page appends again and again,
+  the read after an append's layout stops once 2,000 of the nodes the page added (the rows) are left
+  unread, the oldest read first, and a frame with no new append reads them (a count of the scan
+  queue's nodes waiting; a probe, not kept). tests/bench/scroll-pairs.ts now also prints the party's
+  CPU in the frames that ended before the last append (timeline-figures.ts's
+  partyCpuInFramesEndedBy): what could delay the appends. Main -> this, 6 rotated rounds, load
+  3.9–11.2 (the bare page's own appends 18–33 s): that CPU 2,187 / 2,171 / 2,405 / 2,739 / 2,083 /
+  2,164 -> 2,006 / 1,989 / 1,994 / 2,657 / 1,950 / 2,175 ms (median ×0.93, ×0.83 to ×1.01), the
+  buttons after the last append 670 / 847 / 575 / 562 / 1,077 / 1,450 -> 1,543 / 1,143 / 883 / 657 /
+  1,918 / 1,560 ms, frames over 100 ms by our share 2 -> 5 in 6 runs (one a frame with no append
+  whose layout was measured long, so that its read took a fifth of it: 276 ms, 138 of them CPU), the
+  appends against the bare page's +13 / +67 / −25 / +8 / +16 / +150 % -> +15 / +46 / −15 / −10 / +28
+  / +36 %. With 1,000 left, and a frame with no new append read as a frame of our own (half of what
+  leaves it under 100 ms), 5 rounds, load 4.5–9.4: that CPU 2,269 / 2,260 / 2,140 / 2,102 / 2,372 ->
+  2,157 / 2,072 / 1,978 / 2,092 / 2,079 ms (median ×0.92, ×0.88 to ×1.00), the buttons 699 / 864 /
+  1,295 / 987 / 790 -> 781 / 1,225 / 799 / 1,205 / 1,389 ms, frames over 100 ms by our share 7 -> 4
+  in 5 runs (in either build the thread preempted: 1–56 ms of CPU in frames of 102–166 ms; two of
+  this one's in the catch-up after the last append), the appends +23 / +31 / +54 / +20 / +33 % ->
+  +10 / +29 / +38 / +19 / +31 %. What is left unread is saved from the appends one for one (~150 ms
+  of a scroll's ~2.1 s of ours here, ~1 point of the bare page's 12 s on a quiet machine) and paid
+  after the last append more slowly, in frames of our own of ~500 rows each: the buttons came later
+  in 10 rounds of 11, past 1 s in 7 runs of 11 against 3 of 11 on main's tree. The 1 s leaves room
+  for ~0.3 s of deferred work on a quiet machine (~2.5 points of the +20 %) and none at load: not
+  kept. The +10–15 % asked needs ~0.6–1.2 s less of our ~1.9 s in the scroll's frames, that is of
+  the ~80 µs a number (the walk, the numbers' boxes, the placements' computed styles, the buttons),
+  each of them calls into the browser tried in other forms in the bullets above.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

@@ -7,8 +7,10 @@
  * the load average before it, the page's appends, the long frames as the bench counts them (from
  * the first append through its wait and check) and of those the ones over 100 ms by the party's
  * share (frame-attribution.ts), when every number was decorated after the last append, and the
- * party's thread CPU; per pair, each build's appends against the bare page's of that round (the
- * goal: slowed by 20 % at most) and B / A of its CPU. A probe: prints, writes no docs (issue #12).
+ * party's thread CPU, in all and in the frames that ended before the last append (what could delay
+ * the page's appends: work left for after them could not); per pair, each build's appends against
+ * the bare page's of that round (the goal: slowed by 20 % at most) and B / A of both CPU figures.
+ * A probe: prints, writes no docs (issue #12).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,7 +18,7 @@ import { resolve } from 'node:path';
 import { positiveIntegerFlag } from './flags.ts';
 import { inTurn } from './in-turn.ts';
 import { median } from './relay-crm.ts';
-import { ratio } from './timeline-figures.ts';
+import { partyCpuInFramesEndedBy, ratio } from './timeline-figures.ts';
 
 interface ScrollRun {
   appendsMs: number;
@@ -25,6 +27,8 @@ interface ScrollRun {
   frames: number;
   over100ByParty: number;
   partyCpuMs: number;
+  /** ... of it in the frames that ended before the last append: what could have delayed the page's appends. */
+  partyCpuWhileAppendingMs: number;
   /** content-timeline.ts's line for each of those frames: when, how long, what ran in it. */
   over100Frames: string[];
 }
@@ -55,6 +59,7 @@ function scroll(build: 'bare' | string): ScrollRun {
     frames: figure(run.stdout, /long animation frames: (\d+)/) ?? 0,
     over100ByParty: figure(run.stdout, /over 100 ms by the party's share: (\d+)/) ?? 0,
     partyCpuMs: figure(run.stdout, /the party's CPU from the change through the bench's wait and check: (\d+) ms/) ?? 0,
+    partyCpuWhileAppendingMs: partyCpuInFramesEndedBy(run.stdout, appendsMs),
     over100Frames: run.stdout.split('\n').filter((line) => line.includes('OVER 100 MS BY IT')).map((line) => line.trim()),
   };
 }
@@ -68,6 +73,7 @@ function rotated<T>(items: readonly T[], round: number): T[] {
 const slowdowns = new Map<string, number[]>([[a, []], [b, []]]);
 const over100 = new Map<string, number[]>([[a, []], [b, []]]);
 const cpuRatios: number[] = [];
+const appendingCpuRatios: number[] = [];
 for (let pair = 0; pair < pairs; pair++) {
   const runs = new Map<string, ScrollRun>();
   for (const build of inTurn(rotated(['bare', a, b], pair), Math.floor(pair / 3))) {
@@ -75,7 +81,7 @@ for (let pair = 0; pair < pairs; pair++) {
     const run = scroll(build);
     runs.set(build, run);
     const name = build === 'bare' ? 'bare' : build === a ? 'A' : 'B';
-    console.log(`pair ${pair + 1} ${name} load ${load}: appends ${run.appendsMs} ms, long frames ${run.frames}, over 100 ms by the party's share ${run.over100ByParty}, decorated ${run.decoratedMs ?? '-'} ms after the last append, the party's CPU ${run.partyCpuMs} ms`);
+    console.log(`pair ${pair + 1} ${name} load ${load}: appends ${run.appendsMs} ms, long frames ${run.frames}, over 100 ms by the party's share ${run.over100ByParty}, decorated ${run.decoratedMs ?? '-'} ms after the last append, the party's CPU ${run.partyCpuMs} ms (${run.partyCpuWhileAppendingMs} ms in the frames before the last append)`);
     for (const frame of run.over100Frames) console.log(`  ${frame}`);
   }
   const bare = runs.get('bare') as ScrollRun;
@@ -86,8 +92,12 @@ for (let pair = 0; pair < pairs; pair++) {
   }
   const cpu = ratio((runs.get(a) as ScrollRun).partyCpuMs, (runs.get(b) as ScrollRun).partyCpuMs);
   if (cpu !== undefined) cpuRatios.push(cpu);
-  console.log(`pair ${pair + 1}: appends against the bare page's A ${percent(a)} %, B ${percent(b)} %; the party's CPU B/A ×${cpu ?? '?'}`);
+  const appendingCpu = ratio((runs.get(a) as ScrollRun).partyCpuWhileAppendingMs, (runs.get(b) as ScrollRun).partyCpuWhileAppendingMs);
+  if (appendingCpu !== undefined) appendingCpuRatios.push(appendingCpu);
+  console.log(`pair ${pair + 1}: appends against the bare page's A ${percent(a)} %, B ${percent(b)} %; the party's CPU B/A ×${cpu ?? '?'}, before the last append ×${appendingCpu ?? '?'}`);
 }
 const list = (values: number[] | undefined) => (values ?? []).join(', ');
+/** Ratios as their median and range; the median of an even count rounded (an average of two). */
+const spread = (ratios: number[]) => `median ×${Math.round(median(ratios) * 1000) / 1000} (×${Math.min(...ratios)} to ×${Math.max(...ratios)})`;
 console.log(`${pairs} pairs: appends against the bare page's (%) A ${list(slowdowns.get(a))} (median ${median(slowdowns.get(a) ?? [])}), B ${list(slowdowns.get(b))} (median ${median(slowdowns.get(b) ?? [])})`);
-console.log(`frames over 100 ms by the party's share: A ${list(over100.get(a))}, B ${list(over100.get(b))}; the party's CPU B/A median ×${median(cpuRatios)} (×${Math.min(...cpuRatios)} to ×${Math.max(...cpuRatios)})`);
+console.log(`frames over 100 ms by the party's share: A ${list(over100.get(a))}, B ${list(over100.get(b))}; the party's CPU B/A ${spread(cpuRatios)}, before the last append ${spread(appendingCpuRatios)}`);

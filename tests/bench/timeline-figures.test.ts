@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ratio, timelineFigures } from './timeline-figures.ts';
+import { partyCpuInFramesEndedBy, ratio, timelineFigures } from './timeline-figures.ts';
 
 /** The lines of a content-timeline.ts rerender run the figures come from (a run on main's tree). */
 const DECORATED = `ours, rerender of 10000 rows: decorated 6176 ms after the change
@@ -20,6 +20,25 @@ describe('timelineFigures', () => {
   it('says null for a run that was not decorated in time, and for a figure the run did not print', () => {
     const never = `ours, rerender of 10000 rows: not decorated within the deadline\nin all 2 frames (ms): span 4266, idle 453, the party's CPU 448; tasks 0\n`;
     expect(timelineFigures(never)).toEqual({ decoratedMs: null, partyCpuMs: 448, partyCpuAfterFrameMs: null, partyCpuSettledMs: null, seenAfterFrameMs: null });
+  });
+});
+
+/** The first frames of a content-timeline.ts scroll --whole run (a run on main's tree, load 6), its appends 1,140 ms. */
+const SCROLL = `the page's appends took 1140 ms
+ from ms   span   idle   cpu     tasks    render    inPage     style    layout  prePaint     paint    timers     other
+       0    217      4    12      0(0)        10         2        18       125         9        18        44         0
+     217    395      6    33      1(1)        30         2        16       262        23         6        19         0
+     612     11     10     0      0(1)         0         0         0         0         0         0         0         1
+     623    517      5    41      0(0)        39         2        31       362        45        10        43         0
+    1140    824      7    90      0(0)        88         2        26       560        88        12        15         0
+in all 5 frames (ms): span 1964, idle 32, the party's CPU 176; tasks 1, render 167, inPage 8, style 91, layout 1309, prePaint 165, paint 46, timers 121, other 1
+`;
+
+describe('partyCpuInFramesEndedBy', () => {
+  it("sums the party's CPU of the frames that ended by then, not of one that ended after", () => {
+    expect(partyCpuInFramesEndedBy(SCROLL, 1140)).toBe(86);
+    expect(partyCpuInFramesEndedBy(SCROLL, 1139)).toBe(45);
+    expect(partyCpuInFramesEndedBy(SCROLL, 1964)).toBe(176);
   });
 });
 

@@ -24,6 +24,20 @@ export function timelineFigures(output: string): TimelineFigures {
   };
 }
 
+/**
+ * The party's CPU (ms) in the frames of a content-timeline.ts run (a row each: from, span, idle,
+ * cpu, …, from its start) that ended by `endMs`: in an infinite scroll's run (`scroll --whole`)
+ * up to its last append, what could have delayed the page's appends; what it left for after them
+ * could not (issue #12).
+ */
+export function partyCpuInFramesEndedBy(output: string, endMs: number): number {
+  let cpu = 0;
+  for (const [, from, span, , partyCpu] of output.matchAll(/^\s*(\d+)\s+(\d+)\s+(-?\d+)\s+(\d+)\s+\d+\(\d+\)/gm)) {
+    if (Number(from) + Number(span) <= endMs) cpu += Number(partyCpu);
+  }
+  return cpu;
+}
+
 /** B / A, two decimals; undefined where either is missing. */
 export function ratio(a: number | null, b: number | null): number | undefined {
   return a && b !== null ? Math.round((b / a) * 100) / 100 : undefined;
