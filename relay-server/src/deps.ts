@@ -31,8 +31,8 @@ export interface RelayDeps {
     signIn: (instance: Instance) => void;
     /** Tells the outbox worker that work was committed. */
     wake: () => void;
-    /** Inside a transaction: the outbox worker claims a row due now, to run once it is committed (CrmOutboxWorker.claimWithCommit). */
-    claimWithCommit: (tx: StoreTx, work: CrmWork) => CrmWork;
+    /** Inside a transaction: a queued row for the outbox worker, claimed to run once committed when due now (CrmOutboxWorker.queueWithCommit). */
+    queueWithCommit: (tx: StoreTx, work: CrmWork, now: string) => CrmWork;
     /** At the end of such a transaction: hands the claimed row what its run would read first (CrmOutboxWorker.handOverRead). */
     handOverRead: CrmOutboxWorker['handOverRead'];
   };

@@ -117,7 +117,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       settings: { ...CRM_DEFAULTS, wrapUpMs: options.crmWrapUpMs ?? CRM_DEFAULTS.wrapUpMs },
       signIn: (instance) => void signIns.forInstance(instance),
       wake: () => outbox.wake(),
-      claimWithCommit: (tx, work) => outbox.claimWithCommit(tx, work),
+      queueWithCommit: (tx, work, now) => outbox.queueWithCommit(tx, work, now),
       handOverRead: (tx, callId, read) => outbox.handOverRead(tx, callId, read),
     },
     metrics,

@@ -69,7 +69,7 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions; sto
       settings: { ...CRM_DEFAULTS, ...options.crm?.settings },
       signIn: (instance) => void signIns.forInstance(instance),
       wake: () => outbox.wake(),
-      claimWithCommit: (tx, work) => outbox.claimWithCommit(tx, work),
+      queueWithCommit: (tx, work, now) => outbox.queueWithCommit(tx, work, now),
       handOverRead: (tx, callId, read) => outbox.handOverRead(tx, callId, read),
     },
     metrics,

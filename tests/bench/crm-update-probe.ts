@@ -1,5 +1,5 @@
 /**
- * `npx tsx tests/bench/crm-update-probe.ts <other tree> [--calls N] [--rounds N] [--drain]`: the CPU of
+ * `npx tsx tests/bench/crm-update-probe.ts <other tree> [--calls N] [--rounds N] [--drain | --worker]`: the CPU of
  * `recordCall`'s thread per update webhook that ends a known call on an instance with a CRM (the scripted
  * CRM of crmTestRelay, its outbox not started: no CRM step runs), this tree's against another's
  * (a clone of main with its node_modules), alternately in one process. Each run: a file store
@@ -10,7 +10,11 @@
  * machine; not figures for the docs. `--drain` then has the outbox write every call's log (`runDue`,
  * as a due loop drains a burst's backlog: claims at landings, the row's reads, the scripted CRM's
  * answer, the outcomes landing together): the main thread's time per row, the CRM step's side of
- * the relay without an HTTP exchange.
+ * the relay without an HTTP exchange. `--worker` instead starts the outbox before the calls, on a
+ * thread that reads saturated (the turns' load at 1, each update counted in flight as the hooks'
+ * middleware counts a webhook): the logs wait for the burst's end, as on a saturated relay, and
+ * what the worker does meanwhile (its claims at the commits, its wakes and timers, the floor's
+ * steps) counts in the updates' figure.
  */
 import { join, resolve } from 'node:path';
 import type { recordCall as RecordCall } from '../../relay-server/src/calls/record-call.ts';
@@ -29,6 +33,9 @@ const calls = positiveIntegerFlag(args, '--calls', 4000);
 const rounds = positiveIntegerFlag(args, '--rounds', 5);
 /** Also each call's log written by the outbox after the updates (`runDue`): the main thread per CRM step. */
 const drain = args.includes('--drain');
+/** The outbox started, on a saturated thread, while the updates come. */
+const worker = args.includes('--worker');
+if (drain && worker) throw new Error('--drain and --worker are two different runs: give one');
 const SENDERS = 16;
 
 
@@ -55,19 +62,27 @@ async function run(t: Tree): Promise<Figures> {
   const dir = tempDir('pc-bench-crm-update-');
   const store = t.openSqliteStore(join(dir.path, 'relay.db'));
   try {
-    const relay = await t.crmTestRelay({ store });
+    const relay = await t.crmTestRelay({ store, ...(worker ? { threadLoad: { utilisation: () => 1 } } : {}) });
     const instance = (await store.instanceOf(relay.ada.id, 'main'))!;
     const owner = (await store.agentById(relay.ada.id))!;
+    const { turns } = relay.deps.crm;
+    if (worker) await relay.outbox.start();
     const phase = async (update: (i: number) => Parameters<typeof RecordCall>[1]['update']) => {
       const before = threadRunUs();
       await inSenderBatches(calls, SENDERS, async (i) => {
-        const current = (await store.instanceWithOwner(instance.uid))!;
-        return t.recordCall(relay.deps, { instance: current.instance, callId: `CA${i}`, update: update(i), audience: (known) => Promise.resolve(known.agents.length ? [] : [owner]) });
+        turns.webhookStarted();
+        try {
+          const current = (await store.instanceWithOwner(instance.uid))!;
+          return await t.recordCall(relay.deps, { instance: current.instance, callId: `CA${i}`, update: update(i), audience: (known) => Promise.resolve(known.agents.length ? [] : [owner]) });
+        } finally {
+          turns.webhookEnded();
+        }
       });
       return (threadRunUs() - before) / calls;
     };
     await phase(() => ({ direction: 'inbound', status: 'ringing', status_raw: 'ringing', to_number: owner.number }));
     const updateUs = await phase(() => ({ status: 'completed', status_raw: 'completed', duration: 30 }));
+    if (worker) await relay.outbox.stop();
     const pending = (await store.callByKey(instance.uid, `CA${calls - 1}`))?.crm_log?.state;
     if (pending !== 'pending') throw new Error(`${t.name}: the last call's log is ${pending}, not pending`);
     if (!drain) return { update: updateUs, step: 0 };

@@ -1906,6 +1906,45 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
   fields; the store's 40 µs are SQLite's statements and its log frames, which would have to lose
   almost half; the sends and the HTTP parsing are Node's and the kernel's, which the forwarder pays
   too (0.06 ms a webhook in all).
+- **The outbox worker woken by every update webhook, and its loop with no room: cut** (issue 10,
+  branch s44-upd). Where an update webhook's main thread goes once a CRM is set, split in process on
+  main's code (a probe of \`recordCall\` alone, not kept: a file store, 3,000 calls at 16 senders,
+  then their completed statuses; the main thread per update by its schedstat), four set-ups in turn
+  (4 rounds, load about 3): no CRM 42.8 µs at the median, a CRM with its outbox worker stopped 50.1
+  (the row's insert and what builds it, the log in the call's statement), each call also carrying
+  its caller's contact 53.8 (the contact in the call's read and in its event), the worker started on
+  a thread that reads saturated (the logs waiting for the burst's end, as on a saturated relay)
+  71.3. Again, contact -> worker started: 51.2 -> 59.7 (6 rounds), 60.9 -> 76.5 (8), 64.4 -> 92.6
+  (4, the floor and the recheck off), load 3 to 10. The worker's part: \`recordCall\` woke it after
+  every webhook of a call whose log was pending, and each wake read the next due time (562 and 584
+  reads in two runs of 3,000 updates, 0.19 an update) and set a timer, to find that the rows due
+  were those claimed at their commits, waiting for their turn, and those left queued for want of
+  room; and a timer due at once with every slot taken ran a \`runDue\` loop with no room to claim,
+  whose end woke the worker, which scheduled again, for as long as the slots stayed taken. Now a row
+  goes to the store through \`queueWithCommit\`, which wakes the worker at the commit only for a row
+  it would not find otherwise (due later, its CRM held, a shared store); a row claimed there runs at
+  the commit and one left queued for want of room goes with the next landing, as before;
+  \`schedule\` with a row due now and every slot taken sets no timer. 16 reads of the next due time
+  in such a run. \`crm-update-probe.ts --worker\` (the worker started on a saturated thread), this
+  against main, 3,000 calls: 8 rounds (load 6.3 to 8.5) × 0.705, 0.821, 0.640, 1.040, 0.899, 0.835,
+  1.018, 0.837, medians 61.9 against 71.3 µs; 10 rounds (load 4.8 to 6.1) × 0.966, 0.864, 0.825,
+  0.910, 0.841, 0.795, 0.880, 1.050, 0.863, 0.843 (lower in 9 of 10), medians 48.5 against 56.0 µs;
+  without \`--worker\` (the webhook's own work, unchanged; 6 rounds) × 1.119, 1.063, 0.948, 0.915,
+  0.942, 1.109, medians 52.9 against 53.9. In the relay, alternated pairs of \`crm-load.ts --phases
+  --calls 2000\` against main, the main thread on a core per update while sending with ÷ without the
+  CRM, main -> branch: × 1.06 -> 1.25, 1.05 -> 1.24, 1.15 -> 1.01, 1.22 -> 1.09, 1.29 -> 1.16, 1.36
+  -> 1.43, 1.52 -> 1.29, 1.46 -> 1.01 (load 5.0 to 11.7), 1.52 -> 1.07, 1.01 -> 1.03, 0.99 -> 0.72,
+  1.29 -> 1.89, 1.13 -> 1.14, 1.08 -> 1.19, 1.41 -> 0.86, 1.09 -> 1.47 (load 4.8 to 9.8): medians ×
+  1.185 -> × 1.15, lower in 8 of 16; the main thread per update with the CRM 0.210 -> 0.208 ms at
+  the median; the updates a second with ÷ without × 0.94 -> × 0.88 (lower in 7 of 16). Not told
+  apart: 8 µs is 4 % of the relay's 0.2 ms of main thread an update, and a pair's ratio moves by a
+  third at this load. What is left of a CRM on the update's path in process, the row's insert and
+  what builds it (some 7 µs) and the contact in the call's read and event (some 4), is × 1.05 to ×
+  1.07 of the relay's 150 to 250 µs an update; the rest of the relay's × 1.15 was not placed (the
+  floor's steps, the CRM thread's messages, the collector: each under the noise of one profile at
+  this load). Not built: one CRM step carrying several due rows; the logs now wait for the burst's
+  end, so it would cheapen the backlog after it (until it drained, the main thread per update 0.335
+  to 0.615 ms on main, 0.305 to 0.605 on the branch), not the burst.
 `;
 }
 

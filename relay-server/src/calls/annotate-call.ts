@@ -36,6 +36,5 @@ export async function annotateCall(deps: Pick<RelayDeps, 'store' | 'publish' | '
   });
   if (!annotated.ok) return annotated;
   deps.publish(annotated.events);
-  if (annotated.events.length > 0) deps.crm.wake();
   return { ok: true, call: annotated.call };
 }

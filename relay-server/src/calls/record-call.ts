@@ -92,7 +92,6 @@ export async function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'ho
   const { lookup, ...result } = recorded;
   if (lookup) void lookUpCaller(deps, lookup, result.events);
   else deps.publish(result.events);
-  if (result.call.crm_log?.state === 'pending') deps.crm.wake();
   return result;
 }
 

@@ -93,18 +93,17 @@ function firstLogDue(deps: CrmDeps & Pick<RelayDeps, 'now'>, call: Call, dueNow:
  * A lookup that ended without linking a contact (failed, or nothing to show): a first log that
  * waited for it is due now. A lookup that linked one made it due with that change.
  */
-export async function stopWaitingForLookup(deps: CrmDeps & Pick<RelayDeps, 'store' | 'now'>, instanceUid: string, callId: number): Promise<boolean> {
+export async function stopWaitingForLookup(deps: CrmDeps & Pick<RelayDeps, 'store' | 'now'>, instanceUid: string, callId: number): Promise<void> {
   const { store } = deps;
   const now = deps.now();
   const waiting = await store.crmWorkOf(callId);
-  if (waiting?.state !== 'queued' || waiting.attempts > 0 || waiting.dueAt <= now.toISOString()) return false;
-  return store.transaction(async (tx) => {
+  if (waiting?.state !== 'queued' || waiting.attempts > 0 || waiting.dueAt <= now.toISOString()) return;
+  await store.transaction(async (tx) => {
     const call = await tx.callById(callId);
     const instance = await tx.instanceByUid(instanceUid);
-    if (!call || !instance?.crm || call.crm_log?.state !== 'pending' || call.crm_log.id !== null) return false;
+    if (!call || !instance?.crm || call.crm_log?.state !== 'pending' || call.crm_log.id !== null) return;
     const dueNow = logDueNow((await crmSession(deps, tx, instance))?.canUpdate ?? true, call, now);
     if (dueNow) await enqueueCrmWork(deps, tx, instanceUid, callId, dueNow, now);
-    return dueNow !== undefined;
   });
 }
 
@@ -136,7 +135,7 @@ function newCrmWork(instanceUid: string, callId: number, dueAt: Date, now: Date)
   return { callId, instanceUid, state: 'queued', dueAt: dueAt.toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: now.toISOString() };
 }
 
-/** Stores a queued row; one due now is claimed by the outbox worker in this same transaction when it has room. */
+/** Stores a queued row through the outbox worker: one due now is claimed in this same transaction when it has room, and the worker learns of the rest. */
 function putDueCrmWork(deps: CrmDeps, tx: StoreTx, work: CrmWork, now: Date): Promise<void> {
-  return tx.putCrmWork(work.dueAt <= now.toISOString() ? deps.crm.claimWithCommit(tx, work) : work);
+  return tx.putCrmWork(deps.crm.queueWithCommit(tx, work, now.toISOString()));
 }

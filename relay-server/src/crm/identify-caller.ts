@@ -95,7 +95,7 @@ export function lookUpCaller(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | '
       // A contact linked made the call's log due with that change; a lookup that linked none (it
       // failed, or found nobody and only the new-contact form was stored), or whose caller was named
       // before (the log waited for the follow-ups' fields), lets a waiting log go.
-      if ((!early && attached?.call.contact) || (await stopWaitingForLookup(deps, lookup.instanceUid, lookup.callId))) deps.crm.wake();
+      if (early || !attached?.call.contact) await stopWaitingForLookup(deps, lookup.instanceUid, lookup.callId);
     })
     .catch((error: unknown) => deps.log.error('caller lookup could not be stored', { instance: lookup.instanceUid, call: lookup.callId, error }))
     .finally(() => {

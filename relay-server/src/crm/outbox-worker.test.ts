@@ -551,7 +551,7 @@ describe('store cost', () => {
     const at = relay.clock.ms;
     const failed = relay.store.transaction(async (tx) => {
       const work = { callId: 999, instanceUid: 'gone', state: 'queued' as const, dueAt: new Date(at).toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: new Date(at).toISOString() };
-      expect(relay.outbox.claimWithCommit(tx, work).state).toBe('inflight');
+      expect(relay.outbox.queueWithCommit(tx, work, work.dueAt).state).toBe('inflight');
       throw new Error('the call change failed');
     });
     await expect(failed).rejects.toThrow('the call change failed');
@@ -584,6 +584,54 @@ describe('store cost', () => {
     await Promise.all(nextDue.mock.results.map((result) => result.value));
     await new Promise((resolve) => setImmediate(resolve));
     expect(nextDue).toHaveBeenCalledTimes(2);
+  });
+
+  it("wakes no one at the commit of a row claimed there, or of one left queued for want of room: the next landing claims it (issue 10: a burst's update webhooks read the next due time)", async () => {
+    await relay.outbox.stop();
+    relay = await crmTestRelay({ outbox: { batch: 1 } });
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    await relay.outbox.start();
+    const releaseLog = relay.crm.hang('logCall');
+    await relay.inbound('CA1', CALLER).ringing();
+    await relay.inbound('CA2', CALLER).ringing();
+    await vi.waitFor(() => expect(relay.pushed('CA2').length).toBeGreaterThan(0), WAIT);
+    const nextDue = vi.spyOn(relay.store, 'nextCrmDue');
+    // CA1's row is claimed at its commit and its write hangs; CA2's finds the one slot taken.
+    expect((await relay.inbound('CA1', CALLER).completed()).status).toBe(200);
+    await vi.waitFor(() => expect(relay.crm.asked('logCall')).toHaveLength(1), WAIT);
+    expect((await relay.inbound('CA2', CALLER).completed()).status).toBe(200);
+    expect((await relay.store.crmWorkOf((await relay.callOf('CA2')).id))?.state).toBe('queued');
+    expect(nextDue).not.toHaveBeenCalled();
+
+    releaseLog();
+    await vi.waitFor(async () => expect((await relay.callOf('CA2')).crm_log?.state).toBe('logged'), WAIT);
+    expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ call_id: 'CA1' }), expect.objectContaining({ call_id: 'CA2' })]);
+    expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged');
+  });
+
+  it('sets no timer for a row due while every slot is taken: a loop with no room to claim ran and scheduled again, over and over (issue 10)', async () => {
+    await relay.outbox.stop();
+    relay = await crmTestRelay({ outbox: { batch: 1 } });
+    relay.crm.contacts.set(CALLER, [GRACE]);
+    await relay.outbox.start();
+    const releaseLog = relay.crm.hang('logCall');
+    await endedCall('CA1');
+    await vi.waitFor(() => expect(relay.crm.asked('logCall')).toHaveLength(1), WAIT);
+    await endedCall('CA2');
+    const nextDue = vi.spyOn(relay.store, 'nextCrmDue');
+    const runs = vi.spyOn(relay.outbox, 'runDue');
+    relay.outbox.wake();
+    expect(nextDue).toHaveBeenCalledTimes(1);
+    await nextDue.mock.results[0]!.value;
+    // A timer due at once would have been set by now; this one, set after it, runs after it.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await relay.store.transaction(async () => undefined);
+    expect(runs).not.toHaveBeenCalled();
+    expect(nextDue).toHaveBeenCalledTimes(1);
+
+    releaseLog();
+    await vi.waitFor(async () => expect((await relay.callOf('CA2')).crm_log?.state).toBe('logged'), WAIT);
+    expect(relay.crm.asked('logCall')).toEqual([expect.objectContaining({ call_id: 'CA1' }), expect.objectContaining({ call_id: 'CA2' })]);
   });
 });
 

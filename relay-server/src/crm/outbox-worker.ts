@@ -49,7 +49,7 @@ export interface RowTarget {
   crmCall: CrmCall;
 }
 
-/** A row claimed in a transaction still open (`claimWithCommit`), and what its run reads first when that transaction hands it over (`handOverRead`). */
+/** A row claimed in a transaction still open (`queueWithCommit`), and what its run reads first when that transaction hands it over (`handOverRead`). */
 interface ClaimInTransaction {
   read?: RowRead;
 }
@@ -113,13 +113,13 @@ export class CrmOutboxWorker {
   private scheduleAgain = false;
   /** `runDue` loops waiting for one of their rows to land: a row left queued for want of room has them claim at the next landing, whoever's. */
   private readonly loopsWaiting = new Set<() => void>();
-  /** Rows claimed by `claimWithCommit` and not yet running: they count against `batch`. */
+  /** Rows claimed by `queueWithCommit` and not yet running: they count against `batch`. */
   private handedOver = 0;
-  /** A row fell due while every slot was taken (`claimWithCommit`): the next to land wakes the worker. */
+  /** A row fell due while every slot was taken (`queueWithCommit`, `schedule`): the next to land wakes the worker. */
   private dueLeftQueued = false;
   /** This relay process's name on the rows it claims. */
   private readonly owner = randomId('relay_');
-  /** Rows claimed by each transaction still open, by call (`claimWithCommit`, `handOverRead`). */
+  /** Rows claimed by each transaction still open, by call (`queueWithCommit`, `handOverRead`). */
   private readonly claimsIn = new WeakMap<StoreTx, Map<number, ClaimInTransaction>>();
   /** Outcomes waiting to commit together (`commit`), the timer that bounds their wait, and the outcomes in a transaction now. */
   private landings: Landing[] = [];
@@ -188,7 +188,7 @@ export class CrmOutboxWorker {
       while (!this.stopped) {
         if (loop.claimAgain) {
           loop.claimAgain = false;
-          // Rows claimed by transactions not yet committed (`claimWithCommit`) hold their slots already.
+          // Rows claimed by transactions not yet committed (`queueWithCommit`) hold their slots already.
           const free = this.settings.batch - this.inFlight.size - this.handedOver;
           const claimed = free > 0 ? await this.claim(free) : [];
           for (const { work, admission } of claimed) this.run(work, undefined, admission, loop);
@@ -214,27 +214,41 @@ export class CrmOutboxWorker {
   }
 
   /**
-   * Inside the transaction that makes a call's row due now: claims the row for this worker when
-   * it has room, so that no claim transaction of its own follows (one disk sync fewer per call),
-   * and gives the row to store. The row runs once that transaction has committed
-   * (`tx.afterCommit`); a transaction rolled back or run again gives its slot back and runs
-   * nothing. Only once started and not stopped, and not on a shared store, where any free relay
-   * may claim. Also while a `runDue` loop is on: after a burst it runs from the first landing
-   * until the backlog is done, so the rows its lookups made due were all claimed by the loop, each
-   * with a read transaction of its own (a commit and a disk sync per call: issue 10); the loop
-   * claims the rows left queued for want of room.
+   * Inside the transaction that queues a call's row: gives the row to store. One due now is claimed
+   * for this worker when it has room, so that no claim transaction of its own follows (one disk
+   * sync fewer per call). The row runs once that transaction has committed (`tx.afterCommit`); a
+   * transaction rolled back or run again gives its slot back and runs nothing. Claimed only once
+   * started and not stopped, and not on a shared store, where any free relay may claim. Also while
+   * a `runDue` loop is on: after a burst it runs from the first landing until the backlog is done,
+   * so the rows its lookups made due were all claimed by the loop, each with a read transaction of
+   * its own (a commit and a disk sync per call: issue 10); the loop claims the rows left queued for
+   * want of room. The worker is woken at the commit only for a row it would not find otherwise:
+   * one due later (its timer), one whose CRM is held, one for any relay of a shared store. Woken
+   * after every webhook of a call whose log was pending, it read its next due time 0.19 times an
+   * update webhook in a burst, a claimed or waiting row's only to find it so (issue 10).
    */
-  claimWithCommit(tx: StoreTx, work: CrmWork): CrmWork {
-    if (this.deps.store.shared || !this.started || this.stopped) return work;
-    if (this.inFlight.size + this.handedOver >= this.settings.batch) {
-      // No room: the row waits queued, and the next row to land wakes the worker for it.
-      this.dueLeftQueued = true;
-      return work;
+  queueWithCommit(tx: StoreTx, work: CrmWork, now: string): CrmWork {
+    if (work.dueAt <= now && !this.deps.store.shared && this.started && !this.stopped) {
+      if (this.noRoom()) {
+        // The row waits queued, and the next row to land wakes the worker for it (`run`).
+        this.dueLeftQueued = true;
+        return work;
+      }
+      const admission = this.deps.crm.breaker.admit(work.instanceUid);
+      // Its CRM is held: the row waits queued, claimed once a probe gets an answer.
+      if (admission.kind !== 'held') return this.claimWithCommit(tx, work, admission);
     }
+    tx.afterCommit(() => this.wake());
+    return work;
+  }
+
+  /** Whether every slot is taken, by rows in flight and rows claimed in transactions not yet committed. */
+  private noRoom(): boolean {
+    return this.inFlight.size + this.handedOver >= this.settings.batch;
+  }
+
+  private claimWithCommit(tx: StoreTx, work: CrmWork, admission: Admission): CrmWork {
     const { breaker } = this.deps.crm;
-    const admission = breaker.admit(work.instanceUid);
-    // Its CRM is held: the row waits queued, claimed once a probe gets an answer.
-    if (admission.kind === 'held') return work;
     const claimed: CrmWork = { ...work, state: 'inflight', lease: this.lease() };
     this.handedOver += 1;
     const claim: ClaimInTransaction = {};
@@ -256,7 +270,7 @@ export class CrmOutboxWorker {
   }
 
   /**
-   * At the end of a transaction that may have claimed the call's row (`claimWithCommit`): whether
+   * At the end of a transaction that may have claimed the call's row (`queueWithCommit`): whether
    * it did, and if so the row's run starts from what `read` gives, the call as this transaction
    * leaves it and its CRM target, instead of a transaction of its own to read them (a commit and a
    * disk sync on the webhooks' thread, and a wake-up, per call: issue 10). The claim was made in
@@ -353,7 +367,7 @@ export class CrmOutboxWorker {
    */
   private async claimAtLanding(tx: StoreTx, rows: readonly LoopRow[], landed: number): Promise<void> {
     if (this.stopped || this.deps.crm.breaker.probesDue().length > 0) return;
-    // The landing rows' slots are free once they land; a row they made due again (`claimWithCommit`) holds one already.
+    // The landing rows' slots are free once they land; a row they made due again (`queueWithCommit`) holds one already.
     const free = this.settings.batch - (this.inFlight.size - landed) - this.handedOver;
     const now = this.deps.now().toISOString();
     const orphans = await tx.requeueOrphanedCrmWork(now);
@@ -410,6 +424,13 @@ export class CrmOutboxWorker {
     if (this.stopped) return;
     clearTimeout(this.timer);
     const untilDue = next === undefined ? this.settings.leaseMs : next - this.deps.now().getTime();
+    if (untilDue <= 0 && this.noRoom()) {
+      // Due now with every slot taken (a burst's logs wait for its end, webhooks-first.ts): the next
+      // row to land wakes the worker. A timer ran a loop that had no room to claim, which scheduled
+      // again, through the burst (issue 10).
+      this.dueLeftQueued = true;
+      return;
+    }
     const delay = Math.min(Math.max(0, untilDue), this.settings.leaseMs, MAX_TIMER_MS);
     this.timer = setTimeout(() => void this.runDue(), delay);
     this.timer.unref();
@@ -519,7 +540,7 @@ export class CrmOutboxWorker {
         async (tx, _call, current) => {
           // A change made while the write was in flight (or a found record's older content) is one more update.
           if ((current?.again || updateAfter) && session.canUpdate) {
-            await tx.putCrmWork(this.claimWithCommit(tx, { ...work, state: 'queued', dueAt: now.toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null }));
+            await tx.putCrmWork(this.queueWithCommit(tx, { ...work, state: 'queued', dueAt: now.toISOString(), attempts: 0, lastError: null, again: false, uncertain: false, lease: null }, now.toISOString()));
           } else await tx.deleteCrmWork(work.callId);
           return { state: 'logged', id: outcome.value.id, url: outcome.value.url, error: null };
         },
