@@ -878,6 +878,86 @@ describe('ButtonOverlay', () => {
     expect(await taken()).toEqual({ hosts: 0, buttons: 200, roots: 0 });
   });
 
+  /** A table of `rows` rows (a name cell, then the number's cell), each row 20 px below the last. */
+  function table(rows: number, numberOf = (i: number) => `+1 415 555 ${String(i).padStart(4, '0')}`) {
+    const body = document.createElement('table');
+    document.body.append(body);
+    const anchors = Array.from({ length: rows }, (_, i) => {
+      const row = body.insertRow();
+      row.insertCell().textContent = `Contact ${i}`;
+      const cell = row.insertCell();
+      cell.textContent = numberOf(i);
+      return cell.firstChild as Text;
+    });
+    return { body, anchors };
+  }
+
+  /** A drawn table of 600 rows (hosts of 250, 250, 100), re-rendered as `fresh` with the ends `endOf` gives: the reads, the old and new buttons. */
+  async function reRendered(fresh: (old: ReturnType<typeof table>) => ReturnType<typeof table>, endOf = (i: number): NumberEnd => ({ right: 50, top: 20 + i * 20, bottom: 36 + i * 20 })) {
+    const old = table(600);
+    const ends = new Map<Anchor, NumberEnd>(rowEnds(old.anchors));
+    const { instance, runFrames, reads, buttons } = drawn(old.anchors, ends);
+    old.body.remove();
+    const now = fresh(old);
+    now.anchors.forEach((anchor, i) => ends.set(anchor, endOf(i)));
+    await observed();
+    instance.markStale();
+    instance.readThrough(false);
+    for (const anchor of now.anchors) instance.add(anchor, [target(anchor)]);
+    instance.readThrough(true);
+    runFrames();
+    const after = now.anchors.map((anchor) => instance.buttonsOf(anchor)[0] as HTMLButtonElement);
+    return { reads, buttons, anchors: now.anchors, after };
+  }
+
+  /** Where the overlay puts a number's button: 4 px after its end, centred on its line. */
+  const placedAt = (end: NumberEnd) => [`${end.right + 4}px`, `${(end.top + end.bottom) / 2 - 9}px`];
+
+  it("gives a re-rendered list's numbers their gone ones' buttons unread where their rows came back the same: each host's sentinels read, not each number", async () => {
+    const { reads, buttons, after } = await reRendered(() => table(600));
+    expect(same(after, buttons)).toBe(true);
+    // Hosts of 250, 250 and 100: their topmost, bottommost, leftmost and rightmost (here two each).
+    expect(reads.length).toBeLessThanOrEqual(3 * 4);
+    expect(shownButtons()).toHaveLength(600);
+    expect(hosts().some((host) => host.classList.contains('parked'))).toBe(false);
+  });
+
+  it('reads a returning number whose cell has new text before it, and puts its button at its new end', async () => {
+    const moved = (i: number): NumberEnd => (i === 300 ? { right: 90, top: 20 + i * 20, bottom: 36 + i * 20 } : { right: 50, top: 20 + i * 20, bottom: 36 + i * 20 });
+    const { reads, anchors, after } = await reRendered(() => {
+      const fresh = table(600);
+      // Row 300 (no sentinel: neither end of its host, every number at the same left) now says what the number is.
+      fresh.anchors[300]?.before(Object.assign(document.createElement('b'), { textContent: 'Mobile ' }));
+      return fresh;
+    }, moved);
+    expect(reads).toContain(anchors[300]);
+    after.forEach((button, i) => expect([button.style.getPropertyValue('left'), button.style.getPropertyValue('top')]).toEqual(placedAt(moved(i))));
+    expect(reads.length).toBeLessThanOrEqual(3 * 4 + 1);
+  });
+
+  it("reads every returning number of a host whose sentinels moved: a row in the middle grown, its text the same", async () => {
+    // Row 100 is 30 px taller (a class the page gave it): the rows after it are 30 px lower.
+    const grown = (i: number): NumberEnd => {
+      const top = 20 + i * 20 + (i > 100 ? 30 : 0);
+      return { right: 50, top, bottom: top + 16 };
+    };
+    const { reads, anchors, after } = await reRendered(() => table(600), grown);
+    after.forEach((button, i) => expect([button.style.getPropertyValue('left'), button.style.getPropertyValue('top')]).toEqual(placedAt(grown(i))));
+    expect(reads).toContain(anchors[150]);
+  });
+
+  it('reads a changed number alone: the other rows still take their buttons unread', async () => {
+    const changed = (i: number) => (i === 300 ? '+1 415 555 9999' : `+1 415 555 ${String(i).padStart(4, '0')}`);
+    const { reads, buttons, anchors, after } = await reRendered(() => table(600, changed));
+    expect(reads).toContain(anchors[300]);
+    expect(after[300]?.dataset.pcCall).toBe('+14155559999');
+    expect(buttons.includes(after[300] as HTMLButtonElement)).toBe(false);
+    expect(same([...after.slice(0, 300), ...after.slice(301)], [...buttons.slice(0, 300), ...buttons.slice(301)])).toBe(true);
+    after.forEach((button, i) => expect(button.style.getPropertyValue('top')).toBe(`${20 + i * 20 - 1}px`));
+    expect(reads.length).toBeLessThanOrEqual(3 * 4 + 1);
+    expect(buttons[300]?.isConnected).toBe(false);
+  });
+
   it('clips the buttons of a scrolling element to its box and moves them with its scroll', () => {
     const box = document.createElement('div');
     box.style.overflowX = 'auto';
