@@ -6,7 +6,6 @@ import { type ClipBox, type NumberEnd, numberEndReader, outerClip, type Placemen
 import { type ButtonAt, isAppend, nodesBefore, sameAt, sentinelsOf } from './layout-shift.ts';
 import { type DocumentBox, isOverlayHost, OverlayHost } from './overlay-host.ts';
 import { PlaceMap } from './place-map.ts';
-import { ReturningNumbers, rowKey } from './returning-numbers.ts';
 import { safely } from './safely.ts';
 import { afterLayout, type AfterLayoutCallback } from './after-layout.ts';
 import { type FrameLedger, OUR_FRAME_MS, ourFrames, PAGE_LONG_LAYOUT_MS, roomAfterLayout } from './frame-budget.ts';
@@ -161,12 +160,6 @@ interface ParkedList {
   next: number;
 }
 
-/** A new number and the parked one from a table row of the same text, whose place it may take unread. */
-interface ReturningPair {
-  entry: Entry;
-  gone: Entry;
-}
-
 /** What one read pass found of a layer: its clip box and how far its element is scrolled. */
 interface LayerRead {
   box: DocumentBox;
@@ -200,8 +193,6 @@ export class ButtonOverlay {
   private readonly parked = new Map<string, ParkedList>();
   private readonly parkedAt = new PlaceMap<Entry>();
   private readonly parkedHosts = new Map<OverlayHost, Layer>();
-  /** The parked entries by their table rows' texts, for new numbers in rows of the same text to take their places unread (returning-numbers.ts). */
-  private readonly returning = new ReturningNumbers<Entry>();
   /** Nobody reading the page (no scanner told otherwise): nothing to wait for. */
   private readThroughMarked = true;
   private readonly readNumberEnd: ReadNumberEnd;
@@ -217,8 +208,6 @@ export class ButtonOverlay {
    * fill looked through all of them for none, passes times entries (issue #12).
    */
   private staleMarked = false;
-  /** The page removed nodes since the last pass: the next parks the entries they took along before it reads new numbers. */
-  private removalMarked = false;
   /** The page grew since some host's sentinels were read: theirs are read at the next pass, those far from the viewport a few per pass. */
   private shifted = false;
   /** How many times the page grew: a host whose sentinels were read after fewer waits for a read. */
@@ -312,7 +301,6 @@ export class ButtonOverlay {
     this.parked.clear();
     this.parkedAt.clear();
     this.parkedHosts.clear();
-    this.returning.clear();
     this.idleShifts = [];
     this.shifted = false;
     this.readThroughMarked = true;
@@ -365,10 +353,7 @@ export class ButtonOverlay {
     let budget = (this.appended ? BUTTONS_PER_APPEND_FRAME : BUTTONS_PER_FRAME) * (Math.max(PASS_MS, pageShareMs) / PASS_MS);
     this.appended = false;
     const readsEnd = passStart + passMs / 2;
-    // Before the new numbers are read: those back at a gone one's place take it unread.
-    if (this.removalMarked) this.parkGone();
-    const unread: ReturningPair[] = [];
-    while (budget > 0 && this.pending.length > 0 && (fresh.length + unread.length === 0 || this.clock() < readsEnd)) {
+    while (budget > 0 && this.pending.length > 0 && (fresh.length === 0 || this.clock() < readsEnd)) {
       const entry = this.pending.shift() as Entry;
       if (this.entries.get(entry.anchor) !== entry) continue;
       // Removed between the scanner's read and this frame (a list re-rendered again): in the
@@ -377,19 +362,7 @@ export class ButtonOverlay {
         this.entries.delete(entry.anchor);
         continue;
       }
-      const gone = this.parkedHosts.size > 0 ? this.returningTo(entry) : undefined;
-      if (gone) {
-        unread.push({ entry, gone });
-        continue;
-      }
       budget -= entry.targets.length;
-      fresh.push({ entry, placement: placements.of(entry.anchor) });
-      ends.set(entry, this.readNumberEnd(entry.anchor));
-    }
-    // A host whose returning numbers' sentinels are not where theirs were: those numbers are read.
-    const returned = this.checkReturning(unread, readLayer, scrollX, scrollY);
-    for (const { entry } of unread) {
-      if (returned.has(entry)) continue;
       fresh.push({ entry, placement: placements.of(entry.anchor) });
       ends.set(entry, this.readNumberEnd(entry.anchor));
     }
@@ -432,7 +405,6 @@ export class ButtonOverlay {
 
     // Write.
     this.park(gone);
-    for (const [entry, gone] of returned) this.takeUnread(entry, gone);
     for (const [layer, read] of layerReads) if (read) for (const host of layer.hosts) this.clipHost(layer, host, read);
     for (const { group, by } of shifts) for (const entry of group.entries) this.shiftBy(entry, by);
     for (const { entry } of moved) this.unplace(entry);
@@ -680,52 +652,6 @@ export class ButtonOverlay {
     entry.epoch = -1;
   }
 
-  /** Parks the placed entries whose numbers the page removed: a removed subtree (a tbody replaced) takes them along, no record names them. */
-  private parkGone(): void {
-    this.removalMarked = false;
-    const gone: Entry[] = [];
-    for (const entry of this.entries.values()) if (entry.inline === false && entry.epoch !== this.epoch && !entry.anchor.isConnected) gone.push(entry);
-    if (gone.length > 0) this.park(gone);
-  }
-
-  /** The parked entry calling the same numbers from a table row of the same text (returning-numbers.ts); else the number is read. */
-  private returningTo(entry: Entry): Entry | undefined {
-    const key = rowKey(entry.anchor, callsOf(entry.targets));
-    const gone = key === undefined ? undefined : this.returning.take(key);
-    if (!gone?.parked || !gone.host || !gone.at || !gone.layer) return undefined;
-    // A clipping element removed with the rows: the new one's box is unknown.
-    if (gone.layer.clip && !gone.layer.clip.isConnected) return undefined;
-    return gone;
-  }
-
-  /**
-   * Of the new numbers back at gone ones' places (as their rows' texts tell), those whose host's
-   * sentinels among them read where the gone ones stood, with the gone entry each takes: what
-   * moves rows in groups (a column widened, a row above grown or added) moves a host's topmost,
-   * bottommost, leftmost or rightmost number. The others are read.
-   */
-  private checkReturning(pairs: readonly ReturningPair[], readLayer: (layer: Layer) => LayerRead | null, scrollX: number, scrollY: number): Map<Entry, Entry> {
-    const byHost = new Map<OverlayHost, Array<ReturningPair & { at: ButtonAt }>>();
-    for (const pair of pairs) {
-      const host = pair.gone.host as OverlayHost;
-      let inHost = byHost.get(host);
-      if (!inHost) {
-        inHost = [];
-        byHost.set(host, inHost);
-      }
-      inHost.push({ ...pair, at: pair.gone.at as ButtonAt });
-    }
-    const returned = new Map<Entry, Entry>();
-    for (const inHost of byHost.values()) {
-      const stayed = sentinelsOf(inHost).every(({ entry, gone, at }) => {
-        const end = this.readNumberEnd(entry.anchor);
-        return end !== undefined && sameAt(buttonAt(end, readLayer(gone.layer as Layer), scrollX, scrollY), at);
-      });
-      if (stayed) for (const { entry, gone } of inHost) returned.set(entry, gone);
-    }
-    return returned;
-  }
-
   /**
    * The entries of numbers the page removed. A host left holding none of the page's numbers keeps
    * their buttons, out of sight (one write), for new anchors of the same numbers to take over: a
@@ -757,8 +683,6 @@ export class ButtonOverlay {
       }
       list.entries.push(entry);
       this.parkedAt.set(calls, at, entry);
-      const key = rowKey(entry.anchor, calls);
-      if (key !== undefined) this.returning.add(key, entry);
       if (!host.parked) {
         host.park();
         this.parkedHosts.set(host, layer);
@@ -786,25 +710,10 @@ export class ButtonOverlay {
       while (list && list.next < list.entries.length && !list.entries[list.next]?.parked) list.next++;
       kept = list?.entries[list.next];
     }
-    if (!kept?.parked || (kept.layer !== layer && !elsewhere) || !kept.host || !kept.at) return false;
-    this.handOver(entry, kept, kept.layer === layer && (layer.clip !== null || kept.host.takesAt(at.top)));
-    return true;
-  }
-
-  /** A new number at a gone one's place, its end not read (checkReturning): its buttons, host and place as they were. */
-  private takeUnread(entry: Entry, gone: Entry): void {
-    entry.inline = false;
-    entry.layer = gone.layer;
-    entry.top = gone.top;
-    entry.epoch = this.epoch;
-    this.handOver(entry, gone, true);
-  }
-
-  /** Hands a parked entry's buttons to a new one; `stays`: in their host, at their place (else out of it, to be placed). */
-  private handOver(entry: Entry, kept: Entry, stays: boolean): void {
-    const host = kept.host as OverlayHost;
+    const host = kept?.host;
+    if (!kept?.parked || (kept.layer !== layer && !elsewhere) || !host || !kept.at) return false;
     kept.parked = false;
-    this.parkedAt.delete(callsOf(kept.targets), kept.at as ButtonAt);
+    this.parkedAt.delete(calls, kept.at);
     entry.buttons = kept.buttons;
     entry.buttons.forEach((button, i) => {
       retargetCallButton(button, entry.targets[i] as PhoneTarget);
@@ -812,13 +721,14 @@ export class ButtonOverlay {
     });
     const group = this.groupOf(host);
     group.parked--;
-    if (stays) {
+    if (kept.layer === layer && (layer.clip !== null || host.takesAt(at.top))) {
       entry.host = host;
       entry.at = kept.at;
       group.entries.add(entry);
       group.sentinels = undefined;
     } else host.remove(entry.buttons);
     if (group.parked === 0) this.showParked(host);
+    return true;
   }
 
   private make(entry: Entry): void {
@@ -857,7 +767,6 @@ export class ButtonOverlay {
     }
     this.parked.clear();
     this.parkedAt.clear();
-    this.returning.clear();
     for (const host of [...this.parkedHosts.keys()]) this.showParked(host);
   }
 
@@ -933,7 +842,6 @@ export class ButtonOverlay {
   private onPageMutations(records: MutationRecord[]): void {
     for (const record of records) {
       if (this.isOwnInsertion(record)) continue;
-      if (record.removedNodes.length > 0) this.removalMarked = true;
       if (!isAppend(record)) {
         this.markStale();
         return;
