@@ -1688,6 +1688,39 @@ say what is met and what is not.
   kept. The +10–15 % asked needs ~0.6–1.2 s less of our ~1.9 s in the scroll's frames, that is of
   the ~80 µs a number (the walk, the numbers' boxes, the placements' computed styles, the buttons),
   each of them calls into the browser tried in other forms in the bullets above.
+- **A re-render's returning numbers given their parked places unread: a ceiling of ×0.6 of our
+  CPU, gone with a check that keeps them right; not kept** (branch s44-rerender). The ceiling
+  first, on a scratch build (unsound on purpose): the gone entries parked before the pass reads
+  its new numbers, every one of them (the 247 of the host shared with the page's own numbers too:
+  left out, each number's next parked button was another row's, 200 of a 600-row list's buttons
+  misplaced), and each new number given the next parked button of the same number in the order
+  the page had them, with its host and place, nothing read or checked. timeline-pairs.ts
+  rerender, 10,000 rows, main's build then it alternately, 6 pairs at load 8.0–9.6: our CPU 565 /
+  684 / 523 / 509 / 544 / 564 -> 339 / 335 / 320 / 376 / 350 / 506 ms (median ×0.625, lower in
+  six of six), decorated median ×0.84 (×0.58 to ×1.86); 4 more at load 6.0–9.5, ×0.49 / 0.39 /
+  0.66 / 0.69 (median ×0.575), decorated ×0.85: the numbers' ends and placements are the ~40 % of
+  our re-render the profile by line put them at. Built with checks, twice. Paired in the
+  scanner's order, a step each (a changed number read alone, the next rows still meeting theirs),
+  the number's text and its row's text the same, then each host's sentinels among them read at the
+  gone places (a host whose sentinels moved read whole): 6 pairs at load 6.8–9.3, our CPU ×1.05 /
+  1.09 / 0.77 / 1.08 / 0.95 / 0.98 (median ×1.015), decorated median ×0.86; the pass's counts
+  (logged, a probe not kept) showed why: the scanner's order in the fill and in its re-render
+  follows where its walk was when the page's frame came, 9,753 of 10,000 taken unread in one run
+  and none in the next. Paired by a key of the number and its table row's text instead (rows of
+  the same text give none; no key outside a table row, where an element's text may be a whole
+  page's), the same sentinels after (ca60824 in the git log, with its tests: the same rows with
+  only the sentinels read, text put before a number in its cell, a row in the middle grown with
+  its text the same, a changed number; reverted in 8e38b2f): 6 pairs at load 6.3–8.0, our CPU
+  539 / 516 / 542 / 520 / 649 / 464 -> 539 / 515 / 484 / 476 / 431 / 497 ms (median ×0.96, ×0.66
+  to ×1.07, three of six lower), decorated median ×1.165 (×0.70 to ×1.50); the content script
+  55,861 -> 56,337 bytes gzipped. Logged in the pass (wall, load ~7): the parking of 10,000 with
+  their rows' keys 129 and 484 ms (before the reads now, so that the page's frame's pass once had
+  room for one new number), the keys of 6,539 new rows 67 ms, the sentinels 34 ms (the first read
+  after the parking's writes into our hosts). The rows' texts, a wrapper of each old and new row
+  and a string each in the content script's world, cost what the ends and placements they spare
+  did. Left: a check of a returning number's place cheaper than its read; by text it costs as much,
+  by the scanner's order it is not the page's, and the sentinels alone miss a cell's text before
+  its number and rows grown and shrunk within one host.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text
