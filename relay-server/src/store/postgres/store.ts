@@ -60,7 +60,8 @@ const types = {
 /**
  * Opens the PostgreSQL database at `url` (migrating it under an advisory lock, so relays may start
  * together). Several relays may share it: transactions lock the rows they must have to themselves
- * (READ COMMITTED), commits that append events or change the directory NOTIFY the others.
+ * (READ COMMITTED), commits that append events or change the directory NOTIFY the others. A
+ * relay's transactions asked for together commit together (`TransactionBatches`).
  */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<RelayStore> {
   // Field by field: an option given as undefined (a caller passing its own optional setting on) keeps the default.
