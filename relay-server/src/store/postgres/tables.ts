@@ -581,10 +581,15 @@ export class PostgresTables implements StoreTables {
   }
 
   async appendEvents(entries: readonly EventEntry[], call: Call, at: string, options?: AppendOptions): Promise<AgentEvent[]> {
-    if (entries.length === 0) return [];
+    const last = options?.last === true && this.#inTransaction;
+    if (entries.length === 0) {
+      // Nothing to tell (a provider's webhook sent again), but the work's last statement all the same: a batch's other appends wait for it.
+      if (last) this.workSentLast();
+      return [];
+    }
     const append: Append = { entries, snapshot: JSON.stringify(call), at };
     this.notices.add('events');
-    const rows = options?.last && this.#inTransaction ? await this.#lastOfWork(append) : (await this.#append([append]))[0]!;
+    const rows = last ? await this.#lastOfWork(append) : (await this.#append([append]))[0]!;
     return entries.map(({ agentId, kind }, i): AgentEvent => ({ agentId, seq: rows[i]!, prevSeq: rows[i]! - 1, kind, call: append.snapshot }));
   }
 

@@ -88,6 +88,17 @@ describe('the batches of a PostgreSQL store', () => {
     expect((await store.eventsAfter('ada', 0, 10)).map((event) => JSON.parse(event.call).id)).toEqual([(await store.callByKey('in_1', 'CA1'))!.id, (await store.callByKey('in_1', 'CA4'))!.id]);
   });
 
+  it('commits a batch in which a transaction has nothing to append: its empty append is its last statement all the same', async () => {
+    await store.transaction((tx) => record(tx, 'CA1', 'ringing'));
+    // CA1's webhook sent again: nothing changed, no event, beside a new call's.
+    const [again, other] = await Promise.all([
+      store.transaction(async (tx) => tx.appendEvents([], (await tx.callByKey('in_1', 'CA1'))!, T(2), { last: true })),
+      store.transaction((tx) => record(tx, 'CA2', 'ringing')),
+    ]);
+    expect(again).toEqual([]);
+    expect(other.events.map((event) => event.seq)).toEqual([2]);
+  });
+
   it('runs two transactions of one batch on the same call one after the other: the second reads what the first wrote', async () => {
     await store.transaction((tx) => record(tx, 'CA1', 'ringing'));
     const [first, second] = await Promise.all([store.transaction((tx) => record(tx, 'CA1', 'in-progress')), store.transaction((tx) => record(tx, 'CA1', 'completed'))]);
