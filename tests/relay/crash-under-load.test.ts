@@ -1,13 +1,14 @@
 /**
  * Durability under load (issue 13): webhooks that arrive together are committed together
- * (group commit), and each is answered only once that shared commit is on disk. A relay killed
- * with SIGKILL in the middle of a stream of concurrent webhooks has every webhook it answered
- * 2xx in its store after the restart.
+ * (group commit: SQLite's transaction queue, PostgreSQL's batches), and each is answered only once
+ * that shared commit is durable. A relay killed with SIGKILL in the middle of a stream of
+ * concurrent webhooks has every webhook it answered 2xx in its store after the restart.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { computeTwilioSignature } from '@phone-connector/shared';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, afterEach, expect, it } from 'vitest';
+import { freshDatabase } from '../../relay-server/src/testing-postgres.ts';
 import { addAgent, api, type RelayProcess, startRelayProcess, tempDir } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test';
@@ -20,10 +21,10 @@ const ACKNOWLEDGED_BEFORE_KILL = 300;
 const dir = tempDir();
 let relay: RelayProcess | undefined;
 
-afterAll(async () => {
+afterEach(async () => {
   await relay?.stop('SIGKILL');
-  dir.remove();
 });
+afterAll(() => dir.remove());
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 120_000;
@@ -33,8 +34,8 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
-it('keeps every webhook it answered 2xx when it is killed with SIGKILL mid-stream', async () => {
-  const db = join(dir.path, 'relay.db');
+it.each(['SQLite', 'PostgreSQL'])('keeps every webhook it answered 2xx when it is killed with SIGKILL mid-stream (%s)', async (store) => {
+  const db = store === 'SQLite' ? join(dir.path, 'relay.db') : await freshDatabase('crash');
   const ada = await addAgent(db, { name: 'Ada', number: '+14155550111' });
   relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
   const put = await api(relay, ada.token, 'PUT', '/instances/main', { connector: 'twilio', config: { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: '+15005550006' } });

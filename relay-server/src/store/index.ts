@@ -305,7 +305,8 @@ export interface AppendOptions {
   /**
    * Nothing follows the append in its transaction: the store may send the commit behind it, before
    * its answer (PostgreSQL: one round trip less, and the agents' rows it locks held for none of the
-   * relay's). The work must then end with it; a statement after it fails.
+   * relay's; in a batch, with the batch's other appends once every transaction of it has sent its
+   * last statement). The work must then end with it; a statement after it fails.
    */
   last?: boolean;
 }

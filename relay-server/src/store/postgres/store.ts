@@ -8,6 +8,8 @@ import { redactDatabaseUrl, redactedMessage } from './database-url.ts';
 import { KeptWhileNoticed } from './kept-reads.ts';
 import { migrate } from './migrations.ts';
 import { PostgresTables } from './tables.ts';
+import { type Queued, TransactionBatches } from './transaction-batches.ts';
+import { BatchClaims, TABLE_METHODS, transactionView } from './transaction-view.ts';
 
 export interface PostgresStoreOptions extends ChangeListenerOptions {
   /** Connections in the pool (transactions at once). */
@@ -16,9 +18,11 @@ export interface PostgresStoreOptions extends ChangeListenerOptions {
   connectTimeoutMs?: number;
   /** Runs of a transaction at most when it keeps conflicting with other relays. */
   maxAttempts?: number;
+  /** Transactions committed together at most (`TransactionBatches`). */
+  maxBatch?: number;
 }
 
-export const POSTGRES_DEFAULTS = { poolSize: 10, connectTimeoutMs: 5_000, maxAttempts: 30 };
+export const POSTGRES_DEFAULTS = { poolSize: 10, connectTimeoutMs: 5_000, maxAttempts: 30, maxBatch: 64 };
 
 /**
  * Why a transaction is run again, or undefined when it is not: it inserted a call another relay
@@ -47,16 +51,6 @@ function unreachable(error: unknown): boolean {
 /** The writes that take more than one statement (or announce themselves): a transaction of their own when called plainly. */
 const TRANSACTIONAL = new Set<keyof StoreTables>(['addAgent', 'removeAgent', 'updateAgent', 'putInstance', 'deleteInstance', 'appendEvents', 'takeCrmRatePlace']);
 
-/** Every method of the tables, by name. */
-const TABLE_METHODS = (Object.getOwnPropertyNames(PostgresTables.prototype) as string[]).filter((name) => !['constructor', 'end', 'settled'].includes(name)) as (keyof StoreTables)[];
-
-/** A transaction's tables as its `tx`, with the attempt's `afterCommit`. */
-function transactionView(tables: PostgresTables, afterCommit: StoreTx['afterCommit']): StoreTx {
-  const view: Record<string, unknown> = { afterCommit };
-  for (const name of TABLE_METHODS) view[name] = (tables[name] as (...args: unknown[]) => unknown).bind(tables);
-  return view as unknown as StoreTx;
-}
-
 /** BIGINT (ids, counts) as a JS number: call ids stay far below 2^53. */
 const types = {
   getTypeParser: ((oid: number, format?: string) =>
@@ -66,7 +60,8 @@ const types = {
 /**
  * Opens the PostgreSQL database at `url` (migrating it under an advisory lock, so relays may start
  * together). Several relays may share it: transactions lock the rows they must have to themselves
- * (READ COMMITTED), commits that append events or change the directory NOTIFY the others.
+ * (READ COMMITTED), commits that append events or change the directory NOTIFY the others. A
+ * relay's transactions asked for together commit together (`TransactionBatches`).
  */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<RelayStore> {
   // Field by field: an option given as undefined (a caller passing its own optional setting on) keeps the default.
@@ -74,6 +69,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     poolSize: options.poolSize ?? POSTGRES_DEFAULTS.poolSize,
     connectTimeoutMs: options.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs,
     maxAttempts: options.maxAttempts ?? POSTGRES_DEFAULTS.maxAttempts,
+    maxBatch: options.maxBatch ?? POSTGRES_DEFAULTS.maxBatch,
     changePollMs: options.changePollMs ?? CHANGE_DEFAULTS.changePollMs,
     maxReconnectMs: options.maxReconnectMs ?? CHANGE_DEFAULTS.maxReconnectMs,
   };
@@ -122,13 +118,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     }
   }
 
-  const transaction = <T>(work: (tx: StoreTx) => Promise<T>): Promise<T> => reaching(() => runTransaction(work));
-
   const stats = { transactions: 0, reruns: { same_call: 0, deadlock: 0, serialization: 0 } satisfies Record<RerunCause, number> };
 
   async function runTransaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    if (closed) throw new Error('the store is closed');
-    stats.transactions++;
     for (let attempt = 1; ; attempt++) {
       const client = await pool.connect();
       let broken: Error | undefined;
@@ -175,6 +167,91 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 100)));
     }
   }
+
+  /**
+   * A batch's works in one transaction on one connection, started together: their first
+   * statements leave in one write behind BEGIN, their next ones in another, COMMIT behind the last
+   * (issue 13). When one fails, nothing of the batch commits, and each work runs again alone: the
+   * one that failed fails again by itself, the others commit. Not a savepoint each: a savepoint
+   * that writes takes a subtransaction id of its own, more work for PostgreSQL on every webhook to
+   * save a rerun on the rare one that fails.
+   */
+  async function runBatch(batch: Queued[]): Promise<void> {
+    const client = await pool.connect().catch((error: unknown) => {
+      for (const queued of batch) queued.reject(error);
+    });
+    if (!client) return;
+    let broken: Error | undefined;
+    const tables = new PostgresTables(client, true, batch.length);
+    const claims = new BatchClaims();
+    let open = true;
+    const begun = tables.begin();
+    begun.catch(() => undefined);
+    const outcomes = batch.map(async ({ work }) => {
+      const hooks = new CommitHooks();
+      let sentLast = false;
+      const tx = transactionView(
+        tables,
+        (committed, rolledBack) => {
+          if (!open) throw new Error('store: afterCommit was called through a transaction that has ended');
+          hooks.add(committed, rolledBack);
+        },
+        { claims, sentLast: () => (sentLast = true) },
+      );
+      try {
+        const value = await work(tx);
+        // A work that ended without sending its last statement as such sends nothing more either.
+        if (!sentLast) tables.workSentLast();
+        return { ok: true as const, value, hooks };
+      } catch (error) {
+        tables.abandon(error);
+        return { ok: false as const, error, hooks };
+      }
+    });
+    const settled = await Promise.all(outcomes);
+    open = false;
+    // A work that failed before its last statement keeps COMMIT from being sent: the batch rolls back.
+    let failure: { error: unknown } | undefined = settled.find((outcome) => !outcome.ok);
+    if (!failure || tables.commitSent) {
+      try {
+        await begun;
+        await tables.settled();
+        await tables.commit();
+        failure = undefined;
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    const committed = !failure;
+    tables.end();
+    if (!committed) await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+    client.release(broken);
+    if (committed && tables.notices.has('directory')) instancesWithOwner.forget();
+    // Each of its works runs again, as a transaction that lost a deadlock would.
+    const cause = failure && rerunCause(failure.error);
+    if (cause) stats.reruns[cause] += batch.length;
+    for (const [i, outcome] of settled.entries()) {
+      const { resolve, reject, work } = batch[i]!;
+      if (!committed) {
+        outcome.hooks.rolledBack();
+        runTransaction(work).then(resolve, reject);
+      } else if (outcome.ok) {
+        outcome.hooks.committed();
+        resolve(outcome.value);
+      } else {
+        outcome.hooks.rolledBack();
+        reject(outcome.error);
+      }
+    }
+  }
+
+  const batches = new TransactionBatches(settings.maxBatch, ({ work, resolve, reject }) => runTransaction(work).then(resolve, reject), runBatch);
+
+  const transaction = <T>(work: (tx: StoreTx) => Promise<T>): Promise<T> => {
+    if (closed) return Promise.reject(new Error('the store is closed'));
+    stats.transactions++;
+    return reaching(() => batches.run(work));
+  };
 
   /** A read or write of one statement, outside any transaction. */
   const single = <T>(operation: () => Promise<T>): Promise<T> => (closed ? Promise.reject(new Error('the store is closed')) : reaching(operation));

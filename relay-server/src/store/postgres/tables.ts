@@ -92,6 +92,18 @@ function prepared(text: string): pg.QueryConfig {
   return { name, text };
 }
 
+/** A call's key (its instance's uid and its provider's call id) as one string. */
+export function callKey(instanceUid: string, callId: string): string {
+  return `${instanceUid}\n${callId}`;
+}
+
+/** One `appendEvents`: its entries, and the call's snapshot they carry. */
+interface Append {
+  entries: readonly EventEntry[];
+  snapshot: string;
+  at: string;
+}
+
 /** What a transaction's commit tells the other relays (`NOTIFY` on the channel of the same name). */
 export type Notice = 'events' | 'directory';
 
@@ -131,13 +143,36 @@ export class PostgresTables implements StoreTables {
   #commit: Promise<unknown> | undefined;
   /** Whether this turn's statements are being held in the socket (`#corkForTurn`). */
   #corked = false;
-  /** The id the last call read found no call for reserved: that call's insert takes it. */
-  #reserved: { instanceUid: string; callId: string; id: number } | undefined;
+  /** The ids the call reads that found no call reserved, by call key (`callKey`): each call's insert takes its own. */
+  readonly #reserved = new Map<string, number>();
+  /** The works of this transaction that may still send a statement (`workSentLast`). */
+  #writers: number;
+  /** The works' last appends, held to be sent together (`#lastOfWork`). */
+  readonly #held: Array<Append & { resolve: (seqs: number[]) => void; reject: (error: unknown) => void }> = [];
+  /** Why the transaction will not commit, once one of its works failed (`abandon`). */
+  #abandoned: { error: unknown } | undefined;
 
-  constructor(session: pg.Pool | pg.PoolClient, inTransaction: boolean) {
+  constructor(session: pg.Pool | pg.PoolClient, inTransaction: boolean, works = 1) {
     this.#session = session;
     this.#inTransaction = inTransaction;
     this.#lock = inTransaction ? ' FOR UPDATE' : '';
+    this.#writers = works;
+  }
+
+  /**
+   * One of the transaction's works will send no more statements (its last one is sent, or it
+   * ended well). Once none will, COMMIT goes out behind the last statement sent, before its answer
+   * (`AppendOptions.last`). A work that fails never says so: nothing of its transaction commits.
+   */
+  workSentLast(): void {
+    if (--this.#writers > 0) return;
+    this.#sendHeld();
+    void this.commit();
+  }
+
+  /** Whether COMMIT has been sent (behind the last statement of the transaction's last work). */
+  get commitSent(): boolean {
+    return this.#commit !== undefined;
   }
 
   /** The transaction is over: its client goes back to the pool, where another transaction may get it. */
@@ -352,7 +387,7 @@ export class PostgresTables implements StoreTables {
     }
     const [row] = await this.#rows<CallRow & { reserved_id: number | null }>(prepared(CALL_OR_RESERVED_ID), [instanceUid, callId]);
     if (row!.reserved_id === null) return toCall(row!);
-    this.#reserved = { instanceUid, callId, id: row!.reserved_id };
+    this.#reserved.set(callKey(instanceUid, callId), row!.reserved_id);
     return undefined;
   }
 
@@ -385,12 +420,13 @@ export class PostgresTables implements StoreTables {
   }
 
   async insertCall(instanceUid: string, callId: string, state: CallState, at: string): Promise<number> {
-    const reserved = this.#reserved;
-    if (reserved?.instanceUid === instanceUid && reserved.callId === callId) {
-      this.#reserved = undefined;
+    const key = callKey(instanceUid, callId);
+    const reserved = this.#reserved.get(key);
+    if (reserved !== undefined) {
+      this.#reserved.delete(key);
       // Another relay inserting the same call meanwhile fails this write (`same_call`), and the transaction with it.
-      await this.#write(prepared(INSERT_RESERVED_CALL), [reserved.id, instanceUid, callId, ...stateValues(state), at]);
-      return reserved.id;
+      await this.#write(prepared(INSERT_RESERVED_CALL), [reserved, instanceUid, callId, ...stateValues(state), at]);
+      return reserved;
     }
     const [row] = await this.#rows<{ id: number }>(prepared(INSERT_CALL), [instanceUid, callId, ...stateValues(state), at]);
     return row!.id;
@@ -545,31 +581,87 @@ export class PostgresTables implements StoreTables {
   }
 
   async appendEvents(entries: readonly EventEntry[], call: Call, at: string, options?: AppendOptions): Promise<AgentEvent[]> {
-    if (entries.length === 0) return [];
-    const snapshot = JSON.stringify(call);
+    const last = options?.last === true && this.#inTransaction;
+    if (entries.length === 0) {
+      // Nothing to tell (a provider's webhook sent again), but the work's last statement all the same: a batch's other appends wait for it.
+      if (last) this.workSentLast();
+      return [];
+    }
+    const append: Append = { entries, snapshot: JSON.stringify(call), at };
     this.notices.add('events');
-    // The agents' rows stay locked until commit: their next seqs wait for these, so seqs commit in
-    // order, without gaps. Locked in id order, so two transactions for the same agents never
-    // deadlock; the seqs moved and the events written in the same statement. Sent as the last
-    // statement, COMMIT goes out behind it: the locks are held for no round trip of the relay's, the
-    // hot spot when many calls reach one agent (issue 13). An agent that does not exist fails the
-    // statement (`no_such_agent`), and with it the transaction, committed or not.
-    const answer = this.#rows<{ agent_id: string; seq: number }>(
-      prepared(`WITH entry AS (SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS e(agent_id, kind, ord)),
+    const rows = last ? await this.#lastOfWork(append) : (await this.#append([append]))[0]!;
+    return entries.map(({ agentId, kind }, i): AgentEvent => ({ agentId, seq: rows[i]!, prevSeq: rows[i]! - 1, kind, call: append.snapshot }));
+  }
+
+  /** A work's last append: held until every work of the transaction has sent its last statement (`workSentLast`). */
+  #lastOfWork(append: Append): Promise<number[]> {
+    if (this.#abandoned) return Promise.reject(this.#abandoned.error);
+    const seqs = new Promise<number[]>((resolve, reject) => this.#held.push({ ...append, resolve, reject }));
+    this.workSentLast();
+    return seqs;
+  }
+
+  /**
+   * One of the transaction's works failed (`error`): the transaction will not commit, so the
+   * appends held, and any held later, are refused with that error.
+   */
+  abandon(error: unknown): void {
+    this.#abandoned ??= { error };
+    for (const held of this.#held.splice(0)) held.reject(error);
+  }
+
+  /** Sends the appends held, in one statement. */
+  #sendHeld(): void {
+    const held = this.#held.splice(0);
+    if (held.length === 0) return;
+    this.#append(held).then(
+      (seqs) => held.forEach((append, i) => append.resolve(seqs[i]!)),
+      (error: unknown) => {
+        for (const append of held) append.reject(error);
+      },
+    );
+  }
+
+  /**
+   * Appends the events of `appends` in one statement; each append's seqs, entry by entry. The
+   * agents' rows stay locked until commit: their next seqs wait for these, so seqs commit in
+   * order, without gaps. Locked in id order, every agent of the statement at once: two
+   * transactions for the same agents never deadlock, however many works each holds (a batch's
+   * appends, one statement each, locked a work's agents after another's, and two relays' batches
+   * deadlocked, waiting a second for PostgreSQL to tell). The seqs moved and the events written in
+   * the same statement. Sent as the last statement, COMMIT goes out behind it: the locks are held
+   * for no round trip of the relay's, the hot spot when many calls reach one agent (issue 13). An
+   * agent that does not exist fails the statement (`no_such_agent`), and with it the transaction,
+   * committed or not.
+   */
+  async #append(appends: readonly Append[]): Promise<number[][]> {
+    const agentIds: string[] = [];
+    const kinds: string[] = [];
+    const of: number[] = [];
+    for (const [i, { entries }] of appends.entries()) {
+      for (const entry of entries) {
+        agentIds.push(entry.agentId);
+        kinds.push(entry.kind);
+        of.push(i + 1);
+      }
+    }
+    const rows = await this.#rows<{ seq: number }>(
+      prepared(`WITH entry AS (SELECT * FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY AS e(agent_id, kind, append, ord)),
             wanted AS (SELECT agent_id, count(*)::int AS n FROM entry GROUP BY agent_id),
             locked AS MATERIALIZED (SELECT id FROM agents WHERE id IN (SELECT agent_id FROM wanted) ORDER BY id FOR NO KEY UPDATE),
             bumped AS (UPDATE agents a SET last_seq = a.last_seq + w.n FROM wanted w
                        WHERE a.id = w.agent_id AND a.id IN (SELECT id FROM locked) RETURNING a.id, a.last_seq - w.n AS before),
-            numbered AS (SELECT e.agent_id, e.kind, e.ord, COALESCE(b.before + row_number() OVER (PARTITION BY e.agent_id ORDER BY e.ord), no_such_agent(e.agent_id)) AS seq
+            numbered AS (SELECT e.agent_id, e.kind, e.append, e.ord, COALESCE(b.before + row_number() OVER (PARTITION BY e.agent_id ORDER BY e.ord), no_such_agent(e.agent_id)) AS seq
                          FROM entry e LEFT JOIN bumped b ON b.id = e.agent_id),
-            snapshot AS (INSERT INTO call_snapshots (call, created_at) VALUES ($3, $4) RETURNING id),
-            written AS (INSERT INTO events (agent_id, seq, kind, snapshot_id) SELECT agent_id, seq, kind, (SELECT id FROM snapshot) FROM numbered)
-       SELECT agent_id, seq::int FROM numbered ORDER BY ord`),
-      [entries.map((e) => e.agentId), entries.map((e) => e.kind), snapshot, at],
+            snapshot AS MATERIALIZED (SELECT s.append, nextval(pg_get_serial_sequence('call_snapshots', 'id')) AS id, s.call, s.created_at
+                                      FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS s(call, created_at, append)),
+            stored AS (INSERT INTO call_snapshots (id, call, created_at) OVERRIDING SYSTEM VALUE SELECT id, call, created_at FROM snapshot),
+            written AS (INSERT INTO events (agent_id, seq, kind, snapshot_id) SELECT n.agent_id, n.seq, n.kind, s.id FROM numbered n JOIN snapshot s ON s.append = n.append)
+       SELECT seq::int FROM numbered ORDER BY ord`),
+      [agentIds, kinds, of, appends.map((append) => append.snapshot), appends.map((append) => append.at)],
     );
-    if (options?.last && this.#inTransaction) void this.commit();
-    const rows = await answer;
-    return entries.map(({ agentId, kind }, i): AgentEvent => ({ agentId, seq: rows[i]!.seq, prevSeq: rows[i]!.seq - 1, kind, call: snapshot }));
+    let next = 0;
+    return appends.map(({ entries }) => rows.slice(next, (next += entries.length)).map((row) => row.seq));
   }
 
   async lastSeq(agentId: string): Promise<number> {

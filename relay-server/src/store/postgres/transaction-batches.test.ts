@@ -1,0 +1,139 @@
+/**
+ * A PostgreSQL store's batches (issue 13): the transactions asked for in one turn share one
+ * transaction on one connection, and still each commits or fails by its own work.
+ */
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mergeCall } from '../../calls/merge.ts';
+import { dropDatabase, freshDatabase } from '../../testing-postgres.ts';
+import type { RelayStore, StoreTx } from '../index.ts';
+import { openPostgresStore } from './store.ts';
+
+const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
+const agent = (id: string, number: string) => ({ id, name: id, number, email: null, admin: false, tokenHash: `hash-${id}`, createdAt: T(0) });
+
+/** What a webhook does: find the call or create it, merge `status` into it, and tell `agents` (its last statement). */
+async function record(tx: StoreTx, callId: string, status: 'ringing' | 'in-progress' | 'completed', agents: readonly string[] = ['ada']) {
+  const known = await tx.callByKey('in_1', callId);
+  const state = mergeCall(known, { status });
+  const id = known ? known.id : await tx.insertCall('in_1', callId, state, T(1));
+  if (known) await tx.updateCall(id, state, T(1));
+  else await tx.linkAgents(agents, id);
+  const events = await tx.appendEvents(
+    agents.map((agentId) => ({ agentId, kind: known ? 'updated' : 'created' })),
+    { ...known!, id, status },
+    T(1),
+    { last: true },
+  );
+  return { before: known?.status ?? null, events };
+}
+
+describe('the batches of a PostgreSQL store', () => {
+  let url: string;
+  let store: RelayStore;
+
+  beforeEach(async () => {
+    url = await freshDatabase();
+    store = await openPostgresStore(url);
+    await store.addAgent(agent('ada', '+14155550111'));
+    await store.addAgent(agent('bob', '+14155550122'));
+    await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await store.close();
+    await dropDatabase(url);
+  });
+
+  /** The first word of every statement the store's connections send from now on. */
+  function sentStatements(): string[] {
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+      sent.push(String((args[0] as { text?: string }).text ?? args[0]).trim().split(/\s+/)[0]!);
+      return (query as (...a: unknown[]) => unknown).apply(this, args) as never;
+    });
+    return sent;
+  }
+
+  it('commits the transactions asked for in one turn in one transaction: one BEGIN, one append, one COMMIT', async () => {
+    const sent = sentStatements();
+    const recorded = await Promise.all(Array.from({ length: 6 }, (_, i) => store.transaction((tx) => record(tx, `CA${i}`, 'ringing'))));
+    expect(sent.filter((word) => word === 'BEGIN')).toHaveLength(1);
+    // The append's WITH, and NOTIFY with COMMIT behind it.
+    expect(sent.filter((word) => word === 'WITH')).toHaveLength(1);
+    expect(sent.filter((word) => word === 'NOTIFY')).toHaveLength(1);
+    vi.restoreAllMocks();
+    expect(recorded.map(({ events }) => events.map((event) => event.seq))).toEqual([[1], [2], [3], [4], [5], [6]]);
+    for (let i = 0; i < 6; i++) expect((await store.callByKey('in_1', `CA${i}`))?.status).toBe('ringing');
+    expect((await store.eventsAfter('ada', 0, 10)).map((event) => JSON.parse(event.call).id)).toEqual(recorded.map(({ events }) => JSON.parse(events[0]!.call).id));
+  });
+
+  it('fails a transaction of a batch alone: the others commit, each failure with its own error', async () => {
+    const outcomes = await Promise.allSettled([
+      store.transaction((tx) => record(tx, 'CA1', 'ringing')),
+      store.transaction(async (tx) => {
+        await tx.callByKey('in_1', 'CA2');
+        await tx.insertCall('in_1', 'CA2', mergeCall(undefined, { status: 'ringing' }), T(1));
+        throw new Error('the work failed after its insert');
+      }),
+      store.transaction((tx) => record(tx, 'CA3', 'ringing', ['nobody'])),
+      store.transaction((tx) => record(tx, 'CA4', 'ringing')),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/the work failed after its insert/);
+    expect(String((outcomes[2] as PromiseRejectedResult).reason)).toMatch(/foreign key constraint/);
+    expect(await store.callByKey('in_1', 'CA2')).toBeUndefined();
+    expect(await store.callByKey('in_1', 'CA3')).toBeUndefined();
+    expect((await store.eventsAfter('ada', 0, 10)).map((event) => JSON.parse(event.call).id)).toEqual([(await store.callByKey('in_1', 'CA1'))!.id, (await store.callByKey('in_1', 'CA4'))!.id]);
+  });
+
+  it('commits a batch in which a transaction has nothing to append: its empty append is its last statement all the same', async () => {
+    await store.transaction((tx) => record(tx, 'CA1', 'ringing'));
+    // CA1's webhook sent again: nothing changed, no event, beside a new call's.
+    const [again, other] = await Promise.all([
+      store.transaction(async (tx) => tx.appendEvents([], (await tx.callByKey('in_1', 'CA1'))!, T(2), { last: true })),
+      store.transaction((tx) => record(tx, 'CA2', 'ringing')),
+    ]);
+    expect(again).toEqual([]);
+    expect(other.events.map((event) => event.seq)).toEqual([2]);
+  });
+
+  it('runs two transactions of one batch on the same call one after the other: the second reads what the first wrote', async () => {
+    await store.transaction((tx) => record(tx, 'CA1', 'ringing'));
+    const [first, second] = await Promise.all([store.transaction((tx) => record(tx, 'CA1', 'in-progress')), store.transaction((tx) => record(tx, 'CA1', 'completed'))]);
+    expect([first.before, second.before]).toEqual(['ringing', 'in-progress']);
+    expect((await store.callByKey('in_1', 'CA1'))?.status).toBe('completed');
+    expect((await store.eventsAfter('ada', 0, 10)).map((event) => event.seq)).toEqual([1, 2, 3]);
+  });
+
+  it("never deadlocks two relays' batches: each batch's appends take their agents' rows in one statement, in one order", async () => {
+    const other = await openPostgresStore(url);
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      // Each agent's roster stored first (as it is after an agent's first call): two batches storing both at once wait on each other there.
+      for (const agentId of ['ada', 'bob']) await store.transaction((tx) => record(tx, `CA-first-${agentId}`, 'ringing', [agentId]));
+      // Ada's row held elsewhere: this store's batch (Ada, then Bob) waits for it; the other's (Bob, then Ada), one
+      // statement per append, took Bob first, and once Ada's row was let go each batch waited for the other's.
+      await holder.query('BEGIN');
+      await holder.query("SELECT 1 FROM agents WHERE id = 'ada' FOR UPDATE");
+      const batch = (on: RelayStore, name: string, order: readonly string[]) => Promise.all(order.map((agentId) => on.transaction((tx) => record(tx, `CA-${name}-${agentId}`, 'ringing', [agentId]))));
+      const both = Promise.all([batch(store, 'a', ['ada', 'bob']), batch(other, 'b', ['bob', 'ada'])]);
+      await vi.waitFor(
+        async () => {
+          const { rows } = await holder.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+          expect(rows[0].n).toBe(2);
+        },
+        { timeout: 20_000, interval: 20 },
+      );
+      await holder.query('COMMIT');
+      await both;
+      for (const on of [store, other]) expect(on.transactionStats().reruns.deadlock).toBe(0);
+      for (const agentId of ['ada', 'bob']) expect((await store.eventsAfter(agentId, 0, 10)).map((event) => event.seq)).toEqual([1, 2, 3]);
+    } finally {
+      await holder.end();
+      await other.close();
+    }
+  });
+});
