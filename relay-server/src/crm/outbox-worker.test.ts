@@ -21,6 +21,13 @@ beforeEach(async () => {
 });
 afterEach(() => relay.outbox.stop());
 
+/** In place of the test's relay (its worker stopped), one made with `options`, the caller still Grace; its worker not started. */
+async function relayWith(options: Parameters<typeof crmTestRelay>[0]): Promise<void> {
+  await relay.outbox.stop();
+  relay = await crmTestRelay(options);
+  relay.crm.contacts.set(CALLER, [GRACE]);
+}
+
 /** A call from the caller, rung (its lookup done) and completed. */
 async function endedCall(sid = 'CA1', caller = CALLER) {
   await relay.inbound(sid, caller).ringing();
@@ -52,9 +59,7 @@ function countClaims(): { count: number } {
 
 /** A relay of its own with these outbox settings, and the calls `sids` ended, their logs queued; its worker stopped. */
 async function backlog(outbox: NonNullable<Parameters<typeof crmTestRelay>[0]>['outbox'], sids: string[]): Promise<void> {
-  await relay.outbox.stop();
-  relay = await crmTestRelay({ outbox });
-  relay.crm.contacts.set(CALLER, [GRACE]);
+  await relayWith({ outbox });
   for (const sid of sids) await endedCall(sid);
 }
 
@@ -417,9 +422,7 @@ describe('store cost', () => {
   });
 
   it("leaves the claim to its loop when a held CRM's probe is due at a landing: the probe runs then, not once the loop is done", async () => {
-    await relay.outbox.stop();
-    relay = await crmTestRelay({ outbox: { batch: 2 }, breaker: { opensAfter: 1 } });
-    relay.crm.contacts.set(CALLER, [GRACE]);
+    await relayWith({ outbox: { batch: 2 }, breaker: { opensAfter: 1 } });
     // CA2 logged, then its notes: an update row; then CA1 and CA3's logs. The loop claims CA2's and CA1's.
     const ca2 = await endedCall('CA2');
     await relay.outbox.runDue();
@@ -544,9 +547,7 @@ describe('store cost', () => {
   });
 
   it('runs nothing for a row claimed in a transaction that rolls back, and gives its slot back', async () => {
-    await relay.outbox.stop();
-    relay = await crmTestRelay({ outbox: { batch: 1 } });
-    relay.crm.contacts.set(CALLER, [GRACE]);
+    await relayWith({ outbox: { batch: 1 } });
     await relay.outbox.start();
     const at = relay.clock.ms;
     const failed = relay.store.transaction(async (tx) => {
@@ -564,9 +565,7 @@ describe('store cost', () => {
   });
 
   it('retries a row claimed at its commit after its backoff, not a lease later', async () => {
-    await relay.outbox.stop();
-    relay = await crmTestRelay({ outbox: { baseDelayMs: 5 } });
-    relay.crm.contacts.set(CALLER, [GRACE]);
+    await relayWith({ outbox: { baseDelayMs: 5 } });
     await relay.outbox.start();
     relay.crm.fail('logCall', { ok: false, error: 'HTTP 503: try later', retry: true });
     await endedCall();
@@ -587,9 +586,7 @@ describe('store cost', () => {
   });
 
   it("wakes no one at the commit of a row claimed there, or of one left queued for want of room: the next landing claims it (issue 10: a burst's update webhooks read the next due time)", async () => {
-    await relay.outbox.stop();
-    relay = await crmTestRelay({ outbox: { batch: 1 } });
-    relay.crm.contacts.set(CALLER, [GRACE]);
+    await relayWith({ outbox: { batch: 1 } });
     await relay.outbox.start();
     const releaseLog = relay.crm.hang('logCall');
     await relay.inbound('CA1', CALLER).ringing();
@@ -610,9 +607,7 @@ describe('store cost', () => {
   });
 
   it('sets no timer for a row due while every slot is taken: a loop with no room to claim ran and scheduled again, over and over (issue 10)', async () => {
-    await relay.outbox.stop();
-    relay = await crmTestRelay({ outbox: { batch: 1 } });
-    relay.crm.contacts.set(CALLER, [GRACE]);
+    await relayWith({ outbox: { batch: 1 } });
     await relay.outbox.start();
     const releaseLog = relay.crm.hang('logCall');
     await endedCall('CA1');
@@ -731,9 +726,7 @@ describe('outcomes that land together', () => {
     });
 
     it("commits an outcome once it has waited landingWaitMs for a row still out, never later: the log's latency bound", async () => {
-      await relay.outbox.stop();
-      relay = await crmTestRelay({ outbox: { batch: 2, landingWaitMs: 50 } });
-      relay.crm.contacts.set(CALLER, [GRACE]);
+      await relayWith({ outbox: { batch: 2, landingWaitMs: 50 } });
       // CA2 logged, then its notes: an update row; then CA1's log. The loop claims both; CA2's update hangs.
       const ca2 = await endedCall('CA2');
       await relay.outbox.runDue();
