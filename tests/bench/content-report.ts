@@ -1721,6 +1721,53 @@ say what is met and what is not.
   did. Left: a check of a returning number's place cheaper than its read; by text it costs as much,
   by the scanner's order it is not the page's, and the sentinels alone miss a cell's text before
   its number and rows grown and shrunk within one host.
+- **Where a fill's time goes beyond the page's frame and our script: the page's links, our frames'
+  rendering, the bench's poll; two other schedules of the read after the page's frame, not kept**
+  (branch s45-frames). The frames table's "ours 4 frames / 2,999 ms, our script 524" at 10,000 rows
+  is the page's frame (from the change's task: the parse, style and layout, our observer's read and,
+  after the layout, our read at its 250 ms cap and the overlay's pass), two frames of ours over 50
+  ms after it, and the bench's own check by place (one frame of 430–750 ms, none of it
+  ours, counted with ours and c2d's, never with the bare page's); our script in the frames of ours
+  under 50 ms after the page's is in no column of it. What the time to decorated holds beyond the
+  bare page's long animation frame, traced (content-timeline.ts --tasks --settle, which now names
+  the links' metrics apart, task-account.ts; and a trace of every renderer thread, a probe not
+  kept; this tree, CPU ms unless said): the page's long animation frame ends 34–41 ms before its
+  layerize, and its task goes on 112–181 ms of wall (66–103 of CPU) after that, in the bare page
+  as with us: Blink's DidFinishLifecycleUpdate, 95–96 ms of CPU in two bare runs (load 5), which
+  is Chromium's metrics of the page's 10,000 links (AnchorElementMetricsSender, for its navigation
+  predictor): Chromium started with \`--disable-features=NavigationPredictor\` (a probe, not kept),
+  the bare page's frame task ended 11 ms after its layerize, and the same sender's timer, 0.2–0.3
+  s after the page's frame in the bare page as with us (49–61 ms of CPU, 57–161 of wall), was gone.
+  c2d's time holds the first (its last number is counted by the first poll after that task, 45 ms
+  after it in one run at load 5), not the timer (1.3 s after its frame): ~50 ms of the page's own
+  work in our time only. After the page's frame until the bench saw every number, three runs at
+  load 6.9–8.1 (1.7–2.4 s of wall; 0.4–0.9 s on a quiet machine, s37-decorated): our reading slices
+  333 / 348 / 392, our passes in the frames 242 / 257 / 357, those frames' own rendering 150 / 177 /
+  217 (27 / 31 / 33 frames, 5.6–6.6 ms each; of it the document's paint, ~4.4 ms a frame whatever
+  the frame wrote, by a trace at load 6), the bench's poll 56 / 86 / 108 (16–25 counts), the links'
+  timer 53 / 51 / 61, Blink's heap sweeps 22 / 26 / 35, other 10–14; no task at all 10–17 ms of
+  wall. The frames' idle (345–515 ms) is no wait: it is those tasks, which trace no timeline event;
+  the thread is not held by the compositor (no gap before a frame), whose raster work after the
+  page's frame (~80 ms of the workers' CPU in 0.3 s) takes the cores the main thread shares at
+  load. The poll saw every number 18–51 ms after our last script (its 25 ms interval and a count).
+  So of the ~0.95 s between ours (2.81 s) and the bare page's frame (1.86 s) in the last quiet
+  bench: ~0.1 s is the page's links after that frame's end, in c2d's time too (×0.5 of c2d, 2.1
+  s, leaves ~0.15 s for all of ours beside the page's ~1.96 s, not ~0.25), ~0.05 s the links'
+  timer, 0.05–0.15 s the poll's counts and 0.03–0.1 s our frames' rendering (s37-decorated's quiet
+  runs), and the rest our script, inside the page's frame and after it. Tried, against main's build
+  (timeline-pairs.ts fill, 10,000 rows): the read after the page's frame handing its buttons on
+  only once read through (no hand-off while it reads, then passes of 40 ms), 3 pairs at load 4.0–6.8:
+  our CPU ×1.12 (×0.95 to ×1.56), decorated ×1.22, every number seen after the page's frame ×1.3
+  (×1.25 to ×2.09, none lower); that read done in frames of our own right after their layout, as
+  an infinite scroll's appends are (half of the frame's 40 ms, the pass the rest; no slices between
+  frames), 6 pairs at load 6.9–8.1: our CPU ×1.03 (×0.97 to ×1.19), decorated ×1.155 (×0.91 to
+  ×1.42), seen after the page's frame ×1.135 (×0.87 to ×1.82); a probe run of it at load 8 drew 36
+  frames after the page's (main's 27–33 at load 7–8): budgets of wall time pack a frame by the
+  machine's load, not by the schedule. Neither kept. Left: the frames of ours after the page's
+  each cost ~5–6 ms of rendering at these loads, and some carry a few buttons (in a run with marks
+  at load 5, passes of 1–48 buttons, a hand-off after its 100 ms wait or what a pass before left,
+  among passes of 230–800); the poll's counts cost us what they do not cost c2d, whose last number
+  comes with the page's frame: a cheaper count would be fairer to both, not built.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

@@ -5,7 +5,7 @@ import { accountTasks, TASK } from './task-account.ts';
 const ours = (inside: readonly FrameEvent[]) => inside.filter((event) => event.name === 'FunctionCall' && event.url?.startsWith('chrome-extension://'));
 
 describe('accountTasks', () => {
-  it('sorts the tasks from `from` on into frames (our passes in them apart), our tasks, timers, Blink heap and other, nested ones once, and sums the time no task ran', () => {
+  it("sorts the tasks from `from` on into frames (our passes in them apart), our tasks, timers, Blink heap, Chromium's link metrics and other, nested ones once, and sums the time no task ran", () => {
     const events: FrameEvent[] = [
       // Before `from`: the page's own frame, its last 4 ms after it (its lifecycle's end).
       { toplevel: true, name: TASK, start: 0, duration: 104, cpu: 52 },
@@ -25,6 +25,8 @@ describe('accountTasks', () => {
       { name: 'TimerFire', start: 145, duration: 6, url: 'http://127.0.0.1/crm-list.js' },
       { toplevel: true, name: TASK, start: 151, duration: 4, cpu: 4, postedFrom: 'v8/src/heap/cppgc/sweeper.cc' },
       { toplevel: true, name: TASK, start: 160, duration: 1, cpu: 1, postedFrom: 'ipc/ipc_mojo_bootstrap.cc' },
+      // Chromium's report of the page's links: a timer of its own, no TimerFire.
+      { toplevel: true, name: TASK, start: 161, duration: 9, cpu: 7, postedFrom: 'third_party/blink/renderer/core/html/anchor_element_metrics_sender.cc' },
     ];
     const { byKind, partyInFrames, running, idle } = accountTasks(events, 100, ours);
     expect(byKind).toEqual({
@@ -32,6 +34,7 @@ describe('accountTasks', () => {
       party: { count: 1, wall: 5, cpu: 5 },
       timers: { count: 1, wall: 6, cpu: 5 },
       blinkHeap: { count: 1, wall: 4, cpu: 4 },
+      linkMetrics: { count: 1, wall: 9, cpu: 7 },
       other: { count: 1, wall: 1, cpu: 1 },
     });
     expect(partyInFrames).toEqual({ wall: 20, cpu: 18 });

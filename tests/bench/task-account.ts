@@ -9,15 +9,24 @@ import type { FrameEvent } from './frame-attribution.ts';
 /** One task of the thread, as the `toplevel` category traces it. */
 export const TASK = 'ThreadControllerImpl::RunTask';
 
-export type TaskKind = 'frames' | 'party' | 'timers' | 'blinkHeap' | 'other';
+export type TaskKind = 'frames' | 'party' | 'timers' | 'blinkHeap' | 'linkMetrics' | 'other';
 
 export const TASK_KINDS: Record<TaskKind, string> = {
   frames: 'frames',
   party: "the party's own tasks",
   timers: "the page's timers (the bench's poll)",
   blinkHeap: "Blink's heap (cppgc's sweeps)",
+  linkMetrics: "Chromium's metrics of the page's links",
   other: 'other',
 };
+
+/**
+ * Chromium's timer that reports the page's links to the browser (AnchorElementMetricsSender, for
+ * its navigation predictor): after a 10,000-row fill, 0.2-0.3 s after the page's frame in the bare
+ * page as with us, 50-60 ms of CPU for the list's 10,000 links; it lands in the frames of ours that
+ * follow, after c2d's last number (issue #12).
+ */
+const LINK_METRICS = /anchor_element_metrics/;
 
 export interface TaskSum {
   count: number;
@@ -31,7 +40,8 @@ export interface TaskAccount {
   partyInFrames: { wall: number; cpu: number };
   /**
    * The task running at `from`, after it: the page's own frame goes on after its layerize (Blink's
-   * DidFinishLifecycleUpdate, 60-70 ms after a 10,000-row fill, in the bare page too; issue #12).
+   * DidFinishLifecycleUpdate, 60-100 ms after a 10,000-row fill, in the bare page too: Chromium's
+   * metrics of the page's links, gone with its NavigationPredictor feature off; issue #12).
    */
   running: { wall: number; cpu: number };
   /** Wall time from `from` to the last task's end in which no task ran. */
@@ -41,7 +51,8 @@ export interface TaskAccount {
 /**
  * The tasks that start at `from` or later, by kind: frames (any with a pre-paint or paint; the
  * party's script in them apart), the party's own tasks (the scanner's reading slices), the page's
- * timers (the bench's poll), Blink's heap (cppgc's sweeps, by where they were posted), other.
+ * timers (the bench's poll), Blink's heap (cppgc's sweeps) and Chromium's metrics of the page's
+ * links (each by where it was posted), other.
  * `partyScripts` picks the party's outermost scripts among the events inside a task.
  */
 export function accountTasks(events: readonly FrameEvent[], from: number, partyScripts: (inside: readonly FrameEvent[]) => readonly FrameEvent[]): TaskAccount {
@@ -82,6 +93,7 @@ export function accountTasks(events: readonly FrameEvent[], from: number, partyS
     } else if (party.length > 0) kind = 'party';
     else if (inside.some((event) => event.name === 'TimerFire')) kind = 'timers';
     else if (/cppgc|heap/.test(run.postedFrom ?? '')) kind = 'blinkHeap';
+    else if (LINK_METRICS.test(run.postedFrom ?? '')) kind = 'linkMetrics';
     const sum = byKind[kind];
     sum.count++;
     sum.wall += run.duration;
