@@ -90,14 +90,16 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
 | --- | ---: | ---: | ---: |
 | new-call webhooks per second | ${rate(relay.newCalls)} | ${rate(m.crm.newCalls)} | ${times(ratios.crmNewCalls)} |
 | … round trip p50 / p99 (ms) | ${pair(relay.newCalls.roundTripMs)} | ${pair(m.crm.newCalls.roundTripMs)} | |
-| … per webhook (ms): the relay's thread running / waiting for a core / idle | | ${phase(m.crm.phases.newCalls.account)} | |
-| … CPU per webhook (ms): the relay's other threads / the bench process / the CRM simulator | | ${otherCpu(m.crm.phases.newCalls)} | |
+| … until the last reply, per webhook (ms): the relay's thread running / waiting for a core / idle | | ${phase(m.crm.phases.newCalls.account)} | |
+| … CPU per webhook until the last reply (ms): the relay's other threads / the bench process / the CRM simulator | | ${otherCpu(m.crm.phases.newCalls)} | |
+| … after it, until the events were on the socket, per webhook (ms): wall / the relay's thread running / its other threads / the CRM simulator | | ${afterLastReply(m.crm.phases.newCalls)} | |
 | … CRM steps started while the webhooks came: waited their turn / at once | | ${steps(m.crm.phases.newCalls)} | |
 | … and after the last reply, until the events were on the socket | | ${stepsAfter(m.crm.phases.newCalls)} | |
 | … the agent's events that reached its socket through a read of the log, all rounds | ${throughLog(comparison.rounds, (r) => r.relay.newCalls)} | ${throughLog(comparison.rounds, (r) => r.crm.newCalls)} | |
 | updates of known calls per second | ${rate(relay.updates)} | ${rate(m.crm.updates)} | ${times(ratios.crmUpdates)} |
-| … per webhook (ms): the relay's thread running / waiting for a core / idle | | ${phase(m.crm.phases.updates.account)} | |
-| … CPU per webhook (ms): the relay's other threads / the bench process / the CRM simulator | | ${otherCpu(m.crm.phases.updates)} | |
+| … until the last reply, per webhook (ms): the relay's thread running / waiting for a core / idle | | ${phase(m.crm.phases.updates.account)} | |
+| … CPU per webhook until the last reply (ms): the relay's other threads / the bench process / the CRM simulator | | ${otherCpu(m.crm.phases.updates)} | |
+| … after it, until the events were on the socket, per webhook (ms): wall / the relay's thread running / its other threads / the CRM simulator | | ${afterLastReply(m.crm.phases.updates)} | |
 | … CRM steps started while the webhooks came: waited their turn / at once | | ${steps(m.crm.phases.updates)} | |
 | … and after the last reply, until the events were on the socket | | ${stepsAfter(m.crm.phases.updates)} | |
 | … the agent's events that reached its socket through a read of the log, all rounds | ${throughLog(comparison.rounds, (r) => r.relay.updates)} | ${throughLog(comparison.rounds, (r) => r.crm.updates)} | |
@@ -1952,6 +1954,11 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
 /** Medians of an even number of rounds are means of two: shown rounded. */
 function otherCpu(p: CrmPhase): string {
   return `${p.account.relayOtherThreadsMs} / ${p.account.benchCpuMs} / ${p.simulatorCpuMs}`;
+}
+
+function afterLastReply(p: CrmPhase): string {
+  const after = p.afterLastReply;
+  return after ? `${after.account.wallMs} / ${after.account.relayMainRunMs} / ${after.account.relayOtherThreadsMs} / ${after.simulatorCpuMs}` : '';
 }
 
 function steps(p: CrmPhase): string {
