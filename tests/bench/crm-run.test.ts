@@ -1,6 +1,7 @@
 import { constants, getPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { BenchCrm, type CrmBacklog, crmBacklogOf, stepsStarted, untilCrmDrained } from './crm-run.ts';
+import type { CpuReading } from './cpu-account.ts';
+import { accountAtLastReply, BenchCrm, type CrmBacklog, crmBacklogOf, type PhaseReading, stepsStarted, untilCrmDrained } from './crm-run.ts';
 import { benchCrm } from './relay-crm.ts';
 import { benchRelay } from './relay.ts';
 
@@ -30,6 +31,27 @@ describe("a bench's CRM run", () => {
     expect(stepsStarted(steps(40, 300), steps(43, 309), steps(107, 310))).toEqual({ stepsAtOnce: 3, stepsRationed: 9, stepsAtOnceAfter: 64, stepsRationedAfter: 1 });
     // A phase that only sends (no wait for the socket after it) reads its end as the last reply: nothing after.
     expect(stepsStarted(steps(40, 300), steps(107, 310), steps(107, 310))).toEqual({ stepsAtOnce: 67, stepsRationed: 10, stepsAtOnceAfter: 0, stepsRationedAfter: 0 });
+  });
+
+  it("accounts the phase until its last reply, the window of its rate, and the wait for the events after it apart", () => {
+    const reading = (at: number, relayMainRunMs: number, relayMainQueuedMs: number, relayCpuMs: number, benchCpuMs: number, simulatorMs: number): PhaseReading => {
+      const cpu: CpuReading = { at, relayMainRunMs, relayMainQueuedMs, relayCpuMs, benchCpuMs };
+      return { cpu, simulatorMs };
+    };
+    // 1,000 webhooks answered in 500 ms, then 200 ms waiting for the contacts the events held, the CRM thread and the simulator catching the lookups up.
+    const before = reading(1_000, 100, 10, 200, 50, 30);
+    const sent = reading(1_500, 350, 60, 550, 110, 60);
+    const end = reading(1_700, 380, 80, 680, 120, 120);
+    expect(accountAtLastReply(before, sent, end, 1_000)).toEqual({
+      account: { wallMs: 0.5, relayMainRunMs: 0.25, relayMainQueuedMs: 0.05, relayMainIdleMs: 0.2, relayOtherThreadsMs: 0.1, benchCpuMs: 0.06 },
+      simulatorCpuMs: 0.03,
+      afterLastReply: { account: { wallMs: 0.2, relayMainRunMs: 0.03, relayMainQueuedMs: 0.02, relayMainIdleMs: 0.15, relayOtherThreadsMs: 0.1, benchCpuMs: 0.01 }, simulatorCpuMs: 0.06 },
+    });
+    // A work that tells no last reply (it only sends): the whole phase, nothing after.
+    expect(accountAtLastReply(before, undefined, end, 1_000)).toEqual({
+      account: { wallMs: 0.7, relayMainRunMs: 0.28, relayMainQueuedMs: 0.07, relayMainIdleMs: 0.35, relayOtherThreadsMs: 0.2, benchCpuMs: 0.07 },
+      simulatorCpuMs: 0.09,
+    });
   });
 
   it('fails on /metrics without a series rather than reading it as drained', () => {

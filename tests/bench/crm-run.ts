@@ -11,7 +11,7 @@ import { constants, setPriority } from 'node:os';
 import { join } from 'node:path';
 import type { StoredActivity } from '../simulators/crm/crm-simulator.ts';
 import { counterIn, REPO_ROOT } from '../relay/harness.ts';
-import { accountedPhase, cpuMs, type PhaseAccount } from './cpu-account.ts';
+import { type CpuReading, cpuMs, type PhaseAccount, phaseAccount, readCpu } from './cpu-account.ts';
 import type { SimulatorOrder } from './crm-simulator-process.ts';
 
 /** The CRMs a bench can run against: the bundled connector of that name, and its simulator. */
@@ -155,9 +155,18 @@ export async function untilCrmDrained(read: () => Promise<CrmBacklog>, { deadlin
 
 /** A measured phase with a CRM: where the wall time went, the simulator's CPU, the steps started. */
 export interface CrmPhase {
+  /** Until the last webhook was answered (`sent`), the window the phase's rate is taken over; the whole phase when the work told none. */
   account: PhaseAccount;
-  /** The simulator's CPU per webhook (ms): on this machine it takes the relay's cores, as a remote CRM would not. */
+  /** The simulator's CPU per webhook (ms) over the same window: on this machine it takes the relay's cores, as a remote CRM would not. */
   simulatorCpuMs: number;
+  /**
+   * From the last reply until the work ended (the events on the agent's socket), per webhook, when
+   * the work told `sent`: a burst of new calls waits there for the contacts its events hold (up to
+   * 300 ms), the main thread mostly idle while the CRM thread and the simulator catch the burst's
+   * lookups up. Counted with the webhooks' window, it read as a fifth of the phase's wall time idle
+   * and most of the relay's other threads' CPU (issue 10).
+   */
+  afterLastReply?: { account: PhaseAccount; simulatorCpuMs: number };
   /** CRM steps started while the webhooks came, until the last was answered: at once, or after waiting their turn. */
   stepsAtOnce: number;
   stepsRationed: number;
@@ -195,20 +204,21 @@ export interface CrmPhase {
  */
 export async function crmPhase<T>(relay: { pid: number; origin: string }, crm: BenchCrm, webhooks: number, work: (sent: () => Promise<void>) => Promise<T>, untilDrained = false): Promise<{ result: T; phase: CrmPhase }> {
   const backlog = await untilCrmDrained(() => readCrmBacklog(relay.origin));
-  const simulatorBefore = crm.cpuMs();
+  const reading = (): PhaseReading => ({ cpu: readCpu(relay.pid), simulatorMs: crm.cpuMs() });
+  const before = reading();
   const relayBefore = { all: cpuMs(relay.pid), main: cpuMs(relay.pid, relay.pid) };
-  let atSent: CrmBacklog | undefined;
-  const { result, account } = await accountedPhase(relay.pid, webhooks, () => work(async () => void (atSent = await readCrmBacklog(relay.origin))));
-  const simulatorAfter = crm.cpuMs();
+  let atSent: { reading: PhaseReading; backlog: CrmBacklog } | undefined;
+  // The clocks read before /metrics is: its answer is not the webhooks' work.
+  const result = await work(async () => void (atSent = { reading: reading(), backlog: await readCrmBacklog(relay.origin) }));
+  const end = reading();
   const steps = await readCrmBacklog(relay.origin);
   const drained = untilDrained ? await untilCrmDrained(() => readCrmBacklog(relay.origin)) : undefined;
   const perWebhook = (before: number, after: number) => Number(((after - before) / webhooks).toFixed(3));
   return {
     result,
     phase: {
-      account,
-      simulatorCpuMs: Number(((simulatorAfter - simulatorBefore) / webhooks).toFixed(3)),
-      ...stepsStarted(backlog, atSent ?? steps, steps),
+      ...accountAtLastReply(before, atSent?.reading, end, webhooks),
+      ...stepsStarted(backlog, atSent?.backlog ?? steps, steps),
       lookupsSent: steps.lookupsSent - backlog.lookupsSent,
       searches: steps.searches - backlog.searches,
       transactions: perWebhook(backlog.storeTransactions, steps.storeTransactions),
@@ -221,6 +231,23 @@ export async function crmPhase<T>(relay: { pid: number; origin: string }, crm: B
           }
         : {}),
     },
+  };
+}
+
+/** The relay's clocks and the simulator's CPU at one moment of a phase. */
+export interface PhaseReading {
+  cpu: CpuReading;
+  simulatorMs: number;
+}
+
+/** A phase accounted from `before` until its last reply (`sent`; `end` when there was none), and from then until `end`. */
+export function accountAtLastReply(before: PhaseReading, sent: PhaseReading | undefined, end: PhaseReading, webhooks: number): Pick<CrmPhase, 'account' | 'simulatorCpuMs' | 'afterLastReply'> {
+  const simulatorCpuMs = (from: PhaseReading, to: PhaseReading) => Number(((to.simulatorMs - from.simulatorMs) / webhooks).toFixed(3));
+  const lastReply = sent ?? end;
+  return {
+    account: phaseAccount(before.cpu, lastReply.cpu, webhooks),
+    simulatorCpuMs: simulatorCpuMs(before, lastReply),
+    ...(sent ? { afterLastReply: { account: phaseAccount(sent.cpu, end.cpu, webhooks), simulatorCpuMs: simulatorCpuMs(sent, end) } } : {}),
   };
 }
 

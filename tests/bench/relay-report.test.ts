@@ -89,7 +89,8 @@ describe('the report', () => {
 
 /** Each row (or run of lines) must be in the section as written. */
 function crmPhase(relayMainRunMs: number, stepsAtOnce: number): CrmPhase {
-  return { account: { wallMs: 2, relayMainRunMs, relayMainQueuedMs: 0.6, relayMainIdleMs: 0.5, relayOtherThreadsMs: 0.7, benchCpuMs: 0.4 }, simulatorCpuMs: 1.1, stepsAtOnce, stepsRationed: 1000, stepsAtOnceAfter: stepsAtOnce * 10, stepsRationedAfter: 2, lookupsSent: 300, searches: 15, transactions: 0.5, outboxDepthAfter: 0 };
+  const afterLastReply = { account: { wallMs: 0.15, relayMainRunMs: 0.03, relayMainQueuedMs: 0.02, relayMainIdleMs: 0.1, relayOtherThreadsMs: 0.05, benchCpuMs: 0.01 }, simulatorCpuMs: 0.06 };
+  return { account: { wallMs: 2, relayMainRunMs, relayMainQueuedMs: 0.6, relayMainIdleMs: 0.5, relayOtherThreadsMs: 0.7, benchCpuMs: 0.4 }, simulatorCpuMs: 1.1, afterLastReply, stepsAtOnce, stepsRationed: 1000, stepsAtOnceAfter: stepsAtOnce * 10, stepsRationedAfter: 2, lookupsSent: 300, searches: 15, transactions: 0.5, outboxDepthAfter: 0 };
 }
 
 function expectRows(text: string, rows: readonly string[]): void {
@@ -140,9 +141,9 @@ describe('the relay throughput section', () => {
       '| … the first time they connect, the heap\'s growth included (KB) | 6.0 | 12.0 | | |',
       '| 10,000 | 3,000 | × 0.50 |',
       '| new-call webhooks per second | 6,000 | 1,500 | × 0.25 |',
-      "| … round trip p50 / p99 (ms) | 10.0 / 30.0 | 10.0 / 30.0 | |\n| … per webhook (ms): the relay's thread running / waiting for a core / idle | | 0.9 / 0.6 / 0.5 | |",
-      "| … CPU per webhook (ms): the relay's other threads / the bench process / the CRM simulator | | 0.7 / 0.4 / 1.1 | |\n| … CRM steps started while the webhooks came: waited their turn / at once | | 1000 / 60 | |\n| … and after the last reply, until the events were on the socket | | 2 / 600 | |\n| … the agent's events that reached its socket through a read of the log, all rounds |  | 20 of 4,000 | |\n| updates of known calls per second",
-      "| … per webhook (ms): the relay's thread running / waiting for a core / idle | | 1.2 / 0.6 / 0.5 | |",
+      "| … round trip p50 / p99 (ms) | 10.0 / 30.0 | 10.0 / 30.0 | |\n| … until the last reply, per webhook (ms): the relay's thread running / waiting for a core / idle | | 0.9 / 0.6 / 0.5 | |",
+      "| … CPU per webhook until the last reply (ms): the relay's other threads / the bench process / the CRM simulator | | 0.7 / 0.4 / 1.1 | |\n| … after it, until the events were on the socket, per webhook (ms): wall / the relay's thread running / its other threads / the CRM simulator | | 0.15 / 0.03 / 0.05 / 0.06 | |\n| … CRM steps started while the webhooks came: waited their turn / at once | | 1000 / 60 | |\n| … and after the last reply, until the events were on the socket | | 2 / 600 | |\n| … the agent's events that reached its socket through a read of the log, all rounds |  | 20 of 4,000 | |\n| updates of known calls per second",
+      "| … until the last reply, per webhook (ms): the relay's thread running / waiting for a core / idle | | 1.2 / 0.6 / 0.5 | |",
       '| … CRM steps started while the webhooks came: waited their turn / at once | | 1000 / 7 | |\n| … and after the last reply, until the events were on the socket | | 2 / 70 | |',
       // Summed over the rounds (two here); the relay without a CRM counted nothing (no `sockets`).
       "| … the agent's events that reached its socket through a read of the log, all rounds |  | 0 of 4,000; cut off 2 time(s) | |",

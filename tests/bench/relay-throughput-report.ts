@@ -90,14 +90,16 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
 | --- | ---: | ---: | ---: |
 | new-call webhooks per second | ${rate(relay.newCalls)} | ${rate(m.crm.newCalls)} | ${times(ratios.crmNewCalls)} |
 | … round trip p50 / p99 (ms) | ${pair(relay.newCalls.roundTripMs)} | ${pair(m.crm.newCalls.roundTripMs)} | |
-| … per webhook (ms): the relay's thread running / waiting for a core / idle | | ${phase(m.crm.phases.newCalls.account)} | |
-| … CPU per webhook (ms): the relay's other threads / the bench process / the CRM simulator | | ${otherCpu(m.crm.phases.newCalls)} | |
+| … until the last reply, per webhook (ms): the relay's thread running / waiting for a core / idle | | ${phase(m.crm.phases.newCalls.account)} | |
+| … CPU per webhook until the last reply (ms): the relay's other threads / the bench process / the CRM simulator | | ${otherCpu(m.crm.phases.newCalls)} | |
+| … after it, until the events were on the socket, per webhook (ms): wall / the relay's thread running / its other threads / the CRM simulator | | ${afterLastReply(m.crm.phases.newCalls)} | |
 | … CRM steps started while the webhooks came: waited their turn / at once | | ${steps(m.crm.phases.newCalls)} | |
 | … and after the last reply, until the events were on the socket | | ${stepsAfter(m.crm.phases.newCalls)} | |
 | … the agent's events that reached its socket through a read of the log, all rounds | ${throughLog(comparison.rounds, (r) => r.relay.newCalls)} | ${throughLog(comparison.rounds, (r) => r.crm.newCalls)} | |
 | updates of known calls per second | ${rate(relay.updates)} | ${rate(m.crm.updates)} | ${times(ratios.crmUpdates)} |
-| … per webhook (ms): the relay's thread running / waiting for a core / idle | | ${phase(m.crm.phases.updates.account)} | |
-| … CPU per webhook (ms): the relay's other threads / the bench process / the CRM simulator | | ${otherCpu(m.crm.phases.updates)} | |
+| … until the last reply, per webhook (ms): the relay's thread running / waiting for a core / idle | | ${phase(m.crm.phases.updates.account)} | |
+| … CPU per webhook until the last reply (ms): the relay's other threads / the bench process / the CRM simulator | | ${otherCpu(m.crm.phases.updates)} | |
+| … after it, until the events were on the socket, per webhook (ms): wall / the relay's thread running / its other threads / the CRM simulator | | ${afterLastReply(m.crm.phases.updates)} | |
 | … CRM steps started while the webhooks came: waited their turn / at once | | ${steps(m.crm.phases.updates)} | |
 | … and after the last reply, until the events were on the socket | | ${stepsAfter(m.crm.phases.updates)} | |
 | … the agent's events that reached its socket through a read of the log, all rounds | ${throughLog(comparison.rounds, (r) => r.relay.updates)} | ${throughLog(comparison.rounds, (r) => r.crm.updates)} | |
@@ -1946,12 +1948,66 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
   this load). Not built: one CRM step carrying several due rows; the logs now wait for the burst's
   end, so it would cheapen the backlog after it (until it drained, the main thread per update 0.335
   to 0.615 ms on main, 0.305 to 0.605 on the branch), not the burst.
+- **What a CRM costs the webhooks, thread by thread: the idle time was the wait for the contacts
+  after the burst** (issues 10 and 13, branch s45-upd). The CRM row's time per webhook (running /
+  waiting for a core / idle) and its CPU of the other threads, the bench and the simulator ran from
+  the first webhook until every event was on the agent's socket, its rate until the last reply. Read
+  per thread over both stretches (a probe, not kept: each thread's schedstat under /proc/<pid>/task,
+  the simulator's and the bench's processes, the machine's busy time from /proc/stat), five runs of
+  \`crm-load.ts --phases --calls 2000\` (load 3.5 to 8, other sessions' benches taking 0.02 to 1 ms of
+  CPU per webhook), medians in µs a webhook: after the last reply a burst of new calls with the CRM
+  waited 152 to 187 more (158; its events held up to 300 ms for their contacts), in which the main
+  thread ran 30, waited for a core 35 and was idle 93, the CRM thread ran 22, the simulator 48, V8's
+  and libuv's threads 13, the bench 11; the updates' stretch was 1 to 8 (their logs wait for the
+  burst's end, past the phase). So the table's 0.117 ms idle per new call (its phase 0.452 ms of
+  wall a webhook, its rate 0.283) was that wait, and a quarter of its 0.136 of other threads. Until
+  the last reply the main thread's idle share is the same with and without a CRM: 23 and 26 % of the
+  new calls' wall time, 25 and 23 % of the updates' (16 to 48 % by run either way); it is the wait
+  for the log's sync, whose pool threads themselves waited 80 to 160 µs a webhook for a core, and
+  the 16 senders (the bench's main thread, two runs) 6 to 159. What the CRM adds while the new calls
+  come: the main thread 221 against 192 running, V8's four workers 49 against 16, the CRM thread 9,
+  the simulator 24 (nice 19), libuv's pool 21 against 22, the bench 58 against 62; while the updates
+  come: the main thread 182 against 176, V8's workers 26 against 15, the CRM thread 4, the simulator
+  4. V8's workers by \`perf record\` of the relay over the sending (10 kHz, two runs each way, load 5
+  to 8): with the CRM, TurboFan 487 and 643 samples of 0.1 ms in the new calls against 25 and 202
+  (24 and 32 µs a new call against 1 and 10), in the updates 0 and 77 against 134 and 132; the
+  collector (main thread and workers) in the updates 867 and 308 against 133 and 194, in the new
+  calls 402 and 545 against 100 and 802 (a mark-compact in the window or not). \`--trace-opt
+  --trace-deopt\` of the new calls with the CRM (one run): 11 compiles against 6, and 4 deopts
+  ("wrong map") against none, three of them on the CRM thread's stack (\`addOwners\` of
+  shared/src/crm/phone-match.ts and two anonymous functions), the reply's \`expand\` on the main
+  thread's. \`--trace-gc\` (one run each way): the new calls' scavenges promoted 6.3 MB (3.2 KB a
+  webhook) and kept 9.2 MB of survivors with the CRM against 1.0 and 2.3 without, the updates' 4.0
+  and 4.7 against 1.1 and 2.6 (presumably the lookups waiting their turn, the events held for their
+  contacts and the cached contacts, which outlive two scavenges). Built, measured, dropped:
+  \`phoneOwners\` copying its numbers by push, so that the matcher it returns and \`addOwners\` never
+  read the caller's list (\`numbers.map(...)\` in session.ts, holey in optimised code and packed in
+  the builtin). In process (the matcher run on packed then holey batches of 20 numbers, 20 runs of
+  3,000) its deopts went from 6 (\`phoneOwners\`, the matcher and \`addOwners\`, twice each) to 2
+  (\`phoneOwners\`' own); in the relay, three pairs alternated with main (load 4.9 to 8.2), the CRM
+  thread's deopts in the measured new calls 0 / 3 / 0 on main (\`addOwners\` and two anonymous
+  functions) against 0 / 2 / 2 (two anonymous functions each), V8's workers while the new calls came
+  23.8 / 33.3 / 36.8 µs a webhook against 22.1 / 32.0 / 48.1: the rest of the churn stays and no CPU
+  moved. So nothing of the relay's was cut: the tail is not on the webhooks' path, the idle share is
+  the sync's, and the CRM thread's compiles and the promoted bytes are each some 10 to 30 µs a
+  webhook on other threads, below what a pair of runs tells apart on this machine. The row now
+  counts its time and CPU until the last reply (the window of the rate), and the wait after it apart
+  (\`afterLastReply\`: wall / the main thread running / its other threads / the simulator, two runs:
+  161 / 47 / 48 / 70 and 161 / 36 / 39 / 20 µs a new call). Left: which of the CRM thread's
+  anonymous functions are thrown away and compiled again in each burst after a drain
+  (\`--trace-deopt-verbose\` names them, but its output made the relay's start-up outrun the harness's
+  45 s), and what of a new call with a CRM survives the nursery (a heap snapshot mid-burst).
 `;
 }
 
 /** Medians of an even number of rounds are means of two: shown rounded. */
 function otherCpu(p: CrmPhase): string {
   return `${p.account.relayOtherThreadsMs} / ${p.account.benchCpuMs} / ${p.simulatorCpuMs}`;
+}
+
+function afterLastReply(p: CrmPhase): string {
+  const after = p.afterLastReply;
+  return after ? `${after.account.wallMs} / ${after.account.relayMainRunMs} / ${after.account.relayOtherThreadsMs} / ${after.simulatorCpuMs}` : '';
 }
 
 function steps(p: CrmPhase): string {

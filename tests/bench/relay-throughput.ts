@@ -846,9 +846,12 @@ function medianRound(rounds: RoundFigures[]): RoundFigures {
   };
 }
 
-function medianCrmPhase(phases: CrmPhase[]): CrmPhase {
+/** The median of each figure of a CRM phase over the rounds; the time after the last reply only when every round has it. */
+export function medianCrmPhase(phases: CrmPhase[]): CrmPhase {
   const of = (pick: (p: CrmPhase) => number) => median(phases.map(pick));
-  return { account: medianOfEach(phases.map((p) => p.account)), simulatorCpuMs: of((p) => p.simulatorCpuMs), stepsAtOnce: of((p) => p.stepsAtOnce), stepsRationed: of((p) => p.stepsRationed), stepsAtOnceAfter: of((p) => p.stepsAtOnceAfter), stepsRationedAfter: of((p) => p.stepsRationedAfter), lookupsSent: of((p) => p.lookupsSent), searches: of((p) => p.searches), transactions: of((p) => p.transactions), outboxDepthAfter: of((p) => p.outboxDepthAfter), untilDrainedCpuMs: of((p) => p.untilDrainedCpuMs ?? NaN), untilDrainedMainThreadMs: of((p) => p.untilDrainedMainThreadMs ?? NaN), untilDrainedTransactions: of((p) => p.untilDrainedTransactions ?? NaN) };
+  const tails = phases.flatMap((p) => (p.afterLastReply ? [p.afterLastReply] : []));
+  const afterLastReply = tails.length === phases.length ? { account: medianOfEach(tails.map((t) => t.account)), simulatorCpuMs: median(tails.map((t) => t.simulatorCpuMs)) } : undefined;
+  return { account: medianOfEach(phases.map((p) => p.account)), simulatorCpuMs: of((p) => p.simulatorCpuMs), ...(afterLastReply ? { afterLastReply } : {}), stepsAtOnce: of((p) => p.stepsAtOnce), stepsRationed: of((p) => p.stepsRationed), stepsAtOnceAfter: of((p) => p.stepsAtOnceAfter), stepsRationedAfter: of((p) => p.stepsRationedAfter), lookupsSent: of((p) => p.lookupsSent), searches: of((p) => p.searches), transactions: of((p) => p.transactions), outboxDepthAfter: of((p) => p.outboxDepthAfter), untilDrainedCpuMs: of((p) => p.untilDrainedCpuMs ?? NaN), untilDrainedMainThreadMs: of((p) => p.untilDrainedMainThreadMs ?? NaN), untilDrainedTransactions: of((p) => p.untilDrainedTransactions ?? NaN) };
 }
 
 function summary(round: RoundFigures) {
