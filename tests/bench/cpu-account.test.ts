@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { cpuMs, threadKernelMs, threadTimesByName, threadTimesPerWebhook } from './cpu-account.ts';
+import { cpuMs, processesUnder, threadKernelMs, threadTimesByName, threadTimesPerWebhook } from './cpu-account.ts';
 
 describe('cpuMs', () => {
   it("tells a process's main thread from its other threads", async () => {
@@ -60,5 +61,22 @@ describe('threadTimesByName', () => {
     expect(perWebhook['pc-probe']).toEqual({ runMs: Number((probe.runMs / 10).toFixed(3)), queuedMs: Number((probe.queuedMs / 10).toFixed(3)) });
     expect(perWebhook.main!.runMs).toBeCloseTo((after.main!.runMs - before.main!.runMs) / 10, 2);
     expect(perWebhook.main!.queuedMs).toBeCloseTo((after.main!.queuedMs - before.main!.queuedMs) / 10, 2);
+  });
+});
+
+describe('processesUnder', () => {
+  it("finds a process's children and their children by command, and no one else's", async () => {
+    // A shell that starts `sleep` and waits for it: the sleep is this process's grandchild.
+    const shell = spawn('sh', ['-c', 'sleep 30 & echo $!; wait'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const sleepPid = Number(await new Promise<string>((resolve) => shell.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()))));
+    try {
+      expect(processesUnder(process.pid, 'sleep')).toEqual([sleepPid]);
+      expect(processesUnder(process.pid, 'sh')).toEqual([shell.pid]);
+      expect(processesUnder(shell.pid!, 'sleep')).toEqual([sleepPid]);
+      expect(processesUnder(sleepPid, 'sleep')).toEqual([]);
+    } finally {
+      process.kill(sleepPid);
+      shell.kill();
+    }
   });
 });

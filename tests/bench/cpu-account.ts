@@ -91,6 +91,24 @@ export function threadKernelMs(pid: number, tid: number): { systemMs: number; mi
   return { systemMs: Number(fields[12]) * 10, minorFaults: Number(fields[7]) };
 }
 
+/** The processes under `root` (its children, theirs, …) whose command is `command` (Linux /proc). */
+export function processesUnder(root: number, command: string): number[] {
+  const processes = new Map<number, { parent: number; command: string }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      processes.set(Number(entry), { parent: Number(statFields(Number(entry))[1]), command: readFileSync(`/proc/${entry}/comm`, 'utf8').trim() });
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  const under = (pid: number): boolean => {
+    for (let at = processes.get(pid)?.parent; at !== undefined && at > 0; at = processes.get(at)?.parent) if (at === root) return true;
+    return false;
+  };
+  return [...processes].filter(([pid, found]) => found.command === command && under(pid)).map(([pid]) => pid);
+}
+
 /** The fields of a process's or thread's /proc `stat` after its name (field 3, the state, first): a name may hold spaces, never ") ". */
 function statFields(pid: number, tid?: number): string[] {
   return readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');

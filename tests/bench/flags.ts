@@ -2,10 +2,19 @@ import { resolve } from 'node:path';
 
 /** `--name N` among a bench script's arguments: a positive integer, or `fallback` when absent. */
 export function positiveIntegerFlag(args: readonly string[], name: string, fallback: number): number {
+  return integerFlag(args, name, fallback, 1);
+}
+
+/** `--name N` among a bench script's arguments: an integer from 0, or `fallback` when absent. */
+export function nonNegativeIntegerFlag(args: readonly string[], name: string, fallback: number): number {
+  return integerFlag(args, name, fallback, 0);
+}
+
+function integerFlag(args: readonly string[], name: string, fallback: number, least: 0 | 1): number {
   const at = args.indexOf(name);
   if (at < 0) return fallback;
   const value = Number(args[at + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} takes a positive integer, got ${args[at + 1]}`);
+  if (!Number.isInteger(value) || value < least) throw new Error(`${name} takes ${least === 1 ? 'a positive integer' : 'an integer from 0'}, got ${args[at + 1]}`);
   return value;
 }
 

@@ -7,6 +7,7 @@ import { CHANGE_DEFAULTS, ChangeListener, type ChangeListenerOptions } from './c
 import { redactDatabaseUrl, redactedMessage } from './database-url.ts';
 import { KeptWhileNoticed } from './kept-reads.ts';
 import { migrate } from './migrations.ts';
+import { RoundTripFloor } from './round-trip-floor.ts';
 import { PostgresTables } from './tables.ts';
 import { type Queued, TransactionBatches } from './transaction-batches.ts';
 import { BatchClaims, TABLE_METHODS, transactionView } from './transaction-view.ts';
@@ -20,9 +21,13 @@ export interface PostgresStoreOptions extends ChangeListenerOptions {
   maxAttempts?: number;
   /** Transactions committed together at most (`TransactionBatches`). */
   maxBatch?: number;
+  /** Batches in flight at most while the database is far (`farRoundTripMs`); one while it is near. */
+  farBatchesInFlight?: number;
+  /** The shortest recent round trip (`RoundTripFloor`) from which the database counts as far. */
+  farRoundTripMs?: number;
 }
 
-export const POSTGRES_DEFAULTS = { poolSize: 10, connectTimeoutMs: 5_000, maxAttempts: 30, maxBatch: 64 };
+export const POSTGRES_DEFAULTS = { poolSize: 10, connectTimeoutMs: 5_000, maxAttempts: 30, maxBatch: 64, farBatchesInFlight: 2, farRoundTripMs: 3 };
 
 /**
  * Why a transaction is run again, or undefined when it is not: it inserted a call another relay
@@ -70,6 +75,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     connectTimeoutMs: options.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs,
     maxAttempts: options.maxAttempts ?? POSTGRES_DEFAULTS.maxAttempts,
     maxBatch: options.maxBatch ?? POSTGRES_DEFAULTS.maxBatch,
+    farBatchesInFlight: options.farBatchesInFlight ?? POSTGRES_DEFAULTS.farBatchesInFlight,
+    farRoundTripMs: options.farRoundTripMs ?? POSTGRES_DEFAULTS.farRoundTripMs,
     changePollMs: options.changePollMs ?? CHANGE_DEFAULTS.changePollMs,
     maxReconnectMs: options.maxReconnectMs ?? CHANGE_DEFAULTS.maxReconnectMs,
   };
@@ -119,6 +126,18 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   }
 
   const stats = { transactions: 0, reruns: { same_call: 0, deadlock: 0, serialization: 0 } satisfies Record<RerunCause, number> };
+  const roundTrips = new RoundTripFloor();
+
+  /**
+   * Opens a transaction, not awaited (the work's first statements leave with it: answered after
+   * it, so a failed BEGIN fails them too), and times BEGIN's answer for `roundTrips`.
+   */
+  function begin(tables: PostgresTables): Promise<unknown> {
+    const sentAt = performance.now();
+    const begun = tables.begin();
+    begun.then(() => roundTrips.observe(performance.now() - sentAt), () => undefined);
+    return begun;
+  }
 
   async function runTransaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -137,10 +156,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           // READ COMMITTED, not SERIALIZABLE: the call row (and its outbox row) is locked where it is
           // read, the agent rows where their seq moves, so only what truly collides waits, and nothing
           // reruns but the same new call inserted by two relays at once (see RelayStore.transaction).
-          // Not awaited: the work's first statement follows it in the same round trip (answered after it, so a
-          // failed BEGIN fails that statement too); its own outcome is awaited once the work is done.
-          const begun = tables.begin();
-          begun.catch(() => undefined);
+          // Its outcome awaited once the work is done.
+          const begun = begin(tables);
           const result = await work(tx);
           await begun;
           await tables.settled();
@@ -185,8 +202,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     const tables = new PostgresTables(client, true, batch.length);
     const claims = new BatchClaims();
     let open = true;
-    const begun = tables.begin();
-    begun.catch(() => undefined);
+    const begun = begin(tables);
     const outcomes = batch.map(async ({ work }) => {
       const hooks = new CommitHooks();
       let sentLast = false;
@@ -245,7 +261,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     }
   }
 
-  const batches = new TransactionBatches(settings.maxBatch, ({ work, resolve, reject }) => runTransaction(work).then(resolve, reject), runBatch);
+  // A second batch begun while the first's round trips are out, where they are long: its reads, inserts and links
+  // go out meanwhile; its append waits in PostgreSQL for the first's agents' rows, so seqs still commit in order.
+  const inFlight = () => (roundTrips.ms >= settings.farRoundTripMs ? settings.farBatchesInFlight : 1);
+  const batches = new TransactionBatches(settings.maxBatch, inFlight, ({ work, resolve, reject }) => runTransaction(work).then(resolve, reject), runBatch);
 
   const transaction = <T>(work: (tx: StoreTx) => Promise<T>): Promise<T> => {
     if (closed) return Promise.reject(new Error('the store is closed'));

@@ -1,20 +1,26 @@
 /**
  * A PostgreSQL store's batches (issue 13): the transactions asked for in one turn share one
- * transaction on one connection, and still each commits or fails by its own work.
+ * transaction on one connection, and still each commits or fails by its own work; with the
+ * database far, a second batch goes out while the first is in flight.
  */
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mergeCall } from '../../calls/merge.ts';
 import { dropDatabase, freshDatabase } from '../../testing-postgres.ts';
-import type { RelayStore, StoreTx } from '../index.ts';
+import type { Call, RelayStore, StoreTx } from '../index.ts';
 import { openPostgresStore } from './store.ts';
+import { type Queued, TransactionBatches } from './transaction-batches.ts';
 
 const T = (n: number) => new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString();
 const agent = (id: string, number: string) => ({ id, name: id, number, email: null, admin: false, tokenHash: `hash-${id}`, createdAt: T(0) });
 
-/** What a webhook does: find the call or create it, merge `status` into it, and tell `agents` (its last statement). */
-async function record(tx: StoreTx, callId: string, status: 'ringing' | 'in-progress' | 'completed', agents: readonly string[] = ['ada']) {
+/**
+ * What a webhook does: find the call or create it, merge `status` into it, and tell `agents` (its
+ * last statement); `afterRead` between its read and its writes.
+ */
+async function record(tx: StoreTx, callId: string, status: 'ringing' | 'in-progress' | 'completed', agents: readonly string[] = ['ada'], afterRead?: () => Promise<void>) {
   const known = await tx.callByKey('in_1', callId);
+  await afterRead?.();
   const state = mergeCall(known, { status });
   const id = known ? known.id : await tx.insertCall('in_1', callId, state, T(1));
   if (known) await tx.updateCall(id, state, T(1));
@@ -135,5 +141,135 @@ describe('the batches of a PostgreSQL store', () => {
       await holder.end();
       await other.close();
     }
+  });
+});
+
+describe('batches in flight at once', () => {
+  /** Batches run by hand: each stays in flight until the test settles it. */
+  function batchesBy(inFlight: number) {
+    const begun: Array<{ batch: Queued[]; settle: () => void }> = [];
+    const runBatch = (batch: Queued[]) =>
+      new Promise<void>((settle) => {
+        begun.push({ batch, settle });
+      }).then(() => batch.forEach((queued) => queued.resolve(undefined)));
+    return { batches: new TransactionBatches(64, () => inFlight, (queued) => runBatch([queued]), runBatch), begun };
+  }
+  const turns = async (count: number) => {
+    for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+  const work = async () => undefined;
+
+  it('takes the transactions asked for while a batch is in flight as the next batch, begun only when inFlight() allows', async () => {
+    for (const inFlight of [1, 2]) {
+      const { batches, begun } = batchesBy(inFlight);
+      const first = [batches.run(work), batches.run(work)];
+      await turns(2);
+      const second = [batches.run(work), batches.run(work), batches.run(work)];
+      await turns(2);
+      expect(begun.map(({ batch }) => batch.length)).toEqual(inFlight === 1 ? [2] : [2, 3]);
+      begun[0]!.settle();
+      await Promise.all(first);
+      await turns(2);
+      expect(begun.map(({ batch }) => batch.length)).toEqual([2, 3]);
+      begun[1]!.settle();
+      await Promise.all(second);
+    }
+  });
+});
+
+describe('the batches of a PostgreSQL store far from its database', () => {
+  let url: string;
+  let store: RelayStore;
+
+  beforeEach(async () => {
+    url = await freshDatabase();
+    // Every round trip counts as far: two batches in flight at once.
+    store = await openPostgresStore(url, { farRoundTripMs: 0 });
+    await store.addAgent(agent('ada', '+14155550111'));
+    await store.addAgent(agent('bob', '+14155550122'));
+    await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(0) }, { uid: 'in_1', secret: 's' });
+  });
+  afterEach(async () => {
+    await store.close();
+    await dropDatabase(url);
+  });
+
+  /** A gate the test opens; `reached` resolves once `count` works wait at it. */
+  function gate(count: number) {
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    let arrived = 0;
+    let allArrived!: () => void;
+    const reached = new Promise<void>((resolve) => (allArrived = resolve));
+    const pass = async () => {
+      if (++arrived === count) allArrived();
+      await opened;
+    };
+    return { open, reached, pass };
+  }
+
+  /** Sessions of the database waiting for a row lock another holds. */
+  async function lockWaits(): Promise<number> {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+      return rows[0].n as number;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it("sends a second batch while the first holds its agent's row: its append waits for the first's commit, so the agent's seqs follow the commits", async () => {
+    const held = gate(2);
+    // The first batch appends (Ada's row locked until its commit), then waits.
+    const first = Promise.all(
+      ['CA1', 'CA2'].map((callId) =>
+        store.transaction(async (tx) => {
+          const id = await tx.insertCall('in_1', callId, mergeCall(undefined, { status: 'ringing' }), T(1));
+          await tx.linkAgents(['ada'], id);
+          const events = await tx.appendEvents([{ agentId: 'ada', kind: 'created' }], { id } as Call, T(1));
+          await held.pass();
+          return events;
+        }),
+      ),
+    );
+    await held.reached;
+    const second = Promise.all(['CA3', 'CA4'].map((callId) => store.transaction((tx) => record(tx, callId, 'ringing'))));
+    try {
+      // The second batch in flight too, its append waiting for Ada's row.
+      await vi.waitFor(async () => expect(await lockWaits()).toBe(1), { timeout: 20_000, interval: 20 });
+    } finally {
+      held.open();
+    }
+    const [firstEvents, secondRecorded] = await Promise.all([first, second]);
+    expect(firstEvents.map((events) => events.map((event) => event.seq))).toEqual([[1], [2]]);
+    expect(secondRecorded.map(({ events }) => events.map((event) => event.seq))).toEqual([[3], [4]]);
+    const logged = await store.eventsAfter('ada', 0, 10);
+    expect(logged.map((event) => [event.seq, event.prevSeq])).toEqual([[1, 0], [2, 1], [3, 2], [4, 3]]);
+  });
+
+  it('commits a second batch while the first is held, and reruns alone a batch that inserted the call the other committed', async () => {
+    const held = gate(2);
+    // The first batch has read its calls (none yet) and waits before it writes.
+    const first = Promise.all([store.transaction((tx) => record(tx, 'CA1', 'ringing', ['ada'], held.pass)), store.transaction((tx) => record(tx, 'CA2', 'completed', ['ada'], held.pass))]);
+    await held.reached;
+    let second: Array<Awaited<ReturnType<typeof record>>> | undefined;
+    try {
+      // Bob's call, and CA2 told of: both committed while the first batch is still open.
+      void Promise.all([store.transaction((tx) => record(tx, 'CB1', 'ringing', ['bob'])), store.transaction((tx) => record(tx, 'CA2', 'in-progress'))]).then((recorded) => (second = recorded));
+      await vi.waitFor(() => expect(second).toBeDefined(), { timeout: 20_000, interval: 20 });
+    } finally {
+      held.open();
+    }
+    expect(second!.map(({ before, events }) => [before, events.map((event) => [event.agentId, event.seq])])).toEqual([
+      [null, [['bob', 1]]],
+      [null, [['ada', 1]]],
+    ]);
+    // The first batch's insert of CA2 met the second's: the batch rolled back, each of its works ran again alone, CA2's as an update.
+    expect((await first).map(({ before }) => before)).toEqual([null, 'in-progress']);
+    expect(store.transactionStats().reruns.same_call).toBe(2);
+    expect((await store.callByKey('in_1', 'CA2'))?.status).toBe('completed');
+    expect((await store.eventsAfter('ada', 0, 10)).map((event) => [event.seq, event.prevSeq])).toEqual([[1, 0], [2, 1], [3, 2]]);
   });
 });
