@@ -42,6 +42,15 @@ describe('operations endpoints', () => {
     for (const cause of ['same_call', 'deadlock', 'serialization']) expect(text).toContain(`relay_store_transaction_retries_total{cause="${cause}"} 0\n`);
   });
 
+  it("shows PostgreSQL's round-trip floor and batches in flight, and nothing of them for SQLite", async () => {
+    const relay = testRelay();
+    expect(await (await relay.app.request('/metrics')).text()).not.toContain('relay_store_round_trip_floor_seconds');
+    relay.deps.metrics.storeTransactions = () => ({ ...relay.store.transactionStats(), batches: { roundTripFloorMs: 4.5, inFlight: 2 } });
+    const text = await (await relay.app.request('/metrics')).text();
+    expect(text).toContain('# TYPE relay_store_round_trip_floor_seconds gauge\nrelay_store_round_trip_floor_seconds 0.0045\n');
+    expect(text).toContain('# TYPE relay_store_batches_in_flight_limit gauge\nrelay_store_batches_in_flight_limit 2\n');
+  });
+
   it('answers unknown paths with JSON 404', async () => {
     const { app } = testRelay();
     const response = await app.request('/nope');

@@ -138,6 +138,16 @@ export class RelayMetrics {
       '# HELP relay_store_transaction_retries_total Times a store transaction ran again, by cause (same_call: another relay inserted the same new call; deadlock; serialization).',
       '# TYPE relay_store_transaction_retries_total counter',
       ...Object.entries(store.reruns).map(([cause, count]) => `relay_store_transaction_retries_total{cause="${cause}"} ${count}`),
+      ...(store.batches
+        ? [
+            '# HELP relay_store_round_trip_floor_seconds PostgreSQL: the shortest of the last 64 to 127 round trips to the database (0 until 64 are timed); from 3 ms by default the database counts as far.',
+            '# TYPE relay_store_round_trip_floor_seconds gauge',
+            `relay_store_round_trip_floor_seconds ${store.batches.roundTripFloorMs / 1000}`,
+            '# HELP relay_store_batches_in_flight_limit PostgreSQL: the batches of transactions let be in flight at once (by default 2 while the database is far, else 1).',
+            '# TYPE relay_store_batches_in_flight_limit gauge',
+            `relay_store_batches_in_flight_limit ${store.batches.inFlight}`,
+          ]
+        : []),
       '# HELP relay_crm_outbox_depth CRM writes waiting in the outbox (queued or in flight).',
       '# TYPE relay_crm_outbox_depth gauge',
       `relay_crm_outbox_depth ${outbox.depth}`,

@@ -369,6 +369,11 @@ export type RerunCause = 'same_call' | 'deadlock' | 'serialization';
 export interface TransactionStats {
   transactions: number;
   reruns: Record<RerunCause, number>;
+  /**
+   * PostgreSQL's: the shortest recent round trip to the database (0 until one span is timed), and
+   * the batches it lets be in flight at once by it (more than one while the database is far).
+   */
+  batches?: { roundTripFloorMs: number; inFlight: number };
 }
 
 /** Everything the relay stores (agents and instances as well as calls), as one adapter offers it. */

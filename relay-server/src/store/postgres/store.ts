@@ -290,7 +290,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     kind: 'postgres',
     shared: true,
     transaction,
-    transactionStats: () => ({ transactions: stats.transactions, reruns: { ...stats.reruns } }),
+    transactionStats: () => ({ transactions: stats.transactions, reruns: { ...stats.reruns }, batches: { roundTripFloorMs: roundTrips.ms, inFlight: inFlight() } }),
     onChangeElsewhere: (listen, heard) => listener.listen(listen, heard),
     async close() {
       if (closed) return;

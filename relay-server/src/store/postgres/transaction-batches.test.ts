@@ -220,6 +220,15 @@ describe('the batches of a PostgreSQL store far from its database', () => {
     }
   }
 
+  it('tells /metrics how far the database is and how many batches it lets be in flight', async () => {
+    expect(store.transactionStats().batches).toEqual({ roundTripFloorMs: 0, inFlight: 2 });
+    // A span of 64 BEGINs timed: the floor is the shortest of them.
+    for (let i = 0; i < 64; i++) await store.transaction((tx) => tx.listAgents());
+    const { roundTripFloorMs, inFlight } = store.transactionStats().batches!;
+    expect(roundTripFloorMs).toBeGreaterThan(0);
+    expect(inFlight).toBe(2);
+  });
+
   it("sends a second batch while the first holds its agent's row: its append waits for the first's commit, so the agent's seqs follow the commits", async () => {
     const held = gate(2);
     // The first batch appends (Ada's row locked until its commit), then waits.
