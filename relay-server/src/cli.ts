@@ -17,7 +17,8 @@ const USAGE = `Usage:
 team's number); any other agent's instances reach that agent only.
 
 Environment: PORT, HOST, PUBLIC_URL, DATABASE_URL (postgres://USER:PASSWORD@HOST:PORT/DB), LOG_LEVEL, CRM_THREAD (on|off), CRM_SIGN_IN_AHEAD (on|off),
-CRM_WRAP_UP_SECONDS (how long a Pipedrive log waits for the wrap-up; default 300).
+CRM_WRAP_UP_SECONDS (how long a Pipedrive log waits for the wrap-up; default 300),
+PG_FAR_ROUND_TRIP_MS (PostgreSQL: from which shortest round trip the database counts as far; default 3).
 Default store: ./data/relay.db (SQLite).
 See docs/relay.md.`;
 

@@ -19,6 +19,13 @@ describe('startConfig', () => {
     expect(() => startConfig({}, { CRM_WRAP_UP_SECONDS: '5m' })).toThrow('CRM_WRAP_UP_SECONDS "5m" is not a number of seconds');
     expect(() => startConfig({}, { CRM_THREAD: 'no' })).toThrow('CRM_THREAD "no" is not on or off');
     expect(() => startConfig({}, { CRM_SIGN_IN_AHEAD: 'no' })).toThrow('CRM_SIGN_IN_AHEAD "no" is not on or off');
+    for (const far of ['-1', '3ms', '', '60001']) expect(() => startConfig({}, { PG_FAR_ROUND_TRIP_MS: far })).toThrow(`PG_FAR_ROUND_TRIP_MS "${far}" is not a number of milliseconds`);
+  });
+
+  it("reads from which round trip PostgreSQL counts as far, leaving the store's default otherwise", () => {
+    expect(startConfig({}, { PG_FAR_ROUND_TRIP_MS: '0' })).toMatchObject({ farRoundTripMs: 0 });
+    expect(startConfig({}, { PG_FAR_ROUND_TRIP_MS: '1.5' })).toMatchObject({ farRoundTripMs: 1.5 });
+    expect(startConfig({}, {})).not.toHaveProperty('farRoundTripMs');
   });
 
   it('signs CRM sessions in ahead of their calls unless CRM_SIGN_IN_AHEAD=off', () => {

@@ -30,6 +30,8 @@ export interface StartConfig extends StoreLocation {
   crmEngine?: CrmEngine;
   /** `CRM_SIGN_IN_AHEAD=off`: no CRM session signed in before its first call (a bench's baseline, issue 10). */
   crmSignInAhead?: boolean;
+  /** `PG_FAR_ROUND_TRIP_MS`: the shortest recent round trip from which PostgreSQL counts as far (a second batch in flight). */
+  farRoundTripMs?: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -57,6 +59,10 @@ export function startConfig(flags: StartFlags, env: Env): StartConfig {
   if (crmThread !== 'on' && crmThread !== 'off') throw new UsageError(`CRM_THREAD "${crmThread}" is not on or off`);
   const signInAhead = env.CRM_SIGN_IN_AHEAD ?? 'on';
   if (signInAhead !== 'on' && signInAhead !== 'off') throw new UsageError(`CRM_SIGN_IN_AHEAD "${signInAhead}" is not on or off`);
+  const far = env.PG_FAR_ROUND_TRIP_MS;
+  if (far !== undefined && !(/^\d{1,5}(\.\d+)?$/.test(far) && Number(far) <= 60_000)) {
+    throw new UsageError(`PG_FAR_ROUND_TRIP_MS "${far}" is not a number of milliseconds from 0 to 60000`);
+  }
   return {
     ...storeLocation(flags, env),
     port,
@@ -66,6 +72,7 @@ export function startConfig(flags: StartFlags, env: Env): StartConfig {
     ...(wrapUp !== undefined ? { crmWrapUpMs: Number(wrapUp) * 1000 } : {}),
     ...(crmThread === 'off' ? { crmEngine } : {}),
     ...(signInAhead === 'off' ? { crmSignInAhead: false } : {}),
+    ...(far !== undefined ? { farRoundTripMs: Number(far) } : {}),
   };
 }
 

@@ -51,6 +51,8 @@ export interface RelayOptions extends StoreLocation {
   heartbeatMs?: number;
   /** How often a SQLite store looks for commits of another process (`relay agent remove`, another relay's events). */
   changePollMs?: number;
+  /** PostgreSQL: the shortest recent round trip from which the database counts as far (`POSTGRES_DEFAULTS`). */
+  farRoundTripMs?: number;
   /** How often connected agents' events are read from the store whatever other relays announced (the safety net). */
   eventPollMs?: number;
   /** How long shutdown waits for in-flight requests before cutting connections. */
@@ -81,7 +83,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     options.crmEngine ??
     new CrmThreadEngine(undefined, (stop) => log.error('the CRM thread stopped: the CRM operations in flight are tried again, and the next one starts a new thread', stop));
   const crmConnectors = new CrmConnectors(engine, loadBundledCrmConnectors(engine, options.crmConnectorsDir));
-  const store = await openStore(options, { changePollMs: options.changePollMs });
+  const store = await openStore(options, { changePollMs: options.changePollMs, farRoundTripMs: options.farRoundTripMs });
   // A relay with a CRM to talk to is ready when its CRM thread is, as when its main thread has loaded
   // the engine: the first callers' lookups do not wait for the thread's start. A relay with none
   // starts no thread until an agent sets a CRM up, here (api/instances.ts) or on another relay.

@@ -34,10 +34,14 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
-it.each(['SQLite', 'PostgreSQL'])('keeps every webhook it answered 2xx when it is killed with SIGKILL mid-stream (%s)', async (store) => {
+// PostgreSQL counted far (PG_FAR_ROUND_TRIP_MS=0): a second batch in flight while the first's round trips are out.
+it.each(['SQLite', 'PostgreSQL', 'PostgreSQL far'])('keeps every webhook it answered 2xx when it is killed with SIGKILL mid-stream (%s)', async (store) => {
   const db = store === 'SQLite' ? join(dir.path, 'relay.db') : await freshDatabase('crash');
   const ada = await addAgent(db, { name: 'Ada', number: '+14155550111' });
-  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL });
+  const env: Record<string, string> = store === 'PostgreSQL far' ? { PG_FAR_ROUND_TRIP_MS: '0' } : {};
+  relay = await startRelayProcess({ db, publicUrl: PUBLIC_URL, env });
+  const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+  if (store !== 'SQLite') expect(metrics).toContain(`\nrelay_store_batches_in_flight_limit ${store === 'PostgreSQL far' ? 2 : 1}\n`);
   const put = await api(relay, ada.token, 'PUT', '/instances/main', { connector: 'twilio', config: { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: '+15005550006' } });
   expect(put.status).toBe(200);
   const statusUrl: string = put.body.callbacks.status;

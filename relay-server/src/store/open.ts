@@ -1,5 +1,5 @@
 import type { RelayStore, StoreLocation } from './index.ts';
-import { openPostgresStore } from './postgres/store.ts';
+import { openPostgresStore, type PostgresStoreOptions } from './postgres/store.ts';
 import { openSqliteStore, type SqliteStoreOptions } from './sqlite/store.ts';
 
 export const DEFAULT_DB = './data/relay.db';
@@ -8,8 +8,11 @@ export class StoreConfigError extends Error {
   override name = 'StoreConfigError';
 }
 
-/** What either adapter takes from the relay's settings (`changePollMs`: how often it looks for other processes' commits). */
-export type StoreOptions = SqliteStoreOptions;
+/**
+ * What the adapters take from the relay's settings: `changePollMs` (how often it looks for other
+ * processes' commits), and PostgreSQL's `farRoundTripMs`.
+ */
+export type StoreOptions = SqliteStoreOptions & Pick<PostgresStoreOptions, 'farRoundTripMs'>;
 
 /**
  * The adapter the location names: PostgreSQL for a `postgres://` URL, else SQLite. Asynchronous
@@ -22,7 +25,8 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
       // The value may be a secret-bearing URL of another kind: name its scheme only.
       throw new StoreConfigError(`--database-url (or DATABASE_URL) must be a postgres:// URL, not ${scheme ? `a ${scheme}: one` : 'something without a scheme'}`);
     }
-    return openPostgresStore(location.databaseUrl, { changePollMs: options.changePollMs });
+    return openPostgresStore(location.databaseUrl, { changePollMs: options.changePollMs, farRoundTripMs: options.farRoundTripMs });
   }
-  return openSqliteStore(location.db ?? DEFAULT_DB, options);
+  const { farRoundTripMs: _, ...sqlite } = options;
+  return openSqliteStore(location.db ?? DEFAULT_DB, sqlite);
 }
