@@ -63,8 +63,7 @@ ${BUTTON}::before {
  * box of the element that scrolls or clips its numbers; its `contain: strict` clips the
  * buttons to it. Buttons sit at the `left`/`top` the overlay writes on each, hidden ones not shown.
  * A host of the document's own layer covers its buttons and is skipped while off screen
- * (`content-visibility: auto`, scan/overlay-host.ts), in a band of the document, skipped as well,
- * whose box no write of a frame changes (scan/overlay-band.ts). A host whose numbers the page removed keeps
+ * (`content-visibility: auto`, scan/overlay-host.ts). A host whose numbers the page removed keeps
  * their buttons out of sight (`content-visibility: hidden`: laid out still, not drawn) until new
  * numbers take them over (scan/button-overlay.ts).
  *
@@ -111,7 +110,6 @@ button[data-pc-call]::before { content: ''; display: block; width: 11px; height:
   pointer-events: none !important;
 }
 .hosts { position: absolute; left: 0; top: 0; width: 0; height: 0; contain: layout size style; }
-.band { position: absolute; contain: strict; content-visibility: auto; }
 .host { position: absolute; left: 0; top: 0; width: 0; height: 0; contain: layout size style; }
 .host.skippable { content-visibility: auto; }
 .host.parked { content-visibility: hidden; }

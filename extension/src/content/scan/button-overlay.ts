@@ -807,7 +807,7 @@ export class ButtonOverlay {
   private hostFor(layer: Layer, read: LayerRead | null, top: number): OverlayHost {
     const last = layer.hosts.at(-1);
     if (last?.hasRoom && (read || last.takesAt(top))) return last;
-    const host = new OverlayHost(this.doc, layer.clip !== null, top);
+    const host = new OverlayHost(this.doc, layer.clip !== null);
     if (read) this.clipHost(layer, host, read);
     layer.hosts.push(host);
     host.attach(this.doc);

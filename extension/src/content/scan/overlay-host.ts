@@ -1,5 +1,4 @@
 import { adoptOverlayStyle } from '../call-button-style.ts';
-import { bandIndexAt, type Extent, type OverlayBand, OverlayBands } from './overlay-band.ts';
 
 /** Buttons per host: 10,000 into one host cost 1.3 s in one frame, into hosts of 250 0.6 s (tests/bench/content-layout-probe.ts). */
 export const HOST_CAPACITY = 250;
@@ -38,10 +37,6 @@ export interface DocumentBox {
 interface OverlayRoot {
   element: HTMLElement;
   hosts: HTMLElement;
-  /** The document layer's hosts go into these (overlay-band.ts), the clipped ones into `hosts`. */
-  bands: OverlayBands;
-  /** Hosts in it: none left, it goes. */
-  attached: number;
 }
 
 const roots = new WeakMap<Document, OverlayRoot>();
@@ -57,7 +52,7 @@ function overlayRootOf(doc: Document): OverlayRoot {
     const hosts = doc.createElement('div');
     hosts.className = 'hosts';
     shadowRoot.append(hosts);
-    root = { element, hosts, bands: new OverlayBands(hosts), attached: 0 };
+    root = { element, hosts };
     roots.set(doc, root);
   }
   return root;
@@ -74,28 +69,21 @@ const NEARBY = 1000;
  * of the element that clips its numbers, or none for the document's own layer) and in that the
  * scrolled content the buttons sit in. A host of the document's own layer covers its buttons'
  * extent and is skipped by Chromium while off screen (`content-visibility: auto`): a frame that
- * adds buttons far from the viewport neither styles, lays out nor paints them (issue #12). It
- * sits in the band where its first button starts (overlay-band.ts), so that adding it, or
- * growing it, off screen does not paint the document again.
+ * adds buttons far from the viewport neither styles, lays out nor paints them (issue #12).
  */
 export class OverlayHost {
   readonly element: HTMLElement;
   private readonly clipBox: HTMLElement;
   private readonly content: HTMLElement;
-  /** A document-layer host's band, from its attach on; none for a clipped host. */
-  private band: OverlayBand | undefined;
-  private readonly bandIndex: number | undefined;
   private shift = '';
   /** What the buttons of a document-layer host cover, in document coordinates; none for a clipped host (its clip box bounds it). */
-  private extent: Extent | undefined;
+  private extent: { left: number; top: number; right: number; bottom: number } | undefined;
   private written = '';
   count = 0;
   /** Its buttons' numbers are gone from the page: out of sight until new numbers take them or they go. */
   parked = false;
 
-  /** `top`: where the document-layer host's first button goes (document coordinates), which picks its band. */
-  constructor(doc: Document, clipped: boolean, top = 0) {
-    this.bandIndex = clipped ? undefined : bandIndexAt(top);
+  constructor(doc: Document, clipped: boolean) {
     this.element = doc.createElement('div');
     this.element.className = clipped ? 'host' : 'host skippable';
     this.clipBox = doc.createElement('div');
@@ -124,26 +112,15 @@ export class OverlayHost {
   /** Puts the host in the overlay's root, and the root back at the end of the body if the page took it out (a body re-rendered whole). */
   attach(doc: Document): void {
     const root = overlayRootOf(doc);
-    if (!this.element.parentNode) {
-      // Its band is looked up here: the bands go with the root's last host, and are made again.
-      this.band = this.bandIndex === undefined ? undefined : root.bands.at(this.bandIndex);
-      (this.band?.element ?? root.hosts).append(this.element);
-      this.band?.hosts.add(this);
-      root.attached++;
-    }
+    if (!this.element.parentNode) root.hosts.append(this.element);
     if (!root.element.isConnected) (doc.body ?? doc.documentElement).append(root.element);
   }
 
   /** Takes the host out; the overlay's root too once it holds no host. */
   detach(): void {
-    if (!this.element.parentNode) return;
+    const hosts = this.element.parentNode;
     this.element.remove();
-    this.band?.hosts.delete(this);
-    const root = roots.get(this.element.ownerDocument);
-    if (root && --root.attached === 0) {
-      root.element.remove();
-      root.bands.clear();
-    }
+    if (hosts && !hosts.firstChild) roots.get(this.element.ownerDocument)?.element.remove();
   }
 
   add(buttons: readonly HTMLButtonElement[]): void {
@@ -180,19 +157,11 @@ export class OverlayHost {
     return !this.extent || (top >= this.extent.top - NEARBY && top <= this.extent.bottom + NEARBY);
   }
 
-  /** Writes the extent covered so far, its band grown over it if need be. */
+  /** Writes the extent covered so far, its content moved back so that the buttons keep document coordinates. */
   fit(): void {
     if (!this.extent) return;
-    this.band?.cover(this.extent);
-    this.place();
-  }
-
-  /** Writes the host's box where its extent is, relative to its band, its content moved back so that the buttons keep document coordinates. */
-  place(): void {
-    if (!this.extent) return;
     const { left, top, right, bottom } = this.extent;
-    const origin = this.band?.box ?? { left: 0, top: 0 };
-    const box = `left: ${left - origin.left}px; top: ${top - origin.top}px; width: ${right - left}px; height: ${bottom - top}px`;
+    const box = `left: ${left}px; top: ${top}px; width: ${right - left}px; height: ${bottom - top}px`;
     if (box === this.written) return;
     this.written = box;
     this.element.style.cssText = box;
