@@ -6,7 +6,8 @@
  * frames under a trace, each writing 20 buttons (PC_PROBE_WRITES, comma-separated, all by default):
  * `far` into hosts far below the viewport, `near` into hosts in it, `fargrow`/`neargrow` the same
  * with the host's box grown by 1 px as the overlay's fit() grows it, `newhost` a new host of 20
- * buttons far below, `newband` the same into a skipped band made beforehand (scan/overlay-band.ts).
+ * buttons far below, `newband` the same into a skipped band made beforehand (as b56e58e's
+ * scan/overlay-band.ts put hosts, reverted).
  * Per CSS variant of the overlay (PC_PROBE_VARIANTS): the frames' Paint of the whole document
  * (`#document`), all Paint, pre-paint, layerize, style and layout (thread CPU, ms), and the paint
  * events by node. Issue #12: each frame of ours painted the document again, ~4.4 ms at 10,000 rows.
