@@ -1768,6 +1768,46 @@ say what is met and what is not.
   at load 5, passes of 1–48 buttons, a hand-off after its 100 ms wait or what a pass before left,
   among passes of 230–800); the poll's counts cost us what they do not cost c2d, whose last number
   comes with the page's frame: a cheaper count would be fairer to both, not built.
+- **Our frames' repaint of the whole document, traced; the overlay's hosts in bands Chromium skips
+  took it out, and our script on the fill grew as much: not kept** (branch s45-layer). What each
+  frame of ours after the page's frame paints (a 10,000-row fill traced with Chromium's paint
+  detail, main's build, load 6): the document's Paint in each frame that wrote, 4.0–7.3 ms of CPU
+  (its cull rect 1265×4900: the viewport and 4,000 px below it), style 0.3 and layout 0.2 ms.
+  What makes a frame paint it (tests/bench/overlay-paint-probe.ts: an overlay like ours over the
+  list, 20 frames writing 20 buttons each, the 20 frames' thread CPU, load 3–4): buttons added to
+  hosts far below the viewport with no host's box written, no paint at all; a host's box grown 1 px
+  a frame, as fit() grows it, 73 ms of the document's Paint (one each frame); a new host a frame
+  71 ms; writes in view 53 ms. A layer of its own changes nothing: the grown host with the root's
+  will-change: transform 76 ms, its translateZ(0) 88, the hosts' box's will-change 80, each host's
+  79, the root's isolation 76, each host's contain: strict 77. The same new hosts inside a box
+  Chromium skips off screen (content-visibility: auto, contain: strict, made beforehand): no paint,
+  no style, no layout. So (b56e58e in the git log, with its tests; reverted in the next commit)
+  each host of the document's layer went into a band: such a box of the overlay's root, 16,384 px
+  tall, one starting every 4,096 px, made 16 at a time (adding one paints the document too), a
+  host in the band its first button starts in and placed relative to it, a band grown over a host
+  that leaves it. Traced, 4 of 27 frames after the page's frame painted the document (those that
+  made bands, and the last), the others 0.1–0.2 ms of rendering against ~5.5. timeline-pairs.ts
+  (which now prints that rendering), main's build then it alternately: the fill, 6 pairs at load
+  4.1–7.3, the rendering after the page's frame 221 / 180 / 127 / 178 / 195 / 92 -> 41 / 43 / 43 /
+  41 / 33 / 29 ms (median ×0.235, six of six lower), but our CPU ×1.16 (×1.04 to ×1.34, none
+  lower; after the page's frame 870 / 662 / 608 / 801 / 753 / 551 -> 897 / 995 / 838 / 807 / 866 /
+  571 ms), the two together ×0.86 / 1.23 / 1.20 / 0.87 / 0.95 / 0.93, decorated median ×0.90 (×0.71
+  to ×1.08, three of six lower); the re-render, 4 pairs at load 3.8–4.9, our CPU ×0.835 (×0.68 to
+  ×0.85, four of four lower), every number seen after the page's frame ×0.39 (four of four),
+  decorated ×0.945 (×0.79 to ×1.32); the scroll (scroll-pairs.ts, 3 rounds, load 3.1–5.4) our CPU
+  ×1.01 (×0.88 to ×1.13), the buttons 662 / 514 / 537 -> 555 / 1,550 / 841 ms after the last
+  append. One timeline of each at load 2.6: our passes in the frames 196 -> 247 ms, our slices the
+  same (324 -> 322), 22 -> 26 frames after the page's frame. Not kept: the fill's script spent
+  again what the bands saved in rendering, and the time to decorated did not separate. The e2e
+  tests (buttons, scrolling, the overlay, the bench's check by place, the size) passed with them,
+  the overlay's relayout-boundary test with its appends in view (off screen, into a skipped band,
+  nothing was laid out for it to check). Not each pass dearer: overlay-read-probe.ts (an infinite
+  scroll's appends, 20 of 500 rows, load 2.0–3.6) timed the passes at 28.0 µs per new button on
+  main's tree and 27.6 with the bands, a Range's rects 6.4 and 6.8 µs per text. Left: why the
+  fill's script grew, then: more frames, each a pass, once a frame costs nothing to render (the
+  timeline's 22 -> 26), or more read slices; the bands' memory was not measured (a skipped band
+  rasters nothing, and no layer is promoted: no page content above the overlay is forced into a
+  layer of its own).
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

@@ -3,6 +3,8 @@ export interface TimelineFigures {
   decoratedMs: number | null;
   partyCpuMs: number | null;
   partyCpuAfterFrameMs: number | null;
+  /** The thread's CPU in style, layout, pre-paint and paint after the page's frame: what the party's frames cost Chromium to render. */
+  renderingAfterFrameMs: number | null;
   /** With --settle: through the bench's wait and check, what the party did after every number was seen included. */
   partyCpuSettledMs: number | null;
   /** When the bench saw every number, after the page's own frame: the frames the party drew after it, and their waits. */
@@ -19,6 +21,7 @@ export function timelineFigures(output: string): TimelineFigures {
     decoratedMs: number(/decorated (\d+) ms after the change/),
     partyCpuMs: number(/the party's CPU (\d+);/),
     partyCpuAfterFrameMs: number(/thread CPU after the page's frame \(ms\): party (\d+)/),
+    renderingAfterFrameMs: number(/thread CPU after the page's frame \(ms\): party .*\), rendering (\d+)/),
     partyCpuSettledMs: number(/the party's CPU from the change through the bench's wait and check: (\d+) ms/),
     seenAfterFrameMs: number(/the bench saw every number (-?\d+) ms after it/),
   };

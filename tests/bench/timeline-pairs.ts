@@ -7,7 +7,8 @@
  * wait and check (what it does after every number was seen counts too), and when every number was
  * decorated, from the change and after the page's own frame (what the party's frames after it
  * cost, apart from that frame's own swings at a load); per pair, B / A of the CPUs and of those
- * times; then their medians and ranges. Two trees compared on a machine other benches share: the
+ * times, and of the rendering after the page's frame (style, layout, pre-paint and paint: what the
+ * party's frames cost Chromium); then their medians and ranges. Two trees compared on a machine other benches share: the
  * CPU first, the times with their spread (issue #12).
  */
 import { spawnSync } from 'node:child_process';
@@ -30,6 +31,7 @@ const cpuRatios: number[] = [];
 const settledRatios: number[] = [];
 const decoratedRatios: number[] = [];
 const seenAfterRatios: number[] = [];
+const renderingRatios: number[] = [];
 for (let pair = 0; pair < pairs; pair++) {
   const figures = new Map<string, TimelineFigures>();
   for (const dir of inTurn([a, b], pair)) {
@@ -37,18 +39,20 @@ for (let pair = 0; pair < pairs; pair++) {
     const run = spawnSync(process.execPath, ['--import', 'tsx', timeline, scenario, '--rows', String(rows), '--settle', '--extension', dir], { encoding: 'utf8' });
     const found = timelineFigures(run.stdout);
     figures.set(dir, found);
-    console.log(`pair ${pair + 1} ${dir === a ? 'A' : 'B'} load ${load}: decorated ${found.decoratedMs ?? 'never'} ms, the party's CPU ${found.partyCpuMs} ms, after the page's frame ${found.partyCpuAfterFrameMs} ms, through the bench's check ${found.partyCpuSettledMs} ms; every number seen ${found.seenAfterFrameMs ?? '?'} ms after the page's frame`);
+    console.log(`pair ${pair + 1} ${dir === a ? 'A' : 'B'} load ${load}: decorated ${found.decoratedMs ?? 'never'} ms, the party's CPU ${found.partyCpuMs} ms, after the page's frame ${found.partyCpuAfterFrameMs} ms (rendering ${found.renderingAfterFrameMs} ms), through the bench's check ${found.partyCpuSettledMs} ms; every number seen ${found.seenAfterFrameMs ?? '?'} ms after the page's frame`);
   }
   const [ofA, ofB] = [figures.get(a), figures.get(b)] as [TimelineFigures, TimelineFigures];
   const cpu = ratio(ofA.partyCpuMs, ofB.partyCpuMs);
   const settled = ratio(ofA.partyCpuSettledMs, ofB.partyCpuSettledMs);
   const decorated = ratio(ofA.decoratedMs, ofB.decoratedMs);
   const seenAfter = ratio(ofA.seenAfterFrameMs, ofB.seenAfterFrameMs);
+  const rendering = ratio(ofA.renderingAfterFrameMs, ofB.renderingAfterFrameMs);
   if (cpu !== undefined) cpuRatios.push(cpu);
   if (settled !== undefined) settledRatios.push(settled);
   if (decorated !== undefined) decoratedRatios.push(decorated);
   if (seenAfter !== undefined) seenAfterRatios.push(seenAfter);
-  console.log(`pair ${pair + 1} B/A: CPU ×${cpu ?? '?'}, through the check ×${settled ?? '?'}, decorated ×${decorated ?? '?'}, seen after the page's frame ×${seenAfter ?? '?'}`);
+  if (rendering !== undefined) renderingRatios.push(rendering);
+  console.log(`pair ${pair + 1} B/A: CPU ×${cpu ?? '?'}, through the check ×${settled ?? '?'}, decorated ×${decorated ?? '?'}, seen after the page's frame ×${seenAfter ?? '?'}, rendering after it ×${rendering ?? '?'}`);
 }
 const spread = (values: number[]) => `median ×${median(values) ?? '?'} (×${Math.min(...values)} to ×${Math.max(...values)}, ${values.filter((v) => v < 1).length} of ${values.length} lower)`;
-console.log(`${scenario}, ${rows} rows, ${pairs} pairs: the party's CPU B/A ${spread(cpuRatios)}, through the bench's check ${spread(settledRatios)}; decorated B/A ${spread(decoratedRatios)}, after the page's frame ${spread(seenAfterRatios)}`);
+console.log(`${scenario}, ${rows} rows, ${pairs} pairs: the party's CPU B/A ${spread(cpuRatios)}, through the bench's check ${spread(settledRatios)}; decorated B/A ${spread(decoratedRatios)}, after the page's frame ${spread(seenAfterRatios)}; rendering after the page's frame B/A ${spread(renderingRatios)}`);
