@@ -1808,6 +1808,37 @@ say what is met and what is not.
   timeline's 22 -> 26), or more read slices; the bands' memory was not measured (a skipped band
   rasters nothing, and no layer is promoted: no page content above the overlay is forced into a
   layer of its own).
+- **The bands again: the fill's extra script is no schedule of the budget, and the scroll's last
+  buttons still come later: not kept** (branch s45-bands). s45-layer's bands (b56e58e) built again
+  against main's build, with a probe build's marks (console.timeStamp at each reading slice and
+  each pass: its new buttons, those read and left for the next pass, its reads' and its whole
+  time, its room and what the slices before it took of the frame; not kept), content-timeline.ts
+  fill --tasks --settle, 4 runs of each in turn at load 2.7–4.1: after the page's frame our CPU 568
+  / 535 / 469 / 771 -> 660 / 580 / 573 / 623 ms, but what the page's frame leaves varies by run,
+  not by tree (its read of 250 ms took 1,204–2,471 numbers on main's, 1,018–2,469 with the bands),
+  and per button left 62–88 -> 71–83 µs (median ×1.08). Not more, smaller passes by the budget in
+  wall time: the slices before a pass took 10.1–13.1 ms of its frame (each run's median) on both
+  trees, and were as many (30–40 -> 30–36 a fill); a pass of 200 new buttons or more cost the
+  same per button (reads 13–20 -> 15–26 µs, writes 9–15 -> 11–18, each run's median). The rest is
+  a few more passes (14 / 18 / 15 / 24 -> 21 / 17 / 19 / 21), more of them under 100 buttons (0–6
+  -> 4–7), and passes after the scanner's last slice (0–1 -> 0–4) in two runs with reads of 26
+  and 76 µs each (11–13 in the others); a pass whose reads held the thread 15–74 ms (one read or a
+  few dozen), then out of time, its reads left for the next pass, came on both trees (numbers read
+  twice a fill 281–1,513 -> 238–1,679): nothing to batch back. Nor did the script grow in pairs:
+  timeline-pairs.ts fill, 6 pairs at load 3.3–4.8, our CPU ×0.865 (×0.76 to ×1.09, 4 of 6 lower),
+  ours and the rendering after the page's frame 951 / 744 / 777 / 944 / 1,071 / 644 -> 778 / 416
+  / 700 / 548 / 514 / 765 ms (median ×0.70), that rendering ×0.17 (six of six lower), decorated
+  ×0.88 (×0.73 to ×1.32, 4 of 6 lower); the re-render, 4 pairs at load 3.6–5.8, our CPU ×0.735
+  (four of four lower), every number seen after the page's frame ×0.32, decorated ×1.02 (×0.64 to
+  ×1.12): s45-layer's ×1.16 on the fill was the spread of the load and of the page's frame. Not
+  kept for the scroll (scroll-pairs.ts, 3 rounds at load 3.3–4.6): the buttons 616 / 905 / 582 ->
+  929 / 727 / 623 ms after the last append (later in 2 of 3, as in s45-layer's rounds: 4 of 6),
+  one frame over 100 ms by our share (none on main's), the appends against the bare page's 24 /
+  11 / 49 -> 29 / 1 / 40 %, our CPU ×1.04 (×0.87 to ×1.07). Left: why the scroll's last buttons
+  come later with the bands (bands made, which paints the document, in the last appends' frames,
+  or reads held). The held reads are no tree's: 3 more runs with --gc at load 1.9–2.6, main's
+  build had the passes after the last slice (3, reads 66 µs each) and the bands none, with 36 ms
+  of V8's and Blink's incremental marking inside main's scripts and none inside the bands'.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text
