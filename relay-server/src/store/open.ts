@@ -27,6 +27,6 @@ export async function openStore(location: StoreLocation, options: StoreOptions =
     }
     return openPostgresStore(location.databaseUrl, { changePollMs: options.changePollMs, farRoundTripMs: options.farRoundTripMs });
   }
-  const { farRoundTripMs: _, ...sqlite } = options;
-  return openSqliteStore(location.db ?? DEFAULT_DB, sqlite);
+  // Its options read field by field: PostgreSQL's are ignored.
+  return openSqliteStore(location.db ?? DEFAULT_DB, options);
 }
