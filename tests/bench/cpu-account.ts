@@ -91,8 +91,8 @@ export function threadKernelMs(pid: number, tid: number): { systemMs: number; mi
   return { systemMs: Number(fields[12]) * 10, minorFaults: Number(fields[7]) };
 }
 
-/** The processes under `root` (its children, theirs, …) whose command is `command` (Linux /proc). */
-export function processesUnder(root: number, command: string): number[] {
+/** The processes under `root` (its children, theirs, …), with their commands (Linux /proc `comm`). */
+export function descendantsOf(root: number): Map<number, string> {
   const processes = new Map<number, { parent: number; command: string }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -106,7 +106,12 @@ export function processesUnder(root: number, command: string): number[] {
     for (let at = processes.get(pid)?.parent; at !== undefined && at > 0; at = processes.get(at)?.parent) if (at === root) return true;
     return false;
   };
-  return [...processes].filter(([pid, found]) => found.command === command && under(pid)).map(([pid]) => pid);
+  return new Map([...processes].filter(([pid]) => under(pid)).map(([pid, found]) => [pid, found.command]));
+}
+
+/** The processes under `root` whose command is `command` (`descendantsOf`). */
+export function processesUnder(root: number, command: string): number[] {
+  return [...descendantsOf(root)].filter(([, found]) => found === command).map(([pid]) => pid);
 }
 
 /** The fields of a process's or thread's /proc `stat` after its name (field 3, the state, first): a name may hold spaces, never ") ". */

@@ -12,7 +12,8 @@
  * page, and the renderer's main thread CPU (schedstat) over the evaluation that runs it, both
  * medians of the rounds; the kinds in turn each round. A probe: writes no docs.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { descendantsOf } from './cpu-account.ts';
 import { openCrmList } from './crm-list-page.ts';
 import { positiveIntegerFlag } from './flags.ts';
 
@@ -86,23 +87,8 @@ try {
 
 /** Time on a core so far (µs) of the main threads of this process's Chromium renderers (the page's, and idle ones): not other benches' browsers. */
 function rendererMainRunUs(): number {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  const ours = (pid: number): boolean => {
-    for (let at: number | undefined = pid; at && at > 1; at = parents.get(at)) if (at === process.pid) return true;
-    return false;
-  };
   let total = 0;
-  for (const pid of parents.keys()) {
-    if (pid === process.pid || !ours(pid)) continue;
+  for (const pid of descendantsOf(process.pid).keys()) {
     try {
       // A renderer's main thread is its first (Linux names it after the process, not CrRendererMain).
       if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) continue;
