@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CpuProfile, largestFirst, selfTimeByArea, selfTimeByFunction, type Stack, sumSelfTime } from './cpu-profile.ts';
+import { type CpuProfile, cpuProfileArgs, largestFirst, selfTimeByArea, selfTimeByFunction, type Stack, sumSelfTime } from './cpu-profile.ts';
 
 const frame = (functionName: string, url = '') => ({ functionName, url });
 
@@ -114,5 +114,15 @@ describe('sumSelfTime', () => {
 describe('largestFirst', () => {
   it('keeps the largest entries, largest first', () => {
     expect(largestFirst(new Map([['a', 1], ['b', 3], ['c', 2]]), 2)).toEqual([['b', 3], ['c', 2]]);
+  });
+});
+
+describe('cpuProfileArgs', () => {
+  it("writes the profile into the directory at V8's own interval unless one is asked", () => {
+    expect(cpuProfileArgs('/tmp/profiles')).toEqual(['--cpu-prof', '--cpu-prof-dir=/tmp/profiles']);
+  });
+
+  it('samples at the interval asked, in microseconds', () => {
+    expect(cpuProfileArgs('/tmp/profiles', 100)).toEqual(['--cpu-prof', '--cpu-prof-dir=/tmp/profiles', '--cpu-prof-interval=100']);
   });
 });

@@ -128,6 +128,16 @@ export interface ProfileWindow {
   toUs: number;
 }
 
+/**
+ * The node flags that write a process's CPU profile into `dir`, sampled every `intervalUs` (V8's
+ * default, 1,000, when left out). At 1 ms a phase of 2,000 new calls is some 400 busy samples of
+ * the relay, and one function read 2.9 and 4.3 % of the new calls in two profiles (issue 13):
+ * every 100 µs, ten times as many, for more of the profiler's own CPU.
+ */
+export function cpuProfileArgs(dir: string, intervalUs?: number): string[] {
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...(intervalUs === undefined ? [] : [`--cpu-prof-interval=${intervalUs}`])];
+}
+
 /** The clock V8's CPU profiles are stamped with (the system's monotonic clock, in microseconds). */
 export function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);

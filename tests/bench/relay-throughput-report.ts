@@ -1997,6 +1997,50 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
   anonymous functions are thrown away and compiled again in each burst after a drain
   (\`--trace-deopt-verbose\` names them, but its output made the relay's start-up outrun the harness's
   45 s), and what of a new call with a CRM survives the nursery (a heap snapshot mid-burst).
+- **A new call's steps by function at ten times the samples, and its key's lookup folded into its
+  insert: measured, not built** (issue 13, branch s46-sqlite). \`webhook-cpu.ts --profile\` sampled
+  every millisecond: a phase of 2,000 to 3,000 new calls is 400 to 600 busy samples of the relay,
+  and two such profiles of main's tree (load 1.9 and 4.4) put \`urlEncodedFields\` at 2.9 and 4.3 % of
+  the new calls' busy time, \`fsync\` at 2.0 and 12.3, the collector at 8.3 and 4.6. It now takes
+  \`--profile-interval US\` (\`cpuProfileArgs\`, tests/bench/cpu-profile.ts). Every 100 µs, two runs
+  (4,000 and 2,000 new calls, load 5.8 and 10.3): \`writev\` 12.3 / 13.6 %, \`runBatch\` (the batch's
+  BEGIN and COMMIT) 11.7 / 11.8, the collector 4.8 / 3.5, \`(program)\` 4.6 / 4.0, \`insertCall\` 3.3 /
+  4.0, \`appendEvents\` 3.3 / 4.2, \`urlEncodedFields\` 2.8 / 2.8, node:crypto's \`Hmac\` 2.0 / 2.4,
+  \`callByKey\` 2.1 / 1.3, \`linkAgents\` 1.7 / 2.1, no other function of ours above 1.5 % but
+  \`callbackUrl\` at 2.1 in the second (0.2 or less in the first: not placed). By file, the first:
+  our code 47.4 % of the busy time, the store's files 27.1 of it (transaction-queue.ts 14.3,
+  tables.ts 10.2, kept-reads.ts 1.5, wal-sync.ts 1.1: SQLite's native work counts in the JS that
+  called it), then url-encoded.ts 2.9, the guard 2.1, hooks/index.ts (the access line and its
+  counters) 1.7, log.ts 1.4, record-call.ts 1.4, no other above 1 %. Allocations (the sampling heap
+  profiler, 3,000 new calls, load about 6): 50 KB a new call, Hono and its adapter some 7, the
+  signature's path 7.6 (the sorted pairs 0.9, the HMAC's base64 1.2, the form's fields 1.1), the
+  guard 4.3, \`recordCall\` 3.9: at the collector's 3.5 to 8 %, none of them is 2 % of a new call.
+  \`urlEncodedFields\` timed inside the relay (a throwaway tree, 16,000 bodies, the wall clock at load
+  about 5): 4.9 µs a parse, some 1 µs a kept body's second read, against 1.3 µs for both in process
+  (the bench's 132-byte bodies as fresh strings): handing the fields on with the request instead of
+  keeping them by text would take the second read only, under 1 % of a new call. The largest
+  statement a new call could drop is its key's lookup (a miss) before its insert, folded into an
+  \`INSERT … ON CONFLICT DO NOTHING RETURNING id\` for a provider's incoming webhook. Its ceiling
+  first (the lookup skipped for new calls: a probe, never a setting): in process (a store
+  transaction of the lookup and the insert or of the insert alone, a synced file, Twilio-like call
+  ids, 16 blocks of 1,600 new calls each way, alternately, load 13),
+  55.1 against 48.8 and 61.4 against 47.9 µs a transaction at the median, the blocks' differences
+  2.3 and 8.2 µs at the median (lower in 12 and 9 of 16); \`webhook-store.ts\` (6 pairs, load 10.7 to
+  15.3, third rounds) × 0.95 at the median (× 0.72 to × 1.05); the relay against main, alternately
+  (\`webhook-cpu.ts --calls 2000\`, 12 pairs, load 6.7 to 14.2), its CPU per new call × 1.20, 0.94,
+  0.87, 1.12, 1.06, 1.06, 0.90, 1.11, 0.91, 0.92, 1.18, 1.00 (× 1.03 at the median, lower in 5),
+  its main thread × 1.01, its new calls a second × 0.79 at the median, lower in 10 of 12 (not
+  placed: main's own rate 365 to 2,262 and the forwarder's 2,710 to 14,913 between runs). The
+  statements alone (better-sqlite3, the relay's calls table and key, WAL, transactions of 16, 30
+  blocks of 2,400 calls each way alternately, 264,000 calls in the table at the end, load 11 to
+  13; two runs): the lookup then the insert 40.2 / 40.1 µs a call at the median, the insert alone
+  37.5 / 34.9, the insert that says whether it inserted (\`ON CONFLICT DO NOTHING RETURNING id\`)
+  40.1 / 38.5: the lookup is about 1 µs of SQLite's,
+  and the fold's RETURNING costs most of it again (0.8 / -0.1 µs saved, lower in 16 and 14 of 30).
+  So it was not built: what the fold could save is the lookup's JS and its promise step, some 2 to
+  5 µs of the main thread's 150 to 300 a new call, below what 12 pairs told apart at this load, and
+  PostgreSQL's batches read the call to reserve a new call's id and claim it for the batch, which a
+  fold would have to mirror. No code of the relay's changed.
 `;
 }
 

@@ -15,7 +15,7 @@ import { api, counterIn, REPO_ROOT, startRelayProcess, tempDir } from '../relay/
 import { benchHeapSettled } from './bench-heap.ts';
 import { BenchSocket, type SocketClose } from './bench-socket.ts';
 import { countJit, type JitCounts } from './jit-trace.ts';
-import { type CpuProfile, type FunctionSelfTime, monotonicUs, type ProfileWindow, type SelfTime, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
+import { type CpuProfile, cpuProfileArgs, type FunctionSelfTime, monotonicUs, type ProfileWindow, type SelfTime, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
 import { median, medianOfEach, medianPercentiles } from './relay-crm.ts';
 import { cpuMs, rssKb, type ThreadTimes, threadKernelMs, threadTimesByName, threadTimesPerWebhook } from './cpu-account.ts';
 import { sessionsCpuMs, sessionsSpentMs } from './postgres-cpu.ts';
@@ -342,12 +342,12 @@ export interface WebhookCpuRound {
  * senders, without the rest of `pnpm bench relay` (no socket, fan-out nor CRM setups): a check
  * while working on the webhook's path; with `unloadedCalls`, then the one-sender push latency on
  * the same server, as the full bench measures it. With `profileDir`, one more relay run under
- * `node --cpu-prof`, read by function for each phase apart. `warmUps`: how many times the warm-up
- * runs (`WARM_UP_ROUNDS`, as in the full bench, unless told): after one, each phase still pays V8's
- * optimising again after the switch from the phase before (new connections, the other kind of
- * webhook); after three, next to none (issue 13: the design text's "The relay's other threads, warm").
+ * `node --cpu-prof`, read by function for each phase apart, sampled every `profileIntervalUs`
+ * (`cpuProfileArgs`). `warmUps`: how many times the warm-up runs (`WARM_UP_ROUNDS`, as in the full
+ * bench, unless told): after one, each phase still pays V8's optimising again after the switch from
+ * the phase before (new connections, the other kind of webhook); after three, next to none (issue 13: the design text's "The relay's other threads, warm").
  */
-export async function benchWebhookCpu(options: { rounds: number; calls: number; unloadedCalls?: number; profileDir?: string; warmUps?: number; jit?: boolean }): Promise<{ rounds: WebhookCpuRound[]; profile?: { newCalls: FunctionSelfTime[]; updates: FunctionSelfTime[] } }> {
+export async function benchWebhookCpu(options: { rounds: number; calls: number; unloadedCalls?: number; profileDir?: string; profileIntervalUs?: number; warmUps?: number; jit?: boolean }): Promise<{ rounds: WebhookCpuRound[]; profile?: { newCalls: FunctionSelfTime[]; updates: FunctionSelfTime[] } }> {
   const rounds: WebhookCpuRound[] = [];
   const phases = async (target: Target): Promise<WebhookCpuFigures> => {
     await warmUp(target, options.warmUps);
@@ -366,7 +366,7 @@ export async function benchWebhookCpu(options: { rounds: number; calls: number; 
   }
   if (!options.profileDir) return { rounds };
   const windows = { newCalls: { fromUs: 0, toUs: 0 }, updates: { fromUs: 0, toUs: 0 } };
-  const pid = await withRelay({ cpuProfileDir: options.profileDir }, async (target) => {
+  const pid = await withRelay({ cpuProfileDir: options.profileDir, ...(options.profileIntervalUs ? { cpuProfileIntervalUs: options.profileIntervalUs } : {}) }, async (target) => {
     await warmUp(target, options.warmUps);
     await throughputPhases(target, options.calls, { updates: true }, windows);
     return target.pid;
@@ -727,7 +727,7 @@ function stopChild(child: ChildProcess): Promise<unknown> {
  * with the team number.
  */
 async function withRelay<T>(
-  setup: { extraAgents?: number; fanOutAgents?: number; cpuProfileDir?: string; jitTrace?: boolean; inspect?: boolean; crm?: { connector: string; config: Record<string, string> }; postgresUrl?: string },
+  setup: { extraAgents?: number; fanOutAgents?: number; cpuProfileDir?: string; cpuProfileIntervalUs?: number; jitTrace?: boolean; inspect?: boolean; crm?: { connector: string; config: Record<string, string> }; postgresUrl?: string },
   work: (target: Target) => Promise<T>,
 ): Promise<T> {
   const dir = tempDir('pc-bench-');
@@ -737,7 +737,7 @@ async function withRelay<T>(
     const owner = await seedAgents(db, [{ number: OWNER_NUMBER, admin: true }]);
     await seedAgents(db, Array.from({ length: setup.extraAgents ?? 0 }, (_, i) => ({ number: `+1415600${String(i).padStart(4, '0')}`, admin: false })));
     const fanOut = await seedAgents(db, Array.from({ length: setup.fanOutAgents ?? 0 }, () => ({ number: FAN_OUT_NUMBER, admin: false })));
-    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: [...(setup.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${setup.cpuProfileDir}`] : []), ...(setup.jitTrace ? ['--trace-opt', '--trace-deopt'] : []), ...(setup.inspect ? ['--inspect=127.0.0.1:0'] : [])] });
+    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: [...(setup.cpuProfileDir ? cpuProfileArgs(setup.cpuProfileDir, setup.cpuProfileIntervalUs) : []), ...(setup.jitTrace ? ['--trace-opt', '--trace-deopt'] : []), ...(setup.inspect ? ['--inspect=127.0.0.1:0'] : [])] });
     const inspector = setup.inspect ? await InspectorClient.connect(inspectorUrlOf(relay.output)!) : undefined;
     const stop = () => {
       inspector?.close();

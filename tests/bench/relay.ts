@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { addAgent, AgentClient, api, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
 import { accountedPhase, cpuMs, type PhaseAccount, rssKb } from './cpu-account.ts';
 import { type BenchCrm, crmPhase, readCrmBacklog, untilCrmDrained } from './crm-run.ts';
-import { monotonicUs, type ProfileWindow } from './cpu-profile.ts';
+import { cpuProfileArgs, monotonicUs, type ProfileWindow } from './cpu-profile.ts';
 import type { WebhookConnection } from './webhook-connection.ts';
 import { openConnections, type SignedWebhook, signWebhooks, webhookRequest } from './webhook-load.ts';
 
@@ -151,7 +151,7 @@ export async function benchRelay(options: BenchRelayOptions = {}): Promise<Relay
   const dir = tempDir('pc-bench-');
   const db = join(dir.path, 'relay.db');
   const agent = await addAgent(db, { name: 'Bench', number: '+14155550111' });
-  const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [] });
+  const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: cpuProfileDir ? cpuProfileArgs(cpuProfileDir) : [] });
   if (pinned) {
     pin(relay.process.pid!, '0');
     pin(process.pid, `1-${LAST_CORE}`);
