@@ -5,7 +5,8 @@
 import type { CrmPhase } from './crm-run.ts';
 import type { Percentiles } from './relay.ts';
 import { phase, times } from './relay-report.ts';
-import { CONCURRENCY, FAN_OUT_WARM_UP, WARM_UP, WARM_UP_ROUNDS, type RoundFigures, type Throughput, type ThroughputComparison } from './relay-throughput.ts';
+import type { SocketCost } from './idle-memory.ts';
+import { CONCURRENCY, FAN_OUT_WARM_UP, type IdleSockets, WARM_UP, WARM_UP_ROUNDS, type RoundFigures, type Throughput, type ThroughputComparison } from './relay-throughput.ts';
 
 /** Issue 13's goals. */
 export const THROUGHPUT_GOALS = { newCallsPerSecond: 5000, ofForwarder: 0.5, unloadedP99Ms: 10, fanOutP99Ms: 50, idleKbPerAgent: 10 };
@@ -26,9 +27,18 @@ ringing) at ${CONCURRENCY} concurrent senders, then their completed statuses, wh
 socket receives every event; ${count(options.unloadedCalls)} calls from one sender for the unloaded latency;
 ${count(options.fanOutCalls)} incoming calls, one at a time, to a number ${count(options.fanOutAgents)} connected agents
 have, after ${FAN_OUT_WARM_UP} such calls unmeasured on each server (a relay's first fan-outs run before the JIT
-has compiled their path: design text). Idle memory: resident memory before and after the ${count(options.fanOutAgents)} sockets connect (authenticated,
-welcomed), the second time they do: the first time also grows the heap for the garbage of the
-handshakes, which V8 keeps (its own row). Medians of ${options.rounds} round(s); each ratio is taken within a round, then the median, so
+has compiled their path: design text). Idle memory (tests/bench/idle-memory.ts): each server's
+memory read through its inspector (opened then: the load phases ran without it) after a full
+collection, repeated until two readings in a row agree on the live heap within 16 KB; with no
+socket, with the ${count(options.fanOutAgents)} fan-out agents' sockets connected (authenticated, welcomed), and with
+${count(options.fanOutAgents)} more. Every socket connected and closed once before, so that compiling their path and
+malloc's room for the handshakes' garbage come before the first reading. What a socket costs is the
+slope between the last two readings: the heap's live objects and the memory outside the heap that
+V8 accounts for (\`external\`: buffers), on which the goal is judged, and apart the rest of
+resident memory (Node's and libuv's native structures), which moves by steps of some 2.5 MB
+between readings, the forwarder's too, whatever the sockets (2.5 KB a socket either way).
+Resident memory alone, before and after the sockets connected, read 0.0 to 7.3 KB a socket from
+run to run: it counted the room V8 kept for the handshakes' garbage, and what it gave back. Medians of ${options.rounds} round(s); each ratio is taken within a round, then the median, so
 that what else runs on the machine weighs on both sides alike.
 
 | figure | bare forwarder | relay | relay / forwarder | goal (issue 13) |
@@ -43,9 +53,10 @@ that what else runs on the machine weighs on both sides alike.
 | … the last socket, p50 / p99 (ms) | ${pair(forwarder.fanOut.lastSocketMs)} | ${pair(relay.fanOut.lastSocketMs)} | | |
 | … the first socket (the time before the first send), p50 / p99 (ms) | ${pair(forwarder.fanOut.firstSocketMs)} | ${pair(relay.fanOut.firstSocketMs)} | | |
 | … the provider's reply, p50 / p99 (ms) | ${pair(forwarder.fanOut.replyMs)} | ${pair(relay.fanOut.replyMs)} | | before the last socket: ${verdict(relay.fanOut.replyMs.p50 < relay.fanOut.lastSocketMs.p50)} |
-| resident memory, 0 -> ${count(relay.idle.sockets)} idle sockets (MiB) | ${forwarder.idle.rssBeforeMiB} -> ${forwarder.idle.rssAfterMiB} | ${relay.idle.rssBeforeMiB} -> ${relay.idle.rssAfterMiB} | | |
-| … per idle connected agent (KB) | ${kbPerSocket(forwarder.idle.kbPerSocket)} | ${kbPerSocket(relay.idle.kbPerSocket)} | | ≤ ${goals.idleKbPerAgent} KB: ${verdict(relay.idle.kbPerSocket <= goals.idleKbPerAgent)} |
-| … the first time they connect, the heap's growth included (KB) | ${kb(forwarder.idle.firstKbPerSocket)} | ${kb(relay.idle.firstKbPerSocket)} | | |
+| resident memory after a full collection, 0 -> ${count(relay.idle.sockets)} -> ${count(2 * relay.idle.sockets)} idle sockets (MiB) | ${rssSteps(forwarder.idle)} | ${rssSteps(relay.idle)} | | |
+| … per idle connected agent, from ${count(relay.idle.sockets)} to ${count(2 * relay.idle.sockets)} sockets (KB): live heap + external | ${kept(forwarder.idle.perSocket)} | ${kept(relay.idle.perSocket)} | | ≤ ${goals.idleKbPerAgent} KB: ${verdict(keptKb(relay.idle.perSocket) <= goals.idleKbPerAgent)} |
+| … the rest of resident memory, per socket (KB; it moves by steps of some 2.5 MB) | ${kb(forwarder.idle.perSocket.nativeKb)} | ${kb(relay.idle.perSocket.nativeKb)} | | |
+| … from none to ${count(relay.idle.sockets)} sockets: live heap + external / the rest (KB) | ${kept(forwarder.idle.firstPerSocket)} / ${kb(forwarder.idle.firstPerSocket.nativeKb)} | ${kept(relay.idle.firstPerSocket)} / ${kb(relay.idle.firstPerSocket.nativeKb)} | | |
 
 The load generator is not what limits the relay: it sends to the forwarder, from the same
 process with the same work per webhook, at the rate in the forwarder's column, and spends the CPU
@@ -2041,6 +2052,35 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
   5 µs of the main thread's 150 to 300 a new call, below what 12 pairs told apart at this load, and
   PostgreSQL's batches read the call to reserve a new call's id and claim it for the batch, which a
   fold would have to mirror. No code of the relay's changed.
+- **What an idle agent costs, read after a full collection.** The row read resident memory before
+  and after 1,000 sockets connected the second time: 7.3, 1.3 and 0.0 KB an agent in three runs,
+  since V8 keeps room for the first connect's garbage and gives some back when it will. Now each
+  server's inspector (\`--inspect-port=127.0.0.1:0\`, opened by SIGUSR1 once the load phases are
+  done) collects the garbage (\`HeapProfiler.collectGarbage\`) and reads \`process.memoryUsage()\`
+  and V8's resident heap, again until two readings in a row agree on the live heap within 16 KB
+  (after 2,000 sockets closed, one collection left 0.1 to 8 MB that the next three took: sockets
+  still closing, native handles whose objects go a collection later), with none, 1,000 and 2,000
+  sockets connected, every socket connected and closed once before; per socket is the slope from
+  1,000 to 2,000 (tests/bench/idle-memory.ts; \`idle-sockets.ts --rounds N --sockets N\` runs it
+  alone). On main's relay code (6 runs, load 7 to 15): live heap 5.94 to 6.23 KB a socket and 0.22
+  external, 5.76 to 5.94 from none to 1,000; the forwarder 2.27 to 2.60 and none. A heap snapshot
+  diff of 1,000 sockets named the relay's extra: each connection's upgrade request (its
+  IncomingMessage, headers and raw headers), its URL and search params, the agent's record and the
+  upgrade's \`head\` buffer (the external 0.22), all kept by the scope of the \`ws.on('error')\`
+  listener created inside the upgrade's callbacks for as long as the socket stayed connected; and
+  each socket's own options object with its \`onClose\` closure (0.3 KB with the closure's property
+  array). The listener is now one for every socket (relay-server/src/ws/index.ts) and the hub hands
+  every socket the same options (hub.ts). Six pairs against main's code, alternating (load 7.3 to
+  15.2), live heap + external: 6.32 -> 3.32, 6.45 -> 3.12, 6.17 -> 3.19, 6.16 -> 3.01, 6.25 ->
+  3.22, 6.21 -> 3.18 KB a socket (median ×0.51), from none to 1,000 2.96 to 3.17; from 2,000 to
+  4,000 (3 runs) 3.15 to 3.30, the forwarder 2.32 to 2.39: linear. What is left above the
+  forwarder's (heap snapshot, some 0.8 KB): the AgentSocket (120 bytes), its three listeners and
+  their scope (some 0.2 KB), the agent's Set of sockets and its entry in the hub's map (some 0.3
+  KB), ws's table of four events against two (0.1 KB); a lone socket kept without a Set, or
+  listeners shared through a property on the socket, would save 0.1 to 0.2 KB each for code less
+  plain: left. The rest of resident memory moves in both servers by steps of some 2.5 MB between
+  readings whatever the sockets (-2.8 to +1.2 KB a socket of 1,000 over these runs, mostly within
+  ±0.3): shown apart, the goal judged on the live heap and external memory.
 `;
 }
 
@@ -2093,13 +2133,21 @@ function pair(p: Percentiles): string {
   return `${p.p50.toFixed(1)} / ${p.p99.toFixed(1)}`;
 }
 
-function kb(value: number): string {
-  return value.toFixed(1);
+function rssSteps(idle: IdleSockets): string {
+  return `${idle.rssNoneMiB} -> ${idle.rssOneMiB} -> ${idle.rssTwoMiB}`;
 }
 
-/** Resident memory moves by whole pages and shrinks when V8 returns some: a growth below zero is none measurable. */
-function kbPerSocket(value: number): string {
-  return value < 0 ? `${kb(value)} (none measurable)` : kb(value);
+/** What a socket's objects keep: the live heap and the external memory V8 accounts for; the rest of resident memory moves too much to judge by. */
+function keptKb(cost: SocketCost): number {
+  return cost.heapKb + cost.externalKb;
+}
+
+function kept(cost: SocketCost): string {
+  return `${kb(cost.heapKb)} + ${kb(cost.externalKb)} = ${kb(keptKb(cost))}`;
+}
+
+function kb(value: number): string {
+  return value.toFixed(2);
 }
 
 function verdict(met: boolean): string {

@@ -13,11 +13,12 @@ import { openStore } from '../../relay-server/src/store/open.ts';
 import { freshDatabase } from '../../relay-server/src/testing-postgres.ts';
 import { api, counterIn, REPO_ROOT, startRelayProcess, tempDir } from '../relay/harness.ts';
 import { benchHeapSettled } from './bench-heap.ts';
+import { costPerSocket, INSPECTOR_ON_SIGNAL, inspectorOnRequest, settledMemory, type ProcessMemory, type SocketCost } from './idle-memory.ts';
 import { BenchSocket, type SocketClose } from './bench-socket.ts';
 import { countJit, type JitCounts } from './jit-trace.ts';
 import { type CpuProfile, cpuProfileArgs, type FunctionSelfTime, monotonicUs, type ProfileWindow, type SelfTime, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
 import { median, medianOfEach, medianPercentiles } from './relay-crm.ts';
-import { cpuMs, rssKb, type ThreadTimes, threadKernelMs, threadTimesByName, threadTimesPerWebhook } from './cpu-account.ts';
+import { cpuMs, type ThreadTimes, threadKernelMs, threadTimesByName, threadTimesPerWebhook } from './cpu-account.ts';
 import { sessionsCpuMs, sessionsSpentMs } from './postgres-cpu.ts';
 import { BenchCrm, type CrmPhase, crmPhase, readCrmBacklog, untilCrmDrained } from './crm-run.ts';
 import { InspectorClient, inspectorUrlOf, type SamplingNode, samplingOptions } from './heap-sampling.ts';
@@ -100,13 +101,20 @@ export interface FanOut {
   replyMs: Percentiles;
 }
 
+/**
+ * Memory of idle connected sockets, read after a full collection (idle-memory.ts) with none, then
+ * `sockets`, then twice as many connected: what each socket costs is the slope between the last
+ * two, the first step's code compiled and caches grown once left out of it.
+ */
 export interface IdleSockets {
   sockets: number;
-  rssBeforeMiB: number;
-  rssAfterMiB: number;
-  kbPerSocket: number;
-  /** The first time the sockets connect, the heap's growth for their handshakes' garbage included. */
-  firstKbPerSocket: number;
+  rssNoneMiB: number;
+  rssOneMiB: number;
+  rssTwoMiB: number;
+  /** Per socket from `sockets` to twice as many. */
+  perSocket: SocketCost;
+  /** Per socket from none to `sockets`. */
+  firstPerSocket: SocketCost;
 }
 
 /** What one server (the forwarder or the relay) did in one round. */
@@ -177,7 +185,7 @@ export async function benchRelayThroughput(options: ThroughputOptions): Promise<
     const forwarder = await stopAfter(forwarderTarget, async () => ({ ...(await loadFigures(forwarderTarget, options)), ...(await socketFigures(forwarderTarget, options)) }));
     // One agent registered, as in the runs with more below; the fan-out agents in a relay of their own.
     const load = await withRelay({}, (target) => loadFigures(target, options));
-    const sockets = await withRelay({ fanOutAgents: options.fanOutAgents }, (target) => socketFigures(target, options));
+    const sockets = await withRelay({ fanOutAgents: options.fanOutAgents, extraAgents: options.fanOutAgents }, (target) => socketFigures(target, options));
     const relay = { ...load, ...sockets };
     const registered = await registeredThroughput(options.calls, [1, ...options.registeredAgents], round);
     const crm = await crmThroughput(options.calls);
@@ -444,8 +452,8 @@ interface Target {
   pid: number;
   incoming: string;
   status: string;
-  /** Tokens of the agents to connect: the one that receives every event first, then the fan-out agents. */
-  tokens: { owner?: string; fanOut: Array<string | undefined> };
+  /** Tokens of the agents to connect: the one that receives every event first, the fan-out agents, and agents that only stay connected. */
+  tokens: { owner?: string; fanOut: Array<string | undefined>; idle: Array<string | undefined> };
   /** Index of the next call new to this server (its caller is `benchCaller(index)`). */
   nextCall: number;
   stop(): Promise<unknown>;
@@ -453,8 +461,10 @@ interface Target {
   jitTrace?: string[];
   /** The relay's PostgreSQL database, when it runs on one. */
   databaseUrl?: string;
-  /** The relay's inspector, when it runs with one (`PhasesHeap`). */
+  /** The relay's inspector, when it runs with one from the start (`PhasesHeap`). */
   inspector?: InspectorClient;
+  /** The server's inspector: opened the first time it is asked for, unless open from the start. */
+  inspect(): Promise<InspectorClient>;
 }
 
 /** Throughput of new calls and of their updates at 16 senders, then the push latency with one. */
@@ -466,30 +476,69 @@ async function loadFigures(target: Target, options: ThroughputOptions): Promise<
 
 /** Memory of the fan-out sockets while idle, then incoming calls that reach all of them. */
 async function socketFigures(target: Target, options: ThroughputOptions): Promise<Pick<ServerFigures, 'idle' | 'fanOut'>> {
-  // Connecting a thousand sockets the first time also grows the server's heap for the garbage of
-  // their handshakes, and V8 keeps that room: the sockets connect, close and connect again, and
-  // the second time is what connected sockets hold.
-  const rssFirst = await settledRssKb(target.pid);
-  const first = await BenchSocket.connectMany(target.origin, target.tokens.fanOut);
-  const rssFirstAfter = await settledRssKb(target.pid);
-  await Promise.all(first.map((socket) => socket.closed()));
-  const rssBefore = await settledRssKb(target.pid);
-  const sockets = await BenchSocket.connectMany(target.origin, target.tokens.fanOut);
+  const { idle, sockets } = await idleSockets(target);
   try {
-    const rssAfter = await settledRssKb(target.pid);
-    const perSocket = (before: number, after: number) => Number(((after - before) / sockets.length).toFixed(1));
-    const idle = {
-      sockets: sockets.length,
-      rssBeforeMiB: Math.round(rssBefore / 1024),
-      rssAfterMiB: Math.round(rssAfter / 1024),
-      kbPerSocket: perSocket(rssBefore, rssAfter),
-      firstKbPerSocket: perSocket(rssFirst, rssFirstAfter),
-    };
     await warmUpFanOut(target, sockets);
     return { idle, fanOut: await fanOut(target, sockets, options.fanOutCalls) };
   } finally {
     for (const socket of sockets) socket.close();
   }
+}
+
+/**
+ * The server's memory after a full collection with no socket, with the fan-out's sockets, and with
+ * as many more (the idle agents'), which then close: the fan-out's stay connected, for the caller.
+ * Every socket connects and closes once before: the first connections compile the server's path
+ * for them and leave malloc the room of their handshakes' garbage, which the next ones reuse.
+ */
+async function idleSockets(target: Target): Promise<{ idle: IdleSockets; sockets: BenchSocket[] }> {
+  const inspector = await target.inspect();
+  const tokens = [...target.tokens.fanOut, ...target.tokens.idle];
+  await Promise.all((await BenchSocket.connectMany(target.origin, tokens)).map((socket) => socket.closed()));
+  const none = await settledMemory(inspector);
+  const sockets = await BenchSocket.connectMany(target.origin, target.tokens.fanOut);
+  try {
+    const one = await settledMemory(inspector);
+    const more = await BenchSocket.connectMany(target.origin, target.tokens.idle);
+    const two = await settledMemory(inspector);
+    await Promise.all(more.map((socket) => socket.closed()));
+    return { idle: idleFigures(sockets.length, none, one, two), sockets };
+  } catch (error) {
+    for (const socket of sockets) socket.close();
+    throw error;
+  }
+}
+
+/**
+ * The idle sockets' memory alone (tests/bench/idle-sockets.ts): each round on a forwarder and a
+ * relay started for it, the two taking turns going first. No webhook before: in `pnpm bench
+ * relay` the forwarder has served its load phases first, the relay has not.
+ */
+export async function benchIdleSockets(options: { rounds: number; sockets: number }): Promise<Array<{ forwarder: IdleSockets; relay: IdleSockets }>> {
+  const alone = async (target: Target) => {
+    const { idle, sockets } = await idleSockets(target);
+    for (const socket of sockets) socket.close();
+    return idle;
+  };
+  const rounds: Array<{ forwarder: IdleSockets; relay: IdleSockets }> = [];
+  for (let round = 0; round < options.rounds; round++) {
+    const figures: Partial<Record<'forwarder' | 'relay', IdleSockets>> = {};
+    for (const server of inTurn(['forwarder', 'relay'] as const, round)) {
+      if (server === 'relay') figures.relay = await withRelay({ fanOutAgents: options.sockets, extraAgents: options.sockets }, alone);
+      else {
+        const target = await startForwarder(options.sockets);
+        figures.forwarder = await stopAfter(target, () => alone(target));
+      }
+    }
+    rounds.push({ forwarder: figures.forwarder!, relay: figures.relay! });
+    console.log(`idle sockets round ${round + 1}`, JSON.stringify(rounds.at(-1)));
+  }
+  return rounds;
+}
+
+function idleFigures(sockets: number, none: ProcessMemory, one: ProcessMemory, two: ProcessMemory): IdleSockets {
+  const mib = (memory: ProcessMemory) => Math.round(memory.rssKb / 1024);
+  return { sockets, rssNoneMiB: mib(none), rssOneMiB: mib(one), rssTwoMiB: mib(two), perSocket: costPerSocket(one, two, sockets), firstPerSocket: costPerSocket(none, one, sockets) };
 }
 
 async function stopAfter<T>(target: Target, work: () => Promise<T>): Promise<T> {
@@ -684,20 +733,41 @@ export function describeCloses(closes: readonly SocketClose[]): string {
   return `its connection ended ${closes.length} time(s) (the bench resumed after its last seq when it could): ${ends.join(', ')}`;
 }
 
-/** The forwarder process, with as many anonymous fan-out sockets as the relay's fan-out agents. */
+/** The forwarder process, with as many anonymous fan-out sockets as the relay's fan-out agents, and as many idle ones. */
 async function startForwarder(fanOutSockets: number): Promise<Target> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'tests', 'bench', 'forwarder.ts')], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [INSPECTOR_ON_SIGNAL, '--import', 'tsx', join(REPO_ROOT, 'tests', 'bench', 'forwarder.ts')], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stderr = linesOf(child.stderr!);
   const port = await listeningPort(child);
   const origin = `http://127.0.0.1:${port}`;
+  const inspector = inspectorOnRequest(child.pid!, stderr);
+  const anonymous = () => Array.from({ length: fanOutSockets }, () => undefined);
   return {
     origin,
     pid: child.pid!,
     incoming: `${origin}/hooks/bench/incoming`,
     status: `${origin}/hooks/bench/status`,
-    tokens: { fanOut: Array.from({ length: fanOutSockets }, () => undefined) },
+    tokens: { fanOut: anonymous(), idle: anonymous() },
     nextCall: 0,
-    stop: () => stopChild(child),
+    inspect: inspector.open,
+    stop: () => {
+      inspector.close();
+      return stopChild(child);
+    },
   };
+}
+
+/** A child's stream as lines, kept for reading (the inspector's URL) and passed on to this process's stderr, where the forwarder's went before. */
+function linesOf(stream: NodeJS.ReadableStream): string[] {
+  const lines: string[] = [];
+  let pending = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    process.stderr.write(chunk);
+    const split = (pending + chunk).split('\n');
+    pending = split.pop()!;
+    lines.push(...split);
+  });
+  return lines;
 }
 
 function listeningPort(child: ChildProcess): Promise<number> {
@@ -723,8 +793,9 @@ function stopChild(child: ChildProcess): Promise<unknown> {
 /**
  * A real relay on SQLite (or, given `postgresUrl`, on a fresh database of that PostgreSQL server)
  * whose agents are written into its store before it starts: the owner (an admin whose instance
- * takes the webhooks), `extraAgents` more with numbers of their own, and the fan-out agents, all
- * with the team number.
+ * takes the webhooks), `extraAgents` more with numbers of their own (the idle sockets' agents),
+ * and the fan-out agents, all with the team number. Its inspector opens when the bench asks
+ * (`Target.inspect`), or from the start with `inspect`.
  */
 async function withRelay<T>(
   setup: { extraAgents?: number; fanOutAgents?: number; cpuProfileDir?: string; cpuProfileIntervalUs?: number; jitTrace?: boolean; inspect?: boolean; crm?: { connector: string; config: Record<string, string> }; postgresUrl?: string },
@@ -735,12 +806,14 @@ async function withRelay<T>(
     const databaseUrl = setup.postgresUrl && (await freshDatabase('bench', setup.postgresUrl));
     const db = databaseUrl || join(dir.path, 'relay.db');
     const owner = await seedAgents(db, [{ number: OWNER_NUMBER, admin: true }]);
-    await seedAgents(db, Array.from({ length: setup.extraAgents ?? 0 }, (_, i) => ({ number: `+1415600${String(i).padStart(4, '0')}`, admin: false })));
+    const idle = await seedAgents(db, Array.from({ length: setup.extraAgents ?? 0 }, (_, i) => ({ number: `+1415600${String(i).padStart(4, '0')}`, admin: false })));
     const fanOut = await seedAgents(db, Array.from({ length: setup.fanOutAgents ?? 0 }, () => ({ number: FAN_OUT_NUMBER, admin: false })));
-    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: [...(setup.cpuProfileDir ? cpuProfileArgs(setup.cpuProfileDir, setup.cpuProfileIntervalUs) : []), ...(setup.jitTrace ? ['--trace-opt', '--trace-deopt'] : []), ...(setup.inspect ? ['--inspect=127.0.0.1:0'] : [])] });
+    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: [...(setup.cpuProfileDir ? cpuProfileArgs(setup.cpuProfileDir, setup.cpuProfileIntervalUs) : []), ...(setup.jitTrace ? ['--trace-opt', '--trace-deopt'] : []), setup.inspect ? '--inspect=127.0.0.1:0' : INSPECTOR_ON_SIGNAL] });
     const inspector = setup.inspect ? await InspectorClient.connect(inspectorUrlOf(relay.output)!) : undefined;
+    const onRequest = inspectorOnRequest(relay.process.pid!, relay.output);
     const stop = () => {
       inspector?.close();
+      onRequest.close();
       return relay.stop();
     };
     try {
@@ -751,7 +824,7 @@ async function withRelay<T>(
         ...(setup.crm ? { crm: setup.crm } : {}),
       });
       if (instance.status !== 200) throw new Error(`PUT /instances/bench answered ${instance.status}: ${JSON.stringify(instance.body)}`);
-      return await work({ origin: relay.url, pid: relay.process.pid!, ...instance.body.callbacks, tokens: { owner: owner[0], fanOut }, nextCall: 0, stop, ...(setup.jitTrace ? { jitTrace: relay.output } : {}), ...(databaseUrl ? { databaseUrl } : {}), ...(inspector ? { inspector } : {}) });
+      return await work({ origin: relay.url, pid: relay.process.pid!, ...instance.body.callbacks, tokens: { owner: owner[0], fanOut, idle }, nextCall: 0, inspect: inspector ? async () => inspector : onRequest.open, stop, ...(setup.jitTrace ? { jitTrace: relay.output } : {}), ...(databaseUrl ? { databaseUrl } : {}), ...(inspector ? { inspector } : {}) });
     } finally {
       await stop();
     }
@@ -775,19 +848,6 @@ async function seedAgents(db: string, agents: Array<{ number: string; admin: boo
   } finally {
     await store.close();
   }
-}
-
-/** RSS once two readings half a second apart agree within 1 % (sockets connected, buffers settled). */
-async function settledRssKb(pid: number): Promise<number> {
-  let last = rssKb(pid);
-  let current = last;
-  await until(() => {
-    current = rssKb(pid);
-    const settled = Math.abs(current - last) <= last * 0.01;
-    last = current;
-    return settled;
-  }, 10_000);
-  return current;
 }
 
 function roundRatios(round: RoundFigures): ThroughputRatios {
@@ -830,19 +890,25 @@ function medianRound(rounds: RoundFigures[]): RoundFigures {
       firstSocketMs: medianPercentiles(rounds.map((r) => pick(r).fanOut.firstSocketMs)),
       replyMs: medianPercentiles(rounds.map((r) => pick(r).fanOut.replyMs)),
     },
-    idle: {
-      sockets: pick(rounds[0]!).idle.sockets,
-      rssBeforeMiB: median(rounds.map((r) => pick(r).idle.rssBeforeMiB)),
-      rssAfterMiB: median(rounds.map((r) => pick(r).idle.rssAfterMiB)),
-      kbPerSocket: median(rounds.map((r) => pick(r).idle.kbPerSocket)),
-      firstKbPerSocket: median(rounds.map((r) => pick(r).idle.firstKbPerSocket)),
-    },
+    idle: medianIdle(rounds.map((r) => pick(r).idle)),
   });
   return {
     forwarder: server((r) => r.forwarder),
     relay: server((r) => r.relay),
     registered: Object.fromEntries(Object.keys(rounds[0]!.registered).map((count) => [count, throughput((r) => r.registered[Number(count)]!)])),
     crm: { newCalls: throughput((r) => r.crm.newCalls), updates: throughput((r) => r.crm.updates), phases: { newCalls: medianCrmPhase(rounds.map((r) => r.crm.phases.newCalls)), updates: medianCrmPhase(rounds.map((r) => r.crm.phases.updates)) } },
+  };
+}
+
+export function medianIdle(rounds: IdleSockets[]): IdleSockets {
+  const of = (pick: (idle: IdleSockets) => number) => median(rounds.map(pick));
+  return {
+    sockets: rounds[0]!.sockets,
+    rssNoneMiB: of((idle) => idle.rssNoneMiB),
+    rssOneMiB: of((idle) => idle.rssOneMiB),
+    rssTwoMiB: of((idle) => idle.rssTwoMiB),
+    perSocket: medianOfEach(rounds.map((idle) => idle.perSocket)),
+    firstPerSocket: medianOfEach(rounds.map((idle) => idle.firstPerSocket)),
   };
 }
 
@@ -863,7 +929,7 @@ function summary(round: RoundFigures) {
     unloadedP99: round.relay.unloadedPushMs.p99,
     fanOutP99: round.relay.fanOut.deliveryMs.p99,
     fanOutReplyP50: round.relay.fanOut.replyMs.p50,
-    kbPerAgent: round.relay.idle.kbPerSocket,
+    heapKbPerAgent: round.relay.idle.perSocket.heapKb,
     crm: round.crm.newCalls.webhooksPerSecond,
   };
 }

@@ -4,7 +4,7 @@ import { eventsByAgent } from '../calls/event-publisher.ts';
 import type { Logger } from '../log.ts';
 import type { RelayMetrics } from '../metrics.ts';
 import type { Agent, AgentEvent, ChangeElsewhere, RelayStore } from '../store/index.ts';
-import { AgentSocket, type Transport } from './agent-socket.ts';
+import { AgentSocket, type AgentSocketOptions, type Transport } from './agent-socket.ts';
 import { FanOutQueue } from './fanout-queue.ts';
 
 export interface HubOptions {
@@ -50,6 +50,8 @@ export class Hub {
       this.options.metrics.pushLatency.observe((at - committedAt) / 1000, messages);
     },
   );
+  /** What every socket is handed: one object for all of them, where one each (and its `onClose` closure) was some 0.3 KB of an idle agent's memory (issue 13). */
+  private readonly socketOptions: AgentSocketOptions;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly poll: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
@@ -61,6 +63,7 @@ export class Hub {
   private recheck = false;
 
   constructor(private readonly options: HubOptions) {
+    this.socketOptions = { store: options.store, metrics: options.metrics, log: options.log, bufferLimit: options.bufferLimit, onClose: (closed) => this.remove(closed) };
     options.metrics.connections = () => ({ agents: this.byAgent.size, sockets: [...this.byAgent.values()].reduce((n, set) => n + set.size, 0) });
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
     this.heartbeat.unref();
@@ -76,13 +79,7 @@ export class Hub {
 
   /** An authenticated connection: welcome, replay after `lastSeq`, then live events. */
   attach(ws: WebSocket, transport: Transport, agent: Agent, lastSeq: number | null): void {
-    const socket = new AgentSocket(ws, transport, agent.id, {
-      store: this.options.store,
-      metrics: this.options.metrics,
-      log: this.options.log,
-      bufferLimit: this.options.bufferLimit,
-      onClose: (closed) => this.remove(closed),
-    });
+    const socket = new AgentSocket(ws, transport, agent.id, this.socketOptions);
     const set = this.byAgent.get(agent.id) ?? new Set();
     set.add(socket);
     this.byAgent.set(agent.id, set);

@@ -1,13 +1,20 @@
 import { serverMessageSchema } from '@phone-connector/shared';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { generateToken, hashToken } from '../auth/token.ts';
 import { createLogger } from '../log.ts';
+import { RelayMetrics } from '../metrics.ts';
 import { type RelayOptions, type RunningRelay, startRelay } from '../server.ts';
 import { openStore } from '../store/open.ts';
+import { Hub } from './hub.ts';
+import { attachWebSocket, closeWebSockets } from './index.ts';
 
 let dir: string;
 let relay: RunningRelay;
@@ -287,5 +294,42 @@ describe('shutdown', () => {
     await relay.close();
     expect((await client.closed).code).toBe(1001);
     expect((await browser.closed).code).toBe(1001);
+  });
+});
+
+describe('what a connected agent keeps', () => {
+  it("lets its upgrade request go once the socket is open: kept for the connection's life, it and its URL were some 2.5 KB of an idle agent's 6 (issue 13)", async () => {
+    // A server of the relay's own parts, so that the test sees the upgrade request the relay got.
+    const store = await openStore({ db: join(dir, 'relay.db') });
+    const log = createLogger({ write: () => {} });
+    const hub = new Hub({ store, metrics: new RelayMetrics(), log, bufferLimit: 1024 * 1024, heartbeatMs: 3_600_000, eventPollMs: 3_600_000, holds: () => false });
+    const server = createServer();
+    let upgrade: WeakRef<IncomingMessage> | undefined;
+    server.on('upgrade', (request: IncomingMessage) => (upgrade = new WeakRef(request)));
+    const wss = attachWebSocket(server, { store, hub, log });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const token = generateToken();
+    await store.addAgent({ id: 'ada', name: 'ADA', number: '+14155550111', email: null, admin: false, tokenHash: hashToken(token), createdAt: new Date().toISOString() });
+    const client = new Client(new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`, { headers: { Authorization: `Bearer ${token}` } }));
+    try {
+      await client.until((c) => c.messages.some((m) => m.type === 'welcome'));
+      setFlagsFromString('--expose-gc');
+      const collectGarbage = runInNewContext('gc') as () => void;
+      // A WeakRef's target stays until the turn that made it is over: a few turns, each collected.
+      let released = false;
+      for (let turn = 0; turn < 10 && !released; turn++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        collectGarbage();
+        released = upgrade!.deref() === undefined;
+      }
+      expect(released).toBe(true);
+      expect(client.ws.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      client.ws.close();
+      closeWebSockets(wss, 'test over');
+      hub.stop();
+      await new Promise((resolve) => server.close(resolve));
+      await store.close();
+    }
   });
 });
