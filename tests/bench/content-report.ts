@@ -1839,6 +1839,62 @@ say what is met and what is not.
   or reads held). The held reads are no tree's: 3 more runs with --gc at load 1.9–2.6, main's
   build had the passes after the last slice (3, reads 66 µs each) and the bands none, with 36 ms
   of V8's and Blink's incremental marking inside main's scripts and none inside the bands'.
+- **The bands a third time: the scroll's last buttons come in the last append's frame on both trees,
+  and what is later is that frame's wall time (at a load of 10–13, the wait after it too), not a CPU
+  of ours; not kept** (branch s46-bands2). s45-layer's bands (b56e58e) built again against main's
+  build. content-timeline.ts now prints the scroll's last append's frame (its layerize after the
+  append, the thread's CPU in it by share, when the bench saw every number after it) and the bench's
+  checks by place that missed; scroll-pairs.ts takes the time after the last append apart so.
+  scroll-pairs.ts, a first set of 6 rounds at load 6.4–13.2 (other benches ran: the appends took
+  36–86 s, 12–14 s in the quiet bench): the buttons 1,197 / 1,181 / 1,319 / 2,176 / 1,155 / 1,090 ->
+  1,460 / 1,471 / 1,896 / 1,442 / 984 / 799 ms after the last append (median 1,189 -> 1,451, later
+  in 3 of 6; 3 rounds before, at load 5–8, 934 / 486 / 743 -> 800 / 1,324 / 730), the appends
+  against the bare page's 6 / 13 / 40 / 103 / 15 / 5 -> 46 / -12 / 62 / 36 / 27 / -4 % (median 14 ->
+  31.5: the load's spread, -12 to +103 %), our CPU ×1.005 (×0.8 to ×1.44). Of those times, the last
+  append's frame until its layerize 1,132 / 1,137 / 1,218 / 1,950 / 1,104 / 1,041 -> 1,286 / 1,321 /
+  1,823 / 1,331 / 852 / 736 ms, 1.7–3.2× the thread's CPU in it on either tree (451–608 -> 437–718
+  ms: the machine's load); the page's rendering in it (the rows' style, layout, pre-paint, paint)
+  ×0.985 (×0.89 to ×1.35) of CPU, ours ×1.005 (24–40 -> 27–43 ms): our pass placed the last buttons
+  in that frame in each of the 12 runs. Then until the bench saw every number 65 / 44 / 101 / 226 /
+  51 / 50 -> 174 / 150 / 73 / 111 / 132 / 63 ms (median 58 -> 121.5), most of it no timeline event
+  at all (25–190 -> 57–132 ms); a seventh round (a check of the tool, load 4.6–8.3) 1,201 -> 1,118
+  ms, its frame 1,101 -> 938, then 99 -> 180: that wait was later with the bands in 5 of 7. Traced
+  with its tasks (content-timeline.ts scroll --whole --settle --tasks, a probe reading them from the
+  last append's layerize; two runs of each at load 4.9–6.3) it was 36 / 159 -> 41 / 49 ms, all of it
+  Chromium's tasks (the frame's task's tail 8–15 ms of CPU, tasks of no kind named 19–69), none of
+  ours, 0–3 ms in no task: at a load of 10–13, the thread waiting for a core. A second set of 6
+  rounds once the load fell (4.2–8.9): the buttons 713 / 746 / 647 / 540 / 748 / 556 -> 686 / 1,004
+  / 628 / 638 / 1,233 / 703 ms (median 680 -> 694.5, later in 4 of 6), of it the frame 575 -> 632.5
+  and the wait after it 45.5 -> 48.5 ms (medians), the appends against the bare page's median +20.5
+  -> +31 % (+1 to +70 -> +15 to +94), our CPU ×1.01 (×1.00 before the last append); the page's
+  rendering in the last append's frame ×1.10 of CPU (×0.96 to ×1.94, 5 of 6 higher; over both sets
+  ×1.085, 8 of 12), over the whole scroll (8 runs of each with their frames kept, the first set's
+  and 2 before it) ×1.025 (×0.81 to ×1.40), the bare page's in the same range (13.7–16.9 s). No
+  check by place missed in any run (16 runs): hosts just written into a skipped band are not seen a
+  frame later by crm-list.js's \`inPlace\`, and a band has no placeholder size (no
+  contain-intrinsic-size: its box is the one written, skipped or not). Two runs of each with
+  --tasks, from the last append, at load 9.9–12 (main, the bands, the bands, main): 1,527 / 1,532 ->
+  1,126 / 1,171 ms, the frame 1,277 / 1,458 -> 1,017 / 1,083 ms for 530 / 549 -> 454 / 532 ms of
+  CPU, then 250 / 74 -> 108 / 88 ms, whose tasks are Chromium's (the frame's task after its layerize
+  40 / 7 -> 12 / 9 ms of CPU, tasks of no kind named 65 / 19 -> 33 / 16), not ours (one run of the
+  bands drew 3 frames after, 4 ms of our passes). So neither candidate on record is there: the bands
+  a frame makes (the document painted) or reads held would show as CPU in the last append's frame or
+  after it, and neither tree had more; over all 18 pairs the bands came later in 8 (medians 1,012 ->
+  1,061 ms). The fill (timeline-pairs.ts, 4 pairs at load 13.3–15.2): decorated ×0.875 (×0.68 to
+  ×1.13, 3 of 4 lower), the rendering after the page's frame ×0.225 (4 of 4 lower), our CPU ×1.12
+  (×1.10 to ×1.29, none lower: s45-layer's ×1.16 again, not s45-bands' ×0.865), ours and that
+  rendering together 871 / 982 / 693 / 842 -> 799 / 1,055 / 689 / 765 ms. The bands' memory
+  (overlay-memory-probe.ts: the page's renderer after a fill of 10,000 rows decorated, a second's
+  wait and a garbage collection, 3 rounds with the bare page, load 12.6–13.5): 64 nodes and layout
+  objects more (the bands, made 16 at a time: 180,181 -> 180,245 nodes), V8's heap 7,927 -> 7,981
+  KiB (medians; ±450 KiB by round), the renderer's resident memory +0.8 / +1.1 / +1.4 MB by round
+  (397–408 MB; the bare page's rounds 326–328 MB, the overlay's own ~71 MB over it). Not kept: the
+  condition set (the buttons after the last append not later by median over 6 rounds, the appends
+  not worse) failed in both sets (the buttons 1,189 -> 1,451 and 680 -> 694.5 ms, the appends +14 ->
+  +31.5 and +20.5 -> +31 %), by wall times whose cause no CPU figure here shows to better than ~10
+  %. Left: the appends slowed more with the bands in both sets (+31 % against main's +14 / +20.5)
+  while our CPU did not grow: the page's own frames with ~150 bands more in the document (its
+  pre-paint and paint by CPU, per append), on a quiet machine.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

@@ -11,7 +11,9 @@
  * timers (the bench's decoration poll among them), and the party's thread CPU in it (column cpu), and their sums. `scroll --whole`: from
  * the scroll's first append on, what the appends shared the thread with; with `--bare`, the page alone (no party). Then, after the page's own frame (parse, style
  * and layout of its change): the frames, wall time and idle time, the thread's CPU time by share,
- * when the party's last script ended and when the bench's poll saw every number; with `--gc`, the
+ * when the party's last script ended and when the bench's poll saw every number (and its checks by
+ * place that missed before); with `scroll`, the last append's frame apart: its layerize after the
+ * append, the thread's CPU in it by share, and the bench's poll after it; with `--gc`, the
  * garbage collections inside the party's scripts since the change (V8's, and Blink's own heap's by
  * event name, a step nested in another counted under each); with `--settle`, the long frames
  * as the bench takes them, until after its own check of every number by place (it waits 1 s, then
@@ -26,7 +28,7 @@ import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { eventsBetween, markPageClock, pageThreadEvents, pageThreadMarks, startTracing, stopTracing, TIMELINE, type TraceEvent } from './chromium-trace.ts';
 import { attributeEachFrame, type FrameEvent, type LongFrame, over100ByUs } from './frame-attribution.ts';
-import { C2D_DECORATION, changeRows, DECORATION, decoratedAt, openCrmList, prepareRowsChange } from './crm-list-page.ts';
+import { C2D_DECORATION, changeRows, DECORATION, openCrmList, pollDecorated, prepareRowsChange } from './crm-list-page.ts';
 import { positiveIntegerFlag } from './flags.ts';
 import { accountTasks, TASK_KINDS, type TaskKind } from './task-account.ts';
 
@@ -114,7 +116,8 @@ try {
   await startTracing(cdp, [...TIMELINE, ...(gc ? ['v8', 'disabled-by-default-v8.gc', ...BLINK_GC_CATEGORIES] : []), ...(tasks ? ['toplevel'] : [])]);
   const change = scenario === 'scroll' ? await scrollRows(page) : { start: await changeRows(page, scenario, rows), rows, end: null };
   const { start } = change;
-  const at = bare ? change.end : await decoratedAt(page, change.rows, decoration);
+  const polled = bare ? null : await pollDecorated(page, change.rows, decoration);
+  const at = bare ? change.end : (polled?.at ?? null);
   if (settle) await settleAsTheBench(page);
   const pageNow = await markPageClock(page);
   // The last append's clock is read in its task, after the append: that task counts whole.
@@ -124,8 +127,9 @@ try {
   const traced = all.filter((event) => !event.toplevel);
   const events = eventsBetween(traced, start - 1, at);
   console.log(`${c2d ? 'c2d' : bare ? 'bare' : 'ours'}, ${scenario} of ${change.rows} rows: ${at === null ? 'not decorated within the deadline' : `decorated ${Math.round(at - start)} ms after the ${scenario === 'scroll' ? 'last append' : 'change'}`}`);
+  if (polled) console.log(`the bench's checks by place that missed before: ${polled.missed.checks} (${Math.round(polled.missed.ms)} ms)`);
   // The frames see the events of the default trace only: V8's own (--gc) nest our tasks in theirs.
-  const pageFrameEnd = printFrames(outermost(gc ? events.filter((event) => event.name === 'V8.Execute' || !/^v8\./i.test(event.name)) : events), start, at);
+  const pageFrameEnd = printFrames(outermost(gc ? events.filter((event) => event.name === 'V8.Execute' || !/^v8\./i.test(event.name)) : events), start, at, change.end);
   if (tasks) printTasks(eventsBetween(all, start - 1, at), pageFrameEnd ?? start, start);
   if (tasks) for (const { at: markAt, message } of pageThreadMarks(trace, pageNow, 'pc:')) console.log(`  mark at ${Math.round(markAt - start)} ms: ${message}`);
   if (gc) printPartyGc(events);
@@ -160,10 +164,16 @@ async function scrollRows(page: Page): Promise<{ start: number; rows: number; en
   return { start: whole ? appended.start : appended.lastAppend, rows: appended.rows, end: appended.lastAppend };
 }
 
-/** Prints the frames and what followed the page's own; returns when the page's frame ended (undefined: none laid out). */
-function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEvent }>, start: number, at: number | null): number | undefined {
+/**
+ * Prints the frames and what followed the page's own; returns when the page's frame ended
+ * (undefined: none laid out). `lastAppend`: the scroll's, whose frame is told apart.
+ */
+function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEvent }>, start: number, at: number | null, lastAppend: number | null): number | undefined {
   console.log(`${'from ms'.padStart(8)} ${'span'.padStart(6)} ${'idle'.padStart(6)} ${'cpu'.padStart(5)} ${SHARES.map((share) => share.padStart(9)).join(' ')}`);
   const cpuAfter = new Map<Share, number>();
+  /** The thread's CPU in the current frame by share; the last append's frame's, kept. */
+  let frameCpu = new Map<Share, number>();
+  let lastAppendFrame: { from: number; end: number; cpu: Map<Share, number> } | undefined;
   let afterPageFrame: { from: number; frames: number; idle: number } | undefined;
   let frame = new Map<Share, number>();
   let busy = 0;
@@ -189,9 +199,9 @@ function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEv
     frame.set(share, (frame.get(share) ?? 0) + event.duration);
     if (parentShare) frame.set(parentShare, (frame.get(parentShare) ?? 0) - event.duration);
     else busy += event.duration;
-    if (afterPageFrame) {
-      cpuAfter.set(share, (cpuAfter.get(share) ?? 0) + (event.cpu ?? event.duration));
-      if (parentShare) cpuAfter.set(parentShare, (cpuAfter.get(parentShare) ?? 0) - (event.cpu ?? event.duration));
+    for (const cpu of afterPageFrame ? [frameCpu, cpuAfter] : [frameCpu]) {
+      cpu.set(share, (cpu.get(share) ?? 0) + (event.cpu ?? event.duration));
+      if (parentShare) cpu.set(parentShare, (cpu.get(parentShare) ?? 0) - (event.cpu ?? event.duration));
     }
     // From the frame's animation frame callbacks on, the party's script runs in its rendering (after layout: a resize observer's notice).
     if (!inside && (event.name === 'FireAnimationFrame' || share === 'style' || share === 'layout' || share === 'prePaint')) rendering = true;
@@ -213,7 +223,9 @@ function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEv
       // The first frame that laid out is the page's own (its change parsed, styled and laid out).
       afterPageFrame = { from: end, frames: 0, idle: 0 };
     }
+    if (lastAppend !== null && from <= lastAppend && lastAppend < end) lastAppendFrame = { from, end, cpu: frameCpu };
     frame = new Map();
+    frameCpu = new Map();
     busy = 0;
     tasks = 0;
     partyCpu = 0;
@@ -223,6 +235,7 @@ function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEv
   const summed = SHARES.map((share) => `${share} ${Math.round(sums.shares.get(share) ?? 0)}`).join(', ');
   console.log(`in all ${sums.frames} frames (ms): span ${Math.round(sums.span)}, idle ${Math.round(sums.idle)}, the party's CPU ${Math.round(sums.cpu)}; ${summed}`);
   if (at !== null) console.log(`after the last frame until the bench saw every number: ${Math.round(at - from)} ms, idle ${Math.round(at - from - busy)} ms`);
+  if (lastAppendFrame) printLastAppendFrame(lastAppendFrame, lastAppend as number, at);
   if (!afterPageFrame) return undefined;
   const cpu = (shares: Share[]) => Math.round(shares.reduce((sum, share) => sum + (cpuAfter.get(share) ?? 0), 0));
   const since = (time: number) => Math.round(time - (afterPageFrame?.from ?? start));
@@ -235,6 +248,19 @@ function printFrames(events: ReadonlyArray<{ event: FrameEvent; inside?: FrameEv
   console.log(`the party's CPU per frame after the page's frame: largest ${largest} ms, over 50 ms in ${over(50)} frames, over 100 ms in ${over(100)}`);
   console.log(`the party's last script ended ${since(partyEnd)} ms after the page's frame; the bench saw every number ${at === null ? 'never' : `${since(at)} ms after it`}`);
   return afterPageFrame.from;
+}
+
+/**
+ * The scroll's last append's frame: the time to decorated after the append is the rest of that
+ * frame (the page's parse, style and layout of its 25,000 rows, which a loaded machine stretches
+ * in wall time, not in CPU), then the bench's poll; the thread's CPU in it by share tells two
+ * trees apart where its wall time cannot (issue #12).
+ */
+function printLastAppendFrame(frame: { from: number; end: number; cpu: Map<Share, number> }, lastAppend: number, at: number | null): void {
+  const cpu = (shares: Share[]) => Math.round(shares.reduce((sum, share) => sum + (frame.cpu.get(share) ?? 0), 0));
+  console.log(
+    `the last append's frame: its layerize ${Math.round(frame.end - lastAppend)} ms after the append (the frame ${Math.round(frame.end - frame.from)} ms), thread CPU in it ${cpu(SHARES)} ms: the page's rendering ${cpu(RENDERING)}, the party's ${cpu(PARTY)}, the page's timers ${cpu(['timers'])}, other ${cpu(['other'])}; the bench saw every number ${at === null ? 'never' : `${Math.round(at - frame.end)} ms after its layerize`}`,
+  );
 }
 
 /** The thread's tasks from the page's frame's end on (task-account.ts), and the time in no task: what waits, not what works. */

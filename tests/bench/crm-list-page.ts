@@ -11,7 +11,7 @@ import { buildExtensionForTests, type ExtensionBrowser, launchWithExtension } fr
 import { serveDirectory } from '../e2e/harness/static-server.ts';
 import { DEADLINE_MS, waitFor } from '../e2e/harness/world.ts';
 import { buildTestPages } from '../e2e/pages/build.ts';
-import { writeC2dBundle } from './content.ts';
+import { type Measure, writeC2dBundle } from './content.ts';
 
 export const DECORATION = 'button[data-pc-call]';
 
@@ -71,7 +71,12 @@ export async function changeRows(page: Page, scenario: 'fill' | 'rerender', rows
   return (await page.evaluate(`new Promise((resolve) => setTimeout(() => resolve(window.bench.${scenario === 'fill' ? `fill(${rows})` : 'rerender()'})))`)) as number;
 }
 
-/** The page's clock when every number of `rows` is decorated in place (crm-list.js's `inPlace`), or null past the deadline. */
+/** The page's clock when every number of `rows` is decorated in place (crm-list.js's `inPlace`), or null past the deadline; and the checks that missed before. */
+export async function pollDecorated(page: Page, rows: number, decoration = DECORATION): Promise<{ at: number | null; missed: Measure['missedChecks'] }> {
+  return (await page.evaluate(`window.bench.decorated('${decoration}', ${rows}, ${DEADLINE_MS})`)) as { at: number | null; missed: Measure['missedChecks'] };
+}
+
+/** The page's clock when every number of `rows` is decorated in place, or null past the deadline. */
 export async function decoratedAt(page: Page, rows: number, decoration = DECORATION): Promise<number | null> {
-  return ((await page.evaluate(`window.bench.decorated('${decoration}', ${rows}, ${DEADLINE_MS})`)) as { at: number | null }).at;
+  return (await pollDecorated(page, rows, decoration)).at;
 }

@@ -8,8 +8,11 @@
  * the first append through its wait and check) and of those the ones over 100 ms by the party's
  * share (frame-attribution.ts), when every number was decorated after the last append, and the
  * party's thread CPU, in all and in the frames that ended before the last append (what could delay
- * the page's appends: work left for after them could not); per pair, each build's appends against
- * the bare page's of that round (the goal: slowed by 20 % at most) and B / A of both CPU figures.
+ * the page's appends: work left for after them could not), and what the time to decorated after
+ * the last append holds: the rest of that append's frame (its wall time, the page's rendering and
+ * the party's CPU in it) and then until the bench saw every number; per pair, each build's appends
+ * against the bare page's of that round (the goal: slowed by 20 % at most) and B / A of the CPU
+ * figures.
  * A probe: prints, writes no docs (issue #12).
  */
 import { spawnSync } from 'node:child_process';
@@ -18,7 +21,7 @@ import { resolve } from 'node:path';
 import { positiveIntegerFlag } from './flags.ts';
 import { inTurn } from './in-turn.ts';
 import { median } from './relay-crm.ts';
-import { partyCpuInFramesEndedBy, ratio } from './timeline-figures.ts';
+import { type LastAppendFrame, lastAppendFrame, partyCpuInFramesEndedBy, ratio } from './timeline-figures.ts';
 
 interface ScrollRun {
   appendsMs: number;
@@ -31,6 +34,8 @@ interface ScrollRun {
   partyCpuWhileAppendingMs: number;
   /** content-timeline.ts's line for each of those frames: when, how long, what ran in it. */
   over100Frames: string[];
+  /** The last append's frame: what the time to decorated after it holds. */
+  lastFrame: LastAppendFrame | null;
 }
 
 const args = process.argv.slice(2);
@@ -61,6 +66,7 @@ function scroll(build: 'bare' | string): ScrollRun {
     partyCpuMs: figure(run.stdout, /the party's CPU from the change through the bench's wait and check: (\d+) ms/) ?? 0,
     partyCpuWhileAppendingMs: partyCpuInFramesEndedBy(run.stdout, appendsMs),
     over100Frames: run.stdout.split('\n').filter((line) => line.includes('OVER 100 MS BY IT')).map((line) => line.trim()),
+    lastFrame: lastAppendFrame(run.stdout),
   };
 }
 
@@ -74,6 +80,10 @@ const slowdowns = new Map<string, number[]>([[a, []], [b, []]]);
 const over100 = new Map<string, number[]>([[a, []], [b, []]]);
 const cpuRatios: number[] = [];
 const appendingCpuRatios: number[] = [];
+/** Per build: when every number was decorated after the last append, the rest of the last append's frame, and after that frame until the bench saw every number. */
+const lastButtons = new Map<string, { decoratedMs: number[]; frameMs: number[]; seenAfterMs: number[] }>([a, b].map((build) => [build, { decoratedMs: [], frameMs: [], seenAfterMs: [] }]));
+const lastFrameRenderingRatios: number[] = [];
+const lastFramePartyRatios: number[] = [];
 for (let pair = 0; pair < pairs; pair++) {
   const runs = new Map<string, ScrollRun>();
   for (const build of inTurn(rotated(['bare', a, b], pair), Math.floor(pair / 3))) {
@@ -83,13 +93,27 @@ for (let pair = 0; pair < pairs; pair++) {
     const name = build === 'bare' ? 'bare' : build === a ? 'A' : 'B';
     console.log(`pair ${pair + 1} ${name} load ${load}: appends ${run.appendsMs} ms, long frames ${run.frames}, over 100 ms by the party's share ${run.over100ByParty}, decorated ${run.decoratedMs ?? '-'} ms after the last append, the party's CPU ${run.partyCpuMs} ms (${run.partyCpuWhileAppendingMs} ms in the frames before the last append)`);
     for (const frame of run.over100Frames) console.log(`  ${frame}`);
+    const last = run.lastFrame;
+    if (last) console.log(`  the last append's frame: its layerize ${last.afterAppendMs} ms after the append, the page's rendering ${last.renderingCpuMs} ms of CPU in it, the party's ${last.partyCpuMs}; every number seen ${last.seenAfterMs} ms after it`);
   }
   const bare = runs.get('bare') as ScrollRun;
   const percent = (build: string) => Math.round(((runs.get(build) as ScrollRun).appendsMs / bare.appendsMs - 1) * 100);
   for (const build of [a, b]) {
+    const { over100ByParty, decoratedMs, lastFrame } = runs.get(build) as ScrollRun;
     slowdowns.get(build)?.push(percent(build));
-    over100.get(build)?.push((runs.get(build) as ScrollRun).over100ByParty);
+    over100.get(build)?.push(over100ByParty);
+    const figures = lastButtons.get(build);
+    if (decoratedMs !== null) figures?.decoratedMs.push(decoratedMs);
+    if (lastFrame) {
+      figures?.frameMs.push(lastFrame.afterAppendMs);
+      figures?.seenAfterMs.push(lastFrame.seenAfterMs);
+    }
   }
+  const [lastOfA, lastOfB] = [(runs.get(a) as ScrollRun).lastFrame, (runs.get(b) as ScrollRun).lastFrame];
+  const lastRendering = lastOfA && lastOfB ? ratio(lastOfA.renderingCpuMs, lastOfB.renderingCpuMs) : undefined;
+  if (lastRendering !== undefined) lastFrameRenderingRatios.push(lastRendering);
+  const lastParty = lastOfA && lastOfB ? ratio(lastOfA.partyCpuMs, lastOfB.partyCpuMs) : undefined;
+  if (lastParty !== undefined) lastFramePartyRatios.push(lastParty);
   const cpu = ratio((runs.get(a) as ScrollRun).partyCpuMs, (runs.get(b) as ScrollRun).partyCpuMs);
   if (cpu !== undefined) cpuRatios.push(cpu);
   const appendingCpu = ratio((runs.get(a) as ScrollRun).partyCpuWhileAppendingMs, (runs.get(b) as ScrollRun).partyCpuWhileAppendingMs);
@@ -101,3 +125,9 @@ const list = (values: number[] | undefined) => (values ?? []).join(', ');
 const spread = (ratios: number[]) => `median ×${Math.round(median(ratios) * 1000) / 1000} (×${Math.min(...ratios)} to ×${Math.max(...ratios)})`;
 console.log(`${pairs} pairs: appends against the bare page's (%) A ${list(slowdowns.get(a))} (median ${median(slowdowns.get(a) ?? [])}), B ${list(slowdowns.get(b))} (median ${median(slowdowns.get(b) ?? [])})`);
 console.log(`frames over 100 ms by the party's share: A ${list(over100.get(a))}, B ${list(over100.get(b))}; the party's CPU B/A ${spread(cpuRatios)}, before the last append ${spread(appendingCpuRatios)}`);
+const lastOf = (build: string, name: 'decoratedMs' | 'frameMs' | 'seenAfterMs') => {
+  const values = lastButtons.get(build)?.[name] ?? [];
+  return `${values.join(' / ')} (median ${median(values)})`;
+};
+console.log(`decorated after the last append (ms): A ${lastOf(a, 'decoratedMs')}, B ${lastOf(b, 'decoratedMs')}; of it the last append's frame (to its layerize) A ${lastOf(a, 'frameMs')}, B ${lastOf(b, 'frameMs')}, then until the bench saw every number A ${lastOf(a, 'seenAfterMs')}, B ${lastOf(b, 'seenAfterMs')}`);
+console.log(`the last append's frame's CPU B/A: the page's rendering ${spread(lastFrameRenderingRatios)}, the party's ${spread(lastFramePartyRatios)}`);

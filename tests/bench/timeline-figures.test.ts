@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { partyCpuInFramesEndedBy, ratio, timelineFigures } from './timeline-figures.ts';
+import { lastAppendFrame, partyCpuInFramesEndedBy, ratio, timelineFigures } from './timeline-figures.ts';
 
 /** The lines of a content-timeline.ts rerender run the figures come from (a run on main's tree). */
 const DECORATED = `ours, rerender of 10000 rows: decorated 6176 ms after the change
@@ -39,6 +39,18 @@ describe('partyCpuInFramesEndedBy', () => {
     expect(partyCpuInFramesEndedBy(SCROLL, 1140)).toBe(86);
     expect(partyCpuInFramesEndedBy(SCROLL, 1139)).toBe(45);
     expect(partyCpuInFramesEndedBy(SCROLL, 1964)).toBe(176);
+  });
+});
+
+describe('lastAppendFrame', () => {
+  it("reads the scroll's last append's frame: its layerize after the append, the page's rendering and the party's CPU in it, and when the bench saw every number after it", () => {
+    const line = `the last append's frame: its layerize 1132 ms after the append (the frame 1215 ms), thread CPU in it 512 ms: the page's rendering 408, the party's 30, the page's timers 71, other 3; the bench saw every number 65 ms after its layerize`;
+    expect(lastAppendFrame(`${SCROLL}${line}\n`)).toEqual({ afterAppendMs: 1132, renderingCpuMs: 408, partyCpuMs: 30, seenAfterMs: 65 });
+  });
+
+  it('is null for a run that printed no such frame (the bare page, or never decorated)', () => {
+    expect(lastAppendFrame(SCROLL)).toBeNull();
+    expect(lastAppendFrame(`the last append's frame: its layerize 1132 ms after the append (the frame 1215 ms), thread CPU in it 512 ms: the page's rendering 408, the party's 30, the page's timers 71, other 3; the bench saw every number never`)).toBeNull();
   });
 });
 

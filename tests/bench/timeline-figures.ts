@@ -41,6 +41,25 @@ export function partyCpuInFramesEndedBy(output: string, endMs: number): number {
   return cpu;
 }
 
+/** An infinite scroll's last append's frame, as content-timeline.ts prints it (ms). */
+export interface LastAppendFrame {
+  /** From the append to the frame's layerize: the page's parse, style and layout of the rows, stretched by the machine's load. */
+  afterAppendMs: number;
+  /** The thread's CPU in the frame: the page's style, layout, pre-paint and paint, and the party's script. */
+  renderingCpuMs: number;
+  partyCpuMs: number;
+  /** From the frame's layerize until the bench saw every number: its poll, and frames of the party's after it. */
+  seenAfterMs: number;
+}
+
+/** The last append's frame of a content-timeline.ts scroll run; null where it printed none (the bare page, or not decorated in time). */
+export function lastAppendFrame(output: string): LastAppendFrame | null {
+  const found = /the last append's frame: its layerize (\d+) ms after the append .* the page's rendering (\d+), the party's (\d+), .* every number (\d+) ms after its layerize/.exec(output);
+  if (!found) return null;
+  const [afterAppendMs, renderingCpuMs, partyCpuMs, seenAfterMs] = found.slice(1).map(Number) as [number, number, number, number];
+  return { afterAppendMs, renderingCpuMs, partyCpuMs, seenAfterMs };
+}
+
 /** B / A, two decimals; undefined where either is missing. */
 export function ratio(a: number | null, b: number | null): number | undefined {
   return a && b !== null ? Math.round((b / a) * 100) / 100 : undefined;
