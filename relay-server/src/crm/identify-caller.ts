@@ -1,8 +1,8 @@
-import { type Contact, type CrmSession, isFinalStatus } from '@phone-connector/shared';
+import { type Contact, type CrmOutcome, type CrmSession, isFinalStatus } from '@phone-connector/shared';
 import type { ReleaseEvents } from '../calls/event-publisher.ts';
 import type { RelayDeps } from '../deps.ts';
 import { type AgentEvent, appendUpdated, type Call, type Instance, type StoreTx } from '../store/index.ts';
-import { LOOKUP_HELD } from './caller-lookup.ts';
+import { type CallLookup, LOOKUP_HELD } from './caller-lookup.ts';
 import { contactFields, crmFields, crmSession, followCallChange, stopWaitingForLookup } from './call-log.ts';
 import { customerNumber } from './crm-call.ts';
 import { type Held, type HoldGroup, holdFor } from './hold-timers.ts';
@@ -47,24 +47,28 @@ export async function identifyFromCache(deps: Deps, tx: StoreTx, instance: Insta
  * next call asks again); one that fails after naming the caller leaves them named. A call that
  * ended meanwhile has its log wait for this lookup (call-log.ts): its end lets the log go.
  */
-export function lookUpCaller(deps: LookupDeps, lookup: PendingLookup, firstEvents: readonly AgentEvent[]): Promise<void> {
-  return new CallerIdentification(deps, lookup, firstEvents).run();
+export function lookUpCaller(deps: LookupDeps, lookup: PendingLookup, firstEvents: readonly AgentEvent[]): void {
+  const identification = new CallerIdentification(deps, lookup, firstEvents);
+  deps.crm.lookup.identify(lookup.instanceUid, identification);
 }
 
 type LookupDeps = Deps & Pick<RelayDeps, 'publish' | 'hold' | 'log'>;
 
 /**
- * A call's lookup while it runs: what its hold's end, its search's early answer and its own end
- * share, in one object. A burst's lookups wait for its end (webhooks-first.ts), and what each kept
- * meanwhile outlived the nursery: a context with two named closures (tsx keeps their names, a
- * property dictionary each), a timer, a chain of four promises, and its first events after their
- * release (issue 10).
+ * A call's lookup while it runs, waiting its turn itself (`CallerLookup.identify`): what its hold's
+ * end, its search's early answer and its own end share, in one object. A burst's lookups wait for
+ * its end (webhooks-first.ts), and what each kept meanwhile outlived the nursery: a context with
+ * two named closures (tsx keeps their names, a property dictionary each), a timer, a chain of
+ * promises, and its first events after their release (issue 10).
  */
-class CallerIdentification implements Held {
+class CallerIdentification implements Held, CallLookup {
+  readonly callId: number;
+  readonly session: CrmSession;
+  readonly number: string;
   private readonly release: ReleaseEvents;
   private readonly hold: HoldGroup;
   /** Whom the search found before its follow-ups, the hold's end, the lookup's, and the contacts attached meanwhile. */
-  private searched: Contact[] | undefined;
+  private foundEarly: Contact[] | undefined;
   private holdOver = false;
   private settled = false;
   private named: Promise<Attached | undefined> | undefined;
@@ -74,15 +78,21 @@ class CallerIdentification implements Held {
     private readonly lookup: PendingLookup,
     firstEvents: readonly AgentEvent[],
   ) {
+    ({ callId: this.callId, session: this.session, number: this.number } = lookup);
     this.release = deps.hold(firstEvents);
     this.hold = holdFor(deps.crm.settings.holdMs, this);
   }
 
-  async run(): Promise<void> {
+  /** The lookup's outcome (`CallerLookup`), told once. */
+  settle(outcome: CrmOutcome<Contact[]>): void {
+    if (this.settled) return;
+    this.settled = true;
+    void this.attach(outcome);
+  }
+
+  private async attach(outcome: CrmOutcome<Contact[]>): Promise<void> {
     const { deps, lookup } = this;
     try {
-      const outcome = await deps.crm.lookup.identify(lookup.callId, lookup.instanceUid, lookup.session, lookup.number, (contacts) => this.searchAnswered(contacts));
-      this.settled = true;
       const early = await this.named;
       // A held CRM logged once, when it was held (crm-breaker.ts), not once per call; the call is looked up when it answers, if still ringing.
       if (outcome === LOOKUP_HELD) deps.crm.lookup.keepHeld(lookup);
@@ -108,13 +118,14 @@ class CallerIdentification implements Held {
 
   holdEnded(): void {
     this.holdOver = true;
-    if (this.searched && !this.settled) this.nameCaller(this.searched);
+    if (this.foundEarly && !this.settled) this.nameCaller(this.foundEarly);
     else this.release();
   }
 
-  private searchAnswered(contacts: Contact[]): void {
+  /** Whom the search found while its follow-ups are still due (`WaitingLookup.searched`). */
+  searched(contacts: Contact[]): void {
     if (this.settled || this.named || contacts.length === 0) return;
-    this.searched = contacts;
+    this.foundEarly = contacts;
     if (this.holdOver) this.nameCaller(contacts);
   }
 
@@ -144,7 +155,7 @@ class CallerIdentification implements Held {
 export async function lookUpHeldCallers(deps: LookupDeps, instanceUid: string): Promise<void> {
   for (const lookup of deps.crm.lookup.takeHeld(instanceUid)) {
     const call = await deps.store.callById(lookup.callId);
-    if (call && !isFinalStatus(call.status) && call.contact === null) void lookUpCaller(deps, lookup, []);
+    if (call && !isFinalStatus(call.status) && call.contact === null) lookUpCaller(deps, lookup, []);
   }
 }
 
