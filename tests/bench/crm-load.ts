@@ -1,5 +1,5 @@
 /**
- * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--warm-up N] [--pinned] [--profile] [--phases [--heap [--interval BYTES]]] [--one-at-a-time [--settled]] [--crm-rtt MS] [--restarts N] [--remote] [--crm slow|down] [--kind vtiger|hubspot]`: the relay
+ * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--warm-up N] [--pinned] [--profile] [--phases [--gc | --heap [--interval BYTES]]] [--one-at-a-time [--settled]] [--crm-rtt MS] [--restarts N] [--remote] [--crm slow|down] [--kind vtiger|hubspot]`: the relay
  * without a CRM and with the Vtiger simulator answering (HubSpot's with `--kind hubspot`, its bundled connector), alternately in each round (200 calls at
  * 16 senders, each an incoming then a completed webhook), without the rest of `pnpm bench relay`:
  * a check while working on the CRM's path (issue 10), not figures for the docs. Per run, where
@@ -12,6 +12,9 @@
  * `--calls` new calls, then their updates, after a warm-up), without and with the CRM, alternately
  * (per phase, the main thread's time on a core per webhook until the last webhook was answered too:
  * the CRM's work that competed with the webhooks, without what waited for the burst's end);
+ * with `--gc`, the relay runs with `--trace-gc-nvp` and each phase tells the KB its main thread's
+ * scavenges promoted per webhook, its scavenges and mark-compacts, and the KB its other threads'
+ * promoted (gc-trace.ts: until every event was on the socket, as the phase's CPU);
  * with `--profile`, one run of each under `node --cpu-prof` instead: per phase, the relay's main
  * thread's self time per webhook by function, with the CRM against without, the CRM functions
  * the time with the CRM ran under, and the CRM thread's own busy time and self time by function. With `--heap [--interval BYTES]` instead, one run of each with the
@@ -65,10 +68,11 @@ if (!BENCH_CRMS.includes(kind)) throw new Error(`--kind takes one of ${BENCH_CRM
 const rttMs = args.includes('--crm-rtt') ? positiveIntegerFlag(args, '--crm-rtt', 0) : 0;
 
 const heap = args.includes('--heap');
+const gcTrace = args.includes('--gc');
 
 for (let round = 1; round <= rounds && args.includes('--phases') && !args.includes('--profile') && !heap; round++) {
-  const without = await relayThroughput(calls);
-  const withCrm = await crmThroughput(calls);
+  const without = await relayThroughput(calls, undefined, undefined, gcTrace);
+  const withCrm = await crmThroughput(calls, undefined, undefined, gcTrace);
   /** A figure without the CRM and with it, and with / without. */
   const withWithout = (a: number, b: number) => `${a} / ${b} x${(b / a).toFixed(2)}`;
   const rate = (phase: { webhooksPerSecond: number }) => phase.webhooksPerSecond;
@@ -97,6 +101,10 @@ for (let round = 1; round <= rounds && args.includes('--phases') && !args.includ
   // Until the last webhook was answered: the CRM's work that competed with the webhooks, not what waited for the burst's end.
   const sending = (phase: { serverThreadsWhileSendingMs?: Record<string, { runMs: number }> }) => phase.serverThreadsWhileSendingMs?.main?.runMs ?? NaN;
   console.log(`round ${round} phases, the relay's main thread on a core per webhook while sending (ms) without / with: new calls ${withWithout(sending(without.newCalls), sending(withCrm.newCalls))}, updates ${withWithout(sending(without.updates), sending(withCrm.updates))}`);
+  if (gcTrace) {
+    const promoted = (phase: Throughput, gc = phase.gc!) => `${(gc.promotedBytes / 1024 / calls).toFixed(2)} KB (${gc.scavenges} scavenges, ${gc.markCompacts} mark-compacts; other threads ${(gc.otherPromotedBytes / 1024 / calls).toFixed(2)} KB)`;
+    console.log(`round ${round} phases, promoted out of the nursery per webhook without / with: new calls ${promoted(without.newCalls)} / ${promoted(withCrm.newCalls)}, updates ${promoted(without.updates)} / ${promoted(withCrm.updates)}`);
+  }
   console.log(`round ${round} phases, the owner's socket without / with:`, JSON.stringify({ newCalls: [without.newCalls.sockets, withCrm.newCalls.sockets], updates: [without.updates.sockets, withCrm.updates.sockets] }));
   console.log(`round ${round} new calls with the CRM:`, JSON.stringify(withCrm.phases.newCalls));
   console.log(`round ${round} updates with the CRM:`, JSON.stringify(withCrm.phases.updates));

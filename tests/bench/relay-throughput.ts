@@ -15,6 +15,7 @@ import { api, counterIn, REPO_ROOT, startRelayProcess, tempDir } from '../relay/
 import { benchHeapSettled } from './bench-heap.ts';
 import { costPerSocket, INSPECTOR_ON_SIGNAL, inspectorOnRequest, settledMemory, type ProcessMemory, type SocketCost } from './idle-memory.ts';
 import { BenchSocket, type SocketClose } from './bench-socket.ts';
+import { countGc, type GcCounts, mainIsolateOf } from './gc-trace.ts';
 import { countJit, type JitCounts } from './jit-trace.ts';
 import { type CpuProfile, cpuProfileArgs, type FunctionSelfTime, monotonicUs, type ProfileWindow, type SelfTime, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
 import { median, medianOfEach, medianPercentiles } from './relay-crm.ts';
@@ -70,6 +71,8 @@ export interface Throughput {
   generatorCpuMs: number;
   /** V8's compiles and deopts in the server during the phase, when it ran with `--trace-opt --trace-deopt` (`webhook-cpu.ts --jit`). */
   jit?: JitCounts;
+  /** What the server's scavenges promoted during the phase, when it ran with `--trace-gc-nvp` (`crm-load.ts --phases --gc`). */
+  gc?: GcCounts;
   /** The relay's (not the forwarder's) socket traffic during the phase, from its `/metrics`. */
   sockets?: SocketTraffic;
 }
@@ -205,11 +208,11 @@ export async function benchRelayThroughput(options: ThroughputOptions): Promise<
  * compiles and 8 to 13 deopts, "wrong map" in `deliver`, `eventFrame`, the reply's
  * `xmlElements`, against 1 and none without a CRM: issue 10, design text).
  */
-export async function crmThroughput(calls: number, profile?: PhasesProfile, heap?: PhasesHeap): Promise<RoundFigures['crm']> {
+export async function crmThroughput(calls: number, profile?: PhasesProfile, heap?: PhasesHeap, gcTrace = false): Promise<RoundFigures['crm']> {
   // Past the distinct callers, a caller would come again and its lookup hit the relay's cache: the row would measure less CRM work.
   if (WARM_UP * WARM_UP_ROUNDS + calls > DISTINCT_CALLERS) throw new Error(`the CRM row's ${WARM_UP * WARM_UP_ROUNDS + calls} calls need callers new to the CRM: ${DISTINCT_CALLERS} at most`);
   const simulator = await BenchCrm.start(WARM_UP * WARM_UP_ROUNDS + calls);
-  return withRelay({ crm: simulator.setup, ...(profile ? { cpuProfileDir: profile.dir } : {}), inspect: heap !== undefined }, async (target) => {
+  return withRelay({ crm: simulator.setup, ...(profile ? { cpuProfileDir: profile.dir } : {}), inspect: heap !== undefined, gcTrace }, async (target) => {
     if (profile) profile.pid = target.pid;
     const drained = () => untilCrmDrained(() => readCrmBacklog(target.origin));
     await warmUp(target, WARM_UP_ROUNDS, drained);
@@ -226,8 +229,8 @@ export async function crmThroughput(calls: number, profile?: PhasesProfile, heap
 }
 
 /** The same phases on a relay without a CRM. */
-export function relayThroughput(calls: number, profile?: PhasesProfile, heap?: PhasesHeap): Promise<{ newCalls: Throughput; updates: Throughput }> {
-  return withRelay({ ...(profile ? { cpuProfileDir: profile.dir } : {}), inspect: heap !== undefined }, async (target) => {
+export function relayThroughput(calls: number, profile?: PhasesProfile, heap?: PhasesHeap, gcTrace = false): Promise<{ newCalls: Throughput; updates: Throughput }> {
+  return withRelay({ ...(profile ? { cpuProfileDir: profile.dir } : {}), inspect: heap !== undefined, gcTrace }, async (target) => {
     if (profile) profile.pid = target.pid;
     await warmUp(target);
     let phase = 0;
@@ -459,6 +462,8 @@ interface Target {
   stop(): Promise<unknown>;
   /** The relay's output lines so far, when it runs with `--trace-opt --trace-deopt`. */
   jitTrace?: string[];
+  /** The same, when it runs with `--trace-gc-nvp`. */
+  gcTrace?: string[];
   /** The relay's PostgreSQL database, when it runs on one. */
   databaseUrl?: string;
   /** The relay's inspector, when it runs with one from the start (`PhasesHeap`). */
@@ -625,6 +630,7 @@ async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook
   const kernelBefore = threadKernelMs(target.pid, target.pid);
   const threadsBefore = threadTimesByName(target.pid);
   const traceFrom = target.jitTrace?.length ?? 0;
+  const gcFrom = target.gcTrace?.length ?? 0;
   if (window) window.fromUs = monotonicUs();
   const run = await postWebhooks(target.origin, webhooks, concurrency);
   const threadsSent = threadTimesByName(target.pid);
@@ -641,6 +647,7 @@ async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook
     serverThreadsWhileSendingMs: threadTimesPerWebhook(threadsBefore, threadsSent, webhooks.length),
     generatorCpuMs: Number((run.generatorCpuMs / webhooks.length).toFixed(3)),
     ...(target.jitTrace ? { jit: countJit(target.jitTrace.slice(traceFrom)) } : {}),
+    ...(target.gcTrace ? { gc: countGc(target.gcTrace.slice(gcFrom), mainIsolateOf(target.gcTrace)) } : {}),
   };
   if (countersBefore) figures.sockets = { ...countersSince(countersBefore, await socketCounters(target.origin)), benchResumed: socket.closes.length - closesBefore };
   return figures;
@@ -798,7 +805,7 @@ function stopChild(child: ChildProcess): Promise<unknown> {
  * (`Target.inspect`), or from the start with `inspect`.
  */
 async function withRelay<T>(
-  setup: { extraAgents?: number; fanOutAgents?: number; cpuProfileDir?: string; cpuProfileIntervalUs?: number; jitTrace?: boolean; inspect?: boolean; crm?: { connector: string; config: Record<string, string> }; postgresUrl?: string },
+  setup: { extraAgents?: number; fanOutAgents?: number; cpuProfileDir?: string; cpuProfileIntervalUs?: number; jitTrace?: boolean; gcTrace?: boolean; inspect?: boolean; crm?: { connector: string; config: Record<string, string> }; postgresUrl?: string },
   work: (target: Target) => Promise<T>,
 ): Promise<T> {
   const dir = tempDir('pc-bench-');
@@ -808,7 +815,7 @@ async function withRelay<T>(
     const owner = await seedAgents(db, [{ number: OWNER_NUMBER, admin: true }]);
     const idle = await seedAgents(db, Array.from({ length: setup.extraAgents ?? 0 }, (_, i) => ({ number: `+1415600${String(i).padStart(4, '0')}`, admin: false })));
     const fanOut = await seedAgents(db, Array.from({ length: setup.fanOutAgents ?? 0 }, () => ({ number: FAN_OUT_NUMBER, admin: false })));
-    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: [...(setup.cpuProfileDir ? cpuProfileArgs(setup.cpuProfileDir, setup.cpuProfileIntervalUs) : []), ...(setup.jitTrace ? ['--trace-opt', '--trace-deopt'] : []), setup.inspect ? '--inspect=127.0.0.1:0' : INSPECTOR_ON_SIGNAL] });
+    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: [...(setup.cpuProfileDir ? cpuProfileArgs(setup.cpuProfileDir, setup.cpuProfileIntervalUs) : []), ...(setup.jitTrace ? ['--trace-opt', '--trace-deopt'] : []), ...(setup.gcTrace ? ['--trace-gc-nvp'] : []), setup.inspect ? '--inspect=127.0.0.1:0' : INSPECTOR_ON_SIGNAL] });
     const inspector = setup.inspect ? await InspectorClient.connect(inspectorUrlOf(relay.output)!) : undefined;
     const onRequest = inspectorOnRequest(relay.process.pid!, relay.output);
     const stop = () => {
@@ -824,7 +831,7 @@ async function withRelay<T>(
         ...(setup.crm ? { crm: setup.crm } : {}),
       });
       if (instance.status !== 200) throw new Error(`PUT /instances/bench answered ${instance.status}: ${JSON.stringify(instance.body)}`);
-      return await work({ origin: relay.url, pid: relay.process.pid!, ...instance.body.callbacks, tokens: { owner: owner[0], fanOut, idle }, nextCall: 0, inspect: inspector ? async () => inspector : onRequest.open, stop, ...(setup.jitTrace ? { jitTrace: relay.output } : {}), ...(databaseUrl ? { databaseUrl } : {}), ...(inspector ? { inspector } : {}) });
+      return await work({ origin: relay.url, pid: relay.process.pid!, ...instance.body.callbacks, tokens: { owner: owner[0], fanOut, idle }, nextCall: 0, inspect: inspector ? async () => inspector : onRequest.open, stop, ...(setup.jitTrace ? { jitTrace: relay.output } : {}), ...(setup.gcTrace ? { gcTrace: relay.output } : {}), ...(databaseUrl ? { databaseUrl } : {}), ...(inspector ? { inspector } : {}) });
     } finally {
       await stop();
     }

@@ -132,9 +132,16 @@ export async function startRelayProcess(options: StartOptions): Promise<RelayPro
   };
 }
 
-function parseLine(line: string): Record<string, unknown> | undefined {
+/**
+ * The start of a V8 trace line (`--trace-gc-nvp`, crm-load.ts `--gc`): a worker thread's trace
+ * can write it just before a log line of the relay's, whose `listening` was then never seen.
+ */
+const V8_TRACE_PREFIX = /^\[\d+:0x[0-9a-f]+\]\s+[\d.]+ ms: /;
+
+/** A log line of the relay's, as JSON, the start of a V8 trace line before it ignored. */
+export function parseLine(line: string): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(line);
+    const value: unknown = JSON.parse(line.replace(V8_TRACE_PREFIX, ''));
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;

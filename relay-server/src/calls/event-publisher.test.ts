@@ -1,8 +1,16 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { AgentEvent, Call } from '../store/index.ts';
 import { callIdOf, EventPublisher } from './event-publisher.ts';
 
 const event = (agentId: string, seq: number, call = '{"id":1}'): AgentEvent => ({ agentId, seq, prevSeq: seq - 1, kind: seq === 1 ? 'created' : 'updated', call });
+
+/** A full collection of this process's heap, now. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
 
 describe('EventPublisher', () => {
   it('keeps a held batch and what follows it for the same agent back, in seq order, without holding other agents', () => {
@@ -23,6 +31,23 @@ describe('EventPublisher', () => {
     release();
     publisher.publish([event('ada', 3)]);
     expect(delivered).toHaveLength(6);
+  });
+
+  it('keeps no event once released, though its release function is kept (a lookup keeps it until it ends, issue 10)', async () => {
+    const publisher = new EventPublisher(() => undefined);
+    // Built in a function of its own: nothing of this test's frame refers to the event.
+    const holdOne = () => {
+      const held = event('ada', 1);
+      return { release: publisher.hold([held]), held: new WeakRef(held) };
+    };
+    const { release, held } = holdOne();
+    release();
+    // A WeakRef's target stays until the job that made it ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    collectGarbage();
+    expect(held.deref()).toBeUndefined();
+    expect(publisher.holds('ada')).toBe(false);
+    release();
   });
 
   it('hands a commit\'s events over in one delivery, published or released, however many agents they go to (issue 13)', () => {

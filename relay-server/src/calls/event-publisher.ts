@@ -65,15 +65,17 @@ export class EventPublisher {
 
   /** Queues `events` without pushing them until the returned function is called (once; later calls do nothing). */
   hold(events: readonly AgentEvent[]): ReleaseEvents {
-    const batches = [...eventsByAgent(events)].map(([agentId, own]) => {
+    let held: Array<readonly [string, Batch]> | undefined = [...eventsByAgent(events)].map(([agentId, own]) => {
       let queue = this.queues.get(agentId);
       if (!queue) this.queues.set(agentId, (queue = { batches: [], byCall: new Map() }));
       return [agentId, enqueue(queue, own, false)] as const;
     });
-    let released = false;
     return (call) => {
-      if (released) return;
-      released = true;
+      // Released, the batches (their events, a snapshot of the call each) are no longer kept here: a
+      // lookup keeps this function until it ends, after a burst's end when it waited (issue 10).
+      const batches = held;
+      if (!batches) return;
+      held = undefined;
       const snapshot = call && JSON.stringify(call);
       const ready: AgentEvent[] = [];
       for (const [agentId, batch] of batches) {

@@ -90,7 +90,7 @@ export async function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'ho
     return { call, created: !before, agents, events: await tx.appendEvents(entries, call, at, { last: true }), lookup: identified.pending };
   });
   const { lookup, ...result } = recorded;
-  if (lookup) void lookUpCaller(deps, lookup, result.events);
+  if (lookup) lookUpCaller(deps, lookup, result.events);
   else deps.publish(result.events);
   return result;
 }

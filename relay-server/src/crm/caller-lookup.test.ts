@@ -194,6 +194,31 @@ describe('caller lookups on the thread (webhooks first)', () => {
     expect(rate.reserved).toBe(1);
   });
 
+  it("waits with a call's lookup itself, tells it once, and counts its call as identified until then, held or answered (issue 10)", async () => {
+    const { breaker, lookup } = lookupsOn(0);
+    const crm = crmSession(20);
+    const release = crm.hang();
+    const told: Array<[number, CrmOutcome<Contact[]>]> = [];
+    const callLookup = (callId: number, number: string) => ({ callId, session: crm.session, number, settle: (outcome: CrmOutcome<Contact[]>) => void told.push([callId, outcome]) });
+    lookup.identify('in_1', callLookup(7, '+14155550100'));
+    lookup.identify('in_1', callLookup(8, '+14155550101'));
+    // On an idle relay each goes at once, in a search of its own.
+    await vi.waitFor(() => expect(crm.searches).toHaveLength(2), WAIT);
+    expect([lookup.isIdentifying(7), lookup.isIdentifying(8), lookup.backlog().depth]).toEqual([true, true, 2]);
+    release();
+    await vi.waitFor(() => expect(told).toHaveLength(2), WAIT);
+    expect(told).toEqual([
+      [7, { ok: true, value: [expect.objectContaining({ id: '0100' })] }],
+      [8, { ok: true, value: [expect.objectContaining({ id: '0101' })] }],
+    ]);
+    expect([lookup.isIdentifying(7), lookup.isIdentifying(8), lookup.backlog().depth]).toEqual([false, false, 0]);
+    // A held CRM: told at once, and never counted as being identified.
+    for (let i = 0; i < 5; i++) breaker.record('in_1', REFUSED);
+    lookup.identify('in_1', callLookup(9, '+14155550102'));
+    expect(told.at(-1)).toEqual([9, LOOKUP_HELD]);
+    expect(lookup.isIdentifying(9)).toBe(false);
+  });
+
   it('skips the lookups of a held CRM at once, asking no turn, however saturated the relay', async () => {
     const { turns, breaker, lookup, webhooksQueue } = lookupsOn(1);
     const crm = crmSession(20);

@@ -80,13 +80,33 @@ export class CallerLookup {
   fetch(instanceUid: string, session: CrmSession, number: string, searched?: (contacts: Contact[]) => void): Promise<CrmOutcome<Contact[]>> {
     // Held: skipped at once rather than after waiting behind the webhooks.
     if (this.breaker.holdsStep(instanceUid)) return Promise.resolve(this.held());
-    return new Promise((settle) => {
-      const queue = this.waiting.get(instanceUid) ?? [];
-      queue.push({ session, number, settle, searched });
-      this.waiting.set(instanceUid, queue);
-      this.waitingLookups += 1;
-      this.pump(instanceUid);
-    });
+    return new Promise((settle) => this.enqueue(instanceUid, { session, number, settle, searched }));
+  }
+
+  /**
+   * A call's lookup: as `fetch`, with the call counted as being identified until it settles, and
+   * `lookup` itself waiting, told its outcome by `settle`. A promise, its resolvers, the waiting
+   * lookup and a `.finally` per call outlived the nursery while a burst's lookups waited for its
+   * end (issue 10).
+   */
+  identify(instanceUid: string, lookup: CallLookup): void {
+    this.identifying.set(lookup.callId, this.now());
+    if (this.breaker.holdsStep(instanceUid)) this.settle(lookup, this.held());
+    else this.enqueue(instanceUid, lookup);
+  }
+
+  private enqueue(instanceUid: string, lookup: WaitingLookup): void {
+    const queue = this.waiting.get(instanceUid) ?? [];
+    queue.push(lookup);
+    this.waiting.set(instanceUid, queue);
+    this.waitingLookups += 1;
+    this.pump(instanceUid);
+  }
+
+  /** Tells a lookup its outcome; a call's is no longer being identified. */
+  private settle(lookup: WaitingLookup, outcome: CrmOutcome<Contact[]>): void {
+    if (lookup.callId !== undefined) this.identifying.delete(lookup.callId);
+    lookup.settle(outcome);
   }
 
   /**
@@ -146,7 +166,7 @@ export class CallerLookup {
     try {
       const admission = this.breaker.admit(instanceUid);
       if (admission.kind === 'held') {
-        for (const lookup of lookups) lookup.settle(this.held());
+        for (const lookup of lookups) this.settle(lookup, this.held());
         return;
       }
       for (let i = 0; i < lookups.length; i++) this.metrics.crmLookup('crm');
@@ -163,10 +183,10 @@ export class CallerLookup {
         const ttl = found.value.length > 0 ? this.settings.matchTtlMs : this.settings.missTtlMs;
         this.cache.set(cacheKey(instanceUid, number), { contacts: found.value, expires: this.now() + ttl });
       }
-      for (const lookup of lookups) lookup.settle(byNumber.get(lookup.number)!);
+      for (const lookup of lookups) this.settle(lookup, byNumber.get(lookup.number)!);
     } catch (error) {
       // Nothing above should throw; if it does, no lookup of the batch is left waiting forever (a settled one stays so).
-      for (const lookup of lookups) lookup.settle({ ok: false, error: error instanceof Error ? error.message : String(error), retry: true });
+      for (const lookup of lookups) this.settle(lookup, { ok: false, error: error instanceof Error ? error.message : String(error), retry: true });
     } finally {
       reservation.release();
       this.leave(instanceUid);
@@ -176,12 +196,6 @@ export class CallerLookup {
   private held(): CrmOutcome<Contact[]> {
     this.metrics.crmLookup('held');
     return LOOKUP_HELD;
-  }
-
-  /** A call's lookup: `fetch`, with the call counted as being identified until it settles. */
-  identify(callId: number, instanceUid: string, session: CrmSession, number: string, searched?: (contacts: Contact[]) => void): Promise<CrmOutcome<Contact[]>> {
-    this.identifying.set(callId, this.now());
-    return this.fetch(instanceUid, session, number, searched).finally(() => this.identifying.delete(callId));
   }
 
   /** A call's lookup was held: it is asked again when its CRM answers (`takeHeld`). */
@@ -242,6 +256,13 @@ export interface WaitingLookup {
   settle: (outcome: CrmOutcome<Contact[]>) => void;
   /** Told whom the search found while follow-ups are still due (a call's lookup, `lookUpCaller`). */
   searched?: ((contacts: Contact[]) => void) | undefined;
+  /** A call's lookup (`identify`): its call is being identified until it settles. */
+  callId?: number;
+}
+
+/** A call's lookup, waiting itself (`identify`). */
+export interface CallLookup extends WaitingLookup {
+  callId: number;
 }
 
 /**

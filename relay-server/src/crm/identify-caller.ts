@@ -1,9 +1,11 @@
-import { type Contact, type CrmSession, isFinalStatus } from '@phone-connector/shared';
+import { type Contact, type CrmOutcome, type CrmSession, isFinalStatus } from '@phone-connector/shared';
+import type { ReleaseEvents } from '../calls/event-publisher.ts';
 import type { RelayDeps } from '../deps.ts';
 import { type AgentEvent, appendUpdated, type Call, type Instance, type StoreTx } from '../store/index.ts';
-import { LOOKUP_HELD } from './caller-lookup.ts';
+import { type CallLookup, LOOKUP_HELD } from './caller-lookup.ts';
 import { contactFields, crmFields, crmSession, followCallChange, stopWaitingForLookup } from './call-log.ts';
 import { customerNumber } from './crm-call.ts';
+import { type Held, type HoldGroup, holdFor } from './hold-timers.ts';
 import { rowTarget } from './outbox-worker.ts';
 
 /** A new call whose caller the CRM has to be asked about. */
@@ -45,49 +47,59 @@ export async function identifyFromCache(deps: Deps, tx: StoreTx, instance: Insta
  * next call asks again); one that fails after naming the caller leaves them named. A call that
  * ended meanwhile has its log wait for this lookup (call-log.ts): its end lets the log go.
  */
-export function lookUpCaller(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | 'log'>, lookup: PendingLookup, firstEvents: readonly AgentEvent[]): Promise<void> {
-  const release = deps.hold(firstEvents);
+export function lookUpCaller(deps: LookupDeps, lookup: PendingLookup, firstEvents: readonly AgentEvent[]): void {
+  const identification = new CallerIdentification(deps, lookup, firstEvents);
+  deps.crm.lookup.identify(lookup.instanceUid, identification);
+}
+
+type LookupDeps = Deps & Pick<RelayDeps, 'publish' | 'hold' | 'log'>;
+
+/**
+ * A call's lookup while it runs, waiting its turn itself (`CallerLookup.identify`): what its hold's
+ * end, its search's early answer and its own end share, in one object. A burst's lookups wait for
+ * its end (webhooks-first.ts), and what each kept meanwhile outlived the nursery: a context with
+ * two named closures (tsx keeps their names, a property dictionary each), a timer, a chain of
+ * promises, and its first events after their release (issue 10).
+ */
+class CallerIdentification implements Held, CallLookup {
+  readonly callId: number;
+  readonly session: CrmSession;
+  readonly number: string;
+  private readonly release: ReleaseEvents;
+  private readonly hold: HoldGroup;
   /** Whom the search found before its follow-ups, the hold's end, the lookup's, and the contacts attached meanwhile. */
-  let searched: Contact[] | undefined;
-  let holdEnded = false;
-  let settled = false;
-  let named: Promise<Attached | undefined> | undefined;
-  const nameCaller = (contacts: Contact[]) => {
-    named = attachContacts(deps, lookup, contacts).then(
-      (attached) => {
-        release(attached?.call);
-        if (attached) deps.publish(attached.events);
-        return attached;
-      },
-      // Not stored: the events go without the name, and the lookup's answer is attached as if none was named.
-      (error: unknown) => {
-        deps.log.error('caller lookup could not be stored', { instance: lookup.instanceUid, call: lookup.callId, error });
-        release();
-        return undefined;
-      },
-    );
-  };
-  const timer = setTimeout(() => {
-    holdEnded = true;
-    if (searched && !settled) nameCaller(searched);
-    else release();
-  }, deps.crm.settings.holdMs);
-  const onSearched = (contacts: Contact[]) => {
-    if (settled || named || contacts.length === 0) return;
-    searched = contacts;
-    if (holdEnded) nameCaller(contacts);
-  };
-  return deps.crm.lookup
-    .identify(lookup.callId, lookup.instanceUid, lookup.session, lookup.number, onSearched)
-    .then(async (outcome) => {
-      settled = true;
-      const early = await named;
+  private foundEarly: Contact[] | undefined;
+  private holdOver = false;
+  private settled = false;
+  private named: Promise<Attached | undefined> | undefined;
+
+  constructor(
+    private readonly deps: LookupDeps,
+    private readonly lookup: PendingLookup,
+    firstEvents: readonly AgentEvent[],
+  ) {
+    ({ callId: this.callId, session: this.session, number: this.number } = lookup);
+    this.release = deps.hold(firstEvents);
+    this.hold = holdFor(deps.crm.settings.holdMs, this);
+  }
+
+  /** The lookup's outcome (`CallerLookup`), told once. */
+  settle(outcome: CrmOutcome<Contact[]>): void {
+    if (this.settled) return;
+    this.settled = true;
+    void this.attach(outcome);
+  }
+
+  private async attach(outcome: CrmOutcome<Contact[]>): Promise<void> {
+    const { deps, lookup } = this;
+    try {
+      const early = await this.named;
       // A held CRM logged once, when it was held (crm-breaker.ts), not once per call; the call is looked up when it answers, if still ringing.
       if (outcome === LOOKUP_HELD) deps.crm.lookup.keepHeld(lookup);
       else if (!outcome.ok) deps.log.warn('caller lookup failed', { instance: lookup.instanceUid, call: lookup.callId, error: outcome.error });
       const attached = !outcome.ok ? undefined : early ? await completeContacts(deps, lookup, outcome.value) : await attachContacts(deps, lookup, outcome.value);
       if (attached) {
-        release(attached.call);
+        this.release(attached.call);
         deps.publish(attached.events);
       }
       // A row claimed with the contact's commit runs as it landed: nothing more is due for the call.
@@ -96,12 +108,43 @@ export function lookUpCaller(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | '
       // failed, or found nobody and only the new-contact form was stored), or whose caller was named
       // before (the log waited for the follow-ups' fields), lets a waiting log go.
       if (early || !attached?.call.contact) await stopWaitingForLookup(deps, lookup.instanceUid, lookup.callId);
-    })
-    .catch((error: unknown) => deps.log.error('caller lookup could not be stored', { instance: lookup.instanceUid, call: lookup.callId, error }))
-    .finally(() => {
-      clearTimeout(timer);
-      release();
-    });
+    } catch (error) {
+      deps.log.error('caller lookup could not be stored', { instance: lookup.instanceUid, call: lookup.callId, error });
+    } finally {
+      this.hold.leave(this);
+      this.release();
+    }
+  }
+
+  holdEnded(): void {
+    this.holdOver = true;
+    if (this.foundEarly && !this.settled) this.nameCaller(this.foundEarly);
+    else this.release();
+  }
+
+  /** Whom the search found while its follow-ups are still due (`WaitingLookup.searched`). */
+  searched(contacts: Contact[]): void {
+    if (this.settled || this.named || contacts.length === 0) return;
+    this.foundEarly = contacts;
+    if (this.holdOver) this.nameCaller(contacts);
+  }
+
+  private nameCaller(contacts: Contact[]): void {
+    const { deps, lookup } = this;
+    this.named = attachContacts(deps, lookup, contacts).then(
+      (attached) => {
+        this.release(attached?.call);
+        if (attached) deps.publish(attached.events);
+        return attached;
+      },
+      // Not stored: the events go without the name, and the lookup's answer is attached as if none was named.
+      (error: unknown) => {
+        deps.log.error('caller lookup could not be stored', { instance: lookup.instanceUid, call: lookup.callId, error });
+        this.release();
+        return undefined;
+      },
+    );
+  }
 }
 
 /**
@@ -109,10 +152,10 @@ export function lookUpCaller(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | '
  * ring are looked up now, their contact coming in an `updated` event. An ended call is not: its log
  * went, or goes, without the contact, as after a failed lookup.
  */
-export async function lookUpHeldCallers(deps: Deps & Pick<RelayDeps, 'publish' | 'hold' | 'log'>, instanceUid: string): Promise<void> {
+export async function lookUpHeldCallers(deps: LookupDeps, instanceUid: string): Promise<void> {
   for (const lookup of deps.crm.lookup.takeHeld(instanceUid)) {
     const call = await deps.store.callById(lookup.callId);
-    if (call && !isFinalStatus(call.status) && call.contact === null) void lookUpCaller(deps, lookup, []);
+    if (call && !isFinalStatus(call.status) && call.contact === null) lookUpCaller(deps, lookup, []);
   }
 }
 

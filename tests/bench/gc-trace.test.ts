@@ -1,0 +1,36 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { countGc, mainIsolateOf } from './gc-trace.ts';
+
+describe('countGc', () => {
+  it("counts V8's own trace: what the main thread kept across scavenges is promoted, a worker's apart", () => {
+    const script = [
+      // The main thread keeps 20,000 objects across four scavenges: they are promoted, and counted as its own.
+      'const kept = Array.from({ length: 20000 }, (_, i) => ({ i }));',
+      "for (let k = 0; k < 4; k++) gc({ type: 'minor' });",
+      "const { Worker } = require('node:worker_threads');",
+      // V8's flags are the process's: the worker's isolate traces, and has `gc`, too.
+      "const worker = new Worker(\"const kept = Array.from({ length: 20000 }, (_, i) => ({ i })); for (let k = 0; k < 4; k++) gc({ type: 'minor' }); require('node:worker_threads').parentPort.postMessage(kept.length);\", { eval: true });",
+      "worker.on('message', () => console.log(kept.length));",
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--expose-gc', '--trace-gc-nvp', '-e', script], { encoding: 'utf8' });
+    const lines = run.stdout.split('\n');
+    const gc = countGc(lines, mainIsolateOf(lines));
+    // 20,000 objects of 16 bytes or more, whatever else start-up promoted.
+    expect(gc.promotedBytes).toBeGreaterThanOrEqual(20000 * 16);
+    expect(gc.otherPromotedBytes).toBeGreaterThanOrEqual(20000 * 16);
+    expect(gc.scavenges).toBeGreaterThanOrEqual(4);
+  });
+
+  it('sums the scavenges of the main isolate, counts its mark-compacts, puts other isolates apart, ignores other lines', () => {
+    const lines = [
+      '[7:0x3d4a1ea0]       39 ms: pause=3.7 mutator=30.2 gc=s reduce_memory=0 allocated=4048912 promoted=1000 new_space_survived=729664',
+      '[7:0x7f54d4000f00]       40 ms: pause=1.0 mutator=3.0 gc=s reduce_memory=0 promoted=300 new_space_survived=1',
+      '{"level":30,"msg":"listening"}',
+      '[7:0x3d4a1ea0]       90 ms: pause=9.0 mutator=40.0 gc=mc reduce_memory=0 promoted=0 total_size_before=1',
+      '[7:0x3d4a1ea0]      120 ms: pause=0.5 mutator=20.0 gc=s reduce_memory=0 promoted=24 new_space_survived=8',
+    ];
+    expect(mainIsolateOf(lines)).toBe('0x3d4a1ea0');
+    expect(countGc(lines.slice(1), '0x3d4a1ea0')).toEqual({ promotedBytes: 24, scavenges: 1, markCompacts: 1, otherPromotedBytes: 300 });
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * V8's `--trace-gc-nvp` lines read into what a phase promoted out of the nursery: the bytes each
+ * scavenge moved to the old generation, by isolate (the relay's main thread, its CRM thread), and
+ * the collections. Promoted bytes are what the major collector marks and compacts later; a new
+ * call with a CRM promoted 3.2 KB against 0.5 without one (issue 10), which `crm-load.ts --phases
+ * --gc` counts per phase with this.
+ */
+
+export interface GcCounts {
+  /** Bytes promoted by the scavenges of the isolate that traced first (the main thread's: it collects before any worker starts). */
+  promotedBytes: number;
+  scavenges: number;
+  /** Mark-compacts of that isolate. */
+  markCompacts: number;
+  /** Bytes promoted by the other isolates' scavenges (worker threads). */
+  otherPromotedBytes: number;
+}
+
+// [12329:0x5d1c0e0]     4012 ms: pause=0.8 mutator=3.1 gc=s … promoted=1234 …
+const GC_LINE = /^\[\d+:(0x[0-9a-f]+)\]\s+[\d.]+ ms: pause=.* gc=(\w+) /;
+const PROMOTED = / promoted=(\d+) /;
+
+/**
+ * Counts `lines` (a slice of the process's output); `mainIsolate` is the address of the main
+ * thread's isolate (`mainIsolateOf` the whole output), so that a slice from which it is absent
+ * still counts the others apart.
+ */
+export function countGc(lines: readonly string[], mainIsolate: string | undefined): GcCounts {
+  const counts: GcCounts = { promotedBytes: 0, scavenges: 0, markCompacts: 0, otherPromotedBytes: 0 };
+  for (const line of lines) {
+    const gc = GC_LINE.exec(line);
+    if (!gc) continue;
+    const promoted = gc[2] === 's' ? Number(PROMOTED.exec(line)?.[1] ?? 0) : 0;
+    if (gc[1] !== mainIsolate) {
+      counts.otherPromotedBytes += promoted;
+      continue;
+    }
+    if (gc[2] === 's') {
+      counts.scavenges++;
+      counts.promotedBytes += promoted;
+    } else if (gc[2] === 'mc') counts.markCompacts++;
+  }
+  return counts;
+}
+
+/** The isolate of the first collection traced: the main thread's, which collects during start-up, before a worker exists. */
+export function mainIsolateOf(lines: readonly string[]): string | undefined {
+  for (const line of lines) {
+    const gc = GC_LINE.exec(line);
+    if (gc) return gc[1];
+  }
+  return undefined;
+}
