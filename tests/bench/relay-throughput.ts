@@ -479,24 +479,30 @@ async function loadFigures(target: Target, options: ThroughputOptions): Promise<
   return { newCalls, updates, unloadedPushMs: await unloaded(target, options.unloadedCalls) };
 }
 
-/** Memory of the fan-out sockets while idle, then incoming calls that reach all of them. */
+/**
+ * Incoming calls that reach the fan-out's sockets, then the memory of idle sockets: the fan-out
+ * first, as a load phase runs, with no inspector attached and the heap not just compacted by the
+ * memory's full collections.
+ */
 async function socketFigures(target: Target, options: ThroughputOptions): Promise<Pick<ServerFigures, 'idle' | 'fanOut'>> {
-  const { idle, sockets } = await idleSockets(target);
+  const sockets = await BenchSocket.connectMany(target.origin, target.tokens.fanOut);
+  let figures: FanOut;
   try {
     await warmUpFanOut(target, sockets);
-    return { idle, fanOut: await fanOut(target, sockets, options.fanOutCalls) };
+    figures = await fanOut(target, sockets, options.fanOutCalls);
   } finally {
-    for (const socket of sockets) socket.close();
+    await Promise.all(sockets.map((socket) => socket.closed()));
   }
+  return { fanOut: figures, idle: await idleSockets(target) };
 }
 
 /**
- * The server's memory after a full collection with no socket, with the fan-out's sockets, and with
- * as many more (the idle agents'), which then close: the fan-out's stay connected, for the caller.
- * Every socket connects and closes once before: the first connections compile the server's path
- * for them and leave malloc the room of their handshakes' garbage, which the next ones reuse.
+ * The server's memory after a full collection with no socket, with the fan-out agents' sockets, and
+ * with as many more (the idle agents'), which then all close. Every socket connects and closes once
+ * before: the first connections compile the server's path for them and leave malloc the room of
+ * their handshakes' garbage, which the next ones reuse.
  */
-async function idleSockets(target: Target): Promise<{ idle: IdleSockets; sockets: BenchSocket[] }> {
+async function idleSockets(target: Target): Promise<IdleSockets> {
   const inspector = await target.inspect();
   const tokens = [...target.tokens.fanOut, ...target.tokens.idle];
   await Promise.all((await BenchSocket.connectMany(target.origin, tokens)).map((socket) => socket.closed()));
@@ -504,13 +510,11 @@ async function idleSockets(target: Target): Promise<{ idle: IdleSockets; sockets
   const sockets = await BenchSocket.connectMany(target.origin, target.tokens.fanOut);
   try {
     const one = await settledMemory(inspector);
-    const more = await BenchSocket.connectMany(target.origin, target.tokens.idle);
+    sockets.push(...(await BenchSocket.connectMany(target.origin, target.tokens.idle)));
     const two = await settledMemory(inspector);
-    await Promise.all(more.map((socket) => socket.closed()));
-    return { idle: idleFigures(sockets.length, none, one, two), sockets };
-  } catch (error) {
-    for (const socket of sockets) socket.close();
-    throw error;
+    return idleFigures(target.tokens.fanOut.length, none, one, two);
+  } finally {
+    await Promise.all(sockets.map((socket) => socket.closed()));
   }
 }
 
@@ -520,19 +524,14 @@ async function idleSockets(target: Target): Promise<{ idle: IdleSockets; sockets
  * relay` the forwarder has served its load phases first, the relay has not.
  */
 export async function benchIdleSockets(options: { rounds: number; sockets: number }): Promise<Array<{ forwarder: IdleSockets; relay: IdleSockets }>> {
-  const alone = async (target: Target) => {
-    const { idle, sockets } = await idleSockets(target);
-    for (const socket of sockets) socket.close();
-    return idle;
-  };
   const rounds: Array<{ forwarder: IdleSockets; relay: IdleSockets }> = [];
   for (let round = 0; round < options.rounds; round++) {
     const figures: Partial<Record<'forwarder' | 'relay', IdleSockets>> = {};
     for (const server of inTurn(['forwarder', 'relay'] as const, round)) {
-      if (server === 'relay') figures.relay = await withRelay({ fanOutAgents: options.sockets, extraAgents: options.sockets }, alone);
+      if (server === 'relay') figures.relay = await withRelay({ fanOutAgents: options.sockets, extraAgents: options.sockets }, idleSockets);
       else {
         const target = await startForwarder(options.sockets);
-        figures.forwarder = await stopAfter(target, () => alone(target));
+        figures.forwarder = await stopAfter(target, () => idleSockets(target));
       }
     }
     rounds.push({ forwarder: figures.forwarder!, relay: figures.relay! });
