@@ -2135,6 +2135,18 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
   them is the contract. Two of some fifty runs with \`--gc\` ended early: a worker thread's trace
   began a line that the relay's \`listening\` ended, and the harness, which reads JSON lines, waited
   for it in vain (tests/relay/harness.ts now reads past such a start).
+- **The CRM row's spread is a slow mode of both trees** (lead, on merging s46-crmheap). The two
+  \`pnpm bench relay\` runs of that sitting read new calls with a CRM × 0.83 and × 0.62 of without,
+  the main thread running 0.168 and 0.227 ms a new call until the last reply. \`crm-load.ts --phases
+  --rounds 1 --calls 1000\`, the tree before s46-crmheap (914f7b4) and after it in turn, 6 pairs on
+  a quiet machine (load 1.8 to 2.2): with / without × 0.75 / 0.85 / 0.88 / 0.99 / 0.57 / 0.66
+  before and × 0.85 / 0.75 / 0.60 / 0.70 / 0.87 / 0.83 after (medians × 0.80 and × 0.79), the main
+  thread on a core per new call while sending, with the CRM, 0.162 / 0.171 / 0.158 / 0.159 / 0.214
+  / 0.190 before and 0.149 / 0.164 / 0.223 / 0.208 / 0.154 / 0.149 ms after (medians 0.166 and
+  0.159). Two runs in six of each tree fall into a mode of 0.19 to 0.22 ms and × 0.57 to × 0.70;
+  the rest sit at 0.15 to 0.17 and × 0.75 to × 0.99. Left: what that mode is (the CRM thread's
+  recompiles after a drain, named in the bullets above, are a candidate), since one run of the
+  bench, three rounds, lands in it or not.
 `;
 }
 
