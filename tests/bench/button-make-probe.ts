@@ -8,19 +8,18 @@
  * ways in turn (reversed every other round), a garbage collection before each; prints each way's
  * median in µs per button. No extension. A probe: writes no docs (issue #12).
  */
-import { chromium } from 'playwright-core';
 import { positiveIntegerFlag } from './flags.ts';
+import { launchProbeBrowser, TSX_NAME_HELPER } from './probe-browser.ts';
 
 const args = process.argv.slice(2);
 const BUTTONS = positiveIntegerFlag(args, '--buttons', 500);
 const ROUNDS = positiveIntegerFlag(args, '--rounds', 41);
 
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--js-flags=--expose-gc'] });
+const browser = await launchProbeBrowser(['--js-flags=--expose-gc']);
 try {
   const page = await browser.newPage();
   await page.setContent('<!doctype html><body></body>');
-  // tsx names the functions declared inside the page function with a `__name` helper the page lacks.
-  await page.evaluate('globalThis.__name = (target) => target;');
+  await page.evaluate(TSX_NAME_HELPER);
   const times = await page.evaluate(
     ({ buttons, rounds }) => {
       const gc = (globalThis as unknown as { gc: () => void }).gc;

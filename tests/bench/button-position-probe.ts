@@ -7,17 +7,16 @@
  * garbage collection before each; prints each way's times, least first. No extension. A probe:
  * writes no docs (issue #12).
  */
-import { chromium } from 'playwright-core';
+import { launchProbeBrowser, TSX_NAME_HELPER } from './probe-browser.ts';
 
 const BUTTONS = 10_000;
 const ROUNDS = 9;
 
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--js-flags=--expose-gc'] });
+const browser = await launchProbeBrowser(['--js-flags=--expose-gc']);
 try {
   const page = await browser.newPage();
   await page.setContent('<!doctype html><body></body>');
-  // tsx names the functions declared inside the page function with a `__name` helper the page lacks.
-  await page.evaluate('globalThis.__name = (target) => target;');
+  await page.evaluate(TSX_NAME_HELPER);
   for (const inHost of [false, true]) {
     const times = await page.evaluate(
       ({ buttons, rounds, inHost }) => {

@@ -7,8 +7,9 @@
  * style-and-layout share (layout + pre-paint). Prints one line per design and count, the median
  * of PC_PROBE_RUNS runs (1 by default). A probe, not a benchmark: nothing is written to the docs.
  */
-import { chromium, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 import { serveDirectory } from '../e2e/harness/static-server.ts';
+import { launchProbeBrowser, TSX_NAME_HELPER } from './probe-browser.ts';
 
 /**
  * inline: today's button, inline-flex after the text node. absolute: the same button
@@ -34,15 +35,14 @@ const COUNTS = (process.env.PC_PROBE_COUNTS ?? '50,1000,10000').split(',').map(N
 const designs = (process.env.PC_PROBE_DESIGNS?.split(',') ?? DESIGNS) as Design[];
 
 const site = await serveDirectory(new URL('../e2e/pages/', import.meta.url).pathname);
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true });
+const browser = await launchProbeBrowser();
 try {
   for (const design of designs) {
     for (const count of COUNTS) {
       const costs: FrameCost[] = [];
       for (let run = 0; run < RUNS; run++) {
         const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-        // tsx names the functions declared inside probe()'s page function with a `__name` helper the page lacks.
-        await page.addInitScript('globalThis.__name = (target) => target;');
+        await page.addInitScript(TSX_NAME_HELPER);
         await page.goto(`${site.url}/crm-list.html`);
         costs.push(await probe(page, design, count));
         await page.close();

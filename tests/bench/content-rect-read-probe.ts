@@ -6,15 +6,14 @@
  * after one write into the table, and interleaved with writes (200 reads each after a host
  * write, 20 each after a table write). No extension. A probe: prints one line, writes no docs.
  */
-import { chromium } from 'playwright-core';
 import { serveDirectory } from '../e2e/harness/static-server.ts';
+import { launchProbeBrowser, TSX_NAME_HELPER } from './probe-browser.ts';
 
 const site = await serveDirectory(new URL('../e2e/pages/', import.meta.url).pathname);
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true });
+const browser = await launchProbeBrowser();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  // tsx names the functions declared inside the page function with a `__name` helper the page lacks.
-  await page.addInitScript('globalThis.__name = (target) => target;');
+  await page.addInitScript(TSX_NAME_HELPER);
   await page.goto(`${site.url}/crm-list.html`);
   await page.evaluate(() => (window as unknown as { bench: { fill(rows: number): number } }).bench.fill(10_000));
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 200))));

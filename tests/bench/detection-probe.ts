@@ -13,7 +13,7 @@
  * figures for the docs.
  */
 import { readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { digitsIn } from '../../extension/src/numbers/detect-numbers.ts';
@@ -22,6 +22,7 @@ import { otherTreeArg, positiveIntegerFlag } from './flags.ts';
 import { treeBundle } from './in-page-ab.ts';
 import { inTurn } from './in-turn.ts';
 import { median } from './relay-crm.ts';
+import { launchProbeBrowser } from './probe-browser.ts';
 
 interface Detections {
   numbersIn(text: string): readonly unknown[];
@@ -71,7 +72,7 @@ function fill(Cache: new (country: string) => Detections): number {
 
 if (args.includes('--chromium')) {
   const bundles = new Map(await Promise.all(trees.map(async ({ tree }) => [tree, await treeBundle(tree, 'extension/src/content/scan/detection-cache.ts', 'DetectionCache', 'probe')] as const)));
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true });
+  const browser = await launchProbeBrowser();
   try {
     /** One fill in a fresh page: µs of the page's main thread a text. */
     const fillInPage = async (tree: string): Promise<number> => {

@@ -8,8 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { type Browser, chromium, type Frame } from 'playwright-core';
+import type { Browser, Frame } from 'playwright-core';
 import { otherTreeArg, positiveIntegerFlag } from './flags.ts';
+import { launchProbeBrowser, TSX_NAME_HELPER } from './probe-browser.ts';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
@@ -41,7 +42,7 @@ const LIST = '<!doctype html><style>body { font: 13px sans-serif; } td { padding
 /** A headless Chromium page (garbage collection exposed) with an iframe per name, each holding an empty list and the page's `rows(from, count)`. */
 export async function listFrames<Name extends string>(names: readonly Name[], height: number): Promise<{ browser: Browser; frames: Record<Name, Frame> }> {
   const rowsScript = readFileSync(join(REPO_ROOT, 'tests', 'e2e', 'pages', 'crm-list.js'), 'utf8');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--js-flags=--expose-gc'] });
+  const browser = await launchProbeBrowser(['--js-flags=--expose-gc']);
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const frameHtml = LIST.replaceAll('"', '&quot;');
@@ -56,8 +57,7 @@ export async function listFrames<Name extends string>(names: readonly Name[], he
     const frames = {} as Record<Name, Frame>;
     for (const name of names) {
       const frame = await frameOf(name);
-      // tsx names the functions declared inside the page functions with a `__name` helper the page lacks.
-      await frame.evaluate('globalThis.__name = (target) => target;');
+      await frame.evaluate(TSX_NAME_HELPER);
       await frame.addScriptTag({ content: rowsScript });
       frames[name] = frame;
     }

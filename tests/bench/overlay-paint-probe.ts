@@ -13,9 +13,10 @@
  * events by node. Issue #12: each frame of ours painted the document again, ~4.4 ms at 10,000 rows.
  * A probe: prints, writes no docs.
  */
-import { chromium } from 'playwright-core';
+
 import { serveDirectory } from '../e2e/harness/static-server.ts';
 import { startTracing, stopTracing, type TraceEvent } from './chromium-trace.ts';
+import { launchProbeBrowser, TSX_NAME_HELPER } from './probe-browser.ts';
 
 /** Extra rules for the overlay's shadow root: a layer of its own for the root or a host, isolation, paint containment. */
 const VARIANTS: Record<string, string> = {
@@ -34,13 +35,12 @@ const variants = process.env.PC_PROBE_VARIANTS?.split(',') ?? Object.keys(VARIAN
 const writes = (process.env.PC_PROBE_WRITES?.split(',') ?? WRITES) as Write[];
 
 const site = await serveDirectory(new URL('../e2e/pages/', import.meta.url).pathname);
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true });
+const browser = await launchProbeBrowser();
 try {
   for (const write of writes) {
     for (const variant of variants) {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-      // tsx names the functions declared inside the page functions with a `__name` helper the page lacks.
-      await page.addInitScript('globalThis.__name = (target) => target;');
+      await page.addInitScript(TSX_NAME_HELPER);
       await page.goto(`${site.url}/crm-list.html`);
       await page.evaluate(buildOverlay, VARIANTS[variant] ?? '');
       const cdp = await page.context().newCDPSession(page);

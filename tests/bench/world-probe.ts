@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { type CDPSession, chromium } from 'playwright-core';
+import { type CDPSession} from 'playwright-core';
 import { serveDirectory } from '../e2e/harness/static-server.ts';
 import { DEADLINE_MS } from '../e2e/harness/world.ts';
 import { buildTestPages } from '../e2e/pages/build.ts';
@@ -29,6 +29,7 @@ import { REPO_ROOT } from './in-page-ab.ts';
 import { inTurn } from './in-turn.ts';
 import { median } from './relay-crm.ts';
 import { SCAN_PARTS, type ScanPart, scanParts } from './world-figures.ts';
+import { launchProbeBrowser } from './probe-browser.ts';
 
 const args = process.argv.slice(2);
 const scenario = args.includes('rerender') ? 'rerender' : 'fill';
@@ -63,7 +64,7 @@ pcScanner.startScanner({ root: document, defaultCountry: 'US', signal: new Abort
 
 const pagesDir = await buildTestPages(mkdtempSync(join(tmpdir(), 'pc-world-pages-')));
 const site = await serveDirectory(pagesDir);
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+const browser = await launchProbeBrowser(['--no-sandbox', '--disable-gpu']);
 
 /** The page's main thread CPU and script time so far (ms), from CDP's Performance domain. */
 async function metrics(cdp: CDPSession): Promise<{ cpuMs: number; scriptMs: number }> {

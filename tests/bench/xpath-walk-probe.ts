@@ -26,13 +26,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { type CDPSession, chromium } from 'playwright-core';
+import type { CDPSession } from 'playwright-core';
 import { serveDirectory } from '../e2e/harness/static-server.ts';
 import { buildTestPages } from '../e2e/pages/build.ts';
 import { positiveIntegerFlag } from './flags.ts';
 import { REPO_ROOT } from './in-page-ab.ts';
 import { inTurn } from './in-turn.ts';
 import { median } from './relay-crm.ts';
+import { launchProbeBrowser } from './probe-browser.ts';
 
 const args = process.argv.slice(2);
 const rounds = positiveIntegerFlag(args, '--rounds', 8);
@@ -91,7 +92,7 @@ window.sameAsWalk = (way) => window.kept.walk.length === window.kept[way].length
 
 const pagesDir = await buildTestPages(mkdtempSync(join(tmpdir(), 'pc-xpath-pages-')));
 const site = await serveDirectory(pagesDir);
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--js-flags=--expose-gc'] });
+const browser = await launchProbeBrowser(['--no-sandbox', '--disable-gpu', '--js-flags=--expose-gc']);
 
 async function threadMs(cdp: CDPSession): Promise<number> {
   const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
