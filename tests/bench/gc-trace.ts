@@ -19,7 +19,7 @@ export interface GcCounts {
   /**
    * That isolate's heap (bytes) when the slice's first collection began: how far V8 let its old
    * generation grow since its last mark-compact, which decides whether the next one lands in the
-   * phase. The CRM relay's read 43 to 90 MB at its measured new calls, run to run (issue 10).
+   * phase. The CRM relay's read 43 to 86 MB (2^20 bytes) at its measured new calls, run to run (issue 10).
    */
   heapBytesAtFirst: number | undefined;
   /** Bytes promoted by the other isolates' scavenges (worker threads). */

@@ -2147,11 +2147,11 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
   the rest sit at 0.15 to 0.17 and × 0.75 to × 0.99. Left: what that mode is (the CRM thread's
   recompiles after a drain, named in the bullets above, are a candidate), since one run of the
   bench, three rounds, lands in it or not.
-- **The CRM row's slow mode: the CRM relay's heap grown to 80 to 90 MB, not a mark-compact, the
+- **The CRM row's slow mode: the CRM relay's heap grown to 77 to 86 MB, not a mark-compact, the
   steps or the JIT** (issue 10, branch s47-crmmode). \`crm-load.ts --phases --rounds 1 --calls
   1000 --gc\` now also reads per phase the main thread's scavenge and mark-compact pauses, the
   incremental marking before each mark-compact, and the heap when the phase's first collection
-  began (gc-trace.ts), and \`--jit\` each phase's compiles and deopts (jit-trace.ts). Thirty-one runs
+  began (gc-trace.ts; MB here are 2^20 bytes), and \`--jit\` each phase's compiles and deopts (jit-trace.ts). Thirty-one runs
   of the relay's code as on main, other sessions' benches running (load 5 to 9), classified by the
   main thread on a core per new call while sending, with the CRM, and that over without (with /
   without). A mark-compact landed in the measured new calls in 2 of 31 (10.7 ms of pause and 21.6
@@ -2167,9 +2167,9 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
   split them is the CRM relay's heap at its measured new calls. V8 sets the old generation's next
   limit after each mark-compact by a factor it derives from the collector's and the program's
   speeds, and the CRM relay, which promotes 1.9 to 3.5 KB a new call against 0.45 to 0.65 without,
-  either collected every 10 to 16 MB of growth through its warm-up (the heap at 43 to 67 MB when
-  the new calls came) or, after its first mark-compact (31 to 35 MB -> 24 to 26), let it grow to
-  80 to 90 MB by then (8 runs of the 20 whose heap was read). Those 8: with / without × 0.70 /
+  either collected every 10 to 15 MB of growth through its warm-up (the heap at 43 to 64 MB when
+  the new calls came) or, after its first mark-compact (30 to 33 MB -> 23 to 25), let it grow to
+  77 to 86 MB by then (8 runs of the 20 whose heap was read). Those 8: with / without × 0.70 /
   1.23 / 1.42 / 1.44 / 1.55 / 1.65 / 1.66 / 1.70 (median × 1.50; the main thread 0.263 ms at the
   median, new calls with ÷ without × 0.57); the other 12: × 0.68 to × 1.55, median × 0.97 (0.216
   ms, × 0.98), three of them at × 1.37 or more. Their scavenges promoted as much (1.9 to 3.5 KB
@@ -2187,7 +2187,7 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
   of 1,000 new calls on either relay: the window's collections moved, not cut (its memory is
   measured above). Left: those pairs on a quiet machine, the relay without a CRM included; and
   less garbage for the CRM relay's old generation (the contacts cache kept lean would be some 1.3
-  MB of the 24 to 30 MB a mark-compact leaves, not what grows).
+  MB of the 23 to 29 MB a mark-compact leaves, not what grows).
 `;
 }
 
