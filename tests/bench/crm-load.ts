@@ -1,5 +1,5 @@
 /**
- * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--warm-up N] [--pinned] [--profile] [--phases [--gc | --heap [--interval BYTES]]] [--one-at-a-time [--settled]] [--crm-rtt MS] [--restarts N] [--remote] [--crm slow|down] [--kind vtiger|hubspot]`: the relay
+ * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--warm-up N] [--pinned] [--profile] [--phases [--gc] [--jit] | --phases --heap [--interval BYTES]] [--one-at-a-time [--settled]] [--crm-rtt MS] [--restarts N] [--remote] [--crm slow|down] [--kind vtiger|hubspot]`: the relay
  * without a CRM and with the Vtiger simulator answering (HubSpot's with `--kind hubspot`, its bundled connector), alternately in each round (200 calls at
  * 16 senders, each an incoming then a completed webhook), without the rest of `pnpm bench relay`:
  * a check while working on the CRM's path (issue 10), not figures for the docs. Per run, where
@@ -14,7 +14,8 @@
  * the CRM's work that competed with the webhooks, without what waited for the burst's end);
  * with `--gc`, the relay runs with `--trace-gc-nvp` and each phase tells the KB its main thread's
  * scavenges promoted per webhook, its scavenges and mark-compacts, and the KB its other threads'
- * promoted (gc-trace.ts: until every event was on the socket, as the phase's CPU);
+ * promoted, its collections' pauses and its heap at the phase's first collection (gc-trace.ts: until every event was on the socket, as the phase's CPU);
+ * with `--jit`, with `--trace-opt --trace-deopt` too, each phase's compiles and deopts (jit-trace.ts);
  * with `--profile`, one run of each under `node --cpu-prof` instead: per phase, the relay's main
  * thread's self time per webhook by function, with the CRM against without, the CRM functions
  * the time with the CRM ran under, and the CRM thread's own busy time and self time by function. With `--heap [--interval BYTES]` instead, one run of each with the
@@ -68,11 +69,11 @@ if (!BENCH_CRMS.includes(kind)) throw new Error(`--kind takes one of ${BENCH_CRM
 const rttMs = args.includes('--crm-rtt') ? positiveIntegerFlag(args, '--crm-rtt', 0) : 0;
 
 const heap = args.includes('--heap');
-const gcTrace = args.includes('--gc');
+const trace = { gcTrace: args.includes('--gc'), jitTrace: args.includes('--jit') };
 
 for (let round = 1; round <= rounds && args.includes('--phases') && !args.includes('--profile') && !heap; round++) {
-  const without = await relayThroughput(calls, undefined, undefined, gcTrace);
-  const withCrm = await crmThroughput(calls, undefined, undefined, gcTrace);
+  const without = await relayThroughput(calls, undefined, undefined, trace);
+  const withCrm = await crmThroughput(calls, undefined, undefined, trace);
   /** A figure without the CRM and with it, and with / without. */
   const withWithout = (a: number, b: number) => `${a} / ${b} x${(b / a).toFixed(2)}`;
   const rate = (phase: { webhooksPerSecond: number }) => phase.webhooksPerSecond;
@@ -101,9 +102,17 @@ for (let round = 1; round <= rounds && args.includes('--phases') && !args.includ
   // Until the last webhook was answered: the CRM's work that competed with the webhooks, not what waited for the burst's end.
   const sending = (phase: { serverThreadsWhileSendingMs?: Record<string, { runMs: number }> }) => phase.serverThreadsWhileSendingMs?.main?.runMs ?? NaN;
   console.log(`round ${round} phases, the relay's main thread on a core per webhook while sending (ms) without / with: new calls ${withWithout(sending(without.newCalls), sending(withCrm.newCalls))}, updates ${withWithout(sending(without.updates), sending(withCrm.updates))}`);
-  if (gcTrace) {
+  if (trace.gcTrace) {
     const promoted = (phase: Throughput, gc = phase.gc!) => `${(gc.promotedBytes / 1024 / calls).toFixed(2)} KB (${gc.scavenges} scavenges, ${gc.markCompacts} mark-compacts; other threads ${(gc.otherPromotedBytes / 1024 / calls).toFixed(2)} KB)`;
     console.log(`round ${round} phases, promoted out of the nursery per webhook without / with: new calls ${promoted(without.newCalls)} / ${promoted(withCrm.newCalls)}, updates ${promoted(without.updates)} / ${promoted(withCrm.updates)}`);
+    const pauses = (phase: Throughput, gc = phase.gc!) => `scavenges ${gc.scavengePauseMs.toFixed(1)}, mark-compacts ${gc.markCompactPauseMs.toFixed(1)} + incremental marking ${gc.incrementalMarkingMs.toFixed(1)}, heap ${((gc.heapBytesAtFirst ?? NaN) / 2 ** 20).toFixed(0)} MB at the first`;
+    console.log(`round ${round} phases, the main thread's collection pauses (ms, the phase's) without / with: new calls ${pauses(without.newCalls)} / ${pauses(withCrm.newCalls)}, updates ${pauses(without.updates)} / ${pauses(withCrm.updates)}`);
+  }
+  if (trace.jitTrace) {
+    // Every thread's compiles and deopts (V8's trace names no isolate): the CRM thread's are told by their functions (shared/src/crm).
+    const jit = (phase: Throughput, counts = phase.jit!) => `${counts.compiles} compiles, ${counts.deopts} deopts${counts.deopted.length ? ` (${counts.deopted.map(({ site, count }) => `${count}x ${site}`).join('; ')})` : ''}`;
+    console.log(`round ${round} phases, TurboFan in the new calls without / with: ${jit(without.newCalls)} / ${jit(withCrm.newCalls)}`);
+    console.log(`round ${round} phases, TurboFan in the updates without / with: ${jit(without.updates)} / ${jit(withCrm.updates)}`);
   }
   console.log(`round ${round} phases, the owner's socket without / with:`, JSON.stringify({ newCalls: [without.newCalls.sockets, withCrm.newCalls.sockets], updates: [without.updates.sockets, withCrm.updates.sockets] }));
   console.log(`round ${round} new calls with the CRM:`, JSON.stringify(withCrm.phases.newCalls));

@@ -22,15 +22,18 @@ describe('countGc', () => {
     expect(gc.scavenges).toBeGreaterThanOrEqual(4);
   });
 
-  it('sums the scavenges of the main isolate, counts its mark-compacts, puts other isolates apart, ignores other lines', () => {
+  it("sums the scavenges of the main isolate and their pauses, counts its mark-compacts with theirs and their incremental marking, reads its heap at the first, puts other isolates apart, ignores other lines", () => {
     const lines = [
-      '[7:0x3d4a1ea0]       39 ms: pause=3.7 mutator=30.2 gc=s reduce_memory=0 allocated=4048912 promoted=1000 new_space_survived=729664',
-      '[7:0x7f54d4000f00]       40 ms: pause=1.0 mutator=3.0 gc=s reduce_memory=0 promoted=300 new_space_survived=1',
+      '[7:0x3d4a1ea0]       39 ms: pause=3.7 mutator=30.2 gc=s reduce_memory=0 total_size_before=40000000 allocated=4048912 promoted=1000 new_space_survived=729664',
+      '[7:0x7f54d4000f00]       40 ms: pause=1.0 mutator=3.0 gc=s reduce_memory=0 total_size_before=9000000 promoted=300 new_space_survived=1',
       '{"level":30,"msg":"listening"}',
-      '[7:0x3d4a1ea0]       90 ms: pause=9.0 mutator=40.0 gc=mc reduce_memory=0 promoted=0 total_size_before=1',
-      '[7:0x3d4a1ea0]      120 ms: pause=0.5 mutator=20.0 gc=s reduce_memory=0 promoted=24 new_space_survived=8',
+      // The mark-compact's parts (`incremental.finalize=`) are not its incremental marking.
+      '[7:0x3d4a1ea0]       90 ms: pause=9.0 mutator=40.0 gc=mc reduce_memory=0 incremental=12.5 incremental.finalize=0.4 total_size_before=88000000 promoted=0',
+      '[7:0x3d4a1ea0]      120 ms: pause=0.5 mutator=20.0 gc=s reduce_memory=0 total_size_before=30000000 promoted=24 new_space_survived=8',
+      '[7:0x3d4a1ea0]      140 ms: pause=1.25 mutator=20.0 gc=s reduce_memory=0 total_size_before=31000000 promoted=8 new_space_survived=8',
     ];
     expect(mainIsolateOf(lines)).toBe('0x3d4a1ea0');
-    expect(countGc(lines.slice(1), '0x3d4a1ea0')).toEqual({ promotedBytes: 24, scavenges: 1, markCompacts: 1, otherPromotedBytes: 300 });
+    expect(countGc(lines.slice(1), '0x3d4a1ea0')).toEqual({ promotedBytes: 32, scavenges: 2, markCompacts: 1, otherPromotedBytes: 300, scavengePauseMs: 1.75, markCompactPauseMs: 9, incrementalMarkingMs: 12.5, heapBytesAtFirst: 88000000 });
+    expect(countGc([], '0x3d4a1ea0').heapBytesAtFirst).toBeUndefined();
   });
 });

@@ -2147,6 +2147,47 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
   the rest sit at 0.15 to 0.17 and × 0.75 to × 0.99. Left: what that mode is (the CRM thread's
   recompiles after a drain, named in the bullets above, are a candidate), since one run of the
   bench, three rounds, lands in it or not.
+- **The CRM row's slow mode: the CRM relay's heap grown to 77 to 86 MB, not a mark-compact, the
+  steps or the JIT** (issue 10, branch s47-crmmode). \`crm-load.ts --phases --rounds 1 --calls
+  1000 --gc\` now also reads per phase the main thread's scavenge and mark-compact pauses, the
+  incremental marking before each mark-compact, and the heap when the phase's first collection
+  began (gc-trace.ts; MB here are 2^20 bytes), and \`--jit\` each phase's compiles and deopts (jit-trace.ts). Thirty-one runs
+  of the relay's code as on main, other sessions' benches running (load 5 to 9), classified by the
+  main thread on a core per new call while sending, with the CRM, and that over without (with /
+  without). A mark-compact landed in the measured new calls in 2 of 31 (10.7 ms of pause and 21.6
+  of incremental marking in one). CRM steps started at once while the webhooks came (the burst's
+  dips) were 5 or more in 12 of 23 runs: the main thread 0.224 against 0.231 ms at the medians, no
+  split; built and measured, searches rationed through a burst's dips as logs' writes are (3 pairs
+  against main: 0.211 / 0.242 / 0.252 against 0.213 / 0.226 / 0.194 ms), dropped. The JIT (4 runs
+  with \`--jit\`): 6 to 9 compiles and 1 to 8 deopts in the new calls with the CRM (\`addOwners\`,
+  anonymous functions, \`expand\`, Node's stream functions) against 1 to 3 and none without, the
+  runs with 1 and 2 deopts fast, with 3 and 8 slow: no sign at four runs. Lookups went 18 to 26 to
+  a search in every run, none can come from the contacts cache (the row's 7,000 callers are all
+  new to it), the simulator took 0.01 to 0.1 ms a webhook and the CRM thread 0.006 to 0.042. What
+  split them is the CRM relay's heap at its measured new calls. V8 sets the old generation's next
+  limit after each mark-compact by a factor it derives from the collector's and the program's
+  speeds, and the CRM relay, which promotes 1.9 to 3.5 KB a new call against 0.45 to 0.65 without,
+  either collected every 10 to 15 MB of growth through its warm-up (the heap at 43 to 64 MB when
+  the new calls came) or, after its first mark-compact (30 to 33 MB -> 23 to 25), let it grow to
+  77 to 86 MB by then (8 runs of the 20 whose heap was read). Those 8: with / without × 0.70 /
+  1.23 / 1.42 / 1.44 / 1.55 / 1.65 / 1.66 / 1.70 (median × 1.50; the main thread 0.263 ms at the
+  median, new calls with ÷ without × 0.57); the other 12: × 0.68 to × 1.55, median × 0.97 (0.216
+  ms, × 0.98), three of them at × 1.37 or more. Their scavenges promoted as much (1.9 to 3.5 KB
+  against 1.9 to 3.1) but paused 45.6 ms in all over the phase at the median (27.8 to 94.6)
+  against 20.2 (16.4 to 53.5). The old generation's growth fixed at × 1.5
+  (\`--heap-growing-percent=50\`, on both relays) against the default, 6 pairs (load 5.2 to 8.0):
+  the CRM relay's heap at its new calls 42 to 45 MB in every run (default 81 / 84 / 49 / 43 / 47 /
+  84), its main thread per new call 0.264 / 0.166 / 0.244 / 0.192 / 0.168 / 0.163 against 0.354 /
+  0.229 / 0.211 / 0.354 / 0.316 / 0.201 ms (× 0.74 at the median, lower in 5 of 6), new calls with
+  ÷ without × 1.11 against × 0.71 at the medians; but the relay without a CRM, whose old
+  generation the flag caps too, ran its main thread × 1.16 (higher in 4 of 6) and its new calls
+  × 0.90 a second: part of the row's gain is the no-CRM run's loss, not shown to pay for the
+  relay at this load, and not applied where the relay starts. A fixed 32 MB nursery
+  (\`--min-semi-space-size\` and \`--max-semi-space-size\`, 2 pairs) left no scavenge inside a phase
+  of 1,000 new calls on either relay: the window's collections moved, not cut (its memory is
+  measured above). Left: those pairs on a quiet machine, the relay without a CRM included; and
+  less garbage for the CRM relay's old generation (the contacts cache kept lean would be some 1.3
+  MB of the 23 to 29 MB a mark-compact leaves, not what grows).
 `;
 }
 

@@ -208,11 +208,11 @@ export async function benchRelayThroughput(options: ThroughputOptions): Promise<
  * compiles and 8 to 13 deopts, "wrong map" in `deliver`, `eventFrame`, the reply's
  * `xmlElements`, against 1 and none without a CRM: issue 10, design text).
  */
-export async function crmThroughput(calls: number, profile?: PhasesProfile, heap?: PhasesHeap, gcTrace = false): Promise<RoundFigures['crm']> {
+export async function crmThroughput(calls: number, profile?: PhasesProfile, heap?: PhasesHeap, trace: PhasesTrace = {}): Promise<RoundFigures['crm']> {
   // Past the distinct callers, a caller would come again and its lookup hit the relay's cache: the row would measure less CRM work.
   if (WARM_UP * WARM_UP_ROUNDS + calls > DISTINCT_CALLERS) throw new Error(`the CRM row's ${WARM_UP * WARM_UP_ROUNDS + calls} calls need callers new to the CRM: ${DISTINCT_CALLERS} at most`);
   const simulator = await BenchCrm.start(WARM_UP * WARM_UP_ROUNDS + calls);
-  return withRelay({ crm: simulator.setup, ...(profile ? { cpuProfileDir: profile.dir } : {}), inspect: heap !== undefined, gcTrace }, async (target) => {
+  return withRelay({ crm: simulator.setup, ...(profile ? { cpuProfileDir: profile.dir } : {}), inspect: heap !== undefined, ...trace }, async (target) => {
     if (profile) profile.pid = target.pid;
     const drained = () => untilCrmDrained(() => readCrmBacklog(target.origin));
     await warmUp(target, WARM_UP_ROUNDS, drained);
@@ -229,14 +229,20 @@ export async function crmThroughput(calls: number, profile?: PhasesProfile, heap
 }
 
 /** The same phases on a relay without a CRM. */
-export function relayThroughput(calls: number, profile?: PhasesProfile, heap?: PhasesHeap, gcTrace = false): Promise<{ newCalls: Throughput; updates: Throughput }> {
-  return withRelay({ ...(profile ? { cpuProfileDir: profile.dir } : {}), inspect: heap !== undefined, gcTrace }, async (target) => {
+export function relayThroughput(calls: number, profile?: PhasesProfile, heap?: PhasesHeap, trace: PhasesTrace = {}): Promise<{ newCalls: Throughput; updates: Throughput }> {
+  return withRelay({ ...(profile ? { cpuProfileDir: profile.dir } : {}), inspect: heap !== undefined, ...trace }, async (target) => {
     if (profile) profile.pid = target.pid;
     await warmUp(target);
     let phase = 0;
     const sampled: MeasuredPhase | undefined = heap && ((_, work) => sampledPhase(target, heap, phase++ === 0 ? 'newCalls' : 'updates', work, async () => undefined));
     return throughputPhases(target, calls, { updates: true }, profile?.windows, sampled);
   });
+}
+
+/** V8's traces a run of the phases reads per phase (crm-load.ts `--gc`, `--jit`): its collections (gc-trace.ts), its compiles and deopts (jit-trace.ts). */
+export interface PhasesTrace {
+  gcTrace?: boolean;
+  jitTrace?: boolean;
 }
 
 /**
