@@ -1895,6 +1895,52 @@ say what is met and what is not.
   %. Left: the appends slowed more with the bands in both sets (+31 % against main's +14 / +20.5)
   while our CPU did not grow: the page's own frames with ~150 bands more in the document (its
   pre-paint and paint by CPU, per append), on a quiet machine.
+- **The calls into the browser per number, listed; a link's href read only where the browser's
+  selector finds a call scheme in it** (branch s47-reads). The 10,000-row fill profiled
+  (content-profile.ts fill, main's code, two runs, load 3.6–5.5; our script 1,271 / 1,114 ms
+  sampled), per row of one number and sixteen nodes: the walk 688 / 562 ms, of it
+  TreeWalker.nextNode 216 / 184 ms (16 a row, ~1.2 µs each), the step's own 151 / 184 ms (59 % of
+  it the read of each text's data: 7 a row, ~1.6 µs each) and the look-alikes' detection it asks
+  (numbersIn 224 / 183 ms with the plans'); the overlay's passes 479 / 436 ms, of them the text's
+  rects, one a number (getClientRects 89 ms and the list's index ~26 ms: ~11.5 µs), the cell's and
+  row's computed styles, two a number with three properties each (getComputedStyle 32 ms, the
+  property reads in ofElement ~70 ms: ~10 µs a number), the buttons made 71 / 79 ms (cloneNode 32
+  ms, three setAttribute 19 ms: ~7.5 µs a button), checkVisibility under 1 µs; besides,
+  performance.now 15 ms (about three a number, ~0.2 µs each) and getAttribute 42 / 22 ms: each
+  row's record link, its href read by the walk's isCallLink to find it is no call link (2–4 µs a
+  link: the href made a string in our world). The rects, the styles and the visibility check were
+  each read in other forms before, none cheaper (overlay-read-probe.ts, "Our script per number,
+  profiled by line" above); the href need not be read at all: a link is asked
+  \`matches('a[href*="tel:" i], a[href*="callto:" i]')\` first (no string made; it takes every href
+  the pattern takes, whose case folding is ASCII's too), and only those hrefs are read and checked
+  (scan-filter.ts; the walk and the check of a text's line hand it the tag they read). In an
+  isolated world (a probe, not kept: 10,000 fresh links, 21 rounds in turn, load 7.6) the href
+  read and checked 2.35 µs a link at the median (least 1.03), the selector 0.13 (0.11). Profiled
+  again, main's code and this in turn (load 5.0–6.8): getAttribute 30.3 / 17.2 ms -> under the
+  top 25 in two runs and no sample at all in a third; matches (the filter's and now the links')
+  18.9 ms -> 21.6 / 15.3 / 19.5. timeline-pairs.ts, main's build then this alternately: the fill, 6
+  pairs at load 7.8–10.4, our CPU 735 / 973 / 1,143 / 1,024 / 1,181 / 732 -> 737 / 811 / 887 /
+  1,030 / 1,023 / 822 ms (median ×0.935, ×0.78 to ×1.12, 3 of 6 lower), decorated ×0.855 (×0.74 to
+  ×1.04, 5 of 6 lower); the re-render (its walk reads the new rows' links too), 6 pairs at load
+  4.8–9.1, our CPU 551 / 546 / 567 / 581 / 577 / 530 -> 545 / 535 / 665 / 512 / 585 / 573 ms
+  (median ×1.00, ×0.88 to ×1.17), decorated ×1.195 (×0.70 to ×1.26, 1 of 6 lower); the scroll
+  (scroll-pairs.ts, 3 rounds at load 6.7–9.7, the bare page's appends 24–37 s) our CPU ×1.00 (×0.99
+  to ×1.05), the buttons 1,519 / 841 / 620 -> 923 / 2,429 / 592 ms after the last append, the
+  appends against the bare page's +24 / −3 / +25 % -> −13 / +70 / +9 %, frames over 100 ms by our
+  share 1 -> 0: ~2 % of our script (the profile's 17–42 ms) is below what pairs tell at such
+  loads; kept for the call it removes, a string per link, as s39's cuts were. The content script
+  55,373 -> 55,409 bytes gzipped. Weighed, not built: a pass's new buttons made by one parse of
+  markup per host (button-make-probe.ts, now with \`--isolated\`, the content script's kind of
+  world, and main's setAttribute; 500 buttons, 41 rounds, three runs, load 5.4–7.7): main's way (a
+  clone, three setAttribute, two lengths, an append each) 7.8 / 7.2 / 8.2 µs a button at the
+  median, the markup with each button's attributes and position 4.0 / 4.2 / 4.6 µs (×0.55, ~35 ms
+  of a fill's script), the clones appended to their host at once 7.0 / 7.6: the gain is the calls
+  per button, not the appends. Not built in this sitting: a CRM that requires Trusted Types for its sinks may make insertAdjacentHTML throw in
+  a content script too (Google's notice of Gmail's enforcement asks extensions for typed values;
+  WebKit exempted content scripts only in 2025), so the markup needs the clones kept as its
+  fallback and a test page that enforces Trusted Types. It is the largest cut per number found
+  that reads the same; what is left beyond it is the walk's node and data reads, the rects and the
+  computed styles, each measured in its other forms.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

@@ -104,5 +104,6 @@ function joins(node: Node | null): boolean {
 function isInline(node: Node | null): node is Element {
   if (node?.nodeType !== Node.ELEMENT_NODE) return false;
   const element = node as Element;
-  return INLINE_ELEMENTS.has(element.localName) && !isCallLink(element) && !isSkippedElement(element);
+  const name = element.localName;
+  return INLINE_ELEMENTS.has(name) && !isCallLink(element, name) && !isSkippedElement(element, name);
 }

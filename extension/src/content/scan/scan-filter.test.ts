@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ScanFilter } from './scan-filter.ts';
+import { isCallLink, ScanFilter } from './scan-filter.ts';
 
 afterEach(() => {
   document.body.replaceChildren();
@@ -90,5 +90,38 @@ describe('ScanFilter', () => {
     expect(innerFirst).toEqual({ hidden: false, editor: false, 'in-editor': false, editor2: false, hidden2: false, 'in-hidden2': false, shown: true, p: true });
     expect(hiddenRoots).toEqual(['hidden']);
     expect(outerFirst.hiddenRoots).toEqual(['hidden']);
+  });
+});
+
+describe('isCallLink', () => {
+  it('takes tel: and callto: hrefs in any case after blanks, and reads no href without a call scheme in it', () => {
+    document.body.innerHTML = `
+      <a id="tel" href="tel:+14155550100">x</a><a id="blank-upper" href="  TEL:+14155550100">x</a><a id="callto" href="CallTo:+14155550100">x</a>
+      <a id="record" href="#c12">x</a><a id="page" href="/contacts/12">x</a><a id="inside" href="https://crm.example/tel:+14155550100">x</a>
+      <a id="none">x</a><span id="span" href="tel:+14155550100">x</span>`;
+    const elements = [...document.querySelectorAll('[id]')];
+    // The hrefs our code reads, not those happy-dom's selector engine reads inside `matches`.
+    const { getAttribute, matches } = Element.prototype;
+    let matching = 0;
+    const read: Element[] = [];
+    vi.spyOn(Element.prototype, 'matches').mockImplementation(function (this: Element, selectors: string) {
+      matching++;
+      try {
+        return matches.call(this, selectors);
+      } finally {
+        matching--;
+      }
+    });
+    vi.spyOn(Element.prototype, 'getAttribute').mockImplementation(function (this: Element, name: string) {
+      if (matching === 0) read.push(this);
+      return getAttribute.call(this, name);
+    });
+    const result = elements.map((element) => isCallLink(element));
+    vi.restoreAllMocks();
+    expect(Object.fromEntries(elements.map((element, i) => [element.id, result[i]]))).toEqual({
+      tel: true, 'blank-upper': true, callto: true, record: false, page: false, inside: false, none: false, span: false,
+    });
+    // A list links each row's record: those hrefs are never made into strings (issue #12).
+    expect(read.map((element) => element.id)).toEqual(['tel', 'blank-upper', 'callto', 'inside']);
   });
 });

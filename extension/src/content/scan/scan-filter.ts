@@ -10,9 +10,19 @@ export const SKIPPED_ELEMENTS: ReadonlySet<string> = new Set([
 
 const EDITABLE = new Set(['', 'true', 'plaintext-only']);
 
-/** `a[href^="tel:"]`, `a[href^="callto:"]`: the link gets one button, its text none. */
-export function isCallLink(element: Element): element is HTMLAnchorElement {
-  return element.localName === 'a' && /^\s*(?:tel|callto):/i.test(element.getAttribute('href') ?? '');
+const CALL_HREF = /^\s*(?:tel|callto):/i;
+
+/**
+ * Links whose href holds a call scheme anywhere, as the browser's selector tells (ASCII case
+ * folded, as the pattern's): every href CALL_HREF accepts, and only those are read. A list's every
+ * row links its record: each href read made a string of it, ~2 µs a link against ~0.1 µs for the
+ * selector in an isolated world (10,000 rows' hrefs, 22-41 ms of a fill's script; issue #12).
+ */
+const MAY_CALL = 'a[href*="tel:" i], a[href*="callto:" i]';
+
+/** `a[href^="tel:"]`, `a[href^="callto:"]`: the link gets one button, its text none. `localName` when read already. */
+export function isCallLink(element: Element, localName = element.localName): element is HTMLAnchorElement {
+  return localName === 'a' && element.matches(MAY_CALL) && CALL_HREF.test(element.getAttribute('href') ?? '');
 }
 
 /**

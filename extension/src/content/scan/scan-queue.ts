@@ -187,7 +187,7 @@ export class ScanQueue {
         }
         walk.current = node;
         if (name === 'a') {
-          if (isCallLink(element)) {
+          if (isCallLink(element, name)) {
             found.left = node;
             return element;
           }
