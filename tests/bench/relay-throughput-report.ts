@@ -2188,6 +2188,49 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
   measured above). Left: those pairs on a quiet machine, the relay without a CRM included; and
   less garbage for the CRM relay's old generation (the contacts cache kept lean would be some 1.3
   MB of the 23 to 29 MB a mark-compact leaves, not what grows).
+- **The fan-out's p99 at the limit: what makes its top 1 %, and a call's garbage cut by a fifth**
+  (issue 13, branch s47-fanout). Whether the p99 moved: \`fan-out.ts --calls 100\`, the tree before
+  s46 (98bdbc4) and main's alternately, the order swapped every pair, 8 pairs at load 5.0 to 8.1:
+  each socket's p99 90.7 / 313 / 502 / 158 / 182 / 198 / 230 / 256 -> 66.7 / 281 / 238 / 162 / 214 /
+  234 / 207 / 177 ms (x0.90 at the median of the ratios, lower in 5 of 8), its p50 x1.11, the
+  relay's CPU per call x1.02 (16.9 to 23.5 ms on both), the first socket's p50 x1.09 and the last
+  socket's p50 less the first's x1.09: nothing the noise separates, and no code on the fan-out's
+  path changed between them. Where the top 1 % comes from, in a throwaway tree: marks in the relay
+  (the webhook at its handler, BEGIN and COMMIT, each sync asked and done, the hand-over, each turn
+  of sends) and both processes' collections (a \`PerformanceObserver\` of \`gc\`), joined to the bench's
+  arrivals per call by \`performance.timeOrigin\`; 8 runs of 100 calls at load 5 to 9. A run's top 1 %
+  of sockets is 2 to 5 calls, the slowest holding 32 to 81 % of it; of the 8 slowest, 3 had their
+  sends stretched 4 to 8 times the run's median in turns with no collection in them (the cores), 2 a
+  sync of 22 and 211 ms (the disk), 1 both (48 ms, sends x5.5), 1 the relay's major collection (67
+  ms of mark-compact and 13 of incremental marking, during its sends), 1 a scavenge of 21 ms; the
+  bench's own collector took 8 ms inside the 22 ms sync's call and 34 in a third slowest. The
+  relay's collector: 9 or 10 scavenges per 100 calls, nearly all inside a call (83 to 255 ms in all
+  a run, 2 to 23 ms each), each after 12 to 16 MB allocated, 1.4 to 1.9 MB surviving it, and in two
+  of three 1.3 to 1.7 MB promoted (\`--trace-gc-nvp\`); a mark-compact of 13 to 67 ms came in the
+  measured stretch of 6 runs of 14. What a call allocates (V8's sampling heap profiler keeping what
+  the collector took, 30 calls, 2 runs, load 7.5 to 9.7): 1,212 and 1,306 KB. The frame's head (its
+  seqs' text) was built for every socket before the frame shared by all of them was found (95 KB a
+  call), and the queue grouped each commit's events by agent in a map of arrays before its own map
+  of pending batches grouped them again (some 110 KB). The head is now built only for a frame that
+  is built, and each event goes straight into its agent's batch: 1,003 and 1,026 KB a call (x0.80).
+  6 pairs against main's code (both trees instrumented, load 5.0 to 10.4): scavenges per 100 calls
+  10 / 10 / 10 / 9 / 10 / 9 -> 8 / 8 / 8 / 8 / 8 / 9 (lower in 5 of 6), the collections inside calls
+  x0.80 (lower in 4 of 6), the relay's CPU per call x0.97 (lower in 4 of 6), each socket's p99 not
+  separated (x1.23, lower in 2 of 6); 11 more pairs of the uninstrumented trees (load 5.1 to 8.3):
+  the CPU per call x0.95 (lower in 6 of 11; 0.83 to 1.35 pair to pair), each socket's p99 x0.88
+  (lower in 7), its p50 x0.93, the last socket's p50 less the first's x1.12 (lower in 5): not
+  separated either. Measured and left: a young generation of 64 MB (\`--min-semi-space-size\` and
+  \`--max-semi-space-size\`, 5 pairs, load 5.2 to 8.9): scavenges 9 or 10 -> 3 per 100 calls, each
+  some three times as long (122 to 252 ms in all a run, against 134 to 255), no major collection
+  (against some in 2 of 5), the collections inside calls x0.72, but the relay's CPU per call x1.22
+  (higher in 4 of 5) and the last socket's p50 less the first's x1.23, each socket's p99 x0.91
+  (lower in 3 of 5), for 60 to 130 MB more resident memory (measured above): not applied where the
+  relay starts. What is left of the tail is the machine's, the disk's sync and the cores; of the
+  relay's, what its scavenges keep (1.4 to 1.9 MB each) feeds the major collections that make one
+  slow call in a run or two, and it is not the burst's queue: a heap snapshot taken during a call's
+  sends (\`--heapsnapshot-signal\`, 931 agents still queued) held 200 KB more than one taken between
+  calls (their events, batches and arrays, and a number each). What the scavenges keep is left to
+  name (young objects held by old garbage through the remembered set are a candidate).
 `;
 }
 

@@ -1,4 +1,3 @@
-import { eventsByAgent } from '../calls/event-publisher.ts';
 import type { AgentEvent } from '../store/index.ts';
 
 /**
@@ -49,19 +48,24 @@ export class FanOutQueue {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
+  /**
+   * Each event joins its agent's batch still to go out, or starts one: `pending` groups them by
+   * agent. Grouped first (a map per commit, an array per agent) they were some 110 KB of garbage
+   * in a call to 1,000 agents, hastening the scavenges that land in its sends (issue 13).
+   */
   push(events: readonly AgentEvent[]): void {
     const committedAt = this.now();
-    for (const [agentId, own] of eventsByAgent(events)) {
-      const waiting = this.pending.get(agentId);
+    for (const event of events) {
+      const waiting = this.pending.get(event.agentId);
       if (waiting) {
-        const inOrder = waiting.events.at(-1)!.seq < own[0]!.seq;
-        waiting.events.push(...own);
+        const inOrder = waiting.events.at(-1)!.seq < event.seq;
+        waiting.events.push(event);
         if (!inOrder) waiting.events.sort((a, b) => a.seq - b.seq);
         continue;
       }
-      const batch = { agentId, events: own, committedAt };
+      const batch = { agentId: event.agentId, events: [event], committedAt };
       this.queue.push(batch);
-      this.pending.set(agentId, batch);
+      this.pending.set(event.agentId, batch);
     }
     this.schedule();
   }
