@@ -1941,6 +1941,23 @@ say what is met and what is not.
   fallback and a test page that enforces Trusted Types. It is the largest cut per number found
   that reads the same; what is left beyond it is the walk's node and data reads, the rects and the
   computed styles, each measured in its other forms.
+- **The thirty-eighth sitting's runs: the same code, a slower page.** \`PC_BENCH_FRAMES=1 pnpm bench
+  content\` twice on that sitting's tree (s47-reads' href cut, bullet above), nothing else running
+  (load 1.4 to 2.0), the tables above from the second. The bare page's own frame at 10,000 rows
+  2.29 and 2.56 s (1.86 in the run before), at 5,000 rows 1.20 and 1.67 s (0.90). 10,000 rows × 0.79
+  and × 0.78 (ours 3.27 / 4.49 s, c2d 4.14 / 5.71; × 0.67 before), the re-render × 0.85 and × 1.06
+  (ours 2.73 / 3.49 s, c2d 3.23 / 3.29: c2d's own re-render 3.93 s before), 5,000 rows × 0.84 and
+  × 0.67, the scroll's buttons 0.43 / 0.44 s after the last append (c2d 0.72 / 0.75), the page's
+  appends +10 % and +26 % (c2d +27 / +37 %). The second run drew four frames over 100 ms that the bench
+  puts to our share (16 to 110 ms of each ours), 1.7 to 4.3 s after the change, in its fills and
+  its re-render. Not the tree: right after, \`timeline-pairs.ts\` against the build before the
+  sitting's content change (d216b01), the trees in turn, 6 pairs each at load 1.2 to 2.8: the
+  re-render our CPU × 0.985 (× 0.72 to × 1.13), decorated × 1.02 (× 0.71 to × 1.12), every number
+  seen after the page's frame × 0.94; the fill our CPU × 1.005 (× 0.83 to × 1.28), decorated × 1.025
+  (× 0.90 to × 1.43), seen after the page's frame × 0.93. Each tree's own runs in those pairs spread
+  as far as the two bench runs (the re-render decorated 2.59 to 3.60 s on the tree before, 2.40 to
+  2.89 on this one). A bench run of three medians moves the re-render's ratio by half of itself when
+  c2d's re-render and the page's frame swing apart: the goals are read over runs, not from one.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text
