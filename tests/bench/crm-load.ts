@@ -1,5 +1,5 @@
 /**
- * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--warm-up N] [--pinned] [--profile] [--phases [--gc] [--jit] | --phases --heap [--interval BYTES]] [--one-at-a-time [--settled]] [--crm-rtt MS] [--restarts N] [--remote] [--crm slow|down] [--kind vtiger|hubspot]`: the relay
+ * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--warm-up N] [--pinned] [--profile] [--phases [--gc] [--marking] [--jit] | --phases --heap [--interval BYTES]] [--one-at-a-time [--settled]] [--crm-rtt MS] [--restarts N] [--remote] [--crm slow|down] [--kind vtiger|hubspot]`: the relay
  * without a CRM and with the Vtiger simulator answering (HubSpot's with `--kind hubspot`, its bundled connector), alternately in each round (200 calls at
  * 16 senders, each an incoming then a completed webhook), without the rest of `pnpm bench relay`:
  * a check while working on the CRM's path (issue 10), not figures for the docs. Per run, where
@@ -15,6 +15,8 @@
  * with `--gc`, the relay runs with `--trace-gc-nvp` and each phase tells the KB its main thread's
  * scavenges promoted per webhook, its scavenges and mark-compacts, and the KB its other threads'
  * promoted, its collections' pauses and its heap at the phase's first collection (gc-trace.ts: until every event was on the socket, as the phase's CPU);
+ * with `--marking` (which implies `--gc`), with `--trace-incremental-marking` too, each phase's incremental marking on the main
+ * thread: whether a cycle was under way at its start, the cycles begun, the ms it was on, its steps and their ms (gc-trace.ts `countMarking`);
  * with `--jit`, with `--trace-opt --trace-deopt` too, each phase's compiles and deopts (jit-trace.ts);
  * with `--profile`, one run of each under `node --cpu-prof` instead: per phase, the relay's main
  * thread's self time per webhook by function, with the CRM against without, the CRM functions
@@ -69,7 +71,8 @@ if (!BENCH_CRMS.includes(kind)) throw new Error(`--kind takes one of ${BENCH_CRM
 const rttMs = args.includes('--crm-rtt') ? positiveIntegerFlag(args, '--crm-rtt', 0) : 0;
 
 const heap = args.includes('--heap');
-const trace = { gcTrace: args.includes('--gc'), jitTrace: args.includes('--jit') };
+const markingTrace = args.includes('--marking');
+const trace = { gcTrace: args.includes('--gc') || markingTrace, markingTrace, jitTrace: args.includes('--jit') };
 
 for (let round = 1; round <= rounds && args.includes('--phases') && !args.includes('--profile') && !heap; round++) {
   const without = await relayThroughput(calls, undefined, undefined, trace);
@@ -107,6 +110,10 @@ for (let round = 1; round <= rounds && args.includes('--phases') && !args.includ
     console.log(`round ${round} phases, promoted out of the nursery per webhook without / with: new calls ${promoted(without.newCalls)} / ${promoted(withCrm.newCalls)}, updates ${promoted(without.updates)} / ${promoted(withCrm.updates)}`);
     const pauses = (phase: Throughput, gc = phase.gc!) => `scavenges ${gc.scavengePauseMs.toFixed(1)}, mark-compacts ${gc.markCompactPauseMs.toFixed(1)} + incremental marking ${gc.incrementalMarkingMs.toFixed(1)}, heap ${((gc.heapBytesAtFirst ?? NaN) / 2 ** 20).toFixed(0)} MB at the first`;
     console.log(`round ${round} phases, the main thread's collection pauses (ms, the phase's) without / with: new calls ${pauses(without.newCalls)} / ${pauses(withCrm.newCalls)}, updates ${pauses(without.updates)} / ${pauses(withCrm.updates)}`);
+  }
+  if (trace.markingTrace) {
+    const marking = (phase: Throughput, counts = phase.marking!) => `${counts.onAtStart ? 'on at the start' : 'off at the start'}, ${counts.started} begun, on ${counts.onMs} ms, ${counts.steps} steps ${counts.stepsMs.toFixed(1)} ms`;
+    console.log(`round ${round} phases, the main thread's incremental marking without / with: new calls ${marking(without.newCalls)} / ${marking(withCrm.newCalls)}, updates ${marking(without.updates)} / ${marking(withCrm.updates)}`);
   }
   if (trace.jitTrace) {
     // Every thread's compiles and deopts (V8's trace names no isolate): the CRM thread's are told by their functions (shared/src/crm).

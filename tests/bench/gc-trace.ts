@@ -72,3 +72,63 @@ export function mainIsolateOf(lines: readonly string[]): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Incremental marking in a slice of the trace, when the process ran with
+ * `--trace-incremental-marking` too (crm-load.ts `--marking`): whether the main thread marked
+ * through the slice, paying each marking step and the write barrier's marking path on its stores
+ * (the CRM relay's slow mode, its heap grown to 77 to 86 MB: issue 10).
+ */
+export interface MarkingCounts {
+  /** A cycle's marking had begun before the slice and had not ended in a mark-compact. */
+  onAtStart: boolean;
+  /** Cycles begun in the slice. */
+  started: number;
+  /** ms of the slice (by the trace's clock, from its first line of the isolate to its last) with marking on. */
+  onMs: number;
+  steps: number;
+  /** The steps' time on the main thread (ms). */
+  stepsMs: number;
+}
+
+const TRACE_CLOCK = /^\[\d+:(0x[0-9a-f]+)\]\s+([\d.]+) ms: /;
+const MARKING_START = /\[IncrementalMarking\] Start \(/;
+// `[IncrementalMarking] Step in v8 V8: 64KB (64KB), embedder: 0.01ms (0.5ms) in 0.1`: the step's own ms last.
+const MARKING_STEP = /\[IncrementalMarking\] Step .* in ([\d.]+)\s*$/;
+
+/**
+ * Counts the main isolate's marking in `output.slice(from)`, the lines before `from` telling
+ * whether a cycle was already under way: it runs from its `Start` line to its mark-compact's.
+ */
+export function countMarking(output: readonly string[], from: number, mainIsolate: string | undefined): MarkingCounts {
+  const counts: MarkingCounts = { onAtStart: false, started: 0, onMs: 0, steps: 0, stepsMs: 0 };
+  let markingSince: number | undefined;
+  let sliceStart: number | undefined;
+  let last = 0;
+  output.forEach((line, index) => {
+    const clock = TRACE_CLOCK.exec(line);
+    if (!clock || clock[1] !== mainIsolate) return;
+    const at = Number(clock[2]);
+    const inSlice = index >= from;
+    if (inSlice && sliceStart === undefined) {
+      sliceStart = at;
+      counts.onAtStart = markingSince !== undefined;
+    }
+    last = at;
+    if (MARKING_START.test(line)) {
+      markingSince = at;
+      if (inSlice) counts.started++;
+    } else if (GC_LINE.exec(line)?.[2] === 'mc') {
+      if (inSlice && markingSince !== undefined) counts.onMs += at - Math.max(markingSince, sliceStart!);
+      markingSince = undefined;
+    } else if (inSlice) {
+      const step = MARKING_STEP.exec(line);
+      if (step) {
+        counts.steps++;
+        counts.stepsMs += Number(step[1]);
+      }
+    }
+  });
+  if (sliceStart !== undefined && markingSince !== undefined) counts.onMs += last - Math.max(markingSince, sliceStart);
+  return counts;
+}

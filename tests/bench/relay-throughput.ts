@@ -15,7 +15,7 @@ import { api, counterIn, REPO_ROOT, startRelayProcess, tempDir } from '../relay/
 import { benchHeapSettled } from './bench-heap.ts';
 import { costPerSocket, INSPECTOR_ON_SIGNAL, inspectorOnRequest, settledMemory, type ProcessMemory, type SocketCost } from './idle-memory.ts';
 import { BenchSocket, type SocketClose } from './bench-socket.ts';
-import { countGc, type GcCounts, mainIsolateOf } from './gc-trace.ts';
+import { countGc, countMarking, type GcCounts, type MarkingCounts, mainIsolateOf } from './gc-trace.ts';
 import { countJit, type JitCounts } from './jit-trace.ts';
 import { type CpuProfile, cpuProfileArgs, type FunctionSelfTime, monotonicUs, type ProfileWindow, type SelfTime, selfTimeByArea, selfTimeByFunction } from './cpu-profile.ts';
 import { median, medianOfEach, medianPercentiles } from './relay-crm.ts';
@@ -73,6 +73,8 @@ export interface Throughput {
   jit?: JitCounts;
   /** What the server's scavenges promoted during the phase, when it ran with `--trace-gc-nvp` (`crm-load.ts --phases --gc`). */
   gc?: GcCounts;
+  /** The main thread's incremental marking during the phase, when it ran with `--trace-incremental-marking` too (`crm-load.ts --phases --marking`). */
+  marking?: MarkingCounts;
   /** The relay's (not the forwarder's) socket traffic during the phase, from its `/metrics`. */
   sockets?: SocketTraffic;
 }
@@ -239,9 +241,11 @@ export function relayThroughput(calls: number, profile?: PhasesProfile, heap?: P
   });
 }
 
-/** V8's traces a run of the phases reads per phase (crm-load.ts `--gc`, `--jit`): its collections (gc-trace.ts), its compiles and deopts (jit-trace.ts). */
+/** V8's traces a run of the phases reads per phase (crm-load.ts `--gc`, `--marking`, `--jit`): its collections and incremental marking (gc-trace.ts), its compiles and deopts (jit-trace.ts). */
 export interface PhasesTrace {
   gcTrace?: boolean;
+  /** With `gcTrace`: the incremental marking's start and steps traced too. */
+  markingTrace?: boolean;
   jitTrace?: boolean;
 }
 
@@ -470,6 +474,8 @@ interface Target {
   jitTrace?: string[];
   /** The same, when it runs with `--trace-gc-nvp`. */
   gcTrace?: string[];
+  /** `gcTrace` holds `--trace-incremental-marking`'s lines too. */
+  markingTraced?: boolean;
   /** The relay's PostgreSQL database, when it runs on one. */
   databaseUrl?: string;
   /** The relay's inspector, when it runs with one from the start (`PhasesHeap`). */
@@ -653,6 +659,7 @@ async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook
     generatorCpuMs: Number((run.generatorCpuMs / webhooks.length).toFixed(3)),
     ...(target.jitTrace ? { jit: countJit(target.jitTrace.slice(traceFrom)) } : {}),
     ...(target.gcTrace ? { gc: countGc(target.gcTrace.slice(gcFrom), mainIsolateOf(target.gcTrace)) } : {}),
+    ...(target.gcTrace && target.markingTraced ? { marking: countMarking(target.gcTrace, gcFrom, mainIsolateOf(target.gcTrace)) } : {}),
   };
   if (countersBefore) figures.sockets = { ...countersSince(countersBefore, await socketCounters(target.origin)), benchResumed: socket.closes.length - closesBefore };
   return figures;
@@ -810,7 +817,7 @@ function stopChild(child: ChildProcess): Promise<unknown> {
  * (`Target.inspect`), or from the start with `inspect`.
  */
 async function withRelay<T>(
-  setup: { extraAgents?: number; fanOutAgents?: number; cpuProfileDir?: string; cpuProfileIntervalUs?: number; jitTrace?: boolean; gcTrace?: boolean; inspect?: boolean; crm?: { connector: string; config: Record<string, string> }; postgresUrl?: string },
+  setup: { extraAgents?: number; fanOutAgents?: number; cpuProfileDir?: string; cpuProfileIntervalUs?: number; jitTrace?: boolean; gcTrace?: boolean; markingTrace?: boolean; inspect?: boolean; crm?: { connector: string; config: Record<string, string> }; postgresUrl?: string },
   work: (target: Target) => Promise<T>,
 ): Promise<T> {
   const dir = tempDir('pc-bench-');
@@ -820,7 +827,7 @@ async function withRelay<T>(
     const owner = await seedAgents(db, [{ number: OWNER_NUMBER, admin: true }]);
     const idle = await seedAgents(db, Array.from({ length: setup.extraAgents ?? 0 }, (_, i) => ({ number: `+1415600${String(i).padStart(4, '0')}`, admin: false })));
     const fanOut = await seedAgents(db, Array.from({ length: setup.fanOutAgents ?? 0 }, () => ({ number: FAN_OUT_NUMBER, admin: false })));
-    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: [...(setup.cpuProfileDir ? cpuProfileArgs(setup.cpuProfileDir, setup.cpuProfileIntervalUs) : []), ...(setup.jitTrace ? ['--trace-opt', '--trace-deopt'] : []), ...(setup.gcTrace ? ['--trace-gc-nvp'] : []), setup.inspect ? '--inspect=127.0.0.1:0' : INSPECTOR_ON_SIGNAL] });
+    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: [...(setup.cpuProfileDir ? cpuProfileArgs(setup.cpuProfileDir, setup.cpuProfileIntervalUs) : []), ...(setup.jitTrace ? ['--trace-opt', '--trace-deopt'] : []), ...(setup.gcTrace ? ['--trace-gc-nvp', ...(setup.markingTrace ? ['--trace-incremental-marking'] : [])] : []), setup.inspect ? '--inspect=127.0.0.1:0' : INSPECTOR_ON_SIGNAL] });
     const inspector = setup.inspect ? await InspectorClient.connect(inspectorUrlOf(relay.output)!) : undefined;
     const onRequest = inspectorOnRequest(relay.process.pid!, relay.output);
     const stop = () => {
@@ -836,7 +843,7 @@ async function withRelay<T>(
         ...(setup.crm ? { crm: setup.crm } : {}),
       });
       if (instance.status !== 200) throw new Error(`PUT /instances/bench answered ${instance.status}: ${JSON.stringify(instance.body)}`);
-      return await work({ origin: relay.url, pid: relay.process.pid!, ...instance.body.callbacks, tokens: { owner: owner[0], fanOut, idle }, nextCall: 0, inspect: inspector ? async () => inspector : onRequest.open, stop, ...(setup.jitTrace ? { jitTrace: relay.output } : {}), ...(setup.gcTrace ? { gcTrace: relay.output } : {}), ...(databaseUrl ? { databaseUrl } : {}), ...(inspector ? { inspector } : {}) });
+      return await work({ origin: relay.url, pid: relay.process.pid!, ...instance.body.callbacks, tokens: { owner: owner[0], fanOut, idle }, nextCall: 0, inspect: inspector ? async () => inspector : onRequest.open, stop, ...(setup.jitTrace ? { jitTrace: relay.output } : {}), ...(setup.gcTrace ? { gcTrace: relay.output, markingTraced: setup.markingTrace === true } : {}), ...(databaseUrl ? { databaseUrl } : {}), ...(inspector ? { inspector } : {}) });
     } finally {
       await stop();
     }
