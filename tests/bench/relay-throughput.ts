@@ -249,6 +249,11 @@ export interface PhasesTrace {
   jitTrace?: boolean;
 }
 
+/** The relay's V8 flags for `trace`. */
+function traceArgs(trace: PhasesTrace): string[] {
+  return [...(trace.jitTrace ? ['--trace-opt', '--trace-deopt'] : []), ...(trace.gcTrace ? ['--trace-gc-nvp', ...(trace.markingTrace ? ['--trace-incremental-marking'] : [])] : [])];
+}
+
 /**
  * A run of the phases with the relay's inspector open (`node --inspect=0`): each phase's
  * allocations, V8's sampling heap profiler keeping what the collector took (heap-sampling.ts),
@@ -380,7 +385,7 @@ export async function benchWebhookCpu(options: { rounds: number; calls: number; 
     const forwarder = await stopAfter(forwarderTarget, () => phases(forwarderTarget));
     const relay = await withRelay(options.jit ? { jitTrace: true } : {}, async (target) => {
       const figures = await phases(target);
-      return target.jitTrace ? { ...figures, jit: countJit(target.jitTrace) } : figures;
+      return target.traced?.jitTrace ? { ...figures, jit: countJit(target.traced.output) } : figures;
     });
     rounds.push({ forwarder, relay });
     console.log(`webhook cpu round ${round}`, JSON.stringify({ forwarder: cpuSummary(forwarder), relay: cpuSummary(relay) }));
@@ -470,12 +475,8 @@ interface Target {
   /** Index of the next call new to this server (its caller is `benchCaller(index)`). */
   nextCall: number;
   stop(): Promise<unknown>;
-  /** The relay's output lines so far, when it runs with `--trace-opt --trace-deopt`. */
-  jitTrace?: string[];
-  /** The same, when it runs with `--trace-gc-nvp`. */
-  gcTrace?: string[];
-  /** `gcTrace` holds `--trace-incremental-marking`'s lines too. */
-  markingTraced?: boolean;
+  /** The V8 traces the relay runs with, when any (`traceArgs`), and its output lines so far, which hold them. */
+  traced?: PhasesTrace & { output: string[] };
   /** The relay's PostgreSQL database, when it runs on one. */
   databaseUrl?: string;
   /** The relay's inspector, when it runs with one from the start (`PhasesHeap`). */
@@ -640,8 +641,8 @@ async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook
   const mainThreadBefore = cpuMs(target.pid, target.pid);
   const kernelBefore = threadKernelMs(target.pid, target.pid);
   const threadsBefore = threadTimesByName(target.pid);
-  const traceFrom = target.jitTrace?.length ?? 0;
-  const gcFrom = target.gcTrace?.length ?? 0;
+  const traced = target.traced;
+  const traceFrom = traced?.output.length ?? 0;
   if (window) window.fromUs = monotonicUs();
   const run = await postWebhooks(target.origin, webhooks, concurrency);
   const threadsSent = threadTimesByName(target.pid);
@@ -657,9 +658,9 @@ async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook
     serverThreadsMs: threadTimesPerWebhook(threadsBefore, threadTimesByName(target.pid), webhooks.length),
     serverThreadsWhileSendingMs: threadTimesPerWebhook(threadsBefore, threadsSent, webhooks.length),
     generatorCpuMs: Number((run.generatorCpuMs / webhooks.length).toFixed(3)),
-    ...(target.jitTrace ? { jit: countJit(target.jitTrace.slice(traceFrom)) } : {}),
-    ...(target.gcTrace ? { gc: countGc(target.gcTrace.slice(gcFrom), mainIsolateOf(target.gcTrace)) } : {}),
-    ...(target.gcTrace && target.markingTraced ? { marking: countMarking(target.gcTrace, gcFrom, mainIsolateOf(target.gcTrace)) } : {}),
+    ...(traced?.jitTrace ? { jit: countJit(traced.output.slice(traceFrom)) } : {}),
+    ...(traced?.gcTrace ? { gc: countGc(traced.output.slice(traceFrom), mainIsolateOf(traced.output)) } : {}),
+    ...(traced?.gcTrace && traced.markingTrace ? { marking: countMarking(traced.output, traceFrom, mainIsolateOf(traced.output)) } : {}),
   };
   if (countersBefore) figures.sockets = { ...countersSince(countersBefore, await socketCounters(target.origin)), benchResumed: socket.closes.length - closesBefore };
   return figures;
@@ -817,7 +818,7 @@ function stopChild(child: ChildProcess): Promise<unknown> {
  * (`Target.inspect`), or from the start with `inspect`.
  */
 async function withRelay<T>(
-  setup: { extraAgents?: number; fanOutAgents?: number; cpuProfileDir?: string; cpuProfileIntervalUs?: number; jitTrace?: boolean; gcTrace?: boolean; markingTrace?: boolean; inspect?: boolean; crm?: { connector: string; config: Record<string, string> }; postgresUrl?: string },
+  setup: PhasesTrace & { extraAgents?: number; fanOutAgents?: number; cpuProfileDir?: string; cpuProfileIntervalUs?: number; inspect?: boolean; crm?: { connector: string; config: Record<string, string> }; postgresUrl?: string },
   work: (target: Target) => Promise<T>,
 ): Promise<T> {
   const dir = tempDir('pc-bench-');
@@ -827,7 +828,7 @@ async function withRelay<T>(
     const owner = await seedAgents(db, [{ number: OWNER_NUMBER, admin: true }]);
     const idle = await seedAgents(db, Array.from({ length: setup.extraAgents ?? 0 }, (_, i) => ({ number: `+1415600${String(i).padStart(4, '0')}`, admin: false })));
     const fanOut = await seedAgents(db, Array.from({ length: setup.fanOutAgents ?? 0 }, () => ({ number: FAN_OUT_NUMBER, admin: false })));
-    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: [...(setup.cpuProfileDir ? cpuProfileArgs(setup.cpuProfileDir, setup.cpuProfileIntervalUs) : []), ...(setup.jitTrace ? ['--trace-opt', '--trace-deopt'] : []), ...(setup.gcTrace ? ['--trace-gc-nvp', ...(setup.markingTrace ? ['--trace-incremental-marking'] : [])] : []), setup.inspect ? '--inspect=127.0.0.1:0' : INSPECTOR_ON_SIGNAL] });
+    const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' }, nodeArgs: [...(setup.cpuProfileDir ? cpuProfileArgs(setup.cpuProfileDir, setup.cpuProfileIntervalUs) : []), ...traceArgs(setup), setup.inspect ? '--inspect=127.0.0.1:0' : INSPECTOR_ON_SIGNAL] });
     const inspector = setup.inspect ? await InspectorClient.connect(inspectorUrlOf(relay.output)!) : undefined;
     const onRequest = inspectorOnRequest(relay.process.pid!, relay.output);
     const stop = () => {
@@ -843,7 +844,7 @@ async function withRelay<T>(
         ...(setup.crm ? { crm: setup.crm } : {}),
       });
       if (instance.status !== 200) throw new Error(`PUT /instances/bench answered ${instance.status}: ${JSON.stringify(instance.body)}`);
-      return await work({ origin: relay.url, pid: relay.process.pid!, ...instance.body.callbacks, tokens: { owner: owner[0], fanOut, idle }, nextCall: 0, inspect: inspector ? async () => inspector : onRequest.open, stop, ...(setup.jitTrace ? { jitTrace: relay.output } : {}), ...(setup.gcTrace ? { gcTrace: relay.output, markingTraced: setup.markingTrace === true } : {}), ...(databaseUrl ? { databaseUrl } : {}), ...(inspector ? { inspector } : {}) });
+      return await work({ origin: relay.url, pid: relay.process.pid!, ...instance.body.callbacks, tokens: { owner: owner[0], fanOut, idle }, nextCall: 0, inspect: inspector ? async () => inspector : onRequest.open, stop, ...(traceArgs(setup).length ? { traced: { jitTrace: setup.jitTrace, gcTrace: setup.gcTrace, markingTrace: setup.markingTrace, output: relay.output } } : {}), ...(databaseUrl ? { databaseUrl } : {}), ...(inspector ? { inspector } : {}) });
     } finally {
       await stop();
     }
