@@ -113,6 +113,16 @@ describe('the batches of a PostgreSQL store', () => {
     expect((await store.eventsAfter('ada', 0, 10)).map((event) => event.seq)).toEqual([1, 2, 3]);
   });
 
+  it.each([
+    ['an agent', (tx: StoreTx, id: number) => tx.callFor('ada', id)],
+    ['the API', (tx: StoreTx, id: number) => tx.callById(id)],
+  ])("runs alone the works of a batch that read one call by its key and by its id: %s's read by id waits for the webhook's write", async (_reader, readById) => {
+    await store.transaction((tx) => record(tx, 'CA1', 'ringing'));
+    const { id } = (await store.callByKey('in_1', 'CA1'))!;
+    const [, seen] = await Promise.all([store.transaction((tx) => record(tx, 'CA1', 'in-progress')), store.transaction(async (tx) => (await readById(tx, id))?.status)]);
+    expect(seen).toBe('in-progress');
+  });
+
   it("never deadlocks two relays' batches: each batch's appends take their agents' rows in one statement, in one order", async () => {
     const other = await openPostgresStore(url);
     const holder = new pg.Client({ connectionString: url });

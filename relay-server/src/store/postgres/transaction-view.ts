@@ -9,6 +9,13 @@ export const TABLE_METHODS = (Object.getOwnPropertyNames(PostgresTables.prototyp
   (name) => typeof Object.getOwnPropertyDescriptor(PostgresTables.prototype, name)!.value === 'function' && !['constructor', 'end', 'settled', 'workSentLast', 'abandon'].includes(name),
 ) as (keyof StoreTables)[];
 
+/** The tables' reads of one call by its id, with where the id is among their arguments. */
+const CALL_READS: readonly (readonly ['callById' | 'callFor' | 'crmWorkOf', number])[] = [
+  ['callById', 0],
+  ['callFor', 1],
+  ['crmWorkOf', 0],
+];
+
 /**
  * A transaction's tables as one work's `tx`, with the attempt's `afterCommit`. In a batch, the
  * work's own: `claims` keeps two works from changing one call (`BatchClaims`), and `sentLast` hears of its
@@ -30,10 +37,10 @@ export function transactionView(tables: PostgresTables, afterCommit: StoreTx['af
       if (call) claims.claim(call.id, work);
       return call;
     };
-    for (const name of ['callById', 'callFor', 'crmWorkOf'] as const) {
+    for (const [name, idAt] of CALL_READS) {
       const read = tables[name].bind(tables) as (...args: unknown[]) => Promise<unknown>;
       view[name] = (...args: unknown[]) => {
-        claims.claim(args[name === 'callFor' ? 1 : 0] as number, work);
+        claims.claim(args[idAt] as number, work);
         return read(...args);
       };
     }
