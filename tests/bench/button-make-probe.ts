@@ -1,5 +1,5 @@
 /**
- * `npx tsx tests/bench/button-make-probe.ts [--buttons N] [--rounds N]`: what making the overlay's
+ * `npx tsx tests/bench/button-make-probe.ts [--buttons N] [--rounds N] [--isolated] [--page-rows N]`: what making the overlay's
  * new buttons costs in Chromium, step by step, each button made for the first time: cloned from a
  * prototype and labelled (data-pc-call, aria-label, title), positioned (style.left and style.top),
  * put into a host of an open shadow root in the document; and other ways to the same buttons: the
@@ -7,9 +7,12 @@
  * markup parsed into the host at once. 500 buttons (an append's) by default, many rounds, the
  * ways in turn (reversed every other round), a garbage collection before each; prints each way's
  * median in µs per button. `--isolated`: in a world made by CDP's Page.createIsolatedWorld, as
- * the content script's (each node it touches a wrapper of that world's), not the page's own. No
- * extension. A probe: writes no docs (issue #12).
+ * the content script's (each node it touches a wrapper of that world's), not the page's own.
+ * `--page-rows N`: the page holds a CRM list of N rows first (tests/e2e/pages/crm-list.js's rows,
+ * seven cells each), as the content script's pages do. No extension. A probe: writes no docs
+ * (issue #12).
  */
+import { resolve } from 'node:path';
 import { positiveIntegerFlag } from './flags.ts';
 import { launchProbeBrowser, TSX_NAME_HELPER } from './probe-browser.ts';
 
@@ -17,11 +20,16 @@ const args = process.argv.slice(2);
 const BUTTONS = positiveIntegerFlag(args, '--buttons', 500);
 const ROUNDS = positiveIntegerFlag(args, '--rounds', 41);
 const ISOLATED = args.includes('--isolated');
+const PAGE_ROWS = args.includes('--page-rows') ? positiveIntegerFlag(args, '--page-rows', 10_000) : 0;
 
 const browser = await launchProbeBrowser(['--js-flags=--expose-gc']);
 try {
   const page = await browser.newPage();
-  await page.setContent('<!doctype html><body></body>');
+  await page.setContent('<!doctype html><body><table id="list"><tbody></tbody></table></body>');
+  if (PAGE_ROWS > 0) {
+    await page.addScriptTag({ path: resolve(import.meta.dirname, '../e2e/pages/crm-list.js') });
+    await page.evaluate((rows) => (window as unknown as { bench: { fill(rows: number): number } }).bench.fill(rows), PAGE_ROWS);
+  }
   await page.evaluate(TSX_NAME_HELPER);
   const probe = ({ buttons, rounds }: { buttons: number; rounds: number }) => {
     const gc = (globalThis as unknown as { gc: () => void }).gc;
@@ -116,7 +124,7 @@ try {
     if (reply.exceptionDetails) throw new Error(`in the isolated world: ${JSON.stringify(reply.exceptionDetails)}`);
     times = reply.result.value;
   } else times = await page.evaluate(probe, input);
-  console.log(`${BUTTONS} buttons, ${ROUNDS} rounds, ${ISOLATED ? 'an isolated world' : "the page's world"} (µs per button):`);
+  console.log(`${BUTTONS} buttons, ${ROUNDS} rounds, ${ISOLATED ? 'an isolated world' : "the page's world"}, a page of ${PAGE_ROWS} rows (µs per button):`);
   for (const [name, us] of Object.entries(times)) {
     const sorted = us.sort((a, b) => a - b);
     console.log(`  ${name.padEnd(44)} median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(2)}  least ${sorted[0]?.toFixed(2)}`);

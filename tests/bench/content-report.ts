@@ -1958,6 +1958,46 @@ say what is met and what is not.
   as far as the two bench runs (the re-render decorated 2.59 to 3.60 s on the tree before, 2.40 to
   2.89 on this one). A bench run of three medians moves the re-render's ratio by half of itself when
   c2d's re-render and the page's frame swing apart: the goals are read over runs, not from one.
+- **A pass's new buttons made by one HTML parse per host: the content script's world is exempt from
+  the page's Trusted Types, and the parse is no cheaper in a CRM's page; not kept** (branch
+  s48-markup). First the question that held it back: tests/e2e/pages/trusted-types.html, served
+  with \`Content-Security-Policy: require-trusted-types-for 'script'; trusted-types crm-policy\`
+  (a \`NAME.headers\` file beside a page now adds its response headers, tests/e2e/harness/static-server.ts).
+  In Chromium 150.0.7871.100 the page's own insertAdjacentHTML throws a TypeError and is reported;
+  in the extension's world insertAdjacentHTML, a \`<template>\`'s innerHTML and a shadow root's
+  innerHTML are taken with no report (that world has a CSP of its own, which enforces no Trusted
+  Types), while \`trustedTypes.createPolicy\` there is refused and reported by the page's
+  \`trusted-types\` list: a content script must try the sink, never ask for a policy. Playwright's
+  utility world (an isolated world with no CSP of its own) is held to the page's policy.
+  tests/e2e/overlay.test.ts now decorates that page, clicks call, nothing is reported, and a
+  string sink in our world is taken (broken once each: the page served without its header, a
+  policy asked for in createCallButton, one report). Then the markup, built: each host's new
+  buttons of a pass as one string (every attribute as createCallButton writes it, in its order,
+  the values escaped: \`&\`, quotes, \`<\`, \`>\`; each button's left and top in its style attribute),
+  one insertAdjacentHTML per host at the end of the pass's writes, the parsed buttons mapped to
+  their numbers in order; a TypeError from the sink turns the document to clones for good. Its
+  unit tests held (the same buttons as the clones, a page's \`<b>"O'Brien" & Co</b>\` kept as text,
+  one parse per host, each button its number's; broken once each). It does not pay. timeline-pairs.ts,
+  main's build then this in turn: the fill, 6 pairs at load 5.7–13.1, our CPU 851 / 1,027 / 1,004 /
+  1,282 / 1,269 / 1,034 -> 1,074 / 976 / 941 / 1,314 / 1,276 / 880 ms (median ×0.98, ×0.85 to ×1.26,
+  3 of 6 lower), decorated ×0.895 (×0.49 to ×2.05); the re-render (its buttons mostly taken over,
+  few made), 6 pairs at load 7.7–13.8, our CPU ×1.05 (×0.65 to ×1.13, 2 of 6 lower), decorated
+  ×1.00 (×0.61 to ×1.38); the scroll (scroll-pairs.ts, 3 rounds at load 4.7–8.1), our CPU ×1.15
+  (×0.97 to ×1.21), the appends against the bare page's +25 / −9 / +9 -> +28 / +19 / +13 %, the
+  buttons 1,070 / 589 / 751 -> 1,258 / 1,066 / 658 ms after the last append. overlay-pass-probe.ts
+  (the pass per new button, 500-row appends, load 3.1–4.4): ×1.036 over 26 appends, ×1.057 over
+  56. content-scroll-profile.ts, one run of each (load 3.8–4.5): main's making of 25,000 buttons
+  cloneNode 103, setAttribute 84, append 93, createCallButton and make 75 ms of self time; the
+  markup's insertAdjacentHTML alone 468 ms (18.7 µs a button), with the string built and the
+  buttons mapped 262 ms more, the trace's parse HTML 589 -> 935 ms. A \`<template>\`'s innerHTML,
+  appended (376 ms in the parse), and the markup without the style attribute (228 ms, the positions
+  then written as before) did no better. The probe's ×0.55 was an empty page's:
+  button-make-probe.ts now takes \`--page-rows N\` (crm-list.js's rows first) and, in an isolated
+  world at load 3.7, a page of no rows gave the markup 7.2 µs a button against main's way's 11.8
+  (least 3.2 against 6.0), a page of 25,000 rows 9.4 against 10.4 (least 7.6 against 6.8): the
+  fragment parse's cost per button grows with the document, the clone's hardly. Left: why (the
+  parser's work per element in a large document, not found here); the content script 55,409 ->
+  55,960 bytes gzipped with it.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text

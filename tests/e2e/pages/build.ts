@@ -12,8 +12,8 @@ const PAGES_DIR = import.meta.dirname;
 export async function buildTestPages(outDir: string): Promise<string> {
   const spaDir = join(outDir, 'react-spa');
   await mkdir(spaDir, { recursive: true });
-  // Pages, and the scripts some of them share (crm-list.js, with the benchmark).
-  const pages = (await readdir(PAGES_DIR)).filter((name) => name.endsWith('.html') || name.endsWith('.js'));
+  // Pages, the scripts some of them share (crm-list.js, with the benchmark) and the response headers some are served with.
+  const pages = (await readdir(PAGES_DIR)).filter((name) => name.endsWith('.html') || name.endsWith('.js') || name.endsWith('.headers'));
   await Promise.all([
     ...pages.map((name) => copyFile(join(PAGES_DIR, name), join(outDir, name))),
     copyFile(join(PAGES_DIR, 'react-spa', 'index.html'), join(spaDir, 'index.html')),
