@@ -204,12 +204,12 @@ function profiled(profile: PhasesProfile) {
 /** The new calls' self time per webhook by function while sending (their first webhook to their last answer), as the mode is read, on a core: `cpuUs` per webhook. */
 function newCallsWhileSending(run: ReturnType<typeof profiled>, cpuUs: number): Omit<ProfiledRun, 'withOverWithout'> {
   const { byKey, busyUs } = sumSelfTime(run.profile, { key: ([running]) => frameName(running), window: { fromUs: run.windows.newCalls.fromUs, toUs: run.windows.newCalls.sentUs } });
-  return { cpuUs, selfUs: selfOnCpu(byKey, busyUs, cpuUs) };
+  return { cpuUs, busyUs: busyUs / calls, selfUs: selfOnCpu(byKey, busyUs, cpuUs) };
 }
 
 /** The slow runs against the fast ones (slow-mode.ts), once there is a run of each. */
 function printModes(runs: readonly ProfiledRun[]): void {
-  console.log(`runs with the CRM, the main thread while sending with / without: ${runs.map((run) => `x${run.withOverWithout.toFixed(2)} (${run.cpuUs.toFixed(0)} µs)`).join(', ')}`);
+  console.log(`runs with the CRM, the main thread while sending with / without: ${runs.map((run) => `x${run.withOverWithout.toFixed(2)} (${run.cpuUs.toFixed(0)} µs on a core, ${run.busyUs.toFixed(0)} in the profile)`).join(', ')}`);
   const modes = compareModes(runs);
   if (!modes) return console.log(`no run of each mode yet (slow at x${SLOW_FROM} or more, fast under x${FAST_UNDER})`);
   console.log(`the new calls while sending with the CRM, ${modes.fastRuns} fast runs -> ${modes.slowRuns} slow: the main thread on a core ${modes.cpuUs.fast.toFixed(1)} -> ${modes.cpuUs.slow.toFixed(1)} µs a new call (medians); by function, self µs a new call on a core:`);

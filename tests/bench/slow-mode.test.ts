@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareModes, type ProfiledRun, selfOnCpu } from './slow-mode.ts';
 
-const run = (withOverWithout: number, cpuUs: number, self: Record<string, number>): ProfiledRun => ({ withOverWithout, cpuUs, selfUs: new Map(Object.entries(self)) });
+const run = (withOverWithout: number, cpuUs: number, self: Record<string, number>): ProfiledRun => ({ withOverWithout, cpuUs, busyUs: 2 * cpuUs, selfUs: new Map(Object.entries(self)) });
 
 describe('compareModes', () => {
   it('sets the slow runs median self time by function against the fast runs, the largest growth first', () => {

@@ -12,6 +12,8 @@ export interface ProfiledRun {
   withOverWithout: number;
   /** The main thread on a core per new call while sending (/proc), µs. */
   cpuUs: number;
+  /** The profile's busy µs per new call while sending: wall time, the waits on a run queue and in blocking calls (`fsync`) in it. */
+  busyUs: number;
   /** Self µs per new call by function, on a core (`selfOnCpu`). */
   selfUs: ReadonlyMap<string, number>;
 }
