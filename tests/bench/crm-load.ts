@@ -1,5 +1,5 @@
 /**
- * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--warm-up N] [--pinned] [--profile] [--phases [--gc] [--marking] [--jit] | --phases --heap [--interval BYTES]] [--one-at-a-time [--settled]] [--crm-rtt MS] [--restarts N] [--remote] [--crm slow|down] [--kind vtiger|hubspot]`: the relay
+ * `npx tsx tests/bench/crm-load.ts [--calls N] [--rounds N] [--warm-up N] [--pinned] [--profile] [--phases [--gc] [--marking] [--jit] [--profile [--profile-interval US] [--main-thread]] | --phases --heap [--interval BYTES]] [--one-at-a-time [--settled]] [--crm-rtt MS] [--restarts N] [--remote] [--crm slow|down] [--kind vtiger|hubspot]`: the relay
  * without a CRM and with the Vtiger simulator answering (HubSpot's with `--kind hubspot`, its bundled connector), alternately in each round (200 calls at
  * 16 senders, each an incoming then a completed webhook), without the rest of `pnpm bench relay`:
  * a check while working on the CRM's path (issue 10), not figures for the docs. Per run, where
@@ -18,9 +18,13 @@
  * with `--marking` (which implies `--gc`), with `--trace-incremental-marking` too, each phase's incremental marking on the main
  * thread: whether a cycle was under way at its start, the cycles begun, the ms it was on, its steps and their ms (gc-trace.ts `countMarking`);
  * with `--jit`, with `--trace-opt --trace-deopt` too, each phase's compiles and deopts (jit-trace.ts);
- * with `--profile`, one run of each under `node --cpu-prof` instead: per phase, the relay's main
+ * with `--profile [--profile-interval US] [--main-thread]`, each run under `node --cpu-prof` too (sampled every US µs, V8's 1,000 unless told; with
+ * `--main-thread`, the main thread alone through the inspector over the phases, relay-throughput.ts `PhasesProfile`): per round and phase, the relay's main
  * thread's self time per webhook by function, with the CRM against without, the CRM functions
- * the time with the CRM ran under, and the CRM thread's own busy time and self time by function. With `--heap [--interval BYTES]` instead, one run of each with the
+ * the time with the CRM ran under, and the CRM thread's own busy time and self time by function;
+ * after the rounds, the runs with the CRM in the slow mode against those in the fast one (the main
+ * thread while sending, with ÷ without: slow-mode.ts), their new calls' self time by function while sending.
+ * Each round ends with the machine's load. With `--heap [--interval BYTES]` instead, one run of each with the
  * relay's inspector open, V8's sampling heap profiler (every BYTES allocated on average, 4096 unless
  * told; the objects the collector took kept) over each phase until the relay's CRM work for it is
  * done: per phase, the KB the whole relay process allocated per webhook without and with the CRM,
@@ -43,6 +47,7 @@
  * `pnpm bench relay` runs it), with `--profile` too.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { tempDir } from '../relay/harness.ts';
 import { type CallFrame, type CpuProfile, largestFirst, selfTimeByFunction, type Stack, sumSelfTime } from './cpu-profile.ts';
@@ -52,6 +57,7 @@ import { positiveIntegerFlag } from './flags.ts';
 import { allocationSplit, allocationTable } from './heap-sampling.ts';
 import { benchCrm, benchRemoteCrm, CRM_SCENARIOS, type CrmScenario, sayIfNotExactlyOnce, summary } from './relay-crm.ts';
 import { remoteCrmTable } from './relay-report.ts';
+import { compareModes, FAST_UNDER, type ProfiledRun, selfOnCpu, SLOW_FROM } from './slow-mode.ts';
 import { benchRelay } from './relay.ts';
 import { crmThroughput, type PhasesHeap, type PhasesProfile, readPhasesProfile, readPhasesThreadProfile, relayThroughput, type Throughput } from './relay-throughput.ts';
 
@@ -73,10 +79,40 @@ const rttMs = args.includes('--crm-rtt') ? positiveIntegerFlag(args, '--crm-rtt'
 const heap = args.includes('--heap');
 const markingTrace = args.includes('--marking');
 const trace = { gcTrace: args.includes('--gc') || markingTrace, markingTrace, jitTrace: args.includes('--jit') };
+/** `--profile-interval US`: the profiler's sampling interval (V8's 1,000 µs unless told): 1,000 new calls are some 200 ms of the main thread. */
+const profileIntervalUs = args.includes('--profile-interval') ? positiveIntegerFlag(args, '--profile-interval', 1000) : undefined;
+/** With `--profile`, each round's run with the CRM, its mode and its new calls' self time by function, for `compareModes` after the rounds. */
+const profiledRuns: ProfiledRun[] = [];
 
-for (let round = 1; round <= rounds && args.includes('--phases') && !args.includes('--profile') && !heap; round++) {
-  const without = await relayThroughput(calls, undefined, undefined, trace);
-  const withCrm = await crmThroughput(calls, undefined, undefined, trace);
+for (let round = 1; round <= rounds && args.includes('--phases') && !heap; round++) {
+  const profiles = args.includes('--profile') ? { without: phasesProfile(), with: phasesProfile() } : undefined;
+  try {
+    const without = await relayThroughput(calls, profiles?.without.profile, undefined, trace);
+    const withCrm = await crmThroughput(calls, profiles?.with.profile, undefined, trace);
+    printPhases(round, without, withCrm);
+    if (profiles) {
+      const run = { without: profiled(profiles.without.profile), with: profiled(profiles.with.profile) };
+      printPhaseProfiles(run.without, run.with);
+      const whileSending = { without: sending(without.newCalls), with: sending(withCrm.newCalls) };
+      const profiledRun = { withOverWithout: whileSending.with / whileSending.without, ...newCallsWhileSending(run.with, whileSending.with * 1000) };
+      console.log(`round ${round} profiled run with the CRM, the new calls while sending:`, JSON.stringify({ ...profiledRun, selfUs: Object.fromEntries(profiledRun.selfUs) }));
+      profiledRuns.push(profiledRun);
+    }
+  } finally {
+    profiles?.without.remove();
+    profiles?.with.remove();
+  }
+  console.log(`round ${round} load ${loadavg().map((load) => load.toFixed(2)).join(' ')}`);
+}
+if (profiledRuns.length > 0) printModes(profiledRuns);
+
+/** The main thread on a core per webhook until the last webhook was answered: the CRM's work that competed with the webhooks, not what waited for the burst's end. */
+function sending(phase: { serverThreadsWhileSendingMs?: Record<string, { runMs: number }> }): number {
+  return phase.serverThreadsWhileSendingMs?.main?.runMs ?? NaN;
+}
+
+/** A round's figures of the phases, without the CRM and with it. */
+function printPhases(round: number, without: { newCalls: Throughput; updates: Throughput }, withCrm: Awaited<ReturnType<typeof crmThroughput>>): void {
   /** A figure without the CRM and with it, and with / without. */
   const withWithout = (a: number, b: number) => `${a} / ${b} x${(b / a).toFixed(2)}`;
   const rate = (phase: { webhooksPerSecond: number }) => phase.webhooksPerSecond;
@@ -102,8 +138,6 @@ for (let round = 1; round <= rounds && args.includes('--phases') && !args.includ
   const whileSending = (phase: Throughput) => threads(phase, phase.serverThreadsWhileSendingMs);
   console.log(`round ${round} phases, the relay's threads per webhook while sending (ms on a core / on a run queue), without: new calls ${whileSending(without.newCalls)}; updates ${whileSending(without.updates)}`);
   console.log(`round ${round} phases, the relay's threads per webhook while sending (ms on a core / on a run queue), with: new calls ${whileSending(withCrm.newCalls)}; updates ${whileSending(withCrm.updates)}`);
-  // Until the last webhook was answered: the CRM's work that competed with the webhooks, not what waited for the burst's end.
-  const sending = (phase: { serverThreadsWhileSendingMs?: Record<string, { runMs: number }> }) => phase.serverThreadsWhileSendingMs?.main?.runMs ?? NaN;
   console.log(`round ${round} phases, the relay's main thread on a core per webhook while sending (ms) without / with: new calls ${withWithout(sending(without.newCalls), sending(withCrm.newCalls))}, updates ${withWithout(sending(without.updates), sending(withCrm.updates))}`);
   if (trace.gcTrace) {
     const promoted = (phase: Throughput, gc = phase.gc!) => `${(gc.promotedBytes / 1024 / calls).toFixed(2)} KB (${gc.scavenges} scavenges, ${gc.markCompacts} mark-compacts; other threads ${(gc.otherPromotedBytes / 1024 / calls).toFixed(2)} KB)`;
@@ -155,21 +189,39 @@ for (let round = 1; round <= rounds && !args.includes('--phases') && !oneAtATime
   console.log(`round ${round} with / without: webhooks/s x${ratio(withCrm.webhooksPerSecond, without.webhooksPerSecond)}, relay CPU per call x${ratio(withCrm.relayCpuMsPerCall, without.relayCpuMsPerCall)}`);
 }
 
-if (args.includes('--phases') && args.includes('--profile')) {
-  // The CRM's share of the relay's main thread, function by function: each phase's self time per
-  // webhook with the CRM against without, and under which CRM function (the outermost on the stack).
-  const profiled = async (run: (profile: PhasesProfile) => Promise<unknown>) => {
-    const dir = tempDir('pc-bench-crm-phases-');
-    try {
-      const profile: PhasesProfile = { dir: dir.path, windows: { newCalls: { fromUs: 0, toUs: 0 }, updates: { fromUs: 0, toUs: 0 } } };
-      await run(profile);
-      return { profile: readPhasesProfile(profile), crmThread: readPhasesThreadProfile(profile, 'crm-thread-worker.ts'), windows: profile.windows };
-    } finally {
-      dir.remove();
-    }
-  };
-  const without = await profiled((profile) => relayThroughput(calls, profile));
-  const withCrm = await profiled((profile) => crmThroughput(calls, profile));
+/** A run's profile to come, in a directory of its own. */
+function phasesProfile(): { profile: PhasesProfile; remove: () => void } {
+  const dir = tempDir('pc-bench-crm-phases-');
+  const window = () => ({ fromUs: 0, toUs: 0, sentUs: 0 });
+  return { profile: { dir: dir.path, ...(profileIntervalUs ? { intervalUs: profileIntervalUs } : {}), mainThreadOnly: args.includes('--main-thread'), windows: { newCalls: window(), updates: window() } }, remove: dir.remove };
+}
+
+/** A run's profiles as written: the main thread's, the CRM thread's, and the phases' stretches. */
+function profiled(profile: PhasesProfile) {
+  return { profile: readPhasesProfile(profile), crmThread: readPhasesThreadProfile(profile, 'crm-thread-worker.ts'), windows: profile.windows };
+}
+
+/** The new calls' self time per webhook by function while sending (their first webhook to their last answer), as the mode is read, on a core: `cpuUs` per webhook. */
+function newCallsWhileSending(run: ReturnType<typeof profiled>, cpuUs: number): Omit<ProfiledRun, 'withOverWithout'> {
+  const { byKey, busyUs } = sumSelfTime(run.profile, { key: ([running]) => frameName(running), window: { fromUs: run.windows.newCalls.fromUs, toUs: run.windows.newCalls.sentUs } });
+  return { cpuUs, busyUs: busyUs / calls, selfUs: selfOnCpu(byKey, busyUs, cpuUs) };
+}
+
+/** The slow runs against the fast ones (slow-mode.ts), once there is a run of each. */
+function printModes(runs: readonly ProfiledRun[]): void {
+  console.log(`runs with the CRM, the main thread while sending with / without: ${runs.map((run) => `x${run.withOverWithout.toFixed(2)} (${run.cpuUs.toFixed(0)} µs on a core, ${run.busyUs.toFixed(0)} in the profile)`).join(', ')}`);
+  const modes = compareModes(runs);
+  if (!modes) return console.log(`no run of each mode yet (slow at x${SLOW_FROM} or more, fast under x${FAST_UNDER})`);
+  console.log(`the new calls while sending with the CRM, ${modes.fastRuns} fast runs -> ${modes.slowRuns} slow: the main thread on a core ${modes.cpuUs.fast.toFixed(1)} -> ${modes.cpuUs.slow.toFixed(1)} µs a new call (medians); by function, self µs a new call on a core:`);
+  // The largest growths, then the largest cuts.
+  for (const row of [...modes.rows.slice(0, 30), ...modes.rows.slice(Math.max(30, modes.rows.length - 10))]) console.log(`  ${row.fast.toFixed(1)} -> ${row.slow.toFixed(1)} (${row.slow >= row.fast ? '+' : ''}${(row.slow - row.fast).toFixed(1)}) ${row.name}`);
+}
+
+/**
+ * The CRM's share of the relay's main thread, function by function: each phase's self time per
+ * webhook with the CRM against without, and under which CRM function (the outermost on the stack).
+ */
+function printPhaseProfiles(without: ReturnType<typeof profiled>, withCrm: ReturnType<typeof profiled>): void {
   for (const phase of ['newCalls', 'updates'] as const) {
     const perWebhook = (run: typeof without, key: (stack: Stack) => string) => {
       const { byKey, busyUs } = sumSelfTime(run.profile, { key, window: run.windows[phase] });
@@ -186,7 +238,7 @@ if (args.includes('--phases') && args.includes('--profile')) {
     });
     for (const [name, us] of largestFirst(underCrm.byKey, 20)) console.log(`  under µs/webhook ${us.toFixed(1)} ${name}`);
     // The CRM thread's own profile (crm-thread.ts), over the same stretch: the engine, its requests and the messages' other ends.
-    if (!withCrm.crmThread) console.log('  the CRM thread wrote no profile (CRM_THREAD=off, or it did not end)');
+    if (!withCrm.crmThread) console.log('  the CRM thread wrote no profile (`--main-thread`, CRM_THREAD=off, or it did not end)');
     else {
       const thread = sumSelfTime(withCrm.crmThread, { key: ([running]) => frameName(running), window: withCrm.windows[phase] });
       console.log(`  the CRM thread busy ${(thread.busyUs / calls).toFixed(0)} µs per webhook`);

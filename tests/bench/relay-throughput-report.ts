@@ -2258,6 +2258,55 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
   the CRM, were alike in both groups: 0.05 against 0.06 ms, 0.51 against 0.46 faults at the
   medians). The marking trace writes some four lines a step to the relay's stdout: a cost only while
   marking runs.
+- **The CRM relay's slow mode by function: system calls and the run queue, not our code; contacts
+  built in one shape, not separated** (issue 10, branch s48-crmprof). \`crm-load.ts --phases
+  --profile\` now profiles both relays in every round (with \`--gc\`, \`--marking\`, \`--jit\` as before),
+  prints each round's load, and after the rounds sets the runs with the CRM in the slow mode (the
+  main thread on a core per new call while sending, with ÷ without, × 1.25 or more) against those in
+  the fast one (under × 1.10): the median self time per new call by function over the new calls
+  while sending (their first webhook to their last answer; tests/bench/slow-mode.ts), each run's
+  profile scaled to its main thread's time on a core from /proc (V8's sampler stamps wall time, the
+  run queue's waits in it). \`--profile-interval US\` sets the sampler's interval; \`--main-thread\`
+  samples the main thread alone, through the inspector opened after the warm-up, over the phases.
+  Under \`node --cpu-prof\` every isolate has a sampler thread of its own, the CRM thread's too, on
+  the same two cores: 5 rounds at 200 µs (load 8.5 to 13) read × 1.22 / 1.67 / 1.39 / 1.38 / 1.72,
+  none fast, so the figures here are \`--main-thread\`'s. \`perf stat\` gives no hardware counter on
+  this machine (a VM with no PMU: cycles, instructions, cache and TLB misses "not supported", only
+  the kernel's software events), so caches, TLB and instructions per cycle cannot be read here.
+  Thirty rounds of \`--rounds 30 --calls 1000 --profile --profile-interval 200 --main-thread\`, main's
+  relay code, other sessions' benches running (load 3.1 to 10.0): 8 slow (× 1.26 to × 1.49), 16 fast
+  (× 0.55 to × 1.07), 6 between. The slow runs' main thread 286.5 against 207 µs a new call with the
+  CRM at the medians (73 µs more than without, against 12 µs less). By function, on a core, fast ->
+  slow: \`fsync\` 14.7 -> 39.5, \`writev\` 17.6 -> 28.9, \`writeBuffer\` 0.5 -> 6.8 (the store's sync and
+  the sockets' writes: 42 µs of the 80), the collector 17.1 -> 20.7, \`(program)\` 8.0 -> 11.1, Node's
+  own functions 5.9 -> 13.4, and the relay's and the engine's functions (relay-server/src,
+  shared/src) 44.4 -> 53.5 in all (× 1.20), none more than 2 µs: the lookup queue, the hold timers,
+  the contacts cache and the outbox are not where it goes (\`cached\` 1.6 -> 1.3, \`holdFor\` 0 -> 0.4,
+  \`identifyFromCache\` 0.5 -> 0.2). \`fsync\` blocks: its samples are partly off a core, so the scale
+  gives it some CPU it did not use, but what the slow runs add is in the system calls that sync the
+  store and wake the bench's sockets, not in JavaScript. And it follows the run queue: in all 8 slow
+  runs the CRM run's main thread waited on a run queue longer per new call than the run without the
+  CRM before it (by 0.009 to 0.677 ms, median 0.141), in 10 of the 16 fast runs not more (median
+  0.04 less); its time in the kernel alike (0.07 against 0.06 ms at the medians, /proc's ticks). At
+  this load the mode is mostly the other sessions' load falling on one run of the two more than on
+  the other: a ratio of two runs in turn, not a state of the CRM relay (two slow runs of the eight,
+  × 1.26 and × 1.32, waited only 0.024 and 0.009 ms more).
+  The one lever that follows, less memory kept per new call with a CRM, built and measured: the
+  contacts a lookup tells and caches (10 minutes) built again in one shape with their fields in the
+  object itself, their \`kind\` one string per search name (s46-crmheap's "Left"). Against main,
+  alternated pairs of \`crm-load.ts --phases --rounds 1 --calls 1000 --gc\`, the order swapped every
+  pair, other sessions' benches running (load 3.5 to 6.9), main -> branch: the first 14 pairs read
+  with ÷ without × 1.105 -> × 1.045 at the medians, slow runs 6 -> 2, the main thread on a core per
+  new call while sending, with the CRM, lower in 11 of 14 (× 0.86 at the median of the pairs), the
+  CRM relay's heap at the phase's first collection 63 MB or less in 9 of 14 runs against 4; the next
+  4 all the other way (with ÷ without × 1.00 -> 1.38, 0.71 -> 1.39, 0.67 -> 0.82, 1.19 -> 1.15; the
+  main thread 0.224 -> 0.314, 0.245 -> 0.326, 0.201 -> 0.224, 0.167 -> 0.199 ms). Over the 18: the
+  main thread lower in 11 (× 0.94 at the median of the pairs; medians 0.289 -> 0.217 ms), with ÷
+  without × 1.10 -> × 1.065, slow runs 6 -> 4, fast 7 -> 11, promoted per new call × 1.02: not
+  separated from the load, for some 0.4 MB (7,000 contacts, some 60 bytes each) of a heap of 42 to
+  86 MB. Not landed. Left: the CRM relay's heap growth after its first mark-compact (s47-crmmode)
+  read on one tree, the runs whose heap grew against those whose heap did not, profiled as here; and
+  these pairs on a quiet machine, where the run queue would not decide the mode.
 `;
 }
 

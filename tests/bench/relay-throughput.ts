@@ -214,7 +214,7 @@ export async function crmThroughput(calls: number, profile?: PhasesProfile, heap
   // Past the distinct callers, a caller would come again and its lookup hit the relay's cache: the row would measure less CRM work.
   if (WARM_UP * WARM_UP_ROUNDS + calls > DISTINCT_CALLERS) throw new Error(`the CRM row's ${WARM_UP * WARM_UP_ROUNDS + calls} calls need callers new to the CRM: ${DISTINCT_CALLERS} at most`);
   const simulator = await BenchCrm.start(WARM_UP * WARM_UP_ROUNDS + calls);
-  return withRelay({ crm: simulator.setup, ...(profile ? { cpuProfileDir: profile.dir } : {}), inspect: heap !== undefined, ...trace }, async (target) => {
+  return withRelay({ crm: simulator.setup, ...phasesProfileSetup(profile), inspect: heap !== undefined, ...trace }, async (target) => {
     if (profile) profile.pid = target.pid;
     const drained = () => untilCrmDrained(() => readCrmBacklog(target.origin));
     await warmUp(target, WARM_UP_ROUNDS, drained);
@@ -225,19 +225,19 @@ export async function crmThroughput(calls: number, profile?: PhasesProfile, heap
       phases.push(phase);
       return result;
     };
-    const figures = await throughputPhases(target, calls, { updates: true }, profile?.windows, drainedFirst);
+    const figures = await profiledPhases(target, profile, () => throughputPhases(target, calls, { updates: true }, profile?.windows, drainedFirst));
     return { ...figures, phases: { newCalls: phases[0]!, updates: phases[1]! } };
   }).finally(() => simulator.close());
 }
 
 /** The same phases on a relay without a CRM. */
 export function relayThroughput(calls: number, profile?: PhasesProfile, heap?: PhasesHeap, trace: PhasesTrace = {}): Promise<{ newCalls: Throughput; updates: Throughput }> {
-  return withRelay({ ...(profile ? { cpuProfileDir: profile.dir } : {}), inspect: heap !== undefined, ...trace }, async (target) => {
+  return withRelay({ ...phasesProfileSetup(profile), inspect: heap !== undefined, ...trace }, async (target) => {
     if (profile) profile.pid = target.pid;
     await warmUp(target);
     let phase = 0;
     const sampled: MeasuredPhase | undefined = heap && ((_, work) => sampledPhase(target, heap, phase++ === 0 ? 'newCalls' : 'updates', work, async () => undefined));
-    return throughputPhases(target, calls, { updates: true }, profile?.windows, sampled);
+    return profiledPhases(target, profile, () => throughputPhases(target, calls, { updates: true }, profile?.windows, sampled));
   });
 }
 
@@ -277,16 +277,47 @@ async function sampledPhase<T>(target: Target, heap: PhasesHeap, phase: keyof Ph
   return result;
 }
 
-/** A run of the phases under `node --cpu-prof`: the profile goes to `dir`, the relay's pid and each phase's stretch are filled in. */
+/** A run of the phases under `node --cpu-prof` (sampled every `intervalUs`, V8's 1,000 unless told): the profile goes to `dir`, the relay's pid and each phase's stretch are filled in. */
 export interface PhasesProfile {
   dir: string;
+  intervalUs?: number;
+  /**
+   * Only the main thread, through the inspector opened after the warm-up, over the phases: no
+   * sampler thread per worker (`--cpu-prof` starts one for the CRM thread too, on the relay's two
+   * cores, so the CRM run paid more for its profile than the run without: issue 10). The
+   * profile lands in `mainThread`, and there is no CRM thread's.
+   */
+  mainThreadOnly?: boolean;
+  mainThread?: CpuProfile;
   pid?: number;
-  windows: { newCalls: ProfileWindow; updates: ProfileWindow };
+  windows: { newCalls: PhaseWindow; updates: PhaseWindow };
 }
 
-/** The CPU profile of the relay's main thread that `profile`'s run wrote. */
+/** A phase's stretch of the profile, and when its last webhook was answered: the stretch "while sending", where the CRM row's slow mode shows (issue 10). */
+export interface PhaseWindow extends ProfileWindow {
+  sentUs: number;
+}
+
+/** The node flags of `profile`'s run, none without one or with the main thread's only (`profiledPhases`). */
+function phasesProfileSetup(profile?: PhasesProfile): { cpuProfileDir?: string; cpuProfileIntervalUs?: number } {
+  return profile && !profile.mainThreadOnly ? { cpuProfileDir: profile.dir, ...(profile.intervalUs ? { cpuProfileIntervalUs: profile.intervalUs } : {}) } : {};
+}
+
+/** `work` (the phases), with `profile.mainThreadOnly` under the main thread's profiler, through the inspector opened now. */
+async function profiledPhases<T>(target: Target, profile: PhasesProfile | undefined, work: () => Promise<T>): Promise<T> {
+  if (!profile?.mainThreadOnly) return work();
+  const inspector = await target.inspect();
+  await inspector.post('Profiler.enable');
+  await inspector.post('Profiler.setSamplingInterval', { interval: profile.intervalUs ?? 1000 });
+  await inspector.post('Profiler.start');
+  const result = await work();
+  profile.mainThread = (await inspector.post<{ profile: CpuProfile }>('Profiler.stop')).profile;
+  return result;
+}
+
+/** The CPU profile of the relay's main thread that `profile`'s run took. */
 export function readPhasesProfile(profile: PhasesProfile): CpuProfile {
-  return readRelayProfile(profile.dir, profile.pid!);
+  return profile.mainThread ?? readRelayProfile(profile.dir, profile.pid!);
 }
 
 /**
@@ -391,7 +422,7 @@ export async function benchWebhookCpu(options: { rounds: number; calls: number; 
     console.log(`webhook cpu round ${round}`, JSON.stringify({ forwarder: cpuSummary(forwarder), relay: cpuSummary(relay) }));
   }
   if (!options.profileDir) return { rounds };
-  const windows = { newCalls: { fromUs: 0, toUs: 0 }, updates: { fromUs: 0, toUs: 0 } };
+  const windows = { newCalls: { fromUs: 0, toUs: 0, sentUs: 0 }, updates: { fromUs: 0, toUs: 0, sentUs: 0 } };
   const pid = await withRelay({ cpuProfileDir: options.profileDir, ...(options.profileIntervalUs ? { cpuProfileIntervalUs: options.profileIntervalUs } : {}) }, async (target) => {
     await warmUp(target, options.warmUps);
     await throughputPhases(target, options.calls, { updates: true }, windows);
@@ -614,7 +645,7 @@ async function warmUp(target: Target, rounds = WARM_UP_ROUNDS, settled: () => Pr
 type MeasuredPhase = <T>(webhooks: number, work: (sent?: () => Promise<void>) => Promise<T>) => Promise<T>;
 
 /** New calls at 16 senders, then (unless told not to) their completed statuses, while the owner's socket receives every event. */
-async function throughputPhases(target: Target, calls: number, phases = { updates: true }, windows?: { newCalls: ProfileWindow; updates: ProfileWindow }, measured: MeasuredPhase = (_, work) => work()): Promise<{ newCalls: Throughput; updates: Throughput }> {
+async function throughputPhases(target: Target, calls: number, phases = { updates: true }, windows?: { newCalls: PhaseWindow; updates: PhaseWindow }, measured: MeasuredPhase = (_, work) => work()): Promise<{ newCalls: Throughput; updates: Throughput }> {
   const socket = await BenchSocket.connect(target.origin, target.tokens.owner);
   try {
     const indexes = takeCalls(target, calls);
@@ -632,8 +663,8 @@ function kernelPerWebhook(before: { systemMs: number; minorFaults: number }, aft
   return { serverMainSystemMs: Number(((after.systemMs - before.systemMs) / webhooks).toFixed(3)), serverMainFaults: Number(((after.minorFaults - before.minorFaults) / webhooks).toFixed(2)) };
 }
 
-/** Posts the webhooks, tells `sent`, and waits until `socket` has its `nth` message of each call; `window` takes when that was (for a CPU profile). */
-async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook[], concurrency: number, nth: number, window?: ProfileWindow, sent?: () => Promise<void>): Promise<Throughput> {
+/** Posts the webhooks, tells `sent`, and waits until `socket` has its `nth` message of each call; `window` takes when that was, and when the last was answered (for a CPU profile). */
+async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook[], concurrency: number, nth: number, window?: PhaseWindow, sent?: () => Promise<void>): Promise<Throughput> {
   // The relay's counters read outside the CPU measured: /metrics is not the webhooks' work.
   const closesBefore = socket.closes.length;
   const countersBefore = target.tokens.owner && (await socketCounters(target.origin));
@@ -646,6 +677,7 @@ async function send(target: Target, socket: BenchSocket, webhooks: SignedWebhook
   if (window) window.fromUs = monotonicUs();
   const run = await postWebhooks(target.origin, webhooks, concurrency);
   const threadsSent = threadTimesByName(target.pid);
+  if (window) window.sentUs = monotonicUs();
   await sent?.();
   await delivered(webhooks, (callId) => socket.count(callId) >= nth, socket);
   if (window) window.toUs = monotonicUs();
