@@ -1998,6 +1998,39 @@ say what is met and what is not.
   fragment parse's cost per button grows with the document, the clone's hardly. Left: why (the
   parser's work per element in a large document, not found here); the content script 55,409 ->
   55,960 bytes gzipped with it.
+- **Where the overlay's memory goes, against ringcentral-c2d's; no cut found that is both small and
+  large** (branch s48-ovmem). overlay-memory-probe.ts now runs c2d on the same list too and asks
+  Chromium for a detailed memory-infra dump of the page's renderer (memory-dump.ts, through CDP's
+  tracing): Oilpan's heap and its live objects, malloc, PartitionAlloc, V8, the compositor's tiles,
+  and Oilpan's live objects by kind. 10,000 rows decorated, a second's wait and a garbage
+  collection, 3 rounds in turn with the bare page, load 3.9–7.4, medians less the bare page's of the
+  round: ours +75.1 MB resident (404.9 / 403.3 / 403.5 MB, the bare page 328.1–329.9), ~7.5 KB a
+  number; c2d +50.1 MB (377.9 / 379.1 / 378.5), ~5.0 KB. Ours: Oilpan's heap +47.0 MB (+35.5 live,
+  the rest its free pages), malloc +15.6, V8 +10.6 (the JS heap used +7.1), PartitionAlloc +2.4, the
+  tiles 0; c2d: Oilpan +28.4 (+24.0 live), malloc +10.8, V8 +7.8 (used +3.3), PartitionAlloc +1.8,
+  the tiles 0. Neither is a layer whose tiles cost: 3.8–4.4 MB of tiles in every run, the bare
+  page's too. Ours is no one thing: per number one button (HTMLButtonElement 1.56 MB), its own
+  computed style (its left and top are its own: StyleSurroundData 3.07 MB, StyleBoxData 1.73, Font
+  1.56, ComputedStyle 1.44 for 20,415, the button's and its icon's), and two boxes, the button and
+  its icon's ::before, each with a layout result, a fragment, a paint layer (the button positioned,
+  the icon clipped by its path) and paint properties (LayoutResult, PhysicalBoxFragment and
+  PaintLayer 1.57 MB each for 20,131, FragmentData::RareData 1.89, LayoutFlexibleBox 1.49,
+  LayoutBlockFlow 1.50); then our world's map of the page's nodes it holds wrappers of (one table,
+  2–4 MB: an isolated world keeps its wrappers apart from the node) and the world's own objects in
+  V8. c2d's is the page's own kind of DOM, 5 nodes and 6 listeners a number (Text 2.35 MB,
+  V8EventListener 2.35, UniqueElementData 2.19, InlineItem 1.95, HTMLElement 1.72, LayoutInline
+  1.56), its styles alike from element to element (ComputedStyle 1.41 MB for 20,023; no position of
+  each its own). Nothing on record that reads the same would cut much: the style per button is its
+  position, which no shared class or custom property takes away (a custom property is stored per
+  element too). The largest single share measured: a build with the icon's ::before removed (content
+  none in the overlay's stylesheet, not a product: the button shows no handset), 3 rounds in turn
+  with main's build, c2d and the bare page (load 3.8–5.7): +74.6 -> +64.2 MB resident (407.3 / 403.4
+  / 403.8 -> 388.5 / 393.9 / 397.6 MB), Oilpan live +37.6 -> +27.6 MB, layout objects 3 -> 1 a
+  number: ~1 KB a number is the icon's box. Not built: the icon drawn by the button's own box needs
+  an image, a font or a mask (a data: background was tried before: a CRM whose CSP blocks images
+  would not show it, call-button-style.ts), each a fetch, a blocked source or a layer of its own
+  again. Left: Oilpan's free pages (+11.5 MB over the live objects, c2d's +4.4) and malloc's +15.6
+  MB (c2d's +10.8), which no dump here names by object.
 - **Not taken (probed, same script and run).** Anything put into the table's cells pays for the
   table, in flow or not: the button \`position:absolute\` 0.26 / 0.48 / 1.6 s (50 / 1,000 /
   10,000), a zero-size inline wrapper holding it 0.4 / 0.3 / 1.0 s, and both cover the text
