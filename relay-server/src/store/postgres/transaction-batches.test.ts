@@ -123,6 +123,18 @@ describe('the batches of a PostgreSQL store', () => {
     expect(seen).toBe('in-progress');
   });
 
+  it("runs alone the works of a batch that read one call's CRM work: the second queues on what the first queued", async () => {
+    await store.transaction((tx) => record(tx, 'CA1', 'completed'));
+    const { id } = (await store.callByKey('in_1', 'CA1'))!;
+    const queue = (tx: StoreTx) =>
+      tx.crmWorkOf(id).then((queued) => {
+        const work = queued ?? { callId: id, instanceUid: 'in_1', state: 'queued' as const, dueAt: T(2), attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: T(2) };
+        return tx.putCrmWork(queued ? { ...work, again: true } : work).then(() => queued !== undefined);
+      });
+    expect(await Promise.all([store.transaction(queue), store.transaction(queue)])).toEqual([false, true]);
+    expect((await store.crmWorkOf(id))?.again).toBe(true);
+  });
+
   it("never deadlocks two relays' batches: each batch's appends take their agents' rows in one statement, in one order", async () => {
     const other = await openPostgresStore(url);
     const holder = new pg.Client({ connectionString: url });
