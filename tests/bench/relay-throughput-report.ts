@@ -2307,6 +2307,17 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
   86 MB. Not landed. Left: the CRM relay's heap growth after its first mark-compact (s47-crmmode)
   read on one tree, the runs whose heap grew against those whose heap did not, profiled as here; and
   these pairs on a quiet machine, where the run queue would not decide the mode.
+- **The contacts in one shape, on a quiet machine: not separated either** (lead, thirty-ninth
+  sitting). s48-crmprof's patch (the contacts a lookup tells and caches built again in one
+  shape, their \`kind\` shared) against main, 12 alternated pairs of \`crm-load.ts --phases --rounds 1
+  --calls 1000\`, the order swapped every pair, nothing else running (load 0.9 to 2.3): the main
+  thread on a core per new call while sending, with the CRM, main -> branch 0.188 -> 0.1855 ms at
+  the medians, lower in 6 of 12 pairs (× 0.99 at the median of the pairs, × 0.68 to × 1.15); with ÷
+  without × 1.12 -> × 1.23, slow runs (× 1.25 or more) 4 and 4; new calls a second with ÷ without
+  × 0.795 -> × 0.76, updates × 0.75 -> × 0.84. Not landed. What the quiet runs show besides: the CRM
+  row's fall is there without other sessions' load too (main's new calls × 0.56 to × 1.12 of
+  without, × 0.795 at the median, the main thread × 1.12): the CRM relay's main thread does some 12 %
+  more per new call, and its CRM thread and the simulator take the rest from the same two cores.
 `;
 }
 
