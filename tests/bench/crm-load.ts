@@ -59,7 +59,7 @@ import { benchCrm, benchRemoteCrm, CRM_SCENARIOS, type CrmScenario, sayIfNotExac
 import { remoteCrmTable } from './relay-report.ts';
 import { compareModes, FAST_UNDER, type ProfiledRun, selfOnCpu, SLOW_FROM } from './slow-mode.ts';
 import { benchRelay } from './relay.ts';
-import { crmThroughput, type PhasesHeap, type PhasesProfile, readPhasesProfile, readPhasesThreadProfile, relayThroughput, type Throughput } from './relay-throughput.ts';
+import { crmThroughput, type PhasesHeap, type PhasesProfile, phaseWindows, readPhasesProfile, readPhasesThreadProfile, relayThroughput, type Throughput } from './relay-throughput.ts';
 
 const args = process.argv.slice(2);
 const calls = positiveIntegerFlag(args, '--calls', 200);
@@ -192,8 +192,7 @@ for (let round = 1; round <= rounds && !args.includes('--phases') && !oneAtATime
 /** A run's profile to come, in a directory of its own. */
 function phasesProfile(): { profile: PhasesProfile; remove: () => void } {
   const dir = tempDir('pc-bench-crm-phases-');
-  const window = () => ({ fromUs: 0, toUs: 0, sentUs: 0 });
-  return { profile: { dir: dir.path, ...(profileIntervalUs ? { intervalUs: profileIntervalUs } : {}), mainThreadOnly: args.includes('--main-thread'), windows: { newCalls: window(), updates: window() } }, remove: dir.remove };
+  return { profile: { dir: dir.path, ...(profileIntervalUs ? { intervalUs: profileIntervalUs } : {}), mainThreadOnly: args.includes('--main-thread'), windows: phaseWindows() }, remove: dir.remove };
 }
 
 /** A run's profiles as written: the main thread's, the CRM thread's, and the phases' stretches. */

@@ -5,7 +5,7 @@ import { tempDir } from '../relay/harness.ts';
 import type { PhaseAccount } from './cpu-account.ts';
 import type { CpuProfile } from './cpu-profile.ts';
 import type { CrmPhase } from './crm-run.ts';
-import { crmThroughput, medianCrmPhase, readPhasesThreadProfile, WARM_UP, WARM_UP_ROUNDS } from './relay-throughput.ts';
+import { crmThroughput, medianCrmPhase, phaseWindows, readPhasesThreadProfile, WARM_UP, WARM_UP_ROUNDS } from './relay-throughput.ts';
 
 describe('the throughput bench with a CRM', () => {
   it('refuses more calls than it has callers new to the CRM, before starting anything', async () => {
@@ -52,7 +52,7 @@ describe('readPhasesThreadProfile', () => {
       write('CPU.20261205.040000.43.2.003.cpuprofile', 'file:///repo/relay-server/src/crm/crm-thread-worker.ts');
       write('CPU.20261205.040000.42.2.004.cpuprofile', 'file:///repo/relay-server/src/crm/crm-thread-worker.ts?worker');
       write('CPU.20261205.040000.42.3.005.cpuprofile', 'file:///repo/relay-server/src/crm/crm-thread-worker.ts', 'the CRM thread');
-      const windows = { newCalls: { fromUs: 0, toUs: 0, sentUs: 0 }, updates: { fromUs: 0, toUs: 0, sentUs: 0 } };
+      const windows = phaseWindows();
       expect(readPhasesThreadProfile({ dir: dir.path, pid: 42, windows }, 'crm-thread-worker.ts')).toEqual(profileOf('file:///repo/relay-server/src/crm/crm-thread-worker.ts', 'the CRM thread'));
       expect(readPhasesThreadProfile({ dir: dir.path, pid: 44, windows }, 'crm-thread-worker.ts')).toBeUndefined();
     } finally {

@@ -298,6 +298,12 @@ export interface PhaseWindow extends ProfileWindow {
   sentUs: number;
 }
 
+/** Each phase's stretch of a profile to come, filled in by the run (`send`). */
+export function phaseWindows(): PhasesProfile['windows'] {
+  const window = () => ({ fromUs: 0, toUs: 0, sentUs: 0 });
+  return { newCalls: window(), updates: window() };
+}
+
 /** The node flags of `profile`'s run, none without one or with the main thread's only (`profiledPhases`). */
 function phasesProfileSetup(profile?: PhasesProfile): { cpuProfileDir?: string; cpuProfileIntervalUs?: number } {
   return profile && !profile.mainThreadOnly ? { cpuProfileDir: profile.dir, ...(profile.intervalUs ? { cpuProfileIntervalUs: profile.intervalUs } : {}) } : {};
@@ -422,7 +428,7 @@ export async function benchWebhookCpu(options: { rounds: number; calls: number; 
     console.log(`webhook cpu round ${round}`, JSON.stringify({ forwarder: cpuSummary(forwarder), relay: cpuSummary(relay) }));
   }
   if (!options.profileDir) return { rounds };
-  const windows = { newCalls: { fromUs: 0, toUs: 0, sentUs: 0 }, updates: { fromUs: 0, toUs: 0, sentUs: 0 } };
+  const windows = phaseWindows();
   const pid = await withRelay({ cpuProfileDir: options.profileDir, ...(options.profileIntervalUs ? { cpuProfileIntervalUs: options.profileIntervalUs } : {}) }, async (target) => {
     await warmUp(target, options.warmUps);
     await throughputPhases(target, options.calls, { updates: true }, windows);
