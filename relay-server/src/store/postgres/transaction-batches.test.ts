@@ -126,11 +126,12 @@ describe('the batches of a PostgreSQL store', () => {
   it("runs alone the works of a batch that read one call's CRM work: the second queues on what the first queued", async () => {
     await store.transaction((tx) => record(tx, 'CA1', 'completed'));
     const { id } = (await store.callByKey('in_1', 'CA1'))!;
-    const queue = (tx: StoreTx) =>
-      tx.crmWorkOf(id).then((queued) => {
-        const work = queued ?? { callId: id, instanceUid: 'in_1', state: 'queued' as const, dueAt: T(2), attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: T(2) };
-        return tx.putCrmWork(queued ? { ...work, again: true } : work).then(() => queued !== undefined);
-      });
+    // Queue the call's log, or mark the one queued to run again; tell whether one was queued.
+    const queue = async (tx: StoreTx) => {
+      const queued = await tx.crmWorkOf(id);
+      await tx.putCrmWork(queued ? { ...queued, again: true } : { callId: id, instanceUid: 'in_1', state: 'queued', dueAt: T(2), attempts: 0, lastError: null, again: false, uncertain: false, lease: null, createdAt: T(2) });
+      return queued !== undefined;
+    };
     expect(await Promise.all([store.transaction(queue), store.transaction(queue)])).toEqual([false, true]);
     expect((await store.crmWorkOf(id))?.again).toBe(true);
   });
