@@ -41,7 +41,9 @@ function pageRenderer(): { pid: number; rssKb: number } {
   let largest = { pid: 0, rssKb: 0 };
   for (const pid of descendantsOf(process.pid).keys()) {
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer') && rssKb(pid) > largest.rssKb) largest = { pid, rssKb: rssKb(pid) };
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) continue;
+      const resident = rssKb(pid);
+      if (resident > largest.rssKb) largest = { pid, rssKb: resident };
     } catch {
       // Gone meanwhile.
     }
