@@ -2318,6 +2318,28 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
   row's fall is there without other sessions' load too (main's new calls × 0.56 to × 1.12 of
   without, × 0.795 at the median, the main thread × 1.12): the CRM relay's main thread does some 12 %
   more per new call, and its CRM thread and the simulator take the rest from the same two cores.
+- **The CRM thread, and the relay's other threads, at a lower priority: not separated** (lead,
+  fortieth sitting). The CRM relay's main thread waits on a run queue while the webhooks come (0.02
+  to 0.05 ms a new call, 0.003 without a CRM): the threads it wakes might take its core. Per thread
+  while sending (\`crm-load.ts --phases\`, this sitting's runs): the CRM thread ran 0.008 to 0.014 ms a
+  new call (its searches wait for the burst's end), the process's other threads (\`node\`: V8's
+  compiler and collector, libuv's pool) 0.053 to 0.068 against 0.018 to 0.022 without; \`--jit\`
+  counted 6 to 9 TurboFan compiles in the measured new calls with the CRM (1 to 36 ms each, by
+  \`--trace-opt\`'s times) against 3 without. Three rounds profiled (\`--profile --main-thread
+  --profile-interval 100\`, load 1.5 to 2.5; one slow, × 1.87): in the other two the extra per new
+  call is no one item, and not the same items (the collector +5.7 / +20 µs, \`writev\` +5.3 / +12.2,
+  \`fsync\` +4.5 / +11.4, \`appendEvents\` +5 / +6, the publisher's hold +1.7 / +3.3, \`postMessage\` to
+  the CRM thread +0.8 / +1.8). Tried as prototypes, not kept: the CRM thread at nice 10
+  (\`os.setPriority\` on the thread id \`/proc/thread-self\` names), 10 alternated pairs of \`crm-load.ts
+  --phases --rounds 1 --calls 1000\` against main (load 0.8 to 2.8): new calls with ÷ without × 0.775
+  -> × 0.80 at the medians (× 1.09 at the median of the pairs, lower in 4 of 10), updates × 0.88 ->
+  × 0.74 (× 0.84, lower in 7 of 10), the main thread on a core per new call while sending × 1.07;
+  every thread of the relay but its main one at nice 5 (applied again every 500 ms to threads begun
+  later), 8 pairs of \`webhook-cpu.ts --calls 2000\` with no CRM (load 1.5 to 2.2): new calls a second
+  × 1.06 at the median of the pairs (× 0.75 to × 1.55), the main thread per new call × 0.91, updates
+  × 0.99. Not separated: the CRM thread's priority cannot weigh while it runs a hundredth of the
+  burst, and the updates' fall with it niced fits its log steps running later, into the burst. Left:
+  what the compiler compiles in the measured burst with a CRM, after three warm-ups.
 `;
 }
 
