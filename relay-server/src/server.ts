@@ -4,18 +4,14 @@ import { serve } from '@hono/node-server';
 import { randomId } from './auth/token.ts';
 import { createApp, type Readiness } from './app.ts';
 import { EventPublisher } from './calls/event-publisher.ts';
-import { CallerLookup } from './crm/caller-lookup.ts';
 import { CrmBreaker } from './crm/crm-breaker.ts';
-import { lookUpHeldCallers } from './crm/identify-caller.ts';
 import { WEBHOOKS_FIRST_DEFAULTS, WebhooksFirst, type WebhooksFirstSettings } from './crm/webhooks-first.ts';
 import { CRM_DEFAULTS } from './crm/settings.ts';
 import { CrmConnectors, loadBundledCrmConnectors } from './crm/connectors.ts';
 import { startCrmWithStore } from './crm/crm-start.ts';
 import { CrmThreadEngine } from './crm/crm-thread.ts';
 import type { CrmEngine } from './crm/engine.ts';
-import { CrmOutboxWorker, OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';
-import { CrmSignIns, SIGN_INS_AT_ONCE } from './crm/sign-in-ahead.ts';
-import type { RelayDeps } from './deps.ts';
+import { OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';
 import { loadBundledConnectors } from './instances/catalogue.ts';
 import { PlanResolver } from './instances/plans.ts';
 import { answerOrCloseConnection } from './keep-alive.ts';
@@ -25,6 +21,7 @@ import type { RelayStore, StoreLocation } from './store/index.ts';
 import { openStore } from './store/open.ts';
 import { Hub } from './ws/hub.ts';
 import { attachWebSocket, closeWebSockets } from './ws/index.ts';
+import { wireRelay } from './wiring.ts';
 
 export interface RelayOptions extends StoreLocation {
   port: number;
@@ -106,37 +103,22 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const publisher = new EventPublisher((events) => hub.publish(events));
   const turns = new WebhooksFirst({ ...WEBHOOKS_FIRST_DEFAULTS, ...options.crmTurns });
   const breaker = new CrmBreaker(log, Date.now);
-  const deps: RelayDeps = {
+  const { deps, outbox, signIns } = wireRelay({
     store,
     plans,
-    publish: (events) => publisher.publish(events),
-    hold: (events) => publisher.hold(events),
-    crm: {
-      connectors: crmConnectors,
-      lookup: new CallerLookup(metrics, Date.now, turns, breaker, crmConnectors.pacer),
-      turns,
-      breaker,
-      settings: { ...CRM_DEFAULTS, wrapUpMs: options.crmWrapUpMs ?? CRM_DEFAULTS.wrapUpMs },
-      signIn: (instance) => void signIns.forInstance(instance),
-      wake: () => outbox.wake(),
-      queueWithCommit: (tx, work, now) => outbox.queueWithCommit(tx, work, now),
-      handOverRead: (tx, callId, read) => outbox.handOverRead(tx, callId, read),
-    },
+    publisher,
+    connectors: crmConnectors,
+    turns,
+    breaker,
     metrics,
     log,
     publicUrl: () => publicUrl,
     now: () => new Date(),
-  };
-  const signIns = new CrmSignIns(deps, SIGN_INS_AT_ONCE, options.crmSignInAhead ?? true);
-  const outbox = new CrmOutboxWorker(deps, { ...OUTBOX_DEFAULTS, ...options.crmOutbox });
-  metrics.crmOutbox = () => outbox.gauges();
-  metrics.crmLookupBacklog = () => deps.crm.lookup.backlog();
-  metrics.crmTurns = () => turns.counts;
-  metrics.crmCircuits = () => ({ ...breaker.counts, open: breaker.openInstances().length });
-  breaker.onChange((instanceUid, open) => {
-    if (!open) void lookUpHeldCallers(deps, instanceUid).catch((error: unknown) => deps.log.error('held caller lookups could not be run again', { instance: instanceUid, error }));
+    nowMs: Date.now,
+    crmSettings: { ...CRM_DEFAULTS, wrapUpMs: options.crmWrapUpMs ?? CRM_DEFAULTS.wrapUpMs },
+    outbox: { ...OUTBOX_DEFAULTS, ...options.crmOutbox },
+    signInAhead: options.crmSignInAhead ?? true,
   });
-  metrics.storeTransactions = () => store.transactionStats();
   const readiness: Readiness = { ready: true };
   const app = createApp(deps, readiness);
 

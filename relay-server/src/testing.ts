@@ -2,18 +2,15 @@
 import { computeTwilioSignature } from '@phone-connector/shared';
 import { createApp } from './app.ts';
 import { EventPublisher } from './calls/event-publisher.ts';
-import { CallerLookup, LOOKUP_DEFAULTS, type LookupSettings } from './crm/caller-lookup.ts';
+import { LOOKUP_DEFAULTS, type LookupSettings } from './crm/caller-lookup.ts';
 import { BREAKER_DEFAULTS, type BreakerSettings, CrmBreaker } from './crm/crm-breaker.ts';
-import { lookUpHeldCallers } from './crm/identify-caller.ts';
 import { CRM_DEFAULTS, type CrmSettings } from './crm/settings.ts';
 import { CrmConnectors } from './crm/connectors.ts';
 import { type CrmConnectorPlan, type CrmEngine, crmEngine } from './crm/engine.ts';
-import { CrmOutboxWorker, OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';
-import { CrmSignIns } from './crm/sign-in-ahead.ts';
+import { OUTBOX_DEFAULTS, type OutboxSettings } from './crm/outbox-worker.ts';
 import type { ThreadLoad } from './crm/thread-load.ts';
 import { WEBHOOKS_FIRST_DEFAULTS, WebhooksFirst, type WebhooksFirstSettings } from './crm/webhooks-first.ts';
 import { generateToken, hashToken, randomId } from './auth/token.ts';
-import type { RelayDeps } from './deps.ts';
 import { loadBundledConnectors } from './instances/catalogue.ts';
 import { PlanResolver } from './instances/plans.ts';
 import { createLogger } from './log.ts';
@@ -21,6 +18,7 @@ import { RelayMetrics } from './metrics.ts';
 import { ScriptedCrm, scriptedEngine } from './crm/scripted-crm.ts';
 import type { AgentEvent, Call, RelayStore } from './store/index.ts';
 import { openSqliteStore } from './store/sqlite/store.ts';
+import { wireRelay } from './wiring.ts';
 
 export const PUBLIC_URL = 'https://relay.example.test';
 export const TWILIO_TOKEN = 'unit-test-auth-token';
@@ -56,38 +54,23 @@ export function testRelay(options: { now?: () => Date; crm?: TestCrmOptions; sto
   const breaker = new CrmBreaker(log, () => now().getTime(), { ...BREAKER_DEFAULTS, ...options.crm?.breaker });
   // The pacer keeps the real clock: a test's frozen `now` would hold a paced request forever.
   const connectors = new CrmConnectors(options.crm?.engine ?? crmEngine, options.crm?.bundled ?? new Map());
-  const deps: RelayDeps = {
+  const { deps, outbox } = wireRelay({
     store,
     plans: new PlanResolver(bundled, store),
-    publish: (events) => publisher.publish(events),
-    hold: (events) => publisher.hold(events),
-    crm: {
-      connectors,
-      lookup: new CallerLookup(metrics, () => now().getTime(), turns, breaker, connectors.pacer, { ...LOOKUP_DEFAULTS, ...options.crm?.lookup }),
-      turns,
-      breaker,
-      settings: { ...CRM_DEFAULTS, ...options.crm?.settings },
-      signIn: (instance) => void signIns.forInstance(instance),
-      wake: () => outbox.wake(),
-      queueWithCommit: (tx, work, now) => outbox.queueWithCommit(tx, work, now),
-      handOverRead: (tx, callId, read) => outbox.handOverRead(tx, callId, read),
-    },
+    publisher,
+    connectors,
+    turns,
+    breaker,
     metrics,
     log,
     publicUrl: () => PUBLIC_URL,
     now,
-  };
-  const signIns = new CrmSignIns(deps);
-  // Random jitter off: a test's clock moves by the delays it expects.
-  const outbox = new CrmOutboxWorker(deps, { ...OUTBOX_DEFAULTS, random: () => 1, ...options.crm?.outbox });
-  metrics.crmOutbox = () => outbox.gauges();
-  metrics.crmLookupBacklog = () => deps.crm.lookup.backlog();
-  metrics.crmTurns = () => turns.counts;
-  metrics.crmCircuits = () => ({ ...breaker.counts, open: breaker.openInstances().length });
-  breaker.onChange((instanceUid, open) => {
-    if (!open) void lookUpHeldCallers(deps, instanceUid).catch((error: unknown) => deps.log.error('held caller lookups could not be run again', { instance: instanceUid, error }));
+    nowMs: () => now().getTime(),
+    lookup: { ...LOOKUP_DEFAULTS, ...options.crm?.lookup },
+    crmSettings: { ...CRM_DEFAULTS, ...options.crm?.settings },
+    // Random jitter off: a test's clock moves by the delays it expects.
+    outbox: { ...OUTBOX_DEFAULTS, random: () => 1, ...options.crm?.outbox },
   });
-  metrics.storeTransactions = () => store.transactionStats();
   const app = createApp(deps);
 
   const addAgent = async (name: string, number: string, extra: { email?: string; admin?: boolean } = {}) => {
