@@ -11,9 +11,10 @@
  *   list [D HS]; groups OR-ed, filters in a group AND-ed [C]; at most 5 groups [D HSD changelog
  *   2024-08 "expanded filtering"]; per group and in all, the tighter of what is published: 6 and 18
  *   [C integrators' docs; the changelog says 10 and 25]; at most 10,000 results per query [C];
- *   limit at most 200 [C: HubSpot's search schema as apis.io mirrors it]. `IN`/`NOT_IN` take `values`, a list: without it HubSpot refuses the
- *   filter ("operator IN requires values" [C hubspot-api-nodejs#251]); at most 100 values per
- *   filter [I: no published figure found]; `IN` compares each value as `EQ` does [I].
+ *   limit at most 200 [D HS spec "up to 200 objects", hubspot-sdk-typescript, whose "Up to 6 groups"
+ *   is looser than the changelog's 5]. `IN`/`NOT_IN` take `values`, a list: without it HubSpot
+ *   refuses the filter ("operator IN requires values" [C hubspot-api-nodejs#251]); at most 100
+ *   values per filter [I: no published figure found]; `IN` compares each value as `EQ` does [I].
  *   The 400 bodies for these limits, bad JSON and unknown operators are VALIDATION_ERROR-shaped [I].
  * - `EQ` compares the stored string exactly [I]; `phone` and `mobilephone` are free text as typed.
  *   `hs_searchable_calculated_phone_number` / `…_mobile_number` hold the national digits, leading

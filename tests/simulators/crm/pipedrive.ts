@@ -40,9 +40,11 @@
  *   status, 200, the default subject (the type's name) and the default activity types are [I].
  * - `GET /v1/activityTypes` and `GET /v1/users/me` (`data.company_domain`) [C RC]; their other
  *   fields are [I].
- * - Errors: `{success:false, error, error_info, data:null, additional_data:null}` [D PD]. The 429
- *   body is [I] (the envelope with errorCode 429); the `x-ratelimit-limit`, `-remaining`, `-reset`
- *   headers [C]; `Retry-After` when the test asks for one [I].
+ * - Errors: `{success:false, error, error_info, data:null, additional_data:null}` [D PD]. A 429 is
+ *   `{success:false, error, errorCode:429}` with `retry-after`, as an integrator recorded it for the
+ *   daily budget ("daily request budget exceeded", retry-after 3939 [C: write-up "Migração do sync
+ *   diário para o Railway", 2026-08]); the burst limit's wording here, "Request over limit", is [I].
+ *   The `x-ratelimit-limit`, `-remaining`, `-reset` headers [D PD rate-limiting page].
  */
 import { randomBytes } from 'node:crypto';
 import { type CrmAnswer, type CrmRateLimit, type CrmRequest, CrmServer, isJsonObject, parseJsonObject, ServedCrmSimulator } from './crm-server.ts';
