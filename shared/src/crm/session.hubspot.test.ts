@@ -15,9 +15,9 @@ const loaded = loadCrmConnector(readFileSync(join(import.meta.dirname, '../../..
 const plan = loaded.plan as CrmConnectorPlan;
 
 const contact = (id: string, properties: Record<string, string | null>) => ({ id, properties: { hs_object_id: id, ...properties }, createdAt: '2024-05-01T10:00:00.000Z', updatedAt: '2025-02-01T09:00:00.000Z', archived: false });
-/** The v4 associations of call 52431862437, and one contact in their listing [I]. */
+/** The v4 associations of call 52431862437 [D HS associations v4], and one contact in their listing: its id a number as integrators record it [C], a string in HubSpot's spec [D]. */
 const ASSOCIATIONS = 'https://api.hubapi.com/crm/v4/objects/calls/52431862437/associations';
-const linkedContact = (id: number) => ({ toObjectId: id, associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 194, label: null }] });
+const linkedContact = (id: number | string) => ({ toObjectId: id, associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 194, label: null }] });
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): RecordedResponse => ({ status, body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...headers } });
 
 const call: CrmCall = {
@@ -106,6 +106,16 @@ describe('the HubSpot connector', () => {
     expect(bodyOf(recorded.requests[1]!).filterGroups[0].filters[0].values).toEqual([callers[20]]);
   });
 
+  it('links records on the portal\'s own app domain when one is set (EU portals are on app-eu1)', async () => {
+    const onEu = () => openCrmSession(plan, { config: { token: TOKEN, portal_id: '62515', app_url: 'https://app-eu1.hubspot.com' }, fetch: recorded.fetch, now: () => NOW });
+    answers.push(json(200, { total: 1, results: [contact('512', { firstname: 'Jane', lastname: 'Doe', company: 'Acme', phone: '+14155550100', mobilephone: null })] }));
+    expect(await onEu().findContacts('+14155550100')).toMatchObject({ ok: true, value: [{ id: '512', url: 'https://app-eu1.hubspot.com/contacts/62515/record/0-1/512' }] });
+    answers.push(json(201, { id: '52431862437', properties: {} }));
+    expect(await onEu().logCall(call)).toEqual({ ok: true, value: { id: '52431862437', url: 'https://app-eu1.hubspot.com/contacts/62515/record/0-48/52431862437' } });
+    // The API host stays api.hubapi.com: the app domain only shapes the links agents click.
+    expect(recorded.requests.map((r) => new URL(r.url).host)).toEqual(['api.hubapi.com', 'api.hubapi.com']);
+  });
+
   it('finds nobody on an empty result', async () => {
     answers.push(json(200, { total: 0, results: [] }));
     expect(await open().findContacts('+442079460018')).toEqual({ ok: true, value: [] });
@@ -177,6 +187,12 @@ describe('the HubSpot connector', () => {
 
   it('only removes the stale association when the picked contact is already associated', async () => {
     answers.push(json(200, { id: '52431862437', properties: {} }), json(200, { results: [linkedContact(700), linkedContact(512)] }), { status: 204, body: '', headers: {} });
+    expect(await open().updateCall('52431862437', call)).toMatchObject({ ok: true });
+    expect(recorded.requests.slice(1).map((r) => `${r.method} ${r.url}`)).toEqual([`GET ${ASSOCIATIONS}/contacts`, `DELETE ${ASSOCIATIONS}/contacts/700`]);
+  });
+
+  it('reads the listing\'s ids typed as strings, as HubSpot\'s spec declares them', async () => {
+    answers.push(json(200, { id: '52431862437', properties: {} }), json(200, { results: [linkedContact('700'), linkedContact('512')] }), { status: 204, body: '', headers: {} });
     expect(await open().updateCall('52431862437', call)).toMatchObject({ ok: true });
     expect(recorded.requests.slice(1).map((r) => `${r.method} ${r.url}`)).toEqual([`GET ${ASSOCIATIONS}/contacts`, `DELETE ${ASSOCIATIONS}/contacts/700`]);
   });

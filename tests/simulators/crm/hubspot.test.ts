@@ -243,7 +243,7 @@ describe('calls', () => {
     for (let time = 0; time < 2; time++) {
       const linked = await api(`${links}/default/contacts/${bob}`, { method: 'PUT' });
       expect(linked.status).toBe(200);
-      expect(await linked.json()).toMatchObject({ status: 'COMPLETE', results: [{ fromObjectId: Number(created.id), toObjectId: Number(bob) }] });
+      expect(await linked.json()).toMatchObject({ status: 'COMPLETE', results: [{ from: { id: created.id }, to: { id: bob }, associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 194 } }] });
     }
     expect((await listed()).map((l) => String(l.toObjectId))).toEqual([jane, bob]);
 

@@ -11,9 +11,10 @@
  *   list [D HS]; groups OR-ed, filters in a group AND-ed [C]; at most 5 groups [D HSD changelog
  *   2024-08 "expanded filtering"]; per group and in all, the tighter of what is published: 6 and 18
  *   [C integrators' docs; the changelog says 10 and 25]; at most 10,000 results per query [C];
- *   limit at most 200 [I]. `IN`/`NOT_IN` take `values`, a list: without it HubSpot refuses the
- *   filter ("operator IN requires values" [C hubspot-api-nodejs#251]); at most 100 values per
- *   filter [I: no published figure found]; `IN` compares each value as `EQ` does [I].
+ *   limit at most 200 [D HS spec "up to 200 objects", hubspot-sdk-typescript, whose "Up to 6 groups"
+ *   is looser than the changelog's 5]. `IN`/`NOT_IN` take `values`, a list: without it HubSpot
+ *   refuses the filter ("operator IN requires values" [C hubspot-api-nodejs#251]); at most 100
+ *   values per filter [I: no published figure found]; `IN` compares each value as `EQ` does [I].
  *   The 400 bodies for these limits, bad JSON and unknown operators are VALIDATION_ERROR-shaped [I].
  * - `EQ` compares the stored string exactly [I]; `phone` and `mobilephone` are free text as typed.
  *   `hs_searchable_calculated_phone_number` / `…_mobile_number` hold the national digits, leading
@@ -23,8 +24,8 @@
  *   words split at spaces and punctuation [I]. `query` matches a word prefix of the default text
  *   properties, phones included [I].
  * - Search answer `{total, results:[{id, properties, createdAt, updatedAt, archived}],
- *   paging?:{next:{after}}}` [D HS]; `paging` only when there is more, `{total:0, results:[]}` for
- *   none [I]; requested properties a contact lacks come back null [D example]; hs_object_id,
+ *   paging?:{next:{after}}}` [D HS, `paging` optional]; `paging` only when there is more, `{total:0,
+ *   results:[]}` for none [I]; requested properties a contact lacks come back null [D example]; hs_object_id,
  *   createdate and lastmodifieddate always [D example]. Ids are numeric strings [D].
  * - Search lags writes (about 10 s after a create) [C Okta]: `searchLag()` keeps contacts seeded
  *   meanwhile out of search until its release.
@@ -40,26 +41,32 @@
  *   untouched [D HS; I]; `GET /crm/v3/objects/calls/{id}?properties=&associations=` [D HS], default
  *   properties only when none are asked for [I]; the association listing's shape is [I]. An unknown
  *   id is 404 `OBJECT_NOT_FOUND` [C].
- * - Associations v4 (not in CRMS.md; paths and shapes [I]):
- *   `GET /crm/v4/objects/calls/{id}/associations/contacts` -> 200 `{results:[{toObjectId (a
- *   number), associationTypes:[{category, typeId, label}]}]}`, one page;
+ * - Associations v4 (not in CRMS.md) [D HS codegen/crm/associations/v4 BasicApi and models]:
+ *   `GET /crm/v4/objects/calls/{id}/associations/contacts` -> 200 `{results:[{toObjectId,
+ *   associationTypes:[{category, typeId, label}]}], paging?}`, up to 500 a call [D hubspot-sdk-typescript],
+ *   one page here; toObjectId is a number as integrators record it [C] (a string in the spec);
  *   `PUT /crm/v4/objects/calls/{id}/associations/default/contacts/{contactId}` -> 200 `{status:
- *   "COMPLETE", results:[{from, to, associationTypes}]}`, adding type 194 once however often it
- *   is sent, 400 for a contact that does not exist; `DELETE
- *   /crm/v4/objects/calls/{id}/associations/contacts/{contactId}` -> 204, also when none was
- *   there. An unknown call is 404 OBJECT_NOT_FOUND. They change no property (no `updates`).
- * - A portal may define a unique-value call property (`relay_call_id`) [I]; `POST
- *   /crm/v3/objects/calls/batch/upsert {inputs:[{idProperty, id, properties}]}` creates or updates
- *   by it, HubSpot's only idempotent create, with no associations in its input [D HS
- *   SimplePublicObjectBatchInputUpsert]; the answer `{status:"COMPLETE", results:[…, new],
- *   startedAt, completedAt}` with 200, GET and PATCH taking `?idProperty=`, a second call with the
- *   same unique value refused with 409 CONFLICT, and duplicate ids in one batch refused, are [I].
+ *   "COMPLETE", results:[{from:{id}, to:{id}, associationSpec}], startedAt, completedAt}` [D
+ *   BatchResponsePublicDefaultAssociation], adding type 194 once however often it is sent [I], 400
+ *   for a contact that does not exist [I]; `DELETE /crm/v4/objects/calls/{id}/associations/contacts/
+ *   {contactId}` -> 204 [D], also when none was there [I]. An unknown call is 404 OBJECT_NOT_FOUND.
+ *   They change no property (no `updates`).
+ * - A portal may define a unique-value call property (`relay_call_id`, `hasUniqueValue`) and read
+ *   and PATCH by it with `?idProperty=` [D HS calls BasicApi, PropertyCreate; HSD changelog
+ *   "Updating objects by custom field"]; `POST /crm/v3/objects/calls/batch/upsert {inputs:[{idProperty,
+ *   id, properties}]}` creates or updates by it, HubSpot's only idempotent create, with no associations
+ *   in its input [D HS SimplePublicObjectBatchInputUpsert], answering 200 `{status:"COMPLETE",
+ *   results:[…, new], startedAt, completedAt}` [D HS BatchApi upsert, SimplePublicUpsertObject]. An
+ *   idProperty that is not unique is 400 VALIDATION_ERROR [C segmentio/action-destinations#3957]; a
+ *   second call with the same unique value refused with 409 CONFLICT, and duplicate ids in one batch
+ *   refused, are [I].
  * - Dispositions: `GET /calling/v1/dispositions` -> `[{id, label}]` [D HSD], the default GUIDs [C].
- * - `GET /account-info/v3/details` gives `portalId` [C]; its other fields here are [I].
+ * - `GET /account-info/v3/details` gives `portalId`, `uiDomain` (the app's host) and
+ *   `dataHostingLocation` [D HSD account-info "Retrieve account details"].
  * - 429 `{status:"error", message:"You have reached your ten_secondly_rolling limit.",
  *   errorType:"RATE_LIMIT", correlationId, policyName:"TEN_SECONDLY_ROLLING"}` [policyName D HS;
  *   rest C]; a search's 429 says "You have reached your secondly limit." [D HS RetryDecorator]
- *   (its policyName SECONDLY is [I]).
+ *   with policyName SECONDLY [C HGData/mk-node-hubspot#89].
  *   `X-HubSpot-RateLimit-*` headers [C]; `Retry-After` when the test asks for one [I: the issue
  *   says HubSpot sends it; HubSpot's SDK waits 10 s × attempt instead]. Other injected statuses
  *   and a 500 carry the error model with category [D HS ModelError; wording I].
@@ -354,7 +361,7 @@ export class HubSpotSimulator extends ServedCrmSimulator {
         call.associations.push({ to: { id: contactId }, types: [{ ...CONTACT_ASSOCIATION }] });
       }
       const at = new Date().toISOString();
-      const link = { fromObjectTypeId: '0-48', fromObjectId: Number(call.id), toObjectTypeId: '0-1', toObjectId: Number(contactId), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: CONTACT_ASSOCIATION.associationTypeId, label: null }] };
+      const link = { from: { id: call.id }, to: { id: contactId }, associationSpec: { ...CONTACT_ASSOCIATION } };
       return { status: 200, body: { status: 'COMPLETE', results: [link], startedAt: at, completedAt: at } };
     }
     if (method === 'DELETE' && !byDefault && contactId !== undefined) {
@@ -607,8 +614,9 @@ function errorBody(message: string, category: string) {
 
 /**
  * HubSpot's limits per token, enforced after `enforceRateLimits()`: search 4 a second [D HSD
- * changelog crm-search-api-rate-limit-increase], every request 100 per 10 s (Free/Starter) [C]. Both
- * as sliding windows, the strictest reading [I: HubSpot does not say how it counts].
+ * changelog crm-search-api-rate-limit-increase], every request 100 per 10 s (Free/Starter) [D HSD
+ * changelog heads-up-new-and-improved-hubspot-api-limits]. Both as sliding windows, the strictest
+ * reading [I: only the policy name TEN_SECONDLY_ROLLING says how HubSpot counts].
  */
 const HUBSPOT_RATE_LIMITS: CrmRateLimit[] = [
   { name: 'SECONDLY', requests: 4, perMs: 1000, applies: (request) => request.path === CONTACT_SEARCH },

@@ -5,9 +5,10 @@
  *
  * Facts used, and where they come from (CRMS.md §3; its source keys and tags):
  * - Auth: the API token in `x-api-token`, or an OAuth access token as `Authorization: Bearer`
- *   [D PD]. The `?api_token=` query parameter is no longer documented [C], so it is refused
- *   here: a connector must not rely on it. The 401 body `{success:false, error:"unauthorized
- *   access", errorCode:401, error_info:"Please check developers.pipedrive.com"}` [C].
+ *   [D PD]. "The API token must be provided in the x-api-token header for all requests" [D
+ *   developers.pipedrive.com "Authentication"], so `?api_token=` is refused here. The 401 body
+ *   `{success:false, error:"unauthorized access", errorCode:401}` [D PD OpenAPI v1
+ *   `unathorizedResponse` example], with `error_info:"Please check developers.pipedrive.com"` [C].
  * - `GET /api/v2/persons/search?term=&fields=&exact_match=&limit=&cursor=` [D PD]: `term` at least
  *   2 characters (1 with `exact_match`); `fields` among custom_fields|email|notes|phone|name;
  *   limit 100 by default, 500 at most; the envelope `{success, data:{items:[{result_score,
@@ -24,8 +25,9 @@
  * - `POST /v1/callLogs` [D PD AddCallLogRequest]: `outcome` in connected|no_answer|left_message|
  *   left_voicemail|wrong_number|busy, `to_phone_number`, `start_time` and `end_time` as UTC
  *   `YYYY-MM-DD HH:MM:SS` required; `duration` a string of seconds; `deal_id` or `lead_id`, never
- *   both. The answer `{success:true, data:{id (a string), …, has_recording, company_id}}` [D PD];
- *   its status, 200, is [I] (CRMS.md §9). That an unknown person or a non-numeric duration is
+ *   both. The answer 200 `{success:true, data:{id (a string), …, has_recording, company_id}}` [D PD;
+ *   200 in its OpenAPI v1 "The call log was successfully created", the model CallLogResponse200
+ *   of client-nodejs up to v23]. That an unknown person or a non-numeric duration is
  *   refused with 400 is [I]. A real call log may come with an activity; `activity_id` here is the
  *   one given, else null [I].
  * - Call logs cannot be updated: the API has add, get, delete, list and a recording upload (an
@@ -38,9 +40,11 @@
  *   status, 200, the default subject (the type's name) and the default activity types are [I].
  * - `GET /v1/activityTypes` and `GET /v1/users/me` (`data.company_domain`) [C RC]; their other
  *   fields are [I].
- * - Errors: `{success:false, error, error_info, data:null, additional_data:null}` [D PD]. The 429
- *   body is [I] (the envelope with errorCode 429); the `x-ratelimit-limit`, `-remaining`, `-reset`
- *   headers [C]; `Retry-After` when the test asks for one [I].
+ * - Errors: `{success:false, error, error_info, data:null, additional_data:null}` [D PD]. A 429 is
+ *   `{success:false, error, errorCode:429}` with `retry-after`, as an integrator recorded it for the
+ *   daily budget ("daily request budget exceeded", retry-after 3939 [C: write-up "Migração do sync
+ *   diário para o Railway", 2026-08]); the burst limit's wording here, "Request over limit", is [I].
+ *   The `x-ratelimit-limit`, `-remaining`, `-reset` headers [D PD rate-limiting page].
  */
 import { randomBytes } from 'node:crypto';
 import { type CrmAnswer, type CrmRateLimit, type CrmRequest, CrmServer, isJsonObject, parseJsonObject, ServedCrmSimulator } from './crm-server.ts';
@@ -421,8 +425,9 @@ function failed(status: number, error: string, extra: Record<string, unknown> = 
 
 /**
  * Pipedrive's limits per token, enforced after `enforceRateLimits()`: search 10 per 2 s [D PD changelog
- * announcing-search-api-rate-limit], every request 20 per 2 s (API token, Lite plan) [C], as sliding
- * windows [I]. The daily token budget and Cloudflare's HTML 403 after repeated 429s are not simulated.
+ * announcing-search-api-rate-limit], every request 20 per 2 s (API token, Lite plan), as the "rolling
+ * 2-second window" it says [D developers.pipedrive.com core-api-concepts-rate-limiting]. The daily token
+ * budget and Cloudflare's HTML 403 after repeated 429s [D, same page] are not simulated.
  */
 const PIPEDRIVE_RATE_LIMITS: CrmRateLimit[] = [
   { name: 'search', requests: 10, perMs: 2000, applies: (request) => request.path === PERSON_SEARCH },
