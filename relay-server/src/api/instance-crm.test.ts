@@ -73,6 +73,15 @@ describe('CRM setup on an instance', () => {
     expect((await put({ config: {} })).body.error).toBe('give exactly one of "connector" (a bundled connector id) and "xml" (a connector of your own)');
   });
 
+  it('keeps a URL field without the spaces and trailing slashes of a paste, for the session too; other fields as typed', async () => {
+    const saved = await put({ ...provider, crm: { connector: 'scripted', config: { ...crmConfig, url: ' https://crm.example.test/vtigercrm// ', username: 'ada/' } } });
+    expect(saved.status).toBe(200);
+    expect((await relay.store.instanceOf(relay.ada.id, 'main'))!.crm!.config).toEqual({ ...crmConfig, url: 'https://crm.example.test/vtigercrm', username: 'ada/' });
+    expect(relay.crm.opened?.config.url).toBe('https://crm.example.test/vtigercrm');
+    // Nothing but slashes is no address: unset, so a mandatory URL is asked for again.
+    expect((await put({ ...provider, crm: { connector: 'scripted', config: { ...crmConfig, url: '/' } } })).status).toBe(422);
+  });
+
   it('warns about config fields the CRM connector does not have, and drops them', async () => {
     const saved = await put({ ...provider, crm: { connector: 'scripted', config: { ...crmConfig, colour: 'blue' } } });
     expect(saved.body.crm.warnings).toEqual([expect.objectContaining({ path: 'crm.config.colour', severity: 'warning' })]);

@@ -1,4 +1,4 @@
-import { CALLBACK_FIELDS, type CallbackUrls, type ConnectorPlan, type Diagnostic, REDACTED, checkConnector, secretValues } from '@phone-connector/shared';
+import { CALLBACK_FIELDS, type CallbackUrls, type ConfigField, type ConnectorPlan, type Diagnostic, REDACTED, checkConnector, secretValues } from '@phone-connector/shared';
 import type { Instance } from '../store/index.ts';
 import { CUSTOM_CONNECTOR } from './plans.ts';
 
@@ -72,10 +72,12 @@ export function registerInstance(
 
 /**
  * The values of a connector's declared fields (telephony or CRM): unknown names are dropped with
- * a warning, a masked value sent back keeps the stored one, an empty one is unset.
+ * a warning, a masked value sent back keeps the stored one, an empty one is unset. A URL field is
+ * kept without the spaces and trailing slashes a paste brings: connectors join paths to it with a
+ * slash (`$config.$fields.url/webservice.php`), and a record link with two would not open.
  */
 export function declaredConfig(
-  plan: { fields: ReadonlyArray<{ name: string }>; warnings: readonly Diagnostic[] },
+  plan: { fields: ReadonlyArray<Pick<ConfigField, 'name' | 'type'>>; warnings: readonly Diagnostic[] },
   requested: Record<string, string>,
   previous: Record<string, string>,
 ): { config: Record<string, string>; warnings: DiagnosticJson[] } {
@@ -86,7 +88,10 @@ export function declaredConfig(
     if (!field) warnings.push(configDiagnostic(name, `"${name}" is not a field of this connector; it was dropped`, `known fields: ${plan.fields.map((f) => f.name).join(', ')}`));
     else if (value === REDACTED) {
       if (previous[name] !== undefined) config[name] = previous[name];
-    } else if (value !== '') config[name] = value;
+    } else {
+      const kept = field.type === 'url' ? value.trim().replace(/\/+$/, '') : value;
+      if (kept !== '') config[name] = kept;
+    }
   }
   return { config, warnings };
 }

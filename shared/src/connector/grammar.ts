@@ -209,7 +209,7 @@ export const configElement: ElementSpec = {
           attributes: {
             name: { doc: 'Referenced as `$config.$fields.NAME`.', kind: 'name', required: true, schema: identifier('a field name') },
             label: { doc: 'Label in the form.', kind: 'literal' },
-            type: { doc: '`text`, `password` (masked, redacted) or `url`.', kind: 'enum', default: 'text', schema: enumOf(FIELD_TYPES, 'type') },
+            type: { doc: '`text`, `password` (masked, redacted) or `url` (the relay keeps it without the spaces around it and its trailing slashes, so that a template joins a path to it with one slash).', kind: 'enum', default: 'text', schema: enumOf(FIELD_TYPES, 'type') },
             presence: { doc: '`mandatory` or `optional` (default).', kind: 'enum', schema: enumOf(['mandatory', 'optional'], 'presence') },
             presense: { doc: 'The seed\'s misspelling of `presence`; accepted with a warning.', kind: 'enum', schema: enumOf(['mandatory', 'optional'], 'presence'), deprecatedFor: 'presence' },
           },
