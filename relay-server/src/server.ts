@@ -117,7 +117,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     nowMs: Date.now,
     crmSettings: { ...CRM_DEFAULTS, wrapUpMs: options.crmWrapUpMs ?? CRM_DEFAULTS.wrapUpMs },
     outbox: { ...OUTBOX_DEFAULTS, ...options.crmOutbox },
-    signInAhead: options.crmSignInAhead ?? true,
+    signInAhead: options.crmSignInAhead,
   });
   const readiness: Readiness = { ready: true };
   const app = createApp(deps, readiness);

@@ -74,7 +74,7 @@ export function registerInstance(
  * The values of a connector's declared fields (telephony or CRM): unknown names are dropped with
  * a warning, a masked value sent back keeps the stored one, an empty one is unset. A URL field is
  * kept without the spaces and trailing slashes a paste brings: connectors join paths to it with a
- * slash (`$config.$fields.url/webservice.php`), and a record link with two would not open.
+ * slash (`$config.$fields.url/webservice.php`), and a path or record link with two may not open.
  */
 export function declaredConfig(
   plan: { fields: ReadonlyArray<Pick<ConfigField, 'name' | 'type'>>; warnings: readonly Diagnostic[] },
