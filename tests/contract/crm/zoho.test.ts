@@ -143,7 +143,7 @@ describeCrmContract<ZohoSimulator>(
         expect(logged.fields.Relay_Call_Id).toBe(call.sid);
         await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
         expect(c.crm.requests.filter(isCreate)).toHaveLength(1);
-        expect(c.crm.requests.some((r) => r.url.startsWith('/crm/v8/Calls/search') && r.url.includes(encodeURIComponent(call.sid)) && r.status === 200)).toBe(true);
+        expect(c.crm.requests.some((r) => r.url === '/crm/v8/coql' && r.body.includes(call.sid) && r.status === 200)).toBe(true);
         expect(c.output).toContain('rows left in flight by a previous run');
       } finally {
         release();

@@ -238,6 +238,30 @@ describe('the Calls module', () => {
     const found = await (await api(`/Calls/search?${new URLSearchParams({ criteria: '(Relay_Call_Id:equals:relay-up)', fields: 'Description' })}`)).json();
     expect(found.data).toEqual([{ id: insertedBody.data[0].details.id, Description: 'again' }]);
   });
+
+  it("finds a value inside longer ones with criteria's equals, and only the whole value with COQL's =", async () => {
+    const long = (await createCall(validCall({ Relay_Call_Id: 'relay-inside-12' }))).body.data[0]!.details.id;
+    const byCriteria = await (await api(`/Calls/search?${new URLSearchParams({ criteria: '(Relay_Call_Id:equals:relay-inside-1)', fields: 'Relay_Call_Id' })}`)).json();
+    expect(byCriteria.data).toEqual([{ id: long, Relay_Call_Id: 'relay-inside-12' }]);
+
+    const coql = (query: string) => api('/coql', { method: 'POST', body: JSON.stringify({ select_query: query }) });
+    const none = await coql("select id from Calls where Relay_Call_Id = 'relay-inside-1' limit 1");
+    expect(none.status).toBe(204);
+    expect(await none.text()).toBe('');
+    const whole = await coql("select id, Relay_Call_Id from Calls where Relay_Call_Id = 'relay-inside-12' limit 1");
+    expect(await whole.json()).toEqual({ data: [{ id: long, Relay_Call_Id: 'relay-inside-12' }], info: { count: 1, more_records: false } });
+  });
+
+  it.each([
+    ['select id from Calls', 'SYNTAX_ERROR'],
+    ["select id from Calls where Relay_Call_Id = 'x' limit 0", 'SYNTAX_ERROR'],
+    ["select id from Nope where Relay_Call_Id = 'x'", 'INVALID_QUERY'],
+    ["select id from Calls where Nope = 'x'", 'INVALID_QUERY'],
+  ])('refuses the COQL %s', async (query, code) => {
+    const response = await api('/coql', { method: 'POST', body: JSON.stringify({ select_query: query }) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code, status: 'error' });
+  });
 });
 
 describe('field metadata', () => {

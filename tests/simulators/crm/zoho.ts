@@ -10,8 +10,11 @@
  *   header or another scheme (`Bearer`) answers 401 AUTHENTICATION_FAILURE "Authentication
  *   failed" [code D ZO; when Zoho picks it over INVALID_TOKEN, and the message, I].
  * - Refresh: `POST {accounts}/oauth/v2/token?grant_type=refresh_token&client_id&client_secret&
- *   refresh_token` -> `{access_token, api_domain, token_type, expires_in: 3600}` [I]; a wrong
- *   client or refresh token answers HTTP 200 `{"error":"invalid_code"}` [I].
+ *   refresh_token` -> `{access_token, api_domain, token_type: "Bearer", expires_in: 3600}` [D Zoho
+ *   "Refresh Access Token" pages (PhoneBridge v3, Assist, PDF Editor): one accounts server for
+ *   every Zoho API]; the same parameters in a form body are read too, and a refusal is a body
+ *   with `error` [D ZS models/authenticator/oauth_token.ts: the SDK posts them as a form and
+ *   reads `error`]; that a wrong client or refresh token is HTTP 200 `{"error":"invalid_code"}` [I].
  * - Search `GET /crm/v8/{Contacts|Leads|Accounts|Calls}/search` with one of `criteria`, `email`,
  *   `phone`, `word`, plus `fields`, `page`, `per_page` (<= 200) [D ZO]. 200 `{data:[records],
  *   info:{per_page,count,page,more_records}}` [D ZO]; **no match: 204 with an empty body** [D ZS
@@ -21,7 +24,10 @@
  *   phone field as stored (`+1 415 555 0100` is found by `+14155550100`, `(415) 555-0100` only
  *   by `4155550100`), so a connector must try E.164 and then the national number (CRMS.md §6).
  *   `word=` is a case-insensitive substring of a name, company or phone [I]; `criteria` is
- *   zoho-criteria.ts [I]. Deleted records are never found.
+ *   zoho-criteria.ts [D Zoho search-records v8]. Deleted records are never found.
+ * - Query `POST /crm/v8/coql` `{"select_query"}`: the subset is zoho-coql.ts; answer `{data:[{id,
+ *   …fields}], info:{count, more_records}}` [D ZO], none 204 [I]; a query outside the subset 400
+ *   SYNTAX_ERROR, an unknown module or field INVALID_QUERY [I].
  * - Phone fields: Contacts `Phone, Mobile, Home_Phone, Other_Phone, Asst_Phone, Fax`, Leads
  *   `Phone, Mobile, Fax` [Contacts D ZS field.ts; Leads I]. Seeded phones fill them in that order.
  * - Create `POST /crm/v8/Calls` `{data:[…]}` (at most 100) -> per-record envelopes
@@ -52,6 +58,7 @@
 import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
 import { type CrmAnswer, type CrmRequest, CrmServer, ServedCrmSimulator } from './crm-server.ts';
 import { AccessTokens, isRefreshGrant, type OAuthClient } from './oauth-tokens.ts';
+import { type CoqlQuery, equalsCoql, parseCoql } from './zoho-coql.ts';
 import { criteriaFields, matchesCriteria, parseCriteria } from './zoho-criteria.ts';
 
 export interface ZohoSimulatorOptions {
@@ -197,6 +204,7 @@ export class ZohoSimulator extends ServedCrmSimulator {
     const refused = this.refuseAuthorization(request.headers.authorization);
     if (refused) return refused;
     if (request.path === '/crm/v8/settings/fields' && request.method === 'GET') return this.fieldsOf(request.query.get('module') ?? '');
+    if (request.path === '/crm/v8/coql' && request.method === 'POST') return this.coql(request.body);
     const route = /^\/crm\/v8\/([A-Za-z_]+)(?:\/([^/]+))?$/.exec(request.path);
     if (!route) return invalidUrl();
     const [, moduleName, rest] = route;
@@ -270,13 +278,40 @@ export class ZohoSimulator extends ServedCrmSimulator {
     return { status: 200, body: { data, info: { per_page: perPage, count: data.length, page, more_records: found.length > page * perPage } } };
   }
 
+  /** A COQL select of one module's records whose field is one value; none is 204, as for a search [I]. */
+  private coql(raw: string): CrmAnswer {
+    let query: CoqlQuery;
+    try {
+      const source = (JSON.parse(raw) as { select_query?: unknown } | null)?.select_query;
+      if (typeof source !== 'string') return error(400, 'REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', { param: 'select_query' });
+      query = parseCoql(source);
+    } catch (failure) {
+      return error(400, 'SYNTAX_ERROR', 'error occurred while parsing the query', { reason: (failure as Error).message });
+    }
+    const module = (Object.keys(PHONE_FIELDS) as Module[]).find((m) => m.toLowerCase() === query.module.toLowerCase());
+    if (!module) return error(400, 'INVALID_QUERY', 'invalid query formed', { reason: 'the module is not available for query', module: query.module });
+    const known = new Set([...PHONE_FIELDS[module], ...NAME_FIELDS[module], ...(module === 'Calls' ? this.callFields() : []), ...SYSTEM_FIELDS]);
+    const unknown = [...query.fields, query.where.field].find((f) => !known.has(f));
+    if (unknown) return error(400, 'INVALID_QUERY', 'invalid query formed', { reason: 'the field is not available for query', api_name: unknown });
+    const found = [...this.records.values()].filter((r) => r.module === module && !r.deleted && equalsCoql(query, this.text(r, query.where.field)));
+    if (found.length === 0) return { status: 204 };
+    const data = found.slice(0, query.limit).map((r) => {
+      const view = this.view(r);
+      return Object.fromEntries([['id', r.id], ...query.fields.map((f) => [f, view[f] ?? null])]);
+    });
+    return { status: 200, body: { data, info: { count: data.length, more_records: found.length > query.limit } } };
+  }
+
+  /** A field as the searches compare it: a lookup by its name. */
+  private text(r: ZohoRecord, field: string): string | null {
+    const value = this.view(r)[field];
+    if (value && typeof value === 'object' && 'name' in value) return String((value as { name: unknown }).name);
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+  }
+
   /** How one search parameter picks records; a 400 when none is given or the criteria is bad. */
   private matcher(module: Module, query: URLSearchParams, known: Set<string>): { test: (r: ZohoRecord) => boolean } | CrmAnswer {
-    const text = (r: ZohoRecord, field: string): string | null => {
-      const value = this.view(r)[field];
-      if (value && typeof value === 'object' && 'name' in value) return String((value as { name: unknown }).name);
-      return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
-    };
+    const text = (r: ZohoRecord, field: string) => this.text(r, field);
     const criteria = query.get('criteria');
     if (criteria) {
       let parsed;
