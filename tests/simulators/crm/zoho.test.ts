@@ -185,6 +185,14 @@ describe('the Calls module', () => {
     expect(body.data[0]).toMatchObject({ code: 'INVALID_DATA', status: 'error', details: { api_name: field } });
   });
 
+  it('links a Lead as What_Id with $se_module Leads, and refuses it as Who_Id', async () => {
+    const linked = await createCall(validCall({ Who_Id: undefined, What_Id: { id: ids[2] }, $se_module: 'Leads' }));
+    expect(linked.status).toBe(201);
+    expect(zoho.activities().find((a) => a.id === linked.body.data[0]!.details.id)?.fields).toMatchObject({ What_Id: { id: ids[2], name: 'Ann Lee' }, $se_module: 'Leads' });
+    const refused = await createCall(validCall({ Who_Id: { id: ids[2] } }));
+    expect(refused.body.data[0]).toMatchObject({ code: 'INVALID_DATA', details: { api_name: 'Who_Id' } });
+  });
+
   it('refuses to link a deleted contact', async () => {
     const { body } = await createCall(validCall({ Who_Id: { id: ids[5] } }));
     expect(body.data[0]).toMatchObject({ code: 'INVALID_DATA', message: 'the id given seems to be invalid.' });

@@ -38,8 +38,12 @@
  *   INVALID_DATA for a `Call_Type` other than Inbound/Outbound/Missed (any case: the official
  *   sample sends `outbound`, D ZR; stored as the display value, I), a `Call_Start_Time` that is
  *   not `yyyy-MM-ddTHH:mm:ss±HH:mm` [I], a `Call_Duration` not matching `^\d{1,4}:\d{2}$`
- *   (CRMS.md §4.3's rule; mm:ss is C), and a `Who_Id`/`What_Id` naming no live record ("the id
- *   given seems to be invalid." D ZO). `What_Id` needs `$se_module` [I]. Unknown fields are
+ *   (CRMS.md §4.3's rule; mm:ss: D Zoho Bigin's Calls response, "10:00 … mm:ss"; Zoho's Kaizen
+ *   #38 says hh:mm), and a `Who_Id`/`What_Id` naming no live record ("the id given seems to be
+ *   invalid." D ZO). `Who_Id` is a Contact; a Lead goes in `What_Id` with `$se_module` "Leads",
+ *   an Account with "Accounts"; Call_Type Inbound/Outbound/Missed, mandatory with Subject and
+ *   Call_Start_Time [D Zoho Kaizen #38 "Calls API"]. A Lead in `Who_Id` is refused like a
+ *   missing record, and `What_Id` without `$se_module` is MANDATORY_NOT_FOUND [I]. Unknown fields are
  *   ignored [I]. `Call_Duration_in_seconds` is computed from `Call_Duration` [I].
  * - Update `PUT /crm/v8/Calls/{id}` `{data:[{…}]}` -> 200 "record updated" [D ZO]; an unknown id
  *   is INVALID_DATA [I]. Get `GET /crm/v8/Calls/{id}` -> `{data:[record]}`, unknown id 204 [I].
@@ -410,7 +414,8 @@ export class ZohoSimulator extends ServedCrmSimulator {
       if (!duration) return invalid('Call_Duration', 'text');
       fields.Call_Duration_in_seconds = Number(duration[1]) * 60 + Number(duration[2]);
     }
-    for (const [field, modules] of [['Who_Id', ['Contacts', 'Leads']], ['What_Id', ['Accounts']]] as const) {
+    // A Lead is linked as What_Id with $se_module Leads, not as Who_Id (Zoho's Calls guide, Kaizen #38).
+    for (const [field, modules] of [['Who_Id', ['Contacts']], ['What_Id', ['Accounts', 'Leads']]] as const) {
       if (fields[field] === undefined || fields[field] === null) continue;
       const raw = fields[field];
       const id = typeof raw === 'string' ? raw : (raw as { id?: unknown } | null)?.id;
