@@ -19,7 +19,7 @@
  *   `phone`, `word`, plus `fields`, `page`, `per_page` (<= 200) [D ZO]. 200 `{data:[records],
  *   info:{per_page,count,page,more_records}}` [D ZO]; **no match: 204 with an empty body** [D ZS
  *   for 204 handling; that search answers it, I]. Record `id`s are 19-digit strings [D ZO].
- *   `Account_Name` is a lookup `{name,id}`, Leads carry `Company` [I].
+ *   `Account_Name` is a lookup `{name,id}`, Leads carry `Company` [D ZS field.ts].
  * - What `phone=` compares is [I]: here the digits of the number sent equal the digits of one
  *   phone field as stored (`+1 415 555 0100` is found by `+14155550100`, `(415) 555-0100` only
  *   by `4155550100`), so a connector must try E.164 and then the national number (CRMS.md §6).
@@ -29,7 +29,7 @@
  *   …fields}], info:{count, more_records}}` [D ZO], none 204 [I]; a query outside the subset 400
  *   SYNTAX_ERROR, an unknown module or field INVALID_QUERY [I].
  * - Phone fields: Contacts `Phone, Mobile, Home_Phone, Other_Phone, Asst_Phone, Fax`, Leads
- *   `Phone, Mobile, Fax` [Contacts D ZS field.ts; Leads I]. Seeded phones fill them in that order.
+ *   `Phone, Mobile, Fax` [D ZS field.ts]. Seeded phones fill them in that order.
  * - Create `POST /crm/v8/Calls` `{data:[…]}` (at most 100) -> per-record envelopes
  *   `{code,details,message,status}`; success `SUCCESS`, "record added", details with
  *   `id, Created_Time, Modified_Time, Created_By, Modified_By` [D ZO]; HTTP 201 when a record
@@ -49,10 +49,12 @@
  *   is INVALID_DATA [I]. Get `GET /crm/v8/Calls/{id}` -> `{data:[record]}`, unknown id 204 [I].
  * - Upsert `POST /crm/v8/Calls/upsert` with `duplicate_check_fields` [D ZO]: `action`
  *   insert (201) or update (200), `duplicate_field` [I]. A custom field declared unique
- *   (`uniqueCallField`, e.g. `Relay_Call_Id`) refuses a second create with DUPLICATE_DATA [I].
+ *   (`uniqueCallField`, e.g. `Relay_Call_Id`) refuses a second create with DUPLICATE_DATA [D Zoho insert-records: "Duplicates are
+ *   checked for every insert record API call based on unique fields"; the code D ZO; its
+ *   `details` I].
  * - Fields `GET /crm/v8/settings/fields?module=Calls` -> `{fields:[{api_name, field_label,
  *   data_type, system_mandatory, pick_list_values:[{display_value, actual_value}]}]}` [shape
- *   D ZO fields API, I for v8]; the picklists a new org has (Call_Result: Interested, ...) are
+ *   D ZO v8.0/fields.json]; the picklists a new org has (Call_Result: Interested, ...) are
  *   [I]. Picklist values are not enforced on write, except Call_Type [I].
  * - Limits: 429 with code LIMIT_EXCEEDED [I]; Retry-After only when the test injects one [I].
  *   5xx bodies `{"code":"INTERNAL_ERROR",…}` [I]. Unknown module INVALID_MODULE, unknown route
