@@ -41,9 +41,10 @@
  *   Priority, ActivityDate (date), WhoId (Contact or Lead), WhatId (Account here), OwnerId,
  *   Description (32000). An `Id` in the body is 400 INVALID_FIELD "The Id field should not be
  *   specified in the sobject data." [D SF]. Missing Subject: 400 REQUIRED_FIELD_MISSING
- *   `fields:["Subject"]` [I]. Restricted picklists CallType `Internal|Inbound|Outbound` and
- *   TaskSubtype `Task|Email|ListEmail|Cadence|Call|LinkedIn` (create only):
- *   INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST [I]. Too long: STRING_TOO_LONG; bad ids: MALFORMED_ID,
+ *   `fields:["Subject"]` [I]. Picklists CallType `Internal|Inbound|Outbound` and TaskSubtype
+ *   `Task|Email|ListEmail|Cadence|Call|LinkedIn` (values integrations write and reports filter
+ *   on: C); that both are restricted (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST) and TaskSubtype
+ *   create-only: [I]. Too long: STRING_TOO_LONG; bad ids: MALFORMED_ID,
  *   FIELD_INTEGRITY_EXCEPTION, ENTITY_IS_DELETED; wrong JSON type: JSON_PARSER_ERROR [codes D SF
  *   errorcodes; messages I]. Defaults Status "Not Started", Priority "Normal" [I org defaults].
  *   Field names are matched in any case [I].
