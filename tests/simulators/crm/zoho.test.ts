@@ -292,13 +292,13 @@ describe('field metadata', () => {
 });
 
 describe('failures a test injects', () => {
-  it('answers 429 LIMIT_EXCEEDED on the matching paths only, as many times as asked, then works again', async () => {
+  it('answers 429 TOO_MANY_REQUESTS on the matching paths only, as many times as asked, then works again', async () => {
     zoho.failNext(2, { status: 429, retryAfterSeconds: 7 }, /\/Calls/);
     expect((await search('Contacts', { phone: '4155550100' })).status).toBe(200);
     for (let i = 0; i < 2; i++) {
       const response = await createCall(validCall());
       expect(response.status).toBe(429);
-      expect(response.body).toMatchObject({ code: 'LIMIT_EXCEEDED', status: 'error' });
+      expect(response.body).toMatchObject({ code: 'TOO_MANY_REQUESTS', status: 'error' });
     }
     const retried = await api('/Calls/5725767000000000001');
     expect(retried.status).toBe(204);

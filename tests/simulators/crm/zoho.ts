@@ -56,7 +56,9 @@
  *   data_type, system_mandatory, pick_list_values:[{display_value, actual_value}]}]}` [shape
  *   D ZO v8.0/fields.json]; the picklists a new org has (Call_Result: Interested, ...) are
  *   [I]. Picklist values are not enforced on write, except Call_Type [I].
- * - Limits: 429 with code LIMIT_EXCEEDED [I]; Retry-After only when the test injects one [I].
+ * - Limits: past the concurrency cap Zoho answers code TOO_MANY_REQUESTS [D Zoho Kaizen #203
+ *   "Handling API Limits and Error Responses"]; its HTTP 429, its message, and Retry-After only
+ *   when the test injects one: [I].
  *   5xx bodies `{"code":"INTERNAL_ERROR",…}` [I]. Unknown module INVALID_MODULE, unknown route
  *   INVALID_URL_PATTERN [codes D ZO; statuses, messages I]. Module names in the path in any case
  *   (the official sample writes `$se_module:"accounts"`) [I].
@@ -200,7 +202,7 @@ export class ZohoSimulator extends ServedCrmSimulator {
 
   private failure(failure: InjectedFailure): CrmAnswer {
     if (failure.status === 401) return error(401, 'INVALID_TOKEN', 'invalid oauth token');
-    if (failure.status === 429) return error(429, 'LIMIT_EXCEEDED', 'API calls limit exceeded');
+    if (failure.status === 429) return error(429, 'TOO_MANY_REQUESTS', 'too many requests');
     if (failure.status >= 500) return error(failure.status, 'INTERNAL_ERROR', 'Internal Server Error');
     return error(failure.status, 'INVALID_REQUEST', 'unable to process your request');
   }
