@@ -198,6 +198,15 @@ describe('the Calls module', () => {
     expect(body.data[0]).toMatchObject({ code: 'INVALID_DATA', message: 'the id given seems to be invalid.' });
   });
 
+  it('answers 207 Multi-Status when only some records of a write are written, each with its envelope', async () => {
+    const response = await api('/Calls', { method: 'POST', body: JSON.stringify({ data: [validCall(), validCall({ Subject: '' })] }) });
+    expect(response.status).toBe(207);
+    expect((await response.json()).data).toMatchObject([
+      { code: 'SUCCESS', message: 'record added', status: 'success' },
+      { code: 'MANDATORY_NOT_FOUND', details: { api_name: 'Subject' }, status: 'error' },
+    ]);
+  });
+
   it('refuses a body that is not {data:[…]}', async () => {
     const response = await api('/Calls', { method: 'POST', body: '{"Subject":"x"}' });
     expect(response.status).toBe(400);

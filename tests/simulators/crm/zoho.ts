@@ -32,8 +32,9 @@
  *   `Phone, Mobile, Fax` [D ZS field.ts]. Seeded phones fill them in that order.
  * - Create `POST /crm/v8/Calls` `{data:[…]}` (at most 100) -> per-record envelopes
  *   `{code,details,message,status}`; success `SUCCESS`, "record added", details with
- *   `id, Created_Time, Modified_Time, Created_By, Modified_By` [D ZO]; HTTP 201 when a record
- *   was added, 400 when none was [I]. Errors [codes D ZO, `details` shapes C/I]:
+ *   `id, Created_Time, Modified_Time, Created_By, Modified_By` [D ZO]; HTTP 201 "record added",
+ *   207 Multi-Status when only some records were written, 400 INVALID_DATA when none was [D
+ *   Zoho status-codes v8]. Errors [codes D ZO, `details` shapes C/I]:
  *   MANDATORY_NOT_FOUND for `Subject`, `Call_Type`, `Call_Start_Time` (the first missing one);
  *   INVALID_DATA for a `Call_Type` other than Inbound/Outbound/Missed (any case: the official
  *   sample sends `outbound`, D ZR; stored as the display value, I), a `Call_Start_Time` that is
@@ -57,8 +58,9 @@
  *   D ZO v8.0/fields.json]; the picklists a new org has (Call_Result: Interested, ...) are
  *   [I]. Picklist values are not enforced on write, except Call_Type [I].
  * - Limits: past the concurrency cap Zoho answers code TOO_MANY_REQUESTS [D Zoho Kaizen #203
- *   "Handling API Limits and Error Responses"]; its HTTP 429, its message, and Retry-After only
- *   when the test injects one: [I].
+ *   "Handling API Limits and Error Responses"], HTTP 429 for spent credits or concurrency [C: a
+ *   summary of Zoho's status-codes page]; its message, and Retry-After only when the test
+ *   injects one: [I].
  *   5xx bodies `{"code":"INTERNAL_ERROR",…}` [I]. Unknown module INVALID_MODULE, unknown route
  *   INVALID_URL_PATTERN [codes D ZO; statuses, messages I]. Module names in the path in any case
  *   (the official sample writes `$se_module:"accounts"`) [I].
@@ -132,6 +134,12 @@ function recordError(code: string, message: string, details: Record<string, unkn
 /** The envelope of a record that lacks a mandatory field. */
 function mandatoryMissing(field: string, index: number) {
   return recordError('MANDATORY_NOT_FOUND', 'required field not found', { api_name: field, json_path: `$.data[${index}].${field}` });
+}
+
+/** A write's status: `done` when every record was written, 207 Multi-Status when some were, 400 when none was. */
+function writeStatus(results: ReadonlyArray<{ status?: unknown }>, done: number): number {
+  const written = results.filter((r) => r.status === 'success').length;
+  return written === results.length ? done : written > 0 ? 207 : 400;
 }
 
 const invalidUrl = () => error(404, 'INVALID_URL_PATTERN', 'Please check if the URL trying to access is a correct one');
@@ -372,8 +380,7 @@ export class ZohoSimulator extends ServedCrmSimulator {
       const added = { code: 'SUCCESS', details: this.details(this.insert('Calls', fields, false)), message: 'record added', status: 'success' };
       return upsert ? { ...added, action: 'insert', duplicate_field: null } : added;
     });
-    const status = results.some((r) => r.message === 'record added') ? 201 : results.some((r) => r.status === 'success') ? 200 : 400;
-    return { status, body: { data: results } };
+    return { status: writeStatus(results, results.some((r) => r.message === 'record added') ? 201 : 200), body: { data: results } };
   }
 
   private updateCalls(data: Array<Record<string, unknown>>, pathId: string | undefined): CrmAnswer {
@@ -384,7 +391,7 @@ export class ZohoSimulator extends ServedCrmSimulator {
       if (!record || record.module !== 'Calls' || record.deleted) return recordError('INVALID_DATA', 'the id given seems to be invalid.', { id });
       return this.applyUpdate(record, item, index);
     });
-    return { status: results.some((r) => r.status === 'success') ? 200 : 400, body: { data: results } };
+    return { status: writeStatus(results, 200), body: { data: results } };
   }
 
   private applyUpdate(record: ZohoRecord, item: Record<string, unknown>, index: number) {
