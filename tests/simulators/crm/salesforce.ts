@@ -6,7 +6,9 @@
  * Facts used, and where they come from (CRMS.md §5, source key SF = developer.salesforce.com):
  * - Base `{instance_url}/services/data/vNN.0`, any version; record URLs name the version asked
  *   for [D SF]. `Authorization: Bearer <access_token>`; refused with 401
- *   `[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]` [C, many].
+ *   `[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]` [message D SF
+ *   api_rest "Understanding the OAuth Refresh Token Process": an expired access token gets
+ *   "Session expired or invalid"; the whole body C, many].
  * - Refresh: `POST /services/oauth2/token` (form) `grant_type=refresh_token&client_id&
  *   client_secret&refresh_token` -> `{access_token, instance_url, token_type:"Bearer",
  *   issued_at}`, no `expires_in` [C jsforce TokenResponse, nango]; a bad one 400
