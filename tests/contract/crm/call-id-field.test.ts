@@ -50,8 +50,9 @@ const CRMS: CallIdFieldCrm[] = [
     setting: 'call_id_field',
     field: 'Relay_Call_Id',
     link: (_crm, id) => `https://crm.zoho.com/crm/tab/Calls/${id}`,
-    reads: (crm) => crm.requests.filter((r) => r.url.startsWith('/crm/v8/Calls/search')).map((r) => [new URL(r.url, 'http://zoho').searchParams.get('criteria') ?? '', r.status]),
-    asks: (callId) => `(Relay_Call_Id:equals:${callId})`,
+    // A COQL select, whose = compares the whole value (the search's equals would find it inside longer ones).
+    reads: (crm) => crm.requests.filter((r) => r.url === '/crm/v8/coql').map((r) => [(JSON.parse(r.body) as { select_query: string }).select_query, r.status]),
+    asks: (callId) => `select id from Calls where Relay_Call_Id = '${callId}' limit 1`,
     none: 204,
     refusal: { error: 'DUPLICATE_DATA' },
   },
@@ -79,6 +80,13 @@ describe.each(CRMS)('$connector.xml with a unique call id field', (facts) => {
       [facts.asks(id('found-again')), 200],
       [facts.asks(id('never-logged')), facts.none],
     ]);
+  });
+
+  it(`does not take the ${facts.record} of a call whose id holds this one's for this call's`, async () => {
+    const session = open();
+    const longer = await session.logCall(finishedCall({ call_id: id('held-12') }));
+    if (!longer.ok) throw new Error(longer.error);
+    expect(await session.findCallLog!(finishedCall({ call_id: id('held-1') }))).toEqual({ ok: true, value: null });
   });
 
   it(`is refused a second ${facts.record} with the same call id: the field is what keeps the log single`, async () => {

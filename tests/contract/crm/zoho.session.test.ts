@@ -156,7 +156,7 @@ describe('zoho.xml turns Zoho\'s failures into outcomes the relay can act on', (
 
   it('a 429 is worth retrying after the Retry-After Zoho sent, with its code', async () => {
     zoho.failNext(1, { status: 429, retryAfterSeconds: 30 }, /search/);
-    expect(await session.findContacts('+14155550100')).toMatchObject({ ok: false, retry: true, retryAfterMs: 30_000, status: 429, error: expect.stringContaining('LIMIT_EXCEEDED') });
+    expect(await session.findContacts('+14155550100')).toMatchObject({ ok: false, retry: true, retryAfterMs: 30_000, status: 429, error: expect.stringContaining('TOO_MANY_REQUESTS') });
   });
 
   it('a 5xx and a Zoho that is down are worth retrying; nothing is written meanwhile', async () => {

@@ -23,7 +23,8 @@ describeCrmContract<ZohoSimulator>(
       return {
         // zoho.xml's Subject: "Inbound call from +14155550100".
         customerNumber: /(\+\d+)$/.exec(String(fields.Subject ?? ''))?.[1] ?? null,
-        contactIds: [(fields.Who_Id as { id?: string } | null | undefined)?.id].filter((id): id is string => !!id),
+        // A Contact is linked as Who_Id, a Lead as What_Id with $se_module Leads.
+        contactIds: [fields.Who_Id, fields.$se_module === 'Leads' ? fields.What_Id : null].map((link) => (link as { id?: string } | null | undefined)?.id).filter((id): id is string => !!id),
         text: [fields.Description, fields.Call_Result].filter((v) => typeof v === 'string').join('\n'),
       };
     },
@@ -55,7 +56,7 @@ describeCrmContract<ZohoSimulator>(
       expect(searched).toEqual(['Contacts +14155550135', 'Leads +14155550135', 'Contacts 4155550135', 'Contacts 04155550135']);
     });
 
-    it("finds a caller only a Lead holds and logs the call linked to the Lead (Who_Id takes both); a Lead holding a Contact's number is not offered", async () => {
+    it("finds a caller only a Lead holds and logs the call linked to the Lead (What_Id, $se_module Leads); a Lead holding a Contact's number is not offered", async () => {
       const c = contract();
       const [contactId, , leadId] = c.crm.seed([
         { firstName: 'Ann', lastName: 'Lee', company: 'Lee Ltd', phones: ['+44 20 7946 0102'] },
@@ -69,7 +70,9 @@ describeCrmContract<ZohoSimulator>(
       const found = await c.pushed(lead.sid, (v) => v.contact !== null);
       expect(found.contacts).toEqual([{ id: leadId, name: 'Cleo Lee', company: 'Cleo Co', url: link('Leads', leadId!), kind: 'Leads' }]);
       await c.end(lead);
-      await c.loggedOnce('+442079460103', { contactId: leadId! });
+      const logged = await c.loggedOnce('+442079460103', { contactId: leadId! });
+      expect(logged.fields).toMatchObject({ What_Id: { id: leadId }, $se_module: 'Leads' });
+      expect(logged.fields).not.toHaveProperty('Who_Id');
       await c.crmLog(lead.sid, { state: 'logged' });
     });
 
@@ -143,7 +146,7 @@ describeCrmContract<ZohoSimulator>(
         expect(logged.fields.Relay_Call_Id).toBe(call.sid);
         await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
         expect(c.crm.requests.filter(isCreate)).toHaveLength(1);
-        expect(c.crm.requests.some((r) => r.url.startsWith('/crm/v8/Calls/search') && r.url.includes(encodeURIComponent(call.sid)) && r.status === 200)).toBe(true);
+        expect(c.crm.requests.some((r) => r.url === '/crm/v8/coql' && r.body.includes(call.sid) && r.status === 200)).toBe(true);
         expect(c.output).toContain('rows left in flight by a previous run');
       } finally {
         release();

@@ -306,7 +306,7 @@ describe('Tasks', () => {
     try {
       const response = await fetch(`${local.url}${V}/sobjects/Task/Relay_Call_Id__c/relay-1`, { method: 'PATCH', headers: { Authorization: `Bearer ${local.config.access_token}` }, body: '{}' });
       expect(response.status).toBe(404);
-      expect((await response.json())[0].message).toContain('Provided external ID field does not exist or is not accessible');
+      expect(await response.json()).toEqual([{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
     } finally {
       await local.close();
     }

@@ -6,11 +6,13 @@
  * Facts used, and where they come from (CRMS.md §5, source key SF = developer.salesforce.com):
  * - Base `{instance_url}/services/data/vNN.0`, any version; record URLs name the version asked
  *   for [D SF]. `Authorization: Bearer <access_token>`; refused with 401
- *   `[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]` [C, many].
+ *   `[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]` [message D SF
+ *   api_rest "Understanding the OAuth Refresh Token Process": an expired access token gets
+ *   "Session expired or invalid"; the whole body C, many].
  * - Refresh: `POST /services/oauth2/token` (form) `grant_type=refresh_token&client_id&
  *   client_secret&refresh_token` -> `{access_token, instance_url, token_type:"Bearer",
- *   issued_at}`; a bad one 400 `{"error":"invalid_grant","error_description":"expired
- *   access/refresh token"}` [I].
+ *   issued_at}`, no `expires_in` [C jsforce TokenResponse, nango]; a bad one 400
+ *   `{"error":"invalid_grant","error_description":"expired access/refresh token"}` [I].
  * - Every answer carries `Sforce-Limit-Info: api-usage=N/5000` [D SF headers_api_usage]; past
  *   the org's limit (`apiLimit`) 403 `[{"message":"TotalRequests Limit exceeded.",
  *   "errorCode":"REQUEST_LIMIT_EXCEEDED"}]` [code D SF errorcodes, message I]. Every
@@ -18,8 +20,8 @@
  * - Errors are a JSON array `[{message, errorCode, fields?}]` [D SF errorcodes]; unknown resource
  *   404 NOT_FOUND "The requested resource does not exist" [C].
  * - Search `GET /search/?q=FIND {…} IN PHONE FIELDS RETURNING Contact(…), Lead(…)`: the SOSL
- *   subset and escaping are salesforce-sosl.ts; a bad query is 400 MALFORMED_SEARCH [I: the
- *   code for SOSL, D: MALFORMED_QUERY for SOQL]. Answer `{"searchRecords":[…]}` from API 36,
+ *   subset and escaping are salesforce-sosl.ts; a bad query is 400 MALFORMED_SEARCH [C: restforce's
+ *   ErrorCode::MalformedSearch, from Salesforce's codes; D: MALFORMED_QUERY for SOQL]. Answer `{"searchRecords":[…]}` from API 36,
  *   a bare array before [D SF dome_search]; each record has `attributes{type,url}`, and
  *   `Account.Name` is answered as `Account:{attributes,Name}` [D SF dome_search].
  * - Query `GET /query/?q=SELECT … FROM … WHERE …`: the subset is salesforce-soql.ts; answer
@@ -33,26 +35,28 @@
  *   errorcodes; messages I].
  * - Phone fields: Contact `Phone, MobilePhone, HomePhone, OtherPhone, AssistantPhone, Fax`;
  *   Lead `Phone, MobilePhone, Fax` [I]. Seeded phones fill them in that order.
- * - Ids: 15 characters plus the 3-character case checksum (18), prefixes 003 Contact, 00Q Lead
- *   [I], 001 Account, 00T Task, 005 User [I].
+ * - Ids: 15 characters plus the 3-character case checksum (18), prefixes 001 Account, 003 Contact,
+ *   005 User, 00Q Lead [D Salesforce Help 000385203, key prefixes], 00T Task [C walling/sfid].
  * - Create `POST /sobjects/Task/` -> 201 `{"id","errors":[],"success":true}` [D SF
  *   dome_sobject_create]. Task fields [D SF field reference]: Subject, TaskSubtype, Type,
  *   CallType, CallDurationInSeconds (int), CallObject (255), CallDisposition (255), Status,
  *   Priority, ActivityDate (date), WhoId (Contact or Lead), WhatId (Account here), OwnerId,
  *   Description (32000). An `Id` in the body is 400 INVALID_FIELD "The Id field should not be
  *   specified in the sobject data." [D SF]. Missing Subject: 400 REQUIRED_FIELD_MISSING
- *   `fields:["Subject"]` [I]. Restricted picklists CallType `Internal|Inbound|Outbound` and
- *   TaskSubtype `Task|Email|ListEmail|Cadence|Call|LinkedIn` (create only):
- *   INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST [I]. Too long: STRING_TOO_LONG; bad ids: MALFORMED_ID,
+ *   `fields:["Subject"]` [I]. Picklists CallType `Internal|Inbound|Outbound` and TaskSubtype
+ *   `Task|Email|ListEmail|Cadence|Call|LinkedIn` (values integrations write and reports filter
+ *   on: C); that both are restricted (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST) and TaskSubtype
+ *   create-only: [I]. Too long: STRING_TOO_LONG; bad ids: MALFORMED_ID,
  *   FIELD_INTEGRITY_EXCEPTION, ENTITY_IS_DELETED; wrong JSON type: JSON_PARSER_ERROR [codes D SF
  *   errorcodes; messages I]. Defaults Status "Not Started", Priority "Normal" [I org defaults].
  *   Field names are matched in any case [I].
  * - Update `PATCH /sobjects/Task/{Id}` -> 204, no body [D SF]. Get `GET /sobjects/{type}/{Id}`.
  * - External-id upsert (`externalIdField`, e.g. `Relay_Call_Id__c`, not unique):
- *   `PATCH /sobjects/Task/{field}/{value}` inserts (201 `{id,errors,success,created:true}`) or
- *   updates (200 `{…created:false}` from API 46, 204 before) [I]; several matches: 300 [D SF
- *   errorcodes] with the records' URLs [I]. `GET` on the same path reads it [I]. Without the
- *   field: 404 NOT_FOUND "Provided external ID field does not exist or is not accessible" [I].
+ *   `PATCH /sobjects/Task/{field}/{value}` inserts (201 `{id,errors,success,created:true}`,
+ *   `created` from API 46) or updates; several matches: 300; a field that is not an external
+ *   id: 404 NOT_FOUND "The requested resource does not exist" [D SF dome_upsert]. The update's
+ *   200 `{…created:false}` from API 46 (204 before), the 300's list of record URLs, and `GET` on
+ *   the same path reading it: [I].
  */
 import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
 import { type CrmAnswer, type CrmRequest, CrmServer, ServedCrmSimulator } from './crm-server.ts';
@@ -405,7 +409,7 @@ export class SalesforceSimulator extends ServedCrmSimulator {
   private byExternalId(version: number, request: CrmRequest, type: SObjectType, field: string, value: string): CrmAnswer {
     const external = this.options.externalIdField;
     if (type !== 'Task' || !external || external.toLowerCase() !== field.toLowerCase()) {
-      return errors(404, { errorCode: 'NOT_FOUND', message: `Provided external ID field does not exist or is not accessible: ${field}` });
+      return errors(404, { errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' });
     }
     const matches = [...this.records.entries()].filter(([, r]) => r.type === 'Task' && r.fields[external] === value);
     if (matches.length > 1) return { status: 300, body: matches.map(([id]) => `/services/data/v${version}.0/sobjects/Task/${id}`) };

@@ -23,7 +23,8 @@
  *   (INVALID_SESSIONID), none (AUTHENTICATION_REQUIRED "Authencation required", sic); a
  *   `sessionName` of "null" counts as none: [D VT SessionManager.php, webservice.php]. The
  *   messages of the first three ("Session has life span over please login again", "Session has
- *   been invalidated to due lack activity", "Session Identifier provided is Invalid") are [I].
+ *   been invalidated to due lack activity", "Session Identifier provided is Invalid"): [D VT7
+ *   include/Webservices/SessionManager.php].
  * - Ids `<entity type id>x<crmid>`, the type ids install-specific (here not the typical ones,
  *   see vtiger-modules.ts), crmids shared by all entity modules, the login user `<Users id>x1`;
  *   references (account_id, assigned_user_id, contact_id, parent_id) in the same form: [D VT].
@@ -40,11 +41,13 @@
  *   request" (Zend_Json throws, webservice.php's catch-all answers it): [I].
  * - An install may not offer PBXManager to the webservice (`withoutPbxManager`: missing from
  *   listtypes, ACCESS_DENIED on use): [I, CRMS.md §1.5].
- * - logout answers {message: "successfull"} (sic): [I]. delete, sync and extendsession are
+ * - logout answers {message: "successfull"} (sic): [D VT7 include/Webservices/Logout.php]. delete, sync and extendsession are
  *   not simulated (UNKNOWN_OPERATION here; real Vtiger has them).
- * - Times are UTC `YYYY-MM-DD HH:MM:SS` (the simulator is pinned to UTC, CRMS.md §1.5).
+ * - Times are UTC `YYYY-MM-DD HH:MM:SS` (the simulator is pinned to UTC, CRMS.md §1.5); the
+ *   webservice stores the times it is sent as they are (DataTransform reformats dates only) [D VT7
+ *   include/Webservices/DataTransform.php].
  * - Record URL `{site}/index.php?module=Contacts&view=Detail&record=<crmid>` [D VT7]; Events
- *   open as module=Calendar [I].
+ *   open as module=Calendar [D VT7 modules/Calendar/models/Record.php getDetailViewUrl].
  * - Vtiger itself always answers 200; `failNext` stands for a proxy in front of it (nginx-style
  *   HTML pages for 429/502/503, Retry-After when asked) [I: CRMS.md §1.7, "real servers also
  *   produce HTTP 5xx and HTML pages"].

@@ -2,9 +2,9 @@
  * The subset of Zoho's search `criteria` the simulator understands:
  * `((Phone:equals:+14155550100)or(Mobile:starts_with:415))`. Conditions are
  * `(api_name:operator:value)` with `equals` or `starts_with`; groups join with `and` / `or`,
- * left to right; `\(`, `\)` and `\,` escape inside a value. That `criteria` is a search
- * parameter is documented (CRMS.md §4.2, ZO record.json); this syntax, its escapes and its
- * case-insensitive comparison are [I] (Zoho's search guide, not re-read for v8).
+ * left to right; `\(`, `\)` and `\,` escape inside a value; `equals` "behaves like contains"
+ * (`Company:equals:ABC` finds "ABC Inc") [D Zoho search-records v8: syntax, escapes, equals;
+ * ZO record.json: the parameter]. That contains means a substring, and the ignored case, are [I].
  */
 
 export type Criteria =
@@ -73,5 +73,5 @@ export function matchesCriteria(criteria: Criteria, read: (field: string) => str
   const actual = read(criteria.field)?.toLowerCase();
   if (actual === undefined) return false;
   const wanted = criteria.value.toLowerCase();
-  return criteria.operator === 'equals' ? actual === wanted : actual.startsWith(wanted);
+  return criteria.operator === 'equals' ? actual.includes(wanted) : actual.startsWith(wanted);
 }

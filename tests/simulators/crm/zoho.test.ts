@@ -185,9 +185,26 @@ describe('the Calls module', () => {
     expect(body.data[0]).toMatchObject({ code: 'INVALID_DATA', status: 'error', details: { api_name: field } });
   });
 
+  it('links a Lead as What_Id with $se_module Leads, and refuses it as Who_Id', async () => {
+    const linked = await createCall(validCall({ Who_Id: undefined, What_Id: { id: ids[2] }, $se_module: 'Leads' }));
+    expect(linked.status).toBe(201);
+    expect(zoho.activities().find((a) => a.id === linked.body.data[0]!.details.id)?.fields).toMatchObject({ What_Id: { id: ids[2], name: 'Ann Lee' }, $se_module: 'Leads' });
+    const refused = await createCall(validCall({ Who_Id: { id: ids[2] } }));
+    expect(refused.body.data[0]).toMatchObject({ code: 'INVALID_DATA', details: { api_name: 'Who_Id' } });
+  });
+
   it('refuses to link a deleted contact', async () => {
     const { body } = await createCall(validCall({ Who_Id: { id: ids[5] } }));
     expect(body.data[0]).toMatchObject({ code: 'INVALID_DATA', message: 'the id given seems to be invalid.' });
+  });
+
+  it('answers 207 Multi-Status when only some records of a write are written, each with its envelope', async () => {
+    const response = await api('/Calls', { method: 'POST', body: JSON.stringify({ data: [validCall(), validCall({ Subject: '' })] }) });
+    expect(response.status).toBe(207);
+    expect((await response.json()).data).toMatchObject([
+      { code: 'SUCCESS', message: 'record added', status: 'success' },
+      { code: 'MANDATORY_NOT_FOUND', details: { api_name: 'Subject' }, status: 'error' },
+    ]);
   });
 
   it('refuses a body that is not {data:[…]}', async () => {
@@ -238,6 +255,30 @@ describe('the Calls module', () => {
     const found = await (await api(`/Calls/search?${new URLSearchParams({ criteria: '(Relay_Call_Id:equals:relay-up)', fields: 'Description' })}`)).json();
     expect(found.data).toEqual([{ id: insertedBody.data[0].details.id, Description: 'again' }]);
   });
+
+  it("finds a value inside longer ones with criteria's equals, and only the whole value with COQL's =", async () => {
+    const long = (await createCall(validCall({ Relay_Call_Id: 'relay-inside-12' }))).body.data[0]!.details.id;
+    const byCriteria = await (await api(`/Calls/search?${new URLSearchParams({ criteria: '(Relay_Call_Id:equals:relay-inside-1)', fields: 'Relay_Call_Id' })}`)).json();
+    expect(byCriteria.data).toEqual([{ id: long, Relay_Call_Id: 'relay-inside-12' }]);
+
+    const coql = (query: string) => api('/coql', { method: 'POST', body: JSON.stringify({ select_query: query }) });
+    const none = await coql("select id from Calls where Relay_Call_Id = 'relay-inside-1' limit 1");
+    expect(none.status).toBe(204);
+    expect(await none.text()).toBe('');
+    const whole = await coql("select id, Relay_Call_Id from Calls where Relay_Call_Id = 'relay-inside-12' limit 1");
+    expect(await whole.json()).toEqual({ data: [{ id: long, Relay_Call_Id: 'relay-inside-12' }], info: { count: 1, more_records: false } });
+  });
+
+  it.each([
+    ['select id from Calls', 'SYNTAX_ERROR'],
+    ["select id from Calls where Relay_Call_Id = 'x' limit 0", 'SYNTAX_ERROR'],
+    ["select id from Nope where Relay_Call_Id = 'x'", 'INVALID_QUERY'],
+    ["select id from Calls where Nope = 'x'", 'INVALID_QUERY'],
+  ])('refuses the COQL %s', async (query, code) => {
+    const response = await api('/coql', { method: 'POST', body: JSON.stringify({ select_query: query }) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code, status: 'error' });
+  });
 });
 
 describe('field metadata', () => {
@@ -260,13 +301,13 @@ describe('field metadata', () => {
 });
 
 describe('failures a test injects', () => {
-  it('answers 429 LIMIT_EXCEEDED on the matching paths only, as many times as asked, then works again', async () => {
+  it('answers 429 TOO_MANY_REQUESTS on the matching paths only, as many times as asked, then works again', async () => {
     zoho.failNext(2, { status: 429, retryAfterSeconds: 7 }, /\/Calls/);
     expect((await search('Contacts', { phone: '4155550100' })).status).toBe(200);
     for (let i = 0; i < 2; i++) {
       const response = await createCall(validCall());
       expect(response.status).toBe(429);
-      expect(response.body).toMatchObject({ code: 'LIMIT_EXCEEDED', status: 'error' });
+      expect(response.body).toMatchObject({ code: 'TOO_MANY_REQUESTS', status: 'error' });
     }
     const retried = await api('/Calls/5725767000000000001');
     expect(retried.status).toBe(204);

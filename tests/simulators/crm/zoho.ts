@@ -10,41 +10,57 @@
  *   header or another scheme (`Bearer`) answers 401 AUTHENTICATION_FAILURE "Authentication
  *   failed" [code D ZO; when Zoho picks it over INVALID_TOKEN, and the message, I].
  * - Refresh: `POST {accounts}/oauth/v2/token?grant_type=refresh_token&client_id&client_secret&
- *   refresh_token` -> `{access_token, api_domain, token_type, expires_in: 3600}` [I]; a wrong
- *   client or refresh token answers HTTP 200 `{"error":"invalid_code"}` [I].
+ *   refresh_token` -> `{access_token, api_domain, token_type: "Bearer", expires_in: 3600}` [D Zoho
+ *   "Refresh Access Token" pages (PhoneBridge v3, Assist, PDF Editor): one accounts server for
+ *   every Zoho API]; the same parameters in a form body are read too, and a refusal is a body
+ *   with `error` [D ZS models/authenticator/oauth_token.ts: the SDK posts them as a form and
+ *   reads `error`]; that a wrong client or refresh token is HTTP 200 `{"error":"invalid_code"}` [I].
  * - Search `GET /crm/v8/{Contacts|Leads|Accounts|Calls}/search` with one of `criteria`, `email`,
  *   `phone`, `word`, plus `fields`, `page`, `per_page` (<= 200) [D ZO]. 200 `{data:[records],
  *   info:{per_page,count,page,more_records}}` [D ZO]; **no match: 204 with an empty body** [D ZS
  *   for 204 handling; that search answers it, I]. Record `id`s are 19-digit strings [D ZO].
- *   `Account_Name` is a lookup `{name,id}`, Leads carry `Company` [I].
+ *   `Account_Name` is a lookup `{name,id}`, Leads carry `Company` [D ZS field.ts].
  * - What `phone=` compares is [I]: here the digits of the number sent equal the digits of one
  *   phone field as stored (`+1 415 555 0100` is found by `+14155550100`, `(415) 555-0100` only
  *   by `4155550100`), so a connector must try E.164 and then the national number (CRMS.md §6).
  *   `word=` is a case-insensitive substring of a name, company or phone [I]; `criteria` is
- *   zoho-criteria.ts [I]. Deleted records are never found.
+ *   zoho-criteria.ts [D Zoho search-records v8]. Deleted records are never found.
+ * - Query `POST /crm/v8/coql` `{"select_query"}`: the subset is zoho-coql.ts; answer `{data:[{id,
+ *   …fields}], info:{count, more_records}}` [D ZO], none 204 [I]; a query outside the subset 400
+ *   SYNTAX_ERROR, an unknown module or field INVALID_QUERY [I].
  * - Phone fields: Contacts `Phone, Mobile, Home_Phone, Other_Phone, Asst_Phone, Fax`, Leads
- *   `Phone, Mobile, Fax` [Contacts D ZS field.ts; Leads I]. Seeded phones fill them in that order.
+ *   `Phone, Mobile, Fax` [D ZS field.ts]. Seeded phones fill them in that order.
  * - Create `POST /crm/v8/Calls` `{data:[…]}` (at most 100) -> per-record envelopes
  *   `{code,details,message,status}`; success `SUCCESS`, "record added", details with
- *   `id, Created_Time, Modified_Time, Created_By, Modified_By` [D ZO]; HTTP 201 when a record
- *   was added, 400 when none was [I]. Errors [codes D ZO, `details` shapes C/I]:
+ *   `id, Created_Time, Modified_Time, Created_By, Modified_By` [D ZO]; HTTP 201 "record added",
+ *   207 Multi-Status when only some records were written, 400 INVALID_DATA when none was [D
+ *   Zoho status-codes v8]. Errors [codes D ZO, `details` shapes C/I]:
  *   MANDATORY_NOT_FOUND for `Subject`, `Call_Type`, `Call_Start_Time` (the first missing one);
  *   INVALID_DATA for a `Call_Type` other than Inbound/Outbound/Missed (any case: the official
  *   sample sends `outbound`, D ZR; stored as the display value, I), a `Call_Start_Time` that is
  *   not `yyyy-MM-ddTHH:mm:ss±HH:mm` [I], a `Call_Duration` not matching `^\d{1,4}:\d{2}$`
- *   (CRMS.md §4.3's rule; mm:ss is C), and a `Who_Id`/`What_Id` naming no live record ("the id
- *   given seems to be invalid." D ZO). `What_Id` needs `$se_module` [I]. Unknown fields are
+ *   (CRMS.md §4.3's rule; mm:ss: D Zoho Bigin's Calls response, "10:00 … mm:ss"; Zoho's Kaizen
+ *   #38 says hh:mm), and a `Who_Id`/`What_Id` naming no live record ("the id given seems to be
+ *   invalid." D ZO). `Who_Id` is a Contact; a Lead goes in `What_Id` with `$se_module` "Leads",
+ *   an Account with "Accounts"; Call_Type Inbound/Outbound/Missed, mandatory with Subject and
+ *   Call_Start_Time [D Zoho Kaizen #38 "Calls API"]. A Lead in `Who_Id` is refused like a
+ *   missing record, and `What_Id` without `$se_module` is MANDATORY_NOT_FOUND [I]. Unknown fields are
  *   ignored [I]. `Call_Duration_in_seconds` is computed from `Call_Duration` [I].
  * - Update `PUT /crm/v8/Calls/{id}` `{data:[{…}]}` -> 200 "record updated" [D ZO]; an unknown id
  *   is INVALID_DATA [I]. Get `GET /crm/v8/Calls/{id}` -> `{data:[record]}`, unknown id 204 [I].
  * - Upsert `POST /crm/v8/Calls/upsert` with `duplicate_check_fields` [D ZO]: `action`
  *   insert (201) or update (200), `duplicate_field` [I]. A custom field declared unique
- *   (`uniqueCallField`, e.g. `Relay_Call_Id`) refuses a second create with DUPLICATE_DATA [I].
+ *   (`uniqueCallField`, e.g. `Relay_Call_Id`) refuses a second create with DUPLICATE_DATA [D Zoho insert-records: "Duplicates are
+ *   checked for every insert record API call based on unique fields"; the code D ZO; its
+ *   `details` I].
  * - Fields `GET /crm/v8/settings/fields?module=Calls` -> `{fields:[{api_name, field_label,
  *   data_type, system_mandatory, pick_list_values:[{display_value, actual_value}]}]}` [shape
- *   D ZO fields API, I for v8]; the picklists a new org has (Call_Result: Interested, ...) are
+ *   D ZO v8.0/fields.json]; the picklists a new org has (Call_Result: Interested, ...) are
  *   [I]. Picklist values are not enforced on write, except Call_Type [I].
- * - Limits: 429 with code LIMIT_EXCEEDED [I]; Retry-After only when the test injects one [I].
+ * - Limits: past the concurrency cap Zoho answers code TOO_MANY_REQUESTS [D Zoho Kaizen #203
+ *   "Handling API Limits and Error Responses"], HTTP 429 for spent credits or concurrency [C: a
+ *   summary of Zoho's status-codes page]; its message, and Retry-After only when the test
+ *   injects one: [I].
  *   5xx bodies `{"code":"INTERNAL_ERROR",…}` [I]. Unknown module INVALID_MODULE, unknown route
  *   INVALID_URL_PATTERN [codes D ZO; statuses, messages I]. Module names in the path in any case
  *   (the official sample writes `$se_module:"accounts"`) [I].
@@ -52,6 +68,7 @@
 import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
 import { type CrmAnswer, type CrmRequest, CrmServer, ServedCrmSimulator } from './crm-server.ts';
 import { AccessTokens, isRefreshGrant, type OAuthClient } from './oauth-tokens.ts';
+import { type CoqlQuery, equalsCoql, parseCoql } from './zoho-coql.ts';
 import { criteriaFields, matchesCriteria, parseCriteria } from './zoho-criteria.ts';
 
 export interface ZohoSimulatorOptions {
@@ -117,6 +134,12 @@ function recordError(code: string, message: string, details: Record<string, unkn
 /** The envelope of a record that lacks a mandatory field. */
 function mandatoryMissing(field: string, index: number) {
   return recordError('MANDATORY_NOT_FOUND', 'required field not found', { api_name: field, json_path: `$.data[${index}].${field}` });
+}
+
+/** A write's status: `done` when every record was written, 207 Multi-Status when some were, 400 when none was. */
+function writeStatus(results: ReadonlyArray<{ status?: unknown }>, done: number): number {
+  const written = results.filter((r) => r.status === 'success').length;
+  return written === results.length ? done : written > 0 ? 207 : 400;
 }
 
 const invalidUrl = () => error(404, 'INVALID_URL_PATTERN', 'Please check if the URL trying to access is a correct one');
@@ -187,7 +210,7 @@ export class ZohoSimulator extends ServedCrmSimulator {
 
   private failure(failure: InjectedFailure): CrmAnswer {
     if (failure.status === 401) return error(401, 'INVALID_TOKEN', 'invalid oauth token');
-    if (failure.status === 429) return error(429, 'LIMIT_EXCEEDED', 'API calls limit exceeded');
+    if (failure.status === 429) return error(429, 'TOO_MANY_REQUESTS', 'too many requests');
     if (failure.status >= 500) return error(failure.status, 'INTERNAL_ERROR', 'Internal Server Error');
     return error(failure.status, 'INVALID_REQUEST', 'unable to process your request');
   }
@@ -197,6 +220,7 @@ export class ZohoSimulator extends ServedCrmSimulator {
     const refused = this.refuseAuthorization(request.headers.authorization);
     if (refused) return refused;
     if (request.path === '/crm/v8/settings/fields' && request.method === 'GET') return this.fieldsOf(request.query.get('module') ?? '');
+    if (request.path === '/crm/v8/coql' && request.method === 'POST') return this.coql(request.body);
     const route = /^\/crm\/v8\/([A-Za-z_]+)(?:\/([^/]+))?$/.exec(request.path);
     if (!route) return invalidUrl();
     const [, moduleName, rest] = route;
@@ -270,13 +294,40 @@ export class ZohoSimulator extends ServedCrmSimulator {
     return { status: 200, body: { data, info: { per_page: perPage, count: data.length, page, more_records: found.length > page * perPage } } };
   }
 
+  /** A COQL select of one module's records whose field is one value; none is 204, as for a search [I]. */
+  private coql(raw: string): CrmAnswer {
+    let query: CoqlQuery;
+    try {
+      const source = (JSON.parse(raw) as { select_query?: unknown } | null)?.select_query;
+      if (typeof source !== 'string') return error(400, 'REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', { param: 'select_query' });
+      query = parseCoql(source);
+    } catch (failure) {
+      return error(400, 'SYNTAX_ERROR', 'error occurred while parsing the query', { reason: (failure as Error).message });
+    }
+    const module = (Object.keys(PHONE_FIELDS) as Module[]).find((m) => m.toLowerCase() === query.module.toLowerCase());
+    if (!module) return error(400, 'INVALID_QUERY', 'invalid query formed', { reason: 'the module is not available for query', module: query.module });
+    const known = new Set([...PHONE_FIELDS[module], ...NAME_FIELDS[module], ...(module === 'Calls' ? this.callFields() : []), ...SYSTEM_FIELDS]);
+    const unknown = [...query.fields, query.where.field].find((f) => !known.has(f));
+    if (unknown) return error(400, 'INVALID_QUERY', 'invalid query formed', { reason: 'the field is not available for query', api_name: unknown });
+    const found = [...this.records.values()].filter((r) => r.module === module && !r.deleted && equalsCoql(query, this.text(r, query.where.field)));
+    if (found.length === 0) return { status: 204 };
+    const data = found.slice(0, query.limit).map((r) => {
+      const view = this.view(r);
+      return Object.fromEntries([['id', r.id], ...query.fields.map((f) => [f, view[f] ?? null])]);
+    });
+    return { status: 200, body: { data, info: { count: data.length, more_records: found.length > query.limit } } };
+  }
+
+  /** A field as the searches compare it: a lookup by its name. */
+  private text(r: ZohoRecord, field: string): string | null {
+    const value = this.view(r)[field];
+    if (value && typeof value === 'object' && 'name' in value) return String((value as { name: unknown }).name);
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+  }
+
   /** How one search parameter picks records; a 400 when none is given or the criteria is bad. */
   private matcher(module: Module, query: URLSearchParams, known: Set<string>): { test: (r: ZohoRecord) => boolean } | CrmAnswer {
-    const text = (r: ZohoRecord, field: string): string | null => {
-      const value = this.view(r)[field];
-      if (value && typeof value === 'object' && 'name' in value) return String((value as { name: unknown }).name);
-      return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
-    };
+    const text = (r: ZohoRecord, field: string) => this.text(r, field);
     const criteria = query.get('criteria');
     if (criteria) {
       let parsed;
@@ -329,8 +380,7 @@ export class ZohoSimulator extends ServedCrmSimulator {
       const added = { code: 'SUCCESS', details: this.details(this.insert('Calls', fields, false)), message: 'record added', status: 'success' };
       return upsert ? { ...added, action: 'insert', duplicate_field: null } : added;
     });
-    const status = results.some((r) => r.message === 'record added') ? 201 : results.some((r) => r.status === 'success') ? 200 : 400;
-    return { status, body: { data: results } };
+    return { status: writeStatus(results, results.some((r) => r.message === 'record added') ? 201 : 200), body: { data: results } };
   }
 
   private updateCalls(data: Array<Record<string, unknown>>, pathId: string | undefined): CrmAnswer {
@@ -341,7 +391,7 @@ export class ZohoSimulator extends ServedCrmSimulator {
       if (!record || record.module !== 'Calls' || record.deleted) return recordError('INVALID_DATA', 'the id given seems to be invalid.', { id });
       return this.applyUpdate(record, item, index);
     });
-    return { status: results.some((r) => r.status === 'success') ? 200 : 400, body: { data: results } };
+    return { status: writeStatus(results, 200), body: { data: results } };
   }
 
   private applyUpdate(record: ZohoRecord, item: Record<string, unknown>, index: number) {
@@ -375,7 +425,8 @@ export class ZohoSimulator extends ServedCrmSimulator {
       if (!duration) return invalid('Call_Duration', 'text');
       fields.Call_Duration_in_seconds = Number(duration[1]) * 60 + Number(duration[2]);
     }
-    for (const [field, modules] of [['Who_Id', ['Contacts', 'Leads']], ['What_Id', ['Accounts']]] as const) {
+    // A Lead is linked as What_Id with $se_module Leads, not as Who_Id (Zoho's Calls guide, Kaizen #38).
+    for (const [field, modules] of [['Who_Id', ['Contacts']], ['What_Id', ['Accounts', 'Leads']]] as const) {
       if (fields[field] === undefined || fields[field] === null) continue;
       const raw = fields[field];
       const id = typeof raw === 'string' ? raw : (raw as { id?: unknown } | null)?.id;
