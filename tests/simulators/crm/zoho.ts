@@ -327,7 +327,6 @@ export class ZohoSimulator extends ServedCrmSimulator {
 
   /** How one search parameter picks records; a 400 when none is given or the criteria is bad. */
   private matcher(module: Module, query: URLSearchParams, known: Set<string>): { test: (r: ZohoRecord) => boolean } | CrmAnswer {
-    const text = (r: ZohoRecord, field: string) => this.text(r, field);
     const criteria = query.get('criteria');
     if (criteria) {
       let parsed;
@@ -338,17 +337,17 @@ export class ZohoSimulator extends ServedCrmSimulator {
       }
       const unknown = criteriaFields(parsed).find((f) => !known.has(f));
       if (unknown) return error(400, 'INVALID_QUERY', 'invalid query formed', { reason: 'the field is not available for search', api_name: unknown });
-      return { test: (r) => matchesCriteria(parsed, (field) => text(r, field)) };
+      return { test: (r) => matchesCriteria(parsed, (field) => this.text(r, field)) };
     }
     const phone = query.get('phone');
     if (phone) {
       const wanted = phone.replace(/\D/g, '');
-      return { test: (r) => wanted !== '' && PHONE_FIELDS[module].some((f) => text(r, f)?.replace(/\D/g, '') === wanted) };
+      return { test: (r) => wanted !== '' && PHONE_FIELDS[module].some((f) => this.text(r, f)?.replace(/\D/g, '') === wanted) };
     }
     const word = query.get('word')?.toLowerCase();
-    if (word) return { test: (r) => [...NAME_FIELDS[module], ...PHONE_FIELDS[module]].some((f) => text(r, f)?.toLowerCase().includes(word)) };
+    if (word) return { test: (r) => [...NAME_FIELDS[module], ...PHONE_FIELDS[module]].some((f) => this.text(r, f)?.toLowerCase().includes(word)) };
     const email = query.get('email')?.toLowerCase();
-    if (email) return { test: (r) => text(r, 'Email')?.toLowerCase() === email };
+    if (email) return { test: (r) => this.text(r, 'Email')?.toLowerCase() === email };
     return error(400, 'REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', { param: 'criteria|email|phone|word' });
   }
 
