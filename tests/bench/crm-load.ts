@@ -151,7 +151,8 @@ function printPhases(round: number, without: { newCalls: Throughput; updates: Th
   }
   if (trace.jitTrace) {
     // Every thread's compiles and deopts (V8's trace names no isolate): the CRM thread's are told by their functions (shared/src/crm).
-    const jit = (phase: Throughput, counts = phase.jit!) => `${counts.compiles} compiles, ${counts.deopts} deopts${counts.deopted.length ? ` (${counts.deopted.map(({ site, count }) => `${count}x ${site}`).join('; ')})` : ''}`;
+    const listed = (sites: Array<{ site: string; count: number }>) => (sites.length ? ` (${sites.map(({ site, count }) => `${count}x ${site}`).join('; ')})` : '');
+    const jit = (phase: Throughput, counts = phase.jit!) => `${counts.compiles} compiles${listed(counts.compiled)}, ${counts.deopts} deopts${listed(counts.deopted)}`;
     console.log(`round ${round} phases, TurboFan in the new calls without / with: ${jit(without.newCalls)} / ${jit(withCrm.newCalls)}`);
     console.log(`round ${round} phases, TurboFan in the updates without / with: ${jit(without.updates)} / ${jit(withCrm.updates)}`);
   }
