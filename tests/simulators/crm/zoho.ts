@@ -39,8 +39,9 @@
  *   INVALID_DATA for a `Call_Type` other than Inbound/Outbound/Missed (any case: the official
  *   sample sends `outbound`, D ZR; stored as the display value, I), a `Call_Start_Time` that is
  *   not `yyyy-MM-ddTHH:mm:ss±HH:mm` [I], a `Call_Duration` not matching `^\d{1,4}:\d{2}$`
- *   (CRMS.md §4.3's rule; mm:ss: D Zoho Bigin's Calls response, "10:00 … mm:ss"; Zoho's Kaizen
- *   #38 says hh:mm), and a `Who_Id`/`What_Id` naming no live record ("the id given seems to be
+ *   (CRMS.md §4.3's rule; mm:ss: D Zoho Bigin's Calls response, "10:00 … mm:ss", C public Zoho
+ *   CRM integrations' code and a Deluge sample "5:00"; Zoho's Kaizen #38 says hh:mm; minutes
+ *   past 59 taken: I), and a `Who_Id`/`What_Id` naming no live record ("the id given seems to be
  *   invalid." D ZO). `Who_Id` is a Contact; a Lead goes in `What_Id` with `$se_module` "Leads",
  *   an Account with "Accounts"; Call_Type Inbound/Outbound/Missed, mandatory with Subject and
  *   Call_Start_Time [D Zoho Kaizen #38 "Calls API"]. A Lead in `Who_Id` is refused like a
