@@ -2340,6 +2340,29 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
   × 0.99. Not separated: the CRM thread's priority cannot weigh while it runs a hundredth of the
   burst, and the updates' fall with it niced fits its log steps running later, into the burst. Left:
   what the compiler compiles in the measured burst with a CRM, after three warm-ups.
+- **What the compiler compiles in the CRM row's measured burst: the CRM path's first bursts, not
+  a shape of ours** (lead, forty-first sitting). Seven runs of \`crm-load.ts --phases --jit --rounds 1
+  --calls 2000\` (load 1.0 to 2.1), each phase's TurboFan compiles now named by function. Without the
+  CRM the measured new calls compiled the same 3 or 4 functions every run (\`escapeXml\`,
+  \`Writable.uncork\`, \`now\`; once \`drain\`) and threw nothing away; with it 7 to 19 (8 at the
+  median) and 1 to 6 deopts: Node's timers (\`setTimeout\`, \`listOnTimeout\`) and stream writers
+  (\`Socket._writev\`, \`clearBuffer\`, \`createUnsafeBuffer\`, \`emit\`), the commit hook \`committed\`
+  (every run), our reply renderer in one run (\`expand\`, \`xmlElements\`, \`xmlElement\`, a wrong-map
+  deopt of \`xmlElements\` with it), and functions of the CRM path first hot in that burst: on the
+  main thread \`attachContacts\` and the lookups' rationing (\`rationed\`, \`run\`, \`attach\`, thrown
+  away for "insufficient type feedback": a branch first taken after their compile), on the CRM
+  thread the session's getters, \`crmRequest\`, \`digitsMatch\`, \`addOwners\`. One run under
+  \`--trace-deopt-verbose\` placed its measured burst's deopts in the CRM session's batch renderer
+  (shared/src/crm/session.ts, on the CRM thread) and in Node's \`clearBuffer\` and \`doWrite\` (wrong
+  map: a buffered write's chunk of another kind); none on the webhook's path. The rate's fall
+  follows the churn loosely: five runs of 7 to 10 compiles and 1 to 3 deopts × 0.89 to × 0.96 (the
+  main thread on a core per new call while sending × 0.95 to × 1.04 where read), the runs of 11 and
+  19 compiles × 0.60 and × 0.81 (× 1.71 and × 1.23). So no shape of ours is thrown away burst after
+  burst, nothing to fold into one; what compiles is what a burst of lookups runs for the first
+  times, which a relay hours into service has behind it and the bench's fourth burst may not.
+  Whether a fourth warm-up round takes the fall with it was tried in alternated pairs (3 against 4
+  rounds, \`--calls 1000\`) while other sessions' tests ran (load 3.3 to 8.7): the pairs read × 0.48
+  to × 1.67, nothing; left for a quiet machine.
 `;
 }
 
