@@ -14,9 +14,10 @@
  *   `api_key:api_token`, form parameters From (called first), To, CallerId (an ExoPhone)
  *   required, StatusCallback, StatusCallbackEvents (array: answered, terminal) and
  *   StatusCallbackContentType (multipart/form-data or application/json) optional; XML responses
- *   unless `.json` is appended; the JSON answer `{"Call":{"Sid","ParentCallSid","DateCreated",
- *   "DateUpdated","AccountSid","To","From","PhoneNumberSid","Status","StartTime","EndTime",
- *   "Duration","Price","Direction","AnsweredBy","ForwardedFrom","CallerName","Uri"}}`.
+ *   unless `.json` is appended; the JSON answer, HTTP 200, `{"Call":{"Sid","ParentCallSid",
+ *   "DateCreated","DateUpdated","AccountSid","To","From","PhoneNumberSid","Status":
+ *   "in-progress","StartTime","EndTime","Duration","Price","Direction":"outbound-api",
+ *   "AnsweredBy","ForwardedFrom","CallerName","Uri"}}` with null for what is not known yet.
  * - [D] status-callback and docs/references/webhooks: a POST with CallSid, DateUpdated
  *   (YYYY-MM-DD HH:mm:ss), Status (completed, failed, busy, no-answer), RecordingUrl; with
  *   StatusCallbackEvents also EventType, DateCreated, To, From, PhoneNumberSid, StartTime,
@@ -34,8 +35,8 @@
  *   {"Message",…}}`; the XML answer `<TwilioResponse><Call><Sid>…`; the Connect applet's reply
  *   `{"destination":{"numbers":[…]},"parallel_ringing":{"activate":…},…}`.
  * - [I] Assumed: XML element names as the JSON keys; the XML error
- *   `<RestException><Status/><Message/></RestException>`; HTTP 200 for a created call and
- *   401/400 for refusals, with their messages; repeated StatusCallbackEvents keys accepted too;
+ *   `<RestException><Status/><Message/></RestException>`; 401/400 for refusals, with their
+ *   messages; repeated StatusCallbackEvents keys accepted too;
  *   JSON numbers for OnCallDuration; HTTP 400 for any other StatusCallbackContentType; one
  *   answered event (frappe/crm sees one per leg).
  */
@@ -191,7 +192,8 @@ export class ExotelSimulator {
       CallerName: '',
       Uri: `/v1/Accounts/${this.options.sid}/Calls/${call.sid}${json ? '.json' : ''}`,
     };
-    if (json) sendJson(res, 200, { Call: resource });
+    // The JSON answer has null where the XML one has an empty element (the docs' example).
+    if (json) sendJson(res, 200, { Call: Object.fromEntries(Object.entries(resource).map(([k, v]) => [k, v === '' ? null : v])) });
     else sendXml(res, 200, `<Call>${Object.entries(resource).map(([k, v]) => (v === '' ? `<${k}/>` : `<${k}>${escapeXml(v)}</${k}>`)).join('')}</Call>`);
     call.done = this.driveConnect(call, { url: statusCallback, events, encoding }, this.outcome);
   }
