@@ -104,20 +104,38 @@ describe('connectors/ozonetel.xml', () => {
 
   it('reads the callback summary posted as JSON in the data form field', () => {
     const result = handleWebhook(plan, 'status', formRequest(example('ozonetel-status.form'), config.status_callback!), context);
-    expect(result.status).toEqual({ raw: 'Answered', matched: true });
+    expect(result.status).toEqual({ raw: 'Manual', matched: true });
+    // CallerID is the customer whatever the call's Type: on a manual (outbound) call it is whom
+    // the agent called, and the campaign's DID is the number the call went out from.
     expect(result.record).toMatchObject({
       call_id: '7791234567890123',
       call_status: 'completed',
+      call_status_raw: 'Answered',
       duration: 125,
       starttime: '2026-11-24T10:15:02',
       endtime: '2026-11-24T10:17:07',
-      to_number: '+918041234567',
-      from_number: '+919845012345',
+      to_number: '+919845012345',
+      from_number: '+918041234567',
       user_number: '+919845098450',
       direction: 'outbound',
       campaign_name: 'Inbound_918041234567',
       recordingurl: 'https://recordings.example.com/7791234567890123.mp3',
       extra: { disposition: 'Interested' },
+    });
+  });
+
+  it('files an inbound summary with the customer as the caller, and NotAnswered as no answer', () => {
+    const summary = { monitorUCID: '9049754955340984', Did: '914466949093', CallerID: '919080600507', Type: 'inbound', Status: 'NotAnswered', Duration: '00:00:00', AgentPhoneNumber: '9384842783' };
+    const result = handleWebhook(plan, 'status', formRequest(new URLSearchParams({ data: JSON.stringify(summary) }).toString(), config.status_callback!), context);
+    expect(result.status).toEqual({ raw: 'inbound', matched: true });
+    expect(result.record).toMatchObject({
+      call_id: '9049754955340984',
+      call_status: 'no-answer',
+      call_status_raw: 'NotAnswered',
+      direction: 'inbound',
+      from_number: '+919080600507',
+      to_number: '+914466949093',
+      user_number: '+919384842783',
     });
   });
 });

@@ -9,36 +9,36 @@
  * an async Passthru applet after it. Exotel signs nothing.
  *
  * Facts used:
- * - Documented (developer.exotel.com, "Connect two numbers"): POST
+ * - [D] developer.exotel.com docs/voice-v1/api-reference/connect-two-numbers: POST
  *   /v1/Accounts/{sid}/Calls/connect on api.exotel.com or api.in.exotel.com, Basic
  *   `api_key:api_token`, form parameters From (called first), To, CallerId (an ExoPhone)
- *   required, StatusCallback and StatusCallbackEvents (answered, terminal) optional; XML
- *   responses unless `.json` is appended.
- * - Seen in a public code fixture (PROVIDERS.md A3, [C]): the JSON answer `{"Call":{"Sid",
- *   "ParentCallSid","DateCreated","DateUpdated","AccountSid","To","From","PhoneNumberSid",
- *   "Status","StartTime","EndTime","Duration","Price","Direction":"outbound-api","AnsweredBy",
- *   "ForwardedFrom","CallerName","Uri"}}`.
- * - StatusCallback encoding: multipart/form-data by default (what Exotel posts; the reason the
- *   public integrations seen all send StatusCallbackContentType=application/json, which makes it
- *   a JSON POST). Assumed: JSON numbers for ConversationDuration and OnCallDuration, Legs as an
- *   array of objects (the documented Legs example), and HTTP 400 for any other
- *   StatusCallbackContentType.
- * - Documented (StatusCallback page): a POST with CallSid, DateUpdated
+ *   required, StatusCallback, StatusCallbackEvents (array: answered, terminal) and
+ *   StatusCallbackContentType (multipart/form-data or application/json) optional; XML responses
+ *   unless `.json` is appended; the JSON answer, HTTP 200, `{"Call":{"Sid","ParentCallSid",
+ *   "DateCreated","DateUpdated","AccountSid","To","From","PhoneNumberSid","Status":
+ *   "in-progress","StartTime","EndTime","Duration","Price","Direction":"outbound-api",
+ *   "AnsweredBy","ForwardedFrom","CallerName","Uri"}}` with null for what is not known yet.
+ * - [D] status-callback and docs/references/webhooks: a POST with CallSid, DateUpdated
  *   (YYYY-MM-DD HH:mm:ss), Status (completed, failed, busy, no-answer), RecordingUrl; with
  *   StatusCallbackEvents also EventType, DateCreated, To, From, PhoneNumberSid, StartTime,
- *   EndTime, ConversationDuration, Direction (outbound-api), CustomField, Legs (OnCallDuration,
- *   Status, AnsweredBy).
- * - Documented (support.exotel.com, Connect applet "Dial Whom" from a URL, Passthru applet):
- *   GETs with CallSid, CallFrom, CallTo, Direction (incoming), Created, DialCallDuration,
- *   StartTime, EndTime, CallType (call-attempt, completed, client-hangup, incomplete,
- *   voicemail), DialWhomNumber, and the header Exotel-Version: 1.0 on the Connect applet's.
- * - Assumed: the XML form (`<TwilioResponse><Call><Sid>…`, element names as the JSON keys);
- *   errors as `<RestException><Status/><Message/></RestException>` (JSON: the same keys);
- *   HTTP 200 for a created call and 401/400 for refusals; the answered event's Status
- *   (in-progress); StatusCallbackEvents sent as indexed keys (`StatusCallbackEvents[0]=…`,
- *   repeated keys accepted too); Legs sent as `Legs[0][Status]` multipart fields; the Connect applet's reply shape
- *   `{"destination":{"numbers":[…]},"parallel_ringing":{"activate":…},…}` (seen in public
- *   integrations, not on Exotel's pages).
+ *   EndTime, ConversationDuration (integer seconds), Direction (outbound-api), CustomField, Legs
+ *   (an array of {OnCallDuration, Status, AnsweredBy}); multipart/form-data unless
+ *   StatusCallbackContentType=application/json.
+ * - [D] support.exotel.com 3000096873 (Programmable Connect) and 48283 (Passthru): GETs with
+ *   CallSid, CallFrom, CallTo, Direction (incoming), Created, DialCallDuration, StartTime,
+ *   EndTime, CallType (call-attempt, completed, client-hangup, incomplete, voicemail),
+ *   DialWhomNumber, and the header Exotel-Version: 1.0 on the Connect applet's.
+ * - [C] frappe/crm's Exotel integration (crm/integrations/exotel/handler.py, ExotelCallUI.vue)
+ *   and other public integrations: StatusCallbackEvents sent as indexed keys
+ *   (`StatusCallbackEvents[0]=…`, URL-encoded); the answered event's Status in-progress, with
+ *   Legs as `Legs[0][Status]` fields in the multipart default; errors as `{"RestException":
+ *   {"Message",…}}`; the XML answer `<TwilioResponse><Call><Sid>…`; the Connect applet's reply
+ *   `{"destination":{"numbers":[…]},"parallel_ringing":{"activate":…},…}`.
+ * - [I] Assumed: XML element names as the JSON keys; the XML error
+ *   `<RestException><Status/><Message/></RestException>`; 401/400 for refusals, with their
+ *   messages; repeated StatusCallbackEvents keys accepted too;
+ *   JSON numbers for OnCallDuration; HTTP 400 for any other StatusCallbackContentType; one
+ *   answered event (frappe/crm sees one per leg).
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -192,7 +192,8 @@ export class ExotelSimulator {
       CallerName: '',
       Uri: `/v1/Accounts/${this.options.sid}/Calls/${call.sid}${json ? '.json' : ''}`,
     };
-    if (json) sendJson(res, 200, { Call: resource });
+    // The JSON answer has null where the XML one has an empty element (the docs' example).
+    if (json) sendJson(res, 200, { Call: Object.fromEntries(Object.entries(resource).map(([k, v]) => [k, v === '' ? null : v])) });
     else sendXml(res, 200, `<Call>${Object.entries(resource).map(([k, v]) => (v === '' ? `<${k}/>` : `<${k}>${escapeXml(v)}</${k}>`)).join('')}</Call>`);
     call.done = this.driveConnect(call, { url: statusCallback, events, encoding }, this.outcome);
   }

@@ -12,7 +12,8 @@
  *   secret_token, type ("1" = peer to peer), user_id, number ("+<country code><number>"),
  *   public_ivr_id, reference_id, region, caller_id, group`; x-api-key, secret token, public IVR
  *   ID and company ID are required.
- * - Seen in third-party code only (unconfirmed): the success answer `{"details":"Request
+ * - Seen in third-party code only, two independent integrations (a clinic's OBD relay, a
+ *   provider adapter's tests): the success answer `{"details":"Request
  *   accepted successfully","status":"success","code":"200","unique_id":…}` with HTTP 200; a
  *   rejection `{"details":"invalid public_ivr_id","status":"error","code":"403"}` with HTTP 403;
  *   `user_id` and `number_2` are mutually exclusive (403); "User Dial" (type 1 with user_id)
@@ -20,18 +21,19 @@
  * - Assumed: a missing or wrong x-api-key gets HTTP 403 `{"message":"Forbidden"}` (the API
  *   gateway's answer); the other rejections reuse the shape above (wording invented); and the
  *   OBD `unique_id` is the `session_id` of the call's webhooks.
- * - Documented (support.myoperator.com, Webhook v2 articles): HTTPS POSTs of
- *   `application/json`; envelope `event_id, company_id, event_type, event_sequence,
- *   event_version, timestamp, channel ("call"), direction ("incoming"/"outgoing"), session_id
- *   (one per call), system_identifier (the DID), customer_identifier, payload`; sub-events
- *   chosen per webhook (call.initiated, call.answered, call.end, …); authentication None,
- *   Basic, or an API key in a header or the query.
+ * - Documented (support.myoperator.com, Webhook v2 articles "exact payload structure" and
+ *   "configure and manage Webhook v2"): HTTPS POSTs of `application/json`; envelope `event_id,
+ *   company_id, event_type, event_sequence, event_version, timestamp, channel ("call"),
+ *   direction ("incoming"/"outgoing"), session_id (one per call), system_identifier (the DID),
+ *   customer_identifier, payload`; sub-events chosen per webhook (call.initiated,
+ *   call.answered, call.end, …); authentication None, Basic, or an API key with a key name and
+ *   value of your choosing, in a header or the query.
  * - Seen in third-party code quoting MyOperator's Postman collection (unconfirmed): the
  *   call.end payload `id, did, direction, customer_number, status (bridged|missed|voicemail),
  *   started_at, ended_at, category, duration, recording_filename, billable, ref_id,
  *   client_ref_id, legs[{leg_index, uid, type, phone_number, result, dial_status,
  *   ring_duration, talk_duration}]`. Assumed: call.initiated and call.answered carry the same
- *   payload without the end fields, and the header name of the API-key authentication is free.
+ *   payload without the end fields.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';

@@ -8,25 +8,27 @@
  * call flow: the webhooks only notify.
  *
  * Facts used:
- * - Documented (telzio.com/support/developers/docs/v2/dial): POST
- *   https://api.telzio.com/dial/outbound with From (a Telzio number, E.164), Aleg (E.164, rung
- *   first, "Telzio dials this number and waits for an answer"), Bleg (extension, user name or
- *   E.164, dialed "when Aleg has been answered").
- * - Documented (developer.telzio.com, Getting started, Authentication): a REST API that
+ * - [D] telzio.com/support/developers/docs/v2/dial: POST https://api.telzio.com/dial/outbound
+ *   with From (a Telzio number, E.164), Aleg (E.164, rung first, "Telzio dials this number and
+ *   waits for an answer"), Bleg (extension, user name or E.164, dialed "when Aleg has been
+ *   answered").
+ * - [D] developer.telzio.com (Getting started, Authentication): a REST API over HTTPS that
  *   answers JSON; HTTP Basic, API key as user name and API secret as password.
- * - Documented (Webhook basics): JSON or x-www-form-urlencoded, chosen per webhook; header
+ * - [D] webhooks/webhook-basics: JSON or x-www-form-urlencoded, chosen per webhook; header
  *   X-Telzio-Event-Type; Authorization: Bearer <token you entered> (or Basic); 15 s to accept,
  *   no retries, one event at a time in sequence, suspended after failing for a while.
- * - Documented (webhook events): call_created (EventType, call_id, direction, from, from_cnam,
- *   to, rate, date), child_call_created (call_id, parent_call_id, from, to, rate, date),
- *   call_status_changed (call_id, status: initializing, ringing, in-progress, cancel, noanswer,
- *   completed, date), call_ended (call_id, parent_call_id — null for a parent call —,
+ * - [D] webhooks/call-created (parent calls only: EventType, call_id, direction, from,
+ *   from_cnam, to, rate, date), child-call-created (call_id, parent_call_id, from, to, rate,
+ *   date), call-status-changed (call_id, status: initializing, ringing, in-progress, cancel,
+ *   noanswer, completed, date), call-ended (call_id, parent_call_id — null for a parent call —,
  *   call_status, reason, from, to, duration, billed_duration, price, rate, free_minutes, date).
- * - NOT documented, assumed: what /dial/outbound answers (here 200 with `{}`), its errors
- *   (`{"Message": …}`, ASP.NET's shape, with 400/401), that it wants a JSON body; that the
- *   parent call of /dial/outbound is the Aleg call (from = From, to = Aleg) and the Bleg is its
- *   child; the EventType value of "Call Status Changed" (the page prints "call_hungup"; this
- *   simulator sends call_status_changed); which statuses a call passes through; the
+ * - [C] public integrations: a JSON dial body, keys pk_… and secrets sk_…, errors read from
+ *   `Message`.
+ * - [I] NOT documented, assumed: what /dial/outbound answers (here 200 with `{}`), its errors
+ *   (`{"Message": …}`, ASP.NET's shape, with 400/401/415); that the parent call of
+ *   /dial/outbound is the Aleg call (from = From, to = Aleg) and the Bleg is its child; the
+ *   EventType value of "Call Status Changed" (the page prints "call_hungup"; this simulator
+ *   sends call_status_changed); which statuses a call passes through, and none for B legs; the
  *   call_ended reasons; the number of failures before suspension (5 here).
  */
 import { randomBytes } from 'node:crypto';

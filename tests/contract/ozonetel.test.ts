@@ -1,0 +1,123 @@
+/**
+ * connectors/ozonetel.xml against the Ozonetel CloudAgent simulator, through a real relay
+ * process. CloudAgent rings the agent, then the customer, and reports the call only once it is
+ * over, with the campaign's call summary (a form field `data` holding JSON). The summary names
+ * the customer CallerID on every call, so the call's Type decides whether the customer called
+ * or was called.
+ */
+import { buildCallReport, loadConnector, placeCall, type RunContext } from '@phone-connector/shared';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, REPO_ROOT, type TestAgent } from '../relay/harness.ts';
+import { OzonetelSimulator } from '../simulators/ozonetel.ts';
+import { ContractRelay, type RelayCallbacks, toSimulator } from './harness.ts';
+
+const PUBLIC_URL = 'https://relay.example.test';
+const API_KEY = 'KK0123456789abcdef0123456789abcd';
+const USERNAME = 'acme_cloudagent';
+const DID = '918041234567';
+const CUSTOMER = '+919812345678';
+
+const plan = loadConnector(readFileSync(join(REPO_ROOT, 'connectors', 'ozonetel.xml'), 'utf8'));
+let relay: ContractRelay;
+let ozonetel: OzonetelSimulator;
+let ada: TestAgent;
+let callbacks: RelayCallbacks;
+let context: RunContext;
+
+beforeAll(async () => {
+  ({ relay, agents: [ada] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+919845098450' }]));
+  // CloudAgent reports national numbers; the instance owner's country reads them.
+  expect((await api(relay, ada.token, 'PATCH', '/me', { profile: { country: 'IN' } })).status).toBe(200);
+  const settings = { apikey: API_KEY, username: USERNAME, campaign: 'Outbound_Sales' };
+  callbacks = (await relay.registerInstance(ada, 'ozonetel-main', 'ozonetel', settings)).callbacks;
+  ozonetel = await OzonetelSimulator.start({
+    apiKey: API_KEY,
+    username: USERNAME,
+    forward: relay.forward,
+    agents: [
+      { id: 'ada_acme', name: 'Ada', phone: '9845098450', available: true },
+      { id: 'bob_acme', name: 'Bob', phone: '9900033344', available: false },
+    ],
+    campaigns: [
+      { name: 'Outbound_Sales', did: DID, callbackUrl: callbacks.status },
+      { name: `Inbound_${DID}`, did: DID, callbackUrl: callbacks.status },
+    ],
+  });
+  // The extension's engine run: Options > Agent > E-mail is the CloudAgent agent id.
+  context = { config: { ...settings, status_callback: callbacks.status, incoming_callback: callbacks.incoming }, agent: { extension: ada.number, email: 'ada_acme' }, defaultCountry: 'IN' };
+});
+
+afterAll(async () => {
+  await ozonetel?.close();
+  await relay?.close();
+});
+
+const fetchOzonetel = () => toSimulator('https://in1-ccaas-api.ozonetel.com', ozonetel.baseUrl);
+
+/** Click to call: the engine dials, the extension reports the call, then CloudAgent's summary comes. */
+async function placeOutboundCall(to: string) {
+  let hangUp!: () => void;
+  ozonetel.callEnds = new Promise((resolve) => (hangUp = resolve));
+  const placed = await placeCall(plan, context, to, fetchOzonetel());
+  expect(placed.ok, placed.error).toBe(true);
+  const report = buildCallReport('ozonetel-main', to, placed.record)!;
+  expect([200, 201]).toContain((await api(relay, ada.token, 'POST', '/calls', report)).status);
+  hangUp();
+  const simulated = ozonetel.calls.get(report.call_id)!;
+  await simulated.done;
+  return simulated;
+}
+
+const storedCall = async (number: string) => (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(number)}`)).body.calls;
+
+describe('outbound call (AgentManualDial)', () => {
+  it("files CloudAgent's summary under the ucid, the customer as the number called", async () => {
+    const call = await placeOutboundCall(CUSTOMER);
+    expect(call).toMatchObject({ type: 'Manual', customer: '9812345678', agent: { id: 'ada_acme' } });
+    expect(call.summary).toMatchObject({ status: 200, data: { Status: 'Answered', CallerID: '9812345678', Did: DID } });
+
+    const calls = await storedCall(CUSTOMER);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({
+      instance_id: 'ozonetel-main',
+      call_id: call.ucid,
+      direction: 'outbound',
+      status: 'completed',
+      status_raw: 'Answered',
+      to_number: CUSTOMER,
+      from_number: `+${DID}`,
+      user_number: ada.number,
+      duration: 125,
+    });
+  });
+
+  it('records a customer who does not answer as no answer', async () => {
+    ozonetel.customerAnswers = false;
+    const call = await placeOutboundCall('+919812300000');
+    ozonetel.customerAnswers = true;
+    expect(call.summary!.data).toMatchObject({ Status: 'NotAnswered', DialStatus: 'not_answered' });
+    const [stored] = await storedCall('+919812300000');
+    expect(stored).toMatchObject({ call_id: call.ucid, status: 'no-answer', status_raw: 'NotAnswered', to_number: '+919812300000', duration: 0 });
+  });
+
+  it("shows CloudAgent's refusal to the agent: an agent not logged in, an unknown campaign", async () => {
+    const before = ozonetel.calls.size;
+    const notLoggedIn = await placeCall(plan, { ...context, agent: { extension: ada.number, email: 'bob_acme' } }, CUSTOMER, fetchOzonetel());
+    expect(notLoggedIn).toMatchObject({ ok: false, error: 'Agent is not available' });
+    const unknownCampaign = await placeCall(plan, { ...context, config: { ...context.config, campaign: 'Nope' } }, CUSTOMER, fetchOzonetel());
+    expect(unknownCampaign).toMatchObject({ ok: false, error: 'Campaign is invalid' });
+    expect(ozonetel.calls.size).toBe(before);
+  });
+});
+
+describe('inbound call', () => {
+  it('files an inbound summary with the customer as the caller and the DID as the number called', async () => {
+    const call = ozonetel.inboundCall({ from: '+919812377777', campaign: `Inbound_${DID}`, agentId: 'ada_acme' });
+    await call.done;
+    expect(call.summary).toMatchObject({ status: 200, data: { Type: 'inbound', CallerID: '9812377777' } });
+    const [stored] = await storedCall('+919812377777');
+    expect(stored).toMatchObject({ call_id: call.ucid, direction: 'inbound', status: 'completed', from_number: '+919812377777', to_number: `+${DID}`, user_number: ada.number });
+  });
+});

@@ -1,0 +1,199 @@
+/**
+ * An Ozonetel CloudAgent simulator over real HTTP. It takes AgentManualDial requests (a GET
+ * whose query carries the account's api_key and user name, the agent and the campaign), rings
+ * the agent's phone, then the customer, and once the call is over posts the campaign's call
+ * summary to its Callback URL as a form field `data` holding JSON. Incoming calls
+ * (`inboundCall`) post the same summary with Type inbound. CloudAgent signs nothing: the
+ * summary carries the account's Apikey.
+ *
+ * Facts used:
+ * - [D] docs.ozonetel.com reference/get_caservices-agentmanualdial-php-2: GET
+ *   https://in1-ccaas-api.ozonetel.com/CAServices/AgentManualDial.php with api_key, username,
+ *   agentID, campaignName (mandatory), customerNumber, UCID, uui, format (json|xml); the agent
+ *   must be logged in, in manual or blended mode; answers {"status":"queued successfully",
+ *   "ucid":…}, {"status":"fail","message":"please provide proper user credentials"},
+ *   {"status":"fails","message":"Campaign is invalid"}, {"status":"Fail","message":"Agent is
+ *   not available"}, {"status":"Fail","message":"All parameters are mandatory"}.
+ * - [D] docs/callback-url-configuration and reference/get_caservices-cdr-callbacks-php: the
+ *   summary's fields (monitorUCID, UUI, Did, CampaignName, CallerID — the customer —,
+ *   StartTime, EndTime as YYYY-MM-DD HH:MM:SS, TimeToAnswer, CallDuration and Duration as
+ *   HH:MM:SS, DialedNumber, Type, AgentID, AgentPhoneNumber, AgentName, Disposition, HangupBy,
+ *   Status, AudioFile, DialStatus, Apikey, AgentStatus, CustomerStatus, UserName, …) and their
+ *   values (DialStatus answered / not_answered, AgentStatus, CustomerStatus).
+ * - [C] a CloudAgent callback handler quoting a real summary: posted as the form field
+ *   data={JSON}, Status Answered or NotAnswered, Type inbound.
+ * - [I] Assumed: HTTP 200 for every AgentManualDial answer; the summary's monitorUCID is the
+ *   ucid AgentManualDial answered; Type "Manual" on a manual call (the CDR API's example says
+ *   "manual", the Subscribe API's call types "Manual"); national numbers (10 digits) in the
+ *   summary; customerNumber accepted with or without the country code.
+ */
+import { randomInt } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { closeServer, listen, sendJson, sendWebhook, type WebhookAnswer } from './http.ts';
+
+export interface OzonetelAgent {
+  /** The agent's login id, sent as agentID. */
+  id: string;
+  name: string;
+  /** The phone the agent is logged in with, 10 digits as CloudAgent lists it. */
+  phone: string;
+  /** Logged in, in manual or blended mode. */
+  available: boolean;
+}
+
+export interface OzonetelCampaign {
+  name: string;
+  /** The campaign's DID, e.g. 918041234567. */
+  did: string;
+  /** The campaign's Callback URL, where the call summaries go. */
+  callbackUrl: string;
+}
+
+export interface OzonetelSimulatorOptions {
+  apiKey: string;
+  username: string;
+  agents: readonly OzonetelAgent[];
+  campaigns: readonly OzonetelCampaign[];
+  forward?: (publicUrl: string) => string;
+}
+
+/** The summary as it was posted and what the Callback URL answered. */
+export interface OzonetelSummary extends WebhookAnswer {
+  data: Record<string, string>;
+}
+
+export interface OzonetelCall {
+  ucid: string;
+  type: 'Manual' | 'inbound';
+  /** The customer's number, 10 digits. */
+  customer: string;
+  agent: OzonetelAgent;
+  campaign: OzonetelCampaign;
+  summary?: OzonetelSummary;
+  done: Promise<void>;
+}
+
+export class OzonetelSimulator {
+  readonly calls = new Map<string, OzonetelCall>();
+  /** Whether the customer of the next calls picks up. */
+  customerAnswers = true;
+  talkSeconds = 125;
+  /**
+   * A manual call's summary waits until this settles: a test holds it until the extension has
+   * reported the call (a condition, not a time).
+   */
+  callEnds: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+    private readonly options: OzonetelSimulatorOptions,
+  ) {}
+
+  static async start(options: OzonetelSimulatorOptions): Promise<OzonetelSimulator> {
+    let simulator: OzonetelSimulator | undefined;
+    const { server, baseUrl } = await listen((req, res) => simulator!.handle(req, res), (res, error) => sendJson(res, 500, { status: 'Fail', message: error.message }));
+    simulator = new OzonetelSimulator(server, baseUrl, options);
+    return simulator;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.calls.values()].map((c) => c.done));
+    await closeServer(this.server);
+  }
+
+  /** A customer calls a campaign's DID and the agent takes it. */
+  inboundCall(input: { from: string; campaign: string; agentId: string }): OzonetelCall {
+    const call = this.newCall('inbound', nationalDigits(input.from), this.agent(input.agentId)!, this.campaign(input.campaign)!);
+    call.done = this.summarise(call, true);
+    return call;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    if (url.pathname !== '/CAServices/AgentManualDial.php' || req.method !== 'GET') return sendJson(res, 404, { status: 'Fail', message: 'Not Found' });
+    const query = Object.fromEntries(url.searchParams);
+    if (['api_key', 'username', 'agentID', 'campaignName', 'customerNumber'].some((name) => !query[name]?.trim())) return answer(res, 'Fail', 'All parameters are mandatory');
+    if (query.api_key !== this.options.apiKey || query.username !== this.options.username) return answer(res, 'fail', 'please provide proper user credentials');
+    const campaign = this.campaign(query.campaignName!);
+    if (!campaign) return answer(res, 'fails', 'Campaign is invalid');
+    const agent = this.agent(query.agentID!);
+    if (!agent?.available) return answer(res, 'Fail', 'Agent is not available');
+
+    const call = this.newCall('Manual', nationalDigits(query.customerNumber!), agent, campaign);
+    sendJson(res, 200, { status: 'queued successfully', ...(query.UCID === 'true' ? { ucid: call.ucid } : {}) });
+    const { customerAnswers, callEnds } = this;
+    call.done = callEnds.then(() => this.summarise(call, customerAnswers));
+  }
+
+  /** The call summary CloudAgent posts to the campaign's Callback URL once the call is over. */
+  private async summarise(call: OzonetelCall, answered: boolean): Promise<void> {
+    const started = new Date();
+    const talk = answered ? this.talkSeconds : 0;
+    const data: Record<string, string> = {
+      monitorUCID: call.ucid,
+      UUI: '',
+      Did: call.campaign.did,
+      CampaignName: call.campaign.name,
+      CallerID: call.customer,
+      StartTime: ozonetelTime(started),
+      EndTime: ozonetelTime(new Date(started.getTime() + (talk + 11) * 1000)),
+      TimeToAnswer: answered ? '00:00:11' : '',
+      CallDuration: clock(talk + 11),
+      Duration: clock(talk),
+      DialedNumber: call.agent.phone,
+      Type: call.type,
+      AgentID: call.agent.id,
+      AgentPhoneNumber: call.agent.phone,
+      AgentName: call.agent.name,
+      Disposition: '',
+      HangupBy: answered ? 'CustomerHangup' : 'AgentHangup',
+      Status: answered ? 'Answered' : 'NotAnswered',
+      AudioFile: answered ? `https://recordings.example.com/${call.ucid}.mp3` : '',
+      DialStatus: answered ? 'answered' : 'not_answered',
+      Apikey: this.options.apiKey,
+      AgentStatus: 'answered',
+      CustomerStatus: answered ? 'answered' : 'not_answered',
+      UserName: this.options.username,
+    };
+    const target = call.campaign.callbackUrl;
+    const sent = await sendWebhook(this.options.forward ? this.options.forward(target) : target, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ data: JSON.stringify(data) }).toString(),
+    });
+    call.summary = { data, ...sent };
+  }
+
+  private agent(id: string): OzonetelAgent | undefined {
+    return this.options.agents.find((a) => a.id === id);
+  }
+
+  private campaign(name: string): OzonetelCampaign | undefined {
+    return this.options.campaigns.find((c) => c.name === name);
+  }
+
+  private newCall(type: OzonetelCall['type'], customer: string, agent: OzonetelAgent, campaign: OzonetelCampaign): OzonetelCall {
+    const call: OzonetelCall = { ucid: `90${randomInt(1e7, 1e8)}${randomInt(1e5, 1e6)}`, type, customer, agent, campaign, done: Promise.resolve() };
+    this.calls.set(call.ucid, call);
+    return call;
+  }
+}
+
+function answer(res: ServerResponse, status: string, message: string): void {
+  sendJson(res, 200, { status, message });
+}
+
+/** The last 10 digits: an Indian number as CloudAgent's reports show it. */
+function nationalDigits(number: string): string {
+  return number.replace(/\D/g, '').slice(-10);
+}
+
+/** CloudAgent's times: `YYYY-MM-DD HH:MM:SS` (IST on a real account; UTC here). */
+function ozonetelTime(date: Date): string {
+  return date.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+function clock(seconds: number): string {
+  return [Math.floor(seconds / 3600), Math.floor(seconds / 60) % 60, seconds % 60].map((n) => String(n).padStart(2, '0')).join(':');
+}
