@@ -1,11 +1,19 @@
 /**
  * A Twilio Programmable Voice simulator over real HTTP, speaking Twilio's documented wire
- * format (../shared/PROVIDERS.md, A1): it takes create-call requests (Basic auth, form body,
- * 201 JSON with a `CA…` sid), then drives the call the way Twilio does: status callbacks for
- * the requested StatusCallbackEvents, the voice webhook on `Url`, the TwiML it gets back
+ * format: it takes create-call requests (Basic auth, form body, 201 JSON with a `CA…` sid),
+ * then drives the call the way Twilio does: status callbacks for the requested
+ * StatusCallbackEvents, the voice webhook on `Url`, the TwiML it gets back
  * (`<Dial action><Number>…`) and the final `completed` callback. Every webhook is a form POST
  * signed with `X-Twilio-Signature` over the exact URL called. Inbound calls are started with
  * `inboundCall`. Everything sent and received is kept in `exchanges` for assertions.
+ *
+ * Sources: [D] twilio.com/docs/voice/api/call-resource (create call, call object, statuses,
+ * directions); [D] twilio.com/docs/voice/twiml#request-parameters (voice webhook fields);
+ * [D] twilio.com/docs/voice/twiml/number, "Status Callback HTTP Parameters": CallStatus,
+ * CallDuration (completed only), Timestamp (RFC 2822, when the event fired), CallbackSource
+ * `call-progress-events`, SequenceNumber from 0; [D] twilio-python `test_request_validator.py`
+ * (signature). [I] The error bodies' texts other than 20003 and 21626, searched for in Twilio's
+ * error pages without finding them all.
  *
  * `StatusCallbackEvent` is one parameter per event, as Twilio documents it (twilio-node `call.ts`);
  * a value that is not one event name, such as "initiated ringing", is refused with Twilio's
