@@ -55,6 +55,11 @@ export interface TwilioSimulatorOptions {
   sign?: (key: string, url: string, params: Record<string, string>) => Promise<string> | string;
   /** Makes a call sid; default `CA` and 32 hex digits. */
   newSid?: () => string;
+  /**
+   * The fields an inbound call's status callback adds to the standard ones, given when the call
+   * was created; default Twilio's call-progress fields (SignalWire's number-level callback differs).
+   */
+  inboundStatusFields?: (call: SimulatedCall, createdAt: Date) => Record<string, string>;
 }
 
 /** One webhook the simulator sent, and the relay's answer. */
@@ -152,13 +157,15 @@ export class TwilioSimulator {
   /** An inbound call: Twilio requests the number's voice URL, then follows the TwiML. */
   inboundCall(input: { url: string; from: string; to: string; statusCallback?: string; extra?: Record<string, string> }): SimulatedCall {
     const call = this.newCall('inbound', input.from, input.to, 'ringing');
+    const createdAt = new Date();
     call.done = (async () => {
       const voice = await this.webhook(call, 'voice', 'POST', input.url, { ...input.extra });
       // Twilio answers an inbound call to run its TwiML.
       call.status = 'in-progress';
       await this.followTwiml(call, voice, { answer: true, talkSeconds: 30 });
       call.status = 'completed';
-      if (input.statusCallback) await this.webhook(call, 'status', 'POST', input.statusCallback, { CallDuration: '35', ...progress(call, 1) });
+      const fields = this.options.inboundStatusFields?.(call, createdAt) ?? { CallDuration: '35', ...progress(call, 1) };
+      if (input.statusCallback) await this.webhook(call, 'status', 'POST', input.statusCallback, fields);
     })();
     return call;
   }
@@ -222,7 +229,7 @@ export class TwilioSimulator {
       // "completed" is always sent.
       events: new Set([...events, 'completed']),
     };
-    const now = new Date().toUTCString().replace('GMT', '+0000');
+    const now = rfc2822(new Date());
     sendJson(res, 201, {
       sid: call.sid,
       account_sid: this.options.accountSid,
@@ -326,9 +333,14 @@ function progress(call: SimulatedCall, sequence: number): Record<string, string>
   return {
     CallbackSource: 'call-progress-events',
     SequenceNumber: String(sequence),
-    Timestamp: new Date().toUTCString().replace('GMT', '+0000'),
+    Timestamp: rfc2822(new Date()),
     CallStatus: call.status,
   };
+}
+
+/** Twilio's times: RFC 2822 in UTC (`Tue, 31 Aug 2010 20:36:28 +0000`). */
+export function rfc2822(date: Date): string {
+  return date.toUTCString().replace('GMT', '+0000');
 }
 
 /** `CA` and 32 hex digits, as Twilio's call sids. */
