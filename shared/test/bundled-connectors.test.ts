@@ -62,9 +62,11 @@ describe('connectors/twilio.xml', () => {
     );
   });
 
-  it('records completion with duration and time', () => {
+  it('records completion with duration and end time', () => {
     const result = handleWebhook(plan, 'status', formRequest(example('twilio-status.form'), config.status_callback!), context);
-    expect(result.record).toMatchObject({ call_status: 'completed', duration: 42, starttime: '2026-11-24T10:00:42.000Z' });
+    // Timestamp is when the completed event fired (Twilio's <Number> status callback parameters): the call's end, not its start.
+    expect(result.record).toMatchObject({ call_status: 'completed', duration: 42, endtime: '2026-11-24T10:00:42.000Z' });
+    expect(result.record.starttime).toBeUndefined();
     // Twilio also posts the <Dial action> here and expects TwiML: an empty Response ends the call.
     expect(result.reply).toEqual({ status: 200, headers: { 'Content-Type': 'text/xml' }, body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' });
   });

@@ -88,7 +88,7 @@ describe('outbound call (click to call)', () => {
       from_number: PLIVO_NUMBER,
       user_number: ada.number,
       duration: 45,
-      extra: { call_uuid: simulated.callUuid, hangup_cause: 'NORMAL_CLEARING' },
+      extra: { call_uuid: simulated.callUuid, hangup_cause: 'NORMAL_CLEARING', hangup_cause_name: 'Normal Hangup' },
     });
     expect(calls.body.calls[0]).toEqual(events.at(-1)!.call);
     expect(bobSocket.events).toEqual([]);
@@ -154,7 +154,7 @@ describe('inbound call (incoming popup)', () => {
       expect(socket.events.every((e) => e.call.call_id === call.callUuid)).toBe(true);
     }
     const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
-    expect(view).toMatchObject({ call_id: call.callUuid, status: 'completed', duration: 45, extra: { hangup_cause: 'NORMAL_CLEARING' } });
+    expect(view).toMatchObject({ call_id: call.callUuid, status: 'completed', duration: 45, extra: { hangup_cause: 'NORMAL_CLEARING', hangup_cause_name: 'Normal Hangup' } });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 });

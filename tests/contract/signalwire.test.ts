@@ -113,6 +113,12 @@ describe('inbound call (incoming popup)', () => {
       await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
       expect(socket.events[0]).toMatchObject({ event: 'created', call: { call_id: call.sid, direction: 'inbound', status: 'ringing', from_number: '+14155550199', to_number: SIGNALWIRE_NUMBER } });
     }
+    // The number's status callback carries the call's creation time as Timestamp, which is no end time.
+    const status = call.exchanges.find((e) => e.kind === 'status')!;
+    expect(status.params).toMatchObject({ CallStatus: 'completed', CallDuration: '35' });
+    expect(status.params.CallbackSource).toBeUndefined();
+    const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550199')).body.calls;
+    expect(stored).toMatchObject({ call_id: call.sid, status: 'completed', duration: 35, started_at: null, ended_at: null });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 });

@@ -111,6 +111,9 @@ describe('outbound call (click to call)', () => {
       duration: 47,
     });
     expect(calls.body.calls[0]).toEqual(events.at(-1)!.call);
+    // The completed callback's Timestamp is when that event fired: the call's end.
+    const completed = simulated.exchanges.find((e) => e.kind === 'status' && e.params.CallStatus === 'completed')!;
+    expect([calls.body.calls[0].started_at, calls.body.calls[0].ended_at]).toEqual([null, new Date(completed.params.Timestamp!).toISOString()]);
 
     // Bob saw nothing of Ada's call.
     expect(bobSocket.events).toEqual([]);

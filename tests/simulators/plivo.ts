@@ -21,15 +21,21 @@
  *   no-answer; answers are Plivo XML documents under `<Response>`, at most 100 KB.
  * - Documented (Dial XML): `<Dial callerId="…"><Number>…</Number></Dial>`; several Numbers
  *   ring at once and the first to answer is bridged.
- * - Documented (plivo-python, plivo-node and plivo-php XML builders): `<Number>` takes
- *   `sendDigits`, DTMF keyed in once that number answers. Assumed: its characters are 0-9, *,
- *   # and w / W (half-second and one-second pauses, as in TwiML); anything else is an invalid
- *   answer XML; the first `<Number>` of a `<Dial>` answers here.
+ * - Documented (Dial XML page; plivo-python, plivo-node and plivo-php XML builders): `<Number>`
+ *   takes `sendDigits`, DTMF keyed in once that number answers, each `w` a half-second wait.
+ *   Assumed: * and # and W (one second, as the Call API's send_digits has it) are accepted too;
+ *   anything else is an invalid answer XML; the first `<Number>` of a `<Dial>` answers here.
+ * - Documented (Application "Hangup URL Parameters"; "Hangup causes"): hangup requests name
+ *   the cause in HangupCauseName, HangupCauseCode and HangupSource (4000 "Normal Hangup").
+ *   Assumed: they come with the older HangupCause (NORMAL_CLEARING, USER_BUSY, NO_ANSWER) of
+ *   the XML request page; the names and codes of busy and unanswered calls were not found, so
+ *   only an answered call's are sent.
  * - Documented (PROVIDERS.md A2, plivo-python `signature_v3.py`): X-Plivo-Signature-V3 =
  *   base64(HMAC-SHA256(auth token, S + "." + nonce)), S as written in `plivoV3String`, nonce in
  *   X-Plivo-Signature-V3-Nonce; the header may list one signature per active token.
  * - Documented (API responses): errors are JSON `{"api_id", "error"}` with 400 or 401.
- * - Assumed: the error texts, that the Call API wants a JSON body (the SDKs send one), that an
+ * - Documented (plivo-python rest/client.py): the SDK sends the Call API a JSON body.
+ * - Assumed: the error texts, that the Call API refuses a body that is not JSON, that an
  *   invalid answer XML ends the call with HangupCause "Invalid Answer XML" (the CDR example's
  *   hangup_cause_name) and that the nonce is a string of digits.
  */
@@ -85,6 +91,8 @@ interface OutboundPlan {
 }
 
 const CALL_PATH = /^\/v1\/Account\/([^/]+)\/Call\/?$/;
+/** A call that ended normally, in the hangup fields Plivo's hangup causes page names (code 4000). */
+const NORMAL_HANGUP = { HangupCauseName: 'Normal Hangup', HangupCauseCode: '4000', HangupSource: 'Callee' };
 const NUMBER = /^\+?\d{6,15}$/;
 const SEND_DIGITS = /^[0-9*#wW]+$/;
 
@@ -120,7 +128,15 @@ export class PlivoSimulator {
       const answer = await this.webhook(call, 'answer', input.answerUrl, { ...base, CallStatus: 'ringing', Event: 'StartApp' });
       const talked = this.followXml(call, answer);
       if (input.hangupUrl) {
-        await this.webhook(call, 'hangup', input.hangupUrl, { ...base, CallStatus: 'completed', Event: 'Hangup', HangupCause: talked > 0 ? 'NORMAL_CLEARING' : 'NO_ANSWER', Duration: String(talked + 3), BillDuration: String(talked + 3) });
+        await this.webhook(call, 'hangup', input.hangupUrl, {
+          ...base,
+          CallStatus: 'completed',
+          Event: 'Hangup',
+          HangupCause: talked > 0 ? 'NORMAL_CLEARING' : 'NO_ANSWER',
+          ...(talked > 0 ? NORMAL_HANGUP : {}),
+          Duration: String(talked + 3),
+          BillDuration: String(talked + 3),
+        });
       }
     })();
     return call;
@@ -197,6 +213,7 @@ export class PlivoSimulator {
       Event: 'Hangup',
       CallStatus: outcome.answer ? 'completed' : outcome.status,
       HangupCause: outcome.answer ? (call.errors.length ? 'Invalid Answer XML' : 'NORMAL_CLEARING') : outcome.status === 'busy' ? 'USER_BUSY' : 'NO_ANSWER',
+      ...(outcome.answer && !call.errors.length ? NORMAL_HANGUP : {}),
       Duration: String(duration),
       BillDuration: String(duration),
       StartTime: localTime(started),

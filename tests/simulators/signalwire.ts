@@ -20,12 +20,15 @@
  *   as `X-SignalWire-Signature`; compatibility callbacks also carry `X-Twilio-Signature`.
  * - Documented: status callbacks are form POSTs with Twilio's fields (`AccountSid, ApiVersion,
  *   CallSid, CallStatus, …`); replies are cXML `<Response>` documents, Twilio's verbs.
+ * - Documented (signalwire.com/docs, "Incoming call status callback"): a number's own status
+ *   callback sends CallSid, AccountSid, From, To, CallStatus (completed or failed), CallDuration,
+ *   AudioInMos and Timestamp, "the timestamp of the call creation date/time"; no CallbackSource.
  * - Assumed: error bodies and codes for bad credentials and missing parameters are Twilio's
  *   (`{code: 20003, message, status}` with HTTP 401, 21201/21213/21205 with HTTP 400); the
  *   webhook field set is Twilio's minus the `AudioIn*` quality statistics SignalWire adds.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import { TwilioSimulator } from './twilio.ts';
+import { rfc2822, TwilioSimulator } from './twilio.ts';
 
 export interface SignalWireSimulatorOptions {
   projectId: string;
@@ -53,5 +56,7 @@ export function startSignalWireSimulator(options: SignalWireSimulatorOptions): P
     signatureHeaders: ['X-SignalWire-Signature', 'X-Twilio-Signature'],
     sign: signLaml,
     newSid: randomUUID,
+    // The number's status callback: the call's creation time as Timestamp, no CallbackSource.
+    inboundStatusFields: (_call, createdAt) => ({ CallDuration: '35', Timestamp: rfc2822(createdAt), AudioInMos: '4.5' }),
   });
 }

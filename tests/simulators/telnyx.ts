@@ -24,16 +24,18 @@
  *   CallStatus (initiated|ringing|in-progress|completed|no-answer|busy|failed|canceled),
  *   CallbackSource=call-progress-events, ConnectionId, From, To, SequenceNumber, Timestamp`,
  *   plus `CallDuration`, `HangupCause`, `HangupSource`, `DialCallStatus` on completed.
- * - Documented (callbacks texml-call-completed): `Timestamp` is when the webhook was generated;
+ * - Documented (callbacks texml-call-completed): its CallStatus is completed, busy, no-answer,
+ *   canceled or failed; `Timestamp` is when the webhook was generated;
  *   the call's own times come on completed as `StartTime`, `AnsweredTime` and `EndTime` (UTC,
  *   ISO 8601), and `CallDuration` is the seconds between start and end. The simulator keeps a
  *   clock of the call (ringing, talk) and generates each webhook a moment after its event, so
  *   `Timestamp` is always later than `EndTime`.
  * - Documented (TeXML fundamentals, instruction fetching): on inbound calls Telnyx fetches
  *   TeXML from the application's Webhook URL; the reply is a TwiML-compatible `<Response>`.
- *   Assumed: the instruction fetch carries the callback fields above plus `Direction`
- *   (`inbound`/`outbound-api`) and `CallStatus`, and a `<Dial action>` posts Twilio's
- *   `DialCallStatus, DialCallSid, DialCallDuration` there.
+ *   Seen in third-party TeXML handlers: the instruction fetch carries `Direction`
+ *   (`inbound`/`outbound-api`). Assumed: it also carries the callback fields above and
+ *   `CallStatus`, and a `<Dial action>` posts Twilio's `DialCallStatus, DialCallSid,
+ *   DialCallDuration` there (the completed callback documents DialCallStatus and DialCallSid).
  * - Assumed from TeXML's TwiML compatibility (Telnyx's Dial page lists the <Number> noun; the
  *   attribute table was not read): `<Number sendDigits>` keys in DTMF once that number answers,
  *   with Telnyx's DTMF characters (0-9, A-D, *, #; w a half-second, W a one-second pause, as its

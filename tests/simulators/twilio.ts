@@ -1,11 +1,19 @@
 /**
  * A Twilio Programmable Voice simulator over real HTTP, speaking Twilio's documented wire
- * format (../shared/PROVIDERS.md, A1): it takes create-call requests (Basic auth, form body,
- * 201 JSON with a `CA…` sid), then drives the call the way Twilio does: status callbacks for
- * the requested StatusCallbackEvents, the voice webhook on `Url`, the TwiML it gets back
+ * format: it takes create-call requests (Basic auth, form body, 201 JSON with a `CA…` sid),
+ * then drives the call the way Twilio does: status callbacks for the requested
+ * StatusCallbackEvents, the voice webhook on `Url`, the TwiML it gets back
  * (`<Dial action><Number>…`) and the final `completed` callback. Every webhook is a form POST
  * signed with `X-Twilio-Signature` over the exact URL called. Inbound calls are started with
  * `inboundCall`. Everything sent and received is kept in `exchanges` for assertions.
+ *
+ * Sources: [D] twilio.com/docs/voice/api/call-resource (create call, call object, statuses,
+ * directions); [D] twilio.com/docs/voice/twiml#request-parameters (voice webhook fields);
+ * [D] twilio.com/docs/voice/twiml/number, "Status Callback HTTP Parameters": CallStatus,
+ * CallDuration (completed only), Timestamp (RFC 2822, when the event fired), CallbackSource
+ * `call-progress-events`, SequenceNumber from 0; [D] twilio-python `test_request_validator.py`
+ * (signature). [I] The error bodies' texts other than 20003 and 21626, searched for in Twilio's
+ * error pages without finding them all.
  *
  * `StatusCallbackEvent` is one parameter per event, as Twilio documents it (twilio-node `call.ts`);
  * a value that is not one event name, such as "initiated ringing", is refused with Twilio's
@@ -47,6 +55,11 @@ export interface TwilioSimulatorOptions {
   sign?: (key: string, url: string, params: Record<string, string>) => Promise<string> | string;
   /** Makes a call sid; default `CA` and 32 hex digits. */
   newSid?: () => string;
+  /**
+   * The fields an inbound call's status callback adds to the standard ones, given when the call
+   * was created; default Twilio's call-progress fields (SignalWire's number-level callback differs).
+   */
+  inboundStatusFields?: (call: SimulatedCall, createdAt: Date) => Record<string, string>;
 }
 
 /** One webhook the simulator sent, and the relay's answer. */
@@ -144,13 +157,15 @@ export class TwilioSimulator {
   /** An inbound call: Twilio requests the number's voice URL, then follows the TwiML. */
   inboundCall(input: { url: string; from: string; to: string; statusCallback?: string; extra?: Record<string, string> }): SimulatedCall {
     const call = this.newCall('inbound', input.from, input.to, 'ringing');
+    const createdAt = new Date();
     call.done = (async () => {
       const voice = await this.webhook(call, 'voice', 'POST', input.url, { ...input.extra });
       // Twilio answers an inbound call to run its TwiML.
       call.status = 'in-progress';
       await this.followTwiml(call, voice, { answer: true, talkSeconds: 30 });
       call.status = 'completed';
-      if (input.statusCallback) await this.webhook(call, 'status', 'POST', input.statusCallback, { CallDuration: '35', ...progress(call, 1) });
+      const fields = this.options.inboundStatusFields?.(call, createdAt) ?? { CallDuration: '35', ...progress(call, 1) };
+      if (input.statusCallback) await this.webhook(call, 'status', 'POST', input.statusCallback, fields);
     })();
     return call;
   }
@@ -214,7 +229,7 @@ export class TwilioSimulator {
       // "completed" is always sent.
       events: new Set([...events, 'completed']),
     };
-    const now = new Date().toUTCString().replace('GMT', '+0000');
+    const now = rfc2822(new Date());
     sendJson(res, 201, {
       sid: call.sid,
       account_sid: this.options.accountSid,
@@ -318,9 +333,14 @@ function progress(call: SimulatedCall, sequence: number): Record<string, string>
   return {
     CallbackSource: 'call-progress-events',
     SequenceNumber: String(sequence),
-    Timestamp: new Date().toUTCString().replace('GMT', '+0000'),
+    Timestamp: rfc2822(new Date()),
     CallStatus: call.status,
   };
+}
+
+/** Twilio's times: RFC 2822 in UTC (`Tue, 31 Aug 2010 20:36:28 +0000`). */
+export function rfc2822(date: Date): string {
+  return date.toUTCString().replace('GMT', '+0000');
 }
 
 /** `CA` and 32 hex digits, as Twilio's call sids. */

@@ -30,8 +30,9 @@ export function toCrmCall(call: Call, agent: Agent | undefined): CrmCall {
 /**
  * When the call started and ended: the provider's times, else the relay's own knowledge. A call
  * started when the relay first heard of it, and a final call ended its duration later. Twilio
- * sends no end time (and a start time only with progress events): without this, an hour-long
- * call would show in the CRM as starting and ending at the moment it was logged.
+ * sends no start time (only the end, as the completed callback's Timestamp) and SignalWire no
+ * time at all: without this, an hour-long call would show in the CRM as starting and ending at
+ * the moment it was logged.
  */
 function callTimes(call: Call): Pick<CrmCall, 'started_at' | 'ended_at'> {
   const started = call.started_at ?? call.created_at;
