@@ -19,10 +19,14 @@
  *   isActive (0 on the final request, which holds the call's duration and cost), sessionId (the
  *   same for the whole call), direction, callerNumber (the phone user), destinationNumber (your
  *   number), dtmfDigits, recordingUrl; the reply is XML actions run in order: Say, Play,
- *   GetDigits, Dial, Record, Redirect, Reject, Conference, Enqueue. [C] direction is written
- *   Inbound, Outbound (MikeTeddyOmondi/africastalking-rs references/voice).
+ *   GetDigits, Dial, Record, Redirect, Reject, Conference, Enqueue.
  * - [D] Dial's phoneNumbers is a comma-separated list, with a `sequential` attribute (the Node
  *   SDK's Dial); [C] rung at once unless sequential="true" (third-party guides).
+ * - [I] that clientRequestId comes back on the number's callback URL with every request of the
+ *   call (the Node SDK: "used to tag the call in your callback URL"; AtEx, third-party: "sent to
+ *   your Events Callback URL").
+ * - [D] direction is capitalised (Outbound) and requests carry callSessionState (Active while the call
+ *   lasts) (help.africastalking.com "What is an events URL?" sample).
  * - [I] the error answers (401 text "The supplied authentication is invalid" for a wrong apiKey;
  *   `{"entries":[],"errorMessage":…}` with 400 for bad fields); the final request's
  *   durationInSeconds, currencyCode, amount, hangupCause (NORMAL_CLEARING, NO_ANSWER, USER_BUSY)
