@@ -25,8 +25,8 @@
  * - [I] that clientRequestId comes back on the number's callback URL with every request of the
  *   call (the Node SDK: "used to tag the call in your callback URL"; AtEx, third-party: "sent to
  *   your Events Callback URL").
- * - [D] direction is capitalised (Outbound) and requests carry callSessionState (Active while the call
- *   lasts) (help.africastalking.com "What is an events URL?" sample).
+ * - [D] direction is capitalised (Outbound) and requests carry callSessionState (Active while
+ *   the call lasts) (help.africastalking.com "What is an events URL?" sample).
  * - [I] the error answers (401 text "The supplied authentication is invalid" for a wrong apiKey;
  *   `{"entries":[],"errorMessage":…}` with 400 for bad fields); the final request's
  *   durationInSeconds, currencyCode, amount, hangupCause (NORMAL_CLEARING, NO_ANSWER, USER_BUSY)
