@@ -35,7 +35,9 @@
  *   `internal` is the extension; replies to NOTIFY_START are JSON: `redirect` (extension,
  *   scenario `0-1`, menu, `blacklist`) with `return_timeout`, or `hangup: 1`.
  * - Documented (zadarma/multi-ivr README): the console checks the URL with `GET ?zd_echo=X` and
- *   expects X as the body; call_start is `Y-m-d H:i:s`.
+ *   expects X as the body, and the URL goes under "Call notifications in PBX" at
+ *   my.zadarma.com/api. Assumed: call_start is `Y-m-d H:i:s` (user-api-v1 only calls it "the call
+ *   start time"; its statistics methods take that format).
  * - Documented (openapi `/v1/pbx/callinfo`): which of NOTIFY_START, _INTERNAL, _ANSWER, _END,
  *   _OUT_START, _OUT_END are sent is chosen per event (`events` option).
  * - Assumed: that a CallBack made through `sip` raises NOTIFY_OUT_START once the agent answered
