@@ -89,14 +89,25 @@ describe('outbound call (click to call)', () => {
     await socket.close();
   });
 
-  it('records a busy customer with the cause Bandwidth gives', async () => {
-    bandwidth.transferOutcome = { answer: false, cause: 'busy' };
+  // Every cause the Disconnect webhook page lists ends the call; the platform's own errors as failed.
+  it.each([
+    ['busy', 'busy'],
+    ['timeout', 'no-answer'],
+    ['cancel', 'canceled'],
+    ['rejected', 'failed'],
+    ['application-error', 'failed'],
+    ['account-limit', 'failed'],
+    ['node-capacity-exceeded', 'failed'],
+    ['error', 'failed'],
+    ['unknown', 'failed'],
+  ] as const)('ends a call whose disconnect cause is %s as %s, keeping the cause', async (cause, status) => {
+    bandwidth.transferOutcome = { answer: false, cause };
     const placed = await extension.place(ada, '+14155550177');
     bandwidth.transferOutcome = { answer: true, talkSeconds: 42 };
     expect(placed.ok, placed.error).toBe(true);
     await bandwidth.calls.get(placed.record.call_id!)!.done;
     const calls = await api(relay, ada.token, 'GET', '/calls?limit=200');
-    expect(calls.body.calls.find((c: { call_id: string }) => c.call_id === placed.record.call_id)).toMatchObject({ status: 'busy', status_raw: 'busy' });
+    expect(calls.body.calls.find((c: { call_id: string }) => c.call_id === placed.record.call_id)).toMatchObject({ status, status_raw: cause });
   });
 
   it.each([

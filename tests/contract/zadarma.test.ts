@@ -101,13 +101,24 @@ describe('outbound call (click to call)', () => {
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 
-  it("ends a call to a busy customer as busy, keeping Zadarma's disposition", async () => {
-    zadarma.customerOutcome = { answer: false, disposition: 'busy' };
+  // Each disposition user-api-v1 documents ends the call; the account's limits as failed.
+  it.each([
+    ['busy', 'busy'],
+    ['cancel', 'canceled'],
+    ['no answer', 'no-answer'],
+    ['failed', 'failed'],
+    ['no money', 'failed'],
+    ['unallocated number', 'failed'],
+    ['no limit', 'failed'],
+    ['no day limit', 'failed'],
+    ['line limit', 'failed'],
+  ] as const)("ends a call whose disposition is %s as %s, keeping Zadarma's word", async (disposition, status) => {
+    zadarma.customerOutcome = { answer: false, disposition };
     const call = await clickToCall(ada, '+14155550133');
     await call.done;
     zadarma.customerOutcome = { answer: true, talkSeconds: 42 };
-    const [record] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550133')).body.calls;
-    expect(record).toMatchObject({ call_id: call.pbxCallId, status: 'busy', status_raw: 'busy', duration: 0, extra: { disposition: 'busy', status_code: '17' } });
+    const record = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550133&limit=50')).body.calls.find((c: { call_id: string }) => c.call_id === call.pbxCallId);
+    expect(record).toMatchObject({ status, status_raw: disposition, duration: 0, extra: { disposition } });
   });
 });
 

@@ -7,29 +7,33 @@
  * and the cost. Incoming calls (`inboundCall`) post to the same URL. Africa's Talking signs
  * nothing.
  *
- * Facts used:
- * - Documented (PROVIDERS.md A14, Africa's Talking's example): the call API answers
- *   `{"entries":[{"status":"Queued","phoneNumber":"+254…","sessionId":"ATVId_…"}],
- *   "errorMessage":"None"}`.
- * - Seen in third-party SDK code (AtEx `make_call.ex` and others): POST
- *   https://voice.africastalking.com/call (sandbox: voice.sandbox.africastalking.com) with the
- *   headers apiKey and Accept: application/json and the form fields username, from (your
- *   Africa's Talking number), to (comma-separated numbers) and clientRequestId ("sent to your
- *   callback URL").
- * - Documented (docs.africastalking.com voice/callhandler): one callback URL per number; form
- *   POSTs with isActive (0 on the final request, which holds the call's duration and cost),
- *   sessionId (the same for the whole call), direction (Inbound, Outbound), callerNumber (the
- *   phone user), destinationNumber (your number), dtmfDigits, recordingUrl; the reply is XML
- *   actions run in order: Say, Play, GetDigits, Dial, Record, Redirect, Reject, Conference,
- *   Enqueue.
- * - Seen in third-party guides: Dial's phoneNumbers is a comma-separated list, rung at once
- *   unless sequential="true".
- * - Assumed: the error answers (401 text "The supplied authentication is invalid" for a wrong
- *   apiKey; `{"entries":[],"errorMessage":…}` with 400 for bad fields); HTTP 200 for a queued
- *   call; the final request's durationInSeconds, currencyCode, amount, hangupCause
- *   (NORMAL_CLEARING, NO_ANSWER, USER_BUSY) and callSessionState (Completed); that each <Dial>
- *   that bridges ends the call when the parties hang up (actions after it are not run); the
- *   price (0.05 KES a second); that a <Dial> nobody answers moves on to the next action.
+ * Facts used ([D] Africa's Talking's docs or official SDKs, [C] third-party code, [I] assumed):
+ * - [D] POST https://voice.africastalking.com/call (sandbox: voice.sandbox.africastalking.com)
+ *   with the headers apiKey and Accept: application/json and the form fields username, from
+ *   (your Africa's Talking number), to (numbers joined with commas): AfricasTalkingLtd/
+ *   africastalking-python Voice.py and Service.py; clientRequestId, "used to tag the call in your
+ *   callback URL": africastalking-node.js lib/voice.js and README, africastalking-php Voice.php.
+ * - [D] the call API answers HTTP 200 `{"entries":[{"status":"Queued","phoneNumber":"+254…",
+ *   "sessionId":"ATVId_…"}],"errorMessage":"None"}` (africastalking-python test/test_voice.py).
+ * - [D] docs.africastalking.com voice/callhandler: one callback URL per number; form POSTs with
+ *   isActive (0 on the final request, which holds the call's duration and cost), sessionId (the
+ *   same for the whole call), direction, callerNumber (the phone user), destinationNumber (your
+ *   number), dtmfDigits, recordingUrl; the reply is XML actions run in order: Say, Play,
+ *   GetDigits, Dial, Record, Redirect, Reject, Conference, Enqueue.
+ * - [D] Dial's phoneNumbers is a comma-separated list, with a `sequential` attribute (the Node
+ *   SDK's Dial); [C] rung at once unless sequential="true" (third-party guides).
+ * - [I] that clientRequestId comes back on the number's callback URL with every request of the
+ *   call (the Node SDK: "used to tag the call in your callback URL"; AtEx, third-party: "sent to
+ *   your Events Callback URL").
+ * - [D] direction is capitalised (Outbound) and requests carry callSessionState (Active while
+ *   the call lasts) (help.africastalking.com "What is an events URL?" sample).
+ * - [I] the error answers (401 text "The supplied authentication is invalid" for a wrong apiKey;
+ *   `{"entries":[],"errorMessage":…}` with 400 for bad fields); the final request's
+ *   durationInSeconds, currencyCode, amount, hangupCause (NORMAL_CLEARING, NO_ANSWER, USER_BUSY)
+ *   and callSessionState (Completed), which neither the callhandler page nor the SDKs name; that
+ *   each <Dial> that bridges ends the call when the parties hang up (actions after it are not
+ *   run); the price (0.05 KES a second); that a <Dial> nobody answers moves on to the next
+ *   action.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';

@@ -4,34 +4,36 @@
  * BXML the relay answers (`<Transfer><PhoneNumber>…`) rung and bridged, and the 204 Bandwidth
  * wants for a disconnect checked. Inbound calls are started with `inboundCall`.
  *
- * Facts used, and where they come from:
- * - Documented (dev.bandwidth.com, Create Call; SDK `CreateCallRequest`/`CreateCallResponse`):
- *   `POST https://voice.bandwidth.com/api/v2/accounts/{accountId}/calls`, JSON; `from`, `to`,
- *   `answerUrl`, `applicationId` required; `answerMethod`, `disconnectUrl`,
- *   `disconnectMethod`, `username`/`password` (Basic credentials for the callbacks), `tag`,
+ * Facts used, and where they come from ([D] Bandwidth's docs or SDKs, [I] assumed):
+ * - [D] Create Call (Bandwidth/api-docs site/specs/voice.yml `createCall`; node-sdk bandwidth.yml,
+ *   server https://voice.bandwidth.com/api/v2): `POST /accounts/{accountId}/calls`, JSON; `from`,
+ *   `to`, `answerUrl`, `applicationId` required; `answerMethod`, `disconnectUrl`,
+ *   `disconnectMethod`, `username`/`password` ("Basic auth" for the callbacks), `tag`,
  *   `callTimeout`, `callbackTimeout` optional; HTTP 201 with `accountId, callId ("c-…"),
  *   applicationId, to, from, callUrl, answerUrl, answerMethod, disconnectUrl,
  *   disconnectMethod, enqueuedTime, callTimeout, callbackTimeout, tag`.
- * - Documented (Voice errors): `{"type","description","id"}`; 400 `validation` ("Invalid to:
- *   must be an E164 telephone number"), 401 `authentication-error` ("The credentials provided
- *   were invalid"), 403 `authorization-error` ("Access is denied"), 415 for another media
- *   type. Assumed: a token of another account gets the 403.
- * - Documented (Credential Management): legacy API users (Basic auth) end on December 2, 2026;
- *   API Credentials use OAuth 2.0 client credentials. Seen in Bandwidth's SDKs: the token URL
- *   `https://api.bandwidth.com/api/v1/oauth2/token`, Basic `client_id:client_secret`, form
- *   `grant_type=client_credentials`, answer `{access_token, expires_in}`. The simulator
- *   accepts only such tokens on the Voice API. Assumed: a wrong client gets 401
- *   `{"error":"invalid_client"}` (RFC 6749's wording), an unknown token 401 as above.
- * - Documented (webhooks answer, initiate, disconnect, transferComplete): JSON POSTs with
- *   `eventType, eventTime, accountId, applicationId, from, to, direction, callId, callUrl,
- *   startTime`, `answerTime` once answered, `endTime, cause` on disconnect (`hangup, busy,
- *   timeout, cancel, rejected, …`); the answer and initiate replies are BXML `<Response>`, the
- *   disconnect expects HTTP 204; `<Transfer transferCallerId>` rings every `<PhoneNumber>` at
- *   once and bridges the one that answers; invalid BXML ends the call (`invalid-bxml`) and an
- *   undeliverable callback too (`callback-error`).
- * - Documented (Create Call; Applications): callbacks carry Basic auth with the `username`/
- *   `password` given on the call, and an application's callback credentials for the events
- *   of incoming calls. No signature: Bandwidth does not sign webhooks.
+ * - [D] Errors `{"type","description","id"}` (node-sdk bandwidth.yml `voiceApiError`); 400
+ *   `validation`, 401 `authentication-error`, 403 `authorization-error`, 415 for another media
+ *   type. [I] a token of another account gets the 403; the wording of validation messages.
+ * - [D] OAuth 2.0 client credentials: token URL `https://api.bandwidth.com/api/v1/oauth2/token`
+ *   (node-sdk bandwidth.yml `tokenUrl`, configuration.ts), Basic `client_id:client_secret`, form
+ *   `grant_type=client_credentials`, answer `{access_token, expires_in}`; legacy API users
+ *   (Basic auth) end on December 2, 2026 (Credential Management). The simulator accepts only such
+ *   tokens on the Voice API. [I] a wrong client gets 401 `{"error":"invalid_client"}` (RFC 6749's
+ *   wording), an unknown token 401 as above.
+ * - [D] Webhooks (api-docs site/docs/voice/webhooks/answer.mdx, initiate.mdx, disconnect.mdx):
+ *   JSON POSTs with `eventType, eventTime, accountId, applicationId, from, to, direction
+ *   (inbound|outbound), callId, callUrl, startTime`, `answerTime` once answered, `endTime,
+ *   cause` on disconnect (`hangup, busy, timeout, cancel, rejected, callback-error,
+ *   invalid-bxml, application-error, account-limit, node-capacity-exceeded, error, unknown`,
+ *   "not exhaustive"); answer and initiate want BXML `<Response>` back, disconnect "HTTP/1.1 204".
+ * - [D] `<Transfer transferCallerId>` with 1 to 8 `<PhoneNumber>`s (E.164) rings them at once and
+ *   bridges the first to answer (api-docs site/docs/voice/bxml/transfer.mdx); invalid BXML ends
+ *   the call (`invalid-bxml`), an undeliverable callback too (`callback-error`).
+ * - [D] Callbacks carry Basic auth with the `username`/`password` given on the call (voice.yml),
+ *   and the Voice application's `CallbackCreds` for the events of incoming calls, whose initiate
+ *   goes to `CallInitiatedCallbackUrl` and disconnect to `CallStatusCallbackUrl`
+ *   (api-docs site/docs/account/applications.mdx). No signature: Bandwidth does not sign webhooks.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -59,7 +61,10 @@ export interface BandwidthExchange {
   body: string;
 }
 
-export type TransferOutcome = { answer: true; talkSeconds: number } | { answer: false; cause: 'busy' | 'timeout' | 'rejected' };
+/** Disconnect causes the Disconnect webhook page documents for a call that never connected (it says more may come). */
+export type FailureCause = 'busy' | 'timeout' | 'cancel' | 'rejected' | 'application-error' | 'account-limit' | 'node-capacity-exceeded' | 'error' | 'unknown';
+
+export type TransferOutcome = { answer: true; talkSeconds: number } | { answer: false; cause: FailureCause };
 
 export interface BandwidthCall {
   callId: string;
@@ -249,8 +254,8 @@ export class BandwidthSimulator {
     let cause = 'hangup';
     for (const transfer of document.children.filter((e) => e.name === 'Transfer')) {
       const numbers = transfer.children.filter((e) => e.name === 'PhoneNumber').map((e) => e.text.trim());
-      if (numbers.length === 0) {
-        call.errors.push('invalid BXML: <Transfer> without <PhoneNumber>');
+      if (numbers.length === 0 || numbers.length > 8) {
+        call.errors.push(`invalid BXML: <Transfer> takes 1 to 8 <PhoneNumber>s, got ${numbers.length}`);
         return 'invalid-bxml';
       }
       call.transferredTo.push(...numbers);

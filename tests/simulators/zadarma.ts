@@ -9,7 +9,7 @@
  * computed here with node:crypto from Zadarma's own recipe, independently of the engine.
  *
  * Facts used:
- * - Documented (zadarma/user-api-v1 Client.php, zadarma/user-api-typescript Client.ts): API
+ * - Documented (zadarma/user-api-v1 Client.php PROD_URL and getAuthHeader, zadarma/user-api-typescript Client.ts): API
  *   base https://api.zadarma.com; `Authorization: KEY:base64(hex(HMAC-SHA1(secret, method +
  *   params + md5(params))))`, `method` the path (`/v1/request/callback/`), `params` the request's
  *   parameters sorted by name and built with PHP's http_build_query (RFC 1738: spaces as `+`);
@@ -29,11 +29,15 @@
  *   the TypeScript library's webhook check uses base64 of the raw digest, which contradicts the
  *   PHP library, the knowledge base's PHP example and its own API signature: not followed).
  * - Documented (same): NOTIFY_END and NOTIFY_OUT_END carry duration, disposition (answered,
- *   busy, cancel, no answer, failed, …), status_code (Q.931), is_recorded, call_id_with_rec;
+ *   busy, cancel, no answer, failed, no money, unallocated number, no limit, no day limit, line
+ *   limit, "no money, no limit": NotifyEnd.php, NotifyOutEnd.php at bfdb755), status_code
+ *   (Q.931), is_recorded, call_id_with_rec;
  *   `internal` is the extension; replies to NOTIFY_START are JSON: `redirect` (extension,
  *   scenario `0-1`, menu, `blacklist`) with `return_timeout`, or `hangup: 1`.
  * - Documented (zadarma/multi-ivr README): the console checks the URL with `GET ?zd_echo=X` and
- *   expects X as the body; call_start is `Y-m-d H:i:s`.
+ *   expects X as the body, and the URL goes under "Call notifications in PBX" at
+ *   my.zadarma.com/api. Assumed: call_start is `Y-m-d H:i:s` (user-api-v1 only calls it "the call
+ *   start time"; its statistics methods take that format).
  * - Documented (openapi `/v1/pbx/callinfo`): which of NOTIFY_START, _INTERNAL, _ANSWER, _END,
  *   _OUT_START, _OUT_END are sent is chosen per event (`events` option).
  * - Assumed: that a CallBack made through `sip` raises NOTIFY_OUT_START once the agent answered
@@ -98,7 +102,10 @@ export interface ZadarmaApiRequest {
 }
 
 /** How a phone the PBX rings responds. */
-export type LegOutcome = { answer: true; talkSeconds: number } | { answer: false; disposition: 'busy' | 'no answer' | 'failed' };
+/** The dispositions user-api-v1's NotifyEnd and NotifyOutEnd list for a call nobody talked on. */
+export type Disposition = 'busy' | 'cancel' | 'no answer' | 'failed' | 'no money' | 'unallocated number' | 'no limit' | 'no day limit' | 'line limit' | 'no money, no limit';
+
+export type LegOutcome = { answer: true; talkSeconds: number } | { answer: false; disposition: Disposition };
 
 export interface ZadarmaCall {
   pbxCallId: string;
