@@ -1292,6 +1292,46 @@ const MAPPING: BrokenCase[] = [
     message: '`in` is only allowed on <success>',
   },
   {
+    name: '`unknown` on a field with no closed set of values',
+    xml: xml(
+      '<connector for="PhoneCalls">',
+      PROVIDER,
+      '  <outgoing_call>',
+      '    <request><url>Calls.json</url></request>',
+      '    <response format="json">',
+      '      <call_id use="sid" unknown="x"/>', // line 6: unknown at col 26
+      '    </response>',
+      '  </outgoing_call>',
+      '</connector>',
+    ),
+    code: 'invalid',
+    line: 6,
+    col: 26,
+    path: 'connector/outgoing_call/response/call_id',
+    message: '`unknown` is only allowed on <call_status> and <direction>',
+  },
+  {
+    name: '`unknown` naming a status the engine does not have',
+    xml: xml(
+      '<connector for="PhoneCalls">',
+      PROVIDER,
+      '  <outgoing_call>',
+      '    <request><url>Calls.json</url></request>',
+      '    <response format="json">',
+      '      <call_id use="sid"/>',
+      '      <call_status use="cause" unknown="ended badly"/>', // line 7: unknown at col 32
+      '    </response>',
+      '  </outgoing_call>',
+      '</connector>',
+    ),
+    code: 'invalid',
+    line: 7,
+    col: 32,
+    path: 'connector/outgoing_call/response/call_status',
+    message: '`unknown` must be a value of <call_status>, not "ended badly"',
+    hint: 'one of queued, ringing, in-progress, completed, busy, no-answer, failed, canceled',
+  },
+  {
     name: 'the same record field mapped twice (once through the seed alias)',
     xml: xml(
       '<connector for="PhoneCalls">',

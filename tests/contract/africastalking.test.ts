@@ -95,6 +95,14 @@ describe('outbound call (click to call)', () => {
     const [call] = (await api(relay, ada.token, 'GET', '/calls?number=%2B254722555000')).body.calls;
     expect(call).toMatchObject({ call_id: sessionId, status: 'no-answer', duration: 0 });
   });
+
+  it('ends a call whose hangupCause the engine does not know as failed, keeping the cause', async () => {
+    at.outcome = { answer: false, cause: 'UNALLOCATED_NUMBER' };
+    const { sessionId } = await placeOutboundCall(ada, '+254722555001');
+    at.outcome = { answer: true };
+    const [call] = (await api(relay, ada.token, 'GET', '/calls?number=%2B254722555001')).body.calls;
+    expect(call).toMatchObject({ call_id: sessionId, status: 'failed', status_raw: 'UNALLOCATED_NUMBER' });
+  });
 });
 
 describe('placing a call', () => {

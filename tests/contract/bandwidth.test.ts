@@ -89,7 +89,8 @@ describe('outbound call (click to call)', () => {
     await socket.close();
   });
 
-  // Every cause the Disconnect webhook page lists ends the call; the platform's own errors as failed.
+  // Every cause the Disconnect webhook page lists ends the call; the platform's own errors as
+  // failed, and so does a cause added after the page was read (it warns that more may come).
   it.each([
     ['busy', 'busy'],
     ['timeout', 'no-answer'],
@@ -100,6 +101,7 @@ describe('outbound call (click to call)', () => {
     ['node-capacity-exceeded', 'failed'],
     ['error', 'failed'],
     ['unknown', 'failed'],
+    ['later-cause', 'failed'],
   ] as const)('ends a call whose disconnect cause is %s as %s, keeping the cause', async (cause, status) => {
     bandwidth.transferOutcome = { answer: false, cause };
     const placed = await extension.place(ada, '+14155550177');

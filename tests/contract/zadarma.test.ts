@@ -101,7 +101,8 @@ describe('outbound call (click to call)', () => {
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 
-  // Each disposition user-api-v1 documents ends the call; the account's limits as failed.
+  // Each disposition user-api-v1 documents ends the call; the account's limits as failed, the one
+  // whose comma no `map` entry can hold included.
   it.each([
     ['busy', 'busy'],
     ['cancel', 'canceled'],
@@ -112,6 +113,7 @@ describe('outbound call (click to call)', () => {
     ['no limit', 'failed'],
     ['no day limit', 'failed'],
     ['line limit', 'failed'],
+    ['no money, no limit', 'failed'],
   ] as const)("ends a call whose disposition is %s as %s, keeping Zadarma's word", async (disposition, status) => {
     zadarma.customerOutcome = { answer: false, disposition };
     const call = await clickToCall(ada, '+14155550133');

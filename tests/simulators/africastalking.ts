@@ -74,7 +74,8 @@ export interface AtCall {
 }
 
 /** Whether the person called answers; the default is yes. */
-export type AtOutcome = { answer: true } | { answer: false; cause: 'NO_ANSWER' | 'USER_BUSY' };
+/** Causes of a call nobody talked on, by their Q.850 names as the final request carries them [I]. */
+export type AtOutcome = { answer: true } | { answer: false; cause: 'NO_ANSWER' | 'USER_BUSY' | 'UNALLOCATED_NUMBER' };
 
 const NUMBER = /^\+\d{6,15}$/;
 

@@ -64,7 +64,10 @@ export interface BandwidthExchange {
 /** Disconnect causes the Disconnect webhook page documents for a call that never connected (it says more may come). */
 export type FailureCause = 'busy' | 'timeout' | 'cancel' | 'rejected' | 'application-error' | 'account-limit' | 'node-capacity-exceeded' | 'error' | 'unknown';
 
-export type TransferOutcome = { answer: true; talkSeconds: number } | { answer: false; cause: FailureCause };
+/** A cause Bandwidth adds after its page was read, as the page warns may happen. */
+export type LaterCause = `later-${string}`;
+
+export type TransferOutcome = { answer: true; talkSeconds: number } | { answer: false; cause: FailureCause | LaterCause };
 
 export interface BandwidthCall {
   callId: string;

@@ -1,4 +1,4 @@
-import { RECORD_FIELD_ALIASES } from '../record/call-record.ts';
+import { CLOSED_FIELDS, isKnownWord, RECORD_FIELD_ALIASES } from '../record/call-record.ts';
 import { attr, attrOffset } from './attributes.ts';
 import type { ElementCompiler, TemplateContext } from './element-compiler.ts';
 import type { FieldMapping, MappingPlan } from './plan.ts';
@@ -27,16 +27,34 @@ export function compileMapping(compiler: ElementCompiler, element: XmlElement, c
       compiler.error(mapping, '`in` is only allowed on <success>', undefined, attrOffset(mapping, 'in'));
     }
     const map = attr(mapping, 'map') === undefined ? undefined : compileValueTable(compiler, mapping, 'map');
+    const unknown = compileUnknown(compiler, mapping, field);
     fields.push({
       field,
       use,
       ...(map ? { map } : {}),
+      ...(unknown ? { unknown } : {}),
       default: fallback,
       in: inList === undefined ? undefined : lowerList(inList),
     });
   }
   const format = attr(element, 'format')?.toLowerCase();
   return { format: format === 'json' || format === 'xml' ? format : undefined, fields };
+}
+
+/** `unknown="…"`: allowed where the engine normalises to a closed set of values, and must be one of them. */
+function compileUnknown(compiler: ElementCompiler, mapping: XmlElement, field: string): string | undefined {
+  const value = attr(mapping, 'unknown');
+  if (value === undefined) return undefined;
+  if (!(field in CLOSED_FIELDS)) {
+    compiler.error(mapping, '`unknown` is only allowed on <call_status> and <direction>', undefined, attrOffset(mapping, 'unknown'));
+    return undefined;
+  }
+  const closed = field as keyof typeof CLOSED_FIELDS;
+  if (!isKnownWord(closed, value)) {
+    compiler.error(mapping, `\`unknown\` must be a value of <${field}>, not "${value}"`, `one of ${CLOSED_FIELDS[closed].join(', ')}`, attrOffset(mapping, 'unknown'));
+    return undefined;
+  }
+  return value.trim();
 }
 
 /**

@@ -94,6 +94,10 @@ export const mappingField: ElementSpec = {
       doc: 'Translates the provider\'s words before the field is normalised: `from:to` pairs, comma-separated, case-insensitive (`answered:completed,no answer:no-answer`). Unlisted values pass unchanged.',
       kind: 'list',
     },
+    unknown: {
+      doc: 'On `call_status` and `direction` only: what a word the engine does not know (after `map`) becomes, e.g. `failed` for the disconnect causes a provider adds later, which would otherwise leave the call open. The provider\'s word is still kept raw; a missing or empty value takes `default`.',
+      kind: 'enum',
+    },
   },
   children: {},
 };

@@ -133,6 +133,8 @@ export interface FieldMapping {
   in?: string[];
   /** Provider words translated before normalising, keys lower-cased. */
   map?: Record<string, string>;
+  /** `call_status` and `direction`: what a word the engine does not know becomes. */
+  unknown?: string;
 }
 
 export interface CallbackPlan {

@@ -1,4 +1,4 @@
-import type { CallStatus } from './call-status.ts';
+import { CALL_STATUSES, type CallStatus } from './call-status.ts';
 import { normalisePhone } from './phone.ts';
 
 export type CallDirection = 'inbound' | 'outbound';
@@ -79,6 +79,14 @@ export function normaliseDirection(raw: string): CallDirection | undefined {
   if (/^(in|inbound|incoming|inbounddial|ivr)/.test(key)) return 'inbound';
   if (/^(out|outbound|outgoing|manual|progressive|preview|predictive|clicktocall|api)/.test(key)) return 'outbound';
   return undefined;
+}
+
+/** The record fields normalised to a closed set of values, and that set. */
+export const CLOSED_FIELDS = { call_status: CALL_STATUSES, direction: ['inbound', 'outbound'] } as const;
+
+/** Whether `word` normalises to a value of `field` (a connector's `unknown` stands in for the rest). */
+export function isKnownWord(field: keyof typeof CLOSED_FIELDS, word: string): boolean {
+  return (field === 'direction' ? normaliseDirection(word) : normaliseStatus(word)) !== undefined;
 }
 
 /** `90`, `90.4`, `01:30`, `00:01:30` -> seconds. Undefined for anything else. */

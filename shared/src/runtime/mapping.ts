@@ -1,5 +1,6 @@
 import type { MappingPlan } from '../connector/plan.ts';
 import { getPath } from '../payload/path.ts';
+import { isKnownWord } from '../record/call-record.ts';
 import { renderOptional, type TemplateScope } from '../template/render.ts';
 
 /**
@@ -10,7 +11,8 @@ export function applyMapping(mapping: MappingPlan, payload: unknown, scope: Temp
   const values: Record<string, string> = {};
   for (const field of mapping.fields) {
     const found = field.use ? stringify(getPath(payload, field.use)) : undefined;
-    const mapped = found !== undefined && field.map ? (field.map[found.trim().toLowerCase()] ?? found) : found;
+    const translated = found !== undefined && field.map ? (field.map[found.trim().toLowerCase()] ?? found) : found;
+    const mapped = field.unknown !== undefined && translated !== undefined && translated !== '' && !isKnownWord(field.field as 'call_status' | 'direction', translated) ? field.unknown : translated;
     const value = mapped !== undefined && mapped !== '' ? mapped : field.default ? renderOptional(field.default, scope) : undefined;
     if (value !== undefined && value !== '') values[field.field] = value;
     // The provider's own word stays the raw status, whatever the map made of it.

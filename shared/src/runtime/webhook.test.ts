@@ -257,6 +257,30 @@ describe('value maps', () => {
     expect(record('no answer').call_status).toBe('no-answer');
     expect(record('busy').call_status).toBe('busy');
   });
+
+  it('gives a status or direction word the engine does not know the `unknown` value, and keeps the word raw', () => {
+    const ended = loadConnector(`<connector for="PhoneCalls">
+  <incoming_call><response>
+    <call_id use="id"/>
+    <call_status use="cause" map="answered:completed" unknown="failed" default="completed"/>
+    <direction use="leg" unknown="inbound"/>
+  </response></incoming_call>
+</connector>`);
+    const record = (fields: Record<string, string>) => handleWebhook(ended, 'incoming', { method: 'POST', url: 'https://r/h', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'c', ...fields }) }, context).record;
+    // A cause the provider added after the connector was written still ends the call, as does
+    // one a map cannot list (Zadarma's "no money, no limit" holds the map's comma).
+    expect(record({ cause: 'node-capacity-exceeded' })).toMatchObject({ call_status: 'failed', call_status_raw: 'node-capacity-exceeded' });
+    expect(record({ cause: 'no money, no limit' })).toMatchObject({ call_status: 'failed', call_status_raw: 'no money, no limit' });
+    // Words the map lists or the engine knows are not touched.
+    expect(record({ cause: 'Answered' })).toMatchObject({ call_status: 'completed', call_status_raw: 'Answered' });
+    expect(record({ cause: 'hangup' })).toMatchObject({ call_status: 'completed', call_status_raw: 'hangup' });
+    expect(record({ cause: 'busy' })).toMatchObject({ call_status: 'busy', call_status_raw: 'busy' });
+    // Missing and empty values take `default`, not `unknown`.
+    expect(record({}).call_status).toBe('completed');
+    expect(record({ cause: '' }).call_status).toBe('completed');
+    expect(record({ cause: 'busy', leg: 'sip-trunk' }).direction).toBe('inbound');
+    expect(record({ cause: 'busy', leg: 'outgoing' }).direction).toBe('outbound');
+  });
 });
 
 describe('requestHeader', () => {
