@@ -1292,6 +1292,45 @@ const MAPPING: BrokenCase[] = [
     message: '`in` is only allowed on <success>',
   },
   {
+    name: '`maxagents` on a reply that rings no agents',
+    xml: xml(
+      '<connector for="PhoneCalls">',
+      PROVIDER,
+      '  <incoming_call>',
+      '    <response><call_id use="CallSid"/></response>',
+      '    <send_response format="xml" maxagents="10">', // line 5: maxagents at col 33
+      '      <parameters><parameter name="Say" value="Hello"/></parameters>',
+      '    </send_response>',
+      '  </incoming_call>',
+      '</connector>',
+    ),
+    code: 'invalid',
+    line: 5,
+    col: 33,
+    path: 'connector/incoming_call/send_response',
+    message: '`maxagents` limits `agentdialing`, which this reply does not have',
+    hint: 'add agentdialing="…" naming the parameter to repeat, or remove maxagents',
+  },
+  {
+    name: '`maxagents` that is not a number of agents',
+    xml: xml(
+      '<connector for="PhoneCalls">',
+      PROVIDER,
+      '  <incoming_call>',
+      '    <response><call_id use="CallSid"/></response>',
+      '    <send_response format="xml" agentdialing="Number" maxagents="0">', // line 5: maxagents at col 55
+      '      <parameters><parameter name="Dial"><parameter name="Number" value="@extension"/></parameter></parameters>',
+      '    </send_response>',
+      '  </incoming_call>',
+      '</connector>',
+    ),
+    code: 'invalid-value',
+    line: 5,
+    col: 55,
+    path: 'connector/incoming_call/send_response',
+    message: 'maxagents must be a whole number from 1 to 9999',
+  },
+  {
     name: '`unknown` on a field with no closed set of values',
     xml: xml(
       '<connector for="PhoneCalls">',

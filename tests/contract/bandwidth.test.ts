@@ -169,3 +169,33 @@ describe('inbound call (incoming popup)', () => {
     expect((await api(relay, ada.token, 'GET', '/calls?number=%2B14155550188')).body.calls).toEqual([]);
   });
 });
+
+describe('an incoming call for more agents than a <Transfer> takes', () => {
+  // Bandwidth's <Transfer> takes at most 8 numbers and fails the call past them (invalid-bxml).
+  const team = Array.from({ length: 9 }, (_, i) => ({ name: `Agent ${i + 1}`, number: `+1415555020${i}` }));
+  let teamRelay: ContractRelay;
+  let teamBandwidth: BandwidthSimulator;
+  let agents: TestAgent[];
+  let teamCallbacks: RelayCallbacks;
+
+  beforeAll(async () => {
+    ({ relay: teamRelay, agents } = await ContractRelay.start(PUBLIC_URL, team));
+    teamBandwidth = await BandwidthSimulator.start({ accountId: ACCOUNT_ID, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, applicationId: APPLICATION_ID, callbackCreds: { userId: CALLBACK_USER, password: CALLBACK_PASSWORD }, forward: teamRelay.forward });
+    teamCallbacks = (await teamRelay.registerInstance(agents[0]!, 'bandwidth-team', 'bandwidth', config)).callbacks;
+  });
+
+  afterAll(async () => {
+    await teamBandwidth?.close();
+    await teamRelay?.close();
+  });
+
+  it('rings the 8 agents added first, and every agent sees the call', async () => {
+    const call = teamBandwidth.inboundCall({ initiateUrl: teamCallbacks.incoming, statusUrl: teamCallbacks.status, from: '+14155550166', to: BANDWIDTH_NUMBER });
+    await call.done;
+    expect(call.errors).toEqual([]);
+    expect(call.transferredTo).toEqual(team.slice(0, 8).map((agent) => agent.number));
+    expect(call.exchanges.at(-1)).toMatchObject({ eventType: 'disconnect', status: 204 });
+    const ninth = (await api(teamRelay, agents[8]!.token, 'GET', '/calls?number=%2B14155550166')).body.calls;
+    expect(ninth).toEqual([expect.objectContaining({ call_id: call.callId, direction: 'inbound', status: 'completed', status_raw: 'hangup' })]);
+  });
+});

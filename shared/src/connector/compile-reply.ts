@@ -18,7 +18,19 @@ export function compileReply(compiler: ElementCompiler, element: XmlElement): Re
     compiler.error(element, `agentdialing names \`${agentDialing}\`, but no <parameter name="${agentDialing}"> exists in this reply`,
       didYouMean(agentDialing, allParameterNames(parameters)) ?? 'name the parameter to repeat for each agent, usually Number', attrOffset(element, 'agentdialing'));
   }
-  return { status: Number(setting(element, 'status')), format, root, agentDialing, headers: compiler.compileHeaders(child(element, 'headers'), 'callback'), parameters };
+  const maxAgents = attr(element, 'maxagents');
+  if (maxAgents !== undefined && agentDialing === undefined) {
+    compiler.error(element, '`maxagents` limits `agentdialing`, which this reply does not have', 'add agentdialing="…" naming the parameter to repeat, or remove maxagents', attrOffset(element, 'maxagents'));
+  }
+  return {
+    status: Number(setting(element, 'status')),
+    format,
+    root,
+    agentDialing,
+    ...(maxAgents !== undefined ? { maxAgents: Number(maxAgents) } : {}),
+    headers: compiler.compileHeaders(child(element, 'headers'), 'callback'),
+    parameters,
+  };
 }
 
 function compileReplyParameter(compiler: ElementCompiler, element: XmlElement, format: 'xml' | 'json', inArray: boolean): ReplyParameterPlan {

@@ -161,6 +161,11 @@ const sendResponseElement: ElementSpec = {
   attributes: {
     format: { doc: '`xml` (a `<Response>` document) or `json`.', kind: 'enum', default: 'xml', schema: enumOf(REPLY_FORMATS, 'format') },
     agentdialing: { doc: 'Name of the parameter to repeat once per agent to ring, with `@extension` bound to each agent\'s number.', kind: 'name' },
+    maxagents: {
+      doc: 'With `agentdialing`: the most agents one reply may ring, the provider\'s limit (Twilio\'s `<Dial>` takes 10 `<Number>`s, Bandwidth\'s `<Transfer>` 8 and fails the call past them). The first agents in the relay\'s order (oldest first) are rung; the others still see the call.',
+      kind: 'literal',
+      schema: z.string().regex(/^[1-9]\d{0,3}$/, { message: 'maxagents must be a whole number from 1 to 9999' }),
+    },
     root: { doc: 'XML: the root element (default `Response`). JSON: `object` (default) or `array`, whose items are the parameters (Vonage NCCO).', kind: 'name', schema: xmlName('root') },
     status: {
       doc: 'HTTP status of the reply; 204 answers with no body (Bandwidth\'s disconnect).',

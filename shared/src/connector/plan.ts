@@ -160,6 +160,8 @@ export interface ReplyPlan {
   format: 'xml' | 'json';
   root: string;
   agentDialing?: string;
+  /** With `agentDialing`: the most agents one reply rings (the provider's limit). */
+  maxAgents?: number;
   headers: HeaderPlan[];
   parameters: ReplyParameterPlan[];
 }

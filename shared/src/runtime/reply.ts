@@ -24,7 +24,9 @@ export function renderReply(reply: ReplyPlan | undefined, scope: TemplateScope, 
   for (const header of reply.headers) headers[header.name] = renderTemplate(header.value, scope);
   const hasContentType = Object.keys(headers).some((k) => k.toLowerCase() === 'content-type');
   if (!hasContentType) headers['Content-Type'] = reply.format === 'xml' ? 'text/xml' : 'application/json';
-  const dialling: Dialling = { reply, numbers: dialNumbers };
+  // A provider rings so many numbers at once and fails the whole call past them: the first ones ring.
+  const numbers = reply.maxAgents !== undefined && dialNumbers && dialNumbers.length > reply.maxAgents ? dialNumbers.slice(0, reply.maxAgents) : dialNumbers;
+  const dialling: Dialling = { reply, numbers };
   const body = reply.format === 'xml' ? renderXml(reply.root, reply.parameters, scope, dialling) : renderJson(reply.root === 'array', reply.parameters, scope, dialling);
   return { status: reply.status, headers, body };
 }

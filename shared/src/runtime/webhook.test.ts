@@ -76,6 +76,20 @@ describe('handleWebhook', () => {
     expect(result.reply.headers['Content-Type']).toBe('application/json');
   });
 
+  it('rings at most `maxagents` agents, the first ones, where the provider takes no more', () => {
+    const capped = loadConnector(`<connector for="PhoneCalls">
+  <incoming_call>
+    <response><call_id use="CallSid"/></response>
+    <send_response format="xml" agentdialing="Number" maxagents="2">
+      <parameters><parameter name="Dial"><parameter name="Number" value="@extension"/></parameter></parameters>
+    </send_response>
+  </incoming_call>
+</connector>`);
+    const reply = (dialNumbers: string[]) => handleWebhook(capped, 'incoming', { method: 'GET', url: 'https://r/h?CallSid=CA1', headers: {}, body: '' }, context, { dialNumbers }).reply.body;
+    expect(reply(['+14155550111', '+14155550122', '+14155550133'])).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial><Number>+14155550111</Number><Number>+14155550122</Number></Dial></Response>');
+    expect(reply(['+14155550111'])).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial><Number>+14155550111</Number></Dial></Response>');
+  });
+
   it('falls back to the connector format, then to the body, when there is no Content-Type', () => {
     expect(readPayload({ method: 'POST', url: 'https://r/h', headers: {}, body: '{"a":1}' }, 'json')).toEqual({ a: 1 });
     expect(readPayload({ method: 'POST', url: 'https://r/h', headers: {}, body: '<x><a>1</a></x>' })).toEqual({ a: '1' });
