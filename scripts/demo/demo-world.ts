@@ -36,7 +36,7 @@ export interface DemoWorld {
    * ends by itself, unless `held`: then it stays in progress until `hangUp`.
    */
   ring(from: string, options?: { held?: boolean }): SimulatedCall;
-  /** The caller of a held call hangs up: Twilio's final status callback (35 s talked). */
+  /** The caller of a held call hangs up: the <Dial action>, then Twilio's final status callback (35 s talked). */
   hangUp(call: SimulatedCall): Promise<void>;
 }
 
@@ -116,8 +116,9 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
     site,
     browser,
     callbacks,
-    ring: (from, { held = false } = {}) => twilio.inboundCall({ url: callbacks.incoming, from, to: TWILIO_NUMBER, ...(held ? {} : { statusCallback: callbacks.status }) }),
+    ring: (from, { held = false } = {}) => twilio.inboundCall({ url: callbacks.incoming, from, to: TWILIO_NUMBER, ...(held ? { held } : { statusCallback: callbacks.status }) }),
     hangUp: async (call) => {
+      await twilio.hangUp(call);
       call.status = 'completed';
       await twilio.webhook(call, 'status', 'POST', callbacks.status, { CallDuration: '35' });
     },

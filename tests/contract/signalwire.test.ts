@@ -87,7 +87,8 @@ describe('outbound call (click to call)', () => {
       to_number: CUSTOMER,
       from_number: SIGNALWIRE_NUMBER,
       user_number: ada.number,
-      duration: 47,
+      // The customer's talk time (the <Dial action>'s DialCallDuration), not the agent's whole leg (47 s).
+      duration: 42,
     });
     await socket.close();
   });
@@ -118,7 +119,7 @@ describe('inbound call (incoming popup)', () => {
     expect(status.params).toMatchObject({ CallStatus: 'completed', CallDuration: '35' });
     expect(status.params.CallbackSource).toBeUndefined();
     const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550199')).body.calls;
-    expect(stored).toMatchObject({ call_id: call.sid, status: 'completed', duration: 35, started_at: null, ended_at: null });
+    expect(stored).toMatchObject({ call_id: call.sid, status: 'completed', duration: 30, started_at: null, ended_at: null });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 });

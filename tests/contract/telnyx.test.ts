@@ -63,7 +63,8 @@ describe('outbound call (click to call)', () => {
 
     const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);
     expect(calls.body.calls).toHaveLength(1);
-    expect(calls.body.calls[0]).toMatchObject({ instance_id: 'telnyx-main', call_id: sid, direction: 'outbound', status: 'completed', to_number: CUSTOMER, from_number: TELNYX_NUMBER, user_number: ada.number, duration: 47 });
+    expect(calls.body.calls[0]).toMatchObject({ instance_id: 'telnyx-main', call_id: sid, direction: 'outbound', status: 'completed', to_number: CUSTOMER, from_number: TELNYX_NUMBER, user_number: ada.number, duration: 42 });
+    // 42 s: the customer's talk time (the <Dial action>'s DialCallDuration), not the agent's whole leg (47 s).
     // The call's times are StartTime and EndTime, not Timestamp (when the webhook was generated, later).
     const completed = call.exchanges.find((e) => e.kind === 'status' && e.params.CallStatus === 'completed')!.params;
     expect(Date.parse(completed.Timestamp!)).toBeGreaterThan(Date.parse(completed.EndTime!));
@@ -81,6 +82,17 @@ describe('outbound call (click to call)', () => {
     expect([call.dialed, call.sentDigits, call.errors]).toEqual([[SWITCHBOARD], ['ww204'], []]);
     const [stored] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(SWITCHBOARD)}`)).body.calls;
     expect(stored).toMatchObject({ call_id: sid, to_number: SWITCHBOARD, extra: { to_extension: '204' } });
+  });
+
+  it('records a customer who was busy as busy, though the agent\'s call then completes', async () => {
+    telnyx.dialOutcome = { answer: false, status: 'busy' };
+    const { callId: sid } = await extension.clickToCall(ada, '+14155550178');
+    const call = telnyx.calls.get(sid)!;
+    await call.done;
+    telnyx.dialOutcome = { answer: true, talkSeconds: 42 };
+    expect(call.exchanges.find((e) => e.kind === 'status' && e.params.CallStatus === 'completed')).toBeDefined();
+    const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550178')).body.calls;
+    expect(stored).toMatchObject({ call_id: sid, status: 'busy', status_raw: 'busy', duration: 0 });
   });
 
   it.each([
@@ -108,7 +120,7 @@ describe('inbound call (incoming popup)', () => {
       expect(socket.events[0]).toMatchObject({ event: 'created', call: { call_id: call.sid, direction: 'inbound', status: 'ringing', from_number: '+14155550199', to_number: TELNYX_NUMBER } });
     }
     const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
-    expect(view).toMatchObject({ call_id: call.sid, status: 'completed', duration: 35 });
+    expect(view).toMatchObject({ call_id: call.sid, status: 'completed', duration: 30 });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 });

@@ -109,7 +109,7 @@ describe('incoming calls, end to end', () => {
     await page.evaluate(recordStatuses);
     const instance = (await (await fetch(`${world.relay.url}/api/v1/instances`, { headers: { Authorization: `Bearer ${world.agent.token}` } })).json()) as Array<{ callbacks: { incoming: string; status: string } }>;
     // No status callback yet: the call stays up while the test looks at the popup.
-    const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: '+14155550199', to: AGENT_NUMBER });
+    const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: '+14155550199', to: AGENT_NUMBER, held: true });
     // Pushed over the relay's WebSocket, it shows within the deadline, long before the
     // extension's one-minute alarm could bring it. How fast is a figure for `pnpm bench`
     // (docs/benchmarks.md), not an assertion a busy machine would fail.
@@ -122,7 +122,8 @@ describe('incoming calls, end to end', () => {
     await call.done;
     expect(call.dialed).toEqual([AGENT_NUMBER]);
     await expect.poll(async () => (await recordedStatuses(page)).at(-1)).toBe('In progress');
-    // The caller hangs up: Twilio's final status callback.
+    // The caller hangs up: the <Dial action>, then Twilio's final status callback.
+    await world.twilio.hangUp(call);
     call.status = 'completed';
     expect((await world.twilio.webhook(call, 'status', 'POST', instance[0]!.callbacks.status, { CallDuration: '35' })).status).toBe(200);
     await expect.poll(() => popup.count()).toBe(0);
@@ -135,8 +136,8 @@ describe('incoming calls, end to end', () => {
     const page = await world.open('contact.html');
     await page.locator('button[data-pc-call]').first().waitFor();
     const instance = (await (await fetch(`${world.relay.url}/api/v1/instances`, { headers: { Authorization: `Bearer ${world.agent.token}` } })).json()) as Array<{ callbacks: { incoming: string } }>;
-    // No status callback: the call stays open so the agent can type.
-    const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: '+14155550142', to: AGENT_NUMBER });
+    // Held: the agent's leg stays connected, so the agent can type.
+    const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: '+14155550142', to: AGENT_NUMBER, held: true });
     const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
     await popup.waitFor();
     await popup.locator('textarea').fill('Wants a callback on Friday <b>not bold</b>');
@@ -154,7 +155,7 @@ describe('hostile input', () => {
     await page.locator('button[data-pc-call]').first().waitFor();
     const instance = (await (await fetch(`${world.relay.url}/api/v1/instances`, { headers: { Authorization: `Bearer ${world.agent.token}` } })).json()) as Array<{ callbacks: { incoming: string } }>;
     const hostile = '<img src=x onerror="window.pwned=1"><b>boss</b>';
-    const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: hostile, to: AGENT_NUMBER });
+    const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: hostile, to: AGENT_NUMBER, held: true });
     const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
     await popup.waitFor();
     expect(await popup.locator('[data-pc-field="e164"]').textContent()).toBe(hostile);
@@ -214,7 +215,7 @@ describe('relay connection', () => {
     // Same port, same database: a call arrives before the extension has reconnected.
     world.relay = await world.restartRelay(port);
     const instance = (await (await fetch(`${world.relay.url}/api/v1/instances`, { headers: { Authorization: `Bearer ${world.agent.token}` } })).json()) as Array<{ callbacks: { incoming: string } }>;
-    const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: '+14155550177', to: AGENT_NUMBER });
+    const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: '+14155550177', to: AGENT_NUMBER, held: true });
     await call.done;
     // The extension retries with backoff (up to 30 s apart) while the relay is down.
     await page.locator(`[data-pc-popup="${call.sid}"]`).waitFor({ timeout: 2 * DEADLINE_MS });
@@ -227,7 +228,7 @@ describe('no enabled tab open', () => {
   it('shows an incoming call as a system notification', async () => {
     for (const page of world.browser.context.pages()) await page.close();
     const instance = (await (await fetch(`${world.relay.url}/api/v1/instances`, { headers: { Authorization: `Bearer ${world.agent.token}` } })).json()) as Array<{ callbacks: { incoming: string } }>;
-    const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: '+14155550188', to: AGENT_NUMBER });
+    const call = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: '+14155550188', to: AGENT_NUMBER, held: true });
     await call.done;
     const notifications = () =>
       world.browser.worker.evaluate(() => (globalThis as unknown as { chrome: { notifications: { getAll(): Promise<Record<string, boolean>> } } }).chrome.notifications.getAll());

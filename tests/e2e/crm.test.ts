@@ -8,7 +8,7 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeedContact } from '../simulators/crm/crm-simulator.ts';
 import { VtigerSimulator } from '../simulators/crm/vtiger.ts';
-import type { SimulatedCall } from '../simulators/twilio.ts';
+import type { DialOutcome, SimulatedCall } from '../simulators/twilio.ts';
 import { api } from '../relay/harness.ts';
 import { screenshotPath } from './harness/screenshots.ts';
 import { AGENT_NUMBER, DEADLINE_MS, startWorld, waitFor, type World } from './harness/world.ts';
@@ -58,14 +58,15 @@ async function crmPage(): Promise<Page> {
   return page;
 }
 
-/** A customer calls; the agent's phone answers; the call stays up until `endCall`. */
-async function ring(from: string): Promise<SimulatedCall> {
-  return world.twilio.inboundCall({ url: (await callbacks()).incoming, from, to: AGENT_NUMBER });
+/** A customer calls; the agent's phone answers (unless `dial` says otherwise); the call stays up until `endCall`. */
+async function ring(from: string, dial?: DialOutcome): Promise<SimulatedCall> {
+  return world.twilio.inboundCall({ url: (await callbacks()).incoming, from, to: AGENT_NUMBER, held: true, ...(dial ? { dial } : {}) });
 }
 
-/** Twilio's final status callback for the call. */
+/** The caller hangs up: the <Dial action> of a call the agent took, then Twilio's final status callback. */
 async function endCall(call: SimulatedCall, status = 'completed'): Promise<void> {
   await call.done;
+  if (call.heldDial) await world.twilio.hangUp(call);
   call.status = status;
   const answer = await world.twilio.webhook(call, 'status', 'POST', (await callbacks()).status, { CallDuration: '35' });
   expect(answer.status).toBe(200);
@@ -234,9 +235,10 @@ describe('wrap-up', () => {
 describe('missed calls', () => {
   it('lists a missed call with the caller`s name, counts it on the badge, clears it once seen, and calls back', async () => {
     const badge = () => world.browser.worker.evaluate(() => (globalThis as unknown as { chrome: { action: { getBadgeText(d: object): Promise<string> } } }).chrome.action.getBadgeText({}));
-    const call = await ring('+14155550166');
+    // Nobody picks up: the <Dial action> says no-answer, and the caller's call then completes.
+    const call = await ring('+14155550166', { answer: false, status: 'no-answer' });
     await expect.poll(async () => (await relayCall(call.sid))?.contact?.name, { timeout: DEADLINE_MS }).toBe(nameOf('grace'));
-    await endCall(call, 'no-answer');
+    await endCall(call, 'completed');
     await expect.poll(badge, { timeout: DEADLINE_MS }).toBe('1');
 
     const toolbar = await world.browser.context.newPage();

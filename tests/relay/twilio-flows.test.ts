@@ -89,7 +89,8 @@ describe('outbound call (click to call)', () => {
     expect(simulated.errors).toEqual([]);
     expect(simulated.exchanges.map((e) => [e.kind, e.params.CallStatus, e.status])).toEqual(ANSWERED_OUTBOUND_WEBHOOKS.map(([kind, status]) => [kind, status, 200]));
 
-    await adaSocket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+    // The <Dial action> ends the call, the parent's completed then fills its end time.
+    await adaSocket.waitFor((c) => c.events.at(-1)?.call.ended_at != null);
     const events = adaSocket.events;
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => startSeq + i + 1));
     expect(events.filter((e) => e.event === 'created')).toHaveLength(1);
@@ -108,7 +109,8 @@ describe('outbound call (click to call)', () => {
       to_number: CUSTOMER,
       from_number: TWILIO_NUMBER,
       user_number: ada.number,
-      duration: 47,
+      // The customer's talk time (the <Dial action>'s DialCallDuration), not the agent's whole leg (47 s).
+      duration: 42,
     });
     expect(calls.body.calls[0]).toEqual(events.at(-1)!.call);
     // The completed callback's Timestamp is when that event fired: the call's end.
@@ -139,7 +141,8 @@ describe('outbound call (click to call)', () => {
     twilio.dialOutcome = { answer: true, talkSeconds: 42 };
     const again = await api(relay, ada.token, 'POST', '/calls', { instance: 'twilio-main', call_id: sid, to_number: '+14155550177', status: 'queued' });
     expect(again.status).toBe(200);
-    expect(again.body).toMatchObject({ call_id: sid, status: 'completed', to_number: '+14155550177' });
+    // The customer was busy: the <Dial action> says so, and the parent call's completed after it does not hide it.
+    expect(again.body).toMatchObject({ call_id: sid, status: 'busy', status_raw: 'busy', to_number: '+14155550177' });
     expect(simulated.exchanges.find((e) => e.kind === 'dial-action')!.params.DialCallStatus).toBe('busy');
     const list = await api(relay, ada.token, 'GET', '/calls?number=%2B14155550177');
     expect(list.body.calls).toHaveLength(1);
@@ -166,7 +169,8 @@ describe('inbound call (incoming popup)', () => {
 
     const voice = call.exchanges[0]!;
     expect(voice.status).toBe(200);
-    expect(voice.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${callbacks.status}"><Number>${ada.number}</Number><Number>${bob.number}</Number></Dial></Response>`);
+    const number = (agent: TestAgent) => `<Number statusCallbackEvent="answered" statusCallback="${callbacks.status}">${agent.number}</Number>`;
+    expect(voice.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${callbacks.status}">${number(ada)}${number(bob)}</Dial></Response>`);
     expect(call.dialed).toEqual([ada.number, bob.number]);
 
     for (const socket of [adaSocket, bobSocket]) {
@@ -177,7 +181,7 @@ describe('inbound call (incoming popup)', () => {
     const [adaView] = (await api(relay, ada.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
     const [bobView] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
     expect(adaView).toEqual(bobView);
-    expect(adaView).toMatchObject({ call_id: call.sid, status: 'completed', duration: 35 });
+    expect(adaView).toMatchObject({ call_id: call.sid, status: 'completed', duration: 30 });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 
@@ -195,12 +199,24 @@ describe('inbound call (incoming popup)', () => {
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 
+  it('records an incoming call nobody picked up as no-answer, a missed call, though the parent call completes', async () => {
+    const call = twilio.inboundCall({ url: callbacks.incoming, from: '+14155550144', to: bob.number, statusCallback: callbacks.status, dial: { answer: false, status: 'no-answer' } });
+    await call.done;
+    expect(call.exchanges.find((e) => e.kind === 'dial-action')!.params.DialCallStatus).toBe('no-answer');
+    expect(call.exchanges.find((e) => e.kind === 'status' && e.params.CallStatus === 'completed')).toBeDefined();
+    const [stored] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550144')).body.calls;
+    const completed = call.exchanges.find((e) => e.kind === 'status' && e.params.CallStatus === 'completed')!;
+    expect(stored).toMatchObject({ direction: 'inbound', status: 'no-answer', status_raw: 'no-answer', duration: 0, ended_at: new Date(completed.params.Timestamp!).toISOString() });
+  });
+
   it('answers a retried webhook the same way without a second record or popup', async () => {
     const bobSocket = await AgentClient.connect(relay, bob.token, { lastSeq: null });
     await bobSocket.waitFor((c) => !!c.welcome);
     const call = twilio.inboundCall({ url: callbacks.incoming, from: '+14155550166', to: bob.number });
     await call.done;
-    await bobSocket.waitForEvents(2);
+    // Created ringing, answered (the agent's <Number> status callback), completed (the <Dial action>).
+    await bobSocket.waitFor((c) => c.events.length === 3 && c.events.at(-1)?.call.status === 'completed');
+    expect(bobSocket.events.map((e) => e.call.status)).toEqual(['ringing', 'in-progress', 'completed']);
     const before = bobSocket.events.length;
 
     // Twilio retries the very same request (same sid, same parameters).
@@ -213,7 +229,8 @@ describe('inbound call (incoming popup)', () => {
     expect(bobSocket.events).toHaveLength(before);
     const list = await api(relay, bob.token, 'GET', '/calls?number=%2B14155550166');
     expect(list.body.calls).toHaveLength(1);
-    expect(list.body.calls[0].status).toBe('in-progress');
+    // No status callback on the number: the <Dial action> alone ends the call.
+    expect(list.body.calls[0].status).toBe('completed');
     await bobSocket.close();
   });
 
@@ -223,7 +240,7 @@ describe('inbound call (incoming popup)', () => {
     const late = await twilio.webhook({ ...call, status: 'ringing', sid: call.sid }, 'status', 'POST', callbacks.status);
     expect(late.status).toBe(200);
     const list = await api(relay, bob.token, 'GET', '/calls?number=%2B14155550155');
-    expect(list.body.calls[0]).toMatchObject({ status: 'completed', duration: 35 });
+    expect(list.body.calls[0]).toMatchObject({ status: 'completed', duration: 30 });
   });
 
   it('takes an unknown call sid on the status callback as a new call of the instance owner', async () => {

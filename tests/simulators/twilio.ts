@@ -64,7 +64,8 @@ export interface TwilioSimulatorOptions {
 
 /** One webhook the simulator sent, and the relay's answer. */
 export interface Exchange {
-  kind: 'voice' | 'status' | 'dial-action';
+  /** `number-status`: a dialled `<Number>`'s own status callback (its `statusCallback`), for the child leg. */
+  kind: 'voice' | 'status' | 'dial-action' | 'number-status';
   method: 'GET' | 'POST';
   url: string;
   params: Record<string, string>;
@@ -79,7 +80,7 @@ export type DialOutcome = { answer: true; talkSeconds: number } | { answer: fals
 
 export interface SimulatedCall {
   sid: string;
-  direction: 'outbound-api' | 'inbound';
+  direction: 'outbound-api' | 'inbound' | 'outbound-dial';
   from: string;
   to: string;
   status: string;
@@ -92,6 +93,8 @@ export interface SimulatedCall {
   /** The inline TwiML the call was created with (`Twiml` parameter), if any. */
   twiml?: string;
   exchanges: Exchange[];
+  /** A held inbound call's `<Dial>` still connected: its `action` request, sent by `hangUp`. */
+  heldDial?: () => Promise<void>;
   /** Resolves when the call has ended and its last callback was sent. */
   done: Promise<void>;
 }
@@ -154,20 +157,36 @@ export class TwilioSimulator {
     await closeServer(this.server);
   }
 
-  /** An inbound call: Twilio requests the number's voice URL, then follows the TwiML. */
-  inboundCall(input: { url: string; from: string; to: string; statusCallback?: string; extra?: Record<string, string> }): SimulatedCall {
+  /**
+   * An inbound call: Twilio requests the number's voice URL, then follows the TwiML; the agents it
+   * dials answer and talk 30 s unless `dial` says otherwise. A `held` call stays connected once an
+   * agent answered (`done` resolves then) until `hangUp`.
+   */
+  inboundCall(input: { url: string; from: string; to: string; statusCallback?: string; extra?: Record<string, string>; dial?: DialOutcome; held?: boolean }): SimulatedCall {
     const call = this.newCall('inbound', input.from, input.to, 'ringing');
     const createdAt = new Date();
+    const end = async () => {
+      call.status = 'completed';
+      const fields = this.options.inboundStatusFields?.(call, createdAt) ?? { CallDuration: '35', ...progress(call, 1) };
+      if (input.statusCallback) await this.webhook(call, 'status', 'POST', input.statusCallback, fields);
+    };
     call.done = (async () => {
       const voice = await this.webhook(call, 'voice', 'POST', input.url, { ...input.extra });
       // Twilio answers an inbound call to run its TwiML.
       call.status = 'in-progress';
-      await this.followTwiml(call, voice, { answer: true, talkSeconds: 30 });
-      call.status = 'completed';
-      const fields = this.options.inboundStatusFields?.(call, createdAt) ?? { CallDuration: '35', ...progress(call, 1) };
-      if (input.statusCallback) await this.webhook(call, 'status', 'POST', input.statusCallback, fields);
+      await this.followTwiml(call, voice, input.dial ?? { answer: true, talkSeconds: 30 }, input.held ? (action) => (call.heldDial = async () => (await action(), await end())) : undefined);
+      if (!call.heldDial) await end();
     })();
     return call;
+  }
+
+  /** The caller of a held call hangs up: the `<Dial action>`, then the number's status callback if it has one. */
+  async hangUp(call: SimulatedCall): Promise<void> {
+    await call.done;
+    const action = call.heldDial;
+    if (!action) throw new Error(`call ${call.sid} is not held`);
+    call.heldDial = undefined;
+    await action();
   }
 
   /** Sends one signed webhook for a call, as Twilio would; exposed for step-by-step scenarios. */
@@ -276,7 +295,7 @@ export class TwilioSimulator {
    * `action` URL with the dial's outcome. TwiML that does not parse ends the call (12100).
    * Returns the seconds talked.
    */
-  private async followTwiml(call: SimulatedCall, answer: Exchange, outcome: DialOutcome): Promise<number> {
+  private async followTwiml(call: SimulatedCall, answer: Exchange, outcome: DialOutcome, hold?: (action: () => Promise<void>) => void): Promise<number> {
     if (answer.status !== 200 || !/xml/i.test(answer.contentType)) return 0;
     let document: TwimlElement;
     try {
@@ -294,16 +313,27 @@ export class TwilioSimulator {
       }
       const answered = numbers[0]?.attrs.sendDigits;
       if (outcome.answer && answered !== undefined && SEND_DIGITS.test(answered)) call.sentDigits.push(answered);
+      // The first <Number> picks up; one that asked for its `answered` event gets it, for the child leg.
+      const picked = numbers[0];
+      if (outcome.answer && picked?.attrs.statusCallback && (picked.attrs.statusCallbackEvent ?? 'completed').split(/\s+/).includes('answered')) {
+        const leg: SimulatedCall = { ...call, sid: newSid(), direction: 'outbound-dial', to: picked.text.trim(), status: 'in-progress', exchanges: [] };
+        const exchange = await this.webhook(leg, 'number-status', picked.attrs.statusCallbackMethod?.toUpperCase() === 'GET' ? 'GET' : 'POST', picked.attrs.statusCallback, { ParentCallSid: call.sid, CallbackSource: 'call-progress-events', SequenceNumber: '0', Timestamp: rfc2822(new Date()) });
+        call.exchanges.push(exchange);
+      }
       const seconds = outcome.answer ? outcome.talkSeconds : 0;
       talked += seconds;
-      if (dial.attrs.action) {
+      const action = async () => {
+        if (!dial.attrs.action) return;
         await this.webhook(call, 'dial-action', dial.attrs.method?.toUpperCase() === 'GET' ? 'GET' : 'POST', dial.attrs.action, {
           DialCallStatus: outcome.answer ? 'completed' : outcome.status,
           DialCallSid: newSid(),
           DialCallDuration: String(seconds),
           DialBridged: String(outcome.answer),
         });
-      }
+      };
+      // A held call's answered <Dial> stays connected: its action comes when the caller hangs up.
+      if (hold && outcome.answer) hold(action);
+      else await action();
     }
     return talked;
   }

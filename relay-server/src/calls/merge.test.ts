@@ -38,6 +38,15 @@ describe('mergeCall', () => {
     expect(mergeCall(busy, { status: 'completed', status_raw: 'completed' })).toMatchObject({ status: 'completed' });
   });
 
+  it('lets an update that only fills an ended call (ended="fill") add what it lacks and change nothing it knows', () => {
+    const busy = mergeCall(answered, { status: 'busy', status_raw: 'busy', duration: 0, extra: { dial: 'busy' } });
+    const parentEnd = { status: 'completed', status_raw: 'completed', duration: 12, ended_at: '2026-12-06T10:00:12.000Z', extra: { dial: 'x', source: 'call-progress-events' }, fill_once_ended: true } as const;
+    expect(mergeCall(busy, parentEnd)).toEqual({ ...busy, ended_at: '2026-12-06T10:00:12.000Z', extra: { dial: 'busy', source: 'call-progress-events' } });
+    // On a call still open it is an update as any other.
+    expect(mergeCall(answered, parentEnd)).toMatchObject({ status: 'completed', duration: 12, ended_at: '2026-12-06T10:00:12.000Z', extra: { dial: 'x' } });
+    expect(mergeCall(undefined, parentEnd)).toMatchObject({ status: 'completed', duration: 12 });
+  });
+
   it('records an unrecognised status word in status_raw only', () => {
     expect(mergeCall(answered, { status_raw: 'warp-speed' })).toMatchObject({ status: 'in-progress', status_raw: 'warp-speed' });
   });

@@ -1,4 +1,4 @@
-import { type CallRecord, type CallReport, type CallView, isStatusForward, normaliseStatus, normalisePhone } from '@phone-connector/shared';
+import { type CallRecord, type CallReport, type CallView, isFinalStatus, isStatusForward, normaliseStatus, normalisePhone } from '@phone-connector/shared';
 
 /** The provider-facing fields of a call, as stored. Absent values are null. */
 export type CallState = Omit<CallView, 'id' | 'instance_id' | 'call_id' | 'notes' | 'disposition' | 'created_at' | 'updated_at' | CrmFields>;
@@ -6,8 +6,11 @@ export type CallState = Omit<CallView, 'id' | 'instance_id' | 'call_id' | 'notes
 /** What the CRM work adds to a call: kept apart from what providers say. */
 type CrmFields = 'contact' | 'contacts' | 'crm_log' | 'new_contact_url';
 
-/** What one webhook or report says about a call; undefined means "says nothing". */
-export type CallUpdate = { [K in Exclude<keyof CallState, 'extra'>]?: NonNullable<CallState[K]> } & { extra?: Record<string, string> };
+/**
+ * What one webhook or report says about a call; undefined means "says nothing". `fill_once_ended`:
+ * a call that has already ended takes only what it lacks from it (a status block's `ended="fill"`).
+ */
+export type CallUpdate = { [K in Exclude<keyof CallState, 'extra'>]?: NonNullable<CallState[K]> } & { extra?: Record<string, string>; fill_once_ended?: true };
 
 const EMPTY: CallState = {
   direction: null,
@@ -34,6 +37,7 @@ const EMPTY: CallState = {
  * (`--trace-deopt`: wrong map) and optimised again once updates came (issue 13).
  */
 export function mergeCall(current: CallState | undefined, update: CallUpdate): CallState {
+  if (update.fill_once_ended && current && isFinalStatus(current.status)) return mergeCall(current, blanksOf(current, update));
   const base = current ?? EMPTY;
   const forward = update.status !== undefined && isStatusForward(base.status, update.status);
   return {
@@ -49,6 +53,18 @@ export function mergeCall(current: CallState | undefined, update: CallUpdate): C
     recording_url: update.recording_url !== undefined ? update.recording_url : base.recording_url,
     extra: { ...base.extra, ...update.extra },
   };
+}
+
+/**
+ * What `update` says that `current` does not know: its fields where the call has none, its extra
+ * fields the call lacks; never the status, which an ended call keeps.
+ */
+function blanksOf(current: CallState, update: CallUpdate): CallUpdate {
+  const blanks: Record<string, unknown> = {};
+  for (const key of STATE_FIELDS) if (key !== 'status' && key !== 'status_raw' && current[key] === null && update[key] !== undefined) blanks[key] = update[key];
+  const extra: Record<string, string> = {};
+  for (const [key, value] of Object.entries(update.extra ?? {})) if (!(key in current.extra)) extra[key] = value;
+  return { ...(blanks as CallUpdate), extra };
 }
 
 /** The numbers a report names, which a provider's webhook names better. */
@@ -98,6 +114,7 @@ export function updateFromRecord(record: CallRecord): CallUpdate {
     ended_at: record.endtime,
     recording_url: record.recordingurl,
     extra,
+    fill_once_ended: record.fills_once_ended,
   });
 }
 

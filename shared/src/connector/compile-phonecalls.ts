@@ -110,6 +110,7 @@ function compileStatusCallback(compiler: ElementCompiler, element: XmlElement): 
     const reply = child(block, 'send_response');
     return {
       for: [...new Set(lowerList(list))],
+      fillOnceEnded: attr(block, 'ended') === 'fill',
       response: response ? compileMapping(compiler, response, 'callback') : undefined,
       reply: reply ? compileReply(compiler, reply) : undefined,
     };

@@ -392,7 +392,15 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
                 status: {
                   doc: 'Handles the statuses it lists.',
                   repeat: true,
-                  attributes: { for: { doc: 'Comma-separated provider statuses (case-insensitive).', kind: 'list', required: true } },
+                  attributes: {
+                    for: { doc: 'Comma-separated provider statuses (case-insensitive).', kind: 'list', required: true },
+                    ended: {
+                      doc: '`fill`: once the call has ended (a final status), this block only fills what the call does not have yet; its status and every field already known stay. For a provider that reports one call\'s end twice, the better account first: Twilio\'s `<Dial action>` (the dialled party busy, or its talk time) before the parent call\'s `completed`. `update` (default): the block updates the call as any other.',
+                      kind: 'enum',
+                      default: 'update',
+                      schema: enumOf(['update', 'fill'], 'ended'),
+                    },
+                  },
                   children: { response: responseElement('Updates the call record.'), send_response: sendResponseElement },
                 },
               },

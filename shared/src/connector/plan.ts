@@ -150,6 +150,8 @@ export interface StatusCallbackPlan {
 export interface StatusBlockPlan {
   /** Lower-cased provider statuses. */
   for: string[];
+  /** `ended="fill"`: on a call that has ended, the block only fills fields the call does not have. */
+  fillOnceEnded: boolean;
   response?: MappingPlan;
   reply?: ReplyPlan;
 }

@@ -52,6 +52,8 @@ export interface CallRecord {
   success?: string;
   /** Fields the connector maps that are not among the known ones. */
   extra: Record<string, string>;
+  /** From a status block with `ended="fill"`: a call that has already ended takes only the fields it lacks. */
+  fills_once_ended?: true;
 }
 
 /** Provider words for each canonical status (see PROVIDERS.md's crosswalk). */
@@ -179,7 +181,7 @@ export function buildRecord(values: Record<string, string>, options: NormaliseOp
 export function recordVariables(record: CallRecord): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const [key, value] of Object.entries(record)) {
-    if (key === 'extra' || value === undefined) continue;
+    if (key === 'extra' || key === 'fills_once_ended' || value === undefined) continue;
     vars[key] = String(value);
   }
   for (const [key, value] of Object.entries(record.extra)) vars[key] ??= value;

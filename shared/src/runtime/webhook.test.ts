@@ -76,6 +76,24 @@ describe('handleWebhook', () => {
     expect(result.reply.headers['Content-Type']).toBe('application/json');
   });
 
+  it('marks the record of a status block with ended="fill", and no other, for the relay to fill an ended call only', () => {
+    const twoEnds = loadConnector(`<connector for="PhoneCalls">
+  <provider><url>https://p/</url></provider>
+  <outgoing_call>
+    <request><url>calls</url></request>
+    <response><call_id use="sid"/></response>
+    <callbacks><status_callback use="DialCallStatus|CallStatus">
+      <status for="completed,busy" ended="fill"><response><call_id use="CallSid"/><call_status use="DialCallStatus|CallStatus"/></response></status>
+      <status for="ringing"><response><call_id use="CallSid"/><call_status use="CallStatus"/></response></status>
+    </status_callback></callbacks>
+  </outgoing_call>
+</connector>`);
+    const status = (query: string) => handleWebhook(twoEnds, 'status', { method: 'GET', url: `https://r/h?${query}`, headers: {}, body: '' }, context).record;
+    expect(status('CallSid=CA1&CallStatus=in-progress&DialCallStatus=busy')).toMatchObject({ call_status: 'busy', fills_once_ended: true });
+    expect(status('CallSid=CA1&CallStatus=completed')).toMatchObject({ call_status: 'completed', fills_once_ended: true });
+    expect(status('CallSid=CA1&CallStatus=ringing').fills_once_ended).toBeUndefined();
+  });
+
   it('rings at most `maxagents` agents, the first ones, where the provider takes no more', () => {
     const capped = loadConnector(`<connector for="PhoneCalls">
   <incoming_call>

@@ -77,6 +77,7 @@ export function mapWebhook(plan: ConnectorPlan, event: WebhookEvent, request: We
   let mapping: MappingPlan | undefined;
   let reply: ReplyPlan | undefined;
   let status: WebhookResult['status'];
+  let fillOnceEnded = false;
   if (event === 'status') {
     const statusPlan = plan.outgoing!.status!;
     const raw = stringValue(getPath(payload, statusPlan.use));
@@ -84,6 +85,7 @@ export function mapWebhook(plan: ConnectorPlan, event: WebhookEvent, request: We
     status = { raw, matched: Boolean(block) };
     mapping = block?.response ?? callIdOnly(plan);
     reply = block?.reply;
+    fillOnceEnded = block?.fillOnceEnded ?? false;
   } else {
     mapping = callback.plan?.response;
     reply = callback.plan?.reply;
@@ -93,6 +95,7 @@ export function mapWebhook(plan: ConnectorPlan, event: WebhookEvent, request: We
   if (event === 'answer' && !values.direction) values.direction = 'outbound';
   if (status && !status.matched && status.raw !== undefined) values.call_status = status.raw;
   const record = buildRecord(values, { defaultCountry: context.defaultCountry });
+  if (fillOnceEnded) record.fills_once_ended = true;
   return { payload, record, status, reply };
 }
 
