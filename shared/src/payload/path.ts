@@ -67,9 +67,30 @@ function walk(value: unknown, segments: string[], index: number): unknown {
     return /^\d+$/.test(key) ? walk(container[Number(key)], segments, index + 1) : undefined;
   }
   if (hasOwn(container, key)) return walk(container[key], segments, index + 1);
-  const lower = key.toLowerCase();
-  const caseless = Object.keys(container).find((k) => k.toLowerCase() === lower);
+  const caseless = caselessKey(container, key.toLowerCase());
   return caseless === undefined ? undefined : walk(container[caseless], segments, index + 1);
+}
+
+/**
+ * Each object's keys by their lower case, the first of those that differ only in case, made on
+ * the first path that misses in it: a Twilio status callback's paths miss four times in its ~20
+ * fields (`ParentCallSid|CallSid`, `DialCallStatus|CallStatus` twice, `DialCallDuration|…`),
+ * each miss lower-casing every key again (issue 13's webhook path). Payloads are read, never
+ * changed, once parsed.
+ */
+const caselessKeys = new WeakMap<object, Map<string, string>>();
+
+function caselessKey(container: Record<string, unknown>, lower: string): string | undefined {
+  let keys = caselessKeys.get(container);
+  if (!keys) {
+    keys = new Map();
+    for (const k of Object.keys(container)) {
+      const folded = k.toLowerCase();
+      if (!keys.has(folded)) keys.set(folded, k);
+    }
+    caselessKeys.set(container, keys);
+  }
+  return keys.get(lower);
 }
 
 function asContainer(value: unknown): Record<string, unknown> | unknown[] | undefined {
