@@ -37,7 +37,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeServer, listen, readBody, sendJson, sendWebhook } from './http.ts';
+import { closeServer, listen, readBody, sendJson, sendWebhook, zonelessTime } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
 
 export interface AfricasTalkingSimulatorOptions {
@@ -165,7 +165,7 @@ export class AfricasTalkingSimulator {
       let next: string | undefined = url;
       // Redirect hands the call to another script; a loop is cut after a few hops.
       for (let hops = 0; next && hops < 5; hops++) {
-        const reply = await this.post(call, 'callback', next, { ...this.base(call, '1'), callStartTime: atTime(started) });
+        const reply = await this.post(call, 'callback', next, { ...this.base(call, '1'), callStartTime: zonelessTime(started) });
         const result = this.follow(call, reply);
         talked += result.talked;
         if (result.rejected) cause = 'CALL_REJECTED';
@@ -175,7 +175,7 @@ export class AfricasTalkingSimulator {
     const duration = outcome.answer ? talked + 5 : 0;
     await this.post(call, 'final', url, {
       ...this.base(call, '0'),
-      callStartTime: atTime(started),
+      callStartTime: zonelessTime(started),
       durationInSeconds: String(duration),
       currencyCode: 'KES',
       amount: (duration * 0.05).toFixed(4),
@@ -257,11 +257,6 @@ export class AfricasTalkingSimulator {
     this.calls.set(call.sessionId, call);
     return call;
   }
-}
-
-/** `YYYY-MM-DD HH:mm:ss`, UTC. */
-function atTime(date: Date): string {
-  return date.toISOString().slice(0, 19).replace('T', ' ');
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {

@@ -42,7 +42,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { basicAuth, closeServer, listen, readBody, sendJson, sendWebhook } from './http.ts';
+import { basicAuth, closeServer, listen, readBody, sendJson, sendWebhook, zonelessTime } from './http.ts';
 
 export interface ExotelSimulatorOptions {
   apiKey: string;
@@ -127,8 +127,8 @@ export class ExotelSimulator {
     const call = this.newCall('incoming', input.from, input.to, input.to);
     call.done = (async () => {
       const started = new Date();
-      const base = { CallSid: call.sid, CallFrom: call.from, CallTo: call.to, From: call.from, To: call.to, Direction: 'incoming', Created: exotelTime(started), StartTime: exotelTime(started) };
-      const connect = await this.get(call, 'connect', input.connectUrl, { ...base, DialCallDuration: '0', EndTime: '1970-01-01 05:30:00', CallType: 'call-attempt', CurrentTime: exotelTime(new Date()) }, { 'Exotel-Version': '1.0' });
+      const base = { CallSid: call.sid, CallFrom: call.from, CallTo: call.to, From: call.from, To: call.to, Direction: 'incoming', Created: zonelessTime(started), StartTime: zonelessTime(started) };
+      const connect = await this.get(call, 'connect', input.connectUrl, { ...base, DialCallDuration: '0', EndTime: '1970-01-01 05:30:00', CallType: 'call-attempt', CurrentTime: zonelessTime(new Date()) }, { 'Exotel-Version': '1.0' });
       const numbers = this.readConnectReply(call, connect);
       call.dialed.push(...numbers);
       const answered = this.inboundAnswered ? numbers[0] : undefined;
@@ -139,7 +139,7 @@ export class ExotelSimulator {
         DialWhomNumber: answered ?? '',
         EndTime: '1970-01-01 05:30:00',
         CallType: answered ? 'completed' : 'incomplete',
-        CurrentTime: exotelTime(new Date()),
+        CurrentTime: zonelessTime(new Date()),
       });
     })();
     return call;
@@ -171,7 +171,7 @@ export class ExotelSimulator {
     const encoding: StatusEncoding = askedType === 'application/json' ? 'json' : 'multipart';
 
     const call = this.newCall('outbound-api', form.get('From')!.trim(), form.get('To')!.trim(), callerId);
-    const now = exotelTime(new Date());
+    const now = zonelessTime(new Date());
     const resource = {
       Sid: call.sid,
       ParentCallSid: '',
@@ -214,7 +214,7 @@ export class ExotelSimulator {
       await this.postStatus(call, url, encoding, this.eventParams(call, 'answered', 'in-progress', started, 0), [{ Status: 'in-progress', OnCallDuration: 0 }]);
     }
     if (events.has('terminal')) await this.postStatus(call, url, encoding, this.eventParams(call, 'terminal', status, started, talked), customerLeg ? [agentLeg, customerLeg] : [agentLeg]);
-    else await this.postStatus(call, url, encoding, { CallSid: call.sid, DateUpdated: exotelTime(new Date()), Status: status, RecordingUrl: '' });
+    else await this.postStatus(call, url, encoding, { CallSid: call.sid, DateUpdated: zonelessTime(new Date()), Status: status, RecordingUrl: '' });
   }
 
   /** The fields of a StatusCallback for a subscribed event (its Legs go separately). */
@@ -223,13 +223,13 @@ export class ExotelSimulator {
       CallSid: call.sid,
       EventType: event,
       Status: status,
-      DateCreated: exotelTime(started),
-      DateUpdated: exotelTime(new Date()),
+      DateCreated: zonelessTime(started),
+      DateUpdated: zonelessTime(new Date()),
       To: call.to,
       From: call.from,
       PhoneNumberSid: call.callerId,
-      StartTime: exotelTime(started),
-      EndTime: event === 'terminal' ? exotelTime(new Date(started.getTime() + (talked + 10) * 1000)) : '',
+      StartTime: zonelessTime(started),
+      EndTime: event === 'terminal' ? zonelessTime(new Date(started.getTime() + (talked + 10) * 1000)) : '',
       ConversationDuration: String(talked),
       Direction: 'outbound-api',
       CustomField: '',
@@ -312,11 +312,6 @@ export class ExotelSimulator {
     call.exchanges.push(exchange);
     return exchange;
   }
-}
-
-/** Exotel's times: `YYYY-MM-DD HH:mm:ss` in the account's zone (UTC here). */
-function exotelTime(date: Date): string {
-  return date.toISOString().slice(0, 19).replace('T', ' ');
 }
 
 function escapeXml(text: string): string {

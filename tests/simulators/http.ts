@@ -1,6 +1,7 @@
 /**
  * The HTTP plumbing every provider simulator needs: a server on a free loopback port, request
- * bodies, JSON answers, Basic credentials, and the record of what a webhook target answered.
+ * bodies, JSON answers, Basic credentials, the record of what a webhook target answered, and
+ * the zone-less times several providers write in their payloads.
  * What a provider says, and in which shape, stays in that provider's simulator.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -69,4 +70,12 @@ export async function sendWebhook(url: string | URL, init: RequestInit): Promise
     answer.body = (error as Error).message;
   }
   return answer;
+}
+
+/**
+ * `YYYY-MM-DD HH:MM:SS`, the zone-less time Africa's Talking, Exotel, Ozonetel, Plivo and
+ * Zadarma write (in the account's zone on a real account; UTC here).
+ */
+export function zonelessTime(date: Date): string {
+  return date.toISOString().slice(0, 19).replace('T', ' ');
 }

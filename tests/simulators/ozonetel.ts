@@ -29,7 +29,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeServer, listen, sendJson, sendWebhook, type WebhookAnswer } from './http.ts';
+import { closeServer, listen, sendJson, sendWebhook, type WebhookAnswer, zonelessTime } from './http.ts';
 
 export interface OzonetelAgent {
   /** The agent's login id, sent as agentID. */
@@ -136,8 +136,8 @@ export class OzonetelSimulator {
       Did: call.campaign.did,
       CampaignName: call.campaign.name,
       CallerID: call.customer,
-      StartTime: ozonetelTime(started),
-      EndTime: ozonetelTime(new Date(started.getTime() + (talk + 11) * 1000)),
+      StartTime: zonelessTime(started),
+      EndTime: zonelessTime(new Date(started.getTime() + (talk + 11) * 1000)),
       TimeToAnswer: answered ? '00:00:11' : '',
       CallDuration: clock(talk + 11),
       Duration: clock(talk),
@@ -187,11 +187,6 @@ function answer(res: ServerResponse, status: string, message: string): void {
 /** The last 10 digits: an Indian number as CloudAgent's reports show it. */
 function nationalDigits(number: string): string {
   return number.replace(/\D/g, '').slice(-10);
-}
-
-/** CloudAgent's times: `YYYY-MM-DD HH:MM:SS` (IST on a real account; UTC here). */
-function ozonetelTime(date: Date): string {
-  return date.toISOString().slice(0, 19).replace('T', ' ');
 }
 
 function clock(seconds: number): string {

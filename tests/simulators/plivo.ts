@@ -41,7 +41,7 @@
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { basicAuth, closeServer, listen, readBody, sendJson, sendWebhook } from './http.ts';
+import { basicAuth, closeServer, listen, readBody, sendJson, sendWebhook, zonelessTime } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
 
 export interface PlivoSimulatorOptions {
@@ -216,9 +216,9 @@ export class PlivoSimulator {
       ...(outcome.answer && !call.errors.length ? NORMAL_HANGUP : {}),
       Duration: String(duration),
       BillDuration: String(duration),
-      StartTime: localTime(started),
-      ...(outcome.answer ? { AnswerTime: localTime(answered) } : {}),
-      EndTime: localTime(new Date(answered.getTime() + duration * 1000)),
+      StartTime: zonelessTime(started),
+      ...(outcome.answer ? { AnswerTime: zonelessTime(answered) } : {}),
+      EndTime: zonelessTime(new Date(answered.getTime() + duration * 1000)),
     });
   }
 
@@ -304,11 +304,6 @@ export function plivoV3String(method: 'GET' | 'POST', url: string, params: Recor
 
 export function plivoV3Signature(token: string, method: 'GET' | 'POST', url: string, params: Record<string, string>, nonce: string): string {
   return createHmac('sha256', token).update(`${plivoV3String(method, url, params)}.${nonce}`, 'utf8').digest('base64');
-}
-
-/** Plivo's CDR times: the account's local time as `yyyy-MM-dd HH:mm:ss` (UTC here). */
-function localTime(date: Date): string {
-  return date.toISOString().slice(0, 19).replace('T', ' ');
 }
 
 function sessionStart(date: Date): string {

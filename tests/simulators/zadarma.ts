@@ -49,7 +49,7 @@
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeServer, listen, sendWebhook } from './http.ts';
+import { closeServer, listen, sendWebhook, zonelessTime } from './http.ts';
 
 export type ZadarmaEvent = 'NOTIFY_START' | 'NOTIFY_INTERNAL' | 'NOTIFY_ANSWER' | 'NOTIFY_END' | 'NOTIFY_OUT_START' | 'NOTIFY_OUT_END' | 'NOTIFY_RECORD';
 
@@ -237,14 +237,14 @@ export class ZadarmaSimulator {
   private async driveCallback(call: ZadarmaCall, agent: LegOutcome, customer: LegOutcome): Promise<void> {
     if (!agent.answer) return;
     const internal = call.sip ?? (/^\d{3,5}$/.test(call.from) ? call.from : '');
-    const start = { call_start: pbxTime(), pbx_call_id: call.pbxCallId, internal, destination: call.to.replace(/^\+/, '') };
+    const start = { call_start: zonelessTime(new Date()), pbx_call_id: call.pbxCallId, internal, destination: call.to.replace(/^\+/, '') };
     await this.send(call, 'NOTIFY_OUT_START', start);
     await this.send(call, 'NOTIFY_OUT_END', { ...start, caller_id: this.options.callerId, ...endingOf(customer) });
   }
 
   /** NOTIFY_START, then the reply decides: hang up, or ring an extension (the redirect, else the default one). */
   private async driveInbound(call: ZadarmaCall, extension: LegOutcome): Promise<void> {
-    const base = { call_start: pbxTime(), pbx_call_id: call.pbxCallId, caller_id: call.from, called_did: call.to };
+    const base = { call_start: zonelessTime(new Date()), pbx_call_id: call.pbxCallId, caller_id: call.from, called_did: call.to };
     const reply = replyOf(await this.send(call, 'NOTIFY_START', base));
     if (reply) call.replies.push(reply);
     if (reply?.hangup !== undefined && String(reply.hangup) === '1') {
@@ -319,11 +319,6 @@ function replyOf(exchange: ZadarmaExchange | undefined): Record<string, unknown>
   } catch {
     return undefined;
   }
-}
-
-/** `Y-m-d H:i:s`, as call_start is written. */
-function pbxTime(): string {
-  return new Date().toISOString().slice(0, 19).replace('T', ' ');
 }
 
 /** Zadarma's JSON answers carry its rate-limit headers. */
