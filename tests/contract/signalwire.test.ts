@@ -110,9 +110,17 @@ describe('inbound call (incoming popup)', () => {
 
     expect(call.exchanges[0]).toMatchObject({ kind: 'voice', status: 200 });
     expect(call.dialed).toEqual([ada.number, bob.number]);
+    // Each agent's <Number> asks for its answered event: the popup shows the call in progress.
+    const number = (agent: { number: string }) => `<Number statusCallbackEvent="answered" statusCallback="${callbacks.status}">${agent.number}</Number>`;
+    expect(call.exchanges[0]!.body).toContain(`<Dial action="${callbacks.status}">${number(ada)}${number(bob)}</Dial>`);
+    const answered = call.exchanges.find((e) => e.kind === 'number-status')!;
+    expect(answered).toMatchObject({ status: 200, params: { ParentCallSid: call.sid, CallStatus: 'in-progress', Direction: 'outbound-dial' } });
+    expect(answered.params.CallSid).not.toBe(call.sid);
     for (const socket of [adaSocket, bobSocket]) {
       await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
       expect(socket.events[0]).toMatchObject({ event: 'created', call: { call_id: call.sid, direction: 'inbound', status: 'ringing', from_number: '+14155550199', to_number: SIGNALWIRE_NUMBER } });
+      // The agent's leg is the same call, never a call of its own.
+      expect(socket.events.map((e) => [e.call.call_id, e.call.status])).toEqual([[call.sid, 'ringing'], [call.sid, 'in-progress'], [call.sid, 'completed']]);
     }
     // The number's status callback carries the call's creation time as Timestamp, which is no end time.
     const status = call.exchanges.find((e) => e.kind === 'status')!;

@@ -316,7 +316,7 @@ export class TwilioSimulator {
       // The first <Number> picks up; one that asked for its `answered` event gets it, for the child leg.
       const picked = numbers[0];
       if (outcome.answer && picked?.attrs.statusCallback && (picked.attrs.statusCallbackEvent ?? 'completed').split(/\s+/).includes('answered')) {
-        const leg: SimulatedCall = { ...call, sid: newSid(), direction: 'outbound-dial', to: picked.text.trim(), status: 'in-progress', exchanges: [] };
+        const leg: SimulatedCall = { ...call, sid: this.newSid(), direction: 'outbound-dial', to: picked.text.trim(), status: 'in-progress', exchanges: [] };
         const exchange = await this.webhook(leg, 'number-status', picked.attrs.statusCallbackMethod?.toUpperCase() === 'GET' ? 'GET' : 'POST', picked.attrs.statusCallback, { ParentCallSid: call.sid, CallbackSource: 'call-progress-events', SequenceNumber: '0', Timestamp: rfc2822(new Date()) });
         call.exchanges.push(exchange);
       }
@@ -326,7 +326,7 @@ export class TwilioSimulator {
         if (!dial.attrs.action) return;
         await this.webhook(call, 'dial-action', dial.attrs.method?.toUpperCase() === 'GET' ? 'GET' : 'POST', dial.attrs.action, {
           DialCallStatus: outcome.answer ? 'completed' : outcome.status,
-          DialCallSid: newSid(),
+          DialCallSid: this.newSid(),
           DialCallDuration: String(seconds),
           DialBridged: String(outcome.answer),
         });
@@ -338,8 +338,13 @@ export class TwilioSimulator {
     return talked;
   }
 
+  /** A call sid in this provider's format (SignalWire's are UUIDs). */
+  private newSid(): string {
+    return (this.options.newSid ?? newSid)();
+  }
+
   private newCall(direction: SimulatedCall['direction'], from: string, to: string, status: string): SimulatedCall {
-    const call: SimulatedCall = { sid: (this.options.newSid ?? newSid)(), direction, from, to, status, dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const call: SimulatedCall = { sid: this.newSid(), direction, from, to, status, dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
     this.calls.set(call.sid, call);
     return call;
   }
