@@ -179,6 +179,33 @@ describe("the seed's Twilio example, repaired only by adding closing slashes", (
   });
 });
 
+describe('connectors/telnyx.xml', () => {
+  const plan = loadConnector(read('connectors/telnyx.xml'), { file: 'connectors/telnyx.xml' });
+  const config = json('telnyx.config.json');
+  const context: RunContext = { config, agent: { extension: '+14155550111' }, defaultCountry: 'US' };
+  const incomingSid = 'v3:MdI91X4lWFEs7IgbBEOT9M4AigoY08M0WWZFISt1Yw2axZ_IiE4pqg';
+  const status = (body: string) => handleWebhook(plan, 'status', formRequest(body, config.status_callback!), context);
+
+  it("rings every targeted agent, each <Number> asking for its leg's answered event", () => {
+    const result = handleWebhook(plan, 'incoming', formRequest(example('telnyx-incoming.form'), config.incoming_callback!), context, { dialNumbers: ['+14155550111', '+14155550122'] });
+    expect(result.record).toMatchObject({ call_id: incomingSid, direction: 'inbound', call_status: 'ringing' });
+    const number = (n: string) => `<Number statusCallbackEvent="answered" statusCallback="${config.status_callback}">${n}</Number>`;
+    expect(result.reply.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${config.status_callback}">${number('+14155550111')}${number('+14155550122')}</Dial></Response>`);
+  });
+
+  it("takes an agent's answered leg as the incoming call answered (ParentCallSid), not as a call of its own", () => {
+    expect(status(example('telnyx-agent-answered.form')).record).toMatchObject({ call_id: incomingSid, call_status: 'in-progress' });
+  });
+
+  it('keys the <Dial action> to the parent call, whether it names it in ParentCallSid or in CallSid', () => {
+    const action = { CallSid: 'v3:dialled-leg', DialCallStatus: 'completed', DialCallDuration: '42', CallStatus: 'in-progress' };
+    const withParent = new URLSearchParams({ ...action, ParentCallSid: incomingSid }).toString();
+    expect(status(withParent).record).toMatchObject({ call_id: incomingSid, call_status: 'completed', duration: 42 });
+    const withoutParent = new URLSearchParams({ ...action, CallSid: incomingSid }).toString();
+    expect(status(withoutParent).record).toMatchObject({ call_id: incomingSid, call_status: 'completed', duration: 42 });
+  });
+});
+
 describe('extensions ("ext. 204") across the bundled connectors', () => {
   // Where the provider can key in digits once the customer's line answers, the connector must
   // hand it @to_extension; elsewhere the extension cannot reach the provider at all.

@@ -107,18 +107,29 @@ describe('outbound call (click to call)', () => {
 });
 
 describe('inbound call (incoming popup)', () => {
-  it('pops up for every agent and rings their phones', async () => {
+  it('pops up for every agent, rings their phones, and shows the call answered while an agent talks', async () => {
     const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob)]);
 
     const call = telnyx.inboundCall({ url: callbacks.incoming, from: '+14155550199', to: TELNYX_NUMBER, statusCallback: callbacks.status });
     await call.done;
 
     expect(call.exchanges[0]).toMatchObject({ kind: 'voice', status: 200 });
+    // Each agent's <Number> asks for its leg's answered event alone, at the relay's status URL.
+    const number = (n: string) => `<Number statusCallbackEvent="answered" statusCallback="${callbacks.status}">${n}</Number>`;
+    expect(call.exchanges[0]!.reply).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial action="${callbacks.status}">${number(ada.number)}${number(bob.number)}</Dial></Response>`);
     expect(call.dialed).toEqual([ada.number, bob.number]);
+    // Ada picks up; Bob's leg, hung up, sends nothing.
+    const legs = call.exchanges.filter((e) => e.kind === 'number-status');
+    expect(legs.map((e) => [e.params.To, e.params.CallStatus, e.params.ParentCallSid, e.status])).toEqual([[ada.number, 'in-progress', call.sid, 200]]);
     for (const socket of [adaSocket, bobSocket]) {
       await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
       expect(socket.events[0]).toMatchObject({ event: 'created', call: { call_id: call.sid, direction: 'inbound', status: 'ringing', from_number: '+14155550199', to_number: TELNYX_NUMBER } });
+      // One call (Ada's leg is none of its own): ringing, answered by Ada, then ended.
+      expect(socket.events.every((e) => e.call.call_id === call.sid)).toBe(true);
+      const statuses = socket.events.map((e) => e.call.status);
+      expect(statuses.filter((status, i) => status !== statuses[i - 1])).toEqual(['ringing', 'in-progress', 'completed']);
     }
+    expect(await relay.storedCallIds(ada)).not.toContain(legs[0]!.params.CallSid);
     const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
     expect(view).toMatchObject({ call_id: call.sid, status: 'completed', duration: 30 });
     await Promise.all([adaSocket.close(), bobSocket.close()]);

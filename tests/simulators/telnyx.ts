@@ -34,12 +34,22 @@
  *   TeXML from the application's Webhook URL; the reply is a TwiML-compatible `<Response>`.
  *   Seen in third-party TeXML handlers: the instruction fetch carries `Direction`
  *   (`inbound`/`outbound-api`). Assumed: it also carries the callback fields above and
- *   `CallStatus`, and a `<Dial action>` posts Twilio's `DialCallStatus, DialCallSid,
- *   DialCallDuration` there (the completed callback documents DialCallStatus and DialCallSid).
- * - Assumed from TeXML's TwiML compatibility (Telnyx's Dial page lists the <Number> noun; the
- *   attribute table was not read): `<Number sendDigits>` keys in DTMF once that number answers,
- *   with Telnyx's DTMF characters (0-9, A-D, *, #; w a half-second, W a one-second pause, as its
- *   send_dtmf command documents them); the first `<Number>` of a `<Dial>` answers here.
+ *   `CallStatus`.
+ * - Documented (Dial page, "Expected callbacks"): when the dialled call ends, the `<Dial action>`
+ *   gets the "Dial Action Callback", whose reference is texml-call-completed: `DialCallStatus`,
+ *   `DialCallSid`, `DialCallDuration`. Assumed: its CallSid is the parent call's, as in TwiML.
+ * - Documented (Dial page, "Number Attributes"; the knowledge base's copy of it in
+ *   team-telnyx/knowledge-base wiki/runbooks/dial.md): `<Number sendDigits>` plays DTMF when
+ *   the call is answered, digits 0-9, #, * and w (a half-second pause); `statusCallback`,
+ *   `statusCallbackEvent` (initiated, ringing, answered, amd, dtmf, completed, several separated
+ *   by spaces, `completed` by default) and `statusCallbackMethod` (POST by default; the
+ *   simulator always posts) send the dialled leg's own texml-call-* callbacks; those callbacks
+ *   carry `ParentCallSid` (their schemas). Documented (TeXML REST calls page): each `<Dial>`
+ *   creates a call of its own, tied to the parent call. Documented (Dial page): the first
+ *   `<Number>` to answer is connected and the other attempts are hung up; here the first one
+ *   answers. Assumed from TwiML: the legs hung up end as `canceled`, and an answered leg is
+ *   `in-progress`, as the parent's texml-call-answered says. Not documented, so not simulated:
+ *   whether the application's Call progress events URL also gets the dialled legs' events.
  * - Documented (telnyx-ruby `WebhookVerification`; callback pages): headers
  *   `telnyx-signature-ed25519` (base64 of the 64-byte signature) and `telnyx-timestamp` (Unix
  *   seconds); the signed message is `${timestamp}|${rawBody}`; both Call Control and TeXML.
@@ -60,7 +70,8 @@ export interface TelnyxSimulatorOptions {
 }
 
 export interface TexmlExchange {
-  kind: 'voice' | 'status' | 'dial-action';
+  /** `number-status`: a dialled `<Number>`'s own status callback (its `statusCallback`), for its leg. */
+  kind: 'voice' | 'status' | 'dial-action' | 'number-status';
   url: string;
   params: Record<string, string>;
   /** The raw form body sent, as signed. */
@@ -77,7 +88,8 @@ export type DialOutcome = { answer: true; talkSeconds: number } | { answer: fals
 
 export interface TexmlCall {
   sid: string;
-  direction: 'outbound-api' | 'inbound';
+  /** `outbound-dial`: a leg a `<Dial>` created (TwiML's name; Telnyx documents none). */
+  direction: 'outbound-api' | 'inbound' | 'outbound-dial';
   from: string;
   to: string;
   status: string;
@@ -90,6 +102,14 @@ export interface TexmlCall {
   done: Promise<void>;
 }
 
+/** A call a `<Dial>` placed, and the status callback its `<Number>` asked for. */
+interface DialedLeg {
+  call: TexmlCall;
+  statusCallback?: string;
+  events: Set<string>;
+  sequence: number;
+}
+
 interface OutboundPlan {
   url?: string;
   statusCallback?: string;
@@ -98,7 +118,7 @@ interface OutboundPlan {
 
 const CALLS_PATH = /^\/v2\/texml\/Accounts\/([^/]+)\/Calls$/;
 const E164 = /^\+[1-9]\d{6,14}$/;
-const SEND_DIGITS = /^[0-9A-D*#wW]+$/;
+const SEND_DIGITS = /^[0-9#*w]+$/;
 
 export class TelnyxSimulator {
   readonly calls = new Map<string, TexmlCall>();
@@ -137,7 +157,7 @@ export class TelnyxSimulator {
     call.done = (async () => {
       const voice = await this.webhook(call, 'voice', input.url);
       call.status = 'in-progress';
-      const talked = await this.followTexml(call, voice, { answer: true, talkSeconds: 30 });
+      const talked = await this.followTexml(call, voice, { answer: true, talkSeconds: 30 }, started);
       call.status = 'completed';
       // Telnyx answers an inbound call to fetch its TeXML; the caller hangs up 5 s after the talk.
       const { at, times } = completion(started, 0, talked + 5);
@@ -216,13 +236,16 @@ export class TelnyxSimulator {
     }
     const voice = await this.webhook(call, 'voice', plan.url);
     await status('answered', 'in-progress', secondsAfter(started, RING_SECONDS));
-    const talked = await this.followTexml(call, voice, outcome);
+    const talked = await this.followTexml(call, voice, outcome, secondsAfter(started, RING_SECONDS));
     const { at, times } = completion(started, RING_SECONDS, RING_SECONDS + talked);
     await status('completed', 'completed', at, { ...times, HangupCause: 'normal_clearing', HangupSource: 'callee' });
   }
 
-  /** Follows a TeXML answer: each `<Dial>` rings its `<Number>`s, then posts its `action`. */
-  private async followTexml(call: TexmlCall, answer: TexmlExchange, outcome: DialOutcome): Promise<number> {
+  /**
+   * Follows a TeXML answer from `dialedAt` on: each `<Dial>` rings its `<Number>`s, each leg
+   * sending the status callbacks its `<Number>` asked for, then posts its `action`.
+   */
+  private async followTexml(call: TexmlCall, answer: TexmlExchange, outcome: DialOutcome, dialedAt: Date): Promise<number> {
     if (answer.status !== 200 || !/xml/i.test(answer.contentType)) return 0;
     let document: TwimlElement;
     try {
@@ -239,6 +262,7 @@ export class TelnyxSimulator {
       if (digits !== undefined && !SEND_DIGITS.test(digits)) call.errors.push(`TeXML: invalid sendDigits "${digits}"`);
       else if (outcome.answer && digits !== undefined) call.sentDigits.push(digits);
       const seconds = outcome.answer ? outcome.talkSeconds : 0;
+      await this.ringLegs(call, numbers.map((number) => this.dialedLeg(call, number)), outcome, dialedAt);
       talked += seconds;
       if (dial.attrs.action) {
         await this.webhook(call, 'dial-action', dial.attrs.action, {
@@ -247,8 +271,47 @@ export class TelnyxSimulator {
           DialCallDuration: String(seconds),
         });
       }
+      dialedAt = secondsAfter(dialedAt, seconds);
     }
     return talked;
+  }
+
+  /**
+   * The legs of one `<Dial>`: all ring, then the first answers and the others are hung up
+   * (canceled), or none answers and each ends as `outcome` says. Legs answer at once, so the
+   * parent's clock stays the talk time.
+   */
+  private async ringLegs(parent: TexmlCall, legs: DialedLeg[], outcome: DialOutcome, dialedAt: Date): Promise<void> {
+    for (const leg of legs) {
+      await this.legCallback(parent, leg, 'initiated', 'initiated', dialedAt);
+      await this.legCallback(parent, leg, 'ringing', 'ringing', dialedAt);
+    }
+    const unanswered = { StartTime: telnyxTime(dialedAt), EndTime: telnyxTime(dialedAt), CallDuration: '0' };
+    if (!outcome.answer) {
+      for (const leg of legs) await this.legCallback(parent, leg, 'completed', outcome.status, dialedAt, unanswered);
+      return;
+    }
+    const [picked, ...others] = legs;
+    if (!picked) return;
+    await this.legCallback(parent, picked, 'answered', 'in-progress', dialedAt);
+    for (const leg of others) await this.legCallback(parent, leg, 'completed', 'canceled', dialedAt, unanswered);
+    const { at, times } = completion(dialedAt, 0, outcome.talkSeconds);
+    await this.legCallback(parent, picked, 'completed', 'completed', at, times);
+  }
+
+  /** The call a `<Number>` dials, with the status callback it asked for (`completed` alone by default). */
+  private dialedLeg(parent: TexmlCall, number: TwimlElement): DialedLeg {
+    const call: TexmlCall = { ...parent, sid: newCallSid(), direction: 'outbound-dial', to: number.text.trim(), status: 'queued', exchanges: [] };
+    const events = new Set((number.attrs.statusCallbackEvent ?? 'completed').split(/\s+/).filter(Boolean));
+    return { call, statusCallback: number.attrs.statusCallback, events, sequence: 0 };
+  }
+
+  /** One event of a dialled leg, posted to its `<Number statusCallback>` if it asked for it; kept in the parent's exchanges. */
+  private async legCallback(parent: TexmlCall, leg: DialedLeg, event: string, status: string, at: Date, extra: Record<string, string> = {}): Promise<void> {
+    leg.call.status = status;
+    if (!leg.statusCallback || !leg.events.has(event)) return;
+    const exchange = await this.webhook(leg.call, 'number-status', leg.statusCallback, { ...progress(leg.sequence++, at), ParentCallSid: parent.sid, ParentCallSidLegacy: parent.sid, ...extra });
+    parent.exchanges.push(exchange);
   }
 
   private newCall(direction: TexmlCall['direction'], from: string, to: string, status: string): TexmlCall {
