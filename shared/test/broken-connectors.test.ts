@@ -1312,6 +1312,26 @@ const MAPPING: BrokenCase[] = [
     hint: 'add agentdialing="…" naming the parameter to repeat, or remove maxagents',
   },
   {
+    name: '`agentjoin` on a reply that rings no agents',
+    xml: xml(
+      '<connector for="PhoneCalls">',
+      PROVIDER,
+      '  <incoming_call>',
+      '    <response><call_id use="CallSid"/></response>',
+      '    <send_response format="xml" agentjoin=",">', // line 5: agentjoin at col 33
+      '      <parameters><parameter name="Dial"><attrs><attr name="phoneNumbers" value="@extension"/></attrs></parameter></parameters>',
+      '    </send_response>',
+      '  </incoming_call>',
+      '</connector>',
+    ),
+    code: 'invalid',
+    line: 5,
+    col: 33,
+    path: 'connector/incoming_call/send_response',
+    message: '`agentjoin` joins the numbers of `agentdialing`, which this reply does not have',
+    hint: 'add agentdialing="…" naming the parameter to render with the numbers, or remove agentjoin',
+  },
+  {
     name: '`maxagents` that is not a number of agents',
     xml: xml(
       '<connector for="PhoneCalls">',

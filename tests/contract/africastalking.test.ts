@@ -64,8 +64,8 @@ describe('outbound call (click to call)', () => {
       ['final', callbacks.incoming, '0', 200],
     ]);
     expect(simulated.exchanges[0]!.contentType).toMatch(/^application\/xml/);
-    expect(simulated.exchanges[0]!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial phoneNumbers="${CUSTOMER}"/></Response>`);
-    expect(simulated.dials).toEqual([[CUSTOMER]]);
+    expect(simulated.exchanges[0]!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial phoneNumbers="${CUSTOMER}" sequential="false"/></Response>`);
+    expect(simulated.dials).toEqual([{ numbers: [CUSTOMER], sequential: false }]);
 
     const events = await expectOneCallStream(adaSocket, sessionId);
 
@@ -121,7 +121,7 @@ describe('placing a call', () => {
 });
 
 describe('inbound call (incoming popup)', () => {
-  it('pops up for every agent and dials them one after the other until one answers', async () => {
+  it('pops up for every agent and rings their phones at once, the first to pick up taking the call', async () => {
     const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob)]);
     at.unanswered.add(ada.number);
     const call = at.inboundCall({ from: '+254722000111', to: AT_NUMBER });
@@ -132,8 +132,8 @@ describe('inbound call (incoming popup)', () => {
       ['callback', 200],
       ['final', 200],
     ]);
-    expect(call.exchanges[0]!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial phoneNumbers="${ada.number}"/><Dial phoneNumbers="${bob.number}"/></Response>`);
-    expect(call.dials).toEqual([[ada.number], [bob.number]]);
+    expect(call.exchanges[0]!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial phoneNumbers="${ada.number},${bob.number}" sequential="false"/></Response>`);
+    expect(call.dials).toEqual([{ numbers: [ada.number, bob.number], sequential: false }]);
     expect(call.errors).toEqual([]);
 
     for (const socket of [adaSocket, bobSocket]) {

@@ -20,8 +20,11 @@
  *   same for the whole call), direction, callerNumber (the phone user), destinationNumber (your
  *   number), dtmfDigits, recordingUrl; the reply is XML actions run in order: Say, Play,
  *   GetDigits, Dial, Record, Redirect, Reject, Conference, Enqueue.
- * - [D] Dial's phoneNumbers is a comma-separated list, with a `sequential` attribute (the Node
- *   SDK's Dial); [C] rung at once unless sequential="true" (third-party guides).
+ * - [D] Dial's phoneNumbers is a comma-separated list; `sequential` says whether they are
+ *   "dialed one after the other, or whether they will all ring at the same time. If they ring at
+ *   the same time, the first one to pick up wins" (docs.africastalking.com/voice/dial; the Node
+ *   SDK's Dial). Its default is not given ("N/A"): [C] rung at once unless sequential="true"
+ *   (third-party guides), as here.
  * - [I] that clientRequestId comes back on the number's callback URL with every request of the
  *   call (the Node SDK: "used to tag the call in your callback URL"; AtEx, third-party: "sent to
  *   your Events Callback URL").
@@ -65,8 +68,8 @@ export interface AtCall {
   /** The Africa's Talking number. */
   destinationNumber: string;
   clientRequestId?: string;
-  /** Each <Dial> the replies held, as the list of numbers it rang. */
-  dials: string[][];
+  /** Each <Dial> the replies held: the numbers it rang, and whether one after the other. */
+  dials: Array<{ numbers: string[]; sequential: boolean }>;
   /** Why Africa's Talking gave up on a reply, if it did. */
   errors: string[];
   exchanges: AtExchange[];
@@ -205,7 +208,7 @@ export class AfricasTalkingSimulator {
             call.errors.push(`<Dial> needs phoneNumbers, a comma-separated list (got "${action.attrs.phoneNumbers ?? ''}")`);
             return { talked: 0 };
           }
-          call.dials.push(numbers);
+          call.dials.push({ numbers, sequential: action.attrs.sequential === 'true' });
           // A number that answers talks with the caller; when they hang up the session is over.
           // If none answers, the next action runs.
           if (numbers.some((n) => !this.unanswered.has(n))) return { talked: this.talkSeconds };

@@ -22,11 +22,16 @@ export function compileReply(compiler: ElementCompiler, element: XmlElement): Re
   if (maxAgents !== undefined && agentDialing === undefined) {
     compiler.error(element, '`maxagents` limits `agentdialing`, which this reply does not have', 'add agentdialing="…" naming the parameter to repeat, or remove maxagents', attrOffset(element, 'maxagents'));
   }
+  const agentJoin = attr(element, 'agentjoin');
+  if (agentJoin !== undefined && agentDialing === undefined) {
+    compiler.error(element, '`agentjoin` joins the numbers of `agentdialing`, which this reply does not have', 'add agentdialing="…" naming the parameter to render with the numbers, or remove agentjoin', attrOffset(element, 'agentjoin'));
+  }
   return {
     status: Number(setting(element, 'status')),
     format,
     root,
     agentDialing,
+    ...(agentJoin !== undefined ? { agentJoin } : {}),
     ...(maxAgents !== undefined ? { maxAgents: Number(maxAgents) } : {}),
     headers: compiler.compileHeaders(child(element, 'headers'), 'callback'),
     parameters,

@@ -161,6 +161,11 @@ const sendResponseElement: ElementSpec = {
   attributes: {
     format: { doc: '`xml` (a `<Response>` document) or `json`.', kind: 'enum', default: 'xml', schema: enumOf(REPLY_FORMATS, 'format') },
     agentdialing: { doc: 'Name of the parameter to repeat once per agent to ring, with `@extension` bound to each agent\'s number.', kind: 'name' },
+    agentjoin: {
+      doc: 'With `agentdialing`: the parameter is rendered once, with `@extension` bound to every agent\'s number joined by this text, for providers that take the numbers to ring in one list (Africa\'s Talking\'s `<Dial phoneNumbers="+254…,+254…">`, `agentjoin=","`); without it the parameter repeats once per agent.',
+      kind: 'literal',
+      schema: z.string().min(1, { message: 'agentjoin must be the text between two numbers, such as ","' }),
+    },
     maxagents: {
       doc: 'With `agentdialing`: the most agents one reply may ring, the provider\'s limit (Twilio\'s `<Dial>` takes 10 `<Number>`s, Bandwidth\'s `<Transfer>` 8 and fails the call past them). The first agents in the relay\'s order (oldest first) are rung; the others still see the call.',
       kind: 'literal',

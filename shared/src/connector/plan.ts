@@ -162,6 +162,8 @@ export interface ReplyPlan {
   format: 'xml' | 'json';
   root: string;
   agentDialing?: string;
+  /** With `agentDialing`: render the parameter once, `@extension` being every number joined by this. */
+  agentJoin?: string;
   /** With `agentDialing`: the most agents one reply rings (the provider's limit). */
   maxAgents?: number;
   headers: HeaderPlan[];

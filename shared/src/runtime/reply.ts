@@ -14,7 +14,8 @@ export const EMPTY_REPLY: WebhookReply = { status: 200, headers: {}, body: '' };
 
 /**
  * Renders a `send_response`. With `agentdialing`, the named parameter is repeated once per
- * number in `dialNumbers`, each time with `@extension` bound to that number.
+ * number in `dialNumbers`, each time with `@extension` bound to that number; with `agentjoin`
+ * too, rendered once with `@extension` bound to them all, joined.
  */
 export function renderReply(reply: ReplyPlan | undefined, scope: TemplateScope, dialNumbers?: readonly string[]): WebhookReply {
   if (!reply) return { ...EMPTY_REPLY, headers: {} };
@@ -59,9 +60,18 @@ function expand(parameter: ReplyParameterPlan, current: TemplateScope, dialling:
   const { reply, numbers } = dialling;
   const dialled = reply.agentDialing !== undefined && parameter.name === reply.agentDialing && Boolean(numbers?.length);
   const scopes: TemplateScope[] = [];
-  if (dialled) for (const number of numbers!) keepIfSet(scopes, parameter, { ...current, vars: { ...current.vars, extension: number } });
-  else keepIfSet(scopes, parameter, current);
-  return { dialled, scopes };
+  if (!dialled) keepIfSet(scopes, parameter, current);
+  else if (reply.agentJoin !== undefined) keepIfSet(scopes, parameter, { ...current, vars: { ...current.vars, extension: joined(numbers!, reply.agentJoin) } });
+  else for (const number of numbers!) keepIfSet(scopes, parameter, { ...current, vars: { ...current.vars, extension: number } });
+  // One parameter either way: a JSON reply keeps it a value, not a list of one.
+  return { dialled: dialled && reply.agentJoin === undefined, scopes };
+}
+
+/** `agentjoin`: the numbers in one text, built with `+=` as the renderers' (see `expand`). */
+function joined(numbers: readonly string[], separator: string): string {
+  let text = numbers[0]!;
+  for (let i = 1; i < numbers.length; i++) text += separator + numbers[i]!;
+  return text;
 }
 
 function keepIfSet(scopes: TemplateScope[], parameter: ReplyParameterPlan, scope: TemplateScope): void {
@@ -125,7 +135,7 @@ function jsonMembers(list: ReplyParameterPlan[], s: TemplateScope, dialling: Dia
     const { dialled, scopes } = expand(parameter, s, dialling);
     // A dialled parameter becomes a list of one entry per agent, even for a single agent.
     if (dialled) out[parameter.name] = jsonValues(parameter, scopes, dialling, []);
-    else if (scopes.length) out[parameter.name] = jsonValue(parameter, s, dialling);
+    else if (scopes.length) out[parameter.name] = jsonValue(parameter, scopes[0]!, dialling);
   }
   return out;
 }

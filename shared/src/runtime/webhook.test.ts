@@ -108,6 +108,23 @@ describe('handleWebhook', () => {
     expect(reply(['+14155550111'])).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial><Number>+14155550111</Number></Dial></Response>');
   });
 
+  it('rings every agent from one parameter with `agentjoin`, the numbers in one list (Africa\'s Talking)', () => {
+    const joined = (format: 'xml' | 'json') => loadConnector(`<connector for="PhoneCalls">
+  <incoming_call>
+    <response><call_id use="CallSid"/></response>
+    <send_response format="${format}" agentdialing="Dial" agentjoin="," maxagents="3">
+      <parameters><parameter name="Dial">${format === 'xml' ? '<attrs><attr name="phoneNumbers" value="@extension"/><attr name="sequential" value="false"/></attrs>' : '<parameter name="phoneNumbers" value="@extension"/>'}</parameter></parameters>
+    </send_response>
+  </incoming_call>
+</connector>`);
+    const reply = (format: 'xml' | 'json', dialNumbers: string[]) => handleWebhook(joined(format), 'incoming', { method: 'GET', url: 'https://r/h?CallSid=CA1', headers: {}, body: '' }, context, { dialNumbers }).reply.body;
+    const four = ['+254711000001', '+254711000002', '+254711000003', '+254711000004'];
+    expect(reply('xml', four)).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial phoneNumbers="+254711000001,+254711000002,+254711000003" sequential="false"/></Response>');
+    expect(reply('xml', ['+254711000001'])).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial phoneNumbers="+254711000001" sequential="false"/></Response>');
+    // One value, not a list of one per agent as a repeated JSON parameter is.
+    expect(JSON.parse(reply('json', four.slice(0, 2)))).toEqual({ Dial: { phoneNumbers: '+254711000001,+254711000002' } });
+  });
+
   it('falls back to the connector format, then to the body, when there is no Content-Type', () => {
     expect(readPayload({ method: 'POST', url: 'https://r/h', headers: {}, body: '{"a":1}' }, 'json')).toEqual({ a: 1 });
     expect(readPayload({ method: 'POST', url: 'https://r/h', headers: {}, body: '<x><a>1</a></x>' })).toEqual({ a: '1' });
