@@ -2363,6 +2363,20 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
   Whether a fourth warm-up round takes the fall with it was tried in alternated pairs (3 against 4
   rounds, \`--calls 1000\`) while other sessions' tests ran (load 3.3 to 8.7): the pairs read × 0.48
   to × 1.67, nothing; left for a quiet machine.
+- **The warm-up four times** (forty-second sitting). The fourth round, tried again on a quieter
+  machine: \`crm-load.ts --phases --rounds 1\` with 3 and 4 warm-up rounds alternately (an
+  environment switch on \`WARM_UP_ROUNDS\` outside the tree), 4 pairs at \`--calls 1000\` (load 0.8
+  to 2.7) and 6 at \`--calls 2000\` (load 1.8 to 3.8). New calls a second with / without the CRM:
+  three rounds × 0.71, 1.03, 0.74, 0.58, 0.80, 0.76, 0.95, 1.37, 0.60, 0.54 (median × 0.75); four
+  × 1.11, 1.23, 0.85, 0.91, 0.95, 0.86, 1.56, 0.68, 0.61, 0.69 (× 0.89), higher in 9 of the 10
+  pairs; updates × 0.79 -> × 0.85 at the medians, higher in 7. What compiles in the measured
+  burst is the CRM path's first bursts (the lead above), which a relay in service has behind it:
+  the bench warms every server up four times. With the row's 2,000 measured calls that uses the
+  10,000 distinct callers the bench writes, so the row's lookups all still miss the relay's
+  cache. The full run with four (the tables above; the relay's engine then also had \`agentjoin\`,
+  one more test in a reply's rendering) reads × 0.80 / × 0.76 against the thirty-eighth sitting's
+  × 0.78 / × 0.81 with three, its rounds × 0.82, 0.75, 0.80 for new calls: the gain the pairs saw
+  is inside the spread between rounds, and the row's fall stays.
 `;
 }
 
