@@ -88,7 +88,7 @@ describe('outbound call (click to call)', () => {
     expect(answer).toMatchObject({ method: 'POST', url: `${callbacks.answer}?DialTo=%2B14155550100`, status: 200 });
     expect(answer.contentType).toMatch(/^application\/json/);
     expect(JSON.parse(answer.body)).toEqual([
-      { action: 'connect', from: digits(VIRTUAL_NUMBER), eventUrl: [callbacks.status], endpoint: [{ type: 'phone', number: digits(CUSTOMER) }] },
+      { action: 'connect', from: digits(VIRTUAL_NUMBER), eventUrl: [`${callbacks.status}?leg=customer`], endpoint: [{ type: 'phone', number: digits(CUSTOMER) }] },
     ]);
     expect(simulated.dialed).toEqual([digits(CUSTOMER)]);
     expect(simulated.errors).toEqual([]);
@@ -108,7 +108,9 @@ describe('outbound call (click to call)', () => {
       ['agent', 'event', 'completed', 200],
     ]);
 
-    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed' && c.events.at(-1)?.call.duration === 47);
+    // The customer's leg ends the call with the talk time (42 s); the agent's longer leg then
+    // only fills what the call lacks (its start, the rate).
+    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed' && c.events.at(-1)?.call.extra.billrate !== undefined);
     const events = socket.events;
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => startSeq + i + 1));
     expect(events.filter((e) => e.event === 'created')).toHaveLength(1);
@@ -129,11 +131,23 @@ describe('outbound call (click to call)', () => {
       to_number: CUSTOMER,
       from_number: VIRTUAL_NUMBER,
       user_number: ada.number,
-      duration: 47,
+      duration: 42,
     });
     expect(mine[0].extra).toMatchObject({ billrate: '0.01390000' });
     expect(mine[0]).toEqual(events.at(-1)!.call);
     await socket.close();
+  });
+
+  it.each(['busy', 'unanswered'] as const)("records a customer's %s though the agent's leg then completes", async (outcome) => {
+    const customer = outcome === 'busy' ? '+14155550178' : '+14155550179';
+    vonage.dialOutcomes = [{ answer: false, status: outcome }];
+    const { callId, simulated } = await placeOutboundCall(ada, customer);
+    await simulated.done;
+    expect(simulated.exchanges.filter((e) => e.leg === simulated.leg.uuid).at(-1)!.payload).toMatchObject({ status: 'completed', duration: '5' });
+    const [stored] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(customer)}`)).body.calls;
+    // No talk, so no duration: the agent's 5 s leg is not the call's.
+    expect(stored).toMatchObject({ call_id: callId, status: outcome === 'busy' ? 'busy' : 'no-answer', status_raw: outcome, duration: null });
+    expect(stored.started_at).not.toBeNull();
   });
 });
 
@@ -144,7 +158,7 @@ describe('a number behind a switchboard', () => {
     const answer = simulated.exchanges.find((e) => e.kind === 'answer')!;
     expect(answer.url).toBe(`${callbacks.answer}?DialTo=%2B14155550123&DialExt=204`);
     expect(JSON.parse(answer.body)).toEqual([
-      { action: 'connect', from: digits(VIRTUAL_NUMBER), eventUrl: [callbacks.status], endpoint: [{ type: 'phone', number: digits(SWITCHBOARD), dtmfAnswer: 'pp204' }] },
+      { action: 'connect', from: digits(VIRTUAL_NUMBER), eventUrl: [`${callbacks.status}?leg=customer`], endpoint: [{ type: 'phone', number: digits(SWITCHBOARD), dtmfAnswer: 'pp204' }] },
     ]);
     expect([simulated.dialed, simulated.sentDigits, simulated.errors]).toEqual([[digits(SWITCHBOARD)], ['pp204'], []]);
     const [stored] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(SWITCHBOARD)}`)).body.calls;
@@ -178,14 +192,16 @@ describe('inbound call (incoming popup)', () => {
 
     const answer = call.exchanges[0]!;
     expect(answer).toMatchObject({ kind: 'answer', method: 'POST', url: callbacks.incoming, status: 200 });
-    const connect = (agent: TestAgent) => ({ action: 'connect', from: digits(VIRTUAL_NUMBER), timeout: 20, eventUrl: [callbacks.status], endpoint: [{ type: 'phone', number: digits(agent.number) }] });
+    const connect = (agent: TestAgent) => ({ action: 'connect', from: digits(VIRTUAL_NUMBER), timeout: 20, eventUrl: [`${callbacks.status}?leg=agent`], endpoint: [{ type: 'phone', number: digits(agent.number) }] });
     expect(JSON.parse(answer.body)).toEqual([connect(ada), connect(bob)]);
     expect(call.dialed).toEqual([digits(ada.number), digits(bob.number)]);
     expect(call.errors).toEqual([]);
     expect(call.exchanges.every((e) => e.status === 200)).toBe(true);
 
     for (const socket of [adaSocket, bobSocket]) {
-      await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed' && c.events.at(-1)?.call.duration === 33);
+      await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed' && c.events.at(-1)?.call.started_at !== null);
+      // Ringing while Vonage runs the NCCO and Ada's phone rings out, answered once Bob picks up.
+      expect(socket.events.map((e) => e.call.status).filter((s, i, all) => s !== all[i - 1])).toEqual(['ringing', 'in-progress', 'completed']);
       expect(socket.events[0]).toMatchObject({
         event: 'created',
         call: { call_id: call.conversationUuid, direction: 'inbound', status: 'ringing', from_number: '+14155550199', to_number: VIRTUAL_NUMBER },
@@ -196,8 +212,23 @@ describe('inbound call (incoming popup)', () => {
     const [adaView] = (await api(relay, ada.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
     const [bobView] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
     expect(adaView).toEqual(bobView);
-    expect(adaView).toMatchObject({ call_id: call.conversationUuid, direction: 'inbound', status: 'completed', duration: 33, from_number: '+14155550199' });
+    // Bob's talk time, not the caller's whole leg (33 s, with the NCCO's ringing).
+    expect(adaView).toMatchObject({ call_id: call.conversationUuid, direction: 'inbound', status: 'completed', duration: 30, from_number: '+14155550199' });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+
+  it('logs a call no agent picked up as missed, though Vonage answered the caller to run the NCCO', async () => {
+    const adaSocket = await relay.connect(ada);
+    vonage.dialOutcomes = [{ answer: false, status: 'timeout' }, { answer: false, status: 'busy' }];
+    const call = vonage.inboundCall({ from: '14155550188', to: digits(VIRTUAL_NUMBER) });
+    await call.done;
+    expect(call.exchanges.filter((e) => e.leg === call.leg.uuid).map((e) => e.payload.status ?? null)).toEqual([null, 'started', 'ringing', 'answered', 'completed']);
+
+    await adaSocket.waitFor((c) => c.events.at(-1)?.call.status === 'no-answer');
+    expect(adaSocket.events.map((e) => e.call.status).filter((s, i, all) => s !== all[i - 1])).toEqual(['ringing', 'no-answer']);
+    const [stored] = (await api(relay, ada.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
+    expect(stored).toMatchObject({ call_id: call.conversationUuid, status: 'no-answer', status_raw: 'completed', duration: null, from_number: '+14155550188' });
+    await adaSocket.close();
   });
 
   // Vonage may send the caller leg's events before or with the answer request: the call is
@@ -242,6 +273,7 @@ describe('signed webhooks', () => {
     const good = await vonage.webhook(call, leg, 'event', target(), payload);
     expect(good.status).toBe(200);
     const stored = (await api(relay, ada.token, 'GET', '/calls?limit=50')).body.calls.filter((c: { call_id: string }) => c.call_id === conversation);
-    expect(stored).toMatchObject([{ status: 'completed', duration: 12 }]);
+    // A caller's leg that ends with no agent's leg before it is a missed call.
+    expect(stored).toMatchObject([{ status: 'no-answer', status_raw: 'completed' }]);
   });
 });

@@ -29,8 +29,12 @@
  *   defaults to 60 s; the new leg's events go to the action's `eventUrl`, else the
  *   application's Event URL. Documented: NCCO reference and Call Flow guide; a connected leg
  *   having its own uuid in the same conversation_uuid is shown in Vonage's phone-to-app
- *   tutorial. That the NCCO goes on after a connected leg hangs up, and stops when the leg
- *   running it hangs up, is assumed.
+ *   tutorial. "After a connect the next action in the NCCO stack is processed" (NCCO
+ *   reference): the NCCO goes on after a connected leg ends; that it stops when the leg running
+ *   it hangs up is assumed.
+ * - An inbound call's own leg is answered when Vonage runs the NCCO, before any connected leg
+ *   starts: shown in the phone-to-app tutorial's event log. That a connected leg reports
+ *   completed before the leg running the NCCO does is assumed.
  * - A phone endpoint's `dtmfAnswer`: digits, `*` and `#` keyed in once the endpoint answers, `p`
  *   a 500 ms pause. Documented: the NCCO reference (connect, phone endpoint; Nexmo/station) and
  *   @vonage/voice's PSTNEndpoint type. That other characters make the action fail is assumed.
