@@ -206,6 +206,52 @@ describe('connectors/telnyx.xml', () => {
   });
 });
 
+describe('connectors/plivo.xml: how a call ended', () => {
+  const plan = loadConnector(read('connectors/plivo.xml'), { file: 'connectors/plivo.xml' });
+  const config = json('plivo.config.json');
+  const context: RunContext = { config, agent: { extension: '+14155550111' }, defaultCountry: 'US' };
+  const requestUuid = '9834029e-58b6-11e1-b8b7-a5bd0e4e126f';
+  const status = (body: string) => handleWebhook(plan, 'status', formRequest(body, `${config.status_callback}?CallId=${requestUuid}`), context);
+
+  it('settles the call with the <Dial action> keyed by the CallId in its URL, and ends it with an empty <Response>', () => {
+    const result = status(example('plivo-dial-action.form'));
+    expect(result.record).toMatchObject({ call_id: requestUuid, call_status: 'busy', fills_once_ended: true });
+    expect(result.reply.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+  });
+
+  it("reads a dialled leg's hangup event as its talk time, not as the call's end", () => {
+    const result = status('CallUUID=57a1b60a&Event=DialHangup&DialAction=hangup&DialBLegStatus=hangup&DialBLegDuration=42');
+    expect(result.record).toEqual({ extra: {}, call_id: requestUuid, duration: 42 });
+  });
+
+  it('lets the hangup of a call whose <Dial> ran only fill what the call lacks', () => {
+    expect(status(example('plivo-status.form')).record).toMatchObject({ call_id: requestUuid, call_status: 'completed', fills_once_ended: true });
+  });
+});
+
+describe('connectors/bandwidth.xml: how a call ended', () => {
+  const plan = loadConnector(read('connectors/bandwidth.xml'), { file: 'connectors/bandwidth.xml' });
+  const config = json('bandwidth.config.json');
+  const context: RunContext = { config, agent: { extension: '+14155550111' }, defaultCountry: 'US' };
+  const status = (event: Record<string, string>) =>
+    handleWebhook(plan, 'status', { method: 'POST', url: config.status_callback!, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(event) }, context);
+
+  it("settles the call with the transferred party's cause, and ends it with an empty <Response>", () => {
+    const result = status(json('bandwidth-transfer-complete.json'));
+    expect(result.record).toMatchObject({ call_id: 'c-15ac29a2-1331029c-2cb0-4a07-b215-b22865662d85', call_status: 'busy', call_status_raw: 'busy', error: 'Callee is busy', fills_once_ended: true });
+    expect(result.reply).toMatchObject({ status: 200, body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' });
+  });
+
+  it("takes an agent's transferAnswer as the incoming call answered (parentCallId), not as a call of its own", () => {
+    const result = status({ eventType: 'transferAnswer', callId: 'c-agent-leg', parentCallId: 'c-incoming', direction: 'outbound' });
+    expect(result.record).toMatchObject({ call_id: 'c-incoming', call_status: 'in-progress' });
+  });
+
+  it('lets the disconnect only fill what the call lacks', () => {
+    expect(status({ eventType: 'disconnect', callId: 'c-agent-leg', cause: 'hangup' }).record).toMatchObject({ call_status: 'completed', fills_once_ended: true });
+  });
+});
+
 describe('extensions ("ext. 204") across the bundled connectors', () => {
   // Where the provider can key in digits once the customer's line answers, the connector must
   // hand it @to_extension; elsewhere the extension cannot reach the provider at all.

@@ -1,7 +1,8 @@
 /**
  * connectors/bandwidth.xml against the Bandwidth simulator, through a real relay process:
- * click to call (create call -> answer -> BXML transfer -> disconnect answered 204), and an
- * incoming call whose initiate event pops up for the agents and rings their phones.
+ * click to call (create call -> answer -> BXML transfer -> the customer's transferComplete ->
+ * disconnect answered 204), and an incoming call whose initiate event pops up for the agents,
+ * rings their phones, and whose agent's transferAnswer shows it answered.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, type TestAgent } from '../relay/harness.ts';
@@ -17,6 +18,8 @@ const CALLBACK_PASSWORD = 'callback-password-for-tests';
 const APPLICATION_ID = '04e88489-df02-4e34-a0ee-27a91849555f';
 const BANDWIDTH_NUMBER = '+19195551234';
 const CUSTOMER = '+14155550100';
+/** The credentials a transfer callback is sent with, as the relay's BXML gives them. */
+const TAG_CREDENTIALS = `username="${CALLBACK_USER}" password="${CALLBACK_PASSWORD}"`;
 
 let relay: ContractRelay;
 let bandwidth: BandwidthSimulator;
@@ -49,7 +52,7 @@ afterAll(async () => {
 });
 
 describe('outbound call (click to call)', () => {
-  it('transfers the agent to the customer, and the disconnect gets its 204', async () => {
+  it("transfers the agent to the customer, ends the call on the customer's transferComplete, and the disconnect gets its 204", async () => {
     // The agent's phone rings until the extension has reported the call: the report comes first.
     let pickUp!: () => void;
     bandwidth.agentAnswers = new Promise((resolve) => (pickUp = resolve));
@@ -65,20 +68,26 @@ describe('outbound call (click to call)', () => {
     await call.done;
 
     expect([call.to, call.from]).toEqual([ada.number, BANDWIDTH_NUMBER]);
-    const [answer, disconnect] = call.exchanges;
+    const [answer, complete, disconnect] = call.exchanges;
     expect(answer).toMatchObject({ eventType: 'answer', url: `${callbacks.answer}?DialTo=%2B14155550100`, status: 200 });
     expect(answer!.contentType).toMatch(/xml/);
-    expect(answer!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Transfer transferCallerId="${BANDWIDTH_NUMBER}"><PhoneNumber>${CUSTOMER}</PhoneNumber></Transfer></Response>`);
+    expect(answer!.body).toBe(
+      `<?xml version="1.0" encoding="UTF-8"?><Response><Transfer transferCallerId="${BANDWIDTH_NUMBER}" transferCompleteUrl="${callbacks.status}" ${TAG_CREDENTIALS}><PhoneNumber>${CUSTOMER}</PhoneNumber></Transfer></Response>`,
+    );
     expect(call.transferredTo).toEqual([CUSTOMER]);
-    expect(disconnect).toMatchObject({ eventType: 'disconnect', url: callbacks.status, status: 204, contentType: null, body: '' });
-    expect(call.exchanges).toHaveLength(2);
+    expect(complete).toMatchObject({ eventType: 'transferComplete', url: callbacks.status, event: { callId, cause: 'hangup', transferTo: CUSTOMER }, status: 200 });
+    expect(complete!.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+    expect(disconnect).toMatchObject({ eventType: 'disconnect', url: callbacks.status, event: { cause: 'hangup' }, status: 204, contentType: null, body: '' });
+    expect(call.exchanges).toHaveLength(3);
     expect(call.errors).toEqual([]);
 
-    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+    await socket.waitFor((c) => typeof c.events.at(-1)?.call.ended_at === 'string');
     const events = socket.events;
+    // The disconnect after transferComplete only fills in the end time.
     expect(events.map((e) => [e.event, e.call.status])).toEqual([
       ['created', 'queued'],
       ['updated', 'in-progress'],
+      ['updated', 'completed'],
       ['updated', 'completed'],
     ]);
     expect(events.every((e) => e.call.call_id === callId)).toBe(true);
@@ -89,8 +98,9 @@ describe('outbound call (click to call)', () => {
     await socket.close();
   });
 
-  // Every cause the Disconnect webhook page lists ends the call; the platform's own errors as
-  // failed, and so does a cause added after the page was read (it warns that more may come).
+  // Every cause the Disconnect webhook page lists ends a call whose agent's phone did not answer;
+  // the platform's own errors as failed, and so does a cause added after the page was read (it
+  // warns that more may come).
   it.each([
     ['busy', 'busy'],
     ['timeout', 'no-answer'],
@@ -103,13 +113,36 @@ describe('outbound call (click to call)', () => {
     ['unknown', 'failed'],
     ['later-cause', 'failed'],
   ] as const)('ends a call whose disconnect cause is %s as %s, keeping the cause', async (cause, status) => {
-    bandwidth.transferOutcome = { answer: false, cause };
+    bandwidth.legOutcome = { answer: false, cause };
     const placed = await extension.place(ada, '+14155550177');
-    bandwidth.transferOutcome = { answer: true, talkSeconds: 42 };
+    bandwidth.legOutcome = { answer: true };
     expect(placed.ok, placed.error).toBe(true);
     await bandwidth.calls.get(placed.record.call_id!)!.done;
     const calls = await api(relay, ada.token, 'GET', '/calls?limit=200');
     expect(calls.body.calls.find((c: { call_id: string }) => c.call_id === placed.record.call_id)).toMatchObject({ status, status_raw: cause });
+  });
+
+  // The agent's leg ends "hangup" whatever the customer did: transferComplete's cause is the call's.
+  it.each([
+    ['busy', 'busy'],
+    ['timeout', 'no-answer'],
+    ['rejected', 'failed'],
+    ['later-cause', 'failed'],
+  ] as const)('logs a call whose customer ended the transfer with %s as %s, not completed', async (cause, status) => {
+    bandwidth.transferOutcome = { answer: false, cause };
+    const placed = await extension.place(ada, '+14155550178');
+    bandwidth.transferOutcome = { answer: true, talkSeconds: 42 };
+    expect(placed.ok, placed.error).toBe(true);
+    const call = bandwidth.calls.get(placed.record.call_id!)!;
+    await call.done;
+    expect(call.exchanges.map((e) => [e.eventType, e.event.cause])).toEqual([
+      ['answer', undefined],
+      ['transferComplete', cause],
+      ['disconnect', 'hangup'],
+    ]);
+    const calls = await api(relay, ada.token, 'GET', '/calls?limit=200');
+    const stored = calls.body.calls.find((c: { call_id: string }) => c.call_id === placed.record.call_id);
+    expect(stored).toMatchObject({ status, status_raw: cause, ended_at: expect.any(String) });
   });
 
   it.each([
@@ -130,22 +163,52 @@ describe('outbound call (click to call)', () => {
 });
 
 describe('inbound call (incoming popup)', () => {
-  it('pops up for every agent, rings their phones at once, and takes the disconnect with 204', async () => {
+  it("pops up for every agent, rings their phones at once, shows the call answered on the agent's transferAnswer, and takes the disconnect with 204", async () => {
     const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob)]);
 
     const call = bandwidth.inboundCall({ initiateUrl: callbacks.incoming, statusUrl: callbacks.status, from: '+14155550199', to: BANDWIDTH_NUMBER });
     await call.done;
 
+    const phone = (number: string) => `<PhoneNumber transferAnswerUrl="${callbacks.status}" ${TAG_CREDENTIALS}>${number}</PhoneNumber>`;
     expect(call.exchanges[0]).toMatchObject({ eventType: 'initiate', status: 200 });
-    expect(call.exchanges[0]!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Transfer><PhoneNumber>${ada.number}</PhoneNumber><PhoneNumber>${bob.number}</PhoneNumber></Transfer></Response>`);
+    expect(call.exchanges[0]!.body).toBe(
+      `<?xml version="1.0" encoding="UTF-8"?><Response><Transfer transferCompleteUrl="${callbacks.status}" ${TAG_CREDENTIALS}>${phone(ada.number)}${phone(bob.number)}</Transfer></Response>`,
+    );
     expect(call.transferredTo).toEqual([ada.number, bob.number]);
-    expect(call.exchanges[1]).toMatchObject({ eventType: 'disconnect', status: 204, body: '' });
+    expect(call.exchanges.slice(1).map((e) => [e.eventType, e.status, e.body])).toEqual([
+      ['transferAnswer', 200, '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'],
+      ['transferComplete', 200, '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'],
+      ['disconnect', 204, ''],
+    ]);
+    expect(call.exchanges[1]!.event).toMatchObject({ parentCallId: call.callId, transferTo: ada.number });
     expect(call.errors).toEqual([]);
     for (const socket of [adaSocket, bobSocket]) {
-      await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+      await socket.waitFor((c) => typeof c.events.at(-1)?.call.ended_at === 'string');
       expect(socket.events[0]).toMatchObject({ event: 'created', call: { call_id: call.callId, direction: 'inbound', status: 'ringing', from_number: '+14155550199', to_number: BANDWIDTH_NUMBER } });
+      expect(socket.events.map((e) => [e.call.call_id, e.call.status])).toEqual([
+        [call.callId, 'ringing'],
+        [call.callId, 'in-progress'],
+        [call.callId, 'completed'],
+        [call.callId, 'completed'],
+      ]);
     }
+    // The agent's leg is no call of its own.
+    expect((await api(relay, bob.token, 'GET', '/calls?number=%2B14155550199')).body.calls).toHaveLength(1);
     await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+
+  it('logs an incoming call no agent answered as a missed call (no-answer), not completed', async () => {
+    bandwidth.transferOutcome = { answer: false, cause: 'timeout' };
+    const call = bandwidth.inboundCall({ initiateUrl: callbacks.incoming, statusUrl: callbacks.status, from: '+14155550198', to: BANDWIDTH_NUMBER });
+    bandwidth.transferOutcome = { answer: true, talkSeconds: 42 };
+    await call.done;
+    expect(call.exchanges.map((e) => [e.eventType, e.event.cause])).toEqual([
+      ['initiate', undefined],
+      ['transferComplete', 'timeout'],
+      ['disconnect', 'hangup'],
+    ]);
+    const [stored] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550198')).body.calls;
+    expect(stored).toMatchObject({ call_id: call.callId, direction: 'inbound', status: 'no-answer', status_raw: 'timeout' });
   });
 
   it('refuses callbacks without the callback credentials with 403, storing nothing', async () => {

@@ -3,7 +3,8 @@
  * places the call as the extension does, the simulator drives V3-signed webhooks through a
  * "proxy" into the relay, and agents' WebSocket clients receive the events. Plivo's create-call
  * answers a request_uuid, its webhooks carry RequestUUID and CallUUID: every webhook of one call
- * must land on one record.
+ * must land on one record. The <Dial>'s action and callbackUrl requests tell the customer's (or
+ * an incoming call's agents') outcome, which the call log must keep over the hangup's.
  */
 import { randomUUID } from 'node:crypto';
 import type { CallTarget } from '@phone-connector/shared';
@@ -45,6 +46,15 @@ afterAll(async () => {
   await relay?.close();
 });
 
+/** The <Dial> attributes the relay's replies carry: its action and events URL, naming the call. */
+function dialUrls(callId: string): string {
+  const url = `${callbacks.status}?CallId=${callId}`;
+  return `action="${url}" callbackUrl="${url}"`;
+}
+
+/** Waits for the hangup URL's request, the last of a call, to have reached the socket. */
+const hungUp = (socket: Awaited<ReturnType<ContractRelay['connect']>>) => socket.waitFor((c) => c.events.at(-1)?.call.extra.hangup_cause !== undefined);
+
 /** The extension's part of an outbound call: place it with the engine, then report it. */
 async function placeOutboundCall(agent: TestAgent, to: CallTarget) {
   const { callId: requestUuid } = await extension.clickToCall(agent, to);
@@ -64,16 +74,23 @@ describe('outbound call (click to call)', () => {
     expect(simulated.exchanges.map((e) => [e.kind, e.params.Event, e.params.CallStatus, e.status])).toEqual([
       ['ring', 'Ring', 'ringing', 200],
       ['answer', 'StartApp', 'in-progress', 200],
+      ['dial-callback', 'DialAnswer', undefined, 200],
+      ['dial-callback', 'DialHangup', undefined, 200],
+      ['dial-action', 'Redirect', 'in-progress', 200],
       ['hangup', 'Hangup', 'completed', 200],
     ]);
     const answer = simulated.exchanges[1]!;
     expect(answer.url).toBe(`${callbacks.answer}?DialTo=%2B14155550100`);
     expect(answer.headers['X-Plivo-Signature-V3']!.split(',')).toHaveLength(2);
     expect(answer.contentType).toMatch(/^text\/xml/);
-    expect(answer.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial callerId="14155550199"><Number>14155550100</Number></Dial></Response>');
+    expect(answer.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial callerId="14155550199" ${dialUrls(requestUuid)}><Number>14155550100</Number></Dial></Response>`);
     expect(simulated.dialed).toEqual(['14155550100']);
     expect(simulated.callerIds).toEqual(['14155550199']);
+    // The action gets XML back: an empty <Response> ends the call.
+    expect(simulated.exchanges[4]!.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+    expect(simulated.errors).toEqual([]);
 
+    await hungUp(adaSocket);
     const events = await expectOneCallStream(adaSocket, requestUuid);
 
     const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);
@@ -87,7 +104,8 @@ describe('outbound call (click to call)', () => {
       to_number: CUSTOMER,
       from_number: PLIVO_NUMBER,
       user_number: ada.number,
-      duration: 45,
+      // The customer's talk time (DialBLegDuration), not the agent's whole leg (45 s).
+      duration: 42,
       extra: { call_uuid: simulated.callUuid, hangup_cause: 'NORMAL_CLEARING', hangup_cause_name: 'Normal Hangup' },
     });
     expect(calls.body.calls[0]).toEqual(events.at(-1)!.call);
@@ -100,7 +118,7 @@ describe('outbound call (click to call)', () => {
     await simulated.done;
     const answer = simulated.exchanges.find((e) => e.kind === 'answer')!;
     expect(answer.url).toBe(`${callbacks.answer}?DialTo=%2B14155550123&DialExt=204`);
-    expect(answer.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial callerId="14155550199"><Number sendDigits="ww204">14155550123</Number></Dial></Response>');
+    expect(answer.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial callerId="14155550199" ${dialUrls(requestUuid)}><Number sendDigits="ww204">14155550123</Number></Dial></Response>`);
     expect([simulated.dialed, simulated.sentDigits, simulated.errors]).toEqual([['14155550123'], ['ww204'], []]);
     const [stored] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(SWITCHBOARD)}`)).body.calls;
     expect(stored).toMatchObject({ call_id: requestUuid, to_number: SWITCHBOARD, extra: { to_extension: '204' } });
@@ -114,6 +132,31 @@ describe('outbound call (click to call)', () => {
     expect(simulated.exchanges.map((e) => e.kind)).toEqual(['ring', 'hangup']);
     const [call] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550133')).body.calls;
     expect(call).toMatchObject({ call_id: requestUuid, status: 'busy', duration: 0, extra: { hangup_cause: 'USER_BUSY' } });
+  });
+
+  // Plivo answered the agent's leg, so its hangup says completed whatever the customer did.
+  it.each([
+    ['busy', 'busy'],
+    ['no-answer', 'no-answer'],
+    ['timeout', 'no-answer'],
+    ['failed', 'failed'],
+  ] as const)("logs a call whose customer's DialStatus is %s as %s with no talk time, not completed", async (dialStatus, status) => {
+    const socket = await relay.connect(ada);
+    plivo.dialOutcome = { answer: false, status: dialStatus };
+    const { requestUuid, simulated } = await placeOutboundCall(ada, '+14155550134');
+    plivo.dialOutcome = { answer: true };
+    await simulated.done;
+    expect(simulated.exchanges.map((e) => [e.kind, e.params.DialStatus ?? e.params.DialAction ?? e.params.CallStatus])).toEqual([
+      ['ring', 'ringing'],
+      ['answer', 'in-progress'],
+      ['dial-callback', 'hangup'],
+      ['dial-action', dialStatus],
+      ['hangup', 'completed'],
+    ]);
+    await hungUp(socket);
+    await socket.close();
+    const call = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550134')).body.calls.find((c: { call_id: string }) => c.call_id === requestUuid);
+    expect(call).toMatchObject({ status, status_raw: dialStatus, duration: 0, extra: { hangup_cause: 'NORMAL_CLEARING' } });
   });
 });
 
@@ -137,25 +180,55 @@ describe('placing a call', () => {
 });
 
 describe('inbound call (incoming popup)', () => {
-  it('pops up for every agent, rings them all with one <Dial>, and closes on the hangup URL keyed by CallUUID', async () => {
+  it('pops up for every agent, rings them all with one <Dial>, shows the call answered while an agent talks, and closes on the hangup URL keyed by CallUUID', async () => {
     const [adaSocket, bobSocket] = await Promise.all([relay.connect(ada), relay.connect(bob)]);
     const call = plivo.inboundCall({ answerUrl: callbacks.incoming, hangupUrl: callbacks.status, from: '14155550177', to: '14155550199' });
     await call.done;
 
     const answer = call.exchanges[0]!;
     expect(answer.status).toBe(200);
-    expect(answer.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial><Number>14155550111</Number><Number>14155550122</Number></Dial></Response>');
+    expect(answer.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial ${dialUrls(call.callUuid)}><Number>14155550111</Number><Number>14155550122</Number></Dial></Response>`);
     expect(call.dialed).toEqual(['14155550111', '14155550122']);
+    // Ada's phone answers; Bob's stops ringing (its leg ends with no talk time); Ada hangs up.
+    expect(call.exchanges.slice(1).map((e) => [e.kind, e.params.DialAction ?? e.params.DialStatus ?? e.params.CallStatus, e.params.DialBLegTo, e.status])).toEqual([
+      ['dial-callback', 'answer', '14155550111', 200],
+      ['dial-callback', 'hangup', '14155550122', 200],
+      ['dial-callback', 'hangup', '14155550111', 200],
+      ['dial-action', 'completed', undefined, 200],
+      ['hangup', 'completed', undefined, 200],
+    ]);
     expect(call.errors).toEqual([]);
 
     for (const socket of [adaSocket, bobSocket]) {
-      await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+      await hungUp(socket);
       expect(socket.events[0]).toMatchObject({ event: 'created', call: { call_id: call.callUuid, direction: 'inbound', status: 'ringing', from_number: '+14155550177', to_number: PLIVO_NUMBER } });
       expect(socket.events.every((e) => e.call.call_id === call.callUuid)).toBe(true);
+      const statuses = socket.events.map((e) => e.call.status);
+      expect(statuses.filter((s, i) => s !== statuses[i - 1])).toEqual(['ringing', 'in-progress', 'completed']);
     }
     const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
-    expect(view).toMatchObject({ call_id: call.callUuid, status: 'completed', duration: 45, extra: { hangup_cause: 'NORMAL_CLEARING', hangup_cause_name: 'Normal Hangup' } });
+    expect(view).toMatchObject({ call_id: call.callUuid, status: 'completed', duration: 42, extra: { hangup_cause: 'NORMAL_CLEARING', hangup_cause_name: 'Normal Hangup' } });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+
+  it('logs an incoming call no agent answered as a missed call (no-answer), though Plivo completed it', async () => {
+    const socket = await relay.connect(bob);
+    plivo.dialOutcome = { answer: false, status: 'no-answer' };
+    const call = plivo.inboundCall({ answerUrl: callbacks.incoming, hangupUrl: callbacks.status, from: '14155550178', to: '14155550199' });
+    plivo.dialOutcome = { answer: true };
+    await call.done;
+    expect(call.exchanges.map((e) => [e.kind, e.params.DialStatus ?? e.params.CallStatus])).toEqual([
+      ['answer', 'ringing'],
+      ['dial-callback', undefined],
+      ['dial-callback', undefined],
+      ['dial-action', 'no-answer'],
+      ['hangup', 'completed'],
+    ]);
+    await hungUp(socket);
+    expect(socket.events.map((e) => e.call.status)).not.toContain('in-progress');
+    await socket.close();
+    const [view] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550178')).body.calls;
+    expect(view).toMatchObject({ call_id: call.callUuid, direction: 'inbound', status: 'no-answer', status_raw: 'no-answer', duration: 0, extra: { hangup_cause: 'NO_ANSWER' } });
   });
 });
 

@@ -30,6 +30,16 @@
  * - [D] `<Transfer transferCallerId>` with 1 to 8 `<PhoneNumber>`s (E.164) rings them at once and
  *   bridges the first to answer (api-docs site/docs/voice/bxml/transfer.mdx); invalid BXML ends
  *   the call (`invalid-bxml`), an undeliverable callback too (`callback-error`).
+ * - [D] Transfer callbacks (api-docs site/docs/voice/bxml/transfer.mdx, webhooks/transferAnswer.mdx,
+ *   transferComplete.mdx): `<PhoneNumber transferAnswerUrl>` gets `transferAnswer` when that number
+ *   answers (`callId` the new B leg, `parentCallId` the original call, `transferCallerId`,
+ *   `transferTo`), and the BXML answered runs for the called party before the bridge;
+ *   `<Transfer transferCompleteUrl>` gets `transferComplete` for the original call when the B leg
+ *   ends, its `cause` the B leg's (`hangup`, `busy`, `timeout`, …, `errorMessage` on failures), "only
+ *   sent if the call is still active", and the BXML answered runs on the original call; each with
+ *   Basic auth from its tag's `username`/`password`. With no BXML left the original call ends with
+ *   cause `hangup` ("there was no more BXML to execute"), whatever the transfer's outcome.
+ *   [I] the first `<PhoneNumber>` answers; the B leg's id is a fresh `c-…`.
  * - [D] Callbacks carry Basic auth with the `username`/`password` given on the call (voice.yml),
  *   and the Voice application's `CallbackCreds` for the events of incoming calls, whose initiate
  *   goes to `CallInitiatedCallbackUrl` and disconnect to `CallStatusCallbackUrl`
@@ -67,7 +77,11 @@ export type FailureCause = 'busy' | 'timeout' | 'cancel' | 'rejected' | 'applica
 /** A cause Bandwidth adds after its page was read, as the page warns may happen. */
 export type LaterCause = `later-${string}`;
 
+/** How a transferred party (the customer, or an incoming call's agents) ends up. */
 export type TransferOutcome = { answer: true; talkSeconds: number } | { answer: false; cause: FailureCause | LaterCause };
+
+/** How the phone Bandwidth rings first for a call we place (the agent's) ends up. */
+export type LegOutcome = { answer: true } | { answer: false; cause: FailureCause | LaterCause };
 
 export interface BandwidthCall {
   callId: string;
@@ -104,6 +118,7 @@ export class BandwidthSimulator {
   private readonly tokens = new Set<string>();
   tokenRequests = 0;
   transferOutcome: TransferOutcome = { answer: true, talkSeconds: 42 };
+  legOutcome: LegOutcome = { answer: true };
   /**
    * The agent's phone rings until this settles, then the agent answers an outbound call: a test
    * holds it to act while the phone rings (a condition, not a time, so a busy machine is fine).
@@ -136,10 +151,11 @@ export class BandwidthSimulator {
     const call = this.newCall('inbound', input.from, input.to);
     const creds = this.options.callbackCreds;
     const credentials = creds ? basicAuth(creds.userId, creds.password) : undefined;
+    const outcome = this.transferOutcome;
     call.done = (async () => {
       const initiate = await this.event(call, input.initiateUrl, 'initiate', {}, credentials);
       call.answerTime = new Date().toISOString();
-      const cause = await this.followBxml(call, initiate, { answer: true, talkSeconds: 30 });
+      const cause = await this.followBxml(call, initiate, outcome);
       await this.disconnect(call, input.statusUrl, cause, credentials);
     })();
     return call;
@@ -207,8 +223,7 @@ export class BandwidthSimulator {
       tag: body.tag ?? null,
     });
     const plan: CallbackPlan = { answerUrl, disconnectUrl, credentials: username && password ? basicAuth(username, password) : undefined };
-    const outcome = this.transferOutcome;
-    call.done = this.driveOutbound(call, plan, outcome, this.agentAnswers);
+    call.done = this.driveOutbound(call, plan, this.legOutcome, this.transferOutcome, this.agentAnswers);
   }
 
   /** OAuth 2.0 client credentials: Basic client id and secret, form grant_type. */
@@ -225,8 +240,9 @@ export class BandwidthSimulator {
     sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: 3600 });
   }
 
-  private async driveOutbound(call: BandwidthCall, plan: CallbackPlan, outcome: TransferOutcome, agentAnswers: Promise<void>): Promise<void> {
+  private async driveOutbound(call: BandwidthCall, plan: CallbackPlan, leg: LegOutcome, outcome: TransferOutcome, agentAnswers: Promise<void>): Promise<void> {
     await agentAnswers;
+    if (!leg.answer) return this.disconnect(call, plan.disconnectUrl, leg.cause, plan.credentials);
     call.answerTime = new Date().toISOString();
     const answer = await this.event(call, plan.answerUrl!, 'answer', {}, plan.credentials);
     const cause = await this.followBxml(call, answer, outcome);
@@ -242,8 +258,9 @@ export class BandwidthSimulator {
   }
 
   /**
-   * Follows a BXML answer: each `<Transfer>` rings its `<PhoneNumber>`s at once and bridges
-   * the one that answers. Returns the disconnect cause.
+   * Follows a BXML answer: each `<Transfer>` rings its `<PhoneNumber>`s at once and bridges the
+   * first (it answers, unless `outcome` says otherwise), with its transferAnswer and
+   * transferComplete callbacks when asked for. Returns the original call's disconnect cause.
    */
   private async followBxml(call: BandwidthCall, answer: BandwidthExchange, outcome: TransferOutcome): Promise<string> {
     if (answer.status < 200 || answer.status >= 300) return 'callback-error';
@@ -254,18 +271,36 @@ export class BandwidthSimulator {
       call.errors.push(`invalid BXML: ${(error as Error).message}`);
       return 'invalid-bxml';
     }
-    let cause = 'hangup';
     for (const transfer of document.children.filter((e) => e.name === 'Transfer')) {
-      const numbers = transfer.children.filter((e) => e.name === 'PhoneNumber').map((e) => e.text.trim());
-      if (numbers.length === 0 || numbers.length > 8) {
-        call.errors.push(`invalid BXML: <Transfer> takes 1 to 8 <PhoneNumber>s, got ${numbers.length}`);
+      const phones = transfer.children.filter((e) => e.name === 'PhoneNumber');
+      if (phones.length === 0 || phones.length > 8) {
+        call.errors.push(`invalid BXML: <Transfer> takes 1 to 8 <PhoneNumber>s, got ${phones.length}`);
         return 'invalid-bxml';
       }
-      call.transferredTo.push(...numbers);
-      if (transfer.attrs.transferCallerId) call.transferCallerIds.push(transfer.attrs.transferCallerId);
-      if (!outcome.answer) cause = outcome.cause;
+      call.transferredTo.push(...phones.map((e) => e.text.trim()));
+      const callerId = transfer.attrs.transferCallerId;
+      if (callerId) call.transferCallerIds.push(callerId);
+      const target = { transferCallerId: callerId ?? call.from, transferTo: phones[0]!.text.trim() };
+      const answerUrl = phones[0]!.attrs.transferAnswerUrl;
+      if (outcome.answer && answerUrl) {
+        const leg = await this.event(call, answerUrl, 'transferAnswer', { ...target, direction: 'outbound', callId: `c-${randomUUID()}`, parentCallId: call.callId, answerTime: new Date().toISOString() }, tagCredentials(phones[0]!));
+        if (!isBxml(leg)) return this.transferCallbackFailed(call, leg);
+      }
+      const completeUrl = transfer.attrs.transferCompleteUrl;
+      if (completeUrl) {
+        const end = outcome.answer ? { cause: 'hangup' } : { cause: outcome.cause, errorMessage: `transfer ended: ${outcome.cause}`, errorId: randomUUID() };
+        const complete = await this.event(call, completeUrl, 'transferComplete', { ...target, ...end }, tagCredentials(transfer));
+        // The BXML answered runs on the original call; verbs after the <Transfer> are ignored.
+        if (!isBxml(complete)) return this.transferCallbackFailed(call, complete);
+        return this.followBxml(call, complete, outcome);
+      }
     }
-    return cause;
+    return 'hangup';
+  }
+
+  private transferCallbackFailed(call: BandwidthCall, exchange: BandwidthExchange): string {
+    call.errors.push(`${exchange.eventType} answered ${exchange.status} ${exchange.contentType ?? 'without a Content-Type'}, not BXML`);
+    return exchange.status >= 200 && exchange.status < 300 ? 'invalid-bxml' : 'callback-error';
   }
 
   private newCall(direction: BandwidthCall['direction'], from: string, to: string): BandwidthCall {
@@ -300,6 +335,15 @@ export class BandwidthSimulator {
       ...(call.answerTime ? { answerTime: call.answerTime } : {}),
     };
   }
+}
+
+/** The Basic credentials a BXML tag's `username` and `password` give its callbacks. */
+function tagCredentials(tag: TwimlElement): string | undefined {
+  return tag.attrs.username && tag.attrs.password ? basicAuth(tag.attrs.username, tag.attrs.password) : undefined;
+}
+
+function isBxml(exchange: BandwidthExchange): boolean {
+  return exchange.status === 200 && /xml/i.test(exchange.contentType ?? '');
 }
 
 /** Bandwidth's JSON answers name their charset. */

@@ -21,6 +21,17 @@
  *   no-answer; answers are Plivo XML documents under `<Response>`, at most 100 KB.
  * - Documented (Dial XML): `<Dial callerId="…"><Number>…</Number></Dial>`; several Numbers
  *   ring at once and the first to answer is bridged.
+ * - Documented (Dial XML page; docs.plivo.com "Dial status reporting"): when a `<Dial action>` ends,
+ *   Plivo requests the action URL with DialStatus (completed, busy, failed, timeout, no-answer),
+ *   DialRingStatus, DialHangupCause, DialALegUUID and DialBLegUUID (empty if nobody answered),
+ *   besides the call's own parameters, and the call goes on with the XML it answers (an empty
+ *   `<Response>` ends it). `<Dial callbackUrl>` (plivo-python DialElement) gets the dial's events.
+ * - Third-party code only ([C]: Plivo integrations on GitHub, Vobiz's Plivo-compatible docs): the
+ *   callbackUrl events are DialAction answer (Event DialAnswer) and hangup (Event DialHangup) of a
+ *   B leg, with CallUUID, DialALegUUID, DialBLegUUID, DialBLegTo, DialBLegStatus, and on hangup
+ *   DialBLegDuration, DialBLegBillDuration, DialBLegHangupCause; the action carries no duration.
+ *   Assumed: the numbers that lose a simultaneous dial get a hangup event (duration 0) once the
+ *   first answers.
  * - Documented (Dial XML page; plivo-python, plivo-node and plivo-php XML builders): `<Number>`
  *   takes `sendDigits`, DTMF keyed in once that number answers, each `w` a half-second wait.
  *   Assumed: * and # and W (one second, as the Call API's send_digits has it) are accepted too;
@@ -54,7 +65,7 @@ export interface PlivoSimulatorOptions {
 }
 
 export interface PlivoExchange {
-  kind: 'ring' | 'answer' | 'hangup';
+  kind: 'ring' | 'answer' | 'hangup' | 'dial-callback' | 'dial-action';
   url: string;
   params: Record<string, string>;
   headers: Record<string, string>;
@@ -64,8 +75,13 @@ export interface PlivoExchange {
   body: string;
 }
 
+type NotAnswered = { answer: false; status: 'busy' | 'no-answer' | 'failed' | 'timeout' };
+
 /** How the A leg (the phone Plivo calls first) ends up; the default is answered. */
-export type LegOutcome = { answer: true } | { answer: false; status: 'busy' | 'no-answer' | 'failed' | 'timeout' };
+export type LegOutcome = { answer: true } | NotAnswered;
+
+/** How the numbers a `<Dial>` rings end up: the first answers, or none does. */
+export type DialOutcome = { answer: true } | NotAnswered;
 
 export interface PlivoCall {
   requestUuid?: string;
@@ -95,10 +111,13 @@ const CALL_PATH = /^\/v1\/Account\/([^/]+)\/Call\/?$/;
 const NORMAL_HANGUP = { HangupCauseName: 'Normal Hangup', HangupCauseCode: '4000', HangupSource: 'Callee' };
 const NUMBER = /^\+?\d{6,15}$/;
 const SEND_DIGITS = /^[0-9*#wW]+$/;
+/** The B leg's hangup cause of each unanswered DialStatus (the XML request page's causes). */
+const DIAL_HANGUP_CAUSE = { busy: 'USER_BUSY', 'no-answer': 'NO_ANSWER', timeout: 'RECOVERY_ON_TIMER_EXPIRE', failed: 'CALL_REJECTED' } as const;
 
 export class PlivoSimulator {
   readonly calls = new Map<string, PlivoCall>();
   legOutcome: LegOutcome = { answer: true };
+  dialOutcome: DialOutcome = { answer: true };
   /** Seconds the bridged parties talk. */
   talkSeconds = 42;
 
@@ -123,10 +142,11 @@ export class PlivoSimulator {
   /** An incoming call to a Plivo number whose Application has these Answer and Hangup URLs. */
   inboundCall(input: { answerUrl: string; hangupUrl?: string; from: string; to: string; extra?: Record<string, string> }): PlivoCall {
     const call = this.newCall('inbound', input.from, input.to);
+    const outcome = this.dialOutcome;
     call.done = (async () => {
       const base = { CallUUID: call.callUuid, From: call.from, To: call.to, Direction: 'inbound', ...input.extra };
       const answer = await this.webhook(call, 'answer', input.answerUrl, { ...base, CallStatus: 'ringing', Event: 'StartApp' });
-      const talked = this.followXml(call, answer);
+      const talked = await this.followXml(call, answer, { ...base, CallStatus: 'in-progress' }, outcome);
       if (input.hangupUrl) {
         await this.webhook(call, 'hangup', input.hangupUrl, {
           ...base,
@@ -192,10 +212,10 @@ export class PlivoSimulator {
     call.requestUuid = randomUUID();
     this.calls.set(call.requestUuid, call);
     sendJson(res, 201, { message: 'call fired', request_uuid: call.requestUuid, api_id: randomUUID() });
-    call.done = this.driveOutbound(call, { answerUrl: text('answer_url'), ringUrl: text('ring_url') || undefined, hangupUrl: text('hangup_url') || undefined }, this.legOutcome);
+    call.done = this.driveOutbound(call, { answerUrl: text('answer_url'), ringUrl: text('ring_url') || undefined, hangupUrl: text('hangup_url') || undefined }, this.legOutcome, this.dialOutcome);
   }
 
-  private async driveOutbound(call: PlivoCall, plan: OutboundPlan, outcome: LegOutcome): Promise<void> {
+  private async driveOutbound(call: PlivoCall, plan: OutboundPlan, outcome: LegOutcome, dialed: DialOutcome): Promise<void> {
     const started = new Date();
     const base = { From: call.from, To: call.to, RequestUUID: call.requestUuid!, ALegRequestUUID: call.requestUuid!, CallUUID: call.callUuid, Direction: 'outbound' };
     if (plan.ringUrl) await this.webhook(call, 'ring', plan.ringUrl, { ...base, Event: 'Ring', CallStatus: 'ringing', SessionStart: sessionStart(started) });
@@ -203,7 +223,7 @@ export class PlivoSimulator {
     const answered = new Date(started.getTime() + 3000);
     if (outcome.answer) {
       const answer = await this.webhook(call, 'answer', plan.answerUrl, { ...base, ALegUUID: call.callUuid, Event: 'StartApp', CallStatus: 'in-progress', SessionStart: sessionStart(started) });
-      talked = this.followXml(call, answer);
+      talked = await this.followXml(call, answer, { ...base, ALegUUID: call.callUuid, CallStatus: 'in-progress' }, dialed);
     }
     if (!plan.hangupUrl) return;
     const duration = outcome.answer ? talked + 3 : 0;
@@ -224,16 +244,17 @@ export class PlivoSimulator {
 
   /**
    * Follows an answer: Plivo XML under `<Response>`, each `<Dial>` ringing its `<Number>`s at once
-   * (the first answers). Anything Plivo would refuse ends the call with an error. Returns the
-   * seconds talked.
+   * (the first answers, unless `outcome` says none does). A `<Dial action>` hands the call to the
+   * XML its action URL answers. Anything Plivo would refuse ends the call with an error. `params`
+   * are the call's own parameters, sent with every request. Returns the seconds talked.
    */
-  private followXml(call: PlivoCall, answer: PlivoExchange): number {
+  private async followXml(call: PlivoCall, answer: PlivoExchange, params: Record<string, string>, outcome: DialOutcome): Promise<number> {
     if (answer.status !== 200) {
-      call.errors.push(`answer URL answered HTTP ${answer.status}`);
+      call.errors.push(`${answer.kind} URL answered HTTP ${answer.status}`);
       return 0;
     }
     if (!/^(text|application)\/xml/i.test(answer.contentType)) {
-      call.errors.push(`answer URL answered ${answer.contentType || 'no content type'}, not XML`);
+      call.errors.push(`${answer.kind} URL answered ${answer.contentType || 'no content type'}, not XML`);
       return 0;
     }
     if (Buffer.byteLength(answer.body) > 100 * 1024) {
@@ -263,12 +284,38 @@ export class PlivoSimulator {
         return talked;
       }
       call.dialed.push(...numbers);
-      const digits = elements[0]?.attrs.sendDigits;
-      if (digits !== undefined) call.sentDigits.push(digits);
       if (verb.attrs.callerId !== undefined) call.callerIds.push(verb.attrs.callerId);
-      talked += this.talkSeconds;
+      const result = await this.dial(call, verb, numbers, outcome);
+      if (outcome.answer) {
+        const digits = elements[0]?.attrs.sendDigits;
+        if (digits !== undefined) call.sentDigits.push(digits);
+        talked += this.talkSeconds;
+      }
+      if (verb.attrs.action) {
+        const next = await this.webhook(call, 'dial-action', verb.attrs.action, { ...params, Event: 'Redirect', ...result });
+        return talked + (await this.followXml(call, next, params, outcome));
+      }
     }
     return talked;
+  }
+
+  /** Rings a `<Dial>`'s numbers, sending its callbackUrl events; returns the action URL's Dial parameters. */
+  private async dial(call: PlivoCall, verb: TwimlElement, numbers: string[], outcome: DialOutcome): Promise<Record<string, string>> {
+    const callbackUrl = verb.attrs.callbackUrl;
+    const legs = numbers.map((to, i) => ({ CallUUID: call.callUuid, DialALegUUID: call.callUuid, DialBLegUUID: randomUUID(), DialBLegTo: to, DialBLegFrom: verb.attrs.callerId ?? call.from, DialBLegPosition: String(i + 1) }));
+    const hangup = (leg: (typeof legs)[number], seconds: number, cause: string) =>
+      this.webhook(call, 'dial-callback', callbackUrl!, { ...leg, Event: 'DialHangup', DialAction: 'hangup', DialBLegStatus: 'hangup', DialBLegDuration: String(seconds), DialBLegBillDuration: String(seconds), DialBLegHangupCause: cause });
+    if (!outcome.answer) {
+      if (callbackUrl) for (const leg of legs) await hangup(leg, 0, DIAL_HANGUP_CAUSE[outcome.status]);
+      return { DialStatus: outcome.status, DialRingStatus: String(outcome.status !== 'failed'), DialHangupCause: DIAL_HANGUP_CAUSE[outcome.status], DialALegUUID: call.callUuid, DialBLegUUID: '' };
+    }
+    const [answered, ...others] = legs;
+    if (callbackUrl) {
+      await this.webhook(call, 'dial-callback', callbackUrl, { ...answered!, Event: 'DialAnswer', DialAction: 'answer', DialBLegStatus: 'answer' });
+      for (const leg of others) await hangup(leg, 0, 'ORIGINATOR_CANCEL');
+      await hangup(answered!, this.talkSeconds, 'NORMAL_CLEARING');
+    }
+    return { DialStatus: 'completed', DialRingStatus: 'true', DialHangupCause: 'NORMAL_CLEARING', DialALegUUID: call.callUuid, DialBLegUUID: answered!.DialBLegUUID };
   }
 
   private newCall(direction: PlivoCall['direction'], from: string, to: string): PlivoCall {
