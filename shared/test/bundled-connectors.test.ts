@@ -115,12 +115,13 @@ describe('connectors/ozonetel.xml', () => {
   it('reads the callback summary posted as JSON in the data form field', () => {
     const result = handleWebhook(plan, 'status', formRequest(example('ozonetel-status.form'), config.status_callback!), context);
     expect(result.status).toEqual({ raw: 'Manual', matched: true });
-    // CallerID is the customer whatever the call's Type: on a manual (outbound) call it is whom
-    // the agent called, and the campaign's DID is the number the call went out from.
+    // The customer's CustomerStatus is a manual call's outcome. CallerID is the customer whatever
+    // the call's Type: on a manual (outbound) call it is whom the agent called, and the
+    // campaign's DID is the number the call went out from.
     expect(result.record).toMatchObject({
       call_id: '7791234567890123',
       call_status: 'completed',
-      call_status_raw: 'Answered',
+      call_status_raw: 'answered',
       duration: 125,
       starttime: '2026-11-24T10:15:02',
       endtime: '2026-11-24T10:17:07',

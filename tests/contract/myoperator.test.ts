@@ -92,15 +92,15 @@ describe('outbound call (click to call, OBD User Dial)', () => {
     await socket.close();
   });
 
-  it('records a call the customer did not pick up', async () => {
-    myoperator.outcome = { answer: false, status: 'missed' };
+  it.each(['missed', 'voicemail'] as const)('records a call the customer did not pick up (call.end %s) as no answer', async (status) => {
+    myoperator.outcome = { answer: false, status };
     const placed = await extension.place(ada, '+919876500000');
     myoperator.outcome = { answer: true, talkSeconds: 42 };
     expect(placed.ok, placed.error).toBe(true);
     await myoperator.calls.get(placed.record.call_id!)!.done;
     const list = await api(relay, ada.token, 'GET', '/calls?limit=200');
-    // call.end says "missed" in payload.status, which the connector keeps as the outcome.
-    expect(list.body.calls.find((c: { call_id: string }) => c.call_id === placed.record.call_id)).toMatchObject({ status: 'completed', extra: { outcome: 'missed' } });
+    // The agent's leg was answered, but call.end's payload.status says the customer was not reached.
+    expect(list.body.calls.find((c: { call_id: string }) => c.call_id === placed.record.call_id)).toMatchObject({ status: 'no-answer', status_raw: status, extra: { outcome: status } });
   });
 
   it.each([
@@ -135,7 +135,24 @@ describe('inbound call (incoming popup)', () => {
     }
     const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
     expect(view).toMatchObject({ call_id: call.sessionId, status: 'completed', duration: 31 });
+    // call.answered showed the call in progress while the agent talked.
+    expect(adaSocket.events.map((e) => e.call.status)).toEqual(['ringing', 'in-progress', 'completed']);
     await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+
+  it('logs an incoming call nobody answered as a missed call', async () => {
+    const socket = await relay.connect(bob);
+    const call = myoperator.inboundCall({ from: '+917906225700', userId: BOB_USER, outcome: { answer: false, status: 'missed' } });
+    await call.done;
+    expect(call.deliveries.map((d) => [d.eventType, d.status])).toEqual([
+      ['call.initiated', 200],
+      ['call.end', 200],
+    ]);
+    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'no-answer');
+    expect(socket.events.map((e) => e.call.status)).toEqual(['ringing', 'no-answer']);
+    const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
+    expect(view).toMatchObject({ call_id: call.sessionId, direction: 'inbound', status: 'no-answer', status_raw: 'missed' });
+    await socket.close();
   });
 });
 

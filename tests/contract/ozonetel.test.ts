@@ -3,7 +3,8 @@
  * process. CloudAgent rings the agent, then the customer, and reports the call only once it is
  * over, with the campaign's call summary (a form field `data` holding JSON). The summary names
  * the customer CallerID on every call, so the call's Type decides whether the customer called
- * or was called.
+ * or was called. The account has subscribed the status URL to its call events (the Subscribe
+ * API), which tell the relay while the call lasts that it was answered.
  */
 import { buildCallReport, loadConnector, placeCall, type RunContext } from '@phone-connector/shared';
 import { readFileSync } from 'node:fs';
@@ -36,6 +37,7 @@ beforeAll(async () => {
     apiKey: API_KEY,
     username: USERNAME,
     forward: relay.forward,
+    callEventsUrl: callbacks.status,
     agents: [
       { id: 'ada_acme', name: 'Ada', phone: '9845098450', available: true },
       { id: 'bob_acme', name: 'Bob', phone: '9900033344', available: false },
@@ -56,15 +58,15 @@ afterAll(async () => {
 
 const fetchOzonetel = () => toSimulator('https://in1-ccaas-api.ozonetel.com', ozonetel.baseUrl);
 
-/** Click to call: the engine dials, the extension reports the call, then CloudAgent's summary comes. */
+/** Click to call: the engine dials, the extension reports the call, then CloudAgent's events and summary come. */
 async function placeOutboundCall(to: string) {
-  let hangUp!: () => void;
-  ozonetel.callEnds = new Promise((resolve) => (hangUp = resolve));
+  let proceed!: () => void;
+  ozonetel.callProceeds = new Promise((resolve) => (proceed = resolve));
   const placed = await placeCall(plan, context, to, fetchOzonetel());
   expect(placed.ok, placed.error).toBe(true);
   const report = buildCallReport('ozonetel-main', to, placed.record)!;
   expect([200, 201]).toContain((await api(relay, ada.token, 'POST', '/calls', report)).status);
-  hangUp();
+  proceed();
   const simulated = ozonetel.calls.get(report.call_id)!;
   await simulated.done;
   return simulated;
@@ -74,7 +76,16 @@ const storedCall = async (number: string) => (await api(relay, ada.token, 'GET',
 
 describe('outbound call (AgentManualDial)', () => {
   it("files CloudAgent's summary under the ucid, the customer as the number called", async () => {
+    const socket = await relay.connect(ada);
     const call = await placeOutboundCall(CUSTOMER);
+    expect(call.events.map((e) => [e.event.data.action, e.status])).toEqual([
+      ['Calling', 200],
+      ['Answered', 200],
+      ['Disconnect', 200],
+    ]);
+    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+    expect(socket.events.map((e) => e.call.status)).toEqual(['queued', 'ringing', 'in-progress', 'completed']);
+    await socket.close();
     expect(call).toMatchObject({ type: 'Manual', customer: '9812345678', agent: { id: 'ada_acme' } });
     expect(call.summary).toMatchObject({ status: 200, data: { Status: 'Answered', CallerID: '9812345678', Did: DID } });
 
@@ -85,7 +96,7 @@ describe('outbound call (AgentManualDial)', () => {
       call_id: call.ucid,
       direction: 'outbound',
       status: 'completed',
-      status_raw: 'Answered',
+      status_raw: 'answered',
       to_number: CUSTOMER,
       from_number: `+${DID}`,
       user_number: ada.number,
@@ -93,13 +104,17 @@ describe('outbound call (AgentManualDial)', () => {
     });
   });
 
-  it('records a customer who does not answer as no answer', async () => {
-    ozonetel.customerAnswers = false;
-    const call = await placeOutboundCall('+919812300000');
-    ozonetel.customerAnswers = true;
-    expect(call.summary!.data).toMatchObject({ Status: 'NotAnswered', DialStatus: 'not_answered' });
-    const [stored] = await storedCall('+919812300000');
-    expect(stored).toMatchObject({ call_id: call.ucid, status: 'no-answer', status_raw: 'NotAnswered', to_number: '+919812300000', duration: 0 });
+  it.each([
+    ['does not answer', 'not_answered', 'no-answer', '+919812300000'],
+    ['is busy', 'Busy', 'busy', '+919812300001'],
+  ] as const)('records a customer who %s as such, though the agent answered', async (_case, customer, status, number) => {
+    ozonetel.customer = customer;
+    const call = await placeOutboundCall(number);
+    ozonetel.customer = 'answered';
+    expect(call.summary!.data).toMatchObject({ Status: 'NotAnswered', AgentStatus: 'answered', CustomerStatus: customer });
+    expect(call.events.map((e) => e.event.data.action)).toEqual(['Calling', 'Disconnect']);
+    const [stored] = await storedCall(number);
+    expect(stored).toMatchObject({ call_id: call.ucid, status, status_raw: customer, to_number: number, duration: 0 });
   });
 
   it("shows CloudAgent's refusal to the agent: an agent not logged in, an unknown campaign", async () => {
@@ -114,10 +129,27 @@ describe('outbound call (AgentManualDial)', () => {
 
 describe('inbound call', () => {
   it('files an inbound summary with the customer as the caller and the DID as the number called', async () => {
+    const socket = await relay.connect(ada);
     const call = ozonetel.inboundCall({ from: '+919812377777', campaign: `Inbound_${DID}`, agentId: 'ada_acme' });
     await call.done;
+    // The call events show the call ringing, then answered while the agent talks.
+    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+    expect(socket.events.map((e) => [e.call.status, e.call.direction])).toEqual([
+      ['ringing', 'inbound'],
+      ['in-progress', 'inbound'],
+      ['completed', 'inbound'],
+    ]);
+    await socket.close();
     expect(call.summary).toMatchObject({ status: 200, data: { Type: 'inbound', CallerID: '9812377777' } });
     const [stored] = await storedCall('+919812377777');
     expect(stored).toMatchObject({ call_id: call.ucid, direction: 'inbound', status: 'completed', from_number: '+919812377777', to_number: `+${DID}`, user_number: ada.number });
+  });
+
+  it('logs an inbound call no agent took as a missed call, though CloudAgent took the caller', async () => {
+    const call = ozonetel.inboundCall({ from: '+919812377700', campaign: `Inbound_${DID}`, agentId: 'ada_acme', agent: 'not_answered' });
+    await call.done;
+    expect(call.summary!.data).toMatchObject({ CustomerStatus: 'answered', AgentStatus: 'not_answered', Status: 'NotAnswered' });
+    const [stored] = await storedCall('+919812377700');
+    expect(stored).toMatchObject({ call_id: call.ucid, direction: 'inbound', status: 'no-answer', status_raw: 'NotAnswered', duration: 0 });
   });
 });

@@ -172,6 +172,25 @@ describe('inbound call (incoming popup)', () => {
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 
+  // NOTIFY_END's disposition is the extension's answer, not the PBX's own: a call nobody took is
+  // a missed call, and one whose caller hung up while it rang a canceled one.
+  it.each([
+    ['no answer', 'no-answer'],
+    ['cancel', 'canceled'],
+  ] as const)('logs an incoming call the extension did not take (%s) as %s', async (disposition, status) => {
+    const socket = await relay.connect(ada);
+    zadarma.extensionOutcome = { answer: false, disposition };
+    const call = zadarma.inboundCall({ from: '14155550188', to: PBX_NUMBER });
+    zadarma.extensionOutcome = { answer: true, talkSeconds: 30 };
+    await call.done;
+    expect(call.exchanges.map((e) => e.event)).toEqual(['NOTIFY_START', 'NOTIFY_INTERNAL', 'NOTIFY_END']);
+    await socket.waitFor((c) => c.events.filter((e) => e.call.call_id === call.pbxCallId).at(-1)?.call.status === status);
+    expect(socket.events.filter((e) => e.call.call_id === call.pbxCallId).map((e) => e.call.status)).toEqual(['ringing', 'ringing', status]);
+    const record = (await api(relay, ada.token, 'GET', '/calls?direction=inbound&limit=50')).body.calls.find((c: { call_id: string }) => c.call_id === call.pbxCallId);
+    expect(record).toMatchObject({ direction: 'inbound', status, status_raw: disposition, duration: 0 });
+    await socket.close();
+  });
+
   it('redirects to the scenario or extension set in "Incoming calls ring"', async () => {
     const put = await api(relay, ada.token, 'PUT', '/instances/zadarma-main', { connector: 'zadarma', config: { key: KEY, secret: SECRET, sip: EXTENSION, redirect: '101' } });
     expect(put.status).toBe(200);

@@ -111,10 +111,10 @@ export class MyOperatorSimulator {
     await closeServer(this.server);
   }
 
-  /** A customer calls the DID; MyOperator's IVR rings the given user. */
-  inboundCall(input: { from: string; userId: string }): MyOperatorCall {
+  /** A customer calls the DID; MyOperator's IVR rings the given user, who answers unless `outcome` says otherwise. */
+  inboundCall(input: { from: string; userId: string; outcome?: CallOutcome }): MyOperatorCall {
     const call = this.newCall('incoming', input.from, this.options.users[input.userId]!);
-    call.done = this.drive(call, { answer: true, talkSeconds: 30 }, Promise.resolve());
+    call.done = this.drive(call, input.outcome ?? { answer: true, talkSeconds: 30 }, Promise.resolve());
     return call;
   }
 

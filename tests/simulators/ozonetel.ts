@@ -4,7 +4,8 @@
  * the agent's phone, then the customer, and once the call is over posts the campaign's call
  * summary to its Callback URL as a form field `data` holding JSON. Incoming calls
  * (`inboundCall`) post the same summary with Type inbound. CloudAgent signs nothing: the
- * summary carries the account's Apikey.
+ * summary carries the account's Apikey. When the account has subscribed a call events URL (the
+ * Subscribe API), each call's Calling, Answered and Disconnect events go there as it happens.
  *
  * Facts used:
  * - [D] docs.ozonetel.com reference/get_caservices-agentmanualdial-php-2: GET
@@ -19,13 +20,27 @@
  *   StartTime, EndTime as YYYY-MM-DD HH:MM:SS, TimeToAnswer, CallDuration and Duration as
  *   HH:MM:SS, DialedNumber, Type, AgentID, AgentPhoneNumber, AgentName, Disposition, HangupBy,
  *   Status, AudioFile, DialStatus, Apikey, AgentStatus, CustomerStatus, UserName, …) and their
- *   values (DialStatus answered / not_answered, AgentStatus, CustomerStatus).
+ *   values (DialStatus answered / not_answered, AgentStatus, CustomerStatus: answered /
+ *   not_answered / Busy / …); the CDR example's Duration (00:04:46) is its CallDuration
+ *   (00:04:57) less TimeToAnswer (00:00:11): the time talked.
+ * - [D] reference/post_events-subscribe: the Subscribe API sends an account's call events to its
+ *   callEventsURL, with eventType, eventTime, username, action (Calling, Answered, Disconnect),
+ *   call_type (Manual, InBound, …), ucid, monitor_ucid, agent_id, skill, caller_id, did,
+ *   agent_number, event_time.
+ * - [C] a CRM's notes on the events it receives (sadharmikandcompany/sadharmik-and-co,
+ *   crm/REALTIME_WEBHOOK_SUCCESS.md): JSON POSTs {eventType: "Call", eventTime, username, data:
+ *   {action, call_type, ucid, monitor_ucid, agent_id, skill, caller_id, did, agent_number,
+ *   event_time}}.
  * - [C] a CloudAgent callback handler quoting a real summary: posted as the form field
  *   data={JSON}, Status Answered or NotAnswered, Type inbound.
  * - [I] Assumed: HTTP 200 for every AgentManualDial answer; the summary's monitorUCID is the
  *   ucid AgentManualDial answered; Type "Manual" on a manual call (the CDR API's example says
  *   "manual", the Subscribe API's call types "Manual"); national numbers (10 digits) in the
- *   summary; customerNumber accepted with or without the country code.
+ *   summary; customerNumber accepted with or without the country code; Answered sent when the
+ *   customer of a manual call answers and when the agent takes an inbound call, none when
+ *   nobody does; Status NotAnswered, DialStatus not_answered for a busy customer; on an inbound
+ *   call nobody took, CustomerStatus answered (CloudAgent took the caller's leg) while
+ *   AgentStatus and Status say not_answered / NotAnswered.
  */
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -54,8 +69,13 @@ export interface OzonetelSimulatorOptions {
   username: string;
   agents: readonly OzonetelAgent[];
   campaigns: readonly OzonetelCampaign[];
+  /** The callEventsURL set with the Subscribe API, if any. */
+  callEventsUrl?: string;
   forward?: (publicUrl: string) => string;
 }
+
+/** How a call's last leg ended: the customer's on a manual call, the agent's on an inbound one. */
+export type OzonetelOutcome = 'answered' | 'not_answered' | 'Busy';
 
 /** The summary as it was posted and what the Callback URL answered. */
 export interface OzonetelSummary extends WebhookAnswer {
@@ -70,19 +90,21 @@ export interface OzonetelCall {
   agent: OzonetelAgent;
   campaign: OzonetelCampaign;
   summary?: OzonetelSummary;
+  /** The Subscribe API's call events, as posted and answered. */
+  events: (WebhookAnswer & { event: { eventType: string; eventTime: string; username: string; data: Record<string, string> } })[];
   done: Promise<void>;
 }
 
 export class OzonetelSimulator {
   readonly calls = new Map<string, OzonetelCall>();
-  /** Whether the customer of the next calls picks up. */
-  customerAnswers = true;
+  /** What the customer of the next manual calls does. */
+  customer: OzonetelOutcome = 'answered';
   talkSeconds = 125;
   /**
-   * A manual call's summary waits until this settles: a test holds it until the extension has
-   * reported the call (a condition, not a time).
+   * A manual call's events and summary wait until this settles: a test holds it until the
+   * extension has reported the call (a condition, not a time).
    */
-  callEnds: Promise<void> = Promise.resolve();
+  callProceeds: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly server: Server,
@@ -102,10 +124,10 @@ export class OzonetelSimulator {
     await closeServer(this.server);
   }
 
-  /** A customer calls a campaign's DID and the agent takes it. */
-  inboundCall(input: { from: string; campaign: string; agentId: string }): OzonetelCall {
+  /** A customer calls a campaign's DID and CloudAgent rings the agent, who takes it unless `agent` says otherwise. */
+  inboundCall(input: { from: string; campaign: string; agentId: string; agent?: 'answered' | 'not_answered' }): OzonetelCall {
     const call = this.newCall('inbound', nationalDigits(input.from), this.agent(input.agentId)!, this.campaign(input.campaign)!);
-    call.done = this.summarise(call, true);
+    call.done = this.run(call, input.agent ?? 'answered');
     return call;
   }
 
@@ -122,13 +144,46 @@ export class OzonetelSimulator {
 
     const call = this.newCall('Manual', nationalDigits(query.customerNumber!), agent, campaign);
     sendJson(res, 200, { status: 'queued successfully', ...(query.UCID === 'true' ? { ucid: call.ucid } : {}) });
-    const { customerAnswers, callEnds } = this;
-    call.done = callEnds.then(() => this.summarise(call, customerAnswers));
+    const { customer, callProceeds } = this;
+    call.done = this.run(call, customer, callProceeds);
+  }
+
+  /** The call's events while it lasts, then its summary, once `ends` lets the call go on. */
+  private async run(call: OzonetelCall, outcome: OzonetelOutcome, ends: Promise<void> = Promise.resolve()): Promise<void> {
+    await ends;
+    await this.callEvent(call, 'Calling');
+    if (outcome === 'answered') await this.callEvent(call, 'Answered');
+    await this.callEvent(call, 'Disconnect');
+    await this.summarise(call, outcome);
+  }
+
+  /** One Subscribe API call event, when the account subscribed a call events URL. */
+  private async callEvent(call: OzonetelCall, action: 'Calling' | 'Answered' | 'Disconnect'): Promise<void> {
+    const target = this.options.callEventsUrl;
+    if (!target) return;
+    const now = zonelessTime(new Date());
+    const data = {
+      action,
+      call_type: call.type === 'inbound' ? 'InBound' : 'Manual',
+      ucid: call.ucid,
+      monitor_ucid: call.ucid,
+      agent_id: call.agent.id,
+      skill: 'General',
+      caller_id: call.customer,
+      did: call.campaign.did,
+      agent_number: call.agent.phone,
+      event_time: now,
+    };
+    const event = { eventType: 'Call', eventTime: now, username: this.options.username, data };
+    const sent = await sendWebhook(this.options.forward ? this.options.forward(target) : target, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(event) });
+    call.events.push({ event, ...sent });
   }
 
   /** The call summary CloudAgent posts to the campaign's Callback URL once the call is over. */
-  private async summarise(call: OzonetelCall, answered: boolean): Promise<void> {
+  private async summarise(call: OzonetelCall, outcome: OzonetelOutcome): Promise<void> {
     const started = new Date();
+    const answered = outcome === 'answered';
+    const inbound = call.type === 'inbound';
     const talk = answered ? this.talkSeconds : 0;
     const data: Record<string, string> = {
       monitorUCID: call.ucid,
@@ -147,13 +202,13 @@ export class OzonetelSimulator {
       AgentPhoneNumber: call.agent.phone,
       AgentName: call.agent.name,
       Disposition: '',
-      HangupBy: answered ? 'CustomerHangup' : 'AgentHangup',
+      HangupBy: answered || inbound ? 'CustomerHangup' : 'AgentHangup',
       Status: answered ? 'Answered' : 'NotAnswered',
       AudioFile: answered ? `https://recordings.example.com/${call.ucid}.mp3` : '',
       DialStatus: answered ? 'answered' : 'not_answered',
       Apikey: this.options.apiKey,
-      AgentStatus: 'answered',
-      CustomerStatus: answered ? 'answered' : 'not_answered',
+      AgentStatus: inbound ? outcome : 'answered',
+      CustomerStatus: inbound ? 'answered' : outcome,
       UserName: this.options.username,
     };
     const target = call.campaign.callbackUrl;
@@ -174,7 +229,7 @@ export class OzonetelSimulator {
   }
 
   private newCall(type: OzonetelCall['type'], customer: string, agent: OzonetelAgent, campaign: OzonetelCampaign): OzonetelCall {
-    const call: OzonetelCall = { ucid: `90${randomInt(1e7, 1e8)}${randomInt(1e5, 1e6)}`, type, customer, agent, campaign, done: Promise.resolve() };
+    const call: OzonetelCall = { ucid: `90${randomInt(1e7, 1e8)}${randomInt(1e5, 1e6)}`, type, customer, agent, campaign, events: [], done: Promise.resolve() };
     this.calls.set(call.ucid, call);
     return call;
   }
