@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConnector } from '../src/index.ts';
 import { renderElementReference } from '../cli/element-reference.ts';
 import { CONNECTOR_GRAMMAR, type ElementSpec } from '../src/connector/grammar.ts';
 import { CRM_CONNECTOR_GRAMMAR } from '../src/connector/grammar-crm.ts';
@@ -27,5 +28,14 @@ describe('docs/connectors.md', () => {
     walk('connector', CRM_CONNECTOR_GRAMMAR);
     for (const name of names) expect(guide).toContain(name);
     for (const filter of Object.keys(FILTERS)) expect(guide).toContain(`| \`${filter}\` |`);
+  });
+
+  it("has a row, by the connector's name, for every shipped telephony connector in the table of calls' outcomes", () => {
+    const connectors = join(import.meta.dirname, '..', '..', 'connectors');
+    const table = guide.slice(guide.indexOf('| Connector | An incoming call rings the agents |')).split('\n\n')[0]!;
+    const rows = table.split('\n').slice(2).map((line) => line.split(' | ')[0]!.slice(2));
+    const names = readdirSync(connectors).filter((file) => file.endsWith('.xml')).map((file) => loadConnector(readFileSync(join(connectors, file), 'utf8')).name);
+    expect(names.length).toBeGreaterThan(10);
+    for (const name of names) expect(rows, name).toContain(name);
   });
 });
