@@ -28,6 +28,16 @@ describe('missed calls', () => {
     expect(await missedCalls.getValue()).toEqual({ unseen: [3, 5], seenThrough: 0 });
   });
 
+  it('takes a call back out of the count when a later event says it was answered after all', async () => {
+    await noteMissedCall(callView({ id: 3, status: 'no-answer' }));
+    await noteMissedCall(callView({ id: 5, status: 'no-answer' }));
+    // Vonage: the caller hung up first (their leg said the call went unanswered), then the agent's leg completed.
+    await noteMissedCall(callView({ id: 3, status: 'completed' }));
+    expect(await missedCalls.getValue()).toEqual({ unseen: [5], seenThrough: 0 });
+    await noteMissedCall(callView({ id: 7, status: 'completed' }));
+    expect(await missedCalls.getValue()).toEqual({ unseen: [5], seenThrough: 0 });
+  });
+
   it('clears the count once the list showed them, for good: a later event about a seen call does not bring it back', async () => {
     await noteMissedCall(callView({ id: 3 }));
     await noteMissedCall(callView({ id: 5 }));

@@ -11,11 +11,18 @@ export function isMissedCall(call: Pick<CallView, 'direction' | 'status'>): bool
 /**
  * Counts a call the relay pushed as unseen when it is a missed inbound call the toolbar list
  * has not shown yet. Providers repeat final webhooks and the relay pushes each: the id is
- * counted once.
+ * counted once. A call first reported missed may end up answered (Vonage: the caller's leg can
+ * end before the agent's, which then says completed): it leaves the count.
  */
 export async function noteMissedCall(call: CallView): Promise<void> {
-  if (!isMissedCall(call)) return;
+  const missed = isMissedCall(call);
+  // Only an ended inbound call can leave the count: the events of a call still ringing read nothing.
+  if (!missed && !(call.direction === 'inbound' && call.status === 'completed')) return;
   const state = await missedCalls.getValue();
+  if (!missed) {
+    if (state.unseen.includes(call.id)) await missedCalls.setValue({ ...state, unseen: state.unseen.filter((id) => id !== call.id) });
+    return;
+  }
   if (call.id <= state.seenThrough || state.unseen.includes(call.id)) return;
   await missedCalls.setValue({ ...state, unseen: [...state.unseen, call.id] });
 }
