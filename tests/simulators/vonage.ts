@@ -34,7 +34,9 @@
  *   it hangs up is assumed.
  * - An inbound call's own leg is answered when Vonage runs the NCCO, before any connected leg
  *   starts: shown in the phone-to-app tutorial's event log. That a connected leg reports
- *   completed before the leg running the NCCO does is assumed.
+ *   completed before the leg running the NCCO does, unless the caller hung up (`hangup:
+ *   'caller'` on an inbound call: the caller's leg ends first, then the connected one), is
+ *   assumed.
  * - A phone endpoint's `dtmfAnswer`: digits, `*` and `#` keyed in once the endpoint answers, `p`
  *   a 500 ms pause. Documented: the NCCO reference (connect, phone endpoint; Nexmo/station) and
  *   @vonage/voice's PSTNEndpoint type. That other characters make the action fail is assumed.
@@ -170,8 +172,10 @@ export class VonageSimulator {
       const answer = await this.answerWebhook(call, plan.answer);
       if (!input.eventsBeforeAnswer) await this.progress(call, call.leg, plan.event, ['started', 'ringing']);
       await this.event(call, call.leg, plan.event, 'answered');
-      const talked = await this.runNcco(call, answer);
+      const afterCaller: Array<() => Promise<void>> = [];
+      const talked = await this.runNcco(call, answer, afterCaller);
       await this.event(call, call.leg, plan.event, 'completed', completion(started, talked + 3));
+      for (const end of afterCaller) await end();
     })();
     return call;
   }
@@ -302,7 +306,8 @@ export class VonageSimulator {
    * an answered leg talks, then the NCCO goes on if that leg hung up and stops if the caller
    * did. Returns the seconds talked.
    */
-  private async runNcco(call: SimulatedCall, answer: Exchange): Promise<number> {
+  /** With `afterCaller`, the end of a leg whose caller hung up waits there for the caller's leg to end first. */
+  private async runNcco(call: SimulatedCall, answer: Exchange, afterCaller?: Array<() => Promise<void>>): Promise<number> {
     if (answer.status < 200 || answer.status > 299) {
       call.errors.push(`answer URL answered HTTP ${answer.status}`);
       return 0;
@@ -355,7 +360,9 @@ export class VonageSimulator {
       await this.event(call, leg, target, 'answered');
       if (typeof dtmfAnswer === 'string') call.sentDigits.push(dtmfAnswer);
       talked += outcome.talkSeconds;
-      await this.event(call, leg, target, 'completed', completion(started, outcome.talkSeconds));
+      const end = () => this.event(call, leg, target, 'completed', completion(started, outcome.talkSeconds));
+      if (outcome.hangup === 'caller' && afterCaller) afterCaller.push(end);
+      else await end();
       if (outcome.hangup === 'caller') break;
     }
     return talked;

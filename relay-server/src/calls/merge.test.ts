@@ -47,6 +47,18 @@ describe('mergeCall', () => {
     expect(mergeCall(undefined, parentEnd)).toMatchObject({ status: 'completed', duration: 12 });
   });
 
+  it('lets an update that only fills a call someone took (answered="fill") leave its status alone', () => {
+    // Vonage: the caller's own leg ends, which says no-answer unless an agent's leg took the call.
+    const callerLegEnd = { status: 'no-answer', status_raw: 'completed', ended_at: '2026-12-06T10:00:40.000Z', fill_once_answered: true } as const;
+    expect(mergeCall(answered, callerLegEnd)).toEqual({ ...answered, ended_at: '2026-12-06T10:00:40.000Z' });
+    const completed = mergeCall(answered, { status: 'completed', status_raw: 'completed', duration: 30 });
+    expect(mergeCall(completed, callerLegEnd)).toEqual({ ...completed, ended_at: '2026-12-06T10:00:40.000Z' });
+    // Nobody took it: a missed call.
+    const ringing = mergeCall(undefined, { status: 'ringing', status_raw: 'ringing', direction: 'inbound' });
+    expect(mergeCall(ringing, callerLegEnd)).toMatchObject({ status: 'no-answer', ended_at: '2026-12-06T10:00:40.000Z' });
+    expect(mergeCall(undefined, callerLegEnd)).toMatchObject({ status: 'no-answer' });
+  });
+
   it('records an unrecognised status word in status_raw only', () => {
     expect(mergeCall(answered, { status_raw: 'warp-speed' })).toMatchObject({ status: 'in-progress', status_raw: 'warp-speed' });
   });

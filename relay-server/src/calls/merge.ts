@@ -1,4 +1,4 @@
-import { type CallRecord, type CallReport, type CallView, isFinalStatus, isStatusForward, normaliseStatus, normalisePhone } from '@phone-connector/shared';
+import { type CallRecord, type CallReport, type CallView, isFinalStatus, isStatusForward, normaliseStatus, normalisePhone, wasAnswered } from '@phone-connector/shared';
 
 /** The provider-facing fields of a call, as stored. Absent values are null. */
 export type CallState = Omit<CallView, 'id' | 'instance_id' | 'call_id' | 'notes' | 'disposition' | 'created_at' | 'updated_at' | CrmFields>;
@@ -8,9 +8,10 @@ type CrmFields = 'contact' | 'contacts' | 'crm_log' | 'new_contact_url';
 
 /**
  * What one webhook or report says about a call; undefined means "says nothing". `fill_once_ended`:
- * a call that has already ended takes only what it lacks from it (a status block's `ended="fill"`).
+ * a call that has already ended takes only what it lacks from it (a status block's `ended="fill"`);
+ * `fill_once_answered`: so does a call someone took (`answered="fill"`).
  */
-export type CallUpdate = { [K in Exclude<keyof CallState, 'extra'>]?: NonNullable<CallState[K]> } & { extra?: Record<string, string>; fill_once_ended?: true };
+export type CallUpdate = { [K in Exclude<keyof CallState, 'extra'>]?: NonNullable<CallState[K]> } & { extra?: Record<string, string>; fill_once_ended?: true; fill_once_answered?: true };
 
 const EMPTY: CallState = {
   direction: null,
@@ -37,7 +38,7 @@ const EMPTY: CallState = {
  * (`--trace-deopt`: wrong map) and optimised again once updates came (issue 13).
  */
 export function mergeCall(current: CallState | undefined, update: CallUpdate): CallState {
-  if (update.fill_once_ended && current && isFinalStatus(current.status)) return mergeCall(current, blanksOf(current, update));
+  if (current && ((update.fill_once_ended && isFinalStatus(current.status)) || (update.fill_once_answered && wasAnswered(current.status)))) return mergeCall(current, blanksOf(current, update));
   const base = current ?? EMPTY;
   const forward = update.status !== undefined && isStatusForward(base.status, update.status);
   return {
@@ -115,6 +116,7 @@ export function updateFromRecord(record: CallRecord): CallUpdate {
     recording_url: record.recordingurl,
     extra,
     fill_once_ended: record.fills_once_ended,
+    fill_once_answered: record.fills_once_answered,
   });
 }
 

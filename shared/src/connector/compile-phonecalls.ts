@@ -111,6 +111,7 @@ function compileStatusCallback(compiler: ElementCompiler, element: XmlElement): 
     return {
       for: [...new Set(lowerList(list))],
       fillOnceEnded: attr(block, 'ended') === 'fill',
+      fillOnceAnswered: attr(block, 'answered') === 'fill',
       response: response ? compileMapping(compiler, response, 'callback') : undefined,
       reply: reply ? compileReply(compiler, reply) : undefined,
     };

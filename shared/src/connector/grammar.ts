@@ -405,6 +405,12 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
                       default: 'update',
                       schema: enumOf(['update', 'fill'], 'ended'),
                     },
+                    answered: {
+                      doc: '`fill`: once someone took the call (in progress, or ended completed), this block only fills what the call does not have yet, as `ended="fill"` does once it ended. For a leg whose end says the call went unanswered unless another leg answered it: the caller\'s own leg of a Vonage incoming call, which the provider answers itself and which completes whenever the caller hangs up. `update` (default): the block updates the call as any other.',
+                      kind: 'enum',
+                      default: 'update',
+                      schema: enumOf(['update', 'fill'], 'answered'),
+                    },
                   },
                   children: { response: responseElement('Updates the call record.'), send_response: sendResponseElement },
                 },

@@ -152,6 +152,8 @@ export interface StatusBlockPlan {
   for: string[];
   /** `ended="fill"`: on a call that has ended, the block only fills fields the call does not have. */
   fillOnceEnded: boolean;
+  /** `answered="fill"`: on a call someone took, the block only fills fields the call does not have. */
+  fillOnceAnswered: boolean;
   response?: MappingPlan;
   reply?: ReplyPlan;
 }

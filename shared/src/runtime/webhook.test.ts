@@ -94,6 +94,24 @@ describe('handleWebhook', () => {
     expect(status('CallSid=CA1&CallStatus=ringing').fills_once_ended).toBeUndefined();
   });
 
+  it('marks the record of a status block with answered="fill", and no other', () => {
+    const legs = loadConnector(`<connector for="PhoneCalls">
+  <provider><url>https://p/</url></provider>
+  <outgoing_call>
+    <request><url>calls</url></request>
+    <response><call_id use="sid"/></response>
+    <callbacks><status_callback use="leg">
+      <status for="caller" answered="fill"><response><call_id use="id"/><call_status use="status" map="completed:no-answer"/></response></status>
+      <status for="agent"><response><call_id use="id"/><call_status use="status"/></response></status>
+    </status_callback></callbacks>
+  </outgoing_call>
+</connector>`);
+    const status = (query: string) => handleWebhook(legs, 'status', { method: 'GET', url: `https://r/h?${query}`, headers: {}, body: '' }, context).record;
+    expect(status('id=C1&leg=caller&status=completed')).toMatchObject({ call_status: 'no-answer', fills_once_answered: true });
+    expect(status('id=C1&leg=agent&status=completed').fills_once_answered).toBeUndefined();
+    expect(status('id=C1&leg=caller&status=completed').fills_once_ended).toBeUndefined();
+  });
+
   it('rings at most `maxagents` agents, the first ones, where the provider takes no more', () => {
     const capped = loadConnector(`<connector for="PhoneCalls">
   <incoming_call>

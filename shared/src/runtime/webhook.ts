@@ -78,6 +78,7 @@ export function mapWebhook(plan: ConnectorPlan, event: WebhookEvent, request: We
   let reply: ReplyPlan | undefined;
   let status: WebhookResult['status'];
   let fillOnceEnded = false;
+  let fillOnceAnswered = false;
   if (event === 'status') {
     const statusPlan = plan.outgoing!.status!;
     const raw = stringValue(getPath(payload, statusPlan.use));
@@ -86,6 +87,7 @@ export function mapWebhook(plan: ConnectorPlan, event: WebhookEvent, request: We
     mapping = block?.response ?? callIdOnly(plan);
     reply = block?.reply;
     fillOnceEnded = block?.fillOnceEnded ?? false;
+    fillOnceAnswered = block?.fillOnceAnswered ?? false;
   } else {
     mapping = callback.plan?.response;
     reply = callback.plan?.reply;
@@ -96,6 +98,7 @@ export function mapWebhook(plan: ConnectorPlan, event: WebhookEvent, request: We
   if (status && !status.matched && status.raw !== undefined) values.call_status = status.raw;
   const record = buildRecord(values, { defaultCountry: context.defaultCountry });
   if (fillOnceEnded) record.fills_once_ended = true;
+  if (fillOnceAnswered) record.fills_once_answered = true;
   return { payload, record, status, reply };
 }
 
