@@ -15,16 +15,15 @@ export function isMissedCall(call: Pick<CallView, 'direction' | 'status'>): bool
  * end before the agent's, which then says completed): it leaves the count.
  */
 export async function noteMissedCall(call: CallView): Promise<void> {
-  const missed = isMissedCall(call);
-  // Only an ended inbound call can leave the count: the events of a call still ringing read nothing.
-  if (!missed && !(call.direction === 'inbound' && call.status === 'completed')) return;
-  const state = await missedCalls.getValue();
-  if (!missed) {
+  if (isMissedCall(call)) {
+    const state = await missedCalls.getValue();
+    if (call.id <= state.seenThrough || state.unseen.includes(call.id)) return;
+    await missedCalls.setValue({ ...state, unseen: [...state.unseen, call.id] });
+  } else if (call.direction === 'inbound' && call.status === 'completed') {
+    // Only an ended inbound call can leave the count: the events of a call still ringing read nothing.
+    const state = await missedCalls.getValue();
     if (state.unseen.includes(call.id)) await missedCalls.setValue({ ...state, unseen: state.unseen.filter((id) => id !== call.id) });
-    return;
   }
-  if (call.id <= state.seenThrough || state.unseen.includes(call.id)) return;
-  await missedCalls.setValue({ ...state, unseen: [...state.unseen, call.id] });
 }
 
 /** The toolbar list showed these calls: they, and every missed call before them, are seen. */

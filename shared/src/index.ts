@@ -22,7 +22,7 @@ export {
   type CallRecord,
 } from './record/call-record.ts';
 export { formatForDisplay, normalisePhone, toE164, isCountryCode } from './record/phone.ts';
-export { CALL_STATUSES, FINAL_STATUSES, isCallStatus, isFinalStatus, isStatusForward, statusStage, wasAnswered, type CallStatus } from './record/call-status.ts';
+export { ANSWERED_STATUSES, CALL_STATUSES, FINAL_STATUSES, isCallStatus, isFinalStatus, isStatusForward, statusStage, type CallStatus } from './record/call-status.ts';
 export { statusLabel, statusTone, type StatusTone } from './record/call-status-label.ts';
 export type { CallView } from './record/call-view.ts';
 export type { Contact, CrmCall, CrmLog, CrmOutcome, CrmSession } from './crm/contract.ts';

@@ -216,7 +216,7 @@ describe('connectors/plivo.xml: how a call ended', () => {
 
   it('settles the call with the <Dial action> keyed by the CallId in its URL, and ends it with an empty <Response>', () => {
     const result = status(example('plivo-dial-action.form'));
-    expect(result.record).toMatchObject({ call_id: requestUuid, call_status: 'busy', fills_once_ended: true });
+    expect(result.record).toMatchObject({ call_id: requestUuid, call_status: 'busy', fills_only_at: ['completed', 'busy', 'no-answer', 'failed', 'canceled'] });
     expect(result.reply.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
   });
 
@@ -226,7 +226,7 @@ describe('connectors/plivo.xml: how a call ended', () => {
   });
 
   it('lets the hangup of a call whose <Dial> ran only fill what the call lacks', () => {
-    expect(status(example('plivo-status.form')).record).toMatchObject({ call_id: requestUuid, call_status: 'completed', fills_once_ended: true });
+    expect(status(example('plivo-status.form')).record).toMatchObject({ call_id: requestUuid, call_status: 'completed', fills_only_at: ['completed', 'busy', 'no-answer', 'failed', 'canceled'] });
   });
 });
 
@@ -239,7 +239,7 @@ describe('connectors/bandwidth.xml: how a call ended', () => {
 
   it("settles the call with the transferred party's cause, and ends it with an empty <Response>", () => {
     const result = status(json('bandwidth-transfer-complete.json'));
-    expect(result.record).toMatchObject({ call_id: 'c-15ac29a2-1331029c-2cb0-4a07-b215-b22865662d85', call_status: 'busy', call_status_raw: 'busy', error: 'Callee is busy', fills_once_ended: true });
+    expect(result.record).toMatchObject({ call_id: 'c-15ac29a2-1331029c-2cb0-4a07-b215-b22865662d85', call_status: 'busy', call_status_raw: 'busy', error: 'Callee is busy', fills_only_at: ['completed', 'busy', 'no-answer', 'failed', 'canceled'] });
     expect(result.reply).toMatchObject({ status: 200, body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' });
   });
 
@@ -249,7 +249,7 @@ describe('connectors/bandwidth.xml: how a call ended', () => {
   });
 
   it('lets the disconnect only fill what the call lacks', () => {
-    expect(status({ eventType: 'disconnect', callId: 'c-agent-leg', cause: 'hangup' }).record).toMatchObject({ call_status: 'completed', fills_once_ended: true });
+    expect(status({ eventType: 'disconnect', callId: 'c-agent-leg', cause: 'hangup' }).record).toMatchObject({ call_status: 'completed', fills_only_at: ['completed', 'busy', 'no-answer', 'failed', 'canceled'] });
   });
 });
 

@@ -40,7 +40,7 @@ describe('mergeCall', () => {
 
   it('lets an update that only fills an ended call (ended="fill") add what it lacks and change nothing it knows', () => {
     const busy = mergeCall(answered, { status: 'busy', status_raw: 'busy', duration: 0, extra: { dial: 'busy' } });
-    const parentEnd = { status: 'completed', status_raw: 'completed', duration: 12, ended_at: '2026-12-06T10:00:12.000Z', extra: { dial: 'x', source: 'call-progress-events' }, fill_once_ended: true } as const;
+    const parentEnd = { status: 'completed', status_raw: 'completed', duration: 12, ended_at: '2026-12-06T10:00:12.000Z', extra: { dial: 'x', source: 'call-progress-events' }, fill_only_at: ['completed', 'busy', 'no-answer', 'failed', 'canceled'] } as const;
     expect(mergeCall(busy, parentEnd)).toEqual({ ...busy, ended_at: '2026-12-06T10:00:12.000Z', extra: { dial: 'busy', source: 'call-progress-events' } });
     // On a call still open it is an update as any other.
     expect(mergeCall(answered, parentEnd)).toMatchObject({ status: 'completed', duration: 12, ended_at: '2026-12-06T10:00:12.000Z', extra: { dial: 'x' } });
@@ -49,7 +49,7 @@ describe('mergeCall', () => {
 
   it('lets an update that only fills a call someone took (answered="fill") leave its status alone', () => {
     // Vonage: the caller's own leg ends, which says no-answer unless an agent's leg took the call.
-    const callerLegEnd = { status: 'no-answer', status_raw: 'completed', ended_at: '2026-12-06T10:00:40.000Z', fill_once_answered: true } as const;
+    const callerLegEnd = { status: 'no-answer', status_raw: 'completed', ended_at: '2026-12-06T10:00:40.000Z', fill_only_at: ['in-progress', 'completed'] } as const;
     expect(mergeCall(answered, callerLegEnd)).toEqual({ ...answered, ended_at: '2026-12-06T10:00:40.000Z' });
     const completed = mergeCall(answered, { status: 'completed', status_raw: 'completed', duration: 30 });
     expect(mergeCall(completed, callerLegEnd)).toEqual({ ...completed, ended_at: '2026-12-06T10:00:40.000Z' });

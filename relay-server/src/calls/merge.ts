@@ -1,4 +1,4 @@
-import { type CallRecord, type CallReport, type CallView, isFinalStatus, isStatusForward, normaliseStatus, normalisePhone, wasAnswered } from '@phone-connector/shared';
+import { type CallRecord, type CallReport, type CallStatus, type CallView, isStatusForward, normaliseStatus, normalisePhone } from '@phone-connector/shared';
 
 /** The provider-facing fields of a call, as stored. Absent values are null. */
 export type CallState = Omit<CallView, 'id' | 'instance_id' | 'call_id' | 'notes' | 'disposition' | 'created_at' | 'updated_at' | CrmFields>;
@@ -7,11 +7,11 @@ export type CallState = Omit<CallView, 'id' | 'instance_id' | 'call_id' | 'notes
 type CrmFields = 'contact' | 'contacts' | 'crm_log' | 'new_contact_url';
 
 /**
- * What one webhook or report says about a call; undefined means "says nothing". `fill_once_ended`:
- * a call that has already ended takes only what it lacks from it (a status block's `ended="fill"`);
- * `fill_once_answered`: so does a call someone took (`answered="fill"`).
+ * What one webhook or report says about a call; undefined means "says nothing". `fill_only_at`:
+ * a call at one of these statuses takes only what it lacks from it (a status block's
+ * `ended="fill"`: the final ones; `answered="fill"`: in progress and completed).
  */
-export type CallUpdate = { [K in Exclude<keyof CallState, 'extra'>]?: NonNullable<CallState[K]> } & { extra?: Record<string, string>; fill_once_ended?: true; fill_once_answered?: true };
+export type CallUpdate = { [K in Exclude<keyof CallState, 'extra'>]?: NonNullable<CallState[K]> } & { extra?: Record<string, string>; fill_only_at?: readonly CallStatus[] };
 
 const EMPTY: CallState = {
   direction: null,
@@ -38,7 +38,7 @@ const EMPTY: CallState = {
  * (`--trace-deopt`: wrong map) and optimised again once updates came (issue 13).
  */
 export function mergeCall(current: CallState | undefined, update: CallUpdate): CallState {
-  if (current && ((update.fill_once_ended && isFinalStatus(current.status)) || (update.fill_once_answered && wasAnswered(current.status)))) return mergeCall(current, blanksOf(current, update));
+  if (current?.status && update.fill_only_at?.includes(current.status)) return mergeCall(current, blanksOf(current, update));
   const base = current ?? EMPTY;
   const forward = update.status !== undefined && isStatusForward(base.status, update.status);
   return {
@@ -115,8 +115,7 @@ export function updateFromRecord(record: CallRecord): CallUpdate {
     ended_at: record.endtime,
     recording_url: record.recordingurl,
     extra,
-    fill_once_ended: record.fills_once_ended,
-    fill_once_answered: record.fills_once_answered,
+    fill_only_at: record.fills_only_at,
   });
 }
 

@@ -1,3 +1,4 @@
+import { ANSWERED_STATUSES, type CallStatus, FINAL_STATUSES } from '../record/call-status.ts';
 import { references } from '../template/parse.ts';
 import { parseTemplate } from '../template/parse.ts';
 import type { Template } from '../template/ast.ts';
@@ -108,13 +109,19 @@ function compileStatusCallback(compiler: ElementCompiler, element: XmlElement): 
     }
     const response = child(block, 'response');
     const reply = child(block, 'send_response');
+    const fillOnlyAt = fillStatuses(block);
     return {
       for: [...new Set(lowerList(list))],
-      fillOnceEnded: attr(block, 'ended') === 'fill',
-      fillOnceAnswered: attr(block, 'answered') === 'fill',
+      ...(fillOnlyAt ? { fillOnlyAt } : {}),
       response: response ? compileMapping(compiler, response, 'callback') : undefined,
       reply: reply ? compileReply(compiler, reply) : undefined,
     };
   });
   return { use: compiler.attrPath(element, 'use') ?? { source: '', segments: [] }, blocks };
+}
+
+/** `ended="fill"` and `answered="fill"`: the stored call's statuses at which the block only fills. */
+function fillStatuses(block: XmlElement): readonly CallStatus[] | undefined {
+  const statuses = new Set<CallStatus>([...(attr(block, 'ended') === 'fill' ? FINAL_STATUSES : []), ...(attr(block, 'answered') === 'fill' ? ANSWERED_STATUSES : [])]);
+  return statuses.size ? [...statuses] : undefined;
 }

@@ -19,12 +19,15 @@ export function compileReply(compiler: ElementCompiler, element: XmlElement): Re
       didYouMean(agentDialing, allParameterNames(parameters)) ?? 'name the parameter to repeat for each agent, usually Number', attrOffset(element, 'agentdialing'));
   }
   const maxAgents = attr(element, 'maxagents');
-  if (maxAgents !== undefined && agentDialing === undefined) {
-    compiler.error(element, '`maxagents` limits `agentdialing`, which this reply does not have', 'add agentdialing="…" naming the parameter to repeat, or remove maxagents', attrOffset(element, 'maxagents'));
-  }
   const agentJoin = attr(element, 'agentjoin');
-  if (agentJoin !== undefined && agentDialing === undefined) {
-    compiler.error(element, '`agentjoin` joins the numbers of `agentdialing`, which this reply does not have', 'add agentdialing="…" naming the parameter to render with the numbers, or remove agentjoin', attrOffset(element, 'agentjoin'));
+  if (agentDialing === undefined) {
+    // Both shape how the reply rings the agents: without agentdialing there are none to ring.
+    for (const [name, what, hint] of [
+      ['maxagents', 'limits', 'to repeat'],
+      ['agentjoin', 'joins the numbers of', 'to render with the numbers'],
+    ] as const) {
+      if (attr(element, name) !== undefined) compiler.error(element, `\`${name}\` ${what} \`agentdialing\`, which this reply does not have`, `add agentdialing="…" naming the parameter ${hint}, or remove ${name}`, attrOffset(element, name));
+    }
   }
   return {
     status: Number(setting(element, 'status')),

@@ -1,4 +1,5 @@
 import type { PayloadPath } from '../payload/path.ts';
+import type { CallStatus } from '../record/call-status.ts';
 import type { Template } from '../template/ast.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import type { FIELD_TYPES, HMAC_ALGORITHMS, SIGNATURE_ENCODINGS, VALUE_TYPES } from './grammar.ts';
@@ -150,10 +151,11 @@ export interface StatusCallbackPlan {
 export interface StatusBlockPlan {
   /** Lower-cased provider statuses. */
   for: string[];
-  /** `ended="fill"`: on a call that has ended, the block only fills fields the call does not have. */
-  fillOnceEnded: boolean;
-  /** `answered="fill"`: on a call someone took, the block only fills fields the call does not have. */
-  fillOnceAnswered: boolean;
+  /**
+   * The statuses of a stored call at which the block only fills fields the call does not have:
+   * the final ones with `ended="fill"`, in progress and completed with `answered="fill"`.
+   */
+  fillOnlyAt?: readonly CallStatus[];
   response?: MappingPlan;
   reply?: ReplyPlan;
 }

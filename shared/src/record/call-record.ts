@@ -52,10 +52,11 @@ export interface CallRecord {
   success?: string;
   /** Fields the connector maps that are not among the known ones. */
   extra: Record<string, string>;
-  /** From a status block with `ended="fill"`: a call that has already ended takes only the fields it lacks. */
-  fills_once_ended?: true;
-  /** From a status block with `answered="fill"`: a call someone took takes only the fields it lacks. */
-  fills_once_answered?: true;
+  /**
+   * From a status block with `ended="fill"` or `answered="fill"`: a call at one of these statuses
+   * (ended; taken by someone) takes only the fields it lacks.
+   */
+  fills_only_at?: readonly CallStatus[];
 }
 
 /** Provider words for each canonical status (see PROVIDERS.md's crosswalk). */
@@ -183,7 +184,7 @@ export function buildRecord(values: Record<string, string>, options: NormaliseOp
 export function recordVariables(record: CallRecord): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const [key, value] of Object.entries(record)) {
-    if (key === 'extra' || key === 'fills_once_ended' || key === 'fills_once_answered' || value === undefined) continue;
+    if (key === 'extra' || key === 'fills_only_at' || value === undefined) continue;
     vars[key] = String(value);
   }
   for (const [key, value] of Object.entries(record.extra)) vars[key] ??= value;

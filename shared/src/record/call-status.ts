@@ -30,10 +30,8 @@ export function isStatusForward(from: CallStatus | null, to: CallStatus): boolea
   return from === null || STAGE[to] >= STAGE[from];
 }
 
-/** Whether someone took a call at `status`: it is in progress, or it ended after a conversation. */
-export function wasAnswered(status: string | null | undefined): boolean {
-  return status === 'in-progress' || status === 'completed';
-}
+/** Statuses of a call someone took: in progress, or ended after a conversation. */
+export const ANSWERED_STATUSES: readonly CallStatus[] = ['in-progress', 'completed'];
 
 /** How far along a call at `status` is: the statuses of one call's events never go down. */
 export function statusStage(status: CallStatus): number {

@@ -89,9 +89,9 @@ describe('handleWebhook', () => {
   </outgoing_call>
 </connector>`);
     const status = (query: string) => handleWebhook(twoEnds, 'status', { method: 'GET', url: `https://r/h?${query}`, headers: {}, body: '' }, context).record;
-    expect(status('CallSid=CA1&CallStatus=in-progress&DialCallStatus=busy')).toMatchObject({ call_status: 'busy', fills_once_ended: true });
-    expect(status('CallSid=CA1&CallStatus=completed')).toMatchObject({ call_status: 'completed', fills_once_ended: true });
-    expect(status('CallSid=CA1&CallStatus=ringing').fills_once_ended).toBeUndefined();
+    expect(status('CallSid=CA1&CallStatus=in-progress&DialCallStatus=busy')).toMatchObject({ call_status: 'busy', fills_only_at: ['completed', 'busy', 'no-answer', 'failed', 'canceled'] });
+    expect(status('CallSid=CA1&CallStatus=completed')).toMatchObject({ call_status: 'completed', fills_only_at: ['completed', 'busy', 'no-answer', 'failed', 'canceled'] });
+    expect(status('CallSid=CA1&CallStatus=ringing').fills_only_at).toBeUndefined();
   });
 
   it('marks the record of a status block with answered="fill", and no other', () => {
@@ -107,9 +107,8 @@ describe('handleWebhook', () => {
   </outgoing_call>
 </connector>`);
     const status = (query: string) => handleWebhook(legs, 'status', { method: 'GET', url: `https://r/h?${query}`, headers: {}, body: '' }, context).record;
-    expect(status('id=C1&leg=caller&status=completed')).toMatchObject({ call_status: 'no-answer', fills_once_answered: true });
-    expect(status('id=C1&leg=agent&status=completed').fills_once_answered).toBeUndefined();
-    expect(status('id=C1&leg=caller&status=completed').fills_once_ended).toBeUndefined();
+    expect(status('id=C1&leg=caller&status=completed')).toMatchObject({ call_status: 'no-answer', fills_only_at: ['in-progress', 'completed'] });
+    expect(status('id=C1&leg=agent&status=completed').fills_only_at).toBeUndefined();
   });
 
   it('rings at most `maxagents` agents, the first ones, where the provider takes no more', () => {

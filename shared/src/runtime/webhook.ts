@@ -3,6 +3,7 @@ import { type BodyFormat, formatFromContentType, parseBody, PayloadError, formTo
 import { getPath } from '../payload/path.ts';
 import { urlSearch } from '../payload/url-query.ts';
 import { buildRecord, type CallRecord, recordVariables } from '../record/call-record.ts';
+import type { CallStatus } from '../record/call-status.ts';
 import { MissingValueError, renderTemplate } from '../template/render.ts';
 import type { CallbackUrls } from './callbacks.ts';
 import { ConnectorRuntimeError } from './errors.ts';
@@ -77,8 +78,7 @@ export function mapWebhook(plan: ConnectorPlan, event: WebhookEvent, request: We
   let mapping: MappingPlan | undefined;
   let reply: ReplyPlan | undefined;
   let status: WebhookResult['status'];
-  let fillOnceEnded = false;
-  let fillOnceAnswered = false;
+  let fillOnlyAt: readonly CallStatus[] | undefined;
   if (event === 'status') {
     const statusPlan = plan.outgoing!.status!;
     const raw = stringValue(getPath(payload, statusPlan.use));
@@ -86,8 +86,7 @@ export function mapWebhook(plan: ConnectorPlan, event: WebhookEvent, request: We
     status = { raw, matched: Boolean(block) };
     mapping = block?.response ?? callIdOnly(plan);
     reply = block?.reply;
-    fillOnceEnded = block?.fillOnceEnded ?? false;
-    fillOnceAnswered = block?.fillOnceAnswered ?? false;
+    fillOnlyAt = block?.fillOnlyAt;
   } else {
     mapping = callback.plan?.response;
     reply = callback.plan?.reply;
@@ -97,8 +96,7 @@ export function mapWebhook(plan: ConnectorPlan, event: WebhookEvent, request: We
   if (event === 'answer' && !values.direction) values.direction = 'outbound';
   if (status && !status.matched && status.raw !== undefined) values.call_status = status.raw;
   const record = buildRecord(values, { defaultCountry: context.defaultCountry });
-  if (fillOnceEnded) record.fills_once_ended = true;
-  if (fillOnceAnswered) record.fills_once_answered = true;
+  if (fillOnlyAt) record.fills_only_at = fillOnlyAt;
   return { payload, record, status, reply };
 }
 
