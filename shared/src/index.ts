@@ -20,6 +20,7 @@ export {
   buildRecord,
   normaliseStatus,
   type CallRecord,
+  type FillCondition,
 } from './record/call-record.ts';
 export { formatForDisplay, normalisePhone, toE164, isCountryCode } from './record/phone.ts';
 export { ANSWERED_STATUSES, CALL_STATUSES, FINAL_STATUSES, isCallStatus, isFinalStatus, isStatusForward, statusStage, type CallStatus } from './record/call-status.ts';

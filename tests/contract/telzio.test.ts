@@ -105,11 +105,42 @@ describe('outbound call (click to call)', () => {
       from_number: TELZIO_NUMBER,
       user_number: ada.number,
       to_number: CUSTOMER,
-      duration: 48,
-      extra: { billed_duration: '46', hangup_reason: 'hangup' },
+      // The customer's leg's billed_duration: the talk time, not the agent's leg's 48 s.
+      duration: 40,
+      extra: { billed_duration: '40', hangup_reason: 'hangup' },
     });
     expect(bobSocket.events).toEqual([]);
     await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+
+  it.each([
+    ['busy', 'busy'],
+    ['noanswer', 'no answer'],
+  ] as const)("ends as no answer, with no talk time, when the customer's leg ended %s, though the agent's leg completed", async (customer, reason) => {
+    const socket = await relay.connect(ada);
+    telzio.customer = customer;
+    try {
+      const call = await placeOutboundCall(ada, '+14155550155');
+      expect(call.exchanges.map((e) => [e.event, e.payload.parent_call_id ? 'child' : 'parent', e.payload.status ?? e.payload.call_status ?? ''])).toEqual([
+        ['call_created', 'parent', ''],
+        ['call_status_changed', 'parent', 'ringing'],
+        ['call_status_changed', 'parent', 'in-progress'],
+        ['child_call_created', 'child', ''],
+        ['call_ended', 'child', 'noanswer'],
+        ['call_status_changed', 'parent', 'completed'],
+        ['call_ended', 'parent', 'completed'],
+      ]);
+      const [stored] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent('+14155550155')}&limit=1`)).body.calls as CallEvent['call'][];
+      expect(stored).toMatchObject({ call_id: call.callId, direction: 'outbound', status: 'no-answer', status_raw: 'noanswer', duration: 0, extra: { billed_duration: '0', hangup_reason: reason } });
+      // The agent's page never showed the call completed: its leg's end came after the customer's.
+      await socket.waitFor((c) => c.events.filter(of(call.callId)).at(-1)?.call.updated_at === stored!.updated_at);
+      const statuses = socket.events.filter(of(call.callId)).map((e) => e.call.status);
+      expect(statuses.at(-1)).toBe('no-answer');
+      expect(statuses).not.toContain('completed');
+    } finally {
+      telzio.customer = 'answers';
+      await socket.close();
+    }
   });
 
   it("files a B leg's own call_ended under its parent call, not as a record of its own", async () => {
@@ -152,12 +183,37 @@ describe('inbound call (incoming popup)', () => {
     expect(view).toMatchObject({ call_id: call.callId, status: 'completed', duration: 48, user_number: TELZIO_NUMBER, to_number: bob.number });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
+
+  it('stays in progress while a ring group ends the legs of the users who did not answer, and ends with the parent call', async () => {
+    const socket = await relay.connect(ada);
+    const call = telzio.inboundCall({ from: '+14155550178', to: TELZIO_NUMBER, rings: [bob.number, ada.number] });
+    await call.done;
+    expect(call.exchanges.map((e) => [e.event, e.payload.parent_call_id ? 'child' : 'parent', e.payload.status ?? e.payload.call_status ?? ''])).toEqual([
+      ['call_created', 'parent', ''],
+      ['call_status_changed', 'parent', 'ringing'],
+      ['child_call_created', 'child', ''],
+      ['child_call_created', 'child', ''],
+      ['call_status_changed', 'parent', 'in-progress'],
+      ['call_ended', 'child', 'cancel'],
+      ['call_ended', 'child', 'completed'],
+      ['call_status_changed', 'parent', 'completed'],
+      ['call_ended', 'parent', 'completed'],
+    ]);
+    await socket.waitFor((c) => c.events.filter(of(call.callId)).at(-1)?.call.status === 'completed');
+    const events = socket.events.filter(of(call.callId));
+    expectStatusesInOrder(events);
+    // Ada's canceled leg did not end the call Bob was talking on.
+    expect(events.map((e) => e.call.status)).not.toContain('canceled');
+    const [view] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent('+14155550178')}&limit=1`)).body.calls;
+    expect(view).toMatchObject({ call_id: call.callId, status: 'completed', duration: 48, extra: { billed_duration: '46', hangup_reason: 'caller hung up' } });
+    await socket.close();
+  });
 });
 
 describe('webhook authentication', () => {
   it('refuses a webhook with another Bearer token with 403 and stores nothing', async () => {
     const socket = await relay.connect(bob);
-    const stray: TelzioCall = { callId: '11-deadbeef-000001', direction: 'inbound', from: '+14155550166', to: TELZIO_NUMBER, exchanges: [], done: Promise.resolve() };
+    const stray: TelzioCall = { callId: '11-deadbeef-000001', direction: 'inbound', from: '+14155550166', to: TELZIO_NUMBER, children: [], exchanges: [], done: Promise.resolve() };
     await telzio.emit(stray, 'call_created', { call_id: stray.callId, direction: 'inbound', from: stray.from, from_cnam: '', to: stray.to, rate: 0, date: '2026-11-24T10:00:00.0000000' }, { bearer: 'not-the-token' });
     expect(stray.exchanges[0]).toMatchObject({ status: 403 });
     expect(JSON.parse(stray.exchanges[0]!.body)).toMatchObject({ error: expect.stringMatching(/Authorization/) });

@@ -29,7 +29,10 @@
  *   /dial/outbound is the Aleg call (from = From, to = Aleg) and the Bleg is its child; the
  *   EventType value of "Call Status Changed" (the page prints "call_hungup"; this simulator
  *   sends call_status_changed); which statuses a call passes through, and none for B legs; the
- *   call_ended reasons; the number of failures before suspension (5 here).
+ *   call_ended reasons; the number of failures before suspension (5 here). A busy customer's leg
+ *   ends noanswer with reason "busy" (busy is none of the documented statuses); a call flow that
+ *   rings several users creates a child call for each and ends the others cancel when one
+ *   answers; the B legs' call_ended come before the parent's end.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -68,8 +71,10 @@ export interface TelzioCall {
   direction: 'outbound' | 'inbound';
   from: string;
   to: string;
-  /** The B leg Telzio dialed, if any. */
+  /** The B leg Telzio dialed for a click to call, or the user who answered an incoming call. */
   child?: { callId: string; to: string };
+  /** Every B leg, in the order they were created. */
+  children: Array<{ callId: string; to: string }>;
   exchanges: TelzioExchange[];
   done: Promise<void>;
 }
@@ -85,6 +90,8 @@ export class TelzioSimulator {
   /** Whether B legs report their own call_ended, as call_ended's parent_call_id says they do. */
   childLegEvents = true;
   talkSeconds = 42;
+  /** What the customer of a click to call does once Telzio dials them. */
+  customer: 'answers' | 'busy' | 'noanswer' = 'answers';
   private readonly failures = new Map<TelzioWebhook, number>();
   /** Telzio delivers one event at a time, in sequence. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -107,15 +114,24 @@ export class TelzioSimulator {
     await closeServer(this.server);
   }
 
-  /** An incoming call: the number's call flow rings `rings` (users' numbers); the first answers. */
+  /**
+   * An incoming call: the number's call flow rings `rings` (users' numbers) at once; the first
+   * answers, the others' legs are canceled.
+   */
   inboundCall(input: { from: string; fromCnam?: string; to: string; rings: readonly string[] }): TelzioCall {
     const call = this.newCall('inbound', input.from, input.to);
     call.done = (async () => {
       await this.emit(call, 'call_created', { call_id: call.callId, direction: 'inbound', from: call.from, from_cnam: input.fromCnam ?? '', to: call.to, rate: 0.0, date: telzioTime() });
       await this.status(call, 'ringing');
-      const answeredBy = input.rings[0];
-      if (answeredBy) await this.bridge(call, answeredBy);
-      await this.end(call, answeredBy ? 'completed' : 'noanswer', answeredBy ? 'caller hung up' : 'no answer');
+      for (const user of input.rings) await this.dialChild(call, user);
+      const [answered, ...others] = call.children;
+      if (answered) {
+        call.child = answered;
+        await this.status(call, 'in-progress');
+        for (const other of others) await this.endChild(call, other, 'cancel', 'answered elsewhere', 15);
+        await this.endChild(call, answered, 'completed', 'hangup', this.talkSeconds);
+      }
+      await this.end(call, answered ? 'completed' : 'noanswer', answered ? 'caller hung up' : 'no answer');
     })();
     return call;
   }
@@ -169,17 +185,24 @@ export class TelzioSimulator {
       await this.emit(call, 'call_created', { call_id: call.callId, direction: 'outbound', from: call.from, from_cnam: '', to: call.to, rate: 0.012, date: telzioTime() });
       await this.status(call, 'ringing');
       await this.status(call, 'in-progress');
-      await this.bridge(call, bleg);
+      call.child = await this.dialChild(call, bleg);
+      // The agent answered Aleg, so the parent completes whatever the customer did.
+      if (this.customer === 'answers') await this.endChild(call, call.child, 'completed', 'hangup', this.talkSeconds);
+      else await this.endChild(call, call.child, 'noanswer', this.customer === 'busy' ? 'busy' : 'no answer', this.customer === 'busy' ? 2 : 30);
       await this.end(call, 'completed', 'hangup');
     })();
   }
 
-  /** The B leg: child_call_created, the talk, and (when enabled) the leg's own call_ended. */
-  private async bridge(call: TelzioCall, to: string): Promise<void> {
-    call.child = { callId: newCallId(), to };
-    await this.emit(call, 'child_call_created', { call_id: call.child.callId, parent_call_id: call.callId, from: call.from, to, rate: 0.012, date: telzioTime() });
-    if (call.direction === 'inbound') await this.status(call, 'in-progress');
-    if (this.childLegEvents) await this.emit(call, 'call_ended', { ...this.ended(call.child.callId, call.callId, 'completed', 'hangup', call.from, to, this.talkSeconds) });
+  private async dialChild(call: TelzioCall, to: string): Promise<{ callId: string; to: string }> {
+    const child = { callId: newCallId(), to };
+    call.children.push(child);
+    await this.emit(call, 'child_call_created', { call_id: child.callId, parent_call_id: call.callId, from: call.from, to, rate: 0.012, date: telzioTime() });
+    return child;
+  }
+
+  /** A B leg's own call_ended (when enabled), `seconds` after it was dialed. */
+  private async endChild(call: TelzioCall, child: { callId: string; to: string }, status: 'completed' | 'noanswer' | 'cancel', reason: string, seconds: number): Promise<void> {
+    if (this.childLegEvents) await this.emit(call, 'call_ended', this.ended(child.callId, call.callId, status, reason, call.from, child.to, seconds));
   }
 
   private async end(call: TelzioCall, status: 'completed' | 'noanswer' | 'cancel', reason: string): Promise<void> {
@@ -198,7 +221,7 @@ export class TelzioSimulator {
   }
 
   private newCall(direction: TelzioCall['direction'], from: string, to: string): TelzioCall {
-    const call: TelzioCall = { callId: newCallId(), direction, from, to, exchanges: [], done: Promise.resolve() };
+    const call: TelzioCall = { callId: newCallId(), direction, from, to, children: [], exchanges: [], done: Promise.resolve() };
     this.calls.set(call.callId, call);
     return call;
   }

@@ -59,6 +59,17 @@ describe('mergeCall', () => {
     expect(mergeCall(undefined, callerLegEnd)).toMatchObject({ status: 'no-answer' });
   });
 
+  it('lets an update that only fills an incoming call (inbound="fill") leave it alone, and decide a call placed here', () => {
+    // Telzio: a child leg's end is the customer's leg of a click to call, one user of a ring group on an incoming call.
+    const childLegEnd = { status: 'busy', status_raw: 'busy', duration: 0, ended_at: '2026-12-06T10:00:20.000Z', fill_only_at: ['inbound'] } as const;
+    const incoming = mergeCall(undefined, { direction: 'inbound', status: 'in-progress', status_raw: 'in-progress' });
+    expect(mergeCall(incoming, childLegEnd)).toEqual({ ...incoming, duration: 0, ended_at: '2026-12-06T10:00:20.000Z' });
+    expect(mergeCall(answered, childLegEnd)).toMatchObject({ status: 'busy', duration: 0, ended_at: '2026-12-06T10:00:20.000Z' });
+    // A call no webhook has given a direction yet takes it as any update.
+    expect(mergeCall(mergeCall(undefined, { status: 'ringing', status_raw: 'ringing' }), childLegEnd)).toMatchObject({ status: 'busy' });
+    expect(mergeCall(answered, { ...childLegEnd, fill_only_at: ['outbound'] })).toEqual({ ...answered, duration: 0, ended_at: '2026-12-06T10:00:20.000Z' });
+  });
+
   it('records an unrecognised status word in status_raw only', () => {
     expect(mergeCall(answered, { status_raw: 'warp-speed' })).toMatchObject({ status: 'in-progress', status_raw: 'warp-speed' });
   });

@@ -1,4 +1,4 @@
-import { type CallRecord, type CallReport, type CallStatus, type CallView, isStatusForward, normaliseStatus, normalisePhone } from '@phone-connector/shared';
+import { type CallRecord, type CallReport, type CallView, type FillCondition, isStatusForward, normaliseStatus, normalisePhone } from '@phone-connector/shared';
 
 /** The provider-facing fields of a call, as stored. Absent values are null. */
 export type CallState = Omit<CallView, 'id' | 'instance_id' | 'call_id' | 'notes' | 'disposition' | 'created_at' | 'updated_at' | CrmFields>;
@@ -8,10 +8,11 @@ type CrmFields = 'contact' | 'contacts' | 'crm_log' | 'new_contact_url';
 
 /**
  * What one webhook or report says about a call; undefined means "says nothing". `fill_only_at`:
- * a call at one of these statuses takes only what it lacks from it (a status block's
- * `ended="fill"`: the final ones; `answered="fill"`: in progress and completed).
+ * a call at one of these statuses, or going this way, takes only what it lacks from it (a status
+ * block's `ended="fill"`: the final ones; `answered="fill"`: in progress and completed;
+ * `inbound="fill"`: inbound).
  */
-export type CallUpdate = { [K in Exclude<keyof CallState, 'extra'>]?: NonNullable<CallState[K]> } & { extra?: Record<string, string>; fill_only_at?: readonly CallStatus[] };
+export type CallUpdate = { [K in Exclude<keyof CallState, 'extra'>]?: NonNullable<CallState[K]> } & { extra?: Record<string, string>; fill_only_at?: readonly FillCondition[] };
 
 const EMPTY: CallState = {
   direction: null,
@@ -38,7 +39,7 @@ const EMPTY: CallState = {
  * (`--trace-deopt`: wrong map) and optimised again once updates came (issue 13).
  */
 export function mergeCall(current: CallState | undefined, update: CallUpdate): CallState {
-  if (current?.status && update.fill_only_at?.includes(current.status)) return mergeCall(current, blanksOf(current, update));
+  if (current && fillsOnly(current, update.fill_only_at)) return mergeCall(current, blanksOf(current, update));
   const base = current ?? EMPTY;
   const forward = update.status !== undefined && isStatusForward(base.status, update.status);
   return {
@@ -54,6 +55,10 @@ export function mergeCall(current: CallState | undefined, update: CallUpdate): C
     recording_url: update.recording_url !== undefined ? update.recording_url : base.recording_url,
     extra: { ...base.extra, ...update.extra },
   };
+}
+
+function fillsOnly(current: CallState, at: readonly FillCondition[] | undefined): boolean {
+  return at !== undefined && ((current.status !== null && at.includes(current.status)) || (current.direction !== null && at.includes(current.direction)));
 }
 
 /**

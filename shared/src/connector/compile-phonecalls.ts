@@ -1,4 +1,5 @@
-import { ANSWERED_STATUSES, type CallStatus, FINAL_STATUSES } from '../record/call-status.ts';
+import type { FillCondition } from '../record/call-record.ts';
+import { ANSWERED_STATUSES, FINAL_STATUSES } from '../record/call-status.ts';
 import { references } from '../template/parse.ts';
 import { parseTemplate } from '../template/parse.ts';
 import type { Template } from '../template/ast.ts';
@@ -95,23 +96,33 @@ function compileCallback(compiler: ElementCompiler, element: XmlElement): Callba
 }
 
 function compileStatusCallback(compiler: ElementCompiler, element: XmlElement): StatusCallbackPlan {
+  // A status's block without `when` takes every webhook of it; blocks with `when` go before it.
   const owner = new Map<string, XmlElement>();
+  const conditional = new Map<string, XmlElement>();
   const blocks = children(element, 'status').map((block) => {
     const list = attr(block, 'for') ?? '';
     const statuses = list.split(',').map((s) => s.trim().toLowerCase());
     if (statuses.some((s) => !s)) {
       compiler.error(block, `the status list "${list}" has an empty entry`, 'separate statuses with single commas: for="completed,busy"', attrOffset(block, 'for'));
     }
+    const when = compiler.attrPath(block, 'when');
     for (const status of lowerList(list)) {
       const first = owner.get(status);
-      if (first && first !== block) compiler.error(block, `status \`${status}\` is already handled by ${first.path}`, 'list each status in one block only', attrOffset(block, 'for'));
+      const sameWhen = when && conditional.get(`${status} ${when.source}`);
+      if (first && first !== block) {
+        const hint = when ? 'a block with `when` goes before the block without it that takes the same status' : 'list each status in one block only, or tell the blocks apart with `when`';
+        compiler.error(block, `status \`${status}\` is already handled by ${first.path}`, hint, attrOffset(block, 'for'));
+      } else if (sameWhen && sameWhen !== block) {
+        compiler.error(block, `status \`${status}\` is already handled by ${sameWhen.path} when \`${when.source}\` has a value`, 'give the second block another `when`, or merge the two', attrOffset(block, 'for'));
+      } else if (when) conditional.set(`${status} ${when.source}`, block);
       else owner.set(status, block);
     }
     const response = child(block, 'response');
     const reply = child(block, 'send_response');
-    const fillOnlyAt = fillStatuses(block);
+    const fillOnlyAt = fillConditions(block);
     return {
       for: [...new Set(lowerList(list))],
+      ...(when ? { when } : {}),
       ...(fillOnlyAt ? { fillOnlyAt } : {}),
       response: response ? compileMapping(compiler, response, 'callback') : undefined,
       reply: reply ? compileReply(compiler, reply) : undefined,
@@ -120,8 +131,14 @@ function compileStatusCallback(compiler: ElementCompiler, element: XmlElement): 
   return { use: compiler.attrPath(element, 'use') ?? { source: '', segments: [] }, blocks };
 }
 
-/** `ended="fill"` and `answered="fill"`: the stored call's statuses at which the block only fills. */
-function fillStatuses(block: XmlElement): readonly CallStatus[] | undefined {
-  const statuses = new Set<CallStatus>([...(attr(block, 'ended') === 'fill' ? FINAL_STATUSES : []), ...(attr(block, 'answered') === 'fill' ? ANSWERED_STATUSES : [])]);
-  return statuses.size ? [...statuses] : undefined;
+/** The `…="fill"` attributes: the stored call's statuses, or direction, at which the block only fills. */
+function fillConditions(block: XmlElement): readonly FillCondition[] | undefined {
+  const conditions = new Set<FillCondition>([
+    ...(attr(block, 'ended') === 'fill' ? FINAL_STATUSES : []),
+    ...(attr(block, 'answered') === 'fill' ? ANSWERED_STATUSES : []),
+    ...DIRECTIONS.filter((direction) => attr(block, direction) === 'fill'),
+  ]);
+  return conditions.size ? [...conditions] : undefined;
 }
+
+const DIRECTIONS = ['inbound', 'outbound'] as const;

@@ -1,5 +1,5 @@
 import type { PayloadPath } from '../payload/path.ts';
-import type { CallStatus } from '../record/call-status.ts';
+import type { FillCondition } from '../record/call-record.ts';
 import type { Template } from '../template/ast.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import type { FIELD_TYPES, HMAC_ALGORITHMS, SIGNATURE_ENCODINGS, VALUE_TYPES } from './grammar.ts';
@@ -151,11 +151,14 @@ export interface StatusCallbackPlan {
 export interface StatusBlockPlan {
   /** Lower-cased provider statuses. */
   for: string[];
+  /** `when`: the block takes only webhooks where this path has a value. */
+  when?: PayloadPath;
   /**
-   * The statuses of a stored call at which the block only fills fields the call does not have:
-   * the final ones with `ended="fill"`, in progress and completed with `answered="fill"`.
+   * The statuses (or direction) of a stored call at which the block only fills fields the call
+   * does not have: the final ones with `ended="fill"`, in progress and completed with
+   * `answered="fill"`, `inbound` with `inbound="fill"`.
    */
-  fillOnlyAt?: readonly CallStatus[];
+  fillOnlyAt?: readonly FillCondition[];
   response?: MappingPlan;
   reply?: ReplyPlan;
 }

@@ -3,6 +3,9 @@ import { normalisePhone } from './phone.ts';
 
 export type CallDirection = 'inbound' | 'outbound';
 
+/** What a stored call is at, for a status block that only fills there: a status, or its direction. */
+export type FillCondition = CallStatus | CallDirection;
+
 /** The fields a `response` block may map, in the order docs list them. */
 export const RECORD_FIELDS = [
   'call_id',
@@ -53,10 +56,11 @@ export interface CallRecord {
   /** Fields the connector maps that are not among the known ones. */
   extra: Record<string, string>;
   /**
-   * From a status block with `ended="fill"` or `answered="fill"`: a call at one of these statuses
-   * (ended; taken by someone) takes only the fields it lacks.
+   * From a status block with `ended="fill"`, `answered="fill"`, `inbound="fill"` or
+   * `outbound="fill"`: a call at one of these statuses (ended; taken by someone), or going this
+   * way, takes only the fields it lacks.
    */
-  fills_only_at?: readonly CallStatus[];
+  fills_only_at?: readonly FillCondition[];
 }
 
 /** Provider words for each canonical status (see PROVIDERS.md's crosswalk). */

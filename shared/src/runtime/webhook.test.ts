@@ -111,6 +111,29 @@ describe('handleWebhook', () => {
     expect(status('id=C1&leg=agent&status=completed').fills_only_at).toBeUndefined();
   });
 
+  it('gives a status to the first block whose `when` path has a value, else to the block without `when`, and marks inbound="fill" / outbound="fill" blocks', () => {
+    const legs = loadConnector(`<connector for="PhoneCalls">
+  <provider><url>https://p/</url></provider>
+  <outgoing_call>
+    <request><url>calls</url></request>
+    <response><call_id use="sid"/></response>
+    <callbacks><status_callback use="EventType">
+      <status for="call_ended" when="parent_call_id" inbound="fill"><response><call_id use="parent_call_id"/><call_status use="call_status"/><duration use="billed_duration"/></response></status>
+      <status for="call_ended" when="transfer" outbound="fill"><response><call_id use="call_id"/><call_status use="call_status"/></response></status>
+      <status for="call_ended" ended="fill"><response><call_id use="call_id"/><call_status use="call_status"/><duration use="duration"/></response></status>
+    </status_callback></callbacks>
+  </outgoing_call>
+</connector>`);
+    const status = (body: object) => handleWebhook(legs, 'status', { method: 'POST', url: 'https://r/h', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, context).record;
+    const end = { EventType: 'call_ended', call_id: 'leg-b', call_status: 'busy', duration: 20, billed_duration: 0 };
+    expect(status({ ...end, parent_call_id: 'parent' })).toEqual(expect.objectContaining({ call_id: 'parent', call_status: 'busy', duration: 0, fills_only_at: ['inbound'] }));
+    expect(status({ ...end, transfer: 'yes' })).toEqual(expect.objectContaining({ call_id: 'leg-b', fills_only_at: ['outbound'] }));
+    // The parent's own end: parent_call_id null (JSON), empty or blank (a form) takes the last block.
+    for (const parent of [null, '', ' ']) {
+      expect(status({ ...end, parent_call_id: parent, call_status: 'completed' })).toEqual(expect.objectContaining({ call_id: 'leg-b', call_status: 'completed', duration: 20, fills_only_at: ['completed', 'busy', 'no-answer', 'failed', 'canceled'] }));
+    }
+  });
+
   it('rings at most `maxagents` agents, the first ones, where the provider takes no more', () => {
     const capped = loadConnector(`<connector for="PhoneCalls">
   <incoming_call>

@@ -2,8 +2,7 @@ import type { CallbackPlan, ConnectorPlan, MappingPlan, ReplyPlan } from '../con
 import { type BodyFormat, formatFromContentType, parseBody, PayloadError, formToObject } from '../payload/parse-body.ts';
 import { getPath } from '../payload/path.ts';
 import { urlSearch } from '../payload/url-query.ts';
-import { buildRecord, type CallRecord, recordVariables } from '../record/call-record.ts';
-import type { CallStatus } from '../record/call-status.ts';
+import { buildRecord, type CallRecord, type FillCondition, recordVariables } from '../record/call-record.ts';
 import { MissingValueError, renderTemplate } from '../template/render.ts';
 import type { CallbackUrls } from './callbacks.ts';
 import { ConnectorRuntimeError } from './errors.ts';
@@ -78,11 +77,12 @@ export function mapWebhook(plan: ConnectorPlan, event: WebhookEvent, request: We
   let mapping: MappingPlan | undefined;
   let reply: ReplyPlan | undefined;
   let status: WebhookResult['status'];
-  let fillOnlyAt: readonly CallStatus[] | undefined;
+  let fillOnlyAt: readonly FillCondition[] | undefined;
   if (event === 'status') {
     const statusPlan = plan.outgoing!.status!;
     const raw = stringValue(getPath(payload, statusPlan.use));
-    const block = raw === undefined ? undefined : statusPlan.blocks.find((b) => b.for.includes(raw.trim().toLowerCase()));
+    const word = raw?.trim().toLowerCase();
+    const block = word === undefined ? undefined : statusPlan.blocks.find((b) => b.for.includes(word) && (!b.when || Boolean(stringValue(getPath(payload, b.when))?.trim())));
     status = { raw, matched: Boolean(block) };
     mapping = block?.response ?? callIdOnly(plan);
     reply = block?.reply;
