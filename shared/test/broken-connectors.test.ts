@@ -1555,7 +1555,7 @@ const MAPPING: BrokenCase[] = [
     col: 17,
     path: 'connector/outgoing_call/callbacks/status_callback/status[2]',
     message: 'status `call_ended` is already handled by connector/outgoing_call/callbacks/status_callback/status[1]',
-    hint: 'a block with `when` goes before the block without it',
+    hint: 'a block with `when` or `unless` goes before the block without them',
   },
   {
     name: 'two blocks for one status with the same `when`',
@@ -1582,7 +1582,7 @@ const MAPPING: BrokenCase[] = [
     col: 17,
     path: 'connector/outgoing_call/callbacks/status_callback/status[2]',
     message: 'status `call_ended` is already handled by connector/outgoing_call/callbacks/status_callback/status[1] when `parent_call_id` has a value',
-    hint: 'give the second block another `when`',
+    hint: 'give the second block another condition',
   },
 ];
 

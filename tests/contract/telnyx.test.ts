@@ -5,7 +5,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, type TestAgent } from '../relay/harness.ts';
+import { api, type CallEvent, type TestAgent } from '../relay/harness.ts';
 import { newCallSid, TelnyxSimulator, type TexmlCall } from '../simulators/telnyx.ts';
 import { ANSWERED_OUTBOUND_WEBHOOKS } from '../simulators/twilio.ts';
 import { ContractRelay, Extension, expectOneCallStream, type RelayCallbacks, toSimulator } from './harness.ts';
@@ -133,6 +133,62 @@ describe('inbound call (incoming popup)', () => {
     const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
     expect(view).toMatchObject({ call_id: call.sid, status: 'completed', duration: 30 });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+});
+
+describe("the dialled legs' own events at the application's URL (undocumented, so simulated both ways)", () => {
+  const withLegEvents = async <T>(run: () => Promise<T>): Promise<T> => {
+    telnyx.legEventsToApplication = true;
+    try {
+      return await run();
+    } finally {
+      telnyx.legEventsToApplication = false;
+    }
+  };
+  const statusesOf = (events: CallEvent[], sid: string) => events.filter((e) => e.call.call_id === sid).map((e) => e.call.status);
+
+  it("never ends an incoming call on the leg of an agent who lost to another, and logs the call's own end", async () => {
+    const socket = await relay.connect(bob);
+    const call = await withLegEvents(async () => {
+      const started = telnyx.inboundCall({ url: callbacks.incoming, from: '+14155550189', to: TELNYX_NUMBER, statusCallback: callbacks.status });
+      await started.done;
+      return started;
+    });
+    const legEvents = call.exchanges.filter((e) => e.kind === 'leg-status');
+    expect(legEvents.map((e) => [e.params.To, e.params.CallStatus, e.status])).toEqual([
+      [ada.number, 'initiated', 200],
+      [ada.number, 'ringing', 200],
+      [bob.number, 'initiated', 200],
+      [bob.number, 'ringing', 200],
+      [ada.number, 'in-progress', 200],
+      [bob.number, 'canceled', 200],
+      [ada.number, 'completed', 200],
+    ]);
+    await socket.waitFor((c) => statusesOf(c.events, call.sid).at(-1) === 'completed');
+    // Bob's canceled leg came while Ada talked: the call stayed in progress, never canceled.
+    const statuses = statusesOf(socket.events, call.sid);
+    expect(statuses.filter((status, i) => status !== statuses[i - 1])).toEqual(['ringing', 'in-progress', 'completed']);
+    const [view] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550189')).body.calls;
+    expect(view).toMatchObject({ call_id: call.sid, status: 'completed', duration: 30 });
+    await socket.close();
+  });
+
+  it.each([
+    [{ answer: false, status: 'busy' } as const, { status: 'busy', duration: 0 }],
+    [{ answer: true, talkSeconds: 42 } as const, { status: 'completed', duration: 42 }],
+  ])("ends a click to call as the customer's leg did (%o), with the talk time", async (outcome, expected) => {
+    telnyx.dialOutcome = outcome;
+    const call = await withLegEvents(async () => {
+      const { callId: sid } = await extension.clickToCall(ada, '+14155550191');
+      await telnyx.calls.get(sid)!.done;
+      return telnyx.calls.get(sid)!;
+    }).finally(() => {
+      telnyx.dialOutcome = { answer: true, talkSeconds: 42 };
+    });
+    const sid = call.sid;
+    expect(call.exchanges.filter((e) => e.kind === 'leg-status').at(-1)?.params).toMatchObject({ ParentCallSid: sid, CallStatus: expected.status });
+    const [stored] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent('+14155550191')}&limit=1`)).body.calls;
+    expect(stored).toMatchObject({ call_id: sid, ...expected });
   });
 });
 

@@ -48,8 +48,9 @@
  *   creates a call of its own, tied to the parent call. Documented (Dial page): the first
  *   `<Number>` to answer is connected and the other attempts are hung up; here the first one
  *   answers. Assumed from TwiML: the legs hung up end as `canceled`, and an answered leg is
- *   `in-progress`, as the parent's texml-call-answered says. Not documented, so not simulated:
- *   whether the application's Call progress events URL also gets the dialled legs' events.
+ *   `in-progress`, as the parent's texml-call-answered says. Not documented: whether the
+ *   application's Call progress events URL also gets the dialled legs' events; off by default,
+ *   `legEventsToApplication` sends every one of them there too (kind `leg-status`).
  * - Documented (telnyx-ruby `WebhookVerification`; callback pages): headers
  *   `telnyx-signature-ed25519` (base64 of the 64-byte signature) and `telnyx-timestamp` (Unix
  *   seconds); the signed message is `${timestamp}|${rawBody}`; both Call Control and TeXML.
@@ -70,8 +71,11 @@ export interface TelnyxSimulatorOptions {
 }
 
 export interface TexmlExchange {
-  /** `number-status`: a dialled `<Number>`'s own status callback (its `statusCallback`), for its leg. */
-  kind: 'voice' | 'status' | 'dial-action' | 'number-status';
+  /**
+   * `number-status`: a dialled `<Number>`'s own status callback (its `statusCallback`), for its
+   * leg; `leg-status`: a dialled leg's event at the application's URL (`legEventsToApplication`).
+   */
+  kind: 'voice' | 'status' | 'dial-action' | 'number-status' | 'leg-status';
   url: string;
   params: Record<string, string>;
   /** The raw form body sent, as signed. */
@@ -100,6 +104,8 @@ export interface TexmlCall {
   errors: string[];
   exchanges: TexmlExchange[];
   done: Promise<void>;
+  /** Where the call's own progress events go: the application's URL, or the call's StatusCallback. */
+  progressUrl?: string;
 }
 
 /** A call a `<Dial>` placed, and the status callback its `<Number>` asked for. */
@@ -126,6 +132,8 @@ export class TelnyxSimulator {
   readonly publicKey: string;
   private readonly privateKey: KeyObject;
   dialOutcome: DialOutcome = { answer: true, talkSeconds: 42 };
+  /** Whether the dialled legs' events also go to their parent call's progress URL (undocumented). */
+  legEventsToApplication = false;
 
   private constructor(
     private readonly server: Server,
@@ -153,6 +161,7 @@ export class TelnyxSimulator {
   /** An inbound call to a number of the TeXML Application: Telnyx fetches its Webhook URL. */
   inboundCall(input: { url: string; from: string; to: string; statusCallback?: string }): TexmlCall {
     const call = this.newCall('inbound', input.from, input.to, 'ringing');
+    call.progressUrl = input.statusCallback;
     const started = new Date();
     call.done = (async () => {
       const voice = await this.webhook(call, 'voice', input.url);
@@ -215,6 +224,7 @@ export class TelnyxSimulator {
       events: new Set([...String(body.StatusCallbackEvent ?? '').split(/\s+/).filter(Boolean), 'completed']),
     };
     const call = this.newCall('outbound-api', from!, to!, 'queued');
+    call.progressUrl = plan.statusCallback;
     sendJson(res, 200, { call_sid: call.sid, from, status: 'queued', to });
     const outcome = this.dialOutcome;
     call.done = this.driveOutbound(call, plan, outcome);
@@ -306,12 +316,15 @@ export class TelnyxSimulator {
     return { call, statusCallback: number.attrs.statusCallback, events, sequence: 0 };
   }
 
-  /** One event of a dialled leg, posted to its `<Number statusCallback>` if it asked for it; kept in the parent's exchanges. */
+  /**
+   * One event of a dialled leg, posted to its `<Number statusCallback>` if it asked for it, and to
+   * the parent's progress URL with `legEventsToApplication`; kept in the parent's exchanges.
+   */
   private async legCallback(parent: TexmlCall, leg: DialedLeg, event: string, status: string, at: Date, extra: Record<string, string> = {}): Promise<void> {
     leg.call.status = status;
-    if (!leg.statusCallback || !leg.events.has(event)) return;
-    const exchange = await this.webhook(leg.call, 'number-status', leg.statusCallback, { ...progress(leg.sequence++, at), ParentCallSid: parent.sid, ParentCallSidLegacy: parent.sid, ...extra });
-    parent.exchanges.push(exchange);
+    const params = { ...progress(leg.sequence++, at), ParentCallSid: parent.sid, ParentCallSidLegacy: parent.sid, ...extra };
+    if (leg.statusCallback && leg.events.has(event)) parent.exchanges.push(await this.webhook(leg.call, 'number-status', leg.statusCallback, params));
+    if (this.legEventsToApplication && parent.progressUrl) parent.exchanges.push(await this.webhook(leg.call, 'leg-status', parent.progressUrl, params));
   }
 
   private newCall(direction: TexmlCall['direction'], from: string, to: string, status: string): TexmlCall {

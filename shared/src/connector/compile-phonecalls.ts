@@ -96,7 +96,7 @@ function compileCallback(compiler: ElementCompiler, element: XmlElement): Callba
 }
 
 function compileStatusCallback(compiler: ElementCompiler, element: XmlElement): StatusCallbackPlan {
-  // A status's block without `when` takes every webhook of it; blocks with `when` go before it.
+  // A status's block without `when` or `unless` takes every webhook of it; blocks with either go before it.
   const owner = new Map<string, XmlElement>();
   const conditional = new Map<string, XmlElement>();
   const blocks = children(element, 'status').map((block) => {
@@ -106,15 +106,17 @@ function compileStatusCallback(compiler: ElementCompiler, element: XmlElement): 
       compiler.error(block, `the status list "${list}" has an empty entry`, 'separate statuses with single commas: for="completed,busy"', attrOffset(block, 'for'));
     }
     const when = compiler.attrPath(block, 'when');
+    const unless = compiler.attrPath(block, 'unless');
+    const condition = when || unless ? [when && `\`${when.source}\` has a value`, unless && `\`${unless.source}\` has none`].filter(Boolean).join(' and ') : undefined;
     for (const status of lowerList(list)) {
       const first = owner.get(status);
-      const sameWhen = when && conditional.get(`${status} ${when.source}`);
+      const same = condition && conditional.get(`${status} ${condition}`);
       if (first && first !== block) {
-        const hint = when ? 'a block with `when` goes before the block without it that takes the same status' : 'list each status in one block only, or tell the blocks apart with `when`';
+        const hint = condition ? 'a block with `when` or `unless` goes before the block without them that takes the same status' : 'list each status in one block only, or tell the blocks apart with `when`';
         compiler.error(block, `status \`${status}\` is already handled by ${first.path}`, hint, attrOffset(block, 'for'));
-      } else if (sameWhen && sameWhen !== block) {
-        compiler.error(block, `status \`${status}\` is already handled by ${sameWhen.path} when \`${when.source}\` has a value`, 'give the second block another `when`, or merge the two', attrOffset(block, 'for'));
-      } else if (when) conditional.set(`${status} ${when.source}`, block);
+      } else if (same && same !== block) {
+        compiler.error(block, `status \`${status}\` is already handled by ${same.path} when ${condition}`, 'give the second block another condition, or merge the two', attrOffset(block, 'for'));
+      } else if (condition) conditional.set(`${status} ${condition}`, block);
       else owner.set(status, block);
     }
     const response = child(block, 'response');
@@ -123,6 +125,7 @@ function compileStatusCallback(compiler: ElementCompiler, element: XmlElement): 
     return {
       for: [...new Set(lowerList(list))],
       ...(when ? { when } : {}),
+      ...(unless ? { unless } : {}),
       ...(fillOnlyAt ? { fillOnlyAt } : {}),
       response: response ? compileMapping(compiler, response, 'callback') : undefined,
       reply: reply ? compileReply(compiler, reply) : undefined,

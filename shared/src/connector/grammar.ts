@@ -427,6 +427,10 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
                       doc: 'Path in the webhook: the block takes only the webhooks where it has a value (not empty, not null). A status may then be listed in several blocks: the first that takes a webhook handles it, and a block without `when` for the same status, which must come last, takes the rest. For one event type that covers two legs: Telzio\'s Call Ended, whose `parent_call_id` is set on a child leg only.',
                       kind: 'path',
                     },
+                    unless: {
+                      doc: 'Path in the webhook: the block takes only the webhooks where it has no value, as `when` does where it has one (both may be given). For a leg\'s own event that a callback of another kind resembles: Telnyx\'s dialled leg names its parent call in `ParentCallSid`, and so may the `<Dial action>`, which alone carries `DialCallStatus`.',
+                      kind: 'path',
+                    },
                   },
                   children: { response: responseElement('Updates the call record.'), send_response: sendResponseElement },
                 },

@@ -153,6 +153,8 @@ export interface StatusBlockPlan {
   for: string[];
   /** `when`: the block takes only webhooks where this path has a value. */
   when?: PayloadPath;
+  /** `unless`: the block takes only webhooks where this path has none. */
+  unless?: PayloadPath;
   /**
    * The statuses (or direction) of a stored call at which the block only fills fields the call
    * does not have: the final ones with `ended="fill"`, in progress and completed with

@@ -134,6 +134,24 @@ describe('handleWebhook', () => {
     }
   });
 
+  it('gives a status to a block with `unless` only when its path has no value', () => {
+    const legs = loadConnector(`<connector for="PhoneCalls">
+  <provider><url>https://p/</url></provider>
+  <outgoing_call>
+    <request><url>calls</url></request>
+    <response><call_id use="sid"/></response>
+    <callbacks><status_callback use="DialCallStatus|CallStatus">
+      <status for="canceled,completed" when="ParentCallSid" unless="DialCallStatus" inbound="fill"><response><call_id use="ParentCallSid"/><call_status use="CallStatus"/></response></status>
+      <status for="canceled,completed" ended="fill"><response><call_id use="ParentCallSid|CallSid"/><call_status use="DialCallStatus|CallStatus"/></response></status>
+    </status_callback></callbacks>
+  </outgoing_call>
+</connector>`);
+    const status = (query: string) => handleWebhook(legs, 'status', { method: 'GET', url: `https://r/h?${query}`, headers: {}, body: '' }, context).record;
+    expect(status('CallSid=leg&ParentCallSid=CA1&CallStatus=canceled')).toEqual(expect.objectContaining({ call_id: 'CA1', call_status: 'canceled', fills_only_at: ['inbound'] }));
+    expect(status('CallSid=leg&ParentCallSid=CA1&CallStatus=completed&DialCallStatus=completed').fills_only_at).toContain('completed');
+    expect(status('CallSid=CA1&CallStatus=completed&ParentCallSid=&DialCallStatus=').fills_only_at).toContain('completed');
+  });
+
   it('rings at most `maxagents` agents, the first ones, where the provider takes no more', () => {
     const capped = loadConnector(`<connector for="PhoneCalls">
   <incoming_call>

@@ -1,6 +1,6 @@
 import type { CallbackPlan, ConnectorPlan, MappingPlan, ReplyPlan } from '../connector/plan.ts';
 import { type BodyFormat, formatFromContentType, parseBody, PayloadError, formToObject } from '../payload/parse-body.ts';
-import { getPath } from '../payload/path.ts';
+import { getPath, type PayloadPath } from '../payload/path.ts';
 import { urlSearch } from '../payload/url-query.ts';
 import { buildRecord, type CallRecord, type FillCondition, recordVariables } from '../record/call-record.ts';
 import { MissingValueError, renderTemplate } from '../template/render.ts';
@@ -82,7 +82,8 @@ export function mapWebhook(plan: ConnectorPlan, event: WebhookEvent, request: We
     const statusPlan = plan.outgoing!.status!;
     const raw = stringValue(getPath(payload, statusPlan.use));
     const word = raw?.trim().toLowerCase();
-    const block = word === undefined ? undefined : statusPlan.blocks.find((b) => b.for.includes(word) && (!b.when || Boolean(stringValue(getPath(payload, b.when))?.trim())));
+    const has = (path: PayloadPath) => Boolean(stringValue(getPath(payload, path))?.trim());
+    const block = word === undefined ? undefined : statusPlan.blocks.find((b) => b.for.includes(word) && (!b.when || has(b.when)) && (!b.unless || !has(b.unless)));
     status = { raw, matched: Boolean(block) };
     mapping = block?.response ?? callIdOnly(plan);
     reply = block?.reply;
