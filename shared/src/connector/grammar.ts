@@ -102,6 +102,14 @@ export const mappingField: ElementSpec = {
   children: {},
 };
 
+/** A status block's `…="fill"` attribute: `fill` under the condition `doc` states, else `update`. */
+const fillMode = (name: string, doc: string): AttributeSpec => ({
+  doc: `${doc} \`update\` (default): the block updates the call as any other.`,
+  kind: 'enum',
+  default: 'update',
+  schema: enumOf(['update', 'fill'], name),
+});
+
 const responseElement = (doc: string): ElementSpec => ({
   doc,
   attributes: {
@@ -399,30 +407,10 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
                   repeat: true,
                   attributes: {
                     for: { doc: 'Comma-separated provider statuses (case-insensitive).', kind: 'list', required: true },
-                    ended: {
-                      doc: '`fill`: once the call has ended (a final status), this block only fills what the call does not have yet; its status and every field already known stay. For a provider that reports one call\'s end twice, the better account first: Twilio\'s `<Dial action>` (the dialled party busy, or its talk time) before the parent call\'s `completed`. `update` (default): the block updates the call as any other.',
-                      kind: 'enum',
-                      default: 'update',
-                      schema: enumOf(['update', 'fill'], 'ended'),
-                    },
-                    answered: {
-                      doc: '`fill`: once someone took the call (in progress, or ended completed), this block only fills what the call does not have yet, as `ended="fill"` does once it ended. For a leg whose end says the call went unanswered unless another leg answered it: the caller\'s own leg of a Vonage incoming call, which the provider answers itself and which completes whenever the caller hangs up. `update` (default): the block updates the call as any other.',
-                      kind: 'enum',
-                      default: 'update',
-                      schema: enumOf(['update', 'fill'], 'answered'),
-                    },
-                    inbound: {
-                      doc: '`fill`: on a call known as inbound (its first webhook said so), this block only fills what the call does not have yet; on other calls it updates them as any other. For an event that decides a call placed here but not an incoming one: Telzio\'s child leg\'s Call Ended is the customer\'s leg of a click to call (busy, no answer, the talk time) but one of the users a ring group rang for an incoming call, whose end must not end it. `update` (default): the block updates the call as any other.',
-                      kind: 'enum',
-                      default: 'update',
-                      schema: enumOf(['update', 'fill'], 'inbound'),
-                    },
-                    outbound: {
-                      doc: '`fill`: on a call known as outbound (placed by an agent), this block only fills what the call does not have yet, as `inbound="fill"` does on incoming calls. `update` (default): the block updates the call as any other.',
-                      kind: 'enum',
-                      default: 'update',
-                      schema: enumOf(['update', 'fill'], 'outbound'),
-                    },
+                    ended: fillMode('ended', '`fill`: once the call has ended (a final status), this block only fills what the call does not have yet; its status and every field already known stay. For a provider that reports one call\'s end twice, the better account first: Twilio\'s `<Dial action>` (the dialled party busy, or its talk time) before the parent call\'s `completed`.'),
+                    answered: fillMode('answered', '`fill`: once someone took the call (in progress, or ended completed), this block only fills what the call does not have yet, as `ended="fill"` does once it ended. For a leg whose end says the call went unanswered unless another leg answered it: the caller\'s own leg of a Vonage incoming call, which the provider answers itself and which completes whenever the caller hangs up.'),
+                    inbound: fillMode('inbound', '`fill`: on a call known as inbound (its first webhook said so), this block only fills what the call does not have yet; on other calls it updates them as any other. For an event that decides a call placed here but not an incoming one: Telzio\'s child leg\'s Call Ended is the customer\'s leg of a click to call (busy, no answer, the talk time) but one of the users a ring group rang for an incoming call, whose end must not end it.'),
+                    outbound: fillMode('outbound', '`fill`: on a call known as outbound (placed by an agent), this block only fills what the call does not have yet, as `inbound="fill"` does on incoming calls.'),
                     when: {
                       doc: 'Path in the webhook: the block takes only the webhooks where it has a value (not empty, not null). A status may then be listed in several blocks: the first that takes a webhook handles it, and a block without `when` for the same status, which must come last, takes the rest. For one event type that covers two legs: Telzio\'s Call Ended, whose `parent_call_id` is set on a child leg only.',
                       kind: 'path',
