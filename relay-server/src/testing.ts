@@ -114,7 +114,7 @@ export const CRM_ACCESS_KEY = 'unit-test-crm-access-key';
  * CRM (`crm/scripted-crm.ts`): provider webhooks go through the real path, CRM work through the
  * real rules and outbox, and the CRM answers per the test's script.
  */
-export async function crmTestRelay({ store, ...options }: Omit<TestCrmOptions, 'engine' | 'bundled'> & { store?: RelayStore } = {}) {
+export async function crmTestRelay({ store, admin = false, ...options }: Omit<TestCrmOptions, 'engine' | 'bundled'> & { store?: RelayStore; admin?: boolean } = {}) {
   const crm = new ScriptedCrm();
   const clock = { ms: Date.UTC(2026, 10, 30, 10, 0, 0) };
   // The first events wait for the caller's contact up to `holdMs` of real time (300 ms in production). A loaded
@@ -123,7 +123,8 @@ export async function crmTestRelay({ store, ...options }: Omit<TestCrmOptions, '
   // test of a CRM too slow for the hold sets a short one itself.
   const settings = { holdMs: 10_000, ...options.settings };
   const relay = testRelay({ now: () => new Date(clock.ms), crm: { ...scriptedEngine(crm), ...options, settings }, ...(store ? { store } : {}) });
-  const ada = await relay.addAgent('Ada', '+14155550111', { email: 'ada@example.com' });
+  // An admin's instance is the team's: its incoming calls ring every agent (routing.ts).
+  const ada = await relay.addAgent('Ada', '+14155550111', { email: 'ada@example.com', admin });
   const hooks = await relay.twilioInstance(ada.token);
   const setup = await relay.call(ada.token, 'PUT', '/instances/main', {
     connector: 'twilio',

@@ -192,8 +192,10 @@ describe('inbound call (incoming popup)', () => {
         [call.callId, 'completed'],
       ]);
     }
-    // The agent's leg is no call of its own.
-    expect((await api(relay, bob.token, 'GET', '/calls?number=%2B14155550199')).body.calls).toHaveLength(1);
+    // The agent's leg is no call of its own; its transferTo names who took the call.
+    const stored = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550199')).body.calls;
+    expect(stored).toHaveLength(1);
+    expect(stored[0].extra).toMatchObject({ answered_by: ada.number });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 

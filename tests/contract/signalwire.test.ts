@@ -127,7 +127,8 @@ describe('inbound call (incoming popup)', () => {
     expect(status.params).toMatchObject({ CallStatus: 'completed', CallDuration: '35' });
     expect(status.params.CallbackSource).toBeUndefined();
     const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550199')).body.calls;
-    expect(stored).toMatchObject({ call_id: call.sid, status: 'completed', duration: 30, started_at: null, ended_at: null });
+    expect(stored).toMatchObject({ call_id: call.sid, status: 'completed', duration: 30, started_at: null, ended_at: null, extra: { answered_by: answered.params.To } });
+    expect([ada.number, bob.number]).toContain(answered.params.To);
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 });

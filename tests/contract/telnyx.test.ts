@@ -131,7 +131,8 @@ describe('inbound call (incoming popup)', () => {
     }
     expect(await relay.storedCallIds(ada)).not.toContain(legs[0]!.params.CallSid);
     const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
-    expect(view).toMatchObject({ call_id: call.sid, status: 'completed', duration: 30 });
+    // Ada's phone took it: her leg's answered event names her number in To.
+    expect(view).toMatchObject({ call_id: call.sid, status: 'completed', duration: 30, extra: { answered_by: ada.number } });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 });

@@ -181,7 +181,8 @@ describe('inbound call (incoming popup)', () => {
     const [adaView] = (await api(relay, ada.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
     const [bobView] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
     expect(adaView).toEqual(bobView);
-    expect(adaView).toMatchObject({ call_id: call.sid, status: 'completed', duration: 30 });
+    // Ada's phone took it: her <Number>'s answered event names her number in To.
+    expect(adaView).toMatchObject({ call_id: call.sid, status: 'completed', duration: 30, extra: { answered_by: ada.number } });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 

@@ -102,7 +102,7 @@ export function sameState(a: CallState, b: CallState): boolean {
 }
 
 /** Record fields with a column of their own; the other mapped fields go to `extra`. */
-const OTHER_FIELDS = ['billrate', 'gateway', 'campaign_name', 'uui', 'error', 'success'] as const;
+const OTHER_FIELDS = ['answered_by', 'billrate', 'gateway', 'campaign_name', 'uui', 'error', 'success'] as const;
 
 /** The update a mapped webhook carries. */
 export function updateFromRecord(record: CallRecord): CallUpdate {

@@ -13,7 +13,7 @@ export function toCrmCall(call: Call, agent: Agent | undefined): CrmCall {
     call_id: call.call_id,
     direction: call.direction ?? 'inbound',
     customer_number: customerNumber(call) ?? '',
-    agent_number: call.user_number ?? agent?.number ?? null,
+    agent_number: (call.direction === 'inbound' ? call.extra.answered_by : undefined) ?? call.user_number ?? agent?.number ?? null,
     agent_name: agent?.name ?? null,
     agent_email: agent?.email ?? null,
     status: call.status,

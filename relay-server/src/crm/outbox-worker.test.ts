@@ -134,6 +134,21 @@ describe('call logging', () => {
     expect((await relay.store.crmOutboxStats()).depth).toBe(0);
   });
 
+  it("logs a team's incoming call as taken by the agent whose phone answered it, else by the team's admin", async () => {
+    await relayWith({ admin: true });
+    await relay.addAgent('Bob', '+14155550122', { email: 'bob@example.com' });
+    for (const sid of ['CA1', 'CA2']) await relay.inbound(sid, CALLER).ringing();
+    expect(await relay.store.agentIdsOfCall((await relay.callOf('CA1')).id)).toHaveLength(2);
+    // Bob's <Number> leg answers CA1: Twilio names the call in ParentCallSid, Bob's phone in To.
+    expect((await relay.twilioWebhook(relay.hooks.status, { CallSid: 'CAleg', ParentCallSid: 'CA1', CallStatus: 'in-progress', To: '+1 (415) 555-0122' })).status).toBe(200);
+    expect((await relay.callOf('CA1')).extra.answered_by).toBe('+14155550122');
+    for (const sid of ['CA1', 'CA2']) await relay.inbound(sid, CALLER).completed();
+    await relay.outbox.runDue();
+    const logged = (sid: string) => records().find((r) => r.call_id === sid);
+    expect(logged('CA1')).toMatchObject({ agent_name: 'Bob', agent_email: 'bob@example.com', agent_number: '+14155550122' });
+    expect(logged('CA2')).toMatchObject({ agent_name: 'Ada', agent_email: 'ada@example.com' });
+  });
+
   it('updates the same record with notes and disposition, coalesced into one request', async () => {
     const call = await endedCall();
     await relay.outbox.runDue();

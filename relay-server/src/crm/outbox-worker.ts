@@ -1,7 +1,7 @@
 import type { CrmCall, CrmLog, CrmOutcome, CrmSession } from '@phone-connector/shared';
 import { randomId } from '../auth/token.ts';
 import type { RelayDeps } from '../deps.ts';
-import { type AgentDirectory, type AgentEvent, appendUpdated, type Call, type CrmLease, type CrmWork, holdsCrmLease, type Instance, type StoreTx } from '../store/index.ts';
+import { type Agent, type AgentDirectory, type AgentEvent, appendUpdated, type Call, type CrmLease, type CrmWork, holdsCrmLease, type Instance, type StoreTx } from '../store/index.ts';
 import { crmSession } from './call-log.ts';
 import type { Admission } from './crm-breaker.ts';
 import { toCrmCall } from './crm-call.ts';
@@ -679,12 +679,22 @@ export class CrmOutboxWorker {
   }
 }
 
-/** Where a call's row writes, its agents read through `agents` (a transaction's, or the store's): none when the instance has no usable CRM any more. The CRM sees the call as its first agent took it. */
-export async function rowTarget(deps: Pick<RelayDeps, 'crm'>, agents: Pick<AgentDirectory, 'agentById'>, instance: Instance, call: Call, agentIds: () => Promise<string[]>): Promise<RowTarget | undefined> {
+/** Where a call's row writes, its agents read through `agents` (a transaction's, or the store's): none when the instance has no usable CRM any more. */
+export async function rowTarget(deps: Pick<RelayDeps, 'crm'>, agents: Pick<AgentDirectory, 'agentById' | 'agentsWithNumber'>, instance: Instance, call: Call, agentIds: () => Promise<string[]>): Promise<RowTarget | undefined> {
   const session = instance.crm ? await crmSession(deps, agents, instance) : undefined;
   if (!session) return undefined;
-  const agentId = (await agentIds())[0] ?? instance.agentId;
-  return { session, crmCall: toCrmCall(call, await agents.agentById(agentId)) };
+  return { session, crmCall: toCrmCall(call, await takenBy(agents, instance, call, await agentIds())) };
+}
+
+/**
+ * The agent the CRM sees the call as taken by: of an incoming call, the one of its agents whose
+ * phone answered it (a connector's `answered_by`); else the instance's owner (a team call nobody
+ * is known to have taken: the admin who set the team's number up), or the one agent it reached.
+ */
+async function takenBy(agents: Pick<AgentDirectory, 'agentById' | 'agentsWithNumber'>, instance: Instance, call: Call, agentIds: string[]): Promise<Agent | undefined> {
+  const answeredBy = call.direction === 'inbound' ? call.extra.answered_by : undefined;
+  const answering = answeredBy ? (await agents.agentsWithNumber(answeredBy)).find((agent) => agentIds.includes(agent.id)) : undefined;
+  return answering ?? agents.agentById(agentIds.length === 0 || agentIds.includes(instance.agentId) ? instance.agentId : agentIds[0]!);
 }
 
 function logOf(call: Call): CrmLog {

@@ -14,6 +14,7 @@ export const RECORD_FIELDS = [
   'from_number',
   'to_number',
   'user_number',
+  'answered_by',
   'duration',
   'starttime',
   'endtime',
@@ -41,6 +42,8 @@ export interface CallRecord {
   from_number?: string;
   to_number?: string;
   user_number?: string;
+  /** The phone that took an incoming call: the number of the agent's leg that answered. */
+  answered_by?: string;
   /** Seconds. */
   duration?: number;
   /** ISO 8601. */
@@ -152,6 +155,7 @@ export function buildRecord(values: Record<string, string>, options: NormaliseOp
       case 'from_number':
       case 'to_number':
       case 'user_number':
+      case 'answered_by':
         record[field] = normalisePhone(raw, options.defaultCountry);
         break;
       case 'duration': {
