@@ -33,9 +33,19 @@ export type TabMessages = {
    * formats it, so the call UI carries no libphonenumber.
    */
   'call-progress': { request: { key: string; to: string; shownTo: string; state: CallProgressState; detail?: string; durationSeconds?: number; call?: CallView }; response: void };
-  /** An incoming call to show (or update) in the popup; `call.id` is the relay call id, `shownFrom` the caller's number formatted as `shownTo` is. */
-  'incoming-call': { request: { call: CallView; searchUrl?: string; shownFrom?: string }; response: void };
+  /** An incoming call to show (or update) in the popup; `call.id` is the relay call id. */
+  'incoming-call': { request: { call: CallView } & PopupContext; response: void };
 };
+
+/** What the background adds to an incoming call's popup, formatted there (the call UI carries no libphonenumber). */
+export interface PopupContext {
+  /** The CRM's search for the caller, on the site of the tab that shows the popup. */
+  searchUrl?: string;
+  /** The caller's number as the agent reads it (national in their default country). */
+  shownFrom?: string;
+  /** Who took a call the team's phones rang: "You took this call", "Taken by Bob". */
+  takenBy?: string;
+}
 
 /** A placed call's status, before the provider has one (`calling`) and when it refused (`error`). */
 export type CallProgressState = 'calling' | CallStatus | 'error';

@@ -122,6 +122,8 @@ describe('incoming calls, end to end', () => {
     await call.done;
     expect(call.dialed).toEqual([AGENT_NUMBER]);
     await expect.poll(async () => (await recordedStatuses(page)).at(-1)).toBe('In progress');
+    // The agent's own <Number> answered (Twilio's answered event names its phone): the popup says so.
+    await expect.poll(() => popup.locator('[data-pc-field="taken-by"]').textContent()).toBe('You took this call');
     // The caller hangs up: the <Dial action>, then Twilio's final status callback.
     await world.twilio.hangUp(call);
     call.status = 'completed';

@@ -182,7 +182,7 @@ describe('inbound call (incoming popup)', () => {
     const [bobView] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
     expect(adaView).toEqual(bobView);
     // Ada's phone took it: her <Number>'s answered event names her number in To.
-    expect(adaView).toMatchObject({ call_id: call.sid, status: 'completed', duration: 30, extra: { answered_by: ada.number } });
+    expect(adaView).toMatchObject({ call_id: call.sid, status: 'completed', duration: 30, extra: { answered_by: ada.number, answered_by_name: 'Ada' } });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 

@@ -2,7 +2,7 @@ import browser from 'webextension-polyfill';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { Message, TabMessages } from '../messages.ts';
-import { defaultCountry, enabledSites } from '../storage.ts';
+import { agentSettings, defaultCountry, enabledSites } from '../storage.ts';
 import { callView } from '../testing/call-view.ts';
 import { WRAP_UP_MS } from '../call-forwarding.ts';
 import { IncomingCalls } from './incoming.ts';
@@ -86,6 +86,20 @@ describe('incoming calls in the background', () => {
     await incoming.onRelayCall(callView({ id: 10, call_id: 'CA10', status: 'ringing', from_number: null }));
     const sent = toTabs.mock.calls.map(([, message]) => (message as Message<TabMessages, 'incoming-call'>).shownFrom);
     expect(sent).toEqual(['(415) 555-0199', undefined]);
+  });
+
+  it('says who took a call the team rang: this agent (its number as typed in the options), a colleague by name, else their number', async () => {
+    await browser.tabs.create({ url: 'https://crm.example.com/contacts', active: true });
+    await agentSettings.setValue({ extension: '(415) 555-0111', email: '', callerid: '', fields: {} });
+    const incoming = new IncomingCalls();
+    const taken = async (id: number, extra: Record<string, string>, direction: 'inbound' | 'outbound' = 'inbound') => {
+      await incoming.onRelayCall(callView({ id, status: 'in-progress', direction, extra }));
+      return (toTabs.mock.calls.at(-1)![1] as Message<TabMessages, 'incoming-call'>).takenBy;
+    };
+    expect(await taken(11, { answered_by: '+14155550111', answered_by_name: 'Ada' })).toBe('You took this call');
+    expect(await taken(12, { answered_by: '+14155550122', answered_by_name: 'Bob' })).toBe('Taken by Bob');
+    expect(await taken(13, { answered_by: '+14155550133' })).toBe('Taken by (415) 555-0133');
+    expect(await taken(14, {})).toBeUndefined();
   });
 
   it('names the caller in the system notification when no CRM tab is open', async () => {

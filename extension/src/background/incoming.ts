@@ -1,7 +1,7 @@
 import browser from 'webextension-polyfill';
-import { isFinalStatus, type CallView } from '@phone-connector/shared';
+import { isFinalStatus, normalisePhone, type CallView } from '@phone-connector/shared';
 import { matchesPattern, searchUrlFor } from '../sites.ts';
-import { type EnabledSite, enabledSites } from '../storage.ts';
+import { agentSettings, type EnabledSite, enabledSites, resolvedDefaultCountry } from '../storage.ts';
 import { sendToTab } from '../messages.ts';
 import { ForwardedCalls } from '../call-forwarding.ts';
 import { shownNumber } from './shown-number.ts';
@@ -33,7 +33,7 @@ export class IncomingCalls {
     this.shownIn.set(call.id, tabId);
     const tab = await browser.tabs.get(tabId);
     const shownFrom = call.from_number ? await shownNumber(call.from_number) : undefined;
-    await sendToTab(tabId, 'incoming-call', { call, searchUrl: searchUrlFor(tab.url, sites, call.from_number), shownFrom });
+    await sendToTab(tabId, 'incoming-call', { call, searchUrl: searchUrlFor(tab.url, sites, call.from_number), shownFrom, takenBy: await takenBy(call) });
     this.shownIn.observe(call.id, call);
   }
 
@@ -51,6 +51,18 @@ export class IncomingCalls {
       message: `${call.from_number ?? 'Unknown number'}${call.status ? ` · ${call.status}` : ''}`,
     });
   }
+}
+
+/**
+ * Who took a call the team's phones rang, as the popup says it: the relay names the phone that
+ * answered (`answered_by`, and the agent whose number it is): this agent's own, or a colleague's.
+ */
+async function takenBy(call: CallView): Promise<string | undefined> {
+  const number = call.extra.answered_by;
+  if (!number || call.direction !== 'inbound') return undefined;
+  const own = normalisePhone((await agentSettings.getValue()).extension, await resolvedDefaultCountry());
+  if (own === number) return 'You took this call';
+  return `Taken by ${call.extra.answered_by_name ?? (await shownNumber(number))}`;
 }
 
 async function tabStillEnabled(tabId: number, sites: EnabledSite[]): Promise<boolean> {

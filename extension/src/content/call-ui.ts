@@ -17,7 +17,7 @@ export function startCallUi(ctx: ContentScriptContext): void {
   const popups = new IncomingPopups(document);
   const onMessage = messageListener<TabMessages>({
     'call-progress': (m) => progress.update(m),
-    'incoming-call': (m) => popups.show(m.call, m.searchUrl, m.shownFrom),
+    'incoming-call': ({ call, ...context }) => popups.show(call, context),
   });
   browser.runtime.onMessage.addListener(onMessage);
   ctx.onInvalidated(() => {

@@ -70,7 +70,7 @@ const later = (call: CallView, fields: Partial<CallView>) => ({ ...call, updated
 describe('who is calling', () => {
   it('shows the number at once, and the name, company and record link when an update brings the contact', () => {
     const call = ringing();
-    popups.show(call, 'https://crm.example.com/search?q=%2B14155550199', '(415) 555-0199');
+    popups.show(call, { searchUrl: 'https://crm.example.com/search?q=%2B14155550199', shownFrom: '(415) 555-0199' });
     expect(text(popupOf(), '[data-pc-field="number"]')).toBe('(415) 555-0199');
     expect(popupOf()?.querySelector('[data-pc-contact]')).toBeNull();
 
@@ -83,6 +83,17 @@ describe('who is calling', () => {
     // The page's own search stays, from the first event.
     expect(href(popupOf(), '[data-pc-action="search-crm"]')).toBe('https://crm.example.com/search?q=%2B14155550199');
     expect(popupOf()?.querySelector('[data-pc-field="contact-picker"]')).toBeNull();
+  });
+
+  it('says who took the call once the background tells it, and keeps it through the updates that do not', () => {
+    const call = ringing();
+    popups.show(call, { shownFrom: '(415) 555-0199' });
+    expect(popupOf()?.querySelector('[data-pc-field="taken-by"]')).toBeNull();
+    popups.show(later(call, { status: 'in-progress' }), { takenBy: 'Taken by Bob' });
+    expect(text(popupOf(), '[data-pc-field="taken-by"]')).toBe('Taken by Bob');
+    popups.show(later(later(call, {}), { notes: 'called back' }));
+    expect(text(popupOf(), '[data-pc-field="taken-by"]')).toBe('Taken by Bob');
+    expect(text(popupOf(), '[data-pc-field="number"]')).toBe('(415) 555-0199');
   });
 
   it("names the caller from the first event and adds the company when an update brings it (the CRM's follow-up answered after the hold, issue 10)", () => {
@@ -119,7 +130,7 @@ describe('who is calling', () => {
   it('offers "Create contact" beside the CRM search when nothing matched, and only a web link', () => {
     const newContact = 'https://crm.example.com/index.php?module=Contacts&view=Edit&phone=%2B14155550199';
     const call = ringing({ new_contact_url: newContact });
-    popups.show(call, 'https://crm.example.com/search?q=%2B14155550199');
+    popups.show(call, { searchUrl: 'https://crm.example.com/search?q=%2B14155550199' });
     expect(href(popupOf(), '[data-pc-action="create-contact"]')).toBe(newContact);
     expect(href(popupOf(), '[data-pc-action="search-crm"]')).toBe('https://crm.example.com/search?q=%2B14155550199');
     popups.show(later(call, { new_contact_url: 'javascript:alert(document.cookie)' }));

@@ -1,4 +1,5 @@
 import { isFinalStatus, type CallView } from '@phone-connector/shared';
+import type { PopupContext } from '../messages.ts';
 import { callActions } from './call-actions.ts';
 import { IncomingPopup } from './ui/IncomingPopup.tsx';
 import { mountCard } from './ui/mount.ts';
@@ -8,9 +9,8 @@ export const CLOSE_AFTER_END_MS = 4000;
 
 interface Shown {
   call: CallView;
-  searchUrl?: string;
-  /** The caller's number as the agent reads it; the relay's updates and answers do not carry it. */
-  shownFrom?: string;
+  /** As the background last gave it: the relay's answers to the agent's own changes carry none. */
+  context: PopupContext;
   render(): void;
   remove(): void;
   timer?: ReturnType<typeof setTimeout>;
@@ -26,17 +26,16 @@ export class IncomingPopups {
 
   constructor(private readonly doc: Document) {}
 
-  show(call: CallView, searchUrl?: string, shownFrom?: string): void {
+  show(call: CallView, context: PopupContext = {}): void {
     let popup = this.shown.get(call.call_id);
     if (popup) {
       // The relay's answer to the agent's own change and the event about it race: the newer one stays.
       if (call.updated_at < popup.call.updated_at) return;
       popup.call = call;
-      if (searchUrl !== undefined) popup.searchUrl = searchUrl;
-      if (shownFrom !== undefined) popup.shownFrom = shownFrom;
+      for (const [key, value] of Object.entries(context) as Array<[keyof PopupContext, string | undefined]>) if (value !== undefined) popup.context[key] = value;
       popup.render();
     } else {
-      popup = this.mount(call, searchUrl, shownFrom);
+      popup = this.mount(call, { ...context });
       this.shown.set(call.call_id, popup);
     }
     if (!isFinalStatus(call.status) || call.crm_log !== null) {
@@ -47,18 +46,19 @@ export class IncomingPopups {
     }
   }
 
-  private mount(call: CallView, searchUrl?: string, shownFrom?: string): Shown {
+  private mount(call: CallView, context: PopupContext): Shown {
     const actions = callActions(call, (answer) => this.show(answer));
     const node = (shown: Shown) => (
       <IncomingPopup
         call={shown.call}
-        nationalNumber={shown.shownFrom ?? shown.call.from_number ?? 'Unknown number'}
-        searchUrl={shown.searchUrl}
+        nationalNumber={shown.context.shownFrom ?? shown.call.from_number ?? 'Unknown number'}
+        searchUrl={shown.context.searchUrl}
+        takenBy={shown.context.takenBy}
         actions={actions}
         onDismiss={() => this.close(call.call_id)}
       />
     );
-    const shown: Shown = { call, searchUrl, shownFrom, render: () => card.update(node(shown)), remove: () => card.remove() };
+    const shown: Shown = { call, context, render: () => card.update(node(shown)), remove: () => card.remove() };
     const card = mountCard(this.doc, { 'data-pc-popup': call.call_id }, node(shown));
     return shown;
   }

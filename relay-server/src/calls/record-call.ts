@@ -71,6 +71,7 @@ export async function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'ho
       entries.push({ agentId: agent.id, kind: 'created' });
     }
     const state = news.reported ? mergeReport(before, news.update) : mergeCall(before, news.update);
+    if (state.extra.answered_by !== before?.extra.answered_by) nameWhoAnswered(state, agents);
     const changed = !before || !sameState(before, state);
     // A known call that the news ends has its CRM log made pending in the statement that stores its state.
     const crmLog = before && changed ? logWithChange(instance, before, state) : undefined;
@@ -93,6 +94,17 @@ export async function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'ho
   if (lookup) lookUpCaller(deps, lookup, result.events);
   else deps.publish(result.events);
   return result;
+}
+
+/**
+ * Puts the name of the call's agent whose phone took it (a connector's `answered_by`) beside that
+ * number as `answered_by_name`, for the colleagues' popups: read from the agents the call reached,
+ * which the transaction has at hand.
+ */
+function nameWhoAnswered(state: CallState, agents: readonly Agent[]): void {
+  const name = agents.find((agent) => agent.number === state.extra.answered_by)?.name;
+  if (name) state.extra.answered_by_name = name;
+  else delete state.extra.answered_by_name;
 }
 
 /**

@@ -141,7 +141,7 @@ describe('call logging', () => {
     expect(await relay.store.agentIdsOfCall((await relay.callOf('CA1')).id)).toHaveLength(2);
     // Bob's <Number> leg answers CA1: Twilio names the call in ParentCallSid, Bob's phone in To.
     expect((await relay.twilioWebhook(relay.hooks.status, { CallSid: 'CAleg', ParentCallSid: 'CA1', CallStatus: 'in-progress', To: '+1 (415) 555-0122' })).status).toBe(200);
-    expect((await relay.callOf('CA1')).extra.answered_by).toBe('+14155550122');
+    expect((await relay.callOf('CA1')).extra).toMatchObject({ answered_by: '+14155550122', answered_by_name: 'Bob' });
     for (const sid of ['CA1', 'CA2']) await relay.inbound(sid, CALLER).completed();
     await relay.outbox.runDue();
     const logged = (sid: string) => records().find((r) => r.call_id === sid);

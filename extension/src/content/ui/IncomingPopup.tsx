@@ -9,6 +9,8 @@ export interface IncomingPopupProps {
   /** National format of the caller's number, for display. */
   nationalNumber: string;
   searchUrl?: string;
+  /** Who took a call the team's phones rang (PopupContext). */
+  takenBy?: string;
   actions: CallActions;
   onDismiss(): void;
 }
@@ -17,7 +19,7 @@ export interface IncomingPopupProps {
  * The incoming-call popup: the number at once, who is calling once the relay's CRM lookup
  * answers, live status and timer, CRM links, notes and, after the call, its wrap-up.
  */
-export function IncomingPopup({ call, nationalNumber, searchUrl, actions, onDismiss }: IncomingPopupProps) {
+export function IncomingPopup({ call, nationalNumber, searchUrl, takenBy, actions, onDismiss }: IncomingPopupProps) {
   const ended = isFinalStatus(call.status);
   const [now, setNow] = useState(Date.now());
   const [shownAt] = useState(Date.now());
@@ -47,6 +49,11 @@ export function IncomingPopup({ call, nationalNumber, searchUrl, actions, onDism
         </span>
       </div>
       <span class="pc-timer" data-pc-field="timer">{formatDuration(seconds)}</span>
+      {takenBy && (
+        <p class="pc-taken-by" data-pc-field="taken-by">
+          {takenBy}
+        </p>
+      )}
       <CallContact call={call} searchUrl={searchUrl} actions={actions} />
       <WrapUp call={call} ended={ended} actions={actions} />
     </div>

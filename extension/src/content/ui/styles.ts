@@ -12,6 +12,7 @@ export const PANEL_CSS = `
 .pc-status[data-tone="unsuccessful"] { background: #fee2e2; color: #991b1b; }
 .pc-detail { margin-top: 6px; color: #374151; word-break: break-word; }
 .pc-timer { font-variant-numeric: tabular-nums; color: #374151; }
+.pc-taken-by { margin: 4px 0 0; font-size: 12px; font-weight: 600; color: #166534; }
 .pc-actions { display: flex; gap: 8px; margin-top: 10px; align-items: center; }
 .pc-link { color: #1d4ed8; text-decoration: none; font-weight: 600; }
 .pc-link:hover { text-decoration: underline; }
