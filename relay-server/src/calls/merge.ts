@@ -10,7 +10,7 @@ type CrmFields = 'contact' | 'contacts' | 'crm_log' | 'new_contact_url';
  * What one webhook or report says about a call; undefined means "says nothing". `fill_only_at`:
  * a call at one of these statuses, or going this way, takes only what it lacks from it (a status
  * block's `ended="fill"`: the final ones; `answered="fill"`: in progress and completed;
- * `inbound="fill"`: inbound).
+ * `inbound="fill"` / `outbound="fill"`: that direction).
  */
 export type CallUpdate = { [K in Exclude<keyof CallState, 'extra'>]?: NonNullable<CallState[K]> } & { extra?: Record<string, string>; fill_only_at?: readonly FillCondition[] };
 

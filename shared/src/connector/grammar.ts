@@ -412,7 +412,7 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
                     inbound: fillMode('inbound', '`fill`: on a call known as inbound (its first webhook said so), this block only fills what the call does not have yet; on other calls it updates them as any other. For an event that decides a call placed here but not an incoming one: Telzio\'s child leg\'s Call Ended is the customer\'s leg of a click to call (busy, no answer, the talk time) but one of the users a ring group rang for an incoming call, whose end must not end it.'),
                     outbound: fillMode('outbound', '`fill`: on a call known as outbound (placed by an agent), this block only fills what the call does not have yet, as `inbound="fill"` does on incoming calls.'),
                     when: {
-                      doc: 'Path in the webhook: the block takes only the webhooks where it has a value (not empty, not null). A status may then be listed in several blocks: the first that takes a webhook handles it, and a block without `when` for the same status, which must come last, takes the rest. For one event type that covers two legs: Telzio\'s Call Ended, whose `parent_call_id` is set on a child leg only.',
+                      doc: 'Path in the webhook: the block takes only the webhooks where it has a value (not empty, not null). A status may then be listed in several blocks: the first that takes a webhook handles it, and a block without `when` or `unless` for the same status, which must come last, takes the rest. For one event type that covers two legs: Telzio\'s Call Ended, whose `parent_call_id` is set on a child leg only.',
                       kind: 'path',
                     },
                     unless: {

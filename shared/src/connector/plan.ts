@@ -158,7 +158,7 @@ export interface StatusBlockPlan {
   /**
    * The statuses (or direction) of a stored call at which the block only fills fields the call
    * does not have: the final ones with `ended="fill"`, in progress and completed with
-   * `answered="fill"`, `inbound` with `inbound="fill"`.
+   * `answered="fill"`, the direction with `inbound="fill"` or `outbound="fill"`.
    */
   fillOnlyAt?: readonly FillCondition[];
   response?: MappingPlan;
