@@ -207,7 +207,7 @@ describe('inbound call (incoming popup)', () => {
       expect(statuses.filter((s, i) => s !== statuses[i - 1])).toEqual(['ringing', 'in-progress', 'completed']);
     }
     const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
-    expect(view).toMatchObject({ call_id: call.callUuid, status: 'completed', duration: 42, extra: { hangup_cause: 'NORMAL_CLEARING', hangup_cause_name: 'Normal Hangup' } });
+    expect(view).toMatchObject({ call_id: call.callUuid, status: 'completed', duration: 42, extra: { hangup_cause: 'NORMAL_CLEARING', hangup_cause_name: 'Normal Hangup', answered_by: ada.number, answered_by_name: 'Ada' } });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 
