@@ -2377,6 +2377,21 @@ for the events on the socket: a burst's lookups caught up once its webhooks stop
   one more test in a reply's rendering) reads × 0.80 / × 0.76 against the thirty-eighth sitting's
   × 0.78 / × 0.81 with three, its rounds × 0.82, 0.75, 0.80 for new calls: the gain the pairs saw
   is inside the spread between rounds, and the row's fall stays.
+- **The forty-third sitting's run: a fast forwarder, and the fan-out's p99 at the goal's edge.**
+  \`pnpm bench relay\` once, nothing else running (load 0.5 at its start), on a tree whose webhook
+  path gained only what a connector's status block selection by \`when\` / \`unless\` and the
+  answering agent's name cost (a comparison per webhook; a lookup among the call's agents when a
+  leg's answer names its phone, which no measured webhook does). The forwarder made 26,308,
+  25,992 and 26,803 new calls a second (15,749 to 30,371 last time), the relay 5,006, 4,967 and
+  5,780: × 0.19 at the median, against × 0.32 with last sitting's slower forwarder, whose rounds
+  had the relay at 5,051 to 5,700. The fan-out's p99 per socket read 49.9, 55.3 and 33.6 ms by round (36, 31.8,
+  31.8 last time): one call in a hundred, so the worst call of each round. Four alternated pairs
+  of \`fan-out.ts --calls 100\` right after, the tree against its recording of calls as before the
+  sitting (load about 1): p99 per socket 41.6 / 29.3, 31.7 / 36.7, 35.9 / 45.7, 71.9 / 30.7 ms,
+  p50 14.1 against 14.3 at the medians, the relay's CPU per call 16.9 against 16.3 ms: not told
+  apart, and the goal's 50 ms is inside this machine's spread of a hundred calls' worst. With a
+  CRM: new calls × 0.91, updates × 1.01 (rounds × 0.92, 0.91, 0.86): the highest the row has read,
+  from no change to its path, so not counted as a gain.
 `;
 }
 
