@@ -1558,6 +1558,30 @@ const MAPPING: BrokenCase[] = [
     hint: 'a block with `when` or `unless` goes before the block without them',
   },
   {
+    name: '`is` without `when`',
+    xml: xml(
+      '<connector for="PhoneCalls">',
+      PROVIDER,
+      '  <outgoing_call>',
+      '    <request><url>Calls.json</url></request>',
+      '    <callbacks>',
+      '      <status_callback use="leg">',
+      '        <status for="agent" is="answered">', // line 7: is at col 29
+      '          <response><call_status use="status"/></response>',
+      '        </status>',
+      '      </status_callback>',
+      '    </callbacks>',
+      '  </outgoing_call>',
+      '</connector>',
+    ),
+    code: 'invalid',
+    line: 7,
+    col: 29,
+    path: 'connector/outgoing_call/callbacks/status_callback/status',
+    message: '`is` lists the values of the `when` path, and this block has no `when`',
+    hint: 'add when="path"',
+  },
+  {
     name: 'two blocks for one status with the same `when`',
     xml: xml(
       '<connector for="PhoneCalls">',

@@ -213,7 +213,8 @@ describe('inbound call (incoming popup)', () => {
     const [bobView] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
     expect(adaView).toEqual(bobView);
     // Bob's talk time, not the caller's whole leg (33 s, with the NCCO's ringing).
-    expect(adaView).toMatchObject({ call_id: call.conversationUuid, direction: 'inbound', status: 'completed', duration: 30, from_number: '+14155550199' });
+    // Bob's phone took it (Ada's rang out first): his leg's answered names it in to.
+    expect(adaView).toMatchObject({ call_id: call.conversationUuid, direction: 'inbound', status: 'completed', duration: 30, from_number: '+14155550199', extra: { answered_by: bob.number, answered_by_name: 'Bob' } });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 
@@ -228,6 +229,8 @@ describe('inbound call (incoming popup)', () => {
     expect(adaSocket.events.map((e) => e.call.status).filter((s, i, all) => s !== all[i - 1])).toEqual(['ringing', 'no-answer']);
     const [stored] = (await api(relay, ada.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
     expect(stored).toMatchObject({ call_id: call.conversationUuid, status: 'no-answer', status_raw: 'completed', duration: null, from_number: '+14155550188' });
+    // The agents' legs rang out: none of them took the call.
+    expect(stored.extra.answered_by).toBeUndefined();
     await adaSocket.close();
   });
 

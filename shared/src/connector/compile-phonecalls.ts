@@ -106,8 +106,11 @@ function compileStatusCallback(compiler: ElementCompiler, element: XmlElement): 
       compiler.error(block, `the status list "${list}" has an empty entry`, 'separate statuses with single commas: for="completed,busy"', attrOffset(block, 'for'));
     }
     const when = compiler.attrPath(block, 'when');
+    const whenIs = attr(block, 'is') === undefined ? undefined : [...new Set(lowerList(attr(block, 'is')!))];
+    if (whenIs && !when) compiler.error(block, '`is` lists the values of the `when` path, and this block has no `when`', 'add when="path" (the field whose value `is` lists)', attrOffset(block, 'is'));
     const unless = compiler.attrPath(block, 'unless');
-    const condition = when || unless ? [when && `\`${when.source}\` has a value`, unless && `\`${unless.source}\` has none`].filter(Boolean).join(' and ') : undefined;
+    const has = when && (whenIs ? `\`${when.source}\` is ${whenIs.join(' or ')}` : `\`${when.source}\` has a value`);
+    const condition = has || unless ? [has, unless && `\`${unless.source}\` has none`].filter(Boolean).join(' and ') : undefined;
     for (const status of lowerList(list)) {
       const first = owner.get(status);
       const same = condition && conditional.get(`${status} ${condition}`);
@@ -125,6 +128,7 @@ function compileStatusCallback(compiler: ElementCompiler, element: XmlElement): 
     return {
       for: [...new Set(lowerList(list))],
       ...(when ? { when } : {}),
+      ...(when && whenIs ? { whenIs } : {}),
       ...(unless ? { unless } : {}),
       ...(fillOnlyAt ? { fillOnlyAt } : {}),
       response: response ? compileMapping(compiler, response, 'callback') : undefined,

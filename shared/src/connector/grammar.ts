@@ -415,6 +415,10 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
                       doc: 'Path in the webhook: the block takes only the webhooks where it has a value (not empty, not null). A status may then be listed in several blocks: the first that takes a webhook handles it, and a block without `when` or `unless` for the same status, which must come last, takes the rest. For one event type that covers two legs: Telzio\'s Call Ended, whose `parent_call_id` is set on a child leg only.',
                       kind: 'path',
                     },
+                    is: {
+                      doc: 'With `when`: the values its path must have (comma-separated, case-insensitive) for the block to take the webhook. For a leg whose events share one block but one of them says more: Vonage\'s agent leg answering names the agent\'s phone in `to` (`when="status" is="answered"`), its other events do not mean the agent took the call.',
+                      kind: 'list',
+                    },
                     unless: {
                       doc: 'Path in the webhook: the block takes only the webhooks where it has no value, as `when` does where it has one (both may be given). For a leg\'s own event that a callback of another kind resembles: Telnyx\'s dialled leg names its parent call in `ParentCallSid`, and so may the `<Dial action>`, which alone carries `DialCallStatus`.',
                       kind: 'path',

@@ -151,8 +151,9 @@ export interface StatusCallbackPlan {
 export interface StatusBlockPlan {
   /** Lower-cased provider statuses. */
   for: string[];
-  /** `when`: the block takes only webhooks where this path has a value. */
+  /** `when`: the block takes only webhooks where this path has a value (one of `whenIs`, lower-cased, if given). */
   when?: PayloadPath;
+  whenIs?: string[];
   /** `unless`: the block takes only webhooks where this path has none. */
   unless?: PayloadPath;
   /**

@@ -152,6 +152,27 @@ describe('handleWebhook', () => {
     expect(status('CallSid=CA1&CallStatus=completed&ParentCallSid=&DialCallStatus=').fills_only_at).toContain('completed');
   });
 
+  it('gives a status to a block with `when` and `is` only when the path has one of those values', () => {
+    const legs = loadConnector(`<connector for="PhoneCalls">
+  <provider><url>https://p/</url></provider>
+  <outgoing_call>
+    <request><url>calls</url></request>
+    <response><call_id use="sid"/></response>
+    <callbacks><status_callback use="leg">
+      <status for="agent" when="status" is="Answered, connected"><response><call_id use="id"/><call_status use="status"/><answered_by use="to"/></response></status>
+      <status for="agent"><response><call_id use="id"/><call_status use="status" map="unanswered:ringing"/></response></status>
+    </status_callback></callbacks>
+  </outgoing_call>
+</connector>`);
+    const status = (query: string) => handleWebhook(legs, 'status', { method: 'GET', url: `https://r/h?${query}`, headers: {}, body: '' }, context).record;
+    expect(status('id=C1&leg=agent&status=ANSWERED&to=14155550122')).toMatchObject({ call_status: 'in-progress', answered_by: '+14155550122' });
+    expect(status('id=C1&leg=agent&status=connected&to=14155550122')).toMatchObject({ answered_by: '+14155550122' });
+    const rangOut = status('id=C1&leg=agent&status=unanswered&to=14155550111');
+    expect(rangOut).toMatchObject({ call_status: 'ringing' });
+    expect(rangOut.answered_by).toBeUndefined();
+    expect(status('id=C1&leg=agent&to=14155550111').answered_by).toBeUndefined();
+  });
+
   it('rings at most `maxagents` agents, the first ones, where the provider takes no more', () => {
     const capped = loadConnector(`<connector for="PhoneCalls">
   <incoming_call>

@@ -1,4 +1,4 @@
-import type { CallbackPlan, ConnectorPlan, MappingPlan, ReplyPlan } from '../connector/plan.ts';
+import type { CallbackPlan, ConnectorPlan, MappingPlan, ReplyPlan, StatusBlockPlan } from '../connector/plan.ts';
 import { type BodyFormat, formatFromContentType, parseBody, PayloadError, formToObject } from '../payload/parse-body.ts';
 import { getPath, type PayloadPath } from '../payload/path.ts';
 import { urlSearch } from '../payload/url-query.ts';
@@ -82,8 +82,12 @@ export function mapWebhook(plan: ConnectorPlan, event: WebhookEvent, request: We
     const statusPlan = plan.outgoing!.status!;
     const raw = stringValue(getPath(payload, statusPlan.use));
     const word = raw?.trim().toLowerCase();
-    const has = (path: PayloadPath) => Boolean(stringValue(getPath(payload, path))?.trim());
-    const block = word === undefined ? undefined : statusPlan.blocks.find((b) => b.for.includes(word) && (!b.when || has(b.when)) && (!b.unless || !has(b.unless)));
+    const valueAt = (path: PayloadPath) => stringValue(getPath(payload, path))?.trim().toLowerCase() || undefined;
+    const takes = (b: StatusBlockPlan) => {
+      const value = b.when && valueAt(b.when);
+      return (!b.when || (value !== undefined && (!b.whenIs || b.whenIs.includes(value)))) && (!b.unless || valueAt(b.unless) === undefined);
+    };
+    const block = word === undefined ? undefined : statusPlan.blocks.find((b) => b.for.includes(word) && takes(b));
     status = { raw, matched: Boolean(block) };
     mapping = block?.response ?? callIdOnly(plan);
     reply = block?.reply;
