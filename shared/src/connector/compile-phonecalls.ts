@@ -106,7 +106,8 @@ function compileStatusCallback(compiler: ElementCompiler, element: XmlElement): 
       compiler.error(block, `the status list "${list}" has an empty entry`, 'separate statuses with single commas: for="completed,busy"', attrOffset(block, 'for'));
     }
     const when = compiler.attrPath(block, 'when');
-    const whenIs = attr(block, 'is') === undefined ? undefined : [...new Set(lowerList(attr(block, 'is')!))];
+    const values = attr(block, 'is');
+    const whenIs = values === undefined ? undefined : [...new Set(lowerList(values))];
     if (whenIs && !when) compiler.error(block, '`is` lists the values of the `when` path, and this block has no `when`', 'add when="path" (the field whose value `is` lists)', attrOffset(block, 'is'));
     const unless = compiler.attrPath(block, 'unless');
     const has = when && (whenIs ? `\`${when.source}\` is ${whenIs.join(' or ')}` : `\`${when.source}\` has a value`);

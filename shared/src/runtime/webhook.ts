@@ -82,12 +82,7 @@ export function mapWebhook(plan: ConnectorPlan, event: WebhookEvent, request: We
     const statusPlan = plan.outgoing!.status!;
     const raw = stringValue(getPath(payload, statusPlan.use));
     const word = raw?.trim().toLowerCase();
-    const valueAt = (path: PayloadPath) => stringValue(getPath(payload, path))?.trim().toLowerCase() || undefined;
-    const takes = (b: StatusBlockPlan) => {
-      const value = b.when && valueAt(b.when);
-      return (!b.when || (value !== undefined && (!b.whenIs || b.whenIs.includes(value)))) && (!b.unless || valueAt(b.unless) === undefined);
-    };
-    const block = word === undefined ? undefined : statusPlan.blocks.find((b) => b.for.includes(word) && takes(b));
+    const block = word === undefined ? undefined : statusPlan.blocks.find((b) => b.for.includes(word) && takesWebhook(b, payload));
     status = { raw, matched: Boolean(block) };
     mapping = block?.response ?? callIdOnly(plan);
     reply = block?.reply;
@@ -103,6 +98,20 @@ export function mapWebhook(plan: ConnectorPlan, event: WebhookEvent, request: We
   const record = buildRecord(values, { defaultCountry: context.defaultCountry });
   if (fillOnlyAt) record.fills_only_at = fillOnlyAt;
   return { payload, record, status, reply };
+}
+
+/** Whether a status block's conditions (`when`, `is`, `unless`) take this webhook. */
+function takesWebhook(block: StatusBlockPlan, payload: Record<string, unknown>): boolean {
+  if (block.when) {
+    const value = valueAt(payload, block.when);
+    if (value === undefined || (block.whenIs && !block.whenIs.includes(value))) return false;
+  }
+  return !block.unless || valueAt(payload, block.unless) === undefined;
+}
+
+/** A path's value, trimmed and lower-cased; undefined when absent, null or blank. */
+function valueAt(payload: Record<string, unknown>, path: PayloadPath): string | undefined {
+  return stringValue(getPath(payload, path))?.trim().toLowerCase() || undefined;
 }
 
 function selectCallback(plan: ConnectorPlan, event: WebhookEvent): { plan?: CallbackPlan; fallbackFormat?: BodyFormat } {
