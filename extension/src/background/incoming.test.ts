@@ -100,6 +100,8 @@ describe('incoming calls in the background', () => {
     expect(await taken(12, { answered_by: '+14155550122', answered_by_name: 'Bob' })).toBe('Taken by Bob');
     expect(await taken(13, { answered_by: '+14155550133' })).toBe('Taken by (415) 555-0133');
     expect(await taken(14, {})).toBeUndefined();
+    // A call placed here: some connectors map the customer's answer under the same name.
+    expect(await taken(15, { answered_by: '+14155550122' }, 'outbound')).toBeUndefined();
   });
 
   it('names the caller in the system notification when no CRM tab is open', async () => {

@@ -1,5 +1,5 @@
 import browser from 'webextension-polyfill';
-import { isFinalStatus, normalisePhone, type CallView } from '@phone-connector/shared';
+import { answeringPhone, isFinalStatus, normalisePhone, type CallView } from '@phone-connector/shared';
 import { matchesPattern, searchUrlFor } from '../sites.ts';
 import { agentSettings, type EnabledSite, enabledSites, resolvedDefaultCountry } from '../storage.ts';
 import { sendToTab } from '../messages.ts';
@@ -58,8 +58,8 @@ export class IncomingCalls {
  * answered (`answered_by`, and the agent whose number it is): this agent's own, or a colleague's.
  */
 async function takenBy(call: CallView): Promise<string | undefined> {
-  const number = call.extra.answered_by;
-  if (!number || call.direction !== 'inbound') return undefined;
+  const number = answeringPhone(call);
+  if (!number) return undefined;
   const own = normalisePhone((await agentSettings.getValue()).extension, await resolvedDefaultCountry());
   if (own === number) return 'You took this call';
   return `Taken by ${call.extra.answered_by_name ?? (await shownNumber(number))}`;

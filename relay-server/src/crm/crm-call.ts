@@ -1,4 +1,4 @@
-import { type CrmCall, isFinalStatus } from '@phone-connector/shared';
+import { answeringPhone, type CrmCall, isFinalStatus } from '@phone-connector/shared';
 import type { Agent, Call } from '../store/index.ts';
 
 /** The customer's number: whom an outbound call went to, whoever called otherwise. */
@@ -13,7 +13,7 @@ export function toCrmCall(call: Call, agent: Agent | undefined): CrmCall {
     call_id: call.call_id,
     direction: call.direction ?? 'inbound',
     customer_number: customerNumber(call) ?? '',
-    agent_number: (call.direction === 'inbound' ? call.extra.answered_by : undefined) ?? call.user_number ?? agent?.number ?? null,
+    agent_number: answeringPhone(call) ?? call.user_number ?? agent?.number ?? null,
     agent_name: agent?.name ?? null,
     agent_email: agent?.email ?? null,
     status: call.status,

@@ -1,4 +1,4 @@
-import type { CrmCall, CrmLog, CrmOutcome, CrmSession } from '@phone-connector/shared';
+import { answeringPhone, type CrmCall, type CrmLog, type CrmOutcome, type CrmSession } from '@phone-connector/shared';
 import { randomId } from '../auth/token.ts';
 import type { RelayDeps } from '../deps.ts';
 import { type Agent, type AgentDirectory, type AgentEvent, appendUpdated, type Call, type CrmLease, type CrmWork, holdsCrmLease, type Instance, type StoreTx } from '../store/index.ts';
@@ -692,7 +692,7 @@ export async function rowTarget(deps: Pick<RelayDeps, 'crm'>, agents: Pick<Agent
  * is known to have taken: the admin who set the team's number up), or the one agent it reached.
  */
 async function takenBy(agents: Pick<AgentDirectory, 'agentById' | 'agentsWithNumber'>, instance: Instance, call: Call, agentIds: string[]): Promise<Agent | undefined> {
-  const answeredBy = call.direction === 'inbound' ? call.extra.answered_by : undefined;
+  const answeredBy = answeringPhone(call);
   const answering = answeredBy ? (await agents.agentsWithNumber(answeredBy)).find((agent) => agentIds.includes(agent.id)) : undefined;
   return answering ?? agents.agentById(agentIds.length === 0 || agentIds.includes(instance.agentId) ? instance.agentId : agentIds[0]!);
 }

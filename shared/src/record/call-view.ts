@@ -37,3 +37,11 @@ export interface CallView {
   /** The CRM's "new contact" form prefilled with the customer's number, when nothing matched and the connector has one. */
   new_contact_url: string | null;
 }
+
+/**
+ * The phone that took an incoming call (a connector's `answered_by`); none for a call placed
+ * here, whose customer's answer some connectors map under the same name.
+ */
+export function answeringPhone(call: Pick<CallView, 'direction' | 'extra'>): string | undefined {
+  return call.direction === 'inbound' ? call.extra.answered_by : undefined;
+}
