@@ -41,6 +41,8 @@ export default defineConfig({
           root: './tests',
           include: ['e2e/**/*.test.ts'],
           globalSetup: ['./e2e/harness/global-setup.ts'],
+          // A failed test's report: what each open page was doing (shown, focused, drawing).
+          setupFiles: ['./e2e/harness/failure-report.ts'],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,

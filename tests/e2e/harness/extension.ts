@@ -59,6 +59,13 @@ export interface LaunchOptions {
   handleSignals?: boolean;
 }
 
+const launched = new Set<ExtensionBrowser>();
+
+/** The browsers launched and not closed yet: what a failed test's report looks at. */
+export function openExtensionBrowsers(): ReadonlySet<ExtensionBrowser> {
+  return launched;
+}
+
 /** Debian's Chromium with the built extension loaded, in a fresh profile; headless unless asked otherwise. */
 export async function launchWithExtension(extensionDir = E2E_BUILD_DIR, options: LaunchOptions = {}): Promise<ExtensionBrowser> {
   const { headless = true, handleSignals = true } = options;
@@ -87,7 +94,7 @@ export async function launchWithExtension(extensionDir = E2E_BUILD_DIR, options:
   });
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
   const extensionId = new URL(worker.url()).host;
-  return {
+  const browser: ExtensionBrowser = {
     context,
     worker,
     extensionId,
@@ -96,8 +103,11 @@ export async function launchWithExtension(extensionDir = E2E_BUILD_DIR, options:
     getStorage: (keys) => worker.evaluate((k) => (globalThis as unknown as ExtensionGlobal).chrome.storage.local.get(k), keys),
     registeredSites: async () => (await worker.evaluate(() => (globalThis as unknown as ExtensionGlobal).chrome.scripting.getRegisteredContentScripts())).flatMap((script) => script.matches ?? []),
     close: async () => {
+      launched.delete(browser);
       await context.close();
       rmSync(profile, { recursive: true, force: true });
     },
   };
+  launched.add(browser);
+  return browser;
 }
