@@ -172,21 +172,41 @@ describe('inbound call (incoming popup)', () => {
       expect(socket.events.every((e) => e.call.call_id === call.sid)).toBe(true);
     }
     const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
-    expect(view).toMatchObject({ call_id: call.sid, status: 'completed', status_raw: 'completed', duration: 42, user_number: ada.number });
+    // The first number answered: the Passthru names Ada, and the relay names her.
+    expect(view).toMatchObject({ call_id: call.sid, status: 'completed', status_raw: 'completed', duration: 42, user_number: ada.number, extra: { answered_by: ada.number, answered_by_name: 'Ada' } });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+
+  it("names the agent who took the call from the Passthru's DialWhomNumber: Bob, the second rung", async () => {
+    const socket = await relay.connect(ada);
+    exotel.inboundAnswerer = 1;
+    try {
+      const call = exotel.inboundCall({ connectUrl: callbacks.incoming, passthruUrl: callbacks.status, from: '+919812377777', to: EXOPHONE });
+      await call.done;
+      expect(call.exchanges.at(-1)).toMatchObject({ kind: 'passthru', params: { CallType: 'completed', DialWhomNumber: bob.number }, status: 200 });
+      await socket.waitFor((c) => c.events.at(-1)?.call.call_id === call.sid && c.events.at(-1)?.call.status === 'completed');
+      // What Ada's popup reads: the call was Bob's.
+      expect(socket.events.at(-1)!.call.extra).toMatchObject({ answered_by: bob.number, answered_by_name: 'Bob' });
+    } finally {
+      exotel.inboundAnswerer = 0;
+      await socket.close();
+    }
   });
 
   it('ends an unanswered incoming call as missed (CallType incomplete), so its popup closes', async () => {
     const socket = await relay.connect(ada);
-    exotel.inboundAnswered = false;
+    exotel.inboundAnswerer = null;
     try {
       const call = exotel.inboundCall({ connectUrl: callbacks.incoming, passthruUrl: callbacks.status, from: '+919812388888', to: EXOPHONE });
       await call.done;
       await socket.waitFor((c) => c.events.at(-1)?.call.call_id === call.sid && c.events.at(-1)?.call.status === 'no-answer');
       const [view] = (await api(relay, ada.token, 'GET', '/calls?number=%2B919812388888')).body.calls;
       expect(view).toMatchObject({ call_id: call.sid, status: 'no-answer', status_raw: 'incomplete' });
+      // The Passthru still names the last agent rung (Bob): nobody took the call, so nobody is named.
+      expect(call.exchanges.at(-1)!.params.DialWhomNumber).toBe(bob.number);
+      expect(view.extra.answered_by).toBeUndefined();
     } finally {
-      exotel.inboundAnswered = true;
+      exotel.inboundAnswerer = 0;
       await socket.close();
     }
   });

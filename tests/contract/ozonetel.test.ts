@@ -142,7 +142,22 @@ describe('inbound call', () => {
     await socket.close();
     expect(call.summary).toMatchObject({ status: 200, data: { Type: 'inbound', CallerID: '9812377777' } });
     const [stored] = await storedCall('+919812377777');
-    expect(stored).toMatchObject({ call_id: call.ucid, direction: 'inbound', status: 'completed', from_number: '+919812377777', to_number: `+${DID}`, user_number: ada.number });
+    expect(stored).toMatchObject({ call_id: call.ucid, direction: 'inbound', status: 'completed', from_number: '+919812377777', to_number: `+${DID}`, user_number: ada.number, extra: { answered_by: ada.number } });
+  });
+
+  it('names the agent who took an inbound call: live from the Answered event, then in the summary', async () => {
+    const socket = await relay.connect(ada);
+    const call = ozonetel.inboundCall({ from: '+919812377711', campaign: `Inbound_${DID}`, agentId: 'bob_acme' });
+    await call.done;
+    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+    await socket.close();
+    // CloudAgent's national number, read as the account's country: Bob's phone in E.164.
+    const bobPhone = '+919900033344';
+    expect(call.events.map((e) => [e.event.data.action, e.event.data.agent_number])).toContainEqual(['Answered', '9900033344']);
+    const answered = socket.events.find((e) => e.call.status === 'in-progress')!;
+    expect(answered.call.extra).toMatchObject({ answered_by: bobPhone });
+    const [stored] = await storedCall('+919812377711');
+    expect(stored).toMatchObject({ status: 'completed', user_number: bobPhone, extra: { answered_by: bobPhone } });
   });
 
   it('logs an inbound call no agent took as a missed call, though CloudAgent took the caller', async () => {
@@ -150,6 +165,9 @@ describe('inbound call', () => {
     await call.done;
     expect(call.summary!.data).toMatchObject({ CustomerStatus: 'answered', AgentStatus: 'not_answered', Status: 'NotAnswered' });
     const [stored] = await storedCall('+919812377700');
-    expect(stored).toMatchObject({ call_id: call.ucid, direction: 'inbound', status: 'no-answer', status_raw: 'NotAnswered', duration: 0 });
+    expect(stored).toMatchObject({ call_id: call.ucid, direction: 'inbound', status: 'no-answer', status_raw: 'NotAnswered', duration: 0, user_number: ada.number });
+    // The summary names the agent who was rung: nobody took the call, so nobody is named as having taken it.
+    expect(call.summary!.data.AgentPhoneNumber).toBe('9845098450');
+    expect(stored.extra.answered_by).toBeUndefined();
   });
 });

@@ -116,12 +116,15 @@ export class ExotelSimulator {
     await closeServer(this.server);
   }
 
+  /** Which number of a Connect reply picks up (its place in the list), or null: nobody does. */
+  inboundAnswerer: number | null = 0;
+
   /**
    * An incoming call to an ExoPhone whose flow is Connect (Dial Whom: the relay's URL) then an
-   * async Passthru. The first number the Connect reply lists answers.
+   * async Passthru. The number `inboundAnswerer` names answers; the Passthru's DialWhomNumber is
+   * "the agent who was dialed to last" ([D] 3000088074): that one, or when nobody answered the
+   * last number rung ([I] with parallel ringing, both).
    */
-  /** Whether the first number a Connect reply lists picks up (false: nobody answers). */
-  inboundAnswered = true;
 
   inboundCall(input: { connectUrl: string; passthruUrl?: string; from: string; to: string }): ExotelCall {
     const call = this.newCall('incoming', input.from, input.to, input.to);
@@ -131,12 +134,12 @@ export class ExotelSimulator {
       const connect = await this.get(call, 'connect', input.connectUrl, { ...base, DialCallDuration: '0', EndTime: '1970-01-01 05:30:00', CallType: 'call-attempt', CurrentTime: zonelessTime(new Date()) }, { 'Exotel-Version': '1.0' });
       const numbers = this.readConnectReply(call, connect);
       call.dialed.push(...numbers);
-      const answered = this.inboundAnswered ? numbers[0] : undefined;
+      const answered = this.inboundAnswerer === null ? undefined : numbers[this.inboundAnswerer];
       if (!input.passthruUrl) return;
       await this.get(call, 'passthru', input.passthruUrl, {
         ...base,
         DialCallDuration: answered ? String(this.talkSeconds) : '0',
-        DialWhomNumber: answered ?? '',
+        DialWhomNumber: answered ?? numbers.at(-1) ?? '',
         EndTime: '1970-01-01 05:30:00',
         CallType: answered ? 'completed' : 'incomplete',
         CurrentTime: zonelessTime(new Date()),
