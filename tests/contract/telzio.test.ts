@@ -180,7 +180,8 @@ describe('inbound call (incoming popup)', () => {
       expect(events[0]).toMatchObject({ event: 'created', call: { direction: 'inbound', status: 'ringing', from_number: '+14155550177', extra: { caller_name: 'LOVELACE ADA' } } });
     }
     const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
-    expect(view).toMatchObject({ call_id: call.callId, status: 'completed', duration: 48, user_number: TELZIO_NUMBER, to_number: bob.number });
+    // The number called stays Telzio's; the user's leg that completed is who took the call.
+    expect(view).toMatchObject({ call_id: call.callId, status: 'completed', duration: 48, user_number: TELZIO_NUMBER, to_number: TELZIO_NUMBER, extra: { answered_by: bob.number, answered_by_name: 'Bob' } });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 
@@ -205,7 +206,8 @@ describe('inbound call (incoming popup)', () => {
     // Ada's canceled leg did not end the call Bob was talking on.
     expect(events.map((e) => e.call.status)).not.toContain('canceled');
     const [view] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent('+14155550178')}&limit=1`)).body.calls;
-    expect(view).toMatchObject({ call_id: call.callId, status: 'completed', duration: 48, extra: { billed_duration: '46', hangup_reason: 'caller hung up' } });
+    // Ada was rung last and lost: the call's number is still Telzio's, and Bob took it.
+    expect(view).toMatchObject({ call_id: call.callId, status: 'completed', duration: 48, to_number: TELZIO_NUMBER, extra: { billed_duration: '46', hangup_reason: 'caller hung up', answered_by: bob.number } });
     await socket.close();
   });
 });

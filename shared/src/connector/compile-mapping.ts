@@ -1,7 +1,7 @@
 import { CLOSED_FIELDS, isKnownWord, RECORD_FIELD_ALIASES } from '../record/call-record.ts';
 import { attr, attrOffset } from './attributes.ts';
 import type { ElementCompiler, TemplateContext } from './element-compiler.ts';
-import type { FieldMapping, MappingPlan } from './plan.ts';
+import type { FieldMapping, MappingPlan, PayloadCondition } from './plan.ts';
 import type { XmlElement } from './xml-tree.ts';
 
 /** Compiles a `<response>` block: each child maps one record field from a path or a default. */
@@ -31,6 +31,7 @@ export function compileMapping(compiler: ElementCompiler, element: XmlElement, c
     fields.push({
       field,
       use,
+      ...compileCondition(compiler, mapping).condition,
       ...(map ? { map } : {}),
       ...(unknown ? { unknown } : {}),
       default: fallback,
@@ -39,6 +40,21 @@ export function compileMapping(compiler: ElementCompiler, element: XmlElement, c
   }
   const format = attr(element, 'format')?.toLowerCase();
   return { format: format === 'json' || format === 'xml' ? format : undefined, fields };
+}
+
+/**
+ * `when`, `is` and `unless` on a status block or a mapped field, and the condition in words for
+ * diagnostics (undefined when there is none).
+ */
+export function compileCondition(compiler: ElementCompiler, element: XmlElement): { condition: PayloadCondition; words?: string } {
+  const when = compiler.attrPath(element, 'when');
+  const values = attr(element, 'is');
+  const whenIs = values === undefined ? undefined : [...new Set(lowerList(values))];
+  if (whenIs && !when) compiler.error(element, `\`is\` lists the values of the \`when\` path, and this <${element.name}> has no \`when\``, 'add when="path" (the field whose value `is` lists)', attrOffset(element, 'is'));
+  const unless = compiler.attrPath(element, 'unless');
+  const has = when && (whenIs ? `\`${when.source}\` is ${whenIs.join(' or ')}` : `\`${when.source}\` has a value`);
+  const words = has || unless ? [has, unless && `\`${unless.source}\` has none`].filter(Boolean).join(' and ') : undefined;
+  return { condition: { ...(when ? { when } : {}), ...(when && whenIs ? { whenIs } : {}), ...(unless ? { unless } : {}) }, words };
 }
 
 /** `unknown="…"`: allowed where the engine normalises to a closed set of values, and must be one of them. */

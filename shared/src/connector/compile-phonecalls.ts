@@ -6,7 +6,7 @@ import type { Template } from '../template/ast.ts';
 import { attr, attrOffset, child, children } from './attributes.ts';
 import { compileAuth } from './compile-auth.ts';
 import { compileFields } from './compile-fields.ts';
-import { compileMapping, lowerList } from './compile-mapping.ts';
+import { compileCondition, compileMapping, lowerList } from './compile-mapping.ts';
 import { compileReply } from './compile-reply.ts';
 import { compileRequest } from './compile-request.ts';
 import { compileSignature } from './compile-signature.ts';
@@ -105,13 +105,7 @@ function compileStatusCallback(compiler: ElementCompiler, element: XmlElement): 
     if (statuses.some((s) => !s)) {
       compiler.error(block, `the status list "${list}" has an empty entry`, 'separate statuses with single commas: for="completed,busy"', attrOffset(block, 'for'));
     }
-    const when = compiler.attrPath(block, 'when');
-    const values = attr(block, 'is');
-    const whenIs = values === undefined ? undefined : [...new Set(lowerList(values))];
-    if (whenIs && !when) compiler.error(block, '`is` lists the values of the `when` path, and this block has no `when`', 'add when="path" (the field whose value `is` lists)', attrOffset(block, 'is'));
-    const unless = compiler.attrPath(block, 'unless');
-    const has = when && (whenIs ? `\`${when.source}\` is ${whenIs.join(' or ')}` : `\`${when.source}\` has a value`);
-    const condition = has || unless ? [has, unless && `\`${unless.source}\` has none`].filter(Boolean).join(' and ') : undefined;
+    const { condition: takes, words: condition } = compileCondition(compiler, block);
     for (const status of lowerList(list)) {
       const first = owner.get(status);
       const same = condition && conditional.get(`${status} ${condition}`);
@@ -128,9 +122,7 @@ function compileStatusCallback(compiler: ElementCompiler, element: XmlElement): 
     const fillOnlyAt = fillConditions(block);
     return {
       for: [...new Set(lowerList(list))],
-      ...(when ? { when } : {}),
-      ...(when && whenIs ? { whenIs } : {}),
-      ...(unless ? { unless } : {}),
+      ...takes,
       ...(fillOnlyAt ? { fillOnlyAt } : {}),
       response: response ? compileMapping(compiler, response, 'callback') : undefined,
       reply: reply ? compileReply(compiler, reply) : undefined,

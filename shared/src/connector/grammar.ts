@@ -98,6 +98,18 @@ export const mappingField: ElementSpec = {
       doc: 'On `call_status` and `direction` only: what a word the engine does not know (after `map`) becomes, e.g. `failed` for the disconnect causes a provider adds later, which would otherwise leave the call open. The provider\'s word is still kept raw; a missing or empty value takes `default`.',
       kind: 'enum',
     },
+    when: {
+      doc: 'Path in the payload: the field is mapped (its path or its `default`) only where this path has a value, not empty, not null; elsewhere the field is left as if absent from the block. For a value that means something only in some of a block\'s webhooks: Exotel\'s Passthru names in `DialWhomNumber` the agent who took a completed call, but an agent who rang out on a call nobody took (`<answered_by use="DialWhomNumber" when="CallType" is="completed"/>`).',
+      kind: 'path',
+    },
+    is: {
+      doc: 'With `when`: the values its path must have (comma-separated, case-insensitive) for the field to be mapped.',
+      kind: 'list',
+    },
+    unless: {
+      doc: 'Path in the payload: the field is mapped only where this path has no value, as `when` does where it has one (both may be given).',
+      kind: 'path',
+    },
   },
   children: {},
 };

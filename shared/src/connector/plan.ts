@@ -126,7 +126,17 @@ export interface MappingPlan {
   fields: FieldMapping[];
 }
 
-export interface FieldMapping {
+/** `when`, `is` and `unless`: a test of the webhook's payload, on a status block or on one mapped field. */
+export interface PayloadCondition {
+  /** `when`: holds only where this path has a value (one of `whenIs`, lower-cased, if given). */
+  when?: PayloadPath;
+  whenIs?: string[];
+  /** `unless`: holds only where this path has none. */
+  unless?: PayloadPath;
+}
+
+/** One record field; with a condition, mapped only from the payloads where it holds. */
+export interface FieldMapping extends PayloadCondition {
   field: string;
   use?: PayloadPath;
   default?: Template;
@@ -148,14 +158,10 @@ export interface StatusCallbackPlan {
   blocks: StatusBlockPlan[];
 }
 
-export interface StatusBlockPlan {
+/** A status block; with a condition, it takes only the webhooks where the condition holds. */
+export interface StatusBlockPlan extends PayloadCondition {
   /** Lower-cased provider statuses. */
   for: string[];
-  /** `when`: the block takes only webhooks where this path has a value (one of `whenIs`, lower-cased, if given). */
-  when?: PayloadPath;
-  whenIs?: string[];
-  /** `unless`: the block takes only webhooks where this path has none. */
-  unless?: PayloadPath;
   /**
    * The statuses (or direction) of a stored call at which the block only fills fields the call
    * does not have: the final ones with `ended="fill"`, in progress and completed with

@@ -1,5 +1,5 @@
-import type { MappingPlan } from '../connector/plan.ts';
-import { getPath } from '../payload/path.ts';
+import type { MappingPlan, PayloadCondition } from '../connector/plan.ts';
+import { getPath, type PayloadPath } from '../payload/path.ts';
 import { isKnownWord } from '../record/call-record.ts';
 import { renderOptional, type TemplateScope } from '../template/render.ts';
 
@@ -10,6 +10,7 @@ import { renderOptional, type TemplateScope } from '../template/render.ts';
 export function applyMapping(mapping: MappingPlan, payload: unknown, scope: TemplateScope): Record<string, string> {
   const values: Record<string, string> = {};
   for (const field of mapping.fields) {
+    if ((field.when || field.unless) && !conditionHolds(field, payload)) continue;
     const found = field.use ? stringify(getPath(payload, field.use)) : undefined;
     const translated = found !== undefined && field.map ? (field.map[found.trim().toLowerCase()] ?? found) : found;
     const mapped = field.unknown !== undefined && translated !== undefined && translated !== '' && !isKnownWord(field.field as 'call_status' | 'direction', translated) ? field.unknown : translated;
@@ -19,6 +20,20 @@ export function applyMapping(mapping: MappingPlan, payload: unknown, scope: Temp
     if (field.field === 'call_status' && mapped !== found && found) values.call_status_raw = found;
   }
   return values;
+}
+
+/** Whether a status block's or a field's condition (`when`, `is`, `unless`) holds for this payload. */
+export function conditionHolds(condition: PayloadCondition, payload: unknown): boolean {
+  if (condition.when) {
+    const value = valueAt(payload, condition.when);
+    if (value === undefined || (condition.whenIs && !condition.whenIs.includes(value))) return false;
+  }
+  return !condition.unless || valueAt(payload, condition.unless) === undefined;
+}
+
+/** A path's value, trimmed and lower-cased; undefined when absent, null or blank. */
+function valueAt(payload: unknown, path: PayloadPath): string | undefined {
+  return stringify(getPath(payload, path))?.trim().toLowerCase() || undefined;
 }
 
 function stringify(value: unknown): string | undefined {

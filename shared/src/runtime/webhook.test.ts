@@ -173,6 +173,34 @@ describe('handleWebhook', () => {
     expect(status('id=C1&leg=agent&to=14155550111').answered_by).toBeUndefined();
   });
 
+  it('maps a field with `when`, `is` or `unless` only from the webhooks where its condition holds, its default too', () => {
+    const passthru = loadConnector(`<connector for="PhoneCalls">
+  <incoming_call>
+    <response>
+      <call_id use="CallSid"/>
+      <call_status use="CallType" map="incomplete:no-answer"/>
+      <user_number use="DialWhomNumber"/>
+      <answered_by use="DialWhomNumber" when="CallType" is="completed, call-attempt"/>
+      <queue use="Queue" default="main" when="CallType" is="completed, call-attempt"/>
+      <rang_out use="DialWhomNumber" unless="DialCallDuration"/>
+    </response>
+  </incoming_call>
+</connector>`);
+    const incoming = (query: string) => handleWebhook(passthru, 'incoming', { method: 'GET', url: `https://r/h?${query}`, headers: {}, body: '' }, context).record;
+    const took = incoming('CallSid=C1&CallType=Completed&DialWhomNumber=14155550122&DialCallDuration=30');
+    expect(took).toMatchObject({ call_status: 'completed', user_number: '+14155550122', answered_by: '+14155550122' });
+    // The condition holds: the path, else the default; `unless` keeps rang_out out.
+    expect(took.extra).toEqual({ queue: 'main' });
+    expect(incoming('CallSid=C1&CallType=completed&Queue=support').extra.queue).toBe('support');
+    // Nobody took it: the agent named rang out; neither conditional field, not even a default.
+    const missed = incoming('CallSid=C1&CallType=incomplete&DialWhomNumber=14155550111&DialCallDuration=&Queue=sales');
+    expect(missed).toMatchObject({ call_status: 'no-answer', user_number: '+14155550111', extra: { rang_out: '14155550111' } });
+    expect(missed.answered_by).toBeUndefined();
+    expect(missed.extra.queue).toBeUndefined();
+    // `when`'s path without a value: the field is left out as well.
+    expect(incoming('CallSid=C1&DialWhomNumber=14155550122&Queue=sales').answered_by).toBeUndefined();
+  });
+
   it('rings at most `maxagents` agents, the first ones, where the provider takes no more', () => {
     const capped = loadConnector(`<connector for="PhoneCalls">
   <incoming_call>

@@ -1,12 +1,12 @@
-import type { CallbackPlan, ConnectorPlan, MappingPlan, ReplyPlan, StatusBlockPlan } from '../connector/plan.ts';
+import type { CallbackPlan, ConnectorPlan, MappingPlan, ReplyPlan } from '../connector/plan.ts';
 import { type BodyFormat, formatFromContentType, parseBody, PayloadError, formToObject } from '../payload/parse-body.ts';
-import { getPath, type PayloadPath } from '../payload/path.ts';
+import { getPath } from '../payload/path.ts';
 import { urlSearch } from '../payload/url-query.ts';
 import { buildRecord, type CallRecord, type FillCondition, recordVariables } from '../record/call-record.ts';
 import { MissingValueError, renderTemplate } from '../template/render.ts';
 import type { CallbackUrls } from './callbacks.ts';
 import { ConnectorRuntimeError } from './errors.ts';
-import { applyMapping } from './mapping.ts';
+import { applyMapping, conditionHolds } from './mapping.ts';
 import { renderReply, type WebhookReply } from './reply.ts';
 import { buildScope, type RunContext } from './scope.ts';
 
@@ -82,7 +82,7 @@ export function mapWebhook(plan: ConnectorPlan, event: WebhookEvent, request: We
     const statusPlan = plan.outgoing!.status!;
     const raw = stringValue(getPath(payload, statusPlan.use));
     const word = raw?.trim().toLowerCase();
-    const block = word === undefined ? undefined : statusPlan.blocks.find((b) => b.for.includes(word) && takesWebhook(b, payload));
+    const block = word === undefined ? undefined : statusPlan.blocks.find((b) => b.for.includes(word) && conditionHolds(b, payload));
     status = { raw, matched: Boolean(block) };
     mapping = block?.response ?? callIdOnly(plan);
     reply = block?.reply;
@@ -100,19 +100,6 @@ export function mapWebhook(plan: ConnectorPlan, event: WebhookEvent, request: We
   return { payload, record, status, reply };
 }
 
-/** Whether a status block's conditions (`when`, `is`, `unless`) take this webhook. */
-function takesWebhook(block: StatusBlockPlan, payload: Record<string, unknown>): boolean {
-  if (block.when) {
-    const value = valueAt(payload, block.when);
-    if (value === undefined || (block.whenIs && !block.whenIs.includes(value))) return false;
-  }
-  return !block.unless || valueAt(payload, block.unless) === undefined;
-}
-
-/** A path's value, trimmed and lower-cased; undefined when absent, null or blank. */
-function valueAt(payload: Record<string, unknown>, path: PayloadPath): string | undefined {
-  return stringValue(getPath(payload, path))?.trim().toLowerCase() || undefined;
-}
 
 function selectCallback(plan: ConnectorPlan, event: WebhookEvent): { plan?: CallbackPlan; fallbackFormat?: BodyFormat } {
   switch (event) {
