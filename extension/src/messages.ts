@@ -43,8 +43,18 @@ export interface PopupContext {
   searchUrl?: string;
   /** The caller's number as the agent reads it (national in their default country). */
   shownFrom?: string;
-  /** Who took a call the team's phones rang: "You took this call", "Taken by Bob". */
-  takenBy?: string;
+  /** Who took a call the team's phones rang. */
+  takenBy?: TakenBy;
+}
+
+/** Who took an incoming call: this agent ("You took this call") or a colleague ("Taken by Bob"). */
+export interface TakenBy {
+  label: string;
+  /**
+   * A colleague took it: the call is theirs to wrap up, so this agent's popup offers no notes or
+   * outcome (saving them would overwrite the colleague's) and closes once the call ends.
+   */
+  colleague: boolean;
 }
 
 /** A placed call's status, before the provider has one (`calling`) and when it refused (`error`). */

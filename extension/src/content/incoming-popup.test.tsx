@@ -37,6 +37,9 @@ beforeEach(() => {
 });
 afterEach(() => {
   popups.closeAll();
+  // A test that failed under fake timers leaves Preact's effects waiting on a fake animation
+  // frame: run them, or every later test's effects (the dispositions' fetch) wait for ever.
+  if (vi.isFakeTimers()) vi.runOnlyPendingTimers();
   vi.useRealTimers();
 });
 
@@ -89,7 +92,7 @@ describe('who is calling', () => {
     const call = ringing();
     popups.show(call, { shownFrom: '(415) 555-0199' });
     expect(popupOf()?.querySelector('[data-pc-field="taken-by"]')).toBeNull();
-    popups.show(later(call, { status: 'in-progress' }), { takenBy: 'Taken by Bob' });
+    popups.show(later(call, { status: 'in-progress' }), { takenBy: { label: 'Taken by Bob', colleague: true } });
     expect(text(popupOf(), '[data-pc-field="taken-by"]')).toBe('Taken by Bob');
     popups.show(later(later(call, {}), { notes: 'called back' }));
     expect(text(popupOf(), '[data-pc-field="taken-by"]')).toBe('Taken by Bob');
@@ -184,6 +187,39 @@ describe('the wrap-up', () => {
     vi.advanceTimersByTime(CLOSE_AFTER_END_MS + 1);
     expect(popupOf('CA-crm')).not.toBeNull();
     expect(popupOf('CA-plain')).toBeNull();
+  });
+
+  it("leaves a colleague's call to them: who took it, no notes or outcome, and closed once it ends, CRM log or not", () => {
+    vi.useFakeTimers();
+    answers['crm-dispositions'] = () => ({ ok: true, dispositions: ['Interested'] });
+    const call = ringing({ contact: ADA, contacts: [ADA] });
+    popups.show(call);
+    // Ringing, the call may still be this agent's: notes can be typed.
+    expect(popupOf()?.querySelector('textarea')).not.toBeNull();
+    const bobs = later(call, { status: 'in-progress' });
+    popups.show(bobs, { takenBy: { label: 'Taken by Bob', colleague: true } });
+    expect(text(popupOf(), '[data-pc-field="taken-by"]')).toBe('Taken by Bob');
+    expect(text(popupOf(), '[data-pc-contact]')).toBe('Ada Lovelace');
+    expect(popupOf()?.querySelector('textarea')).toBeNull();
+    expect(popupOf()?.querySelector('[data-pc-wrap-up]')).toBeNull();
+    // The end comes with the CRM log pending (Bob's wrap-up); the event carries no context: Bob's it stays.
+    popups.show(later(bobs, { status: 'completed', duration: 95, crm_log: PENDING }));
+    expect(popupOf()?.querySelector('[data-pc-field="disposition"]')).toBeNull();
+    expect(popupOf()?.querySelector('textarea')).toBeNull();
+    vi.advanceTimersByTime(CLOSE_AFTER_END_MS + 1);
+    expect(popupOf()).toBeNull();
+    expect(sent.filter((m) => m.type === 'update-call' || m.type === 'crm-dispositions')).toEqual([]);
+  });
+
+  it('keeps the wrap-up of a call this agent took', () => {
+    vi.useFakeTimers();
+    answers['crm-dispositions'] = () => ({ ok: true, dispositions: [] });
+    const call = ringing({ status: 'in-progress' });
+    popups.show(call, { takenBy: { label: 'You took this call', colleague: false } });
+    expect(popupOf()?.querySelector('textarea')).not.toBeNull();
+    popups.show(later(call, { status: 'completed', crm_log: PENDING }));
+    vi.advanceTimersByTime(CLOSE_AFTER_END_MS + 1);
+    expect(popupOf()?.querySelector('[data-pc-wrap-up]')?.getAttribute('data-pc-wrap-up')).toBe('ended');
   });
 });
 

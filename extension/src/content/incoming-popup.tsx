@@ -19,7 +19,8 @@ interface Shown {
 /**
  * One popup per call id: a second event for the same call updates it in place. A call without
  * a CRM closes a few seconds after it ends; one the relay logs in a CRM stays for its wrap-up
- * (dispositions, notes, the log's state) until the agent dismisses it.
+ * (dispositions, notes, the log's state) until the agent dismisses it, unless a colleague took
+ * it: the wrap-up is theirs.
  */
 export class IncomingPopups {
   private readonly shown = new Map<string, Shown>();
@@ -32,13 +33,14 @@ export class IncomingPopups {
       // The relay's answer to the agent's own change and the event about it race: the newer one stays.
       if (call.updated_at < popup.call.updated_at) return;
       popup.call = call;
-      for (const [key, value] of Object.entries(context) as Array<[keyof PopupContext, string | undefined]>) if (value !== undefined) popup.context[key] = value;
+      popup.context = keptContext(popup.context, context);
       popup.render();
     } else {
       popup = this.mount(call, { ...context });
       this.shown.set(call.call_id, popup);
     }
-    if (!isFinalStatus(call.status) || call.crm_log !== null) {
+    const wrapsUp = call.crm_log !== null && !popup.context.takenBy?.colleague;
+    if (!isFinalStatus(call.status) || wrapsUp) {
       clearTimeout(popup.timer);
       popup.timer = undefined;
     } else {
@@ -73,4 +75,9 @@ export class IncomingPopups {
   closeAll(): void {
     for (const id of [...this.shown.keys()]) this.close(id);
   }
+}
+
+/** The background's context for a call: each part it gave stays until an event brings a new one (the relay's answers to the agent's own changes bring none). */
+function keptContext(kept: PopupContext, news: PopupContext): PopupContext {
+  return { searchUrl: news.searchUrl ?? kept.searchUrl, shownFrom: news.shownFrom ?? kept.shownFrom, takenBy: news.takenBy ?? kept.takenBy };
 }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { isCallStatus, isFinalStatus, statusLabel, statusTone, type CallView } from '@phone-connector/shared';
+import type { TakenBy } from '../../messages.ts';
 import type { CallActions } from '../call-actions.ts';
 import { CallContact } from './CallContact.tsx';
 import { WrapUp } from './WrapUp.tsx';
@@ -10,14 +11,15 @@ export interface IncomingPopupProps {
   nationalNumber: string;
   searchUrl?: string;
   /** Who took a call the team's phones rang (PopupContext). */
-  takenBy?: string;
+  takenBy?: TakenBy;
   actions: CallActions;
   onDismiss(): void;
 }
 
 /**
  * The incoming-call popup: the number at once, who is calling once the relay's CRM lookup
- * answers, live status and timer, CRM links, notes and, after the call, its wrap-up.
+ * answers, live status and timer, CRM links, notes and, after the call, its wrap-up: for the
+ * agent who took the call (a colleague's call shows who took it, and no notes or outcome).
  */
 export function IncomingPopup({ call, nationalNumber, searchUrl, takenBy, actions, onDismiss }: IncomingPopupProps) {
   const ended = isFinalStatus(call.status);
@@ -51,11 +53,11 @@ export function IncomingPopup({ call, nationalNumber, searchUrl, takenBy, action
       <span class="pc-timer" data-pc-field="timer">{formatDuration(seconds)}</span>
       {takenBy && (
         <p class="pc-taken-by" data-pc-field="taken-by">
-          {takenBy}
+          {takenBy.label}
         </p>
       )}
       <CallContact call={call} searchUrl={searchUrl} actions={actions} />
-      <WrapUp call={call} ended={ended} actions={actions} />
+      {!takenBy?.colleague && <WrapUp call={call} ended={ended} actions={actions} />}
     </div>
   );
 }
