@@ -47,14 +47,14 @@ export interface PopupContext {
   takenBy?: TakenBy;
 }
 
-/** Who took an incoming call: this agent ("You took this call") or a colleague ("Taken by Bob"). */
+/** Who took an incoming call the team's phones rang: this agent ("You took this call"), or a colleague ("Taken by Bob"). */
 export interface TakenBy {
-  label: string;
   /**
-   * A colleague took it: the call is theirs to wrap up, so this agent's popup offers no notes or
+   * The colleague who took it, by name, else their number as the agent reads it; absent when this
+   * agent did. A colleague's call is theirs to wrap up: this agent's popup offers no notes or
    * outcome (saving them would overwrite the colleague's) and closes once the call ends.
    */
-  colleague: boolean;
+  colleague?: string;
 }
 
 /** A placed call's status, before the provider has one (`calling`) and when it refused (`error`). */

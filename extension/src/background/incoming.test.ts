@@ -96,9 +96,9 @@ describe('incoming calls in the background', () => {
       await incoming.onRelayCall(callView({ id, status: 'in-progress', direction, extra }));
       return (toTabs.mock.calls.at(-1)![1] as Message<TabMessages, 'incoming-call'>).takenBy;
     };
-    expect(await taken(11, { answered_by: '+14155550111', answered_by_name: 'Ada' })).toEqual({ label: 'You took this call', colleague: false });
-    expect(await taken(12, { answered_by: '+14155550122', answered_by_name: 'Bob' })).toEqual({ label: 'Taken by Bob', colleague: true });
-    expect(await taken(13, { answered_by: '+14155550133' })).toEqual({ label: 'Taken by (415) 555-0133', colleague: true });
+    expect(await taken(11, { answered_by: '+14155550111', answered_by_name: 'Ada' })).toEqual({});
+    expect(await taken(12, { answered_by: '+14155550122', answered_by_name: 'Bob' })).toEqual({ colleague: 'Bob' });
+    expect(await taken(13, { answered_by: '+14155550133' })).toEqual({ colleague: '(415) 555-0133' });
     expect(await taken(14, {})).toBeUndefined();
     // A call placed here: some connectors map the customer's answer under the same name.
     expect(await taken(15, { answered_by: '+14155550122' }, 'outbound')).toBeUndefined();

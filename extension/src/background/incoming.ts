@@ -1,8 +1,9 @@
 import browser from 'webextension-polyfill';
-import { answeringPhone, isFinalStatus, normalisePhone, type CallView } from '@phone-connector/shared';
+import { isFinalStatus, type CallView } from '@phone-connector/shared';
 import { matchesPattern, searchUrlFor } from '../sites.ts';
-import { agentSettings, type EnabledSite, enabledSites, resolvedDefaultCountry } from '../storage.ts';
-import { sendToTab, type TakenBy } from '../messages.ts';
+import { type EnabledSite, enabledSites } from '../storage.ts';
+import { sendToTab } from '../messages.ts';
+import { takenBy } from '../taken-by.ts';
 import { ForwardedCalls } from '../call-forwarding.ts';
 import { shownNumber } from './shown-number.ts';
 
@@ -51,18 +52,6 @@ export class IncomingCalls {
       message: `${call.from_number ?? 'Unknown number'}${call.status ? ` · ${call.status}` : ''}`,
     });
   }
-}
-
-/**
- * Who took a call the team's phones rang, as the popup says it: the relay names the phone that
- * answered (`answered_by`, and the agent whose number it is): this agent's own, or a colleague's.
- */
-async function takenBy(call: CallView): Promise<TakenBy | undefined> {
-  const number = answeringPhone(call);
-  if (!number) return undefined;
-  const own = normalisePhone((await agentSettings.getValue()).extension, await resolvedDefaultCountry());
-  if (own === number) return { label: 'You took this call', colleague: false };
-  return { label: `Taken by ${call.extra.answered_by_name ?? (await shownNumber(number))}`, colleague: true };
 }
 
 async function tabStillEnabled(tabId: number, sites: EnabledSite[]): Promise<boolean> {

@@ -92,7 +92,7 @@ describe('who is calling', () => {
     const call = ringing();
     popups.show(call, { shownFrom: '(415) 555-0199' });
     expect(popupOf()?.querySelector('[data-pc-field="taken-by"]')).toBeNull();
-    popups.show(later(call, { status: 'in-progress' }), { takenBy: { label: 'Taken by Bob', colleague: true } });
+    popups.show(later(call, { status: 'in-progress' }), { takenBy: { colleague: 'Bob' } });
     expect(text(popupOf(), '[data-pc-field="taken-by"]')).toBe('Taken by Bob');
     popups.show(later(later(call, {}), { notes: 'called back' }));
     expect(text(popupOf(), '[data-pc-field="taken-by"]')).toBe('Taken by Bob');
@@ -197,7 +197,7 @@ describe('the wrap-up', () => {
     // Ringing, the call may still be this agent's: notes can be typed.
     expect(popupOf()?.querySelector('textarea')).not.toBeNull();
     const bobs = later(call, { status: 'in-progress' });
-    popups.show(bobs, { takenBy: { label: 'Taken by Bob', colleague: true } });
+    popups.show(bobs, { takenBy: { colleague: 'Bob' } });
     expect(text(popupOf(), '[data-pc-field="taken-by"]')).toBe('Taken by Bob');
     expect(text(popupOf(), '[data-pc-contact]')).toBe('Ada Lovelace');
     expect(popupOf()?.querySelector('textarea')).toBeNull();
@@ -215,7 +215,7 @@ describe('the wrap-up', () => {
     vi.useFakeTimers();
     answers['crm-dispositions'] = () => ({ ok: true, dispositions: [] });
     const call = ringing({ status: 'in-progress' });
-    popups.show(call, { takenBy: { label: 'You took this call', colleague: false } });
+    popups.show(call, { takenBy: {} });
     expect(popupOf()?.querySelector('textarea')).not.toBeNull();
     popups.show(later(call, { status: 'completed', crm_log: PENDING }));
     vi.advanceTimersByTime(CLOSE_AFTER_END_MS + 1);

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { type BackgroundMessages, messageListener } from '../messages.ts';
 import { noteMissedCall } from '../missed-calls.ts';
-import { defaultCountry, missedCalls, relaySettings } from '../storage.ts';
+import { agentSettings, defaultCountry, missedCalls, relaySettings } from '../storage.ts';
 import { callView } from '../testing/call-view.ts';
 import { RelayStub } from '../testing/relay-stub.ts';
 import { Popup } from './Popup.tsx';
@@ -93,6 +93,25 @@ describe('missed calls in the toolbar popup', () => {
     await callBack(11);
     await expect.poll(() => callBackStatus(11)).toBe('no provider is set up: choose one in Options > Provider');
     expect(placed).toEqual([{ type: 'place-call', to: '+12125550142' }]);
+  });
+
+  it("says in the recent calls who took each of the team's incoming calls: you, a colleague by name, else their number", async () => {
+    await agentSettings.setValue({ extension: '(415) 555-0111', email: '', callerid: '', fields: {} });
+    relay.routes['GET /calls?limit=50'] = () => ({
+      body: {
+        calls: [
+          callView({ id: 24, call_id: 'CA24', status: 'completed', duration: 35, extra: { answered_by: '+14155550111', answered_by_name: 'Ada' } }),
+          callView({ id: 23, call_id: 'CA23', status: 'completed', extra: { answered_by: '+14155550122', answered_by_name: 'Bob' } }),
+          callView({ id: 22, call_id: 'CA22', status: 'completed', extra: { answered_by: '+14155550133' } }),
+          callView({ id: 21, call_id: 'CA21', status: 'completed' }),
+        ],
+        next_cursor: null,
+      },
+    });
+    render(<Popup />, root);
+    const rows = () => [...root.querySelectorAll('[data-testid="recent-calls"] li')].map((li) => li.querySelector('[data-pc-field="taken-by"]')?.textContent ?? null);
+    await expect.poll(rows).toEqual([' · you took it', ' · Bob took it', ' · (415) 555-0133 took it', null]);
+    expect(root.querySelector('[data-testid="recent-calls"] li')!.textContent).toContain('completed · 35s · you took it');
   });
 
   it('shows no missed list when nobody was missed', async () => {

@@ -6,7 +6,8 @@ import { requestCall } from '../call-request.ts';
 import { detectSelectedNumber } from '../numbers/detect-numbers.ts';
 import { isMissedCall } from '../missed-calls.ts';
 import { matchesPattern, originPattern } from '../sites.ts';
-import { connectionStatus, enabledSites, relaySettings, resolvedDefaultCountry } from '../storage.ts';
+import { agentSettings, connectionStatus, enabledSites, relaySettings, resolvedDefaultCountry } from '../storage.ts';
+import { takenByOf } from '../taken-by.ts';
 import { ConnectionBadge } from '../ui/ConnectionBadge.tsx';
 import { useStored } from '../ui/use-stored.ts';
 import { MissedCalls } from './MissedCalls.tsx';
@@ -19,6 +20,7 @@ const RECENT_SHOWN = 8;
 export function Popup() {
   const [status] = useStored(connectionStatus);
   const [sites = []] = useStored(enabledSites);
+  const [agent] = useStored(agentSettings);
   const [tab, setTab] = useState<browser.Tabs.Tab | undefined>(undefined);
   const [number, setNumber] = useState('');
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>(undefined);
@@ -97,10 +99,15 @@ export function Popup() {
         <ul style="list-style: none; padding: 0; margin: 0" data-testid="recent-calls">
           {calls.slice(0, RECENT_SHOWN).map((c) => {
             const other = c.direction === 'inbound' ? c.from_number : c.to_number;
+            // A team's call: who took it, for everyone whose phone rang.
+            const taken = agent ? takenByOf(c, agent.extension, country) : undefined;
             return (
               <li key={c.id} class="row" style="padding: 4px 0; border-bottom: 1px solid #e5e7eb">
                 <span>{c.direction === 'inbound' ? '↙' : '↗'} {c.contact ? `${c.contact.name} · ` : ''}{other ? formatForDisplay(other, country) : 'Unknown'}</span>
-                <span class="hint" style="text-align: right">{c.status ?? ''}{c.duration ? ` · ${c.duration}s` : ''}</span>
+                <span class="hint" style="text-align: right">
+                  {c.status ?? ''}{c.duration ? ` · ${c.duration}s` : ''}
+                  {taken && <span data-pc-field="taken-by">{` · ${taken.colleague ? `${taken.colleague} took it` : 'you took it'}`}</span>}
+                </span>
               </li>
             );
           })}

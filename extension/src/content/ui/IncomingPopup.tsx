@@ -53,7 +53,7 @@ export function IncomingPopup({ call, nationalNumber, searchUrl, takenBy, action
       <span class="pc-timer" data-pc-field="timer">{formatDuration(seconds)}</span>
       {takenBy && (
         <p class="pc-taken-by" data-pc-field="taken-by">
-          {takenBy.label}
+          {takenBy.colleague ? `Taken by ${takenBy.colleague}` : 'You took this call'}
         </p>
       )}
       <CallContact call={call} searchUrl={searchUrl} actions={actions} />
