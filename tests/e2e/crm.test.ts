@@ -11,7 +11,7 @@ import { VtigerSimulator } from '../simulators/crm/vtiger.ts';
 import type { DialOutcome, SimulatedCall } from '../simulators/twilio.ts';
 import { api } from '../relay/harness.ts';
 import { screenshotPath } from './harness/screenshots.ts';
-import { AGENT_NUMBER, DEADLINE_MS, startWorld, waitFor, type World } from './harness/world.ts';
+import { AGENT_NUMBER, DEADLINE_MS, startWorld, TWILIO_NUMBER, waitFor, type World } from './harness/world.ts';
 
 /** Each caller has a number of their own: a lookup is cached per number, and each test asks its own. */
 const PEOPLE = {
@@ -25,6 +25,9 @@ const PEOPLE = {
 } satisfies Record<string, SeedContact>;
 type Person = keyof typeof PEOPLE;
 
+/** Ada's colleague: a call to the team's number rings both; his phone has no extension in this browser. */
+const BOB = { name: 'Bob', number: '+14155550122' };
+
 let vtiger: VtigerSimulator;
 let world: World;
 const ids = {} as Record<Person, string>;
@@ -35,7 +38,7 @@ beforeAll(async () => {
   vtiger = await VtigerSimulator.start();
   const names = Object.keys(PEOPLE) as Person[];
   for (const [i, id] of vtiger.seed(names.map((name) => PEOPLE[name])).entries()) ids[names[i]!] = id;
-  world = await startWorld({ crm: { connector: 'vtiger', config: vtiger.config } });
+  world = await startWorld({ crm: { connector: 'vtiger', config: vtiger.config }, colleagues: [BOB] });
 });
 afterAll(async () => {
   await world?.close();
@@ -58,9 +61,12 @@ async function crmPage(): Promise<Page> {
   return page;
 }
 
-/** A customer calls; the agent's phone answers (unless `dial` says otherwise); the call stays up until `endCall`. */
-async function ring(from: string, dial?: DialOutcome): Promise<SimulatedCall> {
-  return world.twilio.inboundCall({ url: (await callbacks()).incoming, from, to: AGENT_NUMBER, held: true, ...(dial ? { dial } : {}) });
+/**
+ * A customer calls Ada's number (or `to`: the team's, which rings every agent); the first phone
+ * rung answers (unless `dial` says otherwise); the call stays up until `endCall`.
+ */
+async function ring(from: string, dial?: DialOutcome, to = AGENT_NUMBER): Promise<SimulatedCall> {
+  return world.twilio.inboundCall({ url: (await callbacks()).incoming, from, to, held: true, ...(dial ? { dial } : {}) });
 }
 
 /** The caller hangs up: the <Dial action> of a call the agent took, then Twilio's final status callback. */
@@ -211,6 +217,23 @@ describe('wrap-up', () => {
     await expect.poll(() => popup.locator('[data-pc-crm-log]').getAttribute('data-pc-crm-log')).toBe('logged');
     await expect.poll(() => popup.locator('[data-pc-action="open-log"]').getAttribute('href')).toBe(vtiger.recordUrl(activity!.id));
     await page.screenshot({ path: screenshotPath('crm-wrap-up.png') });
+    await page.close();
+  });
+
+  it("leaves a call a colleague took to him: says who, offers no notes or outcome, closes when it ends, and the CRM log is his", async () => {
+    const page = await crmPage();
+    const call = await ring('+14155550100', { answer: true, talkSeconds: 30, pickUp: BOB.number }, TWILIO_NUMBER);
+    const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
+    await expect.poll(() => textOf(popup.locator('[data-pc-contact]'))).toBe(nameOf('jane'));
+    await call.done;
+    // Both phones rang (in the order the relay lists its agents); Bob's picked up.
+    expect([...call.dialed].sort()).toEqual([AGENT_NUMBER, BOB.number].sort());
+    await expect.poll(() => textOf(popup.locator('[data-pc-field="taken-by"]'))).toBe('Taken by Bob');
+    expect(await popup.getByLabel('Call notes').count()).toBe(0);
+    await endCall(call);
+    // Logged in Vtiger with Bob as its agent, and Ada's popup gone without a wrap-up of hers.
+    await expect.poll(() => activitiesOf(call.sid).map((a) => String(a.fields.description).includes('agent Bob')), { timeout: DEADLINE_MS }).toEqual([true]);
+    await expect.poll(() => popup.count()).toBe(0);
     await page.close();
   });
 

@@ -76,7 +76,8 @@ export interface Exchange {
 }
 
 /** What the person on the other end does when `<Dial>` rings them. */
-export type DialOutcome = { answer: true; talkSeconds: number } | { answer: false; status: 'busy' | 'no-answer' | 'failed' };
+/** How a `<Dial>` goes: answered (by its first `<Number>`, or by the one `pickUp` names) or not. */
+export type DialOutcome = { answer: true; talkSeconds: number; pickUp?: string } | { answer: false; status: 'busy' | 'no-answer' | 'failed' };
 
 export interface SimulatedCall {
   sid: string;
@@ -313,8 +314,8 @@ export class TwilioSimulator {
       }
       const answered = numbers[0]?.attrs.sendDigits;
       if (outcome.answer && answered !== undefined && SEND_DIGITS.test(answered)) call.sentDigits.push(answered);
-      // The first <Number> picks up; one that asked for its `answered` event gets it, for the child leg.
-      const picked = numbers[0];
+      // The first <Number> picks up (or the one `pickUp` names); one that asked for its `answered` event gets it, for the child leg.
+      const picked = (outcome.answer && outcome.pickUp !== undefined ? numbers.find((e) => e.text.trim() === outcome.pickUp) : undefined) ?? numbers[0];
       if (outcome.answer && picked?.attrs.statusCallback && (picked.attrs.statusCallbackEvent ?? 'completed').split(/\s+/).includes('answered')) {
         const leg: SimulatedCall = { ...call, sid: this.newSid(), direction: 'outbound-dial', to: picked.text.trim(), status: 'in-progress', exchanges: [] };
         const exchange = await this.webhook(leg, 'number-status', picked.attrs.statusCallbackMethod?.toUpperCase() === 'GET' ? 'GET' : 'POST', picked.attrs.statusCallback, { ParentCallSid: call.sid, CallbackSource: 'call-progress-events', SequenceNumber: '0', Timestamp: rfc2822(new Date()) });

@@ -44,12 +44,18 @@ export interface WorldOptions {
   siteDir?: string;
   /** The instance's CRM, set at the relay and in the extension's settings as Options > CRM saves it. */
   crm?: { connector: string; config: Record<string, string> };
+  /**
+   * Ada's team: Ada is then an admin (her instance is the team's number, whose incoming calls
+   * ring every agent) and these agents are added after her; none runs an extension.
+   */
+  colleagues?: Array<{ name: string; number: string }>;
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const dir = tempDir('pc-e2e-');
   const db = join(dir.path, 'relay.db');
-  const agent = await addAgent(db, { name: 'Ada', number: AGENT_NUMBER, email: 'ada@example.com' });
+  const agent = await addAgent(db, { name: 'Ada', number: AGENT_NUMBER, email: 'ada@example.com', ...(options.colleagues ? { admin: true } : {}) });
+  for (const colleague of options.colleagues ?? []) await addAgent(db, colleague);
   const relay = await startRelayProcess({ db });
   const twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN });
   const site = await serveDirectory(options.siteDir ?? join(import.meta.dirname, '..', 'fixtures'));
