@@ -111,7 +111,8 @@ describe('missed calls in the toolbar popup', () => {
     render(<Popup />, root);
     const rows = () => [...root.querySelectorAll('[data-testid="recent-calls"] li')].map((li) => li.querySelector('[data-pc-field="taken-by"]')?.textContent ?? null);
     await expect.poll(rows).toEqual([' · you took it', ' · Bob took it', ' · (415) 555-0133 took it', null]);
-    expect(root.querySelector('[data-testid="recent-calls"] li')!.textContent).toContain('completed · 35s · you took it');
+    // Each status as the popups word it, the duration as their timer shows it.
+    expect(root.querySelector('[data-testid="recent-calls"] li .hint')!.textContent).toBe('Ended · 0:35 · you took it');
   });
 
   it('shows no missed list when nobody was missed', async () => {

@@ -1,4 +1,4 @@
-import { type CallView, formatForDisplay } from '@phone-connector/shared';
+import { type CallView, formatForDisplay, isCallStatus, statusLabel } from '@phone-connector/shared';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import { RelayApi } from '../relay/relay-api.ts';
@@ -8,6 +8,7 @@ import { isMissedCall } from '../missed-calls.ts';
 import { matchesPattern, originPattern } from '../sites.ts';
 import { agentSettings, connectionStatus, enabledSites, relaySettings, resolvedDefaultCountry } from '../storage.ts';
 import { takenByOf } from '../taken-by.ts';
+import { formatDuration } from '../content/ui/IncomingPopup.tsx';
 import { ConnectionBadge } from '../ui/ConnectionBadge.tsx';
 import { useStored } from '../ui/use-stored.ts';
 import { MissedCalls } from './MissedCalls.tsx';
@@ -105,7 +106,8 @@ export function Popup() {
               <li key={c.id} class="row" style="padding: 4px 0; border-bottom: 1px solid #e5e7eb">
                 <span>{c.direction === 'inbound' ? '↙' : '↗'} {c.contact ? `${c.contact.name} · ` : ''}{other ? formatForDisplay(other, country) : 'Unknown'}</span>
                 <span class="hint" style="text-align: right">
-                  {c.status ?? ''}{c.duration ? ` · ${c.duration}s` : ''}
+                  {isCallStatus(c.status) ? statusLabel(c.status, c.direction ?? 'outbound') : (c.status_raw ?? '')}
+                  {c.duration ? ` · ${formatDuration(c.duration)}` : ''}
                   {taken && <span data-pc-field="taken-by">{` · ${taken.colleague ? `${taken.colleague} took it` : 'you took it'}`}</span>}
                 </span>
               </li>
