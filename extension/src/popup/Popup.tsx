@@ -104,7 +104,10 @@ export function Popup() {
             const taken = agent ? takenByOf(c, agent.extension, country) : undefined;
             return (
               <li key={c.id} class="row" style="padding: 4px 0; border-bottom: 1px solid #e5e7eb">
-                <span>{c.direction === 'inbound' ? '↙' : '↗'} {c.contact ? `${c.contact.name} · ` : ''}{other ? formatForDisplay(other, country) : 'Unknown'}</span>
+                <span>
+                  {c.direction === 'inbound' ? '↙' : '↗'} {c.contact ? `${c.contact.name} · ` : ''}
+                  <span style="white-space: nowrap">{other ? formatForDisplay(other, country) : 'Unknown'}</span>
+                </span>
                 <span class="hint" style="text-align: right">
                   {isCallStatus(c.status) ? statusLabel(c.status, c.direction ?? 'outbound') : (c.status_raw ?? '')}
                   {c.duration ? ` · ${formatDuration(c.duration)}` : ''}
