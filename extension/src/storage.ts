@@ -72,6 +72,11 @@ export const enabledSites = storage.defineItem<EnabledSite[]>('local:sites', { f
 export const defaultCountry = storage.defineItem<string>('local:defaultCountry', { fallback: '', version: 1 });
 /** The callback URLs the relay generated for this extension's instance. */
 export const callbackUrls = storage.defineItem<CallbackUrls>('local:callbacks', { fallback: {}, version: 1 });
+/**
+ * The number the relay has for this agent (GET /me), read at each connection: the phone it rings
+ * for the team's calls, which may differ from the one typed in the options for click to call.
+ */
+export const relayNumber = storage.defineItem<string | null>('local:relayNumber', { fallback: null, version: 1 });
 /** The last WebSocket event seq handled, so a reconnect resumes exactly after it; null before the first connection. */
 export const lastSeq = storage.defineItem<number | null>('local:lastSeq', { fallback: null, version: 1 });
 

@@ -124,6 +124,8 @@ describe('incoming calls, end to end', () => {
     await expect.poll(async () => (await recordedStatuses(page)).at(-1)).toBe('In progress');
     // The agent's own <Number> answered (Twilio's answered event names its phone): the popup says so.
     await expect.poll(() => popup.locator('[data-pc-field="taken-by"]').textContent()).toBe('You took this call');
+    // The background asked the relay for the number it rings for this agent when it connected.
+    await expect.poll(async () => (await world.browser.getStorage(['relayNumber'])).relayNumber).toBe(AGENT_NUMBER);
     // The caller hangs up: the <Dial action>, then Twilio's final status callback.
     await world.twilio.hangUp(call);
     call.status = 'completed';

@@ -2,7 +2,7 @@ import browser from 'webextension-polyfill';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { Message, TabMessages } from '../messages.ts';
-import { agentSettings, defaultCountry, enabledSites } from '../storage.ts';
+import { agentSettings, defaultCountry, enabledSites, relayNumber } from '../storage.ts';
 import { callView } from '../testing/call-view.ts';
 import { WRAP_UP_MS } from '../call-forwarding.ts';
 import { IncomingCalls } from './incoming.ts';
@@ -100,6 +100,11 @@ describe('incoming calls in the background', () => {
     expect(await taken(12, { answered_by: '+14155550122', answered_by_name: 'Bob' })).toEqual({ colleague: 'Bob' });
     expect(await taken(13, { answered_by: '+14155550133' })).toEqual({ colleague: '(415) 555-0133' });
     expect(await taken(14, {})).toBeUndefined();
+    // The options hold another phone (for click to call) than the one the relay rings: both are this agent's.
+    await agentSettings.setValue({ extension: '+442079460000', email: '', callerid: '', fields: {} });
+    expect(await taken(16, { answered_by: '+14155550111', answered_by_name: 'Ada' })).toEqual({ colleague: 'Ada' });
+    await relayNumber.setValue('+14155550111');
+    expect(await taken(17, { answered_by: '+14155550111', answered_by_name: 'Ada' })).toEqual({});
     // A call placed here: some connectors map the customer's answer under the same name.
     expect(await taken(15, { answered_by: '+14155550122' }, 'outbound')).toBeUndefined();
   });

@@ -1,5 +1,5 @@
 import browser from 'webextension-polyfill';
-import { connectionStatus, enabledSites, lastSeq, missedCalls, relaySettings } from '../storage.ts';
+import { connectionStatus, enabledSites, lastSeq, missedCalls, relayNumber, relaySettings } from '../storage.ts';
 import { showBadge } from './badge.ts';
 import { CallRateLimit } from './call-rate-limit.ts';
 import { OutboundCalls } from './calls.ts';
@@ -33,6 +33,11 @@ export function startBackground(): void {
       token: relay.token,
       loadSeq: () => lastSeq.getValue(),
       onWelcome: async (seq) => {
+        // Who this agent is at the relay may have changed while it was away (an admin's edit).
+        void new RelayApi(relay).me().then(
+          (me) => relayNumber.setValue(me.number),
+          () => undefined,
+        );
         const stored = await lastSeq.getValue();
         if (stored === null || stored > seq) await lastSeq.setValue(seq);
       },

@@ -6,7 +6,7 @@ import { requestCall } from '../call-request.ts';
 import { detectSelectedNumber } from '../numbers/detect-numbers.ts';
 import { isMissedCall } from '../missed-calls.ts';
 import { matchesPattern, originPattern } from '../sites.ts';
-import { agentSettings, connectionStatus, enabledSites, relaySettings, resolvedDefaultCountry } from '../storage.ts';
+import { agentSettings, connectionStatus, enabledSites, relayNumber, relaySettings, resolvedDefaultCountry } from '../storage.ts';
 import { takenByOf } from '../taken-by.ts';
 import { formatDuration } from '../content/ui/IncomingPopup.tsx';
 import { ConnectionBadge } from '../ui/ConnectionBadge.tsx';
@@ -22,6 +22,7 @@ export function Popup() {
   const [status] = useStored(connectionStatus);
   const [sites = []] = useStored(enabledSites);
   const [agent] = useStored(agentSettings);
+  const [relayPhone] = useStored(relayNumber);
   const [tab, setTab] = useState<browser.Tabs.Tab | undefined>(undefined);
   const [number, setNumber] = useState('');
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>(undefined);
@@ -101,7 +102,7 @@ export function Popup() {
           {calls.slice(0, RECENT_SHOWN).map((c) => {
             const other = c.direction === 'inbound' ? c.from_number : c.to_number;
             // A team's call: who took it, for everyone whose phone rang.
-            const taken = agent ? takenByOf(c, agent.extension, country) : undefined;
+            const taken = takenByOf(c, [agent?.extension, relayPhone], country);
             return (
               <li key={c.id} class="row" style="padding: 4px 0; border-bottom: 1px solid #e5e7eb">
                 <span>
