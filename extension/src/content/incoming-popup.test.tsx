@@ -189,7 +189,7 @@ describe('the wrap-up', () => {
     expect(popupOf('CA-plain')).toBeNull();
   });
 
-  it("leaves a colleague's call to them: who took it, no notes or outcome, and closed once it ends, CRM log or not", () => {
+  it("leaves a colleague's call to them: who took it, no notes or outcome, gone a few seconds later and not back for its end or its CRM log", () => {
     vi.useFakeTimers();
     answers['crm-dispositions'] = () => ({ ok: true, dispositions: ['Interested'] });
     const call = ringing({ contact: ADA, contacts: [ADA] });
@@ -202,13 +202,40 @@ describe('the wrap-up', () => {
     expect(text(popupOf(), '[data-pc-contact]')).toBe('Ada Lovelace');
     expect(popupOf()?.querySelector('textarea')).toBeNull();
     expect(popupOf()?.querySelector('[data-pc-wrap-up]')).toBeNull();
-    // The end comes with the CRM log pending (Bob's wrap-up); the event carries no context: Bob's it stays.
-    popups.show(later(bobs, { status: 'completed', duration: 95, crm_log: PENDING }));
-    expect(popupOf()?.querySelector('[data-pc-field="disposition"]')).toBeNull();
+    // An update while it is still shown (the event carries no context): Bob's it stays.
+    popups.show(later(bobs, { notes: 'Bob typing' }));
+    expect(text(popupOf(), '[data-pc-field="taken-by"]')).toBe('Taken by Bob');
     expect(popupOf()?.querySelector('textarea')).toBeNull();
     vi.advanceTimersByTime(CLOSE_AFTER_END_MS + 1);
     expect(popupOf()).toBeNull();
+    // Bob's call ends and is logged: nothing comes back on this agent's screen.
+    const ended = later(later(bobs, {}), { status: 'completed', duration: 95, crm_log: PENDING });
+    popups.show(ended, { takenBy: { colleague: 'Bob' } });
+    popups.show(later(ended, { crm_log: { state: 'logged', id: '43x9', url: null, error: null } }), { takenBy: { colleague: 'Bob' } });
+    expect(popupOf()).toBeNull();
     expect(sent.filter((m) => m.type === 'update-call' || m.type === 'crm-dispositions')).toEqual([]);
+  });
+
+  it('stays closed once the agent dismissed it, whatever the call does next', () => {
+    popups.show(ringing());
+    click(popupOf(), '[aria-label="Dismiss"]');
+    expect(popupOf()).toBeNull();
+    popups.show(later(ringing(), { status: 'in-progress' }));
+    popups.show(later(ringing(), { status: 'completed', crm_log: PENDING }));
+    expect(popupOf()).toBeNull();
+    // Another call still pops up.
+    popups.show(ringing({ id: 8, call_id: 'CA2' }));
+    expect(popupOf('CA2')).not.toBeNull();
+  });
+
+  it('does not come back for a late event of a call it closed after its end (a recording)', () => {
+    vi.useFakeTimers();
+    const ended = ringing({ status: 'completed' });
+    popups.show(ended);
+    vi.advanceTimersByTime(CLOSE_AFTER_END_MS + 1);
+    expect(popupOf()).toBeNull();
+    popups.show(later(ended, { recording_url: 'https://api.twilio.com/recordings/RE1' }));
+    expect(popupOf()).toBeNull();
   });
 
   it('keeps the wrap-up of a call this agent took', () => {

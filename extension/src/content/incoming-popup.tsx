@@ -4,8 +4,11 @@ import { callActions } from './call-actions.ts';
 import { IncomingPopup } from './ui/IncomingPopup.tsx';
 import { mountCard } from './ui/mount.ts';
 
-/** How long an ended call stays on screen, so the agent sees how it ended. */
+/** How long an ended call (or one a colleague took) stays on screen, so the agent sees how it ended. */
 export const CLOSE_AFTER_END_MS = 4000;
+
+/** How many closed popups' calls a page remembers, so that their later events show nothing. */
+const GONE_KEPT = 200;
 
 interface Shown {
   call: CallView;
@@ -19,15 +22,19 @@ interface Shown {
 /**
  * One popup per call id: a second event for the same call updates it in place. A call without
  * a CRM closes a few seconds after it ends; one the relay logs in a CRM stays for its wrap-up
- * (dispositions, notes, the log's state) until the agent dismisses it, unless a colleague took
- * it: the wrap-up is theirs.
+ * (dispositions, notes, the log's state) until the agent dismisses it. A call a colleague took
+ * is theirs, wrap-up included: it closes a few seconds after they took it. A popup that closed,
+ * however, stays closed: its call's later events (the end of a colleague's call, its CRM log,
+ * a call the agent dismissed while it rang) show nothing.
  */
 export class IncomingPopups {
   private readonly shown = new Map<string, Shown>();
+  private readonly gone = new Set<string>();
 
   constructor(private readonly doc: Document) {}
 
   show(call: CallView, context: PopupContext = {}): void {
+    if (this.gone.has(call.call_id)) return;
     let popup = this.shown.get(call.call_id);
     if (popup) {
       // The relay's answer to the agent's own change and the event about it race: the newer one stays.
@@ -39,12 +46,11 @@ export class IncomingPopups {
       popup = this.mount(call, { ...context });
       this.shown.set(call.call_id, popup);
     }
-    const wrapsUp = call.crm_log !== null && !popup.context.takenBy?.colleague;
-    if (!isFinalStatus(call.status) || wrapsUp) {
+    const leaves = popup.context.takenBy?.colleague !== undefined || (isFinalStatus(call.status) && call.crm_log === null);
+    if (leaves) popup.timer ??= setTimeout(() => this.close(call.call_id), CLOSE_AFTER_END_MS);
+    else {
       clearTimeout(popup.timer);
       popup.timer = undefined;
-    } else {
-      popup.timer ??= setTimeout(() => this.close(call.call_id), CLOSE_AFTER_END_MS);
     }
   }
 
@@ -70,6 +76,8 @@ export class IncomingPopups {
     clearTimeout(popup?.timer);
     popup?.remove();
     this.shown.delete(callId);
+    this.gone.add(callId);
+    if (this.gone.size > GONE_KEPT) this.gone.delete(this.gone.values().next().value!);
   }
 
   closeAll(): void {
