@@ -176,8 +176,9 @@ describe('pnpm demo without a display', () => {
     expect(transcript).toContain('description | Disposition: Connected');
     expect(transcript).toMatch(/GET getchallenge -> 200\n\s+POST login -> 200\n\s+GET query Contacts -> 200/);
     expect(transcript).toMatch(/POST create Events -> 200[^]*POST revise -> 200/);
-    // The talk times the <Dial action>s gave: the agent's 30 s on the incoming call, the customer's 42 s on the click to call.
-    expect(transcript).toMatch(/\| ↙ .+ completed · 30s\n\s+\| ↗ .+ completed · 42s/);
+    // The talk times the <Dial action>s gave: the agent's 30 s on the incoming call (which the
+    // agent's own phone took), the customer's 42 s on the click to call.
+    expect(transcript).toMatch(/\| ↙ .+ Ended · 0:30 · you took it\n\s+\| ↗ .+ Ended · 0:42\n/);
     expect(transcript).toContain('notes: "Wants two more warehouses on the plan; send a quote by Friday."');
     expect(transcript).toContain('"Open in CRM" opens the CRM\'s search for the caller\'s number, which finds: Camille Laurent.');
     // Secrets stay out: the Twilio auth token, the callback URLs' secret part, the CRM's access key and session.

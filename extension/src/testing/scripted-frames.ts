@@ -41,7 +41,8 @@ export function scriptedFrames({ notices = true } = {}) {
     layout();
     events.push('layout');
     if (notices) for (const observer of [...observers]) {
-      if (observer.targets.length > 0) observer.callback(observer.targets.map((target) => ({ target }) as ResizeObserverEntry), {} as ResizeObserver);
+      // Each notice carries its target's box, as the browser's does (the overlay reads its width).
+      if (observer.targets.length > 0) observer.callback(observer.targets.map((target) => ({ target, contentRect: target.getBoundingClientRect() }) as ResizeObserverEntry), {} as ResizeObserver);
     }
   };
   return { frame, events, animationCallbacks };
