@@ -115,4 +115,17 @@ describe('incoming calls in the background', () => {
     expect(await browser.notifications.getAll()).toMatchObject({ 'pc-incoming-6': { title: 'Incoming call: Ada Lovelace', message: '+14155550199 · ringing' } });
     expect(toTabs).not.toHaveBeenCalled();
   });
+
+  it("clears the system notification once a colleague took the call, and shows none of it again; this agent's own call keeps it", async () => {
+    await agentSettings.setValue({ extension: '(415) 555-0111', email: '', callerid: '', fields: {} });
+    const incoming = new IncomingCalls();
+    await incoming.onRelayCall(callView({ id: 31, status: 'ringing' }));
+    await incoming.onRelayCall(callView({ id: 32, status: 'ringing' }));
+    expect(Object.keys(await browser.notifications.getAll()).sort()).toEqual(['pc-incoming-31', 'pc-incoming-32']);
+    await incoming.onRelayCall(callView({ id: 31, status: 'in-progress', extra: { answered_by: '+14155550122', answered_by_name: 'Bob' } }));
+    await incoming.onRelayCall(callView({ id: 32, status: 'in-progress', extra: { answered_by: '+14155550111' } }));
+    expect(Object.keys(await browser.notifications.getAll())).toEqual(['pc-incoming-32']);
+    await incoming.onRelayCall(callView({ id: 31, status: 'completed', extra: { answered_by: '+14155550122', answered_by_name: 'Bob' } }));
+    expect(Object.keys(await browser.notifications.getAll())).toEqual(['pc-incoming-32']);
+  });
 });

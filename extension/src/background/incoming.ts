@@ -40,7 +40,8 @@ export class IncomingCalls {
 
   private async showNotification(call: CallView): Promise<void> {
     const id = `pc-incoming-${call.id}`;
-    if (isFinalStatus(call.status)) {
+    // Over, or a colleague's: as the popup does, the notice leaves (and is not shown again).
+    if (isFinalStatus(call.status) || (await takenBy(call))?.colleague !== undefined) {
       if (this.notified.delete(call.id)) await browser.notifications.clear(id);
       return;
     }
