@@ -75,8 +75,7 @@ export interface Exchange {
   body: string;
 }
 
-/** What the person on the other end does when `<Dial>` rings them. */
-/** How a `<Dial>` goes: answered (by its first `<Number>`, or by the one `pickUp` names) or not. */
+/** What the people a `<Dial>` rings do: its first `<Number>` (or the one `pickUp` names) answers, or nobody does. */
 export type DialOutcome = { answer: true; talkSeconds: number; pickUp?: string } | { answer: false; status: 'busy' | 'no-answer' | 'failed' };
 
 export interface SimulatedCall {
@@ -312,10 +311,11 @@ export class TwilioSimulator {
       for (const number of numbers.filter((e) => e.attrs.sendDigits !== undefined && !SEND_DIGITS.test(e.attrs.sendDigits))) {
         call.errors.push(`13222 Dial->Number: Invalid sendDigits value "${number.attrs.sendDigits}"`);
       }
-      const answered = numbers[0]?.attrs.sendDigits;
-      if (outcome.answer && answered !== undefined && SEND_DIGITS.test(answered)) call.sentDigits.push(answered);
-      // The first <Number> picks up (or the one `pickUp` names); one that asked for its `answered` event gets it, for the child leg.
+      // The first <Number> picks up (or the one `pickUp` names): its digits are keyed in, and it
+      // gets its `answered` event if it asked for one, for the child leg.
       const picked = (outcome.answer && outcome.pickUp !== undefined ? numbers.find((e) => e.text.trim() === outcome.pickUp) : undefined) ?? numbers[0];
+      const answered = picked?.attrs.sendDigits;
+      if (outcome.answer && answered !== undefined && SEND_DIGITS.test(answered)) call.sentDigits.push(answered);
       if (outcome.answer && picked?.attrs.statusCallback && (picked.attrs.statusCallbackEvent ?? 'completed').split(/\s+/).includes('answered')) {
         const leg: SimulatedCall = { ...call, sid: this.newSid(), direction: 'outbound-dial', to: picked.text.trim(), status: 'in-progress', exchanges: [] };
         const exchange = await this.webhook(leg, 'number-status', picked.attrs.statusCallbackMethod?.toUpperCase() === 'GET' ? 'GET' : 'POST', picked.attrs.statusCallback, { ParentCallSid: call.sid, CallbackSource: 'call-progress-events', SequenceNumber: '0', Timestamp: rfc2822(new Date()) });
