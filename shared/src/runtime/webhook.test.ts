@@ -2,9 +2,25 @@ import fc from 'fast-check';
 import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { loadConnector } from '../connector/compile.ts';
+import type { ConnectorPlan } from '../connector/plan.ts';
 import { escapeXml, renderReply } from './reply.ts';
 import type { RunContext } from './scope.ts';
 import { handleWebhook, readPayload, requestHeader, WebhookError, type WebhookRequest } from './webhook.ts';
+
+/** A connector whose status callback picks one of `blocks` by the path `use`: the frame the status-block tests share. */
+function withStatusBlocks(use: string, blocks: string[]): ConnectorPlan {
+  return loadConnector(`<connector for="PhoneCalls">
+  <provider><url>https://p/</url></provider>
+  <outgoing_call>
+    <request><url>calls</url></request>
+    <response><call_id use="sid"/></response>
+    <callbacks><status_callback use="${use}">${blocks.join('')}</status_callback></callbacks>
+  </outgoing_call>
+</connector>`);
+}
+
+/** The record `connector` maps from a status webhook sent as a GET with `query`. */
+const statusRecord = (connector: ConnectorPlan, query: string) => handleWebhook(connector, 'status', { method: 'GET', url: `https://r/h?${query}`, headers: {}, body: '' }, context).record;
 
 const plan = loadConnector(`<connector for="PhoneCalls">
   <config><fields><field name="status_callback" type="url"/></fields></config>
@@ -77,53 +93,32 @@ describe('handleWebhook', () => {
   });
 
   it('marks the record of a status block with ended="fill", and no other, for the relay to fill an ended call only', () => {
-    const twoEnds = loadConnector(`<connector for="PhoneCalls">
-  <provider><url>https://p/</url></provider>
-  <outgoing_call>
-    <request><url>calls</url></request>
-    <response><call_id use="sid"/></response>
-    <callbacks><status_callback use="DialCallStatus|CallStatus">
-      <status for="completed,busy" ended="fill"><response><call_id use="CallSid"/><call_status use="DialCallStatus|CallStatus"/></response></status>
-      <status for="ringing"><response><call_id use="CallSid"/><call_status use="CallStatus"/></response></status>
-    </status_callback></callbacks>
-  </outgoing_call>
-</connector>`);
-    const status = (query: string) => handleWebhook(twoEnds, 'status', { method: 'GET', url: `https://r/h?${query}`, headers: {}, body: '' }, context).record;
+    const twoEnds = withStatusBlocks('DialCallStatus|CallStatus', [
+      '<status for="completed,busy" ended="fill"><response><call_id use="CallSid"/><call_status use="DialCallStatus|CallStatus"/></response></status>',
+      '<status for="ringing"><response><call_id use="CallSid"/><call_status use="CallStatus"/></response></status>',
+    ]);
+    const status = (query: string) => statusRecord(twoEnds, query);
     expect(status('CallSid=CA1&CallStatus=in-progress&DialCallStatus=busy')).toMatchObject({ call_status: 'busy', fills_only_at: ['completed', 'busy', 'no-answer', 'failed', 'canceled'] });
     expect(status('CallSid=CA1&CallStatus=completed')).toMatchObject({ call_status: 'completed', fills_only_at: ['completed', 'busy', 'no-answer', 'failed', 'canceled'] });
     expect(status('CallSid=CA1&CallStatus=ringing').fills_only_at).toBeUndefined();
   });
 
   it('marks the record of a status block with answered="fill", and no other', () => {
-    const legs = loadConnector(`<connector for="PhoneCalls">
-  <provider><url>https://p/</url></provider>
-  <outgoing_call>
-    <request><url>calls</url></request>
-    <response><call_id use="sid"/></response>
-    <callbacks><status_callback use="leg">
-      <status for="caller" answered="fill"><response><call_id use="id"/><call_status use="status" map="completed:no-answer"/></response></status>
-      <status for="agent"><response><call_id use="id"/><call_status use="status"/></response></status>
-    </status_callback></callbacks>
-  </outgoing_call>
-</connector>`);
-    const status = (query: string) => handleWebhook(legs, 'status', { method: 'GET', url: `https://r/h?${query}`, headers: {}, body: '' }, context).record;
+    const legs = withStatusBlocks('leg', [
+      '<status for="caller" answered="fill"><response><call_id use="id"/><call_status use="status" map="completed:no-answer"/></response></status>',
+      '<status for="agent"><response><call_id use="id"/><call_status use="status"/></response></status>',
+    ]);
+    const status = (query: string) => statusRecord(legs, query);
     expect(status('id=C1&leg=caller&status=completed')).toMatchObject({ call_status: 'no-answer', fills_only_at: ['in-progress', 'completed'] });
     expect(status('id=C1&leg=agent&status=completed').fills_only_at).toBeUndefined();
   });
 
   it('gives a status to the first block whose `when` path has a value, else to the block without `when`, and marks inbound="fill" / outbound="fill" blocks', () => {
-    const legs = loadConnector(`<connector for="PhoneCalls">
-  <provider><url>https://p/</url></provider>
-  <outgoing_call>
-    <request><url>calls</url></request>
-    <response><call_id use="sid"/></response>
-    <callbacks><status_callback use="EventType">
-      <status for="call_ended" when="parent_call_id" inbound="fill"><response><call_id use="parent_call_id"/><call_status use="call_status"/><duration use="billed_duration"/></response></status>
-      <status for="call_ended" when="transfer" outbound="fill"><response><call_id use="call_id"/><call_status use="call_status"/></response></status>
-      <status for="call_ended" ended="fill"><response><call_id use="call_id"/><call_status use="call_status"/><duration use="duration"/></response></status>
-    </status_callback></callbacks>
-  </outgoing_call>
-</connector>`);
+    const legs = withStatusBlocks('EventType', [
+      '<status for="call_ended" when="parent_call_id" inbound="fill"><response><call_id use="parent_call_id"/><call_status use="call_status"/><duration use="billed_duration"/></response></status>',
+      '<status for="call_ended" when="transfer" outbound="fill"><response><call_id use="call_id"/><call_status use="call_status"/></response></status>',
+      '<status for="call_ended" ended="fill"><response><call_id use="call_id"/><call_status use="call_status"/><duration use="duration"/></response></status>',
+    ]);
     const status = (body: object) => handleWebhook(legs, 'status', { method: 'POST', url: 'https://r/h', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, context).record;
     const end = { EventType: 'call_ended', call_id: 'leg-b', call_status: 'busy', duration: 20, billed_duration: 0 };
     expect(status({ ...end, parent_call_id: 'parent' })).toEqual(expect.objectContaining({ call_id: 'parent', call_status: 'busy', duration: 0, fills_only_at: ['inbound'] }));
@@ -135,36 +130,22 @@ describe('handleWebhook', () => {
   });
 
   it('gives a status to a block with `unless` only when its path has no value', () => {
-    const legs = loadConnector(`<connector for="PhoneCalls">
-  <provider><url>https://p/</url></provider>
-  <outgoing_call>
-    <request><url>calls</url></request>
-    <response><call_id use="sid"/></response>
-    <callbacks><status_callback use="DialCallStatus|CallStatus">
-      <status for="canceled,completed" when="ParentCallSid" unless="DialCallStatus" inbound="fill"><response><call_id use="ParentCallSid"/><call_status use="CallStatus"/></response></status>
-      <status for="canceled,completed" ended="fill"><response><call_id use="ParentCallSid|CallSid"/><call_status use="DialCallStatus|CallStatus"/></response></status>
-    </status_callback></callbacks>
-  </outgoing_call>
-</connector>`);
-    const status = (query: string) => handleWebhook(legs, 'status', { method: 'GET', url: `https://r/h?${query}`, headers: {}, body: '' }, context).record;
+    const legs = withStatusBlocks('DialCallStatus|CallStatus', [
+      '<status for="canceled,completed" when="ParentCallSid" unless="DialCallStatus" inbound="fill"><response><call_id use="ParentCallSid"/><call_status use="CallStatus"/></response></status>',
+      '<status for="canceled,completed" ended="fill"><response><call_id use="ParentCallSid|CallSid"/><call_status use="DialCallStatus|CallStatus"/></response></status>',
+    ]);
+    const status = (query: string) => statusRecord(legs, query);
     expect(status('CallSid=leg&ParentCallSid=CA1&CallStatus=canceled')).toEqual(expect.objectContaining({ call_id: 'CA1', call_status: 'canceled', fills_only_at: ['inbound'] }));
     expect(status('CallSid=leg&ParentCallSid=CA1&CallStatus=completed&DialCallStatus=completed').fills_only_at).toContain('completed');
     expect(status('CallSid=CA1&CallStatus=completed&ParentCallSid=&DialCallStatus=').fills_only_at).toContain('completed');
   });
 
   it('gives a status to a block with `when` and `is` only when the path has one of those values', () => {
-    const legs = loadConnector(`<connector for="PhoneCalls">
-  <provider><url>https://p/</url></provider>
-  <outgoing_call>
-    <request><url>calls</url></request>
-    <response><call_id use="sid"/></response>
-    <callbacks><status_callback use="leg">
-      <status for="agent" when="status" is="Answered, connected"><response><call_id use="id"/><call_status use="status"/><answered_by use="to"/></response></status>
-      <status for="agent"><response><call_id use="id"/><call_status use="status" map="unanswered:ringing"/></response></status>
-    </status_callback></callbacks>
-  </outgoing_call>
-</connector>`);
-    const status = (query: string) => handleWebhook(legs, 'status', { method: 'GET', url: `https://r/h?${query}`, headers: {}, body: '' }, context).record;
+    const legs = withStatusBlocks('leg', [
+      '<status for="agent" when="status" is="Answered, connected"><response><call_id use="id"/><call_status use="status"/><answered_by use="to"/></response></status>',
+      '<status for="agent"><response><call_id use="id"/><call_status use="status" map="unanswered:ringing"/></response></status>',
+    ]);
+    const status = (query: string) => statusRecord(legs, query);
     expect(status('id=C1&leg=agent&status=ANSWERED&to=14155550122')).toMatchObject({ call_status: 'in-progress', answered_by: '+14155550122' });
     expect(status('id=C1&leg=agent&status=connected&to=14155550122')).toMatchObject({ answered_by: '+14155550122' });
     const rangOut = status('id=C1&leg=agent&status=unanswered&to=14155550111');
