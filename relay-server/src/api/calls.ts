@@ -51,7 +51,7 @@ export function callsApp(deps: RelayDeps): Hono<AuthEnv> {
   app.patch('/:id', async (c) => {
     const parsed = await readJson(c, callNotesSchema);
     if (!parsed.ok) return parsed.response;
-    const annotated = await annotateCall(deps, c.get('agent').id, callIdParam(c.req.param('id')), parsed.value);
+    const annotated = await annotateCall(deps, c.get('agent'), callIdParam(c.req.param('id')), parsed.value);
     return annotated.ok ? c.json(annotated.call) : c.json({ error: annotated.error }, annotated.status);
   });
 

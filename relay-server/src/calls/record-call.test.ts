@@ -166,19 +166,52 @@ describe('recordCall', () => {
 });
 
 describe('annotateCall', () => {
+  const ada = { id: 'ada', number: '+14155550111' };
+  const bob = { id: 'bob', number: '+14155550122' };
+
   it('annotates a call the agent sees and tells every agent of the call', async () => {
     const { call } = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: {}, agentIds: ['ada', 'bob'], at: T(1) });
     published.length = 0;
-    expect(await annotateCall(deps(T(2)), 'bob', call.id + 1, { notes: 'x' })).toEqual({ ok: false, status: 404, error: 'no such call' });
-    const noted = await annotateCall(deps(T(2)), 'bob', call.id, { notes: 'call back', disposition: 'interested' });
+    expect(await annotateCall(deps(T(2)), bob, call.id + 1, { notes: 'x' })).toEqual({ ok: false, status: 404, error: 'no such call' });
+    const noted = await annotateCall(deps(T(2)), bob, call.id, { notes: 'call back', disposition: 'interested' });
     expect(noted.ok && noted.call).toMatchObject({ notes: 'call back', disposition: 'interested', updated_at: T(2) });
     expect(published.map((e) => [e.agentId, e.kind])).toEqual([
       ['ada', 'updated'],
       ['bob', 'updated'],
     ]);
     published.length = 0;
-    await annotateCall(deps(T(3)), 'ada', call.id, { notes: 'call back' });
+    await annotateCall(deps(T(3)), ada, call.id, { notes: 'call back' });
     expect(published).toEqual([]);
-    expect(await annotateCall(deps(T(4)), 'ada', call.id, { disposition: null })).toMatchObject({ ok: true, call: { notes: 'call back', disposition: null } });
+    expect(await annotateCall(deps(T(4)), ada, call.id, { disposition: null })).toMatchObject({ ok: true, call: { notes: 'call back', disposition: null } });
+  });
+
+  it("leaves the wrap-up of a team's call to the colleague who took it", async () => {
+    const ringing = { direction: 'inbound', status: 'ringing', status_raw: 'ringing', from_number: '+14155550100' } as const;
+    const { call } = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: ringing, agentIds: ['ada', 'bob'], at: T(1) });
+    // While it rings nobody has taken it: either agent may write.
+    expect(await annotateCall(deps(T(2)), ada, call.id, { notes: 'regular caller' })).toMatchObject({ ok: true });
+    await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: { status: 'in-progress', status_raw: 'in-progress', extra: { answered_by: bob.number } }, agentIds: [], at: T(3) });
+    published.length = 0;
+    const refused = { ok: false, status: 409, error: 'bob took this call: its notes and disposition are theirs to write' };
+    expect(await annotateCall(deps(T(4)), ada, call.id, { notes: 'mine now' })).toEqual(refused);
+    expect(await annotateCall(deps(T(4)), ada, call.id, { disposition: 'interested' })).toEqual(refused);
+    expect(published).toEqual([]);
+    // Asking for what the call already has changes nothing, and is no conflict.
+    expect(await annotateCall(deps(T(4)), ada, call.id, { notes: 'regular caller' })).toMatchObject({ ok: true });
+    expect(await annotateCall(deps(T(5)), bob, call.id, { notes: 'wants a demo', disposition: 'interested' })).toMatchObject({
+      ok: true,
+      call: { notes: 'wants a demo', disposition: 'interested' },
+    });
+  });
+
+  it('lets an agent whose phone took the call write it, and anyone a call nobody is named for', async () => {
+    const answered = (answered_by: string) => ({ direction: 'inbound', status: 'completed', status_raw: 'completed', from_number: '+14155550100', extra: { answered_by } }) as const;
+    const taken = await save({ instanceUid: 'in_ada_main', callId: 'CA1', update: answered(ada.number), agentIds: ['ada', 'bob'], at: T(1) });
+    expect(taken.call.extra.answered_by_name).toBe('ada');
+    expect(await annotateCall(deps(T(2)), ada, taken.call.id, { notes: 'mine' })).toMatchObject({ ok: true });
+    // A phone that is no agent's of the call (a desk phone, a forward): the relay cannot say it was a colleague's.
+    const elsewhere = await save({ instanceUid: 'in_ada_main', callId: 'CA2', update: answered('+14155550199'), agentIds: ['ada', 'bob'], at: T(3) });
+    expect(elsewhere.call.extra.answered_by_name).toBeUndefined();
+    expect(await annotateCall(deps(T(4)), bob, elsewhere.call.id, { notes: 'noted' })).toMatchObject({ ok: true });
   });
 });

@@ -136,7 +136,7 @@ describe('call logging', () => {
 
   it("logs a team's incoming call as taken by the agent whose phone answered it, else by the team's admin", async () => {
     await relayWith({ admin: true });
-    await relay.addAgent('Bob', '+14155550122', { email: 'bob@example.com' });
+    const bob = await relay.addAgent('Bob', '+14155550122', { email: 'bob@example.com' });
     for (const sid of ['CA1', 'CA2']) await relay.inbound(sid, CALLER).ringing();
     expect(await relay.store.agentIdsOfCall((await relay.callOf('CA1')).id)).toHaveLength(2);
     // Bob's <Number> leg answers CA1: Twilio names the call in ParentCallSid, Bob's phone in To.
@@ -147,6 +147,13 @@ describe('call logging', () => {
     const logged = (sid: string) => records().find((r) => r.call_id === sid);
     expect(logged('CA1')).toMatchObject({ agent_name: 'Bob', agent_email: 'bob@example.com', agent_number: '+14155550122' });
     expect(logged('CA2')).toMatchObject({ agent_name: 'Ada', agent_email: 'ada@example.com' });
+    // Bob's wrap-up reaches the record; Ada, the admin, cannot write over it.
+    const id = (await relay.callOf('CA1')).id;
+    expect(await (await relay.call(bob.token, 'PATCH', `/calls/${id}`, { notes: 'wants a demo' })).json()).toMatchObject({ notes: 'wants a demo' });
+    const refused = await patch(id, { notes: 'seen it' });
+    expect([refused.status, await refused.json()]).toEqual([409, { error: 'Bob took this call: its notes and disposition are theirs to write' }]);
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('updateCall')).toEqual([{ recordId: expect.any(String), call: expect.objectContaining({ notes: 'wants a demo' }) }]);
   });
 
   it('updates the same record with notes and disposition, coalesced into one request', async () => {
