@@ -1,8 +1,8 @@
 import { buildRecord } from '@phone-connector/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Agent, RelayStore } from '../store/index.ts';
+import type { Agent, Call, RelayStore } from '../store/index.ts';
 import { openSqliteStore } from '../store/sqlite/store.ts';
-import { routeNewCall } from './routing.ts';
+import { routeNewCall, webhookAudience } from './routing.ts';
 
 describe('routeNewCall', () => {
   let store: RelayStore;
@@ -47,5 +47,22 @@ describe('routeNewCall', () => {
     for (const record of [buildRecord({ user_number: '+14155550111' }), buildRecord({ to_number: '+14155550111' }), buildRecord({ to_number: '+15005550006' }), buildRecord({})]) {
       expect(await routeNewCall('incoming', record, bob, store)).toEqual([bob]);
     }
+  });
+
+  describe('webhookAudience', () => {
+    const inboundCall = { direction: 'inbound' } as Call;
+    const taken = buildRecord({ call_id: 'CA1', answered_by: '+1 415 555 0122' }, { defaultCountry: 'US' });
+
+    it("adds the agents whose phone took an incoming call on an admin's instance", async () => {
+      expect(await webhookAudience('status', taken, ada)({ call: inboundCall, agents: [ada] }, store)).toEqual([bob, cy]);
+      // A new call: routed as ever, and its answerers besides (the call links each agent once).
+      expect(await webhookAudience('incoming', buildRecord({ direction: 'inbound', to_number: '+14155550111', answered_by: '+14155550122' }), ada)({ call: undefined, agents: [] }, store)).toEqual([ada, bob, cy]);
+    });
+
+    it("adds nobody on an agent's own instance, nor for a call placed or nobody took", async () => {
+      expect(await webhookAudience('status', taken, bob)({ call: inboundCall, agents: [bob] }, store)).toEqual([]);
+      expect(await webhookAudience('status', taken, ada)({ call: { direction: 'outbound' } as Call, agents: [ada] }, store)).toEqual([]);
+      expect(await webhookAudience('status', buildRecord({ call_id: 'CA1' }), ada)({ call: inboundCall, agents: [ada] }, store)).toEqual([]);
+    });
   });
 });

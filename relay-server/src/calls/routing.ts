@@ -41,13 +41,28 @@ export async function routeNewCall(event: WebhookEvent, record: CallRecord, owne
  * the same people). But when only a status webhook had been seen (routed to the owner alone:
  * Vonage may send the caller leg's events before the answer request), the incoming webhook
  * routes it as incoming — unless the call is one the agent placed (Africa's Talking posts its
- * answer there too).
+ * answer there too). And an incoming call on an admin's instance reaches the agent whose phone
+ * took it (the record's `answered_by`), whom routing may not have named: a call CloudAgent first
+ * reported through its events (the owner alone), a call routed to the agents of its user number
+ * that a colleague's phone took. That agent's popup then has the wrap-up, and the CRM log names
+ * them.
  */
 export function webhookAudience(event: WebhookEvent, record: CallRecord, owner: Agent): Audience {
   return async (known, agents) => {
     const ownerOnly = known.agents.length === 1 && known.agents[0]!.id === owner.id;
     const placedByAgent = known.call?.direction === 'outbound';
     const reroute = event === 'incoming' && ownerOnly && !placedByAgent;
-    return known.agents.length === 0 || reroute ? routeNewCall(event, record, owner, agents) : [];
+    const routed = known.agents.length === 0 || reroute ? await routeNewCall(event, record, owner, agents) : [];
+    const taker = takerToReach(record, known.call?.direction ?? record.direction, owner);
+    return taker ? [...routed, ...(await agents.agentsWithNumber(taker))] : routed;
   };
+}
+
+/**
+ * The number that took an incoming call on an admin's instance (the team's number, whose calls
+ * may ring any agent), whose agents the call must reach; none elsewhere: an agent's own instance
+ * cannot name a colleague.
+ */
+function takerToReach(record: CallRecord, direction: CallRecord['direction'], owner: Agent): string | undefined {
+  return owner.admin && direction === 'inbound' ? record.answered_by : undefined;
 }

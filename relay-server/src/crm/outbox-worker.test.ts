@@ -156,6 +156,24 @@ describe('call logging', () => {
     expect(relay.crm.asked('updateCall')).toEqual([{ recordId: expect.any(String), call: expect.objectContaining({ notes: 'wants a demo' }) }]);
   });
 
+  it("brings a team's call to the agent who took it when routing had not, and logs it as theirs", async () => {
+    await relayWith({ admin: true });
+    const bob = await relay.addAgent('Bob', '+14155550122', { email: 'bob@example.com' });
+    const cy = await relay.addAgent('Cy', '+14155550133');
+    // A call to Cy's own line reaches Cy; Bob's phone, which Cy's calls forward to, takes it.
+    await relay.twilioWebhook(relay.hooks.incoming, { CallSid: 'CA1', From: CALLER, To: '+14155550133', CallStatus: 'ringing', Direction: 'inbound' });
+    const id = (await relay.callOf('CA1')).id;
+    expect(await relay.store.agentIdsOfCall(id)).toEqual([cy.id]);
+    await relay.twilioWebhook(relay.hooks.status, { CallSid: 'CAleg', ParentCallSid: 'CA1', CallStatus: 'in-progress', To: '+14155550122' });
+    expect((await relay.store.agentIdsOfCall(id)).sort()).toEqual([cy.id, bob.id].sort());
+    expect(relay.published.filter((e) => e.agentId === bob.id).map((e) => [e.kind, JSON.parse(e.call).extra.answered_by_name])).toEqual([['created', 'Bob']]);
+    await relay.inbound('CA1', CALLER).completed();
+    await relay.outbox.runDue();
+    expect(records()).toEqual([expect.objectContaining<Partial<CrmCall>>({ call_id: 'CA1', agent_name: 'Bob', agent_number: '+14155550122' })]);
+    expect((await relay.call(bob.token, 'PATCH', `/calls/${id}`, { notes: 'wants a demo' })).status).toBe(200);
+    expect((await relay.call(cy.token, 'PATCH', `/calls/${id}`, { notes: 'mine' })).status).toBe(409);
+  });
+
   it('updates the same record with notes and disposition, coalesced into one request', async () => {
     const call = await endedCall();
     await relay.outbox.runDue();
