@@ -99,7 +99,7 @@ export class RelayMetrics {
   /** Read at render time, from the caller lookups: those not answered yet and the age of the oldest. */
   crmLookupBacklog: () => { depth: number; oldestSeconds: number } = () => ({ depth: 0, oldestSeconds: 0 });
 
-  crmRequest(operation: 'find_contact' | 'log_call' | 'find_call_log' | 'update_call' | 'dispositions', outcome: CrmOutcome<unknown>): void {
+  crmRequest(operation: 'find_contact' | 'log_call' | 'find_call_log' | 'find_user' | 'update_call' | 'dispositions', outcome: CrmOutcome<unknown>): void {
     this.crmRequests.inc({ operation, outcome: outcome.ok ? 'ok' : outcome.retry ? 'retry' : 'failed' });
   }
 

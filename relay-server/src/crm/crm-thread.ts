@@ -104,6 +104,7 @@ export class CrmThreadEngine implements CrmEngine {
       findContactsOf: local.findContactsOf && ((numbers, onSearched) => this.run(id, 'findContactsOf', [numbers], onSearched)),
       logCall: (call) => this.run(id, 'logCall', [call]),
       findCallLog: local.findCallLog && ((call) => this.run(id, 'findCallLog', [call])),
+      findUser: local.findUser && ((email, name) => this.run(id, 'findUser', [email, name])),
       updateCall: (recordId, call) => this.run(id, 'updateCall', [recordId, call]),
       dispositions: () => this.run(id, 'dispositions', []),
       signIn: local.signIn && (() => this.run(id, 'signIn', [])),

@@ -9,7 +9,7 @@ import { type CrmConnectorPlan, type CrmSession, type CrmSessionOptions, type Di
 export type { CrmConnectorPlan, CrmSessionOptions, TokenCache } from '@phone-connector/shared';
 
 /** The operations a `CrmSession` runs against the CRM (the rest of it is data). */
-export type CrmOperation = 'findContacts' | 'findContactsOf' | 'logCall' | 'findCallLog' | 'updateCall' | 'dispositions' | 'signIn';
+export type CrmOperation = 'findContacts' | 'findContactsOf' | 'logCall' | 'findCallLog' | 'findUser' | 'updateCall' | 'dispositions' | 'signIn';
 
 /** A request's place under its connector's `<limits>` (RatePacer.acquire): waited for, and given what says the request ended. */
 export type CrmPace = (operation: string | undefined) => Promise<() => void>;

@@ -336,6 +336,51 @@ describe('a CRM that cannot update a logged call', () => {
 describe('retries', () => {
   const unavailable = { ok: false as const, error: 'HTTP 503 Service Unavailable', retry: true, status: 503 };
 
+  it("logs each call for the CRM user the agent is, asked once per agent (find_user)", async () => {
+    relay.crm.knowUsers({ 'ada@example.com': 'owner-ada' });
+    await endedCall('CA1');
+    await endedCall('CA2', '+14155550177');
+    await relay.outbox.runDue();
+    expect(records().map((r) => [r.call_id, r.agent_crm_id])).toEqual([
+      ['CA1', 'owner-ada'],
+      ['CA2', 'owner-ada'],
+    ]);
+    expect(relay.crm.asked('findUser')).toEqual(['ada@example.com']);
+    expect(await relay.deps.metrics.render()).toContain('relay_crm_requests_total{operation="find_user",outcome="ok"} 1');
+    // Past the hour the answer is kept, the agent is asked for again.
+    relay.advance(60 * 60_000);
+    await endedCall('CA3', '+14155550178');
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('findUser')).toHaveLength(2);
+  });
+
+  it('waits for a CRM user lookup that failed as worth retrying; one the CRM refuses logs the call for the default owner', async () => {
+    relay.crm.knowUsers({ 'ada@example.com': 'owner-ada' });
+    await endedCall('CA1');
+    relay.crm.fail('findUser', unavailable);
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('logCall')).toHaveLength(0);
+    expect((await relay.callOf('CA1')).crm_log).toMatchObject({ state: 'pending', error: 'HTTP 503 Service Unavailable' });
+    relay.advance(2_000);
+    await relay.outbox.runDue();
+    expect(records().map((r) => r.agent_crm_id)).toEqual(['owner-ada']);
+
+    await relayWith({});
+    relay.crm.knowUsers({ 'ada@example.com': 'owner-ada' });
+    relay.crm.fail('findUser', { ok: false, error: 'HTTP 403 Forbidden: missing scope crm.objects.owners.read', retry: false, status: 403 });
+    await endedCall('CA1');
+    await endedCall('CA2', '+14155550177');
+    await relay.outbox.runDue();
+    expect(records().map((r) => [r.call_id, r.agent_crm_id])).toEqual([
+      ['CA1', null],
+      ['CA2', null],
+    ]);
+    // Refused once: not asked again for every call (ten minutes), and said once in the log.
+    expect(relay.crm.asked('findUser')).toHaveLength(1);
+    expect(relay.logs.filter((line) => line.includes('crm user not found'))).toHaveLength(1);
+    expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged');
+  });
+
   it('backs off exponentially while the CRM fails three times, then logs exactly one record', async () => {
     await endedCall();
     relay.crm.fail('logCall', unavailable, 3);

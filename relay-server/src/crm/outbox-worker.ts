@@ -5,6 +5,7 @@ import { type Agent, type AgentDirectory, type AgentEvent, appendUpdated, type C
 import { crmSession } from './call-log.ts';
 import type { Admission } from './crm-breaker.ts';
 import { toCrmCall } from './crm-call.ts';
+import { CrmUsers } from './crm-users.ts';
 import { withTimeout } from './with-timeout.ts';
 
 export interface OutboxSettings {
@@ -119,6 +120,8 @@ export class CrmOutboxWorker {
   private dueLeftQueued = false;
   /** This relay process's name on the rows it claims. */
   private readonly owner = randomId('relay_');
+  /** Which CRM user each agent is, per session. */
+  private readonly crmUsers = new CrmUsers(() => this.deps.now().getTime());
   /** Rows claimed by each transaction still open, by call (`queueWithCommit`, `handOverRead`). */
   private readonly claimsIn = new WeakMap<StoreTx, Map<number, ClaimInTransaction>>();
   /** Outcomes waiting to commit together (`commit`), the timer that bounds their wait, and the outcomes in a transaction now. */
@@ -506,8 +509,23 @@ export class CrmOutboxWorker {
       // The earlier attempt landed: link that record, and bring it up to date when the CRM allows.
       if (found.value) return this.settle(work, session, { ok: true, value: found.value }, ofLoop, session.canUpdate);
     }
-    const created = await this.attempt(work, 'log_call', () => session.logCall(crmCall));
+    const owned = await this.withCrmUser(work, session, crmCall);
+    if (!owned.ok) return this.settle(work, session, owned, ofLoop);
+    const created = await this.attempt(work, 'log_call', () => session.logCall(owned.value));
     return this.settle(work, session, created, ofLoop);
+  }
+
+  /** The call with the CRM user its agent is (`find_user`, kept per agent), whom `log_call` records it for. */
+  private async withCrmUser(work: CrmWork, session: CrmSession, crmCall: CrmCall): Promise<CrmOutcome<CrmCall>> {
+    const email = crmCall.agent_email;
+    if (!session.findUser || !email) return { ok: true, value: crmCall };
+    const user = await this.crmUsers.of(
+      session,
+      email,
+      () => this.attempt(work, 'find_user', () => session.findUser!(email, crmCall.agent_name)),
+      (failure) => this.deps.log.warn('crm user not found: the call is logged for the default owner', { instance: work.instanceUid, call: work.callId, status: failure.status, error: failure.error }),
+    );
+    return user.ok ? { ok: true, value: { ...crmCall, agent_crm_id: user.value } } : user;
   }
 
   /**
@@ -524,7 +542,7 @@ export class CrmOutboxWorker {
     return { lost: false, call, target: await rowTarget(this.deps, store, instance, call, () => store.agentIdsOfCall(call.id)) };
   }
 
-  private async attempt<T>(work: CrmWork, operation: 'log_call' | 'find_call_log' | 'update_call', run: () => Promise<CrmOutcome<T>>): Promise<CrmOutcome<T>> {
+  private async attempt<T>(work: CrmWork, operation: 'log_call' | 'find_call_log' | 'find_user' | 'update_call', run: () => Promise<CrmOutcome<T>>): Promise<CrmOutcome<T>> {
     const outcome = await withTimeout(run, this.settings.timeoutMs);
     this.deps.crm.breaker.record(work.instanceUid, outcome);
     this.deps.metrics.crmRequest(operation, outcome);

@@ -107,6 +107,14 @@ export class ScriptedCrm implements CrmSession {
     });
   }
 
+  /** No `<find_user>` until a test gives the CRM its users (`knowUsers`). */
+  findUser: CrmSession['findUser'];
+
+  /** The CRM lists these users (email -> id): the session now has `findUser`. */
+  knowUsers(users: Record<string, string>): void {
+    this.findUser = (email) => this.answer('findUser', email, () => users[email.toLowerCase()] ?? null);
+  }
+
   async updateCall(recordId: string, call: CrmCall): Promise<CrmOutcome<{ url: string | null }>> {
     return this.answer('updateCall', { recordId, call }, () => {
       this.records.set(recordId, { ...call });

@@ -17,6 +17,7 @@ import type {
   EnvelopePlan,
   FindCallPlan,
   FindContactPlan,
+  FindUserPlan,
   OperationPlan,
   RateLimitPlan,
   RelinkPlan,
@@ -42,6 +43,7 @@ export function compileCrm(compiler: ElementCompiler, root: XmlElement, file: st
   const crm = child(root, 'crm');
   const update = child(root, 'update_call');
   const findCall = child(root, 'find_call');
+  const findUser = child(root, 'find_user');
   const newContact = child(root, 'new_contact');
   return {
     kind: 'CRM',
@@ -59,6 +61,7 @@ export function compileCrm(compiler: ElementCompiler, root: XmlElement, file: st
     logCall: compileOperation(compiler, child(root, 'log_call'), ['id']),
     ...(update && compileUpdateSupported(compiler, update) ? { updateCall: compileUpdate(compiler, update) } : {}),
     ...(findCall ? { findCall: compileFindCall(compiler, findCall, fields) } : {}),
+    ...(findUser ? { findUser: compileFindUser(compiler, findUser) } : {}),
     dispositions: compileDispositions(compiler, child(root, 'dispositions')),
     ...(newContact ? { newContactUrl: compiler.attrTemplate(newContact, 'url', 'crm') } : {}),
     limits: children(child(root, 'limits'), 'rate').map((rate) => compileRate(compiler, rate)),
@@ -215,10 +218,26 @@ function compileFindCall(compiler: ElementCompiler, element: XmlElement, fields:
   if (when !== undefined && !fields.has(when)) {
     compiler.error(element, `\`when\` names no config field: ${when}`, didYouMean(when, [...fields.keys()]) ?? 'name one of the <field>s of <config>', attrOffset(element, 'when'), 'unknown-field');
   }
+  return { ...compileOperation(compiler, element, []), ...(when === undefined ? {} : { when }), missing: missingStatuses(compiler, element) };
+}
+
+/** find_user: the users' list in the answer, each one's email, and the id read inside the one found. */
+function compileFindUser(compiler: ElementCompiler, element: XmlElement): FindUserPlan {
+  return {
+    request: compileCrmRequest(compiler, child(element, 'request'), 'crm'),
+    response: valueFields(compiler, child(element, 'response'), ['id'], 'crm'),
+    list: compiler.attrPath(element, 'list') || EMPTY_PATH,
+    email: compiler.attrPath(element, 'email') || EMPTY_PATH,
+    missing: missingStatuses(compiler, element),
+  };
+}
+
+/** An operation's `missing`: the HTTP statuses that mean "none" rather than a failure. */
+function missingStatuses(compiler: ElementCompiler, element: XmlElement): number[] {
   const missing = (attr(element, 'missing') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const statuses = missing.map(Number).filter((status) => Number.isInteger(status) && status >= 100 && status <= 599);
   if (statuses.length < missing.length) compiler.error(element, `\`missing\` lists HTTP statuses: ${missing.join(',')}`, 'missing="404"', attrOffset(element, 'missing'));
-  return { ...compileOperation(compiler, element, []), ...(when === undefined ? {} : { when }), missing: statuses };
+  return statuses;
 }
 
 /** update_call, and its `<relink>` when the update leaves the record's link to a contact as it was. */

@@ -17,6 +17,8 @@ export interface CrmConnectorPlan {
   /** Absent when the CRM cannot change a logged call. */
   updateCall?: OperationPlan & { relink?: RelinkPlan };
   findCall?: FindCallPlan;
+  /** Absent when the connector cannot tell which CRM user an agent is. */
+  findUser?: FindUserPlan;
   dispositions: DispositionsPlan;
   newContactUrl?: Template;
   /** `<limits>`: the request rates the relay keeps to; empty when the connector declares none. */
@@ -100,6 +102,14 @@ export interface FindCallPlan extends OperationPlan {
   /** The config field that must be set for the session to offer find_call. */
   when?: string;
   /** HTTP statuses that mean "no such activity". */
+  missing: number[];
+}
+
+/** find_user: the user whose email is the agent's, in the answer's list; `response.id` read inside that user. */
+export interface FindUserPlan extends OperationPlan {
+  list: PayloadPath;
+  email: PayloadPath;
+  /** HTTP statuses that mean "no such user". */
   missing: number[];
 }
 

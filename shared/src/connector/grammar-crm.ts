@@ -24,7 +24,7 @@ export const CRM_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 export const CRM_PARAMETER_TYPES = ['string', 'number', 'boolean', 'object', 'array', 'json'] as const;
 export const FIND_MODES = ['each', 'every', 'together'] as const;
 /** The operations a `<rate>` may be limited to: the connector's own, by element name. */
-export const CRM_OPERATIONS = ['find_contact', 'log_call', 'update_call', 'find_call', 'dispositions'] as const;
+export const CRM_OPERATIONS = ['find_contact', 'log_call', 'update_call', 'find_call', 'find_user', 'dispositions'] as const;
 
 const crmParameter: ElementSpec = {
   ...requestParameter,
@@ -123,7 +123,7 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
           attributes: {
             requests: { doc: 'The most requests in one window (1 to 100000).', kind: 'literal', required: true, schema: z.string().regex(/^[1-9]\d{0,5}$/, { message: 'requests must be a whole number from 1 to 100000' }) },
             per: { doc: 'The window: a number and `ms`, `s` or `m` (`1s`, `2s`, `10s`, `500ms`).', kind: 'literal', required: true, schema: z.string().regex(/^[1-9]\d{0,6}(ms|s|m)$/, { message: 'per is a duration: a whole number and ms, s or m (1s, 10s, 500ms)' }) },
-            operations: { doc: 'Comma-separated operations the limit counts (`find_contact`: its searches and follow-ups; `update_call`: its relink requests too; `log_call`, `find_call`, `dispositions`). Absent: every request of the connector, token steps included.', kind: 'list' },
+            operations: { doc: 'Comma-separated operations the limit counts (`find_contact`: its searches and follow-ups; `update_call`: its relink requests too; `log_call`, `find_call`, `find_user`, `dispositions`). Absent: every request of the connector, token steps included.', kind: 'list' },
           },
           children: {},
         },
@@ -266,6 +266,18 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
       children: {
         request: crmRequest('The search request.'),
         response: operationResponse('What the answer gives; no `id` means no such activity.', { id: 'The record\'s id.', url: 'Where it opens (template; `@id` is the id).' }),
+      },
+    },
+    find_user: {
+      doc: 'Finds the CRM user an agent is, by the agent\'s email (`@call_agent_email`; `@call_agent_name` too), so that `log_call` records the call as theirs (`@call_agent_crm_id`: HubSpot\'s `hubspot_owner_id`, a Salesforce Task\'s `OwnerId`, Vtiger\'s `assigned_user_id`). The relay asks once per agent and keeps the answer (an hour; ten minutes for nobody); an agent without an email, or whom the CRM does not list, leaves `@call_agent_crm_id` unset, and so does a CRM that refuses the request (a token without the scope to read users): the call is logged all the same.',
+      attributes: {
+        list: { doc: 'Path of the list of users in the answer (`results`, `records`, `data`).', kind: 'path', required: true },
+        email: { doc: 'Path, inside each user, of their email: the user is the one whose email is the agent\'s (case aside), whatever else the CRM\'s search matched.', kind: 'path', required: true },
+        missing: { doc: 'Comma-separated HTTP statuses that mean "no such user" rather than a failure.', kind: 'list' },
+      },
+      children: {
+        request: crmRequest('The search request.'),
+        response: operationResponse('Read inside the user found.', { id: 'The user\'s id in the CRM (required): `@call_agent_crm_id`.' }),
       },
     },
     dispositions: {

@@ -9,6 +9,7 @@ const FIELDS: Record<keyof CrmCall, true> = {
   agent_number: true,
   agent_name: true,
   agent_email: true,
+  agent_crm_id: true,
   status: true,
   started_at: true,
   ended_at: true,

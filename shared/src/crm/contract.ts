@@ -49,6 +49,8 @@ export interface CrmCall {
   agent_number: string | null;
   agent_name: string | null;
   agent_email: string | null;
+  /** The CRM user the agent is (`find_user`), whom the call is logged for; null when unknown. */
+  agent_crm_id?: string | null;
   status: CallStatus | null;
   started_at: string | null;
   ended_at: string | null;
@@ -112,6 +114,12 @@ export interface CrmSession {
    * (it died between the CRM's answer and its own commit). Absent when the connector has no such key.
    */
   findCallLog?(call: CrmCall): Promise<CrmOutcome<{ id: string; url: string | null } | null>>;
+  /**
+   * The id of the CRM user whose email is `email` (the agent's), for `logCall`'s
+   * `@call_agent_crm_id`; null when the CRM lists no such user. Absent when the connector has no
+   * `<find_user>`.
+   */
+  findUser?(email: string, name?: string | null): Promise<CrmOutcome<string | null>>;
   /** Updates the activity created by `logCall` (notes, disposition, recording, final status). */
   updateCall(recordId: string, call: CrmCall): Promise<CrmOutcome<{ url: string | null }>>;
   /**

@@ -235,4 +235,41 @@ describe('a CRM session', () => {
     expect(await logged({ base: 'https://crm.test', id_field: 'Relay_Call_Id' })).toEqual({ subject: '+14155550100', Relay_Call_Id: 'c1' });
     expect(await logged({ base: 'https://crm.test' })).toEqual({ subject: '+14155550100' });
   });
+
+  it('finds the CRM user whose email is the agent\'s, whatever else the search matched, and logs the call as theirs', async () => {
+    const plan = loadCrmConnector(`<connector for="CRM" name="Owned">
+  <config><fields><field name="base" type="url"/><field name="owner_id"/></fields></config>
+  <crm><url>$config.$fields.base</url></crm>
+  ${search('@variant')}
+  <find_user list="users" email="profile.email" missing="404">
+    <request><url>/users</url><parameters><parameter name="term" value="@call_agent_email"/></parameters></request>
+    <response><id use="id"/></response>
+  </find_user>
+  <log_call><request method="post" format="json"><url>/calls</url><parameters><parameter name="owner" value="@call_agent_crm_id|default:'$config.$fields.owner_id'" optional="true"/></parameters></request><response><id use="id"/></response></log_call>
+</connector>`).plan as CrmConnectorPlan;
+    const users = [
+      { id: 'U1', profile: { email: 'ada.lovelace@example.com' } },
+      { id: 'U2', profile: { email: 'Ada@Example.com' } },
+    ];
+    const { session, requests } = open(plan, (request) => {
+      const url = new URL(request.url);
+      if (url.pathname === '/calls') return json(201, { id: 'R1' });
+      const term = url.searchParams.get('term')!;
+      if (term === 'gone@example.com') return json(404, {});
+      if (term === 'down@example.com') return json(503, {});
+      return json(200, { users: users.filter((user) => user.profile.email.toLowerCase().includes(term.split('@')[0]!)) });
+    }, { base: 'https://crm.test', owner_id: 'U0' });
+    // A search that matches by part (Pipedrive's term): the user is the one whose email is the agent's.
+    expect(await session.findUser!('ada@example.com')).toEqual({ ok: true, value: 'U2' });
+    expect(requests[0]!.url).toBe('https://crm.test/users?term=ada%40example.com');
+    expect(await session.findUser!('bob@example.com')).toEqual({ ok: true, value: null });
+    expect(await session.findUser!('gone@example.com')).toEqual({ ok: true, value: null });
+    expect(await session.findUser!('down@example.com')).toMatchObject({ ok: false, retry: true, status: 503 });
+    const owner = async (agent_crm_id?: string | null) => {
+      await session.logCall({ ...call, agent_crm_id });
+      return JSON.parse(requests.at(-1)!.body ?? '{}').owner;
+    };
+    expect([await owner('U2'), await owner(null), await owner(undefined)]).toEqual(['U2', 'U0', 'U0']);
+    expect(open(connector(search('@variant')), () => json(200, {})).session.findUser).toBeUndefined();
+  });
 });

@@ -416,7 +416,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
   // An answer's values (the logged call's id, its record's url) read only the maps their templates name: none
   // in the bundled connectors, where Vtiger's url default rendered its four again after the request's
   // (log_call's two scopes were 5.3 KB of each update's garbage with the CRM, issue 10).
-  const answerMaps = new Map([plan.logCall, plan.findCall, plan.updateCall].filter((operation) => operation !== undefined).map((operation) => [operation, mapsRead(plan.maps, [operation.response])]));
+  const answerMaps = new Map([plan.logCall, plan.findCall, plan.findUser, plan.updateCall].filter((operation) => operation !== undefined).map((operation) => [operation, mapsRead(plan.maps, [operation.response])]));
   /** Renders an operation's `url` with `@id` set to the record's id. */
   // `@id` joins the variables as the scope copies them: a copy of them first for it was one more per logged call (issue 10).
   const recordUrl = (operation: OperationPlan, payload: unknown, vars: Vars, id: string) => valueOf(operation.response.url, payload, scopeOnce(vars, answerMaps.get(operation), { id })) ?? null;
@@ -454,6 +454,23 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
             if (!sent.ok) return sent;
             const id = valueOf(operation.response.id, sent.value, scopeOnce(vars, answerMaps.get(operation)));
             return { ok: true as const, value: id ? { id, url: recordUrl(operation, sent.value, vars, id) } : null };
+          },
+        }
+      : {}),
+
+    ...(plan.findUser
+      ? {
+          async findUser(email: string, name?: string | null) {
+            const operation = plan.findUser!;
+            const vars: Vars = { call_agent_email: email };
+            if (name) vars.call_agent_name = name;
+            const sent = await send(operation.request, vars, 'find_user');
+            if (!sent.ok && sent.status !== undefined && operation.missing.includes(sent.status)) return { ok: true as const, value: null };
+            if (!sent.ok) return sent;
+            const wanted = email.trim().toLowerCase();
+            const user = listAt(sent.value, operation.list).find((item) => String(getPath(item, operation.email) ?? '').trim().toLowerCase() === wanted);
+            if (user === undefined) return { ok: true as const, value: null };
+            return { ok: true as const, value: valueOf(operation.response.id, user, scopeOnce(vars, answerMaps.get(operation))) || null };
           },
         }
       : {}),
