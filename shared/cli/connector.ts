@@ -29,13 +29,14 @@ const USAGE = `Usage:
   phone-connector callback FILE --event answer|status|incoming --config CFG.json --payload FILE
                   [--content-type TYPE] [--url URL] [--vars VARS.json] [--dial NUMBER,...] [--country CC]
   phone-connector crm FILE --config CFG.json (--find NUMBER | --log CALL.json |
-                  --update CALL.json --record ID | --find-call CALL.json | --dispositions)
+                  --update CALL.json --record ID | --find-call CALL.json | --find-user EMAIL |
+                  --dispositions)
                   [--responses DIR | --live] [--country CC] [--show-secrets]
 
 crm prints the HTTP requests a CRM connector's operation sends and its result. Each request
 is answered from DIR/<step>.json (the body, HTTP 200) or DIR/<step>.http.json ({status,
 headers, body}); steps are token-<name>, find_contact-<search>, follow_up-<search>, log_call,
-update_call, find_call, dispositions.
+update_call, find_call, find_user, dispositions.
 Without a file, token steps get a stand-in token, log_call a stand-in id (<id>) and the
 others {}. --live sends them.
 

@@ -182,6 +182,20 @@ describe('phone-connector crm', () => {
     expect(pipedrive).toMatchObject({ code: 1, err: expect.stringContaining('Pipedrive has no <find_call>') });
   });
 
+  it('shows how the CRM user an agent is gets found with --find-user, and a call logged for that user', async () => {
+    const { code, out } = await run(['crm', ...VTIGER, '--find-user', 'ann@example.com', ...RESPONSES]);
+    expect(code).toBe(0);
+    const shown = JSON.parse(out);
+    expect(shown.requests.map((r: { step: string }) => r.step)).toEqual(['token-challenge', 'token-session', 'find_user']);
+    expect(new URL(shown.requests.at(-1).url).searchParams.get('query')).toBe("SELECT id,email1 FROM Users WHERE email1 = 'ann@example.com';");
+    expect(shown.result).toEqual({ ok: true, value: '19x5' });
+    // crm-call.json with what --find-user found as "agent_crm_id".
+    const logged = await run(['crm', ...VTIGER, '--log', 'shared/test/fixtures/crm-agent-user-call.json', ...RESPONSES]);
+    expect(JSON.parse(new URLSearchParams(JSON.parse(logged.out).requests.at(-1).body).get('element')!).assigned_user_id).toBe('19x5');
+    const pipedrive = await run(['crm', 'connectors/crm/pipedrive.xml', '--config', 'connectors/examples/crm-pipedrive.config.json', '--find-user', 'ann@example.com']);
+    expect(JSON.parse(pipedrive.out).result).toEqual({ ok: true, value: null });
+  });
+
   it("lists the connector's dispositions with --dispositions (declared ones need no request)", async () => {
     const { code, out } = await run(['crm', ...SALESFORCE, '--dispositions']);
     expect(code).toBe(0);

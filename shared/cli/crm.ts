@@ -1,6 +1,6 @@
 /**
  * `phone-connector crm FILE --config CFG.json --find NUMBER | --log CALL.json | --update
- * CALL.json --record ID | --find-call CALL.json | --dispositions`: the HTTP requests a CRM connector's operation
+ * CALL.json --record ID | --find-call CALL.json | --find-user EMAIL | --dispositions`: the HTTP requests a CRM connector's operation
  * sends, in order, as JSON, secrets redacted. By default nothing leaves the machine: each
  * request is answered from `--responses DIR` (recorded answers, named by step) or, where none is
  * recorded, with a stand-in; `--live` sends them.
@@ -32,6 +32,7 @@ const callSchema = z.object({
   agent_number: z.string().nullable().default(null),
   agent_name: z.string().nullable().default(null),
   agent_email: z.string().nullable().default(null),
+  agent_crm_id: z.string().nullable().default(null),
   status: z.enum(CALL_STATUSES).nullable().default(null),
   started_at: z.string().nullable().default(null),
   ended_at: z.string().nullable().default(null),
@@ -54,6 +55,7 @@ export async function crmCommand(args: string[], io: CrmCliIo): Promise<number> 
       update: { type: 'string' },
       record: { type: 'string' },
       'find-call': { type: 'string' },
+      'find-user': { type: 'string' },
       dispositions: { type: 'boolean' },
       responses: { type: 'string' },
       live: { type: 'boolean' },
@@ -62,8 +64,8 @@ export async function crmCommand(args: string[], io: CrmCliIo): Promise<number> 
     },
   });
   if (positionals.length !== 1) throw new UsageError('crm takes exactly one connector FILE');
-  const operations = [values.find, values.log, values.update, values['find-call'], values.dispositions].filter((value) => value !== undefined);
-  if (!values.config || operations.length !== 1) throw new UsageError('crm needs --config and one of --find NUMBER, --log CALL.json, --update CALL.json --record ID, --find-call CALL.json or --dispositions');
+  const operations = [values.find, values.log, values.update, values['find-call'], values['find-user'], values.dispositions].filter((value) => value !== undefined);
+  if (!values.config || operations.length !== 1) throw new UsageError('crm needs --config and one of --find NUMBER, --log CALL.json, --update CALL.json --record ID, --find-call CALL.json, --find-user EMAIL or --dispositions');
   if ((values.update === undefined) !== (values.record === undefined)) throw new UsageError('--update CALL.json and --record ID (the CRM id of the logged call) go together');
   if (values.live && values.responses) throw new UsageError('--live sends the requests; --responses answers them from files: pick one');
   if (values.responses) checkResponsesFolder(io, values.responses);
@@ -94,8 +96,12 @@ export async function crmCommand(args: string[], io: CrmCliIo): Promise<number> 
 }
 
 /** The one operation the flags ask for. */
-async function runOperation(session: CrmSession, flags: { find?: string; update?: string; record?: string; 'find-call'?: string; dispositions?: boolean }, call: CrmCall | undefined, findCallNeeds: string | undefined): Promise<CrmOutcome<unknown>> {
+async function runOperation(session: CrmSession, flags: { find?: string; update?: string; record?: string; 'find-call'?: string; 'find-user'?: string; dispositions?: boolean }, call: CrmCall | undefined, findCallNeeds: string | undefined): Promise<CrmOutcome<unknown>> {
   if (flags.find !== undefined) return session.findContacts(flags.find);
+  if (flags['find-user'] !== undefined) {
+    if (!session.findUser) throw new InputError(`${session.name} has no <find_user>: it cannot tell which CRM user an agent is`);
+    return session.findUser(flags['find-user']);
+  }
   if (flags.dispositions) return session.dispositions();
   if (flags.update !== undefined) return session.updateCall(flags.record!, call!);
   if (flags['find-call'] !== undefined) {

@@ -21,6 +21,7 @@ export interface RelayCallbacks {
 export interface AgentSpec {
   name: string;
   number: string;
+  email?: string;
 }
 
 /**

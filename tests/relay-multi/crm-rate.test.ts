@@ -116,9 +116,11 @@ describe('HubSpot paced per token across relays and instances (issue 10)', () =>
 
   it('two instances set up with one token on one relay (two teams, each logging for its owner) share its limits: none refused, each caller named and logged once', async () => {
     const { ada, relays } = await setUp('sqlite', 1);
+    // Owners of the portal: HubSpot refuses a call for an owner id it does not have.
+    const [sales, support] = ['sales', 'support'].map((team) => crm!.seedUser({ email: `${team}@example.com`, firstName: 'Team', lastName: team }));
     const lines = [
-      { relay: relays[0]!, callbacks: await instance(relays[0]!, ada, 'sales', { owner_id: '101' }) },
-      { relay: relays[0]!, callbacks: await instance(relays[0]!, ada, 'support', { owner_id: '102' }) },
+      { relay: relays[0]!, callbacks: await instance(relays[0]!, ada, 'sales', { owner_id: sales! }) },
+      { relay: relays[0]!, callbacks: await instance(relays[0]!, ada, 'support', { owner_id: support! }) },
     ];
     const { refused, unnamed, activities } = await burst(ada, lines);
     expect(refused, 'requests HubSpot refused').toEqual([]);

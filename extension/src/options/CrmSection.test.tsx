@@ -175,6 +175,27 @@ describe('Test connection', () => {
     expect(relay.sent('POST /instances/default/crm/test').map((r) => r.body)).toEqual([{ number: '+14155550100' }]);
   });
 
+  it('says whom the calls are logged for, when the connector can tell', async () => {
+    const answer = (user: unknown) => {
+      relay.routes['POST /instances/default/crm/test'] = () => ({ body: { ok: true, contacts: [], error: null, user } });
+    };
+    const said = async () => {
+      const text = (await testNumber('+14155550100')).querySelector('[data-testid="crm-test-user"]')?.textContent;
+      render(null, root);
+      return text;
+    };
+    answer({ email: 'ada@example.com', id: '19x5', error: null });
+    expect(await said()).toBe('Your calls are logged for your CRM user (ada@example.com, id 19x5).');
+    answer({ email: 'ada@example.com', id: null, error: null });
+    expect(await said()).toBe("No CRM user has your e-mail (ada@example.com): your calls are logged for the connector's default owner.");
+    answer({ email: null, id: null, error: null });
+    expect(await said()).toBe("Add your e-mail above, the one you sign in to the CRM with, to have your calls logged as yours; until then your calls are logged for the connector's default owner.");
+    answer({ email: 'ada@example.com', id: null, error: 'HTTP 403 Forbidden' });
+    expect(await said()).toBe("The CRM's users could not be read (HTTP 403 Forbidden): your calls are logged for the connector's default owner.");
+    answer(undefined);
+    expect(await said()).toBeUndefined();
+  });
+
   it("shows the CRM's error", async () => {
     relay.routes['POST /instances/default/crm/test'] = () => ({ body: { ok: false, contacts: [], error: 'INVALID_AUTH_TOKEN: Invalid accesskey' } });
     const result = await testNumber('+14155550100');

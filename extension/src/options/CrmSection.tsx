@@ -188,8 +188,18 @@ function CrmTest() {
               </ul>
             </>
           )}
+          {'relayError' in result || !result.user ? null : <LoggedFor user={result.user} />}
         </div>
       ) : null}
     </form>
   );
+}
+
+/** Whom the agent's calls are logged for in the CRM: their own CRM user, found by their e-mail, or the connector's default owner, and why. */
+function LoggedFor({ user }: { user: NonNullable<CrmTestResult['user']> }) {
+  const fallback = "your calls are logged for the connector's default owner";
+  if (user.id) return <p class="ok" data-testid="crm-test-user">Your calls are logged for your CRM user ({user.email}, id {user.id}).</p>;
+  if (user.error) return <p class="error" data-testid="crm-test-user">The CRM's users could not be read ({user.error}): {fallback}.</p>;
+  if (!user.email) return <p class="hint" data-testid="crm-test-user">Add your e-mail above, the one you sign in to the CRM with, to have your calls logged as yours; until then {fallback}.</p>;
+  return <p class="hint" data-testid="crm-test-user">No CRM user has your e-mail ({user.email}): {fallback}.</p>;
 }

@@ -115,6 +115,21 @@ describe('CRM endpoints', () => {
     expect(await failed.json()).toEqual({ error: 'the CRM did not give its dispositions: HTTP 500' });
   });
 
+  it("says in a test lookup whom the agent's calls are logged for, when the connector can tell", async () => {
+    const test = async () => (await relay.call(relay.ada.token, 'POST', '/instances/main/crm/test', { number: '+14155550199' })).json();
+    expect(await test()).toEqual({ ok: true, contacts: [], error: null });
+    relay.crm.knowUsers({ 'ada@example.com': 'owner-ada' });
+    expect(await test()).toEqual({ ok: true, contacts: [], error: null, user: { email: 'ada@example.com', id: 'owner-ada', error: null } });
+    relay.crm.fail('findUser', { ok: false, error: 'HTTP 403 Forbidden', retry: false, status: 403 });
+    expect((await test()).user).toEqual({ email: 'ada@example.com', id: null, error: 'HTTP 403 Forbidden' });
+    // Asked each time (a test is live): the admin may just have fixed the user or the token.
+    expect(relay.crm.asked('findUser')).toHaveLength(2);
+    await relay.call(relay.ada.token, 'PATCH', '/me', { email: 'ada.l@example.com' });
+    expect((await test()).user).toEqual({ email: 'ada.l@example.com', id: null, error: null });
+    await relay.call(relay.ada.token, 'PATCH', '/me', { email: null });
+    expect((await test()).user).toEqual({ email: null, id: null, error: null });
+  });
+
   it('runs a test lookup, refusing what is not a number and instances without a CRM', async () => {
     relay.crm.fail('findContacts', { ok: false, error: 'INVALID_AUTH_TOKEN', retry: false, status: 401 });
     const failed = await relay.call(relay.ada.token, 'POST', '/instances/main/crm/test', { number: '+14155550199' });

@@ -5,7 +5,7 @@ import type { AuthEnv } from '../auth/index.ts';
 import { crmSession } from '../crm/call-log.ts';
 import { withTimeout } from '../crm/with-timeout.ts';
 import type { RelayDeps } from '../deps.ts';
-import type { Instance } from '../store/index.ts';
+import type { Agent, Instance } from '../store/index.ts';
 import { agentCountry } from '../instances/context.ts';
 import { type Parsed, readJson } from './body.ts';
 
@@ -61,10 +61,18 @@ export function instanceCrmApp(deps: RelayDeps): Hono<AuthEnv> {
     const agent = c.get('agent');
     const number = toE164(parsed.value.number, agentCountry(agent));
     if (!number) return c.json({ error: `number: "${parsed.value.number}" is not a phone number (give it in E.164, e.g. +14155550100, or set your country)` }, 400);
-    const outcome = await deps.crm.lookup.fetch(instance.uid, session, number);
+    const [outcome, user] = await Promise.all([deps.crm.lookup.fetch(instance.uid, session, number), crmUserOf(session, agent)]);
     const result: CrmTestResult = outcome.ok ? { ok: true, contacts: outcome.value, error: null } : { ok: false, contacts: [], error: outcome.error };
-    return c.json(result);
+    return c.json(user ? { ...result, user } : result);
   });
 
   return app;
+}
+
+/** Whom the agent's calls are logged for, asked of the CRM now (not the outbox's kept answer): what "Test connection" shows. */
+async function crmUserOf(session: CrmSession, agent: Agent): Promise<CrmTestResult['user']> {
+  if (!session.findUser) return undefined;
+  if (!agent.email) return { email: null, id: null, error: null };
+  const found = await session.findUser(agent.email, agent.name);
+  return { email: agent.email, id: found.ok ? found.value : null, error: found.ok ? null : found.error };
 }

@@ -46,16 +46,25 @@ export class CrmUsers {
     return asked;
   }
 
+  /** The CRM refused a call logged for the agent whose email is `email`: the agent counts as nobody for as long as nobody is kept. */
+  refused(session: CrmSession, email: string): void {
+    this.keep(session, email.trim().toLowerCase(), null);
+  }
+
   private async ask(session: CrmSession, key: string, ask: () => Promise<CrmOutcome<string | null>>, refused: (failure: Extract<CrmOutcome<unknown>, { ok: false }>) => void): Promise<CrmOutcome<string | null>> {
     const outcome = await ask();
     if (!outcome.ok && outcome.retry) return outcome;
     if (!outcome.ok) refused(outcome);
     const id = outcome.ok ? outcome.value : null;
+    this.keep(session, key, id);
+    return { ok: true, value: id };
+  }
+
+  private keep(session: CrmSession, key: string, id: string | null): void {
     let bySession = this.kept.get(session);
     if (!bySession) this.kept.set(session, (bySession = new Map()));
     bySession.delete(key);
     if (bySession.size >= MAX_KEPT_PER_SESSION) bySession.delete(bySession.keys().next().value!);
     bySession.set(key, { id, until: this.now() + (id === null ? CRM_USER_TTL.noneMs : CRM_USER_TTL.foundMs) });
-    return { ok: true, value: id };
   }
 }

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StoreTx } from '../store/index.ts';
 import { crmTestRelay } from '../testing.ts';
 import { BREAKER_DEFAULTS } from './crm-breaker.ts';
+import { CRM_USER_TTL } from './crm-users.ts';
 import { toCrmCall } from './crm-call.ts';
 import { CrmOutboxWorker, OUTBOX_DEFAULTS } from './outbox-worker.ts';
 
@@ -73,6 +74,8 @@ async function turnsUntil(done: () => boolean | Promise<boolean>): Promise<void>
 
 const patch = (id: number, body: unknown) => relay.call(relay.ada.token, 'PATCH', `/calls/${id}`, body);
 const records = () => [...relay.crm.records.values()];
+/** Each logged call's provider id and the CRM user it was logged for. */
+const loggedFor = () => records().map((r) => [r.call_id, r.agent_crm_id]);
 
 describe('call logging', () => {
   it("writes an ended call's pending log in the statement that stores its state, its outbox row beside it (issue 10)", async () => {
@@ -341,7 +344,7 @@ describe('retries', () => {
     await endedCall('CA1');
     await endedCall('CA2', '+14155550177');
     await relay.outbox.runDue();
-    expect(records().map((r) => [r.call_id, r.agent_crm_id])).toEqual([
+    expect(loggedFor()).toEqual([
       ['CA1', 'owner-ada'],
       ['CA2', 'owner-ada'],
     ]);
@@ -371,7 +374,7 @@ describe('retries', () => {
     await endedCall('CA1');
     await endedCall('CA2', '+14155550177');
     await relay.outbox.runDue();
-    expect(records().map((r) => [r.call_id, r.agent_crm_id])).toEqual([
+    expect(loggedFor()).toEqual([
       ['CA1', null],
       ['CA2', null],
     ]);
@@ -379,6 +382,30 @@ describe('retries', () => {
     expect(relay.crm.asked('findUser')).toHaveLength(1);
     expect(relay.logs.filter((line) => line.includes('crm user not found'))).toHaveLength(1);
     expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged');
+  });
+
+  it("logs the call for the default owner when the CRM refuses it for the agent's user, and stops offering that user", async () => {
+    relay.crm.knowUsers({ 'ada@example.com': 'owner-ada' });
+    relay.crm.fail('logCall', { ok: false, error: 'HTTP 403: a user without account settings access cannot create call logs for other users', retry: false, status: 403 });
+    await endedCall('CA1');
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('logCall').map((call) => (call as CrmCall).agent_crm_id)).toEqual(['owner-ada', null]);
+    expect((await relay.callOf('CA1')).crm_log).toMatchObject({ state: 'logged', error: null });
+    expect(relay.logs.filter((line) => line.includes("refused the call for its agent's user"))).toHaveLength(1);
+    await endedCall('CA2', '+14155550177');
+    await relay.outbox.runDue();
+    expect(loggedFor()).toEqual([
+      ['CA1', null],
+      ['CA2', null],
+    ]);
+    expect(relay.crm.asked('logCall')).toHaveLength(3);
+    // A refused token is no question of owner: one attempt, failed as it is.
+    relay.crm.fail('logCall', { ok: false, error: 'HTTP 401 Unauthorized', retry: false, status: 401 });
+    relay.advance(CRM_USER_TTL.noneMs);
+    await endedCall('CA3', '+14155550178');
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('logCall')).toHaveLength(4);
+    expect((await relay.callOf('CA3')).crm_log).toMatchObject({ state: 'failed', error: 'HTTP 401 Unauthorized' });
   });
 
   it('backs off exponentially while the CRM fails three times, then logs exactly one record', async () => {

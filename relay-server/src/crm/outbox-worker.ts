@@ -511,7 +511,17 @@ export class CrmOutboxWorker {
     }
     const owned = await this.withCrmUser(work, session, crmCall);
     if (!owned.ok) return this.settle(work, session, owned, ofLoop);
-    const created = await this.attempt(work, 'log_call', () => session.logCall(owned.value));
+    let created = await this.attempt(work, 'log_call', () => session.logCall(owned.value));
+    const owner = owned.value.agent_crm_id;
+    if (!created.ok && !created.retry && created.status !== 401 && owner) {
+      // The CRM may refuse a call logged for another user than the token's (Pipedrive, without
+      // account settings access), or for a user deactivated since it was found: the call is logged
+      // for the default owner rather than lost, and the agent's user is not offered again while the
+      // answer is kept. A refused token (401) is no question of owner: the log fails as it is.
+      this.deps.log.warn('crm refused the call for its agent\'s user: logged for the default owner', { instance: work.instanceUid, call: work.callId, status: created.status, error: created.error });
+      this.crmUsers.refused(session, crmCall.agent_email!);
+      created = await this.attempt(work, 'log_call', () => session.logCall({ ...owned.value, agent_crm_id: null }));
+    }
     return this.settle(work, session, created, ofLoop);
   }
 

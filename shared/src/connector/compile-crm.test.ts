@@ -210,6 +210,20 @@ describe('CRM connectors: loading', () => {
     expect(firstError(notStatus)).toMatchObject({ message: '`missing` lists HTTP statuses: 404,gone', ...at(notStatus, 'missing=') });
   });
 
+  it('compiles find_user: the users\' list, each one\'s email, the id inside the one found; refuses it without them, or an agent variable it does not have', () => {
+    const findUser = (attrs: string, response = '<response><id use="id"/></response>', query = '@call_agent_email') =>
+      MINIMAL.replace('</connector>', `<find_user ${attrs}><request><url>/users</url><parameters><parameter name="email" value="${query}"/></parameters></request>${response}</find_user></connector>`);
+    const result = checkCrmConnector(findUser('list="results" email="properties.email" missing="404"'));
+    expect(result.diagnostics).toEqual([]);
+    expect(result.plan!.findUser).toMatchObject({ list: { source: 'results' }, email: { source: 'properties.email' }, missing: [404], response: { id: { use: { source: 'id' } } } });
+    const noList = findUser('email="email"');
+    expect(firstError(noList)).toMatchObject({ message: expect.stringContaining('list'), ...at(noList, '<find_user') });
+    const noId = findUser('list="results" email="email"', '<response/>');
+    expect(firstError(noId)).toMatchObject({ message: expect.stringContaining('id') });
+    const typo = findUser('list="results" email="email"', undefined, '@call_agent_emial');
+    expect(firstError(typo)).toMatchObject({ hint: 'did you mean `@call_agent_email`?' });
+  });
+
   it('takes a JSON member\'s name from a `key` template, and refuses `key` outside a JSON object or beside `name`', () => {
     const keyed = MINIMAL.replace('<parameter name="who"', '<parameter key="$config.$fields.url" value="@call_call_id" optional="true"/><parameter name="who"');
     expect(checkCrmConnector(keyed).diagnostics).toEqual([]);

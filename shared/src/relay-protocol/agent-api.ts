@@ -97,6 +97,13 @@ export interface CrmTestResult {
   contacts: Contact[];
   /** The CRM's reason, when it failed. */
   error: string | null;
+  /**
+   * Whom the agent's calls are logged for: the CRM user with the agent's email (`id`), none
+   * (`id` null: the connector's default owner), or why the CRM's users could not be read.
+   * `email` null: the relay has no email for the agent. Absent when the connector cannot tell
+   * which CRM user an agent is (no `<find_user>`).
+   */
+  user?: { email: string | null; id: string | null; error: string | null };
 }
 
 /** `GET /connectors` (telephony) and `GET /crm-connectors` (CRMs): a bundled connector and the config fields its form needs. */

@@ -167,7 +167,7 @@ it('ends the thread when the relay stops: what comes after fails as worth retryi
 });
 
 it('a relay process whose CRM thread runs stops on SIGTERM, its thread with it', async () => {
-  const c = await CrmContract.start({ connector: 'vtiger', start: () => VtigerSimulator.start(), read: () => ({ customerNumber: null, contactIds: [], text: '' }), secrets: () => [] });
+  const c = await CrmContract.start({ connector: 'vtiger', start: () => VtigerSimulator.start(), read: () => ({ customerNumber: null, contactIds: [], text: '', owner: null }), secrets: () => [] });
   try {
     c.crm.seed([{ firstName: 'Lou', lastName: 'Stop', phones: ['+1 415 555 0165'] }]);
     const call = await c.ring('+14155550165');

@@ -31,6 +31,8 @@ export interface ActivityReading {
   contactIds: string[];
   /** Where the agent's notes and disposition show (a description, a call body). */
   text: string;
+  /** The CRM user the activity is recorded for (its owner, assigned user), as the CRM holds it; null when it names none. */
+  owner: string | null;
 }
 
 /** What `loggedOnce` waits for: parts of the reading, `contactId` standing for "linked to this one alone". */
@@ -45,6 +47,9 @@ export interface CrmUnderTest<S extends CrmSimulator> {
   /** What must never show in the relay's output: the config's secrets and any session the CRM handed out so far. */
   secrets(crm: S): string[];
 }
+
+/** The contract's agent's email, by which the connector's `<find_user>` finds the CRM user she is. */
+export const AGENT_EMAIL = 'ada.lovelace@example.com';
 
 /** A call Twilio has, as the relay heard of it. */
 export interface ProviderCall {
@@ -71,7 +76,7 @@ export class CrmContract<S extends CrmSimulator> {
    */
   static async start<S extends CrmSimulator>(facts: CrmUnderTest<S>, options: { env?: Record<string, string> } = {}): Promise<CrmContract<S>> {
     const crm = await facts.start();
-    const { relay, agents: [agent] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada Lovelace', number: '+14155550111' }], options.env);
+    const { relay, agents: [agent] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada Lovelace', number: '+14155550111', email: AGENT_EMAIL }], options.env);
     const twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: TWILIO_TOKEN, forward: relay.forward });
     const { callbacks } = await relay.registerInstance(agent, INSTANCE, 'twilio', TWILIO_CONFIG, { connector: facts.connector, config: crm.config });
     return new CrmContract(relay, crm, twilio, agent, callbacks, facts, await relay.connect(agent));

@@ -1,13 +1,13 @@
 /**
  * connectors/crm/hubspot.xml through a relay process against the HubSpot simulator: the common
  * scenarios (scenarios.ts), then HubSpot's own: the calls engagement's fields (durations in
- * milliseconds, association 194) and its update, a 429 whose Retry-After is honoured, and a
- * refused token shown as a failed log until the agent retries.
+ * milliseconds, association 194, the owner found by the agent's email) and its update, a 429
+ * whose Retry-After is honoured, and a refused token shown as a failed log until the agent retries.
  */
 import { expect, it } from 'vitest';
 import type { StoredActivity } from '../../simulators/crm/crm-simulator.ts';
 import { HubSpotSimulator } from '../../simulators/crm/hubspot.ts';
-import { type ActivityReading, CrmContract } from './harness.ts';
+import { type ActivityReading, AGENT_EMAIL, CrmContract } from './harness.ts';
 import { describeCrmContract } from './scenarios.ts';
 
 const CALLS = /^\/crm\/v3\/objects\/calls$/;
@@ -25,6 +25,7 @@ describeCrmContract<HubSpotSimulator>(
         // 194: call to contact; every one, so a stale association shows.
         contactIds: fields.associations.filter((a) => a.types.some((t) => t.associationTypeId === 194)).map((a) => a.to.id),
         text: fields.hs_call_body ?? '',
+        owner: fields.hubspot_owner_id ?? null,
       };
     },
     secrets: (crm) => [crm.config.token!],
@@ -58,6 +59,10 @@ describeCrmContract<HubSpotSimulator>(
         associations: [{ to: { id }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 194 }] }],
       });
       expect(logged.updates).toBe(0);
+      // Its owner (the common scenarios check whom) was found through the owners API, by the agent's email alone.
+      const lookups = c.crm.requests.filter((r) => r.url.startsWith('/crm/v3/owners'));
+      expect(new Set(lookups.map((r) => `${r.method} ${r.url}`))).toEqual(new Set([`GET /crm/v3/owners?email=${encodeURIComponent(AGENT_EMAIL)}`]));
+      expect(logged.reading.owner).toMatch(/^\d+$/);
 
       await c.annotate(call.sid, { notes: 'Wants a callback <soon> & cheap', disposition: 'Left voicemail' });
       const updated = await c.loggedOnce('+14155550108', { contactId: id, text: 'Wants a callback &lt;soon&gt; &amp; cheap' });

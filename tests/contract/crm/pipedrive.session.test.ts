@@ -122,6 +122,53 @@ describe('pipedrive.xml logs each call once, as a call log', () => {
   });
 });
 
+describe("pipedrive.xml logs each call for the agent's own Pipedrive user", () => {
+  let agent: string;
+  beforeAll(() => {
+    // A near miss first: a search by part of the email could return her too.
+    pipedrive.seedUser({ email: 'lovelace@example.com', firstName: 'Ada', lastName: 'Byron' });
+    agent = pipedrive.seedUser({ email: 'Ada.Lovelace@Example.com', firstName: 'Ada', lastName: 'Lovelace' });
+  });
+
+  it("finds the user whose email is the agent's, case aside, by searching the users' emails", async () => {
+    expect(await session.findUser!('ada.lovelace@example.com')).toEqual({ ok: true, value: agent });
+    const find = pipedrive.requests.at(-1)!;
+    const url = new URL(find.url, pipedrive.url);
+    expect(url.pathname).toBe('/v1/users/find');
+    expect(Object.fromEntries(url.searchParams)).toEqual({ term: 'ada.lovelace@example.com', search_by_email: '1' });
+    expect(find.headers['x-api-token']).toBe(pipedrive.config.token);
+  });
+
+  it('finds nobody for an email no user has (Pipedrive answers data null), and fails on a refused request', async () => {
+    expect(await session.findUser!('nobody@example.com')).toEqual({ ok: true, value: null });
+    pipedrive.failNext(1, { status: 403 }, /\/v1\/users\/find/);
+    expect(await session.findUser!('ada.lovelace@example.com')).toMatchObject({ ok: false, status: 403 });
+  });
+
+  it("writes the call log for the agent's user, and leaves user_id out (the token's user) when the agent's is unknown", async () => {
+    expect(await session.logCall(finishedCall({ agent_crm_id: agent }))).toMatchObject({ ok: true });
+    expect(JSON.parse(pipedrive.requests.at(-1)!.body)).toMatchObject({ user_id: Number(agent) });
+    expect(pipedrive.activities().at(-1)!.fields.user_id).toBe(Number(agent));
+    for (const agent_crm_id of [null, undefined]) {
+      expect(await session.logCall(finishedCall({ agent_crm_id }))).toMatchObject({ ok: true });
+      expect(JSON.parse(pipedrive.requests.at(-1)!.body)).not.toHaveProperty('user_id');
+      expect(pipedrive.activities().at(-1)!.fields.user_id).toBe(77);
+    }
+  });
+
+  it("fails for good when the token's user may not write call logs for other users, with Pipedrive's message (the relay then logs for the token's user: outbox-worker.ts)", async () => {
+    const restricted = await PipedriveSimulator.start({ accountSettingsAccess: false });
+    try {
+      const other = restricted.seedUser({ email: 'ada.lovelace@example.com', firstName: 'Ada', lastName: 'Lovelace' });
+      const own = openBundledCrm('pipedrive', restricted.config);
+      expect(await own.logCall(finishedCall({ agent_crm_id: other }))).toMatchObject({ ok: false, retry: false, status: 403, error: expect.stringContaining('account settings') });
+      expect(restricted.activities()).toEqual([]);
+    } finally {
+      await restricted.close();
+    }
+  });
+});
+
 describe('pipedrive.xml turns Pipedrive\'s failures into outcomes the relay can act on', () => {
   it('a 429 is worth retrying after the Retry-After Pipedrive sent', async () => {
     pipedrive.failNext(1, { status: 429, retryAfterSeconds: 7 });

@@ -29,6 +29,8 @@ describeCrmContract<PipedriveSimulator>(
         customerNumber: /(\+\d+)$/.exec(String(fields.subject ?? ''))?.[1] ?? null,
         contactIds: fields.person_id == null ? [] : [String(fields.person_id)],
         text: String(fields.note ?? ''),
+        // Pipedrive names the token's user when the log gave none.
+        owner: fields.user_id == null ? null : String(fields.user_id),
       };
     },
     secrets: (crm) => [crm.config.token!],

@@ -1,7 +1,8 @@
 /**
  * The bundled Salesforce connector, run by the engine (openCrmSession) against the Salesforce
  * simulator over real HTTP: the SOSL lookup in each stored format, the Task it logs and updates,
- * find_call by CallObject, and what each Salesforce failure comes to.
+ * find_call by CallObject, the agent's own user the Task is assigned to (find_user), and what
+ * each Salesforce failure comes to.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,6 +66,7 @@ describe('the Salesforce connector', () => {
     const session = open();
     expect(session.canUpdate).toBe(true);
     expect(session.findCallLog).toBeTypeOf('function');
+    expect(session.findUser).toBeTypeOf('function');
   });
 
   describe('finding the caller with one SOSL search', () => {
@@ -178,6 +180,54 @@ describe('the Salesforce connector', () => {
       const created = await session.logCall(odd);
       if (!created.ok) throw new Error(created.error);
       expect(await session.findCallLog!(odd)).toEqual({ ok: true, value: { id: created.value.id, url: taskLink(created.value.id) } });
+    });
+  });
+
+  describe("the agent's own Salesforce user, whom the Task is assigned to", () => {
+    let users: { nearMiss: string; agent: string; quoted: string; other: string };
+    beforeAll(() => {
+      users = {
+        nearMiss: salesforce.seedUser({ email: 'ada@example.com', firstName: 'Ada', lastName: 'Byron' }),
+        agent: salesforce.seedUser({ email: 'ADA.LOVELACE@EXAMPLE.COM', firstName: 'Ada', lastName: 'Lovelace' }),
+        quoted: salesforce.seedUser({ email: "o'hara@example.com", firstName: 'Scarlett', lastName: "O'Hara" }),
+        other: salesforce.seedUser({ email: 'owner@example.com', firstName: 'Default', lastName: 'Owner' }),
+      };
+      salesforce.deactivateUser(salesforce.seedUser({ email: 'left@example.com', firstName: 'Left', lastName: 'Company' }));
+    });
+    const queried = (start: number) => apiRequests(start).map((r) => new URL(r.url, salesforce.url).searchParams.get('q'));
+
+    it("finds the active user whose Email is the agent's, case aside, with one SOQL query", async () => {
+      const start = salesforce.requests.length;
+      expect(await open().findUser!('ada.lovelace@example.com', 'Ada Lovelace')).toEqual({ ok: true, value: users.agent });
+      expect(queried(start)).toEqual(["SELECT Id, Email FROM User WHERE Email = 'ada.lovelace@example.com' AND IsActive = true"]);
+      expect(await open().findUser!('ada@example.com')).toEqual({ ok: true, value: users.nearMiss });
+    });
+
+    it('finds nobody for an unknown address or a deactivated user', async () => {
+      expect(await open().findUser!('nobody@example.com')).toEqual({ ok: true, value: null });
+      expect(await open().findUser!('left@example.com')).toEqual({ ok: true, value: null });
+    });
+
+    it('escapes a quote in the address, so the query stays one literal', async () => {
+      const start = salesforce.requests.length;
+      expect(await open().findUser!("o'hara@example.com")).toEqual({ ok: true, value: users.quoted });
+      expect(queried(start)).toEqual(["SELECT Id, Email FROM User WHERE Email = 'o\\'hara@example.com' AND IsActive = true"]);
+    });
+
+    it("assigns the Task to the agent's user, else to owner_id, else leaves Salesforce's default, the token's user", async () => {
+      const ownerOf = async (logged: CrmCall, config = salesforce.config) => {
+        const outcome = await open(config).logCall(logged);
+        if (!outcome.ok) throw new Error(outcome.error);
+        return task(outcome.value.id)!.fields.OwnerId;
+      };
+      const withOwner = { ...salesforce.config, owner_id: users.other };
+      expect(await ownerOf(call({ agent_crm_id: users.agent }), withOwner)).toBe(users.agent);
+      expect(await ownerOf(call({ agent_crm_id: null }), withOwner)).toBe(users.other);
+      const start = salesforce.requests.length;
+      const defaulted = await ownerOf(call());
+      expect(defaulted).toMatch(/^005/);
+      expect(Object.values(users)).not.toContain(defaulted);
+      expect(JSON.parse(apiRequests(start)[0]!.body)).not.toHaveProperty('OwnerId');
     });
   });
 

@@ -13,6 +13,8 @@ import type { ActivityReading } from './harness.ts';
 import { describeCrmContract } from './scenarios.ts';
 
 const TASKS = /\/sobjects\/Task\/$/;
+/** find_call's read-back by CallObject; find_user's query over User goes by. */
+const TASK_QUERY = /\/query\/\?.*CallObject/;
 const link = (crm: SalesforceSimulator, id: string) => `${crm.url}/lightning/r/${id}/view`;
 const taskLink = (crm: SalesforceSimulator, id: string) => `${crm.url}/lightning/r/Task/${id}/view`;
 /** salesforce.xml's one SOSL search, over Contacts and Leads: every match's kind. */
@@ -29,6 +31,8 @@ describeCrmContract<SalesforceSimulator>(
         customerNumber: /(\+\d+)$/.exec(fields.Subject ?? '')?.[1] ?? null,
         contactIds: fields.WhoId ? [fields.WhoId] : [],
         text: `${fields.CallDisposition ?? ''}\n${fields.Description ?? ''}`,
+        // Assigned To: the agent's user that find_user read, else the token's user, Salesforce's default.
+        owner: fields.OwnerId ?? null,
       };
     },
     // The connected app's secret, the refresh token, and every access token the relay was handed.
@@ -165,7 +169,7 @@ describeCrmContract<SalesforceSimulator>(
       const c = contract();
       const posts = () => c.crm.requests.filter((r) => r.method === 'POST' && TASKS.test(r.url));
       const releaseCreate = c.crm.holdRequests(TASKS);
-      const releaseQuery = c.crm.holdRequests(/\/query\//);
+      const releaseQuery = c.crm.holdRequests(TASK_QUERY);
       try {
         const before = posts().length;
         const call = await c.ring('+14155550188');
@@ -191,9 +195,13 @@ describeCrmContract<SalesforceSimulator>(
       const [will] = c.crm.seed([{ firstName: 'Will', lastName: 'Go', phones: ['+1 415 555 0199'] }]);
       const call = await c.ring('+14155550199');
       await c.pushed(call.sid, (v) => v.contact?.id === will);
-      c.crm.failNext(1, { status: 400 }, TASKS);
+      const refused = () => c.crm.requests.filter((r) => r.method === 'POST' && TASKS.test(r.url) && r.status === 400);
+      const before = refused().length;
+      // A Task refused for the agent's own user is tried once more for the default owner: Salesforce refuses both.
+      c.crm.failNext(2, { status: 400 }, TASKS);
       await c.end(call);
       await c.crmLog(call.sid, { state: 'failed', id: null, error: expect.stringContaining('HTTP 400') });
+      expect(refused().slice(before).map((r) => JSON.parse(r.body).OwnerId)).toEqual([expect.stringMatching(/^005/), undefined]);
       const retried = await c.retryLog(call.sid);
       expect(retried.status).toBe(200);
       const logged = await c.loggedOnce('+14155550199', { contactId: will! });

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../../relay/harness.ts';
 import type { CrmSimulator, RecordedCrmRequest } from '../../simulators/crm/crm-simulator.ts';
-import { CrmContract, type CrmUnderTest, type ProviderCall } from './harness.ts';
+import { AGENT_EMAIL, CrmContract, type CrmUnderTest, type ProviderCall } from './harness.ts';
 
 /** What the common scenarios need to know of a CRM beyond `CrmUnderTest`. */
 export interface CrmScenarioFacts<S extends CrmSimulator> extends CrmUnderTest<S> {
@@ -50,6 +50,8 @@ const STORED_FORMATS = [
  */
 export function describeCrmContract<S extends CrmSimulator>(facts: CrmScenarioFacts<S>, own: (contract: () => CrmContract<S>) => void): void {
   let running: CrmContract<S>;
+  /** The CRM user the agent is: seeded before any call, as an agent's account is there before the relay. */
+  let agentUser: string;
   const contract = () => running;
   const finish = async (c: CrmContract<S>, call: ProviderCall) => {
     if (facts.finish) await facts.finish(c, call);
@@ -58,6 +60,9 @@ export function describeCrmContract<S extends CrmSimulator>(facts: CrmScenarioFa
 
   beforeAll(async () => {
     running = await CrmContract.start(facts);
+    // Another user first, whose email a search by part ("ada") would also match.
+    running.crm.seedUser({ email: 'ada@example.com', firstName: 'Ada', lastName: 'Byron' });
+    agentUser = running.crm.seedUser({ email: AGENT_EMAIL.toUpperCase(), firstName: 'Ada', lastName: 'Lovelace' });
   });
 
   afterAll(async () => {
@@ -77,7 +82,8 @@ export function describeCrmContract<S extends CrmSimulator>(facts: CrmScenarioFa
       expect(named.new_contact_url).toBeNull();
 
       await finish(c, call);
-      const logged = await c.loggedOnce('+14155550101', { contactId: id });
+      // Recorded for the CRM user the agent is, found by her email (the connector's <find_user>).
+      const logged = await c.loggedOnce('+14155550101', { contactId: id, owner: agentUser });
       await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
       const events = c.eventsOf(call.sid);
       expect(events.slice(events.indexOf(named)).every((e) => e.contact?.id === id)).toBe(true);

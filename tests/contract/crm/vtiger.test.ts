@@ -7,7 +7,7 @@
 import { expect, it } from 'vitest';
 import type { StoredActivity } from '../../simulators/crm/crm-simulator.ts';
 import { VtigerSimulator } from '../../simulators/crm/vtiger.ts';
-import type { ActivityReading } from './harness.ts';
+import { type ActivityReading, AGENT_EMAIL } from './harness.ts';
 import { describeCrmContract } from './scenarios.ts';
 
 /** Where a Vtiger record opens: the crmid after the `x` of its webservice id. */
@@ -31,6 +31,8 @@ describeCrmContract<VtigerSimulator>(
         // A Contact is the Event's contact_id; a Lead its parent_id ("Related To"): both are read, so a stale one shows.
         contactIds: [fields.contact_id, fields.parent_id].filter((id): id is string => !!id),
         text: fields.description ?? '',
+        // The Event's Assigned To: the agent's own user (find_user) or the connector's.
+        owner: fields.assigned_user_id || null,
       };
     },
     // The access key, and every session id the simulator handed out (they travel as sessionName).
@@ -116,7 +118,8 @@ describeCrmContract<VtigerSimulator>(
         subject: 'Inbound call from +14155550108',
         activitytype: 'Call',
         eventstatus: 'Held',
-        assigned_user_id: expect.stringMatching(/^\d+x1$/),
+        // The agent's own Vtiger user, found by her email, not the user the connector logs in as (x1).
+        assigned_user_id: c.crm.userId(AGENT_EMAIL),
         contact_id: id,
         date_start: started.toISOString().slice(0, 10),
         time_start: started.toISOString().slice(11, 19),
@@ -127,6 +130,8 @@ describeCrmContract<VtigerSimulator>(
         description: `Duration: 3725 s, agent Ada Lovelace\n[relay-call:${call.sid}]`,
       });
       expect(logged.updates).toBe(0);
+      const usersQueries = c.crm.requests.map((r) => new URLSearchParams(r.url.split('?')[1]).get('query') ?? '').filter((query) => / FROM Users /.test(query));
+      expect(usersQueries.at(-1)).toBe(`SELECT id,email1 FROM Users WHERE email1 = '${AGENT_EMAIL}';`);
 
       await c.annotate(call.sid, { notes: 'Wants a callback on Monday', disposition: 'Connected' });
       const wrapped = `Wants a callback on Monday\nDisposition: Connected\nDuration: 3725 s, agent Ada Lovelace\n[relay-call:${call.sid}]`;

@@ -1,7 +1,8 @@
 /**
  * connectors/crm/zoho.xml, opened as the relay opens it, against the Zoho CRM simulator over
  * HTTP: OAuth refresh, who is calling (Contacts, then Leads while no Contact matched, in every form of the number),
- * each call as a Calls record updated later, and Zoho's failures as the relay sees them.
+ * which Zoho user an agent is, each call as a Calls record (owned by that user) updated later, and Zoho's failures
+ * as the relay sees them.
  */
 import type { CrmSession } from '@phone-connector/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { expectLogRetryableWhileFailing, finishedCall, openBundledCrm } from './
 let zoho: ZohoSimulator;
 let session: CrmSession;
 let ids: Record<'jane' | 'john' | 'lara' | 'ada' | 'bob' | 'carla' | 'gone', string>;
+let users: Record<'byron' | 'lovelace', string>;
 
 beforeAll(async () => {
   zoho = await ZohoSimulator.start();
@@ -24,6 +26,10 @@ beforeAll(async () => {
     { firstName: 'Gone', lastName: 'Away', phones: ['+1 415 555 0199'], deleted: true },
   ]);
   ids = { jane: jane!, john: john!, lara: lara!, ada: ada!, bob: bob!, carla: carla!, gone: gone! };
+  users = {
+    byron: zoho.seedUser({ email: 'ada@example.com', firstName: 'Ada', lastName: 'Byron' }),
+    lovelace: zoho.seedUser({ email: 'Ada.Lovelace@Example.com', firstName: 'Ada', lastName: 'Lovelace' }),
+  };
 });
 afterAll(() => zoho.close());
 beforeEach(() => {
@@ -129,6 +135,33 @@ describe('zoho.xml logs each call once, in the Calls module, and updates it', ()
   it('offers the org\'s Call Result picklist as dispositions, read from the fields API', async () => {
     expect(await session.dispositions()).toEqual({ ok: true, value: ['Interested', 'Not interested', 'No response/Busy', 'Requested more info', 'Requested call back', 'Invalid number'] });
     expect(zoho.requests.at(-1)).toMatchObject({ method: 'GET', url: '/crm/v8/settings/fields?module=Calls', status: 200 });
+  });
+});
+
+describe('zoho.xml logs each call for the agent\'s own Zoho user', () => {
+  it('finds the user whose email is the agent\'s, case aside, among the active users; nobody for an email no user has', async () => {
+    const from = zoho.requests.length;
+    expect(await session.findUser!('ada.lovelace@example.com')).toEqual({ ok: true, value: users.lovelace });
+    expect(await session.findUser!('ada@example.com')).toEqual({ ok: true, value: users.byron });
+    expect(await session.findUser!('grace@example.com')).toEqual({ ok: true, value: null });
+    // v8 has no users search: one page of the active users, each time (the relay keeps the answer per agent).
+    expect(zoho.requests.slice(from).filter((r) => r.url.startsWith('/crm/v8/users')).map((r) => `${r.status} ${r.method} ${r.url}`)).toEqual(
+      Array(3).fill('200 GET /crm/v8/users?type=ActiveUsers&per_page=200'),
+    );
+  });
+
+  it('makes that user the Calls record\'s Owner; without one, sends no Owner and Zoho keeps the token\'s user', async () => {
+    expect(await session.logCall(finishedCall({ agent_crm_id: users.lovelace }))).toMatchObject({ ok: true });
+    expect(JSON.parse(zoho.requests.at(-1)!.body).data[0].Owner).toEqual({ id: users.lovelace });
+    expect(zoho.activities().at(-1)!.fields.Owner).toEqual({ name: 'Ada Lovelace', id: users.lovelace });
+
+    expect(await session.logCall(finishedCall({ agent_crm_id: null }))).toMatchObject({ ok: true });
+    expect(JSON.parse(zoho.requests.at(-1)!.body).data[0]).not.toHaveProperty('Owner');
+    expect(zoho.activities().at(-1)!.fields.Owner).toEqual({ name: 'Relay', id: expect.stringMatching(/^\d{19}$/) });
+  });
+
+  it('a user id Zoho does not know fails the create for good, with Zoho\'s per-record code (the relay then logs it for the token\'s user)', async () => {
+    expect(await session.logCall(finishedCall({ agent_crm_id: '5725767000000999998' }))).toMatchObject({ ok: false, retry: false, status: 400, error: expect.stringContaining('INVALID_DATA: the id given seems to be invalid.') });
   });
 });
 

@@ -26,6 +26,8 @@ describeCrmContract<ZohoSimulator>(
         // A Contact is linked as Who_Id, a Lead as What_Id with $se_module Leads.
         contactIds: [fields.Who_Id, fields.$se_module === 'Leads' ? fields.What_Id : null].map((link) => (link as { id?: string } | null | undefined)?.id).filter((id): id is string => !!id),
         text: [fields.Description, fields.Call_Result].filter((v) => typeof v === 'string').join('\n'),
+        // A user lookup {name, id}; the token's user when the create named none.
+        owner: (fields.Owner as { id?: string } | undefined)?.id ?? null,
       };
     },
     // The OAuth client's secrets, and every access token the accounts server handed out.
@@ -118,11 +120,15 @@ describeCrmContract<ZohoSimulator>(
 
     it('fails the log for good on a record Zoho refuses, with its code and message; the retry API creates it once accepted', async () => {
       const c = contract();
-      c.crm.failNext(1, { status: 400 }, CALLS);
+      // Refused for the agent's own user, the create is sent once more for the token's user (no Owner): both refused.
+      c.crm.failNext(2, { status: 400 }, CALLS);
+      const from = c.crm.requests.length;
       const call = await c.ring('+14155550139');
       await c.end(call);
       await c.crmLog(call.sid, { state: 'failed', id: null, error: expect.stringContaining('INVALID_REQUEST') });
       expect(c.activitiesFor('+14155550139')).toEqual([]);
+      const refused = c.crm.requests.slice(from).filter((r) => r.method === 'POST' && CALLS.test(r.url));
+      expect(refused.map((r) => [r.status, JSON.parse(r.body).data[0].Owner])).toEqual([[400, { id: expect.stringMatching(/^\d{19}$/) }], [400, undefined]]);
       expect((await c.retryLog(call.sid)).status).toBe(200);
       const logged = await c.loggedOnce('+14155550139');
       await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { CrmSimulator, InjectedFailure, RecordedCrmRequest, SeedContact, StoredActivity } from './crm-simulator.ts';
+import type { CrmSimulator, InjectedFailure, RecordedCrmRequest, SeedContact, SeedUser, StoredActivity } from './crm-simulator.ts';
 import { closeServer, listen, readBody } from '../http.ts';
 
 /** A request as a CRM route sees it. */
@@ -243,6 +243,7 @@ function withRetryAfter(answer: CrmAnswer, seconds: number | undefined): CrmAnsw
 export abstract class ServedCrmSimulator implements CrmSimulator {
   abstract readonly config: Record<string, string>;
   abstract seed(contacts: SeedContact[]): string[];
+  abstract seedUser(user: SeedUser): string;
   abstract activities(): StoredActivity[];
 
   protected constructor(protected readonly crm: CrmServer) {}

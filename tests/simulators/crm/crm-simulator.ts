@@ -18,6 +18,13 @@ export interface SeedContact {
   deleted?: boolean;
 }
 
+/** A user of the CRM, as seeded: the account an agent works in it with. */
+export interface SeedUser {
+  email: string;
+  firstName: string;
+  lastName: string;
+}
+
 /** A call activity as the CRM holds it, in the CRM's own field names. */
 export interface StoredActivity {
   id: string;
@@ -53,6 +60,8 @@ export interface CrmSimulator {
   readonly config: Record<string, string>;
   /** Adds contacts; returns their CRM ids, in order. */
   seed(contacts: SeedContact[]): string[];
+  /** Adds a user of the CRM (an agent's own account: whom a call activity is recorded for); returns its CRM id. */
+  seedUser(user: SeedUser): string;
   /** The call activities written so far, oldest first. */
   activities(): StoredActivity[];
   /** Every request received, oldest first. */

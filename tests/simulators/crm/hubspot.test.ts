@@ -9,6 +9,8 @@ let janeTwin: string;
 let bob: string;
 let ada: string;
 let gone: string;
+let byron: string;
+let lovelace: string;
 
 beforeAll(async () => {
   hubspot = await HubSpotSimulator.start();
@@ -19,6 +21,8 @@ beforeAll(async () => {
     { firstName: 'Ada', lastName: 'King', company: 'Analytical', phones: ['+44 20 7946 0018'] },
     { firstName: 'Gone', lastName: 'Away', phones: ['+14155550199'], deleted: true },
   ]) as [string, string, string, string, string];
+  byron = hubspot.seedUser({ email: 'ada@example.com', firstName: 'Ada', lastName: 'Byron' });
+  lovelace = hubspot.seedUser({ email: 'Ada.Lovelace@Example.com', firstName: 'Ada', lastName: 'Lovelace' });
 });
 afterAll(() => hubspot.close());
 
@@ -288,6 +292,78 @@ describe('calls', () => {
     const list = (await response.json()) as Array<{ id: string; label: string }>;
     expect(list.map((d) => d.label)).toEqual(['Busy', 'Connected', 'Left live message', 'Left voicemail', 'No answer', 'Wrong number']);
     for (const d of list) expect(d.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+});
+
+describe('owners', () => {
+  type OwnersAnswer = { results: Array<Record<string, unknown>>; paging?: { next: { after: string } } };
+  const owners = async (query: string, path = '/crm/v3/owners'): Promise<OwnersAnswer> => {
+    const response = await api(`${path}?${query}`);
+    expect(response.status).toBe(200);
+    return (await response.json()) as OwnersAnswer;
+  };
+  const properties = { hs_timestamp: '2025-03-02T14:05:10.000Z', hs_call_direction: 'INBOUND', hs_call_status: 'COMPLETED' };
+
+  it('lists the owner whose email is the one asked for, case aside, with the documented fields, and not one whose email only starts alike', async () => {
+    const answer = await owners('email=ada.lovelace%40example.com');
+    expect(answer).toEqual({ results: [expect.objectContaining({ id: lovelace, email: 'Ada.Lovelace@Example.com', type: 'PERSON', firstName: 'Ada', lastName: 'Lovelace', archived: false })] });
+    const [owner] = answer.results;
+    expect(owner!.id).toMatch(/^\d+$/);
+    expect(owner!.userId).toEqual(expect.any(Number));
+    expect(owner!.userIdIncludingInactive).toBe(owner!.userId);
+    expect(owner!.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    // The SDK's path, with its trailing slash.
+    expect((await owners('email=ADA%40EXAMPLE.COM', '/crm/v3/owners/')).results.map((o) => o.id)).toEqual([byron]);
+  });
+
+  it('answers no owner with empty results and no paging, and pages every owner by limit and after', async () => {
+    expect(await owners('email=nobody%40example.com')).toEqual({ results: [] });
+    expect(await owners('archived=true')).toEqual({ results: [] });
+    const first = await owners('limit=1');
+    expect([first.results.map((o) => o.id), first.paging]).toEqual([[byron], { next: { after: '1' } }]);
+    const second = await owners('limit=1&after=1');
+    expect([second.results.map((o) => o.id), second.paging]).toEqual([[lovelace], undefined]);
+    expect((await owners('limit=1000')).results).toHaveLength(2);
+    for (const query of ['limit=0', 'limit=ten', 'after=x']) {
+      const refused = await api(`/crm/v3/owners?${query}`);
+      expect([refused.status, ((await refused.json()) as { category: string }).category], query).toEqual([400, 'VALIDATION_ERROR']);
+    }
+  });
+
+  it('refuses the owners to a token without crm.objects.owners.read with 403 MISSING_SCOPES, and serves it the rest', async () => {
+    const portal = await HubSpotSimulator.start({ readsOwners: false });
+    try {
+      const headers = { Authorization: `Bearer ${portal.config.token}` };
+      const refused = await fetch(`${portal.url}/crm/v3/owners?email=ada%40example.com`, { headers });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({ status: 'error', category: 'MISSING_SCOPES', errors: [{ context: { requiredGranularScopes: ['crm.objects.owners.read'] } }] });
+      expect((await fetch(`${portal.url}/calling/v1/dispositions`, { headers })).status).toBe(200);
+      const unauthorized = await fetch(`${portal.url}/crm/v3/owners`);
+      expect(unauthorized.status).toBe(401);
+    } finally {
+      await portal.close();
+    }
+  });
+
+  it("stores a call's owner, and refuses a call owned by a userId or an id no owner has with INVALID_OWNER_ID", async () => {
+    const created = await call({ ...properties, hubspot_owner_id: lovelace });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    expect(hubspot.activities().find((a) => a.id === id)!.fields.hubspot_owner_id).toBe(lovelace);
+
+    const [owner] = (await owners('email=ada%40example.com')).results;
+    const before = hubspot.activities().length;
+    for (const wrong of [String(owner!.userId), '12345']) {
+      const refused = await call({ ...properties, hubspot_owner_id: wrong });
+      expect(refused.status).toBe(400);
+      const body = (await refused.json()) as { category: string; message: string };
+      expect(body.category).toBe('VALIDATION_ERROR');
+      expect(JSON.parse(body.message.slice('Property values were not valid: '.length))).toEqual([expect.objectContaining({ name: 'hubspot_owner_id', error: 'INVALID_OWNER_ID' })]);
+    }
+    const patched = await api(`/crm/v3/objects/calls/${id}`, { method: 'PATCH', body: { properties: { hubspot_owner_id: '12345' } } });
+    expect(patched.status).toBe(400);
+    expect(hubspot.activities()).toHaveLength(before);
+    expect(hubspot.activities().find((a) => a.id === id)!.fields.hubspot_owner_id).toBe(lovelace);
   });
 });
 

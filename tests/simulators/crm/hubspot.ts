@@ -1,6 +1,7 @@
 /**
- * A HubSpot CRM simulator over real HTTP: contacts searched through the CRM search API, and call
- * engagements created, updated and read through the calls object API, as api.hubapi.com does.
+ * A HubSpot CRM simulator over real HTTP: contacts searched through the CRM search API, call
+ * engagements created, updated and read through the calls object API, and the portal's users
+ * listed through the owners API, as api.hubapi.com does.
  *
  * Facts used, and where they come from (CRMS.md §2; its source keys and tags):
  * - `Authorization: Bearer <private-app or OAuth token>` [D HSD]; the 401 body
@@ -61,6 +62,20 @@
  *   second call with the same unique value refused with 409 CONFLICT, and duplicate ids in one batch
  *   refused, are [I].
  * - Dispositions: `GET /calling/v1/dispositions` -> `[{id, label}]` [D HSD], the default GUIDs [C].
+ * - Owners (the portal's users, not in CRMS.md): `GET /crm/v3/owners` (the SDK adds a trailing slash)
+ *   `?email=&after=&limit=&archived=` -> 200 `{results:[{id, email, type, firstName, lastName, userId,
+ *   userIdIncludingInactive, createdAt, updatedAt, archived, teams?}], paging?:{next:{after}}}` [D HS
+ *   codegen/crm/owners OwnersApi getPage, PublicOwner; HSD owners guide and its example]; ids are numeric
+ *   strings, userId a number [D example]; `archived=true` lists only archived owners [D]: none here, every
+ *   seeded user is active. `email` matches the whole address [C integrators' docs], case aside [I]; limit
+ *   100 by default, at most 500 [C integrators], a larger one taken as 500 and a bad one refused with 400
+ *   VALIDATION_ERROR [I]; no owner is `{results:[]}` [I]. Without `crm.objects.owners.read` [D HSD] the
+ *   token gets 403 `{status:"error", message:"This app hasn't been granted all required scopes to make
+ *   this call. …", errors:[{message, context:{requiredGranularScopes}}], links:{scopes},
+ *   category:"MISSING_SCOPES"}` [C hubspot-api-nodejs#268, which names `requiredScopes`; CRMS.md §2.5
+ *   `requiredGranularScopes`]. A call's `hubspot_owner_id` (create or PATCH) must be an owner's id: a
+ *   userId "will result in an error if it is used to assign ownership" [D HSD owners guide]; the error is
+ *   INVALID_OWNER_ID [C HubSpot community, as integrators relay it] in the property error list [I].
  * - `GET /account-info/v3/details` gives `portalId`, `uiDomain` (the app's host) and
  *   `dataHostingLocation` [D HSD account-info "Retrieve account details"].
  * - 429 `{status:"error", message:"You have reached your ten_secondly_rolling limit.",
@@ -74,10 +89,14 @@
 import { randomUUID } from 'node:crypto';
 import { formatForDisplay, toE164 } from '@phone-connector/shared';
 import { type CrmAnswer, type CrmRateLimit, type CrmRequest, CrmServer, escapeRegExp, isJsonObject, parseJsonObject, ServedCrmSimulator } from './crm-server.ts';
-import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
+import type { InjectedFailure, SeedContact, SeedUser, StoredActivity } from './crm-simulator.ts';
 
 const CONTACT_SEARCH = '/crm/v3/objects/contacts/search';
 const CALLS = '/crm/v3/objects/calls';
+const OWNERS = '/crm/v3/owners';
+const DEFAULT_OWNER_LIMIT = 100;
+const MAX_OWNER_LIMIT = 500;
+const OWNERS_SCOPE = 'crm.objects.owners.read';
 const MAX_GROUPS = 5;
 const MAX_FILTERS_PER_GROUP = 6;
 const MAX_FILTERS = 18;
@@ -137,6 +156,8 @@ export interface HubSpotSimulatorOptions {
   customCallProperties?: string[];
   /** Custom call properties with unique values (e.g. `relay_call_id`): an `idProperty` for GET, PATCH and upsert. */
   uniqueCallProperties?: string[];
+  /** Whether the token has `crm.objects.owners.read` (default true): without it the owners API answers 403 MISSING_SCOPES. */
+  readsOwners?: boolean;
 }
 
 interface HubSpotObject {
@@ -145,6 +166,20 @@ interface HubSpotObject {
   createdAt: string;
   updatedAt: string;
   archived: boolean;
+}
+
+/** A user of the portal as the owners API gives it; `id` is what `hubspot_owner_id` takes, never `userId`. */
+interface HubSpotOwner {
+  id: string;
+  email: string;
+  type: 'PERSON';
+  firstName: string;
+  lastName: string;
+  userId: number;
+  userIdIncludingInactive: number;
+  createdAt: string;
+  updatedAt: string;
+  archived: false;
 }
 
 interface Association {
@@ -179,12 +214,16 @@ export class HubSpotSimulator extends ServedCrmSimulator {
   private readonly unindexed = new Set<string>();
   private lagging = 0;
   private readonly calls: HubSpotCall[] = [];
+  private readonly owners: HubSpotOwner[] = [];
   private nextContactId = 501;
   private nextCallId = 52_431_862_437;
+  private nextOwnerId = 41_629_779;
+  private nextUserId = 9_586_504;
   private readonly token: string;
   private readonly portalId: string;
   private readonly callProperties: Set<string>;
   private readonly uniqueProperties: Set<string>;
+  private readonly readsOwners: boolean;
 
   private constructor(crm: CrmServer, options: HubSpotSimulatorOptions) {
     super(crm);
@@ -192,6 +231,7 @@ export class HubSpotSimulator extends ServedCrmSimulator {
     this.portalId = options.portalId ?? '7654321';
     this.uniqueProperties = new Set(options.uniqueCallProperties ?? []);
     this.callProperties = new Set([...CALL_PROPERTIES, ...(options.customCallProperties ?? []), ...this.uniqueProperties]);
+    this.readsOwners = options.readsOwners ?? true;
     this.config = { api_url: crm.baseUrl, token: this.token, portal_id: this.portalId };
   }
 
@@ -239,6 +279,15 @@ export class HubSpotSimulator extends ServedCrmSimulator {
     });
   }
 
+  /** A HubSpot user, listed as an owner; returns its owner id (what a call's `hubspot_owner_id` takes). */
+  seedUser(user: SeedUser): string {
+    const now = new Date().toISOString();
+    const id = String(this.nextOwnerId++);
+    const userId = this.nextUserId++;
+    this.owners.push({ id, email: user.email, type: 'PERSON', firstName: user.firstName, lastName: user.lastName, userId, userIdIncludingInactive: userId, createdAt: now, updatedAt: now, archived: false });
+    return id;
+  }
+
   /** Contacts seeded from now on stay out of search until the returned release (HubSpot's index lag). */
   searchLag(): () => void {
     this.lagging += 1;
@@ -266,6 +315,7 @@ export class HubSpotSimulator extends ServedCrmSimulator {
     if (method === 'POST' && path === `${CALLS}/batch/upsert`) return this.upsertCalls(request.body);
     if (method === 'PATCH' && callId) return this.updateCall(callId, request.query, request.body);
     if (method === 'GET' && callId) return this.getCall(callId, request.query);
+    if (method === 'GET' && (path === OWNERS || path === `${OWNERS}/`)) return this.listOwners(request.query);
     if (method === 'GET' && path === '/calling/v1/dispositions') return { status: 200, body: HUBSPOT_DISPOSITIONS };
     if (method === 'GET' && path === '/account-info/v3/details') return { status: 200, body: { portalId: Number(this.portalId), uiDomain: 'app.hubspot.com', dataHostingLocation: 'na1' } };
     return { status: 404, body: errorBody('resource not found', 'OBJECT_NOT_FOUND') };
@@ -315,6 +365,26 @@ export class HubSpotSimulator extends ServedCrmSimulator {
       body: {
         total: matches.length,
         results: page.map((contact) => view(contact, [...new Set([...wanted, ...ALWAYS_CONTACT_PROPERTIES])])),
+        ...(offset + limit < matches.length ? { paging: { next: { after: String(offset + limit) } } } : {}),
+      },
+    };
+  }
+
+  private listOwners(query: URLSearchParams): CrmAnswer {
+    if (!this.readsOwners) return missingScope(OWNERS_SCOPE);
+    const limitText = query.get('limit') ?? String(DEFAULT_OWNER_LIMIT);
+    const after = query.get('after') ?? '0';
+    if (!/^\d+$/.test(limitText) || Number(limitText) < 1) return validationError(`limit must be a positive integer, got ${limitText}`);
+    if (!/^\d+$/.test(after)) return validationError(`after must be a paging cursor, got ${after}`);
+    const limit = Math.min(Number(limitText), MAX_OWNER_LIMIT);
+    const offset = Number(after);
+    const email = query.get('email')?.toLowerCase();
+    // Every owner here is active: a listing of the archived ones is empty.
+    const matches = query.get('archived') === 'true' ? [] : this.owners.filter((owner) => email === undefined || owner.email.toLowerCase() === email);
+    return {
+      status: 200,
+      body: {
+        results: matches.slice(offset, offset + limit),
         ...(offset + limit < matches.length ? { paging: { next: { after: String(offset + limit) } } } : {}),
       },
     };
@@ -482,6 +552,7 @@ export class HubSpotSimulator extends ServedCrmSimulator {
       else if (name === 'hs_call_disposition' && !HUBSPOT_DISPOSITIONS.some((d) => d.id === value)) invalid.push(invalidProperty(name, 'INVALID_OPTION', `${value} was not one of the allowed options`));
       else if (name === 'hs_call_duration' && !/^\d+$/.test(value)) invalid.push(invalidProperty(name, 'INVALID_INTEGER', `${value} is not a valid integer (milliseconds)`));
       else if (name === 'hs_call_recording_url' && !value.startsWith('https://')) invalid.push(invalidProperty(name, 'INVALID_URL', `${value} is not an HTTPS URL`));
+      else if (name === 'hubspot_owner_id' && !this.owners.some((owner) => owner.id === value)) invalid.push(invalidProperty(name, 'INVALID_OWNER_ID', `${value} is not a valid owner id`));
     }
     return invalid;
   }
@@ -602,6 +673,18 @@ function propertyErrors(invalid: InvalidProperty[]): CrmAnswer {
 
 function validationError(message: string): CrmAnswer {
   return { status: 400, body: errorBody(message, 'VALIDATION_ERROR') };
+}
+
+/** A token without the scope a call needs. */
+function missingScope(scope: string): CrmAnswer {
+  return {
+    status: 403,
+    body: {
+      ...errorBody("This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.", 'MISSING_SCOPES'),
+      errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: [scope] } }],
+      links: { scopes: 'https://developers.hubspot.com/scopes' },
+    },
+  };
 }
 
 function unauthorized(): CrmAnswer {

@@ -211,6 +211,88 @@ describe('call logs', () => {
   });
 });
 
+describe('users', () => {
+  type UsersAnswer = { success: true; data: Array<{ id: number; name: string; email: string; active_flag: boolean; is_you: boolean }> | null };
+  let grace: number;
+  let hopper: number;
+
+  beforeAll(() => {
+    grace = Number(pipedrive.seedUser({ email: 'Grace.Hopper@Navy.example', firstName: 'Grace', lastName: 'Hopper' }));
+    hopper = Number(pipedrive.seedUser({ email: 'hopper@navy.example', firstName: 'Walter', lastName: 'Hopper' }));
+  });
+
+  async function findUsers(query: string): Promise<UsersAnswer> {
+    const response = await api(`/v1/users/find?${query}`);
+    expect(response.status).toBe(200);
+    return (await response.json()) as UsersAnswer;
+  }
+
+  it('seeds users with integer ids, after the token\'s own user', () => {
+    expect(grace).toBeGreaterThan(77);
+    expect(hopper).toBe(grace + 1);
+  });
+
+  it('finds a user by email, case aside, in the v1 envelope, and every user whose email holds the term', async () => {
+    expect(await findUsers('term=grace.hopper%40navy.example&search_by_email=1')).toEqual({
+      success: true,
+      data: [expect.objectContaining({ id: grace, name: 'Grace Hopper', email: 'Grace.Hopper@Navy.example', active_flag: true, is_you: false })],
+    });
+    const both = await findUsers('term=hopper%40navy.example&search_by_email=1');
+    expect(both.data!.map((user) => user.id)).toEqual([grace, hopper]);
+  });
+
+  it('answers nobody with data null', async () => {
+    expect(await findUsers('term=nobody%40navy.example&search_by_email=1')).toEqual({ success: true, data: null });
+  });
+
+  it('matches the name without search_by_email, and the email alone with it', async () => {
+    expect((await findUsers('term=walter')).data!.map((user) => user.id)).toEqual([hopper]);
+    expect((await findUsers('term=walter&search_by_email=1')).data).toBeNull();
+    expect((await findUsers('term=sim%20admin')).data).toEqual([expect.objectContaining({ id: 77, email: 'admin@acme.example', is_you: true })]);
+  });
+
+  it('refuses a missing term with 400, and a request without the token with 401', async () => {
+    const missing = await api('/v1/users/find?search_by_email=1');
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toMatchObject({ success: false, error: expect.stringContaining('term'), data: null });
+    expect((await api('/v1/users/find?term=grace&search_by_email=1', { auth: 'none' })).status).toBe(401);
+  });
+
+  it("writes a call log for the user_id given, else for the token's user", async () => {
+    const created = async (body: object) => ((await (await api('/v1/callLogs', { body })).json()) as { data: { id: string; user_id: number } }).data;
+    const owned = await created({ ...callLog, user_id: grace });
+    expect(owned.user_id).toBe(grace);
+    expect(pipedrive.activities().find((a) => a.id === owned.id)!.fields.user_id).toBe(grace);
+    expect((await created(callLog)).user_id).toBe(77);
+  });
+
+  it.each([
+    ['a user that is not there', 999, /User 999 not found/],
+    ['a user_id that is no number', 'grace', /user_id/],
+  ])('refuses a call log for %s with 400, and stores nothing', async (_case, userId, message) => {
+    const before = pipedrive.activities().length;
+    const response = await api('/v1/callLogs', { body: { ...callLog, user_id: userId } });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(message);
+    expect(pipedrive.activities()).toHaveLength(before);
+  });
+
+  it("refuses a call log for another user with 403 when the token's user has no account settings access, and takes its own", async () => {
+    const restricted = await PipedriveSimulator.start({ accountSettingsAccess: false });
+    try {
+      const other = Number(restricted.seedUser({ email: 'grace@navy.example', firstName: 'Grace', lastName: 'Hopper' }));
+      const post = (body: object) => fetch(`${restricted.url}/v1/callLogs`, { method: 'POST', headers: { 'x-api-token': restricted.config.token!, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const refused = await post({ ...callLog, user_id: other });
+      expect(refused.status).toBe(403);
+      expect(await refused.json()).toMatchObject({ success: false, error: expect.stringContaining('account settings'), data: null });
+      expect((await post({ ...callLog, user_id: 77 })).status).toBe(200);
+      expect(restricted.activities()).toEqual([expect.objectContaining({ fields: expect.objectContaining({ user_id: 77 }) })]);
+    } finally {
+      await restricted.close();
+    }
+  });
+});
+
 describe('call activities', () => {
   const activity = { subject: 'Inbound call from Jane Doe', type: 'call', done: true, due_date: '2025-03-02', due_time: '14:05', duration: '00:05', note: '<p>Notes</p>' };
 

@@ -40,6 +40,17 @@
  *   status, 200, the default subject (the type's name) and the default activity types are [I].
  * - `GET /v1/activityTypes` and `GET /v1/users/me` (`data.company_domain`) [C RC]; their other
  *   fields are [I].
+ * - Users (v1 only, CRMS.md §3.1): `GET /v1/users/find?term=&search_by_email=0|1` [D PD users-api.ts
+ *   `findUsersByName`, "When enabled, the term will only be matched against email addresses of
+ *   users"; `term` required], answering `{success, data:[user]}`, a user `{id, name, email,
+ *   active_flag, is_you, …}` [D PD GetUsersResponse, BaseUser]. Nobody is `data:null` [C
+ *   pipedrive-connect `User.find`, `return [] if items.nil?`]. That the term matches a part of the
+ *   email (or, without search_by_email, of the name), case aside, and the 400 for a missing term
+ *   are [I]. The token's user is one of the company's users, id 77.
+ * - A call log's owner: `user_id`, default the token's user; "a user without account settings
+ *   access cannot create call logs for other users" [D PD AddCallLogRequest, `user_id` a number].
+ *   That a user_id which is no integer or no user is a 400 and the refusal a 403, and their words,
+ *   are [I].
  * - Errors: `{success:false, error, error_info, data:null, additional_data:null}` [D PD]. A 429 is
  *   `{success:false, error, errorCode:429}` with `retry-after`, as an integrator recorded it for the
  *   daily budget ("daily request budget exceeded", retry-after 3939 [C: write-up "Migração do sync
@@ -48,7 +59,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type CrmAnswer, type CrmRateLimit, type CrmRequest, CrmServer, isJsonObject, parseJsonObject, ServedCrmSimulator } from './crm-server.ts';
-import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
+import type { InjectedFailure, SeedContact, SeedUser, StoredActivity } from './crm-simulator.ts';
 
 const PERSON_SEARCH = '/api/v2/persons/search';
 const SEARCH_FIELDS = new Set(['custom_fields', 'email', 'notes', 'phone', 'name']);
@@ -76,6 +87,18 @@ export interface PipedriveSimulatorOptions {
   /** An OAuth access token the company also accepts, as `Authorization: Bearer`. */
   oauthToken?: string;
   companyDomain?: string;
+  /**
+   * Whether the token's user has account settings access (an admin's token has): without it,
+   * Pipedrive refuses a call log for another user. Default: true.
+   */
+  accountSettingsAccess?: boolean;
+}
+
+/** A user of the company: an account someone works in Pipedrive with, whom a call log belongs to. */
+interface User {
+  id: number;
+  name: string;
+  email: string;
 }
 
 interface Person {
@@ -100,18 +123,23 @@ export class PipedriveSimulator extends ServedCrmSimulator {
   private readonly persons: Person[] = [];
   private readonly organizations = new Map<string, number>();
   private readonly written: Written[] = [];
+  /** The company's users, the token's own first. */
+  private readonly users: User[] = [{ id: USER_ID, name: 'Sim Admin', email: 'admin@acme.example' }];
   private nextPersonId = 1021;
+  private nextUserId = USER_ID + 1;
   private nextOrgId = 55;
   private nextActivityId = 4312;
   private readonly apiToken: string;
   private readonly oauthToken: string;
   private readonly companyDomain: string;
+  private readonly accountSettingsAccess: boolean;
 
   private constructor(crm: CrmServer, options: PipedriveSimulatorOptions) {
     super(crm);
     this.apiToken = options.apiToken ?? '0123456789abcdef0123456789abcdef01234567';
     this.oauthToken = options.oauthToken ?? 'v1u:AQIBAHj-oauth-access-token';
     this.companyDomain = options.companyDomain ?? 'acme';
+    this.accountSettingsAccess = options.accountSettingsAccess ?? true;
     this.config = { url: crm.baseUrl, token: this.apiToken, company_domain: this.companyDomain };
   }
 
@@ -150,6 +178,12 @@ export class PipedriveSimulator extends ServedCrmSimulator {
     });
   }
 
+  seedUser(seed: SeedUser): string {
+    const user: User = { id: this.nextUserId++, name: `${seed.firstName} ${seed.lastName}`, email: seed.email };
+    this.users.push(user);
+    return String(user.id);
+  }
+
   activities(): StoredActivity[] {
     return this.written.map((w) => ({ id: String(w.data.id), fields: { ...w.data }, updates: w.updates }));
   }
@@ -175,7 +209,8 @@ export class PipedriveSimulator extends ServedCrmSimulator {
     if (method === 'PATCH' && activityId) return this.updateActivity(Number(activityId), request.body);
     if (method === 'GET' && activityId) return this.readWritten('activity', Number(activityId), 'Activity not found');
     if (method === 'GET' && path === '/v1/activityTypes') return ok(ACTIVITY_TYPES.map((type, order) => ({ ...type, order_nr: order + 1, active_flag: true, is_custom_flag: false, color: null })));
-    if (method === 'GET' && path === '/v1/users/me') return ok({ id: USER_ID, name: 'Sim Admin', email: 'admin@acme.example', company_id: COMPANY_ID, company_domain: this.companyDomain });
+    if (method === 'GET' && path === '/v1/users/me') return ok({ ...userItem(this.users[0]!), company_id: COMPANY_ID, company_domain: this.companyDomain });
+    if (method === 'GET' && path === '/v1/users/find') return this.findUsers(request.query);
     return failed(404, 'Unknown method .');
   }
 
@@ -222,6 +257,15 @@ export class PipedriveSimulator extends ServedCrmSimulator {
     };
   }
 
+  private findUsers(query: URLSearchParams): CrmAnswer {
+    const term = (query.get('term') ?? '').toLowerCase();
+    if (term === '') return failed(400, 'term is required');
+    const byEmail = query.get('search_by_email') === '1';
+    const found = this.users.filter((user) => (byEmail ? user.email : user.name).toLowerCase().includes(term));
+    // Nobody is no list at all.
+    return ok(found.length > 0 ? found.map(userItem) : null);
+  }
+
   private getPerson(id: number): CrmAnswer {
     const person = this.persons.find((p) => p.id === id && !p.deleted);
     if (!person) return failed(404, 'Person not found');
@@ -250,7 +294,7 @@ export class PipedriveSimulator extends ServedCrmSimulator {
       if (!UTC_DATE_TIME.test(String(body[field]))) return failed(400, `${field} must be a UTC date and time as YYYY-MM-DD HH:MM:SS`);
     }
     if (body.duration !== undefined && body.duration !== null && !/^\d+$/.test(String(body.duration))) return failed(400, 'duration must be a number of seconds');
-    const refused = this.refusedLinks(body);
+    const refused = this.refusedOwner(body.user_id) ?? this.refusedLinks(body);
     if (refused) return refused;
 
     const data = {
@@ -357,6 +401,15 @@ export class PipedriveSimulator extends ServedCrmSimulator {
     return unknown ? failed(400, `Person ${unknown.person_id} not found`) : undefined;
   }
 
+  /** A call log's owner: a user of the company, and another than the token's own only with account settings access. */
+  private refusedOwner(userId: unknown): CrmAnswer | undefined {
+    if (userId === undefined || userId === null) return undefined;
+    if (typeof userId !== 'number' || !Number.isInteger(userId)) return failed(400, 'user_id must be an integer');
+    if (!this.users.some((user) => user.id === userId)) return failed(400, `User ${userId} not found`);
+    if (userId !== USER_ID && !this.accountSettingsAccess) return failed(403, 'You need account settings access to add call logs for other users');
+    return undefined;
+  }
+
   /** The links a call log or an activity may carry: one of deal and lead, and a person that exists. */
   private refusedLinks(body: Record<string, unknown>): CrmAnswer | undefined {
     if (body.deal_id != null && body.lead_id != null) return failed(400, 'deal_id and lead_id cannot both be set');
@@ -372,6 +425,27 @@ export class PipedriveSimulator extends ServedCrmSimulator {
     if (!this.organizations.has(name)) this.organizations.set(name, this.nextOrgId++);
     return this.organizations.get(name)!;
   }
+}
+
+/** A user as the users endpoints answer it; the fields the simulator has no use for are fixed. */
+function userItem(user: User) {
+  return {
+    id: user.id,
+    name: user.name,
+    default_currency: 'USD',
+    locale: 'en_US',
+    lang: 1,
+    email: user.email,
+    phone: null,
+    activated: true,
+    active_flag: true,
+    is_you: user.id === USER_ID,
+    is_deleted: false,
+    role_id: 1,
+    timezone_name: 'UTC',
+    timezone_offset: '+00:00',
+    icon_url: null,
+  };
 }
 
 function personName(person: Person): string {

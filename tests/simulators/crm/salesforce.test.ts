@@ -5,6 +5,8 @@ import { SalesforceSimulator, toEighteenCharacterId } from './salesforce.ts';
 
 let salesforce: SalesforceSimulator;
 let ids: string[];
+/** An active user, then one deactivated. */
+let users: string[];
 
 beforeAll(async () => {
   salesforce = await SalesforceSimulator.start({ externalIdField: 'Relay_Call_Id__c' });
@@ -16,6 +18,11 @@ beforeAll(async () => {
     { firstName: 'Bea', lastName: 'Shared', phones: ['+1 212 555 0142'] },
     { firstName: 'Gone', lastName: 'Away', phones: ['+1 303 555 0199'], deleted: true },
   ]);
+  users = [
+    salesforce.seedUser({ email: 'Ada.Lovelace@example.com', firstName: 'Ada', lastName: 'Lovelace' }),
+    salesforce.seedUser({ email: 'left@example.com', firstName: 'Left', lastName: 'Company' }),
+  ];
+  salesforce.deactivateUser(users[1]!);
 });
 afterAll(() => salesforce.close());
 
@@ -208,6 +215,68 @@ describe('SOQL query', () => {
   });
 });
 
+describe('users', () => {
+  const soql = (q: string, token = salesforce.config.access_token) => api(`${V}/query/?${new URLSearchParams({ q })}`, { headers: { Authorization: `Bearer ${token}` } });
+  const byEmail = (email: string, active = ' AND IsActive = true') => soql(`SELECT Id, Email FROM User WHERE Email = '${email}'${active}`);
+
+  it('finds an active user by Email, case aside: a query answer of User records with 005 ids', async () => {
+    expect(users[0]).toMatch(/^005[A-Za-z0-9]{15}$/);
+    expect(toEighteenCharacterId(users[0]!.slice(0, 15))).toBe(users[0]);
+    const response = await byEmail('ada.lovelace@EXAMPLE.com');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      totalSize: 1,
+      done: true,
+      records: [{ attributes: { type: 'User', url: `${V}/sobjects/User/${users[0]}` }, Id: users[0], Email: 'Ada.Lovelace@example.com' }],
+    });
+  });
+
+  it('answers nobody with an empty records list: an unknown address, a near miss, a deactivated user', async () => {
+    for (const email of ['nobody@example.com', 'ada@example.com', 'left@example.com']) {
+      expect(await (await byEmail(email)).json()).toEqual({ totalSize: 0, done: true, records: [] });
+    }
+    // Deactivated, not deleted: a query that does not ask for active users still reads it.
+    expect(await (await byEmail('left@example.com', '')).json()).toMatchObject({ totalSize: 1, records: [{ Id: users[1] }] });
+  });
+
+  it('reads an address with a quote escaped in the SOQL literal', async () => {
+    const quoted = salesforce.seedUser({ email: "o'brien@example.com", firstName: 'Pat', lastName: "O'Brien" });
+    expect(await (await byEmail("o\\'brien@example.com")).json()).toMatchObject({ totalSize: 1, records: [{ Id: quoted }] });
+    expect((await byEmail("o'brien@example.com")).status).toBe(400);
+  });
+
+  it('has no OwnerId or IsDeleted on a User, and asks for the session as every query does', async () => {
+    expect(await (await api(`${V}/sobjects/User/${users[0]}`)).json()).toEqual({
+      attributes: { type: 'User', url: `${V}/sobjects/User/${users[0]}` },
+      Id: users[0],
+      CreatedDate: expect.any(String),
+      LastModifiedDate: expect.any(String),
+      FirstName: 'Ada',
+      LastName: 'Lovelace',
+      Name: 'Ada Lovelace',
+      Email: 'Ada.Lovelace@example.com',
+      IsActive: true,
+    });
+    expect((await (await soql('SELECT OwnerId FROM User')).json())[0].errorCode).toBe('INVALID_FIELD');
+    const stale = await soql("SELECT Id FROM User WHERE Email = 'ada.lovelace@example.com'", '00Dstale');
+    expect(stale.status).toBe(401);
+    expect(await stale.json()).toEqual([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+  });
+
+  it("assigns a Task to a user (OwnerId, 15 or 18 characters, on create or update), else to the token's user", async () => {
+    const owned = await createTask(task({ OwnerId: users[0]!.slice(0, 15) }));
+    expect(owned.status).toBe(201);
+    const owner = (id: string) => salesforce.activities().find((a) => a.id === id)!.fields.OwnerId;
+    expect(owner(owned.body.id)).toBe(users[0]);
+    const unowned = await createTask(task());
+    expect(owner(unowned.body.id)).toMatch(/^005/);
+    const reassign = (to: string) => api(`${V}/sobjects/Task/${unowned.body.id}`, { method: 'PATCH', body: JSON.stringify({ OwnerId: to }) });
+    expect((await reassign(users[1]!)).status).toBe(400);
+    expect((await reassign(users[0]!)).status).toBe(204);
+    expect(owner(unowned.body.id)).toBe(users[0]);
+  });
+});
+
 describe('Tasks', () => {
   it('creates a Task: 201 {id, errors, success}, an 00T id, defaults and the call fields stored', async () => {
     const { status, body } = await createTask(task({ WhatId: (await (await api(`${V}/sobjects/Contact/${ids[0]}`)).json()).AccountId }));
@@ -241,6 +310,9 @@ describe('Tasks', () => {
     ['a WhoId that is no id', () => task({ WhoId: 'jane' }), 'MALFORMED_ID', ['WhoId']],
     ['a WhoId of a Task', () => task({ WhoId: '00T5g0000000001AAA' }), 'FIELD_INTEGRITY_EXCEPTION', ['WhoId']],
     ['a WhoId of a deleted contact', () => task({ WhoId: ids[5] }), 'ENTITY_IS_DELETED', ['WhoId']],
+    ['an OwnerId that is no id', () => task({ OwnerId: 'ada' }), 'MALFORMED_ID', ['OwnerId']],
+    ['an OwnerId of a contact', () => task({ OwnerId: ids[0] }), 'FIELD_INTEGRITY_EXCEPTION', ['OwnerId']],
+    ['an OwnerId of a deactivated user', () => task({ OwnerId: users[1] }), 'INACTIVE_OWNER_OR_USER', ['OwnerId']],
   ])('refuses %s with 400 and an error array', async (_case, body, errorCode, fields) => {
     const before = salesforce.activities().length;
     const { status, body: answer } = await createTask(body());

@@ -1,7 +1,7 @@
 /**
  * A Salesforce simulator over real HTTP: the REST API a CRM connector uses to find the caller
- * with SOSL and to log the call as a Task, plus the OAuth refresh-token grant. Every request is
- * kept in `requests`.
+ * with SOSL, the agent's own User with SOQL, and to log the call as a Task assigned to them,
+ * plus the OAuth refresh-token grant. Every request is kept in `requests`.
  *
  * Facts used, and where they come from (CRMS.md §5, source key SF = developer.salesforce.com):
  * - Base `{instance_url}/services/data/vNN.0`, any version; record URLs name the version asked
@@ -51,6 +51,14 @@
  *   errorcodes; messages I]. Defaults Status "Not Started", Priority "Normal" [I org defaults].
  *   Field names are matched in any case [I].
  * - Update `PATCH /sobjects/Task/{Id}` -> 204, no body [D SF]. Get `GET /sobjects/{type}/{Id}`.
+ * - Users (an agent's own account): read with SOQL, `SELECT Id, Email FROM User WHERE Email = '…'
+ *   AND IsActive = true`, answered as any query, `attributes.type` "User"; Email and IsActive are
+ *   User fields [D SF field reference User]; a User has no OwnerId and no IsDeleted (it is
+ *   deactivated, never deleted) [I]. A Task's OwnerId ("Assigned To ID") is a User: a malformed
+ *   id is MALFORMED_ID, another record's id FIELD_INTEGRITY_EXCEPTION "Assigned To ID: id value
+ *   of incorrect type: …" [C: that message for OwnerId on other objects], a deactivated user
+ *   INACTIVE_OWNER_OR_USER "operation performed with inactive user" [C: admins' write-ups]. Left
+ *   out, it is the user the token is of [I].
  * - External-id upsert (`externalIdField`, e.g. `Relay_Call_Id__c`, not unique):
  *   `PATCH /sobjects/Task/{field}/{value}` inserts (201 `{id,errors,success,created:true}`,
  *   `created` from API 46) or updates; several matches: 300; a field that is not an external
@@ -58,7 +66,7 @@
  *   200 `{…created:false}` from API 46 (204 before), the 300's list of record URLs, and `GET` on
  *   the same path reading it: [I].
  */
-import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
+import type { InjectedFailure, SeedContact, SeedUser, StoredActivity } from './crm-simulator.ts';
 import { type CrmAnswer, type CrmRequest, CrmServer, ServedCrmSimulator } from './crm-server.ts';
 import { AccessTokens, isRefreshGrant, type OAuthClient } from './oauth-tokens.ts';
 import { MalformedQuery, matchesWhere, parseSoql, type SoqlLiteral, type SoqlQuery } from './salesforce-soql.ts';
@@ -71,7 +79,7 @@ export interface SalesforceSimulatorOptions {
   externalIdField?: string;
 }
 
-type SObjectType = 'Contact' | 'Lead' | 'Account' | 'Task';
+type SObjectType = 'Contact' | 'Lead' | 'Account' | 'Task' | 'User';
 
 interface SObject {
   type: SObjectType;
@@ -84,15 +92,18 @@ type SalesforceError = { message: string; errorCode: string; fields?: string[] }
 
 /** What a SOSL query without RETURNING answers [I]. */
 const DEFAULT_RETURNING: readonly SObjectType[] = ['Contact', 'Lead', 'Account'];
-const PREFIX: Record<SObjectType, string> = { Contact: '003', Lead: '00Q', Account: '001', Task: '00T' };
+const PREFIX: Record<SObjectType, string> = { Contact: '003', Lead: '00Q', Account: '001', Task: '00T', User: '005' };
 const PHONE_FIELDS: Record<SObjectType, string[]> = {
   Contact: ['Phone', 'MobilePhone', 'HomePhone', 'OtherPhone', 'AssistantPhone', 'Fax'],
   Lead: ['Phone', 'MobilePhone', 'Fax'],
   Account: ['Phone', 'Fax'],
   Task: [],
+  User: [],
 };
-const NAME_FIELDS: Record<SObjectType, string[]> = { Contact: ['Name'], Lead: ['Name', 'Company'], Account: ['Name'], Task: ['Subject'] };
+const NAME_FIELDS: Record<SObjectType, string[]> = { Contact: ['Name'], Lead: ['Name', 'Company'], Account: ['Name'], Task: ['Subject'], User: ['Name'] };
 const COMMON_FIELDS = ['Id', 'OwnerId', 'CreatedDate', 'LastModifiedDate', 'IsDeleted'];
+/** A User is nobody's record, and is deactivated rather than deleted. */
+const USER_COMMON_FIELDS = COMMON_FIELDS.filter((field) => field !== 'OwnerId' && field !== 'IsDeleted');
 const OWN_FIELDS: Record<SObjectType, string[]> = {
   Contact: ['FirstName', 'LastName', 'Name', 'AccountId', 'Email', ...PHONE_FIELDS.Contact],
   Lead: ['FirstName', 'LastName', 'Name', 'Company', 'Email', ...PHONE_FIELDS.Lead],
@@ -101,6 +112,7 @@ const OWN_FIELDS: Record<SObjectType, string[]> = {
     'Subject', 'TaskSubtype', 'Type', 'CallType', 'CallDurationInSeconds', 'CallObject', 'CallDisposition', 'Status', 'Priority',
     'ActivityDate', 'WhoId', 'WhatId', 'Description', 'IsClosed',
   ],
+  User: ['FirstName', 'LastName', 'Name', 'Email', 'IsActive'],
 };
 /** Fields Salesforce sets itself. */
 const READ_ONLY = new Set(['Id', 'CreatedDate', 'LastModifiedDate', 'IsDeleted', 'IsClosed', 'Name']);
@@ -196,6 +208,17 @@ export class SalesforceSimulator extends ServedCrmSimulator {
       else fields.AccountId = contact.company ? this.account(contact.company) : null;
       return this.insert(type, fields, contact.deleted ?? false);
     });
+  }
+
+  seedUser(user: SeedUser): string {
+    return this.insert('User', { FirstName: user.firstName, LastName: user.lastName, Name: `${user.firstName} ${user.lastName}`, Email: user.email, IsActive: true }, false);
+  }
+
+  /** Deactivates a seeded user, as an admin does when someone leaves: queries still read it, a new Task cannot be theirs. */
+  deactivateUser(id: string): void {
+    const user = this.records.get(id);
+    if (user?.type !== 'User') throw new Error(`no Salesforce user ${id}`);
+    user.fields.IsActive = false;
   }
 
   activities(): StoredActivity[] {
@@ -350,7 +373,7 @@ export class SalesforceSimulator extends ServedCrmSimulator {
 
   private fieldsOf(type: SObjectType): string[] {
     const external = type === 'Task' && this.options.externalIdField ? [this.options.externalIdField] : [];
-    return [...COMMON_FIELDS, ...OWN_FIELDS[type], ...external];
+    return [...(type === 'User' ? USER_COMMON_FIELDS : COMMON_FIELDS), ...OWN_FIELDS[type], ...external];
   }
 
   private attributes(version: number, type: SObjectType, id: string) {
@@ -471,7 +494,19 @@ export class SalesforceSimulator extends ServedCrmSimulator {
     if (date !== undefined && date !== null && !(typeof date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(date))) {
       return errors(400, { message: `Cannot deserialize instance of date from VALUE_STRING value ${JSON.stringify(date)} or request may be missing a required field`, errorCode: 'JSON_PARSER_ERROR' });
     }
-    return this.invalidReference(fields, 'WhoId', ['Contact', 'Lead'], 'Name ID') ?? this.invalidReference(fields, 'WhatId', ['Account'], 'Related To ID');
+    return (
+      this.invalidReference(fields, 'WhoId', ['Contact', 'Lead'], 'Name ID') ??
+      this.invalidReference(fields, 'WhatId', ['Account'], 'Related To ID') ??
+      this.invalidReference(fields, 'OwnerId', ['User'], 'Assigned To ID') ??
+      this.inactiveOwner(fields)
+    );
+  }
+
+  /** A Task assigned to a deactivated user: refused (the org setting that allows it is off). */
+  private inactiveOwner(fields: Record<string, unknown>): CrmAnswer | undefined {
+    const owner = typeof fields.OwnerId === 'string' ? this.records.get(fields.OwnerId) : undefined;
+    if (owner?.fields.IsActive !== false) return undefined;
+    return errors(400, { message: 'operation performed with inactive user', errorCode: 'INACTIVE_OWNER_OR_USER', fields: ['OwnerId'] });
   }
 
   private invalidReference(fields: Record<string, unknown>, name: string, types: SObjectType[], label: string): CrmAnswer | undefined {
@@ -498,7 +533,8 @@ export class SalesforceSimulator extends ServedCrmSimulator {
     for (let n = this.nextNumber++; serial.length < 6; n = Math.floor(n / 62)) serial = BASE62[n % 62] + serial;
     const id = toEighteenCharacterId(`${PREFIX[type]}5g0000${serial}`);
     const now = salesforceTime(new Date());
-    this.records.set(id, { type, fields: { OwnerId: API_USER, CreatedDate: now, LastModifiedDate: now, ...fields }, deleted, updates: 0 });
+    const owned = type === 'User' ? {} : { OwnerId: API_USER };
+    this.records.set(id, { type, fields: { ...owned, CreatedDate: now, LastModifiedDate: now, ...fields }, deleted, updates: 0 });
     return id;
   }
 }

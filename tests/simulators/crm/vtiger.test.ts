@@ -459,6 +459,65 @@ describe('logging a call', () => {
   });
 });
 
+describe('the users agents are', () => {
+  let session: string;
+  let byron: string;
+  let lovelace: string;
+  beforeAll(async () => {
+    session = (await login()).sessionName;
+    byron = vtiger.seedUser({ email: 'ada@example.com', firstName: 'Ada', lastName: 'Byron' });
+    lovelace = vtiger.seedUser({ email: 'ADA.LOVELACE@EXAMPLE.COM', firstName: 'Ada', lastName: 'Lovelace' });
+  });
+
+  const byEmail = (email: string) => `SELECT id,email1 FROM Users WHERE email1 = '${email}';`;
+  const callFor = (owner: string) => ({ subject: 'Inbound call from +14155550100', activitytype: 'Call', eventstatus: 'Held', date_start: '2025-03-02', time_start: '14:05:10', due_date: '2025-03-02', time_end: '14:09:52', duration_hours: '0', assigned_user_id: owner });
+  const create = (element: unknown, sessionName = session, crm = vtiger) => webservice({ operation: 'create', sessionName, elementType: 'Events', element: JSON.stringify(element) }, 'POST', crm);
+
+  it('seeds users with ids in this install`s Users prefix, user names from their emails, each name once', () => {
+    expect([byron, lovelace]).toEqual([expect.stringMatching(/^29x\d+$/), expect.stringMatching(/^29x\d+$/)]);
+    expect(new Set(['29x1', byron, lovelace]).size).toBe(3);
+    expect(vtiger.userId('ada.lovelace@example.com')).toBe(lovelace);
+    expect(vtiger.userId('nobody@example.com')).toBeUndefined();
+    expect(() => vtiger.seedUser({ email: 'Ada@elsewhere.example', firstName: 'Ada', lastName: 'Again' })).toThrow(/ada exists already/);
+  });
+
+  it('finds a user by email1 with =, case aside, as the webservice reads it; nobody is an empty result', async () => {
+    expect(result(await query(session, byEmail('ada.lovelace@example.com')))).toEqual([{ id: lovelace, email1: 'ADA.LOVELACE@EXAMPLE.COM' }]);
+    // A search by part finds the near miss too: the exact email decides.
+    expect(result(await query(session, "SELECT id,email1 FROM Users WHERE email1 LIKE '%ada%';")).map((u: any) => u.id)).toEqual([byron, lovelace]);
+    expect(await query(session, byEmail('nobody@example.com'))).toEqual({ success: true, result: [] });
+    expect(result(await webservice({ operation: 'retrieve', sessionName: session, id: lovelace }))).toEqual({ user_name: 'ada.lovelace', first_name: 'Ada', last_name: 'Lovelace', email1: 'ADA.LOVELACE@EXAMPLE.COM', status: 'Active', id: lovelace });
+  });
+
+  it('answers a Users query without a session, or with one that is over, as any other operation', async () => {
+    expect(failure(await webservice({ operation: 'query', query: byEmail('ada@example.com') }))).toEqual({ code: 'AUTHENTICATION_REQUIRED', message: 'Authencation required' });
+    expect(failure(await query('feedfacefeedfacefeedfacefeedface', byEmail('ada@example.com'))).code).toBe('INVALID_SESSIONID');
+  });
+
+  it('assigns an Event to a seeded user and keeps that owner; an id that names no user is refused', async () => {
+    const created = result(await create(callFor(lovelace)));
+    expect(vtiger.activities().find((a) => a.id === created.id)?.fields.assigned_user_id).toBe(lovelace);
+    expect(failure(await create(callFor('29x999')))).toEqual({ code: 'ACCESS_DENIED', message: 'Cannot assign record to the given user' });
+  });
+
+  it('offers Users to administrators only: another user is refused its query, retrieve and describe, yet assigns to any user', async () => {
+    const other = await VtigerSimulator.start({ users: [{ userName: 'clerk', accessKey: 'Clerk0123456789a', admin: false }] });
+    try {
+      const colleague = other.seedUser({ email: 'ada.lovelace@example.com', firstName: 'Ada', lastName: 'Lovelace' });
+      const { sessionName, userId } = await login(other);
+      const denied = { code: 'ACCESS_DENIED', message: 'Permission to perform the operation is denied' };
+      expect(result(await webservice({ operation: 'listtypes', sessionName }, 'GET', other)).types).not.toContain('Users');
+      expect(failure(await query(sessionName, byEmail('ada.lovelace@example.com'), other))).toEqual(denied);
+      expect(failure(await webservice({ operation: 'retrieve', sessionName, id: userId }, 'GET', other))).toEqual(denied);
+      expect(failure(await webservice({ operation: 'describe', sessionName, elementType: 'Users' }, 'GET', other))).toEqual(denied);
+      const created = result(await create(callFor(colleague), sessionName, other));
+      expect(created.assigned_user_id).toBe(colleague);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('failures a test injects', () => {
   let session: string;
   beforeAll(async () => {

@@ -41,6 +41,14 @@
  *   request" (Zend_Json throws, webservice.php's catch-all answers it): [I].
  * - An install may not offer PBXManager to the webservice (`withoutPbxManager`: missing from
  *   listtypes, ACCESS_DENIED on use): [I, CRMS.md §1.5].
+ * - Users: `user_name`, `first_name`, `last_name`, `email1` (mandatory), `status`: [D VT DefaultDataPopulator, tab
+ *   29]. A query reads Active users only, by `vtiger_users.status='Active'` [D VT EntityMeta::getEntityDeletedQuery];
+ *   every user here is Active. query, retrieve and describe check that the module is among the session user's
+ *   vtws_listtypes, whose Users is an administrator's (or a View All / Edit All profile's: not simulated) only, since
+ *   a fresh install gives no profile a Users tab permission; other users get ACCESS_DENIED "Permission to perform
+ *   the operation is denied": [D VT Query.php, Retrieve.php, DescribeObject.php, ModuleTypes.php, UserInfoUtil.php
+ *   getPermittedModuleNames, install/CreateTables.inc.php]. A record may still be assigned to any Active user, by
+ *   anyone (get_user_array without "private" lists them all) [D VT VtigerCRMObjectMeta::hasAssignPrivilege, utils.php].
  * - logout answers {message: "successfull"} (sic): [D VT7 include/Webservices/Logout.php]. delete, sync and extendsession are
  *   not simulated (UNKNOWN_OPERATION here; real Vtiger has them).
  * - Times are UTC `YYYY-MM-DD HH:MM:SS` (the simulator is pinned to UTC, CRMS.md §1.5); the
@@ -55,7 +63,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { type CrmAnswer, type CrmRequest, CrmServer, ServedCrmSimulator } from './crm-server.ts';
-import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
+import type { InjectedFailure, SeedContact, SeedUser, StoredActivity } from './crm-simulator.ts';
 import { ACTIVITY_MODULES, DEFAULT_ID_PREFIXES, describeModule, isModuleName, MODULE_NAMES, MODULES, type ModuleName, type ModuleSpec } from './vtiger-modules.ts';
 import { parseVtql, runVtql, VtqlError } from './vtiger-vtql.ts';
 
@@ -66,6 +74,8 @@ export interface VtigerUser {
   firstName?: string;
   lastName?: string;
   email?: string;
+  /** An administrator (Users > Admin): the only kind of user offered the Users module. Default: the first user only. */
+  admin?: boolean;
 }
 
 export interface VtigerSimulatorOptions {
@@ -160,7 +170,8 @@ interface Operation {
   type: 'GET' | 'POST';
   preLogin?: boolean;
   search?: boolean;
-  run: (input: Params) => unknown;
+  /** `userId`: the session's user (1 for the first); 0 for an operation before login, which has none. */
+  run: (input: Params, userId: number) => unknown;
 }
 
 export class VtigerSimulator extends ServedCrmSimulator {
@@ -189,6 +200,7 @@ export class VtigerSimulator extends ServedCrmSimulator {
       firstName: '',
       lastName: i === 0 ? 'Administrator' : u.userName,
       email: `${u.userName}@crm.example`,
+      admin: i === 0,
       ...u,
     }));
     this.config = { url: this.url, username: this.users[0]!.userName, accesskey: this.users[0]!.accessKey };
@@ -196,11 +208,11 @@ export class VtigerSimulator extends ServedCrmSimulator {
       getchallenge: { type: 'GET', preLogin: true, run: (input) => this.getChallenge(input) },
       login: { type: 'POST', preLogin: true, run: (input) => this.login(input) },
       logout: { type: 'POST', run: (input) => this.logout(input) },
-      listtypes: { type: 'GET', run: () => this.listTypes() },
-      describe: { type: 'GET', run: (input) => this.describe(input.get('elementType')) },
-      query: { type: 'GET', search: true, run: (input) => this.query(input.get('query')) },
-      retrieve: { type: 'GET', run: (input) => this.view(this.find(input.get('id'))) },
-      create: { type: 'POST', run: (input) => this.create(input) },
+      listtypes: { type: 'GET', run: (_, userId) => this.listTypes(userId) },
+      describe: { type: 'GET', run: (input, userId) => this.describe(input.get('elementType'), userId) },
+      query: { type: 'GET', search: true, run: (input, userId) => this.query(input.get('query'), userId) },
+      retrieve: { type: 'GET', run: (input, userId) => this.retrieve(input.get('id'), userId) },
+      create: { type: 'POST', run: (input, userId) => this.create(input, userId) },
       revise: { type: 'POST', run: (input) => this.revise(input, 'partial') },
       update: { type: 'POST', run: (input) => this.revise(input, 'full') },
     }));
@@ -241,6 +253,23 @@ export class VtigerSimulator extends ServedCrmSimulator {
     });
   }
 
+  /**
+   * Adds an Active user, not an administrator, as an admin adds one under Users: the user name is the email's
+   * local part, lower-cased, and must be free (Vtiger refuses a taken one); it gets an access key of its own.
+   */
+  seedUser(user: SeedUser): string {
+    const userName = user.email.split('@')[0]!.toLowerCase();
+    if (this.users.some((u) => u.userName === userName)) throw new Error(`a Vtiger user named ${userName} exists already`);
+    this.users.push({ userName, accessKey: randomAccessKey(), firstName: user.firstName, lastName: user.lastName, email: user.email, admin: false });
+    return this.userWsId(this.users.length);
+  }
+
+  /** The webservice id of the user whose email is `email`, case aside: whom a test expects a record assigned to. */
+  userId(email: string): string | undefined {
+    const index = this.users.findIndex((u) => u.email.toLowerCase() === email.toLowerCase());
+    return index < 0 ? undefined : this.userWsId(index + 1);
+  }
+
   /** The Contacts and Leads a search can find, for a page to render (the demo CRM). */
   contacts(): VtigerContactView[] {
     return [...this.records.values()]
@@ -279,8 +308,8 @@ export class VtigerSimulator extends ServedCrmSimulator {
     try {
       const operation = this.operations.get(operationName(params));
       if (!operation) throw new VtigerError('UNKNOWN_OPERATION', 'Unknown operation requested');
-      if (!operation.preLogin) this.checkSession(params.get('sessionName'));
-      const result = operation.run(operation.type === 'GET' ? request.query : post);
+      const userId = operation.preLogin ? 0 : this.checkSession(params.get('sessionName'));
+      const result = operation.run(operation.type === 'GET' ? request.query : post, userId);
       return { status: 200, body: { success: true, result } };
     } catch (error) {
       if (!(error instanceof VtigerError)) throw error;
@@ -297,8 +326,8 @@ export class VtigerSimulator extends ServedCrmSimulator {
     return request.path.replace(/\/{2,}/g, '/') === `${this.sitePath}/webservice.php`;
   }
 
-  /** Refuses a request whose session is missing, unknown or over; a good one is used again now. */
-  private checkSession(name: string | null): void {
+  /** Refuses a request whose session is missing, unknown or over; a good one is used again now. Returns its user. */
+  private checkSession(name: string | null): number {
     if (!name || name.toLowerCase() === 'null') throw new VtigerError('AUTHENTICATION_REQUIRED', 'Authencation required');
     const session = this.sessions.get(name);
     if (!session) throw new VtigerError('INVALID_SESSIONID', SESSION_MESSAGES.INVALID_SESSIONID);
@@ -309,6 +338,7 @@ export class VtigerSimulator extends ServedCrmSimulator {
       throw new VtigerError(end, SESSION_MESSAGES[end]);
     }
     session.lastUsedAt = now;
+    return session.userId;
   }
 
   private getChallenge(input: Params): unknown {
@@ -340,17 +370,18 @@ export class VtigerSimulator extends ServedCrmSimulator {
     return { message: 'successfull' };
   }
 
-  private listTypes(): unknown {
+  private listTypes(userId: number): unknown {
+    const types = this.modules.filter((m) => this.offers(m, userId));
     return {
-      types: [...this.modules],
-      information: Object.fromEntries(this.modules.map((m) => [m, { isEntity: m !== 'Users', label: m, singular: MODULES[m].singular }])),
+      types,
+      information: Object.fromEntries(types.map((m) => [m, { isEntity: m !== 'Users', label: m, singular: MODULES[m].singular }])),
     };
   }
 
-  private query(text: string | null): unknown {
+  private query(text: string | null, userId: number): unknown {
     try {
       const query = parseVtql(text ?? '');
-      if (!this.offers(query.module)) throw new VtigerError('ACCESS_DENIED', DENIED);
+      if (!this.offers(query.module, userId)) throw new VtigerError('ACCESS_DENIED', DENIED);
       const spec = MODULES[query.module];
       const rows = query.module === 'Users' ? this.users.map((_, i) => this.userView(i + 1)) : this.rowsOf(query.module);
       return runVtql(query, rows, spec.fields.map((f) => f.name));
@@ -370,13 +401,19 @@ export class VtigerSimulator extends ServedCrmSimulator {
     return rows;
   }
 
-  private describe(elementType: string | null): unknown {
-    const spec = this.moduleSpec(elementType);
+  private describe(elementType: string | null, userId: number): unknown {
+    const spec = this.moduleSpec(elementType, userId);
     return describeModule(spec, this.prefixes[spec.name]);
   }
 
-  private create(input: Params): unknown {
-    const spec = this.moduleSpec(input.get('elementType'));
+  private retrieve(wsId: string | null, userId: number): unknown {
+    const target = this.find(wsId);
+    if (!this.offers(target.module, userId)) throw new VtigerError('ACCESS_DENIED', DENIED);
+    return this.view(target);
+  }
+
+  private create(input: Params, userId: number): unknown {
+    const spec = this.moduleSpec(input.get('elementType'), userId);
     if (!spec.createable) throw new VtigerError('ACCESS_DENIED', DENIED);
     const element = decodeElement(input.get('element'));
     this.checkReferences(spec, element);
@@ -438,8 +475,9 @@ export class VtigerSimulator extends ServedCrmSimulator {
     if (owner && !this.users[crmidOf(owner) - 1]) throw new VtigerError('ACCESS_DENIED', 'Cannot assign record to the given user');
   }
 
-  private offers(name: string): name is ModuleName {
-    return isModuleName(name) && this.modules.includes(name);
+  /** Whether the user's session may use the module (it is among the user's vtws_listtypes): this install's modules, Users for an administrator only. */
+  private offers(name: string, userId: number): name is ModuleName {
+    return isModuleName(name) && this.modules.includes(name) && (name !== 'Users' || this.users[userId - 1]?.admin === true);
   }
 
   /** The module whose entity type id is `prefix` on this install. */
@@ -447,8 +485,8 @@ export class VtigerSimulator extends ServedCrmSimulator {
     return this.modules.find((m) => String(this.prefixes[m]) === prefix);
   }
 
-  private moduleSpec(elementType: string | null): ModuleSpec {
-    if (!elementType || !this.offers(elementType)) throw new VtigerError('ACCESS_DENIED', DENIED);
+  private moduleSpec(elementType: string | null, userId: number): ModuleSpec {
+    if (!elementType || !this.offers(elementType, userId)) throw new VtigerError('ACCESS_DENIED', DENIED);
     return MODULES[elementType];
   }
 

@@ -153,6 +153,62 @@ describe('search by phone', () => {
   });
 });
 
+describe('users', () => {
+  const listUsers = (query: Record<string, string>) => api(`/users?${new URLSearchParams(query)}`);
+
+  it('lists the active users with id, email and names, the token\'s user first, then the seeded ones in order, with info', async () => {
+    const local = await ZohoSimulator.start();
+    try {
+      const byron = local.seedUser({ email: 'ada@example.com', firstName: 'Ada', lastName: 'Byron' });
+      const lovelace = local.seedUser({ email: 'ADA.LOVELACE@EXAMPLE.COM', firstName: 'Ada', lastName: 'Lovelace' });
+      expect([byron, lovelace]).toEqual([expect.stringMatching(/^\d{19}$/), expect.stringMatching(/^\d{19}$/)]);
+      const response = await fetch(`${local.url}/crm/v8/users?type=ActiveUsers&per_page=200`, { headers: { Authorization: `Zoho-oauthtoken ${local.config.access_token}` } });
+      expect(response.status).toBe(200);
+      const body = await response.json();
+      expect(body.users.map((u: { id: string; email: string; full_name: string }) => [u.id, u.email, u.full_name])).toEqual([
+        [expect.stringMatching(/^\d{19}$/), 'relay@example.com', 'Relay'],
+        [byron, 'ada@example.com', 'Ada Byron'],
+        [lovelace, 'ADA.LOVELACE@EXAMPLE.COM', 'Ada Lovelace'],
+      ]);
+      expect(body.users[2]).toMatchObject({ first_name: 'Ada', last_name: 'Lovelace', status: 'active', confirm: true, profile: { name: 'Standard' } });
+      expect(body.info).toEqual({ per_page: 200, count: 3, page: 1, more_records: false });
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('pages the users, answers the admins and the current user by type, and none of a type with 204 and an empty body', async () => {
+    zoho.seedUser({ email: 'pat@example.com', firstName: 'Pat', lastName: 'Page' });
+    const first = await (await listUsers({ per_page: '1' })).json();
+    expect(first.info).toEqual({ per_page: 1, count: 1, page: 1, more_records: true });
+    const second = await (await listUsers({ per_page: '1', page: '2' })).json();
+    expect(second.users[0].email).not.toBe(first.users[0].email);
+    const admins = await (await listUsers({ type: 'AdminUsers' })).json();
+    expect(admins.users.map((u: { email: string }) => u.email)).toEqual(['relay@example.com']);
+    const current = await (await listUsers({ type: 'CurrentUser' })).json();
+    expect(current.users.map((u: { full_name: string }) => u.full_name)).toEqual(['Relay']);
+    const none = await listUsers({ type: 'DeactiveUsers' });
+    expect(none.status).toBe(204);
+    expect(await none.text()).toBe('');
+  });
+
+  it.each([
+    [{ type: 'Nobody' }, 'type'],
+    [{ per_page: '201' }, 'per_page'],
+    [{ page: '0' }, 'page'],
+  ])('refuses %j with INVALID_DATA', async (query, param) => {
+    const response = await listUsers(query);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'INVALID_DATA', details: { param_name: param }, status: 'error' });
+  });
+
+  it('checks the token as every other endpoint does', async () => {
+    const response = await fetch(`${zoho.url}/crm/v8/users?type=ActiveUsers`, { headers: { Authorization: 'Zoho-oauthtoken 1000.wrong' } });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ code: 'INVALID_TOKEN' });
+  });
+});
+
 describe('the Calls module', () => {
   it('creates a call: 201, a SUCCESS envelope per record, stored with its lookups resolved', async () => {
     const { status, body } = await createCall(validCall({ Call_Type: 'outbound', Description: 'Notes', Relay_Call_Id: 'relay-1', What_Id: { id: (await (await search('Contacts', { phone: '4155550100', fields: 'Account_Name' })).json()).data[0].Account_Name.id }, $se_module: 'accounts' }));
@@ -183,6 +239,25 @@ describe('the Calls module', () => {
     const { status, body } = await createCall(validCall(extra));
     expect(status).toBe(400);
     expect(body.data[0]).toMatchObject({ code: 'INVALID_DATA', status: 'error', details: { api_name: field } });
+  });
+
+  it('stores the Owner a create names, as {name, id}; the token\'s user owns a record that names none', async () => {
+    const owner = zoho.seedUser({ email: 'olga@example.com', firstName: 'Olga', lastName: 'Owner' });
+    const owned = await createCall(validCall({ Owner: { id: owner } }));
+    expect(owned.status).toBe(201);
+    expect(zoho.activities().find((a) => a.id === owned.body.data[0]!.details.id)?.fields.Owner).toEqual({ name: 'Olga Owner', id: owner });
+    const plain = await createCall(validCall());
+    const got = await (await api(`/Calls/${plain.body.data[0]!.details.id}`)).json();
+    expect(got.data[0].Owner).toEqual({ name: 'Relay', id: expect.stringMatching(/^\d{19}$/) });
+  });
+
+  it.each([
+    ['an id naming no user', { id: '5725767000000999997' }, 'the id given seems to be invalid.'],
+    ['a bare id', '5725767000000312001', 'Invalid data type'],
+  ])('refuses an Owner that is %s with INVALID_DATA', async (_case, Owner, message) => {
+    const { status, body } = await createCall(validCall({ Owner }));
+    expect(status).toBe(400);
+    expect(body.data[0]).toMatchObject({ code: 'INVALID_DATA', message, details: { api_name: 'Owner', json_path: '$.data[0].Owner' } });
   });
 
   it('links a Lead as What_Id with $se_module Leads, and refuses it as Who_Id', async () => {

@@ -65,8 +65,20 @@
  *   5xx bodies `{"code":"INTERNAL_ERROR",…}` [I]. Unknown module INVALID_MODULE, unknown route
  *   INVALID_URL_PATTERN [codes D ZO; statuses, messages I]. Module names in the path in any case
  *   (the official sample writes `$se_module:"accounts"`) [I].
+ * - Users `GET /crm/v8/users?type&page&per_page` -> `{users:[{id, email, first_name, last_name,
+ *   full_name, status, confirm, profile, role, …}], info:{per_page,count,page,more_records}}`, at
+ *   most 200 a page, none 204; `type` AllUsers by default [D ZO v8.0/users getUsers; default D
+ *   Zoho Kaizen #51]. v8 has no users search [D ZO: getUsers filters by type, role and ids only].
+ *   Every user here is active and confirmed; the token's user (the author of every
+ *   record) is one, an Administrator [I]. Only the types those flags answer are served; another
+ *   type, or a `per_page` past 200, is 400 INVALID_DATA [I]. User ids are 19-digit strings like
+ *   record ids [I].
+ * - A Calls record's `Owner` is a user lookup `{id}`: not an object is INVALID_DATA "Invalid data
+ *   type" with expected_data_type jsonobject [D ZO, a record example]; an id naming no active user
+ *   is INVALID_DATA "the id given seems to be invalid." [I]. Without it the token's user owns the
+ *   record [I]. Stored, and answered, as `{name, id}`.
  */
-import type { InjectedFailure, SeedContact, StoredActivity } from './crm-simulator.ts';
+import type { InjectedFailure, SeedContact, SeedUser, StoredActivity } from './crm-simulator.ts';
 import { type CrmAnswer, type CrmRequest, CrmServer, ServedCrmSimulator } from './crm-server.ts';
 import { AccessTokens, isRefreshGrant, type OAuthClient } from './oauth-tokens.ts';
 import { type CoqlQuery, equalsCoql, parseCoql } from './zoho-coql.ts';
@@ -78,6 +90,19 @@ export interface ZohoSimulatorOptions {
 }
 
 type Module = 'Contacts' | 'Leads' | 'Accounts' | 'Calls';
+
+/** A user of the org, as the Users API answers it. */
+interface ZohoUser {
+  id: string;
+  email: string;
+  first_name: string | null;
+  last_name: string;
+  full_name: string;
+  status: 'active';
+  confirm: true;
+  profile: { name: string; id: string };
+  role: { name: string; id: string };
+}
 
 interface ZohoRecord {
   id: string;
@@ -104,7 +129,7 @@ const NAME_FIELDS: Record<Module, string[]> = {
 const CALL_FIELDS = [
   'Subject', 'Call_Type', 'Call_Start_Time', 'Call_Duration', 'Who_Id', 'What_Id', '$se_module', 'Outgoing_Call_Status',
   'Call_Purpose', 'Call_Agenda', 'Call_Result', 'Description', 'Reminder', 'Voice_Recording__s', 'Caller_ID', 'Dialled_Number',
-  'CTI_Entry', 'Scheduled_In_CRM', 'Tag', 'Record_Status__s',
+  'CTI_Entry', 'Scheduled_In_CRM', 'Tag', 'Record_Status__s', 'Owner',
 ];
 const LOOKUP_FIELDS = ['Who_Id', 'What_Id', 'Account_Name'];
 const MANDATORY_CALL_FIELDS = ['Subject', 'Call_Type', 'Call_Start_Time'];
@@ -119,8 +144,28 @@ const CALL_PICKLISTS: Record<string, string[]> = {
 const START_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/;
 const DURATION = /^(\d{1,4}):(\d{2})$/;
 const SYSTEM_FIELDS = ['id', 'Created_Time', 'Modified_Time', 'Created_By', 'Modified_By', 'Owner'];
-/** The user the token belongs to: the owner and author of every record. */
+/** The user the token belongs to: the author of every record, and its owner unless the write names another. */
 const API_USER = { name: 'Relay', id: '5725767000000312001' };
+/** A new org's profiles and roles [ids I]. */
+const ADMINISTRATOR = { name: 'Administrator', id: '5725767000000026011' };
+const STANDARD = { name: 'Standard', id: '5725767000000026014' };
+const CEO = { name: 'CEO', id: '5725767000000026005' };
+/** The `type`s of the Users API the simulated users can answer: every one is active and confirmed. */
+const USER_TYPES: Record<string, (user: ZohoUser) => boolean> = {
+  AllUsers: () => true,
+  ActiveUsers: () => true,
+  AllActiveUsers: () => true,
+  ConfirmedUsers: () => true,
+  ActiveConfirmedUsers: () => true,
+  ActiveAndDeactive: () => true,
+  AdminUsers: (user) => user.profile.id === ADMINISTRATOR.id,
+  ActiveConfirmedAdmins: (user) => user.profile.id === ADMINISTRATOR.id,
+  CurrentUser: (user) => user.id === API_USER.id,
+  DeactiveUsers: () => false,
+  NotConfirmedUsers: () => false,
+  DeletedUsers: () => false,
+};
+const MAX_USERS_PER_PAGE = 200;
 const MAX_RECORDS_PER_WRITE = 100;
 
 function error(status: number, code: string, message: string, details: Record<string, unknown> = {}): CrmAnswer {
@@ -153,6 +198,9 @@ function zohoTime(date: Date): string {
 export class ZohoSimulator extends ServedCrmSimulator {
   readonly config: Record<string, string>;
   private readonly records = new Map<string, ZohoRecord>();
+  private readonly users = new Map<string, ZohoUser>([
+    [API_USER.id, { id: API_USER.id, email: 'relay@example.com', first_name: null, last_name: API_USER.name, full_name: API_USER.name, status: 'active', confirm: true, profile: ADMINISTRATOR, role: CEO }],
+  ]);
   private readonly client: OAuthClient = { client_id: '1000.SIMCLIENT', client_secret: 'sim-client-secret', refresh_token: '1000.sim-refresh-token' };
   private readonly tokens = new AccessTokens((serial, random) => `1000.${String(serial).padStart(4, '0')}${random}.${random.slice(0, 8)}`);
   private nextId = 524157;
@@ -200,6 +248,13 @@ export class ZohoSimulator extends ServedCrmSimulator {
     });
   }
 
+  seedUser(user: SeedUser): string {
+    const id = this.newId();
+    const fullName = `${user.firstName} ${user.lastName}`;
+    this.users.set(id, { id, email: user.email, first_name: user.firstName, last_name: user.lastName, full_name: fullName, status: 'active', confirm: true, profile: STANDARD, role: CEO });
+    return id;
+  }
+
   activities(): StoredActivity[] {
     return [...this.records.values()].filter((r) => r.module === 'Calls').map((r) => ({ id: r.id, fields: this.view(r), updates: r.updates }));
   }
@@ -222,6 +277,7 @@ export class ZohoSimulator extends ServedCrmSimulator {
     if (refused) return refused;
     if (request.path === '/crm/v8/settings/fields' && request.method === 'GET') return this.fieldsOf(request.query.get('module') ?? '');
     if (request.path === '/crm/v8/coql' && request.method === 'POST') return this.coql(request.body);
+    if (request.path === '/crm/v8/users' && request.method === 'GET') return this.listUsers(request.query);
     const route = /^\/crm\/v8\/([A-Za-z_]+)(?:\/([^/]+))?$/.exec(request.path);
     if (!route) return invalidUrl();
     const [, moduleName, rest] = route;
@@ -254,6 +310,21 @@ export class ZohoSimulator extends ServedCrmSimulator {
     return { status: 200, body: { access_token: this.tokens.issue(), api_domain: this.url, token_type: 'Bearer', expires_in: 3600 } };
   }
 
+  /** One page of the users of a `type`, in the order they were added; none is 204. */
+  private listUsers(query: URLSearchParams): CrmAnswer {
+    const type = query.get('type') ?? 'AllUsers';
+    const perPage = Number(query.get('per_page') ?? MAX_USERS_PER_PAGE);
+    const page = Number(query.get('page') ?? 1);
+    const ofType = Object.hasOwn(USER_TYPES, type) ? USER_TYPES[type] : undefined;
+    if (!ofType) return error(400, 'INVALID_DATA', 'invalid data', { param_name: 'type' });
+    if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_USERS_PER_PAGE) return error(400, 'INVALID_DATA', 'invalid data', { param_name: 'per_page', maximum_length: MAX_USERS_PER_PAGE });
+    if (!Number.isInteger(page) || page < 1) return error(400, 'INVALID_DATA', 'invalid data', { param_name: 'page' });
+    const found = [...this.users.values()].filter(ofType);
+    const users = found.slice((page - 1) * perPage, page * perPage);
+    if (users.length === 0) return { status: 204 };
+    return { status: 200, body: { users, info: { per_page: perPage, count: users.length, page, more_records: found.length > page * perPage } } };
+  }
+
   /** The fields of a module with their types, and the values of each picklist: where a connector reads the dispositions. */
   private fieldsOf(moduleName: string): CrmAnswer {
     const module = (Object.keys(PHONE_FIELDS) as Module[]).find((m) => m.toLowerCase() === moduleName.toLowerCase());
@@ -261,7 +332,7 @@ export class ZohoSimulator extends ServedCrmSimulator {
     const names = module === 'Calls' ? this.callFields() : [...NAME_FIELDS[module], ...PHONE_FIELDS[module]];
     const fields = names.map((name) => {
       const picklist = module === 'Calls' ? CALL_PICKLISTS[name] : undefined;
-      const dataType = picklist ? 'picklist' : PHONE_FIELDS[module].includes(name) ? 'phone' : name === 'Call_Start_Time' ? 'datetime' : LOOKUP_FIELDS.includes(name) ? 'lookup' : 'text';
+      const dataType = picklist ? 'picklist' : PHONE_FIELDS[module].includes(name) ? 'phone' : name === 'Call_Start_Time' ? 'datetime' : name === 'Owner' ? 'ownerlookup' : LOOKUP_FIELDS.includes(name) ? 'lookup' : 'text';
       return {
         api_name: name,
         field_label: name.replace(/_/g, ' ').replace(/\$/g, ''),
@@ -425,6 +496,16 @@ export class ZohoSimulator extends ServedCrmSimulator {
       if (!duration) return invalid('Call_Duration', 'text');
       fields.Call_Duration_in_seconds = Number(duration[1]) * 60 + Number(duration[2]);
     }
+    if (fields.Owner !== undefined) {
+      const raw = fields.Owner;
+      if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+        return recordError('INVALID_DATA', 'Invalid data type', { api_name: 'Owner', expected_data_type: 'jsonobject', json_path: `$.data[${index}].Owner` });
+      }
+      const id = (raw as { id?: unknown }).id;
+      const owner = typeof id === 'string' ? this.users.get(id) : undefined;
+      if (!owner) return recordError('INVALID_DATA', 'the id given seems to be invalid.', { api_name: 'Owner', json_path: `$.data[${index}].Owner` });
+      fields.Owner = { name: owner.full_name, id: owner.id };
+    }
     // A Lead is linked as What_Id with $se_module Leads, not as Who_Id (Zoho's Calls guide, Kaizen #38).
     for (const [field, modules] of [['Who_Id', ['Contacts']], ['What_Id', ['Accounts', 'Leads']]] as const) {
       if (fields[field] === undefined || fields[field] === null) continue;
@@ -471,17 +552,22 @@ export class ZohoSimulator extends ServedCrmSimulator {
 
   private insert(module: Module, fields: Record<string, unknown>, deleted: boolean): ZohoRecord {
     const now = zohoTime(new Date());
-    const record: ZohoRecord = { id: `5725767000000${String(this.nextId++).padStart(6, '0')}`, module, fields, deleted, created: now, modified: now, updates: 0 };
+    const record: ZohoRecord = { id: this.newId(), module, fields, deleted, created: now, modified: now, updates: 0 };
     this.records.set(record.id, record);
     return record;
+  }
+
+  /** A new id, records' and users' from one sequence: 19 digits, as Zoho's. */
+  private newId(): string {
+    return `5725767000000${String(this.nextId++).padStart(6, '0')}`;
   }
 
   private details(record: ZohoRecord) {
     return { Modified_Time: record.modified, Modified_By: API_USER, Created_Time: record.created, id: record.id, Created_By: API_USER };
   }
 
-  /** The record as Zoho answers it: its fields plus the system ones. */
+  /** The record as Zoho answers it: its fields plus the system ones; the token's user owns it unless the write named another. */
   private view(record: ZohoRecord): Record<string, unknown> {
-    return { ...record.fields, Owner: API_USER, ...this.details(record) };
+    return { Owner: API_USER, ...record.fields, ...this.details(record) };
   }
 }
