@@ -26,11 +26,13 @@ const PEOPLE = {
 type Person = keyof typeof PEOPLE;
 
 /** Ada's colleague: a call to the team's number rings both; his phone has no extension in this browser. */
-const BOB = { name: 'Bob', number: '+14155550122' };
+const BOB = { name: 'Bob', number: '+14155550122', email: 'bob@example.com' };
 
 let vtiger: VtigerSimulator;
 let world: World;
 const ids = {} as Record<Person, string>;
+/** The agents' own Vtiger users, whom their calls are logged for (the connector's <find_user>, by e-mail). */
+const users = {} as Record<'ada' | 'bob', string>;
 /** Errors thrown in the CRM pages the tests open: there must be none. */
 const pageErrors: string[] = [];
 
@@ -38,6 +40,8 @@ beforeAll(async () => {
   vtiger = await VtigerSimulator.start();
   const names = Object.keys(PEOPLE) as Person[];
   for (const [i, id] of vtiger.seed(names.map((name) => PEOPLE[name])).entries()) ids[names[i]!] = id;
+  users.ada = vtiger.seedUser({ email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace' });
+  users.bob = vtiger.seedUser({ email: BOB.email, firstName: 'Bob', lastName: 'Builder' });
   world = await startWorld({ crm: { connector: 'vtiger', config: vtiger.config }, colleagues: [BOB] });
 });
 afterAll(async () => {
@@ -237,7 +241,7 @@ describe('wrap-up', () => {
 
     await expect.poll(() => activitiesOf(call.sid).map((a) => a.fields.description), { timeout: DEADLINE_MS }).toEqual([expect.stringContaining(`${notes}\nDisposition: Left voicemail\n`)]);
     const [activity] = activitiesOf(call.sid);
-    expect(activity!.fields).toMatchObject({ subject: 'Inbound call from +14155550155', activitytype: 'Call', eventstatus: 'Held', contact_id: ids.linus });
+    expect(activity!.fields).toMatchObject({ subject: 'Inbound call from +14155550155', activitytype: 'Call', eventstatus: 'Held', contact_id: ids.linus, assigned_user_id: users.ada });
     await expect.poll(() => popup.locator('[data-pc-crm-log]').getAttribute('data-pc-crm-log')).toBe('logged');
     await expect.poll(() => popup.locator('[data-pc-action="open-log"]').getAttribute('href')).toBe(vtiger.recordUrl(activity!.id));
     await page.screenshot({ path: screenshotPath('crm-wrap-up.png') });
@@ -259,6 +263,8 @@ describe('wrap-up', () => {
     await endCall(call);
     // Logged in Vtiger with Bob as its agent; the end and the log did not bring Ada's popup back.
     await expect.poll(() => activitiesOf(call.sid).map((a) => String(a.fields.description).includes('agent Bob')), { timeout: DEADLINE_MS }).toEqual([true]);
+    // Recorded for Bob's own Vtiger user, found by his e-mail.
+    expect(activitiesOf(call.sid)[0]!.fields.assigned_user_id).toBe(users.bob);
     await expect.poll(async () => (await relayCall(call.sid))?.crm_log?.state).toBe('logged');
     expect(await popup.count()).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pcPopupsMounted: number }).__pcPopupsMounted)).toBe(1);
@@ -270,8 +276,9 @@ describe('wrap-up', () => {
     const call = await ring('+14155550100');
     const popup = page.locator(`[data-pc-popup="${call.sid}"]`);
     await expect.poll(() => textOf(popup.locator('[data-pc-contact]'))).toBe(nameOf('jane'));
-    // A 400 is permanent: the relay does not retry it by itself.
-    vtiger.failNext(1, { status: 400 }, /operation=create&elementType=Events/);
+    // A 400 is permanent: the relay does not retry it by itself, past writing it once more for the
+    // connector's own user in case the refusal was of Ada's user (the second 400).
+    vtiger.failNext(2, { status: 400 }, /operation=create&elementType=Events/);
     await endCall(call);
     await expect.poll(() => popup.locator('[data-pc-crm-log]').getAttribute('data-pc-crm-log'), { timeout: DEADLINE_MS }).toBe('failed');
     expect(await textOf(popup.locator('[data-pc-field="crm-error"]'))).toMatch(/^Not logged in the CRM: .*HTTP 400/);
@@ -337,6 +344,7 @@ describe('options, CRM section', () => {
     const result = section.getByTestId('crm-test-result');
     await expect.poll(() => result.getAttribute('data-pc-crm-test')).toBe('ok');
     expect(await result.locator('li').allTextContents()).toEqual([`Oliver Smith (Smith & Sons) · ${ids.oliver}`, `Olivia Smith (Brightwater) · ${ids.olivia}`]);
+    expect(await textOf(result.getByTestId('crm-test-user'))).toBe(`Your calls are logged for your CRM user (ada@example.com, id ${users.ada}).`);
     await page.close();
     // Nothing the relay wrote in all these tests holds the CRM's access key.
     expect(world.relay.output.join('\n')).not.toContain(vtiger.config.accesskey);

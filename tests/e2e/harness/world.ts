@@ -48,7 +48,7 @@ export interface WorldOptions {
    * Ada's team: Ada is then an admin (her instance is the team's number, whose incoming calls
    * ring every agent) and these agents are added after her; none runs an extension.
    */
-  colleagues?: Array<{ name: string; number: string }>;
+  colleagues?: Array<{ name: string; number: string; email?: string }>;
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
