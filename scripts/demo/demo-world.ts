@@ -22,6 +22,9 @@ export interface CallbackUrls {
  * the demo CRM with the Vtiger simulator behind it (holding the same contacts), and Chromium
  * with the built extension, set up as an agent sets it up in Options.
  */
+/** The demo agent's e-mail: the relay's, the extension's, and her Vtiger user's. */
+export const AGENT_EMAIL = 'agent@acme-crm.example';
+
 export interface DemoWorld {
   relay: RelayProcess;
   agent: TestAgent;
@@ -55,7 +58,7 @@ export interface DemoWorldOptions {
 export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWorld> {
   const { output, signal, teardown, log } = options;
   const db = join(output, 'relay.db');
-  const agent = await addAgent(db, { name: 'Demo Agent', number: AGENT_NUMBER, email: 'agent@acme-crm.example' });
+  const agent = await addAgent(db, { name: 'Demo Agent', number: AGENT_NUMBER, email: AGENT_EMAIL });
   signal.throwIfAborted();
 
   const relay = await startRelayProcess({ db, env: { LOG_LEVEL: 'info' } });
@@ -80,6 +83,8 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
   log(`  Demo CRM      ${site.url}/  (simulated: stands in for your CRM)`);
   const vtiger = await VtigerSimulator.start({ seed: crmSeed(loadContacts()) });
   teardown.add('the Vtiger simulator', () => vtiger.close());
+  // The agent has a Vtiger user of her own, with the e-mail the relay knows her by: her calls are logged for it.
+  vtiger.seedUser({ email: AGENT_EMAIL, firstName: 'Demo', lastName: 'Agent' });
   log(`  CRM API       ${vtiger.url}/webservice.php  (simulated: Vtiger's webservice, the demo CRM's contacts)`);
 
   // The bundled Twilio connector, its API URL pointed at the simulator: the only change.
@@ -99,7 +104,7 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
     relay: { url: relay.url, token: agent.token },
     provider: { customXml: xml, config, instanceId: 'default' },
     callbacks,
-    agent: { extension: AGENT_NUMBER, email: 'agent@acme-crm.example', callerid: '', fields: {} },
+    agent: { extension: AGENT_NUMBER, email: AGENT_EMAIL, callerid: '', fields: {} },
     defaultCountry: 'US',
     sites: [{ pattern: 'http://127.0.0.1/*', searchUrl: '/search?q={query}' }],
     crm: { connectorId: crm.connector, config: crm.config },

@@ -5,7 +5,7 @@ import { api } from '../../tests/relay/harness.ts';
 import type { RecordedCrmRequest } from '../../tests/simulators/crm/crm-simulator.ts';
 import type { Exchange, SimulatedCall } from '../../tests/simulators/twilio.ts';
 import { type Contact, contactPath } from './contacts.ts';
-import type { DemoWorld } from './demo-world.ts';
+import { AGENT_EMAIL, type DemoWorld } from './demo-world.ts';
 import { formLines, redactHeaders, redactHookSecrets, type Transcript } from './transcript.ts';
 
 type Page = Awaited<ReturnType<ExtensionBrowser['context']['newPage']>>;
@@ -184,6 +184,7 @@ async function wrapUp({ world, transcript, shot }: Scene, { call, popup }: Incom
   transcript.note(`Vtiger (simulated) holds the call as one Events record, ${activity!.id}, created once and updated ${activity!.updates} time(s):`, [
     ...['subject', 'activitytype', 'eventstatus', 'date_start', 'time_start', 'time_end', 'duration_minutes'].map((name) => `${name}: ${String(fields[name])}`),
     `contact_id: ${String(fields.contact_id)} (${contact?.name ?? 'no contact'})`,
+    `assigned_user_id: ${String(fields.assigned_user_id)}${fields.assigned_user_id === world.vtiger.userId(AGENT_EMAIL) ? " (the agent's own Vtiger user, found by her e-mail)" : " (the connector's user: no Vtiger user has the agent's e-mail)"}`,
     ...String(fields.description).split('\n').map((line) => `description | ${line}`),
   ]);
   transcript.note("The relay's requests to Vtiger's webservice so far (the extension never calls the CRM):", world.vtiger.requests.map(vtigerOperation));

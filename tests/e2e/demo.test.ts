@@ -172,6 +172,7 @@ describe('pnpm demo without a display', () => {
     expect(transcript).toMatch(/holds the call as one Events record, \d+x\d+, created once/);
     expect(transcript).toContain('subject: Inbound call from +33199001234');
     expect(transcript).toMatch(/contact_id: \d+x\d+ \(Camille Laurent\)/);
+    expect(transcript).toMatch(/assigned_user_id: \d+x\d+ \(the agent's own Vtiger user, found by her e-mail\)/);
     expect(transcript).toContain('description | Wants two more warehouses on the plan; send a quote by Friday.');
     expect(transcript).toContain('description | Disposition: Connected');
     expect(transcript).toMatch(/GET getchallenge -> 200\n\s+POST login -> 200\n\s+GET query Contacts -> 200/);

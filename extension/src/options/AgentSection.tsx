@@ -55,6 +55,7 @@ export function AgentSection() {
         <p class="hint">Your phone rings first on every call you place; incoming calls to this number pop up for you.</p>
         <label for="agent-email">E-mail</label>
         <input id="agent-email" type="email" value={draft.email} onInput={(e) => setDraft((d) => d && { ...d, email: (e.target as HTMLInputElement).value })} />
+        <p class="hint">The one you sign in to your CRM with: the calls you take are logged there as yours.</p>
         <label for="agent-callerid">Caller ID</label>
         <input id="agent-callerid" type="tel" value={draft.callerid} onInput={(e) => setDraft((d) => d && { ...d, callerid: (e.target as HTMLInputElement).value })} />
         <p class="hint">Used when the connector has no caller ID of its own.</p>
