@@ -380,7 +380,7 @@ describe('retries', () => {
     ]);
     // Refused once: not asked again for every call (ten minutes), and said once in the log.
     expect(relay.crm.asked('findUser')).toHaveLength(1);
-    expect(relay.logs.filter((line) => line.includes('crm user not found'))).toHaveLength(1);
+    expect(relay.logs.filter((line) => line.includes('crm user lookup refused'))).toHaveLength(1);
     expect((await relay.callOf('CA1')).crm_log?.state).toBe('logged');
   });
 

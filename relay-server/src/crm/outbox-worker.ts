@@ -533,7 +533,7 @@ export class CrmOutboxWorker {
       session,
       email,
       () => this.attempt(work, 'find_user', () => session.findUser!(email, crmCall.agent_name)),
-      (failure) => this.deps.log.warn('crm user not found: the call is logged for the default owner', { instance: work.instanceUid, call: work.callId, status: failure.status, error: failure.error }),
+      (failure) => this.deps.log.warn('crm user lookup refused: the call is logged for the default owner', { instance: work.instanceUid, call: work.callId, status: failure.status, error: failure.error }),
     );
     return user.ok ? { ok: true, value: { ...crmCall, agent_crm_id: user.value } } : user;
   }
