@@ -34,7 +34,7 @@ export class CrmUsers {
     ask: () => Promise<CrmOutcome<string | null>>,
     refused: (failure: Extract<CrmOutcome<unknown>, { ok: false }>) => void,
   ): Promise<CrmOutcome<string | null>> {
-    const key = email.trim().toLowerCase();
+    const key = emailKey(email);
     const hit = this.kept.get(session)?.get(key);
     if (hit && hit.until > this.now()) return { ok: true, value: hit.id };
     let inFlight = this.asking.get(session);
@@ -48,7 +48,7 @@ export class CrmUsers {
 
   /** The CRM refused a call logged for the agent whose email is `email`: the agent counts as nobody for as long as nobody is kept. */
   refused(session: CrmSession, email: string): void {
-    this.keep(session, email.trim().toLowerCase(), null);
+    this.keep(session, emailKey(email), null);
   }
 
   private async ask(session: CrmSession, key: string, ask: () => Promise<CrmOutcome<string | null>>, refused: (failure: Extract<CrmOutcome<unknown>, { ok: false }>) => void): Promise<CrmOutcome<string | null>> {
@@ -67,4 +67,9 @@ export class CrmUsers {
     if (bySession.size >= MAX_KEPT_PER_SESSION) bySession.delete(bySession.keys().next().value!);
     bySession.set(key, { id, until: this.now() + (id === null ? CRM_USER_TTL.noneMs : CRM_USER_TTL.foundMs) });
   }
+}
+
+/** An agent's email as the answers are kept by: CRMs compare addresses case aside. */
+function emailKey(email: string): string {
+  return email.trim().toLowerCase();
 }

@@ -450,7 +450,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
             const operation = plan.findCall!;
             const vars = callVars(call);
             const sent = await send(operation.request, vars, 'find_call');
-            if (!sent.ok && sent.status !== undefined && operation.missing.includes(sent.status)) return { ok: true as const, value: null };
+            if (meansNone(sent, operation.missing)) return { ok: true as const, value: null };
             if (!sent.ok) return sent;
             const id = valueOf(operation.response.id, sent.value, scopeOnce(vars, answerMaps.get(operation)));
             return { ok: true as const, value: id ? { id, url: recordUrl(operation, sent.value, vars, id) } : null };
@@ -465,7 +465,7 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
             const vars: Vars = { call_agent_email: email };
             if (name) vars.call_agent_name = name;
             const sent = await send(operation.request, vars, 'find_user');
-            if (!sent.ok && sent.status !== undefined && operation.missing.includes(sent.status)) return { ok: true as const, value: null };
+            if (meansNone(sent, operation.missing)) return { ok: true as const, value: null };
             if (!sent.ok) return sent;
             const wanted = email.trim().toLowerCase();
             const user = listAt(sent.value, operation.list).find((item) => String(getPath(item, operation.email) ?? '').trim().toLowerCase() === wanted);
@@ -579,6 +579,11 @@ function* templatesIn(value: unknown): Generator<Template> {
     if (typeof (value as Template).source === 'string' && Array.isArray((value as Template).parts)) yield value as Template;
     else for (const field of Object.values(value)) yield* templatesIn(field);
   }
+}
+
+/** A failure whose status the operation's `missing` lists: the CRM has no such record, which is an answer, not a failure. */
+function meansNone(sent: Sent, missing: readonly number[]): boolean {
+  return !sent.ok && sent.status !== undefined && missing.includes(sent.status);
 }
 
 /** Adds the contacts `found` does not hold yet (by id), in order: one record found twice is one match. */
