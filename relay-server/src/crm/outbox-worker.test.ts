@@ -408,6 +408,21 @@ describe('retries', () => {
     expect((await relay.callOf('CA3')).crm_log).toMatchObject({ state: 'failed', error: 'HTTP 401 Unauthorized' });
   });
 
+  it("keeps the agent's user when the CRM refuses the call for the default owner too: the call was at fault, not the user", async () => {
+    relay.crm.knowUsers({ 'ada@example.com': 'owner-ada' });
+    relay.crm.fail('logCall', { ok: false, error: 'HTTP 400: Subject: data value too large', retry: false, status: 400 }, 2);
+    await endedCall('CA1');
+    await relay.outbox.runDue();
+    expect(relay.crm.asked('logCall').map((call) => (call as CrmCall).agent_crm_id)).toEqual(['owner-ada', null]);
+    expect((await relay.callOf('CA1')).crm_log).toMatchObject({ state: 'failed', error: 'HTTP 400: Subject: data value too large' });
+    expect(relay.logs.filter((line) => line.includes("refused the call for its agent's user"))).toHaveLength(0);
+    // The next call is still logged for Ada's user, found once for both.
+    await endedCall('CA2', '+14155550177');
+    await relay.outbox.runDue();
+    expect(loggedFor()).toEqual([['CA2', 'owner-ada']]);
+    expect(relay.crm.asked('findUser')).toHaveLength(1);
+  });
+
   it('backs off exponentially while the CRM fails three times, then logs exactly one record', async () => {
     await endedCall();
     relay.crm.fail('logCall', unavailable, 3);

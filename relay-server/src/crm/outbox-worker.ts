@@ -516,11 +516,16 @@ export class CrmOutboxWorker {
     if (!created.ok && !created.retry && created.status !== 401 && owner) {
       // The CRM may refuse a call logged for another user than the token's (Pipedrive, without
       // account settings access), or for a user deactivated since it was found: the call is logged
-      // for the default owner rather than lost, and the agent's user is not offered again while the
-      // answer is kept. A refused token (401) is no question of owner: the log fails as it is.
-      this.deps.log.warn('crm refused the call for its agent\'s user: logged for the default owner', { instance: work.instanceUid, call: work.callId, status: created.status, error: created.error });
-      this.crmUsers.refused(session, crmCall.agent_email!);
+      // for the default owner rather than lost. Only when the CRM takes it so was the owner what it
+      // refused, and the agent's user is not offered again while that answer is kept; refused
+      // either way, the call was at fault, not the user, whose next calls are still theirs. A
+      // refused token (401) is no question of owner: the log fails as it is.
+      const refusal = created;
       created = await this.attempt(work, 'log_call', () => session.logCall({ ...owned.value, agent_crm_id: null }));
+      if (created.ok) {
+        this.deps.log.warn('crm refused the call for its agent\'s user: logged for the default owner', { instance: work.instanceUid, call: work.callId, status: refusal.status, error: refusal.error });
+        this.crmUsers.refused(session, crmCall.agent_email!);
+      }
     }
     return this.settle(work, session, created, ofLoop);
   }
