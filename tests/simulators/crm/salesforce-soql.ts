@@ -5,7 +5,9 @@
  * `!=` and `LIKE` ('%' and '_' wildcards), string literals in single quotes (`\'` and `\\`
  * escape), numbers, `true`, `false`, `null`. A bad query is MALFORMED_QUERY [D SF
  * resources_query]. Refused as outside the subset: parentheses, AND mixed with OR, ORDER BY,
- * GROUP BY, OFFSET, sub-queries. String `=` ignores case [I]; the error texts are [I].
+ * GROUP BY, OFFSET, sub-queries. String `=` ignores case: "case-sensitive for unique case-sensitive
+ * fields", "case-insensitive" for all others [D SF soql comparison operators]; no field simulated is
+ * unique case-sensitive. The error texts are [I].
  */
 
 export type SoqlLiteral = string | number | boolean | null;

@@ -300,19 +300,18 @@ describe('Tasks', () => {
   });
 
   it.each([
-    ['no Subject', () => task({ Subject: undefined }), 'REQUIRED_FIELD_MISSING', ['Subject']],
     ['an Id', () => task({ Id: '00T5g0000000001AAA' }), 'INVALID_FIELD', undefined],
     ['an unknown field', () => task({ Duration__c: 3 }), 'INVALID_FIELD', undefined],
     ['a CallType outside the picklist', () => task({ CallType: 'inbound' }), 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', ['CallType']],
     ['a duration in words', () => task({ CallDurationInSeconds: 'long' }), 'JSON_PARSER_ERROR', undefined],
-    ['a date with a time', () => task({ ActivityDate: '2025-03-02T14:05:10Z' }), 'JSON_PARSER_ERROR', undefined],
+    ['a date in words', () => task({ ActivityDate: 'March 2nd' }), 'JSON_PARSER_ERROR', undefined],
     ['a Subject over 255 characters', () => task({ Subject: 'x'.repeat(256) }), 'STRING_TOO_LONG', ['Subject']],
     ['a WhoId that is no id', () => task({ WhoId: 'jane' }), 'MALFORMED_ID', ['WhoId']],
     ['a WhoId of a Task', () => task({ WhoId: '00T5g0000000001AAA' }), 'FIELD_INTEGRITY_EXCEPTION', ['WhoId']],
     ['a WhoId of a deleted contact', () => task({ WhoId: ids[5] }), 'ENTITY_IS_DELETED', ['WhoId']],
     ['an OwnerId that is no id', () => task({ OwnerId: 'ada' }), 'MALFORMED_ID', ['OwnerId']],
     ['an OwnerId of a contact', () => task({ OwnerId: ids[0] }), 'FIELD_INTEGRITY_EXCEPTION', ['OwnerId']],
-    ['an OwnerId of a deactivated user', () => task({ OwnerId: users[1] }), 'INACTIVE_OWNER_OR_USER', ['OwnerId']],
+    ['an OwnerId of a deactivated user', () => task({ OwnerId: users[1] }), 'INACTIVE_OWNER_OR_USER', []],
   ])('refuses %s with 400 and an error array', async (_case, body, errorCode, fields) => {
     const before = salesforce.activities().length;
     const { status, body: answer } = await createTask(body());
@@ -323,8 +322,31 @@ describe('Tasks', () => {
     expect(salesforce.activities().length).toBe(before);
   });
 
-  it('answers the documented body for Required fields missing', async () => {
-    expect((await createTask(task({ Subject: '' }))).body).toEqual([{ message: 'Required fields are missing: [Subject]', errorCode: 'REQUIRED_FIELD_MISSING', fields: ['Subject'] }]);
+  it('creates a Task without a Subject: no Task field is required through the API', async () => {
+    const { status, body } = await createTask({ Status: 'Not Started', Priority: 'Low' });
+    expect(status).toBe(201);
+    expect(salesforce.activities().find((a) => a.id === body.id)!.fields).toMatchObject({ Status: 'Not Started', Priority: 'Low', IsClosed: false });
+    expect(salesforce.activities().find((a) => a.id === body.id)!.fields.Subject).toBeUndefined();
+  });
+
+  it('takes a date-time for ActivityDate and keeps its date', async () => {
+    const { status, body } = await createTask(task({ ActivityDate: '2019-09-26T16:30:00.000+0000' }));
+    expect(status).toBe(201);
+    expect(salesforce.activities().find((a) => a.id === body.id)!.fields.ActivityDate).toBe('2019-09-26');
+  });
+
+  it('names the field by its label and quotes the whole value when a string is too long', async () => {
+    const value = 'c'.repeat(256);
+    expect((await createTask(task({ CallObject: value }))).body).toEqual([{ message: `Call Object Identifier: data value too large: ${value} (max length=255)`, errorCode: 'STRING_TOO_LONG', fields: ['CallObject'] }]);
+  });
+
+  it('answers the restricted picklist and inactive owner errors in Salesforce\'s words', async () => {
+    expect((await createTask(task({ CallType: 'Wilstermann' }))).body).toEqual([{ message: 'Call Type: bad value for restricted picklist field: Wilstermann', errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', fields: ['CallType'] }]);
+    expect((await createTask(task({ OwnerId: users[1] }))).body).toEqual([{ message: `operation performed with inactive user [${users[1]}] as owner of task`, errorCode: 'INACTIVE_OWNER_OR_USER', fields: [] }]);
+  });
+
+  it('answers INVALID_FIELD with the column named for an unknown field', async () => {
+    expect((await createTask(task({ Equipo: 'Wilstermann' }))).body).toEqual([{ message: "No such column 'Equipo' on sobject of type Task", errorCode: 'INVALID_FIELD' }]);
   });
 
   it('updates with PATCH: 204 and no body; GET answers the Task; TaskSubtype is create-only', async () => {

@@ -3,16 +3,22 @@
  * with SOSL, the agent's own User with SOQL, and to log the call as a Task assigned to them,
  * plus the OAuth refresh-token grant. Every request is kept in `requests`.
  *
- * Facts used, and where they come from (CRMS.md §5, source key SF = developer.salesforce.com):
+ * Facts used, and where they come from (CRMS.md §5, source key SF = developer.salesforce.com; AT10 =
+ * automationtesting-10/Salesforce's Cucumber suite run against a real org, src/test/resources/features/task/
+ * CreateTask.feature and UpdateTask.feature; ts-force = ChuckJonas/ts-force's tests against a real org):
  * - Base `{instance_url}/services/data/vNN.0`, any version; record URLs name the version asked
  *   for [D SF]. `Authorization: Bearer <access_token>`; refused with 401
  *   `[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]` [message D SF
  *   api_rest "Understanding the OAuth Refresh Token Process": an expired access token gets
- *   "Session expired or invalid"; the whole body C, many].
+ *   "Session expired or invalid"; the whole body C, many, e.g. jstanden/cerb#836's 401]. A session
+ *   lasts the org's timeout, "default two hours", then INVALID_SESSION_ID [D SF api_meta "Error
+ *   Handling for Session Expiration"].
  * - Refresh: `POST /services/oauth2/token` (form) `grant_type=refresh_token&client_id&
  *   client_secret&refresh_token` -> `{access_token, instance_url, token_type:"Bearer",
  *   issued_at}`, no `expires_in` [C jsforce TokenResponse, nango]; a bad one 400
- *   `{"error":"invalid_grant","error_description":"expired access/refresh token"}` [I].
+ *   `{"error":"invalid_grant","error_description":"expired access/refresh token"}` [C:
+ *   forcedotcom/SalesforceMobileSDK-iOS#1250 "{error=invalid_grant, NSLocalizedDescription=expired
+ *   access/refresh token}", restforce#81, jsforce#1656].
  * - Every answer carries `Sforce-Limit-Info: api-usage=N/5000` [D SF headers_api_usage]; past
  *   the org's limit (`apiLimit`) 403 `[{"message":"TotalRequests Limit exceeded.",
  *   "errorCode":"REQUEST_LIMIT_EXCEEDED"}]` [code D SF errorcodes, message I]. Every
@@ -34,7 +40,8 @@
  *   object: INVALID_TYPE; unknown field: INVALID_FIELD "No such column…" [codes D SF
  *   errorcodes; messages I].
  * - Phone fields: Contact `Phone, MobilePhone, HomePhone, OtherPhone, AssistantPhone, Fax`;
- *   Lead `Phone, MobilePhone, Fax` [I]. Seeded phones fill them in that order.
+ *   Lead `Phone, MobilePhone, Fax` [D SF field reference Contact, Lead: these are of type phone;
+ *   D SF sosl_in: PHONE FIELDS "Search only phone number fields"]. Seeded phones fill them in that order.
  * - Ids: 15 characters plus the 3-character case checksum (18), prefixes 001 Account, 003 Contact,
  *   005 User, 00Q Lead [D Salesforce Help 000385203, key prefixes], 00T Task [C walling/sfid].
  * - Create `POST /sobjects/Task/` -> 201 `{"id","errors":[],"success":true}` [D SF
@@ -42,23 +49,45 @@
  *   CallType, CallDurationInSeconds (int), CallObject (255), CallDisposition (255), Status,
  *   Priority, ActivityDate (date), WhoId (Contact or Lead), WhatId (Account here), OwnerId,
  *   Description (32000). An `Id` in the body is 400 INVALID_FIELD "The Id field should not be
- *   specified in the sobject data." [D SF]. Missing Subject: 400 REQUIRED_FIELD_MISSING
- *   `fields:["Subject"]` [I]. Picklists CallType `Internal|Inbound|Outbound` and TaskSubtype
- *   `Task|Email|ListEmail|Cadence|Call|LinkedIn` (values integrations write and reports filter
- *   on: C); that both are restricted (INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST) and TaskSubtype
- *   create-only: [I]. Too long: STRING_TOO_LONG; bad ids: MALFORMED_ID,
- *   FIELD_INTEGRITY_EXCEPTION, ENTITY_IS_DELETED; wrong JSON type: JSON_PARSER_ERROR [codes D SF
- *   errorcodes; messages I]. Defaults Status "Not Started", Priority "Normal" [I org defaults].
- *   Field names are matched in any case [I].
+ *   specified in the sobject data." [D SF]. No field is required: a Task of only Status and
+ *   Priority is created [C AT10 "User creates a task"]. An unknown field is INVALID_FIELD "No such
+ *   column 'X' on sobject of type Task" [C AT10]. Picklists CallType `Internal|Inbound|Outbound`
+ *   and TaskSubtype `Task|Email|ListEmail|Cadence|Call|LinkedIn` (values integrations write and
+ *   reports filter on: C); CallType is restricted: INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST "Call
+ *   Type: bad value for restricted picklist field: X" [C AT10]; TaskSubtype "isn't updateable" [D SF
+ *   object reference Task, as copied in PipedreamHQ/pipedream's task.mjs], refused on update as
+ *   INVALID_FIELD_FOR_INSERT_UPDATE "Unable to create/update fields: X. Please check the security
+ *   settings…" [message C: Adobe Marketo Measure "Error Notifications"]; TaskSubtype being
+ *   restricted: [I]. Too long: STRING_TOO_LONG "<label>: data value too large: <the whole value>
+ *   (max length=N)", fields [name] [C AT10 for Subject, CallObject, CallDisposition; the message C: a
+ *   composite answer "Account Name: data value too large: <256 characters> (max length=255)"]. Bad
+ *   ids: MALFORMED_ID, FIELD_INTEGRITY_EXCEPTION, ENTITY_IS_DELETED; wrong JSON type:
+ *   JSON_PARSER_ERROR [codes D SF errorcodes; C AT10 for a 280-character ActivityDate]. ActivityDate
+ *   also takes a date-time (`2019-09-26T16:30:00.000+0000`) [C AT10], kept as its date [I]. Status
+ *   Completed closes the Task: IsClosed "is only set indirectly via the Status picklist" [D SF object
+ *   reference Task], and Completed is a closed value of the TaskStatus set [C: orgs' TaskStatus
+ *   standardValueSet metadata, e.g. claytonboss7/githubpages]. Defaults Status "Not Started",
+ *   Priority "Normal" [I org defaults]. Field names are matched in any case [I].
  * - Update `PATCH /sobjects/Task/{Id}` -> 204, no body [D SF]. Get `GET /sobjects/{type}/{Id}`.
  * - Users (an agent's own account): read with SOQL, `SELECT Id, Email FROM User WHERE Email = '…'
  *   AND IsActive = true`, answered as any query, `attributes.type` "User"; Email and IsActive are
  *   User fields [D SF field reference User]; a User has no OwnerId and no IsDeleted (it is
- *   deactivated, never deleted) [I]. A Task's OwnerId ("Assigned To ID") is a User: a malformed
- *   id is MALFORMED_ID, another record's id FIELD_INTEGRITY_EXCEPTION "Assigned To ID: id value
- *   of incorrect type: …" [C: that message for OwnerId on other objects], a deactivated user
- *   INACTIVE_OWNER_OR_USER "operation performed with inactive user" [C: admins' write-ups]. Left
- *   out, it is the user the token is of [I].
+ *   deactivated, never deleted) [I]. `=` on Email ignores case [D SF soql comparison operators:
+ *   "case-insensitive" except "unique case-sensitive fields"]; several users may share an address
+ *   (Username is the unique one) [D Salesforce Help "usernames and passwords"; C: thesalesforceguru
+ *   "Difference between Email and Username", danlester's Google Apps login handler taking the first
+ *   of several]; nobody answers `{"totalSize":0,"done":true,"records":[]}` [C, many clients' fixtures].
+ *   A Task's OwnerId ("Assigned To ID") is a User: a malformed id is MALFORMED_ID "<label>: id value
+ *   of incorrect type" [C ts-force: OwnerId '12341'], another record's id FIELD_INTEGRITY_EXCEPTION
+ *   "<label>: id value of incorrect type: <id>", fields [OwnerId] [C: douglascayers' notes-conversion
+ *   README, "FIELD_INTEGRITY_EXCEPTION, Owner ID: id value of incorrect type: 035…: [OwnerId]"], a
+ *   deactivated user INACTIVE_OWNER_OR_USER "operation performed with inactive user [<id>] as owner
+ *   of task" with no fields [C: Adobe Marketo Measure "Error Notifications" ("… inactive user [1234]
+ *   as owner of contact", no Field(s)); SalesforceLabs/Milestones-PM#26 (": []"); Tasks still need
+ *   an active owner since Spring '15, which let accounts, opportunities and custom objects have
+ *   inactive ones: SalesforceFoundation/NPSP#1484 quoting the release notes]. Left out, it is the
+ *   user the token is of: "implicitly set to the current user when inserting" [D SF api "Frequently
+ *   Occurring Fields", OwnerId].
  * - External-id upsert (`externalIdField`, e.g. `Relay_Call_Id__c`, not unique):
  *   `PATCH /sobjects/Task/{field}/{value}` inserts (201 `{id,errors,success,created:true}`,
  *   `created` from API 46) or updates; several matches: 300; a field that is not an external
@@ -121,6 +150,8 @@ const RESTRICTED_PICKLISTS: Record<string, { label: string; values: string[] }> 
   TaskSubtype: { label: 'Task Subtype', values: ['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'] },
 };
 const MAX_LENGTH: Record<string, number> = { Subject: 255, CallObject: 255, CallDisposition: 255, Type: 40, Description: 32000 };
+/** Field labels, which Salesforce's messages name fields by [D SF field reference Task]. */
+const LABELS: Record<string, string> = { Subject: 'Subject', CallObject: 'Call Object Identifier', CallDisposition: 'Call Result', Type: 'Type', Description: 'Comments' };
 const API_USER = '0055g000000000AAAA';
 const CHECKSUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -471,13 +502,9 @@ export class SalesforceSimulator extends ServedCrmSimulator {
         return errors(400, { message: `Unable to create/update fields: ${name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`, errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE', fields: [name] });
       }
     }
-    const subject = fields.Subject;
-    if ((operation === 'create' && (subject === undefined || subject === null || subject === '')) || (operation === 'update' && 'Subject' in fields && (subject === null || subject === ''))) {
-      return errors(400, { message: 'Required fields are missing: [Subject]', errorCode: 'REQUIRED_FIELD_MISSING', fields: ['Subject'] });
-    }
     for (const [name, limit] of Object.entries(MAX_LENGTH)) {
       const value = fields[name];
-      if (typeof value === 'string' && value.length > limit) return errors(400, { message: `${name}: data value too large: ${value.slice(0, 40)}... (max length=${limit})`, errorCode: 'STRING_TOO_LONG', fields: [name] });
+      if (typeof value === 'string' && value.length > limit) return errors(400, { message: `${LABELS[name]}: data value too large: ${value} (max length=${limit})`, errorCode: 'STRING_TOO_LONG', fields: [name] });
     }
     for (const [name, picklist] of Object.entries(RESTRICTED_PICKLISTS)) {
       const value = fields[name];
@@ -491,9 +518,11 @@ export class SalesforceSimulator extends ServedCrmSimulator {
     }
     if (duration !== undefined && duration !== null) fields.CallDurationInSeconds = Number(duration);
     const date = fields.ActivityDate;
-    if (date !== undefined && date !== null && !(typeof date === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(date))) {
+    // A date, or a date-time kept as its date.
+    if (date !== undefined && date !== null && !(typeof date === 'string' && /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(date))) {
       return errors(400, { message: `Cannot deserialize instance of date from VALUE_STRING value ${JSON.stringify(date)} or request may be missing a required field`, errorCode: 'JSON_PARSER_ERROR' });
     }
+    if (typeof date === 'string') fields.ActivityDate = date.slice(0, 10);
     return (
       this.invalidReference(fields, 'WhoId', ['Contact', 'Lead'], 'Name ID') ??
       this.invalidReference(fields, 'WhatId', ['Account'], 'Related To ID') ??
@@ -502,11 +531,11 @@ export class SalesforceSimulator extends ServedCrmSimulator {
     );
   }
 
-  /** A Task assigned to a deactivated user: refused (the org setting that allows it is off). */
+  /** A Task assigned to a deactivated user: refused, naming the user and no field (the token's user lacks "Update Records with Inactive Owners"). */
   private inactiveOwner(fields: Record<string, unknown>): CrmAnswer | undefined {
     const owner = typeof fields.OwnerId === 'string' ? this.records.get(fields.OwnerId) : undefined;
     if (owner?.fields.IsActive !== false) return undefined;
-    return errors(400, { message: 'operation performed with inactive user', errorCode: 'INACTIVE_OWNER_OR_USER', fields: ['OwnerId'] });
+    return errors(400, { message: `operation performed with inactive user [${String(fields.OwnerId)}] as owner of task`, errorCode: 'INACTIVE_OWNER_OR_USER', fields: [] });
   }
 
   private invalidReference(fields: Record<string, unknown>, name: string, types: SObjectType[], label: string): CrmAnswer | undefined {
