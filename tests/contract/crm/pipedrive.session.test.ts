@@ -161,7 +161,7 @@ describe("pipedrive.xml logs each call for the agent's own Pipedrive user", () =
     try {
       const other = restricted.seedUser({ email: 'ada.lovelace@example.com', firstName: 'Ada', lastName: 'Lovelace' });
       const own = openBundledCrm('pipedrive', restricted.config);
-      expect(await own.logCall(finishedCall({ agent_crm_id: other }))).toMatchObject({ ok: false, retry: false, status: 403, error: expect.stringContaining('account settings') });
+      expect(await own.logCall(finishedCall({ agent_crm_id: other }))).toMatchObject({ ok: false, retry: false, status: 403, error: expect.stringContaining("You don't have permission to change this resource.") });
       expect(restricted.activities()).toEqual([]);
     } finally {
       await restricted.close();
@@ -190,7 +190,7 @@ describe('pipedrive.xml turns Pipedrive\'s failures into outcomes the relay can 
     expect(JSON.stringify([found, logged])).not.toContain(wrong);
   });
 
-  it('a call log Pipedrive refuses (a deleted person) fails for good with its message', async () => {
-    expect(await session.logCall(finishedCall({ contact_id: ids.gone }))).toMatchObject({ ok: false, retry: false, status: 400, error: expect.stringContaining(`Person ${ids.gone} not found`) });
+  it('a call log Pipedrive refuses (a deleted person: a missing resource, 404) fails for good with its message', async () => {
+    expect(await session.logCall(finishedCall({ contact_id: ids.gone }))).toMatchObject({ ok: false, retry: false, status: 404, error: expect.stringContaining('A resource required for this operation was not found.') });
   });
 });

@@ -135,11 +135,15 @@ describe('person search', () => {
     expect((await api('/api/v2/persons/search?term=4&fields=phone&exact_match=true')).status).toBe(200);
   });
 
-  it('answers 404 for a deleted person', async () => {
+  it('reads a deleted person, marked is_deleted (Pipedrive purges it 30 days later), and answers 404 for an id no person has', async () => {
     const [gone] = pipedrive.seed([{ firstName: 'Left', lastName: 'Behind', phones: ['+1 212 555 0142'], deleted: true }]);
-    const response = await api(`/api/v2/persons/${gone}`);
-    expect(response.status).toBe(404);
-    expect(await response.json()).toMatchObject({ success: false, data: null });
+    const deleted = await api(`/api/v2/persons/${gone}`);
+    expect(deleted.status).toBe(200);
+    expect(await deleted.json()).toMatchObject({ success: true, data: { id: Number(gone), name: 'Left Behind', is_deleted: true } });
+    expect(await (await api(`/api/v2/persons/${jane}`)).json()).toMatchObject({ data: { is_deleted: false } });
+    const unknown = await api('/api/v2/persons/999999');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ success: false, data: null });
   });
 
   it('reads a person with labelled phones and its organization id', async () => {
@@ -150,12 +154,13 @@ describe('person search', () => {
 });
 
 describe('call logs', () => {
-  it('creates a call log with a string id, linked to the person', async () => {
+  it('creates a call log with a string id, linked to the person, and the id of the activity it also is', async () => {
     const response = await api('/v1/callLogs', { body: { ...callLog, person_id: jane, note: '<p>Wants a quote</p>' } });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { success: boolean; data: Record<string, unknown> };
     expect(body).toMatchObject({ success: true, data: { ...callLog, person_id: jane, note: '<p>Wants a quote</p>', has_recording: false } });
     expect(body.data.id).toEqual(expect.any(String));
+    expect(body.data.activity_id).toEqual(expect.any(Number));
     expect(pipedrive.activities().find((a) => a.id === body.data.id)).toMatchObject({ updates: 0, fields: { outcome: 'connected', person_id: jane } });
 
     const read = await api(`/v1/callLogs/${String(body.data.id)}`);
@@ -171,7 +176,6 @@ describe('call logs', () => {
     ['an ISO end_time', { ...callLog, end_time: '2025-03-02T14:09:52Z' }, /end_time/],
     ['a duration as mm:ss', { ...callLog, duration: '4:42' }, /duration/],
     ['both a deal and a lead', { ...callLog, deal_id: 3, lead_id: 'adf21080-0e10-11eb-879b-05d71fb426ec' }, /deal_id and lead_id/],
-    ['a person that is not there', { ...callLog, person_id: 999 }, /Person 999/],
   ])('refuses %s with 400 in the error envelope, and stores nothing', async (_case, body, message) => {
     const before = pipedrive.activities().length;
     const response = await api('/v1/callLogs', { body });
@@ -182,12 +186,38 @@ describe('call logs', () => {
     expect(pipedrive.activities()).toHaveLength(before);
   });
 
+  it('names a missing field as Pipedrive does', async () => {
+    const response = await api('/v1/callLogs', { body: { ...callLog, outcome: undefined } });
+    expect(await response.json()).toMatchObject({ success: false, error: '"outcome" is required.' });
+  });
+
+  it('keeps the activity it converts: activity_id is the one given, and each log without one has an activity of its own', async () => {
+    const given = (await (await api('/v1/callLogs', { body: { ...callLog, activity_id: 7007 } })).json()) as { data: { activity_id: number } };
+    expect(given.data.activity_id).toBe(7007);
+    const activityOf = async () => ((await (await api('/v1/callLogs', { body: callLog })).json()) as { data: { activity_id: number } }).data.activity_id;
+    const first = await activityOf();
+    expect(first).toEqual(expect.any(Number));
+    expect(await activityOf()).not.toBe(first);
+  });
+
+  it.each([
+    ['a person that is not there', 999],
+    ['a deleted person', 'gone'],
+  ])('refuses a call log for %s with the 404 of a missing resource, and stores nothing', async (_case, person) => {
+    const [gone] = pipedrive.seed([{ firstName: 'Was', lastName: 'Here', phones: ['+1 212 555 0143'], deleted: true }]);
+    const before = pipedrive.activities().length;
+    const response = await api('/v1/callLogs', { body: { ...callLog, person_id: person === 'gone' ? Number(gone) : person } });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ success: false, error: 'A resource required for this operation was not found.', data: null, additional_data: null });
+    expect(pipedrive.activities()).toHaveLength(before);
+  });
+
   it('has no route to update a call log: PUT and PATCH answer 404', async () => {
     const created = (await (await api('/v1/callLogs', { body: callLog })).json()) as { data: { id: string } };
     for (const method of ['PUT', 'PATCH']) {
       const response = await api(`/v1/callLogs/${created.data.id}`, { method, body: { note: 'later' } });
       expect(response.status).toBe(404);
-      expect(await response.json()).toMatchObject({ success: false });
+      expect(await response.json()).toMatchObject({ success: false, error: 'Unknown method .' });
     }
     expect(pipedrive.activities().find((a) => a.id === created.data.id)).toMatchObject({ updates: 0, fields: { note: null } });
   });
@@ -267,14 +297,29 @@ describe('users', () => {
   });
 
   it.each([
-    ['a user that is not there', 999, /User 999 not found/],
-    ['a user_id that is no number', 'grace', /user_id/],
-  ])('refuses a call log for %s with 400, and stores nothing', async (_case, userId, message) => {
+    ['a user that is not there', 999, 404, /A resource required for this operation was not found/],
+    ['a user_id that is no number', 'grace', 400, /user_id/],
+  ])('refuses a call log for %s, and stores nothing', async (_case, userId, status, message) => {
     const before = pipedrive.activities().length;
     const response = await api('/v1/callLogs', { body: { ...callLog, user_id: userId } });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(status);
     expect(((await response.json()) as { error: string }).error).toMatch(message);
     expect(pipedrive.activities()).toHaveLength(before);
+  });
+
+  it("lists account settings in the access of the token's user when it has it, and in no other user's", async () => {
+    const settings = (access: Array<{ app: string }>) => access.some((entry) => entry.app === 'account_settings');
+    const me = (await (await api('/v1/users/me')).json()) as { data: { access: Array<{ app: string }> } };
+    expect(settings(me.data.access)).toBe(true);
+    const others = (await (await api('/v1/users/find?term=hopper%40navy.example&search_by_email=1')).json()) as { data: Array<{ access: Array<{ app: string }> }> };
+    expect(others.data.map((user) => settings(user.access))).toEqual([false, false]);
+    const restricted = await PipedriveSimulator.start({ accountSettingsAccess: false });
+    try {
+      const own = (await (await fetch(`${restricted.url}/v1/users/me`, { headers: { 'x-api-token': restricted.config.token! } })).json()) as { data: { access: Array<{ app: string }> } };
+      expect(settings(own.data.access)).toBe(false);
+    } finally {
+      await restricted.close();
+    }
   });
 
   it("refuses a call log for another user with 403 when the token's user has no account settings access, and takes its own", async () => {
@@ -284,7 +329,7 @@ describe('users', () => {
       const post = (body: object) => fetch(`${restricted.url}/v1/callLogs`, { method: 'POST', headers: { 'x-api-token': restricted.config.token!, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
       const refused = await post({ ...callLog, user_id: other });
       expect(refused.status).toBe(403);
-      expect(await refused.json()).toMatchObject({ success: false, error: expect.stringContaining('account settings'), data: null });
+      expect(await refused.json()).toMatchObject({ success: false, error: "You don't have permission to change this resource.", data: null });
       expect((await post({ ...callLog, user_id: 77 })).status).toBe(200);
       expect(restricted.activities()).toEqual([expect.objectContaining({ fields: expect.objectContaining({ user_id: 77 }) })]);
     } finally {
@@ -328,9 +373,19 @@ describe('call activities', () => {
     expect((await api('/api/v2/activities/1', { method: 'PATCH', body: { note: 'x' } })).status).toBe(404);
   });
 
-  it('lists the activity types with their key_string', async () => {
-    const body = (await (await api('/v1/activityTypes')).json()) as { data: Array<{ key_string: string; active_flag: boolean }> };
-    expect(body.data).toContainEqual(expect.objectContaining({ key_string: 'call', active_flag: true }));
+  it('lists the activity types with their key_string, an icon_key of Pipedrive\'s and a hex color', async () => {
+    const body = (await (await api('/v1/activityTypes')).json()) as { data: Array<{ key_string: string; icon_key: string; color: string; active_flag: boolean }> };
+    expect(body.data).toContainEqual(expect.objectContaining({ key_string: 'call', icon_key: 'call', active_flag: true }));
+    const icons = ['task', 'email', 'meeting', 'deadline', 'call', 'lunch'];
+    for (const type of body.data) {
+      expect(icons).toContain(type.icon_key);
+      expect(type.color).toMatch(/^[0-9A-F]{6}$/);
+    }
+  });
+
+  it('gives a call activity without subject the subject "Call"', async () => {
+    const response = await api('/api/v2/activities', { body: { type: 'call', done: true } });
+    expect(await response.json()).toMatchObject({ success: true, data: { type: 'call', subject: 'Call' } });
   });
 });
 

@@ -3,7 +3,9 @@
  * persons searched through the v2 search index, calls written either as immutable v1 call logs or
  * as v2 activities of type `call`, which can be patched.
  *
- * Facts used, and where they come from (CRMS.md §3; its source keys and tags):
+ * Facts used, and where they come from (CRMS.md §3; its source keys and tags; "PD OpenAPI v1/v2" is
+ * Pipedrive's own OpenAPI documents, pipedrive-v1-openapi.yml and pipedrive-v2-openapi.yml as copied in
+ * api-evangelist/pipedrive openapi/_original/):
  * - Auth: the API token in `x-api-token`, or an OAuth access token as `Authorization: Bearer`
  *   [D PD]. "The API token must be provided in the x-api-token header for all requests" [D
  *   developers.pipedrive.com "Authentication"], so `?api_token=` is refused here. The 401 body
@@ -18,39 +20,71 @@
  *   term matches when its digits occur in a stored phone's digits (so the national number finds
  *   `(415) 555-0100` and `+1 415-555-0100`, while `+14155550100` misses the number typed without
  *   its country code), `exact_match` when the digits are equal; a name term matches a part of
- *   the name, case aside. The scores, the order (score, then id), the cursor's format, the
- *   fields searched when `fields` is absent (all) and the 400 texts are [I].
+ *   the name, case aside (`exact_match` "is not case sensitive" [D PD OpenAPI v2 searchPersons]).
+ *   `fields` absent searches all of them ("Defaults to all of them" [D, same]); the cursor is "an
+ *   opaque string value" [D, same], its format here our own. The scores, the order (score, then
+ *   id) and the 400 texts are [I].
  * - `GET /api/v2/persons/{id}`: `phones:[{value, primary, label}]`, `org_id`, `add_time`,
- *   `update_time` (RFC 3339) [C]; a deleted person is 404 [I].
+ *   `update_time` (RFC 3339) [C]. A deleted person is only marked deleted and still read, with
+ *   `is_deleted:true`, until it is purged 30 days later; then, as for an id never used, 404 [D PD
+ *   OpenAPI v2: deletePerson "Marks a person as deleted. After 30 days, the person will be
+ *   permanently deleted", getPerson `is_deleted` "Whether the person is deleted or not"; changelog
+ *   permanent-deletion-logic-for-6-core-entities: "After an entity has been permanently deleted, it
+ *   won't be possible to retrieve it via any API request"]. The purge is not simulated; the 404's
+ *   words are [I]. The search never finds a deleted person [I].
  * - `POST /v1/callLogs` [D PD AddCallLogRequest]: `outcome` in connected|no_answer|left_message|
  *   left_voicemail|wrong_number|busy, `to_phone_number`, `start_time` and `end_time` as UTC
  *   `YYYY-MM-DD HH:MM:SS` required; `duration` a string of seconds; `deal_id` or `lead_id`, never
  *   both. The answer 200 `{success:true, data:{id (a string), …, has_recording, company_id}}` [D PD;
  *   200 in its OpenAPI v1 "The call log was successfully created", the model CallLogResponse200
- *   of client-nodejs up to v23]. That an unknown person or a non-numeric duration is
- *   refused with 400 is [I]. A real call log may come with an activity; `activity_id` here is the
- *   one given, else null [I].
+ *   of client-nodejs up to v23]. Its refusals [D PD OpenAPI v1 addCallLog]: 400 "The request
+ *   contains wrong or incorrectly formatted arguments" (example error `"outcome" is required.`,
+ *   the form used here for every missing field), 403 (below), 404 "A resource required to process
+ *   the request was not found" (example error "A resource required for this operation was not
+ *   found."), 500. That an unknown or deleted person (and an unknown user_id) is that 404, and that
+ *   a non-numeric duration is a 400, are [I]; so are the words of the other 400s. A call log is also an activity: "Since these logs are also considered
+ *   activities", deleting one leaves "the related activity" in place, and the created log answers
+ *   its `activity_id` (7007 in the example, for a request that names none) [D PD OpenAPI v1
+ *   CallLogs tag, deleteCallLog, addCallLog 200 example]. Here `activity_id` is the one given (a
+ *   call activity to convert [D, same]), else a fresh activity id; that related activity is not
+ *   stored (not readable at /api/v2/activities/{id}), and the conversion's taking the activity's
+ *   deal, person and organization is not simulated.
  * - Call logs cannot be updated: the API has add, get, delete, list and a recording upload (an
  *   audio file, multipart `file`) [D PD call-logs-api.ts]. PUT or PATCH on a call log answers the
- *   404 of an unknown route, `{success:false, error:"Unknown method .", …}` [I].
+ *   404 of an unknown route, `{success:false, error:"Unknown method .", …}` [C RocketRide Engine's
+ *   Pipedrive tools (rocketride-org), `person_search`: "Pipedrive retired /api/v1/persons/search
+ *   (404 "Unknown method .")"].
  * - `POST /api/v2/activities`, `PATCH /api/v2/activities/{id}` (partial), `GET` [D PD]: `type` an
  *   activity type's key_string [C RC], `due_date` `YYYY-MM-DD`, `due_time` and `duration`
  *   `HH:MM` (UTC), `participants[{person_id, primary}]`, `person_id` read-only [C research note],
- *   `deal_id` or `lead_id`. The answer `{success:true, data:{id (a number), …}}` [C RC]; its
- *   status, 200, the default subject (the type's name) and the default activity types are [I].
- * - `GET /v1/activityTypes` and `GET /v1/users/me` (`data.company_domain`) [C RC]; their other
- *   fields are [I].
+ *   `deal_id` or `lead_id`. The answer `{success:true, data:{id (a number), …}}` [C RC], with
+ *   status 200 [D PD OpenAPI v2 addActivity]. Without `type` an activity is a call, and without
+ *   `subject` a call's is "Call" ("When value for subject is not set, it will be given a default
+ *   value `Call`", likewise `type` [D PD v1 AddActivityRequest, client-nodejs before v32]); that the
+ *   default subject of another type is that type's name, and the default activity types (Call,
+ *   Meeting, Task, Deadline, Email, Lunch), are [I].
+ * - `GET /v1/activityTypes` and `GET /v1/users/me` (`data.company_domain`) [C RC]. An activity type
+ *   is `{id, order_nr, name, key_string, icon_key, active_flag, color (6-digit hex), is_custom_flag,
+ *   add_time, update_time}`, `icon_key` one of task, email, meeting, deadline, call, lunch, … [D PD
+ *   OpenAPI v1 getActivityTypes, its example `color: FFFFFF`]. The other fields of users/me are [I].
  * - Users (v1 only, CRMS.md §3.1): `GET /v1/users/find?term=&search_by_email=0|1` [D PD users-api.ts
  *   `findUsersByName`, "When enabled, the term will only be matched against email addresses of
  *   users"; `term` required], answering `{success, data:[user]}`, a user `{id, name, email,
- *   active_flag, is_you, …}` [D PD GetUsersResponse, BaseUser]. Nobody is `data:null` [C
- *   pipedrive-connect `User.find`, `return [] if items.nil?`]. That the term matches a part of the
- *   email (or, without search_by_email, of the name), case aside, and the 400 for a missing term
- *   are [I]. The token's user is one of the company's users, id 77.
+ *   active_flag, is_you, access:[{app, admin, permission_set_id}], …}` [D PD GetUsersResponse,
+ *   BaseUser; `app` one of global, sales, campaigns, projects, account_settings, partnership, the
+ *   example's admin having `{app:"account_settings", admin:true}`: PD OpenAPI v1 findUsersByName].
+ *   Nobody is `data:null` [C pipedrive-connect `User.find`, `return [] if items.nil?`; a Rust
+ *   client reads `data` as `Option<Vec<…>>`]. The only answer documented is the 200 [D, same]: that
+ *   the term matches a part of the email (or, without search_by_email, of the name), case aside,
+ *   the 400 for a missing term, and what a token whose user may not list users gets, are [I]. The
+ *   token's user is one of the company's users, id 77.
  * - A call log's owner: `user_id`, default the token's user; "a user without account settings
- *   access cannot create call logs for other users" [D PD AddCallLogRequest, `user_id` a number].
- *   That a user_id which is no integer or no user is a 400 and the refusal a 403, and their words,
- *   are [I].
+ *   access cannot create call logs for other users" [D PD AddCallLogRequest, `user_id` an integer].
+ *   Account settings access is the user's `access` entry `{app:"account_settings"}` [D PD OpenAPI v1
+ *   UserAccess]. The refusal is addCallLog's 403, "You don't have permission to access the
+ *   resource", example error "You don't have permission to change this resource." [D PD OpenAPI v1
+ *   addCallLog, CallLogForbiddenResponse]; that it is this 403 for a user_id of another user, and
+ *   that a user_id which is no integer is a 400 (its words), are [I].
  * - Errors: `{success:false, error, error_info, data:null, additional_data:null}` [D PD]. A 429 is
  *   `{success:false, error, errorCode:429}` with `retry-after`, as an integrator recorded it for the
  *   daily budget ("daily request budget exceeded", retry-after 3939 [C: write-up "Migração do sync
@@ -70,15 +104,26 @@ const DATE = /^\d{4}-\d\d-\d\d$/;
 const HOURS_MINUTES = /^\d\d:\d\d$/;
 const ACTIVITY_TYPES = [
   { id: 1, name: 'Call', key_string: 'call', icon_key: 'call' },
-  { id: 2, name: 'Meeting', key_string: 'meeting', icon_key: 'users' },
+  { id: 2, name: 'Meeting', key_string: 'meeting', icon_key: 'meeting' },
   { id: 3, name: 'Task', key_string: 'task', icon_key: 'task' },
   { id: 4, name: 'Deadline', key_string: 'deadline', icon_key: 'deadline' },
   { id: 5, name: 'Email', key_string: 'email', icon_key: 'email' },
   { id: 6, name: 'Lunch', key_string: 'lunch', icon_key: 'lunch' },
 ];
 const USER_ID = 77;
+/** When the company's fixed records (its activity types) were added. */
+const COMPANY_SINCE = '2024-01-08 09:00:00';
+/** The permission sets users' `access` names (UUIDs in Pipedrive). */
+const PERMISSION_SETS = {
+  sales: '7c1f0a52-0b7e-4c53-9f43-2f6f7f1b8a01',
+  salesAdmin: '7c1f0a52-0b7e-4c53-9f43-2f6f7f1b8a02',
+  accountSettings: '7c1f0a52-0b7e-4c53-9f43-2f6f7f1b8a03',
+};
 const COMPANY_ID = 9;
 const ERROR_INFO = 'Please check developers.pipedrive.com';
+/** addCallLog's 404 and 403, in the words of Pipedrive's examples [D PD OpenAPI v1 addCallLog]. */
+const RESOURCE_NOT_FOUND = 'A resource required for this operation was not found.';
+const NO_PERMISSION = "You don't have permission to change this resource.";
 /** Pipedrive's 401, without the envelope's data fields [C]. */
 const UNAUTHORIZED = { success: false, error: 'unauthorized access', errorCode: 401, error_info: ERROR_INFO };
 
@@ -208,8 +253,8 @@ export class PipedriveSimulator extends ServedCrmSimulator {
     if (method === 'POST' && path === '/api/v2/activities') return this.addActivity(request.body);
     if (method === 'PATCH' && activityId) return this.updateActivity(Number(activityId), request.body);
     if (method === 'GET' && activityId) return this.readWritten('activity', Number(activityId), 'Activity not found');
-    if (method === 'GET' && path === '/v1/activityTypes') return ok(ACTIVITY_TYPES.map((type, order) => ({ ...type, order_nr: order + 1, active_flag: true, is_custom_flag: false, color: null })));
-    if (method === 'GET' && path === '/v1/users/me') return ok({ ...userItem(this.users[0]!), company_id: COMPANY_ID, company_domain: this.companyDomain });
+    if (method === 'GET' && path === '/v1/activityTypes') return ok(ACTIVITY_TYPES.map((type, order) => ({ ...type, order_nr: order + 1, active_flag: true, color: 'FFFFFF', is_custom_flag: false, add_time: COMPANY_SINCE, update_time: COMPANY_SINCE })));
+    if (method === 'GET' && path === '/v1/users/me') return ok({ ...this.userItem(this.users[0]!), company_id: COMPANY_ID, company_domain: this.companyDomain });
     if (method === 'GET' && path === '/v1/users/find') return this.findUsers(request.query);
     return failed(404, 'Unknown method .');
   }
@@ -263,11 +308,12 @@ export class PipedriveSimulator extends ServedCrmSimulator {
     const byEmail = query.get('search_by_email') === '1';
     const found = this.users.filter((user) => (byEmail ? user.email : user.name).toLowerCase().includes(term));
     // Nobody is no list at all.
-    return ok(found.length > 0 ? found.map(userItem) : null);
+    return ok(found.length > 0 ? found.map((user) => this.userItem(user)) : null);
   }
 
+  /** A person, deleted ones too: Pipedrive only marks them deleted until it purges them (see the header). */
   private getPerson(id: number): CrmAnswer {
-    const person = this.persons.find((p) => p.id === id && !p.deleted);
+    const person = this.persons.find((p) => p.id === id);
     if (!person) return failed(404, 'Person not found');
     return ok({
       id: person.id,
@@ -280,6 +326,7 @@ export class PipedriveSimulator extends ServedCrmSimulator {
       emails: [],
       add_time: person.addTime,
       update_time: person.addTime,
+      is_deleted: person.deleted,
       visible_to: 3,
     });
   }
@@ -288,7 +335,7 @@ export class PipedriveSimulator extends ServedCrmSimulator {
     const body = parseJsonObject(text);
     if (!body) return failed(400, 'The body must be a JSON object');
     const missing = ['outcome', 'to_phone_number', 'start_time', 'end_time'].filter((field) => body[field] === undefined || body[field] === null || body[field] === '');
-    if (missing.length > 0) return failed(400, `Missing required fields: ${missing.join(', ')}`);
+    if (missing.length > 0) return failed(400, `"${missing[0]}" is required.`);
     if (!CALL_LOG_OUTCOMES.has(String(body.outcome))) return failed(400, `outcome must be one of ${[...CALL_LOG_OUTCOMES].join(', ')}`);
     for (const field of ['start_time', 'end_time']) {
       if (!UTC_DATE_TIME.test(String(body[field]))) return failed(400, `${field} must be a UTC date and time as YYYY-MM-DD HH:MM:SS`);
@@ -296,11 +343,14 @@ export class PipedriveSimulator extends ServedCrmSimulator {
     if (body.duration !== undefined && body.duration !== null && !/^\d+$/.test(String(body.duration))) return failed(400, 'duration must be a number of seconds');
     const refused = this.refusedOwner(body.user_id) ?? this.refusedLinks(body);
     if (refused) return refused;
+    // The person the log is linked to must be there (see the header).
+    if (body.person_id != null && !this.livePerson(Number(body.person_id))) return failed(404, RESOURCE_NOT_FOUND);
 
     const data = {
       id: randomBytes(16).toString('hex'),
       user_id: body.user_id ?? USER_ID,
-      activity_id: body.activity_id ?? null,
+      // A call log is an activity too: the one it converts, else one of its own.
+      activity_id: body.activity_id ?? this.nextActivityId++,
       subject: body.subject ?? null,
       duration: body.duration === undefined || body.duration === null ? null : String(body.duration),
       outcome: body.outcome,
@@ -405,15 +455,14 @@ export class PipedriveSimulator extends ServedCrmSimulator {
   private refusedOwner(userId: unknown): CrmAnswer | undefined {
     if (userId === undefined || userId === null) return undefined;
     if (typeof userId !== 'number' || !Number.isInteger(userId)) return failed(400, 'user_id must be an integer');
-    if (!this.users.some((user) => user.id === userId)) return failed(400, `User ${userId} not found`);
-    if (userId !== USER_ID && !this.accountSettingsAccess) return failed(403, 'You need account settings access to add call logs for other users');
+    if (!this.users.some((user) => user.id === userId)) return failed(404, RESOURCE_NOT_FOUND);
+    if (userId !== USER_ID && !this.accountSettingsAccess) return failed(403, NO_PERMISSION);
     return undefined;
   }
 
-  /** The links a call log or an activity may carry: one of deal and lead, and a person that exists. */
+  /** The links a call log or an activity may carry: one of deal and lead. */
   private refusedLinks(body: Record<string, unknown>): CrmAnswer | undefined {
     if (body.deal_id != null && body.lead_id != null) return failed(400, 'deal_id and lead_id cannot both be set');
-    if (body.person_id != null && !this.livePerson(Number(body.person_id))) return failed(400, `Person ${String(body.person_id)} not found`);
     return undefined;
   }
 
@@ -425,27 +474,35 @@ export class PipedriveSimulator extends ServedCrmSimulator {
     if (!this.organizations.has(name)) this.organizations.set(name, this.nextOrgId++);
     return this.organizations.get(name)!;
   }
-}
 
-/** A user as the users endpoints answer it; the fields the simulator has no use for are fixed. */
-function userItem(user: User) {
-  return {
-    id: user.id,
-    name: user.name,
-    default_currency: 'USD',
-    locale: 'en_US',
-    lang: 1,
-    email: user.email,
-    phone: null,
-    activated: true,
-    active_flag: true,
-    is_you: user.id === USER_ID,
-    is_deleted: false,
-    role_id: 1,
-    timezone_name: 'UTC',
-    timezone_offset: '+00:00',
-    icon_url: null,
-  };
+  /**
+   * A user as the users endpoints answer it; the fields the simulator has no use for are fixed. The
+   * token's user has account settings access unless the options say otherwise; the others have none.
+   */
+  private userItem(user: User) {
+    const settings = user.id === USER_ID && this.accountSettingsAccess;
+    return {
+      id: user.id,
+      name: user.name,
+      default_currency: 'USD',
+      locale: 'en_US',
+      lang: 1,
+      email: user.email,
+      phone: null,
+      activated: true,
+      access: [
+        { app: 'sales', admin: settings, permission_set_id: settings ? PERMISSION_SETS.salesAdmin : PERMISSION_SETS.sales },
+        ...(settings ? [{ app: 'account_settings', admin: true, permission_set_id: PERMISSION_SETS.accountSettings }] : []),
+      ],
+      active_flag: true,
+      is_you: user.id === USER_ID,
+      is_deleted: false,
+      role_id: 1,
+      timezone_name: 'UTC',
+      timezone_offset: '+00:00',
+      icon_url: null,
+    };
+  }
 }
 
 function personName(person: Person): string {
