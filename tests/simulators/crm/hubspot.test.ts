@@ -125,6 +125,7 @@ describe('contact search', () => {
     ['a limit over 200', { filterGroups: [], limit: 201 }, /limit/],
     ['paging past 10,000 results', { filterGroups: [], limit: 100, after: '9950' }, /10000/],
     ['a body that is not JSON', '{"filterGroups":', /Invalid input JSON/],
+    ['a filter without propertyName', { filterGroups: [{ filters: [{ operator: 'EQ', value: '1' }] }] }, /Invalid input JSON: Cannot build Filter, some of required attributes are not set \[propertyName\]/],
   ])('refuses %s with 400 VALIDATION_ERROR', async (_case, body, message) => {
     const response = await api('/crm/v3/objects/contacts/search', { body });
     expect(response.status).toBe(400);
@@ -196,6 +197,7 @@ describe('calls', () => {
 
   it.each([
     ['no hs_timestamp', { ...properties, hs_timestamp: undefined }, 'hs_timestamp', 'REQUIRED_FIELD'],
+    ['an hs_timestamp that is no date', { ...properties, hs_timestamp: 'yesterday' }, 'hs_timestamp', 'INVALID_LONG'],
     ['a direction HubSpot does not know', { ...properties, hs_call_direction: 'inbound' }, 'hs_call_direction', 'INVALID_OPTION'],
     ['a status HubSpot does not know', { ...properties, hs_call_status: 'ANSWERED' }, 'hs_call_status', 'INVALID_OPTION'],
     ['a duration in "4:42"', { ...properties, hs_call_duration: '4:42' }, 'hs_call_duration', 'INVALID_INTEGER'],
@@ -259,7 +261,8 @@ describe('calls', () => {
   it('refuses an association to a contact that does not exist, and answers 404 for an unknown call (v4)', async () => {
     const created = (await (await call(properties)).json()) as { id: string };
     const missing = await api(`/crm/v4/objects/calls/${created.id}/associations/default/contacts/999999`, { method: 'PUT' });
-    expect([missing.status, ((await missing.json()) as { category: string }).category]).toEqual([400, 'VALIDATION_ERROR']);
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toMatchObject({ status: 'error', category: 'VALIDATION_ERROR', message: 'CONTACT=999999 is not valid' });
     const deleted = await api(`/crm/v4/objects/calls/${created.id}/associations/default/contacts/${gone}`, { method: 'PUT' });
     expect(deleted.status).toBe(400);
     expect(hubspot.activities().find((a) => a.id === created.id)!.fields.associations).toEqual([]);

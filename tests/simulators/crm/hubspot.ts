@@ -6,7 +6,9 @@
  * Facts used, and where they come from (CRMS.md §2; its source keys and tags):
  * - `Authorization: Bearer <private-app or OAuth token>` [D HSD]; the 401 body
  *   `{status:"error", message:"Authentication credentials not found. …", correlationId,
- *   category:"INVALID_AUTHENTICATION"}` [C], sent for a missing and for a wrong token alike [I].
+ *   category:"INVALID_AUTHENTICATION"}` [C], sent for a missing and for a wrong token alike [C
+ *   HubSpot/hubspot-api-php#363: a made-up token gets "Authentication credentials not found."; one
+ *   that reads as an expired OAuth token gets EXPIRED_AUTHENTICATION instead, not simulated].
  * - `POST /crm/v3/objects/contacts/search`, `{query?, limit?, after? (string), sorts?, properties?,
  *   filterGroups?}`, `Filter {propertyName, operator, value?, values?, highValue?}`, the operator
  *   list [D HS]; groups OR-ed, filters in a group AND-ed [C]; at most 5 groups [D HSD changelog
@@ -16,7 +18,10 @@
  *   is looser than the changelog's 5]. `IN`/`NOT_IN` take `values`, a list: without it HubSpot
  *   refuses the filter ("operator IN requires values" [C hubspot-api-nodejs#251]); at most 100
  *   values per filter [I: no published figure found]; `IN` compares each value as `EQ` does [I].
- *   The 400 bodies for these limits, bad JSON and unknown operators are VALIDATION_ERROR-shaped [I].
+ *   Bad JSON and a malformed filter are 400 `{status:"error", message:"Invalid input JSON …",
+ *   correlationId, category:"VALIDATION_ERROR"}` [C hubspot-api-nodejs#555, #226 "Cannot build
+ *   Filter, some of required attributes are not set [propertyName, operator]", #251]; the bodies
+ *   for the limits and for unknown operators have that shape too [I].
  * - `EQ` compares the stored string exactly [I]; `phone` and `mobilephone` are free text as typed.
  *   `hs_searchable_calculated_phone_number` / `…_mobile_number` hold the national digits, leading
  *   zeros stripped (`00004` -> `4`) [C]; how HubSpot derives them from a number typed without a
@@ -25,22 +30,31 @@
  *   words split at spaces and punctuation [I]. `query` matches a word prefix of the default text
  *   properties, phones included [I].
  * - Search answer `{total, results:[{id, properties, createdAt, updatedAt, archived}],
- *   paging?:{next:{after}}}` [D HS, `paging` optional]; `paging` only when there is more, `{total:0,
- *   results:[]}` for none [I]; requested properties a contact lacks come back null [D example]; hs_object_id,
+ *   paging?:{next:{after}}}` [D HS, `paging` optional]; `paging` only when there is more [C
+ *   captaincontrat/hubspot-api-ruby VCR cassettes: `paging` at total 4 limit 2, none at total 1, 2],
+ *   `{total:0, results:[]}` for none [I]; requested properties a contact lacks come back null [D example]; hs_object_id,
  *   createdate and lastmodifieddate always [D example]. Ids are numeric strings [D].
  * - Search lags writes (about 10 s after a create) [C Okta]: `searchLag()` keeps contacts seeded
  *   meanwhile out of search until its release.
  * - `POST /crm/v3/objects/calls` -> 201 `SimplePublicObject` with inline `associations`
  *   [D HS]; call -> contact is type 194 `HUBSPOT_DEFINED` (182 company, 206 deal, 220 ticket)
  *   [D HS AssociationTypes]; property values are strings [D HS] (numbers are taken as their text
- *   [I]). `hs_timestamp` required, ms or UTC ISO [D HSX]; `hs_call_direction` INBOUND|OUTBOUND,
+ *   [C hubspot-api-ruby cassette meeting_associate: hubspot_owner_id 156644386 comes back
+ *   "156644386"]). `hs_timestamp` required, ms or UTC ISO [D HSX]; `hs_call_direction` INBOUND|OUTBOUND,
  *   `hs_call_status` in its list, `hs_call_duration` in ms, recording URL HTTPS only [D HSX, HSD].
  *   A bad value is 400 VALIDATION_ERROR with the list of invalid properties as a JSON string in
- *   `message` [C], `error` codes INVALID_OPTION [C], REQUIRED_FIELD, INVALID_INTEGER,
- *   INVALID_DATE, PROPERTY_DOESNT_EXIST [I]. Unknown association targets are refused [I].
+ *   `message` [C], `error` codes INVALID_OPTION [C]; a date-time property's value that is no date
+ *   is INVALID_LONG, "<value> was not a valid long. Portal <id>, object type 0-47" [C
+ *   hubspot-api-ruby cassette meeting_error, a meeting's hs_meeting_start_time; calls are 0-48];
+ *   REQUIRED_FIELD, INVALID_INTEGER, PROPERTY_DOESNT_EXIST [I]. Unknown association targets are
+ *   refused [I], in the words of the v4 batch API, "CONTACT=1234 is not valid" [C hubspot-api-ruby
+ *   cassettes Hubspot_Association_create_with_an_invalid_ID, a 207 VALIDATION_ERROR item].
  * - `PATCH /crm/v3/objects/calls/{id}` `{properties}` -> 200 `SimplePublicObject`, associations
- *   untouched [D HS; I]; `GET /crm/v3/objects/calls/{id}?properties=&associations=` [D HS], default
- *   properties only when none are asked for [I]; the association listing's shape is [I]. An unknown
+ *   untouched [D HS; I]; `GET /crm/v3/objects/calls/{id}?properties=&associations=` [D HS]: the asked
+ *   properties and hs_createdate, hs_lastmodifieddate, hs_object_id [C hubspot-api-ruby cassettes
+ *   meeting_find, task_find], those only when none are asked for [I]; associations as
+ *   `{contacts:{results:[{id, type:"call_to_contact"}]}}` [C hubspot-api-ruby cassette
+ *   meeting_associate, `meeting_event_to_contact`; integrators' code for calls]. An unknown
  *   id is 404 `OBJECT_NOT_FOUND` [C].
  * - Associations v4 (not in CRMS.md) [D HS codegen/crm/associations/v4 BasicApi and models]:
  *   `GET /crm/v4/objects/calls/{id}/associations/contacts` -> 200 `{results:[{toObjectId,
@@ -49,8 +63,12 @@
  *   `PUT /crm/v4/objects/calls/{id}/associations/default/contacts/{contactId}` -> 200 `{status:
  *   "COMPLETE", results:[{from:{id}, to:{id}, associationSpec}], startedAt, completedAt}` [D
  *   BatchResponsePublicDefaultAssociation], adding type 194 once however often it is sent [I], 400
- *   for a contact that does not exist [I]; `DELETE /crm/v4/objects/calls/{id}/associations/contacts/
- *   {contactId}` -> 204 [D], also when none was there [I]. An unknown call is 404 OBJECT_NOT_FOUND.
+ *   VALIDATION_ERROR "CONTACT=<id> is not valid" for a contact that does not exist [I; the words C
+ *   above]; `DELETE /crm/v4/objects/calls/{id}/associations/contacts/{contactId}` -> 204 [D], also
+ *   when none was there [C hubspot-api-ruby cassette Hubspot_Association_delete_with_an_invalid_ID:
+ *   the v4 batch archive of an id never associated is 204]. The listing's shape, label null for an
+ *   unlabelled type and no `paging` when all fit [C hubspot-api-ruby cassette
+ *   Hubspot_Association_all_with_valid_params]. An unknown call is 404 OBJECT_NOT_FOUND.
  *   They change no property (no `updates`).
  * - A portal may define a unique-value call property (`relay_call_id`, `hasUniqueValue`) and read
  *   and PATCH by it with `?idProperty=` [D HS calls BasicApi, PropertyCreate; HSD changelog
@@ -69,7 +87,9 @@
  *   strings, userId a number [D example]; `archived=true` lists only archived owners [D]: none here, every
  *   seeded user is active. `email` matches the whole address [C integrators' docs], case aside [I]; limit
  *   100 by default, at most 500 [C integrators], a larger one taken as 500 and a bad one refused with 400
- *   VALIDATION_ERROR [I]; no owner is `{results:[]}` [I]. Without `crm.objects.owners.read` [D HSD] the
+ *   VALIDATION_ERROR [I]; no owner is 200 `{results:[]}` [C hubspot-api-ruby cassette owner_find_by_id,
+ *   `?archived=false&email=31871817`], one owner `{results:[…]}` without `paging` [C its
+ *   owner_find_by_email]. Without `crm.objects.owners.read` [D HSD] the
  *   token gets 403 `{status:"error", message:"This app hasn't been granted all required scopes to make
  *   this call. …", errors:[{message, context:{requiredGranularScopes}}], links:{scopes},
  *   category:"MISSING_SCOPES"}` [C hubspot-api-nodejs#268, which names `requiredScopes`; CRMS.md §2.5
@@ -137,13 +157,15 @@ export const HUBSPOT_DISPOSITIONS = [
   { id: '73a0d17f-1163-4015-bdd5-ec830791da20', label: 'No answer' },
   { id: '17b47fee-58de-441e-a44c-c6300d46f273', label: 'Wrong number' },
 ];
-/** A call's association type ids: the objects they point at [D HS AssociationTypes], and their label [I]. */
+/** A call's association type ids: the objects they point at [D HS AssociationTypes], and their v3 type names [C integrators' code: 194 call_to_contact, 182 call_to_company, 206 call_to_deal; call_to_ticket I]. */
 const CALL_ASSOCIATIONS: Record<number, { objects: string; label: string }> = {
   194: { objects: 'contacts', label: 'call_to_contact' },
   182: { objects: 'companies', label: 'call_to_company' },
   206: { objects: 'deals', label: 'call_to_deal' },
   220: { objects: 'tickets', label: 'call_to_ticket' },
 };
+/** How the v4 associations API names an object that is not there: `CONTACT=1234 is not valid` [C hubspot-api-ruby cassettes]. */
+const OBJECT_NAMES: Record<string, string> = { contacts: 'CONTACT', companies: 'COMPANY', deals: 'DEAL', tickets: 'TICKET' };
 /** Call to contact, the association HubSpot makes by default [D HS AssociationTypes]. */
 const CONTACT_ASSOCIATION = { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 194 };
 const AUTH_MESSAGE = 'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview';
@@ -332,8 +354,9 @@ export class HubSpotSimulator extends ServedCrmSimulator {
       if (!Array.isArray(filters)) return validationError('Each filter group needs a list of filters');
       if (filters.length > MAX_FILTERS_PER_GROUP) return validationError(`Too many filters in a group: ${filters.length}. The maximum number of filters per group is ${MAX_FILTERS_PER_GROUP}.`);
       for (const filter of filters as Filter[]) {
-        if (!isJsonObject(filter) || typeof filter.propertyName !== 'string') return validationError('Each filter needs a propertyName');
-        if (typeof filter.operator !== 'string' || !OPERATORS.has(filter.operator)) return validationError(`Unknown operator ${JSON.stringify(filter.operator)} on ${filter.propertyName}`);
+        const unset = isJsonObject(filter) ? (['propertyName', 'operator'] as const).filter((name) => typeof filter[name] !== 'string') : ['propertyName', 'operator'];
+        if (unset.length > 0) return validationError(`Invalid input JSON: Cannot build Filter, some of required attributes are not set [${unset.join(', ')}]`);
+        if (!OPERATORS.has(filter.operator as string)) return validationError(`Unknown operator ${JSON.stringify(filter.operator)} on ${filter.propertyName as string}`);
         if (filter.operator === 'IN' || filter.operator === 'NOT_IN') {
           if (!Array.isArray(filter.values)) return validationError(`Invalid input JSON: Cannot construct instance of \`com.hubspot.inbounddb.publicobject.core.v3.search.Filter\`, problem: operator ${filter.operator} requires values`);
           if (filter.values.length > MAX_IN_VALUES) return validationError(`Too many values in a filter: ${filter.values.length}. The maximum number of values per filter is ${MAX_IN_VALUES}.`);
@@ -546,7 +569,7 @@ export class HubSpotSimulator extends ServedCrmSimulator {
     for (const [name, value] of Object.entries(properties)) {
       if (!this.callProperties.has(name)) invalid.push(invalidProperty(name, 'PROPERTY_DOESNT_EXIST', `Property "${name}" does not exist`));
       else if (value === null || value === '') continue;
-      else if (name === 'hs_timestamp' && Number.isNaN(Date.parse(isoTimestamp(value)))) invalid.push(invalidProperty(name, 'INVALID_DATE', `${value} is not a valid timestamp: use milliseconds or UTC ISO 8601`));
+      else if (name === 'hs_timestamp' && Number.isNaN(Date.parse(isoTimestamp(value)))) invalid.push(invalidProperty(name, 'INVALID_LONG', `${value} was not a valid long. Portal ${this.portalId}, object type 0-48`));
       else if (name === 'hs_call_direction' && !CALL_DIRECTIONS.has(value)) invalid.push(invalidProperty(name, 'INVALID_OPTION', `${value} was not one of the allowed options: [INBOUND, OUTBOUND]`));
       else if (name === 'hs_call_status' && !CALL_STATUSES.has(value)) invalid.push(invalidProperty(name, 'INVALID_OPTION', `${value} was not one of the allowed options: [${[...CALL_STATUSES].join(', ')}]`));
       else if (name === 'hs_call_disposition' && !HUBSPOT_DISPOSITIONS.some((d) => d.id === value)) invalid.push(invalidProperty(name, 'INVALID_OPTION', `${value} was not one of the allowed options`));
@@ -567,9 +590,9 @@ export class HubSpotSimulator extends ServedCrmSimulator {
       }
       // This portal holds contacts only: any other target does not exist.
       const objects = CALL_ASSOCIATIONS[type.associationTypeId]!.objects;
-      if (objects !== 'contacts') return `No ${objects} object with id ${association.to.id}`;
+      if (objects !== 'contacts') return `${OBJECT_NAMES[objects]}=${association.to.id} is not valid`;
       const target = association.to.id;
-      if (!this.contacts.some((c) => c.id === target && !c.archived)) return `No contacts object with id ${target}`;
+      if (!this.contacts.some((c) => c.id === target && !c.archived)) return `CONTACT=${target} is not valid`;
     }
     return undefined;
   }
