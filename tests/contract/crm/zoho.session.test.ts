@@ -161,7 +161,7 @@ describe('zoho.xml logs each call for the agent\'s own Zoho user', () => {
   });
 
   it('a user id Zoho does not know fails the create for good, with Zoho\'s per-record code (the relay then logs it for the token\'s user)', async () => {
-    expect(await session.logCall(finishedCall({ agent_crm_id: '5725767000000999998' }))).toMatchObject({ ok: false, retry: false, status: 400, error: expect.stringContaining('INVALID_DATA: the id given seems to be invalid.') });
+    expect(await session.logCall(finishedCall({ agent_crm_id: '5725767000000999998' }))).toMatchObject({ ok: false, retry: false, status: 400, error: expect.stringContaining('INVALID_DATA: invalid data') });
   });
 });
 
@@ -184,6 +184,14 @@ describe('zoho.xml turns Zoho\'s failures into outcomes the relay can act on', (
     const found = await refused.findContacts('+14155550100');
     expect(found).toMatchObject({ ok: false, retry: false, error: expect.stringContaining('invalid_code') });
     expect(JSON.stringify(found)).not.toContain('1000.revoked-refresh-token');
+    expect(JSON.stringify(found)).not.toContain(zoho.config.client_secret);
+  });
+
+  it('a client id Zoho does not know fails for good too, with Zoho\'s invalid_client and no secret', async () => {
+    const refused = openBundledCrm('zoho', { ...zoho.config, client_id: '1000.UNKNOWNCLIENT' });
+    const found = await refused.findContacts('+14155550100');
+    expect(found).toMatchObject({ ok: false, retry: false, error: expect.stringContaining('invalid_client') });
+    expect(JSON.stringify(found)).not.toContain(zoho.config.refresh_token);
     expect(JSON.stringify(found)).not.toContain(zoho.config.client_secret);
   });
 

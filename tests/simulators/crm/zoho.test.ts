@@ -56,17 +56,23 @@ describe('authentication', () => {
     expect(await response.json()).toEqual({ code, details: {}, message, status: 'error' });
   });
 
-  it('refreshes an expired token with the refresh token, and refuses a wrong one with invalid_code', async () => {
+  it('refreshes an expired token with the refresh token, and refuses a wrong one with invalid_code, all HTTP 200', async () => {
     const local = await ZohoSimulator.start();
     try {
       local.expireTokens();
       const expired = await fetch(`${local.url}/crm/v8/Contacts/search?phone=1`, { headers: { Authorization: `Zoho-oauthtoken ${local.config.access_token}` } });
       expect(await expired.json()).toMatchObject({ code: 'INVALID_TOKEN' });
-      const refresh = (refreshToken: string) =>
-        fetch(`${local.config.accounts_url}/oauth/v2/token?${new URLSearchParams({ grant_type: 'refresh_token', client_id: local.config.client_id!, client_secret: local.config.client_secret!, refresh_token: refreshToken })}`, { method: 'POST' });
+      const refresh = (refreshToken: string, client: Record<string, string> = {}) =>
+        fetch(`${local.config.accounts_url}/oauth/v2/token?${new URLSearchParams({ grant_type: 'refresh_token', client_id: local.config.client_id!, client_secret: local.config.client_secret!, refresh_token: refreshToken, ...client })}`, { method: 'POST' });
       const wrong = await refresh('1000.nope');
       expect(wrong.status).toBe(200);
       expect(await wrong.json()).toEqual({ error: 'invalid_code' });
+      const otherClient = await refresh(local.config.refresh_token!, { client_id: '1000.OTHERCLIENT' });
+      expect(otherClient.status).toBe(200);
+      expect(await otherClient.json()).toEqual({ error: 'invalid_client' });
+      const wrongSecret = await refresh(local.config.refresh_token!, { client_secret: 'not-the-secret' });
+      expect(wrongSecret.status).toBe(200);
+      expect(await wrongSecret.json()).toEqual({ error: 'invalid_client_secret' });
       const granted = (await (await refresh(local.config.refresh_token!)).json()) as Record<string, unknown>;
       expect(granted).toMatchObject({ api_domain: local.url, token_type: 'Bearer', expires_in: 3600 });
       const fresh = await fetch(`${local.url}/crm/v8/Contacts/search?phone=1`, { headers: { Authorization: `Zoho-oauthtoken ${granted.access_token}` } });
@@ -252,7 +258,7 @@ describe('the Calls module', () => {
   });
 
   it.each([
-    ['an id naming no user', { id: '5725767000000999997' }, 'the id given seems to be invalid.'],
+    ['an id naming no user', { id: '5725767000000999997' }, 'invalid data'],
     ['a bare id', '5725767000000312001', 'Invalid data type'],
   ])('refuses an Owner that is %s with INVALID_DATA', async (_case, Owner, message) => {
     const { status, body } = await createCall(validCall({ Owner }));
@@ -395,11 +401,15 @@ describe('failures a test injects', () => {
     expect(response.headers.get('retry-after')).toBe('7');
   });
 
-  it('answers an injected 5xx with Zoho’s error body', async () => {
+  it('answers an injected 5xx with Zoho’s error body: INTERNAL_ERROR from the records APIs, INTERNAL_SERVER_ERROR from the Users API', async () => {
     zoho.failNext(1, { status: 503 });
     const response = await search('Contacts', { phone: '4155550100' });
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ code: 'INTERNAL_ERROR', status: 'error' });
+    expect(await response.json()).toMatchObject({ code: 'INTERNAL_ERROR', message: 'Internal Server Error', status: 'error' });
+    zoho.failNext(1, { status: 500 }, /\/users/);
+    const users = await api('/users?type=ActiveUsers');
+    expect(users.status).toBe(500);
+    expect(await users.json()).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', status: 'error' });
   });
 
   it('refuses connections while down, and answers again once up', async () => {

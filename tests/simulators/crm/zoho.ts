@@ -14,20 +14,32 @@
  *   "Refresh Access Token" pages (PhoneBridge v3, Assist, PDF Editor): one accounts server for
  *   every Zoho API]; the same parameters in a form body are read too, and a refusal is a body
  *   with `error` [D ZS models/authenticator/oauth_token.ts: the SDK posts them as a form and
- *   reads `error`]; that a wrong client or refresh token is HTTP 200 `{"error":"invalid_code"}` [I].
+ *   reads `error`]. A refusal is HTTP 200 all the same: a refresh token Zoho does not know
+ *   `{"error":"invalid_code"}` [C Weble/ZohoBooksApi#84: a refresh answered `invalid_code`, "code:
+ *   200"], a client id it does not know `{"error":"invalid_client"}` [C asciisd/zoho#6: "HTTP/1.1
+ *   200 … {"error":"invalid_client"}"], a wrong client secret `{"error":"invalid_client_secret"}`
+ *   [C schmorrison/Zoho#34]; which one wins when several are wrong: I.
  * - Search `GET /crm/v8/{Contacts|Leads|Accounts|Calls}/search` with one of `criteria`, `email`,
  *   `phone`, `word`, plus `fields`, `page`, `per_page` (<= 200) [D ZO]. 200 `{data:[records],
  *   info:{per_page,count,page,more_records}}` [D ZO]; **no match: 204 with an empty body** [D ZS
- *   for 204 handling; that search answers it, I]. Record `id`s are 19-digit strings [D ZO].
+ *   for 204 handling; C NangoHQ/integration-templates zoho-crm tests/search-records.test.json: a
+ *   recorded `GET /crm/v2/Leads/search?word=test` answered 204, body ""]. Record `id`s are
+ *   19-digit strings [D ZO].
  *   `Account_Name` is a lookup `{name,id}`, Leads carry `Company` [D ZS field.ts].
- * - What `phone=` compares is [I]: here the digits of the number sent equal the digits of one
+ * - `phone=` searches every phone field of the module, `word=` is a "global search by word" [D Zoho
+ *   search-records v7: "All the phone fields of a particular module will be searched"]. What
+ *   `phone=` compares is [I]: here the digits of the number sent equal the digits of one
  *   phone field as stored (`+1 415 555 0100` is found by `+14155550100`, `(415) 555-0100` only
  *   by `4155550100`), so a connector must try E.164 and then the national number (CRMS.md §6).
  *   `word=` is a case-insensitive substring of a name, company or phone [I]; `criteria` is
  *   zoho-criteria.ts [D Zoho search-records v8]. Deleted records are never found.
  * - Query `POST /crm/v8/coql` `{"select_query"}`: the subset is zoho-coql.ts; answer `{data:[{id,
  *   …fields}], info:{count, more_records}}` [D ZO], none 204 [I]; a query outside the subset 400
- *   SYNTAX_ERROR, an unknown module or field INVALID_QUERY [I].
+ *   SYNTAX_ERROR, an unknown field 400 INVALID_QUERY [D Zoho COQL v7 "Possible Errors": SYNTAX_ERROR
+ *   HTTP 400, INVALID_QUERY HTTP 400 "The query contains an invalid column name"; ZO coql.json],
+ *   an unknown module INVALID_QUERY too, and the messages [I]. COQL reads a record at once, where
+ *   a search may answer 204 for one just written [D Zoho search-records v7: "you may face the 204
+ *   NO CONTENT error due to a delay in indexing. To fetch records without any delay, use the Query API"].
  * - Phone fields: Contacts `Phone, Mobile, Home_Phone, Other_Phone, Asst_Phone, Fax`, Leads
  *   `Phone, Mobile, Fax` [D ZS field.ts]. Seeded phones fill them in that order.
  * - Create `POST /crm/v8/Calls` `{data:[…]}` (at most 100) -> per-record envelopes
@@ -38,45 +50,66 @@
  *   MANDATORY_NOT_FOUND for `Subject`, `Call_Type`, `Call_Start_Time` (the first missing one);
  *   INVALID_DATA for a `Call_Type` other than Inbound/Outbound/Missed (any case: the official
  *   sample sends `outbound`, D ZR; stored as the display value, I), a `Call_Start_Time` that is
- *   not `yyyy-MM-ddTHH:mm:ss±HH:mm` [I], a `Call_Duration` not matching `^\d{1,4}:\d{2}$`
- *   (CRMS.md §4.3's rule; mm:ss: D Zoho Bigin's Calls response, "10:00 … mm:ss", C public Zoho
- *   CRM integrations' code and a Deluge sample "5:00"; Zoho's Kaizen #38 says hh:mm; minutes
- *   past 59 taken: I), and a `Who_Id`/`What_Id` naming no live record ("the id given seems to be
- *   invalid." D ZO). `Who_Id` is a Contact; a Lead goes in `What_Id` with `$se_module` "Leads",
+ *   not `yyyy-MM-ddTHH:mm:ss±HH:mm` (ISO 8601 with an offset: D Zoho insert-records v7 "DateTime in
+ *   ISO8601 format", C NangoHQ/integration-templates zoho-crm tests/create-call.test.json: a recorded
+ *   create with "2026-05-14T10:00:00+05:30" answered 201; that other forms are refused: I), a
+ *   `Call_Duration` not matching `^\d{1,4}:\d{2}$` (CRMS.md §4.3's rule; **mm:ss** [C the same
+ *   Nango recordings read Calls back with "Call_Duration":"10:00" and Call_Duration_in_seconds 600,
+ *   "01:00" and 60, "00:15" and 15; D Zoho Bigin's Calls response "10:00 … mm:ss"], though Zoho's
+ *   insert-records v7 page and Kaizen #38 call it "HH:mm"; minutes past 59 taken: I), and a
+ *   `Who_Id`/`What_Id` naming no live record ("the id given seems to be invalid." D ZO). `Who_Id` is a Contact; a Lead goes in `What_Id` with `$se_module` "Leads",
  *   an Account with "Accounts"; Call_Type Inbound/Outbound/Missed, mandatory with Subject and
  *   Call_Start_Time [D Zoho Kaizen #38 "Calls API"]. A Lead in `Who_Id` is refused like a
- *   missing record, and `What_Id` without `$se_module` is MANDATORY_NOT_FOUND [I]. Unknown fields are
- *   ignored [I]. `Call_Duration_in_seconds` is computed from `Call_Duration` [I].
+ *   missing record [I]; `$se_module` is "mandatory when you give What_Id" [D Zoho insert-records v7],
+ *   refused without it as MANDATORY_NOT_FOUND [code I]. Unknown fields are ignored [C Nango
+ *   tests/create-call.test.json: a create with `Outbound_Call_Status`, a key the Calls record read
+ *   back does not have, answered 201 "record added"]. `Call_Duration_in_seconds` is computed from
+ *   `Call_Duration` [C the Nango recordings above].
  * - Update `PUT /crm/v8/Calls/{id}` `{data:[{…}]}` -> 200 "record updated" [D ZO]; an unknown id
  *   is INVALID_DATA [I]. Get `GET /crm/v8/Calls/{id}` -> `{data:[record]}`, unknown id 204 [I].
  * - Upsert `POST /crm/v8/Calls/upsert` with `duplicate_check_fields` [D ZO]: `action`
- *   insert (201) or update (200), `duplicate_field` [I]. A custom field declared unique
+ *   insert (201) or update (200), `duplicate_field` [D ZO record.json: upsert's success has
+ *   `action` insert|update and `duplicate_field`; statuses I]. A custom field declared unique
  *   (`uniqueCallField`, e.g. `Relay_Call_Id`) refuses a second create with DUPLICATE_DATA [D Zoho insert-records: "Duplicates are
  *   checked for every insert record API call based on unique fields"; the code D ZO; its
  *   `details` I].
  * - Fields `GET /crm/v8/settings/fields?module=Calls` -> `{fields:[{api_name, field_label,
  *   data_type, system_mandatory, pick_list_values:[{display_value, actual_value}]}]}` [shape
  *   D ZO v8.0/fields.json]; the picklists a new org has (Call_Result: Interested, ...) are
- *   [I]. Picklist values are not enforced on write, except Call_Type [I].
+ *   [I; C Nango tests/get-call.test.json: a sample Call of a new org holds Call_Purpose
+ *   "Negotiation", Call_Result "Interested"]. Picklist values are not enforced on write, except
+ *   Call_Type [I].
  * - Limits: past the concurrency cap Zoho answers code TOO_MANY_REQUESTS [D Zoho Kaizen #203
  *   "Handling API Limits and Error Responses"], HTTP 429 for spent credits or concurrency [C: a
  *   summary of Zoho's status-codes page]; its message, and Retry-After only when the test
  *   injects one: [I].
- *   5xx bodies `{"code":"INTERNAL_ERROR",…}` [I]. Unknown module INVALID_MODULE, unknown route
+ *   5xx bodies `{"code":"INTERNAL_ERROR","message":"Internal Server Error",…}` [D ZO record.json
+ *   API_Exception codes; Zoho search-records v7: "INTERNAL_ERROR HTTP 500 Internal Server Error"],
+ *   the Users API's `INTERNAL_SERVER_ERROR` [D ZO users.json InternalError]. Unknown module INVALID_MODULE, unknown route
  *   INVALID_URL_PATTERN [codes D ZO; statuses, messages I]. Module names in the path in any case
  *   (the official sample writes `$se_module:"accounts"`) [I].
  * - Users `GET /crm/v8/users?type&page&per_page` -> `{users:[{id, email, first_name, last_name,
- *   full_name, status, confirm, profile, role, …}], info:{per_page,count,page,more_records}}`, at
- *   most 200 a page, none 204; `type` AllUsers by default [D ZO v8.0/users getUsers; default D
- *   Zoho Kaizen #51]. v8 has no users search [D ZO: getUsers filters by type, role and ids only].
+ *   full_name, status, confirm, profile, role, …}], info:{per_page,count,page,more_records}}`, none
+ *   204; `type` AllUsers by default [D ZO v8.0/users getUsers; default D Zoho Kaizen #51]; "the
+ *   default and the maximum possible value" of `per_page` is 200, more paged by `page` [D Zoho
+ *   get-users v7; C Nango actions/list-users.ts: "Default and max is 200", next page while
+ *   info.more_records]. The Users API has no search by email [D ZO users.json, and the SDK's
+ *   GetUsersParam: type, page, per_page, ids]; Zoho's search-records page lists `users` among its
+ *   modules, with a `type` "supported only for Users module" [D Zoho search-records v7], but not
+ *   what that search answers: not served here [I].
  *   Every user here is active and confirmed; the token's user (the author of every
- *   record) is one, an Administrator [I]. Only the types those flags answer are served; another
- *   type, or a `per_page` past 200, is 400 INVALID_DATA [I]. User ids are 19-digit strings like
- *   record ids [I].
+ *   record) is one, an Administrator, role CEO [C Nango tests/list-users.test.json: a new org's
+ *   one user is profile Administrator …026011, role CEO …026005, as the ids here]. Only the types
+ *   those flags answer are served; another type, or a `per_page` past 200, is 400 INVALID_DATA [I].
+ *   User ids are 19-digit strings like record ids [C the same recording: "7328395000000605001"].
  * - A Calls record's `Owner` is a user lookup `{id}`: not an object is INVALID_DATA "Invalid data
  *   type" with expected_data_type jsonobject [D ZO, a record example]; an id naming no active user
- *   is INVALID_DATA "the id given seems to be invalid." [I]. Without it the token's user owns the
- *   record [I]. Stored, and answered, as `{name, id}`.
+ *   is INVALID_DATA "invalid data" with details.api_name "Owner" [C verygoodplugins/wp-fusion-lite#17,
+ *   Zoho's answer to an Owner id it did not know: `{"code":"INVALID_DATA","details":{"api_name":
+ *   "Owner"},"message":"invalid data","status":"error"}`; json_path added as ZO's ErrorDetails: I].
+ *   Without it the token's user owns the record [C Nango tests/update-call.test.json: a Call the
+ *   API created with no Owner reads back Owner = Created_By, the token's user]. Stored, and answered,
+ *   as `{name, id}`.
  */
 import type { InjectedFailure, SeedContact, SeedUser, StoredActivity } from './crm-simulator.ts';
 import { type CrmAnswer, type CrmRequest, CrmServer, ServedCrmSimulator } from './crm-server.ts';
@@ -134,7 +167,7 @@ const CALL_FIELDS = [
 const LOOKUP_FIELDS = ['Who_Id', 'What_Id', 'Account_Name'];
 const MANDATORY_CALL_FIELDS = ['Subject', 'Call_Type', 'Call_Start_Time'];
 const CALL_TYPES = ['Inbound', 'Outbound', 'Missed'];
-/** The Calls picklists a new org has; values as Zoho's UI lists them [I]. */
+/** The Calls picklists a new org has; values as Zoho's UI lists them [I; Call_Purpose "Negotiation", Call_Result "Interested" C Nango]. */
 const CALL_PICKLISTS: Record<string, string[]> = {
   Call_Type: CALL_TYPES,
   Call_Purpose: ['-None-', 'Prospecting', 'Administrative', 'Negotiation', 'Demo', 'Project', 'Desk'],
@@ -222,7 +255,7 @@ export class ZohoSimulator extends ServedCrmSimulator {
     let zoho: ZohoSimulator | undefined;
     const crm = await CrmServer.start({
       route: (request) => zoho!.route(request),
-      failure: (failure) => zoho!.failure(failure),
+      failure: (failure, request) => zoho!.failure(failure, request),
       isSearch: (request) => /\/search$/.test(request.path),
       jsonType: 'application/json;charset=UTF-8',
     });
@@ -264,10 +297,11 @@ export class ZohoSimulator extends ServedCrmSimulator {
     this.tokens.expireAll();
   }
 
-  private failure(failure: InjectedFailure): CrmAnswer {
+  private failure(failure: InjectedFailure, request: CrmRequest): CrmAnswer {
     if (failure.status === 401) return error(401, 'INVALID_TOKEN', 'invalid oauth token');
     if (failure.status === 429) return error(429, 'TOO_MANY_REQUESTS', 'too many requests');
-    if (failure.status >= 500) return error(failure.status, 'INTERNAL_ERROR', 'Internal Server Error');
+    // The Users API names its 5xx INTERNAL_SERVER_ERROR, the records APIs INTERNAL_ERROR (ZO users.json, record.json).
+    if (failure.status >= 500) return error(failure.status, request.path.startsWith('/crm/v8/users') ? 'INTERNAL_SERVER_ERROR' : 'INTERNAL_ERROR', 'Internal Server Error');
     return error(failure.status, 'INVALID_REQUEST', 'unable to process your request');
   }
 
@@ -305,8 +339,14 @@ export class ZohoSimulator extends ServedCrmSimulator {
     return undefined;
   }
 
+  /** The refresh grant; a refusal is HTTP 200 with `error`: the client checked first, then the refresh token. */
   private refreshToken(request: CrmRequest): CrmAnswer {
-    if (!isRefreshGrant(request.method, request.query, request.body, this.client)) return { status: 200, body: { error: 'invalid_code' } };
+    if (!isRefreshGrant(request.method, request.query, request.body, this.client)) {
+      const params = new URLSearchParams(request.query);
+      for (const [name, value] of new URLSearchParams(request.body)) params.set(name, value);
+      const refusal = params.get('client_id') !== this.client.client_id ? 'invalid_client' : params.get('client_secret') !== this.client.client_secret ? 'invalid_client_secret' : 'invalid_code';
+      return { status: 200, body: { error: refusal } };
+    }
     return { status: 200, body: { access_token: this.tokens.issue(), api_domain: this.url, token_type: 'Bearer', expires_in: 3600 } };
   }
 
@@ -503,7 +543,7 @@ export class ZohoSimulator extends ServedCrmSimulator {
       }
       const id = (raw as { id?: unknown }).id;
       const owner = typeof id === 'string' ? this.users.get(id) : undefined;
-      if (!owner) return recordError('INVALID_DATA', 'the id given seems to be invalid.', { api_name: 'Owner', json_path: `$.data[${index}].Owner` });
+      if (!owner) return recordError('INVALID_DATA', 'invalid data', { api_name: 'Owner', json_path: `$.data[${index}].Owner` });
       fields.Owner = { name: owner.full_name, id: owner.id };
     }
     // A Lead is linked as What_Id with $se_module Leads, not as Who_Id (Zoho's Calls guide, Kaizen #38).
