@@ -10,12 +10,28 @@
  * - Values are single-quoted, `''` is a quote; `%` and `_` are LIKE's wildcards (plain SQL LIKE
  *   on the phone as typed: no normalisation, a connector must cope).
  * - `id` is always selected; at most 100 rows (no LIMIT means 100, larger counts are clamped).
- * - Unknown field: ACCESS_DENIED "Permission to access '<f>' attribute denied."; anything the
- *   grammar refuses: QUERY_SYNTAX_ERROR.
- * [I]: comparisons ignore case, as MySQL's default collation does; the syntax error's wording
- * after "Syntax Error on line 1: token '…'" and the token names in it follow the lemon-generated
- * parser as remembered, not a verified message; rows come in record-creation order without
- * ORDER BY; `count(*)` answers `[{"count":"<n>"}]`.
+ * - A column unknown to the module: ACCESS_DENIED, "Permission to access '.<f>.' attribute denied."
+ *   in the select list (sic: the dots are PHP concatenation left inside a double-quoted string),
+ *   "Permission to access <f> attribute denied." in the WHERE; in ORDER BY nothing checks it and
+ *   MySQL refuses the SQL: DATABASE_QUERY_ERROR "Database error while performing requested
+ *   operation", as for a LIMIT that is not a number [D VT7.1/8.0 include/Webservices/VTQL_Parser.php
+ *   buildSelectStmt, VtigerModuleOperation::query, languages/en_us/Webservices.php].
+ * - The grammar's refusal: QUERY_SYNTAX_ERROR "Syntax Error on line 1: token '<text>' Unexpected
+ *   <TOKEN>(<text>), expected one of: <TOKEN,...>", with the parser's token names (FRM for FROM,
+ *   TABLENAME for the module, LOGICAL_AND, LOGICAL_OR, ORDERBY, VALUE for quoted values and
+ *   numbers alike) [D VT7.1/8.0 VTQL_Parser.php yy_syntax_error, $yyTokenName]; the list after
+ *   "expected one of" comes from the parser's tables and is only approximated here [I]. Input the
+ *   lexer cannot read at all (an unterminated quote, an empty '' value, a stray `%` or `"`) is a
+ *   plain PHP Exception that webservice.php's catch-all answers: INTERNAL_SERVER_ERROR "Unknown
+ *   Error while processing request" [D VT7.1/8.0 VTQL_Lexer.php, webservice.php]; lexing and
+ *   parsing go token by token, so a syntax error before that point is answered first.
+ * - Comparisons ignore case: the value goes into the SQL as written (VTQL_Parser buildSelectStmt),
+ *   and the installer creates the database `DEFAULT CHARACTER SET utf8 DEFAULT COLLATE
+ *   utf8_general_ci` (and accepts only a utf8 one) [D VT8.0 modules/Install/models/Utils.php
+ *   checkDbConnection, include/database/PearDatabase.php check_db_utf8_support]; LIKE is MySQL's,
+ *   `\` its escape character.
+ * [I]: rows come in record-creation order without ORDER BY (MySQL's order); `count(*)` answers
+ * `[{"count":"<n>"}]`.
  */
 import { escapeRegExp } from './crm-server.ts';
 
@@ -39,7 +55,7 @@ export interface VtqlQuery {
 
 export class VtqlError extends Error {
   constructor(
-    readonly code: 'QUERY_SYNTAX_ERROR' | 'ACCESS_DENIED',
+    readonly code: 'QUERY_SYNTAX_ERROR' | 'ACCESS_DENIED' | 'DATABASE_QUERY_ERROR' | 'INTERNAL_SERVER_ERROR',
     message: string,
   ) {
     super(message);
@@ -50,12 +66,31 @@ export class VtqlError extends Error {
 export const MAX_ROWS = 100;
 
 interface Token {
-  /** The parser's name for it, as a syntax error names it. */
+  /** The parser's name for it, as a syntax error names it; LEXFAIL where the lexer gave up. */
   name: string;
   text: string;
+  /** A VALUE written in quotes (a LIMIT takes only a bare number). */
+  quoted?: boolean;
 }
 
-const KEYWORDS = new Set(['SELECT', 'FROM', 'WHERE', 'AND', 'OR', 'LIKE', 'IN', 'ORDER', 'BY', 'ASC', 'DESC', 'LIMIT', 'COUNT']);
+/** Refusals of MySQL and of webservice.php's catch-all, worded as Vtiger words them. */
+const DATABASE_ERROR = 'Database error while performing requested operation';
+const UNKNOWN_ERROR = 'Unknown Error while processing request';
+
+/** Keywords and the parser's names for them. */
+const KEYWORDS = new Map([
+  ['SELECT', 'SELECT'],
+  ['FROM', 'FRM'],
+  ['WHERE', 'WHERE'],
+  ['AND', 'LOGICAL_AND'],
+  ['OR', 'LOGICAL_OR'],
+  ['LIKE', 'LIKE'],
+  ['IN', 'IN'],
+  ['ASC', 'ASC'],
+  ['DESC', 'DESC'],
+  ['LIMIT', 'LIMIT'],
+  ['COUNT', 'COUNT'],
+]);
 const SYMBOLS: Array<[string, string]> = [
   ['<=', 'LTE'],
   ['>=', 'GTE'],
@@ -82,40 +117,46 @@ function tokenize(text: string): Token[] {
       continue;
     }
     if (rest[0] === "'") {
-      // '' inside a value is one quote.
-      const quoted = /^'((?:[^']|'')*)'/.exec(rest);
-      if (!quoted) throw syntaxError({ name: 'VALUE', text: rest }, ['VALUE']);
-      tokens.push({ name: 'VALUE', text: quoted[1]!.replace(/''/g, "'") });
+      // '' inside a value is one quote; the lexer reads no empty value ('').
+      const quoted = /^'((?:[^']|'')+)'/.exec(rest);
+      if (!quoted) break;
+      tokens.push({ name: 'VALUE', text: quoted[1]!.replace(/''/g, "'"), quoted: true });
       at += quoted[0].length;
       continue;
     }
-    const number = /^\d+/.exec(rest);
+    const number = /^[+-]?\d+/.exec(rest);
     if (number) {
-      tokens.push({ name: 'INTEGER', text: number[0] });
+      tokens.push({ name: 'VALUE', text: number[0] });
       at += number[0].length;
+      continue;
+    }
+    const order = /^ORDER\s+BY\b/i.exec(rest);
+    if (order) {
+      tokens.push({ name: 'ORDERBY', text: order[0] });
+      at += order[0].length;
       continue;
     }
     const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest);
     if (word) {
-      const upper = word[0].toUpperCase();
-      tokens.push({ name: KEYWORDS.has(upper) ? upper : 'COLUMNNAME', text: word[0] });
+      tokens.push({ name: KEYWORDS.get(word[0].toUpperCase()) ?? 'COLUMNNAME', text: word[0] });
       at += word[0].length;
       continue;
     }
     const symbol = SYMBOLS.find(([s]) => rest.startsWith(s));
-    if (!symbol) throw syntaxError({ name: 'UNKNOWN', text: rest[0]! }, []);
+    if (!symbol) break;
     tokens.push({ name: symbol[1], text: symbol[0] });
     at += symbol[0].length;
   }
-  tokens.push({ name: '$', text: '' });
+  tokens.push(at < text.length ? { name: 'LEXFAIL', text: text.slice(at) } : { name: '$', text: '' });
   return tokens;
 }
 
 function syntaxError(token: Token, expected: string[]): VtqlError {
+  if (token.name === 'LEXFAIL') return new VtqlError('INTERNAL_SERVER_ERROR', UNKNOWN_ERROR);
   return new VtqlError('QUERY_SYNTAX_ERROR', `Syntax Error on line 1: token '${token.text}' Unexpected ${token.name}(${token.text}), expected one of: ${expected.join(',')}`);
 }
 
-/** Reads a VTQL statement; throws a QUERY_SYNTAX_ERROR VtqlError on anything the grammar refuses. */
+/** Reads a VTQL statement; throws a QUERY_SYNTAX_ERROR VtqlError on anything the grammar refuses (INTERNAL_SERVER_ERROR where the lexer gives up). */
 export function parseVtql(text: string): VtqlQuery {
   const tokens = tokenize(text);
   let at = 0;
@@ -140,7 +181,9 @@ export function parseVtql(text: string): VtqlQuery {
     select = [take('COLUMNNAME').text];
     while (accept('COMMA')) select.push(take('COLUMNNAME').text);
   }
-  take('FROM');
+  take('FRM');
+  // The lexer calls the word after FROM a TABLENAME, whatever it is.
+  if (peek().name !== 'COLUMNNAME') throw syntaxError(peek(), ['TABLENAME']);
   const module = take('COLUMNNAME').text;
 
   const where: Condition[][] = [];
@@ -149,16 +192,15 @@ export function parseVtql(text: string): VtqlQuery {
     where.push(group);
     for (;;) {
       group.push(condition());
-      if (accept('AND')) continue;
-      if (!accept('OR')) break;
+      if (accept('LOGICAL_AND')) continue;
+      if (!accept('LOGICAL_OR')) break;
       group = [];
       where.push(group);
     }
   }
 
   let orderBy: VtqlQuery['orderBy'] = null;
-  if (accept('ORDER')) {
-    take('BY');
+  if (accept('ORDERBY')) {
     const columns = [take('COLUMNNAME').text];
     while (accept('COMMA')) columns.push(take('COLUMNNAME').text);
     const descending = accept('DESC');
@@ -168,8 +210,15 @@ export function parseVtql(text: string): VtqlQuery {
 
   let limit = { offset: 0, count: MAX_ROWS };
   if (accept('LIMIT')) {
-    const first = Number(take('INTEGER').text);
-    limit = accept('COMMA') ? { offset: first, count: Number(take('INTEGER').text) } : { offset: 0, count: first };
+    // Any VALUE passes the grammar; MySQL refuses a LIMIT that is not a bare number.
+    const number = (token: Token): number => {
+      if (token.quoted || !/^\d+$/.test(token.text)) throw new VtqlError('DATABASE_QUERY_ERROR', DATABASE_ERROR);
+      return Number(token.text);
+    };
+    // After LIMIT the lexer calls any word a VALUE.
+    const value = (): Token => (peek().name === 'COLUMNNAME' ? take('COLUMNNAME') : take('VALUE'));
+    const first = number(value());
+    limit = accept('COMMA') ? { offset: first, count: number(value()) } : { offset: 0, count: first };
     limit.count = Math.min(limit.count, MAX_ROWS);
   }
   take('SEMICOLON');
@@ -181,18 +230,13 @@ export function parseVtql(text: string): VtqlQuery {
     const operator = take('IN', ...Object.keys(OPERATORS));
     if (operator.name === 'IN') {
       take('PARENOPEN');
-      const values = [take('VALUE', 'INTEGER').text];
-      while (accept('COMMA')) values.push(take('VALUE', 'INTEGER').text);
+      const values = [take('VALUE').text];
+      while (accept('COMMA')) values.push(take('VALUE').text);
       take('PARENCLOSE');
       return { column, operator: 'IN', values };
     }
-    return { column, operator: OPERATORS[operator.name]!, values: [take('VALUE', 'INTEGER').text] };
+    return { column, operator: OPERATORS[operator.name]!, values: [take('VALUE').text] };
   }
-}
-
-/** Every column the query names, in order: the ones a module must have. */
-function namedColumns(query: VtqlQuery): string[] {
-  return [...(Array.isArray(query.select) ? query.select : []), ...query.where.flat().map((c) => c.column), ...(query.orderBy?.columns ?? [])];
 }
 
 /**
@@ -200,8 +244,12 @@ function namedColumns(query: VtqlQuery): string[] {
  * the module's field names; a column outside them is an ACCESS_DENIED VtqlError.
  */
 export function runVtql(query: VtqlQuery, rows: Array<Record<string, string>>, fields: readonly string[]): Array<Record<string, string>> {
-  const unknown = namedColumns(query).find((column) => !fields.includes(column));
-  if (unknown !== undefined) throw new VtqlError('ACCESS_DENIED', `Permission to access '${unknown}' attribute denied.`);
+  const unknown = (columns: readonly string[]) => columns.find((column) => !fields.includes(column));
+  const selected = unknown(Array.isArray(query.select) ? query.select : []);
+  if (selected !== undefined) throw new VtqlError('ACCESS_DENIED', `Permission to access '.${selected}.' attribute denied.`);
+  const compared = unknown(query.where.flat().map((c) => c.column));
+  if (compared !== undefined) throw new VtqlError('ACCESS_DENIED', `Permission to access ${compared} attribute denied.`);
+  if (unknown(query.orderBy?.columns ?? []) !== undefined) throw new VtqlError('DATABASE_QUERY_ERROR', DATABASE_ERROR);
 
   const holds = whereTest(query.where);
   const matching = rows.filter(holds);

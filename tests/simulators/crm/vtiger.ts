@@ -17,8 +17,11 @@
  *   getchallenge replacing the user's previous one; login: form POST, accessKey = md5hex(token +
  *   the user's access key) compared with strcmp (lower-case only), result {sessionName, userId,
  *   version "0.22", vtigerVersion "5.4.0"}: [D VT AuthToken.php, Login.php, OperationManager].
- *   That login leaves the token usable until it expires, and that a getchallenge for an unknown
- *   user answers a token no login can use (INVALID_AUTH_TOKEN): [I].
+ *   A login leaves the token usable until it expires (vtws_login deletes nothing); a getchallenge
+ *   without a user name answers ACCESS_DENIED "No username given", for an unknown one ACCESS_DENIED
+ *   "username does not exists" (sic), and a login for an unknown user INVALID_AUTH_TOKEN (no token
+ *   is stored for it); an Inactive user's login is INVALID_USER_CREDENTIALS: [D VT7.1/8.0
+ *   include/Webservices/AuthToken.php, Login.php; 5.4 answered an unknown user a token].
  * - Sessions: 86,400 s life (SESSION_EXPIRED), 1,800 s idle (SESSION_LEFT_IDLE), unknown id
  *   (INVALID_SESSIONID), none (AUTHENTICATION_REQUIRED "Authencation required", sic); a
  *   `sessionName` of "null" counts as none: [D VT SessionManager.php, webservice.php]. The
@@ -28,27 +31,58 @@
  * - Ids `<entity type id>x<crmid>`, the type ids install-specific (here not the typical ones,
  *   see vtiger-modules.ts), crmids shared by all entity modules, the login user `<Users id>x1`;
  *   references (account_id, assigned_user_id, contact_id, parent_id) in the same form: [D VT].
- * - create: mandatory fields checked (missing, '' or null: "<field> does not have a value"; '0'
- *   is a value), references checked against the field's modules (REFERENCE_INVALID "Invalid
- *   reference specified for <field>"), the owner must be a user ("Cannot assign record to the
- *   given user"), the record read back: [D VT Create.php, VtigerModuleOperation; remembered
- *   details I]. revise: partial, mandatory checked only among the fields sent; update: every
- *   mandatory field, [I] and the fields not sent are emptied: [D VT Revise.php, Update.php].
- *   Unknown fields are ignored and picklist values are not checked: [I].
- * - retrieve: RECORD_NOT_FOUND for a missing or deleted record, INVALID_ID_ATTRIBUTE for an id
- *   whose type does not match the record or is unknown: [D VT Retrieve.php; details I].
- * - An `element` that is not JSON: INTERNAL_SERVER_ERROR "Unknown Error while processing
- *   request" (Zend_Json throws, webservice.php's catch-all answers it): [I].
+ * - create, in this order: references checked against the field's modules (REFERENCE_INVALID
+ *   "Invalid reference specified for <field>"; an id whose type is no webservice entity: ACCESS_DENIED
+ *   "Permission to perform the operation is denied for id"), mandatory fields (missing, '' or null:
+ *   MANDATORY_FIELDS_MISSING "<field> does not have a value"; '0' is a value), then the owner: an
+ *   administrator may assign to any id, anyone else only to an Active user (hasAssignPrivilege:
+ *   get_user_array without "private" lists them all), else ACCESS_DENIED "Cannot assign record to
+ *   the given user"; an absent owner is a missing mandatory field (Events' assigned_user_id is
+ *   V~M), no default. The record is read back: [D VT7.1/8.0 include/Webservices/Create.php,
+ *   EntityMeta::hasMandatoryFields, VtigerCRMObjectMeta::hasAssignPrivilege, VtigerWebserviceObject::fromId,
+ *   modules/Users/DefaultDataPopulator.php]. Which missing field is named first follows the
+ *   module's field order [I].
+ * - revise: partial, mandatory checked only among the fields sent, an empty reference clears it;
+ *   update: every mandatory field, the fields not sent kept (VtigerCRMObject::update reads the
+ *   record first; 5.4's emptied them), an empty reference left as it was (unset before saving):
+ *   [D VT7.1/8.0 Revise.php, Update.php, VtigerCRMObject.php]. Unknown fields are ignored (the
+ *   save writes only the module's vtiger_field columns) and picklist values are stored as sent,
+ *   unchecked: [D VT8.0 VtigerCRMObject::create, data/CRMEntity.php insertIntoEntityTable].
+ * - retrieve, revise and update of an id: a type that is no webservice entity (or no `x`):
+ *   ACCESS_DENIED "Permission to perform the operation is denied for id"; a record missing or
+ *   deleted: ACCESS_DENIED "Permission to perform the operation is denied" (getObjectEntityName
+ *   finds no module, deleted=0, so RECORD_NOT_FOUND is never reached); the record's module not
+ *   the session user's: the same; a type that is not the record's: INVALID_ID_ATTRIBUTE "Id
+ *   specified is incorrect": [D VT 5.4 to 8.0 Retrieve.php, Revise.php, Update.php,
+ *   VtigerCRMObjectMeta::getObjectEntityName].
+ * - An `element` that is not JSON decodes to null, silently (Zend_Json::decode is PHP's
+ *   json_decode: setBuiltIn sets a static property on an instance, which leaves it off): a create
+ *   answers its first missing mandatory field, a revise or update the id's ACCESS_DENIED "... for
+ *   id" [D VT7.1/8.0 OperationManager.php, include/Zend/Json.php]. webservice.php's catch-all,
+ *   INTERNAL_SERVER_ERROR "Unknown Error while processing request", answers a plain PHP Exception,
+ *   such as VTQL's lexer failing [D VT webservice.php, VTQL_Lexer.php].
+ * - query: the module is read from the text (`FROM <name>`) before anything is parsed: no FROM is
+ *   ACCESS_DENIED "Permission to perform the operation is denied for query", a name that is no
+ *   webservice entity "Permission to perform the operation is denied for name : <name>", a module
+ *   not among the session user's listtypes "Permission to perform the operation is denied"; then
+ *   the VTQL (vtiger-vtql.ts) [D VT7.1/8.0 Query.php, VtigerWebserviceObject::fromQuery, fromName].
  * - An install may not offer PBXManager to the webservice (`withoutPbxManager`: missing from
- *   listtypes, ACCESS_DENIED on use): [I, CRMS.md §1.5].
+ *   listtypes, ACCESS_DENIED on use): a module disabled in Module Manager (vtiger_tab presence 1)
+ *   is in neither getPermittedModuleNames nor computeAccess [D VT7.1 include/Webservices/ModuleTypes.php,
+ *   VtigerCRMObjectMeta::computeAccess, UserInfoUtil.php]; a 7.x install has it enabled (a mandatory
+ *   package, registered with the webservice as an entity module) [D VT7.1
+ *   packages/vtiger/mandatory/PBXManager.zip, vtlib/Vtiger/PackageImport.php, Webservice.php].
  * - Users: `user_name`, `first_name`, `last_name`, `email1` (mandatory), `status`: [D VT DefaultDataPopulator, tab
  *   29]. A query reads Active users only, by `vtiger_users.status='Active'` [D VT EntityMeta::getEntityDeletedQuery];
  *   every user here is Active. query, retrieve and describe check that the module is among the session user's
  *   vtws_listtypes, whose Users is an administrator's (or a View All / Edit All profile's: not simulated) only, since
- *   a fresh install gives no profile a Users tab permission; other users get ACCESS_DENIED "Permission to perform
- *   the operation is denied": [D VT Query.php, Retrieve.php, DescribeObject.php, ModuleTypes.php, UserInfoUtil.php
- *   getPermittedModuleNames, install/CreateTables.inc.php]. A record may still be assigned to any Active user, by
- *   anyone (get_user_array without "private" lists them all) [D VT VtigerCRMObjectMeta::hasAssignPrivilege, utils.php].
+ *   a fresh install gives no profile a Users tab permission and the profile editor hides Users; other users get
+ *   ACCESS_DENIED "Permission to perform the operation is denied": [D VT Query.php, Retrieve.php, DescribeObject.php,
+ *   ModuleTypes.php, UserInfoUtil.php getPermittedModuleNames, install/CreateTables.inc.php; the same in 7.1 and 8.0:
+ *   modules/Install/models/InitSchema.php gives profile2tab rows for tabs 1 to 27 only (Users is 29),
+ *   Settings_Profiles_Module_Model::getNonVisibleModulesList lists Users]. A record may still be assigned to any
+ *   Active user, by anyone (get_user_array without "private" lists them all) [D VT VtigerCRMObjectMeta::hasAssignPrivilege,
+ *   utils.php; the same in 7.1 and 8.0].
  * - logout answers {message: "successfull"} (sic): [D VT7 include/Webservices/Logout.php]. delete, sync and extendsession are
  *   not simulated (UNKNOWN_OPERATION here; real Vtiger has them).
  * - Times are UTC `YYYY-MM-DD HH:MM:SS` (the simulator is pinned to UTC, CRMS.md §1.5); the
@@ -89,7 +123,7 @@ export interface VtigerSimulatorOptions {
   sitePath?: string;
   /** Milliseconds since the epoch; tests move it to expire challenges and sessions. */
   clock?: () => number;
-  /** An install where PBXManager is not offered to the webservice (CRMS.md §1.5, [I]): ACCESS_DENIED, absent from listtypes. */
+  /** An install where PBXManager is not offered to the webservice (disabled in Module Manager, [D VT7.1 computeAccess]): ACCESS_DENIED, absent from listtypes. */
   withoutPbxManager?: boolean;
 }
 
@@ -119,6 +153,7 @@ type ErrorCode =
   | 'INVALID_ID_ATTRIBUTE'
   | 'RECORD_NOT_FOUND'
   | 'REFERENCE_INVALID'
+  | 'DATABASE_QUERY_ERROR'
   | 'INTERNAL_SERVER_ERROR';
 
 /** A webservice error: answered with HTTP 200 and success:false. */
@@ -141,6 +176,8 @@ const SESSION_MESSAGES: Record<SessionEnd, string> = {
 };
 const HTML = { 'Content-Type': 'text/html' };
 const DENIED = 'Permission to perform the operation is denied';
+/** VtigerWebserviceObject::fromId's refusal of an id whose type is no webservice entity. */
+const DENIED_FOR_ID = `${DENIED} for id`;
 const CHALLENGE_LIFE_S = 300;
 const SESSION_LIFE_S = 86_400;
 const SESSION_IDLE_S = 1_800;
@@ -213,8 +250,8 @@ export class VtigerSimulator extends ServedCrmSimulator {
       query: { type: 'GET', search: true, run: (input, userId) => this.query(input.get('query'), userId) },
       retrieve: { type: 'GET', run: (input, userId) => this.retrieve(input.get('id'), userId) },
       create: { type: 'POST', run: (input, userId) => this.create(input, userId) },
-      revise: { type: 'POST', run: (input) => this.revise(input, 'partial') },
-      update: { type: 'POST', run: (input) => this.revise(input, 'full') },
+      revise: { type: 'POST', run: (input, userId) => this.revise(input, 'partial', userId) },
+      update: { type: 'POST', run: (input, userId) => this.revise(input, 'full', userId) },
     }));
     this.seed(options.seed ?? []);
   }
@@ -346,7 +383,9 @@ export class VtigerSimulator extends ServedCrmSimulator {
     // PHP uniqid(): 8 hex digits of seconds, 5 of microseconds.
     const token = serverTime.toString(16).padStart(8, '0').slice(-8) + randomBytes(3).toString('hex').slice(0, 5);
     const userName = input.get('username') ?? '';
-    if (this.users.some((u) => u.userName === userName)) this.challenges.set(userName, { token, expiresAt: serverTime + CHALLENGE_LIFE_S });
+    if (!userName) throw new VtigerError('ACCESS_DENIED', 'No username given');
+    if (!this.users.some((u) => u.userName === userName)) throw new VtigerError('ACCESS_DENIED', 'username does not exists');
+    this.challenges.set(userName, { token, expiresAt: serverTime + CHALLENGE_LIFE_S });
     return { token, serverTime, expireTime: serverTime + CHALLENGE_LIFE_S };
   }
 
@@ -379,6 +418,11 @@ export class VtigerSimulator extends ServedCrmSimulator {
   }
 
   private query(text: string | null, userId: number): unknown {
+    // Query.php finds the module by a regular expression first, then checks it, then parses.
+    const named = /[fF][rR][Oo][Mm]\s+([^\s;]+)/.exec(text ?? '')?.[1];
+    if (named === undefined) throw new VtigerError('ACCESS_DENIED', `${DENIED} for query`);
+    if (!isModuleName(named)) throw new VtigerError('ACCESS_DENIED', `${DENIED} for name : ${named}`);
+    if (!this.offers(named, userId)) throw new VtigerError('ACCESS_DENIED', DENIED);
     try {
       const query = parseVtql(text ?? '');
       if (!this.offers(query.module, userId)) throw new VtigerError('ACCESS_DENIED', DENIED);
@@ -407,9 +451,7 @@ export class VtigerSimulator extends ServedCrmSimulator {
   }
 
   private retrieve(wsId: string | null, userId: number): unknown {
-    const target = this.find(wsId);
-    if (!this.offers(target.module, userId)) throw new VtigerError('ACCESS_DENIED', DENIED);
-    return this.view(target);
+    return this.view(this.find(wsId, userId));
   }
 
   private create(input: Params, userId: number): unknown {
@@ -419,42 +461,47 @@ export class VtigerSimulator extends ServedCrmSimulator {
     this.checkReferences(spec, element);
     const missing = spec.fields.find((f) => f.mandatory && !f.readonly && !element[f.name]);
     if (missing) throw new VtigerError('MANDATORY_FIELDS_MISSING', `${missing.name} does not have a value`);
-    this.checkOwner(element);
+    this.checkOwner(element, userId);
     return this.view(this.store(spec.name as EntityRecord['module'], element));
   }
 
-  /** revise (`partial`: only the fields sent change) and update (`full`: every field is replaced). */
-  private revise(input: Params, mode: 'partial' | 'full'): unknown {
+  /**
+   * revise (`partial`: mandatory fields checked among those sent) and update (`full`: every mandatory field must be
+   * sent, and an empty reference is dropped, not cleared). Both keep the fields not sent (Vtiger 7 and 8 read the
+   * record first).
+   */
+  private revise(input: Params, mode: 'partial' | 'full', userId: number): unknown {
     const element = decodeElement(input.get('element'));
-    const target = this.find(element.id ?? null);
+    const target = this.find(element.id ?? null, userId);
     if (!('crmid' in target)) throw new VtigerError('ACCESS_DENIED', DENIED);
     const spec = MODULES[target.module];
     this.checkReferences(spec, element);
+    if (mode === 'full') for (const f of spec.fields) if (f.type.name === 'reference' && element[f.name] === '') delete element[f.name];
     const missing = spec.fields.find((f) => f.mandatory && !f.readonly && (mode === 'full' || Object.hasOwn(element, f.name)) && !element[f.name]);
     if (missing) throw new VtigerError('MANDATORY_FIELDS_MISSING', `${missing.name} does not have a value`);
-    this.checkOwner(element);
+    this.checkOwner(element, userId);
     const editable = spec.fields.filter((f) => !f.readonly);
-    for (const f of editable) {
-      if (Object.hasOwn(element, f.name)) target.fields[f.name] = element[f.name]!;
-      else if (mode === 'full') target.fields[f.name] = '';
-    }
+    for (const f of editable) if (Object.hasOwn(element, f.name)) target.fields[f.name] = element[f.name]!;
     target.fields.modifiedtime = this.timestamp();
     target.updates += 1;
     target.row = undefined;
     return this.view(target);
   }
 
-  /** The record a webservice id names, or the webservice's error for it. */
-  private find(wsId: string | null): EntityRecord | { module: 'Users'; userId: number } {
+  /**
+   * The record a webservice id names, if the session user may use its module, or the webservice's error for it:
+   * the id's type first, then the record's own module (none for a missing or deleted record), then whether they agree.
+   */
+  private find(wsId: string | null, userId: number): EntityRecord | { module: 'Users'; userId: number } {
     const [, prefix, id] = /^(\d+)x(\d+)$/.exec(wsId ?? '') ?? [];
     const module = this.moduleOfPrefix(prefix);
-    if (!module) throw new VtigerError('INVALID_ID_ATTRIBUTE', 'Id specified is incorrect');
+    if (!module) throw new VtigerError('ACCESS_DENIED', DENIED_FOR_ID);
     if (module === 'Users') {
-      if (!this.users[Number(id) - 1]) throw new VtigerError('RECORD_NOT_FOUND', 'Record you are trying to access is not found');
+      if (!this.users[Number(id) - 1] || !this.offers(module, userId)) throw new VtigerError('ACCESS_DENIED', DENIED);
       return { module, userId: Number(id) };
     }
     const record = this.records.get(Number(id));
-    if (!record || record.deleted) throw new VtigerError('RECORD_NOT_FOUND', 'Record you are trying to access is not found');
+    if (!record || record.deleted || !this.offers(record.module, userId)) throw new VtigerError('ACCESS_DENIED', DENIED);
     if (record.module !== module) throw new VtigerError('INVALID_ID_ATTRIBUTE', 'Id specified is incorrect');
     return record;
   }
@@ -462,17 +509,23 @@ export class VtigerSimulator extends ServedCrmSimulator {
   private checkReferences(spec: ModuleSpec, element: Record<string, string>): void {
     for (const f of spec.fields) {
       const value = element[f.name];
-      if (!value || (f.type.name !== 'reference' && f.type.name !== 'owner')) continue;
+      // The owner is no reference field: checkOwner looks at it after the mandatory fields.
+      if (!value || f.type.name !== 'reference') continue;
       const [, prefix] = /^(\d+)x\d+$/.exec(value) ?? [];
       const module = this.moduleOfPrefix(prefix);
-      if (!module) throw new VtigerError('INVALID_ID_ATTRIBUTE', 'Id specified is incorrect');
+      if (!module) throw new VtigerError('ACCESS_DENIED', DENIED_FOR_ID);
       if (!f.type.refersTo.includes(module)) throw new VtigerError('REFERENCE_INVALID', `Invalid reference specified for ${f.name}`);
     }
   }
 
-  private checkOwner(element: Record<string, string>): void {
+  /** hasAssignPrivilege: an administrator may assign to any id; anyone else to an Active user (every user here is). */
+  private checkOwner(element: Record<string, string>, userId: number): void {
     const owner = element.assigned_user_id;
-    if (owner && !this.users[crmidOf(owner) - 1]) throw new VtigerError('ACCESS_DENIED', 'Cannot assign record to the given user');
+    if (!owner || this.users[userId - 1]?.admin) return;
+    const [, prefix, id] = /^(\d+)x(\d+)$/.exec(owner) ?? [];
+    const module = this.moduleOfPrefix(prefix);
+    if (!module) throw new VtigerError('ACCESS_DENIED', DENIED_FOR_ID);
+    if (module !== 'Users' || !this.users[Number(id) - 1]) throw new VtigerError('ACCESS_DENIED', 'Cannot assign record to the given user');
   }
 
   /** Whether the user's session may use the module (it is among the user's vtws_listtypes): this install's modules, Users for an administrator only. */
@@ -530,13 +583,13 @@ export class VtigerSimulator extends ServedCrmSimulator {
   }
 }
 
-/** `element`: URL-encoded JSON; scalars become the strings the database gives back. */
+/** `element`: URL-encoded JSON, decoded as json_decode does (text that is not JSON is null: no fields); scalars become the strings the database gives back. */
 function decodeElement(text: string | null): Record<string, string> {
   let decoded: unknown;
   try {
     decoded = text === null ? null : JSON.parse(text);
   } catch {
-    throw new VtigerError('INTERNAL_SERVER_ERROR', 'Unknown Error while processing request');
+    decoded = null;
   }
   if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) return {};
   const element: Record<string, string> = {};
