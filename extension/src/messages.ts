@@ -37,6 +37,12 @@ export type TabMessages = {
   'incoming-call': { request: { call: CallView } & PopupContext; response: void };
 };
 
+/** Sent by the background to our own open pages (the toolbar popup), which answer nothing. */
+export type PageMessages = {
+  /** A call as the relay's last event has it: its line in the popup's recent calls changes, or a new one comes first. */
+  'call-changed': { request: { call: CallView }; response: void };
+};
+
 /** What the background adds to an incoming call's popup, formatted there (the call UI carries no libphonenumber). */
 export interface PopupContext {
   /** The CRM's search for the caller, on the site of the tab that shows the popup. */
@@ -74,6 +80,15 @@ export type MessageHandlers<M extends MessageMap> = {
 
 export function sendToBackground<K extends keyof BackgroundMessages>(type: K, request: BackgroundMessages[K]['request']): Promise<BackgroundMessages[K]['response']> {
   return browser.runtime.sendMessage({ type, ...request });
+}
+
+/** Tells our open pages of something; with none open (the popup closed, as it mostly is), nobody hears it and that is no error. */
+export async function sendToPages<K extends keyof PageMessages>(type: K, request: PageMessages[K]['request']): Promise<void> {
+  try {
+    await browser.runtime.sendMessage({ type, ...request });
+  } catch {
+    // "Receiving end does not exist": no page of ours is open.
+  }
 }
 
 /** The call UI's script (src/content/call-ui.ts), as built: not in every page's content script. */

@@ -321,6 +321,46 @@ describe('missed calls', () => {
   });
 });
 
+describe("the toolbar popup's recent calls", () => {
+  it('wraps up a call whose page was closed: the refused log marked and retried, the notes written on it, the log followed live', async () => {
+    // No CRM tab is open: the call rings, is taken and ends unseen, and Vtiger refuses its log
+    // twice (for Ada's user, then for the connector's own).
+    vtiger.failNext(2, { status: 400 }, /operation=create&elementType=Events/);
+    const call = await ring('+14155550133');
+    await endCall(call);
+    await expect.poll(async () => (await relayCall(call.sid))?.crm_log?.state, { timeout: DEADLINE_MS }).toBe('failed');
+    const { id } = (await relayCall(call.sid))!;
+
+    const toolbar = await world.browser.context.newPage();
+    await toolbar.setViewportSize({ width: 344, height: 600 });
+    await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
+    const line = toolbar.locator(`[data-pc-recent="${id}"]`);
+    await expect.poll(() => textOf(line.locator('[data-pc-field="crm-log-failed"]'))).toBe('Not logged in the CRM');
+    await line.locator('.recent-toggle').click();
+    expect(await textOf(line.locator('[data-pc-contact]'))).toBe(nameOf('alan'));
+    expect(await textOf(line.locator('[data-pc-field="crm-error"]'))).toMatch(/^Not logged in the CRM: .*HTTP 400/);
+    await line.locator('[data-pc-action="retry-log"]').click();
+    // The relay's events reach the open popup: the log goes from pending to logged in place.
+    await expect.poll(() => line.locator('[data-pc-crm-log]').getAttribute('data-pc-crm-log'), { timeout: DEADLINE_MS }).toBe('logged');
+    expect(await line.locator('[data-pc-field="crm-log-failed"]').count()).toBe(0);
+    const [activity] = activitiesOf(call.sid);
+    expect(await line.locator('[data-pc-action="open-log"]').getAttribute('href')).toBe(vtiger.recordUrl(activity!.id));
+    expect(await line.locator('[data-pc-action="open-record"]').getAttribute('target')).toBe('_blank');
+
+    const disposition = line.locator('select[data-pc-field="disposition"]');
+    await disposition.selectOption('Connected');
+    const notes = 'Called about the Enigma order; sending the quote.';
+    await line.getByLabel('Call notes').fill(notes);
+    await line.getByRole('button', { name: 'Save notes' }).click();
+    await line.locator('.pc-saved').waitFor();
+    await expect.poll(() => activitiesOf(call.sid).map((a) => a.fields.description), { timeout: DEADLINE_MS }).toEqual([expect.stringContaining(`${notes}\nDisposition: Connected\n`)]);
+    expect(activitiesOf(call.sid)[0]!.fields).toMatchObject({ contact_id: ids.alan, assigned_user_id: users.ada });
+    await expect.poll(() => line.locator('[data-pc-crm-log]').getAttribute('data-pc-crm-log'), { timeout: DEADLINE_MS }).toBe('logged');
+    await toolbar.locator('main').screenshot({ path: screenshotPath('recent-call.png') });
+    await toolbar.close();
+  });
+});
+
 describe('options, CRM section', () => {
   it('picks Vtiger, fills its form, saves it at the relay and tests the connection with a lookup', async () => {
     expect((await api(world.relay, world.agent.token, 'PUT', '/instances/default', { ...(await instanceWithoutCrm()), crm: null })).status).toBe(200);

@@ -1,6 +1,8 @@
 import type { CallView } from '@phone-connector/shared';
+import browser from 'webextension-polyfill';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { messageListener, type PageMessages } from '../messages.ts';
 import type { CallEvent } from '../relay/relay-socket.ts';
 import { lastSeq, missedCalls } from '../storage.ts';
 import { callView } from '../testing/call-view.ts';
@@ -67,5 +69,17 @@ describe('relay events in the background', () => {
     await handle({ seq: 3, event: 'updated', call: callView({ id: 13, direction: 'outbound', status: 'no-answer' }) });
     await handle({ seq: 1, event: 'updated', call: callView({ id: 11, status: 'no-answer' }) });
     expect(await missedCalls.getValue()).toEqual({ unseen: [11], seenThrough: 0 });
+  });
+
+  it('tells our open pages of each call it handles, not of one replayed, and nothing fails with none open', async () => {
+    const handle = routeRelayEvents(side('incoming'), side('outbound'));
+    await handle(event(1, 'inbound', 'CA-nobody-listens'));
+    expect(await lastSeq.getValue()).toBe(1);
+    const told: string[] = [];
+    browser.runtime.onMessage.addListener(messageListener<PageMessages>({ 'call-changed': ({ call }) => void told.push(`${call.call_id} ${call.status}`) }));
+    await handle(event(2, 'inbound', 'CA-in'));
+    await handle(event(3, 'outbound', 'CA-out', 'in-progress'));
+    await handle(event(3, 'outbound', 'CA-out', 'completed'));
+    expect(told).toEqual(['CA-in ringing', 'CA-out in-progress']);
   });
 });

@@ -1,7 +1,7 @@
 import { type CallView, formatForDisplay } from '@phone-connector/shared';
-import { useEffect, useState } from 'preact/hooks';
-import { requestCall } from '../call-request.ts';
+import { useEffect } from 'preact/hooks';
 import { markMissedCallsSeen } from '../missed-calls.ts';
+import { useCallBack } from './call-back.tsx';
 
 export interface MissedCallsProps {
   /** The missed inbound calls, newest first. */
@@ -11,23 +11,17 @@ export interface MissedCallsProps {
 
 /**
  * The missed and unanswered inbound calls, with who called (the CRM's contact, when the relay
- * found one) and a one-click Call back. Call back asks the background exactly as a call button
- * on a page does (`place-call`), so the background's checks apply to it. Showing the list marks
- * the calls seen, which clears the toolbar badge.
+ * found one) and a one-click Call back. Showing the list marks the calls seen, which clears the
+ * toolbar badge.
  */
 export function MissedCalls({ calls, country }: MissedCallsProps) {
-  const [calling, setCalling] = useState<{ id: number; text: string; kind: 'ok' | 'error' } | undefined>(undefined);
+  const { callBack, status } = useCallBack();
 
   useEffect(() => {
     void markMissedCallsSeen(calls);
   }, [calls]);
 
   if (calls.length === 0) return null;
-  const callBack = async (call: CallView, number: string) => {
-    setCalling({ id: call.id, kind: 'ok', text: 'Calling your phone…' });
-    const result = await requestCall(number);
-    setCalling({ id: call.id, ...(result.ok ? { kind: 'ok', text: 'Your phone is ringing.' } : { kind: 'error', text: result.error }) });
-  };
 
   return (
     <>
@@ -44,16 +38,12 @@ export function MissedCalls({ calls, country }: MissedCallsProps) {
                   <span class={call.contact ? 'hint' : undefined}>{number ? formatForDisplay(number, country) : 'Unknown number'}</span>
                 </span>
                 {number ? (
-                  <button type="button" data-pc-action="call-back" onClick={() => void callBack(call, number)}>
+                  <button type="button" data-pc-action="call-back" onClick={() => void callBack(call.id, number)}>
                     Call back
                   </button>
                 ) : null}
               </div>
-              {calling?.id === call.id ? (
-                <p role="status" class={calling.kind}>
-                  {calling.text}
-                </p>
-              ) : null}
+              {status(call.id)}
             </li>
           );
         })}

@@ -4,6 +4,10 @@ import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { CallRateLimit } from '../background/call-rate-limit.ts';
+import { OutboundCalls } from '../background/calls.ts';
+import { CrmDispositions } from '../background/crm-dispositions.ts';
+import { handleRequests } from '../background/requests.ts';
 import { type BackgroundMessages, messageListener } from '../messages.ts';
 import { noteMissedCall } from '../missed-calls.ts';
 import { agentSettings, defaultCountry, missedCalls, relaySettings } from '../storage.ts';
@@ -12,7 +16,8 @@ import { RelayStub } from '../testing/relay-stub.ts';
 import { Popup } from './Popup.tsx';
 
 // The toolbar popup in happy-dom: its calls come from RelayStub over HTTP, its storage and
-// messages go through WXT's fake browser, where a stand-in background records call requests.
+// messages go through WXT's fake browser, where a stand-in background records call requests
+// and the background's own handlers take a call's notes, retries and dispositions to the stub.
 const ADA = { id: '4x12', name: 'Ada Lovelace', company: null, url: null };
 let relay: RelayStub;
 let root: HTMLElement;
@@ -50,6 +55,16 @@ beforeEach(async () => {
         placed.push(message);
         return placeAnswer;
       },
+    }),
+  );
+  // What the browser says of a message from the toolbar popup: one of our own pages.
+  const background = handleRequests(new OutboundCalls(), new CallRateLimit(), new CrmDispositions());
+  const fromPopup = { id: browser.runtime.id, url: browser.runtime.getURL('/popup.html') };
+  browser.runtime.onMessage.addListener(
+    messageListener<Pick<BackgroundMessages, 'update-call' | 'retry-crm-log' | 'crm-dispositions'>>({
+      'update-call': (message) => background(message, fromPopup)! as Promise<BackgroundMessages['update-call']['response']>,
+      'retry-crm-log': (message) => background(message, fromPopup)! as Promise<BackgroundMessages['retry-crm-log']['response']>,
+      'crm-dispositions': (message) => background(message, fromPopup)! as Promise<BackgroundMessages['crm-dispositions']['response']>,
     }),
   );
   root = document.createElement('div');
@@ -120,5 +135,118 @@ describe('missed calls in the toolbar popup', () => {
     render(<Popup />, root);
     await expect.poll(() => root.querySelector('[data-testid="recent-calls"]')).not.toBeNull();
     expect(root.querySelector('[data-testid="missed-calls"]')).toBeNull();
+  });
+});
+
+describe('a recent call, opened', () => {
+  const LINUS = { id: '4x15', name: 'Linus Pauling', company: 'Caltech', url: 'https://crm.example.com/contacts/15' };
+  const recent = (id: number) => root.querySelector<HTMLElement>(`[data-pc-recent="${id}"]`);
+  /** Opens the popup and then the recent call `id`'s line, once the list shows it. */
+  async function open(id: number): Promise<HTMLElement> {
+    render(<Popup />, root);
+    await expect.poll(() => recent(id)).not.toBeNull();
+    act(() => recent(id)!.querySelector<HTMLButtonElement>('.recent-toggle')!.click());
+    await expect.poll(() => recent(id)!.querySelector('.recent-details')).not.toBeNull();
+    return recent(id)!;
+  }
+  const route = (calls: ReturnType<typeof callView>[]) => (relay.routes['GET /calls?limit=50'] = () => ({ body: { calls, next_cursor: null } }));
+
+  it("shows the caller's record, opened in a new tab, and calls back", async () => {
+    route([callView({ id: 31, status: 'completed', duration: 30, from_number: '+14155550155', contact: LINUS, contacts: [LINUS] })]);
+    const line = await open(31);
+    expect(line.querySelector('.recent-toggle')!.getAttribute('aria-expanded')).toBe('true');
+    expect(line.querySelector('[data-pc-contact]')!.textContent).toBe('Linus Pauling');
+    expect(line.querySelector('[data-pc-field="company"]')!.textContent).toBe('Caltech');
+    // The popup's own window would be replaced by a link opened in it.
+    const record = line.querySelector<HTMLAnchorElement>('[data-pc-action="open-record"]')!;
+    expect([record.href, record.target]).toEqual([LINUS.url, '_blank']);
+    act(() => line.querySelector<HTMLButtonElement>('[data-pc-action="call-back"]')!.click());
+    await expect.poll(() => line.querySelector('[role="status"]')?.textContent).toBe('Your phone is ringing.');
+    expect(placed).toEqual([{ type: 'place-call', to: '+14155550155' }]);
+  });
+
+  it("takes notes and the CRM's outcome for a call whose page is gone, and the relay writes them on its log", async () => {
+    const ended = callView({ id: 32, instance_id: 'main', status: 'completed', duration: 30, crm_log: { state: 'logged', id: '18x7', url: 'https://crm.example.com/activity/7', error: null } });
+    route([ended]);
+    relay.routes['GET /instances/main/crm/dispositions'] = () => ({ body: { dispositions: ['Connected', 'Left voicemail'] } });
+    relay.routes['PATCH /calls/32'] = (request) => ({ body: { ...ended, ...(request.body as object), crm_log: { ...ended.crm_log!, state: 'pending' } } });
+    const line = await open(32);
+    const outcome = () => line.querySelector<HTMLSelectElement>('select[data-pc-field="disposition"]');
+    await expect.poll(() => [...(outcome()?.options ?? [])].map((o) => o.value)).toEqual(['', 'Connected', 'Left voicemail']);
+    // Logged: the log's link opens beside the popup, as the record's does.
+    expect(line.querySelector<HTMLAnchorElement>('[data-pc-action="open-log"]')!.target).toBe('_blank');
+    act(() => {
+      outcome()!.value = 'Left voicemail';
+      outcome()!.dispatchEvent(new Event('change'));
+      const notes = line.querySelector<HTMLTextAreaElement>('textarea')!;
+      notes.value = 'Wants the 2027 price list';
+      notes.dispatchEvent(new Event('input'));
+    });
+    act(() => [...line.querySelectorAll('button')].find((b) => b.textContent === 'Save notes')!.click());
+    await expect.poll(() => line.querySelector('.pc-saved')?.textContent).toBe('Saved');
+    expect(relay.sent('PATCH /calls/32').map((r) => r.body)).toEqual([{ notes: 'Wants the 2027 price list', disposition: 'Left voicemail' }]);
+    // The line shows the call as the relay answered: its log is being written again.
+    expect(line.querySelector('[data-pc-crm-log]')!.getAttribute('data-pc-crm-log')).toBe('pending');
+  });
+
+  it('marks a call the CRM refused to log, and its Retry queues the log again', async () => {
+    const refused = callView({ id: 33, status: 'completed', crm_log: { state: 'failed', id: null, url: null, error: 'HTTP 400: Mandatory field subject missing' } });
+    route([refused, callView({ id: 30, status: 'completed' })]);
+    relay.routes['GET /instances/twilio/crm/dispositions'] = () => ({ body: { dispositions: [] } });
+    relay.routes['POST /calls/33/crm-log/retry'] = () => ({ body: { ...refused, crm_log: { ...refused.crm_log!, state: 'pending', error: null } } });
+    render(<Popup />, root);
+    await expect.poll(() => recent(33)?.querySelector('[data-pc-field="crm-log-failed"]')?.textContent).toBe('Not logged in the CRM');
+    expect(recent(30)!.querySelector('[data-pc-field="crm-log-failed"]')).toBeNull();
+    render(null, root);
+    const line = await open(33);
+    expect(line.querySelector('[data-pc-field="crm-error"]')!.textContent).toBe('Not logged in the CRM: HTTP 400: Mandatory field subject missing');
+    act(() => line.querySelector<HTMLButtonElement>('[data-pc-action="retry-log"]')!.click());
+    await expect.poll(() => line.querySelector('[data-pc-crm-log]')?.getAttribute('data-pc-crm-log')).toBe('pending');
+    expect(relay.sent('POST /calls/33/crm-log/retry')).toHaveLength(1);
+    await expect.poll(() => relay.sent('GET /instances/twilio/crm/dispositions')).toHaveLength(1);
+    expect(line.querySelector('[data-pc-field="crm-log-failed"]')).toBeNull();
+  });
+
+  it('offers no notes on a call a colleague took, and says whose they are', async () => {
+    await agentSettings.setValue({ extension: '(415) 555-0111', email: '', callerid: '', fields: {} });
+    route([callView({ id: 34, status: 'completed', extra: { answered_by: '+14155550122', answered_by_name: 'Bob' } })]);
+    const line = await open(34);
+    expect(line.querySelector('[data-pc-field="colleague-call"]')!.textContent).toBe('Bob took this call: its notes and outcome are theirs to write.');
+    expect(line.querySelector('textarea')).toBeNull();
+    expect(line.querySelector('[data-pc-action="call-back"]')!.textContent).toBe('Call back');
+  });
+
+  it('closes again, and a call placed from here is called again', async () => {
+    route([callView({ id: 35, direction: 'outbound', status: 'completed', to_number: '+14155550100' })]);
+    const line = await open(35);
+    expect(line.querySelector('[data-pc-action="call-back"]')!.textContent).toBe('Call again');
+    // Notes for a call without a CRM: the relay's call log keeps them; no outcome is asked.
+    expect(line.querySelector('textarea')).not.toBeNull();
+    expect(line.querySelector('select')).toBeNull();
+    act(() => line.querySelector<HTMLButtonElement>('.recent-toggle')!.click());
+    await expect.poll(() => line.querySelector('.recent-details')).toBeNull();
+    expect(line.querySelector('.recent-toggle')!.getAttribute('aria-expanded')).toBe('false');
+  });
+
+  it("follows the relay's events while open: a listed call changes in place, a new one comes first", async () => {
+    const pending = callView({ id: 36, status: 'completed', crm_log: { state: 'pending', id: null, url: null, error: null } });
+    route([pending]);
+    relay.routes['GET /instances/twilio/crm/dispositions'] = () => ({ body: { dispositions: [] } });
+    const line = await open(36);
+    expect(line.querySelector('[data-pc-crm-log]')!.textContent).toBe('Logging the call in the CRM…');
+    // The wrap-up asks for the CRM's outcomes (none here): answered before the test ends.
+    await expect.poll(() => relay.sent('GET /instances/twilio/crm/dispositions')).toHaveLength(1);
+    // What the background sends our pages for each relay event.
+    await browser.runtime.sendMessage({ type: 'call-changed', call: { ...pending, crm_log: { state: 'logged', id: '18x9', url: 'https://crm.example.com/activity/9', error: null } } });
+    await expect.poll(() => line.querySelector('[data-pc-crm-log]')?.getAttribute('data-pc-crm-log')).toBe('logged');
+    await browser.runtime.sendMessage({ type: 'call-changed', call: callView({ id: 37, status: 'ringing', from_number: '+14155550177' }) });
+    // An answer that left the relay before that event (its updated_at older) does not undo it.
+    await browser.runtime.sendMessage({ type: 'call-changed', call: { ...pending, updated_at: '2025-12-31T23:59:59.999Z' } });
+    const lines = () => [...root.querySelectorAll<HTMLElement>('[data-pc-recent]')].map((li) => li.dataset.pcRecent);
+    await expect.poll(lines).toEqual(['37', '36']);
+    // The line that was open stays open, its log still the newer state.
+    expect(recent(36)!.querySelector('.recent-details')).not.toBeNull();
+    expect(line.querySelector('[data-pc-crm-log]')!.getAttribute('data-pc-crm-log')).toBe('logged');
+
   });
 });

@@ -1,23 +1,25 @@
-import { type CallView, formatForDisplay, isCallStatus, statusLabel } from '@phone-connector/shared';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { CallView } from '@phone-connector/shared';
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import { RelayApi } from '../relay/relay-api.ts';
 import { requestCall } from '../call-request.ts';
 import { detectSelectedNumber } from '../numbers/detect-numbers.ts';
+import { messageListener, type PageMessages } from '../messages.ts';
 import { isMissedCall } from '../missed-calls.ts';
 import { matchesPattern, originPattern } from '../sites.ts';
 import { agentSettings, connectionStatus, enabledSites, relayNumber, relaySettings, resolvedDefaultCountry } from '../storage.ts';
 import { takenByOf } from '../taken-by.ts';
-import { formatDuration } from '../content/ui/IncomingPopup.tsx';
+import { CALL_PARTS_CSS } from '../content/ui/styles.ts';
 import { ConnectionBadge } from '../ui/ConnectionBadge.tsx';
 import { useStored } from '../ui/use-stored.ts';
 import { MissedCalls } from './MissedCalls.tsx';
+import { RecentCall } from './RecentCall.tsx';
 
 /** How many calls the popup reads: the recent ones it lists and the missed ones among them. */
 const CALLS_READ = 50;
 const RECENT_SHOWN = 8;
 
-/** Toolbar popup: dial box, missed and recent calls, connection, enable/disable on the current site. */
+/** Toolbar popup: dial box, missed and recent calls (each opens to its contact, call back and wrap-up), connection, enable/disable on the current site. */
 export function Popup() {
   const [status] = useStored(connectionStatus);
   const [sites = []] = useStored(enabledSites);
@@ -29,6 +31,8 @@ export function Popup() {
   const [calls, setCalls] = useState<CallView[] | string | undefined>(undefined);
   const [country, setCountry] = useState('US');
   const missed = useMemo(() => (Array.isArray(calls) ? calls.filter(isMissedCall) : []), [calls]);
+  // A call as the relay answered an action on it, or as its last event has it: shown at once.
+  const showCall = useCallback((changed: CallView) => setCalls((shown) => (Array.isArray(shown) ? withCall(shown, changed) : shown)), []);
 
   useEffect(() => {
     void browser.tabs.query({ active: true, currentWindow: true }).then(([active]) => setTab(active));
@@ -42,6 +46,10 @@ export function Popup() {
         setCalls((error as Error).message);
       }
     });
+    // While the popup is open the lists follow the relay's events, as the page's popups do.
+    const listener = messageListener<PageMessages>({ 'call-changed': ({ call }) => showCall(call) });
+    browser.runtime.onMessage.addListener(listener);
+    return () => browser.runtime.onMessage.removeListener(listener);
   }, []);
 
   const isWeb = Boolean(tab?.url && /^https?:/.test(tab.url));
@@ -71,6 +79,7 @@ export function Popup() {
 
   return (
     <main style="width: 320px; padding: 12px">
+      <style>{CALL_PARTS_CSS}</style>
       <div class="row" style="justify-content: space-between">
         <strong>Phone Connector</strong>
         <span style="text-align: right">
@@ -99,24 +108,10 @@ export function Popup() {
         <p class="hint">No calls yet.</p>
       ) : (
         <ul style="list-style: none; padding: 0; margin: 0" data-testid="recent-calls">
-          {calls.slice(0, RECENT_SHOWN).map((c) => {
-            const other = c.direction === 'inbound' ? c.from_number : c.to_number;
+          {calls.slice(0, RECENT_SHOWN).map((c) => (
             // A team's call: who took it, for everyone whose phone rang.
-            const taken = takenByOf(c, [agent?.extension, relayPhone], country);
-            return (
-              <li key={c.id} class="row" style="padding: 4px 0; border-bottom: 1px solid #e5e7eb">
-                <span>
-                  {c.direction === 'inbound' ? '↙' : '↗'} {c.contact ? `${c.contact.name} · ` : ''}
-                  <span style="white-space: nowrap">{other ? formatForDisplay(other, country) : 'Unknown'}</span>
-                </span>
-                <span class="hint" style="text-align: right">
-                  {isCallStatus(c.status) ? statusLabel(c.status, c.direction ?? 'outbound') : (c.status_raw ?? '')}
-                  {c.duration ? ` · ${formatDuration(c.duration)}` : ''}
-                  {taken && <span data-pc-field="taken-by">{` · ${taken.colleague ? `${taken.colleague} took it` : 'you took it'}`}</span>}
-                </span>
-              </li>
-            );
-          })}
+            <RecentCall key={c.id} call={c} country={country} taken={takenByOf(c, [agent?.extension, relayPhone], country)} onChange={showCall} />
+          ))}
         </ul>
       )}
       <p style="margin-top: 10px">
@@ -124,4 +119,15 @@ export function Popup() {
       </p>
     </main>
   );
+}
+
+/**
+ * The calls with `call` as it now is: in its place when listed, else first (the newest), the list
+ * kept to CALLS_READ. The relay's answer to the agent's own change and the event about it race:
+ * the newer one stays, as in the page's popups.
+ */
+function withCall(calls: CallView[], call: CallView): CallView[] {
+  const listed = calls.find((c) => c.id === call.id);
+  if (!listed) return [call, ...calls].slice(0, CALLS_READ);
+  return call.updated_at < listed.updated_at ? calls : calls.map((c) => (c === listed ? call : c));
 }

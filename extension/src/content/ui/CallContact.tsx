@@ -1,6 +1,7 @@
 import type { CallView } from '@phone-connector/shared';
-import { useState } from 'preact/hooks';
+import { useContext, useState } from 'preact/hooks';
 import type { CallActions } from '../call-actions.ts';
+import { LinkTarget } from './link-target.ts';
 import { safeLink } from './safe-link.ts';
 
 export interface CallContactProps {
@@ -18,6 +19,7 @@ export interface CallContactProps {
  */
 export function CallContact({ call, searchUrl, actions }: CallContactProps) {
   const [picking, setPicking] = useState<'idle' | 'saving' | string>('idle');
+  const target = useContext(LinkTarget);
   const { contact, contacts } = call;
   const recordUrl = safeLink(contact?.url);
   const newContactUrl = !contact && contacts.length === 0 ? safeLink(call.new_contact_url) : undefined;
@@ -59,17 +61,17 @@ export function CallContact({ call, searchUrl, actions }: CallContactProps) {
       {recordUrl || newContactUrl || searchUrl ? (
         <div class="pc-links">
           {recordUrl ? (
-            <a class="pc-link" href={recordUrl} target="_top" rel="noopener" data-pc-action="open-record">
+            <a class="pc-link" href={recordUrl} target={target} rel="noopener" data-pc-action="open-record">
               Open record
             </a>
           ) : null}
           {newContactUrl ? (
-            <a class="pc-link" href={newContactUrl} target="_top" rel="noopener" data-pc-action="create-contact">
+            <a class="pc-link" href={newContactUrl} target={target} rel="noopener" data-pc-action="create-contact">
               Create contact
             </a>
           ) : null}
           {searchUrl ? (
-            <a class="pc-link" href={searchUrl} target="_top" rel="noopener" data-pc-action="search-crm">
+            <a class="pc-link" href={searchUrl} target={target} rel="noopener" data-pc-action="search-crm">
               Open in CRM
             </a>
           ) : null}

@@ -1,6 +1,7 @@
 import type { CrmLog } from '@phone-connector/shared';
-import { useState } from 'preact/hooks';
+import { useContext, useState } from 'preact/hooks';
 import type { CallActions } from '../call-actions.ts';
+import { LinkTarget } from './link-target.ts';
 import { safeLink } from './safe-link.ts';
 
 /**
@@ -9,6 +10,7 @@ import { safeLink } from './safe-link.ts';
  */
 export function CrmLogState({ log, actions }: { log: CrmLog; actions: CallActions }) {
   const [retry, setRetry] = useState<'idle' | 'sending' | string>('idle');
+  const target = useContext(LinkTarget);
   const logUrl = safeLink(log.url);
   const again = async () => {
     setRetry('sending');
@@ -24,7 +26,7 @@ export function CrmLogState({ log, actions }: { log: CrmLog; actions: CallAction
           {logUrl ? (
             <>
               {' · '}
-              <a class="pc-link" href={logUrl} target="_top" rel="noopener" data-pc-action="open-log">
+              <a class="pc-link" href={logUrl} target={target} rel="noopener" data-pc-action="open-log">
                 Open log
               </a>
             </>
