@@ -222,6 +222,15 @@ describe('CRM connectors: loading', () => {
     expect(firstError(noId)).toMatchObject({ message: expect.stringContaining('id') });
     const typo = findUser('list="results" email="email"', undefined, '@call_agent_emial');
     expect(firstError(typo)).toMatchObject({ hint: 'did you mean `@call_agent_email`?' });
+    // Pages: `more` with a bound, 10 by default; a bound without `more`, or out of range, refused at the attribute.
+    expect(checkCrmConnector(findUser('list="users" email="email" more="info.more_records" pages="25"')).plan!.findUser).toMatchObject({ more: { source: 'info.more_records' }, pages: 25 });
+    expect(checkCrmConnector(findUser('list="users" email="email" more="info.more_records"')).plan!.findUser).toMatchObject({ pages: 10 });
+    expect(checkCrmConnector(findUser('list="users" email="email"')).plan!.findUser).toMatchObject({ pages: 10 });
+    expect(checkCrmConnector(findUser('list="users" email="email"')).plan!.findUser!.more).toBeUndefined();
+    const boundOnly = findUser('list="users" email="email" pages="5"');
+    expect(firstError(boundOnly)).toMatchObject({ message: expect.stringContaining('without `more` there is one request'), ...at(boundOnly, 'pages=') });
+    const tooMany = findUser('list="users" email="email" more="info.more_records" pages="500"');
+    expect(firstError(tooMany)).toMatchObject({ message: expect.stringContaining('pages must be a whole number from 1 to 100') });
   });
 
   it('takes a JSON member\'s name from a `key` template, and refuses `key` outside a JSON object or beside `name`', () => {

@@ -221,14 +221,22 @@ function compileFindCall(compiler: ElementCompiler, element: XmlElement, fields:
   return { ...compileOperation(compiler, element, []), ...(when === undefined ? {} : { when }), missing: missingStatuses(compiler, element) };
 }
 
-/** find_user: the users' list in the answer, each one's email, and the id read inside the one found. */
+/** Pages find_user asks for one agent when the connector does not say. */
+const DEFAULT_USER_PAGES = 10;
+
+/** find_user: the users' list in the answer, each one's email, and the id read inside the one found; pages, for a CRM that lists them so. */
 function compileFindUser(compiler: ElementCompiler, element: XmlElement): FindUserPlan {
+  const more = compiler.attrPath(element, 'more');
+  const pages = attr(element, 'pages');
+  if (pages !== undefined && !more) compiler.error(element, '`pages` bounds the pages `more` asks for: without `more` there is one request', 'add more="PATH" (Zoho: more="info.more_records"), or drop pages', attrOffset(element, 'pages'));
   return {
     request: compileCrmRequest(compiler, child(element, 'request'), 'crm'),
     response: valueFields(compiler, child(element, 'response'), ['id'], 'crm'),
     list: compiler.attrPath(element, 'list') || EMPTY_PATH,
     email: compiler.attrPath(element, 'email') || EMPTY_PATH,
     missing: missingStatuses(compiler, element),
+    ...(more ? { more } : {}),
+    pages: pages === undefined ? DEFAULT_USER_PAGES : Number(pages),
   };
 }
 

@@ -111,6 +111,10 @@ export interface FindUserPlan extends OperationPlan {
   email: PayloadPath;
   /** HTTP statuses that mean "no such user". */
   missing: number[];
+  /** Where the answer says more users follow, for a CRM that lists them by pages; absent: one request. */
+  more?: PayloadPath;
+  /** With `more`: the most pages asked for one agent. */
+  pages: number;
 }
 
 export interface FindContactPlan {

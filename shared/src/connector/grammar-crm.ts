@@ -274,6 +274,8 @@ export const CRM_CONNECTOR_GRAMMAR: ElementSpec = {
         list: { doc: 'Path of the list of users in the answer (`results`, `records`, `data`).', kind: 'path', required: true },
         email: { doc: 'Path, inside each user, of their email: the user is the one whose email is the agent\'s (case aside), whatever else the CRM\'s search matched.', kind: 'path', required: true },
         missing: { doc: 'Comma-separated HTTP statuses that mean "no such user" rather than a failure.', kind: 'list' },
+        more: { doc: 'For a CRM that lists users by pages (Zoho\'s Users API, 200 a page): path, in the answer, of whether more follow (`info.more_records`). While it is `true`, or a cursor (a text other than `false`, which the next request sees as `@cursor`), and the agent is not on the page, the next page is asked; the request sees the page\'s number, from 1, as `@page`.', kind: 'path' },
+        pages: { doc: 'With `more`: the most pages asked for one agent (1 to 100; default 10).', kind: 'literal', schema: z.string().regex(/^(100|[1-9]\d?)$/, { message: 'pages must be a whole number from 1 to 100' }) },
       },
       children: {
         request: crmRequest('The search request.'),

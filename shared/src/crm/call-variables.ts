@@ -31,7 +31,8 @@ const CALL_FIELD_VARIABLES = CRM_CALL_FIELDS.map((field) => [field, `call_${fiel
  * The variables every CRM template may use: the call's fields, who called whom
  * (`@call_from_number`, `@call_to_number`: the customer and the agent, by direction), the number looked up (`@number`
  * E.164, `@national` its national significant digits, `@variant` the search form being tried),
- * the record being updated (`@record_id`), the clock (`@now`, ISO 8601 UTC) and the agent.
+ * the record being updated (`@record_id`), the clock (`@now`, ISO 8601 UTC), the agent, and the page
+ * of users `find_user` asks for (`@page` from 1, `@cursor` the last answer's `more`).
  */
 export const CRM_CALL_VARIABLES: readonly string[] = [
   ...CRM_CALL_FIELDS.map((field) => `call_${field}`),
@@ -44,6 +45,8 @@ export const CRM_CALL_VARIABLES: readonly string[] = [
   'now',
   'extension',
   'email',
+  'page',
+  'cursor',
 ];
 
 /** A call as template variables: `@call_<field>`, unset where the call has no value. */

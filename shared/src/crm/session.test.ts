@@ -272,4 +272,43 @@ describe('a CRM session', () => {
     expect([await owner('U2'), await owner(null), await owner(undefined)]).toEqual(['U2', 'U0', 'U0']);
     expect(open(connector(search('@variant')), () => json(200, {})).session.findUser).toBeUndefined();
   });
+
+  it('reads the users page after page where the CRM lists them so, until the agent is on one, no further than `pages`', async () => {
+    const paged = (more: string, page: string, pages = '') =>
+      loadCrmConnector(`<connector for="CRM" name="Paged">
+  <config><fields><field name="base" type="url"/></fields></config>
+  <crm><url>$config.$fields.base</url></crm>
+  ${search('@variant')}
+  <find_user list="users" email="email" more="${more}" ${pages}>
+    <request><url>/users</url><parameters><parameter name="per_page" value="2"/>${page}</parameters></request>
+    <response><id use="id"/></response>
+  </find_user>
+  <log_call><request method="post" format="json"><url>/calls</url></request><response><id use="id"/></response></log_call>
+</connector>`).plan as CrmConnectorPlan;
+    const users = Array.from({ length: 7 }, (_, i) => ({ id: `U${i + 1}`, email: `agent${i + 1}@example.com` }));
+    // Zoho's kind: pages by number, and whether more follow.
+    const byNumber = open(paged('info.more_records', '<parameter name="page" value="@page"/>'), (request) => {
+      const page = Number(new URL(request.url).searchParams.get('page'));
+      return json(200, { users: users.slice((page - 1) * 2, page * 2), info: { more_records: page * 2 < users.length } });
+    }, { base: 'https://crm.test' });
+    expect(await byNumber.session.findUser!('Agent5@example.com')).toEqual({ ok: true, value: 'U5' });
+    expect(byNumber.requests.map((r) => new URL(r.url).searchParams.get('page'))).toEqual(['1', '2', '3']);
+    byNumber.requests.length = 0;
+    expect(await byNumber.session.findUser!('nobody@example.com')).toEqual({ ok: true, value: null });
+    expect(byNumber.requests).toHaveLength(4);
+    // A cursor: the next request carries the last answer's.
+    const byCursor = open(paged('paging.next.after', '<parameter name="after" value="@cursor" optional="true"/>'), (request) => {
+      const from = Number(new URL(request.url).searchParams.get('after') ?? 0);
+      return json(200, { users: users.slice(from, from + 2), ...(from + 2 < users.length ? { paging: { next: { after: String(from + 2) } } } : {}) });
+    }, { base: 'https://crm.test' });
+    expect(await byCursor.session.findUser!('agent7@example.com')).toEqual({ ok: true, value: 'U7' });
+    expect(byCursor.requests.map((r) => new URL(r.url).searchParams.get('after'))).toEqual([null, '2', '4', '6']);
+    // No further than `pages`.
+    const bounded = open(paged('info.more_records', '<parameter name="page" value="@page"/>', 'pages="2"'), (request) => {
+      const page = Number(new URL(request.url).searchParams.get('page'));
+      return json(200, { users: users.slice((page - 1) * 2, page * 2), info: { more_records: true } });
+    }, { base: 'https://crm.test' });
+    expect(await bounded.session.findUser!('agent5@example.com')).toEqual({ ok: true, value: null });
+    expect(bounded.requests).toHaveLength(2);
+  });
 });

@@ -460,17 +460,24 @@ export function openCrmSession(plan: CrmConnectorPlan, options: CrmSessionOption
 
     ...(plan.findUser
       ? {
+          // A CRM that lists its users by pages (`more`) is read page after page until the agent is on one.
           async findUser(email: string, name?: string | null) {
             const operation = plan.findUser!;
             const vars: Vars = { call_agent_email: email };
             if (name) vars.call_agent_name = name;
-            const sent = await send(operation.request, vars, 'find_user');
-            if (meansNone(sent, operation.missing)) return { ok: true as const, value: null };
-            if (!sent.ok) return sent;
             const wanted = email.trim().toLowerCase();
-            const user = listAt(sent.value, operation.list).find((item) => String(getPath(item, operation.email) ?? '').trim().toLowerCase() === wanted);
-            if (user === undefined) return { ok: true as const, value: null };
-            return { ok: true as const, value: valueOf(operation.response.id, user, scopeOnce(vars, answerMaps.get(operation))) || null };
+            for (let page = 1; page <= (operation.more ? operation.pages : 1); page++) {
+              vars.page = String(page);
+              const sent = await send(operation.request, vars, 'find_user');
+              if (meansNone(sent, operation.missing)) break;
+              if (!sent.ok) return sent;
+              const user = listAt(sent.value, operation.list).find((item) => String(getPath(item, operation.email) ?? '').trim().toLowerCase() === wanted);
+              if (user !== undefined) return { ok: true as const, value: valueOf(operation.response.id, user, scopeOnce(vars, answerMaps.get(operation))) || null };
+              const more = operation.more && getPath(sent.value, operation.more);
+              if (more === undefined || more === null || more === '' || String(more) === 'false') break;
+              if (String(more) !== 'true') vars.cursor = String(more);
+            }
+            return { ok: true as const, value: null };
           },
         }
       : {}),

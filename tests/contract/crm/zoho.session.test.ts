@@ -144,10 +144,24 @@ describe('zoho.xml logs each call for the agent\'s own Zoho user', () => {
     expect(await session.findUser!('ada.lovelace@example.com')).toEqual({ ok: true, value: users.lovelace });
     expect(await session.findUser!('ada@example.com')).toEqual({ ok: true, value: users.byron });
     expect(await session.findUser!('grace@example.com')).toEqual({ ok: true, value: null });
-    // v8 has no users search: one page of the active users, each time (the relay keeps the answer per agent).
+    // v8 has no users search: the first page of the active users, each time (the relay keeps the answer per agent); no more follow.
     expect(zoho.requests.slice(from).filter((r) => r.url.startsWith('/crm/v8/users')).map((r) => `${r.status} ${r.method} ${r.url}`)).toEqual(
-      Array(3).fill('200 GET /crm/v8/users?type=ActiveUsers&per_page=200'),
+      Array(3).fill('200 GET /crm/v8/users?type=ActiveUsers&page=1&per_page=200'),
     );
+  });
+
+  it('reads an org of more than 200 users page after page, as far as the agent, and all of them for an email nobody has', async () => {
+    const staff = Array.from({ length: 450 }, (_, i) => zoho.seedUser({ email: `agent${i}@example.com`, firstName: 'Agent', lastName: String(i) }));
+    const pages = (from: number) => zoho.requests.slice(from).filter((r) => r.url.startsWith('/crm/v8/users')).map((r) => new URL(r.url, zoho.url).searchParams.get('page'));
+    let from = zoho.requests.length;
+    expect(await session.findUser!('agent420@example.com')).toEqual({ ok: true, value: staff[420] });
+    expect(pages(from)).toEqual(['1', '2', '3']);
+    from = zoho.requests.length;
+    expect(await session.findUser!('agent10@example.com')).toEqual({ ok: true, value: staff[10] });
+    expect(pages(from)).toEqual(['1']);
+    from = zoho.requests.length;
+    expect(await session.findUser!('grace@example.com')).toEqual({ ok: true, value: null });
+    expect(pages(from)).toEqual(['1', '2', '3']);
   });
 
   it('makes that user the Calls record\'s Owner; without one, sends no Owner and Zoho keeps the token\'s user', async () => {
