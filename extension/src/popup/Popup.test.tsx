@@ -249,4 +249,32 @@ describe('a recent call, opened', () => {
     expect(line.querySelector('[data-pc-crm-log]')!.getAttribute('data-pc-crm-log')).toBe('logged');
 
   });
+
+  it('shows older calls eight at a time: from those read, then from the relay\'s next page, until there are none', async () => {
+    const page = (from: number, to: number) => Array.from({ length: from - to + 1 }, (_, i) => callView({ id: from - i, call_id: `CA${from - i}`, status: 'completed' }));
+    relay.routes['GET /calls?limit=50'] = () => ({ body: { calls: page(80, 61), next_cursor: 'c2' } });
+    relay.routes['GET /calls?limit=50&cursor=c2'] = () => ({ body: { calls: page(60, 58), next_cursor: null } });
+    render(<Popup />, root);
+    const lines = () => [...root.querySelectorAll<HTMLElement>('[data-pc-recent]')].map((li) => Number(li.dataset.pcRecent));
+    const more = () => root.querySelector<HTMLButtonElement>('[data-pc-action="show-more"]');
+    await expect.poll(lines).toEqual(page(80, 73).map((c) => c.id));
+    act(() => more()!.click());
+    await expect.poll(lines).toEqual(page(80, 65).map((c) => c.id));
+    expect(relay.sent('GET /calls?limit=50&cursor=c2')).toEqual([]);
+    // Four read are left: the next eight need the relay's next page.
+    act(() => more()!.click());
+    await expect.poll(lines).toEqual(page(80, 58).map((c) => c.id));
+    expect(relay.sent('GET /calls?limit=50&cursor=c2')).toHaveLength(1);
+    expect(more()).toBeNull();
+  });
+
+  it('says why the next page could not be read, and keeps the calls it shows', async () => {
+    relay.routes['GET /calls?limit=50'] = () => ({ body: { calls: [callView({ id: 70, status: 'completed' })], next_cursor: 'c9' } });
+    relay.routes['GET /calls?limit=50&cursor=c9'] = () => ({ status: 500, body: { error: 'the store is unavailable' } });
+    render(<Popup />, root);
+    await expect.poll(() => root.querySelector('[data-pc-action="show-more"]')).not.toBeNull();
+    act(() => root.querySelector<HTMLButtonElement>('[data-pc-action="show-more"]')!.click());
+    await expect.poll(() => root.querySelector('main > p.error')?.textContent).toContain('the store is unavailable');
+    expect(root.querySelectorAll('[data-pc-recent]')).toHaveLength(1);
+  });
 });

@@ -15,8 +15,9 @@ import { useStored } from '../ui/use-stored.ts';
 import { MissedCalls } from './MissedCalls.tsx';
 import { RecentCall } from './RecentCall.tsx';
 
-/** How many calls the popup reads: the recent ones it lists and the missed ones among them. */
+/** How many calls the popup reads at a time: the recent ones it lists and the missed ones among them. */
 const CALLS_READ = 50;
+/** Recent calls listed at first, and how many more each "Show more" lists. */
 const RECENT_SHOWN = 8;
 
 /** Toolbar popup: dial box, missed and recent calls (each opens to its contact, call back and wrap-up), connection, enable/disable on the current site. */
@@ -29,6 +30,10 @@ export function Popup() {
   const [number, setNumber] = useState('');
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>(undefined);
   const [calls, setCalls] = useState<CallView[] | string | undefined>(undefined);
+  const [recentShown, setRecentShown] = useState(RECENT_SHOWN);
+  // The relay's cursor to the calls after those read; null once every call is read.
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [reading, setReading] = useState<'idle' | 'reading' | string>('idle');
   const [country, setCountry] = useState('US');
   const missed = useMemo(() => (Array.isArray(calls) ? calls.filter(isMissedCall) : []), [calls]);
   // A call as the relay answered an action on it, or as its last event has it: shown at once.
@@ -41,7 +46,9 @@ export function Popup() {
       const api = new RelayApi(relay);
       if (!api.configured) return setCalls('Set up the relay in Options to see your calls.');
       try {
-        setCalls((await api.calls({ limit: CALLS_READ })).calls);
+        const page = await api.calls({ limit: CALLS_READ });
+        setCalls(page.calls);
+        setNextCursor(page.next_cursor);
       } catch (error) {
         setCalls((error as Error).message);
       }
@@ -51,6 +58,23 @@ export function Popup() {
     browser.runtime.onMessage.addListener(listener);
     return () => browser.runtime.onMessage.removeListener(listener);
   }, []);
+
+  // Older calls: more of those read, and once they are all listed the relay's next page.
+  const showMore = async () => {
+    if (!Array.isArray(calls)) return;
+    if (calls.length < recentShown + RECENT_SHOWN && nextCursor) {
+      setReading('reading');
+      try {
+        const page = await new RelayApi(await relaySettings.getValue()).calls({ limit: CALLS_READ, cursor: nextCursor });
+        setCalls((read) => (Array.isArray(read) ? [...read, ...page.calls.filter((c) => !read.some((r) => r.id === c.id))] : read));
+        setNextCursor(page.next_cursor);
+        setReading('idle');
+      } catch (error) {
+        return setReading((error as Error).message);
+      }
+    }
+    setRecentShown((shown) => shown + RECENT_SHOWN);
+  };
 
   const isWeb = Boolean(tab?.url && /^https?:/.test(tab.url));
   const site = isWeb ? sites.find((s) => matchesPattern(s.pattern, tab!.url!)) : undefined;
@@ -108,12 +132,20 @@ export function Popup() {
         <p class="hint">No calls yet.</p>
       ) : (
         <ul style="list-style: none; padding: 0; margin: 0" data-testid="recent-calls">
-          {calls.slice(0, RECENT_SHOWN).map((c) => (
+          {calls.slice(0, recentShown).map((c) => (
             // A team's call: who took it, for everyone whose phone rang.
             <RecentCall key={c.id} call={c} country={country} taken={takenByOf(c, [agent?.extension, relayPhone], country)} onChange={showCall} />
           ))}
         </ul>
       )}
+      {Array.isArray(calls) && (calls.length > recentShown || nextCursor) ? (
+        <p>
+          <button type="button" data-pc-action="show-more" disabled={reading === 'reading'} onClick={() => void showMore()}>
+            {reading === 'reading' ? 'Loading…' : 'Show more'}
+          </button>
+        </p>
+      ) : null}
+      {reading !== 'idle' && reading !== 'reading' ? <p class="error">{reading}</p> : null}
       <p style="margin-top: 10px">
         <a href={browser.runtime.getURL('/options.html')} target="_blank" rel="noopener">Options</a>
       </p>
@@ -122,12 +154,11 @@ export function Popup() {
 }
 
 /**
- * The calls with `call` as it now is: in its place when listed, else first (the newest), the list
- * kept to CALLS_READ. The relay's answer to the agent's own change and the event about it race:
+ * The calls with `call` as it now is: in its place when listed, else first (the newest). The relay's answer to the agent's own change and the event about it race:
  * the newer one stays, as in the page's popups.
  */
 function withCall(calls: CallView[], call: CallView): CallView[] {
   const listed = calls.find((c) => c.id === call.id);
-  if (!listed) return [call, ...calls].slice(0, CALLS_READ);
+  if (!listed) return [call, ...calls];
   return call.updated_at < listed.updated_at ? calls : calls.map((c) => (c === listed ? call : c));
 }
