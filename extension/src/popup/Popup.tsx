@@ -154,8 +154,9 @@ export function Popup() {
 }
 
 /**
- * The calls with `call` as it now is: in its place when listed, else first (the newest). The relay's answer to the agent's own change and the event about it race:
- * the newer one stays, as in the page's popups.
+ * The calls with `call` as it now is: in its place when listed, else first (the newest). The
+ * relay's answer to the agent's own change and the event about it race: the newer one stays, as
+ * in the page's popups.
  */
 function withCall(calls: CallView[], call: CallView): CallView[] {
   const listed = calls.find((c) => c.id === call.id);
