@@ -11,7 +11,7 @@ import { formLines, redactHeaders, redactHookSecrets, type Transcript } from './
 type Page = Awaited<ReturnType<ExtensionBrowser['context']['newPage']>>;
 type Locator = ReturnType<Page['locator']>;
 
-export const SCREENSHOTS = ['01-call-buttons.png', '02-calling.png', '03-call-ended.png', '04-incoming-call.png', '05-wrap-up.png', '06-call-log.png'] as const;
+export const SCREENSHOTS = ['01-call-buttons.png', '02-calling.png', '03-call-ended.png', '04-incoming-call.png', '05-wrap-up.png', '06-call-log.png', '07-recent-call.png'] as const;
 
 export interface StoryOptions {
   world: DemoWorld;
@@ -200,6 +200,17 @@ async function readCallLog({ world, page, transcript, output }: Scene, openInCrm
   await toolbar.locator('main').screenshot({ path: join(output, '06-call-log.png') });
   const rows = (await recent.allInnerTexts()).map((row) => row.replace(/\s+/g, ' ').trim());
   transcript.note('The toolbar popup (chrome-extension://…/popup.html) lists the recent calls it read from the relay:', [...rows.map((row) => `| ${row}`), '-> 06-call-log.png']);
+  // A line opens to what the page's popup offered, for after the page is gone.
+  const incoming = recent.filter({ hasText: '↙' }).first();
+  await incoming.locator('.recent-toggle').click();
+  await incoming.locator('[data-pc-crm-log="logged"]').waitFor({ timeout: DEADLINE_MS });
+  const notes = await incoming.getByLabel('Call notes').inputValue();
+  const outcome = await incoming.locator('select[data-pc-field="disposition"]').inputValue().catch(() => '');
+  await toolbar.locator('main').screenshot({ path: join(output, '07-recent-call.png') });
+  transcript.note('Opened, the incoming call shows its contact, Call back and its wrap-up, editable there after the CRM tab is gone:', [
+    `| ${(await incoming.locator('[data-pc-contact]').innerText()) || 'no contact'}; outcome "${outcome}"; notes "${notes}"; ${await incoming.locator('[data-pc-crm-log]').innerText()}`,
+    '-> 07-recent-call.png',
+  ]);
   await toolbar.close();
 
   const log = await api<{ calls: Array<{ direction: string; from_number: string; to_number: string; status: string; duration: number | null; notes: string | null }> }>(world.relay, world.agent.token, 'GET', '/calls');

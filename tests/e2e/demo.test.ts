@@ -180,6 +180,7 @@ describe('pnpm demo without a display', () => {
     // The talk times the <Dial action>s gave: the agent's 30 s on the incoming call (which the
     // agent's own phone took), the customer's 42 s on the click to call.
     expect(transcript).toMatch(/\| ↙ .+ Ended · 0:30 · you took it\n\s+\| ↗ .+ Ended · 0:42\n/);
+    expect(transcript).toContain('| Camille Laurent; outcome "Connected"; notes "Wants two more warehouses on the plan; send a quote by Friday."; Logged in the CRM · Open log');
     expect(transcript).toContain('notes: "Wants two more warehouses on the plan; send a quote by Friday."');
     expect(transcript).toContain('"Open in CRM" opens the CRM\'s search for the caller\'s number, which finds: Camille Laurent.');
     // Secrets stay out: the Twilio auth token, the callback URLs' secret part, the CRM's access key and session.
