@@ -68,7 +68,11 @@ export type CallProgressState = 'calling' | CallStatus | 'error';
 
 export type PlaceCallResponse = { ok: true; key: string } | { ok: false; error: string };
 export type CallAnswer = { ok: true; call: CallView } | { ok: false; error: string };
-export type DispositionsAnswer = { ok: true; dispositions: string[] } | { ok: false; error: string };
+/**
+ * What the wrap-up form needs of a call's CRM: the outcomes to pick, and `keepsLoggedCalls`, the
+ * CRM's name when its record of a call does not follow what is saved after the log (Pipedrive).
+ */
+export type DispositionsAnswer = { ok: true; dispositions: string[]; keepsLoggedCalls?: string } | { ok: false; error: string };
 
 /** A message as it travels: its kind and its request's fields. */
 export type Message<M extends MessageMap, K extends keyof M> = { type: K } & M[K]['request'];

@@ -195,6 +195,16 @@ describe("an instance's dispositions", () => {
     expect(relay.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /instances/default/crm/dispositions', 'GET /instances/sales%20team/crm/dispositions']);
   });
 
+  it("keep the CRM's name when its logged calls do not follow later notes; a relay that does not say is taken to follow", async () => {
+    relay.routes['GET /instances/default/crm/dispositions'] = () => ({ body: { dispositions: ['Connected'], crm: 'Pipedrive', updates_logged_calls: false } });
+    relay.routes['GET /instances/vt/crm/dispositions'] = () => ({ body: { dispositions: ['Held'], crm: 'Vtiger CRM', updates_logged_calls: true } });
+    relay.routes['GET /instances/old/crm/dispositions'] = () => ({ body: { dispositions: ['Sold'] } });
+    for (let i = 0; i < 2; i++) expect(await handle({ type: 'crm-dispositions', instanceId: 'default' }, fromPage(7))).toEqual({ ok: true, dispositions: ['Connected'], keepsLoggedCalls: 'Pipedrive' });
+    expect(await handle({ type: 'crm-dispositions', instanceId: 'vt' }, fromPage(7))).toEqual({ ok: true, dispositions: ['Held'] });
+    expect(await handle({ type: 'crm-dispositions', instanceId: 'old' }, fromPage(7))).toEqual({ ok: true, dispositions: ['Sold'] });
+    expect(relay.sent('GET /instances/default/crm/dispositions')).toHaveLength(1);
+  });
+
   it('are asked for again after the relay failed to give them', async () => {
     relay.routes['GET /instances/default/crm/dispositions'] = () => ({ status: 502, body: { error: 'the CRM did not answer' } });
     expect(await handle({ type: 'crm-dispositions', instanceId: 'default' }, fromPage(7))).toEqual({ ok: false, error: 'relay: the CRM did not answer' });

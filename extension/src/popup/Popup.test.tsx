@@ -277,4 +277,16 @@ describe('a recent call, opened', () => {
     await expect.poll(() => root.querySelector('main > p.error')?.textContent).toContain('the store is unavailable');
     expect(root.querySelectorAll('[data-pc-recent]')).toHaveLength(1);
   });
+
+  it('says, once the call is logged in a CRM that keeps it as logged (Pipedrive), that what is saved now stays in the call log', async () => {
+    const logged = callView({ id: 38, instance_id: 'pd', status: 'completed', crm_log: { state: 'logged', id: '501', url: null, error: null } });
+    route([logged, { ...logged, id: 39, crm_log: { state: 'pending', id: null, url: null, error: null } }]);
+    relay.routes['GET /instances/pd/crm/dispositions'] = () => ({ body: { dispositions: ['Connected'], crm: 'Pipedrive', updates_logged_calls: false } });
+    const line = await open(38);
+    await expect.poll(() => line.querySelector('[data-pc-field="crm-keeps-log"]')?.textContent).toBe('Pipedrive keeps a call as it was logged: what you save now stays in the call log here.');
+    // Not yet logged: the notes go into the one log Pipedrive gets.
+    act(() => recent(39)!.querySelector<HTMLButtonElement>('.recent-toggle')!.click());
+    await expect.poll(() => recent(39)!.querySelector('select[data-pc-field="disposition"]')).not.toBeNull();
+    expect(recent(39)!.querySelector('[data-pc-field="crm-keeps-log"]')).toBeNull();
+  });
 });

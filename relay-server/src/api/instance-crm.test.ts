@@ -104,10 +104,15 @@ describe('CRM endpoints', () => {
     ]);
   });
 
-  it('gives the dispositions, asking the CRM once a minute at most', async () => {
-    expect(await get('/instances/main/crm/dispositions')).toEqual({ dispositions: ['Interested', 'Call back later'] });
-    expect(await get('/instances/main/crm/dispositions')).toEqual({ dispositions: ['Interested', 'Call back later'] });
+  it('gives the dispositions, asking the CRM once a minute at most, with the CRM\'s name and whether it follows later notes', async () => {
+    const wrapUp = { dispositions: ['Interested', 'Call back later'], crm: 'Scripted CRM', updates_logged_calls: true };
+    expect(await get('/instances/main/crm/dispositions')).toEqual(wrapUp);
+    expect(await get('/instances/main/crm/dispositions')).toEqual(wrapUp);
     expect(relay.crm.asked('dispositions')).toHaveLength(1);
+    // A CRM whose logged calls do not change (Pipedrive: no update_call) says so.
+    relay.crm.canUpdate = false;
+    expect(await get('/instances/main/crm/dispositions')).toEqual({ ...wrapUp, updates_logged_calls: false });
+    relay.crm.canUpdate = true;
     relay.advance(61_000);
     relay.crm.fail('dispositions', { ok: false, error: 'HTTP 500', retry: true });
     const failed = await relay.call(relay.ada.token, 'GET', '/instances/main/crm/dispositions');

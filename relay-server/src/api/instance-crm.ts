@@ -42,13 +42,14 @@ export function instanceCrmApp(deps: RelayDeps): Hono<AuthEnv> {
     if (!found.ok) return found.response;
     const { instance, session } = found.value;
     const now = deps.now().getTime();
+    const answer = (list: string[]) => c.json({ dispositions: list, crm: session.name, updates_logged_calls: session.canUpdate } satisfies DispositionList);
     const cached = dispositions.get(instance.uid);
-    if (cached && cached.updatedAt === instance.updatedAt && cached.expires > now) return c.json({ dispositions: cached.list } satisfies DispositionList);
+    if (cached && cached.updatedAt === instance.updatedAt && cached.expires > now) return answer(cached.list);
     const outcome = await withTimeout(() => session.dispositions(), INTERACTIVE_TIMEOUT_MS);
     deps.metrics.crmRequest('dispositions', outcome);
     if (!outcome.ok) return c.json({ error: `the CRM did not give its dispositions: ${outcome.error}` }, 502);
     dispositions.set(instance.uid, { updatedAt: instance.updatedAt, expires: now + DISPOSITIONS_TTL_MS, list: outcome.value });
-    return c.json({ dispositions: outcome.value } satisfies DispositionList);
+    return answer(outcome.value);
   });
 
   // "Test connection": a lookup run now, past the cache, so the agent sees what the CRM says today.

@@ -86,9 +86,18 @@ export interface InstanceView {
  * - `POST /calls/:id/crm-log/retry` -> the call, its `crm_log` pending again (after `failed`).
  */
 
-/** `GET /instances/:id/crm/dispositions`: what the agent may pick when wrapping a call up. */
+/** `GET /instances/:id/crm/dispositions`: what the wrap-up form needs of the instance's CRM. */
 export interface DispositionList {
+  /** What the agent may pick as the call's outcome. */
   dispositions: string[];
+  /** The CRM's name (its connector's), for the form's words. */
+  crm: string;
+  /**
+   * Whether the CRM's record of a call follows later notes and outcome (the connector has
+   * `update_call`): Pipedrive's call logs do not change once written, so what an agent saves
+   * after the log stays in the relay's call log.
+   */
+  updates_logged_calls: boolean;
 }
 
 /** `POST /instances/:id/crm/test {number}`: a lookup run now, for "Test connection". */

@@ -7,7 +7,7 @@
  * its own facts: how to start its simulator, how to read one of its stored activities, and its
  * secrets.
  */
-import type { CallView, Contact, CrmLog } from '@phone-connector/shared';
+import type { CallView, Contact, CrmLog, DispositionList } from '@phone-connector/shared';
 import { expect } from 'vitest';
 import { AgentClient, api, type ApiResponse, type TestAgent } from '../../relay/harness.ts';
 import type { CrmSimulator, RecordedCrmRequest, StoredActivity } from '../../simulators/crm/crm-simulator.ts';
@@ -166,6 +166,13 @@ export class CrmContract<S extends CrmSimulator> {
   async retryLog(sid: string): Promise<ApiResponse<CallView>> {
     const { id } = await this.view(sid);
     return api(this.relay, this.agent.token, 'POST', `/calls/${id}/crm-log/retry`);
+  }
+
+  /** `GET /instances/:id/crm/dispositions`, what the extension's wrap-up form asks of the CRM. */
+  async wrapUpForm(): Promise<DispositionList> {
+    const answer: ApiResponse<DispositionList> = await api(this.relay, this.agent.token, 'GET', `/instances/${INSTANCE}/crm/dispositions`);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    return answer.body;
   }
 
   /** The activities the CRM holds for calls with this customer, as this CRM reads them. */

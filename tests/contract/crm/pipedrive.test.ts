@@ -95,6 +95,8 @@ describeCrmContract<PipedriveSimulator>(
       await c.annotate(call.sid, { notes: 'A later note stays in the relay' });
       await c.outboxDrained();
       expect(c.activitiesFor('+14155550133')).toEqual([expect.objectContaining({ id: logged.id, updates: 0 })]);
+      // What the wrap-up form reads, to tell the agent so.
+      expect(await c.wrapUpForm()).toMatchObject({ crm: 'Pipedrive', updates_logged_calls: false });
       expect(c.crm.requests.some((r) => r.method !== 'GET' && r.url.includes(logged.id))).toBe(false);
     });
 

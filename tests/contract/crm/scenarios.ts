@@ -133,6 +133,8 @@ export function describeCrmContract<S extends CrmSimulator>(facts: CrmScenarioFa
       const linked = facts.linkAfterTheLog === 'moves' ? other : named.contact!.id;
       expect((await c.loggedOnce('+14155550120', { contactId: linked })).id).toBe(logged.id);
       await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
+      // The wrap-up form is told whether the CRM's record follows what is saved after the log.
+      expect((await c.wrapUpForm()).updates_logged_calls).toBe(facts.linkAfterTheLog === 'moves');
     });
 
     it('finds nobody for an unknown number, offers the new contact form the connector has, and logs the call without a contact', async () => {

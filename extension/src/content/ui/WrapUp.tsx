@@ -12,12 +12,15 @@ export interface WrapUpProps {
 /**
  * Notes for the call log (any time during the call) and, once the call ended on an instance
  * with a CRM, the CRM's dispositions; Save sends both to the relay, which writes them on the
- * call's CRM record. Below, where that record stands.
+ * call's CRM record, or says that the CRM keeps the record as it was logged (Pipedrive, once the
+ * log is written). Below, where that record stands.
  */
 export function WrapUp({ call, ended, actions }: WrapUpProps) {
   const [notes, setNotes] = useState(call.notes ?? '');
   const [disposition, setDisposition] = useState(call.disposition ?? '');
   const [dispositions, setDispositions] = useState<string[]>([]);
+  // The CRM's name when its record of the call no longer follows what is saved (Pipedrive).
+  const [keeper, setKeeper] = useState<string | undefined>(undefined);
   const [saveState, setSaveState] = useState<'idle' | 'saving' | 'saved' | string>('idle');
   // The relay fills `crm_log` in when the call is due for logging: only then has it a CRM to ask.
   const hasCrm = call.crm_log !== null;
@@ -26,7 +29,9 @@ export function WrapUp({ call, ended, actions }: WrapUpProps) {
     if (!ended || !hasCrm) return undefined;
     let live = true;
     void actions.dispositions().then((answer) => {
-      if (live && answer.ok) setDispositions(answer.dispositions);
+      if (!live || !answer.ok) return;
+      setDispositions(answer.dispositions);
+      setKeeper(answer.keepsLoggedCalls);
     });
     return () => {
       live = false;
@@ -56,6 +61,11 @@ export function WrapUp({ call, ended, actions }: WrapUpProps) {
         </label>
       ) : null}
       <textarea aria-label="Call notes" placeholder="Notes for the call log" value={notes} onInput={(e) => setNotes((e.target as HTMLTextAreaElement).value)} />
+      {keeper && call.crm_log?.state === 'logged' ? (
+        <p class="pc-detail" data-pc-field="crm-keeps-log">
+          {keeper} keeps a call as it was logged: what you save now stays in the call log here.
+        </p>
+      ) : null}
       <div class="pc-actions">
         <button type="button" onClick={() => void save()} disabled={saveState === 'saving'}>
           Save notes
