@@ -284,9 +284,10 @@ describe('a recent call, opened', () => {
     relay.routes['GET /instances/pd/crm/dispositions'] = () => ({ body: { dispositions: ['Connected'], crm: 'Pipedrive', updates_logged_calls: false } });
     const line = await open(38);
     await expect.poll(() => line.querySelector('[data-pc-field="crm-keeps-log"]')?.textContent).toBe('Pipedrive keeps a call as it was logged: what you save now stays in the call log here.');
-    // Not yet logged: the notes go into the one log Pipedrive gets.
+    // Not yet logged: the notes go into the one log Pipedrive gets, written when they are saved.
     act(() => recent(39)!.querySelector<HTMLButtonElement>('.recent-toggle')!.click());
-    await expect.poll(() => recent(39)!.querySelector('select[data-pc-field="disposition"]')).not.toBeNull();
+    await expect.poll(() => recent(39)!.querySelector('[data-pc-field="crm-logs-once"]')?.textContent).toBe('Pipedrive gets this call once, when you save (or a few minutes after it ended).');
     expect(recent(39)!.querySelector('[data-pc-field="crm-keeps-log"]')).toBeNull();
+    expect(line.querySelector('[data-pc-field="crm-logs-once"]')).toBeNull();
   });
 });

@@ -65,6 +65,10 @@ export function WrapUp({ call, ended, actions }: WrapUpProps) {
         <p class="pc-detail" data-pc-field="crm-keeps-log">
           {keeper} keeps a call as it was logged: what you save now stays in the call log here.
         </p>
+      ) : keeper && call.crm_log?.state === 'pending' && call.crm_log.id === null ? (
+        <p class="pc-detail" data-pc-field="crm-logs-once">
+          {keeper} gets this call once, when you save (or a few minutes after it ended).
+        </p>
       ) : null}
       <div class="pc-actions">
         <button type="button" onClick={() => void save()} disabled={saveState === 'saving'}>
