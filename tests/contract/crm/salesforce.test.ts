@@ -207,5 +207,36 @@ describeCrmContract<SalesforceSimulator>(
       const logged = await c.loggedOnce('+14155550199', { contactId: will! });
       await c.crmLog(call.sid, { state: 'logged', id: logged.id, error: null });
     });
+
+    it("logs for the default owner the call of an agent whose user was deactivated within the hour, with one warning, and offers that user no more", async () => {
+      const c = contract();
+      const owners = (number: string) => c.crm.requests.filter((r) => r.method === 'POST' && TASKS.test(r.url) && r.body.includes(number)).map((r) => [r.status, JSON.parse(r.body).OwnerId]);
+      const first = await c.ring('+14155550171');
+      await c.end(first);
+      // The agent's own user, found by her e-mail and kept by the relay for the hour.
+      const ada = (await c.loggedOnce('+14155550171')).fields.OwnerId as string;
+      expect(ada).toMatch(/^005/);
+      c.crm.deactivateUser(ada);
+      try {
+        const second = await c.ring('+14155550172');
+        await c.end(second);
+        await c.crmLog(second.sid, { state: 'logged', error: null });
+        // Refused for her (INACTIVE_OWNER_OR_USER), taken without an OwnerId: the token's user's.
+        expect(owners('+14155550172')).toEqual([
+          [400, ada],
+          [201, undefined],
+        ]);
+        expect((await c.loggedOnce('+14155550172')).fields.OwnerId).not.toBe(ada);
+        const third = await c.ring('+14155550173');
+        await c.end(third);
+        await c.crmLog(third.sid, { state: 'logged', error: null });
+        expect(owners('+14155550173')).toEqual([[201, undefined]]);
+        expect(c.output.split('\n').filter((line) => line.includes("crm refused the call for its agent's user"))).toHaveLength(1);
+      } finally {
+        // The other tests' calls are hers again: active, and a relay that has forgotten the refusal.
+        c.crm.reactivateUser(ada);
+        await c.crashAndRestart();
+      }
+    });
   },
 );

@@ -246,10 +246,15 @@ export class SalesforceSimulator extends ServedCrmSimulator {
   }
 
   /** Deactivates a seeded user, as an admin does when someone leaves: queries still read it, a new Task cannot be theirs. */
-  deactivateUser(id: string): void {
+  deactivateUser(id: string, active = false): void {
     const user = this.records.get(id);
     if (user?.type !== 'User') throw new Error(`no Salesforce user ${id}`);
-    user.fields.IsActive = false;
+    user.fields.IsActive = active;
+  }
+
+  /** Makes a deactivated user active again. */
+  reactivateUser(id: string): void {
+    this.deactivateUser(id, true);
   }
 
   activities(): StoredActivity[] {
