@@ -246,15 +246,19 @@ export class SalesforceSimulator extends ServedCrmSimulator {
   }
 
   /** Deactivates a seeded user, as an admin does when someone leaves: queries still read it, a new Task cannot be theirs. */
-  deactivateUser(id: string, active = false): void {
-    const user = this.records.get(id);
-    if (user?.type !== 'User') throw new Error(`no Salesforce user ${id}`);
-    user.fields.IsActive = active;
+  deactivateUser(id: string): void {
+    this.userRecord(id).fields.IsActive = false;
   }
 
   /** Makes a deactivated user active again. */
   reactivateUser(id: string): void {
-    this.deactivateUser(id, true);
+    this.userRecord(id).fields.IsActive = true;
+  }
+
+  private userRecord(id: string) {
+    const user = this.records.get(id);
+    if (user?.type !== 'User') throw new Error(`no Salesforce user ${id}`);
+    return user;
   }
 
   activities(): StoredActivity[] {
