@@ -26,6 +26,7 @@ export { formatForDisplay, normalisePhone, toE164, isCountryCode } from './recor
 export { ANSWERED_STATUSES, CALL_STATUSES, FINAL_STATUSES, isCallStatus, isFinalStatus, isStatusForward, statusStage, type CallStatus } from './record/call-status.ts';
 export { statusLabel, statusTone, type StatusTone } from './record/call-status-label.ts';
 export { answeringPhone, type CallView } from './record/call-view.ts';
+export { callMatches, parseCallSearch, type CallSearch } from './record/call-search.ts';
 export type { Contact, CrmCall, CrmLog, CrmOutcome, CrmSession } from './crm/contract.ts';
 export { openCrmSession, type CrmSessionOptions } from './crm/session.ts';
 export { buildCallReport, callReportSchema, type CallReport } from './relay-protocol/call-report.ts';

@@ -357,6 +357,18 @@ describe("the toolbar popup's recent calls", () => {
     expect(activitiesOf(call.sid)[0]!.fields).toMatchObject({ contact_id: ids.alan, assigned_user_id: users.ada });
     await expect.poll(() => line.locator('[data-pc-crm-log]').getAttribute('data-pc-crm-log'), { timeout: DEADLINE_MS }).toBe('logged');
     await toolbar.locator('main').screenshot({ path: screenshotPath('recent-call.png') });
+
+    // Found again by what its notes say or by its caller's name: the relay searches every call.
+    const search = toolbar.getByLabel('Find a call');
+    const found = () => toolbar.getByTestId('found-calls').locator('[data-pc-recent]').evaluateAll((lines) => lines.map((li) => li.getAttribute('data-pc-recent')));
+    await search.fill('enigma ORDER');
+    await expect.poll(found, { timeout: DEADLINE_MS }).toEqual([String(id)]);
+    await search.fill(nameOf('alan').toLowerCase());
+    await expect.poll(found, { timeout: DEADLINE_MS }).toContain(String(id));
+    await search.fill('no such words anywhere');
+    await expect.poll(() => textOf(toolbar.locator('main > p.hint')), { timeout: DEADLINE_MS }).toBe('No call found.');
+    await search.fill('');
+    await toolbar.getByTestId('recent-calls').waitFor();
     await toolbar.close();
   });
 });

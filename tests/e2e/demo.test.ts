@@ -178,8 +178,9 @@ describe('pnpm demo without a display', () => {
     expect(transcript).toMatch(/GET getchallenge -> 200\n\s+POST login -> 200\n\s+GET query Contacts -> 200/);
     expect(transcript).toMatch(/POST create Events -> 200[^]*POST revise -> 200/);
     // The talk times the <Dial action>s gave: the agent's 30 s on the incoming call (which the
-    // agent's own phone took), the customer's 42 s on the click to call.
-    expect(transcript).toMatch(/\| ↙ .+ Ended · 0:30 · you took it\n\s+\| ↗ .+ Ended · 0:42\n/);
+    // agent's own phone took), the customer's 42 s on the click to call; each line says when
+    // (today's: the time alone).
+    expect(transcript).toMatch(/\| ↙ .+ \d{1,2}:\d\d(?: [AP]M)? · Ended · 0:30 · you took it\n\s+\| ↗ .+ \d{1,2}:\d\d(?: [AP]M)? · Ended · 0:42\n/);
     expect(transcript).toContain('| Camille Laurent; outcome "Connected"; notes "Wants two more warehouses on the plan; send a quote by Friday."; Logged in the CRM · Open log');
     expect(transcript).toContain('notes: "Wants two more warehouses on the plan; send a quote by Friday."');
     expect(transcript).toContain('"Open in CRM" opens the CRM\'s search for the caller\'s number, which finds: Camille Laurent.');

@@ -2,6 +2,7 @@ import { type CallView, formatForDisplay } from '@phone-connector/shared';
 import { useEffect } from 'preact/hooks';
 import { markMissedCallsSeen } from '../missed-calls.ts';
 import { useCallBack } from './call-back.tsx';
+import { CallWhen } from './call-time.tsx';
 
 export interface MissedCallsProps {
   /** The missed inbound calls, newest first. */
@@ -11,7 +12,7 @@ export interface MissedCallsProps {
 
 /**
  * The missed and unanswered inbound calls, with who called (the CRM's contact, when the relay
- * found one) and a one-click Call back. Showing the list marks the calls seen, which clears the
+ * found one), when, and a one-click Call back. Showing the list marks the calls seen, which clears the
  * toolbar badge.
  */
 export function MissedCalls({ calls, country }: MissedCallsProps) {
@@ -36,6 +37,10 @@ export function MissedCalls({ calls, country }: MissedCallsProps) {
                   {call.contact ? <strong data-pc-contact>{call.contact.name}</strong> : null}
                   {call.contact ? ' ' : null}
                   <span class={call.contact ? 'hint' : undefined}>{number ? formatForDisplay(number, country) : 'Unknown number'}</span>
+                  <span class="hint">
+                    {' · '}
+                    <CallWhen call={call} />
+                  </span>
                 </span>
                 {number ? (
                   <button type="button" data-pc-action="call-back" onClick={() => void callBack(call.id, number)}>

@@ -13,6 +13,7 @@ import { noteMissedCall } from '../missed-calls.ts';
 import { agentSettings, defaultCountry, missedCalls, relaySettings } from '../storage.ts';
 import { callView } from '../testing/call-view.ts';
 import { RelayStub } from '../testing/relay-stub.ts';
+import { callTime } from './call-time.tsx';
 import { Popup } from './Popup.tsx';
 
 // The toolbar popup in happy-dom: its calls come from RelayStub over HTTP, its storage and
@@ -91,7 +92,10 @@ describe('missed calls in the toolbar popup', () => {
     for (const id of [11, 13]) await noteMissedCall(callView({ id, status: 'no-answer' }));
     expect((await missedCalls.getValue()).unseen).toEqual([11, 13]);
     render(<Popup />, root);
-    await expect.poll(missedRows).toEqual(['Ada Lovelace (415) 555-0199Call back', '(212) 555-0142Call back']);
+    // Each says when, as the reader's clock has it (callTime's own tests say how).
+    const when = callTime(callView())!.label;
+    await expect.poll(missedRows).toEqual([`Ada Lovelace (415) 555-0199 · ${when}Call back`, `(212) 555-0142 · ${when}Call back`]);
+    expect(root.querySelector('[data-pc-missed="13"] time')?.getAttribute('datetime')).toBe('2026-01-01T00:00:00.000Z');
     expect(root.querySelector('[data-pc-missed="13"] [data-pc-contact]')?.textContent).toBe('Ada Lovelace');
     await expect.poll(() => missedCalls.getValue()).toEqual({ unseen: [], seenThrough: 13 });
     expect(relay.requests.map((r) => `${r.method} ${r.path} ${r.authorization}`)).toEqual(['GET /calls?limit=50 Bearer agent-token']);
@@ -126,8 +130,8 @@ describe('missed calls in the toolbar popup', () => {
     render(<Popup />, root);
     const rows = () => [...root.querySelectorAll('[data-testid="recent-calls"] li')].map((li) => li.querySelector('[data-pc-field="taken-by"]')?.textContent ?? null);
     await expect.poll(rows).toEqual([' · you took it', ' · Bob took it', ' · (415) 555-0133 took it', null]);
-    // Each status as the popups word it, the duration as their timer shows it.
-    expect(root.querySelector('[data-testid="recent-calls"] li .hint')!.textContent).toBe('Ended · 0:35 · you took it');
+    // When, each status as the popups word it, the duration as their timer shows it.
+    expect(root.querySelector('[data-testid="recent-calls"] li .hint')!.textContent).toBe(`${callTime(callView())!.label} · Ended · 0:35 · you took it`);
   });
 
   it('shows no missed list when nobody was missed', async () => {
@@ -289,5 +293,76 @@ describe('a recent call, opened', () => {
     await expect.poll(() => recent(39)!.querySelector('[data-pc-field="crm-logs-once"]')?.textContent).toBe('Pipedrive gets this call once, when you save (or a few minutes after it ended).');
     expect(recent(39)!.querySelector('[data-pc-field="crm-keeps-log"]')).toBeNull();
     expect(line.querySelector('[data-pc-field="crm-logs-once"]')).toBeNull();
+  });
+});
+
+describe('finding a call from the toolbar popup', () => {
+  const GRACE = { id: '12x4', name: 'Grace Hopper', company: 'Navy Labs', url: null };
+  const lines = (testId: string) => [...root.querySelectorAll<HTMLElement>(`[data-testid="${testId}"] [data-pc-recent]`)].map((li) => Number(li.dataset.pcRecent));
+  const heading = () => [...root.querySelectorAll('h2')].at(-1)?.textContent;
+  const box = () => root.querySelector<HTMLInputElement>('input[type="search"]')!;
+  const type = (text: string) =>
+    act(() => {
+      box().value = text;
+      box().dispatchEvent(new Event('input', { bubbles: true }));
+    });
+
+  it('asks the relay for the calls the words find, lists them in place of the recent calls, and brings those back when cleared', async () => {
+    relay.routes['GET /calls?limit=50&q=grace+hopper'] = () => ({ body: { calls: [callView({ id: 5, status: 'completed', contact: GRACE, contacts: [GRACE] })], next_cursor: null } });
+    render(<Popup />, root);
+    await expect.poll(() => lines('recent-calls')).toEqual([14, 13, 12, 11]);
+    expect(box().getAttribute('aria-label')).toBe('Find a call');
+    type('  grace hopper ');
+    await expect.poll(() => lines('found-calls')).toEqual([5]);
+    expect(heading()).toBe('Calls found');
+    expect(root.querySelector('[data-testid="recent-calls"]')).toBeNull();
+    // The missed calls stay: they are the recent ones.
+    expect(root.querySelector('[data-testid="missed-calls"]')).not.toBeNull();
+    type('');
+    await expect.poll(() => lines('recent-calls')).toEqual([14, 13, 12, 11]);
+    expect(heading()).toBe('Recent calls');
+    expect(relay.requests.map((r) => r.path)).toEqual(['/calls?limit=50', '/calls?limit=50&q=grace+hopper']);
+  });
+
+  it('asks once the agent stops typing, and lists what the last words find', async () => {
+    relay.routes['GET /calls?limit=50&q=0199'] = () => ({ body: { calls: [callView({ id: 13, status: 'no-answer' })], next_cursor: null } });
+    render(<Popup />, root);
+    await expect.poll(() => lines('recent-calls')).toHaveLength(4);
+    for (const text of ['0', '01', '019', '0199']) type(text);
+    await expect.poll(() => lines('found-calls')).toEqual([13]);
+    expect(relay.requests.filter((r) => r.path.includes('q=')).map((r) => r.path)).toEqual(['/calls?limit=50&q=0199']);
+  });
+
+  it('says when nothing is found, and offers older calls when the relay stopped short of them', async () => {
+    relay.routes['GET /calls?limit=50&q=lovelace'] = () => ({ body: { calls: [], next_cursor: null } });
+    relay.routes['GET /calls?limit=50&q=hopper'] = () => ({ body: { calls: [], next_cursor: 'c3' } });
+    relay.routes['GET /calls?limit=50&q=hopper&cursor=c3'] = () => ({ body: { calls: [callView({ id: 3, status: 'completed', contact: GRACE })], next_cursor: null } });
+    render(<Popup />, root);
+    type('lovelace');
+    await expect.poll(() => root.querySelector('main > p.hint')?.textContent).toBe('No call found.');
+    expect(root.querySelector('[data-pc-action="show-more"]')).toBeNull();
+    type('hopper');
+    await expect.poll(() => root.querySelector('main > p.hint')?.textContent).toBe('None among your latest calls.');
+    const older = root.querySelector<HTMLButtonElement>('[data-pc-action="show-more"]')!;
+    expect(older.textContent).toBe('Search older calls');
+    act(() => older.click());
+    await expect.poll(() => lines('found-calls')).toEqual([3]);
+    expect(root.querySelector('[data-pc-action="show-more"]')).toBeNull();
+  });
+
+  it("follows the relay's events while searching: a call found changes in place, a new one comes first only when the search finds it", async () => {
+    const found = callView({ id: 5, status: 'ringing', contact: GRACE, contacts: [GRACE] });
+    relay.routes['GET /calls?limit=50&q=grace'] = () => ({ body: { calls: [found], next_cursor: null } });
+    render(<Popup />, root);
+    type('grace');
+    await expect.poll(() => lines('found-calls')).toEqual([5]);
+    await browser.runtime.sendMessage({ type: 'call-changed', call: callView({ id: 40, status: 'ringing', from_number: '+14155550177' }) });
+    await browser.runtime.sendMessage({ type: 'call-changed', call: callView({ id: 41, status: 'ringing', contact: GRACE, contacts: [GRACE], updated_at: '2026-01-01T00:00:01.000Z' }) });
+    await browser.runtime.sendMessage({ type: 'call-changed', call: { ...found, status: 'completed', updated_at: '2026-01-01T00:00:02.000Z' } });
+    await expect.poll(() => lines('found-calls')).toEqual([41, 5]);
+    await expect.poll(() => root.querySelector('[data-pc-recent="5"] .hint')?.textContent).toContain('Ended');
+    // The recent calls took every event, each where its id puts it.
+    type('');
+    await expect.poll(() => lines('recent-calls')).toEqual([41, 40, 14, 13, 12, 11, 5]);
   });
 });

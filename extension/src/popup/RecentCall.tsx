@@ -7,6 +7,7 @@ import { LinkTarget } from '../content/ui/link-target.ts';
 import { WrapUp } from '../content/ui/WrapUp.tsx';
 import type { TakenBy } from '../messages.ts';
 import { useCallBack } from './call-back.tsx';
+import { CallWhen } from './call-time.tsx';
 
 export interface RecentCallProps {
   call: CallView;
@@ -18,8 +19,8 @@ export interface RecentCallProps {
 }
 
 /**
- * One of the recent calls in the toolbar popup: a line that says who, how it went and who took
- * it, and marks a call the CRM refused to log. Opened, it is what the page's popup offered while
+ * One of the recent calls in the toolbar popup: a line that says who, when, how it went and who
+ * took it, and marks a call the CRM refused to log. Opened, it is what the page's popup offered while
  * it was up, for after the page is gone: the contact with its record (and the picker when
  * several share the number), Call back, and the wrap-up (notes, the CRM's outcome, the log's
  * state with Retry), unless a colleague took the call: its notes are his (the relay refuses
@@ -41,6 +42,8 @@ export function RecentCall({ call, country, taken, onChange }: RecentCallProps) 
             <span style="white-space: nowrap">{other ? formatForDisplay(other, country) : 'Unknown'}</span>
           </span>
           <span class="hint" style="text-align: right">
+            <CallWhen call={call} />
+            {' · '}
             {isCallStatus(call.status) ? statusLabel(call.status, call.direction ?? 'outbound') : (call.status_raw ?? '')}
             {call.duration ? ` · ${formatDuration(call.duration)}` : ''}
             {taken && <span data-pc-field="taken-by">{` · ${taken.colleague ? `${taken.colleague} took it` : 'you took it'}`}</span>}

@@ -44,11 +44,12 @@ export class RelayApi {
     return this.request('POST', '/calls', body);
   }
 
-  /** A page of the agent's calls, newest first; `cursor` is the previous page's `next_cursor`. */
-  calls(query: { limit?: number; number?: string; cursor?: string } = {}): Promise<CallPage> {
+  /** A page of the agent's calls, newest first, those `q` finds when given; `cursor` is the previous page's `next_cursor`. */
+  calls(query: { limit?: number; number?: string; q?: string; cursor?: string } = {}): Promise<CallPage> {
     const params = new URLSearchParams();
     if (query.limit) params.set('limit', String(query.limit));
     if (query.number) params.set('number', query.number);
+    if (query.q) params.set('q', query.q);
     if (query.cursor) params.set('cursor', query.cursor);
     return this.request('GET', `/calls${params.size ? `?${params}` : ''}`);
   }

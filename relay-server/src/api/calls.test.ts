@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { mergeCall } from '../calls/merge.ts';
 import { testRelay } from '../testing.ts';
 import { parseCallQuery } from './calls.ts';
 
@@ -85,7 +86,51 @@ describe('GET /calls', () => {
     expect(await ids('since=2026-11-24T09:00:02Z&until=2026-11-24T09:00:04Z')).toEqual(['CA3', 'CA2']);
   });
 
-  it.each(['direction=sideways', 'since=yesterday', 'limit=0', 'limit=201', 'limit=ten', 'cursor=abc'])('refuses %s with 400', async (query) => {
+  it("finds calls by the contact's name or company, the notes, the outcome or part of a number (q)", async () => {
+    const at = '2026-11-24T10:00:00.000Z';
+    await relay.store.setCallCrm(2, { contact: { id: '12x4', name: 'Grace Hopper', company: 'Navy Labs', url: null }, contacts: [], new_contact_url: null, crm_log: null }, at);
+    await relay.store.setCallCrm(3, { contact: { id: '12x5', name: 'José Álvarez', company: null, url: null }, contacts: [], new_contact_url: null, crm_log: null }, at);
+    await relay.call(ada.token, 'PATCH', '/calls/5', { notes: 'Send the quote by Friday', disposition: 'Left voicemail' });
+    const ids = async (q: string, extra = '') => (await json(await relay.call(ada.token, 'GET', `/calls?q=${encodeURIComponent(q)}${extra}`))).calls.map((c: any) => c.call_id);
+    expect(await ids('grace')).toEqual(['CA2']);
+    expect(await ids('navy labs')).toEqual(['CA2']);
+    expect(await ids('jose')).toEqual(['CA3']);
+    expect(await ids('QUOTE')).toEqual(['CA5']);
+    expect(await ids('voicemail')).toEqual(['CA5']);
+    expect(await ids('(415) 555-0199')).toEqual(['CA4', 'CA2']);
+    expect(await ids('0100')).toEqual(['CA5', 'CA3', 'CA1']);
+    expect(await ids('0100', '&limit=2')).toEqual(['CA5', 'CA3']);
+    expect(await ids('nobody')).toEqual([]);
+    // Bob sees none of Ada's calls, found or not.
+    expect((await json(await relay.call(bob.token, 'GET', '/calls?q=grace'))).calls).toEqual([]);
+  });
+
+  it('pages a search with the cursor, and answers one only when more may match', async () => {
+    const first = await json(await relay.call(ada.token, 'GET', '/calls?q=0100&limit=2'));
+    expect(first.calls.map((c: any) => c.call_id)).toEqual(['CA5', 'CA3']);
+    const second = await json(await relay.call(ada.token, 'GET', `/calls?q=0100&limit=2&cursor=${first.next_cursor}`));
+    expect(second).toEqual({ calls: [expect.objectContaining({ call_id: 'CA1' })], next_cursor: null });
+    // The last match among those read, with no call left after it: no cursor to an empty page.
+    expect(await json(await relay.call(ada.token, 'GET', '/calls?q=0199&limit=1&cursor=' + first.next_cursor))).toEqual({ calls: [expect.objectContaining({ call_id: 'CA2' })], next_cursor: null });
+  });
+
+  it('reads a bounded number of calls per search, and answers where to search on from', async () => {
+    // 2,100 calls more, none of which matches: the first request stops after 2,000 read.
+    await relay.store.transaction(async (tx) => {
+      const instance = (await tx.instanceOf(ada.id, 'main'))!;
+      for (let i = 0; i < 2_100; i++) {
+        const id = await tx.insertCall(instance.uid, `CB${i}`, mergeCall(undefined, { direction: 'outbound', to_number: '+14155550333' }), '2026-11-24T11:00:00.000Z');
+        await tx.linkAgents([ada.id], id);
+      }
+    });
+    const first = await json(await relay.call(ada.token, 'GET', '/calls?q=0199'));
+    expect(first.calls).toEqual([]);
+    expect(first.next_cursor).not.toBeNull();
+    const second = await json(await relay.call(ada.token, 'GET', `/calls?q=0199&cursor=${first.next_cursor}`));
+    expect(second).toEqual({ calls: [expect.objectContaining({ call_id: 'CA4' }), expect.objectContaining({ call_id: 'CA2' })], next_cursor: null });
+  });
+
+  it.each(['direction=sideways', 'since=yesterday', 'limit=0', 'limit=201', 'limit=ten', 'cursor=abc', `q=${'x'.repeat(201)}`])('refuses %s with 400', async (query) => {
     const response = await relay.call(ada.token, 'GET', `/calls?${query}`);
     expect(response.status).toBe(400);
     expect(await json(response)).toEqual({ error: expect.any(String) });
