@@ -190,6 +190,15 @@ describe('toolbar popup', () => {
   });
 });
 
+describe('the keyboard shortcut', () => {
+  it('is Alt+Shift+D, as Chromium assigns it from the manifest (it leaves some suggested keys unassigned)', async () => {
+    // CDP's key events reach the page, not the browser's shortcuts: what pressing them does is
+    // extension/src/background/call-selection.test.ts's.
+    const commands = await world.browser.worker.evaluate(() => (globalThis as unknown as { chrome: { commands: { getAll(): Promise<Array<{ name?: string; shortcut?: string }>> } } }).chrome.commands.getAll());
+    expect(commands).toContainEqual(expect.objectContaining({ name: 'call-selection', shortcut: 'Alt+Shift+D' }));
+  });
+});
+
 describe('toolbar popup, a number with an extension', () => {
   it('dials the number typed in its box, then keys in the extension', async () => {
     const popup = await world.browser.context.newPage();

@@ -2,6 +2,7 @@ import browser from 'webextension-polyfill';
 import { connectionStatus, enabledSites, lastSeq, missedCalls, relayNumber, relaySettings } from '../storage.ts';
 import { showBadge } from './badge.ts';
 import { CallRateLimit } from './call-rate-limit.ts';
+import { CALL_SELECTION_COMMAND, callSelection } from './call-selection.ts';
 import { OutboundCalls } from './calls.ts';
 import { CrmDispositions } from './crm-dispositions.ts';
 import { injectIntoOpenTabs, syncContentScripts } from './content-scripts.ts';
@@ -62,6 +63,9 @@ export function startBackground(): void {
 
   browser.contextMenus.onClicked.addListener((info, tab) => {
     if (info.menuItemId === MENU_ID && info.selectionText) void outbound.placeSelection(info.selectionText, tab?.id);
+  });
+  browser.commands.onCommand.addListener((command, tab) => {
+    if (command === CALL_SELECTION_COMMAND && tab?.id !== undefined) void callSelection(outbound, tab.id);
   });
 
   const refreshBadge = async () => showBadge(await connectionStatus.getValue(), (await missedCalls.getValue()).unseen.length);

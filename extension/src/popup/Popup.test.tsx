@@ -2,7 +2,7 @@
 import browser from 'webextension-polyfill';
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { CallRateLimit } from '../background/call-rate-limit.ts';
 import { OutboundCalls } from '../background/calls.ts';
@@ -364,5 +364,32 @@ describe('finding a call from the toolbar popup', () => {
     // The recent calls took every event, each where its id puts it.
     type('');
     await expect.poll(() => lines('recent-calls')).toEqual([41, 40, 14, 13, 12, 11, 5]);
+  });
+});
+
+describe('the keyboard shortcut, in the toolbar popup', () => {
+  afterEach(() => vi.restoreAllMocks());
+  const hint = () => root.querySelector('[data-pc-field="shortcut"]')?.textContent;
+
+  it('names the keys that call a selected number, as the agent has them, until a call says how it went', async () => {
+    vi.spyOn(browser.commands, 'getAll').mockResolvedValue([{ name: '_execute_action', shortcut: '' }, { name: 'call-selection', shortcut: 'Ctrl+Shift+9' }]);
+    render(<Popup />, root);
+    await expect.poll(hint).toBe('Or select a number in any page and press Ctrl+Shift+9.');
+    const box = root.querySelector<HTMLInputElement>('input[type="tel"]')!;
+    act(() => {
+      box.value = '(415) 555-0100';
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    act(() => root.querySelector<HTMLButtonElement>('form button[type="submit"]')!.click());
+    await expect.poll(() => root.querySelector('[role="status"]')?.textContent).toBe('Your phone is ringing.');
+    expect(hint()).toBeUndefined();
+  });
+
+  it('says nothing of a shortcut the agent removed', async () => {
+    vi.spyOn(browser.commands, 'getAll').mockResolvedValue([{ name: 'call-selection', shortcut: '' }]);
+    render(<Popup />, root);
+    await expect.poll(() => root.querySelector('[data-testid="recent-calls"]')).not.toBeNull();
+    expect(vi.mocked(browser.commands.getAll)).toHaveBeenCalled();
+    expect(hint()).toBeUndefined();
   });
 });

@@ -11,6 +11,7 @@ import { takenByOf } from '../taken-by.ts';
 import { CALL_PARTS_CSS } from '../content/ui/styles.ts';
 import { ConnectionBadge } from '../ui/ConnectionBadge.tsx';
 import { useStored } from '../ui/use-stored.ts';
+import { callSelectionShortcut } from '../background/call-selection.ts';
 import { type CallListing, useCallListing } from './call-listing.ts';
 import { MissedCalls } from './MissedCalls.tsx';
 import { RecentCall } from './RecentCall.tsx';
@@ -29,6 +30,8 @@ export function Popup() {
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>(undefined);
   const [country, setCountry] = useState('US');
   const [searchText, setSearchText] = useState('');
+  // The keys that call a number selected in a page (background/call-selection.ts), as the agent has them.
+  const [shortcut, setShortcut] = useState<string | undefined>(undefined);
   const search = searchText.trim();
   const recent = useCallListing('');
   const found = useCallListing(search || null, SEARCH_DELAY_MS);
@@ -47,6 +50,7 @@ export function Popup() {
   useEffect(() => {
     void browser.tabs.query({ active: true, currentWindow: true }).then(([active]) => setTab(active));
     void resolvedDefaultCountry().then(setCountry);
+    void callSelectionShortcut().then(setShortcut);
   }, []);
   // While the popup is open the lists follow the relay's events, as the page's popups do.
   useEffect(() => {
@@ -93,7 +97,15 @@ export function Popup() {
         <input type="tel" aria-label="Number to call" placeholder="Number to call" value={number} onInput={(e) => setNumber((e.target as HTMLInputElement).value)} />
         <button class="primary" type="submit">Call</button>
       </form>
-      {message ? <p role="status" class={message.kind}>{message.text}</p> : null}
+      {message ? (
+        <p role="status" class={message.kind}>
+          {message.text}
+        </p>
+      ) : shortcut ? (
+        <p class="hint" data-pc-field="shortcut">
+          Or select a number in any page and press <kbd>{shortcut}</kbd>.
+        </p>
+      ) : null}
       {isWeb ? (
         <p>
           <button type="button" onClick={() => void toggleSite()} data-testid="toggle-site">
