@@ -263,3 +263,31 @@ describe('extensions ("ext. 204") across the bundled connectors', () => {
     expect(plan.outgoing?.dialsExtension).toBe(sendsDigits.includes(id));
   });
 });
+
+describe("connectors/africastalking.xml with the recorded requests (every one at the number's one callback URL)", () => {
+  const plan = loadConnector(read('connectors/africastalking.xml'), { file: 'connectors/africastalking.xml' });
+  const config = json('africastalking.config.json');
+  const context: RunContext = { config, agent: { extension: '+254733000222' }, defaultCountry: 'KE' };
+  const incoming = (form: string, dialNumbers: string[]) => handleWebhook(plan, 'incoming', formRequest(example(form), config.incoming_callback!), context, { dialNumbers });
+  const EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+
+  it('rings every agent at once for an incoming call', () => {
+    const result = incoming('africastalking-incoming.form', ['+254733000222', '+254733000333']);
+    expect(result.record).toMatchObject({ call_status: 'ringing', direction: 'inbound', from_number: '+254722000111' });
+    expect(result.reply.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial phoneNumbers="+254733000222,+254733000333" sequential="false"/></Response>');
+  });
+
+  it('takes a dialled phone picking up as the call in progress, names who took it, and does not dial again', () => {
+    const result = incoming('africastalking-picked-up.form', ['+254733000222', '+254733000333']);
+    expect(result.record).toMatchObject({ call_status: 'in-progress', answered_by: '+254733000333' });
+    expect(result.reply.body).toBe(EMPTY);
+  });
+
+  it('ends a call placed here as completed from a final request without hangupCause, with the talk time', () => {
+    const result = incoming('africastalking-status.form', ['+254733000222']);
+    expect(result.record).toMatchObject({ call_status: 'completed', call_status_raw: 'Completed', duration: 42, to_number: '+254722555666' });
+    // The customer's number is the dial's destination: not an agent who took an incoming call.
+    expect(result.record.answered_by).toBeUndefined();
+    expect(result.reply.body).toBe(EMPTY);
+  });
+});

@@ -61,13 +61,20 @@ describe('outbound call (click to call)', () => {
     expect(simulated).toMatchObject({ direction: 'Outbound', callerNumber: ada.number, destinationNumber: AT_NUMBER, clientRequestId: CUSTOMER, errors: [] });
     expect(simulated.exchanges.map((e) => [e.kind, e.url, e.params.isActive, e.status])).toEqual([
       ['callback', callbacks.incoming, '1', 200],
+      ['pick-up', callbacks.incoming, '1', 200],
+      ['dial-ended', callbacks.incoming, '1', 200],
       ['final', callbacks.incoming, '0', 200],
     ]);
     expect(simulated.exchanges[0]!.contentType).toMatch(/^application\/xml/);
     expect(simulated.exchanges[0]!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial phoneNumbers="${CUSTOMER}" sequential="false"/></Response>`);
+    // The customer picking up, then the dial's end, posted again: answered without a <Dial>,
+    // which would dial the customer again (a redial loop), the call goes on, then ends.
+    for (const again of simulated.exchanges.slice(1, 3)) expect(again.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
     expect(simulated.dials).toEqual([{ numbers: [CUSTOMER], sequential: false }]);
 
     const events = await expectOneCallStream(adaSocket, sessionId);
+    // In progress from the moment the customer picked up, not only once the call was over.
+    expect(events.map((e) => e.call.status)).toContain('in-progress');
 
     const calls = await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`);
     expect(calls.body.calls).toHaveLength(1);
@@ -76,10 +83,11 @@ describe('outbound call (click to call)', () => {
       call_id: sessionId,
       direction: 'outbound',
       status: 'completed',
-      status_raw: 'NORMAL_CLEARING',
+      status_raw: 'Completed',
       to_number: CUSTOMER,
       from_number: ada.number,
-      duration: 47,
+      // The talk time (dialDurationInSeconds), not the session's 47 s with the ringing.
+      duration: 42,
       extra: { line_number: AT_NUMBER, amount: '2.3500', currency: 'KES', call_session_state: 'Completed' },
     });
     expect(calls.body.calls[0]).toEqual(events.at(-1)!.call);
@@ -94,6 +102,22 @@ describe('outbound call (click to call)', () => {
     expect(simulated.exchanges.map((e) => e.kind)).toEqual(['final']);
     const [call] = (await api(relay, ada.token, 'GET', '/calls?number=%2B254722555000')).body.calls;
     expect(call).toMatchObject({ call_id: sessionId, status: 'no-answer', duration: 0 });
+  });
+
+  it("records a customer who does not pick up as not answered, though the agent's session says Completed", async () => {
+    at.unanswered.add('+254722555002');
+    const { sessionId, simulated } = await placeOutboundCall(ada, '+254722555002');
+    at.unanswered.clear();
+    expect(simulated.exchanges.map((e) => [e.kind, e.params.dialStatus ?? null])).toEqual([
+      ['callback', null],
+      ['dial-ended', 'NoAnswer'],
+      ['final', null],
+    ]);
+    expect(simulated.exchanges.at(-1)!.params).toMatchObject({ callSessionState: 'Completed' });
+    expect(simulated.exchanges.at(-1)!.params.hangupCause).toBeUndefined();
+    expect(simulated.dials).toHaveLength(1);
+    const [call] = (await api(relay, ada.token, 'GET', '/calls?number=%2B254722555002')).body.calls;
+    expect(call).toMatchObject({ call_id: sessionId, status: 'no-answer', status_raw: 'Completed', duration: 5 });
   });
 
   it('ends a call whose hangupCause the engine does not know as failed, keeping the cause', async () => {
@@ -130,19 +154,40 @@ describe('inbound call (incoming popup)', () => {
 
     expect(call.exchanges.map((e) => [e.kind, e.status])).toEqual([
       ['callback', 200],
+      ['pick-up', 200],
+      ['dial-ended', 200],
       ['final', 200],
     ]);
     expect(call.exchanges[0]!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial phoneNumbers="${ada.number},${bob.number}" sequential="false"/></Response>`);
+    // Bob's phone picked up: the agents are not rung again.
+    expect(call.exchanges[1]!.params.dialDestinationNumber).toBe(bob.number);
     expect(call.dials).toEqual([{ numbers: [ada.number, bob.number], sequential: false }]);
     expect(call.errors).toEqual([]);
 
     for (const socket of [adaSocket, bobSocket]) {
       await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
       expect(socket.events[0]).toMatchObject({ event: 'created', call: { call_id: call.sessionId, direction: 'inbound', status: 'ringing', from_number: '+254722000111', to_number: null, extra: { line_number: AT_NUMBER } } });
+      // Who took it, from the moment Bob picked up: Ada's popup can say so.
+      expect(socket.events.find((e) => e.call.status === 'in-progress')?.call.extra.answered_by).toBe(bob.number);
       expect(socket.events.every((e) => e.call.call_id === call.sessionId)).toBe(true);
     }
     const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
-    expect(view).toMatchObject({ call_id: call.sessionId, status: 'completed', duration: 47 });
+    expect(view).toMatchObject({ call_id: call.sessionId, status: 'completed', duration: 42, extra: { answered_by: bob.number } });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+
+  it('is a missed call when no agent picks up, though Africa\'s Talking answered the caller and says Completed', async () => {
+    const adaSocket = await relay.connect(ada);
+    for (const agent of [ada, bob]) at.unanswered.add(agent.number);
+    const call = at.inboundCall({ from: '+254722000222', to: AT_NUMBER });
+    await call.done;
+    at.unanswered.clear();
+    expect(call.exchanges.map((e) => e.kind)).toEqual(['callback', 'dial-ended', 'final']);
+    expect(call.dials).toHaveLength(1);
+    await adaSocket.waitFor((c) => c.events.at(-1)?.call.status === 'no-answer');
+    const [view] = (await api(relay, ada.token, 'GET', '/calls?number=%2B254722000222')).body.calls;
+    expect(view).toMatchObject({ call_id: call.sessionId, direction: 'inbound', status: 'no-answer', status_raw: 'Completed' });
+    expect(view.extra.answered_by).toBeUndefined();
+    await adaSocket.close();
   });
 });

@@ -30,13 +30,24 @@
  *   your Events Callback URL").
  * - [D] direction is capitalised (Outbound) and requests carry callSessionState (Active while
  *   the call lasts) (help.africastalking.com "What is an events URL?" sample).
+ * - [C] the final request of an answered session carries callSessionState Completed, status
+ *   Success, durationInSeconds, amount, currencyCode and no hangupCause, and, when a <Dial>ed
+ *   phone picked up, dialDestinationNumber (that phone), dialDurationInSeconds and dialStartTime:
+ *   two final requests quoted in integrations' code (a Laravel call centre, 2023-01, dial
+ *   answered; a Sequelize migration, 2023-04, a session nobody answered: durationInSeconds 0,
+ *   no dial fields); [C] "AT frequently omits hangupCause on the session-level terminal event"
+ *   (a Supabase CRM's voice callback, which also maps the states Ringing, Active, Completed,
+ *   NotAnswered, Busy, Failed).
+ * - [C] the moment a <Dial>ed phone picks up, Africa's Talking posts to the callback URL again,
+ *   active, with dialDestinationNumber and no dialStatus, and once the dial is over again with
+ *   dialStatus (and the dial's fields); the replies to those run on the call, so a <Dial> in them
+ *   dials again: "Issuing <Dial> again here is what causes an endless redial loop" (the same
+ *   Supabase callback, which answers both with an empty <Response/>). [I] the dialStatus words
+ *   (Completed, NoAnswer) and that a dial nobody picked up names no dialDestinationNumber.
  * - [I] the error answers (401 text "The supplied authentication is invalid" for a wrong apiKey;
- *   `{"entries":[],"errorMessage":…}` with 400 for bad fields); the final request's
- *   durationInSeconds, currencyCode, amount, hangupCause (NORMAL_CLEARING, NO_ANSWER, USER_BUSY)
- *   and callSessionState (Completed), which neither the callhandler page nor the SDKs name; that
- *   each <Dial> that bridges ends the call when the parties hang up (actions after it are not
- *   run); the price (0.05 KES a second); that a <Dial> nobody answers moves on to the next
- *   action.
+ *   `{"entries":[],"errorMessage":…}` with 400 for bad fields); hangupCause on a session that
+ *   ended abnormally (NO_ANSWER, USER_BUSY, UNALLOCATED_NUMBER, CALL_REJECTED) and its
+ *   callSessionState there (Failed); the price (0.05 KES a second).
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -52,7 +63,8 @@ export interface AfricasTalkingSimulatorOptions {
 }
 
 export interface AtExchange {
-  kind: 'callback' | 'final';
+  /** The first request of the session (or a <Redirect>'s), a dialled phone picking up, the dial's end, the final request. */
+  kind: 'callback' | 'pick-up' | 'dial-ended' | 'final';
   url: string;
   params: Record<string, string>;
   status: number;
@@ -155,24 +167,49 @@ export class AfricasTalkingSimulator {
     sendJson(res, 200, { entries, errorMessage: 'None' });
   }
 
-  /** One call session: the callback once the phone user is on the line, its actions, the final request. */
+  /**
+   * One call session: the callback once the phone user is on the line and the actions of its
+   * reply; after a <Dial>, a request when a dialled phone picks up and one when the dial is over,
+   * whose reply runs next (a <Dial> in it dials again, so the calls of a redial loop are cut after
+   * a few); then the final request.
+   */
   private async run(call: AtCall, url: string, outcome: AtOutcome): Promise<void> {
     await new Promise<void>((resolve) => {
       if (call.direction === 'Outbound' && this.manualPickUp) this.ringing.set(call.sessionId, resolve);
       else setImmediate(resolve);
     });
     const started = new Date();
+    const session = { ...this.base(call, '1'), callStartTime: zonelessTime(started) };
     let talked = 0;
-    let cause = outcome.answer ? 'NORMAL_CLEARING' : outcome.cause;
+    let answered: { number: string; at: Date; seconds: number } | undefined;
+    // An answered session that ended normally says no hangupCause ([C] the final requests quoted above).
+    let cause: string | undefined = outcome.answer ? undefined : outcome.cause;
     if (outcome.answer) {
-      let next: string | undefined = url;
-      // Redirect hands the call to another script; a loop is cut after a few hops.
-      for (let hops = 0; next && hops < 5; hops++) {
-        const reply = await this.post(call, 'callback', next, { ...this.base(call, '1'), callStartTime: zonelessTime(started) });
+      let next: { kind: AtExchange['kind']; url: string; params: Record<string, string> } | undefined = {
+        kind: 'callback',
+        url,
+        params: { ...session, callSessionState: call.direction === 'Inbound' ? 'Ringing' : 'Active' },
+      };
+      // Redirect hands the call to another script, a dial's end to the callback URL again; a loop is cut after a few posts.
+      for (let posts = 0; next && posts < 6; posts++) {
+        const reply = await this.post(call, next.kind, next.url, next.params);
         const result = this.follow(call, reply);
-        talked += result.talked;
         if (result.rejected) cause = 'CALL_REJECTED';
-        next = result.redirect;
+        next = result.redirect ? { kind: 'callback', url: result.redirect, params: { ...session, callSessionState: 'Active' } } : undefined;
+        if (!result.dialled) continue;
+        const picked = result.dialled.find((n) => !this.unanswered.has(n));
+        if (picked) {
+          const at = new Date();
+          // The moment a dialled phone picks up, a request names it, with no dialStatus yet: what
+          // its reply says runs on the bridged call (a <Dial> dials again).
+          const pickUp = await this.post(call, 'pick-up', url, { ...session, callSessionState: 'Active', dialDestinationNumber: picked });
+          this.follow(call, pickUp);
+          answered = { number: picked, at, seconds: this.talkSeconds };
+          talked += this.talkSeconds;
+        }
+        // The dial is over: a request says how it went, and its reply runs next.
+        const dialed: Record<string, string> = answered && answered.number === picked ? { dialDestinationNumber: picked!, dialDurationInSeconds: String(this.talkSeconds), dialStartTime: zonelessTime(answered.at) } : {};
+        next = { kind: 'dial-ended', url, params: { ...session, callSessionState: 'Active', dialStatus: picked ? 'Completed' : 'NoAnswer', ...dialed } };
       }
     }
     const duration = outcome.answer ? talked + 5 : 0;
@@ -182,23 +219,26 @@ export class AfricasTalkingSimulator {
       durationInSeconds: String(duration),
       currencyCode: 'KES',
       amount: (duration * 0.05).toFixed(4),
-      hangupCause: cause,
+      status: 'Success',
+      ...(cause ? { hangupCause: cause } : {}),
       callSessionState: outcome.answer ? 'Completed' : 'Failed',
+      // The dial a phone picked up, on the final request too ([C] one quoted above).
+      ...(answered ? { dialDestinationNumber: answered.number, dialDurationInSeconds: String(answered.seconds), dialStartTime: zonelessTime(answered.at) } : {}),
     });
   }
 
-  /** Runs the actions of one reply, in order. */
-  private follow(call: AtCall, reply: AtExchange): { talked: number; redirect?: string; rejected?: boolean } {
+  /** Runs the actions of one reply, in order, up to the first that hands the call on (a <Dial>, a <Redirect>, a <Reject>). */
+  private follow(call: AtCall, reply: AtExchange): { dialled?: string[]; redirect?: string; rejected?: boolean } {
     if (reply.status !== 200) {
       call.errors.push(`the callback URL answered HTTP ${reply.status}`);
-      return { talked: 0 };
+      return {};
     }
     let document: TwimlElement;
     try {
       document = parseTwiml(reply.body);
     } catch (error) {
       call.errors.push(`invalid XML: ${(error as Error).message}`);
-      return { talked: 0 };
+      return {};
     }
     for (const action of document.children) {
       switch (action.name) {
@@ -206,18 +246,15 @@ export class AfricasTalkingSimulator {
           const numbers = (action.attrs.phoneNumbers ?? '').split(',').map((n) => n.trim()).filter(Boolean);
           if (numbers.length === 0 || !numbers.every((n) => NUMBER.test(n) || n.includes('@'))) {
             call.errors.push(`<Dial> needs phoneNumbers, a comma-separated list (got "${action.attrs.phoneNumbers ?? ''}")`);
-            return { talked: 0 };
+            return {};
           }
           call.dials.push({ numbers, sequential: action.attrs.sequential === 'true' });
-          // A number that answers talks with the caller; when they hang up the session is over.
-          // If none answers, the next action runs.
-          if (numbers.some((n) => !this.unanswered.has(n))) return { talked: this.talkSeconds };
-          break;
+          return { dialled: numbers };
         }
         case 'Redirect':
-          return { talked: 0, redirect: action.text.trim() };
+          return { redirect: action.text.trim() };
         case 'Reject':
-          return { talked: 0, rejected: true };
+          return { rejected: true };
         case 'Say':
         case 'Play':
         case 'GetDigits':
@@ -227,10 +264,10 @@ export class AfricasTalkingSimulator {
           break;
         default:
           call.errors.push(`unknown action <${action.name}>`);
-          return { talked: 0 };
+          return {};
       }
     }
-    return { talked: 0 };
+    return {};
   }
 
   private base(call: AtCall, isActive: '0' | '1'): Record<string, string> {

@@ -7,7 +7,9 @@ import type { XmlElement } from './xml-tree.ts';
 /** Compiles a `<response>` block: each child maps one record field from a path or a default. */
 export function compileMapping(compiler: ElementCompiler, element: XmlElement, context: TemplateContext): MappingPlan {
   const fields: FieldMapping[] = [];
-  const seen = new Set<string>();
+  // A field may be mapped again after mappings of it that have a condition: the first whose
+  // condition holds and that finds a value maps it. One without a condition takes the rest.
+  const takesAll = new Set<string>();
   for (const mapping of element.children) {
     let field = mapping.name;
     const alias = RECORD_FIELD_ALIASES[field];
@@ -15,8 +17,10 @@ export function compileMapping(compiler: ElementCompiler, element: XmlElement, c
       compiler.warn(mapping, 'field-alias', `<${field}> is read as <${alias}>`, `spell it <${alias}>`);
       field = alias;
     }
-    if (seen.has(field)) compiler.error(mapping, `record field \`${field}\` is mapped twice in this block`);
-    seen.add(field);
+    if (takesAll.has(field)) {
+      compiler.error(mapping, `record field \`${field}\` is mapped twice in this block`, `to map it one way in some webhooks, give the mapping before this one a \`when\` or \`unless\``);
+    }
+    if (attr(mapping, 'when') === undefined && attr(mapping, 'unless') === undefined) takesAll.add(field);
     const use = compiler.attrPath(mapping, 'use');
     const fallback = attr(mapping, 'default') !== undefined ? compiler.attrTemplate(mapping, 'default', context) : undefined;
     if (attr(mapping, 'use') === undefined && !fallback) {

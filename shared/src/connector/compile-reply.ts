@@ -1,6 +1,7 @@
 import { attr, attrOffset, child, children, choice, isOptional, setting } from './attributes.ts';
 import { REPLY_FORMATS, REPLY_ROOTS, VALUE_TYPES } from './grammar.ts';
 import { didYouMean } from './diagnostics.ts';
+import { compileCondition } from './compile-mapping.ts';
 import type { ElementCompiler } from './element-compiler.ts';
 import type { ReplyParameterPlan, ReplyPlan, ValueType } from './plan.ts';
 import type { XmlElement } from './xml-tree.ts';
@@ -52,6 +53,7 @@ function compileReplyParameter(compiler: ElementCompiler, element: XmlElement, f
     name: attr(element, 'name') ?? '',
     type,
     optional: isOptional(element),
+    ...compileCondition(compiler, element).condition,
     value: compiler.parameterValue(element, format === 'xml' ? 'string' : type, 'callback'),
     attrs: children(child(element, 'attrs'), 'attr').map((a) => ({ name: attr(a, 'name') ?? '', value: compiler.attrTemplate(a, 'value', 'callback'), optional: isOptional(a) })),
     children: nested.map((p) => compileReplyParameter(compiler, p, format, type === 'array')),

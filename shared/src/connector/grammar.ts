@@ -85,7 +85,9 @@ const headerElement = (doc: string): ElementSpec => ({
 export const headersElement = (doc: string): ElementSpec => ({ doc, attributes: {}, children: { header: headerElement('One HTTP header.') } });
 
 export const mappingField: ElementSpec = {
-  doc: 'Maps one record field. Its element name is the field: `call_id`, `call_status`, `direction`, `from_number`, `to_number`, `user_number`, `duration`, `starttime`, `endtime`, `recordingurl`, `billrate`, `gateway`, `campaign_name`, `uui`, `error`, `success`, or any other name (kept as an extra field).',
+  // Again only after mappings of the same field with a condition: compileMapping says so.
+  repeat: true,
+  doc: 'Maps one record field. Its element name is the field: `call_id`, `call_status`, `direction`, `from_number`, `to_number`, `user_number`, `duration`, `starttime`, `endtime`, `recordingurl`, `billrate`, `gateway`, `campaign_name`, `uui`, `error`, `success`, or any other name (kept as an extra field). A field may be mapped again after mappings of it that have a `when` or `unless`: the first whose condition holds and that finds a value (or has a default) maps it, and one without a condition, last, takes the other webhooks (Africa\'s Talking\'s final request says `Completed` for a call whether or not a dialled phone picked up: `<call_status use="callSessionState" when="dialDestinationNumber"/>` then `<call_status use="callSessionState" map="completed:no-answer"/>`).',
   attributes: {
     use: { doc: 'Path of the value in the payload (`CallSid`, `data.Status`, `entries.0.sessionId`); `a|b` takes the first that has a value.', kind: 'path' },
     default: template('Value (template) used when the path is missing or empty.'),
@@ -143,6 +145,18 @@ const replyParameter: ElementSpec = {
       doc: '`true`: the element (or JSON key) is left out, with what it holds, when its value is empty or not set, instead of failing (Vonage\'s `dtmfAnswer` for a number without extension).',
       kind: 'enum',
       schema: enumOf(['true', 'false'], 'optional'),
+    },
+    when: {
+      doc: 'Path in the webhook: the element (or JSON key) is in the reply, with what it holds, only where this path has a value (not empty, not null); elsewhere it is left out. For a provider that posts several requests of a call to one URL and runs what each reply says.',
+      kind: 'path',
+    },
+    is: {
+      doc: 'With `when`: the values its path must have (comma-separated, case-insensitive) for the element to be in the reply.',
+      kind: 'list',
+    },
+    unless: {
+      doc: 'Path in the webhook: the element is in the reply only where this path has no value (`a|b`: where none of them has one), as `when` does where it has one (both may be given). Africa\'s Talking posts to the one callback URL again when a `<Dial>`ed phone picks up and when the dial ends, with `dialDestinationNumber` or `dialStatus`: a `<Dial>` in the reply to those would dial again (`<parameter name="Dial" unless="dialDestinationNumber|dialStatus">`).',
+      kind: 'path',
     },
   },
   children: {

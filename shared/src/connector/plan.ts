@@ -186,7 +186,8 @@ export interface ReplyPlan {
   parameters: ReplyParameterPlan[];
 }
 
-export interface ReplyParameterPlan {
+/** With a condition (`when`, `is`, `unless`), in the reply only to the webhooks where it holds. */
+export interface ReplyParameterPlan extends PayloadCondition {
   name: string;
   type: ValueType;
   /** Left out, with its children, when its value is empty or unset. */

@@ -10,6 +10,8 @@ import { renderOptional, type TemplateScope } from '../template/render.ts';
 export function applyMapping(mapping: MappingPlan, payload: unknown, scope: TemplateScope): Record<string, string> {
   const values: Record<string, string> = {};
   for (const field of mapping.fields) {
+    // Mapped already: by a mapping of it with a condition that held (compileMapping).
+    if (values[field.field] !== undefined) continue;
     if ((field.when || field.unless) && !conditionHolds(field, payload)) continue;
     const found = field.use ? stringify(getPath(payload, field.use)) : undefined;
     const translated = found !== undefined && field.map ? (field.map[found.trim().toLowerCase()] ?? found) : found;

@@ -1,4 +1,5 @@
 import type { ReplyParameterPlan, ReplyPlan } from '../connector/plan.ts';
+import { conditionHolds } from './mapping.ts';
 import type { Template } from '../template/ast.ts';
 import { renderOptional, renderTemplate, type TemplateScope } from '../template/render.ts';
 import { jsonLeaf } from './json-value.ts';
@@ -17,7 +18,7 @@ export const EMPTY_REPLY: WebhookReply = { status: 200, headers: {}, body: '' };
  * number in `dialNumbers`, each time with `@extension` bound to that number; with `agentjoin`
  * too, rendered once with `@extension` bound to them all, joined.
  */
-export function renderReply(reply: ReplyPlan | undefined, scope: TemplateScope, dialNumbers?: readonly string[]): WebhookReply {
+export function renderReply(reply: ReplyPlan | undefined, scope: TemplateScope, dialNumbers?: readonly string[], payload?: unknown): WebhookReply {
   if (!reply) return { ...EMPTY_REPLY, headers: {} };
   // 204 and 304 carry no body, so no content type either.
   if (reply.status === 204 || reply.status === 304) return { status: reply.status, headers: {}, body: '' };
@@ -27,7 +28,7 @@ export function renderReply(reply: ReplyPlan | undefined, scope: TemplateScope, 
   if (!hasContentType) headers['Content-Type'] = reply.format === 'xml' ? 'text/xml' : 'application/json';
   // A provider rings so many numbers at once and fails the whole call past them: the first ones ring.
   const numbers = reply.maxAgents !== undefined && dialNumbers && dialNumbers.length > reply.maxAgents ? dialNumbers.slice(0, reply.maxAgents) : dialNumbers;
-  const dialling: Dialling = { reply, numbers };
+  const dialling: Dialling = { reply, numbers, payload };
   const body = reply.format === 'xml' ? renderXml(reply.root, reply.parameters, scope, dialling) : renderJson(reply.root === 'array', reply.parameters, scope, dialling);
   return { status: reply.status, headers, body };
 }
@@ -46,6 +47,8 @@ function isSet(value: Template | undefined, scope: TemplateScope): boolean {
 interface Dialling {
   reply: ReplyPlan;
   numbers: readonly string[] | undefined;
+  /** The webhook's payload, which parameters with a condition test. */
+  payload: unknown;
 }
 
 /**
@@ -60,6 +63,7 @@ function expand(parameter: ReplyParameterPlan, current: TemplateScope, dialling:
   const { reply, numbers } = dialling;
   const dialled = reply.agentDialing !== undefined && parameter.name === reply.agentDialing && Boolean(numbers?.length);
   const scopes: TemplateScope[] = [];
+  if ((parameter.when || parameter.unless) && !conditionHolds(parameter, dialling.payload)) return { dialled: false, scopes };
   if (!dialled) keepIfSet(scopes, parameter, current);
   else if (reply.agentJoin !== undefined) keepIfSet(scopes, parameter, { ...current, vars: { ...current.vars, extension: joined(numbers!, reply.agentJoin) } });
   else for (const number of numbers!) keepIfSet(scopes, parameter, { ...current, vars: { ...current.vars, extension: number } });

@@ -182,6 +182,57 @@ describe('handleWebhook', () => {
     expect(incoming('CallSid=C1&DialWhomNumber=14155550122&Queue=sales').answered_by).toBeUndefined();
   });
 
+  it('maps a field again after mappings of it with a condition: the first that holds and finds a value maps it', () => {
+    const session = loadConnector(`<connector for="PhoneCalls">
+  <incoming_call>
+    <response>
+      <call_id use="sessionId"/>
+      <call_status use="hangupCause|callSessionState" when="dialDestinationNumber" map="active:in-progress"/>
+      <call_status use="hangupCause|callSessionState" when="isActive" is="0" map="completed:no-answer"/>
+      <call_status use="hangupCause|callSessionState" map="active:in-progress" default="ringing"/>
+    </response>
+  </incoming_call>
+</connector>`);
+    const state = (query: string) => handleWebhook(session, 'incoming', { method: 'GET', url: `https://r/h?sessionId=S1&${query}`, headers: {}, body: '' }, context).record;
+    expect(state('isActive=1&callSessionState=Ringing')).toMatchObject({ call_status: 'ringing' });
+    expect(state('isActive=1&callSessionState=Active&dialDestinationNumber=%2B254711000001')).toMatchObject({ call_status: 'in-progress' });
+    // The same word, two meanings: a phone picked up, or nobody did.
+    expect(state('isActive=0&callSessionState=Completed&dialDestinationNumber=%2B254711000001')).toMatchObject({ call_status: 'completed' });
+    expect(state('isActive=0&callSessionState=Completed')).toMatchObject({ call_status: 'no-answer', call_status_raw: 'Completed' });
+    // A condition that holds over a path without a value goes on to the next mapping.
+    expect(state('isActive=0&dialDestinationNumber=%2B254711000001&hangupCause=USER_BUSY')).toMatchObject({ call_status: 'busy' });
+    expect(state('isActive=1&dialDestinationNumber=%2B254711000001')).toMatchObject({ call_status: 'ringing' });
+  });
+
+  it('refuses a field mapped again after a mapping of it without a condition, which takes every webhook', () => {
+    expect(() =>
+      loadConnector(`<connector for="PhoneCalls">
+  <incoming_call><response><call_id use="sid"/><call_status use="a"/><call_status use="b" when="c"/></response></incoming_call>
+</connector>`),
+    ).toThrow(/record field `call_status` is mapped twice in this block[^]*give the mapping before this one a `when` or `unless`/);
+  });
+
+  it('puts a reply parameter with `when`, `is` or `unless` in the reply only to the webhooks where it holds', () => {
+    const guarded = loadConnector(`<connector for="PhoneCalls">
+  <incoming_call>
+    <response><call_id use="sessionId"/></response>
+    <send_response format="xml" agentdialing="Dial" agentjoin=",">
+      <parameters>
+        <parameter name="Say" value="Thank you" when="isActive" is="1, true"/>
+        <parameter name="Dial" unless="dialDestinationNumber|dialStatus"><attrs><attr name="phoneNumbers" value="@extension"/></attrs></parameter>
+      </parameters>
+    </send_response>
+  </incoming_call>
+</connector>`);
+    const reply = (query: string) => handleWebhook(guarded, 'incoming', { method: 'GET', url: `https://r/h?sessionId=S1&${query}`, headers: {}, body: '' }, context, { dialNumbers: ['+254711000001', '+254711000002'] }).reply.body;
+    const xml = (inner: string) => `<?xml version="1.0" encoding="UTF-8"?><Response>${inner}</Response>`;
+    expect(reply('isActive=1')).toBe(xml('<Say>Thank you</Say><Dial phoneNumbers="+254711000001,+254711000002"/>'));
+    // A phone picked up, then the dial ended: dialling again would ring the agents again.
+    expect(reply('isActive=1&dialDestinationNumber=%2B254711000002')).toBe(xml('<Say>Thank you</Say>'));
+    expect(reply('isActive=1&dialStatus=NoAnswer')).toBe(xml('<Say>Thank you</Say>'));
+    expect(reply('isActive=0&dialStatus=Completed')).toBe(xml(''));
+  });
+
   it('rings at most `maxagents` agents, the first ones, where the provider takes no more', () => {
     const capped = loadConnector(`<connector for="PhoneCalls">
   <incoming_call>

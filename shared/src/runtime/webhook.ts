@@ -62,7 +62,7 @@ export type MappedWebhook = ReturnType<typeof mapWebhook>;
 export function renderWebhookReply(plan: ConnectorPlan, mapped: MappedWebhook, context: RunContext, options: WebhookOptions = {}): WebhookReply {
   const scope = buildScope(plan, { ...context, vars: { ...context.vars, ...recordVariables(mapped.record) } });
   try {
-    return renderReply(mapped.reply, scope, options.dialNumbers);
+    return renderReply(mapped.reply, scope, options.dialNumbers, mapped.payload);
   } catch (error) {
     if (error instanceof MissingValueError || error instanceof ConnectorRuntimeError) throw new WebhookError(`cannot build the reply: ${error.message}`, 'reply-failed');
     throw error;
