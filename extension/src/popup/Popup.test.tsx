@@ -339,10 +339,10 @@ describe('finding a call from the toolbar popup', () => {
     relay.routes['GET /calls?limit=50&q=hopper&cursor=c3'] = () => ({ body: { calls: [callView({ id: 3, status: 'completed', contact: GRACE })], next_cursor: null } });
     render(<Popup />, root);
     type('lovelace');
-    await expect.poll(() => root.querySelector('main > p.hint')?.textContent).toBe('No call found.');
+    await expect.poll(() => root.querySelector('[data-testid="calls-empty"]')?.textContent).toBe('No call found.');
     expect(root.querySelector('[data-pc-action="show-more"]')).toBeNull();
     type('hopper');
-    await expect.poll(() => root.querySelector('main > p.hint')?.textContent).toBe('None among your latest calls.');
+    await expect.poll(() => root.querySelector('[data-testid="calls-empty"]')?.textContent).toBe('None among your latest calls.');
     const older = root.querySelector<HTMLButtonElement>('[data-pc-action="show-more"]')!;
     expect(older.textContent).toBe('Search older calls');
     act(() => older.click());

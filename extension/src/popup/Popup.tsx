@@ -153,7 +153,9 @@ function CallList({ listing, testId, empty, line }: { listing: CallListing; test
   return (
     <>
       {calls.length === 0 ? (
-        <p class="hint">{more ? 'None among your latest calls.' : empty}</p>
+        <p class="hint" data-testid="calls-empty">
+          {more ? 'None among your latest calls.' : empty}
+        </p>
       ) : (
         <ul style="list-style: none; padding: 0; margin: 0" data-testid={testId}>
           {calls.slice(0, shown).map(line)}
