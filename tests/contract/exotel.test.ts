@@ -62,14 +62,21 @@ describe('outbound call (click to call)', () => {
     // Exotel rang the agent first, then the customer, from the ExoPhone.
     expect(simulated).toMatchObject({ from: ada.number, to: CUSTOMER, callerId: EXOPHONE });
     expect(simulated.dialed).toEqual([ada.number, CUSTOMER]);
+    // One "answered" event per leg (the agent's, then the customer's), then the end.
     expect(simulated.exchanges.map((e) => [e.kind, e.method, e.params.EventType, e.params.Status, e.status])).toEqual([
       ['status', 'POST', 'answered', 'in-progress', 200],
+      ['status', 'POST', 'answered', 'in-progress', 200],
       ['status', 'POST', 'terminal', 'completed', 200],
+    ]);
+    expect(simulated.exchanges.map((e) => (JSON.parse(e.requestBody ?? '{}') as { Legs?: { Status: string }[] }).Legs?.map((leg) => leg.Status))).toEqual([
+      ['in-progress', ''],
+      ['in-progress', 'in-progress'],
+      ['completed', 'completed'],
     ]);
     expect(simulated.exchanges.every((e) => e.url === callbacks.status && e.body === '')).toBe(true);
     // The connector asks for JSON StatusCallbacks, so Legs arrive as an array.
     expect(new URLSearchParams(placed.request!.body).get('StatusCallbackContentType')).toBe('application/json');
-    expect(simulated.exchanges.map((e) => e.requestContentType)).toEqual(['application/json', 'application/json']);
+    expect(simulated.exchanges.map((e) => e.requestContentType)).toEqual(['application/json', 'application/json', 'application/json']);
 
     const events = await expectOneCallStream(adaSocket, sid);
 
@@ -97,6 +104,23 @@ describe('outbound call (click to call)', () => {
     exotel.outcome = { agent: 'answered', customer: 'answered' };
     const [call] = (await api(relay, ada.token, 'GET', '/calls?number=%2B919812300000')).body.calls;
     expect(call).toMatchObject({ call_id: sid, status: 'no-answer', duration: 0 });
+  });
+
+  it('records a busy customer as busy once the agent answered (the overall status is the customer leg\'s)', async () => {
+    exotel.outcome = { agent: 'answered', customer: 'busy' };
+    try {
+      const { sid, simulated } = await placeOutboundCall(ada, '+919812322222');
+      await simulated.done;
+      // The agent's "answered" event only: the customer never answered.
+      expect(simulated.exchanges.map((e) => [e.params.EventType, e.params.Status])).toEqual([
+        ['answered', 'in-progress'],
+        ['terminal', 'busy'],
+      ]);
+      const [call] = (await api(relay, ada.token, 'GET', '/calls?number=%2B919812322222')).body.calls;
+      expect(call).toMatchObject({ call_id: sid, status: 'busy', duration: 0, user_number: ada.number });
+    } finally {
+      exotel.outcome = { agent: 'answered', customer: 'answered' };
+    }
   });
 });
 
@@ -172,8 +196,9 @@ describe('inbound call (incoming popup)', () => {
       expect(socket.events.every((e) => e.call.call_id === call.sid)).toBe(true);
     }
     const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
-    // The first number answered: the Passthru names Ada, and the relay names her.
-    expect(view).toMatchObject({ call_id: call.sid, status: 'completed', status_raw: 'completed', duration: 42, user_number: ada.number, extra: { answered_by: ada.number, answered_by_name: 'Ada' } });
+    // The first number answered: the Passthru names Ada, and the relay names her. The duration
+    // is DialCallDuration, which counts the agents' ringing too (42 s of talk, 8 of ringing).
+    expect(view).toMatchObject({ call_id: call.sid, status: 'completed', status_raw: 'completed', duration: 50, user_number: ada.number, extra: { answered_by: ada.number, answered_by_name: 'Ada' } });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 
@@ -183,7 +208,12 @@ describe('inbound call (incoming popup)', () => {
     try {
       const call = exotel.inboundCall({ connectUrl: callbacks.incoming, passthruUrl: callbacks.status, from: '+919812377777', to: EXOPHONE });
       await call.done;
-      expect(call.exchanges.at(-1)).toMatchObject({ kind: 'passthru', params: { CallType: 'completed', DialWhomNumber: bob.number }, status: 200 });
+      // As a live Passthru reads: a leg per number rung, DialWhomNumber the one that talked.
+      expect(call.exchanges.at(-1)).toMatchObject({
+        kind: 'passthru',
+        params: { CallType: 'completed', DialCallStatus: 'completed', DialWhomNumber: bob.number, 'Legs[0][Number]': ada.number, 'Legs[0][OnCallDuration]': '0', 'Legs[1][Number]': bob.number, 'Legs[1][OnCallDuration]': '42' },
+        status: 200,
+      });
       await socket.waitFor((c) => c.events.at(-1)?.call.call_id === call.sid && c.events.at(-1)?.call.status === 'completed');
       // What Ada's popup reads: the call was Bob's.
       expect(socket.events.at(-1)!.call.extra).toMatchObject({ answered_by: bob.number, answered_by_name: 'Bob' });

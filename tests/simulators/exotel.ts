@@ -30,15 +30,29 @@
  *   DialWhomNumber, and the header Exotel-Version: 1.0 on the Connect applet's.
  * - [C] frappe/crm's Exotel integration (crm/integrations/exotel/handler.py, ExotelCallUI.vue)
  *   and other public integrations: StatusCallbackEvents sent as indexed keys
- *   (`StatusCallbackEvents[0]=…`, URL-encoded); the answered event's Status in-progress, with
- *   Legs as `Legs[0][Status]` fields in the multipart default; errors as `{"RestException":
- *   {"Message",…}}`; the XML answer `<TwilioResponse><Call><Sid>…`; the Connect applet's reply
- *   `{"destination":{"numbers":[…]},"parallel_ringing":{"activate":…},…}`.
- * - [I] Assumed: XML element names as the JSON keys; the XML error
- *   `<RestException><Status/><Message/></RestException>`; 401/400 for refusals, with their
- *   messages; repeated StatusCallbackEvents keys accepted too;
- *   JSON numbers for OnCallDuration; HTTP 400 for any other StatusCallbackContentType; one
- *   answered event (frappe/crm sees one per leg).
+ *   (`StatusCallbackEvents[0]=…`, URL-encoded); errors as `{"RestException":{"Message",…}}`;
+ *   the XML answer `<TwilioResponse><Call><Sid>…`; the Connect applet's reply
+ *   `{"destination":{"numbers":[…]},"parallel_ringing":{"activate":…},…}`; one "answered" event
+ *   per leg, Status in-progress: the agent's (`Legs[0][Status]` in-progress, `Legs[1][Status]`
+ *   empty, "Ringing...") then the customer's (`Legs[1][Status]` in-progress); once the agent
+ *   answered, a terminal event whose Status is the customer's no-answer or busy, as
+ *   `Legs[1][Status]` (ExotelCallUI.vue's updateStatus).
+ * - [C] The XML error `<TwilioResponse><RestException><Status>403</Status><Message>…
+ *   </Message></RestException>` (vijendra/exotel test/fixtures/call_dnd.xml), the JSON one
+ *   `{"RestException":{"Status":403,"Message":…}}` with a numeric Status (a Node integration's
+ *   logged answer): XML element names as the JSON keys, for Call and RestException.
+ * - [C] The Passthru after a Connect applet (frappe/erpnext erpnext/tests/exotel_test_data.py; a
+ *   live one in a Spring service's ExotelCallbackPayloadTest, com.fincity.saas.message):
+ *   DialCallStatus (completed, no-answer, canceled) beside CallType, DialCallDuration ringing
+ *   included, DialWhomNumber the agent who took the call, and `Legs[i][Number]`,
+ *   `Legs[i][OnCallDuration]` (talk time) for each number tried.
+ * - [D] developer.exotel.com/api (HTTP status codes): 401 for missing or invalid credentials,
+ *   400 for a malformed request; the status-callback page's JSON example has numeric
+ *   OnCallDuration.
+ * - [I] Assumed: the refusals' messages (vijendra/exotel stubs the 401 as the plain text
+ *   "Authentication is required to view this page."; here inside a RestException); repeated
+ *   StatusCallbackEvents keys accepted too; HTTP 400 for any other StatusCallbackContentType;
+ *   the JSON "answered" event's empty second leg as `{"Status":""}`.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -61,6 +75,8 @@ export interface ExotelExchange {
   params: Record<string, string>;
   /** The Content-Type of what was sent; '' for a GET. */
   requestContentType: string;
+  /** The body sent, as encoded (Legs included); undefined for a GET. */
+  requestBody?: string;
   status: number;
   contentType: string;
   body: string;
@@ -97,6 +113,8 @@ export class ExotelSimulator {
   readonly calls = new Map<string, ExotelCall>();
   outcome: ConnectOutcome = { agent: 'answered', customer: 'answered' };
   talkSeconds = 42;
+  /** How long an incoming call's agents ring before one answers. */
+  ringSeconds = 8;
 
   private constructor(
     private readonly server: Server,
@@ -122,8 +140,9 @@ export class ExotelSimulator {
   /**
    * An incoming call to an ExoPhone whose flow is Connect (Dial Whom: the relay's URL) then an
    * async Passthru. The number `inboundAnswerer` names answers; the Passthru's DialWhomNumber is
-   * "the agent who was dialed to last" ([D] 3000088074): that one, or when nobody answered the
-   * last number rung ([I] with parallel ringing, both).
+   * "the agent who was dialed to last" ([D] 3000088074): the one who took the call, also when
+   * others rang ([C] the live Passthru above), or when nobody answered the last number rung
+   * ([I] with parallel ringing).
    */
 
   inboundCall(input: { connectUrl: string; passthruUrl?: string; from: string; to: string }): ExotelCall {
@@ -136,13 +155,23 @@ export class ExotelSimulator {
       call.dialed.push(...numbers);
       const answered = this.inboundAnswerer === null ? undefined : numbers[this.inboundAnswerer];
       if (!input.passthruUrl) return;
+      // One leg per number tried, the answered one with its talk time.
+      const legs = Object.fromEntries(
+        numbers.flatMap((number, i) => [
+          [`Legs[${i}][Number]`, number],
+          [`Legs[${i}][OnCallDuration]`, number === answered ? String(this.talkSeconds) : '0'],
+        ]),
+      );
       await this.get(call, 'passthru', input.passthruUrl, {
         ...base,
-        DialCallDuration: answered ? String(this.talkSeconds) : '0',
+        // DialCallDuration counts the agents' ringing too, OnCallDuration only the talk.
+        DialCallDuration: answered ? String(this.talkSeconds + this.ringSeconds) : '0',
+        DialCallStatus: answered ? 'completed' : 'no-answer',
         DialWhomNumber: answered ?? numbers.at(-1) ?? '',
         EndTime: '1970-01-01 05:30:00',
         CallType: answered ? 'completed' : 'incomplete',
         CurrentTime: zonelessTime(new Date()),
+        ...legs,
       });
     })();
     return call;
@@ -213,8 +242,11 @@ export class ExotelSimulator {
     if (!url) return;
     const agentLeg = { Status: agentAnswered ? 'completed' : outcome.agent, OnCallDuration: agentAnswered ? talked + 10 : 0 };
     const customerLeg = agentAnswered ? { Status: bridged ? 'completed' : outcome.customer, OnCallDuration: talked } : undefined;
+    // One "answered" event per leg: the agent's while the customer's phone rings (that leg's
+    // Status still empty), then the customer's.
     if (agentAnswered && events.has('answered')) {
-      await this.postStatus(call, url, encoding, this.eventParams(call, 'answered', 'in-progress', started, 0), [{ Status: 'in-progress', OnCallDuration: 0 }]);
+      await this.postStatus(call, url, encoding, this.eventParams(call, 'answered', 'in-progress', started, 0), [{ Status: 'in-progress', OnCallDuration: 0 }, { Status: '', OnCallDuration: 0 }]);
+      if (bridged) await this.postStatus(call, url, encoding, this.eventParams(call, 'answered', 'in-progress', started, 0), [{ Status: 'in-progress', OnCallDuration: 0 }, { Status: 'in-progress', OnCallDuration: 0 }]);
     }
     if (events.has('terminal')) await this.postStatus(call, url, encoding, this.eventParams(call, 'terminal', status, started, talked), customerLeg ? [agentLeg, customerLeg] : [agentLeg]);
     else await this.postStatus(call, url, encoding, { CallSid: call.sid, DateUpdated: zonelessTime(new Date()), Status: status, RecordingUrl: '' });
@@ -311,7 +343,7 @@ export class ExotelSimulator {
       headers: { 'User-Agent': 'Exotel', ...headers },
       ...(body === undefined ? {} : { body }),
     });
-    const exchange: ExotelExchange = { kind, method, url: sent, params, requestContentType: headers['Content-Type'] ?? '', ...answer };
+    const exchange: ExotelExchange = { kind, method, url: sent, params, requestContentType: headers['Content-Type'] ?? '', ...(body === undefined ? {} : { requestBody: body }), ...answer };
     call.exchanges.push(exchange);
     return exchange;
   }
