@@ -70,14 +70,17 @@ describe('outbound call (click to call)', () => {
     const call = await placeOutboundCall(ada, CUSTOMER);
 
     expect(call).toMatchObject({ direction: 'outbound', from: TELZIO_NUMBER, to: ada.number, child: { to: CUSTOMER } });
-    expect(call.exchanges.map((e) => [e.event, e.payload.status ?? e.payload.call_status ?? '', e.status])).toEqual([
-      ['call_created', '', 200],
-      ['call_status_changed', 'ringing', 200],
-      ['call_status_changed', 'in-progress', 200],
-      ['child_call_created', '', 200],
-      ['call_ended', 'completed', 200],
-      ['call_status_changed', 'completed', 200],
-      ['call_ended', 'completed', 200],
+    expect(call.exchanges.map((e) => [e.event, e.payload.parent_call_id ? 'child' : 'parent', e.payload.status ?? e.payload.call_status ?? '', e.status])).toEqual([
+      ['call_created', 'parent', '', 200],
+      ['call_status_changed', 'parent', 'ringing', 200],
+      ['call_status_changed', 'parent', 'in-progress', 200],
+      ['child_call_created', 'child', '', 200],
+      ['call_status_changed', 'child', 'ringing', 200],
+      ['call_status_changed', 'child', 'in-progress', 200],
+      ['call_status_changed', 'child', 'completed', 200],
+      ['call_ended', 'child', 'completed', 200],
+      ['call_status_changed', 'parent', 'completed', 200],
+      ['call_ended', 'parent', 'completed', 200],
     ]);
     expect(call.exchanges[3]!.contentType).toBe('application/x-www-form-urlencoded');
     expect(telzio.suspended.size).toBe(0);
@@ -107,7 +110,7 @@ describe('outbound call (click to call)', () => {
       to_number: CUSTOMER,
       // The customer's leg's billed_duration: the talk time, not the agent's leg's 48 s.
       duration: 40,
-      extra: { billed_duration: '40', hangup_reason: 'hangup' },
+      extra: { billed_duration: '40', hangup_reason: 'Normal Clearing' },
     });
     expect(bobSocket.events).toEqual([]);
     await Promise.all([adaSocket.close(), bobSocket.close()]);
@@ -126,6 +129,8 @@ describe('outbound call (click to call)', () => {
         ['call_status_changed', 'parent', 'ringing'],
         ['call_status_changed', 'parent', 'in-progress'],
         ['child_call_created', 'child', ''],
+        ['call_status_changed', 'child', 'ringing'],
+        ['call_status_changed', 'child', 'noanswer'],
         ['call_ended', 'child', 'noanswer'],
         ['call_status_changed', 'parent', 'completed'],
         ['call_ended', 'parent', 'completed'],
@@ -143,8 +148,9 @@ describe('outbound call (click to call)', () => {
     }
   });
 
-  it("files a B leg's own call_ended under its parent call, not as a record of its own", async () => {
+  it("files a B leg's own status changes and call_ended under its parent call, not as a record of its own", async () => {
     const call = await placeOutboundCall(ada, '+14155550144');
+    expect(call.exchanges.filter((e) => e.payload.call_id === call.child!.callId && e.event !== 'child_call_created').map((e) => e.event)).toContain('call_status_changed');
     const calls = (await api(relay, ada.token, 'GET', `/calls?limit=20`)).body.calls as Array<{ call_id: string; status: string }>;
     expect(calls.some((c) => c.call_id === call.child!.callId)).toBe(false);
     expect(calls.find((c) => c.call_id === call.callId)).toMatchObject({ status: 'completed' });
@@ -194,8 +200,13 @@ describe('inbound call (incoming popup)', () => {
       ['call_status_changed', 'parent', 'ringing'],
       ['child_call_created', 'child', ''],
       ['child_call_created', 'child', ''],
+      ['call_status_changed', 'child', 'ringing'],
+      ['call_status_changed', 'child', 'ringing'],
+      ['call_status_changed', 'child', 'in-progress'],
       ['call_status_changed', 'parent', 'in-progress'],
+      ['call_status_changed', 'child', 'cancel'],
       ['call_ended', 'child', 'cancel'],
+      ['call_status_changed', 'child', 'completed'],
       ['call_ended', 'child', 'completed'],
       ['call_status_changed', 'parent', 'completed'],
       ['call_ended', 'parent', 'completed'],
@@ -207,8 +218,34 @@ describe('inbound call (incoming popup)', () => {
     expect(events.map((e) => e.call.status)).not.toContain('canceled');
     const [view] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent('+14155550178')}&limit=1`)).body.calls;
     // Ada was rung last and lost: the call's number is still Telzio's, and Bob took it.
-    expect(view).toMatchObject({ call_id: call.callId, status: 'completed', duration: 48, to_number: TELZIO_NUMBER, extra: { billed_duration: '46', hangup_reason: 'caller hung up', answered_by: bob.number } });
+    expect(view).toMatchObject({ call_id: call.callId, status: 'completed', duration: 48, to_number: TELZIO_NUMBER, extra: { billed_duration: '46', hangup_reason: 'Normal Clearing', answered_by: bob.number } });
+    // The users' legs reported their statuses under their own call ids: none became a call of its own.
+    for (const agent of [ada, bob]) {
+      const listed = (await api(relay, agent.token, 'GET', '/calls?limit=50')).body.calls as Array<{ call_id: string }>;
+      expect(listed.filter((c) => call.children.some((child) => child.callId === c.call_id))).toEqual([]);
+    }
     await socket.close();
+  });
+  it("shows in progress once a user's leg answers, and a user's leg that rang out does not end the call", async () => {
+    // Step by step, as a ring group that rings its users in turn would report the call.
+    const call: TelzioCall = { callId: '11-cafe0001-000001', direction: 'inbound', from: '+14155550179', to: TELZIO_NUMBER, children: [], exchanges: [], done: Promise.resolve() };
+    const [adaLeg, bobLeg] = ['11-cafe0001-000002', '11-cafe0001-000003'];
+    const date = '2026-11-24T10:00:00.0000000';
+    const stored = async () => ((await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(call.from)}&limit=1`)).body.calls as CallEvent['call'][])[0];
+    await telzio.emit(call, 'call_created', { call_id: call.callId, direction: 'inbound', from: call.from, from_cnam: '', to: TELZIO_NUMBER, rate: 0, date });
+    await telzio.emit(call, 'call_status_changed', { call_id: call.callId, parent_call_id: null, status: 'ringing', date });
+    await telzio.emit(call, 'child_call_created', { call_id: adaLeg, parent_call_id: call.callId, from: call.from, to: ada.number, rate: 0, date });
+    await telzio.emit(call, 'call_status_changed', { call_id: adaLeg, parent_call_id: call.callId, status: 'ringing', date });
+    await telzio.emit(call, 'call_status_changed', { call_id: adaLeg, parent_call_id: call.callId, status: 'noanswer', date });
+    // Ada's phone rang out: the group moves on to Bob, and the call still rings.
+    expect(await stored()).toMatchObject({ call_id: call.callId, direction: 'inbound', status: 'ringing' });
+    await telzio.emit(call, 'child_call_created', { call_id: bobLeg, parent_call_id: call.callId, from: call.from, to: bob.number, rate: 0, date });
+    await telzio.emit(call, 'call_status_changed', { call_id: bobLeg, parent_call_id: call.callId, status: 'in-progress', date });
+    // Bob answered: the call is in progress before the parent call says anything more.
+    expect(await stored()).toMatchObject({ call_id: call.callId, status: 'in-progress' });
+    expect(call.exchanges.map((e) => e.status)).toEqual([200, 200, 200, 200, 200, 200, 200]);
+    const listed = (await api(relay, ada.token, 'GET', '/calls?limit=50')).body.calls as Array<{ call_id: string }>;
+    expect(listed.filter((c) => c.call_id === adaLeg || c.call_id === bobLeg)).toEqual([]);
   });
 });
 

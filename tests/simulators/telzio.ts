@@ -24,12 +24,19 @@
  *   call_status, reason, from, to, duration, billed_duration, price, rate, free_minutes, date).
  * - [C] public integrations: a JSON dial body, keys pk_… and secrets sk_…, errors read from
  *   `Message`.
+ * - [D] webhooks/call-hung-up: "call_hungup" is the EventType of another event, Call Hung Up
+ *   (call_id, date, no status); [C] edonv/telzio-ts openapi/webhooks.yaml (a Telzio SDK's
+ *   webhook schema, edited from observed payloads: from_extension, "Normal Clearing", "Only
+ *   seen null"): Call Status Changed's EventType is "call_status_changed" (the docs page's
+ *   "call_hungup" is copied from the Call Hung Up page), and it carries parent_call_id (null for
+ *   a parent call), so B legs report their own status changes too; call_ended's reason reads
+ *   like "Normal Clearing" (so does hangup_cause in Telzio's v3 API spec, in that repository's
+ *   openapi/swagger.json) and also carries direction and was_missed_call (not sent here).
  * - [I] NOT documented, assumed: what /dial/outbound answers (here 200 with `{}`), its errors
  *   (`{"Message": …}`, ASP.NET's shape, with 400/401/415); that the parent call of
- *   /dial/outbound is the Aleg call (from = From, to = Aleg) and the Bleg is its child; the
- *   EventType value of "Call Status Changed" (the page prints "call_hungup"; this simulator
- *   sends call_status_changed); which statuses a call passes through, and none for B legs; the
- *   call_ended reasons; the number of failures before suspension (5 here). A busy customer's leg
+ *   /dial/outbound is the Aleg call (from = From, to = Aleg) and the Bleg is its child; which
+ *   statuses a call passes through and in which order; the call_ended reasons other than
+ *   "Normal Clearing"; the number of failures before suspension (5 here). A busy customer's leg
  *   ends noanswer with reason "busy" (busy is none of the documented statuses); a call flow that
  *   rings several users creates a child call for each and ends the others cancel when one
  *   answers; the B legs' call_ended come before the parent's end.
@@ -79,6 +86,8 @@ export interface TelzioCall {
   done: Promise<void>;
 }
 
+/** call_ended's reason for a call hung up normally. */
+const NORMAL_CLEARING = 'Normal Clearing';
 /** After this many failed deliveries in a row a webhook is suspended. */
 const SUSPEND_AFTER = 5;
 const E164 = /^\+\d{6,15}$/;
@@ -87,7 +96,10 @@ export class TelzioSimulator {
   readonly calls = new Map<string, TelzioCall>();
   /** Webhooks Telzio stopped delivering to. */
   readonly suspended = new Set<TelzioWebhook>();
-  /** Whether B legs report their own call_ended, as call_ended's parent_call_id says they do. */
+  /**
+   * Whether B legs report their own Call Status Changed and Call Ended, as the parent_call_id
+   * both carry says they do.
+   */
   childLegEvents = true;
   talkSeconds = 42;
   /** What the customer of a click to call does once Telzio dials them. */
@@ -124,14 +136,16 @@ export class TelzioSimulator {
       await this.emit(call, 'call_created', { call_id: call.callId, direction: 'inbound', from: call.from, from_cnam: input.fromCnam ?? '', to: call.to, rate: 0.0, date: telzioTime() });
       await this.status(call, 'ringing');
       for (const user of input.rings) await this.dialChild(call, user);
+      for (const child of call.children) await this.childStatus(call, child, 'ringing');
       const [answered, ...others] = call.children;
       if (answered) {
         call.child = answered;
+        await this.childStatus(call, answered, 'in-progress');
         await this.status(call, 'in-progress');
         for (const other of others) await this.endChild(call, other, 'cancel', 'answered elsewhere', 15);
-        await this.endChild(call, answered, 'completed', 'hangup', this.talkSeconds);
+        await this.endChild(call, answered, 'completed', NORMAL_CLEARING, this.talkSeconds);
       }
-      await this.end(call, answered ? 'completed' : 'noanswer', answered ? 'caller hung up' : 'no answer');
+      await this.end(call, answered ? 'completed' : 'noanswer', answered ? NORMAL_CLEARING : 'no answer');
     })();
     return call;
   }
@@ -186,10 +200,13 @@ export class TelzioSimulator {
       await this.status(call, 'ringing');
       await this.status(call, 'in-progress');
       call.child = await this.dialChild(call, bleg);
+      await this.childStatus(call, call.child, 'ringing');
       // The agent answered Aleg, so the parent completes whatever the customer did.
-      if (this.customer === 'answers') await this.endChild(call, call.child, 'completed', 'hangup', this.talkSeconds);
-      else await this.endChild(call, call.child, 'noanswer', this.customer === 'busy' ? 'busy' : 'no answer', this.customer === 'busy' ? 2 : 30);
-      await this.end(call, 'completed', 'hangup');
+      if (this.customer === 'answers') {
+        await this.childStatus(call, call.child, 'in-progress');
+        await this.endChild(call, call.child, 'completed', NORMAL_CLEARING, this.talkSeconds);
+      } else await this.endChild(call, call.child, 'noanswer', this.customer === 'busy' ? 'busy' : 'no answer', this.customer === 'busy' ? 2 : 30);
+      await this.end(call, 'completed', NORMAL_CLEARING);
     })();
   }
 
@@ -200,9 +217,15 @@ export class TelzioSimulator {
     return child;
   }
 
-  /** A B leg's own call_ended (when enabled), `seconds` after it was dialed. */
+  /** A B leg's final status change and its own call_ended (when enabled), `seconds` after it was dialed. */
   private async endChild(call: TelzioCall, child: { callId: string; to: string }, status: 'completed' | 'noanswer' | 'cancel', reason: string, seconds: number): Promise<void> {
+    await this.childStatus(call, child, status);
     if (this.childLegEvents) await this.emit(call, 'call_ended', this.ended(child.callId, call.callId, status, reason, call.from, child.to, seconds));
+  }
+
+  /** A B leg's own Call Status Changed (when enabled): its call_id, and its parent's in parent_call_id. */
+  private async childStatus(call: TelzioCall, child: { callId: string; to: string }, status: string): Promise<void> {
+    if (this.childLegEvents) await this.emit(call, 'call_status_changed', { call_id: child.callId, parent_call_id: call.callId, status, date: telzioTime() });
   }
 
   private async end(call: TelzioCall, status: 'completed' | 'noanswer' | 'cancel', reason: string): Promise<void> {
@@ -212,7 +235,7 @@ export class TelzioSimulator {
   }
 
   private status(call: TelzioCall, status: string): Promise<void> {
-    return this.emit(call, 'call_status_changed', { call_id: call.callId, status, date: telzioTime() });
+    return this.emit(call, 'call_status_changed', { call_id: call.callId, parent_call_id: null, status, date: telzioTime() });
   }
 
   private ended(callId: string, parent: string | null, status: string, reason: string, from: string, to: string, duration: number) {
