@@ -88,7 +88,11 @@ describe('outbound call (click to call, OBD User Dial)', () => {
     ]);
     expect(socket.events.every((e) => e.call.call_id === callId)).toBe(true);
     const [record] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`)).body.calls;
-    expect(record).toMatchObject({ instance_id: 'myoperator-main', call_id: callId, direction: 'outbound', status: 'completed', to_number: CUSTOMER, duration: 43, extra: { outcome: 'bridged' } });
+    // The talk time is the customer's leg's (42 s); call.end's payload.duration (50 s) also holds
+    // the agent's ring and pick-up.
+    const end = call.deliveries.find((d) => d.eventType === 'call.end')!.event.payload as { duration: number };
+    expect(end.duration).toBe(50);
+    expect(record).toMatchObject({ instance_id: 'myoperator-main', call_id: callId, direction: 'outbound', status: 'completed', to_number: CUSTOMER, duration: 42, extra: { outcome: 'bridged' } });
     await socket.close();
   });
 
@@ -99,8 +103,9 @@ describe('outbound call (click to call, OBD User Dial)', () => {
     expect(placed.ok, placed.error).toBe(true);
     await myoperator.calls.get(placed.record.call_id!)!.done;
     const list = await api(relay, ada.token, 'GET', '/calls?limit=200');
-    // The agent's leg was answered, but call.end's payload.status says the customer was not reached.
-    expect(list.body.calls.find((c: { call_id: string }) => c.call_id === placed.record.call_id)).toMatchObject({ status: 'no-answer', status_raw: status, extra: { outcome: status } });
+    // The agent's leg was answered, but call.end's payload.status says the customer was not reached:
+    // no talk time, although payload.duration counts the agent's ring and pick-up.
+    expect(list.body.calls.find((c: { call_id: string }) => c.call_id === placed.record.call_id)).toMatchObject({ status: 'no-answer', status_raw: status, duration: 0, extra: { outcome: status } });
   });
 
   it.each([
@@ -134,10 +139,28 @@ describe('inbound call (incoming popup)', () => {
       expect(socket.events[0]).toMatchObject({ event: 'created', call: { call_id: call.sessionId, direction: 'inbound', status: 'ringing', from_number: '+917906225789', extra: { did: DID } } });
     }
     const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
-    expect(view).toMatchObject({ call_id: call.sessionId, status: 'completed', duration: 31 });
+    // call.end's answering agent leg names who took the call.
+    expect(view).toMatchObject({ call_id: call.sessionId, status: 'completed', duration: 31, extra: { answered_by: bob.number, answered_by_name: 'Bob' } });
     // call.answered showed the call in progress while the agent talked.
     expect(adaSocket.events.map((e) => e.call.status)).toEqual(['ringing', 'in-progress', 'completed']);
     await Promise.all([adaSocket.close(), bobSocket.close()]);
+  });
+
+  it("names the agent who took the call after the IVR's hunt rang a colleague out", async () => {
+    const socket = await relay.connect(ada);
+    const call = myoperator.inboundCall({ from: '+917906225711', userId: BOB_USER, ringsOutFirst: [ADA_USER] });
+    await call.done;
+    const legs = (call.deliveries.find((d) => d.eventType === 'call.end')!.event.payload as { legs: Array<{ type: string; phone_number: string; result: string }> }).legs;
+    expect(legs.map((l) => [l.type, l.phone_number, l.result])).toEqual([
+      ['customer', '+917906225711', 'connected'],
+      ['agent', ada.number, 'not_answered'],
+      ['agent', bob.number, 'answered'],
+    ]);
+    await socket.waitFor((c) => c.events.at(-1)?.call.call_id === call.sessionId && c.events.at(-1)?.call.status === 'completed');
+    expect(socket.events.at(-1)!.call.extra).toMatchObject({ answered_by: bob.number, answered_by_name: 'Bob' });
+    const [view] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent('+917906225711')}&limit=1`)).body.calls;
+    expect(view).toMatchObject({ call_id: call.sessionId, direction: 'inbound', status: 'completed', extra: { answered_by: bob.number } });
+    await socket.close();
   });
 
   it('logs an incoming call nobody answered as a missed call', async () => {
@@ -152,6 +175,8 @@ describe('inbound call (incoming popup)', () => {
     expect(socket.events.map((e) => e.call.status)).toEqual(['ringing', 'no-answer']);
     const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
     expect(view).toMatchObject({ call_id: call.sessionId, direction: 'inbound', status: 'no-answer', status_raw: 'missed' });
+    // Nobody took it: no agent's leg says answered.
+    expect(view.extra.answered_by).toBeUndefined();
     await socket.close();
   });
 });

@@ -19,8 +19,17 @@
  *   `user_id` and `number_2` are mutually exclusive (403); "User Dial" (type 1 with user_id)
  *   rings the user's phone first, then the customer.
  * - Assumed: a missing or wrong x-api-key gets HTTP 403 `{"message":"Forbidden"}` (the API
- *   gateway's answer); the other rejections reuse the shape above (wording invented); and the
- *   OBD `unique_id` is the `session_id` of the call's webhooks.
+ *   gateway's answer; a clinic's OBD notes list "403 Forbidden (wrong key/secret)" among the
+ *   Postman collection's saved examples, without a body); the other rejections reuse the shape
+ *   above (wording invented); and the OBD `unique_id` is the `session_id` of the call's
+ *   webhooks. That last one is most likely WRONG: a clinic that captured its own OBD calls'
+ *   `call.end` (manoj-clinic-automation/drmanoj-clinic-automation,
+ *   api/MyOperator_Call_API_Master_Reference_23_june_.md §9.0) found `session_id` shaped
+ *   `cb9.<epoch>.<n>`, `ref_id` "MyOperator's OWN UUID", and the `reference_id` it sent back as
+ *   `client_ref_id`; its notes call `unique_id` "MyOperator's id for this call request", and a
+ *   provider adapter reports the reference it sent because "the webhooks key off session_id /
+ *   our reference_id, not unique_id". The simulator keeps the assumption because the connector
+ *   has no per-call value to send as `reference_id` yet (see docs/providers/myoperator.md).
  * - Documented (support.myoperator.com, Webhook v2 articles "exact payload structure" and
  *   "configure and manage Webhook v2"): HTTPS POSTs of `application/json`; envelope `event_id,
  *   company_id, event_type, event_sequence, event_version, timestamp, channel ("call"),
@@ -28,12 +37,20 @@
  *   customer_identifier, payload`; sub-events chosen per webhook (call.initiated,
  *   call.answered, call.end, …); authentication None, Basic, or an API key with a key name and
  *   value of your choosing, in a header or the query.
- * - Seen in third-party code quoting MyOperator's Postman collection (unconfirmed): the
- *   call.end payload `id, did, direction, customer_number, status (bridged|missed|voicemail),
- *   started_at, ended_at, category, duration, recording_filename, billable, ref_id,
- *   client_ref_id, legs[{leg_index, uid, type, phone_number, result, dial_status,
- *   ring_duration, talk_duration}]`. Assumed: call.initiated and call.answered carry the same
- *   payload without the end fields.
+ * - Seen in third-party code: the call.end payload `id, did, direction, customer_number, status
+ *   (bridged|missed|voicemail), started_at, ended_at, category, duration, recording_filename,
+ *   billable, ref_id, client_ref_id, legs[{leg_index, uid, type, phone_number, result,
+ *   dial_status, ring_duration, talk_duration}]`, quoted "verbatim from MyOperator's official
+ *   Postman collection" in a provider adapter's tests (an incoming call: the customer's leg
+ *   `result: "connected"` with the whole call's talk_duration, the agent's leg `dial_status:
+ *   "ANSWER", result: "answered"` with its phone_number), and checked against real captures of
+ *   call.end on an OBD account (the clinic above): "recording_filename is present and complete
+ *   in call.end"; `payload.duration` "includes agent-pickup + ring time" (49 where the customer's
+ *   leg talked 32); the customer's leg, `type == "customer"`, carries the talk time and `result
+ *   == "answered"` when the customer picked up. Legs of agents who rang out: `result:
+ *   "not_answered"`, `dial_status` BUSY or NOANSWER (the collection's call.summary, a hunt).
+ *   Assumed: the legs' order on an OBD call (the agent's first here), call.initiated and
+ *   call.answered carrying the same payload without the end fields.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -83,6 +100,9 @@ export interface MyOperatorCall {
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;
+/** Seconds the agent's phone rings on a click to call, and then the customer's. */
+const AGENT_RING = 5;
+const CUSTOMER_RING = 3;
 
 export class MyOperatorSimulator {
   readonly calls = new Map<string, MyOperatorCall>();
@@ -111,10 +131,13 @@ export class MyOperatorSimulator {
     await closeServer(this.server);
   }
 
-  /** A customer calls the DID; MyOperator's IVR rings the given user, who answers unless `outcome` says otherwise. */
-  inboundCall(input: { from: string; userId: string; outcome?: CallOutcome }): MyOperatorCall {
+  /**
+   * A customer calls the DID; MyOperator's IVR rings the given user, who answers unless `outcome`
+   * says otherwise, after the phones of `ringsOutFirst` (a hunt) rang out.
+   */
+  inboundCall(input: { from: string; userId: string; outcome?: CallOutcome; ringsOutFirst?: readonly string[] }): MyOperatorCall {
     const call = this.newCall('incoming', input.from, this.options.users[input.userId]!);
-    call.done = this.drive(call, input.outcome ?? { answer: true, talkSeconds: 30 }, Promise.resolve());
+    call.done = this.drive(call, input.outcome ?? { answer: true, talkSeconds: 30 }, Promise.resolve(), (input.ringsOutFirst ?? []).map((id) => this.options.users[id]!));
     return call;
   }
 
@@ -159,7 +182,7 @@ export class MyOperatorSimulator {
   }
 
   /** The call's life as Webhook v2 tells it: initiated, answered (if so), end. */
-  private async drive(call: MyOperatorCall, outcome: CallOutcome, agentAnswers: Promise<void>): Promise<void> {
+  private async drive(call: MyOperatorCall, outcome: CallOutcome, agentAnswers: Promise<void>, ringsOut: readonly string[] = []): Promise<void> {
     const startedAt = new Date();
     call.status = 'initiated';
     await agentAnswers;
@@ -170,19 +193,45 @@ export class MyOperatorSimulator {
     }
     call.status = outcome.answer ? 'bridged' : outcome.status;
     const talk = outcome.answer ? outcome.talkSeconds : 0;
+    // payload.duration is the whole call: on a click to call the agent's ring and pick-up too.
+    const duration = call.direction === 'outgoing' ? AGENT_RING + CUSTOMER_RING + talk : talk + 1;
     await this.deliver(call, 'call.end', 3, {
       status: call.status,
       started_at: startedAt.toISOString(),
-      ended_at: new Date(startedAt.getTime() + (talk + 1) * 1000).toISOString(),
-      category: call.direction,
-      duration: talk + 1,
+      ended_at: new Date(startedAt.getTime() + duration * 1000).toISOString(),
+      category: call.direction === 'outgoing' ? 'obd' : 'incoming',
+      duration,
       recording_filename: outcome.answer ? `${randomBytes(8).toString('hex')}-v2.mp3` : '',
       billable: outcome.answer,
-      legs: [
-        { leg_index: 1, uid: call.sessionId, type: 'customer', phone_number: call.customer, result: outcome.answer ? 'connected' : 'not_connected', dial_status: '', ring_duration: null, talk_duration: talk },
-        { leg_index: 2, uid: `${call.sessionId}1`, type: 'agent', phone_number: call.agentPhone, dial_status: outcome.answer ? 'ANSWER' : 'NOANSWER', result: outcome.answer ? 'answered' : 'not_answered', ring_duration: 5, talk_duration: talk },
-      ],
+      legs: this.legs(call, outcome, talk, duration, ringsOut),
     });
+  }
+
+  /**
+   * call.end's legs. An incoming call: the customer's leg (connected, for the whole call), then
+   * one leg per agent the IVR rang, in order. A click to call: the agent's leg, then the
+   * customer's, whose `result` says whether the customer picked up.
+   */
+  private legs(call: MyOperatorCall, outcome: CallOutcome, talk: number, duration: number, ringsOut: readonly string[]): Record<string, unknown>[] {
+    const uid = (n: number) => `${call.sessionId}${n}`;
+    const agent = (n: number, phone: string, answered: boolean, dialStatus = answered ? 'ANSWER' : 'NOANSWER') => ({
+      leg_index: n,
+      uid: uid(n),
+      type: 'agent',
+      phone_number: phone,
+      dial_status: dialStatus,
+      result: answered ? 'answered' : 'not_answered',
+      ring_duration: AGENT_RING,
+      talk_duration: answered ? talk : null,
+    });
+    if (call.direction === 'outgoing') {
+      return [
+        agent(1, call.agentPhone, true),
+        { leg_index: 2, uid: uid(2), type: 'customer', phone_number: call.customer, dial_status: outcome.answer ? 'ANSWER' : 'NOANSWER', result: outcome.answer ? 'answered' : 'not_answered', ring_duration: CUSTOMER_RING, talk_duration: outcome.answer ? talk : null },
+      ];
+    }
+    const hunted = [...ringsOut.map((phone, i) => agent(i + 2, phone, false, 'BUSY')), agent(ringsOut.length + 2, call.agentPhone, outcome.answer)];
+    return [{ leg_index: 1, uid: call.sessionId, type: 'customer', phone_number: call.customer, result: 'connected', dial_status: '', ring_duration: null, talk_duration: duration }, ...hunted];
   }
 
   private envelope(call: MyOperatorCall, eventType: string, sequence: number, payload: Record<string, unknown>): Record<string, unknown> {
