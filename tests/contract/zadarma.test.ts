@@ -133,6 +133,21 @@ describe('placing a call', () => {
     expect(zadarma.calls).toHaveLength(before);
   });
 
+  // Over the rate limit Zadarma answers HTTP 200 with status error (seen in an integrator's
+  // production logs), not only openapi's 429: the status, not the HTTP code, says it failed.
+  it("shows Zadarma's rate-limit error that comes with HTTP 200, and no call happens", async () => {
+    const before = zadarma.calls.length;
+    zadarma.rateLimited = true;
+    try {
+      const placed = await extension.place(ada, CUSTOMER);
+      expect(placed).toMatchObject({ ok: false, error: 'You exceeded the rate limit by User Limits' });
+    } finally {
+      zadarma.rateLimited = false;
+    }
+    expect(zadarma.requests.at(-1)!).toMatchObject({ status: 200, body: { status: 'error' } });
+    expect(zadarma.calls).toHaveLength(before);
+  });
+
   it('is refused with 400 when a required parameter is missing', async () => {
     const query = 'format=json&from=14155550111';
     const signature = zadarmaSignature(SECRET, `/v1/request/callback/${query}${createHash('md5').update(query).digest('hex')}`);

@@ -21,7 +21,9 @@
  * - Documented (Api.php `request()`; user-api-v1 issue #8, maintainers): errors are
  *   `{"status":"error","message":…}` with an HTTP status of 400 or more; a wrong method gets
  *   `status: error` with 404 or 400. Seen in third-party code: a bad signature gets
- *   401 `{"status":"error","message":"Not authorized"}`.
+ *   401 `{"status":"error","message":"Not authorized"}`; the rate limit answered HTTP 200
+ *   `{"status":"error"}` "You exceeded the rate limit by User Limits", not openapi's 429
+ *   (VladSh77/zadarma-odoo CHANGELOG 17.0.1.7.3, from its production logs: `rateLimited`).
  * - Documented (user-api-v1 lib/Webhook/*.php, zadarma/user-api-typescript types.ts and a
  *   Zadarma reseller's knowledge base): notifications are form POSTs; their fields per event and
  *   their `Signature` = base64(hex(HMAC-SHA1(secret, fields))) over the fields in `SIGNED`
@@ -36,16 +38,25 @@
  *   scenario `0-1`, menu, `blacklist`) with `return_timeout`, or `hangup: 1`.
  * - Documented (zadarma/multi-ivr README): the console checks the URL with `GET ?zd_echo=X` and
  *   expects X as the body, and the URL goes under "Call notifications in PBX" at
- *   my.zadarma.com/api. Assumed: call_start is `Y-m-d H:i:s` (user-api-v1 only calls it "the call
- *   start time"; its statistics methods take that format).
+ *   my.zadarma.com/api.
+ * - Seen in third-party code (Nik1125/twenty-zadarma local-to-utc-iso.ts, converting live
+ *   webhooks): call_start is `Y-m-d H:i:s`, the wall clock of the account's (cabinet's) time zone
+ *   with no offset; the simulated account's time zone is UTC.
+ * - Documented (openapi `pbx_call_id` example `in_ae6b…`) and seen (twenty-zadarma: "verified
+ *   against CSV export + live webhooks: in_xxx for inbound, out_xxx for outbound"): pbx_call_id
+ *   is `in_…` or `out_…`.
+ * - Seen (VladSh77/zadarma-odoo controllers/webhook.py, "Verified on prod logs": 347 of 347
+ *   NOTIFY_OUT_END): `internal` the extension, always present; `destination` the external number;
+ *   `caller_id` the external CallerID, not the extension; `calltype` `normal`.
+ * - Seen: production integrations answer every notification, NOTIFY_START included, with plain
+ *   text (VladSh77/zadarma-odoo `OK`, webard/nova-zadarma `ok`), and their incoming calls still
+ *   ring and reach NOTIFY_END: the PBX ignores a reply that is not JSON.
  * - Documented (openapi `/v1/pbx/callinfo`): which of NOTIFY_START, _INTERNAL, _ANSWER, _END,
  *   _OUT_START, _OUT_END are sent is chosen per event (`events` option).
  * - Assumed: that a CallBack made through `sip` raises NOTIFY_OUT_START once the agent answered
  *   and the PBX dials the customer, then NOTIFY_OUT_END, and nothing when the agent does not
- *   answer; NOTIFY_OUT_END's caller_id being the PBX's caller ID; pbx_call_id shaped
- *   `in_…`/`out_…` (seen in third-party fixtures); the error texts for bad parameters; that the
- *   PBX ignores a reply that is not JSON; status codes 16/17/19 for answered/busy/no answer;
- *   the time zone of call_start (UTC here). Not simulated: `format=xml`, `predicted`, 429.
+ *   answer; the error texts for bad parameters; status codes 16/17/19 for answered/busy/no
+ *   answer. Not simulated: `format=xml`, `predicted`, 429.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -139,6 +150,8 @@ export class ZadarmaSimulator {
   customerOutcome: LegOutcome = { answer: true, talkSeconds: 42 };
   /** How the extension rung for the next incoming call responds. */
   extensionOutcome: LegOutcome = { answer: true, talkSeconds: 30 };
+  /** Over the account's rate limit: API requests get HTTP 200 with `status: error`. */
+  rateLimited = false;
 
   private constructor(
     private readonly server: Server,
@@ -211,6 +224,7 @@ export class ZadarmaSimulator {
     if (url.pathname !== CALLBACK_PATH) return answer(404, { status: 'error', message: 'Method not found' });
     if (req.method !== 'GET') return answer(400, { status: 'error', message: `Wrong request method ${req.method ?? ''}` });
     if (!this.authorized(url.pathname, [...url.searchParams], req.headers.authorization)) return answer(401, { status: 'error', message: 'Not authorized' });
+    if (this.rateLimited) return answer(200, { status: 'error', message: 'You exceeded the rate limit by User Limits' });
 
     const { from, to, sip } = query;
     if (!from || !to) return answer(400, { status: 'error', message: `Required parameter missing: ${!from ? 'from' : 'to'}` });
@@ -239,7 +253,7 @@ export class ZadarmaSimulator {
     const internal = call.sip ?? (/^\d{3,5}$/.test(call.from) ? call.from : '');
     const start = { call_start: zonelessTime(new Date()), pbx_call_id: call.pbxCallId, internal, destination: call.to.replace(/^\+/, '') };
     await this.send(call, 'NOTIFY_OUT_START', start);
-    await this.send(call, 'NOTIFY_OUT_END', { ...start, caller_id: this.options.callerId, ...endingOf(customer) });
+    await this.send(call, 'NOTIFY_OUT_END', { ...start, caller_id: this.options.callerId, calltype: 'normal', ...endingOf(customer) });
   }
 
   /** NOTIFY_START, then the reply decides: hang up, or ring an extension (the redirect, else the default one). */
