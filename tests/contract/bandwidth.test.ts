@@ -147,6 +147,8 @@ describe('outbound call (click to call)', () => {
 
   it.each([
     ['an unknown application', { application_id: 'nope' }, 'Invalid applicationId: application not found'],
+    // Bandwidth's Voice errors page: 401 "when the specified user does not have access to the account".
+    ['an account the credential has no access to', { account_id: '9900001' }, 'The credentials provided were invalid'],
   ])("shows Bandwidth's error for %s and places no call", async (_case, override, error) => {
     const before = bandwidth.calls.size;
     const placed = await extension.place(ada, CUSTOMER, { config: { ...config, ...override } });

@@ -14,13 +14,18 @@
  *   disconnectMethod, enqueuedTime, callTimeout, callbackTimeout, tag`.
  * - [D] Errors `{"type","description","id"}` (node-sdk bandwidth.yml `voiceApiError`); 400
  *   `validation`, 401 `authentication-error`, 403 `authorization-error`, 415 for another media
- *   type. [I] a token of another account gets the 403; the wording of validation messages.
+ *   type. [D api-docs site/docs/voice/errors.mdx] their bodies: 400 "Invalid to: must be an E164
+ *   telephone number", 401 "The credentials provided were invalid" "when the specified user does
+ *   not have access to the account" (so a credential used with another account's id gets 401, not
+ *   403), 403 "Access is denied" "when the user does not have access to the Voice API", 415
+ *   "Content type '…' not supported". [I] the wording of the other validation messages (missing
+ *   field, unknown application).
  * - [D] OAuth 2.0 client credentials: token URL `https://api.bandwidth.com/api/v1/oauth2/token`
  *   (node-sdk bandwidth.yml `tokenUrl`, configuration.ts), Basic `client_id:client_secret`, form
  *   `grant_type=client_credentials`, answer `{access_token, expires_in}`; legacy API users
  *   (Basic auth) end on December 2, 2026 (Credential Management). The simulator accepts only such
  *   tokens on the Voice API. [I] a wrong client gets 401 `{"error":"invalid_client"}` (RFC 6749's
- *   wording), an unknown token 401 as above.
+ *   wording); an unknown token gets the 401 above (its body [D errors.mdx], for an OAuth token [I]).
  * - [D] Webhooks (api-docs site/docs/voice/webhooks/answer.mdx, initiate.mdx, disconnect.mdx):
  *   JSON POSTs with `eventType, eventTime, accountId, applicationId, from, to, direction
  *   (inbound|outbound), callId, callUrl, startTime`, `answerTime` once answered, `endTime,
@@ -39,7 +44,8 @@
  *   sent if the call is still active", and the BXML answered runs on the original call; each with
  *   Basic auth from its tag's `username`/`password`. With no BXML left the original call ends with
  *   cause `hangup` ("there was no more BXML to execute"), whatever the transfer's outcome.
- *   [I] the first `<PhoneNumber>` answers; the B leg's id is a fresh `c-…`.
+ *   [D webhooks/transferAnswer.mdx] the B leg's `callId` is a `c-…` id of its own, next to
+ *   `parentCallId`. Simulated (a scenario, not a fact): the first `<PhoneNumber>` answers.
  * - [D] Callbacks carry Basic auth with the `username`/`password` given on the call (voice.yml),
  *   and the Voice application's `CallbackCreds` for the events of incoming calls, whose initiate
  *   goes to `CallInitiatedCallbackUrl` and disconnect to `CallStatusCallbackUrl`
@@ -185,8 +191,10 @@ export class BandwidthSimulator {
     if (!match || req.method !== 'POST') return sendJson(res, 404, { type: 'not-found', description: 'The resource was not found', id: null });
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!bearer || !this.tokens.has(bearer)) return sendJson(res, 401, { type: 'authentication-error', description: 'The credentials provided were invalid', id: null });
-    if (match[1] !== this.options.accountId) return sendJson(res, 403, { type: 'authorization-error', description: 'Access is denied', id: null });
-    if (!/^application\/json/i.test(req.headers['content-type'] ?? '')) return sendJson(res, 415, { type: 'validation', description: 'Content-Type must be application/json', id: null });
+    // Bandwidth's Voice errors page: 401 when the user "does not have access to the account".
+    if (match[1] !== this.options.accountId) return sendJson(res, 401, { type: 'authentication-error', description: 'The credentials provided were invalid', id: null });
+    const contentType = req.headers['content-type'] ?? '';
+    if (!/^application\/json/i.test(contentType)) return sendJson(res, 415, { type: 'validation', description: `Content type '${contentType}' not supported`, id: null });
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(await readBody(req)) as Record<string, unknown>;
