@@ -67,10 +67,16 @@ describe('outbound call (click to call, OBD User Dial)', () => {
     pickUp();
     myoperator.agentAnswers = Promise.resolve();
     expect(placed.request!.headers['x-api-key']).toBe(API_KEY);
-    expect(JSON.parse(placed.request!.body!)).toEqual({ company_id: COMPANY_ID, secret_token: SECRET_TOKEN, type: '1', user_id: ADA_USER, number: CUSTOMER, public_ivr_id: PUBLIC_IVR_ID });
+    // A reference of this call's own, which the webhooks bring back: the call's id.
+    expect(callId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(JSON.parse(placed.request!.body!)).toEqual({ company_id: COMPANY_ID, secret_token: SECRET_TOKEN, type: '1', user_id: ADA_USER, number: CUSTOMER, public_ivr_id: PUBLIC_IVR_ID, reference_id: callId });
     expect(reported.status).toBe(201);
-    const call = myoperator.calls.get(callId)!;
+    const call = myoperator.callByReference(callId)!;
     await call.done;
+    // MyOperator's own ids are others: the OBD answer's unique_id, the webhooks' session_id.
+    expect(placed.record.extra.obd_id).toBe(call.uniqueId);
+    expect(new Set([callId, call.uniqueId, call.sessionId]).size).toBe(3);
+    expect(call.deliveries.map((d) => (d.event.payload as { client_ref_id: string }).client_ref_id)).toEqual([callId, callId, callId]);
 
     expect([call.direction, call.agentPhone, call.customer]).toEqual(['outgoing', ada.number, CUSTOMER]);
     expect(call.deliveries.map((d) => [d.eventType, d.url, d.status, d.body])).toEqual([
@@ -87,6 +93,8 @@ describe('outbound call (click to call, OBD User Dial)', () => {
       ['updated', 'completed'],
     ]);
     expect(socket.events.every((e) => e.call.call_id === callId)).toBe(true);
+    // One entry: none made of the session's webhooks.
+    expect(await relay.storedCallIds(ada)).not.toContain(call.sessionId);
     const [record] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`)).body.calls;
     // The talk time is the customer's leg's (42 s); call.end's payload.duration (50 s) also holds
     // the agent's ring and pick-up.
@@ -101,7 +109,7 @@ describe('outbound call (click to call, OBD User Dial)', () => {
     const placed = await extension.place(ada, '+919876500000');
     myoperator.outcome = { answer: true, talkSeconds: 42 };
     expect(placed.ok, placed.error).toBe(true);
-    await myoperator.calls.get(placed.record.call_id!)!.done;
+    await myoperator.callByReference(placed.record.call_id!)!.done;
     const list = await api(relay, ada.token, 'GET', '/calls?limit=200');
     // The agent's leg was answered, but call.end's payload.status says the customer was not reached:
     // no talk time, although payload.duration counts the agent's ring and pick-up.

@@ -18,18 +18,20 @@
  *   rejection `{"details":"invalid public_ivr_id","status":"error","code":"403"}` with HTTP 403;
  *   `user_id` and `number_2` are mutually exclusive (403); "User Dial" (type 1 with user_id)
  *   rings the user's phone first, then the customer.
+ * - Seen in a clinic's OBD reference, from its official Postman collection
+ *   (manoj-clinic-automation/drmanoj-clinic-automation, api/MyOperator_OBD_ClickToCall_Reference.md):
+ *   the success answer echoes the request's `reference_id` ("whatever WE sent — this is the
+ *   loop-closing join key"), `unique_id` being "MyOperator's id for this call request"; and, in
+ *   its captures of its own OBD calls' call.end (api/MyOperator_Call_API_Master_Reference_23_june_.md
+ *   §9.0), `session_id` shaped `cb9.<epoch>.<n>`, `ref_id` "MyOperator's OWN UUID", and the
+ *   reference_id sent back as `payload.client_ref_id` ("Join key for OUR OBD calls"). So the
+ *   simulator's unique_id is none of the webhooks' ids. A reference_id used again is refused
+ *   (a provider adapter: locked for about two days; the wording here invented).
  * - Assumed: a missing or wrong x-api-key gets HTTP 403 `{"message":"Forbidden"}` (the API
- *   gateway's answer; a clinic's OBD notes list "403 Forbidden (wrong key/secret)" among the
- *   Postman collection's saved examples, without a body); the other rejections reuse the shape
- *   above (wording invented); and the OBD `unique_id` is the `session_id` of the call's
- *   webhooks. That last one is most likely WRONG: a clinic that captured its own OBD calls'
- *   `call.end` (manoj-clinic-automation/drmanoj-clinic-automation,
- *   api/MyOperator_Call_API_Master_Reference_23_june_.md §9.0) found `session_id` shaped
- *   `cb9.<epoch>.<n>`, `ref_id` "MyOperator's OWN UUID", and the `reference_id` it sent back as
- *   `client_ref_id`; its notes call `unique_id` "MyOperator's id for this call request", and a
- *   provider adapter reports the reference it sent because "the webhooks key off session_id /
- *   our reference_id, not unique_id". The simulator keeps the assumption because the connector
- *   has no per-call value to send as `reference_id` yet (see docs/providers/myoperator.md).
+ *   gateway's answer; the clinic's notes list "403 Forbidden (wrong key/secret)" among the
+ *   collection's saved examples, without a body); the other rejections reuse the shape above
+ *   (wording invented); call.initiated and call.answered carrying client_ref_id as call.end does
+ *   (only call.end and call.summary were captured).
  * - Documented (support.myoperator.com, Webhook v2 articles "exact payload structure" and
  *   "configure and manage Webhook v2"): HTTPS POSTs of `application/json`; envelope `event_id,
  *   company_id, event_type, event_sequence, event_version, timestamp, channel ("call"),
@@ -52,7 +54,7 @@
  *   Assumed: the legs' order on an OBD call (the agent's first here), call.initiated and
  *   call.answered carrying the same payload without the end fields.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { closeServer, listen, readBody, sendJson, sendWebhook } from './http.ts';
 
@@ -90,6 +92,10 @@ export type CallOutcome = { answer: true; talkSeconds: number } | { answer: fals
 
 export interface MyOperatorCall {
   sessionId: string;
+  /** A click to call's: the OBD answer's unique_id, MyOperator's id of the request (not the session's). */
+  uniqueId?: string;
+  /** A click to call's reference_id, as sent: the webhooks' payload.client_ref_id. */
+  referenceId?: string;
   direction: 'incoming' | 'outgoing';
   customer: string;
   /** The agent's phone MyOperator rang. */
@@ -124,6 +130,11 @@ export class MyOperatorSimulator {
     const { server, baseUrl } = await listen((req, res) => simulator!.handle(req, res), (res, error) => sendJson(res, 500, { details: error.message, status: 'error', code: '500' }));
     simulator = new MyOperatorSimulator(server, baseUrl, options);
     return simulator;
+  }
+
+  /** The click to call placed with this reference_id. */
+  callByReference(referenceId: string): MyOperatorCall | undefined {
+    return [...this.calls.values()].find((call) => call.referenceId === referenceId);
   }
 
   async close(): Promise<void> {
@@ -176,8 +187,12 @@ export class MyOperatorSimulator {
     const agentPhone = typeof body.user_id === 'string' ? this.options.users[body.user_id] : undefined;
     if (!agentPhone) return sendJson(res, 403, rejection('403', 'invalid user_id'));
 
+    const referenceId = typeof body.reference_id === 'string' && body.reference_id ? body.reference_id : undefined;
+    if (referenceId && this.callByReference(referenceId)) return sendJson(res, 400, rejection('400', 'reference_id already used'));
     const call = this.newCall('outgoing', body.number, agentPhone);
-    sendJson(res, 200, { details: 'Request accepted successfully', status: 'success', code: '200', unique_id: call.sessionId });
+    call.uniqueId = randomUUID();
+    if (referenceId) call.referenceId = referenceId;
+    sendJson(res, 200, { details: 'Request accepted successfully', status: 'success', code: '200', unique_id: call.uniqueId, ...(referenceId ? { reference_id: referenceId } : {}) });
     call.done = this.drive(call, this.outcome, this.agentAnswers);
   }
 
@@ -247,7 +262,7 @@ export class MyOperatorSimulator {
       session_id: call.sessionId,
       system_identifier: this.options.did,
       customer_identifier: call.customer,
-      payload: { id: call.sessionId, did: this.options.did, direction: call.direction, customer_number: call.customer, ref_id: '', client_ref_id: '', ...payload },
+      payload: { id: call.sessionId, did: this.options.did, direction: call.direction, customer_number: call.customer, ref_id: randomUUID(), client_ref_id: call.referenceId ?? '', ...payload },
     };
   }
 

@@ -37,9 +37,10 @@ export type AnyCheckResult = ({ kind: 'PhoneCalls' } & CheckResult) | ({ kind: '
 
 /**
  * Variables of the agent and the outgoing call, known in every template. `@to_extension` is set
- * only for a number with an extension ("ext. 204"), so templates treat it as optional.
+ * only for a number with an extension ("ext. 204"), so templates treat it as optional;
+ * `@request_id` only while a call is placed (its request and the mapping of the answer).
  */
-const AGENT_VARIABLES = ['to_number', 'to_extension', 'from_number', 'extension', 'email', 'callerid'];
+const AGENT_VARIABLES = ['to_number', 'to_extension', 'request_id', 'from_number', 'extension', 'email', 'callerid'];
 /** Known while the request is built, for signing it (Zadarma): its path and sorted query. */
 const REQUEST_VARIABLES = ['request_path', 'request_query'];
 

@@ -2,7 +2,7 @@ import type { ConnectorPlan } from '../connector/plan.ts';
 import { dryRunAuth } from './auth.ts';
 import { callbackUrl } from './callbacks.ts';
 import type { OutgoingRequest } from './http.ts';
-import { buildOutgoingRequest, type CallTarget } from './outgoing.ts';
+import { buildOutgoingRequest, type CallTarget, withRequestId } from './outgoing.ts';
 import { redactRequest, secretValues } from './redact.ts';
 import type { RunContext } from './scope.ts';
 import { handleWebhook, type WebhookEvent, type WebhookOptions, type WebhookResult } from './webhook.ts';
@@ -13,7 +13,7 @@ import { handleWebhook, type WebhookEvent, type WebhookOptions, type WebhookResu
  * The CLI's `outgoing` command and the options page's "Show the request" both show this.
  */
 export function dryRunRequest(plan: ConnectorPlan, context: RunContext, to: CallTarget, { showSecrets = false } = {}): OutgoingRequest {
-  const request = buildOutgoingRequest(plan, { ...context, resolvedAuth: dryRunAuth(plan) }, to);
+  const request = buildOutgoingRequest(plan, { ...context, resolvedAuth: dryRunAuth(plan) }, withRequestId(to));
   return showSecrets ? request : redactRequest(request, secretValues(plan, context.config));
 }
 

@@ -162,6 +162,45 @@ describe('placeCall', () => {
     expect(result).toMatchObject({ ok: true, record: { call_id: 'c-9', call_status: 'ringing' } });
   });
 
+  it("gives each call a request id of its own (@request_id), the same in the request and the answer's mapping", async () => {
+    const referenced = connector(
+      '<request format="json"><parameters><parameter name="number" value="@to_number"/><parameter name="reference_id" value="@request_id"/></parameters></request>',
+      '<response format="json"><call_id use="reference_id" default="@request_id"/><obd_id use="unique_id"/></response>',
+    );
+    const sent: string[] = [];
+    const answer = (echo: boolean): Fetch => async (_url, init) => {
+      sent.push(JSON.parse(init.body!).reference_id);
+      return { status: 200, headers: new Headers({ 'content-type': 'application/json' }), text: async () => JSON.stringify({ unique_id: 'u-1', ...(echo ? { reference_id: JSON.parse(init.body!).reference_id } : {}) }) };
+    };
+    const first = await placeCall(referenced, context, '+14155550100', answer(true));
+    const second = await placeCall(referenced, context, '+14155550100', answer(false));
+    expect(sent[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(sent[1]).not.toBe(sent[0]);
+    // Echoed or not, the call is known by the id sent.
+    expect([first.record.call_id, second.record.call_id]).toEqual(sent);
+    expect(first.record.extra.obd_id).toBe('u-1');
+    // A caller may give its own; a request built without one has no @request_id to render.
+    expect(JSON.parse(buildOutgoingRequest(referenced, context, { number: '+14155550100', requestId: 'r-7' }).body!).reference_id).toBe('r-7');
+    expect(() => buildOutgoingRequest(referenced, context, '+14155550100')).toThrow(/request_id/);
+  });
+
+  it('sends the request again with the same request id after a refused token', async () => {
+    const tokened = connector(
+      '<request format="json"><parameters><parameter name="ref" value="@request_id"/></parameters></request>',
+      '<response format="json"><call_id use="id"/></response>',
+      '<token url="https://auth.example.com/token" path="access_token"><parameter name="key" value="$config.$fields.key"/></token>',
+    );
+    const refs: string[] = [];
+    const fetch: Fetch = async (url, init) => {
+      if (url.startsWith('https://auth.')) return { status: 200, headers: new Headers({ 'content-type': 'application/json' }), text: async () => '{"access_token":"t"}' };
+      refs.push(JSON.parse(init.body!).ref);
+      return refs.length === 1 ? { status: 401, headers: new Headers(), text: async () => '' } : { status: 200, headers: new Headers({ 'content-type': 'application/json' }), text: async () => '{"id":"c-1"}' };
+    };
+    expect(await placeCall(tokened, context, '+14155550100', fetch)).toMatchObject({ ok: true });
+    expect(refs).toHaveLength(2);
+    expect(refs[1]).toBe(refs[0]);
+  });
+
   it('turns a network failure into a clear reason', async () => {
     const fetch: Fetch = async () => {
       throw new TypeError('fetch failed');

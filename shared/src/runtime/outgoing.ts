@@ -18,7 +18,12 @@ export { ConnectorRuntimeError };
  * switchboard ("+1 415 555 0100 ext. 204"), the extension the provider dials once it answers.
  * A plain string is a number without extension.
  */
-export type CallTarget = string | { number: string; extension?: string };
+/**
+ * Whom a call goes to: a number, or a number with its extension and the call request's own id
+ * (`@request_id`: a value no other request of the agent's has had, for providers that echo
+ * one back on the call's webhooks; placeCall makes one when none is given).
+ */
+export type CallTarget = string | { number: string; extension?: string; requestId?: string };
 
 /** Digits only, as libphonenumber reads them; at most its limit after an explicit "ext." label. */
 const EXTENSION = /^\d{1,20}$/;
@@ -27,13 +32,13 @@ const EXTENSION = /^\d{1,20}$/;
 export function buildOutgoingRequest(plan: ConnectorPlan, context: RunContext, to: CallTarget): OutgoingRequest {
   const request = plan.outgoing?.request;
   if (!plan.provider || !request) throw new ConnectorRuntimeError(`${plan.name} cannot place calls: it has no <outgoing_call>`, 'not-supported');
-  const { number, extension } = targetParts(to);
+  const { number, extension, requestId } = targetParts(to);
   const toNumber = toE164(number, context.defaultCountry);
   if (!toNumber) throw new ConnectorRuntimeError(`"${number}" is not a phone number`, 'invalid-number');
   // The page decides what the extension is: only digits reach a template, so none can smuggle
   // DTMF pauses, markup or URL syntax into what the connector builds from it.
   if (extension && !EXTENSION.test(extension)) throw new ConnectorRuntimeError(`"${extension}" is not an extension: digits only, at most 20`, 'invalid-number');
-  const scope = buildScope(plan, { ...context, vars: { ...context.vars, ...targetVariables(toNumber, extension) } });
+  const scope = buildScope(plan, { ...context, vars: { ...context.vars, ...targetVariables(toNumber, extension, requestId) } });
   return asRuntimeErrors(() => {
     const url = new URL(joinUrl(renderTemplate(plan.provider!.url, scope).trim(), request.url ? renderTemplate(request.url, scope).trim() : ''));
     const fields = request.format !== 'json' || request.method === 'GET' ? formFields(request.parameters, scope) : [];
@@ -48,13 +53,16 @@ export function buildOutgoingRequest(plan: ConnectorPlan, context: RunContext, t
   });
 }
 
-function targetParts(to: CallTarget): { number: string; extension?: string } {
+function targetParts(to: CallTarget): { number: string; extension?: string; requestId?: string } {
   return typeof to === 'string' ? { number: to } : to;
 }
 
-/** The call's own variables: `@to_number`, and `@to_extension` only when there is one. */
-function targetVariables(toNumber: string, extension: string | undefined): Record<string, string> {
-  return extension ? { to_number: toNumber, to_extension: extension } : { to_number: toNumber };
+/** The call's own variables: `@to_number`, `@to_extension` and `@request_id` only when there is one. */
+function targetVariables(toNumber: string, extension: string | undefined, requestId: string | undefined): Record<string, string> {
+  const vars: Record<string, string> = { to_number: toNumber };
+  if (extension) vars.to_extension = extension;
+  if (requestId) vars.request_id = requestId;
+  return vars;
 }
 
 /** PHP's http_build_query of the parameters sorted by name (RFC 1738: spaces as `+`). */
@@ -109,9 +117,9 @@ export function mapOutgoingResponse(plan: ConnectorPlan, context: RunContext, to
   } catch {
     unreadable = true;
   }
-  const { number, extension } = targetParts(to);
+  const { number, extension, requestId } = targetParts(to);
   const toNumber = toE164(number, context.defaultCountry) ?? number;
-  const scope = buildScope(plan, { ...context, vars: { ...context.vars, ...targetVariables(toNumber, extension) } });
+  const scope = buildScope(plan, { ...context, vars: { ...context.vars, ...targetVariables(toNumber, extension, requestId) } });
   const values = mapping ? applyMapping(mapping, payload, scope) : {};
   const record = buildRecord({ direction: 'outbound', to_number: toNumber, ...values }, { defaultCountry: context.defaultCountry });
   if (context.agent?.extension && !values.from_number) record.from_number = toE164(context.agent.extension, context.defaultCountry) ?? context.agent.extension;
@@ -137,6 +145,8 @@ export async function placeCall(
   environment: AuthEnvironment = defaultAuthEnvironment(),
 ): Promise<OutgoingResult & { request?: OutgoingRequest }> {
   const env: AuthEnvironment = { fetch, ...environment };
+  // One id for the request and the answer's mapping, and for the request again after a refused token.
+  to = withRequestId(to, env.randomId);
   const send = async (): Promise<{ request?: OutgoingRequest; response?: ProviderResponse; error?: string }> => {
     let resolvedAuth: Record<number, string>;
     try {
@@ -164,4 +174,10 @@ export async function placeCall(
   }
   if (!attempt.response || !attempt.request) return { ok: false, error: attempt.error, record: { extra: {}, error: attempt.error }, ...(attempt.request ? { request: attempt.request } : {}) };
   return { ...mapOutgoingResponse(plan, context, to, attempt.response), request: attempt.request };
+}
+
+/** `to` with a request id of its own (`@request_id`), unless it has one. */
+export function withRequestId(to: CallTarget, randomId: () => string = () => globalThis.crypto.randomUUID()): CallTarget {
+  const target = targetParts(to);
+  return target.requestId ? to : { ...target, requestId: randomId() };
 }
