@@ -101,6 +101,28 @@ describe('outbound call (click to call)', () => {
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 
+  it('shows a click to call in progress when its customer answering raises NOTIFY_ANSWER, and keeps it outbound', async () => {
+    const adaSocket = await relay.connect(ada);
+    zadarma.answersOutgoing = true;
+    try {
+      const call = await clickToCall(ada, '+14155550146');
+      await call.done;
+      expect(call.exchanges.map((e) => e.event)).toEqual(['NOTIFY_OUT_START', 'NOTIFY_ANSWER', 'NOTIFY_OUT_END']);
+      await adaSocket.waitFor((c) => c.events.at(-1)?.call.call_id === call.pbxCallId && c.events.at(-1)?.call.status === 'completed');
+      // Never inbound, not even for a moment: that would pop up an incoming call for the agents.
+      const events = adaSocket.events.filter((e) => e.call.call_id === call.pbxCallId);
+      expect(events.map((e) => e.call.direction)).toEqual(events.map(() => 'outbound'));
+      expect(events.map((e) => e.call.status)).toEqual(['ringing', 'in-progress', 'completed']);
+      // Its customer is no agent who took an incoming call.
+      expect(events.every((e) => e.call.extra.answered_by_name === undefined)).toBe(true);
+      const [record] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550146')).body.calls;
+      expect(record).toMatchObject({ call_id: call.pbxCallId, direction: 'outbound', status: 'completed', to_number: '+14155550146', from_number: `+${PBX_NUMBER}` });
+    } finally {
+      zadarma.answersOutgoing = false;
+      await adaSocket.close();
+    }
+  });
+
   // Each disposition user-api-v1 documents ends the call; the account's limits as failed, the one
   // whose comma no `map` entry can hold included.
   it.each([

@@ -53,6 +53,10 @@
  *   ring and reach NOTIFY_END: the PBX ignores a reply that is not JSON.
  * - Documented (openapi `/v1/pbx/callinfo`): which of NOTIFY_START, _INTERNAL, _ANSWER, _END,
  *   _OUT_START, _OUT_END are sent is chosen per event (`events` option).
+ * - Seen (isaler SalesMan CRM, quoting Zadarma's Russian docs: NOTIFY_ANSWER is the "answer when
+ *   calling an internal or external number", and handling it on out_ calls): NOTIFY_ANSWER may
+ *   come on a click to call too, when the customer answers (`answersOutgoing`: its fields then
+ *   are assumed, caller_id the extension and destination the customer).
  * - Assumed: that a CallBack made through `sip` raises NOTIFY_OUT_START once the agent answered
  *   and the PBX dials the customer, then NOTIFY_OUT_END, and nothing when the agent does not
  *   answer; the error texts for bad parameters; status codes 16/17/19 for answered/busy/no
@@ -152,6 +156,8 @@ export class ZadarmaSimulator {
   extensionOutcome: LegOutcome = { answer: true, talkSeconds: 30 };
   /** Over the account's rate limit: API requests get HTTP 200 with `status: error`. */
   rateLimited = false;
+  /** A click to call's customer answering raises NOTIFY_ANSWER too (see above). */
+  answersOutgoing = false;
 
   private constructor(
     private readonly server: Server,
@@ -253,6 +259,7 @@ export class ZadarmaSimulator {
     const internal = call.sip ?? (/^\d{3,5}$/.test(call.from) ? call.from : '');
     const start = { call_start: zonelessTime(new Date()), pbx_call_id: call.pbxCallId, internal, destination: call.to.replace(/^\+/, '') };
     await this.send(call, 'NOTIFY_OUT_START', start);
+    if (this.answersOutgoing && customer.answer) await this.send(call, 'NOTIFY_ANSWER', { caller_id: internal, destination: start.destination, call_start: start.call_start, pbx_call_id: call.pbxCallId, internal });
     await this.send(call, 'NOTIFY_OUT_END', { ...start, caller_id: this.options.callerId, calltype: 'normal', ...endingOf(customer) });
   }
 
