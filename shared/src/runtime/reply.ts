@@ -16,7 +16,9 @@ export const EMPTY_REPLY: WebhookReply = { status: 200, headers: {}, body: '' };
 /**
  * Renders a `send_response`. With `agentdialing`, the named parameter is repeated once per
  * number in `dialNumbers`, each time with `@extension` bound to that number; with `agentjoin`
- * too, rendered once with `@extension` bound to them all, joined.
+ * too, rendered once with `@extension` bound to them all, joined. A parameter with a condition
+ * (`when`, `is`, `unless`) is left out, with its children, unless it holds for `payload`, the
+ * webhook's.
  */
 export function renderReply(reply: ReplyPlan | undefined, scope: TemplateScope, dialNumbers?: readonly string[], payload?: unknown): WebhookReply {
   if (!reply) return { ...EMPTY_REPLY, headers: {} };
