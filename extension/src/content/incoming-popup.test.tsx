@@ -238,6 +238,16 @@ describe('the wrap-up', () => {
     expect(popupOf()).toBeNull();
   });
 
+  it("links the call's recording once the provider gives one, in a tab of its own, not in place of the CRM's page", () => {
+    answers['crm-dispositions'] = () => ({ ok: true, dispositions: [] });
+    const call = ringing({ status: 'in-progress' });
+    popups.show(call, { takenBy: {} });
+    expect(popupOf()?.querySelector('[data-pc-action="recording"]')).toBeNull();
+    popups.show(later(call, { status: 'completed', crm_log: PENDING, recording_url: 'https://recordings.example.com/RE7.mp3' }));
+    expect(href(popupOf(), '[data-pc-action="recording"]')).toBe('https://recordings.example.com/RE7.mp3');
+    expect(popupOf()?.querySelector('[data-pc-action="recording"]')?.getAttribute('target')).toBe('_blank');
+  });
+
   it('keeps the wrap-up of a call this agent took', () => {
     vi.useFakeTimers();
     answers['crm-dispositions'] = () => ({ ok: true, dispositions: [] });

@@ -155,6 +155,19 @@ describe('a recent call, opened', () => {
   }
   const route = (calls: ReturnType<typeof callView>[]) => (relay.routes['GET /calls?limit=50'] = () => ({ body: { calls, next_cursor: null } }));
 
+  it("links the call's recording, in a new tab, and no address that is not a web one", async () => {
+    route([
+      callView({ id: 41, status: 'completed', recording_url: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE41' }),
+      callView({ id: 40, status: 'completed', recording_url: 'javascript:alert(1)' }),
+    ]);
+    const line = await open(41);
+    const link = line.querySelector<HTMLAnchorElement>('[data-pc-action="recording"]')!;
+    expect([link.textContent, link.getAttribute('href'), link.getAttribute('target')]).toEqual(['Listen to the recording', 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE41', '_blank']);
+    act(() => recent(40)!.querySelector<HTMLButtonElement>('.recent-toggle')!.click());
+    await expect.poll(() => recent(40)!.querySelector('.recent-details')).not.toBeNull();
+    expect(recent(40)!.querySelector('[data-pc-action="recording"]')).toBeNull();
+  });
+
   it("shows the caller's record, opened in a new tab, and calls back", async () => {
     route([callView({ id: 31, status: 'completed', duration: 30, from_number: '+14155550155', contact: LINUS, contacts: [LINUS] })]);
     const line = await open(31);

@@ -2,6 +2,7 @@ import type { CallView } from '@phone-connector/shared';
 import { useEffect, useState } from 'preact/hooks';
 import type { CallActions } from '../call-actions.ts';
 import { CrmLogState } from './CrmLogState.tsx';
+import { safeLink } from './safe-link.ts';
 
 export interface WrapUpProps {
   call: CallView;
@@ -13,7 +14,8 @@ export interface WrapUpProps {
  * Notes for the call log (any time during the call) and, once the call ended on an instance
  * with a CRM, the CRM's dispositions; Save sends both to the relay, which writes them on the
  * call's CRM record, or says that the CRM keeps the record as it was logged (Pipedrive, once the
- * log is written). Below, where that record stands.
+ * log is written). Below, the call's recording when the provider made one, and where that
+ * record stands.
  */
 export function WrapUp({ call, ended, actions }: WrapUpProps) {
   const [notes, setNotes] = useState(call.notes ?? '');
@@ -24,6 +26,9 @@ export function WrapUp({ call, ended, actions }: WrapUpProps) {
   const [saveState, setSaveState] = useState<'idle' | 'saving' | 'saved' | string>('idle');
   // The relay fills `crm_log` in when the call is due for logging: only then has it a CRM to ask.
   const hasCrm = call.crm_log !== null;
+  // The provider's link, from a webhook: shown only as a web address, and in a tab of its own
+  // (not in place of the CRM's page, as the CRM's own links are).
+  const recording = safeLink(call.recording_url);
 
   useEffect(() => {
     if (!ended || !hasCrm) return undefined;
@@ -76,6 +81,13 @@ export function WrapUp({ call, ended, actions }: WrapUpProps) {
         </button>
         {saveState === 'saved' ? <span class="pc-saved">Saved</span> : saveState !== 'idle' && saveState !== 'saving' ? <span class="pc-detail">{saveState}</span> : null}
       </div>
+      {recording ? (
+        <p class="pc-detail">
+          <a class="pc-link" href={recording} target="_blank" rel="noopener noreferrer" data-pc-action="recording">
+            Listen to the recording
+          </a>
+        </p>
+      ) : null}
       {call.crm_log ? <CrmLogState log={call.crm_log} actions={actions} /> : null}
     </div>
   );
