@@ -10,13 +10,16 @@ const grace: Searched = {
   from_number: '+14155550199',
   to_number: '+14155550111',
   user_number: null,
+  extra: { answered_by: '+14155550122', answered_by_name: 'Bob Kahn' },
 };
-const jose: Searched = { ...grace, contact: { id: '12x5', name: 'José Álvarez', company: null, url: null }, notes: null, disposition: null, from_number: '+442079460958' };
+const jose: Searched = { ...grace, contact: { id: '12x5', name: 'José Álvarez', company: null, url: null }, notes: null, disposition: null, from_number: '+442079460958', extra: {} };
 const finds = (text: string, call: Searched = grace, country = 'US') => callMatches(call, parseCallSearch(text, country)!);
 
 describe('finding a call by what the agent typed', () => {
   it('finds a word in the contact, the company, the notes or the outcome, case aside', () => {
     for (const text of ['grace', 'HOPPER', 'navy', 'warehouse', 'voicemail', 'Grace navy']) expect(finds(text), text).toBe(true);
+    // The colleague who took it: "the calls Bob took".
+    expect(finds('bob')).toBe(true);
     expect(finds('Grace Lovelace')).toBe(false);
     expect(finds('ada')).toBe(false);
   });
@@ -46,7 +49,7 @@ describe('finding a call by what the agent typed', () => {
   });
 
   it('finds no number in a call without numbers, and no word in a call without a contact', () => {
-    const bare: Searched = { contact: null, notes: null, disposition: null, from_number: null, to_number: null, user_number: null };
+    const bare: Searched = { contact: null, notes: null, disposition: null, from_number: null, to_number: null, user_number: null, extra: {} };
     expect(finds('555 0199', bare)).toBe(false);
     expect(finds('grace', bare)).toBe(false);
   });

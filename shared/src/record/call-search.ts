@@ -37,12 +37,13 @@ export function parseCallSearch(text: string, defaultCountry?: string): CallSear
 
 /**
  * Whether `call` is one the agent looked for: its numbers hold the typed number, or every word
- * is in its contact's name or company, its notes, its outcome, or (a word of digits) its numbers.
+ * is in its contact's name or company, its notes, its outcome, the name of the colleague who
+ * took it, or (a word of digits) its numbers.
  */
-export function callMatches(call: Pick<CallView, 'contact' | 'notes' | 'disposition' | 'from_number' | 'to_number' | 'user_number'>, search: CallSearch): boolean {
+export function callMatches(call: Pick<CallView, 'contact' | 'notes' | 'disposition' | 'from_number' | 'to_number' | 'user_number' | 'extra'>, search: CallSearch): boolean {
   const numbers = [call.from_number, call.to_number, call.user_number].map((n) => (n ? n.replace(/\D/g, '') : ''));
   if (search.digits) return search.digits.some((digits) => numbers.some((n) => n.includes(digits)));
-  const text = fold([call.contact?.name, call.contact?.company, call.notes, call.disposition].filter(Boolean).join('\n'));
+  const text = fold([call.contact?.name, call.contact?.company, call.notes, call.disposition, call.extra.answered_by_name].filter(Boolean).join('\n'));
   return search.words.every((word) => text.includes(word) || (word.length >= MIN_DIGITS && /^\d+$/.test(word) && numbers.some((n) => n.includes(word))));
 }
 
