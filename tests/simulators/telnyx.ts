@@ -32,9 +32,14 @@
  *   `Timestamp` is always later than `EndTime`.
  * - Documented (TeXML fundamentals, instruction fetching): on inbound calls Telnyx fetches
  *   TeXML from the application's Webhook URL; the reply is a TwiML-compatible `<Response>`.
- *   Seen in third-party TeXML handlers: the instruction fetch carries `Direction`
- *   (`inbound`/`outbound-api`). Assumed: it also carries the callback fields above and
- *   `CallStatus`.
+ *   Documented (TeXML Instruction Fetching, "Request Parameters"; its copy in
+ *   team-telnyx/knowledge-base wiki/runbooks/texml-instruction-fetching.md): the fetch always
+ *   carries `AccountSid, CallSid, CallSidLegacy, CallerId, CallingPartyType, From, FromSipUri, To,
+ *   ToSipUri, ConnectionId`, and its example `CallStatus=in-progress`. Documented (TeXML REST
+ *   calls page): an inbound call "is answered and the instruction fetch request is sent", so the
+ *   inbound fetch says `in-progress` before any agent was rung; the simulator sends that. Seen in
+ *   third-party TeXML handlers: the fetch carries `Direction` (`inbound`/`outbound-api`); one
+ *   integrator's typed inbound body lists neither Direction nor CallStatus.
  * - Documented (Dial page, "Expected callbacks"): when the dialled call ends, the `<Dial action>`
  *   gets the "Dial Action Callback", whose reference is texml-call-completed: `DialCallStatus`,
  *   `DialCallSid`, `DialCallDuration`. Assumed: its CallSid is the parent call's, as in TwiML.
@@ -164,8 +169,14 @@ export class TelnyxSimulator {
     call.progressUrl = input.statusCallback;
     const started = new Date();
     call.done = (async () => {
-      const voice = await this.webhook(call, 'voice', input.url);
+      // Telnyx answers the inbound call, then fetches its TeXML: the fetch says in-progress.
       call.status = 'in-progress';
+      const voice = await this.webhook(call, 'voice', input.url, {
+        CallerId: input.from,
+        CallingPartyType: 'pstn',
+        FromSipUri: `${input.from}@192.0.2.10`,
+        ToSipUri: `${input.to}@sip.telnyx.com`,
+      });
       const talked = await this.followTexml(call, voice, { answer: true, talkSeconds: 30 }, started);
       call.status = 'completed';
       // Telnyx answers an inbound call to fetch its TeXML; the caller hangs up 5 s after the talk.
