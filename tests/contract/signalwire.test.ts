@@ -29,7 +29,7 @@ let extension: Extension;
 
 beforeAll(async () => {
   ({ relay, agents: [ada, bob] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }, { name: 'Bob', number: '+14155550122' }]));
-  signalwire = await startSignalWireSimulator({ projectId: PROJECT_ID, apiToken: API_TOKEN, signingKey: SIGNING_KEY, forward: relay.forward });
+  signalwire = await startSignalWireSimulator({ projectId: PROJECT_ID, apiToken: API_TOKEN, signingKey: SIGNING_KEY, forward: relay.forward, numbers: [SIGNALWIRE_NUMBER] });
   config = { space: SPACE, project_id: PROJECT_ID, api_token: API_TOKEN, signing_key: SIGNING_KEY, callerid: SIGNALWIRE_NUMBER };
   callbacks = (await relay.registerInstance(ada, 'signalwire-main', 'signalwire', config)).callbacks;
   // The engine's requests to the Space's host go to the simulator instead.
@@ -97,6 +97,14 @@ describe('outbound call (click to call)', () => {
     const before = signalwire.calls.size;
     const placed = await extension.place(ada, CUSTOMER, { config: { ...config, api_token: 'wrong' } });
     expect(placed).toMatchObject({ ok: false, error: 'Authenticate' });
+    expect(signalwire.calls.size).toBe(before);
+  });
+
+  it("shows SignalWire's reason for a call it refuses as invalid, which comes in an errors array", async () => {
+    const before = signalwire.calls.size;
+    // A caller ID the project does not own: SignalWire answers 400 {"errors":[{code, message, more_info}]}.
+    const placed = await extension.place(ada, CUSTOMER, { config: { ...config, callerid: '+15005550009' } });
+    expect(placed).toMatchObject({ ok: false, error: "'From' phone number not verified" });
     expect(signalwire.calls.size).toBe(before);
   });
 });

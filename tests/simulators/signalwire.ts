@@ -23,9 +23,16 @@
  * - Documented (signalwire.com/docs, "Incoming call status callback"): a number's own status
  *   callback sends CallSid, AccountSid, From, To, CallStatus (completed or failed), CallDuration,
  *   AudioInMos and Timestamp, "the timestamp of the call creation date/time"; no CallbackSource.
- * - Assumed: error bodies and codes for bad credentials and missing parameters are Twilio's
- *   (`{code: 20003, message, status}` with HTTP 401, 21201/21213/21205 with HTTP 400); the
- *   webhook field set is Twilio's minus the `AudioIn*` quality statistics SignalWire adds.
+ * - Documented (SignalWire's own API spec, signalwire/docs specs/compatibility-api: calls/main.tsp
+ *   and _shared/errors.tsp): "Create a Call" answers HTTP 200 with the call, 401 with
+ *   `{code, message, more_info, status}` (code 20003), 422 with that same object, and 400 with
+ *   `{"errors":[{code, message, more_info}]}` (code a string), unlike Twilio's 400. The codes are
+ *   Twilio's (the Compatibility API's error-code page: 20003 authentication, 21201 no To, 21213
+ *   no From, 21205 no cXML URL, 21210 "'From' phone number not verified"). [I] The texts of the
+ *   messages other than 21210's, taken to be Twilio's.
+ * - Documented (calls/models/webhooks.tsp, VoiceStatusCallbackPayload): the status callback
+ *   fields are Twilio's plus the `AudioIn*`/`AudioOut*` quality statistics, which the simulator
+ *   leaves out (the connector reads none of them).
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { rfc2822, TwilioSimulator } from './twilio.ts';
@@ -35,6 +42,8 @@ export interface SignalWireSimulatorOptions {
   apiToken: string;
   signingKey: string;
   forward?: (publicUrl: string) => string;
+  /** The project's numbers; when set, a call from another number is refused (21210). */
+  numbers?: readonly string[];
 }
 
 /** SignalWire's compatibility API base path. */
@@ -46,6 +55,15 @@ export function signLaml(key: string, url: string, params: Record<string, string
   return createHmac('sha1', key).update(data, 'utf8').digest('base64');
 }
 
+/** SignalWire's refusals: a 400 lists its errors in an array, the others are Twilio's object. */
+export function lamlErrorBody(status: number, code: number, message: string): unknown {
+  const moreInfo = 'https://developer.signalwire.com/rest/compatibility-api/overview/error-codes';
+  return status === 400 ? { errors: [{ code: String(code), message, more_info: moreInfo }] } : { code, message, more_info: moreInfo, status };
+}
+
+/** What SignalWire's error-code page says each code means, where the simulator's text differs. */
+const LAML_MESSAGES: Record<number, string> = { 21210: "'From' phone number not verified" };
+
 export function startSignalWireSimulator(options: SignalWireSimulatorOptions): Promise<TwilioSimulator> {
   return TwilioSimulator.start({
     accountSid: options.projectId,
@@ -56,6 +74,9 @@ export function startSignalWireSimulator(options: SignalWireSimulatorOptions): P
     signatureHeaders: ['X-SignalWire-Signature', 'X-Twilio-Signature'],
     sign: signLaml,
     newSid: randomUUID,
+    numbers: options.numbers,
+    createdStatus: 200,
+    errorBody: (status, code, message) => lamlErrorBody(status, code, LAML_MESSAGES[code] ?? message),
     // The number's status callback: the call's creation time as Timestamp, no CallbackSource.
     inboundStatusFields: (_call, createdAt) => ({ CallDuration: '35', Timestamp: rfc2822(createdAt), AudioInMos: '4.5' }),
   });
