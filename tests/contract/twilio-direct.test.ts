@@ -24,7 +24,7 @@ let extension: Extension;
 
 beforeAll(async () => {
   ({ relay, agents: [ada] } = await ContractRelay.start(PUBLIC_URL, [{ name: 'Ada', number: '+14155550111' }]));
-  twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, forward: relay.forward });
+  twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, forward: relay.forward, numbers: [TWILIO_NUMBER] });
   config = { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER };
   callbacks = (await relay.registerInstance(ada, 'twilio-direct', 'twilio-direct', config)).callbacks;
   // The extension needs no callback URLs for this connector: none are passed to the engine.
@@ -80,6 +80,13 @@ describe('outbound call with inline TwiML', () => {
     const before = twilio.calls.size;
     const placed = await extension.place(ada, CUSTOMER, { config: { ...config, authtoken: 'wrong' } });
     expect(placed).toMatchObject({ ok: false, error: 'Authenticate' });
+    expect(twilio.calls.size).toBe(before);
+  });
+
+  it("shows Twilio's reason for a caller ID the account does not own and places no call", async () => {
+    const before = twilio.calls.size;
+    const placed = await extension.place(ada, CUSTOMER, { config: { ...config, callerid: '+15005550009' } });
+    expect(placed).toMatchObject({ ok: false, error: expect.stringContaining('The source phone number provided, +15005550009, is not yet verified for your account.') });
     expect(twilio.calls.size).toBe(before);
   });
 

@@ -12,13 +12,20 @@
  * [D] twilio.com/docs/voice/twiml/number, "Status Callback HTTP Parameters": CallStatus,
  * CallDuration (completed only), Timestamp (RFC 2822, when the event fired), CallbackSource
  * `call-progress-events`, SequenceNumber from 0; [D] twilio-python `test_request_validator.py`
- * (signature). [I] The error bodies' texts other than 20003 and 21626, searched for in Twilio's
- * error pages without finding them all.
+ * (signature).
+ * Error bodies are `{code, message, more_info, status}` [D twilio.com/docs/usage/twilios-response:
+ * a refused request is HTTP 400 with its Code and MoreInfo]. Their texts: 20003 "Authenticate";
+ * 21201 "No 'To' number is specified", 21213 "No 'From' number is specified" and 21210 "The
+ * source phone number provided, …, is not yet verified for your account. …", all HTTP 400 [C a
+ * Cucumber suite run against api.twilio.com, "Incoming Voice Calls negative testing"]; 20404 "The
+ * requested resource /2010-04-01/… was not found" (the path) [C integrations' recorded answers];
+ * 21205 "Url is not a valid URL: <the url>" [C an integrator's captured error]; 32018 [D its error
+ * page]. [I] 20001's and 20004's texts, not found in Twilio's pages or integrators' code.
  *
  * `StatusCallbackEvent` is one parameter per event, as Twilio documents it (twilio-node `call.ts`);
  * a value that is not one event name, such as "initiated ringing", is refused with Twilio's
- * documented error 21626 "Invalid 'StatusCallbackEvent'" (HTTP 400 assumed, as for its other
- * parameter errors).
+ * documented error 21626 "Invalid 'StatusCallbackEvent'" [D its error page]; HTTP 400 as for every
+ * refused parameter [D twilios-response], not seen in a captured answer for 21626 itself.
  * A `<Number sendDigits>` (0-9, *, # and w, Twilio's <Number> reference; anything else is
  * warning 13222 and no digits are sent) is keyed in when that number answers; the first
  * `<Number>` of a `<Dial>` is the one that answers here.
@@ -26,7 +33,12 @@
  * A call created with inline TwiML (`Twiml` instead of `Url`, as twilio-direct.xml does) runs
  * that document at once, with no voice webhook. Twilio documents (twilio-node `call.ts`, the
  * `twiml` parameter) that `Url` wins when both are given and that `Twiml` holds at most 4000
- * characters (error 32018); answering an over-long one with HTTP 400 is assumed.
+ * characters (error 32018, "Twiml size exceeded maximum allowed value of 4000 characters", its
+ * error page); HTTP 400 as for every refused parameter [D twilios-response], not seen in a
+ * captured answer for 32018 itself.
+ *
+ * `numbers`, when given, are the account's own numbers: a call from any other is refused with
+ * 21210, as Twilio refuses a caller ID the account has neither bought nor verified.
  *
  * Twilio-compatible providers reuse it through the options: SignalWire's LaML API lives under
  * `/api/laml/2010-04-01`, signs with its own key under its own header and has UUID call sids.
@@ -60,6 +72,12 @@ export interface TwilioSimulatorOptions {
    * was created; default Twilio's call-progress fields (SignalWire's number-level callback differs).
    */
   inboundStatusFields?: (call: SimulatedCall, createdAt: Date) => Record<string, string>;
+  /** The account's numbers; when set, a call `From` another number is refused (21210). */
+  numbers?: readonly string[];
+  /** The body of a refused request; default Twilio's `{code, message, more_info, status}`. */
+  errorBody?: (status: number, code: number, message: string) => unknown;
+  /** The HTTP status of a created call; default Twilio's 201. */
+  createdStatus?: number;
 }
 
 /** One webhook the simulator sent, and the relay's answer. */
@@ -208,35 +226,41 @@ export class TwilioSimulator {
     return exchange;
   }
 
+  private refuse(res: ServerResponse, status: number, code: number, message: string): void {
+    const body = this.options.errorBody?.(status, code, message) ?? { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status };
+    sendJson(res, status, body);
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
     const match = this.callsPath.exec(url.pathname);
-    if (!match) return sendJson(res, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
-    if (req.method !== 'POST') return sendJson(res, 405, { code: 20004, message: 'Method not allowed', status: 405 });
+    if (!match) return this.refuse(res, 404, 20404, `The requested resource ${url.pathname} was not found`);
+    if (req.method !== 'POST') return this.refuse(res, 405, 20004, 'Method not allowed');
     const expected = basicAuth(this.options.accountSid, this.options.authToken);
-    if (match[1] !== this.options.accountSid || req.headers.authorization !== expected) {
-      return sendJson(res, 401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
-    }
+    if (match[1] !== this.options.accountSid || req.headers.authorization !== expected) return this.refuse(res, 401, 20003, 'Authenticate');
     if (!/^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '')) {
-      return sendJson(res, 400, { code: 20001, message: 'Content-Type must be application/x-www-form-urlencoded', status: 400 });
+      return this.refuse(res, 400, 20001, 'Content-Type must be application/x-www-form-urlencoded');
     }
     const form = new URLSearchParams(await readBody(req));
     const to = form.get('To');
     const from = form.get('From');
     const voiceUrl = form.get('Url');
     const twiml = form.get('Twiml');
-    if (!to) return sendJson(res, 400, { code: 21201, message: "No 'To' number is specified", status: 400 });
-    if (!from) return sendJson(res, 400, { code: 21213, message: "No 'From' number is specified", status: 400 });
+    if (!to) return this.refuse(res, 400, 21201, "No 'To' number is specified");
+    if (!from) return this.refuse(res, 400, 21213, "No 'From' number is specified");
+    if (this.options.numbers && !this.options.numbers.includes(from)) {
+      return this.refuse(res, 400, 21210, `The source phone number provided, ${from}, is not yet verified for your account. You may only make calls from phone numbers that you've verified or purchased from Twilio.`);
+    }
     // Url wins over Twiml when both are given; only a call without Url runs its inline TwiML.
     const inline = voiceUrl === null && twiml !== null;
     if (inline && twiml.length > MAX_TWIML_CHARS) {
-      return sendJson(res, 400, { code: 32018, message: `Twiml size exceeded maximum allowed value of ${MAX_TWIML_CHARS} characters`, status: 400 });
+      return this.refuse(res, 400, 32018, `Twiml size exceeded maximum allowed value of ${MAX_TWIML_CHARS} characters`);
     }
-    if (!inline && (!voiceUrl || !/^https?:\/\//.test(voiceUrl))) return sendJson(res, 400, { code: 21205, message: 'Url is not a valid URL', status: 400 });
+    if (!inline && (!voiceUrl || !/^https?:\/\//.test(voiceUrl))) return this.refuse(res, 400, 21205, `Url is not a valid URL: ${voiceUrl ?? ''}`);
     // One parameter per event (twilio-node call.ts: "specify each one in a separate
     // status_callback_event parameter"); "initiated ringing" is no event name, so error 21626.
     const events = form.getAll('StatusCallbackEvent');
-    if (events.some((event) => !CALL_EVENTS.has(event))) return sendJson(res, 400, { code: 21626, message: "Invalid 'StatusCallbackEvent'", status: 400 });
+    if (events.some((event) => !CALL_EVENTS.has(event))) return this.refuse(res, 400, 21626, "Invalid 'StatusCallbackEvent'");
 
     const call = this.newCall('outbound-api', from, to, 'queued');
     if (inline) call.twiml = twiml;
@@ -249,7 +273,7 @@ export class TwilioSimulator {
       events: new Set([...events, 'completed']),
     };
     const now = rfc2822(new Date());
-    sendJson(res, 201, {
+    sendJson(res, this.options.createdStatus ?? 201, {
       sid: call.sid,
       account_sid: this.options.accountSid,
       to,
