@@ -45,6 +45,8 @@ beforeAll(async () => {
     campaigns: [
       { name: 'Outbound_Sales', did: DID, callbackUrl: callbacks.status },
       { name: `Inbound_${DID}`, did: DID, callbackUrl: callbacks.status },
+      // A campaign whose URL to push is the relay's incoming URL, popped on the server.
+      { name: 'Inbound_Support', did: DID, callbackUrl: callbacks.status, screenPopUrl: callbacks.incoming },
     ],
   });
   // The extension's engine run: Options > Agent > E-mail is the CloudAgent agent id.
@@ -140,7 +142,8 @@ describe('inbound call', () => {
       ['completed', 'inbound'],
     ]);
     await socket.close();
-    expect(call.summary).toMatchObject({ status: 200, data: { Type: 'inbound', CallerID: '9812377777' } });
+    // An inbound caller comes with India's country code, no + (as a real summary shows).
+    expect(call.summary).toMatchObject({ status: 200, data: { Type: 'inbound', CallerID: '919812377777' } });
     const [stored] = await storedCall('+919812377777');
     expect(stored).toMatchObject({ call_id: call.ucid, direction: 'inbound', status: 'completed', from_number: '+919812377777', to_number: `+${DID}`, user_number: ada.number, extra: { answered_by: ada.number } });
   });
@@ -158,6 +161,21 @@ describe('inbound call', () => {
     expect(answered.call.extra).toMatchObject({ answered_by: bobPhone });
     const [stored] = await storedCall('+919812377711');
     expect(stored).toMatchObject({ status: 'completed', user_number: bobPhone, extra: { answered_by: bobPhone } });
+  });
+
+  it("pops an inbound call from the campaign's URL to push, the agent rung named by phone, not by login id", async () => {
+    const socket = await relay.connect(ada);
+    const call = ozonetel.inboundCall({ from: '+919812377722', campaign: 'Inbound_Support', agentId: 'ada_acme' });
+    await call.done;
+    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+    await socket.close();
+    // CloudAgent's GET: the agent's login id in agentID, the phone in agentPhoneNumber, no status.
+    expect(call.screenPop).toMatchObject({ status: 200, query: { monitorUcid: call.ucid, callerID: '919812377722', did: DID, agentID: 'ada_acme', agentPhoneNumber: '9845098450', type: 'inbound' } });
+    expect(call.screenPop!.query).not.toHaveProperty('status');
+    // The push pops the call first, ringing, from the caller to the DID, Ada's phone as its agent.
+    expect(socket.events[0]!.call).toMatchObject({ call_id: call.ucid, status: 'ringing', direction: 'inbound', from_number: '+919812377722', to_number: `+${DID}`, user_number: ada.number });
+    const [stored] = await storedCall('+919812377722');
+    expect(stored).toMatchObject({ call_id: call.ucid, direction: 'inbound', status: 'completed', user_number: ada.number, extra: { answered_by: ada.number } });
   });
 
   it('logs an inbound call no agent took as a missed call, though CloudAgent took the caller', async () => {

@@ -6,6 +6,8 @@
  * (`inboundCall`) post the same summary with Type inbound. CloudAgent signs nothing: the
  * summary carries the account's Apikey. When the account has subscribed a call events URL (the
  * Subscribe API), each call's Calling, Answered and Disconnect events go there as it happens.
+ * A campaign whose screen pop URL (the campaign's URL to push) pops on the server gets a GET
+ * with the call's query string when the call reaches the agent, before its events.
  *
  * Facts used:
  * - [D] docs.ozonetel.com reference/get_caservices-agentmanualdial-php-2: GET
@@ -33,12 +35,26 @@
  *   event_time}}.
  * - [C] a CloudAgent callback handler quoting a real summary: posted as the form field
  *   data={JSON}, Status Answered or NotAnswered, Type inbound.
+ * - [C] CloudAgent's own server code (kumarsanthosh653/repo, ScreenPopServiceImpl.java
+ *   hitScreenPopHere, called from UpdateReport.java when the call reaches the agent, "Call
+ *   started now", and from BusyAgent.java): the campaign's screen pop URL, when it pops on the
+ *   server, gets a GET (doGetRequestAsThread) whose query is ucid, callerID, did, skillName,
+ *   agentUniqueID, dataID, campaignID, monitorUcid, phoneName, agentPhoneNumber, type (Manual for
+ *   a toolbar manual dial, else the call's type), uui, agentID (the agent's login id) and
+ *   customer (the account's user name); no campaign name and no status. Its summary posting
+ *   (CallbacksExecutorServiceImpl.java) posts data=<the CDR's JSON> as a form.
+ * - [C] a real inbound summary quoted in an integration's code (TenderCuts' Celery task
+ *   create_fresh_desk_attachment_ticket, a rating module's tasks.py):
+ *   "CallerID": "919080600507" (the caller with India's country code, no +), "DialedNumber" and
+ *   "AgentPhoneNumber": "9384842783" (10 digits), "Status": "Answered", "DialStatus",
+ *   "AgentStatus" and "CustomerStatus" "answered", "Duration" the CallDuration less TimeToAnswer.
  * - [I] Assumed: HTTP 200 for every AgentManualDial answer; the summary's monitorUCID is the
  *   ucid AgentManualDial answered; Type "Manual" on a manual call (the CDR API's example says
- *   "manual", the Subscribe API's call types "Manual"); national numbers (10 digits) in the
- *   summary; customerNumber accepted with or without the country code; Answered sent when the
- *   customer of a manual call answers and when the agent takes an inbound call, none when
- *   nobody does; Status NotAnswered, DialStatus not_answered for a busy customer; on an inbound
+ *   "manual", the Subscribe API's call types "Manual"); national numbers (10 digits) for the
+ *   customer of a manual call in its summary (the agent's phone is 10 digits, an inbound caller
+ *   has the country code: [C] above); customerNumber accepted with or without the country code;
+ *   Answered sent when the customer of a manual call answers and when the agent takes an
+ *   inbound call, none when nobody does; Status NotAnswered, DialStatus not_answered for a busy customer; on an inbound
  *   call nobody took, CustomerStatus answered (CloudAgent took the caller's leg) while
  *   AgentStatus and Status say not_answered / NotAnswered.
  */
@@ -62,6 +78,8 @@ export interface OzonetelCampaign {
   did: string;
   /** The campaign's Callback URL, where the call summaries go. */
   callbackUrl: string;
+  /** The campaign's screen pop URL (URL to push), popped on the server, if any. */
+  screenPopUrl?: string;
 }
 
 export interface OzonetelSimulatorOptions {
@@ -90,6 +108,8 @@ export interface OzonetelCall {
   agent: OzonetelAgent;
   campaign: OzonetelCampaign;
   summary?: OzonetelSummary;
+  /** The campaign's screen pop, as sent (its query) and answered. */
+  screenPop?: WebhookAnswer & { query: Record<string, string> };
   /** The Subscribe API's call events, as posted and answered. */
   events: (WebhookAnswer & { event: { eventType: string; eventTime: string; username: string; data: Record<string, string> } })[];
   done: Promise<void>;
@@ -126,7 +146,8 @@ export class OzonetelSimulator {
 
   /** A customer calls a campaign's DID and CloudAgent rings the agent, who takes it unless `agent` says otherwise. */
   inboundCall(input: { from: string; campaign: string; agentId: string; agent?: 'answered' | 'not_answered' }): OzonetelCall {
-    const call = this.newCall('inbound', nationalDigits(input.from), this.agent(input.agentId)!, this.campaign(input.campaign)!);
+    // An inbound caller comes with India's country code ([C] TenderCuts' quoted summary: 919080600507).
+    const call = this.newCall('inbound', `91${nationalDigits(input.from)}`, this.agent(input.agentId)!, this.campaign(input.campaign)!);
     call.done = this.run(call, input.agent ?? 'answered');
     return call;
   }
@@ -151,10 +172,36 @@ export class OzonetelSimulator {
   /** The call's events while it lasts, then its summary, once `ends` lets the call go on. */
   private async run(call: OzonetelCall, outcome: OzonetelOutcome, ends: Promise<void> = Promise.resolve()): Promise<void> {
     await ends;
+    await this.screenPop(call);
     await this.callEvent(call, 'Calling');
     if (outcome === 'answered') await this.callEvent(call, 'Answered');
     await this.callEvent(call, 'Disconnect');
     await this.summarise(call, outcome);
+  }
+
+  /** The campaign's screen pop, popped on the server: a GET with the call in its query string. */
+  private async screenPop(call: OzonetelCall): Promise<void> {
+    const target = call.campaign.screenPopUrl;
+    if (!target) return;
+    const query = {
+      ucid: call.ucid,
+      callerID: call.customer,
+      did: call.campaign.did,
+      skillName: 'General',
+      agentUniqueID: String(10000 + [...call.agent.id].reduce((sum, c) => sum + c.charCodeAt(0), 0)),
+      dataID: '',
+      campaignID: String(4000 + this.options.campaigns.indexOf(call.campaign)),
+      monitorUcid: call.ucid,
+      phoneName: '',
+      agentPhoneNumber: call.agent.phone,
+      type: call.type,
+      uui: '',
+      agentID: call.agent.id,
+      customer: this.options.username,
+    };
+    const url = new URL(this.options.forward ? this.options.forward(target) : target);
+    for (const [name, value] of Object.entries(query)) url.searchParams.append(name, value);
+    call.screenPop = { query, ...(await sendWebhook(url, { method: 'GET' })) };
   }
 
   /** One Subscribe API call event, when the account subscribed a call events URL. */
