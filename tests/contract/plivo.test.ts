@@ -189,10 +189,9 @@ describe('inbound call (incoming popup)', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Dial ${dialUrls(call.callUuid)}><Number>14155550111</Number><Number>14155550122</Number></Dial></Response>`);
     expect(call.dialed).toEqual(['14155550111', '14155550122']);
-    // Ada's phone answers; Bob's stops ringing (its leg ends with no talk time); Ada hangs up.
+    // Ada's phone answers; Bob's stops ringing (a number that lost the race sends nothing); Ada hangs up.
     expect(call.exchanges.slice(1).map((e) => [e.kind, e.params.DialAction ?? e.params.DialStatus ?? e.params.CallStatus, e.params.DialBLegTo, e.status])).toEqual([
       ['dial-callback', 'answer', '14155550111', 200],
-      ['dial-callback', 'hangup', '14155550122', 200],
       ['dial-callback', 'hangup', '14155550111', 200],
       ['dial-action', 'completed', undefined, 200],
       ['hangup', 'completed', undefined, 200],
@@ -229,6 +228,29 @@ describe('inbound call (incoming popup)', () => {
     await socket.close();
     const [view] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550178')).body.calls;
     expect(view).toMatchObject({ call_id: call.callUuid, direction: 'inbound', status: 'no-answer', status_raw: 'no-answer', duration: 0, extra: { hangup_cause: 'NO_ANSWER' } });
+  });
+
+  it('logs an incoming call whose caller hung up while the agents rang (DialStatus cancel) as a missed call, not completed', async () => {
+    const socket = await relay.connect(bob);
+    plivo.dialOutcome = { answer: false, status: 'cancel' };
+    const call = plivo.inboundCall({ answerUrl: callbacks.incoming, hangupUrl: callbacks.status, from: '14155550179', to: '14155550199' });
+    plivo.dialOutcome = { answer: true };
+    await call.done;
+    expect(call.exchanges.map((e) => [e.kind, e.params.DialStatus ?? e.params.CallStatus, e.status])).toEqual([
+      ['answer', 'ringing', 200],
+      ['dial-callback', undefined, 200],
+      ['dial-callback', undefined, 200],
+      ['dial-action', 'cancel', 200],
+      ['hangup', 'completed', 200],
+    ]);
+    // The action of a cancelled dial gets the XML Plivo reads next too: an empty <Response>.
+    expect(call.exchanges[3]).toMatchObject({ contentType: expect.stringMatching(/^text\/xml/), body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' });
+    await hungUp(socket);
+    expect(socket.events.map((e) => e.call.status)).not.toContain('in-progress');
+    await socket.close();
+    const [view] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550179')).body.calls;
+    expect(view).toMatchObject({ call_id: call.callUuid, direction: 'inbound', status: 'canceled', status_raw: 'cancel', duration: 0, extra: { hangup_cause: 'ORIGINATOR_CANCEL' } });
+    expect(view.extra.answered_by).toBeUndefined();
   });
 });
 

@@ -22,7 +22,7 @@
  * - Documented (Dial XML): `<Dial callerId="…"><Number>…</Number></Dial>`; several Numbers
  *   ring at once and the first to answer is bridged.
  * - Documented (Dial XML page; docs.plivo.com "Dial status reporting"): when a `<Dial action>` ends,
- *   Plivo requests the action URL with DialStatus (completed, busy, failed, timeout, no-answer),
+ *   Plivo requests the action URL with DialStatus (completed, busy, failed, cancel, timeout, no-answer),
  *   DialRingStatus, DialHangupCause, DialALegUUID and DialBLegUUID (empty if nobody answered),
  *   besides the call's own parameters, and the call goes on with the XML it answers (an empty
  *   `<Response>` ends it). `<Dial callbackUrl>` (plivo-python DialElement) gets the dial's events.
@@ -30,8 +30,16 @@
  *   callbackUrl events are DialAction answer (Event DialAnswer) and hangup (Event DialHangup) of a
  *   B leg, with CallUUID, DialALegUUID, DialBLegUUID, DialBLegTo, DialBLegStatus, and on hangup
  *   DialBLegDuration, DialBLegBillDuration, DialBLegHangupCause; the action carries no duration.
- *   Assumed: the numbers that lose a simultaneous dial get a hangup event (duration 0) once the
- *   first answers.
+ *   [D] since: plivo.com/docs/voice/xml/routing.md (a stored copy of Plivo's Call Routing page,
+ *   "Dial Callback URL Parameters"): DialAction "answer, connected, hangup, digits", DialBLegTo
+ *   "B-leg destination", DialBLegDuration "Call duration (on hangup)", DialBLegStatus,
+ *   DialALegUUID, DialBLegUUID, DialBLegFrom, DialBLegBillDuration, DialBLegHangupCauseName; and
+ *   "Dial Action URL Parameters": DialStatus "completed, busy, failed, cancel, timeout,
+ *   no-answer" (cancel: the caller hung up while the numbers rang), DialBLegUUID "empty if not
+ *   answered".
+ *   [C] plivo/plivoframework (Plivo's open-source engine) src/plivo/rest/freeswitch/
+ *   inboundsocket.py: "don't send http request for B legs losing bridge race" (LOSE_RACE): the
+ *   numbers that lose a simultaneous dial get no hangup event.
  * - Documented (Dial XML page; plivo-python, plivo-node and plivo-php XML builders): `<Number>`
  *   takes `sendDigits`, DTMF keyed in once that number answers, each `w` a half-second wait.
  *   Assumed: * and # and W (one second, as the Call API's send_digits has it) are accepted too;
@@ -75,7 +83,8 @@ export interface PlivoExchange {
   body: string;
 }
 
-type NotAnswered = { answer: false; status: 'busy' | 'no-answer' | 'failed' | 'timeout' };
+/** cancel: the caller (A leg) hung up while the numbers rang. */
+type NotAnswered = { answer: false; status: 'busy' | 'no-answer' | 'failed' | 'timeout' | 'cancel' };
 
 /** How the A leg (the phone Plivo calls first) ends up; the default is answered. */
 export type LegOutcome = { answer: true } | NotAnswered;
@@ -112,7 +121,7 @@ const NORMAL_HANGUP = { HangupCauseName: 'Normal Hangup', HangupCauseCode: '4000
 const NUMBER = /^\+?\d{6,15}$/;
 const SEND_DIGITS = /^[0-9*#wW]+$/;
 /** The B leg's hangup cause of each unanswered DialStatus (the XML request page's causes). */
-const DIAL_HANGUP_CAUSE = { busy: 'USER_BUSY', 'no-answer': 'NO_ANSWER', timeout: 'RECOVERY_ON_TIMER_EXPIRE', failed: 'CALL_REJECTED' } as const;
+const DIAL_HANGUP_CAUSE = { busy: 'USER_BUSY', 'no-answer': 'NO_ANSWER', timeout: 'RECOVERY_ON_TIMER_EXPIRE', failed: 'CALL_REJECTED', cancel: 'ORIGINATOR_CANCEL' } as const;
 
 export class PlivoSimulator {
   readonly calls = new Map<string, PlivoCall>();
@@ -152,7 +161,7 @@ export class PlivoSimulator {
           ...base,
           CallStatus: 'completed',
           Event: 'Hangup',
-          HangupCause: talked > 0 ? 'NORMAL_CLEARING' : 'NO_ANSWER',
+          HangupCause: talked > 0 ? 'NORMAL_CLEARING' : !outcome.answer && outcome.status === 'cancel' ? 'ORIGINATOR_CANCEL' : 'NO_ANSWER',
           ...(talked > 0 ? NORMAL_HANGUP : {}),
           Duration: String(talked + 3),
           BillDuration: String(talked + 3),
@@ -309,10 +318,10 @@ export class PlivoSimulator {
       if (callbackUrl) for (const leg of legs) await hangup(leg, 0, DIAL_HANGUP_CAUSE[outcome.status]);
       return { DialStatus: outcome.status, DialRingStatus: String(outcome.status !== 'failed'), DialHangupCause: DIAL_HANGUP_CAUSE[outcome.status], DialALegUUID: call.callUuid, DialBLegUUID: '' };
     }
-    const [answered, ...others] = legs;
+    const [answered] = legs;
     if (callbackUrl) {
       await this.webhook(call, 'dial-callback', callbackUrl, { ...answered!, Event: 'DialAnswer', DialAction: 'answer', DialBLegStatus: 'answer' });
-      for (const leg of others) await hangup(leg, 0, 'ORIGINATOR_CANCEL');
+      // The numbers that lost the race get no request (LOSE_RACE: [C] plivoframework).
       await hangup(answered!, this.talkSeconds, 'NORMAL_CLEARING');
     }
     return { DialStatus: 'completed', DialRingStatus: 'true', DialHangupCause: 'NORMAL_CLEARING', DialALegUUID: call.callUuid, DialBLegUUID: answered!.DialBLegUUID };
