@@ -45,9 +45,11 @@
  *   Documented: "Decoding signed webhooks" (developer.vonage.com getting-started/webhooks).
  *   payload_hash is the SHA-256 (hex) of the JSON body for a POST and of the query parameters
  *   as compact JSON, in order, for a GET: documented in Vonage's support article "How do I
- *   verify that the Voice API Webhook request and its payload has not been tampered". That
- *   the answer webhook is signed like the events is assumed ("signed by default" covers the
- *   Voice API; a 2021 developer-preview page excluded the answer webhook).
+ *   verify that the Voice API Webhook request and its payload has not been tampered". The
+ *   answer webhook is signed like the events: documented in Vonage's docs repository
+ *   (Nexmo/nexmo-developer PR #3585, "Voice API Signed Callbacks Beta", 2021-03: "In the Beta
+ *   phase, the Answer URL and all the event callbacks supported"; the 2020 developer preview,
+ *   PR #3310, listed only started, ringing, answered, completed; PR #3770 made them the default).
  */
 import { createHash, createHmac, type KeyObject, randomUUID, verify } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
