@@ -81,7 +81,10 @@ export async function resolveAuthMethods(auth: AuthPlan[], scope: TemplateScope,
   return { resolved, vars: publicValues(chain, vars) };
 }
 
-export const defaultAuthEnvironment = (): AuthEnvironment => ({ now: Date.now(), randomId: () => crypto.randomUUID() });
+/** A random id (a UUID): a JWT's `jti`, a call request's `@request_id`. */
+export const newRandomId = (): string => crypto.randomUUID();
+
+export const defaultAuthEnvironment = (): AuthEnvironment => ({ now: Date.now(), randomId: newRandomId });
 
 /**
  * Puts each auth method of a plan on a request: header or query credentials rendered from the

@@ -5,7 +5,7 @@ import { toE164 } from '../record/phone.ts';
 import { encodeUriComponentSafe } from '../template/filters.ts';
 import { MissingValueError, renderTemplate, type TemplateScope } from '../template/render.ts';
 import { applyMapping } from './mapping.ts';
-import { applyAuth, type AuthEnvironment, defaultAuthEnvironment, forgetTokens, resolveAuth } from './auth.ts';
+import { applyAuth, type AuthEnvironment, defaultAuthEnvironment, forgetTokens, newRandomId, resolveAuth } from './auth.ts';
 import { ConnectorRuntimeError } from './errors.ts';
 import { encodeParameters, type Fetch, type OutgoingRequest, type ProviderResponse } from './http.ts';
 import { formFields, jsonObject } from './request-parameters.ts';
@@ -16,12 +16,9 @@ export { ConnectorRuntimeError };
 /**
  * Who to call: a number (any format; normalised to E.164) and, for a number behind a
  * switchboard ("+1 415 555 0100 ext. 204"), the extension the provider dials once it answers.
- * A plain string is a number without extension.
- */
-/**
- * Whom a call goes to: a number, or a number with its extension and the call request's own id
- * (`@request_id`: a value no other request of the agent's has had, for providers that echo
- * one back on the call's webhooks; placeCall makes one when none is given).
+ * A plain string is a number without extension. `requestId` is the call request's own id
+ * (`@request_id`: a value no other request of the agent's has had, for providers that echo one
+ * back on the call's webhooks; placeCall makes one when none is given).
  */
 export type CallTarget = string | { number: string; extension?: string; requestId?: string };
 
@@ -177,7 +174,7 @@ export async function placeCall(
 }
 
 /** `to` with a request id of its own (`@request_id`), unless it has one. */
-export function withRequestId(to: CallTarget, randomId: () => string = () => globalThis.crypto.randomUUID()): CallTarget {
+export function withRequestId(to: CallTarget, randomId: () => string = newRandomId): CallTarget {
   const target = targetParts(to);
   return target.requestId ? to : { ...target, requestId: randomId() };
 }
