@@ -77,6 +77,12 @@ export const callbackUrls = storage.defineItem<CallbackUrls>('local:callbacks', 
  * for the team's calls, which may differ from the one typed in the options for click to call.
  */
 export const relayNumber = storage.defineItem<string | null>('local:relayNumber', { fallback: null, version: 1 });
+/**
+ * Since when the relay has this agent away (GET /me's `away_since`), null while available: the
+ * team's calls ring the colleagues. Read at each connection and set by the toolbar popup's switch;
+ * the toolbar badge says it.
+ */
+export const awaySince = storage.defineItem<string | null>('local:awaySince', { fallback: null, version: 1 });
 /** The last WebSocket event seq handled, so a reconnect resumes exactly after it; null before the first connection. */
 export const lastSeq = storage.defineItem<number | null>('local:lastSeq', { fallback: null, version: 1 });
 

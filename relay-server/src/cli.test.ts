@@ -38,7 +38,29 @@ describe('relay agent', () => {
     await run(['agent', 'add', '--db', db, '--name', 'Ada', '--number', '+14155550111', '--json']);
     out = [];
     await run(['agent', 'list', '--db', db]);
-    expect(out[0]).toMatch(/^ag_\S+\tAda\t\+14155550111\t-\tagent\t\d{4}-/);
+    expect(out[0]).toMatch(/^ag_\S+\tAda\t\+14155550111\t-\tagent\t\d{4}-\S+\tavailable$/);
+  });
+
+  it("marks an agent away, keeping the first time said, and available again", async () => {
+    await run(['agent', 'add', '--db', db, '--name', 'Ada', '--number', '+14155550111', '--json']);
+    const { id } = JSON.parse(out[0]!) as { id: string };
+    out = [];
+    expect(await run(['agent', 'away', id, '--db', db])).toBe(0);
+    expect(out[0]).toMatch(new RegExp(`^Ada \\(${id}\\) is away since \\d{4}-.*the team's calls ring the others\\.$`));
+    await run(['agent', 'list', '--db', db, '--json']);
+    const since = (JSON.parse(out[1]!) as Array<{ away_since: string }>)[0]!.away_since;
+    expect(Date.parse(since)).not.toBeNaN();
+    out = [];
+    await run(['agent', 'away', id, '--db', db]);
+    await run(['agent', 'list', '--db', db]);
+    expect(out[1]).toMatch(new RegExp(`\\taway since ${since.replace(/[.]/g, '\\.')}$`));
+    out = [];
+    expect(await run(['agent', 'available', id, '--db', db])).toBe(0);
+    expect(out[0]).toBe(`Ada (${id}) is available: the team's calls ring them again.`);
+    await run(['agent', 'list', '--db', db, '--json']);
+    expect(JSON.parse(out[1]!)).toMatchObject([{ id, away_since: null }]);
+    expect(await run(['agent', 'away', 'ag_nobody', '--db', db])).toBe(1);
+    expect(err).toEqual(['relay: no agent ag_nobody']);
   });
 
   it('removes an agent by id', async () => {
@@ -56,6 +78,7 @@ describe('relay agent', () => {
     [['agent', 'add', '--name', 'Ada', '--number', '+14155550111', '--email', 'nope'], 'is not an e-mail address'],
     [['agent', 'add', '--name', 'Ada', '--number', '+14155550111', '--colour', 'red'], "Unknown option '--colour'"],
     [['agent', 'remove'], 'give the id of one agent'],
+    [['agent', 'away'], 'give the id of one agent to mark away'],
     [['agent', 'rename'], 'unknown command "agent rename"'],
     [['start', '--port', '70000'], 'is not a TCP port'],
     [['start', '--public-url', 'ftp://relay'], 'must be http:// or https://'],

@@ -12,9 +12,12 @@ const USAGE = `Usage:
   relay agent add --name NAME --number E164 [--email E] [--admin] [--json] [--db FILE | --database-url URL]
   relay agent list [--json] [--db FILE | --database-url URL]
   relay agent remove AGENT_ID [--db FILE | --database-url URL]
+  relay agent away AGENT_ID | relay agent available AGENT_ID [--db FILE | --database-url URL]
 
 --admin: the instances this agent registers may route incoming calls to every agent (the
 team's number); any other agent's instances reach that agent only.
+away: the team's incoming calls leave the agent out while a colleague is available (as the
+agent's own toolbar popup does); available: back.
 
 Environment: PORT, HOST, PUBLIC_URL, DATABASE_URL (postgres://USER:PASSWORD@HOST:PORT/DB), LOG_LEVEL, CRM_THREAD (on|off), CRM_SIGN_IN_AHEAD (on|off),
 CRM_WRAP_UP_SECONDS (how long a Pipedrive log waits for the wrap-up; default 300),
@@ -40,6 +43,7 @@ export async function runRelayCli(argv: string[], io: Io = processIo): Promise<n
     if (command === 'agent' && sub === 'add') return await agentAdd(rest, io);
     if (command === 'agent' && sub === 'list') return await agentList(rest, io);
     if (command === 'agent' && sub === 'remove') return await agentRemove(rest, io);
+    if (command === 'agent' && (sub === 'away' || sub === 'available')) return await agentPresence(sub, rest, io);
     if (command === 'help' || command === '--help' || command === undefined) {
       io.out(USAGE);
       return command === undefined ? 2 : 0;
@@ -107,7 +111,26 @@ async function agentList(args: string[], io: Io): Promise<number> {
   const agents = await withStore(values, io, (store) => store.listAgents());
   if (values.json) io.out(JSON.stringify(agents.map(agentJson)));
   else if (agents.length === 0) io.out('No agents yet: relay agent add --name NAME --number +14155550100');
-  else for (const a of agents) io.out([a.id, a.name, a.number, a.email ?? '-', a.admin ? 'admin' : 'agent', a.createdAt].join('\t'));
+  else for (const a of agents) io.out([a.id, a.name, a.number, a.email ?? '-', a.admin ? 'admin' : 'agent', a.createdAt, a.awaySince ? `away since ${a.awaySince}` : 'available'].join('\t'));
+  return 0;
+}
+
+/** `agent away` / `agent available`: what the agent's toolbar popup says, said for them (an agent who left without saying so). */
+async function agentPresence(presence: 'away' | 'available', args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: STORE_OPTIONS, strict: true, allowPositionals: true });
+  if (positionals.length !== 1) throw new UsageError(`give the id of one agent to mark ${presence} (see relay agent list)`);
+  const id = positionals[0]!;
+  const updated = await withStore(values, io, async (store) => {
+    const agent = await store.agentById(id);
+    if (!agent) return undefined;
+    // Away since the first time it was said, as PATCH /me keeps it.
+    return store.updateAgent(id, { awaySince: presence === 'away' ? (agent.awaySince ?? new Date().toISOString()) : null });
+  });
+  if (!updated) {
+    io.err(`relay: no agent ${id}`);
+    return 1;
+  }
+  io.out(updated.awaySince ? `${updated.name} (${id}) is away since ${updated.awaySince}: the team's calls ring the others.` : `${updated.name} (${id}) is available: the team's calls ring them again.`);
   return 0;
 }
 
@@ -134,5 +157,5 @@ async function withStore<T>(flags: StoreFlags, io: Io, work: (store: RelayStore)
 }
 
 function agentJson(agent: Agent) {
-  return { id: agent.id, name: agent.name, number: agent.number, email: agent.email, admin: agent.admin, created_at: agent.createdAt };
+  return { id: agent.id, name: agent.name, number: agent.number, email: agent.email, admin: agent.admin, created_at: agent.createdAt, away_since: agent.awaySince };
 }

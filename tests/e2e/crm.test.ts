@@ -374,6 +374,45 @@ describe("the toolbar popup's recent calls", () => {
   });
 });
 
+describe("away from the team's calls", () => {
+  it("switched in the toolbar popup: the team's calls ring Bob alone and never reach Ada's screen, until she is back", async () => {
+    const title = () => world.browser.worker.evaluate(() => (globalThis as unknown as { chrome: { action: { getTitle(d: object): Promise<string> } } }).chrome.action.getTitle({}));
+    const toolbar = await world.browser.context.newPage();
+    await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
+    const presence = toolbar.locator('[data-pc-action="presence"]');
+    await expect.poll(() => textOf(presence)).toBe('● Available');
+    await presence.click();
+    await expect.poll(() => textOf(presence)).toBe('● Away');
+    expect(await textOf(toolbar.locator('[data-pc-field="presence-hint"]'))).toMatch(/^since .+: the team’s calls ring your colleagues$/);
+    await expect.poll(title).toContain("away: the team's calls ring your colleagues");
+    expect((await api<{ away_since: string | null }>(world.relay, world.agent.token, 'GET', '/me')).body.away_since).not.toBeNull();
+
+    const page = await crmPage();
+    await page.evaluate(recordPopups);
+    const mounted = () => page.evaluate(() => (window as unknown as { __pcPopupsMounted: number }).__pcPopupsMounted);
+    const call = await ring('+14155550177', { answer: true, talkSeconds: 5, pickUp: BOB.number }, TWILIO_NUMBER);
+    await call.done;
+    // The relay's reply rang Bob's phone alone, and told Ada nothing of the call.
+    expect(call.dialed).toEqual([BOB.number]);
+    expect(await relayCall(call.sid)).toBeUndefined();
+    await endCall(call);
+
+    await presence.click();
+    await expect.poll(() => textOf(presence)).toBe('● Available');
+    await expect.poll(title).not.toContain('away');
+    const next = await ring('+14155550178', { answer: true, talkSeconds: 5, pickUp: BOB.number }, TWILIO_NUMBER);
+    await next.done;
+    expect([...next.dialed].sort()).toEqual([AGENT_NUMBER, BOB.number].sort());
+    // Ada's events come in order: once this call's popup came, the first call's would have come before it.
+    await expect.poll(mounted, { timeout: DEADLINE_MS }).toBe(1);
+    await expect.poll(() => recordedPopups(page)).toContainEqual(expect.objectContaining({ takenBy: 'Taken by Bob' }));
+    expect((await relayCall(next.sid))?.call_id).toBe(next.sid);
+    await endCall(next);
+    await toolbar.close();
+    await page.close();
+  });
+});
+
 describe('options, CRM section', () => {
   it('picks Vtiger, fills its form, saves it at the relay and tests the connection with a lookup', async () => {
     expect((await api(world.relay, world.agent.token, 'PUT', '/instances/default', { ...(await instanceWithoutCrm()), crm: null })).status).toBe(200);

@@ -18,6 +18,15 @@ describe('the toolbar badge', () => {
     expect((await badge()).text).toBe('99+');
   });
 
+  it('says the agent is away while connected with no missed call to count, and in its title always', async () => {
+    await showBadge({ state: 'connected', since: 0 }, 0, true);
+    expect(await badge()).toEqual({ text: 'away', title: "Phone Connector: connected; away: the team's calls ring your colleagues" });
+    await showBadge({ state: 'connected', since: 0 }, 3, true);
+    expect(await badge()).toEqual({ text: '3', title: "Phone Connector: connected; away: the team's calls ring your colleagues; 3 missed calls" });
+    await showBadge({ state: 'offline', since: 0 }, 0, true);
+    expect((await badge()).text).toBe('!');
+  });
+
   it('shows a connection problem first, and still counts the missed calls in its title', async () => {
     await showBadge({ state: 'offline', detail: 'ECONNREFUSED', since: 0 }, 1);
     expect(await badge()).toEqual({ text: '!', title: 'Phone Connector: relay unreachable, retrying (ECONNREFUSED); 1 missed call' });

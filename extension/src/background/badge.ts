@@ -10,17 +10,21 @@ const BADGES: Record<ConnectionStatus['state'], { text: string; color: string; t
 };
 
 const MISSED_COLOR = '#1d4ed8';
+const AWAY = { text: 'away', color: '#6b7280', title: "away: the team's calls ring your colleagues" };
 
 /**
  * The toolbar badge shows the relay connection at a glance and, while connected, how many
- * missed calls the agent has not looked at. A connection problem wins the badge (nothing new
- * arrives until it is fixed); the title still counts the missed calls.
+ * missed calls the agent has not looked at, else that the agent is away (an agent who forgot
+ * would miss every team call). A connection problem wins the badge (nothing new arrives until it
+ * is fixed); the title still counts the missed calls and says away.
  */
-export async function showBadge(status: ConnectionStatus, missed: number): Promise<void> {
+export async function showBadge(status: ConnectionStatus, missed: number, away = false): Promise<void> {
   const badge = BADGES[status.state];
-  const showMissed = status.state === 'connected' && missed > 0;
-  await browser.action.setBadgeText({ text: showMissed ? (missed > 99 ? '99+' : String(missed)) : badge.text });
-  await browser.action.setBadgeBackgroundColor({ color: showMissed ? MISSED_COLOR : badge.color });
-  const title = status.detail ? `${badge.title} (${status.detail})` : badge.title;
-  await browser.action.setTitle({ title: missed > 0 ? `${title}; ${missed} missed call${missed === 1 ? '' : 's'}` : title });
+  const connected = status.state === 'connected';
+  const showMissed = connected && missed > 0;
+  const showAway = connected && !showMissed && away;
+  await browser.action.setBadgeText({ text: showMissed ? (missed > 99 ? '99+' : String(missed)) : showAway ? AWAY.text : badge.text });
+  await browser.action.setBadgeBackgroundColor({ color: showMissed ? MISSED_COLOR : showAway ? AWAY.color : badge.color });
+  const title = [status.detail ? `${badge.title} (${status.detail})` : badge.title, away && AWAY.title, missed > 0 && `${missed} missed call${missed === 1 ? '' : 's'}`];
+  await browser.action.setTitle({ title: title.filter(Boolean).join('; ') });
 }

@@ -1,5 +1,5 @@
 import browser from 'webextension-polyfill';
-import { connectionStatus, enabledSites, lastSeq, missedCalls, relayNumber, relaySettings } from '../storage.ts';
+import { awaySince, connectionStatus, enabledSites, lastSeq, missedCalls, relayNumber, relaySettings } from '../storage.ts';
 import { showBadge } from './badge.ts';
 import { CallRateLimit } from './call-rate-limit.ts';
 import { CALL_SELECTION_COMMAND, callSelection } from './call-selection.ts';
@@ -36,7 +36,7 @@ export function startBackground(): void {
       onWelcome: async (seq) => {
         // Who this agent is at the relay may have changed while it was away (an admin's edit).
         void new RelayApi(relay).me().then(
-          (me) => relayNumber.setValue(me.number),
+          (me) => Promise.all([relayNumber.setValue(me.number), awaySince.setValue(me.away_since)]),
           () => undefined,
         );
         const stored = await lastSeq.getValue();
@@ -68,9 +68,10 @@ export function startBackground(): void {
     if (command === CALL_SELECTION_COMMAND && tab?.id !== undefined) void callSelection(outbound, tab.id);
   });
 
-  const refreshBadge = async () => showBadge(await connectionStatus.getValue(), (await missedCalls.getValue()).unseen.length);
+  const refreshBadge = async () => showBadge(await connectionStatus.getValue(), (await missedCalls.getValue()).unseen.length, (await awaySince.getValue()) !== null);
   connectionStatus.watch(() => void refreshBadge());
   missedCalls.watch(() => void refreshBadge());
+  awaySince.watch(() => void refreshBadge());
   relaySettings.watch(async (next, previous) => {
     if (next.url !== previous?.url || next.token !== previous?.token) await lastSeq.setValue(null);
     await connect();

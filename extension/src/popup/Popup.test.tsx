@@ -10,10 +10,10 @@ import { CrmDispositions } from '../background/crm-dispositions.ts';
 import { handleRequests } from '../background/requests.ts';
 import { type BackgroundMessages, messageListener } from '../messages.ts';
 import { noteMissedCall } from '../missed-calls.ts';
-import { agentSettings, defaultCountry, missedCalls, relaySettings } from '../storage.ts';
+import { agentSettings, awaySince, defaultCountry, missedCalls, relaySettings } from '../storage.ts';
 import { callView } from '../testing/call-view.ts';
 import { RelayStub } from '../testing/relay-stub.ts';
-import { callTime } from './call-time.tsx';
+import { callTime, instantTime } from './call-time.tsx';
 import { Popup } from './Popup.tsx';
 
 // The toolbar popup in happy-dom: its calls come from RelayStub over HTTP, its storage and
@@ -98,7 +98,7 @@ describe('missed calls in the toolbar popup', () => {
     expect(root.querySelector('[data-pc-missed="13"] time')?.getAttribute('datetime')).toBe('2026-01-01T00:00:00.000Z');
     expect(root.querySelector('[data-pc-missed="13"] [data-pc-contact]')?.textContent).toBe('Ada Lovelace');
     await expect.poll(() => missedCalls.getValue()).toEqual({ unseen: [], seenThrough: 13 });
-    expect(relay.requests.map((r) => `${r.method} ${r.path} ${r.authorization}`)).toEqual(['GET /calls?limit=50 Bearer agent-token']);
+    expect(relay.requests.filter((r) => r.path.startsWith('/calls')).map((r) => `${r.method} ${r.path} ${r.authorization}`)).toEqual(['GET /calls?limit=50 Bearer agent-token']);
   });
 
   it('calls back in one click through the same request a call button sends', async () => {
@@ -334,7 +334,7 @@ describe('finding a call from the toolbar popup', () => {
     type('');
     await expect.poll(() => lines('recent-calls')).toEqual([14, 13, 12, 11]);
     expect(heading()).toBe('Recent calls');
-    expect(relay.requests.map((r) => r.path)).toEqual(['/calls?limit=50', '/calls?limit=50&q=grace+hopper']);
+    expect(relay.requests.map((r) => r.path).filter((path) => path.startsWith('/calls'))).toEqual(['/calls?limit=50', '/calls?limit=50&q=grace+hopper']);
   });
 
   it('asks once the agent stops typing, and lists what the last words find', async () => {
@@ -377,6 +377,57 @@ describe('finding a call from the toolbar popup', () => {
     // The recent calls took every event, each where its id puts it.
     type('');
     await expect.poll(() => lines('recent-calls')).toEqual([41, 40, 14, 13, 12, 11, 5]);
+  });
+});
+
+describe("away or available for the team's calls, in the toolbar popup", () => {
+  const ME = { id: 'ag_ada', name: 'Ada', number: '+14155550111', email: null, profile: {}, admin: false };
+  const presence = () => root.querySelector<HTMLButtonElement>('[data-pc-action="presence"]');
+  const said = () => `${presence()?.textContent} | ${root.querySelector('[data-pc-field="presence-hint"]')?.textContent}`;
+
+  it('reads it from the relay each time it opens, and switches it there', async () => {
+    // What this browser last knew is stale: another browser (or an admin) made the agent away.
+    await awaySince.setValue(null);
+    const since = new Date(Date.now() - 60_000).toISOString();
+    relay.routes['GET /me'] = () => ({ body: { ...ME, away_since: since } });
+    relay.routes['PATCH /me'] = (request) => ({ body: { ...ME, away_since: (request.body as { away: boolean }).away ? since : null } });
+    render(<Popup />, root);
+    const when = instantTime(since)!.label;
+    await expect.poll(said).toBe(`● Away | since ${when}: the team’s calls ring your colleagues`);
+    expect(presence()!.getAttribute('aria-checked')).toBe('false');
+    act(() => presence()!.click());
+    await expect.poll(said).toBe('● Available | the team’s calls ring you');
+    expect(presence()!.getAttribute('aria-checked')).toBe('true');
+    expect(relay.sent('PATCH /me').map((r) => r.body)).toEqual([{ away: false }]);
+    // The toolbar badge follows the stored value.
+    expect(await awaySince.getValue()).toBeNull();
+    act(() => presence()!.click());
+    await expect.poll(said).toBe(`● Away | since ${when}: the team’s calls ring your colleagues`);
+    expect(await awaySince.getValue()).toBe(since);
+  });
+
+  it('says why the relay did not take the switch, and keeps what it had', async () => {
+    relay.routes['GET /me'] = () => ({ body: { ...ME, away_since: null } });
+    relay.routes['PATCH /me'] = () => ({ status: 401, body: { error: 'invalid token' } });
+    render(<Popup />, root);
+    await expect.poll(said).toBe('● Available | the team’s calls ring you');
+    act(() => presence()!.click());
+    await expect.poll(() => root.querySelector('[data-pc-field="presence"] .error')?.textContent).toBe('Could not change it: the relay refused your token: check it in Options > Relay');
+    expect(said()).toBe('● Available | the team’s calls ring you');
+    expect(presence()!.disabled).toBe(false);
+  });
+
+  it('shows what it last knew when the relay cannot be reached, and nothing without a relay', async () => {
+    await awaySince.setValue('2026-01-01T09:00:00.000Z');
+    render(<Popup />, root);
+    // The stub has no GET /me here: a 404, as an unreachable relay would fail.
+    await expect.poll(() => relay.sent('GET /me').length).toBe(1);
+    await expect.poll(said).toMatch(/^● Away \| since /);
+    render(null, root);
+    await relaySettings.setValue({ url: '', token: '' });
+    render(<Popup />, root);
+    await expect.poll(() => root.querySelector('[data-testid="calls-empty"], .hint')).not.toBeNull();
+    expect(presence()).toBeNull();
   });
 });
 

@@ -14,12 +14,13 @@ import { useStored } from '../ui/use-stored.ts';
 import { callSelectionShortcut } from '../background/call-selection.ts';
 import { type CallListing, useCallListing } from './call-listing.ts';
 import { MissedCalls } from './MissedCalls.tsx';
+import { Presence } from './Presence.tsx';
 import { RecentCall } from './RecentCall.tsx';
 
 /** How long the search box waits for the agent to stop typing before it asks the relay. */
 const SEARCH_DELAY_MS = 300;
 
-/** Toolbar popup: dial box, missed and recent calls (each opens to its contact, call back and wrap-up), a search of all calls, connection, enable/disable on the current site. */
+/** Toolbar popup: whether the team's calls ring the agent, dial box, missed and recent calls (each opens to its contact, call back and wrap-up), a search of all calls, connection, enable/disable on the current site. */
 export function Popup() {
   const [status] = useStored(connectionStatus);
   const [sites = []] = useStored(enabledSites);
@@ -93,6 +94,7 @@ export function Popup() {
           <ConnectionBadge status={status} />
         </span>
       </div>
+      <Presence />
       <form onSubmit={call} class="row" style="margin-top: 10px">
         <input type="tel" aria-label="Number to call" placeholder="Number to call" value={number} onInput={(e) => setNumber((e.target as HTMLInputElement).value)} />
         <button class="primary" type="submit">Call</button>

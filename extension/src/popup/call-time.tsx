@@ -24,7 +24,12 @@ export interface CallTimeOptions {
  * heard of it), in the reader's time zone; undefined when neither time reads as one.
  */
 export function callTime(call: Pick<CallView, 'started_at' | 'created_at'>, options: CallTimeOptions = {}): CallTime | undefined {
-  const at = new Date(call.started_at ?? call.created_at);
+  return instantTime(call.started_at ?? call.created_at, options);
+}
+
+/** An instant (ISO text) as a call list says when: undefined when it reads as none. */
+export function instantTime(iso: string, options: CallTimeOptions = {}): CallTime | undefined {
+  const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return undefined;
   const { now = new Date(), locale, timeZone } = options;
   const format = (parts: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(locale, { timeZone, ...parts }).format(at);

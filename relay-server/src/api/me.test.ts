@@ -12,7 +12,22 @@ beforeEach(async () => {
 describe('/me', () => {
   it('shows the agent', async () => {
     const response = await relay.call(ada.token, 'GET', '/me');
-    expect(await response.json()).toEqual({ id: ada.id, name: 'Ada', number: '+14155550111', email: 'ada@example.com', profile: {}, admin: true });
+    expect(await response.json()).toEqual({ id: ada.id, name: 'Ada', number: '+14155550111', email: 'ada@example.com', profile: {}, admin: true, away_since: null });
+  });
+
+  it("marks the agent away since the first time it is said, and available again", async () => {
+    const away = await relay.call(ada.token, 'PATCH', '/me', { away: true });
+    expect(away.status).toBe(200);
+    const since = ((await away.json()) as { away_since: string }).away_since;
+    expect(Date.parse(since)).not.toBeNaN();
+    // Said again (another browser, a retry): still away since then.
+    expect(await (await relay.call(ada.token, 'PATCH', '/me', { away: true, email: 'ada@calls.example' })).json()).toMatchObject({ away_since: since, email: 'ada@calls.example' });
+    // Another change leaves it as it is.
+    expect(await (await relay.call(ada.token, 'PATCH', '/me', { profile: { country: 'US' } })).json()).toMatchObject({ away_since: since });
+    expect(await (await relay.call(ada.token, 'GET', '/me')).json()).toMatchObject({ away_since: since });
+    expect(await (await relay.call(ada.token, 'PATCH', '/me', { away: false })).json()).toMatchObject({ away_since: null });
+    expect(await (await relay.call(ada.token, 'GET', '/me')).json()).toMatchObject({ away_since: null });
+    expect((await relay.call(ada.token, 'PATCH', '/me', { away: 'yes' })).status).toBe(400);
   });
 
   it('updates number, email and profile fields', async () => {

@@ -8,7 +8,7 @@ import { readJson } from './body.ts';
 const MAX_PROFILE_FIELDS = 64;
 
 export function meJson(agent: Agent): AgentView {
-  return { id: agent.id, name: agent.name, number: agent.number, email: agent.email, profile: agent.profile, admin: agent.admin };
+  return { id: agent.id, name: agent.name, number: agent.number, email: agent.email, profile: agent.profile, admin: agent.admin, away_since: agent.awaySince };
 }
 
 /** `/me`: the agent's own profile. */
@@ -40,7 +40,9 @@ export function meApp(deps: RelayDeps): Hono<AuthEnv> {
     }
     if (patch.email && !/^[^\s@]+@[^\s@]+$/.test(patch.email)) return c.json({ error: `"${patch.email}" is not an e-mail address` }, 422);
 
-    const updated = await deps.store.updateAgent(agent.id, { number, email: patch.email === '' ? null : patch.email, profile });
+    // Away since the first time it was said: saying it again keeps the time.
+    const awaySince = patch.away === undefined ? undefined : patch.away ? (agent.awaySince ?? deps.now().toISOString()) : null;
+    const updated = await deps.store.updateAgent(agent.id, { number, email: patch.email === '' ? null : patch.email, profile, awaySince });
     if (!updated) return c.json({ error: 'this agent no longer exists' }, 401);
     return c.json(meJson(updated));
   });

@@ -43,6 +43,27 @@ describe('routeNewCall', () => {
     expect(await routeNewCall('incoming', buildRecord({}), ada, store)).toEqual(everyone);
   });
 
+  it("leaves the agents who are away out of a team's call while any is available", async () => {
+    const away = async (agent: Agent) => (await store.updateAgent(agent.id, { awaySince: '2026-11-24T12:00:00.000Z' }))!;
+    const bobAway = await away(bob);
+    // The team's number: every agent who is available.
+    expect(await routeNewCall('incoming', buildRecord({ to_number: '+15005550006' }), ada, store)).toEqual([ada, cy]);
+    // A number two agents share: the one who is available.
+    expect(await routeNewCall('incoming', buildRecord({ to_number: '+14155550122' }), ada, store)).toEqual([cy]);
+    // An agent's own number rings them, away or not: nobody else takes that line's calls.
+    const cyAway = await away(cy);
+    expect(await routeNewCall('incoming', buildRecord({ to_number: '+14155550122' }), ada, store)).toEqual([bobAway, cyAway]);
+    expect(await routeNewCall('incoming', buildRecord({}), ada, store)).toEqual([ada]);
+    // Everyone away: the team's call rings everyone rather than no phone at all.
+    const adaAway = await away(ada);
+    expect(await routeNewCall('incoming', buildRecord({}), adaAway, store)).toEqual([adaAway, bobAway, cyAway]);
+    // Back: rung again.
+    await store.updateAgent('bob', { awaySince: null });
+    expect((await routeNewCall('incoming', buildRecord({}), adaAway, store)).map((a) => a.id)).toEqual(['bob']);
+    // An agent's own instance reaches its owner, away or not.
+    expect(await routeNewCall('incoming', buildRecord({}), cyAway, store)).toEqual([cyAway]);
+  });
+
   it("gives every call on an agent's own instance to that agent alone, whatever numbers it names", async () => {
     for (const record of [buildRecord({ user_number: '+14155550111' }), buildRecord({ to_number: '+14155550111' }), buildRecord({ to_number: '+15005550006' }), buildRecord({})]) {
       expect(await routeNewCall('incoming', record, bob, store)).toEqual([bob]);

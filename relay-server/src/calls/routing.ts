@@ -24,16 +24,27 @@ export type Audience = (known: KnownCall, agents: AgentLookup) => Promise<readon
  * registered: any agent can register one and post to its callback URLs, so an incoming call
  * it names a colleague in could otherwise be fabricated onto that colleague's screen. An
  * incoming call on an admin's instance (the team's number) goes to the agents whose number is
- * the record's `user_number`, else its `to_number`, else to every agent (Vtiger's rule).
+ * the record's `user_number`, else its `to_number`, else to every agent (Vtiger's rule). Of
+ * those, the agents who are away are left out while any is available: a team's call rings the
+ * available agents; a call to one agent's own number rings that agent, away or not (nobody else
+ * takes their line's calls); and a team whose every agent is away is rung whole, as a caller
+ * must never be left with no phone to ring (the reply would have no number to dial).
  */
 export async function routeNewCall(event: WebhookEvent, record: CallRecord, owner: Agent, agents: AgentLookup): Promise<Agent[]> {
   if (event !== 'incoming' || !owner.admin) return [owner];
   for (const number of [record.user_number, record.to_number]) {
     if (!number) continue;
     const matching = await agents.agentsWithNumber(number);
-    if (matching.length > 0) return matching;
+    if (matching.length > 0) return availableOf(matching);
   }
-  return agents.listAgents();
+  return availableOf(await agents.listAgents());
+}
+
+/** The agents who are not away, or all of them when every one is. */
+function availableOf(agents: Agent[]): Agent[] {
+  if (!agents.some((agent) => agent.awaySince !== null)) return agents;
+  const available = agents.filter((agent) => agent.awaySince === null);
+  return available.length > 0 ? available : agents;
 }
 
 /**

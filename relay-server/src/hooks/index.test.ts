@@ -160,6 +160,22 @@ describe('who an incoming call reaches', () => {
     expect(agentsOf('CA21').sort()).toEqual([ada.id, bob.id].sort());
   });
 
+  it("a team's call rings and reaches the agents who are available: an agent who said they are away is left out until back", async () => {
+    const bob = await relay.addAgent('Bob', '+14155550122');
+    const cy = await relay.addAgent('Cy', '+14155550133');
+    expect((await relay.call(bob.token, 'PATCH', '/me', { away: true })).status).toBe(200);
+    const reply = await (await relay.twilioWebhook(hooks.incoming, incoming('CA30', '+15005550006'))).text();
+    expect(reply).toContain(`<Dial action="${hooks.status}">${ringing(hooks, '+14155550111')}${ringing(hooks, '+14155550133')}</Dial>`);
+    expect(reply).not.toContain(bob.number);
+    expect(agentsOf('CA30').sort()).toEqual([ada.id, cy.id].sort());
+    // Bob's own line still rings him: nobody else takes its calls.
+    expect(await (await relay.twilioWebhook(hooks.incoming, incoming('CA31', bob.number))).text()).toContain(`<Dial action="${hooks.status}">${ringing(hooks, '+14155550122')}</Dial>`);
+    expect(agentsOf('CA31')).toEqual([bob.id]);
+    expect((await relay.call(bob.token, 'PATCH', '/me', { away: false })).status).toBe(200);
+    await relay.twilioWebhook(hooks.incoming, incoming('CA32', '+15005550006'));
+    expect(agentsOf('CA32').sort()).toEqual([ada.id, bob.id, cy.id].sort());
+  });
+
   it("an agent's own instance rings and reaches its owner alone, even for a colleague's number, and so do the calls it reports", async () => {
     const bob = await relay.addAgent('Bob', '+14155550122');
     const own = await relay.twilioInstance(bob.token, 'own');

@@ -45,9 +45,9 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
     /** An agent's seqs chain: each event's previous seq is the one before it (0 before the first). */
     const expectChained = (events: readonly AgentEvent[]) => expect(events.map((e) => e.prevSeq)).toEqual([0, ...events.slice(0, -1).map((e) => e.seq)]);
     /** Waits for a condition, with a deadline far beyond any adapter's polling period. */
-    const until = async (condition: () => boolean) => {
+    const until = async (condition: () => boolean | Promise<boolean>) => {
       const deadline = Date.now() + 20_000;
-      while (!condition()) {
+      while (!(await condition())) {
         if (Date.now() > deadline) throw new Error('the condition did not hold within 20 s');
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
@@ -767,6 +767,28 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         await store.updateAgent('bob', { number: '+15005550006' });
         expect((await store.agentsWithNumber('+14155550122')).map((a) => a.id)).toEqual(['cy']);
         expect((await store.agentsWithNumber('+15005550006')).map((a) => a.id)).toEqual(['bob']);
+      });
+
+      it("marks an agent away and available again, in every read of agents, this connection's kept ones and another's", async () => {
+        const other = await database.open();
+        try {
+          // Read first, so that a read kept since must see the change.
+          expect((await store.agentsWithNumber('+14155550122'))[0]?.awaySince).toBeNull();
+          expect((await other.agentsWithNumber('+14155550122'))[0]?.awaySince).toBeNull();
+          const since = T(5);
+          expect(await store.updateAgent('bob', { awaySince: since })).toMatchObject({ id: 'bob', awaySince: since, number: '+14155550122' });
+          expect((await store.agentsWithNumber('+14155550122'))[0]?.awaySince).toBe(since);
+          expect((await store.listAgents()).find((a) => a.id === 'bob')?.awaySince).toBe(since);
+          expect((await store.agentByTokenHash('hash-bob'))?.awaySince).toBe(since);
+          await until(async () => (await other.agentsWithNumber('+14155550122'))[0]?.awaySince === since);
+          // Another change to the agent keeps them away; only null makes them available.
+          expect(await store.updateAgent('bob', { email: 'bob@example.com' })).toMatchObject({ awaySince: since });
+          expect(await other.updateAgent('bob', { awaySince: null })).toMatchObject({ awaySince: null, email: 'bob@example.com' });
+          await until(async () => (await store.agentsWithNumber('+14155550122'))[0]?.awaySince === null);
+          expect((await store.agentById('bob'))?.awaySince).toBeNull();
+        } finally {
+          await other.close();
+        }
       });
 
       it('updates an agent profile', async () => {

@@ -17,6 +17,11 @@ export interface Agent {
   profile: Record<string, string>;
   admin: boolean;
   createdAt: string;
+  /**
+   * When the agent said they were away (ISO time), null while available: the team's incoming
+   * calls ring the agents who are available (calls/routing.ts).
+   */
+  awaySince: string | null;
 }
 
 export interface NewAgent {
@@ -34,6 +39,8 @@ export interface AgentPatch {
   number?: string;
   email?: string | null;
   profile?: Record<string, string>;
+  /** A time to mark the agent away since, or null to mark them available. */
+  awaySince?: string | null;
 }
 
 /** The CRM an instance looks callers up in and logs calls to: a bundled CRM connector, or `custom` with its XML. */

@@ -14,6 +14,8 @@ export const mePatchSchema = z.object({
   profile: z
     .record(z.string().regex(/^[a-z0-9_]{1,64}$/, 'profile keys are [a-z0-9_]{1,64}'), z.string().max(1024).nullable())
     .optional(),
+  /** Away: the team's incoming calls leave the agent out while a colleague is available (docs/relay.md). */
+  away: z.boolean().optional(),
 });
 export type MePatch = z.input<typeof mePatchSchema>;
 
@@ -25,6 +27,8 @@ export interface AgentView {
   email: string | null;
   profile: Record<string, string>;
   admin: boolean;
+  /** Since when the agent is away (ISO time); null while available. */
+  away_since: string | null;
 }
 
 /** A custom connector's XML: the biggest body the API takes. */

@@ -241,6 +241,10 @@ export const MIGRATIONS: readonly string[] = [
     RAISE EXCEPTION 'cannot append an event for agent %: no such agent', agent_id USING ERRCODE = 'foreign_key_violation';
   END $$;
   `,
+  // An agent away (a time) or available (NULL), as SQLite's last migration says.
+  `
+  ALTER TABLE agents ADD COLUMN away_since TEXT;
+  `,
 ];
 
 /** Any number: two relays starting at once on one database take turns migrating under it. */

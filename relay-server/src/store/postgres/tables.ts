@@ -318,9 +318,10 @@ export class PostgresTables implements StoreTables {
   async updateAgent(id: string, patch: AgentPatch): Promise<Agent | undefined> {
     // One statement: an absent field keeps its value ($3 says whether email was given, as null is a value).
     const [row] = await this.#rows<AgentRow>(
-      `UPDATE agents SET number = COALESCE($2, number), email = CASE WHEN $3 THEN $4 ELSE email END, profile = COALESCE($5, profile)
+      `UPDATE agents SET number = COALESCE($2, number), email = CASE WHEN $3 THEN $4 ELSE email END, profile = COALESCE($5, profile),
+         away_since = CASE WHEN $6 THEN $7 ELSE away_since END
        WHERE id = $1 RETURNING ${AGENT_COLUMNS}`,
-      [id, patch.number ?? null, patch.email !== undefined, patch.email ?? null, patch.profile ? JSON.stringify(patch.profile) : null],
+      [id, patch.number ?? null, patch.email !== undefined, patch.email ?? null, patch.profile ? JSON.stringify(patch.profile) : null, patch.awaySince !== undefined, patch.awaySince ?? null],
     );
     if (!row) return undefined;
     await this.#directoryChanged();

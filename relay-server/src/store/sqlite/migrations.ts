@@ -313,4 +313,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX crm_outbox_by_instance ON crm_outbox (state, instance_uid, due_at);
   `,
+  // An agent away (a time) or available (NULL): the team's incoming calls ring the available
+  // agents (calls/routing.ts). Routing reads agents kept while the directory is unchanged, so the
+  // column moves the directory's version like the agent's others.
+  `
+  ALTER TABLE agents ADD COLUMN away_since TEXT;
+  DROP TRIGGER agent_changed;
+  CREATE TRIGGER agent_changed AFTER UPDATE OF name, number, email, profile, admin, token_hash, away_since ON agents BEGIN UPDATE directory_version SET version = version + 1; END;
+  `,
 ];

@@ -148,7 +148,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
       agentById: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ?`),
       agentByToken: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE token_hash = ?`),
       removeAgent: db.prepare<[string]>(`DELETE FROM agents WHERE id = ?`),
-      updateAgent: db.prepare(`UPDATE agents SET number = @number, email = @email, profile = @profile WHERE id = @id`),
+      updateAgent: db.prepare(`UPDATE agents SET number = @number, email = @email, profile = @profile, away_since = @awaySince WHERE id = @id`),
       anyInstanceWithCrm: db.prepare<[], number>(`SELECT EXISTS (SELECT 1 FROM instances WHERE crm IS NOT NULL)`).pluck(),
       connectorXml: db.prepare<[string], { xml: string | null; updated_at: string }>(`SELECT xml, updated_at FROM instances WHERE uid = ?`),
       instanceOf: db.prepare<[string, string], InstanceRow>(`${INSTANCE_SELECT} WHERE i.agent_id = ? AND i.local_id = ?`),
@@ -338,6 +338,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
       number: patch.number ?? current.number,
       email: patch.email === undefined ? current.email : patch.email,
       profile: JSON.stringify(patch.profile ?? current.profile),
+      awaySince: patch.awaySince === undefined ? current.awaySince : patch.awaySince,
     });
     return this.agentById(id);
   }
