@@ -1461,14 +1461,14 @@ const MAPPING: BrokenCase[] = [
     message: 'the path `data Duration` contains white space',
   },
   {
-    name: 'path with a bracket that is not an index',
+    name: 'path with a bracket that is neither an index nor a field name',
     xml: xml(
       '<connector for="PhoneCalls">',
       PROVIDER,
       '  <outgoing_call>',
       '    <request><url>Calls.json</url></request>',
       '    <response format="json">',
-      '      <call_id use="entries[first].sessionId"/>', // line 6: use at col 16
+      '      <call_id use="entries[first.id].sessionId"/>', // line 6: use at col 16
       '    </response>',
       '  </outgoing_call>',
       '</connector>',
@@ -1477,7 +1477,7 @@ const MAPPING: BrokenCase[] = [
     line: 6,
     col: 16,
     path: 'connector/outgoing_call/response/call_id',
-    message: 'the path `entries[first].sessionId` has a bracket that is not an index like [0]',
+    message: 'the path `entries[first.id].sessionId` has a bracket that is not an index like [0] or a field name like [Status]',
   },
   {
     name: 'status list with an empty entry (`completed,,busy`)',
@@ -1600,6 +1600,46 @@ const MAPPING: BrokenCase[] = [
     path: 'connector/incoming_call/response/answered_by',
     message: '`is` lists the values of the `when` path, and this <answered_by> has no `when`',
     hint: 'add when="path"',
+  },
+  {
+    name: '`not` without `when` on a mapped field',
+    xml: xml(
+      '<connector for="PhoneCalls">',
+      PROVIDER,
+      '  <incoming_call>',
+      '    <response>',
+      '      <call_id use="CallSid"/>',
+      '      <duration use="Legs[0][OnCallDuration]" not="0"/>', // line 6: not at col 47
+      '    </response>',
+      '  </incoming_call>',
+      '</connector>',
+    ),
+    code: 'invalid',
+    line: 6,
+    col: 47,
+    path: 'connector/incoming_call/response/duration',
+    message: '`not` lists the values of the `when` path, and this <duration> has no `when`',
+    hint: 'add when="path"',
+  },
+  {
+    name: '`is` and `not` together',
+    xml: xml(
+      '<connector for="PhoneCalls">',
+      PROVIDER,
+      '  <incoming_call>',
+      '    <response>',
+      '      <call_id use="CallSid"/>',
+      '      <duration use="Talk" when="Talk" is="5" not="0"/>', // line 6: not at col 47
+      '    </response>',
+      '  </incoming_call>',
+      '</connector>',
+    ),
+    code: 'invalid',
+    line: 6,
+    col: 47,
+    path: 'connector/incoming_call/response/duration',
+    message: '`is` and `not` together: `is` alone says it',
+    hint: 'keep `is`',
   },
   {
     name: 'a mapped field\'s `when` that is not a path',

@@ -197,8 +197,8 @@ describe('inbound call (incoming popup)', () => {
     }
     const [view] = (await api(relay, bob.token, 'GET', '/calls?direction=inbound&limit=1')).body.calls;
     // The first number answered: the Passthru names Ada, and the relay names her. The duration
-    // is DialCallDuration, which counts the agents' ringing too (42 s of talk, 8 of ringing).
-    expect(view).toMatchObject({ call_id: call.sid, status: 'completed', status_raw: 'completed', duration: 50, user_number: ada.number, extra: { answered_by: ada.number, answered_by_name: 'Ada' } });
+    // is her leg's talk time (42 s), not DialCallDuration, which counts the agents' ringing too (50).
+    expect(view).toMatchObject({ call_id: call.sid, status: 'completed', status_raw: 'completed', duration: 42, user_number: ada.number, extra: { answered_by: ada.number, answered_by_name: 'Ada' } });
     await Promise.all([adaSocket.close(), bobSocket.close()]);
   });
 
@@ -217,6 +217,8 @@ describe('inbound call (incoming popup)', () => {
       await socket.waitFor((c) => c.events.at(-1)?.call.call_id === call.sid && c.events.at(-1)?.call.status === 'completed');
       // What Ada's popup reads: the call was Bob's.
       expect(socket.events.at(-1)!.call.extra).toMatchObject({ answered_by: bob.number, answered_by_name: 'Bob' });
+      // His leg's talk time, the second leg's.
+      expect(socket.events.at(-1)!.call.duration).toBe(42);
     } finally {
       exotel.inboundAnswerer = 0;
       await socket.close();
@@ -231,7 +233,7 @@ describe('inbound call (incoming popup)', () => {
       await call.done;
       await socket.waitFor((c) => c.events.at(-1)?.call.call_id === call.sid && c.events.at(-1)?.call.status === 'no-answer');
       const [view] = (await api(relay, ada.token, 'GET', '/calls?number=%2B919812388888')).body.calls;
-      expect(view).toMatchObject({ call_id: call.sid, status: 'no-answer', status_raw: 'incomplete' });
+      expect(view).toMatchObject({ call_id: call.sid, status: 'no-answer', status_raw: 'incomplete', duration: 0 });
       // The Passthru still names the last agent rung (Bob): nobody took the call, so nobody is named.
       expect(call.exchanges.at(-1)!.params.DialWhomNumber).toBe(bob.number);
       expect(view.extra.answered_by).toBeUndefined();

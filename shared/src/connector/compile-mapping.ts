@@ -47,18 +47,26 @@ export function compileMapping(compiler: ElementCompiler, element: XmlElement, c
 }
 
 /**
- * `when`, `is` and `unless` on a status block or a mapped field, and the condition in words for
- * diagnostics (undefined when there is none).
+ * `when`, `is`, `not` and `unless` on a status block, a mapped field or a reply parameter, and the
+ * condition in words for diagnostics (undefined when there is none).
  */
 export function compileCondition(compiler: ElementCompiler, element: XmlElement): { condition: PayloadCondition; words?: string } {
   const when = compiler.attrPath(element, 'when');
-  const values = attr(element, 'is');
-  const whenIs = values === undefined ? undefined : [...new Set(lowerList(values))];
-  if (whenIs && !when) compiler.error(element, `\`is\` lists the values of the \`when\` path, and this <${element.name}> has no \`when\``, 'add when="path" (the field whose value `is` lists)', attrOffset(element, 'is'));
+  const whenIs = valuesOfWhen(compiler, element, 'is', when);
+  const whenNot = valuesOfWhen(compiler, element, 'not', when);
+  if (whenIs && whenNot) compiler.error(element, '`is` and `not` together: `is` alone says it', 'keep `is` (the values the path must have)', attrOffset(element, 'not'));
   const unless = compiler.attrPath(element, 'unless');
-  const has = when && (whenIs ? `\`${when.source}\` is ${whenIs.join(' or ')}` : `\`${when.source}\` has a value`);
+  const has = when && (whenIs ? `\`${when.source}\` is ${whenIs.join(' or ')}` : whenNot ? `\`${when.source}\` has a value other than ${whenNot.join(' or ')}` : `\`${when.source}\` has a value`);
   const words = has || unless ? [has, unless && `\`${unless.source}\` has none`].filter(Boolean).join(' and ') : undefined;
-  return { condition: { ...(when ? { when } : {}), ...(when && whenIs ? { whenIs } : {}), ...(unless ? { unless } : {}) }, words };
+  return { condition: { ...(when ? { when } : {}), ...(when && whenIs ? { whenIs } : {}), ...(when && whenNot ? { whenNot } : {}), ...(unless ? { unless } : {}) }, words };
+}
+
+/** `is` or `not`: values of the `when` path, lower-cased, which they need. */
+function valuesOfWhen(compiler: ElementCompiler, element: XmlElement, name: 'is' | 'not', when: unknown): string[] | undefined {
+  const values = attr(element, name);
+  if (values === undefined) return undefined;
+  if (!when) compiler.error(element, `\`${name}\` lists the values of the \`when\` path, and this <${element.name}> has no \`when\``, `add when="path" (the field whose value \`${name}\` lists)`, attrOffset(element, name));
+  return [...new Set(lowerList(values))];
 }
 
 /** `unknown="…"`: allowed where the engine normalises to a closed set of values, and must be one of them. */

@@ -108,6 +108,10 @@ export const mappingField: ElementSpec = {
       doc: 'With `when`: the values its path must have (comma-separated, case-insensitive) for the field to be mapped.',
       kind: 'list',
     },
+    not: {
+      doc: 'With `when`: values its path must not have (comma-separated, case-insensitive) for the field to be mapped; then the next mapping of the field is tried. Exotel\'s Passthru has a leg per agent rung, whose `OnCallDuration` is the talk time, 0 for the legs nobody answered: `<duration use="Legs[0][OnCallDuration]" when="Legs[0][OnCallDuration]" not="0"/>`, then the same for `Legs[1]`…',
+      kind: 'list',
+    },
     unless: {
       doc: 'Path in the payload: the field is mapped only where this path has no value, as `when` does where it has one (both may be given).',
       kind: 'path',
@@ -152,6 +156,10 @@ const replyParameter: ElementSpec = {
     },
     is: {
       doc: 'With `when`: the values its path must have (comma-separated, case-insensitive) for the element to be in the reply.',
+      kind: 'list',
+    },
+    not: {
+      doc: 'With `when`: values its path must not have (comma-separated, case-insensitive) for the element to be in the reply.',
       kind: 'list',
     },
     unless: {
@@ -443,6 +451,10 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
                     },
                     is: {
                       doc: 'With `when`: the values its path must have (comma-separated, case-insensitive) for the block to take the webhook. For a leg whose events share one block but one of them says more: Vonage\'s agent leg answering names the agent\'s phone in `to` (`when="status" is="answered"`), its other events do not mean the agent took the call.',
+                      kind: 'list',
+                    },
+                    not: {
+                      doc: 'With `when`: values its path must not have (comma-separated, case-insensitive) for the block to take the webhook.',
                       kind: 'list',
                     },
                     unless: {

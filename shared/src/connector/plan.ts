@@ -126,11 +126,12 @@ export interface MappingPlan {
   fields: FieldMapping[];
 }
 
-/** `when`, `is` and `unless`: a test of the webhook's payload, on a status block or on one mapped field. */
+/** `when`, `is`, `not` and `unless`: a test of the webhook's payload, on a status block or on one mapped field. */
 export interface PayloadCondition {
-  /** `when`: holds only where this path has a value (one of `whenIs`, lower-cased, if given). */
+  /** `when`: holds only where this path has a value (one of `whenIs`, none of `whenNot`, lower-cased, if given). */
   when?: PayloadPath;
   whenIs?: string[];
+  whenNot?: string[];
   /** `unless`: holds only where this path has none. */
   unless?: PayloadPath;
 }

@@ -2,12 +2,19 @@ import { jsonTooDeepAt } from './nesting.ts';
 
 /**
  * Dotted paths into webhook and response payloads: `data.Status`, `entries.0.sessionId`,
- * `Call.Sid`. `entries[0]` is read as `entries.0`; `parent_call_id|call_id` takes the first
- * of the alternatives that has a value (a child leg's events belong to its parent call).
+ * `Call.Sid`. `entries[0]` is read as `entries.0` and `Legs[0][Status]` as `Legs.0.Status`;
+ * `parent_call_id|call_id` takes the first of the alternatives that has a value (a child leg's
+ * events belong to its parent call).
  */
 export interface PayloadPath {
   source: string;
   segments: string[];
+  /**
+   * A path written with brackets, as a form names a field of a nested structure
+   * (`Legs[0][Status]=…`, PHP's and Rails' way, Exotel's multipart callbacks): that field's
+   * name, read first at the top of the payload. A JSON payload's `Legs` array reads the same.
+   */
+  formKey?: string;
   /** `a|b`: further paths tried, in order, when the value at `segments` is missing or empty. */
   fallbacks?: PayloadPath[];
 }
@@ -30,13 +37,13 @@ export function parsePath(source: string): PayloadPath {
   const trimmed = source.trim();
   if (!trimmed) throw new PathSyntaxError('the path is empty', 'name a field of the payload, e.g. `CallSid` or `data.Status`');
   if (/\s/.test(trimmed)) throw new PathSyntaxError(`the path \`${trimmed}\` contains white space`);
-  const normalised = trimmed.replace(/\[(\d+)\]/g, '.$1');
-  if (/[[\]]/.test(normalised)) throw new PathSyntaxError(`the path \`${trimmed}\` has a bracket that is not an index like [0]`);
+  const normalised = trimmed.replace(/\[([^[\].]+)\]/g, '.$1');
+  if (/[[\]]/.test(normalised)) throw new PathSyntaxError(`the path \`${trimmed}\` has a bracket that is not an index like [0] or a field name like [Status]`);
   const segments = normalised.split('.');
   if (segments.some((s) => s === '')) {
     throw new PathSyntaxError(`the path \`${trimmed}\` has an empty segment`, 'segments are separated by single dots: `data.Status`');
   }
-  return { source: trimmed, segments };
+  return normalised === trimmed ? { source: trimmed, segments } : { source: trimmed, segments, formKey: trimmed };
 }
 
 /**
@@ -46,12 +53,17 @@ export function parsePath(source: string): PayloadPath {
  * parsed when the path continues into it (Ozonetel posts `data` as a JSON string).
  */
 export function getPath(payload: unknown, path: PayloadPath): unknown {
-  let value = walk(payload, path.segments, 0);
+  let value = valueOf(payload, path);
   for (const fallback of path.fallbacks ?? []) {
     if (value !== undefined && value !== null && value !== '') break;
-    value = walk(payload, fallback.segments, 0);
+    value = valueOf(payload, fallback);
   }
   return value;
+}
+
+function valueOf(payload: unknown, path: PayloadPath): unknown {
+  if (path.formKey !== undefined && payload !== null && typeof payload === 'object' && hasOwn(payload, path.formKey)) return (payload as Record<string, unknown>)[path.formKey];
+  return walk(payload, path.segments, 0);
 }
 
 function walk(value: unknown, segments: string[], index: number): unknown {

@@ -34,6 +34,18 @@ describe('paths', () => {
     expect(at({ data: '{broken' }, 'data.Status')).toBeUndefined();
   });
 
+  it("reads a form's field named with brackets by its name, and the same path through a JSON payload's arrays and objects", () => {
+    // Exotel's multipart callback names each leg's fields so; its JSON one nests them.
+    const form = parseBody('Legs%5B0%5D%5BNumber%5D=%2B919812300000&Legs%5B0%5D%5BOnCallDuration%5D=0&Legs%5B1%5D%5BOnCallDuration%5D=42', 'form');
+    expect(at(form, 'Legs[1][OnCallDuration]')).toBe('42');
+    expect(at(form, 'Legs[0][Number]')).toBe('+919812300000');
+    expect(at(form, 'Legs[2][OnCallDuration]')).toBeUndefined();
+    expect(at({ Legs: [{ OnCallDuration: 0 }, { OnCallDuration: 42 }] }, 'Legs[1][OnCallDuration]')).toBe(42);
+    expect(at({ data: { ab: { c: 'x' } } }, 'data[ab][c]')).toBe('x');
+    expect(parsePath('Legs[0][Status]').segments).toEqual(['Legs', '0', 'Status']);
+    expect(at({ 'Legs[1][OnCallDuration]': '', Legs: [{ OnCallDuration: '7' }] }, 'Legs[1][OnCallDuration]|Legs[0][OnCallDuration]')).toBe('7');
+  });
+
   it('takes the first alternative that has a value', () => {
     expect(at({ parent_call_id: null, call_id: 'c-1' }, 'parent_call_id|call_id')).toBe('c-1');
     expect(at({ parent_call_id: 'p-1', call_id: 'c-2' }, 'parent_call_id|call_id')).toBe('p-1');
@@ -41,7 +53,7 @@ describe('paths', () => {
     expect(at({}, 'a|b.c')).toBeUndefined();
   });
 
-  it.each(['', 'data..Status', '.a', 'a.', 'a b', 'a[x]', 'a|', '|a'])('rejects the path %j', (path) => {
+  it.each(['', 'data..Status', '.a', 'a.', 'a b', 'a[]', 'a[x.y]', 'a[x', 'a]', 'a|', '|a'])('rejects the path %j', (path) => {
     expect(() => parsePath(path)).toThrow(PathSyntaxError);
   });
 });

@@ -24,11 +24,11 @@ export function applyMapping(mapping: MappingPlan, payload: unknown, scope: Temp
   return values;
 }
 
-/** Whether a status block's or a field's condition (`when`, `is`, `unless`) holds for this payload. */
+/** Whether a status block's or a field's condition (`when`, `is`, `not`, `unless`) holds for this payload. */
 export function conditionHolds(condition: PayloadCondition, payload: unknown): boolean {
   if (condition.when) {
     const value = valueAt(payload, condition.when);
-    if (value === undefined || (condition.whenIs && !condition.whenIs.includes(value))) return false;
+    if (value === undefined || (condition.whenIs && !condition.whenIs.includes(value)) || condition.whenNot?.includes(value)) return false;
   }
   return !condition.unless || valueAt(payload, condition.unless) === undefined;
 }

@@ -204,6 +204,26 @@ describe('handleWebhook', () => {
     expect(state('isActive=1&dialDestinationNumber=%2B254711000001')).toMatchObject({ call_status: 'ringing' });
   });
 
+  it("maps a field with `when` and `not` only where the path has another value: the talk time of the leg that talked, a form's bracketed fields", () => {
+    const passthru = loadConnector(`<connector for="PhoneCalls">
+  <incoming_call>
+    <response>
+      <call_id use="CallSid"/>
+      <duration use="Legs[0][OnCallDuration]" when="Legs[0][OnCallDuration]" not="0"/>
+      <duration use="Legs[1][OnCallDuration]" when="Legs[1][OnCallDuration]" not="0, 00"/>
+      <duration use="DialCallDuration"/>
+    </response>
+  </incoming_call>
+</connector>`);
+    const legs = (query: string) => handleWebhook(passthru, 'incoming', { method: 'GET', url: `https://r/h?CallSid=C1&DialCallDuration=50&${query}`, headers: {}, body: '' }, context).record.duration;
+    const leg = (i: number, seconds: string) => `${encodeURIComponent(`Legs[${i}][OnCallDuration]`)}=${seconds}`;
+    expect(legs(`${leg(0, '42')}&${leg(1, '0')}`)).toBe(42);
+    expect(legs(`${leg(0, '0')}&${leg(1, '42')}`)).toBe(42);
+    // No leg talked (or none is listed): the next mapping.
+    expect(legs(`${leg(0, '0')}&${leg(1, '00')}`)).toBe(50);
+    expect(legs('')).toBe(50);
+  });
+
   it('refuses a field mapped again after a mapping of it without a condition, which takes every webhook', () => {
     expect(() =>
       loadConnector(`<connector for="PhoneCalls">
