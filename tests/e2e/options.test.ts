@@ -44,6 +44,16 @@ describe('options page', () => {
     await page.screenshot({ path: screenshotPath('options.png'), fullPage: true });
   });
 
+  it("names the keys Chromium gave the shortcut, and its button opens Chromium's page to change them", async () => {
+    const hint = page.locator('[data-pc-field="shortcut"]');
+    await expect.poll(() => hint.textContent()).toBe('On any page, select a number and press Alt+Shift+D to call it. Change the keys');
+    const opened = browser.context.waitForEvent('page');
+    await hint.getByRole('button', { name: 'Change the keys' }).click();
+    const shortcuts = await opened;
+    await expect.poll(() => shortcuts.url()).toBe('chrome://extensions/shortcuts');
+    await shortcuts.close();
+  });
+
   it('validates custom XML live and shows line:col for each problem', async () => {
     await page.getByLabel('Connector', { exact: true }).selectOption('__custom__');
     await page.getByLabel('Connector XML').fill(

@@ -1,5 +1,6 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
+import { callSelectionShortcut } from '../background/call-selection.ts';
 import { CRM_PRESETS, originPattern } from '../sites.ts';
 import { type EnabledSite, enabledSites } from '../storage.ts';
 import { useStored } from '../ui/use-stored.ts';
@@ -71,6 +72,39 @@ export function SitesSection() {
           ))}
       </ul>
       {message ? <p role="status" class={message.kind}>{message.text}</p> : null}
+      <ShortcutHint />
     </section>
+  );
+}
+
+/**
+ * The keys that call a number selected in any page, as the agent has them (the browser lets them
+ * be changed or removed, and may not have assigned the manifest's), with the browser's page to
+ * change them: extensions may open it, a link to it would not.
+ */
+function ShortcutHint() {
+  const [shortcut, setShortcut] = useState<string | null | undefined>(undefined);
+  useEffect(() => {
+    void callSelectionShortcut().then((keys) => setShortcut(keys ?? null));
+  }, []);
+  if (shortcut === undefined) return null;
+  const change = () => {
+    const commands = browser.commands as typeof browser.commands & { openShortcutSettings?: () => Promise<void> };
+    // Firefox has its own call for its page; Chromium's is a page extensions may open.
+    void (commands.openShortcutSettings ? commands.openShortcutSettings() : browser.tabs.create({ url: 'chrome://extensions/shortcuts' }));
+  };
+  return (
+    <p class="hint" data-pc-field="shortcut">
+      {shortcut ? (
+        <>
+          On any page, select a number and press <kbd>{shortcut}</kbd> to call it.{' '}
+        </>
+      ) : (
+        'No keys call a number selected in a page. '
+      )}
+      <button type="button" data-pc-action="change-shortcut" onClick={change}>
+        {shortcut ? 'Change the keys' : 'Choose keys'}
+      </button>
+    </p>
   );
 }
