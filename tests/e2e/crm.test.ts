@@ -390,7 +390,7 @@ describe("away from the team's calls", () => {
     const page = await crmPage();
     await page.evaluate(recordPopups);
     const mounted = () => page.evaluate(() => (window as unknown as { __pcPopupsMounted: number }).__pcPopupsMounted);
-    const call = await ring('+14155550177', { answer: true, talkSeconds: 5, pickUp: BOB.number }, TWILIO_NUMBER);
+    const call = await ring('+14155550188', { answer: true, talkSeconds: 5, pickUp: BOB.number }, TWILIO_NUMBER);
     await call.done;
     // The relay's reply rang Bob's phone alone, and told Ada nothing of the call.
     expect(call.dialed).toEqual([BOB.number]);
@@ -400,7 +400,7 @@ describe("away from the team's calls", () => {
     await presence.click();
     await expect.poll(() => textOf(presence)).toBe('● Available');
     await expect.poll(title).not.toContain('away');
-    const next = await ring('+14155550178', { answer: true, talkSeconds: 5, pickUp: BOB.number }, TWILIO_NUMBER);
+    const next = await ring('+14155550189', { answer: true, talkSeconds: 5, pickUp: BOB.number }, TWILIO_NUMBER);
     await next.done;
     expect([...next.dialed].sort()).toEqual([AGENT_NUMBER, BOB.number].sort());
     // Ada's events come in order: once this call's popup came, the first call's would have come before it.

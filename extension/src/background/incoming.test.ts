@@ -109,11 +109,53 @@ describe('incoming calls in the background', () => {
     expect(await taken(15, { answered_by: '+14155550122' }, 'outbound')).toBeUndefined();
   });
 
-  it('names the caller in the system notification when no CRM tab is open', async () => {
+  it('names the caller in the system notification when no CRM tab is open, as the popup words it', async () => {
     const incoming = new IncomingCalls();
     await incoming.onRelayCall(callView({ id: 6, status: 'ringing', contact: ADA, contacts: [ADA] }));
-    expect(await browser.notifications.getAll()).toMatchObject({ 'pc-incoming-6': { title: 'Incoming call: Ada Lovelace', message: '+14155550199 · ringing' } });
+    expect(await browser.notifications.getAll()).toMatchObject({ 'pc-incoming-6': { title: 'Incoming call: Ada Lovelace', message: '(415) 555-0199 · Ringing', contextMessage: '' } });
+    await incoming.onRelayCall(callView({ id: 7, status: 'ringing', from_number: '+442079460958', contact: { ...ADA, company: 'Analytical Engines' } }));
+    expect(await browser.notifications.getAll()).toMatchObject({ 'pc-incoming-7': { title: 'Incoming call: Ada Lovelace (Analytical Engines)', message: '+44 20 7946 0958 · Ringing' } });
     expect(toTabs).not.toHaveBeenCalled();
+  });
+
+  it("opens the caller's CRM record on a click on the notification, a web address only, and clears it", async () => {
+    const incoming = new IncomingCalls();
+    const opened = vi.spyOn(browser.tabs, 'create').mockResolvedValue({} as browser.Tabs.Tab);
+    await incoming.onRelayCall(callView({ id: 9, status: 'ringing' }));
+    // The CRM answered: the same notification names the caller and offers the record.
+    const record = { ...ADA, url: 'https://crm.example.com/contacts/4x12' };
+    await incoming.onRelayCall(callView({ id: 9, status: 'ringing', contact: record, contacts: [record] }));
+    expect(await browser.notifications.getAll()).toMatchObject({ 'pc-incoming-9': { title: 'Incoming call: Ada Lovelace', contextMessage: 'Click to open the record in the CRM' } });
+    await incoming.onNotificationClicked('pc-incoming-9');
+    expect(opened.mock.calls.map(([options]) => options.url)).toEqual(['https://crm.example.com/contacts/4x12']);
+    expect(await browser.notifications.getAll()).toEqual({});
+    // A record URL a connector made up that is no web address opens nothing.
+    const hostile = { ...ADA, url: 'javascript:alert(1)' };
+    await incoming.onRelayCall(callView({ id: 10, status: 'ringing', contact: hostile, contacts: [hostile] }));
+    expect((await browser.notifications.getAll())['pc-incoming-10']).toMatchObject({ contextMessage: '' });
+    await incoming.onNotificationClicked('pc-incoming-10');
+    await incoming.onNotificationClicked('pc-selection-1');
+    expect(opened).toHaveBeenCalledTimes(1);
+  });
+
+  it('changes a shown notification in place where the browser can, rather than popping it up again', async () => {
+    const notifications = browser.notifications as typeof browser.notifications & { update?: (id: string, options: object) => Promise<boolean> };
+    const update = vi.fn(async () => true);
+    notifications.update = update;
+    try {
+      const created = vi.spyOn(browser.notifications, 'create');
+      const incoming = new IncomingCalls();
+      await incoming.onRelayCall(callView({ id: 12, status: 'ringing' }));
+      await incoming.onRelayCall(callView({ id: 12, status: 'ringing', contact: ADA, contacts: [ADA] }));
+      expect(created).toHaveBeenCalledTimes(1);
+      expect(update).toHaveBeenCalledWith('pc-incoming-12', expect.objectContaining({ title: 'Incoming call: Ada Lovelace' }));
+      // Gone meanwhile (the agent closed it): shown again.
+      update.mockResolvedValueOnce(false);
+      await incoming.onRelayCall(callView({ id: 12, status: 'in-progress', contact: ADA, contacts: [ADA] }));
+      expect(created).toHaveBeenCalledTimes(2);
+    } finally {
+      delete notifications.update;
+    }
   });
 
   it("clears the system notification once a colleague took the call, and shows none of it again; this agent's own call keeps it", async () => {

@@ -1,5 +1,6 @@
 import browser from 'webextension-polyfill';
-import { isFinalStatus, type CallView } from '@phone-connector/shared';
+import { isFinalStatus, statusLabel, type CallView } from '@phone-connector/shared';
+import { safeLink } from '../content/ui/safe-link.ts';
 import { matchesPattern, searchUrlFor } from '../sites.ts';
 import { type EnabledSite, enabledSites } from '../storage.ts';
 import { sendToTab } from '../messages.ts';
@@ -15,7 +16,8 @@ import { shownNumber } from './shown-number.ts';
 export class IncomingCalls {
   /** The tab that shows each call's popup, by call id: kept through the wrap-up (call-forwarding.ts). */
   private readonly shownIn: ForwardedCalls<number, number>;
-  private readonly notified = new Set<number>();
+  /** The calls shown as system notifications, each with the caller's CRM record to open on a click, if any. */
+  private readonly notified = new Map<number, string | undefined>();
 
   /** `now`: the clock of the wrap-up window (tests move it). */
   constructor(now: () => number = Date.now) {
@@ -45,13 +47,32 @@ export class IncomingCalls {
       if (this.notified.delete(call.id)) await browser.notifications.clear(id);
       return;
     }
-    this.notified.add(call.id);
-    await browser.notifications.create(id, {
-      type: 'basic',
+    const shown = this.notified.has(call.id);
+    const record = safeLink(call.contact?.url);
+    this.notified.set(call.id, record);
+    const { contact } = call;
+    // As the page's popup says it: the caller's name and company, the number as the agent reads it, the status in words.
+    const notice = {
+      type: 'basic' as const,
       iconUrl: browser.runtime.getURL('/icon/128.png'),
-      title: call.contact ? `Incoming call: ${call.contact.name}` : 'Incoming call',
-      message: `${call.from_number ?? 'Unknown number'}${call.status ? ` · ${call.status}` : ''}`,
-    });
+      title: contact ? `Incoming call: ${contact.name}${contact.company ? ` (${contact.company})` : ''}` : 'Incoming call',
+      message: `${call.from_number ? await shownNumber(call.from_number) : 'Unknown number'}${call.status ? ` · ${statusLabel(call.status, call.direction ?? 'inbound')}` : ''}`,
+      contextMessage: record ? 'Click to open the record in the CRM' : '',
+    };
+    // Already shown: changed in place where the browser can (Chromium), rather than cleared and
+    // popped up again for each event (the contact found, the call answered).
+    const notifications = browser.notifications as typeof browser.notifications & { update?: (id: string, options: typeof notice) => Promise<boolean> };
+    if (shown && notifications.update && (await notifications.update(id, notice))) return;
+    await browser.notifications.create(id, notice);
+  }
+
+  /** A click on a call's system notification: the caller's CRM record in a new tab, when the CRM named one; the notification goes. */
+  async onNotificationClicked(notificationId: string): Promise<void> {
+    const callId = /^pc-incoming-(\d+)$/.exec(notificationId)?.[1];
+    if (callId === undefined) return;
+    const record = this.notified.get(Number(callId));
+    if (record) await browser.tabs.create({ url: record });
+    await browser.notifications.clear(notificationId);
   }
 }
 

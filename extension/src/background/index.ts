@@ -19,7 +19,9 @@ export function startBackground(): void {
   const outbound = new OutboundCalls();
   let socket: RelaySocket | undefined;
 
-  const handleEvent = routeRelayEvents(new IncomingCalls(), outbound);
+  const incoming = new IncomingCalls();
+  const handleEvent = routeRelayEvents(incoming, outbound);
+  browser.notifications.onClicked.addListener((id) => void incoming.onNotificationClicked(id));
 
   const connect = async () => {
     socket?.stop();
