@@ -8,7 +8,7 @@ import type { WebhooksFirst } from './crm/webhooks-first.ts';
 import type { PlanResolver } from './instances/plans.ts';
 import type { Logger } from './log.ts';
 import type { RelayMetrics } from './metrics.ts';
-import type { AgentEvent, CrmWork, Instance, RelayStore, StoreTx } from './store/index.ts';
+import type { Agent, AgentEvent, CrmWork, Instance, RelayStore, StoreTx } from './store/index.ts';
 
 /** What the HTTP sub-apps need, built once by the server (or by a test). */
 export interface RelayDeps {
@@ -38,6 +38,8 @@ export interface RelayDeps {
   };
   metrics: RelayMetrics;
   log: Logger;
+  /** Tells the agent's open sockets how the agent now is (`PATCH /me`): their other browsers follow. */
+  agentChanged: (agent: Agent) => void;
   /** The address providers reach, without a trailing slash (known once the server listens). */
   publicUrl: () => string;
   now: () => Date;

@@ -114,6 +114,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     log,
     publicUrl: () => publicUrl,
     now: () => new Date(),
+    agentChanged: (agent) => hub.agentChanged(agent),
     nowMs: Date.now,
     crmSettings: { ...CRM_DEFAULTS, wrapUpMs: options.crmWrapUpMs ?? CRM_DEFAULTS.wrapUpMs },
     outbox: { ...OUTBOX_DEFAULTS, ...options.crmOutbox },

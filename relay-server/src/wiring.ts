@@ -11,7 +11,7 @@ import type { RelayDeps } from './deps.ts';
 import type { PlanResolver } from './instances/plans.ts';
 import type { Logger } from './log.ts';
 import type { RelayMetrics } from './metrics.ts';
-import type { RelayStore } from './store/index.ts';
+import type { Agent, RelayStore } from './store/index.ts';
 
 /** What a relay's dependencies are wired from: the parts a served relay (server.ts) and a test's (testing.ts) make each their own way. */
 export interface RelayParts {
@@ -25,6 +25,8 @@ export interface RelayParts {
   log: Logger;
   publicUrl: () => string;
   now: () => Date;
+  /** The agent changed here: told to their sockets (`Hub.agentChanged`); none in tests without sockets. */
+  agentChanged?: (agent: Agent) => void;
   /** The caller lookups' clock, in milliseconds: asked on every new call's webhook, so the server's is `Date.now`, with no `Date` made. */
   nowMs: () => number;
   lookup?: LookupSettings;
@@ -46,6 +48,7 @@ export function wireRelay(parts: RelayParts): { deps: RelayDeps; outbox: CrmOutb
     plans: parts.plans,
     publish: (events) => publisher.publish(events),
     hold: (events) => publisher.hold(events),
+    agentChanged: parts.agentChanged ?? (() => undefined),
     crm: {
       connectors,
       lookup: new CallerLookup(metrics, parts.nowMs, turns, breaker, connectors.pacer, parts.lookup ?? LOOKUP_DEFAULTS),

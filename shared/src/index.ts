@@ -48,6 +48,7 @@ export {
   type MePatch,
 } from './relay-protocol/agent-api.ts';
 export {
+  agentMessageSchema,
   BEARER_SUBPROTOCOL_PREFIX,
   CALL_EVENT_KINDS,
   CLOSE_CODES,
@@ -61,6 +62,7 @@ export {
   RELAY_SUBPROTOCOL,
   serverMessageSchema,
   welcomeMessageSchema,
+  type AgentMessage,
   type CallMessage,
   type PingMessage,
   type ServerMessage,

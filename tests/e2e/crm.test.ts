@@ -408,6 +408,14 @@ describe("away from the team's calls", () => {
     await expect.poll(() => recordedPopups(page)).toContainEqual(expect.objectContaining({ takenBy: 'Taken by Bob' }));
     expect((await relayCall(next.sid))?.call_id).toBe(next.sid);
     await endCall(next);
+
+    // Made away elsewhere (her other browser, an admin): the relay tells this one, whose badge and open popup follow.
+    expect((await api(world.relay, world.agent.token, 'PATCH', '/me', { away: true })).status).toBe(200);
+    await expect.poll(title, { timeout: DEADLINE_MS }).toContain("away: the team's calls ring your colleagues");
+    await expect.poll(() => textOf(presence)).toBe('● Away');
+    expect((await api(world.relay, world.agent.token, 'PATCH', '/me', { away: false })).status).toBe(200);
+    await expect.poll(() => textOf(presence), { timeout: DEADLINE_MS }).toBe('● Available');
+    await expect.poll(title).not.toContain('away');
     await toolbar.close();
     await page.close();
   });

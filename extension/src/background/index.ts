@@ -45,6 +45,7 @@ export function startBackground(): void {
         if (stored === null || stored > seq) await lastSeq.setValue(seq);
       },
       onEvent: handleEvent,
+      onAgent: (agent) => awaySince.setValue(agent.away_since),
       onState: (state, detail) => void connectionStatus.setValue({ state, detail, since: Date.now() }),
       tokenRefused: () => new RelayApi(relay).tokenRefused(),
     });

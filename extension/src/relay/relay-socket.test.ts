@@ -151,6 +151,27 @@ describe('RelaySocket', { timeout: 30_000 }, () => {
     expect(seen).toEqual([{ seq: 2, event: 'updated', call: call('2') }]);
   });
 
+  it("hands over the agent's changes the relay tells, in order with the events, its seq untouched", async () => {
+    const relay = await fakeRelay([]);
+    cleanup.push(() => relay.close());
+    const seen: CallEvent[] = [];
+    const states: ConnectionState[] = [];
+    const changes: Array<string | null> = [];
+    const stored = { seq: 0 as number | null };
+    client(relay, stored, seen, states, { onAgent: async (agent) => void changes.push(agent.away_since) }).start();
+    await until(() => states.includes('connected') && relay.sockets.size === 1);
+    for (const ws of relay.sockets) {
+      ws.send(JSON.stringify({ type: 'agent', agent: { id: 'ada', away_since: '2026-12-07T09:00:00.000Z' } }));
+      ws.send(JSON.stringify({ type: 'agent', agent: { id: 'ada' } }));
+      ws.send(JSON.stringify({ type: 'call', seq: 1, prev_seq: 0, event: 'created', call: call('1') }));
+      ws.send(JSON.stringify({ type: 'agent', agent: { id: 'ada', away_since: null } }));
+    }
+    await until(() => changes.length === 2);
+    expect(changes).toEqual(['2026-12-07T09:00:00.000Z', null]);
+    expect(seen.map((e) => e.seq)).toEqual([1]);
+    expect(stored.seq).toBe(1);
+  });
+
   it('starts from the relay seq on first connection, replaying nothing old', async () => {
     const relay = await fakeRelay([{ seq: 7, call: call('7') }]);
     cleanup.push(() => relay.close());

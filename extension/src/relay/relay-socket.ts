@@ -1,4 +1,4 @@
-import { BEARER_SUBPROTOCOL_PREFIX, type CallMessage, CLOSE_CODES, parseServerMessage, PING_MESSAGE, previousSeq, RELAY_SUBPROTOCOL } from '@phone-connector/shared';
+import { type AgentMessage, BEARER_SUBPROTOCOL_PREFIX, type CallMessage, CLOSE_CODES, parseServerMessage, PING_MESSAGE, previousSeq, RELAY_SUBPROTOCOL } from '@phone-connector/shared';
 
 export type ConnectionState = 'not-configured' | 'connecting' | 'connected' | 'offline' | 'unauthorized';
 
@@ -13,6 +13,8 @@ export interface RelaySocketOptions {
   onWelcome(seq: number): Promise<void>;
   /** Handles one event; the seq is stored only after this resolves, so nothing is lost. */
   onEvent(event: CallEvent): Promise<void>;
+  /** The agent changed at the relay while connected (away or available, from another browser or an admin). */
+  onAgent?(agent: AgentMessage['agent']): Promise<void>;
   onState(state: ConnectionState, detail?: string): void;
   /**
    * Asked when the relay turned the connection down before it opened, which a browser reports
@@ -120,6 +122,9 @@ export class RelaySocket {
         const event: CallEvent = { seq: data.seq, event: data.event, call: data.call };
         // Events are handled strictly in order, each fully before the next.
         this.queue = this.queue.then(() => this.options.onEvent(event)).catch((error) => console.warn('relay event failed', error));
+      } else if (data?.type === 'agent' && this.options.onAgent) {
+        const { onAgent } = this.options;
+        this.queue = this.queue.then(() => onAgent(data.agent)).catch((error) => console.warn('relay agent change failed', error));
       }
     };
     socket.onclose = (event) => {

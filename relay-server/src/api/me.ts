@@ -44,6 +44,7 @@ export function meApp(deps: RelayDeps): Hono<AuthEnv> {
     const awaySince = patch.away === undefined ? undefined : patch.away ? (agent.awaySince ?? deps.now().toISOString()) : null;
     const updated = await deps.store.updateAgent(agent.id, { number, email: patch.email === '' ? null : patch.email, profile, awaySince });
     if (!updated) return c.json({ error: 'this agent no longer exists' }, 401);
+    deps.agentChanged(updated);
     return c.json(meJson(updated));
   });
 

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../log.ts';
 import type { RelayMetrics } from '../metrics.ts';
-import type { AgentEvent, EventLog } from '../store/index.ts';
+import type { Agent, AgentEvent, EventLog } from '../store/index.ts';
 
 /** Why the relay ended a connection, for the metrics and the log. */
 export type DropReason = 'slow' | 'heartbeat' | 'agent_removed' | 'store_unavailable';
@@ -174,6 +174,11 @@ export class AgentSocket {
     const moved = this.polledAt !== this.lastSent;
     this.polledAt = this.lastSent;
     return moved;
+  }
+
+  /** Tells the client how its agent now is (away or available), once it is live. */
+  tellAgent(agent: Agent): void {
+    if (this.state === 'live') send(this.ws, { type: 'agent', agent: { id: agent.id, away_since: agent.awaySince } });
   }
 
   /** Sends the welcome, then replays from `lastSeq` (null: live events only); resolves once the replay is sent. */

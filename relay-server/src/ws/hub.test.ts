@@ -158,6 +158,29 @@ describe('Hub across relays', () => {
     expect(client.messages.filter((m) => m.type === 'call').map((m) => [m.seq, m.call])).toEqual([[1, { n: 1, contact: 'Grace' }], [2, { n: 2 }]]);
   });
 
+  it("tells an agent's sockets that another relay made them away, then available, and nothing of another change", async () => {
+    await open();
+    const client = await connect(null);
+    const agentMessages = () => client.messages.filter((m) => m.type === 'agent');
+    await elsewhere.updateAgent('ada', { awaySince: AT });
+    await until(() => agentMessages().length === 1, 'the change');
+    expect(agentMessages()).toEqual([{ type: 'agent', agent: { id: 'ada', away_since: AT } }]);
+    // A change of something else (a profile field), then back: the second message alone follows.
+    await elsewhere.updateAgent('ada', { profile: { country: 'US' } });
+    await elsewhere.updateAgent('ada', { awaySince: null });
+    await until(() => agentMessages().length === 2, 'the second change');
+    expect(agentMessages()[1]).toEqual({ type: 'agent', agent: { id: 'ada', away_since: null } });
+    // This relay's own change (PATCH /me) is told at once, once (a check that reads it later finds nothing new).
+    const away = (await here.updateAgent('ada', { awaySince: AT }))!;
+    hub.agentChanged(away);
+    hub.agentChanged(away);
+    await until(() => agentMessages().length === 3, 'the change made here');
+    client.messages.length = 0;
+    await commitElsewhere(1);
+    await until(() => client.messages.some((m) => m.type === 'call'), 'an event after it');
+    expect(agentMessages()).toEqual([]);
+  });
+
   it('closes the sockets of an agent another relay removed', async () => {
     await open();
     const client = await connect(null);

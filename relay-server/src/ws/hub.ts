@@ -58,6 +58,8 @@ export class Hub {
   /** The read for every connected agent: one at a time, and one more if asked meanwhile. */
   private reading = false;
   private readAgain: 'notice' | 'poll' | undefined;
+  /** Since when each connected agent is away (null: available), as their sockets were last told. */
+  private readonly awaySince = new Map<string, string | null>();
   /** The removed-agents check running now, and whether another change came in meanwhile. */
   private checking: Promise<void> | undefined;
   private recheck = false;
@@ -83,9 +85,21 @@ export class Hub {
     const set = this.byAgent.get(agent.id) ?? new Set();
     set.add(socket);
     this.byAgent.set(agent.id, set);
+    this.awaySince.set(agent.id, agent.awaySince);
     this.options.log.info('ws connected', { agent: agent.id, lastSeq });
     void socket.start(agent, lastSeq);
     this.options.onConnect?.(agent.id);
+  }
+
+  /**
+   * The agent as the store now has them: their sockets are told when they became away or available
+   * (`PATCH /me` here, or elsewhere: another relay, `relay agent away`), and only then.
+   */
+  agentChanged(agent: Agent): void {
+    const sockets = this.byAgent.get(agent.id);
+    if (!sockets || this.awaySince.get(agent.id) === agent.awaySince) return;
+    this.awaySince.set(agent.id, agent.awaySince);
+    for (const socket of sockets) socket.tellAgent(agent);
   }
 
   /** Stops the timers and the notices; the sockets themselves are closed with the WebSocket server. */
@@ -109,7 +123,7 @@ export class Hub {
     }
     if (change.directory) {
       this.options.metrics.changeNotices.inc({ change: 'directory' });
-      this.checkRemovedAgents();
+      this.checkAgents();
     }
   }
 
@@ -159,7 +173,10 @@ export class Hub {
   private remove(socket: AgentSocket): void {
     const set = this.byAgent.get(socket.agentId);
     if (!set?.delete(socket)) return;
-    if (set.size === 0) this.byAgent.delete(socket.agentId);
+    if (set.size === 0) {
+      this.byAgent.delete(socket.agentId);
+      this.awaySince.delete(socket.agentId);
+    }
     const fields = { agent: socket.agentId, reason: socket.droppedFor ?? 'closed' };
     // A client that cannot keep up loses its live events until it resumes: worth a look.
     if (socket.droppedFor === 'slow') this.options.log.warn('ws disconnected', fields);
@@ -179,29 +196,31 @@ export class Hub {
   }
 
   /**
-   * `relay agent remove` runs in another process, straight on the store: the relay learns of it
-   * from the store's change notices, then looks its connected agents up. One check at a time; a
-   * notice during a check runs one more after it.
+   * `relay agent remove` (or `away`) runs in another process, straight on the store, as another
+   * relay's `PATCH /me` does: the relay learns of it from the store's change notices, then looks its
+   * connected agents up, closing the removed ones' sockets and telling the others' a change of
+   * theirs. One check at a time; a notice during a check runs one more after it.
    */
-  private checkRemovedAgents(): void {
+  private checkAgents(): void {
     if (this.checking) {
       this.recheck = true;
       return;
     }
-    this.checking = this.closeRemovedAgents()
+    this.checking = this.readConnectedAgents()
       .catch((error: unknown) => this.options.log.error('ws: removed agents could not be checked', { error }))
       .finally(() => {
         this.checking = undefined;
         if (!this.recheck) return;
         this.recheck = false;
-        this.checkRemovedAgents();
+        this.checkAgents();
       });
   }
 
-  private async closeRemovedAgents(): Promise<void> {
+  private async readConnectedAgents(): Promise<void> {
     for (const [agentId, set] of [...this.byAgent]) {
-      if (await this.options.store.agentById(agentId)) continue;
-      for (const socket of set) socket.close(CLOSE_CODES.unauthorized, 'the agent was removed', 'agent_removed');
+      const agent = await this.options.store.agentById(agentId);
+      if (agent) this.agentChanged(agent);
+      else for (const socket of set) socket.close(CLOSE_CODES.unauthorized, 'the agent was removed', 'agent_removed');
     }
   }
 }

@@ -236,6 +236,33 @@ describe('events', () => {
   }, 120_000);
 });
 
+describe('away or available', () => {
+  beforeEach(() => start({ heartbeatMs: 3_600_000 }));
+
+  it("tells every open socket of the agent when PATCH /me or another process (relay agent away) changes it, each as the schema says", async () => {
+    const [laptop, desktop] = [await Client.open({ token: ada.token }), await Client.open({ token: ada.token })];
+    const bob = await addAgent('bob', '+14155550122');
+    const colleague = await Client.open({ token: bob.token });
+    await Promise.all([laptop, desktop, colleague].map((c) => c.until((x) => x.messages.length === 1)));
+    const agentMessages = (client: Client) => client.messages.filter((m) => m.type === 'agent');
+    const since = (await api('PATCH', '/me', { away: true })).away_since as string;
+    for (const client of [laptop, desktop]) await client.until((c) => agentMessages(c).length === 1);
+    expect(agentMessages(laptop)).toEqual([{ type: 'agent', agent: { id: 'ada', away_since: since } }]);
+    expect(serverMessageSchema.safeParse(agentMessages(desktop)[0]).success).toBe(true);
+    // As `relay agent available` does it: its own connection to the same database.
+    const cli = await openStore({ db: join(dir, 'relay.db') });
+    await cli.updateAgent('ada', { awaySince: null });
+    await cli.close();
+    for (const client of [laptop, desktop]) await client.until((c) => agentMessages(c).length === 2);
+    expect(agentMessages(desktop)[1]).toEqual({ type: 'agent', agent: { id: 'ada', away_since: null } });
+    // Bob heard nothing of Ada.
+    colleague.ws.send('{"type":"ping"}');
+    await colleague.until((c) => c.messages.some((m) => m.type === 'pong'));
+    expect(agentMessages(colleague)).toEqual([]);
+    for (const client of [laptop, desktop, colleague]) client.ws.close();
+  }, 30_000);
+});
+
 describe('removed agents', () => {
   // No heartbeat during the test: the socket must close because the removal was noticed.
   beforeEach(() => start({ heartbeatMs: 3_600_000 }));

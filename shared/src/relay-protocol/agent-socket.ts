@@ -49,11 +49,18 @@ export function previousSeq(message: Pick<CallMessage, 'seq' | 'prev_seq'>): num
   return message.prev_seq ?? message.seq - 1;
 }
 
+/**
+ * The agent as the relay now has them, when that changed while connected (another browser, an
+ * admin's `relay agent away`): sent on that change alone, outside the seq's order, as pongs are.
+ */
+export const agentMessageSchema = z.object({ type: z.literal('agent'), agent: z.object({ id: z.string(), away_since: z.string().nullable() }) });
+export type AgentMessage = z.infer<typeof agentMessageSchema>;
+
 export const pongMessageSchema = z.object({ type: z.literal('pong') });
 /** The relay's answer to a client message it does not take. */
 export const errorMessageSchema = z.object({ type: z.literal('error'), error: z.string() });
 
-export const serverMessageSchema = z.discriminatedUnion('type', [welcomeMessageSchema, callMessageSchema, pongMessageSchema, errorMessageSchema]);
+export const serverMessageSchema = z.discriminatedUnion('type', [welcomeMessageSchema, callMessageSchema, agentMessageSchema, pongMessageSchema, errorMessageSchema]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 
 /** The one message a client sends: a keepalive, answered with a pong. */
