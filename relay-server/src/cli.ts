@@ -4,7 +4,7 @@ import { generateToken, hashToken, randomId } from './auth/token.ts';
 import { type StoreFlags, startConfig, storeLocation, UsageError } from './config.ts';
 import { createLogger } from './log.ts';
 import { startRelay } from './server.ts';
-import type { Agent, RelayStore } from './store/index.ts';
+import { type Agent, awaySinceAfter, type RelayStore } from './store/index.ts';
 import { openStore } from './store/open.ts';
 
 const USAGE = `Usage:
@@ -123,8 +123,7 @@ async function agentPresence(presence: 'away' | 'available', args: string[], io:
   const updated = await withStore(values, io, async (store) => {
     const agent = await store.agentById(id);
     if (!agent) return undefined;
-    // Away since the first time it was said, as PATCH /me keeps it.
-    return store.updateAgent(id, { awaySince: presence === 'away' ? (agent.awaySince ?? new Date().toISOString()) : null });
+    return store.updateAgent(id, { awaySince: awaySinceAfter(agent, presence === 'away', new Date()) });
   });
   if (!updated) {
     io.err(`relay: no agent ${id}`);

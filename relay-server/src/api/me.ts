@@ -2,7 +2,7 @@ import { type AgentView, isCountryCode, mePatchSchema, toE164 } from '@phone-con
 import { Hono } from 'hono';
 import type { AuthEnv } from '../auth/index.ts';
 import type { RelayDeps } from '../deps.ts';
-import type { Agent } from '../store/index.ts';
+import { type Agent, awaySinceAfter } from '../store/index.ts';
 import { readJson } from './body.ts';
 
 const MAX_PROFILE_FIELDS = 64;
@@ -40,8 +40,7 @@ export function meApp(deps: RelayDeps): Hono<AuthEnv> {
     }
     if (patch.email && !/^[^\s@]+@[^\s@]+$/.test(patch.email)) return c.json({ error: `"${patch.email}" is not an e-mail address` }, 422);
 
-    // Away since the first time it was said: saying it again keeps the time.
-    const awaySince = patch.away === undefined ? undefined : patch.away ? (agent.awaySince ?? deps.now().toISOString()) : null;
+    const awaySince = patch.away === undefined ? undefined : awaySinceAfter(agent, patch.away, deps.now());
     const updated = await deps.store.updateAgent(agent.id, { number, email: patch.email === '' ? null : patch.email, profile, awaySince });
     if (!updated) return c.json({ error: 'this agent no longer exists' }, 401);
     deps.agentChanged(updated);

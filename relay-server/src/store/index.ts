@@ -24,6 +24,11 @@ export interface Agent {
   awaySince: string | null;
 }
 
+/** What `awaySince` becomes when the agent is said to be away or available: away since the first time it was said (saying it again, from another browser, keeps that time). */
+export function awaySinceAfter(agent: Agent, away: boolean, now: Date): string | null {
+  return away ? (agent.awaySince ?? now.toISOString()) : null;
+}
+
 export interface NewAgent {
   id: string;
   name: string;

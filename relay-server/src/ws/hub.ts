@@ -207,7 +207,7 @@ export class Hub {
       return;
     }
     this.checking = this.readConnectedAgents()
-      .catch((error: unknown) => this.options.log.error('ws: removed agents could not be checked', { error }))
+      .catch((error: unknown) => this.options.log.error('ws: the connected agents could not be read again', { error }))
       .finally(() => {
         this.checking = undefined;
         if (!this.recheck) return;
