@@ -1,4 +1,5 @@
 import { CLOSED_FIELDS, isKnownWord, RECORD_FIELD_ALIASES } from '../record/call-record.ts';
+import type { PayloadPath } from '../payload/path.ts';
 import { attr, attrOffset } from './attributes.ts';
 import type { ElementCompiler, TemplateContext } from './element-compiler.ts';
 import type { FieldMapping, MappingPlan, PayloadCondition } from './plan.ts';
@@ -62,7 +63,7 @@ export function compileCondition(compiler: ElementCompiler, element: XmlElement)
 }
 
 /** `is` or `not`: values of the `when` path, lower-cased, which they need. */
-function valuesOfWhen(compiler: ElementCompiler, element: XmlElement, name: 'is' | 'not', when: unknown): string[] | undefined {
+function valuesOfWhen(compiler: ElementCompiler, element: XmlElement, name: 'is' | 'not', when: PayloadPath | undefined): string[] | undefined {
   const values = attr(element, name);
   if (values === undefined) return undefined;
   if (!when) compiler.error(element, `\`${name}\` lists the values of the \`when\` path, and this <${element.name}> has no \`when\``, `add when="path" (the field whose value \`${name}\` lists)`, attrOffset(element, name));
