@@ -11,7 +11,7 @@ import type { CallTarget } from '@phone-connector/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, type TestAgent } from '../relay/harness.ts';
 import { basicAuth } from '../simulators/http.ts';
-import { type PlivoCall, PlivoSimulator, plivoV3Signature } from '../simulators/plivo.ts';
+import { type DialOutcome, type PlivoCall, PlivoSimulator, plivoV3Signature } from '../simulators/plivo.ts';
 import { ContractRelay, Extension, expectOneCallStream, type RelayCallbacks, toSimulator } from './harness.ts';
 
 const PUBLIC_URL = 'https://relay.example.test/pc';
@@ -53,6 +53,16 @@ function dialUrls(callId: string): string {
 }
 
 /** Waits for the hangup URL's request, the last of a call, to have reached the socket. */
+/** An incoming call from `from` to the Plivo number whose agents' dial ends as `outcome` says (nobody answering, the caller hanging up). */
+function inboundCallDialled(outcome: DialOutcome, from: string) {
+  plivo.dialOutcome = outcome;
+  try {
+    return plivo.inboundCall({ answerUrl: callbacks.incoming, hangupUrl: callbacks.status, from, to: '14155550199' });
+  } finally {
+    plivo.dialOutcome = { answer: true };
+  }
+}
+
 const hungUp = (socket: Awaited<ReturnType<ContractRelay['connect']>>) => socket.waitFor((c) => c.events.at(-1)?.call.extra.hangup_cause !== undefined);
 
 /** The extension's part of an outbound call: place it with the engine, then report it. */
@@ -212,9 +222,7 @@ describe('inbound call (incoming popup)', () => {
 
   it('logs an incoming call no agent answered as a missed call (no-answer), though Plivo completed it', async () => {
     const socket = await relay.connect(bob);
-    plivo.dialOutcome = { answer: false, status: 'no-answer' };
-    const call = plivo.inboundCall({ answerUrl: callbacks.incoming, hangupUrl: callbacks.status, from: '14155550178', to: '14155550199' });
-    plivo.dialOutcome = { answer: true };
+    const call = inboundCallDialled({ answer: false, status: 'no-answer' }, '14155550178');
     await call.done;
     expect(call.exchanges.map((e) => [e.kind, e.params.DialStatus ?? e.params.CallStatus])).toEqual([
       ['answer', 'ringing'],
@@ -232,9 +240,7 @@ describe('inbound call (incoming popup)', () => {
 
   it('logs an incoming call whose caller hung up while the agents rang (DialStatus cancel) as a missed call, not completed', async () => {
     const socket = await relay.connect(bob);
-    plivo.dialOutcome = { answer: false, status: 'cancel' };
-    const call = plivo.inboundCall({ answerUrl: callbacks.incoming, hangupUrl: callbacks.status, from: '14155550179', to: '14155550199' });
-    plivo.dialOutcome = { answer: true };
+    const call = inboundCallDialled({ answer: false, status: 'cancel' }, '14155550179');
     await call.done;
     expect(call.exchanges.map((e) => [e.kind, e.params.DialStatus ?? e.params.CallStatus, e.status])).toEqual([
       ['answer', 'ringing', 200],
