@@ -72,7 +72,7 @@ try {
     const startedAt = performance.now();
     await inSenderBatches(calls, SENDERS, async (i) => {
       await store.instanceWithOwner(instance.uid);
-      return recordCall(deps, { instance, callId: benchCallSid(i), update: update(i), audience: (known, agents) => (known.agents.length ? Promise.resolve([]) : routeNewCall('incoming', record, owner, agents)) });
+      return recordCall(deps, { instance, callId: benchCallSid(i), update: update(i), audience: (known, agents, at) => (known.agents.length ? Promise.resolve([]) : routeNewCall('incoming', record, owner, agents, at)) });
     });
     const wallUsPerWebhook = Number((((performance.now() - startedAt) * 1000) / calls).toFixed(1));
     const cpuUsPerWebhook = Number(((ownCpuUs() - cpuBefore) / calls).toFixed(1));
@@ -102,7 +102,7 @@ try {
   };
   const ringing = (i: number): Parameters<typeof recordCall>[1]['update'] => ({ direction: 'inbound', status: 'ringing', status_raw: 'ringing', from_number: `+1415${String(5550000 + i)}`, to_number: owner.number });
   // As a relay that has run a while: its calls' unique index spans that many more pages.
-  await inSenderBatches(history, SENDERS, (i) => recordCall(deps, { instance, callId: benchCallSid(calls + i), update: ringing(i), audience: (_, agents) => routeNewCall('incoming', record, owner, agents) }));
+  await inSenderBatches(history, SENDERS, (i) => recordCall(deps, { instance, callId: benchCallSid(calls + i), update: ringing(i), audience: (_, agents, at) => routeNewCall('incoming', record, owner, agents, at) }));
   await phase('newCalls', ringing);
   await phase('updates', () => ({ status: 'completed', status_raw: 'completed', duration: 30 }));
   reader.close();

@@ -34,7 +34,7 @@ for (let round = 1; round <= rounds; round++) {
       await inSenderBatches(calls, SENDERS, async (i) => {
         // As the webhook guard reads it, before the webhook's transaction.
         await store.instanceWithOwner(instance.uid);
-        return recordCall(deps, { instance, callId: `CA${i}`, update: update(i), audience: (known, agents) => (known.agents.length ? Promise.resolve([]) : routeNewCall('incoming', record, owner, agents)) });
+        return recordCall(deps, { instance, callId: `CA${i}`, update: update(i), audience: (known, agents, at) => (known.agents.length ? Promise.resolve([]) : routeNewCall('incoming', record, owner, agents, at)) });
       });
       return Number(((ownCpuUs() - before) / calls).toFixed(1));
     };

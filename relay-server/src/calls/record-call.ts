@@ -53,7 +53,7 @@ export async function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'ho
       agents.push(agent);
       knownIds.push(agent.id);
     }
-    const routed = await news.audience({ call: before, agents: known }, tx);
+    const routed = await news.audience({ call: before, agents: known }, tx, at);
     // One pass with a set: comparing every routed agent with the others cost a million comparisons
     // for a call to 1,000 agents sharing the team number (issue 13).
     const linkedIds = new Set(knownIds);

@@ -1,5 +1,5 @@
 import type { CallRecord, WebhookEvent } from '@phone-connector/shared';
-import type { Agent, AgentDirectory, Call } from '../store/index.ts';
+import type { Agent, AgentDirectory, Call, CallLog } from '../store/index.ts';
 
 /** What the store knows of a call when news of it arrives. */
 export interface KnownCall {
@@ -11,12 +11,19 @@ export interface KnownCall {
 
 /**
  * Where routing finds agents: by number first (an indexed read), and all of them only when no
- * number matches, so a new call costs the same with 1 agent or 10,000 (issue 13).
+ * number matches, so a new call costs the same with 1 agent or 10,000 (issue 13); and who is on a
+ * call, for a team's call only.
  */
-export type AgentLookup = Pick<AgentDirectory, 'agentsWithNumber' | 'listAgents'>;
+export type AgentLookup = Pick<AgentDirectory, 'agentsWithNumber' | 'listAgents'> & Pick<CallLog, 'agentsOnCalls'>;
 
-/** The agents news of a call must reach besides those it already reaches. */
-export type Audience = (known: KnownCall, agents: AgentLookup) => Promise<readonly Agent[]>;
+/** The agents news of a call must reach besides those it already reaches, the news arriving at `at` (ISO time). */
+export type Audience = (known: KnownCall, agents: AgentLookup, at: string) => Promise<readonly Agent[]>;
+
+/**
+ * How long a call the provider never said ended keeps its agent busy: a lost status callback
+ * must not keep an agent out of the team's calls for good. Few calls last longer.
+ */
+export const ON_CALL_AT_MOST_MS = 4 * 60 * 60 * 1000;
 
 /**
  * Who hears about a call the relay has not seen before. Outgoing-call webhooks belong to the
@@ -25,26 +32,39 @@ export type Audience = (known: KnownCall, agents: AgentLookup) => Promise<readon
  * it names a colleague in could otherwise be fabricated onto that colleague's screen. An
  * incoming call on an admin's instance (the team's number) goes to the agents whose number is
  * the record's `user_number`, else its `to_number`, else to every agent (Vtiger's rule). Of
- * those, the agents who are away are left out while any is available: a team's call rings the
- * available agents; a call to one agent's own number rings that agent, away or not (nobody else
- * takes their line's calls); and a team whose every agent is away is rung whole, as a caller
- * must never be left with no phone to ring (the reply would have no number to dial).
+ * those, it rings the ones free to take it (`ringable`).
  */
-export async function routeNewCall(event: WebhookEvent, record: CallRecord, owner: Agent, agents: AgentLookup): Promise<Agent[]> {
+export async function routeNewCall(event: WebhookEvent, record: CallRecord, owner: Agent, agents: AgentLookup, at: string): Promise<Agent[]> {
   if (event !== 'incoming' || !owner.admin) return [owner];
   for (const number of [record.user_number, record.to_number]) {
     if (!number) continue;
     const matching = await agents.agentsWithNumber(number);
-    if (matching.length > 0) return availableOf(matching);
+    if (matching.length > 0) return ringable(matching, agents, at);
   }
-  return availableOf(await agents.listAgents());
+  return ringable(await agents.listAgents(), agents, at);
 }
 
-/** The agents who are not away, or all of them when every one is. */
-function availableOf(agents: Agent[]): Agent[] {
-  if (!agents.some((agent) => agent.awaySince !== null)) return agents;
-  const available = agents.filter((agent) => agent.awaySince === null);
-  return available.length > 0 ? available : agents;
+/**
+ * Of the agents a team's call may ring, those free to take it: the agents who are away are left
+ * out while any is available, then the agents on a call (one they placed, or an incoming one
+ * their phone took) while any available one is not, so a colleague on the phone hears no call
+ * waiting while another is free. A call to one agent's own number rings that agent, away or on
+ * a call (nobody else takes their line's calls); when every agent is away the team's call rings
+ * them all, and when every available agent is on a call it rings those, as a caller must never
+ * be left with no phone to ring (the reply would have no number to dial).
+ */
+async function ringable(agents: Agent[], lookup: AgentLookup, at: string): Promise<Agent[]> {
+  const available = narrowed(agents, (agent) => agent.awaySince === null);
+  if (available.length < 2) return available;
+  const onCalls = new Set(await lookup.agentsOnCalls(new Date(Date.parse(at) - ON_CALL_AT_MOST_MS).toISOString()));
+  return narrowed(available, (agent) => !onCalls.has(agent.id));
+}
+
+/** The agents `keep` keeps, or all of them when it keeps none. */
+function narrowed(agents: Agent[], keep: (agent: Agent) => boolean): Agent[] {
+  if (agents.every(keep)) return agents;
+  const kept = agents.filter(keep);
+  return kept.length > 0 ? kept : agents;
 }
 
 /**
@@ -59,11 +79,11 @@ function availableOf(agents: Agent[]): Agent[] {
  * them.
  */
 export function webhookAudience(event: WebhookEvent, record: CallRecord, owner: Agent): Audience {
-  return async (known, agents) => {
+  return async (known, agents, at) => {
     const ownerOnly = known.agents.length === 1 && known.agents[0]!.id === owner.id;
     const placedByAgent = known.call?.direction === 'outbound';
     const reroute = event === 'incoming' && ownerOnly && !placedByAgent;
-    const routed = known.agents.length === 0 || reroute ? await routeNewCall(event, record, owner, agents) : [];
+    const routed = known.agents.length === 0 || reroute ? await routeNewCall(event, record, owner, agents, at) : [];
     const taker = takerToReach(record, known.call?.direction ?? record.direction, owner);
     return taker ? [...routed, ...(await agents.agentsWithNumber(taker))] : routed;
   };

@@ -176,6 +176,24 @@ describe('who an incoming call reaches', () => {
     expect(agentsOf('CA32').sort()).toEqual([ada.id, bob.id, cy.id].sort());
   });
 
+  it("a team's call rings the agents who are free: an agent whose phone took a call is left out until it ends", async () => {
+    const bob = await relay.addAgent('Bob', '+14155550122');
+    const cy = await relay.addAgent('Cy', '+14155550133');
+    await relay.twilioWebhook(hooks.incoming, incoming('CA40', '+15005550006'));
+    // Bob's <Number> leg answers CA40: Twilio names the call in ParentCallSid, Bob's phone in To.
+    expect((await relay.twilioWebhook(hooks.status, { CallSid: 'CAleg40', ParentCallSid: 'CA40', CallStatus: 'in-progress', To: bob.number })).status).toBe(200);
+    const reply = await (await relay.twilioWebhook(hooks.incoming, incoming('CA41', '+15005550006'))).text();
+    expect(reply).toContain(`<Dial action="${hooks.status}">${ringing(hooks, ada.number)}${ringing(hooks, cy.number)}</Dial>`);
+    expect(reply).not.toContain(bob.number);
+    expect(agentsOf('CA41').sort()).toEqual([ada.id, cy.id].sort());
+    // Cy takes that one; Ada, the only one free, gets the next. Then the team's calls end.
+    await relay.twilioWebhook(hooks.status, { CallSid: 'CAleg41', ParentCallSid: 'CA41', CallStatus: 'in-progress', To: cy.number });
+    expect(await (await relay.twilioWebhook(hooks.incoming, incoming('CA42', '+15005550006'))).text()).toContain(`<Dial action="${hooks.status}">${ringing(hooks, ada.number)}</Dial>`);
+    for (const sid of ['CA40', 'CA41', 'CA42']) await relay.twilioWebhook(hooks.status, { CallSid: sid, CallStatus: 'completed', CallDuration: '30' });
+    await relay.twilioWebhook(hooks.incoming, incoming('CA43', '+15005550006'));
+    expect(agentsOf('CA43').sort()).toEqual([ada.id, bob.id, cy.id].sort());
+  });
+
   it("an agent's own instance rings and reaches its owner alone, even for a colleague's number, and so do the calls it reports", async () => {
     const bob = await relay.addAgent('Bob', '+14155550122');
     const own = await relay.twilioInstance(bob.token, 'own');

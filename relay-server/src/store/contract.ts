@@ -243,6 +243,27 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         expect(() => leaked.afterCommit(() => undefined)).toThrow(/ended/);
       });
 
+      it('says which agents are on a call: one they placed, or an incoming one their phone took, not ended', async () => {
+        await agent('cy', '+14155550133');
+        await agent('dan', '+14155550144');
+        const onCalls = async (since = T(0)) => (await store.agentsOnCalls(since)).sort();
+        expect(await onCalls()).toEqual([]);
+        // Ada placed a call (queued at the provider); Bob's phone took a team's call (answered_by); Cy took one that reached him alone.
+        const adas = await call('CA1', T(1), { direction: 'outbound', status: 'queued' });
+        await call('CA2', T(2), { direction: 'inbound', status: 'in-progress', extra: { answered_by: '+14155550122' } }, ['ada', 'bob', 'cy']);
+        await call('CA3', T(3), { status: 'in-progress' }, ['cy']);
+        // Not on them: a call ringing the team, one that rang two and does not say who took it, one that ended.
+        await call('CA4', T(4), { direction: 'inbound', status: 'ringing' }, ['dan']);
+        await call('CA5', T(5), { direction: 'inbound', status: 'in-progress' }, ['ada', 'dan']);
+        await call('CA6', T(6), { direction: 'outbound', status: 'completed' }, ['dan']);
+        expect(await onCalls()).toEqual(['ada', 'bob', 'cy']);
+        // Calls begun before `since` are not read.
+        expect(await onCalls(T(2))).toEqual(['bob', 'cy']);
+        // Ada's call ends: she is free.
+        await store.updateCall(adas.id, mergeCall(adas, { status: 'no-answer' }), T(7));
+        expect(await onCalls()).toEqual(['bob', 'cy']);
+      });
+
       it('lists an agent calls newest first with filters', async () => {
         await call('CA1', T(1), { direction: 'outbound', to_number: '+14155550100' });
         await call('CA2', T(2), { direction: 'inbound', from_number: '+14155550100' });

@@ -222,6 +222,14 @@ export interface CallLog {
   updateCall(id: number, state: CallState, at: string, crmLog?: CrmLog): Promise<void>;
   /** Lets agents see a call, in one statement however many they are; linking one again changes nothing. */
   linkAgents(agentIds: readonly string[], id: number): Promise<void>;
+  /**
+   * The agents on a call now, by id, each once: of the calls begun at or after `since` that have
+   * not ended (queued, ringing, in progress), the agent who placed an outgoing one, and the agent
+   * whose phone took an incoming one in progress (their number is its `answered_by`; or the one
+   * agent it reached, when it does not say). An indexed read of the live calls, however many the
+   * relay keeps (routing asks it for a team's call: calls/routing.ts).
+   */
+  agentsOnCalls(since: string): Promise<string[]>;
   callFor(agentId: string, id: number): Promise<Call | undefined>;
   listCalls(agentId: string, query: CallQuery): Promise<Call[]>;
   /** Notes and disposition, as given (absent fields are the caller's business). */

@@ -296,6 +296,41 @@ export function crmWorkOfValues(v: CrmWorkValues): CrmWork {
   };
 }
 
+/**
+ * What makes a call live (not ended: queued, ringing, in progress), as the partial index of the
+ * live calls (`calls_live`, both adapters' migrations) says it: a query that reads that index
+ * names the very same condition.
+ */
+export const LIVE_CALL = "c.status IN ('queued', 'ringing', 'in-progress')";
+
+/** How one adapter spells what `agentsOnCallsSelect` needs. */
+export interface OnCallsDialect {
+  /** The call's `answered_by` (kept in its `extra` JSON), as text. */
+  answeredBy: string;
+  /** The column of `call_agents` naming the linked agent, and the column of `agents` it refers to. */
+  linkColumn: 'agent_short_id' | 'agent_id';
+  agentColumn: 'short_id' | 'id';
+  /** The parameter: calls begun at or after it. */
+  since: string;
+}
+
+/**
+ * The agents on a call (`CallLog.agentsOnCalls`): of the live calls begun since the parameter
+ * (read through `calls_live`), the agent who placed an outgoing one (its only link), and the agent
+ * of an incoming one in progress: the one whose number took it (`answered_by`) or, when the call
+ * does not say, the one agent it reached. An incoming call that rings a team, or that rang several
+ * agents and does not say who took it, makes nobody busy.
+ */
+export function agentsOnCallsSelect(d: OnCallsDialect): string {
+  const live = `${LIVE_CALL} AND c.created_at >= ${d.since}`;
+  const linked = `calls c JOIN call_agents ca ON ca.call_id = c.id JOIN agents a ON a.${d.agentColumn} = ca.${d.linkColumn}`;
+  const takenIn = `${live} AND c.status = 'in-progress' AND coalesce(c.direction, '') <> 'outbound'`;
+  return `SELECT a.id FROM ${linked} WHERE ${live} AND c.direction = 'outbound'
+    UNION SELECT a.id FROM calls c JOIN agents a ON a.number = ${d.answeredBy} WHERE ${takenIn}
+    UNION SELECT a.id FROM ${linked} WHERE ${takenIn} AND ${d.answeredBy} IS NULL
+      AND NOT EXISTS (SELECT 1 FROM call_agents o WHERE o.call_id = c.id AND o.${d.linkColumn} <> ca.${d.linkColumn})`;
+}
+
 /** A call's state columns in the order `stateValues` gives their values, for positional parameters. */
 export const STATE_COLUMNS = 'direction, status, status_raw, from_number, to_number, user_number, duration, started_at, ended_at, recording_url, extra';
 

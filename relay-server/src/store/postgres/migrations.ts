@@ -245,6 +245,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE agents ADD COLUMN away_since TEXT;
   `,
+  // The calls not ended, by when they began, as SQLite's last migration says.
+  `
+  CREATE INDEX calls_live ON calls (created_at) WHERE status IN ('queued', 'ringing', 'in-progress');
+  `,
 ];
 
 /** Any number: two relays starting at once on one database take turns migrating under it. */

@@ -26,6 +26,7 @@ import {
   AGENT_COLUMNS,
   type AgentRow,
   agentColumnsOfA,
+  agentsOnCallsSelect,
   CALL_SELECT,
   type CallRow,
   type CrmWorkRow,
@@ -55,6 +56,9 @@ import { NOTICE_CHANNELS } from './change-listener.ts';
 const EVENT_SELECT = 'SELECT e.agent_id, e.seq, e.kind, s.call FROM events e JOIN call_snapshots s ON s.id = e.snapshot_id';
 /** The agents linked to a call, read by the call's key (the WHERE names the instance's uid and the call id, then ORDER BY a.created_at, a.id). */
 const CALL_AGENTS_SELECT = `SELECT ${agentColumnsOfA.join(', ')} FROM call_agents ca JOIN calls c ON c.id = ca.call_id JOIN agents a ON a.id = ca.agent_id`;
+
+/** `agentsOnCalls`' read: `extra` is JSON kept as text. */
+const AGENTS_ON_CALLS = agentsOnCallsSelect({ answeredBy: "(c.extra::json ->> 'answered_by')", linkColumn: 'agent_id', agentColumn: 'id', since: '$1' });
 
 const STATE_COLUMN_COUNT = STATE_COLUMNS.split(', ').length;
 
@@ -446,6 +450,10 @@ export class PostgresTables implements StoreTables {
   async linkAgents(agentIds: readonly string[], id: number): Promise<void> {
     if (agentIds.length === 0) return;
     await this.#write(prepared('SELECT link_agents($2::bigint, $1::text[])'), [agentIds, id]);
+  }
+
+  async agentsOnCalls(since: string): Promise<string[]> {
+    return (await this.#rows<{ id: string }>(prepared(AGENTS_ON_CALLS), [since])).map((row) => row.id);
   }
 
   async callFor(agentId: string, id: number): Promise<Call | undefined> {

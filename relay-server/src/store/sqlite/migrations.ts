@@ -321,4 +321,10 @@ export const MIGRATIONS: readonly string[] = [
   DROP TRIGGER agent_changed;
   CREATE TRIGGER agent_changed AFTER UPDATE OF name, number, email, profile, admin, token_hash, away_since ON agents BEGIN UPDATE directory_version SET version = version + 1; END;
   `,
+  // The calls not ended, by when they began: a team's incoming call leaves out the agents on a call
+  // (calls/routing.ts), read here (rows.ts `agentsOnCallsSelect`) rather than through every call
+  // the relay keeps. A call enters it with its first status and leaves it when it ends.
+  `
+  CREATE INDEX calls_live ON calls (created_at) WHERE status IN ('queued', 'ringing', 'in-progress');
+  `,
 ];

@@ -163,6 +163,7 @@ const READS = new Set<keyof StoreTables>([
   'instanceOfCall',
   'agentIdsOfCall',
   'callFor',
+  'agentsOnCalls',
   'listCalls',
   'crmWorkOf',
   'nextCrmDue',

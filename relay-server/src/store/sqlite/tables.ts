@@ -23,6 +23,7 @@ import type {
 import {
   AGENT_COLUMNS,
   agentOfValues,
+  agentsOnCallsSelect,
   type AgentRow,
   type AgentValues,
   CALL_SELECT,
@@ -168,6 +169,11 @@ export class SqliteTables implements Synchronous<StoreTables> {
           `${CALL_SELECT} WHERE c.id = ? AND EXISTS (SELECT 1 FROM call_agents ca WHERE ca.call_id = c.id AND ca.agent_short_id = ${SHORT_ID_OF})`,
         )
         .raw(),
+      agentsOnCalls: db
+        .prepare<{ since: string }, string>(
+          agentsOnCallsSelect({ answeredBy: "json_extract(c.extra, '$.answered_by')", linkColumn: 'agent_short_id', agentColumn: 'short_id', since: '@since' }),
+        )
+        .pluck(),
       // Positional parameters: better-sqlite3 binds named ones by name, a lookup per parameter (`stateValues`).
       insertCall: db.prepare<[string, string, unknown[], string, string]>(
         `INSERT INTO calls (instance_uid, call_id, ${STATE_COLUMNS}, created_at, updated_at) VALUES (?, ?, ${STATE_PARAMETERS}, ?, ?)`,
@@ -461,6 +467,10 @@ export class SqliteTables implements Synchronous<StoreTables> {
     this.keptRosters.set(members, id);
     return id;
   };
+
+  agentsOnCalls(since: string): string[] {
+    return this.statements.agentsOnCalls.all({ since });
+  }
 
   callFor(agentId: string, id: number): Call | undefined {
     const values = this.statements.callForAgent.get(id, agentId);
