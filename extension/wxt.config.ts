@@ -19,7 +19,7 @@ export default defineConfig({
     // No `tabs`: the URLs we read are those of enabled sites, whose host permission shows
     // them (tab picking for incoming calls, "Open in CRM", injecting into open tabs), and the
     // toolbar popup's active tab, which activeTab shows when the agent opens the popup.
-    permissions: ['storage', 'scripting', 'notifications', 'contextMenus', 'alarms', 'activeTab'],
+    permissions: ['storage', 'scripting', 'notifications', 'contextMenus', 'alarms', 'activeTab', 'idle'],
     host_permissions: testHosts,
     optional_host_permissions: ['*://*/*'],
     // Select a number anywhere, press the keys: background/call-selection.ts. Alt+Shift+D for

@@ -83,6 +83,18 @@ export const relayNumber = storage.defineItem<string | null>('local:relayNumber'
  * the toolbar badge says it.
  */
 export const awaySince = storage.defineItem<string | null>('local:awaySince', { fallback: null, version: 1 });
+/**
+ * Whether locking this computer makes the agent away (and unlocking it available again): an agent
+ * who leaves the desk locks the screen more surely than they flip the switch. On unless turned off
+ * in the toolbar popup.
+ */
+export const awayWhileLocked = storage.defineItem<boolean>('local:awayWhileLocked', { fallback: true, version: 1 });
+/**
+ * The agent is away because this computer was locked (background/lock-away.ts), so unlocking it
+ * makes them available again; false when they are away by their own say (the switch, another
+ * browser, an admin), which unlocking leaves alone.
+ */
+export const awayForLock = storage.defineItem<boolean>('local:awayForLock', { fallback: false, version: 1 });
 /** The last WebSocket event seq handled, so a reconnect resumes exactly after it; null before the first connection. */
 export const lastSeq = storage.defineItem<number | null>('local:lastSeq', { fallback: null, version: 1 });
 

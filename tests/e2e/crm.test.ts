@@ -419,6 +419,36 @@ describe("away from the team's calls", () => {
     await toolbar.close();
     await page.close();
   });
+
+  it('away while the computer is locked: locking it makes Ada away at the relay, unlocking it available again; the popup turns it off', async () => {
+    // What Chrome tells the extension of the computer (chrome.idle), told as Chrome would: the event dispatched in the service worker.
+    const computer = (state: 'locked' | 'active') =>
+      world.browser.worker.evaluate((next) => (globalThis as unknown as { chrome: { idle: { onStateChanged: { dispatch(state: string): void } } } }).chrome.idle.onStateChanged.dispatch(next), state);
+    const awaySince = async () => (await api<{ away_since: string | null }>(world.relay, world.agent.token, 'GET', '/me')).body.away_since;
+    const toolbar = await world.browser.context.newPage();
+    await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
+    const presence = toolbar.locator('[data-pc-action="presence"]');
+    const whileLocked = toolbar.locator('[data-pc-field="away-while-locked"]');
+    await expect.poll(() => textOf(presence)).toBe('● Available');
+    expect(await whileLocked.isChecked()).toBe(true);
+
+    await computer('locked');
+    await expect.poll(awaySince, { timeout: DEADLINE_MS }).not.toBeNull();
+    await expect.poll(() => textOf(presence), { timeout: DEADLINE_MS }).toBe('● Away');
+    await computer('active');
+    await expect.poll(awaySince, { timeout: DEADLINE_MS }).toBeNull();
+    await expect.poll(() => textOf(presence), { timeout: DEADLINE_MS }).toBe('● Available');
+
+    // Turned off in the popup: the background reads it there (lock-away.test.ts has what it then does, and does not).
+    const stored = () => world.browser.worker.evaluate(async () => (await (globalThis as unknown as { chrome: { storage: { local: { get(key: string): Promise<Record<string, unknown>> } } } }).chrome.storage.local.get('awayWhileLocked')).awayWhileLocked);
+    await whileLocked.uncheck();
+    await expect.poll(stored).toBe(false);
+    await toolbar.reload();
+    await expect.poll(() => whileLocked.isChecked()).toBe(false);
+    await whileLocked.check();
+    await expect.poll(stored).toBe(true);
+    await toolbar.close();
+  });
 });
 
 describe('options, CRM section', () => {

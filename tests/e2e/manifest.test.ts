@@ -22,4 +22,8 @@ describe('the built Chrome manifest', () => {
     expect(manifest.permissions).toContain('activeTab');
     expect(manifest.optional_host_permissions).toEqual(['*://*/*']);
   });
+
+  it('asks for idle, which Chrome grants without a warning: a locked screen makes the agent away (background/lock-away.ts)', () => {
+    expect(manifest.permissions).toContain('idle');
+  });
 });

@@ -1,5 +1,5 @@
 import browser from 'webextension-polyfill';
-import { awaySince, connectionStatus, enabledSites, lastSeq, missedCalls, relayNumber, relaySettings } from '../storage.ts';
+import { awayForLock, awaySince, connectionStatus, enabledSites, lastSeq, missedCalls, relayNumber, relaySettings } from '../storage.ts';
 import { showBadge } from './badge.ts';
 import { CallRateLimit } from './call-rate-limit.ts';
 import { CALL_SELECTION_COMMAND, callSelection } from './call-selection.ts';
@@ -7,6 +7,7 @@ import { OutboundCalls } from './calls.ts';
 import { CrmDispositions } from './crm-dispositions.ts';
 import { injectIntoOpenTabs, syncContentScripts } from './content-scripts.ts';
 import { IncomingCalls } from './incoming.ts';
+import { LockAway } from './lock-away.ts';
 import { RelayApi } from '../relay/relay-api.ts';
 import { RelaySocket } from '../relay/relay-socket.ts';
 import { routeRelayEvents } from './relay-events.ts';
@@ -18,6 +19,9 @@ const MENU_ID = 'pc-call-selection';
 export function startBackground(): void {
   const outbound = new OutboundCalls();
   let socket: RelaySocket | undefined;
+
+  const lockAway = new LockAway(async () => new RelayApi(await relaySettings.getValue()));
+  browser.idle.onStateChanged.addListener((state) => void lockAway.onStateChanged(state));
 
   const incoming = new IncomingCalls();
   const handleEvent = routeRelayEvents(incoming, outbound);
@@ -41,11 +45,17 @@ export function startBackground(): void {
           (me) => Promise.all([relayNumber.setValue(me.number), awaySince.setValue(me.away_since)]),
           () => undefined,
         );
+        // An unlock the relay could not be told of is told now.
+        void browser.idle.queryState(60).then((state) => lockAway.settle(state));
         const stored = await lastSeq.getValue();
         if (stored === null || stored > seq) await lastSeq.setValue(seq);
       },
       onEvent: handleEvent,
-      onAgent: (agent) => awaySince.setValue(agent.away_since),
+      onAgent: async (agent) => {
+        await awaySince.setValue(agent.away_since);
+        // Made available elsewhere while this computer was locked: unlocking it has nothing to undo.
+        if (agent.away_since === null) await awayForLock.setValue(false);
+      },
       onState: (state, detail) => void connectionStatus.setValue({ state, detail, since: Date.now() }),
       tokenRefused: () => new RelayApi(relay).tokenRefused(),
     });

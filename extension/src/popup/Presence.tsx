@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { RelayApi } from '../relay/relay-api.ts';
-import { awaySince, relaySettings } from '../storage.ts';
+import { awayForLock, awaySince, awayWhileLocked, relaySettings } from '../storage.ts';
 import { useStored } from '../ui/use-stored.ts';
 import { instantTime } from './call-time.tsx';
 
@@ -9,9 +9,11 @@ import { instantTime } from './call-time.tsx';
  * (`PATCH /me {away}`), where routing leaves an agent who is away out of the team's calls while a
  * colleague is available (a call to their own number still rings them). Read from the relay each
  * time the popup opens: another browser, or an admin's `relay agent away`, may have changed it.
+ * Below it, whether locking this computer makes the agent away (background/lock-away.ts).
  */
 export function Presence() {
   const [since] = useStored(awaySince);
+  const [whileLocked] = useStored(awayWhileLocked);
   const [configured, setConfigured] = useState(false);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -37,6 +39,8 @@ export function Presence() {
     try {
       const me = await new RelayApi(await relaySettings.getValue()).updateMe({ away: !away });
       await awaySince.setValue(me.away_since);
+      // The agent's own say from now on: unlocking the computer leaves it as it is.
+      await awayForLock.setValue(false);
     } catch (failure) {
       setError(`Could not change it: ${(failure as Error).message}`);
     } finally {
@@ -72,6 +76,18 @@ export function Presence() {
           )}
         </span>
       </div>
+      {/* Firefox never reports a locked screen (its idle states are active and idle). */}
+      {import.meta.env.FIREFOX ? null : (
+        <label class="hint" style="display: block; margin-top: 4px">
+          <input
+            type="checkbox"
+            data-pc-field="away-while-locked"
+            checked={whileLocked ?? true}
+            onChange={(event) => void awayWhileLocked.setValue((event.target as HTMLInputElement).checked)}
+          />{' '}
+          Away while this computer is locked
+        </label>
+      )}
       {error ? <p class="error">{error}</p> : null}
     </div>
   );
