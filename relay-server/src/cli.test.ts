@@ -2,7 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mergeCall } from './calls/merge.ts';
 import { runRelayCli } from './cli.ts';
+import { openSqliteStore } from './store/sqlite/store.ts';
 
 let dir: string;
 let db: string;
@@ -61,6 +63,32 @@ describe('relay agent', () => {
     expect(JSON.parse(out[1]!)).toMatchObject([{ id, away_since: null }]);
     expect(await run(['agent', 'away', 'ag_nobody', '--db', db])).toBe(1);
     expect(err).toEqual(['relay: no agent ag_nobody']);
+  });
+
+  it('says which agents are on a call, as routing reads it', async () => {
+    await run(['agent', 'add', '--db', db, '--name', 'Ada', '--number', '+14155550111', '--admin', '--json']);
+    await run(['agent', 'add', '--db', db, '--name', 'Bob', '--number', '+14155550122', '--json']);
+    const [ada, bob] = out.map((line) => (JSON.parse(line) as { id: string }).id);
+    // Bob's phone took one of the team's calls, still in progress.
+    const store = openSqliteStore(db);
+    try {
+      const at = new Date().toISOString();
+      await store.putInstance({ agentId: ada!, localId: 'team', connector: 'twilio', xml: null, config: {}, crm: null, at }, { uid: 'team', secret: 'secret' });
+      const id = await store.insertCall('team', 'CA1', mergeCall(undefined, { direction: 'inbound', status: 'in-progress', extra: { answered_by: '+14155550122' } }), at);
+      await store.linkAgents([ada!, bob!], id);
+    } finally {
+      await store.close();
+    }
+    out = [];
+    await run(['agent', 'list', '--db', db]);
+    expect(out.map((line) => line.split('\t').at(-1))).toEqual(['available', 'available, on a call']);
+    await run(['agent', 'away', bob!, '--db', db]);
+    out = [];
+    await run(['agent', 'list', '--db', db]);
+    expect(out[1]).toMatch(/\taway since \S+, on a call$/);
+    out = [];
+    await run(['agent', 'list', '--db', db, '--json']);
+    expect(JSON.parse(out[0]!)).toMatchObject([{ id: ada, on_call: false }, { id: bob, on_call: true }]);
   });
 
   it('removes an agent by id', async () => {

@@ -25,6 +25,11 @@ export type Audience = (known: KnownCall, agents: AgentLookup, at: string) => Pr
  */
 export const ON_CALL_AT_MOST_MS = 4 * 60 * 60 * 1000;
 
+/** Since when a call not ended keeps its agent on a call, at `at` (`agentsOnCalls`' argument). */
+export function onCallsSince(at: Date): string {
+  return new Date(at.getTime() - ON_CALL_AT_MOST_MS).toISOString();
+}
+
 /**
  * Who hears about a call the relay has not seen before. Outgoing-call webhooks belong to the
  * agent who owns the instance. So does every call on an instance an agent (not an admin)
@@ -56,7 +61,7 @@ export async function routeNewCall(event: WebhookEvent, record: CallRecord, owne
 async function ringable(agents: Agent[], lookup: AgentLookup, at: string): Promise<Agent[]> {
   const available = narrowed(agents, (agent) => agent.awaySince === null);
   if (available.length < 2) return available;
-  const onCalls = new Set(await lookup.agentsOnCalls(new Date(Date.parse(at) - ON_CALL_AT_MOST_MS).toISOString()));
+  const onCalls = new Set(await lookup.agentsOnCalls(onCallsSince(new Date(at))));
   return narrowed(available, (agent) => !onCalls.has(agent.id));
 }
 
