@@ -309,6 +309,21 @@ describe('missed calls', () => {
     expect(await textOf(missed)).toContain('(415) 555-0166');
     await expect.poll(badge).toBe('');
     await toolbar.locator('main').screenshot({ path: screenshotPath('missed-calls.png') });
+    // In the system's dark scheme, the popup is dark too: its page, the controls, the text.
+    const looks = () =>
+      toolbar.evaluate(() => {
+        const of = (element: Element) => getComputedStyle(element);
+        const button = document.querySelector('[data-pc-action="call-back"]')!;
+        return { page: of(document.body).backgroundColor, text: of(document.body).color, button: of(button).backgroundColor, buttonText: of(button).color };
+      });
+    const light = await looks();
+    await toolbar.emulateMedia({ colorScheme: 'dark' });
+    const dark = await looks();
+    const lightness = (color: string) => color.match(/\d+/g)!.slice(0, 3).reduce((sum, channel) => sum + Number(channel), 0) / 3;
+    expect([lightness(light.page), lightness(light.text), lightness(light.button), lightness(light.buttonText)].map((l) => l > 128)).toEqual([true, false, true, false]);
+    expect([lightness(dark.page), lightness(dark.text), lightness(dark.button), lightness(dark.buttonText)].map((l) => l > 128)).toEqual([false, true, false, true]);
+    await toolbar.locator('main').screenshot({ path: screenshotPath('missed-calls-dark.png') });
+    await toolbar.emulateMedia({ colorScheme: 'light' });
 
     const before = world.twilio.calls.size;
     await missed.locator('[data-pc-action="call-back"]').click();

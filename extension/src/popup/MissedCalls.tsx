@@ -31,7 +31,7 @@ export function MissedCalls({ calls, country }: MissedCallsProps) {
         {calls.map((call) => {
           const number = call.from_number;
           return (
-            <li key={call.id} data-pc-missed={call.id} style="padding: 4px 0; border-bottom: 1px solid #e5e7eb">
+            <li key={call.id} data-pc-missed={call.id} style="padding: 4px 0; border-bottom: 1px solid var(--pc-border)">
               <div class="row">
                 <span>
                   {call.contact ? <strong data-pc-contact>{call.contact.name}</strong> : null}

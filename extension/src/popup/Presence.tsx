@@ -52,7 +52,7 @@ export function Presence() {
     <div data-pc-field="presence" style="margin-top: 8px">
       <div class="row">
         <button type="button" role="switch" aria-checked={!away} data-pc-action="presence" disabled={saving} onClick={() => void toggle()} title={away ? 'Take the team’s calls again' : 'Stop the team’s calls ringing your phone'}>
-          <span aria-hidden="true" style={`color: ${away ? '#6b7280' : '#15803d'}`}>
+          <span aria-hidden="true" style={`color: ${away ? 'var(--pc-muted)' : 'var(--pc-ok)'}`}>
             ●
           </span>{' '}
           {away ? 'Away' : 'Available'}
@@ -78,7 +78,7 @@ export function Presence() {
       </div>
       {/* Firefox never reports a locked screen (its idle states are active and idle). */}
       {import.meta.env.FIREFOX ? null : (
-        <label class="hint" style="display: block; margin-top: 4px">
+        <label class="hint" style="display: block; margin: 6px 0 0; font-weight: 400">
           <input
             type="checkbox"
             data-pc-field="away-while-locked"
