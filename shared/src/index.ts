@@ -46,6 +46,9 @@ export {
   type InstanceBody,
   type InstanceView,
   type MePatch,
+  TEAM_LIST_MAX,
+  type TeamMember,
+  type TeamView,
 } from './relay-protocol/agent-api.ts';
 export {
   agentMessageSchema,

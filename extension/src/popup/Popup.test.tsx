@@ -406,6 +406,55 @@ describe("away or available for the team's calls, in the toolbar popup", () => {
     expect(await awaySince.getValue()).toBe(since);
   });
 
+  it('says whom the team’s calls ring, from the team as routing sees it, and lists the team', async () => {
+    const member = (id: string, name: string, away_since: string | null, on_call: boolean) => ({ id, name, away_since, on_call });
+    let team = [member('ag_ada', 'Ada', null, false), member('ag_bob', 'Bob', null, true), member('ag_cy', 'Cy', '2026-01-01T09:00:00.000Z', false)];
+    const counts = () => ({
+      agents: team.length,
+      available: team.filter((m) => m.away_since === null).length,
+      available_on_call: team.filter((m) => m.away_since === null && m.on_call).length,
+      away: team.filter((m) => m.away_since !== null).length,
+    });
+    let mine: string | null = null;
+    relay.routes['GET /me'] = () => ({ body: { ...ME, away_since: mine } });
+    relay.routes['GET /team'] = () => ({ body: { agents: team, more: 0, counts: counts() } });
+    relay.routes['PATCH /me'] = (request) => {
+      mine = (request.body as { away: boolean }).away ? '2026-01-01T10:00:00.000Z' : null;
+      team = team.map((m) => (m.id === 'ag_ada' ? { ...m, away_since: mine } : m));
+      return { body: { ...ME, away_since: mine } };
+    };
+    render(<Popup />, root);
+    await expect.poll(said).toBe('● Available | the team’s calls ring you and 1 colleague');
+    const listed = () => [...root.querySelectorAll('[data-pc-field="team"] li')].map((li) => li.textContent);
+    expect(root.querySelector('[data-pc-field="team"] summary')!.textContent).toBe('Team: 2 available (1 on a call), 1 away');
+    expect(listed()).toEqual(['● Ada (you) · available', '● Bob · on a call', '● Cy · away']);
+    act(() => presence()!.click());
+    await expect.poll(said).toMatch(/^● Away \| since .+: the team’s calls ring your 1 available colleague$/);
+    await expect.poll(listed).toContain('● Ada (you) · away');
+    // Nobody else available: being away changes nothing, and the popup says so.
+    act(() => presence()!.click());
+    await expect.poll(said).toBe('● Available | the team’s calls ring you and 1 colleague');
+    team = team.map((m) => (m.id === 'ag_bob' ? { ...m, away_since: '2026-01-01T09:30:00.000Z' } : m));
+    act(() => presence()!.click());
+    await expect.poll(said).toMatch(/^● Away \| since .+: no colleague is available, so the team’s calls still ring you$/);
+  });
+
+  it('shows no switch to an agent alone on the relay: there are no team’s calls to step out of', async () => {
+    const ada = { id: 'ag_ada', name: 'Ada', away_since: null, on_call: false };
+    let team = [ada, { id: 'ag_bob', name: 'Bob', away_since: null, on_call: false }];
+    relay.routes['GET /me'] = () => ({ body: { ...ME, away_since: null } });
+    relay.routes['PATCH /me'] = () => ({ body: { ...ME, away_since: null } });
+    relay.routes['GET /team'] = () => ({ body: { agents: team, more: 0, counts: { agents: team.length, available: team.length, available_on_call: 0, away: 0 } } });
+    render(<Popup />, root);
+    await expect.poll(said).toBe('● Available | the team’s calls ring you and 1 colleague');
+    // Bob leaves the relay; the popup reads the team again (after a switch here, as every 15 s).
+    team = [ada];
+    act(() => presence()!.click());
+    await expect.poll(presence).toBeNull();
+    expect(root.querySelector('[data-pc-field="away-while-locked"]')).toBeNull();
+    expect(relay.sent('GET /team').length).toBe(2);
+  });
+
   it('says why the relay did not take the switch, and keeps what it had', async () => {
     relay.routes['GET /me'] = () => ({ body: { ...ME, away_since: null } });
     relay.routes['PATCH /me'] = () => ({ status: 401, body: { error: 'invalid token' } });

@@ -1,4 +1,4 @@
-import type { AgentView, CallNotes, CallPage, CallReport, CallView, ConnectorInfo, CrmTestResult, DispositionList, InstanceBody, InstanceView, MePatch } from '@phone-connector/shared';
+import type { AgentView, CallNotes, CallPage, CallReport, CallView, ConnectorInfo, CrmTestResult, DispositionList, InstanceBody, InstanceView, MePatch, TeamView } from '@phone-connector/shared';
 import type { RelaySettings } from '../storage.ts';
 
 export class RelayError extends Error {
@@ -34,6 +34,11 @@ export class RelayApi {
 
   updateMe(patch: MePatch): Promise<AgentView> {
     return this.request('PATCH', '/me', patch);
+  }
+
+  /** The relay's agents as routing sees them: available, on a call, away. */
+  team(): Promise<TeamView> {
+    return this.request('GET', '/team');
   }
 
   putInstance(id: string, body: InstanceBody): Promise<InstanceView> {

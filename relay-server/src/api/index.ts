@@ -10,6 +10,7 @@ import { crmConnectorsApp } from './crm-connectors.ts';
 import { instanceCrmApp } from './instance-crm.ts';
 import { instancesApp } from './instances.ts';
 import { meApp } from './me.ts';
+import { teamApp } from './team.ts';
 
 /** `/api/v1`: the agent API, every route behind the agent's bearer token. */
 export function apiApp(deps: RelayDeps): Hono<AuthEnv> {
@@ -24,6 +25,7 @@ export function apiApp(deps: RelayDeps): Hono<AuthEnv> {
   app.use('*', bodyLimit({ maxSize: MAX_API_BODY_BYTES, onError: (c) => c.json({ error: `the body is larger than ${MAX_API_BODY_BYTES} bytes` }, 413) }));
   app.use('*', agentAuth(deps.store));
   app.route('/me', meApp(deps));
+  app.route('/team', teamApp(deps));
   app.route('/connectors', connectorsApp(deps));
   app.route('/crm-connectors', crmConnectorsApp(deps));
   app.route('/instances', instancesApp(deps));

@@ -31,6 +31,30 @@ export interface AgentView {
   away_since: string | null;
 }
 
+/** One agent of the relay as `GET /team` shows them to their colleagues. */
+export interface TeamMember {
+  id: string;
+  name: string;
+  /** Since when they are away (ISO time); null while available. */
+  away_since: string | null;
+  /** On a call now (one they placed, or one their phone took), as routing reads it. */
+  on_call: boolean;
+}
+
+/**
+ * `GET /team`: the relay's agents, oldest first (the first `TEAM_LIST_MAX`), and how many of all
+ * of them are available (and of those, on a call) or away: whom the team's calls ring.
+ */
+export interface TeamView {
+  agents: TeamMember[];
+  /** Agents beyond those listed. */
+  more: number;
+  counts: { agents: number; available: number; available_on_call: number; away: number };
+}
+
+/** The agents `GET /team` lists at most: a toolbar popup's worth. */
+export const TEAM_LIST_MAX = 200;
+
 /** A custom connector's XML: the biggest body the API takes. */
 export const MAX_CONNECTOR_XML_CHARS = 256 * 1024;
 

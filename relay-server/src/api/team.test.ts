@@ -1,0 +1,50 @@
+import { TEAM_LIST_MAX, type TeamView } from '@phone-connector/shared';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { testRelay } from '../testing.ts';
+
+let relay: ReturnType<typeof testRelay>;
+let ada: Awaited<ReturnType<typeof relay.addAgent>>;
+
+beforeEach(async () => {
+  relay = testRelay();
+  ada = await relay.addAgent('Ada', '+14155550111', { admin: true });
+});
+
+const team = async (token: string) => (await (await relay.call(token, 'GET', '/team')).json()) as TeamView;
+
+describe('/team', () => {
+  it("shows every agent as routing sees them: available, on a call, away; and how many of each", async () => {
+    const bob = await relay.addAgent('Bob', '+14155550122');
+    const cy = await relay.addAgent('Cy', '+14155550133');
+    const hooks = await relay.twilioInstance(ada.token);
+    // Bob's phone takes a team's call; Cy is away.
+    await relay.twilioWebhook(hooks.incoming, { CallSid: 'CA1', From: '+14155550199', To: '+15005550006', CallStatus: 'ringing', Direction: 'inbound' });
+    await relay.twilioWebhook(hooks.status, { CallSid: 'CAleg', ParentCallSid: 'CA1', CallStatus: 'in-progress', To: bob.number });
+    await relay.call(cy.token, 'PATCH', '/me', { away: true });
+
+    const seen = await team(bob.token);
+    // Oldest first; agents added in the same millisecond come in the order of their ids.
+    expect([...seen.agents].sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+      { id: ada.id, name: 'Ada', away_since: null, on_call: false },
+      { id: bob.id, name: 'Bob', away_since: null, on_call: true },
+      { id: cy.id, name: 'Cy', away_since: expect.any(String), on_call: false },
+    ]);
+    expect(seen).toMatchObject({ more: 0, counts: { agents: 3, available: 2, available_on_call: 1, away: 1 } });
+    // The call ends: Bob is free.
+    await relay.twilioWebhook(hooks.status, { CallSid: 'CA1', CallStatus: 'completed', CallDuration: '20' });
+    expect((await team(ada.token)).counts).toEqual({ agents: 3, available: 2, available_on_call: 0, away: 1 });
+  });
+
+  it(`lists the first ${TEAM_LIST_MAX} agents and counts them all`, async () => {
+    for (let i = 0; i < TEAM_LIST_MAX + 5; i++) await relay.addAgent(`Agent ${i}`, `+1415556${String(i).padStart(4, '0')}`);
+    const seen = await team(ada.token);
+    expect(seen.agents).toHaveLength(TEAM_LIST_MAX);
+    expect(seen.agents.map((agent) => agent.name)).toContain('Ada');
+    expect(seen.more).toBe(6);
+    expect(seen.counts).toEqual({ agents: TEAM_LIST_MAX + 6, available: TEAM_LIST_MAX + 6, available_on_call: 0, away: 0 });
+  });
+
+  it('is for agents only', async () => {
+    expect((await relay.app.request('/api/v1/team')).status).toBe(401);
+  });
+});

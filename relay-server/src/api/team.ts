@@ -1,0 +1,30 @@
+import { TEAM_LIST_MAX, type TeamView } from '@phone-connector/shared';
+import { Hono } from 'hono';
+import type { AuthEnv } from '../auth/index.ts';
+import { onCallsSince } from '../calls/routing.ts';
+import type { RelayDeps } from '../deps.ts';
+
+/**
+ * `/team`: the agent's colleagues as routing sees them (available, on a call, away), so that the
+ * toolbar popup can say whom the team's calls ring, and what being away changes.
+ */
+export function teamApp(deps: RelayDeps): Hono<AuthEnv> {
+  const app = new Hono<AuthEnv>();
+
+  app.get('/', async (c) => {
+    const [agents, onCalls] = await Promise.all([deps.store.listAgents(), deps.store.agentsOnCalls(onCallsSince(deps.now()))]);
+    const busy = new Set(onCalls);
+    const counts = { agents: agents.length, available: 0, available_on_call: 0, away: 0 };
+    for (const agent of agents) {
+      if (agent.awaySince !== null) counts.away++;
+      else {
+        counts.available++;
+        if (busy.has(agent.id)) counts.available_on_call++;
+      }
+    }
+    const listed = agents.slice(0, TEAM_LIST_MAX).map((agent) => ({ id: agent.id, name: agent.name, away_since: agent.awaySince, on_call: busy.has(agent.id) }));
+    return c.json({ agents: listed, more: agents.length - listed.length, counts } satisfies TeamView);
+  });
+
+  return app;
+}
