@@ -319,7 +319,9 @@ export interface OnCallsDialect {
  * (read through `calls_live`), the agent who placed an outgoing one (its only link), and the agent
  * of an incoming one in progress: the one whose number took it (`answered_by`) or, when the call
  * does not say, the one agent it reached. An incoming call that rings a team, or that rang several
- * agents and does not say who took it, makes nobody busy.
+ * agents and does not say who took it, makes nobody busy. Each condition reads the call alone
+ * (the count of its links stops at two), so a team's call of 1,000 agents costs no more than
+ * another: its links are read only once the call is one agent's.
  */
 export function agentsOnCallsSelect(d: OnCallsDialect): string {
   const live = `${LIVE_CALL} AND c.created_at >= ${d.since}`;
@@ -328,7 +330,7 @@ export function agentsOnCallsSelect(d: OnCallsDialect): string {
   return `SELECT a.id FROM ${linked} WHERE ${live} AND c.direction = 'outbound'
     UNION SELECT a.id FROM calls c JOIN agents a ON a.number = ${d.answeredBy} WHERE ${takenIn}
     UNION SELECT a.id FROM ${linked} WHERE ${takenIn} AND ${d.answeredBy} IS NULL
-      AND NOT EXISTS (SELECT 1 FROM call_agents o WHERE o.call_id = c.id AND o.${d.linkColumn} <> ca.${d.linkColumn})`;
+      AND (SELECT count(*) FROM (SELECT 1 FROM call_agents o WHERE o.call_id = c.id LIMIT 2) AS two) = 1`;
 }
 
 /** A call's state columns in the order `stateValues` gives their values, for positional parameters. */
