@@ -5,7 +5,7 @@
  * where it lands: the page's popup, the toolbar popup, the relay's API, the simulated CRM.
  */
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SeedContact } from '../simulators/crm/crm-simulator.ts';
 import { VtigerSimulator } from '../simulators/crm/vtiger.ts';
 import type { DialOutcome, SimulatedCall } from '../simulators/twilio.ts';
@@ -70,11 +70,22 @@ async function crmPage(): Promise<Page> {
  * rung answers (unless `dial` says otherwise); the call stays up until `endCall`.
  */
 async function ring(from: string, dial?: DialOutcome, to = AGENT_NUMBER): Promise<SimulatedCall> {
-  return world.twilio.inboundCall({ url: (await callbacks()).incoming, from, to, held: true, ...(dial ? { dial } : {}) });
+  const call = world.twilio.inboundCall({ url: (await callbacks()).incoming, from, to, held: true, ...(dial ? { dial } : {}) });
+  unended.add(call);
+  return call;
 }
+
+/** Calls rung and not ended yet. */
+const unended = new Set<SimulatedCall>();
+// A test that only looks at a call's popup leaves it up: it ends before the next test, as the
+// agent who took it is on a call until then, and the team's calls would leave them out.
+afterEach(async () => {
+  for (const call of unended) await endCall(call);
+});
 
 /** The caller hangs up: the <Dial action> of a call the agent took, then Twilio's final status callback. */
 async function endCall(call: SimulatedCall, status = 'completed'): Promise<void> {
+  unended.delete(call);
   await call.done;
   if (call.heldDial) await world.twilio.hangUp(call);
   call.status = status;
@@ -214,9 +225,14 @@ describe('the incoming popup names the caller', () => {
 describe('outbound', () => {
   it('the progress card names who is being called', async () => {
     const page = await crmPage();
+    const before = world.twilio.calls.size;
     await page.locator('button[data-pc-call="+14155550100"]').click();
     const card = page.locator('[data-pc-progress]');
     await expect.poll(() => textOf(card.locator('[data-pc-contact]'))).toBe(nameOf('jane'));
+    // The call runs its course (the simulator's last status callback answered) before the next
+    // test: until it ends, Ada is on a call, and the team's calls would leave her out.
+    await waitFor(() => world.twilio.calls.size === before + 1, DEADLINE_MS, 'the call at the Twilio simulator');
+    await [...world.twilio.calls.values()].at(-1)!.done;
     await page.close();
   });
 });
