@@ -226,8 +226,8 @@ export interface CallLog {
    * The agents on a call now, by id, each once: of the calls begun at or after `since` that have
    * not ended (queued, ringing, in progress), the agent who placed an outgoing one, and the agent
    * whose phone took an incoming one in progress (their number is its `answered_by`; or the one
-   * agent it reached, when it does not say). An indexed read of the live calls, however many the
-   * relay keeps (routing asks it for a team's call: calls/routing.ts).
+   * agent it reached, when it does not say). An indexed read of the calls that can keep an agent
+   * busy, however many calls the relay keeps (routing asks it for a team's call: calls/routing.ts).
    */
   agentsOnCalls(since: string): Promise<string[]>;
   callFor(agentId: string, id: number): Promise<Call | undefined>;

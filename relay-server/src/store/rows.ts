@@ -297,11 +297,13 @@ export function crmWorkOfValues(v: CrmWorkValues): CrmWork {
 }
 
 /**
- * What makes a call live (not ended: queued, ringing, in progress), as the partial index of the
- * live calls (`calls_live`, both adapters' migrations) says it: a query that reads that index
- * names the very same condition.
+ * A call that can keep an agent on a call: one in progress, or one an agent placed that is still
+ * ringing their phone or the customer's (queued, ringing). As the partial index `calls_busy` (both
+ * adapters' migrations) says it, word for word, so that a query naming it reads that index. An
+ * incoming call only ringing is not in it: the webhooks of a call that rings and ends unanswered,
+ * most of a busy line's, write no entry of it.
  */
-export const LIVE_CALL = "c.status IN ('queued', 'ringing', 'in-progress')";
+export const BUSY_CALL = "(c.status = 'in-progress' OR (c.direction = 'outbound' AND c.status IN ('queued', 'ringing')))";
 
 /** How one adapter spells what `agentsOnCallsSelect` needs. */
 export interface OnCallsDialect {
@@ -315,16 +317,16 @@ export interface OnCallsDialect {
 }
 
 /**
- * The agents on a call (`CallLog.agentsOnCalls`): of the live calls begun since the parameter
- * (read through `calls_live`), the agent who placed an outgoing one (its only link), and the agent
- * of an incoming one in progress: the one whose number took it (`answered_by`) or, when the call
+ * The agents on a call (`CallLog.agentsOnCalls`): of the calls that can keep one busy, begun since
+ * the parameter (read through `calls_busy`), the agent who placed an outgoing one (its only
+ * link), and the agent of an incoming one in progress: the one whose number took it (`answered_by`) or, when the call
  * does not say, the one agent it reached. An incoming call that rings a team, or that rang several
  * agents and does not say who took it, makes nobody busy. Each condition reads the call alone
  * (the count of its links stops at two), so a team's call of 1,000 agents costs no more than
  * another: its links are read only once the call is one agent's.
  */
 export function agentsOnCallsSelect(d: OnCallsDialect): string {
-  const live = `${LIVE_CALL} AND c.created_at >= ${d.since}`;
+  const live = `${BUSY_CALL} AND c.created_at >= ${d.since}`;
   const linked = `calls c JOIN call_agents ca ON ca.call_id = c.id JOIN agents a ON a.${d.agentColumn} = ca.${d.linkColumn}`;
   const takenIn = `${live} AND c.status = 'in-progress' AND coalesce(c.direction, '') <> 'outbound'`;
   return `SELECT a.id FROM ${linked} WHERE ${live} AND c.direction = 'outbound'

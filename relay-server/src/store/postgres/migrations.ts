@@ -245,9 +245,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE agents ADD COLUMN away_since TEXT;
   `,
-  // The calls not ended, by when they began, as SQLite's last migration says.
+  // The calls that can keep an agent on a call, by when they began, as SQLite's last migration says.
   `
-  CREATE INDEX calls_live ON calls (created_at) WHERE status IN ('queued', 'ringing', 'in-progress');
+  CREATE INDEX calls_busy ON calls (created_at) WHERE status = 'in-progress' OR (direction = 'outbound' AND status IN ('queued', 'ringing'));
   `,
 ];
 

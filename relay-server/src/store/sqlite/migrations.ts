@@ -321,10 +321,12 @@ export const MIGRATIONS: readonly string[] = [
   DROP TRIGGER agent_changed;
   CREATE TRIGGER agent_changed AFTER UPDATE OF name, number, email, profile, admin, token_hash, away_since ON agents BEGIN UPDATE directory_version SET version = version + 1; END;
   `,
-  // The calls not ended, by when they began: a team's incoming call leaves out the agents on a call
-  // (calls/routing.ts), read here (rows.ts `agentsOnCallsSelect`) rather than through every call
-  // the relay keeps. A call enters it with its first status and leaves it when it ends.
+  // The calls that can keep an agent on a call (in progress, or placed and still ringing), by when
+  // they began: a team's incoming call leaves out the agents on a call (calls/routing.ts), read
+  // here (rows.ts `BUSY_CALL`, `agentsOnCallsSelect`) rather than through every call the relay
+  // keeps. An incoming call enters it when answered and leaves it when it ends; one that rings
+  // unanswered never does.
   `
-  CREATE INDEX calls_live ON calls (created_at) WHERE status IN ('queued', 'ringing', 'in-progress');
+  CREATE INDEX calls_busy ON calls (created_at) WHERE status = 'in-progress' OR (direction = 'outbound' AND status IN ('queued', 'ringing'));
   `,
 ];
