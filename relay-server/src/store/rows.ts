@@ -319,17 +319,17 @@ export interface OnCallsDialect {
 /**
  * The agents on a call (`CallLog.agentsOnCalls`): of the calls that can keep one busy, begun since
  * the parameter (read through `calls_busy`), the agent who placed an outgoing one (its only
- * link), and the agent of an incoming one in progress: the one whose number took it (`answered_by`) or, when the call
- * does not say, the one agent it reached. An incoming call that rings a team, or that rang several
- * agents and does not say who took it, makes nobody busy. Each condition reads the call alone
+ * link), and the agent of an incoming one in progress: the one whose number took it
+ * (`answered_by`) or, when the call does not say, the one agent it reached. An incoming call that
+ * rings a team, or that rang several agents and does not say who took it, makes nobody busy. Each condition reads the call alone
  * (the count of its links stops at two), so a team's call of 1,000 agents costs no more than
  * another: its links are read only once the call is one agent's.
  */
 export function agentsOnCallsSelect(d: OnCallsDialect): string {
-  const live = `${BUSY_CALL} AND c.created_at >= ${d.since}`;
+  const busy = `${BUSY_CALL} AND c.created_at >= ${d.since}`;
   const linked = `calls c JOIN call_agents ca ON ca.call_id = c.id JOIN agents a ON a.${d.agentColumn} = ca.${d.linkColumn}`;
-  const takenIn = `${live} AND c.status = 'in-progress' AND coalesce(c.direction, '') <> 'outbound'`;
-  return `SELECT a.id FROM ${linked} WHERE ${live} AND c.direction = 'outbound'
+  const takenIn = `${busy} AND c.status = 'in-progress' AND coalesce(c.direction, '') <> 'outbound'`;
+  return `SELECT a.id FROM ${linked} WHERE ${busy} AND c.direction = 'outbound'
     UNION SELECT a.id FROM calls c JOIN agents a ON a.number = ${d.answeredBy} WHERE ${takenIn}
     UNION SELECT a.id FROM ${linked} WHERE ${takenIn} AND ${d.answeredBy} IS NULL
       AND (SELECT count(*) FROM (SELECT 1 FROM call_agents o WHERE o.call_id = c.id LIMIT 2) AS two) = 1`;
