@@ -453,6 +453,12 @@ describe("away or available for the team's calls, in the toolbar popup", () => {
     await expect.poll(presence).toBeNull();
     expect(root.querySelector('[data-pc-field="away-while-locked"]')).toBeNull();
     expect(relay.sent('GET /team').length).toBe(2);
+    // Alone but away (since before Bob left): the switch stays, the way back.
+    render(null, root);
+    relay.routes['GET /me'] = () => ({ body: { ...ME, away_since: '2026-01-01T09:00:00.000Z' } });
+    render(<Popup />, root);
+    await expect.poll(() => relay.sent('GET /team').length).toBe(3);
+    await expect.poll(said).toMatch(/^● Away \| since .+: no colleague is available, so the team’s calls still ring you$/);
   });
 
   it('says why the relay did not take the switch, and keeps what it had', async () => {

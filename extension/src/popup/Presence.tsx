@@ -15,7 +15,8 @@ const TEAM_REFRESH_MS = 15_000;
  * time the popup opens: another browser, or an admin's `relay agent away`, may have changed it.
  * With it, the team (`GET /team`) as routing sees it, so the switch says what it changes: whom the
  * team's calls ring, and that being away changes nothing while no colleague is available. An
- * agent alone on the relay has no team's calls to step out of: no switch. Below it, whether
+ * agent alone on the relay has no team's calls to step out of: no switch, unless they are away
+ * (they need the way back). Below it, whether
  * locking this computer makes the agent away (background/lock-away.ts).
  */
 export function Presence() {
@@ -53,8 +54,9 @@ export function Presence() {
   }, []);
 
   if (!configured || since === undefined) return null;
-  if (team && team.counts.agents < 2) return null;
   const away = since !== null;
+  // Alone on the relay: no switch, unless away (from before the colleagues left): the way back.
+  if (team && team.counts.agents < 2 && !away) return null;
   const toggle = async () => {
     setSaving(true);
     setError(undefined);
