@@ -52,7 +52,6 @@ function dialUrls(callId: string): string {
   return `action="${url}" callbackUrl="${url}"`;
 }
 
-/** Waits for the hangup URL's request, the last of a call, to have reached the socket. */
 /** An incoming call from `from` to the Plivo number whose agents' dial ends as `outcome` says (nobody answering, the caller hanging up). */
 function inboundCallDialled(outcome: DialOutcome, from: string) {
   plivo.dialOutcome = outcome;
@@ -63,6 +62,7 @@ function inboundCallDialled(outcome: DialOutcome, from: string) {
   }
 }
 
+/** Waits for the hangup URL's request, the last of a call, to have reached the socket. */
 const hungUp = (socket: Awaited<ReturnType<ContractRelay['connect']>>) => socket.waitFor((c) => c.events.at(-1)?.call.extra.hangup_cause !== undefined);
 
 /** The extension's part of an outbound call: place it with the engine, then report it. */
