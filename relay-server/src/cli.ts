@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { toE164 } from '@phone-connector/shared';
-import { onCallsSince } from './calls/routing.ts';
+import { agentsOnCallAt } from './calls/routing.ts';
 import { generateToken, hashToken, randomId } from './auth/token.ts';
 import { type StoreFlags, startConfig, storeLocation, UsageError } from './config.ts';
 import { createLogger } from './log.ts';
@@ -110,7 +110,7 @@ async function agentAdd(args: string[], io: Io): Promise<number> {
 async function agentList(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { ...STORE_OPTIONS, json: { type: 'boolean' } }, strict: true, allowPositionals: false });
   // Who is on a call as routing reads it: the team's calls leave them out while a colleague is free.
-  const [agents, onCalls] = await withStore(values, io, async (store) => [await store.listAgents(), new Set(await store.agentsOnCalls(onCallsSince(new Date())))] as const);
+  const [agents, onCalls] = await withStore(values, io, async (store) => [await store.listAgents(), await agentsOnCallAt(store, new Date())] as const);
   if (values.json) io.out(JSON.stringify(agents.map((a) => ({ ...agentJson(a), on_call: onCalls.has(a.id) }))));
   else if (agents.length === 0) io.out('No agents yet: relay agent add --name NAME --number +14155550100');
   else {

@@ -1,7 +1,7 @@
 import { TEAM_LIST_MAX, type TeamView } from '@phone-connector/shared';
 import { Hono } from 'hono';
 import type { AuthEnv } from '../auth/index.ts';
-import { onCallsSince } from '../calls/routing.ts';
+import { agentsOnCallAt } from '../calls/routing.ts';
 import type { RelayDeps } from '../deps.ts';
 
 /**
@@ -12,8 +12,7 @@ export function teamApp(deps: RelayDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 
   app.get('/', async (c) => {
-    const [agents, onCalls] = await Promise.all([deps.store.listAgents(), deps.store.agentsOnCalls(onCallsSince(deps.now()))]);
-    const busy = new Set(onCalls);
+    const [agents, busy] = await Promise.all([deps.store.listAgents(), agentsOnCallAt(deps.store, deps.now())]);
     const counts = { agents: agents.length, available: 0, available_on_call: 0, away: 0 };
     for (const agent of agents) {
       if (agent.awaySince !== null) counts.away++;

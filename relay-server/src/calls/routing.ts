@@ -25,9 +25,12 @@ export type Audience = (known: KnownCall, agents: AgentLookup, at: string) => Pr
  */
 export const ON_CALL_AT_MOST_MS = 4 * 60 * 60 * 1000;
 
-/** Since when a call not ended keeps its agent on a call, at `at` (`agentsOnCalls`' argument). */
-export function onCallsSince(at: Date): string {
-  return new Date(at.getTime() - ON_CALL_AT_MOST_MS).toISOString();
+/**
+ * The agents on a call at `at`, by id: the calls begun within `ON_CALL_AT_MOST_MS` before it that
+ * can keep one busy. What routing reads, and what `GET /team` and `relay agent list` show.
+ */
+export async function agentsOnCallAt(calls: Pick<CallLog, 'agentsOnCalls'>, at: Date): Promise<Set<string>> {
+  return new Set(await calls.agentsOnCalls(new Date(at.getTime() - ON_CALL_AT_MOST_MS).toISOString()));
 }
 
 /**
@@ -61,7 +64,7 @@ export async function routeNewCall(event: WebhookEvent, record: CallRecord, owne
 async function ringable(agents: Agent[], lookup: AgentLookup, at: string): Promise<Agent[]> {
   const available = narrowed(agents, (agent) => agent.awaySince === null);
   if (available.length < 2) return available;
-  const onCalls = new Set(await lookup.agentsOnCalls(onCallsSince(new Date(at))));
+  const onCalls = await agentsOnCallAt(lookup, new Date(at));
   return narrowed(available, (agent) => !onCalls.has(agent.id));
 }
 
