@@ -16,8 +16,8 @@ const TEAM_REFRESH_MS = 15_000;
  * With it, the team (`GET /team`) as routing sees it, so the switch says what it changes: whom the
  * team's calls ring, and that being away changes nothing while no colleague is available. An
  * agent alone on the relay has no team's calls to step out of: no switch, unless they are away
- * (they need the way back). Below it, whether
- * locking this computer makes the agent away (background/lock-away.ts).
+ * (they need the way back). Below it, whether locking this computer makes the agent away
+ * (background/lock-away.ts).
  */
 export function Presence() {
   const [since] = useStored(awaySince);
