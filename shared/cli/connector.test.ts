@@ -15,6 +15,27 @@ function run(...argv: string[]) {
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
+describe('phone-connector hangup', () => {
+  it("prints the request that ends a Twilio call, secrets redacted", () => {
+    const { code, out } = run('hangup', 'connectors/twilio.xml', '--config', 'connectors/examples/twilio.config.json', '--call-id', 'CA42');
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual({
+      method: 'POST',
+      url: 'https://api.twilio.com/2010-04-01/Accounts/ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX/Calls/CA42.json',
+      headers: { Authorization: 'Basic <redacted>', Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'Status=completed',
+    });
+  });
+
+  it('says so for a connector that cannot end calls, and asks for the call id', () => {
+    const unsupported = run('hangup', 'connectors/twilio-direct.xml', '--config', 'connectors/examples/twilio-direct.config.json', '--call-id', 'CA42');
+    expect(unsupported).toMatchObject({ code: 1, err: 'error: Twilio (direct, no relay) cannot end calls: it has no <hangup>' });
+    const usage = run('hangup', 'connectors/twilio.xml', '--config', 'connectors/examples/twilio.config.json');
+    expect(usage.code).toBe(2);
+    expect(usage.err).toContain('hangup needs --config and --call-id');
+  });
+});
+
 describe('phone-connector outgoing', () => {
   it('prints the Twilio create-call request with Basic auth redacted (the README example)', () => {
     const { code, out } = run('outgoing', 'connectors/twilio.xml', '--config', 'connectors/examples/twilio.config.json', '--to', '+1 415 555 0100', '--vars', 'connectors/examples/agent.vars.json');
@@ -118,7 +139,7 @@ describe('phone-connector validate', () => {
       const code = await runConnectorCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l), readFile: (p) => readFileSync(join(root, p), 'utf8') });
       return { code, out: out.join('\n'), err: err.join('\n') };
     };
-    for (const command of ['validate', 'outgoing', 'callback', 'crm']) {
+    for (const command of ['validate', 'outgoing', 'hangup', 'callback', 'crm']) {
       expect(await settled(command, '--help')).toMatchObject({ code: 0, out: expect.stringContaining('Usage:') });
       expect(await settled(command, 'connectors/twilio.xml', '--bogus')).toMatchObject({ code: 2, err: expect.stringContaining("Unknown option '--bogus'") });
     }

@@ -12,6 +12,7 @@ import {
   checkConnector,
   type ConnectorPlan,
   ConnectorRuntimeError,
+  dryRunHangup,
   dryRunRequest,
   formatDiagnostic,
   replayWebhook,
@@ -26,6 +27,7 @@ import { InputError, readInput, UsageError } from './input.ts';
 const USAGE = `Usage:
   phone-connector validate FILE...
   phone-connector outgoing FILE --config CFG.json --to NUMBER [--vars VARS.json] [--country CC] [--show-secrets]
+  phone-connector hangup FILE --config CFG.json --call-id ID [--to NUMBER] [--vars VARS.json] [--country CC] [--show-secrets]
   phone-connector callback FILE --event answer|status|incoming --config CFG.json --payload FILE
                   [--content-type TYPE] [--url URL] [--vars VARS.json] [--dial NUMBER,...] [--country CC]
   phone-connector crm FILE --config CFG.json (--find NUMBER | --log CALL.json |
@@ -78,6 +80,8 @@ export function runConnectorCli(argv: string[], io: CliIo | CrmCliIo = nodeIo): 
         return validate(rest, io);
       case 'outgoing':
         return outgoing(rest, io);
+      case 'hangup':
+        return hangup(rest, io);
       case 'callback':
         return callback(rest, io);
       case undefined:
@@ -136,6 +140,22 @@ function outgoing(args: string[], io: CliIo): number {
   if (!plan) return 1;
   const context = runContext(io, values.config, values.vars, values.country);
   io.out(JSON.stringify(dryRunRequest(plan, context, values.to, { showSecrets: values['show-secrets'] }), null, 2));
+  return 0;
+}
+
+/** The request that would end a call placed through the connector (its `<hangup>`), as `outgoing` shows a call's. */
+function hangup(args: string[], io: CliIo): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { config: { type: 'string' }, 'call-id': { type: 'string' }, to: { type: 'string' }, vars: { type: 'string' }, country: { type: 'string' }, 'show-secrets': { type: 'boolean' } },
+  });
+  const file = single(positionals, 'hangup');
+  if (!values.config || !values['call-id']) throw new UsageError('hangup needs --config and --call-id');
+  const plan = load(file, io);
+  if (!plan) return 1;
+  const context = runContext(io, values.config, values.vars, values.country);
+  io.out(JSON.stringify(dryRunHangup(plan, context, { callId: values['call-id'], ...(values.to ? { toNumber: values.to } : {}) }, { showSecrets: values['show-secrets'] }), null, 2));
   return 0;
 }
 

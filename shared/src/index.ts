@@ -78,7 +78,8 @@ export type { Fetch, OutgoingRequest } from './runtime/http.ts';
 export { secretValues, REDACTED } from './runtime/redact.ts';
 export { defaultAuthEnvironment, memoryTokenCache, type CachedToken, type TokenCache } from './runtime/auth.ts';
 export { callbackEventOfField, type CallbackUrls } from './runtime/callbacks.ts';
-export { dryRunRequest, replayWebhook } from './runtime/dry-run.ts';
+export { dryRunHangup, dryRunRequest, replayWebhook } from './runtime/dry-run.ts';
+export { buildHangupRequest, canHangUp, hangUpCall, type HangupResult, type HangupTarget } from './runtime/hangup.ts';
 export type { WebhookReply } from './runtime/reply.ts';
 export type { RunContext } from './runtime/scope.ts';
 export {

@@ -411,7 +411,7 @@ const STRUCTURE: BrokenCase[] = [
     col: 5,
     path: 'connector/outgoing_call/recording',
     message: 'unknown element <recording> inside <outgoing_call>',
-    hint: 'allowed here: <request>, <response>, <callbacks>',
+    hint: 'allowed here: <request>, <response>, <hangup>, <callbacks>',
   },
   {
     name: 'misspelt attribute `presnce`',

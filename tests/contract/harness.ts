@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildCallReport, type CallReport, type CrmSetup, type CallTarget, type ConnectorPlan, type Fetch, isCallStatus, loadConnector, placeCall, statusStage } from '@phone-connector/shared';
+import { buildCallReport, type CallReport, type CrmSetup, type CallTarget, type ConnectorPlan, type Fetch, hangUpCall, type HangupResult, isCallStatus, loadConnector, placeCall, statusStage } from '@phone-connector/shared';
 import { expect } from 'vitest';
 import { AgentClient, addAgent, api, type ApiResponse, type CallEvent, REPO_ROOT, type RelayProcess, startRelayProcess, type TestAgent, tempDir } from '../relay/harness.ts';
 
@@ -160,6 +160,13 @@ export class Extension {
     const { callbacks, fetch } = this.setup;
     const context = { config: options.config ?? this.setup.config, agent: { extension: agent.number }, ...(callbacks ? { callbacks } : {}), ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}) };
     return placeCall(this.plan, context, to, fetch);
+  }
+
+  /** The engine ending a call `agent` placed (the connector's `<hangup>`), as the call's card does on Cancel or Hang up. */
+  hangUp(agent: TestAgent, callId: string, options: { config?: Record<string, string>; toNumber?: string } = {}): Promise<HangupResult> {
+    const { callbacks, fetch } = this.setup;
+    const context = { config: options.config ?? this.setup.config, agent: { extension: agent.number }, ...(callbacks ? { callbacks } : {}) };
+    return hangUpCall(this.plan, context, { callId, ...(options.toNumber ? { toNumber: options.toNumber } : {}) }, fetch);
   }
 
   /** The extension's report of a call it placed; the relay must take it, as a new call (201) or one it knew (200). */

@@ -3,7 +3,7 @@
  * click to call (create call -> answer -> status -> completed), an incoming call that rings the
  * agents, and webhooks whose X-SignalWire-Signature is wrong.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, type TestAgent } from '../relay/harness.ts';
 import { signLaml, startSignalWireSimulator } from '../simulators/signalwire.ts';
 import { ANSWERED_OUTBOUND_WEBHOOKS, type TwilioSimulator } from '../simulators/twilio.ts';
@@ -108,6 +108,75 @@ describe('outbound call (click to call)', () => {
     expect(signalwire.calls.size).toBe(before);
   });
 });
+
+describe("ending a placed call (the card's Cancel and Hang up)", () => {
+  afterEach(() => {
+    signalwire.agentPhone = 'answers';
+    signalwire.holdCalls = false;
+  });
+
+  it("cancels a call while the agent's phone rings: SignalWire ends it unbridged and the agent sees it canceled", async () => {
+    signalwire.agentPhone = 'rings';
+    const socket = await relay.connect(ada);
+    const { callId: sid } = await extension.clickToCall(ada, CUSTOMER, { config: { ...config, ...withCallbacks() } });
+    await socket.waitFor((c) => c.events.some((e) => e.call.call_id === sid && e.call.status === 'ringing'));
+
+    const ended = await extension.hangUp(ada, sid);
+    expect(ended).toMatchObject({ ok: true });
+    expect(ended.request).toMatchObject({ method: 'POST', url: `https://${SPACE}.signalwire.com/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Calls/${sid}.json`, body: 'Status=completed' });
+    expect(signalwire.updates).toContainEqual({ sid, form: { Status: 'completed' } });
+    const call = signalwire.calls.get(sid)!;
+    await call.done;
+    // Nobody answered: SignalWire never asked the relay to bridge the customer.
+    expect(call.exchanges.map((e) => e.kind)).not.toContain('voice');
+    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'canceled');
+    const [stored] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(CUSTOMER)}`)).body.calls;
+    expect(stored).toMatchObject({ call_id: sid, status: 'canceled' });
+    await socket.close();
+  });
+
+  it('hangs up a call in progress: the customer leg ends, then the call, completed', async () => {
+    signalwire.holdCalls = true;
+    const socket = await relay.connect(ada);
+    const { callId: sid } = await extension.clickToCall(ada, CUSTOMER, { config: { ...config, ...withCallbacks() } });
+    const call = signalwire.calls.get(sid)!;
+    // Connected: the agent answered and the customer's leg was dialled.
+    await vi.waitFor(() => expect(call.connected).toBeDefined(), { timeout: 20_000, interval: 20 });
+    expect(call.dialed).toEqual([CUSTOMER]);
+    await socket.waitFor((c) => c.events.some((e) => e.call.call_id === sid && e.call.status === 'in-progress'));
+
+    expect(await extension.hangUp(ada, sid)).toMatchObject({ ok: true });
+    await call.done;
+    expect(call.exchanges.map((e) => e.kind).slice(-2)).toEqual(['dial-action', 'status']);
+    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+    await socket.close();
+  });
+
+  it("shows SignalWire's answer when the call is not one of the project's", async () => {
+    const ended = await extension.hangUp(ada, '3fa85f64-5717-4562-b3fc-2c963f66afa6');
+    expect(ended.ok).toBe(false);
+    expect(ended.error).toMatch(/was not found/);
+  });
+
+  it('is refused by SignalWire with a wrong API token, and the call goes on', async () => {
+    signalwire.agentPhone = 'rings';
+    const { callId: sid } = await extension.clickToCall(ada, CUSTOMER, { config: { ...config, ...withCallbacks() } });
+    const ended = await extension.hangUp(ada, sid, { config: { ...config, api_token: 'wrong' } });
+    expect(ended).toMatchObject({ ok: false, error: 'Authenticate' });
+    const call = signalwire.calls.get(sid)!;
+    expect(call.status).not.toBe('canceled');
+    // Picked up: the call goes on to its end as any other.
+    await waitUntilRinging(call);
+    signalwire.pickUp(call);
+    await call.done;
+    expect(call.status).toBe('completed');
+  });
+});
+
+/** The simulator's call has reached the agent's ringing phone. */
+async function waitUntilRinging(call: { ringing?: unknown }): Promise<void> {
+  await vi.waitFor(() => expect(call.ringing).toBeDefined(), { timeout: 20_000, interval: 20 });
+}
 
 describe('inbound call (incoming popup)', () => {
   it('pops up for every agent and rings their phones', async () => {

@@ -113,6 +113,12 @@ export interface SimulatedCall {
   exchanges: Exchange[];
   /** A held inbound call's `<Dial>` still connected: its `action` request, sent by `hangUp`. */
   heldDial?: () => Promise<void>;
+  /** While an outbound call rings the agent's phone (`agentPhone = 'rings'`): it answers (`pickUp`), or the call ends unanswered. */
+  ringing?: { pickUp(): void; end(): void };
+  /** Ended through the API before its phone was ringing for the simulator: it ends when it would ring. */
+  endedEarly?: boolean;
+  /** An outbound call connected and held (`holdCalls`): ends it, as hanging up through the API does. */
+  connected?: () => void;
   /** Resolves when the call has ended and its last callback was sent. */
   done: Promise<void>;
 }
@@ -151,8 +157,16 @@ export class TwilioSimulator {
   readonly calls = new Map<string, SimulatedCall>();
   private readonly apiPrefix: string;
   private readonly callsPath: RegExp;
+  /** One call's resource: `POST` updates it (ends it). */
+  private readonly callPath: RegExp;
   /** How the next outbound call's `<Dial>` ends; the default is answered, 42 s of talk. */
   dialOutcome: DialOutcome = { answer: true, talkSeconds: 42 };
+  /** What the agent's phone does when an outbound call rings it: answers at once, or rings until `pickUp` or the call is ended through the API. */
+  agentPhone: 'answers' | 'rings' = 'answers';
+  /** Whether an outbound call's answered `<Dial>` stays connected until the call is ended through the API. */
+  holdCalls = false;
+  /** The requests that updated a call (`POST …/Calls/{Sid}.json`), in order: the call's sid and the form sent. */
+  readonly updates: Array<{ sid: string; form: Record<string, string> }> = [];
 
   private constructor(
     private readonly server: Server,
@@ -160,7 +174,9 @@ export class TwilioSimulator {
     private readonly options: TwilioSimulatorOptions,
   ) {
     this.apiPrefix = (options.apiPrefix ?? `/${API_VERSION}`).replace(/\/+$/, '');
-    this.callsPath = new RegExp(`^${this.apiPrefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/Accounts/([^/]+)/Calls\\.json$`);
+    const prefix = this.apiPrefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    this.callsPath = new RegExp(`^${prefix}/Accounts/([^/]+)/Calls\\.json$`);
+    this.callPath = new RegExp(`^${prefix}/Accounts/([^/]+)/Calls/([^/]+)\\.json$`);
   }
 
   static async start(options: TwilioSimulatorOptions): Promise<TwilioSimulator> {
@@ -233,7 +249,8 @@ export class TwilioSimulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
-    const match = this.callsPath.exec(url.pathname);
+    const one = this.callPath.exec(url.pathname);
+    const match = one ?? this.callsPath.exec(url.pathname);
     if (!match) return this.refuse(res, 404, 20404, `The requested resource ${url.pathname} was not found`);
     if (req.method !== 'POST') return this.refuse(res, 405, 20004, 'Method not allowed');
     const expected = basicAuth(this.options.accountSid, this.options.authToken);
@@ -242,6 +259,7 @@ export class TwilioSimulator {
       return this.refuse(res, 400, 20001, 'Content-Type must be application/x-www-form-urlencoded');
     }
     const form = new URLSearchParams(await readBody(req));
+    if (one) return this.update(res, url.pathname, decodeURIComponent(one[2]!), form);
     const to = form.get('To');
     const from = form.get('From');
     const voiceUrl = form.get('Url');
@@ -272,14 +290,24 @@ export class TwilioSimulator {
       // "completed" is always sent.
       events: new Set([...events, 'completed']),
     };
+    sendJson(res, this.options.createdStatus ?? 201, this.resource(call));
+    const outcome = this.dialOutcome;
+    call.done = this.driveOutbound(call, plan, outcome);
+  }
+
+  /**
+   * A call's resource, as Twilio answers a create or an update: its sid, numbers and status.
+   * [D call-resource] for the fields; times are the answer's own.
+   */
+  private resource(call: SimulatedCall): Record<string, unknown> {
     const now = rfc2822(new Date());
-    sendJson(res, this.options.createdStatus ?? 201, {
+    return {
       sid: call.sid,
       account_sid: this.options.accountSid,
-      to,
-      from,
-      status: 'queued',
-      direction: 'outbound-api',
+      to: call.to,
+      from: call.from,
+      status: call.status,
+      direction: call.direction,
       api_version: API_VERSION,
       duration: null,
       price: null,
@@ -289,9 +317,40 @@ export class TwilioSimulator {
       date_created: now,
       date_updated: now,
       uri: `${this.apiPrefix}/Accounts/${this.options.accountSid}/Calls/${call.sid}.json`,
-    });
-    const outcome = this.dialOutcome;
-    call.done = this.driveOutbound(call, plan, outcome);
+    };
+  }
+
+  /**
+   * Updates a call: `Status=canceled` ends it while it is queued or ringing and leaves a call in
+   * progress as it is; `Status=completed` ends it in either state [D call-resource, "Update a
+   * Call resource"]. A call ended before anyone answered ends `canceled` [I: the final status of
+   * a ringing call ended with `completed`]. Answered with the call's resource; a call already
+   * over is answered as it is [I].
+   */
+  private update(res: ServerResponse, path: string, sid: string, form: URLSearchParams): void {
+    const call = this.calls.get(sid);
+    if (!call) return this.refuse(res, 404, 20404, `The requested resource ${path} was not found`);
+    const status = form.get('Status');
+    // [I] the code and text of a Status that is neither value.
+    if (status !== null && status !== 'canceled' && status !== 'completed') return this.refuse(res, 400, 20001, `Invalid Status: ${status}`);
+    this.updates.push({ sid, form: Object.fromEntries(form) });
+    if (status && call.ringing) {
+      call.status = 'canceled';
+      call.ringing.end();
+    } else if (status && (call.status === 'queued' || call.status === 'initiated' || call.status === 'ringing')) {
+      call.status = 'canceled';
+      call.endedEarly = true;
+    } else if (status === 'completed' && call.connected) {
+      call.status = 'completed';
+      call.connected();
+    }
+    sendJson(res, 200, this.resource(call));
+  }
+
+  /** The agent's phone, ringing for an outbound call (`agentPhone = 'rings'`), answers it. */
+  pickUp(call: SimulatedCall): void {
+    if (!call.ringing) throw new Error(`call ${call.sid} is not ringing`);
+    call.ringing.pickUp();
   }
 
   private async driveOutbound(call: SimulatedCall, plan: CreatedCallPlan, outcome: DialOutcome): Promise<void> {
@@ -302,7 +361,13 @@ export class TwilioSimulator {
       await this.webhook(call, 'status', plan.statusCallbackMethod, plan.statusCallback, { ...progress(call, sequence++), ...extra });
     };
     await status('initiated', 'initiated');
-    await status('ringing', 'ringing');
+    if (!call.endedEarly) await status('ringing', 'ringing');
+    if (call.endedEarly || this.agentPhone === 'rings') {
+      const answered = !call.endedEarly && (await new Promise<boolean>((resolve) => (call.ringing = { pickUp: () => resolve(true), end: () => resolve(false) })));
+      call.ringing = undefined;
+      // Ended through the API while it rang: the `completed` event, with the call's final status.
+      if (!answered) return status('completed', 'canceled');
+    }
     call.status = 'in-progress';
     // Inline TwiML runs as if the voice URL had answered it: no request is made.
     const voice: Exchange =
@@ -310,7 +375,14 @@ export class TwilioSimulator {
         ? await this.webhook(call, 'voice', plan.method, plan.voice.url)
         : { kind: 'voice', method: 'POST', url: '', params: {}, status: 200, contentType: 'text/xml', body: plan.voice.twiml };
     await status('answered', 'in-progress');
-    const talked = await this.followTwiml(call, voice, outcome);
+    const held: { action?: () => Promise<void> } = {};
+    const talked = await this.followTwiml(call, voice, outcome, this.holdCalls ? (action) => (held.action = action) : undefined);
+    if (held.action) {
+      // Connected until the call is ended through the API: then the `<Dial>`'s action, then `completed`.
+      await new Promise<void>((resolve) => (call.connected = resolve));
+      call.connected = undefined;
+      await held.action();
+    }
     await status('completed', 'completed', { CallDuration: String(talked + 5) });
   }
 

@@ -11,6 +11,7 @@ import { compileReply } from './compile-reply.ts';
 import { compileRequest } from './compile-request.ts';
 import { compileSignature } from './compile-signature.ts';
 import { closest } from './diagnostics.ts';
+import { HANGUP_METHODS } from './grammar.ts';
 import type { ElementCompiler, TemplateContext } from './element-compiler.ts';
 import type { CallbackPlan, ConnectorPlan, OutgoingPlan, ProviderPlan, RequestPlan, StatusCallbackPlan } from './plan.ts';
 import { requestTemplates } from '../runtime/request-parameters.ts';
@@ -74,6 +75,7 @@ function compileOutgoing(compiler: ElementCompiler, element: XmlElement): Outgoi
   const callbacks = child(element, 'callbacks');
   const answer = child(callbacks, 'answer_callback');
   const status = child(callbacks, 'status_callback');
+  const hangup = child(element, 'hangup');
   const response = responseElement ? compileMapping(compiler, responseElement, 'request') : undefined;
   if (responseElement && response && !response.fields.some((f) => f.field === 'call_id')) {
     compiler.warn(responseElement, 'no-call-id', 'the outgoing response maps no call_id',
@@ -86,6 +88,17 @@ function compileOutgoing(compiler: ElementCompiler, element: XmlElement): Outgoi
     response,
     answer: answer ? compileCallback(compiler, answer) : undefined,
     status: status ? compileStatusCallback(compiler, status) : undefined,
+    ...(hangup ? { hangup: compileHangup(compiler, hangup) } : {}),
+  };
+}
+
+/** `<hangup>`: its request by any method a provider ends calls with; `@call_id` is the call's. */
+function compileHangup(compiler: ElementCompiler, element: XmlElement): NonNullable<OutgoingPlan['hangup']> {
+  const requestElement = child(element, 'request');
+  const responseElement = child(element, 'response');
+  return {
+    request: requestElement ? compileRequest(compiler, requestElement, HANGUP_METHODS, 'hangup') : { method: 'POST', format: 'form', headers: [], parameters: [] },
+    ...(responseElement ? { response: compileMapping(compiler, responseElement, 'hangup') } : {}),
   };
 }
 

@@ -7,7 +7,8 @@ import type { XmlElement } from './xml-tree.ts';
  * Where a template renders: `payload` templates see the webhook's (or a CRM answer's) own fields,
  * any name; `crm` templates see the call, the number and the connector's declared variables.
  */
-export type TemplateContext = 'request' | 'callback' | 'payload' | 'crm';
+/** `hangup`: a `<hangup>` request, which knows the call's `@call_id` besides what the outgoing request knows. */
+export type TemplateContext = 'request' | 'hangup' | 'callback' | 'payload' | 'crm';
 
 /**
  * What the per-concept compilers (auth, signature, request, reply) need from the compilation they are part

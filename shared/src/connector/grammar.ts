@@ -49,6 +49,8 @@ export const template = (doc: string, required = false): AttributeSpec => ({ doc
 
 /** Enum values the compiler reads typed (`choice`). */
 export const REQUEST_METHODS = ['get', 'post'] as const;
+/** A hang-up may also PUT (Vonage) or DELETE (Plivo) the call. */
+export const HANGUP_METHODS = ['get', 'post', 'put', 'delete'] as const;
 export const VALUE_TYPES = ['string', 'number', 'boolean', 'object', 'array'] as const;
 export const REPLY_FORMATS = ['xml', 'json'] as const;
 export const SIGNATURE_TYPES = ['twilio', 'signalwire', 'plivo-v3', 'plivo-v2', 'telnyx', 'vonage', 'hmac', 'header'] as const;
@@ -350,6 +352,21 @@ export const authElement: ElementSpec = {
   },
 };
 
+/** `<request>`: an HTTP request to the provider's API, by one of `methods`. */
+const providerRequestElement = (doc: string, methods: readonly [string, ...string[]]): ElementSpec => ({
+  doc,
+  required: true,
+  attributes: {
+    method: { doc: `${methods.map((m) => `\`${m}\``).join(', ').replace(/, ([^,]*)$/, ' or $1')}.`, kind: 'enum', default: 'post', schema: enumOf(methods, 'method') },
+    format: { doc: '`form` or `json`: how a body is encoded (a GET or DELETE sends its parameters in the query).', kind: 'enum', default: 'form', schema: enumOf(BODY_FORMATS, 'format') },
+  },
+  children: {
+    url: { doc: 'Appended to the provider URL; empty means the provider URL; absolute means as is.', text: true, attributes: {}, children: {} },
+    headers: headersElement('Request headers.'),
+    parameters: { doc: 'Request parameters.', attributes: {}, children: { parameter: requestParameter } },
+  },
+});
+
 export const CONNECTOR_GRAMMAR: ElementSpec = {
   doc: 'The root element.',
   attributes: {
@@ -413,20 +430,16 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
       doc: 'Click to call: the request that places a call, how to read its response, and the call\'s webhooks.',
       attributes: {},
       children: {
-        request: {
-          doc: 'The HTTP request that places the call.',
-          required: true,
-          attributes: {
-            method: { doc: '`get` or `post`.', kind: 'enum', default: 'post', schema: enumOf(REQUEST_METHODS, 'method') },
-            format: { doc: '`form` or `json`: how a POST body is encoded.', kind: 'enum', default: 'form', schema: enumOf(BODY_FORMATS, 'format') },
-          },
+        request: providerRequestElement('The HTTP request that places the call.', REQUEST_METHODS),
+        response: responseElement('Maps the provider\'s answer to the call request (call id, status, error, success).'),
+        hangup: {
+          doc: '(ext) Ends a call placed here before it is over: the call\'s card in the page offers **Cancel** while the agent\'s phone rings and **Hang up** once it is answered, and runs this request from the agent\'s browser (as it places calls). `@call_id` is the provider\'s id of the call (the outgoing response\'s `call_id`); `@to_number` and the agent\'s variables are set as for the call. Without it the card offers neither: the agent hangs up on the phone. The provider\'s status webhook then ends the call as for any other end.',
+          attributes: {},
           children: {
-            url: { doc: 'Appended to the provider URL; empty means the provider URL; absolute means as is.', text: true, attributes: {}, children: {} },
-            headers: headersElement('Request headers.'),
-            parameters: { doc: 'Request parameters.', attributes: {}, children: { parameter: requestParameter } },
+            request: providerRequestElement('The HTTP request that ends the call.', HANGUP_METHODS),
+            response: responseElement('Reads the provider\'s answer: `success` and `error` (any 2xx is success when `success` is not mapped).'),
           },
         },
-        response: responseElement('Maps the provider\'s answer to the call request (call id, status, error, success).'),
         callbacks: {
           doc: 'Webhooks for calls we placed.',
           attributes: {},

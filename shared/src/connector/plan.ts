@@ -95,10 +95,13 @@ export interface OutgoingPlan {
   response?: MappingPlan;
   answer?: CallbackPlan;
   status?: StatusCallbackPlan;
+  /** How to end a call placed here (`<hangup>`, ext): the request, and its answer's `success` and `error`. */
+  hangup?: { request: RequestPlan; response?: MappingPlan };
 }
 
 export interface RequestPlan {
-  method: 'GET' | 'POST';
+  /** PUT and DELETE only in a `<hangup>`. */
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   format: 'form' | 'json';
   url?: Template;
   headers: HeaderPlan[];

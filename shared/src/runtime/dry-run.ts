@@ -1,6 +1,7 @@
 import type { ConnectorPlan } from '../connector/plan.ts';
 import { dryRunAuth } from './auth.ts';
 import { callbackUrl } from './callbacks.ts';
+import { buildHangupRequest, type HangupTarget } from './hangup.ts';
 import type { OutgoingRequest } from './http.ts';
 import { buildOutgoingRequest, type CallTarget, withRequestId } from './outgoing.ts';
 import { redactRequest, secretValues } from './redact.ts';
@@ -14,6 +15,12 @@ import { handleWebhook, type WebhookEvent, type WebhookOptions, type WebhookResu
  */
 export function dryRunRequest(plan: ConnectorPlan, context: RunContext, to: CallTarget, { showSecrets = false } = {}): OutgoingRequest {
   const request = buildOutgoingRequest(plan, { ...context, resolvedAuth: dryRunAuth(plan) }, withRequestId(to));
+  return showSecrets ? request : redactRequest(request, secretValues(plan, context.config));
+}
+
+/** The request that would end the call `target` (the connector's `<hangup>`), as `dryRunRequest` shows a call's. */
+export function dryRunHangup(plan: ConnectorPlan, context: RunContext, target: HangupTarget, { showSecrets = false } = {}): OutgoingRequest {
+  const request = buildHangupRequest(plan, { ...context, resolvedAuth: dryRunAuth(plan) }, target);
   return showSecrets ? request : redactRequest(request, secretValues(plan, context.config));
 }
 

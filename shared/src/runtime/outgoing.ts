@@ -1,4 +1,5 @@
-import type { ConnectorPlan } from '../connector/plan.ts';
+import type { ConnectorPlan, RequestPlan } from '../connector/plan.ts';
+import { sendsBody } from '../connector/compile-request.ts';
 import { parseBody } from '../payload/parse-body.ts';
 import { type CallRecord, buildRecord } from '../record/call-record.ts';
 import { toE164 } from '../record/phone.ts';
@@ -36,13 +37,20 @@ export function buildOutgoingRequest(plan: ConnectorPlan, context: RunContext, t
   // DTMF pauses, markup or URL syntax into what the connector builds from it.
   if (extension && !EXTENSION.test(extension)) throw new ConnectorRuntimeError(`"${extension}" is not an extension: digits only, at most 20`, 'invalid-number');
   const scope = buildScope(plan, { ...context, vars: { ...context.vars, ...targetVariables(toNumber, extension, requestId) } });
+  return buildProviderRequest(plan, request, scope, context.resolvedAuth ?? {});
+}
+
+/** A request to the provider's API (the call's, or its hang-up): its URL joined to the provider's, its auth, headers and parameters. */
+export function buildProviderRequest(plan: ConnectorPlan, request: RequestPlan, scope: TemplateScope, resolvedAuth: Record<number, string>): OutgoingRequest {
   return asRuntimeErrors(() => {
     const url = new URL(joinUrl(renderTemplate(plan.provider!.url, scope).trim(), request.url ? renderTemplate(request.url, scope).trim() : ''));
-    const fields = request.format !== 'json' || request.method === 'GET' ? formFields(request.parameters, scope) : [];
+    const inBody = sendsBody(request.method, request.format);
+    const fields = inBody ? [] : formFields(request.parameters, scope);
+    const inQuery = request.method === 'GET' || request.method === 'DELETE';
     // Auth and headers may sign the request (Zadarma): they see its path and sorted query.
-    const signing: TemplateScope = { ...scope, vars: { ...scope.vars, request_path: url.pathname, request_query: phpQuery(request.method === 'GET' ? [...url.searchParams, ...fields] : fields) } };
+    const signing: TemplateScope = { ...scope, vars: { ...scope.vars, request_path: url.pathname, request_query: phpQuery(inQuery ? [...url.searchParams, ...fields] : fields) } };
     const headers: Record<string, string> = {};
-    applyAuth(plan.provider!.auth, signing, url, headers, context.resolvedAuth ?? {});
+    applyAuth(plan.provider!.auth, signing, url, headers, resolvedAuth);
     for (const header of request.headers) headers[header.name] = renderTemplate(header.value, signing);
     const { body, contentType } = encodeParameters(request.method, request.format, url, fields, () => jsonObject(request.parameters, scope));
     if (contentType) headers['Content-Type'] ??= contentType;
@@ -141,21 +149,39 @@ export async function placeCall(
   fetch: Fetch,
   environment: AuthEnvironment = defaultAuthEnvironment(),
 ): Promise<OutgoingResult & { request?: OutgoingRequest }> {
-  const env: AuthEnvironment = { fetch, ...environment };
+  const env = { ...environment, fetch: environment.fetch ?? fetch };
   // One id for the request and the answer's mapping, and for the request again after a refused token.
-  to = withRequestId(to, env.randomId);
-  const send = async (): Promise<{ request?: OutgoingRequest; response?: ProviderResponse; error?: string }> => {
+  const target = withRequestId(to, env.randomId);
+  const attempt = await sendProviderRequest(plan, context, env, (resolvedAuth) => buildOutgoingRequest(plan, { ...context, resolvedAuth }, target));
+  if (!attempt.response || !attempt.request) return { ok: false, error: attempt.error, record: { extra: {}, error: attempt.error }, ...(attempt.request ? { request: attempt.request } : {}) };
+  return { ...mapOutgoingResponse(plan, context, target, attempt.response), request: attempt.request };
+}
+
+/** What became of a request to the provider: its answer, or why there is none (and the request, once built). */
+export interface ProviderAttempt {
+  request?: OutgoingRequest;
+  response?: ProviderResponse;
+  error?: string;
+}
+
+/**
+ * Sends a request `build` makes with the provider's auth resolved (tokens, minted JWTs); a token
+ * the provider no longer accepts (401) is fetched again, once. A provider that refuses a token
+ * or cannot be reached is an `error`, as is a network failure.
+ */
+export async function sendProviderRequest(plan: ConnectorPlan, context: RunContext, env: AuthEnvironment & { fetch: Fetch }, build: (resolvedAuth: Record<number, string>) => OutgoingRequest): Promise<ProviderAttempt> {
+  const send = async (): Promise<ProviderAttempt> => {
     let resolvedAuth: Record<number, string>;
     try {
       resolvedAuth = await resolveAuth(plan, context, env);
     } catch (error) {
-      // The provider refused or could not be reached for a token: a failed call, like any other.
+      // The provider refused or could not be reached for a token: a failed request, like any other.
       if (error instanceof ConnectorRuntimeError && (error.code === 'provider-error' || error.code === 'network')) return { error: error.message };
       throw error;
     }
-    const request = buildOutgoingRequest(plan, { ...context, resolvedAuth }, to);
+    const request = build(resolvedAuth);
     try {
-      const answer = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
+      const answer = await env.fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
       const headers: Record<string, string> = {};
       answer.headers.forEach((value, key) => (headers[key] = value));
       return { request, response: { status: answer.status, headers, body: await answer.text() } };
@@ -163,14 +189,10 @@ export async function placeCall(
       return { request, error: `could not reach ${new URL(request.url).host}: ${(error as Error).message}` };
     }
   };
-  let attempt = await send();
-  // A token the provider no longer accepts is fetched again, once.
-  if (attempt.response?.status === 401 && plan.provider?.auth.some((a) => a.kind === 'token')) {
-    forgetTokens(plan, context, env.tokenCache);
-    attempt = await send();
-  }
-  if (!attempt.response || !attempt.request) return { ok: false, error: attempt.error, record: { extra: {}, error: attempt.error }, ...(attempt.request ? { request: attempt.request } : {}) };
-  return { ...mapOutgoingResponse(plan, context, to, attempt.response), request: attempt.request };
+  const attempt = await send();
+  if (attempt.response?.status !== 401 || !plan.provider?.auth.some((a) => a.kind === 'token')) return attempt;
+  forgetTokens(plan, context, env.tokenCache);
+  return send();
 }
 
 /** `to` with a request id of its own (`@request_id`), unless it has one. */
