@@ -24,6 +24,13 @@ export class ForwardedCalls<K, T> {
     return this.entries.get(key)?.target;
   }
 
+  /** The first entry whose target `matches`, with its key, unless its wrap-up window has passed. */
+  find(matches: (target: T) => boolean): { key: K; target: T } | undefined {
+    this.forgetWrappedUp();
+    for (const [key, entry] of this.entries) if (matches(entry.target)) return { key, target: entry.target };
+    return undefined;
+  }
+
   set(key: K, target: T): void {
     const settledAt = this.entries.get(key)?.settledAt;
     this.entries.set(key, settledAt === undefined ? { target } : { target, settledAt });

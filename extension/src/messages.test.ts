@@ -31,6 +31,10 @@ beforeEach(() => {
       handled.push({ kind: 'crm-dispositions', message, sender });
       return { ok: true, dispositions: [`${message.instanceId}: Interested`] };
     },
+    'hang-up-call': (message, sender) => {
+      handled.push({ kind: 'hang-up-call', message, sender });
+      return { ok: false, error: `no call ${message.key}` };
+    },
   });
   browser.runtime.onMessage.addListener(listener);
 });

@@ -22,6 +22,8 @@ export type BackgroundMessages = {
   'retry-crm-log': { request: { callId: number }; response: CallAnswer };
   /** What the agent may pick when wrapping up a call of this instance (fetched once per instance). */
   'crm-dispositions': { request: { instanceId: string }; response: DispositionsAnswer };
+  /** Ends a call placed from the sender's tab, by its card's key (Cancel, Hang up): the connector's `<hangup>`. */
+  'hang-up-call': { request: { key: string }; response: HangUpAnswer };
 };
 
 /** Sent by the background to a tab's top-frame call UI (injected on the first, see `sendToTab`), which answers nothing. */
@@ -32,7 +34,20 @@ export type TabMessages = {
    * `shownTo` is `to` as the agent reads it (national in their default country): the background
    * formats it, so the call UI carries no libphonenumber.
    */
-  'call-progress': { request: { key: string; to: string; shownTo: string; state: CallProgressState; detail?: string; durationSeconds?: number; call?: CallView }; response: void };
+  'call-progress': {
+    request: {
+      key: string;
+      to: string;
+      shownTo: string;
+      state: CallProgressState;
+      detail?: string;
+      durationSeconds?: number;
+      call?: CallView;
+      /** The connector can end the call (`<hangup>`): the card offers Cancel while it rings and Hang up once answered. */
+      canHangUp?: boolean;
+    };
+    response: void;
+  };
   /** An incoming call to show (or update) in the popup; `call.id` is the relay call id. */
   'incoming-call': { request: { call: CallView } & PopupContext; response: void };
 };
@@ -68,6 +83,8 @@ export type CallProgressState = 'calling' | CallStatus | 'error';
 
 export type PlaceCallResponse = { ok: true; key: string } | { ok: false; error: string };
 export type CallAnswer = { ok: true; call: CallView } | { ok: false; error: string };
+/** The provider took the hang-up (its status webhook then ends the call), or why not. */
+export type HangUpAnswer = { ok: true } | { ok: false; error: string };
 /**
  * What the wrap-up form needs of a call's CRM: the outcomes to pick, and `keepsLoggedCalls`, the
  * CRM's name when its record of a call does not follow what is saved after the log (Pipedrive).

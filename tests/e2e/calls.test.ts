@@ -69,6 +69,57 @@ describe('click to call, end to end', () => {
     await page.close();
   });
 
+  it("cancels the call from its card while the agent's phone rings: never bridged, the card says Canceled", async () => {
+    world.twilio.agentPhone = 'rings';
+    try {
+      const before = world.twilio.calls.size;
+      const page = await world.open('contact.html');
+      const button = page.locator('button[data-pc-call="+14155550100"]');
+      await button.waitFor();
+      await page.evaluate(recordStatuses);
+      await button.click();
+      await waitFor(() => world.twilio.calls.size === before + 1, DEADLINE_MS, 'the create-call request at the simulator');
+      const call = [...world.twilio.calls.values()].at(-1)!;
+      // CSS locators pierce the card's open shadow root.
+      const cancel = page.locator('[data-pc-progress] [data-pc-action="hang-up"]');
+      await expect.poll(() => cancel.textContent(), { timeout: DEADLINE_MS }).toBe('Cancel call');
+      await cancel.click();
+      await call.done;
+      expect(world.twilio.updates.at(-1)).toEqual({ sid: call.sid, form: { Status: 'completed' } });
+      expect([call.status, call.dialed]).toEqual(['canceled', []]);
+      await expect.poll(async () => (await recordedStatuses(page)).at(-1), { timeout: DEADLINE_MS }).toBe('Canceled');
+      expect(await cancel.count()).toBe(0);
+      await page.close();
+    } finally {
+      world.twilio.agentPhone = 'answers';
+    }
+  });
+
+  it('hangs up an answered call from its card: the customer leg ends, the card says Ended', async () => {
+    world.twilio.holdCalls = true;
+    try {
+      const before = world.twilio.calls.size;
+      const page = await world.open('contact.html');
+      const button = page.locator('button[data-pc-call="+14155550100"]');
+      await button.waitFor();
+      await page.evaluate(recordStatuses);
+      await button.click();
+      await waitFor(() => world.twilio.calls.size === before + 1, DEADLINE_MS, 'the create-call request at the simulator');
+      const call = [...world.twilio.calls.values()].at(-1)!;
+      await waitFor(() => call.connected !== undefined, DEADLINE_MS, 'the agent bridged to the customer');
+      const hangUp = page.locator('[data-pc-progress] [data-pc-action="hang-up"]');
+      await expect.poll(() => hangUp.textContent(), { timeout: DEADLINE_MS }).toBe('Hang up');
+      await page.screenshot({ path: screenshotPath('hang-up.png') });
+      await hangUp.click();
+      await call.done;
+      expect([call.status, call.dialed]).toEqual(['completed', ['+14155550100']]);
+      await expect.poll(async () => (await recordedStatuses(page)).at(-1), { timeout: DEADLINE_MS }).toBe('Ended');
+      await page.close();
+    } finally {
+      world.twilio.holdCalls = false;
+    }
+  });
+
   it('a synthetic click from a page script places no call', async () => {
     const before = world.twilio.calls.size;
     const page = await world.open('contact.html');

@@ -123,6 +123,59 @@ describe('placing calls from the background', () => {
     ]);
   });
 
+  it('offers the card Cancel once the provider gave the call an id, and ends the call through the provider', async () => {
+    twilio.agentPhone = 'rings';
+    try {
+      const cards = vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
+      const calls = new OutboundCalls();
+      const placed = await calls.place({ number: '+14155550123' }, 5);
+      expect(placed.ok).toBe(true);
+      const sent = cards.mock.calls.map(([, card]) => card as Message<TabMessages, 'call-progress'>);
+      expect(sent.map((card) => [card.state, card.canHangUp])).toEqual([
+        ['calling', undefined],
+        ['queued', true],
+      ]);
+      const sid = [...twilio.calls.keys()].at(-1)!;
+      await calls.onRelayCall({ call_id: sid, status: 'ringing' } as CallView);
+      expect(cards.mock.calls.at(-1)?.[1]).toMatchObject({ state: 'ringing', canHangUp: true });
+
+      expect(await calls.hangUp(placed.ok ? placed.key : '', 5)).toEqual({ ok: true });
+      const call = twilio.calls.get(sid)!;
+      await call.done;
+      expect(twilio.updates.at(-1)).toEqual({ sid, form: { Status: 'completed' } });
+      expect(call.status).toBe('canceled');
+    } finally {
+      twilio.agentPhone = 'answers';
+    }
+  });
+
+  it('ends only a call placed from the asking tab, by the provider that placed it', async () => {
+    vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
+    const calls = new OutboundCalls();
+    const placed = await calls.place({ number: '+14155550123' }, 5);
+    const key = placed.ok ? placed.key : '';
+    const updates = twilio.updates.length;
+    expect(await calls.hangUp(key, 6)).toEqual({ ok: false, error: 'This call was not placed from this page: hang up on your phone.' });
+    expect(await calls.hangUp('call-unknown', 5)).toEqual({ ok: false, error: 'This call was not placed from this page: hang up on your phone.' });
+    await providerSettings.setValue({ ...(await providerSettings.getValue()), instanceId: 'another' });
+    expect(await calls.hangUp(key, 5)).toEqual({ ok: false, error: 'The provider set up now cannot end this call: hang up on your phone.' });
+    expect(twilio.updates.length).toBe(updates);
+  });
+
+  it("offers no hang-up with a connector that has none, and shows the provider's refusal of one", async () => {
+    const cards = vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
+    const provider = await providerSettings.getValue();
+    await providerSettings.setValue({ ...provider, customXml: provider.customXml!.replace(/<hangup>[\s\S]*<\/hangup>/, '') });
+    const calls = new OutboundCalls();
+    await calls.place({ number: '+14155550123' }, 5);
+    expect(cards.mock.calls.map(([, card]) => (card as Message<TabMessages, 'call-progress'>).canHangUp)).toEqual([undefined, undefined]);
+
+    await providerSettings.setValue(provider);
+    const placed = await calls.place({ number: '+14155550124' }, 5);
+    await providerSettings.setValue({ ...provider, config: { ...provider.config, authtoken: 'wrong' } });
+    expect(await calls.hangUp(placed.ok ? placed.key : '', 5)).toEqual({ ok: false, error: 'Authenticate' });
+  });
+
   it('refuses a selection without a number, saying so', async () => {
     expect(await new OutboundCalls().placeSelection('see you on 2024-05-01')).toEqual({ ok: false, error: '"see you on 2024-05-01" is not a phone number' });
   });

@@ -1,8 +1,8 @@
-import { buildCallReport, type CallTarget, type CallView, defaultAuthEnvironment, isCallStatus, memoryTokenCache, placeCall } from '@phone-connector/shared';
+import { buildCallReport, type CallTarget, type CallView, canHangUp, defaultAuthEnvironment, hangUpCall, isCallStatus, memoryTokenCache, placeCall } from '@phone-connector/shared';
 import { loadCallSetup } from '../call-setup.ts';
 import { ForwardedCalls } from '../call-forwarding.ts';
 import { detectSelectedNumber } from '../numbers/detect-numbers.ts';
-import { type CallProgressState, type PlaceCallResponse, sendToTab } from '../messages.ts';
+import { type CallProgressState, type HangUpAnswer, type PlaceCallResponse, sendToTab } from '../messages.ts';
 import { relaySettings, resolvedDefaultCountry } from '../storage.ts';
 import { RelayApi } from '../relay/relay-api.ts';
 import { shownNumber } from './shown-number.ts';
@@ -15,6 +15,8 @@ interface PlacedCall {
   instance: string;
   /** Shown with every status of the call (an extension the agent has to key in). */
   note?: string;
+  /** The connector can end it (`<hangup>`): its card offers Cancel and Hang up. */
+  canHangUp: boolean;
 }
 
 
@@ -40,8 +42,10 @@ export class OutboundCalls {
     const to = target.number;
     const key = `call-${Date.now()}-${++this.counter}`;
     const shownTo = await shownNumber(to);
+    /** Set once the provider has given the call an id the connector's `<hangup>` can end it by. */
+    let endable = false;
     const showProgress = (state: CallProgressState, detail?: string, durationSeconds?: number) =>
-      tabId === undefined ? Promise.resolve() : sendToTab(tabId, 'call-progress', { key, to, shownTo, state, detail, durationSeconds });
+      tabId === undefined ? Promise.resolve() : sendToTab(tabId, 'call-progress', { key, to, shownTo, state, detail, durationSeconds, ...(endable ? { canHangUp: true } : {}) });
     await showProgress('calling');
     const setup = await loadCallSetup();
     if ('error' in setup) {
@@ -62,10 +66,11 @@ export class OutboundCalls {
     }
     // The provider cannot key in the extension (the connector never hands it over): the agent does.
     const note = target.extension && !setup.plan.outgoing?.dialsExtension ? `Extension ${target.extension}: key it in on your phone once the line answers.` : undefined;
-    await showProgress(result.record.call_status ?? 'queued', note);
     const report = buildCallReport(setup.instance, to, result.record);
+    endable = report !== undefined && canHangUp(setup.plan);
+    await showProgress(result.record.call_status ?? 'queued', note);
     if (report) {
-      this.placed.set(report.call_id, { key, tabId, to, shownTo, instance: setup.instance, note });
+      this.placed.set(report.call_id, { key, tabId, to, shownTo, instance: setup.instance, note, canHangUp: endable });
       const relay = new RelayApi(await relaySettings.getValue());
       if (relay.configured) {
         try {
@@ -98,7 +103,29 @@ export class OutboundCalls {
     if (!placed) return;
     // The relay's JSON is not trusted to carry a known status: an unknown one shows nothing new.
     // The call goes along: the card names who is called and, once it ends, wraps it up.
-    if (isCallStatus(call.status) && placed.tabId !== undefined) await sendToTab(placed.tabId, 'call-progress', { key: placed.key, to: placed.to, shownTo: placed.shownTo, state: call.status, detail: placed.note, durationSeconds: call.duration ?? undefined, call });
+    if (isCallStatus(call.status) && placed.tabId !== undefined) {
+      await sendToTab(placed.tabId, 'call-progress', { key: placed.key, to: placed.to, shownTo: placed.shownTo, state: call.status, detail: placed.note, durationSeconds: call.duration ?? undefined, call, ...(placed.canHangUp ? { canHangUp: true } : {}) });
+    }
     this.placed.observe(call.call_id, call);
+  }
+
+  /**
+   * Ends a call placed from the tab `tabId` (undefined: one of our own pages asks), found by its
+   * card's key, through the connector's `<hangup>`. The provider's status webhook then ends the
+   * call at the relay, whose event updates the card.
+   */
+  async hangUp(key: string, tabId: number | undefined): Promise<HangUpAnswer> {
+    const found = this.placed.find((placed) => placed.key === key);
+    if (!found || (tabId !== undefined && found.target.tabId !== tabId)) return { ok: false, error: 'This call was not placed from this page: hang up on your phone.' };
+    const setup = await loadCallSetup();
+    if ('error' in setup) return { ok: false, error: setup.error };
+    // Another provider set up since: its API knows nothing of this call's id.
+    if (setup.instance !== found.target.instance || !canHangUp(setup.plan)) return { ok: false, error: 'The provider set up now cannot end this call: hang up on your phone.' };
+    try {
+      const result = await hangUpCall(setup.plan, setup.context, { callId: found.key, toNumber: found.target.to }, (url, init) => fetch(url, init), { ...defaultAuthEnvironment(), tokenCache: this.tokenCache });
+      return result.ok ? { ok: true } : { ok: false, error: result.error ?? 'the provider did not end the call' };
+    } catch (error) {
+      return { ok: false, error: (error as Error).message };
+    }
   }
 }

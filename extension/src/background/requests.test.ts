@@ -61,6 +61,27 @@ function fromPage(tabId: number, tabUrl = `${CRM}/contacts/42`, frameUrl = tabUr
 const cardsIn = (tabId: number) => toTabs.mock.calls.filter(([id]) => id === tabId).map(([, message]) => message as { state: string; detail?: string });
 const lastCall = () => [...twilio.calls.values()].at(-1)!;
 
+describe("a placed call's Cancel", () => {
+  it('ends the call placed from the asking tab, and nothing for another tab, a site not enabled or a forged key', async () => {
+    twilio.agentPhone = 'rings';
+    try {
+      const placed = await handle({ type: 'place-call', to: '+14155550123' }, fromPage(7));
+      const key = placed && 'key' in placed ? placed.key : '';
+      expect(await handle({ type: 'hang-up-call', key }, fromPage(8))).toEqual({ ok: false, error: 'This call was not placed from this page: hang up on your phone.' });
+      expect(await handle({ type: 'hang-up-call', key }, fromPage(7, 'https://evil.example.com/'))).toMatchObject({ ok: false, error: expect.stringMatching(/^Hang-up refused: https:\/\/evil\.example\.com is not a site enabled/) });
+      expect(await handle({ type: 'hang-up-call', key: 42 }, fromPage(7))).toEqual({ ok: false, error: 'Hang-up refused: the request names no call.' });
+      const call = lastCall();
+      expect(call.status).not.toBe('canceled');
+
+      expect(await handle({ type: 'hang-up-call', key }, fromPage(7))).toEqual({ ok: true });
+      await call.done;
+      expect(call.status).toBe('canceled');
+    } finally {
+      twilio.agentPhone = 'answers';
+    }
+  });
+});
+
 describe('a call from a call button', () => {
   it("places it with the number's extension, and shows progress in the tab that asked", async () => {
     const before = twilio.calls.size;

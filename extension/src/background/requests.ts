@@ -1,6 +1,6 @@
 import { callNotesSchema, type CallTarget, type CallView } from '@phone-connector/shared';
 import type { Runtime } from 'webextension-polyfill';
-import { type BackgroundMessages, type CallAnswer, type DispositionsAnswer, messageListener, type PlaceCallResponse } from '../messages.ts';
+import { type BackgroundMessages, type CallAnswer, type DispositionsAnswer, type HangUpAnswer, messageListener, type PlaceCallResponse } from '../messages.ts';
 import { relaySettings } from '../storage.ts';
 import type { CallRateLimit } from './call-rate-limit.ts';
 import type { OutboundCalls } from './calls.ts';
@@ -26,7 +26,16 @@ export function handleRequests(outbound: OutboundCalls, rateLimit: CallRateLimit
     'update-call': (message, sender) => updateCall(message, sender),
     'retry-crm-log': (message, sender) => retryCrmLog(message, sender),
     'crm-dispositions': (message, sender) => crmDispositions(dispositions, message, sender),
+    'hang-up-call': (message, sender) => hangUpCall(outbound, message, sender),
   });
+}
+
+/** A page may end only the calls placed from its own tab; our pages (the toolbar popup) any placed here. */
+async function hangUpCall(outbound: OutboundCalls, { key }: Untrusted<BackgroundMessages['hang-up-call']['request']>, sender: Runtime.MessageSender): Promise<HangUpAnswer> {
+  const checked = await checkSender(sender);
+  if ('refused' in checked) return { ok: false, error: `Hang-up refused: ${checked.refused}.` };
+  if (typeof key !== 'string' || !key) return { ok: false, error: 'Hang-up refused: the request names no call.' };
+  return outbound.hangUp(key, checked.kind === 'page' ? checked.tabId : undefined);
 }
 
 async function placeCall(outbound: OutboundCalls, rateLimit: CallRateLimit, message: Untrusted<BackgroundMessages['place-call']['request']>, sender: Runtime.MessageSender): Promise<PlaceCallResponse> {

@@ -1,5 +1,5 @@
 import { isFinalStatus } from '@phone-connector/shared';
-import type { Message, TabMessages } from '../messages.ts';
+import { type Message, sendToBackground, type TabMessages } from '../messages.ts';
 import { type CallActions, callActions } from './call-actions.ts';
 import { CallProgressCard } from './ui/CallProgressCard.tsx';
 import { mountCard } from './ui/mount.ts';
@@ -52,7 +52,7 @@ export class CallProgressCards {
   }
 
   private render(card: Card): void {
-    const { key, shownTo, state, detail, durationSeconds, call } = card.progress;
+    const { key, shownTo, state, detail, durationSeconds, call, canHangUp } = card.progress;
     card.update(
       <CallProgressCard
         to={shownTo}
@@ -60,6 +60,7 @@ export class CallProgressCards {
         detail={detail}
         durationSeconds={durationSeconds}
         call={call && card.actions ? { view: call, actions: card.actions } : undefined}
+        onHangUp={canHangUp ? () => sendToBackground('hang-up-call', { key }) : undefined}
         onDismiss={() => this.close(key)}
       />,
     );

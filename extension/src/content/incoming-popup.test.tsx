@@ -31,7 +31,7 @@ beforeEach(() => {
     return answer(message);
   };
   browser.runtime.onMessage.addListener(
-    messageListener<BackgroundMessages>({ 'place-call': record('place-call'), 'update-call': record('update-call'), 'retry-crm-log': record('retry-crm-log'), 'crm-dispositions': record('crm-dispositions') }),
+    messageListener<BackgroundMessages>({ 'place-call': record('place-call'), 'update-call': record('update-call'), 'retry-crm-log': record('retry-crm-log'), 'crm-dispositions': record('crm-dispositions'), 'hang-up-call': record('hang-up-call') }),
   );
   popups = new IncomingPopups(document);
 });
@@ -320,4 +320,52 @@ describe('the progress card of an outbound call', () => {
     expect(text(card(), '.pc-timer')).toBe('0:30');
     cards.closeAll();
   });
+
+  it("cancels a ringing call, and hangs up an answered one, on the agent's own click only", async () => {
+    const cards = new CallProgressCards(document);
+    const card = () => document.querySelector('[data-pc-progress="call-2"]')?.shadowRoot ?? null;
+    const progress = { key: 'call-2', to: '+14155550199', shownTo: '(415) 555-0199' };
+    const button = () => card()?.querySelector<HTMLButtonElement>('[data-pc-action="hang-up"]') ?? null;
+    // Before the provider has answered with a call id, and with a connector that cannot end calls: no button.
+    cards.update({ ...progress, state: 'calling' });
+    expect(button()).toBeNull();
+    cards.update({ ...progress, state: 'ringing' });
+    expect(button()).toBeNull();
+
+    cards.update({ ...progress, state: 'ringing', canHangUp: true });
+    expect(button()?.textContent).toBe('Cancel call');
+    // A page script's click() on our open shadow root is no click of the agent's.
+    act(() => button()!.click());
+    expect(sent.filter((m) => m.type === 'hang-up-call')).toEqual([]);
+
+    let answer: (value: { ok: true } | { ok: false; error: string }) => void = () => {};
+    answers['hang-up-call'] = () => new Promise((resolve) => (answer = resolve)) as never;
+    userClick(button()!);
+    expect(sent.at(-1)).toEqual({ type: 'hang-up-call', key: 'call-2' });
+    await expect.poll(() => button()?.disabled).toBe(true);
+    expect(button()?.textContent).toBe('Ending…');
+    await act(() => answer({ ok: false, error: 'Authenticate' }));
+    await expect.poll(() => text(card(), '[data-pc-field="hang-up-error"]')).toBe('Could not end the call: Authenticate');
+    expect(button()?.disabled).toBe(false);
+
+    cards.update({ ...progress, state: 'in-progress', canHangUp: true });
+    expect(button()?.textContent).toBe('Hang up');
+    answers['hang-up-call'] = () => ({ ok: true });
+    userClick(button()!);
+    await expect.poll(() => button()?.textContent).toBe('Ending…');
+    // The end comes from the relay: the button goes with the call's final status.
+    cards.update({ ...progress, state: 'completed', canHangUp: true, durationSeconds: 12 });
+    expect(button()).toBeNull();
+    expect(text(card(), '[data-pc-field="status"]')).toBe('Ended');
+    cards.closeAll();
+  });
 });
+
+/** A click as the browser makes one for the agent (happy-dom has no trusted events: `isTrusted` forced), rendered. */
+function userClick(target: HTMLElement): void {
+  act(() => {
+    const event = new MouseEvent('click', { bubbles: true, cancelable: true, composed: true });
+    Object.defineProperty(event, 'isTrusted', { value: true });
+    target.dispatchEvent(event);
+  });
+}

@@ -1,5 +1,6 @@
 import { type CallView, isFinalStatus, type StatusTone, statusLabel, statusTone } from '@phone-connector/shared';
-import type { CallProgressState } from '../../messages.ts';
+import { useState } from 'preact/hooks';
+import type { CallProgressState, HangUpAnswer } from '../../messages.ts';
 import type { CallActions } from '../call-actions.ts';
 import { CallContact } from './CallContact.tsx';
 import { formatDuration } from './IncomingPopup.tsx';
@@ -25,11 +26,16 @@ export interface CallProgressProps {
   durationSeconds?: number;
   /** The relay's view of the call, once an event brought it: who is called, and the wrap-up. */
   call?: { view: CallView; actions: CallActions };
+  /** Ends the call through the provider (its connector's `<hangup>`); absent when it cannot. */
+  onHangUp?: () => Promise<HangUpAnswer>;
   onDismiss(): void;
 }
 
+/** The statuses a call can still be ended in: ringing the agent's phone (Cancel), or answered (Hang up). */
+const ENDABLE: ReadonlySet<CallProgressState> = new Set(['queued', 'ringing', 'in-progress']);
+
 /** Progress of a call the agent placed from this page. */
-export function CallProgressCard({ to, state, detail, durationSeconds, call, onDismiss }: CallProgressProps) {
+export function CallProgressCard({ to, state, detail, durationSeconds, call, onHangUp, onDismiss }: CallProgressProps) {
   return (
     <div class="pc-card" role="status" aria-live="polite">
       <div class="pc-row">
@@ -46,8 +52,39 @@ export function CallProgressCard({ to, state, detail, durationSeconds, call, onD
         {state === 'completed' && durationSeconds !== undefined ? <span class="pc-timer">{formatDuration(durationSeconds)}</span> : null}
       </div>
       {detail ? <p class="pc-detail" data-pc-field="detail">{detail}</p> : null}
+      {onHangUp && ENDABLE.has(state) ? <HangUp answered={state === 'in-progress'} onHangUp={onHangUp} /> : null}
       {call ? <CallContact call={call.view} actions={call.actions} /> : null}
       {call && isFinalStatus(state) && call.view.crm_log ? <WrapUp call={call.view} ended actions={call.actions} /> : null}
     </div>
+  );
+}
+
+/**
+ * Cancel (the agent's phone still rings) or Hang up (answered). Only a click of the agent's own
+ * counts: a page script's `click()` on our open shadow root is not trusted. Once the provider
+ * took it, the button waits for the call's end to come from the relay.
+ */
+function HangUp({ answered, onHangUp }: { answered: boolean; onHangUp(): Promise<HangUpAnswer> }) {
+  const [asked, setAsked] = useState<'idle' | 'sending' | 'sent' | string>('idle');
+  const end = async (event: MouseEvent) => {
+    if (!event.isTrusted) return;
+    setAsked('sending');
+    const result = await onHangUp();
+    setAsked(result.ok ? 'sent' : result.error);
+  };
+  const waiting = asked === 'sending' || asked === 'sent';
+  return (
+    <>
+      <div class="pc-actions">
+        <button type="button" class="pc-hang-up" data-pc-action="hang-up" disabled={waiting} onClick={(event) => void end(event)}>
+          {waiting ? 'Ending…' : answered ? 'Hang up' : 'Cancel call'}
+        </button>
+      </div>
+      {waiting || asked === 'idle' ? null : (
+        <p class="pc-detail pc-error" data-pc-field="hang-up-error">
+          Could not end the call: {asked}
+        </p>
+      )}
+    </>
   );
 }

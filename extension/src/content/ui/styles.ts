@@ -35,6 +35,8 @@ export const PANEL_CSS = `
 textarea { width: 100%; box-sizing: border-box; margin-top: 8px; min-height: 54px; font: inherit; border: 1px solid #d1d5db; border-radius: 6px; padding: 6px; resize: vertical; }
 button { font: inherit; border-radius: 6px; border: 1px solid #d1d5db; background: #f9fafb; padding: 4px 10px; cursor: pointer; color: inherit; }
 button:focus-visible, textarea:focus-visible, a:focus-visible { outline: 2px solid #2563eb; outline-offset: 1px; }
+.pc-hang-up { background: #b91c1c; border-color: #991b1b; color: #fff; font-weight: 600; }
+.pc-hang-up:disabled { background: #fca5a5; border-color: #fca5a5; cursor: default; }
 .pc-close { border: none; background: transparent; font-size: 16px; line-height: 1; padding: 2px 6px; }
 select { font: inherit; border: 1px solid #d1d5db; border-radius: 6px; padding: 3px 6px; background: #fff; color: inherit; }
 ${CALL_PARTS_CSS}`;
