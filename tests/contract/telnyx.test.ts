@@ -1,10 +1,11 @@
 /**
  * connectors/telnyx.xml against the Telnyx TeXML simulator, through a real relay process:
- * click to call (create call -> answer -> status -> completed), an incoming call that rings the
- * agents, and webhooks whose Ed25519 signature is forged, stale or for another body.
+ * click to call (create call -> answer -> status -> completed), ending a placed call (the
+ * card's Cancel and Hang up), an incoming call that rings the agents, and webhooks whose Ed25519
+ * signature is forged, stale or for another body.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, type CallEvent, type TestAgent } from '../relay/harness.ts';
 import { newCallSid, TelnyxSimulator, type TexmlCall } from '../simulators/telnyx.ts';
 import { ANSWERED_OUTBOUND_WEBHOOKS } from '../simulators/twilio.ts';
@@ -103,6 +104,86 @@ describe('outbound call (click to call)', () => {
     const placed = await extension.place(ada, CUSTOMER, { config: { ...config, ...override } });
     expect(placed).toMatchObject({ ok: false, error });
     expect(telnyx.calls.size).toBe(before);
+  });
+});
+
+describe("ending a placed call (the card's Cancel and Hang up)", () => {
+  afterEach(() => {
+    telnyx.agentPhone = 'answers';
+    telnyx.holdCalls = false;
+  });
+
+  it("cancels a call while the agent's phone rings: Telnyx ends it unbridged and the agent sees it canceled", async () => {
+    telnyx.agentPhone = 'rings';
+    const socket = await relay.connect(ada);
+    const { callId: sid } = await extension.clickToCall(ada, '+14155550161');
+    await socket.waitFor((c) => c.events.some((e) => e.call.call_id === sid && e.call.status === 'ringing'));
+
+    const ended = await extension.hangUp(ada, sid);
+    expect(ended).toMatchObject({ ok: true });
+    // The CallSid goes in the path as Telnyx's SDKs send it, its colon as it is.
+    expect(ended.request).toMatchObject({ method: 'POST', url: `https://api.telnyx.com/v2/texml/Accounts/${ACCOUNT_SID}/Calls/${sid}`, body: 'Status=completed' });
+    expect(ended.request!.headers).toMatchObject({ 'Content-Type': 'application/x-www-form-urlencoded' });
+    expect(telnyx.updates).toContainEqual({ sid, form: { Status: 'completed' } });
+    const call = telnyx.calls.get(sid)!;
+    await call.done;
+    // Nobody answered: Telnyx never fetched the answer URL, so the customer was never dialled.
+    expect(call.exchanges.map((e) => e.kind)).not.toContain('voice');
+    expect(call.dialed).toEqual([]);
+    expect(call.exchanges.at(-1)?.params).toMatchObject({ CallStatus: 'canceled', HangupCause: 'originator_cancel' });
+    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'canceled');
+    expect(socket.events.every((e) => e.call.call_id === sid)).toBe(true);
+    const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550161')).body.calls;
+    expect(stored).toMatchObject({ call_id: sid, status: 'canceled', status_raw: 'canceled' });
+    await socket.close();
+  });
+
+  it("hangs up a call in progress: the customer's leg ends (the <Dial action>), then the call, completed", async () => {
+    telnyx.holdCalls = true;
+    const socket = await relay.connect(ada);
+    const { callId: sid } = await extension.clickToCall(ada, '+14155550162');
+    const call = telnyx.calls.get(sid)!;
+    // Connected: the agent answered and the customer's leg was dialled and answered.
+    await vi.waitFor(() => expect(call.connected).toBeDefined(), { timeout: 20_000, interval: 20 });
+    expect(call.dialed).toEqual(['+14155550162']);
+    await socket.waitFor((c) => c.events.some((e) => e.call.call_id === sid && e.call.status === 'in-progress'));
+
+    expect(await extension.hangUp(ada, sid)).toMatchObject({ ok: true });
+    await call.done;
+    expect(call.exchanges.map((e) => e.kind).slice(-2)).toEqual(['dial-action', 'status']);
+    expect(call.exchanges.at(-1)?.params).toMatchObject({ CallStatus: 'completed', HangupSource: 'caller' });
+    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+    const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550162')).body.calls;
+    expect(stored).toMatchObject({ call_id: sid, status: 'completed', duration: 42 });
+    await socket.close();
+  });
+
+  it("shows Telnyx's answer when the call is not one of the account's", async () => {
+    const ended = await extension.hangUp(ada, newCallSid());
+    expect(ended).toMatchObject({ ok: false, error: 'The requested resource or URL could not be found.' });
+  });
+
+  it("shows Telnyx's answer when the call is already over", async () => {
+    const { callId: sid } = await extension.clickToCall(ada, '+14155550163');
+    await telnyx.calls.get(sid)!.done;
+    const ended = await extension.hangUp(ada, sid);
+    expect(ended).toMatchObject({ ok: false, error: "This call is no longer active and can't receive commands." });
+  });
+
+  it('is refused by Telnyx with a wrong API key, and the call goes on', async () => {
+    telnyx.agentPhone = 'rings';
+    const { callId: sid } = await extension.clickToCall(ada, '+14155550164');
+    const ended = await extension.hangUp(ada, sid, { config: { ...config, api_key: 'KEY-wrong' } });
+    expect(ended).toMatchObject({ ok: false, error: 'The required authentication headers were either invalid or not included in the request.' });
+    expect(telnyx.updates.map((u) => u.sid)).not.toContain(sid);
+    const call = telnyx.calls.get(sid)!;
+    // Picked up: the call goes on to its end as any other.
+    await vi.waitFor(() => expect(call.ringing).toBeDefined(), { timeout: 20_000, interval: 20 });
+    telnyx.pickUp(call);
+    await call.done;
+    expect(call.status).toBe('completed');
+    const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550164')).body.calls;
+    expect(stored).toMatchObject({ call_id: sid, status: 'completed', duration: 42 });
   });
 });
 

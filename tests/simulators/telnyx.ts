@@ -59,11 +59,24 @@
  * - Documented (telnyx-ruby `WebhookVerification`; callback pages): headers
  *   `telnyx-signature-ed25519` (base64 of the 64-byte signature) and `telnyx-timestamp` (Unix
  *   seconds); the signed message is `${timestamp}|${rawBody}`; both Call Control and TeXML.
+ * - Documented (TeXML REST "Update call"; telnyx-node `texml.accounts.calls.update`):
+ *   `POST /v2/texml/Accounts/{account_sid}/Calls/{call_sid}`, Bearer API key, form-encoded;
+ *   `Status=completed` ends the call; HTTP 200 answers the call resource (`account_sid`, `sid`,
+ *   `from`, `to`, `status`, `direction`, `date_updated` in RFC 2822, `uri`, …). Assumed: 404 10005
+ *   for a call the account does not have (the other TeXML REST commands document a 404), 415
+ *   10014 for a body that is not a form, and for a call already over 422 90018 "Call has already
+ *   ended", which third-party code saw Telnyx answer to a Call Control hang-up. Assumed too, since
+ *   Telnyx does not say: a call ended while the agent's phone rings completes `canceled`
+ *   (HangupCause originator_cancel); one ended in progress hangs up the dialled leg, whose end
+ *   posts the `<Dial action>`, then completes `completed`; the API's side is the caller. Tests
+ *   keep the agent's phone ringing (`agentPhone = 'rings'`, then `pickUp`) or a call connected
+ *   (`holdCalls`) to end it so.
  */
 import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { closeServer, listen, readBody, sendJson, sendWebhook } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
+import { rfc2822 } from './twilio.ts';
 
 export interface TelnyxSimulatorOptions {
   apiKey: string;
@@ -111,6 +124,12 @@ export interface TexmlCall {
   done: Promise<void>;
   /** Where the call's own progress events go: the application's URL, or the call's StatusCallback. */
   progressUrl?: string;
+  /** While an outbound call rings the agent's phone (`agentPhone = 'rings'`): it answers (`pickUp`), or the call ends unanswered. */
+  ringing?: { pickUp(): void; end(): void };
+  /** Ended through the API before its phone was ringing for the simulator: it ends when it would ring. */
+  endedEarly?: boolean;
+  /** An outbound call connected to the customer and held (`holdCalls`): ends it, as the API's update does. */
+  connected?: () => void;
 }
 
 /** A call a `<Dial>` placed, and the status callback its `<Number>` asked for. */
@@ -128,6 +147,10 @@ interface OutboundPlan {
 }
 
 const CALLS_PATH = /^\/v2\/texml\/Accounts\/([^/]+)\/Calls$/;
+/** One call's resource: `POST` updates it. */
+const CALL_PATH = /^\/v2\/texml\/Accounts\/([^/]+)\/Calls\/([^/]+)$/;
+/** The statuses of a call that is over (texml-call-completed's CallStatus). */
+const ENDED = new Set(['completed', 'busy', 'no-answer', 'canceled', 'failed']);
 const E164 = /^\+[1-9]\d{6,14}$/;
 const SEND_DIGITS = /^[0-9#*w]+$/;
 
@@ -139,6 +162,12 @@ export class TelnyxSimulator {
   dialOutcome: DialOutcome = { answer: true, talkSeconds: 42 };
   /** Whether the dialled legs' events also go to their parent call's progress URL (undocumented). */
   legEventsToApplication = false;
+  /** What the agent's phone does when an outbound call rings it: answers at once, or rings until `pickUp` or the call is ended through the API. */
+  agentPhone: 'answers' | 'rings' = 'answers';
+  /** Whether an outbound call's answered `<Dial>` stays connected until the call is ended through the API. */
+  holdCalls = false;
+  /** The requests that updated a call (`POST …/Calls/{call_sid}`), in order: the call's sid and the form sent. */
+  readonly updates: Array<{ sid: string; form: Record<string, string> }> = [];
 
   private constructor(
     private readonly server: Server,
@@ -159,6 +188,11 @@ export class TelnyxSimulator {
   }
 
   async close(): Promise<void> {
+    // A call a failed test left ringing or connected ends, so closing never waits on it.
+    for (const call of this.calls.values()) {
+      call.ringing?.end();
+      call.connected?.();
+    }
     await Promise.allSettled([...this.calls.values()].map((c) => c.done));
     await closeServer(this.server);
   }
@@ -206,12 +240,15 @@ export class TelnyxSimulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const match = CALLS_PATH.exec(new URL(req.url ?? '/', this.baseUrl).pathname);
+    const path = new URL(req.url ?? '/', this.baseUrl).pathname;
+    const one = CALL_PATH.exec(path);
+    const match = one ?? CALLS_PATH.exec(path);
     if (!match || req.method !== 'POST') return sendJson(res, 404, errorBody('10005', 'Resource not found', 'The requested resource or URL could not be found.'));
     if (req.headers.authorization !== `Bearer ${this.options.apiKey}`) {
       return sendJson(res, 401, errorBody('10009', 'Authentication failed', 'The required authentication headers were either invalid or not included in the request.'));
     }
     if (match[1] !== this.options.accountSid) return sendJson(res, 404, errorBody('10005', 'Resource not found', 'The requested resource or URL could not be found.'));
+    if (one) return this.update(req, res, decodeURIComponent(one[2]!));
     if (!/^application\/json/i.test(req.headers['content-type'] ?? '')) {
       return sendJson(res, 415, errorBody('10014', 'Unsupported Media Type', 'The request failed because the server does not support the media type.'));
     }
@@ -241,6 +278,49 @@ export class TelnyxSimulator {
     call.done = this.driveOutbound(call, plan, outcome);
   }
 
+  /**
+   * Updates a call (see the header): `Status=completed` ends it while it rings or once it is
+   * connected; any other Status leaves it as it is. Answered with the call's resource.
+   */
+  private async update(req: IncomingMessage, res: ServerResponse, sid: string): Promise<void> {
+    if (!/^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '')) {
+      return sendJson(res, 415, errorBody('10014', 'Unsupported Media Type', 'The request failed because the server does not support the media type.'));
+    }
+    const form = new URLSearchParams(await readBody(req));
+    const call = this.calls.get(sid);
+    if (!call) return sendJson(res, 404, errorBody('10005', 'Resource not found', 'The requested resource or URL could not be found.'));
+    if (ENDED.has(call.status)) return sendJson(res, 422, errorBody('90018', 'Call has already ended', "This call is no longer active and can't receive commands."));
+    this.updates.push({ sid, form: Object.fromEntries(form) });
+    if (form.get('Status') === 'completed') {
+      if (call.ringing) {
+        call.status = 'canceled';
+        call.ringing.end();
+      } else if (call.status === 'queued' || call.status === 'initiated' || call.status === 'ringing') {
+        call.status = 'canceled';
+        call.endedEarly = true;
+      } else if (call.connected) {
+        call.status = 'completed';
+        call.connected();
+      }
+    }
+    sendJson(res, 200, {
+      account_sid: this.options.accountSid,
+      sid: call.sid,
+      from: call.from,
+      to: call.to,
+      status: call.status,
+      direction: call.direction === 'inbound' ? 'inbound' : 'outbound',
+      date_updated: rfc2822(new Date()),
+      uri: `/v2/texml/Accounts/${this.options.accountSid}/Calls/${call.sid}.json`,
+    });
+  }
+
+  /** The agent's phone, ringing for an outbound call (`agentPhone = 'rings'`), answers it. */
+  pickUp(call: TexmlCall): void {
+    if (!call.ringing) throw new Error(`call ${call.sid} is not ringing`);
+    call.ringing.pickUp();
+  }
+
   private async driveOutbound(call: TexmlCall, plan: OutboundPlan, outcome: DialOutcome): Promise<void> {
     const started = new Date();
     let sequence = 0;
@@ -249,7 +329,17 @@ export class TelnyxSimulator {
       if (plan.statusCallback && plan.events.has(event)) await this.webhook(call, 'status', plan.statusCallback, { ...progress(sequence++, at), ...extra });
     };
     await status('initiated', 'initiated', started);
-    await status('ringing', 'ringing', secondsAfter(started, 1));
+    if (!call.endedEarly) await status('ringing', 'ringing', secondsAfter(started, 1));
+    if (call.endedEarly || this.agentPhone === 'rings') {
+      const answered = !call.endedEarly && (await new Promise<boolean>((resolve) => (call.ringing = { pickUp: () => resolve(true), end: () => resolve(false) })));
+      call.ringing = undefined;
+      if (!answered) {
+        // Ended through the API while it rang: unanswered, so no AnsweredTime.
+        const ended = secondsAfter(started, RING_SECONDS);
+        const times = { StartTime: telnyxTime(started), EndTime: telnyxTime(ended), CallDuration: String(RING_SECONDS) };
+        return status('completed', 'canceled', secondsAfter(ended, WEBHOOK_DELAY_SECONDS), { ...times, HangupCause: 'originator_cancel', HangupSource: 'caller' });
+      }
+    }
     call.status = 'in-progress';
     if (!plan.url) {
       call.errors.push('no Url and no application Webhook URL');
@@ -257,16 +347,27 @@ export class TelnyxSimulator {
     }
     const voice = await this.webhook(call, 'voice', plan.url);
     await status('answered', 'in-progress', secondsAfter(started, RING_SECONDS));
-    const talked = await this.followTexml(call, voice, outcome, secondsAfter(started, RING_SECONDS));
+    let hungUp = false;
+    // Connected until the call is ended through the API; the talk time stays the outcome's.
+    const hold = this.holdCalls
+      ? async () => {
+          if (hungUp) return;
+          await new Promise<void>((resolve) => (call.connected = resolve));
+          call.connected = undefined;
+          hungUp = true;
+        }
+      : undefined;
+    const talked = await this.followTexml(call, voice, outcome, secondsAfter(started, RING_SECONDS), hold);
     const { at, times } = completion(started, RING_SECONDS, RING_SECONDS + talked);
-    await status('completed', 'completed', at, { ...times, HangupCause: 'normal_clearing', HangupSource: 'callee' });
+    await status('completed', 'completed', at, { ...times, HangupCause: 'normal_clearing', HangupSource: hungUp ? 'caller' : 'callee' });
   }
 
   /**
    * Follows a TeXML answer from `dialedAt` on: each `<Dial>` rings its `<Number>`s, each leg
-   * sending the status callbacks its `<Number>` asked for, then posts its `action`.
+   * sending the status callbacks its `<Number>` asked for, then posts its `action`. With `hold`,
+   * an answered leg stays connected until `hold` resolves.
    */
-  private async followTexml(call: TexmlCall, answer: TexmlExchange, outcome: DialOutcome, dialedAt: Date): Promise<number> {
+  private async followTexml(call: TexmlCall, answer: TexmlExchange, outcome: DialOutcome, dialedAt: Date, hold?: () => Promise<void>): Promise<number> {
     if (answer.status !== 200 || !/xml/i.test(answer.contentType)) return 0;
     let document: TwimlElement;
     try {
@@ -283,7 +384,7 @@ export class TelnyxSimulator {
       if (digits !== undefined && !SEND_DIGITS.test(digits)) call.errors.push(`TeXML: invalid sendDigits "${digits}"`);
       else if (outcome.answer && digits !== undefined) call.sentDigits.push(digits);
       const seconds = outcome.answer ? outcome.talkSeconds : 0;
-      await this.ringLegs(call, numbers.map((number) => this.dialedLeg(call, number)), outcome, dialedAt);
+      await this.ringLegs(call, numbers.map((number) => this.dialedLeg(call, number)), outcome, dialedAt, hold);
       talked += seconds;
       if (dial.attrs.action) {
         await this.webhook(call, 'dial-action', dial.attrs.action, {
@@ -300,9 +401,9 @@ export class TelnyxSimulator {
   /**
    * The legs of one `<Dial>`: all ring, then the first answers and the others are hung up
    * (canceled), or none answers and each ends as `outcome` says. Legs answer at once, so the
-   * parent's clock stays the talk time.
+   * parent's clock stays the talk time. The answered leg ends once `hold`, if given, resolves.
    */
-  private async ringLegs(parent: TexmlCall, legs: DialedLeg[], outcome: DialOutcome, dialedAt: Date): Promise<void> {
+  private async ringLegs(parent: TexmlCall, legs: DialedLeg[], outcome: DialOutcome, dialedAt: Date, hold?: () => Promise<void>): Promise<void> {
     for (const leg of legs) {
       await this.legCallback(parent, leg, 'initiated', 'initiated', dialedAt);
       await this.legCallback(parent, leg, 'ringing', 'ringing', dialedAt);
@@ -316,6 +417,7 @@ export class TelnyxSimulator {
     if (!picked) return;
     await this.legCallback(parent, picked, 'answered', 'in-progress', dialedAt);
     for (const leg of others) await this.legCallback(parent, leg, 'completed', 'canceled', dialedAt, unanswered);
+    await hold?.();
     const { at, times } = completion(dialedAt, 0, outcome.talkSeconds);
     await this.legCallback(parent, picked, 'completed', 'completed', at, times);
   }

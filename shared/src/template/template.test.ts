@@ -145,6 +145,7 @@ describe('filters', () => {
     ["@q|urlappend:{'DialTo': '@n'}", 'https://r/h/answer?x=1&DialTo=%2B14155550100'],
     ["@h|urlappend:{'a': 'b c'}", 'https://r/h?a=b%20c#frag'],
     ['@n|urlencode', '%2B14155550100'],
+    ['@id|pathsegment', 'v3:a@b%2F..%3Fx%23y%20z'],
     ['@p|digits', '14155550100'],
     ['@p|e164', '+14155550100'],
     ["@in|e164:'IN'", '+919845012345'],
@@ -165,6 +166,7 @@ describe('filters', () => {
         in: '098450 12345',
         w: 'Mixed Case',
         uni: 'éè',
+        id: 'v3:a@b/..?x#y z',
       }),
     ).toBe(expected);
   });
