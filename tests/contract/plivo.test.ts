@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CallTarget } from '@phone-connector/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, type TestAgent } from '../relay/harness.ts';
 import { basicAuth } from '../simulators/http.ts';
 import { type DialOutcome, type PlivoCall, PlivoSimulator, plivoV3Signature } from '../simulators/plivo.ts';
@@ -169,6 +169,89 @@ describe('outbound call (click to call)', () => {
     expect(call).toMatchObject({ status, status_raw: dialStatus, duration: 0, extra: { hangup_cause: 'NORMAL_CLEARING' } });
   });
 });
+
+describe("ending a placed call (the card's Cancel and Hang up)", () => {
+  afterEach(() => {
+    plivo.agentPhone = 'answers';
+    plivo.holdCalls = false;
+    // A test that failed half-way must not leave a call ringing or connected for ever.
+    for (const call of plivo.calls.values()) {
+      call.ringing?.end();
+      call.connected?.();
+    }
+  });
+
+  it("cancels a call while the agent's phone rings: Plivo ends it unbridged and the agent sees it canceled", async () => {
+    plivo.agentPhone = 'rings';
+    const socket = await relay.connect(ada);
+    const { requestUuid, simulated } = await placeOutboundCall(ada, '+14155550141');
+    await waitUntilRinging(simulated);
+    await socket.waitFor((c) => c.events.some((e) => e.call.call_id === requestUuid && e.call.status === 'ringing'));
+
+    const ended = await extension.hangUp(ada, requestUuid);
+    expect(ended).toEqual({
+      ok: true,
+      request: { method: 'DELETE', url: `https://api.plivo.com/v1/Account/${AUTH_ID}/Request/${requestUuid}/`, headers: { Authorization: basicAuth(AUTH_ID, AUTH_TOKEN), Accept: 'application/json' } },
+    });
+    expect(plivo.hangups).toContain(requestUuid);
+    await simulated.done;
+    // Nobody answered: Plivo never asked the relay to bridge the customer.
+    expect(simulated.exchanges.map((e) => e.kind)).toEqual(['ring', 'hangup']);
+    expect(simulated.dialed).toEqual([]);
+    expect(simulated.exchanges[1]!.params).toMatchObject({ RequestUUID: requestUuid, CallStatus: 'cancel', HangupCauseName: 'Canceled', HangupCauseCode: '1000', HangupSource: 'API Request' });
+    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'canceled');
+    expect(socket.events.map((e) => e.call.status)).not.toContain('in-progress');
+    await socket.close();
+    const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550141')).body.calls;
+    expect(stored).toMatchObject({ call_id: requestUuid, status: 'canceled', status_raw: 'cancel', duration: 0, extra: { call_uuid: simulated.callUuid, hangup_cause_name: 'Canceled' } });
+  });
+
+  it('hangs up a call in progress: the customer leg ends, then the call, completed', async () => {
+    plivo.holdCalls = true;
+    const socket = await relay.connect(ada);
+    const { requestUuid, simulated } = await placeOutboundCall(ada, '+14155550142');
+    // Connected: the agent answered and the customer's number picked up.
+    await vi.waitFor(() => expect(simulated.connected).toBeDefined(), { timeout: 20_000, interval: 20 });
+    expect(simulated.dialed).toEqual(['14155550142']);
+    await socket.waitFor((c) => c.events.some((e) => e.call.call_id === requestUuid && e.call.status === 'in-progress'));
+
+    expect(await extension.hangUp(ada, requestUuid)).toMatchObject({ ok: true });
+    await simulated.done;
+    expect(simulated.exchanges.slice(-3).map((e) => [e.kind, e.params.DialAction ?? e.params.DialStatus ?? e.params.CallStatus])).toEqual([
+      ['dial-callback', 'hangup'],
+      ['dial-action', 'completed'],
+      ['hangup', 'completed'],
+    ]);
+    expect(simulated.exchanges.at(-1)!.params).toMatchObject({ HangupSource: 'API Request' });
+    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+    await socket.close();
+    const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550142')).body.calls;
+    expect(stored).toMatchObject({ call_id: requestUuid, status: 'completed', duration: 42 });
+  });
+
+  it("shows Plivo's answer when the request id is not one of the account's", async () => {
+    expect(await extension.hangUp(ada, randomUUID())).toMatchObject({ ok: false, error: 'not found' });
+  });
+
+  it('is refused by Plivo with a wrong Auth Token, and the call goes on', async () => {
+    plivo.agentPhone = 'rings';
+    const { requestUuid, simulated } = await placeOutboundCall(ada, '+14155550143');
+    const ended = await extension.hangUp(ada, requestUuid, { config: { ...config, authtoken: 'wrong' } });
+    expect(ended).toMatchObject({ ok: false, error: 'authentication failed: check your Auth ID and Auth Token' });
+    expect(plivo.hangups).not.toContain(requestUuid);
+    // Picked up: the call goes on to its end as any other.
+    await waitUntilRinging(simulated);
+    plivo.pickUp(simulated);
+    await simulated.done;
+    expect(simulated.status).toBe('completed');
+    expect(simulated.dialed).toEqual(['14155550143']);
+  });
+});
+
+/** The simulator's call has reached the agent's ringing phone. */
+async function waitUntilRinging(call: PlivoCall): Promise<void> {
+  await vi.waitFor(() => expect(call.ringing).toBeDefined(), { timeout: 20_000, interval: 20 });
+}
 
 describe('placing a call', () => {
   it("shows Plivo's error for wrong credentials, and no call happens", async () => {

@@ -54,6 +54,19 @@
  *   X-Plivo-Signature-V3-Nonce; the header may list one signature per active token.
  * - Documented (API responses): errors are JSON `{"api_id", "error"}` with 400 or 401.
  * - Documented (plivo-python rest/client.py): the SDK sends the Call API a JSON body.
+ * - Documented (official SDKs: plivo-node Call.cancel "Hangup a Call Request", plivo-python
+ *   Calls.cancel, plivo-go CancelRequest, plivo-java Call.canceller, plivo-ruby cancel_request,
+ *   plivo-php cancel; their tests): DELETE https://api.plivo.com/v1/Account/{auth_id}/Request/
+ *   {request_uuid}/ ends the call a create returned that id for, answered 204 with no body.
+ *   Documented (hangup causes page): a call ended through the "Hangup or Cancel Call API" has
+ *   HangupSource "API Request"; one ended before it was answered 1000 "Canceled".
+ *   Third-party code only ([C]: integrators on GitHub): the request id cancels a call still
+ *   queued or ringing. [C] plivoframework's HangupCall ends a call by its RequestUUID in any
+ *   state and still requests the `<Dial action>` when the A leg hangs up.
+ *   Assumed: that an answered call ends too (as plivoframework's); the 404 for a request id that
+ *   is unknown or whose call is over; that a call cancelled while it rang reports CallStatus
+ *   cancel ("Dial status reporting": canceled by the caller) and HangupCause ORIGINATOR_CANCEL,
+ *   and one hung up in progress completed with HangupCauseName "Normal Hangup".
  * - Assumed: the error texts, that the Call API refuses a body that is not JSON, that an
  *   invalid answer XML ends the call with HangupCause "Invalid Answer XML" (the CDR example's
  *   hangup_cause_name) and that the nonce is a string of digits.
@@ -106,6 +119,16 @@ export interface PlivoCall {
   /** Why Plivo gave up on the answer XML, if it did. */
   errors: string[];
   exchanges: PlivoExchange[];
+  /** Where a call placed through the API stands; the hangup URL's CallStatus once it is over. */
+  status?: 'queued' | 'ringing' | 'in-progress' | NotAnswered['status'] | 'completed';
+  /** While an outbound call rings the agent's phone (`agentPhone = 'rings'`): it answers (`pickUp`), or the call ends unanswered. */
+  ringing?: { pickUp(): void; end(): void };
+  /** Ended through the API before its phone was ringing for the simulator: it ends when it would ring. */
+  endedEarly?: boolean;
+  /** An outbound call whose `<Dial>` is connected and held (`holdCalls`): ends it, as the API does. */
+  connected?: () => void;
+  /** Ended through the API (DELETE …/Request/{request_uuid}/). */
+  endedByApi?: boolean;
   done: Promise<void>;
 }
 
@@ -116,10 +139,14 @@ interface OutboundPlan {
 }
 
 const CALL_PATH = /^\/v1\/Account\/([^/]+)\/Call\/?$/;
+/** One call request: `DELETE` ends its call (Cancel Call). */
+const REQUEST_PATH = /^\/v1\/Account\/([^/]+)\/Request\/([^/]+)\/?$/;
 /** A call that ended normally, in the hangup fields Plivo's hangup causes page names (code 4000). */
 const NORMAL_HANGUP = { HangupCauseName: 'Normal Hangup', HangupCauseCode: '4000', HangupSource: 'Callee' };
 const NUMBER = /^\+?\d{6,15}$/;
 const SEND_DIGITS = /^[0-9*#wW]+$/;
+/** A call ended through the API before it was answered ([D] hangup causes page, code 1000; [I] the status and older cause). */
+const CANCELED_BY_API = { CallStatus: 'cancel', HangupCause: 'ORIGINATOR_CANCEL', HangupCauseName: 'Canceled', HangupCauseCode: '1000', HangupSource: 'API Request' } as const;
 /** The B leg's hangup cause of each unanswered DialStatus (the XML request page's causes). */
 const DIAL_HANGUP_CAUSE = { busy: 'USER_BUSY', 'no-answer': 'NO_ANSWER', timeout: 'RECOVERY_ON_TIMER_EXPIRE', failed: 'CALL_REJECTED', cancel: 'ORIGINATOR_CANCEL' } as const;
 
@@ -129,6 +156,12 @@ export class PlivoSimulator {
   dialOutcome: DialOutcome = { answer: true };
   /** Seconds the bridged parties talk. */
   talkSeconds = 42;
+  /** What the agent's phone does when an outbound call rings it: answers at once, or rings until `pickUp` or the call is ended through the API. */
+  agentPhone: 'answers' | 'rings' = 'answers';
+  /** Whether an outbound call's answered `<Dial>` stays connected until the call is ended through the API. */
+  holdCalls = false;
+  /** The request ids whose calls were ended through the API (`DELETE …/Request/{request_uuid}/`), in order. */
+  readonly hangups: string[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -190,13 +223,15 @@ export class PlivoSimulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
-    const match = CALL_PATH.exec(url.pathname);
+    const request = REQUEST_PATH.exec(url.pathname);
+    const match = request ?? CALL_PATH.exec(url.pathname);
     if (!match) return sendJson(res, 404, { api_id: randomUUID(), error: 'not found' });
-    if (req.method !== 'POST') return sendJson(res, 405, { api_id: randomUUID(), error: 'method not allowed' });
+    if (req.method !== (request ? 'DELETE' : 'POST')) return sendJson(res, 405, { api_id: randomUUID(), error: 'method not allowed' });
     const expected = basicAuth(this.options.authId, this.options.authToken);
     if (match[1] !== this.options.authId || req.headers.authorization !== expected) {
       return sendJson(res, 401, { api_id: randomUUID(), error: 'authentication failed: check your Auth ID and Auth Token' });
     }
+    if (request) return this.cancelRequest(res, decodeURIComponent(request[2]!));
     if (!/^application\/json/i.test(req.headers['content-type'] ?? '')) return sendJson(res, 400, { api_id: randomUUID(), error: 'the request body must be JSON' });
     let body: Record<string, unknown>;
     try {
@@ -219,35 +254,80 @@ export class PlivoSimulator {
     }
     const call = this.newCall('outbound', text('from'), text('to'));
     call.requestUuid = randomUUID();
+    call.status = 'queued';
     this.calls.set(call.requestUuid, call);
     sendJson(res, 201, { message: 'call fired', request_uuid: call.requestUuid, api_id: randomUUID() });
     call.done = this.driveOutbound(call, { answerUrl: text('answer_url'), ringUrl: text('ring_url') || undefined, hangupUrl: text('hangup_url') || undefined }, this.legOutcome, this.dialOutcome);
   }
 
+  /**
+   * Cancel Call: ends the call a create answered `requestUuid` for, whether it is queued, rings
+   * or (held) is in progress, and answers 204 with no body; its hangup URL then reports the end.
+   * A request id that is unknown, or whose call is over, is answered 404 [I].
+   */
+  private cancelRequest(res: ServerResponse, requestUuid: string): void {
+    const call = this.calls.get(requestUuid);
+    if (!call || call.requestUuid !== requestUuid || !['queued', 'ringing', 'in-progress'].includes(call.status ?? '')) {
+      return sendJson(res, 404, { api_id: randomUUID(), error: 'not found' });
+    }
+    this.hangups.push(requestUuid);
+    call.endedByApi = true;
+    if (call.ringing) call.ringing.end();
+    else if (call.status !== 'in-progress') call.endedEarly = true;
+    // In progress: a held call ends now; one not held is ending on its own anyway.
+    else call.connected?.();
+    res.writeHead(204).end();
+  }
+
+  /** The agent's phone, ringing for an outbound call (`agentPhone = 'rings'`), answers it. */
+  pickUp(call: PlivoCall): void {
+    if (!call.ringing) throw new Error(`call ${call.requestUuid ?? call.callUuid} is not ringing`);
+    call.ringing.pickUp();
+  }
+
   private async driveOutbound(call: PlivoCall, plan: OutboundPlan, outcome: LegOutcome, dialed: DialOutcome): Promise<void> {
     const started = new Date();
     const base = { From: call.from, To: call.to, RequestUUID: call.requestUuid!, ALegRequestUUID: call.requestUuid!, CallUUID: call.callUuid, Direction: 'outbound' };
-    if (plan.ringUrl) await this.webhook(call, 'ring', plan.ringUrl, { ...base, Event: 'Ring', CallStatus: 'ringing', SessionStart: sessionStart(started) });
+    const hangup = (params: Record<string, string>) => (plan.hangupUrl ? this.webhook(call, 'hangup', plan.hangupUrl, { ...base, ALegUUID: call.callUuid, Event: 'Hangup', StartTime: zonelessTime(started), ...params }) : undefined);
+    if (!call.endedEarly) {
+      call.status = 'ringing';
+      if (plan.ringUrl) await this.webhook(call, 'ring', plan.ringUrl, { ...base, Event: 'Ring', CallStatus: 'ringing', SessionStart: sessionStart(started) });
+    }
+    if (call.endedEarly || this.agentPhone === 'rings') {
+      const pickedUp = !call.endedEarly && (await new Promise<boolean>((resolve) => (call.ringing = { pickUp: () => resolve(true), end: () => resolve(false) })));
+      call.ringing = undefined;
+      if (!pickedUp) {
+        // Cancelled through the API before anyone answered: nothing was bridged.
+        call.status = CANCELED_BY_API.CallStatus;
+        await hangup({ ...CANCELED_BY_API, Duration: '0', BillDuration: '0', EndTime: zonelessTime(new Date()) });
+        return;
+      }
+    }
     let talked = 0;
     const answered = new Date(started.getTime() + 3000);
     if (outcome.answer) {
+      call.status = 'in-progress';
       const answer = await this.webhook(call, 'answer', plan.answerUrl, { ...base, ALegUUID: call.callUuid, Event: 'StartApp', CallStatus: 'in-progress', SessionStart: sessionStart(started) });
-      talked = await this.followXml(call, answer, { ...base, ALegUUID: call.callUuid, CallStatus: 'in-progress' }, dialed);
+      const hold = this.holdCalls ? () => this.holdConnected(call) : undefined;
+      talked = await this.followXml(call, answer, { ...base, ALegUUID: call.callUuid, CallStatus: 'in-progress' }, dialed, hold);
     }
-    if (!plan.hangupUrl) return;
+    call.status = outcome.answer ? 'completed' : outcome.status;
     const duration = outcome.answer ? talked + 3 : 0;
-    await this.webhook(call, 'hangup', plan.hangupUrl, {
-      ...base,
-      ALegUUID: call.callUuid,
-      Event: 'Hangup',
-      CallStatus: outcome.answer ? 'completed' : outcome.status,
+    await hangup({
+      CallStatus: call.status,
       HangupCause: outcome.answer ? (call.errors.length ? 'Invalid Answer XML' : 'NORMAL_CLEARING') : outcome.status === 'busy' ? 'USER_BUSY' : 'NO_ANSWER',
-      ...(outcome.answer && !call.errors.length ? NORMAL_HANGUP : {}),
+      ...(outcome.answer && !call.errors.length ? { ...NORMAL_HANGUP, ...(call.endedByApi ? { HangupSource: CANCELED_BY_API.HangupSource } : {}) } : {}),
       Duration: String(duration),
       BillDuration: String(duration),
-      StartTime: zonelessTime(started),
       ...(outcome.answer ? { AnswerTime: zonelessTime(answered) } : {}),
       EndTime: zonelessTime(new Date(answered.getTime() + duration * 1000)),
+    });
+  }
+
+  /** Keeps an answered `<Dial>` connected until the call is ended through the API. */
+  private holdConnected(call: PlivoCall): Promise<void> {
+    return new Promise<void>((resolve) => (call.connected = resolve)).then(() => {
+      call.connected = undefined;
     });
   }
 
@@ -255,9 +335,10 @@ export class PlivoSimulator {
    * Follows an answer: Plivo XML under `<Response>`, each `<Dial>` ringing its `<Number>`s at once
    * (the first answers, unless `outcome` says none does). A `<Dial action>` hands the call to the
    * XML its action URL answers. Anything Plivo would refuse ends the call with an error. `params`
-   * are the call's own parameters, sent with every request. Returns the seconds talked.
+   * are the call's own parameters, sent with every request. `hold` keeps the first `<Dial>` that
+   * connects connected until it resolves. Returns the seconds talked.
    */
-  private async followXml(call: PlivoCall, answer: PlivoExchange, params: Record<string, string>, outcome: DialOutcome): Promise<number> {
+  private async followXml(call: PlivoCall, answer: PlivoExchange, params: Record<string, string>, outcome: DialOutcome, hold?: () => Promise<void>): Promise<number> {
     if (answer.status !== 200) {
       call.errors.push(`${answer.kind} URL answered HTTP ${answer.status}`);
       return 0;
@@ -294,7 +375,7 @@ export class PlivoSimulator {
       }
       call.dialed.push(...numbers);
       if (verb.attrs.callerId !== undefined) call.callerIds.push(verb.attrs.callerId);
-      const result = await this.dial(call, verb, numbers, outcome);
+      const result = await this.dial(call, verb, numbers, outcome, hold);
       if (outcome.answer) {
         const digits = elements[0]?.attrs.sendDigits;
         if (digits !== undefined) call.sentDigits.push(digits);
@@ -308,8 +389,11 @@ export class PlivoSimulator {
     return talked;
   }
 
-  /** Rings a `<Dial>`'s numbers, sending its callbackUrl events; returns the action URL's Dial parameters. */
-  private async dial(call: PlivoCall, verb: TwimlElement, numbers: string[], outcome: DialOutcome): Promise<Record<string, string>> {
+  /**
+   * Rings a `<Dial>`'s numbers, sending its callbackUrl events; returns the action URL's Dial
+   * parameters. `hold` keeps an answered number connected until it resolves.
+   */
+  private async dial(call: PlivoCall, verb: TwimlElement, numbers: string[], outcome: DialOutcome, hold?: () => Promise<void>): Promise<Record<string, string>> {
     const callbackUrl = verb.attrs.callbackUrl;
     const legs = numbers.map((to, i) => ({ CallUUID: call.callUuid, DialALegUUID: call.callUuid, DialBLegUUID: randomUUID(), DialBLegTo: to, DialBLegFrom: verb.attrs.callerId ?? call.from, DialBLegPosition: String(i + 1) }));
     const hangup = (leg: (typeof legs)[number], seconds: number, cause: string) =>
@@ -319,11 +403,10 @@ export class PlivoSimulator {
       return { DialStatus: outcome.status, DialRingStatus: String(outcome.status !== 'failed'), DialHangupCause: DIAL_HANGUP_CAUSE[outcome.status], DialALegUUID: call.callUuid, DialBLegUUID: '' };
     }
     const [answered] = legs;
-    if (callbackUrl) {
-      await this.webhook(call, 'dial-callback', callbackUrl, { ...answered!, Event: 'DialAnswer', DialAction: 'answer', DialBLegStatus: 'answer' });
-      // The numbers that lost the race get no request (LOSE_RACE: [C] plivoframework).
-      await hangup(answered!, this.talkSeconds, 'NORMAL_CLEARING');
-    }
+    if (callbackUrl) await this.webhook(call, 'dial-callback', callbackUrl, { ...answered!, Event: 'DialAnswer', DialAction: 'answer', DialBLegStatus: 'answer' });
+    await hold?.();
+    // The numbers that lost the race get no request (LOSE_RACE: [C] plivoframework).
+    if (callbackUrl) await hangup(answered!, this.talkSeconds, 'NORMAL_CLEARING');
     return { DialStatus: 'completed', DialRingStatus: 'true', DialHangupCause: 'NORMAL_CLEARING', DialALegUUID: call.callUuid, DialBLegUUID: answered!.DialBLegUUID };
   }
 
