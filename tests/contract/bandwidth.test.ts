@@ -1,10 +1,11 @@
 /**
  * connectors/bandwidth.xml against the Bandwidth simulator, through a real relay process:
  * click to call (create call -> answer -> BXML transfer -> the customer's transferComplete ->
- * disconnect answered 204), and an incoming call whose initiate event pops up for the agents,
- * rings their phones, and whose agent's transferAnswer shows it answered.
+ * disconnect answered 204), ending a placed call through Update Call (canceled while the agent's
+ * phone rings, hung up in progress), and an incoming call whose initiate event pops up for the
+ * agents, rings their phones, and whose agent's transferAnswer shows it answered.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, type TestAgent } from '../relay/harness.ts';
 import { BandwidthSimulator } from '../simulators/bandwidth.ts';
 import { ContractRelay, Extension, type RelayCallbacks, toSimulator } from './harness.ts';
@@ -54,17 +55,16 @@ afterAll(async () => {
 describe('outbound call (click to call)', () => {
   it("transfers the agent to the customer, ends the call on the customer's transferComplete, and the disconnect gets its 204", async () => {
     // The agent's phone rings until the extension has reported the call: the report comes first.
-    let pickUp!: () => void;
-    bandwidth.agentAnswers = new Promise((resolve) => (pickUp = resolve));
+    bandwidth.agentPhone = 'rings';
     const socket = await relay.connect(ada);
 
     const { placed, callId } = await extension.clickToCall(ada, CUSTOMER);
-    pickUp();
-    bandwidth.agentAnswers = Promise.resolve();
+    bandwidth.agentPhone = 'answers';
     expect(callId).toMatch(/^c-/);
     expect(placed.record.call_status).toBe('queued');
     expect(placed.request!.headers.Authorization).toMatch(/^Bearer /);
     const call = bandwidth.calls.get(callId)!;
+    bandwidth.pickUp(call);
     await call.done;
 
     expect([call.to, call.from]).toEqual([ada.number, BANDWIDTH_NUMBER]);
@@ -161,6 +161,97 @@ describe('outbound call (click to call)', () => {
     const placed = await extension.place(ada, CUSTOMER, { config: { ...config, client_secret: 'wrong' } });
     expect(placed).toMatchObject({ ok: false, error: 'the token request to api.bandwidth.com answered HTTP 401: {"error":"invalid_client"}' });
     expect(bandwidth.calls.size).toBe(before);
+  });
+});
+
+describe("ending a placed call (the card's Cancel and Hang up)", () => {
+  afterEach(() => {
+    bandwidth.agentPhone = 'answers';
+    bandwidth.holdCalls = false;
+  });
+
+  it("cancels a call while the agent's phone rings: Bandwidth ends it unanswered (cause cancel), never asks to bridge the customer, and the agent sees it canceled", async () => {
+    bandwidth.agentPhone = 'rings';
+    const socket = await relay.connect(ada);
+    const { callId } = await extension.clickToCall(ada, '+14155550160');
+    const call = bandwidth.calls.get(callId)!;
+    await socket.waitFor((c) => c.events.some((e) => e.call.call_id === callId && e.call.status === 'queued'));
+    expect(call.ringing).toBeDefined();
+
+    const ended = await extension.hangUp(ada, callId);
+    expect(ended).toMatchObject({ ok: true });
+    expect(ended.request).toMatchObject({
+      method: 'POST',
+      url: `https://voice.bandwidth.com/api/v2/accounts/${ACCOUNT_ID}/calls/${callId}`,
+      headers: { Authorization: expect.stringMatching(/^Bearer /), 'Content-Type': 'application/json' },
+      body: '{"state":"completed"}',
+    });
+    expect(bandwidth.updates).toContainEqual({ callId, body: { state: 'completed' } });
+    await call.done;
+    // Nobody answered: no answer event, so no <Transfer> to the customer; one disconnect, 204.
+    expect(call.exchanges.map((e) => [e.eventType, e.event.cause, e.status])).toEqual([['disconnect', 'cancel', 204]]);
+    expect(call.exchanges[0]!.event.answerTime).toBeUndefined();
+    expect(call.transferredTo).toEqual([]);
+    expect(call.errors).toEqual([]);
+
+    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'canceled');
+    expect(socket.events.filter((e) => e.call.call_id === callId).map((e) => e.call.status)).toEqual(['queued', 'canceled']);
+    const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550160')).body.calls;
+    expect(stored).toMatchObject({ call_id: callId, status: 'canceled', status_raw: 'cancel', ended_at: expect.any(String) });
+    await socket.close();
+  });
+
+  it("hangs up a call in progress: the agent's leg ends (cause hangup) with no transferComplete, and the call is completed", async () => {
+    bandwidth.agentPhone = 'rings';
+    bandwidth.holdCalls = true;
+    const socket = await relay.connect(ada);
+    const { callId } = await extension.clickToCall(ada, '+14155550161');
+    const call = bandwidth.calls.get(callId)!;
+    bandwidth.pickUp(call);
+    // Connected: the agent answered and the customer's phone was bridged.
+    await vi.waitFor(() => expect(call.connected).toBeDefined(), { timeout: 20_000, interval: 20 });
+    expect(call.transferredTo).toEqual(['+14155550161']);
+    await socket.waitFor((c) => c.events.some((e) => e.call.call_id === callId && e.call.status === 'in-progress'));
+
+    expect(await extension.hangUp(ada, callId)).toMatchObject({ ok: true });
+    await call.done;
+    expect(call.exchanges.map((e) => [e.eventType, e.event.cause, e.status])).toEqual([
+      ['answer', undefined, 200],
+      ['disconnect', 'hangup', 204],
+    ]);
+    expect(call.exchanges[1]!.event.answerTime).toEqual(expect.any(String));
+    expect(call.errors).toEqual([]);
+
+    await socket.waitFor((c) => c.events.at(-1)?.call.status === 'completed');
+    const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550161')).body.calls;
+    expect(stored).toMatchObject({ call_id: callId, status: 'completed', status_raw: 'hangup', ended_at: expect.any(String) });
+    await socket.close();
+  });
+
+  it("shows Bandwidth's answer when the call is not one of the account's", async () => {
+    const callId = `c-${crypto.randomUUID()}`;
+    const ended = await extension.hangUp(ada, callId);
+    expect(ended).toMatchObject({ ok: false, error: `Call [${callId}] not found` });
+  });
+
+  it.each([
+    ['a wrong client secret', { client_secret: 'wrong' }, 'the token request to api.bandwidth.com answered HTTP 401: {"error":"invalid_client"}'],
+    // Bandwidth's Voice errors page: 401 "when the specified user does not have access to the account".
+    ['an account the credential has no access to', { account_id: '9900001' }, 'The credentials provided were invalid'],
+  ])('is refused with %s, and the call goes on', async (_case, override, error) => {
+    bandwidth.agentPhone = 'rings';
+    const { callId } = await extension.clickToCall(ada, '+14155550162');
+    const call = bandwidth.calls.get(callId)!;
+
+    const ended = await extension.hangUp(ada, callId, { config: { ...config, ...override } });
+    expect(ended).toMatchObject({ ok: false, error });
+    expect(bandwidth.updates.map((u) => u.callId)).not.toContain(callId);
+    // Still ringing: picked up, it goes on to its end as any other.
+    expect(call.ringing).toBeDefined();
+    bandwidth.pickUp(call);
+    await call.done;
+    expect(call.cause).toBe('hangup');
+    expect(call.exchanges.map((e) => e.eventType)).toEqual(['answer', 'transferComplete', 'disconnect']);
   });
 });
 

@@ -1,4 +1,4 @@
-/** The simulator itself: how it reads the BXML `<Transfer>` of an incoming call. */
+/** The simulator itself: how it reads the BXML `<Transfer>` of an incoming call, and what Update Call refuses. */
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BandwidthSimulator } from './bandwidth.ts';
@@ -39,5 +39,52 @@ describe('<Transfer>', () => {
     expect(call.cause).toBe(cause);
     expect(call.transferredTo).toHaveLength(rung);
     expect(call.errors).toEqual(errors);
+  });
+});
+
+describe('Update Call', () => {
+  const calls = (path = '') => `${bandwidth.baseUrl}/api/v2/accounts/9900000/calls${path}`;
+  let token: string;
+
+  beforeAll(async () => {
+    const answer = await fetch(`${bandwidth.baseUrl}/api/v1/oauth2/token`, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${btoa('id:secret')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
+    token = ((await answer.json()) as { access_token: string }).access_token;
+  });
+
+  const post = (url: string, body: unknown, authorization = `Bearer ${token}`) =>
+    fetch(url, { method: 'POST', headers: { Authorization: authorization, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('refuses a call that has already ended with 409, as the errors page shows for a recently ended call', async () => {
+    numbers = 1;
+    const created = await post(calls(), { from: '+19195551234', to: '+14155550111', applicationId: 'app', answerUrl: `${app.baseUrl}/answer`, disconnectUrl: `${app.baseUrl}/status` });
+    const { callId } = (await created.json()) as { callId: string };
+    await bandwidth.calls.get(callId)!.done;
+    const answer = await post(calls(`/${callId}`), { state: 'completed' });
+    expect([answer.status, await answer.json()]).toEqual([409, { type: 'validation', description: `Call [${callId}] cannot be modified in its current state`, id: '' }]);
+  });
+
+  it('refuses a tag with state completed (not allowed, says the spec), then cancels the ringing call with 200 and no body', async () => {
+    bandwidth.agentPhone = 'rings';
+    const created = await post(calls(), { from: '+19195551234', to: '+14155550111', applicationId: 'app', answerUrl: `${app.baseUrl}/answer`, disconnectUrl: `${app.baseUrl}/status` });
+    bandwidth.agentPhone = 'answers';
+    const call = bandwidth.calls.get(((await created.json()) as { callId: string }).callId)!;
+    const refused = await post(calls(`/${call.callId}`), { state: 'completed', tag: 'x' });
+    expect([refused.status, call.ringing]).toEqual([400, expect.anything()]);
+    const answer = await post(calls(`/${call.callId}`), { state: 'completed' });
+    expect([answer.status, await answer.text()]).toEqual([200, '']);
+    await call.done;
+    expect(call.exchanges.map((e) => [e.eventType, e.event.cause])).toEqual([['disconnect', 'cancel']]);
+  });
+
+  it.each([
+    ['an unknown call', 'Bearer', 404, 'Call [c-unknown] not found'],
+    ['Basic credentials instead of a token', 'Basic aWQ6c2VjcmV0', 401, 'The credentials provided were invalid'],
+  ])('answers %s with %i', async (_case, scheme, status, description) => {
+    const answer = await post(calls('/c-unknown'), { state: 'completed' }, scheme === 'Bearer' ? `Bearer ${token}` : scheme);
+    expect([answer.status, await answer.json()]).toEqual([status, expect.objectContaining({ description })]);
   });
 });

@@ -2,9 +2,12 @@
  * A Bandwidth Programmable Voice simulator over real HTTP: the OAuth 2.0 token endpoint, the
  * create-call API (Bearer token, JSON), then the call's JSON webhooks (answer, disconnect; initiate for inbound calls), the
  * BXML the relay answers (`<Transfer><PhoneNumber>…`) rung and bridged, and the 204 Bandwidth
- * wants for a disconnect checked. Inbound calls are started with `inboundCall`.
+ * wants for a disconnect checked. Inbound calls are started with `inboundCall`. Update Call with
+ * `state: completed` cancels a call while the agent's phone rings (`agentPhone = 'rings'`) or
+ * hangs up one connected to the customer (`holdCalls`).
  *
- * Facts used, and where they come from ([D] Bandwidth's docs or SDKs, [I] assumed):
+ * Facts used, and where they come from ([D] Bandwidth's docs or SDKs, [C] seen in answers the
+ * live API gave Bandwidth's SDK tests, [I] assumed):
  * - [D] Create Call (Bandwidth/api-docs site/specs/voice.yml `createCall`; node-sdk bandwidth.yml,
  *   server https://voice.bandwidth.com/api/v2): `POST /accounts/{accountId}/calls`, JSON; `from`,
  *   `to`, `answerUrl`, `applicationId` required; `answerMethod`, `disconnectUrl`,
@@ -50,6 +53,21 @@
  *   and the Voice application's `CallbackCreds` for the events of incoming calls, whose initiate
  *   goes to `CallInitiatedCallbackUrl` and disconnect to `CallStatusCallbackUrl`
  *   (api-docs site/docs/account/applications.mdx). No signature: Bandwidth does not sign webhooks.
+ * - [D] Update Call (voice.yml and node-sdk bandwidth.yml `updateCall`, `callStateEnum`):
+ *   `POST /accounts/{accountId}/calls/{callId}`, JSON, authenticated as a create; `state`
+ *   `completed` hangs the call up "if it is answered, cancel[s] it if it is an unanswered outbound
+ *   call", `active` (the default) redirects it; `redirectUrl` and `tag` "Not allowed if `state` is
+ *   `completed`". HTTP 200 without a body. [D errors.mdx] 404 `Call [<id>] not found` for an
+ *   unknown call, 409 `Call [<id>] cannot be modified in its current state` (id "") for "a recently
+ *   ended call". [C] Bandwidth/python-sdk smoke tests (live API): 200, 404 for an unknown call, 401
+ *   for bad credentials. [I] the wording of the 400s (a state that is neither value, a field not
+ *   allowed with `completed`), and 409 rather than 404 for every call that is over (the page gives
+ *   404 too, "when the call-id is no longer active"). Redirects are not simulated.
+ * - [D] How a call ended that way is reported (webhooks/disconnect.mdx, bxml/transfer.mdx): one
+ *   disconnect, cause `cancel` ("cancelled by its originator while it was ringing") for the agent's
+ *   phone still ringing, `hangup` once answered; no transferComplete for a transfer the call was
+ *   in, which is sent "only if the call is still active". [I] that these are the causes Bandwidth
+ *   gives a call ended through the API.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -104,7 +122,23 @@ export interface BandwidthCall {
   transferCallerIds: string[];
   errors: string[];
   exchanges: BandwidthExchange[];
+  /** While an outbound call rings the agent's phone (`agentPhone = 'rings'`): it answers (`pickUp`), or the call is canceled through the API. */
+  ringing?: { pickUp(): void; end(): void };
+  /** An outbound call connected to the customer and held (`holdCalls`): hangs it up, as the API does. */
+  connected?: () => void;
+  /** Hung up through the API between two of its steps (a callback under way): it ends at the next one. */
+  hangUpRequested?: boolean;
   done: Promise<void>;
+}
+
+/** What happens to a call we place, fixed when it is created. */
+interface OutboundScenario {
+  leg: LegOutcome;
+  transfer: TransferOutcome;
+  /** Resolves true when the agent's phone answers, false when the call is canceled while it rings. */
+  pickedUp: Promise<boolean>;
+  /** Whether the bridged call stays connected until it is hung up through the API. */
+  hold: boolean;
 }
 
 interface CallbackPlan {
@@ -115,6 +149,8 @@ interface CallbackPlan {
 }
 
 const CALLS_PATH = /^\/api\/v2\/accounts\/([^/]+)\/calls$/;
+/** One call's resource: `POST` updates it (hangs it up). */
+const CALL_PATH = /^\/api\/v2\/accounts\/([^/]+)\/calls\/([^/]+)$/;
 const TOKEN_PATH = '/api/v1/oauth2/token';
 const E164 = /^\+[1-9]\d{6,14}$/;
 
@@ -126,10 +162,15 @@ export class BandwidthSimulator {
   transferOutcome: TransferOutcome = { answer: true, talkSeconds: 42 };
   legOutcome: LegOutcome = { answer: true };
   /**
-   * The agent's phone rings until this settles, then the agent answers an outbound call: a test
-   * holds it to act while the phone rings (a condition, not a time, so a busy machine is fine).
+   * What the agent's phone does when an outbound call rings it: answers at once, or rings until
+   * `pickUp` or the call is canceled through the API (a condition, not a time, so a busy machine
+   * is fine).
    */
-  agentAnswers: Promise<void> = Promise.resolve();
+  agentPhone: 'answers' | 'rings' = 'answers';
+  /** Whether an outbound call, once bridged to the customer, stays connected until it is hung up through the API. */
+  holdCalls = false;
+  /** The requests that updated a call (`POST …/calls/{callId}`), in order: the call's id and the JSON sent. */
+  readonly updates: Array<{ callId: string; body: Record<string, unknown> }> = [];
 
   private constructor(
     private readonly server: Server,
@@ -187,7 +228,8 @@ export class BandwidthSimulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', this.baseUrl).pathname;
     if (path === TOKEN_PATH && req.method === 'POST') return this.issueToken(req, res);
-    const match = CALLS_PATH.exec(path);
+    const one = CALL_PATH.exec(path);
+    const match = one ?? CALLS_PATH.exec(path);
     if (!match || req.method !== 'POST') return sendJson(res, 404, { type: 'not-found', description: 'The resource was not found', id: null });
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!bearer || !this.tokens.has(bearer)) return sendJson(res, 401, { type: 'authentication-error', description: 'The credentials provided were invalid', id: null });
@@ -201,6 +243,7 @@ export class BandwidthSimulator {
     } catch {
       return sendJson(res, 400, { type: 'validation', description: 'The request body is not valid JSON', id: null });
     }
+    if (one) return this.update(res, decodeURIComponent(one[2]!), body);
     for (const name of ['from', 'to', 'answerUrl', 'applicationId']) {
       if (typeof body[name] !== 'string' || !body[name]) return sendJson(res, 400, { type: 'validation', description: `Missing ${name}`, id: null });
     }
@@ -211,6 +254,8 @@ export class BandwidthSimulator {
     if (applicationId !== this.options.applicationId) return sendJson(res, 400, { type: 'validation', description: 'Invalid applicationId: application not found', id: null });
 
     const call = this.newCall('outbound', from!, to!);
+    // Ringing before the create is answered, so a test can pick up as soon as the call is placed.
+    const pickedUp = this.agentPhone === 'rings' ? new Promise<boolean>((resolve) => (call.ringing = { pickUp: () => resolve(true), end: () => resolve(false) })) : Promise.resolve(true);
     const disconnectUrl = typeof body.disconnectUrl === 'string' ? body.disconnectUrl : undefined;
     const username = typeof body.username === 'string' ? body.username : undefined;
     const password = typeof body.password === 'string' ? body.password : undefined;
@@ -231,7 +276,35 @@ export class BandwidthSimulator {
       tag: body.tag ?? null,
     });
     const plan: CallbackPlan = { answerUrl, disconnectUrl, credentials: username && password ? basicAuth(username, password) : undefined };
-    call.done = this.driveOutbound(call, plan, this.legOutcome, this.transferOutcome, this.agentAnswers);
+    call.done = this.driveOutbound(call, plan, { leg: this.legOutcome, transfer: this.transferOutcome, pickedUp, hold: this.holdCalls });
+  }
+
+  /**
+   * Update Call with `state: completed`: a ringing call is canceled, a connected one hung up, one
+   * between two steps ends at the next. Answered 200 without a body; an unknown call 404, one
+   * already over 409.
+   */
+  private update(res: ServerResponse, callId: string, body: Record<string, unknown>): void {
+    const call = this.calls.get(callId);
+    if (!call) return sendJson(res, 404, { type: 'validation', description: `Call [${callId}] not found`, id: null });
+    const state = body.state ?? 'active';
+    if (state !== 'active' && state !== 'completed') return sendJson(res, 400, { type: 'validation', description: `Invalid state: ${String(state)}`, id: null });
+    if (state === 'active') throw new Error('the Bandwidth simulator does not redirect calls');
+    for (const name of ['redirectUrl', 'tag']) {
+      if (body[name] !== undefined && body[name] !== null) return sendJson(res, 400, { type: 'validation', description: `${name} is not allowed when state is completed`, id: null });
+    }
+    if (call.cause !== undefined) return sendJson(res, 409, { type: 'validation', description: `Call [${callId}] cannot be modified in its current state`, id: '' });
+    this.updates.push({ callId, body });
+    res.writeHead(200).end();
+    if (call.ringing) call.ringing.end();
+    else if (call.connected) call.connected();
+    else call.hangUpRequested = true;
+  }
+
+  /** The agent's phone, ringing for an outbound call (`agentPhone = 'rings'`), answers it. */
+  pickUp(call: BandwidthCall): void {
+    if (!call.ringing) throw new Error(`call ${call.callId} is not ringing`);
+    call.ringing.pickUp();
   }
 
   /** OAuth 2.0 client credentials: Basic client id and secret, form grant_type. */
@@ -248,12 +321,15 @@ export class BandwidthSimulator {
     sendJson(res, 200, { access_token: token, token_type: 'Bearer', expires_in: 3600 });
   }
 
-  private async driveOutbound(call: BandwidthCall, plan: CallbackPlan, leg: LegOutcome, outcome: TransferOutcome, agentAnswers: Promise<void>): Promise<void> {
-    await agentAnswers;
-    if (!leg.answer) return this.disconnect(call, plan.disconnectUrl, leg.cause, plan.credentials);
+  private async driveOutbound(call: BandwidthCall, plan: CallbackPlan, scenario: OutboundScenario): Promise<void> {
+    const pickedUp = await scenario.pickedUp;
+    call.ringing = undefined;
+    // Canceled through the API before anyone answered: the originator canceled it while it rang.
+    if (!pickedUp || call.hangUpRequested) return this.disconnect(call, plan.disconnectUrl, 'cancel', plan.credentials);
+    if (!scenario.leg.answer) return this.disconnect(call, plan.disconnectUrl, scenario.leg.cause, plan.credentials);
     call.answerTime = new Date().toISOString();
     const answer = await this.event(call, plan.answerUrl!, 'answer', {}, plan.credentials);
-    const cause = await this.followBxml(call, answer, outcome);
+    const cause = await this.followBxml(call, answer, scenario.transfer, scenario.hold);
     await this.disconnect(call, plan.disconnectUrl, cause, plan.credentials);
   }
 
@@ -268,9 +344,12 @@ export class BandwidthSimulator {
   /**
    * Follows a BXML answer: each `<Transfer>` rings its `<PhoneNumber>`s at once and bridges the
    * first (it answers, unless `outcome` says otherwise), with its transferAnswer and
-   * transferComplete callbacks when asked for. Returns the original call's disconnect cause.
+   * transferComplete callbacks when asked for. A `hold`ed transfer that was answered stays
+   * connected until the call is hung up through the API. Returns the original call's disconnect cause.
    */
-  private async followBxml(call: BandwidthCall, answer: BandwidthExchange, outcome: TransferOutcome): Promise<string> {
+  private async followBxml(call: BandwidthCall, answer: BandwidthExchange, outcome: TransferOutcome, hold = false): Promise<string> {
+    // Hung up through the API while the callback was under way: its BXML never runs.
+    if (call.hangUpRequested) return 'hangup';
     if (answer.status < 200 || answer.status >= 300) return 'callback-error';
     let document: TwimlElement;
     try {
@@ -293,6 +372,12 @@ export class BandwidthSimulator {
       if (outcome.answer && answerUrl) {
         const leg = await this.event(call, answerUrl, 'transferAnswer', { ...target, direction: 'outbound', callId: `c-${randomUUID()}`, parentCallId: call.callId, answerTime: new Date().toISOString() }, tagCredentials(phones[0]!));
         if (!isBxml(leg)) return this.transferCallbackFailed(call, leg);
+      }
+      if (hold && outcome.answer) {
+        await new Promise<void>((resolve) => (call.connected = resolve));
+        call.connected = undefined;
+        // The original call is over: no transferComplete, which is sent only while it is still up.
+        return 'hangup';
       }
       const completeUrl = transfer.attrs.transferCompleteUrl;
       if (completeUrl) {
