@@ -163,10 +163,10 @@ export class Extension {
   }
 
   /** The engine ending a call `agent` placed (the connector's `<hangup>`), as the call's card does on Cancel or Hang up. */
-  hangUp(agent: TestAgent, callId: string, options: { config?: Record<string, string>; toNumber?: string } = {}): Promise<HangupResult> {
+  hangUp(agent: TestAgent, callId: string, options: { config?: Record<string, string>; toNumber?: string; fields?: Record<string, string> } = {}): Promise<HangupResult> {
     const { callbacks, fetch } = this.setup;
     const context = { config: options.config ?? this.setup.config, agent: { extension: agent.number }, ...(callbacks ? { callbacks } : {}) };
-    return hangUpCall(this.plan, context, { callId, ...(options.toNumber ? { toNumber: options.toNumber } : {}) }, fetch);
+    return hangUpCall(this.plan, context, { callId, ...(options.toNumber ? { toNumber: options.toNumber } : {}), ...(options.fields ? { fields: options.fields } : {}) }, fetch);
   }
 
   /** The extension's report of a call it placed; the relay must take it, as a new call (201) or one it knew (200). */

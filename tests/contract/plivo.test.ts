@@ -215,7 +215,12 @@ describe("ending a placed call (the card's Cancel and Hang up)", () => {
     expect(simulated.dialed).toEqual(['14155550142']);
     await socket.waitFor((c) => c.events.some((e) => e.call.call_id === requestUuid && e.call.status === 'in-progress'));
 
-    expect(await extension.hangUp(ada, requestUuid)).toMatchObject({ ok: true });
+    // The card ends it with what the relay's events told of it: the CallUUID the answer callback brought.
+    const [answered] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550142')).body.calls;
+    expect(answered.extra).toMatchObject({ answered_call_uuid: simulated.callUuid });
+    const ended = await extension.hangUp(ada, requestUuid, { fields: answered.extra });
+    expect(ended).toMatchObject({ ok: true, request: { method: 'DELETE', url: `https://api.plivo.com/v1/Account/${AUTH_ID}/Call/${simulated.callUuid}/` } });
+    expect(plivo.callHangups).toContain(simulated.callUuid);
     await simulated.done;
     expect(simulated.exchanges.slice(-3).map((e) => [e.kind, e.params.DialAction ?? e.params.DialStatus ?? e.params.CallStatus])).toEqual([
       ['dial-callback', 'hangup'],

@@ -59,11 +59,13 @@
  *   plivo-php cancel; their tests): DELETE https://api.plivo.com/v1/Account/{auth_id}/Request/
  *   {request_uuid}/ ends the call a create returned that id for, answered 204 with no body.
  *   Documented (hangup causes page): a call ended through the "Hangup or Cancel Call API" has
- *   HangupSource "API Request"; one ended before it was answered 1000 "Canceled".
+ *   HangupSource "API Request"; one ended before it was answered 1000 "Canceled". Documented
+ *   ("Hangup a specific call"): DELETE …/Call/{call_uuid}/ hangs up a call by its CallUUID, 204.
  *   Third-party code only ([C]: integrators on GitHub): the request id cancels a call still
  *   queued or ringing. [C] plivoframework's HangupCall ends a call by its RequestUUID in any
  *   state and still requests the `<Dial action>` when the A leg hangs up.
- *   Assumed: that an answered call ends too (as plivoframework's); the 404 for a request id that
+ *   Assumed: that an answered call ends by its request id too (as plivoframework's; the
+ *   connector uses the CallUUID then), and a ringing one by its CallUUID; the 404 for an id that
  *   is unknown or whose call is over; that a call cancelled while it rang reports CallStatus
  *   cancel ("Dial status reporting": canceled by the caller) and HangupCause ORIGINATOR_CANCEL,
  *   and one hung up in progress completed with HangupCauseName "Normal Hangup".
@@ -127,7 +129,7 @@ export interface PlivoCall {
   endedEarly?: boolean;
   /** An outbound call whose `<Dial>` is connected and held (`holdCalls`): ends it, as the API does. */
   connected?: () => void;
-  /** Ended through the API (DELETE …/Request/{request_uuid}/). */
+  /** Ended through the API (DELETE …/Request/{request_uuid}/ or …/Call/{call_uuid}/). */
   endedByApi?: boolean;
   done: Promise<void>;
 }
@@ -139,6 +141,8 @@ interface OutboundPlan {
 }
 
 const CALL_PATH = /^\/v1\/Account\/([^/]+)\/Call\/?$/;
+/** One call: `DELETE` hangs it up (Hangup a specific call). */
+const ONE_CALL_PATH = /^\/v1\/Account\/([^/]+)\/Call\/([^/]+)\/?$/;
 /** One call request: `DELETE` ends its call (Cancel Call). */
 const REQUEST_PATH = /^\/v1\/Account\/([^/]+)\/Request\/([^/]+)\/?$/;
 /** A call that ended normally, in the hangup fields Plivo's hangup causes page names (code 4000). */
@@ -162,6 +166,8 @@ export class PlivoSimulator {
   holdCalls = false;
   /** The request ids whose calls were ended through the API (`DELETE …/Request/{request_uuid}/`), in order. */
   readonly hangups: string[] = [];
+  /** The call ids (CallUUID) of the calls hung up through the API (`DELETE …/Call/{call_uuid}/`), in order. */
+  readonly callHangups: string[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -224,14 +230,16 @@ export class PlivoSimulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
     const request = REQUEST_PATH.exec(url.pathname);
-    const match = request ?? CALL_PATH.exec(url.pathname);
+    const one = request ? null : ONE_CALL_PATH.exec(url.pathname);
+    const match = request ?? one ?? CALL_PATH.exec(url.pathname);
     if (!match) return sendJson(res, 404, { api_id: randomUUID(), error: 'not found' });
-    if (req.method !== (request ? 'DELETE' : 'POST')) return sendJson(res, 405, { api_id: randomUUID(), error: 'method not allowed' });
+    if (req.method !== (request || one ? 'DELETE' : 'POST')) return sendJson(res, 405, { api_id: randomUUID(), error: 'method not allowed' });
     const expected = basicAuth(this.options.authId, this.options.authToken);
     if (match[1] !== this.options.authId || req.headers.authorization !== expected) {
       return sendJson(res, 401, { api_id: randomUUID(), error: 'authentication failed: check your Auth ID and Auth Token' });
     }
     if (request) return this.cancelRequest(res, decodeURIComponent(request[2]!));
+    if (one) return this.hangUpCall(res, decodeURIComponent(one[2]!));
     if (!/^application\/json/i.test(req.headers['content-type'] ?? '')) return sendJson(res, 400, { api_id: randomUUID(), error: 'the request body must be JSON' });
     let body: Record<string, unknown>;
     try {
@@ -267,10 +275,24 @@ export class PlivoSimulator {
    */
   private cancelRequest(res: ServerResponse, requestUuid: string): void {
     const call = this.calls.get(requestUuid);
-    if (!call || call.requestUuid !== requestUuid || !['queued', 'ringing', 'in-progress'].includes(call.status ?? '')) {
-      return sendJson(res, 404, { api_id: randomUUID(), error: 'not found' });
-    }
+    if (!call || call.requestUuid !== requestUuid || !isLive(call)) return sendJson(res, 404, { api_id: randomUUID(), error: 'not found' });
     this.hangups.push(requestUuid);
+    this.endByApi(res, call);
+  }
+
+  /**
+   * Hangup a specific call ([D] "Hangup a specific call": DELETE …/Call/{call_uuid}/, 204): the
+   * call whose CallUUID it names ends, ringing [I] or in progress, as a Cancel Call ends it. An
+   * unknown or ended call is answered 404 [I].
+   */
+  private hangUpCall(res: ServerResponse, callUuid: string): void {
+    const call = this.calls.get(callUuid);
+    if (!call || call.callUuid !== callUuid || !isLive(call)) return sendJson(res, 404, { api_id: randomUUID(), error: 'not found' });
+    this.callHangups.push(callUuid);
+    this.endByApi(res, call);
+  }
+
+  private endByApi(res: ServerResponse, call: PlivoCall): void {
     call.endedByApi = true;
     if (call.ringing) call.ringing.end();
     else if (call.status !== 'in-progress') call.endedEarly = true;
@@ -447,4 +469,9 @@ export function plivoV3Signature(token: string, method: 'GET' | 'POST', url: str
 
 function sessionStart(date: Date): string {
   return `${date.toISOString().slice(0, 23).replace('T', ' ')}000`;
+}
+
+/** A call placed through the API that has not ended: queued, ringing or in progress. */
+function isLive(call: PlivoCall): boolean {
+  return call.status === 'queued' || call.status === 'ringing' || call.status === 'in-progress';
 }

@@ -162,6 +162,19 @@ describe('placing calls from the background', () => {
     expect(twilio.updates.length).toBe(updates);
   });
 
+  it("hands the hang-up what the relay's events told of the call (an id only its webhooks carry)", async () => {
+    vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
+    const provider = await providerSettings.getValue();
+    // A connector that ends the call by a leg's id once an event brought one: here an id Twilio does not know.
+    await providerSettings.setValue({ ...provider, customXml: provider.customXml!.replace('<url>Calls/@call_id|urlencode.json</url>', `<url>Calls/{{@leg_sid|urlencode}}|default:'@call_id|urlencode'.json</url>`).replace('<call_id use="CallSid"/>', '<call_id use="CallSid"/><leg_sid use="LegSid"/>') });
+    const calls = new OutboundCalls();
+    const placed = await calls.place({ number: '+14155550125' }, 5);
+    const key = placed.ok ? placed.key : '';
+    const sid = [...twilio.calls.keys()].at(-1)!;
+    await calls.onRelayCall(callView({ call_id: sid, direction: 'outbound', status: 'in-progress', extra: { leg_sid: 'CAleg' } }));
+    expect(await calls.hangUp(key, 5)).toEqual({ ok: false, error: `The requested resource /2010-04-01/Accounts/${ACCOUNT}/Calls/CAleg.json was not found` });
+  });
+
   it("offers no hang-up with a connector that has none, and shows the provider's refusal of one", async () => {
     const cards = vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
     const provider = await providerSettings.getValue();

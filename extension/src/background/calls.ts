@@ -17,6 +17,8 @@ interface PlacedCall {
   note?: string;
   /** The connector can end it (`<hangup>`): its card offers Cancel and Hang up. */
   canHangUp: boolean;
+  /** The relay's latest view of it: what its webhooks told (an id a hang-up may need). */
+  view?: CallView;
 }
 
 
@@ -101,6 +103,7 @@ export class OutboundCalls {
   async onRelayCall(call: CallView): Promise<void> {
     const placed = this.placed.get(call.call_id);
     if (!placed) return;
+    placed.view = call;
     // The relay's JSON is not trusted to carry a known status: an unknown one shows nothing new.
     // The call goes along: the card names who is called and, once it ends, wraps it up.
     if (isCallStatus(call.status) && placed.tabId !== undefined) {
@@ -122,10 +125,17 @@ export class OutboundCalls {
     // Another provider set up since: its API knows nothing of this call's id.
     if (setup.instance !== found.target.instance || !canHangUp(setup.plan)) return { ok: false, error: 'The provider set up now cannot end this call: hang up on your phone.' };
     try {
-      const result = await hangUpCall(setup.plan, setup.context, { callId: found.key, toNumber: found.target.to }, (url, init) => fetch(url, init), { ...defaultAuthEnvironment(), tokenCache: this.tokenCache });
+      const target = { callId: found.key, toNumber: found.target.to, fields: recordFields(found.target.view) };
+      const result = await hangUpCall(setup.plan, setup.context, target, (url, init) => fetch(url, init), { ...defaultAuthEnvironment(), tokenCache: this.tokenCache });
       return result.ok ? { ok: true } : { ok: false, error: result.error ?? 'the provider did not end the call' };
     } catch (error) {
       return { ok: false, error: (error as Error).message };
     }
   }
+}
+
+/** What the relay's record of a call holds, as a connector's templates name it: its extras, and its status. */
+function recordFields(view: CallView | undefined): Record<string, string> {
+  if (!view) return {};
+  return { ...view.extra, ...(view.status ? { call_status: view.status } : {}), ...(view.status_raw ? { call_status_raw: view.status_raw } : {}) };
 }

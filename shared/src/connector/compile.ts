@@ -246,8 +246,7 @@ class Compilation implements ElementCompiler {
     if (context === 'crm') return new Set([...CRM_CALL_VARIABLES, ...this.crmVariables]);
     const known = new Set([...AGENT_VARIABLES, ...CALLBACK_URL_VARIABLES]);
     if (context === 'request' || context === 'hangup') for (const name of REQUEST_VARIABLES) known.add(name);
-    if (context === 'hangup') known.add('call_id');
-    if (context === 'callback') {
+    if (context === 'callback' || context === 'hangup') {
       for (const field of RECORD_FIELDS) known.add(field);
       known.add('call_status_raw');
       known.add('direction_raw');

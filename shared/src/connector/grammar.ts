@@ -433,7 +433,7 @@ export const CONNECTOR_GRAMMAR: ElementSpec = {
         request: providerRequestElement('The HTTP request that places the call.', REQUEST_METHODS),
         response: responseElement('Maps the provider\'s answer to the call request (call id, status, error, success).'),
         hangup: {
-          doc: '(ext) Ends a call placed here before it is over: the call\'s card in the page offers **Cancel** while the agent\'s phone rings and **Hang up** once it is answered, and runs this request from the agent\'s browser (as it places calls). `@call_id` is the provider\'s id of the call (the outgoing response\'s `call_id`); `@to_number` and the agent\'s variables are set as for the call. Without it the card offers neither: the agent hangs up on the phone. The provider\'s status webhook then ends the call as for any other end.',
+          doc: '(ext) Ends a call placed here before it is over: the call\'s card in the page offers **Cancel** while the agent\'s phone rings and **Hang up** once it is answered, and runs this request from the agent\'s browser (as it places calls). `@call_id` is the provider\'s id of the call (the outgoing response\'s `call_id`); `@to_number` and the agent\'s variables are set as for the call; the call record\'s other fields and extras are set once the relay has them from a webhook (give them a `|default`: Plivo ends a call in progress by the CallUUID its answer callback brings, `{{Call/@answered_call_uuid/}}|default:\'Request/@call_id/\'`). Without it the card offers neither: the agent hangs up on the phone. The provider\'s status webhook then ends the call as for any other end.',
           attributes: {},
           children: {
             request: providerRequestElement('The HTTP request that ends the call.', HANGUP_METHODS),

@@ -90,6 +90,17 @@ describe('buildHangupRequest', () => {
     expect(put.headers['Content-Type']).toBe('application/json');
   });
 
+  it("takes an id only the call's webhooks brought from the relay's record, else its default", () => {
+    const plan = loadConnector(
+      connector(`<hangup><request method="delete"><url>{{Call/@answered_uuid|urlencode/}}|default:'Request/@call_id|urlencode/'</url></request></hangup>
+      <callbacks><answer_callback><response><answered_uuid use="CallUUID"/></response></answer_callback></callbacks>`),
+    );
+    expect(buildHangupRequest(plan, context, { callId: 'r-1' }).url).toBe('https://api.example.com/v2/acme/Request/r-1/');
+    expect(buildHangupRequest(plan, context, { callId: 'r-1', fields: { answered_uuid: 'u-2', call_status: 'in-progress' } }).url).toBe('https://api.example.com/v2/acme/Call/u-2/');
+    // The call's own id wins over a field of the same name.
+    expect(buildHangupRequest(plan, context, { callId: 'r-1', fields: { call_id: 'forged' } }).url).toBe('https://api.example.com/v2/acme/Request/r-1/');
+  });
+
   it('refuses a connector without <hangup>, and a call without an id', () => {
     expect(() => buildHangupRequest(loadConnector(connector('')), context, { callId: 'c-1' })).toThrow('cannot end calls: it has no <hangup>');
     expect(() => buildHangupRequest(loadConnector(connector('<hangup><request><url>calls/@call_id</url></request></hangup>')), context, { callId: ' ' })).toThrow('the call has no id from the provider');

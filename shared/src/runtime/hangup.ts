@@ -12,6 +12,12 @@ import { buildScope, type RunContext } from './scope.ts';
 export interface HangupTarget {
   callId: string;
   toNumber?: string;
+  /**
+   * What the relay's record of the call holds so far (its mapped fields and extras: an id only
+   * the provider's webhooks carry, such as Plivo's CallUUID once the agent answered); a template
+   * that names one not known yet takes its `|default`.
+   */
+  fields?: Record<string, string>;
 }
 
 export interface HangupResult {
@@ -36,7 +42,7 @@ export function buildHangupRequest(plan: ConnectorPlan, context: RunContext, tar
 
 function hangupScope(plan: ConnectorPlan, context: RunContext, target: HangupTarget) {
   const toNumber = target.toNumber ? (toE164(target.toNumber, context.defaultCountry) ?? target.toNumber) : undefined;
-  return buildScope(plan, { ...context, vars: { ...context.vars, call_id: target.callId, ...(toNumber ? { to_number: toNumber } : {}) } });
+  return buildScope(plan, { ...context, vars: { ...context.vars, ...target.fields, call_id: target.callId, ...(toNumber ? { to_number: toNumber } : {}) } });
 }
 
 /**
