@@ -1,11 +1,12 @@
 /**
  * connectors/vonage.xml against the Vonage simulator, through a real relay process: click to
- * call (application JWT -> create call -> answer URL's NCCO -> every leg's events), an incoming
- * call whose NCCO rings the agents in turn, and webhooks whose signed JWT is wrong.
+ * call (application JWT -> create call -> answer URL's NCCO -> every leg's events), the call's
+ * card ending it (PUT /v1/calls/{uuid}), an incoming call whose NCCO rings the agents in turn,
+ * and webhooks whose signed JWT is wrong.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type { CallTarget } from '@phone-connector/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, type TestAgent } from '../relay/harness.ts';
 import { VonageSimulator } from '../simulators/vonage.ts';
 import { ContractRelay, Extension, expectStatusesInOrder, type RelayCallbacks, toSimulator } from './harness.ts';
@@ -80,6 +81,8 @@ describe('outbound call (click to call)', () => {
       event_method: 'POST',
     });
     expect(callId).toBe(simulated.conversationUuid);
+    // The agent's leg: the id Vonage's API ends the call by (<hangup>).
+    expect(placed.record.extra.leg_uuid).toBe(simulated.leg.uuid);
     expect(placed.record.call_status).toBe('queued');
 
     // Vonage rang the agent, then asked the answer URL for an NCCO that connects the customer.
@@ -148,6 +151,97 @@ describe('outbound call (click to call)', () => {
     // No talk, so no duration: the agent's 5 s leg is not the call's.
     expect(stored).toMatchObject({ call_id: callId, status: outcome === 'busy' ? 'busy' : 'no-answer', status_raw: outcome, duration: null });
     expect(stored.started_at).not.toBeNull();
+  });
+});
+
+describe("ending a placed call (the card's Cancel and Hang up)", () => {
+  afterEach(() => {
+    vonage.agentPhone = 'answers';
+    vonage.holdCalls = false;
+  });
+
+  it("cancels a call while the agent's phone rings: Vonage ends it unbridged and the agent sees it canceled", async () => {
+    vonage.agentPhone = 'rings';
+    const customer = '+14155550155';
+    const socket = await relay.connect(ada);
+    const { placed, callId, simulated } = await placeOutboundCall(ada, customer);
+    await socket.waitFor((c) => c.events.some((e) => e.call.call_id === callId && e.call.status === 'ringing'));
+
+    // The card ends the agent's leg, which the create-call answer named.
+    const ended = await extension.hangUp(ada, callId, { fields: placed.record.extra });
+    expect(ended).toMatchObject({ ok: true });
+    expect(ended.request).toMatchObject({ method: 'PUT', url: `https://api.nexmo.com/v1/calls/${simulated.leg.uuid}`, body: '{"action":"hangup"}' });
+    expect(ended.request!.headers).toMatchObject({ 'Content-Type': 'application/json', Authorization: expect.stringMatching(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/) });
+    expect(vonage.updates).toContainEqual({ uuid: simulated.leg.uuid, body: { action: 'hangup' } });
+    await simulated.done;
+
+    // Nobody answered: Vonage never asked the relay for an NCCO, so the customer was never rung.
+    expect(simulated.exchanges.map((e) => e.kind)).not.toContain('answer');
+    expect(simulated.dialed).toEqual([]);
+    expect(simulated.exchanges.map((e) => [e.payload.status, e.status])).toEqual([
+      ['started', 200],
+      ['ringing', 200],
+      ['cancelled', 200],
+      ['completed', 200],
+    ]);
+    await socket.waitFor((c) => c.events.at(-1)?.call.call_id === callId && c.events.at(-1)?.call.status === 'canceled');
+    const [stored] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(customer)}`)).body.calls;
+    // The leg's completed that follows only fills: the call stays canceled, with no talk time.
+    expect(stored).toMatchObject({ call_id: callId, direction: 'outbound', status: 'canceled', status_raw: 'cancelled', duration: null, to_number: customer });
+    await socket.close();
+  });
+
+  it("hangs up a call in progress: the agent's leg ends, then the customer's, and the call is completed", async () => {
+    vonage.holdCalls = true;
+    const customer = '+14155550156';
+    const socket = await relay.connect(ada);
+    const { placed, callId, simulated } = await placeOutboundCall(ada, customer);
+    // Connected: the agent answered and the customer's leg was dialled and answered.
+    await vi.waitFor(() => expect(simulated.held).toBeDefined(), { timeout: 20_000, interval: 20 });
+    expect(simulated.dialed).toEqual([digits(customer)]);
+    await socket.waitFor((c) => c.events.some((e) => e.call.call_id === callId && e.call.status === 'in-progress'));
+
+    expect(await extension.hangUp(ada, callId, { fields: placed.record.extra })).toMatchObject({ ok: true });
+    await simulated.done;
+    const [customerLeg] = simulated.connected;
+    expect(simulated.exchanges.slice(-2).map((e) => [e.leg, e.payload.status, e.status])).toEqual([
+      [simulated.leg.uuid, 'completed', 200],
+      [customerLeg!.uuid, 'completed', 200],
+    ]);
+    await socket.waitFor((c) => c.events.at(-1)?.call.call_id === callId && c.events.at(-1)?.call.status === 'completed' && c.events.at(-1)?.call.duration === 42);
+    const [stored] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(customer)}`)).body.calls;
+    expect(stored).toMatchObject({ call_id: callId, status: 'completed', duration: 42 });
+    await socket.close();
+  });
+
+  it("shows Vonage's answer for a call it does not know, a call already over and a conversation_uuid", async () => {
+    const unknown = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
+    expect(await extension.hangUp(ada, 'CON-unknown', { fields: { leg_uuid: unknown } })).toEqual({ ok: false, error: `ID '${unknown}' does not exist, or you do not have access`, request: expect.anything() });
+
+    const { placed, callId, simulated } = await placeOutboundCall(ada, '+14155550157');
+    await simulated.done;
+    const over = await extension.hangUp(ada, callId, { fields: placed.record.extra });
+    expect(over).toMatchObject({ ok: false, error: `ID '${simulated.leg.uuid}' does not exist, or you do not have access` });
+    // The API acts on legs: the conversation's id is no call it can end.
+    expect(await extension.hangUp(ada, callId, { fields: { leg_uuid: simulated.conversationUuid } })).toMatchObject({ ok: false, error: expect.stringMatching(/does not exist/) });
+  });
+
+  it('is refused by Vonage with the wrong private key, and the call goes on', async () => {
+    vonage.agentPhone = 'rings';
+    const customer = '+14155550158';
+    const { placed, callId, simulated } = await placeOutboundCall(ada, customer);
+    await vi.waitFor(() => expect(simulated.ringing).toBeDefined(), { timeout: 20_000, interval: 20 });
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+
+    const ended = await extension.hangUp(ada, callId, { config: { ...config, private_key: other }, fields: placed.record.extra });
+    expect(ended).toMatchObject({ ok: false, error: 'You did not provide correct credentials.' });
+    expect(vonage.updates.some((u) => u.uuid === simulated.leg.uuid)).toBe(false);
+    // Picked up, the call connects the customer and ends as any other.
+    vonage.pickUp(simulated);
+    await simulated.done;
+    expect(simulated.dialed).toEqual([digits(customer)]);
+    const [stored] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(customer)}`)).body.calls;
+    expect(stored).toMatchObject({ call_id: callId, status: 'completed', duration: 42 });
   });
 });
 

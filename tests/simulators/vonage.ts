@@ -50,6 +50,20 @@
  *   (Nexmo/nexmo-developer PR #3585, "Voice API Signed Callbacks Beta", 2021-03: "In the Beta
  *   phase, the Answer URL and all the event callbacks supported"; the 2020 developer preview,
  *   PR #3310, listed only started, ringing, answered, completed; PR #3770 made them the default).
+ * - Ending a call, `PUT https://api.nexmo.com/v1/calls/{uuid}` with the JSON `{"action":
+ *   "hangup"}` and the application JWT, answered 204 No Content, 401 or 404; the uuid is a
+ *   leg's. Documented: voice.yml updateCall (and the SDKs' hangupCall / hangup /
+ *   terminateCall, whose tests stub 204, 404 and 401). The 404 body `{type, title, detail,
+ *   instance}` is common_errors.yml NotFoundError (its detail wording here is assumed), as is
+ *   a 404 for a leg that has ended (an integrator's code treats it so). Only the first leg of a
+ *   call placed through the API is ended here; the other actions (mute, transfer, …) and the
+ *   other legs are not simulated. Ended while it rings (`agentPhone = 'rings'`), the leg reports
+ *   `cancelled`, documented as "an outgoing call is cancelled by the originator before being
+ *   answered" (webhook reference), then `completed`, which "is always received at the end of a
+ *   call unless the call was rejected" (Call Flow guide); that the API's hangup is taken while
+ *   the leg rings, and the `completed` fields of a leg never answered (no talk), are assumed.
+ *   Ended while connected (`holdCalls`), the agent's leg completes and then the customer's
+ *   leg connected to it, as when the caller of an inbound call hangs up (assumed, see above).
  */
 import { createHash, createHmac, type KeyObject, randomUUID, verify } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -121,6 +135,12 @@ export interface SimulatedCall {
   /** What Vonage would report as errors (bad NCCO, refused actions). */
   errors: string[];
   exchanges: Exchange[];
+  /** While a call placed through the API rings the agent's phone (`agentPhone = 'rings'`): it answers (`pickUp`), or the call is ended through the API. */
+  ringing?: { pickUp(): void; hangUp(): void };
+  /** A call placed through the API whose customer's leg stays connected (`holdCalls`): ends it, as hanging up its first leg through the API does. */
+  held?: () => void;
+  /** Its first leg was hung up through the API before the simulator waited for it to ring or talk: it ends there. */
+  endedEarly?: boolean;
   /** Resolves when the call has ended and its last event was sent. */
   done: Promise<void>;
 }
@@ -133,6 +153,10 @@ interface CallPlan {
 const PHONE = /^\d{7,15}$/;
 const DTMF_ANSWER = /^[0-9*#p]+$/;
 const DEFAULT_OUTCOME: DialOutcome = { answer: true, talkSeconds: 42, hangup: 'callee' };
+/** A leg's statuses after which it is over (webhook reference). */
+const FINAL = new Set(['completed', 'busy', 'cancelled', 'unanswered', 'rejected', 'failed', 'timeout']);
+/** updateCall's actions (voice.yml); only `hangup` is simulated. */
+const CALL_ACTIONS = new Set(['hangup', 'transfer', 'mute', 'unmute', 'earmuff', 'unearmuff']);
 
 export class VonageSimulator {
   readonly calls = new Map<string, SimulatedCall>();
@@ -140,6 +164,14 @@ export class VonageSimulator {
   application: VoiceCapability = {};
   /** How the next connect actions end, consumed in order; then the default (answered, 42 s). */
   dialOutcomes: DialOutcome[] = [];
+  /** What the agent's phone does when a call placed through the API rings it: answers at once, or rings until `pickUp` or the call is ended through the API. */
+  agentPhone: 'answers' | 'rings' = 'answers';
+  /** Whether a call placed through the API keeps its customer's leg connected, once answered, until the call is ended through the API. */
+  holdCalls = false;
+  /** The requests that modified a call (`PUT /v1/calls/{uuid}`), in order: the leg's uuid and the JSON sent. */
+  readonly updates: Array<{ uuid: string; body: Record<string, unknown> }> = [];
+  /** Every leg by its uuid, with its call and whether it is over. */
+  private readonly legs = new Map<string, { call: SimulatedCall; leg: SimulatedLeg; ended: boolean }>();
 
   private constructor(
     private readonly server: Server,
@@ -155,6 +187,8 @@ export class VonageSimulator {
   }
 
   async close(): Promise<void> {
+    // A call a test left ringing or connected would never end: hang it up, as its API would.
+    for (const call of this.calls.values()) (call.ringing?.hangUp ?? call.held)?.();
     await Promise.allSettled([...this.calls.values()].map((c) => c.done));
     await closeServer(this.server);
   }
@@ -224,10 +258,18 @@ export class VonageSimulator {
     return exchange;
   }
 
+  /** The agent's phone, ringing for a call placed through the API (`agentPhone = 'rings'`), answers it. */
+  pickUp(call: SimulatedCall): void {
+    if (!call.ringing) throw new Error(`call ${call.leg.uuid} is not ringing`);
+    call.ringing.pickUp();
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
-    if (url.pathname !== '/v1/calls' && url.pathname !== '/v1/calls/') return sendError(res, 404, 'not-found', 'Not Found', `${url.pathname} does not exist`);
-    if (req.method !== 'POST') return sendError(res, 405, 'wrong-verb', 'Request method not allowed', `Request method '${req.method}' not supported`);
+    const one = /^\/v1\/calls\/([^/]+)$/.exec(url.pathname);
+    if (!one && url.pathname !== '/v1/calls' && url.pathname !== '/v1/calls/') return sendError(res, 404, 'not-found', 'Not Found', `${url.pathname} does not exist`);
+    // One call's resource is read (GET, not simulated) or modified (PUT); calls are created by POST.
+    if (req.method !== (one ? 'PUT' : 'POST')) return sendError(res, 405, 'wrong-verb', 'Request method not allowed', `Request method '${req.method}' not supported`);
     const unauthorized = this.checkApplicationJwt(req.headers.authorization);
     if (unauthorized) return sendError(res, 401, 'unauthorized', 'Invalid credentials supplied', 'You did not provide correct credentials.', unauthorized);
     let body: Record<string, unknown>;
@@ -238,6 +280,7 @@ export class VonageSimulator {
     } catch {
       return sendError(res, 400, 'invalid-json', 'Invalid JSON', 'The request body did not contain valid JSON');
     }
+    if (one) return this.modify(res, decodeURIComponent(one[1]!), body);
 
     const invalid: Array<{ name: string; reason: string }> = [];
     const to = Array.isArray(body.to) ? (body.to[0] as Record<string, unknown> | undefined) : undefined;
@@ -260,6 +303,29 @@ export class VonageSimulator {
       event: { url: eventUrl as string, method: body.event_method === 'GET' ? 'GET' : 'POST' },
     };
     call.done = this.driveOutbound(call, plan);
+  }
+
+  /**
+   * Modifies a leg (`PUT /v1/calls/{uuid}`): `hangup` ends the first leg of a call placed through
+   * the API, ringing (`cancelled`) or connected; 204 No Content. A uuid that is no live leg is
+   * not found (404). A call in neither mode (`agentPhone`, `holdCalls`) runs to its end on its
+   * own: hung up after it began ringing, it ends as it would have.
+   */
+  private modify(res: ServerResponse, uuid: string, body: Record<string, unknown>): void {
+    const action = body.action;
+    // [I] the body of an unknown action (the invalid_parameters of a create-call 400).
+    if (typeof action !== 'string' || !CALL_ACTIONS.has(action)) {
+      return sendJson(res, 400, { type: 'https://developer.nexmo.com/api-errors#bad-request', title: 'Bad Request', detail: 'Invalid parameter: action', instance: randomUUID(), invalid_parameters: [{ name: 'action', reason: `must be one of ${[...CALL_ACTIONS].join(', ')}` }] });
+    }
+    const known = this.legs.get(uuid);
+    if (!known || known.ended) return sendError(res, 404, 'not-found', 'Not Found', `ID '${uuid}' does not exist, or you do not have access`);
+    const { call, leg } = known;
+    if (action !== 'hangup' || leg !== call.leg || leg.direction !== 'outbound') throw new Error(`the simulator does not ${action} ${leg === call.leg ? 'an inbound call' : 'a connected leg'}`);
+    this.updates.push({ uuid, body });
+    if (call.ringing) call.ringing.hangUp();
+    else if (call.held) call.held();
+    else call.endedEarly = true;
+    res.writeHead(204).end();
   }
 
   /** The reason the application JWT is refused, or undefined when it is good. */
@@ -286,11 +352,30 @@ export class VonageSimulator {
 
   private async driveOutbound(call: SimulatedCall, plan: CallPlan): Promise<void> {
     const started = new Date();
-    await this.progress(call, call.leg, plan.event, ['started', 'ringing']);
+    await this.event(call, call.leg, plan.event, 'started');
+    if (!call.endedEarly) await this.event(call, call.leg, plan.event, 'ringing');
+    if (call.endedEarly || this.agentPhone === 'rings') {
+      const answered = !call.endedEarly && (await new Promise<boolean>((resolve) => (call.ringing = { pickUp: () => resolve(true), hangUp: () => resolve(false) })));
+      call.ringing = undefined;
+      if (!answered) {
+        // Hung up through the API before the agent answered: cancelled, then completed with no talk.
+        await this.event(call, call.leg, plan.event, 'cancelled');
+        return this.event(call, call.leg, plan.event, 'completed', completion(started, 0));
+      }
+    }
     const answer = await this.answerWebhook(call, plan.answer);
     await this.event(call, call.leg, plan.event, 'answered');
-    const talked = await this.runNcco(call, answer);
+    // Held, the customer's leg ends after the agent's, as a leg whose caller hung up does.
+    const afterCaller: Array<() => Promise<void>> = [];
+    const talked = this.holdCalls ? await this.runNcco(call, answer, afterCaller, () => this.holdUntilHungUp(call)) : await this.runNcco(call, answer);
     await this.event(call, call.leg, plan.event, 'completed', completion(started, talked + 5));
+    for (const end of afterCaller) await end();
+  }
+
+  /** Connected until the call's first leg is hung up through the API. */
+  private async holdUntilHungUp(call: SimulatedCall): Promise<void> {
+    if (!call.endedEarly) await new Promise<void>((resolve) => (call.held = resolve));
+    call.held = undefined;
   }
 
   private answerWebhook(call: SimulatedCall, target: { url: string; method: Method }): Promise<Exchange> {
@@ -306,10 +391,11 @@ export class VonageSimulator {
   /**
    * Runs the NCCO the answer URL returned. Each `connect` rings its one endpoint as a new leg;
    * an answered leg talks, then the NCCO goes on if that leg hung up and stops if the caller
-   * did. Returns the seconds talked.
+   * did. Returns the seconds talked. With `afterCaller`, the end of a leg whose caller hung up
+   * waits there for the caller's leg to end first. With `hold`, an answered leg stays connected
+   * until it resolves: then the caller's leg has hung up.
    */
-  /** With `afterCaller`, the end of a leg whose caller hung up waits there for the caller's leg to end first. */
-  private async runNcco(call: SimulatedCall, answer: Exchange, afterCaller?: Array<() => Promise<void>>): Promise<number> {
+  private async runNcco(call: SimulatedCall, answer: Exchange, afterCaller?: Array<() => Promise<void>>, hold?: () => Promise<void>): Promise<number> {
     if (answer.status < 200 || answer.status > 299) {
       call.errors.push(`answer URL answered HTTP ${answer.status}`);
       return 0;
@@ -350,6 +436,7 @@ export class VonageSimulator {
       const { eventUrl, eventMethod = 'POST' } = this.application;
       const target = own ? { url: own, method: action.eventMethod === 'GET' ? ('GET' as const) : ('POST' as const) } : eventUrl ? { url: eventUrl, method: eventMethod } : undefined;
       const leg: SimulatedLeg = { uuid: randomUUID(), direction: 'outbound', from, to: endpoint.number };
+      this.legs.set(leg.uuid, { call, leg, ended: false });
       call.connected.push(leg);
       call.dialed.push(endpoint.number);
       const outcome = this.dialOutcomes.shift() ?? DEFAULT_OUTCOME;
@@ -363,9 +450,11 @@ export class VonageSimulator {
       if (typeof dtmfAnswer === 'string') call.sentDigits.push(dtmfAnswer);
       talked += outcome.talkSeconds;
       const end = () => this.event(call, leg, target, 'completed', completion(started, outcome.talkSeconds));
-      if (outcome.hangup === 'caller' && afterCaller) afterCaller.push(end);
+      if (hold) await hold();
+      const callerHungUp = hold !== undefined || outcome.hangup === 'caller';
+      if (callerHungUp && afterCaller) afterCaller.push(end);
       else await end();
-      if (outcome.hangup === 'caller') break;
+      if (callerHungUp) break;
     }
     return talked;
   }
@@ -376,6 +465,8 @@ export class VonageSimulator {
 
   /** One event of a leg, with the fields the webhook reference lists for its status, in its order. */
   private async event(call: SimulatedCall, leg: SimulatedLeg, target: CallPlan['event'], status: string, summary?: Completion): Promise<void> {
+    const known = this.legs.get(leg.uuid);
+    if (known && FINAL.has(status)) known.ended = true;
     if (!target) return;
     const { from, to, uuid, direction } = leg;
     const conversation_uuid = call.conversationUuid;
@@ -392,6 +483,7 @@ export class VonageSimulator {
   private newCall(leg: SimulatedLeg): SimulatedCall {
     const call: SimulatedCall = { conversationUuid: `CON-${randomUUID()}`, leg, connected: [], ncco: [], dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
     this.calls.set(call.conversationUuid, call);
+    this.legs.set(leg.uuid, { call, leg, ended: false });
     return call;
   }
 }

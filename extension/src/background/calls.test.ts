@@ -175,6 +175,24 @@ describe('placing calls from the background', () => {
     expect(await calls.hangUp(key, 5)).toEqual({ ok: false, error: `The requested resource /2010-04-01/Accounts/${ACCOUNT}/Calls/CAleg.json was not found` });
   });
 
+  it("hands the hang-up what the provider's answer to the call request told besides the call's id", async () => {
+    twilio.agentPhone = 'rings';
+    try {
+      vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
+      const provider = await providerSettings.getValue();
+      // As Vonage's connector keeps the agent's leg, which its API ends, beside the call's id.
+      await providerSettings.setValue({ ...provider, customXml: provider.customXml!.replace('<url>Calls/@call_id|urlencode.json</url>', '<url>Calls/@first_leg|urlencode.json</url>').replace('<call_id use="sid"/>', '<call_id use="sid"/><first_leg use="sid"/>') });
+      const calls = new OutboundCalls();
+      const placed = await calls.place({ number: '+14155550126' }, 5);
+      expect(await calls.hangUp(placed.ok ? placed.key : '', 5)).toEqual({ ok: true });
+      const sid = [...twilio.calls.keys()].at(-1)!;
+      await twilio.calls.get(sid)!.done;
+      expect(twilio.updates.at(-1)?.sid).toBe(sid);
+    } finally {
+      twilio.agentPhone = 'answers';
+    }
+  });
+
   it("offers no hang-up with a connector that has none, and shows the provider's refusal of one", async () => {
     const cards = vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
     const provider = await providerSettings.getValue();

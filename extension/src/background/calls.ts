@@ -17,6 +17,8 @@ interface PlacedCall {
   note?: string;
   /** The connector can end it (`<hangup>`): its card offers Cancel and Hang up. */
   canHangUp: boolean;
+  /** What the provider's answer to the call request told besides its id (Vonage's leg uuid, which a hang-up needs). */
+  placedFields: Record<string, string>;
   /** The relay's latest view of it: what its webhooks told (an id a hang-up may need). */
   view?: CallView;
 }
@@ -72,7 +74,7 @@ export class OutboundCalls {
     endable = report !== undefined && canHangUp(setup.plan);
     await showProgress(result.record.call_status ?? 'queued', note);
     if (report) {
-      this.placed.set(report.call_id, { key, tabId, to, shownTo, instance: setup.instance, note, canHangUp: endable });
+      this.placed.set(report.call_id, { key, tabId, to, shownTo, instance: setup.instance, note, canHangUp: endable, placedFields: result.record.extra });
       const relay = new RelayApi(await relaySettings.getValue());
       if (relay.configured) {
         try {
@@ -125,7 +127,7 @@ export class OutboundCalls {
     // Another provider set up since: its API knows nothing of this call's id.
     if (setup.instance !== found.target.instance || !canHangUp(setup.plan)) return { ok: false, error: 'The provider set up now cannot end this call: hang up on your phone.' };
     try {
-      const target = { callId: found.key, toNumber: found.target.to, fields: recordFields(found.target.view) };
+      const target = { callId: found.key, toNumber: found.target.to, fields: { ...found.target.placedFields, ...recordFields(found.target.view) } };
       const result = await hangUpCall(setup.plan, setup.context, target, (url, init) => fetch(url, init), { ...defaultAuthEnvironment(), tokenCache: this.tokenCache });
       return result.ok ? { ok: true } : { ok: false, error: result.error ?? 'the provider did not end the call' };
     } catch (error) {
