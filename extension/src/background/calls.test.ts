@@ -149,14 +149,36 @@ describe('placing calls from the background', () => {
     }
   });
 
+  it("forwards the relay's events about a call that come while the tab is told of the provider's answer", async () => {
+    twilio.agentPhone = 'rings';
+    try {
+      const calls = new OutboundCalls();
+      let raced = false;
+      // The provider's webhooks race its answer to the create: the relay's first event about the
+      // call comes while the background is still telling the tab the call is queued.
+      const cards = vi.spyOn(browser.tabs, 'sendMessage').mockImplementation(async (_tab, message) => {
+        if ((message as Message<TabMessages, 'call-progress'>).state === 'queued' && !raced) {
+          raced = true;
+          await calls.onRelayCall(callView({ call_id: [...twilio.calls.keys()].at(-1)!, direction: 'outbound', status: 'ringing' }));
+        }
+      });
+      const placed = await calls.place({ number: '+14155550127' }, 5);
+      expect(cards.mock.calls.map(([, card]) => (card as Message<TabMessages, 'call-progress'>).state)).toEqual(['calling', 'queued', 'ringing']);
+      expect(cards.mock.calls.at(-1)?.[1]).toMatchObject({ state: 'ringing', canHangUp: true });
+      expect(await calls.hangUp(placed.ok ? placed.key : '', 5)).toEqual({ ok: true });
+    } finally {
+      twilio.agentPhone = 'answers';
+    }
+  });
+
   it('ends only a call placed from the asking tab, by the provider that placed it', async () => {
     vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
     const calls = new OutboundCalls();
     const placed = await calls.place({ number: '+14155550123' }, 5);
     const key = placed.ok ? placed.key : '';
     const updates = twilio.updates.length;
-    expect(await calls.hangUp(key, 6)).toEqual({ ok: false, error: 'This call was not placed from this page: hang up on your phone.' });
-    expect(await calls.hangUp('call-unknown', 5)).toEqual({ ok: false, error: 'This call was not placed from this page: hang up on your phone.' });
+    expect(await calls.hangUp(key, 6)).toEqual({ ok: false, error: 'This call cannot be ended from this page: hang up on your phone.' });
+    expect(await calls.hangUp('call-unknown', 5)).toEqual({ ok: false, error: 'This call cannot be ended from this page: hang up on your phone.' });
     await providerSettings.setValue({ ...(await providerSettings.getValue()), instanceId: 'another' });
     expect(await calls.hangUp(key, 5)).toEqual({ ok: false, error: 'The provider set up now cannot end this call: hang up on your phone.' });
     expect(twilio.updates.length).toBe(updates);

@@ -72,15 +72,21 @@ export class OutboundCalls {
     const note = target.extension && !setup.plan.outgoing?.dialsExtension ? `Extension ${target.extension}: key it in on your phone once the line answers.` : undefined;
     const report = buildCallReport(setup.instance, to, result.record);
     endable = report !== undefined && canHangUp(setup.plan);
-    await showProgress(result.record.call_status ?? 'queued', note);
+    // Known before the tab is told: the provider's webhooks race its answer, and an event of the
+    // relay's about the call that came meanwhile would find nothing (the card left at Queued while
+    // the call talks, and no Hang up).
+    const placed: PlacedCall | undefined = report && { key, tabId, to, shownTo, instance: setup.instance, note, canHangUp: endable, placedFields: result.record.extra };
+    if (report && placed) this.placed.set(report.call_id, placed);
+    /** The call's status for the card: the relay's once an event brought one, which is newer than the provider's answer. */
+    const current = (): CallProgressState => (placed?.view && isCallStatus(placed.view.status) ? placed.view.status : (result.record.call_status ?? 'queued'));
+    if (!placed?.view) await showProgress(current(), note);
     if (report) {
-      this.placed.set(report.call_id, { key, tabId, to, shownTo, instance: setup.instance, note, canHangUp: endable, placedFields: result.record.extra });
       const relay = new RelayApi(await relaySettings.getValue());
       if (relay.configured) {
         try {
           await relay.reportCall(report);
         } catch (error) {
-          await showProgress(result.record.call_status ?? 'queued', [note, `not in the call log yet: ${(error as Error).message}`].filter(Boolean).join(' '));
+          await showProgress(current(), [note, `not in the call log yet: ${(error as Error).message}`].filter(Boolean).join(' '));
         }
       }
     }
@@ -120,8 +126,9 @@ export class OutboundCalls {
    * call at the relay, whose event updates the card.
    */
   async hangUp(key: string, tabId: number | undefined): Promise<HangUpAnswer> {
+    // Unknown: placed from another tab, or forgotten (the browser restarted the service worker).
     const found = this.placed.find((placed) => placed.key === key);
-    if (!found || (tabId !== undefined && found.target.tabId !== tabId)) return { ok: false, error: 'This call was not placed from this page: hang up on your phone.' };
+    if (!found || (tabId !== undefined && found.target.tabId !== tabId)) return { ok: false, error: 'This call cannot be ended from this page: hang up on your phone.' };
     const setup = await loadCallSetup();
     if ('error' in setup) return { ok: false, error: setup.error };
     // Another provider set up since: its API knows nothing of this call's id.

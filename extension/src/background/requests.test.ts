@@ -67,7 +67,7 @@ describe("a placed call's Cancel", () => {
     try {
       const placed = await handle({ type: 'place-call', to: '+14155550123' }, fromPage(7));
       const key = placed && 'key' in placed ? placed.key : '';
-      expect(await handle({ type: 'hang-up-call', key }, fromPage(8))).toEqual({ ok: false, error: 'This call was not placed from this page: hang up on your phone.' });
+      expect(await handle({ type: 'hang-up-call', key }, fromPage(8))).toEqual({ ok: false, error: 'This call cannot be ended from this page: hang up on your phone.' });
       expect(await handle({ type: 'hang-up-call', key }, fromPage(7, 'https://evil.example.com/'))).toMatchObject({ ok: false, error: expect.stringMatching(/^Hang-up refused: https:\/\/evil\.example\.com is not a site enabled/) });
       expect(await handle({ type: 'hang-up-call', key: 42 }, fromPage(7))).toEqual({ ok: false, error: 'Hang-up refused: the request names no call.' });
       const call = lastCall();
