@@ -76,7 +76,7 @@ async function clickToCall({ world, contacts, page, requests, transcript, shot }
   await page.goto(world.site.url + contactPath(customer));
   const button = page.locator(`button[data-pc-call="${number.e164}"]`);
   await button.waitFor({ timeout: DEADLINE_MS });
-  await page.evaluate(recordCardStatuses);
+  await page.evaluate(recordCardStatuses('[data-pc-progress]'));
   await button.click();
   transcript.note(`On ${customer.name}'s page (${customer.company}, ${customer.city}), clicked the call button next to ${number.label} ${number.display}.`);
 
@@ -122,7 +122,7 @@ async function takeIncomingCall({ world, contacts, page, transcript, shot }: Sce
   const number = caller.phones[0]!;
   await page.goto(`${world.site.url}/`);
   await page.locator('button[data-pc-call]').first().waitFor({ timeout: DEADLINE_MS });
-  await page.evaluate(recordCardStatuses);
+  await page.evaluate(recordCardStatuses('[data-pc-popup]'));
   await page.bringToFront();
   // Held: the caller stays on the line until the notes are saved and the popup photographed,
   // however long that takes on this machine.
@@ -259,14 +259,16 @@ async function nextRequest(requests: ExtensionRequest[], match: (request: Extens
 }
 
 /**
- * Keeps, in the page, every status text our cards show, so the whole sequence can be read
- * afterwards. A string, not a function: tsx's name-keeping helpers do not exist in the page.
+ * Keeps, in the page, every status text the cards `selector` finds show (the progress cards, or
+ * the incoming popups: a late event of the call placed before may bring its ended card to this
+ * page too), so the whole sequence can be read afterwards. A string, not a function: tsx's
+ * name-keeping helpers do not exist in the page.
  */
-const recordCardStatuses = `(() => {
+const recordCardStatuses = (selector: '[data-pc-progress]' | '[data-pc-popup]') => `(() => {
   window.__pcStatuses = [];
   const watched = new WeakSet();
   const watch = () => {
-    for (const host of document.querySelectorAll('[data-pc-progress],[data-pc-popup]')) {
+    for (const host of document.querySelectorAll(${JSON.stringify(selector)})) {
       if (watched.has(host) || !host.shadowRoot) continue;
       watched.add(host);
       const push = () => {
@@ -285,7 +287,7 @@ function seenStatuses(page: Page): Promise<string[]> {
 }
 
 /**
- * Waits until the card or popup has shown `text`, read from what `recordCardStatuses` kept:
+ * Waits until the cards recorded have shown `text`, read from what `recordCardStatuses` kept:
  * a status that lasts a moment cannot pass unseen while the machine is busy.
  */
 function statusShown(page: Page, text: string): Promise<void> {
