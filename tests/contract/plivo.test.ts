@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { CallTarget } from '@phone-connector/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, type TestAgent } from '../relay/harness.ts';
-import { basicAuth } from '../simulators/http.ts';
+import { basicAuth, releaseCalls } from '../simulators/http.ts';
 import { type DialOutcome, type PlivoCall, PlivoSimulator, plivoV3Signature } from '../simulators/plivo.ts';
 import { ContractRelay, Extension, expectOneCallStream, type RelayCallbacks, toSimulator } from './harness.ts';
 
@@ -175,10 +175,7 @@ describe("ending a placed call (the card's Cancel and Hang up)", () => {
     plivo.agentPhone = 'answers';
     plivo.holdCalls = false;
     // A test that failed half-way must not leave a call ringing or connected for ever.
-    for (const call of plivo.calls.values()) {
-      call.ringing?.end();
-      call.connected?.();
-    }
+    releaseCalls(plivo.calls.values());
   });
 
   it("cancels a call while the agent's phone rings: Plivo ends it unbridged and the agent sees it canceled", async () => {

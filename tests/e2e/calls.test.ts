@@ -27,6 +27,18 @@ const recordStatuses = `(() => {
 
 const recordedStatuses = (page: Page) => page.evaluate(() => (window as unknown as { __pcStatuses: string[] }).__pcStatuses);
 
+/** A click on Ada's number on her contact page (its cards' statuses recorded), and the call the simulator took. */
+async function callAdaFromHerPage() {
+  const before = world.twilio.calls.size;
+  const page = await world.open('contact.html');
+  const button = page.locator('button[data-pc-call="+14155550100"]');
+  await button.waitFor();
+  await page.evaluate(recordStatuses);
+  await button.click();
+  await waitFor(() => world.twilio.calls.size === before + 1, DEADLINE_MS, 'the create-call request at the simulator');
+  return { page, call: [...world.twilio.calls.values()].at(-1)! };
+}
+
 describe('click to call, end to end', () => {
   it('a click on a number rings the agent, bridges to the customer and shows live statuses', async () => {
     const page = await world.open('contact.html');
@@ -72,14 +84,7 @@ describe('click to call, end to end', () => {
   it("cancels the call from its card while the agent's phone rings: never bridged, the card says Canceled", async () => {
     world.twilio.agentPhone = 'rings';
     try {
-      const before = world.twilio.calls.size;
-      const page = await world.open('contact.html');
-      const button = page.locator('button[data-pc-call="+14155550100"]');
-      await button.waitFor();
-      await page.evaluate(recordStatuses);
-      await button.click();
-      await waitFor(() => world.twilio.calls.size === before + 1, DEADLINE_MS, 'the create-call request at the simulator');
-      const call = [...world.twilio.calls.values()].at(-1)!;
+      const { page, call } = await callAdaFromHerPage();
       // CSS locators pierce the card's open shadow root.
       const cancel = page.locator('[data-pc-progress] [data-pc-action="hang-up"]');
       await expect.poll(() => cancel.textContent(), { timeout: DEADLINE_MS }).toBe('Cancel call');
@@ -98,14 +103,7 @@ describe('click to call, end to end', () => {
   it('hangs up an answered call from its card: the customer leg ends, the card says Ended', async () => {
     world.twilio.holdCalls = true;
     try {
-      const before = world.twilio.calls.size;
-      const page = await world.open('contact.html');
-      const button = page.locator('button[data-pc-call="+14155550100"]');
-      await button.waitFor();
-      await page.evaluate(recordStatuses);
-      await button.click();
-      await waitFor(() => world.twilio.calls.size === before + 1, DEADLINE_MS, 'the create-call request at the simulator');
-      const call = [...world.twilio.calls.values()].at(-1)!;
+      const { page, call } = await callAdaFromHerPage();
       await waitFor(() => call.connected !== undefined, DEADLINE_MS, 'the agent bridged to the customer');
       const hangUp = page.locator('[data-pc-progress] [data-pc-action="hang-up"]');
       await expect.poll(() => hangUp.textContent(), { timeout: DEADLINE_MS }).toBe('Hang up');

@@ -71,7 +71,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { basicAuth, closeServer, listen, readBody, sendWebhook } from './http.ts';
+import { basicAuth, closeServer, listen, readBody, releaseCalls, sendWebhook } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
 
 export interface BandwidthSimulatorOptions {
@@ -186,6 +186,8 @@ export class BandwidthSimulator {
   }
 
   async close(): Promise<void> {
+    // A call a failed test left ringing or connected ends, so closing never waits on it.
+    releaseCalls(this.calls.values());
     await Promise.allSettled([...this.calls.values()].map((c) => c.done));
     await closeServer(this.server);
   }

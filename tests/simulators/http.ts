@@ -79,3 +79,17 @@ export async function sendWebhook(url: string | URL, init: RequestInit): Promise
 export function zonelessTime(date: Date): string {
   return date.toISOString().slice(0, 19).replace('T', ' ');
 }
+
+/** A simulated call a test may keep ringing the agent's phone, or connected, until the API ends it. */
+export interface HoldableCall {
+  ringing?: { end(): void };
+  connected?: () => void;
+}
+
+/** Ends every call left ringing or connected (a test that failed half-way), so that closing never waits on one. */
+export function releaseCalls(calls: Iterable<HoldableCall>): void {
+  for (const call of calls) {
+    call.ringing?.end();
+    call.connected?.();
+  }
+}

@@ -75,7 +75,7 @@
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { basicAuth, closeServer, listen, readBody, sendJson, sendWebhook, zonelessTime } from './http.ts';
+import { basicAuth, closeServer, listen, readBody, releaseCalls, sendJson, sendWebhook, zonelessTime } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
 
 export interface PlivoSimulatorOptions {
@@ -183,6 +183,8 @@ export class PlivoSimulator {
   }
 
   async close(): Promise<void> {
+    // A call a failed test left ringing or connected ends, so closing never waits on it.
+    releaseCalls(this.calls.values());
     await Promise.allSettled([...this.calls.values()].map((c) => c.done));
     await closeServer(this.server);
   }

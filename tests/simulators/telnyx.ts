@@ -74,7 +74,7 @@
  */
 import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeServer, listen, readBody, sendJson, sendWebhook } from './http.ts';
+import { closeServer, listen, readBody, releaseCalls, sendJson, sendWebhook } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
 import { rfc2822 } from './twilio.ts';
 
@@ -189,10 +189,7 @@ export class TelnyxSimulator {
 
   async close(): Promise<void> {
     // A call a failed test left ringing or connected ends, so closing never waits on it.
-    for (const call of this.calls.values()) {
-      call.ringing?.end();
-      call.connected?.();
-    }
+    releaseCalls(this.calls.values());
     await Promise.allSettled([...this.calls.values()].map((c) => c.done));
     await closeServer(this.server);
   }

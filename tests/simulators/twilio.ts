@@ -46,7 +46,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { computeTwilioSignature } from '@phone-connector/shared';
-import { basicAuth, closeServer, listen, readBody, sendJson, sendWebhook } from './http.ts';
+import { basicAuth, closeServer, listen, readBody, releaseCalls, sendJson, sendWebhook } from './http.ts';
 import { parseTwiml, type TwimlElement } from './twiml.ts';
 
 export interface TwilioSimulatorOptions {
@@ -187,6 +187,8 @@ export class TwilioSimulator {
   }
 
   async close(): Promise<void> {
+    // A call a failed test left ringing or connected ends, so closing never waits on it.
+    releaseCalls(this.calls.values());
     await Promise.allSettled([...this.calls.values()].map((c) => c.done));
     await closeServer(this.server);
   }
