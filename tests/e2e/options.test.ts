@@ -86,6 +86,13 @@ describe('dry run', () => {
     expect(body.get('To')).toBe('+14155550111');
     expect(body.get('Url')).toBe('https://relay.example/hooks/in_1/s/answer?DialTo=%2B442079460018');
     expect(JSON.stringify(shown)).not.toContain('secret-token');
+    // And what the card's Cancel and Hang up would send, around a stand-in for the call's id.
+    expect(JSON.parse((await page.getByTestId('dry-run-hangup').textContent())!)).toEqual({
+      method: 'POST',
+      url: 'http://127.0.0.1:9/2010-04-01/Accounts/AC123/Calls/%3Ccall%20id%3E.json',
+      headers: { Authorization: 'Basic <redacted>', Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'Status=completed',
+    });
   });
 });
 
