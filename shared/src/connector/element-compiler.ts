@@ -5,9 +5,9 @@ import type { XmlElement } from './xml-tree.ts';
 
 /**
  * Where a template renders: `payload` templates see the webhook's (or a CRM answer's) own fields,
- * any name; `crm` templates see the call, the number and the connector's declared variables.
+ * any name; `crm` templates see the call, the number and the connector's declared variables;
+ * `hangup` (a `<hangup>` request) sees what the outgoing request does and the call record's fields.
  */
-/** `hangup`: a `<hangup>` request, which knows the call's `@call_id` besides what the outgoing request knows. */
 export type TemplateContext = 'request' | 'hangup' | 'callback' | 'payload' | 'crm';
 
 /**
