@@ -52,8 +52,8 @@ export function CallProgressCard({ to, state, detail, durationSeconds, call, onH
         {state === 'completed' && durationSeconds !== undefined ? <span class="pc-timer">{formatDuration(durationSeconds)}</span> : null}
       </div>
       {detail ? <p class="pc-detail" data-pc-field="detail">{detail}</p> : null}
-      {onHangUp && ENDABLE.has(state) ? <HangUp answered={state === 'in-progress'} onHangUp={onHangUp} /> : null}
       {call ? <CallContact call={call.view} actions={call.actions} /> : null}
+      {onHangUp && ENDABLE.has(state) ? <HangUp answered={state === 'in-progress'} onHangUp={onHangUp} /> : null}
       {call && isFinalStatus(state) && call.view.crm_log ? <WrapUp call={call.view} ended actions={call.actions} /> : null}
     </div>
   );
