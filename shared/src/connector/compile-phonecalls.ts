@@ -69,6 +69,9 @@ function compileProvider(compiler: ElementCompiler, element: XmlElement): Provid
   };
 }
 
+/** A `<request>` left out, which the grammar reports: the plan still has one, empty. */
+const NO_REQUEST: RequestPlan = { method: 'POST', format: 'form', headers: [], parameters: [] };
+
 function compileOutgoing(compiler: ElementCompiler, element: XmlElement): OutgoingPlan {
   const requestElement = child(element, 'request');
   const responseElement = child(element, 'response');
@@ -81,7 +84,7 @@ function compileOutgoing(compiler: ElementCompiler, element: XmlElement): Outgoi
     compiler.warn(responseElement, 'no-call-id', 'the outgoing response maps no call_id',
       'without it webhooks cannot be matched to the call the agent placed; map the id the provider returns');
   }
-  const request: RequestPlan = requestElement ? compileRequest(compiler, requestElement) : { method: 'POST', format: 'form', headers: [], parameters: [] };
+  const request: RequestPlan = requestElement ? compileRequest(compiler, requestElement) : NO_REQUEST;
   return {
     request,
     dialsExtension: requestTemplates(request).some((template) => [...references(template)].some((ref) => ref.scope === 'var' && ref.name === 'to_extension')),
@@ -97,7 +100,7 @@ function compileHangup(compiler: ElementCompiler, element: XmlElement): NonNulla
   const requestElement = child(element, 'request');
   const responseElement = child(element, 'response');
   return {
-    request: requestElement ? compileRequest(compiler, requestElement, HANGUP_METHODS, 'hangup') : { method: 'POST', format: 'form', headers: [], parameters: [] },
+    request: requestElement ? compileRequest(compiler, requestElement, HANGUP_METHODS, 'hangup') : NO_REQUEST,
     ...(responseElement ? { response: compileMapping(compiler, responseElement, 'hangup') } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import type { EnvelopePlan } from '../connector/crm-plan.ts';
 import { parseBody } from '../payload/parse-body.ts';
 import { getPath } from '../payload/path.ts';
-import { FAILURE_WORDS } from '../runtime/outgoing.ts';
+import { meansSuccess } from '../runtime/outgoing.ts';
 
 /** A CRM's answer as the engine reads it: its payload, or why it failed and what to do about it. */
 export type CrmAnswer =
@@ -48,9 +48,7 @@ export function readCrmAnswer(status: number, headers: () => Record<string, stri
     return { ok: false, error: `HTTP ${status}: the CRM's answer is not JSON or XML: ${body.trim().slice(0, 200)}`, retry: true, renew: false, status };
   }
   if (envelope.success) {
-    const flag = (text(getPath(payload, envelope.success)) ?? '').trim().toLowerCase();
-    const succeeded = envelope.in ? envelope.in.includes(flag) : !FAILURE_WORDS.has(flag);
-    if (!succeeded) return fail(false);
+    if (!meansSuccess(text(getPath(payload, envelope.success)), envelope.in)) return fail(false);
   }
   return { ok: true, payload };
 }

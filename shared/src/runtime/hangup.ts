@@ -5,7 +5,7 @@ import { type AuthEnvironment, defaultAuthEnvironment } from './auth.ts';
 import { ConnectorRuntimeError } from './errors.ts';
 import type { Fetch, OutgoingRequest, ProviderResponse } from './http.ts';
 import { applyMapping } from './mapping.ts';
-import { buildProviderRequest, FAILURE_WORDS, sendProviderRequest } from './outgoing.ts';
+import { answerFormat, buildProviderRequest, sendProviderRequest, successConfirmed } from './outgoing.ts';
 import { buildScope, type RunContext } from './scope.ts';
 
 /** The call to end: the provider's id of it (`@call_id`) and, for templates that name it, the number called (`@to_number`). */
@@ -55,17 +55,12 @@ export function mapHangupResponse(plan: ConnectorPlan, context: RunContext, targ
   let values: Record<string, string> = {};
   if (mapping && response.body.trim()) {
     try {
-      values = applyMapping(mapping, parseBody(response.body, mapping.format ?? (/^\s*</.test(response.body) ? 'xml' : 'json')), hangupScope(plan, context, target));
+      values = applyMapping(mapping, parseBody(response.body, answerFormat(mapping, response)), hangupScope(plan, context, target));
     } catch {
       // An answer that does not parse says nothing beyond its status.
     }
   }
-  const success = mapping?.fields.find((f) => f.field === 'success');
-  let ok = httpOk;
-  if (ok && success) {
-    const value = (values.success ?? '').trim().toLowerCase();
-    ok = success.in ? success.in.includes(value) : !FAILURE_WORDS.has(value);
-  }
+  const ok = httpOk && successConfirmed(mapping, values);
   if (ok) return { ok };
   const snippet = response.body.trim().slice(0, 200);
   return { ok, error: values.error || `HTTP ${response.status}${httpOk ? ': the provider did not confirm the hang-up' : snippet ? `: ${snippet}` : ''}` };

@@ -1,4 +1,4 @@
-import type { ConnectorPlan, RequestPlan } from '../connector/plan.ts';
+import type { ConnectorPlan, MappingPlan, RequestPlan } from '../connector/plan.ts';
 import { sendsBody } from '../connector/compile-request.ts';
 import { parseBody } from '../payload/parse-body.ts';
 import { type CallRecord, buildRecord } from '../record/call-record.ts';
@@ -107,14 +107,31 @@ export interface OutgoingResult {
 /** Words that mean failure in a mapped `success` value (Ozonetel: "fail", "fails", "false"). */
 export const FAILURE_WORDS = new Set(['', '0', 'false', 'no', 'fail', 'fails', 'failed', 'failure', 'error', 'null', 'undefined', 'none']);
 
+/** How a provider's answer is read: as its mapping says, else as its Content-Type says (JSON unless XML). */
+export function answerFormat(mapping: MappingPlan | undefined, response: ProviderResponse): 'json' | 'xml' {
+  const contentType = Object.entries(response.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+  return mapping?.format ?? (/xml/i.test(contentType ?? '') ? 'xml' : 'json');
+}
+
+/** Whether a success flag says success: one of `accepted` (lower-cased) when given, else any value that is not a failure word (case-insensitive). */
+export function meansSuccess(flag: string | undefined, accepted: readonly string[] | undefined): boolean {
+  const value = (flag ?? '').trim().toLowerCase();
+  return accepted ? accepted.includes(value) : !FAILURE_WORDS.has(value);
+}
+
+/** Whether the mapped `success` confirms a request (`meansSuccess` with its `in` list); confirmed when `success` is not mapped. */
+export function successConfirmed(mapping: MappingPlan | undefined, values: Record<string, string>): boolean {
+  const success = mapping?.fields.find((f) => f.field === 'success');
+  return !success || meansSuccess(values.success, success.in);
+}
+
 /**
  * Maps the provider's answer to the call request. Success is a 2xx and, when `success` is
  * mapped, a value in its `in` list (or any value that is not a failure word).
  */
 export function mapOutgoingResponse(plan: ConnectorPlan, context: RunContext, to: CallTarget, response: ProviderResponse): OutgoingResult {
   const mapping = plan.outgoing?.response;
-  const contentType = Object.entries(response.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
-  const format = mapping?.format ?? (/xml/i.test(contentType ?? '') ? 'xml' : 'json');
+  const format = answerFormat(mapping, response);
   let payload: Record<string, unknown> = {};
   let unreadable = false;
   try {
@@ -128,13 +145,8 @@ export function mapOutgoingResponse(plan: ConnectorPlan, context: RunContext, to
   const values = mapping ? applyMapping(mapping, payload, scope) : {};
   const record = buildRecord({ direction: 'outbound', to_number: toNumber, ...values }, { defaultCountry: context.defaultCountry });
   if (context.agent?.extension && !values.from_number) record.from_number = toE164(context.agent.extension, context.defaultCountry) ?? context.agent.extension;
-  const successSpec = mapping?.fields.find((f) => f.field === 'success');
   const httpOk = response.status >= 200 && response.status < 300;
-  let ok = httpOk && !unreadable;
-  if (ok && successSpec) {
-    const value = (values.success ?? '').trim().toLowerCase();
-    ok = successSpec.in ? successSpec.in.includes(value) : !FAILURE_WORDS.has(value);
-  }
+  const ok = httpOk && !unreadable && successConfirmed(mapping, values);
   if (ok) return { ok, record };
   const snippet = response.body.trim().slice(0, 200);
   const error = record.error || (unreadable ? `HTTP ${response.status}: the provider's answer is not ${format.toUpperCase()}${snippet ? `: ${snippet}` : ''}` : `HTTP ${response.status}${httpOk ? ': the provider did not confirm the call' : ''}`);
