@@ -7,6 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, type TestAgent } from '../relay/harness.ts';
+import { answerAtOnce } from '../simulators/http.ts';
 import { BandwidthSimulator } from '../simulators/bandwidth.ts';
 import { ContractRelay, Extension, type RelayCallbacks, toSimulator } from './harness.ts';
 
@@ -165,10 +166,7 @@ describe('outbound call (click to call)', () => {
 });
 
 describe("ending a placed call (the card's Cancel and Hang up)", () => {
-  afterEach(() => {
-    bandwidth.agentPhone = 'answers';
-    bandwidth.holdCalls = false;
-  });
+  afterEach(() => answerAtOnce(bandwidth));
 
   it("cancels a call while the agent's phone rings: Bandwidth ends it unanswered (cause cancel), never asks to bridge the customer, and the agent sees it canceled", async () => {
     bandwidth.agentPhone = 'rings';

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { CallTarget } from '@phone-connector/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, type TestAgent } from '../relay/harness.ts';
-import { basicAuth, releaseCalls } from '../simulators/http.ts';
+import { answerAtOnce, basicAuth } from '../simulators/http.ts';
 import { type DialOutcome, type PlivoCall, PlivoSimulator, plivoV3Signature } from '../simulators/plivo.ts';
 import { ContractRelay, Extension, expectOneCallStream, type RelayCallbacks, toSimulator } from './harness.ts';
 
@@ -171,12 +171,7 @@ describe('outbound call (click to call)', () => {
 });
 
 describe("ending a placed call (the card's Cancel and Hang up)", () => {
-  afterEach(() => {
-    plivo.agentPhone = 'answers';
-    plivo.holdCalls = false;
-    // A test that failed half-way must not leave a call ringing or connected for ever.
-    releaseCalls(plivo.calls.values());
-  });
+  afterEach(() => answerAtOnce(plivo));
 
   it("cancels a call while the agent's phone rings: Plivo ends it unbridged and the agent sees it canceled", async () => {
     plivo.agentPhone = 'rings';

@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, type TestAgent } from '../relay/harness.ts';
+import { answerAtOnce } from '../simulators/http.ts';
 import { signLaml, startSignalWireSimulator } from '../simulators/signalwire.ts';
 import { ANSWERED_OUTBOUND_WEBHOOKS, type TwilioSimulator } from '../simulators/twilio.ts';
 import { ContractRelay, Extension, expectOneCallStream, type RelayCallbacks, toSimulator } from './harness.ts';
@@ -110,10 +111,7 @@ describe('outbound call (click to call)', () => {
 });
 
 describe("ending a placed call (the card's Cancel and Hang up)", () => {
-  afterEach(() => {
-    signalwire.agentPhone = 'answers';
-    signalwire.holdCalls = false;
-  });
+  afterEach(() => answerAtOnce(signalwire));
 
   it("cancels a call while the agent's phone rings: SignalWire ends it unbridged and the agent sees it canceled", async () => {
     signalwire.agentPhone = 'rings';

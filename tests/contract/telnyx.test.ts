@@ -7,6 +7,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, type CallEvent, type TestAgent } from '../relay/harness.ts';
+import { answerAtOnce } from '../simulators/http.ts';
 import { newCallSid, TelnyxSimulator, type TexmlCall } from '../simulators/telnyx.ts';
 import { ANSWERED_OUTBOUND_WEBHOOKS } from '../simulators/twilio.ts';
 import { ContractRelay, Extension, expectOneCallStream, type RelayCallbacks, toSimulator } from './harness.ts';
@@ -108,10 +109,7 @@ describe('outbound call (click to call)', () => {
 });
 
 describe("ending a placed call (the card's Cancel and Hang up)", () => {
-  afterEach(() => {
-    telnyx.agentPhone = 'answers';
-    telnyx.holdCalls = false;
-  });
+  afterEach(() => answerAtOnce(telnyx));
 
   it("cancels a call while the agent's phone rings: Telnyx ends it unbridged and the agent sees it canceled", async () => {
     telnyx.agentPhone = 'rings';

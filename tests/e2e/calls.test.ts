@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answerAtOnce } from '../simulators/http.ts';
 import { screenshotPath } from './harness/screenshots.ts';
 import { AGENT_NUMBER, DEADLINE_MS, startWorld, TWILIO_NUMBER, waitFor, type World } from './harness/world.ts';
 
@@ -96,7 +97,7 @@ describe('click to call, end to end', () => {
       expect(await cancel.count()).toBe(0);
       await page.close();
     } finally {
-      world.twilio.agentPhone = 'answers';
+      answerAtOnce(world.twilio);
     }
   });
 
@@ -114,7 +115,7 @@ describe('click to call, end to end', () => {
       await expect.poll(async () => (await recordedStatuses(page)).at(-1), { timeout: DEADLINE_MS }).toBe('Ended');
       await page.close();
     } finally {
-      world.twilio.holdCalls = false;
+      answerAtOnce(world.twilio);
     }
   });
 

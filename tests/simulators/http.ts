@@ -93,3 +93,20 @@ export function releaseCalls(calls: Iterable<HoldableCall>): void {
     call.connected?.();
   }
 }
+
+/** A simulator whose agent's phone a test can keep ringing (`agentPhone`) and whose calls it can keep connected (`holdCalls`). */
+export interface PhoneModes {
+  agentPhone: 'answers' | 'rings';
+  holdCalls: boolean;
+  readonly calls: ReadonlyMap<string, HoldableCall>;
+}
+
+/**
+ * Puts a simulator's phones back as they are by default (the agent answers at once, a call ends
+ * on its own) and ends the calls a test that failed half-way left ringing or connected.
+ */
+export function answerAtOnce(simulator: PhoneModes): void {
+  simulator.agentPhone = 'answers';
+  simulator.holdCalls = false;
+  releaseCalls(simulator.calls.values());
+}

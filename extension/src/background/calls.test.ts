@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { CallView } from '@phone-connector/shared';
 import type { Message, TabMessages } from '../messages.ts';
+import { answerAtOnce } from '../../../tests/simulators/http.ts';
 import { TwilioSimulator } from '../../../tests/simulators/twilio.ts';
 import { agentSettings, callbackUrls, defaultCountry, providerSettings } from '../storage.ts';
 import { loadCallSetup } from '../call-setup.ts';
@@ -145,7 +146,7 @@ describe('placing calls from the background', () => {
       expect(twilio.updates.at(-1)).toEqual({ sid, form: { Status: 'completed' } });
       expect(call.status).toBe('canceled');
     } finally {
-      twilio.agentPhone = 'answers';
+      answerAtOnce(twilio);
     }
   });
 
@@ -167,7 +168,7 @@ describe('placing calls from the background', () => {
       expect(cards.mock.calls.at(-1)?.[1]).toMatchObject({ state: 'ringing', canHangUp: true });
       expect(await calls.hangUp(placed.ok ? placed.key : '', 5)).toEqual({ ok: true });
     } finally {
-      twilio.agentPhone = 'answers';
+      answerAtOnce(twilio);
     }
   });
 
@@ -211,7 +212,7 @@ describe('placing calls from the background', () => {
       await twilio.calls.get(sid)!.done;
       expect(twilio.updates.at(-1)?.sid).toBe(sid);
     } finally {
-      twilio.agentPhone = 'answers';
+      answerAtOnce(twilio);
     }
   });
 

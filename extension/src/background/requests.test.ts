@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { answerAtOnce } from '../../../tests/simulators/http.ts';
 import { TwilioSimulator } from '../../../tests/simulators/twilio.ts';
 import { sendToBackground } from '../messages.ts';
 import { callView } from '../testing/call-view.ts';
@@ -77,7 +78,7 @@ describe("a placed call's Cancel", () => {
       await call.done;
       expect(call.status).toBe('canceled');
     } finally {
-      twilio.agentPhone = 'answers';
+      answerAtOnce(twilio);
     }
   });
 });
