@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cpuMs, processesUnder, threadKernelMs, threadTimesByName, threadTimesPerWebhook } from './cpu-account.ts';
 
 describe('cpuMs', () => {
@@ -70,6 +71,8 @@ describe('processesUnder', () => {
     const shell = spawn('sh', ['-c', 'sleep 30 & echo $!; wait'], { stdio: ['ignore', 'pipe', 'ignore'] });
     const sleepPid = Number(await new Promise<string>((resolve) => shell.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()))));
     try {
+      // `$!` is known once the shell forked: the child is `sh` until it has exec'd `sleep`, which a busy machine may not have done yet.
+      await vi.waitFor(() => expect(readFileSync(`/proc/${sleepPid}/comm`, 'utf8').trim()).toBe('sleep'), { timeout: 20_000, interval: 10 });
       expect(processesUnder(process.pid, 'sleep')).toEqual([sleepPid]);
       expect(processesUnder(process.pid, 'sh')).toEqual([shell.pid]);
       expect(processesUnder(shell.pid!, 'sleep')).toEqual([sleepPid]);
