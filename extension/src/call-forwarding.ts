@@ -31,6 +31,12 @@ export class ForwardedCalls<K, T> {
     return undefined;
   }
 
+  /** Every target whose wrap-up window has not passed, oldest first. */
+  targets(): T[] {
+    this.forgetWrappedUp();
+    return [...this.entries.values()].map((entry) => entry.target);
+  }
+
   set(key: K, target: T): void {
     const settledAt = this.entries.get(key)?.settledAt;
     this.entries.set(key, settledAt === undefined ? { target } : { target, settledAt });

@@ -35,6 +35,10 @@ beforeEach(() => {
       handled.push({ kind: 'hang-up-call', message, sender });
       return { ok: false, error: `no call ${message.key}` };
     },
+    'placed-calls': (message, sender) => {
+      handled.push({ kind: 'placed-calls', message, sender });
+      return { ok: true, calls: [] };
+    },
   });
   browser.runtime.onMessage.addListener(listener);
 });

@@ -24,6 +24,8 @@ export type BackgroundMessages = {
   'crm-dispositions': { request: { instanceId: string }; response: DispositionsAnswer };
   /** Ends a call placed from the sender's tab, by its card's key (Cancel, Hang up): the connector's `<hangup>`. */
   'hang-up-call': { request: { key: string }; response: HangUpAnswer };
+  /** The calls placed from this browser still under way (the toolbar popup shows them with Cancel and Hang up); for our own pages only. */
+  'placed-calls': { request: Record<string, never>; response: PlacedCallsAnswer };
 };
 
 /** Sent by the background to a tab's top-frame call UI (injected on the first, see `sendToTab`), which answers nothing. */
@@ -56,6 +58,8 @@ export type TabMessages = {
 export type PageMessages = {
   /** A call as the relay's last event has it: its line in the popup's recent calls changes, or a new one comes first. */
   'call-changed': { request: { call: CallView }; response: void };
+  /** A call was placed from this browser (a page's button, the menu, the dial box): the popup asks for the calls under way again. */
+  'placed-calls-changed': { request: Record<string, never>; response: void };
 };
 
 /** What the background adds to an incoming call's popup, formatted there (the call UI carries no libphonenumber). */
@@ -83,6 +87,21 @@ export type CallProgressState = 'calling' | CallStatus | 'error';
 
 export type PlaceCallResponse = { ok: true; key: string } | { ok: false; error: string };
 export type CallAnswer = { ok: true; call: CallView } | { ok: false; error: string };
+/**
+ * A call placed from this browser and still under way, as its card in a page has it: `key` is
+ * what `hang-up-call` ends it by, `callId` and `instanceId` what the relay's events name it by.
+ */
+export interface PlacedCallNow {
+  key: string;
+  callId: string;
+  instanceId: string;
+  shownTo: string;
+  state: CallProgressState;
+  detail?: string;
+  canHangUp?: boolean;
+  call?: CallView;
+}
+export type PlacedCallsAnswer = { ok: true; calls: PlacedCallNow[] } | { ok: false; error: string };
 /** The provider took the hang-up (its status webhook then ends the call), or why not. */
 export type HangUpAnswer = { ok: true } | { ok: false; error: string };
 /**

@@ -232,11 +232,39 @@ describe('toolbar popup', () => {
     await popup.getByLabel('Number to call').fill('(212) 555-0142');
     await popup.getByRole('button', { name: 'Call', exact: true }).click();
     await waitFor(() => world.twilio.calls.size === before + 1, DEADLINE_MS, 'the call from the toolbar popup');
-    await expect.poll(() => popup.getByRole('status').textContent()).toBe('Your phone is ringing.');
+    await expect.poll(() => popup.getByTestId('dial-status').textContent()).toBe('Your phone is ringing.');
     const placed = [...world.twilio.calls.values()].at(-1)!;
     await placed.done;
     expect(placed.dialed).toEqual(['+12125550142']);
     await popup.close();
+  });
+});
+
+describe('toolbar popup, a call under way', () => {
+  it("shows a call placed from its box with no CRM tab to show it, and cancels it while the agent's phone rings", async () => {
+    world.twilio.agentPhone = 'rings';
+    try {
+      const popup = await world.browser.context.newPage();
+      await popup.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
+      const before = world.twilio.calls.size;
+      await popup.getByLabel('Number to call').fill('(212) 555-0143');
+      await popup.getByRole('button', { name: 'Call', exact: true }).click();
+      await waitFor(() => world.twilio.calls.size === before + 1, DEADLINE_MS, 'the call from the toolbar popup');
+      const call = [...world.twilio.calls.values()].at(-1)!;
+      const card = popup.getByTestId('calls-under-way');
+      const cancel = card.locator('[data-pc-action="hang-up"]');
+      await expect.poll(() => cancel.textContent(), { timeout: DEADLINE_MS }).toBe('Cancel call');
+      expect(await card.locator('.pc-number').textContent()).toBe('(212) 555-0143');
+      await popup.screenshot({ path: screenshotPath('popup-call-under-way.png') });
+      await cancel.click();
+      await call.done;
+      expect([call.status, call.dialed]).toEqual(['canceled', []]);
+      await expect.poll(() => card.locator('[data-pc-field="status"]').textContent(), { timeout: DEADLINE_MS }).toBe('Canceled');
+      expect(await cancel.count()).toBe(0);
+      await popup.close();
+    } finally {
+      answerAtOnce(world.twilio);
+    }
   });
 });
 

@@ -11,7 +11,7 @@ import { agentSettings, callbackUrls, defaultCountry, providerSettings } from '.
 import { loadCallSetup } from '../call-setup.ts';
 import { callView } from '../testing/call-view.ts';
 import { WRAP_UP_MS } from '../call-forwarding.ts';
-import { OutboundCalls } from './calls.ts';
+import { LONGEST_CALL_MS, OutboundCalls } from './calls.ts';
 
 // The background's call path against the Twilio simulator over real HTTP, with WXT's fake
 // browser for storage. The relay is left out here (no relay configured): tests/e2e has it.
@@ -148,6 +148,37 @@ describe('placing calls from the background', () => {
     } finally {
       answerAtOnce(twilio);
     }
+  });
+
+  it('lists the calls under way for the toolbar popup, newest first, as their cards have them, until each ends or is too old to be live', async () => {
+    vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
+    const toPages = vi.spyOn(browser.runtime, 'sendMessage').mockResolvedValue(undefined);
+    let now = 1_000_000;
+    const calls = new OutboundCalls(() => now);
+    const first = await calls.place({ number: '+14155550123' }, 5);
+    const firstSid = [...twilio.calls.keys()].at(-1)!;
+    now += 1000;
+    // From the dial box with no CRM tab: no card in a page, so the popup is where it shows.
+    const second = await calls.place({ number: '+442079460958' });
+    const secondSid = [...twilio.calls.keys()].at(-1)!;
+    // The popup, if open, is told of each call placed, to ask again.
+    expect(toPages.mock.calls.map(([message]) => message)).toEqual([{ type: 'placed-calls-changed' }, { type: 'placed-calls-changed' }]);
+    const ada = { id: '4x12', name: 'Ada Lovelace', company: null, url: null };
+    await calls.onRelayCall(callView({ call_id: firstSid, direction: 'outbound', status: 'in-progress', contact: ada, contacts: [ada] }));
+    const listed = () => calls.underWay().map(({ key, callId, instanceId, shownTo, state, canHangUp, call }) => [key, callId, instanceId, shownTo, state, canHangUp, call?.contact?.name]);
+    const key = (placed: typeof first) => (placed.ok ? placed.key : '');
+    expect(listed()).toEqual([
+      [key(second), secondSid, 'default', '+44 20 7946 0958', 'queued', true, undefined],
+      [key(first), firstSid, 'default', '(415) 555-0123', 'in-progress', true, 'Ada Lovelace'],
+    ]);
+    // Ended: no longer under way.
+    await calls.onRelayCall(callView({ call_id: firstSid, direction: 'outbound', status: 'completed' }));
+    expect(listed().map(([k]) => k)).toEqual([key(second)]);
+    // A call whose end never reached us (the relay was down) is not under way hours later.
+    now += LONGEST_CALL_MS;
+    expect(listed().map(([k]) => k)).toEqual([key(second)]);
+    now += 1;
+    expect(listed()).toEqual([]);
   });
 
   it("forwards the relay's events about a call that come while the tab is told of the provider's answer", async () => {

@@ -1,8 +1,8 @@
-import { buildCallReport, type CallTarget, type CallView, canHangUp, defaultAuthEnvironment, hangUpCall, isCallStatus, memoryTokenCache, placeCall } from '@phone-connector/shared';
+import { buildCallReport, type CallTarget, type CallView, canHangUp, defaultAuthEnvironment, hangUpCall, isCallStatus, isFinalStatus, memoryTokenCache, placeCall } from '@phone-connector/shared';
 import { loadCallSetup } from '../call-setup.ts';
 import { ForwardedCalls } from '../call-forwarding.ts';
 import { detectSelectedNumber } from '../numbers/detect-numbers.ts';
-import { type CallProgressState, type HangUpAnswer, type PlaceCallResponse, sendToTab } from '../messages.ts';
+import { type CallProgressState, type HangUpAnswer, type PlacedCallNow, type PlaceCallResponse, sendToPages, sendToTab } from '../messages.ts';
 import { relaySettings, resolvedDefaultCountry } from '../storage.ts';
 import { RelayApi } from '../relay/relay-api.ts';
 import { shownNumber } from './shown-number.ts';
@@ -13,6 +13,11 @@ interface PlacedCall {
   to: string;
   shownTo: string;
   instance: string;
+  /** The provider's id of the call, as the relay's events name it. */
+  callId: string;
+  placedAt: number;
+  /** Its status as last shown: the provider's answer, then each of the relay's events. */
+  state: CallProgressState;
   /** Shown with every status of the call (an extension the agent has to key in). */
   note?: string;
   /** The connector can end it (`<hangup>`): its card offers Cancel and Hang up. */
@@ -22,6 +27,13 @@ interface PlacedCall {
   /** The relay's latest view of it: what its webhooks told (an id a hang-up may need). */
   view?: CallView;
 }
+
+/**
+ * A placed call still not ended this long after it was placed lost its last event (the relay
+ * was down when the provider told it): the toolbar popup no longer shows it as under way. No
+ * call lasts longer at Twilio, which ends calls at 4 hours unless told otherwise.
+ */
+export const LONGEST_CALL_MS = 4 * 60 * 60_000;
 
 
 /**
@@ -37,7 +49,7 @@ export class OutboundCalls {
   private readonly tokenCache = memoryTokenCache();
 
   /** `now`: the clock of the wrap-up window (tests move it). */
-  constructor(now: () => number = Date.now) {
+  constructor(private readonly now: () => number = Date.now) {
     this.placed = new ForwardedCalls(now);
   }
 
@@ -75,11 +87,13 @@ export class OutboundCalls {
     // Known before the tab is told: the provider's webhooks race its answer, and an event of the
     // relay's about the call that came meanwhile would find nothing (the card left at Queued while
     // the call talks, and no Hang up).
-    const placed: PlacedCall | undefined = report && { key, tabId, to, shownTo, instance: setup.instance, note, canHangUp: endable, placedFields: result.record.extra };
+    const placed: PlacedCall | undefined = report && { key, tabId, to, shownTo, instance: setup.instance, callId: report.call_id, placedAt: this.now(), state: result.record.call_status ?? 'queued', note, canHangUp: endable, placedFields: result.record.extra };
     if (report && placed) this.placed.set(report.call_id, placed);
     /** The call's status for the card: the relay's once an event brought one, which is newer than the provider's answer. */
-    const current = (): CallProgressState => (placed?.view && isCallStatus(placed.view.status) ? placed.view.status : (result.record.call_status ?? 'queued'));
+    const current = (): CallProgressState => placed?.state ?? result.record.call_status ?? 'queued';
     if (!placed?.view) await showProgress(current(), note);
+    // The toolbar popup, if open, shows it under way (with its Cancel).
+    if (placed) await sendToPages('placed-calls-changed', {});
     if (report) {
       const relay = new RelayApi(await relaySettings.getValue());
       if (relay.configured) {
@@ -114,10 +128,24 @@ export class OutboundCalls {
     placed.view = call;
     // The relay's JSON is not trusted to carry a known status: an unknown one shows nothing new.
     // The call goes along: the card names who is called and, once it ends, wraps it up.
-    if (isCallStatus(call.status) && placed.tabId !== undefined) {
-      await sendToTab(placed.tabId, 'call-progress', { key: placed.key, to: placed.to, shownTo: placed.shownTo, state: call.status, detail: placed.note, durationSeconds: call.duration ?? undefined, call, ...(placed.canHangUp ? { canHangUp: true } : {}) });
+    if (isCallStatus(call.status)) {
+      placed.state = call.status;
+      if (placed.tabId !== undefined) await sendToTab(placed.tabId, 'call-progress', { key: placed.key, to: placed.to, shownTo: placed.shownTo, state: call.status, detail: placed.note, durationSeconds: call.duration ?? undefined, call, ...(placed.canHangUp ? { canHangUp: true } : {}) });
     }
     this.placed.observe(call.call_id, call);
+  }
+
+  /**
+   * The calls placed here that are still under way, newest first, for the toolbar popup: it
+   * shows each with its status and, where the connector can end it, Cancel or Hang up.
+   */
+  underWay(): PlacedCallNow[] {
+    const since = this.now() - LONGEST_CALL_MS;
+    return this.placed
+      .targets()
+      .filter((placed) => !isFinalStatus(placed.state) && placed.placedAt >= since)
+      .reverse()
+      .map(({ key, callId, instance, shownTo, state, note, canHangUp, view }) => ({ key, callId, instanceId: instance, shownTo, state, ...(note ? { detail: note } : {}), ...(canHangUp ? { canHangUp } : {}), ...(view ? { call: view } : {}) }));
   }
 
   /**

@@ -76,7 +76,7 @@ describe('relay events in the background', () => {
     await handle(event(1, 'inbound', 'CA-nobody-listens'));
     expect(await lastSeq.getValue()).toBe(1);
     const told: string[] = [];
-    browser.runtime.onMessage.addListener(messageListener<PageMessages>({ 'call-changed': ({ call }) => void told.push(`${call.call_id} ${call.status}`) }));
+    browser.runtime.onMessage.addListener(messageListener<Pick<PageMessages, 'call-changed'>>({ 'call-changed': ({ call }) => void told.push(`${call.call_id} ${call.status}`) }));
     await handle(event(2, 'inbound', 'CA-in'));
     await handle(event(3, 'outbound', 'CA-out', 'in-progress'));
     await handle(event(3, 'outbound', 'CA-out', 'completed'));

@@ -83,6 +83,18 @@ describe("a placed call's Cancel", () => {
   });
 });
 
+describe('the calls under way', () => {
+  it('are listed for the toolbar popup, with the key its Cancel sends, and for no page', async () => {
+    const fromPopup = { id: browser.runtime.id, url: browser.runtime.getURL('/popup.html') };
+    const placed = await handle({ type: 'place-call', to: '+14155550123' }, fromPage(7));
+    const key = placed && 'key' in placed ? placed.key : '';
+    expect(await handle({ type: 'placed-calls' }, fromPopup)).toMatchObject({ ok: true, calls: [{ key, callId: lastCall().sid, shownTo: '(415) 555-0123', canHangUp: true }] });
+    expect(await handle({ type: 'placed-calls' }, fromPage(7))).toEqual({ ok: false, error: 'Refused: only the toolbar popup lists the calls under way.' });
+    expect(await handle({ type: 'placed-calls' }, { id: 'another-extension', url: 'chrome-extension://another-extension/popup.html' })).toEqual({ ok: false, error: 'Refused: the message does not come from this extension.' });
+    await lastCall().done;
+  });
+});
+
 describe('a call from a call button', () => {
   it("places it with the number's extension, and shows progress in the tab that asked", async () => {
     const before = twilio.calls.size;

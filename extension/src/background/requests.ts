@@ -1,6 +1,6 @@
 import { callNotesSchema, type CallTarget, type CallView } from '@phone-connector/shared';
 import type { Runtime } from 'webextension-polyfill';
-import { type BackgroundMessages, type CallAnswer, type DispositionsAnswer, type HangUpAnswer, messageListener, type PlaceCallResponse } from '../messages.ts';
+import { type BackgroundMessages, type CallAnswer, type DispositionsAnswer, type HangUpAnswer, messageListener, type PlaceCallResponse, type PlacedCallsAnswer } from '../messages.ts';
 import { relaySettings } from '../storage.ts';
 import type { CallRateLimit } from './call-rate-limit.ts';
 import type { OutboundCalls } from './calls.ts';
@@ -27,7 +27,16 @@ export function handleRequests(outbound: OutboundCalls, rateLimit: CallRateLimit
     'retry-crm-log': (message, sender) => retryCrmLog(message, sender),
     'crm-dispositions': (message, sender) => crmDispositions(dispositions, message, sender),
     'hang-up-call': (message, sender) => hangUpCall(outbound, message, sender),
+    'placed-calls': (_message, sender) => placedCalls(outbound, sender),
   });
+}
+
+/** Only our own pages list the calls under way: a page has its own calls' cards, and no business with the others'. */
+async function placedCalls(outbound: OutboundCalls, sender: Runtime.MessageSender): Promise<PlacedCallsAnswer> {
+  const checked = await checkSender(sender);
+  if ('refused' in checked) return { ok: false, error: `Refused: ${checked.refused}.` };
+  if (checked.kind !== 'extension-page') return { ok: false, error: 'Refused: only the toolbar popup lists the calls under way.' };
+  return { ok: true, calls: outbound.underWay() };
 }
 
 /** A page may end only the calls placed from its own tab; our pages (the toolbar popup) any placed here. */

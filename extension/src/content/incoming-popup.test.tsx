@@ -6,6 +6,7 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { CallView, Contact } from '@phone-connector/shared';
 import { type BackgroundMessages, messageListener } from '../messages.ts';
 import { callView } from '../testing/call-view.ts';
+import { userClick } from '../testing/user-click.ts';
 import { CallProgressCards } from './call-progress.tsx';
 import { CLOSE_AFTER_END_MS, IncomingPopups } from './incoming-popup.tsx';
 
@@ -31,7 +32,7 @@ beforeEach(() => {
     return answer(message);
   };
   browser.runtime.onMessage.addListener(
-    messageListener<BackgroundMessages>({ 'place-call': record('place-call'), 'update-call': record('update-call'), 'retry-crm-log': record('retry-crm-log'), 'crm-dispositions': record('crm-dispositions'), 'hang-up-call': record('hang-up-call') }),
+    messageListener<BackgroundMessages>({ 'place-call': record('place-call'), 'update-call': record('update-call'), 'retry-crm-log': record('retry-crm-log'), 'crm-dispositions': record('crm-dispositions'), 'hang-up-call': record('hang-up-call'), 'placed-calls': record('placed-calls') }),
   );
   popups = new IncomingPopups(document);
 });
@@ -360,12 +361,3 @@ describe('the progress card of an outbound call', () => {
     cards.closeAll();
   });
 });
-
-/** A click as the browser makes one for the agent (happy-dom has no trusted events: `isTrusted` forced), rendered. */
-function userClick(target: HTMLElement): void {
-  act(() => {
-    const event = new MouseEvent('click', { bubbles: true, cancelable: true, composed: true });
-    Object.defineProperty(event, 'isTrusted', { value: true });
-    target.dispatchEvent(event);
-  });
-}

@@ -8,11 +8,12 @@ import { CallRateLimit } from '../background/call-rate-limit.ts';
 import { OutboundCalls } from '../background/calls.ts';
 import { CrmDispositions } from '../background/crm-dispositions.ts';
 import { handleRequests } from '../background/requests.ts';
-import { type BackgroundMessages, messageListener } from '../messages.ts';
+import { type BackgroundMessages, messageListener, type PlacedCallNow } from '../messages.ts';
 import { noteMissedCall } from '../missed-calls.ts';
 import { agentSettings, awaySince, defaultCountry, missedCalls, relaySettings } from '../storage.ts';
 import { callView } from '../testing/call-view.ts';
 import { RelayStub } from '../testing/relay-stub.ts';
+import { userClick } from '../testing/user-click.ts';
 import { callTime, instantTime } from './call-time.tsx';
 import { Popup } from './Popup.tsx';
 
@@ -24,6 +25,10 @@ let relay: RelayStub;
 let root: HTMLElement;
 let placed: Array<{ type: string; to: string; extension?: string }>;
 let placeAnswer: BackgroundMessages['place-call']['response'];
+/** What the stand-in background says is under way, and the hang-ups it was asked for. */
+let underWay: PlacedCallNow[];
+let hangUps: string[];
+let hangUpAnswer: BackgroundMessages['hang-up-call']['response'];
 
 beforeAll(async () => {
   relay = await RelayStub.start();
@@ -34,6 +39,9 @@ beforeEach(async () => {
   fakeBrowser.reset();
   placed = [];
   placeAnswer = { ok: true, key: 'call-1' };
+  underWay = [];
+  hangUps = [];
+  hangUpAnswer = { ok: true };
   relay.requests.length = 0;
   relay.routes = {
     'GET /calls?limit=50': () => ({
@@ -51,10 +59,15 @@ beforeEach(async () => {
   await relaySettings.setValue({ url: relay.url, token: 'agent-token' });
   await defaultCountry.setValue('US');
   browser.runtime.onMessage.addListener(
-    messageListener<Pick<BackgroundMessages, 'place-call'>>({
+    messageListener<Pick<BackgroundMessages, 'place-call' | 'placed-calls' | 'hang-up-call'>>({
       'place-call': (message) => {
         placed.push(message);
         return placeAnswer;
+      },
+      'placed-calls': () => ({ ok: true, calls: underWay }),
+      'hang-up-call': ({ key }) => {
+        hangUps.push(key);
+        return hangUpAnswer;
       },
     }),
   );
@@ -309,6 +322,67 @@ describe('a recent call, opened', () => {
   });
 });
 
+describe('calls under way, in the toolbar popup', () => {
+  const card = (key: string) => root.querySelector<HTMLElement>(`[data-pc-under-way="${key}"]`);
+  const field = (key: string, name: string) => card(key)?.querySelector(`[data-pc-field="${name}"]`)?.textContent;
+  const button = (key: string) => card(key)?.querySelector<HTMLButtonElement>('[data-pc-action="hang-up"]') ?? null;
+  const ringing: PlacedCallNow = { key: 'call-7', callId: 'CA7', instanceId: 'twilio', shownTo: '(415) 555-0123', state: 'ringing', canHangUp: true };
+
+  it("shows each call placed here as its card does, and ends it on the agent's click: Cancel while it rings, Hang up once answered", async () => {
+    underWay = [ringing];
+    render(<Popup />, root);
+    await expect.poll(() => button('call-7')?.textContent).toBe('Cancel call');
+    // The recent calls read (the relay's events below go into them too).
+    await expect.poll(() => root.querySelector('[data-testid="recent-calls"]')).not.toBeNull();
+    expect(card('call-7')!.querySelector('.pc-number')!.textContent).toBe('(415) 555-0123');
+    expect(field('call-7', 'status')).toBe('Ringing');
+    // A script's click() is no click of the agent's.
+    act(() => button('call-7')!.click());
+    expect(hangUps).toEqual([]);
+    hangUpAnswer = { ok: false, error: 'Authenticate' };
+    userClick(button('call-7')!);
+    await expect.poll(() => field('call-7', 'hang-up-error')).toBe('Could not end the call: Authenticate');
+    expect(hangUps).toEqual(['call-7']);
+
+    // The relay's events move it on: answered, with who is called; the Hang up goes through.
+    const ada = { id: '4x12', name: 'Ada Lovelace', company: null, url: null };
+    const view = callView({ id: 40, call_id: 'CA7', instance_id: 'twilio', direction: 'outbound', status: 'in-progress', to_number: '+14155550123', contact: ada, contacts: [ada] });
+    await browser.runtime.sendMessage({ type: 'call-changed', call: view });
+    await expect.poll(() => button('call-7')?.textContent).toBe('Hang up');
+    expect(card('call-7')!.querySelector('[data-pc-contact]')?.textContent).toBe('Ada Lovelace');
+    hangUpAnswer = { ok: true };
+    userClick(button('call-7')!);
+    await expect.poll(() => button('call-7')?.textContent).toBe('Ending…');
+    expect(hangUps).toEqual(['call-7', 'call-7']);
+    // Its end: the card stays, saying so, until the agent dismisses it; the recent calls have it too.
+    underWay = [];
+    await browser.runtime.sendMessage({ type: 'call-changed', call: { ...view, status: 'completed', duration: 42 } });
+    await expect.poll(() => field('call-7', 'status')).toBe('Ended');
+    expect(button('call-7')).toBeNull();
+    expect(card('call-7')!.querySelector('.pc-timer')?.textContent).toBe('0:42');
+    await expect.poll(() => root.querySelector('[data-pc-recent="40"]')).not.toBeNull();
+    act(() => card('call-7')!.querySelector<HTMLButtonElement>('.pc-close')!.click());
+    await expect.poll(() => root.querySelector('[data-testid="calls-under-way"]')).toBeNull();
+  });
+
+  it('shows a call placed while it is open, follows only its own call by id and instance, and offers no button a connector cannot back', async () => {
+    render(<Popup />, root);
+    await expect.poll(() => root.querySelector('[data-testid="recent-calls"]')).not.toBeNull();
+    expect(root.querySelector('[data-testid="calls-under-way"]')).toBeNull();
+    underWay = [{ ...ringing, key: 'call-8', callId: 'CA8', state: 'queued', canHangUp: undefined, detail: 'Extension 204: key it in on your phone once the line answers.' }];
+    // What the background sends our pages when a call is placed.
+    await browser.runtime.sendMessage({ type: 'placed-calls-changed' });
+    await expect.poll(() => field('call-8', 'status')).toBe('Calling your phone…');
+    expect(field('call-8', 'detail')).toBe('Extension 204: key it in on your phone once the line answers.');
+    expect(button('call-8')).toBeNull();
+    await browser.runtime.sendMessage({ type: 'call-changed', call: callView({ call_id: 'CA8', instance_id: 'twilio', direction: 'outbound', status: 'ringing' }) });
+    await expect.poll(() => field('call-8', 'status')).toBe('Ringing');
+    // Another instance's call of the same id is not this one (act: rendered before the check).
+    await act(() => browser.runtime.sendMessage({ type: 'call-changed', call: callView({ call_id: 'CA8', instance_id: 'another', direction: 'outbound', status: 'busy' }) }));
+    expect(field('call-8', 'status')).toBe('Ringing');
+  });
+});
+
 describe('finding a call from the toolbar popup', () => {
   const GRACE = { id: '12x4', name: 'Grace Hopper', company: 'Navy Labs', url: null };
   const lines = (testId: string) => [...root.querySelectorAll<HTMLElement>(`[data-testid="${testId}"] [data-pc-recent]`)].map((li) => Number(li.dataset.pcRecent));
@@ -500,7 +574,7 @@ describe('the keyboard shortcut, in the toolbar popup', () => {
       box.dispatchEvent(new Event('input', { bubbles: true }));
     });
     act(() => root.querySelector<HTMLButtonElement>('form button[type="submit"]')!.click());
-    await expect.poll(() => root.querySelector('[role="status"]')?.textContent).toBe('Your phone is ringing.');
+    await expect.poll(() => root.querySelector('[data-testid="dial-status"]')?.textContent).toBe('Your phone is ringing.');
     expect(hint()).toBeUndefined();
   });
 

@@ -13,6 +13,7 @@ import { ConnectionBadge } from '../ui/ConnectionBadge.tsx';
 import { useStored } from '../ui/use-stored.ts';
 import { callSelectionShortcut } from '../background/call-selection.ts';
 import { type CallListing, useCallListing } from './call-listing.ts';
+import { CallsUnderWayCards, useCallsUnderWay } from './CallsUnderWay.tsx';
 import { MissedCalls } from './MissedCalls.tsx';
 import { Presence } from './Presence.tsx';
 import { RecentCall } from './RecentCall.tsx';
@@ -20,7 +21,7 @@ import { RecentCall } from './RecentCall.tsx';
 /** How long the search box waits for the agent to stop typing before it asks the relay. */
 const SEARCH_DELAY_MS = 300;
 
-/** Toolbar popup: whether the team's calls ring the agent, dial box, missed and recent calls (each opens to its contact, call back and wrap-up), a search of all calls, connection, enable/disable on the current site. */
+/** Toolbar popup: whether the team's calls ring the agent, the calls placed and still under way (Cancel, Hang up), dial box, missed and recent calls (each opens to its contact, call back and wrap-up), a search of all calls, connection, enable/disable on the current site. */
 export function Popup() {
   const [status] = useStored(connectionStatus);
   const [sites = []] = useStored(enabledSites);
@@ -36,6 +37,7 @@ export function Popup() {
   const search = searchText.trim();
   const recent = useCallListing('');
   const found = useCallListing(search || null, SEARCH_DELAY_MS);
+  const underWay = useCallsUnderWay();
   const missed = useMemo(() => (Array.isArray(recent.calls) ? recent.calls.filter(isMissedCall) : []), [recent.calls]);
   // A call as the relay answered an action on it, or as its last event has it: shown at once,
   // among the calls found too when it is one the search finds.
@@ -53,9 +55,15 @@ export function Popup() {
     void resolvedDefaultCountry().then(setCountry);
     void callSelectionShortcut().then(setShortcut);
   }, []);
-  // While the popup is open the lists follow the relay's events, as the page's popups do.
+  // While the popup is open the lists and the calls under way follow the relay's events, as the page's popups do.
   useEffect(() => {
-    const listener = messageListener<PageMessages>({ 'call-changed': ({ call }) => showCall(call) });
+    const listener = messageListener<PageMessages>({
+      'call-changed': ({ call }) => {
+        showCall(call);
+        underWay.showCall(call);
+      },
+      'placed-calls-changed': () => void underWay.refresh(),
+    });
     browser.runtime.onMessage.addListener(listener);
     return () => browser.runtime.onMessage.removeListener(listener);
   }, [showCall]);
@@ -95,12 +103,13 @@ export function Popup() {
         </span>
       </div>
       <Presence />
+      <CallsUnderWayCards underWay={underWay} />
       <form onSubmit={call} class="row" style="margin-top: 10px">
         <input type="tel" aria-label="Number to call" placeholder="Number to call" value={number} onInput={(e) => setNumber((e.target as HTMLInputElement).value)} />
         <button class="primary" type="submit">Call</button>
       </form>
       {message ? (
-        <p role="status" class={message.kind}>
+        <p role="status" class={message.kind} data-testid="dial-status">
           {message.text}
         </p>
       ) : shortcut ? (
