@@ -44,6 +44,8 @@ export type TabMessages = {
       state: CallProgressState;
       detail?: string;
       durationSeconds?: number;
+      /** When the background first saw the call answered (epoch ms): the card's timer counts from then while it lasts. */
+      answeredAt?: number;
       call?: CallView;
       /** The connector can end the call (`<hangup>`): the card offers Cancel while it rings and Hang up once answered. */
       canHangUp?: boolean;
@@ -98,6 +100,7 @@ export interface PlacedCallNow {
   shownTo: string;
   state: CallProgressState;
   detail?: string;
+  answeredAt?: number;
   canHangUp?: boolean;
   call?: CallView;
 }

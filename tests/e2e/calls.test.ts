@@ -108,6 +108,11 @@ describe('click to call, end to end', () => {
       await waitFor(() => call.connected !== undefined, DEADLINE_MS, 'the agent bridged to the customer');
       const hangUp = page.locator('[data-pc-progress] [data-pc-action="hang-up"]');
       await expect.poll(() => hangUp.textContent(), { timeout: DEADLINE_MS }).toBe('Hang up');
+      // The call's time since it was answered, counting.
+      const timer = page.locator('[data-pc-progress] [data-pc-field="timer"]');
+      const first = await timer.textContent();
+      expect(first).toMatch(/^\d+:\d\d$/);
+      await expect.poll(() => timer.textContent(), { timeout: DEADLINE_MS }).not.toBe(first);
       await page.screenshot({ path: screenshotPath('hang-up.png') });
       await hangUp.click();
       await call.done;

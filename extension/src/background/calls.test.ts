@@ -181,6 +181,30 @@ describe('placing calls from the background', () => {
     expect(listed()).toEqual([]);
   });
 
+  it('tells the card when the call was first seen answered, for its timer, and keeps that time through later events', async () => {
+    const cards = vi.spyOn(browser.tabs, 'sendMessage').mockResolvedValue(undefined);
+    let now = 1_000_000;
+    const calls = new OutboundCalls(() => now);
+    await calls.place({ number: '+14155550123' }, 5);
+    const sid = [...twilio.calls.keys()].at(-1)!;
+    const event = (status: CallView['status']) => calls.onRelayCall(callView({ call_id: sid, direction: 'outbound', status }));
+    await event('ringing');
+    now += 5000;
+    await event('in-progress');
+    now += 30_000;
+    // The relay repeats the status with news (the contact found, the log pending): the time stays.
+    await event('in-progress');
+    await event('completed');
+    expect(cards.mock.calls.map(([, card]) => [(card as Message<TabMessages, 'call-progress'>).state, (card as Message<TabMessages, 'call-progress'>).answeredAt])).toEqual([
+      ['calling', undefined],
+      ['queued', undefined],
+      ['ringing', undefined],
+      ['in-progress', 1_005_000],
+      ['in-progress', 1_005_000],
+      ['completed', 1_005_000],
+    ]);
+  });
+
   it("forwards the relay's events about a call that come while the tab is told of the provider's answer", async () => {
     twilio.agentPhone = 'rings';
     try {

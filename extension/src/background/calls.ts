@@ -18,6 +18,8 @@ interface PlacedCall {
   placedAt: number;
   /** Its status as last shown: the provider's answer, then each of the relay's events. */
   state: CallProgressState;
+  /** When the call was first seen answered (in progress): its card's timer counts from then. */
+  answeredAt?: number;
   /** Shown with every status of the call (an extension the agent has to key in). */
   note?: string;
   /** The connector can end it (`<hangup>`): its card offers Cancel and Hang up. */
@@ -130,7 +132,11 @@ export class OutboundCalls {
     // The call goes along: the card names who is called and, once it ends, wraps it up.
     if (isCallStatus(call.status)) {
       placed.state = call.status;
-      if (placed.tabId !== undefined) await sendToTab(placed.tabId, 'call-progress', { key: placed.key, to: placed.to, shownTo: placed.shownTo, state: call.status, detail: placed.note, durationSeconds: call.duration ?? undefined, call, ...(placed.canHangUp ? { canHangUp: true } : {}) });
+      if (call.status === 'in-progress') placed.answeredAt ??= this.now();
+      if (placed.tabId !== undefined) {
+        const { key, to, shownTo, note, answeredAt } = placed;
+        await sendToTab(placed.tabId, 'call-progress', { key, to, shownTo, state: call.status, detail: note, durationSeconds: call.duration ?? undefined, call, ...(answeredAt !== undefined ? { answeredAt } : {}), ...(placed.canHangUp ? { canHangUp: true } : {}) });
+      }
     }
     this.placed.observe(call.call_id, call);
   }
@@ -145,7 +151,17 @@ export class OutboundCalls {
       .targets()
       .filter((placed) => !isFinalStatus(placed.state) && placed.placedAt >= since)
       .reverse()
-      .map(({ key, callId, instance, shownTo, state, note, canHangUp, view }) => ({ key, callId, instanceId: instance, shownTo, state, ...(note ? { detail: note } : {}), ...(canHangUp ? { canHangUp } : {}), ...(view ? { call: view } : {}) }));
+      .map(({ key, callId, instance, shownTo, state, note, canHangUp, view, answeredAt }) => ({
+        key,
+        callId,
+        instanceId: instance,
+        shownTo,
+        state,
+        ...(note ? { detail: note } : {}),
+        ...(answeredAt !== undefined ? { answeredAt } : {}),
+        ...(canHangUp ? { canHangUp } : {}),
+        ...(view ? { call: view } : {}),
+      }));
   }
 
   /**

@@ -52,13 +52,14 @@ export class CallProgressCards {
   }
 
   private render(card: Card): void {
-    const { key, shownTo, state, detail, durationSeconds, call, canHangUp } = card.progress;
+    const { key, shownTo, state, detail, durationSeconds, answeredAt, call, canHangUp } = card.progress;
     card.update(
       <CallProgressCard
         to={shownTo}
         state={state}
         detail={detail}
         durationSeconds={durationSeconds}
+        answeredAt={answeredAt}
         call={call && card.actions ? { view: call, actions: card.actions } : undefined}
         onHangUp={canHangUp ? () => sendToBackground('hang-up-call', { key }) : undefined}
         onDismiss={() => this.close(key)}

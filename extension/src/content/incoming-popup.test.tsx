@@ -322,6 +322,26 @@ describe('the progress card of an outbound call', () => {
     cards.closeAll();
   });
 
+  it('counts the time since the call was answered while it is in progress, then shows its duration', () => {
+    vi.useFakeTimers({ now: new Date('2026-12-07T10:00:00Z') });
+    const cards = new CallProgressCards(document);
+    const card = () => document.querySelector('[data-pc-progress="call-3"]')?.shadowRoot ?? null;
+    const progress = { key: 'call-3', to: '+14155550199', shownTo: '(415) 555-0199' };
+    cards.update({ ...progress, state: 'ringing' });
+    expect(card()?.querySelector('[data-pc-field="timer"]')).toBeNull();
+    // Answered 65 s ago, as the background saw it (the card may be shown later, in another tab or the popup).
+    // act: the timer's effect runs now, not on the next (fake) frame.
+    act(() => cards.update({ ...progress, state: 'in-progress', answeredAt: Date.now() - 65_000 }));
+    expect(text(card(), '[data-pc-field="timer"]')).toBe('1:05');
+    act(() => vi.advanceTimersByTime(2000));
+    expect(text(card(), '[data-pc-field="timer"]')).toBe('1:07');
+    act(() => cards.update({ ...progress, state: 'completed', durationSeconds: 70, answeredAt: Date.now() - 67_000 }));
+    expect(text(card(), '[data-pc-field="timer"]')).toBe('1:10');
+    act(() => vi.advanceTimersByTime(2000));
+    expect(text(card(), '[data-pc-field="timer"]')).toBe('1:10');
+    cards.closeAll();
+  });
+
   it("cancels a ringing call, and hangs up an answered one, on the agent's own click only", async () => {
     const cards = new CallProgressCards(document);
     const card = () => document.querySelector('[data-pc-progress="call-2"]')?.shadowRoot ?? null;

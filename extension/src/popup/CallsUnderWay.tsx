@@ -41,8 +41,14 @@ export function useCallsUnderWay(): CallsUnderWay {
   }, []);
 
   const showCall = useCallback((call: CallView) => {
+    const now = Date.now();
     setCards((shown) =>
-      shown.map((card) => (card.callId === call.call_id && card.instanceId === call.instance_id ? { ...card, call, ...(isCallStatus(call.status) ? { state: call.status } : {}) } : card)),
+      shown.map((card) => {
+        if (card.callId !== call.call_id || card.instanceId !== call.instance_id) return card;
+        // Answered while the popup is open: its timer counts from now, as the background's does (it heard the same event).
+        const answeredAt = card.answeredAt ?? (call.status === 'in-progress' ? now : undefined);
+        return { ...card, call, ...(isCallStatus(call.status) ? { state: call.status } : {}), ...(answeredAt !== undefined ? { answeredAt } : {}) };
+      }),
     );
   }, []);
 
@@ -75,7 +81,7 @@ export function CallsUnderWayCards({ underWay }: { underWay: CallsUnderWay }) {
 }
 
 function UnderWayCard({ card, underWay }: { card: PlacedCallNow; underWay: CallsUnderWay }) {
-  const { key, shownTo, state, detail, call, canHangUp } = card;
+  const { key, shownTo, state, detail, answeredAt, call, canHangUp } = card;
   const actions = useMemo(() => (call ? callActions(call, underWay.showCall) : undefined), [call?.id, call?.instance_id, underWay.showCall]);
   return (
     <div data-pc-under-way={key}>
@@ -84,6 +90,7 @@ function UnderWayCard({ card, underWay }: { card: PlacedCallNow; underWay: Calls
         state={state}
         detail={detail}
         durationSeconds={call?.duration ?? undefined}
+        answeredAt={answeredAt}
         call={call && actions ? { view: call, actions } : undefined}
         onHangUp={canHangUp ? () => sendToBackground('hang-up-call', { key }) : undefined}
         onDismiss={() => underWay.dismiss(key)}

@@ -350,6 +350,8 @@ describe('calls under way, in the toolbar popup', () => {
     await browser.runtime.sendMessage({ type: 'call-changed', call: view });
     await expect.poll(() => button('call-7')?.textContent).toBe('Hang up');
     expect(card('call-7')!.querySelector('[data-pc-contact]')?.textContent).toBe('Ada Lovelace');
+    // Answered while the popup is open: its timer counts from then.
+    expect(field('call-7', 'timer')).toMatch(/^0:\d\d$/);
     hangUpAnswer = { ok: true };
     userClick(button('call-7')!);
     await expect.poll(() => button('call-7')?.textContent).toBe('Ending…');
@@ -369,10 +371,15 @@ describe('calls under way, in the toolbar popup', () => {
     render(<Popup />, root);
     await expect.poll(() => root.querySelector('[data-testid="recent-calls"]')).not.toBeNull();
     expect(root.querySelector('[data-testid="calls-under-way"]')).toBeNull();
-    underWay = [{ ...ringing, key: 'call-8', callId: 'CA8', state: 'queued', canHangUp: undefined, detail: 'Extension 204: key it in on your phone once the line answers.' }];
+    underWay = [
+      { ...ringing, key: 'call-8', callId: 'CA8', state: 'queued', canHangUp: undefined, detail: 'Extension 204: key it in on your phone once the line answers.' },
+      // Answered before the popup opened: its timer counts from when the background saw it answered.
+      { ...ringing, key: 'call-9', callId: 'CA9', state: 'in-progress', answeredAt: Date.now() - 125_000 },
+    ];
     // What the background sends our pages when a call is placed.
     await browser.runtime.sendMessage({ type: 'placed-calls-changed' });
     await expect.poll(() => field('call-8', 'status')).toBe('Calling your phone…');
+    expect(field('call-9', 'timer')).toMatch(/^2:(0[5-9]|[1-5]\d)$/);
     expect(field('call-8', 'detail')).toBe('Extension 204: key it in on your phone once the line answers.');
     expect(button('call-8')).toBeNull();
     await browser.runtime.sendMessage({ type: 'call-changed', call: callView({ call_id: 'CA8', instance_id: 'twilio', direction: 'outbound', status: 'ringing' }) });

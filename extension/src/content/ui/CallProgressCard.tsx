@@ -1,5 +1,5 @@
 import { type CallView, isFinalStatus, type StatusTone, statusLabel, statusTone } from '@phone-connector/shared';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { CallProgressState, HangUpAnswer } from '../../messages.ts';
 import type { CallActions } from '../call-actions.ts';
 import { CallContact } from './CallContact.tsx';
@@ -24,6 +24,8 @@ export interface CallProgressProps {
   state: CallProgressState;
   detail?: string;
   durationSeconds?: number;
+  /** When the call was answered (epoch ms): a timer counts the call's time while it is in progress. */
+  answeredAt?: number;
   /** The relay's view of the call, once an event brought it: who is called, and the wrap-up. */
   call?: { view: CallView; actions: CallActions };
   /** Ends the call through the provider (its connector's `<hangup>`); absent when it cannot. */
@@ -35,7 +37,7 @@ export interface CallProgressProps {
 const ENDABLE: ReadonlySet<CallProgressState> = new Set(['queued', 'ringing', 'in-progress']);
 
 /** Progress of a call the agent placed from this page. */
-export function CallProgressCard({ to, state, detail, durationSeconds, call, onHangUp, onDismiss }: CallProgressProps) {
+export function CallProgressCard({ to, state, detail, durationSeconds, answeredAt, call, onHangUp, onDismiss }: CallProgressProps) {
   return (
     <div class="pc-card" role="status" aria-live="polite">
       <div class="pc-row">
@@ -49,13 +51,28 @@ export function CallProgressCard({ to, state, detail, durationSeconds, call, onH
         <span class="pc-status" data-state={state} data-tone={progressTone(state)} data-pc-field="status">
           {progressLabel(state)}
         </span>
-        {state === 'completed' && durationSeconds !== undefined ? <span class="pc-timer">{formatDuration(durationSeconds)}</span> : null}
+        {state === 'completed' && durationSeconds !== undefined ? <span class="pc-timer" data-pc-field="timer">{formatDuration(durationSeconds)}</span> : null}
+        {state === 'in-progress' && answeredAt !== undefined ? <TalkTimer since={answeredAt} /> : null}
       </div>
       {detail ? <p class="pc-detail" data-pc-field="detail">{detail}</p> : null}
       {call ? <CallContact call={call.view} actions={call.actions} /> : null}
       {onHangUp && ENDABLE.has(state) ? <HangUp answered={state === 'in-progress'} onHangUp={onHangUp} /> : null}
       {call && isFinalStatus(state) && call.view.crm_log ? <WrapUp call={call.view} ended actions={call.actions} /> : null}
     </div>
+  );
+}
+
+/** The time since the call was answered, counted each second while the call is in progress. */
+function TalkTimer({ since }: { since: number }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return (
+    <span class="pc-timer" data-pc-field="timer">
+      {formatDuration(Math.max(0, Math.floor((now - since) / 1000)))}
+    </span>
   );
 }
 
