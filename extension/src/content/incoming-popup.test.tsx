@@ -333,11 +333,11 @@ describe('the progress card of an outbound call', () => {
     // act: the timer's effect runs now, not on the next (fake) frame.
     act(() => cards.update({ ...progress, state: 'in-progress', answeredAt: Date.now() - 65_000 }));
     expect(text(card(), '[data-pc-field="timer"]')).toBe('1:05');
-    act(() => vi.advanceTimersByTime(2000));
+    act(() => void vi.advanceTimersByTime(2000));
     expect(text(card(), '[data-pc-field="timer"]')).toBe('1:07');
     act(() => cards.update({ ...progress, state: 'completed', durationSeconds: 70, answeredAt: Date.now() - 67_000 }));
     expect(text(card(), '[data-pc-field="timer"]')).toBe('1:10');
-    act(() => vi.advanceTimersByTime(2000));
+    act(() => void vi.advanceTimersByTime(2000));
     expect(text(card(), '[data-pc-field="timer"]')).toBe('1:10');
     cards.closeAll();
   });

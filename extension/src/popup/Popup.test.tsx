@@ -280,6 +280,20 @@ describe('a recent call, opened', () => {
 
   });
 
+  it('keeps what the relay\'s events said while its first page of calls was being read', async () => {
+    let answer: () => void = () => {};
+    const older = callView({ id: 38, status: 'ringing', from_number: '+14155550166', updated_at: '2026-01-01T00:00:00.000Z' });
+    // The page is read before the events below, and answered after them.
+    relay.routes['GET /calls?limit=50'] = () => new Promise((resolve) => (answer = () => resolve({ body: { calls: [older], next_cursor: null } })));
+    render(<Popup />, root);
+    await expect.poll(() => relay.sent('GET /calls?limit=50')).toHaveLength(1);
+    await browser.runtime.sendMessage({ type: 'call-changed', call: { ...older, status: 'completed', duration: 12, updated_at: '2026-01-01T00:01:00.000Z' } });
+    await browser.runtime.sendMessage({ type: 'call-changed', call: callView({ id: 39, status: 'ringing', from_number: '+14155550167' }) });
+    answer();
+    const lines = () => [...root.querySelectorAll<HTMLElement>('[data-pc-recent]')].map((li) => `${li.dataset.pcRecent} ${li.querySelector('.recent-toggle .hint')?.textContent}`);
+    await expect.poll(lines).toEqual([expect.stringMatching(/^39 .* · Ringing$/), expect.stringMatching(/^38 .* · Ended · 0:12$/)]);
+  });
+
   it('shows older calls eight at a time: from those read, then from the relay\'s next page, until there are none', async () => {
     const page = (from: number, to: number) => Array.from({ length: from - to + 1 }, (_, i) => callView({ id: from - i, call_id: `CA${from - i}`, status: 'completed' }));
     relay.routes['GET /calls?limit=50'] = () => ({ body: { calls: page(80, 61), next_cursor: 'c2' } });
@@ -332,8 +346,6 @@ describe('calls under way, in the toolbar popup', () => {
     underWay = [ringing];
     render(<Popup />, root);
     await expect.poll(() => button('call-7')?.textContent).toBe('Cancel call');
-    // The recent calls read (the relay's events below go into them too).
-    await expect.poll(() => root.querySelector('[data-testid="recent-calls"]')).not.toBeNull();
     expect(card('call-7')!.querySelector('.pc-number')!.textContent).toBe('(415) 555-0123');
     expect(field('call-7', 'status')).toBe('Ringing');
     // A script's click() is no click of the agent's.

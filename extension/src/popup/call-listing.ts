@@ -35,9 +35,12 @@ export function useCallListing(q: string | null, delayMs = 0): CallListing {
   const [reading, setReading] = useState<'idle' | 'reading' | string>('idle');
   // The search whose answers the list takes: a page read for another is dropped.
   const listed = useRef(q);
+  // Calls the relay's events brought while its first page was being read: put in once it is.
+  const early = useRef<Array<{ call: CallView; takes: (call: CallView) => boolean }> | null>(null);
 
   useEffect(() => {
     listed.current = q;
+    early.current = q === null ? null : [];
     const current = () => listed.current === q;
     setCalls(undefined);
     setShown(CALLS_SHOWN);
@@ -50,10 +53,14 @@ export function useCallListing(q: string | null, delayMs = 0): CallListing {
       try {
         const page = await api.calls({ limit: CALLS_READ, q: q || undefined });
         if (!current()) return;
-        setCalls(page.calls);
+        // The page may have been read before an event's change: the newer of each stays (withCall).
+        setCalls((early.current ?? []).reduce((calls, { call, takes }) => withCall(calls, call, takes), page.calls));
+        early.current = null;
         setNextCursor(page.next_cursor);
       } catch (error) {
-        if (current()) setCalls((error as Error).message);
+        if (!current()) return;
+        setCalls((error as Error).message);
+        early.current = null;
       }
     };
     const timer = setTimeout(() => void read(), q ? delayMs : 0);
@@ -79,7 +86,8 @@ export function useCallListing(q: string | null, delayMs = 0): CallListing {
   };
 
   const showCall = useCallback((changed: CallView, takes: (call: CallView) => boolean = () => true) => {
-    setCalls((listed) => (Array.isArray(listed) ? withCall(listed, changed, takes) : listed));
+    if (early.current) early.current.push({ call: changed, takes });
+    else setCalls((listed) => (Array.isArray(listed) ? withCall(listed, changed, takes) : listed));
   }, []);
 
   return { calls, shown, more: Array.isArray(calls) && (calls.length > shown || nextCursor !== null), reading, showMore, showCall };

@@ -10,8 +10,9 @@ export interface RelayRequest {
   body: unknown;
 }
 
-/** What the stub answers to `METHOD /path`: a status and a JSON body. */
-export type RelayRoutes = Record<string, (request: RelayRequest) => { status?: number; body?: unknown }>;
+/** What the stub answers to `METHOD /path`: a status and a JSON body, or a promise of them (an answer the test holds back). */
+export type RelayRoutes = Record<string, (request: RelayRequest) => RelayAnswer | Promise<RelayAnswer>>;
+type RelayAnswer = { status?: number; body?: unknown };
 
 /**
  * The agent API as unit tests need it (the real relay runs in tests/ and e2e): a local HTTP
@@ -41,12 +42,12 @@ export class RelayStub {
       }
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
+      req.on('end', async () => {
         const text = Buffer.concat(chunks).toString('utf8');
         const request: RelayRequest = { method: req.method ?? 'GET', path: (req.url ?? '/').replace(/^\/api\/v1/, ''), authorization: req.headers.authorization, body: text ? JSON.parse(text) : undefined };
         stub!.requests.push(request);
         const route = stub!.routes[`${request.method} ${request.path}`];
-        const answer = route ? route(request) : { status: 404, body: { error: `no route ${request.method} ${request.path}` } };
+        const answer = route ? await route(request) : { status: 404, body: { error: `no route ${request.method} ${request.path}` } };
         res.writeHead(answer.status ?? 200, { 'Content-Type': 'application/json' });
         res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
       });
