@@ -333,6 +333,8 @@ describe('the progress card of an outbound call', () => {
     // act: the timer's effect runs now, not on the next (fake) frame.
     act(() => cards.update({ ...progress, state: 'in-progress', answeredAt: Date.now() - 65_000 }));
     expect(text(card(), '[data-pc-field="timer"]')).toBe('1:05');
+    // Inside the card's live region, but not read out each second.
+    expect(card()?.querySelector('[data-pc-field="timer"]')?.getAttribute('aria-live')).toBe('off');
     act(() => void vi.advanceTimersByTime(2000));
     expect(text(card(), '[data-pc-field="timer"]')).toBe('1:07');
     act(() => cards.update({ ...progress, state: 'completed', durationSeconds: 70, answeredAt: Date.now() - 67_000 }));

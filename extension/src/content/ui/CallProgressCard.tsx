@@ -62,7 +62,10 @@ export function CallProgressCard({ to, state, detail, durationSeconds, answeredA
   );
 }
 
-/** The time since the call was answered, counted each second while the call is in progress. */
+/**
+ * The time since the call was answered, counted each second while the call is in progress. The
+ * card is a polite live region: the timer is not (a screen reader would read out every second).
+ */
 function TalkTimer({ since }: { since: number }) {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
@@ -70,7 +73,7 @@ function TalkTimer({ since }: { since: number }) {
     return () => clearInterval(timer);
   }, []);
   return (
-    <span class="pc-timer" data-pc-field="timer">
+    <span class="pc-timer" role="timer" aria-live="off" data-pc-field="timer">
       {formatDuration(Math.max(0, Math.floor((now - since) / 1000)))}
     </span>
   );
