@@ -65,6 +65,37 @@ describe('relay agent', () => {
     expect(err).toEqual(['relay: no agent ag_nobody']);
   });
 
+  it('marks an agent away for a while or until a time, and says when they come back', async () => {
+    await run(['agent', 'add', '--db', db, '--name', 'Ada', '--number', '+14155550111', '--json']);
+    const { id } = JSON.parse(out[0]!) as { id: string };
+    out = [];
+    const before = Date.now();
+    expect(await run(['agent', 'away', id, '--for', '1h30m', '--db', db])).toBe(0);
+    const until = /until (\S+), then available again: the team's calls ring the others\.$/.exec(out[0]!)?.[1];
+    expect(Date.parse(until!) - before).toBeGreaterThanOrEqual(90 * 60_000);
+    expect(Date.parse(until!) - Date.now()).toBeLessThanOrEqual(90 * 60_000);
+    await run(['agent', 'list', '--db', db]);
+    expect(out[1]).toMatch(new RegExp(`\\taway since \\S+ until ${until!.replace(/[.]/g, '\\.')}$`));
+    const at = new Date(Date.now() + 2 * 3_600_000).toISOString();
+    await run(['agent', 'away', id, '--until', at, '--db', db]);
+    await run(['agent', 'list', '--db', db, '--json']);
+    expect(JSON.parse(out.at(-1)!)).toMatchObject([{ id, away_until: at }]);
+    // Away with neither: until they say.
+    await run(['agent', 'away', id, '--db', db]);
+    await run(['agent', 'list', '--db', db, '--json']);
+    expect(JSON.parse(out.at(-1)!)).toMatchObject([{ id, away_since: expect.any(String), away_until: null }]);
+  });
+
+  it.each([
+    [['--for', 'lunch'], '--for "lunch" is not a duration: 45m, 2h, 1h30m'],
+    [['--for', '200h'], 'is more than 7 days away'],
+    [['--until', '2020-01-01T00:00:00Z'], '--until: 2020-01-01T00:00:00.000Z has passed'],
+    [['--for', '1h', '--until', '2099-01-01T00:00:00Z'], 'give --for or --until, not both'],
+  ])('refuses agent away %j', async (flags, message) => {
+    expect(await run(['agent', 'away', 'ag_x', ...flags, '--db', db])).toBe(2);
+    expect(err.join('\n')).toContain(message);
+  });
+
   it('says which agents are on a call, as routing reads it', async () => {
     await run(['agent', 'add', '--db', db, '--name', 'Ada', '--number', '+14155550111', '--admin', '--json']);
     await run(['agent', 'add', '--db', db, '--name', 'Bob', '--number', '+14155550122', '--json']);

@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { toE164 } from '@phone-connector/shared';
+import { readReturnTime } from './calls/away-return.ts';
 import { agentsOnCallAt } from './calls/routing.ts';
 import { generateToken, hashToken, randomId } from './auth/token.ts';
 import { type StoreFlags, startConfig, storeLocation, UsageError } from './config.ts';
 import { createLogger } from './log.ts';
 import { startRelay } from './server.ts';
-import { type Agent, awaySinceAfter, type RelayStore } from './store/index.ts';
+import { type Agent, isAwayAt, presenceAfter, presenceAt, type RelayStore } from './store/index.ts';
 import { openStore } from './store/open.ts';
 
 const USAGE = `Usage:
@@ -13,12 +14,13 @@ const USAGE = `Usage:
   relay agent add --name NAME --number E164 [--email E] [--admin] [--json] [--db FILE | --database-url URL]
   relay agent list [--json] [--db FILE | --database-url URL]
   relay agent remove AGENT_ID [--db FILE | --database-url URL]
-  relay agent away AGENT_ID | relay agent available AGENT_ID [--db FILE | --database-url URL]
+  relay agent away AGENT_ID [--for 90m | --until TIME] | relay agent available AGENT_ID [--db FILE | --database-url URL]
 
 --admin: the instances this agent registers may route incoming calls to every agent (the
 team's number); any other agent's instances reach that agent only.
 away: the team's incoming calls leave the agent out while a colleague is available (as the
-agent's own toolbar popup does); available: back.
+agent's own toolbar popup does), until they are made available (available), or until a return
+time: --for 45m / 2h / 1h30m from now, or --until an ISO time (2026-12-07T14:00:00+01:00).
 
 Environment: PORT, HOST, PUBLIC_URL, DATABASE_URL (postgres://USER:PASSWORD@HOST:PORT/DB), LOG_LEVEL, CRM_THREAD (on|off), CRM_SIGN_IN_AHEAD (on|off),
 CRM_WRAP_UP_SECONDS (how long a Pipedrive log waits for the wrap-up; default 300),
@@ -115,7 +117,8 @@ async function agentList(args: string[], io: Io): Promise<number> {
   else if (agents.length === 0) io.out('No agents yet: relay agent add --name NAME --number +14155550100');
   else {
     for (const a of agents) {
-      const presence = [a.awaySince ? `away since ${a.awaySince}` : 'available', onCalls.has(a.id) && 'on a call'].filter(Boolean).join(', ');
+      const { away_since: since, away_until: until } = presenceAt(a, new Date());
+      const presence = [since ? `away since ${since}${until ? ` until ${until}` : ''}` : 'available', onCalls.has(a.id) && 'on a call'].filter(Boolean).join(', ');
       io.out([a.id, a.name, a.number, a.email ?? '-', a.admin ? 'admin' : 'agent', a.createdAt, presence].join('\t'));
     }
   }
@@ -124,20 +127,40 @@ async function agentList(args: string[], io: Io): Promise<number> {
 
 /** `agent away` / `agent available`: what the agent's toolbar popup says, said for them (an agent who left without saying so). */
 async function agentPresence(presence: 'away' | 'available', args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: STORE_OPTIONS, strict: true, allowPositionals: true });
+  const options = presence === 'away' ? { ...STORE_OPTIONS, for: { type: 'string' }, until: { type: 'string' } } as const : STORE_OPTIONS;
+  const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
   if (positionals.length !== 1) throw new UsageError(`give the id of one agent to mark ${presence} (see relay agent list)`);
   const id = positionals[0]!;
+  const now = new Date();
+  const until = returnTime(values as { for?: string; until?: string }, now);
   const updated = await withStore(values, io, async (store) => {
     const agent = await store.agentById(id);
     if (!agent) return undefined;
-    return store.updateAgent(id, { awaySince: awaySinceAfter(agent, presence === 'away', new Date()) });
+    const current = isAwayAt(agent, now) ? agent : { ...agent, awaySince: null, awayUntil: null };
+    return store.updateAgent(id, presenceAfter(current, presence === 'away', now, until ?? null));
   });
   if (!updated) {
     io.err(`relay: no agent ${id}`);
     return 1;
   }
-  io.out(updated.awaySince ? `${updated.name} (${id}) is away since ${updated.awaySince}: the team's calls ring the others.` : `${updated.name} (${id}) is available: the team's calls ring them again.`);
+  const back = updated.awayUntil ? ` until ${updated.awayUntil}, then available again` : '';
+  io.out(updated.awaySince ? `${updated.name} (${id}) is away since ${updated.awaySince}${back}: the team's calls ring the others.` : `${updated.name} (${id}) is available: the team's calls ring them again.`);
   return 0;
+}
+
+/** `--for 1h30m` or `--until TIME`: the return time they give, checked as the API checks it. */
+function returnTime(flags: { for?: string; until?: string }, now: Date): string | undefined {
+  if (flags.for !== undefined && flags.until !== undefined) throw new UsageError('give --for or --until, not both');
+  let text = flags.until;
+  if (flags.for !== undefined) {
+    const parts = /^(?:(\d+)h)?(?:(\d+)m)?$/.exec(flags.for.trim());
+    if (!parts || (!parts[1] && !parts[2])) throw new UsageError(`--for "${flags.for}" is not a duration: 45m, 2h, 1h30m`);
+    text = new Date(now.getTime() + (Number(parts[1] ?? 0) * 60 + Number(parts[2] ?? 0)) * 60_000).toISOString();
+  }
+  if (text === undefined) return undefined;
+  const read = readReturnTime(text, now);
+  if ('error' in read) throw new UsageError(`--${flags.for !== undefined ? 'for' : 'until'}: ${read.error}`);
+  return read.at;
 }
 
 async function agentRemove(args: string[], io: Io): Promise<number> {
@@ -163,5 +186,5 @@ async function withStore<T>(flags: StoreFlags, io: Io, work: (store: RelayStore)
 }
 
 function agentJson(agent: Agent) {
-  return { id: agent.id, name: agent.name, number: agent.number, email: agent.email, admin: agent.admin, created_at: agent.createdAt, away_since: agent.awaySince };
+  return { id: agent.id, name: agent.name, number: agent.number, email: agent.email, admin: agent.admin, created_at: agent.createdAt, ...presenceAt(agent, new Date()) };
 }

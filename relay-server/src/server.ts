@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import { randomId } from './auth/token.ts';
 import { createApp, type Readiness } from './app.ts';
 import { EventPublisher } from './calls/event-publisher.ts';
+import { AWAY_RETURN_CHECK_MS, AwayReturnClock } from './calls/away-return.ts';
 import { CrmBreaker } from './crm/crm-breaker.ts';
 import { WEBHOOKS_FIRST_DEFAULTS, WebhooksFirst, type WebhooksFirstSettings } from './crm/webhooks-first.ts';
 import { CRM_DEFAULTS } from './crm/settings.ts';
@@ -54,6 +55,8 @@ export interface RelayOptions extends StoreLocation {
   eventPollMs?: number;
   /** How long shutdown waits for in-flight requests before cutting connections. */
   shutdownTimeoutMs?: number;
+  /** How often agents whose return time has come are made available again (and their sockets told). */
+  awayReturnCheckMs?: number;
 }
 
 export interface RunningRelay {
@@ -140,6 +143,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   }
   const wss = attachWebSocket(server, { store, hub, log });
   await outbox.start();
+  const awayReturn = new AwayReturnClock(store, (agent) => hub.agentChanged(agent), (error) => log.error('agents due back could not be made available', { error }));
+  awayReturn.start(options.awayReturnCheckMs ?? AWAY_RETURN_CHECK_MS);
   const port = (server.address() as AddressInfo).port;
   publicUrl ||= `http://${urlHost(options.host)}:${port}`;
   log.info('listening', { port, host: options.host, publicUrl, connectors: [...plans.bundled.keys()] });
@@ -158,8 +163,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         clearInterval(sweep);
         clearTimeout(deadline);
         // Rows in flight land (or time out) before the store closes; a kill here is what `start` recovers from.
-        void outbox
-          .stop()
+        void Promise.all([outbox.stop(), awayReturn.stop()])
           .then(() => crmConnectors.close())
           .then(() => store.close())
           .catch((error: unknown) => log.error('the store did not close cleanly', { error }))

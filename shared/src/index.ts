@@ -34,6 +34,7 @@ export {
   callNotesSchema,
   crmSetupSchema,
   instanceBodySchema,
+  MAX_AWAY_HOURS,
   MAX_CONNECTOR_XML_CHARS,
   mePatchSchema,
   type AgentView,

@@ -2,20 +2,21 @@ import { type AgentView, isCountryCode, mePatchSchema, toE164 } from '@phone-con
 import { Hono } from 'hono';
 import type { AuthEnv } from '../auth/index.ts';
 import type { RelayDeps } from '../deps.ts';
-import { type Agent, awaySinceAfter } from '../store/index.ts';
+import { readReturnTime } from '../calls/away-return.ts';
+import { type Agent, isAwayAt, presenceAfter, presenceAt } from '../store/index.ts';
 import { readJson } from './body.ts';
 
 const MAX_PROFILE_FIELDS = 64;
 
-export function meJson(agent: Agent): AgentView {
-  return { id: agent.id, name: agent.name, number: agent.number, email: agent.email, profile: agent.profile, admin: agent.admin, away_since: agent.awaySince };
+export function meJson(agent: Agent, now: Date): AgentView {
+  return { id: agent.id, name: agent.name, number: agent.number, email: agent.email, profile: agent.profile, admin: agent.admin, ...presenceAt(agent, now) };
 }
 
 /** `/me`: the agent's own profile. */
 export function meApp(deps: RelayDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 
-  app.get('/', (c) => c.json(meJson(c.get('agent'))));
+  app.get('/', (c) => c.json(meJson(c.get('agent'), deps.now())));
 
   app.patch('/', async (c) => {
     const parsed = await readJson(c, mePatchSchema);
@@ -40,11 +41,23 @@ export function meApp(deps: RelayDeps): Hono<AuthEnv> {
     }
     if (patch.email && !/^[^\s@]+@[^\s@]+$/.test(patch.email)) return c.json({ error: `"${patch.email}" is not an e-mail address` }, 422);
 
-    const awaySince = patch.away === undefined ? undefined : awaySinceAfter(agent, patch.away, deps.now());
-    const updated = await deps.store.updateAgent(agent.id, { number, email: patch.email === '' ? null : patch.email, profile, awaySince });
+    const now = deps.now();
+    // An agent whose return time has passed is available, whether or not the relay's clock cleared it yet.
+    const current = isAwayAt(agent, now) ? agent : { ...agent, awaySince: null, awayUntil: null };
+    let until: string | null | undefined = patch.away_until === undefined ? undefined : null;
+    if (patch.away_until) {
+      const read = readReturnTime(patch.away_until, now);
+      if ('error' in read) return c.json({ error: `away_until: ${read.error}` }, 422);
+      until = read.at;
+    }
+    // A return time alone changes that of an agent who is away.
+    const away = patch.away ?? (until !== undefined && current.awaySince !== null ? true : undefined);
+    if (until && away !== true) return c.json({ error: 'away_until is the return time of an agent who is away: send it with "away": true' }, 422);
+    const presence = away === undefined ? {} : presenceAfter(current, away, now, until);
+    const updated = await deps.store.updateAgent(agent.id, { number, email: patch.email === '' ? null : patch.email, profile, ...presence });
     if (!updated) return c.json({ error: 'this agent no longer exists' }, 401);
     deps.agentChanged(updated);
-    return c.json(meJson(updated));
+    return c.json(meJson(updated, now));
   });
 
   return app;

@@ -25,9 +25,9 @@ describe('/team', () => {
     const seen = await team(bob.token);
     // Oldest first; agents added in the same millisecond come in the order of their ids.
     expect([...seen.agents].sort((a, b) => a.name.localeCompare(b.name))).toEqual([
-      { id: ada.id, name: 'Ada', away_since: null, on_call: false },
-      { id: bob.id, name: 'Bob', away_since: null, on_call: true },
-      { id: cy.id, name: 'Cy', away_since: expect.any(String), on_call: false },
+      { id: ada.id, name: 'Ada', away_since: null, away_until: null, on_call: false },
+      { id: bob.id, name: 'Bob', away_since: null, away_until: null, on_call: true },
+      { id: cy.id, name: 'Cy', away_since: expect.any(String), away_until: null, on_call: false },
     ]);
     expect(seen).toMatchObject({ more: 0, counts: { agents: 3, available: 2, available_on_call: 1, away: 1 } });
     // The call ends: Bob is free.

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { AuthEnv } from '../auth/index.ts';
 import { agentsOnCallAt } from '../calls/routing.ts';
 import type { RelayDeps } from '../deps.ts';
+import { isAwayAt, presenceAt } from '../store/index.ts';
 
 /**
  * `/team`: the agent's colleagues as routing sees them (available, on a call, away), so that the
@@ -12,16 +13,17 @@ export function teamApp(deps: RelayDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 
   app.get('/', async (c) => {
-    const [agents, busy] = await Promise.all([deps.store.listAgents(), agentsOnCallAt(deps.store, deps.now())]);
+    const now = deps.now();
+    const [agents, busy] = await Promise.all([deps.store.listAgents(), agentsOnCallAt(deps.store, now)]);
     const counts = { agents: agents.length, available: 0, available_on_call: 0, away: 0 };
     for (const agent of agents) {
-      if (agent.awaySince !== null) counts.away++;
+      if (isAwayAt(agent, now)) counts.away++;
       else {
         counts.available++;
         if (busy.has(agent.id)) counts.available_on_call++;
       }
     }
-    const listed = agents.slice(0, TEAM_LIST_MAX).map((agent) => ({ id: agent.id, name: agent.name, away_since: agent.awaySince, on_call: busy.has(agent.id) }));
+    const listed = agents.slice(0, TEAM_LIST_MAX).map((agent) => ({ id: agent.id, name: agent.name, ...presenceAt(agent, now), on_call: busy.has(agent.id) }));
     return c.json({ agents: listed, more: agents.length - listed.length, counts } satisfies TeamView);
   });
 

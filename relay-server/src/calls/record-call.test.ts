@@ -19,7 +19,7 @@ const deps = (at: string) => {
 /** Agents by id as routing names them, read in the transaction; an unknown id stands for an agent the store does not have. */
 const agentsNamed = async (ids: readonly string[], agents: AgentLookup): Promise<Agent[]> => {
   const known = await agents.listAgents();
-  return ids.map((id) => known.find((agent) => agent.id === id) ?? { id, name: id, number: '', email: null, profile: {}, admin: false, createdAt: T(0), awaySince: null });
+  return ids.map((id) => known.find((agent) => agent.id === id) ?? { id, name: id, number: '', email: null, profile: {}, admin: false, createdAt: T(0), awaySince: null, awayUntil: null });
 };
 
 /** The instance as the webhook guard hands it on. */

@@ -68,6 +68,13 @@ describe('routeNewCall', () => {
     expect(await routeNewCall('incoming', buildRecord({}), cyAway, store, AT)).toEqual([cyAway]);
   });
 
+  it('rings an agent whose return time has come, before the relay\'s clock has made them available', async () => {
+    await store.updateAgent('bob', { awaySince: '2026-11-24T11:00:00.000Z', awayUntil: '2026-11-24T12:00:01.000Z' });
+    const ids = async (at: string) => (await routeNewCall('incoming', buildRecord({ to_number: '+15005550006' }), ada, store, at)).map((a) => a.id);
+    expect(await ids(AT)).toEqual(['ada', 'cy']);
+    expect(await ids('2026-11-24T12:00:01.000Z')).toEqual(['ada', 'bob', 'cy']);
+  });
+
   it("leaves the agents on a call out of a team's call while any available one is free", async () => {
     const dan = await add('dan', '+14155550144', 3);
     await store.putInstance({ agentId: 'ada', localId: 'team', connector: 'twilio', xml: null, config: {}, crm: null, at: AT }, { uid: 'team', secret: 'secret' });

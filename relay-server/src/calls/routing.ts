@@ -1,5 +1,5 @@
 import type { CallRecord, WebhookEvent } from '@phone-connector/shared';
-import type { Agent, AgentDirectory, Call, CallLog } from '../store/index.ts';
+import { type Agent, type AgentDirectory, type Call, type CallLog, isAwayAt } from '../store/index.ts';
 
 /** What the store knows of a call when news of it arrives. */
 export interface KnownCall {
@@ -62,9 +62,11 @@ export async function routeNewCall(event: WebhookEvent, record: CallRecord, owne
  * be left with no phone to ring (the reply would have no number to dial).
  */
 async function ringable(agents: Agent[], lookup: AgentLookup, at: string): Promise<Agent[]> {
-  const available = narrowed(agents, (agent) => agent.awaySince === null);
+  // An agent whose return time has come is available, whether or not the relay's clock cleared it yet.
+  const now = new Date(at);
+  const available = narrowed(agents, (agent) => !isAwayAt(agent, now));
   if (available.length < 2) return available;
-  const onCalls = await agentsOnCallAt(lookup, new Date(at));
+  const onCalls = await agentsOnCallAt(lookup, now);
   return narrowed(available, (agent) => !onCalls.has(agent.id));
 }
 

@@ -812,6 +812,32 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         }
       });
 
+      it("keeps an agent's return time, and makes available those whose time has come, once, as another connection reads it", async () => {
+        await agent('cy', '+14155550133');
+        const other = await database.open();
+        try {
+          expect((await store.agentsWithNumber('+14155550122'))[0]?.awayUntil).toBeNull();
+          await store.updateAgent('bob', { awaySince: T(5), awayUntil: T(60) });
+          await store.updateAgent('cy', { awaySince: T(5), awayUntil: T(61) });
+          await store.updateAgent('ada', { awaySince: T(5) });
+          expect(await store.agentById('bob')).toMatchObject({ awaySince: T(5), awayUntil: T(60) });
+          // Another change keeps it; a new one replaces it.
+          expect(await store.updateAgent('bob', { email: 'bob@example.com' })).toMatchObject({ awayUntil: T(60) });
+          expect((await store.returnAgentsDue(T(59))).map((a) => a.id)).toEqual([]);
+          const returned = await other.returnAgentsDue(T(60));
+          expect(returned.map((a) => [a.id, a.awaySince, a.awayUntil, a.email])).toEqual([['bob', null, null, 'bob@example.com']]);
+          expect(await store.returnAgentsDue(T(60))).toEqual([]);
+          // Every read of agents sees it, kept ones included (routing's).
+          await until(async () => (await store.agentsWithNumber('+14155550122'))[0]?.awaySince === null);
+          expect((await store.agentById('cy'))?.awayUntil).toBe(T(61));
+          // Away until they say: never returned.
+          expect((await store.returnAgentsDue(T(10_000))).map((a) => a.id)).toEqual(['cy']);
+          expect(await store.agentById('ada')).toMatchObject({ awaySince: T(5), awayUntil: null });
+        } finally {
+          await other.close();
+        }
+      });
+
       it('updates an agent profile', async () => {
         expect(await store.updateAgent('ada', { number: '+14155550199', profile: { country: 'US' } })).toMatchObject({ number: '+14155550199', email: null, profile: { country: 'US' } });
         expect(await store.updateAgent('ada', { email: 'ada@example.com' })).toMatchObject({ number: '+14155550199', email: 'ada@example.com', profile: { country: 'US' } });

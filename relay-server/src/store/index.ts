@@ -22,11 +22,28 @@ export interface Agent {
    * calls ring the agents who are available (calls/routing.ts).
    */
   awaySince: string | null;
+  /** When an agent who is away becomes available again on their own (ISO time, UTC); null: when they say. */
+  awayUntil: string | null;
 }
 
-/** What `awaySince` becomes when the agent is said to be away or available: away since the first time it was said (saying it again, from another browser, keeps that time). */
-export function awaySinceAfter(agent: Agent, away: boolean, now: Date): string | null {
-  return away ? (agent.awaySince ?? now.toISOString()) : null;
+/**
+ * What the agent's presence becomes when they are said to be away (until `until`: a time, null for
+ * until they say; absent, what it was) or available: away since the first time it was said (saying
+ * it again, from another browser, keeps that time); available forgets any return time.
+ */
+export function presenceAfter(agent: Agent, away: boolean, now: Date, until?: string | null): Pick<Agent, 'awaySince' | 'awayUntil'> {
+  if (!away) return { awaySince: null, awayUntil: null };
+  return { awaySince: agent.awaySince ?? now.toISOString(), awayUntil: until === undefined ? (agent.awaySince === null ? null : agent.awayUntil) : until };
+}
+
+/** Away at `now`: said so, and the time they set to come back, if any, not reached. */
+export function isAwayAt(agent: Pick<Agent, 'awaySince' | 'awayUntil'>, now: Date): boolean {
+  return agent.awaySince !== null && (agent.awayUntil === null || Date.parse(agent.awayUntil) > now.getTime());
+}
+
+/** The agent's presence as the API shows it at `now`: a return time passed is available, though the relay's clock has not cleared it yet. */
+export function presenceAt(agent: Pick<Agent, 'awaySince' | 'awayUntil'>, now: Date): { away_since: string | null; away_until: string | null } {
+  return isAwayAt(agent, now) ? { away_since: agent.awaySince, away_until: agent.awayUntil } : { away_since: null, away_until: null };
 }
 
 export interface NewAgent {
@@ -46,6 +63,8 @@ export interface AgentPatch {
   profile?: Record<string, string>;
   /** A time to mark the agent away since, or null to mark them available. */
   awaySince?: string | null;
+  /** When they become available again on their own, or null: when they say. */
+  awayUntil?: string | null;
 }
 
 /** The CRM an instance looks callers up in and logs calls to: a bundled CRM connector, or `custom` with its XML. */
@@ -179,6 +198,8 @@ export interface AgentDirectory {
   agentById(id: string): Promise<Agent | undefined>;
   agentByTokenHash(tokenHash: string): Promise<Agent | undefined>;
   updateAgent(id: string, patch: AgentPatch): Promise<Agent | undefined>;
+  /** Makes available again the agents whose return time (`awayUntil`) is `now` (ISO) or before it, and answers them. */
+  returnAgentsDue(now: string): Promise<Agent[]>;
 }
 
 /** The connectors agents set up, keyed globally by uid and per agent by local id. */

@@ -16,6 +16,7 @@ export interface AgentRow {
   admin: number;
   created_at: string;
   away_since: string | null;
+  away_until: string | null;
 }
 
 export interface InstanceRow {
@@ -53,7 +54,7 @@ export interface EventRow {
   call: string;
 }
 
-export const AGENT_COLUMNS = 'id, name, number, email, profile, admin, created_at, away_since';
+export const AGENT_COLUMNS = 'id, name, number, email, profile, admin, created_at, away_since, away_until';
 
 /** The agents' columns of `a`, for a join that reads agents. */
 export const agentColumnsOfA = AGENT_COLUMNS.split(', ').map((column) => `a.${column}`);
@@ -87,6 +88,7 @@ export function toInstanceWithOwner(row: InstanceWithOwnerRow): { instance: Inst
       admin: row.owner_admin,
       created_at: row.owner_created_at,
       away_since: row.owner_away_since,
+      away_until: row.owner_away_until,
     }),
   };
 }
@@ -119,6 +121,7 @@ export function toAgent(row: AgentRow): Agent {
     admin: row.admin === 1,
     createdAt: row.created_at,
     awaySince: row.away_since,
+    awayUntil: row.away_until,
   };
 }
 
@@ -227,11 +230,11 @@ export function callOfValues(v: CallValues): Call {
 }
 
 /** An agent row's values in `AGENT_COLUMNS`' order (a raw statement's). */
-export type AgentValues = [id: string, name: string, number: string, email: string | null, profile: string, admin: number, created_at: string, away_since: string | null];
+export type AgentValues = [id: string, name: string, number: string, email: string | null, profile: string, admin: number, created_at: string, away_since: string | null, away_until: string | null];
 
 /** `toAgent` from a raw row (see `callOfValues`). */
 export function agentOfValues(v: AgentValues): Agent {
-  return { id: v[0], name: v[1], number: v[2], email: v[3], profile: JSON.parse(v[4]) as Record<string, string>, admin: v[5] === 1, createdAt: v[6], awaySince: v[7] };
+  return { id: v[0], name: v[1], number: v[2], email: v[3], profile: JSON.parse(v[4]) as Record<string, string>, admin: v[5] === 1, createdAt: v[6], awaySince: v[7], awayUntil: v[8] };
 }
 
 /** An event of a per-agent log, whose seqs are contiguous: the one before is `seq - 1`. */

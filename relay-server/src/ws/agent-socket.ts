@@ -178,7 +178,7 @@ export class AgentSocket {
 
   /** Tells the client how its agent now is (away or available), once it is live. */
   tellAgent(agent: Agent): void {
-    if (this.state === 'live') send(this.ws, { type: 'agent', agent: { id: agent.id, away_since: agent.awaySince } });
+    if (this.state === 'live') send(this.ws, { type: 'agent', agent: { id: agent.id, away_since: agent.awaySince, away_until: agent.awayUntil } });
   }
 
   /** Sends the welcome, then replays from `lastSeq` (null: live events only); resolves once the replay is sent. */

@@ -164,12 +164,12 @@ describe('Hub across relays', () => {
     const agentMessages = () => client.messages.filter((m) => m.type === 'agent');
     await elsewhere.updateAgent('ada', { awaySince: AT });
     await until(() => agentMessages().length === 1, 'the change');
-    expect(agentMessages()).toEqual([{ type: 'agent', agent: { id: 'ada', away_since: AT } }]);
+    expect(agentMessages()).toEqual([{ type: 'agent', agent: { id: 'ada', away_since: AT, away_until: null } }]);
     // A change of something else (a profile field), then back: the second message alone follows.
     await elsewhere.updateAgent('ada', { profile: { country: 'US' } });
     await elsewhere.updateAgent('ada', { awaySince: null });
     await until(() => agentMessages().length === 2, 'the second change');
-    expect(agentMessages()[1]).toEqual({ type: 'agent', agent: { id: 'ada', away_since: null } });
+    expect(agentMessages()[1]).toEqual({ type: 'agent', agent: { id: 'ada', away_since: null, away_until: null } });
     // This relay's own change (PATCH /me) is told at once, once (a check that reads it later finds nothing new).
     const away = (await here.updateAgent('ada', { awaySince: AT }))!;
     hub.agentChanged(away);

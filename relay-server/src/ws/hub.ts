@@ -58,8 +58,8 @@ export class Hub {
   /** The read for every connected agent: one at a time, and one more if asked meanwhile. */
   private reading = false;
   private readAgain: 'notice' | 'poll' | undefined;
-  /** Since when each connected agent is away (null: available), as their sockets were last told. */
-  private readonly awaySince = new Map<string, string | null>();
+  /** Since when each connected agent is away and until when (`presenceKey`), as their sockets were last told. */
+  private readonly presence = new Map<string, string>();
   /** The removed-agents check running now, and whether another change came in meanwhile. */
   private checking: Promise<void> | undefined;
   private recheck = false;
@@ -85,7 +85,7 @@ export class Hub {
     const set = this.byAgent.get(agent.id) ?? new Set();
     set.add(socket);
     this.byAgent.set(agent.id, set);
-    this.awaySince.set(agent.id, agent.awaySince);
+    this.presence.set(agent.id, presenceKey(agent));
     this.options.log.info('ws connected', { agent: agent.id, lastSeq });
     void socket.start(agent, lastSeq);
     this.options.onConnect?.(agent.id);
@@ -97,8 +97,9 @@ export class Hub {
    */
   agentChanged(agent: Agent): void {
     const sockets = this.byAgent.get(agent.id);
-    if (!sockets || this.awaySince.get(agent.id) === agent.awaySince) return;
-    this.awaySince.set(agent.id, agent.awaySince);
+    const presence = presenceKey(agent);
+    if (!sockets || this.presence.get(agent.id) === presence) return;
+    this.presence.set(agent.id, presence);
     for (const socket of sockets) socket.tellAgent(agent);
   }
 
@@ -175,7 +176,7 @@ export class Hub {
     if (!set?.delete(socket)) return;
     if (set.size === 0) {
       this.byAgent.delete(socket.agentId);
-      this.awaySince.delete(socket.agentId);
+      this.presence.delete(socket.agentId);
     }
     const fields = { agent: socket.agentId, reason: socket.droppedFor ?? 'closed' };
     // A client that cannot keep up loses its live events until it resumes: worth a look.
@@ -223,4 +224,9 @@ export class Hub {
       else for (const socket of set) socket.close(CLOSE_CODES.unauthorized, 'the agent was removed', 'agent_removed');
     }
   }
+}
+
+/** An agent's presence as one value to compare: away since, and until. */
+function presenceKey(agent: Agent): string {
+  return `${agent.awaySince ?? ''} ${agent.awayUntil ?? ''}`;
 }

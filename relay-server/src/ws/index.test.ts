@@ -237,7 +237,23 @@ describe('events', () => {
 });
 
 describe('away or available', () => {
-  beforeEach(() => start({ heartbeatMs: 3_600_000 }));
+  // Return times are checked every 100 ms rather than 10 s: the test below waits for one.
+  beforeEach(() => start({ heartbeatMs: 3_600_000, awayReturnCheckMs: 100 }));
+
+  it('makes an agent whose return time has come available again, and tells their sockets', async () => {
+    const laptop = await Client.open({ token: ada.token });
+    await laptop.until((c) => c.messages.length === 1);
+    // As `relay agent away ada --for …` leaves it, on its own connection to the same database: back half a second from now.
+    const cli = await openStore({ db: join(dir, 'relay.db') });
+    await cli.updateAgent('ada', { awaySince: new Date().toISOString(), awayUntil: new Date(Date.now() + 500).toISOString() });
+    await cli.close();
+    const last = () => laptop.messages.filter((m) => m.type === 'agent').at(-1);
+    await laptop.until(() => last() !== undefined && (last() as { agent: { away_since: string | null } }).agent.away_since === null);
+    expect(last()).toEqual({ type: 'agent', agent: { id: 'ada', away_since: null, away_until: null } });
+    expect(await relay.store.agentById('ada')).toMatchObject({ awaySince: null, awayUntil: null });
+    expect(await api('GET', '/me')).toMatchObject({ away_since: null, away_until: null });
+    laptop.ws.close();
+  });
 
   it("tells every open socket of the agent when PATCH /me or another process (relay agent away) changes it, each as the schema says", async () => {
     const [laptop, desktop] = [await Client.open({ token: ada.token }), await Client.open({ token: ada.token })];
@@ -247,14 +263,14 @@ describe('away or available', () => {
     const agentMessages = (client: Client) => client.messages.filter((m) => m.type === 'agent');
     const since = (await api('PATCH', '/me', { away: true })).away_since as string;
     for (const client of [laptop, desktop]) await client.until((c) => agentMessages(c).length === 1);
-    expect(agentMessages(laptop)).toEqual([{ type: 'agent', agent: { id: 'ada', away_since: since } }]);
+    expect(agentMessages(laptop)).toEqual([{ type: 'agent', agent: { id: 'ada', away_since: since, away_until: null } }]);
     expect(serverMessageSchema.safeParse(agentMessages(desktop)[0]).success).toBe(true);
     // As `relay agent available` does it: its own connection to the same database.
     const cli = await openStore({ db: join(dir, 'relay.db') });
     await cli.updateAgent('ada', { awaySince: null });
     await cli.close();
     for (const client of [laptop, desktop]) await client.until((c) => agentMessages(c).length === 2);
-    expect(agentMessages(desktop)[1]).toEqual({ type: 'agent', agent: { id: 'ada', away_since: null } });
+    expect(agentMessages(desktop)[1]).toEqual({ type: 'agent', agent: { id: 'ada', away_since: null, away_until: null } });
     // Bob heard nothing of Ada.
     colleague.ws.send('{"type":"ping"}');
     await colleague.until((c) => c.messages.some((m) => m.type === 'pong'));

@@ -16,6 +16,11 @@ export const mePatchSchema = z.object({
     .optional(),
   /** Away: the team's incoming calls leave the agent out while a colleague is available (docs/relay.md). */
   away: z.boolean().optional(),
+  /**
+   * With `away: true` (or for an agent away already): when the relay makes them available again on
+   * its own (ISO time, in the next `MAX_AWAY_HOURS` hours); null, away until they say otherwise.
+   */
+  away_until: z.string().datetime({ offset: true }).nullable().optional(),
 });
 export type MePatch = z.input<typeof mePatchSchema>;
 
@@ -29,7 +34,12 @@ export interface AgentView {
   admin: boolean;
   /** Since when the agent is away (ISO time); null while available. */
   away_since: string | null;
+  /** When the relay makes the agent available again (ISO time); null while available or away until they say. */
+  away_until: string | null;
 }
+
+/** How far ahead an agent may set their return (`away_until`): a week. */
+export const MAX_AWAY_HOURS = 7 * 24;
 
 /** One agent of the relay as `GET /team` shows them to their colleagues. */
 export interface TeamMember {
@@ -37,6 +47,8 @@ export interface TeamMember {
   name: string;
   /** Since when they are away (ISO time); null while available. */
   away_since: string | null;
+  /** When they come back on their own (ISO time), if they said. */
+  away_until: string | null;
   /** On a call now (one they placed, or one their phone took), as routing reads it. */
   on_call: boolean;
 }

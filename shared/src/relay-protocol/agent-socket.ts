@@ -53,7 +53,11 @@ export function previousSeq(message: Pick<CallMessage, 'seq' | 'prev_seq'>): num
  * The agent as the relay now has them, when that changed while connected (another browser, an
  * admin's `relay agent away`): sent on that change alone, outside the seq's order, as pongs are.
  */
-export const agentMessageSchema = z.object({ type: z.literal('agent'), agent: z.object({ id: z.string(), away_since: z.string().nullable() }) });
+export const agentMessageSchema = z.object({
+  type: z.literal('agent'),
+  // `away_until`: absent from relays older than it, read as null.
+  agent: z.object({ id: z.string(), away_since: z.string().nullable(), away_until: z.string().nullable().default(null) }),
+});
 export type AgentMessage = z.infer<typeof agentMessageSchema>;
 
 export const pongMessageSchema = z.object({ type: z.literal('pong') });

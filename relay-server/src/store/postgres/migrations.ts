@@ -249,6 +249,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX calls_busy ON calls (created_at) WHERE status = 'in-progress' OR (direction = 'outbound' AND status IN ('queued', 'ringing'));
   `,
+  // When an agent who is away becomes available again on their own, as SQLite's last migration says.
+  `
+  ALTER TABLE agents ADD COLUMN away_until TEXT;
+  CREATE INDEX agents_by_return ON agents (away_until) WHERE away_until IS NOT NULL;
+  `,
 ];
 
 /** Any number: two relays starting at once on one database take turns migrating under it. */

@@ -54,7 +54,7 @@ function unreachable(error: unknown): boolean {
 }
 
 /** The writes that take more than one statement (or announce themselves): a transaction of their own when called plainly. */
-const TRANSACTIONAL = new Set<keyof StoreTables>(['addAgent', 'removeAgent', 'updateAgent', 'putInstance', 'deleteInstance', 'appendEvents', 'takeCrmRatePlace']);
+const TRANSACTIONAL = new Set<keyof StoreTables>(['addAgent', 'removeAgent', 'updateAgent', 'returnAgentsDue', 'putInstance', 'deleteInstance', 'appendEvents', 'takeCrmRatePlace']);
 
 /** BIGINT (ids, counts) as a JS number: call ids stay far below 2^53. */
 const types = {

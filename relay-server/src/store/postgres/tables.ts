@@ -323,13 +323,29 @@ export class PostgresTables implements StoreTables {
     // One statement: an absent field keeps its value ($3 says whether email was given, as null is a value).
     const [row] = await this.#rows<AgentRow>(
       `UPDATE agents SET number = COALESCE($2, number), email = CASE WHEN $3 THEN $4 ELSE email END, profile = COALESCE($5, profile),
-         away_since = CASE WHEN $6 THEN $7 ELSE away_since END
+         away_since = CASE WHEN $6 THEN $7 ELSE away_since END, away_until = CASE WHEN $8 THEN $9 ELSE away_until END
        WHERE id = $1 RETURNING ${AGENT_COLUMNS}`,
-      [id, patch.number ?? null, patch.email !== undefined, patch.email ?? null, patch.profile ? JSON.stringify(patch.profile) : null, patch.awaySince !== undefined, patch.awaySince ?? null],
+      [
+        id,
+        patch.number ?? null,
+        patch.email !== undefined,
+        patch.email ?? null,
+        patch.profile ? JSON.stringify(patch.profile) : null,
+        patch.awaySince !== undefined,
+        patch.awaySince ?? null,
+        patch.awayUntil !== undefined,
+        patch.awayUntil ?? null,
+      ],
     );
     if (!row) return undefined;
     await this.#directoryChanged();
     return toAgent(row);
+  }
+
+  async returnAgentsDue(now: string): Promise<Agent[]> {
+    const rows = await this.#rows<AgentRow>(`UPDATE agents SET away_since = NULL, away_until = NULL WHERE away_until <= $1 RETURNING ${AGENT_COLUMNS}`, [now]);
+    if (rows.length > 0) await this.#directoryChanged();
+    return rows.map(toAgent);
   }
 
   async putInstance(input: InstanceInput, fresh: { uid: string; secret: string }): Promise<Instance> {

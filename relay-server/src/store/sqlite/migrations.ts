@@ -329,4 +329,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX calls_busy ON calls (created_at) WHERE status = 'in-progress' OR (direction = 'outbound' AND status IN ('queued', 'ringing'));
   `,
+  // When an agent who is away becomes available again on their own (an ISO time, UTC, which sorts
+  // as it reads), NULL when they say: the relay's clock (calls/away-return.ts) clears both columns
+  // once the time comes. Routing reads it too, so it moves the directory's version.
+  `
+  ALTER TABLE agents ADD COLUMN away_until TEXT;
+  DROP TRIGGER agent_changed;
+  CREATE TRIGGER agent_changed AFTER UPDATE OF name, number, email, profile, admin, token_hash, away_since, away_until ON agents BEGIN UPDATE directory_version SET version = version + 1; END;
+  CREATE INDEX agents_by_return ON agents (away_until) WHERE away_until IS NOT NULL;
+  `,
 ];

@@ -149,7 +149,8 @@ export class SqliteTables implements Synchronous<StoreTables> {
       agentById: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ?`),
       agentByToken: db.prepare<[string], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE token_hash = ?`),
       removeAgent: db.prepare<[string]>(`DELETE FROM agents WHERE id = ?`),
-      updateAgent: db.prepare(`UPDATE agents SET number = @number, email = @email, profile = @profile, away_since = @awaySince WHERE id = @id`),
+      updateAgent: db.prepare(`UPDATE agents SET number = @number, email = @email, profile = @profile, away_since = @awaySince, away_until = @awayUntil WHERE id = @id`),
+      returnAgentsDue: db.prepare<[string], AgentRow>(`UPDATE agents SET away_since = NULL, away_until = NULL WHERE away_until <= ? RETURNING ${AGENT_COLUMNS}`),
       anyInstanceWithCrm: db.prepare<[], number>(`SELECT EXISTS (SELECT 1 FROM instances WHERE crm IS NOT NULL)`).pluck(),
       connectorXml: db.prepare<[string], { xml: string | null; updated_at: string }>(`SELECT xml, updated_at FROM instances WHERE uid = ?`),
       instanceOf: db.prepare<[string, string], InstanceRow>(`${INSTANCE_SELECT} WHERE i.agent_id = ? AND i.local_id = ?`),
@@ -345,8 +346,13 @@ export class SqliteTables implements Synchronous<StoreTables> {
       email: patch.email === undefined ? current.email : patch.email,
       profile: JSON.stringify(patch.profile ?? current.profile),
       awaySince: patch.awaySince === undefined ? current.awaySince : patch.awaySince,
+      awayUntil: patch.awayUntil === undefined ? current.awayUntil : patch.awayUntil,
     });
     return this.agentById(id);
+  }
+
+  returnAgentsDue(now: string): Agent[] {
+    return this.statements.returnAgentsDue.all(now).map(toAgent);
   }
 
   putInstance(input: InstanceInput, fresh: { uid: string; secret: string }): Instance {
