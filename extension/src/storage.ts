@@ -83,6 +83,13 @@ export const relayNumber = storage.defineItem<string | null>('local:relayNumber'
  * the toolbar badge says it.
  */
 export const awaySince = storage.defineItem<string | null>('local:awaySince', { fallback: null, version: 1 });
+/** When the relay makes this agent available again on their own (GET /me's `away_until`), null when they did not say. */
+export const awayUntil = storage.defineItem<string | null>('local:awayUntil', { fallback: null, version: 1 });
+
+/** The agent's presence as the relay last said it (`GET`/`PATCH /me`, the socket's agent message): kept for the badge and the popup. */
+export async function keepPresence(said: { away_since: string | null; away_until?: string | null }): Promise<void> {
+  await Promise.all([awaySince.setValue(said.away_since), awayUntil.setValue(said.away_until ?? null)]);
+}
 /**
  * Whether locking this computer makes the agent away (and unlocking it available again): an agent
  * who leaves the desk locks the screen more surely than they flip the switch. On unless turned off

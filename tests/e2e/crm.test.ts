@@ -450,6 +450,19 @@ describe("away from the team's calls", () => {
     expect((await api(world.relay, world.agent.token, 'PATCH', '/me', { away: false })).status).toBe(200);
     await expect.poll(() => textOf(presence), { timeout: DEADLINE_MS }).toBe('● Available');
     await expect.poll(title).not.toContain('away');
+
+    // Away for a while: the relay keeps the return time, the popup says it, and the relay's own
+    // clock (every 10 s) brings Ada back once it has come, with no click of hers.
+    const before = Date.now();
+    await toolbar.locator('[data-pc-field="away-for"]').selectOption({ label: '30 minutes' });
+    await expect.poll(() => textOf(toolbar.locator('[data-pc-field="presence-hint"]'))).toMatch(/^until .+: the team’s calls ring your 1 available colleague$/);
+    const until = (await api<{ away_until: string | null }>(world.relay, world.agent.token, 'GET', '/me')).body.away_until!;
+    expect(Date.parse(until) - before).toBeGreaterThanOrEqual(30 * 60_000 - 1000);
+    // A return time a few seconds off (her other browser): the clock's next turn makes her available.
+    expect((await api(world.relay, world.agent.token, 'PATCH', '/me', { away_until: new Date(Date.now() + 5000).toISOString() })).status).toBe(200);
+    await expect.poll(() => textOf(presence), { timeout: DEADLINE_MS }).toBe('● Available');
+    await expect.poll(title).not.toContain('away');
+    expect((await api<{ away_since: string | null }>(world.relay, world.agent.token, 'GET', '/me')).body.away_since).toBeNull();
     await toolbar.close();
     await page.close();
   });

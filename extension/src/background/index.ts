@@ -1,5 +1,5 @@
 import browser from 'webextension-polyfill';
-import { awayForLock, awaySince, connectionStatus, enabledSites, lastSeq, missedCalls, relayNumber, relaySettings } from '../storage.ts';
+import { awayForLock, awaySince, connectionStatus, enabledSites, keepPresence, lastSeq, missedCalls, relayNumber, relaySettings } from '../storage.ts';
 import { showBadge } from './badge.ts';
 import { CallRateLimit } from './call-rate-limit.ts';
 import { CALL_SELECTION_COMMAND, callSelection } from './call-selection.ts';
@@ -42,7 +42,7 @@ export function startBackground(): void {
       onWelcome: async (seq) => {
         // Who this agent is at the relay may have changed while it was away (an admin's edit).
         void new RelayApi(relay).me().then(
-          (me) => Promise.all([relayNumber.setValue(me.number), awaySince.setValue(me.away_since)]),
+          (me) => Promise.all([relayNumber.setValue(me.number), keepPresence(me)]),
           () => undefined,
         );
         // An unlock the relay could not be told of is told now.
@@ -52,7 +52,7 @@ export function startBackground(): void {
       },
       onEvent: handleEvent,
       onAgent: async (agent) => {
-        await awaySince.setValue(agent.away_since);
+        await keepPresence(agent);
         // Made available elsewhere while this computer was locked: unlocking it has nothing to undo.
         if (agent.away_since === null) await awayForLock.setValue(false);
       },

@@ -25,7 +25,7 @@ class FakeRelay implements PresenceApi {
   }
 
   private view(): AgentView {
-    return { id: 'ag_ada', name: 'Ada', number: '+14155550111', email: null, profile: {}, admin: false, away_since: this.awaySince };
+    return { id: 'ag_ada', name: 'Ada', number: '+14155550111', email: null, profile: {}, admin: false, away_since: this.awaySince, away_until: null };
   }
 }
 

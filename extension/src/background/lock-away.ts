@@ -1,5 +1,5 @@
 import type { AgentView, MePatch } from '@phone-connector/shared';
-import { awayForLock, awaySince, awayWhileLocked } from '../storage.ts';
+import { awayForLock, awayWhileLocked, keepPresence } from '../storage.ts';
 
 /** The relay's agent API as the lock needs it. */
 export interface PresenceApi {
@@ -49,7 +49,7 @@ export class LockAway {
     if ((await api.me()).away_since !== null) return;
     // Said before the request: should its answer be lost, unlocking still makes the agent available.
     await awayForLock.setValue(true);
-    await awaySince.setValue((await api.updateMe({ away: true })).away_since);
+    await keepPresence(await api.updateMe({ away: true }));
   }
 
   private async unlock(): Promise<void> {
@@ -57,7 +57,7 @@ export class LockAway {
     const api = await this.relay();
     if (!api.configured) return awayForLock.setValue(false);
     // Kept until the relay took it: a relay out of reach is told again (`settle`).
-    await awaySince.setValue((await api.updateMe({ away: false })).away_since);
+    await keepPresence(await api.updateMe({ away: false }));
     await awayForLock.setValue(false);
   }
 }

@@ -10,12 +10,13 @@ import { CrmDispositions } from '../background/crm-dispositions.ts';
 import { handleRequests } from '../background/requests.ts';
 import { type BackgroundMessages, messageListener, type PlacedCallNow } from '../messages.ts';
 import { noteMissedCall } from '../missed-calls.ts';
-import { agentSettings, awaySince, defaultCountry, missedCalls, relaySettings } from '../storage.ts';
+import { agentSettings, awaySince, awayUntil, defaultCountry, missedCalls, relaySettings } from '../storage.ts';
 import { callView } from '../testing/call-view.ts';
 import { RelayStub } from '../testing/relay-stub.ts';
 import { userClick } from '../testing/user-click.ts';
 import { callTime, instantTime } from './call-time.tsx';
 import { Popup } from './Popup.tsx';
+import { returnChoices } from './Presence.tsx';
 
 // The toolbar popup in happy-dom: its calls come from RelayStub over HTTP, its storage and
 // messages go through WXT's fake browser, where a stand-in background records call requests
@@ -473,6 +474,14 @@ describe('finding a call from the toolbar popup', () => {
   });
 });
 
+/** Picks the option at `index` of a select, as the agent does. */
+function choose(select: HTMLSelectElement, index: number): void {
+  act(() => {
+    select.selectedIndex = index;
+    select.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+}
+
 describe("away or available for the team's calls, in the toolbar popup", () => {
   const ME = { id: 'ag_ada', name: 'Ada', number: '+14155550111', email: null, profile: {}, admin: false };
   const presence = () => root.querySelector<HTMLButtonElement>('[data-pc-action="presence"]');
@@ -499,9 +508,53 @@ describe("away or available for the team's calls, in the toolbar popup", () => {
     expect(await awaySince.getValue()).toBe(since);
   });
 
+  it('makes the agent away for a while: the relay brings them back at the time picked, which the popup says', async () => {
+    await awaySince.setValue(null);
+    let mine: { away_since: string | null; away_until: string | null } = { away_since: null, away_until: null };
+    relay.routes['GET /me'] = () => ({ body: { ...ME, ...mine } });
+    relay.routes['PATCH /me'] = (request) => {
+      const { away, away_until: until } = request.body as { away: boolean; away_until?: string | null };
+      mine = away ? { away_since: mine.away_since ?? '2026-01-01T10:00:00.000Z', away_until: until === undefined ? mine.away_until : until } : { away_since: null, away_until: null };
+      return { body: { ...ME, ...mine } };
+    };
+    render(<Popup />, root);
+    const select = () => root.querySelector<HTMLSelectElement>('[data-pc-field="away-for"]');
+    await expect.poll(() => select()?.getAttribute('aria-label')).toBe('Away for');
+    expect([...select()!.options].map((o) => o.textContent)).toEqual(['Away for…', '30 minutes', '1 hour', '2 hours', expect.stringMatching(/^Until .+ (today|tomorrow)$/)]);
+    const before = Date.now();
+    choose(select()!, 2);
+    await expect.poll(() => relay.sent('PATCH /me')).toHaveLength(1);
+    const sent = relay.sent('PATCH /me')[0]!.body as { away: boolean; away_until: string };
+    expect(sent.away).toBe(true);
+    expect(Date.parse(sent.away_until) - before).toBeGreaterThanOrEqual(60 * 60_000 - 1000);
+    expect(Date.parse(sent.away_until) - Date.now()).toBeLessThanOrEqual(60 * 60_000);
+    const back = instantTime(sent.away_until)!.label;
+    await expect.poll(said).toBe(`● Away | until ${back}: the team’s calls ring your colleagues`);
+    expect(await awayUntil.getValue()).toBe(sent.away_until);
+    // Away: another return time, or none.
+    expect(select()!.getAttribute('aria-label')).toBe('Back');
+    expect([...select()!.options].map((o) => o.textContent)).toEqual(['Back…', 'In 30 minutes', 'In 1 hour', 'In 2 hours', expect.stringMatching(/^At .+ (today|tomorrow)$/), 'When I switch back']);
+    choose(select()!, 5);
+    await expect.poll(said).toBe(`● Away | since ${instantTime('2026-01-01T10:00:00.000Z')!.label}: the team’s calls ring your colleagues`);
+    expect(relay.sent('PATCH /me').at(-1)!.body).toEqual({ away: true, away_until: null });
+    expect(await awayUntil.getValue()).toBeNull();
+  });
+
+  it('offers the next 8:00 as a return time: today before it, tomorrow after it', async () => {
+    const at = (hours: number) => {
+      const day = new Date(2026, 11, 7, hours, 0, 0);
+      return returnChoices(day).at(-1)!;
+    };
+    expect(new Date(at(6).at).getTime()).toBe(new Date(2026, 11, 7, 8, 0, 0).getTime());
+    expect(at(6).label).toMatch(/ today$/);
+    expect(new Date(at(8).at).getTime()).toBe(new Date(2026, 11, 8, 8, 0, 0).getTime());
+    expect(at(17).back).toMatch(/^At .+ tomorrow$/);
+  });
+
   it('says whom the team’s calls ring, from the team as routing sees it, and lists the team', async () => {
-    const member = (id: string, name: string, away_since: string | null, on_call: boolean) => ({ id, name, away_since, on_call });
-    let team = [member('ag_ada', 'Ada', null, false), member('ag_bob', 'Bob', null, true), member('ag_cy', 'Cy', '2026-01-01T09:00:00.000Z', false)];
+    const member = (id: string, name: string, away_since: string | null, on_call: boolean, away_until: string | null = null) => ({ id, name, away_since, away_until, on_call });
+    const cyBack = new Date(Date.now() + 3_600_000).toISOString();
+    let team = [member('ag_ada', 'Ada', null, false), member('ag_bob', 'Bob', null, true), member('ag_cy', 'Cy', '2026-01-01T09:00:00.000Z', false, cyBack)];
     const counts = () => ({
       agents: team.length,
       available: team.filter((m) => m.away_since === null).length,
@@ -520,7 +573,7 @@ describe("away or available for the team's calls, in the toolbar popup", () => {
     await expect.poll(said).toBe('● Available | the team’s calls ring you and 1 colleague');
     const listed = () => [...root.querySelectorAll('[data-pc-field="team"] li')].map((li) => li.textContent);
     expect(root.querySelector('[data-pc-field="team"] summary')!.textContent).toBe('Team: 2 available (1 on a call), 1 away');
-    expect(listed()).toEqual(['● Ada (you) · available', '● Bob · on a call', '● Cy · away']);
+    expect(listed()).toEqual(['● Ada (you) · available', '● Bob · on a call', `● Cy · away until ${instantTime(cyBack)!.label}`]);
     act(() => presence()!.click());
     await expect.poll(said).toMatch(/^● Away \| since .+: the team’s calls ring your 1 available colleague$/);
     await expect.poll(listed).toContain('● Ada (you) · away');

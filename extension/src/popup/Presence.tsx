@@ -1,7 +1,7 @@
 import type { TeamMember, TeamView } from '@phone-connector/shared';
 import { useEffect, useState } from 'preact/hooks';
 import { RelayApi } from '../relay/relay-api.ts';
-import { awayForLock, awaySince, awayWhileLocked, relaySettings } from '../storage.ts';
+import { awayForLock, awaySince, awayUntil, awayWhileLocked, keepPresence, relaySettings } from '../storage.ts';
 import { useStored } from '../ui/use-stored.ts';
 import { instantTime } from './call-time.tsx';
 
@@ -16,11 +16,13 @@ const TEAM_REFRESH_MS = 15_000;
  * With it, the team (`GET /team`) as routing sees it, so the switch says what it changes: whom the
  * team's calls ring, and that being away changes nothing while no colleague is available. An
  * agent alone on the relay has no team's calls to step out of: no switch, unless they are away
- * (they need the way back). Below it, whether locking this computer makes the agent away
+ * (they need the way back). Under it, when the agent comes back on their own (`away_until`: the
+ * relay makes them available then), and whether locking this computer makes the agent away
  * (background/lock-away.ts).
  */
 export function Presence() {
   const [since] = useStored(awaySince);
+  const [until] = useStored(awayUntil);
   const [whileLocked] = useStored(awayWhileLocked);
   const [configured, setConfigured] = useState(false);
   const [saving, setSaving] = useState(false);
@@ -44,7 +46,7 @@ export function Presence() {
       try {
         const me = await api.me();
         setMyId(me.id);
-        await awaySince.setValue(me.away_since);
+        await keepPresence(me);
       } catch {
         // Unreachable: the last value read stays, and the connection badge says why.
       }
@@ -57,12 +59,13 @@ export function Presence() {
   const away = since !== null;
   // Alone on the relay: no switch, unless away (from before the colleagues left): the way back.
   if (team && team.counts.agents < 2 && !away) return null;
-  const toggle = async () => {
+  /** Away (until `until`, a time; null: until they say) or available, at the relay. */
+  const change = async (patch: { away: boolean; away_until?: string | null }) => {
     setSaving(true);
     setError(undefined);
     try {
-      const me = await new RelayApi(await relaySettings.getValue()).updateMe({ away: !away });
-      await awaySince.setValue(me.away_since);
+      const me = await new RelayApi(await relaySettings.getValue()).updateMe(patch);
+      await keepPresence(me);
       // The agent's own say from now on: unlocking the computer leaves it as it is.
       await awayForLock.setValue(false);
       void readTeam();
@@ -72,12 +75,12 @@ export function Presence() {
       setSaving(false);
     }
   };
-  const when = since === null ? undefined : instantTime(since);
+  const when = since === null ? undefined : instantTime(until ?? since);
   const colleagues = team && myId ? team.counts.available - (team.agents.some((agent) => agent.id === myId && agent.away_since === null) ? 1 : 0) : undefined;
   return (
     <div data-pc-field="presence" style="margin-top: 8px">
       <div class="row">
-        <button type="button" role="switch" aria-checked={!away} data-pc-action="presence" disabled={saving} onClick={() => void toggle()} title={away ? 'Take the team’s calls again' : 'Stop the team’s calls ringing your phone'}>
+        <button type="button" role="switch" aria-checked={!away} data-pc-action="presence" disabled={saving} onClick={() => void change({ away: !away })} title={away ? 'Take the team’s calls again' : 'Stop the team’s calls ringing your phone'}>
           <span aria-hidden="true" style={`color: ${away ? 'var(--pc-muted)' : 'var(--pc-ok)'}`}>
             ●
           </span>{' '}
@@ -88,7 +91,7 @@ export function Presence() {
             <>
               {when ? (
                 <>
-                  since{' '}
+                  {until ? 'until' : 'since'}{' '}
                   <time dateTime={when.iso} title={when.full}>
                     {when.label}
                   </time>
@@ -108,6 +111,7 @@ export function Presence() {
           )}
         </span>
       </div>
+      <ReturnTime away={away} until={until ?? null} disabled={saving} onChoose={(at) => void change({ away: true, away_until: at })} />
       {/* Firefox never reports a locked screen (its idle states are active and idle). */}
       {import.meta.env.FIREFOX ? null : (
         <label class="hint" style="display: block; margin: 6px 0 0; font-weight: 400">
@@ -124,6 +128,55 @@ export function Presence() {
       {error ? <p class="error">{error}</p> : null}
     </div>
   );
+}
+
+/**
+ * When the agent comes back on their own: offered while available (away for half an hour, an
+ * hour, two, or until the next 8 AM) and while away (another return time, or none: until they
+ * switch back). The relay makes them available at that time, browser open or not.
+ */
+function ReturnTime({ away, until, disabled, onChoose }: { away: boolean; until: string | null; disabled: boolean; onChoose(at: string | null): void }) {
+  const choices = returnChoices(new Date());
+  return (
+    <select
+      data-pc-field="away-for"
+      aria-label={away ? 'Back' : 'Away for'}
+      disabled={disabled}
+      style="margin-top: 6px; width: auto"
+      value=""
+      onChange={(event) => {
+        const select = event.target as HTMLSelectElement;
+        const picked = select.value;
+        select.value = '';
+        if (picked) onChoose(picked === 'none' ? null : picked);
+      }}
+    >
+      <option value="">{away ? 'Back…' : 'Away for…'}</option>
+      {choices.map((choice) => (
+        <option key={choice.label} value={choice.at}>
+          {away ? choice.back : choice.label}
+        </option>
+      ))}
+      {away && until ? <option value="none">When I switch back</option> : null}
+    </select>
+  );
+}
+
+/** The return times offered at `now`: in 30 minutes, 1 hour, 2 hours, and at the next 8:00 in the reader's time zone. */
+export function returnChoices(now: Date): Array<{ label: string; back: string; at: string }> {
+  const later = (minutes: number) => new Date(now.getTime() + minutes * 60_000).toISOString();
+  const morning = new Date(now);
+  morning.setHours(8, 0, 0, 0);
+  const today = morning.getTime() > now.getTime();
+  if (!today) morning.setDate(morning.getDate() + 1);
+  const time = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' }).format(morning);
+  const day = today ? 'today' : 'tomorrow';
+  return [
+    { label: '30 minutes', back: 'In 30 minutes', at: later(30) },
+    { label: '1 hour', back: 'In 1 hour', at: later(60) },
+    { label: '2 hours', back: 'In 2 hours', at: later(120) },
+    { label: `Until ${time} ${day}`, back: `At ${time} ${day}`, at: morning.toISOString() },
+  ];
 }
 
 /** The team, folded: how many are available (on a call among them) and away, then each by name. */
@@ -150,6 +203,11 @@ function Team({ team, myId }: { team: TeamView; myId: string | undefined }) {
 }
 
 function memberState(member: TeamMember): string {
-  if (member.away_since !== null) return member.on_call ? 'away, on a call' : 'away';
+  if (member.away_since !== null) {
+    // A relay from before return times sends none.
+    const back = member.away_until ? instantTime(member.away_until) : undefined;
+    const away = back ? `away until ${back.label}` : 'away';
+    return member.on_call ? `${away}, on a call` : away;
+  }
   return member.on_call ? 'on a call' : 'available';
 }

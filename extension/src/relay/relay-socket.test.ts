@@ -158,16 +158,18 @@ describe('RelaySocket', { timeout: 30_000 }, () => {
     const states: ConnectionState[] = [];
     const changes: Array<string | null> = [];
     const stored = { seq: 0 as number | null };
-    client(relay, stored, seen, states, { onAgent: async (agent) => void changes.push(agent.away_since) }).start();
+    client(relay, stored, seen, states, { onAgent: async (agent) => void changes.push(agent.away_until ? `${agent.away_since} until ${agent.away_until}` : agent.away_since) }).start();
     await until(() => states.includes('connected') && relay.sockets.size === 1);
     for (const ws of relay.sockets) {
+      // A relay from before return times sends none: read as null.
       ws.send(JSON.stringify({ type: 'agent', agent: { id: 'ada', away_since: '2026-12-07T09:00:00.000Z' } }));
       ws.send(JSON.stringify({ type: 'agent', agent: { id: 'ada' } }));
+      ws.send(JSON.stringify({ type: 'agent', agent: { id: 'ada', away_since: '2026-12-07T09:00:00.000Z', away_until: '2026-12-07T10:00:00.000Z' } }));
       ws.send(JSON.stringify({ type: 'call', seq: 1, prev_seq: 0, event: 'created', call: call('1') }));
-      ws.send(JSON.stringify({ type: 'agent', agent: { id: 'ada', away_since: null } }));
+      ws.send(JSON.stringify({ type: 'agent', agent: { id: 'ada', away_since: null, away_until: null } }));
     }
-    await until(() => changes.length === 2);
-    expect(changes).toEqual(['2026-12-07T09:00:00.000Z', null]);
+    await until(() => changes.length === 3);
+    expect(changes).toEqual(['2026-12-07T09:00:00.000Z', '2026-12-07T09:00:00.000Z until 2026-12-07T10:00:00.000Z', null]);
     expect(seen.map((e) => e.seq)).toEqual([1]);
     expect(stored.seq).toBe(1);
   });
