@@ -6,7 +6,7 @@ import { generateToken, hashToken, randomId } from './auth/token.ts';
 import { type StoreFlags, startConfig, storeLocation, UsageError } from './config.ts';
 import { createLogger } from './log.ts';
 import { startRelay } from './server.ts';
-import { type Agent, isAwayAt, presenceAfter, presenceAt, type RelayStore } from './store/index.ts';
+import { type Agent, presenceAfter, presenceAt, type RelayStore } from './store/index.ts';
 import { openStore } from './store/open.ts';
 
 const USAGE = `Usage:
@@ -136,8 +136,7 @@ async function agentPresence(presence: 'away' | 'available', args: string[], io:
   const updated = await withStore(values, io, async (store) => {
     const agent = await store.agentById(id);
     if (!agent) return undefined;
-    const current = isAwayAt(agent, now) ? agent : { ...agent, awaySince: null, awayUntil: null };
-    return store.updateAgent(id, presenceAfter(current, presence === 'away', now, until ?? null));
+    return store.updateAgent(id, presenceAfter(agent, presence === 'away', now, until ?? null));
   });
   if (!updated) {
     io.err(`relay: no agent ${id}`);

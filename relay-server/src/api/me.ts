@@ -42,8 +42,6 @@ export function meApp(deps: RelayDeps): Hono<AuthEnv> {
     if (patch.email && !/^[^\s@]+@[^\s@]+$/.test(patch.email)) return c.json({ error: `"${patch.email}" is not an e-mail address` }, 422);
 
     const now = deps.now();
-    // An agent whose return time has passed is available, whether or not the relay's clock cleared it yet.
-    const current = isAwayAt(agent, now) ? agent : { ...agent, awaySince: null, awayUntil: null };
     let until: string | null | undefined = patch.away_until === undefined ? undefined : null;
     if (patch.away_until) {
       const read = readReturnTime(patch.away_until, now);
@@ -51,9 +49,9 @@ export function meApp(deps: RelayDeps): Hono<AuthEnv> {
       until = read.at;
     }
     // A return time alone changes that of an agent who is away.
-    const away = patch.away ?? (until !== undefined && current.awaySince !== null ? true : undefined);
+    const away = patch.away ?? (until !== undefined && isAwayAt(agent, now) ? true : undefined);
     if (until && away !== true) return c.json({ error: 'away_until is the return time of an agent who is away: send it with "away": true' }, 422);
-    const presence = away === undefined ? {} : presenceAfter(current, away, now, until);
+    const presence = away === undefined ? {} : presenceAfter(agent, away, now, until);
     const updated = await deps.store.updateAgent(agent.id, { number, email: patch.email === '' ? null : patch.email, profile, ...presence });
     if (!updated) return c.json({ error: 'this agent no longer exists' }, 401);
     deps.agentChanged(updated);

@@ -27,13 +27,16 @@ export interface Agent {
 }
 
 /**
- * What the agent's presence becomes when they are said to be away (until `until`: a time, null for
- * until they say; absent, what it was) or available: away since the first time it was said (saying
- * it again, from another browser, keeps that time); available forgets any return time.
+ * What the agent's presence becomes at `now` when they are said to be away (until `until`: a time,
+ * null for until they say; absent, what it was) or available: away since the first time it was
+ * said (saying it again, from another browser, keeps that time); available forgets any return
+ * time. An agent whose return time has passed is available, whether or not the relay's clock
+ * cleared it yet: said away again, they are away from now.
  */
 export function presenceAfter(agent: Agent, away: boolean, now: Date, until?: string | null): Pick<Agent, 'awaySince' | 'awayUntil'> {
   if (!away) return { awaySince: null, awayUntil: null };
-  return { awaySince: agent.awaySince ?? now.toISOString(), awayUntil: until === undefined ? (agent.awaySince === null ? null : agent.awayUntil) : until };
+  const already = isAwayAt(agent, now);
+  return { awaySince: already ? agent.awaySince : now.toISOString(), awayUntil: until === undefined ? (already ? agent.awayUntil : null) : until };
 }
 
 /** Away at `now`: said so, and the time they set to come back, if any, not reached. */
