@@ -456,6 +456,7 @@ describe("away from the team's calls", () => {
     const before = Date.now();
     await toolbar.locator('[data-pc-field="away-for"]').selectOption({ label: '30 minutes' });
     await expect.poll(() => textOf(toolbar.locator('[data-pc-field="presence-hint"]'))).toMatch(/^until .+: the team’s calls ring your 1 available colleague$/);
+    await toolbar.screenshot({ path: screenshotPath('away-until.png'), clip: { x: 0, y: 0, width: 344, height: 164 } });
     const until = (await api<{ away_until: string | null }>(world.relay, world.agent.token, 'GET', '/me')).body.away_until!;
     expect(Date.parse(until) - before).toBeGreaterThanOrEqual(30 * 60_000 - 1000);
     // A return time a few seconds off (her other browser): the clock's next turn makes her available.
