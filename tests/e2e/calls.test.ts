@@ -233,6 +233,10 @@ describe('toolbar popup', () => {
     const recent = popup.getByTestId('recent-calls');
     await recent.waitFor();
     expect(await recent.textContent()).toContain('(415) 555-0199');
+    // Nothing in the list is wider than the popup, a caller id that is no number included (the
+    // markup an earlier test's caller sent, shown as text).
+    expect(await recent.textContent()).toContain('<img src=x');
+    expect(await popup.locator('main').evaluate((main) => main.scrollWidth <= main.clientWidth)).toBe(true);
     const before = world.twilio.calls.size;
     await popup.getByLabel('Number to call').fill('(212) 555-0142');
     await popup.getByRole('button', { name: 'Call', exact: true }).click();

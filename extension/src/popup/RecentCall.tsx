@@ -39,7 +39,10 @@ export function RecentCall({ call, country, taken, onChange }: RecentCallProps) 
         <span class="row">
           <span>
             {call.direction === 'inbound' ? '↙' : '↗'} {call.contact ? `${call.contact.name} · ` : ''}
-            <span style="white-space: nowrap">{other ? formatForDisplay(other, country) : 'Unknown'}</span>
+            {/* A number on one line; a caller id that is no number (and long) ends in an ellipsis, whole in its tooltip. */}
+            <span class="recent-number" title={other ?? undefined}>
+              {other ? formatForDisplay(other, country) : 'Unknown'}
+            </span>
           </span>
           <span class="hint" style="text-align: right">
             <CallWhen call={call} />
