@@ -458,6 +458,7 @@ describe("away from the team's calls", () => {
     await expect.poll(() => textOf(toolbar.locator('[data-pc-field="presence-hint"]'))).toMatch(/^until .+: the team’s calls ring your 1 available colleague$/);
     await toolbar.screenshot({ path: screenshotPath('away-until.png'), clip: { x: 0, y: 0, width: 344, height: 164 } });
     const until = (await api<{ away_until: string | null }>(world.relay, world.agent.token, 'GET', '/me')).body.away_until!;
+    await expect.poll(title).toMatch(/away until .+: the team's calls ring your colleagues/);
     expect(Date.parse(until) - before).toBeGreaterThanOrEqual(30 * 60_000 - 1000);
     // A return time a few seconds off (her other browser): the clock's next turn makes her available.
     expect((await api(world.relay, world.agent.token, 'PATCH', '/me', { away_until: new Date(Date.now() + 5000).toISOString() })).status).toBe(200);

@@ -19,11 +19,16 @@ describe('the toolbar badge', () => {
   });
 
   it('says the agent is away while connected with no missed call to count, and in its title always', async () => {
-    await showBadge({ state: 'connected', since: 0 }, 0, true);
+    await showBadge({ state: 'connected', since: 0 }, 0, { until: null });
     expect(await badge()).toEqual({ text: 'away', title: "Phone Connector: connected; away: the team's calls ring your colleagues" });
-    await showBadge({ state: 'connected', since: 0 }, 3, true);
+    await showBadge({ state: 'connected', since: 0 }, 3, { until: null });
     expect(await badge()).toEqual({ text: '3', title: "Phone Connector: connected; away: the team's calls ring your colleagues; 3 missed calls" });
-    await showBadge({ state: 'offline', since: 0 }, 0, true);
+    // Away until a time: the title says when the relay brings the agent back.
+    const until = '2026-12-07T13:30:00.000Z';
+    await showBadge({ state: 'connected', since: 0 }, 0, { until });
+    const back = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' }).format(new Date(until));
+    expect(await badge()).toEqual({ text: 'away', title: `Phone Connector: connected; away until ${back}: the team's calls ring your colleagues` });
+    await showBadge({ state: 'offline', since: 0 }, 0, { until: null });
     expect((await badge()).text).toBe('!');
   });
 

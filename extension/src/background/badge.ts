@@ -10,7 +10,12 @@ const BADGES: Record<ConnectionStatus['state'], { text: string; color: string; t
 };
 
 const MISSED_COLOR = '#1d4ed8';
-const AWAY = { text: 'away', color: '#6b7280', title: "away: the team's calls ring your colleagues" };
+const AWAY = { text: 'away', color: '#6b7280', title: "the team's calls ring your colleagues" };
+
+/** Away, and until when the agent said (ISO time; null: until they switch back). */
+export interface BadgeAway {
+  until: string | null;
+}
 
 /**
  * The toolbar badge shows the relay connection at a glance and, while connected, how many
@@ -18,13 +23,14 @@ const AWAY = { text: 'away', color: '#6b7280', title: "away: the team's calls ri
  * would miss every team call). A connection problem wins the badge (nothing new arrives until it
  * is fixed); the title still counts the missed calls and says away.
  */
-export async function showBadge(status: ConnectionStatus, missed: number, away = false): Promise<void> {
+export async function showBadge(status: ConnectionStatus, missed: number, away?: BadgeAway): Promise<void> {
   const badge = BADGES[status.state];
   const connected = status.state === 'connected';
   const showMissed = connected && missed > 0;
-  const showAway = connected && !showMissed && away;
+  const showAway = connected && !showMissed && away !== undefined;
   await browser.action.setBadgeText({ text: showMissed ? (missed > 99 ? '99+' : String(missed)) : showAway ? AWAY.text : badge.text });
   await browser.action.setBadgeBackgroundColor({ color: showMissed ? MISSED_COLOR : showAway ? AWAY.color : badge.color });
-  const title = [status.detail ? `${badge.title} (${status.detail})` : badge.title, away && AWAY.title, missed > 0 && `${missed} missed call${missed === 1 ? '' : 's'}`];
+  const awayTitle = away && `${away.until ? `away until ${new Intl.DateTimeFormat(undefined, { timeStyle: 'short' }).format(new Date(away.until))}` : 'away'}: ${AWAY.title}`;
+  const title = [status.detail ? `${badge.title} (${status.detail})` : badge.title, awayTitle, missed > 0 && `${missed} missed call${missed === 1 ? '' : 's'}`];
   await browser.action.setTitle({ title: title.filter(Boolean).join('; ') });
 }

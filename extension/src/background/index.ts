@@ -1,5 +1,5 @@
 import browser from 'webextension-polyfill';
-import { awayForLock, awaySince, connectionStatus, enabledSites, keepPresence, lastSeq, missedCalls, relayNumber, relaySettings } from '../storage.ts';
+import { awayForLock, awaySince, awayUntil, connectionStatus, enabledSites, keepPresence, lastSeq, missedCalls, relayNumber, relaySettings } from '../storage.ts';
 import { showBadge } from './badge.ts';
 import { CallRateLimit } from './call-rate-limit.ts';
 import { CALL_SELECTION_COMMAND, callSelection } from './call-selection.ts';
@@ -81,10 +81,12 @@ export function startBackground(): void {
     if (command === CALL_SELECTION_COMMAND && tab?.id !== undefined) void callSelection(outbound, tab.id);
   });
 
-  const refreshBadge = async () => showBadge(await connectionStatus.getValue(), (await missedCalls.getValue()).unseen.length, (await awaySince.getValue()) !== null);
+  const refreshBadge = async () =>
+    showBadge(await connectionStatus.getValue(), (await missedCalls.getValue()).unseen.length, (await awaySince.getValue()) === null ? undefined : { until: await awayUntil.getValue() });
   connectionStatus.watch(() => void refreshBadge());
   missedCalls.watch(() => void refreshBadge());
   awaySince.watch(() => void refreshBadge());
+  awayUntil.watch(() => void refreshBadge());
   relaySettings.watch(async (next, previous) => {
     if (next.url !== previous?.url || next.token !== previous?.token) await lastSeq.setValue(null);
     await connect();
