@@ -227,6 +227,10 @@ describe('hostile input', () => {
 
 describe('toolbar popup', () => {
   it('lists recent calls from the relay and dials from its box', async () => {
+    // A missed call from a caller id that is no number, long: listed, and no wider than the popup.
+    const instance = (await (await fetch(`${world.relay.url}/api/v1/instances`, { headers: { Authorization: `Bearer ${world.agent.token}` } })).json()) as Array<{ callbacks: { incoming: string } }>;
+    const missed = world.twilio.inboundCall({ url: instance[0]!.callbacks.incoming, from: 'sip:anonymous.overflow.queue@pbx.switchboard.example.com', to: AGENT_NUMBER, dial: { answer: false, status: 'no-answer' } });
+    await missed.done;
     const popup = await world.browser.context.newPage();
     await popup.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
     await expect.poll(() => popup.getByTestId('connection-status').textContent()).toBe('Connected');
@@ -236,6 +240,7 @@ describe('toolbar popup', () => {
     // Nothing in the list is wider than the popup, a caller id that is no number included (the
     // markup an earlier test's caller sent, shown as text).
     expect(await recent.textContent()).toContain('<img src=x');
+    await expect.poll(() => popup.getByTestId('missed-calls').textContent(), { timeout: DEADLINE_MS }).toContain('sip:anonymous.overflow.queue@pbx.switchboard.example.com');
     expect(await popup.locator('main').evaluate((main) => main.scrollWidth <= main.clientWidth)).toBe(true);
     const before = world.twilio.calls.size;
     await popup.getByLabel('Number to call').fill('(212) 555-0142');

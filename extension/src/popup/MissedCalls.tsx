@@ -33,10 +33,13 @@ export function MissedCalls({ calls, country }: MissedCallsProps) {
           return (
             <li key={call.id} data-pc-missed={call.id} style="padding: 4px 0; border-bottom: 1px solid var(--pc-border)">
               <div class="row">
-                <span>
+                <span style="min-width: 0">
                   {call.contact ? <strong data-pc-contact>{call.contact.name}</strong> : null}
                   {call.contact ? ' ' : null}
-                  <span class={call.contact ? 'hint' : undefined}>{number ? formatForDisplay(number, country) : 'Unknown number'}</span>
+                  {/* As in the recent calls: a caller id that is no number ends in an ellipsis. */}
+                  <span class={call.contact ? 'hint recent-number' : 'recent-number'} title={number ?? undefined}>
+                    {number ? formatForDisplay(number, country) : 'Unknown number'}
+                  </span>
                   <span class="hint">
                     {' · '}
                     <CallWhen call={call} />
