@@ -37,7 +37,7 @@ export function MissedCalls({ calls, country }: MissedCallsProps) {
                   {call.contact ? <strong data-pc-contact>{call.contact.name}</strong> : null}
                   {call.contact ? ' ' : null}
                   {/* As in the recent calls: a caller id that is no number ends in an ellipsis. */}
-                  <span class={call.contact ? 'hint recent-number' : 'recent-number'} title={number ?? undefined}>
+                  <span class={call.contact ? 'hint caller-number' : 'caller-number'} title={number ?? undefined}>
                     {number ? formatForDisplay(number, country) : 'Unknown number'}
                   </span>
                   <span class="hint">

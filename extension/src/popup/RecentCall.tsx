@@ -40,7 +40,7 @@ export function RecentCall({ call, country, taken, onChange }: RecentCallProps) 
           <span>
             {call.direction === 'inbound' ? '↙' : '↗'} {call.contact ? `${call.contact.name} · ` : ''}
             {/* A number on one line; a caller id that is no number (and long) ends in an ellipsis, whole in its tooltip. */}
-            <span class="recent-number" title={other ?? undefined}>
+            <span class="caller-number" title={other ?? undefined}>
               {other ? formatForDisplay(other, country) : 'Unknown'}
             </span>
           </span>
