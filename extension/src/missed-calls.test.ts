@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { isMissedCall, markMissedCallsSeen, noteMissedCall } from './missed-calls.ts';
+import { isMissedCall, markMissedCallsSeen, noteMissedCall, voicemailOf } from './missed-calls.ts';
 import { missedCalls } from './storage.ts';
 import { callView } from './testing/call-view.ts';
 
@@ -18,6 +18,18 @@ describe('missed calls', () => {
     ['no-answer', 'outbound', false],
   ] as const)('a call ending %s, %s, is missed: %s', (status, direction, missed) => {
     expect(isMissedCall({ status, direction })).toBe(missed);
+  });
+
+  it("finds the caller's message on a missed call only: its web address, and its length when the provider said", () => {
+    const url = 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1';
+    expect(voicemailOf(callView({ status: 'no-answer', recording_url: url, extra: { recording_duration: '23' } }))).toEqual({ url, seconds: 23 });
+    expect(voicemailOf(callView({ status: 'busy', recording_url: url }))).toEqual({ url });
+    for (const duration of ['', '0', 'soon', '2.5']) expect(voicemailOf(callView({ status: 'no-answer', recording_url: url, extra: { recording_duration: duration } }))).toEqual({ url });
+    // A talk's recording is no message; nor is what is no web address.
+    expect(voicemailOf(callView({ status: 'completed', recording_url: url }))).toBeUndefined();
+    expect(voicemailOf(callView({ status: 'no-answer', direction: 'outbound', recording_url: url }))).toBeUndefined();
+    expect(voicemailOf(callView({ status: 'no-answer', recording_url: 'javascript:alert(1)' }))).toBeUndefined();
+    expect(voicemailOf(callView({ status: 'no-answer' }))).toBeUndefined();
   });
 
   it('counts each missed inbound call once, however many final events the provider repeats', async () => {

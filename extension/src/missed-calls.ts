@@ -1,4 +1,5 @@
 import type { CallStatus, CallView } from '@phone-connector/shared';
+import { safeLink } from './content/ui/safe-link.ts';
 import { missedCalls } from './storage.ts';
 
 /** How an inbound call ends when nobody took it (shared/src/record/call-status.ts): the agent may want to call back. */
@@ -6,6 +7,24 @@ const MISSED_STATUSES: ReadonlySet<CallStatus> = new Set(['no-answer', 'busy', '
 
 export function isMissedCall(call: Pick<CallView, 'direction' | 'status'>): boolean {
   return call.direction === 'inbound' && call.status !== null && MISSED_STATUSES.has(call.status);
+}
+
+/** A message the caller left on a missed call (the connector's voicemail): its link, and its length when the provider said. */
+export interface Voicemail {
+  url: string;
+  seconds?: number;
+}
+
+/**
+ * The caller's message on a missed call: the recording of a call nobody took is one (Twilio's
+ * `<Record>` after the `<Dial>` rang out; `recording_duration` its seconds). Only a web address:
+ * it comes from a webhook, through a connector anyone may write.
+ */
+export function voicemailOf(call: Pick<CallView, 'direction' | 'status' | 'recording_url' | 'extra'>): Voicemail | undefined {
+  const url = isMissedCall(call) ? safeLink(call.recording_url) : undefined;
+  if (!url) return undefined;
+  const seconds = Number(call.extra.recording_duration);
+  return Number.isInteger(seconds) && seconds > 0 ? { url, seconds } : { url };
 }
 
 /**

@@ -72,7 +72,7 @@ describe("another agent's data", () => {
     const own = await AgentClient.connect(relay, alice.token, { lastSeq: null });
     await Promise.all([snoop.waitFor((c) => c.welcome !== undefined), own.waitFor((c) => c.welcome !== undefined)]);
     const sid = newSid();
-    const call = { sid, direction: 'outbound-api' as const, from: '+15005550006', to: alice.number, status: 'ringing', dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const call = { sid, direction: 'outbound-api' as const, from: '+15005550006', to: alice.number, status: 'ringing', dialed: [], sentDigits: [], said: [], recordings: [], errors: [], exchanges: [], done: Promise.resolve() };
     expect((await twilio.webhook(call, 'status', 'POST', aliceHooks.status)).status).toBe(200);
     await own.waitFor((c) => c.events.some((e) => e.call.call_id === sid));
     snoop.ws.send(JSON.stringify({ type: 'ping' }));
@@ -90,7 +90,7 @@ describe("another agent's data", () => {
     const hooks = (await api(relay, mallory.token, 'GET', '/instances/mine')).body.callbacks;
     const forger = await TwilioSimulator.start({ accountSid: 'AC1', authToken: 'mallory-token', forward: (url) => url.replace(PUBLIC_URL, relay.url) });
     const sid = newSid();
-    const call = { sid, direction: 'inbound' as const, from: '+14155550199', to: alice.number, status: 'ringing', dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const call = { sid, direction: 'inbound' as const, from: '+14155550199', to: alice.number, status: 'ringing', dialed: [], sentDigits: [], said: [], recordings: [], errors: [], exchanges: [], done: Promise.resolve() };
     const answer = await forger.webhook(call, 'voice', 'POST', hooks.incoming);
     await forger.close();
     expect(answer.status).toBe(200);
@@ -108,7 +108,7 @@ describe("another agent's data", () => {
   it('cannot be written through her callback URLs with his provider token', async () => {
     // Signed with Mallory's provider token, sent to Alice's URL: refused.
     const forged = await TwilioSimulator.start({ accountSid: 'AC1', authToken: 'mallory-token', forward: (url) => url.replace(PUBLIC_URL, relay.url) });
-    const call = { sid: newSid(), direction: 'inbound' as const, from: '+14155550199', to: '+15005550006', status: 'ringing', dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const call = { sid: newSid(), direction: 'inbound' as const, from: '+14155550199', to: '+15005550006', status: 'ringing', dialed: [], sentDigits: [], said: [], recordings: [], errors: [], exchanges: [], done: Promise.resolve() };
     expect((await forged.webhook(call, 'voice', 'POST', aliceHooks.incoming)).status).toBe(403);
     await forged.close();
   });

@@ -59,7 +59,7 @@ describe('relay start on PostgreSQL', () => {
     const put = await api(relay, ada.token, 'PUT', '/instances/main', { connector: 'twilio', config: { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: '+15005550006' } });
     expect(put.status).toBe(200);
     const client = await AgentClient.connect(relay, ada.token, { lastSeq: 0 });
-    const call: SimulatedCall = { sid: newSid(), direction: 'outbound-api', from: '+15005550006', to: ada.number, status: 'ringing', dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const call: SimulatedCall = { sid: newSid(), direction: 'outbound-api', from: '+15005550006', to: ada.number, status: 'ringing', dialed: [], sentDigits: [], said: [], recordings: [], errors: [], exchanges: [], done: Promise.resolve() };
     expect((await twilio.webhook(call, 'status', 'POST', put.body.callbacks.status)).status).toBe(200);
     await client.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.status === 'ringing'));
     // Another process removes the agent: the relay hears it from PostgreSQL and closes the socket.
@@ -87,7 +87,7 @@ describe('relay start while its PostgreSQL restarts', () => {
     const twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, forward: (target) => target.replace(PUBLIC_URL, relay.url) });
     try {
       const put = await api(relay, ada.token, 'PUT', '/instances/main', { connector: 'twilio', config: { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: '+15005550006' } });
-      const call: SimulatedCall = { sid: newSid(), direction: 'outbound-api', from: '+15005550006', to: ada.number, status: 'ringing', dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+      const call: SimulatedCall = { sid: newSid(), direction: 'outbound-api', from: '+15005550006', to: ada.number, status: 'ringing', dialed: [], sentDigits: [], said: [], recordings: [], errors: [], exchanges: [], done: Promise.resolve() };
       await server.halt();
       const down = await api(relay, ada.token, 'GET', '/me');
       expect(down.status).toBe(503);

@@ -44,7 +44,7 @@ async function restart(signal: NodeJS.Signals): Promise<void> {
 }
 
 function outboundCall(): SimulatedCall {
-  return { sid: newSid(), direction: 'outbound-api', from: '+15005550006', to: ada.number, status: 'initiated', dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+  return { sid: newSid(), direction: 'outbound-api', from: '+15005550006', to: ada.number, status: 'initiated', dialed: [], sentDigits: [], said: [], recordings: [], errors: [], exchanges: [], done: Promise.resolve() };
 }
 
 describe('restarting the relay between webhooks', () => {

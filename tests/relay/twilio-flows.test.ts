@@ -246,9 +246,78 @@ describe('inbound call (incoming popup)', () => {
 
   it('takes an unknown call sid on the status callback as a new call of the instance owner', async () => {
     const sid = newSid();
-    const stray = await twilio.webhook({ sid, direction: 'outbound-api', from: TWILIO_NUMBER, to: ada.number, status: 'completed', dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() }, 'status', 'POST', callbacks.status, { CallDuration: '3' });
+    const stray = await twilio.webhook({ sid, direction: 'outbound-api', from: TWILIO_NUMBER, to: ada.number, status: 'completed', dialed: [], sentDigits: [], said: [], recordings: [], errors: [], exchanges: [], done: Promise.resolve() }, 'status', 'POST', callbacks.status, { CallDuration: '3' });
     expect(stray.status).toBe(200);
     const list = await api(relay, ada.token, 'GET', '/calls?limit=1');
     expect(list.body.calls[0]).toMatchObject({ call_id: sid, status: 'completed', duration: 3 });
+  });
+});
+
+describe('voicemail (an incoming call nobody took)', () => {
+  const GREETING = 'Sorry, nobody can take your call. Leave a message after the tone.';
+  let voicemail: { answer: string; status: string; incoming: string };
+
+  beforeAll(async () => {
+    const put = await api(relay, ada.token, 'PUT', '/instances/twilio-voicemail', {
+      connector: 'twilio',
+      config: { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER, voicemail_greeting: GREETING },
+    });
+    expect(put.status).toBe(200);
+    voicemail = put.body.callbacks;
+  });
+
+  it("says the greeting, records the caller's message and gives the missed call its recording, pushed to the agent", async () => {
+    const bobSocket = await AgentClient.connect(relay, bob.token, { lastSeq: null });
+    await bobSocket.waitFor((c) => !!c.welcome);
+    const call = twilio.inboundCall({ url: voicemail.incoming, from: '+14155550133', to: bob.number, statusCallback: voicemail.status, dial: { answer: false, status: 'no-answer', message: 23 } });
+    await call.done;
+
+    const dialAction = call.exchanges.find((e) => e.kind === 'dial-action')!;
+    const recordAction = `${voicemail.status}?Voicemail=ended`;
+    expect(dialAction.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>${GREETING}</Say><Record action="${recordAction}" maxLength="120" recordingStatusCallback="${voicemail.status}"/></Response>`);
+    expect(call.said).toEqual([GREETING]);
+    expect(call.errors).toEqual([]);
+    const [recording] = call.recordings;
+    expect(recording).toMatchObject({ seconds: 23 });
+    // The <Record>'s action ends the call; its status callback brings the file.
+    const ended = call.exchanges.find((e) => e.kind === 'record-action')!;
+    expect([ended.url, ended.status, ended.body]).toEqual([recordAction, 200, '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>']);
+    expect(call.exchanges.find((e) => e.kind === 'recording-status')!.status).toBe(200);
+
+    const [stored] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550133')).body.calls;
+    expect(stored).toMatchObject({ call_id: call.sid, direction: 'inbound', status: 'no-answer', recording_url: recording!.url, extra: { recording_duration: '23' } });
+    // Missed first, then the message on the same call: the popup and the missed list learn of it.
+    await bobSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.recording_url === recording!.url));
+    const statuses = bobSocket.events.filter((e) => e.call.call_id === call.sid).map((e) => e.call.status);
+    expect(new Set(statuses.slice(statuses.indexOf('no-answer')))).toEqual(new Set(['no-answer']));
+    await bobSocket.close();
+  });
+
+  it('keeps the call missed, with no recording, when the caller hangs up at the tone', async () => {
+    const call = twilio.inboundCall({ url: voicemail.incoming, from: '+14155550134', to: bob.number, statusCallback: voicemail.status, dial: { answer: false, status: 'busy' } });
+    await call.done;
+    expect(call.said).toEqual([GREETING]);
+    expect(call.recordings).toEqual([]);
+    const [stored] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550134')).body.calls;
+    expect(stored).toMatchObject({ status: 'busy', recording_url: null });
+  });
+
+  it('asks no message of a caller an agent answered, nor of a customer who did not answer a call placed here', async () => {
+    const taken = twilio.inboundCall({ url: voicemail.incoming, from: '+14155550135', to: bob.number, statusCallback: voicemail.status });
+    await taken.done;
+    expect(taken.exchanges.find((e) => e.kind === 'dial-action')!.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+
+    twilio.dialOutcome = { answer: false, status: 'no-answer' };
+    try {
+      const placed = await placeCall(plan, { config: { ...config, voicemail_greeting: GREETING, ...voicemail }, agent: { extension: ada.number }, callbacks: voicemail }, CUSTOMER, toSimulator);
+      expect(placed.ok, placed.error).toBe(true);
+      const outbound = twilio.calls.get(placed.record.call_id!)!;
+      await outbound.done;
+      expect(outbound.exchanges.find((e) => e.kind === 'dial-action')!.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+      expect([outbound.said, outbound.recordings]).toEqual([[], []]);
+    } finally {
+      twilio.dialOutcome = { answer: true, talkSeconds: 42 };
+    }
+    expect(taken.said).toEqual([]);
   });
 });

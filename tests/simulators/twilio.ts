@@ -82,8 +82,12 @@ export interface TwilioSimulatorOptions {
 
 /** One webhook the simulator sent, and the relay's answer. */
 export interface Exchange {
-  /** `number-status`: a dialled `<Number>`'s own status callback (its `statusCallback`), for the child leg. */
-  kind: 'voice' | 'status' | 'dial-action' | 'number-status';
+  /**
+   * `number-status`: a dialled `<Number>`'s own status callback (its `statusCallback`), for the
+   * child leg; `record-action` and `recording-status`: a `<Record>`'s action and its
+   * `recordingStatusCallback`.
+   */
+  kind: 'voice' | 'status' | 'dial-action' | 'number-status' | 'record-action' | 'recording-status';
   method: 'GET' | 'POST';
   url: string;
   params: Record<string, string>;
@@ -93,8 +97,12 @@ export interface Exchange {
   body: string;
 }
 
-/** What the people a `<Dial>` rings do: its first `<Number>` (or the one `pickUp` names) answers, or nobody does. */
-export type DialOutcome = { answer: true; talkSeconds: number; pickUp?: string } | { answer: false; status: 'busy' | 'no-answer' | 'failed' };
+/**
+ * What the people a `<Dial>` rings do: its first `<Number>` (or the one `pickUp` names) answers,
+ * or nobody does; then a caller asked to leave a message (a `<Record>` in the reply to the
+ * `<Dial action>`) speaks `message` seconds and hangs up, or at once when it is not given.
+ */
+export type DialOutcome = { answer: true; talkSeconds: number; pickUp?: string } | { answer: false; status: 'busy' | 'no-answer' | 'failed'; message?: number };
 
 export interface SimulatedCall {
   sid: string;
@@ -106,6 +114,10 @@ export interface SimulatedCall {
   dialed: string[];
   /** The DTMF keyed in to each answered number (its `sendDigits`), in order. */
   sentDigits: string[];
+  /** What each `<Say>` the call ran said, in order. */
+  said: string[];
+  /** The messages each `<Record>` took: its recording's URL and seconds. */
+  recordings: Array<{ url: string; seconds: number }>;
   /** Twilio error notifications the call raised (bad TwiML). */
   errors: string[];
   /** The inline TwiML the call was created with (`Twiml` parameter), if any. */
@@ -225,9 +237,10 @@ export class TwilioSimulator {
     await action();
   }
 
-  /** Sends one signed webhook for a call, as Twilio would; exposed for step-by-step scenarios. */
-  async webhook(call: SimulatedCall, kind: Exchange['kind'], method: 'GET' | 'POST', url: string, extra: Record<string, string> = {}): Promise<Exchange> {
-    const params = { ...this.standardParams(call), ...extra };
+  /** Sends one signed webhook for a call, as Twilio would (`bare`: with the account and the call sid only); exposed for step-by-step scenarios. */
+  async webhook(call: SimulatedCall, kind: Exchange['kind'], method: 'GET' | 'POST', url: string, extra: Record<string, string> = {}, bare = false): Promise<Exchange> {
+    // A recording's status callback names the account and the call, none of the call's other fields.
+    const params = bare ? { AccountSid: this.options.accountSid, CallSid: call.sid, ...extra } : { ...this.standardParams(call), ...extra };
     const target = new URL(url);
     if (method === 'GET') for (const [k, v] of Object.entries(params)) target.searchParams.append(k, v);
     const signed = method === 'GET' ? target.toString() : url;
@@ -423,12 +436,13 @@ export class TwilioSimulator {
       talked += seconds;
       const action = async () => {
         if (!dial.attrs.action) return;
-        await this.webhook(call, 'dial-action', dial.attrs.method?.toUpperCase() === 'GET' ? 'GET' : 'POST', dial.attrs.action, {
+        const reply = await this.webhook(call, 'dial-action', dial.attrs.method?.toUpperCase() === 'GET' ? 'GET' : 'POST', dial.attrs.action, {
           DialCallStatus: outcome.answer ? 'completed' : outcome.status,
           DialCallSid: this.newSid(),
           DialCallDuration: String(seconds),
           DialBridged: String(outcome.answer),
         });
+        await this.followDialActionReply(call, reply, outcome);
       };
       // A held call's answered <Dial> stays connected: its action comes when the caller hangs up.
       if (hold && outcome.answer) hold(action);
@@ -437,13 +451,57 @@ export class TwilioSimulator {
     return talked;
   }
 
+  /**
+   * Runs the TwiML Twilio got back from a `<Dial action>`: each `<Say>` is noted, and a
+   * `<Record>` takes the caller's message (`outcome.message` seconds, or none: the caller hangs
+   * up at the beep, which Twilio records as nothing). Then, as Twilio does, the `<Record>`'s
+   * action (RecordingUrl, RecordingDuration, Digits `hangup`) and, once the file is processed,
+   * its `recordingStatusCallback` (RecordingStatus `completed`, the parent call's sid).
+   */
+  private async followDialActionReply(call: SimulatedCall, reply: Exchange, outcome: DialOutcome): Promise<void> {
+    if (reply.status !== 200 || !/xml/i.test(reply.contentType) || !reply.body.trim()) return;
+    let document: TwimlElement;
+    try {
+      document = parseTwiml(reply.body);
+    } catch (error) {
+      call.errors.push(`12100 Document parse failure: ${(error as Error).message}`);
+      return;
+    }
+    for (const verb of document.children) {
+      if (verb.name === 'Say') call.said.push(verb.text.trim());
+      if (verb.name === 'Hangup') return;
+      if (verb.name !== 'Record') continue;
+      const seconds = !outcome.answer && outcome.message ? Math.min(outcome.message, Number(verb.attrs.maxLength ?? 3600)) : 0;
+      const recording = { sid: `RE${randomBytes(16).toString('hex')}`, seconds };
+      const url = `https://api.twilio.com/${API_VERSION}/Accounts/${this.options.accountSid}/Recordings/${recording.sid}`;
+      call.status = 'completed';
+      const action = verb.attrs.action ?? reply.url;
+      await this.webhook(call, 'record-action', verb.attrs.method?.toUpperCase() === 'GET' ? 'GET' : 'POST', action, { RecordingUrl: url, RecordingDuration: String(seconds), Digits: 'hangup' });
+      // Nothing said: no file (Twilio's "absent", sent only to who asked for that event).
+      if (seconds === 0) return;
+      call.recordings.push({ url, seconds });
+      const callback = verb.attrs.recordingStatusCallback;
+      if (!callback) return;
+      await this.webhook(call, 'recording-status', verb.attrs.recordingStatusCallbackMethod?.toUpperCase() === 'GET' ? 'GET' : 'POST', callback, {
+        RecordingSid: recording.sid,
+        RecordingUrl: url,
+        RecordingStatus: 'completed',
+        RecordingDuration: String(seconds),
+        RecordingChannels: '1',
+        RecordingStartTime: rfc2822(new Date()),
+        RecordingSource: 'RecordVerb',
+      }, true);
+      return;
+    }
+  }
+
   /** A call sid in this provider's format (SignalWire's are UUIDs). */
   private newSid(): string {
     return (this.options.newSid ?? newSid)();
   }
 
   private newCall(direction: SimulatedCall['direction'], from: string, to: string, status: string): SimulatedCall {
-    const call: SimulatedCall = { sid: this.newSid(), direction, from, to, status, dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+    const call: SimulatedCall = { sid: this.newSid(), direction, from, to, status, dialed: [], sentDigits: [], said: [], recordings: [], errors: [], exchanges: [], done: Promise.resolve() };
     this.calls.set(call.sid, call);
     return call;
   }

@@ -1,6 +1,7 @@
 import { type CallView, formatForDisplay } from '@phone-connector/shared';
 import { useEffect } from 'preact/hooks';
-import { markMissedCallsSeen } from '../missed-calls.ts';
+import { formatDuration } from '../content/ui/IncomingPopup.tsx';
+import { markMissedCallsSeen, voicemailOf } from '../missed-calls.ts';
 import { useCallBack } from './call-back.tsx';
 import { CallWhen } from './call-time.tsx';
 
@@ -12,7 +13,7 @@ export interface MissedCallsProps {
 
 /**
  * The missed and unanswered inbound calls, with who called (the CRM's contact, when the relay
- * found one), when, and a one-click Call back. Showing the list marks the calls seen, which clears the
+ * found one), when, the message the caller left (a link, in a tab of its own), and a one-click Call back. Showing the list marks the calls seen, which clears the
  * toolbar badge.
  */
 export function MissedCalls({ calls, country }: MissedCallsProps) {
@@ -30,6 +31,7 @@ export function MissedCalls({ calls, country }: MissedCallsProps) {
       <ul style="list-style: none; padding: 0; margin: 0" data-testid="missed-calls">
         {calls.map((call) => {
           const number = call.from_number;
+          const voicemail = voicemailOf(call);
           return (
             <li key={call.id} data-pc-missed={call.id} style="padding: 4px 0; border-bottom: 1px solid var(--pc-border)">
               <div class="row">
@@ -44,6 +46,14 @@ export function MissedCalls({ calls, country }: MissedCallsProps) {
                     {' · '}
                     <CallWhen call={call} />
                   </span>
+                  {voicemail ? (
+                    <span class="hint">
+                      {' · '}
+                      <a class="pc-link" href={voicemail.url} target="_blank" rel="noopener noreferrer" data-pc-action="voicemail">
+                        {voicemail.seconds ? `Voicemail ${formatDuration(voicemail.seconds)}` : 'Voicemail'}
+                      </a>
+                    </span>
+                  ) : null}
                 </span>
                 {number ? (
                   <button type="button" data-pc-action="call-back" onClick={() => void callBack(call.id, number)}>

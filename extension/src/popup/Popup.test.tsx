@@ -148,6 +148,27 @@ describe('missed calls in the toolbar popup', () => {
     expect(root.querySelector('[data-testid="recent-calls"] li .hint')!.textContent).toBe(`${callTime(callView())!.label} · Ended · 0:35 · you took it`);
   });
 
+  it("links the caller's message on a missed call, with its length, in a tab of its own, and marks the call in the recent calls", async () => {
+    const url = 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE15';
+    relay.routes['GET /calls?limit=50'] = () => ({
+      body: {
+        calls: [
+          callView({ id: 15, status: 'no-answer', recording_url: url, extra: { recording_duration: '83' } }),
+          callView({ id: 16, status: 'no-answer', recording_url: 'javascript:alert(1)' }),
+          callView({ id: 17, status: 'completed', recording_url: url }),
+        ],
+        next_cursor: null,
+      },
+    });
+    render(<Popup />, root);
+    await expect.poll(() => root.querySelector('[data-pc-missed="15"] [data-pc-action="voicemail"]')).not.toBeNull();
+    const link = root.querySelector<HTMLAnchorElement>('[data-pc-missed="15"] [data-pc-action="voicemail"]')!;
+    expect([link.textContent, link.getAttribute('href'), link.getAttribute('target'), link.rel]).toEqual(['Voicemail 1:23', url, '_blank', 'noopener noreferrer']);
+    expect(root.querySelector('[data-pc-missed="16"] [data-pc-action="voicemail"]')).toBeNull();
+    const marked = [...root.querySelectorAll('[data-testid="recent-calls"] li')].map((li) => li.querySelector('[data-pc-field="voicemail"]')?.textContent ?? null);
+    expect(marked).toEqual([' · voicemail', null, null]);
+  });
+
   it('shows no missed list when nobody was missed', async () => {
     relay.routes['GET /calls?limit=50'] = () => ({ body: { calls: [callView({ id: 14, status: 'completed' })], next_cursor: null } });
     render(<Popup />, root);
@@ -180,6 +201,14 @@ describe('a recent call, opened', () => {
     act(() => recent(40)!.querySelector<HTMLButtonElement>('.recent-toggle')!.click());
     await expect.poll(() => recent(40)!.querySelector('.recent-details')).not.toBeNull();
     expect(recent(40)!.querySelector('[data-pc-action="recording"]')).toBeNull();
+  });
+
+  it("names the recording of a call nobody took the caller's voicemail, with its length", async () => {
+    const url = 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE42';
+    route([callView({ id: 42, status: 'no-answer', recording_url: url, extra: { recording_duration: '9' } })]);
+    const line = await open(42);
+    const link = line.querySelector<HTMLAnchorElement>('[data-pc-action="recording"]')!;
+    expect([link.textContent, link.getAttribute('href')]).toEqual(['Listen to the voicemail (0:09)', url]);
   });
 
   it("shows the caller's record, opened in a new tab, and calls back", async () => {

@@ -6,6 +6,7 @@ import { formatDuration } from '../content/ui/IncomingPopup.tsx';
 import { LinkTarget } from '../content/ui/link-target.ts';
 import { WrapUp } from '../content/ui/WrapUp.tsx';
 import type { TakenBy } from '../messages.ts';
+import { voicemailOf } from '../missed-calls.ts';
 import { useCallBack } from './call-back.tsx';
 import { CallWhen } from './call-time.tsx';
 
@@ -49,6 +50,7 @@ export function RecentCall({ call, country, taken, onChange }: RecentCallProps) 
             {' · '}
             {isCallStatus(call.status) ? statusLabel(call.status, call.direction ?? 'outbound') : (call.status_raw ?? '')}
             {call.duration ? ` · ${formatDuration(call.duration)}` : ''}
+            {voicemailOf(call) ? <span data-pc-field="voicemail"> · voicemail</span> : null}
             {taken && <span data-pc-field="taken-by">{` · ${taken.colleague ? `${taken.colleague} took it` : 'you took it'}`}</span>}
           </span>
         </span>

@@ -53,6 +53,7 @@ function compileReplyParameter(compiler: ElementCompiler, element: XmlElement, f
     name: attr(element, 'name') ?? '',
     type,
     optional: isOptional(element),
+    ...(attr(element, 'if') !== undefined ? { if: compiler.attrTemplate(element, 'if', 'callback') } : {}),
     ...compileCondition(compiler, element).condition,
     value: compiler.parameterValue(element, format === 'xml' ? 'string' : type, 'callback'),
     attrs: children(child(element, 'attrs'), 'attr').map((a) => ({ name: attr(a, 'name') ?? '', value: compiler.attrTemplate(a, 'value', 'callback'), optional: isOptional(a) })),

@@ -196,6 +196,8 @@ export interface ReplyParameterPlan extends PayloadCondition {
   type: ValueType;
   /** Left out, with its children, when its value is empty or unset. */
   optional: boolean;
+  /** `if`: left out, with its children, when this renders empty or unset (a setting left blank). */
+  if?: Template;
   value?: Template;
   attrs: ReplyAttributePlan[];
   children: ReplyParameterPlan[];

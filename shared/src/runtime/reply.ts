@@ -18,7 +18,7 @@ export const EMPTY_REPLY: WebhookReply = { status: 200, headers: {}, body: '' };
  * number in `dialNumbers`, each time with `@extension` bound to that number; with `agentjoin`
  * too, rendered once with `@extension` bound to them all, joined. A parameter with a condition
  * (`when`, `is`, `unless`) is left out, with its children, unless it holds for `payload`, the
- * webhook's.
+ * webhook's; one with an `if` unless that template renders to something.
  */
 export function renderReply(reply: ReplyPlan | undefined, scope: TemplateScope, dialNumbers?: readonly string[], payload?: unknown): WebhookReply {
   if (!reply) return { ...EMPTY_REPLY, headers: {} };
@@ -66,6 +66,7 @@ function expand(parameter: ReplyParameterPlan, current: TemplateScope, dialling:
   const dialled = reply.agentDialing !== undefined && parameter.name === reply.agentDialing && Boolean(numbers?.length);
   const scopes: TemplateScope[] = [];
   if ((parameter.when || parameter.unless) && !conditionHolds(parameter, dialling.payload)) return { dialled: false, scopes };
+  if (parameter.if && !isSet(parameter.if, current)) return { dialled: false, scopes };
   if (!dialled) keepIfSet(scopes, parameter, current);
   else if (reply.agentJoin !== undefined) keepIfSet(scopes, parameter, { ...current, vars: { ...current.vars, extension: joined(numbers!, reply.agentJoin) } });
   else for (const number of numbers!) keepIfSet(scopes, parameter, { ...current, vars: { ...current.vars, extension: number } });

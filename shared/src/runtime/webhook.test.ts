@@ -253,6 +253,32 @@ describe('handleWebhook', () => {
     expect(reply('isActive=0&dialStatus=Completed')).toBe(xml(''));
   });
 
+  it('puts a reply parameter with `if` in the reply only where its template renders to something: a setting turns it on', () => {
+    const voicemail = loadConnector(`<connector for="PhoneCalls">
+  <config><fields><field name="greeting" presence="optional"/></fields></config>
+  <incoming_call>
+    <response><call_id use="CallSid"/></response>
+    <send_response format="xml">
+      <parameters>
+        <parameter name="Say" value="$config.$fields.greeting" optional="true"/>
+        <parameter name="Record" if="$config.$fields.greeting"><attrs><attr name="maxLength" value="120"/></attrs></parameter>
+        <parameter name="Hangup" if="$config.$fields.greeting|default:''" when="Digits"/>
+      </parameters>
+    </send_response>
+  </incoming_call>
+</connector>`);
+    const reply = (greeting: string | undefined, query = '') =>
+      handleWebhook(voicemail, 'incoming', { method: 'GET', url: `https://r/h?CallSid=CA1&${query}`, headers: {}, body: '' }, { ...context, config: greeting === undefined ? {} : { greeting } }).reply.body;
+    const xml = (inner: string) => `<?xml version="1.0" encoding="UTF-8"?><Response>${inner}</Response>`;
+    expect(reply('Leave a message')).toBe(xml('<Say>Leave a message</Say><Record maxLength="120"/>'));
+    // Both conditions hold, or the element is left out.
+    expect(reply('Leave a message', 'Digits=hangup')).toBe(xml('<Say>Leave a message</Say><Record maxLength="120"/><Hangup/>'));
+    for (const blank of ['', undefined]) {
+      expect(reply(blank)).toBe(xml(''));
+      expect(reply(blank, 'Digits=hangup')).toBe(xml(''));
+    }
+  });
+
   it('rings at most `maxagents` agents, the first ones, where the provider takes no more', () => {
     const capped = loadConnector(`<connector for="PhoneCalls">
   <incoming_call>

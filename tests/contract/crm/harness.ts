@@ -271,5 +271,5 @@ export class CrmContract<S extends CrmSimulator> {
 }
 
 function simulatedCall(direction: SimulatedCall['direction'], from: string, to: string, status: string): SimulatedCall {
-  return { sid: newSid(), direction, from, to, status, dialed: [], sentDigits: [], errors: [], exchanges: [], done: Promise.resolve() };
+  return { sid: newSid(), direction, from, to, status, dialed: [], sentDigits: [], said: [], recordings: [], errors: [], exchanges: [], done: Promise.resolve() };
 }

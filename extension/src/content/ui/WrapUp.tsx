@@ -1,7 +1,9 @@
 import type { CallView } from '@phone-connector/shared';
 import { useEffect, useState } from 'preact/hooks';
 import type { CallActions } from '../call-actions.ts';
+import { voicemailOf } from '../../missed-calls.ts';
 import { CrmLogState } from './CrmLogState.tsx';
+import { formatDuration } from './IncomingPopup.tsx';
 import { safeLink } from './safe-link.ts';
 
 export interface WrapUpProps {
@@ -14,8 +16,8 @@ export interface WrapUpProps {
  * Notes for the call log (any time during the call) and, once the call ended on an instance
  * with a CRM, the CRM's dispositions; Save sends both to the relay, which writes them on the
  * call's CRM record, or says that the CRM keeps the record as it was logged (Pipedrive, once the
- * log is written). Below, the call's recording when the provider made one, and where that
- * record stands.
+ * log is written). Below, the call's recording when the provider made one (the caller's
+ * voicemail on a call nobody took), and where that record stands.
  */
 export function WrapUp({ call, ended, actions }: WrapUpProps) {
   const [notes, setNotes] = useState(call.notes ?? '');
@@ -29,6 +31,8 @@ export function WrapUp({ call, ended, actions }: WrapUpProps) {
   // The provider's link, from a webhook: shown only as a web address, and in a tab of its own
   // (not in place of the CRM's page, as the CRM's own links are).
   const recording = safeLink(call.recording_url);
+  // On a call nobody took, the recording is the caller's message.
+  const voicemail = voicemailOf(call);
 
   useEffect(() => {
     if (!ended || !hasCrm) return undefined;
@@ -84,7 +88,7 @@ export function WrapUp({ call, ended, actions }: WrapUpProps) {
       {recording ? (
         <p class="pc-detail">
           <a class="pc-link" href={recording} target="_blank" rel="noopener noreferrer" data-pc-action="recording">
-            Listen to the recording
+            {voicemail ? `Listen to the voicemail${voicemail.seconds ? ` (${formatDuration(voicemail.seconds)})` : ''}` : 'Listen to the recording'}
           </a>
         </p>
       ) : null}
