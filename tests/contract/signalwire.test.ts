@@ -208,6 +208,28 @@ describe('inbound call (incoming popup)', () => {
   });
 });
 
+describe('voicemail (an incoming call nobody took)', () => {
+  it("says the greeting, records the caller's message and gives the missed call its recording, pushed to the agent", async () => {
+    const greeting = 'Nobody is free right now. Please leave a message.';
+    const voicemail = (await relay.registerInstance(ada, 'signalwire-voicemail', 'signalwire', { ...config, voicemail_greeting: greeting })).callbacks;
+    const bobSocket = await relay.connect(bob);
+    const call = signalwire.inboundCall({ url: voicemail.incoming, from: '+14155550144', to: bob.number, statusCallback: voicemail.status, dial: { answer: false, status: 'no-answer', message: 41 } });
+    await call.done;
+
+    expect(call.exchanges.find((e) => e.kind === 'dial-action')!.body).toBe(
+      `<?xml version="1.0" encoding="UTF-8"?><Response><Say>${greeting}</Say><Record action="${voicemail.status}?Voicemail=ended" maxLength="120" recordingStatusCallback="${voicemail.status}"/></Response>`,
+    );
+    expect(call.said).toEqual([greeting]);
+    const [recording] = call.recordings;
+    expect(recording!.url).toMatch(new RegExp(`^https://example\\.signalwire\\.com/api/laml/2010-04-01/Accounts/${PROJECT_ID}/Recordings/[0-9a-f-]{36}$`));
+    expect(call.exchanges.filter((e) => e.kind === 'record-action' || e.kind === 'recording-status').map((e) => [e.kind, e.status])).toEqual([['record-action', 200], ['recording-status', 200]]);
+    await bobSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.recording_url === recording!.url));
+    const [stored] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550144')).body.calls;
+    expect(stored).toMatchObject({ call_id: call.sid, status: 'no-answer', recording_url: recording!.url, extra: { recording_duration: '41' } });
+    await bobSocket.close();
+  });
+});
+
 describe('webhook signatures', () => {
   const form = (sid: string) => new URLSearchParams({ AccountSid: PROJECT_ID, CallSid: sid, CallStatus: 'completed', From: '+14155550177', To: SIGNALWIRE_NUMBER, Direction: 'inbound' }).toString();
   const post = (sid: string, headers: Record<string, string>) =>

@@ -44,6 +44,8 @@ export interface SignalWireSimulatorOptions {
   forward?: (publicUrl: string) => string;
   /** The project's numbers; when set, a call from another number is refused (21210). */
   numbers?: readonly string[];
+  /** The Space's name (`example` in example.signalwire.com), where its recordings are; default `example`. */
+  space?: string;
 }
 
 /** SignalWire's compatibility API base path. */
@@ -76,6 +78,8 @@ export function startSignalWireSimulator(options: SignalWireSimulatorOptions): P
     newSid: randomUUID,
     numbers: options.numbers,
     createdStatus: 200,
+    // [D] A recording is a resource of the project's compatibility API, by a UUID (the Recordings page).
+    newRecordingUrl: () => `https://${options.space ?? 'example'}.signalwire.com${LAML_PREFIX}/Accounts/${options.projectId}/Recordings/${randomUUID()}`,
     errorBody: (status, code, message) => lamlErrorBody(status, code, LAML_MESSAGES[code] ?? message),
     // The number's status callback: the call's creation time as Timestamp, no CallbackSource.
     inboundStatusFields: (_call, createdAt) => ({ CallDuration: '35', Timestamp: rfc2822(createdAt), AudioInMos: '4.5' }),

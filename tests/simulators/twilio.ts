@@ -78,6 +78,8 @@ export interface TwilioSimulatorOptions {
   errorBody?: (status: number, code: number, message: string) => unknown;
   /** The HTTP status of a created call; default Twilio's 201. */
   createdStatus?: number;
+  /** Where a new recording is, its sid the last segment; default Twilio's `…/Accounts/{sid}/Recordings/RE…`. */
+  newRecordingUrl?: () => string;
 }
 
 /** One webhook the simulator sent, and the relay's answer. */
@@ -472,8 +474,7 @@ export class TwilioSimulator {
       if (verb.name === 'Hangup') return;
       if (verb.name !== 'Record') continue;
       const seconds = !outcome.answer && outcome.message ? Math.min(outcome.message, Number(verb.attrs.maxLength ?? 3600)) : 0;
-      const recording = { sid: `RE${randomBytes(16).toString('hex')}`, seconds };
-      const url = `https://api.twilio.com/${API_VERSION}/Accounts/${this.options.accountSid}/Recordings/${recording.sid}`;
+      const url = this.options.newRecordingUrl?.() ?? `https://api.twilio.com/${API_VERSION}/Accounts/${this.options.accountSid}/Recordings/RE${randomBytes(16).toString('hex')}`;
       call.status = 'completed';
       const action = verb.attrs.action ?? reply.url;
       await this.webhook(call, 'record-action', verb.attrs.method?.toUpperCase() === 'GET' ? 'GET' : 'POST', action, { RecordingUrl: url, RecordingDuration: String(seconds), Digits: 'hangup' });
@@ -483,7 +484,7 @@ export class TwilioSimulator {
       const callback = verb.attrs.recordingStatusCallback;
       if (!callback) return;
       await this.webhook(call, 'recording-status', verb.attrs.recordingStatusCallbackMethod?.toUpperCase() === 'GET' ? 'GET' : 'POST', callback, {
-        RecordingSid: recording.sid,
+        RecordingSid: url.slice(url.lastIndexOf('/') + 1),
         RecordingUrl: url,
         RecordingStatus: 'completed',
         RecordingDuration: String(seconds),
