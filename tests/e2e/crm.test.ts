@@ -42,7 +42,8 @@ beforeAll(async () => {
   for (const [i, id] of vtiger.seed(names.map((name) => PEOPLE[name])).entries()) ids[names[i]!] = id;
   users.ada = vtiger.seedUser({ email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace' });
   users.bob = vtiger.seedUser({ email: BOB.email, firstName: 'Bob', lastName: 'Builder' });
-  world = await startWorld({ crm: { connector: 'vtiger', config: vtiger.config }, colleagues: [BOB] });
+  // A caller nobody answers hears the greeting and may leave a message (the missed calls' test).
+  world = await startWorld({ crm: { connector: 'vtiger', config: vtiger.config }, colleagues: [BOB], providerConfig: { voicemail_greeting: 'Sorry, nobody can take your call. Please leave a message.' } });
 });
 afterAll(async () => {
   await world?.close();
@@ -307,13 +308,17 @@ describe('wrap-up', () => {
 });
 
 describe('missed calls', () => {
-  it('lists a missed call with the caller`s name, counts it on the badge, clears it once seen, and calls back', async () => {
+  it('lists a missed call with the caller`s name and voicemail, counts it on the badge, clears it once seen, and calls back', async () => {
     const badge = () => world.browser.worker.evaluate(() => (globalThis as unknown as { chrome: { action: { getBadgeText(d: object): Promise<string> } } }).chrome.action.getBadgeText({}));
-    // Nobody picks up: the <Dial action> says no-answer, and the caller's call then completes.
-    const call = await ring('+14155550166', { answer: false, status: 'no-answer' });
+    // Nobody picks up: the <Dial action> says no-answer, the caller leaves a message of 37 s, and the call then completes.
+    const call = await ring('+14155550166', { answer: false, status: 'no-answer', message: 37 });
     await expect.poll(async () => (await relayCall(call.sid))?.contact?.name, { timeout: DEADLINE_MS }).toBe(nameOf('grace'));
     await endCall(call, 'completed');
     await expect.poll(badge, { timeout: DEADLINE_MS }).toBe('1');
+    const [message] = call.recordings;
+    expect(message).toMatchObject({ seconds: 37 });
+    // The relay's CRM log of the missed call gets the message's link.
+    await expect.poll(() => activitiesOf(call.sid).map((a) => String(a.fields.description).includes(`Recording: ${message!.url}`)), { timeout: DEADLINE_MS }).toEqual([true]);
 
     const toolbar = await world.browser.context.newPage();
     await toolbar.setViewportSize({ width: 344, height: 480 });
@@ -323,6 +328,8 @@ describe('missed calls', () => {
     expect(await missed.count()).toBe(1);
     expect(await textOf(missed.locator('[data-pc-contact]'))).toBe(nameOf('grace'));
     expect(await textOf(missed)).toContain('(415) 555-0166');
+    const voicemail = missed.locator('[data-pc-action="voicemail"]');
+    expect([await textOf(voicemail), await voicemail.getAttribute('href'), await voicemail.getAttribute('target')]).toEqual(['Voicemail 0:37', message!.url, '_blank']);
     await expect.poll(badge).toBe('');
     await toolbar.locator('main').screenshot({ path: screenshotPath('missed-calls.png') });
     // In the system's dark scheme, the popup is dark too: its page, the controls, the text.

@@ -49,6 +49,8 @@ export interface WorldOptions {
    * ring every agent) and these agents are added after her; none runs an extension.
    */
   colleagues?: Array<{ name: string; number: string; email?: string }>;
+  /** More of the Twilio connector's settings than the account's (its voicemail greeting). */
+  providerConfig?: Record<string, string>;
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
@@ -60,7 +62,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN });
   const site = await serveDirectory(options.siteDir ?? join(import.meta.dirname, '..', 'fixtures'));
   const xml = twilioConnectorFor(twilio.baseUrl);
-  const config = { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER };
+  const config = { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER, ...options.providerConfig };
   const instance = await api(relay, agent.token, 'PUT', '/instances/default', { xml, config, ...(options.crm ? { crm: options.crm } : {}) });
   if (instance.status !== 200) throw new Error(`instance registration failed: ${JSON.stringify(instance.body)}`);
   const browser = await launchWithExtension();
