@@ -138,6 +138,43 @@ describe('incoming calls in the background', () => {
     expect(opened).toHaveBeenCalledTimes(1);
   });
 
+  it("announces a caller's voicemail once, naming the caller, and plays it on a click, when no CRM tab shows the call", async () => {
+    const incoming = new IncomingCalls();
+    const opened = vi.spyOn(browser.tabs, 'create').mockResolvedValue({} as browser.Tabs.Tab);
+    const url = 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE20';
+    const call = callView({ id: 20, status: 'ringing', contact: { ...ADA, company: 'Analytical Engines' }, contacts: [ADA] });
+    await incoming.onRelayCall(call);
+    // Nobody took it: the ringing notice goes; no message yet, no voicemail notice.
+    await incoming.onRelayCall({ ...call, status: 'no-answer' });
+    expect(await browser.notifications.getAll()).toEqual({});
+    const left = { ...call, status: 'no-answer' as const, recording_url: url, extra: { recording_duration: '37' } };
+    await incoming.onRelayCall(left);
+    expect(await browser.notifications.getAll()).toEqual({
+      'pc-voicemail-20': expect.objectContaining({ title: 'Voicemail from Ada Lovelace (Analytical Engines)', message: '(415) 555-0199 · 0:37', contextMessage: 'Click to listen' }),
+    });
+    // The relay pushes the call again (its CRM log): announced once.
+    const created = vi.spyOn(browser.notifications, 'create');
+    await incoming.onRelayCall({ ...left, crm_log: { state: 'logged', id: '43x2', url: null, error: null } });
+    expect(created).not.toHaveBeenCalled();
+    await incoming.onNotificationClicked('pc-voicemail-20');
+    expect(opened.mock.calls.map(([options]) => options.url)).toEqual([url]);
+    expect(await browser.notifications.getAll()).toEqual({});
+    // A recording on a call someone took is no voicemail; a link that is no web address is none either.
+    await incoming.onRelayCall(callView({ id: 21, status: 'completed', recording_url: url }));
+    await incoming.onRelayCall(callView({ id: 22, status: 'busy', recording_url: 'javascript:alert(1)' }));
+    expect(created).not.toHaveBeenCalled();
+  });
+
+  it("leaves the voicemail to the popup's wrap-up when a CRM tab shows the call", async () => {
+    await browser.tabs.create({ url: 'https://crm.example.com/contacts', active: true });
+    const incoming = new IncomingCalls();
+    const call = callView({ id: 23, status: 'ringing' });
+    await incoming.onRelayCall(call);
+    await incoming.onRelayCall({ ...call, status: 'no-answer', recording_url: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE23' });
+    expect(await browser.notifications.getAll()).toEqual({});
+    expect(shown().map(([, status]) => status)).toEqual(['ringing', 'no-answer']);
+  });
+
   it('changes a shown notification in place where the browser can, rather than popping it up again', async () => {
     const notifications = browser.notifications as typeof browser.notifications & { update?: (id: string, options: object) => Promise<boolean> };
     const update = vi.fn(async () => true);

@@ -6,18 +6,24 @@ import { type EnabledSite, enabledSites } from '../storage.ts';
 import { sendToTab } from '../messages.ts';
 import { takenBy } from '../taken-by.ts';
 import { ForwardedCalls } from '../call-forwarding.ts';
+import { voicemailOf } from '../missed-calls.ts';
+import { formatDuration } from '../ui/duration.ts';
 import { shownNumber } from './shown-number.ts';
 
 /**
  * Incoming calls: shown in the CRM tab the agent is looking at (the active tab of the
  * focused window, else the most recently used enabled tab), or as a system notification
- * when no enabled tab is open. Updates of a call go to the tab that shows it.
+ * when no enabled tab is open. Updates of a call go to the tab that shows it. A message a caller
+ * left on a call nobody took is announced the same way: the popup's wrap-up links it, else a
+ * system notification does, once.
  */
 export class IncomingCalls {
   /** The tab that shows each call's popup, by call id: kept through the wrap-up (call-forwarding.ts). */
   private readonly shownIn: ForwardedCalls<number, number>;
   /** The calls shown as system notifications, each with the caller's CRM record to open on a click, if any. */
   private readonly notified = new Map<number, string | undefined>();
+  /** The voicemails announced in a system notification, by call id, each with its link: the relay may push a call's last event again. */
+  private readonly voicemails = new Map<number, string>();
 
   /** `now`: the clock of the wrap-up window (tests move it). */
   constructor(now: () => number = Date.now) {
@@ -45,6 +51,7 @@ export class IncomingCalls {
     // Over, or a colleague's: as the popup does, the notice leaves (and is not shown again).
     if (isFinalStatus(call.status) || (await takenBy(call))?.colleague !== undefined) {
       if (this.notified.delete(call.id)) await browser.notifications.clear(id);
+      await this.announceVoicemail(call);
       return;
     }
     const shown = this.notified.has(call.id);
@@ -66,12 +73,31 @@ export class IncomingCalls {
     await browser.notifications.create(id, notice);
   }
 
-  /** A click on a call's system notification: the caller's CRM record in a new tab, when the CRM named one; the notification goes. */
+  /** The message the caller left on a missed call, in a notification of its own, whose click plays it. */
+  private async announceVoicemail(call: CallView): Promise<void> {
+    const voicemail = voicemailOf(call);
+    if (!voicemail || this.voicemails.has(call.id)) return;
+    this.voicemails.set(call.id, voicemail.url);
+    const who = call.contact ? `${call.contact.name}${call.contact.company ? ` (${call.contact.company})` : ''}` : undefined;
+    const number = call.from_number ? await shownNumber(call.from_number) : 'Unknown number';
+    await browser.notifications.create(`pc-voicemail-${call.id}`, {
+      type: 'basic',
+      iconUrl: browser.runtime.getURL('/icon/128.png'),
+      title: who ? `Voicemail from ${who}` : 'Voicemail',
+      message: `${number}${voicemail.seconds ? ` · ${formatDuration(voicemail.seconds)}` : ''}`,
+      contextMessage: 'Click to listen',
+    });
+  }
+
+  /**
+   * A click on a call's system notification: the caller's CRM record in a new tab, when the CRM
+   * named one, or the voicemail; the notification goes.
+   */
   async onNotificationClicked(notificationId: string): Promise<void> {
-    const callId = /^pc-incoming-(\d+)$/.exec(notificationId)?.[1];
+    const [, kind, callId] = /^pc-(incoming|voicemail)-(\d+)$/.exec(notificationId) ?? [];
     if (callId === undefined) return;
-    const record = this.notified.get(Number(callId));
-    if (record) await browser.tabs.create({ url: record });
+    const url = kind === 'incoming' ? this.notified.get(Number(callId)) : this.voicemails.get(Number(callId));
+    if (url) await browser.tabs.create({ url });
     await browser.notifications.clear(notificationId);
   }
 }

@@ -1,6 +1,6 @@
 import { type CallView, formatForDisplay } from '@phone-connector/shared';
 import { useEffect } from 'preact/hooks';
-import { formatDuration } from '../content/ui/IncomingPopup.tsx';
+import { formatDuration } from '../ui/duration.ts';
 import { markMissedCallsSeen, voicemailOf } from '../missed-calls.ts';
 import { useCallBack } from './call-back.tsx';
 import { CallWhen } from './call-time.tsx';

@@ -2,7 +2,7 @@ import { type CallView, formatForDisplay, isCallStatus, isFinalStatus, statusLab
 import { useMemo, useState } from 'preact/hooks';
 import { callActions } from '../content/call-actions.ts';
 import { CallContact } from '../content/ui/CallContact.tsx';
-import { formatDuration } from '../content/ui/IncomingPopup.tsx';
+import { formatDuration } from '../ui/duration.ts';
 import { LinkTarget } from '../content/ui/link-target.ts';
 import { WrapUp } from '../content/ui/WrapUp.tsx';
 import type { TakenBy } from '../messages.ts';

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { CallProgressState, HangUpAnswer } from '../../messages.ts';
 import type { CallActions } from '../call-actions.ts';
 import { CallContact } from './CallContact.tsx';
-import { formatDuration } from './IncomingPopup.tsx';
+import { formatDuration } from '../../ui/duration.ts';
 import { WrapUp } from './WrapUp.tsx';
 
 /** The card's own states around the call's statuses: before the provider answers, and its refusal. */

@@ -4,6 +4,7 @@ import type { TakenBy } from '../../messages.ts';
 import type { CallActions } from '../call-actions.ts';
 import { CallContact } from './CallContact.tsx';
 import { WrapUp } from './WrapUp.tsx';
+import { formatDuration } from '../../ui/duration.ts';
 
 export interface IncomingPopupProps {
   call: CallView;
@@ -60,12 +61,4 @@ export function IncomingPopup({ call, nationalNumber, searchUrl, takenBy, action
       {!takenBy?.colleague && <WrapUp call={call} ended={ended} actions={actions} />}
     </div>
   );
-}
-
-export function formatDuration(totalSeconds: number): string {
-  const h = Math.floor(totalSeconds / 3600);
-  const m = Math.floor((totalSeconds % 3600) / 60);
-  const s = totalSeconds % 60;
-  const mm = String(m).padStart(h ? 2 : 1, '0');
-  return `${h ? `${h}:` : ''}${mm}:${String(s).padStart(2, '0')}`;
 }

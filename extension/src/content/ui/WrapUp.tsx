@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { CallActions } from '../call-actions.ts';
 import { voicemailOf } from '../../missed-calls.ts';
 import { CrmLogState } from './CrmLogState.tsx';
-import { formatDuration } from './IncomingPopup.tsx';
+import { formatDuration } from '../../ui/duration.ts';
 import { safeLink } from './safe-link.ts';
 
 export interface WrapUpProps {
