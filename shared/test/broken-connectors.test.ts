@@ -770,7 +770,7 @@ const CONFIG_AND_PROVIDER: BrokenCase[] = [
     line: 3,
     col: 26,
     path: 'connector/config/fields/field',
-    message: 'type must be one of: text, password, url (got "number")',
+    message: 'type must be one of: text, password, url, checkbox (got "number")',
   },
   {
     name: 'twilio signature without a token',

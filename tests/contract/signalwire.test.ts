@@ -230,6 +230,18 @@ describe('voicemail (an incoming call nobody took)', () => {
   });
 });
 
+describe('call recording (Record calls ticked)', () => {
+  it("records an incoming call's talk and gives the call its recording", async () => {
+    const recording = (await relay.registerInstance(ada, 'signalwire-recording', 'signalwire', { ...config, record_calls: 'true' })).callbacks;
+    const call = signalwire.inboundCall({ url: recording.incoming, from: '+14155550145', to: bob.number, statusCallback: recording.status });
+    await call.done;
+    expect(call.exchanges[0]!.body).toContain(`<Dial action="${recording.status}" record="record-from-answer" recordingStatusCallback="${recording.status}">`);
+    const [made] = call.recordings;
+    expect(made).toMatchObject({ seconds: 30 });
+    await expect.poll(async () => (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550145')).body.calls[0]).toMatchObject({ status: 'completed', recording_url: made!.url, extra: { recording_duration: '30' } });
+  });
+});
+
 describe('webhook signatures', () => {
   const form = (sid: string) => new URLSearchParams({ AccountSid: PROJECT_ID, CallSid: sid, CallStatus: 'completed', From: '+14155550177', To: SIGNALWIRE_NUMBER, Direction: 'inbound' }).toString();
   const post = (sid: string, headers: Record<string, string>) =>

@@ -32,6 +32,10 @@ describe('options page', () => {
 
     await page.getByLabel('Auth token', { exact: true }).fill('secret-token');
     await page.getByLabel('Twilio number (caller ID)', { exact: true }).fill('+15005550006');
+    // A checkbox field is a tick box, saved as true; the greeting, optional, stays unset when blank.
+    const record = page.getByLabel("Record calls (each call's wrap-up and CRM log link its recording)", { exact: true });
+    expect(await record.getAttribute('type')).toBe('checkbox');
+    await record.check();
     // Saving asks for access to the provider's API host; headless Chromium cannot answer that
     // prompt for api.twilio.com, so the same connector is saved pointed at a granted test host.
     await page.getByLabel('Connector', { exact: true }).selectOption('__custom__');
@@ -39,7 +43,8 @@ describe('options page', () => {
     await page.getByRole('button', { name: 'Save provider' }).click();
     await expect.poll(() => page.getByTestId('provider-message').textContent()).toBe('Saved. Set up the relay below to get your callback URLs.');
     const saved = (await browser.getStorage(['provider'])).provider as { customXml: string; config: Record<string, string> };
-    expect(saved.config).toEqual({ authid: 'AC123', authtoken: 'secret-token', callerid: '+15005550006' });
+    expect(saved.config).toEqual({ authid: 'AC123', authtoken: 'secret-token', callerid: '+15005550006', record_calls: 'true' });
+    expect(await page.getByLabel("Record calls (each call's wrap-up and CRM log link its recording)", { exact: true }).isChecked()).toBe(true);
     expect(saved.customXml).toContain('http://127.0.0.1:9/2010-04-01/Accounts/');
     await page.screenshot({ path: screenshotPath('options.png'), fullPage: true });
   });
@@ -60,7 +65,7 @@ describe('options page', () => {
       ['<connector for="PhoneCalls">', '  <config><fields><field name="token" type="pasword"/></fields></config>', '  <incoming_call><response><call_id use="CallSid"/></response></incoming_call>', '</connector>'].join('\n'),
     );
     const diagnostics = page.getByTestId('connector-diagnostics');
-    await expect.poll(() => diagnostics.textContent()).toContain('2:39 error: type must be one of: text, password, url (got "pasword")');
+    await expect.poll(() => diagnostics.textContent()).toContain('2:39 error: type must be one of: text, password, url, checkbox (got "pasword")');
     await page.getByLabel('Connector XML').fill('<connector for="PhoneCalls">\n  <incoming_call>\n    <response><call_id use="CallSid"><call_id>\n  </incoming_call>\n</connector>');
     await expect.poll(() => diagnostics.textContent()).toContain('3:38 error: <call_id> looks like a closing tag without its slash');
     await page.screenshot({ path: screenshotPath('options-custom-xml.png') });

@@ -321,3 +321,53 @@ describe('voicemail (an incoming call nobody took)', () => {
     expect(taken.said).toEqual([]);
   });
 });
+
+describe('call recording (Record calls ticked)', () => {
+  let recording: { answer: string; status: string; incoming: string };
+  let recordingConfig: Record<string, string>;
+
+  beforeAll(async () => {
+    // As an API caller may say it: "yes" is a ticked box, kept as true.
+    const put = await api(relay, ada.token, 'PUT', '/instances/twilio-recording', { connector: 'twilio', config: { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER, record_calls: 'yes' } });
+    expect(put.status).toBe(200);
+    expect(put.body.warnings).toEqual([]);
+    recording = put.body.callbacks;
+    recordingConfig = { ...config, record_calls: 'true', ...Object.fromEntries(Object.entries(recording).map(([kind, url]) => [`${kind}_callback`, url])) };
+  });
+
+  it("records a click to call's talk and an incoming call's, and gives each call its recording", async () => {
+    const adaSocket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
+    await adaSocket.waitFor((c) => !!c.welcome);
+    const placed = await placeCall(plan, { config: recordingConfig, agent: { extension: ada.number }, callbacks: recording }, CUSTOMER, toSimulator);
+    expect(placed.ok, placed.error).toBe(true);
+    const outbound = twilio.calls.get(placed.record.call_id!)!;
+    const incoming = twilio.inboundCall({ url: recording.incoming, from: '+14155550136', to: ada.number, statusCallback: recording.status });
+    await Promise.all([outbound.done, incoming.done]);
+
+    const dialOf = (call: typeof outbound) => call.exchanges.find((e) => e.kind === 'voice')!.body;
+    for (const call of [outbound, incoming]) {
+      expect(dialOf(call)).toContain(`<Dial action="${recording.status}" record="record-from-answer" recordingStatusCallback="${recording.status}">`);
+      expect(call.errors).toEqual([]);
+    }
+    expect([outbound.recordings.map((r) => r.seconds), incoming.recordings.map((r) => r.seconds)]).toEqual([[42], [30]]);
+    for (const call of [outbound, incoming]) {
+      await adaSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.recording_url === call.recordings[0]!.url));
+      const [stored] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(call === outbound ? CUSTOMER : '+14155550136')}&limit=1`)).body.calls;
+      expect(stored).toMatchObject({ call_id: call.sid, status: 'completed', recording_url: call.recordings[0]!.url, extra: { recording_duration: String(call.recordings[0]!.seconds) } });
+    }
+    await adaSocket.close();
+  });
+
+  it('records nothing with the box unticked, and says so of a value that is no yes or no', async () => {
+    const call = twilio.inboundCall({ url: callbacks.incoming, from: '+14155550137', to: ada.number });
+    await call.done;
+    expect(call.exchanges[0]!.body).not.toContain('record');
+    expect(call.recordings).toEqual([]);
+    const unsure = await api(relay, ada.token, 'PUT', '/instances/twilio-unsure', { connector: 'twilio', config: { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER, record_calls: 'sometimes' } });
+    expect(unsure.status).toBe(200);
+    expect(unsure.body.warnings).toEqual([expect.objectContaining({ path: 'config.record_calls', message: '"sometimes" is not a yes or a no for "record_calls"; it was left unticked' })]);
+    expect(unsure.body.config.record_calls).toBeUndefined();
+    const off = await api(relay, ada.token, 'PUT', '/instances/twilio-unsure', { connector: 'twilio', config: { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER, record_calls: 'false' } });
+    expect([off.body.warnings, off.body.config.record_calls]).toEqual([[], undefined]);
+  });
+});

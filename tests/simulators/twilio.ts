@@ -162,6 +162,8 @@ export const ANSWERED_OUTBOUND_WEBHOOKS: ReadonlyArray<readonly [Exchange['kind'
 const API_VERSION = '2010-04-01';
 /** The values StatusCallbackEvent takes (twilio-node `CallEvent`). */
 const CALL_EVENTS = new Set(['initiated', 'ringing', 'answered', 'completed']);
+/** What `<Dial record>` may say (twilio.com/docs/voice/twiml/dial, `record`; anything else is warning 13217). */
+const DIAL_RECORD = new Set(['true', 'false', 'do-not-record', 'record-from-answer', 'record-from-ringing', 'record-from-answer-dual', 'record-from-ringing-dual']);
 /** What `<Number sendDigits>` may hold (warning 13222). */
 const SEND_DIGITS = /^[0-9*#w]+$/;
 /** Twilio's documented maximum for the `Twiml` parameter (error 32018). */
@@ -446,11 +448,45 @@ export class TwilioSimulator {
         });
         await this.followDialActionReply(call, reply, outcome);
       };
+      // A recording <Dial> (record-from-answer…) records the talk, if someone answered: the file's
+      // status callback comes once it is processed, after the dial ended.
+      const record = dial.attrs.record;
+      if (record !== undefined && !DIAL_RECORD.has(record)) call.errors.push(`13217 Dial: Invalid record value "${record}"`);
+      const recorded = outcome.answer && record !== undefined && DIAL_RECORD.has(record) && record !== 'false' && record !== 'do-not-record';
+      const ended = async () => {
+        await action();
+        if (recorded) await this.recorded(call, { url: this.newRecordingUrl(), seconds, source: 'DialVerb' }, dial.attrs.recordingStatusCallback, dial.attrs.recordingStatusCallbackMethod);
+      };
       // A held call's answered <Dial> stays connected: its action comes when the caller hangs up.
-      if (hold && outcome.answer) hold(action);
-      else await action();
+      if (hold && outcome.answer) hold(ended);
+      else await ended();
     }
     return talked;
+  }
+
+  /** Where a new recording is (its sid the last segment): Twilio's, or the provider's the options say. */
+  private newRecordingUrl(): string {
+    return this.options.newRecordingUrl?.() ?? `https://api.twilio.com/${API_VERSION}/Accounts/${this.options.accountSid}/Recordings/RE${randomBytes(16).toString('hex')}`;
+  }
+
+  /**
+   * A recording made on `call` (by a `<Record>` or a recording `<Dial>`), and its
+   * `recordingStatusCallback` when one was asked for: RecordingStatus `completed`, the parent
+   * call's sid, the file's link and seconds (twilio.com/docs/voice/twiml/recording).
+   */
+  private async recorded(call: SimulatedCall, recording: { url: string; seconds: number; source: 'RecordVerb' | 'DialVerb' }, callback: string | undefined, method: string | undefined): Promise<void> {
+    const { url, seconds, source } = recording;
+    call.recordings.push({ url, seconds });
+    if (!callback) return;
+    await this.webhook(call, 'recording-status', method?.toUpperCase() === 'GET' ? 'GET' : 'POST', callback, {
+      RecordingSid: url.slice(url.lastIndexOf('/') + 1),
+      RecordingUrl: url,
+      RecordingStatus: 'completed',
+      RecordingDuration: String(seconds),
+      RecordingChannels: '1',
+      RecordingStartTime: rfc2822(new Date()),
+      RecordingSource: source,
+    }, true);
   }
 
   /**
@@ -474,24 +510,12 @@ export class TwilioSimulator {
       if (verb.name === 'Hangup') return;
       if (verb.name !== 'Record') continue;
       const seconds = !outcome.answer && outcome.message ? Math.min(outcome.message, Number(verb.attrs.maxLength ?? 3600)) : 0;
-      const url = this.options.newRecordingUrl?.() ?? `https://api.twilio.com/${API_VERSION}/Accounts/${this.options.accountSid}/Recordings/RE${randomBytes(16).toString('hex')}`;
+      const url = this.newRecordingUrl();
       call.status = 'completed';
       const action = verb.attrs.action ?? reply.url;
       await this.webhook(call, 'record-action', verb.attrs.method?.toUpperCase() === 'GET' ? 'GET' : 'POST', action, { RecordingUrl: url, RecordingDuration: String(seconds), Digits: 'hangup' });
       // Nothing said: no file (Twilio's "absent", sent only to who asked for that event).
-      if (seconds === 0) return;
-      call.recordings.push({ url, seconds });
-      const callback = verb.attrs.recordingStatusCallback;
-      if (!callback) return;
-      await this.webhook(call, 'recording-status', verb.attrs.recordingStatusCallbackMethod?.toUpperCase() === 'GET' ? 'GET' : 'POST', callback, {
-        RecordingSid: url.slice(url.lastIndexOf('/') + 1),
-        RecordingUrl: url,
-        RecordingStatus: 'completed',
-        RecordingDuration: String(seconds),
-        RecordingChannels: '1',
-        RecordingStartTime: rfc2822(new Date()),
-        RecordingSource: 'RecordVerb',
-      }, true);
+      if (seconds > 0) await this.recorded(call, { url, seconds, source: 'RecordVerb' }, verb.attrs.recordingStatusCallback, verb.attrs.recordingStatusCallbackMethod);
       return;
     }
   }

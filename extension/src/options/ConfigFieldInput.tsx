@@ -17,9 +17,18 @@ export interface ConfigFieldInputProps {
 
 /**
  * One field of a connector's generated config form (provider or CRM): secrets masked, URLs
- * typed as URLs, never autocompleted.
+ * typed as URLs, never autocompleted; a checkbox field a tick box, `true` when ticked and empty
+ * when not (the relay stores it unset).
  */
 export function ConfigFieldInput({ id, field, value, required, invalid, readOnly, placeholder, onInput, children }: ConfigFieldInputProps) {
+  if (field.type === 'checkbox') {
+    return (
+      <label>
+        <input id={id} name={field.name} type="checkbox" checked={value === 'true'} disabled={readOnly} onChange={(e) => onInput((e.target as HTMLInputElement).checked ? 'true' : '')} />{' '}
+        {field.label}
+      </label>
+    );
+  }
   return (
     <div>
       <label for={id} class={required ? 'required' : undefined}>

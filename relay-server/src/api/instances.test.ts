@@ -34,6 +34,8 @@ describe('/connectors', () => {
         { name: 'answer_callback', label: 'Answer callback URL', type: 'url', mandatory: true, callbackUrl: true },
         { name: 'status_callback', label: 'Status callback URL', type: 'url', mandatory: true, callbackUrl: true },
         { name: 'incoming_callback', label: 'Incoming call URL (paste into the number\'s Voice webhook)', type: 'url', mandatory: true, callbackUrl: true },
+        { name: 'voicemail_greeting', label: 'Voicemail greeting (said to a caller nobody answered, who then leaves a message; blank: no voicemail)', type: 'text', mandatory: false, callbackUrl: false },
+        { name: 'record_calls', label: 'Record calls (each call\'s wrap-up and CRM log link its recording)', type: 'checkbox', mandatory: false, callbackUrl: false },
       ],
     });
   });

@@ -75,6 +75,7 @@ export function registerInstance(
  * a warning, a masked value sent back keeps the stored one, an empty one is unset. A URL field is
  * kept without the spaces and trailing slashes a paste brings: connectors join paths to it with a
  * slash (`$config.$fields.url/webservice.php`), and a path or record link with two may not open.
+ * A checkbox is kept as `true` when ticked and unset when not, which the connectors' `if` reads.
  */
 export function declaredConfig(
   plan: { fields: ReadonlyArray<Pick<ConfigField, 'name' | 'type'>>; warnings: readonly Diagnostic[] },
@@ -88,12 +89,24 @@ export function declaredConfig(
     if (!field) warnings.push(configDiagnostic(name, `"${name}" is not a field of this connector; it was dropped`, `known fields: ${plan.fields.map((f) => f.name).join(', ')}`));
     else if (value === REDACTED) {
       if (previous[name] !== undefined) config[name] = previous[name];
+    } else if (field.type === 'checkbox') {
+      const ticked = tickedBox(value);
+      if (ticked === undefined) warnings.push(configDiagnostic(name, `"${value}" is not a yes or a no for "${name}"; it was left unticked`, 'send true or false'));
+      if (ticked) config[name] = 'true';
     } else {
       const kept = field.type === 'url' ? value.trim().replace(/\/+$/, '') : value;
       if (kept !== '') config[name] = kept;
     }
   }
   return { config, warnings };
+}
+
+/** A checkbox field's value: ticked, not, or neither (undefined). The extension sends `true` or nothing; an API caller may say it otherwise. */
+function tickedBox(value: string): boolean | undefined {
+  const word = value.trim().toLowerCase();
+  if (['true', 'yes', 'on', '1'].includes(word)) return true;
+  if (['false', 'no', 'off', '0', ''].includes(word)) return false;
+  return undefined;
 }
 
 export function configDiagnostic(field: string, message: string, hint: string): DiagnosticJson {

@@ -4,6 +4,7 @@ import { didYouMean } from './diagnostics.ts';
 import { compileCondition } from './compile-mapping.ts';
 import type { ElementCompiler } from './element-compiler.ts';
 import type { ReplyParameterPlan, ReplyPlan, ValueType } from './plan.ts';
+import type { Template } from '../template/ast.ts';
 import type { XmlElement } from './xml-tree.ts';
 
 /** Compiles `<send_response>`: the reply a webhook gets. */
@@ -53,12 +54,17 @@ function compileReplyParameter(compiler: ElementCompiler, element: XmlElement, f
     name: attr(element, 'name') ?? '',
     type,
     optional: isOptional(element),
-    ...(attr(element, 'if') !== undefined ? { if: compiler.attrTemplate(element, 'if', 'callback') } : {}),
+    ...ifTemplate(compiler, element),
     ...compileCondition(compiler, element).condition,
     value: compiler.parameterValue(element, format === 'xml' ? 'string' : type, 'callback'),
-    attrs: children(child(element, 'attrs'), 'attr').map((a) => ({ name: attr(a, 'name') ?? '', value: compiler.attrTemplate(a, 'value', 'callback'), optional: isOptional(a) })),
+    attrs: children(child(element, 'attrs'), 'attr').map((a) => ({ name: attr(a, 'name') ?? '', value: compiler.attrTemplate(a, 'value', 'callback'), optional: isOptional(a), ...ifTemplate(compiler, a) })),
     children: nested.map((p) => compileReplyParameter(compiler, p, format, type === 'array')),
   };
+}
+
+/** An element's `if`: the template that must render to something for it to be in the reply. */
+function ifTemplate(compiler: ElementCompiler, element: XmlElement): { if?: Template } {
+  return attr(element, 'if') !== undefined ? { if: compiler.attrTemplate(element, 'if', 'callback') } : {};
 }
 
 function allParameterNames(parameters: ReplyParameterPlan[]): string[] {

@@ -65,7 +65,7 @@ export const BODY_FORMATS = ['form', 'json'] as const;
 export const JWT_ALGORITHMS = ['rs256', 'hs256'] as const;
 
 /** Config field types. */
-export const FIELD_TYPES = ['text', 'password', 'url'] as const;
+export const FIELD_TYPES = ['text', 'password', 'url', 'checkbox'] as const;
 
 /** The kinds of connector, by their root's `for`: each has its own grammar below its root. */
 export const CONNECTOR_KINDS = ['PhoneCalls', 'CRM'] as const;
@@ -186,6 +186,7 @@ const replyParameter: ElementSpec = {
               kind: 'enum',
               schema: enumOf(['true', 'false'], 'optional'),
             },
+            if: template('Template: the attribute is there only where this renders to something, as a parameter\'s `if` (Twilio\'s `<Dial record="record-from-answer-dual" if="$config.$fields.record_calls">`, for a `checkbox` field).'),
           },
           children: {},
         },
@@ -268,7 +269,7 @@ export const configElement: ElementSpec = {
           attributes: {
             name: { doc: 'Referenced as `$config.$fields.NAME`.', kind: 'name', required: true, schema: identifier('a field name') },
             label: { doc: 'Label in the form.', kind: 'literal' },
-            type: { doc: '`text`, `password` (masked, redacted) or `url` (the relay keeps it without the spaces around it and its trailing slashes, so that a template joins a path to it with one slash).', kind: 'enum', default: 'text', schema: enumOf(FIELD_TYPES, 'type') },
+            type: { doc: '`text`, `password` (masked, redacted), `url` (the relay keeps it without the spaces around it and its trailing slashes, so that a template joins a path to it with one slash) or `checkbox` (a tick box: `true` when ticked, unset when not, for an `if`; the relay takes `true`, `yes`, `on` or `1` as ticked and `false`, `no`, `off`, `0` or empty as not).', kind: 'enum', default: 'text', schema: enumOf(FIELD_TYPES, 'type') },
             presence: { doc: '`mandatory` or `optional` (default).', kind: 'enum', schema: enumOf(['mandatory', 'optional'], 'presence') },
             presense: { doc: 'The seed\'s misspelling of `presence`; accepted with a warning.', kind: 'enum', schema: enumOf(['mandatory', 'optional'], 'presence'), deprecatedFor: 'presence' },
           },

@@ -206,4 +206,6 @@ export interface ReplyParameterPlan extends PayloadCondition {
 export interface ReplyAttributePlan extends HeaderPlan {
   /** Left out when its value is empty or unset. */
   optional: boolean;
+  /** `if`: left out when this renders empty or unset (a setting left blank or unticked). */
+  if?: Template;
 }

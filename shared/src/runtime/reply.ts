@@ -101,7 +101,7 @@ function xmlElements(parameters: readonly ReplyParameterPlan[], scope: TemplateS
 function xmlElement(parameter: ReplyParameterPlan, s: TemplateScope, dialling: Dialling): string {
   let attrs = '';
   for (const a of parameter.attrs) {
-    if (!a.optional || isSet(a.value, s)) attrs += ` ${a.name}="${escapeXml(renderTemplate(a.value, s), true)}"`;
+    if ((!a.optional || isSet(a.value, s)) && (!a.if || isSet(a.if, s))) attrs += ` ${a.name}="${escapeXml(renderTemplate(a.value, s), true)}"`;
   }
   const text = parameter.value ? escapeXml(renderTemplate(parameter.value, s), false) : '';
   const inner = text + xmlElements(parameter.children, s, dialling);

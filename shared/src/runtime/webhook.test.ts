@@ -253,15 +253,15 @@ describe('handleWebhook', () => {
     expect(reply('isActive=0&dialStatus=Completed')).toBe(xml(''));
   });
 
-  it('puts a reply parameter with `if` in the reply only where its template renders to something: a setting turns it on', () => {
+  it('puts a reply parameter or attribute with `if` in the reply only where its template renders to something: a setting turns it on', () => {
     const voicemail = loadConnector(`<connector for="PhoneCalls">
-  <config><fields><field name="greeting" presence="optional"/></fields></config>
+  <config><fields><field name="greeting" presence="optional"/><field name="untrimmed" type="checkbox"/></fields></config>
   <incoming_call>
     <response><call_id use="CallSid"/></response>
     <send_response format="xml">
       <parameters>
         <parameter name="Say" value="$config.$fields.greeting" optional="true"/>
-        <parameter name="Record" if="$config.$fields.greeting"><attrs><attr name="maxLength" value="120"/></attrs></parameter>
+        <parameter name="Record" if="$config.$fields.greeting"><attrs><attr name="maxLength" value="120"/><attr name="trim" value="do-not-trim" if="$config.$fields.untrimmed"/></attrs></parameter>
         <parameter name="Hangup" if="$config.$fields.greeting|default:''" when="Digits"/>
       </parameters>
     </send_response>
@@ -273,6 +273,9 @@ describe('handleWebhook', () => {
     expect(reply('Leave a message')).toBe(xml('<Say>Leave a message</Say><Record maxLength="120"/>'));
     // Both conditions hold, or the element is left out.
     expect(reply('Leave a message', 'Digits=hangup')).toBe(xml('<Say>Leave a message</Say><Record maxLength="120"/><Hangup/>'));
+    // An attribute's `if`: a ticked box puts it in.
+    const untrimmed = handleWebhook(voicemail, 'incoming', { method: 'GET', url: 'https://r/h?CallSid=CA1', headers: {}, body: '' }, { ...context, config: { greeting: 'Hi', untrimmed: 'true' } }).reply.body;
+    expect(untrimmed).toBe(xml('<Say>Hi</Say><Record maxLength="120" trim="do-not-trim"/>'));
     for (const blank of ['', undefined]) {
       expect(reply(blank)).toBe(xml(''));
       expect(reply(blank, 'Digits=hangup')).toBe(xml(''));
