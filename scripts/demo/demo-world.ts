@@ -5,7 +5,7 @@ import { serveDirectory } from '../../tests/e2e/harness/static-server.ts';
 import { ACCOUNT_SID, AGENT_NUMBER, AUTH_TOKEN, extensionReady, TWILIO_NUMBER, twilioConnectorFor } from '../../tests/e2e/harness/world.ts';
 import { addAgent, api, type RelayProcess, startRelayProcess, type TestAgent } from '../../tests/relay/harness.ts';
 import { VtigerSimulator } from '../../tests/simulators/crm/vtiger.ts';
-import { type SimulatedCall, TwilioSimulator } from '../../tests/simulators/twilio.ts';
+import { type DialOutcome, type SimulatedCall, TwilioSimulator } from '../../tests/simulators/twilio.ts';
 import { startCallPacing } from './call-pacing.ts';
 import { crmSeed, loadContacts, SITE_DIR } from './contacts.ts';
 import type { Teardown } from './teardown.ts';
@@ -24,6 +24,8 @@ export interface CallbackUrls {
  */
 /** The demo agent's e-mail: the relay's, the extension's, and her Vtiger user's. */
 export const AGENT_EMAIL = 'agent@acme-crm.example';
+/** What Twilio says to a caller nobody answered, set in the demo's Twilio options. */
+export const VOICEMAIL_GREETING = 'Sorry, nobody at Acme can take your call. Please leave a message after the tone.';
 
 export interface DemoWorld {
   relay: RelayProcess;
@@ -38,7 +40,7 @@ export interface DemoWorld {
    * A customer calls the company's Twilio number; Twilio asks the relay what to do. The call
    * ends by itself, unless `held`: then it stays in progress until `hangUp`.
    */
-  ring(from: string, options?: { held?: boolean }): SimulatedCall;
+  ring(from: string, options?: { held?: boolean; dial?: DialOutcome }): SimulatedCall;
   /** The caller of a held call hangs up: the <Dial action>, then Twilio's final status callback (35 s talked). */
   hangUp(call: SimulatedCall): Promise<void>;
 }
@@ -89,7 +91,8 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
 
   // The bundled Twilio connector, its API URL pointed at the simulator: the only change.
   const xml = twilioConnectorFor(twilio.baseUrl);
-  const config = { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER };
+  // A caller nobody answers hears the greeting and leaves a message (the story's voicemail).
+  const config = { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER, voicemail_greeting: VOICEMAIL_GREETING };
   // The bundled Vtiger connector as it ships: the simulator's address is its `url` config field.
   const crm = { connector: 'vtiger', config: vtiger.config };
   const instance = await api<{ callbacks: CallbackUrls }>(relay, agent.token, 'PUT', '/instances/default', { xml, config, crm });
@@ -121,7 +124,7 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
     site,
     browser,
     callbacks,
-    ring: (from, { held = false } = {}) => twilio.inboundCall({ url: callbacks.incoming, from, to: TWILIO_NUMBER, ...(held ? { held } : { statusCallback: callbacks.status }) }),
+    ring: (from, { held = false, dial } = {}) => twilio.inboundCall({ url: callbacks.incoming, from, to: TWILIO_NUMBER, ...(held ? { held } : { statusCallback: callbacks.status }), ...(dial ? { dial } : {}) }),
     hangUp: async (call) => {
       await twilio.hangUp(call);
       call.status = 'completed';

@@ -48,8 +48,10 @@ Try it:
      in the CRM tab. Type notes in the popup and save them; "Open in CRM" finds the caller.
   3. Recent calls: the extension's toolbar popup (puzzle-piece icon > Phone Connector), or  l  and Enter here.
      The second tab is the extension's Options page, filled in as an agent would.
+  4. Type  v  and Enter here: a caller nobody answers hears the voicemail greeting set in Options and leaves
+     a message; the toolbar popup's missed calls link it.
 
-Commands:  i + Enter  incoming call    l + Enter  call log    q + Enter (or Ctrl-C)  quit
+Commands:  i + Enter  incoming call    v + Enter  voicemail    l + Enter  call log    q + Enter (or Ctrl-C)  quit
 `);
 
   // Line mode, not raw: Ctrl-C stays a signal for every process of the demo.
@@ -68,12 +70,12 @@ Commands:  i + Enter  incoming call    l + Enter  call log    q + Enter (or Ctrl
       input.on('line', (line) => {
         const command = line.trim().toLowerCase();
         if (command === 'q') finish();
-        else if (command === 'i') {
+        else if (command === 'i' || command === 'v') {
           const caller = callers[nextCaller++ % callers.length]!;
-          world.ring(caller.phones[0]!.e164);
-          log(`  ${caller.name} (${caller.phones[0]!.display}) is calling…`);
+          world.ring(caller.phones[0]!.e164, command === 'v' ? { dial: { answer: false, status: 'no-answer', message: 23 } } : {});
+          log(`  ${caller.name} (${caller.phones[0]!.display}) is calling${command === 'v' ? ': nobody answers, and a message is left' : ''}…`);
         } else if (command === 'l') void printCallLog(world, contacts, log);
-        else if (command) log('  Commands: i = incoming call, l = call log, q = quit');
+        else if (command) log('  Commands: i = incoming call, v = voicemail, l = call log, q = quit');
       });
     });
   } finally {

@@ -11,7 +11,7 @@ import { formLines, redactHeaders, redactHookSecrets, type Transcript } from './
 type Page = Awaited<ReturnType<ExtensionBrowser['context']['newPage']>>;
 type Locator = ReturnType<Page['locator']>;
 
-export const SCREENSHOTS = ['01-call-buttons.png', '02-calling.png', '03-call-ended.png', '04-incoming-call.png', '05-wrap-up.png', '06-call-log.png', '07-recent-call.png'] as const;
+export const SCREENSHOTS = ['01-call-buttons.png', '02-calling.png', '03-call-ended.png', '04-incoming-call.png', '05-wrap-up.png', '06-call-log.png', '07-recent-call.png', '08-voicemail.png'] as const;
 
 export interface StoryOptions {
   world: DemoWorld;
@@ -54,6 +54,7 @@ export async function runStory(options: StoryOptions): Promise<void> {
   const incoming = await takeIncomingCall(scene);
   await wrapUp(scene, incoming);
   await readCallLog(scene, incoming.openInCrm);
+  await leaveVoicemail(scene);
 }
 
 async function showCallButtons({ world, contacts, page, transcript, output }: Scene): Promise<void> {
@@ -227,6 +228,34 @@ async function readCallLog({ world, page, transcript, output }: Scene, openInCrm
   }
 }
 
+/** A customer calls when nobody can answer: Twilio says the greeting, records a message, and the toolbar's missed calls link it. */
+async function leaveVoicemail({ world, contacts, transcript, output }: Scene): Promise<void> {
+  transcript.section('6. A call nobody takes: voicemail');
+  const caller = contacts[2]!;
+  const number = caller.phones[0]!;
+  const call = world.ring(number.e164, { dial: { answer: false, status: 'no-answer', message: 23 } });
+  transcript.note(`${caller.name} (${number.display}) calls; nobody picks up.`);
+  await call.done;
+  transcript.note("The relay's answer to Twilio's <Dial action> (DialCallStatus=no-answer): the greeting set in Options, then a recording of the caller's message:", [twimlOf(call, 'dial-action')]);
+  const [message] = call.recordings;
+  transcript.note(`Twilio said "${call.said.join(' ')}" and recorded ${message ? `${message.seconds} s: ${message.url}` : 'nothing'}; its recording status callback gave the missed call that link.`, webhookLines(call));
+
+  const toolbar = await world.browser.context.newPage();
+  await toolbar.setViewportSize({ width: 344, height: 400 });
+  await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
+  const link = toolbar.getByTestId('missed-calls').locator('[data-pc-action="voicemail"]');
+  await link.waitFor({ timeout: DEADLINE_MS });
+  const row = link.locator('xpath=ancestor::li');
+  await toolbar.locator('main').screenshot({ path: join(output, '08-voicemail.png') });
+  transcript.note('The toolbar popup lists the missed call with its message:', [`| ${(await row.innerText()).replace(/\s+/g, ' ').trim()}`, `"${await link.innerText()}" links to ${await link.getAttribute('href')}`, '-> 08-voicemail.png']);
+  await toolbar.close();
+
+  const marker = `[relay-call:${call.sid}]`;
+  await waitFor(() => world.vtiger.activities().some((a) => String(a.fields.description).includes(marker) && String(a.fields.description).includes('Recording: ')), DEADLINE_MS, "the voicemail's link on the CRM record");
+  const logged = world.vtiger.activities().find((a) => String(a.fields.description).includes(marker))!;
+  transcript.note(`Vtiger holds the missed call as ${logged.id}, its description:`, String(logged.fields.description).split('\n').map((line) => `description | ${line}`));
+}
+
 /**
  * A request to Vtiger's webservice as its operation and what it worked on, read from the query
  * or the form body (where Vtiger reads them): never the session id or the login's key.
@@ -299,13 +328,16 @@ function webhookLines(call: SimulatedCall): string[] {
   return call.exchanges.map((exchange) => {
     const dial = exchange.params.DialCallStatus ? `, DialCallStatus=${exchange.params.DialCallStatus}` : '';
     const path = redactHookSecrets(new URL(exchange.url).pathname);
-    return `${exchange.method} ${path}  (${names[exchange.kind]}, CallStatus=${exchange.params.CallStatus}${dial}) -> ${exchange.status || exchange.body}`;
+    // A recording's status callback tells the recording's status, not the call's.
+    const status = exchange.params.CallStatus !== undefined ? `CallStatus=${exchange.params.CallStatus}` : `RecordingStatus=${exchange.params.RecordingStatus}`;
+    return `${exchange.method} ${path}  (${names[exchange.kind]}, ${status}${dial}) -> ${exchange.status || exchange.body}`;
   });
 }
 
 /** The TwiML the relay answered to the call's voice URL. */
-function twimlOf(call: SimulatedCall): string {
-  const exchange = call.exchanges.find((e) => e.kind === 'voice');
+/** The TwiML the relay answered to the call's first webhook of `kind` (its voice URL by default), the hooks' secrets masked. */
+function twimlOf(call: SimulatedCall, kind: Exchange['kind'] = 'voice'): string {
+  const exchange = call.exchanges.find((e) => e.kind === kind);
   return exchange ? redactHookSecrets(exchange.body.trim()) : '(none)';
 }
 

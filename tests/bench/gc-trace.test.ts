@@ -45,7 +45,10 @@ describe('countGc', () => {
     const marking = countMarking(lines, 0, mainIsolateOf(lines));
     expect(marking.started).toBeGreaterThanOrEqual(1);
     expect(marking.steps).toBeGreaterThanOrEqual(1);
-    expect(marking.stepsMs).toBeGreaterThan(0);
+    // V8 prints each step's time to a tenth of a millisecond: a fast machine's steps may all read
+    // "in 0.0" (a CI run did). That the times are read is the synthetic trace's test below.
+    expect(marking.stepsMs).toBeGreaterThanOrEqual(0);
+    expect(Number.isFinite(marking.stepsMs)).toBe(true);
   });
 
   it('counts the marking of the main isolate in the slice: on at its start when a cycle began before, its time clipped to the slice, its steps, a mark-compact ending it', () => {

@@ -171,6 +171,10 @@ describe('pnpm demo without a display', () => {
     expect(transcript).toMatch(/The popup says "Logged in the CRM · Open log"; "Open log" links to http:\/\/127\.0\.0\.1:\d+\/vtigercrm\/index\.php\?module=Calendar&view=Detail&record=\d+/);
     expect(transcript).toMatch(/holds the call as one Events record, \d+x\d+, created once/);
     expect(transcript).toContain('subject: Inbound call from +33199001234');
+    // A call nobody took: the greeting and the message, linked in the toolbar and on the CRM record.
+    expect(transcript).toContain('<Say>Sorry, nobody at Acme can take your call. Please leave a message after the tone.</Say><Record ');
+    expect(transcript).toMatch(/"Voicemail 0:23" links to https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC\w+\/Recordings\/RE\w+/);
+    expect(transcript).toMatch(/description \| Recording: https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC\w+\/Recordings\/RE\w+/);
     expect(transcript).toMatch(/contact_id: \d+x\d+ \(Camille Laurent\)/);
     expect(transcript).toMatch(/assigned_user_id: \d+x\d+ \(the agent's own Vtiger user, found by her e-mail\)/);
     expect(transcript).toContain('description | Wants two more warehouses on the plan; send a quote by Friday.');
