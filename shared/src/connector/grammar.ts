@@ -152,7 +152,7 @@ const replyParameter: ElementSpec = {
       kind: 'enum',
       schema: enumOf(['true', 'false'], 'optional'),
     },
-    if: template('Template: the element (or JSON key) is in the reply, with what it holds, only where this renders to something (not empty, not unset), for a part of the reply a setting turns on: Twilio\'s voicemail `<Record if="$config.$fields.voicemail_greeting">`, left out while the greeting is blank. Unlike `optional`, it does not look at the element\'s own value: `<Record>` has none.'),
+    if: template('Template: the element (or JSON key) is in the reply, with what it holds, only where this renders to something (not empty, not unset), for a part of the reply a setting turns on: Twilio\'s voicemail `<parameter name="Record" if="$config.$fields.voicemail_greeting">`, left out while the greeting is blank. Unlike `optional`, it does not look at the element\'s own value: `<Record>` has none.'),
     when: {
       doc: 'Path in the webhook: the element (or JSON key) is in the reply, with what it holds, only where this path has a value (not empty, not null); elsewhere it is left out. For a provider that posts several requests of a call to one URL and runs what each reply says.',
       kind: 'path',
@@ -186,7 +186,7 @@ const replyParameter: ElementSpec = {
               kind: 'enum',
               schema: enumOf(['true', 'false'], 'optional'),
             },
-            if: template('Template: the attribute is there only where this renders to something, as a parameter\'s `if` (Twilio\'s `<Dial record="record-from-answer-dual" if="$config.$fields.record_calls">`, for a `checkbox` field).'),
+            if: template('Template: the attribute is there only where this renders to something, as a parameter\'s `if` (Twilio\'s `<attr name="record" value="record-from-answer" if="$config.$fields.record_calls"/>` on its `<Dial>`, for a `checkbox` field).'),
           },
           children: {},
         },
