@@ -242,4 +242,21 @@ describe('inbound call (incoming popup)', () => {
       await socket.close();
     }
   });
+
+  it("links the caller's message when the flow's Voicemail applet took the call nobody answered (CallType voicemail)", async () => {
+    exotel.inboundAnswerer = null;
+    exotel.inboundVoicemail = true;
+    try {
+      const call = exotel.inboundCall({ connectUrl: callbacks.incoming, passthruUrl: callbacks.status, from: '+919812377777', to: EXOPHONE });
+      await call.done;
+      const recording = call.exchanges.at(-1)!.params.RecordingUrl!;
+      expect(recording).toMatch(/^https:\/\/.+\.mp3$/);
+      const [view] = (await api(relay, ada.token, 'GET', '/calls?number=%2B919812377777')).body.calls;
+      // A missed call with a recording: the toolbar's missed calls link it as the voicemail.
+      expect(view).toMatchObject({ call_id: call.sid, status: 'no-answer', status_raw: 'voicemail', recording_url: recording });
+    } finally {
+      exotel.inboundAnswerer = 0;
+      exotel.inboundVoicemail = false;
+    }
+  });
 });

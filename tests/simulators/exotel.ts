@@ -27,7 +27,10 @@
  * - [D] support.exotel.com 3000096873 (Programmable Connect) and 48283 (Passthru): GETs with
  *   CallSid, CallFrom, CallTo, Direction (incoming), Created, DialCallDuration, StartTime,
  *   EndTime, CallType (call-attempt, completed, client-hangup, incomplete, voicemail),
- *   DialWhomNumber, and the header Exotel-Version: 1.0 on the Connect applet's.
+ *   DialWhomNumber, and the header Exotel-Version: 1.0 on the Connect applet's; CallType
+ *   voicemail when the call "went to voicemail applet", and RecordingUrl, "only available if the
+ *   passthru applet is after a CONNECT/VOICEMAIL/GREETING applet" (48283). [I] The recording's
+ *   address: the S3 bucket integrations show for call recordings (exotelrecordings/…/….mp3).
  * - [C] frappe/crm's Exotel integration (crm/integrations/exotel/handler.py, ExotelCallUI.vue)
  *   and other public integrations: StatusCallbackEvents sent as indexed keys
  *   (`StatusCallbackEvents[0]=…`, URL-encoded); errors as `{"RestException":{"Message",…}}`;
@@ -136,6 +139,8 @@ export class ExotelSimulator {
 
   /** Which number of a Connect reply picks up (its place in the list), or null: nobody does. */
   inboundAnswerer: number | null = 0;
+  /** When nobody answers: the flow's Voicemail applet, after the Connect applet, records the caller's message (the Passthru's CallType voicemail, with its RecordingUrl). */
+  inboundVoicemail = false;
 
   /**
    * An incoming call to an ExoPhone whose flow is Connect (Dial Whom: the relay's URL) then an
@@ -169,8 +174,9 @@ export class ExotelSimulator {
         DialCallStatus: answered ? 'completed' : 'no-answer',
         DialWhomNumber: answered ?? numbers.at(-1) ?? '',
         EndTime: '1970-01-01 05:30:00',
-        CallType: answered ? 'completed' : 'incomplete',
+        CallType: answered ? 'completed' : this.inboundVoicemail ? 'voicemail' : 'incomplete',
         CurrentTime: zonelessTime(new Date()),
+        ...(!answered && this.inboundVoicemail ? { RecordingUrl: `https://s3-ap-southeast-1.amazonaws.com/exotelrecordings/${this.options.sid}/${call.sid}.mp3` } : {}),
         ...legs,
       });
     })();
