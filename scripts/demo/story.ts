@@ -324,7 +324,7 @@ function statusShown(page: Page, text: string): Promise<void> {
 }
 
 function webhookLines(call: SimulatedCall): string[] {
-  const names: Record<Exchange['kind'], string> = { voice: 'voice URL', status: 'status callback', 'dial-action': '<Dial action>', 'number-status': '<Number> status callback', 'record-action': '<Record action>', 'recording-status': 'recording status callback' };
+  const names: Record<Exchange['kind'], string> = { voice: 'voice URL', status: 'status callback', 'dial-action': '<Dial action>', 'number-status': '<Number> status callback', 'record-action': '<Record action>', 'recording-status': 'recording status callback', screen: '<Number url>', 'screen-action': "the <Number url>'s <Gather action>" };
   return call.exchanges.map((exchange) => {
     const dial = exchange.params.DialCallStatus ? `, DialCallStatus=${exchange.params.DialCallStatus}` : '';
     const path = redactHookSecrets(new URL(exchange.url).pathname);

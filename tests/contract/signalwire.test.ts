@@ -242,6 +242,22 @@ describe('call recording (Record calls ticked)', () => {
   });
 });
 
+describe('screening incoming calls (agents press a key to take one)', () => {
+  it('bridges the phone that pressed a key and names its agent; a phone whose voicemail answered takes nothing', async () => {
+    const screening = (await relay.registerInstance(ada, 'signalwire-screening', 'signalwire', { ...config, screen_calls: 'true' })).callbacks;
+    const taken = signalwire.inboundCall({ url: screening.incoming, from: '+14155550146', to: SIGNALWIRE_NUMBER, statusCallback: screening.status, dial: { answer: true, talkSeconds: 20, pickUp: bob.number } });
+    const declined = signalwire.inboundCall({ url: screening.incoming, from: '+14155550147', to: SIGNALWIRE_NUMBER, statusCallback: screening.status, dial: { answer: true, talkSeconds: 20, pickUp: ada.number, pressesKey: false } });
+    await Promise.all([taken.done, declined.done]);
+    expect(taken.exchanges[0]!.body).toContain(`<Number url="${screening.status}?Screen=ask&amp;Parent=${taken.sid}">${bob.number}</Number>`);
+    expect(taken.exchanges.filter((e) => e.kind === 'screen' || e.kind === 'screen-action').map((e) => [e.kind, e.status])).toEqual([['screen', 200], ['screen-action', 200]]);
+    const stored = async (number: string) => (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(number)}`)).body.calls[0];
+    await expect.poll(() => stored('+14155550146')).toMatchObject({ status: 'completed', extra: { answered_by: bob.number } });
+    expect(declined.exchanges.find((e) => e.kind === 'dial-action')!.params.DialCallStatus).toBe('no-answer');
+    await expect.poll(() => stored('+14155550147')).toMatchObject({ status: 'no-answer' });
+    expect((await stored('+14155550147')).extra.answered_by).toBeUndefined();
+  });
+});
+
 describe('webhook signatures', () => {
   const form = (sid: string) => new URLSearchParams({ AccountSid: PROJECT_ID, CallSid: sid, CallStatus: 'completed', From: '+14155550177', To: SIGNALWIRE_NUMBER, Direction: 'inbound' }).toString();
   const post = (sid: string, headers: Record<string, string>) =>

@@ -371,3 +371,47 @@ describe('call recording (Record calls ticked)', () => {
     expect([off.body.warnings, off.body.config.record_calls]).toEqual([[], undefined]);
   });
 });
+
+describe("screening a team's incoming calls (agents press a key to take one)", () => {
+  const GREETING = 'Nobody is free; leave a message.';
+  let screening: { answer: string; status: string; incoming: string };
+
+  beforeAll(async () => {
+    const put = await api(relay, ada.token, 'PUT', '/instances/twilio-screening', { connector: 'twilio', config: { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER, screen_calls: 'true', voicemail_greeting: GREETING } });
+    expect(put.status).toBe(200);
+    screening = put.body.callbacks;
+  });
+
+  it("asks the phone that answers for a key, and names the agent who pressed it as the one who took the call", async () => {
+    const adaSocket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
+    await adaSocket.waitFor((c) => !!c.welcome);
+    const call = twilio.inboundCall({ url: screening.incoming, from: '+14155550138', to: TWILIO_NUMBER, statusCallback: screening.status, dial: { answer: true, talkSeconds: 25, pickUp: bob.number } });
+    await call.done;
+
+    // Each phone runs the question once it answers; no answered event is asked for.
+    const ask = `${screening.status}?Screen=ask&amp;Parent=${call.sid}`;
+    expect(call.exchanges[0]!.body).toContain(`<Number url="${ask}">${ada.number}</Number><Number url="${ask}">${bob.number}</Number>`);
+    const question = call.exchanges.find((e) => e.kind === 'screen')!;
+    expect([question.status, question.params.To]).toEqual([200, bob.number]);
+    expect(question.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Gather numDigits="1" timeout="8" action="${screening.status}?Screen=taken&amp;Parent=${call.sid}"><Say>Incoming call. Press any key to take it.</Say></Gather><Hangup/></Response>`);
+    expect(call.exchanges.find((e) => e.kind === 'screen-action')!.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+    expect(call.exchanges.filter((e) => e.kind === 'number-status')).toEqual([]);
+
+    await adaSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.status === 'completed'));
+    expect(adaSocket.events.filter((e) => e.call.call_id === call.sid).map((e) => e.call.status)).toEqual(['ringing', 'in-progress', 'completed']);
+    const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550138')).body.calls;
+    expect(stored).toMatchObject({ status: 'completed', duration: 25, extra: { answered_by: bob.number, answered_by_name: 'Bob' } });
+    await adaSocket.close();
+  });
+
+  it("takes a phone whose own voicemail answered for nobody: the call rings out to the team's voicemail", async () => {
+    const call = twilio.inboundCall({ url: screening.incoming, from: '+14155550139', to: TWILIO_NUMBER, statusCallback: screening.status, dial: { answer: true, talkSeconds: 25, pickUp: bob.number, pressesKey: false, message: 12 } });
+    await call.done;
+    expect(call.exchanges.filter((e) => e.kind === 'screen-action')).toEqual([]);
+    expect(call.exchanges.find((e) => e.kind === 'dial-action')!.params.DialCallStatus).toBe('no-answer');
+    expect(call.said).toEqual(['Incoming call. Press any key to take it.', GREETING]);
+    const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550139')).body.calls;
+    expect(stored).toMatchObject({ status: 'no-answer', recording_url: call.recordings[0]!.url, extra: { recording_duration: '12' } });
+    expect(stored.extra.answered_by).toBeUndefined();
+  });
+});

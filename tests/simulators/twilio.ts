@@ -87,9 +87,10 @@ export interface Exchange {
   /**
    * `number-status`: a dialled `<Number>`'s own status callback (its `statusCallback`), for the
    * child leg; `record-action` and `recording-status`: a `<Record>`'s action and its
-   * `recordingStatusCallback`.
+   * `recordingStatusCallback`; `screen` and `screen-action`: a `<Number url>` run on the answering
+   * phone's leg before it is bridged, and its `<Gather action>`.
    */
-  kind: 'voice' | 'status' | 'dial-action' | 'number-status' | 'record-action' | 'recording-status';
+  kind: 'voice' | 'status' | 'dial-action' | 'number-status' | 'record-action' | 'recording-status' | 'screen' | 'screen-action';
   method: 'GET' | 'POST';
   url: string;
   params: Record<string, string>;
@@ -102,9 +103,13 @@ export interface Exchange {
 /**
  * What the people a `<Dial>` rings do: its first `<Number>` (or the one `pickUp` names) answers,
  * or nobody does; then a caller asked to leave a message (a `<Record>` in the reply to the
- * `<Dial action>`) speaks `message` seconds and hangs up, or at once when it is not given.
+ * `<Dial action>`) speaks `message` seconds and hangs up, or at once when it is not given. Asked
+ * to press a key first (a `<Number url>` with a `<Gather>`), the phone that answered does so
+ * unless `pressesKey` is false (its own voicemail took the call): then nobody took it.
  */
-export type DialOutcome = { answer: true; talkSeconds: number; pickUp?: string } | { answer: false; status: 'busy' | 'no-answer' | 'failed'; message?: number };
+export type DialOutcome =
+  | { answer: true; talkSeconds: number; pickUp?: string; pressesKey?: boolean; message?: number }
+  | { answer: false; status: 'busy' | 'no-answer' | 'failed'; message?: number };
 
 export interface SimulatedCall {
   sid: string;
@@ -410,7 +415,7 @@ export class TwilioSimulator {
    * `action` URL with the dial's outcome. TwiML that does not parse ends the call (12100).
    * Returns the seconds talked.
    */
-  private async followTwiml(call: SimulatedCall, answer: Exchange, outcome: DialOutcome, hold?: (action: () => Promise<void>) => void): Promise<number> {
+  private async followTwiml(call: SimulatedCall, answer: Exchange, planned: DialOutcome, hold?: (action: () => Promise<void>) => void): Promise<number> {
     if (answer.status !== 200 || !/xml/i.test(answer.contentType)) return 0;
     let document: TwimlElement;
     try {
@@ -426,9 +431,12 @@ export class TwilioSimulator {
       for (const number of numbers.filter((e) => e.attrs.sendDigits !== undefined && !SEND_DIGITS.test(e.attrs.sendDigits))) {
         call.errors.push(`13222 Dial->Number: Invalid sendDigits value "${number.attrs.sendDigits}"`);
       }
-      // The first <Number> picks up (or the one `pickUp` names): its digits are keyed in, and it
-      // gets its `answered` event if it asked for one, for the child leg.
-      const picked = (outcome.answer && outcome.pickUp !== undefined ? numbers.find((e) => e.text.trim() === outcome.pickUp) : undefined) ?? numbers[0];
+      // The first <Number> picks up (or the one `pickUp` names): asked to, it presses a key or
+      // not, then its digits are keyed in, and it gets its `answered` event if it asked for one,
+      // for the child leg.
+      const picked = (planned.answer && planned.pickUp !== undefined ? numbers.find((e) => e.text.trim() === planned.pickUp) : undefined) ?? numbers[0];
+      const declined = planned.answer && picked?.attrs.url !== undefined && !(await this.screen(call, picked, planned.pressesKey !== false));
+      const outcome: DialOutcome = declined ? { answer: false, status: 'no-answer', ...(planned.message ? { message: planned.message } : {}) } : planned;
       const answered = picked?.attrs.sendDigits;
       if (outcome.answer && answered !== undefined && SEND_DIGITS.test(answered)) call.sentDigits.push(answered);
       if (outcome.answer && picked?.attrs.statusCallback && (picked.attrs.statusCallbackEvent ?? 'completed').split(/\s+/).includes('answered')) {
@@ -462,6 +470,38 @@ export class TwilioSimulator {
       else await ended();
     }
     return talked;
+  }
+
+  /**
+   * A `<Number url>`: the answering phone's leg requests it (ParentCallSid the call) and runs its
+   * TwiML before it is bridged. A `<Gather>` waits for a key: pressed, its action is requested
+   * with the key (Digits) and the leg is bridged unless that answer hangs up; not pressed (a
+   * phone's voicemail), the document goes on after the `<Gather>`, and a `<Hangup>` there
+   * declines the call. Returns whether the leg was bridged.
+   */
+  private async screen(call: SimulatedCall, number: TwimlElement, pressesKey: boolean): Promise<boolean> {
+    const leg: SimulatedCall = { ...call, sid: this.newSid(), direction: 'outbound-dial', to: number.text.trim(), status: 'in-progress', exchanges: [] };
+    const method = (attrs: Record<string, string>) => (attrs.method?.toUpperCase() === 'GET' ? 'GET' : 'POST');
+    const ask = await this.webhook(leg, 'screen', method(number.attrs), number.attrs.url!, { ParentCallSid: call.sid });
+    call.exchanges.push(ask);
+    let document: TwimlElement;
+    try {
+      document = parseTwiml(ask.body);
+    } catch (error) {
+      call.errors.push(`12100 Document parse failure: ${(error as Error).message}`);
+      return false;
+    }
+    for (const verb of document.children) {
+      if (verb.name === 'Hangup') return false;
+      if (verb.name !== 'Gather') continue;
+      call.said.push(...verb.children.filter((e) => e.name === 'Say').map((e) => e.text.trim()));
+      if (!pressesKey || !verb.attrs.action) continue;
+      const taken = await this.webhook(leg, 'screen-action', method(verb.attrs), verb.attrs.action, { ParentCallSid: call.sid, Digits: '1' });
+      call.exchanges.push(taken);
+      return !/<Hangup\b/.test(taken.body);
+    }
+    // The document ended without hanging up: the leg is bridged.
+    return true;
   }
 
   /** Where a new recording is (its sid the last segment): Twilio's, or the provider's the options say. */

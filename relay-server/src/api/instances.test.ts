@@ -36,6 +36,7 @@ describe('/connectors', () => {
         { name: 'incoming_callback', label: 'Incoming call URL (paste into the number\'s Voice webhook)', type: 'url', mandatory: true, callbackUrl: true },
         { name: 'voicemail_greeting', label: 'Voicemail greeting (said to a caller nobody answered, who then leaves a message; blank: no voicemail)', type: 'text', mandatory: false, callbackUrl: false },
         { name: 'record_calls', label: 'Record calls (each call\'s wrap-up and CRM log link its recording)', type: 'checkbox', mandatory: false, callbackUrl: false },
+        { name: 'screen_calls', label: 'Agents press a key to take an incoming call (so that a phone\'s own voicemail cannot take it)', type: 'checkbox', mandatory: false, callbackUrl: false },
       ],
     });
   });

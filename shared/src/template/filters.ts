@@ -119,9 +119,14 @@ export const FILTERS: Record<string, FilterSpec> = {
     }),
   },
   html: { arg: 'none', doc: 'Escapes `& < > " \'` for HTML (HubSpot\'s `hs_call_body`).', apply: defined((v) => v.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]!)) },
+  not: {
+    arg: 'none',
+    doc: "`true` when the value is unset or empty, else empty: an `if` that holds while a checkbox is unticked (`if=\"$config.$fields.screen_calls|not\"`).",
+    apply: (v) => (v === undefined || v === '' ? 'true' : ''),
+  },
   default: {
     arg: 'string',
-    doc: "Uses the argument (a template) when the value is not set or empty: `$config.$fields.campaign|default:'@user_phone_home'`. The only filter that accepts a missing value.",
+    doc: "Uses the argument (a template) when the value is not set or empty: `$config.$fields.campaign|default:'@user_phone_home'`. With `not`, the only filters that accept a missing value.",
     apply: (v, arg, context) => (v === undefined || v === '' ? (arg?.kind === 'string' ? context.renderNested(arg.template) : '') : v),
   },
 };

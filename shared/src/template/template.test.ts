@@ -96,6 +96,13 @@ describe('renderTemplate', () => {
     expect(render("$config.$fields.campaign|default:'@user_phone_home'", { user_phone_home: 'Sales' })).toBe('Sales');
     expect(render("@email|default:'x'", { email: 'a@b.c' })).toBe('a@b.c');
   });
+
+  it('lets not turn an unset or empty value into true and any other into nothing (a checkbox left unticked)', () => {
+    expect(render('$config.$fields.campaign|not')).toBe('true');
+    expect(render('@email|not', { email: '' })).toBe('true');
+    expect(render('@email|not', { email: 'a@b.c' })).toBe('');
+    expect(render('@email|not|not', { email: 'a@b.c' })).toBe('true');
+  });
 });
 
 describe('optional values', () => {
