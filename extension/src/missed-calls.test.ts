@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { isMissedCall, markMissedCallsSeen, noteMissedCall, voicemailOf } from './missed-calls.ts';
+import { followUpOf, isMissedCall, markMissedCallsSeen, noteMissedCall, voicemailOf } from './missed-calls.ts';
 import { missedCalls } from './storage.ts';
 import { callView } from './testing/call-view.ts';
 
@@ -30,6 +30,20 @@ describe('missed calls', () => {
     expect(voicemailOf(callView({ status: 'no-answer', direction: 'outbound', recording_url: url }))).toBeUndefined();
     expect(voicemailOf(callView({ status: 'no-answer', recording_url: 'javascript:alert(1)' }))).toBeUndefined();
     expect(voicemailOf(callView({ status: 'no-answer' }))).toBeUndefined();
+  });
+
+  it('says a missed call was followed up by a later call to its number, or by a later answered call from it', () => {
+    const missed = callView({ id: 10, status: 'no-answer', from_number: '+14155550199' });
+    const later = (id: number, fields: Parameters<typeof callView>[0]) => callView({ id, ...fields });
+    expect(followUpOf(missed, [missed])).toBeUndefined();
+    // Called back, whatever came of it; before the missed call, or another number, says nothing.
+    expect(followUpOf(missed, [later(12, { direction: 'outbound', to_number: '+14155550199', status: 'no-answer' }), missed])).toBe('called-back');
+    expect(followUpOf(missed, [later(9, { direction: 'outbound', to_number: '+14155550199' }), later(11, { direction: 'outbound', to_number: '+14155550100' })])).toBeUndefined();
+    // Called again: answered is a follow-up, missed again is not; a call back says more.
+    expect(followUpOf(missed, [later(11, { status: 'completed', from_number: '+14155550199' })])).toBe('answered-later');
+    expect(followUpOf(missed, [later(11, { status: 'no-answer', from_number: '+14155550199' })])).toBeUndefined();
+    expect(followUpOf(missed, [later(13, { status: 'completed', from_number: '+14155550199' }), later(12, { direction: 'outbound', to_number: '+14155550199' })])).toBe('called-back');
+    expect(followUpOf(callView({ id: 10, status: 'no-answer', from_number: null }), [later(11, { direction: 'outbound', to_number: '+14155550199' })])).toBeUndefined();
   });
 
   it('counts each missed inbound call once, however many final events the provider repeats', async () => {

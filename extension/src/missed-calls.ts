@@ -28,6 +28,23 @@ export function voicemailOf(call: Pick<CallView, 'direction' | 'status' | 'recor
 }
 
 /**
+ * What became of a missed call since, from the calls listed with it: someone called the number
+ * back (a call placed to it, whatever its outcome), or the caller called again and was answered.
+ * The relay numbers calls in the order they began, so a later call has a higher id.
+ */
+export function followUpOf(missed: Pick<CallView, 'id' | 'from_number'>, calls: readonly Pick<CallView, 'id' | 'direction' | 'status' | 'from_number' | 'to_number'>[]): 'called-back' | 'answered-later' | undefined {
+  const number = missed.from_number;
+  if (!number) return undefined;
+  let found: 'called-back' | 'answered-later' | undefined;
+  for (const call of calls) {
+    if (call.id <= missed.id) continue;
+    if (call.direction === 'outbound' && call.to_number === number) return 'called-back';
+    if (call.direction === 'inbound' && call.from_number === number && call.status === 'completed') found = 'answered-later';
+  }
+  return found;
+}
+
+/**
  * Counts a call the relay pushed as unseen when it is a missed inbound call the toolbar list
  * has not shown yet. Providers repeat final webhooks and the relay pushes each: the id is
  * counted once. A call first reported missed may end up answered (Vonage: the caller's leg can

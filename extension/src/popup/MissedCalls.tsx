@@ -1,22 +1,25 @@
 import { type CallView, formatForDisplay } from '@phone-connector/shared';
 import { useEffect } from 'preact/hooks';
 import { formatDuration } from '../ui/duration.ts';
-import { markMissedCallsSeen, voicemailOf } from '../missed-calls.ts';
+import { followUpOf, markMissedCallsSeen, voicemailOf } from '../missed-calls.ts';
 import { useCallBack } from './call-back.tsx';
 import { CallWhen } from './call-time.tsx';
 
 export interface MissedCallsProps {
   /** The missed inbound calls, newest first. */
   calls: CallView[];
+  /** Every call listed with them: a later one to or from the same number says it was followed up. */
+  recent: CallView[];
   country: string;
 }
 
 /**
  * The missed and unanswered inbound calls, with who called (the CRM's contact, when the relay
- * found one), when, the message the caller left (a link, in a tab of its own), and a one-click Call back. Showing the list marks the calls seen, which clears the
+ * found one), when, the message the caller left (a link, in a tab of its own), whether it was
+ * followed up since (called back, or the caller called again and was answered), and a one-click Call back. Showing the list marks the calls seen, which clears the
  * toolbar badge.
  */
-export function MissedCalls({ calls, country }: MissedCallsProps) {
+export function MissedCalls({ calls, recent, country }: MissedCallsProps) {
   const { callBack, status } = useCallBack();
 
   useEffect(() => {
@@ -32,6 +35,7 @@ export function MissedCalls({ calls, country }: MissedCallsProps) {
         {calls.map((call) => {
           const number = call.from_number;
           const voicemail = voicemailOf(call);
+          const followUp = followUpOf(call, recent);
           return (
             <li key={call.id} data-pc-missed={call.id} style="padding: 4px 0; border-bottom: 1px solid var(--pc-border)">
               <div class="row">
@@ -46,6 +50,11 @@ export function MissedCalls({ calls, country }: MissedCallsProps) {
                     {' · '}
                     <CallWhen call={call} />
                   </span>
+                  {followUp ? (
+                    <span class="hint" data-pc-field="follow-up">
+                      {followUp === 'called-back' ? ' · called back' : ' · called again, answered'}
+                    </span>
+                  ) : null}
                   {voicemail ? (
                     <span class="hint">
                       {' · '}

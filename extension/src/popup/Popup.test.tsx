@@ -169,6 +169,24 @@ describe('missed calls in the toolbar popup', () => {
     expect(marked).toEqual([' · voicemail', null, null]);
   });
 
+  it('marks a missed call called back, or answered when the caller called again', async () => {
+    relay.routes['GET /calls?limit=50'] = () => ({
+      body: {
+        calls: [
+          callView({ id: 22, direction: 'outbound', from_number: '+14155550111', to_number: '+14155550142', status: 'completed' }),
+          callView({ id: 21, status: 'completed', from_number: '+14155550177' }),
+          callView({ id: 20, status: 'no-answer', from_number: '+14155550177' }),
+          callView({ id: 19, status: 'busy', from_number: '+14155550142' }),
+          callView({ id: 18, status: 'no-answer', from_number: '+14155550199' }),
+        ],
+        next_cursor: null,
+      },
+    });
+    render(<Popup />, root);
+    const marks = () => [...root.querySelectorAll('[data-testid="missed-calls"] li')].map((li) => li.querySelector('[data-pc-field="follow-up"]')?.textContent ?? null);
+    await expect.poll(marks).toEqual([' · called again, answered', ' · called back', null]);
+  });
+
   it('shows no missed list when nobody was missed', async () => {
     relay.routes['GET /calls?limit=50'] = () => ({ body: { calls: [callView({ id: 14, status: 'completed' })], next_cursor: null } });
     render(<Popup />, root);

@@ -124,7 +124,7 @@ export function Popup() {
           </button>
         </p>
       ) : null}
-      <MissedCalls calls={missed} country={country} />
+      <MissedCalls calls={missed} recent={Array.isArray(recent.calls) ? recent.calls : []} country={country} />
       <div class="row" style="margin: 12px 0 4px">
         <h2 style="font-size: 13px; margin: 0">{search ? 'Calls found' : 'Recent calls'}</h2>
         <input
