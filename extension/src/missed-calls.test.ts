@@ -46,6 +46,25 @@ describe('missed calls', () => {
     expect(followUpOf(callView({ id: 10, status: 'no-answer', from_number: null }), [later(11, { direction: 'outbound', to_number: '+14155550199' })])).toBeUndefined();
   });
 
+  it("counts a missed call already seen again when its caller's voicemail comes, once, until the list shows it", async () => {
+    const url = 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE8';
+    await noteMissedCall(callView({ id: 8, status: 'no-answer' }));
+    await markMissedCallsSeen([{ id: 8 }]);
+    expect((await missedCalls.getValue()).unseen).toEqual([]);
+    const left = callView({ id: 8, status: 'no-answer', recording_url: url });
+    await noteMissedCall(left);
+    await noteMissedCall(left);
+    expect(await missedCalls.getValue()).toEqual({ unseen: [8], seenThrough: 8, voicemails: [8] });
+    await markMissedCallsSeen([{ id: 8 }]);
+    // The relay pushes the call again (its CRM log): it stays seen.
+    await noteMissedCall({ ...left, crm_log: { state: 'logged', id: '43x8', url: null, error: null } });
+    expect(await missedCalls.getValue()).toEqual({ unseen: [], seenThrough: 8, voicemails: [8] });
+    // A message on a call not yet seen is counted with the call, once.
+    await noteMissedCall(callView({ id: 9, status: 'busy' }));
+    await noteMissedCall(callView({ id: 9, status: 'busy', recording_url: url }));
+    expect(await missedCalls.getValue()).toEqual({ unseen: [9], seenThrough: 8, voicemails: [8, 9] });
+  });
+
   it('counts each missed inbound call once, however many final events the provider repeats', async () => {
     await noteMissedCall(callView({ id: 3, status: 'no-answer' }));
     await noteMissedCall(callView({ id: 3, status: 'no-answer' }));

@@ -44,15 +44,26 @@ export function followUpOf(missed: Pick<CallView, 'id' | 'from_number'>, calls: 
   return found;
 }
 
+/** How many missed calls' voicemails are remembered as counted: far more than a list shows. */
+const COUNTED_VOICEMAILS = 50;
+
 /**
  * Counts a call the relay pushed as unseen when it is a missed inbound call the toolbar list
  * has not shown yet. Providers repeat final webhooks and the relay pushes each: the id is
- * counted once. A call first reported missed may end up answered (Vonage: the caller's leg can
- * end before the agent's, which then says completed): it leaves the count.
+ * counted once. The caller's message comes after the call was missed, often once the agent saw
+ * it: it makes the call unseen again, once. A call first reported missed may end up answered
+ * (Vonage: the caller's leg can end before the agent's, which then says completed): it leaves
+ * the count.
  */
 export async function noteMissedCall(call: CallView): Promise<void> {
   if (isMissedCall(call)) {
     const state = await missedCalls.getValue();
+    const counted = state.voicemails ?? [];
+    if (voicemailOf(call) && !counted.includes(call.id)) {
+      const unseen = state.unseen.includes(call.id) ? state.unseen : [...state.unseen, call.id];
+      await missedCalls.setValue({ ...state, unseen, voicemails: [...counted, call.id].slice(-COUNTED_VOICEMAILS) });
+      return;
+    }
     if (call.id <= state.seenThrough || state.unseen.includes(call.id)) return;
     await missedCalls.setValue({ ...state, unseen: [...state.unseen, call.id] });
   } else if (call.direction === 'inbound' && call.status === 'completed') {
@@ -67,5 +78,5 @@ export async function markMissedCallsSeen(shown: Pick<CallView, 'id'>[]): Promis
   const state = await missedCalls.getValue();
   const seenThrough = Math.max(state.seenThrough, ...shown.map((call) => call.id));
   // A call missed while the list was loading has a higher id and stays unseen.
-  await missedCalls.setValue({ seenThrough, unseen: state.unseen.filter((id) => id > seenThrough) });
+  await missedCalls.setValue({ ...state, seenThrough, unseen: state.unseen.filter((id) => id > seenThrough) });
 }

@@ -113,6 +113,8 @@ export const lastSeq = storage.defineItem<number | null>('local:lastSeq', { fall
 export interface MissedCalls {
   unseen: number[];
   seenThrough: number;
+  /** The missed calls whose voicemail was counted, the last 50: a message left on a call already seen counts it again, once. */
+  voicemails?: number[];
 }
 export const missedCalls = storage.defineItem<MissedCalls>('local:missedCalls', { fallback: { unseen: [], seenThrough: 0 }, version: 1 });
 
