@@ -417,13 +417,8 @@ export class TwilioSimulator {
    */
   private async followTwiml(call: SimulatedCall, answer: Exchange, planned: DialOutcome, hold?: (action: () => Promise<void>) => void): Promise<number> {
     if (answer.status !== 200 || !/xml/i.test(answer.contentType)) return 0;
-    let document: TwimlElement;
-    try {
-      document = parseTwiml(answer.body);
-    } catch (error) {
-      call.errors.push(`12100 Document parse failure: ${(error as Error).message}`);
-      return 0;
-    }
+    const document = twimlOf(call, answer);
+    if (!document) return 0;
     let talked = 0;
     for (const dial of document.children.filter((e) => e.name === 'Dial')) {
       const numbers = dial.children.filter((e) => e.name === 'Number');
@@ -484,13 +479,8 @@ export class TwilioSimulator {
     const method = (attrs: Record<string, string>) => (attrs.method?.toUpperCase() === 'GET' ? 'GET' : 'POST');
     const ask = await this.webhook(leg, 'screen', method(number.attrs), number.attrs.url!, { ParentCallSid: call.sid });
     call.exchanges.push(ask);
-    let document: TwimlElement;
-    try {
-      document = parseTwiml(ask.body);
-    } catch (error) {
-      call.errors.push(`12100 Document parse failure: ${(error as Error).message}`);
-      return false;
-    }
+    const document = twimlOf(call, ask);
+    if (!document) return false;
     for (const verb of document.children) {
       if (verb.name === 'Hangup') return false;
       if (verb.name !== 'Gather') continue;
@@ -538,13 +528,8 @@ export class TwilioSimulator {
    */
   private async followDialActionReply(call: SimulatedCall, reply: Exchange, outcome: DialOutcome): Promise<void> {
     if (reply.status !== 200 || !/xml/i.test(reply.contentType) || !reply.body.trim()) return;
-    let document: TwimlElement;
-    try {
-      document = parseTwiml(reply.body);
-    } catch (error) {
-      call.errors.push(`12100 Document parse failure: ${(error as Error).message}`);
-      return;
-    }
+    const document = twimlOf(call, reply);
+    if (!document) return;
     for (const verb of document.children) {
       if (verb.name === 'Say') call.said.push(verb.text.trim());
       if (verb.name === 'Hangup') return;
@@ -583,6 +568,16 @@ export class TwilioSimulator {
       From: call.from,
       To: call.to,
     };
+  }
+}
+
+/** The TwiML a webhook's answer holds, or nothing: a document that does not parse ends the call, as Twilio's error 12100. */
+function twimlOf(call: SimulatedCall, answer: Exchange): TwimlElement | undefined {
+  try {
+    return parseTwiml(answer.body);
+  } catch (error) {
+    call.errors.push(`12100 Document parse failure: ${(error as Error).message}`);
+    return undefined;
   }
 }
 

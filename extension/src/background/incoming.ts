@@ -57,13 +57,13 @@ export class IncomingCalls {
     const shown = this.notified.has(call.id);
     const record = safeLink(call.contact?.url);
     this.notified.set(call.id, record);
-    const { contact } = call;
+    const who = callerName(call);
     // As the page's popup says it: the caller's name and company, the number as the agent reads it, the status in words.
     const notice = {
       type: 'basic' as const,
       iconUrl: browser.runtime.getURL('/icon/128.png'),
-      title: contact ? `Incoming call: ${contact.name}${contact.company ? ` (${contact.company})` : ''}` : 'Incoming call',
-      message: `${call.from_number ? await shownNumber(call.from_number) : 'Unknown number'}${call.status ? ` · ${statusLabel(call.status, call.direction ?? 'inbound')}` : ''}`,
+      title: who ? `Incoming call: ${who}` : 'Incoming call',
+      message: `${await callerNumber(call)}${call.status ? ` · ${statusLabel(call.status, call.direction ?? 'inbound')}` : ''}`,
       contextMessage: record ? 'Click to open the record in the CRM' : '',
     };
     // Already shown: changed in place where the browser can (Chromium), rather than cleared and
@@ -78,13 +78,12 @@ export class IncomingCalls {
     const voicemail = voicemailOf(call);
     if (!voicemail || this.voicemails.has(call.id)) return;
     this.voicemails.set(call.id, voicemail.url);
-    const who = call.contact ? `${call.contact.name}${call.contact.company ? ` (${call.contact.company})` : ''}` : undefined;
-    const number = call.from_number ? await shownNumber(call.from_number) : 'Unknown number';
+    const who = callerName(call);
     await browser.notifications.create(`pc-voicemail-${call.id}`, {
       type: 'basic',
       iconUrl: browser.runtime.getURL('/icon/128.png'),
       title: who ? `Voicemail from ${who}` : 'Voicemail',
-      message: `${number}${voicemail.seconds ? ` · ${formatDuration(voicemail.seconds)}` : ''}`,
+      message: `${await callerNumber(call)}${voicemail.seconds ? ` · ${formatDuration(voicemail.seconds)}` : ''}`,
       contextMessage: 'Click to listen',
     });
   }
@@ -100,6 +99,16 @@ export class IncomingCalls {
     if (url) await browser.tabs.create({ url });
     await browser.notifications.clear(notificationId);
   }
+}
+
+/** The caller as the CRM named them, with their company: `Ada Lovelace (Analytical Engines)`. */
+function callerName({ contact }: CallView): string | undefined {
+  return contact ? `${contact.name}${contact.company ? ` (${contact.company})` : ''}` : undefined;
+}
+
+/** The caller's number as the agent reads it. */
+function callerNumber(call: CallView): Promise<string> {
+  return call.from_number ? shownNumber(call.from_number) : Promise.resolve('Unknown number');
 }
 
 async function tabStillEnabled(tabId: number, sites: EnabledSite[]): Promise<boolean> {

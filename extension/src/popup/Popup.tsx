@@ -38,7 +38,8 @@ export function Popup() {
   const recent = useCallListing('');
   const found = useCallListing(search || null, SEARCH_DELAY_MS);
   const underWay = useCallsUnderWay();
-  const missed = useMemo(() => (Array.isArray(recent.calls) ? recent.calls.filter(isMissedCall) : []), [recent.calls]);
+  const listed = useMemo(() => (Array.isArray(recent.calls) ? recent.calls : []), [recent.calls]);
+  const missed = useMemo(() => listed.filter(isMissedCall), [listed]);
   // A call as the relay answered an action on it, or as its last event has it: shown at once,
   // among the calls found too when it is one the search finds.
   const showCall = useCallback(
@@ -124,7 +125,7 @@ export function Popup() {
           </button>
         </p>
       ) : null}
-      <MissedCalls calls={missed} recent={Array.isArray(recent.calls) ? recent.calls : []} country={country} />
+      <MissedCalls calls={missed} recent={listed} country={country} />
       <div class="row" style="margin: 12px 0 4px">
         <h2 style="font-size: 13px; margin: 0">{search ? 'Calls found' : 'Recent calls'}</h2>
         <input
