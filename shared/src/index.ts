@@ -84,8 +84,10 @@ export { buildHangupRequest, canHangUp, hangUpCall, type HangupResult, type Hang
 export type { WebhookReply } from './runtime/reply.ts';
 export type { RunContext } from './runtime/scope.ts';
 export {
+  AGENTS_AWAY,
   handleWebhook,
   mapWebhook,
+  ringsNobodyWhileAway,
   renderWebhookReply,
   handshakeReply,
   type MappedWebhook,

@@ -230,6 +230,28 @@ describe('voicemail (an incoming call nobody took)', () => {
   });
 });
 
+describe('everyone away (callers go straight to voicemail, the box ticked)', () => {
+  it("rings no phone, says the greeting, records the message and counts the call missed from the start", async () => {
+    const greeting = 'We are closed for the day. Please leave a message.';
+    const away = (await relay.registerInstance(ada, 'signalwire-away', 'signalwire', { ...config, voicemail_greeting: greeting, away_voicemail: 'true' })).callbacks;
+    const setAway = async (isAway: boolean) => {
+      for (const agent of [ada, bob]) expect((await api(relay, agent.token, 'PATCH', '/me', { away: isAway })).status).toBe(200);
+    };
+    await setAway(true);
+    try {
+      const call = signalwire.inboundCall({ url: away.incoming, from: '+14155550145', to: SIGNALWIRE_NUMBER, statusCallback: away.status, dial: { answer: false, status: 'no-answer', message: 17 } });
+      await call.done;
+      expect(call.exchanges[0]!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>${greeting}</Say><Record action="${away.status}?Voicemail=ended" maxLength="120" recordingStatusCallback="${away.status}"/></Response>`);
+      expect([call.dialed, call.said]).toEqual([[], [greeting]]);
+      const [recording] = call.recordings;
+      const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550145')).body.calls;
+      expect(stored).toMatchObject({ call_id: call.sid, status: 'no-answer', recording_url: recording!.url, extra: { all_away: 'true', recording_duration: '17' } });
+    } finally {
+      await setAway(false);
+    }
+  });
+});
+
 describe('call recording (Record calls ticked)', () => {
   it("records an incoming call's talk and gives the call its recording", async () => {
     const recording = (await relay.registerInstance(ada, 'signalwire-recording', 'signalwire', { ...config, record_calls: 'true' })).callbacks;

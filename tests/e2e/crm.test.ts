@@ -28,6 +28,7 @@ type Person = keyof typeof PEOPLE;
 /** Ada's colleague: a call to the team's number rings both; his phone has no extension in this browser. */
 const BOB = { name: 'Bob', number: '+14155550122', email: 'bob@example.com' };
 
+const GREETING = 'Sorry, nobody can take your call. Please leave a message.';
 let vtiger: VtigerSimulator;
 let world: World;
 const ids = {} as Record<Person, string>;
@@ -42,8 +43,9 @@ beforeAll(async () => {
   for (const [i, id] of vtiger.seed(names.map((name) => PEOPLE[name])).entries()) ids[names[i]!] = id;
   users.ada = vtiger.seedUser({ email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace' });
   users.bob = vtiger.seedUser({ email: BOB.email, firstName: 'Bob', lastName: 'Builder' });
-  // A caller nobody answers hears the greeting and may leave a message (the missed calls' test).
-  world = await startWorld({ crm: { connector: 'vtiger', config: vtiger.config }, colleagues: [BOB], providerConfig: { voicemail_greeting: 'Sorry, nobody can take your call. Please leave a message.' } });
+  // A caller nobody answers hears the greeting and may leave a message (the missed calls' test);
+  // while Ada and Bob are both away, a caller goes there at once.
+  world = await startWorld({ crm: { connector: 'vtiger', config: vtiger.config }, colleagues: [BOB], providerConfig: { voicemail_greeting: GREETING, away_voicemail: 'true' } });
 });
 afterAll(async () => {
   await world?.close();
@@ -356,6 +358,33 @@ describe('missed calls', () => {
     expect([placed.to, placed.dialed]).toEqual([AGENT_NUMBER, ['+14155550166']]);
     await expect.poll(() => textOf(missed.getByRole('status'))).toBe('Your phone is ringing.');
     await toolbar.close();
+  });
+});
+
+describe('while the whole team is away', () => {
+  it("rings no phone: the switch said the team's calls go to voicemail, and the missed call is marked everyone away, with the message", async () => {
+    const [bob] = world.colleagues;
+    const setAway = async (away: boolean) => {
+      for (const agent of [world.agent, bob!]) expect((await api(world.relay, agent.token, 'PATCH', '/me', { away })).status).toBe(200);
+    };
+    await setAway(true);
+    try {
+      const toolbar = await world.browser.context.newPage();
+      await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
+      await expect.poll(() => textOf(toolbar.locator('[data-pc-field="presence-hint"]')), { timeout: DEADLINE_MS }).toMatch(/^since .+: no colleague is available, so the team’s calls go to voicemail$/);
+      const call = await ring('+14155550191', { answer: false, status: 'no-answer', message: 12 }, TWILIO_NUMBER);
+      await call.done;
+      expect([call.dialed, call.said]).toEqual([[], [GREETING]]);
+      const [message] = call.recordings;
+      const missed = toolbar.getByTestId('missed-calls').locator('li').filter({ hasText: '(415) 555-0191' });
+      await expect.poll(() => textOf(missed.locator('[data-pc-field="all-away"]')), { timeout: DEADLINE_MS }).toBe(' · everyone away');
+      const voicemail = missed.locator('[data-pc-action="voicemail"]');
+      await expect.poll(() => textOf(voicemail), { timeout: DEADLINE_MS }).toBe('Voicemail 0:12');
+      expect(await voicemail.getAttribute('href')).toBe(message!.url);
+      await toolbar.close();
+    } finally {
+      await setAway(false);
+    }
   });
 });
 

@@ -415,3 +415,93 @@ describe("screening a team's incoming calls (agents press a key to take one)", (
     expect(stored.extra.answered_by).toBeUndefined();
   });
 });
+
+describe("everyone away (callers go straight to voicemail, the box ticked)", () => {
+  const GREETING = 'We are closed. Leave a message and we will call you back.';
+  let away: { answer: string; status: string; incoming: string };
+  const setAway = (agent: TestAgent, isAway: boolean) => api(relay, agent.token, 'PATCH', '/me', { away: isAway }).then((r) => expect(r.status).toBe(200));
+
+  beforeAll(async () => {
+    const put = await api(relay, ada.token, 'PUT', '/instances/twilio-away', {
+      connector: 'twilio',
+      config: { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER, voicemail_greeting: GREETING, away_voicemail: 'yes' },
+    });
+    expect(put.status).toBe(200);
+    away = put.body.callbacks;
+  });
+
+  it("rings no phone while the whole team is away: the greeting, the caller's message, and a call missed from the start", async () => {
+    const adaSocket = await AgentClient.connect(relay, ada.token, { lastSeq: null });
+    await adaSocket.waitFor((c) => !!c.welcome);
+    await setAway(ada, true);
+    await setAway(bob, true);
+    try {
+      const call = twilio.inboundCall({ url: away.incoming, from: '+14155550140', to: TWILIO_NUMBER, statusCallback: away.status, dial: { answer: false, status: 'no-answer', message: 31 } });
+      await call.done;
+      const recordAction = `${away.status}?Voicemail=ended`;
+      expect(call.exchanges[0]!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>${GREETING}</Say><Record action="${recordAction}" maxLength="120" recordingStatusCallback="${away.status}"/></Response>`);
+      expect([call.dialed, call.said, call.errors]).toEqual([[], [GREETING], []]);
+      const [recording] = call.recordings;
+      expect(recording).toMatchObject({ seconds: 31 });
+
+      // Missed at the first webhook's answer, not once the caller hung up; the message then comes to the same call.
+      await adaSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.recording_url === recording!.url));
+      const events = adaSocket.events.filter((e) => e.call.call_id === call.sid);
+      const statuses = events.map((e) => e.call.status);
+      expect([statuses.slice(0, 2), new Set(statuses.slice(1))]).toEqual([['ringing', 'no-answer'], new Set(['no-answer'])]);
+      expect(events[1]!.call).toMatchObject({ recording_url: null, extra: { all_away: 'true' } });
+      expect(events[1]!.call.ended_at).not.toBeNull();
+      const [stored] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550140')).body.calls;
+      expect(stored).toMatchObject({ call_id: call.sid, direction: 'inbound', status: 'no-answer', recording_url: recording!.url, extra: { all_away: 'true', recording_duration: '31' } });
+      expect(stored.ended_at).toBe(events[1]!.call.ended_at);
+      // Twilio retries the voice webhook: the same answer, and the call keeps its end.
+      const retried = await twilio.webhook({ ...call, status: 'ringing' }, 'voice', 'POST', away.incoming);
+      expect(retried.body).toBe(call.exchanges[0]!.body);
+      const [again] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550140')).body.calls;
+      expect(again).toEqual(stored);
+    } finally {
+      await setAway(ada, false);
+      await setAway(bob, false);
+      await adaSocket.close();
+    }
+  });
+
+  it('rings the agents who are available, and an away agent whose own number was called goes to voicemail', async () => {
+    await setAway(ada, true);
+    try {
+      const team = twilio.inboundCall({ url: away.incoming, from: '+14155550141', to: TWILIO_NUMBER, statusCallback: away.status });
+      await team.done;
+      expect(team.dialed).toEqual([bob.number]);
+      expect(team.said).toEqual([]);
+
+      // Ada's own line: she alone takes its calls, and she is away.
+      const direct = twilio.inboundCall({ url: away.incoming, from: '+14155550142', to: ada.number, statusCallback: away.status, dial: { answer: false, status: 'no-answer', message: 5 } });
+      await direct.done;
+      expect([direct.dialed, direct.said]).toEqual([[], [GREETING]]);
+      const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550142')).body.calls;
+      expect(stored).toMatchObject({ status: 'no-answer', extra: { all_away: 'true' } });
+    } finally {
+      await setAway(ada, false);
+    }
+  });
+
+  it('rings everyone as before when the box is not ticked, or when there is no greeting to say', async () => {
+    const unticked = await api(relay, ada.token, 'PUT', '/instances/twilio-away-unticked', { connector: 'twilio', config: { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER, voicemail_greeting: GREETING } });
+    const silent = await api(relay, ada.token, 'PUT', '/instances/twilio-away-silent', { connector: 'twilio', config: { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER, away_voicemail: 'true' } });
+    await setAway(ada, true);
+    await setAway(bob, true);
+    try {
+      for (const [put, from] of [[unticked, '+14155550143'], [silent, '+14155550144']] as const) {
+        const call = twilio.inboundCall({ url: put.body.callbacks.incoming, from, to: TWILIO_NUMBER, statusCallback: put.body.callbacks.status });
+        await call.done;
+        expect([call.dialed, call.said]).toEqual([[ada.number, bob.number], []]);
+        const [stored] = (await api(relay, ada.token, 'GET', `/calls?number=${encodeURIComponent(from)}`)).body.calls;
+        expect(stored).toMatchObject({ status: 'completed' });
+        expect(stored.extra.all_away).toBeUndefined();
+      }
+    } finally {
+      await setAway(ada, false);
+      await setAway(bob, false);
+    }
+  });
+});

@@ -103,7 +103,7 @@ export interface Exchange {
 /**
  * What the people a `<Dial>` rings do: its first `<Number>` (or the one `pickUp` names) answers,
  * or nobody does; then a caller asked to leave a message (a `<Record>` in the reply to the
- * `<Dial action>`) speaks `message` seconds and hangs up, or at once when it is not given. Asked
+ * `<Dial action>`, or in the voice URL's own answer when it dials nobody) speaks `message` seconds and hangs up, or at once when it is not given. Asked
  * to press a key first (a `<Number url>` with a `<Gather>`), the phone that answered does so
  * unless `pressesKey` is false (its own voicemail took the call): then nobody took it.
  */
@@ -419,6 +419,11 @@ export class TwilioSimulator {
     if (answer.status !== 200 || !/xml/i.test(answer.contentType)) return 0;
     const document = twimlOf(call, answer);
     if (!document) return 0;
+    // No <Dial> (a voicemail while every agent is away): the caller hears the document and may leave a message.
+    if (!document.children.some((e) => e.name === 'Dial')) {
+      await this.takeMessage(call, answer, document, planned);
+      return 0;
+    }
     let talked = 0;
     for (const dial of document.children.filter((e) => e.name === 'Dial')) {
       const numbers = dial.children.filter((e) => e.name === 'Number');
@@ -519,22 +524,26 @@ export class TwilioSimulator {
     }, true);
   }
 
-  /**
-   * Runs the TwiML Twilio got back from a `<Dial action>`: each `<Say>` is noted, and a
-   * `<Record>` takes the caller's message (`outcome.message` seconds, or none: the caller hangs
-   * up at the beep, which Twilio records as nothing). Then, as Twilio does, the `<Record>`'s
-   * action (RecordingUrl, RecordingDuration, Digits `hangup`) and, once the file is processed,
-   * its `recordingStatusCallback` (RecordingStatus `completed`, the parent call's sid).
-   */
+  /** Runs the TwiML Twilio got back from a `<Dial action>` (`takeMessage`). */
   private async followDialActionReply(call: SimulatedCall, reply: Exchange, outcome: DialOutcome): Promise<void> {
     if (reply.status !== 200 || !/xml/i.test(reply.contentType) || !reply.body.trim()) return;
     const document = twimlOf(call, reply);
-    if (!document) return;
+    if (document) await this.takeMessage(call, reply, document, outcome);
+  }
+
+  /**
+   * Runs a document that dials nobody: each `<Say>` is noted, and a `<Record>` takes the
+   * caller's message (`outcome.message` seconds, or none: the caller hangs up at the beep, which
+   * Twilio records as nothing). Then, as Twilio does, the `<Record>`'s action (RecordingUrl,
+   * RecordingDuration, Digits `hangup`; default: the document's own URL) and, once the file is
+   * processed, its `recordingStatusCallback` (RecordingStatus `completed`, the parent call's sid).
+   */
+  private async takeMessage(call: SimulatedCall, reply: Exchange, document: TwimlElement, outcome: DialOutcome): Promise<void> {
     for (const verb of document.children) {
       if (verb.name === 'Say') call.said.push(verb.text.trim());
       if (verb.name === 'Hangup') return;
       if (verb.name !== 'Record') continue;
-      const seconds = !outcome.answer && outcome.message ? Math.min(outcome.message, Number(verb.attrs.maxLength ?? 3600)) : 0;
+      const seconds = outcome.message ? Math.min(outcome.message, Number(verb.attrs.maxLength ?? 3600)) : 0;
       const url = this.newRecordingUrl();
       call.status = 'completed';
       const action = verb.attrs.action ?? reply.url;

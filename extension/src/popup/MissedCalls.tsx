@@ -15,8 +15,8 @@ export interface MissedCallsProps {
 
 /**
  * The missed and unanswered inbound calls, with who called (the CRM's contact, when the relay
- * found one), when, the message the caller left (a link, in a tab of its own), whether it was
- * followed up since (called back, or the caller called again and was answered), and a one-click Call back. Showing the list marks the calls seen, which clears the
+ * found one), when, whether it rang no phone because every agent was away, the message the
+ * caller left (a link, in a tab of its own), whether it was followed up since (called back, or the caller called again and was answered), and a one-click Call back. Showing the list marks the calls seen, which clears the
  * toolbar badge.
  */
 export function MissedCalls({ calls, recent, country }: MissedCallsProps) {
@@ -50,6 +50,11 @@ export function MissedCalls({ calls, recent, country }: MissedCallsProps) {
                     {' · '}
                     <CallWhen call={call} />
                   </span>
+                  {call.extra.all_away === 'true' ? (
+                    <span class="hint" data-pc-field="all-away" title="Every agent was away: the call rang no phone">
+                      {' · everyone away'}
+                    </span>
+                  ) : null}
                   {followUp ? (
                     <span class="hint" data-pc-field="follow-up">
                       {followUp === 'called-back' ? ' · called back' : ' · called again, answered'}

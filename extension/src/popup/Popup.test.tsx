@@ -169,6 +169,15 @@ describe('missed calls in the toolbar popup', () => {
     expect(marked).toEqual([' · voicemail', null, null]);
   });
 
+  it('says of a missed call that rang no phone, every agent being away, that everyone was', async () => {
+    relay.routes['GET /calls?limit=50'] = () => ({
+      body: { calls: [callView({ id: 24, status: 'no-answer', extra: { all_away: 'true' } }), callView({ id: 23, status: 'no-answer' })], next_cursor: null },
+    });
+    render(<Popup />, root);
+    const marks = () => [...root.querySelectorAll('[data-testid="missed-calls"] li')].map((li) => li.querySelector('[data-pc-field="all-away"]')?.textContent ?? null);
+    await expect.poll(marks).toEqual([' · everyone away', null]);
+  });
+
   it('marks a missed call called back, or answered when the caller called again', async () => {
     relay.routes['GET /calls?limit=50'] = () => ({
       body: {
@@ -630,6 +639,12 @@ describe("away or available for the team's calls, in the toolbar popup", () => {
     team = team.map((m) => (m.id === 'ag_bob' ? { ...m, away_since: '2026-01-01T09:30:00.000Z' } : m));
     act(() => presence()!.click());
     await expect.poll(said).toMatch(/^● Away \| since .+: no colleague is available, so the team’s calls still ring you$/);
+    // A team's number that sends callers to voicemail while everyone is away: they go there.
+    relay.routes['GET /team'] = () => ({ body: { agents: team, more: 0, counts: counts(), away_voicemail: true } });
+    act(() => presence()!.click());
+    await expect.poll(said).toBe('● Available | the team’s calls ring you');
+    act(() => presence()!.click());
+    await expect.poll(said).toMatch(/^● Away \| since .+: no colleague is available, so the team’s calls go to voicemail$/);
   });
 
   it('shows no switch to an agent alone on the relay: there are no team’s calls to step out of', async () => {

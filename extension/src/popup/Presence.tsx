@@ -14,7 +14,8 @@ const TEAM_REFRESH_MS = 15_000;
  * colleague is available (a call to their own number still rings them). Read from the relay each
  * time the popup opens: another browser, or an admin's `relay agent away`, may have changed it.
  * With it, the team (`GET /team`) as routing sees it, so the switch says what it changes: whom the
- * team's calls ring, and that being away changes nothing while no colleague is available. An
+ * team's calls ring, and that being away changes nothing while no colleague is available (or,
+ * where the team's number sends callers to voicemail while everyone is away, that they go there). An
  * agent alone on the relay has no team's calls to step out of: no switch, unless they are away
  * (they need the way back). Under it, when the agent comes back on their own (`away_until`: the
  * relay makes them available then), and whether locking this computer makes the agent away
@@ -102,7 +103,9 @@ export function Presence() {
                 ? 'the team’s calls ring your colleagues'
                 : colleagues > 0
                   ? `the team’s calls ring your ${colleagues} available ${colleagues === 1 ? 'colleague' : 'colleagues'}`
-                  : 'no colleague is available, so the team’s calls still ring you'}
+                  : team?.away_voicemail
+                    ? 'no colleague is available, so the team’s calls go to voicemail'
+                    : 'no colleague is available, so the team’s calls still ring you'}
             </>
           ) : colleagues ? (
             `the team’s calls ring you and ${colleagues} ${colleagues === 1 ? 'colleague' : 'colleagues'}`

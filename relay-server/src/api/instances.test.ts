@@ -35,6 +35,7 @@ describe('/connectors', () => {
         { name: 'status_callback', label: 'Status callback URL', type: 'url', mandatory: true, callbackUrl: true },
         { name: 'incoming_callback', label: 'Incoming call URL (paste into the number\'s Voice webhook)', type: 'url', mandatory: true, callbackUrl: true },
         { name: 'voicemail_greeting', label: 'Voicemail greeting (said to a caller nobody answered, who then leaves a message; blank: no voicemail)', type: 'text', mandatory: false, callbackUrl: false },
+        { name: 'away_voicemail', label: 'While every agent is away, callers go straight to voicemail (with the greeting above) instead of ringing the agents\' phones', type: 'checkbox', mandatory: false, callbackUrl: false },
         { name: 'record_calls', label: 'Record calls (each call\'s wrap-up and CRM log link its recording)', type: 'checkbox', mandatory: false, callbackUrl: false },
         { name: 'screen_calls', label: 'Agents press a key to take an incoming call (so that a phone\'s own voicemail cannot take it)', type: 'checkbox', mandatory: false, callbackUrl: false },
       ],

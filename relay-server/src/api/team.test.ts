@@ -35,6 +35,23 @@ describe('/team', () => {
     expect((await team(ada.token)).counts).toEqual({ agents: 3, available: 2, available_on_call: 0, away: 1 });
   });
 
+  it("says whether a team's number sends callers to voicemail while everyone is away: only with the box ticked and a greeting, on an admin's number", async () => {
+    const bob = await relay.addAgent('Bob', '+14155550122');
+    const twilio = async (token: string, id: string, config: Record<string, string>) => {
+      const put = await relay.call(token, 'PUT', `/instances/${id}`, { connector: 'twilio', config: { authid: 'AC123', authtoken: 'token', callerid: '+15005550006', ...config } });
+      expect(put.status).toBe(200);
+    };
+    await relay.twilioInstance(ada.token);
+    expect((await team(bob.token)).away_voicemail).toBe(false);
+    await twilio(ada.token, 'unticked', { voicemail_greeting: 'Leave a message.' });
+    await twilio(ada.token, 'silent', { away_voicemail: 'true' });
+    // Bob is no admin: his own number's calls ring him alone, not the team.
+    await twilio(bob.token, 'own', { voicemail_greeting: 'Leave a message.', away_voicemail: 'true' });
+    expect((await team(bob.token)).away_voicemail).toBe(false);
+    await twilio(ada.token, 'closed', { voicemail_greeting: 'We are closed.', away_voicemail: 'true' });
+    expect((await team(bob.token)).away_voicemail).toBe(true);
+  });
+
   it(`lists the first ${TEAM_LIST_MAX} agents and counts them all`, async () => {
     for (let i = 0; i < TEAM_LIST_MAX + 5; i++) await relay.addAgent(`Agent ${i}`, `+1415556${String(i).padStart(4, '0')}`);
     const seen = await team(ada.token);

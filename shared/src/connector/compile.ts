@@ -43,6 +43,12 @@ export type AnyCheckResult = ({ kind: 'PhoneCalls' } & CheckResult) | ({ kind: '
 const AGENT_VARIABLES = ['to_number', 'to_extension', 'request_id', 'from_number', 'extension', 'email', 'callerid'];
 /** Known while the request is built, for signing it (Zadarma): its path and sorted query. */
 const REQUEST_VARIABLES = ['request_path', 'request_query'];
+/**
+ * Set by the relay for a webhook's reply: `@agents_away` is `true` when every agent an incoming
+ * call reaches is away (a team's call while the whole team is, a call to an away agent's own
+ * number), for a reply that sends it to voicemail then rather than ring phones nobody answers.
+ */
+export const RELAY_REPLY_VARIABLES: readonly string[] = ['agents_away'];
 
 /** Loads and validates a telephony connector completely; throws ConnectorLoadError listing every error. */
 export function loadConnector(source: string, options: LoadOptions = {}): ConnectorPlan {
@@ -252,6 +258,7 @@ class Compilation implements ElementCompiler {
       known.add('direction_raw');
       for (const extra of this.mappedExtras) known.add(extra);
     }
+    if (context === 'callback') for (const name of RELAY_REPLY_VARIABLES) known.add(name);
     return known;
   }
 }

@@ -62,6 +62,8 @@ export interface TeamView {
   /** Agents beyond those listed. */
   more: number;
   counts: { agents: number; available: number; available_on_call: number; away: number };
+  /** A team's number sends its callers to voicemail while every agent is away, rather than ringing them all. */
+  away_voicemail: boolean;
 }
 
 /** The agents `GET /team` lists at most: a toolbar popup's worth. */

@@ -9,6 +9,11 @@ export interface WebhookReply {
   status: number;
   headers: Record<string, string>;
   body: string;
+  /**
+   * With `agentdialing`: how many of the agents' numbers the reply rings; 0 when the parameter
+   * was left out (an `if` on it or on a parent, such as a voicemail when every agent is away).
+   */
+  rings?: number;
 }
 
 export const EMPTY_REPLY: WebhookReply = { status: 200, headers: {}, body: '' };
@@ -30,9 +35,9 @@ export function renderReply(reply: ReplyPlan | undefined, scope: TemplateScope, 
   if (!hasContentType) headers['Content-Type'] = reply.format === 'xml' ? 'text/xml' : 'application/json';
   // A provider rings so many numbers at once and fails the whole call past them: the first ones ring.
   const numbers = reply.maxAgents !== undefined && dialNumbers && dialNumbers.length > reply.maxAgents ? dialNumbers.slice(0, reply.maxAgents) : dialNumbers;
-  const dialling: Dialling = { reply, numbers, payload };
+  const dialling: Dialling = { reply, numbers, payload, rings: 0 };
   const body = reply.format === 'xml' ? renderXml(reply.root, reply.parameters, scope, dialling) : renderJson(reply.root === 'array', reply.parameters, scope, dialling);
-  return { status: reply.status, headers, body };
+  return reply.agentDialing === undefined ? { status: reply.status, headers, body } : { status: reply.status, headers, body, rings: dialling.rings };
 }
 
 /** Whether an optional value renders to something: unset or empty ones are left out of the reply. */
@@ -51,6 +56,8 @@ interface Dialling {
   numbers: readonly string[] | undefined;
   /** The webhook's payload, which parameters with a condition test. */
   payload: unknown;
+  /** The numbers rung so far (`WebhookReply.rings`). */
+  rings: number;
 }
 
 /**
@@ -67,6 +74,7 @@ function expand(parameter: ReplyParameterPlan, current: TemplateScope, dialling:
   const scopes: TemplateScope[] = [];
   if ((parameter.when || parameter.unless) && !conditionHolds(parameter, dialling.payload)) return { dialled: false, scopes };
   if (parameter.if && !isSet(parameter.if, current)) return { dialled: false, scopes };
+  if (dialled) dialling.rings += numbers!.length;
   if (!dialled) keepIfSet(scopes, parameter, current);
   else if (reply.agentJoin !== undefined) keepIfSet(scopes, parameter, { ...current, vars: { ...current.vars, extension: joined(numbers!, reply.agentJoin) } });
   else for (const number of numbers!) keepIfSet(scopes, parameter, { ...current, vars: { ...current.vars, extension: number } });

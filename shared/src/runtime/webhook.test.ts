@@ -296,6 +296,29 @@ describe('handleWebhook', () => {
     expect(reply(['+14155550111'])).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial><Number>+14155550111</Number></Dial></Response>');
   });
 
+  it('says how many agents the reply rings: none when an `if` left the dialling out (a voicemail while every agent is away)', () => {
+    const plan = loadConnector(`<connector for="PhoneCalls">
+  <config><fields><field name="away_voicemail" label="Away voicemail" type="checkbox"/></fields></config>
+  <incoming_call>
+    <response><call_id use="CallSid"/></response>
+    <send_response format="xml" agentdialing="Number">
+      <parameters>
+        <parameter name="Dial" if="@agents_away|and:'$config.$fields.away_voicemail'|not"><parameter name="Number" value="@extension"/></parameter>
+        <parameter name="Record" if="@agents_away|and:'$config.$fields.away_voicemail'"/>
+      </parameters>
+    </send_response>
+  </incoming_call>
+</connector>`);
+    const request: WebhookRequest = { method: 'GET', url: 'https://r/h?CallSid=CA1', headers: {}, body: '' };
+    const reply = (away: boolean, ticked: boolean) =>
+      handleWebhook(plan, 'incoming', request, { ...context, config: { away_voicemail: ticked ? 'true' : '' }, vars: { ...context.vars, ...(away ? { agents_away: 'true' } : {}) } }, { dialNumbers: ['+14155550111', '+14155550122'] }).reply;
+    const ringing = '<?xml version="1.0" encoding="UTF-8"?><Response><Dial><Number>+14155550111</Number><Number>+14155550122</Number></Dial></Response>';
+    expect(reply(false, false)).toMatchObject({ body: ringing, rings: 2 });
+    expect(reply(true, false)).toMatchObject({ body: ringing, rings: 2 });
+    expect(reply(false, true)).toMatchObject({ body: ringing, rings: 2 });
+    expect(reply(true, true)).toMatchObject({ body: '<?xml version="1.0" encoding="UTF-8"?><Response><Record/></Response>', rings: 0 });
+  });
+
   it('rings every agent from one parameter with `agentjoin`, the numbers in one list (Africa\'s Talking)', () => {
     const joined = (format: 'xml' | 'json') => loadConnector(`<connector for="PhoneCalls">
   <incoming_call>

@@ -69,6 +69,25 @@ export function renderWebhookReply(plan: ConnectorPlan, mapped: MappedWebhook, c
   }
 }
 
+/** The relay's variable that says every agent an incoming call reaches is away (`RELAY_REPLY_VARIABLES`). */
+export const AGENTS_AWAY: Readonly<Record<string, string>> = { agents_away: 'true' };
+
+/**
+ * Whether the connector's reply to an incoming call, with this config, rings no agent while
+ * every agent it would ring is away (`@agents_away`): it sends the caller to voicemail then, so
+ * the team's popup can say so. A reply that cannot be rendered without a call counts as ringing.
+ */
+export function ringsNobodyWhileAway(plan: ConnectorPlan, context: RunContext): boolean {
+  const reply = plan.incoming?.reply;
+  if (reply?.agentDialing === undefined) return false;
+  try {
+    return renderReply(reply, buildScope(plan, { ...context, vars: { ...context.vars, ...AGENTS_AWAY } }), ['+10000000000']).rings === 0;
+  } catch (error) {
+    if (error instanceof MissingValueError || error instanceof ConnectorRuntimeError) return false;
+    throw error;
+  }
+}
+
 /** The mapping half of handleWebhook, with the reply plan that applies. */
 export function mapWebhook(plan: ConnectorPlan, event: WebhookEvent, request: WebhookRequest, context: RunContext) {
   const callback = selectCallback(plan, event);

@@ -7,6 +7,8 @@ export interface FilterContext {
   defaultCountry?: string;
   /** Renders a nested template (the values of `urlappend`'s object). */
   renderNested(template: import('./ast.ts').Template): string;
+  /** Renders a nested template, undefined where it names a value that is not set (`and`'s argument). */
+  renderNestedOptional(template: import('./ast.ts').Template): string | undefined;
 }
 
 interface FilterSpec {
@@ -124,9 +126,14 @@ export const FILTERS: Record<string, FilterSpec> = {
     doc: "`true` when the value is unset or empty, else empty: an `if` that holds while a checkbox is unticked (`if=\"$config.$fields.screen_calls|not\"`).",
     apply: (v) => (v === undefined || v === '' ? 'true' : ''),
   },
+  and: {
+    arg: 'string',
+    doc: "The argument (a template) when the value is set and not empty, else empty: both set, for an `if` (`if=\"@agents_away|and:'$config.$fields.away_voicemail'\"`; `…|and:'…'|not` holds unless both are). With `not` and `default`, a filter that accepts a missing value, and an argument that names one.",
+    apply: (v, arg, context) => (v === undefined || v === '' || arg?.kind !== 'string' ? '' : (context.renderNestedOptional(arg.template) ?? '')),
+  },
   default: {
     arg: 'string',
-    doc: "Uses the argument (a template) when the value is not set or empty: `$config.$fields.campaign|default:'@user_phone_home'`. With `not`, the only filters that accept a missing value.",
+    doc: "Uses the argument (a template) when the value is not set or empty: `$config.$fields.campaign|default:'@user_phone_home'`. With `not` and `and`, the only filters that accept a missing value.",
     apply: (v, arg, context) => (v === undefined || v === '' ? (arg?.kind === 'string' ? context.renderNested(arg.template) : '') : v),
   },
 };

@@ -98,6 +98,10 @@ class ScopeFilterContext implements FilterContext {
   renderNested(template: Template): string {
     return renderTemplate(template, this.scope);
   }
+
+  renderNestedOptional(template: Template): string | undefined {
+    return renderOptional(template, this.scope);
+  }
 }
 
 /** The last scope's filter context: a template's references render in one scope, each built a context of its own (issue 10: a CRM request's templates hold a dozen filtered references). */

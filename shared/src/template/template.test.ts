@@ -103,6 +103,17 @@ describe('renderTemplate', () => {
     expect(render('@email|not', { email: 'a@b.c' })).toBe('');
     expect(render('@email|not|not', { email: 'a@b.c' })).toBe('true');
   });
+
+  it('lets and give its argument when both are set, else nothing, whichever of them is unset (both ticked, or either not)', () => {
+    expect(render("@email|and:'@extension'", { email: 'a@b.c', extension: '+14155550100' })).toBe('+14155550100');
+    expect(render("@email|and:'@extension'", { email: 'a@b.c' })).toBe('');
+    expect(render("@email|and:'@extension'", { email: '', extension: '+14155550100' })).toBe('');
+    expect(render("$config.$fields.campaign|and:'@extension'", { extension: '+14155550100' })).toBe('');
+    expect(render("@email|and:'@extension'|not", { email: 'a@b.c' })).toBe('true');
+    expect(render("@email|and:'@extension'|not", { email: 'a@b.c', extension: '+1' })).toBe('');
+    expect(render("@email|and:'@extension'|and:'@user_phone_home'", { email: 'a', extension: 'b', user_phone_home: 'c' })).toBe('c');
+    expect(render("@email|and:'@extension'|and:'@user_phone_home'", { email: 'a', user_phone_home: 'c' })).toBe('');
+  });
 });
 
 describe('optional values', () => {

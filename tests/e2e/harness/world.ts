@@ -25,6 +25,8 @@ export const DEADLINE_MS = 30_000;
 export interface World {
   relay: RelayProcess;
   agent: TestAgent;
+  /** Ada's colleagues (`WorldOptions.colleagues`), with their relay tokens. */
+  colleagues: TestAgent[];
   twilio: TwilioSimulator;
   site: { url: string };
   browser: ExtensionBrowser;
@@ -49,7 +51,7 @@ export interface WorldOptions {
    * ring every agent) and these agents are added after her; none runs an extension.
    */
   colleagues?: Array<{ name: string; number: string; email?: string }>;
-  /** More of the Twilio connector's settings than the account's (its voicemail greeting). */
+  /** More of the Twilio connector's settings than the account's (its voicemail greeting, what it does while everyone is away). */
   providerConfig?: Record<string, string>;
 }
 
@@ -57,7 +59,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const dir = tempDir('pc-e2e-');
   const db = join(dir.path, 'relay.db');
   const agent = await addAgent(db, { name: 'Ada', number: AGENT_NUMBER, email: 'ada@example.com', ...(options.colleagues ? { admin: true } : {}) });
-  for (const colleague of options.colleagues ?? []) await addAgent(db, colleague);
+  const colleagues: TestAgent[] = [];
+  for (const colleague of options.colleagues ?? []) colleagues.push(await addAgent(db, colleague));
   const relay = await startRelayProcess({ db });
   const twilio = await TwilioSimulator.start({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN });
   const site = await serveDirectory(options.siteDir ?? join(import.meta.dirname, '..', 'fixtures'));
@@ -79,6 +82,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const world: World = {
     relay,
     agent,
+    colleagues,
     twilio,
     site,
     browser,
