@@ -362,7 +362,7 @@ describe('missed calls', () => {
 });
 
 describe('while the whole team is away', () => {
-  it("rings no phone: the switch said the team's calls go to voicemail, and the missed call is marked everyone away, with the message", async () => {
+  it("rings no phone and pops up nowhere: the switch said the team's calls go to voicemail, and the missed call is marked everyone away, with the message", async () => {
     const [bob] = world.colleagues;
     const setAway = async (away: boolean) => {
       for (const agent of [world.agent, bob!]) expect((await api(world.relay, agent.token, 'PATCH', '/me', { away })).status).toBe(200);
@@ -372,6 +372,8 @@ describe('while the whole team is away', () => {
       const toolbar = await world.browser.context.newPage();
       await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
       await expect.poll(() => textOf(toolbar.locator('[data-pc-field="presence-hint"]')), { timeout: DEADLINE_MS }).toMatch(/^since .+: no colleague is available, so the team’s calls go to voicemail$/);
+      const page = await crmPage();
+      await page.evaluate(recordPopups);
       const call = await ring('+14155550191', { answer: false, status: 'no-answer', message: 12 }, TWILIO_NUMBER);
       await call.done;
       expect([call.dialed, call.said]).toEqual([[], [GREETING]]);
@@ -381,6 +383,9 @@ describe('while the whole team is away', () => {
       const voicemail = missed.locator('[data-pc-action="voicemail"]');
       await expect.poll(() => textOf(voicemail), { timeout: DEADLINE_MS }).toBe('Voicemail 0:12');
       expect(await voicemail.getAttribute('href')).toBe(message!.url);
+      // A call that rang no phone popped up nowhere: the relay's first word of it was that it was missed.
+      expect(await page.evaluate(() => (window as unknown as { __pcPopupsMounted: number }).__pcPopupsMounted)).toBe(0);
+      await page.close();
       await toolbar.close();
     } finally {
       await setAway(false);

@@ -444,16 +444,16 @@ describe("everyone away (callers go straight to voicemail, the box ticked)", () 
       const [recording] = call.recordings;
       expect(recording).toMatchObject({ seconds: 31 });
 
-      // Missed at the first webhook's answer, not once the caller hung up; the message then comes to the same call.
+      // Missed from its first event (never ringing: no popup for a call that rings no phone), not
+      // once the caller hung up; the message then comes to the same call.
       await adaSocket.waitFor((c) => c.events.some((e) => e.call.call_id === call.sid && e.call.recording_url === recording!.url));
       const events = adaSocket.events.filter((e) => e.call.call_id === call.sid);
-      const statuses = events.map((e) => e.call.status);
-      expect([statuses.slice(0, 2), new Set(statuses.slice(1))]).toEqual([['ringing', 'no-answer'], new Set(['no-answer'])]);
-      expect(events[1]!.call).toMatchObject({ recording_url: null, extra: { all_away: 'true' } });
-      expect(events[1]!.call.ended_at).not.toBeNull();
+      expect(new Set(events.map((e) => e.call.status))).toEqual(new Set(['no-answer']));
+      expect(events[0]).toMatchObject({ event: 'created', call: { recording_url: null, extra: { all_away: 'true' } } });
+      expect(events[0]!.call.ended_at).not.toBeNull();
       const [stored] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550140')).body.calls;
       expect(stored).toMatchObject({ call_id: call.sid, direction: 'inbound', status: 'no-answer', recording_url: recording!.url, extra: { all_away: 'true', recording_duration: '31' } });
-      expect(stored.ended_at).toBe(events[1]!.call.ended_at);
+      expect(stored.ended_at).toBe(events[0]!.call.ended_at);
       // Twilio retries the voice webhook: the same answer, and the call keeps its end.
       const retried = await twilio.webhook({ ...call, status: 'ringing' }, 'voice', 'POST', away.incoming);
       expect(retried.body).toBe(call.exchanges[0]!.body);

@@ -18,6 +18,13 @@ export interface CallNews {
   /** The extension's report of a call it placed: it fills what the provider's webhooks left blank (`mergeReport`). */
   reported?: boolean;
   audience: Audience;
+  /** An incoming call's news, settled once routing named its agents (hooks/while-away.ts). */
+  whileAway?: RoutedNews;
+}
+
+/** News that depends on whom the call reaches: given the agents routing named, the update to merge. */
+export interface RoutedNews {
+  routed(update: CallUpdate, agents: readonly Agent[], before: Call | undefined, at: string): CallUpdate;
 }
 
 export interface RecordedCall {
@@ -70,7 +77,8 @@ export async function recordCall(deps: Pick<RelayDeps, 'store' | 'publish' | 'ho
       addedIds.push(agent.id);
       entries.push({ agentId: agent.id, kind: 'created' });
     }
-    const state = news.reported ? mergeReport(before, news.update) : mergeCall(before, news.update);
+    const update = news.whileAway ? news.whileAway.routed(news.update, agents, before, at) : news.update;
+    const state = news.reported ? mergeReport(before, update) : mergeCall(before, update);
     if (state.extra.answered_by !== before?.extra.answered_by) nameWhoAnswered(state, agents);
     const changed = !before || !sameState(before, state);
     // A known call that the news ends has its CRM log made pending in the statement that stores its state.
