@@ -17,6 +17,7 @@ import { userClick } from '../testing/user-click.ts';
 import { callTime, instantTime } from './call-time.tsx';
 import { Popup } from './Popup.tsx';
 import { returnChoices } from './Presence.tsx';
+import { MAX_AWAY_HOURS } from '@phone-connector/shared';
 
 // The toolbar popup in happy-dom: its calls come from RelayStub over HTTP, its storage and
 // messages go through WXT's fake browser, where a stand-in background records call requests
@@ -576,7 +577,7 @@ describe("away or available for the team's calls, in the toolbar popup", () => {
     render(<Popup />, root);
     const select = () => root.querySelector<HTMLSelectElement>('[data-pc-field="away-for"]');
     await expect.poll(() => select()?.getAttribute('aria-label')).toBe('Away for');
-    expect([...select()!.options].map((o) => o.textContent)).toEqual(['Away for…', '30 minutes', '1 hour', '2 hours', expect.stringMatching(/^Until .+ (today|tomorrow)$/)]);
+    expect([...select()!.options].map((o) => o.textContent)).toEqual(['Away for…', '30 minutes', '1 hour', '2 hours', expect.stringMatching(/^Until .+ (today|tomorrow)$/), 'Until a day and time…']);
     const before = Date.now();
     choose(select()!, 2);
     await expect.poll(() => relay.sent('PATCH /me')).toHaveLength(1);
@@ -589,11 +590,52 @@ describe("away or available for the team's calls, in the toolbar popup", () => {
     expect(await awayUntil.getValue()).toBe(sent.away_until);
     // Away: another return time, or none.
     expect(select()!.getAttribute('aria-label')).toBe('Back');
-    expect([...select()!.options].map((o) => o.textContent)).toEqual(['Back…', 'In 30 minutes', 'In 1 hour', 'In 2 hours', expect.stringMatching(/^At .+ (today|tomorrow)$/), 'When I switch back']);
-    choose(select()!, 5);
+    expect([...select()!.options].map((o) => o.textContent)).toEqual(['Back…', 'In 30 minutes', 'In 1 hour', 'In 2 hours', expect.stringMatching(/^At .+ (today|tomorrow)$/), 'At a day and time…', 'When I switch back']);
+    choose(select()!, 6);
     await expect.poll(said).toBe(`● Away | since ${instantTime('2026-01-01T10:00:00.000Z')!.label}: the team’s calls ring your colleagues`);
     expect(relay.sent('PATCH /me').at(-1)!.body).toEqual({ away: true, away_until: null });
     expect(await awayUntil.getValue()).toBeNull();
+  });
+
+  it('makes the agent away until a day and time of their own, later and within the relay’s week, saying why not otherwise', async () => {
+    await awaySince.setValue(null);
+    let mine: { away_since: string | null; away_until: string | null } = { away_since: null, away_until: null };
+    relay.routes['GET /me'] = () => ({ body: { ...ME, ...mine } });
+    relay.routes['PATCH /me'] = (request) => {
+      const { away_until: until } = request.body as { away: boolean; away_until: string };
+      mine = { away_since: '2026-01-01T10:00:00.000Z', away_until: until };
+      return { body: { ...ME, ...mine } };
+    };
+    render(<Popup />, root);
+    const select = () => root.querySelector<HTMLSelectElement>('[data-pc-field="away-for"]');
+    await expect.poll(select).not.toBeNull();
+    choose(select()!, 5);
+    const input = root.querySelector<HTMLInputElement>('[data-pc-field="away-until-time"]')!;
+    expect(input.type).toBe('datetime-local');
+    // It starts at the next 8:00, and takes no time before now nor past a week.
+    expect(new Date(input.value).getTime()).toBe(new Date(returnChoices(new Date()).at(-1)!.at).getTime());
+    expect(new Date(input.max).getTime() - new Date(input.min).getTime()).toBe(MAX_AWAY_HOURS * 3_600_000);
+    const submit = (value: string) =>
+      act(() => {
+        input.value = value;
+        root.querySelector('[data-pc-field="away-until-form"]')!.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+      });
+    const local = (date: Date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}T${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+    submit(local(new Date(Date.now() - 3_600_000)));
+    await expect.poll(() => root.querySelector('[data-pc-field="away-until-form"] [role="alert"]')?.textContent).toBe('Pick a time still to come.');
+    submit(local(new Date(Date.now() + 8 * 24 * 3_600_000)));
+    await expect.poll(() => root.querySelector('[data-pc-field="away-until-form"] [role="alert"]')?.textContent).toBe('Pick a time within the next 7 days.');
+    expect(relay.sent('PATCH /me')).toHaveLength(0);
+    // Three days ahead at half past nine (a Monday morning, seen from a Friday).
+    const later = new Date(Date.now() + 3 * 24 * 3_600_000);
+    later.setHours(9, 30, 0, 0);
+    submit(local(later));
+    await expect.poll(() => relay.sent('PATCH /me')).toHaveLength(1);
+    expect(relay.sent('PATCH /me')[0]!.body).toEqual({ away: true, away_until: later.toISOString() });
+    await expect.poll(said).toBe(`● Away | until ${instantTime(later.toISOString())!.label}: the team’s calls ring your colleagues`);
+    // The picker is gone; the select is back.
+    expect(root.querySelector('[data-pc-field="away-until-form"]')).toBeNull();
+    expect(select()!.getAttribute('aria-label')).toBe('Back');
   });
 
   it('offers the next 8:00 as a return time: today before it, tomorrow after it', async () => {

@@ -1,4 +1,4 @@
-import type { TeamMember, TeamView } from '@phone-connector/shared';
+import { MAX_AWAY_HOURS, type TeamMember, type TeamView } from '@phone-connector/shared';
 import { useEffect, useState } from 'preact/hooks';
 import { RelayApi } from '../relay/relay-api.ts';
 import { awayForLock, awaySince, awayUntil, awayWhileLocked, keepPresence, relaySettings } from '../storage.ts';
@@ -135,11 +135,50 @@ export function Presence() {
 
 /**
  * When the agent comes back on their own: offered while available (away for half an hour, an
- * hour, two, or until the next 8 AM) and while away (another return time, or none: until they
- * switch back). The relay makes them available at that time, browser open or not.
+ * hour, two, until the next 8 AM, or a day and time of their own within the relay's week) and
+ * while away (another return time, or none: until they switch back). The relay makes them
+ * available at that time, browser open or not.
  */
 function ReturnTime({ away, until, disabled, onChoose }: { away: boolean; until: string | null; disabled: boolean; onChoose(at: string | null): void }) {
+  const [picking, setPicking] = useState(false);
+  const [problem, setProblem] = useState<string | undefined>(undefined);
   const choices = returnChoices(new Date());
+  if (picking) {
+    const now = new Date();
+    const set = (event: Event) => {
+      event.preventDefault();
+      const typed = (event.currentTarget as HTMLFormElement).querySelector('input')!.value;
+      const at = pickedReturn(typed, new Date());
+      if (typeof at !== 'string') return setProblem(at.problem);
+      setPicking(false);
+      setProblem(undefined);
+      onChoose(at);
+    };
+    return (
+      <form class="row" style="margin-top: 6px" onSubmit={set} data-pc-field="away-until-form">
+        <input
+          type="datetime-local"
+          aria-label={away ? 'Back at' : 'Away until'}
+          data-pc-field="away-until-time"
+          min={localInputValue(now)}
+          max={localInputValue(new Date(now.getTime() + MAX_AWAY_HOURS * 3_600_000))}
+          value={localInputValue(new Date(choices.at(-1)!.at))}
+          style="width: auto"
+        />
+        <button type="submit" class="primary" disabled={disabled}>
+          Set
+        </button>
+        <button type="button" onClick={() => (setPicking(false), setProblem(undefined))}>
+          Cancel
+        </button>
+        {problem ? (
+          <p class="error" role="alert" style="flex-basis: 100%; margin: 4px 0 0">
+            {problem}
+          </p>
+        ) : null}
+      </form>
+    );
+  }
   return (
     <select
       data-pc-field="away-for"
@@ -151,7 +190,8 @@ function ReturnTime({ away, until, disabled, onChoose }: { away: boolean; until:
         const select = event.target as HTMLSelectElement;
         const picked = select.value;
         select.value = '';
-        if (picked) onChoose(picked === 'none' ? null : picked);
+        if (picked === 'pick') setPicking(true);
+        else if (picked) onChoose(picked === 'none' ? null : picked);
       }}
     >
       <option value="">{away ? 'Back…' : 'Away for…'}</option>
@@ -160,9 +200,28 @@ function ReturnTime({ away, until, disabled, onChoose }: { away: boolean; until:
           {away ? choice.back : choice.label}
         </option>
       ))}
+      <option value="pick">{away ? 'At a day and time…' : 'Until a day and time…'}</option>
       {away && until ? <option value="none">When I switch back</option> : null}
     </select>
   );
+}
+
+/** A date as a `datetime-local` input holds it: the reader's own time, to the minute. */
+function localInputValue(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())}T${two(date.getHours())}:${two(date.getMinutes())}`;
+}
+
+/**
+ * The return time a `datetime-local` value picks (the reader's own time), as the relay takes it:
+ * later than `now` and within its week (`MAX_AWAY_HOURS`); else why not.
+ */
+export function pickedReturn(value: string, now: Date): string | { problem: string } {
+  const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value) ? new Date(value) : undefined;
+  if (!at || Number.isNaN(at.getTime())) return { problem: 'Pick a day and a time.' };
+  if (at.getTime() <= now.getTime()) return { problem: 'Pick a time still to come.' };
+  if (at.getTime() > now.getTime() + MAX_AWAY_HOURS * 3_600_000) return { problem: 'Pick a time within the next 7 days.' };
+  return at.toISOString();
 }
 
 /** The return times offered at `now`: in 30 minutes, 1 hour, 2 hours, and at the next 8:00 in the reader's time zone. */
