@@ -103,9 +103,10 @@ export interface Exchange {
 /**
  * What the people a `<Dial>` rings do: its first `<Number>` (or the one `pickUp` names) answers,
  * or nobody does; then a caller asked to leave a message (a `<Record>` in the reply to the
- * `<Dial action>`, or in the voice URL's own answer when it dials nobody) speaks `message` seconds and hangs up, or at once when it is not given. Asked
- * to press a key first (a `<Number url>` with a `<Gather>`), the phone that answered does so
- * unless `pressesKey` is false (its own voicemail took the call): then nobody took it.
+ * `<Dial action>`, or in the voice URL's own answer when it dials nobody) speaks `message`
+ * seconds and hangs up, or at once when it is not given. Asked to press a key first (a
+ * `<Number url>` with a `<Gather>`), the phone that answered does so unless `pressesKey` is false
+ * (its own voicemail took the call): then nobody took it.
  */
 export type DialOutcome =
   | { answer: true; talkSeconds: number; pickUp?: string; pressesKey?: boolean; message?: number }

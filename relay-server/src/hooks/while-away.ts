@@ -32,7 +32,9 @@ export class WhileAway implements RoutedNews {
 
   routed(update: CallUpdate, agents: readonly Agent[], before: Call | undefined, at: string): CallUpdate {
     // Not the answer to a call placed here that Africa's Talking posts to the same URL, whose agent may be away.
-    if ((before?.direction ?? update.direction) !== 'inbound' || agents.length === 0 || !agents.every((agent) => isAwayAt(agent, new Date(at)))) return update;
+    if ((before?.direction ?? update.direction) !== 'inbound' || agents.length === 0) return update;
+    const now = new Date(at);
+    if (!agents.every((agent) => isAwayAt(agent, now))) return update;
     const dialNumbers = dialNumbersOf(agents);
     const reply = this.render({ ...this.context, vars: { ...this.context.vars, ...AGENTS_AWAY } }, dialNumbers);
     if (!reply) return update;

@@ -48,7 +48,7 @@ const REQUEST_VARIABLES = ['request_path', 'request_query'];
  * call reaches is away (a team's call while the whole team is, a call to an away agent's own
  * number), for a reply that sends it to voicemail then rather than ring phones nobody answers.
  */
-export const RELAY_REPLY_VARIABLES: readonly string[] = ['agents_away'];
+const RELAY_REPLY_VARIABLES: readonly string[] = ['agents_away'];
 
 /** Loads and validates a telephony connector completely; throws ConnectorLoadError listing every error. */
 export function loadConnector(source: string, options: LoadOptions = {}): ConnectorPlan {
