@@ -91,8 +91,9 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
 
   // The bundled Twilio connector, its API URL pointed at the simulator: the only change.
   const xml = twilioConnectorFor(twilio.baseUrl);
-  // A caller nobody answers hears the greeting and leaves a message (the story's voicemail).
-  const config = { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER, voicemail_greeting: VOICEMAIL_GREETING };
+  // A caller nobody answers hears the greeting and leaves a message (the story's voicemail), at
+  // once while the agent is away (its last step).
+  const config = { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER, voicemail_greeting: VOICEMAIL_GREETING, away_voicemail: 'true' };
   // The bundled Vtiger connector as it ships: the simulator's address is its `url` config field.
   const crm = { connector: 'vtiger', config: vtiger.config };
   const instance = await api<{ callbacks: CallbackUrls }>(relay, agent.token, 'PUT', '/instances/default', { xml, config, crm });

@@ -11,7 +11,7 @@ import { formLines, redactHeaders, redactHookSecrets, type Transcript } from './
 type Page = Awaited<ReturnType<ExtensionBrowser['context']['newPage']>>;
 type Locator = ReturnType<Page['locator']>;
 
-export const SCREENSHOTS = ['01-call-buttons.png', '02-calling.png', '03-call-ended.png', '04-incoming-call.png', '05-wrap-up.png', '06-call-log.png', '07-recent-call.png', '08-voicemail.png'] as const;
+export const SCREENSHOTS = ['01-call-buttons.png', '02-calling.png', '03-call-ended.png', '04-incoming-call.png', '05-wrap-up.png', '06-call-log.png', '07-recent-call.png', '08-voicemail.png', '09-away-voicemail.png'] as const;
 
 export interface StoryOptions {
   world: DemoWorld;
@@ -55,6 +55,7 @@ export async function runStory(options: StoryOptions): Promise<void> {
   await wrapUp(scene, incoming);
   await readCallLog(scene, incoming.openInCrm);
   await leaveVoicemail(scene);
+  await awayToVoicemail(scene);
 }
 
 async function showCallButtons({ world, contacts, page, transcript, output }: Scene): Promise<void> {
@@ -254,6 +255,38 @@ async function leaveVoicemail({ world, contacts, transcript, output }: Scene): P
   await waitFor(() => world.vtiger.activities().some((a) => String(a.fields.description).includes(marker) && String(a.fields.description).includes('Recording: ')), DEADLINE_MS, "the voicemail's link on the CRM record");
   const logged = world.vtiger.activities().find((a) => String(a.fields.description).includes(marker))!;
   transcript.note(`Vtiger holds the missed call as ${logged.id}, its description:`, String(logged.fields.description).split('\n').map((line) => `description | ${line}`));
+}
+
+/**
+ * The agent is away, and the connector sends callers to voicemail then (the tick box in Options):
+ * the call rings no phone and pops up nowhere; the caller leaves a message at once, and the
+ * toolbar lists the call missed, "everyone away", with its message.
+ */
+async function awayToVoicemail({ world, contacts, transcript, output }: Scene): Promise<void> {
+  transcript.section('7. Away: straight to voicemail');
+  const away = await api(world.relay, world.agent.token, 'PATCH', '/me', { away: true });
+  if (away.status !== 200) throw new Error(`the relay refused the switch to away (${away.status})`);
+  transcript.note('The agent switches to Away (PATCH /me {away: true}, as the toolbar\'s switch does); Options has "While every agent is away, callers go straight to voicemail" ticked.');
+  const caller = contacts[3]!;
+  const number = caller.phones[0]!;
+  const call = world.ring(number.e164, { dial: { answer: false, status: 'no-answer', message: 12 } });
+  transcript.note(`${caller.name} (${number.display}) calls.`);
+  await call.done;
+  transcript.note("The relay's answer to the incoming call rings no phone: the greeting, then the caller's message (@agents_away is set: every agent the call reaches is away):", [twimlOf(call)]);
+
+  const toolbar = await world.browser.context.newPage();
+  await toolbar.setViewportSize({ width: 344, height: 480 });
+  await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
+  const mark = toolbar.getByTestId('missed-calls').locator('[data-pc-field="all-away"]');
+  await mark.waitFor({ timeout: DEADLINE_MS });
+  const row = mark.locator('xpath=ancestor::li');
+  await row.locator('[data-pc-action="voicemail"]').waitFor({ timeout: DEADLINE_MS });
+  const hint = toolbar.locator('[data-pc-field="presence-hint"]');
+  await waitFor(async () => (await hint.innerText()).includes('voicemail'), DEADLINE_MS, "the switch's words about voicemail");
+  await toolbar.locator('main').screenshot({ path: join(output, '09-away-voicemail.png') });
+  transcript.note('The toolbar popup: the switch, and the missed call, which never rang nor popped up:', [`| ${(await toolbar.locator('[data-pc-field="presence"] .row').innerText()).replace(/\s+/g, ' ').trim()}`, `| ${(await row.innerText()).replace(/\s+/g, ' ').trim()}`, '-> 09-away-voicemail.png']);
+  await toolbar.close();
+  await api(world.relay, world.agent.token, 'PATCH', '/me', { away: false });
 }
 
 /**

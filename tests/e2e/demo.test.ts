@@ -173,6 +173,10 @@ describe('pnpm demo without a display', () => {
     expect(transcript).toContain('subject: Inbound call from +33199001234');
     // A call nobody took: the greeting and the message, linked in the toolbar and on the CRM record.
     expect(transcript).toContain('<Say>Sorry, nobody at Acme can take your call. Please leave a message after the tone.</Say><Record ');
+    // Away: the answer to the incoming call dials nobody; the missed call says why and links the message.
+    expect(transcript).toMatch(/rings no phone[^\n]*\n\s+<\?xml version="1\.0" encoding="UTF-8"\?><Response><Say>Sorry, nobody at Acme[^<]*<\/Say><Record [^>]*\/><\/Response>/);
+    expect(transcript).toMatch(/\| .* · everyone away · Voicemail 0:12/);
+    expect(transcript).toContain('no colleague is available, so the team’s calls go to voicemail');
     expect(transcript).toMatch(/"Voicemail 0:23" links to https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC\w+\/Recordings\/RE\w+/);
     expect(transcript).toMatch(/description \| Recording: https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC\w+\/Recordings\/RE\w+/);
     expect(transcript).toMatch(/contact_id: \d+x\d+ \(Camille Laurent\)/);

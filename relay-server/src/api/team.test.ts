@@ -35,7 +35,7 @@ describe('/team', () => {
     expect((await team(ada.token)).counts).toEqual({ agents: 3, available: 2, available_on_call: 0, away: 1 });
   });
 
-  it("says whether a team's number sends callers to voicemail while everyone is away: only with the box ticked and a greeting, on an admin's number", async () => {
+  it("says whether the agent's calls go to voicemail while everyone is away: with the box ticked and a greeting, on an admin's number or the agent's own", async () => {
     const bob = await relay.addAgent('Bob', '+14155550122');
     const twilio = async (token: string, id: string, config: Record<string, string>) => {
       const put = await relay.call(token, 'PUT', `/instances/${id}`, { connector: 'twilio', config: { authid: 'AC123', authtoken: 'token', callerid: '+15005550006', ...config } });
@@ -45,11 +45,12 @@ describe('/team', () => {
     expect((await team(bob.token)).away_voicemail).toBe(false);
     await twilio(ada.token, 'unticked', { voicemail_greeting: 'Leave a message.' });
     await twilio(ada.token, 'silent', { away_voicemail: 'true' });
-    // Bob is no admin: his own number's calls ring him alone, not the team.
+    // Bob is no admin: his own number's calls go to voicemail while he is away, which he is told, not Cy.
+    const cy = await relay.addAgent('Cy', '+14155550133');
     await twilio(bob.token, 'own', { voicemail_greeting: 'Leave a message.', away_voicemail: 'true' });
-    expect((await team(bob.token)).away_voicemail).toBe(false);
+    expect([(await team(bob.token)).away_voicemail, (await team(cy.token)).away_voicemail]).toEqual([true, false]);
     await twilio(ada.token, 'closed', { voicemail_greeting: 'We are closed.', away_voicemail: 'true' });
-    expect((await team(bob.token)).away_voicemail).toBe(true);
+    expect((await team(cy.token)).away_voicemail).toBe(true);
   });
 
   it(`lists the first ${TEAM_LIST_MAX} agents and counts them all`, async () => {

@@ -9,7 +9,7 @@ import { type Agent, isAwayAt, presenceAt } from '../store/index.ts';
 /**
  * `/team`: the agent's colleagues as routing sees them (available, on a call, away), so that the
  * toolbar popup can say whom the team's calls ring, and what being away changes: with
- * `away_voicemail`, that a team's number sends its callers to voicemail while everyone is away.
+ * `away_voicemail`, that those calls go to voicemail while everyone they reach is away.
  */
 export function teamApp(deps: RelayDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
@@ -26,7 +26,7 @@ export function teamApp(deps: RelayDeps): Hono<AuthEnv> {
       }
     }
     const listed = agents.slice(0, TEAM_LIST_MAX).map((agent) => ({ id: agent.id, name: agent.name, ...presenceAt(agent, now), on_call: busy.has(agent.id) }));
-    const awayVoicemail = await voicemailWhileAway(deps, agents);
+    const awayVoicemail = await voicemailWhileAway(deps, agents, c.get('agent'));
     return c.json({ agents: listed, more: agents.length - listed.length, counts, away_voicemail: awayVoicemail } satisfies TeamView);
   });
 
@@ -34,16 +34,16 @@ export function teamApp(deps: RelayDeps): Hono<AuthEnv> {
 }
 
 /**
- * Whether a team's number (an admin's instance: its calls may ring every agent) rings no phone
- * while every agent is away, its connector sending the caller to voicemail then
- * (connectors/twilio.xml, `away_voicemail`).
+ * Whether the calls that would ring `me` ring no phone while every agent they reach is away, the
+ * connector sending the caller to voicemail then (connectors/twilio.xml, `away_voicemail`): on a
+ * team's number (an admin's instance, whose calls may ring every agent) or on `me`'s own.
  */
-async function voicemailWhileAway(deps: RelayDeps, agents: readonly Agent[]): Promise<boolean> {
-  for (const admin of agents) {
-    if (!admin.admin) continue;
-    for (const instance of await deps.store.instancesOf(admin.id)) {
+async function voicemailWhileAway(deps: RelayDeps, agents: readonly Agent[], me: Agent): Promise<boolean> {
+  for (const owner of agents) {
+    if (!owner.admin && owner.id !== me.id) continue;
+    for (const instance of await deps.store.instancesOf(owner.id)) {
       const plan = await deps.plans.planFor(instance);
-      if (plan && ringsNobodyWhileAway(plan, runContext(instance, admin, deps.publicUrl()))) return true;
+      if (plan && ringsNobodyWhileAway(plan, runContext(instance, owner, deps.publicUrl()))) return true;
     }
   }
   return false;

@@ -62,7 +62,7 @@ export interface TeamView {
   /** Agents beyond those listed. */
   more: number;
   counts: { agents: number; available: number; available_on_call: number; away: number };
-  /** A team's number sends its callers to voicemail while every agent is away, rather than ringing them all. */
+  /** The calls that would ring the agent (a team's number, or the agent's own) go to voicemail while every agent they reach is away, rather than ringing them all. */
   away_voicemail: boolean;
 }
 
