@@ -15,9 +15,9 @@ const TEAM_REFRESH_MS = 15_000;
  * time the popup opens: another browser, or an admin's `relay agent away`, may have changed it.
  * With it, the team (`GET /team`) as routing sees it, so the switch says what it changes: whom the
  * team's calls ring, and that being away changes nothing while no colleague is available (or,
- * where the team's number sends callers to voicemail while everyone is away, that they go there). An
- * agent alone on the relay has no team's calls to step out of: no switch, unless they are away
- * (they need the way back). Under it, when the agent comes back on their own (`away_until`: the
+ * where those calls go to voicemail while everyone is away, that they go there). An agent alone
+ * on the relay has no team's calls to step out of: no switch, unless they are away (they need
+ * the way back). Under it, when the agent comes back on their own (`away_until`: the
  * relay makes them available then), and whether locking this computer makes the agent away
  * (background/lock-away.ts).
  */
@@ -161,7 +161,7 @@ function ReturnTime({ away, until, disabled, onChoose }: { away: boolean; until:
           aria-label={away ? 'Back at' : 'Away until'}
           data-pc-field="away-until-time"
           min={localInputValue(now)}
-          max={localInputValue(new Date(now.getTime() + MAX_AWAY_HOURS * 3_600_000))}
+          max={localInputValue(new Date(now.getTime() + MAX_AWAY_MS))}
           value={localInputValue(new Date(choices.at(-1)!.at))}
           style="width: auto"
         />
@@ -206,6 +206,9 @@ function ReturnTime({ away, until, disabled, onChoose }: { away: boolean; until:
   );
 }
 
+/** The relay's farthest return time from now (`MAX_AWAY_HOURS`). */
+const MAX_AWAY_MS = MAX_AWAY_HOURS * 3_600_000;
+
 /** A date as a `datetime-local` input holds it: the reader's own time, to the minute. */
 function localInputValue(date: Date): string {
   const two = (n: number) => String(n).padStart(2, '0');
@@ -216,11 +219,11 @@ function localInputValue(date: Date): string {
  * The return time a `datetime-local` value picks (the reader's own time), as the relay takes it:
  * later than `now` and within its week (`MAX_AWAY_HOURS`); else why not.
  */
-export function pickedReturn(value: string, now: Date): string | { problem: string } {
-  const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value) ? new Date(value) : undefined;
+function pickedReturn(value: string, now: Date): string | { problem: string } {
+  const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value) ? new Date(value) : undefined;
   if (!at || Number.isNaN(at.getTime())) return { problem: 'Pick a day and a time.' };
   if (at.getTime() <= now.getTime()) return { problem: 'Pick a time still to come.' };
-  if (at.getTime() > now.getTime() + MAX_AWAY_HOURS * 3_600_000) return { problem: 'Pick a time within the next 7 days.' };
+  if (at.getTime() > now.getTime() + MAX_AWAY_MS) return { problem: 'Pick a time within the next 7 days.' };
   return at.toISOString();
 }
 
