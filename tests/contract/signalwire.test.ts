@@ -239,12 +239,12 @@ describe('everyone away (callers go straight to voicemail, the box ticked)', () 
     };
     await setAway(true);
     try {
-      const call = signalwire.inboundCall({ url: away.incoming, from: '+14155550145', to: SIGNALWIRE_NUMBER, statusCallback: away.status, dial: { answer: false, status: 'no-answer', message: 17 } });
+      const call = signalwire.inboundCall({ url: away.incoming, from: '+14155550148', to: SIGNALWIRE_NUMBER, statusCallback: away.status, dial: { answer: false, status: 'no-answer', message: 17 } });
       await call.done;
       expect(call.exchanges[0]!.body).toBe(`<?xml version="1.0" encoding="UTF-8"?><Response><Say>${greeting}</Say><Record action="${away.status}?Voicemail=ended" maxLength="120" recordingStatusCallback="${away.status}"/></Response>`);
       expect([call.dialed, call.said]).toEqual([[], [greeting]]);
       const [recording] = call.recordings;
-      const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550145')).body.calls;
+      const [stored] = (await api(relay, ada.token, 'GET', '/calls?number=%2B14155550148')).body.calls;
       expect(stored).toMatchObject({ call_id: call.sid, status: 'no-answer', recording_url: recording!.url, extra: { all_away: 'true', recording_duration: '17' } });
     } finally {
       await setAway(false);
