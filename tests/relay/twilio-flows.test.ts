@@ -494,7 +494,7 @@ describe("everyone away (callers go straight to voicemail, the box ticked)", () 
     await setAway(ada, true);
     await setAway(bob, true);
     try {
-      for (const [put, from] of [[unticked, '+14155550143'], [silent, '+14155550144']] as const) {
+      for (const [put, from] of [[unticked, '+14155550143'], [silent, '+14155550149']] as const) {
         const call = twilio.inboundCall({ url: put.body.callbacks.incoming, from, to: TWILIO_NUMBER, statusCallback: put.body.callbacks.status });
         await call.done;
         expect([call.dialed, call.said]).toEqual([[ada.number, bob.number], []]);
