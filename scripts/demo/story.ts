@@ -194,9 +194,7 @@ async function wrapUp({ world, transcript, shot }: Scene, { call, popup }: Incom
 
 async function readCallLog({ world, page, transcript, output }: Scene, openInCrm: string | null): Promise<void> {
   transcript.section('5. The call log');
-  const toolbar = await world.browser.context.newPage();
-  await toolbar.setViewportSize({ width: 344, height: 400 });
-  await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
+  const toolbar = await openToolbar(world, 400);
   const recent = toolbar.getByTestId('recent-calls').locator('li');
   await waitFor(async () => (await recent.count()) >= 2, DEADLINE_MS, 'two calls in the toolbar popup');
   await toolbar.locator('main').screenshot({ path: join(output, '06-call-log.png') });
@@ -241,9 +239,7 @@ async function leaveVoicemail({ world, contacts, transcript, output }: Scene): P
   const [message] = call.recordings;
   transcript.note(`Twilio said "${call.said.join(' ')}" and recorded ${message ? `${message.seconds} s: ${message.url}` : 'nothing'}; its recording status callback gave the missed call that link.`, webhookLines(call));
 
-  const toolbar = await world.browser.context.newPage();
-  await toolbar.setViewportSize({ width: 344, height: 400 });
-  await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
+  const toolbar = await openToolbar(world, 400);
   const link = toolbar.getByTestId('missed-calls').locator('[data-pc-action="voicemail"]');
   await link.waitFor({ timeout: DEADLINE_MS });
   const row = link.locator('xpath=ancestor::li');
@@ -274,9 +270,7 @@ async function awayToVoicemail({ world, contacts, transcript, output }: Scene): 
   await call.done;
   transcript.note("The relay's answer to the incoming call rings no phone: the greeting, then the caller's message (@agents_away is set: every agent the call reaches is away):", [twimlOf(call)]);
 
-  const toolbar = await world.browser.context.newPage();
-  await toolbar.setViewportSize({ width: 344, height: 480 });
-  await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
+  const toolbar = await openToolbar(world, 480);
   const mark = toolbar.getByTestId('missed-calls').locator('[data-pc-field="all-away"]');
   await mark.waitFor({ timeout: DEADLINE_MS });
   const row = mark.locator('xpath=ancestor::li');
@@ -287,6 +281,14 @@ async function awayToVoicemail({ world, contacts, transcript, output }: Scene): 
   transcript.note('The toolbar popup: the switch, and the missed call, which never rang nor popped up:', [`| ${(await toolbar.locator('[data-pc-field="presence"] .row').innerText()).replace(/\s+/g, ' ').trim()}`, `| ${(await row.innerText()).replace(/\s+/g, ' ').trim()}`, '-> 09-away-voicemail.png']);
   await toolbar.close();
   await api(world.relay, world.agent.token, 'PATCH', '/me', { away: false });
+}
+
+/** The extension's toolbar popup in a page of its own, as wide as Chromium shows it and `height` tall. */
+async function openToolbar(world: DemoWorld, height: number): Promise<Page> {
+  const toolbar = await world.browser.context.newPage();
+  await toolbar.setViewportSize({ width: 344, height });
+  await toolbar.goto(`chrome-extension://${world.browser.extensionId}/popup.html`);
+  return toolbar;
 }
 
 /**

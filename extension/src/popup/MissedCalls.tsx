@@ -16,8 +16,9 @@ export interface MissedCallsProps {
 /**
  * The missed and unanswered inbound calls, with who called (the CRM's contact, when the relay
  * found one), when, whether it rang no phone because every agent was away, the message the
- * caller left (a link, in a tab of its own), whether it was followed up since (called back, or the caller called again and was answered), and a one-click Call back. Showing the list marks the calls seen, which clears the
- * toolbar badge.
+ * caller left (a link, in a tab of its own), whether it was followed up since (called back, or
+ * the caller called again and was answered), and a one-click Call back. Showing the list marks
+ * the calls seen, which clears the toolbar badge.
  */
 export function MissedCalls({ calls, recent, country }: MissedCallsProps) {
   const { callBack, status } = useCallBack();
