@@ -52,6 +52,20 @@ export {
   type TeamView,
 } from './relay-protocol/agent-api.ts';
 export {
+  isOpenAt,
+  isTimeZone,
+  MAX_RANGES_A_DAY,
+  openingHoursSchema,
+  openNow,
+  rangesError,
+  WEEK_DAYS,
+  type OpeningHours,
+  type OpeningHoursInput,
+  type OpenNow,
+  type OpenRange,
+  type WeekDay,
+} from './relay-protocol/opening-hours.ts';
+export {
   agentMessageSchema,
   BEARER_SUBPROTOCOL_PREFIX,
   CALL_EVENT_KINDS,

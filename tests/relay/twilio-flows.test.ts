@@ -488,6 +488,31 @@ describe("everyone away (callers go straight to voicemail, the box ticked)", () 
     }
   });
 
+  it('outside the number’s opening hours, rings no phone while agents are available; within them, rings them', async () => {
+    const setHours = async (hours: unknown) => {
+      const put = await api(relay, ada.token, 'PUT', '/instances/twilio-hours', { connector: 'twilio', config: { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER, voicemail_greeting: GREETING, away_voicemail: 'true' }, hours });
+      expect(put.status).toBe(200);
+      return put.body.callbacks as typeof away;
+    };
+    // Open on no day (closed whenever the test runs), then at all hours of every day.
+    const hooks = await setHours({ time_zone: 'America/New_York', week: {} });
+    const closed = twilio.inboundCall({ url: hooks.incoming, from: '+14155550146', to: TWILIO_NUMBER, statusCallback: hooks.status, dial: { answer: false, status: 'no-answer', message: 9 } });
+    await closed.done;
+    expect([closed.dialed, closed.said]).toEqual([[], [GREETING]]);
+    const [missed] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550146')).body.calls;
+    expect(missed).toMatchObject({ status: 'no-answer', extra: { after_hours: 'true', recording_duration: '9' } });
+    expect(missed.extra.all_away).toBeUndefined();
+
+    const allDay = [{ from: '00:00', to: '24:00' }];
+    await setHours({ time_zone: 'America/New_York', week: { mon: allDay, tue: allDay, wed: allDay, thu: allDay, fri: allDay, sat: allDay, sun: allDay } });
+    const open = twilio.inboundCall({ url: hooks.incoming, from: '+14155550147', to: TWILIO_NUMBER, statusCallback: hooks.status });
+    await open.done;
+    expect([open.dialed, open.said]).toEqual([[ada.number, bob.number], []]);
+    const [answered] = (await api(relay, bob.token, 'GET', '/calls?number=%2B14155550147')).body.calls;
+    expect(answered).toMatchObject({ status: 'completed' });
+    expect(answered.extra.after_hours).toBeUndefined();
+  });
+
   it('rings everyone as before when the box is not ticked, or when there is no greeting to say', async () => {
     const unticked = await api(relay, ada.token, 'PUT', '/instances/twilio-away-unticked', { connector: 'twilio', config: { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER, voicemail_greeting: GREETING } });
     const silent = await api(relay, ada.token, 'PUT', '/instances/twilio-away-silent', { connector: 'twilio', config: { authid: ACCOUNT_SID, authtoken: AUTH_TOKEN, callerid: TWILIO_NUMBER, away_voicemail: 'true' } });

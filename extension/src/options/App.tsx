@@ -1,6 +1,7 @@
 import { AgentSection } from './AgentSection.tsx';
 import { CrmSection } from './CrmSection.tsx';
 import { DryRunSection } from './DryRunSection.tsx';
+import { HoursSection } from './HoursSection.tsx';
 import { ProviderSection } from './ProviderSection.tsx';
 import { RelaySection } from './RelaySection.tsx';
 import { ReplaySection } from './ReplaySection.tsx';
@@ -14,6 +15,7 @@ export function App() {
       <RelaySection />
       <AgentSection />
       <ProviderSection />
+      <HoursSection />
       <CrmSection />
       <SitesSection />
       <DryRunSection />

@@ -55,6 +55,10 @@ export function MissedCalls({ calls, recent, country }: MissedCallsProps) {
                     <span class="hint" data-pc-field="all-away" title="Every agent was away: the call rang no phone">
                       {' · everyone away'}
                     </span>
+                  ) : call.extra.after_hours === 'true' ? (
+                    <span class="hint" data-pc-field="after-hours" title="The number was closed (outside its opening hours): the call rang no phone">
+                      {' · after hours'}
+                    </span>
                   ) : null}
                   {followUp ? (
                     <span class="hint" data-pc-field="follow-up">

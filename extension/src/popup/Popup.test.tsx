@@ -17,7 +17,7 @@ import { userClick } from '../testing/user-click.ts';
 import { callTime, instantTime } from './call-time.tsx';
 import { Popup } from './Popup.tsx';
 import { returnChoices } from './Presence.tsx';
-import { MAX_AWAY_HOURS } from '@phone-connector/shared';
+import { MAX_AWAY_HOURS, type TeamView } from '@phone-connector/shared';
 
 // The toolbar popup in happy-dom: its calls come from RelayStub over HTTP, its storage and
 // messages go through WXT's fake browser, where a stand-in background records call requests
@@ -170,13 +170,16 @@ describe('missed calls in the toolbar popup', () => {
     expect(marked).toEqual([' · voicemail', null, null]);
   });
 
-  it('says of a missed call that rang no phone, every agent being away, that everyone was', async () => {
+  it('says of a missed call that rang no phone why: every agent away, or the number closed', async () => {
     relay.routes['GET /calls?limit=50'] = () => ({
-      body: { calls: [callView({ id: 24, status: 'no-answer', extra: { all_away: 'true' } }), callView({ id: 23, status: 'no-answer' })], next_cursor: null },
+      body: {
+        calls: [callView({ id: 25, status: 'no-answer', extra: { after_hours: 'true' } }), callView({ id: 24, status: 'no-answer', extra: { all_away: 'true' } }), callView({ id: 23, status: 'no-answer' })],
+        next_cursor: null,
+      },
     });
     render(<Popup />, root);
-    const marks = () => [...root.querySelectorAll('[data-testid="missed-calls"] li')].map((li) => li.querySelector('[data-pc-field="all-away"]')?.textContent ?? null);
-    await expect.poll(marks).toEqual([' · everyone away', null]);
+    const marks = () => [...root.querySelectorAll('[data-testid="missed-calls"] li')].map((li) => li.querySelector('[data-pc-field="all-away"], [data-pc-field="after-hours"]')?.textContent ?? null);
+    await expect.poll(marks).toEqual([' · after hours', ' · everyone away', null]);
   });
 
   it('marks a missed call called back, or answered when the caller called again', async () => {
@@ -709,6 +712,26 @@ describe("away or available for the team's calls, in the toolbar popup", () => {
     render(<Popup />, root);
     await expect.poll(() => relay.sent('GET /team').length).toBe(3);
     await expect.poll(said).toMatch(/^● Away \| since .+: no colleague is available, so the team’s calls still ring you$/);
+  });
+
+  it('says when the number is closed and its callers go to voicemail, until when, even to an agent alone', async () => {
+    const opens = new Date(Date.now() + 26 * 3_600_000).toISOString();
+    const ada = { id: 'ag_ada', name: 'Ada', away_since: null, away_until: null, on_call: false };
+    let view: TeamView = { agents: [ada], more: 0, counts: { agents: 1, available: 1, available_on_call: 0, away: 0 }, away_voicemail: true, closed: { until: opens } };
+    relay.routes['GET /me'] = () => ({ body: { ...ME, away_since: null, away_until: null } });
+    relay.routes['PATCH /me'] = () => ({ body: { ...ME, away_since: null, away_until: null } });
+    relay.routes['GET /team'] = () => ({ body: view });
+    render(<Popup />, root);
+    const line = () => root.querySelector('[data-pc-field="after-hours"]')?.textContent ?? null;
+    await expect.poll(line).toBe(`Closed until ${instantTime(opens)!.label}: the team’s callers go to voicemail`);
+    expect(root.querySelector('[data-pc-field="after-hours"] time')!.getAttribute('datetime')).toBe(opens);
+    expect(presence()).toBeNull();
+    // A colleague, and a number closed whose callers would still ring the agents: the switch, no line.
+    view = { ...view, agents: [ada, { ...ada, id: 'ag_bob', name: 'Bob' }], counts: { ...view.counts, agents: 2, available: 2 }, away_voicemail: false };
+    render(null, root);
+    render(<Popup />, root);
+    await expect.poll(said).toBe('● Available | the team’s calls ring you and 1 colleague');
+    expect(line()).toBeNull();
   });
 
   it('says why the relay did not take the switch, and keeps what it had', async () => {

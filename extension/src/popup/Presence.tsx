@@ -58,8 +58,9 @@ export function Presence() {
 
   if (!configured || since === undefined) return null;
   const away = since !== null;
+  const afterHours = team ? <AfterHours team={team} /> : null;
   // Alone on the relay: no switch, unless away (from before the colleagues left): the way back.
-  if (team && team.counts.agents < 2 && !away) return null;
+  if (team && team.counts.agents < 2 && !away) return afterHours;
   /** Away (until `until`, a time; null: until they say) or available, at the relay. */
   const change = async (patch: { away: boolean; away_until?: string | null }) => {
     setSaving(true);
@@ -80,6 +81,7 @@ export function Presence() {
   const colleagues = team && myId ? team.counts.available - (team.agents.some((agent) => agent.id === myId && agent.away_since === null) ? 1 : 0) : undefined;
   return (
     <div data-pc-field="presence" style="margin-top: 8px">
+      {afterHours}
       <div class="row">
         <button type="button" role="switch" aria-checked={!away} data-pc-action="presence" disabled={saving} onClick={() => void change({ away: !away })} title={away ? 'Take the team’s calls again' : 'Stop the team’s calls ringing your phone'}>
           <span aria-hidden="true" style={`color: ${away ? 'var(--pc-muted)' : 'var(--pc-ok)'}`}>
@@ -130,6 +132,31 @@ export function Presence() {
       {team ? <Team team={team} myId={myId} /> : null}
       {error ? <p class="error">{error}</p> : null}
     </div>
+  );
+}
+
+/**
+ * Outside the opening hours of a number whose calls would ring the agent, where its callers then go
+ * to voicemail (`GET /team`'s `closed` and `away_voicemail`): until when. Its calls ring nobody, the
+ * agent's switch aside. A number closed whose callers would still ring the agents says nothing here:
+ * its calls ring as always (Options > Opening hours says why).
+ */
+function AfterHours({ team }: { team: TeamView }) {
+  if (!team.closed || !team.away_voicemail) return null;
+  const opens = team.closed.until ? instantTime(team.closed.until) : undefined;
+  return (
+    <p class="hint" data-pc-field="after-hours" style="margin: 0 0 6px">
+      Closed
+      {opens ? (
+        <>
+          {' until '}
+          <time dateTime={opens.iso} title={opens.full}>
+            {opens.label}
+          </time>
+        </>
+      ) : null}
+      : the team’s callers go to voicemail
+    </p>
   );
 }
 

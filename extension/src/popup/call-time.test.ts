@@ -37,4 +37,12 @@ describe('callTime', () => {
   it('takes a call stamped a little in the future (a provider’s clock ahead) as today', () => {
     expect(at('2026-11-30T14:16:00Z')).toBe('9:16 AM');
   });
+
+  it('names the day of a time ahead (a return, an opening) that is not today', () => {
+    // 11:30 PM tonight in New York, though the 1st in UTC.
+    expect(at('2026-12-01T04:30:00Z')).toBe('11:30 PM');
+    expect(at('2026-12-01T14:00:00Z')).toBe('Tomorrow 9:00 AM');
+    expect(at('2026-12-04T14:00:00Z')).toBe('Fri 9:00 AM');
+    expect(at('2026-12-07T14:00:00Z')).toBe('Dec 7 9:00 AM');
+  });
 });

@@ -27,7 +27,7 @@ export function callTime(call: Pick<CallView, 'started_at' | 'created_at'>, opti
   return instantTime(call.started_at ?? call.created_at, options);
 }
 
-/** An instant (ISO text) as a call list says when: undefined when it reads as none. */
+/** An instant (ISO text) as a call list says when, or a time ahead as a return time's: undefined when it reads as none. */
 export function instantTime(iso: string, options: CallTimeOptions = {}): CallTime | undefined {
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return undefined;
@@ -38,7 +38,10 @@ export function instantTime(iso: string, options: CallTimeOptions = {}): CallTim
   // 11 PM is yesterday's at 1 AM.
   const days = Math.round((calendarDay(now, timeZone) - calendarDay(at, timeZone)) / 86_400_000);
   let label: string;
-  if (days <= 0) label = time;
+  if (days === 0) label = time;
+  // Ahead (a return time, a number's opening): the day it comes, then its time.
+  else if (days === -1) label = `Tomorrow ${time}`;
+  else if (days < 0) label = `${format(days > -7 ? { weekday: 'short' } : { month: 'short', day: 'numeric' })} ${time}`;
   else if (days === 1) label = `Yesterday ${time}`;
   else if (days < 7) label = `${format({ weekday: 'short' })} ${time}`;
   else if (calendarYear(at, timeZone) === calendarYear(now, timeZone)) label = format({ month: 'short', day: 'numeric' });

@@ -41,6 +41,10 @@ export class RelayApi {
     return this.request('GET', '/team');
   }
 
+  instance(id: string): Promise<InstanceView> {
+    return this.request('GET', `/instances/${encodeURIComponent(id)}`);
+  }
+
   putInstance(id: string, body: InstanceBody): Promise<InstanceView> {
     return this.request('PUT', `/instances/${encodeURIComponent(id)}`, body);
   }

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { InstanceView } from '@phone-connector/shared';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { PUBLIC_URL, testRelay } from '../testing.ts';
 
@@ -59,6 +60,9 @@ describe('/instances', () => {
       callbacks: body.callbacks,
       warnings: [],
       crm: null,
+      hours: null,
+      open_now: null,
+      away_voicemail: false,
     });
     expect((await relay.store.instanceOf(ada.id, 'main'))!.config.authtoken).toBe('tw-secret');
     expect(await (await relay.call(ada.token, 'GET', '/instances')).json()).toEqual([body]);
@@ -123,6 +127,26 @@ describe('/instances', () => {
     expect(response.status).toBe(status);
     expect(response.body.error).toContain(message);
     expect(await relay.store.instanceOf(ada.id, 'main')).toBeUndefined();
+  });
+
+  it('keeps the number’s opening hours: shown with whether it is open now, kept by a save without them, removed by null', async () => {
+    // Monday 7 December 2026, 21:00 in Paris.
+    const clocked = testRelay({ now: () => new Date('2026-12-07T20:00:00Z') });
+    const { token } = await clocked.addAgent('Ada', '+14155550111', { admin: true });
+    const save = async (body: Record<string, unknown>) => (await (await clocked.call(token, 'PUT', '/instances/main', { connector: 'twilio', config, ...body })).json()) as InstanceView;
+    const hours = { time_zone: 'Europe/Paris', week: { mon: [{ from: '09:00', to: '18:00' }], tue: [{ from: '09:00', to: '18:00' }] }, closed_on: [] };
+    expect(await save({ hours })).toMatchObject({ hours, open_now: { open: false, until: '2026-12-08T08:00:00.000Z' }, away_voicemail: false });
+    // The provider saved again (no hours in the body): they stay; with the box ticked and a greeting, callers then go to voicemail.
+    expect(await save({ config: { ...config, voicemail_greeting: 'We are closed.', away_voicemail: 'true' } })).toMatchObject({ hours, away_voicemail: true });
+    expect((await (await clocked.call(token, 'GET', '/instances/main')).json()) as InstanceView).toMatchObject({ hours, open_now: { open: false } });
+    expect(await save({ hours: null })).toMatchObject({ hours: null, open_now: null });
+  });
+
+  it('refuses opening hours it could not keep, saying where', async () => {
+    const refused = async (hours: unknown) => put('main', { connector: 'twilio', config, hours });
+    expect(await refused({ time_zone: 'Mars/Olympus', week: {} })).toEqual({ status: 400, body: { error: 'a time zone name such as Europe/Paris or America/New_York at hours.time_zone' } });
+    expect(await refused({ time_zone: 'UTC', week: { fri: [{ from: '09:00', to: '13:00' }, { from: '12:00', to: '18:00' }] } })).toEqual({ status: 400, body: { error: '09:00–13:00 and 12:00–18:00 overlap at hours.week.fri' } });
+    expect((await relay.call(ada.token, 'GET', '/instances/main')).status).toBe(404);
   });
 
   it('refuses ids outside [a-z0-9_-]{1,64}', async () => {

@@ -1,12 +1,13 @@
-import { instanceBodySchema, type InstanceView } from '@phone-connector/shared';
+import { instanceBodySchema, type InstanceView, openNow, ringsNobodyWhileAway } from '@phone-connector/shared';
 import { Hono } from 'hono';
 import type { AuthEnv } from '../auth/index.ts';
 import { generateCallbackSecret, randomId } from '../auth/token.ts';
 import type { RelayDeps } from '../deps.ts';
 import { callbackUrls, diagnosticJson, maskedConfig, registerInstance, type DiagnosticJson } from '../instances/register.ts';
 import { crmSession } from '../crm/call-log.ts';
+import { runContext } from '../instances/context.ts';
 import { registerCrm } from '../crm/setup.ts';
-import type { Instance, InstanceCrm } from '../store/index.ts';
+import type { Agent, Instance, InstanceCrm } from '../store/index.ts';
 import { readJson } from './body.ts';
 
 export const INSTANCE_ID = /^[a-z0-9_-]{1,64}$/;
@@ -15,7 +16,7 @@ export const INSTANCE_ID = /^[a-z0-9_-]{1,64}$/;
 export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
 
-  const instanceJson = async (instance: Instance, warnings?: DiagnosticJson[], crmWarnings?: DiagnosticJson[]): Promise<InstanceView> => {
+  const instanceJson = async (instance: Instance, owner: Agent, warnings?: DiagnosticJson[], crmWarnings?: DiagnosticJson[]): Promise<InstanceView> => {
     const plan = await deps.plans.planFor(instance);
     return {
       id: instance.localId,
@@ -25,6 +26,9 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
       callbacks: callbackUrls(deps.publicUrl(), instance),
       warnings: warnings ?? (plan ? plan.warnings.map(diagnosticJson) : [unavailable(instance)]),
       crm: instance.crm && crmJson(instance, instance.crm, crmWarnings),
+      hours: instance.hours,
+      open_now: instance.hours && openNow(instance.hours, deps.now()),
+      away_voicemail: plan ? ringsNobodyWhileAway(plan, runContext(instance, owner, deps.publicUrl())) : false,
     };
   };
 
@@ -38,11 +42,11 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
     };
   };
 
-  app.get('/', async (c) => c.json(await Promise.all((await deps.store.instancesOf(c.get('agent').id)).map((i) => instanceJson(i)))));
+  app.get('/', async (c) => c.json(await Promise.all((await deps.store.instancesOf(c.get('agent').id)).map((i) => instanceJson(i, c.get('agent'))))));
 
   app.get('/:id', async (c) => {
     const instance = await deps.store.instanceOf(c.get('agent').id, c.req.param('id'));
-    return instance ? c.json(await instanceJson(instance)) : c.json({ error: 'no such instance' }, 404);
+    return instance ? c.json(await instanceJson(instance, c.get('agent'))) : c.json({ error: 'no such instance' }, 404);
   });
 
   app.put('/:id', async (c) => {
@@ -73,6 +77,7 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
         config: registration.config,
         // Absent keeps the instance's CRM; null removes it.
         crm: crm ? crm.crm : crmRequest === null ? null : (previous?.crm ?? null),
+        hours: parsed.value.hours === undefined ? (previous?.hours ?? null) : parsed.value.hours,
         at: deps.now().toISOString(),
       },
       keys,
@@ -95,7 +100,7 @@ export function instancesApp(deps: RelayDeps): Hono<AuthEnv> {
       deps.crm.signIn(instance);
     }
     deps.log.info('instance saved', { agent: agent.id, instance: instance.uid, connector: instance.connector, crm: instance.crm?.connector ?? null, created: !previous });
-    return c.json(await instanceJson(instance, registration.warnings, crm?.warnings));
+    return c.json(await instanceJson(instance, agent, registration.warnings, crm?.warnings));
   });
 
   app.delete('/:id', async (c) => {

@@ -53,6 +53,26 @@ describe('/team', () => {
     expect((await team(cy.token)).away_voicemail).toBe(true);
   });
 
+  it('says when a number whose calls would ring the agent is closed, and until when: the earliest opening of those closed', async () => {
+    // Monday 7 December 2026, 20:00 UTC.
+    const clocked = testRelay({ now: () => new Date('2026-12-07T20:00:00Z') });
+    const admin = await clocked.addAgent('Ada', '+14155550111', { admin: true });
+    const bob = await clocked.addAgent('Bob', '+14155550122');
+    const seen = async (token: string) => (await (await clocked.call(token, 'GET', '/team')).json()) as TeamView;
+    const save = async (token: string, id: string, week: Record<string, { from: string; to: string }[]>) => {
+      const put = await clocked.call(token, 'PUT', `/instances/${id}`, { connector: 'twilio', config: { authid: 'AC123', authtoken: 'token', callerid: '+15005550006' }, hours: { time_zone: 'UTC', week } });
+      expect(put.status).toBe(200);
+    };
+    await save(admin.token, 'evening', { mon: [{ from: '18:00', to: '22:00' }] });
+    expect((await seen(bob.token)).closed).toBeNull();
+    await save(admin.token, 'day', { tue: [{ from: '09:00', to: '17:00' }] });
+    expect((await seen(bob.token)).closed).toEqual({ until: '2026-12-08T09:00:00.000Z' });
+    // Bob's own number opens earlier; Cy does not hear of it.
+    await save(bob.token, 'own', { tue: [{ from: '08:00', to: '17:00' }] });
+    const cy = await clocked.addAgent('Cy', '+14155550133');
+    expect([(await seen(bob.token)).closed, (await seen(cy.token)).closed]).toEqual([{ until: '2026-12-08T08:00:00.000Z' }, { until: '2026-12-08T09:00:00.000Z' }]);
+  });
+
   it(`lists the first ${TEAM_LIST_MAX} agents and counts them all`, async () => {
     for (let i = 0; i < TEAM_LIST_MAX + 5; i++) await relay.addAgent(`Agent ${i}`, `+1415556${String(i).padStart(4, '0')}`);
     const seen = await team(ada.token);

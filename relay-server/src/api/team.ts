@@ -1,4 +1,4 @@
-import { ringsNobodyWhileAway, TEAM_LIST_MAX, type TeamView } from '@phone-connector/shared';
+import { openNow, ringsNobodyWhileAway, TEAM_LIST_MAX, type TeamView } from '@phone-connector/shared';
 import { Hono } from 'hono';
 import type { AuthEnv } from '../auth/index.ts';
 import { agentsOnCallAt } from '../calls/routing.ts';
@@ -26,25 +26,32 @@ export function teamApp(deps: RelayDeps): Hono<AuthEnv> {
       }
     }
     const listed = agents.slice(0, TEAM_LIST_MAX).map((agent) => ({ id: agent.id, name: agent.name, ...presenceAt(agent, now), on_call: busy.has(agent.id) }));
-    const awayVoicemail = await voicemailWhileAway(deps, agents, c.get('agent'));
-    return c.json({ agents: listed, more: agents.length - listed.length, counts, away_voicemail: awayVoicemail } satisfies TeamView);
+    const numbers = await numbersRingingMe(deps, agents, c.get('agent'), now);
+    return c.json({ agents: listed, more: agents.length - listed.length, counts, ...numbers } satisfies TeamView);
   });
 
   return app;
 }
 
 /**
- * Whether the calls that would ring `me` ring no phone while every agent they reach is away, the
- * connector sending the caller to voicemail then (connectors/twilio.xml, `away_voicemail`): on a
- * team's number (an admin's instance, whose calls may ring every agent) or on `me`'s own.
+ * What the numbers whose calls would ring `me` do, a team's (an admin's instance, whose calls may
+ * ring every agent) or `me`'s own: whether any rings no phone while every agent it reaches is
+ * away, the connector sending the caller to voicemail then (connectors/twilio.xml,
+ * `away_voicemail`); and whether any is closed now (outside its opening hours), until its
+ * earliest opening.
  */
-async function voicemailWhileAway(deps: RelayDeps, agents: readonly Agent[], me: Agent): Promise<boolean> {
+async function numbersRingingMe(deps: RelayDeps, agents: readonly Agent[], me: Agent, now: Date): Promise<Pick<TeamView, 'away_voicemail' | 'closed'>> {
+  let awayVoicemail = false;
+  let closed: TeamView['closed'] = null;
   for (const owner of agents) {
     if (!owner.admin && owner.id !== me.id) continue;
     for (const instance of await deps.store.instancesOf(owner.id)) {
       const plan = await deps.plans.planFor(instance);
-      if (plan && ringsNobodyWhileAway(plan, runContext(instance, owner, deps.publicUrl()))) return true;
+      if (plan && ringsNobodyWhileAway(plan, runContext(instance, owner, deps.publicUrl()))) awayVoicemail = true;
+      const open = instance.hours && openNow(instance.hours, now);
+      if (!open || open.open) continue;
+      if (!closed || (open.until !== null && (closed.until === null || open.until < closed.until))) closed = { until: open.until };
     }
   }
-  return false;
+  return { away_voicemail: awayVoicemail, closed };
 }

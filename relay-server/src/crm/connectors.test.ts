@@ -12,6 +12,7 @@ function instanceAt(updatedAt: string): Instance {
     config: {},
     secret: 'secret',
     crm: { connector: 'scripted', xml: null, config: { url: 'https://crm.example.com', username: 'ada', accesskey: 'key' } },
+    hours: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt,
   };

@@ -32,8 +32,8 @@ export async function ingestWebhook(deps: RelayDeps, webhook: VerifiedWebhook): 
 
   // The reply may ring the call's agents (agentdialing), and who they are depends on the mapped
   // record and on what the store knows of the call: rendered once the call is recorded, or, for
-  // an incoming call whose agents are all away, as routing names them (`WhileAway`).
-  const whileAway = event === 'incoming' ? new WhileAway(plan, mapped, context) : undefined;
+  // an incoming call whose agents are all away (or its number closed), as routing names them (`WhileAway`).
+  const whileAway = event === 'incoming' ? new WhileAway(plan, mapped, context, instance.hours) : undefined;
   const recorded = await recordCall(deps, {
     instance,
     callId,

@@ -736,6 +736,16 @@ export function describeStoreContract(adapter: string, freshDatabase: () => Prom
         for (const instance of reads) expect(instance).not.toHaveProperty('xml');
       });
 
+      it('keeps an instance’s opening hours, none when left out, and every read sees a change', async () => {
+        const hours = { time_zone: 'Europe/Paris', week: { mon: [{ from: '09:00', to: '12:30' }, { from: '14:00', to: '18:00' }] }, closed_on: ['2026-12-25'] };
+        expect((await store.instanceByUid('in_ada_main'))!.hours).toBeNull();
+        await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, hours, at: T(5) }, { uid: 'in_new', secret: 'new' });
+        const reads = async () => [await store.instanceByUid('in_ada_main'), (await store.instanceWithOwner('in_ada_main'))!.instance, await store.instanceOf('ada', 'main'), ...(await store.instancesOf('ada'))].map((i) => i!.hours);
+        expect(await reads()).toEqual([hours, hours, hours, hours]);
+        await store.putInstance({ agentId: 'ada', localId: 'main', connector: 'twilio', xml: null, config: {}, crm: null, at: T(6) }, { uid: 'in_new', secret: 'new' });
+        expect(await reads()).toEqual([null, null, null, null]);
+      });
+
       it('tells whether any instance has a CRM set up', async () => {
         expect(await store.anyInstanceWithCrm()).toBe(false);
         const crm = { connector: 'vtiger', xml: null, config: { url: 'https://crm.example' } };

@@ -4,7 +4,7 @@
  * answers over the network); every method that writes more than one row does so in one
  * transaction.
  */
-import type { CallView, CrmLog } from '@phone-connector/shared';
+import type { CallView, CrmLog, OpeningHours } from '@phone-connector/shared';
 import type { CallState } from '../calls/merge.ts';
 
 export interface Agent {
@@ -93,6 +93,8 @@ export interface Instance {
   /** Callback URL secret (URLs must be shown again, so it cannot be hashed). */
   secret: string;
   crm: InstanceCrm | null;
+  /** The number's opening hours (outside them every agent counts as away), or null: open at all hours. */
+  hours: OpeningHours | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -104,6 +106,8 @@ export interface InstanceInput {
   xml: string | null;
   config: Record<string, string>;
   crm: InstanceCrm | null;
+  /** None when left out. */
+  hours?: OpeningHours | null;
   at: string;
 }
 

@@ -3,6 +3,7 @@
  * PostgreSQL: ISO timestamps and JSON as text, flags as 0/1), and their mapping to the store's
  * shapes.
  */
+import type { OpeningHours } from '@phone-connector/shared';
 import type { CallState } from '../calls/merge.ts';
 import { placesWait } from '../crm/rate-window.ts';
 import type { Agent, AgentEvent, Call, CallCrm, CrmRateAsk, CrmWork, EventKind, Instance, InstanceCrm } from './index.ts';
@@ -27,6 +28,7 @@ export interface InstanceRow {
   config: string;
   secret: string;
   crm: string | null;
+  hours: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -63,7 +65,7 @@ export const agentColumnsOfA = AGENT_COLUMNS.split(', ').map((column) => `a.${co
  * An instance's columns but its connector's XML: 5 KB for Twilio's, in overflow pages, that
  * every webhook read although the plan compiled from it is cached (issue 13).
  */
-export const INSTANCE_COLUMNS = 'uid, agent_id, local_id, connector, config, secret, crm, created_at, updated_at';
+export const INSTANCE_COLUMNS = 'uid, agent_id, local_id, connector, config, secret, crm, hours, created_at, updated_at';
 
 const instanceColumnsOfI = INSTANCE_COLUMNS.split(', ').map((column) => `i.${column}`).join(', ');
 
@@ -100,6 +102,7 @@ export const INSTANCES_KEPT = 64;
 export function frozenInstanceWithOwner({ instance, owner }: { instance: Instance; owner: Agent }): { instance: Instance; owner: Agent } {
   Object.freeze(instance.config);
   if (instance.crm) Object.freeze(Object.freeze(instance.crm).config);
+  if (instance.hours) Object.freeze(instance.hours);
   Object.freeze(owner.profile);
   return Object.freeze({ instance: Object.freeze(instance), owner: Object.freeze(owner) });
 }
@@ -134,6 +137,7 @@ export function toInstance(row: InstanceRow): Instance {
     config: JSON.parse(row.config) as Record<string, string>,
     secret: row.secret,
     crm: row.crm === null ? null : (JSON.parse(row.crm) as InstanceCrm),
+    hours: row.hours === null ? null : (JSON.parse(row.hours) as OpeningHours),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

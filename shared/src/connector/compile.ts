@@ -46,7 +46,8 @@ const REQUEST_VARIABLES = ['request_path', 'request_query'];
 /**
  * Set by the relay for a webhook's reply: `@agents_away` is `true` when every agent an incoming
  * call reaches is away (a team's call while the whole team is, a call to an away agent's own
- * number), for a reply that sends it to voicemail then rather than ring phones nobody answers.
+ * number, any call outside its number's opening hours), for a reply that sends it to voicemail
+ * then rather than ring phones nobody answers.
  */
 const RELAY_REPLY_VARIABLES: readonly string[] = ['agents_away'];
 

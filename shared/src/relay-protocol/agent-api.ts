@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Contact } from '../crm/contract.ts';
 import type { CallView } from '../record/call-view.ts';
+import { type OpenNow, type OpeningHours, openingHoursSchema } from './opening-hours.ts';
 
 /**
  * Bodies of the agent API, `/api/v1` (docs/relay.md): the relay validates requests with these
@@ -64,6 +65,11 @@ export interface TeamView {
   counts: { agents: number; available: number; available_on_call: number; away: number };
   /** The calls that would ring the agent (a team's number, or the agent's own) go to voicemail while every agent they reach is away, rather than ringing them all. */
   away_voicemail: boolean;
+  /**
+   * Outside the opening hours of a number whose calls would ring the agent (every agent counts as
+   * away then): until when (ISO time; null, no opening within a year), or null while open.
+   */
+  closed: { until: string | null } | null;
 }
 
 /** The agents `GET /team` lists at most: a toolbar popup's worth. */
@@ -84,14 +90,15 @@ export type CrmSetup = z.input<typeof crmSetupSchema>;
 
 /**
  * `PUT /instances/:id`: a bundled connector's id or a custom connector's XML, and its config;
- * `crm` sets up the CRM the relay looks callers up in and logs calls to (null removes it;
- * absent keeps what the instance had).
+ * `crm` sets up the CRM the relay looks callers up in and logs calls to, `hours` the number's
+ * opening hours (each: null removes it; absent keeps what the instance had).
  */
 export const instanceBodySchema = z.object({
   connector: z.string().max(128).optional(),
   xml: z.string().max(MAX_CONNECTOR_XML_CHARS).optional(),
   config: connectorConfigSchema,
   crm: crmSetupSchema.nullable().optional(),
+  hours: openingHoursSchema.nullable().optional(),
 });
 export type InstanceBody = z.input<typeof instanceBodySchema>;
 
@@ -116,6 +123,12 @@ export interface InstanceView {
   warnings: unknown[];
   /** The CRM set up on the instance (secrets masked), or null. */
   crm: { connector: string; name: string; config: Record<string, string>; warnings: unknown[] } | null;
+  /** The number's opening hours, or null: open at all hours. */
+  hours: OpeningHours | null;
+  /** With hours: whether the number is open now, and until when. */
+  open_now: OpenNow | null;
+  /** Callers go straight to voicemail while every agent is away, as they are outside the opening hours (the connector's `away_voicemail`). */
+  away_voicemail: boolean;
 }
 
 /*

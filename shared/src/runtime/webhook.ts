@@ -69,7 +69,7 @@ export function renderWebhookReply(plan: ConnectorPlan, mapped: MappedWebhook, c
   }
 }
 
-/** The relay's variable that says every agent an incoming call reaches is away (`RELAY_REPLY_VARIABLES`). */
+/** The relay's variable that says every agent an incoming call reaches is away, or its number closed (`RELAY_REPLY_VARIABLES`). */
 export const AGENTS_AWAY: Readonly<Record<string, string>> = { agents_away: 'true' };
 
 /**

@@ -254,6 +254,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE agents ADD COLUMN away_until TEXT;
   CREATE INDEX agents_by_return ON agents (away_until) WHERE away_until IS NOT NULL;
   `,
+  // A number's opening hours, as SQLite's last migration says.
+  `
+  ALTER TABLE instances ADD COLUMN hours TEXT;
+  `,
 ];
 
 /** Any number: two relays starting at once on one database take turns migrating under it. */

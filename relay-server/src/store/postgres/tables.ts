@@ -350,12 +350,12 @@ export class PostgresTables implements StoreTables {
 
   async putInstance(input: InstanceInput, fresh: { uid: string; secret: string }): Promise<Instance> {
     const [row] = await this.#rows<InstanceRow>(
-      `INSERT INTO instances (uid, agent_id, local_id, connector, xml, config, crm, secret, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+      `INSERT INTO instances (uid, agent_id, local_id, connector, xml, config, crm, hours, secret, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
        ON CONFLICT (agent_id, local_id) DO UPDATE
-         SET connector = EXCLUDED.connector, xml = EXCLUDED.xml, config = EXCLUDED.config, crm = EXCLUDED.crm, updated_at = EXCLUDED.updated_at
+         SET connector = EXCLUDED.connector, xml = EXCLUDED.xml, config = EXCLUDED.config, crm = EXCLUDED.crm, hours = EXCLUDED.hours, updated_at = EXCLUDED.updated_at
        RETURNING ${INSTANCE_COLUMNS}`,
-      [fresh.uid, input.agentId, input.localId, input.connector, input.xml, JSON.stringify(input.config), input.crm && JSON.stringify(input.crm), fresh.secret, input.at],
+      [fresh.uid, input.agentId, input.localId, input.connector, input.xml, JSON.stringify(input.config), input.crm && JSON.stringify(input.crm), input.hours ? JSON.stringify(input.hours) : null, fresh.secret, input.at],
     );
     await this.#directoryChanged();
     return toInstance(row!);

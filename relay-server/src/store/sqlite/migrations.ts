@@ -338,4 +338,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER agent_changed AFTER UPDATE OF name, number, email, profile, admin, token_hash, away_since, away_until ON agents BEGIN UPDATE directory_version SET version = version + 1; END;
   CREATE INDEX agents_by_return ON agents (away_until) WHERE away_until IS NOT NULL;
   `,
+  // A number's opening hours (JSON, shared's `OpeningHours`), NULL when it is open at all hours:
+  // outside them every agent its calls reach counts as away (hooks/while-away.ts).
+  `
+  ALTER TABLE instances ADD COLUMN hours TEXT;
+  `,
 ];

@@ -157,10 +157,10 @@ export class SqliteTables implements Synchronous<StoreTables> {
       instanceOfCall: db.prepare<[number], InstanceRow>(`${INSTANCE_SELECT} JOIN calls c ON c.instance_uid = i.uid WHERE c.id = ?`),
       instancesOf: db.prepare<[string], InstanceRow>(`${INSTANCE_SELECT} WHERE i.agent_id = ? ORDER BY i.local_id`),
       insertInstance: db.prepare(
-        `INSERT INTO instances (uid, agent_id, local_id, connector, xml, config, crm, secret, created_at, updated_at)
-         VALUES (@uid, @agentId, @localId, @connector, @xml, @config, @crm, @secret, @at, @at)`,
+        `INSERT INTO instances (uid, agent_id, local_id, connector, xml, config, crm, hours, secret, created_at, updated_at)
+         VALUES (@uid, @agentId, @localId, @connector, @xml, @config, @crm, @hours, @secret, @at, @at)`,
       ),
-      replaceInstance: db.prepare(`UPDATE instances SET connector = @connector, xml = @xml, config = @config, crm = @crm, updated_at = @at WHERE uid = @uid`),
+      replaceInstance: db.prepare(`UPDATE instances SET connector = @connector, xml = @xml, config = @config, crm = @crm, hours = @hours, updated_at = @at WHERE uid = @uid`),
       deleteInstance: db.prepare<[string, string]>(`DELETE FROM instances WHERE agent_id = ? AND local_id = ?`),
       // Raw rows, wherever a call is read (`callOfValues`): the webhook's path, a lookup's contact, the outbox's log.
       callByKey: db.prepare<[string, string], CallValues>(`${CALL_SELECT} WHERE c.instance_uid = ? AND c.call_id = ?`).raw(),
@@ -357,7 +357,7 @@ export class SqliteTables implements Synchronous<StoreTables> {
 
   putInstance(input: InstanceInput, fresh: { uid: string; secret: string }): Instance {
     const existing = this.statements.instanceOf.get(input.agentId, input.localId);
-    const values = { ...input, config: JSON.stringify(input.config), crm: input.crm && JSON.stringify(input.crm) };
+    const values = { ...input, config: JSON.stringify(input.config), crm: input.crm && JSON.stringify(input.crm), hours: input.hours ? JSON.stringify(input.hours) : null };
     if (existing) this.statements.replaceInstance.run({ ...values, uid: existing.uid });
     else this.statements.insertInstance.run({ ...values, ...fresh });
     return toInstance(this.statements.instanceOf.get(input.agentId, input.localId)!);

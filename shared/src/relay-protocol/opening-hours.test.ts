@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { isOpenAt, isTimeZone, openingHoursSchema, type OpeningHoursInput, openNow } from './opening-hours.ts';
+
+const office = (input: Partial<OpeningHoursInput> = {}) =>
+  openingHoursSchema.parse({
+    time_zone: 'Europe/Paris',
+    week: { mon: [{ from: '09:00', to: '12:30' }, { from: '14:00', to: '18:00' }], tue: [{ from: '09:00', to: '18:00' }], wed: [{ from: '09:00', to: '18:00' }], thu: [{ from: '09:00', to: '18:00' }], fri: [{ from: '09:00', to: '17:00' }] },
+    ...input,
+  });
+
+describe('opening hours', () => {
+  it('is open within a day’s ranges, in the number’s time zone, and closed between them and at the weekend', () => {
+    const hours = office();
+    // Monday 7 December 2026: Paris is UTC+1 in winter.
+    expect(isOpenAt(hours, new Date('2026-12-07T08:00:00Z'))).toBe(true); // 09:00 in Paris
+    expect(isOpenAt(hours, new Date('2026-12-07T07:59:00Z'))).toBe(false); // 08:59
+    expect(isOpenAt(hours, new Date('2026-12-07T11:30:00Z'))).toBe(false); // 12:30: the range's end is closed
+    expect(isOpenAt(hours, new Date('2026-12-07T13:00:00Z'))).toBe(true); // 14:00
+    expect(isOpenAt(hours, new Date('2026-12-05T10:00:00Z'))).toBe(false); // Saturday
+    // The same instant is Monday 03:00 in New York: closed there.
+    expect(isOpenAt(office({ time_zone: 'America/New_York' }), new Date('2026-12-07T08:00:00Z'))).toBe(false);
+  });
+
+  it('follows the clocks’ changes: 09:00 is 07:00 UTC in summer and 08:00 in winter', () => {
+    const hours = office();
+    expect(isOpenAt(hours, new Date('2026-06-01T07:00:00Z'))).toBe(true);
+    expect(isOpenAt(hours, new Date('2026-12-07T07:00:00Z'))).toBe(false);
+    // Friday 27 March 2026 closes at 17:00 (+1), the next Monday (30 March, after the change) opens at 09:00 (+2).
+    expect(openNow(hours, new Date('2026-03-27T17:00:00Z'))).toEqual({ open: false, until: '2026-03-30T07:00:00.000Z' });
+  });
+
+  it('says until when it is open or closed: the next edge, past breaks, weekends and closed dates', () => {
+    const hours = office({ closed_on: ['2026-12-25', '2026-12-28'] });
+    expect(openNow(hours, new Date('2026-12-07T10:00:00Z'))).toEqual({ open: true, until: '2026-12-07T11:30:00.000Z' });
+    expect(openNow(hours, new Date('2026-12-07T12:00:00Z'))).toEqual({ open: false, until: '2026-12-07T13:00:00.000Z' });
+    // Thursday 24 December after hours: Friday 25 is a holiday, then the weekend, then Monday 28 too.
+    expect(openNow(hours, new Date('2026-12-24T18:00:00Z'))).toEqual({ open: false, until: '2026-12-29T08:00:00.000Z' });
+    expect(isOpenAt(hours, new Date('2026-12-25T10:00:00Z'))).toBe(false);
+  });
+
+  it('takes an opening across midnight as one, and a number always open as open for good', () => {
+    const night = openingHoursSchema.parse({ time_zone: 'UTC', week: { fri: [{ from: '22:00', to: '24:00' }], sat: [{ from: '00:00', to: '06:00' }] } });
+    expect(openNow(night, new Date('2026-12-04T23:00:00Z'))).toEqual({ open: true, until: '2026-12-05T06:00:00.000Z' });
+    expect(isOpenAt(night, new Date('2026-12-05T05:59:00Z'))).toBe(true);
+    const always = openingHoursSchema.parse({ time_zone: 'UTC', week: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => [day, [{ from: '00:00', to: '24:00' }]])) });
+    expect(openNow(always, new Date('2026-12-07T12:00:00Z'))).toEqual({ open: true, until: null });
+    const never = openingHoursSchema.parse({ time_zone: 'UTC', week: {} });
+    expect(openNow(never, new Date('2026-12-07T12:00:00Z'))).toEqual({ open: false, until: null });
+  });
+
+  it('refuses what it could not keep: an unknown time zone, a range ending first, overlapping ranges, a bad date', () => {
+    expect(isTimeZone('Europe/Paris')).toBe(true);
+    expect(isTimeZone('Mars/Olympus')).toBe(false);
+    expect(openingHoursSchema.safeParse({ time_zone: 'Mars/Olympus', week: {} }).success).toBe(false);
+    const refused = (week: OpeningHoursInput['week']) => openingHoursSchema.safeParse({ time_zone: 'UTC', week }).error?.issues[0]?.message;
+    expect(refused({ mon: [{ from: '18:00', to: '09:00' }] })).toBe('18:00–09:00 ends before it starts');
+    expect(refused({ mon: [{ from: '09:00', to: '13:00' }, { from: '12:00', to: '18:00' }] })).toBe('09:00–13:00 and 12:00–18:00 overlap');
+    expect(refused({ mon: [{ from: '24:00', to: '24:00' }] })).toBe('a time HH:MM, 00:00 to 23:59');
+    expect(openingHoursSchema.safeParse({ time_zone: 'UTC', week: {}, closed_on: ['2026-13-01'] }).success).toBe(false);
+  });
+});

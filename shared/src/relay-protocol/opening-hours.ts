@@ -1,0 +1,199 @@
+import { z } from 'zod';
+
+/**
+ * A number's opening hours (`PUT /instances/:id {hours}`): the hours of each day of the week, in
+ * a time zone, and the dates it stays closed (holidays). Outside them, every agent the number's
+ * calls reach counts as away: where the connector sends callers to voicemail while everyone is
+ * away (connectors/twilio.xml, `away_voicemail`), they hear the greeting and no phone rings.
+ */
+export const WEEK_DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type WeekDay = (typeof WEEK_DAYS)[number];
+
+/** A day's opening, local times `HH:MM`; `to` may be `24:00` (open until midnight), and is after `from`. */
+export interface OpenRange {
+  from: string;
+  to: string;
+}
+
+const FROM = /^([01]\d|2[0-3]):[0-5]\d$/;
+const TO = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
+const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+
+/** The ranges one day may have: a morning and an afternoon, or more, but a form's worth. */
+export const MAX_RANGES_A_DAY = 6;
+/** The closed dates kept: a year's holidays and then some. */
+export const MAX_CLOSED_DATES = 400;
+
+const rangeSchema = z.object({
+  from: z.string().regex(FROM, 'a time HH:MM, 00:00 to 23:59'),
+  to: z.string().regex(TO, 'a time HH:MM, 00:01 to 24:00'),
+});
+
+const dayRangesSchema = z
+  .array(rangeSchema)
+  .max(MAX_RANGES_A_DAY)
+  .superRefine((ranges, ctx) => {
+    const error = rangesError(ranges);
+    if (error) ctx.addIssue({ code: 'custom', message: error });
+  });
+
+export const openingHoursSchema = z.object({
+  time_zone: z.string().max(64).refine(isTimeZone, 'a time zone name such as Europe/Paris or America/New_York'),
+  /** A day left out, or with no range, is closed. */
+  week: z.object(Object.fromEntries(WEEK_DAYS.map((day) => [day, dayRangesSchema.optional()])) as Record<WeekDay, z.ZodOptional<typeof dayRangesSchema>>),
+  /** Local dates (`YYYY-MM-DD`) closed all day, whatever their week day says. */
+  closed_on: z.array(z.string().regex(DATE, 'a date YYYY-MM-DD')).max(MAX_CLOSED_DATES).default([]),
+});
+export type OpeningHours = z.output<typeof openingHoursSchema>;
+export type OpeningHoursInput = z.input<typeof openingHoursSchema>;
+
+/** Whether the number is open now, and when that changes (ISO time; null: never, within a year and a week). */
+export interface OpenNow {
+  open: boolean;
+  until: string | null;
+}
+
+/** Why a day's ranges cannot be kept (ends before starts, overlaps), or undefined. */
+export function rangesError(ranges: readonly OpenRange[]): string | undefined {
+  const sorted = [...ranges].sort((a, b) => minutesOf(a.from) - minutesOf(b.from));
+  for (const [i, range] of sorted.entries()) {
+    if (minutesOf(range.to) <= minutesOf(range.from)) return `${range.from}–${range.to} ends before it starts`;
+    const next = sorted[i + 1];
+    if (next && minutesOf(next.from) < minutesOf(range.to)) return `${range.from}–${range.to} and ${next.from}–${next.to} overlap`;
+  }
+  return undefined;
+}
+
+export function isTimeZone(name: string): boolean {
+  try {
+    wallClockFormat(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `hours` has the number open at `at`. */
+export function isOpenAt(hours: OpeningHours, at: Date): boolean {
+  const wall = wallClock(hours.time_zone, at);
+  return dayRanges(hours, wall.date).some((range) => minutesOf(range.from) <= wall.minutes && wall.minutes < minutesOf(range.to));
+}
+
+/** Whether `hours` has the number open at `at`, and until when. */
+export function openNow(hours: OpeningHours, at: Date): OpenNow {
+  const wall = wallClock(hours.time_zone, at);
+  for (const [from, to] of openings(hours, wall.date)) {
+    if (to <= wall.minutes) continue;
+    const open = from <= wall.minutes;
+    const edge = open ? to : from;
+    const until = edge === Infinity ? null : instantOf(hours.time_zone, addDays(wall.date, Math.floor(edge / DAY)), edge % DAY).toISOString();
+    return { open, until };
+  }
+  return { open: false, until: null };
+}
+
+/** How far `openNow` looks for the next change: a year of holidays past a week. */
+const LOOK_AHEAD_DAYS = 366 + 7;
+const DAY = 24 * 60;
+
+/**
+ * The openings from local date `today` on, in minutes since its midnight, each day's ranges laid
+ * end to end: a range to 24:00 and the next day's from 00:00 are one opening. One still open at
+ * the end of the look-ahead ends at Infinity.
+ */
+function* openings(hours: OpeningHours, today: LocalDate): Generator<[number, number]> {
+  let current: [number, number] | undefined;
+  for (let offset = 0; offset <= LOOK_AHEAD_DAYS; offset++) {
+    for (const range of dayRanges(hours, addDays(today, offset))) {
+      const from = offset * DAY + minutesOf(range.from);
+      const to = offset * DAY + minutesOf(range.to);
+      if (current && current[1] >= from) current[1] = to;
+      else {
+        if (current) yield current;
+        current = [from, to];
+      }
+    }
+  }
+  if (current) yield current[1] >= (LOOK_AHEAD_DAYS + 1) * DAY ? [current[0], Infinity] : current;
+}
+
+/** The ranges of a local date, sorted: none on a closed date. */
+function dayRanges(hours: OpeningHours, date: LocalDate): readonly OpenRange[] {
+  if (hours.closed_on.includes(date.iso)) return [];
+  const ranges = hours.week[WEEK_DAYS[date.weekDay]!] ?? [];
+  return ranges.length < 2 ? ranges : [...ranges].sort((a, b) => minutesOf(a.from) - minutesOf(b.from));
+}
+
+function minutesOf(time: string): number {
+  return Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
+}
+
+/** A local date: its `YYYY-MM-DD`, its week day (0 Monday), and its day count since 1970 (for arithmetic). */
+interface LocalDate {
+  iso: string;
+  weekDay: number;
+  epochDay: number;
+}
+
+function localDate(year: number, month: number, day: number): LocalDate {
+  const epochDay = Date.UTC(year, month - 1, day) / 86_400_000;
+  return dateOfEpochDay(epochDay);
+}
+
+function dateOfEpochDay(epochDay: number): LocalDate {
+  const iso = new Date(epochDay * 86_400_000).toISOString().slice(0, 10);
+  // 1970-01-01 was a Thursday (3, counting from Monday).
+  return { iso, weekDay: (((epochDay + 3) % 7) + 7) % 7, epochDay };
+}
+
+function addDays(date: LocalDate, days: number): LocalDate {
+  return days === 0 ? date : dateOfEpochDay(date.epochDay + days);
+}
+
+/** One formatter a time zone: building one costs as much as a hundred readings. */
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function wallClockFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = formats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+    formats.set(timeZone, format);
+  }
+  return format;
+}
+
+/** The local date and minute of the day at `at` in `timeZone`. */
+function wallClock(timeZone: string, at: Date): { date: LocalDate; minutes: number } {
+  let year = 0;
+  let month = 0;
+  let day = 0;
+  let hour = 0;
+  let minute = 0;
+  for (const part of wallClockFormat(timeZone).formatToParts(at)) {
+    if (part.type === 'year') year = Number(part.value);
+    else if (part.type === 'month') month = Number(part.value);
+    else if (part.type === 'day') day = Number(part.value);
+    else if (part.type === 'hour') hour = Number(part.value) % 24;
+    else if (part.type === 'minute') minute = Number(part.value);
+  }
+  return { date: localDate(year, month, day), minutes: hour * 60 + minute };
+}
+
+/**
+ * The instant a local date and minute names in `timeZone` (the offset read at a first guess, then
+ * at the instant it gives). A local time the clocks skip (spring forward) or repeat (fall back)
+ * names an instant within the hour of the change.
+ */
+function instantOf(timeZone: string, date: LocalDate, minutes: number): Date {
+  const asUtc = date.epochDay * 86_400_000 + minutes * 60_000;
+  const first = offsetAt(timeZone, asUtc);
+  const second = offsetAt(timeZone, asUtc - first);
+  return new Date(asUtc - second);
+}
+
+/** How far `timeZone`'s clocks are ahead of UTC at the instant `at` (ms), to the minute. */
+function offsetAt(timeZone: string, at: number): number {
+  const wall = wallClock(timeZone, new Date(at));
+  const wallMs = wall.date.epochDay * 86_400_000 + wall.minutes * 60_000;
+  return wallMs - Math.floor(at / 60_000) * 60_000;
+}
